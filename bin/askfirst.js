@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The askfirst command. `npm ci` builds dist/ (the "prepare" script); from a source
+// checkout without a build, run `npm run build` first.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const entry = join(root, 'dist', 'cli', 'main.js');
+if (!existsSync(entry)) {
+  console.error('askfirst: dist/ is missing. Run `npm run build` (npm ci does this for you).');
+  process.exit(1);
+}
+const { main } = await import(entry);
+await main(process.argv);

@@ -1,0 +1,10 @@
+/** Every askfirst subcommand, one file each; add yours here with one line. */
+import type { Command } from 'commander';
+
+export type CommandModule = { register(program: Command): void };
+
+export async function loadCommands(): Promise<CommandModule[]> {
+  return Promise.all([
+    // one line per command module:
+  ]);
+}

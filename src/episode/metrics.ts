@@ -1,0 +1,79 @@
+/**
+ * Aggregate metrics over episode records (DESIGN.md §2): ProactiveBench's accuracy and
+ * proactive-suggestion rate, plus askfirst's guess, abstain, invalid, unparseable and
+ * over-asking rates, and the gap-closed figure. Pure functions.
+ */
+import type { EpisodeRecord } from './types.js';
+
+export interface Metrics {
+  episodes: number;
+  /** Share of episodes ending with the correct category. */
+  accuracy: number;
+  /** Mean proactive suggestions per episode (turns − 1), as ProactiveBench reports it. */
+  psRate: number;
+  /** Mean valid interventions per episode. */
+  interventions: number;
+  /** Mean of the oracle's minimum interventions over the same episodes. */
+  oraclePsRate: number;
+  /** Share of episodes that ended with a category answered on an uninformative view. */
+  guessRate: number;
+  /** Share ending in an abstention. */
+  abstainRate: number;
+  /** Share ending in an intervention not valid at that view. */
+  invalidRate: number;
+  /** Share ending in an unparseable reply. */
+  unparseableRate: number;
+  /** Share that ran out of turns. */
+  maxTurnsRate: number;
+  /** Control episodes (answerable at the first view) in which the policy asked at least once. */
+  overAsking: number;
+  /** Number of control episodes. */
+  controls: number;
+  /** Accuracy on non-control episodes only. */
+  accuracyNonControl: number;
+}
+
+export interface Summary extends Metrics {
+  byKind: Record<string, Metrics>;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
+  const share = (f: (r: EpisodeRecord) => boolean) => mean(records.map((r) => (f(r) ? 1 : 0)));
+  const controls = records.filter((r) => r.control);
+  const nonControl = records.filter((r) => !r.control);
+  return {
+    episodes: records.length,
+    accuracy: share((r) => r.success),
+    psRate: mean(records.map((r) => r.ps)),
+    interventions: mean(records.map((r) => r.interventions)),
+    oraclePsRate: mean(records.map((r) => r.minInterventions)),
+    guessRate: share((r) => r.guessed),
+    abstainRate: share((r) => r.outcome === 'abstain'),
+    invalidRate: share((r) => r.outcome === 'invalid-intervention'),
+    unparseableRate: share((r) => r.outcome === 'unparseable'),
+    maxTurnsRate: share((r) => r.outcome === 'max-turns'),
+    overAsking: mean(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0))),
+    controls: controls.length,
+    accuracyNonControl: mean(nonControl.map((r) => (r.success ? 1 : 0))),
+  };
+}
+
+export function summarize(records: readonly EpisodeRecord[]): Summary {
+  const kinds = [...new Set(records.map((r) => r.kind))].sort();
+  const byKind: Record<string, Metrics> = {};
+  for (const k of kinds) byKind[k] = computeMetrics(records.filter((r) => r.kind === k));
+  return { ...computeMetrics(records), byKind };
+}
+
+/**
+ * Gap closed = (acc − acc_untrained) / (acc_reference − acc_untrained): the share of the
+ * distance between guessing and seeing clearly that training recovered. NaN when the
+ * reference is no better than the untrained model (nothing to close).
+ */
+export function gapClosed(acc: number, accUntrained: number, accReference: number): number {
+  const gap = accReference - accUntrained;
+  if (!(gap > 1e-9)) return Number.NaN;
+  return (acc - accUntrained) / gap;
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EpisodeState,
+  computeMetrics,
+  episodeProblems,
+  formatPrompt,
+  gapClosed,
+  matchOptions,
+  normalizeText,
+  parseReply,
+  playEpisode,
+  replyLetter,
+  shownOptions,
+  type Episode,
+} from './index.js';
+
+/** Three views; view 0 offers "move left" (valid → 1), "move right" (invalid), abstain; view 1 offers "move left" → 2. */
+function toy(over: Partial<Episode> = {}): Episode {
+  return {
+    id: 'toy-1',
+    kind: 'occlusion',
+    question: 'What object is behind the block?',
+    hint: 'Hint: moving the block may reveal the object.',
+    views: ['v0', 'v1', 'v2'],
+    firstView: 0,
+    referenceView: 2,
+    categories: ['cat', 'dog', 'tree', 'car'],
+    answer: 1,
+    interventions: ['Move the block to the left.', 'Move the block to the right.', 'I cannot answer this question.'],
+    abstain: [2],
+    steps: [
+      { offered: [0, 1, 2], next: { 0: 1 } },
+      { offered: [0, 2], next: { 0: 2 } },
+      { offered: [0, 2], next: {} },
+    ],
+    maxTurns: 3,
+    informative: [false, false, true],
+    control: false,
+    minInterventions: 2,
+    ...over,
+  };
+}
+
+describe('reply normalisation (ProactiveBench _standardize_*)', () => {
+  it('drops a letter prefix, case and whitespace', () => {
+    expect(normalizeText('B.  Dog ')).toBe('dog');
+    expect(normalizeText('  move the BLOCK to the left. ')).toBe('movetheblocktotheleft.');
+    expect(normalizeText('A.\tMove the block\nto the left.')).toBe('movetheblocktotheleft.');
+  });
+  it('reads a single letter before the first dot', () => {
+    expect(replyLetter('B. dog')).toBe('b');
+    expect(replyLetter(' c ')).toBe('c');
+    expect(replyLetter('dog')).toBeNull();
+    expect(replyLetter('')).toBeNull();
+  });
+  it('prefers a correct option and otherwise reports the matched one', () => {
+    expect(matchOptions('Dog', ['cat', 'dog'], new Set([1]), 0)).toEqual({ verdict: 'correct', index: 1 });
+    expect(matchOptions('cat', ['cat', 'dog'], new Set([1]), 0)).toEqual({ verdict: 'wrong', index: 0 });
+    expect(matchOptions('D', ['cat', 'dog'], new Set([1]), 2)).toEqual({ verdict: 'correct', index: 1 });
+    expect(matchOptions('Z', ['cat', 'dog'], new Set([1]), 0)).toEqual({ verdict: 'mismatch' });
+  });
+});
+
+describe('parseReply', () => {
+  const ep = toy();
+  const shown = shownOptions(ep, 0, 'proactive');
+  it('letters index interventions first, then categories', () => {
+    expect(parseReply('A', shown)).toMatchObject({ type: 'intervention', intervention: 0, valid: true });
+    expect(parseReply('B.', shown)).toMatchObject({ type: 'intervention', intervention: 1, valid: false });
+    expect(parseReply('C. I cannot answer', shown)).toMatchObject({ type: 'abstain' });
+    expect(parseReply('E', shown)).toMatchObject({ type: 'category', category: 1, correct: true });
+    expect(parseReply('d', shown)).toMatchObject({ type: 'category', category: 0, correct: false });
+  });
+  it('matches option text with odd spacing and case', () => {
+    expect(parseReply('  MOVE the Block   to the left. ', shown)).toMatchObject({ type: 'intervention', valid: true });
+    // ProactiveBench's greedy prefix rule (^.*[A-Z]\.) also eats "…LEFT." — kept for compatibility.
+    expect(parseReply('move the block to the LEFT.', shown)).toEqual({ type: 'unparseable' });
+    expect(parseReply('E.   DOG', shown)).toMatchObject({ type: 'category', correct: true });
+    expect(parseReply('I cannot answer this question.', shown)).toMatchObject({ type: 'abstain' });
+  });
+  it('anything else is unparseable', () => {
+    expect(parseReply('I think it is a dog', shown)).toEqual({ type: 'unparseable' });
+    expect(parseReply('Q', shown)).toEqual({ type: 'unparseable' });
+    expect(parseReply('', shown)).toEqual({ type: 'unparseable' });
+  });
+});
+
+describe('EpisodeState transitions', () => {
+  it('valid interventions move, the correct category succeeds', () => {
+    const r = playEpisode(toy(), 'proactive', (t) => (t.turn < 2 ? 'A' : t.options.length === 6 ? 'D' : 'dog'));
+    expect(r).toMatchObject({ success: true, outcome: 'correct', turns: 3, interventions: 2, ps: 2, views: [0, 1, 2] });
+  });
+  it('a guess on the first view fails and is counted as a guess', () => {
+    const r = playEpisode(toy(), 'proactive', () => 'cat');
+    expect(r).toMatchObject({ success: false, outcome: 'wrong-category', turns: 1, ps: 0, guessed: true });
+  });
+  it('a correct guess on an uninformative view still counts as a guess', () => {
+    const r = playEpisode(toy(), 'proactive', () => 'dog');
+    expect(r).toMatchObject({ success: true, guessed: true });
+  });
+  it('invalid intervention, abstention and unparseable replies fail at once', () => {
+    expect(playEpisode(toy(), 'proactive', () => 'B').outcome).toBe('invalid-intervention');
+    expect(playEpisode(toy(), 'proactive', () => 'C').outcome).toBe('abstain');
+    expect(playEpisode(toy(), 'proactive', () => 'hmm').outcome).toBe('unparseable');
+  });
+  it('stops at maxTurns', () => {
+    const ep = toy({ steps: [{ offered: [0, 2], next: { 0: 1 } }, { offered: [0, 2], next: { 0: 0 } }, { offered: [], next: {} }] });
+    const r = playEpisode(ep, 'proactive', () => 'A');
+    expect(r).toMatchObject({ outcome: 'max-turns', turns: 3, success: false });
+  });
+  it('reference mode: clearest view, categories only, one turn', () => {
+    const s = new EpisodeState(toy(), 'reference');
+    const o = s.observe();
+    expect(o.view).toBe(2);
+    expect(o.options).toEqual(['cat', 'dog', 'tree', 'car']);
+    s.step('B');
+    expect(s.record()).toMatchObject({ success: true, turns: 1, ps: 0, guessed: false });
+  });
+  it('hint mode appends the hint; the prompt follows ProactiveBench template', () => {
+    const o = new EpisodeState(toy(), 'hint').observe();
+    expect(o.question).toContain('Hint:');
+    expect(o.prompt).toBe(
+      formatPrompt(o.question, o.options),
+    );
+    expect(o.prompt).toContain('Options:\nA. Move the block to the left.\nB. Move the block to the right.\nC. I cannot answer this question.\nD. cat\n');
+  });
+  it('refuses to step a finished episode', () => {
+    const s = new EpisodeState(toy(), 'proactive');
+    s.step('cat');
+    expect(() => s.step('dog')).toThrow(/over/);
+  });
+});
+
+describe('metrics', () => {
+  it('aggregates accuracy, ps-rate, guess and over-asking', () => {
+    const recs = [
+      playEpisode(toy(), 'proactive', (t) => (t.turn < 2 ? 'A' : 'dog')),
+      playEpisode(toy({ id: 'b' }), 'proactive', () => 'cat'),
+      playEpisode(toy({ id: 'c', control: true, firstView: 2, minInterventions: 0 }), 'proactive', () => 'A'),
+    ];
+    const m = computeMetrics(recs);
+    expect(m.accuracy).toBeCloseTo(1 / 3);
+    expect(m.psRate).toBeCloseTo((2 + 0 + 0) / 3);
+    expect(m.guessRate).toBeCloseTo(1 / 3);
+    expect(m.controls).toBe(1);
+    expect(m.overAsking).toBe(1);
+  });
+  it('gap closed', () => {
+    expect(gapClosed(0.5, 0.2, 0.8)).toBeCloseTo(0.5);
+    expect(Number.isNaN(gapClosed(0.5, 0.8, 0.8))).toBe(true);
+  });
+});
+
+describe('episodeProblems', () => {
+  it('accepts a well-formed episode and names what is wrong otherwise', () => {
+    expect(episodeProblems(toy())).toEqual([]);
+    const bad = toy({ answer: 7, steps: [{ offered: [9], next: { 9: 5 } }] });
+    const p = episodeProblems(bad).join('\n');
+    expect(p).toMatch(/answer 7/);
+    expect(p).toMatch(/steps must have one entry per view/);
+  });
+});

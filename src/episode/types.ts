@@ -1,0 +1,121 @@
+/**
+ * The episode: the unit of ProactiveBench's multi-turn multiple-choice protocol
+ * (De Min et al., arXiv 2603.19466; DESIGN.md §2). This layer knows nothing of what a view
+ * contains: `V` is whatever the suite uses to point at an image.
+ */
+
+/** The seven synthetic scenario kinds (DESIGN.md §3). Data read from elsewhere may use other names. */
+export const SCENARIO_KINDS = [
+  'occlusion',
+  'passerby',
+  'viewpoint',
+  'corruption',
+  'sketch',
+  'late-event',
+  'camera',
+] as const;
+export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
+
+/** The kinds RL trains on in the paper's generalisation split; the rest are "unseen". */
+export const TRAIN_KINDS: readonly ScenarioKind[] = ['sketch', 'camera'];
+
+/** What the policy may do on one view: the intervention options offered and where the valid ones lead. */
+export interface ViewStep {
+  /** Indices into `Episode.interventions`, in the order they are shown (abstain options included). */
+  offered: number[];
+  /** For each valid offered intervention: the view index it leads to. Offered but absent = invalid here. */
+  next: Record<number, number>;
+}
+
+export interface Episode<V = unknown> {
+  /** Unique within a suite. */
+  id: string;
+  /** Scenario kind (one of SCENARIO_KINDS for synthetic suites; a dataset name for imported ones). */
+  kind: string;
+  /** The question asked at every proactive turn. */
+  question: string;
+  /** The question asked in reference mode (defaults to `question`). */
+  referenceQuestion?: string;
+  /** A hint sentence appended to the question in hint mode. */
+  hint?: string;
+  /** Every view the episode can show, by index. */
+  views: V[];
+  /** The view shown at the first turn. */
+  firstView: number;
+  /** The clearest view, shown alone in reference mode. */
+  referenceView: number;
+  /** Category options, in the order shown; exactly one is correct. */
+  categories: string[];
+  /** Index of the correct category in `categories`. */
+  answer: number;
+  /** Every intervention option text the episode may show (abstain-style ones included). */
+  interventions: string[];
+  /** Indices into `interventions` of abstain-style options ("I cannot answer this question."). */
+  abstain: number[];
+  /** Per view index: what is offered and where valid interventions lead. */
+  steps: ViewStep[];
+  /** The episode fails when the turn count reaches this (ProactiveBench: the number of views). */
+  maxTurns: number;
+  /** Per view index: whether it shows enough to tell the category (oracle measure), when known. */
+  informative?: boolean[];
+  /** True for control episodes: answerable at the first view, asking is over-asking. */
+  control: boolean;
+  /** Fewest valid interventions from the first view to an informative view (0 for controls). */
+  minInterventions: number;
+  /** Free-form extras (generator parameters, source dataset fields). */
+  meta?: Record<string, unknown>;
+}
+
+/** Evaluation modes: proactive (multi-turn), hint (proactive + hint sentence), reference (clearest view, categories only). */
+export type EvalMode = 'proactive' | 'hint' | 'reference';
+export const EVAL_MODES: readonly EvalMode[] = ['proactive', 'hint', 'reference'];
+
+/** What a reply was understood as. */
+export type ParsedAction =
+  | { type: 'category'; option: number; category: number; correct: boolean }
+  | { type: 'intervention'; option: number; intervention: number; valid: boolean }
+  | { type: 'abstain'; option: number; intervention: number }
+  | { type: 'unparseable' };
+
+/** How an episode ended. */
+export type Outcome =
+  | 'correct'
+  | 'wrong-category'
+  | 'abstain'
+  | 'invalid-intervention'
+  | 'unparseable'
+  | 'max-turns';
+
+export interface TurnRecord {
+  /** View index shown at this turn. */
+  view: number;
+  /** The raw reply. */
+  reply: string;
+  /** How it was parsed. */
+  action: ParsedAction;
+  /** Whether the shown view was informative (undefined when unknown). */
+  informative?: boolean;
+}
+
+/** The per-episode record written to results JSONL (DESIGN.md §2). */
+export interface EpisodeRecord {
+  id: string;
+  kind: string;
+  mode: EvalMode;
+  control: boolean;
+  success: boolean;
+  outcome: Outcome;
+  /** Turns taken (ProactiveBench's num_turns). */
+  turns: number;
+  /** Valid interventions taken. */
+  interventions: number;
+  /** ProactiveBench's proactive-suggestion count for this episode: turns − 1. */
+  ps: number;
+  /** The oracle's minimum number of interventions for this episode. */
+  minInterventions: number;
+  /** True when the episode ended with a category answer given on an uninformative view. */
+  guessed: boolean;
+  replies: string[];
+  actions: ParsedAction[];
+  views: number[];
+}

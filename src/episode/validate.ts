@@ -1,0 +1,42 @@
+/**
+ * Structural checks on an episode, so that bad data is rejected when it is loaded, with a
+ * message naming the episode and the field, instead of failing mid-run.
+ */
+import type { Episode } from './types.js';
+
+/** Returns the problems found (empty when the episode is well-formed). */
+export function episodeProblems(ep: Episode): string[] {
+  const p: string[] = [];
+  const isInt = (x: unknown) => Number.isInteger(x);
+  if (typeof ep.id !== 'string' || ep.id === '') p.push('id must be a non-empty string');
+  if (typeof ep.kind !== 'string' || ep.kind === '') p.push('kind must be a non-empty string');
+  if (typeof ep.question !== 'string') p.push('question must be a string');
+  if (!Array.isArray(ep.views) || ep.views.length === 0) p.push('views must be a non-empty array');
+  const nv = Array.isArray(ep.views) ? ep.views.length : 0;
+  const inView = (v: unknown) => isInt(v) && (v as number) >= 0 && (v as number) < nv;
+  if (!inView(ep.firstView)) p.push(`firstView ${ep.firstView} is not a view index (0..${nv - 1})`);
+  if (!inView(ep.referenceView)) p.push(`referenceView ${ep.referenceView} is not a view index (0..${nv - 1})`);
+  if (!Array.isArray(ep.categories) || ep.categories.length < 2) p.push('categories must list at least 2 options');
+  else if (!isInt(ep.answer) || ep.answer < 0 || ep.answer >= ep.categories.length)
+    p.push(`answer ${ep.answer} is not a category index (0..${ep.categories.length - 1})`);
+  if (!Array.isArray(ep.interventions)) p.push('interventions must be an array');
+  const ni = Array.isArray(ep.interventions) ? ep.interventions.length : 0;
+  if (!Array.isArray(ep.abstain) || ep.abstain.some((i) => !isInt(i) || i < 0 || i >= ni))
+    p.push('abstain must list intervention indices');
+  if (!Array.isArray(ep.steps) || ep.steps.length !== nv) p.push(`steps must have one entry per view (${nv})`);
+  else
+    ep.steps.forEach((s, v) => {
+      if (!Array.isArray(s?.offered) || s.offered.some((i) => !isInt(i) || i < 0 || i >= ni))
+        p.push(`steps[${v}].offered must list intervention indices (0..${ni - 1})`);
+      for (const [k, to] of Object.entries(s?.next ?? {})) {
+        if (!s.offered?.includes(Number(k))) p.push(`steps[${v}].next: intervention ${k} is not offered`);
+        if (!inView(to)) p.push(`steps[${v}].next[${k}] = ${to} is not a view index`);
+      }
+    });
+  if (!isInt(ep.maxTurns) || ep.maxTurns < 1) p.push('maxTurns must be a positive integer');
+  if (ep.informative !== undefined && (!Array.isArray(ep.informative) || ep.informative.length !== nv))
+    p.push(`informative must have one flag per view (${nv})`);
+  if (typeof ep.control !== 'boolean') p.push('control must be true or false');
+  if (!isInt(ep.minInterventions) || ep.minInterventions < 0) p.push('minInterventions must be a whole number');
+  return p;
+}

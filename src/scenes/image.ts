@@ -1,0 +1,23 @@
+/** Pixel buffers: 8-bit RGB, row-major, 3 bytes per pixel, no padding. */
+export interface RGBImage {
+  width: number;
+  height: number;
+  /** length = width * height * 3 */
+  data: Uint8Array;
+}
+
+export function createImage(width: number, height: number, fill: [number, number, number] = [0, 0, 0]): RGBImage {
+  const data = new Uint8Array(width * height * 3);
+  if (fill[0] || fill[1] || fill[2]) {
+    for (let i = 0; i < data.length; i += 3) {
+      data[i] = fill[0];
+      data[i + 1] = fill[1];
+      data[i + 2] = fill[2];
+    }
+  }
+  return { width, height, data };
+}
+
+export function cloneImage(img: RGBImage): RGBImage {
+  return { width: img.width, height: img.height, data: img.data.slice() };
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { coerceOptions, resolveConfig, schemaOptions } from './config.js';
+
+const S = z.object({
+  episodes: z.number().int().min(1).default(10).describe('episodes per kind'),
+  kinds: z.array(z.enum(['a', 'b'])).default(['a']).describe('kinds'),
+  format: z.enum(['x', 'y']).default('x').describe('format'),
+  progress: z.boolean().default(true).describe('show progress'),
+  out: z.string().optional().describe('output dir'),
+});
+
+describe('config schema', () => {
+  it('fills defaults and names bad fields', () => {
+    expect(resolveConfig(S, {}, 'test')).toEqual({ episodes: 10, kinds: ['a'], format: 'x', progress: true });
+    expect(() => resolveConfig(S, { episodes: 0, kinds: ['c'] }, 'test')).toThrow(/episodes[\s\S]*kinds/);
+  });
+  it('derives CLI options and coerces raw values', () => {
+    const opts = schemaOptions(S);
+    expect(opts.map((o) => o.flags)).toEqual(['--episodes <n>', '--kinds <a,b,…>', '--format <name>', '--no-progress', '--out <value>']);
+    expect(opts[2].choices).toEqual(['x', 'y']);
+    const raw = coerceOptions(opts, { episodes: '5', kinds: 'a, b', progress: false });
+    expect(resolveConfig(S, raw, 'test')).toMatchObject({ episodes: 5, kinds: ['a', 'b'], progress: false });
+    expect(() => resolveConfig(S, coerceOptions(opts, { episodes: 'many' }), 't')).toThrow(/episodes/);
+  });
+});

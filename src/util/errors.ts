@@ -1,0 +1,75 @@
+/**
+ * The askfirst error hierarchy (DESIGN.md §6.6): every error a user can cause carries a
+ * machine-readable `code`, a message that says what to fix, and an optional `cause`.
+ * The HTTP layer maps `code` to a status in one place; the CLI prints `message` and exits 1.
+ */
+export type ErrorCode =
+  | 'BAD_INPUT' // a value the user gave is malformed or out of range
+  | 'BAD_CONFIG' // a config combination is rejected up front
+  | 'BAD_DATA' // a data file (JSONL, PNG, checkpoint) is malformed
+  | 'NOT_FOUND' // a file, episode, checkpoint or record does not exist
+  | 'UNAUTHORIZED' // missing or invalid credentials
+  | 'FORBIDDEN' // authenticated but not allowed
+  | 'CONFLICT' // a write conflicts with existing state
+  | 'UPSTREAM' // a remote service failed (after retries)
+  | 'TIMEOUT' // an operation took longer than allowed
+  | 'INTERNAL'; // a bug: please report
+
+export class AskfirstError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bad user input: an argument, option or request body. */
+export class InputError extends AskfirstError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BAD_INPUT', message, options);
+  }
+}
+
+/** A rejected configuration (see the resolve…Config functions). */
+export class ConfigError extends AskfirstError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BAD_CONFIG', message, options);
+  }
+}
+
+/** A malformed data file; the message names the file and, where it applies, the line. */
+export class DataError extends AskfirstError {
+  readonly file?: string;
+  readonly line?: number;
+  constructor(message: string, where?: { file?: string; line?: number; cause?: unknown }) {
+    const loc = where?.file ? `${where.file}${where.line ? `:${where.line}` : ''}: ` : '';
+    super('BAD_DATA', `${loc}${message}`, { cause: where?.cause });
+    this.file = where?.file;
+    this.line = where?.line;
+  }
+}
+
+export class NotFoundError extends AskfirstError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOT_FOUND', message, options);
+  }
+}
+
+export class UpstreamError extends AskfirstError {
+  readonly status?: number;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super('UPSTREAM', message, options);
+    this.status = options?.status;
+  }
+}
+
+export function isAskfirstError(e: unknown): e is AskfirstError {
+  return e instanceof AskfirstError;
+}
+
+/** A one-line description of any thrown value, for logs and CLI output. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
