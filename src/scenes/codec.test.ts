@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { decodeImage, decodeJPEG, encodeJPEG, encodePNG } from './codec.js';
+import { createImage } from './image.js';
+
+describe('codec', () => {
+  const img = createImage(7, 5);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = (i * 37) % 256;
+  it('PNG round-trips exactly', () => {
+    const back = decodeImage(encodePNG(img));
+    expect(back.width).toBe(7);
+    expect(Array.from(back.data)).toEqual(Array.from(img.data));
+  });
+  it('JPEG round-trips approximately and lossy', () => {
+    const flat = createImage(16, 16, [200, 50, 50]);
+    const back = decodeJPEG(encodeJPEG(flat, 90));
+    expect(Math.abs(back.data[0] - 200)).toBeLessThan(12);
+  });
+  it('names the file on garbage', () => {
+    expect(() => decodeImage(new Uint8Array([1, 2, 3]), 'x.png')).toThrow(/x\.png.*not a PNG or JPEG/);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Image files ↔ RGB pixel buffers: PNG (pngjs) and JPEG (jpeg-js), both pure JavaScript so
+ * they run anywhere Node does. Alpha is composited over white; grey and palette PNGs become RGB.
+ */
+import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { readFile } from 'node:fs/promises';
+import { DataError, NotFoundError } from '../util/errors.js';
+import type { RGBImage } from './image.js';
+
+/** RGBA (4 bytes/pixel) → RGB over a white background. */
+function rgbaToRgb(rgba: Uint8Array, width: number, height: number): RGBImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    const a = rgba[i + 3];
+    if (a === 255) {
+      data[j] = rgba[i];
+      data[j + 1] = rgba[i + 1];
+      data[j + 2] = rgba[i + 2];
+    } else {
+      const w = 255 - a;
+      data[j] = (rgba[i] * a + 255 * w + 127) / 255;
+      data[j + 1] = (rgba[i + 1] * a + 255 * w + 127) / 255;
+      data[j + 2] = (rgba[i + 2] * a + 255 * w + 127) / 255;
+    }
+  }
+  return { width, height, data };
+}
+
+function rgbToRgba(img: RGBImage): Buffer {
+  const out = Buffer.alloc(img.width * img.height * 4);
+  for (let i = 0, j = 0; j < img.data.length; i += 4, j += 3) {
+    out[i] = img.data[j];
+    out[i + 1] = img.data[j + 1];
+    out[i + 2] = img.data[j + 2];
+    out[i + 3] = 255;
+  }
+  return out;
+}
+
+export function encodePNG(img: RGBImage): Buffer {
+  const png = new PNG({ width: img.width, height: img.height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+}
+
+export function decodePNG(buf: Uint8Array): RGBImage {
+  const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  return rgbaToRgb(png.data, png.width, png.height);
+}
+
+/** Encode as baseline JPEG at `quality` (1–100). */
+export function encodeJPEG(img: RGBImage, quality: number): Buffer {
+  return jpeg.encode({ width: img.width, height: img.height, data: rgbToRgba(img) }, quality).data;
+}
+
+export function decodeJPEG(buf: Uint8Array): RGBImage {
+  const d = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+  return rgbaToRgb(d.data, d.width, d.height);
+}
+
+/** Decode by magic bytes (PNG or JPEG). `name` is used in error messages. */
+export function decodeImage(buf: Uint8Array, name = 'image'): RGBImage {
+  try {
+    if (buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) return decodePNG(buf);
+    if (buf[0] === 0xff && buf[1] === 0xd8) return decodeJPEG(buf);
+  } catch (e) {
+    throw new DataError(`cannot decode image: ${(e as Error).message}`, { file: name, cause: e });
+  }
+  throw new DataError('not a PNG or JPEG file', { file: name });
+}
+
+/** Read and decode an image file, with errors that name the file. */
+export async function readImageFile(path: string): Promise<RGBImage> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`image file not found: ${path}`, { cause: e });
+    throw new DataError(`cannot read image: ${(e as Error).message}`, { file: path, cause: e });
+  }
+  return decodeImage(buf, path);
+}
