@@ -23,3 +23,8 @@ export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command
 export function configFromOptions<S extends AnyObjectSchema>(schema: S, raw: Record<string, unknown>, what: string): z.output<S> {
   return resolveConfig(schema, coerceOptions(schemaOptions(schema), raw), what);
 }
+
+/** Find or create a command group such as `suite` or `feedback`, so several files can add subcommands to it. */
+export function commandGroup(program: Command, name: string, description: string): Command {
+  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+}
