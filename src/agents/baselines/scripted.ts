@@ -1,0 +1,50 @@
+/**
+ * Replays recorded replies: a JSONL file of `{"episode_id": "...", "replies": ["...", ...]}`,
+ * one line per episode, reply t used at turn t. This scores outputs produced elsewhere.
+ * An episode with no line, or a turn past its replies, gets an empty reply (unparseable) and is
+ * counted in `missing`, so the run says what was absent instead of failing silently.
+ */
+import { DataError } from '../../util/errors.js';
+import { readJsonl } from '../../util/jsonl.js';
+import type { Observation, Policy, PolicyReply } from '../policy.js';
+
+export class ScriptedPolicy implements Policy {
+  readonly name: string;
+  readonly missing: { episodeId: string; turn: number }[] = [];
+  private constructor(
+    private readonly replies: Map<string, string[]>,
+    file: string,
+  ) {
+    this.name = `scripted:${file}`;
+  }
+
+  static async fromFile(path: string): Promise<ScriptedPolicy> {
+    const { lines } = await readJsonl<Record<string, unknown>>(path);
+    const map = new Map<string, string[]>();
+    for (const { line, value } of lines) {
+      const id = value?.episode_id;
+      const replies = value?.replies;
+      if (typeof id !== 'string' || !Array.isArray(replies) || replies.some((r) => typeof r !== 'string')) {
+        throw new DataError('expected {"episode_id": string, "replies": [string, ...]}', { file: path, line });
+      }
+      if (map.has(id)) throw new DataError(`episode_id ${id} appears twice`, { file: path, line });
+      map.set(id, replies as string[]);
+    }
+    return new ScriptedPolicy(map, path);
+  }
+
+  static fromMap(replies: Record<string, string[]>): ScriptedPolicy {
+    return new ScriptedPolicy(new Map(Object.entries(replies)), '(memory)');
+  }
+
+  async act(batch: readonly Observation[]): Promise<PolicyReply[]> {
+    return batch.map((o) => {
+      const r = this.replies.get(o.episodeId)?.[o.turn];
+      if (r === undefined) {
+        this.missing.push({ episodeId: o.episodeId, turn: o.turn });
+        return { reply: '' };
+      }
+      return { reply: r };
+    });
+  }
+}

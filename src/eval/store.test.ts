@@ -1,0 +1,38 @@
+import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OraclePolicy } from '../agents/baselines/oracle.js';
+import { chainEpisode } from '../agents/baselines/testing.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { runEpisodes } from './runner.js';
+import { openResults } from './store.js';
+
+const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+
+describe('results store', () => {
+  const eps = Array.from({ length: 10 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+  const run = { policy: 'oracle', data: 'mem', mode: 'proactive' };
+
+  it('resumes: skips finished episodes, drops a cut-short line, never duplicates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'askfirst-store-'));
+    const s1 = await openResults(dir, run);
+    await runEpisodes(eps.slice(0, 4), new OraclePolicy(eps), { mode: 'proactive', loader, onRecord: (r) => s1.append(r) });
+    s1.close();
+    appendFileSync(join(dir, 'results.jsonl'), '{"id":"e4","kind":"occ'); // a crash mid-write
+    const s2 = await openResults(dir, run);
+    expect(s2.repairedTail).toBe(true);
+    expect([...s2.doneIds].sort()).toEqual(['e0', 'e1', 'e2', 'e3']);
+    await runEpisodes(eps, new OraclePolicy(eps), { mode: 'proactive', loader, skip: s2.doneIds, onRecord: (r) => s2.append(r) });
+    s2.close();
+    const ids = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(ids.sort()).toEqual(eps.map((e) => e.id).sort());
+  });
+
+  it('refuses to mix a different run into the same directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'askfirst-store-'));
+    (await openResults(dir, run)).close();
+    await expect(openResults(dir, { ...run, policy: 'random' })).rejects.toThrow(/different run/);
+    (await openResults(dir, { ...run, policy: 'random' }, { overwrite: true })).close();
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * A resumable results directory for one evaluation: `results.jsonl` (one EpisodeRecord a line,
+ * appended as each episode ends) and `run.json` (what was run). Re-opening the same directory
+ * with the same run description continues where it stopped, skipping finished episodes; a
+ * line cut short by a crash is dropped and its episode re-run; a different run description is
+ * refused so two runs never mix in one file.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EpisodeRecord } from '../episode/types.js';
+import { ConfigError } from '../util/errors.js';
+import { JsonlAppender, writeFileAtomic, writeJson } from '../util/fsx.js';
+import { parseJsonl } from '../util/jsonl.js';
+
+export interface ResultsStore {
+  dir: string;
+  /** Records already present (from earlier runs), in file order. */
+  done: EpisodeRecord[];
+  doneIds: Set<string>;
+  /** Whether a cut-short tail line was dropped on open. */
+  repairedTail: boolean;
+  append(r: EpisodeRecord): void;
+  close(): void;
+}
+
+export async function openResults(dir: string, run: Record<string, unknown>, opts: { overwrite?: boolean } = {}): Promise<ResultsStore> {
+  const resultsPath = join(dir, 'results.jsonl');
+  const runPath = join(dir, 'run.json');
+  let done: EpisodeRecord[] = [];
+  let repairedTail = false;
+  if (!opts.overwrite && existsSync(runPath)) {
+    const prev = JSON.parse(await readFile(runPath, 'utf8'));
+    if (JSON.stringify(prev) !== JSON.stringify(run)) {
+      throw new ConfigError(
+        `${dir} holds results of a different run (${runPath}); use another --out, or --overwrite to start afresh`,
+      );
+    }
+    if (existsSync(resultsPath)) {
+      const text = await readFile(resultsPath, 'utf8');
+      const parsed = parseJsonl<EpisodeRecord>(text, resultsPath, { tolerateTruncatedTail: true });
+      // Keep the first record per id (a crash between append and exit cannot duplicate, but be safe).
+      const seen = new Set<string>();
+      for (const { value } of parsed.lines) {
+        if (!seen.has(value.id)) {
+          seen.add(value.id);
+          done.push(value);
+        }
+      }
+      if (parsed.truncated || seen.size !== parsed.lines.length) {
+        repairedTail = true;
+        await writeFileAtomic(resultsPath, done.map((r) => JSON.stringify(r) + '\n').join(''));
+      }
+    }
+  } else {
+    done = [];
+    await writeFileAtomic(resultsPath, '');
+  }
+  await writeJson(runPath, run);
+  const appender = new JsonlAppender(resultsPath);
+  return {
+    dir,
+    done,
+    doneIds: new Set(done.map((r) => r.id)),
+    repairedTail,
+    append: (r) => appender.append(r),
+    close: () => appender.close(),
+  };
+}
