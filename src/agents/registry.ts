@@ -1,0 +1,70 @@
+/**
+ * Policy specs → Policy instances. A spec is `name` or `name:argument`:
+ *   oracle | random[:seed] | always-answer | scripted:FILE.jsonl | builtin:CHECKPOINT_DIR | openai:URL#MODEL
+ * Each backend registers one factory here; `--help` lists them from `POLICY_SPECS`.
+ */
+import { InputError } from '../util/errors.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import type { Policy } from './policy.js';
+import { OraclePolicy } from './baselines/oracle.js';
+import { RandomPolicy } from './baselines/random.js';
+import { ScriptedPolicy } from './baselines/scripted.js';
+
+export interface PolicyContext {
+  /** The episodes the policy will be run on (the oracle needs them). */
+  episodes: readonly SuiteEpisode[];
+  /** Seed for stochastic policies. */
+  seed: number;
+}
+
+export interface PolicyFactory {
+  /** The spec prefix, e.g. "openai". */
+  name: string;
+  /** One line for --help, e.g. "openai:URL#MODEL  any OpenAI-compatible endpoint". */
+  usage: string;
+  create(arg: string | undefined, ctx: PolicyContext): Promise<Policy>;
+}
+
+const factories = new Map<string, PolicyFactory>();
+
+export function registerPolicy(f: PolicyFactory): void {
+  factories.set(f.name, f);
+}
+
+export function policyUsage(): string[] {
+  return [...factories.values()].map((f) => f.usage);
+}
+
+export async function createPolicy(spec: string, ctx: PolicyContext): Promise<Policy> {
+  const i = spec.indexOf(':');
+  const name = i < 0 ? spec : spec.slice(0, i);
+  const arg = i < 0 ? undefined : spec.slice(i + 1);
+  const f = factories.get(name);
+  if (!f) {
+    throw new InputError(`unknown policy "${spec}"; use one of:\n  ${policyUsage().join('\n  ')}`);
+  }
+  return f.create(arg, ctx);
+}
+
+registerPolicy({
+  name: 'oracle',
+  usage: 'oracle              asks exactly the needed interventions, then answers correctly',
+  create: async (_a, ctx) => new OraclePolicy(ctx.episodes),
+});
+registerPolicy({
+  name: 'random',
+  usage: 'random[:SEED]       picks a shown option uniformly at random',
+  create: async (a, ctx) => {
+    const seed = a === undefined ? ctx.seed : Number(a);
+    if (!Number.isInteger(seed)) throw new InputError(`random:SEED needs a whole number, got "${a}"`);
+    return new RandomPolicy(seed);
+  },
+});
+registerPolicy({
+  name: 'scripted',
+  usage: 'scripted:FILE       replays {"episode_id", "replies": [...]} lines from a JSONL file',
+  create: async (a) => {
+    if (!a) throw new InputError('scripted needs a file: scripted:replies.jsonl');
+    return ScriptedPolicy.fromFile(a);
+  },
+});
