@@ -20,7 +20,7 @@ export function chainEpisode(id: string, n = 3, informativeFrom = n - 1, kind = 
     answer: 2,
     interventions: ['Move the block to the left.', 'Move the block to the right.', 'I cannot answer this question.'],
     abstain: [2],
-    steps: Array.from({ length: n }, (_, v) => ({ offered: [0, 1, 2], next: v + 1 < n ? { 0: v + 1 } : {} })),
+    steps: Array.from({ length: n }, (_, v) => ({ offered: [0, 1, 2], next: (v + 1 < n ? { 0: v + 1 } : {}) as Record<number, number> })),
     maxTurns: n,
     informative: Array.from({ length: n }, (_, v) => v >= informativeFrom),
     control: informativeFrom === 0,
