@@ -1,0 +1,71 @@
+/**
+ * Rewards as named, weighted functions (DESIGN.md §6.5). A trajectory reward is
+ * `(trajectory) => number`; the total is the weighted sum, and every component is logged
+ * (`rl/reward/<name>`). ProactiveBench's own single-turn reward (De Min et al. 2026, §5:
+ * 1 for the correct category, r_p for a valid intervention, 0 otherwise) is here too, so the
+ * paper's recipe runs beside ours.
+ */
+import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
+
+/** What a reward sees: the finished episode's record. */
+export type RewardFn = (r: EpisodeRecord) => number;
+
+export interface NamedReward {
+  name: string;
+  weight: number;
+  fn: RewardFn;
+}
+
+/** The askfirst multi-turn reward components. */
+export const rewardComponents = {
+  /** +1 when the episode ends with the correct category. */
+  correct: (r: EpisodeRecord) => (r.success ? 1 : 0),
+  /** 1 when it ends with a wrong category (weight it negatively). */
+  wrong: (r: EpisodeRecord) => (r.outcome === 'wrong-category' ? 1 : 0),
+  /** Number of valid interventions taken (weight it negatively: the cost of asking). */
+  interventions: (r: EpisodeRecord) => r.interventions,
+  /** 1 when it ends with an invalid intervention or an unparseable reply. */
+  invalid: (r: EpisodeRecord) => (r.outcome === 'invalid-intervention' || r.outcome === 'unparseable' ? 1 : 0),
+  /** 1 when it ends with an abstention. */
+  abstain: (r: EpisodeRecord) => (r.outcome === 'abstain' ? 1 : 0),
+  /** 1 when it ran out of turns (asking forever). */
+  maxTurns: (r: EpisodeRecord) => (r.outcome === 'max-turns' ? 1 : 0),
+} satisfies Record<string, RewardFn>;
+
+export type RewardName = keyof typeof rewardComponents;
+
+/** Default weights: answer right, never guess wrong, ask when it pays, never ask forever. */
+export const DEFAULT_REWARD_WEIGHTS: Record<RewardName, number> = {
+  correct: 1,
+  wrong: -0.5,
+  interventions: -0.05,
+  invalid: -0.5,
+  abstain: -0.25,
+  maxTurns: -0.5,
+};
+
+export function makeRewards(weights: Partial<Record<RewardName, number>> = {}): NamedReward[] {
+  const w = { ...DEFAULT_REWARD_WEIGHTS, ...weights };
+  return (Object.keys(rewardComponents) as RewardName[])
+    .filter((k) => w[k] !== 0)
+    .map((k) => ({ name: k, weight: w[k], fn: rewardComponents[k] }));
+}
+
+/** Total reward and each weighted component. */
+export function scoreTrajectory(r: EpisodeRecord, rewards: readonly NamedReward[]): { total: number; parts: Record<string, number> } {
+  const parts: Record<string, number> = {};
+  let total = 0;
+  for (const x of rewards) {
+    const v = x.weight * x.fn(r);
+    parts[x.name] = v;
+    total += v;
+  }
+  return { total, parts };
+}
+
+/** ProactiveBench's single-turn reward for one parsed action. */
+export function proactiveBenchReward(a: ParsedAction, rp: number): number {
+  if (a.type === 'category') return a.correct ? 1 : 0;
+  if (a.type === 'intervention') return a.valid ? rp : 0;
+  return 0;
+}
