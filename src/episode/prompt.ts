@@ -19,7 +19,9 @@ export function shownOptions(ep: Episode, view: number, mode: EvalMode): ShownOp
     valid: step.next[index] !== undefined,
     abstain: abstain.has(index),
   }));
-  return { interventions, categories: ep.categories, answer: ep.answer };
+  // A view where no category counts: nothing is correct, so the true answer scores as wrong.
+  const answer = step?.answerable === false ? -1 : ep.answer;
+  return { interventions, categories: ep.categories, answer };
 }
 
 /** All option texts in display order. */

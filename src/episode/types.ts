@@ -25,6 +25,11 @@ export interface ViewStep {
   offered: number[];
   /** For each valid offered intervention: the view index it leads to. Offered but absent = invalid here. */
   next: Record<number, number>;
+  /**
+   * False when naming the correct category here does not count (ProactiveBench's ROD environment
+   * accepts no category at its first turn): such a reply is scored as a wrong category. Default true.
+   */
+  answerable?: boolean;
 }
 
 export interface Episode<V = unknown> {
