@@ -1,0 +1,143 @@
+/**
+ * One database interface over two engines that run the same SQL: PGlite (embedded Postgres
+ * compiled to WASM; the default, data directory on disk or in memory) and a real PostgreSQL
+ * server through `pg` when a connection URL (DATABASE_URL) is given. Every write goes through
+ * `transaction()`: PGlite has one connection, so transactions are serialised by a mutex here;
+ * on PostgreSQL each transaction takes a pooled client and is retried on serialisation
+ * failures and deadlocks.
+ */
+import { AskfirstError } from '../util/errors.js';
+
+/** Something that runs parameterised SQL ($1, $2 …) and returns rows. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
+export interface Db extends Queryable {
+  /** 'pglite' or 'postgres'. */
+  readonly engine: 'pglite' | 'postgres';
+  /** Run `fn` inside BEGIN … COMMIT (ROLLBACK on any throw). */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Run several statements separated by semicolons (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL connection URL; when set, PGlite is not used. */
+  url?: string;
+  /** PGlite data directory; omitted = in memory. */
+  dataDir?: string;
+}
+
+/** A promise-chain mutex: one holder at a time, FIFO. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    let release!: () => void;
+    const prev = this.tail;
+    this.tail = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+/** Postgres error codes worth retrying a whole transaction for. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** Map driver errors (unique violations …) to askfirst errors so the HTTP layer can map them to statuses. */
+export function dbError(e: unknown): unknown {
+  const code = (e as { code?: string }).code;
+  if (code === '23505') return new AskfirstError('CONFLICT', `already exists: ${(e as Error).message}`, { cause: e });
+  if (code === '23503') return new AskfirstError('BAD_INPUT', `refers to a missing row: ${(e as Error).message}`, { cause: e });
+  return e;
+}
+
+async function openPglite(dataDir?: string): Promise<Db> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const mutex = new Mutex();
+  const q = async <R>(sql: string, params?: unknown[]): Promise<R[]> => {
+    try {
+      return (await pg.query<R>(sql, params)).rows;
+    } catch (e) {
+      throw dbError(e);
+    }
+  };
+  return {
+    engine: 'pglite',
+    query: (sql, params) => mutex.run(() => q(sql, params)),
+    transaction: (fn) =>
+      mutex.run(async () => {
+        await pg.exec('BEGIN');
+        try {
+          const out = await fn({ query: q });
+          await pg.exec('COMMIT');
+          return out;
+        } catch (e) {
+          await pg.exec('ROLLBACK');
+          throw e;
+        }
+      }),
+    exec: (sql) => mutex.run(async () => void (await pg.exec(sql))),
+    close: () => pg.close(),
+  };
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const { default: pgmod } = await import('pg');
+  const pool = new pgmod.Pool({ connectionString: url, max: 10 });
+  pool.on('error', () => undefined); // idle-client errors surface on the next query
+  const q =
+    (c: { query: (s: string, p?: unknown[]) => Promise<{ rows: unknown[] }> }) =>
+    async <R>(sql: string, params?: unknown[]): Promise<R[]> => {
+      try {
+        return (await c.query(sql, params)).rows as R[];
+      } catch (e) {
+        throw dbError(e);
+      }
+    };
+  try {
+    await pool.query('SELECT 1');
+  } catch (e) {
+    await pool.end();
+    throw new AskfirstError('UPSTREAM', `cannot connect to PostgreSQL at ${redact(url)}: ${(e as Error).message} (check DATABASE_URL)`, { cause: e });
+  }
+  return {
+    engine: 'postgres',
+    query: (sql, params) => q(pool)(sql, params),
+    async transaction(fn) {
+      for (let attempt = 0; ; attempt++) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const out = await fn({ query: q(client) });
+          await client.query('COMMIT');
+          return out;
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          const code = ((e as { cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code) as string;
+          if (RETRYABLE.has(code) && attempt < 5) continue;
+          throw e;
+        } finally {
+          client.release();
+        }
+      }
+    },
+    exec: async (sql) => void (await pool.query(sql)),
+    close: () => pool.end(),
+  };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/** Open PostgreSQL when `url` is given, else PGlite (on disk at `dataDir`, or in memory). */
+export async function openDb(opts: OpenOptions = {}): Promise<Db> {
+  return opts.url ? openPostgres(opts.url) : openPglite(opts.dataDir);
+}

@@ -1,0 +1,106 @@
+/**
+ * Exports of collected feedback as JSONL in the shapes Hugging Face TRL's trainers read
+ * (https://huggingface.co/docs/trl/dataset_formats, conversational vision format):
+ * - SFT (SFTTrainer): `{"messages": [user (image + question), assistant (answer + rationale)], "images": [...]}`,
+ *   one row per (item, rationale) that a majority of its annotators accepted, plus every rationale an
+ *   annotator wrote themselves;
+ * - DPO (DPOTrainer): `{"prompt": [user], "chosen": [assistant], "rejected": [assistant], "images": [...]}`,
+ *   one row per preference label (chosen = the reply with fewer hallucinations).
+ * Images are absolute file paths, or `data:image/png;base64,…` with `images: 'base64'`.
+ * Every row carries `id` and `annotation_ids` so it can be traced back to the database.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolveImage } from './paths.js';
+import type { FeedbackStore } from './store.js';
+import type { PreferenceLabel, PreferencePayload, RationaleLabel, RationalePayload } from './tasks.js';
+
+type Content = { type: 'image' } | { type: 'text'; text: string };
+export interface Message {
+  role: 'user' | 'assistant';
+  content: Content[];
+}
+
+export interface SftRow {
+  id: string;
+  messages: Message[];
+  images: string[];
+  annotation_ids: number[];
+}
+
+export interface DpoRow {
+  id: string;
+  prompt: Message[];
+  chosen: Message[];
+  rejected: Message[];
+  images: string[];
+  annotation_ids: number[];
+}
+
+export interface ExportOptions {
+  /** 'path': absolute image paths; 'base64': inline data URIs. */
+  images?: 'path' | 'base64';
+}
+
+const user = (question: string): Message => ({ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] });
+const assistant = (text: string): Message => ({ role: 'assistant', content: [{ type: 'text', text }] });
+
+async function imageRef(imageDir: string, rel: string, mode: 'path' | 'base64'): Promise<string> {
+  const abs = await resolveImage(imageDir, rel);
+  if (mode === 'path') return abs;
+  return `data:image/png;base64,${(await readFile(abs)).toString('base64')}`;
+}
+
+/** SFT rows: majority-accepted rationales and annotator-written ones, item by item. */
+export async function exportSft(store: FeedbackStore, projectId: number, opts: ExportOptions = {}): Promise<SftRow[]> {
+  const project = await store.project(projectId);
+  const labelled = await store.labelled(projectId, 'rationale');
+  const byTask = new Map<number, typeof labelled>();
+  for (const l of labelled) byTask.set(l.task.id, [...(byTask.get(l.task.id) ?? []), l]);
+  const rows: SftRow[] = [];
+  for (const group of byTask.values()) {
+    const { task, item } = group[0];
+    const p = task.payload as RationalePayload;
+    const image = await imageRef(project.imageDir, item.image, opts.images ?? 'path');
+    for (const [i, text] of majorityAccepted(p, group.map((g) => ({ id: g.annotation.id, label: g.annotation.label as RationaleLabel })))) {
+      rows.push({ id: `${item.externalId}#r${i}`, messages: [user(item.question), assistant(`${p.answer} ${text.text}`)], images: [image], annotation_ids: text.ids });
+    }
+    for (const g of group) {
+      const own = (g.annotation.label as RationaleLabel).own;
+      if (own) rows.push({ id: `${item.externalId}#own${g.annotation.id}`, messages: [user(item.question), assistant(`${p.answer} ${own}`)], images: [image], annotation_ids: [g.annotation.id] });
+    }
+  }
+  return rows;
+}
+
+/** Rationale index → text and the annotations that accepted it, for rationales accepted by more than half. */
+export function majorityAccepted(p: RationalePayload, labels: readonly { id: number; label: RationaleLabel }[]): Map<number, { text: string; ids: number[] }> {
+  const out = new Map<number, { text: string; ids: number[] }>();
+  p.rationales.forEach((text, i) => {
+    const ids = labels.filter((l) => l.label.accepted.includes(i)).map((l) => l.id);
+    if (ids.length * 2 > labels.length) out.set(i, { text, ids });
+  });
+  return out;
+}
+
+/** DPO rows: one per preference label. */
+export async function exportDpo(store: FeedbackStore, projectId: number, opts: ExportOptions = {}): Promise<DpoRow[]> {
+  const project = await store.project(projectId);
+  const rows: DpoRow[] = [];
+  for (const { annotation, task, item } of await store.labelled(projectId, 'preference')) {
+    const p = task.payload as PreferencePayload;
+    const l = annotation.label as PreferenceLabel;
+    rows.push({
+      id: `${item.externalId}#pref${annotation.id}`,
+      prompt: [user(item.question)],
+      chosen: [assistant(p.replies[l.lessHallucination])],
+      rejected: [assistant(p.replies[1 - l.lessHallucination])],
+      images: [await imageRef(project.imageDir, item.image, opts.images ?? 'path')],
+      annotation_ids: [annotation.id],
+    });
+  }
+  return rows;
+}
+
+export function toJsonl(rows: readonly object[]): string {
+  return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+}

@@ -1,0 +1,83 @@
+/**
+ * Episodes → workbench items. One item per episode (its first view, question and the model's
+ * reply there), with one task per requested type:
+ * - rationale: k candidate rationales for the reply, sampled from the fact sentences (uniformly,
+ *   or by a rationale scorer in the ILLUME loop);
+ * - ask: the first turn — options and the model's reply — to judge ask-or-answer;
+ * - preference: two free-text replies built from scene facts, one faithful and one with a false
+ *   fact (a hallucination), in random order (when no second model is available);
+ * - play: the whole episode, views as paths relative to the project's image folder.
+ */
+import type { Episode } from '../episode/types.js';
+import { optionTexts, shownOptions } from '../episode/prompt.js';
+import { parseReply } from '../episode/parse.js';
+import { candidates, rationaleText, sceneFacts, sceneTruth, shapeSentence } from './facts.js';
+import type { ItemInput } from './store.js';
+import type { TaskType } from './tasks.js';
+
+export interface ItemOptions {
+  /** The model's reply at the first view. */
+  reply: string;
+  /** Task types to create. */
+  types: readonly TaskType[];
+  /** Rationales per rationale task. */
+  k: number;
+  /** Uniform random numbers in [0, 1). */
+  rand: () => number;
+}
+
+/** 'ask' when the reply requests an intervention (valid or not), else 'answer'. */
+export function answerKind(ep: Episode, reply: string): 'ask' | 'answer' {
+  const a = parseReply(reply, shownOptions(ep, ep.firstView, 'proactive'));
+  return a.type === 'intervention' ? 'ask' : 'answer';
+}
+
+export function shuffle<T>(xs: T[], rand: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
+/** Sample k distinct indices uniformly. */
+export function sampleK(n: number, k: number, rand: () => number): number[] {
+  return shuffle([...Array(n).keys()], rand).slice(0, Math.min(k, n));
+}
+
+export function episodeToItem(ep: Episode<string>, o: ItemOptions): ItemInput {
+  const truth = sceneTruth(ep);
+  const informative = ep.informative?.[ep.firstView] ?? ep.control;
+  const facts = sceneFacts(truth, informative, ep.categories);
+  const shown = shownOptions(ep, ep.firstView, 'proactive');
+  const tasks: ItemInput['tasks'] = [];
+  for (const type of o.types) {
+    if (type === 'rationale') {
+      const cands = candidates(facts, answerKind(ep, o.reply));
+      const pick = sampleK(cands.length, o.k, o.rand);
+      tasks.push({ type, payload: { answer: o.reply, rationales: pick.map((i) => rationaleText(cands[i].text)) } });
+    } else if (type === 'ask') {
+      tasks.push({ type, payload: { options: optionTexts(shown), numInterventions: shown.interventions.length, reply: o.reply } });
+    } else if (type === 'preference') {
+      const category = ep.categories[ep.answer];
+      const trueFacts = facts.filter((f) => f.holds && f.family !== 'condition');
+      const falseFacts = facts.filter((f) => !f.holds && f.family !== 'condition');
+      const t = trueFacts[Math.floor(o.rand() * trueFacts.length)]?.text ?? shapeSentence(category);
+      const f = falseFacts[Math.floor(o.rand() * falseFacts.length)]?.text ?? 'it is made of glass';
+      const good = `It is a ${category}: ${t}.`;
+      const bad = `It is a ${category}: ${t}, and ${f}.`;
+      tasks.push({ type, payload: { replies: o.rand() < 0.5 ? [good, bad] : [bad, good] } });
+    } else {
+      tasks.push({ type, payload: { episode: ep } });
+    }
+  }
+  return {
+    externalId: ep.id,
+    image: ep.views[ep.firstView],
+    question: ep.question,
+    modelOutput: o.reply,
+    facts,
+    meta: { kind: ep.kind, categories: ep.categories, answer: ep.answer, truth, informative },
+    tasks,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The feedback database schema as ordered migrations (the same SQL on PGlite and PostgreSQL).
+ * `migrate()` records each applied version in `schema_migrations` and applies the missing ones
+ * in order, each in its own transaction under an advisory lock, so two servers starting at once
+ * cannot apply a migration twice. Never edit an applied migration: append a new one.
+ *
+ * Invariants the schema enforces (so no label is lost or double-counted even if code is wrong):
+ * - one assignment per (task, annotator); one annotation per assignment and per (task, annotator);
+ * - a client-chosen `submission_id` is unique, so a retried submit cannot insert twice;
+ * - a task is never assigned to more annotators than it needs (CHECK assigned <= needed).
+ */
+import type { Db } from './db.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'core tables',
+    sql: `
+CREATE TABLE projects (
+  id serial PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  image_dir text NOT NULL,
+  labels_per_item integer NOT NULL CHECK (labels_per_item >= 1),
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE annotators (
+  id serial PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  token_hash text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE items (
+  id serial PRIMARY KEY,
+  project_id integer NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  external_id text NOT NULL,
+  image text NOT NULL,
+  question text NOT NULL,
+  model_output text NOT NULL DEFAULT '',
+  facts jsonb NOT NULL DEFAULT '[]',
+  meta jsonb NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (project_id, external_id)
+);
+CREATE TABLE tasks (
+  id serial PRIMARY KEY,
+  project_id integer NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  item_id integer NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  type text NOT NULL CHECK (type IN ('rationale', 'ask', 'preference', 'play')),
+  payload jsonb NOT NULL DEFAULT '{}',
+  needed integer NOT NULL CHECK (needed >= 1),
+  assigned integer NOT NULL DEFAULT 0,
+  done integer NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (item_id, type),
+  CHECK (assigned <= needed),
+  CHECK (done <= assigned)
+);
+CREATE INDEX tasks_queue ON tasks (project_id, assigned, id);
+CREATE TABLE assignments (
+  id serial PRIMARY KEY,
+  task_id integer NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  annotator_id integer NOT NULL REFERENCES annotators(id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (task_id, annotator_id)
+);
+CREATE TABLE annotations (
+  id serial PRIMARY KEY,
+  assignment_id integer NOT NULL UNIQUE REFERENCES assignments(id) ON DELETE CASCADE,
+  task_id integer NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  annotator_id integer NOT NULL REFERENCES annotators(id) ON DELETE CASCADE,
+  submission_id text NOT NULL UNIQUE,
+  label jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (task_id, annotator_id)
+);
+CREATE INDEX annotations_annotator ON annotations (annotator_id, id);
+`,
+  },
+];
+
+/** Apply every migration not yet recorded; returns the versions applied now. */
+export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`);
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    const did = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(727274)');
+      const have = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+      if (have.length) return false;
+      for (const stmt of splitSql(m.sql)) await tx.query(stmt);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      return true;
+    });
+    if (did) applied.push(m.version);
+  }
+  return applied;
+}
+
+/** Split a migration into statements (our migrations contain no semicolons inside strings). */
+export function splitSql(sql: string): string[] {
+  return sql
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,43 @@
+/**
+ * Safe resolution of a project-relative image path: the result always lies inside the image
+ * folder. Rejected: empty paths, NUL bytes, absolute paths (POSIX or Windows drive/UNC),
+ * backslashes, any `..` segment, and paths whose real location (after following symlinks) is
+ * outside the folder's real location.
+ */
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, resolve, sep } from 'node:path';
+import { AskfirstError, NotFoundError } from '../util/errors.js';
+
+/** Cheap syntactic check; throws FORBIDDEN for anything that could name a file outside the folder. */
+export function checkRelativePath(rel: string): void {
+  const bad =
+    !rel ||
+    rel.length > 1024 ||
+    rel.includes('\0') ||
+    rel.includes('\\') ||
+    isAbsolute(rel) ||
+    /^[a-zA-Z]:/.test(rel) ||
+    rel.split('/').some((s) => s === '..' || s === '.');
+  if (bad) throw new AskfirstError('FORBIDDEN', `image path ${JSON.stringify(rel.slice(0, 200))} is not a plain relative path inside the project's image folder`);
+}
+
+/** Absolute real path of `rel` inside `root`; FORBIDDEN if it escapes, NOT_FOUND if it does not exist. */
+export async function resolveImage(root: string, rel: string): Promise<string> {
+  checkRelativePath(rel);
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch (e) {
+    throw new NotFoundError(`the project's image folder ${root} does not exist`, { cause: e });
+  }
+  const candidate = resolve(realRoot, rel);
+  if (!candidate.startsWith(realRoot + sep)) throw new AskfirstError('FORBIDDEN', `image path ${JSON.stringify(rel)} escapes the image folder`);
+  let real: string;
+  try {
+    real = await realpath(candidate);
+  } catch (e) {
+    throw new NotFoundError(`image ${rel} not found in the project's image folder`, { cause: e });
+  }
+  if (!real.startsWith(realRoot + sep)) throw new AskfirstError('FORBIDDEN', `image path ${JSON.stringify(rel)} leads outside the image folder (symlink)`);
+  return real;
+}

@@ -1,0 +1,147 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from './db.js';
+import { exportDpo, exportSft, majorityAccepted, toJsonl, type DpoRow, type SftRow } from './export.js';
+import { createDemoProject } from './importer.js';
+import { migrate } from './migrations.js';
+import { FeedbackStore } from './store.js';
+import type { PreferencePayload, RationaleLabel, RationalePayload } from './tasks.js';
+
+let dir: string;
+let store: FeedbackStore;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'af-store-'));
+  store = await FeedbackStore.open(await openDb());
+});
+afterAll(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('FeedbackStore (PGlite in memory)', () => {
+  it('migrations are recorded and not applied twice', async () => {
+    expect(await migrate(store.db)).toEqual([]);
+    const rows = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations');
+    expect(rows.map((r) => r.version)).toEqual([1]);
+  });
+
+  it('stores token hashes only and authenticates by token', async () => {
+    const a = await store.addAnnotator('hash-check');
+    const rows = await store.db.query<{ token_hash: string }>('SELECT token_hash FROM annotators WHERE id = $1', [a.id]);
+    expect(rows[0].token_hash).not.toContain(a.token);
+    expect(rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await store.authenticate(a.token)).toEqual({ id: a.id, name: 'hash-check' });
+    expect(await store.authenticate(a.token + 'x')).toBeNull();
+  });
+
+  it('assigns each task to N distinct annotators, never twice to one, and completes at N labels', async () => {
+    const { project } = await createDemoProject(store, 'queue', join(dir, 'queue'), 3, 2, { types: ['ask'] });
+    const [a, b, c] = await Promise.all(['qa', 'qb', 'qc'].map((n) => store.addAnnotator(n)));
+    const seen = new Map<number, Set<number>>();
+    for (const who of [a, b, c]) {
+      const mine = new Set<number>();
+      for (;;) {
+        const asg = await store.next(project.id, who.id);
+        if (!asg) break;
+        expect(mine.has(asg.task.id)).toBe(false);
+        mine.add(asg.task.id);
+        // Asking again before submitting resumes the same assignment.
+        expect((await store.next(project.id, who.id))!.id).toBe(asg.id);
+        const p = asg.task.payload as { numInterventions: number };
+        await store.submit(who.id, asg.id, `sub-queue-${who.id}-${asg.id}`, { verdict: 'ask', option: p.numInterventions - 1 });
+      }
+      seen.set(who.id, mine);
+    }
+    const total = [...seen.values()].reduce((s, m) => s + m.size, 0);
+    expect(total).toBe(6);
+    const prog = await store.progress(project.id, a.id);
+    expect(prog).toMatchObject({ tasks: 3, completedTasks: 3, labels: 6, needed: 6 });
+  });
+
+  it('submission is idempotent by submission id; a second different submission conflicts; labels are validated', async () => {
+    const { project } = await createDemoProject(store, 'idem', join(dir, 'idem'), 1, 1, { types: ['preference'] });
+    const a = await store.addAnnotator('idem-a');
+    const asg = (await store.next(project.id, a.id))!;
+    await expect(store.submit(a.id, asg.id, 'sub-bad-000', { lessHallucination: 2, moreHelpful: 0 })).rejects.toThrow(/invalid preference label/);
+    const first = await store.submit(a.id, asg.id, 'sub-idem-001', { lessHallucination: 1, moreHelpful: 0 });
+    const again = await store.submit(a.id, asg.id, 'sub-idem-001', { lessHallucination: 1, moreHelpful: 0 });
+    expect(again.replayed).toBe(true);
+    expect(again.annotation.id).toBe(first.annotation.id);
+    await expect(store.submit(a.id, asg.id, 'sub-idem-002', { lessHallucination: 0, moreHelpful: 0 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const n = await store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM annotations WHERE task_id = $1', [asg.task.id]);
+    expect(n[0].n).toBe(1);
+    // Changing one's own label keeps the count.
+    const upd = await store.update(a.id, first.annotation.id, { lessHallucination: 0, moreHelpful: 1 });
+    expect(upd.label).toEqual({ lessHallucination: 0, moreHelpful: 1 });
+    expect((await store.progress(project.id)).labels).toBe(1);
+  });
+
+  it('another annotator can neither read nor change a label', async () => {
+    const { project } = await createDemoProject(store, 'privacy', join(dir, 'privacy'), 1, 2, { types: ['ask'] });
+    const a = await store.addAnnotator('priv-a');
+    const b = await store.addAnnotator('priv-b');
+    const asg = (await store.next(project.id, a.id))!;
+    const { annotation } = await store.submit(a.id, asg.id, 'sub-priv-001', { verdict: 'answer', option: (asg.task.payload as { numInterventions: number }).numInterventions });
+    await expect(store.annotation(b.id, annotation.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(store.update(b.id, annotation.id, { verdict: 'ask', option: 0 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(store.assignment(asg.id, b.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(store.submit(b.id, asg.id, 'sub-priv-002', { verdict: 'ask', option: 0 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('SFT and DPO exports load back and match the database row for row', async () => {
+    const { project } = await createDemoProject(store, 'export', join(dir, 'export'), 6, 3, { types: ['rationale', 'preference'], k: 4 });
+    const people = await Promise.all(['ex-a', 'ex-b', 'ex-c'].map((n) => store.addAnnotator(n)));
+    let s = 0;
+    for (const p of people) {
+      for (let asg = await store.next(project.id, p.id); asg; asg = await store.next(project.id, p.id)) {
+        s++;
+        const label =
+          asg.task.type === 'rationale'
+            ? { accepted: [0, 1, 2, 3].filter((i) => (i + s + p.id) % 3 !== 0), ...(s % 5 === 0 ? { own: 'because I can see it' } : {}) }
+            : { lessHallucination: s % 2, moreHelpful: (s >> 1) % 2 };
+        await store.submit(p.id, asg.id, `sub-export-${s}`, label);
+      }
+    }
+    const sftFile = join(dir, 'sft.jsonl');
+    const dpoFile = join(dir, 'dpo.jsonl');
+    await writeFile(sftFile, toJsonl(await exportSft(store, project.id)));
+    await writeFile(dpoFile, toJsonl(await exportDpo(store, project.id)));
+    const sft = (await readFile(sftFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SftRow);
+    const dpo = (await readFile(dpoFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as DpoRow);
+
+    // DPO: one row per preference annotation, chosen = the reply picked as hallucinating less.
+    const prefRows = await store.db.query<{ id: number; label: { lessHallucination: number }; payload: PreferencePayload; question: string; image: string }>(
+      `SELECT n.id, n.label, t.payload, i.question, i.image FROM annotations n JOIN tasks t ON t.id = n.task_id JOIN items i ON i.id = t.item_id
+       WHERE t.project_id = $1 AND t.type = 'preference' ORDER BY t.id, n.annotator_id`,
+      [project.id],
+    );
+    expect(dpo).toHaveLength(prefRows.length);
+    expect(prefRows.length).toBe(18);
+    prefRows.forEach((r, i) => {
+      expect(dpo[i].annotation_ids).toEqual([r.id]);
+      expect(dpo[i].chosen[0].content[0]).toEqual({ type: 'text', text: r.payload.replies[r.label.lessHallucination] });
+      expect(dpo[i].rejected[0].content[0]).toEqual({ type: 'text', text: r.payload.replies[1 - r.label.lessHallucination] });
+      expect(dpo[i].prompt[0].content).toEqual([{ type: 'image' }, { type: 'text', text: r.question }]);
+      expect(dpo[i].images[0].endsWith(r.image)).toBe(true);
+    });
+
+    // SFT: one row per majority-accepted rationale plus one per written rationale.
+    const ratRows = await store.db.query<{ id: number; task_id: number; label: RationaleLabel; payload: RationalePayload }>(
+      `SELECT n.id, n.task_id, n.label, t.payload FROM annotations n JOIN tasks t ON t.id = n.task_id WHERE t.project_id = $1 AND t.type = 'rationale' ORDER BY t.id, n.annotator_id`,
+      [project.id],
+    );
+    const expected: string[] = [];
+    const byTask = new Map<number, typeof ratRows>();
+    for (const r of ratRows) byTask.set(r.task_id, [...(byTask.get(r.task_id) ?? []), r]);
+    for (const group of byTask.values()) {
+      for (const [, v] of majorityAccepted(group[0].payload, group.map((g) => ({ id: g.id, label: g.label })))) expected.push(`${group[0].payload.answer} ${v.text}`);
+      for (const g of group) if (g.label.own) expected.push(`${group[0].payload.answer} ${g.label.own}`);
+    }
+    expect(sft.map((r) => (r.messages[1].content[0] as { text: string }).text)).toEqual(expected);
+    expect(sft.length).toBeGreaterThan(0);
+    expect(sft.every((r) => r.messages[0].role === 'user' && r.messages[1].role === 'assistant' && r.images.length === 1)).toBe(true);
+  });
+});

@@ -1,0 +1,418 @@
+/**
+ * Data access for the feedback workbench: projects, annotators (tokens stored as SHA-256
+ * hashes), items with their tasks, the assignment queue and annotations. Every write runs in
+ * one transaction; the schema's unique constraints back every invariant (see migrations.ts).
+ *
+ * Queue: each task needs `needed` labels from distinct annotators. `next()` first returns the
+ * annotator's own open assignment (so a reload resumes it), else claims a task with a free
+ * slot the annotator has never had, preferring tasks already started so items complete early
+ * (`FOR UPDATE SKIP LOCKED`, then a guarded counter update). Submissions are idempotent by a
+ * client-chosen submission id: a replay returns the stored annotation instead of a second row.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { AskfirstError, InputError, NotFoundError } from '../util/errors.js';
+import type { Db, Queryable } from './db.js';
+import { migrate } from './migrations.js';
+import { validateLabel, type Fact, type Label, type TaskPayload, type TaskType } from './tasks.js';
+
+export interface Project {
+  id: number;
+  name: string;
+  imageDir: string;
+  labelsPerItem: number;
+}
+
+export interface Annotator {
+  id: number;
+  name: string;
+}
+
+export interface ItemInput {
+  externalId: string;
+  /** Image path relative to the project's image folder. */
+  image: string;
+  question: string;
+  modelOutput?: string;
+  facts?: Fact[];
+  meta?: Record<string, unknown>;
+  tasks: { type: TaskType; payload: TaskPayload }[];
+}
+
+export interface Item {
+  id: number;
+  projectId: number;
+  externalId: string;
+  image: string;
+  question: string;
+  modelOutput: string;
+  facts: Fact[];
+  meta: Record<string, unknown>;
+}
+
+export interface Task {
+  id: number;
+  projectId: number;
+  itemId: number;
+  type: TaskType;
+  payload: TaskPayload;
+  needed: number;
+  assigned: number;
+  done: number;
+}
+
+export interface Assignment {
+  id: number;
+  task: Task;
+  item: Item;
+}
+
+export interface Annotation {
+  id: number;
+  assignmentId: number;
+  taskId: number;
+  annotatorId: number;
+  submissionId: string;
+  label: Label;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Progress {
+  tasks: number;
+  completedTasks: number;
+  labels: number;
+  needed: number;
+  mine: number;
+  byType: Record<string, { tasks: number; completed: number; labels: number }>;
+}
+
+type Row = Record<string, unknown>;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+const toProject = (r: Row): Project => ({ id: r.id as number, name: r.name as string, imageDir: r.image_dir as string, labelsPerItem: r.labels_per_item as number });
+const toItem = (r: Row): Item => ({
+  id: r.id as number,
+  projectId: r.project_id as number,
+  externalId: r.external_id as string,
+  image: r.image as string,
+  question: r.question as string,
+  modelOutput: r.model_output as string,
+  facts: r.facts as Fact[],
+  meta: r.meta as Record<string, unknown>,
+});
+const toTask = (r: Row): Task => ({
+  id: r.id as number,
+  projectId: r.project_id as number,
+  itemId: r.item_id as number,
+  type: r.type as TaskType,
+  payload: r.payload as TaskPayload,
+  needed: r.needed as number,
+  assigned: r.assigned as number,
+  done: r.done as number,
+});
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
+const toAnnotation = (r: Row): Annotation => ({
+  id: r.id as number,
+  assignmentId: r.assignment_id as number,
+  taskId: r.task_id as number,
+  annotatorId: r.annotator_id as number,
+  submissionId: r.submission_id as string,
+  label: r.label as Label,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+/** JSON parameters: pg serialises objects itself but sends JS arrays as Postgres arrays, so always pass strings. */
+const json = (v: unknown) => JSON.stringify(v);
+
+export class FeedbackStore {
+  constructor(readonly db: Db) {}
+
+  /** Open the store on `db`, applying pending migrations. */
+  static async open(db: Db): Promise<FeedbackStore> {
+    await migrate(db);
+    return new FeedbackStore(db);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // ── projects ────────────────────────────────────────────────────────────────────────────
+  async createProject(name: string, imageDir: string, labelsPerItem: number): Promise<Project> {
+    if (!/^[\w.-]{1,64}$/.test(name)) throw new InputError(`project name "${name}" must be 1–64 letters, digits, '.', '_' or '-'`);
+    if (!Number.isInteger(labelsPerItem) || labelsPerItem < 1) throw new InputError(`labels per item must be a positive integer, got ${labelsPerItem}`);
+    const rows = await this.db.transaction((tx) =>
+      tx.query('INSERT INTO projects (name, image_dir, labels_per_item) VALUES ($1, $2, $3) RETURNING *', [name, imageDir, labelsPerItem]),
+    );
+    return toProject(rows[0]);
+  }
+
+  async project(nameOrId: string | number): Promise<Project> {
+    const rows =
+      typeof nameOrId === 'number'
+        ? await this.db.query('SELECT * FROM projects WHERE id = $1', [nameOrId])
+        : await this.db.query('SELECT * FROM projects WHERE name = $1', [nameOrId]);
+    if (!rows.length) throw new NotFoundError(`no project ${JSON.stringify(nameOrId)} (create it with \`askfirst feedback import --project <name>\`)`);
+    return toProject(rows[0]);
+  }
+
+  async projects(): Promise<Project[]> {
+    return (await this.db.query('SELECT * FROM projects ORDER BY id')).map(toProject);
+  }
+
+  // ── annotators ──────────────────────────────────────────────────────────────────────────
+  /** Create an annotator and return its token (shown once; only its hash is stored). */
+  async addAnnotator(name: string): Promise<Annotator & { token: string }> {
+    if (!/^[\w.@-]{1,64}$/.test(name)) throw new InputError(`annotator name "${name}" must be 1–64 letters, digits, '.', '@', '_' or '-'`);
+    const token = `af_${randomBytes(24).toString('base64url')}`;
+    const rows = await this.db.transaction((tx) =>
+      tx.query('INSERT INTO annotators (name, token_hash) VALUES ($1, $2) RETURNING id, name', [name, hashToken(token)]),
+    );
+    return { id: rows[0].id as number, name: rows[0].name as string, token };
+  }
+
+  /** The annotator a token belongs to, or null. */
+  async authenticate(token: string): Promise<Annotator | null> {
+    if (!token || token.length > 200) return null;
+    const rows = await this.db.query('SELECT id, name FROM annotators WHERE token_hash = $1', [hashToken(token)]);
+    return rows.length ? { id: rows[0].id as number, name: rows[0].name as string } : null;
+  }
+
+  // ── items and tasks ─────────────────────────────────────────────────────────────────────
+  /** Add items with their tasks; items whose external id already exists are skipped. Returns how many were added. */
+  async addItems(projectId: number, items: readonly ItemInput[]): Promise<number> {
+    const project = await this.project(projectId);
+    return this.db.transaction(async (tx) => {
+      let added = 0;
+      for (const it of items) {
+        const rows = await tx.query(
+          `INSERT INTO items (project_id, external_id, image, question, model_output, facts, meta)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (project_id, external_id) DO NOTHING RETURNING id`,
+          [projectId, it.externalId, it.image, it.question, it.modelOutput ?? '', json(it.facts ?? []), json(it.meta ?? {})],
+        );
+        if (!rows.length) continue;
+        added++;
+        for (const t of it.tasks) {
+          await tx.query('INSERT INTO tasks (project_id, item_id, type, payload, needed) VALUES ($1, $2, $3, $4::jsonb, $5)', [
+            projectId,
+            rows[0].id,
+            t.type,
+            json(t.payload),
+            project.labelsPerItem,
+          ]);
+        }
+      }
+      return added;
+    });
+  }
+
+  async item(id: number): Promise<Item> {
+    const rows = await this.db.query('SELECT * FROM items WHERE id = $1', [id]);
+    if (!rows.length) throw new NotFoundError(`no item ${id}`);
+    return toItem(rows[0]);
+  }
+
+  async tasks(projectId: number, type?: TaskType): Promise<Task[]> {
+    const rows = type
+      ? await this.db.query('SELECT * FROM tasks WHERE project_id = $1 AND type = $2 ORDER BY id', [projectId, type])
+      : await this.db.query('SELECT * FROM tasks WHERE project_id = $1 ORDER BY id', [projectId]);
+    return rows.map(toTask);
+  }
+
+  async items(projectId: number): Promise<Item[]> {
+    return (await this.db.query('SELECT * FROM items WHERE project_id = $1 ORDER BY id', [projectId])).map(toItem);
+  }
+
+  // ── queue ───────────────────────────────────────────────────────────────────────────────
+  /** The annotator's next assignment in a project (their open one first), or null when nothing is left for them. */
+  async next(projectId: number, annotatorId: number, type?: TaskType): Promise<Assignment | null> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      try {
+        const id = await this.db.transaction((tx) => this.claim(tx, projectId, annotatorId, type));
+        return id === null ? null : this.assignment(id, annotatorId);
+      } catch (e) {
+        // Two concurrent requests by the same annotator raced for one task: try again.
+        if ((e as AskfirstError).code === 'CONFLICT') continue;
+        throw e;
+      }
+    }
+    throw new AskfirstError('CONFLICT', 'could not claim a task after 8 attempts (heavy contention); retry the request');
+  }
+
+  private async claim(tx: Queryable, projectId: number, annotatorId: number, type?: TaskType): Promise<number | null> {
+    const typeSql = type ? 'AND t.type = $3' : '';
+    const params: unknown[] = type ? [projectId, annotatorId, type] : [projectId, annotatorId];
+    const open = await tx.query(
+      `SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id
+       WHERE t.project_id = $1 AND a.annotator_id = $2 ${typeSql}
+         AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
+       ORDER BY a.id LIMIT 1`,
+      params,
+    );
+    if (open.length) return open[0].id as number;
+    for (let tries = 0; tries < 5; tries++) {
+      const picked = await tx.query(
+        `WITH pick AS (
+           SELECT t.id FROM tasks t
+           WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
+             AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2)
+           ORDER BY t.assigned DESC, t.id LIMIT 1
+           FOR UPDATE SKIP LOCKED)
+         UPDATE tasks SET assigned = tasks.assigned + 1 FROM pick
+         WHERE tasks.id = pick.id AND tasks.assigned < tasks.needed RETURNING tasks.id`,
+        params,
+      );
+      if (!picked.length) {
+        // Nothing free, or the row we saw filled up under us: check again whether anything is left.
+        const left = await tx.query(
+          `SELECT 1 FROM tasks t WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
+             AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2) LIMIT 1`,
+          params,
+        );
+        if (!left.length) return null;
+        continue;
+      }
+      const rows = await tx.query('INSERT INTO assignments (task_id, annotator_id) VALUES ($1, $2) RETURNING id', [picked[0].id, annotatorId]);
+      return rows[0].id as number;
+    }
+    return null;
+  }
+
+  /** An assignment of `annotatorId` (NOT_FOUND for anyone else's, so ids leak nothing). */
+  async assignment(id: number, annotatorId: number): Promise<Assignment> {
+    const rows = await this.db.query(
+      `SELECT a.id AS a_id, t.*, i.id AS i_id, i.project_id AS i_project_id, i.external_id, i.image, i.question, i.model_output, i.facts, i.meta
+       FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN items i ON i.id = t.item_id
+       WHERE a.id = $1 AND a.annotator_id = $2`,
+      [id, annotatorId],
+    );
+    if (!rows.length) throw new NotFoundError(`no assignment ${id} for you`);
+    const r = rows[0];
+    return { id: r.a_id as number, task: toTask(r), item: toItem({ ...r, id: r.i_id, project_id: r.i_project_id }) };
+  }
+
+  // ── annotations ─────────────────────────────────────────────────────────────────────────
+  /**
+   * Store the label for an assignment. Idempotent by `submissionId`: replaying the same
+   * submission returns the stored annotation with `replayed: true`; a second, different
+   * submission for the same assignment is a CONFLICT (change a label with `update`).
+   */
+  async submit(annotatorId: number, assignmentId: number, submissionId: string, label: unknown): Promise<{ annotation: Annotation; replayed: boolean }> {
+    if (!/^[\w-]{8,100}$/.test(submissionId)) throw new InputError('submissionId must be 8–100 letters, digits, "_" or "-" (use a UUID)');
+    const replay = async (): Promise<{ annotation: Annotation; replayed: boolean } | null> => {
+      const rows = await this.db.query('SELECT * FROM annotations WHERE submission_id = $1', [submissionId]);
+      if (!rows.length) return null;
+      const a = toAnnotation(rows[0]);
+      if (a.annotatorId !== annotatorId || a.assignmentId !== assignmentId) {
+        throw new AskfirstError('CONFLICT', `submission id ${submissionId} was already used for another assignment; generate a fresh one`);
+      }
+      return { annotation: a, replayed: true };
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
+    try {
+      const annotation = await this.db.transaction(async (tx) => {
+        const rows = await tx.query(
+          `SELECT a.id, a.task_id, t.type, t.payload FROM assignments a JOIN tasks t ON t.id = a.task_id
+           WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
+          [assignmentId, annotatorId],
+        );
+        if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
+        const valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
+        const done = await tx.query('SELECT 1 FROM annotations WHERE assignment_id = $1', [assignmentId]);
+        if (done.length) throw new AskfirstError('CONFLICT', `assignment ${assignmentId} is already labelled; change the label with PUT /api/annotations/<id>`);
+        const ins = await tx.query(
+          `INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label)
+           VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *`,
+          [assignmentId, rows[0].task_id, annotatorId, submissionId, json(valid)],
+        );
+        await tx.query('UPDATE tasks SET done = done + 1 WHERE id = $1', [rows[0].task_id]);
+        return toAnnotation(ins[0]);
+      });
+      return { annotation, replayed: false };
+    } catch (e) {
+      if ((e as AskfirstError).code === 'CONFLICT') {
+        const r = await replay(); // a concurrent replay of the same submission won the race
+        if (r) return r;
+      }
+      throw e;
+    }
+  }
+
+  /** One of the annotator's own annotations (NOT_FOUND for anyone else's). */
+  async annotation(annotatorId: number, id: number): Promise<Annotation> {
+    const rows = await this.db.query('SELECT * FROM annotations WHERE id = $1 AND annotator_id = $2', [id, annotatorId]);
+    if (!rows.length) throw new NotFoundError(`no annotation ${id} of yours`);
+    return toAnnotation(rows[0]);
+  }
+
+  /** The annotator's own annotations in a project, newest first. */
+  async myAnnotations(annotatorId: number, projectId: number, limit = 100): Promise<(Annotation & { type: TaskType; externalId: string })[]> {
+    const rows = await this.db.query(
+      `SELECT n.*, t.type, i.external_id FROM annotations n JOIN tasks t ON t.id = n.task_id JOIN items i ON i.id = t.item_id
+       WHERE n.annotator_id = $1 AND t.project_id = $2 ORDER BY n.id DESC LIMIT $3`,
+      [annotatorId, projectId, Math.min(Math.max(1, limit), 1000)],
+    );
+    return rows.map((r) => ({ ...toAnnotation(r), type: r.type as TaskType, externalId: r.external_id as string }));
+  }
+
+  /** Change one's own label (the count of labels does not change). */
+  async update(annotatorId: number, id: number, label: unknown): Promise<Annotation> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query(
+        `SELECT n.id, t.type, t.payload FROM annotations n JOIN tasks t ON t.id = n.task_id
+         WHERE n.id = $1 AND n.annotator_id = $2 FOR UPDATE OF n`,
+        [id, annotatorId],
+      );
+      if (!rows.length) throw new NotFoundError(`no annotation ${id} of yours`);
+      const valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
+      const upd = await tx.query('UPDATE annotations SET label = $1::jsonb, updated_at = now() WHERE id = $2 RETURNING *', [json(valid), id]);
+      return toAnnotation(upd[0]);
+    });
+  }
+
+  /** Every annotation of one task type in a project with its task and item (for agreement and export). */
+  async labelled(projectId: number, type: TaskType): Promise<{ annotation: Annotation; task: Task; item: Item }[]> {
+    const rows = await this.db.query(
+      `SELECT n.id AS n_id, n.assignment_id, n.task_id, n.annotator_id, n.submission_id, n.label, n.created_at AS n_created, n.updated_at AS n_updated,
+              t.*, i.id AS i_id, i.project_id AS i_project_id, i.external_id, i.image, i.question, i.model_output, i.facts, i.meta
+       FROM annotations n JOIN tasks t ON t.id = n.task_id JOIN items i ON i.id = t.item_id
+       WHERE t.project_id = $1 AND t.type = $2 ORDER BY t.id, n.annotator_id`,
+      [projectId, type],
+    );
+    return rows.map((r) => ({
+      annotation: toAnnotation({ ...r, id: r.n_id, created_at: r.n_created, updated_at: r.n_updated }),
+      task: toTask(r),
+      item: toItem({ ...r, id: r.i_id, project_id: r.i_project_id }),
+    }));
+  }
+
+  async progress(projectId: number, annotatorId?: number): Promise<Progress> {
+    const rows = await this.db.query(
+      `SELECT type, count(*)::int AS tasks, sum(CASE WHEN done >= needed THEN 1 ELSE 0 END)::int AS completed,
+              sum(done)::int AS labels, sum(needed)::int AS needed
+       FROM tasks WHERE project_id = $1 GROUP BY type ORDER BY type`,
+      [projectId],
+    );
+    const p: Progress = { tasks: 0, completedTasks: 0, labels: 0, needed: 0, mine: 0, byType: {} };
+    for (const r of rows) {
+      p.tasks += r.tasks as number;
+      p.completedTasks += r.completed as number;
+      p.labels += r.labels as number;
+      p.needed += r.needed as number;
+      p.byType[r.type as string] = { tasks: r.tasks as number, completed: r.completed as number, labels: r.labels as number };
+    }
+    if (annotatorId !== undefined) {
+      const m = await this.db.query(
+        'SELECT count(*)::int AS n FROM annotations n JOIN tasks t ON t.id = n.task_id WHERE t.project_id = $1 AND n.annotator_id = $2',
+        [projectId, annotatorId],
+      );
+      p.mine = m[0].n as number;
+    }
+    return p;
+  }
+}
