@@ -32,6 +32,8 @@ export interface Policy {
   readonly name: string;
   /** Reply to a batch of observations (one per active episode), in order. */
   act(batch: readonly Observation[], opts?: ActOptions): Promise<PolicyReply[]>;
+  /** Counters for the run summary (e.g. HTTP requests, retries, failures, cache hits), when the backend keeps any. */
+  stats?(): Record<string, number>;
   /** Release resources (connections, workers). */
   close?(): Promise<void>;
 }

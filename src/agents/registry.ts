@@ -9,12 +9,15 @@ import type { Policy } from './policy.js';
 import { OraclePolicy } from './baselines/oracle.js';
 import { RandomPolicy } from './baselines/random.js';
 import { ScriptedPolicy } from './baselines/scripted.js';
+import { openaiPolicyFactory } from './http/policy.js';
 
 export interface PolicyContext {
   /** The episodes the policy will be run on (the oracle needs them). */
   episodes: readonly SuiteEpisode[];
   /** Seed for stochastic policies. */
   seed: number;
+  /** Backend options from the command line (e.g. concurrency, timeoutMs for openai:); each backend reads the keys it knows. */
+  options?: Record<string, unknown>;
 }
 
 export interface PolicyFactory {
@@ -68,3 +71,4 @@ registerPolicy({
     return ScriptedPolicy.fromFile(a);
   },
 });
+registerPolicy(openaiPolicyFactory);

@@ -1,0 +1,161 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../../util/errors.js';
+import { backoffDelay, ChatClient, parseChatBody, parseRetryAfter, type ChatClientOptions } from './client.js';
+import { canonicalJson, requestKey } from './cache.js';
+import { startFaultServer } from './fault-server.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, n: number, body: string) => void;
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function server(h: Handler): Promise<string> {
+  let n = 0;
+  const s = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => h(req, res, n++, body));
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  closers.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`;
+}
+
+const ok = (res: ServerResponse, content = 'B.') =>
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content } }] }));
+
+const opts = (baseUrl: string, o: Partial<ChatClientOptions> = {}): ChatClientOptions => ({
+  baseUrl,
+  concurrency: 4,
+  timeoutMs: 2000,
+  retries: 4,
+  backoffMs: 5,
+  maxBackoffMs: 20,
+  ...o,
+});
+const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 0 };
+
+describe('helpers', () => {
+  it('parses Retry-After seconds and dates', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 7_000)).toBe(3000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+  it('backoff doubles, is capped and jittered within [d/2, d]', () => {
+    expect(backoffDelay(0, 100, 1000, () => 0)).toBe(50);
+    expect(backoffDelay(3, 100, 1000, () => 1)).toBe(800);
+    expect(backoffDelay(10, 100, 1000, () => 1)).toBe(1000);
+  });
+  it('parses chat bodies, content parts and both logprob shapes; rejects malformed ones', () => {
+    expect(parseChatBody('{"choices":[{"message":{"content":[{"type":"text","text":"A"},{"type":"text","text":"."}]}}]}').text).toBe('A.');
+    const r = parseChatBody(JSON.stringify({ choices: [{ message: { content: 'A' }, logprobs: { content: [{ token: 'A', logprob: -0.1, top_logprobs: [{ token: 'A', logprob: -0.1 }, { token: 'B', logprob: -2.4 }] }] } }] }));
+    expect(r.firstTokenTop).toEqual([{ token: 'A', logprob: -0.1 }, { token: 'B', logprob: -2.4 }]);
+    expect(parseChatBody(JSON.stringify({ choices: [{ message: { content: 'A' }, logprobs: { top_logprobs: [{ A: -0.2 }] } }] })).firstTokenTop).toEqual([{ token: 'A', logprob: -0.2 }]);
+    expect(() => parseChatBody('{"choices":[')).toThrow(/not JSON/);
+    expect(() => parseChatBody('{"choices":[]}')).toThrow(/choices/);
+  });
+  it('canonical JSON sorts keys so equal requests share a cache key', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
+    expect(requestKey('u', { a: 1, b: 2 })).toBe(requestKey('u', { b: 2, a: 1 }));
+    expect(requestKey('u', { a: 1 })).not.toBe(requestKey('v', { a: 1 }));
+  });
+});
+
+describe('ChatClient', () => {
+  it('retries 500, malformed bodies and network drops, then answers', async () => {
+    const url = await server((req, res, n) => {
+      if (n === 0) res.writeHead(500).end('{}');
+      else if (n === 1) res.writeHead(200).end('{"choices":[{"mess');
+      else if (n === 2) req.socket.destroy();
+      else ok(res);
+    });
+    const c = new ChatClient(opts(url));
+    expect((await c.complete(body)).text).toBe('B.');
+    expect(c.stats()).toMatchObject({ requests: 4, retries: 3, retry5xx: 1, retryMalformed: 1, retryNetwork: 1, failures: 0 });
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const url = await server((_q, res, n) => (n === 0 ? res.writeHead(429, { 'retry-after': '1' }).end() : ok(res)));
+    const c = new ChatClient(opts(url));
+    const t0 = performance.now();
+    await c.complete(body);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(990);
+    expect(c.stats().retry429).toBe(1);
+  });
+
+  it('times out a hanging request and retries it', async () => {
+    const url = await server((_q, res, n) => (n === 0 ? undefined : ok(res)));
+    const c = new ChatClient(opts(url, { timeoutMs: 150 }));
+    expect((await c.complete(body)).text).toBe('B.');
+    expect(c.stats()).toMatchObject({ retryTimeout: 1, retries: 1 });
+  });
+
+  it('gives up after the configured retries with a message that says what to do', async () => {
+    const url = await server((_q, res) => res.writeHead(503).end());
+    const c = new ChatClient(opts(url, { retries: 2 }));
+    await expect(c.complete(body)).rejects.toThrow(/gave up after 3 attempts.*--retries/);
+    expect(c.stats()).toMatchObject({ requests: 3, retries: 2, failures: 1 });
+  });
+
+  it('does not retry 401 and points at the API-key variable', async () => {
+    const url = await server((_q, res) => res.writeHead(401).end('{"error":"no key"}'));
+    const c = new ChatClient(opts(url));
+    const e = await c.complete(body).catch((x) => x);
+    expect(e).toBeInstanceOf(UpstreamError);
+    expect(e.message).toMatch(/401.*api-key-env/);
+    expect(c.stats().requests).toBe(1);
+  });
+
+  it('stops asking for logprobs when the server refuses them', async () => {
+    const url = await server((_q, res, _n, b) => (JSON.parse(b).logprobs ? res.writeHead(400).end('{"error":"logprobs unsupported"}') : ok(res)));
+    const c = new ChatClient(opts(url));
+    expect((await c.complete({ ...body, logprobs: true, top_logprobs: 5 })).text).toBe('B.');
+    expect((await c.complete({ ...body, logprobs: true, top_logprobs: 5 })).text).toBe('B.');
+    expect(c.stats()).toMatchObject({ requests: 3, logprobsFallbacks: 1, failures: 0 });
+  });
+
+  it('keeps at most `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const url = await server((_q, res) => {
+      peak = Math.max(peak, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        ok(res);
+      }, 20);
+    });
+    const c = new ChatClient(opts(url, { concurrency: 3 }));
+    await Promise.all(Array.from({ length: 12 }, () => c.complete(body)));
+    expect(peak).toBe(3);
+  });
+
+  it('serves repeated greedy requests from the cache', async () => {
+    const fs = await startFaultServer();
+    closers.push(fs.close);
+    const dir = mkdtempSync(join(tmpdir(), 'askfirst-cache-'));
+    const a = new ChatClient(opts(fs.url, { cacheDir: dir }));
+    const r1 = await a.complete(body, { cacheable: true });
+    const b = new ChatClient(opts(fs.url, { cacheDir: dir }));
+    const r2 = await b.complete({ temperature: 0, messages: body.messages, model: 'm' }, { cacheable: true });
+    expect(r2).toEqual(r1);
+    expect(fs.stats.requests).toBe(1);
+    expect(b.stats()).toMatchObject({ cacheHits: 1, requests: 0 });
+    await b.complete(body, { cacheable: false });
+    expect(fs.stats.requests).toBe(2);
+  });
+
+  it('an aborted signal stops retrying at once', async () => {
+    const url = await server((_q, res) => res.writeHead(500).end());
+    const c = new ChatClient(opts(url, { retries: 50, backoffMs: 200, maxBackoffMs: 200 }));
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    await expect(c.complete(body, { signal: ac.signal })).rejects.toThrow(/aborted/);
+  });
+});

@@ -1,0 +1,320 @@
+/**
+ * A robust client for OpenAI-compatible `POST …/chat/completions` (Ollama, vLLM, llama.cpp's
+ * server, LM Studio, hosted APIs): a concurrency limit, a per-attempt timeout
+ * (AbortController), retries with exponential backoff and full jitter on 429 / 5xx / network
+ * errors / timeouts / malformed bodies, honouring `Retry-After`, an optional response cache,
+ * and counters for the run summary. The API key is sent as a bearer header only; it never
+ * appears in errors, counters, cache keys or cache entries.
+ */
+import { AskfirstError, UpstreamError } from '../../util/errors.js';
+import { ResponseCache, requestKey } from './cache.js';
+
+/** One alternative at one token position. */
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+}
+
+/** What we keep of a completion: the text and the alternatives at the first token. */
+export interface ChatResult {
+  text: string;
+  /** Alternatives at the first generated token (when logprobs were returned). */
+  firstTokenTop?: TopLogprob[];
+  finishReason?: string;
+}
+
+export interface ChatClientOptions {
+  baseUrl: string;
+  apiKey?: string;
+  concurrency: number;
+  timeoutMs: number;
+  retries: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  cacheDir?: string;
+  /** Extra request headers (e.g. episode ids for askfirst's own server); not part of cache keys. */
+  userAgent?: string;
+}
+
+export type ClientStats = {
+  /** HTTP attempts made. */
+  requests: number;
+  /** Attempts that were retried, and why. */
+  retries: number;
+  retry429: number;
+  retry5xx: number;
+  retryTimeout: number;
+  retryNetwork: number;
+  retryMalformed: number;
+  /** Requests that failed after all retries (or with a non-retryable status). */
+  failures: number;
+  /** Replies served from the cache, and cache lookups that missed. */
+  cacheHits: number;
+  cacheMisses: number;
+  /** Requests resent without logprobs because the server refused them. */
+  logprobsFallbacks: number;
+};
+
+/** Longest Retry-After honoured (a server asking for more is waited on for this long, then retried). */
+export const MAX_RETRY_AFTER_MS = 600_000;
+
+type RetryReason = 'retry429' | 'retry5xx' | 'retryTimeout' | 'retryNetwork' | 'retryMalformed';
+
+class Retryable extends Error {
+  constructor(
+    readonly reason: RetryReason,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A counting semaphore (FIFO). */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent/unusable. */
+export function parseRetryAfter(v: string | null, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, rand = Math.random): number {
+  const d = Math.min(maxMs, baseMs * 2 ** attempt);
+  return d / 2 + rand() * (d / 2);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function abortError(): AskfirstError {
+  return new AskfirstError('TIMEOUT', 'request aborted (run interrupted)');
+}
+
+/** Pull the first-token alternatives out of either logprobs shape (chat `content[]` or legacy `top_logprobs[]`). */
+function firstTokenTop(choice: Record<string, unknown>): TopLogprob[] | undefined {
+  const lp = choice.logprobs as Record<string, unknown> | null | undefined;
+  if (!lp || typeof lp !== 'object') return undefined;
+  const content = lp.content as { token?: unknown; logprob?: unknown; top_logprobs?: unknown }[] | undefined;
+  if (Array.isArray(content) && content.length) {
+    const first = content[0];
+    const tops = Array.isArray(first.top_logprobs) ? (first.top_logprobs as { token?: unknown; logprob?: unknown }[]) : [];
+    const out = tops
+      .filter((t) => typeof t.token === 'string' && typeof t.logprob === 'number')
+      .map((t) => ({ token: t.token as string, logprob: t.logprob as number }));
+    if (!out.length && typeof first.token === 'string' && typeof first.logprob === 'number') {
+      out.push({ token: first.token, logprob: first.logprob });
+    }
+    return out.length ? out : undefined;
+  }
+  const legacy = lp.top_logprobs as Record<string, number>[] | undefined;
+  if (Array.isArray(legacy) && legacy.length && legacy[0] && typeof legacy[0] === 'object') {
+    return Object.entries(legacy[0])
+      .filter(([, v]) => typeof v === 'number')
+      .map(([token, logprob]) => ({ token, logprob }));
+  }
+  return undefined;
+}
+
+/** Parse a chat-completions body; throws Retryable('retryMalformed') when it is not one. */
+export function parseChatBody(text: string): ChatResult {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Retryable('retryMalformed', `reply is not JSON (${text.length} bytes)`);
+  }
+  const choice = (body as { choices?: unknown })?.choices;
+  if (!Array.isArray(choice) || !choice.length || typeof choice[0] !== 'object' || choice[0] === null) {
+    throw new Retryable('retryMalformed', 'reply has no choices[0]');
+  }
+  const c = choice[0] as Record<string, unknown>;
+  const msg = c.message as { content?: unknown } | undefined;
+  let content = msg?.content;
+  // Some servers send content as an array of parts.
+  if (Array.isArray(content)) {
+    content = content.map((p) => (typeof p === 'string' ? p : typeof p?.text === 'string' ? p.text : '')).join('');
+  }
+  if (typeof content !== 'string') {
+    if (content === null || content === undefined) content = '';
+    else throw new Retryable('retryMalformed', 'choices[0].message.content is not text');
+  }
+  return {
+    text: content as string,
+    firstTokenTop: firstTokenTop(c),
+    finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : undefined,
+  };
+}
+
+export class ChatClient {
+  readonly endpoint: string;
+  private readonly sem: Semaphore;
+  private readonly cache?: ResponseCache<ChatResult>;
+  private readonly counters: Omit<ClientStats, 'cacheHits' | 'cacheMisses'> = {
+    requests: 0,
+    retries: 0,
+    retry429: 0,
+    retry5xx: 0,
+    retryTimeout: 0,
+    retryNetwork: 0,
+    retryMalformed: 0,
+    failures: 0,
+    logprobsFallbacks: 0,
+  };
+  /** Set once the server refused a logprobs request; later requests omit logprobs. */
+  logprobsRefused = false;
+
+  constructor(private readonly opts: ChatClientOptions) {
+    this.endpoint = `${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+    this.sem = new Semaphore(opts.concurrency);
+    if (opts.cacheDir) this.cache = new ResponseCache<ChatResult>(opts.cacheDir);
+  }
+
+  stats(): ClientStats {
+    return { ...this.counters, cacheHits: this.cache?.hits ?? 0, cacheMisses: this.cache?.misses ?? 0 };
+  }
+
+  /**
+   * Send one chat-completions request. `body` is the JSON body; `cacheable` says whether the
+   * reply may be served from / stored in the cache (greedy requests). `headers` are extra,
+   * non-secret headers.
+   */
+  async complete(
+    body: Record<string, unknown>,
+    o: { cacheable?: boolean; signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<ChatResult> {
+    let b = body;
+    if (this.logprobsRefused && 'logprobs' in b) b = withoutLogprobs(b);
+    const key = this.cache && o.cacheable ? requestKey(this.endpoint, b) : undefined;
+    if (key) {
+      const hit = await this.cache!.get(key);
+      if (hit) return hit;
+    }
+    let res: ChatResult;
+    try {
+      res = await this.withRetries(b, o);
+    } catch (e) {
+      // A server that rejects logprobs with 400/422: resend once without them, and stop asking.
+      if (e instanceof UpstreamError && (e.status === 400 || e.status === 422) && 'logprobs' in b) {
+        this.counters.failures--; // not a failure yet
+        this.logprobsRefused = true;
+        this.counters.logprobsFallbacks++;
+        return this.complete(withoutLogprobs(b), o);
+      }
+      throw e;
+    }
+    if (key) await this.cache!.put(key, res);
+    return res;
+  }
+
+  private async withRetries(body: Record<string, unknown>, o: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<ChatResult> {
+    const payload = JSON.stringify(body);
+    for (let attempt = 0; ; attempt++) {
+      if (o.signal?.aborted) throw abortError();
+      let retryAfter: number | undefined;
+      await this.sem.acquire();
+      try {
+        return await this.attempt(payload, o);
+      } catch (e) {
+        if (!(e instanceof Retryable)) {
+          if (!(e instanceof AskfirstError && e.code === 'TIMEOUT')) this.counters.failures++;
+          throw e;
+        }
+        if (attempt >= this.opts.retries) {
+          this.counters.failures++;
+          throw new UpstreamError(
+            `${this.endpoint}: gave up after ${attempt + 1} attempts (last: ${e.message}); check the server, or raise --retries/--timeout`,
+          );
+        }
+        this.counters.retries++;
+        this.counters[e.reason]++;
+        retryAfter = e.retryAfterMs;
+      } finally {
+        this.sem.release();
+      }
+      const backoff = backoffDelay(attempt, this.opts.backoffMs, this.opts.maxBackoffMs);
+      const wait = retryAfter !== undefined ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.random() * 0.1 * this.opts.backoffMs : backoff;
+      await sleep(wait, o.signal);
+    }
+  }
+
+  private async attempt(payload: string, o: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<ChatResult> {
+    this.counters.requests++;
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), this.opts.timeoutMs);
+    const signal = o.signal ? AbortSignal.any([ctl.signal, o.signal]) : ctl.signal;
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...(o.headers ?? {}) };
+    if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
+    try {
+      let resp: Response;
+      try {
+        resp = await fetch(this.endpoint, { method: 'POST', headers, body: payload, signal });
+      } catch (e) {
+        if (o.signal?.aborted) throw abortError();
+        if (ctl.signal.aborted) throw new Retryable('retryTimeout', `no reply within ${this.opts.timeoutMs} ms`);
+        throw new Retryable('retryNetwork', `network error: ${(e as Error).cause ? String((e as Error & { cause: Error }).cause.message ?? (e as Error).cause) : (e as Error).message}`);
+      }
+      let text: string;
+      try {
+        text = await resp.text();
+      } catch {
+        if (o.signal?.aborted) throw abortError();
+        if (ctl.signal.aborted) throw new Retryable('retryTimeout', `reply body not complete within ${this.opts.timeoutMs} ms`);
+        throw new Retryable('retryNetwork', 'connection lost while reading the reply');
+      }
+      if (resp.status === 429) throw new Retryable('retry429', 'HTTP 429 (rate limited)', parseRetryAfter(resp.headers.get('retry-after')));
+      if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}`, parseRetryAfter(resp.headers.get('retry-after')));
+      if (resp.status === 408) throw new Retryable('retryTimeout', 'HTTP 408 (request timeout)');
+      if (!resp.ok) {
+        const hint = resp.status === 401 || resp.status === 403 ? ' (set the API-key environment variable, see --api-key-env)' : '';
+        throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${snippet(text)}`, { status: resp.status });
+      }
+      return parseChatBody(text);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function withoutLogprobs(b: Record<string, unknown>): Record<string, unknown> {
+  const { logprobs: _l, top_logprobs: _t, ...rest } = b;
+  return rest;
+}
+
+/** The first 200 characters of a server's error body, on one line. */
+function snippet(s: string): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > 200 ? `${one.slice(0, 200)}…` : one;
+}

@@ -1,0 +1,109 @@
+/**
+ * The HTTP policy: any vision-language model behind an OpenAI-compatible chat-completions
+ * endpoint, as a `Policy`. Spec: `openai:URL#MODEL`, e.g.
+ * `openai:http://127.0.0.1:11434/v1#qwen2.5vl:7b` (Ollama), `openai:http://localhost:8000/v1#Qwen/Qwen2.5-VL-3B-Instruct` (vLLM).
+ * Each observation becomes one request (prompt text + the view as a PNG data URL; earlier turns
+ * too when history is on); greedy requests use temperature 0 and are cached when a cache
+ * directory is set; first-token log-probabilities become per-option scores.
+ */
+import { AskfirstError } from '../../util/errors.js';
+import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
+import type { PolicyFactory } from '../registry.js';
+import { ChatClient, type ClientStats } from './client.js';
+import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
+import { optionLogProbs } from './logprobs.js';
+import { buildMessages, ConversationMemory, pngDataUrl, stripThinking } from './messages.js';
+
+/** Non-secret headers that let askfirst's own server (`askfirst serve`) recover episode facts. */
+export const EPISODE_HEADERS = {
+  episode: 'x-askfirst-episode',
+  turn: 'x-askfirst-turn',
+  view: 'x-askfirst-view',
+  kind: 'x-askfirst-kind',
+  interventions: 'x-askfirst-interventions',
+} as const;
+
+export class HttpPolicy implements Policy {
+  readonly name: string;
+  readonly config: HttpPolicyConfig;
+  readonly client: ChatClient;
+  private readonly memory = new ConversationMemory();
+  private closed = false;
+
+  constructor(config: Partial<HttpPolicyConfig> & { baseUrl: string; model: string }, env: NodeJS.ProcessEnv = process.env) {
+    this.config = resolveHttpPolicyConfig(config);
+    this.name = `openai:${this.config.baseUrl}#${this.config.model}`;
+    this.client = new ChatClient({
+      baseUrl: this.config.baseUrl,
+      apiKey: apiKeyFromEnv(this.config.apiKeyEnv, env),
+      concurrency: this.config.concurrency,
+      timeoutMs: this.config.timeoutMs,
+      retries: this.config.retries,
+      backoffMs: this.config.backoffMs,
+      maxBackoffMs: this.config.maxBackoffMs,
+      cacheDir: this.config.cacheDir,
+    });
+  }
+
+  /** Counters for the run summary: requests, retries (by reason), failures, cache hits. */
+  stats(): ClientStats {
+    return this.client.stats();
+  }
+
+  async act(batch: readonly Observation[], opts: ActOptions = {}): Promise<PolicyReply[]> {
+    if (this.closed) throw new AskfirstError('INTERNAL', `${this.name} is closed`);
+    return Promise.all(batch.map((o) => this.one(o, opts)));
+  }
+
+  private async one(o: Observation, opts: ActOptions): Promise<PolicyReply> {
+    const c = this.config;
+    const imageUrl = pngDataUrl(o.image);
+    const past = c.history ? this.memory.before(o.episodeId, o.turn) : [];
+    const body: Record<string, unknown> = {
+      model: c.model,
+      messages: buildMessages({ system: c.systemPrompt, past, prompt: o.prompt, imageUrl }),
+      max_tokens: c.maxTokens,
+      temperature: opts.sample ? c.temperature : 0,
+    };
+    if (opts.sample && c.seed !== undefined) body.seed = c.seed;
+    if (c.logprobs && o.options.length) {
+      body.logprobs = true;
+      body.top_logprobs = c.topLogprobs;
+    }
+    const res = await this.client.complete(body, {
+      cacheable: !opts.sample,
+      signal: opts.signal,
+      headers: {
+        [EPISODE_HEADERS.episode]: encodeURIComponent(o.episodeId),
+        [EPISODE_HEADERS.turn]: String(o.turn),
+        [EPISODE_HEADERS.view]: String(o.view),
+        [EPISODE_HEADERS.kind]: encodeURIComponent(o.kind),
+        [EPISODE_HEADERS.interventions]: String(o.numInterventions),
+      },
+    });
+    const reply = stripThinking(res.text);
+    if (c.history) this.memory.record(o.episodeId, o.turn, { prompt: o.prompt, imageUrl, reply });
+    const scores = o.options.length ? optionLogProbs(res.firstTokenTop, o.options) : undefined;
+    return scores ? { reply, optionLogProbs: scores } : { reply };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** Keys of the HTTP config that may come from the command line through `PolicyContext.options`. */
+const OPTION_KEYS = Object.keys(httpPolicySchema.shape).filter((k) => k !== 'baseUrl' && k !== 'model');
+
+/** The `openai:URL#MODEL` factory for the policy registry. */
+export const openaiPolicyFactory: PolicyFactory = {
+  name: 'openai',
+  usage: 'openai:URL#MODEL    any OpenAI-compatible chat endpoint (Ollama, vLLM, llama.cpp, LM Studio, hosted)',
+  create: async (arg, ctx) => {
+    const { baseUrl, model } = parseOpenAISpec(arg);
+    const extra: Record<string, unknown> = {};
+    for (const k of OPTION_KEYS) if (ctx.options?.[k] !== undefined) extra[k] = ctx.options[k];
+    if (extra.seed === undefined) extra.seed = ctx.seed;
+    return new HttpPolicy({ ...extra, baseUrl, model });
+  },
+};
