@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatPrompt } from '../episode/prompt.js';
+import { summarize } from '../episode/metrics.js';
+import { OraclePolicy } from '../agents/baselines/oracle.js';
+import { RandomPolicy } from '../agents/baselines/random.js';
+import { ScriptedPolicy } from '../agents/baselines/scripted.js';
+import { HttpPolicy } from '../agents/http/policy.js';
+import { pngDataUrl } from '../agents/http/messages.js';
+import { conformanceEpisodes, policyConformance } from '../agents/policy-conformance.js';
+import type { Policy } from '../agents/policy.js';
+import { runEpisodes } from '../eval/runner.js';
+import { createImage } from '../scenes/image.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { parseMcqaPrompt } from './mcqa-prompt.js';
+import { startOpenAIServer, type RunningServer } from './openai.js';
+
+const loader = async (ref: SuiteEpisode['views'][number]) => {
+  if ('image' in ref) return ref.image;
+  throw new Error('in-memory views only');
+};
+
+/** Serve `inner` and return an HTTP client policy pointed at it. */
+async function served(inner: Policy, o: { concurrency?: number } = {}) {
+  const srv = await startOpenAIServer({ policy: inner });
+  const policy = new HttpPolicy({ baseUrl: srv.url, model: 'served', concurrency: o.concurrency ?? 8, retries: 0 }, {});
+  return { policy, cleanup: () => srv.close() };
+}
+
+describe('parseMcqaPrompt', () => {
+  it('recovers question and options from the template, and rejects other text', () => {
+    const opts = ['Move the block to the left.', 'I cannot answer this question.', 'circle', 'a star: five points'];
+    const p = formatPrompt('What is hidden? Hint: look.', opts);
+    expect(parseMcqaPrompt(p)).toEqual({ question: 'What is hidden? Hint: look.', options: opts, shortAnswer: true });
+    const many = Array.from({ length: 30 }, (_, i) => `option ${i}`);
+    expect(parseMcqaPrompt(formatPrompt('Q?', many, false))?.options).toEqual(many);
+    expect(parseMcqaPrompt('What is in the image?')).toBeNull();
+    expect(parseMcqaPrompt('Q? Choose from the following options. Options:\nB. x\n')).toBeNull();
+  });
+});
+
+describe('OpenAI-compatible server', () => {
+  let srv: RunningServer;
+  beforeAll(async () => {
+    srv = await startOpenAIServer({ policy: new RandomPolicy(1), modelName: 'rnd' });
+  });
+  afterAll(() => srv.close());
+
+  const post = (body: unknown) =>
+    fetch(`${srv.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const img = pngDataUrl(createImage(4, 4, [1, 2, 3]));
+  const msg = (text: string) => [{ role: 'user', content: [{ type: 'text', text }, { type: 'image_url', image_url: { url: img } }] }];
+
+  it('lists its model and reports health', async () => {
+    expect(await (await fetch(`${srv.url}/models`)).json()).toMatchObject({ data: [{ id: 'rnd' }] });
+    expect(await (await fetch(srv.url.replace('/v1', '/healthz'))).json()).toMatchObject({ ok: true });
+  });
+
+  it('answers an MCQA turn with per-letter logprobs', async () => {
+    const r = await post({ model: 'rnd', messages: msg(formatPrompt('Q?', ['a', 'b', 'c'])), logprobs: true, top_logprobs: 2 });
+    expect(r.status).toBe(200);
+    const j = await r.json();
+    expect(j.choices[0].message.content).toMatch(/^[ABC]\.$/);
+    expect(j.choices[0].logprobs.content[0].top_logprobs).toHaveLength(2);
+  });
+
+  it('streams as one SSE chunk when asked', async () => {
+    const r = await post({ model: 'rnd', messages: msg(formatPrompt('Q?', ['a', 'b'])), stream: true });
+    const t = await r.text();
+    expect(r.headers.get('content-type')).toMatch(/event-stream/);
+    expect(t).toMatch(/^data: \{.*"delta".*\n\ndata: \[DONE\]\n\n$/s);
+  });
+
+  it('rejects bad requests with 400 and a message that says what to fix', async () => {
+    const a = await post({ model: 'rnd', messages: msg('What is this?') });
+    expect(a.status).toBe(400);
+    expect((await a.json()).error.message).toMatch(/multiple-choice/);
+    const b = await post({ model: 'rnd', messages: [{ role: 'user', content: formatPrompt('Q?', ['a']) }] });
+    expect(b.status).toBe(400);
+    expect((await b.json()).error.message).toMatch(/exactly one image/);
+    const c = await fetch(`${srv.url}/chat/completions`, { method: 'POST', body: '{nope' });
+    expect(c.status).toBe(400);
+    const d = await post({ model: 'rnd', messages: [{ role: 'user', content: [{ type: 'text', text: formatPrompt('Q?', ['a']) }, { type: 'image_url', image_url: { url: 'http://x/y.png' } }] }] });
+    expect((await d.json()).error.message).toMatch(/data URLs/);
+  });
+});
+
+// The HTTP client talking to `serve` passes the shared conformance suite (oracle: deterministic; random: with logprobs).
+policyConformance('openai client → serve(oracle)', async (eps) => served(new OraclePolicy(eps)), { deterministic: true });
+policyConformance('openai client → serve(random)', async () => served(new RandomPolicy(5)));
+
+describe('greedy parity: in-process vs serve + HTTP client', () => {
+  const eps = conformanceEpisodes(40);
+  const cases: [string, () => Policy, number][] = [
+    ['oracle', () => new OraclePolicy(eps), 8],
+    ['scripted', () => ScriptedPolicy.fromMap(Object.fromEntries(eps.map((e, i) => [e.id, [['A.', 'B', 'Move the block to the right.'][i % 3], 'star', 'C.']]))), 8],
+    // A seeded random policy consumes its stream in call order: one request at a time keeps the order.
+    ['random:11', () => new RandomPolicy(11), 1],
+  ];
+  for (const [name, make, concurrency] of cases) {
+    it(`${name}: identical records in every mode`, async () => {
+      for (const mode of ['proactive', 'hint', 'reference'] as const) {
+        const direct = await runEpisodes(eps, make(), { mode, loader, batchSize: 16 });
+        const { policy, cleanup } = await served(make(), { concurrency });
+        try {
+          const viaHttp = await runEpisodes(eps, policy, { mode, loader, batchSize: 16 });
+          expect(viaHttp).toEqual(direct);
+          expect(summarize(viaHttp)).toEqual(summarize(direct));
+        } finally {
+          await cleanup();
+        }
+      }
+    });
+  }
+});

@@ -1,0 +1,67 @@
+/**
+ * Start the workbench: open the database (PGlite by default, PostgreSQL when a URL is given),
+ * apply migrations, build the Hono app and listen with @hono/node-server. Returns the URL and a
+ * `close()` that stops accepting connections and closes the database.
+ */
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Policy } from '../agents/policy.js';
+import type { Episode } from '../episode/types.js';
+import { openDb } from '../feedback/db.js';
+import { FeedbackStore } from '../feedback/store.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { createApp } from './app.js';
+import { findUiDir } from './static.js';
+
+export interface ServeOptions {
+  /** PostgreSQL URL (DATABASE_URL); omitted = PGlite at `dataDir` (or in memory when that is omitted too). */
+  databaseUrl?: string;
+  dataDir?: string;
+  /** An already opened store (tests); the server then does not close it. */
+  store?: FeedbackStore;
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  /** Policy spec for play tasks (see src/agents/registry.ts). */
+  playPolicy: string;
+  /** UI folder; default dist/web. */
+  uiDir?: string;
+  log?: (msg: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  store: FeedbackStore;
+  close(): Promise<void>;
+}
+
+/** A factory making the play policy for one episode whose views are paths relative to the project's image folder. */
+export function playPolicyFactory(spec: string): (ep: Episode<string>, imageDir?: string) => Promise<Policy> {
+  return async (ep, imageDir) => {
+    const suiteEp: SuiteEpisode = { ...ep, views: ep.views.map((v) => ({ path: imageDir ? join(imageDir, v) : v })) };
+    // Loaded lazily: the registry pulls in every backend, which the API itself does not need.
+    const { createPolicy } = await import('../agents/registry.js');
+    return createPolicy(spec, { episodes: [suiteEp], seed: 0 });
+  };
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const store = o.store ?? (await FeedbackStore.open(await openDb({ url: o.databaseUrl, dataDir: o.dataDir })));
+  const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), uiDir: o.uiDir ?? findUiDir(), log: o.log });
+  const server = await new Promise<ReturnType<typeof serve>>((res) => {
+    const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => res(s));
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    store,
+    close: async () => {
+      const closing = new Promise<void>((res) => server.close(() => res()));
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closing;
+      if (!o.store) await store.close();
+    },
+  };
+}
