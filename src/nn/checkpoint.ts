@@ -1,0 +1,67 @@
+/**
+ * Model checkpoints: `<dir>/model.safetensors` (parameters by dotted name, F32) beside
+ * `<dir>/config.json` (whatever the model needs to rebuild itself), both written atomically.
+ * A Python user opens the weights with `safetensors.numpy.load_file` / `safe_open` unchanged.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError, NotFoundError } from '../util/errors.js';
+import type { Module, TensorData } from './module.js';
+import { loadSafetensors, saveSafetensors, writeFileAtomic } from './safetensors.js';
+
+export const WEIGHTS_FILE = 'model.safetensors';
+export const CONFIG_FILE = 'config.json';
+
+export interface SaveCheckpointOptions {
+  /** JSON-serialisable model/training config, written to config.json. */
+  config: unknown;
+  /** String metadata stored in the safetensors header (__metadata__). */
+  metadata?: Record<string, string>;
+  /** Extra tensors (e.g. optimizer state) stored beside the parameters; names must contain '#' ("optim#fc.weight.exp_avg") so they never clash with parameters. */
+  extra?: Iterable<[string, TensorData]>;
+}
+
+/** Write the module's parameters and config into `dir` (created if needed). Weights first, config last. */
+export function saveCheckpoint(dir: string, model: Module, opts: SaveCheckpointOptions): void {
+  mkdirSync(dir, { recursive: true });
+  const tensors: [string, TensorData][] = model.namedParameters().map(([n, p]) => [n, { data: p.data, shape: p.shape }]);
+  for (const [n, t] of opts.extra ?? []) {
+    if (!n.includes('#')) throw new DataError(`extra checkpoint tensor "${n}" must have a '#' in its name (e.g. "optim#${n}")`);
+    tensors.push([n, t]);
+  }
+  saveSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: 'askfirst', ...opts.metadata });
+  writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(opts.config, null, 2)}\n`);
+}
+
+export interface LoadedCheckpoint {
+  config: unknown;
+  tensors: Map<string, TensorData>;
+  metadata: Record<string, string>;
+}
+
+/** Read `dir/config.json` and `dir/model.safetensors` (DataError/NotFoundError on problems). */
+export function readCheckpoint(dir: string): LoadedCheckpoint {
+  const cfgPath = join(dir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(cfgPath, 'utf8');
+  } catch (e) {
+    throw new NotFoundError(`no checkpoint config at ${cfgPath}`, { cause: e });
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (e) {
+    throw new DataError('config.json does not parse as JSON', { file: cfgPath, cause: e });
+  }
+  const { tensors, metadata } = loadSafetensors(join(dir, WEIGHTS_FILE));
+  return { config, tensors, metadata };
+}
+
+/** Load parameters from `dir` into `model` (strict: names and shapes must match). Returns the config. */
+export function loadCheckpointInto(dir: string, model: Module, strict = true): LoadedCheckpoint {
+  const ck = readCheckpoint(dir);
+  const params = new Map([...ck.tensors].filter(([n]) => !n.includes('#')));
+  model.loadStateDict(params, strict, join(dir, WEIGHTS_FILE));
+  return ck;
+}

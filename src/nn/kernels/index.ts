@@ -1,0 +1,71 @@
+/**
+ * Kernel dispatch: the ops call `kernels()` for GEMM and convolution, which is either the
+ * plain-TypeScript reference (kernels/ref.ts) or the WebAssembly SIMD backend
+ * (kernels/wasm.ts, multi-threaded over a shared WebAssembly.Memory).
+ *
+ * The backend is chosen on first use: `ASKFIRST_KERNELS=ref|wasm|auto` (default auto = wasm
+ * if build/kernels.wasm loads, else ref with a one-line warning), and `ASKFIRST_THREADS=n`
+ * (default: all cores, at most 8). `setKernels('ref')` switches at run time (tests do this).
+ */
+import { ConfigError } from '../../util/errors.js';
+import { type ConvGeom, conv2dBackwardRef, conv2dForwardRef, gemmRef } from './ref.js';
+import { loadWasmKernels } from './wasm.js';
+
+export interface Kernels {
+  readonly name: 'ref' | 'wasm';
+  readonly threads: number;
+  /** C = op(A)·op(B) (+C if accumulate); see gemmRef. */
+  gemm(A: Float32Array, B: Float32Array, C: Float32Array, M: number, N: number, K: number, transA?: boolean, transB?: boolean, accumulate?: boolean): void;
+  /** y = conv(x, w) + b (y overwritten). */
+  conv2dForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, g: ConvGeom): void;
+  /** dx, dw, db += the conv gradients (null = not needed). */
+  conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, g: ConvGeom): void;
+}
+
+export const refKernels: Kernels = {
+  name: 'ref',
+  threads: 1,
+  gemm: gemmRef,
+  conv2dForward: conv2dForwardRef,
+  conv2dBackward: conv2dBackwardRef,
+};
+
+let current: Kernels | null = null;
+let warned = false;
+
+export function defaultThreads(): number {
+  const env = process.env.ASKFIRST_THREADS;
+  if (env) {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`ASKFIRST_THREADS must be a positive integer, got "${env}"`);
+    return n;
+  }
+  return 0; // auto
+}
+
+/** The active kernels (loaded on first call). */
+export function kernels(): Kernels {
+  if (current) return current;
+  const want = process.env.ASKFIRST_KERNELS ?? 'auto';
+  if (want === 'ref') return (current = refKernels);
+  if (want !== 'wasm' && want !== 'auto') throw new ConfigError(`ASKFIRST_KERNELS must be ref, wasm or auto, got "${want}"`);
+  try {
+    current = loadWasmKernels(defaultThreads());
+  } catch (e) {
+    if (want === 'wasm') throw e;
+    if (!warned) {
+      warned = true;
+      process.stderr.write(`askfirst: WASM kernels unavailable (${(e as Error).message}); using the slow TypeScript reference kernels. Run \`npm run build\`.\n`);
+    }
+    current = refKernels;
+  }
+  return current;
+}
+
+/** Switch backends: 'ref', 'wasm' (throws if it cannot load), or a custom Kernels object. */
+export function setKernels(k: 'ref' | 'wasm' | Kernels, threads = 0): Kernels {
+  if (k === 'ref') current = refKernels;
+  else if (k === 'wasm') current = loadWasmKernels(threads || defaultThreads());
+  else current = k;
+  return current;
+}

@@ -1,0 +1,164 @@
+/**
+ * Kernel agreement: every backend's GEMM (all transpose variants, overwrite and accumulate)
+ * and convolution (forward + all three gradients) against a naive float64 triple loop / direct
+ * convolution, on random shapes including odd and degenerate sizes (1, 3, 7, 17, 33, …).
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../rng.js';
+import { type Kernels, refKernels } from './index.js';
+import { type ConvGeom, convGeom } from './ref.js';
+
+const rng = new Rng(77);
+const randArr = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+
+function naiveGemm(A: Float32Array, B: Float32Array, C0: Float32Array, M: number, N: number, K: number, tA: boolean, tB: boolean, acc: boolean): Float64Array {
+  const C = new Float64Array(M * N);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = acc ? C0[i * N + j] : 0;
+      for (let k = 0; k < K; k++) s += (tA ? A[k * M + i] : A[i * K + k]) * (tB ? B[j * K + k] : B[k * N + j]);
+      C[i * N + j] = s;
+    }
+  return C;
+}
+
+/** Max |got − want| / (1 + |want|). */
+function relErr(got: Float32Array, want: Float64Array | Float32Array): number {
+  let e = 0;
+  for (let i = 0; i < want.length; i++) e = Math.max(e, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+  if (got.length !== want.length) return Infinity;
+  return e;
+}
+
+function naiveConv(x: Float32Array, w: Float32Array, b: Float32Array | null, g: ConvGeom): Float64Array {
+  const { N, C, H, W, F, KH, KW, stride, pad, OH, OW } = g;
+  const y = new Float64Array(N * F * OH * OW);
+  for (let n = 0; n < N; n++)
+    for (let f = 0; f < F; f++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          let s = b ? b[f] : 0;
+          for (let c = 0; c < C; c++)
+            for (let kh = 0; kh < KH; kh++)
+              for (let kw = 0; kw < KW; kw++) {
+                const ih = oh * stride - pad + kh;
+                const iw = ow * stride - pad + kw;
+                if (ih >= 0 && ih < H && iw >= 0 && iw < W) s += x[((n * C + c) * H + ih) * W + iw] * w[((f * C + c) * KH + kh) * KW + kw];
+              }
+          y[((n * F + f) * OH + oh) * OW + ow] = s;
+        }
+  return y;
+}
+
+/** Gradients of Σ y·dy by the naive adjoint loops. */
+function naiveConvGrads(x: Float32Array, w: Float32Array, dy: Float32Array, g: ConvGeom) {
+  const { N, C, H, W, F, KH, KW, stride, pad, OH, OW } = g;
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  const db = new Float64Array(F);
+  for (let n = 0; n < N; n++)
+    for (let f = 0; f < F; f++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const d = dy[((n * F + f) * OH + oh) * OW + ow];
+          db[f] += d;
+          for (let c = 0; c < C; c++)
+            for (let kh = 0; kh < KH; kh++)
+              for (let kw = 0; kw < KW; kw++) {
+                const ih = oh * stride - pad + kh;
+                const iw = ow * stride - pad + kw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const xi = ((n * C + c) * H + ih) * W + iw;
+                const wi = ((f * C + c) * KH + kh) * KW + kw;
+                dx[xi] += d * w[wi];
+                dw[wi] += d * x[xi];
+              }
+        }
+  return { dx, dw, db };
+}
+
+export function kernelAgreementSuite(name: string, get: () => Kernels): void {
+  describe(`${name} kernels agree with naive float64 loops`, () => {
+    const dims = [1, 3, 7, 17, 33];
+    it('gemm: all transpose variants, overwrite and accumulate, odd sizes', () => {
+      const k = get();
+      let cases = 0;
+      for (const M of dims)
+        for (const N of dims)
+          for (const K of [1, 5, 33]) {
+            const tA = rng.next() < 0.5;
+            const tB = rng.next() < 0.5;
+            const acc = rng.next() < 0.5;
+            const A = randArr(M * K);
+            const B = randArr(K * N);
+            const C = randArr(M * N);
+            const want = naiveGemm(A, B, C, M, N, K, tA, tB, acc);
+            k.gemm(A, B, C, M, N, K, tA, tB, acc);
+            const e = relErr(C, want);
+            expect(e, `M=${M} N=${N} K=${K} tA=${tA} tB=${tB} acc=${acc}`).toBeLessThan(1e-5);
+            cases++;
+          }
+      expect(cases).toBe(75);
+    });
+    it('gemm: larger blocked shapes (crossing cache-block edges)', () => {
+      const k = get();
+      for (const [M, N, K] of [
+        [64, 64, 64],
+        [130, 67, 300],
+        [97, 257, 129],
+        [16, 4096, 27],
+        [520, 9, 260],
+      ]) {
+        for (const [tA, tB] of [
+          [false, false],
+          [false, true],
+          [true, false],
+          [true, true],
+        ] as const) {
+          const A = randArr(M * K);
+          const B = randArr(K * N);
+          const C = randArr(M * N);
+          const want = naiveGemm(A, B, C, M, N, K, tA, tB, true);
+          k.gemm(A, B, C, M, N, K, tA, tB, true);
+          expect(relErr(C, want), `M=${M} N=${N} K=${K} tA=${tA} tB=${tB}`).toBeLessThan(1e-4);
+        }
+      }
+    });
+    it.each([
+      [1, 1, 5, 5, 1, 3, 1, 0],
+      [2, 3, 7, 9, 4, 3, 1, 1],
+      [3, 2, 8, 8, 5, 3, 2, 1],
+      [4, 3, 17, 13, 7, 5, 3, 2],
+      [5, 16, 16, 16, 32, 3, 1, 1],
+      [2, 1, 6, 7, 3, 1, 1, 0],
+    ])('conv2d forward + backward N=%i C=%i H=%i W=%i F=%i K=%i stride=%i pad=%i', (N, C, H, W, F, K, stride, pad) => {
+      const k = get();
+      const g = convGeom(N, C, H, W, F, K, K, stride, pad);
+      const x = randArr(N * C * H * W);
+      const w = randArr(F * C * K * K);
+      const b = randArr(F);
+      const y = new Float32Array(N * F * g.OH * g.OW).fill(NaN);
+      k.conv2dForward(x, w, b, y, g);
+      expect(relErr(y, naiveConv(x, w, b, g))).toBeLessThan(1e-5);
+      const dy = randArr(y.length);
+      const dx0 = randArr(x.length);
+      const dw0 = randArr(w.length);
+      const db0 = randArr(F);
+      const dx = dx0.slice();
+      const dw = dw0.slice();
+      const db = db0.slice();
+      k.conv2dBackward(x, w, dy, dx, dw, db, g);
+      const want = naiveConvGrads(x, w, dy, g);
+      const plus = (a: Float32Array, d: Float64Array) => Float64Array.from(d, (v, i) => v + a[i]);
+      expect(relErr(dx, plus(dx0, want.dx)), 'dx').toBeLessThan(1e-4);
+      expect(relErr(dw, plus(dw0, want.dw)), 'dw').toBeLessThan(1e-4);
+      expect(relErr(db, plus(db0, want.db)), 'db').toBeLessThan(1e-4);
+      // only some gradients requested
+      const dw2 = new Float32Array(w.length);
+      k.conv2dBackward(x, w, dy, null, dw2, null, g);
+      expect(relErr(dw2, want.dw)).toBeLessThan(1e-4);
+    });
+  });
+}
+
+kernelAgreementSuite('reference', () => refKernels);

@@ -1,0 +1,171 @@
+/**
+ * Reference kernels in plain TypeScript: the slow, obviously-correct twins of the WASM SIMD
+ * kernels (kernels/wasm.ts). Tests check the fast kernels against these on random shapes.
+ *
+ * GEMM: C[M×N] = op(A)·op(B) (+ C if `accumulate`), row-major, op = identity or transpose.
+ * Convolution: NCHW input, weight [F, C, KH, KW], cross-correlation as in PyTorch's conv2d,
+ * via im2col (Chellapilla et al., 2006, "High performance convolutional neural networks for
+ * document processing") + GEMM.
+ */
+
+/**
+ * C = op(A)·op(B) (+C). A is M×K (or K×M if transA), B is K×N (or N×K if transB); all dense
+ * row-major. `accumulate` adds into C instead of overwriting it.
+ */
+export function gemmRef(
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  transA = false,
+  transB = false,
+  accumulate = false,
+): void {
+  if (!accumulate) C.fill(0, 0, M * N);
+  const row = new Float32Array(N);
+  for (let i = 0; i < M; i++) {
+    row.fill(0);
+    for (let k = 0; k < K; k++) {
+      const a = transA ? A[k * M + i] : A[i * K + k];
+      if (a === 0) continue;
+      if (transB) {
+        for (let j = 0; j < N; j++) row[j] += a * B[j * K + k];
+      } else {
+        const off = k * N;
+        for (let j = 0; j < N; j++) row[j] += a * B[off + j];
+      }
+    }
+    const off = i * N;
+    for (let j = 0; j < N; j++) C[off + j] += row[j];
+  }
+}
+
+/** The geometry of a 2-D convolution (NCHW, weight [F, C, KH, KW]). */
+export interface ConvGeom {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  F: number;
+  KH: number;
+  KW: number;
+  stride: number;
+  pad: number;
+  OH: number;
+  OW: number;
+}
+
+export function convGeom(N: number, C: number, H: number, W: number, F: number, KH: number, KW: number, stride: number, pad: number): ConvGeom {
+  const OH = Math.floor((H + 2 * pad - KH) / stride) + 1;
+  const OW = Math.floor((W + 2 * pad - KW) / stride) + 1;
+  return { N, C, H, W, F, KH, KW, stride, pad, OH, OW };
+}
+
+/** cols[(c·KH + kh)·KW + kw, oh·OW + ow] = x[c, oh·s − p + kh, ow·s − p + kw] (0 outside). One image. */
+export function im2col(x: Float32Array, xOff: number, g: ConvGeom, cols: Float32Array): void {
+  const { C, H, W, KH, KW, stride, pad, OH, OW } = g;
+  const P = OH * OW;
+  let r = 0;
+  for (let c = 0; c < C; c++) {
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++, r++) {
+        const base = r * P;
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * stride - pad + kh;
+          const o = base + oh * OW;
+          if (ih < 0 || ih >= H) {
+            cols.fill(0, o, o + OW);
+            continue;
+          }
+          const xrow = xOff + (c * H + ih) * W;
+          for (let ow = 0; ow < OW; ow++) {
+            const iw = ow * stride - pad + kw;
+            cols[o + ow] = iw >= 0 && iw < W ? x[xrow + iw] : 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx[c, ih, iw] += Σ dcols over the positions that read it. One image. */
+export function col2im(dcols: Float32Array, g: ConvGeom, dx: Float32Array, dxOff: number): void {
+  const { C, H, W, KH, KW, stride, pad, OH, OW } = g;
+  const P = OH * OW;
+  let r = 0;
+  for (let c = 0; c < C; c++) {
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++, r++) {
+        const base = r * P;
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * stride - pad + kh;
+          if (ih < 0 || ih >= H) continue;
+          const xrow = dxOff + (c * H + ih) * W;
+          const o = base + oh * OW;
+          for (let ow = 0; ow < OW; ow++) {
+            const iw = ow * stride - pad + kw;
+            if (iw >= 0 && iw < W) dx[xrow + iw] += dcols[o + ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** y[n, f, :, :] = W[f]·cols(x[n]) + b[f]. y is overwritten. */
+export function conv2dForwardRef(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, g: ConvGeom): void {
+  const { N, C, H, W, F, KH, KW, OH, OW } = g;
+  const K = C * KH * KW;
+  const P = OH * OW;
+  const cols = new Float32Array(K * P);
+  const out = new Float32Array(F * P);
+  for (let n = 0; n < N; n++) {
+    im2col(x, n * C * H * W, g, cols);
+    gemmRef(w, cols, out, F, P, K);
+    const yo = n * F * P;
+    for (let f = 0; f < F; f++) {
+      const bf = b ? b[f] : 0;
+      for (let p = 0; p < P; p++) y[yo + f * P + p] = out[f * P + p] + bf;
+    }
+  }
+}
+
+/**
+ * Gradients of conv2d, accumulated (+=): dw += Σ_n dy[n]·cols(x[n])ᵀ, db += Σ dy,
+ * dx[n] += col2im(Wᵀ·dy[n]). Pass null for gradients that are not needed.
+ */
+export function conv2dBackwardRef(
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  db: Float32Array | null,
+  g: ConvGeom,
+): void {
+  const { N, C, H, W, F, KH, KW, OH, OW } = g;
+  const K = C * KH * KW;
+  const P = OH * OW;
+  const cols = new Float32Array(K * P);
+  const dcols = new Float32Array(K * P);
+  for (let n = 0; n < N; n++) {
+    const dyn = dy.subarray(n * F * P, (n + 1) * F * P);
+    if (db) {
+      for (let f = 0; f < F; f++) {
+        let s = 0;
+        for (let p = 0; p < P; p++) s += dyn[f * P + p];
+        db[f] += s;
+      }
+    }
+    if (dw) {
+      im2col(x, n * C * H * W, g, cols);
+      gemmRef(dyn, cols, dw, F, K, P, false, true, true);
+    }
+    if (dx) {
+      gemmRef(w, dyn, dcols, K, P, F, true, false, false);
+      col2im(dcols, g, dx, n * C * H * W);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * 2-D convolution (cross-correlation, NCHW, weight [F, C, KH, KW], zero padding, stride — as
+ * PyTorch's conv2d) on the active conv kernel, and max-pooling (kernel k, stride s; the
+ * gradient goes to the first maximum of each window, as in PyTorch).
+ */
+import { InputError } from '../../util/errors.js';
+import { kernels } from '../kernels/index.js';
+import { convGeom } from '../kernels/ref.js';
+import { Tensor, isGradEnabled, makeResult, shapeStr } from '../tensor.js';
+
+export interface Conv2dOptions {
+  /** Zero padding on every side (default 0). */
+  pad?: number;
+  /** Stride (default 1). */
+  stride?: number;
+}
+
+/** x [N, C, H, W] ⊛ w [F, C, KH, KW] + b [F] → [N, F, OH, OW]. */
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const pad = opts.pad ?? 0;
+  const stride = opts.stride ?? 1;
+  if (x.ndim !== 4) throw new InputError(`conv2d input must be [N, C, H, W], got ${shapeStr(x.shape)}`);
+  if (w.ndim !== 4 || w.shape[1] !== x.shape[1]) {
+    throw new InputError(`conv2d weight ${shapeStr(w.shape)} does not match input ${shapeStr(x.shape)} (want [F, ${x.shape[1]}, KH, KW])`);
+  }
+  if (b && b.size !== w.shape[0]) throw new InputError(`conv2d bias has ${b.size} values, expected ${w.shape[0]}`);
+  if (!Number.isInteger(pad) || pad < 0 || !Number.isInteger(stride) || stride < 1) {
+    throw new InputError(`conv2d: pad must be an integer >= 0 and stride >= 1 (got pad ${pad}, stride ${stride})`);
+  }
+  const [N, C, H, W] = x.shape;
+  const [F, , KH, KW] = w.shape;
+  const g = convGeom(N, C, H, W, F, KH, KW, stride, pad);
+  if (g.OH < 1 || g.OW < 1) throw new InputError(`conv2d: kernel ${KH}×${KW} with pad ${pad} does not fit input ${H}×${W}`);
+  const out = new Float32Array(N * F * g.OH * g.OW);
+  kernels().conv2dForward(x.data, w.data, b ? b.data : null, out, g);
+  const parents = b ? [x, w, b] : [x, w];
+  return makeResult(out, [N, F, g.OH, g.OW], parents, (o) => {
+    kernels().conv2dBackward(
+      x.data,
+      w.data,
+      o.grad!,
+      x.requiresGrad ? x.ensureGrad() : null,
+      w.requiresGrad ? w.ensureGrad() : null,
+      b && b.requiresGrad ? b.ensureGrad() : null,
+      g,
+    );
+  });
+}
+
+/** Max-pool over k×k windows with stride s (default s = k), no padding: [N, C, H, W] → [N, C, OH, OW]. */
+export function maxPool2d(x: Tensor, k = 2, s = k): Tensor {
+  if (x.ndim !== 4) throw new InputError(`maxPool2d input must be [N, C, H, W], got ${shapeStr(x.shape)}`);
+  const [N, C, H, W] = x.shape;
+  const OH = Math.floor((H - k) / s) + 1;
+  const OW = Math.floor((W - k) / s) + 1;
+  if (OH < 1 || OW < 1) throw new InputError(`maxPool2d: window ${k} does not fit input ${H}×${W}`);
+  const X = x.data;
+  const out = new Float32Array(N * C * OH * OW);
+  // Argmax indices only when a backward pass can follow (no-grad allocates just the output).
+  const arg = isGradEnabled() && x.requiresGrad ? new Int32Array(out.length) : null;
+  let o = 0;
+  for (let nc = 0; nc < N * C; nc++) {
+    const base = nc * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, o++) {
+        let best = -Infinity;
+        let bi = base + oh * s * W + ow * s;
+        for (let i = 0; i < k; i++) {
+          const row = base + (oh * s + i) * W + ow * s;
+          for (let j = 0; j < k; j++) {
+            const v = X[row + j];
+            if (v > best) {
+              best = v;
+              bi = row + j;
+            }
+          }
+        }
+        out[o] = best;
+        if (arg) arg[o] = bi;
+      }
+    }
+  }
+  return makeResult(out, [N, C, OH, OW], [x], (r) => {
+    const g = r.grad!;
+    const gx = x.ensureGrad();
+    for (let i = 0; i < g.length; i++) gx[arg![i]] += g[i];
+  });
+}
+
+/** Mean over the spatial dims: [N, C, H, W] → [N, C]. */
+export function globalAvgPool(x: Tensor): Tensor {
+  if (x.ndim !== 4) throw new InputError(`globalAvgPool input must be [N, C, H, W], got ${shapeStr(x.shape)}`);
+  const [N, C, H, W] = x.shape;
+  const P = H * W;
+  const X = x.data;
+  const out = new Float32Array(N * C);
+  for (let i = 0; i < N * C; i++) {
+    let sum = 0;
+    for (let p = 0; p < P; p++) sum += X[i * P + p];
+    out[i] = sum / P;
+  }
+  return makeResult(out, [N, C], [x], (r) => {
+    const g = r.grad!;
+    const gx = x.ensureGrad();
+    for (let i = 0; i < N * C; i++) {
+      const v = g[i] / P;
+      for (let p = 0; p < P; p++) gx[i * P + p] += v;
+    }
+  });
+}

@@ -1,0 +1,263 @@
+/**
+ * Finite-difference gradient checks for every differentiable op, plus forward values against
+ * hand-computed or naive results. Each loss is Σ out·R with a fixed random R so every output
+ * position carries a distinct weight (a wrong index or a missing term changes the gradient).
+ */
+import { describe, expect, it } from 'vitest';
+import { gradCheck } from '../gradcheck.js';
+import { setKernels } from '../kernels/index.js';
+import { Rng } from '../rng.js';
+import { Tensor, noGrad, tensor } from '../tensor.js';
+import { conv2d, globalAvgPool, maxPool2d } from './conv.js';
+import * as E from './elementwise.js';
+import { bagOfTokens, embedding } from './embedding.js';
+import { linear, matmul } from './linalg.js';
+import { layerNorm } from './norm.js';
+import { mean, sum } from './reduce.js';
+import { concat, reshape, selectRows, transpose } from './shape.js';
+import { MASKED_LOGP, crossEntropy, gather, logSoftmax, softmax } from './softmax.js';
+
+setKernels('ref');
+
+const rng = new Rng(1234);
+function rand(shape: number[], lo = -1, hi = 1): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const d = new Float32Array(n);
+  for (let i = 0; i < n; i++) d[i] = rng.uniform(lo, hi);
+  return new Tensor(d, shape, true);
+}
+/** Random values at least 0.05 away from every kink (so ±h never crosses one). */
+function randAway(shape: number[], kinks: number[]): Tensor {
+  const t = rand(shape);
+  for (let i = 0; i < t.size; i++) while (kinks.some((k) => Math.abs(t.data[i] - k) < 0.05)) t.data[i] = rng.uniform(-1, 1);
+  return t;
+}
+/** Distinct values spaced 0.05 apart in random order (max-pool ties never flip under ±h). */
+function randDistinct(shape: number[]): Tensor {
+  const t = rand(shape);
+  const order = rng.shuffle(Array.from({ length: t.size }, (_, i) => i));
+  order.forEach((o, i) => (t.data[o] = (i - t.size / 2) * 0.05));
+  return t;
+}
+/** Σ out·R for a fixed random R of out's shape. */
+function weighted(out: Tensor, R: Tensor): Tensor {
+  return sum(E.mul(out, R));
+}
+function check(build: () => Tensor, inputs: Tensor[], opts?: { h?: number; tol?: number }): void {
+  let R: Tensor | null = null;
+  const f = () => {
+    const out = build();
+    if (!R) R = new Tensor(rand(out.shape).data, out.shape, false);
+    return weighted(out, R);
+  };
+  const r = gradCheck(f, inputs, opts);
+  expect(r.ok, `max error ${r.maxError} at ${r.where}`).toBe(true);
+}
+
+describe('elementwise ops', () => {
+  it('add/sub/mul/div with broadcasting', () => {
+    const a = rand([2, 3, 4]);
+    const b = rand([4]);
+    const c = rand([3, 1]);
+    const d = rand([2, 3, 4], 0.5, 2);
+    check(() => E.add(a, b), [a, b]);
+    check(() => E.sub(a, c), [a, c]);
+    check(() => E.mul(a, c), [a, c]);
+    check(() => E.div(a, d), [a, d]);
+    check(() => E.mul(b, a), [a, b]);
+    const s = rand([1]);
+    check(() => E.mul(a, s), [a, s]);
+    expect(E.add(tensor([1, 2, 3, 4], [2, 2]), tensor([10, 20], [2])).toArray()).toEqual([11, 22, 13, 24]);
+    expect(E.add(tensor([1, 2], [2, 1]), tensor([10, 20, 30], [3])).toArray()).toEqual([11, 21, 31, 12, 22, 32]);
+  });
+  it('unary ops', () => {
+    const x = randAway([5, 7], [0, -0.5, 0.5]);
+    const p = rand([5, 7], 0.2, 2);
+    for (const f of [E.neg, E.exp, E.tanh, E.sigmoid, E.gelu, E.square, E.relu, E.abs]) check(() => f(x), [x]);
+    check(() => E.log(p), [p]);
+    check(() => E.sqrt(p), [p]);
+    check(() => E.addScalar(x, 3), [x]);
+    check(() => E.mulScalar(x, -2.5), [x]);
+    check(() => E.clamp(x, -0.5, 0.5), [x]);
+    expect(E.relu(tensor([-1, 0, 2])).toArray()).toEqual([0, 0, 2]);
+    expect(E.gelu(tensor([1])).item()).toBeCloseTo(0.8412, 3);
+  });
+  it('minimum / maximum (PPO clipped objective)', () => {
+    const a = rand([3, 5]);
+    const b = rand([3, 5]);
+    check(() => E.minimum(a, b), [a, b]);
+    check(() => E.maximum(a, b), [a, b]);
+  });
+});
+
+describe('reductions and shapes', () => {
+  it('sum / mean over all and over axes', () => {
+    const x = rand([2, 3, 4]);
+    check(() => sum(x, 1), [x]);
+    check(() => mean(x, -1, true), [x]);
+    check(() => mean(x, 0), [x]);
+    check(() => E.mulScalar(mean(x), 7), [x]);
+    expect(sum(tensor([1, 2, 3, 4], [2, 2]), 0).toArray()).toEqual([4, 6]);
+    expect(mean(tensor([1, 2, 3, 4], [2, 2]), 1).toArray()).toEqual([1.5, 3.5]);
+  });
+  it('reshape / concat / transpose / selectRows', () => {
+    const x = rand([2, 6]);
+    const y = rand([2, 3]);
+    check(() => reshape(x, [3, -1]), [x]);
+    check(() => concat([x, y], 1), [x, y]);
+    check(() => concat([reshape(x, [4, 3]), y], 0), [x, y]);
+    check(() => transpose(y), [y]);
+    check(() => selectRows(x, [1, 0, 1]), [x]);
+    expect(concat([tensor([1, 2], [2, 1]), tensor([3, 4, 5, 6], [2, 2])], 1).toArray()).toEqual([1, 3, 4, 2, 5, 6]);
+  });
+});
+
+describe('linear algebra', () => {
+  it('matmul and linear (with and without bias, 3-d input)', () => {
+    const a = rand([3, 5]);
+    const b = rand([5, 4]);
+    check(() => matmul(a, b), [a, b]);
+    const x = rand([2, 3, 5]);
+    const w = rand([7, 5]);
+    const bias = rand([7]);
+    check(() => linear(x, w, bias), [x, w, bias]);
+    check(() => linear(x, w), [x, w]);
+    expect(matmul(tensor([1, 2, 3, 4], [2, 2]), tensor([5, 6, 7, 8], [2, 2])).toArray()).toEqual([19, 22, 43, 50]);
+    expect(linear(tensor([1, 2], [1, 2]), tensor([1, 0, 0, 1, 1, 1], [3, 2]), tensor([0, 0, 10])).toArray()).toEqual([1, 2, 13]);
+  });
+});
+
+describe('convolution and pooling', () => {
+  it.each([
+    [{ pad: 0, stride: 1 }, 5, 5],
+    [{ pad: 1, stride: 1 }, 6, 5],
+    [{ pad: 1, stride: 2 }, 7, 6],
+    [{ pad: 2, stride: 3 }, 7, 8],
+  ])('conv2d %o on %i×%i', (o, H, W) => {
+    const x = rand([2, 3, H, W]);
+    const w = rand([4, 3, 3, 3]);
+    const b = rand([4]);
+    check(() => conv2d(x, w, b, o), [x, w, b]);
+  });
+  it('conv2d forward equals a direct loop', () => {
+    const x = rand([1, 2, 4, 5]);
+    const w = rand([3, 2, 3, 2]);
+    const y = noGrad(() => conv2d(x, w, null, { pad: 1, stride: 2 }));
+    const [, , OH, OW] = y.shape;
+    expect(y.shape).toEqual([1, 3, 2, 3]);
+    for (let f = 0; f < 3; f++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          let s = 0;
+          for (let c = 0; c < 2; c++)
+            for (let kh = 0; kh < 3; kh++)
+              for (let kw = 0; kw < 2; kw++) {
+                const ih = oh * 2 - 1 + kh;
+                const iw = ow * 2 - 1 + kw;
+                if (ih >= 0 && ih < 4 && iw >= 0 && iw < 5) s += x.data[(c * 4 + ih) * 5 + iw] * w.data[((f * 2 + c) * 3 + kh) * 2 + kw];
+              }
+          expect(y.data[(f * OH + oh) * OW + ow]).toBeCloseTo(s, 5);
+        }
+  });
+  it('maxPool2d and globalAvgPool', () => {
+    const x = randDistinct([2, 3, 6, 7]);
+    check(() => maxPool2d(x, 2), [x]);
+    check(() => maxPool2d(x, 3, 2), [x]);
+    check(() => globalAvgPool(x), [x]);
+    expect(maxPool2d(tensor([1, 5, 2, 3, 4, 0, 9, 1, 2, 2, 2, 2, 7, 1, 1, 8], [1, 1, 4, 4])).toArray()).toEqual([5, 9, 7, 8]);
+  });
+});
+
+describe('layer norm, softmax, losses', () => {
+  it('layerNorm', () => {
+    const x = rand([4, 6]);
+    const g = rand([6]);
+    const b = rand([6]);
+    check(() => layerNorm(x, g, b), [x, g, b]);
+    const y = noGrad(() => layerNorm(tensor([1, 2, 3, 4], [1, 4]), null, null));
+    expect(mean(y).item()).toBeCloseTo(0, 6);
+  });
+  it('softmax / logSoftmax with a mask over variable option counts', () => {
+    const x = rand([3, 5]);
+    const mask = [1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0];
+    check(() => softmax(x, mask), [x]);
+    check(() => logSoftmax(x), [x]);
+    const lp = logSoftmax(x, mask);
+    const f = () => sum(E.mul(gather(logSoftmax(x, mask), [2, 4, 1]), tensor([0.3, -1.2, 0.7])));
+    const r = gradCheck(f, [x]);
+    expect(r.ok, r.where).toBe(true);
+    // masked entries: log-prob MASKED_LOGP, prob 0, no gradient; valid ones sum to 1.
+    expect(lp.data[3]).toBe(MASKED_LOGP);
+    const p = noGrad(() => softmax(x, mask));
+    expect(p.data[3] + p.data[4]).toBe(0);
+    expect(p.data[0] + p.data[1] + p.data[2]).toBeCloseTo(1, 6);
+    x.grad = null;
+    sum(E.mul(softmax(x, mask), rand([3, 5]))).backward();
+    expect(x.grad![3]).toBe(0);
+    expect(x.grad![13]).toBe(0);
+  });
+  it('crossEntropy (mean, sum, none, mask, ignoreIndex)', () => {
+    const x = rand([4, 5]);
+    const t = [0, 3, 4, 1];
+    const mask = Array.from({ length: 20 }, (_, i) => (i % 5 < 4 || i >= 10 ? 1 : 0));
+    for (const reduction of ['mean', 'sum'] as const) {
+      const r = gradCheck(() => crossEntropy(x, t, { reduction }), [x]);
+      expect(r.ok, r.where).toBe(true);
+    }
+    check(() => crossEntropy(x, t, { reduction: 'none' }), [x]);
+    const r2 = gradCheck(() => crossEntropy(x, [0, 3, 4, -100], { mask, ignoreIndex: -100 }), [x]);
+    expect(r2.ok, r2.where).toBe(true);
+    // equals −mean(gather(logSoftmax))
+    const ce = noGrad(() => crossEntropy(x, t).item());
+    const ref = noGrad(() => -mean(gather(logSoftmax(x), t)).item());
+    expect(ce).toBeCloseTo(ref, 5);
+    expect(() => crossEntropy(x, [0, 3, 4, 4], { mask: mask.map((m, i) => (i === 19 ? 0 : m)) })).toThrow(/masked out/);
+  });
+  it('PPO-style clipped ratio loss and KL term', () => {
+    const lp = rand([6]);
+    const old = new Tensor(rand([6]).data, [6], false);
+    const adv = tensor([1, -1, 0.5, 2, -0.3, 0.1]);
+    const f = () => {
+      const ratio = E.exp(E.sub(lp, old));
+      const pg = E.minimum(E.mul(ratio, adv), E.mul(E.clamp(ratio, 0.8, 1.2), adv));
+      const kl = E.sub(E.sub(E.exp(E.sub(old, lp)), E.sub(old, lp)), tensor([1])); // k3 estimator
+      return E.add(E.neg(mean(pg)), E.mulScalar(mean(kl), 0.1));
+    };
+    const r = gradCheck(f, [lp], { h: 1e-3 });
+    expect(r.ok, r.where).toBe(true);
+  });
+});
+
+describe('embeddings', () => {
+  it('embedding and bagOfTokens (mask, empty rows)', () => {
+    const table = rand([6, 4]);
+    check(() => embedding(table, [1, 5, 1, 0], [2, 2]), [table]);
+    const ids = [1, 2, 3, 0, 5, 5, 0, 0, 4, 4, 4, 4];
+    const mask = [1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0];
+    check(() => bagOfTokens(table, ids, mask, 3, 4), [table]);
+    const y = noGrad(() => bagOfTokens(table, ids, mask, 3, 4));
+    expect(y.shape).toEqual([3, 4]);
+    expect(y.data[0]).toBeCloseTo((table.data[4] + table.data[8] + table.data[12]) / 3, 6);
+    expect(Array.from(y.data.subarray(8))).toEqual([0, 0, 0, 0]);
+    expect(() => embedding(table, [6])).toThrow(/outside the vocabulary/);
+  });
+});
+
+describe('autograd mechanics', () => {
+  it('accumulates through shared subgraphs and frees the graph', () => {
+    const x = tensor([2], [1], true);
+    const y = E.mul(x, x); // x²
+    const z = E.add(y, E.mul(y, x)); // x² + x³ → dz/dx = 2x + 3x² = 16
+    z.backward(new Float32Array([1]));
+    expect(x.grad![0]).toBeCloseTo(16, 5);
+    expect(() => z.backward(new Float32Array([1]))).not.toThrow(); // graph released: no double counting through it
+    expect(x.grad![0]).toBeCloseTo(16, 5);
+  });
+  it('noGrad records nothing', () => {
+    const x = tensor([1, 2], [2], true);
+    const y = noGrad(() => E.mul(x, x));
+    expect(y.requiresGrad).toBe(false);
+    expect(y._backward).toBeNull();
+    expect(() => y.backward()).toThrow(/does not require grad/);
+  });
+});

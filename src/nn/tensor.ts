@@ -1,0 +1,209 @@
+/**
+ * Tensors and reverse-mode automatic differentiation (a dynamic graph of closures, as in
+ * PyTorch's autograd / micrograd): every op that sees an input with `requiresGrad` records a
+ * node holding its parents and a `backward` closure that adds the op's vector–Jacobian product
+ * into the parents' `grad` buffers. `loss.backward()` visits the graph once in reverse
+ * topological order and then releases it (closures are dropped so buffers can be collected).
+ *
+ * Data is a flat, row-major `Float32Array`; `shape` lists the dimensions (outermost first).
+ * Inside `noGrad(() => …)` ops record nothing and allocate only their outputs.
+ */
+import { InputError } from '../util/errors.js';
+
+let gradEnabled = true;
+
+/** Whether ops currently record the graph (false inside `noGrad`). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run `fn` without recording the autograd graph (inference, evaluation, target networks). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function shapeStr(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export class Tensor {
+  /** Flat row-major values; length = product of `shape`. */
+  data: Float32Array;
+  readonly shape: number[];
+  /** Accumulated gradient (same length as data), allocated on first use. */
+  grad: Float32Array | null = null;
+  /** True for parameters and for any tensor computed from one while grad is enabled. */
+  requiresGrad: boolean;
+  /** Optional name (parameters get their dotted module path). */
+  name?: string;
+  /** @internal graph edges, set by ops. */
+  _parents: Tensor[] = [];
+  /** @internal adds this node's vector–Jacobian product into the parents' grads. */
+  _backward: (() => void) | null = null;
+
+  constructor(data: Float32Array, shape: readonly number[], requiresGrad = false) {
+    const n = shapeSize(shape);
+    if (data.length !== n) {
+      throw new InputError(`tensor data has ${data.length} values but shape ${shapeStr(shape)} needs ${n}`);
+    }
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new InputError(`bad tensor shape ${shapeStr(shape)}: dims must be integers >= 0`);
+    }
+    this.data = data;
+    this.shape = [...shape];
+    this.requiresGrad = requiresGrad;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The single value of a one-element tensor (a loss, a metric). */
+  item(): number {
+    if (this.data.length !== 1) throw new InputError(`item() needs a one-element tensor, got shape ${shapeStr(this.shape)}`);
+    return this.data[0];
+  }
+
+  /** The gradient buffer, allocated (zeroed) if absent. */
+  ensureGrad(): Float32Array {
+    if (!this.grad) this.grad = new Float32Array(this.data.length);
+    return this.grad;
+  }
+
+  zeroGrad(): void {
+    if (this.grad) this.grad.fill(0);
+  }
+
+  /** A tensor sharing this one's data but cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, false);
+  }
+
+  /** A deep copy of the values (no graph). */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape, false);
+  }
+
+  toArray(): number[] {
+    return Array.from(this.data);
+  }
+
+  toString(): string {
+    return `Tensor${shapeStr(this.shape)}${this.name ? ` ${this.name}` : ''}`;
+  }
+
+  /**
+   * Back-propagate from this tensor. A scalar gets d(this)/d(this) = 1; any other shape needs
+   * an explicit upstream gradient. Gradients accumulate into `.grad` of every tensor that
+   * requires them; the graph is released afterwards (call backward once per forward).
+   */
+  backward(upstream?: Float32Array): void {
+    if (!this.requiresGrad) {
+      throw new InputError('backward() on a tensor that does not require grad (was it computed inside noGrad, or from no parameter?)');
+    }
+    if (!upstream && this.data.length !== 1) {
+      throw new InputError(`backward() without an upstream gradient needs a scalar, got shape ${shapeStr(this.shape)}`);
+    }
+    const order = topoOrder(this);
+    const g = this.ensureGrad();
+    if (upstream) {
+      if (upstream.length !== g.length) throw new InputError(`upstream gradient has ${upstream.length} values, tensor has ${g.length}`);
+      for (let i = 0; i < g.length; i++) g[i] += upstream[i];
+    } else g[0] += 1;
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      if (t._backward) {
+        t._backward();
+        t._backward = null;
+        t._parents = [];
+        // Intermediate gradients are not needed any more: free them (leaves keep theirs).
+        if (t !== this) t.grad = null;
+      }
+    }
+  }
+}
+
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // Iterative DFS (deep graphs must not overflow the JS stack).
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    if (i < t._parents.length) {
+      top[1]++;
+      const p = t._parents[i];
+      if (p.requiresGrad && !seen.has(p)) {
+        seen.add(p);
+        stack.push([p, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+/**
+ * Build an op's output. If grad is enabled and some input requires grad, the output records
+ * `parents` and `backward`; otherwise it is a plain tensor and `backward` is dropped.
+ */
+export function makeResult(data: Float32Array, shape: readonly number[], parents: Tensor[], backward: (out: Tensor) => void): Tensor {
+  let needs = false;
+  if (gradEnabled) for (const p of parents) if (p.requiresGrad) needs = true;
+  const out = new Tensor(data, shape, needs);
+  if (needs) {
+    out._parents = parents;
+    out._backward = () => backward(out);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- constructors
+
+export function tensor(values: ArrayLike<number>, shape?: readonly number[], requiresGrad = false): Tensor {
+  const data = Float32Array.from(values as ArrayLike<number>);
+  return new Tensor(data, shape ?? [data.length], requiresGrad);
+}
+
+export function zeros(shape: readonly number[], requiresGrad = false): Tensor {
+  return new Tensor(new Float32Array(shapeSize(shape)), shape, requiresGrad);
+}
+
+export function ones(shape: readonly number[], requiresGrad = false): Tensor {
+  return full(shape, 1, requiresGrad);
+}
+
+export function full(shape: readonly number[], value: number, requiresGrad = false): Tensor {
+  return new Tensor(new Float32Array(shapeSize(shape)).fill(value), shape, requiresGrad);
+}
+
+export function scalar(value: number): Tensor {
+  return new Tensor(Float32Array.of(value), [], false);
+}
+
+/** A trainable leaf (requiresGrad = true). */
+export function parameter(data: Float32Array, shape: readonly number[], name?: string): Tensor {
+  const t = new Tensor(data, shape, true);
+  t.name = name;
+  return t;
+}
