@@ -1,0 +1,144 @@
+/**
+ * The workbench shell: token login, project choice, progress, and the labelling loop (fetch the
+ * next assignment, show its task, submit with a client-made submission id so a retry never
+ * double-counts). All model text is rendered as React text nodes — never as HTML.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, tokenStore, type AssignmentInfo, type Me, type ProjectInfo, type Progress } from './api.js';
+import { TaskView } from './tasks.js';
+
+function Login({ onLogin }: { onLogin: (me: Me) => void }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    tokenStore.set(token.trim());
+    try {
+      onLogin(await api.me());
+    } catch (err) {
+      tokenStore.clear();
+      setError(err instanceof ApiError && err.status === 401 ? 'That token is not valid. Ask the project owner for yours.' : String((err as Error).message));
+    }
+  };
+  return (
+    <form className="login card" onSubmit={submit}>
+      <h1>askfirst feedback workbench</h1>
+      <p className="muted">Sign in with the annotator token you were given.</p>
+      <label htmlFor="token">Annotator token</label>
+      <input id="token" name="token" type="password" autoComplete="off" autoFocus value={token} onChange={(e) => setToken(e.target.value)} placeholder="af_…" />
+      <button type="submit" className="primary" disabled={!token.trim()}>
+        Sign in
+      </button>
+      {error && <p className="error" role="alert">{error}</p>}
+    </form>
+  );
+}
+
+function ProgressBar({ p }: { p: Progress }) {
+  const pct = p.needed ? Math.round((100 * p.labels) / p.needed) : 0;
+  return (
+    <div className="progress" data-testid="progress">
+      <div className="bar" aria-hidden>
+        <div className="fill" style={{ width: `${pct}%` }} />
+      </div>
+      <span>
+        Project: <b data-testid="completed">{p.completedTasks}</b> / {p.tasks} tasks complete · {p.labels} / {p.needed} labels · You: <b data-testid="mine">{p.mine}</b> labels
+      </span>
+    </div>
+  );
+}
+
+export function App() {
+  const [me, setMe] = useState<Me | null>(null);
+  const [projects, setProjects] = useState<ProjectInfo[]>([]);
+  const [pid, setPid] = useState<number | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [assignment, setAssignment] = useState<AssignmentInfo | null | undefined>(undefined);
+  const [submissionId, setSubmissionId] = useState('');
+  const [flash, setFlash] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (tokenStore.get()) api.me().then(setMe, () => tokenStore.clear());
+  }, []);
+  useEffect(() => {
+    if (!me) return;
+    api.projects().then((ps) => {
+      setProjects(ps);
+      if (ps.length && pid === null) setPid(ps[0].id);
+    }, (e) => setError(String(e.message)));
+  }, [me]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const loadNext = useCallback(async (projectId: number) => {
+    setError(null);
+    const [{ assignment: a }, p] = await Promise.all([api.next(projectId), api.progress(projectId)]);
+    setAssignment(a);
+    setProgress(p);
+    setSubmissionId(crypto.randomUUID());
+  }, []);
+
+  useEffect(() => {
+    if (me && pid !== null) loadNext(pid).catch((e) => setError(String(e.message)));
+  }, [me, pid, loadNext]);
+
+  const submit = async (label: unknown) => {
+    if (!assignment || pid === null) return;
+    try {
+      await api.submit(assignment.id, submissionId, label);
+      setFlash('Saved');
+      setTimeout(() => setFlash(null), 1200);
+      await loadNext(pid);
+    } catch (e) {
+      setError(String((e as Error).message));
+    }
+  };
+
+  if (!me) return <Login onLogin={setMe} />;
+  return (
+    <div className="app">
+      <header>
+        <span className="brand">askfirst · workbench</span>
+        <select aria-label="Project" value={pid ?? ''} onChange={(e) => setPid(Number(e.target.value))}>
+          {projects.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+        {progress && <ProgressBar p={progress} />}
+        <span className="who">
+          {me.name}{' '}
+          <button
+            className="link"
+            onClick={() => {
+              tokenStore.clear();
+              setMe(null);
+            }}
+          >
+            Sign out
+          </button>
+        </span>
+      </header>
+      {flash && (
+        <div className="flash" role="status">
+          {flash}
+        </div>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <main>
+        {assignment === undefined && <p className="muted">Loading…</p>}
+        {assignment === null && (
+          <div className="card done" data-testid="all-done">
+            <h2>All done</h2>
+            <p>Nothing is left for you in this project. Thank you!</p>
+          </div>
+        )}
+        {assignment && <TaskView key={assignment.id} a={assignment} onSubmit={submit} />}
+      </main>
+    </div>
+  );
+}

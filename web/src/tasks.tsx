@@ -1,0 +1,307 @@
+/**
+ * The four task views (rationale selection, ask-or-answer, pairwise preference with facts, play),
+ * each usable with the mouse or the keys shown on its buttons. Keys are ignored while typing in
+ * a text field (Ctrl+Enter still submits).
+ */
+import { useEffect, useRef, useState } from 'react';
+import { api, type AssignmentInfo, type PlayState } from './api.js';
+
+type Keys = Record<string, () => void>;
+
+/** Window-level shortcuts; `keys` maps KeyboardEvent.key (lower-cased) to an action. */
+function useKeys(keys: Keys) {
+  const ref = useRef(keys);
+  ref.current = keys;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      const typing = t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && (t as HTMLInputElement).type === 'text');
+      if (typing && !(e.key === 'Enter' && e.ctrlKey)) return;
+      if (e.altKey || e.metaKey) return;
+      const f = ref.current[e.key.toLowerCase()];
+      if (f) {
+        e.preventDefault();
+        f();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+function Kbd({ k }: { k: string }) {
+  return <kbd>{k}</kbd>;
+}
+
+function Picture({ aid, view }: { aid: number; view?: number }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    let made: string | null = null;
+    api.image(aid, view).then(
+      (u) => {
+        made = u;
+        if (live) setUrl(u);
+        else URL.revokeObjectURL(u);
+      },
+      (e) => live && setErr(String(e.message)),
+    );
+    return () => {
+      live = false;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [aid, view]);
+  if (err) return <div className="picture missing">{err}</div>;
+  return <div className="picture">{url ? <img src={url} alt="the image the model saw" data-testid="task-image" /> : null}</div>;
+}
+
+function Header({ a, title }: { a: AssignmentInfo; title: string }) {
+  return (
+    <div className="task-head">
+      <span className={`badge ${a.type}`}>{title}</span>
+      <span className="muted">item {a.item.externalId}</span>
+    </div>
+  );
+}
+
+function ModelSays({ text }: { text: string }) {
+  return (
+    <div className="model-says">
+      <span className="label">Model</span>
+      <p className="model-text" data-testid="model-text">
+        {text}
+      </p>
+    </div>
+  );
+}
+
+function SubmitBar({ onSubmit, disabled, hint }: { onSubmit: () => void; disabled?: boolean; hint?: string }) {
+  return (
+    <div className="submit-bar">
+      {hint && <span className="muted">{hint}</span>}
+      <button className="primary" onClick={onSubmit} disabled={disabled} data-testid="submit">
+        Submit <Kbd k="Enter" />
+      </button>
+    </div>
+  );
+}
+
+// ── rationale selection (ILLUME) ───────────────────────────────────────────────────────────────
+function RationaleTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+  const rationales: string[] = a.payload.rationales;
+  const [picked, setPicked] = useState<Set<number>>(new Set());
+  const [own, setOwn] = useState('');
+  const toggle = (i: number) =>
+    setPicked((s) => {
+      const n = new Set(s);
+      if (n.has(i)) n.delete(i);
+      else n.add(i);
+      return n;
+    });
+  const send = () => onSubmit({ accepted: [...picked].sort((x, y) => x - y), ...(own.trim() ? { own: own.trim() } : {}) });
+  const keys: Keys = { enter: send };
+  rationales.forEach((_, i) => (keys[String(i + 1)] = () => toggle(i)));
+  useKeys(keys);
+  return (
+    <>
+      <Header a={a} title="Rationale selection" />
+      <p className="question">{a.item.question}</p>
+      <ModelSays text={a.payload.answer} />
+      <p className="instructions">Tick every rationale that correctly explains the model's answer for this image (or none).</p>
+      <ul className="choices">
+        {rationales.map((r, i) => (
+          <li key={i}>
+            <label className={picked.has(i) ? 'chosen' : ''}>
+              <input type="checkbox" checked={picked.has(i)} onChange={() => toggle(i)} data-testid={`rationale-${i}`} />
+              <Kbd k={String(i + 1)} /> <span>{r}</span>
+            </label>
+          </li>
+        ))}
+      </ul>
+      <label className="own">
+        Your own rationale (optional)
+        <textarea value={own} onChange={(e) => setOwn(e.target.value)} rows={2} placeholder="Because …" data-testid="own-rationale" />
+      </label>
+      <SubmitBar onSubmit={send} hint={`${picked.size} selected`} />
+    </>
+  );
+}
+
+// ── ask-or-answer judgement ───────────────────────────────────────────────────────────────────
+function AskTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+  const options: string[] = a.payload.options;
+  const nI: number = a.payload.numInterventions;
+  const [verdict, setVerdict] = useState<'ask' | 'answer' | null>(null);
+  const [option, setOption] = useState<number | null>(null);
+  const range = verdict === 'ask' ? [...Array(nI).keys()] : verdict === 'answer' ? [...Array(options.length - nI).keys()].map((i) => i + nI) : [];
+  const choose = (v: 'ask' | 'answer') => {
+    setVerdict(v);
+    setOption(null);
+  };
+  const send = () => verdict && option !== null && onSubmit({ verdict, option });
+  const keys: Keys = { q: () => choose('ask'), w: () => choose('answer'), enter: send };
+  range.forEach((o, i) => (keys[String(i + 1)] = () => setOption(o)));
+  useKeys(keys);
+  return (
+    <>
+      <Header a={a} title="Ask or answer?" />
+      <p className="question">{a.item.question}</p>
+      <ol className="options" type="A">
+        {options.map((o, i) => (
+          <li key={i} className={i < nI ? 'iv' : 'cat'}>
+            {o}
+          </li>
+        ))}
+      </ol>
+      <ModelSays text={a.payload.reply} />
+      <p className="instructions">Given this image, should the model have asked for an intervention, or answered?</p>
+      <div className="row">
+        <button className={verdict === 'ask' ? 'toggle on' : 'toggle'} onClick={() => choose('ask')} data-testid="verdict-ask">
+          Should have asked <Kbd k="Q" />
+        </button>
+        <button className={verdict === 'answer' ? 'toggle on' : 'toggle'} onClick={() => choose('answer')} data-testid="verdict-answer">
+          Could answer <Kbd k="W" />
+        </button>
+      </div>
+      {verdict && (
+        <>
+          <p className="instructions">{verdict === 'ask' ? 'Which intervention would help?' : 'What is the answer?'}</p>
+          <div className="row wrap">
+            {range.map((o, i) => (
+              <button key={o} className={option === o ? 'toggle on' : 'toggle'} onClick={() => setOption(o)} data-testid={`option-${o}`}>
+                {options[o]} <Kbd k={String(i + 1)} />
+              </button>
+            ))}
+          </div>
+        </>
+      )}
+      <SubmitBar onSubmit={send} disabled={!verdict || option === null} />
+    </>
+  );
+}
+
+// ── pairwise preference with facts (Factually Augmented RLHF) ──────────────────────────────────
+function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+  const replies: [string, string] = a.payload.replies;
+  const [less, setLess] = useState<0 | 1 | null>(null);
+  const [helpful, setHelpful] = useState<0 | 1 | null>(null);
+  const send = () => less !== null && helpful !== null && onSubmit({ lessHallucination: less, moreHelpful: helpful });
+  useKeys({ a: () => setLess(0), b: () => setLess(1), '1': () => setHelpful(0), '2': () => setHelpful(1), enter: send });
+  return (
+    <>
+      <Header a={a} title="Which reply is better?" />
+      <p className="question">{a.item.question}</p>
+      <div className="pair">
+        {replies.map((r, i) => (
+          <div key={i} className={`reply ${less === i ? 'picked' : ''}`} data-testid={`reply-${i}`}>
+            <span className="label">Reply {i === 0 ? 'A' : 'B'}</span>
+            <p className="model-text">{r}</p>
+          </div>
+        ))}
+        <aside className="facts" data-testid="facts">
+          <span className="label">True facts of the scene</span>
+          <ul>
+            {a.item.facts.map((f, i) => (
+              <li key={i}>{f}</li>
+            ))}
+          </ul>
+        </aside>
+      </div>
+      <p className="instructions">1. Which reply hallucinates less (states fewer things that are not true)?</p>
+      <div className="row">
+        <button className={less === 0 ? 'toggle on' : 'toggle'} onClick={() => setLess(0)} data-testid="less-0">
+          A <Kbd k="A" />
+        </button>
+        <button className={less === 1 ? 'toggle on' : 'toggle'} onClick={() => setLess(1)} data-testid="less-1">
+          B <Kbd k="B" />
+        </button>
+      </div>
+      <p className="instructions">2. Which reply is more helpful?</p>
+      <div className="row">
+        <button className={helpful === 0 ? 'toggle on' : 'toggle'} onClick={() => setHelpful(0)} data-testid="helpful-0">
+          A <Kbd k="1" />
+        </button>
+        <button className={helpful === 1 ? 'toggle on' : 'toggle'} onClick={() => setHelpful(1)} data-testid="helpful-1">
+          B <Kbd k="2" />
+        </button>
+      </div>
+      <SubmitBar onSubmit={send} disabled={less === null || helpful === null} />
+    </>
+  );
+}
+
+// ── play ───────────────────────────────────────────────────────────────────────────────────────
+function PlayTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+  const [performed, setPerformed] = useState(0);
+  const [state, setState] = useState<PlayState | null>(null);
+  const [rating, setRating] = useState<number | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  useEffect(() => {
+    api.play(a.id, performed).then(setState, (e) => setErr(String(e.message)));
+  }, [a.id, performed]);
+  const perform = () => state?.awaiting && setPerformed((p) => p + 1);
+  const send = () =>
+    state?.done && rating !== null && onSubmit({ transcript: state.turns, outcome: state.outcome ?? 'unknown', rating });
+  const keys: Keys = { p: perform, ' ': perform, enter: send };
+  for (let r = 1; r <= 5; r++) keys[String(r)] = () => state?.done && setRating(r);
+  useKeys(keys);
+  return (
+    <>
+      <Header a={a} title="Play: you are the user" />
+      <p className="question">{a.item.question}</p>
+      {err && <p className="error">{err}</p>}
+      {state && (
+        <>
+          <div className="play-view">
+            <Picture aid={a.id} view={state.view} />
+            <span className="muted">view {state.view + 1} of {a.payload.views}</span>
+          </div>
+          <ol className="transcript" data-testid="transcript">
+            {state.turns.map((t, i) => (
+              <li key={i}>
+                <span className="label">Model</span> <span className="model-text">{t.reply}</span>
+                {t.performed && <div className="performed">You: performed “{t.performed}”</div>}
+              </li>
+            ))}
+          </ol>
+          {state.awaiting && (
+            <button className="primary" onClick={perform} data-testid="perform">
+              Perform: {state.awaiting} <Kbd k="P" />
+            </button>
+          )}
+          {state.done && (
+            <>
+              <p className={`outcome ${state.success ? 'good' : 'bad'}`} data-testid="outcome">
+                Episode over: {state.success ? 'the model answered correctly' : `failed (${state.outcome})`}
+              </p>
+              <p className="instructions">Rate the exchange (1 = poor, 5 = excellent):</p>
+              <div className="row">
+                {[1, 2, 3, 4, 5].map((r) => (
+                  <button key={r} className={rating === r ? 'toggle on' : 'toggle'} onClick={() => setRating(r)} data-testid={`rate-${r}`}>
+                    {'★'.repeat(r)} <Kbd k={String(r)} />
+                  </button>
+                ))}
+              </div>
+              <SubmitBar onSubmit={send} disabled={rating === null} />
+            </>
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+export function TaskView({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+  return (
+    <div className="card task" data-testid={`task-${a.type}`}>
+      {a.type !== 'play' && <Picture aid={a.id} />}
+      <div className="task-body">
+        {a.type === 'rationale' && <RationaleTask a={a} onSubmit={onSubmit} />}
+        {a.type === 'ask' && <AskTask a={a} onSubmit={onSubmit} />}
+        {a.type === 'preference' && <PreferenceTask a={a} onSubmit={onSubmit} />}
+        {a.type === 'play' && <PlayTask a={a} onSubmit={onSubmit} />}
+      </div>
+    </div>
+  );
+}
