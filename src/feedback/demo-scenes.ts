@@ -77,7 +77,8 @@ export function degrade(img: RGBImage, condition: string, rand: () => number, sh
   const out = { width: w, height: h, data: img.data.slice() };
   const px = (x: number, y: number) => (Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * 3;
   if (condition === 'occlusion') {
-    for (let y = 4; y < h - 4; y++) for (let x = 6; x < w - 10; x++) out.data.set([128, 128, 128], (y * w + x) * 3);
+    // A grey block over most of the shape: only a sliver of its right edge (its colour, not its outline) shows.
+    for (let y = 2; y < h - 2; y++) for (let x = Math.round(w * 0.08); x < Math.round(w * 0.74); x++) out.data.set([128, 128, 128], (y * w + x) * 3);
   } else if (condition === 'blur') {
     const k = 6;
     for (let y = 0; y < h; y++)

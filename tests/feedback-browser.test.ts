@@ -1,0 +1,186 @@
+/**
+ * End-to-end: the workbench UI in Debian's Chromium (playwright-core). Logs in with a token,
+ * labels every task type — some with the keyboard, some with the mouse — watches the progress
+ * counter, checks a model reply containing <script> shows as text and runs nothing, and checks
+ * every label landed in the database. Screenshots go to $ASKFIRST_SHOTS (default
+ * /tmp/askfirst-shots) for a person to look at.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openDb } from '../src/feedback/db.js';
+import { createDemoProject } from '../src/feedback/importer.js';
+import { FeedbackStore } from '../src/feedback/store.js';
+import type { AskPayload } from '../src/feedback/tasks.js';
+import { startServer, type RunningServer } from '../src/server/serve.js';
+import { findUiDir } from '../src/server/static.js';
+import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+
+const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
+const SHOTS = process.env.ASKFIRST_SHOTS ?? '/tmp/askfirst-shots';
+const XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
+
+let dir: string;
+let server: RunningServer;
+let browser: BrowserContext;
+let token: string;
+let annotatorId: number;
+
+beforeAll(async () => {
+  if (skip) return;
+  const uiDir = findUiDir();
+  if (!existsSync(join(uiDir, 'index.html'))) {
+    const { build } = await import('vite');
+    await build({ configFile: join(uiDir, '..', '..', 'web', 'vite.config.ts'), logLevel: 'warn' });
+  }
+  dir = await mkdtemp(join(tmpdir(), 'af-browser-'));
+  await mkdir(SHOTS, { recursive: true });
+  const store = await FeedbackStore.open(await openDb());
+  const { project, episodes } = await createDemoProject(store, 'browser', join(dir, 'images'), 2, 1);
+  const ep = episodes[0];
+  const ivs = ep.steps[0].offered.map((i) => ep.interventions[i]);
+  const payload: AskPayload = { options: [...ivs, ...ep.categories], numInterventions: ivs.length, reply: XSS };
+  await store.addItems(project.id, [{ externalId: 'xss', image: ep.views[0], question: 'Which shape is <b>this</b>?', modelOutput: XSS, tasks: [{ type: 'ask', payload }] }]);
+  const a = await store.addAnnotator('alice');
+  token = a.token;
+  annotatorId = a.id;
+  server = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', log: () => undefined });
+  const { chromium } = await import('playwright-core');
+  // A fresh profile directory per run (playwright passes it to Chromium as --user-data-dir).
+  browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1200, height: 760 },
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server) {
+    await server.close();
+    await server.store.close();
+  }
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function mine(page: Page): Promise<number> {
+  return Number(await page.getByTestId('mine').textContent());
+}
+
+async function waitMine(page: Page, n: number) {
+  await page.waitForFunction((k) => document.querySelector('[data-testid=mine]')?.textContent === String(k), n);
+}
+
+describe.skipIf(!!skip)('workbench in Chromium', () => {
+  it('logs in, labels every task type with keyboard and mouse, shows progress, renders <script> as text', async () => {
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(server.url);
+
+    // A wrong token is refused with a message; the right one signs in.
+    await page.fill('#token', 'af_wrong');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not valid/);
+    await page.screenshot({ path: join(SHOTS, '0-login.png') });
+    await page.fill('#token', token);
+    await page.click('button[type=submit]');
+    await page.getByTestId('progress').waitFor();
+    expect(await page.getByTestId('progress').textContent()).toMatch(/0 \/ 9 tasks complete/);
+
+    const seen: Record<string, number> = {};
+    let xssChecked = false;
+    for (let step = 0; step < 9; step++) {
+      const card = page.locator('div.task[data-testid^=task-]');
+      await card.waitFor();
+      const type = (await card.getAttribute('data-testid'))!.replace('task-', '');
+      const n = (seen[type] = (seen[type] ?? 0) + 1);
+      const useKeys = n % 2 === 1;
+      const before = await mine(page);
+      if (type !== 'play') await page.getByTestId('task-image').waitFor();
+      if (n === 1) await page.screenshot({ path: join(SHOTS, `${step + 1}-${type}.png`) });
+
+      if (type === 'rationale') {
+        if (useKeys) {
+          await page.keyboard.press('1');
+          await page.keyboard.press('3');
+          await expect.poll(() => page.getByTestId('rationale-2').isChecked()).toBe(true);
+          await page.keyboard.press('Enter');
+        } else {
+          await page.getByTestId('rationale-0').click();
+          await page.getByTestId('own-rationale').fill('Because the shape has three corners.');
+          await page.getByTestId('submit').click();
+        }
+      } else if (type === 'ask') {
+        const text = await page.getByTestId('model-text').textContent();
+        if (text === XSS) {
+          // The reply is shown verbatim as text: no script or img element was created, nothing ran.
+          expect(await page.locator('.model-text script, .model-text img').count()).toBe(0);
+          expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+          expect(await page.locator('.question').textContent()).toBe('Which shape is <b>this</b>?');
+          await page.screenshot({ path: join(SHOTS, `${step + 1}-ask-script-as-text.png`) });
+          xssChecked = true;
+        }
+        if (useKeys) {
+          await page.keyboard.press('q');
+          await page.keyboard.press('1');
+          await page.keyboard.press('Enter');
+        } else {
+          await page.getByTestId('verdict-answer').click();
+          await page.locator('[data-testid^=option-]').first().click();
+          await page.getByTestId('submit').click();
+        }
+      } else if (type === 'preference') {
+        expect((await page.getByTestId('facts').textContent())!.length).toBeGreaterThan(20);
+        if (useKeys) {
+          await page.keyboard.press('a');
+          await page.keyboard.press('2');
+          await page.keyboard.press('Enter');
+        } else {
+          await page.getByTestId('less-1').click();
+          await page.getByTestId('helpful-0').click();
+          await page.getByTestId('submit').click();
+        }
+      } else {
+        await page.getByTestId('perform').waitFor();
+        await page.screenshot({ path: join(SHOTS, `${step + 1}-play-asking.png`) });
+        if (useKeys) await page.keyboard.press('p');
+        else await page.getByTestId('perform').click();
+        await page.getByTestId('outcome').waitFor();
+        expect(await page.getByTestId('outcome').textContent()).toMatch(/answered correctly/);
+        await page.getByTestId('task-image').waitFor();
+        await page.screenshot({ path: join(SHOTS, `${step + 1}-play-done.png`) });
+        if (useKeys) {
+          await page.keyboard.press('5');
+          await page.keyboard.press('Enter');
+        } else {
+          await page.getByTestId('rate-4').click();
+          await page.getByTestId('submit').click();
+        }
+      }
+      await waitMine(page, before + 1);
+    }
+    await page.getByTestId('all-done').waitFor();
+    expect(await page.getByTestId('progress').textContent()).toMatch(/9 \/ 9 tasks complete/);
+    await page.screenshot({ path: join(SHOTS, '99-all-done.png') });
+    expect(seen).toEqual({ rationale: 2, ask: 3, preference: 2, play: 2 });
+    expect(xssChecked).toBe(true);
+    expect(pageErrors).toEqual([]);
+
+    // Every label is in the database, once, with what was pressed or clicked.
+    const rows = await server.store.db.query<{ type: string; label: Record<string, unknown> }>(
+      'SELECT t.type, n.label FROM annotations n JOIN tasks t ON t.id = n.task_id WHERE n.annotator_id = $1 ORDER BY n.id',
+      [annotatorId],
+    );
+    expect(rows).toHaveLength(9);
+    const labels = (t: string) => rows.filter((r) => r.type === t).map((r) => r.label);
+    expect(labels('rationale')).toEqual([{ accepted: [0, 2] }, { accepted: [0], own: 'Because the shape has three corners.' }]);
+    expect(labels('preference')).toEqual([{ lessHallucination: 0, moreHelpful: 1 }, { lessHallucination: 1, moreHelpful: 0 }]);
+    expect(labels('play').map((l) => [l.rating, l.outcome])).toEqual([[5, 'correct'], [4, 'correct']]);
+    expect(labels('ask').map((l) => l.verdict)).toEqual(['ask', 'answer', 'ask']);
+    await page.close();
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * System dependencies of the end-to-end feedback tests (Debian's chromium and postgresql, which
+ * .ci/run installs). Present → use them. Absent → fail loudly under CI=true, otherwise skip with
+ * a visible reason.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The newest /usr/lib/postgresql/<version>/bin holding initdb, or null. */
+export function postgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(root, versions[0], 'bin') : null;
+}
+
+/** Returns a skip reason (outside CI) or null when `ok`; throws under CI when not ok. */
+export function requireDep(ok: boolean, what: string): string | null {
+  if (ok) return null;
+  const msg = `${what} is not installed (run .ci/run, or: apt-get install -y chromium postgresql)`;
+  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`CI: ${msg}`);
+  console.warn(`SKIPPED: ${msg}`);
+  return msg;
+}
