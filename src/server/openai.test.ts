@@ -58,7 +58,7 @@ describe('OpenAI-compatible server', () => {
   it('answers an MCQA turn with per-letter logprobs', async () => {
     const r = await post({ model: 'rnd', messages: msg(formatPrompt('Q?', ['a', 'b', 'c'])), logprobs: true, top_logprobs: 2 });
     expect(r.status).toBe(200);
-    const j = await r.json();
+    const j = (await r.json()) as any;
     expect(j.choices[0].message.content).toMatch(/^[ABC]\.$/);
     expect(j.choices[0].logprobs.content[0].top_logprobs).toHaveLength(2);
   });
@@ -73,14 +73,14 @@ describe('OpenAI-compatible server', () => {
   it('rejects bad requests with 400 and a message that says what to fix', async () => {
     const a = await post({ model: 'rnd', messages: msg('What is this?') });
     expect(a.status).toBe(400);
-    expect((await a.json()).error.message).toMatch(/multiple-choice/);
+    expect(((await a.json()) as any).error.message).toMatch(/multiple-choice/);
     const b = await post({ model: 'rnd', messages: [{ role: 'user', content: formatPrompt('Q?', ['a']) }] });
     expect(b.status).toBe(400);
-    expect((await b.json()).error.message).toMatch(/exactly one image/);
+    expect(((await b.json()) as any).error.message).toMatch(/exactly one image/);
     const c = await fetch(`${srv.url}/chat/completions`, { method: 'POST', body: '{nope' });
     expect(c.status).toBe(400);
     const d = await post({ model: 'rnd', messages: [{ role: 'user', content: [{ type: 'text', text: formatPrompt('Q?', ['a']) }, { type: 'image_url', image_url: { url: 'http://x/y.png' } }] }] });
-    expect((await d.json()).error.message).toMatch(/data URLs/);
+    expect(((await d.json()) as any).error.message).toMatch(/data URLs/);
   });
 });
 

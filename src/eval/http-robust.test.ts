@@ -1,0 +1,151 @@
+/**
+ * Runs that never lose work, over an unreliable HTTP model: a seeded fault-injecting server
+ * (429 + Retry-After, 500, hangs past the timeout, malformed JSON at a 20 % rate); no lost or
+ * duplicated episodes; interrupted runs (AbortSignal in-process, `kill -9` of a child process)
+ * resume to the same summary as an uninterrupted run; the API key appears in no output file and
+ * no log line.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpPolicy } from '../agents/http/policy.js';
+import { startFaultServer, type FaultServer } from '../agents/http/fault-server.js';
+import { conformanceEpisodes } from '../agents/policy-conformance.js';
+import type { Policy } from '../agents/policy.js';
+import { evaluate } from './evaluate.js';
+
+const N = 500;
+const episodes = conformanceEpisodes(N);
+const loader = async (ref: (typeof episodes)[number]['views'][number]) => {
+  if ('image' in ref) return ref.image;
+  throw new Error('in-memory views only');
+};
+const run = { policy: 'http-fault-test', episodes: N };
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), `askfirst-${p}-`));
+const resultLines = (dir: string) =>
+  readFileSync(join(dir, 'proactive', 'results.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string });
+
+const client = (url: string, extra: Partial<ConstructorParameters<typeof HttpPolicy>[0]> = {}, env: NodeJS.ProcessEnv = {}) =>
+  new HttpPolicy({ baseUrl: url, model: 'fault', concurrency: 16, timeoutMs: 400, retries: 20, backoffMs: 5, maxBackoffMs: 50, ...extra }, env);
+
+const go = (policy: Policy, out?: string, signal?: AbortSignal, batchSize = N) =>
+  evaluate({ episodes, loader, policy, modes: ['proactive'], out, run, batchSize, signal });
+
+let clean: FaultServer;
+let faulty: FaultServer;
+let reference: Awaited<ReturnType<typeof go>>;
+
+beforeAll(async () => {
+  clean = await startFaultServer();
+  faulty = await startFaultServer({ faultRate: 0.2, seed: 42, retryAfterSec: 1 });
+  reference = await go(client(clean.url));
+});
+afterAll(async () => {
+  await clean.close();
+  await faulty.close();
+});
+
+describe('HTTP evaluation under faults', () => {
+  it('completes 500 episodes with no lost or duplicated episode and counts the retries', async () => {
+    const out = tmp('faults');
+    const policy = client(faulty.url);
+    const res = await go(policy, out);
+    const ids = resultLines(out).map((r) => r.id);
+    expect(ids).toHaveLength(N);
+    expect(new Set(ids).size).toBe(N);
+    expect(new Set(ids)).toEqual(new Set(episodes.map((e) => e.id)));
+    const s = policy.stats();
+    const injected = Object.values(faulty.stats.faults).reduce((a, b) => a + b, 0);
+    expect(injected).toBeGreaterThan(50);
+    for (const k of ['429', '500', 'hang', 'malformed'] as const) expect(faulty.stats.faults[k]).toBeGreaterThan(0);
+    expect(s.retries).toBe(injected);
+    expect(s).toMatchObject({ failures: 0, retry429: faulty.stats.faults['429'], retry5xx: faulty.stats.faults['500'], retryTimeout: faulty.stats.faults.hang, retryMalformed: faulty.stats.faults.malformed });
+    expect(res.summaries.proactive).toEqual(reference.summaries.proactive);
+    expect(res.records.proactive).toEqual(reference.records.proactive);
+    console.log(`[http-robust] ${N} episodes, ${s.requests} requests, ${s.retries} retries (429 ${s.retry429}, 5xx ${s.retry5xx}, timeout ${s.retryTimeout}, malformed ${s.retryMalformed}), failures ${s.failures}`);
+  });
+
+  it('an interrupted run (AbortSignal) resumes to the same summary, without duplicates', async () => {
+    const out = tmp('abort');
+    const ac = new AbortController();
+    const policy = client(faulty.url);
+    // Abort once a third of the episodes are on disk.
+    const timer = setInterval(() => {
+      if (existsSync(join(out, 'proactive', 'results.jsonl')) && resultLines(out).length >= N / 3) ac.abort();
+    }, 5);
+    await expect(go(policy, out, ac.signal, 64)).rejects.toThrow(/interrupted|aborted/);
+    clearInterval(timer);
+    const partial = resultLines(out).length;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(N);
+    const res = await go(client(faulty.url), out);
+    expect(res.resumed.proactive).toBe(partial);
+    const ids = resultLines(out).map((r) => r.id);
+    expect(ids).toHaveLength(N);
+    expect(new Set(ids).size).toBe(N);
+    expect(res.summaries.proactive).toEqual(reference.summaries.proactive);
+  });
+
+  it('kill -9 of a child run mid-way, then re-run: same summary; the API key is in no file and no log line', async () => {
+    const KEY = 'sk-askfirst-test-5ec2e7-do-not-leak';
+    const out = tmp('kill');
+    const cache = tmp('cache');
+    const script = fileURLToPath(new URL('./testing/http-run-child.ts', import.meta.url));
+    faulty.keepLog = true;
+    const spawnChild = () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, faulty.url, out, String(N), cache], {
+        env: { ...process.env, ASKFIRST_API_KEY: KEY },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let log = '';
+      child.stdout.on('data', (d) => (log += d));
+      child.stderr.on('data', (d) => (log += d));
+      const done = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      return { child, done, log: () => log };
+    };
+    const first = spawnChild();
+    // Wait until some episodes are on disk, then kill -9.
+    const t0 = Date.now();
+    while (Date.now() - t0 < 60_000) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (existsSync(join(out, 'proactive', 'results.jsonl')) && resultLines(out).length >= 100) break;
+    }
+    first.child.kill('SIGKILL');
+    await first.done;
+    const partial = resultLines(out).length;
+    expect(partial).toBeGreaterThanOrEqual(100);
+    expect(partial).toBeLessThan(N);
+
+    const second = spawnChild();
+    expect(await second.done).toBe(0);
+    const final = JSON.parse(second.log().trim().split('\n').pop()!);
+    expect(final.resumed).toBeGreaterThanOrEqual(partial);
+    const ids = resultLines(out).map((r) => r.id);
+    expect(ids).toHaveLength(N);
+    expect(new Set(ids).size).toBe(N);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.modes.proactive).toEqual(JSON.parse(JSON.stringify(reference.summaries.proactive)));
+
+    // Secrets: the key was sent (as a bearer header) …
+    expect(faulty.log.some((l) => l.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+    faulty.keepLog = false;
+    // … but appears in no output or cache file and in no log line.
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const p = join(d, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else files.push(p);
+      }
+    };
+    walk(out);
+    walk(cache);
+    expect(files.length).toBeGreaterThan(3);
+    for (const f of files) expect(readFileSync(f, 'utf8').includes(KEY), f).toBe(false);
+    expect(first.log() + second.log()).not.toContain(KEY);
+    expect(first.log() + second.log()).not.toContain(KEY.slice(3, 20));
+  });
+});
