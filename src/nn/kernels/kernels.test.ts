@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
 import { type Kernels, refKernels } from './index.js';
+import { loadWasmKernels } from './wasm.js';
 import { type ConvGeom, convGeom } from './ref.js';
 
 const rng = new Rng(77);
@@ -77,7 +78,7 @@ function naiveConvGrads(x: Float32Array, w: Float32Array, dy: Float32Array, g: C
   return { dx, dw, db };
 }
 
-export function kernelAgreementSuite(name: string, get: () => Kernels): void {
+function kernelAgreementSuite(name: string, get: () => Kernels): void {
   describe(`${name} kernels agree with naive float64 loops`, () => {
     const dims = [1, 3, 7, 17, 33];
     it('gemm: all transpose variants, overwrite and accumulate, odd sizes', () => {
@@ -162,3 +163,6 @@ export function kernelAgreementSuite(name: string, get: () => Kernels): void {
 }
 
 kernelAgreementSuite('reference', () => refKernels);
+// The WASM backend must be built (npm ci / npm run build do it); a missing .wasm fails here.
+kernelAgreementSuite('wasm (1 thread)', () => loadWasmKernels(1));
+kernelAgreementSuite('wasm (2 threads)', () => loadWasmKernels(2));
