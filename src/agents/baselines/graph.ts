@@ -51,7 +51,7 @@ export function randomSuccessProbability(ep: Episode, mode: 'proactive' | 'hint'
     if (hit !== undefined) return hit;
     const shown = shownOptions(ep, view, mode);
     const n = shown.interventions.length + shown.categories.length;
-    let s = 1 / n; // the correct category
+    let s = shown.answer >= 0 ? 1 / n : 0; // the correct category (none where no answer counts)
     if (turn + 1 < ep.maxTurns) {
       for (const o of shown.interventions) if (o.valid) s += p(ep.steps[view].next[o.index], turn + 1) / n;
     }

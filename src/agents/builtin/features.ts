@@ -1,0 +1,103 @@
+/**
+ * Observations → model inputs: pixels to a float NCHW batch (resized to the model's input
+ * size when a view has another size), questions and options to padded token-id arrays.
+ */
+import { tensor, type Tensor } from '../../nn/index.js';
+import type { RGBImage } from '../../scenes/image.js';
+import type { HeadBatch } from './model.js';
+import type { Vocab } from './vocab.js';
+
+/** Bilinear resize of an RGB image to size×size (returns the input when it already fits). */
+export function resizeTo(img: RGBImage, size: number): RGBImage {
+  if (img.width === size && img.height === size) return img;
+  const out = new Uint8Array(size * size * 3);
+  const sx = img.width / size;
+  const sy = img.height / size;
+  for (let y = 0; y < size; y++) {
+    const fy = Math.min(img.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(img.height - 1, y0 + 1);
+    const wy = fy - y0;
+    for (let x = 0; x < size; x++) {
+      const fx = Math.min(img.width - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(img.width - 1, x0 + 1);
+      const wx = fx - x0;
+      for (let c = 0; c < 3; c++) {
+        const a = img.data[(y0 * img.width + x0) * 3 + c];
+        const b = img.data[(y0 * img.width + x1) * 3 + c];
+        const d = img.data[(y1 * img.width + x0) * 3 + c];
+        const e = img.data[(y1 * img.width + x1) * 3 + c];
+        out[(y * size + x) * 3 + c] = Math.round((a * (1 - wx) + b * wx) * (1 - wy) + (d * (1 - wx) + e * wx) * wy);
+      }
+    }
+  }
+  return { width: size, height: size, data: out };
+}
+
+/** Write one image into a [.., 3, S, S] float buffer at `offset`, scaled to [-0.5, 0.5]. */
+export function writePixels(img: RGBImage, size: number, dst: Float32Array, offset: number): void {
+  const im = resizeTo(img, size);
+  const plane = size * size;
+  const d = im.data;
+  for (let p = 0; p < plane; p++) {
+    dst[offset + p] = d[p * 3] / 255 - 0.5;
+    dst[offset + plane + p] = d[p * 3 + 1] / 255 - 0.5;
+    dst[offset + 2 * plane + p] = d[p * 3 + 2] / 255 - 0.5;
+  }
+}
+
+/** Images → [B, 3, S, S]. */
+export function imageBatch(images: readonly RGBImage[], size: number): Tensor {
+  const per = 3 * size * size;
+  const buf = new Float32Array(images.length * per);
+  images.forEach((im, i) => writePixels(im, size, buf, i * per));
+  return tensor(buf, [images.length, 3, size, size]);
+}
+
+export interface TextObservation {
+  question: string;
+  options: readonly string[];
+  /** The first `numInterventions` options are interventions, the rest categories. */
+  numInterventions: number;
+}
+
+/** Tokenise and pad a batch of questions and options. */
+export function headBatch(obs: readonly TextObservation[], vocab: Vocab, cache?: Map<string, number[]>): HeadBatch {
+  const enc = (t: string) => {
+    let ids = cache?.get(t);
+    if (!ids) {
+      ids = vocab.encode(t);
+      cache?.set(t, ids);
+    }
+    return ids;
+  };
+  const B = obs.length;
+  const K = Math.max(1, ...obs.map((o) => o.options.length));
+  const qs = obs.map((o) => enc(o.question));
+  const os = obs.map((o) => o.options.map(enc));
+  const Lq = Math.max(1, ...qs.map((q) => q.length));
+  const Lo = Math.max(1, ...os.flatMap((r) => r.map((x) => x.length)));
+  const qIds = new Int32Array(B * Lq);
+  const qMask = new Uint8Array(B * Lq);
+  const oIds = new Int32Array(B * K * Lo);
+  const oMask = new Uint8Array(B * K * Lo);
+  const optMask = new Uint8Array(B * K);
+  const isAsk = new Uint8Array(B * K);
+  for (let r = 0; r < B; r++) {
+    qs[r].forEach((id, j) => {
+      qIds[r * Lq + j] = id;
+      qMask[r * Lq + j] = 1;
+    });
+    os[r].forEach((ids, k) => {
+      const row = r * K + k;
+      optMask[row] = 1;
+      isAsk[row] = k < obs[r].numInterventions ? 1 : 0;
+      ids.forEach((id, j) => {
+        oIds[row * Lo + j] = id;
+        oMask[row * Lo + j] = 1;
+      });
+    });
+  }
+  return { B, K, qIds, qMask, Lq, oIds, oMask, Lo, optMask, isAsk };
+}

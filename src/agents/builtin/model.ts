@@ -1,0 +1,231 @@
+/**
+ * The built-in multimodal model: a CNN image encoder and a bag-of-words text encoder that
+ * score every shown option, so one network both names categories and chooses interventions,
+ * and option texts it never trained on still get a score.
+ *
+ *   h      = CNN(image)                                   image features   [B, H]
+ *   e_q    = bag(question words), e_o = bag(option words)  text features   [B, D], [B·K, D]
+ *   z_cat  = (W_c h) · e_o                                 category score  (a classifier whose
+ *                                                          class weights are the words' embeddings)
+ *   u      = [max p, entropy, margin] of softmax(z_cat) over the shown categories (no gradient):
+ *            the model's own uncertainty, a signal that transfers across scenario kinds
+ *   z_ask  = MLP_ask([P h, e_q, e_o, u])                   intervention score
+ *   z_ans  = z_cat + MLP_ans([P h, e_q, u])                category score, shifted by how much
+ *                                                          answering now is worth
+ *   π(option) = softmax over the shown options (interventions first, then categories)
+ *
+ * A value head V([P h, e_q, u]) serves PPO. The ask head starts strongly negative, so the
+ * supervised model is a pure guesser until RL teaches it when asking pays.
+ * `encode` and `head` are separate so RL can cache image features of a frozen encoder.
+ */
+import {
+  Conv2d,
+  Embedding,
+  Linear,
+  Module,
+  Rng,
+  add,
+  concat,
+  logSoftmax,
+  maxPool2d,
+  mul,
+  relu,
+  reshape,
+  selectRows,
+  sum,
+  tensor,
+  type Tensor,
+} from '../../nn/index.js';
+import { z } from 'zod';
+import { resolveConfig } from '../../util/config.js';
+
+export const ModelConfigSchema = z.object({
+  imageSize: z.number().int().min(16).max(256).default(64).describe('input width/height in pixels (views are resized to it)'),
+  channels: z.array(z.number().int().min(1)).min(1).max(5).default([16, 32, 64]).describe('conv channels per stage (3×3 conv, ReLU, 2×2 max-pool)'),
+  hidden: z.number().int().min(8).default(128).describe('image feature size'),
+  embedDim: z.number().int().min(4).default(48).describe('word embedding size'),
+  headHidden: z.number().int().min(4).default(64).describe('hidden units of the ask/answer/value heads'),
+  projDim: z.number().int().min(4).default(32).describe('image features projected for the heads'),
+  askBiasInit: z.number().default(-4).describe('initial bias of the ask head (negative: starts as a guesser)'),
+  seed: z.number().int().min(0).default(0).describe('initialisation seed'),
+});
+export type ModelConfig = z.output<typeof ModelConfigSchema>;
+
+export function resolveModelConfig(partial: unknown): ModelConfig {
+  return resolveConfig(ModelConfigSchema, partial, 'model');
+}
+
+/** A batch of observations as the head needs them (text already tokenised). */
+export interface HeadBatch {
+  /** Rows (observations). */
+  B: number;
+  /** Max options per row (padded). */
+  K: number;
+  /** Question token ids [B, Lq] and mask. */
+  qIds: Int32Array;
+  qMask: Uint8Array;
+  Lq: number;
+  /** Option token ids [B·K, Lo] and mask. */
+  oIds: Int32Array;
+  oMask: Uint8Array;
+  Lo: number;
+  /** 1 where option (r, k) exists [B·K]. */
+  optMask: Uint8Array;
+  /** 1 where option (r, k) is an intervention, 0 for a category [B·K]. */
+  isAsk: Uint8Array;
+}
+
+export interface HeadOutput {
+  /** Log-probabilities over the shown options [B, K] (padded entries ≈ −1e30). */
+  logp: Tensor;
+  /** State value [B] (for PPO). */
+  value: Tensor;
+  /** The uncertainty features used [B, 3]. */
+  uncertainty: Float32Array;
+}
+
+const UNC = 3;
+
+export class MultimodalModel extends Module {
+  readonly config: ModelConfig;
+  readonly vocab: string[];
+  readonly convs: Conv2d[];
+  readonly fc: Linear;
+  readonly words: Embedding;
+  readonly catProj: Linear;
+  readonly proj: Linear;
+  readonly ask1: Linear;
+  readonly ask2: Linear;
+  readonly ans1: Linear;
+  readonly ans2: Linear;
+  readonly val1: Linear;
+  readonly val2: Linear;
+
+  constructor(config: ModelConfig, vocab: readonly string[]) {
+    super();
+    this.config = config;
+    this.vocab = [...vocab];
+    const rng = new Rng(config.seed);
+    let c = 3;
+    let s = config.imageSize;
+    this.convs = config.channels.map((f, i) => {
+      const conv = this.addModule(`conv${i}`, new Conv2d(c, f, 3, { pad: 1, rng }));
+      c = f;
+      s = Math.floor(s / 2);
+      return conv;
+    });
+    if (s < 1) throw new Error(`model: imageSize ${config.imageSize} is too small for ${config.channels.length} pooling stages`);
+    const H = config.hidden;
+    const D = config.embedDim;
+    const P = config.projDim;
+    const M = config.headHidden;
+    this.fc = this.addModule('fc', new Linear(c * s * s, H, { rng }));
+    this.words = this.addModule('words', new Embedding(vocab.length + 2, D, { rng }));
+    this.catProj = this.addModule('catProj', new Linear(H, D, { rng }));
+    this.proj = this.addModule('proj', new Linear(H, P, { rng }));
+    this.ask1 = this.addModule('ask1', new Linear(P + 2 * D + UNC, M, { rng }));
+    this.ask2 = this.addModule('ask2', new Linear(M, 1, { rng }));
+    this.ans1 = this.addModule('ans1', new Linear(P + D + UNC, M, { rng }));
+    this.ans2 = this.addModule('ans2', new Linear(M, 1, { rng }));
+    this.val1 = this.addModule('val1', new Linear(P + D + UNC, M, { rng }));
+    this.val2 = this.addModule('val2', new Linear(M, 1, { rng }));
+    this.ask2.bias!.data.fill(config.askBiasInit);
+  }
+
+  /** Encoder parameters (frozen in head-only RL). */
+  encoderParameters(): Tensor[] {
+    return [...this.convs.flatMap((c) => c.parameters()), ...this.fc.parameters()];
+  }
+
+  /** Everything but the encoder and the word table. */
+  headParameters(): Tensor[] {
+    const skip = new Set([...this.encoderParameters(), ...this.words.parameters()]);
+    return this.parameters().filter((p) => !skip.has(p));
+  }
+
+  /** Images [B, 3, S, S] (values in [-0.5, 0.5]) → features [B, H]. */
+  encode(x: Tensor): Tensor {
+    let y = x;
+    for (const conv of this.convs) y = maxPool2d(relu(conv.forward(y)), 2); // [B, C_i, S/2^i, S/2^i]
+    const B = y.shape[0];
+    y = reshape(y, [B, y.size / B]); // [B, C·s·s]
+    return relu(this.fc.forward(y)); // [B, H]
+  }
+
+  /** Features [B, H] + text → option log-probabilities [B, K] and value [B]. */
+  head(h: Tensor, b: HeadBatch): HeadOutput {
+    const { B, K } = b;
+    const rowOf = new Int32Array(B * K);
+    for (let r = 0; r < B; r++) rowOf.fill(r, r * K, (r + 1) * K);
+    const eQ = this.words.bag(b.qIds, b.qMask, B, b.Lq); // [B, D]
+    const eO = this.words.bag(b.oIds, b.oMask, B * K, b.Lo); // [B·K, D]
+
+    // Category scores: (W_c h) · e_o, per option row.
+    const zCat = sum(mul(selectRows(this.catProj.forward(h), rowOf), eO), 1); // [B·K]
+
+    // The model's own uncertainty over the shown categories (a constant: no gradient).
+    const unc = uncertaintyFeatures(zCat.data, b);
+    const u = tensor(unc, [B, UNC]);
+    const ph = relu(this.proj.forward(h)); // [B, P]
+    const rowCtx = concat([ph, eQ, u], 1); // [B, P+D+3]
+
+    const zAsk = reshape(
+      this.ask2.forward(relu(this.ask1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO, selectRows(u, rowOf)], 1)))),
+      [B * K],
+    ); // [B·K]
+    const zAns = reshape(this.ans2.forward(relu(this.ans1.forward(rowCtx))), [B]); // [B]
+    const value = reshape(this.val2.forward(relu(this.val1.forward(rowCtx))), [B]); // [B]
+
+    // Interventions take z_ask; categories take z_cat + z_ans(row).
+    const askM = new Float32Array(B * K);
+    const catM = new Float32Array(B * K);
+    for (let i = 0; i < B * K; i++) {
+      if (!b.optMask[i]) continue;
+      if (b.isAsk[i]) askM[i] = 1;
+      else catM[i] = 1;
+    }
+    const zAnsRows = reshape(selectRows(reshape(zAns, [B, 1]), rowOf), [B * K]); // [B·K]
+    const logits = add(mul(zAsk, tensor(askM, [B * K])), mul(add(zCat, zAnsRows), tensor(catM, [B * K])));
+    const logp = logSoftmax(reshape(logits, [B, K]), b.optMask); // [B, K]
+    return { logp, value, uncertainty: unc };
+  }
+}
+
+/** Per row: [max p, normalised entropy, top-1 minus top-2] of softmax over the row's categories. */
+export function uncertaintyFeatures(zCat: Float32Array, b: HeadBatch): Float32Array {
+  const out = new Float32Array(b.B * UNC);
+  for (let r = 0; r < b.B; r++) {
+    let mx = -Infinity;
+    let n = 0;
+    for (let k = 0; k < b.K; k++) {
+      const i = r * b.K + k;
+      if (b.optMask[i] && !b.isAsk[i]) {
+        mx = Math.max(mx, zCat[i]);
+        n++;
+      }
+    }
+    if (n === 0) continue;
+    let z = 0;
+    for (let k = 0; k < b.K; k++) {
+      const i = r * b.K + k;
+      if (b.optMask[i] && !b.isAsk[i]) z += Math.exp(zCat[i] - mx);
+    }
+    let p1 = 0;
+    let p2 = 0;
+    let ent = 0;
+    for (let k = 0; k < b.K; k++) {
+      const i = r * b.K + k;
+      if (!(b.optMask[i] && !b.isAsk[i])) continue;
+      const p = Math.exp(zCat[i] - mx) / z;
+      if (p > 1e-12) ent -= p * Math.log(p);
+      if (p > p1) {
+        p2 = p1;
+        p1 = p;
+      } else if (p > p2) p2 = p;
+    }
+    out[r * UNC] = p1;
+    out[r * UNC + 1] = n > 1 ? ent / Math.log(n) : 0;
+    out[r * UNC + 2] = p1 - p2;
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+/**
+ * The built-in model as a Policy: scores every shown option, replies with the chosen option's
+ * text (greedy: the most likely; sampled: drawn from the distribution) and reports the
+ * per-option log-probabilities. Load one with `BuiltinPolicy.load(dir)` or the spec
+ * `builtin:DIR`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng, noGrad, readCheckpoint, type Tensor } from '../../nn/index.js';
+import { DataError, NotFoundError } from '../../util/errors.js';
+import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
+import { headBatch, imageBatch } from './features.js';
+import { MultimodalModel, resolveModelConfig, type HeadOutput } from './model.js';
+import { Vocab } from './vocab.js';
+
+export interface BuiltinCheckpointConfig {
+  kind: 'askfirst-builtin';
+  model: unknown;
+  vocab: string[];
+  /** Free-form training provenance. */
+  training?: unknown;
+}
+
+export class BuiltinPolicy implements Policy {
+  readonly name: string;
+  private readonly rng: Rng;
+  private readonly textCache = new Map<string, number[]>();
+
+  constructor(
+    readonly model: MultimodalModel,
+    readonly vocab: Vocab,
+    opts: { name?: string; seed?: number } = {},
+  ) {
+    this.name = opts.name ?? 'builtin';
+    this.rng = new Rng(opts.seed ?? 0);
+  }
+
+  static fromConfig(cfg: BuiltinCheckpointConfig, name?: string): BuiltinPolicy {
+    const vocab = new Vocab(cfg.vocab);
+    const model = new MultimodalModel(resolveModelConfig(cfg.model), vocab.toJSON());
+    return new BuiltinPolicy(model, vocab, { name });
+  }
+
+  /** Load a checkpoint directory written by `saveBuiltin` (or the latest checkpoint of a run dir). */
+  static load(dir: string): BuiltinPolicy {
+    const d = resolveCheckpointDir(dir);
+    const ck = readCheckpoint(d);
+    const cfg = ck.config as BuiltinCheckpointConfig;
+    if (cfg?.kind !== 'askfirst-builtin' || !Array.isArray(cfg.vocab)) {
+      throw new DataError('config.json is not an askfirst built-in model checkpoint', { file: join(d, 'config.json') });
+    }
+    const p = BuiltinPolicy.fromConfig(cfg, `builtin:${dir}`);
+    p.model.loadStateDict(new Map([...ck.tensors].filter(([n]) => !n.includes('#'))), true, join(d, 'model.safetensors'));
+    return p;
+  }
+
+  /** Forward pass for a batch of observations (with or without the graph). */
+  forward(batch: readonly Observation[]): HeadOutput {
+    const x = imageBatch(batch.map((o) => o.image), this.model.config.imageSize);
+    const h = this.model.encode(x);
+    return this.model.head(h, headBatch(batch, this.vocab, this.textCache));
+  }
+
+  async act(batch: readonly Observation[], opts: ActOptions = {}): Promise<PolicyReply[]> {
+    if (batch.length === 0) return [];
+    const out = noGrad(() => this.forward(batch));
+    return replies(batch, out.logp, opts.sample ? this.rng : null);
+  }
+}
+
+/** Choose per row (greedy or sampled) and package replies with per-option log-probs. */
+export function replies(batch: readonly Observation[], logp: Tensor, rng: Rng | null): PolicyReply[] {
+  const K = logp.shape[1];
+  return batch.map((o, r) => {
+    const n = o.options.length;
+    const row = Array.from(logp.data.subarray(r * K, r * K + n));
+    let pick = 0;
+    if (rng) pick = rng.categorical(row.map(Math.exp));
+    else for (let k = 1; k < n; k++) if (row[k] > row[pick]) pick = k;
+    return { reply: o.options[pick], optionLogProbs: row };
+  });
+}
+
+/** A run directory holds `checkpoints/…` and `final/`; accept either that or a checkpoint dir itself. */
+export function resolveCheckpointDir(dir: string): string {
+  if (existsSync(join(dir, 'config.json'))) return dir;
+  if (existsSync(join(dir, 'final', 'config.json'))) return join(dir, 'final');
+  throw new NotFoundError(`no built-in model checkpoint in ${dir} (expected ${dir}/config.json or ${dir}/final/config.json)`);
+}

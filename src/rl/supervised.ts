@@ -1,0 +1,224 @@
+/**
+ * The supervised stage: train the built-in model to name the category of the clearest view
+ * (reference mode: category question, every category as an option, cross-entropy on the true
+ * one). The result is a "guesser": it answers well when it can see, and its ask head is still
+ * at its negative initial bias, so it never asks — which RL then changes.
+ *
+ * Runs are resumable: a checkpoint (weights, AdamW moments, step, metrics so far) every
+ * `checkpointEvery` steps, written atomically; `resume` continues from the latest complete one,
+ * so a kill -9 loses at most one checkpoint interval.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AdamW, Rng, clipGradNorm, gather, mean, neg, noGrad, readCheckpoint, warmupCosine } from '../nn/index.js';
+import type { RGBImage } from '../scenes/image.js';
+import { CATEGORIES } from '../scenes/shapes.js';
+import { generateSuite } from '../suite/generate.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { SCENARIO_KINDS } from '../episode/types.js';
+import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
+import { ModelConfigSchema } from '../agents/builtin/model.js';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
+import { resolveConfig } from '../util/config.js';
+import { ConfigError, DataError } from '../util/errors.js';
+import { JsonlAppender, writeFileAtomic } from '../util/fsx.js';
+import { progress } from '../util/progress.js';
+
+export const SupervisedConfigSchema = z.object({
+  out: z.string().min(1).describe('run directory (checkpoints/, final/, train.jsonl)'),
+  episodes: z.number().int().min(1).default(500).describe('training episodes per kind (their clearest views are the training images)'),
+  seed: z.number().int().min(0).default(1).describe('seed of the training suite and of the run'),
+  size: z.number().int().min(16).max(256).default(64).describe('view size of the generated suite'),
+  steps: z.number().int().min(1).default(1500).describe('optimizer steps (at most; see maxSeconds)'),
+  maxSeconds: z.number().min(1).default(240).describe('stop early after this many seconds of training'),
+  batchSize: z.number().int().min(1).default(64).describe('images per step'),
+  lr: z.number().positive().default(2e-3).describe('peak learning rate (AdamW, linear warm-up, cosine decay)'),
+  weightDecay: z.number().min(0).default(1e-4).describe('AdamW weight decay'),
+  warmupSteps: z.number().int().min(0).default(50).describe('learning-rate warm-up steps'),
+  checkpointEvery: z.number().int().min(1).default(100).describe('steps between checkpoints'),
+  logEvery: z.number().int().min(1).default(20).describe('steps between log lines in train.jsonl'),
+  resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
+  progress: z.boolean().default(true).describe('show a progress bar'),
+  model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
+});
+export type SupervisedConfig = z.output<typeof SupervisedConfigSchema>;
+
+export function resolveSupervisedConfig(partial: unknown): SupervisedConfig {
+  const c = resolveConfig(SupervisedConfigSchema, partial, 'supervised training');
+  if (c.warmupSteps >= c.steps) throw new ConfigError(`warmup-steps (${c.warmupSteps}) must be below steps (${c.steps})`);
+  return c;
+}
+
+/** One training example: the clearest view and the index of its category among all categories. */
+export interface ReferenceExample {
+  image: RGBImage;
+  label: number;
+  question: string;
+  kind: string;
+}
+
+export function referenceExamples(episodes: readonly SuiteEpisode[]): ReferenceExample[] {
+  return episodes.map((e) => {
+    const ref = e.views[e.referenceView];
+    if (!('image' in ref)) throw new DataError(`episode ${e.id}: supervised training needs in-memory views`);
+    const label = CATEGORIES.indexOf(e.categories[e.answer]);
+    if (label < 0) throw new DataError(`episode ${e.id}: category "${e.categories[e.answer]}" is not a known category`);
+    return { image: ref.image, label, question: e.referenceQuestion ?? e.question, kind: e.kind };
+  });
+}
+
+export interface SupervisedResult {
+  policy: BuiltinPolicy;
+  steps: number;
+  seconds: number;
+  finalLoss: number;
+  trainAccuracy: number;
+}
+
+interface TrainerState {
+  step: number;
+  seconds: number;
+}
+
+const CKPT_DIR = 'checkpoints';
+
+/** Latest complete checkpoint (trainer.json written last marks it complete). */
+export function latestCheckpoint(out: string): string | null {
+  const d = join(out, CKPT_DIR);
+  if (!existsSync(d)) return null;
+  const done = readdirSync(d)
+    .filter((n) => /^step-\d+$/.test(n) && existsSync(join(d, n, 'trainer.json')))
+    .sort();
+  return done.length ? join(d, done[done.length - 1]) : null;
+}
+
+export async function trainSupervised(partial: unknown, log: (msg: string) => void = () => {}): Promise<SupervisedResult> {
+  const cfg = resolveSupervisedConfig(partial);
+  const t0 = performance.now();
+
+  // ── data ────────────────────────────────────────────────────────────────
+  const suite = generateSuite({ episodes: cfg.episodes, seed: cfg.seed, size: cfg.size, kinds: [...SCENARIO_KINDS], controlShare: 0 });
+  const data = referenceExamples(suite);
+  const genSeconds = (performance.now() - t0) / 1000;
+  log(`supervised: ${data.length} reference images from ${SCENARIO_KINDS.length} kinds (${genSeconds.toFixed(1)} s)`);
+
+  // ── model, optimizer, resume ────────────────────────────────────────────
+  const policy = newBuiltin(suite, { ...cfg.model, imageSize: cfg.model.imageSize ?? cfg.size });
+  const model = policy.model;
+  const opt = new AdamW(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  const sched = warmupCosine({ lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps });
+  let state: TrainerState = { step: 0, seconds: 0 };
+  const ckpt = cfg.resume ? latestCheckpoint(cfg.out) : null;
+  if (cfg.resume && !ckpt && existsSync(join(cfg.out, 'final', 'config.json'))) {
+    log(`supervised: ${cfg.out} is already finished; loading final/`);
+    const p = BuiltinPolicy.load(cfg.out);
+    return { policy: p, steps: 0, seconds: 0, finalLoss: NaN, trainAccuracy: NaN };
+  }
+  if (ckpt) {
+    const ck = readCheckpoint(ckpt);
+    model.loadStateDict(new Map([...ck.tensors].filter(([n]) => !n.includes('#'))), true, ckpt);
+    const bufs = opt.stateBuffers();
+    for (const [n, buf] of bufs) {
+      const t = ck.tensors.get(`optim#${n}`);
+      if (!t || t.data.length !== buf.length) throw new DataError(`checkpoint lacks optimizer state ${n}`, { file: ckpt });
+      buf.set(t.data);
+    }
+    state = JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')) as TrainerState;
+    opt.stepCount = state.step;
+    log(`supervised: resumed from ${ckpt} at step ${state.step}`);
+  } else if (!cfg.resume && existsSync(join(cfg.out, CKPT_DIR))) {
+    rmSync(join(cfg.out, CKPT_DIR), { recursive: true, force: true });
+  }
+  const logFile = new JsonlAppender(join(cfg.out, 'train.jsonl'));
+
+  // ── training loop ───────────────────────────────────────────────────────
+  const categories = [...CATEGORIES];
+  const bar = progress('supervised', cfg.steps, { enabled: cfg.progress, unit: 'steps' });
+  bar.tick(state.step);
+  const tStart = performance.now() - state.seconds * 1000;
+  let lastLoss = NaN;
+  let accSum = 0;
+  let accN = 0;
+  const save = (dir: string) => {
+    const extra = [...opt.stateBuffers()].map(([n, b]) => [`optim#${n}`, { data: b, shape: [b.length] }] as [string, { data: Float32Array; shape: number[] }]);
+    saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: cfg }, extra);
+  };
+  while (state.step < cfg.steps) {
+    const elapsed = (performance.now() - tStart) / 1000;
+    if (elapsed > cfg.maxSeconds) {
+      log(`supervised: time budget of ${cfg.maxSeconds} s reached at step ${state.step}`);
+      break;
+    }
+    // Batch order: a permutation per epoch, seeded by (seed, epoch), so a resumed run sees the same batches.
+    const perEpoch = Math.floor(data.length / cfg.batchSize);
+    const epoch = Math.floor(state.step / perEpoch);
+    const perm = new Rng(cfg.seed * 7919 + epoch).shuffle([...data.keys()]);
+    const off = (state.step % perEpoch) * cfg.batchSize;
+    const batch = Array.from({ length: cfg.batchSize }, (_, i) => data[perm[off + i]]);
+
+    const x = imageBatch(batch.map((b) => b.image), model.config.imageSize);
+    const text: TextObservation[] = batch.map((b) => ({ question: b.question, options: categories, numInterventions: 0 }));
+    opt.zeroGrad();
+    const out = model.head(model.encode(x), headBatch(text, policy.vocab));
+    const labels = batch.map((b) => b.label);
+    const loss = neg(mean(gather(out.logp, labels)));
+    loss.backward();
+    clipGradNorm(model.parameters(), 5);
+    opt.lr = sched(state.step);
+    opt.step();
+    state.step++;
+    lastLoss = loss.item();
+    const K = out.logp.shape[1];
+    for (let r = 0; r < batch.length; r++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (out.logp.data[r * K + k] > out.logp.data[r * K + best]) best = k;
+      accSum += best === labels[r] ? 1 : 0;
+      accN++;
+    }
+    state.seconds = (performance.now() - tStart) / 1000;
+    bar.tick(1, { loss: lastLoss.toFixed(3) });
+    if (state.step % cfg.logEvery === 0) {
+      logFile.append({ step: state.step, 'train/loss': lastLoss, 'train/accuracy': accSum / accN, 'train/lr': opt.lr, 'train/seconds': state.seconds });
+      accSum = accN = 0;
+    }
+    if (state.step % cfg.checkpointEvery === 0) {
+      const dir = join(cfg.out, CKPT_DIR, `step-${String(state.step).padStart(7, '0')}`);
+      save(dir);
+      await writeFileAtomic(join(dir, 'trainer.json'), JSON.stringify(state));
+      pruneCheckpoints(cfg.out, 2);
+    }
+  }
+  bar.stop();
+  logFile.close();
+  saveBuiltin(join(cfg.out, 'final'), policy, { stage: 'supervised', step: state.step, config: cfg });
+  const trainAccuracy = noGrad(() => accuracyOn(policy, data.slice(0, 512)));
+  return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy };
+}
+
+function pruneCheckpoints(out: string, keep: number): void {
+  const d = join(out, CKPT_DIR);
+  const all = readdirSync(d).filter((n) => /^step-\d+$/.test(n)).sort();
+  for (const n of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(d, n), { recursive: true, force: true });
+}
+
+/** Top-1 accuracy over all categories on reference examples. */
+export function accuracyOn(policy: BuiltinPolicy, data: readonly ReferenceExample[], batchSize = 128): number {
+  const categories = [...CATEGORIES];
+  let ok = 0;
+  for (let i = 0; i < data.length; i += batchSize) {
+    const b = data.slice(i, i + batchSize);
+    const out = policy.model.head(
+      policy.model.encode(imageBatch(b.map((e) => e.image), policy.model.config.imageSize)),
+      headBatch(b.map((e) => ({ question: e.question, options: categories, numInterventions: 0 })), policy.vocab),
+    );
+    const K = out.logp.shape[1];
+    b.forEach((e, r) => {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (out.logp.data[r * K + k] > out.logp.data[r * K + best]) best = k;
+      if (best === e.label) ok++;
+    });
+  }
+  return data.length ? ok / data.length : 0;
+}
