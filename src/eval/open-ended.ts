@@ -1,0 +1,206 @@
+/**
+ * Open-ended evaluation, as ProactiveBench's open-ended generation (OEG) protocol does it
+ * (De Min et al., arXiv 2603.19466; reference: open_ended_gen.py, tests/oeg.py): one turn on the
+ * first view, the question alone (no options; optionally a sentence inviting the model to say
+ * what would help), a free-text reply, and a judge that decides for each valid answer whether
+ * the reply expresses it. The valid answers are the proactive suggestions first, then the
+ * correct category (when the first view counts a category answer at all). Per episode:
+ *   proactive suggestion = some suggestion expressed; correct category = the category
+ *   expressed; aggregate = either. Rates are their means. An unparseable verdict counts as 0
+ *   (as in the reference) and is reported separately.
+ * Results are resumable like MCQA runs: one JSONL record per episode, appended as it ends.
+ */
+import { join } from 'node:path';
+import type { Observation, Policy } from '../agents/policy.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { writeJson } from '../util/fsx.js';
+import { progress } from '../util/progress.js';
+import type { Judge } from './judge.js';
+import { RunAborted } from './runner.js';
+import { openResults } from './store.js';
+
+/** The sentence added to the question with hints on (ProactiveBench's OEG hint, same meaning). */
+export const OPEN_HINT = 'If you cannot answer this question, please tell me what I should do to help you.';
+
+/** Dataset-level proactive suggestions, for episodes read from ProactiveBench's own files (by `meta.dataset`). */
+const DATASET_SUGGESTIONS: Record<string, { fixed: string[]; validFirst?: boolean; categories: boolean }> = {
+  'Realistic-Occlusion-Dataset': { fixed: ['Move the blocks', 'Move the camera'], categories: false },
+  'OcclusionDataSet-MM20': { fixed: ['Wait for the occlusion to disappear', 'Rewind the video', 'Move the camera'], categories: true },
+  'MVP-N': { fixed: ['Rotate the object', 'Move the camera'], categories: false },
+  'ImageNet-C': { fixed: [], validFirst: true, categories: true },
+  QuickDraw: { fixed: ['Add more details to the drawing'], categories: true },
+  ChangeIt: { fixed: ['Rewind the video'], validFirst: true, categories: true },
+  coco2014: { fixed: ['Move the camera', 'Move farther from the object'], categories: true },
+};
+
+const clean = (s: string) => s.replace(/\./g, '').trim();
+
+export interface OpenEndedAnswers {
+  /** Proactive suggestions that count (the first `suggestions.length` verdicts). */
+  suggestions: string[];
+  /** Correct categories that count (the remaining verdicts). */
+  categories: string[];
+}
+
+/**
+ * The valid answers of an episode at its first view. ProactiveBench datasets use their fixed
+ * suggestion lists; synthetic episodes use the interventions valid at the first view. The
+ * category counts unless the first view refuses category answers (`answerable: false`).
+ */
+export function openEndedAnswers(ep: SuiteEpisode): OpenEndedAnswers {
+  const step = ep.steps[ep.firstView];
+  const validFirst = (step?.offered ?? []).filter((i) => step.next[i] !== undefined && !ep.abstain.includes(i)).map((i) => clean(ep.interventions[i]));
+  const ds = typeof ep.meta?.dataset === 'string' ? DATASET_SUGGESTIONS[ep.meta.dataset] : undefined;
+  const suggestions = ds ? [...(ds.validFirst ? validFirst : []), ...ds.fixed] : validFirst;
+  const catOk = (ds ? ds.categories : true) && step?.answerable !== false;
+  const categories = catOk ? [clean(ep.categories[ep.answer])] : [];
+  return { suggestions: [...new Set(suggestions)], categories };
+}
+
+export interface OpenRecord {
+  id: string;
+  kind: string;
+  mode: 'open';
+  question: string;
+  reply: string;
+  answers: OpenEndedAnswers;
+  verdicts: number[] | null;
+  judgeRaw: string;
+  proactiveSuggestion: boolean;
+  correctCategory: boolean;
+  aggregate: boolean;
+}
+
+export interface OpenMetrics {
+  episodes: number;
+  /** Share of episodes whose reply expressed a valid proactive suggestion. */
+  psRate: number;
+  /** Share whose reply expressed the correct category. */
+  categoryRate: number;
+  /** Share with either. */
+  aggregateRate: number;
+  /** Share whose judge output could not be parsed (scored 0). */
+  unparsedRate: number;
+}
+
+export interface OpenSummary extends OpenMetrics {
+  byKind: Record<string, OpenMetrics>;
+}
+
+/** Turn verdicts into the three per-episode flags (first `suggestions.length` are suggestions). */
+export function scoreVerdicts(answers: OpenEndedAnswers, verdicts: number[] | null): Pick<OpenRecord, 'proactiveSuggestion' | 'correctCategory' | 'aggregate'> {
+  const k = answers.suggestions.length;
+  const ps = !!verdicts && verdicts.slice(0, k).includes(1);
+  const cp = !!verdicts && verdicts.slice(k).includes(1);
+  return { proactiveSuggestion: ps, correctCategory: cp, aggregate: ps || cp };
+}
+
+function metrics(rs: readonly OpenRecord[]): OpenMetrics {
+  const share = (f: (r: OpenRecord) => boolean) => (rs.length ? rs.filter(f).length / rs.length : 0);
+  return {
+    episodes: rs.length,
+    psRate: share((r) => r.proactiveSuggestion),
+    categoryRate: share((r) => r.correctCategory),
+    aggregateRate: share((r) => r.aggregate),
+    unparsedRate: share((r) => r.verdicts === null),
+  };
+}
+
+export function summarizeOpen(rs: readonly OpenRecord[]): OpenSummary {
+  const byKind: Record<string, OpenMetrics> = {};
+  for (const k of [...new Set(rs.map((r) => r.kind))].sort()) byKind[k] = metrics(rs.filter((r) => r.kind === k));
+  return { ...metrics(rs), byKind };
+}
+
+/** The observation of an episode's first view in open-ended mode: question only, no options. */
+export async function openObservation(ep: SuiteEpisode, loader: ViewLoader, hint: boolean): Promise<Observation> {
+  const question = hint ? `${ep.question} ${OPEN_HINT}` : ep.question;
+  return {
+    episodeId: ep.id,
+    kind: ep.kind,
+    turn: 0,
+    view: ep.firstView,
+    question,
+    options: [],
+    numInterventions: 0,
+    prompt: question,
+    history: [],
+    image: await loader(ep.views[ep.firstView], ep.id),
+  };
+}
+
+export interface OpenEvalOptions {
+  episodes: readonly SuiteEpisode[];
+  loader: ViewLoader;
+  policy: Policy;
+  judge: Judge;
+  hint?: boolean;
+  sample?: boolean;
+  /** Output directory (results in `DIR/open/`); omit to keep everything in memory. */
+  out?: string;
+  run?: Record<string, unknown>;
+  overwrite?: boolean;
+  batchSize?: number;
+  showProgress?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface OpenEvalResult {
+  summary: OpenSummary;
+  records: OpenRecord[];
+  resumed: number;
+  wallSeconds: number;
+}
+
+export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalResult> {
+  const t0 = performance.now();
+  const order = new Map(o.episodes.map((e, i) => [e.id, i]));
+  const run = { ...(o.run ?? {}), mode: 'open', hint: !!o.hint, judge: o.judge.name };
+  const store = o.out ? await openResults(join(o.out, 'open'), run, { overwrite: o.overwrite }) : null;
+  const known = ((store?.done ?? []) as unknown as OpenRecord[]).filter((r) => order.has(r.id));
+  const todo = o.episodes.filter((e) => !store?.doneIds.has(e.id));
+  const fresh: OpenRecord[] = [];
+  const bar = progress('eval open', o.episodes.length, { enabled: o.showProgress ?? false, unit: 'episodes' });
+  bar.tick(known.length);
+  const bs = Math.max(1, o.batchSize ?? 64);
+  try {
+    for (let i = 0; i < todo.length; i += bs) {
+      if (o.signal?.aborted) throw new RunAborted();
+      const chunk = todo.slice(i, i + bs);
+      const obs = await Promise.all(chunk.map((ep) => openObservation(ep, o.loader, !!o.hint)));
+      const replies = await o.policy.act(obs, { sample: o.sample, signal: o.signal });
+      const settled = await Promise.allSettled(
+        chunk.map(async (ep, j) => {
+          const answers = openEndedAnswers(ep);
+          const all = [...answers.suggestions, ...answers.categories];
+          const reply = replies[j].reply;
+          const v = all.length ? await o.judge.judge({ question: obs[j].question, answers: all, reply }, o.signal) : { verdicts: [], raw: '' };
+          const rec: OpenRecord = {
+            id: ep.id,
+            kind: ep.kind,
+            mode: 'open',
+            question: obs[j].question,
+            reply,
+            answers,
+            verdicts: v.verdicts,
+            judgeRaw: v.raw,
+            ...scoreVerdicts(answers, v.verdicts),
+          };
+          fresh.push(rec);
+          store?.append(rec as never);
+          bar.tick(1);
+        }),
+      );
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
+  } finally {
+    bar.stop();
+    store?.close();
+  }
+  const records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const summary = summarizeOpen(records);
+  const wallSeconds = (performance.now() - t0) / 1000;
+  if (o.out) await writeJson(join(o.out, 'open', 'summary.json'), { policy: o.policy.name, ...run, summary, wallSeconds });
+  return { summary, records, resumed: known.length, wallSeconds };
+}
