@@ -1,0 +1,53 @@
+"""PyTorch CPU peer for bench/engine.ts: the benchmark net of DESIGN.md section 5, same batch,
+same thread count, one Adam step per iteration. Prints progress to stderr and one JSON line
+({"samples_per_s", "threads", "torch_version", ...}) to stdout. Run with /usr/bin/python3."""
+import argparse
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--threads", type=int, default=2)
+ap.add_argument("--batch", type=int, default=64)
+ap.add_argument("--warmup", type=int, default=3)
+ap.add_argument("--seconds", type=float, default=10.0)
+a = ap.parse_args()
+
+torch.set_num_threads(a.threads)
+torch.manual_seed(0)
+net = nn.Sequential(
+    nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Flatten(), nn.Linear(4096, 128), nn.ReLU(), nn.Linear(128, 16),
+)
+opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+x = torch.rand(a.batch, 3, 64, 64)
+y = torch.randint(0, 16, (a.batch,))
+
+
+def step():
+    opt.zero_grad()
+    loss = F.cross_entropy(net(x), y)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+for _ in range(a.warmup):
+    step()
+steps = 0
+t0 = time.perf_counter()
+while True:
+    loss = step()
+    steps += 1
+    dt = time.perf_counter() - t0
+    if dt >= a.seconds and steps >= 3:
+        break
+print(f"torch: {steps} steps in {dt:.2f}s, loss {loss:.3f}", file=sys.stderr)
+print(json.dumps({"samples_per_s": steps * a.batch / dt, "steps": steps, "seconds": dt,
+                  "threads": torch.get_num_threads(), "torch_version": torch.__version__}))
