@@ -6,5 +6,8 @@ export type CommandModule = { register(program: Command): void };
 export async function loadCommands(): Promise<CommandModule[]> {
   return Promise.all([
     // one line per command module:
+    import('./suite.js'),
+    import('./suite-show.js'),
+    import('./serve.js'),
   ]);
 }

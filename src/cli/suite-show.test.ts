@@ -1,0 +1,85 @@
+import { Command } from 'commander';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../scenes/codec.js';
+import { readFile } from 'node:fs/promises';
+import { createImage } from '../scenes/image.js';
+import { writeProactiveBench } from '../suite/proactivebench.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { InputError, NotFoundError } from '../util/errors.js';
+import { pickEpisodes, register, runSuiteShow, SuiteShowSchema } from './suite-show.js';
+
+function episode(id: string, kind: string, control = false): SuiteEpisode {
+  return {
+    id,
+    kind,
+    question: 'What object is shown?',
+    views: [{ image: createImage(16, 16, [200, 30, 30]) }, { image: createImage(16, 16, [30, 30, 200]) }],
+    firstView: 0,
+    referenceView: 1,
+    categories: ['a', 'b', 'c', 'd'],
+    answer: 0,
+    interventions: ['Add more details to the drawing.', 'I cannot answer this question.'],
+    abstain: [1],
+    steps: [
+      { offered: [0, 1], next: { 0: 1 } },
+      { offered: [0, 1], next: {} },
+    ],
+    maxTurns: 2,
+    informative: [control, true],
+    control,
+    minInterventions: control ? 0 : 1,
+  };
+}
+
+let data: string;
+let out: string;
+beforeAll(async () => {
+  data = await mkdtemp(join(tmpdir(), 'askfirst-show-'));
+  out = await mkdtemp(join(tmpdir(), 'askfirst-show-out-'));
+  await writeProactiveBench(data, [
+    episode('sketch-00000', 'sketch', true),
+    episode('sketch-00001', 'sketch'),
+    episode('sketch-00002', 'sketch'),
+    episode('corruption-00000', 'corruption'),
+  ]);
+});
+afterAll(async () => {
+  await rm(data, { recursive: true, force: true });
+  await rm(out, { recursive: true, force: true });
+});
+
+const cfg = (over: Record<string, unknown>) => SuiteShowSchema.parse({ data: `proactivebench:${data}`, ...over });
+
+describe('suite show', () => {
+  it('writes one sheet per kind, preferring a non-control episode', async () => {
+    const files = await runSuiteShow(cfg({ allKinds: true, out: join(out, 'kinds') }));
+    expect(files.map((f) => f.split('/').at(-1))).toEqual(['corruption.png', 'sketch.png']);
+    const eps = [episode('s0', 'sketch', true), episode('s1', 'sketch'), episode('c0', 'corruption', true)];
+    expect(pickEpisodes(eps, cfg({ allKinds: true })).map((e) => e.id)).toEqual(['s1', 'c0']);
+    expect((await readdir(join(out, 'kinds'))).sort()).toEqual(['corruption.png', 'sketch.png']);
+    const img = decodeImage(await readFile(files[0]));
+    expect(img.width).toBeGreaterThanOrEqual(960);
+  });
+
+  it('picks by id and by kind + index, with clear errors otherwise', async () => {
+    const [f] = await runSuiteShow(cfg({ kind: 'sketch', index: 2, out: join(out, 'k.png') }));
+    expect(f.endsWith('k.png')).toBe(true);
+    await expect(runSuiteShow(cfg({ kind: 'sketch', index: 3 }))).rejects.toThrow(/--index 3 is out of range: .* has 3 sketch episodes \(0\.\.2\)/);
+    await expect(runSuiteShow(cfg({ kind: 'camera' }))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(runSuiteShow(cfg({ episode: 'nope' }))).rejects.toThrow(/no episode "nope"/);
+    await expect(runSuiteShow(cfg({}))).rejects.toBeInstanceOf(InputError);
+    await expect(runSuiteShow(cfg({ episode: 'sketch-00001', allKinds: true }))).rejects.toThrow(/exactly one of/);
+  });
+
+  it('is registered under `suite` with options from the schema', async () => {
+    const program = new Command('askfirst').exitOverride();
+    register(program);
+    const file = join(out, 'cli.png');
+    await program.parseAsync(['node', 'askfirst', 'suite', 'show', '--data', `proactivebench:${data}`, '--episode', 'corruption-00000', '--out', file, '--tile', '64']);
+    const img = decodeImage(await readFile(file));
+    expect(img.height).toBeGreaterThan(64);
+  });
+});
