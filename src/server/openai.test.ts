@@ -5,6 +5,7 @@ import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import { HttpPolicy } from '../agents/http/policy.js';
+import { newBuiltin } from '../agents/builtin/build.js';
 import { pngDataUrl } from '../agents/http/messages.js';
 import { conformanceEpisodes, policyConformance } from '../agents/policy-conformance.js';
 import type { Policy } from '../agents/policy.js';
@@ -87,6 +88,7 @@ describe('OpenAI-compatible server', () => {
 // The HTTP client talking to `serve` passes the shared conformance suite (oracle: deterministic; random: with logprobs).
 policyConformance('openai client → serve(oracle)', async (eps) => served(new OraclePolicy(eps)), { deterministic: true });
 policyConformance('openai client → serve(random)', async () => served(new RandomPolicy(5)));
+policyConformance('openai client → serve(builtin)', async (eps) => served(newBuiltin(eps)), { deterministic: true });
 
 describe('greedy parity: in-process vs serve + HTTP client', () => {
   const eps = conformanceEpisodes(40);
@@ -96,6 +98,9 @@ describe('greedy parity: in-process vs serve + HTTP client', () => {
     // A seeded random policy consumes its stream in call order: one request at a time keeps the order.
     ['random:11', () => new RandomPolicy(11), 1],
   ];
+  // The built-in model (fresh weights: parity does not need training); one instance serves both sides.
+  const builtin = newBuiltin(eps);
+  cases.push(['builtin (fresh weights)', () => builtin, 8]);
   for (const [name, make, concurrency] of cases) {
     it(`${name}: identical records in every mode`, async () => {
       for (const mode of ['proactive', 'hint', 'reference'] as const) {
