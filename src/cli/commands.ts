@@ -6,7 +6,6 @@ export type CommandModule = { register(program: Command): void };
 export async function loadCommands(): Promise<CommandModule[]> {
   return Promise.all([
     // one line per command module:
-    import('./serve.js'),
     import('./suite.js'),
     import('./suite-show.js'),
     import('./serve.js'),
