@@ -1,0 +1,53 @@
+/**
+ * `askfirst suite generate`: write a synthetic suite of the seven scenario kinds
+ * (DESIGN.md §3) to a directory, in askfirst's own format (episodes.jsonl + images/) or in
+ * ProactiveBench's layout. Options come from the generator's config schema.
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { SuiteConfigSchema, generateSuite, resolveSuiteConfig } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { writeProactiveBench } from '../suite/proactivebench.js';
+import { progress } from '../util/progress.js';
+import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
+
+export const SuiteGenerateSchema = SuiteConfigSchema.extend({
+  out: z.string().min(1).describe('output directory'),
+  format: z.enum(['own', 'proactivebench']).default('own').describe("on-disk layout: askfirst's own (episodes.jsonl + images/) or ProactiveBench's"),
+  progress: z.boolean().default(true).describe('show a progress bar on stderr (--no-progress hides it)'),
+});
+export type SuiteGenerateConfig = z.output<typeof SuiteGenerateSchema>;
+
+/** Generate and write a suite; returns a short summary. */
+export async function runSuiteGenerate(cfg: SuiteGenerateConfig): Promise<{ episodes: number; views: number; out: string }> {
+  const gen = resolveSuiteConfig({ episodes: cfg.episodes, kinds: cfg.kinds, seed: cfg.seed, size: cfg.size, controlShare: cfg.controlShare });
+  const total = gen.episodes * gen.kinds.length;
+  const bar = progress('generating', total, { enabled: cfg.progress, unit: 'episodes' });
+  const episodes = generateSuite(gen, (ep) => bar.tick(1, { kind: ep.kind }));
+  bar.stop();
+  const views = episodes.reduce((n, e) => n + e.views.length, 0);
+  if (cfg.format === 'proactivebench') {
+    const res = await writeProactiveBench(cfg.out, episodes);
+    if (res.skipped.length)
+      process.stderr.write(`skipped ${res.skipped.length} episodes the ProactiveBench layout cannot hold (first: ${res.skipped[0].id}: ${res.skipped[0].reason})\n`);
+  } else {
+    const wbar = progress('writing', total, { enabled: cfg.progress, unit: 'episodes' });
+    await writeSuite(cfg.out, episodes, { manifest: { generator: gen }, onEpisode: () => wbar.tick() });
+    wbar.stop();
+  }
+  return { episodes: episodes.length, views, out: cfg.out };
+}
+
+export function register(program: Command): void {
+  const suite = commandGroup(program, 'suite', 'synthetic scenario suites: generate, show');
+  const cmd = suite
+    .command('generate')
+    .description('generate a synthetic suite of proactive episodes (N per kind, deterministic by seed)')
+    .action(async (raw: Record<string, unknown>) => {
+      const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
+      const t0 = Date.now();
+      const r = await runSuiteGenerate(cfg);
+      process.stderr.write(`wrote ${r.episodes} episodes (${r.views} views) to ${r.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    });
+  addSchemaOptions(cmd, SuiteGenerateSchema);
+}

@@ -1,0 +1,95 @@
+/**
+ * Generating the synthetic suite: N episodes for each chosen kind, deterministic by seed.
+ * Episode i of a kind depends only on (seed, kind, i), so suites with the same seed share
+ * their episodes whatever the other settings. Categories are balanced within each kind,
+ * and exactly round(N · controlShare) episodes per kind are controls. A draw that breaks a
+ * guarantee (first view informative, nothing informative reachable …) is resampled.
+ */
+import { z } from 'zod';
+import { SCENARIO_KINDS, type ScenarioKind } from '../episode/types.js';
+import { Rng, hashSeed } from '../scenes/rng.js';
+import { CATEGORIES } from '../scenes/shapes.js';
+import { resolveConfig } from '../util/config.js';
+import { AskfirstError } from '../util/errors.js';
+import { generateCamera } from './kinds/camera.js';
+import { assembleEpisode, RejectedDraw, type KindContext, type RawEpisode } from './kinds/common.js';
+import { generateCorruption } from './kinds/corruption.js';
+import { generateLateEvent } from './kinds/late-event.js';
+import { generateOcclusion } from './kinds/occlusion.js';
+import { generatePasserby } from './kinds/passerby.js';
+import { generateSketch } from './kinds/sketch.js';
+import { generateViewpoint } from './kinds/viewpoint.js';
+import type { SuiteEpisode } from './types.js';
+
+export const KIND_GENERATORS: Record<ScenarioKind, (ctx: KindContext) => RawEpisode> = {
+  occlusion: generateOcclusion,
+  passerby: generatePasserby,
+  viewpoint: generateViewpoint,
+  corruption: generateCorruption,
+  sketch: generateSketch,
+  'late-event': generateLateEvent,
+  camera: generateCamera,
+};
+
+export const SuiteConfigSchema = z.object({
+  episodes: z.number().int().min(1).max(1_000_000).default(70).describe('episodes per kind'),
+  kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...SCENARIO_KINDS]).describe('scenario kinds to generate'),
+  seed: z.number().int().min(0).default(0).describe('random seed (same seed → same suite)'),
+  size: z.number().int().min(32).max(512).default(64).describe('view width and height in pixels'),
+  controlShare: z.number().min(0).max(1).default(0.15).describe('share of control episodes (answerable at the first view)'),
+});
+export type SuiteConfig = z.output<typeof SuiteConfigSchema>;
+
+export function resolveSuiteConfig(partial: unknown): SuiteConfig {
+  return resolveConfig(SuiteConfigSchema, partial, 'suite');
+}
+
+const MAX_ATTEMPTS = 60;
+
+/** Episode id: kind and zero-padded index. */
+export function episodeId(kind: string, index: number): string {
+  return `${kind}-${String(index).padStart(5, '0')}`;
+}
+
+/** Which indices of a kind are controls: exactly round(n · share), spread by a seeded shuffle. */
+export function controlIndices(seed: number, kind: string, n: number, share: number): Set<number> {
+  const k = Math.round(n * share);
+  const rng = new Rng(hashSeed(seed, kind, 'controls'));
+  return new Set(rng.shuffle([...Array(n).keys()]).slice(0, k));
+}
+
+/** Generate one episode (resampling rejected draws). */
+export function generateEpisode(kind: ScenarioKind, index: number, cfg: SuiteConfig, control: boolean): SuiteEpisode {
+  const catRng = new Rng(hashSeed(cfg.seed, kind, 'categories', Math.floor(index / CATEGORIES.length)));
+  const category = catRng.shuffle([...CATEGORIES.keys()])[index % CATEGORIES.length];
+  let last = '';
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const rng = new Rng(hashSeed(cfg.seed, kind, index, attempt));
+    const ctx: KindContext = { size: cfg.size, rng, control, category };
+    try {
+      const raw = KIND_GENERATORS[kind](ctx);
+      const ep = assembleEpisode(raw, ctx, episodeId(kind, index), kind);
+      ep.meta = { ...ep.meta, seed: cfg.seed, index, attempt };
+      return ep;
+    } catch (e) {
+      if (!(e instanceof RejectedDraw)) throw e;
+      last = e.message;
+    }
+  }
+  throw new AskfirstError('INTERNAL', `could not generate ${kind} episode ${index} in ${MAX_ATTEMPTS} attempts (last: ${last}); try another --size`);
+}
+
+/** Generate a whole suite; `onEpisode` is called after each episode (progress bars). */
+export function generateSuite(partial: Partial<SuiteConfig> = {}, onEpisode?: (ep: SuiteEpisode) => void): SuiteEpisode[] {
+  const cfg = resolveSuiteConfig(partial);
+  const out: SuiteEpisode[] = [];
+  for (const kind of cfg.kinds) {
+    const controls = controlIndices(cfg.seed, kind, cfg.episodes, cfg.controlShare);
+    for (let i = 0; i < cfg.episodes; i++) {
+      const ep = generateEpisode(kind, i, cfg, controls.has(i));
+      out.push(ep);
+      onEpisode?.(ep);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+/**
+ * The suite on disk (DESIGN.md §4): `episodes.jsonl` (one episode a line, views as
+ * `{"path": "images/…png"}` relative to the suite directory) + `images/*.png` + a small
+ * `suite.json` manifest. Writing is atomic per file (temp name, then rename) and the JSONL is
+ * renamed into place last, so a reader never sees a half-written suite. Reading validates
+ * every line and names the file, line and episode of each problem.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { episodeProblems } from '../episode/validate.js';
+import { SCENARIO_KINDS } from '../episode/types.js';
+import { encodePNG } from '../scenes/codec.js';
+import { DataError, NotFoundError } from '../util/errors.js';
+import type { SuiteEpisode, ViewRef } from './types.js';
+
+export const EPISODES_FILE = 'episodes.jsonl';
+export const IMAGES_DIR = 'images';
+export const MANIFEST_FILE = 'suite.json';
+
+/** A file name that is safe on every file system. */
+export function safeFileName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+async function atomicWrite(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+export interface WriteSuiteOptions {
+  /** Written to suite.json (generator settings, so a suite can be regenerated). */
+  manifest?: Record<string, unknown>;
+  /** Called after each episode's images are written. */
+  onEpisode?: (ep: SuiteEpisode) => void;
+}
+
+/**
+ * Write `episodes` to `dir`. `{image}` views are encoded as PNGs; `{path}` views are kept
+ * as they are (they must already be relative to `dir`). Returns the episodes as written.
+ */
+export async function writeSuite(dir: string, episodes: readonly SuiteEpisode[], opts: WriteSuiteOptions = {}): Promise<SuiteEpisode[]> {
+  await mkdir(join(dir, IMAGES_DIR), { recursive: true });
+  const ids = new Set<string>();
+  const written: SuiteEpisode[] = [];
+  const lines: string[] = [];
+  for (const ep of episodes) {
+    if (ids.has(ep.id)) throw new DataError(`duplicate episode id "${ep.id}"`, { file: join(dir, EPISODES_FILE) });
+    ids.add(ep.id);
+    const views: ViewRef[] = [];
+    for (let v = 0; v < ep.views.length; v++) {
+      const ref = ep.views[v];
+      if ('image' in ref) {
+        const rel = `${IMAGES_DIR}/${safeFileName(ep.id)}_v${v}.png`;
+        await atomicWrite(join(dir, rel), encodePNG(ref.image));
+        views.push({ path: rel });
+      } else views.push(ref);
+    }
+    const out = { ...ep, views };
+    written.push(out);
+    lines.push(JSON.stringify(out));
+    opts.onEpisode?.(ep);
+  }
+  const kinds: Record<string, number> = {};
+  for (const ep of episodes) kinds[ep.kind] = (kinds[ep.kind] ?? 0) + 1;
+  await atomicWrite(
+    join(dir, MANIFEST_FILE),
+    JSON.stringify({ format: 'askfirst-suite', version: 1, episodes: episodes.length, kinds, ...opts.manifest }, null, 2) + '\n',
+  );
+  await atomicWrite(join(dir, EPISODES_FILE), lines.join('\n') + (lines.length ? '\n' : ''));
+  return written;
+}
+
+export interface ReadSuiteOptions {
+  /** Kinds accepted besides the seven synthetic ones (e.g. imported dataset names). */
+  extraKinds?: readonly string[];
+  /** Check that every image file exists (default true). */
+  checkImages?: boolean;
+}
+
+/** Read a suite written by writeSuite; views come back as `{path}` relative to `dir`. */
+export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promise<SuiteEpisode[]> {
+  const file = join(dir, EPISODES_FILE);
+  try {
+    await stat(file);
+  } catch (e) {
+    throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with \`askfirst suite generate --out ${dir}\`)`, { cause: e });
+  }
+  const known = new Set<string>([...SCENARIO_KINDS, ...(opts.extraKinds ?? [])]);
+  const episodes: SuiteEpisode[] = [];
+  const ids = new Map<string, number>();
+  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of rl) {
+    line++;
+    if (text.trim() === '') continue;
+    let ep: SuiteEpisode;
+    try {
+      ep = JSON.parse(text) as SuiteEpisode;
+    } catch (e) {
+      throw new DataError(`malformed JSON (${(e as Error).message}); each line must be one episode object`, { file, line, cause: e });
+    }
+    if (typeof ep !== 'object' || ep === null || Array.isArray(ep)) throw new DataError('expected an episode object', { file, line });
+    const name = typeof ep.id === 'string' ? `episode "${ep.id}"` : 'episode';
+    const problems = episodeProblems(ep);
+    if (problems.length) throw new DataError(`${name} is invalid:\n  - ${problems.join('\n  - ')}`, { file, line });
+    if (!known.has(ep.kind)) throw new DataError(`${name} has unknown kind "${ep.kind}" (known: ${[...known].join(', ')})`, { file, line });
+    if (ids.has(ep.id)) throw new DataError(`${name} repeats the id of line ${ids.get(ep.id)}`, { file, line });
+    ids.set(ep.id, line);
+    for (let v = 0; v < ep.views.length; v++) {
+      const ref = ep.views[v] as unknown;
+      if (typeof ref !== 'object' || ref === null || typeof (ref as { path?: unknown }).path !== 'string')
+        throw new DataError(`${name}: views[${v}] must be {"path": "…"}`, { file, line });
+      if (opts.checkImages ?? true) {
+        const p = resolve(dir, (ref as { path: string }).path);
+        try {
+          await stat(p);
+        } catch {
+          throw new DataError(`${name}: image of views[${v}] is missing: ${p}`, { file, line });
+        }
+      }
+    }
+    episodes.push(ep);
+  }
+  return episodes;
+}

@@ -1,0 +1,102 @@
+/**
+ * Camera (ProactiveBench's MS-COCO scenario): the view is a window onto a scene twice its
+ * size, and the first window only grazes the object. "Move the camera left/right/up/down"
+ * shifts the window a quarter frame; "move farther away" shows the whole scene at half
+ * scale. Moves toward the object and moving farther are valid; moves away are offered but
+ * invalid. The views are the windows between the first one and the object, plus the wide view.
+ */
+import type { ViewStep } from '../../episode/types.js';
+import { crop, downsample } from '../../scenes/camera.js';
+import { backgroundColor, darker, drawBackground, fillMask, objectColor } from '../../scenes/draw.js';
+import { categoryMask, type BoxMask, type Pose } from '../../scenes/masks.js';
+import { informativeness, poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, RejectedDraw, type KindContext, type RawEpisode } from './common.js';
+
+export const CAMERA_TEXT = {
+  question: 'What object is in this scene?',
+  referenceQuestion: 'What object is in the image?',
+  hint: 'Hint: moving the camera or stepping back could bring the object into view.',
+  left: 'Move the camera to the left.',
+  right: 'Move the camera to the right.',
+  up: 'Move the camera up.',
+  down: 'Move the camera down.',
+  farther: 'Move the camera farther away.',
+};
+
+// first-window offsets (in camera steps) that leave at most a sliver of the object in view
+const OFFSETS: [number, number][] = [];
+for (let a = -3; a <= 3; a++) for (const b of [-3, 3]) OFFSETS.push([a, b], [b, a]);
+
+const shift = (m: BoxMask, dx: number, dy: number): BoxMask => ({ ...m, x0: m.x0 + dx, y0: m.y0 + dy });
+
+export function generateCamera(ctx: KindContext): RawEpisode {
+  const { rng, size: S, category } = ctx;
+  const L = 2 * S;
+  const q = Math.floor(S / 4); // one camera step
+  const bgc = backgroundColor(rng);
+  const scene = drawBackground(rng, L, L, bgc);
+  const [di, dj] = rng.pick(OFFSETS);
+  // object window (oi, oj) on the 5×5 grid of window positions, chosen so the first window fits too
+  const oi = rng.int(Math.max(0, -di), Math.min(4, 4 - di));
+  const oj = rng.int(Math.max(0, -dj), Math.min(4, 4 - dj));
+  const r = S * rng.range(0.27, 0.33);
+  const pose: Pose = { cx: oi * q + S / 2 + rng.range(-S / 16, S / 16), cy: oj * q + S / 2 + rng.range(-S / 16, S / 16), r, sx: 1, sy: 1 };
+  const color = objectColor(rng, bgc);
+  fillMask(scene, categoryMask(category, pose), color, darker(color));
+  const sceneTemplates = poseTemplates(pose);
+
+  // windows on the rectangle between the first window and the object window
+  const fi = oi + di;
+  const fj = oj + dj;
+  const cells: [number, number][] = [];
+  for (let j = Math.min(fj, oj); j <= Math.max(fj, oj); j++) for (let i = Math.min(fi, oi); i <= Math.max(fi, oi); i++) cells.push([i, j]);
+  const index = new Map(cells.map(([i, j], v) => [`${i},${j}`, v]));
+  const wide = cells.length;
+
+  const views = [];
+  const scores = [];
+  for (const [i, j] of cells) {
+    const img = crop(scene, i * q, j * q, S, S);
+    views.push(img);
+    scores.push(informativeness({ image: img, category, templates: sceneTemplates.map((t) => shift(t, -i * q, -j * q)) }).score);
+  }
+  const wideImg = downsample(scene, 2);
+  views.push(wideImg);
+  const widePose: Pose = { ...pose, cx: pose.cx / 2, cy: pose.cy / 2, r: pose.r / 2 };
+  scores.push(informativeness({ image: wideImg, category, templates: poseTemplates(widePose) }).score);
+  if (wideImg.width !== S) throw new RejectedDraw('odd size');
+
+  const T = CAMERA_TEXT;
+  const interventions = [T.left, T.right, T.up, T.down, T.farther, ABSTAIN_TEXT];
+  const moves: [number, number, number][] = [
+    [0, -1, 0],
+    [1, 1, 0],
+    [2, 0, -1],
+    [3, 0, 1],
+  ];
+  const steps: ViewStep[] = cells.map(([i, j]) => {
+    const next: Record<number, number> = { 4: wide };
+    const offered = [0, 1, 2, 3, 4, 5];
+    for (const [k, dx, dy] of moves) {
+      const ni = i + dx;
+      const nj = j + dy;
+      const closer = Math.abs(ni - oi) < Math.abs(i - oi) || Math.abs(nj - oj) < Math.abs(j - oj);
+      const v = index.get(`${ni},${nj}`);
+      if (closer && v !== undefined) next[k] = v;
+    }
+    return { offered, next };
+  });
+  steps.push({ offered: [5], next: {} });
+  return {
+    views,
+    scores,
+    firstView: index.get(`${fi},${fj}`)!,
+    interventions,
+    abstain: [5],
+    steps,
+    question: T.question,
+    referenceQuestion: T.referenceQuestion,
+    hint: T.hint,
+    meta: { objectWindow: [oi, oj], firstWindow: [fi, fj], step: q },
+  };
+}
