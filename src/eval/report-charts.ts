@@ -124,10 +124,14 @@ const unitScale = { domain: [0, 1], nice: false, zero: true, clamp: false };
 /** Compile a Vega-Lite spec and render it to an SVG string (no DOM, no canvas). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   await installTextMeasurer();
-  const compiled = vl.compile({
-    ...spec,
-    config: { ...CONFIG, ...(spec.config ?? {}) },
-  } as TopLevelSpec).spec;
+  // Quiet logger: vega-lite warns that the faceted per-kind chart's independent x scales
+  // union one field from two forks of the same data, which is exactly what is meant.
+  const compiled = vl.compile(
+    { ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec,
+    {
+      logger: vega.logger(vega.Error),
+    },
+  ).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
