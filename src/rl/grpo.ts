@@ -1,0 +1,172 @@
+/**
+ * GRPO — Group Relative Policy Optimization (Shao et al. 2024, "DeepSeekMath", §4.1), as
+ * ProactiveBench fine-tunes its models (De Min et al. 2026, §5), on the built-in model.
+ *
+ * For each episode, G trajectories are sampled from the current policy; each trajectory's
+ * return is normalised within its group (advantage = (R − mean) / std), and every turn of the
+ * trajectory is pushed by the PPO-style clipped ratio objective with that advantage, minus a
+ * KL penalty to the frozen supervised policy (exact KL over the shown options) and plus a small
+ * entropy bonus:
+ *
+ *   L = −E_t[ min(ρ_t A, clip(ρ_t, 1−ε, 1+ε) A) ] + β·KL(π ∥ π_ref) − c_H·H(π),   ρ_t = π(a_t)/π_old(a_t)
+ *
+ * Two objectives share this file:
+ *   - `multi-turn` (askfirst): a trajectory is a whole episode; R is the weighted sum of the
+ *     named rewards in rewards.ts (correct answer, wrong answer, cost per intervention, …);
+ *   - `single-turn` (ProactiveBench's recipe): a trajectory is one reply to one state; R is 1 for
+ *     the correct category, r_p for a valid intervention, 0 otherwise.
+ */
+import { z } from 'zod';
+import { add, clamp, exp, gather, mean, minimum, mul, mulScalar, neg, sub, sum, tensor, clipGradNorm, type Tensor } from '../nn/index.js';
+import { resolveConfig } from '../util/config.js';
+import { progress } from '../util/progress.js';
+import { groupAdvantages } from './advantages.js';
+import { makeRewards, proactiveBenchReward, scoreTrajectory } from './rewards.js';
+import { forwardSamples, rolloutMultiTurn, rolloutSingleTurn, type Rollout, type TurnSample } from './rollout.js';
+import { BaseRLConfigSchema, RLRun, avg, type RLContext, type RLResult } from './run.js';
+
+// ── config ──────────────────────────────────────────────────────────────────
+export const GRPOConfigSchema = BaseRLConfigSchema.extend({
+  groupSize: z.number().int().min(2).default(8).describe('G: trajectories sampled per episode'),
+  objective: z.enum(['multi-turn', 'single-turn']).default('multi-turn').describe('multi-turn episodes with our rewards, or ProactiveBench single-turn states'),
+  rp: z.number().min(0).max(1).default(0.5).describe('single-turn: reward for a valid intervention (ProactiveBench r_p)'),
+});
+export type GRPOConfig = z.output<typeof GRPOConfigSchema>;
+
+export function resolveGRPOConfig(partial: unknown): GRPOConfig {
+  return resolveConfig(GRPOConfigSchema, partial, 'GRPO');
+}
+
+// ── pure helpers (exported for tests) ───────────────────────────────────────
+
+/** The clipped surrogate for one sample: min(ρA, clip(ρ, 1−ε, 1+ε)A). */
+export function clippedSurrogate(ratio: number, adv: number, eps: number): number {
+  return Math.min(ratio * adv, Math.min(Math.max(ratio, 1 - eps), 1 + eps) * adv);
+}
+
+/** KL(p ∥ q) from log-probabilities over the same options. */
+export function klFromLogits(logp: ArrayLike<number>, logq: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < logp.length; i++) if (logp[i] > -1e29) s += Math.exp(logp[i]) * (logp[i] - logq[i]);
+  return s;
+}
+
+/** Per-sample advantages: each turn inherits its trajectory's group-normalised return. */
+export function turnAdvantages(rollout: Rollout, returns: readonly number[], G: number): Float32Array {
+  const trajAdv = groupAdvantages(returns, G);
+  const adv = new Float32Array(rollout.samples.length);
+  rollout.samples.forEach((s, i) => (adv[i] = trajAdv[s.traj]));
+  return adv;
+}
+
+/**
+ * The GRPO loss on a minibatch: clipped policy-gradient term, exact KL to the reference over
+ * the shown options, entropy bonus. Returns the loss tensor and diagnostics.
+ */
+export function grpoLoss(
+  logp: Tensor, // [N, K] log π over shown options (padded ≈ −1e30)
+  refPadded: Float32Array, // [N·K] log π_ref, same padding
+  batch: readonly TurnSample[],
+  adv: Float32Array, // [N]
+  cfg: Pick<GRPOConfig, 'clipEps' | 'klCoef' | 'entropyCoef'>,
+): { loss: Tensor; stats: { pg: number; kl: number; entropy: number; clipFrac: number; ratio: number } } {
+  const N = batch.length;
+  const K = logp.shape[1];
+  const lpA = gather(logp, batch.map((s) => s.action)); // [N]
+  const ratio = exp(sub(lpA, tensor(Float32Array.from(batch, (s) => s.oldLogp), [N]))); // [N]
+  const A = tensor(adv, [N]);
+  const surr = minimum(mul(ratio, A), mul(clamp(ratio, 1 - cfg.clipEps, 1 + cfg.clipEps), A)); // [N]
+  const pg = neg(mean(surr));
+  // Exact KL(π ∥ π_ref) and entropy over the shown options; padded entries have p = 0.
+  const mask = new Float32Array(N * K);
+  for (let i = 0; i < N * K; i++) mask[i] = logp.data[i] > -1e29 ? 1 : 0;
+  const M = tensor(mask, [N, K]);
+  const p = mul(exp(logp), M); // [N, K]
+  const safeLogp = mul(logp, M); // zero where padded, so 0·(−1e30) never appears
+  const kl = mean(sum(mul(p, sub(safeLogp, tensor(Float32Array.from(refPadded, (v, i) => v * mask[i]), [N, K]))), 1)); // []
+  const ent = neg(mean(sum(mul(p, safeLogp), 1))); // []
+  const loss = add(add(pg, mulScalar(kl, cfg.klCoef)), mulScalar(ent, -cfg.entropyCoef));
+  let clipped = 0;
+  for (let i = 0; i < N; i++) if (Math.abs(ratio.data[i] - 1) > cfg.clipEps) clipped++;
+  return { loss, stats: { pg: pg.item(), kl: kl.item(), entropy: ent.item(), clipFrac: clipped / N, ratio: avg(Array.from(ratio.data)) } };
+}
+
+// ── training loop ───────────────────────────────────────────────────────────
+export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLResult> {
+  const cfg = resolveGRPOConfig(partial);
+  const run = new RLRun(cfg, ctx);
+  const rewards = makeRewards(cfg.rewards);
+  const G = cfg.groupSize;
+  const bar = progress(cfg.objective === 'multi-turn' ? 'GRPO' : `GRPO single-turn r_p=${cfg.rp}`, cfg.updates, { enabled: cfg.progress, unit: 'updates' });
+  bar.tick(run.update);
+  const textCache = new Map<string, number[]>();
+
+  while (run.update < cfg.updates && run.elapsed < cfg.maxSeconds) {
+    // 1. Roll out G samples per episode with the current policy.
+    const episodes = run.nextEpisodes();
+    const rollout =
+      cfg.objective === 'multi-turn'
+        ? await rolloutMultiTurn(ctx.policy, run.ref, run.cache, episodes, G, run.rng)
+        : await rolloutSingleTurn(ctx.policy, run.ref, run.cache, episodes, G, run.rng, (a) => proactiveBenchReward(a, cfg.rp));
+
+    // 2. Returns and group-normalised advantages.
+    const parts: Record<string, number[]> = {};
+    const returns = rollout.trajectories.map((t) => {
+      if (!t.record) return rollout.samples[t.turns[0]].reward;
+      const sc = scoreTrajectory(t.record, rewards);
+      for (const [k, v] of Object.entries(sc.parts)) (parts[k] ??= []).push(v);
+      return sc.total;
+    });
+    const adv = turnAdvantages(rollout, returns, G);
+
+    // 3. Optimise the clipped objective for a few epochs over shuffled minibatches.
+    const stats = { pg: [] as number[], kl: [] as number[], entropy: [] as number[], clipFrac: [] as number[], gradNorm: [] as number[] };
+    for (let e = 0; e < cfg.epochs; e++) {
+      const order = run.rng.shuffle([...rollout.samples.keys()]);
+      for (let i = 0; i < order.length; i += cfg.minibatch) {
+        const idx = order.slice(i, i + cfg.minibatch);
+        const batch = idx.map((j) => rollout.samples[j]);
+        const { out, refPadded } = await forwardSamples(ctx.policy, run.cache, batch, textCache);
+        const { loss, stats: s } = grpoLoss(out.logp, refPadded, batch, Float32Array.from(idx, (j) => adv[j]), cfg);
+        run.opt.zeroGrad();
+        loss.backward();
+        stats.gradNorm.push(clipGradNorm(run.params, cfg.maxGradNorm));
+        run.opt.step();
+        stats.pg.push(s.pg);
+        stats.kl.push(s.kl);
+        stats.entropy.push(s.entropy);
+        stats.clipFrac.push(s.clipFrac);
+      }
+    }
+    run.update++;
+
+    // 4. Log what happened (rollout behaviour + optimisation diagnostics), evaluate, checkpoint.
+    const recs = rollout.trajectories.flatMap((t) => (t.record ? [t.record] : []));
+    const asks = rollout.samples.filter((s) => s.parsed.type === 'intervention').length;
+    const m: Record<string, number> = {
+      'rl/reward': avg(returns),
+      ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`rl/reward/${k}`, avg(v)])),
+      'rl/kl': avg(stats.kl),
+      'rl/clipFrac': avg(stats.clipFrac),
+      'rl/entropy': avg(stats.entropy),
+      'rl/policyLoss': avg(stats.pg),
+      'rl/gradNorm': avg(stats.gradNorm),
+      'rl/askRate': asks / rollout.samples.length,
+    };
+    if (recs.length) {
+      m['rl/accuracy'] = avg(recs.map((r) => (r.success ? 1 : 0)));
+      m['rl/psRate'] = avg(recs.map((r) => r.ps));
+      const controls = recs.filter((r) => r.control);
+      if (controls.length) m['rl/overAsking'] = avg(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0)));
+    }
+    if (run.update % cfg.evalEvery === 0 || run.update === cfg.updates) {
+      const ev = await run.evaluate(run.val);
+      Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, 'eval/oraclePsRate': ev.oraclePsRate, 'eval/overAsking': ev.overAsking, 'eval/guessRate': ev.guessRate });
+    }
+    run.log(m);
+    bar.tick(1, { reward: m['rl/reward'].toFixed(3), ask: m['rl/askRate'].toFixed(2) });
+    await run.maybeCheckpoint();
+  }
+  bar.stop();
+  return run.finish({ stage: 'rl', algorithm: 'grpo', config: cfg });
+}

@@ -1,0 +1,132 @@
+/**
+ * PPO — Proximal Policy Optimization (Schulman et al. 2017) with a learned value head and
+ * generalised advantage estimation (Schulman et al. 2016), the second RL algorithm beside GRPO.
+ * As in LLaVA-RLHF's PPO (Sun et al. 2023) the policy is also held near the frozen supervised
+ * policy by a KL penalty.
+ *
+ * Each update samples one trajectory per episode (multi-turn, our named rewards; the whole
+ * return arrives at the last turn), estimates per-turn advantages with GAE from the value head,
+ * normalises them over the batch, and minimises
+ *
+ *   L = −E_t[min(ρ_t Â_t, clip(ρ_t, 1−ε, 1+ε) Â_t)] + c_V·E_t[(V(s_t) − R̂_t)²] + β·KL(π ∥ π_ref) − c_H·H(π)
+ */
+import { z } from 'zod';
+import { add, mean, mulScalar, square, sub, tensor, clipGradNorm, type Tensor } from '../nn/index.js';
+import { resolveConfig } from '../util/config.js';
+import { progress } from '../util/progress.js';
+import { gae, normalize } from './advantages.js';
+import { grpoLoss } from './grpo.js';
+import { makeRewards, scoreTrajectory } from './rewards.js';
+import { forwardSamples, rolloutMultiTurn, type Rollout } from './rollout.js';
+import { BaseRLConfigSchema, RLRun, avg, type RLContext, type RLResult } from './run.js';
+
+// ── config ──────────────────────────────────────────────────────────────────
+export const PPOConfigSchema = BaseRLConfigSchema.extend({
+  samplesPerEpisode: z.number().int().min(1).default(4).describe('trajectories sampled per episode per update'),
+  gamma: z.number().min(0).max(1).default(1).describe('discount per turn'),
+  lambda: z.number().min(0).max(1).default(0.95).describe('GAE λ'),
+  valueCoef: z.number().min(0).default(0.5).describe('weight of the value loss'),
+  epochs: z.number().int().min(1).default(4).describe('optimisation passes over each rollout batch'),
+});
+export type PPOConfig = z.output<typeof PPOConfigSchema>;
+
+export function resolvePPOConfig(partial: unknown): PPOConfig {
+  return resolveConfig(PPOConfigSchema, partial, 'PPO');
+}
+
+// ── pure helpers (exported for tests) ───────────────────────────────────────
+
+/** Per-turn advantages and value targets: GAE within each trajectory, advantages normalised over the batch. */
+export function ppoTargets(rollout: Rollout, returns: readonly number[], gamma: number, lambda: number): { adv: Float32Array; targets: Float32Array } {
+  const adv = new Float32Array(rollout.samples.length);
+  const targets = new Float32Array(rollout.samples.length);
+  rollout.trajectories.forEach((t, i) => {
+    const rewards = t.turns.map((_, j) => (j === t.turns.length - 1 ? returns[i] : 0));
+    const values = t.turns.map((s) => rollout.samples[s].value);
+    const g = gae(rewards, values, 0, gamma, lambda);
+    t.turns.forEach((s, j) => {
+      adv[s] = g.advantages[j];
+      targets[s] = g.returns[j];
+    });
+  });
+  return { adv: Float32Array.from(normalize(Array.from(adv))), targets };
+}
+
+/** Mean squared error between predicted values and targets. */
+export function valueLoss(value: Tensor, targets: Float32Array): Tensor {
+  return mean(square(sub(value, tensor(targets, [targets.length]))));
+}
+
+// ── training loop ───────────────────────────────────────────────────────────
+export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResult> {
+  const cfg = resolvePPOConfig(partial);
+  const run = new RLRun(cfg, ctx);
+  const rewards = makeRewards(cfg.rewards);
+  const bar = progress('PPO', cfg.updates, { enabled: cfg.progress, unit: 'updates' });
+  bar.tick(run.update);
+  const textCache = new Map<string, number[]>();
+
+  while (run.update < cfg.updates && run.elapsed < cfg.maxSeconds) {
+    // 1. Roll out the current policy.
+    const rollout = await rolloutMultiTurn(ctx.policy, run.ref, run.cache, run.nextEpisodes(), cfg.samplesPerEpisode, run.rng);
+
+    // 2. Returns, GAE advantages and value targets.
+    const parts: Record<string, number[]> = {};
+    const returns = rollout.trajectories.map((t) => {
+      const sc = scoreTrajectory(t.record!, rewards);
+      for (const [k, v] of Object.entries(sc.parts)) (parts[k] ??= []).push(v);
+      return sc.total;
+    });
+    const { adv, targets } = ppoTargets(rollout, returns, cfg.gamma, cfg.lambda);
+
+    // 3. Clipped policy loss (shared with GRPO) + value loss, over shuffled minibatches.
+    const stats = { pg: [] as number[], vf: [] as number[], kl: [] as number[], entropy: [] as number[], clipFrac: [] as number[] };
+    for (let e = 0; e < cfg.epochs; e++) {
+      const order = run.rng.shuffle([...rollout.samples.keys()]);
+      for (let i = 0; i < order.length; i += cfg.minibatch) {
+        const idx = order.slice(i, i + cfg.minibatch);
+        const batch = idx.map((j) => rollout.samples[j]);
+        const { out, refPadded } = await forwardSamples(ctx.policy, run.cache, batch, textCache);
+        const { loss: pl, stats: s } = grpoLoss(out.logp, refPadded, batch, Float32Array.from(idx, (j) => adv[j]), cfg);
+        const vl = valueLoss(out.value, Float32Array.from(idx, (j) => targets[j]));
+        const loss = add(pl, mulScalar(vl, cfg.valueCoef));
+        run.opt.zeroGrad();
+        loss.backward();
+        clipGradNorm(run.params, cfg.maxGradNorm);
+        run.opt.step();
+        stats.pg.push(s.pg);
+        stats.vf.push(vl.item());
+        stats.kl.push(s.kl);
+        stats.entropy.push(s.entropy);
+        stats.clipFrac.push(s.clipFrac);
+      }
+    }
+    run.update++;
+
+    // 4. Log, evaluate, checkpoint.
+    const recs = rollout.trajectories.map((t) => t.record!);
+    const controls = recs.filter((r) => r.control);
+    const m: Record<string, number> = {
+      'rl/reward': avg(returns),
+      ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`rl/reward/${k}`, avg(v)])),
+      'rl/kl': avg(stats.kl),
+      'rl/clipFrac': avg(stats.clipFrac),
+      'rl/entropy': avg(stats.entropy),
+      'rl/policyLoss': avg(stats.pg),
+      'rl/valueLoss': avg(stats.vf),
+      'rl/askRate': rollout.samples.filter((s) => s.parsed.type === 'intervention').length / rollout.samples.length,
+      'rl/accuracy': avg(recs.map((r) => (r.success ? 1 : 0))),
+      'rl/psRate': avg(recs.map((r) => r.ps)),
+    };
+    if (controls.length) m['rl/overAsking'] = avg(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0)));
+    if (run.update % cfg.evalEvery === 0 || run.update === cfg.updates) {
+      const ev = await run.evaluate(run.val);
+      Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, 'eval/oraclePsRate': ev.oraclePsRate, 'eval/overAsking': ev.overAsking, 'eval/guessRate': ev.guessRate });
+    }
+    run.log(m);
+    bar.tick(1, { reward: m['rl/reward'].toFixed(3), ask: m['rl/askRate'].toFixed(2) });
+    await run.maybeCheckpoint();
+  }
+  bar.stop();
+  return run.finish({ stage: 'rl', algorithm: 'ppo', config: cfg });
+}

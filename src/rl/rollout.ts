@@ -1,0 +1,252 @@
+/**
+ * Batched rollouts for RL on the built-in model. Every trajectory of a batch (episodes × G
+ * samples) is stepped together, so each turn is one batched head forward pass. Image features
+ * come from a cache keyed by (episode, view): with the encoder frozen (head-only RL, the
+ * default) each view is encoded once for the whole run.
+ *
+ * Two rollout shapes:
+ *   - multi-turn (askfirst): play each episode to the end, G times, sampling each reply;
+ *   - single-turn (ProactiveBench's RL recipe): one state per episode (a random view), G sampled
+ *     replies to that state, each scored on its own.
+ */
+import { EpisodeState } from '../episode/state.js';
+import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
+import { MASKED_LOGP, Rng, noGrad, tensor, type Tensor } from '../nn/index.js';
+import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
+import type { HeadOutput, MultimodalModel } from '../agents/builtin/model.js';
+import type { BuiltinPolicy } from '../agents/builtin/policy.js';
+import type { ActOptions, Observation, Policy, PolicyReply } from '../agents/policy.js';
+import { replies } from '../agents/builtin/policy.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+
+/** Image features by "episodeId#view", computed by the (frozen) encoder on first use. */
+export class FeatureCache {
+  private readonly rows = new Map<string, Float32Array>();
+  constructor(
+    private readonly model: MultimodalModel,
+    private readonly loader: ViewLoader,
+    private readonly batchSize = 128,
+  ) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  clear(): void {
+    this.rows.clear();
+  }
+
+  /** Feature rows for the given (episode, view) pairs as one [N, H] tensor (no gradient). */
+  async get(items: readonly { episode: SuiteEpisode; view: number }[]): Promise<Tensor> {
+    const missing = new Map<string, { episode: SuiteEpisode; view: number }>();
+    for (const it of items) {
+      const k = `${it.episode.id}#${it.view}`;
+      if (!this.rows.has(k)) missing.set(k, it);
+    }
+    const todo = [...missing];
+    for (let i = 0; i < todo.length; i += this.batchSize) {
+      const chunk = todo.slice(i, i + this.batchSize);
+      const imgs = await Promise.all(chunk.map(([, it]) => this.loader(it.episode.views[it.view], it.episode.id)));
+      const h = noGrad(() => this.model.encode(imageBatch(imgs, this.model.config.imageSize)));
+      const H = h.shape[1];
+      chunk.forEach(([k], r) => this.rows.set(k, h.data.slice(r * H, (r + 1) * H)));
+    }
+    const H = this.model.config.hidden;
+    const out = new Float32Array(items.length * H);
+    items.forEach((it, r) => out.set(this.rows.get(`${it.episode.id}#${it.view}`)!, r * H));
+    return tensor(out, [items.length, H]);
+  }
+}
+
+/** One sampled turn, with what the update needs to recompute and compare it. */
+export interface TurnSample {
+  /** Index of its trajectory in the rollout. */
+  traj: number;
+  episode: SuiteEpisode;
+  view: number;
+  text: TextObservation;
+  /** Chosen option index. */
+  action: number;
+  /** log π_old(action). */
+  oldLogp: number;
+  /** log π_ref over the shown options (for the KL penalty). */
+  refLogp: Float32Array;
+  /** V(s) at rollout time (PPO). */
+  value: number;
+  /** Reward received for this turn (single-turn rollouts; multi-turn put the return on the last turn). */
+  reward: number;
+  /** How the reply parsed. */
+  parsed: ParsedAction;
+}
+
+export interface Trajectory {
+  episode: SuiteEpisode;
+  /** Indices into the rollout's samples, in turn order. */
+  turns: number[];
+  /** The finished record (multi-turn), or null for single-turn samples. */
+  record: EpisodeRecord | null;
+}
+
+export interface Rollout {
+  samples: TurnSample[];
+  trajectories: Trajectory[];
+}
+
+function textOf(o: { question: string; options: string[]; numInterventions: number }): TextObservation {
+  return { question: o.question, options: o.options, numInterventions: o.numInterventions };
+}
+
+/** Run the head on cached features (no graph) for current and reference models. */
+async function forwardNoGrad(
+  model: MultimodalModel,
+  ref: MultimodalModel,
+  cache: FeatureCache,
+  items: { episode: SuiteEpisode; view: number; text: TextObservation }[],
+  vocab: BuiltinPolicy['vocab'],
+  textCache: Map<string, number[]>,
+): Promise<{ out: HeadOutput; refOut: HeadOutput; K: number }> {
+  const h = await cache.get(items);
+  const hb = headBatch(items.map((i) => i.text), vocab, textCache);
+  const out = noGrad(() => model.head(h, hb));
+  const refOut = noGrad(() => ref.head(h, hb));
+  return { out, refOut, K: hb.K };
+}
+
+/** Multi-turn rollouts: G trajectories per episode, every turn sampled. */
+export async function rolloutMultiTurn(
+  policy: BuiltinPolicy,
+  ref: MultimodalModel,
+  cache: FeatureCache,
+  episodes: readonly SuiteEpisode[],
+  G: number,
+  rng: Rng,
+): Promise<Rollout> {
+  const textCache = new Map<string, number[]>();
+  const samples: TurnSample[] = [];
+  const trajectories: Trajectory[] = [];
+  const states: { s: EpisodeState<SuiteEpisode['views'][number]>; traj: number }[] = [];
+  for (const ep of episodes) {
+    for (let g = 0; g < G; g++) {
+      trajectories.push({ episode: ep, turns: [], record: null });
+      states.push({ s: new EpisodeState(ep, 'proactive'), traj: trajectories.length - 1 });
+    }
+  }
+  let active = states;
+  while (active.length) {
+    const obs = active.map(({ s }) => s.observe());
+    const items = active.map(({ s }, i) => ({ episode: s.episode as SuiteEpisode, view: obs[i].view, text: textOf(obs[i]) }));
+    const { out, refOut, K } = await forwardNoGrad(policy.model, ref, cache, items, policy.vocab, textCache);
+    const next: typeof active = [];
+    active.forEach(({ s, traj }, r) => {
+      const n = obs[r].options.length;
+      const row = out.logp.data.subarray(r * K, r * K + n);
+      const a = rng.categorical(Array.from(row, Math.exp));
+      const parsed = s.step(obs[r].options[a]);
+      trajectories[traj].turns.push(samples.length);
+      samples.push({
+        traj,
+        episode: s.episode as SuiteEpisode,
+        view: obs[r].view,
+        text: items[r].text,
+        action: a,
+        oldLogp: row[a],
+        refLogp: refOut.logp.data.slice(r * K, r * K + n),
+        value: out.value.data[r],
+        reward: 0,
+        parsed,
+      });
+      if (s.done) trajectories[traj].record = s.record();
+      else next.push({ s, traj });
+    });
+    active = next;
+  }
+  return { samples, trajectories };
+}
+
+/**
+ * Single-turn rollouts (ProactiveBench's RL recipe): for each episode one state — a view drawn
+ * uniformly from its views — and G sampled replies to it, each its own one-turn trajectory.
+ * `reward(parsed)` scores each reply.
+ */
+export async function rolloutSingleTurn(
+  policy: BuiltinPolicy,
+  ref: MultimodalModel,
+  cache: FeatureCache,
+  episodes: readonly SuiteEpisode[],
+  G: number,
+  rng: Rng,
+  reward: (a: ParsedAction) => number,
+): Promise<Rollout> {
+  const textCache = new Map<string, number[]>();
+  const samples: TurnSample[] = [];
+  const trajectories: Trajectory[] = [];
+  const items: { episode: SuiteEpisode; view: number; text: TextObservation; state: EpisodeState<SuiteEpisode['views'][number]> }[] = [];
+  for (const ep of episodes) {
+    const view = rng.int(ep.views.length);
+    const state = new EpisodeState({ ...ep, firstView: view }, 'proactive');
+    const o = state.observe();
+    for (let g = 0; g < G; g++) items.push({ episode: ep, view, text: textOf(o), state: g === 0 ? state : new EpisodeState({ ...ep, firstView: view }, 'proactive') });
+  }
+  const { out, refOut, K } = await forwardNoGrad(policy.model, ref, cache, items, policy.vocab, textCache);
+  items.forEach((it, r) => {
+    const n = it.text.options.length;
+    const row = out.logp.data.subarray(r * K, r * K + n);
+    const a = rng.categorical(Array.from(row, Math.exp));
+    const parsed = it.state.step(it.text.options[a]);
+    trajectories.push({ episode: it.episode, turns: [samples.length], record: null });
+    samples.push({
+      traj: trajectories.length - 1,
+      episode: it.episode,
+      view: it.view,
+      text: it.text,
+      action: a,
+      oldLogp: row[a],
+      refLogp: refOut.logp.data.slice(r * K, r * K + n),
+      value: out.value.data[r],
+      reward: reward(parsed),
+      parsed,
+    });
+  });
+  return { samples, trajectories };
+}
+
+/** Recompute the head with gradient for a minibatch of samples; returns log-probs [N, K], values [N] and padded ref log-probs. */
+export async function forwardSamples(
+  policy: BuiltinPolicy,
+  cache: FeatureCache,
+  batch: readonly TurnSample[],
+  textCache: Map<string, number[]>,
+): Promise<{ out: HeadOutput; K: number; refPadded: Float32Array }> {
+  const h = await cache.get(batch);
+  const hb = headBatch(batch.map((s) => s.text), policy.vocab, textCache);
+  const out = policy.model.head(h, hb);
+  const K = hb.K;
+  const refPadded = new Float32Array(batch.length * K).fill(MASKED_LOGP);
+  batch.forEach((s, r) => refPadded.set(s.refLogp, r * K));
+  return { out, K, refPadded };
+}
+
+/**
+ * A Policy view of the built-in model that reads image features from the cache (for fast
+ * evaluation during training; greedy unless sampling is asked for).
+ */
+export class CachedPolicy implements Policy {
+  readonly name: string;
+  private readonly byId: Map<string, SuiteEpisode>;
+  private readonly textCache = new Map<string, number[]>();
+  constructor(
+    private readonly policy: BuiltinPolicy,
+    private readonly cache: FeatureCache,
+    episodes: readonly SuiteEpisode[],
+    private readonly rng = new Rng(0),
+  ) {
+    this.name = policy.name;
+    this.byId = new Map(episodes.map((e) => [e.id, e]));
+  }
+  async act(batch: readonly Observation[], opts: ActOptions = {}): Promise<PolicyReply[]> {
+    const items = batch.map((o) => ({ episode: this.byId.get(o.episodeId)!, view: o.view }));
+    const h = await this.cache.get(items);
+    const out = noGrad(() => this.policy.model.head(h, headBatch(batch, this.policy.vocab, this.textCache)));
+    return replies(batch, out.logp, opts.sample ? this.rng : null);
+  }
+}

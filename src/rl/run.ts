@@ -1,0 +1,179 @@
+/**
+ * What every RL run on the built-in model shares, so each algorithm file holds only its
+ * algorithm: the base config, the frozen reference model for the KL penalty, the feature
+ * cache, the optimizer over the trainable parameters (the heads: parameter-efficient RL with a
+ * frozen image encoder, in the spirit of the paper's LoRA fine-tuning), greedy evaluation,
+ * namespaced metrics in `rl.jsonl`, and checkpoints that make a kill -9 cost at most one
+ * checkpoint interval.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AdamW, Rng, readCheckpoint, type Tensor } from '../nn/index.js';
+import { summarize, type Summary } from '../episode/metrics.js';
+import { TRAIN_KINDS, SCENARIO_KINDS } from '../episode/types.js';
+import { MultimodalModel } from '../agents/builtin/model.js';
+import type { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { saveBuiltin } from '../agents/builtin/build.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { runEpisodes } from '../eval/runner.js';
+import { DataError } from '../util/errors.js';
+import { JsonlAppender, writeFileAtomic, writeFileAtomicSync } from '../util/fsx.js';
+import { CachedPolicy, FeatureCache } from './rollout.js';
+import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
+
+export const RewardWeightsSchema = z
+  .object(Object.fromEntries(Object.entries(DEFAULT_REWARD_WEIGHTS).map(([k, v]) => [k, z.number().default(v)])) as Record<RewardName, z.ZodDefault<z.ZodNumber>>)
+  .describe('reward weights: correct, wrong, interventions (per ask), invalid, abstain, maxTurns');
+
+/** Fields every RL algorithm shares. */
+export const BaseRLConfigSchema = z.object({
+  out: z.string().min(1).describe('run directory (rl.jsonl, checkpoints/, final/)'),
+  updates: z.number().int().min(1).default(150).describe('policy updates'),
+  episodesPerUpdate: z.number().int().min(1).default(64).describe('episodes rolled out per update'),
+  lr: z.number().positive().default(3e-3).describe('AdamW learning rate for the trainable parameters'),
+  klCoef: z.number().min(0).default(0.02).describe('weight of the KL penalty to the frozen supervised policy'),
+  clipEps: z.number().positive().max(1).default(0.2).describe('ratio clipping ε'),
+  epochs: z.number().int().min(1).default(2).describe('optimisation passes over each rollout batch'),
+  minibatch: z.number().int().min(1).default(256).describe('turns per gradient step'),
+  entropyCoef: z.number().min(0).default(0.003).describe('entropy bonus weight'),
+  maxGradNorm: z.number().positive().default(1).describe('gradient clipping (global norm)'),
+  trainWords: z.boolean().default(true).describe('also train the word embeddings (the image encoder stays frozen)'),
+  kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
+  evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
+  checkpointEvery: z.number().int().min(1).default(25).describe('updates between checkpoints'),
+  maxSeconds: z.number().positive().default(600).describe('stop early after this many seconds'),
+  seed: z.number().int().min(0).default(0).describe('sampling seed'),
+  resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
+  progress: z.boolean().default(true).describe('show a progress bar'),
+  rewards: RewardWeightsSchema.default(DEFAULT_REWARD_WEIGHTS as never),
+});
+export type BaseRLConfig = z.output<typeof BaseRLConfigSchema>;
+
+export interface RLContext {
+  /** The supervised policy to start from (it is trained in place). */
+  policy: BuiltinPolicy;
+  /** Episodes to train on (all kinds; filtered to `kinds`). */
+  train: readonly SuiteEpisode[];
+  /** Held-out episodes for the periodic greedy evaluation (filtered to `kinds`). */
+  val: readonly SuiteEpisode[];
+  loader: ViewLoader;
+  log?: (msg: string) => void;
+}
+
+export interface RLResult {
+  policy: BuiltinPolicy;
+  updates: number;
+  seconds: number;
+  /** One entry per update: the namespaced metrics logged. */
+  curve: Record<string, number>[];
+}
+
+const CKPT = 'checkpoints';
+
+export class RLRun {
+  readonly ref: MultimodalModel;
+  readonly cache: FeatureCache;
+  readonly params: Tensor[];
+  readonly opt: AdamW;
+  readonly rng: Rng;
+  readonly train: SuiteEpisode[];
+  readonly val: SuiteEpisode[];
+  readonly curve: Record<string, number>[] = [];
+  update = 0;
+  seconds = 0;
+  private readonly logFile: JsonlAppender;
+  private readonly t0: number;
+
+  constructor(
+    readonly cfg: BaseRLConfig,
+    readonly ctx: RLContext,
+  ) {
+    const m = ctx.policy.model;
+    this.ref = new MultimodalModel(m.config, m.vocab);
+    this.ref.loadStateDict(new Map(m.namedParameters().map(([n, p]) => [n, { data: p.data.slice(), shape: p.shape }])));
+    this.cache = new FeatureCache(m, ctx.loader);
+    this.params = cfg.trainWords ? [...m.headParameters(), ...m.words.parameters()] : m.headParameters();
+    this.opt = new AdamW(this.params, { lr: cfg.lr, weightDecay: 0 });
+    this.rng = new Rng(cfg.seed);
+    const kinds = new Set<string>(cfg.kinds);
+    this.train = ctx.train.filter((e) => kinds.has(e.kind));
+    this.val = ctx.val.filter((e) => kinds.has(e.kind));
+    if (!this.train.length) throw new DataError(`no training episodes of kinds ${cfg.kinds.join(', ')}`);
+    if (!cfg.resume && existsSync(join(cfg.out, CKPT))) rmSync(join(cfg.out, CKPT), { recursive: true, force: true });
+    if (!cfg.resume) rmSync(join(cfg.out, 'rl.jsonl'), { force: true });
+    if (cfg.resume) this.restore();
+    this.logFile = new JsonlAppender(join(cfg.out, 'rl.jsonl'));
+    this.t0 = performance.now() - this.seconds * 1000;
+  }
+
+  get elapsed(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+
+  /** Episodes for the next update: a seeded draw without replacement. */
+  nextEpisodes(): SuiteEpisode[] {
+    const r = new Rng(this.cfg.seed * 100003 + this.update);
+    return r.shuffle([...this.train.keys()]).slice(0, this.cfg.episodesPerUpdate).map((i) => this.train[i]);
+  }
+
+  /** Greedy evaluation with cached features. */
+  async evaluate(episodes: readonly SuiteEpisode[], mode: 'proactive' | 'reference' = 'proactive'): Promise<Summary> {
+    const p = new CachedPolicy(this.ctx.policy, this.cache, episodes);
+    const recs = await runEpisodes(episodes, p, { mode, loader: this.ctx.loader, batchSize: 512 });
+    return summarize(recs);
+  }
+
+  log(metrics: Record<string, number>): void {
+    const row = { update: this.update, 'time/seconds': this.elapsed, ...metrics };
+    this.curve.push(row);
+    this.logFile.append(row);
+  }
+
+  /** Save a checkpoint if one is due (weights, optimizer moments, run state, curve so far). */
+  async maybeCheckpoint(): Promise<void> {
+    if (this.update % this.cfg.checkpointEvery !== 0) return;
+    const dir = join(this.cfg.out, CKPT, `update-${String(this.update).padStart(6, '0')}`);
+    const extra = [...this.opt.stateBuffers()].map(([n, b]) => [`optim#${n}`, { data: b, shape: [b.length] }] as [string, { data: Float32Array; shape: number[] }]);
+    saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, extra);
+    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, curve: this.curve }));
+    const all = readdirSync(join(this.cfg.out, CKPT)).filter((n) => /^update-\d+$/.test(n)).sort();
+    for (const n of all.slice(0, -2)) rmSync(join(this.cfg.out, CKPT, n), { recursive: true, force: true });
+  }
+
+  private restore(): void {
+    const d = join(this.cfg.out, CKPT);
+    if (!existsSync(d)) return;
+    const done = readdirSync(d).filter((n) => /^update-\d+$/.test(n) && existsSync(join(d, n, 'run.json'))).sort();
+    if (!done.length) return;
+    const dir = join(d, done[done.length - 1]);
+    const ck = readCheckpoint(dir);
+    this.ctx.policy.model.loadStateDict(new Map([...ck.tensors].filter(([n]) => !n.includes('#'))), true, dir);
+    for (const [n, b] of this.opt.stateBuffers()) {
+      const t = ck.tensors.get(`optim#${n}`);
+      if (!t || t.data.length !== b.length) throw new DataError(`checkpoint lacks optimizer state ${n}`, { file: dir });
+      b.set(t.data);
+    }
+    const st = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { update: number; seconds: number; stepCount: number; curve: Record<string, number>[] };
+    this.update = st.update;
+    this.seconds = st.seconds;
+    this.opt.stepCount = st.stepCount;
+    this.curve.push(...st.curve);
+    // Rewrite the log to match the checkpoint (drop lines logged after it).
+    writeFileAtomicSyncLines(join(this.cfg.out, 'rl.jsonl'), st.curve);
+    this.ctx.log?.(`rl: resumed from ${dir} at update ${st.update}`);
+  }
+
+  finish(training: unknown): RLResult {
+    this.logFile.close();
+    saveBuiltin(join(this.cfg.out, 'final'), this.ctx.policy, training);
+    return { policy: this.ctx.policy, updates: this.update, seconds: this.elapsed, curve: this.curve };
+  }
+}
+
+function writeFileAtomicSyncLines(path: string, rows: readonly unknown[]): void {
+  writeFileAtomicSync(path, rows.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
+/** Mean of a list (0 for none). */
+export const avg = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
