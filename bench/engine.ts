@@ -82,15 +82,14 @@ function step(): number {
 for (let i = 0; i < 3; i++) step();
 phases.forward = phases.backward = phases.step = 0;
 let steps = 0;
-let loss = 0;
+let loss: number;
+let dt: number;
 const t0 = performance.now();
-let dt = 0;
-for (;;) {
+do {
   loss = step();
   steps++;
   dt = (performance.now() - t0) / 1000;
-  if (dt >= seconds && steps >= 3) break;
-}
+} while (dt < seconds || steps < 3);
 const samplesPerS = (steps * batch) / dt;
 const ms = (v: number) => +(v / steps).toFixed(1);
 log(`askfirst: ${steps} steps in ${dt.toFixed(2)}s → ${samplesPerS.toFixed(1)} samples/s (loss ${loss.toFixed(3)}; per step ms: forward ${ms(phases.forward)}, backward ${ms(phases.backward)}, adam ${ms(phases.step)})`);

@@ -59,7 +59,25 @@ export function maxPool2d(x: Tensor, k = 2, s = k): Tensor {
   // Argmax indices only when a backward pass can follow (no-grad allocates just the output).
   const arg = isGradEnabled() && x.requiresGrad ? new Int32Array(out.length) : null;
   let o = 0;
-  for (let nc = 0; nc < N * C; nc++) {
+  if (k === 2 && s === 2) {
+    // the common 2×2/2 case, unrolled (first maximum wins ties, as the general loop)
+    for (let nc = 0; nc < N * C; nc++) {
+      const base = nc * H * W;
+      for (let oh = 0; oh < OH; oh++) {
+        let r0 = base + 2 * oh * W;
+        for (let ow = 0; ow < OW; ow++, o++, r0 += 2) {
+          const r1 = r0 + W;
+          let bi = r0;
+          let best = X[r0];
+          if (X[r0 + 1] > best) best = X[(bi = r0 + 1)];
+          if (X[r1] > best) best = X[(bi = r1)];
+          if (X[r1 + 1] > best) best = X[(bi = r1 + 1)];
+          out[o] = best;
+          if (arg) arg[o] = bi;
+        }
+      }
+    }
+  } else for (let nc = 0; nc < N * C; nc++) {
     const base = nc * H * W;
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++, o++) {

@@ -3,7 +3,7 @@
  * hand-computed or naive results. Each loss is Σ out·R with a fixed random R so every output
  * position carries a distinct weight (a wrong index or a missing term changes the gradient).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradCheck } from '../gradcheck.js';
 import { setKernels } from '../kernels/index.js';
 import { Rng } from '../rng.js';
@@ -259,5 +259,28 @@ describe('autograd mechanics', () => {
     expect(y.requiresGrad).toBe(false);
     expect(y._backward).toBeNull();
     expect(() => y.backward()).toThrow(/does not require grad/);
+  });
+});
+
+describe('gradient checks on the WASM kernels (conv2d, linear, matmul)', () => {
+  beforeAll(() => void setKernels('wasm'));
+  afterAll(() => void setKernels('ref'));
+  it.each([
+    [{ pad: 1, stride: 1 }, 6, 7],
+    [{ pad: 2, stride: 3 }, 9, 8],
+  ])('conv2d %o on %i×%i', (o, H, W) => {
+    const x = rand([3, 3, H, W]);
+    const w = rand([5, 3, 3, 3]);
+    const b = rand([5]);
+    check(() => conv2d(x, w, b, o), [x, w, b]);
+  });
+  it('linear and matmul', () => {
+    const x = rand([9, 17]);
+    const w = rand([7, 17]);
+    const b = rand([7]);
+    check(() => linear(x, w, b), [x, w, b]);
+    const a = rand([33, 5]);
+    const c = rand([3, 5]);
+    check(() => matmul(a, transpose(c)), [a, c]);
   });
 });
