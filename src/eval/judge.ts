@@ -70,6 +70,7 @@ export interface Judge {
   readonly name: string;
   judge(input: JudgeInput, signal?: AbortSignal): Promise<JudgeVerdict>;
   stats?(): Record<string, number>;
+  close?(): void;
 }
 
 /** A judge behind any OpenAI-compatible endpoint (spec `openai:URL#MODEL`, or just `URL#MODEL`). */
@@ -113,5 +114,9 @@ export class HttpJudge implements Judge {
 
   stats(): ClientStats {
     return this.client.stats();
+  }
+
+  close(): void {
+    this.client.close();
   }
 }

@@ -3,9 +3,12 @@
  * server, LM Studio, hosted APIs): a concurrency limit, a per-attempt timeout
  * (AbortController), retries with exponential backoff and full jitter on 429 / 5xx / network
  * errors / timeouts / malformed bodies, honouring `Retry-After`, an optional response cache,
- * and counters for the run summary. The API key is sent as a bearer header only; it never
+ * and counters for the run summary. Requests go through node:http(s) with a keep-alive agent
+ * (about a quarter of fetch's CPU cost per request, which matters at high concurrency). The API key is sent as a bearer header only; it never
  * appears in errors, counters, cache keys or cache entries.
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AskfirstError, UpstreamError } from '../../util/errors.js';
 import { ResponseCache, requestKey } from './cache.js';
 
@@ -178,6 +181,31 @@ export function parseChatBody(text: string): ChatResult {
   };
 }
 
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** One POST over a keep-alive agent; rejects on network errors and on abort. */
+function post(url: URL, agent: HttpAgent, headers: Record<string, string>, payload: string, signal: AbortSignal): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      { method: 'POST', agent, signal, headers: { ...headers, 'content-length': String(Buffer.byteLength(payload)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('connection lost while reading the reply')));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 export class ChatClient {
   readonly endpoint: string;
   private readonly sem: Semaphore;
@@ -196,10 +224,21 @@ export class ChatClient {
   /** Set once the server refused a logprobs request; later requests omit logprobs. */
   logprobsRefused = false;
 
+  private readonly url: URL;
+  private readonly agent: HttpAgent;
+
   constructor(private readonly opts: ChatClientOptions) {
     this.endpoint = `${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+    this.url = new URL(this.endpoint);
+    const agentOpts = { keepAlive: true, maxSockets: opts.concurrency, keepAliveMsecs: 10_000 };
+    this.agent = this.url.protocol === 'https:' ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts);
     this.sem = new Semaphore(opts.concurrency);
     if (opts.cacheDir) this.cache = new ResponseCache<ChatResult>(opts.cacheDir);
+  }
+
+  /** Close idle keep-alive connections. */
+  close(): void {
+    this.agent.destroy();
   }
 
   stats(): ClientStats {
@@ -278,26 +317,20 @@ export class ChatClient {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...(o.headers ?? {}) };
     if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
     try {
-      let resp: Response;
+      let resp: RawResponse;
       try {
-        resp = await fetch(this.endpoint, { method: 'POST', headers, body: payload, signal });
+        resp = await post(this.url, this.agent, headers, payload, signal);
       } catch (e) {
         if (o.signal?.aborted) throw abortError();
-        if (ctl.signal.aborted) throw new Retryable('retryTimeout', `no reply within ${this.opts.timeoutMs} ms`);
-        throw new Retryable('retryNetwork', `network error: ${(e as Error).cause ? String((e as Error & { cause: Error }).cause.message ?? (e as Error).cause) : (e as Error).message}`);
+        if (ctl.signal.aborted) throw new Retryable('retryTimeout', `no complete reply within ${this.opts.timeoutMs} ms`);
+        throw new Retryable('retryNetwork', `network error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      let text: string;
-      try {
-        text = await resp.text();
-      } catch {
-        if (o.signal?.aborted) throw abortError();
-        if (ctl.signal.aborted) throw new Retryable('retryTimeout', `reply body not complete within ${this.opts.timeoutMs} ms`);
-        throw new Retryable('retryNetwork', 'connection lost while reading the reply');
-      }
-      if (resp.status === 429) throw new Retryable('retry429', 'HTTP 429 (rate limited)', parseRetryAfter(resp.headers.get('retry-after')));
-      if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}`, parseRetryAfter(resp.headers.get('retry-after')));
+      const text = resp.text;
+      const retryAfter = () => parseRetryAfter(headerValue(resp.headers['retry-after']));
+      if (resp.status === 429) throw new Retryable('retry429', 'HTTP 429 (rate limited)', retryAfter());
+      if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}`, retryAfter());
       if (resp.status === 408) throw new Retryable('retryTimeout', 'HTTP 408 (request timeout)');
-      if (!resp.ok) {
+      if (resp.status < 200 || resp.status >= 300) {
         const hint = resp.status === 401 || resp.status === 403 ? ' (set the API-key environment variable, see --api-key-env)' : '';
         throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${snippet(text)}`, { status: resp.status });
       }
@@ -306,6 +339,10 @@ export class ChatClient {
       clearTimeout(timer);
     }
   }
+}
+
+function headerValue(v: string | string[] | undefined): string | null {
+  return v === undefined ? null : Array.isArray(v) ? (v[0] ?? null) : v;
 }
 
 function withoutLogprobs(b: Record<string, unknown>): Record<string, unknown> {

@@ -9,7 +9,7 @@
 import { AskfirstError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import type { PolicyFactory } from '../registry.js';
-import { ChatClient, type ClientStats } from './client.js';
+import { ChatClient, Semaphore, type ClientStats } from './client.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
 import { optionLogProbs } from './logprobs.js';
 import { buildMessages, ConversationMemory, pngDataUrl, stripThinking } from './messages.js';
@@ -28,6 +28,8 @@ export class HttpPolicy implements Policy {
   readonly config: HttpPolicyConfig;
   readonly client: ChatClient;
   private readonly memory = new ConversationMemory();
+  /** Gates request building (PNG encoding) too, so encoding overlaps with waiting instead of running all up front. */
+  private readonly gate: Semaphore;
   private closed = false;
 
   constructor(config: Partial<HttpPolicyConfig> & { baseUrl: string; model: string }, env: NodeJS.ProcessEnv = process.env) {
@@ -43,6 +45,7 @@ export class HttpPolicy implements Policy {
       maxBackoffMs: this.config.maxBackoffMs,
       cacheDir: this.config.cacheDir,
     });
+    this.gate = new Semaphore(this.config.concurrency);
   }
 
   /** Counters for the run summary: requests, retries (by reason), failures, cache hits. */
@@ -56,6 +59,15 @@ export class HttpPolicy implements Policy {
   }
 
   private async one(o: Observation, opts: ActOptions): Promise<PolicyReply> {
+    await this.gate.acquire();
+    try {
+      return await this.request(o, opts);
+    } finally {
+      this.gate.release();
+    }
+  }
+
+  private async request(o: Observation, opts: ActOptions): Promise<PolicyReply> {
     const c = this.config;
     const imageUrl = pngDataUrl(o.image);
     const past = c.history ? this.memory.before(o.episodeId, o.turn) : [];
@@ -88,7 +100,9 @@ export class HttpPolicy implements Policy {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    this.client.close();
   }
 }
 

@@ -1,0 +1,114 @@
+/**
+ * HTTP evaluation benchmark (issue 5): a local OpenAI-compatible server (a child process, so
+ * it does not share the client's event loop) answers every request after a fixed delay L; the
+ * askfirst HTTP policy plays episodes through the batched runner at concurrency C. Ideal
+ * throughput is C/L requests per second; the target is ≥ 90 % of it (C = 16, L = 50 ms).
+ * askfirst's own overhead per episode is measured against the same server with L = 0 at
+ * concurrency 1: wall time and client-process CPU time per episode (PNG encoding, JSON,
+ * HTTP, reply parsing, the episode state machine), the server's time excluded from CPU.
+ *
+ *   npx tsx bench/http.ts [--concurrency 16] [--delay 50] [--episodes 640] [--size 64] [--batch 256]
+ *
+ * Progress goes to stderr; the LAST stdout line is one JSON object.
+ */
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { HttpPolicy } from '../src/agents/http/policy.js';
+import { runEpisodes } from '../src/eval/runner.js';
+import { conformanceEpisodes } from '../src/agents/policy-conformance.js';
+import { createImage } from '../src/scenes/image.js';
+import type { SuiteEpisode } from '../src/suite/types.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+}
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const C = Number(arg('concurrency', '16'));
+const L = Number(arg('delay', '50'));
+const N = Number(arg('episodes', '640'));
+const size = Number(arg('size', '64'));
+/** Episodes stepped together by the runner (the policy keeps C requests in flight across them). */
+const batch = Number(arg('batch', '256'));
+
+/** Start the fault server (no faults) in a child process; resolves with its URL. */
+async function serverProcess(delayMs: number): Promise<{ url: string; stop: () => void }> {
+  const code = `
+    const { startFaultServer } = await import(${JSON.stringify(new URL('../src/agents/http/fault-server.ts', import.meta.url).href)});
+    const s = await startFaultServer({ delayMs: ${delayMs} });
+    process.stdout.write(s.url + '\\n');
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) resolve(buf.trim());
+    });
+    child.on('exit', (c) => reject(new Error(`server exited with ${c}`)));
+  });
+  return { url, stop: () => child.kill() };
+}
+
+/** Episodes with views of `size`×`size` noisy pixels (a realistic PNG size per request). */
+function benchEpisodes(n: number): SuiteEpisode[] {
+  return conformanceEpisodes(n).map((e, k) => ({
+    ...e,
+    views: e.views.map((_, v) => {
+      const im = createImage(size, size);
+      for (let i = 0; i < im.data.length; i++) im.data[i] = (i * 7 + k * 13 + v * 31) & 255;
+      return { image: im };
+    }),
+  }));
+}
+
+const loader = async (r: SuiteEpisode['views'][number]) => ('image' in r ? r.image : Promise.reject(new Error('memory only')));
+
+async function play(url: string, concurrency: number, eps: SuiteEpisode[], batchSize: number) {
+  const policy = new HttpPolicy({ baseUrl: url, model: 'bench', concurrency, retries: 0, logprobs: true }, {});
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const recs = await runEpisodes(eps, policy, { mode: 'proactive', loader, batchSize });
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const requests = policy.stats().requests;
+  return { wall, requests, turns: recs.reduce((s, r) => s + r.turns, 0), cpuMs: (cpu.user + cpu.system) / 1000, episodes: recs.length };
+}
+
+const eps = benchEpisodes(N);
+// Throughput at C with delay L.
+const slow = await serverProcess(L);
+await play(slow.url, C, eps.slice(0, 64), 64); // warm-up (connections, JIT)
+const t = await play(slow.url, C, eps, batch);
+slow.stop();
+const rps = t.requests / t.wall;
+const ideal = C / (L / 1000);
+log(`throughput: ${t.requests} requests in ${t.wall.toFixed(2)} s = ${rps.toFixed(1)} req/s vs ideal C/L = ${ideal.toFixed(1)} (${((100 * rps) / ideal).toFixed(1)} %)`);
+
+// Overhead: same stack, server answering at once, one request at a time.
+const fast = await serverProcess(0);
+const small = eps.slice(0, Math.min(N, 200));
+await play(fast.url, 1, small.slice(0, 20), 1);
+const o = await play(fast.url, 1, small, 1);
+fast.stop();
+log(`overhead: ${o.episodes} episodes, ${o.requests} requests, ${(o.wall * 1000 / o.episodes).toFixed(2)} ms wall and ${(o.cpuMs / o.episodes).toFixed(2)} ms client CPU per episode`);
+
+console.log(
+  JSON.stringify({
+    concurrency: C,
+    batch,
+    load_avg_1m: +loadavg()[0].toFixed(2),
+    delay_ms: L,
+    image: `${size}x${size}`,
+    episodes: t.episodes,
+    requests: t.requests,
+    throughput_rps: +rps.toFixed(1),
+    ideal_rps: ideal,
+    ratio: +(rps / ideal).toFixed(3),
+    pass: rps >= 0.9 * ideal,
+    overhead_ms_per_episode_wall: +((o.wall * 1000) / o.episodes).toFixed(3),
+    overhead_ms_per_episode_cpu: +(o.cpuMs / o.episodes).toFixed(3),
+    overhead_ms_per_request_wall: +((o.wall * 1000) / o.requests).toFixed(3),
+    turns_per_episode: +(o.turns / o.episodes).toFixed(2),
+  }),
+);
