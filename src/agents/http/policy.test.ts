@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conformanceEpisodes, conformanceObservations, policyConformance } from '../policy-conformance.js';
+import { createPolicy } from '../registry.js';
+import { apiKeyFromEnv, parseOpenAISpec } from './config.js';
+import { startFaultServer, type FaultServer } from './fault-server.js';
+import { ConversationMemory } from './messages.js';
+import { HttpPolicy } from './policy.js';
+
+describe('spec and config', () => {
+  it('parses openai:URL#MODEL, keeping colons in the model name', () => {
+    expect(parseOpenAISpec('http://127.0.0.1:11434/v1/#qwen2.5vl:7b')).toEqual({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2.5vl:7b' });
+    expect(() => parseOpenAISpec('http://x/v1')).toThrow(/#MODEL/);
+    expect(() => parseOpenAISpec('ftp://x#m')).toThrow(/http/);
+    expect(() => parseOpenAISpec('http://user:pw@x/v1#m')).toThrow(/environment variable/);
+  });
+  it('reads the key from the named variable, then OPENAI_API_KEY', () => {
+    expect(apiKeyFromEnv('MY_KEY', { MY_KEY: ' k1 ', OPENAI_API_KEY: 'k2' })).toBe('k1');
+    expect(apiKeyFromEnv('MY_KEY', { OPENAI_API_KEY: 'k2' })).toBe('k2');
+    expect(apiKeyFromEnv('MY_KEY', {})).toBeUndefined();
+  });
+  it('is created from the registry with command-line options, rejecting bad ones by name', async () => {
+    const p = (await createPolicy('openai:http://127.0.0.1:9/v1#m', { episodes: [], seed: 1, options: { concurrency: 3, history: true } })) as HttpPolicy;
+    expect(p.name).toBe('openai:http://127.0.0.1:9/v1#m');
+    expect(p.config).toMatchObject({ concurrency: 3, history: true, seed: 1 });
+    await expect(createPolicy('openai:http://127.0.0.1:9/v1#m', { episodes: [], seed: 1, options: { concurrency: 0 } })).rejects.toThrow(/concurrency/);
+  });
+});
+
+describe('conversation memory', () => {
+  it('remembers turns per episode, restarts at turn 0, forgets the least recently used', () => {
+    const m = new ConversationMemory(2);
+    m.record('a', 0, { prompt: 'p0', imageUrl: 'i0', reply: 'r0' });
+    m.record('a', 1, { prompt: 'p1', imageUrl: 'i1', reply: 'r1' });
+    expect(m.before('a', 2).map((t) => t.reply)).toEqual(['r0', 'r1']);
+    expect(m.before('a', 0)).toEqual([]);
+    m.record('b', 0, { prompt: 'q', imageUrl: 'j', reply: 's' });
+    m.before('a', 1);
+    m.record('c', 0, { prompt: 'q', imageUrl: 'j', reply: 's' });
+    expect(m.before('b', 1)).toEqual([]); // evicted
+    expect(m.before('a', 1)).toHaveLength(1);
+    m.record('a', 0, { prompt: 'new', imageUrl: 'i', reply: 'x' });
+    expect(m.before('a', 1).map((t) => t.prompt)).toEqual(['new']);
+  });
+});
+
+describe('HttpPolicy requests', () => {
+  let fs: FaultServer;
+  beforeAll(async () => {
+    fs = await startFaultServer({ logprobs: true });
+    fs.keepLog = true;
+  });
+  afterAll(() => fs.close());
+
+  it('sends the prompt and a PNG data URL, greedy at temperature 0 with logprobs; sampled at the set temperature', async () => {
+    const eps = conformanceEpisodes(2);
+    const { obs } = conformanceObservations(eps);
+    const p = new HttpPolicy({ baseUrl: fs.url, model: 'vlm', topLogprobs: 5, temperature: 0.7, seed: 9 }, {});
+    fs.log.length = 0;
+    const [r] = await p.act([obs[0]]);
+    const b = JSON.parse(fs.log[0].body);
+    expect(b).toMatchObject({ model: 'vlm', temperature: 0, logprobs: true, top_logprobs: 5 });
+    expect(b.seed).toBeUndefined();
+    expect(b.messages).toHaveLength(1);
+    expect(b.messages[0].content[0]).toEqual({ type: 'text', text: obs[0].prompt });
+    expect(b.messages[0].content[1].image_url.url).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    expect(fs.log[0].headers['x-askfirst-episode']).toBe(obs[0].episodeId);
+    expect(r.optionLogProbs).toHaveLength(obs[0].options.length);
+    await p.act([obs[0]], { sample: true });
+    expect(JSON.parse(fs.log[1].body)).toMatchObject({ temperature: 0.7, seed: 9 });
+  });
+
+  it('with history on, replays earlier turns with their images and replies', async () => {
+    const eps = conformanceEpisodes(1);
+    const p = new HttpPolicy({ baseUrl: fs.url, model: 'vlm', history: true }, {});
+    const { obs } = conformanceObservations(eps); // [turn 0, turn 1]
+    fs.log.length = 0;
+    const [r0] = await p.act([obs[0]]);
+    await p.act([obs[1]]);
+    const b = JSON.parse(fs.log[1].body);
+    expect(b.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(b.messages[1].content).toBe(r0.reply);
+    expect(b.messages[0].content[0].text).toBe(obs[0].prompt);
+    expect(b.messages[0].content[1].image_url.url).not.toBe(b.messages[2].content[1].image_url.url);
+    const noHist = new HttpPolicy({ baseUrl: fs.url, model: 'vlm' }, {});
+    await noHist.act([obs[1]]);
+    expect(JSON.parse(fs.log[2].body).messages).toHaveLength(1);
+  });
+});
+
+// The HTTP client against a server injecting 429/500/hangs/malformed bodies still conforms.
+let faulty: FaultServer;
+policyConformance(
+  'openai client → fault-injecting server (20 %)',
+  async () => {
+    faulty ??= await startFaultServer({ faultRate: 0.2, seed: 7, retryAfterSec: 0, logprobs: true });
+    return { policy: new HttpPolicy({ baseUrl: faulty.url, model: 'f', timeoutMs: 300, retries: 30, backoffMs: 1, maxBackoffMs: 5 }, {}) };
+  },
+  { deterministic: true },
+);
+afterAll(() => faulty?.close());
