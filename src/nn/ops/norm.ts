@@ -3,7 +3,7 @@
  * y = (x − mean) / sqrt(var + eps) · gamma + beta, biased variance as in PyTorch.
  */
 import { InputError } from '../../util/errors.js';
-import { Tensor, makeResult, shapeStr } from '../tensor.js';
+import { Tensor, isGradEnabled, makeResult, shapeStr } from '../tensor.js';
 
 export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, eps = 1e-5): Tensor {
   const D = x.shape[x.ndim - 1];
@@ -14,8 +14,10 @@ export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
   const R = x.size / D;
   const X = x.data;
   const out = new Float32Array(x.size);
-  const xhat = new Float32Array(x.size);
-  const rstd = new Float32Array(R);
+  // Saved for backward only when a backward can follow (inference allocates just the output).
+  const track = isGradEnabled() && (x.requiresGrad || !!gamma?.requiresGrad || !!beta?.requiresGrad);
+  const xhat = track ? new Float32Array(x.size) : null;
+  const rstd = track ? new Float32Array(R) : null;
   for (let r = 0; r < R; r++) {
     const o = r * D;
     let m = 0;
@@ -25,10 +27,10 @@ export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
     for (let j = 0; j < D; j++) v += (X[o + j] - m) ** 2;
     v /= D;
     const rs = 1 / Math.sqrt(v + eps);
-    rstd[r] = rs;
+    if (rstd) rstd[r] = rs;
     for (let j = 0; j < D; j++) {
       const h = (X[o + j] - m) * rs;
-      xhat[o + j] = h;
+      if (xhat) xhat[o + j] = h;
       out[o + j] = h * (gamma ? gamma.data[j] : 1) + (beta ? beta.data[j] : 0);
     }
   }
@@ -37,6 +39,7 @@ export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
   if (beta) parents.push(beta);
   return makeResult(out, x.shape, parents, (o) => {
     const g = o.grad!;
+    const xh = xhat!;
     const gg = gamma && gamma.requiresGrad ? gamma.ensureGrad() : null;
     const gb = beta && beta.requiresGrad ? beta.ensureGrad() : null;
     const gx = x.requiresGrad ? x.ensureGrad() : null;
@@ -47,15 +50,15 @@ export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
       for (let j = 0; j < D; j++) {
         const dh = g[off + j] * (gamma ? gamma.data[j] : 1);
         s1 += dh;
-        s2 += dh * xhat[off + j];
-        if (gg) gg[j] += g[off + j] * xhat[off + j];
+        s2 += dh * xh[off + j];
+        if (gg) gg[j] += g[off + j] * xh[off + j];
         if (gb) gb[j] += g[off + j];
       }
       if (gx) {
-        const rs = rstd[r];
+        const rs = rstd![r];
         for (let j = 0; j < D; j++) {
           const dh = g[off + j] * (gamma ? gamma.data[j] : 1);
-          gx[off + j] += (rs / D) * (D * dh - s1 - xhat[off + j] * s2);
+          gx[off + j] += (rs / D) * (D * dh - s1 - xh[off + j] * s2);
         }
       }
     }
