@@ -5,7 +5,11 @@ import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import { HttpPolicy } from '../agents/http/policy.js';
-import { newBuiltin } from '../agents/builtin/build.js';
+import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pngDataUrl } from '../agents/http/messages.js';
 import { conformanceEpisodes, policyConformance } from '../agents/policy-conformance.js';
 import type { Policy } from '../agents/policy.js';
@@ -101,6 +105,10 @@ describe('greedy parity: in-process vs serve + HTTP client', () => {
   // The built-in model (fresh weights: parity does not need training); one instance serves both sides.
   const builtin = newBuiltin(eps);
   cases.push(['builtin (fresh weights)', () => builtin, 8]);
+  // … and the same weights saved as a checkpoint and loaded back, as `serve --policy builtin:DIR` does.
+  const ckpt = join(mkdtempSync(join(tmpdir(), 'askfirst-ckpt-')), 'final');
+  saveBuiltin(ckpt, builtin);
+  cases.push(['builtin checkpoint', () => BuiltinPolicy.load(ckpt), 8]);
   for (const [name, make, concurrency] of cases) {
     it(`${name}: identical records in every mode`, async () => {
       for (const mode of ['proactive', 'hint', 'reference'] as const) {
