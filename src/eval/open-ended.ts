@@ -18,6 +18,7 @@ import { progress } from '../util/progress.js';
 import type { Judge } from './judge.js';
 import { RunAborted } from './runner.js';
 import { openResults } from './store.js';
+import { formatTable } from './table.js';
 
 /** The sentence added to the question with hints on (ProactiveBench's OEG hint, same meaning). */
 export const OPEN_HINT = 'If you cannot answer this question, please tell me what I should do to help you.';
@@ -203,4 +204,13 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
   const wallSeconds = (performance.now() - t0) / 1000;
   if (o.out) await writeJson(join(o.out, 'open', 'summary.json'), { policy: o.policy.name, ...run, summary, wallSeconds });
   return { summary, records, resumed: known.length, wallSeconds };
+}
+
+/** One row per kind plus "all": proactive-suggestion, correct-category and aggregate rates. */
+export function openSummaryTable(s: OpenSummary, title?: string): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const row = (name: string, m: OpenMetrics) => [name, String(m.episodes), pct(m.psRate), pct(m.categoryRate), pct(m.aggregateRate), pct(m.unparsedRate)];
+  const rows = Object.entries(s.byKind).map(([k, m]) => row(k, m));
+  rows.push(row('all', s));
+  return (title ? `${title}\n` : '') + formatTable(['kind', 'episodes', 'suggests', 'category', 'aggregate', 'judge unparsed'], rows);
 }
