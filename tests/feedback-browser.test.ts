@@ -71,7 +71,7 @@ async function mine(page: Page): Promise<number> {
 }
 
 async function waitMine(page: Page, n: number) {
-  await page.waitForFunction((k) => document.querySelector('[data-testid=mine]')?.textContent === String(k), n);
+  await page.waitForFunction(`document.querySelector('[data-testid=mine]')?.textContent === '${n}'`);
 }
 
 describe.skipIf(!!skip)('workbench in Chromium', () => {
@@ -119,7 +119,7 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
         if (text === XSS) {
           // The reply is shown verbatim as text: no script or img element was created, nothing ran.
           expect(await page.locator('.model-text script, .model-text img').count()).toBe(0);
-          expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+          expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
           expect(await page.locator('.question').textContent()).toBe('Which shape is <b>this</b>?');
           await page.screenshot({ path: join(SHOTS, `${step + 1}-ask-script-as-text.png`) });
           xssChecked = true;

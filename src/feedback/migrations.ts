@@ -83,6 +83,14 @@ CREATE TABLE annotations (
 CREATE INDEX annotations_annotator ON annotations (annotator_id, id);
 `,
   },
+  {
+    version: 2,
+    name: 'queue indexes',
+    sql: `
+CREATE INDEX tasks_open ON tasks (project_id, id) WHERE assigned < needed;
+CREATE INDEX assignments_annotator ON assignments (annotator_id, id);
+`,
+  },
 ];
 
 /** Apply every migration not yet recorded; returns the versions applied now. */

@@ -25,7 +25,7 @@ describe('FeedbackStore (PGlite in memory)', () => {
   it('migrations are recorded and not applied twice', async () => {
     expect(await migrate(store.db)).toEqual([]);
     const rows = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version).sort()).toEqual([1, 2]);
   });
 
   it('stores token hashes only and authenticates by token', async () => {

@@ -4,9 +4,10 @@
  * one transaction; the schema's unique constraints back every invariant (see migrations.ts).
  *
  * Queue: each task needs `needed` labels from distinct annotators. `next()` first returns the
- * annotator's own open assignment (so a reload resumes it), else claims a task with a free
- * slot the annotator has never had, preferring tasks already started so items complete early
- * (`FOR UPDATE SKIP LOCKED`, then a guarded counter update). Submissions are idempotent by a
+ * annotator's own open assignment (so a reload resumes it), else claims the oldest task with a
+ * free slot the annotator has never had — oldest first, so started tasks fill up and complete
+ * before new ones begin (`FOR UPDATE SKIP LOCKED` over a partial index of open tasks, then a
+ * guarded counter update). Submissions are idempotent by a
  * client-chosen submission id: a replay returns the stored annotation instead of a second row.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -255,29 +256,28 @@ export class FeedbackStore {
     );
     if (open.length) return open[0].id as number;
     for (let tries = 0; tries < 5; tries++) {
+      // Claim a slot and record the assignment in one statement (one planner round trip).
       const picked = await tx.query(
         `WITH pick AS (
            SELECT t.id FROM tasks t
            WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2)
-           ORDER BY t.assigned DESC, t.id LIMIT 1
-           FOR UPDATE SKIP LOCKED)
-         UPDATE tasks SET assigned = tasks.assigned + 1 FROM pick
-         WHERE tasks.id = pick.id AND tasks.assigned < tasks.needed RETURNING tasks.id`,
+           ORDER BY t.id LIMIT 1
+           FOR UPDATE SKIP LOCKED),
+         upd AS (
+           UPDATE tasks SET assigned = tasks.assigned + 1 FROM pick
+           WHERE tasks.id = pick.id AND tasks.assigned < tasks.needed RETURNING tasks.id)
+         INSERT INTO assignments (task_id, annotator_id) SELECT id, $2 FROM upd RETURNING id`,
         params,
       );
-      if (!picked.length) {
-        // Nothing free, or the row we saw filled up under us: check again whether anything is left.
-        const left = await tx.query(
-          `SELECT 1 FROM tasks t WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
-             AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2) LIMIT 1`,
-          params,
-        );
-        if (!left.length) return null;
-        continue;
-      }
-      const rows = await tx.query('INSERT INTO assignments (task_id, annotator_id) VALUES ($1, $2) RETURNING id', [picked[0].id, annotatorId]);
-      return rows[0].id as number;
+      if (picked.length) return picked[0].id as number;
+      // Nothing free, or the row we saw filled up under us: check again whether anything is left.
+      const left = await tx.query(
+        `SELECT 1 FROM tasks t WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
+           AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2) LIMIT 1`,
+        params,
+      );
+      if (!left.length) return null;
     }
     return null;
   }
@@ -312,8 +312,6 @@ export class FeedbackStore {
       }
       return { annotation: a, replayed: true };
     };
-    const earlier = await replay();
-    if (earlier) return earlier;
     try {
       const annotation = await this.db.transaction(async (tx) => {
         const rows = await tx.query(
@@ -323,21 +321,25 @@ export class FeedbackStore {
         );
         if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
         const valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
-        const done = await tx.query('SELECT 1 FROM annotations WHERE assignment_id = $1', [assignmentId]);
-        if (done.length) throw new AskfirstError('CONFLICT', `assignment ${assignmentId} is already labelled; change the label with PUT /api/annotations/<id>`);
+        // Insert and count in one statement; a second label for the assignment (or a reused
+        // submission id) violates a unique constraint and surfaces as CONFLICT below.
         const ins = await tx.query(
-          `INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label)
-           VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *`,
+          `WITH ins AS (
+             INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label)
+             VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *),
+           upd AS (UPDATE tasks SET done = done + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING id)
+           SELECT ins.* FROM ins`,
           [assignmentId, rows[0].task_id, annotatorId, submissionId, json(valid)],
         );
-        await tx.query('UPDATE tasks SET done = done + 1 WHERE id = $1', [rows[0].task_id]);
         return toAnnotation(ins[0]);
       });
       return { annotation, replayed: false };
     } catch (e) {
       if ((e as AskfirstError).code === 'CONFLICT') {
-        const r = await replay(); // a concurrent replay of the same submission won the race
+        // A replay of a stored submission (sequential or concurrent) returns the stored annotation.
+        const r = await replay();
         if (r) return r;
+        throw new AskfirstError('CONFLICT', `assignment ${assignmentId} is already labelled; change the label with PUT /api/annotations/<id>`, { cause: e });
       }
       throw e;
     }

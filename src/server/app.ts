@@ -89,13 +89,26 @@ export function createApp(o: AppOptions): Hono<Env> {
     c.header('X-Frame-Options', 'DENY');
   });
 
+  // Token → annotator, cached briefly (tokens are only ever added), so a label costs no extra query.
+  const authCache = new Map<string, { who: Annotator; until: number }>();
+  const authenticate = async (token: string): Promise<Annotator | null> => {
+    const hit = authCache.get(token);
+    if (hit && hit.until > Date.now()) return hit.who;
+    const who = await store.authenticate(token);
+    if (who) {
+      if (authCache.size >= 1000) authCache.clear();
+      authCache.set(token, { who, until: Date.now() + 60_000 });
+    }
+    return who;
+  };
+
   app.get('/api/health', (c) => c.json({ ok: true, engine: store.db.engine }));
 
   app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: { code: 'BAD_INPUT', message: 'request body larger than 64 KiB' } }, 413) }));
   app.use('/api/*', async (c, next) => {
     const h = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(h);
-    const who = m ? await store.authenticate(m[1]) : null;
+    const who = m ? await authenticate(m[1]) : null;
     if (!who) throw new AskfirstError('UNAUTHORIZED', 'missing or invalid token: send "Authorization: Bearer <your annotator token>"');
     c.set('annotator', who);
     await next();

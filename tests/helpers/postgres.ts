@@ -1,0 +1,58 @@
+/**
+ * A throwaway PostgreSQL cluster for tests, from Debian's `postgresql` package: initdb into a
+ * temp dir, pg_ctl start on a free loopback port (as the `postgres` user when running as root,
+ * since postgres refuses to run as root), and stop + delete it afterwards.
+ */
+import { execFile } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export interface TestPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startPostgres(bin: string): Promise<TestPostgres> {
+  const root = mkdtempSync(join(tmpdir(), 'af-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  let uid = 0;
+  let gid = 0;
+  if (asRoot) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    uid = Number(stdout.trim());
+    gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    chownSync(root, uid, gid);
+  }
+  const as = (cmd: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : run(join(bin, cmd), args));
+  const data = join(root, 'data');
+  await as('initdb', ['-D', data, '-U', 'askfirst', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const port = await freePort();
+  const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
+  await as('pg_ctl', ['-D', data, '-o', opts, '-l', join(root, 'log'), '-w', '-t', '60', 'start']);
+  return {
+    url: `postgres://askfirst@127.0.0.1:${port}/postgres`,
+    async stop() {
+      try {
+        await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
