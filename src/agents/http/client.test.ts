@@ -113,6 +113,14 @@ describe('ChatClient', () => {
     expect(c.stats().requests).toBe(1);
   });
 
+  it('redacts the key from error messages even when a server echoes it', async () => {
+    const url = await server((req, res) => res.writeHead(403).end(`bad key ${req.headers.authorization}`));
+    const c = new ChatClient(opts(url, { apiKey: 'sk-secret-123456' }));
+    const e = await c.complete(body).catch((x) => x);
+    expect(e.message).toMatch(/403.*Bearer \*\*\*/);
+    expect(e.message).not.toContain('sk-secret-123456');
+  });
+
   it('stops asking for logprobs when the server refuses them', async () => {
     const url = await server((_q, res, _n, b) => (JSON.parse(b).logprobs ? res.writeHead(400).end('{"error":"logprobs unsupported"}') : ok(res)));
     const c = new ChatClient(opts(url));

@@ -236,6 +236,12 @@ export class ChatClient {
     if (opts.cacheDir) this.cache = new ResponseCache<ChatResult>(opts.cacheDir);
   }
 
+  /** Never let the key through in a message, even if a server echoes it back. */
+  private redact(s: string): string {
+    const k = this.opts.apiKey;
+    return k && k.length >= 4 ? s.split(k).join('***') : s;
+  }
+
   /** Close idle keep-alive connections. */
   close(): void {
     this.agent.destroy();
@@ -332,7 +338,7 @@ export class ChatClient {
       if (resp.status === 408) throw new Retryable('retryTimeout', 'HTTP 408 (request timeout)');
       if (resp.status < 200 || resp.status >= 300) {
         const hint = resp.status === 401 || resp.status === 403 ? ' (set the API-key environment variable, see --api-key-env)' : '';
-        throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${snippet(text)}`, { status: resp.status });
+        throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${this.redact(snippet(text))}`, { status: resp.status });
       }
       return parseChatBody(text);
     } finally {
