@@ -85,11 +85,14 @@ let steps = 0;
 let loss: number;
 let dt: number;
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 do {
   loss = step();
   steps++;
   dt = (performance.now() - t0) / 1000;
 } while (dt < seconds || steps < 3);
+const cpu = process.cpuUsage(cpu0);
+const cpuS = (cpu.user + cpu.system) / 1e6; // all threads of this process (workers included)
 const samplesPerS = (steps * batch) / dt;
 const ms = (v: number) => +(v / steps).toFixed(1);
 log(`askfirst: ${steps} steps in ${dt.toFixed(2)}s → ${samplesPerS.toFixed(1)} samples/s (loss ${loss.toFixed(3)}; per step ms: forward ${ms(phases.forward)}, backward ${ms(phases.backward)}, adam ${ms(phases.step)})`);
@@ -98,6 +101,7 @@ log(`askfirst: ${steps} steps in ${dt.toFixed(2)}s → ${samplesPerS.toFixed(1)}
 let torchSps: number | null = null;
 let torchReason: string | undefined;
 let torchVersion: string | undefined;
+let torchPerCpu: number | null = null;
 if (flag('no-torch')) torchReason = 'skipped (--no-torch)';
 else if (!existsSync('/usr/bin/python3')) torchReason = '/usr/bin/python3 not found';
 else {
@@ -109,8 +113,9 @@ else {
   });
   if (r.status === 0) {
     const last = r.stdout.trim().split('\n').pop()!;
-    const j = JSON.parse(last) as { samples_per_s: number; torch_version: string };
+    const j = JSON.parse(last) as { samples_per_s: number; samples_per_cpu_s: number; torch_version: string };
     torchSps = j.samples_per_s;
+    torchPerCpu = j.samples_per_cpu_s;
     torchVersion = j.torch_version;
     log(`torch ${torchVersion}: ${torchSps.toFixed(1)} samples/s`);
   } else {
@@ -127,6 +132,9 @@ const out = {
   ...(torchReason ? { torch_reason: torchReason } : {}),
   ratio: torchSps ? +(samplesPerS / torchSps).toFixed(3) : null,
   threads,
+  // Contention-robust view: samples per CPU-second (all threads), ours and torch's.
+  samples_per_cpu_s: +((steps * batch) / cpuS).toFixed(1),
+  torch_samples_per_cpu_s: torchPerCpu === null ? null : +torchPerCpu.toFixed(1),
   kernels: k.name,
   batch,
   steps,

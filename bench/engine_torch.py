@@ -42,12 +42,14 @@ for _ in range(a.warmup):
     step()
 steps = 0
 t0 = time.perf_counter()
+c0 = time.process_time()
 while True:
     loss = step()
     steps += 1
     dt = time.perf_counter() - t0
     if dt >= a.seconds and steps >= 3:
         break
+cpu = time.process_time() - c0
 print(f"torch: {steps} steps in {dt:.2f}s, loss {loss:.3f}", file=sys.stderr)
-print(json.dumps({"samples_per_s": steps * a.batch / dt, "steps": steps, "seconds": dt,
+print(json.dumps({"samples_per_s": steps * a.batch / dt, "samples_per_cpu_s": steps * a.batch / cpu, "steps": steps, "seconds": dt,
                   "threads": torch.get_num_threads(), "torch_version": torch.__version__}))
