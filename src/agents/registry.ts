@@ -9,6 +9,8 @@ import type { Policy } from './policy.js';
 import { OraclePolicy } from './baselines/oracle.js';
 import { RandomPolicy } from './baselines/random.js';
 import { ScriptedPolicy } from './baselines/scripted.js';
+import { AlwaysAnswerPolicy } from './baselines/always-answer.js';
+import { BuiltinPolicy } from './builtin/policy.js';
 import { openaiPolicyFactory } from './http/policy.js';
 
 export interface PolicyContext {
@@ -72,3 +74,16 @@ registerPolicy({
   },
 });
 registerPolicy(openaiPolicyFactory);
+registerPolicy({
+  name: 'always-answer',
+  usage: 'always-answer       never asks; names the category its silhouette templates match best',
+  create: async () => new AlwaysAnswerPolicy(),
+});
+registerPolicy({
+  name: 'builtin',
+  usage: 'builtin:DIR         the built-in model from a checkpoint (a run dir or its final/)',
+  create: async (a) => {
+    if (!a) throw new InputError('builtin needs a checkpoint directory: builtin:runs/demo/rl');
+    return BuiltinPolicy.load(a);
+  },
+});
