@@ -280,31 +280,39 @@ export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
 /** RL diagnostics per update: total reward, KL to the supervised policy, entropy (independent y, each from zero). */
 export function diagnosticsSpec(res: Results): TopLevelSpec | null {
   const keys = [
-    [C.reward, 'reward per trajectory'],
-    [C.kl, 'KL to supervised policy'],
-    [C.entropy, 'entropy per turn'],
+    [C.reward, 'Reward per trajectory', 'mean total reward'],
+    [C.kl, 'KL to the supervised policy', 'KL divergence'],
+    [C.entropy, 'Policy entropy per turn', 'entropy'],
   ] as const;
-  const values = res.training.curves.flatMap((p) =>
-    keys
-      .filter(([k]) => Number.isFinite(p[k]))
-      .map(([k, label]) => ({ step: p.step, metric: label, value: p[k] })),
-  );
-  if (!values.length) return null;
+  const panels = keys
+    .map(([key, title, yTitle]) => {
+      const values = res.training.curves
+        .filter((p) => Number.isFinite(p[key]))
+        .map((p) => ({ step: p.step, value: p[key] }));
+      return values.length
+        ? {
+            title,
+            width: 260,
+            height: 160,
+            data: { values },
+            mark: { type: 'line', strokeWidth: 2, color: COLORS.after },
+            encoding: {
+              x: {
+                field: 'step',
+                type: 'quantitative',
+                title: 'RL update',
+                axis: { tickMinStep: 1 },
+              },
+              y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: true } },
+            },
+          }
+        : null;
+    })
+    .filter((p) => p !== null);
+  if (!panels.length) return null;
   return {
-    data: { values },
     title: 'RL diagnostics (ours)',
-    facet: {
-      column: { field: 'metric', type: 'nominal', title: null, sort: keys.map(([, l]) => l) },
-    },
-    spec: {
-      width: 260,
-      height: 160,
-      mark: { type: 'line', strokeWidth: 2, color: COLORS.after },
-      encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'RL update', axis: { tickMinStep: 1 } },
-        y: { field: 'value', type: 'quantitative', title: 'value', scale: { zero: true } },
-      },
-    },
+    hconcat: panels,
     resolve: { scale: { y: 'independent' } },
   } as unknown as TopLevelSpec;
 }
@@ -536,14 +544,15 @@ export function baselinesSpec(res: Results): TopLevelSpec {
       transform: [{ filter: `isValid(datum.${field})` }],
       layer: [
         { mark: { type: 'bar' }, encoding: { y, x, color } },
-        {
-          mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
+        // The value at the end of each bar, over a white halo so a reference line never hides it.
+        ...[{ stroke: 'white', strokeWidth: 4, strokeJoin: 'round' }, {}].map((halo) => ({
+          mark: { type: 'text', align: 'left', dx: 4, fontSize: 11, ...halo },
           encoding: {
             y,
             x: { field, type: 'quantitative' },
             text: { field, type: 'quantitative', format: field === 'psRate' ? '.2f' : '.1%' },
           },
-        },
+        })),
       ],
     };
   };

@@ -86,7 +86,13 @@ describe('report.html', () => {
         'ps-rate (dashed: oracle minimum)',
         'ProactiveBench reward, r_p = 0.5',
       ],
-      diagnostics: ['RL diagnostics', 'KL to supervised policy', 'entropy per turn', 'RL update'],
+      diagnostics: [
+        'RL diagnostics',
+        'KL to the supervised policy',
+        'KL divergence',
+        'Policy entropy per turn',
+        'RL update',
+      ],
     };
     for (const [id, texts] of Object.entries(expected)) {
       const svg = svgOf(id);
@@ -180,6 +186,23 @@ describe('report.html', () => {
     } finally {
       await rm(d, { recursive: true, force: true });
     }
+  });
+
+  it('renders a sparse run (no baselines, no curves, no examples) without inventing data', async () => {
+    const r = fakeResults();
+    r.baselines = [];
+    r.training.curves = [];
+    r.examples = [];
+    r.quick = true;
+    const page = await renderReport(dir, r);
+    expect(page).not.toContain('id="fig-training"');
+    expect(page).not.toContain('id="fig-diagnostics"');
+    expect(page).toContain('id="fig-per-kind"');
+    expect(page).toContain('id="fig-baselines"');
+    expect(page).not.toContain('ProactiveBench reward, r_p');
+    expect(page).toContain('No example episodes were recorded.');
+    expect(page).toContain('Quick run (--quick)');
+    expect(page).not.toMatch(/data-key="wallSeconds"[^>]*>[^<]*<\/td><td class="num">≤/);
   });
 
   it('rejects invalid results before rendering', async () => {
