@@ -5,7 +5,7 @@
  * user/assistant message pairs with their own images, as in ProactiveBench's
  * conversation-history setting; the policy remembers what it sent and received per episode.
  */
-import { encodePNG } from '../../scenes/codec.js';
+import { encodePNGFast } from './png.js';
 import type { RGBImage } from '../../scenes/image.js';
 
 export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
@@ -15,7 +15,7 @@ export type ChatMessage =
   | { role: 'assistant'; content: string };
 
 export function pngDataUrl(img: RGBImage): string {
-  return `data:image/png;base64,${encodePNG(img).toString('base64')}`;
+  return `data:image/png;base64,${encodePNGFast(img).toString('base64')}`;
 }
 
 export function userMessage(text: string, imageUrl: string): ChatMessage {
