@@ -30,7 +30,7 @@ export const CONDITION_SENTENCES: Record<string, string> = {
   noise: 'the image is noisy',
   pixelate: 'the image is pixelated',
   jpeg: 'the image has compression artifacts',
-  brightness: 'the image is too dark',
+  brightness: 'the image is far too dark or too bright',
   contrast: 'the image has very low contrast',
   saturation: 'the colours are washed out',
   sketch: 'the drawing is unfinished',
@@ -52,6 +52,17 @@ export const SHAPE_SENTENCES: Record<string, string> = {
   cross: 'it is made of two crossing bars',
   heart: 'it has two rounded lobes on top',
   diamond: 'it stands on one corner',
+  // The synthetic suite's categories (src/scenes/shapes.ts).
+  crescent: 'it is curved like a thin moon',
+  arrow: 'it points in one direction',
+  house: 'it has a pointed roof over a box',
+  tree: 'it has a trunk under a leafy crown',
+  fish: 'it has a tail fin',
+  key: 'it has a ring at one end and teeth at the other',
+  umbrella: 'it has a dome-shaped canopy over a handle',
+  bell: 'it flares out at the bottom',
+  lightning: 'it is a jagged zigzag',
+  hourglass: 'it is narrow in the middle',
 };
 
 export const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple', 'orange'] as const;

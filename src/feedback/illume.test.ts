@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { demoEpisodes } from './demo-scenes.js';
+import { autoCritic, episodeRationaleItems, rationaleAccuracy, runIllume } from './illume.js';
+import type { RationaleItem } from './rationale-scorer.js';
+
+async function items(n: number, seed: number): Promise<RationaleItem[]> {
+  const out: RationaleItem[] = [];
+  for (const ep of demoEpisodes(n, seed)) out.push(...(await episodeRationaleItems(ep, async (v) => v)));
+  return out;
+}
+
+describe('ILLUME loop with the automatic critic', () => {
+  it('builds ask and answer items whose supporting rationales are the true condition / shape / colour facts', async () => {
+    const [ask, answer] = await items(1, 3);
+    expect(ask.answerKind).toBe('ask');
+    expect(ask.candidates.filter((c) => c.supports).map((c) => c.family)).toEqual(['condition']);
+    expect(answer.answerKind).toBe('answer');
+    expect(answer.candidates.filter((c) => c.supports).map((c) => c.family).sort()).toEqual(['colour', 'shape']);
+  });
+
+  it('coverage rises over rounds and held-out rationale accuracy improves', async () => {
+    const train = await items(60, 11);
+    const heldOut = await items(30, 12);
+    const res = await runIllume(train, heldOut, autoCritic, { rounds: 4, k: 3, seed: 1 });
+    const curve = res.rounds.map((r) => `${r.round}: coverage ${r.coverage.toFixed(2)} held-out ${r.heldOutAccuracy.toFixed(2)}`);
+    console.log(`[illume] initial held-out ${res.initialAccuracy.toFixed(2)}\n${curve.join('\n')}`);
+    const first = res.rounds[0];
+    const last = res.rounds[res.rounds.length - 1];
+    expect(res.rounds).toHaveLength(4);
+    expect(last.coverage).toBeGreaterThan(first.coverage + 0.5);
+    for (let i = 1; i < res.rounds.length; i++) expect(res.rounds[i].coverage).toBeGreaterThan(res.rounds[i - 1].coverage);
+    expect(last.heldOutAccuracy).toBeGreaterThan(res.initialAccuracy + 0.5);
+    expect(last.heldOutAccuracy).toBeGreaterThan(first.heldOutAccuracy);
+    expect(last.cumulativeCoverage).toBeGreaterThanOrEqual(last.coverage);
+    expect(rationaleAccuracy(res.scorer, heldOut)).toBe(last.heldOutAccuracy);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * ILLUME's interactive rationalisation loop (Brack, Schramowski et al., "ILLUME: Rationalizing
+ * Vision-Language Models through Human Interactions", ICML 2023): for every training item the
+ * model samples k rationales for its answer; a critic (people in the workbench, or an automatic
+ * critic that knows the scene's true facts) accepts the acceptable ones; the model is fine-tuned
+ * on everything accepted so far; repeat. Reported per round: coverage (share of training items
+ * with at least one accepted rationale among this round's samples) and rationale accuracy on
+ * held-out items (the top-scored rationale is a correct one).
+ */
+import { z } from 'zod';
+import type { Episode } from '../episode/types.js';
+import type { RGBImage } from '../scenes/image.js';
+import { resolveConfig } from '../util/config.js';
+import { rng } from './demo-scenes.js';
+import { candidates, COLOURS, CONDITION_SENTENCES, sceneFacts, sceneTruth, shapeSentence } from './facts.js';
+import { RationaleScorer, type RationaleItem } from './rationale-scorer.js';
+
+export const IllumeConfigSchema = z.object({
+  rounds: z.number().int().min(1).max(100).default(4).describe('sample → critique → fine-tune rounds'),
+  k: z.number().int().min(1).max(20).default(3).describe('rationales sampled per item and round'),
+  epochs: z.number().int().min(1).max(500).default(10).describe('fine-tuning passes over the accepted rationales per round'),
+  batchSize: z.number().int().min(1).default(32).describe('fine-tuning minibatch size'),
+  temperature: z.number().positive().default(2).describe('sampling temperature (above 1 keeps exploring rationales the head is not yet sure of)'),
+  lr: z.number().positive().default(0.02).describe('AdamW learning rate of the rationale head'),
+  hidden: z.number().int().min(1).default(32).describe('hidden units of the rationale head'),
+  seed: z.number().int().min(0).default(1).describe('seed for sampling and initialisation'),
+});
+export type IllumeConfig = z.output<typeof IllumeConfigSchema>;
+
+export function resolveIllumeConfig(partial: unknown): IllumeConfig {
+  return resolveConfig(IllumeConfigSchema, partial, 'illume');
+}
+
+/** Judges sampled rationales: for each item, which of the picked candidate indices are acceptable. */
+export type Critic = (items: readonly RationaleItem[], picks: readonly number[][], round: number) => Promise<number[][]>;
+
+/** The automatic critic: accepts a rationale exactly when it is a true fact that supports the answer. */
+export const autoCritic: Critic = async (items, picks) => items.map((it, i) => picks[i].filter((c) => it.candidates[c].supports));
+
+export interface RoundReport {
+  round: number;
+  /** Share of training items with ≥ 1 accepted rationale among this round's k samples. */
+  coverage: number;
+  /** Share of training items with ≥ 1 accepted rationale in any round so far. */
+  cumulativeCoverage: number;
+  /** Accepted (item, rationale) pairs collected so far. */
+  accepted: number;
+  /** Held-out rationale accuracy after this round's fine-tuning. */
+  heldOutAccuracy: number;
+  loss: number;
+  seconds: number;
+}
+
+export interface IllumeResult {
+  /** Held-out rationale accuracy before any fine-tuning. */
+  initialAccuracy: number;
+  rounds: RoundReport[];
+  scorer: RationaleScorer;
+}
+
+/** Share of items whose top-scored candidate supports the answer. */
+export function rationaleAccuracy(scorer: RationaleScorer, items: readonly RationaleItem[]): number {
+  if (!items.length) return NaN;
+  const best = scorer.best(items);
+  return best.filter((b, i) => items[i].candidates[b].supports).length / items.length;
+}
+
+/** Every sentence the fact extractor can produce for these categories (the head's vocabulary). */
+export function sentenceVocabulary(categories: readonly string[]): string[] {
+  return [...Object.values(CONDITION_SENTENCES), ...categories.map(shapeSentence), ...COLOURS.map((c) => `it is ${c}`)];
+}
+
+/**
+ * Rationale items of one episode: its first view with the first valid intervention as the
+ * answer (when that view does not show enough), and its reference view with the correct category.
+ */
+export async function episodeRationaleItems<V>(ep: Episode<V>, view: (v: V) => Promise<RGBImage>): Promise<RationaleItem[]> {
+  const truth = sceneTruth(ep);
+  const out: RationaleItem[] = [];
+  const firstInformative = ep.informative?.[ep.firstView] ?? ep.control;
+  const step = ep.steps[ep.firstView];
+  const valid = step?.offered.find((i) => step.next[i] !== undefined);
+  if (!firstInformative && valid !== undefined) {
+    out.push({
+      id: `${ep.id}#ask`,
+      image: await view(ep.views[ep.firstView]),
+      question: ep.question,
+      answer: ep.interventions[valid],
+      answerKind: 'ask',
+      candidates: candidates(sceneFacts(truth, false, ep.categories), 'ask'),
+    });
+  }
+  const category = ep.categories[ep.answer];
+  out.push({
+    id: `${ep.id}#answer`,
+    image: await view(ep.views[ep.referenceView]),
+    question: ep.question,
+    answer: category,
+    answerKind: 'answer',
+    category,
+    candidates: candidates(sceneFacts(truth, true, ep.categories), 'answer'),
+  });
+  return out;
+}
+
+export async function runIllume(
+  train: readonly RationaleItem[],
+  heldOut: readonly RationaleItem[],
+  critic: Critic,
+  partial: Partial<IllumeConfig> = {},
+  onRound?: (r: RoundReport) => void,
+): Promise<IllumeResult> {
+  const cfg = resolveIllumeConfig(partial);
+  const categories = [...new Set([...train, ...heldOut].flatMap((it) => (it.category ? [it.category] : [])))].sort();
+  const sentences = [...sentenceVocabulary(categories), ...[...train, ...heldOut].flatMap((it) => it.candidates.map((c) => c.text))];
+  const scorer = new RationaleScorer(sentences, categories, { hidden: cfg.hidden, lr: cfg.lr, seed: cfg.seed });
+  const rand = rng(cfg.seed + 101);
+  const initialAccuracy = rationaleAccuracy(scorer, heldOut);
+  const accepted = new Map<string, { item: RationaleItem; candidate: number }>();
+  const everCovered = new Set<string>();
+  const rounds: RoundReport[] = [];
+  for (let round = 1; round <= cfg.rounds; round++) {
+    const t0 = performance.now();
+    // ── sample k rationales per item from the current head ──
+    const picks = scorer.sample(train, cfg.k, rand, cfg.temperature);
+    // ── the critic accepts some ──
+    const ok = await critic(train, picks, round);
+    let covered = 0;
+    train.forEach((it, i) => {
+      if (ok[i].length) {
+        covered++;
+        everCovered.add(it.id);
+      }
+      for (const c of ok[i]) accepted.set(`${it.id}\u0000${c}`, { item: it, candidate: c });
+    });
+    // ── fine-tune on every accepted rationale so far ──
+    const loss = scorer.fit([...accepted.values()], cfg.epochs, cfg.batchSize, rand);
+    const r: RoundReport = {
+      round,
+      coverage: covered / train.length,
+      cumulativeCoverage: everCovered.size / train.length,
+      accepted: accepted.size,
+      heldOutAccuracy: rationaleAccuracy(scorer, heldOut),
+      loss,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    rounds.push(r);
+    onRound?.(r);
+  }
+  return { initialAccuracy, rounds, scorer };
+}

@@ -1,0 +1,135 @@
+/**
+ * The rationale head: scores candidate rationale sentences for an (image, answer) pair. A small
+ * MLP on src/nn — image descriptors (rationale-features.ts) + the answer's kind (ask/answer) and
+ * category → hidden ReLU layer → one logit per sentence of a fixed vocabulary; a masked softmax
+ * over the sentences offered for the item gives p(rationale | image, answer).
+ *
+ * Fine-tuning follows ILLUME (Brack et al., ICML 2023): maximise the log-likelihood of the
+ * rationales a critic accepted (cross-entropy over the offered candidates), nothing else.
+ * Sampling k rationales is Gumbel-top-k over the logits (k draws without replacement).
+ */
+import { AdamW, Linear, Rng, gather, logSoftmax, mean, neg, noGrad, relu, tensor, type Tensor } from '../nn/index.js';
+import type { RGBImage } from '../scenes/image.js';
+import type { Candidate } from './facts.js';
+import { IMAGE_FEATURES, imageFeatures } from './rationale-features.js';
+
+/** One item the scorer sees: an image, the answer it explains, and the offered candidate sentences. */
+export interface RationaleItem {
+  id: string;
+  image: RGBImage;
+  question: string;
+  answer: string;
+  answerKind: 'ask' | 'answer';
+  /** The answer's category when `answerKind` is 'answer'. */
+  category?: string;
+  candidates: Candidate[];
+  /** Cached image descriptors. */
+  features?: Float32Array;
+}
+
+export interface ScorerConfig {
+  hidden: number;
+  lr: number;
+  seed: number;
+}
+
+export class RationaleScorer {
+  readonly vocab: string[];
+  readonly categories: string[];
+  private readonly index: Map<string, number>;
+  private readonly l1: Linear;
+  private readonly l2: Linear;
+  private readonly opt: AdamW;
+  readonly inputSize: number;
+
+  constructor(sentences: readonly string[], categories: readonly string[], readonly cfg: ScorerConfig = { hidden: 32, lr: 0.02, seed: 1 }) {
+    this.vocab = [...new Set(sentences)];
+    this.index = new Map(this.vocab.map((s, i) => [s, i]));
+    this.categories = [...categories];
+    this.inputSize = IMAGE_FEATURES + 2 + this.categories.length;
+    const rng = new Rng(cfg.seed);
+    this.l1 = new Linear(this.inputSize, cfg.hidden, { rng });
+    this.l2 = new Linear(cfg.hidden, this.vocab.length, { rng, init: 'xavier' });
+    this.opt = new AdamW([...this.l1.parameters(), ...this.l2.parameters()], { lr: cfg.lr, weightDecay: 1e-3 });
+  }
+
+  /** Vocabulary index of a candidate sentence, or -1 when unknown. */
+  sentenceIndex(text: string): number {
+    return this.index.get(text) ?? -1;
+  }
+
+  private inputs(items: readonly RationaleItem[]): Tensor {
+    const x = new Float32Array(items.length * this.inputSize); // [B, inputSize]
+    items.forEach((it, b) => {
+      it.features ??= imageFeatures(it.image);
+      const o = b * this.inputSize;
+      x.set(it.features, o);
+      x[o + IMAGE_FEATURES + (it.answerKind === 'ask' ? 0 : 1)] = 1;
+      const c = it.category ? this.categories.indexOf(it.category) : -1;
+      if (c >= 0) x[o + IMAGE_FEATURES + 2 + c] = 1;
+    });
+    return tensor(x, [items.length, this.inputSize]);
+  }
+
+  private logits(items: readonly RationaleItem[]): Tensor {
+    return this.l2.forward(relu(this.l1.forward(this.inputs(items)))); // [B, V]
+  }
+
+  /** Logit per offered candidate of each item (unknown sentences get −∞). */
+  scores(items: readonly RationaleItem[]): number[][] {
+    const z = noGrad(() => this.logits(items));
+    const V = this.vocab.length;
+    return items.map((it, b) => it.candidates.map((c) => {
+      const j = this.sentenceIndex(c.text);
+      return j < 0 ? -Infinity : z.data[b * V + j];
+    }));
+  }
+
+  /** k distinct candidate indices per item, sampled from softmax(logits / temperature) (Gumbel-top-k). */
+  sample(items: readonly RationaleItem[], k: number, rand: () => number, temperature = 1): number[][] {
+    return this.scores(items).map((s) => {
+      const keyed = s.map((v, i) => ({ i, key: v / temperature - Math.log(-Math.log(Math.max(rand(), 1e-12))) }));
+      return keyed.sort((a, b) => b.key - a.key).slice(0, Math.min(k, s.length)).map((e) => e.i);
+    });
+  }
+
+  /** The highest-scoring candidate per item (ties: lowest index). */
+  best(items: readonly RationaleItem[]): number[] {
+    return this.scores(items).map((s) => s.reduce((bi, v, i) => (v > s[bi] ? i : bi), 0));
+  }
+
+  /**
+   * Fine-tune on accepted (item, candidate index) pairs: `epochs` passes of minibatch AdamW on the
+   * cross-entropy over each item's offered candidates. Returns the mean loss of the last epoch.
+   */
+  fit(pairs: readonly { item: RationaleItem; candidate: number }[], epochs: number, batchSize: number, rand: () => number): number {
+    const V = this.vocab.length;
+    const usable = pairs.filter((p) => this.sentenceIndex(p.item.candidates[p.candidate].text) >= 0);
+    let last = NaN;
+    for (let e = 0; e < epochs; e++) {
+      const order = usable.map((_, i) => i).sort(() => rand() - 0.5);
+      let total = 0;
+      let batches = 0;
+      for (let s = 0; s < order.length; s += batchSize) {
+        const batch = order.slice(s, s + batchSize).map((i) => usable[i]);
+        const mask = new Uint8Array(batch.length * V); // [B, V]: 1 where the sentence was offered
+        const target = batch.map((p, b) => {
+          for (const c of p.item.candidates) {
+            const j = this.sentenceIndex(c.text);
+            if (j >= 0) mask[b * V + j] = 1;
+          }
+          return this.sentenceIndex(p.item.candidates[p.candidate].text);
+        });
+        this.opt.zeroGrad();
+        const lp = logSoftmax(this.logits(batch.map((p) => p.item)), mask);
+        const loss = neg(mean(gather(lp, target)));
+        loss.backward();
+        this.opt.step();
+        total += loss.data[0];
+        batches++;
+      }
+      last = batches ? total / batches : NaN;
+    }
+    return last;
+  }
+}
