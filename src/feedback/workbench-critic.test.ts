@@ -1,0 +1,53 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openDb } from './db.js';
+import { demoEpisodes } from './demo-scenes.js';
+import { rationaleText } from './facts.js';
+import { autoCritic, episodeRationaleItems } from './illume.js';
+import type { RationaleItem } from './rationale-scorer.js';
+import { FeedbackStore } from './store.js';
+import type { RationalePayload } from './tasks.js';
+import { workbenchCritic } from './workbench-critic.js';
+
+let dir: string;
+let store: FeedbackStore;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'af-wbc-'));
+  store = await FeedbackStore.open(await openDb());
+});
+afterAll(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('workbench critic: sampled rationales become tasks; majority of annotators decides acceptance', async () => {
+  const items: RationaleItem[] = [];
+  for (const ep of demoEpisodes(4, 5)) items.push(...(await episodeRationaleItems(ep, async (v) => v)));
+  const picks = items.map((it) => [...new Set([0, 1, 2, it.candidates.findIndex((c) => c.supports)])]);
+  const project = await store.createProject('illume', join(dir, 'images'), 2);
+  const people = await Promise.all(['w1', 'w2'].map((n) => store.addAnnotator(n)));
+  const byExternal = new Map(items.map((it) => [`illume-r1-${it.id.replace(/[^A-Za-z0-9._-]+/g, '_')}`, it]));
+  const supports = (externalId: string, text: string) => byExternal.get(externalId)!.candidates.some((c) => c.supports && rationaleText(c.text) === text);
+  // Two truthful annotators label as tasks appear (one also ticks a wrong one: no majority for it).
+  let stop = false;
+  const labelling = (async () => {
+    let s = 0;
+    while (!stop) {
+      for (const [w, p] of people.entries()) {
+        const a = await store.next(project.id, p.id);
+        if (!a) continue;
+        const r = (a.task.payload as RationalePayload).rationales;
+        const accepted = r.flatMap((t, i) => (supports(a.item.externalId, t) || (w === 1 && i === 0) ? [i] : []));
+        await store.submit(p.id, a.id, `wbc-sub-${s++}`, { accepted });
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const got = await workbenchCritic(store, project, { pollMs: 50, timeoutMs: 60_000 })(items, picks, 1);
+  stop = true;
+  await labelling;
+  expect(got).toEqual(await autoCritic(items, picks, 1));
+  expect((await store.progress(project.id)).labels).toBe(items.length * 2);
+});
