@@ -178,22 +178,54 @@ export function oracleOver(s: Summary, kinds: readonly string[]): number {
 /** Accuracy, ps-rate (with the oracle's minimum) and over-asking per RL update; ours beside the baselines. */
 export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
   const rs = runs(res);
-  const values: { run: string; step: number; metric: string; value: number }[] = [];
+  const SOURCES = ['training rollouts', 'held-out evaluation'] as const;
+  const series = [
+    ['accuracy', C.accuracy, SOURCES[0]],
+    ['psRate', C.psRate, SOURCES[0]],
+    ['overAsking', C.overAsking, SOURCES[0]],
+    ['accuracy', C.evalAccuracy, SOURCES[1]],
+    ['psRate', C.evalPsRate, SOURCES[1]],
+    ['overAsking', C.evalOverAsking, SOURCES[1]],
+  ] as const;
+  const values: { run: string; source: string; step: number; metric: string; value: number }[] = [];
   for (const r of rs)
     for (const p of r.curves)
-      for (const [metric, key] of [
-        ['accuracy', C.accuracy],
-        ['psRate', C.psRate],
-        ['overAsking', C.overAsking],
-      ] as const)
-        if (Number.isFinite(p[key]))
-          values.push({ run: r.label, step: p.step, metric, value: p[key] });
+      for (const [metric, key, source] of series) {
+        const v = p[key];
+        if (v != null && Number.isFinite(v))
+          values.push({ run: r.label, source, step: p.step, metric, value: v });
+      }
   if (!values.length) return null;
-  // The oracle's minimum over the training episodes: logged per update, else from the eval summary.
-  const oracleLogged = res.training.curves.map((p) => p[C.oraclePsRate]).filter(Number.isFinite);
+  const sources = SOURCES.filter((src) => values.some((v) => v.source === src));
+  // The oracle's minimum for the plotted episodes: logged per update (rollouts, else held-out
+  // evaluation), else the evaluation summary's figure over the RL-trained kinds.
+  const logged = (key: string) =>
+    res.training.curves
+      .map((p) => p[key])
+      .filter((v): v is number => v != null && Number.isFinite(v));
+  const oracleLogged = logged(C.oraclePsRate).length
+    ? logged(C.oraclePsRate)
+    : logged(C.evalOraclePsRate);
   const oracle = oracleLogged.length
     ? oracleLogged.reduce((a, b) => a + b, 0) / oracleLogged.length
     : oracleOver(res.summaries.after, res.data.trainKinds);
+  const dash =
+    sources.length > 1
+      ? {
+          strokeDash: {
+            field: 'source',
+            type: 'nominal',
+            title: 'measured on',
+            scale: {
+              domain: [...SOURCES],
+              range: [
+                [1, 0],
+                [5, 3],
+              ],
+            },
+          },
+        }
+      : {};
   const color = {
     field: 'run',
     type: 'nominal',
@@ -207,7 +239,7 @@ export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
     height: 210,
     transform: [{ filter: { field: 'metric', equal: metric } }],
     mark: { type: 'line', strokeWidth: 2, point: false },
-    encoding: { x, y, color },
+    encoding: { x, y, color, detail: { field: 'source' }, ...dash },
   });
   const maxPs = Math.max(
     oracle || 0,
@@ -230,6 +262,8 @@ export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
             scale: { domainMin: 0, domainMax: Math.ceil(maxPs * 1.1 * 2) / 2 },
           },
           color,
+          detail: { field: 'source' },
+          ...dash,
         },
       },
       ...(Number.isFinite(oracle)
@@ -239,7 +273,7 @@ export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
               mark: { type: 'rule', strokeDash: [6, 4], color: COLORS.oracle, strokeWidth: 1.5 },
               encoding: { y: { field: 'oracle', type: 'quantitative' } },
             },
-            {
+            ...[{ stroke: 'white', strokeWidth: 4, strokeJoin: 'round' }, {}].map((halo) => ({
               data: { values: [{ oracle, label: `oracle minimum ${oracle.toFixed(2)}` }] },
               mark: {
                 type: 'text',
@@ -248,9 +282,10 @@ export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
                 dy: -3,
                 fontSize: 12,
                 x: 'width',
+                ...halo,
               },
               encoding: { y: { field: 'oracle', type: 'quantitative' }, text: { field: 'label' } },
-            },
+            })),
           ]
         : []),
     ],
@@ -258,7 +293,7 @@ export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
   return {
     data: { values },
     hconcat: [
-      panel('accuracy', 'Accuracy of training rollouts', {
+      panel('accuracy', 'Accuracy during RL', {
         field: 'value',
         type: 'quantitative',
         title: 'accuracy',
@@ -266,7 +301,7 @@ export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
         axis: pctAxis('accuracy'),
       }),
       psPanel,
-      panel('overAsking', 'Over-asking on control rollouts', {
+      panel('overAsking', 'Over-asking on controls during RL', {
         field: 'value',
         type: 'quantitative',
         scale: unitScale,

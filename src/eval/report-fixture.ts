@@ -289,6 +289,15 @@ function curves(
       [C.entropy]: round(1.3 - 0.7 * p + noise),
       'rl/reward/correct': round(0.22 + 0.6 * p),
       'rl/clipFrac': round(0.05 + noise / 5 + 0.05),
+      // Held-out evaluation every 5 updates (greedy, so a little above the sampled rollouts).
+      ...((s + 1) % 5 === 0
+        ? {
+            [C.evalAccuracy]: round(clamp01(0.24 + (final - 0.2) * p)),
+            [C.evalPsRate]: round(0.1 + (finalPs - 0.1) * p),
+            [C.evalOverAsking]: round(clamp01(0.02 + (collapse ? 0.92 : 0.04) * p)),
+            [C.evalOraclePsRate]: 1.25,
+          }
+        : {}),
     });
   }
   return out;

@@ -85,6 +85,14 @@ describe('results schema', () => {
     expect(JSON.parse(await readFile(join(dir, RESULTS_FILE), 'utf8')).version).toBe(1);
   });
 
+  it('keeps a NaN curve metric as null and still validates', async () => {
+    const r = fakeResults();
+    r.training.curves[3]['rl/kl'] = Number.NaN;
+    const dir = await tmp();
+    await writeResults(dir, r);
+    expect((await readResults(dir)).training.curves[3]['rl/kl']).toBeNull();
+  });
+
   it('reports a missing or malformed file clearly', async () => {
     const dir = await tmp();
     await expect(readResults(dir)).rejects.toThrow(NotFoundError);

@@ -50,6 +50,7 @@ export const CURVE_METRICS = {
   evalAccuracy: 'eval/accuracy',
   evalPsRate: 'eval/psRate',
   evalOverAsking: 'eval/overAsking',
+  evalOraclePsRate: 'eval/oraclePsRate',
 } as const;
 
 // ─── Types ──────────────────────────────────────────────────────────────────────────────
@@ -100,8 +101,11 @@ export interface AskVsGuess {
   control: DecisionShares;
 }
 
-/** One point of the training curves: the update index and namespaced metrics (`rl/accuracy`, …). */
-export type CurvePoint = { step: number } & Record<string, number>;
+/**
+ * One point of the training curves: the update index and namespaced metrics (`rl/accuracy`, …).
+ * A metric that was NaN when logged is null after a JSON round trip.
+ */
+export type CurvePoint = { step: number } & Record<string, number | null>;
 
 export interface TrainingInfo {
   /** "grpo" | "ppo" | … */
@@ -291,7 +295,7 @@ const askVsGuessSchema: z.ZodType<AskVsGuess> = z.object({
 
 const curvePointSchema = z
   .object({ step: z.number() })
-  .catchall(z.number()) as unknown as z.ZodType<CurvePoint>;
+  .catchall(z.number().nullable()) as unknown as z.ZodType<CurvePoint>;
 
 const parsedActionSchema: z.ZodType<ParsedAction> = z.discriminatedUnion('type', [
   z.object({

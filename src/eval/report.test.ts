@@ -52,7 +52,10 @@ describe('report.html', () => {
   it('renders every chart as inline SVG with titles and labelled axes', () => {
     const expected: Record<string, string[]> = {
       training: [
-        'Accuracy of training rollouts',
+        'Accuracy during RL',
+        'measured on',
+        'held-out evaluation',
+        'training rollouts',
         'RL update',
         'accuracy',
         'mean interventions per episode',

@@ -32,9 +32,10 @@ export interface ReportExtras {
 
 const CAPTIONS: Record<string, string> = {
   training:
-    'Per RL update, on the training rollouts (RL-trained kinds only). Left: share of rollouts ending with the correct category. ' +
-    'Middle: mean interventions per episode; the dashed line is the oracle’s minimum for the same episodes — asking less than it means guessing, far more means over-asking. ' +
-    'Right: share of control rollouts (answerable at the first view) in which the policy asked anyway. Ours beside the ProactiveBench single-turn reward runs.',
+    'Per RL update, on the RL-trained kinds: solid lines are the sampled training rollouts, dashed lines the held-out evaluation where it was run. ' +
+    'Left: share of episodes ending with the correct category. Middle: mean interventions per episode; the dashed black line is the oracle’s minimum — ' +
+    'well below it means guessing, far above it means over-asking. Right: share of control episodes (answerable at the first view) in which the policy asked anyway. ' +
+    'Ours beside the ProactiveBench single-turn reward runs.',
   'per-kind':
     'Accuracy on the evaluation episodes of each kind: before RL (the supervised guesser), after RL, and the reference setting (the clearest view shown alone). ' +
     'Left panel: the kinds RL trained on; right panel: kinds RL never saw. Axis from 0 to 100 %.',
@@ -252,7 +253,7 @@ function trainingDetails(r: Results): string {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(
           ([k, v]) =>
-            `<tr><td><code>${esc(k)}</code></td><td class="num">${esc(Number.isFinite(v) ? +v.toPrecision(4) : '–')}</td></tr>`,
+            `<tr><td><code>${esc(k)}</code></td><td class="num">${esc(v != null && Number.isFinite(v) ? +v.toPrecision(4) : '–')}</td></tr>`,
         )
         .join('')
     : '';
