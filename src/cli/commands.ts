@@ -10,5 +10,6 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./suite-show.js'),
     import('./eval.js'),
     import('./serve.js'),
+    import('./feedback.js'),
   ]);
 }

@@ -1,0 +1,252 @@
+/**
+ * `askfirst feedback …`: the human-feedback workbench.
+ *   serve       run the workbench (API + UI) on PGlite (--db-dir) or PostgreSQL (DATABASE_URL)
+ *   annotator   add an annotator and print their token (shown once)
+ *   import      fill a project from a suite (--suite DIR) or from demo scenes (--demo N)
+ *   agreement   Cohen's / Fleiss' κ per task
+ *   export      JSONL for TRL's SFT (accepted rationales) or DPO (preferences) trainers
+ *   illume      ILLUME's rationale loop with the automatic critic or people in the workbench
+ * With PGlite only one process may open the data directory at a time: stop `serve` before
+ * `import`/`export`, or use PostgreSQL. `illume --critic workbench` serves the workbench itself.
+ */
+import type { Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { createPolicy } from '../agents/registry.js';
+import { taskAgreement } from '../feedback/agreement.js';
+import { openDb } from '../feedback/db.js';
+import { demoEpisodes, rng } from '../feedback/demo-scenes.js';
+import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
+import { autoCritic, episodeRationaleItems, IllumeConfigSchema, runIllume, type Critic } from '../feedback/illume.js';
+import { createDemoProject, firstReplies, importEpisodes } from '../feedback/importer.js';
+import type { RationaleItem } from '../feedback/rationale-scorer.js';
+import { FeedbackStore } from '../feedback/store.js';
+import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
+import { workbenchCritic } from '../feedback/workbench-critic.js';
+import type { Episode } from '../episode/types.js';
+import { readImageFile } from '../scenes/codec.js';
+import { startServer } from '../server/serve.js';
+import { readSuite } from '../suite/io.js';
+import { InputError } from '../util/errors.js';
+import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
+
+const dbFields = {
+  dbDir: z.string().default('.askfirst/feedback-db').describe('PGlite data directory (ignored when DATABASE_URL is set)'),
+};
+
+async function openStore(dbDir: string): Promise<FeedbackStore> {
+  const url = process.env.DATABASE_URL || undefined;
+  if (!url) await mkdir(dbDir, { recursive: true });
+  return FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir }));
+}
+
+async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>): Promise<T> {
+  const store = await openStore(dbDir);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export const ServeSchema = z.object({
+  ...dbFields,
+  host: z.string().default('127.0.0.1').describe('interface to listen on (0.0.0.0 to accept other machines)'),
+  port: z.number().int().min(0).max(65535).default(8787).describe('port (0 = any free port)'),
+  playPolicy: z.string().default('oracle').describe('the model in play tasks: a policy spec (oracle, random[:SEED], builtin:DIR, openai:URL#MODEL …)'),
+});
+
+export const ImportSchema = z.object({
+  ...dbFields,
+  project: z.string().min(1).describe('project name (created if missing)'),
+  suite: z.string().optional().describe('suite directory (episodes.jsonl + images/); its folder becomes the image folder'),
+  demo: z.number().int().min(1).optional().describe('instead of --suite: draw this many demo episodes'),
+  images: z.string().optional().describe('image folder for --demo (default: <db-dir>/../images/<project>)'),
+  labelsPerItem: z.number().int().min(1).max(50).default(2).describe('annotators per task (N)'),
+  tasks: z.array(z.enum(TASK_TYPES)).min(1).default([...TASK_TYPES]).describe('task types to create: rationale, ask, preference, play'),
+  k: z.number().int().min(1).max(20).default(4).describe('rationales shown per rationale task'),
+  policy: z.string().default('random').describe('the model whose first-view replies are judged (a policy spec)'),
+  limit: z.number().int().min(1).optional().describe('import at most this many episodes'),
+  seed: z.number().int().min(0).default(1).describe('seed (sampling, demo scenes)'),
+});
+
+export const ExportSchema = z.object({
+  ...dbFields,
+  project: z.string().min(1).describe('project name'),
+  format: z.enum(['sft', 'dpo']).describe('sft: accepted rationales (messages); dpo: preferences (prompt/chosen/rejected)'),
+  out: z.string().min(1).describe('output JSONL file'),
+  images: z.enum(['path', 'base64']).default('path').describe('images as absolute paths or inline base64 data URIs'),
+});
+
+export const AgreementSchema = z.object({
+  ...dbFields,
+  project: z.string().min(1).describe('project name'),
+  json: z.boolean().default(false).describe('print JSON instead of a table'),
+});
+
+export const IllumeSchema = IllumeConfigSchema.extend({
+  ...dbFields,
+  critic: z.enum(['auto', 'workbench']).default('auto').describe('auto: knows the true scene facts; workbench: people label each round'),
+  suite: z.string().optional().describe('suite directory to take items from (default: demo scenes)'),
+  demo: z.number().int().min(2).default(120).describe('demo episodes when no --suite is given'),
+  heldOut: z.number().min(0.05).max(0.9).default(0.33).describe('share of episodes held out for rationale accuracy'),
+  project: z.string().default('illume').describe('workbench project for --critic workbench'),
+  labelsPerItem: z.number().int().min(1).default(1).describe('annotators per rationale task for --critic workbench'),
+  host: z.string().default('127.0.0.1').describe('for --critic workbench: interface of the workbench it serves'),
+  port: z.number().int().min(0).max(65535).default(8787).describe('for --critic workbench: port of the workbench it serves'),
+  out: z.string().optional().describe('write the per-round report as JSON here'),
+  json: z.boolean().default(false).describe('print the report as JSON'),
+});
+
+/** Episodes of a suite with views as paths relative to the suite directory. */
+async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<string>[]> {
+  const eps = await readSuite(dir);
+  return eps.slice(0, limit ?? eps.length).map((ep) => ({
+    ...ep,
+    views: ep.views.map((v, i) => {
+      if (!('path' in v) || v.crop) throw new InputError(`episode ${ep.id} view ${i}: only plain image-path views can be imported into the workbench`);
+      return v.path;
+    }),
+  }));
+}
+
+export async function runImport(raw: Record<string, unknown>, print = console.log): Promise<void> {
+  const cfg = configFromOptions(ImportSchema, raw, 'feedback import');
+  if (!cfg.suite === !cfg.demo) throw new InputError('give exactly one of --suite DIR or --demo N');
+  await withStore(cfg.dbDir, async (store) => {
+    if (cfg.demo) {
+      const images = resolve(cfg.images ?? `${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
+      const { project } = await createDemoProject(store, cfg.project, images, cfg.demo, cfg.labelsPerItem, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
+      const p = await store.progress(project.id);
+      print(`project ${project.name}: ${cfg.demo} demo items, ${p.tasks} tasks × ${project.labelsPerItem} labels; images in ${images}`);
+      return;
+    }
+    const dir = resolve(cfg.suite!);
+    const episodes = await suiteEpisodes(dir, cfg.limit);
+    const project = await store.project(cfg.project).catch(() => store.createProject(cfg.project, dir, cfg.labelsPerItem));
+    const policy = await createPolicy(cfg.policy, { episodes: episodes.map((e) => ({ ...e, views: e.views.map((path) => ({ path })) })), seed: cfg.seed });
+    const replies = await firstReplies(policy, episodes, project.imageDir);
+    await policy.close?.();
+    const added = await importEpisodes(store, project, episodes, replies, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
+    print(`project ${project.name}: ${added} new items from ${dir} (${episodes.length - added} already there), replies by ${policy.name}`);
+  });
+}
+
+export async function runAgreement(raw: Record<string, unknown>, print = console.log) {
+  const cfg = configFromOptions(AgreementSchema, raw, 'feedback agreement');
+  return withStore(cfg.dbDir, async (store) => {
+    const project = await store.project(cfg.project);
+    const labels = [];
+    for (const type of TASK_TYPES) {
+      for (const l of await store.labelled(project.id, type)) {
+        labels.push({ taskId: l.task.id, annotatorId: l.annotation.annotatorId, type, payload: l.task.payload, label: l.annotation.label });
+      }
+    }
+    const rep = taskAgreement(labels);
+    if (cfg.json) print(JSON.stringify(rep));
+    else {
+      print('task                       measure  kappa   observed  units  raters');
+      for (const r of rep) print(`${r.task.padEnd(26)} ${r.measure.padEnd(8)} ${fmt(r.kappa).padStart(6)}  ${fmt(r.observed).padStart(8)}  ${String(r.units).padStart(5)}  ${String(r.raters).padStart(6)}`);
+      if (!rep.length) print('(no labels yet)');
+    }
+    return rep;
+  });
+}
+
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
+
+export async function runExport(raw: Record<string, unknown>, print = console.log): Promise<number> {
+  const cfg = configFromOptions(ExportSchema, raw, 'feedback export');
+  return withStore(cfg.dbDir, async (store) => {
+    const project = await store.project(cfg.project);
+    const rows = cfg.format === 'sft' ? await exportSft(store, project.id, { images: cfg.images }) : await exportDpo(store, project.id, { images: cfg.images });
+    await mkdir(dirname(resolve(cfg.out)), { recursive: true });
+    await writeFile(cfg.out, toJsonl(rows));
+    print(`${rows.length} ${cfg.format.toUpperCase()} rows → ${cfg.out}`);
+    return rows.length;
+  });
+}
+
+export async function runIllumeCommand(raw: Record<string, unknown>, print = console.log) {
+  const cfg = configFromOptions(IllumeSchema, raw, 'feedback illume');
+  // ── items: (view, answer) pairs of episodes, split by episode into train / held-out ──
+  const items: RationaleItem[][] = [];
+  if (cfg.suite) {
+    const dir = resolve(cfg.suite);
+    for (const ep of await suiteEpisodes(dir)) items.push(await episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
+  } else {
+    for (const ep of demoEpisodes(cfg.demo, cfg.seed)) items.push(await episodeRationaleItems(ep, async (v) => v));
+  }
+  const rand = rng(cfg.seed + 5);
+  const order = items.map((_, i) => i).sort(() => rand() - 0.5);
+  const nHeld = Math.max(1, Math.round(order.length * cfg.heldOut));
+  const heldOut = order.slice(0, nHeld).flatMap((i) => items[i]);
+  const train = order.slice(nHeld).flatMap((i) => items[i]);
+
+  let critic: Critic = autoCritic;
+  let stop = async () => undefined as void;
+  if (cfg.critic === 'workbench') {
+    const store = await openStore(cfg.dbDir);
+    const imageDir = resolve(`${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
+    const project = await store.project(cfg.project).catch(() => store.createProject(cfg.project, imageDir, cfg.labelsPerItem));
+    const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' });
+    print(`workbench at ${server.url} — annotators label project "${project.name}"; add one with \`askfirst feedback annotator NAME\``);
+    critic = workbenchCritic(store, project, { onWait: (d, t) => process.stderr.write(`\r  round labels: ${d}/${t} tasks`) });
+    stop = async () => {
+      await server.close();
+      await store.close();
+    };
+  }
+  try {
+    print(`ILLUME: ${train.length} training items, ${heldOut.length} held-out, k=${cfg.k}, critic ${cfg.critic}, rationale head on src/nn`);
+    const res = await runIllume(train, heldOut, critic, cfg, (r) => {
+      if (!cfg.json)
+        print(`round ${r.round}: coverage ${(100 * r.coverage).toFixed(1)}% (cumulative ${(100 * r.cumulativeCoverage).toFixed(1)}%), accepted ${r.accepted}, held-out rationale accuracy ${(100 * r.heldOutAccuracy).toFixed(1)}%, loss ${r.loss.toFixed(3)}`);
+    });
+    const report = { critic: cfg.critic, train: train.length, heldOut: heldOut.length, initialAccuracy: res.initialAccuracy, rounds: res.rounds };
+    if (!cfg.json) print(`held-out rationale accuracy before training: ${(100 * res.initialAccuracy).toFixed(1)}%`);
+    else print(JSON.stringify(report));
+    if (cfg.out) {
+      await mkdir(dirname(resolve(cfg.out)), { recursive: true });
+      await writeFile(cfg.out, JSON.stringify(report, null, 2));
+    }
+    return report;
+  } finally {
+    await stop();
+  }
+}
+
+export function register(program: Command): void {
+  const g = commandGroup(program, 'feedback', 'the human-feedback workbench: serve, import, export, agreement, ILLUME');
+
+  addSchemaOptions(g.command('serve').description('run the workbench (API + UI); DATABASE_URL selects PostgreSQL'), ServeSchema).action(async (raw) => {
+    const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
+    if (!process.env.DATABASE_URL) await mkdir(cfg.dbDir, { recursive: true });
+    const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy });
+    console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`);
+    await new Promise<void>((res) => process.once('SIGINT', () => res()));
+    await s.close();
+  });
+
+  addSchemaOptions(g.command('annotator').argument('<name>', 'annotator name').description('add an annotator and print their token (shown once)'), z.object(dbFields)).action(
+    async (name: string, raw) => {
+      const cfg = configFromOptions(z.object(dbFields), raw, 'feedback annotator');
+      await withStore(cfg.dbDir, async (store) => {
+        const a = await store.addAnnotator(name);
+        console.log(`annotator ${a.name} (id ${a.id}); token (keep it secret, it is not stored):\n${a.token}`);
+      });
+    },
+  );
+
+  addSchemaOptions(g.command('import').description('add items from a suite or demo scenes to a project'), ImportSchema).action((raw) => runImport(raw));
+  addSchemaOptions(g.command('agreement').description("inter-annotator agreement per task (Cohen's κ for two raters, Fleiss' κ for more)"), AgreementSchema).action(async (raw) => {
+    await runAgreement(raw);
+  });
+  addSchemaOptions(g.command('export').description("JSONL for TRL's SFT or DPO trainers"), ExportSchema).action(async (raw) => {
+    await runExport(raw);
+  });
+  addSchemaOptions(g.command('illume').description('ILLUME rationale loop: sample k rationales, critique, fine-tune, repeat'), IllumeSchema).action(async (raw) => {
+    await runIllumeCommand(raw);
+  });
+}
