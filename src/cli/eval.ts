@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { EVAL_MODES, type EvalMode } from '../episode/types.js';
+import type { EvalMode } from '../episode/types.js';
 import type { Summary } from '../episode/metrics.js';
 import { createPolicy, policyUsage } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
@@ -15,12 +15,13 @@ import { loadData } from '../eval/data.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable } from '../eval/table.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
+import { EVAL_MODE_NAMES, evalHttpFields, httpOptions, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 
 export const EvalCommandSchema = z.object({
   policy: z.string().min(1).describe('the policy: oracle, random[:SEED], always-answer, scripted:FILE, builtin:DIR, openai:URL#MODEL'),
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
   out: z.string().min(1).describe('output directory (re-running the same command resumes)'),
-  mode: z.array(z.enum(EVAL_MODES)).min(1).default(['proactive', 'reference']).describe('modes to run: proactive, hint, reference'),
+  mode: z.array(z.enum(EVAL_MODE_NAMES)).min(1).default(['proactive', 'reference']).describe('modes to run: proactive (= mcqa), hint, reference, open (open-ended, needs --judge)'),
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
   limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
   batchSize: z.number().int().min(1).default(64).describe('episodes stepped together'),
@@ -29,6 +30,7 @@ export const EvalCommandSchema = z.object({
   overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
   json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),
   progress: z.boolean().default(true).describe('show a progress bar'),
+  ...evalHttpFields,
 });
 export type EvalCommandConfig = z.output<typeof EvalCommandSchema>;
 
@@ -39,7 +41,8 @@ export function jsonSummary(policy: string, summaries: Partial<Record<EvalMode, 
 
 export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void = console.log): Promise<Record<string, unknown>> {
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
-  const policy = await createPolicy(cfg.policy, { episodes: data.episodes, seed: cfg.seed });
+  const modes = splitModes(cfg.mode, cfg);
+  const policy = await createPolicy(cfg.policy, { episodes: data.episodes, seed: cfg.seed, options: httpOptions(cfg) });
   const ac = new AbortController();
   const onSig = () => {
     if (ac.signal.aborted) process.exit(130);
@@ -48,24 +51,32 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   };
   process.on('SIGINT', onSig);
   try {
+    const run = { policy: cfg.policy, data: cfg.data, kinds: cfg.kinds ?? null, limit: cfg.limit ?? null, seed: cfg.seed, sample: cfg.sample, ...(cfg.history ? { history: true } : {}) };
     const res = await evaluate({
       episodes: data.episodes,
       loader: data.loader,
       policy,
-      modes: cfg.mode,
+      modes: modes.mcqa,
       out: cfg.out,
-      run: { policy: cfg.policy, data: cfg.data, kinds: cfg.kinds ?? null, limit: cfg.limit ?? null, seed: cfg.seed, sample: cfg.sample },
+      run,
       overwrite: cfg.overwrite,
       batchSize: cfg.batchSize,
       sample: cfg.sample,
       showProgress: cfg.progress && !cfg.json,
       signal: ac.signal,
     });
-    const out = jsonSummary(policy.name, res.summaries, cfg.mode);
+    const common = { loader: data.loader, policy, cli: cfg, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, sample: cfg.sample, signal: ac.signal };
+    const open: OpenRun | null = modes.open
+      ? await runOpenMode({ ...common, episodes: data.episodes, showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
+      : null;
+    const out: Record<string, unknown> = modes.mcqa.length ? jsonSummary(policy.name, res.summaries, modes.mcqa) : { policy: policy.name, mode: 'open', ...open!.summary, modes: {} };
+    if (open) (out.modes as Record<string, unknown>).open = open.summary;
+    if (policy.stats) out.requests = policy.stats();
+    if (open?.judgeStats) out.judgeRequests = open.judgeStats;
     if (cfg.json) {
       print(JSON.stringify(out));
     } else {
-      for (const mode of cfg.mode) {
+      for (const mode of modes.mcqa) {
         const s = res.summaries[mode]!;
         const resumed = res.resumed[mode] ? ` (${res.resumed[mode]} resumed from an earlier run)` : '';
         print(summaryTable(s, `\n${policy.name} on ${data.dir} — ${mode} mode, ${s.episodes} episodes${resumed}`));
@@ -75,8 +86,10 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
           print(`${bad.length} episode(s) ended on a reply that names no option (neither its text nor its letter), e.g.:\n${ex.join('\n')}`);
         }
       }
+      if (open) print(open.table);
+      for (const line of [statsLine(policy.name, policy.stats?.()), statsLine('judge', open?.judgeStats)]) if (line) print(line);
       if (policy instanceof RandomPolicy) {
-        for (const mode of cfg.mode) {
+        for (const mode of modes.mcqa) {
           const expected = data.episodes.reduce((a, e) => a + randomSuccessProbability(e, mode), 0) / data.episodes.length;
           print(`random, ${mode}: accuracy ${(100 * res.summaries[mode]!.accuracy).toFixed(1)}% vs analytic expectation ${(100 * expected).toFixed(1)}%`);
         }

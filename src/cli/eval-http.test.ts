@@ -1,0 +1,85 @@
+/** `askfirst eval` with an OpenAI-compatible model: MCQA + open-ended in one run, request counters, resume, secrets. */
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashAnswer, startFaultServer, type FaultServer } from '../agents/http/fault-server.js';
+import { generateSuite } from '../suite/generate.js';
+import { writeProactiveBench } from '../suite/proactivebench.js';
+import { EvalCommandSchema, runEval } from './eval.js';
+import { splitModes } from './eval-http.js';
+
+const KEY = 'sk-cli-test-9f8e7d-never-print';
+
+describe('eval --mode names', () => {
+  it('maps mcqa to proactive, --hint to hint mode, and needs a judge for open', () => {
+    expect(splitModes(['mcqa', 'reference'], { hint: false })).toEqual({ mcqa: ['proactive', 'reference'], open: false });
+    expect(splitModes(['mcqa', 'proactive'], { hint: true })).toEqual({ mcqa: ['hint'], open: false });
+    expect(() => splitModes(['open'], { hint: false })).toThrow(/--judge/);
+    expect(splitModes(['open'], { hint: false, judge: 'openai:http://x/v1#j' })).toEqual({ mcqa: [], open: true });
+  });
+});
+
+describe('askfirst eval --policy openai:…', () => {
+  let dir: string;
+  let vlm: FaultServer;
+  let judge: FaultServer;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'askfirst-evalcli-'));
+    await writeProactiveBench(dir, generateSuite({ episodes: 3, seed: 2 }));
+    // A VLM that answers MCQA prompts with a hash-chosen letter and open prompts with free text.
+    vlm = await startFaultServer({ faultRate: 0.2, seed: 11, retryAfterSec: 0, answer: (t) => (t.includes('Options:') ? hashAnswer(t) : 'Please move the camera, I cannot see it.') });
+    judge = await startFaultServer({ answer: (t) => `VERDICT: ${[...t.matchAll(/^\d+\. (.*)$/gm)].map((m) => (/camera/i.test(m[1]) ? 1 : 0)).join(',')}` });
+    vlm.keepLog = true;
+  });
+  afterAll(async () => {
+    await vlm.close();
+    await judge.close();
+  });
+
+  it('runs mcqa + open, reports retries, resumes to the same JSON, and never shows the key', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'askfirst-evalcli-out-'));
+    const cfg = EvalCommandSchema.parse({
+      policy: `openai:${vlm.url}#vlm`,
+      data: `proactivebench:${dir}`,
+      out,
+      mode: ['mcqa', 'open'],
+      judge: `openai:${judge.url}#judge`,
+      timeout: 0.5,
+      retries: 30,
+      json: true,
+      progress: false,
+    });
+    const lines: string[] = [];
+    const saved = process.env.ASKFIRST_API_KEY;
+    process.env.ASKFIRST_API_KEY = KEY;
+    try {
+      const first = await runEval(cfg, (s) => lines.push(s));
+      expect(Object.keys(first.modes as object).sort()).toEqual(['open', 'proactive']);
+      const req = first.requests as Record<string, number>;
+      expect(req.retries).toBeGreaterThan(0);
+      expect(req.failures).toBe(0);
+      const open = (first.modes as Record<string, { psRate: number; episodes: number }>).open;
+      expect(open.episodes).toBe(21);
+      expect(open.psRate).toBeGreaterThan(0); // COCO, ROD, MVP-N and VSOD list "Move the camera"
+      // Re-run: everything resumes, same numbers.
+      const again = await runEval(cfg, (s) => lines.push(s));
+      expect(again.modes).toEqual(first.modes);
+      expect((again.requests as Record<string, number>).requests).toBe(0);
+      // Table output works too.
+      await runEval({ ...cfg, json: false }, (s) => lines.push(s));
+      expect(lines.join('\n')).toMatch(/open-ended mode \(judge openai:/);
+      expect(lines.join('\n')).toMatch(/retried \(429: \d+/);
+    } finally {
+      if (saved === undefined) delete process.env.ASKFIRST_API_KEY;
+      else process.env.ASKFIRST_API_KEY = saved;
+    }
+    expect(vlm.log.some((l) => l.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+    const files: string[] = [];
+    const walk = (d: string) => readdirSync(d).forEach((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : files.push(join(d, f))));
+    walk(out);
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const f of files) expect(readFileSync(f, 'utf8')).not.toContain(KEY);
+    expect(lines.join('\n')).not.toContain(KEY);
+  });
+});
