@@ -11,7 +11,8 @@ import { fakeResults } from './report-fixture.js';
 import { headlineRows } from './report-headline.js';
 import { duration, esc, pct } from './report-html.js';
 import { MODEL_CARD_FILE, REPORT_FILE, type Results } from './report-types.js';
-import { renderReport, writeReport } from './report.js';
+import { renderReport, writeDemoOutputs, writeReport } from './report.js';
+import { readResults } from './report-types.js';
 
 let dir: string;
 let html: string;
@@ -206,6 +207,23 @@ describe('report.html', () => {
     expect(page).toContain('No example episodes were recorded.');
     expect(page).toContain('Quick run (--quick)');
     expect(page).not.toMatch(/data-key="wallSeconds"[^>]*>[^<]*<\/td><td class="num">≤/);
+  });
+
+  it('writes results.json, report.html and MODEL_CARD.md together', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'askfirst-report-all-'));
+    try {
+      const r = fakeResults(3);
+      const paths = await writeDemoOutputs(d, r);
+      expect(paths).toEqual({
+        results: join(d, 'results.json'),
+        report: join(d, REPORT_FILE),
+        modelCard: join(d, MODEL_CARD_FILE),
+      });
+      expect(await readResults(d)).toEqual(r);
+      expect(await readFile(paths.modelCard, 'utf8')).toContain(pct(r.gapClosed.train));
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
   });
 
   it('rejects invalid results before rendering', async () => {

@@ -11,10 +11,12 @@ import { readFile } from 'node:fs/promises';
 import { extname, isAbsolute, join, normalize } from 'node:path';
 import { gapClosed } from '../episode/metrics.js';
 import { writeFileAtomic } from '../util/fsx.js';
+import { writeModelCard } from './model-card.js';
 import { renderCharts } from './report-charts.js';
 import { headlineRows } from './report-headline.js';
 import { CSS, duration, esc, num, pct, valueCell } from './report-html.js';
 import {
+  writeResults,
   parseResults,
   REPORT_FILE,
   type ExampleRun,
@@ -335,4 +337,19 @@ export async function writeReport(
   const file = join(dir, REPORT_FILE);
   await writeFileAtomic(file, await renderReport(dir, results, extras));
   return file;
+}
+
+/**
+ * Write everything the demo leaves under `--out`: `results.json` (validated), `report.html`
+ * and `MODEL_CARD.md`. Returns the three paths.
+ */
+export async function writeDemoOutputs(
+  dir: string,
+  results: Results,
+  extras: ReportExtras = {},
+): Promise<{ results: string; report: string; modelCard: string }> {
+  const resultsPath = await writeResults(dir, results);
+  const report = await writeReport(dir, results, extras);
+  const modelCard = await writeModelCard(dir, results);
+  return { results: resultsPath, report, modelCard };
 }
