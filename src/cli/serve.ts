@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
 import type { SuiteEpisode } from '../suite/types.js';
+import { loadData } from '../eval/data.js';
 import { InputError } from '../util/errors.js';
 import { startOpenAIServer, type RunningServer } from '../server/openai.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
@@ -24,18 +25,10 @@ export const ServeSchema = z.object({
 });
 export type ServeConfig = z.output<typeof ServeSchema>;
 
-/** Episodes from `--data` (askfirst suite or ProactiveBench layout). */
+/** Episodes from `--data` (askfirst suite or ProactiveBench layout), as `askfirst eval` reads them. */
 export async function loadServeEpisodes(data: string | undefined): Promise<SuiteEpisode[]> {
   if (!data) return [];
-  if (data.startsWith('proactivebench:')) {
-    const dir = data.slice('proactivebench:'.length);
-    if (!dir) throw new InputError('--data proactivebench:DIR needs a directory after the colon');
-    const { readProactiveBench } = await import('../suite/proactivebench.js');
-    return readProactiveBench(dir, { checkImages: 'lazy' });
-  }
-  const dir = data.startsWith('suite:') ? data.slice('suite:'.length) : data;
-  const { readSuite } = await import('../suite/io.js');
-  return readSuite(dir, { checkImages: false });
+  return (await loadData(data)).episodes;
 }
 
 /** Start serving; resolves once listening. */
