@@ -103,6 +103,7 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
 
   while (run.update < cfg.updates && run.elapsed < cfg.maxSeconds) {
     // 1. Roll out G samples per episode with the current policy.
+    const tRoll = performance.now();
     const episodes = run.nextEpisodes();
     const rollout =
       cfg.objective === 'multi-turn'
@@ -118,6 +119,8 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
       return sc.total;
     });
     const adv = turnAdvantages(rollout, returns, G);
+    const rolloutSeconds = (performance.now() - tRoll) / 1000;
+    const tOpt = performance.now();
 
     // 3. Optimise the clipped objective for a few epochs over shuffled minibatches.
     const stats = { pg: [] as number[], kl: [] as number[], entropy: [] as number[], clipFrac: [] as number[], gradNorm: [] as number[] };
@@ -139,6 +142,7 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
       }
     }
     run.update++;
+    const optimiseSeconds = (performance.now() - tOpt) / 1000;
 
     // 4. Log what happened (rollout behaviour + optimisation diagnostics), evaluate, checkpoint.
     const recs = rollout.trajectories.flatMap((t) => (t.record ? [t.record] : []));
@@ -159,8 +163,12 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
       const controls = recs.filter((r) => r.control);
       if (controls.length) m['rl/overAsking'] = avg(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0)));
     }
+    m['time/rollout'] = rolloutSeconds;
+    m['time/optimise'] = optimiseSeconds;
     if (run.update % cfg.evalEvery === 0 || run.update === cfg.updates) {
+      const tEval = performance.now();
       const ev = await run.evaluate(run.val);
+      m['time/eval'] = (performance.now() - tEval) / 1000;
       Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, 'eval/oraclePsRate': ev.oraclePsRate, 'eval/overAsking': ev.overAsking, 'eval/guessRate': ev.guessRate });
     }
     run.log(m);

@@ -68,6 +68,7 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
 
   while (run.update < cfg.updates && run.elapsed < cfg.maxSeconds) {
     // 1. Roll out the current policy.
+    const tRoll = performance.now();
     const rollout = await rolloutMultiTurn(ctx.policy, run.ref, run.cache, run.nextEpisodes(), cfg.samplesPerEpisode, run.rng);
 
     // 2. Returns, GAE advantages and value targets.
@@ -78,6 +79,8 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
       return sc.total;
     });
     const { adv, targets } = ppoTargets(rollout, returns, cfg.gamma, cfg.lambda);
+    const rolloutSeconds = (performance.now() - tRoll) / 1000;
+    const tOpt = performance.now();
 
     // 3. Clipped policy loss (shared with GRPO) + value loss, over shuffled minibatches.
     const stats = { pg: [] as number[], vf: [] as number[], kl: [] as number[], entropy: [] as number[], clipFrac: [] as number[] };
@@ -102,6 +105,7 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
       }
     }
     run.update++;
+    const optimiseSeconds = (performance.now() - tOpt) / 1000;
 
     // 4. Log, evaluate, checkpoint.
     const recs = rollout.trajectories.map((t) => t.record!);
@@ -119,8 +123,12 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
       'rl/psRate': avg(recs.map((r) => r.ps)),
     };
     if (controls.length) m['rl/overAsking'] = avg(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0)));
+    m['time/rollout'] = rolloutSeconds;
+    m['time/optimise'] = optimiseSeconds;
     if (run.update % cfg.evalEvery === 0 || run.update === cfg.updates) {
+      const tEval = performance.now();
       const ev = await run.evaluate(run.val);
+      m['time/eval'] = (performance.now() - tEval) / 1000;
       Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, 'eval/oraclePsRate': ev.oraclePsRate, 'eval/overAsking': ev.overAsking, 'eval/guessRate': ev.guessRate });
     }
     run.log(m);

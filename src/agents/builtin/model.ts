@@ -9,13 +9,17 @@
  *                                                          class weights are the words' embeddings)
  *   u      = [max p, entropy, margin] of softmax(z_cat) over the shown categories (no gradient):
  *            the model's own uncertainty, a signal that transfers across scenario kinds
- *   z_ask  = MLP_ask([P h, e_q, e_o, u])                   intervention score
- *   z_ans  = z_cat + MLP_ans([P h, e_q, u])                category score, shifted by how much
- *                                                          answering now is worth
+ *   g      = MLP_gate(u [, P h, e_q])                       how much asking is worth now
+ *   w_i    = MLP_which([P h, e_q, e_o_i])                   which intervention, if asking
+ *   logit(category c)     = z_cat(c)
+ *   logit(intervention i) = g + log softmax_i(w)           (so P(ask) depends on g alone)
  *   π(option) = softmax over the shown options (interventions first, then categories)
  *
- * A value head V([P h, e_q, u]) serves PPO. The ask head starts strongly negative, so the
- * supervised model is a pure guesser until RL teaches it when asking pays.
+ * The factorisation keeps the decision to ask apart from the choice of intervention: the gate
+ * reads the model's uncertainty (and, if configured, the image), never the option words, so it
+ * applies unchanged to option texts it never saw. A value head V([u, P h, e_q]) serves PPO. The
+ * gate starts strongly negative, so the supervised model is a pure guesser until RL teaches it
+ * when asking pays.
  * `encode` and `head` are separate so RL can cache image features of a frozen encoder.
  */
 import {
@@ -46,7 +50,8 @@ export const ModelConfigSchema = z.object({
   embedDim: z.number().int().min(4).default(48).describe('word embedding size'),
   headHidden: z.number().int().min(4).default(64).describe('hidden units of the ask/answer/value heads'),
   projDim: z.number().int().min(4).default(32).describe('image features projected for the heads'),
-  askBiasInit: z.number().default(-4).describe('initial bias of the ask head (negative: starts as a guesser)'),
+  askBiasInit: z.number().default(-4).describe('initial bias of the ask gate (negative: starts as a guesser)'),
+  gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
 export type ModelConfig = z.output<typeof ModelConfigSchema>;
@@ -94,10 +99,10 @@ export class MultimodalModel extends Module {
   readonly words: Embedding;
   readonly catProj: Linear;
   readonly proj: Linear;
-  readonly ask1: Linear;
-  readonly ask2: Linear;
-  readonly ans1: Linear;
-  readonly ans2: Linear;
+  readonly gate1: Linear;
+  readonly gate2: Linear;
+  readonly which1: Linear;
+  readonly which2: Linear;
   readonly val1: Linear;
   readonly val2: Linear;
 
@@ -123,13 +128,14 @@ export class MultimodalModel extends Module {
     this.words = this.addModule('words', new Embedding(vocab.length + 2, D, { rng }));
     this.catProj = this.addModule('catProj', new Linear(H, D, { rng }));
     this.proj = this.addModule('proj', new Linear(H, P, { rng }));
-    this.ask1 = this.addModule('ask1', new Linear(P + 2 * D + UNC, M, { rng }));
-    this.ask2 = this.addModule('ask2', new Linear(M, 1, { rng }));
-    this.ans1 = this.addModule('ans1', new Linear(P + D + UNC, M, { rng }));
-    this.ans2 = this.addModule('ans2', new Linear(M, 1, { rng }));
+    const gateIn = config.gateInputs === 'uncertainty' ? UNC : UNC + P + D;
+    this.gate1 = this.addModule('gate1', new Linear(gateIn, M, { rng }));
+    this.gate2 = this.addModule('gate2', new Linear(M, 1, { rng }));
+    this.which1 = this.addModule('which1', new Linear(P + 2 * D, M, { rng }));
+    this.which2 = this.addModule('which2', new Linear(M, 1, { rng }));
     this.val1 = this.addModule('val1', new Linear(P + D + UNC, M, { rng }));
     this.val2 = this.addModule('val2', new Linear(M, 1, { rng }));
-    this.ask2.bias!.data.fill(config.askBiasInit);
+    this.gate2.bias!.data.fill(config.askBiasInit);
   }
 
   /** Encoder parameters (frozen in head-only RL). */
@@ -169,14 +175,11 @@ export class MultimodalModel extends Module {
     const ph = relu(this.proj.forward(h)); // [B, P]
     const rowCtx = concat([ph, eQ, u], 1); // [B, P+D+3]
 
-    const zAsk = reshape(
-      this.ask2.forward(relu(this.ask1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO, selectRows(u, rowOf)], 1)))),
-      [B * K],
-    ); // [B·K]
-    const zAns = reshape(this.ans2.forward(relu(this.ans1.forward(rowCtx))), [B]); // [B]
-    const value = reshape(this.val2.forward(relu(this.val1.forward(rowCtx))), [B]); // [B]
-
-    // Interventions take z_ask; categories take z_cat + z_ans(row).
+    // The gate: how much asking is worth at this turn (reads no option words).
+    const gateIn = this.config.gateInputs === 'uncertainty' ? u : rowCtx;
+    const g = reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]); // [B, 1]
+    // Which intervention: log-softmax over this row's interventions only.
+    const w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
     const askM = new Float32Array(B * K);
     const catM = new Float32Array(B * K);
     for (let i = 0; i < B * K; i++) {
@@ -184,9 +187,11 @@ export class MultimodalModel extends Module {
       if (b.isAsk[i]) askM[i] = 1;
       else catM[i] = 1;
     }
-    const zAnsRows = reshape(selectRows(reshape(zAns, [B, 1]), rowOf), [B * K]); // [B·K]
-    const logits = add(mul(zAsk, tensor(askM, [B * K])), mul(add(zCat, zAnsRows), tensor(catM, [B * K])));
-    const logp = logSoftmax(reshape(logits, [B, K]), b.optMask); // [B, K]
+    const lw = logSoftmax(w, askM); // [B, K]; non-intervention entries are masked
+    const zAsk = mul(add(lw, g), tensor(askM, [B, K])); // [B, K]
+    const value = reshape(this.val2.forward(relu(this.val1.forward(rowCtx))), [B]); // [B]
+    const logits = add(zAsk, mul(reshape(zCat, [B, K]), tensor(catM, [B, K]))); // [B, K]
+    const logp = logSoftmax(logits, b.optMask); // [B, K]
     return { logp, value, uncertainty: unc };
   }
 }

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { gather, mean, neg, tensor } from '../../nn/index.js';
+import { headBatch } from './features.js';
+import { MultimodalModel, resolveModelConfig, uncertaintyFeatures } from './model.js';
+import { Vocab } from './vocab.js';
+
+const vocab = Vocab.fromTexts(['circle square star heart', 'what object is this', 'move the camera left', 'add more details', 'i cannot answer this question', 'wiggle the frobnicator']);
+const tiny = () => new MultimodalModel(resolveModelConfig({ imageSize: 16, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 }), vocab.toJSON());
+const img = (B: number, seed = 1) => tensor(Float32Array.from({ length: B * 3 * 16 * 16 }, (_, i) => Math.sin(i * 0.37 + seed) * 0.5), [B, 3, 16, 16]);
+
+describe('built-in model', () => {
+  it('gives a distribution over each row’s shown options, padded entries excluded', () => {
+    const m = tiny();
+    const hb = headBatch(
+      [
+        { question: 'what object is this', options: ['move the camera left', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 2 },
+        { question: 'what object is this', options: ['circle', 'star'], numInterventions: 0 },
+      ],
+      vocab,
+    );
+    const out = m.head(m.encode(img(2)), hb);
+    expect(out.logp.shape).toEqual([2, 4]);
+    const p0 = Array.from(out.logp.data.slice(0, 4), Math.exp).reduce((a, b) => a + b);
+    const p1 = Array.from(out.logp.data.slice(4, 6), Math.exp).reduce((a, b) => a + b);
+    expect(p0).toBeCloseTo(1, 5);
+    expect(p1).toBeCloseTo(1, 5);
+    expect(out.logp.data[6]).toBeLessThan(-1e29);
+  });
+
+  it('starts as a guesser: the gate bias keeps asking rare', () => {
+    const m = tiny();
+    const hb = headBatch([{ question: 'what object is this', options: ['add more details', 'circle', 'square', 'star', 'heart'], numInterventions: 1 }], vocab);
+    const out = m.head(m.encode(img(1)), hb);
+    expect(Math.exp(out.logp.data[0])).toBeLessThan(0.05);
+  });
+
+  it('with an uncertainty-only gate, the ask mass does not depend on the intervention words', () => {
+    const m = tiny();
+    const ask = (opts: string[]) => {
+      const hb = headBatch([{ question: 'what object is this', options: [...opts, 'circle', 'square'], numInterventions: opts.length }], vocab);
+      const lp = m.head(m.encode(img(1)), hb).logp.data;
+      return opts.reduce((a, _, i) => a + Math.exp(lp[i]), 0);
+    };
+    expect(ask(['move the camera left', 'I cannot answer this question.'])).toBeCloseTo(ask(['wiggle the frobnicator', 'add more details']), 6);
+  });
+
+  it('uncertainty features: confident vs uniform rows', () => {
+    const hb = headBatch([{ question: 'q', options: ['a', 'b'], numInterventions: 0 }, { question: 'q', options: ['a', 'b'], numInterventions: 0 }], vocab);
+    const u = uncertaintyFeatures(Float32Array.from([10, -10, 0, 0]), hb);
+    expect(u[0]).toBeCloseTo(1, 4); // max p
+    expect(u[1]).toBeLessThan(0.01); // entropy
+    expect(u[3]).toBeCloseTo(0.5, 4);
+    expect(u[4]).toBeCloseTo(1, 4);
+  });
+
+  it('learns: a few steps of cross-entropy raise the right option’s probability and change parameters', async () => {
+    const { AdamW } = await import('../../nn/index.js');
+    const m = tiny();
+    const before = m.catProj.weight.data.slice();
+    const opt = new AdamW(m.parameters(), { lr: 1e-2 });
+    const x = img(4, 3);
+    const hb = headBatch(Array.from({ length: 4 }, () => ({ question: 'what object is this', options: ['circle', 'square', 'star', 'heart'], numInterventions: 0 })), vocab);
+    const labels = [0, 1, 2, 3];
+    const lossAt = () => neg(mean(gather(m.head(m.encode(x), hb).logp, labels)));
+    const l0 = lossAt().item();
+    for (let i = 0; i < 40; i++) {
+      opt.zeroGrad();
+      const l = lossAt();
+      l.backward();
+      opt.step();
+    }
+    expect(lossAt().item()).toBeLessThan(l0 * 0.5);
+    expect(m.catProj.weight.data.some((v, i) => v !== before[i])).toBe(true);
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * The demo, end to end on the embedded synthetic suite:
+ *   generate suites → supervised stage (the guesser) → evaluate (reference, proactive)
+ *   → RL on the training kinds (sketch + camera, the paper's split) → evaluate on all seven kinds
+ *   → the ProactiveBench single-turn reward baselines (r_p = 0.5 and 1.0), same budget
+ *   → results.json, report.html, MODEL_CARD.md.
+ * Each stage leaves its checkpoint under --out; re-running the same command skips what is done.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { SCENARIO_KINDS, TRAIN_KINDS, type EpisodeRecord, type EvalMode } from '../episode/types.js';
+import { summarize, type Summary } from '../episode/metrics.js';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { OraclePolicy } from '../agents/baselines/oracle.js';
+import type { Policy } from '../agents/policy.js';
+import { generateSuite } from '../suite/generate.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { trainSupervised, accuracyOn, referenceExamples } from '../rl/supervised.js';
+import { trainGRPO } from '../rl/grpo.js';
+import { trainPPO } from '../rl/ppo.js';
+import { CachedPolicy, FeatureCache } from '../rl/rollout.js';
+import { makeRewards } from '../rl/rewards.js';
+import type { RLResult } from '../rl/run.js';
+import { runEpisodes } from '../eval/runner.js';
+import { summaryTable } from '../eval/table.js';
+import { askVsGuess, headlineFigures } from '../eval/report-data.js';
+import { buildExample, pickExampleIds } from '../eval/report-examples.js';
+import { writeReport } from '../eval/report.js';
+import { writeModelCard } from '../eval/model-card.js';
+import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results, type StageTiming } from '../eval/report-types.js';
+import { resolveConfig } from '../util/config.js';
+import { writeJson } from '../util/fsx.js';
+import { progress } from '../util/progress.js';
+
+export const DemoConfigSchema = z.object({
+  out: z.string().min(1).default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
+  quick: z.boolean().default(false).describe('a reduced run (about a minute) for tests and a first look'),
+  seed: z.number().int().min(0).default(0).describe('master seed (suites, initialisation, sampling)'),
+  algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('RL algorithm for our run'),
+  baselines: z.boolean().default(true).describe('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
+  fresh: z.boolean().default(false).describe('ignore finished stages in --out and start over'),
+  progress: z.boolean().default(true).describe('show progress bars'),
+});
+export type DemoConfig = z.output<typeof DemoConfigSchema>;
+
+/** Budgets for the full and the quick demo. */
+export function demoBudget(quick: boolean) {
+  return quick
+    ? { supEpisodes: 40, supSteps: 150, supSeconds: 45, rlEpisodes: 60, rlUpdates: 30, rlEpisodesPerUpdate: 32, baseUpdates: 20, evalEpisodes: 24 }
+    : { supEpisodes: 300, supSteps: 1200, supSeconds: 240, rlEpisodes: 300, rlUpdates: 120, rlEpisodesPerUpdate: 64, baseUpdates: 120, evalEpisodes: 100 };
+}
+
+const memLoader: ViewLoader = async (ref) => {
+  if ('image' in ref) return ref.image;
+  throw new Error('demo suites are in memory');
+};
+
+async function evalCached(policy: BuiltinPolicy, cache: FeatureCache, eps: readonly SuiteEpisode[], mode: EvalMode): Promise<EpisodeRecord[]> {
+  return runEpisodes(eps, new CachedPolicy(policy, cache, eps), { mode, loader: memLoader, batchSize: 512 });
+}
+
+export async function runDemo(partial: unknown, log: (s: string) => void = console.log): Promise<Results> {
+  const cfg = resolveConfig(DemoConfigSchema, partial, 'demo');
+  const b = demoBudget(cfg.quick);
+  const t0 = performance.now();
+  const timings: StageTiming[] = [];
+  const stage = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    const r = await fn();
+    timings.push({ stage: name, seconds: (performance.now() - t) / 1000 });
+    return r;
+  };
+  const trainKinds = [...TRAIN_KINDS] as string[];
+  const unseenKinds = SCENARIO_KINDS.filter((k) => !trainKinds.includes(k));
+
+  // ── 1. suites ─────────────────────────────────────────────────────────────
+  const { rlTrain, rlVal, test } = await stage('generate', () => {
+    const bar = progress('generate suites', (b.rlEpisodes + 20) * trainKinds.length + b.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' });
+    const tick = () => bar.tick();
+    const rlTrain = generateSuite({ episodes: b.rlEpisodes, seed: cfg.seed + 2, kinds: TRAIN_KINDS as never }, tick);
+    const rlVal = generateSuite({ episodes: 20, seed: cfg.seed + 3, kinds: TRAIN_KINDS as never }, tick);
+    const test = generateSuite({ episodes: b.evalEpisodes, seed: cfg.seed + 4 }, tick);
+    bar.stop();
+    return { rlTrain, rlVal, test };
+  });
+  log(`demo: ${rlTrain.length} RL training episodes (${trainKinds.join(' + ')}), ${test.length} test episodes (all ${SCENARIO_KINDS.length} kinds)`);
+
+  // ── 2. supervised stage ───────────────────────────────────────────────────
+  const supDir = join(cfg.out, 'supervised');
+  const sup = await stage('supervised', async () => {
+    if (!cfg.fresh && existsSync(join(supDir, 'final', 'config.json'))) {
+      log(`demo: supervised stage already done (${supDir}/final)`);
+      return { policy: BuiltinPolicy.load(supDir), steps: 0, seconds: 0 };
+    }
+    return trainSupervised(
+      { out: supDir, episodes: b.supEpisodes, seed: cfg.seed + 1, steps: b.supSteps, maxSeconds: b.supSeconds, resume: !cfg.fresh, progress: cfg.progress, model: { seed: cfg.seed } },
+      log,
+    );
+  });
+  const supervised = sup.policy;
+
+  // ── 3. evaluate the guesser ───────────────────────────────────────────────
+  const cache = new FeatureCache(supervised.model, memLoader);
+  const [refRecs, beforeRecs, oracleRecs] = await stage('eval-before', async () => [
+    await evalCached(supervised, cache, test, 'reference'),
+    await evalCached(supervised, cache, test, 'proactive'),
+    await runEpisodes(test, new OraclePolicy(test) as Policy, { mode: 'proactive', loader: memLoader, batchSize: 512 }),
+  ]);
+  const reference = summarize(refRecs);
+  const before = summarize(beforeRecs);
+  log(summaryTable(reference, '\nsupervised model, reference mode (clearest view only)'));
+  log(summaryTable(before, '\nsupervised model, proactive mode (before RL)'));
+
+  // ── 4. RL on the training kinds ───────────────────────────────────────────
+  const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, evalEvery: 5 };
+  const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo'): Promise<RLResult> => {
+    const dir = join(cfg.out, name);
+    const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
+    const ctx = { policy, train: rlTrain, val: rlVal, loader: memLoader, log };
+    if (!cfg.fresh && existsSync(join(dir, 'final', 'config.json'))) {
+      log(`demo: ${name} already done (${dir}/final)`);
+      const p = BuiltinPolicy.load(dir);
+      return { policy: p, updates: 0, seconds: 0, curve: [] };
+    }
+    return algo === 'ppo' ? trainPPO({ out: dir, ...rlCommon, ...extra }, ctx) : trainGRPO({ out: dir, ...rlCommon, ...extra }, ctx);
+  };
+  const ours = await stage('rl', () => rlRun('rl', {}, cfg.algorithm));
+  const afterRecs = await stage('eval-after', () => evalCached(ours.policy, cache, test, 'proactive'));
+  const after = summarize(afterRecs);
+  log(summaryTable(after, `\nafter RL (${cfg.algorithm.toUpperCase()} on ${trainKinds.join(' + ')}), proactive mode`));
+
+  // ── 5. ProactiveBench single-turn reward baselines ────────────────────────
+  const baselines: BaselineResult[] = [];
+  if (cfg.baselines) {
+    for (const rp of [0.5, 1.0]) {
+      const name = `baseline-rp${rp.toFixed(1)}`;
+      const t = performance.now();
+      const r = await stage(name, () => rlRun(name, { objective: 'single-turn', rp, updates: b.baseUpdates }));
+      const recs = await evalCached(r.policy, cache, test, 'proactive');
+      const s = summarize(recs);
+      log(summaryTable(s, `\nProactiveBench reward r_p = ${rp} (single-turn GRPO), proactive mode`));
+      baselines.push({
+        name: `proactivebench-rp${rp}`,
+        label: `ProactiveBench reward, r_p = ${rp}`,
+        rp,
+        ...headlineFigures(reference, before, s, trainKinds),
+        summary: s,
+        askVsGuess: askVsGuess(recs),
+        curves: toCurve(r.curve),
+        wallSeconds: (performance.now() - t) / 1000,
+      });
+    }
+  }
+
+  // ── 6. results, report, model card ────────────────────────────────────────
+  const byId = new Map(test.map((e) => [e.id, e]));
+  const examples = await stage('examples', async () => {
+    const ids = pickExampleIds(beforeRecs, afterRecs, 1, 7);
+    const bMap = new Map(beforeRecs.map((r) => [r.id, r]));
+    const aMap = new Map(afterRecs.map((r) => [r.id, r]));
+    return Promise.all(ids.map((id) => buildExample(byId.get(id)!, bMap.get(id)!, aMap.get(id)!, memLoader)));
+  });
+  const oracle = summarize(oracleRecs);
+  const rlTiming = timings.find((t) => t.stage === 'rl');
+  if (rlTiming && ours.curve.length) {
+    const sumOf = (k: string) => ours.curve.reduce((a, c) => a + (c[k] ?? 0), 0);
+    rlTiming.parts = [
+      { name: 'rollouts', seconds: sumOf('time/rollout') },
+      { name: 'optimisation (forward + backward)', seconds: sumOf('time/optimise') },
+      { name: 'evaluation', seconds: sumOf('time/eval') },
+    ];
+  }
+  const results: Results = {
+    version: RESULTS_VERSION,
+    createdAt: new Date().toISOString(),
+    command: `askfirst demo${cfg.quick ? ' --quick' : ''} --out ${cfg.out}`,
+    quick: cfg.quick,
+    model: {
+      name: 'askfirst built-in (CNN + bag-of-words option scorer)',
+      description:
+        'A small CNN image encoder and a bag-of-words text encoder score every shown option; categories by image–word similarity, interventions by an ask head that also reads the model\u2019s own uncertainty over the categories. Supervised on clearest views, then RL on the heads with the encoder frozen.',
+      parameters: supervised.model.numParameters(),
+      checkpoint: 'rl/final',
+    },
+    data: {
+      seed: cfg.seed,
+      kinds: [...SCENARIO_KINDS],
+      trainKinds,
+      unseenKinds: [...unseenKinds],
+      supervisedEpisodes: b.supEpisodes * SCENARIO_KINDS.length,
+      evalEpisodes: test.length,
+      controlShare: 0.15,
+      imageSize: supervised.model.config.imageSize,
+    },
+    ...headlineFigures(reference, before, after, trainKinds),
+    oraclePsRate: oracle.psRate,
+    summaries: { reference, before, after },
+    askVsGuess: { before: askVsGuess(beforeRecs), after: askVsGuess(afterRecs) },
+    baselines,
+    training: {
+      algorithm: cfg.algorithm,
+      updates: ours.updates,
+      episodes: rlTrain.length,
+      rewards: makeRewards().map((r) => ({ name: r.name, weight: r.weight })),
+      curves: toCurve(ours.curve),
+    },
+    examples,
+    wallSeconds: (performance.now() - t0) / 1000,
+    timings,
+    config: { demo: cfg, budget: b, heldOutReferenceAccuracyAllCategories: accuracyOn(supervised, referenceExamples(test)) },
+  };
+  await writeJson(join(cfg.out, 'results.json'), results);
+  await writeReport(cfg.out, results, { notes: cfg.quick ? ['Quick run: small budgets, so the figures are noisy.'] : [] });
+  await writeModelCard(cfg.out, results);
+  return results;
+}
+
+function toCurve(rows: readonly Record<string, number>[]): CurvePoint[] {
+  return rows.map((r) => {
+    const { update, ...rest } = r;
+    return { step: update, ...rest } as CurvePoint;
+  });
+}
+
+export type { Summary };
