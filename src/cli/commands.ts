@@ -8,6 +8,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
     // one line per command module:
     import('./suite.js'),
     import('./suite-show.js'),
+    import('./demo.js'),
     import('./eval.js'),
     import('./serve.js'),
     import('./feedback.js'),
