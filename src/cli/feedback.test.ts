@@ -1,0 +1,80 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../feedback/db.js';
+import { rng } from '../feedback/demo-scenes.js';
+import { FeedbackStore } from '../feedback/store.js';
+import type { AskPayload, Fact, PreferencePayload, RationalePayload } from '../feedback/tasks.js';
+import { rationaleText } from '../feedback/facts.js';
+import { runAgreement, runExport, runImport } from './feedback.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'af-cli-fb-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Three simulated annotators who are right ~90 % of the time label every task of the project. */
+async function simulateAnnotators(dbDir: string, project: string) {
+  const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+  try {
+    const p = await store.project(project);
+    const rand = rng(42);
+    const people = await Promise.all(['sim-a', 'sim-b', 'sim-c'].map((n) => store.addAnnotator(n)));
+    let s = 0;
+    for (const who of people) {
+      for (let a = await store.next(p.id, who.id); a; a = await store.next(p.id, who.id)) {
+        const facts = a.item.facts as Fact[];
+        const holds = (t: string) => facts.some((f) => f.holds && rationaleText(f.text) === t);
+        const ok = () => rand() < 0.9;
+        let label: unknown;
+        if (a.task.type === 'rationale') {
+          const r = (a.task.payload as RationalePayload).rationales;
+          label = { accepted: r.flatMap((t, i) => ((holds(t) ? ok() : !ok()) ? [i] : [])) };
+        } else if (a.task.type === 'ask') {
+          const pl = a.task.payload as AskPayload;
+          label = ok() ? { verdict: 'ask', option: 0 } : { verdict: 'answer', option: pl.numInterventions };
+        } else if (a.task.type === 'preference') {
+          const faithful = (a.task.payload as PreferencePayload).replies.findIndex((x) => !x.includes(', and '));
+          const pick = ok() ? faithful : 1 - faithful;
+          label = { lessHallucination: pick, moreHelpful: pick };
+        } else {
+          label = { transcript: [], outcome: 'correct', rating: ok() ? 5 : 3 };
+        }
+        await store.submit(who.id, a.id, `sim-sub-${s++}-${a.id}`, label);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+describe('askfirst feedback (import → label → agreement → export)', () => {
+  it('imports demo items, reports κ per task and exports SFT/DPO JSONL', async () => {
+    const dbDir = join(dir, 'db');
+    const out: string[] = [];
+    await runImport({ dbDir, project: 'cli', demo: '8', labelsPerItem: '3', seed: '3' }, (s) => out.push(s));
+    expect(out.join('\n')).toMatch(/8 demo items, 32 tasks × 3 labels/);
+    await simulateAnnotators(dbDir, 'cli');
+    const rep = await runAgreement({ dbDir, project: 'cli', json: true }, () => undefined);
+    const by = Object.fromEntries(rep.map((r) => [r.task, r]));
+    console.log(`[agreement] ${rep.map((r) => `${r.task}: ${r.measure} κ=${r.kappa.toFixed(3)} (units ${r.units}, raters ${r.raters})`).join('; ')}`);
+    expect(Object.keys(by).sort()).toEqual(['ask', 'play/rating', 'preference/hallucination', 'preference/helpful', 'rationale']);
+    expect(by.rationale.measure).toBe('fleiss');
+    expect(by.rationale.units).toBe(8 * 4);
+    expect(by.rationale.kappa).toBeGreaterThan(0.3); // ~90 %-accurate raters agree well beyond chance
+    const sft = join(dir, 'sft.jsonl');
+    const dpo = join(dir, 'dpo.jsonl');
+    const nSft = await runExport({ dbDir, project: 'cli', format: 'sft', out: sft }, () => undefined);
+    const nDpo = await runExport({ dbDir, project: 'cli', format: 'dpo', out: dpo, images: 'base64' }, () => undefined);
+    expect(nDpo).toBe(8 * 3);
+    const dpoRows = (await readFile(dpo, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(dpoRows).toHaveLength(nDpo);
+    expect(dpoRows[0].images[0]).toMatch(/^data:image\/png;base64,iVBOR/);
+    expect((await readFile(sft, 'utf8')).trim().split('\n')).toHaveLength(nSft);
+    expect(nSft).toBeGreaterThan(0);
+  });
+});
