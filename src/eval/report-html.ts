@@ -2,7 +2,7 @@
  * Small HTML helpers for `report.html`: escaping (every string from data goes through `esc`),
  * number formatting shared with the model card, and the page's inline stylesheet.
  */
-import { FONT_FAMILY } from './report-charts.js';
+import { FONT_FAMILY } from './report-vega.js';
 
 const ESC: Record<string, string> = {
   '&': '&amp;',
