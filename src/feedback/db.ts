@@ -6,6 +6,8 @@
  * on PostgreSQL each transaction takes a pooled client and is retried on serialisation
  * failures and deadlocks.
  */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AskfirstError } from '../util/errors.js';
 
 /** Something that runs parameterised SQL ($1, $2 …) and returns rows. */
@@ -57,9 +59,48 @@ export function dbError(e: unknown): unknown {
   return e;
 }
 
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt
+ * it. Take a pid lock file (stale locks of dead processes are taken over).
+ */
+export function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'askfirst.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(file, 'utf8'));
+      let alive = false;
+      try {
+        alive = Number.isInteger(pid) && pid > 0 && (process.kill(pid, 0), true);
+      } catch {
+        alive = false;
+      }
+      if (alive) {
+        throw new AskfirstError(
+          'CONFLICT',
+          `the PGlite data directory ${dataDir} is in use by process ${pid} (e.g. \`askfirst feedback serve\`); stop it first, or use PostgreSQL via DATABASE_URL for concurrent access`,
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new AskfirstError('CONFLICT', `cannot lock the PGlite data directory ${dataDir}`);
+}
+
 async function openPglite(dataDir?: string): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
+  let pg: Awaited<ReturnType<typeof PGlite.create>>;
+  try {
+    pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const mutex = new Mutex();
   const q = async <R>(sql: string, params?: unknown[]): Promise<R[]> => {
     try {
@@ -84,7 +125,13 @@ async function openPglite(dataDir?: string): Promise<Db> {
         }
       }),
     exec: (sql) => mutex.run(async () => void (await pg.exec(sql))),
-    close: () => pg.close(),
+    close: async () => {
+      try {
+        await pg.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
 
