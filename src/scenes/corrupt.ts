@@ -6,9 +6,9 @@
  * largely undoes it (sharpening, denoising, smooth upsampling, deblocking, exposure,
  * contrast stretch, saturation boost).
  */
-import { decodeJPEG, encodeJPEG } from './codec.js';
 import { downsample, upsample } from './camera.js';
 import { cloneImage, type RGBImage } from './image.js';
+import { jpegRoundTripFast } from './jpeg.js';
 import { Rng } from './rng.js';
 
 export const CORRUPTIONS = ['blur', 'noise', 'pixelate', 'jpeg', 'brightness', 'contrast', 'saturation'] as const;
@@ -16,38 +16,55 @@ export type Corruption = (typeof CORRUPTIONS)[number];
 
 const c255 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 
-/** Separable gaussian blur with standard deviation `sigma` px (edges clamped). */
+/**
+ * Gaussian blur with standard deviation `sigma` px, approximated by three successive box
+ * blurs of matched variance (Wells, "Efficient synthesis of Gaussian filters by cascaded
+ * uniform filters", 1986); O(1) per pixel whatever sigma, edges clamped.
+ */
 export function gaussianBlur(img: RGBImage, sigma: number): RGBImage {
   if (sigma < 0.25) return cloneImage(img);
-  const rad = Math.ceil(sigma * 3);
-  const k = new Float32Array(2 * rad + 1);
-  let s = 0;
-  for (let i = -rad; i <= rad; i++) s += k[i + rad] = Math.exp(-(i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= s;
   const { width: W, height: H } = img;
-  const tmp = new Float32Array(W * H * 3);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++)
-      for (let c = 0; c < 3; c++) {
-        let a = 0;
-        for (let i = -rad; i <= rad; i++) {
-          const xx = x + i < 0 ? 0 : x + i >= W ? W - 1 : x + i;
-          a += k[i + rad] * img.data[(y * W + xx) * 3 + c];
-        }
-        tmp[(y * W + x) * 3 + c] = a;
-      }
-  const out = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++)
-      for (let c = 0; c < 3; c++) {
-        let a = 0;
-        for (let i = -rad; i <= rad; i++) {
-          const yy = y + i < 0 ? 0 : y + i >= H ? H - 1 : y + i;
-          a += k[i + rad] * tmp[(yy * W + x) * 3 + c];
-        }
-        out[(y * W + x) * 3 + c] = c255(a);
-      }
+  // box widths whose three-fold cascade has variance sigma² (Kovesi's recipe)
+  const n = 3;
+  let wl = Math.floor(Math.sqrt((12 * sigma * sigma) / n + 1));
+  if (wl % 2 === 0) wl--;
+  const wu = wl + 2;
+  const m = Math.round((12 * sigma * sigma - n * wl * wl - 4 * n * wl - 3 * n) / (-4 * wl - 4));
+  const radii = [0, 1, 2].map((i) => ((i < m ? wl : wu) - 1) / 2);
+  let a = Float32Array.from(img.data);
+  let b = new Float32Array(a.length);
+  for (const r of radii) {
+    if (r < 1) continue;
+    boxPass(a, b, W, H, r, true);
+    boxPass(b, a, W, H, r, false);
+  }
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = c255(a[i]);
   return { width: W, height: H, data: out };
+}
+
+/** One running-sum box filter of radius r along rows (horizontal) or columns, edges clamped. */
+function boxPass(src: Float32Array, dst: Float32Array, W: number, H: number, r: number, horizontal: boolean): void {
+  const len = horizontal ? W : H;
+  const lines = horizontal ? H : W;
+  const step = horizontal ? 3 : W * 3;
+  const norm = 1 / (2 * r + 1);
+  for (let line = 0; line < lines; line++) {
+    const base = horizontal ? line * W * 3 : line * 3;
+    const last = base + (len - 1) * step;
+    for (let c = 0; c < 3; c++) {
+      const first = base + c;
+      const end = last + c;
+      let acc = 0;
+      for (let k = -r; k <= r; k++) acc += src[k < 0 ? first : k >= len ? end : first + k * step];
+      for (let k = 0; k < len; k++) {
+        dst[first + k * step] = acc * norm;
+        const ka = k + r + 1;
+        const kr = k - r;
+        acc += src[ka >= len ? end : first + ka * step] - src[kr < 0 ? first : first + kr * step];
+      }
+    }
+  }
 }
 
 /** Add i.i.d. gaussian noise of standard deviation `sigma` (0–255 scale), clipped. */
@@ -77,9 +94,9 @@ export function pixelate(img: RGBImage, block: number): RGBImage {
   return { width: W, height: H, data: out };
 }
 
-/** Encode as JPEG at `quality` and decode again (real codec round-trip). */
+/** Encode as JPEG at `quality` and decode again (a real codec round-trip: jpeg-js via codec.ts's library). */
 export function jpegRoundTrip(img: RGBImage, quality: number): RGBImage {
-  return decodeJPEG(encodeJPEG(img, Math.max(1, Math.min(100, Math.round(quality)))));
+  return jpegRoundTripFast(img, Math.max(1, Math.min(100, Math.round(quality))));
 }
 
 /** Multiply intensities by `factor` (< 1 darkens: an under-exposed photo). */
@@ -159,6 +176,32 @@ function median3(img: RGBImage): RGBImage {
   return { width: W, height: H, data: out };
 }
 
+/** Mean of each pixel's 3×3 neighbours whose colour is within `tol` of it (a crude bilateral filter). */
+function edgePreservingSmooth(img: RGBImage, tol: number): RGBImage {
+  const { width: W, height: H, data } = img;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const p = (y * W + x) * 3;
+      let r = 0, g = 0, b = 0, n = 0;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy, xx = x + dx;
+          if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+          const q = (yy * W + xx) * 3;
+          if (Math.abs(data[q] - data[p]) + Math.abs(data[q + 1] - data[p + 1]) + Math.abs(data[q + 2] - data[p + 2]) > tol) continue;
+          r += data[q];
+          g += data[q + 1];
+          b += data[q + 2];
+          n++;
+        }
+      out[p] = Math.round(r / n);
+      out[p + 1] = Math.round(g / n);
+      out[p + 2] = Math.round(b / n);
+    }
+  return { width: W, height: H, data: out };
+}
+
 /** Percentile of all channel values. */
 function percentile(img: RGBImage, p: number): number {
   const hist = new Uint32Array(256);
@@ -190,10 +233,11 @@ export function enhance(img: RGBImage, type: Corruption, strength = 1): RGBImage
     case 'noise':
       return gaussianBlur(median3(img), 0.6 * strength);
     case 'pixelate':
-    case 'jpeg': {
       // smooth the block structure away
       return gaussianBlur(img, Math.max(0.7, 0.018 * S) * strength);
-    }
+    case 'jpeg':
+      // deblocking: average each pixel with the neighbours that differ only by codec noise
+      return edgePreservingSmooth(img, 28 * strength);
     case 'brightness': {
       const hi = Math.max(1, percentile(img, 0.99));
       return scaleBrightness(img, Math.min(30, 255 / hi) ** strength);
@@ -206,6 +250,6 @@ export function enhance(img: RGBImage, type: Corruption, strength = 1): RGBImage
       return out;
     }
     case 'saturation':
-      return scaleSaturation(img, 1 + 2 * strength);
+      return scaleSaturation(img, 1 + 0.7 * strength);
   }
 }

@@ -87,7 +87,23 @@ export function isoluminantColor(rng: Rng, bg: RGB, minDist = 90): RGB {
   return best;
 }
 
-/** A light background: base colour, a gentle gradient and low-amplitude smooth noise. */
+/** Fine grain shared by every background (uniform in [-1, 1]), sampled at a random offset per scene. */
+const GRAIN_SIZE = 256;
+let grain: Float32Array | null = null;
+function grainTable(): Float32Array {
+  if (grain) return grain;
+  grain = new Float32Array(GRAIN_SIZE * GRAIN_SIZE);
+  let s = 0x2545f491;
+  for (let i = 0; i < grain.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    grain[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return grain;
+}
+
+/** A light background: base colour, a gentle gradient and low-amplitude smooth noise plus fine grain. */
 export function drawBackground(rng: Rng, width: number, height: number, base: RGB, texture = 1): RGBImage {
   const img = createImage(width, height);
   const G = 6; // coarse noise grid
@@ -95,11 +111,15 @@ export function drawBackground(rng: Rng, width: number, height: number, base: RG
   for (let i = 0; i < grid.length; i++) grid[i] = rng.range(-7, 7) * texture;
   const gx = rng.range(-8, 8) * texture;
   const gy = rng.range(-10, 10) * texture;
+  const table = grainTable();
+  const ox = rng.int(0, GRAIN_SIZE - 1);
+  const oy = rng.int(0, GRAIN_SIZE - 1);
   const d = img.data;
   for (let y = 0; y < height; y++) {
     const fy = (y / height) * G;
     const j = Math.min(G - 1, Math.floor(fy));
     const ty = fy - j;
+    const row = ((y + oy) & (GRAIN_SIZE - 1)) * GRAIN_SIZE;
     for (let x = 0; x < width; x++) {
       const fx = (x / width) * G;
       const i = Math.min(G - 1, Math.floor(fx));
@@ -107,7 +127,7 @@ export function drawBackground(rng: Rng, width: number, height: number, base: RG
       const n =
         (1 - ty) * ((1 - tx) * grid[j * (G + 1) + i] + tx * grid[j * (G + 1) + i + 1]) +
         ty * ((1 - tx) * grid[(j + 1) * (G + 1) + i] + tx * grid[(j + 1) * (G + 1) + i + 1]);
-      const off = n + gx * (x / width - 0.5) + gy * (y / height - 0.5) + (rng.next() - 0.5) * 4 * texture;
+      const off = n + gx * (x / width - 0.5) + gy * (y / height - 0.5) + table[row + ((x + ox) & (GRAIN_SIZE - 1))] * 2 * texture;
       const o = (y * width + x) * 3;
       d[o] = clamp255(base[0] + off);
       d[o + 1] = clamp255(base[1] + off);
@@ -172,8 +192,8 @@ export interface Block {
   color: RGB;
 }
 
-/** A wooden block: grain stripes, a darker rim and a seam, so it reads as a solid object in front. */
-export function drawBlock(img: RGBImage, b: Block, cover: Uint8Array): void {
+/** A wooden block: grain stripes, a darker rim and a seam, so it reads as a solid object in front; marks covered pixels. */
+export function drawBlock(img: RGBImage, b: Block, cover?: Uint8Array): void {
   const X0 = Math.max(0, Math.round(b.x0));
   const Y0 = Math.max(0, Math.round(b.y0));
   const X1 = Math.min(img.width, Math.round(b.x1));
@@ -193,7 +213,7 @@ export function drawBlock(img: RGBImage, b: Block, cover: Uint8Array): void {
       img.data[o] = clamp255(c[0] * g);
       img.data[o + 1] = clamp255(c[1] * g);
       img.data[o + 2] = clamp255(c[2] * g);
-      cover[y * img.width + x] = 1;
+      if (cover) cover[y * img.width + x] = 1;
     }
   }
 }
@@ -212,8 +232,8 @@ export interface Figure {
   pants: RGB;
 }
 
-/** A passer-by close to the camera: head, torso with arms, legs; marks covered pixels. */
-export function drawFigure(img: RGBImage, f: Figure, cover: Uint8Array): void {
+/** A passer-by close to the camera: head, torso with arms, legs; marks covered pixels (when `cover` is given). */
+export function drawFigure(img: RGBImage, f: Figure, cover?: Uint8Array): void {
   const { width, height } = img;
   const headR = f.torsoW * 0.3;
   const headCy = f.top + headR;
@@ -222,8 +242,11 @@ export function drawFigure(img: RGBImage, f: Figure, cover: Uint8Array): void {
   const legW = f.torsoW * 0.32;
   const swing = Math.sin(f.phase) * f.torsoW * 0.25;
   const armW = f.torsoW * 0.16;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  const xa = Math.max(0, Math.floor(f.cx - f.torsoW / 2 - armW - 2));
+  const xb = Math.min(width, Math.ceil(f.cx + f.torsoW / 2 + armW + 2));
+  const ya = Math.max(0, Math.floor(f.top));
+  for (let y = ya; y < height; y++) {
+    for (let x = xa; x < xb; x++) {
       const px = x + 0.5;
       const py = y + 0.5;
       let c: RGB | null = null;
@@ -243,7 +266,7 @@ export function drawFigure(img: RGBImage, f: Figure, cover: Uint8Array): void {
         img.data[o] = c[0];
         img.data[o + 1] = c[1];
         img.data[o + 2] = c[2];
-        cover[y * width + x] = 1;
+        if (cover) cover[y * width + x] = 1;
       }
     }
   }

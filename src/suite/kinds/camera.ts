@@ -9,8 +9,8 @@ import type { ViewStep } from '../../episode/types.js';
 import { crop, downsample } from '../../scenes/camera.js';
 import { backgroundColor, darker, drawBackground, fillMask, objectColor } from '../../scenes/draw.js';
 import { categoryMask, type BoxMask, type Pose } from '../../scenes/masks.js';
-import { informativeness, poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, RejectedDraw, type KindContext, type RawEpisode } from './common.js';
+import { poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, RejectedDraw, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 export const CAMERA_TEXT = {
   question: 'What object is in this scene?',
@@ -43,7 +43,7 @@ export function generateCamera(ctx: KindContext): RawEpisode {
   const pose: Pose = { cx: oi * q + S / 2 + rng.range(-S / 16, S / 16), cy: oj * q + S / 2 + rng.range(-S / 16, S / 16), r, sx: 1, sy: 1 };
   const color = objectColor(rng, bgc);
   fillMask(scene, categoryMask(category, pose), color, darker(color));
-  const sceneTemplates = poseTemplates(pose);
+  const sceneTemplates = ctx.renderOnly ? [] : poseTemplates(pose);
 
   // windows on the rectangle between the first window and the object window
   const fi = oi + di;
@@ -58,12 +58,12 @@ export function generateCamera(ctx: KindContext): RawEpisode {
   for (const [i, j] of cells) {
     const img = crop(scene, i * q, j * q, S, S);
     views.push(img);
-    scores.push(informativeness({ image: img, category, templates: sceneTemplates.map((t) => shift(t, -i * q, -j * q)) }).score);
+    scores.push(scoreView(ctx, () => ({ image: img, category, templates: sceneTemplates.map((t) => shift(t, -i * q, -j * q)) })));
   }
   const wideImg = downsample(scene, 2);
   views.push(wideImg);
   const widePose: Pose = { ...pose, cx: pose.cx / 2, cy: pose.cy / 2, r: pose.r / 2 };
-  scores.push(informativeness({ image: wideImg, category, templates: poseTemplates(widePose) }).score);
+  scores.push(scoreView(ctx, () => ({ image: wideImg, category, templates: poseTemplates(widePose) })));
   if (wideImg.width !== S) throw new RejectedDraw('odd size');
 
   const T = CAMERA_TEXT;

@@ -11,7 +11,7 @@ import type { RGBImage } from '../../scenes/image.js';
 import type { Pose } from '../../scenes/masks.js';
 import type { Rng } from '../../scenes/rng.js';
 import { CATEGORIES } from '../../scenes/shapes.js';
-import { INFORMATIVE_MIN, UNINFORMATIVE_MAX } from '../oracle.js';
+import { informativeness, INFORMATIVE_MIN, UNINFORMATIVE_MAX, type OracleInput } from '../oracle.js';
 import type { SuiteEpisode } from '../types.js';
 
 export const ABSTAIN_TEXT = 'I cannot answer this question.';
@@ -25,6 +25,13 @@ export interface KindContext {
   control: boolean;
   /** Category id to draw (the generator balances categories). */
   category: number;
+  /** Skip the oracle measure (render-only benchmarks); scores come back NaN. */
+  renderOnly?: boolean;
+}
+
+/** The oracle score of one view, unless the context is render-only. */
+export function scoreView(ctx: KindContext, input: () => OracleInput): number {
+  return ctx.renderOnly ? NaN : informativeness(input()).score;
 }
 
 /** What a kind's generator returns. */
@@ -32,6 +39,8 @@ export interface RawEpisode {
   views: RGBImage[];
   /** Oracle score per view (oracle.ts). */
   scores: number[];
+  /** Tie-break among views scoring alike for the reference view (higher = clearer, e.g. occluder farther away). */
+  clarity?: number[];
   /** First view for a non-control episode (must score ≤ UNINFORMATIVE_MAX). */
   firstView: number;
   interventions: string[];
@@ -88,10 +97,12 @@ export function reachable(steps: readonly ViewStep[], from: number): number[] {
 export function assembleEpisode(raw: RawEpisode, ctx: KindContext, id: string, kind: string): SuiteEpisode {
   const informative = raw.scores.map((s) => s >= INFORMATIVE_MIN);
   if (!informative.some(Boolean)) throw new RejectedDraw('no informative view');
-  // the clearest view: highest score
-  let referenceView = 0;
+  // the clearest view: highest score (within 0.02), then highest clarity
+  const top = Math.max(...raw.scores);
+  let referenceView = -1;
   raw.scores.forEach((s, v) => {
-    if (s > raw.scores[referenceView]) referenceView = v;
+    if (s < top - 0.02) return;
+    if (referenceView < 0 || (raw.clarity?.[v] ?? 0) > (raw.clarity?.[referenceView] ?? 0)) referenceView = v;
   });
   let firstView = raw.firstView;
   if (ctx.control) {

@@ -7,8 +7,8 @@
 import { corrupt, CORRUPTIONS, type Corruption } from '../../scenes/corrupt.js';
 import { backgroundColor, darker, drawBackground, fillMask, isoluminantColor, mutedColor, objectColor } from '../../scenes/draw.js';
 import { categoryMask } from '../../scenes/masks.js';
-import { informativeness, poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, ladderSteps, samplePose, type KindContext, type RawEpisode } from './common.js';
+import { poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, ladderSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 /** The enhancement option that undoes each corruption (wording keeps ProactiveBench's keywords). */
 export const ENHANCEMENT_TEXT: Record<Corruption, string> = {
@@ -37,7 +37,7 @@ export function generateCorruption(ctx: KindContext, only?: Corruption): RawEpis
   const color = type === 'saturation' ? isoluminantColor(rng, bgc) : type === 'noise' ? mutedColor(rng, bgc, rng.range(75, 95)) : objectColor(rng, bgc);
   const clean = { width: S, height: S, data: bg.data.slice() };
   fillMask(clean, categoryMask(category, pose), color, type === 'saturation' ? undefined : darker(color));
-  const templates = poseTemplates(pose);
+  const templates = ctx.renderOnly ? [] : poseTemplates(pose);
 
   const n = rng.int(3, 5);
   const levels: number[] = [];
@@ -48,7 +48,7 @@ export function generateCorruption(ctx: KindContext, only?: Corruption): RawEpis
   }
   const noiseSeed = Math.floor(rng.next() * 2 ** 31);
   const views = levels.map((l, v) => corrupt(clean, type, l, noiseSeed + v));
-  const scores = views.map((image) => informativeness({ image, category, templates }).score);
+  const scores = views.map((image) => scoreView(ctx, () => ({ image, category, templates })));
 
   const others = rng.sample(
     CORRUPTIONS.filter((c) => c !== type),

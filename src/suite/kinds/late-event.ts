@@ -6,8 +6,8 @@
  */
 import { backgroundColor, darker, drawBackground, fillMask, objectColor } from '../../scenes/draw.js';
 import { canonicalSDFs, rasterize } from '../../scenes/masks.js';
-import { informativeness, poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, railSteps, samplePose, type KindContext, type RawEpisode } from './common.js';
+import { poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, railSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 export const LATE_EVENT_TEXT = {
   question: 'This is a frame from a video of clay being shaped. What object is it being made into?',
@@ -24,7 +24,7 @@ export function generateLateEvent(ctx: KindContext): RawEpisode {
   const pose = samplePose(rng, S);
   const color = objectColor(rng, bgc);
   const sdf = canonicalSDFs()[category];
-  const templates = poseTemplates(pose);
+  const templates = ctx.renderOnly ? [] : poseTemplates(pose);
   // the lump: a wobbly disc, different every episode
   const R = rng.range(0.55, 0.68);
   const a3 = rng.range(0.06, 0.12);
@@ -47,7 +47,7 @@ export function generateLateEvent(ctx: KindContext): RawEpisode {
     const img = { width: S, height: S, data: bg.data.slice() };
     fillMask(img, m, color, darker(color));
     views.push(img);
-    scores.push(informativeness({ image: img, category, templates }).score);
+    scores.push(scoreView(ctx, () => ({ image: img, category, templates })));
   }
   const firstView = n >= 5 && scores[1] <= 0.2 && rng.bool(0.4) ? 1 : 0;
   return {

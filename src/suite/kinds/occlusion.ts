@@ -5,8 +5,8 @@
  */
 import { backgroundColor, darker, drawBackground, drawBlock, fillMask, hsv, objectColor } from '../../scenes/draw.js';
 import { categoryMask } from '../../scenes/masks.js';
-import { informativeness, poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, railSteps, samplePose, type KindContext, type RawEpisode } from './common.js';
+import { poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, railSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 export const OCCLUSION_TEXT = {
   question: 'What object is behind the block?',
@@ -23,7 +23,7 @@ export function generateOcclusion(ctx: KindContext): RawEpisode {
   const pose = samplePose(rng, S);
   const color = objectColor(rng, bgc);
   const mask = categoryMask(category, pose);
-  const templates = poseTemplates(pose);
+  const templates = ctx.renderOnly ? [] : poseTemplates(pose);
 
   const n = rng.int(5, 7);
   const p0 = rng.int(1, n - 2);
@@ -38,17 +38,18 @@ export function generateOcclusion(ctx: KindContext): RawEpisode {
   for (let p = 0; p < n; p++) {
     const img = { width: S, height: S, data: bg.data.slice() };
     fillMask(img, mask, color, darker(color));
-    const cover = new Uint8Array(S * S);
+    const cover = ctx.renderOnly ? undefined : new Uint8Array(S * S);
     const bx = pose.cx + jit + (p - p0) * step;
     drawBlock(img, { x0: bx - blockW / 2, y0: top, x1: bx + blockW / 2, y1: S + 2, color: blockColor }, cover);
-    for (let i = 0; i < cover.length; i++) cover[i] ^= 1; // → visible
+    if (cover) for (let i = 0; i < cover.length; i++) cover[i] ^= 1; // → visible
     views.push(img);
-    scores.push(informativeness({ image: img, category, templates, visible: cover }).score);
+    scores.push(scoreView(ctx, () => ({ image: img, category, templates, visible: cover })));
   }
   const interventions = [OCCLUSION_TEXT.left, OCCLUSION_TEXT.right, ABSTAIN_TEXT];
   return {
     views,
     scores,
+    clarity: views.map((_, k) => Math.abs(k - p0)),
     firstView: p0,
     interventions,
     abstain: [2],

@@ -5,8 +5,8 @@
  */
 import { backgroundColor, darker, drawBackground, drawFigure, fillMask, hsv, objectColor, type RGB } from '../../scenes/draw.js';
 import { categoryMask } from '../../scenes/masks.js';
-import { informativeness, poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, railSteps, samplePose, type KindContext, type RawEpisode } from './common.js';
+import { poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, railSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 export const PASSERBY_TEXT = {
   question: 'This is a frame from a video. What object is standing in the scene?',
@@ -31,7 +31,7 @@ export function generatePasserby(ctx: KindContext): RawEpisode {
   const pose = samplePose(rng, S, 0.2, 0.32);
   const color = objectColor(rng, bgc);
   const mask = categoryMask(category, pose);
-  const templates = poseTemplates(pose);
+  const templates = ctx.renderOnly ? [] : poseTemplates(pose);
 
   const n = rng.int(5, 7);
   const t0 = rng.int(1, n - 2);
@@ -49,15 +49,16 @@ export function generatePasserby(ctx: KindContext): RawEpisode {
   for (let t = 0; t < n; t++) {
     const img = { width: S, height: S, data: bg.data.slice() };
     fillMask(img, mask, color, darker(color));
-    const cover = new Uint8Array(S * S);
+    const cover = ctx.renderOnly ? undefined : new Uint8Array(S * S);
     drawFigure(img, { cx: pose.cx + jit + dir * (t - t0) * step, torsoW, top, phase: t * 1.6, cloth, skin, pants }, cover);
-    for (let i = 0; i < cover.length; i++) cover[i] ^= 1;
+    if (cover) for (let i = 0; i < cover.length; i++) cover[i] ^= 1;
     views.push(img);
-    scores.push(informativeness({ image: img, category, templates, visible: cover }).score);
+    scores.push(scoreView(ctx, () => ({ image: img, category, templates, visible: cover })));
   }
   return {
     views,
     scores,
+    clarity: views.map((_, k) => Math.abs(k - t0)),
     firstView: t0,
     interventions: [PASSERBY_TEXT.wait, PASSERBY_TEXT.rewind, ABSTAIN_TEXT],
     abstain: [2],

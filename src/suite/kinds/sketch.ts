@@ -6,8 +6,8 @@
  */
 import { backgroundColor, drawBackground, hsv, type RGB } from '../../scenes/draw.js';
 import { categoryMask, outlineOf } from '../../scenes/masks.js';
-import { informativeness, poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, ladderSteps, samplePose, type KindContext, type RawEpisode } from './common.js';
+import { poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, ladderSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 export const SKETCH_TEXT = {
   question: 'What does this drawing show?',
@@ -46,7 +46,7 @@ export function generateSketch(ctx: KindContext): RawEpisode {
 
   const views = [];
   const scores = [];
-  const templates = poseTemplates(pose, 'outline', thickness);
+  const templates = ctx.renderOnly ? [] : poseTemplates(pose, 'outline', thickness);
   for (const c of counts) {
     const img = { width: S, height: S, data: bg.data.slice() };
     for (let y = 0; y < outline.h; y++) {
@@ -63,7 +63,7 @@ export function generateSketch(ctx: KindContext): RawEpisode {
       }
     }
     views.push(img);
-    scores.push(informativeness({ image: img, category, templates, denoise: false }).score);
+    scores.push(scoreView(ctx, () => ({ image: img, category, templates, denoise: false })));
   }
   return {
     views,

@@ -6,8 +6,8 @@
 import { backgroundColor, darker, drawBackground, fillMask, objectColor } from '../../scenes/draw.js';
 import { categoryMask, type BoxMask, type Pose } from '../../scenes/masks.js';
 import { CATEGORIES } from '../../scenes/shapes.js';
-import { deltaSize, informativeness, poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, ladderSteps, samplePose, type KindContext, type RawEpisode } from './common.js';
+import { deltaSize, poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, ladderSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 export const VIEWPOINT_TEXT = {
   question: 'What object is this?',
@@ -33,8 +33,8 @@ export function generateViewpoint(ctx: KindContext): RawEpisode {
     const a = first * (1 - t) + (v > 0 && v < n - 1 ? rng.range(-4, 4) : 0);
     angles.push(v === n - 1 ? 0 : a);
   }
-  const full = poseTemplates(base);
-  const refDelta = CATEGORIES.map((_, d) => (d === category ? 0 : deltaSize(full[category], full[d])));
+  const full = ctx.renderOnly ? [] : poseTemplates(base);
+  const refDelta = ctx.renderOnly ? [] : CATEGORIES.map((_, d) => (d === category ? 0 : deltaSize(full[category], full[d])));
   const thick = Math.max(1.5, base.r * 0.14);
   const sgn = rng.bool() ? 1 : -1;
 
@@ -58,7 +58,7 @@ export function generateViewpoint(ctx: KindContext): RawEpisode {
     fillMask(img, face, shade(color, s), darker(color));
     markMask(visible, face, S, 1);
     views.push(img);
-    scores.push(informativeness({ image: img, category, templates: poseTemplates(pose), visible, refDelta }).score);
+    scores.push(scoreView(ctx, () => ({ image: img, category, templates: poseTemplates(pose), visible, refDelta })));
   }
   return {
     views,

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { crop, downsample, upsample } from './camera.js';
+import { backgroundColor, colorDist, drawBackground, fillMask, isoluminantColor, luma, objectColor } from './draw.js';
+import { createImage } from './image.js';
+import { canonicalMasks, canonicalSDFs, CANON, categoryMask, maskArea, outlineOf } from './masks.js';
+import { hashSeed, Rng } from './rng.js';
+import { CATEGORIES } from './shapes.js';
+
+describe('Rng', () => {
+  it('is deterministic and in range', () => {
+    const a = new Rng(42);
+    const b = new Rng(42);
+    const xs = Array.from({ length: 1000 }, () => a.next());
+    expect(xs).toEqual(Array.from({ length: 1000 }, () => b.next()));
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.05);
+    const r = new Rng(1);
+    for (let i = 0; i < 200; i++) {
+      const k = r.int(3, 5);
+      expect(k >= 3 && k <= 5 && Number.isInteger(k)).toBe(true);
+    }
+    expect(new Rng(7).shuffle([1, 2, 3, 4, 5]).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(hashSeed(1, 'a')).not.toBe(hashSeed(1, 'b'));
+    expect(new Rng(3).sample([1, 2, 3, 4], 2)).toHaveLength(2);
+  });
+});
+
+describe('categories', () => {
+  it('has at least 12 categories with clearly different silhouettes', () => {
+    expect(CATEGORIES.length).toBeGreaterThanOrEqual(12);
+    const masks = canonicalMasks();
+    for (let i = 0; i < masks.length; i++) {
+      const area = masks[i].reduce((s, v) => s + v, 0) / (CANON * CANON);
+      expect(area, CATEGORIES[i]).toBeGreaterThan(0.12); // fills a decent part of its box
+      for (let j = i + 1; j < masks.length; j++) {
+        let inter = 0;
+        let union = 0;
+        for (let k = 0; k < masks[i].length; k++) {
+          inter += masks[i][k] & masks[j][k];
+          union += masks[i][k] | masks[j][k];
+        }
+        expect(inter / union, `${CATEGORIES[i]} vs ${CATEGORIES[j]}`).toBeLessThan(0.85);
+      }
+    }
+  });
+
+  it('rasterises at a pose, squashes, outlines', () => {
+    const m = categoryMask(CATEGORIES.indexOf('square'), { cx: 32, cy: 32, r: 20, sx: 1, sy: 1 });
+    expect(maskArea(m)).toBeGreaterThan(0.7 * 40 * 40 * 0.78 * 0.78);
+    const thin = categoryMask(CATEGORIES.indexOf('square'), { cx: 32, cy: 32, r: 20, sx: 0.1, sy: 1 });
+    expect(maskArea(thin)).toBeLessThan(maskArea(m) * 0.15);
+    const o = outlineOf(m);
+    expect(maskArea(o)).toBeGreaterThan(100);
+    expect(maskArea(o)).toBeLessThan(160);
+  });
+
+  it('has signed distance fields negative inside, positive outside', () => {
+    const sdf = canonicalSDFs()[0];
+    const m = canonicalMasks()[0];
+    for (let i = 0; i < m.length; i += 97) expect(Math.sign(sdf[i]) || -1).toBe(m[i] ? -1 : 1);
+  });
+});
+
+describe('drawing', () => {
+  it('draws light backgrounds and distinct object colours', () => {
+    const rng = new Rng(9);
+    for (let k = 0; k < 20; k++) {
+      const bg = backgroundColor(rng);
+      expect(luma(bg)).toBeGreaterThan(190);
+      expect(colorDist(objectColor(rng, bg), bg)).toBeGreaterThanOrEqual(110);
+      const iso = isoluminantColor(rng, backgroundColor(rng, false));
+      expect(colorDist(iso, [luma(iso), luma(iso), luma(iso)])).toBeGreaterThan(60);
+    }
+    const img = drawBackground(new Rng(1), 32, 32, [220, 220, 220]);
+    let lo = 255, hi = 0;
+    for (const v of img.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    expect(hi - lo).toBeGreaterThan(3); // mildly textured
+    expect(hi - lo).toBeLessThan(40);
+    fillMask(img, categoryMask(0, { cx: 16, cy: 16, r: 10, sx: 1, sy: 1 }), [255, 0, 0]);
+    expect([...img.data.slice((16 * 32 + 16) * 3, (16 * 32 + 16) * 3 + 3)]).toEqual([255, 0, 0]);
+  });
+
+  it('crops, downsamples and upsamples', () => {
+    const img = createImage(8, 8);
+    for (let i = 0; i < 64; i++) img.data[i * 3] = i;
+    expect(crop(img, 2, 3, 2, 2).data[0]).toBe(3 * 8 + 2);
+    const d = downsample(img, 2);
+    expect(d.width).toBe(4);
+    expect(d.data[0]).toBe(Math.round((0 + 1 + 8 + 9) / 4));
+    expect(upsample(d, 2).width).toBe(8);
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { playEpisode } from '../episode/state.js';
+import { SCENARIO_KINDS, type ScenarioKind } from '../episode/types.js';
+import { episodeProblems } from '../episode/validate.js';
+import { CATEGORIES } from '../scenes/shapes.js';
+import { controlIndices, generateEpisode, generateSuite, resolveSuiteConfig } from './generate.js';
+import { shortestPath } from './kinds/common.js';
+import { INFORMATIVE_MIN, UNINFORMATIVE_MAX } from './oracle.js';
+import type { SuiteEpisode } from './types.js';
+
+/** An oracle player: follow a shortest path of valid interventions to an informative view, then answer. */
+function oracleReply(ep: SuiteEpisode) {
+  return (t: { view: number; options: string[] }) => {
+    const inf = ep.informative!;
+    if (inf[t.view]) return ep.categories[ep.answer];
+    const here = shortestPath(ep.steps, t.view, inf);
+    for (const [i, to] of Object.entries(ep.steps[t.view].next))
+      if (shortestPath(ep.steps, to, inf) === here - 1) return ep.interventions[Number(i)];
+    throw new Error('no way forward');
+  };
+}
+
+const N = 14; // per kind and seed
+const SEEDS = [0, 7];
+
+describe('generateSuite', () => {
+  const suites = SEEDS.map((seed) => generateSuite({ episodes: N, seed, controlShare: 0.15 }));
+
+  it.each(SCENARIO_KINDS.map((k) => [k]))('%s: every episode keeps the guarantees', (kind) => {
+    let count = 0;
+    for (const suite of suites)
+      for (const ep of suite.filter((e) => e.kind === kind)) {
+        count++;
+        expect(episodeProblems(ep)).toEqual([]);
+        const scores = ep.meta!.scores as number[];
+        expect(ep.informative).toEqual(scores.map((s) => s >= INFORMATIVE_MIN));
+        expect(ep.maxTurns).toBe(ep.views.length);
+        expect(ep.informative![ep.referenceView]).toBe(true);
+        expect(scores[ep.referenceView]).toBeGreaterThanOrEqual(Math.max(...scores) - 0.02);
+        if (ep.control) {
+          expect(ep.informative![ep.firstView]).toBe(true);
+          expect(ep.minInterventions).toBe(0);
+        } else {
+          expect(ep.informative![ep.firstView]).toBe(false);
+          expect(scores[ep.firstView]).toBeLessThanOrEqual(UNINFORMATIVE_MAX);
+          expect(ep.minInterventions).toBeGreaterThanOrEqual(1);
+        }
+        expect(ep.minInterventions).toBe(shortestPath(ep.steps, ep.firstView, ep.informative!));
+        // four distinct categories, one correct
+        expect(ep.categories).toHaveLength(4);
+        expect(new Set(ep.categories).size).toBe(4);
+        for (const c of ep.categories) expect(CATEGORIES).toContain(c);
+        // abstain offered on every view; every valid move is offered
+        for (const s of ep.steps) {
+          expect(s.offered.some((i) => ep.abstain.includes(i))).toBe(true);
+          for (const k of Object.keys(s.next)) expect(s.offered).toContain(Number(k));
+        }
+        // the oracle path succeeds with exactly the minimum number of interventions
+        const rec = playEpisode(ep, 'proactive', oracleReply(ep));
+        expect(rec.success).toBe(true);
+        expect(rec.interventions).toBe(ep.minInterventions);
+        // images are the configured size
+        for (const v of ep.views) expect('image' in v && v.image.width === 64 && v.image.height === 64).toBe(true);
+      }
+    expect(count).toBe(N * SEEDS.length);
+  });
+
+  it('corruption offers one valid and three invalid enhancements (plus abstain) before the last view', () => {
+    for (const ep of suites.flat().filter((e) => e.kind === 'corruption')) {
+      expect(ep.interventions).toHaveLength(5);
+      expect(ep.abstain).toHaveLength(1);
+      ep.steps.forEach((s, v) => {
+        expect(s.offered).toHaveLength(5);
+        expect(Object.keys(s.next)).toHaveLength(v < ep.views.length - 1 ? 1 : 0);
+      });
+    }
+  });
+
+  it('has exactly round(N · share) controls per kind and balanced categories', () => {
+    const suite = suites[0];
+    for (const kind of SCENARIO_KINDS) {
+      const eps = suite.filter((e) => e.kind === kind);
+      expect(eps.filter((e) => e.control)).toHaveLength(Math.round(N * 0.15));
+      const cats = new Set(eps.map((e) => e.categories[e.answer]));
+      expect(cats.size).toBe(Math.min(N, CATEGORIES.length));
+    }
+    expect(controlIndices(3, 'camera', 100, 0.25).size).toBe(25);
+  });
+
+  it('is deterministic by seed, and episode i does not depend on the other settings', () => {
+    const cfg = resolveSuiteConfig({ seed: 7, episodes: N });
+    const b = suites[1].find((e) => e.id === 'sketch-00003')!;
+    const a = generateEpisode('sketch' as ScenarioKind, 3, cfg, b.control);
+    expect(b.categories).toEqual(a.categories);
+    expect(b.views.map((v) => ('image' in v ? Buffer.from(v.image.data).toString('base64') : ''))).toEqual(
+      a.views.map((v) => ('image' in v ? Buffer.from(v.image.data).toString('base64') : '')),
+    );
+    const other = generateEpisode('sketch', 3, resolveSuiteConfig({ seed: 8 }), false);
+    expect('image' in other.views[0] && 'image' in a.views[0] && Buffer.compare(Buffer.from(other.views[0].image.data), Buffer.from(a.views[0].image.data))).not.toBe(0);
+  });
+
+  it('renders at other resolutions', () => {
+    const eps = generateSuite({ episodes: 2, size: 96, kinds: ['camera', 'sketch', 'corruption'], controlShare: 0 });
+    for (const ep of eps) for (const v of ep.views) expect('image' in v && v.image.width).toBe(96);
+  });
+
+  it('rejects bad configs by name', () => {
+    expect(() => resolveSuiteConfig({ kinds: ['nope'] })).toThrow(/kinds/);
+    expect(() => resolveSuiteConfig({ controlShare: 2 })).toThrow(/control-share/);
+  });
+});

@@ -1,0 +1,101 @@
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataError, NotFoundError } from '../util/errors.js';
+import { generateSuite } from './generate.js';
+import { EPISODES_FILE, readSuite, writeSuite } from './io.js';
+import { createViewLoader } from './loader.js';
+import type { SuiteEpisode } from './types.js';
+
+let dir: string;
+let eps: SuiteEpisode[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'askfirst-io-'));
+  eps = generateSuite({ episodes: 2, kinds: ['occlusion', 'corruption', 'camera'], seed: 4, controlShare: 0.5 });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function copySuite(lines: (text: string[]) => string[]): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'askfirst-io-bad-'));
+  await writeSuite(d, eps);
+  const text = (await readFile(join(d, EPISODES_FILE), 'utf8')).trimEnd().split('\n');
+  await writeFile(join(d, EPISODES_FILE), lines(text).join('\n') + '\n');
+  return d;
+}
+
+describe('suite I/O', () => {
+  it('round-trips episodes and pixels', async () => {
+    await writeSuite(dir, eps, { manifest: { seed: 4 } });
+    const back = await readSuite(dir);
+    expect(back.map((e) => e.id)).toEqual(eps.map((e) => e.id));
+    const load = createViewLoader(dir);
+    for (let k = 0; k < eps.length; k++) {
+      const { views: v1, ...rest1 } = eps[k];
+      const { views: v2, ...rest2 } = back[k];
+      expect(rest2).toEqual(rest1);
+      for (let v = 0; v < v1.length; v++) {
+        const a = v1[v];
+        const b = await load(v2[v], back[k].id);
+        expect('image' in a && Buffer.from(b.data).equals(Buffer.from(a.image.data))).toBe(true);
+      }
+    }
+    expect(JSON.parse(await readFile(join(dir, 'suite.json'), 'utf8')).seed).toBe(4);
+  });
+
+  it('names the file and line of a malformed JSONL line', async () => {
+    const d = await copySuite((t) => [t[0], '{"id": "x",', ...t.slice(1)]);
+    await expect(readSuite(d)).rejects.toThrow(/episodes\.jsonl:2: malformed JSON/);
+    await rm(d, { recursive: true });
+  });
+
+  it('rejects an invalid episode with its problems, an unknown kind, and a duplicate id', async () => {
+    const bad = (f: (o: Record<string, unknown>) => void) => (t: string[]) => {
+      const o = JSON.parse(t[1]);
+      f(o);
+      return [t[0], JSON.stringify(o), ...t.slice(2)];
+    };
+    const d1 = await copySuite(bad((o) => (o.firstView = 99)));
+    await expect(readSuite(d1)).rejects.toThrow(/:2: episode "occlusion-00001" is invalid:[\s\S]*firstView 99/);
+    const d2 = await copySuite(bad((o) => (o.kind = 'telepathy')));
+    await expect(readSuite(d2)).rejects.toThrow(/:2: .*unknown kind "telepathy"/);
+    expect(await readSuite(d2, { extraKinds: ['telepathy'] })).toHaveLength(eps.length);
+    const d3 = await copySuite((t) => [t[0], t[0], ...t.slice(1)]);
+    await expect(readSuite(d3)).rejects.toThrow(/:2: .*repeats the id of line 1/);
+    for (const d of [d1, d2, d3]) await rm(d, { recursive: true });
+  });
+
+  it('reports a missing image with the episode and line', async () => {
+    const d = await copySuite((t) => t);
+    await unlink(join(d, 'images', 'corruption-00000_v1.png'));
+    const err = await readSuite(d).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(String((err as Error).message)).toMatch(/episodes\.jsonl:3: episode "corruption-00000": image of views\[1\] is missing/);
+    // lazily: the loader names the episode and file
+    const back = await readSuite(d, { checkImages: false });
+    const load = createViewLoader(d);
+    await expect(load(back[2].views[1], back[2].id)).rejects.toThrow(/episode corruption-00000: cannot load view.*not found/);
+    await rm(d, { recursive: true });
+  });
+
+  it('says where to look when there is no suite', async () => {
+    await expect(readSuite(join(dir, 'nope'))).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('createViewLoader', () => {
+  it('returns in-memory images as they are and caches decoded files (LRU)', async () => {
+    const load = createViewLoader(dir, 2);
+    const img = (eps[0].views[0] as { image: import('../scenes/image.js').RGBImage }).image;
+    expect(await load({ image: img }, 'e')).toBe(img);
+    const a = await load({ path: 'images/occlusion-00000_v0.png' }, 'e');
+    expect(await load({ path: 'images/occlusion-00000_v0.png' }, 'e')).toBe(a);
+    await load({ path: 'images/occlusion-00000_v1.png' }, 'e');
+    await load({ path: 'images/occlusion-00000_v2.png' }, 'e');
+    expect(load.cached()).toBe(2);
+    expect(await load({ path: 'images/occlusion-00000_v0.png' }, 'e')).not.toBe(a); // evicted, decoded again
+  });
+});
