@@ -8,6 +8,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PGlite as PGliteDb } from '@electric-sql/pglite';
 import { AskfirstError } from '../util/errors.js';
 
 /** Something that runs parameterised SQL ($1, $2 …) and returns rows. */
@@ -94,7 +95,7 @@ export function lockDataDir(dataDir: string): () => void {
 async function openPglite(dataDir?: string): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
-  let pg: Awaited<ReturnType<typeof PGlite.create>>;
+  let pg: PGliteDb;
   try {
     pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   } catch (e) {
