@@ -36,13 +36,25 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** A factory making the play policy for one episode whose views are paths relative to the project's image folder. */
+/**
+ * A factory making the play policy for one episode whose views are paths relative to the
+ * project's image folder. The oracle needs the episode, so it is made per episode; any other
+ * policy (a checkpoint, a remote model) is made once and shared (its `close` is then a no-op
+ * per episode).
+ */
 export function playPolicyFactory(spec: string): (ep: Episode<string>, imageDir?: string) => Promise<Policy> {
-  return async (ep, imageDir) => {
-    const suiteEp: SuiteEpisode = { ...ep, views: ep.views.map((v) => ({ path: imageDir ? join(imageDir, v) : v })) };
+  let shared: Promise<Policy> | null = null;
+  const make = async (eps: SuiteEpisode[]) => {
     // Loaded lazily: the registry pulls in every backend, which the API itself does not need.
     const { createPolicy } = await import('../agents/registry.js');
-    return createPolicy(spec, { episodes: [suiteEp], seed: 0 });
+    return createPolicy(spec, { episodes: eps, seed: 0 });
+  };
+  return async (ep, imageDir) => {
+    const suiteEp: SuiteEpisode = { ...ep, views: ep.views.map((v) => ({ path: imageDir ? join(imageDir, v) : v })) };
+    if (spec === 'oracle') return make([suiteEp]);
+    shared ??= make([]);
+    const p = await shared;
+    return { name: p.name, act: (b, o) => p.act(b, o) };
   };
 }
 
