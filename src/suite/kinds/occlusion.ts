@@ -5,8 +5,8 @@
  */
 import { backgroundColor, darker, drawBackground, drawBlock, fillMask, hsv, objectColor } from '../../scenes/draw.js';
 import { categoryMask } from '../../scenes/masks.js';
-import { poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, railSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
+import { INFORMATIVE_MIN, poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, RejectedDraw, railSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 export const OCCLUSION_TEXT = {
   question: 'What object is behind the block?',
@@ -25,10 +25,13 @@ export function generateOcclusion(ctx: KindContext): RawEpisode {
   const mask = categoryMask(category, pose);
   const templates = ctx.renderOnly ? [] : poseTemplates(pose);
 
-  const n = rng.int(5, 7);
-  const p0 = rng.int(1, n - 2);
   const step = S * rng.range(0.2, 0.26);
   const blockW = 2 * pose.r + S * rng.range(0.1, 0.18);
+  // enough positions on both sides to slide the block clear of the object either way
+  const k = Math.ceil((blockW / 2 + pose.r) / step);
+  const extra = rng.int(0, 2);
+  const n = 2 * k + 1 + extra;
+  const p0 = k + rng.int(0, extra);
   const top = pose.cy - pose.r - S * rng.range(0.04, 0.1);
   const jit = S * rng.range(-0.03, 0.03);
   const blockColor = rng.bool(0.7) ? hsv(rng.range(0.05, 0.11), rng.range(0.45, 0.7), rng.range(0.45, 0.7)) : hsv(rng.next(), rng.range(0.1, 0.3), rng.range(0.35, 0.55));
@@ -45,6 +48,7 @@ export function generateOcclusion(ctx: KindContext): RawEpisode {
     views.push(img);
     scores.push(scoreView(ctx, () => ({ image: img, category, templates, visible: cover })));
   }
+  if (!ctx.renderOnly && (scores[0] < INFORMATIVE_MIN || scores[n - 1] < INFORMATIVE_MIN)) throw new RejectedDraw('the block does not clear the object at both ends');
   const interventions = [OCCLUSION_TEXT.left, OCCLUSION_TEXT.right, ABSTAIN_TEXT];
   return {
     views,

@@ -5,8 +5,8 @@
  */
 import { backgroundColor, darker, drawBackground, drawFigure, fillMask, hsv, objectColor, type RGB } from '../../scenes/draw.js';
 import { categoryMask } from '../../scenes/masks.js';
-import { poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, railSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
+import { INFORMATIVE_MIN, poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, RejectedDraw, railSteps, samplePose, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 export const PASSERBY_TEXT = {
   question: 'This is a frame from a video. What object is standing in the scene?',
@@ -33,11 +33,14 @@ export function generatePasserby(ctx: KindContext): RawEpisode {
   const mask = categoryMask(category, pose);
   const templates = ctx.renderOnly ? [] : poseTemplates(pose);
 
-  const n = rng.int(5, 7);
-  const t0 = rng.int(1, n - 2);
   const dir = rng.bool() ? 1 : -1;
   const step = S * rng.range(0.2, 0.26);
   const torsoW = 2 * pose.r * rng.range(1.05, 1.2);
+  // frames enough on both sides for the person to be clear of the object before and after
+  const k = Math.ceil((torsoW * 0.66 + pose.r) / step);
+  const extra = rng.int(0, 2);
+  const n = 2 * k + 1 + extra;
+  const t0 = k + rng.int(0, extra);
   const top = pose.cy - pose.r - torsoW * 0.62 - S * rng.range(0.0, 0.05);
   const jit = S * rng.range(-0.03, 0.03);
   const cloth = hsv(rng.next(), rng.range(0.3, 0.8), rng.range(0.25, 0.6));
@@ -55,6 +58,7 @@ export function generatePasserby(ctx: KindContext): RawEpisode {
     views.push(img);
     scores.push(scoreView(ctx, () => ({ image: img, category, templates, visible: cover })));
   }
+  if (!ctx.renderOnly && (scores[0] < INFORMATIVE_MIN || scores[n - 1] < INFORMATIVE_MIN)) throw new RejectedDraw('the person is not clear of the object at both ends');
   return {
     views,
     scores,
