@@ -50,11 +50,20 @@ export class Rng {
     return xs[Math.floor(this.next() * xs.length)];
   }
 
-  /** Standard normal (Box–Muller). */
+  private spare = NaN;
+
+  /** Standard normal (Box–Muller; the second value of each pair is kept for the next call). */
   gauss(): number {
+    if (!Number.isNaN(this.spare)) {
+      const s = this.spare;
+      this.spare = NaN;
+      return s;
+    }
     const u = 1 - this.next();
     const v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    const m = Math.sqrt(-2 * Math.log(u));
+    this.spare = m * Math.sin(2 * Math.PI * v);
+    return m * Math.cos(2 * Math.PI * v);
   }
 
   /** A new array, Fisher–Yates shuffled. */
