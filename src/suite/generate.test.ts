@@ -99,9 +99,14 @@ describe('generateSuite', () => {
     expect('image' in other.views[0] && 'image' in a.views[0] && Buffer.compare(Buffer.from(other.views[0].image.data), Buffer.from(a.views[0].image.data))).not.toBe(0);
   });
 
-  it('renders at other resolutions', () => {
-    const eps = generateSuite({ episodes: 2, size: 96, kinds: ['camera', 'sketch', 'corruption'], controlShare: 0 });
-    for (const ep of eps) for (const v of ep.views) expect('image' in v && v.image.width).toBe(96);
+  it.each([[32], [96]])('renders at %i×%i too', (size) => {
+    const eps = generateSuite({ episodes: 2, size, controlShare: 0 });
+    expect(eps).toHaveLength(14);
+    for (const ep of eps) {
+      for (const v of ep.views) expect('image' in v && v.image.width).toBe(size);
+      expect(ep.informative![ep.firstView]).toBe(false);
+      expect(ep.informative![ep.referenceView]).toBe(true);
+    }
   });
 
   it('rejects bad configs by name', () => {

@@ -2,15 +2,15 @@
  * Camera (ProactiveBench's MS-COCO scenario): the view is a window onto a scene twice its
  * size, and the first window only grazes the object. "Move the camera left/right/up/down"
  * shifts the window a quarter frame; "move farther away" shows the whole scene at half
- * scale. Moves toward the object and moving farther are valid; moves away are offered but
- * invalid. The views are the windows between the first one and the object, plus the wide view.
+ * scale. Moves toward the object and moving farther are valid (farther only where the object
+ * can still be told apart at half scale); moves away are offered but invalid. The views are the windows between the first one and the object, plus the wide view.
  */
 import type { ViewStep } from '../../episode/types.js';
 import { crop, downsample } from '../../scenes/camera.js';
 import { backgroundColor, darker, drawBackground, fillMask, objectColor } from '../../scenes/draw.js';
 import { categoryMask, type BoxMask, type Pose } from '../../scenes/masks.js';
-import { poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, RejectedDraw, type KindContext, type RawEpisode, scoreView } from './common.js';
+import { INFORMATIVE_MIN, poseTemplates } from '../oracle.js';
+import { ABSTAIN_TEXT, type KindContext, type RawEpisode, scoreView } from './common.js';
 
 export const CAMERA_TEXT = {
   question: 'What object is in this scene?',
@@ -60,11 +60,16 @@ export function generateCamera(ctx: KindContext): RawEpisode {
     views.push(img);
     scores.push(scoreView(ctx, () => ({ image: img, category, templates: sceneTemplates.map((t) => shift(t, -i * q, -j * q)) })));
   }
+  // the wide view: the whole scene at half scale; at small sizes the object may be too small
+  // to tell there, and then moving farther away is offered but does not help (invalid)
   const wideImg = downsample(scene, 2);
-  views.push(wideImg);
   const widePose: Pose = { ...pose, cx: pose.cx / 2, cy: pose.cy / 2, r: pose.r / 2 };
-  scores.push(scoreView(ctx, () => ({ image: wideImg, category, templates: poseTemplates(widePose) })));
-  if (wideImg.width !== S) throw new RejectedDraw('odd size');
+  const wideScore = scoreView(ctx, () => ({ image: wideImg, category, templates: poseTemplates(widePose) }));
+  const useWide = ctx.renderOnly || wideScore >= INFORMATIVE_MIN;
+  if (useWide) {
+    views.push(wideImg);
+    scores.push(wideScore);
+  }
 
   const T = CAMERA_TEXT;
   const interventions = [T.left, T.right, T.up, T.down, T.farther, ABSTAIN_TEXT];
@@ -75,7 +80,7 @@ export function generateCamera(ctx: KindContext): RawEpisode {
     [3, 0, 1],
   ];
   const steps: ViewStep[] = cells.map(([i, j]) => {
-    const next: Record<number, number> = { 4: wide };
+    const next: Record<number, number> = useWide ? { 4: wide } : {};
     const offered = [0, 1, 2, 3, 4, 5];
     for (const [k, dx, dy] of moves) {
       const ni = i + dx;
@@ -86,7 +91,7 @@ export function generateCamera(ctx: KindContext): RawEpisode {
     }
     return { offered, next };
   });
-  steps.push({ offered: [5], next: {} });
+  if (useWide) steps.push({ offered: [5], next: {} });
   return {
     views,
     scores,
