@@ -99,7 +99,7 @@ describe('generateSuite', () => {
     expect('image' in other.views[0] && 'image' in a.views[0] && Buffer.compare(Buffer.from(other.views[0].image.data), Buffer.from(a.views[0].image.data))).not.toBe(0);
   });
 
-  it.each([[32], [96]])('renders at %i×%i too', (size) => {
+  it.each([32, 96])('renders at %i px too', (size) => {
     const eps = generateSuite({ episodes: 2, size, controlShare: 0 });
     expect(eps).toHaveLength(14);
     for (const ep of eps) {
