@@ -75,6 +75,6 @@ describe('askfirst feedback (import → label → agreement → export)', () => 
     expect(dpoRows).toHaveLength(nDpo);
     expect(dpoRows[0].images[0]).toMatch(/^data:image\/png;base64,iVBOR/);
     expect((await readFile(sft, 'utf8')).trim().split('\n')).toHaveLength(nSft);
-    expect(nSft).toBeGreaterThan(0);
+    expect(nSft).toBeGreaterThanOrEqual(6); // one supporting rationale per item, accepted by most of 3 raters
   });
 });

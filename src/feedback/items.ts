@@ -1,8 +1,8 @@
 /**
  * Episodes → workbench items. One item per episode (its first view, question and the model's
  * reply there), with one task per requested type:
- * - rationale: k candidate rationales for the reply, sampled from the fact sentences (uniformly,
- *   or by a rationale scorer in the ILLUME loop);
+ * - rationale: k candidate rationales for the reply: one that supports it (when any does) and
+ *   k − 1 sampled uniformly from the other fact sentences (the ILLUME loop samples from its head);
  * - ask: the first turn — options and the model's reply — to judge ask-or-answer;
  * - preference: two free-text replies built from scene facts, one faithful and one with a false
  *   fact (a hallucination), in random order (when no second model is available);
@@ -53,8 +53,13 @@ export function episodeToItem(ep: Episode<string>, o: ItemOptions): ItemInput {
   const tasks: ItemInput['tasks'] = [];
   for (const type of o.types) {
     if (type === 'rationale') {
+      // One supporting rationale (when there is one) among k − 1 uniformly sampled others, shuffled,
+      // so every task has something to accept and something to reject.
       const cands = candidates(facts, answerKind(ep, o.reply));
-      const pick = sampleK(cands.length, o.k, o.rand);
+      const good = cands.map((c, i) => (c.supports ? i : -1)).filter((i) => i >= 0);
+      const one = good.length ? [good[Math.floor(o.rand() * good.length)]] : [];
+      const rest = sampleK(cands.length, cands.length, o.rand).filter((i) => !one.includes(i));
+      const pick = shuffle([...one, ...rest.slice(0, Math.max(0, o.k - one.length))], o.rand);
       tasks.push({ type, payload: { answer: o.reply, rationales: pick.map((i) => rationaleText(cands[i].text)) } });
     } else if (type === 'ask') {
       tasks.push({ type, payload: { options: optionTexts(shown), numInterventions: shown.interventions.length, reply: o.reply } });
