@@ -79,6 +79,22 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect((await store.progress(project.id)).labels).toBe(1);
   });
 
+  it('releases stale open assignments so others can take the task', async () => {
+    const { project } = await createDemoProject(store, 'stale', join(dir, 'stale'), 1, 1, { types: ['ask'] });
+    const a = await store.addAnnotator('stale-a');
+    const b = await store.addAnnotator('stale-b');
+    const asg = (await store.next(project.id, a.id))!;
+    expect(await store.next(project.id, b.id)).toBeNull(); // the only slot is held by a
+    expect(await store.releaseStale(3600)).toBe(0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await store.releaseStale(0.001)).toBe(1);
+    const got = (await store.next(project.id, b.id))!;
+    expect(got.task.id).toBe(asg.task.id);
+    await expect(store.submit(a.id, asg.id, 'stale-sub-a1', { verdict: 'ask', option: 0 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await store.submit(b.id, got.id, 'stale-sub-b1', { verdict: 'ask', option: 0 });
+    expect((await store.progress(project.id)).completedTasks).toBe(1);
+  });
+
   it('another annotator can neither read nor change a label', async () => {
     const { project } = await createDemoProject(store, 'privacy', join(dir, 'privacy'), 1, 2, { types: ['ask'] });
     const a = await store.addAnnotator('priv-a');

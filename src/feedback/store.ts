@@ -282,6 +282,22 @@ export class FeedbackStore {
     return null;
   }
 
+  /**
+   * Give back slots held by open assignments older than `olderThanSeconds` (an annotator who
+   * walked away), so other annotators can take those tasks. Returns how many were released.
+   */
+  async releaseStale(olderThanSeconds: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const gone = await tx.query<{ task_id: number }>(
+        `DELETE FROM assignments a WHERE a.created_at < now() - make_interval(secs => $1)
+           AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id) RETURNING a.task_id`,
+        [olderThanSeconds],
+      );
+      for (const g of gone) await tx.query('UPDATE tasks SET assigned = assigned - 1 WHERE id = $1', [g.task_id]);
+      return gone.length;
+    });
+  }
+
   /** An assignment of `annotatorId` (NOT_FOUND for anyone else's, so ids leak nothing). */
   async assignment(id: number, annotatorId: number): Promise<Assignment> {
     const rows = await this.db.query(

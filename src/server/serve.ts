@@ -25,6 +25,8 @@ export interface ServeOptions {
   port: number;
   /** Policy spec for play tasks (see src/agents/registry.ts). */
   playPolicy: string;
+  /** Open assignments older than this go back to the queue (default 1 h). */
+  assignmentTtlSeconds?: number;
   /** UI folder; default dist/web. */
   uiDir?: string;
   log?: (msg: string) => void;
@@ -64,12 +66,17 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const server = await new Promise<ReturnType<typeof serve>>((res) => {
     const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => res(s));
   });
+  // Slots of assignments left open for longer than `assignmentTtlSeconds` go back to the queue.
+  const ttl = o.assignmentTtlSeconds ?? 3600;
+  const sweeper = setInterval(() => void store.releaseStale(ttl).catch((e) => (o.log ?? console.error)(`askfirst server: releasing stale assignments failed: ${(e as Error).message}`)), Math.min(ttl, 300) * 1000);
+  sweeper.unref();
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,
     store,
     close: async () => {
+      clearInterval(sweeper);
       const closing = new Promise<void>((res) => server.close(() => res()));
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await closing;
