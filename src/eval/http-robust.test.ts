@@ -42,6 +42,11 @@ beforeAll(async () => {
   clean = await startFaultServer();
   faulty = await startFaultServer({ faultRate: 0.2, seed: 42, retryAfterSec: 1 });
   reference = await go(client(clean.url));
+  // The fixture is varied enough for "same summary" to mean something: multi-turn episodes, successes and failures.
+  const s = reference.summaries.proactive!;
+  expect(s.psRate).toBeGreaterThan(0.1);
+  expect(s.accuracy).toBeGreaterThan(0.05);
+  expect(s.accuracy).toBeLessThan(0.95);
 });
 afterAll(async () => {
   await clean.close();
@@ -61,8 +66,11 @@ describe('HTTP evaluation under faults', () => {
     const injected = Object.values(faulty.stats.faults).reduce((a, b) => a + b, 0);
     expect(injected).toBeGreaterThan(50);
     for (const k of ['429', '500', 'hang', 'malformed'] as const) expect(faulty.stats.faults[k]).toBeGreaterThan(0);
-    expect(s.retries).toBe(injected);
-    expect(s).toMatchObject({ failures: 0, retry429: faulty.stats.faults['429'], retry5xx: faulty.stats.faults['500'], retryTimeout: faulty.stats.faults.hang, retryMalformed: faulty.stats.faults.malformed });
+    // Every injected fault was retried (a busy machine may add a few timeouts or connection resets of its own).
+    expect(s).toMatchObject({ failures: 0, retry429: faulty.stats.faults['429'], retry5xx: faulty.stats.faults['500'], retryMalformed: faulty.stats.faults.malformed });
+    expect(s.retryTimeout).toBeGreaterThanOrEqual(faulty.stats.faults.hang);
+    expect(s.retries).toBeGreaterThanOrEqual(injected);
+    expect(s.retries - injected).toBeLessThanOrEqual(0.05 * s.requests);
     expect(res.summaries.proactive).toEqual(reference.summaries.proactive);
     expect(res.records.proactive).toEqual(reference.records.proactive);
     console.log(`[http-robust] ${N} episodes, ${s.requests} requests, ${s.retries} retries (429 ${s.retry429}, 5xx ${s.retry5xx}, timeout ${s.retryTimeout}, malformed ${s.retryMalformed}), failures ${s.failures}`);

@@ -2,7 +2,7 @@
  * A local OpenAI-compatible test server for the HTTP client's tests and benchmark: answers
  * after a fixed delay, and injects faults at a seeded rate — 429 with Retry-After, 500, a hang
  * past the client's timeout, a malformed body. The reply is a pure function of the request's
- * last user text (a hash picks an option letter, or a supplied function decides), so outcomes
+ * last user message (a hash of its text and image picks an option letter, or a supplied function decides), so outcomes
  * do not depend on which attempts failed. Loopback only; plain node:http to keep its own
  * overhead out of the measurements.
  */
@@ -40,15 +40,20 @@ export interface FaultServer {
   close(): Promise<void>;
 }
 
-function lastUserText(body: Record<string, unknown>): string {
+function lastUser(body: Record<string, unknown>): { text: string; image: string } {
   const msgs = (body.messages ?? []) as { role: string; content: unknown }[];
   for (let i = msgs.length - 1; i >= 0; i--) {
     if (msgs[i].role !== 'user') continue;
     const c = msgs[i].content;
-    if (typeof c === 'string') return c;
-    if (Array.isArray(c)) return c.filter((p) => p?.type === 'text').map((p) => p.text).join('\n');
+    if (typeof c === 'string') return { text: c, image: '' };
+    if (Array.isArray(c)) {
+      return {
+        text: c.filter((p) => p?.type === 'text').map((p) => p.text).join('\n'),
+        image: c.filter((p) => p?.type === 'image_url').map((p) => p.image_url?.url ?? '').join(''),
+      };
+    }
   }
-  return '';
+  return { text: '', image: '' };
 }
 
 /** How many "X. " option lines a prompt has. */
@@ -58,10 +63,10 @@ function countOptions(text: string): number {
   return n;
 }
 
-/** The default answer: an option letter chosen by a hash of the text ("A." when there are no options). */
-export function hashAnswer(text: string): string {
+/** The default answer: an option letter chosen by a hash of the text and image ("A." when there are no options). */
+export function hashAnswer(text: string, image = ''): string {
   const n = Math.max(1, countOptions(text));
-  const h = createHash('sha256').update(text).digest().readUInt32BE(0);
+  const h = createHash('sha256').update(text).update(image).digest().readUInt32BE(0);
   return `${optionLetter(h % n)}.`;
 }
 
@@ -107,8 +112,8 @@ export async function startFaultServer(o: FaultServerOptions = {}): Promise<Faul
             res.writeHead(400).end('{"error":{"message":"bad json"}}');
             return;
           }
-          const text = lastUserText(body);
-          const content = o.answer ? o.answer(text, body, req.headers) : hashAnswer(text);
+          const { text, image } = lastUser(body);
+          const content = o.answer ? o.answer(text, body, req.headers) : hashAnswer(text, image);
           let logprobs = null;
           if (o.logprobs && body.logprobs === true) {
             const n = Math.max(1, countOptions(text));
