@@ -55,6 +55,7 @@ export const ServeSchema = z.object({
   host: z.string().default('127.0.0.1').describe('interface to listen on (0.0.0.0 to accept other machines)'),
   port: z.number().int().min(0).max(65535).default(8787).describe('port (0 = any free port)'),
   playPolicy: z.string().default('oracle').describe('the model in play tasks: a policy spec (oracle, random[:SEED], builtin:DIR, openai:URL#MODEL …)'),
+  assignmentTtl: z.number().int().min(10).default(3600).describe('seconds before an unlabelled assignment goes back to the queue'),
 });
 
 export const ImportSchema = z.object({
@@ -223,7 +224,7 @@ export function register(program: Command): void {
   addSchemaOptions(g.command('serve').description('run the workbench (API + UI); DATABASE_URL selects PostgreSQL'), ServeSchema).action(async (raw) => {
     const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
     if (!process.env.DATABASE_URL) await mkdir(cfg.dbDir, { recursive: true });
-    const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy });
+    const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
     console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`);
     await new Promise<void>((res) => process.once('SIGINT', () => res()));
     await s.close();

@@ -89,6 +89,12 @@ export function App() {
       setTimeout(() => setFlash(null), 1200);
       await loadNext(pid);
     } catch (e) {
+      // The assignment was released or already labelled elsewhere: say so and move on.
+      if (e instanceof ApiError && (e.status === 404 || e.status === 409)) {
+        await loadNext(pid).catch(() => undefined);
+        setError(`${(e as Error).message} — showing the next task.`);
+        return;
+      }
       setError(String((e as Error).message));
     }
   };
