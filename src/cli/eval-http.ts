@@ -26,8 +26,7 @@ export const evalHttpFields = {
   apiKeyEnv: z.string().optional().describe('openai: environment variable holding the API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY); the key is never printed or written'),
 };
 
-const httpCliSchema = z.object(evalHttpFields);
-type HttpCli = z.output<typeof httpCliSchema>;
+type HttpCli = z.output<z.ZodObject<typeof evalHttpFields>>;
 
 /** `--mode` values → the MCQA modes to run (mcqa = proactive; with --hint, proactive → hint) and whether to run open-ended. */
 export function splitModes(modes: readonly (typeof EVAL_MODE_NAMES)[number][], o: Pick<HttpCli, 'hint' | 'judge'>): { mcqa: EvalMode[]; open: boolean } {

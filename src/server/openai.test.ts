@@ -19,6 +19,8 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { startOpenAIServer, type RunningServer } from './openai.js';
 
+type ErrorBody = { error: { message: string } };
+
 const loader = async (ref: SuiteEpisode['views'][number]) => {
   if ('image' in ref) return ref.image;
   throw new Error('in-memory views only');
@@ -63,7 +65,7 @@ describe('OpenAI-compatible server', () => {
   it('answers an MCQA turn with per-letter logprobs', async () => {
     const r = await post({ model: 'rnd', messages: msg(formatPrompt('Q?', ['a', 'b', 'c'])), logprobs: true, top_logprobs: 2 });
     expect(r.status).toBe(200);
-    const j = (await r.json()) as any;
+    const j = (await r.json()) as { choices: { message: { content: string }; logprobs: { content: { top_logprobs: unknown[] }[] } }[] };
     expect(j.choices[0].message.content).toMatch(/^[ABC]\.$/);
     expect(j.choices[0].logprobs.content[0].top_logprobs).toHaveLength(2);
   });
@@ -78,14 +80,14 @@ describe('OpenAI-compatible server', () => {
   it('rejects bad requests with 400 and a message that says what to fix', async () => {
     const a = await post({ model: 'rnd', messages: msg('What is this?') });
     expect(a.status).toBe(400);
-    expect(((await a.json()) as any).error.message).toMatch(/multiple-choice/);
+    expect(((await a.json()) as ErrorBody).error.message).toMatch(/multiple-choice/);
     const b = await post({ model: 'rnd', messages: [{ role: 'user', content: formatPrompt('Q?', ['a']) }] });
     expect(b.status).toBe(400);
-    expect(((await b.json()) as any).error.message).toMatch(/exactly one image/);
+    expect(((await b.json()) as ErrorBody).error.message).toMatch(/exactly one image/);
     const c = await fetch(`${srv.url}/chat/completions`, { method: 'POST', body: '{nope' });
     expect(c.status).toBe(400);
     const d = await post({ model: 'rnd', messages: [{ role: 'user', content: [{ type: 'text', text: formatPrompt('Q?', ['a']) }, { type: 'image_url', image_url: { url: 'http://x/y.png' } }] }] });
-    expect(((await d.json()) as any).error.message).toMatch(/data URLs/);
+    expect(((await d.json()) as ErrorBody).error.message).toMatch(/data URLs/);
   });
 });
 

@@ -352,7 +352,9 @@ function headerValue(v: string | string[] | undefined): string | null {
 }
 
 function withoutLogprobs(b: Record<string, unknown>): Record<string, unknown> {
-  const { logprobs: _l, top_logprobs: _t, ...rest } = b;
+  const rest = { ...b };
+  delete rest.logprobs;
+  delete rest.top_logprobs;
   return rest;
 }
 

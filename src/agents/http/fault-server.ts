@@ -105,7 +105,7 @@ export async function startFaultServer(o: FaultServerOptions = {}): Promise<Faul
         } else if (fault === 'malformed') {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"x","choices":[{"message":{"content":');
         } else {
-          let body: Record<string, unknown> = {};
+          let body: Record<string, unknown>;
           try {
             body = JSON.parse(raw);
           } catch {
