@@ -38,7 +38,8 @@ async function simulateAnnotators(dbDir: string, project: string) {
           const pl = a.task.payload as AskPayload;
           label = ok() ? { verdict: 'ask', option: 0 } : { verdict: 'answer', option: pl.numInterventions };
         } else if (a.task.type === 'preference') {
-          const faithful = (a.task.payload as PreferencePayload).replies.findIndex((x) => !x.includes(', and '));
+          const [r0, r1] = (a.task.payload as PreferencePayload).replies;
+          const faithful = r0.length < r1.length ? 0 : 1; // the hallucinating reply adds a false fact
           const pick = ok() ? faithful : 1 - faithful;
           label = { lessHallucination: pick, moreHelpful: pick };
         } else {

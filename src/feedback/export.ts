@@ -94,7 +94,7 @@ export async function exportDpo(store: FeedbackStore, projectId: number, opts: E
       prompt: [user(item.question)],
       chosen: [assistant(p.replies[l.lessHallucination])],
       rejected: [assistant(p.replies[1 - l.lessHallucination])],
-      images: [await imageRef(project.imageDir, item.image, opts.images ?? 'path')],
+      images: [await imageRef(project.imageDir, p.image ?? item.image, opts.images ?? 'path')],
       annotation_ids: [annotation.id],
     });
   }

@@ -64,14 +64,19 @@ export function episodeToItem(ep: Episode<string>, o: ItemOptions): ItemInput {
     } else if (type === 'ask') {
       tasks.push({ type, payload: { options: optionTexts(shown), numInterventions: shown.interventions.length, reply: o.reply } });
     } else if (type === 'preference') {
+      // The replies describe the clearest view; its true facts are shown beside them.
       const category = ep.categories[ep.answer];
-      const trueFacts = facts.filter((f) => f.holds && f.family !== 'condition');
-      const falseFacts = facts.filter((f) => !f.holds && f.family !== 'condition');
+      const clear = sceneFacts(truth, true, ep.categories);
+      const trueFacts = clear.filter((f) => f.holds);
+      const falseFacts = clear.filter((f) => !f.holds && f.family !== 'condition');
       const t = trueFacts[Math.floor(o.rand() * trueFacts.length)]?.text ?? shapeSentence(category);
       const f = falseFacts[Math.floor(o.rand() * falseFacts.length)]?.text ?? 'it is made of glass';
-      const good = `It is a ${category}: ${t}.`;
-      const bad = `It is a ${category}: ${t}, and ${f}.`;
-      tasks.push({ type, payload: { replies: o.rand() < 0.5 ? [good, bad] : [bad, good] } });
+      const good = `My answer: ${category}, because ${t}.`;
+      const bad = `My answer: ${category}, because ${t} and ${f}.`;
+      tasks.push({
+        type,
+        payload: { replies: o.rand() < 0.5 ? [good, bad] : [bad, good], image: ep.views[ep.referenceView], facts: trueFacts.map((x) => x.text) },
+      });
     } else {
       tasks.push({ type, payload: { episode: ep } });
     }

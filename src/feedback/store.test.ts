@@ -141,7 +141,8 @@ describe('FeedbackStore (PGlite in memory)', () => {
       expect(dpo[i].chosen[0].content[0]).toEqual({ type: 'text', text: r.payload.replies[r.label.lessHallucination] });
       expect(dpo[i].rejected[0].content[0]).toEqual({ type: 'text', text: r.payload.replies[1 - r.label.lessHallucination] });
       expect(dpo[i].prompt[0].content).toEqual([{ type: 'image' }, { type: 'text', text: r.question }]);
-      expect(dpo[i].images[0].endsWith(r.image)).toBe(true);
+      expect(dpo[i].images[0].endsWith(r.payload.image ?? r.image)).toBe(true);
+      expect(r.payload.image).toMatch(/_v1\.png$/); // the clear view the replies describe
     });
 
     // SFT: one row per majority-accepted rationale plus one per written rationale.

@@ -41,6 +41,10 @@ export interface AskPayload {
 export interface PreferencePayload {
   /** Reply A and reply B. */
   replies: [string, string];
+  /** The image the replies describe, relative to the image folder (default: the item's image). */
+  image?: string;
+  /** The true facts of that image, shown beside the replies (default: the item's true facts). */
+  facts?: string[];
 }
 
 export interface PlayPayload {

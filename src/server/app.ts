@@ -13,7 +13,7 @@ import type { Policy } from '../agents/policy.js';
 import { playUntilPause } from '../feedback/play.js';
 import { resolveImage } from '../feedback/paths.js';
 import type { Annotator, Assignment, FeedbackStore } from '../feedback/store.js';
-import { isTaskType, type PlayPayload, type TaskPayload } from '../feedback/tasks.js';
+import { isTaskType, type PlayPayload, type PreferencePayload, type TaskPayload } from '../feedback/tasks.js';
 import type { Episode } from '../episode/types.js';
 import { AskfirstError, InputError } from '../util/errors.js';
 import { errorResponse } from './errors.js';
@@ -65,7 +65,7 @@ export function publicAssignment(a: Assignment) {
       question: item.question,
       modelOutput: item.modelOutput,
       // Factually Augmented RLHF: the scene's true facts are shown beside pairwise preferences only.
-      facts: task.type === 'preference' ? item.facts.filter((f) => f.holds).map((f) => f.text) : [],
+      facts: task.type === 'preference' ? ((task.payload as PreferencePayload).facts ?? item.facts.filter((f) => f.holds).map((f) => f.text)) : [],
     },
   };
 }
@@ -143,6 +143,7 @@ export function createApp(o: AppOptions): Hono<Env> {
     const a = await store.assignment(intParam(c, 'aid'), c.get('annotator').id);
     const project = await store.project(a.item.projectId);
     let rel = a.item.image;
+    if (a.task.type === 'preference' && (a.task.payload as PreferencePayload).image) rel = (a.task.payload as PreferencePayload).image!;
     const view = c.req.query('view');
     if (view !== undefined) {
       if (a.task.type !== 'play') throw new InputError('only play tasks have views');
