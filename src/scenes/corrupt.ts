@@ -31,8 +31,8 @@ export function gaussianBlur(img: RGBImage, sigma: number): RGBImage {
   const wu = wl + 2;
   const m = Math.round((12 * sigma * sigma - n * wl * wl - 4 * n * wl - 3 * n) / (-4 * wl - 4));
   const radii = [0, 1, 2].map((i) => ((i < m ? wl : wu) - 1) / 2);
-  let a = Float32Array.from(img.data);
-  let b = new Float32Array(a.length);
+  const a = Float32Array.from(img.data);
+  const b = new Float32Array(a.length);
   for (const r of radii) {
     if (r < 1) continue;
     boxPass(a, b, W, H, r, true);

@@ -75,7 +75,10 @@ describe('drawing', () => {
     }
     const img = drawBackground(new Rng(1), 32, 32, [220, 220, 220]);
     let lo = 255, hi = 0;
-    for (const v of img.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const v of img.data) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     expect(hi - lo).toBeGreaterThan(3); // mildly textured
     expect(hi - lo).toBeLessThan(40);
     fillMask(img, categoryMask(0, { cx: 16, cy: 16, r: 10, sx: 1, sy: 1 }), [255, 0, 0]);

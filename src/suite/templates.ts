@@ -113,12 +113,19 @@ export function templateScores(image: RGBImage): number[] {
   const raw = objectness(image, ring, { denoise: false });
   const med = objectness(image, ring);
   let nRaw = 0, nMed = 0;
-  for (let i = 0; i < raw.length; i++) (nRaw += raw[i] > 0.5 ? 1 : 0), (nMed += med[i] > 0.5 ? 1 : 0);
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] > 0.5) nRaw++;
+    if (med[i] > 0.5) nMed++;
+  }
   const lineDrawing = nRaw >= 8 && nMed < 0.4 * nRaw;
   const o = lineDrawing ? raw : med;
   const fg = new Uint8Array(W * H);
   let nfg = 0;
-  for (let i = 0; i < fg.length; i++) if (o[i] > 0.5) (fg[i] = 1), nfg++;
+  for (let i = 0; i < fg.length; i++)
+    if (o[i] > 0.5) {
+      fg[i] = 1;
+      nfg++;
+    }
   const best = CATEGORIES.map(() => 0);
   if (nfg < 8) return best;
   const thick = Math.max(1, Math.round(Math.max(W, H) / 64));
@@ -152,8 +159,14 @@ export function templateScores(image: RGBImage): number[] {
         const tDil = dilate(tf, W, H);
         let onT = 0, n = 0, drawn = 0, m = 0;
         for (let i = 0; i < fg.length; i++) {
-          if (fg[i]) (n++, (onT += tDil[i]));
-          if (tf[i]) (m++, (drawn += fgDil[i]));
+          if (fg[i]) {
+            n++;
+            onT += tDil[i];
+          }
+          if (tf[i]) {
+            m++;
+            drawn += fgDil[i];
+          }
         }
         score = n && m ? (onT / n) * (drawn / m) : 0;
       } else {
