@@ -30,6 +30,12 @@ export interface ActOptions {
 export interface Policy {
   /** A short name for tables and results ("oracle", "builtin:runs/x", "openai:…#model"). */
   readonly name: string;
+  /**
+   * True when the backend gains nothing from seeing observations together (e.g. an HTTP client
+   * that sends one request per observation): the runner then steps each episode as soon as its
+   * own reply arrives instead of waiting for the whole batch. Greedy results are the same.
+   */
+  readonly pipelined?: boolean;
   /** Reply to a batch of observations (one per active episode), in order. */
   act(batch: readonly Observation[], opts?: ActOptions): Promise<PolicyReply[]>;
   /** Counters for the run summary (e.g. HTTP requests, retries, failures, cache hits), when the backend keeps any. */

@@ -13,8 +13,10 @@ import { AskfirstError } from '../util/errors.js';
 export interface RunOptions {
   mode: EvalMode;
   loader: ViewLoader;
-  /** Episodes stepped together (the policy's batch size). */
+  /** Episodes stepped together (the policy's batch size; for a pipelined policy, episodes in play at once). */
   batchSize?: number;
+  /** Step each episode as soon as its reply arrives (default: `policy.pipelined`). */
+  pipeline?: boolean;
   /** Ids to skip (already done in an earlier run). */
   skip?: ReadonlySet<string>;
   /** Called once per finished episode, in completion order. */
@@ -45,6 +47,10 @@ export async function runEpisodes(
   const active: EpisodeState<SuiteEpisode['views'][number]>[] = [];
   let next = 0;
   const actOpts: ActOptions = { sample: opts.sample, signal: opts.signal };
+  if (opts.pipeline ?? policy.pipelined === true) {
+    await runPipelined(todo, policy, opts, batchSize, actOpts, out);
+    return out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  }
 
   while (next < todo.length || active.length) {
     if (opts.signal?.aborted) throw new RunAborted();
@@ -75,4 +81,51 @@ export async function runEpisodes(
     opts.onProgress?.(out.length, todo.length);
   }
   return out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+}
+
+/**
+ * Pipelined play: `batchSize` workers each play one episode at a time, one observation per
+ * policy call, so a concurrent backend keeps its requests in flight instead of waiting at
+ * every turn for the slowest reply of a batch. Workers stop at the first error or abort and
+ * are all settled before returning, so no record is written after the run has ended.
+ */
+async function runPipelined(
+  todo: readonly SuiteEpisode[],
+  policy: Policy,
+  opts: RunOptions,
+  batchSize: number,
+  actOpts: ActOptions,
+  out: EpisodeRecord[],
+): Promise<void> {
+  let next = 0;
+  let stop = false;
+  const worker = async () => {
+    while (!stop && next < todo.length) {
+      const s = new EpisodeState(todo[next++], opts.mode);
+      while (!s.done) {
+        if (stop || opts.signal?.aborted) throw new RunAborted();
+        const { viewRef, ...rest } = s.observe();
+        const obs: Observation = { ...rest, image: await opts.loader(viewRef, rest.episodeId) };
+        const replies = await policy.act([obs], actOpts);
+        if (replies.length !== 1) throw new AskfirstError('INTERNAL', `policy ${policy.name} returned ${replies.length} replies for 1 observation`);
+        s.step(replies[0].reply);
+      }
+      if (stop) return;
+      const r = s.record();
+      out.push(r);
+      await opts.onRecord?.(r, s.episode as SuiteEpisode);
+      opts.onProgress?.(out.length, todo.length);
+    }
+  };
+  const settled = await Promise.allSettled(
+    Array.from({ length: Math.min(batchSize, todo.length) }, () =>
+      worker().catch((e) => {
+        stop = true;
+        throw e;
+      }),
+    ),
+  );
+  const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected' && !(x.reason instanceof RunAborted)) ??
+    settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
 }

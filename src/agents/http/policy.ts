@@ -25,6 +25,8 @@ export const EPISODE_HEADERS = {
 
 export class HttpPolicy implements Policy {
   readonly name: string;
+  /** One request per observation: the runner need not wait for whole batches. */
+  readonly pipelined = true;
   readonly config: HttpPolicyConfig;
   readonly client: ChatClient;
   private readonly memory = new ConversationMemory();
