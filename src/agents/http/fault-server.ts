@@ -70,7 +70,7 @@ export function hashAnswer(text: string, image = ''): string {
   return `${optionLetter(h % n)}.`;
 }
 
-export async function startFaultServer(o: FaultServerOptions = {}): Promise<FaultServer> {
+export async function startFaultServer(o: FaultServerOptions & { port?: number } = {}): Promise<FaultServer> {
   const rand = mulberry32(o.seed ?? 0);
   const faults = o.faults ?? ['429', '500', 'hang', 'malformed'];
   const hanging = new Set<ServerResponse>();
@@ -132,7 +132,7 @@ export async function startFaultServer(o: FaultServerOptions = {}): Promise<Faul
     });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(o.port ?? 0, '127.0.0.1', () => r()));
   fs.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   fs.close = () =>
     new Promise<void>((r) => {
