@@ -6,7 +6,10 @@ describe('agreement', () => {
     const a: string[] = [];
     const b: string[] = [];
     const push = (x: string, y: string, n: number) => {
-      for (let i = 0; i < n; i++) (a.push(x), b.push(y));
+      for (let i = 0; i < n; i++) {
+        a.push(x);
+        b.push(y);
+      }
     };
     push('yes', 'yes', 20);
     push('yes', 'no', 5);

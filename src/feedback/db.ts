@@ -74,9 +74,9 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(file, 'utf8'));
-      let alive = false;
+      let alive: boolean;
       try {
-        alive = Number.isInteger(pid) && pid > 0 && (process.kill(pid, 0), true);
+        alive = Number.isInteger(pid) && pid > 0 && process.kill(pid, 0);
       } catch {
         alive = false;
       }

@@ -28,7 +28,8 @@ export async function firstReplies(policy: Policy, episodes: readonly Episode<st
     const s = new EpisodeState(ep, 'proactive');
     const o = s.observe();
     const image = await readImageFile(await resolveImage(imageDir, o.viewRef));
-    const { viewRef: _v, ...rest } = o;
+    const { viewRef, ...rest } = o;
+    void viewRef; // the policy gets the decoded image instead of the path
     const [r] = await policy.act([{ ...rest, image }]);
     out.push(r.reply);
   }

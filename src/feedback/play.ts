@@ -44,7 +44,8 @@ export async function playUntilPause(ep: Episode<string>, policy: Policy, imageD
   while (!s.done) {
     const o = s.observe();
     const image = await readImageFile(await resolveImage(imageDir, o.viewRef));
-    const { viewRef: _v, ...rest } = o;
+    const { viewRef, ...rest } = o;
+    void viewRef; // the policy gets the decoded image instead of the path
     const [{ reply }] = await policy.act([{ ...rest, image }]);
     const action = parseReply(reply, s.shown());
     if (action.type === 'intervention' && action.valid && s.turns.length + 1 < s.maxTurns()) {

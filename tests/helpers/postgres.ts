@@ -31,12 +31,9 @@ export interface TestPostgres {
 export async function startPostgres(bin: string): Promise<TestPostgres> {
   const root = mkdtempSync(join(tmpdir(), 'af-pg-'));
   const asRoot = process.getuid?.() === 0;
-  let uid = 0;
-  let gid = 0;
   if (asRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres']);
-    uid = Number(stdout.trim());
-    gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+    const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
     chownSync(root, uid, gid);
   }
   const as = (cmd: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : run(join(bin, cmd), args));

@@ -67,7 +67,7 @@ export function App() {
       setProjects(ps);
       if (ps.length && pid === null) setPid(ps[0].id);
     }, (e) => setError(String(e.message)));
-  }, [me]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [me]); // pid is read once to pick the first project
 
   const loadNext = useCallback(async (projectId: number) => {
     setError(null);
