@@ -9,6 +9,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { setMaxListeners } from 'node:events';
 import { AskfirstError, UpstreamError } from '../../util/errors.js';
 import { ResponseCache, requestKey } from './cache.js';
 
@@ -106,6 +107,9 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   const d = Math.min(maxMs, baseMs * 2 ** attempt);
   return d / 2 + rand() * (d / 2);
 }
+
+/** Run signals whose listener limit was lifted (many requests wait on one run signal at once). */
+const listenerLimitRaised = new WeakSet<AbortSignal>();
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -319,7 +323,17 @@ export class ChatClient {
     this.counters.requests++;
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), this.opts.timeoutMs);
-    const signal = o.signal ? AbortSignal.any([ctl.signal, o.signal]) : ctl.signal;
+    // The run's signal aborts this attempt too (one listener per request in flight, removed after).
+    const onAbort = () => ctl.abort();
+    if (o.signal) {
+      if (!listenerLimitRaised.has(o.signal)) {
+        setMaxListeners(0, o.signal);
+        listenerLimitRaised.add(o.signal);
+      }
+      if (o.signal.aborted) ctl.abort();
+      else o.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    const signal = ctl.signal;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...(o.headers ?? {}) };
     if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
     try {
@@ -343,6 +357,7 @@ export class ChatClient {
       return parseChatBody(text);
     } finally {
       clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
     }
   }
 }
