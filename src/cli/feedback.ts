@@ -20,7 +20,8 @@ import { demoEpisodes, rng } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
 import { autoCritic, episodeRationaleItems, IllumeConfigSchema, runIllume, type Critic } from '../feedback/illume.js';
 import { createDemoProject, firstReplies, importEpisodes } from '../feedback/importer.js';
-import type { RationaleItem } from '../feedback/rationale-scorer.js';
+import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
+import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
 import { FeedbackStore } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';
@@ -88,6 +89,7 @@ export const AgreementSchema = z.object({
 
 export const IllumeSchema = IllumeConfigSchema.extend({
   ...dbFields,
+  encoder: z.string().optional().describe("extra image features for the rationale head: builtin:CHECKPOINT_DIR (the built-in model's frozen CNN encoder)"),
   critic: z.enum(['auto', 'workbench']).default('auto').describe('auto: knows the true scene facts; workbench: people label each round'),
   suite: z.string().optional().describe('suite directory to take items from (default: demo scenes)'),
   demo: z.number().int().min(2).default(120).describe('demo episodes when no --suite is given'),
@@ -185,6 +187,11 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   const heldOut = order.slice(0, nHeld).flatMap((i) => items[i]);
   const train = order.slice(nHeld).flatMap((i) => items[i]);
 
+  let encoder: ImageEncoder | undefined;
+  if (cfg.encoder) {
+    if (!cfg.encoder.startsWith('builtin:')) throw new InputError(`--encoder must be builtin:CHECKPOINT_DIR, got "${cfg.encoder}"`);
+    encoder = loadBuiltinEncoder(cfg.encoder.slice('builtin:'.length));
+  }
   let critic: Critic = autoCritic;
   let stop = async () => undefined as void;
   if (cfg.critic === 'workbench') {
@@ -200,8 +207,8 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     };
   }
   try {
-    print(`ILLUME: ${train.length} training items, ${heldOut.length} held-out, k=${cfg.k}, critic ${cfg.critic}, rationale head on src/nn`);
-    const res = await runIllume(train, heldOut, critic, cfg, (r) => {
+    print(`ILLUME: ${train.length} training items, ${heldOut.length} held-out, k=${cfg.k}, critic ${cfg.critic}, rationale head on src/nn over image descriptors${encoder ? ` + ${encoder.name}'s encoder` : ''}`);
+    const res = await runIllume(train, heldOut, critic, { ...cfg, encoder }, (r) => {
       if (!cfg.json)
         print(`round ${r.round}: coverage ${(100 * r.coverage).toFixed(1)}% (cumulative ${(100 * r.cumulativeCoverage).toFixed(1)}%), accepted ${r.accepted}, held-out rationale accuracy ${(100 * r.heldOutAccuracy).toFixed(1)}%, loss ${r.loss.toFixed(3)}`);
     });

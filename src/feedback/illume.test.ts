@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { newBuiltin } from '../agents/builtin/build.js';
+import { builtinEncoder } from './builtin-encoder.js';
 import { demoEpisodes } from './demo-scenes.js';
 import { autoCritic, episodeRationaleItems, rationaleAccuracy, runIllume } from './illume.js';
 import type { RationaleItem } from './rationale-scorer.js';
@@ -33,5 +35,17 @@ describe('ILLUME loop with the automatic critic', () => {
     expect(last.heldOutAccuracy).toBeGreaterThan(first.heldOutAccuracy);
     expect(last.cumulativeCoverage).toBeGreaterThanOrEqual(last.coverage);
     expect(rationaleAccuracy(res.scorer, heldOut)).toBe(last.heldOutAccuracy);
+  });
+
+  it('the rationale head can sit on the built-in model\'s frozen CNN encoder', async () => {
+    const eps = demoEpisodes(40, 21);
+    const policy = newBuiltin(eps.map((e) => ({ ...e, views: e.views.map((image) => ({ image })) })));
+    const encoder = builtinEncoder(policy);
+    expect(encoder.size).toBeGreaterThan(0);
+    const all: RationaleItem[] = [];
+    for (const ep of eps) all.push(...(await episodeRationaleItems(ep, async (v) => v)));
+    const res = await runIllume(all.slice(0, 56), all.slice(56), autoCritic, { rounds: 3, seed: 2, encoder });
+    expect(res.rounds[2].coverage).toBeGreaterThan(res.rounds[0].coverage);
+    expect(res.rounds[2].heldOutAccuracy).toBeGreaterThan(res.initialAccuracy);
   });
 });

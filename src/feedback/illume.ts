@@ -13,7 +13,7 @@ import type { RGBImage } from '../scenes/image.js';
 import { resolveConfig } from '../util/config.js';
 import { rng } from './demo-scenes.js';
 import { candidates, COLOURS, CONDITION_SENTENCES, sceneFacts, sceneTruth, shapeSentence } from './facts.js';
-import { RationaleScorer, type RationaleItem } from './rationale-scorer.js';
+import { RationaleScorer, type ImageEncoder, type RationaleItem } from './rationale-scorer.js';
 
 export const IllumeConfigSchema = z.object({
   rounds: z.number().int().min(1).max(100).default(4).describe('sample → critique → fine-tune rounds'),
@@ -107,13 +107,14 @@ export async function runIllume(
   train: readonly RationaleItem[],
   heldOut: readonly RationaleItem[],
   critic: Critic,
-  partial: Partial<IllumeConfig> = {},
+  partial: Partial<IllumeConfig> & { encoder?: ImageEncoder } = {},
   onRound?: (r: RoundReport) => void,
 ): Promise<IllumeResult> {
-  const cfg = resolveIllumeConfig(partial);
+  const { encoder, ...rest } = partial;
+  const cfg = resolveIllumeConfig(rest);
   const categories = [...new Set([...train, ...heldOut].flatMap((it) => (it.category ? [it.category] : [])))].sort();
   const sentences = [...sentenceVocabulary(categories), ...[...train, ...heldOut].flatMap((it) => it.candidates.map((c) => c.text))];
-  const scorer = new RationaleScorer(sentences, categories, { hidden: cfg.hidden, lr: cfg.lr, seed: cfg.seed });
+  const scorer = new RationaleScorer(sentences, categories, { hidden: cfg.hidden, lr: cfg.lr, seed: cfg.seed, encoder });
   const rand = rng(cfg.seed + 101);
   const initialAccuracy = rationaleAccuracy(scorer, heldOut);
   const accepted = new Map<string, { item: RationaleItem; candidate: number }>();

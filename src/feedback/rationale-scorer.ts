@@ -1,8 +1,9 @@
 /**
  * The rationale head: scores candidate rationale sentences for an (image, answer) pair. A small
- * MLP on src/nn — image descriptors (rationale-features.ts) + the answer's kind (ask/answer) and
- * category → hidden ReLU layer → one logit per sentence of a fixed vocabulary; a masked softmax
- * over the sentences offered for the item gives p(rationale | image, answer).
+ * MLP on src/nn — image descriptors (rationale-features.ts), optionally the built-in model's
+ * frozen CNN features (builtin-encoder.ts), + the answer's kind (ask/answer) and category →
+ * hidden ReLU layer → one logit per sentence of a fixed vocabulary; a masked softmax over the
+ * sentences offered for the item gives p(rationale | image, answer).
  *
  * Fine-tuning follows ILLUME (Brack et al., ICML 2023): maximise the log-likelihood of the
  * rationales a critic accepted (cross-entropy over the offered candidates), nothing else.
@@ -27,10 +28,20 @@ export interface RationaleItem {
   features?: Float32Array;
 }
 
+/** Extra image features, e.g. the built-in model's frozen CNN encoder (see builtin-encoder.ts). */
+export interface ImageEncoder {
+  readonly name: string;
+  /** Feature length per image. */
+  readonly size: number;
+  encode(images: readonly RGBImage[]): Float32Array[];
+}
+
 export interface ScorerConfig {
   hidden: number;
   lr: number;
   seed: number;
+  /** Appended to the descriptors when given. */
+  encoder?: ImageEncoder;
 }
 
 export class RationaleScorer {
@@ -41,12 +52,15 @@ export class RationaleScorer {
   private readonly l2: Linear;
   private readonly opt: AdamW;
   readonly inputSize: number;
+  /** Image descriptors + encoder features. */
+  readonly featureSize: number;
 
   constructor(sentences: readonly string[], categories: readonly string[], readonly cfg: ScorerConfig = { hidden: 32, lr: 0.02, seed: 1 }) {
     this.vocab = [...new Set(sentences)];
     this.index = new Map(this.vocab.map((s, i) => [s, i]));
     this.categories = [...categories];
-    this.inputSize = IMAGE_FEATURES + 2 + this.categories.length;
+    this.featureSize = IMAGE_FEATURES + (cfg.encoder?.size ?? 0);
+    this.inputSize = this.featureSize + 2 + this.categories.length;
     const rng = new Rng(cfg.seed);
     this.l1 = new Linear(this.inputSize, cfg.hidden, { rng });
     this.l2 = new Linear(cfg.hidden, this.vocab.length, { rng, init: 'xavier' });
@@ -59,14 +73,24 @@ export class RationaleScorer {
   }
 
   private inputs(items: readonly RationaleItem[]): Tensor {
+    const missing = items.filter((it) => it.features?.length !== this.featureSize);
+    if (missing.length) {
+      const enc = this.cfg.encoder?.encode(missing.map((it) => it.image));
+      missing.forEach((it, i) => {
+        const f = new Float32Array(this.featureSize);
+        f.set(imageFeatures(it.image));
+        if (enc) f.set(enc[i], IMAGE_FEATURES);
+        it.features = f;
+      });
+    }
+    const F = this.featureSize;
     const x = new Float32Array(items.length * this.inputSize); // [B, inputSize]
     items.forEach((it, b) => {
-      it.features ??= imageFeatures(it.image);
       const o = b * this.inputSize;
-      x.set(it.features, o);
-      x[o + IMAGE_FEATURES + (it.answerKind === 'ask' ? 0 : 1)] = 1;
+      x.set(it.features!, o);
+      x[o + F + (it.answerKind === 'ask' ? 0 : 1)] = 1;
       const c = it.category ? this.categories.indexOf(it.category) : -1;
-      if (c >= 0) x[o + IMAGE_FEATURES + 2 + c] = 1;
+      if (c >= 0) x[o + F + 2 + c] = 1;
     });
     return tensor(x, [items.length, this.inputSize]);
   }
