@@ -2,6 +2,7 @@
  * `askfirst feedback …`: the human-feedback workbench.
  *   serve       run the workbench (API + UI) on PGlite (--db-dir) or PostgreSQL (DATABASE_URL)
  *   annotator   add an annotator and print their token (shown once)
+ *   status      projects and their labelling progress
  *   import      fill a project from a suite (--suite DIR) or from demo scenes (--demo N)
  *   agreement   Cohen's / Fleiss' κ per task
  *   export      JSONL for TRL's SFT (accepted rationales) or DPO (preferences) trainers
@@ -246,6 +247,20 @@ export function register(program: Command): void {
       });
     },
   );
+
+  const StatusSchema = z.object({ ...dbFields, project: z.string().optional().describe('one project (default: all)') });
+  addSchemaOptions(g.command('status').description('projects and their labelling progress per task type'), StatusSchema).action(async (raw) => {
+    const cfg = configFromOptions(StatusSchema, raw, 'feedback status');
+    await withStore(cfg.dbDir, async (store) => {
+      const projects = cfg.project ? [await store.project(cfg.project)] : await store.projects();
+      if (!projects.length) console.log('no projects yet (create one with `askfirst feedback import`)');
+      for (const p of projects) {
+        const pr = await store.progress(p.id);
+        console.log(`${p.name}: ${pr.completedTasks}/${pr.tasks} tasks complete, ${pr.labels}/${pr.needed} labels (N=${p.labelsPerItem}, images in ${p.imageDir})`);
+        for (const [t, b] of Object.entries(pr.byType)) console.log(`  ${t.padEnd(10)} ${b.completed}/${b.tasks} complete, ${b.labels} labels`);
+      }
+    });
+  });
 
   addSchemaOptions(g.command('import').description('add items from a suite or demo scenes to a project'), ImportSchema).action((raw) => runImport(raw));
   addSchemaOptions(g.command('agreement').description("inter-annotator agreement per task (Cohen's κ for two raters, Fleiss' κ for more)"), AgreementSchema).action(async (raw) => {
