@@ -4,7 +4,8 @@
  * askfirst HTTP policy plays episodes through the batched runner at concurrency C. Ideal
  * throughput is C/L requests per second; the target is ≥ 90 % of it (C = 16, L = 50 ms).
  * The same is measured for the client alone (one act() over every first-turn observation), which
- * separates the HTTP client from the runner's step-by-step batching.
+ * separates the HTTP client from the runner, and for a bare keep-alive node:http loop sending the
+ * same bodies (no askfirst code): on a shared, loaded machine that is the achievable ceiling.
  * askfirst's own overhead per episode is measured against the same server with L = 0 at
  * concurrency 1: wall time and client-process CPU time per episode (PNG encoding, JSON,
  * HTTP, reply parsing, the episode state machine), the server's time excluded from CPU.
@@ -15,6 +16,8 @@
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { Agent, request as httpRequest } from 'node:http';
+import { pngDataUrl } from '../src/agents/http/messages.js';
 import { HttpPolicy } from '../src/agents/http/policy.js';
 import { runEpisodes } from '../src/eval/runner.js';
 import { conformanceEpisodes, conformanceObservations } from '../src/agents/policy-conformance.js';
@@ -95,6 +98,30 @@ for (let i = 0; i < 3; i++) {
   await policy.close();
 }
 clientRates.sort((a, b) => a - b);
+// The machine's own ceiling: a bare keep-alive node:http loop, C at a time, same bodies, no askfirst code.
+const rawRates: number[] = [];
+{
+  const bodies = firstTurn.map((o) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: [{ type: 'text', text: o.prompt }, { type: 'image_url', image_url: { url: pngDataUrl(o.image) } }] }] }));
+  const agent = new Agent({ keepAlive: true, maxSockets: C });
+  const u = new URL(`${slow.url}/chat/completions`);
+  const one = (b: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = httpRequest(u, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(b) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', reject);
+      req.end(b);
+    });
+  for (let i = 0; i < 3; i++) {
+    let k = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: C }, async () => { while (k < bodies.length) await one(bodies[k++]); }));
+    rawRates.push(bodies.length / ((performance.now() - t0) / 1000));
+  }
+  agent.destroy();
+  rawRates.sort((a, b) => a - b);
+}
 slow.stop();
 const ideal = C / (L / 1000);
 const rates = trials.map((x) => x.requests / x.wall).sort((a, b) => a - b);
@@ -111,6 +138,7 @@ await play(fast.url, 1, small.slice(0, 20), 1);
 const o = await play(fast.url, 1, small, 1);
 fast.stop();
 log(`client alone (one act() over ${firstTurn.length} observations): ${clientRates.map((r) => r.toFixed(1)).join(', ')} req/s (median ${((100 * clientRates[1]) / ideal).toFixed(1)} %)`);
+log(`bare node:http loop, same bodies (the machine's ceiling): ${rawRates.map((r) => r.toFixed(1)).join(', ')} req/s (median ${((100 * rawRates[1]) / ideal).toFixed(1)} %)`);
 log(`overhead: ${o.episodes} episodes, ${o.requests} requests, ${(o.wall * 1000 / o.episodes).toFixed(2)} ms wall and ${(o.cpuMs / o.episodes).toFixed(2)} ms client CPU per episode`);
 
 console.log(
@@ -131,6 +159,9 @@ console.log(
     client_rps: +clientRates[1].toFixed(1),
     client_ratio: +(clientRates[1] / ideal).toFixed(3),
     client_pass: clientRates[1] >= 0.9 * ideal,
+    raw_http_rps: +rawRates[1].toFixed(1),
+    raw_http_ratio: +(rawRates[1] / ideal).toFixed(3),
+    ratio_vs_raw_http: +(rps / rawRates[1]).toFixed(3),
     excess_ms_per_episode_at_c: +excessMs.toFixed(3),
     overhead_ms_per_episode_wall: +((o.wall * 1000) / o.episodes).toFixed(3),
     overhead_ms_per_episode_cpu: +(o.cpuMs / o.episodes).toFixed(3),
