@@ -44,7 +44,7 @@ export function generateCorruption(ctx: KindContext, only?: Corruption): RawEpis
   const first = rng.range(0.9, 1);
   for (let v = 0; v < n; v++) {
     const t = v / (n - 1);
-    levels.push(v === n - 1 ? rng.range(0, 0.04) : first * (1 - t) + (v > 0 ? rng.range(-0.04, 0.04) : 0));
+    levels.push(v === n - 1 ? 0 : first * (1 - t) + (v > 0 ? rng.range(-0.04, 0.04) : 0));
   }
   const noiseSeed = Math.floor(rng.next() * 2 ** 31);
   const views = levels.map((l, v) => corrupt(clean, type, l, noiseSeed + v));
