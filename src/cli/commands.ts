@@ -9,6 +9,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./suite.js'),
     import('./suite-show.js'),
     import('./demo.js'),
+    import('./train.js'),
     import('./eval.js'),
     import('./serve.js'),
     import('./feedback.js'),

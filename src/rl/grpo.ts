@@ -10,14 +10,20 @@
  *
  *   L = −E_t[ min(ρ_t A, clip(ρ_t, 1−ε, 1+ε) A) ] + β·KL(π ∥ π_ref) − c_H·H(π),   ρ_t = π(a_t)/π_old(a_t)
  *
+ * The built-in policy factorises into a decision (ask, or which category) and, when asking,
+ * which intervention; the decision is pushed by the trajectory's advantage, the intervention
+ * choice by the same advantage plus its immediate validity (`whichAdvantages`), each through its
+ * own clipped ratio.
+ *
  * Two objectives share this file:
  *   - `multi-turn` (askfirst): a trajectory is a whole episode; R is the weighted sum of the
  *     named rewards in rewards.ts (correct answer, wrong answer, cost per intervention, …);
- *   - `single-turn` (ProactiveBench's recipe): a trajectory is one reply to one state; R is 1 for
- *     the correct category, r_p for a valid intervention, 0 otherwise.
+ *   - `single-turn` (ProactiveBench's recipe, run as published: one unfactored ratio on π(a)): a
+ *     trajectory is one reply to one state; R is 1 for the correct category, r_p for a valid
+ *     intervention, 0 otherwise.
  */
 import { z } from 'zod';
-import { add, clamp, exp, gather, mean, minimum, mul, mulScalar, neg, sub, sum, tensor, clipGradNorm, type Tensor } from '../nn/index.js';
+import { add, addScalar, clamp, exp, gather, log, mean, minimum, mul, mulScalar, neg, sub, sum, tensor, clipGradNorm, type Tensor } from '../nn/index.js';
 import { resolveConfig } from '../util/config.js';
 import { progress } from '../util/progress.js';
 import { groupAdvantages } from './advantages.js';
@@ -60,23 +66,60 @@ export function turnAdvantages(rollout: Rollout, returns: readonly number[], G: 
 }
 
 /**
- * The GRPO loss on a minibatch: clipped policy-gradient term, exact KL to the reference over
- * the shown options, entropy bonus. Returns the loss tensor and diagnostics.
+ * Advantages for the choice of intervention, given that the policy asked: 1 − v̄ for a valid
+ * intervention, −v̄ for an invalid one or an abstention (v̄ = the share valid among the batch's
+ * asks). Zero for category turns. The validity of a chosen intervention is observed at once,
+ * so this choice needs no credit assignment through the rest of the episode.
+ */
+export function whichAdvantages(batch: readonly TurnSample[]): Float32Array {
+  const asks = batch.filter((s) => s.action < s.text.numInterventions);
+  const valid = (s: TurnSample) => (s.parsed.type === 'intervention' && s.parsed.valid ? 1 : 0);
+  const base = asks.length ? asks.reduce((a, s) => a + valid(s), 0) / asks.length : 0;
+  return Float32Array.from(batch, (s) => (s.action < s.text.numInterventions ? valid(s) - base : 0));
+}
+
+/**
+ * The policy loss on a minibatch. The policy factorises into a decision (ask, or which
+ * category) and, when asking, which intervention (see agents/builtin/model.ts); each factor gets
+ * its own clipped ratio: the decision with the trajectory's advantage `adv`, the intervention
+ * choice with `whichAdv` (its immediate validity). Plus the exact KL to the reference over the
+ * shown options and an entropy bonus. Returns the loss tensor and diagnostics.
  */
 export function grpoLoss(
   logp: Tensor, // [N, K] log π over shown options (padded ≈ −1e30)
   refPadded: Float32Array, // [N·K] log π_ref, same padding
   batch: readonly TurnSample[],
-  adv: Float32Array, // [N]
-  cfg: Pick<GRPOConfig, 'clipEps' | 'klCoef' | 'entropyCoef'>,
+  adv: Float32Array, // [N] decision advantages
+  cfg: Pick<GRPOConfig, 'clipEps' | 'klCoef' | 'entropyCoef' | 'whichCoef'> & { factored?: boolean },
+  whichAdv: Float32Array = whichAdvantages(batch), // [N]
 ): { loss: Tensor; stats: { pg: number; kl: number; entropy: number; clipFrac: number; ratio: number } } {
   const N = batch.length;
   const K = logp.shape[1];
-  const lpA = gather(logp, batch.map((s) => s.action)); // [N]
-  const ratio = exp(sub(lpA, tensor(Float32Array.from(batch, (s) => s.oldLogp), [N]))); // [N]
-  const A = tensor(adv, [N]);
-  const surr = minimum(mul(ratio, A), mul(clamp(ratio, 1 - cfg.clipEps, 1 + cfg.clipEps), A)); // [N]
-  const pg = neg(mean(surr));
+  const askTurn = Float32Array.from(batch, (s) => (s.action < s.text.numInterventions ? 1 : 0));
+  const ivMask = new Float32Array(N * K);
+  batch.forEach((s, r) => ivMask.fill(1, r * K, r * K + s.text.numInterventions));
+  const lpA = gather(logp, batch.map((s) => s.action)); // [N] log π(a)
+  const logAsk = log(addScalar(sum(mul(exp(logp), tensor(ivMask, [N, K])), 1), 1e-30)); // [N] log P(ask)
+  const A1 = tensor(askTurn, [N]);
+  const A0 = tensor(Float32Array.from(askTurn, (v) => 1 - v), [N]);
+  const ld = add(mul(logAsk, A1), mul(lpA, A0)); // [N] log π(decision)
+  const lw = mul(sub(lpA, logAsk), A1); // [N] log π(intervention | ask), 0 for category turns
+  const clipped = (lnew: Tensor, lold: Float32Array, a: Float32Array) => {
+    const ratio = exp(sub(lnew, tensor(lold, [N])));
+    const A = tensor(a, [N]);
+    return { ratio, surr: minimum(mul(ratio, A), mul(clamp(ratio, 1 - cfg.clipEps, 1 + cfg.clipEps), A)) };
+  };
+  const factored = cfg.factored ?? true;
+  // Unfactored (the plain recipe, used for ProactiveBench's single-turn baseline): one ratio on π(a).
+  // An ask that chose an invalid intervention or an abstention ended the episode because of the
+  // choice, not the decision to ask: that turn's decision gets no advantage (the choice is blamed).
+  const decAdv = factored ? Float32Array.from(adv, (a, i) => (askTurn[i] && !(batch[i].parsed.type === 'intervention' && batch[i].parsed.valid) ? 0 : a)) : adv;
+  const dec = factored ? clipped(ld, Float32Array.from(batch, (s) => s.oldDecision), decAdv) : clipped(lpA, Float32Array.from(batch, (s) => s.oldLogp), adv);
+  // The intervention choice learns from the episode's outcome (which move got there fastest) and,
+  // weighted by whichCoef, from its immediate validity.
+  const whichTotal = Float32Array.from(whichAdv, (w, i) => (askTurn[i] ? adv[i] + cfg.whichCoef * w : 0));
+  const which = clipped(lw, Float32Array.from(batch, (s, i) => (askTurn[i] ? s.oldLogp - s.oldDecision : 0)), whichTotal);
+  const pg = factored ? neg(add(mean(dec.surr), mean(which.surr))) : neg(mean(dec.surr));
   // Exact KL(π ∥ π_ref) and entropy over the shown options; padded entries have p = 0.
   const mask = new Float32Array(N * K);
   for (let i = 0; i < N * K; i++) mask[i] = logp.data[i] > -1e29 ? 1 : 0;
@@ -86,15 +129,15 @@ export function grpoLoss(
   const kl = mean(sum(mul(p, sub(safeLogp, tensor(Float32Array.from(refPadded, (v, i) => v * mask[i]), [N, K]))), 1)); // []
   const ent = neg(mean(sum(mul(p, safeLogp), 1))); // []
   const loss = add(add(pg, mulScalar(kl, cfg.klCoef)), mulScalar(ent, -cfg.entropyCoef));
-  let clipped = 0;
-  for (let i = 0; i < N; i++) if (Math.abs(ratio.data[i] - 1) > cfg.clipEps) clipped++;
-  return { loss, stats: { pg: pg.item(), kl: kl.item(), entropy: ent.item(), clipFrac: clipped / N, ratio: avg(Array.from(ratio.data)) } };
+  let nClipped = 0;
+  for (let i = 0; i < N; i++) if (Math.abs(dec.ratio.data[i] - 1) > cfg.clipEps) nClipped++;
+  return { loss, stats: { pg: pg.item(), kl: kl.item(), entropy: ent.item(), clipFrac: nClipped / N, ratio: avg(Array.from(dec.ratio.data)) } };
 }
 
 // ── training loop ───────────────────────────────────────────────────────────
 export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLResult> {
   const cfg = resolveGRPOConfig(partial);
-  const run = new RLRun(cfg, ctx);
+  const run = await new RLRun(cfg, ctx).init();
   const rewards = makeRewards(cfg.rewards);
   const G = cfg.groupSize;
   const bar = progress(cfg.objective === 'multi-turn' ? 'GRPO' : `GRPO single-turn r_p=${cfg.rp}`, cfg.updates, { enabled: cfg.progress, unit: 'updates' });
@@ -130,7 +173,7 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
         const idx = order.slice(i, i + cfg.minibatch);
         const batch = idx.map((j) => rollout.samples[j]);
         const { out, refPadded } = await forwardSamples(ctx.policy, run.cache, batch, textCache);
-        const { loss, stats: s } = grpoLoss(out.logp, refPadded, batch, Float32Array.from(idx, (j) => adv[j]), cfg);
+        const { loss, stats: s } = grpoLoss(out.logp, refPadded, batch, Float32Array.from(idx, (j) => adv[j]), { ...cfg, factored: cfg.objective === 'multi-turn' });
         run.opt.zeroGrad();
         loss.backward();
         stats.gradNorm.push(clipGradNorm(run.params, cfg.maxGradNorm));

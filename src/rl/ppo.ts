@@ -60,7 +60,7 @@ export function valueLoss(value: Tensor, targets: Float32Array): Tensor {
 // ── training loop ───────────────────────────────────────────────────────────
 export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResult> {
   const cfg = resolvePPOConfig(partial);
-  const run = new RLRun(cfg, ctx);
+  const run = await new RLRun(cfg, ctx).init();
   const rewards = makeRewards(cfg.rewards);
   const bar = progress('PPO', cfg.updates, { enabled: cfg.progress, unit: 'updates' });
   bar.tick(run.update);

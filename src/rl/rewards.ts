@@ -40,7 +40,7 @@ export const DEFAULT_REWARD_WEIGHTS: Record<RewardName, number> = {
   wrong: -0.5,
   interventions: -0.05,
   invalid: -0.5,
-  abstain: -0.25,
+  abstain: -0.5,
   maxTurns: -0.5,
 };
 

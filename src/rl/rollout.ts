@@ -69,6 +69,8 @@ export interface TurnSample {
   action: number;
   /** log π_old(action). */
   oldLogp: number;
+  /** log π_old of the decision: P(ask) for an intervention turn, the category's probability otherwise. */
+  oldDecision: number;
   /** log π_ref over the shown options (for the KL penalty). */
   refLogp: Float32Array;
   /** V(s) at rollout time (PPO). */
@@ -94,6 +96,14 @@ export interface Rollout {
 
 function textOf(o: { question: string; options: string[]; numInterventions: number }): TextObservation {
   return { question: o.question, options: o.options, numInterventions: o.numInterventions };
+}
+
+/** log P(ask) = log Σ_interventions π for an intervention choice; log π(a) for a category. */
+export function decisionLogp(row: ArrayLike<number>, a: number, numInterventions: number): number {
+  if (a >= numInterventions) return row[a];
+  let p = 0;
+  for (let k = 0; k < numInterventions; k++) p += Math.exp(row[k]);
+  return Math.log(p + 1e-30);
 }
 
 /** Run the head on cached features (no graph) for current and reference models. */
@@ -150,6 +160,7 @@ export async function rolloutMultiTurn(
         text: items[r].text,
         action: a,
         oldLogp: row[a],
+        oldDecision: decisionLogp(row, a, obs[r].numInterventions),
         refLogp: refOut.logp.data.slice(r * K, r * K + n),
         value: out.value.data[r],
         reward: 0,
@@ -201,6 +212,7 @@ export async function rolloutSingleTurn(
       text: it.text,
       action: a,
       oldLogp: row[a],
+      oldDecision: decisionLogp(row, a, it.text.numInterventions),
       refLogp: refOut.logp.data.slice(r * K, r * K + n),
       value: out.value.data[r],
       reward: reward(parsed),

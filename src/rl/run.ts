@@ -9,7 +9,9 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, Rng, readCheckpoint, type Tensor } from '../nn/index.js';
+import { AdamW, Rng, noGrad, readCheckpoint, type Tensor } from '../nn/index.js';
+import { EpisodeState } from '../episode/state.js';
+import { headBatch } from '../agents/builtin/features.js';
 import { summarize, type Summary } from '../episode/metrics.js';
 import { TRAIN_KINDS, SCENARIO_KINDS } from '../episode/types.js';
 import { MultimodalModel } from '../agents/builtin/model.js';
@@ -37,8 +39,10 @@ export const BaseRLConfigSchema = z.object({
   epochs: z.number().int().min(1).default(2).describe('optimisation passes over each rollout batch'),
   minibatch: z.number().int().min(1).default(256).describe('turns per gradient step'),
   entropyCoef: z.number().min(0).default(0.003).describe('entropy bonus weight'),
+  whichCoef: z.number().min(0).default(1).describe('weight of the which-intervention term (rewarded by the chosen intervention\'s validity)'),
   maxGradNorm: z.number().positive().default(1).describe('gradient clipping (global norm)'),
-  trainWords: z.boolean().default(true).describe('also train the word embeddings (the image encoder stays frozen)'),
+  trainCategoryHead: z.boolean().default(false).describe('also train the category scorer and word embeddings (the image encoder always stays frozen)'),
+  askPrior: z.number().min(0).max(0.9).default(0.3).describe('open the ask gate at the start of RL so this share of first turns asks (0 keeps the guesser as is; exploration)'),
   kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
   checkpointEvery: z.number().int().min(1).default(25).describe('updates between checkpoints'),
@@ -82,29 +86,70 @@ export class RLRun {
   readonly curve: Record<string, number>[] = [];
   update = 0;
   seconds = 0;
-  private readonly logFile: JsonlAppender;
-  private readonly t0: number;
+  private logFile!: JsonlAppender;
+  private t0 = 0;
 
   constructor(
     readonly cfg: BaseRLConfig,
     readonly ctx: RLContext,
   ) {
     const m = ctx.policy.model;
-    this.ref = new MultimodalModel(m.config, m.vocab);
-    this.ref.loadStateDict(new Map(m.namedParameters().map(([n, p]) => [n, { data: p.data.slice(), shape: p.shape }])));
-    this.cache = new FeatureCache(m, ctx.loader);
-    this.params = cfg.trainWords ? [...m.headParameters(), ...m.words.parameters()] : m.headParameters();
-    this.opt = new AdamW(this.params, { lr: cfg.lr, weightDecay: 0 });
-    this.rng = new Rng(cfg.seed);
     const kinds = new Set<string>(cfg.kinds);
     this.train = ctx.train.filter((e) => kinds.has(e.kind));
     this.val = ctx.val.filter((e) => kinds.has(e.kind));
     if (!this.train.length) throw new DataError(`no training episodes of kinds ${cfg.kinds.join(', ')}`);
+    this.cache = new FeatureCache(m, ctx.loader);
+    this.rng = new Rng(cfg.seed);
+    this.ref = new MultimodalModel(m.config, m.vocab);
+    const category = new Set(m.catProj.parameters());
+    this.params = cfg.trainCategoryHead ? [...m.headParameters(), ...m.words.parameters()] : m.headParameters().filter((p) => !category.has(p));
+    this.opt = new AdamW(this.params, { lr: cfg.lr, weightDecay: 0 });
     if (!cfg.resume && existsSync(join(cfg.out, CKPT))) rmSync(join(cfg.out, CKPT), { recursive: true, force: true });
     if (!cfg.resume) rmSync(join(cfg.out, 'rl.jsonl'), { force: true });
-    if (cfg.resume) this.restore();
-    this.logFile = new JsonlAppender(join(cfg.out, 'rl.jsonl'));
+  }
+
+  /**
+   * Open the ask gate to the exploration prior, freeze the result as the KL reference, then
+   * (with --resume) load the latest checkpoint. Call once before training.
+   */
+  async init(): Promise<this> {
+    const m = this.ctx.policy.model;
+    if (this.cfg.askPrior > 0) {
+      const shift = await this.calibrateAskGate(this.cfg.askPrior);
+      this.ctx.log?.(`rl: ask gate opened by ${shift.toFixed(2)} so that about ${(100 * this.cfg.askPrior).toFixed(0)}% of first turns ask`);
+    }
+    this.ref.loadStateDict(new Map(m.namedParameters().map(([n, p]) => [n, { data: p.data.slice(), shape: p.shape }])));
+    if (this.cfg.resume) this.restore();
+    this.logFile = new JsonlAppender(join(this.cfg.out, 'rl.jsonl'));
     this.t0 = performance.now() - this.seconds * 1000;
+    return this;
+  }
+
+  /** Shift the gate bias so the mean probability of asking on training first turns is `prior`. */
+  private async calibrateAskGate(prior: number): Promise<number> {
+    const m = this.ctx.policy.model;
+    const eps = this.train.slice(0, 256);
+    const obs = eps.map((e) => new EpisodeState(e, 'proactive').observe());
+    const h = await this.cache.get(eps.map((e) => ({ episode: e, view: e.firstView })));
+    const out = noGrad(() => m.head(h, headBatch(obs, this.ctx.policy.vocab)));
+    const K = out.logp.shape[1];
+    const logits = obs.map((o, r) => {
+      let p = 0;
+      for (let k = 0; k < o.numInterventions; k++) p += Math.exp(out.logp.data[r * K + k]);
+      p = Math.min(Math.max(p, 1e-9), 1 - 1e-9);
+      return Math.log(p / (1 - p));
+    });
+    const meanAsk = (d: number) => avg(logits.map((l) => 1 / (1 + Math.exp(-(l + d)))));
+    let lo = -50;
+    let hi = 50;
+    for (let i = 0; i < 60; i++) {
+      const mid = (lo + hi) / 2;
+      if (meanAsk(mid) < prior) lo = mid;
+      else hi = mid;
+    }
+    const shift = (lo + hi) / 2;
+    m.gate2.bias!.data[0] += shift;
+    return shift;
   }
 
   get elapsed(): number {

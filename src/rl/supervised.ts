@@ -18,6 +18,7 @@ import { generateSuite } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { SCENARIO_KINDS } from '../episode/types.js';
 import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
+import { augment } from '../agents/builtin/augment.js';
 import { ModelConfigSchema } from '../agents/builtin/model.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
@@ -39,6 +40,7 @@ export const SupervisedConfigSchema = z.object({
   warmupSteps: z.number().int().min(0).default(50).describe('learning-rate warm-up steps'),
   checkpointEvery: z.number().int().min(1).default(100).describe('steps between checkpoints'),
   logEvery: z.number().int().min(1).default(20).describe('steps between log lines in train.jsonl'),
+  augment: z.number().min(0).max(1).default(0.5).describe('share of training images randomly shrunk and shifted (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
@@ -158,7 +160,8 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
     const off = (state.step % perEpoch) * cfg.batchSize;
     const batch = Array.from({ length: cfg.batchSize }, (_, i) => data[perm[off + i]]);
 
-    const x = imageBatch(batch.map((b) => b.image), model.config.imageSize);
+    const augRng = new Rng(cfg.seed * 31337 + state.step);
+    const x = imageBatch(batch.map((b) => (augRng.next() < cfg.augment ? augment(b.image, augRng) : b.image)), model.config.imageSize);
     const text: TextObservation[] = batch.map((b) => ({ question: b.question, options: categories, numInterventions: 0 }));
     opt.zeroGrad();
     const out = model.head(model.encode(x), headBatch(text, policy.vocab));

@@ -49,8 +49,8 @@ describe('built-in model', () => {
     const u = uncertaintyFeatures(Float32Array.from([10, -10, 0, 0]), hb);
     expect(u[0]).toBeCloseTo(1, 4); // max p
     expect(u[1]).toBeLessThan(0.01); // entropy
-    expect(u[3]).toBeCloseTo(0.5, 4);
-    expect(u[4]).toBeCloseTo(1, 4);
+    expect(u[5]).toBeCloseTo(0.5, 4);
+    expect(u[6]).toBeCloseTo(1, 4);
   });
 
   it('learns: a few steps of cross-entropy raise the right option’s probability and change parameters', async () => {

@@ -7,9 +7,11 @@
  *   e_q    = bag(question words), e_o = bag(option words)  text features   [B, D], [B·K, D]
  *   z_cat  = (W_c h) · e_o                                 category score  (a classifier whose
  *                                                          class weights are the words' embeddings)
- *   u      = [max p, entropy, margin] of softmax(z_cat) over the shown categories (no gradient):
+ *   u      = [max p, entropy, margin and their logs] of softmax(z_cat) over the shown categories (no gradient):
  *            the model's own uncertainty, a signal that transfers across scenario kinds
- *   g      = MLP_gate(u [, P h, e_q])                       how much asking is worth now
+ *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
+ *            negative (the surer the model, the less it asks: selective prediction's rule),
+ *            and RL refines both terms
  *   w_i    = MLP_which([P h, e_q, e_o_i])                   which intervention, if asking
  *   logit(category c)     = z_cat(c)
  *   logit(intervention i) = g + log softmax_i(w)           (so P(ask) depends on g alone)
@@ -51,6 +53,7 @@ export const ModelConfigSchema = z.object({
   headHidden: z.number().int().min(4).default(64).describe('hidden units of the ask/answer/value heads'),
   projDim: z.number().int().min(4).default(32).describe('image features projected for the heads'),
   askBiasInit: z.number().default(-4).describe('initial bias of the ask gate (negative: starts as a guesser)'),
+  gateSlopeInit: z.number().default(-10).describe('initial weight of −log(1 − max p) in the ask gate (negative: the surer, the less it asks)'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
@@ -85,11 +88,11 @@ export interface HeadOutput {
   logp: Tensor;
   /** State value [B] (for PPO). */
   value: Tensor;
-  /** The uncertainty features used [B, 3]. */
+  /** The uncertainty features used [B, 5]. */
   uncertainty: Float32Array;
 }
 
-const UNC = 3;
+const UNC = 5;
 
 export class MultimodalModel extends Module {
   readonly config: ModelConfig;
@@ -101,6 +104,7 @@ export class MultimodalModel extends Module {
   readonly proj: Linear;
   readonly gate1: Linear;
   readonly gate2: Linear;
+  readonly gateSlope: Tensor;
   readonly which1: Linear;
   readonly which2: Linear;
   readonly val1: Linear;
@@ -136,6 +140,7 @@ export class MultimodalModel extends Module {
     this.val1 = this.addModule('val1', new Linear(P + D + UNC, M, { rng }));
     this.val2 = this.addModule('val2', new Linear(M, 1, { rng }));
     this.gate2.bias!.data.fill(config.askBiasInit);
+    this.gateSlope = this.addParameter('gateSlope', Float32Array.of(config.gateSlopeInit), [1]);
   }
 
   /** Encoder parameters (frozen in head-only RL). */
@@ -177,7 +182,8 @@ export class MultimodalModel extends Module {
 
     // The gate: how much asking is worth at this turn (reads no option words).
     const gateIn = this.config.gateInputs === 'uncertainty' ? u : rowCtx;
-    const g = reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]); // [B, 1]
+    const conf = tensor(Float32Array.from({ length: B }, (_, r) => unc[r * UNC + 3]), [B, 1]); // −log(1 − max p)/5
+    const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
     const w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
     const askM = new Float32Array(B * K);
@@ -196,7 +202,7 @@ export class MultimodalModel extends Module {
   }
 }
 
-/** Per row: [max p, normalised entropy, top-1 minus top-2] of softmax over the row's categories. */
+/** Per row: [max p, normalised entropy, top-1 minus top-2, −log(1 − max p)/5, −log(entropy)/5] of softmax over the row's categories. */
 export function uncertaintyFeatures(zCat: Float32Array, b: HeadBatch): Float32Array {
   const out = new Float32Array(b.B * UNC);
   for (let r = 0; r < b.B; r++) {
@@ -228,9 +234,13 @@ export function uncertaintyFeatures(zCat: Float32Array, b: HeadBatch): Float32Ar
         p1 = p;
       } else if (p > p2) p2 = p;
     }
+    const h = n > 1 ? ent / Math.log(n) : 0;
     out[r * UNC] = p1;
-    out[r * UNC + 1] = n > 1 ? ent / Math.log(n) : 0;
+    out[r * UNC + 1] = h;
     out[r * UNC + 2] = p1 - p2;
+    // Log scales: a confident model's doubt lives in the last decimals (0.9 vs 0.999).
+    out[r * UNC + 3] = -Math.log(1 - p1 + 1e-4) / 5;
+    out[r * UNC + 4] = -Math.log(h + 1e-4) / 5;
   }
   return out;
 }

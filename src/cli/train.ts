@@ -1,0 +1,77 @@
+/**
+ * `askfirst train --stage supervised|rl`: the two training stages of the built-in model.
+ *   supervised  trains the guesser on the clearest views of a generated suite;
+ *   rl          starts from a supervised checkpoint (--init) and teaches it when to ask, with
+ *               GRPO (ours or ProactiveBench's single-turn reward) or PPO.
+ * Options of both stages come from their config schemas; each run resumes with --resume.
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { TRAIN_KINDS } from '../episode/types.js';
+import { GRPOConfigSchema, trainGRPO } from '../rl/grpo.js';
+import { PPOConfigSchema, trainPPO } from '../rl/ppo.js';
+import { SupervisedConfigSchema, trainSupervised } from '../rl/supervised.js';
+import { generateSuite } from '../suite/generate.js';
+import { loadData } from '../eval/data.js';
+import { InputError } from '../util/errors.js';
+import { addSchemaOptions } from './options.js';
+import { coerceOptions, resolveConfig, schemaOptions } from '../util/config.js';
+
+const StageSchema = z.object({
+  stage: z.enum(['supervised', 'rl']).describe('which stage to run'),
+  algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('rl: the algorithm'),
+  init: z.string().optional().describe('rl: the supervised checkpoint to start from (a run dir or its final/)'),
+  data: z.string().optional().describe('rl: training episodes (DIR, suite:DIR); default: generate --episodes per training kind'),
+});
+const SupSchema = SupervisedConfigSchema.omit({ model: true });
+const RLSchema = GRPOConfigSchema.merge(PPOConfigSchema).omit({ rewards: true });
+// One option per field across both stages (shared names such as --lr, --seed, --out once).
+const AllSchema = StageSchema.merge(RLSchema).merge(SupSchema);
+
+function pick(raw: Record<string, unknown>, schema: z.ZodObject<z.ZodRawShape>, stage: string): Record<string, unknown> {
+  const own = new Set(Object.keys(schema.shape));
+  const stray = Object.keys(raw).filter((k) => raw[k] !== undefined && !own.has(k) && !(k in StageSchema.shape));
+  if (stray.length) throw new InputError(`${stray.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')} do(es) not apply to --stage ${stage}`);
+  return coerceOptions(schemaOptions(schema), raw);
+}
+
+export async function runTrain(raw: Record<string, unknown>): Promise<void> {
+  const st = resolveConfig(StageSchema, coerceOptions(schemaOptions(StageSchema), raw), 'train');
+  const log = (s: string) => console.error(s);
+  if (st.stage === 'supervised') {
+    const r = await trainSupervised(pick(raw, SupSchema, 'supervised'), log);
+    console.log(`supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on 512 training images ${(100 * r.trainAccuracy).toFixed(1)}%`);
+    return;
+  }
+  if (!st.init) throw new InputError('--stage rl needs --init DIR: the supervised checkpoint to start from (askfirst train --stage supervised --out DIR)');
+  const schema = st.algorithm === 'ppo' ? PPOConfigSchema.omit({ rewards: true }) : GRPOConfigSchema.omit({ rewards: true });
+  const perKind = raw.episodes !== undefined ? Number(raw.episodes) : 300;
+  const cfgRaw = pick({ ...raw, episodes: undefined }, RLSchema, 'rl');
+  const policy = BuiltinPolicy.load(st.init);
+  const seed = Number(cfgRaw.seed ?? 0);
+  const kinds = (cfgRaw.kinds as string[] | undefined) ?? [...TRAIN_KINDS];
+  let train, loader;
+  if (st.data) {
+    const d = await loadData(st.data, { kinds });
+    train = d.episodes;
+    loader = d.loader;
+  } else {
+    log(`rl: generating ${perKind} episodes per kind of ${kinds.join(', ')}`);
+    train = generateSuite({ episodes: perKind, seed: seed + 2, kinds: kinds as never });
+    loader = async (ref: { image?: unknown }) => ref.image as never;
+  }
+  const val = generateSuite({ episodes: 20, seed: seed + 3, kinds: kinds as never });
+  const cfg = resolveConfig(schema, cfgRaw, st.algorithm);
+  const ctx = { policy, train, val, loader: loader as never, log };
+  const r = st.algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
+  const last = r.curve[r.curve.length - 1] ?? {};
+  console.log(`rl (${st.algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
+}
+
+export function register(program: Command): void {
+  const cmd = program.command('train').description('train the built-in model: --stage supervised (the guesser), then --stage rl (teach it to ask)');
+  addSchemaOptions(cmd, AllSchema.extend({ episodes: z.number().int().min(1).optional().describe('episodes per kind (supervised: its training suite; rl: generated training episodes, default 300)') }));
+  cmd.addHelpText('after', '\nExamples:\n  askfirst train --stage supervised --out runs/sup\n  askfirst train --stage rl --init runs/sup --algorithm grpo --out runs/rl\n  askfirst train --stage rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1\n  (kill it any time; add --resume to the same command to continue)');
+  cmd.action(async (raw: Record<string, unknown>) => runTrain(raw));
+}
