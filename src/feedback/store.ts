@@ -1,7 +1,8 @@
 /**
  * Data access for the feedback workbench: projects, annotators (tokens stored as SHA-256
- * hashes), items with their tasks, the assignment queue and annotations. Every write runs in
- * one transaction; the schema's unique constraints back every invariant (see migrations.ts).
+ * hashes), items with their tasks, the assignment queue and annotations. Every write is atomic:
+ * one statement (its own transaction) or an explicit BEGIN … COMMIT; the schema's unique
+ * constraints back every invariant (see migrations.ts).
  *
  * Queue: each task needs `needed` labels from distinct annotators. `next()` first returns the
  * annotator's own open assignment (so a reload resumes it), else claims the oldest task with a
@@ -12,7 +13,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AskfirstError, InputError, NotFoundError } from '../util/errors.js';
-import type { Db, Queryable } from './db.js';
+import type { Db } from './db.js';
 import { migrate } from './migrations.js';
 import { validateLabel, type Fact, type Label, type TaskPayload, type TaskType } from './tasks.js';
 
@@ -233,7 +234,7 @@ export class FeedbackStore {
   async next(projectId: number, annotatorId: number, type?: TaskType): Promise<Assignment | null> {
     for (let attempt = 0; attempt < 8; attempt++) {
       try {
-        const id = await this.db.transaction((tx) => this.claim(tx, projectId, annotatorId, type));
+        const id = await this.claim(projectId, annotatorId, type);
         return id === null ? null : this.assignment(id, annotatorId);
       } catch (e) {
         // Two concurrent requests by the same annotator raced for one task: try again.
@@ -244,35 +245,37 @@ export class FeedbackStore {
     throw new AskfirstError('CONFLICT', 'could not claim a task after 8 attempts (heavy contention); retry the request');
   }
 
-  private async claim(tx: Queryable, projectId: number, annotatorId: number, type?: TaskType): Promise<number | null> {
+  /**
+   * One atomic statement (its own transaction): the annotator's open assignment if any, else
+   * lock a free slot, count it and record the assignment. Few statements matter: on PGlite
+   * every statement is planned afresh.
+   */
+  private async claim(projectId: number, annotatorId: number, type?: TaskType): Promise<number | null> {
     const typeSql = type ? 'AND t.type = $3' : '';
     const params: unknown[] = type ? [projectId, annotatorId, type] : [projectId, annotatorId];
-    const open = await tx.query(
-      `SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id
-       WHERE t.project_id = $1 AND a.annotator_id = $2 ${typeSql}
-         AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
-       ORDER BY a.id LIMIT 1`,
-      params,
-    );
-    if (open.length) return open[0].id as number;
     for (let tries = 0; tries < 5; tries++) {
-      // Claim a slot and record the assignment in one statement (one planner round trip).
-      const picked = await tx.query(
-        `WITH pick AS (
+      const got = await this.db.query(
+        `WITH open AS (
+           SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id
+           WHERE t.project_id = $1 AND a.annotator_id = $2 ${typeSql}
+             AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
+           ORDER BY a.id LIMIT 1),
+         pick AS (
            SELECT t.id FROM tasks t
-           WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
+           WHERE NOT EXISTS (SELECT 1 FROM open) AND t.project_id = $1 AND t.assigned < t.needed ${typeSql}
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2)
            ORDER BY t.id LIMIT 1
-           FOR UPDATE SKIP LOCKED),
+           FOR UPDATE OF t SKIP LOCKED),
          upd AS (
            UPDATE tasks SET assigned = tasks.assigned + 1 FROM pick
-           WHERE tasks.id = pick.id AND tasks.assigned < tasks.needed RETURNING tasks.id)
-         INSERT INTO assignments (task_id, annotator_id) SELECT id, $2 FROM upd RETURNING id`,
+           WHERE tasks.id = pick.id AND tasks.assigned < tasks.needed RETURNING tasks.id),
+         ins AS (INSERT INTO assignments (task_id, annotator_id) SELECT id, $2 FROM upd RETURNING id)
+         SELECT id FROM open UNION ALL SELECT id FROM ins`,
         params,
       );
-      if (picked.length) return picked[0].id as number;
+      if (got.length) return got[0].id as number;
       // Nothing free, or the row we saw filled up under us: check again whether anything is left.
-      const left = await tx.query(
+      const left = await this.db.query(
         `SELECT 1 FROM tasks t WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
            AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2) LIMIT 1`,
         params,
@@ -329,17 +332,18 @@ export class FeedbackStore {
       return { annotation: a, replayed: true };
     };
     try {
-      const annotation = await this.db.transaction(async (tx) => {
-        const rows = await tx.query(
-          `SELECT a.id, a.task_id, t.type, t.payload FROM assignments a JOIN tasks t ON t.id = a.task_id
-           WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
-          [assignmentId, annotatorId],
-        );
-        if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
-        const valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
-        // Insert and count in one statement; a second label for the assignment (or a reused
-        // submission id) violates a unique constraint and surfaces as CONFLICT below.
-        const ins = await tx.query(
+      // Read (the task's payload never changes), validate, then insert and count in one atomic
+      // statement; a second label for the assignment or a reused submission id violates a unique
+      // constraint and surfaces as CONFLICT below.
+      const rows = await this.db.query(
+        `SELECT a.task_id, t.type, t.payload FROM assignments a JOIN tasks t ON t.id = a.task_id WHERE a.id = $1 AND a.annotator_id = $2`,
+        [assignmentId, annotatorId],
+      );
+      if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
+      const valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
+      let ins: Row[];
+      try {
+        ins = await this.db.query(
           `WITH ins AS (
              INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label)
              VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *),
@@ -347,8 +351,12 @@ export class FeedbackStore {
            SELECT ins.* FROM ins`,
           [assignmentId, rows[0].task_id, annotatorId, submissionId, json(valid)],
         );
-        return toAnnotation(ins[0]);
-      });
+      } catch (e) {
+        // The assignment was released (stale) between the read and the insert.
+        if ((e as AskfirstError).code === 'BAD_INPUT') throw new NotFoundError(`no assignment ${assignmentId} for you (released)`, { cause: e });
+        throw e;
+      }
+      const annotation = toAnnotation(ins[0]);
       return { annotation, replayed: false };
     } catch (e) {
       if ((e as AskfirstError).code === 'CONFLICT') {
