@@ -117,6 +117,7 @@ function path(template: string, fields: Record<string, string | number>): ViewRe
   return { path: formatTemplate(template, fields) };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each dataset's state type differs
 function machineFor(ds: PBDataset, e: PBEntry): Machine<any> {
   const correctAll = e.options.filter((o) => !isAbstainOption(o));
   const n = e.num_images;
@@ -259,10 +260,22 @@ function cocoMachine(e: PBEntry): Machine<{ nh: number; nv: number }> {
     maxV = v0 * maxSteps;
   } else {
     maxSteps = dir.includes('_') ? g * 2 : g;
-    if (dir.includes('up')) (space.push('UP'), (maxV = v0 * g));
-    if (dir.includes('down')) (space.push('DOWN'), (maxV = v0 * g));
-    if (dir.includes('left')) (space.push('LEFT'), (maxH = h0 * g));
-    if (dir.includes('right')) (space.push('RIGHT'), (maxH = h0 * g));
+    if (dir.includes('up')) {
+      space.push('UP');
+      maxV = v0 * g;
+    }
+    if (dir.includes('down')) {
+      space.push('DOWN');
+      maxV = v0 * g;
+    }
+    if (dir.includes('left')) {
+      space.push('LEFT');
+      maxH = h0 * g;
+    }
+    if (dir.includes('right')) {
+      space.push('RIGHT');
+      maxH = h0 * g;
+    }
   }
   // Step sizes after k moves, with the environment's float operations in the same order.
   const stepAfter = (s0: number, k: number) => {
@@ -282,8 +295,14 @@ function cocoMachine(e: PBEntry): Machine<{ nh: number; nv: number }> {
         const i = o.indexOf(t);
         if (i >= 0) o.splice(i, 1);
       };
-      if (h >= maxH) (drop('Move the camera to the left.'), drop('Move the camera to the right.'));
-      if (v >= maxV) (drop('Move the camera up.'), drop('Move the camera down.'));
+      if (h >= maxH) {
+        drop('Move the camera to the left.');
+        drop('Move the camera to the right.');
+      }
+      if (v >= maxV) {
+        drop('Move the camera up.');
+        drop('Move the camera down.');
+      }
     }
     return o;
   };

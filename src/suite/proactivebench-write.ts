@@ -246,7 +246,7 @@ export async function writeProactiveBench(
     list.push(JSON.stringify(entry));
 
     // How ProactiveBench's own environment would play the native fields.
-    let same = false;
+    let same: boolean;
     try {
       const nat = buildNativeEpisode(ds, { ...entry, askfirst: undefined }, ep.id, { file: '(written entry)', line: 0 });
       same = playsIdentically(nat, ep, (r) => ('path' in r && !r.crop ? files.get(r.path) : undefined));
