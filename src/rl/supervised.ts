@@ -11,12 +11,12 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, Rng, clipGradNorm, gather, mean, neg, noGrad, readCheckpoint, warmupCosine } from '../nn/index.js';
+import { AdamW, Rng, clipGradNorm, mean, mul, neg, noGrad, readCheckpoint, sum, tensor, warmupCosine } from '../nn/index.js';
 import type { RGBImage } from '../scenes/image.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { generateSuite } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { SCENARIO_KINDS } from '../episode/types.js';
+import { SCENARIO_KINDS, TRAIN_KINDS } from '../episode/types.js';
 import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
 import { augment } from '../agents/builtin/augment.js';
 import { ModelConfigSchema } from '../agents/builtin/model.js';
@@ -41,6 +41,7 @@ export const SupervisedConfigSchema = z.object({
   checkpointEvery: z.number().int().min(1).default(100).describe('steps between checkpoints'),
   logEvery: z.number().int().min(1).default(20).describe('steps between log lines in train.jsonl'),
   augment: z.number().min(0).max(1).default(0.5).describe('share of training images randomly shrunk and shifted (0 = none)'),
+  calibrate: z.number().min(0).max(0.9).default(0).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
@@ -69,6 +70,16 @@ export function referenceExamples(episodes: readonly SuiteEpisode[]): ReferenceE
     if (label < 0) throw new DataError(`episode ${e.id}: category "${e.categories[e.answer]}" is not a known category`);
     return { image: ref.image, label, question: e.referenceQuestion ?? e.question, kind: e.kind };
   });
+}
+
+/** Uninformative views of the given kinds, labelled −1 ("cannot tell"). */
+export function uninformativeExamples(episodes: readonly SuiteEpisode[], kinds: readonly string[]): ReferenceExample[] {
+  const ks = new Set(kinds);
+  return episodes.flatMap((e) =>
+    ks.has(e.kind)
+      ? e.views.flatMap((v, i) => (e.informative?.[i] === false && 'image' in v ? [{ image: v.image, label: -1, question: e.question, kind: e.kind }] : []))
+      : [],
+  );
 }
 
 export interface SupervisedResult {
@@ -103,6 +114,7 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
   // ── data ────────────────────────────────────────────────────────────────
   const suite = generateSuite({ episodes: cfg.episodes, seed: cfg.seed, size: cfg.size, kinds: [...SCENARIO_KINDS], controlShare: 0 });
   const data = referenceExamples(suite);
+  const unsure = cfg.calibrate > 0 ? uninformativeExamples(suite, TRAIN_KINDS) : [];
   const genSeconds = (performance.now() - t0) / 1000;
   log(`supervised: ${data.length} reference images from ${SCENARIO_KINDS.length} kinds (${genSeconds.toFixed(1)} s)`);
 
@@ -158,7 +170,12 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
     const epoch = Math.floor(state.step / perEpoch);
     const perm = new Rng(cfg.seed * 7919 + epoch).shuffle([...data.keys()]);
     const off = (state.step % perEpoch) * cfg.batchSize;
-    const batch = Array.from({ length: cfg.batchSize }, (_, i) => data[perm[off + i]]);
+    const nUnsure = unsure.length ? Math.round(cfg.batchSize * cfg.calibrate) : 0;
+    const unsureRng = new Rng(cfg.seed * 4099 + state.step);
+    const batch = [
+      ...Array.from({ length: cfg.batchSize - nUnsure }, (_, i) => data[perm[off + i]]),
+      ...Array.from({ length: nUnsure }, () => unsure[unsureRng.int(unsure.length)]),
+    ];
 
     const augRng = new Rng(cfg.seed * 31337 + state.step);
     const x = imageBatch(batch.map((b) => (augRng.next() < cfg.augment ? augment(b.image, augRng) : b.image)), model.config.imageSize);
@@ -166,7 +183,11 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
     opt.zeroGrad();
     const out = model.head(model.encode(x), headBatch(text, policy.vocab));
     const labels = batch.map((b) => b.label);
-    const loss = neg(mean(gather(out.logp, labels)));
+    // Targets: one-hot for a view that shows its object, uniform for one that does not (label −1).
+    const K0 = out.logp.shape[1];
+    const T = new Float32Array(batch.length * K0);
+    labels.forEach((l, r) => (l >= 0 ? (T[r * K0 + l] = 1) : T.fill(1 / K0, r * K0, (r + 1) * K0)));
+    const loss = neg(mean(sum(mul(out.logp, tensor(T, [batch.length, K0])), 1)));
     loss.backward();
     clipGradNorm(model.parameters(), 5);
     opt.lr = sched(state.step);
@@ -177,6 +198,7 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
     for (let r = 0; r < batch.length; r++) {
       let best = 0;
       for (let k = 1; k < K; k++) if (out.logp.data[r * K + k] > out.logp.data[r * K + best]) best = k;
+      if (labels[r] < 0) continue;
       accSum += best === labels[r] ? 1 : 0;
       accN++;
     }

@@ -53,7 +53,7 @@ export const ModelConfigSchema = z.object({
   headHidden: z.number().int().min(4).default(64).describe('hidden units of the ask/answer/value heads'),
   projDim: z.number().int().min(4).default(32).describe('image features projected for the heads'),
   askBiasInit: z.number().default(-4).describe('initial bias of the ask gate (negative: starts as a guesser)'),
-  gateSlopeInit: z.number().default(-10).describe('initial weight of −log(1 − max p) in the ask gate (negative: the surer, the less it asks)'),
+  gateSlopeInit: z.number().default(-4).describe('initial weight of −log(1 − max p) in the ask gate (negative: the surer, the less it asks)'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
