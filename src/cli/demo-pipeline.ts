@@ -48,7 +48,7 @@ export type DemoConfig = z.output<typeof DemoConfigSchema>;
 export function demoBudget(quick: boolean) {
   return quick
     ? { supEpisodes: 40, supSteps: 150, supSeconds: 45, rlEpisodes: 60, rlUpdates: 30, rlEpisodesPerUpdate: 32, baseUpdates: 20, evalEpisodes: 24 }
-    : { supEpisodes: 300, supSteps: 1200, supSeconds: 240, rlEpisodes: 300, rlUpdates: 120, rlEpisodesPerUpdate: 64, baseUpdates: 120, evalEpisodes: 100 };
+    : { supEpisodes: 300, supSteps: 1200, supSeconds: 240, rlEpisodes: 300, rlUpdates: 150, rlEpisodesPerUpdate: 64, baseUpdates: 120, evalEpisodes: 100 };
 }
 
 const memLoader: ViewLoader = async (ref) => {

@@ -41,7 +41,7 @@ export const SupervisedConfigSchema = z.object({
   checkpointEvery: z.number().int().min(1).default(100).describe('steps between checkpoints'),
   logEvery: z.number().int().min(1).default(20).describe('steps between log lines in train.jsonl'),
   augment: z.number().min(0).max(1).default(0.5).describe('share of training images randomly shrunk and shifted (0 = none)'),
-  calibrate: z.number().min(0).max(0.9).default(0).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
+  calibrate: z.number().min(0).max(0.9).default(0.25).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
