@@ -179,7 +179,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     model: {
       name: 'askfirst built-in (CNN + bag-of-words option scorer)',
       description:
-        'A small CNN image encoder and a bag-of-words text encoder score every shown option; categories by image–word similarity, interventions by an ask head that also reads the model\u2019s own uncertainty over the categories. Supervised on clearest views, then RL on the heads with the encoder frozen.',
+        'A small CNN image encoder and a bag-of-words text encoder score every shown option; categories by image–word similarity, interventions by an ask head that also reads the model\u2019s own uncertainty over the categories. Supervised on clearest views (plus uniform targets on the training kinds\u2019 uninformative views, for calibrated confidence), then RL on the heads with the encoder frozen.',
       parameters: supervised.model.numParameters(),
       checkpoint: 'rl/final',
     },

@@ -1,8 +1,11 @@
 /**
  * The supervised stage: train the built-in model to name the category of the clearest view
  * (reference mode: category question, every category as an option, cross-entropy on the true
- * one). The result is a "guesser": it answers well when it can see, and its ask head is still
- * at its negative initial bias, so it never asks — which RL then changes.
+ * one; half the images randomly shrunk and shifted). A quarter of each batch (`calibrate`) are
+ * uninformative views of the RL training kinds (sketch, camera) with a uniform target, so the
+ * model's confidence means something there; the unseen kinds are never shown. The result is a
+ * "guesser": it answers well when it can see, and its ask gate is still at its negative initial
+ * bias, so it never asks — which RL then changes.
  *
  * Runs are resumable: a checkpoint (weights, AdamW moments, step, metrics so far) every
  * `checkpointEvery` steps, written atomically; `resume` continues from the latest complete one,
