@@ -128,6 +128,7 @@ export class EpisodeState<V = unknown> {
       replies: this.turnsLog.map((t) => t.reply),
       actions: this.turnsLog.map((t) => t.action),
       views: this.turnsLog.map((t) => t.view),
+      informative: this.turnsLog.map((t) => t.informative ?? null),
     };
   }
 }

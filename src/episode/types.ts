@@ -123,4 +123,6 @@ export interface EpisodeRecord {
   replies: string[];
   actions: ParsedAction[];
   views: number[];
+  /** Per turn: whether the view shown was informative (null when unknown). */
+  informative?: (boolean | null)[];
 }

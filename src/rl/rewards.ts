@@ -30,11 +30,22 @@ export const rewardComponents = {
   abstain: (r: EpisodeRecord) => (r.outcome === 'abstain' ? 1 : 0),
   /** 1 when it ran out of turns (asking forever). */
   maxTurns: (r: EpisodeRecord) => (r.outcome === 'max-turns' ? 1 : 0),
+  /** Valid interventions asked on views that did not show enough (the oracle's flags; a process reward). */
+  neededAsks: (r: EpisodeRecord) => r.actions.filter((a, t) => a.type === 'intervention' && a.valid && r.informative?.[t] === false).length,
+  /** Interventions asked on views that already showed enough (over-asking). */
+  needlessAsks: (r: EpisodeRecord) => r.actions.filter((a, t) => a.type === 'intervention' && r.informative?.[t] === true).length,
+  /** 1 when the final answer was given on a view that did not show enough (a guess, right or wrong). */
+  guessed: (r: EpisodeRecord) => (r.guessed ? 1 : 0),
 } satisfies Record<string, RewardFn>;
 
 export type RewardName = keyof typeof rewardComponents;
 
-/** Default weights: answer right, never guess wrong, ask when it pays, never ask forever. */
+/**
+ * Default weights: answer right, never guess wrong, ask when it pays, never ask forever — plus
+ * a process reward from the environment's oracle (ask on views that do not show enough, not on
+ * views that do; do not answer from a view that does not show enough). The oracle flags exist
+ * for the synthetic training kinds only; the policy never sees them.
+ */
 export const DEFAULT_REWARD_WEIGHTS: Record<RewardName, number> = {
   correct: 1,
   wrong: -0.5,
@@ -42,6 +53,9 @@ export const DEFAULT_REWARD_WEIGHTS: Record<RewardName, number> = {
   invalid: -0.5,
   abstain: -0.5,
   maxTurns: -0.5,
+  neededAsks: 0.2,
+  needlessAsks: -0.3,
+  guessed: -0.3,
 };
 
 export function makeRewards(weights: Partial<Record<RewardName, number>> = {}): NamedReward[] {
