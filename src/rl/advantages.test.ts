@@ -38,11 +38,19 @@ describe('rewards', () => {
   });
   it('weights and names every component', () => {
     const rs = makeRewards();
-    const ok = scoreTrajectory(rec({ success: true, outcome: 'correct', interventions: 2 }), rs);
-    expect(ok.total).toBeCloseTo(1 + 2 * DEFAULT_REWARD_WEIGHTS.interventions);
+    const ask = { type: 'intervention', option: 0, intervention: 0, valid: true } as const;
+    const cat = { type: 'category', option: 3, category: 0, correct: true } as const;
+    const ok = scoreTrajectory(
+      rec({ success: true, outcome: 'correct', interventions: 2, guessed: false, actions: [ask, ask, cat], informative: [false, false, true] }),
+      rs,
+    );
+    expect(ok.total).toBeCloseTo(1 + 2 * DEFAULT_REWARD_WEIGHTS.interventions + 2 * DEFAULT_REWARD_WEIGHTS.neededAsks);
     expect(ok.parts.correct).toBe(1);
+    expect(ok.parts.neededAsks).toBeCloseTo(2 * DEFAULT_REWARD_WEIGHTS.neededAsks);
+    const overAsked = scoreTrajectory(rec({ success: true, outcome: 'correct', interventions: 1, guessed: false, actions: [ask, cat], informative: [true, true] }), rs);
+    expect(overAsked.parts.needlessAsks).toBeCloseTo(DEFAULT_REWARD_WEIGHTS.needlessAsks);
     const bad = scoreTrajectory(rec({}), rs);
-    expect(bad.total).toBeCloseTo(DEFAULT_REWARD_WEIGHTS.wrong);
+    expect(bad.total).toBeCloseTo(DEFAULT_REWARD_WEIGHTS.wrong + DEFAULT_REWARD_WEIGHTS.guessed);
   });
   it('ProactiveBench single-turn reward', () => {
     expect(proactiveBenchReward({ type: 'category', option: 3, category: 0, correct: true }, 0.5)).toBe(1);
