@@ -5,6 +5,7 @@
  * cut off by the frame) and whose second view, reached by the one valid intervention, is clear.
  * Deterministic by seed. `meta` carries shape, colour and condition for the fact extractor.
  */
+import { mulberry32 } from '../agents/baselines/random.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Episode } from '../episode/types.js';
@@ -34,17 +35,8 @@ const INTERVENTIONS: Record<string, string[]> = {
 };
 const ABSTAIN = 'I cannot answer this question.';
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (mulberry32, shared with the random baseline). */
+export const rng = mulberry32;
 
 function inside(shape: string, x: number, y: number, cx: number, cy: number, r: number): boolean {
   const dx = x - cx;

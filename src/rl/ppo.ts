@@ -108,32 +108,14 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
     const optimiseSeconds = (performance.now() - tOpt) / 1000;
 
     // 4. Log, evaluate, checkpoint.
-    const recs = rollout.trajectories.map((t) => t.record!);
-    const controls = recs.filter((r) => r.control);
-    const m: Record<string, number> = {
-      'rl/reward': avg(returns),
-      ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`rl/reward/${k}`, avg(v)])),
-      'rl/kl': avg(stats.kl),
-      'rl/clipFrac': avg(stats.clipFrac),
-      'rl/entropy': avg(stats.entropy),
-      'rl/policyLoss': avg(stats.pg),
-      'rl/valueLoss': avg(stats.vf),
-      'rl/askRate': rollout.samples.filter((s) => s.parsed.type === 'intervention').length / rollout.samples.length,
-      'rl/accuracy': avg(recs.map((r) => (r.success ? 1 : 0))),
-      'rl/psRate': avg(recs.map((r) => r.ps)),
-    };
-    if (controls.length) m['rl/overAsking'] = avg(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0)));
-    m['time/rollout'] = rolloutSeconds;
-    m['time/optimise'] = optimiseSeconds;
-    if (run.update % cfg.evalEvery === 0 || run.update === cfg.updates) {
-      const tEval = performance.now();
-      const ev = await run.evaluate(run.val);
-      m['time/eval'] = (performance.now() - tEval) / 1000;
-      Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, 'eval/oraclePsRate': ev.oraclePsRate, 'eval/overAsking': ev.overAsking, 'eval/guessRate': ev.guessRate });
-    }
-    run.log(m);
+    const m = await run.endUpdate(
+      rollout,
+      returns,
+      parts,
+      { 'rl/kl': avg(stats.kl), 'rl/clipFrac': avg(stats.clipFrac), 'rl/entropy': avg(stats.entropy), 'rl/policyLoss': avg(stats.pg), 'rl/valueLoss': avg(stats.vf) },
+      { rollout: rolloutSeconds, optimise: optimiseSeconds },
+    );
     bar.tick(1, { reward: m['rl/reward'].toFixed(3), ask: m['rl/askRate'].toFixed(2) });
-    await run.maybeCheckpoint();
   }
   bar.stop();
   return run.finish({ stage: 'rl', algorithm: 'ppo', config: cfg });

@@ -21,7 +21,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { runEpisodes } from '../eval/runner.js';
 import { DataError } from '../util/errors.js';
 import { JsonlAppender, writeFileAtomic, writeFileAtomicSync } from '../util/fsx.js';
-import { CachedPolicy, FeatureCache } from './rollout.js';
+import { CachedPolicy, FeatureCache, type Rollout } from './rollout.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
 
 export const RewardWeightsSchema = z
@@ -167,6 +167,44 @@ export class RLRun {
     const p = new CachedPolicy(this.ctx.policy, this.cache, episodes);
     const recs = await runEpisodes(episodes, p, { mode, loader: this.ctx.loader, batchSize: 512 });
     return summarize(recs);
+  }
+
+  /**
+   * Close an update: log what the rollouts did (reward per component, ask rate, accuracy,
+   * ps-rate, over-asking), the algorithm's own diagnostics and timings, evaluate when due, and
+   * checkpoint when due. Returns the logged row.
+   */
+  async endUpdate(
+    rollout: Rollout,
+    returns: readonly number[],
+    parts: Record<string, number[]>,
+    diagnostics: Record<string, number>,
+    seconds: { rollout: number; optimise: number },
+  ): Promise<Record<string, number>> {
+    const recs = rollout.trajectories.flatMap((t) => (t.record ? [t.record] : []));
+    const m: Record<string, number> = {
+      'rl/reward': avg(returns),
+      ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`rl/reward/${k}`, avg(v)])),
+      ...diagnostics,
+      'rl/askRate': rollout.samples.filter((s) => s.parsed.type === 'intervention').length / Math.max(1, rollout.samples.length),
+      'time/rollout': seconds.rollout,
+      'time/optimise': seconds.optimise,
+    };
+    if (recs.length) {
+      m['rl/accuracy'] = avg(recs.map((r) => (r.success ? 1 : 0)));
+      m['rl/psRate'] = avg(recs.map((r) => r.ps));
+      const controls = recs.filter((r) => r.control);
+      if (controls.length) m['rl/overAsking'] = avg(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0)));
+    }
+    if (this.update % this.cfg.evalEvery === 0 || this.update === this.cfg.updates) {
+      const t = performance.now();
+      const ev = await this.evaluate(this.val);
+      m['time/eval'] = (performance.now() - t) / 1000;
+      Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, 'eval/oraclePsRate': ev.oraclePsRate, 'eval/overAsking': ev.overAsking, 'eval/guessRate': ev.guessRate });
+    }
+    this.log(m);
+    await this.maybeCheckpoint();
+    return m;
   }
 
   log(metrics: Record<string, number>): void {
