@@ -6,14 +6,12 @@ import type { z } from 'zod';
 /** Add one commander option per schema field (description, default and choices included). */
 export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command {
   for (const o of schemaOptions(schema)) {
-    const opt = new Option(o.flags, o.description);
+    // The schema applies defaults itself; --help shows them in the description.
+    let desc = o.description;
+    if (o.kind === 'boolean') desc += o.defaultValue === true ? ' (on by default; this flag turns it off)' : '';
+    else if (o.defaultValue !== undefined) desc += ` (default: ${Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue)})`;
+    const opt = new Option(o.flags, desc);
     if (o.choices) opt.choices(o.choices);
-    if (o.defaultValue !== undefined && o.kind !== 'boolean') {
-      opt.default(o.defaultValue, Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue));
-      // The schema applies the default itself; commander's is for --help only.
-      opt.defaultValue = undefined;
-      opt.defaultValueDescription = Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue);
-    }
     cmd.addOption(opt);
   }
   return cmd;
