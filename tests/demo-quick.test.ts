@@ -1,7 +1,8 @@
 /**
  * End to end: `askfirst demo --quick` must show that learning happened — after RL the policy
  * asks on uninformative first views where before it guessed, and its proactive accuracy rose
- * by a margin that chance does not give (a one-sided two-proportion z-test at z > 3).
+ * by a margin that chance does not give (McNemar's test on the paired before/after outcomes of
+ * the same episodes, z > 3).
  */
 import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,13 +29,25 @@ describe('askfirst demo --quick', () => {
     // After RL it asks on many of them.
     expect(after.asked, `asked on uninformative first views: ${before.asked.toFixed(2)} → ${after.asked.toFixed(2)}`).toBeGreaterThan(before.asked + 0.25);
 
-    // Accuracy rose by more than chance allows.
-    const n = r.summaries.after.episodes;
-    const p1 = r.accuracy.before.overall;
-    const p2 = r.accuracy.after.overall;
-    const p = (p1 + p2) / 2;
-    const z = (p2 - p1) / Math.sqrt((2 * p * (1 - p)) / n);
-    expect(z, `accuracy ${p1.toFixed(3)} → ${p2.toFixed(3)} over ${n} episodes`).toBeGreaterThan(3);
+    // Accuracy rose by more than chance allows: McNemar on the episodes whose outcome changed.
+    const read = (mode: string) =>
+      new Map(
+        readFileSync(join(out, 'eval', mode, 'results.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { id: string; success: boolean })
+          .map((x) => [x.id, x.success]),
+      );
+    const before_ = read('before');
+    const after_ = read('after');
+    let gained = 0;
+    let lost = 0;
+    for (const [id, ok] of after_) {
+      if (ok && !before_.get(id)) gained++;
+      if (!ok && before_.get(id)) lost++;
+    }
+    const z = (gained - lost) / Math.sqrt(Math.max(1, gained + lost));
+    expect(z, `accuracy ${r.accuracy.before.overall.toFixed(3)} → ${r.accuracy.after.overall.toFixed(3)}; ${gained} episodes gained, ${lost} lost`).toBeGreaterThan(3);
 
     // Both ProactiveBench baselines ran and are reported.
     expect(r.baselines.map((b) => b.rp)).toEqual([0.5, 1]);

@@ -30,7 +30,7 @@ import { writeReport } from '../eval/report.js';
 import { writeModelCard } from '../eval/model-card.js';
 import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results, type StageTiming } from '../eval/report-types.js';
 import { resolveConfig } from '../util/config.js';
-import { writeJson } from '../util/fsx.js';
+import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 
 export const DemoConfigSchema = z.object({
@@ -47,7 +47,8 @@ export type DemoConfig = z.output<typeof DemoConfigSchema>;
 /** Budgets for the full and the quick demo. */
 export function demoBudget(quick: boolean) {
   return quick
-    ? { supEpisodes: 40, supSteps: 150, supSeconds: 45, rlEpisodes: 60, rlUpdates: 30, rlEpisodesPerUpdate: 32, baseUpdates: 20, evalEpisodes: 24 }
+    ? // Quick: budgets in steps, not seconds, so the result does not depend on the machine's load.
+      { supEpisodes: 40, supSteps: 150, supSeconds: 3600, rlEpisodes: 60, rlUpdates: 40, rlEpisodesPerUpdate: 32, baseUpdates: 15, evalEpisodes: 40 }
     : { supEpisodes: 300, supSteps: 1200, supSeconds: 240, rlEpisodes: 300, rlUpdates: 150, rlEpisodesPerUpdate: 64, baseUpdates: 120, evalEpisodes: 100 };
 }
 
@@ -109,6 +110,9 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   ]);
   const reference = summarize(refRecs);
   const before = summarize(beforeRecs);
+  await saveRecords(cfg.out, 'reference', refRecs);
+  await saveRecords(cfg.out, 'before', beforeRecs);
+  await saveRecords(cfg.out, 'oracle', oracleRecs);
   log(summaryTable(reference, '\nsupervised model, reference mode (clearest view only)'));
   log(summaryTable(before, '\nsupervised model, proactive mode (before RL)'));
 
@@ -128,6 +132,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const ours = await stage('rl', () => rlRun('rl', {}, cfg.algorithm));
   const afterRecs = await stage('eval-after', () => evalCached(ours.policy, cache, test, 'proactive'));
   const after = summarize(afterRecs);
+  await saveRecords(cfg.out, 'after', afterRecs);
   log(summaryTable(after, `\nafter RL (${cfg.algorithm.toUpperCase()} on ${trainKinds.join(' + ')}), proactive mode`));
 
   // ── 5. ProactiveBench single-turn reward baselines ────────────────────────
@@ -138,6 +143,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       const t = performance.now();
       const r = await stage(name, () => rlRun(name, { objective: 'single-turn', rp, updates: b.baseUpdates }));
       const recs = await evalCached(r.policy, cache, test, 'proactive');
+      await saveRecords(cfg.out, name, recs);
       const s = summarize(recs);
       log(summaryTable(s, `\nProactiveBench reward r_p = ${rp} (single-turn GRPO), proactive mode`));
       baselines.push({
@@ -214,6 +220,11 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   await writeReport(cfg.out, results, { notes: cfg.quick ? ['Quick run: small budgets, so the figures are noisy.'] : [] });
   await writeModelCard(cfg.out, results);
   return results;
+}
+
+/** Per-episode records of one evaluation: `<out>/eval/<name>/results.jsonl`. */
+async function saveRecords(out: string, name: string, recs: readonly EpisodeRecord[]): Promise<void> {
+  await writeFileAtomic(join(out, 'eval', name, 'results.jsonl'), recs.map((r) => JSON.stringify(r) + '\n').join(''));
 }
 
 function toCurve(rows: readonly Record<string, number>[]): CurvePoint[] {
