@@ -35,7 +35,7 @@ import { progress } from '../util/progress.js';
 
 export const DemoConfigSchema = z.object({
   out: z.string().min(1).default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
-  quick: z.boolean().default(false).describe('a reduced run (about a minute) for tests and a first look'),
+  quick: z.boolean().default(false).describe('a reduced run (about two minutes) for tests and a first look'),
   seed: z.number().int().min(0).default(0).describe('master seed (suites, initialisation, sampling)'),
   algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('RL algorithm for our run'),
   baselines: z.boolean().default(true).describe('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
