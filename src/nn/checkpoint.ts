@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import type { Module, TensorData } from './module.js';
+import type { Optimizer } from './optim.js';
 import { loadSafetensors, saveSafetensors, writeFileAtomic } from './safetensors.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -64,4 +65,18 @@ export function loadCheckpointInto(dir: string, model: Module, strict = true): L
   const params = new Map([...ck.tensors].filter(([n]) => !n.includes('#')));
   model.loadStateDict(params, strict, join(dir, WEIGHTS_FILE));
   return ck;
+}
+
+/** An optimizer's state as checkpoint extras, named "optim#<buffer>" (pass as `extra` to saveCheckpoint). */
+export function optimizerExtras(opt: Optimizer): [string, TensorData][] {
+  return [...opt.stateBuffers()].map(([n, b]) => [`optim#${n}`, { data: b, shape: [b.length] }]);
+}
+
+/** Restore state saved by `optimizerExtras`; a missing or resized buffer is a DataError naming `file`. */
+export function restoreOptimizer(opt: Optimizer, tensors: ReadonlyMap<string, TensorData>, file: string): void {
+  for (const [n, buf] of opt.stateBuffers()) {
+    const t = tensors.get(`optim#${n}`);
+    if (!t || t.data.length !== buf.length) throw new DataError(`checkpoint lacks optimizer state ${n}`, { file });
+    buf.set(t.data);
+  }
 }

@@ -67,6 +67,6 @@ export { constantLR, warmupCosine, type Schedule, type WarmupCosineOptions } fro
 export { Rng } from './rng.js';
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from './init.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents } from './safetensors.js';
-export { saveCheckpoint, readCheckpoint, loadCheckpointInto, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint } from './checkpoint.js';
+export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint } from './checkpoint.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export { kernels, setKernels, refKernels, type Kernels } from './kernels/index.js';

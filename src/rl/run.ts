@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, Rng, noGrad, readCheckpoint, type Tensor } from '../nn/index.js';
+import { AdamW, Rng, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
 import { EpisodeState } from '../episode/state.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { summarize, type Summary } from '../episode/metrics.js';
@@ -217,8 +217,7 @@ export class RLRun {
   async maybeCheckpoint(): Promise<void> {
     if (this.update % this.cfg.checkpointEvery !== 0) return;
     const dir = join(this.cfg.out, CKPT, `update-${String(this.update).padStart(6, '0')}`);
-    const extra = [...this.opt.stateBuffers()].map(([n, b]) => [`optim#${n}`, { data: b, shape: [b.length] }] as [string, { data: Float32Array; shape: number[] }]);
-    saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, extra);
+    saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, optimizerExtras(this.opt));
     await writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, curve: this.curve }));
     const all = readdirSync(join(this.cfg.out, CKPT)).filter((n) => /^update-\d+$/.test(n)).sort();
     for (const n of all.slice(0, -2)) rmSync(join(this.cfg.out, CKPT, n), { recursive: true, force: true });
@@ -230,13 +229,8 @@ export class RLRun {
     const done = readdirSync(d).filter((n) => /^update-\d+$/.test(n) && existsSync(join(d, n, 'run.json'))).sort();
     if (!done.length) return;
     const dir = join(d, done[done.length - 1]);
-    const ck = readCheckpoint(dir);
-    this.ctx.policy.model.loadStateDict(new Map([...ck.tensors].filter(([n]) => !n.includes('#'))), true, dir);
-    for (const [n, b] of this.opt.stateBuffers()) {
-      const t = ck.tensors.get(`optim#${n}`);
-      if (!t || t.data.length !== b.length) throw new DataError(`checkpoint lacks optimizer state ${n}`, { file: dir });
-      b.set(t.data);
-    }
+    const ck = loadCheckpointInto(dir, this.ctx.policy.model);
+    restoreOptimizer(this.opt, ck.tensors, dir);
     const st = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { update: number; seconds: number; stepCount: number; curve: Record<string, number>[] };
     this.update = st.update;
     this.seconds = st.seconds;

@@ -14,7 +14,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, Rng, clipGradNorm, mean, mul, neg, noGrad, readCheckpoint, sum, tensor, warmupCosine } from '../nn/index.js';
+import { AdamW, Rng, clipGradNorm, loadCheckpointInto, mean, mul, neg, noGrad, optimizerExtras, restoreOptimizer, sum, tensor, warmupCosine } from '../nn/index.js';
 import type { RGBImage } from '../scenes/image.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { generateSuite } from '../suite/generate.js';
@@ -134,14 +134,8 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
     return { policy: p, steps: 0, seconds: 0, finalLoss: NaN, trainAccuracy: NaN };
   }
   if (ckpt) {
-    const ck = readCheckpoint(ckpt);
-    model.loadStateDict(new Map([...ck.tensors].filter(([n]) => !n.includes('#'))), true, ckpt);
-    const bufs = opt.stateBuffers();
-    for (const [n, buf] of bufs) {
-      const t = ck.tensors.get(`optim#${n}`);
-      if (!t || t.data.length !== buf.length) throw new DataError(`checkpoint lacks optimizer state ${n}`, { file: ckpt });
-      buf.set(t.data);
-    }
+    const ck = loadCheckpointInto(ckpt, model);
+    restoreOptimizer(opt, ck.tensors, ckpt);
     state = JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')) as TrainerState;
     opt.stepCount = state.step;
     log(`supervised: resumed from ${ckpt} at step ${state.step}`);
@@ -159,8 +153,7 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
   let accSum = 0;
   let accN = 0;
   const save = (dir: string) => {
-    const extra = [...opt.stateBuffers()].map(([n, b]) => [`optim#${n}`, { data: b, shape: [b.length] }] as [string, { data: Float32Array; shape: number[] }]);
-    saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: cfg }, extra);
+    saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: cfg }, optimizerExtras(opt));
   };
   while (state.step < cfg.steps) {
     const elapsed = (performance.now() - tStart) / 1000;
@@ -221,7 +214,7 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
   bar.stop();
   logFile.close();
   saveBuiltin(join(cfg.out, 'final'), policy, { stage: 'supervised', step: state.step, config: cfg });
-  const trainAccuracy = noGrad(() => accuracyOn(policy, data.slice(0, 512)));
+  const trainAccuracy = accuracyOn(policy, data.slice(0, 512));
   return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy };
 }
 
@@ -233,6 +226,10 @@ function pruneCheckpoints(out: string, keep: number): void {
 
 /** Top-1 accuracy over all categories on reference examples. */
 export function accuracyOn(policy: BuiltinPolicy, data: readonly ReferenceExample[], batchSize = 128): number {
+  return noGrad(() => accuracyNoGrad(policy, data, batchSize));
+}
+
+function accuracyNoGrad(policy: BuiltinPolicy, data: readonly ReferenceExample[], batchSize: number): number {
   const categories = [...CATEGORIES];
   let ok = 0;
   for (let i = 0; i < data.length; i += batchSize) {
