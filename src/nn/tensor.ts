@@ -82,7 +82,7 @@ export class Tensor {
 
   /** The gradient buffer, allocated (zeroed) if absent. */
   ensureGrad(): Float32Array {
-    if (!this.grad) this.grad = new Float32Array(this.data.length);
+    if (!this.grad) this.grad = takeZeroed(this.data.length);
     return this.grad;
   }
 
@@ -132,11 +132,61 @@ export class Tensor {
         t._backward();
         t._backward = null;
         t._parents = [];
-        // Intermediate gradients are not needed any more: free them (leaves keep theirs).
-        if (t !== this) t.grad = null;
+        // Intermediate gradients are not needed any more: recycle them (leaves keep theirs).
+        if (t !== this && t.grad) {
+          recycle(t.grad);
+          t.grad = null;
+        }
       }
     }
   }
+}
+
+// ---------------------------------------------------------------- gradient buffer pool
+// Fresh large typed arrays are expensive to touch (every new page faults in: ~0.5 ms per MB
+// here, far more than the arithmetic of a ReLU), so the gradients of intermediate tensors that
+// backward() releases are kept and handed out again by ensureGrad() (zeroed). Only backward()
+// recycles, and only buffers it owns (an intermediate's grad after its node ran), so no live
+// buffer is ever handed out twice. Small buffers are left to the allocator.
+const POOL_MIN = 1 << 14; // floats
+const POOL_MAX_BYTES = 512 << 20;
+const pool = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+
+/** A buffer of n floats with arbitrary contents (recycled when one is pooled). */
+function take(n: number): Float32Array {
+  if (n >= POOL_MIN) {
+    const b = pool.get(n)?.pop();
+    if (b) {
+      pooledBytes -= b.byteLength;
+      return b;
+    }
+  }
+  return new Float32Array(n);
+}
+
+function takeZeroed(n: number): Float32Array {
+  const b = take(n);
+  return b.length >= POOL_MIN ? b.fill(0) : b;
+}
+
+/**
+ * For an op's backward that writes every element of t's gradient: t's existing gradient with
+ * accumulate = true, or a new (possibly recycled, NOT zeroed) buffer installed as t.grad with
+ * accumulate = false, which the caller must overwrite entirely.
+ */
+export function gradForWrite(t: Tensor): [grad: Float32Array, accumulate: boolean] {
+  if (t.grad) return [t.grad, true];
+  t.grad = take(t.data.length);
+  return [t.grad, false];
+}
+
+function recycle(b: Float32Array): void {
+  if (b.length < POOL_MIN || pooledBytes + b.byteLength > POOL_MAX_BYTES || b.byteOffset !== 0 || b.buffer.byteLength !== b.byteLength) return;
+  let free = pool.get(b.length);
+  if (!free) pool.set(b.length, (free = []));
+  free.push(b);
+  pooledBytes += b.byteLength;
 }
 
 function topoOrder(root: Tensor): Tensor[] {

@@ -1,5 +1,5 @@
 /**
- * Kernel dispatch: the ops call `kernels()` for GEMM and convolution, which is either the
+ * Kernel dispatch: the ops call `kernels()` for GEMM, convolution, pooling and ReLU, which is either the
  * plain-TypeScript reference (kernels/ref.ts) or the WebAssembly SIMD backend
  * (kernels/wasm.ts, multi-threaded over a shared WebAssembly.Memory).
  *
@@ -8,7 +8,7 @@
  * (default: all cores, at most 8). `setKernels('ref')` switches at run time (tests do this).
  */
 import { ConfigError } from '../../util/errors.js';
-import { type ConvGeom, conv2dBackwardRef, conv2dForwardRef, gemmRef } from './ref.js';
+import { type ConvGeom, conv2dBackwardRef, conv2dForwardRef, gemmRef, maxPool2dForwardRef, reluBackwardRef, reluForwardRef } from './ref.js';
 import { loadWasmKernels } from './wasm.js';
 
 export interface Kernels {
@@ -20,6 +20,12 @@ export interface Kernels {
   conv2dForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, g: ConvGeom): void;
   /** dx, dw, db += the conv gradients (null = not needed). */
   conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, g: ConvGeom): void;
+  /** Max-pool P planes [P, H, W] → y [P, OH, OW] (k×k windows, stride s); arg = first-max flat indices (or null). */
+  maxPool2dForward(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void;
+  /** y = max(x, 0) (NaN stays NaN); y.length elements. */
+  reluForward(x: Float32Array, y: Float32Array): void;
+  /** dx (+)= dy where x > 0 (else 0); dx.length elements; accumulate = false overwrites dx. */
+  reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void;
 }
 
 export const refKernels: Kernels = {
@@ -28,6 +34,9 @@ export const refKernels: Kernels = {
   gemm: gemmRef,
   conv2dForward: conv2dForwardRef,
   conv2dBackward: conv2dBackwardRef,
+  maxPool2dForward: maxPool2dForwardRef,
+  reluForward: reluForwardRef,
+  reluBackward: reluBackwardRef,
 };
 
 let current: Kernels | null = null;

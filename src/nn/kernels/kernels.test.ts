@@ -1,7 +1,8 @@
 /**
- * Kernel agreement: every backend's GEMM (all transpose variants, overwrite and accumulate)
- * and convolution (forward + all three gradients) against a naive float64 triple loop / direct
- * convolution, on random shapes including odd and degenerate sizes (1, 3, 7, 17, 33, …).
+ * Kernel agreement: every backend's GEMM (all transpose variants, overwrite and accumulate),
+ * convolution (forward + all three gradients), max-pooling (values and first-max indices) and
+ * ReLU (forward, backward) against naive loops (float64 for the sums), on random shapes
+ * including odd and degenerate sizes (1, 3, 7, 17, 33, …).
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
@@ -158,6 +159,58 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       const dw2 = new Float32Array(w.length);
       k.conv2dBackward(x, w, dy, null, dw2, null, g);
       expect(relErr(dw2, want.dw)).toBeLessThan(1e-4);
+    });
+    it.each([
+      [1, 1, 4, 4, 2, 2],
+      [3, 5, 7, 9, 2, 2],
+      [2, 3, 13, 17, 2, 2],
+      [64, 16, 16, 16, 2, 2],
+      [2, 3, 9, 11, 3, 2],
+      [1, 4, 8, 7, 2, 1],
+      [2, 2, 17, 19, 3, 3],
+    ])('maxPool2d N=%i C=%i H=%i W=%i k=%i s=%i (values, first-max indices, ties)', (N, C, H, W, kk, s) => {
+      const k = get();
+      const OH = Math.floor((H - kk) / s) + 1;
+      const OW = Math.floor((W - kk) / s) + 1;
+      // quarter steps in [-2, 2]: many ties, so the first-maximum rule is exercised
+      const x = Float32Array.from({ length: N * C * H * W }, () => Math.round(rng.uniform(-8, 8)) / 4);
+      const y = new Float32Array(N * C * OH * OW).fill(NaN);
+      const arg = new Int32Array(y.length).fill(-1);
+      k.maxPool2dForward(x, y, arg, N * C, H, W, kk, s, OH, OW);
+      let o = 0;
+      for (let p = 0; p < N * C; p++)
+        for (let oh = 0; oh < OH; oh++)
+          for (let ow = 0; ow < OW; ow++, o++) {
+            let best = -Infinity;
+            let bi = -1;
+            for (let i = 0; i < kk; i++)
+              for (let j = 0; j < kk; j++) {
+                const idx = (p * H + oh * s + i) * W + ow * s + j;
+                if (x[idx] > best) [best, bi] = [x[idx], idx];
+              }
+            if (y[o] !== best || arg[o] !== bi) expect.fail(`window ${o}: got ${y[o]}@${arg[o]}, want ${best}@${bi}`);
+          }
+      const y2 = new Float32Array(y.length);
+      k.maxPool2dForward(x, y2, null, N * C, H, W, kk, s, OH, OW);
+      expect(Array.from(y2)).toEqual(Array.from(y));
+    });
+    it.each([1, 3, 4, 17, 1000, 70001])('relu forward and backward, n=%i', (n) => {
+      const k = get();
+      const x = randArr(n);
+      for (let i = 0; i < n; i += 7) x[i] = 0; // the kink: gradient 0, value +0
+      const y = new Float32Array(n).fill(NaN);
+      k.reluForward(x, y);
+      for (let i = 0; i < n; i++) if (!Object.is(y[i], x[i] > 0 ? x[i] : 0)) expect.fail(`relu(${x[i]}) = ${y[i]} at ${i}`);
+      const dy = randArr(n);
+      const dx0 = randArr(n);
+      const dx = dx0.slice();
+      k.reluBackward(x, dy, dx, true);
+      const dx2 = new Float32Array(n).fill(NaN);
+      k.reluBackward(x, dy, dx2, false);
+      for (let i = 0; i < n; i++) {
+        const g = x[i] > 0 ? dy[i] : 0;
+        if (dx[i] !== Math.fround(dx0[i] + g) || dx2[i] !== g) expect.fail(`relu backward at ${i}: x ${x[i]} dy ${dy[i]} → ${dx[i]}, ${dx2[i]}`);
+      }
     });
   });
 }

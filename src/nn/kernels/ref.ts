@@ -169,3 +169,45 @@ export function conv2dBackwardRef(
     }
   }
 }
+
+/**
+ * Max-pool k×k windows with stride s (no padding) over P planes [P, H, W] → y [P, OH, OW];
+ * arg (optional) gets the flat index into x of each window's first maximum (row-major scan,
+ * strict `>`: ties go to the earliest element, as PyTorch).
+ */
+export function maxPool2dForwardRef(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void {
+  let o = 0;
+  for (let p = 0; p < P; p++) {
+    const base = p * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, o++) {
+        let bi = base + oh * s * W + ow * s;
+        let best = x[bi];
+        for (let i = 0; i < k; i++) {
+          const row = base + (oh * s + i) * W + ow * s;
+          for (let j = 0; j < k; j++) {
+            if (x[row + j] > best) {
+              best = x[row + j];
+              bi = row + j;
+            }
+          }
+        }
+        y[o] = best;
+        if (arg) arg[o] = bi;
+      }
+    }
+  }
+}
+
+/** y = max(x, 0) elementwise (+0 for x ≤ 0; NaN stays NaN). */
+export function reluForwardRef(x: Float32Array, y: Float32Array): void {
+  for (let i = 0; i < y.length; i++) y[i] = x[i] <= 0 ? 0 : x[i];
+}
+
+/** dx (+)= dy where x > 0, else 0 (accumulate = false overwrites dx). */
+export function reluBackwardRef(x: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void {
+  for (let i = 0; i < dx.length; i++) {
+    const g = x[i] > 0 ? dy[i] : 0;
+    dx[i] = accumulate ? dx[i] + g : g;
+  }
+}

@@ -39,9 +39,15 @@ interface Exports {
   convBackwardScratchBytes(C: number, KH: number, KW: number, OH: number, OW: number): number;
   conv2dBackward(...a: number[]): void;
   addInto(dst: number, src: number, n: number): void;
+  maxPool2dForward(...a: number[]): void;
+  reluForward(...a: number[]): void;
+  reluBackward(...a: number[]): void;
 }
 
-const FN = { gemm: 1, conv2dForward: 2, conv2dBackward: 3 } as const;
+/** The kernels workers can run, by id (1-based; 0 tells a worker to exit). */
+const FN_NAMES = ['gemm', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'reluForward', 'reluBackward'] as const;
+type FnName = (typeof FN_NAMES)[number];
+const FN = Object.fromEntries(FN_NAMES.map((n, i) => [n, i + 1])) as Record<FnName, number>;
 const SLOT = 64; // int32s of control block per worker
 const ARENA_BASE = 65536; // below: wasm statics (none today) — keep clear
 const PAGE = 65536;
@@ -49,12 +55,14 @@ const NR = 8;
 const MR = 4;
 /** Below this many multiply-adds a GEMM runs on one thread (sync costs more than it saves). */
 const PARALLEL_MIN_FLOPS = 1 << 18;
+/** Below this many elements a memory-bound kernel (pooling, Adam) runs on one thread. */
+const PARALLEL_MIN_ELEMS = 1 << 16;
 
 const WORKER_SRC = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, ctrl, slot } = workerData;
+const { module, memory, ctrl, slot, names } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const fns = [null, ex.gemm, ex.conv2dForward, ex.conv2dBackward];
+const fns = [null, ...names.map((n) => ex[n])];
 const c = new Int32Array(ctrl, slot * ${SLOT} * 4, ${SLOT});
 let seen = 0;
 for (;;) {
@@ -111,7 +119,7 @@ class WasmKernels implements Kernels {
     const sab = new SharedArrayBuffer(Math.max(1, threads - 1) * SLOT * 4);
     this.ctrl = new Int32Array(sab);
     for (let t = 1; t < threads; t++) {
-      const w = new Worker(WORKER_SRC, { eval: true, workerData: { module, memory: this.memory, ctrl: sab, slot: t - 1 } });
+      const w = new Worker(WORKER_SRC, { eval: true, workerData: { module, memory: this.memory, ctrl: sab, slot: t - 1, names: FN_NAMES } });
       w.unref();
       this.workers.push(w);
     }
@@ -165,7 +173,7 @@ class WasmKernels implements Kernels {
 
   // ------------------------------------------------------------ threads
   /** Run fn with args[t] on thread t (t = 0 is this thread) and wait for all. */
-  private run(fn: keyof typeof FN, args: number[][]): void {
+  private run(fn: FnName, args: number[][]): void {
     const seqs: number[] = [];
     for (let t = 1; t < args.length; t++) {
       const c = this.slot(t);
@@ -276,6 +284,46 @@ class WasmKernels implements Kernels {
     if (dx) this.get(pdx, dx);
     if (dw) this.get(dws[0], dw);
     if (db) this.get(dbs[0], db);
+  }
+
+  maxPool2dForward(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void {
+    this.reset();
+    const px = this.put(x.length === P * H * W ? x : x.subarray(0, P * H * W));
+    const py = this.alloc(P * OH * OW * 4);
+    const pa = arg ? this.alloc(P * OH * OW * 4) : 0;
+    const parts = P * H * W < PARALLEL_MIN_ELEMS ? [[0, P] as [number, number]] : this.split(P);
+    this.run('maxPool2dForward', parts.map(([p0, p1]) => [px, py, pa, p0, p1, H, W, k, s, OH, OW]));
+    this.get(py, y);
+    if (arg) arg.set(new Int32Array(this.memory.buffer, pa, P * OH * OW));
+  }
+
+  /** Element ranges [i0, i1) per thread (one range when n is small). */
+  private ranges(n: number): [number, number][] {
+    if (n < PARALLEL_MIN_ELEMS) return [[0, n]];
+    // split on multiples of 16 floats (whole cache lines, whole f32x4 lanes)
+    const T = this.threads;
+    const out: [number, number][] = [];
+    for (let t = 0; t < T; t++) out.push([Math.min(n, Math.ceil((t * n) / T / 16) * 16), t === T - 1 ? n : Math.min(n, Math.ceil(((t + 1) * n) / T / 16) * 16)]);
+    return out;
+  }
+
+  reluForward(x: Float32Array, y: Float32Array): void {
+    const n = y.length;
+    this.reset();
+    const px = this.put(x.length === n ? x : x.subarray(0, n));
+    const py = this.alloc(n * 4);
+    this.run('reluForward', this.ranges(n).map(([i0, i1]) => [px, py, i0, i1]));
+    this.get(py, y);
+  }
+
+  reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void {
+    const n = dx.length;
+    this.reset();
+    const px = this.put(x.length === n ? x : x.subarray(0, n));
+    const pdy = this.put(dy.length === n ? dy : dy.subarray(0, n));
+    const pdx = accumulate ? this.put(dx) : this.alloc(n * 4);
+    this.run('reluBackward', this.ranges(n).map(([i0, i1]) => [px, pdy, pdx, i0, i1, accumulate ? 1 : 0]));
+    this.get(pdx, dx);
   }
 }
 

@@ -54,50 +54,10 @@ export function maxPool2d(x: Tensor, k = 2, s = k): Tensor {
   const OH = Math.floor((H - k) / s) + 1;
   const OW = Math.floor((W - k) / s) + 1;
   if (OH < 1 || OW < 1) throw new InputError(`maxPool2d: window ${k} does not fit input ${H}×${W}`);
-  const X = x.data;
   const out = new Float32Array(N * C * OH * OW);
   // Argmax indices only when a backward pass can follow (no-grad allocates just the output).
   const arg = isGradEnabled() && x.requiresGrad ? new Int32Array(out.length) : null;
-  let o = 0;
-  if (k === 2 && s === 2) {
-    // the common 2×2/2 case, unrolled (first maximum wins ties, as the general loop)
-    for (let nc = 0; nc < N * C; nc++) {
-      const base = nc * H * W;
-      for (let oh = 0; oh < OH; oh++) {
-        let r0 = base + 2 * oh * W;
-        for (let ow = 0; ow < OW; ow++, o++, r0 += 2) {
-          const r1 = r0 + W;
-          let bi = r0;
-          let best = X[r0];
-          if (X[r0 + 1] > best) best = X[(bi = r0 + 1)];
-          if (X[r1] > best) best = X[(bi = r1)];
-          if (X[r1 + 1] > best) best = X[(bi = r1 + 1)];
-          out[o] = best;
-          if (arg) arg[o] = bi;
-        }
-      }
-    }
-  } else for (let nc = 0; nc < N * C; nc++) {
-    const base = nc * H * W;
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++, o++) {
-        let best = -Infinity;
-        let bi = base + oh * s * W + ow * s;
-        for (let i = 0; i < k; i++) {
-          const row = base + (oh * s + i) * W + ow * s;
-          for (let j = 0; j < k; j++) {
-            const v = X[row + j];
-            if (v > best) {
-              best = v;
-              bi = row + j;
-            }
-          }
-        }
-        out[o] = best;
-        if (arg) arg[o] = bi;
-      }
-    }
-  }
+  kernels().maxPool2dForward(x.data, out, arg, N * C, H, W, k, s, OH, OW);
   return makeResult(out, [N, C, OH, OW], [x], (r) => {
     const g = r.grad!;
     const gx = x.ensureGrad();

@@ -4,7 +4,8 @@
  * GELU uses the tanh approximation of Hendrycks & Gimpel (2016), "Gaussian Error Linear Units".
  */
 import { InputError } from '../../util/errors.js';
-import { Tensor, makeResult, shapeSize, shapeStr } from '../tensor.js';
+import { kernels } from '../kernels/index.js';
+import { Tensor, gradForWrite, makeResult, shapeSize, shapeStr } from '../tensor.js';
 
 /** The broadcast shape of a and b, or an InputError naming both shapes. */
 export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
@@ -132,15 +133,13 @@ export const sigmoid = (x: Tensor): Tensor => unary(x, (v) => 1 / (1 + Math.exp(
 export const clamp = (x: Tensor, lo: number, hi: number): Tensor =>
   unary(x, (v) => (v < lo ? lo : v > hi ? hi : v), (v) => (v >= lo && v <= hi ? 1 : 0));
 
+/** max(x, 0) on the active kernels (NaN propagates, as torch.relu); the gradient passes where x > 0. */
 export function relu(x: Tensor): Tensor {
-  const X = x.data;
-  const n = X.length;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = X[i] > 0 ? X[i] : 0;
+  const out = new Float32Array(x.size);
+  kernels().reluForward(x.data, out);
   return makeResult(out, x.shape, [x], (o) => {
-    const g = o.grad!;
-    const gx = x.ensureGrad();
-    for (let i = 0; i < n; i++) if (X[i] > 0) gx[i] += g[i];
+    const [gx, acc] = gradForWrite(x);
+    kernels().reluBackward(x.data, o.grad!, gx, acc);
   });
 }
 

@@ -1,0 +1,110 @@
+/**
+ * Per-op profile of one training step of the DESIGN.md §5 benchmark net (the net of
+ * bench/engine.ts): wall time of every layer's forward and backward, and of the Adam step,
+ * averaged over `--steps` steps after a warm-up. Backward times come from wrapping each graph
+ * node's backward closure with a timer, labelled by the layer that produced the node.
+ *
+ *   npx tsx bench/engine-profile.ts [--steps 10] [--threads 2] [--batch 64]
+ */
+import { loadavg } from 'node:os';
+import { AdamW, Conv2d, Linear, Rng, Tensor, crossEntropy, flatten, kernels, maxPool2d, relu, setKernels } from '../src/nn/index.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+}
+const stepsN = Number(arg('steps', '10'));
+const threadsArg = Number(arg('threads', '0'));
+const batch = Number(arg('batch', '64'));
+const k = threadsArg ? setKernels('wasm', threadsArg) : kernels();
+
+const rng = new Rng(0);
+const layers: [string, (x: Tensor) => Tensor][] = [];
+const conv = (name: string, c: Conv2d) => layers.push([name, (x) => c.forward(x)]);
+const lin = (name: string, l: Linear) => layers.push([name, (x) => l.forward(x)]);
+const c1 = new Conv2d(3, 16, 3, { pad: 1, rng });
+const c2 = new Conv2d(16, 32, 3, { pad: 1, rng });
+const c3 = new Conv2d(32, 64, 3, { pad: 1, rng });
+const l1 = new Linear(4096, 128, { rng });
+const l2 = new Linear(128, 16, { rng });
+conv('conv1 3→16', c1);
+layers.push(['relu1', relu], ['pool1', (x) => maxPool2d(x, 2)]);
+conv('conv2 16→32', c2);
+layers.push(['relu2', relu], ['pool2', (x) => maxPool2d(x, 2)]);
+conv('conv3 32→64', c3);
+layers.push(['relu3', relu], ['pool3', (x) => maxPool2d(x, 2)], ['flatten', flatten]);
+lin('linear 4096→128', l1);
+layers.push(['relu4', relu]);
+lin('linear 128→16', l2);
+const params = [c1, c2, c3, l1, l2].flatMap((m) => m.parameters());
+const opt = new AdamW(params, { lr: 1e-3, weightDecay: 0 });
+const x = new Tensor(Float32Array.from({ length: batch * 3 * 64 * 64 }, () => rng.next()), [batch, 3, 64, 64]);
+const y = Array.from({ length: batch }, () => rng.int(16));
+
+const fwd = new Map<string, number>();
+const bwd = new Map<string, number>();
+const add = (m: Map<string, number>, key: string, v: number) => m.set(key, (m.get(key) ?? 0) + v);
+let adam = 0;
+let zero = 0;
+let total = 0;
+
+function step(record: boolean): void {
+  const ts = performance.now();
+  let t = performance.now();
+  opt.zeroGrad();
+  if (record) zero += performance.now() - t;
+  const label = new Map<Tensor, string>();
+  let h = x;
+  for (const [name, f] of layers) {
+    t = performance.now();
+    h = f(h);
+    if (record) add(fwd, name, performance.now() - t);
+    label.set(h, name);
+  }
+  t = performance.now();
+  const loss = crossEntropy(h, y);
+  if (record) add(fwd, 'crossEntropy', performance.now() - t);
+  label.set(loss, 'crossEntropy');
+  // wrap every node's backward closure with a timer
+  const seen = new Set<Tensor>();
+  const stack = [loss];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    const b = n._backward;
+    if (b) {
+      const name = label.get(n) ?? 'other';
+      n._backward = () => {
+        const t0 = performance.now();
+        b();
+        if (record) add(bwd, name, performance.now() - t0);
+      };
+    }
+    stack.push(...n._parents);
+  }
+  loss.backward();
+  t = performance.now();
+  opt.step();
+  if (record) {
+    adam += performance.now() - t;
+    total += performance.now() - ts;
+  }
+}
+
+for (let i = 0; i < 3; i++) step(false);
+for (let i = 0; i < stepsN; i++) step(true);
+const ms = (v: number | undefined) => ((v ?? 0) / stepsN).toFixed(1).padStart(7);
+const names = [...layers.map(([n]) => n), 'crossEntropy'];
+const lines = [`kernels=${k.name} threads=${k.threads} batch=${batch} steps=${stepsN} load avg ${loadavg()[0].toFixed(2)}`, `${'op'.padEnd(18)}${'fwd ms'.padStart(7)}${'bwd ms'.padStart(8)}`];
+let sf = 0;
+let sb = 0;
+for (const n of names) {
+  sf += fwd.get(n) ?? 0;
+  sb += bwd.get(n) ?? 0;
+  lines.push(`${n.padEnd(18)}${ms(fwd.get(n))} ${ms(bwd.get(n))}`);
+}
+if (bwd.has('other')) lines.push(`${'other'.padEnd(18)}${ms(0)} ${ms(bwd.get('other'))}`);
+lines.push(`${'zeroGrad'.padEnd(18)}${ms(zero)}`, `${'adam'.padEnd(18)}${ms(adam)}`);
+lines.push(`${'sum fwd/bwd'.padEnd(18)}${ms(sf)} ${ms(sb)}`, `${'step total'.padEnd(18)}${ms(total)}  → ${((batch * stepsN * 1000) / total).toFixed(1)} samples/s`);
+process.stdout.write(lines.join('\n') + '\n');

@@ -1,0 +1,174 @@
+/**
+ * Convolution (NCHW, weight [F, C, KH, KW]) as im2col + GEMM per image (Chellapilla et al.,
+ * 2006, "High performance convolutional neural networks for document processing").
+ */
+import { gemm, gemmScratchBytes } from './gemm';
+
+/** One image: cols[(c·KH+kh)·KW+kw][oh·OW+ow] = x[c][oh·s−p+kh][ow·s−p+kw] (0 outside). */
+function im2col(x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, stride: i32, pad: i32, OH: i32, OW: i32, cols: usize): void {
+  const P = OH * OW;
+  let r: i32 = 0;
+  for (let c: i32 = 0; c < C; c++) {
+    for (let kh: i32 = 0; kh < KH; kh++) {
+      for (let kw: i32 = 0; kw < KW; kw++) {
+        let o = cols + <usize>(r * P) * 4;
+        for (let oh: i32 = 0; oh < OH; oh++) {
+          const ih = oh * stride - pad + kh;
+          if (ih < 0 || ih >= H) {
+            memory.fill(o, 0, <usize>OW * 4);
+            o += <usize>OW * 4;
+            continue;
+          }
+          const xrow = x + <usize>((c * H + ih) * W) * 4;
+          if (stride == 1) {
+            // valid ow range: 0 <= ow - pad + kw < W
+            const lo = max(0, pad - kw);
+            const hi = min(OW, W + pad - kw);
+            if (lo > 0) memory.fill(o, 0, <usize>lo * 4);
+            if (hi > lo) memory.copy(o + <usize>lo * 4, xrow + <usize>(lo - pad + kw) * 4, <usize>(hi - lo) * 4);
+            if (hi < OW) memory.fill(o + <usize>max(hi, lo) * 4, 0, <usize>(OW - max(hi, lo)) * 4);
+          } else {
+            for (let ow: i32 = 0; ow < OW; ow++) {
+              const iw = ow * stride - pad + kw;
+              store<f32>(o + <usize>ow * 4, iw >= 0 && iw < W ? load<f32>(xrow + <usize>iw * 4) : 0);
+            }
+          }
+          o += <usize>OW * 4;
+        }
+        r++;
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx[c][ih][iw] += Σ dcols at the positions that read it. One image. */
+function col2im(dcols: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, stride: i32, pad: i32, OH: i32, OW: i32, dx: usize): void {
+  const P = OH * OW;
+  let r: i32 = 0;
+  for (let c: i32 = 0; c < C; c++) {
+    for (let kh: i32 = 0; kh < KH; kh++) {
+      for (let kw: i32 = 0; kw < KW; kw++) {
+        const base = dcols + <usize>(r * P) * 4;
+        for (let oh: i32 = 0; oh < OH; oh++) {
+          const ih = oh * stride - pad + kh;
+          if (ih < 0 || ih >= H) continue;
+          const xrow = dx + <usize>((c * H + ih) * W) * 4;
+          const src = base + <usize>(oh * OW) * 4;
+          if (stride == 1) {
+            // contiguous: dx[ih][ow − pad + kw] += dcols[oh][ow] for the valid ow range
+            const lo = max(0, pad - kw);
+            const n = min(OW, W + pad - kw) - lo;
+            const d = xrow + <usize>(lo - pad + kw) * 4;
+            const s = src + <usize>lo * 4;
+            let i: i32 = 0;
+            for (; i + 4 <= n; i += 4) {
+              const o = <usize>i * 4;
+              v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(s + o)));
+            }
+            for (; i < n; i++) store<f32>(d + <usize>i * 4, load<f32>(d + <usize>i * 4) + load<f32>(s + <usize>i * 4));
+            continue;
+          }
+          for (let ow: i32 = 0; ow < OW; ow++) {
+            const iw = ow * stride - pad + kw;
+            if (iw >= 0 && iw < W) {
+              const p = xrow + <usize>iw * 4;
+              store<f32>(p, load<f32>(p) + load<f32>(src + <usize>ow * 4));
+            }
+          }
+        }
+        r++;
+      }
+    }
+  }
+}
+
+/** Scratch for conv calls: one im2col buffer (K·P floats) + a gemm scratch. */
+export function convScratchBytes(C: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
+  return ((C * KH * KW * OH * OW * 4 + 63) & ~63) + gemmScratchBytes();
+}
+
+/** y[n] = W·im2col(x[n]) + b for images n0 ≤ n < n1 (b = 0 → no bias). */
+export function conv2dForward(
+  x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32,
+  C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, stride: i32, pad: i32, OH: i32, OW: i32, scratch: usize,
+): void {
+  const K = C * KH * KW;
+  const P = OH * OW;
+  const cols = scratch;
+  const gs = scratch + <usize>((K * P * 4 + 63) & ~63);
+  for (let n = n0; n < n1; n++) {
+    const yn = y + <usize>(n * F * P) * 4;
+    const xn = x + <usize>(n * C * H * W) * 4;
+    if (b) {
+      for (let f: i32 = 0; f < F; f++) {
+        const v = f32x4.splat(load<f32>(b + <usize>f * 4));
+        const row = yn + <usize>(f * P) * 4;
+        let p: i32 = 0;
+        for (; p + 4 <= P; p += 4) v128.store(row + <usize>p * 4, v);
+        for (; p < P; p++) store<f32>(row + <usize>p * 4, load<f32>(b + <usize>f * 4));
+      }
+    }
+    if (KH == 1 && KW == 1 && stride == 1 && pad == 0) {
+      gemm(F, P, K, w, K, 1, xn, P, 1, yn, P, b ? 1 : 0, gs);
+    } else {
+      im2col(xn, C, H, W, KH, KW, stride, pad, OH, OW, cols);
+      gemm(F, P, K, w, K, 1, cols, P, 1, yn, P, b ? 1 : 0, gs);
+    }
+  }
+}
+
+/** Scratch for the conv backward: im2col + dcols buffers + a gemm scratch. */
+export function convBackwardScratchBytes(C: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
+  return 2 * ((C * KH * KW * OH * OW * 4 + 63) & ~63) + gemmScratchBytes();
+}
+
+/**
+ * For images n0 ≤ n < n1: dw += dy[n]·colsᵀ, db += Σ_p dy[n], dx[n] += col2im(Wᵀ·dy[n]).
+ * Pointers of 0 skip that gradient. dw/db are this thread's own accumulators.
+ */
+export function conv2dBackward(
+  x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, n0: i32, n1: i32,
+  C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, stride: i32, pad: i32, OH: i32, OW: i32, scratch: usize,
+): void {
+  const K = C * KH * KW;
+  const P = OH * OW;
+  const colBytes = <usize>((K * P * 4 + 63) & ~63);
+  const cols = scratch;
+  const dcols = scratch + colBytes;
+  const gs = dcols + colBytes;
+  const direct = KH == 1 && KW == 1 && stride == 1 && pad == 0;
+  for (let n = n0; n < n1; n++) {
+    const dyn = dy + <usize>(n * F * P) * 4;
+    const xn = x + <usize>(n * C * H * W) * 4;
+    if (db) {
+      for (let f: i32 = 0; f < F; f++) {
+        const row = dyn + <usize>(f * P) * 4;
+        let s4 = f32x4.splat(0);
+        let p: i32 = 0;
+        for (; p + 4 <= P; p += 4) s4 = f32x4.add(s4, v128.load(row + <usize>p * 4));
+        let s = f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3);
+        for (; p < P; p++) s += load<f32>(row + <usize>p * 4);
+        store<f32>(db + <usize>f * 4, load<f32>(db + <usize>f * 4) + s);
+      }
+    }
+    if (dw) {
+      let src = xn;
+      if (!direct) {
+        im2col(xn, C, H, W, KH, KW, stride, pad, OH, OW, cols);
+        src = cols;
+      }
+      // dw[F×K] += dy[F×P] · colsᵀ (B(k=p, j=kk) = cols[kk·P + p])
+      gemm(F, K, P, dyn, P, 1, src, 1, P, dw, K, 1, gs);
+    }
+    if (dx) {
+      const dxn = dx + <usize>(n * C * H * W) * 4;
+      if (direct) {
+        gemm(K, P, F, w, 1, K, dyn, P, 1, dxn, P, 1, gs);
+      } else {
+        // dcols[K×P] = Wᵀ·dy (A(i=kk, k=f) = w[f·K + kk])
+        gemm(K, P, F, w, 1, K, dyn, P, 1, dcols, P, 0, gs);
+        col2im(dcols, C, H, W, KH, KW, stride, pad, OH, OW, dxn);
+      }
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Elementwise kernels in f32x4 lanes, branch-free: ReLU forward and backward (the gradient
+ * passes where x > 0), and dst += src (summing per-thread gradient partials). Each works on the
+ * element range [i0, i1) so the JS side can split a tensor between threads.
+ */
+
+/** y[i] = max(x[i], 0) for i0 ≤ i < i1 (NaN propagates, as the reference twin). */
+export function reluForward(x: usize, y: usize, i0: i32, i1: i32): void {
+  const zero = f32x4.splat(0);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i * 4;
+    const v = v128.load(x + o);
+    // lanes with v > 0 keep v, NaN lanes keep v, the rest become +0
+    v128.store(y + o, v128.bitselect(zero, v, f32x4.le(v, zero)));
+  }
+  for (; i < i1; i++) {
+    const v = load<f32>(x + <usize>i * 4);
+    store<f32>(y + <usize>i * 4, select<f32>(0, v, v <= 0));
+  }
+}
+
+/** dx[i] (+)= x[i] > 0 ? dy[i] : 0 for i0 ≤ i < i1 (accumulate = 0 overwrites dx). */
+export function reluBackward(x: usize, dy: usize, dx: usize, i0: i32, i1: i32, accumulate: i32): void {
+  const zero = f32x4.splat(0);
+  let i = i0;
+  if (accumulate) {
+    for (; i + 4 <= i1; i += 4) {
+      const o = <usize>i * 4;
+      const g = v128.and(v128.load(dy + o), f32x4.gt(v128.load(x + o), zero));
+      v128.store(dx + o, f32x4.add(v128.load(dx + o), g));
+    }
+  } else {
+    for (; i + 4 <= i1; i += 4) {
+      const o = <usize>i * 4;
+      v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(x + o), zero)));
+    }
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i * 4;
+    const g = select<f32>(load<f32>(dy + o), 0, load<f32>(x + o) > 0);
+    store<f32>(dx + o, accumulate ? load<f32>(dx + o) + g : g);
+  }
+}
+
+/** dst[i] += src[i] for n floats. */
+export function addInto(dst: usize, src: usize, n: i32): void {
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * 4;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(dst + <usize>i * 4) + load<f32>(src + <usize>i * 4));
+}

@@ -1,0 +1,98 @@
+/**
+ * Max-pooling forward (k×k windows, stride s, no padding) over planes [P, H, W] → [P, OH, OW],
+ * with the flat input index of each window's first maximum (row-major scan, strict `>`, as the
+ * reference twin poolRef in kernels/ref.ts and PyTorch). The 2×2/2 case runs four windows at a
+ * time in f32x4 lanes, branch-free (compare + bitselect), which matters: the windows' maxima
+ * sit at random positions, so a branchy scalar loop mispredicts half its comparisons.
+ */
+
+/**
+ * Planes p0 ≤ p < p1: y[p][oh][ow] = max over the window, arg[p][oh][ow] = its flat index into
+ * x (plane included). arg = 0 → no indices.
+ */
+export function maxPool2dForward(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, k: i32, s: i32, OH: i32, OW: i32): void {
+  if (k == 2 && s == 2) {
+    pool2x2(x, y, arg, p0, p1, H, W, OH, OW);
+    return;
+  }
+  for (let p = p0; p < p1; p++) {
+    const base = p * H * W;
+    let o = p * OH * OW;
+    for (let oh: i32 = 0; oh < OH; oh++) {
+      for (let ow: i32 = 0; ow < OW; ow++, o++) {
+        let bi = base + oh * s * W + ow * s;
+        let best = load<f32>(x + <usize>bi * 4);
+        for (let i: i32 = 0; i < k; i++) {
+          const row = base + (oh * s + i) * W + ow * s;
+          for (let j: i32 = 0; j < k; j++) {
+            const v = load<f32>(x + <usize>(row + j) * 4);
+            const gt = v > best;
+            best = select<f32>(v, best, gt);
+            bi = select<i32>(row + j, bi, gt);
+          }
+        }
+        store<f32>(y + <usize>o * 4, best);
+        if (arg) store<i32>(arg + <usize>o * 4, bi);
+      }
+    }
+  }
+}
+
+function pool2x2(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, OH: i32, OW: i32): void {
+  const right = i32x4.splat(1);
+  const down = i32x4.splat(W);
+  const downRight = i32x4.splat(W + 1);
+  const lane2 = i32x4(0, 2, 4, 6);
+  for (let p = p0; p < p1; p++) {
+    for (let oh: i32 = 0; oh < OH; oh++) {
+      const i0 = p * H * W + 2 * oh * W; // flat index of the window row's first element
+      const r0 = x + <usize>i0 * 4;
+      const r1 = r0 + <usize>W * 4;
+      const yo = y + <usize>((p * OH + oh) * OW) * 4;
+      const ao = arg + <usize>((p * OH + oh) * OW) * 4;
+      let ow: i32 = 0;
+      for (; ow + 4 <= OW; ow += 4) {
+        const c = <usize>(2 * ow) * 4;
+        const a0 = v128.load(r0 + c);
+        const a1 = v128.load(r0 + c, 16);
+        const b0 = v128.load(r1 + c);
+        const b1 = v128.load(r1 + c, 16);
+        let best = f32x4.shuffle(a0, a1, 0, 2, 4, 6); // top-left of windows ow..ow+3
+        let off = i32x4.splat(0);
+        const tr = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+        const bl = f32x4.shuffle(b0, b1, 0, 2, 4, 6);
+        const br = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
+        let m = f32x4.gt(tr, best);
+        best = v128.bitselect(tr, best, m);
+        off = v128.bitselect(right, off, m);
+        m = f32x4.gt(bl, best);
+        best = v128.bitselect(bl, best, m);
+        off = v128.bitselect(down, off, m);
+        m = f32x4.gt(br, best);
+        best = v128.bitselect(br, best, m);
+        off = v128.bitselect(downRight, off, m);
+        v128.store(yo + <usize>ow * 4, best);
+        if (arg) v128.store(ao + <usize>ow * 4, i32x4.add(i32x4.add(off, lane2), i32x4.splat(i0 + 2 * ow)));
+      }
+      for (; ow < OW; ow++) {
+        const c = <usize>(2 * ow) * 4;
+        let best = load<f32>(r0 + c);
+        let bi: i32 = 0;
+        let v = load<f32>(r0 + c, 4);
+        let gt = v > best;
+        best = select<f32>(v, best, gt);
+        bi = select<i32>(1, bi, gt);
+        v = load<f32>(r1 + c);
+        gt = v > best;
+        best = select<f32>(v, best, gt);
+        bi = select<i32>(W, bi, gt);
+        v = load<f32>(r1 + c, 4);
+        gt = v > best;
+        best = select<f32>(v, best, gt);
+        bi = select<i32>(W + 1, bi, gt);
+        store<f32>(yo + <usize>ow * 4, best);
+        if (arg) store<i32>(ao + <usize>ow * 4, i0 + 2 * ow + bi);
+      }
+    }
+  }
+}
