@@ -4,7 +4,10 @@
  * averaged over `--steps` steps after a warm-up. Backward times come from wrapping each graph
  * node's backward closure with a timer, labelled by the layer that produced the node.
  *
- *   npx tsx bench/engine-profile.ts [--steps 10] [--threads 2] [--batch 64]
+ *   npx tsx bench/engine-profile.ts [--steps 10] [--threads 2] [--batch 64] [--cpu]
+ *
+ * --cpu times by process CPU time (all threads) instead of wall time: on a shared machine,
+ * with --threads 1, this is far less sensitive to other processes than the wall clock.
  */
 import { loadavg } from 'node:os';
 import { AdamW, Conv2d, Linear, Rng, Tensor, crossEntropy, flatten, kernels, maxPool2d, relu, setKernels } from '../src/nn/index.js';
@@ -17,6 +20,13 @@ const stepsN = Number(arg('steps', '10'));
 const threadsArg = Number(arg('threads', '0'));
 const batch = Number(arg('batch', '64'));
 const k = threadsArg ? setKernels('wasm', threadsArg) : kernels();
+const useCpu = process.argv.includes('--cpu');
+const now = useCpu
+  ? () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    }
+  : () => performance.now();
 
 const rng = new Rng(0);
 const layers: [string, (x: Tensor) => Tensor][] = [];
@@ -49,21 +59,21 @@ let zero = 0;
 let total = 0;
 
 function step(record: boolean): void {
-  const ts = performance.now();
-  let t = performance.now();
+  const ts = now();
+  let t = now();
   opt.zeroGrad();
-  if (record) zero += performance.now() - t;
+  if (record) zero += now() - t;
   const label = new Map<Tensor, string>();
   let h = x;
   for (const [name, f] of layers) {
-    t = performance.now();
+    t = now();
     h = f(h);
-    if (record) add(fwd, name, performance.now() - t);
+    if (record) add(fwd, name, now() - t);
     label.set(h, name);
   }
-  t = performance.now();
+  t = now();
   const loss = crossEntropy(h, y);
-  if (record) add(fwd, 'crossEntropy', performance.now() - t);
+  if (record) add(fwd, 'crossEntropy', now() - t);
   label.set(loss, 'crossEntropy');
   // wrap every node's backward closure with a timer
   const seen = new Set<Tensor>();
@@ -76,19 +86,19 @@ function step(record: boolean): void {
     if (b) {
       const name = label.get(n) ?? 'other';
       n._backward = () => {
-        const t0 = performance.now();
+        const t0 = now();
         b();
-        if (record) add(bwd, name, performance.now() - t0);
+        if (record) add(bwd, name, now() - t0);
       };
     }
     stack.push(...n._parents);
   }
   loss.backward();
-  t = performance.now();
+  t = now();
   opt.step();
   if (record) {
-    adam += performance.now() - t;
-    total += performance.now() - ts;
+    adam += now() - t;
+    total += now() - ts;
   }
 }
 
@@ -96,7 +106,7 @@ for (let i = 0; i < 3; i++) step(false);
 for (let i = 0; i < stepsN; i++) step(true);
 const ms = (v: number | undefined) => ((v ?? 0) / stepsN).toFixed(1).padStart(7);
 const names = [...layers.map(([n]) => n), 'crossEntropy'];
-const lines = [`kernels=${k.name} threads=${k.threads} batch=${batch} steps=${stepsN} load avg ${loadavg()[0].toFixed(2)}`, `${'op'.padEnd(18)}${'fwd ms'.padStart(7)}${'bwd ms'.padStart(8)}`];
+const lines = [`kernels=${k.name} threads=${k.threads} batch=${batch} steps=${stepsN} clock=${useCpu ? 'cpu' : 'wall'} load avg ${loadavg()[0].toFixed(2)}`, `${'op'.padEnd(18)}${'fwd ms'.padStart(7)}${'bwd ms'.padStart(8)}`];
 let sf = 0;
 let sb = 0;
 for (const n of names) {

@@ -5,6 +5,7 @@
  * Clipping by global norm: Pascanu et al. (2013), as torch.nn.utils.clip_grad_norm_.
  */
 import { ConfigError } from '../util/errors.js';
+import { kernels } from './kernels/index.js';
 import type { Tensor } from './tensor.js';
 
 export abstract class Optimizer {
@@ -62,21 +63,10 @@ export class AdamW extends Optimizer {
     const { beta1: b1, beta2: b2, eps, lr, weightDecay: wd } = this;
     const bc1 = 1 - b1 ** this.stepCount;
     const bc2 = 1 - b2 ** this.stepCount;
-    const stepSize = lr / bc1;
-    const sq2 = Math.sqrt(bc2);
-    const decay = 1 - lr * wd;
-    this.params.forEach((p, k) => {
-      const g = p.grad;
-      if (!g) return;
-      const w = p.data;
-      const m = this.m[k];
-      const v = this.v[k];
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i];
-        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-        w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / sq2 + eps);
-      }
+    const h = { beta1: b1, beta2: b2, eps, stepSize: lr / bc1, sqrtBc2: Math.sqrt(bc2), decay: 1 - lr * wd };
+    const k = kernels();
+    this.params.forEach((p, i) => {
+      if (p.grad) k.adamStep(p.data, p.grad, this.m[i], this.v[i], h);
     });
   }
   stateBuffers(): Map<string, Float32Array> {

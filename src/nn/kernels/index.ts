@@ -1,5 +1,6 @@
 /**
- * Kernel dispatch: the ops call `kernels()` for GEMM, convolution, pooling and ReLU, which is either the
+ * Kernel dispatch: the ops call `kernels()` for GEMM, convolution, pooling, ReLU and the Adam
+ * update, which is either the
  * plain-TypeScript reference (kernels/ref.ts) or the WebAssembly SIMD backend
  * (kernels/wasm.ts, multi-threaded over a shared WebAssembly.Memory).
  *
@@ -8,7 +9,7 @@
  * (default: all cores, at most 8). `setKernels('ref')` switches at run time (tests do this).
  */
 import { ConfigError } from '../../util/errors.js';
-import { type ConvGeom, conv2dBackwardRef, conv2dForwardRef, gemmRef, maxPool2dForwardRef, reluBackwardRef, reluForwardRef } from './ref.js';
+import { type AdamStepParams, type ConvGeom, adamStepRef, conv2dBackwardRef, conv2dForwardRef, gemmRef, maxPool2dForwardRef, reluBackwardRef, reluForwardRef } from './ref.js';
 import { loadWasmKernels } from './wasm.js';
 
 export interface Kernels {
@@ -26,6 +27,8 @@ export interface Kernels {
   reluForward(x: Float32Array, y: Float32Array): void;
   /** dx (+)= dy where x > 0 (else 0); dx.length elements; accumulate = false overwrites dx. */
   reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void;
+  /** One AdamW update of w, m, v in place from g (all w.length long). */
+  adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamStepParams): void;
 }
 
 export const refKernels: Kernels = {
@@ -37,6 +40,7 @@ export const refKernels: Kernels = {
   maxPool2dForward: maxPool2dForwardRef,
   reluForward: reluForwardRef,
   reluBackward: reluBackwardRef,
+  adamStep: adamStepRef,
 };
 
 let current: Kernels | null = null;

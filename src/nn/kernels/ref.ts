@@ -211,3 +211,27 @@ export function reluBackwardRef(x: Float32Array, dy: Float32Array, dx: Float32Ar
     dx[i] = accumulate ? dx[i] + g : g;
   }
 }
+
+/** AdamW hyper-parameters of one step (see AdamW in optim.ts). */
+export interface AdamStepParams {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 − β1ᵗ) */
+  stepSize: number;
+  /** √(1 − β2ᵗ) */
+  sqrtBc2: number;
+  /** 1 − lr · weightDecay */
+  decay: number;
+}
+
+/** In place: m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²; w = w·decay − stepSize·m / (√v / √bc2 + ε). */
+export function adamStepRef(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamStepParams): void {
+  const { beta1: b1, beta2: b2, eps, stepSize, sqrtBc2, decay } = h;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i];
+    const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
+    const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
+    w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+  }
+}

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../util/errors.js';
 import type { Kernels } from './index.js';
-import type { ConvGeom } from './ref.js';
+import type { AdamStepParams, ConvGeom } from './ref.js';
 
 // The project's lib (ES2023, no DOM) does not declare the WebAssembly JS API: declare what we use.
 interface WasmMemory {
@@ -42,10 +42,11 @@ interface Exports {
   maxPool2dForward(...a: number[]): void;
   reluForward(...a: number[]): void;
   reluBackward(...a: number[]): void;
+  adamStep(...a: number[]): void;
 }
 
 /** The kernels workers can run, by id (1-based; 0 tells a worker to exit). */
-const FN_NAMES = ['gemm', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'reluForward', 'reluBackward'] as const;
+const FN_NAMES = ['gemm', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'reluForward', 'reluBackward', 'adamStep'] as const;
 type FnName = (typeof FN_NAMES)[number];
 const FN = Object.fromEntries(FN_NAMES.map((n, i) => [n, i + 1])) as Record<FnName, number>;
 const SLOT = 64; // int32s of control block per worker
@@ -324,6 +325,22 @@ class WasmKernels implements Kernels {
     const pdx = accumulate ? this.put(dx) : this.alloc(n * 4);
     this.run('reluBackward', this.ranges(n).map(([i0, i1]) => [px, pdy, pdx, i0, i1, accumulate ? 1 : 0]));
     this.get(pdx, dx);
+  }
+
+  adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamStepParams): void {
+    const n = w.length;
+    if (g.length < n || m.length < n || v.length < n) throw new InputError(`adamStep: buffers shorter than the ${n} weights`);
+    this.reset();
+    const hp = this.alloc(24);
+    this.f32.set([h.beta1, h.beta2, h.eps, h.stepSize, 1 / h.sqrtBc2, h.decay], hp >> 2);
+    const pw = this.put(w);
+    const pg = this.put(g.length === n ? g : g.subarray(0, n));
+    const pm = this.put(m.length === n ? m : m.subarray(0, n));
+    const pv = this.put(v.length === n ? v : v.subarray(0, n));
+    this.run('adamStep', this.ranges(n).map(([i0, i1]) => [pw, pg, pm, pv, i0, i1, hp]));
+    this.get(pw, w);
+    this.get(pm, m.length === n ? m : m.subarray(0, n));
+    this.get(pv, v.length === n ? v : v.subarray(0, n));
   }
 }
 

@@ -4,6 +4,24 @@
  */
 import { gemm, gemmScratchBytes } from './gemm';
 
+// Short row copies and fills inline (memory.copy / memory.fill are calls: for the 8–64-float
+// rows of im2col their fixed cost dominates).
+// @ts-ignore: decorator
+@inline
+function copyF32(dst: usize, src: usize, n: i32): void {
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, v128.load(src + <usize>i * 4));
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(src + <usize>i * 4));
+}
+
+// @ts-ignore: decorator
+@inline
+function zeroF32(dst: usize, n: i32): void {
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, i32x4.splat(0));
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, 0);
+}
+
 /** One image: cols[(c·KH+kh)·KW+kw][oh·OW+ow] = x[c][oh·s−p+kh][ow·s−p+kw] (0 outside). */
 function im2col(x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, stride: i32, pad: i32, OH: i32, OW: i32, cols: usize): void {
   const P = OH * OW;
@@ -15,7 +33,7 @@ function im2col(x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, stride: i32,
         for (let oh: i32 = 0; oh < OH; oh++) {
           const ih = oh * stride - pad + kh;
           if (ih < 0 || ih >= H) {
-            memory.fill(o, 0, <usize>OW * 4);
+            zeroF32(o, OW);
             o += <usize>OW * 4;
             continue;
           }
@@ -24,9 +42,9 @@ function im2col(x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, stride: i32,
             // valid ow range: 0 <= ow - pad + kw < W
             const lo = max(0, pad - kw);
             const hi = min(OW, W + pad - kw);
-            if (lo > 0) memory.fill(o, 0, <usize>lo * 4);
-            if (hi > lo) memory.copy(o + <usize>lo * 4, xrow + <usize>(lo - pad + kw) * 4, <usize>(hi - lo) * 4);
-            if (hi < OW) memory.fill(o + <usize>max(hi, lo) * 4, 0, <usize>(OW - max(hi, lo)) * 4);
+            if (lo > 0) zeroF32(o, lo);
+            if (hi > lo) copyF32(o + <usize>lo * 4, xrow + <usize>(lo - pad + kw) * 4, hi - lo);
+            if (hi < OW) zeroF32(o + <usize>max(hi, lo) * 4, OW - max(hi, lo));
           } else {
             for (let ow: i32 = 0; ow < OW; ow++) {
               const iw = ow * stride - pad + kw;

@@ -8,46 +8,73 @@
 const MR: i32 = 4;
 const NR: i32 = 8;
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = 64;
 const NC: i32 = 1024;
 
 /** Bytes of scratch one gemm call needs (packed A block, packed B block, an edge tile). */
 export function gemmScratchBytes(): i32 {
-  return (MC * KC + KC * NC + MR * NR) * 4 + 64;
+  return (MC * KC * 4 + KC * NC + MR * NR) * 4 + 64;
 }
 
-// Pack A(ic.., pc..) (mc×kc) into MR-row panels: dst[p][k][r], zero-padded rows.
+// Pack A(ic.., pc..) (mc×kc) into MR-row panels of pre-broadcast values: dst[p][k][r] is a
+// whole f32x4 holding A(p + r, k) in every lane (zero rows past the edge). The micro-kernel
+// then reads A with plain v128 loads at constant offsets, which V8 folds into the addressing
+// mode (its load32_splat with an offset costs a register per offset, and the loop spills).
 function packA(A: usize, rsA: i32, csA: i32, mc: i32, kc: i32, dst: usize): void {
   for (let p: i32 = 0; p < mc; p += MR) {
     const rows = min(MR, mc - p);
-    const panel = dst + <usize>(p * kc) * 4;
+    const panel = dst + <usize>(p * kc) * 16;
     if (rows == MR && csA == 1) {
       const r0 = A + <usize>(p * rsA) * 4;
       const r1 = r0 + <usize>rsA * 4;
       const r2 = r1 + <usize>rsA * 4;
       const r3 = r2 + <usize>rsA * 4;
       for (let k: i32 = 0; k < kc; k++) {
-        const o = panel + <usize>(k * MR) * 4;
+        const o = panel + <usize>k * 64;
         const ko = <usize>k * 4;
-        store<f32>(o, load<f32>(r0 + ko));
-        store<f32>(o + 4, load<f32>(r1 + ko));
-        store<f32>(o + 8, load<f32>(r2 + ko));
-        store<f32>(o + 12, load<f32>(r3 + ko));
+        v128.store(o, v128.load32_splat(r0 + ko));
+        v128.store(o, v128.load32_splat(r1 + ko), 16);
+        v128.store(o, v128.load32_splat(r2 + ko), 32);
+        v128.store(o, v128.load32_splat(r3 + ko), 48);
       }
     } else if (rows == MR && rsA == 1) {
       // transposed A: the MR values of one k are contiguous
       for (let k: i32 = 0; k < kc; k++) {
-        v128.store(panel + <usize>(k * MR) * 4, v128.load(A + <usize>(p + k * csA) * 4));
+        const v = v128.load(A + <usize>(p + k * csA) * 4);
+        const o = panel + <usize>k * 64;
+        v128.store(o, i32x4.shuffle(v, v, 0, 0, 0, 0));
+        v128.store(o, i32x4.shuffle(v, v, 1, 1, 1, 1), 16);
+        v128.store(o, i32x4.shuffle(v, v, 2, 2, 2, 2), 32);
+        v128.store(o, i32x4.shuffle(v, v, 3, 3, 3, 3), 48);
       }
     } else {
       for (let k: i32 = 0; k < kc; k++) {
-        const o = panel + <usize>(k * MR) * 4;
+        const o = panel + <usize>k * 64;
         for (let r: i32 = 0; r < MR; r++) {
-          store<f32>(o + <usize>r * 4, r < rows ? load<f32>(A + <usize>((p + r) * rsA + k * csA) * 4) : 0);
+          v128.store(o + <usize>r * 16, f32x4.splat(r < rows ? load<f32>(A + <usize>((p + r) * rsA + k * csA) * 4) : 0));
         }
       }
     }
   }
+}
+
+// Four columns (src, src + stride, …) of 4 consecutive k → 4 rows of an 8-wide panel at dst
+// (row r at dst + r·32 bytes).
+// @ts-ignore: decorator
+@inline
+function transpose4(src: usize, stride: usize, dst: usize): void {
+  const c0 = v128.load(src);
+  const c1 = v128.load(src + stride);
+  const c2 = v128.load(src + 2 * stride);
+  const c3 = v128.load(src + 3 * stride);
+  const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5); // c0k0 c1k0 c0k1 c1k1
+  const t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5); // c2k0 c3k0 c2k1 c3k1
+  const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7); // c0k2 c1k2 c0k3 c1k3
+  const t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
+  v128.store(dst, i64x2.shuffle(t0, t1, 0, 2));
+  v128.store(dst, i64x2.shuffle(t0, t1, 1, 3), 32);
+  v128.store(dst, i64x2.shuffle(t2, t3, 0, 2), 64);
+  v128.store(dst, i64x2.shuffle(t2, t3, 1, 3), 96);
 }
 
 // Pack B(pc.., jc..) (kc×nc) into NR-column panels: dst[q][k][c], zero-padded columns.
@@ -63,10 +90,16 @@ function packB(B: usize, rsB: i32, csB: i32, kc: i32, nc: i32, dst: usize): void
         v128.store(o + 16, v128.load(src + 16));
       }
     } else if (cols == NR && rsB == 1) {
-      // transposed B: column j is contiguous in k
-      for (let c: i32 = 0; c < NR; c++) {
-        const src = B + <usize>((q + c) * csB) * 4;
-        for (let k: i32 = 0; k < kc; k++) store<f32>(panel + <usize>(k * NR + c) * 4, load<f32>(src + <usize>k * 4));
+      // transposed B: column j is contiguous in k. Four k at a time, the 8 columns' 4-vectors
+      // are transposed in registers (two 4×4 transposes) into 4 panel rows of 8.
+      let k: i32 = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const o = panel + <usize>(k * NR) * 4;
+        transpose4(B + <usize>(q * csB + k) * 4, <usize>csB * 4, o);
+        transpose4(B + <usize>((q + 4) * csB + k) * 4, <usize>csB * 4, o + 16);
+      }
+      for (; k < kc; k++) {
+        for (let c: i32 = 0; c < NR; c++) store<f32>(panel + <usize>(k * NR + c) * 4, load<f32>(B + <usize>((q + c) * csB + k) * 4));
       }
     } else {
       for (let k: i32 = 0; k < kc; k++) {
@@ -94,19 +127,19 @@ function micro(kc: i32, pa: usize, pb: usize, C: usize, ldc: i32, rows: i32, col
   for (let k: i32 = 0; k < kc; k++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
+    let a = v128.load(pa);
     c00 = f32x4.add(c00, f32x4.mul(a, b0));
     c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 4);
+    a = v128.load(pa, 16);
     c10 = f32x4.add(c10, f32x4.mul(a, b0));
     c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 8);
+    a = v128.load(pa, 32);
     c20 = f32x4.add(c20, f32x4.mul(a, b0));
     c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 12);
+    a = v128.load(pa, 48);
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    pa += 16;
+    pa += 64;
     pb += 32;
   }
   if (rows == MR && cols == NR) {
@@ -173,12 +206,14 @@ export function gemm(
     return;
   }
   const pA = scratch;
-  const pB = pA + <usize>(MC * KC) * 4;
+  const pB = pA + <usize>(MC * KC) * 16;
   const tmp = pB + <usize>(KC * NC) * 4;
   for (let jc: i32 = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
-    for (let pc: i32 = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
+    // K in equal blocks of at most KC (288 → 2×144, not 256 + a short 32)
+    const kb = (((K + KC - 1) / KC + K - 1) / ((K + KC - 1) / KC) + 3) & ~3;
+    for (let pc: i32 = 0; pc < K; pc += kb) {
+      const kc = min(kb, K - pc);
       const acc = accumulate != 0 || pc > 0;
       packB(B + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
       for (let ic: i32 = 0; ic < M; ic += MC) {
@@ -189,7 +224,7 @@ export function gemm(
           const pb = pB + <usize>(jr * kc) * 4;
           for (let ir: i32 = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
-            micro(kc, pA + <usize>(ir * kc) * 4, pb, C + <usize>((ic + ir) * ldc + jc + jr) * 4, ldc, rows, cols, acc, tmp);
+            micro(kc, pA + <usize>(ir * kc) * 16, pb, C + <usize>((ic + ir) * ldc + jc + jr) * 4, ldc, rows, cols, acc, tmp);
           }
         }
       }

@@ -11,3 +11,4 @@ export { gemm, gemmScratchBytes } from './gemm';
 export { conv2dForward, conv2dBackward, convScratchBytes, convBackwardScratchBytes } from './conv';
 export { maxPool2dForward } from './pool';
 export { addInto, reluForward, reluBackward } from './elementwise';
+export { adamStep } from './optim';

@@ -1,0 +1,45 @@
+/**
+ * The AdamW update (Loshchilov & Hutter, 2019; Adam of Kingma & Ba, 2015) in f32x4 lanes, in
+ * place on the weights and both moment buffers, over the element range [i0, i1).
+ */
+
+/**
+ * hp points at six f32: β1, β2, ε, step size (lr / (1 − β1ᵗ)), 1 / √(1 − β2ᵗ), decay (1 − lr·wd).
+ * m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²; w = w·decay − step·m / (√v / √(1 − β2ᵗ) + ε).
+ */
+export function adamStep(w: usize, g: usize, m: usize, v: usize, i0: i32, i1: i32, hp: usize): void {
+  const b1 = load<f32>(hp);
+  const b2 = load<f32>(hp, 4);
+  const eps = load<f32>(hp, 8);
+  const step = load<f32>(hp, 12);
+  const isq2 = load<f32>(hp, 16);
+  const decay = load<f32>(hp, 20);
+  const B1 = f32x4.splat(b1);
+  const B2 = f32x4.splat(b2);
+  const C1 = f32x4.splat(1 - b1);
+  const C2 = f32x4.splat(1 - b2);
+  const E = f32x4.splat(eps);
+  const S = f32x4.splat(step);
+  const Q = f32x4.splat(isq2);
+  const D = f32x4.splat(decay);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i * 4;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(B1, v128.load(m + o)), f32x4.mul(C1, gi));
+    const vi = f32x4.add(f32x4.mul(B2, v128.load(v + o)), f32x4.mul(C2, f32x4.mul(gi, gi)));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vi), Q), E);
+    v128.store(w + o, f32x4.sub(f32x4.mul(v128.load(w + o), D), f32x4.div(f32x4.mul(S, mi), den)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i * 4;
+    const gi = load<f32>(g + o);
+    const mi = b1 * load<f32>(m + o) + (1 - b1) * gi;
+    const vi = b2 * load<f32>(v + o) + (1 - b2) * gi * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(w + o, load<f32>(w + o) * decay - (step * mi) / (sqrt<f32>(vi) * isq2 + eps));
+  }
+}
