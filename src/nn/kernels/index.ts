@@ -19,8 +19,8 @@ export interface Kernels {
   gemm(A: Float32Array, B: Float32Array, C: Float32Array, M: number, N: number, K: number, transA?: boolean, transB?: boolean, accumulate?: boolean): void;
   /** y = conv(x, w) + b (y overwritten). */
   conv2dForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, g: ConvGeom): void;
-  /** dx, dw, db += the conv gradients (null = not needed). */
-  conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, g: ConvGeom): void;
+  /** dx, dw, db += the conv gradients (null = not needed); overwriteDx: dx = instead of +=. */
+  conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, g: ConvGeom, overwriteDx?: boolean): void;
   /** Max-pool P planes [P, H, W] → y [P, OH, OW] (k×k windows, stride s); arg = first-max flat indices (or null). */
   maxPool2dForward(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void;
   /** y = max(x, 0) (NaN stays NaN); y.length elements. */

@@ -133,6 +133,7 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       [4, 3, 17, 13, 7, 5, 3, 2],
       [5, 16, 16, 16, 32, 3, 1, 1],
       [2, 1, 6, 7, 3, 1, 1, 0],
+      [9, 3, 16, 16, 16, 3, 1, 1],
     ])('conv2d forward + backward N=%i C=%i H=%i W=%i F=%i K=%i stride=%i pad=%i', (N, C, H, W, F, K, stride, pad) => {
       const k = get();
       const g = convGeom(N, C, H, W, F, K, K, stride, pad);
@@ -159,6 +160,10 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       const dw2 = new Float32Array(w.length);
       k.conv2dBackward(x, w, dy, null, dw2, null, g);
       expect(relErr(dw2, want.dw)).toBeLessThan(1e-4);
+      // dx overwritten instead of accumulated (whatever it held before)
+      const dx2 = randArr(x.length);
+      k.conv2dBackward(x, w, dy, dx2, null, null, g, true);
+      expect(relErr(dx2, want.dx), 'dx overwrite').toBeLessThan(1e-4);
     });
     it.each([
       [1, 1, 4, 4, 2, 2],

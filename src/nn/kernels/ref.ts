@@ -134,7 +134,7 @@ export function conv2dForwardRef(x: Float32Array, w: Float32Array, b: Float32Arr
 
 /**
  * Gradients of conv2d, accumulated (+=): dw += Σ_n dy[n]·cols(x[n])ᵀ, db += Σ dy,
- * dx[n] += col2im(Wᵀ·dy[n]). Pass null for gradients that are not needed.
+ * dx[n] += col2im(Wᵀ·dy[n]) (or = when overwriteDx). Pass null for gradients not needed.
  */
 export function conv2dBackwardRef(
   x: Float32Array,
@@ -144,8 +144,10 @@ export function conv2dBackwardRef(
   dw: Float32Array | null,
   db: Float32Array | null,
   g: ConvGeom,
+  overwriteDx = false,
 ): void {
   const { N, C, H, W, F, KH, KW, OH, OW } = g;
+  if (dx && overwriteDx) dx.fill(0, 0, N * C * H * W);
   const K = C * KH * KW;
   const P = OH * OW;
   const cols = new Float32Array(K * P);

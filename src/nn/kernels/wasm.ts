@@ -1,9 +1,12 @@
 /**
  * The WebAssembly SIMD backend: loads build/kernels.wasm (compiled from src/nn/wasm/kernels.ts
  * by `npm run build`), instantiates it on one shared WebAssembly.Memory in the main thread and
- * in `threads − 1` worker_threads, and splits each GEMM (by rows or columns) or convolution
- * (by images) between them. Calls are synchronous: the main thread posts work through a
- * SharedArrayBuffer control block, runs its own share, then waits (spin, then Atomics.wait).
+ * in `threads − 1` worker_threads, and shares each kernel's work between them: the items (GEMM
+ * row or column blocks, images of a convolution, chunks of an elementwise kernel) are taken one
+ * at a time from an atomic counter in the wasm memory, so a thread the OS deschedules holds back
+ * at most one item. Calls are synchronous: the main thread posts the job through a
+ * SharedArrayBuffer control block and starts on the items itself; when the items run out it
+ * withdraws the job from any worker that has not picked it up yet and waits for the others.
  *
  * Operands are copied into a bump arena in the wasm memory per call (reset every call) and the
  * results copied back; the memory grows on demand and is reused, so steady-state calls do not
@@ -43,21 +46,29 @@ interface Exports {
   reluForward(...a: number[]): void;
   reluBackward(...a: number[]): void;
   adamStep(...a: number[]): void;
+  gemmShared(...a: number[]): void;
 }
 
 /** The kernels workers can run, by id (1-based; 0 tells a worker to exit). */
-const FN_NAMES = ['gemm', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'reluForward', 'reluBackward', 'adamStep'] as const;
+const FN_NAMES = ['gemmShared', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'reluForward', 'reluBackward', 'adamStep'] as const;
 type FnName = (typeof FN_NAMES)[number];
 const FN = Object.fromEntries(FN_NAMES.map((n, i) => [n, i + 1])) as Record<FnName, number>;
-const SLOT = 64; // int32s of control block per worker
+// Control block per worker (int32s): [0] job sequence number, [1] sequence number done,
+// [2] kernel id (0 = exit), [3] argument count, [4] error flag, [5] job state, [8…] arguments.
+const SLOT = 64;
+const IDLE = 0;
+const POSTED = 1;
+const TAKEN = 2;
+const WITHDRAWN = 3;
 const ARENA_BASE = 65536; // below: wasm statics (none today) — keep clear
 const PAGE = 65536;
 const NR = 8;
-const MR = 4;
 /** Below this many multiply-adds a GEMM runs on one thread (sync costs more than it saves). */
 const PARALLEL_MIN_FLOPS = 1 << 18;
-/** Below this many elements a memory-bound kernel (pooling, Adam) runs on one thread. */
+/** Below this many elements a memory-bound kernel (ReLU, pooling, Adam) runs on one thread. */
 const PARALLEL_MIN_ELEMS = 1 << 16;
+/** Elements per work item of the memory-bound kernels (a multiple of 16). */
+const ELEM_CHUNK = 1 << 15;
 
 const WORKER_SRC = `
 const { workerData } = require('node:worker_threads');
@@ -65,13 +76,13 @@ const { module, memory, ctrl, slot, names } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const fns = [null, ...names.map((n) => ex[n])];
 const c = new Int32Array(ctrl, slot * ${SLOT} * 4, ${SLOT});
-let seen = 0;
 for (;;) {
-  let s, spins = 0;
-  while ((s = Atomics.load(c, 0)) === seen) {
-    if (++spins > 50000) { Atomics.wait(c, 0, seen, 1000); spins = 0; }
+  let spins = 0;
+  while (Atomics.load(c, 5) !== ${POSTED}) {
+    if (++spins > 20000) { Atomics.wait(c, 5, Atomics.load(c, 5), 1000); spins = 0; }
   }
-  seen = s;
+  if (Atomics.compareExchange(c, 5, ${POSTED}, ${TAKEN}) !== ${POSTED}) continue; // withdrawn
+  const seq = Atomics.load(c, 0);
   const id = c[2];
   if (id === 0) break;
   try {
@@ -83,7 +94,7 @@ for (;;) {
   } catch (e) {
     c[4] = 1;
   }
-  Atomics.store(c, 1, seen);
+  Atomics.store(c, 1, seq);
   Atomics.notify(c, 1);
 }
 `;
@@ -111,6 +122,7 @@ class WasmKernels implements Kernels {
   private readonly workers: Worker[] = [];
   private f32: Float32Array;
   private top = ARENA_BASE;
+  private seq = 0;
 
   constructor(module: WasmModule, threads: number) {
     this.threads = threads;
@@ -131,8 +143,8 @@ class WasmKernels implements Kernels {
     for (let t = 1; t < this.threads; t++) {
       const c = this.slot(t);
       c[2] = 0;
-      Atomics.add(c, 0, 1);
-      Atomics.notify(c, 0);
+      Atomics.store(c, 5, POSTED);
+      Atomics.notify(c, 5);
     }
     for (const w of this.workers) void w.terminate();
   }
@@ -158,9 +170,9 @@ class WasmKernels implements Kernels {
     this.top = end;
     return p;
   }
-  private put(a: Float32Array): number {
-    const p = this.alloc(a.length * 4);
-    this.f32.set(a, p >> 2);
+  private put(a: Float32Array, n = a.length): number {
+    const p = this.alloc(n * 4);
+    this.f32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
     return p;
   }
   private zeroed(n: number): number {
@@ -168,37 +180,55 @@ class WasmKernels implements Kernels {
     this.f32.fill(0, p >> 2, (p >> 2) + n);
     return p;
   }
-  private get(p: number, out: Float32Array): void {
-    out.set(this.f32.subarray(p >> 2, (p >> 2) + out.length));
+  private get(p: number, out: Float32Array, n = out.length): void {
+    (n === out.length ? out : out.subarray(0, n)).set(this.f32.subarray(p >> 2, (p >> 2) + n));
+  }
+  /** A zeroed work counter for one call. */
+  private counter(): number {
+    const p = this.alloc(4);
+    this.f32[p >> 2] = 0;
+    return p;
   }
 
   // ------------------------------------------------------------ threads
-  /** Run fn with args[t] on thread t (t = 0 is this thread) and wait for all. */
-  private run(fn: FnName, args: number[][]): void {
-    const seqs: number[] = [];
-    for (let t = 1; t < args.length; t++) {
+  /**
+   * Run fn on `threads` threads, thread t with argsOf(t) (t = 0 is this thread), and return
+   * when all have finished. Jobs a worker has not picked up by the time this thread is done are
+   * withdrawn (the shared counter has no items left for them anyway).
+   */
+  private run(fn: FnName, threads: number, argsOf: (t: number) => number[]): void {
+    const T = Math.min(threads, this.threads);
+    const seq = (this.seq = (this.seq + 1) | 0);
+    for (let t = 1; t < T; t++) {
       const c = this.slot(t);
+      const args = argsOf(t);
       c[2] = FN[fn];
-      c[3] = args[t].length;
-      for (let i = 0; i < args[t].length; i++) c[8 + i] = args[t][i];
-      const s = (c[0] + 1) | 0;
-      seqs[t] = s;
-      Atomics.store(c, 0, s);
-      Atomics.notify(c, 0);
+      c[3] = args.length;
+      for (let i = 0; i < args.length; i++) c[8 + i] = args[i];
+      Atomics.store(c, 0, seq);
+      Atomics.store(c, 5, POSTED);
+      Atomics.notify(c, 5);
     }
-    (this.ex[fn] as (...a: number[]) => void)(...args[0]);
-    for (let t = 1; t < args.length; t++) {
+    (this.ex[fn] as (...a: number[]) => void)(...argsOf(0));
+    for (let t = 1; t < T; t++) {
       const c = this.slot(t);
+      if (Atomics.compareExchange(c, 5, POSTED, WITHDRAWN) === POSTED) continue;
       let spins = 0;
       const start = Date.now();
-      while (Atomics.load(c, 1) !== seqs[t]) {
+      while (Atomics.load(c, 1) !== seq) {
         if (++spins > 20000) {
           Atomics.wait(c, 1, Atomics.load(c, 1), 100);
           if (Date.now() - start > 300_000) throw new Error(`WASM kernel worker ${t} did not answer within 300 s`);
         }
       }
+      Atomics.store(c, 5, IDLE);
       if (c[4]) throw new Error(`WASM kernel ${fn} failed in worker ${t}`);
     }
+  }
+
+  /** Threads worth using for a memory-bound kernel over n elements. */
+  private elemThreads(n: number): number {
+    return n < PARALLEL_MIN_ELEMS ? 1 : this.threads;
   }
 
   // ------------------------------------------------------------ kernels
@@ -206,124 +236,91 @@ class WasmKernels implements Kernels {
     if (A.length < M * K || B.length < K * N || C.length < M * N) throw new InputError(`gemm: buffers too small for ${M}×${K}·${K}×${N}`);
     if (M === 0 || N === 0) return;
     this.reset();
-    const pa = this.put(A.length === M * K ? A : A.subarray(0, M * K));
-    const pb = this.put(B.length === K * N ? B : B.subarray(0, K * N));
-    const Cv = C.length === M * N ? C : C.subarray(0, M * N);
-    const pc = accumulate ? this.put(Cv) : this.alloc(M * N * 4);
-    const rsA = transA ? 1 : K;
-    const csA = transA ? M : 1;
-    const rsB = transB ? 1 : N;
-    const csB = transB ? K : 1;
-    const acc = accumulate ? 1 : 0;
-    let T = M * N * K < PARALLEL_MIN_FLOPS ? 1 : this.threads;
-    const args: number[][] = [];
+    const pa = this.put(A, M * K);
+    const pb = this.put(B, K * N);
+    const pc = accumulate ? this.put(C, M * N) : this.alloc(M * N * 4);
+    const T = M * N * K < PARALLEL_MIN_FLOPS ? 1 : this.threads;
+    // split the longer side of C into about 4 items per thread (whole micro-tiles)
+    const byCols = N >= M;
+    const chunk = T === 1 ? Math.max(M, N) : Math.max(NR, Math.ceil((byCols ? N : M) / (4 * T) / NR) * NR);
+    const ctr = this.counter();
     const sb = this.ex.gemmScratchBytes();
-    if (N >= M) {
-      const chunk = Math.ceil(N / T / NR) * NR;
-      T = Math.min(T, Math.ceil(N / chunk));
-      for (let t = 0; t < T; t++) {
-        const j0 = t * chunk;
-        const n = Math.min(chunk, N - j0);
-        args.push([M, n, K, pa, rsA, csA, pb + j0 * csB * 4, rsB, csB, pc + j0 * 4, N, acc, this.alloc(sb)]);
-      }
-    } else {
-      const chunk = Math.ceil(M / T / MR) * MR;
-      T = Math.min(T, Math.ceil(M / chunk));
-      for (let t = 0; t < T; t++) {
-        const i0 = t * chunk;
-        const m = Math.min(chunk, M - i0);
-        args.push([m, N, K, pa + i0 * rsA * 4, rsA, csA, pb, rsB, csB, pc + i0 * N * 4, N, acc, this.alloc(sb)]);
-      }
-    }
-    this.run('gemm', args);
-    this.get(pc, Cv);
-  }
-
-  private split(N: number): [number, number][] {
-    const T = Math.min(this.threads, N);
-    const out: [number, number][] = [];
-    for (let t = 0; t < T; t++) out.push([Math.floor((t * N) / T), Math.floor(((t + 1) * N) / T)]);
-    return out;
+    const scratch = Array.from({ length: T }, () => this.alloc(sb));
+    const args = [ctr, chunk, byCols ? 1 : 0, M, N, K, pa, transA ? 1 : K, transA ? M : 1, pb, transB ? 1 : N, transB ? K : 1, pc, N, accumulate ? 1 : 0];
+    this.run('gemmShared', T, (t) => [...args, scratch[t]]);
+    this.get(pc, C, M * N);
   }
 
   conv2dForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, g: ConvGeom): void {
     const { N, C, H, W, F, KH, KW, stride, pad, OH, OW } = g;
     this.reset();
-    const px = this.put(x);
-    const pw = this.put(w);
-    const pbias = b ? this.put(b) : 0;
+    const px = this.put(x, N * C * H * W);
+    const pw = this.put(w, F * C * KH * KW);
+    const pbias = b ? this.put(b, F) : 0;
     const py = this.alloc(N * F * OH * OW * 4);
+    const ctr = this.counter();
+    const T = Math.min(this.threads, N);
     const sb = this.ex.convScratchBytes(C, KH, KW, OH, OW);
-    const args = this.split(N).map(([n0, n1]) => [px, pw, pbias, py, n0, n1, C, H, W, F, KH, KW, stride, pad, OH, OW, this.alloc(sb)]);
-    this.run('conv2dForward', args);
-    this.get(py, y);
+    const scratch = Array.from({ length: T }, () => this.alloc(sb));
+    this.run('conv2dForward', T, (t) => [px, pw, pbias, py, ctr, N, C, H, W, F, KH, KW, stride, pad, OH, OW, scratch[t]]);
+    this.get(py, y, N * F * OH * OW);
   }
 
-  conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, g: ConvGeom): void {
+  conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, g: ConvGeom, overwriteDx = false): void {
     const { N, C, H, W, F, KH, KW, stride, pad, OH, OW } = g;
+    const nw = F * C * KH * KW;
     this.reset();
-    const px = dw ? this.put(x) : 0;
-    const pw = this.put(w);
-    const pdy = this.put(dy);
-    const pdx = dx ? this.put(dx) : 0;
-    const parts = this.split(N);
+    const px = dw ? this.put(x, N * C * H * W) : 0;
+    const pw = this.put(w, nw);
+    const pdy = this.put(dy, N * F * OH * OW);
+    const pdx = dx ? (overwriteDx ? this.alloc(N * C * H * W * 4) : this.put(dx, N * C * H * W)) : 0;
+    const ctr = this.counter();
+    const T = Math.min(this.threads, N);
     const sb = this.ex.convBackwardScratchBytes(C, KH, KW, OH, OW);
-    const dws: number[] = [];
-    const dbs: number[] = [];
-    const args = parts.map(([n0, n1], t) => {
-      const pdw = dw ? (t === 0 ? this.put(dw) : this.zeroed(w.length)) : 0;
-      const pdb = db ? (t === 0 ? this.put(db) : this.zeroed(F)) : 0;
-      dws.push(pdw);
-      dbs.push(pdb);
-      return [px, pw, pdy, pdx, pdw, pdb, n0, n1, C, H, W, F, KH, KW, stride, pad, OH, OW, this.alloc(sb)];
-    });
-    this.run('conv2dBackward', args);
-    for (let t = 1; t < parts.length; t++) {
-      if (dw) this.ex.addInto(dws[0], dws[t], w.length);
+    // per-thread dw/db accumulators (thread 0 accumulates into the caller's values)
+    const dws = Array.from({ length: T }, (_, t) => (dw ? (t === 0 ? this.put(dw, nw) : this.zeroed(nw)) : 0));
+    const dbs = Array.from({ length: T }, (_, t) => (db ? (t === 0 ? this.put(db, F) : this.zeroed(F)) : 0));
+    const scratch = Array.from({ length: T }, () => this.alloc(sb));
+    this.run('conv2dBackward', T, (t) => [px, pw, pdy, pdx, dws[t], dbs[t], ctr, N, overwriteDx ? 1 : 0, C, H, W, F, KH, KW, stride, pad, OH, OW, scratch[t]]);
+    for (let t = 1; t < T; t++) {
+      if (dw) this.ex.addInto(dws[0], dws[t], nw);
       if (db) this.ex.addInto(dbs[0], dbs[t], F);
     }
-    if (dx) this.get(pdx, dx);
-    if (dw) this.get(dws[0], dw);
-    if (db) this.get(dbs[0], db);
+    if (dx) this.get(pdx, dx, N * C * H * W);
+    if (dw) this.get(dws[0], dw, nw);
+    if (db) this.get(dbs[0], db, F);
   }
 
   maxPool2dForward(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void {
     this.reset();
-    const px = this.put(x.length === P * H * W ? x : x.subarray(0, P * H * W));
+    const px = this.put(x, P * H * W);
     const py = this.alloc(P * OH * OW * 4);
     const pa = arg ? this.alloc(P * OH * OW * 4) : 0;
-    const parts = P * H * W < PARALLEL_MIN_ELEMS ? [[0, P] as [number, number]] : this.split(P);
-    this.run('maxPool2dForward', parts.map(([p0, p1]) => [px, py, pa, p0, p1, H, W, k, s, OH, OW]));
-    this.get(py, y);
+    const ctr = this.counter();
+    const chunk = Math.max(1, Math.floor(ELEM_CHUNK / (H * W)));
+    this.run('maxPool2dForward', this.elemThreads(P * H * W), () => [px, py, pa, ctr, P, chunk, H, W, k, s, OH, OW]);
+    this.get(py, y, P * OH * OW);
     if (arg) arg.set(new Int32Array(this.memory.buffer, pa, P * OH * OW));
-  }
-
-  /** Element ranges [i0, i1) per thread (one range when n is small). */
-  private ranges(n: number): [number, number][] {
-    if (n < PARALLEL_MIN_ELEMS) return [[0, n]];
-    // split on multiples of 16 floats (whole cache lines, whole f32x4 lanes)
-    const T = this.threads;
-    const out: [number, number][] = [];
-    for (let t = 0; t < T; t++) out.push([Math.min(n, Math.ceil((t * n) / T / 16) * 16), t === T - 1 ? n : Math.min(n, Math.ceil(((t + 1) * n) / T / 16) * 16)]);
-    return out;
   }
 
   reluForward(x: Float32Array, y: Float32Array): void {
     const n = y.length;
     this.reset();
-    const px = this.put(x.length === n ? x : x.subarray(0, n));
+    const px = this.put(x, n);
     const py = this.alloc(n * 4);
-    this.run('reluForward', this.ranges(n).map(([i0, i1]) => [px, py, i0, i1]));
+    const ctr = this.counter();
+    this.run('reluForward', this.elemThreads(n), () => [px, py, ctr, n, ELEM_CHUNK]);
     this.get(py, y);
   }
 
   reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void {
     const n = dx.length;
     this.reset();
-    const px = this.put(x.length === n ? x : x.subarray(0, n));
-    const pdy = this.put(dy.length === n ? dy : dy.subarray(0, n));
+    const px = this.put(x, n);
+    const pdy = this.put(dy, n);
     const pdx = accumulate ? this.put(dx) : this.alloc(n * 4);
-    this.run('reluBackward', this.ranges(n).map(([i0, i1]) => [px, pdy, pdx, i0, i1, accumulate ? 1 : 0]));
+    const ctr = this.counter();
+    this.run('reluBackward', this.elemThreads(n), () => [px, pdy, pdx, ctr, n, ELEM_CHUNK, accumulate ? 1 : 0]);
     this.get(pdx, dx);
   }
 
@@ -334,13 +331,14 @@ class WasmKernels implements Kernels {
     const hp = this.alloc(24);
     this.f32.set([h.beta1, h.beta2, h.eps, h.stepSize, 1 / h.sqrtBc2, h.decay], hp >> 2);
     const pw = this.put(w);
-    const pg = this.put(g.length === n ? g : g.subarray(0, n));
-    const pm = this.put(m.length === n ? m : m.subarray(0, n));
-    const pv = this.put(v.length === n ? v : v.subarray(0, n));
-    this.run('adamStep', this.ranges(n).map(([i0, i1]) => [pw, pg, pm, pv, i0, i1, hp]));
+    const pg = this.put(g, n);
+    const pm = this.put(m, n);
+    const pv = this.put(v, n);
+    const ctr = this.counter();
+    this.run('adamStep', this.elemThreads(n), () => [pw, pg, pm, pv, ctr, n, ELEM_CHUNK, hp]);
     this.get(pw, w);
-    this.get(pm, m.length === n ? m : m.subarray(0, n));
-    this.get(pv, v.length === n ? v : v.subarray(0, n));
+    this.get(pm, m, n);
+    this.get(pv, v, n);
   }
 }
 

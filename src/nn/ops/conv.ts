@@ -6,7 +6,7 @@
 import { InputError } from '../../util/errors.js';
 import { kernels } from '../kernels/index.js';
 import { convGeom } from '../kernels/ref.js';
-import { Tensor, isGradEnabled, makeResult, shapeStr } from '../tensor.js';
+import { Tensor, gradForWrite, isGradEnabled, makeResult, shapeStr } from '../tensor.js';
 
 export interface Conv2dOptions {
   /** Zero padding on every side (default 0). */
@@ -35,15 +35,8 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
   kernels().conv2dForward(x.data, w.data, b ? b.data : null, out, g);
   const parents = b ? [x, w, b] : [x, w];
   return makeResult(out, [N, F, g.OH, g.OW], parents, (o) => {
-    kernels().conv2dBackward(
-      x.data,
-      w.data,
-      o.grad!,
-      x.requiresGrad ? x.ensureGrad() : null,
-      w.requiresGrad ? w.ensureGrad() : null,
-      b && b.requiresGrad ? b.ensureGrad() : null,
-      g,
-    );
+    const [dx, accDx] = x.requiresGrad ? gradForWrite(x) : [null, true];
+    kernels().conv2dBackward(x.data, w.data, o.grad!, dx, w.requiresGrad ? w.ensureGrad() : null, b && b.requiresGrad ? b.ensureGrad() : null, g, !accDx);
   });
 }
 

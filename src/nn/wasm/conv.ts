@@ -3,6 +3,7 @@
  * 2006, "High performance convolutional neural networks for document processing").
  */
 import { gemm, gemmScratchBytes } from './gemm';
+import { next } from './work';
 
 // Short row copies and fills inline (memory.copy / memory.fill are calls: for the 8–64-float
 // rows of im2col their fixed cost dominates).
@@ -105,16 +106,16 @@ export function convScratchBytes(C: i32, KH: i32, KW: i32, OH: i32, OW: i32): i3
   return ((C * KH * KW * OH * OW * 4 + 63) & ~63) + gemmScratchBytes();
 }
 
-/** y[n] = W·im2col(x[n]) + b for images n0 ≤ n < n1 (b = 0 → no bias). */
+/** y[n] = W·im2col(x[n]) + b for the images n < N this thread takes from ctr (b = 0 → no bias). */
 export function conv2dForward(
-  x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32,
+  x: usize, w: usize, b: usize, y: usize, ctr: usize, N: i32,
   C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, stride: i32, pad: i32, OH: i32, OW: i32, scratch: usize,
 ): void {
   const K = C * KH * KW;
   const P = OH * OW;
   const cols = scratch;
   const gs = scratch + <usize>((K * P * 4 + 63) & ~63);
-  for (let n = n0; n < n1; n++) {
+  for (let n = next(ctr); n < N; n = next(ctr)) {
     const yn = y + <usize>(n * F * P) * 4;
     const xn = x + <usize>(n * C * H * W) * 4;
     if (b) {
@@ -141,11 +142,12 @@ export function convBackwardScratchBytes(C: i32, KH: i32, KW: i32, OH: i32, OW: 
 }
 
 /**
- * For images n0 ≤ n < n1: dw += dy[n]·colsᵀ, db += Σ_p dy[n], dx[n] += col2im(Wᵀ·dy[n]).
- * Pointers of 0 skip that gradient. dw/db are this thread's own accumulators.
+ * For the images n < N this thread takes from ctr: dw += dy[n]·colsᵀ, db += Σ_p dy[n],
+ * dx[n] (+)= col2im(Wᵀ·dy[n]) (accumulate dx unless dxOverwrite). Pointers of 0 skip that
+ * gradient. dw/db are this thread's own accumulators.
  */
 export function conv2dBackward(
-  x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, n0: i32, n1: i32,
+  x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, ctr: usize, N: i32, dxOverwrite: i32,
   C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, stride: i32, pad: i32, OH: i32, OW: i32, scratch: usize,
 ): void {
   const K = C * KH * KW;
@@ -155,7 +157,7 @@ export function conv2dBackward(
   const dcols = scratch + colBytes;
   const gs = dcols + colBytes;
   const direct = KH == 1 && KW == 1 && stride == 1 && pad == 0;
-  for (let n = n0; n < n1; n++) {
+  for (let n = next(ctr); n < N; n = next(ctr)) {
     const dyn = dy + <usize>(n * F * P) * 4;
     const xn = x + <usize>(n * C * H * W) * 4;
     if (db) {
@@ -181,10 +183,11 @@ export function conv2dBackward(
     if (dx) {
       const dxn = dx + <usize>(n * C * H * W) * 4;
       if (direct) {
-        gemm(K, P, F, w, 1, K, dyn, P, 1, dxn, P, 1, gs);
+        gemm(K, P, F, w, 1, K, dyn, P, 1, dxn, P, dxOverwrite ? 0 : 1, gs);
       } else {
         // dcols[K×P] = Wᵀ·dy (A(i=kk, k=f) = w[f·K + kk])
         gemm(K, P, F, w, 1, K, dyn, P, 1, dcols, P, 0, gs);
+        if (dxOverwrite) zeroF32(dxn, C * H * W);
         col2im(dcols, C, H, W, KH, KW, stride, pad, OH, OW, dxn);
       }
     }

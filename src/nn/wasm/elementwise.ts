@@ -1,11 +1,16 @@
 /**
  * Elementwise kernels in f32x4 lanes, branch-free: ReLU forward and backward (the gradient
- * passes where x > 0), and dst += src (summing per-thread gradient partials). Each works on the
- * element range [i0, i1) so the JS side can split a tensor between threads.
+ * passes where x > 0), and dst += src (summing per-thread gradient partials). ReLU takes
+ * element chunks [c·chunk, (c+1)·chunk) from a shared counter (chunk a multiple of 4).
  */
+import { next } from './work';
 
-/** y[i] = max(x[i], 0) for i0 ≤ i < i1 (NaN propagates, as the reference twin). */
-export function reluForward(x: usize, y: usize, i0: i32, i1: i32): void {
+/** y[i] = max(x[i], 0) for i < n (NaN propagates, as the reference twin). */
+export function reluForward(x: usize, y: usize, ctr: usize, n: i32, chunk: i32): void {
+  for (let c = next(ctr); c * chunk < n; c = next(ctr)) reluF(x, y, c * chunk, min(n, (c + 1) * chunk));
+}
+
+function reluF(x: usize, y: usize, i0: i32, i1: i32): void {
   const zero = f32x4.splat(0);
   let i = i0;
   for (; i + 4 <= i1; i += 4) {
@@ -20,8 +25,12 @@ export function reluForward(x: usize, y: usize, i0: i32, i1: i32): void {
   }
 }
 
-/** dx[i] (+)= x[i] > 0 ? dy[i] : 0 for i0 ≤ i < i1 (accumulate = 0 overwrites dx). */
-export function reluBackward(x: usize, dy: usize, dx: usize, i0: i32, i1: i32, accumulate: i32): void {
+/** dx[i] (+)= x[i] > 0 ? dy[i] : 0 for i < n (accumulate = 0 overwrites dx). */
+export function reluBackward(x: usize, dy: usize, dx: usize, ctr: usize, n: i32, chunk: i32, accumulate: i32): void {
+  for (let c = next(ctr); c * chunk < n; c = next(ctr)) reluB(x, dy, dx, c * chunk, min(n, (c + 1) * chunk), accumulate);
+}
+
+function reluB(x: usize, dy: usize, dx: usize, i0: i32, i1: i32, accumulate: i32): void {
   const zero = f32x4.splat(0);
   let i = i0;
   if (accumulate) {

@@ -5,6 +5,7 @@
  * and a 4×8 register-tiled micro-kernel (eight f32x4 accumulators) runs over them. Any strides
  * are accepted, so the transposed variants backward needs cost only a different packing order.
  */
+import { next } from './work';
 const MR: i32 = 4;
 const NR: i32 = 8;
 const KC: i32 = 256;
@@ -228,6 +229,28 @@ export function gemm(
           }
         }
       }
+    }
+  }
+}
+
+/**
+ * The same product split between threads: blocks of `chunk` columns (byCols ≠ 0) or rows of C,
+ * taken from the counter at ctr. Each thread passes its own scratch.
+ */
+export function gemmShared(
+  ctr: usize, chunk: i32, byCols: i32,
+  M: i32, N: i32, K: i32,
+  A: usize, rsA: i32, csA: i32,
+  B: usize, rsB: i32, csB: i32,
+  C: usize, ldc: i32, accumulate: i32, scratch: usize,
+): void {
+  if (byCols) {
+    for (let j0 = next(ctr) * chunk; j0 < N; j0 = next(ctr) * chunk) {
+      gemm(M, min(chunk, N - j0), K, A, rsA, csA, B + <usize>(j0 * csB) * 4, rsB, csB, C + <usize>j0 * 4, ldc, accumulate, scratch);
+    }
+  } else {
+    for (let i0 = next(ctr) * chunk; i0 < M; i0 = next(ctr) * chunk) {
+      gemm(min(chunk, M - i0), N, K, A + <usize>(i0 * rsA) * 4, rsA, csA, B, rsB, csB, C + <usize>(i0 * ldc) * 4, ldc, accumulate, scratch);
     }
   }
 }

@@ -7,7 +7,7 @@
  * Memory is imported (shared between threads); every pointer is a byte offset chosen by the
  * JS side (kernels/wasm.ts), which also splits work between threads. No runtime, no static data.
  */
-export { gemm, gemmScratchBytes } from './gemm';
+export { gemm, gemmShared, gemmScratchBytes } from './gemm';
 export { conv2dForward, conv2dBackward, convScratchBytes, convBackwardScratchBytes } from './conv';
 export { maxPool2dForward } from './pool';
 export { addInto, reluForward, reluBackward } from './elementwise';

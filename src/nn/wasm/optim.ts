@@ -1,13 +1,18 @@
 /**
  * The AdamW update (Loshchilov & Hutter, 2019; Adam of Kingma & Ba, 2015) in f32x4 lanes, in
- * place on the weights and both moment buffers, over the element range [i0, i1).
+ * place on the weights and both moment buffers, in element chunks taken from a shared counter.
  */
+import { next } from './work';
 
 /**
  * hp points at six f32: β1, β2, ε, step size (lr / (1 − β1ᵗ)), 1 / √(1 − β2ᵗ), decay (1 − lr·wd).
  * m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²; w = w·decay − step·m / (√v / √(1 − β2ᵗ) + ε).
  */
-export function adamStep(w: usize, g: usize, m: usize, v: usize, i0: i32, i1: i32, hp: usize): void {
+export function adamStep(w: usize, g: usize, m: usize, v: usize, ctr: usize, n: i32, chunk: i32, hp: usize): void {
+  for (let c = next(ctr); c * chunk < n; c = next(ctr)) adam(w, g, m, v, c * chunk, min(n, (c + 1) * chunk), hp);
+}
+
+function adam(w: usize, g: usize, m: usize, v: usize, i0: i32, i1: i32, hp: usize): void {
   const b1 = load<f32>(hp);
   const b2 = load<f32>(hp, 4);
   const eps = load<f32>(hp, 8);

@@ -6,11 +6,17 @@
  * sit at random positions, so a branchy scalar loop mispredicts half its comparisons.
  */
 
+import { next } from './work';
+
 /**
- * Planes p0 ≤ p < p1: y[p][oh][ow] = max over the window, arg[p][oh][ow] = its flat index into
- * x (plane included). arg = 0 → no indices.
+ * Planes [P, H, W], taken `chunk` planes at a time from ctr: y[p][oh][ow] = max over the
+ * window, arg[p][oh][ow] = its flat index into x (plane included). arg = 0 → no indices.
  */
-export function maxPool2dForward(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, k: i32, s: i32, OH: i32, OW: i32): void {
+export function maxPool2dForward(x: usize, y: usize, arg: usize, ctr: usize, P: i32, chunk: i32, H: i32, W: i32, k: i32, s: i32, OH: i32, OW: i32): void {
+  for (let c = next(ctr); c * chunk < P; c = next(ctr)) pool(x, y, arg, c * chunk, min(P, (c + 1) * chunk), H, W, k, s, OH, OW);
+}
+
+function pool(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, k: i32, s: i32, OH: i32, OW: i32): void {
   if (k == 2 && s == 2) {
     pool2x2(x, y, arg, p0, p1, H, W, OH, OW);
     return;
