@@ -167,4 +167,20 @@ describe('training', () => {
     }
     expect(last).toBeLessThan(first / 2);
   });
+  it('recycled gradient buffers: repeated backward passes give identical gradients', () => {
+    // big enough (≥ 16384 values) that backward() recycles the intermediates' gradients and
+    // ensureGrad()/gradForWrite() hand them out again
+    const rng = new Rng(9);
+    const net = new Sequential(new Conv2d(2, 8, 3, { pad: 1, rng }), relu, (t) => maxPool2d(t, 2), flatten, new Linear(8 * 16 * 16, 3, { rng }));
+    const x = randT(rng, [4, 2, 32, 32], true);
+    const y = [0, 1, 2, 1];
+    const grads = () => {
+      for (const p of net.parameters()) p.zeroGrad();
+      x.grad = null;
+      crossEntropy(net.forward(x), y).backward();
+      return [...net.parameters().map((p) => Array.from(p.grad!)), Array.from(x.grad!)];
+    };
+    const first = grads();
+    for (let i = 0; i < 3; i++) expect(grads()).toEqual(first);
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * Kernel agreement: every backend's GEMM (all transpose variants, overwrite and accumulate),
- * convolution (forward + all three gradients), max-pooling (values and first-max indices) and
- * ReLU (forward, backward) against naive loops (float64 for the sums), on random shapes
- * including odd and degenerate sizes (1, 3, 7, 17, 33, …).
+ * convolution (forward + all three gradients), max-pooling (values and first-max indices),
+ * ReLU (forward, backward) and the Adam update against naive loops (float64 for the sums), on
+ * random shapes including odd and degenerate sizes (1, 3, 7, 17, 33, …).
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
@@ -216,6 +216,29 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
         const g = x[i] > 0 ? dy[i] : 0;
         if (dx[i] !== Math.fround(dx0[i] + g) || dx2[i] !== g) expect.fail(`relu backward at ${i}: x ${x[i]} dy ${dy[i]} → ${dx[i]}, ${dx2[i]}`);
       }
+    });
+    it.each([1, 5, 16, 1001, 70003])('adamStep (two steps, weight decay) against float64, n=%i', (n) => {
+      const k = get();
+      const w = randArr(n);
+      const m = new Float32Array(n);
+      const v = new Float32Array(n);
+      const W = Float64Array.from(w);
+      const Mo = new Float64Array(n);
+      const V = new Float64Array(n);
+      const [b1, b2, eps, lr, wd] = [0.9, 0.999, 1e-8, 0.01, 0.1];
+      for (let t = 1; t <= 2; t++) {
+        const g = randArr(n);
+        const h = { beta1: b1, beta2: b2, eps, stepSize: lr / (1 - b1 ** t), sqrtBc2: Math.sqrt(1 - b2 ** t), decay: 1 - lr * wd };
+        k.adamStep(w, g, m, v, h);
+        for (let i = 0; i < n; i++) {
+          Mo[i] = b1 * Mo[i] + (1 - b1) * g[i];
+          V[i] = b2 * V[i] + (1 - b2) * g[i] * g[i];
+          W[i] = W[i] * h.decay - (h.stepSize * Mo[i]) / (Math.sqrt(V[i]) / h.sqrtBc2 + eps);
+        }
+      }
+      expect(relErr(w, W), 'w').toBeLessThan(1e-5);
+      expect(relErr(m, Mo), 'm').toBeLessThan(1e-5);
+      expect(relErr(v, V), 'v').toBeLessThan(1e-5);
     });
   });
 }
