@@ -11,7 +11,7 @@ import { Conv2d, Embedding, LayerNorm, Linear, Sequential } from './module.js';
 import { maxPool2d } from './ops/conv.js';
 import { gelu, mul, relu } from './ops/elementwise.js';
 import { sum } from './ops/reduce.js';
-import { flatten } from './ops/shape.js';
+import { flatten, reshape } from './ops/shape.js';
 import { crossEntropy } from './ops/softmax.js';
 import { AdamW, SGD, clipGradNorm, gradNorm } from './optim.js';
 import { Rng } from './rng.js';
@@ -182,5 +182,12 @@ describe('training', () => {
     };
     const first = grads();
     for (let i = 0; i < 3; i++) expect(grads()).toEqual(first);
+    // reshape hands its gradient buffer down, except when it is the root (which keeps its own)
+    const z = randT(rng, [2, 3], true);
+    const r = reshape(z, [6]);
+    r.backward(Float32Array.from([1, 2, 3, 4, 5, 6]));
+    expect(r.grad).not.toBe(z.grad);
+    z.grad![0] = 100;
+    expect(Array.from(r.grad!)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

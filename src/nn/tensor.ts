@@ -126,18 +126,24 @@ export class Tensor {
       if (upstream.length !== g.length) throw new InputError(`upstream gradient has ${upstream.length} values, tensor has ${g.length}`);
       for (let i = 0; i < g.length; i++) g[i] += upstream[i];
     } else g[0] += 1;
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      if (t._backward) {
-        t._backward();
-        t._backward = null;
-        t._parents = [];
-        // Intermediate gradients are not needed any more: recycle them (leaves keep theirs).
-        if (t !== this && t.grad) {
-          recycle(t.grad);
-          t.grad = null;
+    const prevRoot = backwardRoot;
+    backwardRoot = this;
+    try {
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i];
+        if (t._backward) {
+          t._backward();
+          t._backward = null;
+          t._parents = [];
+          // Intermediate gradients are not needed any more: recycle them (leaves keep theirs).
+          if (t !== this && t.grad) {
+            recycle(t.grad);
+            t.grad = null;
+          }
         }
       }
+    } finally {
+      backwardRoot = prevRoot;
     }
   }
 }
@@ -168,6 +174,25 @@ function take(n: number): Float32Array {
 function takeZeroed(n: number): Float32Array {
   const b = take(n);
   return b.length >= POOL_MIN ? b.fill(0) : b;
+}
+
+/** The tensor whose backward() is running (its gradient stays; the others are released). */
+let backwardRoot: Tensor | null = null;
+
+/**
+ * to.grad += from.grad (same length), for the backward of a view op (reshape). When `to` has
+ * no gradient yet and `from` is an intermediate (its gradient is released right after its own
+ * backward), the buffer is handed over instead of copied.
+ */
+export function passGrad(from: Tensor, to: Tensor): void {
+  const g = from.grad!;
+  if (!to.grad && from !== backwardRoot && g.length === to.data.length) {
+    to.grad = g;
+    from.grad = null;
+    return;
+  }
+  const gx = to.ensureGrad();
+  for (let i = 0; i < g.length; i++) gx[i] += g[i];
 }
 
 /**

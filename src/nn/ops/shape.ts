@@ -3,7 +3,7 @@
  * 2-D transpose, row selection along axis 0 (mini-batches, gathers of rows).
  */
 import { InputError } from '../../util/errors.js';
-import { Tensor, makeResult, shapeSize, shapeStr } from '../tensor.js';
+import { Tensor, makeResult, passGrad, shapeSize, shapeStr } from '../tensor.js';
 
 /** Same data, new shape; one dim may be -1 (inferred). The result shares `x.data`. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -15,11 +15,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     s[inf] = x.size / rest;
   }
   if (shapeSize(s) !== x.size) throw new InputError(`cannot reshape ${shapeStr(x.shape)} (${x.size} values) to ${shapeStr(shape)}`);
-  return makeResult(x.data, s, [x], (o) => {
-    const g = o.grad!;
-    const gx = x.ensureGrad();
-    for (let i = 0; i < g.length; i++) gx[i] += g[i];
-  });
+  return makeResult(x.data, s, [x], (o) => passGrad(o, x));
 }
 
 /** Flatten all dims after the first: [N, ...] → [N, prod(...)]. */
