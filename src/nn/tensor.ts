@@ -9,6 +9,7 @@
  * Inside `noGrad(() => …)` ops record nothing and allocate only their outputs.
  */
 import { InputError } from '../util/errors.js';
+import { recycle, takeF32, takeZeroedF32 } from './bufpool.js';
 
 let gradEnabled = true;
 
@@ -82,7 +83,7 @@ export class Tensor {
 
   /** The gradient buffer, allocated (zeroed) if absent. */
   ensureGrad(): Float32Array {
-    if (!this.grad) this.grad = takeZeroed(this.data.length);
+    if (!this.grad) this.grad = takeZeroedF32(this.data.length);
     return this.grad;
   }
 
@@ -148,34 +149,7 @@ export class Tensor {
   }
 }
 
-// ---------------------------------------------------------------- gradient buffer pool
-// Fresh large typed arrays are expensive to touch (every new page faults in: ~0.5 ms per MB
-// here, far more than the arithmetic of a ReLU), so the gradients of intermediate tensors that
-// backward() releases are kept and handed out again by ensureGrad() (zeroed). Only backward()
-// recycles, and only buffers it owns (an intermediate's grad after its node ran), so no live
-// buffer is ever handed out twice. Small buffers are left to the allocator.
-const POOL_MIN = 1 << 14; // floats
-const POOL_MAX_BYTES = 512 << 20;
-const pool = new Map<number, Float32Array[]>();
-let pooledBytes = 0;
-
-/** A buffer of n floats with arbitrary contents (recycled when one is pooled). */
-function take(n: number): Float32Array {
-  if (n >= POOL_MIN) {
-    const b = pool.get(n)?.pop();
-    if (b) {
-      pooledBytes -= b.byteLength;
-      return b;
-    }
-  }
-  return new Float32Array(n);
-}
-
-function takeZeroed(n: number): Float32Array {
-  const b = take(n);
-  return b.length >= POOL_MIN ? b.fill(0) : b;
-}
-
+// ---------------------------------------------------------------- gradient helpers for ops
 /** The tensor whose backward() is running (its gradient stays; the others are released). */
 let backwardRoot: Tensor | null = null;
 
@@ -202,16 +176,8 @@ export function passGrad(from: Tensor, to: Tensor): void {
  */
 export function gradForWrite(t: Tensor): [grad: Float32Array, accumulate: boolean] {
   if (t.grad) return [t.grad, true];
-  t.grad = take(t.data.length);
+  t.grad = takeF32(t.data.length);
   return [t.grad, false];
-}
-
-function recycle(b: Float32Array): void {
-  if (b.length < POOL_MIN || pooledBytes + b.byteLength > POOL_MAX_BYTES || b.byteOffset !== 0 || b.buffer.byteLength !== b.byteLength) return;
-  let free = pool.get(b.length);
-  if (!free) pool.set(b.length, (free = []));
-  free.push(b);
-  pooledBytes += b.byteLength;
 }
 
 function topoOrder(root: Tensor): Tensor[] {

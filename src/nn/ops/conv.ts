@@ -4,6 +4,7 @@
  * gradient goes to the first maximum of each window, as in PyTorch).
  */
 import { InputError } from '../../util/errors.js';
+import { recycle, takeI32 } from '../bufpool.js';
 import { kernels } from '../kernels/index.js';
 import { convGeom } from '../kernels/ref.js';
 import { Tensor, gradForWrite, isGradEnabled, makeResult, shapeStr } from '../tensor.js';
@@ -49,12 +50,14 @@ export function maxPool2d(x: Tensor, k = 2, s = k): Tensor {
   if (OH < 1 || OW < 1) throw new InputError(`maxPool2d: window ${k} does not fit input ${H}×${W}`);
   const out = new Float32Array(N * C * OH * OW);
   // Argmax indices only when a backward pass can follow (no-grad allocates just the output).
-  const arg = isGradEnabled() && x.requiresGrad ? new Int32Array(out.length) : null;
+  // (op-private, so it goes back to the buffer pool once the backward has used it)
+  const arg = isGradEnabled() && x.requiresGrad ? takeI32(out.length) : null;
   kernels().maxPool2dForward(x.data, out, arg, N * C, H, W, k, s, OH, OW);
   return makeResult(out, [N, C, OH, OW], [x], (r) => {
     const g = r.grad!;
     const gx = x.ensureGrad();
     for (let i = 0; i < g.length; i++) gx[arg![i]] += g[i];
+    recycle(arg!);
   });
 }
 
