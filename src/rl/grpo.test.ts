@@ -6,7 +6,7 @@ import { tensor } from '../nn/index.js';
 import { chainEpisode } from '../agents/baselines/testing.js';
 import { newBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { clippedSurrogate, grpoLoss, klFromLogits, trainGRPO, whichAdvantages } from './grpo.js';
+import { askCanHelp, clippedSurrogate, grpoLoss, klFromLogits, trainGRPO, whichAdvantages } from './grpo.js';
 import { ppoTargets, trainPPO } from './ppo.js';
 import type { Rollout, TurnSample } from './rollout.js';
 
@@ -48,6 +48,20 @@ describe('GRPO pieces', () => {
     const { loss } = grpoLoss(logp, Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [sample({})], Float32Array.of(1), { clipEps: 0.2, klCoef: 0, entropyCoef: 0, whichCoef: 1 });
     loss.backward();
     expect(logp.grad![0]).toBeLessThan(0); // descending the loss raises log π(ask)
+  });
+  it('a failed ask blames the choice where a valid intervention was offered, and the decision to ask where none was', () => {
+    // chainEpisode: views 0 and 1 offer a valid move, the last view (2) offers none
+    expect(askCanHelp({ episode: chainEpisode('a'), view: 0 })).toBe(true);
+    expect(askCanHelp({ episode: chainEpisode('a'), view: 2 })).toBe(false);
+    const pushOnAsk = (view: number) => {
+      const logp = tensor(Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [1, 4], true);
+      const abstained = sample({ view, action: 1, parsed: { type: 'abstain', option: 1, intervention: 1 } });
+      const { loss } = grpoLoss(logp, Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [abstained], Float32Array.of(-1), { clipEps: 0.2, klCoef: 0, entropyCoef: 0, whichCoef: 1 });
+      loss.backward();
+      return logp.grad![0] + logp.grad![1]; // > 0: descending the loss lowers P(ask)
+    };
+    expect(pushOnAsk(0)).toBeCloseTo(0, 5); // only the choice among interventions moves
+    expect(pushOnAsk(2)).toBeGreaterThan(0.5); // asking itself is discouraged
   });
   it('PPO targets: GAE within trajectories, advantages normalised', () => {
     const s0 = sample({ traj: 0, value: 0.1 });

@@ -65,6 +65,12 @@ export function turnAdvantages(rollout: Rollout, returns: readonly number[], G: 
   return adv;
 }
 
+/** Whether some intervention offered at this turn's view is valid (asking could bring a new view). */
+export function askCanHelp(s: Pick<TurnSample, 'episode' | 'view'>): boolean {
+  const step = s.episode.steps[s.view];
+  return !!step && step.offered.some((k) => step.next[k] !== undefined);
+}
+
 /**
  * Advantages for the choice of intervention, given that the policy asked: 1 − v̄ for a valid
  * intervention, −v̄ for an invalid one or an abstention (v̄ = the share valid among the batch's
@@ -111,9 +117,12 @@ export function grpoLoss(
   };
   const factored = cfg.factored ?? true;
   // Unfactored (the plain recipe, used for ProactiveBench's single-turn baseline): one ratio on π(a).
-  // An ask that chose an invalid intervention or an abstention ended the episode because of the
-  // choice, not the decision to ask: that turn's decision gets no advantage (the choice is blamed).
-  const decAdv = factored ? Float32Array.from(adv, (a, i) => (askTurn[i] && !(batch[i].parsed.type === 'intervention' && batch[i].parsed.valid) ? 0 : a)) : adv;
+  // An ask that chose an invalid intervention or an abstention, where a valid one was offered,
+  // ended the episode because of the choice, not the decision to ask: that turn's decision gets
+  // no advantage (the choice is blamed). Where no offered intervention could help (e.g. only the
+  // abstain-style option is left), the decision to ask is what failed, and it keeps the advantage.
+  const choiceFailed = (s: TurnSample) => s.action < s.text.numInterventions && !(s.parsed.type === 'intervention' && s.parsed.valid) && askCanHelp(s);
+  const decAdv = factored ? Float32Array.from(adv, (a, i) => (choiceFailed(batch[i]) ? 0 : a)) : adv;
   const dec = factored ? clipped(ld, Float32Array.from(batch, (s) => s.oldDecision), decAdv) : clipped(lpA, Float32Array.from(batch, (s) => s.oldLogp), adv);
   // The intervention choice learns from the episode's outcome (which move got there fastest) and,
   // weighted by whichCoef, from its immediate validity.

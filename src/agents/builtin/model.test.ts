@@ -49,8 +49,22 @@ describe('built-in model', () => {
     const u = uncertaintyFeatures(Float32Array.from([10, -10, 0, 0]), hb);
     expect(u[0]).toBeCloseTo(1, 4); // max p
     expect(u[1]).toBeLessThan(0.01); // entropy
-    expect(u[5]).toBeCloseTo(0.5, 4);
-    expect(u[6]).toBeCloseTo(1, 4);
+    expect(u[6]).toBeCloseTo(0.5, 4);
+    expect(u[7]).toBeCloseTo(1, 4);
+    expect(u[5]).toBe(1); // no intervention shown: asking cannot bring a new view
+  });
+
+  it('the choice feature: 1 when at most one intervention is shown, 0 when more are', () => {
+    const hb = headBatch(
+      [
+        { question: 'q', options: ['I cannot answer this question.', 'a', 'b'], numInterventions: 1 },
+        { question: 'q', options: ['Wait.', 'I cannot answer this question.', 'a', 'b'], numInterventions: 2 },
+      ],
+      vocab,
+    );
+    const u = uncertaintyFeatures(new Float32Array(hb.B * hb.K), hb);
+    expect(u[5]).toBe(1);
+    expect(u[6 + 5]).toBe(0);
   });
 
   it('learns: a few steps of cross-entropy raise the right option’s probability and change parameters', async () => {

@@ -8,7 +8,9 @@
  *   z_cat  = (W_c h) · e_o                                 category score  (a classifier whose
  *                                                          class weights are the words' embeddings)
  *   u      = [max p, entropy, margin and their logs] of softmax(z_cat) over the shown categories (no gradient):
- *            the model's own uncertainty, a signal that transfers across scenario kinds
+ *            the model's own uncertainty, a signal that transfers across scenario kinds — plus
+ *            whether only one intervention is shown (then it is the abstain-style option, and
+ *            asking cannot bring a new view)
  *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
  *            negative (the surer the model, the less it asks: selective prediction's rule),
  *            and RL refines both terms
@@ -92,7 +94,8 @@ export interface HeadOutput {
   uncertainty: Float32Array;
 }
 
-const UNC = 5;
+/** Gate features per row: five of uncertainty, one of the choice offered. */
+const UNC = 6;
 
 export class MultimodalModel extends Module {
   readonly config: ModelConfig;
@@ -202,19 +205,26 @@ export class MultimodalModel extends Module {
   }
 }
 
-/** Per row: [max p, normalised entropy, top-1 minus top-2, −log(1 − max p)/5, −log(entropy)/5] of softmax over the row's categories. */
+/**
+ * Per row: [max p, normalised entropy, top-1 minus top-2, −log(1 − max p)/5, −log(entropy)/5] of
+ * softmax over the row's categories, and 1 when the row shows at most one intervention option
+ * (ProactiveBench always shows an abstain-style option, so a lone intervention is that one).
+ */
 export function uncertaintyFeatures(zCat: Float32Array, b: HeadBatch): Float32Array {
   const out = new Float32Array(b.B * UNC);
   for (let r = 0; r < b.B; r++) {
     let mx = -Infinity;
     let n = 0;
+    let nAsk = 0;
     for (let k = 0; k < b.K; k++) {
       const i = r * b.K + k;
+      if (b.optMask[i] && b.isAsk[i]) nAsk++;
       if (b.optMask[i] && !b.isAsk[i]) {
         mx = Math.max(mx, zCat[i]);
         n++;
       }
     }
+    out[r * UNC + 5] = nAsk <= 1 ? 1 : 0;
     if (n === 0) continue;
     let z = 0;
     for (let k = 0; k < b.K; k++) {

@@ -68,15 +68,34 @@ export class BuiltinPolicy implements Policy {
   }
 }
 
+/**
+ * The greedy choice of the factored policy (model.ts): first the most likely decision — ask
+ * (P(ask) = the interventions' total) or one of the categories — then, when asking, the most
+ * likely intervention. (Taking the single most likely option instead would make asking harder
+ * the more interventions share P(ask), so the threshold would shift with how sure the model is
+ * of which one to ask for.)
+ */
+export function greedyOption(row: readonly number[], numInterventions: number): number {
+  let ask = 0;
+  let bestIv = -1;
+  for (let k = 0; k < numInterventions; k++) {
+    ask += Math.exp(row[k]);
+    if (bestIv < 0 || row[k] > row[bestIv]) bestIv = k;
+  }
+  let bestCat = -1;
+  for (let k = numInterventions; k < row.length; k++) if (bestCat < 0 || row[k] > row[bestCat]) bestCat = k;
+  if (bestCat < 0) return bestIv;
+  if (bestIv < 0) return bestCat;
+  return ask > Math.exp(row[bestCat]) ? bestIv : bestCat;
+}
+
 /** Choose per row (greedy or sampled) and package replies with per-option log-probs. */
 export function replies(batch: readonly Observation[], logp: Tensor, rng: Rng | null): PolicyReply[] {
   const K = logp.shape[1];
   return batch.map((o, r) => {
     const n = o.options.length;
     const row = Array.from(logp.data.subarray(r * K, r * K + n));
-    let pick = 0;
-    if (rng) pick = rng.categorical(row.map(Math.exp));
-    else for (let k = 1; k < n; k++) if (row[k] > row[pick]) pick = k;
+    const pick = rng ? rng.categorical(row.map(Math.exp)) : greedyOption(row, o.numInterventions);
     return { reply: o.options[pick], optionLogProbs: row };
   });
 }
