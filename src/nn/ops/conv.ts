@@ -1,11 +1,13 @@
 /**
  * 2-D convolution (cross-correlation, NCHW, weight [F, C, KH, KW], zero padding, stride — as
  * PyTorch's conv2d) on the active conv kernel, and max-pooling (kernel k, stride s; the
- * gradient goes to the first maximum of each window, as in PyTorch).
+ * gradient goes to the first maximum of each window, as in PyTorch; after a ReLU it goes
+ * straight to the ReLU's input, see reluInput).
  */
 import { InputError } from '../../util/errors.js';
 import { recycle, takeI32 } from '../bufpool.js';
 import { kernels } from '../kernels/index.js';
+import { reluInput } from './elementwise.js';
 import { convGeom } from '../kernels/ref.js';
 import { Tensor, gradForWrite, isGradEnabled, makeResult, shapeStr } from '../tensor.js';
 
@@ -55,8 +57,19 @@ export function maxPool2d(x: Tensor, k = 2, s = k): Tensor {
   kernels().maxPool2dForward(x.data, out, arg, N * C, H, W, k, s, OH, OW);
   return makeResult(out, [N, C, OH, OW], [x], (r) => {
     const g = r.grad!;
-    const gx = x.ensureGrad();
-    for (let i = 0; i < g.length; i++) gx[arg![i]] += g[i];
+    const X = x.data;
+    const pre = reluInput(x);
+    if (pre) {
+      // x = relu(pre): fold ReLU's backward in (pass g where x > 0 straight to pre's gradient)
+      const gp = pre.ensureGrad();
+      for (let i = 0; i < g.length; i++) {
+        const j = arg![i];
+        gp[j] += X[j] > 0 ? g[i] : 0;
+      }
+    } else {
+      const gx = x.ensureGrad();
+      for (let i = 0; i < g.length; i++) gx[arg![i]] += g[i];
+    }
     recycle(arg!);
   });
 }

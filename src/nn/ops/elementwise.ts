@@ -133,14 +133,30 @@ export const sigmoid = (x: Tensor): Tensor => unary(x, (v) => 1 / (1 + Math.exp(
 export const clamp = (x: Tensor, lo: number, hi: number): Tensor =>
   unary(x, (v) => (v < lo ? lo : v > hi ? hi : v), (v) => (v >= lo && v <= hi ? 1 : 0));
 
+/** relu output → relu input, for ops that fold ReLU's backward into their own (see reluInput). */
+const reluInputs = new WeakMap<Tensor, Tensor>();
+
+/**
+ * If t = relu(x) is on the autograd graph, x. A consumer of t may then add its gradient
+ * contribution, masked by t > 0, straight into x's gradient instead of into t's: ReLU's
+ * backward is linear in the upstream gradient, so the sum is the same, and when every
+ * consumer does so ReLU's backward has nothing left to do (max-pool does this).
+ */
+export function reluInput(t: Tensor): Tensor | undefined {
+  return reluInputs.get(t);
+}
+
 /** max(x, 0) on the active kernels (NaN propagates, as torch.relu); the gradient passes where x > 0. */
 export function relu(x: Tensor): Tensor {
   const out = new Float32Array(x.size);
   kernels().reluForward(x.data, out);
-  return makeResult(out, x.shape, [x], (o) => {
+  const r = makeResult(out, x.shape, [x], (o) => {
+    if (!o.grad) return; // every consumer passed its gradient straight to x
     const [gx, acc] = gradForWrite(x);
-    kernels().reluBackward(x.data, o.grad!, gx, acc);
+    kernels().reluBackward(x.data, o.grad, gx, acc);
   });
+  if (r.requiresGrad) reluInputs.set(r, x);
+  return r;
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);

@@ -284,3 +284,20 @@ describe('gradient checks on the WASM kernels (conv2d, linear, matmul)', () => {
     check(() => matmul(a, transpose(c)), [a, c]);
   });
 });
+
+// Last in the file, so the shared rng stream of the tests above stays as it was.
+describe('relu → maxPool2d', () => {
+  it('maxPool2d after relu (relu backward folded into the pool), also with a second consumer of the relu output', () => {
+    const x = randDistinct([2, 3, 6, 7]);
+    // mostly negative (many windows entirely ≤ 0: their gradient must vanish), and no value
+    // within ±h of relu's kink or of a tie; every position checked
+    for (let i = 0; i < x.size; i++) x.data[i] -= 2.025;
+    const opts = { h: 0.02, samples: x.size };
+    check(() => maxPool2d(E.relu(x), 2), [x], opts);
+    check(() => maxPool2d(E.relu(x), 3, 2), [x], opts);
+    check(() => {
+      const h = E.relu(x);
+      return concat([reshape(maxPool2d(h, 2), [2, -1]), reshape(E.mul(h, h), [2, -1])], 1); // [2, 9 + 126]
+    }, [x], opts);
+  });
+});
