@@ -9,7 +9,7 @@
  * (default: all cores, at most 8). `setKernels('ref')` switches at run time (tests do this).
  */
 import { ConfigError } from '../../util/errors.js';
-import { type AdamStepParams, type ConvGeom, adamStepRef, conv2dBackwardRef, conv2dForwardRef, gemmRef, maxPool2dForwardRef, reluBackwardRef, reluForwardRef } from './ref.js';
+import { type AdamStepParams, type ConvGeom, adamStepRef, conv2dBackwardRef, conv2dForwardRef, gemmRef, maxPool2dBackwardRef, maxPool2dForwardRef, reluBackwardRef, reluForwardRef } from './ref.js';
 import { loadWasmKernels } from './wasm.js';
 
 export interface Kernels {
@@ -23,6 +23,12 @@ export interface Kernels {
   conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, g: ConvGeom, overwriteDx?: boolean): void;
   /** Max-pool P planes [P, H, W] → y [P, OH, OW] (k×k windows, stride s); arg = first-max flat indices (or null). */
   maxPool2dForward(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void;
+  /**
+   * dx[arg[o]] += dy[o] over P planes (dx.length / P inputs, dy.length / P outputs each), only
+   * where y[o] > 0 when y is given (a ReLU before the pool folded in); accumulate = false
+   * overwrites dx.
+   */
+  maxPool2dBackward(dy: Float32Array, y: Float32Array | null, arg: Int32Array, dx: Float32Array, P: number, accumulate: boolean): void;
   /** y = max(x, 0) (NaN stays NaN); y.length elements. */
   reluForward(x: Float32Array, y: Float32Array): void;
   /** dx (+)= dy where x > 0 (else 0); dx.length elements; accumulate = false overwrites dx. */
@@ -38,6 +44,7 @@ export const refKernels: Kernels = {
   conv2dForward: conv2dForwardRef,
   conv2dBackward: conv2dBackwardRef,
   maxPool2dForward: maxPool2dForwardRef,
+  maxPool2dBackward: (dy, y, arg, dx, _P, accumulate) => maxPool2dBackwardRef(dy, y, arg, dx, accumulate),
   reluForward: reluForwardRef,
   reluBackward: reluBackwardRef,
   adamStep: adamStepRef,

@@ -1,6 +1,6 @@
 /**
  * Kernel agreement: every backend's GEMM (all transpose variants, overwrite and accumulate),
- * convolution (forward + all three gradients), max-pooling (values and first-max indices),
+ * convolution (forward + all three gradients), max-pooling (values, first-max indices, gradient),
  * ReLU (forward, backward) and the Adam update against naive loops (float64 for the sums), on
  * random shapes including odd and degenerate sizes (1, 3, 7, 17, 33, …).
  */
@@ -170,6 +170,7 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       [3, 5, 7, 9, 2, 2],
       [2, 3, 13, 17, 2, 2],
       [64, 16, 16, 16, 2, 2],
+      [32, 16, 32, 32, 2, 2],
       [2, 3, 9, 11, 3, 2],
       [1, 4, 8, 7, 2, 1],
       [2, 2, 17, 19, 3, 3],
@@ -198,6 +199,24 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       const y2 = new Float32Array(y.length);
       k.maxPool2dForward(x, y2, null, N * C, H, W, kk, s, OH, OW);
       expect(Array.from(y2)).toEqual(Array.from(y));
+      // backward: scatter to the argmax, plain and with a ReLU folded in (only where y > 0),
+      // accumulating and overwriting
+      const dy = randArr(y.length);
+      for (const masked of [false, true]) {
+        const want = randArr(x.length);
+        const dx = want.slice();
+        const dx2 = randArr(x.length);
+        const want2 = new Float32Array(x.length);
+        for (let o2 = 0; o2 < y.length; o2++) {
+          if (masked && !(y[o2] > 0)) continue;
+          want[arg[o2]] += dy[o2];
+          want2[arg[o2]] += dy[o2];
+        }
+        k.maxPool2dBackward(dy, masked ? y : null, arg, dx, N * C, true);
+        k.maxPool2dBackward(dy, masked ? y : null, arg, dx2, N * C, false);
+        expect(relErr(dx, want), `accumulate, masked=${masked}`).toBeLessThan(1e-6);
+        expect(relErr(dx2, want2), `overwrite, masked=${masked}`).toBeLessThan(1e-6);
+      }
     });
     it.each([1, 3, 4, 17, 1000, 70001])('relu forward and backward, n=%i', (n) => {
       const k = get();

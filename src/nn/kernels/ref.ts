@@ -237,3 +237,13 @@ export function adamStepRef(w: Float32Array, g: Float32Array, m: Float32Array, v
     w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
   }
 }
+
+/**
+ * The max-pool gradient: dx[arg[o]] += dy[o] for every output o (arg from maxPool2dForwardRef),
+ * only where y[o] > 0 when y is given (a ReLU before the pool folded in: its output is > 0
+ * exactly where the pooled maximum is). accumulate = false overwrites dx (zeros elsewhere).
+ */
+export function maxPool2dBackwardRef(dy: Float32Array, y: Float32Array | null, arg: Int32Array, dx: Float32Array, accumulate: boolean): void {
+  if (!accumulate) dx.fill(0);
+  for (let o = 0; o < dy.length; o++) if (!y || y[o] > 0) dx[arg[o]] += dy[o];
+}

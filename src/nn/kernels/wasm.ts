@@ -43,6 +43,7 @@ interface Exports {
   conv2dBackward(...a: number[]): void;
   addInto(dst: number, src: number, n: number): void;
   maxPool2dForward(...a: number[]): void;
+  maxPool2dBackward(...a: number[]): void;
   reluForward(...a: number[]): void;
   reluBackward(...a: number[]): void;
   adamStep(...a: number[]): void;
@@ -50,7 +51,7 @@ interface Exports {
 }
 
 /** The kernels workers can run, by id (1-based; 0 tells a worker to exit). */
-const FN_NAMES = ['gemmShared', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'reluForward', 'reluBackward', 'adamStep'] as const;
+const FN_NAMES = ['gemmShared', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'maxPool2dBackward', 'reluForward', 'reluBackward', 'adamStep'] as const;
 type FnName = (typeof FN_NAMES)[number];
 const FN = Object.fromEntries(FN_NAMES.map((n, i) => [n, i + 1])) as Record<FnName, number>;
 // Control block per worker (int32s): [0] job sequence number, [1] sequence number done,
@@ -121,6 +122,7 @@ class WasmKernels implements Kernels {
   private readonly ctrl: Int32Array;
   private readonly workers: Worker[] = [];
   private f32: Float32Array;
+  private i32: Int32Array;
   private top = ARENA_BASE;
   private seq = 0;
 
@@ -129,6 +131,7 @@ class WasmKernels implements Kernels {
     this.memory = new WA.Memory({ initial: 32, maximum: 65536, shared: true });
     this.ex = new WA.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
     this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
     const sab = new SharedArrayBuffer(Math.max(1, threads - 1) * SLOT * 4);
     this.ctrl = new Int32Array(sab);
     for (let t = 1; t < threads; t++) {
@@ -166,6 +169,7 @@ class WasmKernels implements Kernels {
       const cur = this.memory.buffer.byteLength / PAGE;
       this.memory.grow(Math.max(need, Math.min(cur, 65536 - cur - 1) >> 2));
       this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
     }
     this.top = end;
     return p;
@@ -300,7 +304,22 @@ class WasmKernels implements Kernels {
     const chunk = Math.max(1, Math.floor(ELEM_CHUNK / (H * W)));
     this.run('maxPool2dForward', this.elemThreads(P * H * W), () => [px, py, pa, ctr, P, chunk, H, W, k, s, OH, OW]);
     this.get(py, y, P * OH * OW);
-    if (arg) arg.set(new Int32Array(this.memory.buffer, pa, P * OH * OW));
+    if (arg) arg.set(this.i32.subarray(pa >> 2, (pa >> 2) + P * OH * OW));
+  }
+
+  maxPool2dBackward(dy: Float32Array, y: Float32Array | null, arg: Int32Array, dx: Float32Array, P: number, accumulate: boolean): void {
+    const nOut = dy.length;
+    const nIn = dx.length;
+    this.reset();
+    const pdy = this.put(dy);
+    const py = y ? this.put(y, nOut) : 0;
+    const parg = this.alloc(nOut * 4);
+    this.i32.set(arg.length === nOut ? arg : arg.subarray(0, nOut), parg >> 2);
+    const pdx = accumulate ? this.put(dx) : this.alloc(nIn * 4);
+    const ctr = this.counter();
+    const chunk = Math.max(1, Math.floor((ELEM_CHUNK * P) / nIn));
+    this.run('maxPool2dBackward', this.elemThreads(nIn), () => [pdy, py, parg, pdx, ctr, P, chunk, nIn / P, nOut / P, accumulate ? 0 : 1]);
+    this.get(pdx, dx);
   }
 
   reluForward(x: Float32Array, y: Float32Array): void {

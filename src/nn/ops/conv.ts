@@ -56,20 +56,11 @@ export function maxPool2d(x: Tensor, k = 2, s = k): Tensor {
   const arg = isGradEnabled() && x.requiresGrad ? takeI32(out.length) : null;
   kernels().maxPool2dForward(x.data, out, arg, N * C, H, W, k, s, OH, OW);
   return makeResult(out, [N, C, OH, OW], [x], (r) => {
-    const g = r.grad!;
-    const X = x.data;
+    // after a ReLU, its backward is folded in: the gradient goes where the pooled maximum (the
+    // ReLU's output) is > 0, straight to the ReLU's input
     const pre = reluInput(x);
-    if (pre) {
-      // x = relu(pre): fold ReLU's backward in (pass g where x > 0 straight to pre's gradient)
-      const gp = pre.ensureGrad();
-      for (let i = 0; i < g.length; i++) {
-        const j = arg![i];
-        gp[j] += X[j] > 0 ? g[i] : 0;
-      }
-    } else {
-      const gx = x.ensureGrad();
-      for (let i = 0; i < g.length; i++) gx[arg![i]] += g[i];
-    }
+    const [dx, acc] = gradForWrite(pre ?? x);
+    kernels().maxPool2dBackward(r.grad!, pre ? r.data : null, arg!, dx, N * C, acc);
     recycle(arg!);
   });
 }

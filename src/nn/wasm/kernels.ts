@@ -9,6 +9,6 @@
  */
 export { gemm, gemmShared, gemmScratchBytes } from './gemm';
 export { conv2dForward, conv2dBackward, convScratchBytes, convBackwardScratchBytes } from './conv';
-export { maxPool2dForward } from './pool';
+export { maxPool2dForward, maxPool2dBackward } from './pool';
 export { addInto, reluForward, reluBackward } from './elementwise';
 export { adamStep } from './optim';

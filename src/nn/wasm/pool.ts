@@ -1,7 +1,8 @@
 /**
- * Max-pooling forward (k×k windows, stride s, no padding) over planes [P, H, W] → [P, OH, OW],
- * with the flat input index of each window's first maximum (row-major scan, strict `>`, as the
- * reference twin poolRef in kernels/ref.ts and PyTorch). The 2×2/2 case runs four windows at a
+ * Max-pooling (k×k windows, stride s, no padding) over planes [P, H, W] → [P, OH, OW]. The
+ * forward also gives the flat input index of each window's first maximum (row-major scan,
+ * strict `>`, as the reference twin maxPool2dForwardRef in kernels/ref.ts and PyTorch); the
+ * backward scatters the gradient to those indices. The 2×2/2 forward runs four windows at a
  * time in f32x4 lanes, branch-free (compare + bitselect), which matters: the windows' maxima
  * sit at random positions, so a branchy scalar loop mispredicts half its comparisons.
  */
@@ -98,6 +99,32 @@ function pool2x2(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i3
         bi = select<i32>(W + 1, bi, gt);
         store<f32>(yo + <usize>ow * 4, best);
         if (arg) store<i32>(ao + <usize>ow * 4, i0 + 2 * ow + bi);
+      }
+    }
+  }
+}
+
+/**
+ * The max-pool gradient for planes taken `chunk` at a time from ctr: dx[arg[o]] += dy[o] for
+ * the outputs o of each plane (inPlane inputs, outPlane outputs per plane), only where
+ * y[o] > 0 when y ≠ 0 (a ReLU before the pool, folded in: its output is > 0 exactly where the
+ * pooled maximum is). overwrite ≠ 0 zeroes the planes of dx first.
+ */
+export function maxPool2dBackward(dy: usize, y: usize, arg: usize, dx: usize, ctr: usize, P: i32, chunk: i32, inPlane: i32, outPlane: i32, overwrite: i32): void {
+  for (let c = next(ctr); c * chunk < P; c = next(ctr)) {
+    const p0 = c * chunk;
+    const p1 = min(P, p0 + chunk);
+    if (overwrite) memory.fill(dx + <usize>(p0 * inPlane) * 4, 0, <usize>((p1 - p0) * inPlane) * 4);
+    const o1 = p1 * outPlane;
+    if (y) {
+      for (let o = p0 * outPlane; o < o1; o++) {
+        const a = dx + <usize>load<i32>(arg + <usize>o * 4) * 4;
+        store<f32>(a, load<f32>(a) + select<f32>(load<f32>(dy + <usize>o * 4), 0, load<f32>(y + <usize>o * 4) > 0));
+      }
+    } else {
+      for (let o = p0 * outPlane; o < o1; o++) {
+        const a = dx + <usize>load<i32>(arg + <usize>o * 4) * 4;
+        store<f32>(a, load<f32>(a) + load<f32>(dy + <usize>o * 4));
       }
     }
   }
