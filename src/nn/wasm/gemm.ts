@@ -125,7 +125,8 @@ function micro(kc: i32, pa: usize, pb: usize, C: usize, ldc: i32, rows: i32, col
   let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
   let c31 = f32x4.splat(0);
-  for (let k: i32 = 0; k < kc; k++) {
+  const pend = pa + <usize>kc * 64; // (a pointer bound: V8 keeps it in a register, not kc)
+  while (pa < pend) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load(pa);
