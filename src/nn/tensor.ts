@@ -127,8 +127,7 @@ export class Tensor {
       if (upstream.length !== g.length) throw new InputError(`upstream gradient has ${upstream.length} values, tensor has ${g.length}`);
       for (let i = 0; i < g.length; i++) g[i] += upstream[i];
     } else g[0] += 1;
-    const prevRoot = backwardRoot;
-    backwardRoot = this;
+    const prevRoot = enterBackward(this);
     try {
       for (let i = order.length - 1; i >= 0; i--) {
         const t = order[i];
@@ -152,6 +151,13 @@ export class Tensor {
 // ---------------------------------------------------------------- gradient helpers for ops
 /** The tensor whose backward() is running (its gradient stays; the others are released). */
 let backwardRoot: Tensor | null = null;
+
+/** Make `root` the running backward's root; returns the previous one (to restore). */
+function enterBackward(root: Tensor): Tensor | null {
+  const prev = backwardRoot;
+  backwardRoot = root;
+  return prev;
+}
 
 /**
  * to.grad += from.grad (same length), for the backward of a view op (reshape). When `to` has
