@@ -1,7 +1,9 @@
 /**
  * askfirst's tensor engine (nn/): flat Float32Array tensors, reverse-mode autograd, layers,
- * optimizers, schedules, seeded init, safetensors checkpoints, and GEMM/conv kernels (a plain
- * TypeScript reference and a WebAssembly SIMD backend over both cores; see kernels/index.ts).
+ * optimizers, schedules, seeded init, safetensors checkpoints, and kernels for GEMM, conv,
+ * max-pool, ReLU and the Adam update (a plain TypeScript reference and a WebAssembly SIMD
+ * backend over all cores; see kernels/index.ts). Profile a training step with
+ * `npx tsx bench/engine-profile.ts`; compare with PyTorch with `npx tsx bench/engine.ts`.
  *
  * Layout conventions: row-major; images NCHW; linear weights [out, in] (PyTorch's layout, so
  * checkpoints map 1:1 onto torch state dicts); conv weights [F, C, KH, KW].

@@ -1,8 +1,8 @@
 /**
- * Kernel dispatch: the ops call `kernels()` for GEMM, convolution, pooling, ReLU and the Adam
- * update, which is either the
- * plain-TypeScript reference (kernels/ref.ts) or the WebAssembly SIMD backend
- * (kernels/wasm.ts, multi-threaded over a shared WebAssembly.Memory).
+ * Kernel dispatch: the ops call `kernels()` for GEMM, convolution, max-pooling, ReLU and the
+ * Adam update, which is either the plain-TypeScript reference (kernels/ref.ts) or the
+ * WebAssembly SIMD backend (kernels/wasm.ts, multi-threaded over a shared WebAssembly.Memory).
+ * Every fast kernel has its reference twin and an agreement test (kernels/kernels.test.ts).
  *
  * The backend is chosen on first use: `ASKFIRST_KERNELS=ref|wasm|auto` (default auto = wasm
  * if build/kernels.wasm loads, else ref with a one-line warning), and `ASKFIRST_THREADS=n`
