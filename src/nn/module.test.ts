@@ -169,9 +169,9 @@ describe('training', () => {
   });
   it('recycled gradient buffers: repeated backward passes give identical gradients', () => {
     // big enough (≥ 16384 values) that backward() recycles the intermediates' gradients and
-    // ensureGrad()/gradForWrite() hand them out again
+    // ensureGrad() (zeroed: linear's input) and gradForWrite() (conv's, pool's) hand them out again
     const rng = new Rng(9);
-    const net = new Sequential(new Conv2d(2, 8, 3, { pad: 1, rng }), relu, (t) => maxPool2d(t, 2), flatten, new Linear(8 * 16 * 16, 3, { rng }));
+    const net = new Sequential(new Conv2d(2, 32, 3, { pad: 1, rng }), relu, (t) => maxPool2d(t, 2), flatten, new Linear(32 * 16 * 16, 3, { rng }));
     const x = randT(rng, [4, 2, 32, 32], true);
     const y = [0, 1, 2, 1];
     const grads = () => {
