@@ -213,7 +213,20 @@ class WasmKernels implements Kernels {
       Atomics.store(c, 5, POSTED);
       Atomics.notify(c, 5);
     }
-    (this.ex[fn] as (...a: number[]) => void)(...argsOf(0));
+    let error: unknown = null;
+    try {
+      (this.ex[fn] as (...a: number[]) => void)(...argsOf(0));
+    } catch (e) {
+      error = e; // the workers must still be done before the arena is reused
+    }
+    const failed = this.join(T, seq);
+    if (error) throw error;
+    if (failed) throw new Error(`WASM kernel ${fn} failed in worker ${failed}`);
+  }
+
+  /** Withdraw job `seq` from workers 1…T−1 that have not taken it, wait for the others; a failed worker's number (or 0). */
+  private join(T: number, seq: number): number {
+    let failed = 0;
     for (let t = 1; t < T; t++) {
       const c = this.slot(t);
       if (Atomics.compareExchange(c, 5, POSTED, WITHDRAWN) === POSTED) continue;
@@ -226,8 +239,9 @@ class WasmKernels implements Kernels {
         }
       }
       Atomics.store(c, 5, IDLE);
-      if (c[4]) throw new Error(`WASM kernel ${fn} failed in worker ${t}`);
+      if (c[4]) failed = t;
     }
+    return failed;
   }
 
   /** Threads worth using for a memory-bound kernel over n elements. */
