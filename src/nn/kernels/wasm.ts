@@ -64,6 +64,8 @@ const WITHDRAWN = 3;
 const ARENA_BASE = 65536; // below: wasm statics (none today) — keep clear
 const PAGE = 65536;
 const NR = 8;
+/** The fewest rows or columns of C a GEMM work item gets (see gemm). */
+const MIN_SPLIT = 64;
 /** Below this many multiply-adds a GEMM runs on one thread (sync costs more than it saves). */
 const PARALLEL_MIN_FLOPS = 1 << 18;
 /** Below this many elements a memory-bound kernel (ReLU, pooling, Adam) runs on one thread. */
@@ -258,9 +260,10 @@ class WasmKernels implements Kernels {
     const pb = this.put(B, K * N);
     const pc = accumulate ? this.put(C, M * N) : this.alloc(M * N * 4);
     const T = M * N * K < PARALLEL_MIN_FLOPS ? 1 : this.threads;
-    // split the longer side of C into about 4 items per thread (whole micro-tiles)
+    // Split the longer side of C into about 4 items per thread (whole micro-tiles), but no
+    // narrower than MIN_SPLIT: every item packs the whole other operand again.
     const byCols = N >= M;
-    const chunk = T === 1 ? Math.max(M, N) : Math.max(NR, Math.ceil((byCols ? N : M) / (4 * T) / NR) * NR);
+    const chunk = T === 1 ? Math.max(M, N) : Math.max(MIN_SPLIT, Math.ceil((byCols ? N : M) / (4 * T) / NR) * NR);
     const ctr = this.counter();
     const sb = this.ex.gemmScratchBytes();
     const scratch = Array.from({ length: T }, () => this.alloc(sb));
