@@ -16,7 +16,7 @@ import { OraclePolicy } from '../agents/baselines/oracle.js';
 import type { Policy } from '../agents/policy.js';
 import { generateSuite } from '../suite/generate.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
-import { trainSupervised, accuracyOn, referenceExamples } from '../rl/supervised.js';
+import { trainSupervised, accuracyOn, referenceExamples, resolveSupervisedConfig } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
 import { trainPPO } from '../rl/ppo.js';
 import { CachedPolicy, FeatureCache } from '../rl/rollout.js';
@@ -89,15 +89,13 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
 
   // ── 2. supervised stage ───────────────────────────────────────────────────
   const supDir = join(cfg.out, 'supervised');
+  const supCfg = resolveSupervisedConfig({ out: supDir, episodes: b.supEpisodes, seed: cfg.seed + 1, steps: b.supSteps, maxSeconds: b.supSeconds, resume: !cfg.fresh, progress: cfg.progress, model: { seed: cfg.seed } });
   const sup = await stage('supervised', async () => {
     if (!cfg.fresh && existsSync(join(supDir, 'final', 'config.json'))) {
       log(`demo: supervised stage already done (${supDir}/final)`);
       return { policy: BuiltinPolicy.load(supDir), steps: 0, seconds: 0 };
     }
-    return trainSupervised(
-      { out: supDir, episodes: b.supEpisodes, seed: cfg.seed + 1, steps: b.supSteps, maxSeconds: b.supSeconds, resume: !cfg.fresh, progress: cfg.progress, model: { seed: cfg.seed } },
-      log,
-    );
+    return trainSupervised(supCfg, log);
   });
   const supervised = sup.policy;
 
@@ -185,7 +183,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     model: {
       name: 'askfirst built-in (CNN + bag-of-words option scorer)',
       description:
-        'A small CNN image encoder and a bag-of-words text encoder score every shown option; categories by image–word similarity, interventions by an ask head that also reads the model\u2019s own uncertainty over the categories. Supervised on clearest views (plus uniform targets on the training kinds\u2019 uninformative views, for calibrated confidence), then RL on the heads with the encoder frozen.',
+        `A small CNN image encoder and a bag-of-words text encoder score every shown option; categories by image–word similarity, interventions by an ask gate that reads the model\u2019s own uncertainty over the categories (and whether only one intervention is shown), then a head that picks which intervention. Supervised on clearest views of all kinds (shrunk and shifted${supCfg.erase > 0 ? `; ${Math.round(100 * supCfg.erase)} % with a random block erased and the target softened toward uniform by the share of the object hidden` : ''}), plus uniform targets on the training kinds\u2019 uninformative views, for calibrated confidence; then RL on the heads with the encoder frozen.`,
       parameters: supervised.model.numParameters(),
       checkpoint: 'rl/final',
     },
@@ -214,7 +212,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     examples,
     wallSeconds: (performance.now() - t0) / 1000,
     timings,
-    config: { demo: cfg, budget: b, heldOutReferenceAccuracyAllCategories: accuracyOn(supervised, referenceExamples(test)) },
+    config: { demo: cfg, budget: b, supervised: supCfg, heldOutReferenceAccuracyAllCategories: accuracyOn(supervised, referenceExamples(test)) },
   };
   await writeJson(join(cfg.out, 'results.json'), results);
   await writeReport(cfg.out, results, { notes: cfg.quick ? ['Quick run: small budgets, so the figures are noisy.'] : [] });

@@ -21,7 +21,7 @@ import { generateSuite } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { SCENARIO_KINDS, TRAIN_KINDS } from '../episode/types.js';
 import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
-import { augment } from '../agents/builtin/augment.js';
+import { augment, erase } from '../agents/builtin/augment.js';
 import { ModelConfigSchema } from '../agents/builtin/model.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
@@ -45,6 +45,7 @@ export const SupervisedConfigSchema = z.object({
   logEvery: z.number().int().min(1).default(20).describe('steps between log lines in train.jsonl'),
   augment: z.number().min(0).max(1).default(0.5).describe('share of training images randomly shrunk and shifted (0 = none)'),
   calibrate: z.number().min(0).max(0.9).default(0.25).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
+  erase: z.number().min(0).max(1).default(0).describe('share of reference images with a random block painted over; the target softens toward uniform as more of the object is hidden (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
@@ -99,6 +100,13 @@ interface TrainerState {
 }
 
 const CKPT_DIR = 'checkpoints';
+/**
+ * Random erasing's target: one-hot while at most this share of the object is hidden (an object
+ * partly cut or covered is often still plain to see)…
+ */
+const ERASE_SURE = 0.5;
+/** …uniform ("cannot tell") from this share on, and a linear mix in between. */
+const ERASE_UNSURE = 0.85;
 
 /** Latest complete checkpoint (trainer.json written last marks it complete). */
 export function latestCheckpoint(out: string): string | null {
@@ -174,7 +182,19 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
     ];
 
     const augRng = new Rng(cfg.seed * 31337 + state.step);
-    const x = imageBatch(batch.map((b) => (augRng.next() < cfg.augment ? augment(b.image, augRng) : b.image)), model.config.imageSize);
+    // Per image: geometric augmentation, then (reference views only) random erasing, whose
+    // hidden share of the object sets how far the target moves toward uniform.
+    const soft = new Float32Array(batch.length);
+    const images = batch.map((b, r) => {
+      let im = augRng.next() < cfg.augment ? augment(b.image, augRng) : b.image;
+      if (b.label >= 0 && augRng.next() < cfg.erase) {
+        const e = erase(im, augRng);
+        im = e.image;
+        soft[r] = Math.min(1, Math.max(0, (e.hidden - ERASE_SURE) / (ERASE_UNSURE - ERASE_SURE)));
+      }
+      return im;
+    });
+    const x = imageBatch(images, model.config.imageSize);
     const text: TextObservation[] = batch.map((b) => ({ question: b.question, options: categories, numInterventions: 0 }));
     opt.zeroGrad();
     const out = model.head(model.encode(x), headBatch(text, policy.vocab));
@@ -182,7 +202,11 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
     // Targets: one-hot for a view that shows its object, uniform for one that does not (label −1).
     const K0 = out.logp.shape[1];
     const T = new Float32Array(batch.length * K0);
-    labels.forEach((l, r) => (l >= 0 ? (T[r * K0 + l] = 1) : T.fill(1 / K0, r * K0, (r + 1) * K0)));
+    labels.forEach((l, r) => {
+      const u = l >= 0 ? soft[r] : 1; // share of the target that is "cannot tell"
+      T.fill(u / K0, r * K0, (r + 1) * K0);
+      if (l >= 0) T[r * K0 + l] += 1 - u;
+    });
     const loss = neg(mean(sum(mul(out.logp, tensor(T, [batch.length, K0])), 1)));
     loss.backward();
     clipGradNorm(model.parameters(), 5);
