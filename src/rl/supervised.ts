@@ -1,9 +1,12 @@
 /**
  * The supervised stage: train the built-in model to name the category of the clearest view
  * (reference mode: category question, every category as an option, cross-entropy on the true
- * one; half the images randomly shrunk and shifted). A quarter of each batch (`calibrate`) are
- * uninformative views of the RL training kinds (sketch, camera) with a uniform target, so the
- * model's confidence means something there; the unseen kinds are never shown. The result is a
+ * one; half the images randomly shrunk and shifted; a tenth (`erase`) with a random block painted
+ * over, the target softened toward uniform when most of the object is hidden — a generic
+ * perception prior: do not be sure of what you cannot see). A quarter of each batch (`calibrate`)
+ * are uninformative views of the RL training kinds (sketch, camera) with a uniform target, so the
+ * model's confidence means something there; the unseen kinds' uninformative views are never
+ * shown. The result is a
  * "guesser": it answers well when it can see, and its ask gate is still at its negative initial
  * bias, so it never asks — which RL then changes.
  *
@@ -45,7 +48,7 @@ export const SupervisedConfigSchema = z.object({
   logEvery: z.number().int().min(1).default(20).describe('steps between log lines in train.jsonl'),
   augment: z.number().min(0).max(1).default(0.5).describe('share of training images randomly shrunk and shifted (0 = none)'),
   calibrate: z.number().min(0).max(0.9).default(0.25).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
-  erase: z.number().min(0).max(1).default(0).describe('share of reference images with a random block painted over; the target softens toward uniform as more of the object is hidden (0 = none)'),
+  erase: z.number().min(0).max(1).default(0.1).describe('share of reference images with a random block painted over; the target softens toward uniform as more of the object is hidden (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
