@@ -1,6 +1,8 @@
 /**
  * Camera (ProactiveBench's MS-COCO scenario): the view is a window onto a scene twice its
- * size, and the first window only grazes the object. "Move the camera left/right/up/down"
+ * size, and the first window only grazes the object: a sliver of it (at least `SLIVER_MIN` of
+ * the frame's pixels) shows at the edge, too little to tell the category but enough to tell
+ * which way the object lies. "Move the camera left/right/up/down"
  * shifts the window a quarter frame; "move farther away" shows the whole scene at half
  * scale. Moves toward the object and moving farther are valid (farther only where the object
  * can still be told apart at half scale); moves away are offered but invalid. The views are the windows between the first one and the object, plus the wide view.
@@ -10,7 +12,7 @@ import { crop, downsample } from '../../scenes/camera.js';
 import { backgroundColor, darker, drawBackground, fillMask, objectColor } from '../../scenes/draw.js';
 import { categoryMask, type BoxMask, type Pose } from '../../scenes/masks.js';
 import { INFORMATIVE_MIN, poseTemplates } from '../oracle.js';
-import { ABSTAIN_TEXT, type KindContext, type RawEpisode, scoreView } from './common.js';
+import { ABSTAIN_TEXT, type KindContext, type RawEpisode, RejectedDraw, scoreView } from './common.js';
 
 export const CAMERA_TEXT = {
   question: 'What object is in this scene?',
@@ -27,6 +29,19 @@ export const CAMERA_TEXT = {
 const OFFSETS: [number, number][] = [];
 for (let a = -3; a <= 3; a++) for (const b of [-3, 3]) OFFSETS.push([a, b], [b, a]);
 
+/** Least share of the first window's pixels the object's sliver covers (12 pixels at 64×64). */
+export const SLIVER_MIN = 0.003;
+/** Redraws of the object's position before the whole draw is rejected. */
+const SLIVER_TRIES = 40;
+
+/** Pixels of mask `m` inside the `S`×`S` window at (x0, y0). */
+export function pixelsInWindow(m: BoxMask, x0: number, y0: number, S: number): number {
+  let n = 0;
+  for (let y = Math.max(0, y0 - m.y0); y < Math.min(m.h, y0 + S - m.y0); y++)
+    for (let x = Math.max(0, x0 - m.x0); x < Math.min(m.w, x0 + S - m.x0); x++) n += m.data[y * m.w + x] ? 1 : 0;
+  return n;
+}
+
 const shift = (m: BoxMask, dx: number, dy: number): BoxMask => ({ ...m, x0: m.x0 + dx, y0: m.y0 + dy });
 
 export function generateCamera(ctx: KindContext): RawEpisode {
@@ -40,14 +55,22 @@ export function generateCamera(ctx: KindContext): RawEpisode {
   const oi = rng.int(Math.max(0, -di), Math.min(4, 4 - di));
   const oj = rng.int(Math.max(0, -dj), Math.min(4, 4 - dj));
   const r = S * rng.range(0.27, 0.33);
-  const pose: Pose = { cx: oi * q + S / 2 + rng.range(-S / 16, S / 16), cy: oj * q + S / 2 + rng.range(-S / 16, S / 16), r, sx: 1, sy: 1 };
-  const color = objectColor(rng, bgc);
-  fillMask(scene, categoryMask(category, pose), color, darker(color));
-  const sceneTemplates = ctx.renderOnly ? [] : poseTemplates(pose);
-
-  // windows on the rectangle between the first window and the object window
   const fi = oi + di;
   const fj = oj + dj;
+  // jitter the object until the first window grazes it (control episodes start elsewhere)
+  let pose: Pose | undefined;
+  let mask: BoxMask | undefined;
+  for (let t = 0; t < SLIVER_TRIES; t++) {
+    pose = { cx: oi * q + S / 2 + rng.range(-S / 16, S / 16), cy: oj * q + S / 2 + rng.range(-S / 16, S / 16), r, sx: 1, sy: 1 };
+    mask = categoryMask(category, pose);
+    if (ctx.control || pixelsInWindow(mask, fi * q, fj * q, S) >= SLIVER_MIN * S * S) break;
+    if (t === SLIVER_TRIES - 1) throw new RejectedDraw('the first window does not graze the object');
+  }
+  const color = objectColor(rng, bgc);
+  fillMask(scene, mask!, color, darker(color));
+  const sceneTemplates = ctx.renderOnly ? [] : poseTemplates(pose!);
+
+  // windows on the rectangle between the first window and the object window
   const cells: [number, number][] = [];
   for (let j = Math.min(fj, oj); j <= Math.max(fj, oj); j++) for (let i = Math.min(fi, oi); i <= Math.max(fi, oi); i++) cells.push([i, j]);
   const index = new Map(cells.map(([i, j], v) => [`${i},${j}`, v]));
@@ -63,7 +86,7 @@ export function generateCamera(ctx: KindContext): RawEpisode {
   // the wide view: the whole scene at half scale; at small sizes the object may be too small
   // to tell there, and then moving farther away is offered but does not help (invalid)
   const wideImg = downsample(scene, 2);
-  const widePose: Pose = { ...pose, cx: pose.cx / 2, cy: pose.cy / 2, r: pose.r / 2 };
+  const widePose: Pose = { ...pose!, cx: pose!.cx / 2, cy: pose!.cy / 2, r: pose!.r / 2 };
   const wideScore = scoreView(ctx, () => ({ image: wideImg, category, templates: poseTemplates(widePose) }));
   const useWide = ctx.renderOnly || wideScore >= INFORMATIVE_MIN;
   if (useWide) {
@@ -102,6 +125,6 @@ export function generateCamera(ctx: KindContext): RawEpisode {
     question: T.question,
     referenceQuestion: T.referenceQuestion,
     hint: T.hint,
-    meta: { objectWindow: [oi, oj], firstWindow: [fi, fj], step: q },
+    meta: { objectWindow: [oi, oj], firstWindow: [fi, fj], step: q, object: { cx: pose!.cx, cy: pose!.cy, r: pose!.r } },
   };
 }
