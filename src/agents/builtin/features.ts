@@ -2,6 +2,7 @@
  * Observations → model inputs: pixels to a float NCHW batch (resized to the model's input
  * size when a view has another size), questions and options to padded token-id arrays.
  */
+import { normalizeText } from '../../episode/parse.js';
 import { tensor, type Tensor } from '../../nn/index.js';
 import type { RGBImage } from '../../scenes/image.js';
 import type { HeadBatch } from './model.js';
@@ -60,6 +61,14 @@ export interface TextObservation {
   options: readonly string[];
   /** The first `numInterventions` options are interventions, the rest categories. */
   numInterventions: number;
+  /** Earlier turns of the episode; only the last reply is read (which intervention was asked for). */
+  history?: readonly { reply: string }[];
+}
+
+/** The reply of the previous turn, normalised as the protocol matches replies ('' at the first turn). */
+export function previousReply(o: TextObservation): string {
+  const last = o.history?.length ? o.history[o.history.length - 1].reply : '';
+  return normalizeText(last);
 }
 
 /** Tokenise and pad a batch of questions and options. */
@@ -84,7 +93,9 @@ export function headBatch(obs: readonly TextObservation[], vocab: Vocab, cache?:
   const oMask = new Uint8Array(B * K * Lo);
   const optMask = new Uint8Array(B * K);
   const isAsk = new Uint8Array(B * K);
+  const repeat = new Uint8Array(B * K);
   for (let r = 0; r < B; r++) {
+    const prev = previousReply(obs[r]);
     qs[r].forEach((id, j) => {
       qIds[r * Lq + j] = id;
       qMask[r * Lq + j] = 1;
@@ -93,11 +104,12 @@ export function headBatch(obs: readonly TextObservation[], vocab: Vocab, cache?:
       const row = r * K + k;
       optMask[row] = 1;
       isAsk[row] = k < obs[r].numInterventions ? 1 : 0;
+      repeat[row] = isAsk[row] && prev !== '' && normalizeText(obs[r].options[k]) === prev ? 1 : 0;
       ids.forEach((id, j) => {
         oIds[row * Lo + j] = id;
         oMask[row * Lo + j] = 1;
       });
     });
   }
-  return { B, K, qIds, qMask, Lq, oIds, oMask, Lo, optMask, isAsk };
+  return { B, K, qIds, qMask, Lq, oIds, oMask, Lo, optMask, isAsk, repeat };
 }

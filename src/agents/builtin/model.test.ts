@@ -67,6 +67,34 @@ describe('built-in model', () => {
     expect(u[6 + 5]).toBe(0);
   });
 
+  it('the repeat feature marks the intervention asked for at the previous turn, and ρ raises only its share of the ask mass', () => {
+    const obs = { question: 'what object is this', options: ['move the camera left', 'add more details', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 3 };
+    const first = headBatch([obs], vocab);
+    const again = headBatch([{ ...obs, history: [{ reply: 'Move the camera LEFT' }] }], vocab); // matched as the protocol matches replies
+    const answered = headBatch([{ ...obs, history: [{ reply: 'circle' }] }], vocab); // a category is never "repeated"
+    expect(Array.from(first.repeat!)).toEqual([0, 0, 0, 0, 0]);
+    expect(Array.from(again.repeat!)).toEqual([1, 0, 0, 0, 0]);
+    expect(Array.from(answered.repeat!)).toEqual([0, 0, 0, 0, 0]);
+    const m = tiny();
+    m.repeatWeight.data[0] = 2;
+    const x = img(1);
+    const p = (hb: typeof first) => Array.from(m.head(m.encode(x), hb).logp.data, Math.exp);
+    const [a, b] = [p(first), p(again)];
+    expect(Math.log(b[0] / b[1]) - Math.log(a[0] / a[1])).toBeCloseTo(2, 4); // the odds of repeating rise by e^ρ
+    expect(b[0] + b[1] + b[2]).toBeCloseTo(a[0] + a[1] + a[2], 6); // P(ask) is unchanged
+  });
+
+  it('the match term scores option words against the image (zero at start, so a fresh model ignores it)', () => {
+    const m = tiny();
+    const hb = headBatch([{ question: 'what object is this', options: ['move the camera left', 'add more details', 'circle', 'square'], numInterventions: 2 }], vocab);
+    const x = img(1);
+    const before = Array.from(m.head(m.encode(x), hb).logp.data);
+    m.whichMatch.weight.data.forEach((_, i, w) => (w[i] = Math.cos(i)));
+    const after = Array.from(m.head(m.encode(x), hb).logp.data);
+    expect(Math.abs(after[0] - after[1] - (before[0] - before[1]))).toBeGreaterThan(1e-3);
+    expect(Math.exp(after[0]) + Math.exp(after[1])).toBeCloseTo(Math.exp(before[0]) + Math.exp(before[1]), 6);
+  });
+
   it('learns: a few steps of cross-entropy raise the right option’s probability and change parameters', async () => {
     const { AdamW } = await import('../../nn/index.js');
     const m = tiny();

@@ -14,7 +14,11 @@
  *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
  *            negative (the surer the model, the less it asks: selective prediction's rule),
  *            and RL refines both terms
- *   w_i    = MLP_which([P h, e_q, e_o_i])                   which intervention, if asking
+ *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_w P h)·e_o_i + ρ·[i was asked for last turn]
+ *            which intervention, if asking. The bilinear term matches what the image shows to
+ *            the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
+ *            ρ starts at `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
+ *            of undoing the last move) and RL tunes it
  *   logit(category c)     = z_cat(c)
  *   logit(intervention i) = g + log softmax_i(w)           (so P(ask) depends on g alone)
  *   π(option) = softmax over the shown options (interventions first, then categories)
@@ -56,6 +60,7 @@ export const ModelConfigSchema = z.object({
   projDim: z.number().int().min(4).default(32).describe('image features projected for the heads'),
   askBiasInit: z.number().default(-4).describe('initial bias of the ask gate (negative: starts as a guesser)'),
   gateSlopeInit: z.number().default(-4).describe('initial weight of −log(1 − max p) in the ask gate (negative: the surer, the less it asks)'),
+  repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL tunes it'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
@@ -83,6 +88,8 @@ export interface HeadBatch {
   optMask: Uint8Array;
   /** 1 where option (r, k) is an intervention, 0 for a category [B·K]. */
   isAsk: Uint8Array;
+  /** 1 where option (r, k) is the intervention asked for at the previous turn [B·K] (absent: none). */
+  repeat?: Uint8Array;
 }
 
 export interface HeadOutput {
@@ -108,8 +115,10 @@ export class MultimodalModel extends Module {
   readonly gate1: Linear;
   readonly gate2: Linear;
   readonly gateSlope: Tensor;
+  readonly repeatWeight: Tensor;
   readonly which1: Linear;
   readonly which2: Linear;
+  readonly whichMatch: Linear;
   readonly val1: Linear;
   readonly val2: Linear;
 
@@ -142,9 +151,15 @@ export class MultimodalModel extends Module {
     this.which2 = this.addModule('which2', new Linear(M, 1, { rng }));
     this.val1 = this.addModule('val1', new Linear(P + D + UNC, M, { rng }));
     this.val2 = this.addModule('val2', new Linear(M, 1, { rng }));
+    this.whichMatch = this.addModule('whichMatch', new Linear(P, D, { rng, bias: false }));
+    this.whichMatch.weight.data.fill(0); // starts neutral; RL grows it
     this.gate2.bias!.data.fill(config.askBiasInit);
     this.gateSlope = this.addParameter('gateSlope', Float32Array.of(config.gateSlopeInit), [1]);
+    this.repeatWeight = this.addParameter('repeatWeight', Float32Array.of(config.repeatInit), [1]);
   }
+
+  /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichMatch.weight'];
 
   /** Encoder parameters (frozen in head-only RL). */
   encoderParameters(): Tensor[] {
@@ -188,7 +203,9 @@ export class MultimodalModel extends Module {
     const conf = tensor(Float32Array.from({ length: B }, (_, r) => unc[r * UNC + 3]), [B, 1]); // −log(1 − max p)/5
     const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
-    const w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
+    let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
+    w = add(w, reshape(sum(mul(selectRows(this.whichMatch.forward(ph), rowOf), eO), 1), [B, K])); // [B, K]
+    if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
     const askM = new Float32Array(B * K);
     const catM = new Float32Array(B * K);
     for (let i = 0; i < B * K; i++) {
