@@ -17,7 +17,7 @@ import { runEpisodes } from '../eval/runner.js';
 import { createImage } from '../scenes/image.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
-import { startOpenAIServer, type RunningServer } from './openai.js';
+import { lastUserTurn, startOpenAIServer, type RunningServer } from './openai.js';
 
 type ErrorBody = { error: { message: string } };
 
@@ -42,6 +42,15 @@ describe('parseMcqaPrompt', () => {
     expect(parseMcqaPrompt(formatPrompt('Q?', many, false))?.options).toEqual(many);
     expect(parseMcqaPrompt('What is in the image?')).toBeNull();
     expect(parseMcqaPrompt('Q? Choose from the following options. Options:\nB. x\n')).toBeNull();
+  });
+});
+
+describe('lastUserTurn', () => {
+  it("takes the previous reply from the conversation's last assistant message", () => {
+    const user = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }] });
+    expect(lastUserTurn([user('a')]).previousReply).toBeUndefined();
+    const t = lastUserTurn([user('a'), { role: 'assistant', content: 'Wait.' }, user('b'), { role: 'assistant', content: [{ type: 'text', text: 'Rewind.' }] }, user('c')]);
+    expect(t).toMatchObject({ text: 'c', priorAssistant: 2, previousReply: 'Rewind.' });
   });
 });
 
@@ -106,6 +115,11 @@ describe('greedy parity: in-process vs serve + HTTP client', () => {
   ];
   // The built-in model (fresh weights: parity does not need training); one instance serves both sides.
   const builtin = newBuiltin(eps);
+  // Switch on the features fresh weights leave at zero, so parity also covers them: the repeat
+  // bonus reads the previous reply (sent in a header), the match term the image and option words.
+  builtin.model.gate2.bias!.data.fill(3); // fresh weights never ask; this one often does
+  builtin.model.repeatWeight.data[0] = -4; // negative: knowing the previous reply changes the next choice
+  builtin.model.whichMatch.weight.data.forEach((_, i, a) => (a[i] = Math.sin(i * 12.9898) * 0.05));
   cases.push(['builtin (fresh weights)', () => builtin, 8]);
   // … and the same weights saved as a checkpoint and loaded back, as `serve --policy builtin:DIR` does.
   const ckpt = join(mkdtempSync(join(tmpdir(), 'askfirst-ckpt-')), 'final');

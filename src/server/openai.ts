@@ -10,8 +10,10 @@
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
  * in arrival order), so a batched model is used well under load. Greedy unless the request
  * sets temperature > 0. The `x-askfirst-*` headers sent by askfirst's HTTP client carry
- * episode id, turn, view, kind and intervention count (policies such as the oracle need them);
- * without them the request is treated as turn 0 of an anonymous episode.
+ * episode id, turn, view, kind, intervention count and the previous turn's reply (policies such
+ * as the oracle need them; the built-in model reads the previous reply); without them the
+ * request is treated as turn 0 of an anonymous episode, and the previous reply is taken from
+ * the conversation's last assistant message when there is one.
  */
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
@@ -100,7 +102,7 @@ export function decodeDataUrl(url: string): RGBImage {
 }
 
 /** The prompt text and image of the last user message. */
-export function lastUserTurn(messages: unknown): { text: string; imageUrl: string; priorAssistant: number } {
+export function lastUserTurn(messages: unknown): { text: string; imageUrl: string; priorAssistant: number; previousReply?: string } {
   if (!Array.isArray(messages) || !messages.length) throw new InputError('"messages" must be a non-empty array');
   const msgs = messages as Msg[];
   let idx = -1;
@@ -114,8 +116,10 @@ export function lastUserTurn(messages: unknown): { text: string; imageUrl: strin
     .map((p) => (typeof p.image_url === 'string' ? p.image_url : p.image_url?.url))
     .filter((u): u is string => typeof u === 'string');
   if (images.length !== 1) throw new InputError(`the last user message must hold exactly one image (image_url part), found ${images.length}`);
-  const priorAssistant = msgs.slice(0, idx).filter((m) => m?.role === 'assistant').length;
-  return { text, imageUrl: images[0], priorAssistant };
+  const assistants = msgs.slice(0, idx).filter((m) => m?.role === 'assistant');
+  const last = assistants.at(-1)?.content;
+  const previousReply = typeof last === 'string' ? last : Array.isArray(last) ? last.filter((p) => p?.type === 'text').map((p) => p.text ?? '').join('') : undefined;
+  return { text, imageUrl: images[0], priorAssistant: assistants.length, ...(previousReply !== undefined ? { previousReply } : {}) };
 }
 
 function headerInt(c: Context, name: string): number | undefined {
@@ -126,12 +130,20 @@ function headerInt(c: Context, name: string): number | undefined {
 }
 
 /** Build the policy's observation from a request (prompt template parsed back into options). */
-export function observationFrom(c: Context, text: string, image: RGBImage, priorAssistant: number): Observation {
+export function observationFrom(c: Context, text: string, image: RGBImage, priorAssistant: number, conversationReply?: string): Observation {
   const parsed = parseMcqaPrompt(text);
-  const dec = (v: string | undefined) => (v === undefined ? undefined : decodeURIComponent(v));
+  const dec = (v: string | undefined) => {
+    if (v === undefined) return undefined;
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      throw new InputError(`an x-askfirst-* header is not URL-encoded (${JSON.stringify(v.slice(0, 40))}); encode it with encodeURIComponent`);
+    }
+  };
   const turn = headerInt(c, EPISODE_HEADERS.turn) ?? priorAssistant;
   const options = parsed?.options ?? [];
   const nInt = headerInt(c, EPISODE_HEADERS.interventions) ?? 0;
+  const previous = dec(c.req.header(EPISODE_HEADERS.previousReply)) ?? conversationReply;
   return {
     episodeId: dec(c.req.header(EPISODE_HEADERS.episode)) ?? `anon-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`,
     kind: dec(c.req.header(EPISODE_HEADERS.kind)) ?? 'unknown',
@@ -141,7 +153,8 @@ export function observationFrom(c: Context, text: string, image: RGBImage, prior
     options,
     numInterventions: Math.min(Math.max(0, nInt), options.length),
     prompt: text,
-    history: [],
+    // only the previous reply is known here (its view and parse are not): enough for the built-in model
+    history: previous === undefined ? [] : [{ view: -1, reply: previous, action: { type: 'unparseable' } }],
     image,
   };
 }
@@ -192,8 +205,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         throw new InputError('request body is not JSON');
       }
       if (!body || typeof body !== 'object') throw new InputError('request body must be a JSON object');
-      const { text, imageUrl, priorAssistant } = lastUserTurn(body.messages);
-      const obs = observationFrom(c, text, decodeDataUrl(imageUrl), priorAssistant);
+      const { text, imageUrl, priorAssistant, previousReply } = lastUserTurn(body.messages);
+      const obs = observationFrom(c, text, decodeDataUrl(imageUrl), priorAssistant, previousReply);
       if (!obs.options.length) {
         throw new InputError('the prompt is not a multiple-choice prompt ("… Choose from the following options. Options:\\nA. …"); this server answers MCQA turns only');
       }

@@ -21,6 +21,8 @@ export const EPISODE_HEADERS = {
   view: 'x-askfirst-view',
   kind: 'x-askfirst-kind',
   interventions: 'x-askfirst-interventions',
+  /** The reply given at the episode's previous turn (URL-encoded; absent at the first turn). */
+  previousReply: 'x-askfirst-previous-reply',
 } as const;
 
 export class HttpPolicy implements Policy {
@@ -93,6 +95,7 @@ export class HttpPolicy implements Policy {
         [EPISODE_HEADERS.view]: String(o.view),
         [EPISODE_HEADERS.kind]: encodeURIComponent(o.kind),
         [EPISODE_HEADERS.interventions]: String(o.numInterventions),
+        ...(o.history.length ? { [EPISODE_HEADERS.previousReply]: encodeURIComponent(o.history[o.history.length - 1].reply) } : {}),
       },
     });
     const reply = stripThinking(res.text);
