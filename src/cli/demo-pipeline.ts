@@ -183,7 +183,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     model: {
       name: 'askfirst built-in (CNN + bag-of-words option scorer)',
       description:
-        `A small CNN image encoder and a bag-of-words text encoder score every shown option; categories by image–word similarity, interventions by an ask gate that reads the model\u2019s own uncertainty over the categories (and whether only one intervention is shown), then a head that picks which intervention. Supervised on clearest views of all kinds (shrunk and shifted${supCfg.erase > 0 ? `; ${Math.round(100 * supCfg.erase)} % with a random block erased and the target softened toward uniform by the share of the object hidden` : ''}), plus uniform targets on the training kinds\u2019 uninformative views, for calibrated confidence; then RL on the heads with the encoder frozen.`,
+        `A small CNN image encoder and a bag-of-words text encoder score every shown option; categories by image–word similarity, interventions by an ask gate that reads the model\u2019s own uncertainty over the categories (and whether only one intervention is shown), then a head that picks which intervention (from the image, the option\u2019s words, and a persistence prior for the intervention asked for at the previous turn). Supervised on clearest views of all kinds (shrunk and shifted${supCfg.erase > 0 ? `; ${Math.round(100 * supCfg.erase)} % with a random block erased and the target softened toward uniform by the share of the object hidden` : ''}), plus uniform targets on the training kinds\u2019 uninformative views, for calibrated confidence; then RL on the heads with the encoder frozen.`,
       parameters: supervised.model.numParameters(),
       checkpoint: 'rl/final',
     },

@@ -6,7 +6,7 @@ import { tensor } from '../nn/index.js';
 import { chainEpisode } from '../agents/baselines/testing.js';
 import { newBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { askCanHelp, clippedSurrogate, grpoLoss, klFromLogits, trainGRPO, whichAdvantages } from './grpo.js';
+import { askCanHelp, clippedSurrogate, expectedValidity, grpoLoss, klFromLogits, trainGRPO } from './grpo.js';
 import { ppoTargets, trainPPO } from './ppo.js';
 import type { Rollout, TurnSample } from './rollout.js';
 
@@ -17,7 +17,7 @@ function sample(over: Partial<TurnSample>): TurnSample {
   return {
     traj: 0, episode: chainEpisode('a'), view: 0, text: { question: 'q', options: ['ask', 'I cannot answer this question.', 'x', 'y'], numInterventions: 2 },
     action: 0, oldLogp: Math.log(0.25), oldDecision: Math.log(0.5), refLogp: Float32Array.of(-1.386, -1.386, -1.386, -1.386), value: 0, reward: 0,
-    parsed: { type: 'intervention', option: 0, intervention: 0, valid: true }, ...over,
+    parsed: { type: 'intervention', option: 0, intervention: 0, valid: true }, valid: Uint8Array.of(1, 0, 0, 0), ...over,
   };
 }
 
@@ -33,15 +33,26 @@ describe('GRPO pieces', () => {
     expect(klFromLogits(p, p)).toBeCloseTo(0);
     expect(klFromLogits(p, [Math.log(0.9), Math.log(0.1)])).toBeGreaterThan(0.3);
   });
-  it('the intervention choice is judged by its validity; categories get nothing', () => {
-    const w = whichAdvantages([
-      sample({}),
-      sample({ action: 1, parsed: { type: 'abstain', option: 1, intervention: 1 } }),
-      sample({ action: 2, parsed: { type: 'category', option: 2, category: 0, correct: true } }),
-    ]);
-    expect(w[0]).toBeGreaterThan(0);
-    expect(w[1]).toBeLessThan(0);
-    expect(w[2]).toBe(0);
+  it('expected validity is the share of the intervention probability on valid interventions', () => {
+    const row = Float32Array.from([0.1, 0.3, 0.4, 0.2], Math.log);
+    expect(expectedValidity(row, [1, 0, 0, 0], 2)).toBeCloseTo(0.25);
+    expect(expectedValidity(row, [1, 1, 0, 0], 2)).toBeCloseTo(1);
+    expect(expectedValidity(row, [0, 0, 0, 0], 2)).toBe(0);
+  });
+  it('the validity term raises a valid intervention the policy did not choose, without moving P(ask)', () => {
+    // the policy answered a category (no advantage); option 1 is the valid intervention, option 0 is not
+    const logp = tensor(Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [1, 4], true);
+    const answered = sample({ action: 2, parsed: { type: 'category', option: 2, category: 0, correct: true }, valid: Uint8Array.of(0, 1, 0, 0) });
+    const { loss } = grpoLoss(logp, Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [answered], Float32Array.of(0), { clipEps: 0.2, klCoef: 0, entropyCoef: 0, whichCoef: 1 });
+    loss.backward();
+    const g = logp.grad!;
+    expect(g[1]).toBeLessThan(-0.1); // descending the loss raises the valid one
+    expect(g[0]).toBeGreaterThan(0.1); // … and lowers the invalid one
+    expect(g[0] + g[1]).toBeCloseTo(0, 5); // P(ask) does not move
+    // with nothing valid on offer there is nothing to learn from
+    const none = tensor(Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [1, 4], true);
+    grpoLoss(none, Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [{ ...answered, valid: new Uint8Array(4) }], Float32Array.of(0), { clipEps: 0.2, klCoef: 0, entropyCoef: 0, whichCoef: 1 }).loss.backward();
+    expect(Array.from(none.grad!).every((v) => Math.abs(v) < 1e-6)).toBe(true);
   });
   it('a positive advantage pushes the chosen option up (gradient sign)', () => {
     const logp = tensor(Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [1, 4], true);

@@ -11,9 +11,13 @@
  *   L = −E_t[ min(ρ_t A, clip(ρ_t, 1−ε, 1+ε) A) ] + β·KL(π ∥ π_ref) − c_H·H(π),   ρ_t = π(a_t)/π_old(a_t)
  *
  * The built-in policy factorises into a decision (ask, or which category) and, when asking,
- * which intervention; the decision is pushed by the trajectory's advantage, the intervention
- * choice by the same advantage plus its immediate validity (`whichAdvantages`), each through its
- * own clipped ratio.
+ * which intervention; each factor is pushed by the trajectory's advantage through its own
+ * clipped ratio, and the intervention choice also by how likely it is to be valid: log P(valid |
+ * ask), raised through every offered intervention at once (`expectedValidity`). Like Mean
+ * Actor-Critic (Allen et al. 2017) it uses the known outcome of every action, not only the
+ * sampled one — the simulator knows which offered interventions are valid — so options the
+ * policy has not tried yet learn too; unlike it, it raises the log of the expected validity,
+ * whose gradient does not vanish while the valid options are still unlikely.
  *
  * Two objectives share this file:
  *   - `multi-turn` (askfirst): a trajectory is a whole episode; R is the weighted sum of the
@@ -72,24 +76,29 @@ export function askCanHelp(s: Pick<TurnSample, 'episode' | 'view'>): boolean {
 }
 
 /**
- * Advantages for the choice of intervention, given that the policy asked: 1 − v̄ for a valid
- * intervention, −v̄ for an invalid one or an abstention (v̄ = the share valid among the batch's
- * asks). Zero for category turns. The validity of a chosen intervention is observed at once,
- * so this choice needs no credit assignment through the rest of the episode.
+ * P(valid | ask) at one turn: the share of the intervention probability on interventions valid
+ * here (0 when nothing is asked for). The loss raises its log through every option at once, so
+ * a valid move the policy has never sampled still gains (sampled validity alone cannot teach it,
+ * and the plain expectation's gradient vanishes while P(valid | ask) is near 0).
  */
-export function whichAdvantages(batch: readonly TurnSample[]): Float32Array {
-  const asks = batch.filter((s) => s.action < s.text.numInterventions);
-  const valid = (s: TurnSample) => (s.parsed.type === 'intervention' && s.parsed.valid ? 1 : 0);
-  const base = asks.length ? asks.reduce((a, s) => a + valid(s), 0) / asks.length : 0;
-  return Float32Array.from(batch, (s) => (s.action < s.text.numInterventions ? valid(s) - base : 0));
+export function expectedValidity(logpRow: ArrayLike<number>, valid: ArrayLike<number>, numInterventions: number): number {
+  let ask = 0;
+  let ok = 0;
+  for (let k = 0; k < numInterventions; k++) {
+    const p = Math.exp(logpRow[k]);
+    ask += p;
+    if (valid[k]) ok += p;
+  }
+  return ask > 0 ? ok / ask : 0;
 }
 
 /**
  * The policy loss on a minibatch. The policy factorises into a decision (ask, or which
  * category) and, when asking, which intervention (see agents/builtin/model.ts); each factor gets
- * its own clipped ratio: the decision with the trajectory's advantage `adv`, the intervention
- * choice with `whichAdv` (its immediate validity). Plus the exact KL to the reference over the
- * shown options and an entropy bonus. Returns the loss tensor and diagnostics.
+ * its own clipped ratio with the trajectory's advantage `adv`; the intervention choice also
+ * gains `whichCoef` × log P(valid | ask) (`expectedValidity`) at every turn where some offered
+ * intervention is valid. Plus the exact KL to the reference over the shown options and an
+ * entropy bonus. Returns the loss tensor and diagnostics.
  */
 export function grpoLoss(
   logp: Tensor, // [N, K] log π over shown options (padded ≈ −1e30)
@@ -97,7 +106,6 @@ export function grpoLoss(
   batch: readonly TurnSample[],
   adv: Float32Array, // [N] decision advantages
   cfg: Pick<GRPOConfig, 'clipEps' | 'klCoef' | 'entropyCoef' | 'whichCoef'> & { factored?: boolean },
-  whichAdv: Float32Array = whichAdvantages(batch), // [N]
 ): { loss: Tensor; stats: { pg: number; kl: number; entropy: number; clipFrac: number; ratio: number } } {
   const N = batch.length;
   const K = logp.shape[1];
@@ -124,11 +132,18 @@ export function grpoLoss(
   const choiceFailed = (s: TurnSample) => s.action < s.text.numInterventions && !(s.parsed.type === 'intervention' && s.parsed.valid) && askCanHelp(s);
   const decAdv = factored ? Float32Array.from(adv, (a, i) => (choiceFailed(batch[i]) ? 0 : a)) : adv;
   const dec = factored ? clipped(ld, Float32Array.from(batch, (s) => s.oldDecision), decAdv) : clipped(lpA, Float32Array.from(batch, (s) => s.oldLogp), adv);
-  // The intervention choice learns from the episode's outcome (which move got there fastest) and,
-  // weighted by whichCoef, from its immediate validity.
-  const whichTotal = Float32Array.from(whichAdv, (w, i) => (askTurn[i] ? adv[i] + cfg.whichCoef * w : 0));
-  const which = clipped(lw, Float32Array.from(batch, (s, i) => (askTurn[i] ? s.oldLogp - s.oldDecision : 0)), whichTotal);
-  const pg = factored ? neg(add(mean(dec.surr), mean(which.surr))) : neg(mean(dec.surr));
+  // The intervention choice learns from the episode's outcome (which move got there fastest) …
+  const which = clipped(lw, Float32Array.from(batch, (s, i) => (askTurn[i] ? s.oldLogp - s.oldDecision : 0)), Float32Array.from(adv, (a, i) => (askTurn[i] ? a : 0)));
+  // … and, weighted by whichCoef, from the validity of every offered intervention: mean over the
+  // turns where one is valid of log P(valid | ask) = log Σ_valid π − log Σ_interventions π.
+  const vMask = new Float32Array(N * K);
+  batch.forEach((s, r) => s.valid.forEach((v, k) => (vMask[r * K + k] = v)));
+  const helpful = Float32Array.from(batch, (s) => (s.valid.some((v) => v) ? 1 : 0));
+  const nHelpful = helpful.reduce((a, b) => a + b, 0);
+  const logPValid = sub(log(addScalar(sum(mul(exp(logp), tensor(vMask, [N, K])), 1), 1e-30)), logAsk); // [N] log P(valid | ask)
+  const validTerm = nHelpful ? mulScalar(sum(mul(logPValid, tensor(helpful, [N]))), cfg.whichCoef / nHelpful) : null; // []
+  const pgFactored = neg(add(mean(dec.surr), mean(which.surr)));
+  const pg = factored ? (validTerm ? sub(pgFactored, validTerm) : pgFactored) : neg(mean(dec.surr));
   // Exact KL(π ∥ π_ref) and entropy over the shown options; padded entries have p = 0.
   const mask = new Float32Array(N * K);
   for (let i = 0; i < N * K; i++) mask[i] = logp.data[i] > -1e29 ? 1 : 0;

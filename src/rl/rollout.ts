@@ -79,6 +79,15 @@ export interface TurnSample {
   reward: number;
   /** How the reply parsed. */
   parsed: ParsedAction;
+  /** Per shown option: 1 for an intervention valid at this view (the simulator's knowledge, for the which-term). */
+  valid: Uint8Array;
+}
+
+/** 1 per shown intervention option that is valid at the state's current view, 0 elsewhere (categories too). */
+export function validOptions(state: EpisodeState<unknown>, numOptions: number): Uint8Array {
+  const out = new Uint8Array(numOptions);
+  state.shown().interventions.forEach((o, i) => (out[i] = o.valid ? 1 : 0));
+  return out;
 }
 
 export interface Trajectory {
@@ -94,8 +103,9 @@ export interface Rollout {
   trajectories: Trajectory[];
 }
 
-function textOf(o: { question: string; options: string[]; numInterventions: number }): TextObservation {
-  return { question: o.question, options: o.options, numInterventions: o.numInterventions };
+function textOf(o: { question: string; options: string[]; numInterventions: number; history: readonly { reply: string }[] }): TextObservation {
+  // the model reads only the last reply of the history (features.ts)
+  return { question: o.question, options: o.options, numInterventions: o.numInterventions, history: o.history.slice(-1).map((t) => ({ reply: t.reply })) };
 }
 
 /** log P(ask) = log Σ_interventions π for an intervention choice; log π(a) for a category. */
@@ -151,6 +161,7 @@ export async function rolloutMultiTurn(
       const n = obs[r].options.length;
       const row = out.logp.data.subarray(r * K, r * K + n);
       const a = rng.categorical(Array.from(row, Math.exp));
+      const valid = validOptions(s, n);
       const parsed = s.step(obs[r].options[a]);
       trajectories[traj].turns.push(samples.length);
       samples.push({
@@ -165,6 +176,7 @@ export async function rolloutMultiTurn(
         value: out.value.data[r],
         reward: 0,
         parsed,
+        valid,
       });
       if (s.done) trajectories[traj].record = s.record();
       else next.push({ s, traj });
@@ -203,6 +215,7 @@ export async function rolloutSingleTurn(
     const n = it.text.options.length;
     const row = out.logp.data.subarray(r * K, r * K + n);
     const a = rng.categorical(Array.from(row, Math.exp));
+    const valid = validOptions(it.state, n);
     const parsed = it.state.step(it.text.options[a]);
     trajectories.push({ episode: it.episode, turns: [samples.length], record: null });
     samples.push({
@@ -217,6 +230,7 @@ export async function rolloutSingleTurn(
       value: out.value.data[r],
       reward: reward(parsed),
       parsed,
+      valid,
     });
   });
   return { samples, trajectories };

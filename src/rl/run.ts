@@ -39,7 +39,7 @@ export const BaseRLConfigSchema = z.object({
   epochs: z.number().int().min(1).default(2).describe('optimisation passes over each rollout batch'),
   minibatch: z.number().int().min(1).default(256).describe('turns per gradient step'),
   entropyCoef: z.number().min(0).default(0.003).describe('entropy bonus weight'),
-  whichCoef: z.number().min(0).default(1).describe('weight of the which-intervention term (rewarded by the chosen intervention\'s validity)'),
+  whichCoef: z.number().min(0).default(1).describe('weight of the which-intervention validity term (log P(valid | ask), raised through every offered intervention)'),
   maxGradNorm: z.number().positive().default(1).describe('gradient clipping (global norm)'),
   trainCategoryHead: z.boolean().default(false).describe('also train the category scorer and word embeddings (the image encoder always stays frozen)'),
   askPrior: z.number().min(0).max(0.9).default(0.6).describe('open the ask gate at the start of RL so this share of first turns asks (0 keeps the guesser as is; exploration)'),
