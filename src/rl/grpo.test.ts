@@ -39,6 +39,12 @@ describe('GRPO pieces', () => {
     expect(expectedValidity(row, [1, 1, 0, 0], 2)).toBeCloseTo(1);
     expect(expectedValidity(row, [0, 0, 0, 0], 2)).toBe(0);
   });
+  it('with no advantage, KL or entropy, the loss is −log of the scalar expectedValidity (the tensor form agrees with its twin)', () => {
+    const row = Float32Array.from([0.1, 0.3, 0.4, 0.2], Math.log);
+    const s = sample({ action: 2, parsed: { type: 'category', option: 2, category: 0, correct: true }, valid: Uint8Array.of(1, 0, 0, 0) });
+    const { loss } = grpoLoss(tensor(row, [1, 4], true), Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [s], Float32Array.of(0), { clipEps: 0.2, klCoef: 0, entropyCoef: 0, whichCoef: 1 });
+    expect(loss.item()).toBeCloseTo(-Math.log(expectedValidity(row, s.valid, 2)), 5);
+  });
   it('the validity term raises a valid intervention the policy did not choose, without moving P(ask)', () => {
     // the policy answered a category (no advantage); option 1 is the valid intervention, option 0 is not
     const logp = tensor(Float32Array.from([0.25, 0.25, 0.25, 0.25], Math.log), [1, 4], true);
