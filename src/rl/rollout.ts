@@ -1,7 +1,7 @@
 /**
  * Batched rollouts for RL on the built-in model. Every trajectory of a batch (episodes × G
  * samples) is stepped together, so each turn is one batched head forward pass. Image features
- * come from a cache keyed by (episode, view): with the encoder frozen (head-only RL, the
+ * come from a cache keyed by the view itself: with the encoder frozen (head-only RL, the
  * default) each view is encoded once for the whole run.
  *
  * Two rollout shapes:
@@ -17,43 +17,53 @@ import type { HeadOutput, MultimodalModel } from '../agents/builtin/model.js';
 import type { BuiltinPolicy } from '../agents/builtin/policy.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../agents/policy.js';
 import { replies } from '../agents/builtin/policy.js';
-import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import type { SuiteEpisode, ViewLoader, ViewRef } from '../suite/types.js';
+import { DataError } from '../util/errors.js';
 
-/** Image features by "episodeId#view", computed by the (frozen) encoder on first use. */
+/** Image features per view, computed by the (frozen) encoder on first use. */
 export class FeatureCache {
-  private readonly rows = new Map<string, Float32Array>();
+  // Keyed by the view reference object itself, not by episode id: ids repeat across suites
+  // (a training and a validation suite both have "camera-00000"), so an id key would hand one
+  // suite's features to the other.
+  private rows = new WeakMap<ViewRef, Float32Array>();
+  private count = 0;
   constructor(
     private readonly model: MultimodalModel,
     private readonly loader: ViewLoader,
     private readonly batchSize = 128,
   ) {}
 
+  /** Views encoded so far. */
   get size(): number {
-    return this.rows.size;
+    return this.count;
   }
 
   clear(): void {
-    this.rows.clear();
+    this.rows = new WeakMap();
+    this.count = 0;
   }
 
   /** Feature rows for the given (episode, view) pairs as one [N, H] tensor (no gradient). */
   async get(items: readonly { episode: SuiteEpisode; view: number }[]): Promise<Tensor> {
-    const missing = new Map<string, { episode: SuiteEpisode; view: number }>();
-    for (const it of items) {
-      const k = `${it.episode.id}#${it.view}`;
-      if (!this.rows.has(k)) missing.set(k, it);
-    }
+    const missing = new Map<ViewRef, { episode: SuiteEpisode; view: number }>();
+    const refs = items.map((it) => {
+      const ref = it.episode.views[it.view];
+      if (!ref) throw new DataError(`episode ${it.episode.id} has no view ${it.view}`);
+      if (!this.rows.has(ref)) missing.set(ref, it);
+      return ref;
+    });
     const todo = [...missing];
     for (let i = 0; i < todo.length; i += this.batchSize) {
       const chunk = todo.slice(i, i + this.batchSize);
-      const imgs = await Promise.all(chunk.map(([, it]) => this.loader(it.episode.views[it.view], it.episode.id)));
+      const imgs = await Promise.all(chunk.map(([ref, it]) => this.loader(ref, it.episode.id)));
       const h = noGrad(() => this.model.encode(imageBatch(imgs, this.model.config.imageSize)));
       const H = h.shape[1];
-      chunk.forEach(([k], r) => this.rows.set(k, h.data.slice(r * H, (r + 1) * H)));
+      chunk.forEach(([ref], r) => this.rows.set(ref, h.data.slice(r * H, (r + 1) * H)));
+      this.count += chunk.length;
     }
     const H = this.model.config.hidden;
     const out = new Float32Array(items.length * H);
-    items.forEach((it, r) => out.set(this.rows.get(`${it.episode.id}#${it.view}`)!, r * H));
+    refs.forEach((ref, r) => out.set(this.rows.get(ref)!, r * H));
     return tensor(out, [items.length, H]);
   }
 }

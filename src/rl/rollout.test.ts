@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { newBuiltin } from '../agents/builtin/build.js';
+import { imageBatch } from '../agents/builtin/features.js';
+import { noGrad } from '../nn/index.js';
+import { generateSuite } from '../suite/generate.js';
+import type { ViewRef } from '../suite/types.js';
+import { FeatureCache } from './rollout.js';
+
+describe('FeatureCache', () => {
+  it('keeps apart two suites whose episode ids coincide', async () => {
+    const a = generateSuite({ episodes: 2, seed: 1, kinds: ['camera'] });
+    const b = generateSuite({ episodes: 2, seed: 2, kinds: ['camera'] });
+    expect(b[0].id).toBe(a[0].id); // the situation of a training and a validation suite
+    const policy = newBuiltin(a, { imageSize: 32, channels: [4], hidden: 8 });
+    const loader = async (ref: ViewRef) => ('image' in ref ? ref.image : Promise.reject(new Error('in-memory only')));
+    const cache = new FeatureCache(policy.model, loader);
+    await cache.get([{ episode: a[0], view: 0 }]);
+    const got = await cache.get([{ episode: b[0], view: 0 }, { episode: a[0], view: 0 }]);
+    const img = (e: (typeof a)[number]) => (e.views[0] as { image: Parameters<typeof imageBatch>[0][number] }).image;
+    const want = noGrad(() => policy.model.encode(imageBatch([img(b[0]), img(a[0])], 32)));
+    expect(Array.from(got.data)).toEqual(Array.from(want.data));
+    expect(cache.size).toBe(2);
+    await expect(cache.get([{ episode: a[0], view: 99 }])).rejects.toThrow(/has no view 99/);
+  });
+});
