@@ -49,7 +49,7 @@ export function demoBudget(quick: boolean) {
   return quick
     ? // Quick: budgets in steps, not seconds, so the result does not depend on the machine's load.
       { supEpisodes: 40, supSteps: 150, supSeconds: 3600, rlEpisodes: 60, rlUpdates: 40, rlEpisodesPerUpdate: 32, baseUpdates: 15, evalEpisodes: 40 }
-    : { supEpisodes: 300, supSteps: 1200, supSeconds: 240, rlEpisodes: 300, rlUpdates: 150, rlEpisodesPerUpdate: 64, baseUpdates: 120, evalEpisodes: 100 };
+    : { supEpisodes: 300, supSteps: 1200, supSeconds: 240, rlEpisodes: 600, rlUpdates: 150, rlEpisodesPerUpdate: 64, baseUpdates: 120, evalEpisodes: 100 };
 }
 
 const memLoader: ViewLoader = async (ref) => {
@@ -115,11 +115,12 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   log(summaryTable(before, '\nsupervised model, proactive mode (before RL)'));
 
   // ── 4. RL on the training kinds ───────────────────────────────────────────
+  const rlFeatures = new FeatureCache(supervised.model, memLoader);
   const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, evalEvery: 5 };
   const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo'): Promise<RLResult> => {
     const dir = join(cfg.out, name);
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
-    const ctx = { policy, train: rlTrain, val: rlVal, loader: memLoader, log };
+    const ctx = { policy, train: rlTrain, val: rlVal, loader: memLoader, log, features: rlFeatures }; // frozen encoder: every run shares the features
     if (!cfg.fresh && existsSync(join(dir, 'final', 'config.json'))) {
       log(`demo: ${name} already done (${dir}/final)`);
       const p = BuiltinPolicy.load(dir);

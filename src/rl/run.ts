@@ -63,6 +63,11 @@ export interface RLContext {
   val: readonly SuiteEpisode[];
   loader: ViewLoader;
   log?: (msg: string) => void;
+  /**
+   * Image features to reuse (e.g. across runs that start from the same checkpoint). Its encoder
+   * must have the same weights as the policy's, which RL keeps frozen; absent: a fresh cache.
+   */
+  features?: FeatureCache;
 }
 
 export interface RLResult {
@@ -98,7 +103,7 @@ export class RLRun {
     this.train = ctx.train.filter((e) => kinds.has(e.kind));
     this.val = ctx.val.filter((e) => kinds.has(e.kind));
     if (!this.train.length) throw new DataError(`no training episodes of kinds ${cfg.kinds.join(', ')}`);
-    this.cache = new FeatureCache(m, ctx.loader);
+    this.cache = ctx.features ?? new FeatureCache(m, ctx.loader);
     this.rng = new Rng(cfg.seed);
     this.ref = new MultimodalModel(m.config, m.vocab);
     const category = new Set(m.catProj.parameters());

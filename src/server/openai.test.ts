@@ -119,7 +119,7 @@ describe('greedy parity: in-process vs serve + HTTP client', () => {
   // bonus reads the previous reply (sent in a header), the match term the image and option words.
   builtin.model.gate2.bias!.data.fill(3); // fresh weights never ask; this one often does
   builtin.model.repeatWeight.data[0] = -4; // negative: knowing the previous reply changes the next choice
-  builtin.model.whichMatch.weight.data.forEach((_, i, a) => (a[i] = Math.sin(i * 12.9898) * 0.05));
+  builtin.model.whichImage.weight.data.forEach((_, i, a) => (a[i] = Math.sin(i * 12.9898) * 0.05));
   cases.push(['builtin (fresh weights)', () => builtin, 8]);
   // … and the same weights saved as a checkpoint and loaded back, as `serve --policy builtin:DIR` does.
   const ckpt = join(mkdtempSync(join(tmpdir(), 'askfirst-ckpt-')), 'final');

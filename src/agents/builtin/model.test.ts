@@ -89,7 +89,7 @@ describe('built-in model', () => {
     const hb = headBatch([{ question: 'what object is this', options: ['move the camera left', 'add more details', 'circle', 'square'], numInterventions: 2 }], vocab);
     const x = img(1);
     const before = Array.from(m.head(m.encode(x), hb).logp.data);
-    m.whichMatch.weight.data.forEach((_, i, w) => (w[i] = Math.cos(i)));
+    m.whichImage.weight.data.forEach((_, i, w) => (w[i] = Math.cos(i)));
     const after = Array.from(m.head(m.encode(x), hb).logp.data);
     expect(Math.abs(after[0] - after[1] - (before[0] - before[1]))).toBeGreaterThan(1e-3);
     expect(Math.exp(after[0]) + Math.exp(after[1])).toBeCloseTo(Math.exp(before[0]) + Math.exp(before[1]), 6);

@@ -14,7 +14,7 @@
  *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
  *            negative (the surer the model, the less it asks: selective prediction's rule),
  *            and RL refines both terms
- *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_w P h)·e_o_i + ρ·[i was asked for last turn]
+ *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_w h)·e_o_i + ρ·[i was asked for last turn]
  *            which intervention, if asking. The bilinear term matches what the image shows to
  *            the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
  *            ρ starts at `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
@@ -118,7 +118,7 @@ export class MultimodalModel extends Module {
   readonly repeatWeight: Tensor;
   readonly which1: Linear;
   readonly which2: Linear;
-  readonly whichMatch: Linear;
+  readonly whichImage: Linear;
   readonly val1: Linear;
   readonly val2: Linear;
 
@@ -151,15 +151,22 @@ export class MultimodalModel extends Module {
     this.which2 = this.addModule('which2', new Linear(M, 1, { rng }));
     this.val1 = this.addModule('val1', new Linear(P + D + UNC, M, { rng }));
     this.val2 = this.addModule('val2', new Linear(M, 1, { rng }));
-    this.whichMatch = this.addModule('whichMatch', new Linear(P, D, { rng, bias: false }));
-    this.whichMatch.weight.data.fill(0); // starts neutral; RL grows it
+    this.whichImage = this.addModule('whichImage', new Linear(H, D, { rng, bias: false }));
+    this.whichImage.weight.data.fill(0); // starts neutral; RL grows it
     this.gate2.bias!.data.fill(config.askBiasInit);
     this.gateSlope = this.addParameter('gateSlope', Float32Array.of(config.gateSlopeInit), [1]);
     this.repeatWeight = this.addParameter('repeatWeight', Float32Array.of(config.repeatInit), [1]);
   }
 
   /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
-  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichMatch.weight'];
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichImage.weight'];
+
+  /**
+   * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
+   * on load. `whichMatch` matched the 32-d projection P h to the option words; `whichImage`
+   * (loaded as zeros from such a checkpoint) replaced it.
+   */
+  static readonly RETIRED_PARAMETERS: readonly string[] = ['whichMatch.weight'];
 
   /** Encoder parameters (frozen in head-only RL). */
   encoderParameters(): Tensor[] {
@@ -204,7 +211,7 @@ export class MultimodalModel extends Module {
     const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
-    w = add(w, reshape(sum(mul(selectRows(this.whichMatch.forward(ph), rowOf), eO), 1), [B, K])); // [B, K]
+    w = add(w, reshape(sum(mul(selectRows(this.whichImage.forward(h), rowOf), eO), 1), [B, K])); // [B, K]
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
     const askM = new Float32Array(B * K);
     const catM = new Float32Array(B * K);

@@ -18,3 +18,26 @@ describe('greedy choice of the factored policy', () => {
     expect(greedyOption(logs([0.3, 0.7]), 2)).toBe(1);
   });
 });
+
+describe('loading checkpoints of earlier versions', () => {
+  it('drops a retired parameter and loads a later one as zeros', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { newBuiltin, saveBuiltin } = await import('./build.js');
+    const { BuiltinPolicy } = await import('./policy.js');
+    const { generateSuite } = await import('../../suite/generate.js');
+    const p = newBuiltin(generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] }), { imageSize: 32, channels: [4], hidden: 8 });
+    p.model.whichImage.weight.data.fill(0.5);
+    const dir = mkdtempSync(join(tmpdir(), 'af-old-ckpt-'));
+    // an old checkpoint: whichMatch [D, P] instead of whichImage [D, H]
+    const old = p.model.namedParameters().filter(([n]) => n !== 'whichImage.weight').map(([n, t]) => [n, { data: t.data, shape: t.shape }] as [string, { data: Float32Array; shape: number[] }]);
+    old.push(['whichMatch.weight', { data: new Float32Array(48 * 32).fill(1), shape: [48, 32] }]);
+    const { saveSafetensors } = await import('../../nn/index.js');
+    saveBuiltin(dir, p);
+    saveSafetensors(join(dir, 'model.safetensors'), new Map(old));
+    const q = BuiltinPolicy.load(dir);
+    expect(q.model.whichImage.weight.data.every((v) => v === 0)).toBe(true);
+    expect(Array.from(q.model.catProj.weight.data)).toEqual(Array.from(p.model.catProj.weight.data));
+  });
+});

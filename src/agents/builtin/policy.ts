@@ -50,7 +50,7 @@ export class BuiltinPolicy implements Policy {
       throw new DataError('config.json is not an askfirst built-in model checkpoint', { file: join(d, 'config.json') });
     }
     const p = BuiltinPolicy.fromConfig(cfg, `builtin:${dir}`);
-    const tensors = new Map([...ck.tensors].filter(([n]) => !n.includes('#')));
+    const tensors = new Map([...ck.tensors].filter(([n]) => !n.includes('#') && !MultimodalModel.RETIRED_PARAMETERS.includes(n)));
     // checkpoints from before a parameter was added: it loads as zeros, which switches it off
     for (const [n, t] of p.model.namedParameters())
       if (MultimodalModel.LATER_PARAMETERS.includes(n) && !tensors.has(n)) tensors.set(n, { shape: t.shape, data: new Float32Array(t.size) });
