@@ -113,9 +113,9 @@ export interface Rollout {
   trajectories: Trajectory[];
 }
 
-function textOf(o: { question: string; options: string[]; numInterventions: number; history: readonly { reply: string }[] }): TextObservation {
-  // the model reads only the last reply of the history (features.ts)
-  return { question: o.question, options: o.options, numInterventions: o.numInterventions, history: o.history.slice(-1).map((t) => ({ reply: t.reply })) };
+function textOf(o: { question: string; options: string[]; numInterventions: number; view: number; history: readonly { reply: string; view: number }[] }): TextObservation {
+  // the model reads replies and views of the history only (features.ts)
+  return { question: o.question, options: o.options, numInterventions: o.numInterventions, view: o.view, history: o.history.map((t) => ({ reply: t.reply, view: t.view })) };
 }
 
 /** log P(ask) = log Σ_interventions π for an intervention choice; log π(a) for a category. */

@@ -17,7 +17,7 @@ import { runEpisodes } from '../eval/runner.js';
 import { createImage } from '../scenes/image.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
-import { lastUserTurn, startOpenAIServer, type RunningServer } from './openai.js';
+import { historyHeader, lastUserTurn, startOpenAIServer, type RunningServer } from './openai.js';
 
 type ErrorBody = { error: { message: string } };
 
@@ -105,8 +105,34 @@ policyConformance('openai client → serve(oracle)', async (eps) => served(new O
 policyConformance('openai client → serve(random)', async () => served(new RandomPolicy(5)));
 policyConformance('openai client → serve(builtin)', async (eps) => served(newBuiltin(eps)), { deterministic: true });
 
+describe('historyHeader', () => {
+  it('reads [view, reply] pairs and rejects anything else with a message that says what to send', () => {
+    expect(historyHeader(undefined)).toBeUndefined();
+    expect(historyHeader('[[0,"B. Wait."],[1,"Rewind."]]')).toEqual([
+      { view: 0, reply: 'B. Wait.', action: { type: 'unparseable' } },
+      { view: 1, reply: 'Rewind.', action: { type: 'unparseable' } },
+    ]);
+    for (const bad of ['nope', '{"view":0}', '[[0]]', '[["0","x"]]']) expect(() => historyHeader(bad)).toThrow(/JSON array of \[view, reply\] pairs/);
+  });
+});
+
 describe('greedy parity: in-process vs serve + HTTP client', () => {
-  const eps = conformanceEpisodes(40);
+  // … plus rail episodes (left and right both valid, 4 views, start in the middle), where a policy
+  // can come back to a view it has seen: the loop term then needs the history's views.
+  const eps = [
+    ...conformanceEpisodes(40),
+    ...conformanceEpisodes(6).map((e, k) => ({
+      ...e,
+      id: `rail-${k}`,
+      views: [...e.views, ...e.views].slice(0, 4),
+      firstView: 1 + (k % 2),
+      referenceView: 3,
+      steps: Array.from({ length: 4 }, (_, v) => ({ offered: [0, 1, 2], next: { ...(v > 0 ? { 0: v - 1 } : {}), ...(v < 3 ? { 1: v + 1 } : {}) } })),
+      maxTurns: 8,
+      informative: [false, false, false, true],
+      minInterventions: 2 - (k % 2),
+    })),
+  ];
   const cases: [string, () => Policy, number][] = [
     ['oracle', () => new OraclePolicy(eps), 8],
     ['scripted', () => ScriptedPolicy.fromMap(Object.fromEntries(eps.map((e, i) => [e.id, [['A.', 'B', 'Move the block to the right.'][i % 3], 'star', 'C.']]))), 8],
@@ -116,7 +142,8 @@ describe('greedy parity: in-process vs serve + HTTP client', () => {
   // The built-in model (fresh weights: parity does not need training); one instance serves both sides.
   const builtin = newBuiltin(eps);
   // Switch on the features fresh weights leave at zero, so parity also covers them: the repeat
-  // bonus reads the previous reply (sent in a header), the match term the image and option words.
+  // bonus reads the previous reply (sent in a header), the match term the image and option words;
+  // the loop term (on by default) reads the views and replies of earlier turns (another header).
   builtin.model.gate2.bias!.data.fill(3); // fresh weights never ask; this one often does
   builtin.model.repeatWeight.data[0] = -4; // negative: knowing the previous reply changes the next choice
   builtin.model.whichImage.weight.data.forEach((_, i, a) => (a[i] = Math.sin(i * 12.9898) * 0.05));

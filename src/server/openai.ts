@@ -129,6 +129,21 @@ function headerInt(c: Context, name: string): number | undefined {
   return Number.isInteger(n) ? n : undefined;
 }
 
+/** The x-askfirst-history header (already URL-decoded): [view, reply] pairs → history turns. */
+export function historyHeader(v: string | undefined): Observation['history'] | undefined {
+  if (v === undefined) return undefined;
+  let pairs: unknown;
+  try {
+    pairs = JSON.parse(v);
+  } catch {
+    pairs = null;
+  }
+  if (!Array.isArray(pairs) || !pairs.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && typeof p[1] === 'string')) {
+    throw new InputError(`the ${EPISODE_HEADERS.history} header must be a URL-encoded JSON array of [view, reply] pairs, e.g. [[0,"B. Wait."]]; got ${JSON.stringify(v.slice(0, 60))}`);
+  }
+  return (pairs as [number, string][]).map(([view, reply]) => ({ view, reply, action: { type: 'unparseable' as const } }));
+}
+
 /** Build the policy's observation from a request (prompt template parsed back into options). */
 export function observationFrom(c: Context, text: string, image: RGBImage, priorAssistant: number, conversationReply?: string): Observation {
   const parsed = parseMcqaPrompt(text);
@@ -144,6 +159,7 @@ export function observationFrom(c: Context, text: string, image: RGBImage, prior
   const options = parsed?.options ?? [];
   const nInt = headerInt(c, EPISODE_HEADERS.interventions) ?? 0;
   const previous = dec(c.req.header(EPISODE_HEADERS.previousReply)) ?? conversationReply;
+  const history = historyHeader(dec(c.req.header(EPISODE_HEADERS.history)));
   return {
     episodeId: dec(c.req.header(EPISODE_HEADERS.episode)) ?? `anon-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`,
     kind: dec(c.req.header(EPISODE_HEADERS.kind)) ?? 'unknown',
@@ -153,8 +169,9 @@ export function observationFrom(c: Context, text: string, image: RGBImage, prior
     options,
     numInterventions: Math.min(Math.max(0, nInt), options.length),
     prompt: text,
-    // only the previous reply is known here (its view and parse are not): enough for the built-in model
-    history: previous === undefined ? [] : [{ view: -1, reply: previous, action: { type: 'unparseable' } }],
+    // replies and views of earlier turns (their parse is not known here): enough for the built-in
+    // model; without the history header, only the previous reply (view unknown)
+    history: history ?? (previous === undefined ? [] : [{ view: -1, reply: previous, action: { type: 'unparseable' } }]),
     image,
   };
 }

@@ -61,14 +61,31 @@ export interface TextObservation {
   options: readonly string[];
   /** The first `numInterventions` options are interventions, the rest categories. */
   numInterventions: number;
-  /** Earlier turns of the episode; only the last reply is read (which intervention was asked for). */
-  history?: readonly { reply: string }[];
+  /**
+   * Earlier turns of the episode: the last reply (which intervention was asked for), and every
+   * reply given at an earlier visit to the current view (`view`; absent or negative: unknown).
+   */
+  history?: readonly { reply: string; view?: number }[];
+  /** The view shown now (absent or negative: unknown). */
+  view?: number;
 }
 
 /** The reply of the previous turn, normalised as the protocol matches replies ('' at the first turn). */
 export function previousReply(o: TextObservation): string {
   const last = o.history?.length ? o.history[o.history.length - 1].reply : '';
   return normalizeText(last);
+}
+
+/**
+ * Replies given at earlier turns that showed this same view (normalised), e.g. "right" when the
+ * episode went right, then left, and is back here: asking for it again would loop. Empty when
+ * views are unknown.
+ */
+export function repliesAtThisView(o: TextObservation): Set<string> {
+  const out = new Set<string>();
+  if (o.view === undefined || o.view < 0) return out;
+  for (const t of o.history ?? []) if (t.view === o.view) out.add(normalizeText(t.reply));
+  return out;
 }
 
 /** Tokenise and pad a batch of questions and options. */
@@ -94,8 +111,10 @@ export function headBatch(obs: readonly TextObservation[], vocab: Vocab, cache?:
   const optMask = new Uint8Array(B * K);
   const isAsk = new Uint8Array(B * K);
   const repeat = new Uint8Array(B * K);
+  const revisit = new Uint8Array(B * K);
   for (let r = 0; r < B; r++) {
     const prev = previousReply(obs[r]);
+    const here = repliesAtThisView(obs[r]);
     qs[r].forEach((id, j) => {
       qIds[r * Lq + j] = id;
       qMask[r * Lq + j] = 1;
@@ -104,12 +123,14 @@ export function headBatch(obs: readonly TextObservation[], vocab: Vocab, cache?:
       const row = r * K + k;
       optMask[row] = 1;
       isAsk[row] = k < obs[r].numInterventions ? 1 : 0;
-      repeat[row] = isAsk[row] && prev !== '' && normalizeText(obs[r].options[k]) === prev ? 1 : 0;
+      const norm = normalizeText(obs[r].options[k]);
+      repeat[row] = isAsk[row] && prev !== '' && norm === prev ? 1 : 0;
+      revisit[row] = isAsk[row] && here.has(norm) ? 1 : 0;
       ids.forEach((id, j) => {
         oIds[row * Lo + j] = id;
         oMask[row * Lo + j] = 1;
       });
     });
   }
-  return { B, K, qIds, qMask, Lq, oIds, oMask, Lo, optMask, isAsk, repeat };
+  return { B, K, qIds, qMask, Lq, oIds, oMask, Lo, optMask, isAsk, repeat, revisit };
 }

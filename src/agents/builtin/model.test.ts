@@ -84,6 +84,31 @@ describe('built-in model', () => {
     expect(b[0] + b[1] + b[2]).toBeCloseTo(a[0] + a[1] + a[2], 6); // P(ask) is unchanged
   });
 
+  it('the loop feature marks what was asked for at an earlier visit to this view, and λ moves only its share of the ask mass', () => {
+    const obs = { question: 'what object is this', options: ['move the block left', 'move the block right', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 3 };
+    // went right from view 1, then left from view 2: back at view 1, "right" would go round again
+    const history = [
+      { view: 1, reply: 'B. move the block right' },
+      { view: 2, reply: 'move the block left' },
+    ];
+    const back = headBatch([{ ...obs, view: 1, history }], vocab);
+    const elsewhere = headBatch([{ ...obs, view: 3, history }], vocab);
+    const unknown = headBatch([{ ...obs, view: -1, history }], vocab); // views not known (e.g. over HTTP without the history header)
+    expect(Array.from(back.revisit!)).toEqual([0, 1, 0, 0, 0]);
+    expect(Array.from(elsewhere.revisit!)).toEqual([0, 0, 0, 0, 0]);
+    expect(Array.from(unknown.revisit!)).toEqual([0, 0, 0, 0, 0]);
+    const m = tiny();
+    const x = img(1);
+    const p = (hb: typeof back) => Array.from(m.head(m.encode(x), hb).logp.data, Math.exp);
+    m.loopWeight.data[0] = 0;
+    const off = p(back);
+    m.loopWeight.data[0] = -3;
+    const on = p(back);
+    // the previous reply "left" gets the repeat bonus in both, so only the loop term differs
+    expect(Math.log(on[1] / on[0]) - Math.log(off[1] / off[0])).toBeCloseTo(-3, 4);
+    expect(on[0] + on[1] + on[2]).toBeCloseTo(off[0] + off[1] + off[2], 6); // P(ask) is unchanged
+  });
+
   it('the match term scores option words against the image (zero at start, so a fresh model ignores it)', () => {
     const m = tiny();
     const hb = headBatch([{ question: 'what object is this', options: ['move the camera left', 'add more details', 'circle', 'square'], numInterventions: 2 }], vocab);

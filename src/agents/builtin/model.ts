@@ -14,11 +14,14 @@
  *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
  *            negative (the surer the model, the less it asks: selective prediction's rule),
  *            and RL refines both terms
- *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_w h)·e_o_i + ρ·[i was asked for last turn]
+ *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_w h)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
  *            which intervention, if asking. The bilinear term matches what the image shows to
  *            the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
  *            ρ starts at `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
- *            of undoing the last move) and RL tunes it
+ *            of undoing the last move) and RL tunes it; plus λ·[i was asked for at an earlier visit
+ *            to this same view], λ starting at `loopInit` < 0: back where it was, the model does not
+ *            go round the same loop again (a tabu rule: sketch and camera cannot loop, so it is a
+ *            prior that RL rarely moves)
  *   logit(category c)     = z_cat(c)
  *   logit(intervention i) = g + log softmax_i(w)           (so P(ask) depends on g alone)
  *   π(option) = softmax over the shown options (interventions first, then categories)
@@ -60,6 +63,7 @@ export const ModelConfigSchema = z.object({
   projDim: z.number().int().min(4).default(32).describe('image features projected for the heads'),
   askBiasInit: z.number().default(-4).describe('initial bias of the ask gate (negative: starts as a guesser)'),
   gateSlopeInit: z.number().default(-4).describe('initial weight of −log(1 − max p) in the ask gate (negative: the surer, the less it asks)'),
+  loopInit: z.number().default(-5).describe('initial weight of asking again, at a view the episode has come back to, for what was asked for here before (negative: do not go round the same loop; no training kind can loop, so RL rarely moves it)'),
   repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL tunes it'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
@@ -90,6 +94,8 @@ export interface HeadBatch {
   isAsk: Uint8Array;
   /** 1 where option (r, k) is the intervention asked for at the previous turn [B·K] (absent: none). */
   repeat?: Uint8Array;
+  /** 1 where option (r, k) was asked for at an earlier visit to the view shown now [B·K] (absent: none). */
+  revisit?: Uint8Array;
 }
 
 export interface HeadOutput {
@@ -116,6 +122,7 @@ export class MultimodalModel extends Module {
   readonly gate2: Linear;
   readonly gateSlope: Tensor;
   readonly repeatWeight: Tensor;
+  readonly loopWeight: Tensor;
   readonly which1: Linear;
   readonly which2: Linear;
   readonly whichImage: Linear;
@@ -156,10 +163,11 @@ export class MultimodalModel extends Module {
     this.gate2.bias!.data.fill(config.askBiasInit);
     this.gateSlope = this.addParameter('gateSlope', Float32Array.of(config.gateSlopeInit), [1]);
     this.repeatWeight = this.addParameter('repeatWeight', Float32Array.of(config.repeatInit), [1]);
+    this.loopWeight = this.addParameter('loopWeight', Float32Array.of(config.loopInit), [1]);
   }
 
   /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
-  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichImage.weight'];
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichImage.weight', 'loopWeight'];
 
   /**
    * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
@@ -213,6 +221,7 @@ export class MultimodalModel extends Module {
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
     w = add(w, reshape(sum(mul(selectRows(this.whichImage.forward(h), rowOf), eO), 1), [B, K])); // [B, K]
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
+    if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
     const askM = new Float32Array(B * K);
     const catM = new Float32Array(B * K);
     for (let i = 0; i < B * K; i++) {
