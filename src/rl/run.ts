@@ -33,7 +33,7 @@ export const BaseRLConfigSchema = z.object({
   out: z.string().min(1).describe('run directory (rl.jsonl, checkpoints/, final/)'),
   updates: z.number().int().min(1).default(150).describe('policy updates'),
   episodesPerUpdate: z.number().int().min(1).default(64).describe('episodes rolled out per update'),
-  lr: z.number().positive().default(1e-3).describe('AdamW learning rate for the trainable parameters'),
+  lr: z.number().positive().default(3e-3).describe('AdamW learning rate for the trainable parameters'),
   klCoef: z.number().min(0).default(0.05).describe('weight of the KL penalty to the frozen supervised policy'),
   clipEps: z.number().positive().max(1).default(0.2).describe('ratio clipping ε'),
   epochs: z.number().int().min(1).default(2).describe('optimisation passes over each rollout batch'),
