@@ -127,7 +127,7 @@ describe('greedy parity: in-process vs serve + HTTP client', () => {
       views: [...e.views, ...e.views].slice(0, 4),
       firstView: 1 + (k % 2),
       referenceView: 3,
-      steps: Array.from({ length: 4 }, (_, v) => ({ offered: [0, 1, 2], next: { ...(v > 0 ? { 0: v - 1 } : {}), ...(v < 3 ? { 1: v + 1 } : {}) } })),
+      steps: Array.from({ length: 4 }, (_, v) => ({ offered: [0, 1, 2], next: { ...(v > 0 ? { 0: v - 1 } : {}), ...(v < 3 ? { 1: v + 1 } : {}) } as Record<number, number> })),
       maxTurns: 8,
       informative: [false, false, false, true],
       minInterventions: 2 - (k % 2),
