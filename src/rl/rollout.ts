@@ -56,12 +56,12 @@ export class FeatureCache {
     for (let i = 0; i < todo.length; i += this.batchSize) {
       const chunk = todo.slice(i, i + this.batchSize);
       const imgs = await Promise.all(chunk.map(([ref, it]) => this.loader(ref, it.episode.id)));
-      const h = noGrad(() => this.model.encode(imageBatch(imgs, this.model.config.imageSize)));
+      const h = this.model.features(imageBatch(imgs, this.model.config.imageSize)); // [n, H + s·s]
       const H = h.shape[1];
       chunk.forEach(([ref], r) => this.rows.set(ref, h.data.slice(r * H, (r + 1) * H)));
       this.count += chunk.length;
     }
-    const H = this.model.config.hidden;
+    const H = this.model.config.hidden + this.model.whereSize;
     const out = new Float32Array(items.length * H);
     refs.forEach((ref, r) => out.set(this.rows.get(ref)!, r * H));
     return tensor(out, [items.length, H]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gather, mean, neg, tensor } from '../../nn/index.js';
+import { gather, maxPool2d, mean, neg, noGrad, relu, tensor } from '../../nn/index.js';
 import { headBatch } from './features.js';
-import { MultimodalModel, resolveModelConfig, uncertaintyFeatures } from './model.js';
+import { MultimodalModel, resolveModelConfig, splitFeatures, uncertaintyFeatures } from './model.js';
 import { Vocab } from './vocab.js';
 
 const vocab = Vocab.fromTexts(['circle square star heart', 'what object is this', 'move the camera left', 'add more details', 'i cannot answer this question', 'wiggle the frobnicator']);
@@ -107,6 +107,43 @@ describe('built-in model', () => {
     // the previous reply "left" gets the repeat bonus in both, so only the loop term differs
     expect(Math.log(on[1] / on[0]) - Math.log(off[1] / off[0])).toBeCloseTo(-3, 4);
     expect(on[0] + on[1] + on[2]).toBeCloseTo(off[0] + off[1] + off[2], 6); // P(ask) is unchanged
+  });
+
+  it('features are [h | where map]: h as encode gives it, the map the last conv stage averaged over channels', () => {
+    const m = tiny(); // 16 px, two pooling stages → a 4×4 map
+    const x = img(2, 3);
+    const f = m.features(x);
+    expect(f.shape).toEqual([2, 16 + 16]);
+    const h = noGrad(() => m.encode(x));
+    let y = x;
+    for (const c of m.convs) y = noGrad(() => maxPool2d(relu(c.forward(y)), 2)); // [2, 8, 4, 4]
+    const [B, C, s] = y.shape;
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < 16; j++) expect(f.data[b * 32 + j]).toBeCloseTo(h.data[b * 16 + j], 6);
+      for (let p = 0; p < s * s; p++) {
+        let acc = 0; // slow reference: a plain loop over channels
+        for (let c = 0; c < C; c++) acc += y.data[(b * C + c) * s * s + p];
+        expect(f.data[b * 32 + 16 + p]).toBeCloseTo(acc / C, 6);
+      }
+    }
+    const parts = splitFeatures(f, 16, 16);
+    expect(Array.from(parts.where!.data.slice(0, 16))).toEqual(Array.from(f.data.slice(16, 32)));
+    expect(splitFeatures(h, 16, 16).where).toBeNull();
+    expect(() => splitFeatures(tensor(new Float32Array(20), [1, 20]), 16, 16)).toThrow(/width 20, expected 16 \(h\) or 32/);
+  });
+
+  it('the where term moves only the choice among interventions, and only once trained (zero at start)', () => {
+    const m = tiny();
+    const hb = headBatch([{ question: 'what object is this', options: ['move the camera left', 'add more details', 'circle', 'square'], numInterventions: 2 }], vocab);
+    const f = m.features(img(1, 5));
+    const h = noGrad(() => m.encode(img(1, 5)));
+    const p = (x: typeof f) => Array.from(m.head(x, hb).logp.data, Math.exp);
+    const [withMap, plain] = [p(f), p(h)];
+    withMap.forEach((v, i) => expect(v).toBeCloseTo(plain[i], 6)); // zero weights: the map changes nothing
+    m.whichWhere.weight.data.forEach((_, i, w) => (w[i] = Math.cos(i)));
+    const trained = p(f);
+    expect(Math.abs(Math.log(trained[0] / trained[1]) - Math.log(plain[0] / plain[1]))).toBeGreaterThan(1e-3);
+    expect(trained[0] + trained[1]).toBeCloseTo(plain[0] + plain[1], 6); // P(ask) is unchanged
   });
 
   it('the match term scores option words against the image (zero at start, so a fresh model ignores it)', () => {

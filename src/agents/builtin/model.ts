@@ -14,7 +14,7 @@
  *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
  *            negative (the surer the model, the less it asks: selective prediction's rule),
  *            and RL refines both terms
- *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_w h)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
+ *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_w h + W_m m)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
  *            which intervention, if asking. The bilinear term matches what the image shows to
  *            the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
  *            ρ starts at `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
@@ -43,7 +43,9 @@ import {
   concat,
   logSoftmax,
   maxPool2d,
+  mean,
   mul,
+  noGrad,
   relu,
   reshape,
   selectRows,
@@ -126,6 +128,7 @@ export class MultimodalModel extends Module {
   readonly which1: Linear;
   readonly which2: Linear;
   readonly whichImage: Linear;
+  readonly whichWhere: Linear;
   readonly val1: Linear;
   readonly val2: Linear;
 
@@ -160,6 +163,9 @@ export class MultimodalModel extends Module {
     this.val2 = this.addModule('val2', new Linear(M, 1, { rng }));
     this.whichImage = this.addModule('whichImage', new Linear(H, D, { rng, bias: false }));
     this.whichImage.weight.data.fill(0); // starts neutral; RL grows it
+    const sEnd = config.imageSize >> config.channels.length;
+    this.whichWhere = this.addModule('whichWhere', new Linear(sEnd * sEnd, D, { rng, bias: false }));
+    this.whichWhere.weight.data.fill(0); // starts neutral; RL grows it
     this.gate2.bias!.data.fill(config.askBiasInit);
     this.gateSlope = this.addParameter('gateSlope', Float32Array.of(config.gateSlopeInit), [1]);
     this.repeatWeight = this.addParameter('repeatWeight', Float32Array.of(config.repeatInit), [1]);
@@ -167,7 +173,7 @@ export class MultimodalModel extends Module {
   }
 
   /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
-  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichImage.weight', 'loopWeight'];
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichImage.weight', 'loopWeight', 'whichWhere.weight'];
 
   /**
    * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
@@ -189,16 +195,47 @@ export class MultimodalModel extends Module {
 
   /** Images [B, 3, S, S] (values in [-0.5, 0.5]) → features [B, H]. */
   encode(x: Tensor): Tensor {
+    return this.encodeBoth(x).h;
+  }
+
+  /**
+   * Images → features h [B, H] and the "where" map [B, s·s]: the last conv stage's activations
+   * averaged over channels, i.e. where in the frame the encoder sees something. The fully
+   * connected layer that makes h is trained to name the category wherever the object is, so h
+   * keeps little of where it is; the map keeps it (what a camera move needs).
+   */
+  encodeBoth(x: Tensor): { h: Tensor; where: Tensor } {
     let y = x;
     for (const conv of this.convs) y = maxPool2d(relu(conv.forward(y)), 2); // [B, C_i, S/2^i, S/2^i]
     const B = y.shape[0];
+    const where = reshape(mean(y, 1), [B, y.size / B / y.shape[1]]); // [B, s·s]
     y = reshape(y, [B, y.size / B]); // [B, C·s·s]
-    return relu(this.fc.forward(y)); // [B, H]
+    return { h: relu(this.fc.forward(y)), where }; // [B, H], [B, s·s]
   }
 
-  /** Features [B, H] + text → option log-probabilities [B, K] and value [B]. */
-  head(h: Tensor, b: HeadBatch): HeadOutput {
+  /** Width of the where map: (imageSize / 2^stages)². */
+  get whereSize(): number {
+    const s = this.config.imageSize >> this.config.channels.length;
+    return s * s;
+  }
+
+  /**
+   * Frozen-encoder features for RL caches and inference: [h | where] as one row [B, H + s·s], no
+   * gradient. `head` accepts these rows (and plain h [B, H], with the where term off).
+   */
+  features(x: Tensor): Tensor {
+    const { h, where } = noGrad(() => this.encodeBoth(x));
+    return concat([h, where], 1); // [B, H + s·s]
+  }
+
+  /**
+   * Features + text → option log-probabilities [B, K] and value [B]. Features are h [B, H] (as
+   * in supervised training, with gradient) or the constant rows of `features` [B, H + s·s].
+   */
+  head(f: Tensor, b: HeadBatch): HeadOutput {
     const { B, K } = b;
+    const H = this.config.hidden;
+    const { h, where } = splitFeatures(f, H, this.whereSize);
     const rowOf = new Int32Array(B * K);
     for (let r = 0; r < B; r++) rowOf.fill(r, r * K, (r + 1) * K);
     const eQ = this.words.bag(b.qIds, b.qMask, B, b.Lq); // [B, D]
@@ -220,6 +257,7 @@ export class MultimodalModel extends Module {
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
     w = add(w, reshape(sum(mul(selectRows(this.whichImage.forward(h), rowOf), eO), 1), [B, K])); // [B, K]
+    if (where) w = add(w, reshape(sum(mul(selectRows(this.whichWhere.forward(where), rowOf), eO), 1), [B, K])); // [B, K]
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
     if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
     const askM = new Float32Array(B * K);
@@ -236,6 +274,20 @@ export class MultimodalModel extends Module {
     const logp = logSoftmax(logits, b.optMask); // [B, K]
     return { logp, value, uncertainty: unc };
   }
+}
+
+/** Split feature rows into h [B, H] and the where map [B, A] (null when the rows are h alone). */
+export function splitFeatures(f: Tensor, H: number, A: number): { h: Tensor; where: Tensor | null } {
+  const [B, F] = f.shape;
+  if (F === H) return { h: f, where: null };
+  if (F !== H + A) throw new Error(`model head: features have width ${F}, expected ${H} (h) or ${H + A} (h and the where map)`);
+  const h = new Float32Array(B * H);
+  const where = new Float32Array(B * A);
+  for (let r = 0; r < B; r++) {
+    h.set(f.data.subarray(r * F, r * F + H), r * H);
+    where.set(f.data.subarray(r * F + H, (r + 1) * F), r * A);
+  }
+  return { h: tensor(h, [B, H]), where: tensor(where, [B, A]) };
 }
 
 /**
