@@ -48,8 +48,9 @@ export type DemoConfig = z.output<typeof DemoConfigSchema>;
 export function demoBudget(quick: boolean) {
   return quick
     ? // Quick: budgets in steps, not seconds, so the result does not depend on the machine's load.
-      { supEpisodes: 40, supSteps: 150, supSeconds: 3600, rlEpisodes: 60, rlUpdates: 40, rlEpisodesPerUpdate: 32, baseUpdates: 15, evalEpisodes: 40 }
-    : { supEpisodes: 300, supSteps: 1200, supSeconds: 240, rlEpisodes: 600, rlUpdates: 150, rlEpisodesPerUpdate: 64, baseUpdates: 120, evalEpisodes: 100 };
+      { supEpisodes: 40, supSteps: 150, supSeconds: 3600, rlEpisodes: 60, rlUpdates: 40, rlEpisodesPerUpdate: 32, rlSeconds: 3600, baseUpdates: 15, baseSeconds: 3600, evalEpisodes: 40 }
+    : // Full: step budgets capped by time budgets, so the whole demo stays under 10 minutes on 2 cores.
+      { supEpisodes: 300, supSteps: 1200, supSeconds: 210, rlEpisodes: 600, rlUpdates: 150, rlEpisodesPerUpdate: 64, rlSeconds: 180, baseUpdates: 120, baseSeconds: 60, evalEpisodes: 100 };
 }
 
 const memLoader: ViewLoader = async (ref) => {
@@ -116,7 +117,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
 
   // ── 4. RL on the training kinds ───────────────────────────────────────────
   const rlFeatures = new FeatureCache(supervised.model, memLoader);
-  const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, evalEvery: 5 };
+  const rlCommon = { updates: b.rlUpdates, maxSeconds: b.rlSeconds, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, evalEvery: 5 };
   const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo'): Promise<RLResult> => {
     const dir = join(cfg.out, name);
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
@@ -140,7 +141,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     for (const rp of [0.5, 1.0]) {
       const name = `baseline-rp${rp.toFixed(1)}`;
       const t = performance.now();
-      const r = await stage(name, () => rlRun(name, { objective: 'single-turn', rp, updates: b.baseUpdates }));
+      const r = await stage(name, () => rlRun(name, { objective: 'single-turn', rp, updates: b.baseUpdates, maxSeconds: b.baseSeconds }));
       const recs = await evalCached(r.policy, cache, test, 'proactive');
       await saveRecords(cfg.out, name, recs);
       const s = summarize(recs);

@@ -248,6 +248,7 @@ export class RLRun {
 
   finish(training: unknown): RLResult {
     this.logFile.close();
+    if (this.update < this.cfg.updates) this.ctx.log?.(`rl: time budget of ${this.cfg.maxSeconds} s reached at update ${this.update} of ${this.cfg.updates}`);
     saveBuiltin(join(this.cfg.out, 'final'), this.ctx.policy, training);
     return { policy: this.ctx.policy, updates: this.update, seconds: this.elapsed, curve: this.curve };
   }
