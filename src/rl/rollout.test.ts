@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
 import { imageBatch } from '../agents/builtin/features.js';
-import { noGrad } from '../nn/index.js';
 import { generateSuite } from '../suite/generate.js';
 import type { ViewRef } from '../suite/types.js';
 import { FeatureCache } from './rollout.js';
@@ -17,7 +16,7 @@ describe('FeatureCache', () => {
     await cache.get([{ episode: a[0], view: 0 }]);
     const got = await cache.get([{ episode: b[0], view: 0 }, { episode: a[0], view: 0 }]);
     const img = (e: (typeof a)[number]) => (e.views[0] as { image: Parameters<typeof imageBatch>[0][number] }).image;
-    const want = noGrad(() => policy.model.encode(imageBatch([img(b[0]), img(a[0])], 32)));
+    const want = policy.model.features(imageBatch([img(b[0]), img(a[0])], 32)); // [h | where] rows
     expect(Array.from(got.data)).toEqual(Array.from(want.data));
     expect(cache.size).toBe(2);
     await expect(cache.get([{ episode: a[0], view: 99 }])).rejects.toThrow(/has no view 99/);
