@@ -163,8 +163,7 @@ export class MultimodalModel extends Module {
     this.val2 = this.addModule('val2', new Linear(M, 1, { rng }));
     this.whichImage = this.addModule('whichImage', new Linear(H, D, { rng, bias: false }));
     this.whichImage.weight.data.fill(0); // starts neutral; RL grows it
-    const sEnd = config.imageSize >> config.channels.length;
-    this.whichWhere = this.addModule('whichWhere', new Linear(sEnd * sEnd, D, { rng, bias: false }));
+    this.whichWhere = this.addModule('whichWhere', new Linear(s * s, D, { rng, bias: false })); // the where map is s×s
     this.whichWhere.weight.data.fill(0); // starts neutral; RL grows it
     this.gate2.bias!.data.fill(config.askBiasInit);
     this.gateSlope = this.addParameter('gateSlope', Float32Array.of(config.gateSlopeInit), [1]);
@@ -230,12 +229,17 @@ export class MultimodalModel extends Module {
 
   /**
    * Features + text → option log-probabilities [B, K] and value [B]. Features are h [B, H] (as
-   * in supervised training, with gradient) or the constant rows of `features` [B, H + s·s].
+   * in supervised training, with gradient; the where term is then off) or the constant rows of
+   * `features` [B, H + s·s].
    */
   head(f: Tensor, b: HeadBatch): HeadOutput {
+    const { h, where } = splitFeatures(f, this.config.hidden, this.whereSize);
+    return this.headParts(h, where, b);
+  }
+
+  /** `head` on h [B, H] and the where map [B, s·s] (null: the where term off), both may carry gradient. */
+  headParts(h: Tensor, where: Tensor | null, b: HeadBatch): HeadOutput {
     const { B, K } = b;
-    const H = this.config.hidden;
-    const { h, where } = splitFeatures(f, H, this.whereSize);
     const rowOf = new Int32Array(B * K);
     for (let r = 0; r < B; r++) rowOf.fill(r, r * K, (r + 1) * K);
     const eQ = this.words.bag(b.qIds, b.qMask, B, b.Lq); // [B, D]

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, isGradEnabled, noGrad, readCheckpoint, type Tensor } from '../../nn/index.js';
+import { Rng, noGrad, readCheckpoint, type Tensor } from '../../nn/index.js';
 import { DataError, NotFoundError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch } from './features.js';
@@ -61,8 +61,8 @@ export class BuiltinPolicy implements Policy {
   /** Forward pass for a batch of observations (with or without the graph). */
   forward(batch: readonly Observation[]): HeadOutput {
     const x = imageBatch(batch.map((o) => o.image), this.model.config.imageSize);
-    const h = isGradEnabled() ? this.model.encode(x) : this.model.features(x); // with the where map when no gradient is needed
-    return this.model.head(h, headBatch(batch, this.vocab, this.textCache));
+    const { h, where } = this.model.encodeBoth(x);
+    return this.model.headParts(h, where, headBatch(batch, this.vocab, this.textCache));
   }
 
   async act(batch: readonly Observation[], opts: ActOptions = {}): Promise<PolicyReply[]> {
