@@ -116,12 +116,11 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   log(summaryTable(before, '\nsupervised model, proactive mode (before RL)'));
 
   // ── 4. RL on the training kinds ───────────────────────────────────────────
-  const rlFeatures = new FeatureCache(supervised.model, memLoader);
   const rlCommon = { updates: b.rlUpdates, maxSeconds: b.rlSeconds, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, evalEvery: 5 };
   const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo'): Promise<RLResult> => {
     const dir = join(cfg.out, name);
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
-    const ctx = { policy, train: rlTrain, val: rlVal, loader: memLoader, log, features: rlFeatures }; // frozen encoder: every run shares the features
+    const ctx = { policy, train: rlTrain, val: rlVal, loader: memLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
     if (!cfg.fresh && existsSync(join(dir, 'final', 'config.json'))) {
       log(`demo: ${name} already done (${dir}/final)`);
       const p = BuiltinPolicy.load(dir);

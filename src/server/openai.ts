@@ -10,10 +10,10 @@
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
  * in arrival order), so a batched model is used well under load. Greedy unless the request
  * sets temperature > 0. The `x-askfirst-*` headers sent by askfirst's HTTP client carry
- * episode id, turn, view, kind, intervention count and the previous turn's reply (policies such
- * as the oracle need them; the built-in model reads the previous reply); without them the
- * request is treated as turn 0 of an anonymous episode, and the previous reply is taken from
- * the conversation's last assistant message when there is one.
+ * episode id, turn, view, kind, intervention count and the earlier turns' views and replies
+ * (policies such as the oracle need them; the built-in model reads the replies and views);
+ * without them the request is treated as turn 0 of an anonymous episode, and the previous reply
+ * is taken from the conversation's last assistant message when there is one.
  */
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
@@ -158,7 +158,6 @@ export function observationFrom(c: Context, text: string, image: RGBImage, prior
   const turn = headerInt(c, EPISODE_HEADERS.turn) ?? priorAssistant;
   const options = parsed?.options ?? [];
   const nInt = headerInt(c, EPISODE_HEADERS.interventions) ?? 0;
-  const previous = dec(c.req.header(EPISODE_HEADERS.previousReply)) ?? conversationReply;
   const history = historyHeader(dec(c.req.header(EPISODE_HEADERS.history)));
   return {
     episodeId: dec(c.req.header(EPISODE_HEADERS.episode)) ?? `anon-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`,
@@ -171,7 +170,7 @@ export function observationFrom(c: Context, text: string, image: RGBImage, prior
     prompt: text,
     // replies and views of earlier turns (their parse is not known here): enough for the built-in
     // model; without the history header, only the previous reply (view unknown)
-    history: history ?? (previous === undefined ? [] : [{ view: -1, reply: previous, action: { type: 'unparseable' } }]),
+    history: history ?? (conversationReply === undefined ? [] : [{ view: -1, reply: conversationReply, action: { type: 'unparseable' } }]),
     image,
   };
 }

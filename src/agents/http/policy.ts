@@ -21,8 +21,6 @@ export const EPISODE_HEADERS = {
   view: 'x-askfirst-view',
   kind: 'x-askfirst-kind',
   interventions: 'x-askfirst-interventions',
-  /** The reply given at the episode's previous turn (URL-encoded; absent at the first turn). */
-  previousReply: 'x-askfirst-previous-reply',
   /** Earlier turns as a URL-encoded JSON array of [view, reply] pairs (absent at the first turn). */
   history: 'x-askfirst-history',
 } as const;
@@ -97,12 +95,7 @@ export class HttpPolicy implements Policy {
         [EPISODE_HEADERS.view]: String(o.view),
         [EPISODE_HEADERS.kind]: encodeURIComponent(o.kind),
         [EPISODE_HEADERS.interventions]: String(o.numInterventions),
-        ...(o.history.length
-          ? {
-              [EPISODE_HEADERS.previousReply]: encodeURIComponent(o.history[o.history.length - 1].reply),
-              [EPISODE_HEADERS.history]: encodeURIComponent(JSON.stringify(o.history.map((t) => [t.view, t.reply]))),
-            }
-          : {}),
+        ...(o.history.length ? { [EPISODE_HEADERS.history]: encodeURIComponent(JSON.stringify(o.history.map((t) => [t.view, t.reply]))) } : {}),
       },
     });
     const reply = stripThinking(res.text);
