@@ -6,7 +6,9 @@
  * perception prior: do not be sure of what you cannot see). A quarter of each batch (`calibrate`)
  * are uninformative views of the RL training kinds (sketch, camera) with a uniform target, so the
  * model's confidence means something there; the unseen kinds' uninformative views are never
- * shown. The result is a
+ * shown. Camera views also teach the encoder's "where" map (binary cross-entropy against the
+ * cells the object covers, which the generator knows): a camera move needs to know where the
+ * sliver is, and the category loss alone keeps that only by chance. The result is a
  * "guesser": it answers well when it can see, and its ask gate is still at its negative initial
  * bias, so it never asks — which RL then changes.
  *
@@ -17,7 +19,29 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, Rng, clipGradNorm, loadCheckpointInto, mean, mul, neg, noGrad, optimizerExtras, restoreOptimizer, sum, tensor, warmupCosine } from '../nn/index.js';
+import {
+  AdamW,
+  Rng,
+  add,
+  addScalar,
+  clamp,
+  clipGradNorm,
+  loadCheckpointInto,
+  log,
+  mean,
+  mul,
+  mulScalar,
+  neg,
+  noGrad,
+  optimizerExtras,
+  restoreOptimizer,
+  selectRows,
+  sum,
+  tensor,
+  warmupCosine,
+  type Tensor,
+} from '../nn/index.js';
+import { cameraCoverage } from '../suite/kinds/camera.js';
 import type { RGBImage } from '../scenes/image.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { generateSuite } from '../suite/generate.js';
@@ -49,6 +73,7 @@ export const SupervisedConfigSchema = z.object({
   augment: z.number().min(0).max(1).default(0.5).describe('share of training images randomly shrunk and shifted (0 = none)'),
   calibrate: z.number().min(0).max(0.9).default(0.25).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
   erase: z.number().min(0).max(1).default(0.1).describe('share of reference images with a random block painted over; the target softens toward uniform as more of the object is hidden (0 = none)'),
+  where: z.number().min(0).default(1).describe('weight of the where-map loss on camera views: which cells of the last conv stage the object covers (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
@@ -67,24 +92,43 @@ export interface ReferenceExample {
   label: number;
   question: string;
   kind: string;
+  /** Where the object is, per cell of the where map (camera views only; see `whereTarget`). */
+  where?: Float32Array;
 }
 
-export function referenceExamples(episodes: readonly SuiteEpisode[]): ReferenceExample[] {
+/**
+ * The where map's target from a view's coverage map: a cell counts as "object here" once the
+ * object covers a sixteenth of it (4 pixels of an 8×8 cell), linearly below that.
+ */
+export function whereTarget(coverage: Float32Array): Float32Array {
+  return coverage.map((c) => Math.min(1, 16 * c));
+}
+
+/** The where target of view `v`, if its kind has one and `grid` > 0. */
+function whereOf(e: SuiteEpisode, v: number, grid: number): Float32Array | undefined {
+  const cov = grid > 0 ? cameraCoverage(e, v, grid) : null;
+  return cov ? whereTarget(cov) : undefined;
+}
+
+/** Clearest views and their categories; with `grid` > 0, camera views carry their where target. */
+export function referenceExamples(episodes: readonly SuiteEpisode[], grid = 0): ReferenceExample[] {
   return episodes.map((e) => {
     const ref = e.views[e.referenceView];
     if (!('image' in ref)) throw new DataError(`episode ${e.id}: supervised training needs in-memory views`);
     const label = CATEGORIES.indexOf(e.categories[e.answer]);
     if (label < 0) throw new DataError(`episode ${e.id}: category "${e.categories[e.answer]}" is not a known category`);
-    return { image: ref.image, label, question: e.referenceQuestion ?? e.question, kind: e.kind };
+    return { image: ref.image, label, question: e.referenceQuestion ?? e.question, kind: e.kind, where: whereOf(e, e.referenceView, grid) };
   });
 }
 
-/** Uninformative views of the given kinds, labelled −1 ("cannot tell"). */
-export function uninformativeExamples(episodes: readonly SuiteEpisode[], kinds: readonly string[]): ReferenceExample[] {
+/** Uninformative views of the given kinds, labelled −1 ("cannot tell"); with `grid` > 0, camera views carry their where target. */
+export function uninformativeExamples(episodes: readonly SuiteEpisode[], kinds: readonly string[], grid = 0): ReferenceExample[] {
   const ks = new Set(kinds);
   return episodes.flatMap((e) =>
     ks.has(e.kind)
-      ? e.views.flatMap((v, i) => (e.informative?.[i] === false && 'image' in v ? [{ image: v.image, label: -1, question: e.question, kind: e.kind }] : []))
+      ? e.views.flatMap((v, i) =>
+          e.informative?.[i] === false && 'image' in v ? [{ image: v.image, label: -1, question: e.question, kind: e.kind, where: whereOf(e, i, grid) }] : [],
+        )
       : [],
   );
 }
@@ -127,14 +171,15 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
 
   // ── data ────────────────────────────────────────────────────────────────
   const suite = generateSuite({ episodes: cfg.episodes, seed: cfg.seed, size: cfg.size, kinds: [...SCENARIO_KINDS], controlShare: 0 });
-  const data = referenceExamples(suite);
-  const unsure = cfg.calibrate > 0 ? uninformativeExamples(suite, TRAIN_KINDS) : [];
+  const policy = newBuiltin(suite, { ...cfg.model, imageSize: cfg.model.imageSize ?? cfg.size });
+  const model = policy.model;
+  const grid = cfg.where > 0 ? Math.sqrt(model.whereSize) : 0;
+  const data = referenceExamples(suite, grid);
+  const unsure = cfg.calibrate > 0 ? uninformativeExamples(suite, TRAIN_KINDS, grid) : [];
   const genSeconds = (performance.now() - t0) / 1000;
   log(`supervised: ${data.length} reference images from ${SCENARIO_KINDS.length} kinds (${genSeconds.toFixed(1)} s)`);
 
   // ── model, optimizer, resume ────────────────────────────────────────────
-  const policy = newBuiltin(suite, { ...cfg.model, imageSize: cfg.model.imageSize ?? cfg.size });
-  const model = policy.model;
   const opt = new AdamW(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const sched = warmupCosine({ lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps });
   let state: TrainerState = { step: 0, seconds: 0 };
@@ -163,6 +208,8 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
   let lastLoss = NaN;
   let accSum = 0;
   let accN = 0;
+  let whereSum = 0;
+  let whereN = 0;
   const save = (dir: string) => {
     saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: cfg }, optimizerExtras(opt));
   };
@@ -188,19 +235,25 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
     // Per image: geometric augmentation, then (reference views only) random erasing, whose
     // hidden share of the object sets how far the target moves toward uniform.
     const soft = new Float32Array(batch.length);
+    const whereRows: number[] = []; // images whose where target still holds (not moved by augmentation, not erased)
     const images = batch.map((b, r) => {
-      let im = augRng.next() < cfg.augment ? augment(b.image, augRng) : b.image;
+      const moved = augRng.next() < cfg.augment;
+      let im = moved ? augment(b.image, augRng) : b.image;
+      let erased = false;
       if (b.label >= 0 && augRng.next() < cfg.erase) {
         const e = erase(im, augRng);
         im = e.image;
+        erased = true;
         soft[r] = Math.min(1, Math.max(0, (e.hidden - ERASE_SURE) / (ERASE_UNSURE - ERASE_SURE)));
       }
+      if (b.where && !moved && !erased) whereRows.push(r);
       return im;
     });
     const x = imageBatch(images, model.config.imageSize);
     const text: TextObservation[] = batch.map((b) => ({ question: b.question, options: categories, numInterventions: 0 }));
     opt.zeroGrad();
-    const out = model.head(model.encode(x), headBatch(text, policy.vocab));
+    const enc = model.encodeBoth(x);
+    const out = model.head(enc.h, headBatch(text, policy.vocab));
     const labels = batch.map((b) => b.label);
     // Targets: one-hot for a view that shows its object, uniform for one that does not (label −1).
     const K0 = out.logp.shape[1];
@@ -210,13 +263,27 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
       T.fill(u / K0, r * K0, (r + 1) * K0);
       if (l >= 0) T[r * K0 + l] += 1 - u;
     });
-    const loss = neg(mean(sum(mul(out.logp, tensor(T, [batch.length, K0])), 1)));
+    const catLoss = neg(mean(sum(mul(out.logp, tensor(T, [batch.length, K0])), 1)));
+    let loss = catLoss;
+    let whereLoss = NaN;
+    if (cfg.where > 0 && whereRows.length) {
+      const A = model.whereSize;
+      const W = new Float32Array(whereRows.length * A);
+      whereRows.forEach((r, i) => W.set(batch[r].where!, i * A));
+      const wl = binaryCrossEntropy(selectRows(enc.where, Int32Array.from(whereRows)), tensor(W, [whereRows.length, A]));
+      whereLoss = wl.item();
+      loss = add(loss, mulScalar(wl, cfg.where));
+    }
     loss.backward();
     clipGradNorm(model.parameters(), 5);
     opt.lr = sched(state.step);
     opt.step();
     state.step++;
-    lastLoss = loss.item();
+    lastLoss = catLoss.item();
+    if (!Number.isNaN(whereLoss)) {
+      whereSum += whereLoss;
+      whereN++;
+    }
     const K = out.logp.shape[1];
     for (let r = 0; r < batch.length; r++) {
       let best = 0;
@@ -228,8 +295,15 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
     state.seconds = (performance.now() - tStart) / 1000;
     bar.tick(1, { loss: lastLoss.toFixed(3) });
     if (state.step % cfg.logEvery === 0) {
-      logFile.append({ step: state.step, 'train/loss': lastLoss, 'train/accuracy': accSum / accN, 'train/lr': opt.lr, 'train/seconds': state.seconds });
-      accSum = accN = 0;
+      logFile.append({
+        step: state.step,
+        'train/loss': lastLoss,
+        'train/accuracy': accSum / accN,
+        ...(whereN ? { 'train/where_loss': whereSum / whereN } : {}),
+        'train/lr': opt.lr,
+        'train/seconds': state.seconds,
+      });
+      accSum = accN = whereSum = whereN = 0;
     }
     if (state.step % cfg.checkpointEvery === 0) {
       const dir = join(cfg.out, CKPT_DIR, `step-${String(state.step).padStart(7, '0')}`);
@@ -243,6 +317,12 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
   saveBuiltin(join(cfg.out, 'final'), policy, { stage: 'supervised', step: state.step, config: cfg });
   const trainAccuracy = accuracyOn(policy, data.slice(0, 512));
   return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy };
+}
+
+/** Mean binary cross-entropy of probabilities `p` against targets `t` in [0, 1] (same shape). */
+export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
+  const q = clamp(p, 1e-6, 1 - 1e-6);
+  return neg(mean(add(mul(t, log(q)), mul(addScalar(neg(t), 1), log(addScalar(neg(q), 1))))));
 }
 
 function pruneCheckpoints(out: string, keep: number): void {

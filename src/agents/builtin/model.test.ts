@@ -109,7 +109,7 @@ describe('built-in model', () => {
     expect(on[0] + on[1] + on[2]).toBeCloseTo(off[0] + off[1] + off[2], 6); // P(ask) is unchanged
   });
 
-  it('features are [h | where map]: h as encode gives it, the map the last conv stage averaged over channels', () => {
+  it('features are [h | where map]: h as encode gives it, the map σ(1×1 conv of the last conv stage)', () => {
     const m = tiny(); // 16 px, two pooling stages → a 4×4 map
     const x = img(2, 3);
     const f = m.features(x);
@@ -121,9 +121,9 @@ describe('built-in model', () => {
     for (let b = 0; b < B; b++) {
       for (let j = 0; j < 16; j++) expect(f.data[b * 32 + j]).toBeCloseTo(h.data[b * 16 + j], 6);
       for (let p = 0; p < s * s; p++) {
-        let acc = 0; // slow reference: a plain loop over channels
-        for (let c = 0; c < C; c++) acc += y.data[(b * C + c) * s * s + p];
-        expect(f.data[b * 32 + 16 + p]).toBeCloseTo(acc / C, 6);
+        let acc = m.whereConv.bias!.data[0]; // slow reference: a plain loop over channels
+        for (let c = 0; c < C; c++) acc += m.whereConv.weight.data[c] * y.data[(b * C + c) * s * s + p];
+        expect(f.data[b * 32 + 16 + p]).toBeCloseTo(1 / (1 + Math.exp(-acc)), 6);
       }
     }
     const parts = splitFeatures(f, 16, 16);

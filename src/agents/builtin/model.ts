@@ -14,6 +14,8 @@
  *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
  *            negative (the surer the model, the less it asks: selective prediction's rule),
  *            and RL refines both terms
+ *   m      = σ(1×1 conv(last conv stage))                 the "where" map [B, s·s]: per cell, is the object
+ *                                                          there (trained in the supervised stage on camera views)
  *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_w h + W_m m)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
  *            which intervention, if asking. The bilinear term matches what the image shows to
  *            the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
@@ -43,12 +45,12 @@ import {
   concat,
   logSoftmax,
   maxPool2d,
-  mean,
   mul,
   noGrad,
   relu,
   reshape,
   selectRows,
+  sigmoid,
   sum,
   tensor,
   type Tensor,
@@ -129,6 +131,7 @@ export class MultimodalModel extends Module {
   readonly which2: Linear;
   readonly whichImage: Linear;
   readonly whichWhere: Linear;
+  readonly whereConv: Conv2d;
   readonly val1: Linear;
   readonly val2: Linear;
 
@@ -169,10 +172,11 @@ export class MultimodalModel extends Module {
     this.gateSlope = this.addParameter('gateSlope', Float32Array.of(config.gateSlopeInit), [1]);
     this.repeatWeight = this.addParameter('repeatWeight', Float32Array.of(config.repeatInit), [1]);
     this.loopWeight = this.addParameter('loopWeight', Float32Array.of(config.loopInit), [1]);
+    this.whereConv = this.addModule('whereConv', new Conv2d(c, 1, 1, { rng })); // last stage → where map logits (1×1 conv)
   }
 
   /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
-  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichImage.weight', 'loopWeight', 'whichWhere.weight'];
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichImage.weight', 'loopWeight', 'whichWhere.weight', 'whereConv.weight', 'whereConv.bias'];
 
   /**
    * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
@@ -183,7 +187,7 @@ export class MultimodalModel extends Module {
 
   /** Encoder parameters (frozen in head-only RL). */
   encoderParameters(): Tensor[] {
-    return [...this.convs.flatMap((c) => c.parameters()), ...this.fc.parameters()];
+    return [...this.convs.flatMap((c) => c.parameters()), ...this.fc.parameters(), ...this.whereConv.parameters()];
   }
 
   /** Everything but the encoder and the word table. */
@@ -198,16 +202,17 @@ export class MultimodalModel extends Module {
   }
 
   /**
-   * Images → features h [B, H] and the "where" map [B, s·s]: the last conv stage's activations
-   * averaged over channels, i.e. where in the frame the encoder sees something. The fully
-   * connected layer that makes h is trained to name the category wherever the object is, so h
-   * keeps little of where it is; the map keeps it (what a camera move needs).
+   * Images → features h [B, H] and the "where" map [B, s·s]: per cell of the last conv stage,
+   * the probability that the object is there (a 1×1 conv and a sigmoid; the supervised stage
+   * trains it on camera views, whose object the generator knows). The fully connected layer
+   * that makes h is trained to name the category wherever the object is, so h keeps little of
+   * where it is; the map keeps it (what a camera move needs).
    */
   encodeBoth(x: Tensor): { h: Tensor; where: Tensor } {
     let y = x;
     for (const conv of this.convs) y = maxPool2d(relu(conv.forward(y)), 2); // [B, C_i, S/2^i, S/2^i]
     const B = y.shape[0];
-    const where = reshape(mean(y, 1), [B, y.size / B / y.shape[1]]); // [B, s·s]
+    const where = sigmoid(reshape(this.whereConv.forward(y), [B, y.size / B / y.shape[1]])); // [B, 1, s, s] → [B, s·s]
     y = reshape(y, [B, y.size / B]); // [B, C·s·s]
     return { h: relu(this.fc.forward(y)), where }; // [B, H], [B, s·s]
   }

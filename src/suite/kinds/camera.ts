@@ -11,6 +11,7 @@ import type { ViewStep } from '../../episode/types.js';
 import { crop, downsample } from '../../scenes/camera.js';
 import { backgroundColor, darker, drawBackground, fillMask, objectColor } from '../../scenes/draw.js';
 import { categoryMask, type BoxMask, type Pose } from '../../scenes/masks.js';
+import { CATEGORIES } from '../../scenes/shapes.js';
 import { INFORMATIVE_MIN, poseTemplates } from '../oracle.js';
 import { ABSTAIN_TEXT, type KindContext, type RawEpisode, RejectedDraw, scoreView } from './common.js';
 
@@ -36,10 +37,7 @@ const SLIVER_TRIES = 40;
 
 /** Pixels of mask `m` inside the `S`×`S` window at (x0, y0). */
 export function pixelsInWindow(m: BoxMask, x0: number, y0: number, S: number): number {
-  let n = 0;
-  for (let y = Math.max(0, y0 - m.y0); y < Math.min(m.h, y0 + S - m.y0); y++)
-    for (let x = Math.max(0, x0 - m.x0); x < Math.min(m.w, x0 + S - m.x0); x++) n += m.data[y * m.w + x] ? 1 : 0;
-  return n;
+  return boxPixels(m, x0, y0, S, S);
 }
 
 const shift = (m: BoxMask, dx: number, dy: number): BoxMask => ({ ...m, x0: m.x0 + dx, y0: m.y0 + dy });
@@ -125,6 +123,54 @@ export function generateCamera(ctx: KindContext): RawEpisode {
     question: T.question,
     referenceQuestion: T.referenceQuestion,
     hint: T.hint,
-    meta: { objectWindow: [oi, oj], firstWindow: [fi, fj], step: q, object: { cx: pose!.cx, cy: pose!.cy, r: pose!.r } },
+    meta: {
+      objectWindow: [oi, oj],
+      firstWindow: [fi, fj],
+      step: q,
+      object: { cx: pose!.cx, cy: pose!.cy, r: pose!.r },
+      // per view: the scene region it shows, [x0, y0, side] in scene pixels (the wide view: the whole scene)
+      windows: [...cells.map(([i, j]) => [i * q, j * q, S]), ...(useWide ? [[0, 0, L]] : [])],
+    },
   };
+}
+
+/** What `cameraCoverage` reads from a camera episode. */
+interface CameraEpisodeLike {
+  kind: string;
+  categories: readonly string[];
+  answer: number;
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * Where the object is in view `v` of a camera episode, on a `grid`×`grid` map: per cell, the
+ * share of the cell's pixels the object covers (0..1), row-major from the top left. Null for
+ * other kinds and for episodes without the view windows in their meta (written before them).
+ * The supervised stage teaches the encoder's "where" map from it.
+ */
+export function cameraCoverage(e: CameraEpisodeLike, v: number, grid: number): Float32Array | null {
+  const m = e.meta as { object?: { cx: number; cy: number; r: number }; windows?: [number, number, number][] } | undefined;
+  const win = m?.windows?.[v];
+  if (e.kind !== 'camera' || !m?.object || !win) return null;
+  const mask = categoryMask(CATEGORIES.indexOf(e.categories[e.answer]), { ...m.object, sx: 1, sy: 1 });
+  const [x0, y0, side] = win;
+  const out = new Float32Array(grid * grid);
+  const cell = side / grid; // scene pixels per cell side
+  for (let b = 0; b < grid; b++)
+    for (let a = 0; a < grid; a++) {
+      const cx0 = Math.round(x0 + a * cell);
+      const cy0 = Math.round(y0 + b * cell);
+      const w = Math.round(x0 + (a + 1) * cell) - cx0;
+      const h = Math.round(y0 + (b + 1) * cell) - cy0;
+      out[b * grid + a] = boxPixels(mask, cx0, cy0, w, h) / (w * h);
+    }
+  return out;
+}
+
+/** Pixels of mask `m` inside the `w`×`h` box at (x0, y0). */
+function boxPixels(m: BoxMask, x0: number, y0: number, w: number, h: number): number {
+  let n = 0;
+  for (let y = Math.max(0, y0 - m.y0); y < Math.min(m.h, y0 + h - m.y0); y++)
+    for (let x = Math.max(0, x0 - m.x0); x < Math.min(m.w, x0 + w - m.x0); x++) n += m.data[y * m.w + x] ? 1 : 0;
+  return n;
 }

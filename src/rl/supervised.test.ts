@@ -1,0 +1,65 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { imageBatch } from '../agents/builtin/features.js';
+import type { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { noGrad, tensor } from '../nn/index.js';
+import { generateSuite } from '../suite/generate.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { cameraCoverage } from '../suite/kinds/camera.js';
+import { binaryCrossEntropy, trainSupervised, whereTarget } from './supervised.js';
+
+describe('binary cross-entropy', () => {
+  it('matches the formula, stays finite at 0 and 1, and its gradient is (p − t) / (p (1 − p)) / n', () => {
+    const p = tensor(Float32Array.of(0.5, 0.9, 0, 1), [2, 2], true);
+    const t = tensor(Float32Array.of(1, 0, 0, 0.5), [2, 2]);
+    const l = binaryCrossEntropy(p, t);
+    const want = (-Math.log(0.5) - Math.log(0.1) + 0 - 0.5 * Math.log(1e-6)) / 4; // p = 0 and p = 1 are clamped to 1e-6 from the edge
+    expect(l.item()).toBeCloseTo(want, 2);
+    l.backward();
+    expect(p.grad![0]).toBeCloseTo((0.5 - 1) / 0.25 / 4, 4);
+    expect(p.grad![1]).toBeCloseTo((0.9 - 0) / (0.9 * 0.1) / 4, 3);
+  });
+  it('the where target saturates at a sixteenth of a cell', () => {
+    expect(Array.from(whereTarget(Float32Array.of(0, 1 / 32, 1 / 16, 0.5)))).toEqual([0, 0.5, 1, 1]);
+  });
+});
+
+/**
+ * On the first views of camera episodes: the where map's binary cross-entropy against its target,
+ * and that of the best constant map (every cell the mean target) — the baseline a map that knows
+ * nothing of where the object is can reach.
+ */
+function whereLoss(p: BuiltinPolicy, eps: readonly SuiteEpisode[]): { map: number; constant: number } {
+  const s = Math.sqrt(p.model.whereSize);
+  const { where } = noGrad(() => p.model.encodeBoth(imageBatch(eps.map((e) => (e.views[e.firstView] as { image: never }).image), p.model.config.imageSize)));
+  const T = new Float32Array(eps.length * s * s);
+  eps.forEach((e, r) => T.set(whereTarget(cameraCoverage(e, e.firstView, s)!), r * s * s));
+  const t = tensor(T, [eps.length, s * s]);
+  const m = T.reduce((a, v) => a + v, 0) / T.length;
+  return { map: noGrad(() => binaryCrossEntropy(where, t)).item(), constant: noGrad(() => binaryCrossEntropy(tensor(new Float32Array(T.length).fill(m), t.shape), t)).item() };
+}
+
+describe('the supervised stage teaches the where map on camera views', () => {
+  it('after training with the where loss, the map finds the object’s sliver on unseen first views; without it, it does not', async () => {
+    const held = generateSuite({ episodes: 60, seed: 77, size: 32, kinds: ['camera'] }).filter((e) => !e.control);
+    const run = (where: number) =>
+      trainSupervised({
+        out: join(mkdtempSync(join(tmpdir(), 'af-sup-where-')), 'run'),
+        episodes: 12,
+        size: 32,
+        steps: 150,
+        warmupSteps: 5,
+        batchSize: 16,
+        where,
+        calibrate: 0.5,
+        progress: false,
+        model: { imageSize: 32, channels: [8, 16], hidden: 16, embedDim: 8 },
+      });
+    const on = whereLoss((await run(1)).policy, held);
+    const off = whereLoss((await run(0)).policy, held);
+    expect(on.map).toBeLessThan(0.6 * on.constant); // it knows where the sliver is, beyond how much object there is
+    expect(off.map).toBeGreaterThan(off.constant); // the untrained map does not
+  }, 120_000);
+});
