@@ -72,11 +72,22 @@ export function optimizerExtras(opt: Optimizer): [string, TensorData][] {
   return [...opt.stateBuffers()].map(([n, b]) => [`optim#${n}`, { data: b, shape: [b.length] }]);
 }
 
-/** Restore state saved by `optimizerExtras`; a missing or resized buffer is a DataError naming `file`. */
+/**
+ * Restore state saved by `optimizerExtras`; a missing or resized buffer is a DataError naming
+ * `file`. A parameter with saved state gets a zero gradient buffer, as it had before the
+ * checkpoint (`zeroGrad` zeroes a gradient, it does not drop it): optimizers skip parameters
+ * without one, so otherwise a step in which it gets no gradient would skip its momentum, and the
+ * resumed run would drift from the uninterrupted one.
+ */
 export function restoreOptimizer(opt: Optimizer, tensors: ReadonlyMap<string, TensorData>, file: string): void {
+  const stepped = new Set<string>();
   for (const [n, buf] of opt.stateBuffers()) {
     const t = tensors.get(`optim#${n}`);
     if (!t || t.data.length !== buf.length) throw new DataError(`checkpoint lacks optimizer state ${n}`, { file });
     buf.set(t.data);
+    if (t.data.some((v) => v !== 0)) stepped.add(n.slice(0, n.lastIndexOf('.')));
   }
+  opt.params.forEach((p, k) => {
+    if (!p.grad && stepped.has(p.name ?? String(k))) p.grad = new Float32Array(p.size);
+  });
 }

@@ -36,9 +36,14 @@ export class Module {
     return t;
   }
 
-  /** Register a child module under `name` (its parameters become `name.…`). */
+  /**
+   * Register a child module under `name` (its parameters become `name.…`, and so do their
+   * `Tensor.name`s, which optimizers key their saved state by: two layers' "weight" must not
+   * share one entry).
+   */
   protected addModule<M extends Module>(name: string, m: M): M {
     this.children.set(name, m);
+    for (const [n, p] of m.namedParameters()) p.name = `${name}.${n}`;
     return m;
   }
 
