@@ -66,7 +66,7 @@ export { embedding, bagOfTokens } from './ops/embedding.js';
 export { Module, Linear, Conv2d, LayerNorm, Embedding, Sequential, expectShape, type Layer, type TensorData } from './module.js';
 export { Optimizer, AdamW, SGD, clipGradNorm, gradNorm, type AdamWOptions, type SGDOptions } from './optim.js';
 export { constantLR, warmupCosine, type Schedule, type WarmupCosineOptions } from './schedule.js';
-export { Rng } from './rng.js';
+export { Rng, type RngState } from './rng.js';
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from './init.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents } from './safetensors.js';
 export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint } from './checkpoint.js';

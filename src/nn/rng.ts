@@ -3,6 +3,12 @@
  * number generators"), seeded through splitmix32 so nearby seeds give unrelated streams.
  * Normals by the Box–Muller transform. Same seed → same stream on every platform.
  */
+/** A saved `Rng` state (JSON-safe). */
+export interface RngState {
+  s: number[];
+  spare: number | null;
+}
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -24,6 +30,19 @@ export class Rng {
     this.s2 = next();
     this.s3 = next();
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** The generator's whole state (to save with a checkpoint; `restore` continues the stream). */
+  state(): RngState {
+    return { s: [this.s0, this.s1, this.s2, this.s3].map((v) => v >>> 0), spare: this.spare }; // as unsigned (the bits are what count)
+  }
+
+  /** Continue from a state `state()` returned. */
+  restore(st: RngState): this {
+    if (!Array.isArray(st?.s) || st.s.length !== 4 || !st.s.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)) throw new Error('rng: a state is four unsigned 32-bit integers');
+    [this.s0, this.s1, this.s2, this.s3] = st.s;
+    this.spare = st.spare ?? null;
+    return this;
   }
 
   /** A uniform 32-bit unsigned integer. */

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, Rng, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
+import { AdamW, Rng, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type RngState, type Tensor } from '../nn/index.js';
 import { EpisodeState } from '../episode/state.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { summarize, type Summary } from '../episode/metrics.js';
@@ -223,7 +223,7 @@ export class RLRun {
     if (this.update % this.cfg.checkpointEvery !== 0) return;
     const dir = join(this.cfg.out, CKPT, `update-${String(this.update).padStart(6, '0')}`);
     saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, optimizerExtras(this.opt));
-    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, curve: this.curve }));
+    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, rng: this.rng.state(), curve: this.curve }));
     const all = readdirSync(join(this.cfg.out, CKPT)).filter((n) => /^update-\d+$/.test(n)).sort();
     for (const n of all.slice(0, -2)) rmSync(join(this.cfg.out, CKPT, n), { recursive: true, force: true });
   }
@@ -236,8 +236,9 @@ export class RLRun {
     const dir = join(d, done[done.length - 1]);
     const ck = loadCheckpointInto(dir, this.ctx.policy.model);
     restoreOptimizer(this.opt, ck.tensors, dir);
-    const st = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { update: number; seconds: number; stepCount: number; curve: Record<string, number>[] };
+    const st = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { update: number; seconds: number; stepCount: number; rng?: RngState; curve: Record<string, number>[] };
     this.update = st.update;
+    if (st.rng) this.rng.restore(st.rng); // sampling continues where it stopped (checkpoints before this field: a fresh seeded stream)
     this.seconds = st.seconds;
     this.opt.stepCount = st.stepCount;
     this.curve.push(...st.curve);
