@@ -142,11 +142,11 @@ describe('greedy parity: in-process vs serve + HTTP client', () => {
   // The built-in model (fresh weights: parity does not need training); one instance serves both sides.
   const builtin = newBuiltin(eps);
   // Switch on the features fresh weights leave at zero, so parity also covers them: the repeat
-  // bonus reads the previous reply (sent in a header), the match term the image and option words;
+  // bonus reads the previous reply (sent in a header), the toward term the image and option words;
   // the loop term (on by default) reads the views and replies of earlier turns (another header).
   builtin.model.gate2.bias!.data.fill(3); // fresh weights never ask; this one often does
   builtin.model.repeatWeight.data[0] = -4; // negative: knowing the previous reply changes the next choice
-  builtin.model.whichImage.weight.data.forEach((_, i, a) => (a[i] = Math.sin(i * 12.9898) * 0.05));
+  builtin.model.whichToward.weight.data.forEach((_, i, a) => (a[i] = Math.sin(i * 12.9898) * 2));
   cases.push(['builtin (fresh weights)', () => builtin, 8]);
   // … and the same weights saved as a checkpoint and loaded back, as `serve --policy builtin:DIR` does.
   const ckpt = join(mkdtempSync(join(tmpdir(), 'askfirst-ckpt-')), 'final');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gather, maxPool2d, mean, neg, noGrad, relu, tensor } from '../../nn/index.js';
 import { headBatch } from './features.js';
-import { MultimodalModel, resolveModelConfig, splitFeatures, uncertaintyFeatures } from './model.js';
+import { MultimodalModel, resolveModelConfig, splitFeatures, towardObject, uncertaintyFeatures } from './model.js';
 import { Vocab } from './vocab.js';
 
 const vocab = Vocab.fromTexts(['circle square star heart', 'what object is this', 'move the camera left', 'add more details', 'i cannot answer this question', 'wiggle the frobnicator']);
@@ -65,6 +65,14 @@ describe('built-in model', () => {
     const u = uncertaintyFeatures(new Float32Array(hb.B * hb.K), hb);
     expect(u[5]).toBe(1);
     expect(u[6 + 5]).toBe(0);
+  });
+
+  it('the choice feature counts only interventions not yet asked for at this view: back where it waited and rewound, asking brings nothing new', () => {
+    const obs = { question: 'q', options: ['Wait.', 'Rewind.', 'I cannot answer this question.', 'a', 'b'], numInterventions: 3 };
+    const hb = (history: { view: number; reply: string }[]) => headBatch([{ ...obs, view: 1, history }], vocab);
+    const u = (b: ReturnType<typeof hb>) => uncertaintyFeatures(new Float32Array(b.B * b.K), b)[5];
+    expect(u(hb([{ view: 1, reply: 'Wait.' }, { view: 2, reply: 'Rewind.' }]))).toBe(0); // rewind is still new here
+    expect(u(hb([{ view: 1, reply: 'Wait.' }, { view: 2, reply: 'Rewind.' }, { view: 1, reply: 'Rewind.' }, { view: 0, reply: 'Wait.' }]))).toBe(1);
   });
 
   it('the repeat feature marks the intervention asked for at the previous turn, and ρ raises only its share of the ask mass', () => {
@@ -132,6 +140,25 @@ describe('built-in model', () => {
     expect(() => splitFeatures(tensor(new Float32Array(20), [1, 20]), 16, 16)).toThrow(/width 20, expected 16 \(h\) or 32/);
   });
 
+  it('which way the object lies: the where map’s centre of mass from the frame’s centre, whatever the object’s size', () => {
+    const s = 4;
+    const map = (cells: [number, number, number][]) => {
+      const d = new Float32Array(s * s);
+      for (const [i, j, v] of cells) d[i * s + j] = v; // row i, column j
+      return tensor(d, [1, s * s]);
+    };
+    const t = (cells: [number, number, number][]) => Array.from(towardObject(map(cells)).data);
+    const near = (a: number[], b: number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 4));
+    // [x, y, left, right, top, bottom]
+    near(t([[1, 0, 1], [2, 0, 1]]), [-1, 0, 1, 0, 0, 0]); // a sliver down the left edge
+    near(t([[0, 3, 0.5]]), [1, -1, 0, 1, 1, 0]); // the top right corner
+    near(t([[3, 1, 1], [3, 2, 1], [2, 1, 1], [2, 2, 1]]), [0, 2 / 3, 0, 0, 0, 0.5]); // cut off at the bottom
+    near(t([[1, 1, 1], [1, 2, 1], [2, 1, 1], [2, 2, 1]]), [0, 0, 0, 0, 0, 0]); // a large object inside the frame
+    near(t([[1, 1, 0.2], [1, 2, 0.2], [2, 1, 0.2], [2, 2, 0.2]]), [0, 0, 0, 0, 0, 0]); // … or a faint one
+    const batch = towardObject(tensor(Float32Array.from({ length: 2 * s * s }, (_, i) => (i % s === 0 && i < s * s ? 1 : i === 2 * s * s - 1 ? 1 : 0)), [2, s * s]));
+    near(Array.from(batch.data), [-1, 0, 1, 0, 0.25, 0.25, 1, 1, 0, 1, 0, 1]); // row by row: the whole left column, then the bottom right corner
+  });
+
   it('the where term moves only the choice among interventions, and only once trained (zero at start)', () => {
     const m = tiny();
     const hb = headBatch([{ question: 'what object is this', options: ['move the camera left', 'add more details', 'circle', 'square'], numInterventions: 2 }], vocab);
@@ -140,21 +167,10 @@ describe('built-in model', () => {
     const p = (x: typeof f) => Array.from(m.head(x, hb).logp.data, Math.exp);
     const [withMap, plain] = [p(f), p(h)];
     withMap.forEach((v, i) => expect(v).toBeCloseTo(plain[i], 6)); // zero weights: the map changes nothing
-    m.whichWhere.weight.data.forEach((_, i, w) => (w[i] = Math.cos(i)));
+    m.whichToward.weight.data.forEach((_, i, w) => (w[i] = Math.cos(i)));
     const trained = p(f);
     expect(Math.abs(Math.log(trained[0] / trained[1]) - Math.log(plain[0] / plain[1]))).toBeGreaterThan(1e-3);
     expect(trained[0] + trained[1]).toBeCloseTo(plain[0] + plain[1], 6); // P(ask) is unchanged
-  });
-
-  it('the match term scores option words against the image (zero at start, so a fresh model ignores it)', () => {
-    const m = tiny();
-    const hb = headBatch([{ question: 'what object is this', options: ['move the camera left', 'add more details', 'circle', 'square'], numInterventions: 2 }], vocab);
-    const x = img(1);
-    const before = Array.from(m.head(m.encode(x), hb).logp.data);
-    m.whichImage.weight.data.forEach((_, i, w) => (w[i] = Math.cos(i)));
-    const after = Array.from(m.head(m.encode(x), hb).logp.data);
-    expect(Math.abs(after[0] - after[1] - (before[0] - before[1]))).toBeGreaterThan(1e-3);
-    expect(Math.exp(after[0]) + Math.exp(after[1])).toBeCloseTo(Math.exp(before[0]) + Math.exp(before[1]), 6);
   });
 
   it('learns: a few steps of cross-entropy raise the right option’s probability and change parameters', async () => {

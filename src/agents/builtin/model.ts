@@ -9,16 +9,18 @@
  *                                                          class weights are the words' embeddings)
  *   u      = [max p, entropy, margin and their logs] of softmax(z_cat) over the shown categories (no gradient):
  *            the model's own uncertainty, a signal that transfers across scenario kinds — plus
- *            whether only one intervention is shown (then it is the abstain-style option, and
- *            asking cannot bring a new view)
+ *            whether at most one intervention is left that was not already asked for at this
+ *            view (the abstain-style option alone, or a loop tried both ways): asking cannot
+ *            bring a new view
  *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
  *            negative (the surer the model, the less it asks: selective prediction's rule),
  *            and RL refines both terms
  *   m      = σ(1×1 conv(last conv stage))                 the "where" map [B, s·s]: per cell, is the object
  *                                                          there (trained in the supervised stage on camera views)
- *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_w h + W_m m)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
- *            which intervention, if asking. The bilinear term matches what the image shows to
- *            the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
+ *   t      = m's centre of mass from the frame's centre, and its shares on the four edges  which way the object lies [B, 6]
+ *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_t t)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
+ *            which intervention, if asking. The bilinear term matches which way the object lies
+ *            to the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
  *            ρ starts at `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
  *            of undoing the last move) and RL tunes it; plus λ·[i was asked for at an earlier visit
  *            to this same view], λ starting at `loopInit` < 0: back where it was, the model does not
@@ -42,8 +44,11 @@ import {
   Module,
   Rng,
   add,
+  addScalar,
   concat,
+  div,
   logSoftmax,
+  matmul,
   maxPool2d,
   mul,
   noGrad,
@@ -129,8 +134,7 @@ export class MultimodalModel extends Module {
   readonly loopWeight: Tensor;
   readonly which1: Linear;
   readonly which2: Linear;
-  readonly whichImage: Linear;
-  readonly whichWhere: Linear;
+  readonly whichToward: Linear;
   readonly whereConv: Conv2d;
   readonly val1: Linear;
   readonly val2: Linear;
@@ -164,10 +168,8 @@ export class MultimodalModel extends Module {
     this.which2 = this.addModule('which2', new Linear(M, 1, { rng }));
     this.val1 = this.addModule('val1', new Linear(P + D + UNC, M, { rng }));
     this.val2 = this.addModule('val2', new Linear(M, 1, { rng }));
-    this.whichImage = this.addModule('whichImage', new Linear(H, D, { rng, bias: false }));
-    this.whichImage.weight.data.fill(0); // starts neutral; RL grows it
-    this.whichWhere = this.addModule('whichWhere', new Linear(s * s, D, { rng, bias: false })); // the where map is s×s
-    this.whichWhere.weight.data.fill(0); // starts neutral; RL grows it
+    this.whichToward = this.addModule('whichToward', new Linear(TOWARD, D, { rng, bias: false })); // reads towardObject's row
+    this.whichToward.weight.data.fill(0); // starts neutral; RL grows it
     this.gate2.bias!.data.fill(config.askBiasInit);
     this.gateSlope = this.addParameter('gateSlope', Float32Array.of(config.gateSlopeInit), [1]);
     this.repeatWeight = this.addParameter('repeatWeight', Float32Array.of(config.repeatInit), [1]);
@@ -176,14 +178,18 @@ export class MultimodalModel extends Module {
   }
 
   /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
-  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'whichImage.weight', 'loopWeight', 'whichWhere.weight', 'whereConv.weight', 'whereConv.bias'];
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias'];
 
   /**
    * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
-   * on load. `whichMatch` matched the 32-d projection P h to the option words; `whichImage`
-   * (loaded as zeros from such a checkpoint) replaced it.
+   * on load. `whichMatch` matched the 32-d projection P h to the option words, and `whichImage`
+   * (its successor) matched h itself: with the where map, neither helped camera moves, and on
+   * kinds never trained on they pushed the choice toward options RL had never seen work.
+   * `whichWhere` read the whole where map (64 cells): on kinds never trained on, whose object
+   * fills the frame unlike any camera sliver, it extrapolated (occlusion asked to abstain);
+   * `whichToward` reads only which way the object lies.
    */
-  static readonly RETIRED_PARAMETERS: readonly string[] = ['whichMatch.weight'];
+  static readonly RETIRED_PARAMETERS: readonly string[] = ['whichMatch.weight', 'whichImage.weight', 'whichWhere.weight'];
 
   /** Encoder parameters (frozen in head-only RL). */
   encoderParameters(): Tensor[] {
@@ -265,8 +271,7 @@ export class MultimodalModel extends Module {
     const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
-    w = add(w, reshape(sum(mul(selectRows(this.whichImage.forward(h), rowOf), eO), 1), [B, K])); // [B, K]
-    if (where) w = add(w, reshape(sum(mul(selectRows(this.whichWhere.forward(where), rowOf), eO), 1), [B, K])); // [B, K]
+    if (where) w = add(w, reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K])); // [B, K]
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
     if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
     const askM = new Float32Array(B * K);
@@ -285,6 +290,35 @@ export class MultimodalModel extends Module {
   }
 }
 
+/** Width of `towardObject`'s rows. */
+export const TOWARD = 6;
+
+/**
+ * Which way the object lies, from the where map [B, s·s], as [B, 6] shares of its mass: the
+ * centre of mass as (x, y) offsets from the frame's centre (−1 at the left/top edge cells'
+ * centres, +1 at the right/bottom ones), then the share on the left, right, top and bottom edge
+ * cells (the object runs past that edge). A sliver at the left edge gives x near −1 and a left
+ * share near 1; an object inside the frame, whatever its size, gives about zeros — so the term
+ * it feeds stays bounded on views unlike any it was trained on.
+ */
+export function towardObject(where: Tensor): Tensor {
+  const [B, A] = where.shape;
+  const s = Math.round(Math.sqrt(A));
+  const basis = new Float32Array(A * TOWARD); // cell → its six values
+  for (let i = 0; i < s; i++)
+    for (let j = 0; j < s; j++) {
+      const r = (i * s + j) * TOWARD;
+      basis[r] = s > 1 ? (2 * j) / (s - 1) - 1 : 0;
+      basis[r + 1] = s > 1 ? (2 * i) / (s - 1) - 1 : 0;
+      basis[r + 2] = j === 0 ? 1 : 0;
+      basis[r + 3] = j === s - 1 ? 1 : 0;
+      basis[r + 4] = i === 0 ? 1 : 0;
+      basis[r + 5] = i === s - 1 ? 1 : 0;
+    }
+  const mass = addScalar(reshape(sum(where, 1), [B, 1]), 1e-6); // [B, 1]
+  return div(matmul(where, tensor(basis, [A, TOWARD])), mass); // [B, 6]
+}
+
 /** Split feature rows into h [B, H] and the where map [B, A] (null when the rows are h alone). */
 export function splitFeatures(f: Tensor, H: number, A: number): { h: Tensor; where: Tensor | null } {
   const [B, F] = f.shape;
@@ -301,8 +335,10 @@ export function splitFeatures(f: Tensor, H: number, A: number): { h: Tensor; whe
 
 /**
  * Per row: [max p, normalised entropy, top-1 minus top-2, −log(1 − max p)/5, −log(entropy)/5] of
- * softmax over the row's categories, and 1 when the row shows at most one intervention option
- * (ProactiveBench always shows an abstain-style option, so a lone intervention is that one).
+ * softmax over the row's categories, and 1 when at most one intervention option is left that was
+ * not already asked for at this view (ProactiveBench always shows an abstain-style option, so a
+ * lone intervention is that one; and back at a view where every other one was tried, asking
+ * again only goes round the loop): asking cannot bring a new view.
  */
 export function uncertaintyFeatures(zCat: Float32Array, b: HeadBatch): Float32Array {
   const out = new Float32Array(b.B * UNC);
@@ -312,7 +348,7 @@ export function uncertaintyFeatures(zCat: Float32Array, b: HeadBatch): Float32Ar
     let nAsk = 0;
     for (let k = 0; k < b.K; k++) {
       const i = r * b.K + k;
-      if (b.optMask[i] && b.isAsk[i]) nAsk++;
+      if (b.optMask[i] && b.isAsk[i] && !b.revisit?.[i]) nAsk++; // an intervention not yet asked for at this view
       if (b.optMask[i] && !b.isAsk[i]) {
         mx = Math.max(mx, zCat[i]);
         n++;

@@ -51,8 +51,6 @@ export class BuiltinPolicy implements Policy {
     }
     const p = BuiltinPolicy.fromConfig(cfg, `builtin:${dir}`);
     const tensors = new Map([...ck.tensors].filter(([n]) => !n.includes('#') && !MultimodalModel.RETIRED_PARAMETERS.includes(n)));
-    // before whereConv, the where map was the channel mean of the last stage: a whichWhere trained on it does not fit the new map
-    if (!tensors.has('whereConv.weight')) tensors.delete('whichWhere.weight');
     // checkpoints from before a parameter was added: it loads as zeros, which switches it off
     for (const [n, t] of p.model.namedParameters())
       if (MultimodalModel.LATER_PARAMETERS.includes(n) && !tensors.has(n)) tensors.set(n, { shape: t.shape, data: new Float32Array(t.size) });
