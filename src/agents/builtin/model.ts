@@ -303,8 +303,18 @@ export const TOWARD = 6;
  */
 export function towardObject(where: Tensor): Tensor {
   const [B, A] = where.shape;
+  const mass = addScalar(reshape(sum(where, 1), [B, 1]), 1e-6); // [B, 1]
+  return div(matmul(where, towardBasis(A)), mass); // [B, 6]
+}
+
+const TOWARD_BASES = new Map<number, Tensor>();
+
+/** Per cell of an s×s map (A = s² cells), its six `towardObject` values [A, 6]; built once per size. */
+function towardBasis(A: number): Tensor {
+  let t = TOWARD_BASES.get(A);
+  if (t) return t;
   const s = Math.round(Math.sqrt(A));
-  const basis = new Float32Array(A * TOWARD); // cell → its six values
+  const basis = new Float32Array(A * TOWARD);
   for (let i = 0; i < s; i++)
     for (let j = 0; j < s; j++) {
       const r = (i * s + j) * TOWARD;
@@ -315,8 +325,9 @@ export function towardObject(where: Tensor): Tensor {
       basis[r + 4] = i === 0 ? 1 : 0;
       basis[r + 5] = i === s - 1 ? 1 : 0;
     }
-  const mass = addScalar(reshape(sum(where, 1), [B, 1]), 1e-6); // [B, 1]
-  return div(matmul(where, tensor(basis, [A, TOWARD])), mass); // [B, 6]
+  t = tensor(basis, [A, TOWARD]);
+  TOWARD_BASES.set(A, t);
+  return t;
 }
 
 /** Split feature rows into h [B, H] and the where map [B, A] (null when the rows are h alone). */
