@@ -4,7 +4,7 @@
  *   npx tsx bench/fault-server.ts --port 18090 --fault-rate 0.2 --seed 1 [--delay 0] [--retry-after 1]
  * Prints its URL, then a line of counters every 5 s; Ctrl-C stops it.
  */
-import { startFaultServer } from '../src/agents/http/fault-server.js';
+import { startFaultServer } from '../src/testing/fault-server.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -19,8 +19,8 @@ import { loadavg } from 'node:os';
 import { Agent, request as httpRequest } from 'node:http';
 import { pngDataUrl } from '../src/agents/http/messages.js';
 import { HttpPolicy } from '../src/agents/http/policy.js';
-import { runEpisodes } from '../src/eval/runner.js';
-import { conformanceEpisodes, conformanceObservations } from '../src/agents/policy-conformance.js';
+import { runEpisodes } from '../src/agents/runner.js';
+import { conformanceEpisodes, conformanceObservations } from '../src/testing/policy-conformance.js';
 import { createImage } from '../src/scenes/image.js';
 import type { SuiteEpisode } from '../src/suite/types.js';
 
@@ -39,7 +39,7 @@ const batch = Number(arg('batch', '256'));
 /** Start the fault server (no faults) in a child process; resolves with its URL. */
 async function serverProcess(delayMs: number): Promise<{ url: string; stop: () => void }> {
   const code = `
-    const { startFaultServer } = await import(${JSON.stringify(new URL('../src/agents/http/fault-server.ts', import.meta.url).href)});
+    const { startFaultServer } = await import(${JSON.stringify(new URL('../src/testing/fault-server.ts', import.meta.url).href)});
     const s = await startFaultServer({ delayMs: ${delayMs} });
     process.stdout.write(s.url + '\\n');
   `;

@@ -15,7 +15,7 @@ import { hashSeed, Rng } from '../src/scenes/rng.js';
 import { generateEpisode, generateSuite, KIND_GENERATORS, resolveSuiteConfig } from '../src/suite/generate.js';
 import type { ViewLoader } from '../src/suite/types.js';
 import { OraclePolicy } from '../src/agents/baselines/oracle.js';
-import { runEpisodes } from '../src/eval/runner.js';
+import { runEpisodes } from '../src/agents/runner.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

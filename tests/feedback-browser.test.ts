@@ -15,8 +15,8 @@ import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
 import { FeedbackStore } from '../src/feedback/store.js';
 import type { AskPayload } from '../src/feedback/tasks.js';
-import { startServer, type RunningServer } from '../src/server/serve.js';
-import { findUiDir } from '../src/server/static.js';
+import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
+import { findUiDir } from '../src/server/workbench/static.js';
 import { CHROMIUM, requireDep } from './helpers/system-deps.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');

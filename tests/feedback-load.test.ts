@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
 import { FeedbackStore, type ItemInput } from '../src/feedback/store.js';
-import { startServer } from '../src/server/serve.js';
+import { startServer } from '../src/server/workbench/workbench.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { postgresBin, requireDep } from './helpers/system-deps.js';
 

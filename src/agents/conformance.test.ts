@@ -3,7 +3,7 @@ import { OraclePolicy } from './baselines/oracle.js';
 import { RandomPolicy } from './baselines/random.js';
 import { ScriptedPolicy } from './baselines/scripted.js';
 import { newBuiltin } from './builtin/build.js';
-import { policyConformance } from './policy-conformance.js';
+import { policyConformance } from '../testing/policy-conformance.js';
 
 policyConformance('oracle', async (eps) => new OraclePolicy(eps), { deterministic: true });
 policyConformance('random', async () => new RandomPolicy(3));

@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashAnswer, startFaultServer, type FaultServer } from '../agents/http/fault-server.js';
+import { hashAnswer, startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { generateSuite } from '../suite/generate.js';
-import { writeProactiveBench } from '../suite/proactivebench.js';
+import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { EvalCommandSchema, runEval } from './eval.js';
 import { splitModes } from './eval-http.js';
 

@@ -11,7 +11,7 @@ import type { Policy } from '../agents/policy.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
 import { randomSuccessProbability } from '../agents/baselines/graph.js';
-import { loadData } from '../eval/data.js';
+import { loadData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable } from '../eval/table.js';
 import { addSchemaOptions, configFromOptions } from './options.js';

@@ -28,7 +28,7 @@ import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';
 import type { Episode } from '../episode/types.js';
 import { readImageFile } from '../scenes/codec.js';
-import { startServer } from '../server/serve.js';
+import { startServer } from '../server/workbench/workbench.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';

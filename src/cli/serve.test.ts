@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { HttpPolicy } from '../agents/http/policy.js';
 import { evaluate } from '../eval/evaluate.js';
 import { generateSuite } from '../suite/generate.js';
-import { directoryViewLoader, readProactiveBench, writeProactiveBench } from '../suite/proactivebench.js';
+import { directoryViewLoader, readProactiveBench, writeProactiveBench } from '../suite/proactivebench/read.js';
 import { buildProgram } from './main.js';
 import { runServe, ServeSchema } from './serve.js';
 

@@ -2,16 +2,16 @@
  * `askfirst serve --policy SPEC --port N`: expose any Policy (the built-in model
  * `builtin:CHECKPOINT`, a baseline, even another `openai:` endpoint) as an OpenAI-compatible
  * endpoint — POST /v1/chat/completions with the image as a data URL, GET /v1/models,
- * GET /healthz — so any OpenAI client can talk to it (see src/server/openai.ts).
+ * GET /healthz — so any OpenAI client can talk to it (see src/server/openai/server.ts).
  * `--data` supplies episodes for policies that need them (oracle, scripted).
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { loadData } from '../eval/data.js';
+import { loadData } from '../suite/open.js';
 import { InputError } from '../util/errors.js';
-import { startOpenAIServer, type RunningServer } from '../server/openai.js';
+import { startOpenAIServer, type RunningServer } from '../server/openai/server.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
 
 export const ServeSchema = z.object({

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../scenes/codec.js';
 import { readFile } from 'node:fs/promises';
 import { createImage } from '../scenes/image.js';
-import { writeProactiveBench } from '../suite/proactivebench.js';
+import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { pickEpisodes, register, runSuiteShow, SuiteShowSchema } from './suite-show.js';

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { SuiteConfigSchema, generateSuite, resolveSuiteConfig } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
-import { writeProactiveBench } from '../suite/proactivebench.js';
+import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { progress } from '../util/progress.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 

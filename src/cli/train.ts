@@ -13,7 +13,7 @@ import { GRPOConfigSchema, trainGRPO } from '../rl/grpo.js';
 import { PPOConfigSchema, trainPPO } from '../rl/ppo.js';
 import { SupervisedConfigSchema, trainSupervised } from '../rl/supervised.js';
 import { generateSuite } from '../suite/generate.js';
-import { loadData } from '../eval/data.js';
+import { loadData } from '../suite/open.js';
 import { InputError } from '../util/errors.js';
 import { addSchemaOptions } from './options.js';
 import { coerceOptions, resolveConfig, schemaOptions } from '../util/config.js';

@@ -10,7 +10,7 @@ import type { Policy } from '../agents/policy.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { writeJson } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
-import { runEpisodes } from './runner.js';
+import { runEpisodes } from '../agents/runner.js';
 import { openResults } from './store.js';
 
 export interface EvaluateOptions {

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpPolicy } from '../agents/http/policy.js';
-import { startFaultServer, type FaultServer } from '../agents/http/fault-server.js';
-import { conformanceEpisodes } from '../agents/policy-conformance.js';
+import { startFaultServer, type FaultServer } from '../testing/fault-server.js';
+import { conformanceEpisodes } from '../testing/policy-conformance.js';
 import type { Policy } from '../agents/policy.js';
 import { evaluate } from './evaluate.js';
 
@@ -101,7 +101,7 @@ describe('HTTP evaluation under faults', () => {
     const KEY = 'sk-askfirst-test-5ec2e7-do-not-leak';
     const out = tmp('kill');
     const cache = tmp('cache');
-    const script = fileURLToPath(new URL('./testing/http-run-child.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../testing/http-run-child.ts', import.meta.url));
     faulty.keepLog = true;
     const spawnChild = () => {
       const child = spawn(process.execPath, ['--import', 'tsx', script, faulty.url, out, String(N), cache], {

@@ -16,7 +16,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { writeJson } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import type { Judge } from './judge.js';
-import { RunAborted } from './runner.js';
+import { RunAborted } from '../agents/runner.js';
 import { openResults } from './store.js';
 import { formatTable } from './table.js';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
-import { chainEpisode } from '../agents/baselines/testing.js';
+import { chainEpisode } from '../testing/chain-episode.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { runEpisodes } from './runner.js';
+import { runEpisodes } from '../agents/runner.js';
 import { openResults } from './store.js';
 
 const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../nn/index.js';
-import { chainEpisode } from '../agents/baselines/testing.js';
+import { chainEpisode } from '../testing/chain-episode.js';
 import { newBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { askCanHelp, clippedSurrogate, expectedValidity, grpoLoss, klFromLogits, trainGRPO } from './grpo.js';

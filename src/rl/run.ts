@@ -18,7 +18,7 @@ import { MultimodalModel } from '../agents/builtin/model.js';
 import type { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { saveBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
-import { runEpisodes } from '../eval/runner.js';
+import { runEpisodes } from '../agents/runner.js';
 import { DataError } from '../util/errors.js';
 import { JsonlAppender, writeFileAtomic, writeFileAtomicSync } from '../util/fsx.js';
 import { CachedPolicy, FeatureCache, type Rollout } from './rollout.js';

@@ -7,7 +7,7 @@ import { Rng } from '../scenes/rng.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { generateSuite } from './generate.js';
 import { informativeness, INFORMATIVE_MIN, poseTemplates, UNINFORMATIVE_MAX } from './oracle.js';
-import { categoryTemplates, guessCategory, templateScores } from './templates.js';
+import { categoryTemplates, guessCategory, templateScores } from '../agents/baselines/templates.js';
 
 const pose: Pose = { cx: 31.6, cy: 32.4, r: 19, sx: 1, sy: 1 };
 const T = poseTemplates(pose);

@@ -7,7 +7,7 @@ export type ViewRef = { path: string; crop?: CropBox } | { image: RGBImage };
 /**
  * A crop applied to a `{path}` view after decoding (ProactiveBench's coco2014 views are crops of
  * one photo): PIL's box convention, integer pixels, right/bottom exclusive; parts outside the
- * image are black. Apply it with `cropImage` from suite/proactivebench-views.ts.
+ * image are black. Apply it with `cropImage` from suite/proactivebench/views.ts.
  */
 export interface CropBox {
   left: number;

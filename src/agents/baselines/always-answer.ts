@@ -1,9 +1,9 @@
 /**
  * Always answer, never ask: names the shown category that best matches the current view by a
  * simple non-learned heuristic — overlap between the view's object-like pixels and each
- * category's silhouette template (suite/templates.ts). The "guessing" baseline.
+ * category's silhouette template (templates.ts). The "guessing" baseline.
  */
-import { guessCategory } from '../../suite/templates.js';
+import { guessCategory } from './templates.js';
 import type { Observation, Policy, PolicyReply } from '../policy.js';
 
 export class AlwaysAnswerPolicy implements Policy {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { playEpisode } from '../../episode/state.js';
 import { summarize } from '../../episode/metrics.js';
-import { runEpisodes } from '../../eval/runner.js';
+import { runEpisodes } from '../runner.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { distancesToTarget, randomSuccessProbability } from './graph.js';
 import { OraclePolicy } from './oracle.js';
 import { RandomPolicy } from './random.js';
 import { ScriptedPolicy } from './scripted.js';
-import { chainEpisode } from './testing.js';
+import { chainEpisode } from '../../testing/chain-episode.js';
 
 const loader = async (ref: SuiteEpisode['views'][number]) => {
   if ('image' in ref) return ref.image;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../util/errors.js';
 import { backoffDelay, ChatClient, parseChatBody, parseRetryAfter, type ChatClientOptions } from './client.js';
 import { canonicalJson, requestKey } from './cache.js';
-import { startFaultServer } from './fault-server.js';
+import { startFaultServer } from '../../testing/fault-server.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number, body: string) => void;
 const closers: (() => Promise<void>)[] = [];

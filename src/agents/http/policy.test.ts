@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conformanceEpisodes, conformanceObservations, policyConformance } from '../policy-conformance.js';
+import { conformanceEpisodes, conformanceObservations, policyConformance } from '../../testing/policy-conformance.js';
 import { createPolicy } from '../registry.js';
 import { apiKeyFromEnv, parseOpenAISpec } from './config.js';
-import { startFaultServer, type FaultServer } from './fault-server.js';
+import { startFaultServer, type FaultServer } from '../../testing/fault-server.js';
 import { ConversationMemory } from './messages.js';
 import { HttpPolicy } from './policy.js';
 

@@ -1,0 +1,131 @@
+/**
+ * The evaluation runner: plays many episodes against one Policy, stepping a pool of active
+ * episodes together so a batched policy (the built-in model, an HTTP client with concurrency)
+ * sees whole batches. Finished episodes are handed to `onRecord` as they end, so a caller can
+ * append them to disk and a re-run can skip them.
+ */
+import { EpisodeState } from '../episode/state.js';
+import type { EpisodeRecord, EvalMode } from '../episode/types.js';
+import type { ActOptions, Observation, Policy } from './policy.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { AskfirstError } from '../util/errors.js';
+
+export interface RunOptions {
+  mode: EvalMode;
+  loader: ViewLoader;
+  /** Episodes stepped together (the policy's batch size; for a pipelined policy, episodes in play at once). */
+  batchSize?: number;
+  /** Step each episode as soon as its reply arrives (default: `policy.pipelined`). */
+  pipeline?: boolean;
+  /** Ids to skip (already done in an earlier run). */
+  skip?: ReadonlySet<string>;
+  /** Called once per finished episode, in completion order. */
+  onRecord?: (r: EpisodeRecord, ep: SuiteEpisode) => void | Promise<void>;
+  /** Called after every policy call with the number of episodes finished so far. */
+  onProgress?: (finished: number, total: number) => void;
+  /** Sample replies instead of greedy ones. */
+  sample?: boolean;
+  signal?: AbortSignal;
+}
+
+export class RunAborted extends AskfirstError {
+  constructor() {
+    super('TIMEOUT', 'run interrupted; finished episodes are saved — re-run the same command to resume');
+  }
+}
+
+/** Play every episode (minus `skip`) to the end; returns the records in input order. */
+export async function runEpisodes(
+  episodes: readonly SuiteEpisode[],
+  policy: Policy,
+  opts: RunOptions,
+): Promise<EpisodeRecord[]> {
+  const todo = episodes.filter((e) => !opts.skip?.has(e.id));
+  const batchSize = Math.max(1, opts.batchSize ?? 64);
+  const order = new Map(todo.map((e, i) => [e.id, i]));
+  const out: EpisodeRecord[] = [];
+  const active: EpisodeState<SuiteEpisode['views'][number]>[] = [];
+  let next = 0;
+  const actOpts: ActOptions = { sample: opts.sample, signal: opts.signal };
+  if (opts.pipeline ?? policy.pipelined === true) {
+    await runPipelined(todo, policy, opts, batchSize, actOpts, out);
+    return out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  }
+
+  while (next < todo.length || active.length) {
+    if (opts.signal?.aborted) throw new RunAborted();
+    while (active.length < batchSize && next < todo.length) active.push(new EpisodeState(todo[next++], opts.mode));
+    const views = active.map((s) => s.observe());
+    const obs: Observation[] = await Promise.all(
+      views.map(async (v) => {
+        const { viewRef, ...rest } = v;
+        return { ...rest, image: await opts.loader(viewRef, v.episodeId) };
+      }),
+    );
+    const replies = await policy.act(obs, actOpts);
+    if (replies.length !== active.length) {
+      throw new AskfirstError('INTERNAL', `policy ${policy.name} returned ${replies.length} replies for ${active.length} observations`);
+    }
+    const still: typeof active = [];
+    for (let i = 0; i < active.length; i++) {
+      const s = active[i];
+      s.step(replies[i].reply);
+      if (s.done) {
+        const r = s.record();
+        out.push(r);
+        await opts.onRecord?.(r, s.episode as SuiteEpisode);
+      } else still.push(s);
+    }
+    active.length = 0;
+    active.push(...still);
+    opts.onProgress?.(out.length, todo.length);
+  }
+  return out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+}
+
+/**
+ * Pipelined play: `batchSize` workers each play one episode at a time, one observation per
+ * policy call, so a concurrent backend keeps its requests in flight instead of waiting at
+ * every turn for the slowest reply of a batch. Workers stop at the first error or abort and
+ * are all settled before returning, so no record is written after the run has ended.
+ */
+async function runPipelined(
+  todo: readonly SuiteEpisode[],
+  policy: Policy,
+  opts: RunOptions,
+  batchSize: number,
+  actOpts: ActOptions,
+  out: EpisodeRecord[],
+): Promise<void> {
+  let next = 0;
+  let stop = false;
+  const worker = async () => {
+    while (!stop && next < todo.length) {
+      const s = new EpisodeState(todo[next++], opts.mode);
+      while (!s.done) {
+        if (stop || opts.signal?.aborted) throw new RunAborted();
+        const { viewRef, ...rest } = s.observe();
+        const obs: Observation = { ...rest, image: await opts.loader(viewRef, rest.episodeId) };
+        const replies = await policy.act([obs], actOpts);
+        if (replies.length !== 1) throw new AskfirstError('INTERNAL', `policy ${policy.name} returned ${replies.length} replies for 1 observation`);
+        s.step(replies[0].reply);
+      }
+      if (stop) return;
+      const r = s.record();
+      out.push(r);
+      await opts.onRecord?.(r, s.episode as SuiteEpisode);
+      opts.onProgress?.(out.length, todo.length);
+    }
+  };
+  const settled = await Promise.allSettled(
+    Array.from({ length: Math.min(batchSize, todo.length) }, () =>
+      worker().catch((e) => {
+        stop = true;
+        throw e;
+      }),
+    ),
+  );
+  const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected' && !(x.reason instanceof RunAborted)) ??
+    settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
+}

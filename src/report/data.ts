@@ -1,0 +1,106 @@
+/**
+ * Pure helpers that turn evaluation summaries and episode records into the figures of
+ * `results.json` (results.ts): accuracy blocks, episode-weighted accuracy over a set of
+ * kinds, gap closed per split (DESIGN.md §2: (acc − acc_untrained) / (acc_reference −
+ * acc_untrained)), and the first-move ask-vs-guess shares.
+ */
+import { gapClosed, type Summary } from '../episode/metrics.js';
+import type { EpisodeRecord } from '../episode/types.js';
+import type {
+  AccuracyBlock,
+  AskVsGuess,
+  DecisionShares,
+  GapClosed,
+  HeadlineFigures,
+} from './results.js';
+
+/** NaN / ±Infinity → null (JSON has no NaN). */
+export function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+export function accuracyBlock(s: Summary): AccuracyBlock {
+  const byKind: Record<string, number> = {};
+  for (const [k, m] of Object.entries(s.byKind)) byKind[k] = m.accuracy;
+  return { overall: s.accuracy, byKind };
+}
+
+/** Episode-weighted accuracy over `kinds` (NaN when none of them has episodes). */
+export function accuracyOver(s: Summary, kinds: readonly string[]): number {
+  let n = 0;
+  let hits = 0;
+  for (const k of kinds) {
+    const m = s.byKind[k];
+    if (!m) continue;
+    n += m.episodes;
+    hits += m.accuracy * m.episodes;
+  }
+  return n > 0 ? hits / n : Number.NaN;
+}
+
+/** Gap closed on the training kinds, the unseen kinds and all kinds. */
+export function gapClosedSplit(
+  reference: Summary,
+  before: Summary,
+  after: Summary,
+  trainKinds: readonly string[],
+): GapClosed {
+  const kinds = Object.keys(after.byKind);
+  const train = kinds.filter((k) => trainKinds.includes(k));
+  const unseen = kinds.filter((k) => !trainKinds.includes(k));
+  const over = (ks: readonly string[]) =>
+    finiteOrNull(
+      gapClosed(accuracyOver(after, ks), accuracyOver(before, ks), accuracyOver(reference, ks)),
+    );
+  return {
+    train: over(train),
+    unseen: over(unseen),
+    all: finiteOrNull(gapClosed(after.accuracy, before.accuracy, reference.accuracy)),
+  };
+}
+
+/** The headline figures of one run from its three proactive/reference summaries. */
+export function headlineFigures(
+  reference: Summary,
+  before: Summary,
+  after: Summary,
+  trainKinds: readonly string[],
+): HeadlineFigures {
+  return {
+    gapClosed: gapClosedSplit(reference, before, after, trainKinds),
+    overAsking: after.overAsking,
+    psRate: after.psRate,
+    oraclePsRate: after.oraclePsRate,
+    accuracy: {
+      reference: accuracyBlock(reference),
+      before: accuracyBlock(before),
+      after: accuracyBlock(after),
+    },
+  };
+}
+
+function shares(records: readonly EpisodeRecord[]): DecisionShares {
+  const n = records.length;
+  let asked = 0;
+  let guessed = 0;
+  for (const r of records) {
+    const t = r.actions[0]?.type;
+    if (t === 'intervention') asked++;
+    else if (t === 'category') guessed++;
+  }
+  return n
+    ? { n, asked: asked / n, guessed: guessed / n, other: (n - asked - guessed) / n }
+    : { n, asked: 0, guessed: 0, other: 0 };
+}
+
+/**
+ * First-move decisions of proactive-mode records: on non-control episodes the first view is
+ * uninformative by construction (DESIGN.md §3), on control episodes it is informative.
+ */
+export function askVsGuess(records: readonly EpisodeRecord[]): AskVsGuess {
+  const proactive = records.filter((r) => r.mode !== 'reference');
+  return {
+    uninformative: shares(proactive.filter((r) => !r.control)),
+    control: shares(proactive.filter((r) => r.control)),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Open report.html in headless Chromium (playwright-core) and check what a reader gets: it
+ * loads with no network request and no console error, every chart and example image is drawn,
+ * nothing overflows sideways; a full-page screenshot is saved to `.tmp/report-screenshot.png`
+ * for a person to look at. Runs whenever Chromium is installed and always in CI (CI=true),
+ * where a missing browser is a failure, not a skip.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { decodePNG } from '../scenes/codec.js';
+import { fakeResults } from '../testing/report-fixture.js';
+import { writeReport } from './report.js';
+
+const CHROMIUM = process.env.ASKFIRST_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const inCI = process.env.CI === 'true';
+const haveChromium = existsSync(CHROMIUM);
+const skip = !inCI && !haveChromium;
+if (skip)
+  console.warn(
+    `report.browser.test: skipped — Chromium not found at ${CHROMIUM} (apt-get install -y chromium; set ASKFIRST_CHROMIUM to use another path)`,
+  );
+
+describe.skipIf(skip)(
+  `report.html in headless Chromium${skip ? ` (skipped: no Chromium at ${CHROMIUM})` : ''}`,
+  () => {
+    it('renders every chart and image offline; full-page screenshot saved', async () => {
+      expect(haveChromium, `Chromium is required in CI: ${CHROMIUM} is missing`).toBe(true);
+      const { chromium } = await import('playwright-core');
+      const dir = await mkdtemp(join(tmpdir(), 'askfirst-report-browser-'));
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      try {
+        const results = fakeResults();
+        const file = await writeReport(dir, results);
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const external: string[] = [];
+        const errors: string[] = [];
+        page.on('request', (req) => {
+          if (!/^(file|data):/.test(req.url())) external.push(req.url());
+        });
+        page.on('console', (msg) => {
+          if (msg.type() === 'error') errors.push(msg.text());
+        });
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+        // Runs in the page (no DOM types in this Node project: a minimal structural view of them).
+        type Box = { width: number; height: number };
+        type El = {
+          id: string;
+          complete: boolean;
+          naturalWidth: number;
+          getBoundingClientRect(): Box;
+          querySelector(s: string): El | null;
+          querySelectorAll(s: string): ArrayLike<El>;
+        };
+        type Doc = El & {
+          title: string;
+          documentElement: { scrollWidth: number; clientWidth: number };
+        };
+        const facts = await page.evaluate(() => {
+          const doc = (globalThis as unknown as { document: Doc }).document;
+          const figs = Array.from(doc.querySelectorAll('figure')).map((f) => {
+            const svg = f.querySelector('svg');
+            const box = svg?.getBoundingClientRect();
+            return {
+              id: f.id,
+              w: box?.width ?? 0,
+              h: box?.height ?? 0,
+              texts: svg?.querySelectorAll('text').length ?? 0,
+            };
+          });
+          const imgs = Array.from(doc.querySelectorAll('img')).map((i) => ({
+            ok: i.complete && i.naturalWidth > 0,
+            w: i.getBoundingClientRect().width,
+          }));
+          return {
+            figs,
+            imgs,
+            scrollWidth: doc.documentElement.scrollWidth,
+            clientWidth: doc.documentElement.clientWidth,
+            title: doc.title,
+          };
+        });
+        expect(external).toEqual([]);
+        expect(errors).toEqual([]);
+        expect(facts.title).toBe('askfirst demo report');
+        expect(facts.figs.map((f) => f.id)).toEqual([
+          'fig-training',
+          'fig-per-kind',
+          'fig-ask-vs-guess',
+          'fig-baselines',
+          'fig-diagnostics',
+        ]);
+        for (const f of facts.figs) {
+          expect(f.w, f.id).toBeGreaterThan(300);
+          expect(f.h, f.id).toBeGreaterThan(150);
+          expect(f.texts, f.id).toBeGreaterThan(10);
+        }
+        const turns = results.examples.reduce(
+          (a, e) => a + e.before.turns.length + e.after.turns.length,
+          0,
+        );
+        expect(facts.imgs.length).toBe(turns);
+        for (const img of facts.imgs) {
+          expect(img.ok).toBe(true);
+          expect(img.w).toBeGreaterThanOrEqual(64);
+        }
+        expect(facts.scrollWidth, 'page overflows sideways at 1280 px').toBeLessThanOrEqual(
+          facts.clientWidth,
+        );
+
+        const shotDir = resolve('.tmp');
+        await mkdir(shotDir, { recursive: true });
+        const shot = join(shotDir, 'report-screenshot.png');
+        await page.screenshot({ path: shot, fullPage: true });
+        const png = decodePNG(await readFile(shot));
+        expect(png.width).toBe(1280);
+        expect(png.height).toBeGreaterThan(3000);
+        let dark = 0;
+        for (let i = 0; i < png.data.length; i += 3 * 97) if (png.data[i] < 100) dark++;
+        expect(dark, 'screenshot looks blank').toBeGreaterThan(500);
+      } finally {
+        await browser.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

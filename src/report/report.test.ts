@@ -1,0 +1,286 @@
+/** report.html and MODEL_CARD.md from a realistic fake results object: structure, figures, escaping, self-containedness. */
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePNG } from '../scenes/codec.js';
+import { createImage } from '../scenes/image.js';
+import { mdCell, renderModelCard, writeModelCard } from './model-card.js';
+import { perKindSpec, renderSvg } from './charts.js';
+import { fakeResults } from '../testing/report-fixture.js';
+import { headlineRows } from './headline.js';
+import { duration, esc, pct } from './html.js';
+import { MODEL_CARD_FILE, REPORT_FILE, type Results } from './results.js';
+import { renderReport, writeDemoOutputs, writeReport } from './report.js';
+import { readResults } from './results.js';
+
+let dir: string;
+let html: string;
+let results: Results;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'askfirst-report-'));
+  results = fakeResults();
+  const file = await writeReport(dir, results, { notes: ['note <b>from</b> the caller'] });
+  expect(file).toBe(join(dir, REPORT_FILE));
+  html = await readFile(file, 'utf8');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The SVG of one figure. */
+function svgOf(id: string): string {
+  const m = new RegExp(`<figure id="fig-${id}">(<svg[\\s\\S]*?</svg>)`).exec(html);
+  expect(m, `figure ${id}`).not.toBeNull();
+  return m![1];
+}
+
+describe('report.html', () => {
+  it('is self-contained: no script, no external resource', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i);
+    expect(html).not.toMatch(/@import|url\(/i);
+    const imgs = [...html.matchAll(/<img src="([^"]*)"/g)].map((m) => m[1]);
+    expect(imgs.length).toBe(
+      results.examples.reduce((a, e) => a + e.before.turns.length + e.after.turns.length, 0),
+    );
+    for (const src of imgs) expect(src).toMatch(/^data:image\/png;base64,/);
+  });
+
+  it('renders every chart as inline SVG with titles and labelled axes', () => {
+    const expected: Record<string, string[]> = {
+      training: [
+        'Accuracy during RL',
+        'measured on',
+        'held-out evaluation',
+        'training rollouts',
+        'RL update',
+        'accuracy',
+        'mean interventions per episode',
+        'oracle minimum',
+        'share of controls that asked first',
+        'ours (GRPO)',
+        'ProactiveBench reward, r_p = 1',
+      ],
+      'per-kind': [
+        'Accuracy per scenario kind',
+        'scenario kind',
+        'accuracy',
+        'trained with RL',
+        'unseen in RL',
+        'before RL',
+        'after RL',
+        'reference (clearest view)',
+        'late-event',
+      ],
+      'ask-vs-guess': [
+        'First move: ask or guess?',
+        'share of episodes',
+        'asked for an intervention',
+        'guessed a category',
+        'uninformative first view',
+        'control first view',
+      ],
+      baselines: [
+        'Ours vs ProactiveBench single-turn reward',
+        'accuracy',
+        'ps-rate (dashed: oracle minimum)',
+        'ProactiveBench reward, r_p = 0.5',
+      ],
+      diagnostics: [
+        'RL diagnostics',
+        'KL to the supervised policy',
+        'KL divergence',
+        'Policy entropy per turn',
+        'RL update',
+      ],
+    };
+    for (const [id, texts] of Object.entries(expected)) {
+      const svg = svgOf(id);
+      expect(svg).toMatch(/^<svg[^>]*viewBox=/);
+      for (const t of texts) expect(svg, `${id}: ${t}`).toContain(esc(t));
+    }
+  });
+
+  it('draws accuracy and share axes from 0 % to 100 %', () => {
+    for (const id of ['training', 'per-kind', 'ask-vs-guess', 'baselines']) {
+      const svg = svgOf(id);
+      expect(svg, id).toContain('>0%<');
+      expect(svg, id).toContain('>100%<');
+    }
+  });
+
+  it('shows the headline figures exactly as in results', () => {
+    const rows = headlineRows(results);
+    const cell = (key: string) =>
+      new RegExp(`data-key="${key.replace('.', '\\.')}" data-value="([^"]*)">([^<]*)<`).exec(html);
+    for (const row of rows) {
+      const m = cell(row.key);
+      expect(m, row.key).not.toBeNull();
+      expect(m![1] === '' ? null : Number(m![1]), row.key).toBe(row.value);
+      expect(m![2]).toBe(esc(row.text));
+    }
+    const value = (key: string) => Number(cell(key)![1]);
+    expect(value('gapClosed.train')).toBe(results.gapClosed.train);
+    expect(value('gapClosed.unseen')).toBe(results.gapClosed.unseen);
+    expect(value('gapClosed.all')).toBe(results.gapClosed.all);
+    expect(value('overAsking')).toBe(results.overAsking);
+    expect(value('psRate')).toBe(results.psRate);
+    expect(value('oraclePsRate')).toBe(results.oraclePsRate);
+    expect(value('accuracy.after')).toBe(results.accuracy.after.overall);
+    expect(value('wallSeconds')).toBe(results.wallSeconds);
+    expect(cell('gapClosed.train')![2]).toBe(pct(results.gapClosed.train));
+    for (const k of results.data.kinds)
+      expect(value(`after.${k}`)).toBe(results.accuracy.after.byKind[k]);
+    for (const t of results.timings) expect(value(`timing.${t.stage}`)).toBe(t.seconds);
+    expect(html).toContain(duration(results.wallSeconds));
+  });
+
+  it('escapes text that comes from data', () => {
+    expect(html).toContain('A. star &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('note &lt;b&gt;from&lt;/b&gt; the caller');
+  });
+
+  it('shows the example episodes with their turns and outcomes', () => {
+    expect(html.match(/<section class="example">/g)?.length).toBe(results.examples.length);
+    expect(html).toContain('asked: “Move the camera left.” — valid, next view');
+    expect(html).toContain('answered “star” — wrong (it is “circle”)');
+    expect(html).toContain('control: answerable at once');
+  });
+
+  it('escapes data inside the SVG charts too', async () => {
+    const r = fakeResults();
+    r.data.kinds = [...r.data.kinds.slice(0, 6), 'x<img src=y onerror=alert(1)>'];
+    r.accuracy.after.byKind['x<img src=y onerror=alert(1)>'] = 0.5;
+    const svg = await renderSvg(perKindSpec(r));
+    expect(svg).not.toContain('<img');
+    expect(svg).toContain('x&lt;img');
+  });
+
+  it('inlines example images given as paths, marks missing ones and targets not met', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'askfirst-report-img-'));
+    try {
+      await mkdir(join(d, 'examples'));
+      await writeFile(join(d, 'examples', 'v0.png'), encodePNG(createImage(3, 3, [1, 2, 3])));
+      const r = fakeResults();
+      r.examples[0].before.turns[0].image = 'examples/v0.png';
+      r.examples[0].after.turns[0].image = 'examples/missing.png';
+      r.examples[0].after.turns[1].image = '../../etc/passwd.png';
+      r.gapClosed.unseen = 0.3;
+      r.overAsking = 0.25;
+      const page = await renderReport(d, r);
+      expect(page).toContain(
+        `data:image/png;base64,${encodePNG(createImage(3, 3, [1, 2, 3])).toString('base64')}`,
+      );
+      expect(page).toContain('image not available: examples/missing.png');
+      expect(page).toContain('image not available: ../../etc/passwd.png');
+      expect(page).toMatch(
+        /data-key="gapClosed\.unseen"[^>]*>30\.0 %<\/td><td class="num">≥ 50 %<\/td><td class="fail">/,
+      );
+      expect(page).toMatch(
+        /data-key="overAsking"[^>]*>25\.0 %<\/td><td class="num">≤ 10 %<\/td><td class="fail">/,
+      );
+      expect(page).toMatch(
+        /data-key="gapClosed\.train"[^>]*>[^<]*<\/td><td class="num">≥ 90 %<\/td><td class="pass">/,
+      );
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+
+  it('renders a sparse run (no baselines, no curves, no examples) without inventing data', async () => {
+    const r = fakeResults();
+    r.baselines = [];
+    r.training.curves = [];
+    r.examples = [];
+    r.quick = true;
+    const page = await renderReport(dir, r);
+    expect(page).not.toContain('id="fig-training"');
+    expect(page).not.toContain('id="fig-diagnostics"');
+    expect(page).toContain('id="fig-per-kind"');
+    expect(page).toContain('id="fig-baselines"');
+    expect(page).not.toContain('ProactiveBench reward, r_p');
+    expect(page).toContain('No example episodes were recorded.');
+    expect(page).toContain('Quick run (--quick)');
+    expect(page).not.toMatch(/data-key="wallSeconds"[^>]*>[^<]*<\/td><td class="num">≤/);
+  });
+
+  it('writes results.json, report.html and MODEL_CARD.md together', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'askfirst-report-all-'));
+    try {
+      const r = fakeResults(3);
+      const paths = await writeDemoOutputs(d, r);
+      expect(paths).toEqual({
+        results: join(d, 'results.json'),
+        report: join(d, REPORT_FILE),
+        modelCard: join(d, MODEL_CARD_FILE),
+      });
+      expect(await readResults(d)).toEqual(r);
+      expect(await readFile(paths.modelCard, 'utf8')).toContain(pct(r.gapClosed.train));
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects invalid results before rendering', async () => {
+    const bad = fakeResults();
+    (bad as { accuracy: unknown }).accuracy = { reference: { overall: 2, byKind: {} } };
+    await expect(renderReport(dir, bad)).rejects.toThrow(/accuracy/);
+  });
+});
+
+describe('MODEL_CARD.md', () => {
+  it('has the model-card sections and the figures from results', async () => {
+    const file = await writeModelCard(dir, results);
+    expect(file).toBe(join(dir, MODEL_CARD_FILE));
+    const md = await readFile(file, 'utf8');
+    for (const h of [
+      '# Model card: ',
+      '## Model details',
+      '## Intended use',
+      '### Out-of-scope use',
+      '## Factors',
+      '## Metrics',
+      '## Training data',
+      '## Evaluation data',
+      '## Quantitative analyses',
+      '## Ethical considerations',
+      '## Caveats and recommendations',
+    ])
+      expect(md).toContain(h);
+    for (const row of headlineRows(results))
+      expect(md).toContain(`| ${mdCell(row.label)} | ${row.text} |`);
+    for (const k of results.data.kinds) {
+      const line = md.split('\n').find((l) => l.startsWith(`| ${k} |`));
+      expect(line, k).toBeDefined();
+      expect(line).toContain(pct(results.accuracy.after.byKind[k]));
+      expect(line).toContain(pct(results.accuracy.before.byKind[k]));
+      expect(line).toContain(pct(results.accuracy.reference.byKind[k]));
+      expect(line).toContain(results.data.trainKinds.includes(k) ? 'RL-trained' : 'unseen');
+    }
+    for (const b of results.baselines)
+      expect(md).toContain(`| ${mdCell(b.label)} | ${pct(b.accuracy.after.overall)} |`);
+    expect(md).not.toContain('Targets not met');
+  });
+
+  it('follows the results, lists missed targets and escapes table cells', () => {
+    const r = fakeResults(2);
+    r.gapClosed.train = 0.42;
+    r.model.name = 'pipe|name';
+    r.quick = true;
+    const md = renderModelCard(r);
+    expect(md).toContain('| 42.0 % | ≥ 90 % | **no** |');
+    expect(md).toMatch(/Targets not met in this run.*42\.0 %/);
+    expect(md).toContain('# Model card: pipe\\|name');
+    expect(md).toContain('Quick run');
+    expect(md).not.toContain(
+      pct(fakeResults(1).accuracy.after.byKind.camera) +
+        ' | ' +
+        pct(fakeResults(1).gapClosed.train),
+    );
+  });
+});

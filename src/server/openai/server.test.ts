@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatPrompt } from '../../episode/prompt.js';
+import { summarize } from '../../episode/metrics.js';
+import { OraclePolicy } from '../../agents/baselines/oracle.js';
+import { RandomPolicy } from '../../agents/baselines/random.js';
+import { ScriptedPolicy } from '../../agents/baselines/scripted.js';
+import { HttpPolicy } from '../../agents/http/policy.js';
+import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
+import { BuiltinPolicy } from '../../agents/builtin/policy.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pngDataUrl } from '../../agents/http/messages.js';
+import { conformanceEpisodes, policyConformance } from '../../testing/policy-conformance.js';
+import type { Policy } from '../../agents/policy.js';
+import { runEpisodes } from '../../agents/runner.js';
+import { createImage } from '../../scenes/image.js';
+import type { SuiteEpisode } from '../../suite/types.js';
+import { parseMcqaPrompt } from './mcqa-prompt.js';
+import { historyHeader, lastUserTurn, startOpenAIServer, type RunningServer } from './server.js';
+
+type ErrorBody = { error: { message: string } };
+
+const loader = async (ref: SuiteEpisode['views'][number]) => {
+  if ('image' in ref) return ref.image;
+  throw new Error('in-memory views only');
+};
+
+/** Serve `inner` and return an HTTP client policy pointed at it. */
+async function served(inner: Policy, o: { concurrency?: number } = {}) {
+  const srv = await startOpenAIServer({ policy: inner });
+  const policy = new HttpPolicy({ baseUrl: srv.url, model: 'served', concurrency: o.concurrency ?? 8, retries: 0 }, {});
+  return { policy, cleanup: () => srv.close() };
+}
+
+describe('parseMcqaPrompt', () => {
+  it('recovers question and options from the template, and rejects other text', () => {
+    const opts = ['Move the block to the left.', 'I cannot answer this question.', 'circle', 'a star: five points'];
+    const p = formatPrompt('What is hidden? Hint: look.', opts);
+    expect(parseMcqaPrompt(p)).toEqual({ question: 'What is hidden? Hint: look.', options: opts, shortAnswer: true });
+    const many = Array.from({ length: 30 }, (_, i) => `option ${i}`);
+    expect(parseMcqaPrompt(formatPrompt('Q?', many, false))?.options).toEqual(many);
+    expect(parseMcqaPrompt('What is in the image?')).toBeNull();
+    expect(parseMcqaPrompt('Q? Choose from the following options. Options:\nB. x\n')).toBeNull();
+  });
+});
+
+describe('lastUserTurn', () => {
+  it("takes the previous reply from the conversation's last assistant message", () => {
+    const user = (t: string) => ({ role: 'user', content: [{ type: 'text', text: t }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }] });
+    expect(lastUserTurn([user('a')]).previousReply).toBeUndefined();
+    const t = lastUserTurn([user('a'), { role: 'assistant', content: 'Wait.' }, user('b'), { role: 'assistant', content: [{ type: 'text', text: 'Rewind.' }] }, user('c')]);
+    expect(t).toMatchObject({ text: 'c', priorAssistant: 2, previousReply: 'Rewind.' });
+  });
+});
+
+describe('OpenAI-compatible server', () => {
+  let srv: RunningServer;
+  beforeAll(async () => {
+    srv = await startOpenAIServer({ policy: new RandomPolicy(1), modelName: 'rnd' });
+  });
+  afterAll(() => srv.close());
+
+  const post = (body: unknown) =>
+    fetch(`${srv.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const img = pngDataUrl(createImage(4, 4, [1, 2, 3]));
+  const msg = (text: string) => [{ role: 'user', content: [{ type: 'text', text }, { type: 'image_url', image_url: { url: img } }] }];
+
+  it('lists its model and reports health', async () => {
+    expect(await (await fetch(`${srv.url}/models`)).json()).toMatchObject({ data: [{ id: 'rnd' }] });
+    expect(await (await fetch(srv.url.replace('/v1', '/healthz'))).json()).toMatchObject({ ok: true });
+  });
+
+  it('answers an MCQA turn with per-letter logprobs', async () => {
+    const r = await post({ model: 'rnd', messages: msg(formatPrompt('Q?', ['a', 'b', 'c'])), logprobs: true, top_logprobs: 2 });
+    expect(r.status).toBe(200);
+    const j = (await r.json()) as { choices: { message: { content: string }; logprobs: { content: { top_logprobs: unknown[] }[] } }[] };
+    expect(j.choices[0].message.content).toMatch(/^[ABC]\.$/);
+    expect(j.choices[0].logprobs.content[0].top_logprobs).toHaveLength(2);
+  });
+
+  it('streams as one SSE chunk when asked', async () => {
+    const r = await post({ model: 'rnd', messages: msg(formatPrompt('Q?', ['a', 'b'])), stream: true });
+    const t = await r.text();
+    expect(r.headers.get('content-type')).toMatch(/event-stream/);
+    expect(t).toMatch(/^data: \{.*"delta".*\n\ndata: \[DONE\]\n\n$/s);
+  });
+
+  it('rejects bad requests with 400 and a message that says what to fix', async () => {
+    const a = await post({ model: 'rnd', messages: msg('What is this?') });
+    expect(a.status).toBe(400);
+    expect(((await a.json()) as ErrorBody).error.message).toMatch(/multiple-choice/);
+    const b = await post({ model: 'rnd', messages: [{ role: 'user', content: formatPrompt('Q?', ['a']) }] });
+    expect(b.status).toBe(400);
+    expect(((await b.json()) as ErrorBody).error.message).toMatch(/exactly one image/);
+    const c = await fetch(`${srv.url}/chat/completions`, { method: 'POST', body: '{nope' });
+    expect(c.status).toBe(400);
+    const d = await post({ model: 'rnd', messages: [{ role: 'user', content: [{ type: 'text', text: formatPrompt('Q?', ['a']) }, { type: 'image_url', image_url: { url: 'http://x/y.png' } }] }] });
+    expect(((await d.json()) as ErrorBody).error.message).toMatch(/data URLs/);
+  });
+});
+
+// The HTTP client talking to `serve` passes the shared conformance suite (oracle: deterministic; random: with logprobs).
+policyConformance('openai client → serve(oracle)', async (eps) => served(new OraclePolicy(eps)), { deterministic: true });
+policyConformance('openai client → serve(random)', async () => served(new RandomPolicy(5)));
+policyConformance('openai client → serve(builtin)', async (eps) => served(newBuiltin(eps)), { deterministic: true });
+
+describe('historyHeader', () => {
+  it('reads [view, reply] pairs and rejects anything else with a message that says what to send', () => {
+    expect(historyHeader(undefined)).toBeUndefined();
+    expect(historyHeader('[[0,"B. Wait."],[1,"Rewind."]]')).toEqual([
+      { view: 0, reply: 'B. Wait.', action: { type: 'unparseable' } },
+      { view: 1, reply: 'Rewind.', action: { type: 'unparseable' } },
+    ]);
+    for (const bad of ['nope', '{"view":0}', '[[0]]', '[["0","x"]]']) expect(() => historyHeader(bad)).toThrow(/JSON array of \[view, reply\] pairs/);
+  });
+});
+
+describe('greedy parity: in-process vs serve + HTTP client', () => {
+  // … plus rail episodes (left and right both valid, 4 views, start in the middle), where a policy
+  // can come back to a view it has seen: the loop term then needs the history's views.
+  const eps = [
+    ...conformanceEpisodes(40),
+    ...conformanceEpisodes(6).map((e, k) => ({
+      ...e,
+      id: `rail-${k}`,
+      views: [...e.views, ...e.views].slice(0, 4),
+      firstView: 1 + (k % 2),
+      referenceView: 3,
+      steps: Array.from({ length: 4 }, (_, v) => ({ offered: [0, 1, 2], next: { ...(v > 0 ? { 0: v - 1 } : {}), ...(v < 3 ? { 1: v + 1 } : {}) } as Record<number, number> })),
+      maxTurns: 8,
+      informative: [false, false, false, true],
+      minInterventions: 2 - (k % 2),
+    })),
+  ];
+  const cases: [string, () => Policy, number][] = [
+    ['oracle', () => new OraclePolicy(eps), 8],
+    ['scripted', () => ScriptedPolicy.fromMap(Object.fromEntries(eps.map((e, i) => [e.id, [['A.', 'B', 'Move the block to the right.'][i % 3], 'star', 'C.']]))), 8],
+    // A seeded random policy consumes its stream in call order: one request at a time keeps the order.
+    ['random:11', () => new RandomPolicy(11), 1],
+  ];
+  // The built-in model (fresh weights: parity does not need training); one instance serves both sides.
+  const builtin = newBuiltin(eps);
+  // Switch on the features fresh weights leave at zero, so parity also covers them: the repeat
+  // bonus reads the previous reply (sent in a header), the toward term the image and option words;
+  // the loop term (on by default) reads the views and replies of earlier turns (another header).
+  builtin.model.gate2.bias!.data.fill(3); // fresh weights never ask; this one often does
+  builtin.model.repeatWeight.data[0] = -4; // negative: knowing the previous reply changes the next choice
+  builtin.model.whichToward.weight.data.forEach((_, i, a) => (a[i] = Math.sin(i * 12.9898) * 2));
+  cases.push(['builtin (fresh weights)', () => builtin, 8]);
+  // … and the same weights saved as a checkpoint and loaded back, as `serve --policy builtin:DIR` does.
+  const ckpt = join(mkdtempSync(join(tmpdir(), 'askfirst-ckpt-')), 'final');
+  saveBuiltin(ckpt, builtin);
+  cases.push(['builtin checkpoint', () => BuiltinPolicy.load(ckpt), 8]);
+  for (const [name, make, concurrency] of cases) {
+    it(`${name}: identical records in every mode`, async () => {
+      for (const mode of ['proactive', 'hint', 'reference'] as const) {
+        const direct = await runEpisodes(eps, make(), { mode, loader, batchSize: 16 });
+        const { policy, cleanup } = await served(make(), { concurrency });
+        try {
+          // A seeded random policy needs the lockstep order; deterministic ones run pipelined (the HTTP default).
+          const viaHttp = await runEpisodes(eps, policy, { mode, loader, batchSize: 16, pipeline: concurrency > 1 });
+          expect(viaHttp).toEqual(direct);
+          expect(summarize(viaHttp)).toEqual(summarize(direct));
+        } finally {
+          await cleanup();
+        }
+      }
+    });
+  }
+});

@@ -1,0 +1,283 @@
+/**
+ * Any `Policy` as an OpenAI-compatible model endpoint (`askfirst serve`):
+ *   POST /v1/chat/completions  the last user message holds the prompt text and the view as an
+ *                              image data URL (PNG or JPEG); the MCQA template is parsed back
+ *                              into question + options so the policy can score the options;
+ *                              `logprobs`/`top_logprobs` return per-option letter scores;
+ *                              `stream: true` is answered as one SSE chunk.
+ *   GET  /v1/models            the one model served
+ *   GET  /healthz              liveness and counters
+ * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
+ * in arrival order), so a batched model is used well under load. Greedy unless the request
+ * sets temperature > 0. The `x-askfirst-*` headers sent by askfirst's HTTP client carry
+ * episode id, turn, view, kind, intervention count and the earlier turns' views and replies
+ * (policies such as the oracle need them; the built-in model reads the replies and views);
+ * without them the request is treated as turn 0 of an anonymous episode, and the previous reply
+ * is taken from the conversation's last assistant message when there is one.
+ */
+import { createHash } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { optionLetter } from '../../episode/parse.js';
+import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
+import { EPISODE_HEADERS } from '../../agents/http/policy.js';
+import { decodeImage } from '../../scenes/codec.js';
+import type { RGBImage } from '../../scenes/image.js';
+import { AskfirstError, InputError, describeError, type ErrorCode } from '../../util/errors.js';
+import { parseMcqaPrompt } from './mcqa-prompt.js';
+
+/** Error code → HTTP status, in one place (DESIGN.md §6.6). */
+const STATUS: Record<ErrorCode, number> = {
+  BAD_INPUT: 400,
+  BAD_CONFIG: 400,
+  BAD_DATA: 400,
+  NOT_FOUND: 404,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  CONFLICT: 409,
+  UPSTREAM: 502,
+  TIMEOUT: 504,
+  INTERNAL: 500,
+};
+
+export function statusOf(e: unknown): number {
+  return e instanceof AskfirstError ? STATUS[e.code] : 500;
+}
+
+interface Pending {
+  obs: Observation;
+  resolve: (r: PolicyReply) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Gathers concurrent requests into `act` calls of at most `maxBatch`, in arrival order, greedy and sampled apart. */
+export class MicroBatcher {
+  private readonly queues: Record<'greedy' | 'sample', Pending[]> = { greedy: [], sample: [] };
+  private running = false;
+  batches = 0;
+  observations = 0;
+  constructor(
+    private readonly policy: Policy,
+    private readonly maxBatch: number,
+  ) {}
+
+  submit(obs: Observation, sample: boolean): Promise<PolicyReply> {
+    return new Promise((resolve, reject) => {
+      this.queues[sample ? 'sample' : 'greedy'].push({ obs, resolve, reject });
+      setImmediate(() => void this.pump());
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    const which = this.queues.greedy.length ? 'greedy' : this.queues.sample.length ? 'sample' : null;
+    if (!which) return;
+    this.running = true;
+    const batch = this.queues[which].splice(0, this.maxBatch);
+    try {
+      const replies = await this.policy.act(
+        batch.map((p) => p.obs),
+        { sample: which === 'sample' },
+      );
+      if (replies.length !== batch.length) throw new AskfirstError('INTERNAL', `policy ${this.policy.name} returned ${replies.length} replies for ${batch.length}`);
+      batch.forEach((p, i) => p.resolve(replies[i]));
+      this.batches++;
+      this.observations += batch.length;
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+    } finally {
+      this.running = false;
+      if (this.queues.greedy.length || this.queues.sample.length) setImmediate(() => void this.pump());
+    }
+  }
+}
+
+type Part = { type?: string; text?: string; image_url?: string | { url?: string } };
+type Msg = { role?: string; content?: string | Part[] | null };
+
+/** Decode an image data URL (PNG or JPEG, base64). */
+export function decodeDataUrl(url: string): RGBImage {
+  const m = /^data:image\/[a-zA-Z0-9.+-]+;base64,(.*)$/s.exec(url);
+  if (!m) throw new InputError('images must be data URLs (data:image/png;base64,…); remote image URLs are not fetched');
+  return decodeImage(Buffer.from(m[1], 'base64'), 'request image');
+}
+
+/** The prompt text and image of the last user message. */
+export function lastUserTurn(messages: unknown): { text: string; imageUrl: string; priorAssistant: number; previousReply?: string } {
+  if (!Array.isArray(messages) || !messages.length) throw new InputError('"messages" must be a non-empty array');
+  const msgs = messages as Msg[];
+  let idx = -1;
+  for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i]?.role === 'user') { idx = i; break; }
+  if (idx < 0) throw new InputError('no user message in "messages"');
+  const c = msgs[idx].content;
+  const parts: Part[] = typeof c === 'string' ? [{ type: 'text', text: c }] : Array.isArray(c) ? c : [];
+  const text = parts.filter((p) => p?.type === 'text' && typeof p.text === 'string').map((p) => p.text).join('\n');
+  const images = parts
+    .filter((p) => p?.type === 'image_url')
+    .map((p) => (typeof p.image_url === 'string' ? p.image_url : p.image_url?.url))
+    .filter((u): u is string => typeof u === 'string');
+  if (images.length !== 1) throw new InputError(`the last user message must hold exactly one image (image_url part), found ${images.length}`);
+  const assistants = msgs.slice(0, idx).filter((m) => m?.role === 'assistant');
+  const last = assistants.at(-1)?.content;
+  const previousReply = typeof last === 'string' ? last : Array.isArray(last) ? last.filter((p) => p?.type === 'text').map((p) => p.text ?? '').join('') : undefined;
+  return { text, imageUrl: images[0], priorAssistant: assistants.length, ...(previousReply !== undefined ? { previousReply } : {}) };
+}
+
+function headerInt(c: Context, name: string): number | undefined {
+  const v = c.req.header(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+/** The x-askfirst-history header (already URL-decoded): [view, reply] pairs → history turns. */
+export function historyHeader(v: string | undefined): Observation['history'] | undefined {
+  if (v === undefined) return undefined;
+  let pairs: unknown;
+  try {
+    pairs = JSON.parse(v);
+  } catch {
+    pairs = null;
+  }
+  if (!Array.isArray(pairs) || !pairs.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && typeof p[1] === 'string')) {
+    throw new InputError(`the ${EPISODE_HEADERS.history} header must be a URL-encoded JSON array of [view, reply] pairs, e.g. [[0,"B. Wait."]]; got ${JSON.stringify(v.slice(0, 60))}`);
+  }
+  return (pairs as [number, string][]).map(([view, reply]) => ({ view, reply, action: { type: 'unparseable' as const } }));
+}
+
+/** Build the policy's observation from a request (prompt template parsed back into options). */
+export function observationFrom(c: Context, text: string, image: RGBImage, priorAssistant: number, conversationReply?: string): Observation {
+  const parsed = parseMcqaPrompt(text);
+  const dec = (v: string | undefined) => {
+    if (v === undefined) return undefined;
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      throw new InputError(`an x-askfirst-* header is not URL-encoded (${JSON.stringify(v.slice(0, 40))}); encode it with encodeURIComponent`);
+    }
+  };
+  const turn = headerInt(c, EPISODE_HEADERS.turn) ?? priorAssistant;
+  const options = parsed?.options ?? [];
+  const nInt = headerInt(c, EPISODE_HEADERS.interventions) ?? 0;
+  const history = historyHeader(dec(c.req.header(EPISODE_HEADERS.history)));
+  return {
+    episodeId: dec(c.req.header(EPISODE_HEADERS.episode)) ?? `anon-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`,
+    kind: dec(c.req.header(EPISODE_HEADERS.kind)) ?? 'unknown',
+    turn,
+    view: headerInt(c, EPISODE_HEADERS.view) ?? turn,
+    question: parsed?.question ?? text,
+    options,
+    numInterventions: Math.min(Math.max(0, nInt), options.length),
+    prompt: text,
+    // replies and views of earlier turns (their parse is not known here): enough for the built-in
+    // model; without the history header, only the previous reply (view unknown)
+    history: history ?? (conversationReply === undefined ? [] : [{ view: -1, reply: conversationReply, action: { type: 'unparseable' } }]),
+    image,
+  };
+}
+
+/** OpenAI-style logprobs for the reply's first token: one alternative per option letter. */
+function letterLogprobs(reply: string, scores: readonly number[], top: number) {
+  const alts = scores
+    .map((logprob, i) => ({ token: optionLetter(i), logprob, bytes: null }))
+    .sort((a, b) => b.logprob - a.logprob)
+    .slice(0, Math.max(1, top));
+  const first = reply.trim().split(/[\s.]/)[0] ?? '';
+  const chosen = alts.find((a) => a.token === first);
+  return { content: [{ token: chosen ? chosen.token : first, logprob: chosen ? chosen.logprob : 0, bytes: null, top_logprobs: alts }] };
+}
+
+export interface ServeOptions {
+  policy: Policy;
+  /** The id listed by /v1/models (default: the policy's name). */
+  modelName?: string;
+  /** Largest batch handed to the policy at once. */
+  maxBatch?: number;
+}
+
+export function createOpenAIApp(o: ServeOptions): Hono {
+  const app = new Hono();
+  const model = o.modelName ?? o.policy.name;
+  const batcher = new MicroBatcher(o.policy, o.maxBatch ?? 64);
+  const created = Math.floor(Date.now() / 1000);
+  let served = 0;
+  let errors = 0;
+
+  const fail = (c: Context, e: unknown) => {
+    errors++;
+    const status = statusOf(e);
+    const type = status < 500 ? 'invalid_request_error' : 'server_error';
+    return c.json({ error: { message: describeError(e), type, code: e instanceof AskfirstError ? e.code : 'INTERNAL' } }, status as 400);
+  };
+
+  app.get('/healthz', (c) => c.json({ ok: true, model, served, errors, batches: batcher.batches, observations: batcher.observations }));
+  app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: model, object: 'model', created, owned_by: 'askfirst' }] }));
+
+  app.post('/v1/chat/completions', async (c) => {
+    try {
+      let body: Record<string, unknown>;
+      try {
+        body = (await c.req.json()) as Record<string, unknown>;
+      } catch {
+        throw new InputError('request body is not JSON');
+      }
+      if (!body || typeof body !== 'object') throw new InputError('request body must be a JSON object');
+      const { text, imageUrl, priorAssistant, previousReply } = lastUserTurn(body.messages);
+      const obs = observationFrom(c, text, decodeDataUrl(imageUrl), priorAssistant, previousReply);
+      if (!obs.options.length) {
+        throw new InputError('the prompt is not a multiple-choice prompt ("… Choose from the following options. Options:\\nA. …"); this server answers MCQA turns only');
+      }
+      const temperature = typeof body.temperature === 'number' ? body.temperature : 0;
+      const r = await batcher.submit(obs, temperature > 0);
+      served++;
+      const wantLogprobs = body.logprobs === true && r.optionLogProbs !== undefined;
+      const top = typeof body.top_logprobs === 'number' ? body.top_logprobs : obs.options.length;
+      const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
+      const choice = {
+        index: 0,
+        message: { role: 'assistant', content: r.reply },
+        logprobs: wantLogprobs ? letterLogprobs(r.reply, r.optionLogProbs!, top) : null,
+        finish_reason: 'stop',
+      };
+      const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+      if (body.stream === true) {
+        const chunk = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta: { role: 'assistant', content: r.reply }, logprobs: choice.logprobs, finish_reason: 'stop' }] };
+        return c.body(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      }
+      return c.json({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices: [choice], usage });
+    } catch (e) {
+      return fail(c, e);
+    }
+  });
+
+  app.notFound((c) => c.json({ error: { message: `no route ${c.req.method} ${c.req.path}; try POST /v1/chat/completions, GET /v1/models, GET /healthz`, type: 'invalid_request_error' } }, 404));
+  return app;
+}
+
+export interface RunningServer {
+  /** Base URL including /v1, e.g. http://127.0.0.1:8080/v1 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Start the endpoint; port 0 picks a free one (tests). */
+export async function startOpenAIServer(o: ServeOptions & { port?: number; host?: string }): Promise<RunningServer> {
+  const { serve } = await import('@hono/node-server');
+  const app = createOpenAIApp(o);
+  const host = o.host ?? '127.0.0.1';
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: o.port ?? 0, hostname: host }, (info) => {
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}/v1`;
+      resolve({
+        url,
+        port: info.port,
+        close: () =>
+          new Promise<void>((res) => {
+            (server as import('node:http').Server).closeAllConnections?.();
+            server.close(() => res());
+          }),
+      });
+    });
+    server.on('error', reject);
+  });
+}

@@ -1,0 +1,136 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../feedback/db.js';
+import { createDemoProject } from '../../feedback/importer.js';
+import { checkRelativePath, resolveImage } from '../../feedback/paths.js';
+import { FeedbackStore, type Project } from '../../feedback/store.js';
+import { createApp } from './app.js';
+import { OraclePolicy } from '../../agents/baselines/oracle.js';
+
+let dir: string;
+let store: FeedbackStore;
+let project: Project;
+let app: ReturnType<typeof createApp>;
+let alice: { id: number; token: string };
+let bob: { id: number; token: string };
+
+const call = (path: string, token?: string, init: RequestInit = {}) =>
+  app.request(path, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...(init.headers ?? {}) } });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'af-app-'));
+  store = await FeedbackStore.open(await openDb());
+  ({ project } = await createDemoProject(store, 'sec', join(dir, 'images'), 4, 2));
+  alice = await store.addAnnotator('alice');
+  bob = await store.addAnnotator('bob');
+  app = createApp({ store, playPolicy: async (ep) => new OraclePolicy([ep]), log: () => undefined });
+});
+afterAll(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('workbench API security', () => {
+  it('refuses requests without a valid token', async () => {
+    for (const path of ['/api/me', '/api/projects', `/api/projects/${project.id}/next`, '/api/assignments/1/image', '/api/annotations/1']) {
+      expect((await call(path)).status).toBe(401);
+      expect((await call(path, 'af_not-a-real-token')).status).toBe(401);
+    }
+    const post = await call('/api/assignments/1/annotation', undefined, { method: 'POST', body: JSON.stringify({ submissionId: 'x'.repeat(10), label: {} }) });
+    expect(post.status).toBe(401);
+    expect((await call('/api/health')).status).toBe(200);
+  });
+
+  it("one annotator cannot read or change another's labels, assignments or images", async () => {
+    const next = (await (await call(`/api/projects/${project.id}/next?type=ask`, alice.token)).json()) as { assignment: { id: number; payload: { numInterventions: number } } };
+    const aid = next.assignment.id;
+    const sub = await call(`/api/assignments/${aid}/annotation`, alice.token, {
+      method: 'POST',
+      body: JSON.stringify({ submissionId: 'alice-sub-0001', label: { verdict: 'ask', option: 0 } }),
+    });
+    expect(sub.status).toBe(201);
+    const { annotation } = (await sub.json()) as { annotation: { id: number } };
+    // Alice can read and change hers.
+    expect((await call(`/api/annotations/${annotation.id}`, alice.token)).status).toBe(200);
+    // Bob cannot read, change, or list it, nor see Alice's assignment or its image, nor submit to it.
+    expect((await call(`/api/annotations/${annotation.id}`, bob.token)).status).toBe(404);
+    const put = await call(`/api/annotations/${annotation.id}`, bob.token, { method: 'PUT', body: JSON.stringify({ label: { verdict: 'answer', option: 3 } }) });
+    expect(put.status).toBe(404);
+    expect((await call(`/api/assignments/${aid}`, bob.token)).status).toBe(404);
+    expect((await call(`/api/assignments/${aid}/image`, bob.token)).status).toBe(404);
+    const steal = await call(`/api/assignments/${aid}/annotation`, bob.token, { method: 'POST', body: JSON.stringify({ submissionId: 'bob-sub-00001', label: { verdict: 'ask', option: 0 } }) });
+    expect(steal.status).toBe(404);
+    const bobs = (await (await call(`/api/annotations?project=${project.id}`, bob.token)).json()) as unknown[];
+    expect(bobs).toHaveLength(0);
+    const stored = await store.annotation(alice.id, annotation.id);
+    expect(stored.label).toEqual({ verdict: 'ask', option: 0 });
+    // Alice's image works; the replayed submission returns 200 and the same annotation.
+    const img = await call(`/api/assignments/${aid}/image`, alice.token);
+    expect(img.status).toBe(200);
+    expect(img.headers.get('content-type')).toBe('image/png');
+    const again = await call(`/api/assignments/${aid}/annotation`, alice.token, { method: 'POST', body: JSON.stringify({ submissionId: 'alice-sub-0001', label: { verdict: 'ask', option: 0 } }) });
+    expect(again.status).toBe(200);
+  });
+
+  it('rejects bad labels and bad JSON with 400 and a message', async () => {
+    const next = (await (await call(`/api/projects/${project.id}/next?type=preference`, bob.token)).json()) as { assignment: { id: number } };
+    const r = await call(`/api/assignments/${next.assignment.id}/annotation`, bob.token, { method: 'POST', body: JSON.stringify({ submissionId: 'bob-sub-00002', label: { lessHallucination: 5 } }) });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/invalid preference label/);
+    const bad = await call(`/api/assignments/${next.assignment.id}/annotation`, bob.token, { method: 'POST', body: '{not json' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('image paths cannot escape the image folder (.., absolute, symlinks)', async () => {
+    for (const p of ['../secret.png', 'a/../../x.png', '/etc/passwd', 'C:\\x.png', '..', '', 'a\0b', './x.png']) {
+      expect(() => checkRelativePath(p), p).toThrow(/not a plain relative path/);
+    }
+    await writeFile(join(dir, 'secret.png'), 'TOP-SECRET-CONTENT');
+    await symlink(join(dir, 'secret.png'), join(project.imageDir, 'link.png'));
+    await mkdir(join(dir, 'outside'), { recursive: true });
+    await symlink(join(dir, 'outside'), join(project.imageDir, 'linkdir'));
+    await expect(resolveImage(project.imageDir, 'link.png')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(resolveImage(project.imageDir, 'linkdir/x.png')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await writeFile(join(dir, 'outside', 'x.png'), 'x');
+    await expect(resolveImage(project.imageDir, 'linkdir/x.png')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // Through the API: an item whose stored image path escapes is refused with 403.
+    const carol = await store.addAnnotator('carol');
+    const p2 = await store.createProject('escape', project.imageDir, 1);
+    for (const [i, image] of ['../secret.png', 'link.png'].entries()) {
+      await store.addItems(p2.id, [{ externalId: `e${i}`, image, question: 'q', tasks: [{ type: 'preference', payload: { replies: ['a', 'b'] } }] }]);
+    }
+    for (let i = 0; i < 2; i++) {
+      const n = (await (await call(`/api/projects/${p2.id}/next`, carol.token)).json()) as { assignment: { id: number } };
+      const r = await call(`/api/assignments/${n.assignment.id}/image`, carol.token);
+      expect(r.status).toBe(403);
+      expect(await r.text()).not.toContain('TOP-SECRET-CONTENT');
+      await store.submit(carol.id, n.assignment.id, `carol-sub-${i}-xx`, { lessHallucination: 0, moreHelpful: 0 });
+    }
+  });
+
+  it('serves model text as JSON data, never as HTML, with a strict CSP', async () => {
+    const r = await call('/api/me', alice.token);
+    expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(r.headers.get('content-type')).toContain('application/json');
+  });
+
+  it('play: the model asks, the person performs the intervention, the episode continues to the answer', async () => {
+    const n = (await (await call(`/api/projects/${project.id}/next?type=play`, alice.token)).json()) as { assignment: { id: number } };
+    const step = async (performed: number) =>
+      (await (await call(`/api/assignments/${n.assignment.id}/play`, alice.token, { method: 'POST', body: JSON.stringify({ performed }) })).json()) as {
+        awaiting: string | null;
+        done: boolean;
+        success: boolean;
+        turns: { performed?: string }[];
+      };
+    const s0 = await step(0);
+    expect(s0.done).toBe(false);
+    expect(s0.awaiting).toBeTruthy();
+    const s1 = await step(1);
+    expect(s1.done).toBe(true);
+    expect(s1.success).toBe(true);
+    expect(s1.turns[0].performed).toBe(s0.awaiting);
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * The feedback workbench HTTP API (Hono) and UI assets. Every /api route except /api/health
+ * needs `Authorization: Bearer <annotator token>`; an annotator only ever sees their own
+ * assignments, images of items assigned to them, and their own annotations (anyone else's
+ * ids answer 404). Errors map to statuses in errors.ts only. Responses carry a strict Content
+ * Security Policy, so even a bug that put model text into HTML could not run a script.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { readFile } from 'node:fs/promises';
+import type { Policy } from '../../agents/policy.js';
+import { playUntilPause } from '../../feedback/play.js';
+import { resolveImage } from '../../feedback/paths.js';
+import type { Annotator, Assignment, FeedbackStore } from '../../feedback/store.js';
+import { isTaskType, type PlayPayload, type PreferencePayload, type TaskPayload } from '../../feedback/tasks.js';
+import type { Episode } from '../../episode/types.js';
+import { AskfirstError, InputError } from '../../util/errors.js';
+import { errorResponse } from '../errors.js';
+import { serveUi } from './static.js';
+
+export interface AppOptions {
+  store: FeedbackStore;
+  /** Makes the model that plays in play tasks, for one episode (views as absolute paths). */
+  playPolicy: (episode: Episode<string>) => Promise<Policy>;
+  /** Built UI folder (index.html + assets); omitted = API only. */
+  uiDir?: string;
+  /** Where unexpected errors are logged. */
+  log?: (msg: string) => void;
+}
+
+type Env = { Variables: { annotator: Annotator } };
+
+const CSP = "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+function intParam(c: Context, name: string): number {
+  const v = c.req.param(name) ?? c.req.query(name);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InputError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const body = await c.req.json();
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InputError('request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** What the client sees of an assignment: no hidden truth (answers, false facts) except where the task shows it. */
+export function publicAssignment(a: Assignment) {
+  const { task, item } = a;
+  let payload: unknown = task.payload;
+  if (task.type === 'play') {
+    const ep = (task.payload as PlayPayload).episode;
+    payload = { views: ep.views.length, categories: ep.categories };
+  }
+  return {
+    id: a.id,
+    taskId: task.id,
+    type: task.type,
+    payload: payload as TaskPayload,
+    item: {
+      id: item.id,
+      externalId: item.externalId,
+      question: item.question,
+      modelOutput: item.modelOutput,
+      // Factually Augmented RLHF: the scene's true facts are shown beside pairwise preferences only.
+      facts: task.type === 'preference' ? ((task.payload as PreferencePayload).facts ?? item.facts.filter((f) => f.holds).map((f) => f.text)) : [],
+    },
+  };
+}
+
+export function createApp(o: AppOptions): Hono<Env> {
+  const { store } = o;
+  const app = new Hono<Env>();
+
+  app.onError((e, c) => {
+    if (e instanceof HTTPException) return e.getResponse();
+    const { status, body } = errorResponse(e, o.log);
+    return c.json(body, status as 400);
+  });
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('Content-Security-Policy', CSP);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Frame-Options', 'DENY');
+  });
+
+  // Token → annotator, cached briefly (tokens are only ever added), so a label costs no extra query.
+  const authCache = new Map<string, { who: Annotator; until: number }>();
+  const authenticate = async (token: string): Promise<Annotator | null> => {
+    const hit = authCache.get(token);
+    if (hit && hit.until > Date.now()) return hit.who;
+    const who = await store.authenticate(token);
+    if (who) {
+      if (authCache.size >= 1000) authCache.clear();
+      authCache.set(token, { who, until: Date.now() + 60_000 });
+    }
+    return who;
+  };
+
+  app.get('/api/health', (c) => c.json({ ok: true, engine: store.db.engine }));
+
+  app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: { code: 'BAD_INPUT', message: 'request body larger than 64 KiB' } }, 413) }));
+  app.use('/api/*', async (c, next) => {
+    const h = c.req.header('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(h);
+    const who = m ? await authenticate(m[1]) : null;
+    if (!who) throw new AskfirstError('UNAUTHORIZED', 'missing or invalid token: send "Authorization: Bearer <your annotator token>"');
+    c.set('annotator', who);
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+
+  app.get('/api/me', (c) => c.json(c.get('annotator')));
+
+  app.get('/api/projects', async (c) => {
+    const me = c.get('annotator');
+    const out = [];
+    for (const p of await store.projects()) out.push({ id: p.id, name: p.name, labelsPerItem: p.labelsPerItem, progress: await store.progress(p.id, me.id) });
+    return c.json(out);
+  });
+
+  app.get('/api/projects/:pid/progress', async (c) => {
+    const p = await store.project(intParam(c, 'pid'));
+    return c.json(await store.progress(p.id, c.get('annotator').id));
+  });
+
+  app.get('/api/projects/:pid/next', async (c) => {
+    const p = await store.project(intParam(c, 'pid'));
+    const type = c.req.query('type');
+    if (type !== undefined && !isTaskType(type)) throw new InputError(`type must be one of rationale, ask, preference, play; got ${JSON.stringify(type)}`);
+    const a = await store.next(p.id, c.get('annotator').id, type);
+    return c.json({ assignment: a ? publicAssignment(a) : null });
+  });
+
+  app.get('/api/assignments/:aid', async (c) => c.json(publicAssignment(await store.assignment(intParam(c, 'aid'), c.get('annotator').id))));
+
+  app.get('/api/assignments/:aid/image', async (c) => {
+    const a = await store.assignment(intParam(c, 'aid'), c.get('annotator').id);
+    const project = await store.project(a.item.projectId);
+    let rel = a.item.image;
+    if (a.task.type === 'preference' && (a.task.payload as PreferencePayload).image) rel = (a.task.payload as PreferencePayload).image!;
+    const view = c.req.query('view');
+    if (view !== undefined) {
+      if (a.task.type !== 'play') throw new InputError('only play tasks have views');
+      const views = (a.task.payload as PlayPayload).episode.views;
+      const v = intParam(c, 'view');
+      if (v >= views.length) throw new InputError(`view must be below ${views.length}`);
+      rel = views[v];
+    }
+    const file = await resolveImage(project.imageDir, rel);
+    const buf = await readFile(file);
+    const type = buf[0] === 0xff && buf[1] === 0xd8 ? 'image/jpeg' : 'image/png';
+    return c.body(new Uint8Array(buf), 200, { 'Content-Type': type, 'Cache-Control': 'private, max-age=300' });
+  });
+
+  app.post('/api/assignments/:aid/annotation', async (c) => {
+    const body = await jsonBody(c);
+    if (typeof body.submissionId !== 'string') throw new InputError('submissionId (a client-generated UUID) is required');
+    const r = await store.submit(c.get('annotator').id, intParam(c, 'aid'), body.submissionId, body.label);
+    return c.json(r, r.replayed ? 200 : 201);
+  });
+
+  app.post('/api/assignments/:aid/play', async (c) => {
+    const body = await jsonBody(c);
+    const performed = Number(body.performed ?? 0);
+    if (!Number.isInteger(performed) || performed < 0 || performed > 64) throw new InputError('performed must be an integer 0–64');
+    const a = await store.assignment(intParam(c, 'aid'), c.get('annotator').id);
+    if (a.task.type !== 'play') throw new InputError(`assignment ${a.id} is a ${a.task.type} task, not play`);
+    const project = await store.project(a.item.projectId);
+    const ep = (a.task.payload as PlayPayload).episode;
+    const policy = await o.playPolicy(ep);
+    try {
+      return c.json(await playUntilPause(ep, policy, project.imageDir, performed));
+    } finally {
+      await policy.close?.();
+    }
+  });
+
+  app.get('/api/annotations', async (c) => {
+    const p = await store.project(intParam(c, 'project'));
+    const limit = c.req.query('limit') ? intParam(c, 'limit') : 100;
+    return c.json(await store.myAnnotations(c.get('annotator').id, p.id, limit));
+  });
+
+  app.get('/api/annotations/:id', async (c) => c.json(await store.annotation(c.get('annotator').id, intParam(c, 'id'))));
+
+  app.put('/api/annotations/:id', async (c) => {
+    const body = await jsonBody(c);
+    return c.json(await store.update(c.get('annotator').id, intParam(c, 'id'), body.label));
+  });
+
+  if (o.uiDir) serveUi(app, o.uiDir);
+  return app;
+}

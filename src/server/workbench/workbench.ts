@@ -1,0 +1,86 @@
+/**
+ * Start the workbench: open the database (PGlite by default, PostgreSQL when a URL is given),
+ * apply migrations, build the Hono app and listen with @hono/node-server. Returns the URL and a
+ * `close()` that stops accepting connections and closes the database.
+ */
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Policy } from '../../agents/policy.js';
+import type { Episode } from '../../episode/types.js';
+import { openDb } from '../../feedback/db.js';
+import { FeedbackStore } from '../../feedback/store.js';
+import type { SuiteEpisode } from '../../suite/types.js';
+import { createApp } from './app.js';
+import { findUiDir } from './static.js';
+
+export interface ServeOptions {
+  /** PostgreSQL URL (DATABASE_URL); omitted = PGlite at `dataDir` (or in memory when that is omitted too). */
+  databaseUrl?: string;
+  dataDir?: string;
+  /** An already opened store (tests); the server then does not close it. */
+  store?: FeedbackStore;
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  /** Policy spec for play tasks (see src/agents/registry.ts). */
+  playPolicy: string;
+  /** Open assignments older than this go back to the queue (default 1 h). */
+  assignmentTtlSeconds?: number;
+  /** UI folder; default dist/web. */
+  uiDir?: string;
+  log?: (msg: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  store: FeedbackStore;
+  close(): Promise<void>;
+}
+
+/**
+ * A factory making the play policy for one episode whose views are paths relative to the
+ * project's image folder. The oracle needs the episode, so it is made per episode; any other
+ * policy (a checkpoint, a remote model) is made once and shared (its `close` is then a no-op
+ * per episode).
+ */
+export function playPolicyFactory(spec: string): (ep: Episode<string>, imageDir?: string) => Promise<Policy> {
+  let shared: Promise<Policy> | null = null;
+  const make = async (eps: SuiteEpisode[]) => {
+    // Loaded lazily: the registry pulls in every backend, which the API itself does not need.
+    const { createPolicy } = await import('../../agents/registry.js');
+    return createPolicy(spec, { episodes: eps, seed: 0 });
+  };
+  return async (ep, imageDir) => {
+    const suiteEp: SuiteEpisode = { ...ep, views: ep.views.map((v) => ({ path: imageDir ? join(imageDir, v) : v })) };
+    if (spec === 'oracle') return make([suiteEp]);
+    shared ??= make([]);
+    const p = await shared;
+    return { name: p.name, act: (b, o) => p.act(b, o) };
+  };
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const store = o.store ?? (await FeedbackStore.open(await openDb({ url: o.databaseUrl, dataDir: o.dataDir })));
+  const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), uiDir: o.uiDir ?? findUiDir(), log: o.log });
+  const server = await new Promise<ReturnType<typeof serve>>((res) => {
+    const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => res(s));
+  });
+  // Slots of assignments left open for longer than `assignmentTtlSeconds` go back to the queue.
+  const ttl = o.assignmentTtlSeconds ?? 3600;
+  const sweeper = setInterval(() => void store.releaseStale(ttl).catch((e) => (o.log ?? console.error)(`askfirst server: releasing stale assignments failed: ${(e as Error).message}`)), Math.min(ttl, 300) * 1000);
+  sweeper.unref();
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    store,
+    close: async () => {
+      clearInterval(sweeper);
+      const closing = new Promise<void>((res) => server.close(() => res()));
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closing;
+      if (!o.store) await store.close();
+    },
+  };
+}

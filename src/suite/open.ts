@@ -1,0 +1,56 @@
+/**
+ * `--data` specs → episodes and a view loader:
+ *   DIR                   a suite in askfirst's format (episodes.jsonl) or ProactiveBench's
+ *                         layout (<Dataset>_preprocessed.jsonl), recognised by its files;
+ *   suite:DIR             askfirst's format;
+ *   proactivebench:DIR    ProactiveBench's layout (e.g. the real test split once downloaded).
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSuite } from './io.js';
+import { createViewLoader } from './loader.js';
+import { directoryViewLoader, readProactiveBench, PB_SUFFIX } from './proactivebench/read.js';
+import type { SuiteEpisode, ViewLoader } from './types.js';
+import { InputError, NotFoundError } from '../util/errors.js';
+
+export interface LoadedData {
+  episodes: SuiteEpisode[];
+  loader: ViewLoader;
+  format: 'suite' | 'proactivebench';
+  dir: string;
+}
+
+export async function loadData(spec: string, opts: { kinds?: readonly string[]; limit?: number } = {}): Promise<LoadedData> {
+  let format: LoadedData['format'] | null = null;
+  let dir = spec;
+  const m = /^(suite|proactivebench):(.*)$/.exec(spec);
+  if (m) {
+    format = m[1] as LoadedData['format'];
+    dir = m[2];
+  }
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NotFoundError(`--data: no directory at ${dir}`);
+  if (!format) {
+    if (existsSync(join(dir, 'episodes.jsonl'))) format = 'suite';
+    else if (readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX))) format = 'proactivebench';
+    else throw new InputError(`--data ${dir}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench); generate one with \`askfirst suite generate --out ${dir}\``);
+  }
+  let episodes = format === 'suite' ? await readSuite(dir) : await readProactiveBench(dir);
+  if (opts.kinds?.length) {
+    const ks = new Set(opts.kinds);
+    const known = new Set(episodes.map((e) => e.kind));
+    const unknown = [...ks].filter((k) => !known.has(k));
+    if (unknown.length) throw new InputError(`--kinds: ${unknown.join(', ')} not in ${dir} (it has: ${[...known].sort().join(', ')})`);
+    episodes = episodes.filter((e) => ks.has(e.kind));
+  }
+  if (opts.limit !== undefined) {
+    // Take the first `limit` episodes of each kind, so a limited run still covers every kind.
+    const per = new Map<string, number>();
+    episodes = episodes.filter((e) => {
+      const n = per.get(e.kind) ?? 0;
+      per.set(e.kind, n + 1);
+      return n < opts.limit!;
+    });
+  }
+  const loader = format === 'suite' ? createViewLoader(dir) : directoryViewLoader(dir);
+  return { episodes, loader, format, dir };
+}

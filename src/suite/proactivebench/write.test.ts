@@ -1,0 +1,209 @@
+/**
+ * Round trip: askfirst episodes → writeProactiveBench → readProactiveBench must play identically
+ * (same prompt and options each turn, same moves, same outcomes, same pixels) for every reply
+ * sequence; and the native-fields report is right for episodes that do and do not fit their
+ * dataset's own state machine.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { optionLetter } from '../../episode/parse.js';
+import { EpisodeState } from '../../episode/state.js';
+import type { EvalMode } from '../../episode/types.js';
+import { createImage, type RGBImage } from '../../scenes/image.js';
+import { directoryViewLoader, readProactiveBench, writeProactiveBench, type WriteProactiveBenchResult } from './read.js';
+import type { SuiteEpisode } from '../types.js';
+
+const CANNOT = 'I cannot answer this question.';
+const CATS = ['cat', 'dog', 'house', 'tree'];
+
+function img(seed: number): RGBImage {
+  const im = createImage(8, 8);
+  for (let i = 0; i < im.data.length; i++) im.data[i] = (seed * 37 + i * 11) & 255;
+  return im;
+}
+
+function ep(id: string, kind: string, interventions: string[], steps: SuiteEpisode['steps'], over: Partial<SuiteEpisode> = {}): SuiteEpisode {
+  const n = steps.length;
+  return {
+    id,
+    kind,
+    question: 'What object is shown?',
+    hint: 'Hint: ask for help.',
+    views: steps.map((_, v) => ({ image: img(id.length * 10 + v) })),
+    firstView: 0,
+    referenceView: n - 1,
+    categories: CATS,
+    answer: 2,
+    interventions,
+    abstain: interventions.flatMap((t, i) => (t === CANNOT ? [i] : [])),
+    steps,
+    maxTurns: n,
+    informative: steps.map((_, v) => v === n - 1),
+    control: false,
+    minInterventions: n - 1,
+    ...over,
+  };
+}
+
+const EPISODES: SuiteEpisode[] = [
+  ep('occlusion-00000', 'occlusion', ['Move the block to the left.', 'Move the block to the right.', CANNOT], [
+    { offered: [0, 1, 2], next: { 0: 1 } },
+    { offered: [0, 1, 2], next: { 0: 2, 1: 0 } },
+    { offered: [1, 2], next: { 1: 1 } },
+  ]),
+  ep('occlusion-00001', 'occlusion', ['Move the block to the left.', 'Move the block to the right.', CANNOT], [{ offered: [0, 1, 2], next: {} }, { offered: [2], next: {} }], {
+    control: true,
+    minInterventions: 0,
+    informative: [true, true],
+    maxTurns: 2,
+  }),
+  // Fits ImageNet-C's own state machine exactly.
+  ep(
+    'corruption-00000',
+    'corruption',
+    ['Increase the brightness of the image.', 'Deblur the image.', 'Denoise the image.', 'Increase the contrast of the image.', CANNOT],
+    [
+      { offered: [0, 1, 2, 3, 4], next: { 1: 1 } },
+      { offered: [0, 1, 2, 3, 4], next: {} },
+    ],
+    { hint: 'Hint: enhancing the image quality could help with classification.' },
+  ),
+  // Fits QuickDraw's own state machine exactly.
+  ep('sketch-00000', 'sketch', ['Add more details to the drawing.', CANNOT], [
+    { offered: [0, 1], next: { 0: 1 } },
+    { offered: [0, 1], next: { 0: 2 } },
+    { offered: [0, 1], next: {} },
+  ], { hint: 'Hint: Adding more details to the quickdraw could help with classification.' }),
+  ep('camera-00000', 'camera', ['Move the camera up.', 'Move the camera down.', 'Move farther from the object.', CANNOT], [
+    { offered: [0, 1, 2, 3], next: { 0: 1, 2: 2 } },
+    { offered: [1, 2, 3], next: { 2: 2 } },
+    { offered: [3], next: {} },
+  ]),
+  ep('passerby-00000', 'passerby', ['Rewind the video.', 'Wait for the person to walk away.', CANNOT], [
+    { offered: [0, 1, 2], next: { 1: 1 } },
+    { offered: [0, 1, 2], next: { 0: 0, 1: 2 } },
+    { offered: [0, 2], next: { 0: 1 } },
+  ]),
+  ep('late-event-00000', 'late-event', ['Rewind the video.', 'Wait for the action to happen.', CANNOT], [
+    { offered: [1, 2], next: { 1: 1 } },
+    { offered: [0, 1, 2], next: { 0: 0, 1: 2 } },
+    { offered: [0, 2], next: { 0: 1 } },
+  ], { question: 'This is a frame extracted from a video. Answer the following question. What will the object be?' }),
+  ep('viewpoint-00000', 'viewpoint', ['Rotate the object.', 'View it from a different angle.', CANNOT], [
+    { offered: [0, 1, 2], next: { 0: 1, 1: 1 } },
+    { offered: [0, 1, 2], next: { 0: 2 } },
+    { offered: [2], next: {} },
+  ]),
+  ep('odd-00000', 'weird-kind', ['Do something.', CANNOT], [{ offered: [0, 1], next: {} }]),
+];
+
+/** Every reply sequence: at each turn each option letter, the text of each option with odd spacing, and garbage. */
+function allSequences(e: SuiteEpisode, mode: EvalMode): string[][] {
+  const out: string[][] = [];
+  const walk = (prefix: string[]) => {
+    const s = new EpisodeState(e, mode);
+    for (const r of prefix) s.step(r);
+    if (s.done) return void out.push(prefix);
+    const o = s.observe().options;
+    const replies = [...o.map((_, i) => `${optionLetter(i)}.`), ...o.map((t) => `  ${t.toUpperCase().replace(/ /g, '   ')} `), 'no idea'];
+    for (const r of replies) walk([...prefix, r]);
+  };
+  walk([]);
+  return out;
+}
+
+function trace(e: SuiteEpisode, mode: EvalMode, replies: string[]) {
+  const s = new EpisodeState(e, mode);
+  const prompts: string[] = [];
+  for (const r of replies) {
+    prompts.push(s.observe().prompt);
+    s.step(r);
+  }
+  const { id: _id, ...rec } = s.record();
+  return { prompts, rec };
+}
+
+let dir: string;
+let result: WriteProactiveBenchResult;
+let back: Map<string, SuiteEpisode>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'askfirst-pbw-'));
+  result = await writeProactiveBench(dir, EPISODES);
+  back = new Map((await readProactiveBench(dir)).map((e) => [e.id, e]));
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+describe('writeProactiveBench', () => {
+  it('writes one JSONL per dataset, native fields included, and skips unknown kinds with a reason', async () => {
+    expect(result.files.map((f) => [f.dataset, f.episodes])).toEqual([
+      ['Realistic-Occlusion-Dataset', 2],
+      ['OcclusionDataSet-MM20', 1],
+      ['MVP-N', 1],
+      ['ImageNet-C', 1],
+      ['QuickDraw', 1],
+      ['ChangeIt', 1],
+      ['coco2014', 1],
+    ]);
+    expect(result.skipped).toEqual([{ id: 'odd-00000', kind: 'weird-kind', reason: expect.stringMatching(/no ProactiveBench dataset/) }]);
+    const inc = JSON.parse((await readFile(join(dir, 'ImageNet-C_preprocessed.jsonl'), 'utf8')).trim());
+    expect(inc).toMatchObject({
+      id: 2, // the first id of ProactiveBench's ImageNet-C FILTER list
+      image_template: 'ImageNet-C/corruption-00000/{level}.png',
+      first_image: 2,
+      num_images: 2,
+      reference_image: 1,
+      quality_answer: 'Deblur the image.',
+      answer: 'house',
+    });
+    const cit = JSON.parse((await readFile(join(dir, 'ChangeIt_preprocessed.jsonl'), 'utf8')).trim());
+    expect(cit.prompt).toBe('What will the object be?'); // the dataset's pre-prompt is not stored twice
+    expect(back.size).toBe(EPISODES.length - 1);
+  });
+
+  it('reports which entries their own environment would play identically', () => {
+    expect(result.native['ImageNet-C']).toEqual({ identical: 1, total: 1 });
+    expect(result.native.QuickDraw).toEqual({ identical: 1, total: 1 });
+    expect(result.native['Realistic-Occlusion-Dataset']).toEqual({ identical: 0, total: 2 }); // ROD's first turn accepts no answer
+    expect(result.native.coco2014).toEqual({ identical: 0, total: 1 });
+  });
+
+  it('reads back episodes that play identically, reply for reply, with the same pixels', async () => {
+    const load = directoryViewLoader(dir);
+    let sequences = 0;
+    for (const orig of EPISODES.filter((e) => e.kind !== 'weird-kind')) {
+      const got = back.get(orig.id)!;
+      expect(got).toBeDefined();
+      expect({ kind: got.kind, control: got.control, minInterventions: got.minInterventions, informative: got.informative }).toEqual({
+        kind: orig.kind,
+        control: orig.control,
+        minInterventions: orig.minInterventions,
+        informative: orig.informative,
+      });
+      for (const mode of ['proactive', 'hint', 'reference'] as EvalMode[]) {
+        for (const seq of allSequences(orig, mode)) {
+          expect(trace(got, mode, seq), `${orig.id} ${mode} ${JSON.stringify(seq)}`).toEqual(trace(orig, mode, seq));
+          sequences++;
+        }
+      }
+      for (let v = 0; v < orig.views.length; v++) {
+        const px = await load(got.views[v], got.id);
+        expect(Buffer.from(px.data).equals(Buffer.from((orig.views[v] as { image: RGBImage }).image.data))).toBe(true);
+      }
+    }
+    expect(sequences).toBe(800);
+  });
+
+  it('native reading of the written files replays the dataset state machine', async () => {
+    const nat = new Map((await readProactiveBench(dir, { native: true, datasets: ['ImageNet-C', 'QuickDraw'] })).map((e) => [e.meta?.sourceId, e]));
+    const qd = nat.get(0)!;
+    expect(qd.id).toBe('QD-0');
+    const orig = EPISODES.find((e) => e.id === 'sketch-00000')!;
+    for (const seq of allSequences(orig, 'proactive')) {
+      const pick = ({ outcome, turns, views, interventions, actions }: ReturnType<typeof trace>['rec']) => ({ outcome, turns, views, interventions, actions });
+      expect(pick(trace(qd, 'proactive', seq).rec)).toEqual(pick(trace(orig, 'proactive', seq).rec));
+    }
+  });
+});
