@@ -19,7 +19,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { trainSupervised, accuracyOn, referenceExamples, resolveSupervisedConfig } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
 import { trainPPO } from '../rl/ppo.js';
-import { CachedPolicy, FeatureCache } from '../rl/rollout.js';
+import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { makeRewards } from '../rl/rewards.js';
 import type { RLResult } from '../rl/run.js';
 import { runEpisodes } from '../agents/runner.js';

@@ -21,7 +21,8 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { runEpisodes } from '../agents/runner.js';
 import { DataError } from '../util/errors.js';
 import { JsonlAppender, writeFileAtomic, writeFileAtomicSync } from '../util/fsx.js';
-import { CachedPolicy, FeatureCache, type Rollout } from './rollout.js';
+import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
+import type { Rollout } from './rollout.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
 
 export const RewardWeightsSchema = z

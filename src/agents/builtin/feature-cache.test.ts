@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { newBuiltin } from '../agents/builtin/build.js';
-import { imageBatch } from '../agents/builtin/features.js';
-import { generateSuite } from '../suite/generate.js';
-import type { ViewRef } from '../suite/types.js';
-import { FeatureCache } from './rollout.js';
+import { newBuiltin } from './build.js';
+import { imageBatch } from './features.js';
+import { generateSuite } from '../../suite/generate.js';
+import type { ViewRef } from '../../suite/types.js';
+import { FeatureCache } from './feature-cache.js';
 
 describe('FeatureCache', () => {
   it('keeps apart two suites whose episode ids coincide', async () => {
