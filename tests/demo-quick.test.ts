@@ -8,7 +8,7 @@ import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../src/cli/demo-pipeline.js';
+import { runDemo } from '../src/demo/pipeline.js';
 
 describe('askfirst demo --quick', () => {
   it('teaches the guesser to ask, and accuracy rises beyond chance', async () => {

@@ -4,10 +4,11 @@
  * and it finishes.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RunDir } from '../src/nn/run-dir.js';
 
 const root = resolve(import.meta.dirname, '..');
 const UPDATES = 150;
@@ -36,18 +37,17 @@ describe('RL run survives kill -9', () => {
       writeFileSync(join(dir, 'first.mts'), script(out, false));
       writeFileSync(join(dir, 'again.mts'), script(out, true));
       const child = run(join(dir, 'first.mts'));
-      const ckpts = join(out, 'checkpoints');
-      const complete = () => (existsSync(ckpts) ? readdirSync(ckpts).filter((n) => existsSync(join(ckpts, n, 'run.json'))) : []);
+      const complete = () => new RunDir(out).completeSteps();
       // Wait for the second complete checkpoint, then kill -9.
       const t0 = Date.now();
-      while (!complete().some((n) => Number(n.slice(7)) >= 2 * EVERY)) {
+      while (!complete().some((step) => step >= 2 * EVERY)) {
         if (Date.now() - t0 > 120_000) throw new Error('no checkpoint within 120 s');
         await new Promise((r) => setTimeout(r, 50));
       }
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
       expect(existsSync(join(out, 'final'))).toBe(false);
-      const saved = Math.max(...complete().map((n) => Number(n.slice(7))));
+      const saved = Math.max(...complete());
       expect(saved).toBeLessThan(UPDATES);
       const before = rows(join(out, 'rl.jsonl'));
       expect(Math.max(...updatesIn(join(out, 'rl.jsonl'))) - saved).toBeLessThanOrEqual(EVERY); // at most one interval lost

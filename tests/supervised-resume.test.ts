@@ -3,17 +3,19 @@
  * last complete checkpoint (at most one checkpoint interval lost) and finishes.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RunDir } from '../src/nn/run-dir.js';
 
 const root = resolve(import.meta.dirname, '..');
 
 function script(out: string, resume: boolean): string {
   return `import { trainSupervised } from ${JSON.stringify(join(root, 'src/rl/supervised.ts'))};
-await trainSupervised({ out: ${JSON.stringify(out)}, episodes: 3, steps: 40, warmupSteps: 2, batchSize: 8, checkpointEvery: 5, logEvery: 1,
-  resume: ${resume}, progress: false, model: { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8 }, size: 32 });`;
+import { supervisedSuite } from ${JSON.stringify(join(root, 'src/suite/splits.ts'))};
+await trainSupervised({ out: ${JSON.stringify(out)}, steps: 40, warmupSteps: 2, batchSize: 8, checkpointEvery: 5, logEvery: 1,
+  resume: ${resume}, progress: false, model: { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8 } }, supervisedSuite({ episodes: 3, seed: 1, size: 32 }));`;
 }
 
 function run(file: string) {
@@ -27,17 +29,17 @@ describe('supervised stage survives kill -9', () => {
     writeFileSync(join(dir, 'first.mts'), script(out, false));
     writeFileSync(join(dir, 'again.mts'), script(out, true));
     const child = run(join(dir, 'first.mts'));
-    const ckpts = join(out, 'checkpoints');
+    const runDir = new RunDir(out);
     // Wait for the second checkpoint, then kill -9.
     const t0 = Date.now();
-    while (!(existsSync(ckpts) && readdirSync(ckpts).some((n) => n >= 'step-0000010' && existsSync(join(ckpts, n, 'trainer.json'))))) {
+    while (!runDir.completeSteps().some((s) => s >= 10)) {
       if (Date.now() - t0 > 90_000) throw new Error('no checkpoint within 90 s');
       await new Promise((r) => setTimeout(r, 100));
     }
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
     expect(existsSync(join(out, 'final'))).toBe(false);
-    const saved = Math.max(...readdirSync(ckpts).filter((n) => existsSync(join(ckpts, n, 'trainer.json'))).map((n) => Number(n.slice(5))));
+    const saved = Math.max(...runDir.completeSteps());
     const stepsBefore = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
     expect(Math.max(...stepsBefore) - saved).toBeLessThan(5 + 1); // at most one interval beyond the checkpoint
 
@@ -49,6 +51,9 @@ describe('supervised stage survives kill -9', () => {
     // The resumed run logs from the checkpoint on, through the last step.
     expect(steps).toContain(saved + 1);
     expect(Math.max(...steps)).toBe(40);
+    // …and the lines logged after the checkpoint by the killed run are gone: each step once, in order.
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(new Set(steps).size).toBe(steps.length);
     const final = JSON.parse(readFileSync(join(out, 'final', 'config.json'), 'utf8'));
     expect(final.training.step).toBe(40);
   }, 180_000);

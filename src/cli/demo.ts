@@ -1,7 +1,7 @@
-/** `askfirst demo`: the whole story on the embedded suite (see demo-pipeline.ts). */
+/** `askfirst demo`: the whole story on the embedded suite (see src/demo/pipeline.ts). */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { DemoConfigSchema, runDemo } from './demo-pipeline.js';
+import { DemoConfigSchema, runDemo } from '../demo/pipeline.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);

@@ -8,15 +8,15 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
-import { TRAIN_KINDS } from '../episode/types.js';
 import { GRPOConfigSchema, trainGRPO } from '../rl/grpo.js';
 import { PPOConfigSchema, trainPPO } from '../rl/ppo.js';
 import { SupervisedConfigSchema, trainSupervised } from '../rl/supervised.js';
-import { generateSuite } from '../suite/generate.js';
+import { memoryLoader } from '../suite/loader.js';
 import { loadData } from '../suite/open.js';
+import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { InputError } from '../util/errors.js';
 import { addSchemaOptions } from './options.js';
-import { coerceOptions, resolveConfig, schemaOptions } from '../util/config.js';
+import { coerceOptions, kebab, resolveConfig, schemaOptions } from '../util/config.js';
 
 const StageSchema = z.object({
   stage: z.enum(['supervised', 'rl']).describe('which stage to run'),
@@ -24,15 +24,20 @@ const StageSchema = z.object({
   init: z.string().optional().describe('rl: the supervised checkpoint to start from (a run dir or its final/)'),
   data: z.string().optional().describe('rl: training episodes (DIR, suite:DIR); default: generate --episodes per training kind'),
 });
-const SupSchema = SupervisedConfigSchema.omit({ model: true });
-const RLSchema = GRPOConfigSchema.merge(PPOConfigSchema).omit({ rewards: true });
+/** The generated training suite (both stages; `size` only for the supervised stage, whose model fixes the size for RL). */
+const DataSchema = z.object({
+  episodes: z.number().int().min(1).optional().describe('episodes per kind of the generated training suite (supervised: default 500; rl: default 300)'),
+  size: z.number().int().min(16).max(256).default(64).describe('supervised: view size of the generated suite'),
+});
+const SupSchema = SupervisedConfigSchema.omit({ model: true }).extend(DataSchema.shape);
+const RLSchema = GRPOConfigSchema.merge(PPOConfigSchema).omit({ rewards: true }).extend({ episodes: DataSchema.shape.episodes });
 // One option per field across both stages (shared names such as --lr, --seed, --out once).
 const AllSchema = StageSchema.merge(RLSchema).merge(SupSchema);
 
 function pick(raw: Record<string, unknown>, schema: z.ZodObject<z.ZodRawShape>, stage: string): Record<string, unknown> {
   const own = new Set(Object.keys(schema.shape));
   const stray = Object.keys(raw).filter((k) => raw[k] !== undefined && !own.has(k) && !(k in StageSchema.shape));
-  if (stray.length) throw new InputError(`${stray.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')} do(es) not apply to --stage ${stage}`);
+  if (stray.length) throw new InputError(`${stray.map((k) => '--' + kebab(k)).join(', ')} do(es) not apply to --stage ${stage}`);
   return coerceOptions(schemaOptions(schema), raw);
 }
 
@@ -40,30 +45,31 @@ export async function runTrain(raw: Record<string, unknown>): Promise<void> {
   const st = resolveConfig(StageSchema, coerceOptions(schemaOptions(StageSchema), raw), 'train');
   const log = (s: string) => console.error(s);
   if (st.stage === 'supervised') {
-    const r = await trainSupervised(pick(raw, SupSchema, 'supervised'), log);
+    const { episodes, size, ...rest } = pick(raw, SupSchema, 'supervised');
+    const data = resolveConfig(DataSchema, { episodes, size }, 'train');
+    const cfg = resolveConfig(SupervisedConfigSchema, rest, 'supervised training');
+    const suite = supervisedSuite({ episodes: data.episodes ?? 500, seed: cfg.seed, size: data.size });
+    const r = await trainSupervised(cfg, suite, log);
     console.log(`supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on 512 training images ${(100 * r.trainAccuracy).toFixed(1)}%`);
     return;
   }
   if (!st.init) throw new InputError('--stage rl needs --init DIR: the supervised checkpoint to start from (askfirst train --stage supervised --out DIR)');
   const schema = st.algorithm === 'ppo' ? PPOConfigSchema.omit({ rewards: true }) : GRPOConfigSchema.omit({ rewards: true });
-  const perKind = raw.episodes !== undefined ? Number(raw.episodes) : 300;
-  const cfgRaw = pick({ ...raw, episodes: undefined }, RLSchema, 'rl');
+  const { episodes, ...cfgRaw } = pick(raw, RLSchema, 'rl');
+  const cfg = resolveConfig(schema, cfgRaw, st.algorithm);
   const policy = BuiltinPolicy.load(st.init);
-  const seed = Number(cfgRaw.seed ?? 0);
-  const kinds = (cfgRaw.kinds as string[] | undefined) ?? [...TRAIN_KINDS];
+  const perKind = resolveConfig(DataSchema, { episodes }, 'train').episodes ?? 300;
   let train, loader;
   if (st.data) {
-    const d = await loadData(st.data, { kinds });
+    const d = await loadData(st.data, { kinds: cfg.kinds });
     train = d.episodes;
     loader = d.loader;
   } else {
-    log(`rl: generating ${perKind} episodes per kind of ${kinds.join(', ')}`);
-    train = generateSuite({ episodes: perKind, seed: seed + 2, kinds: kinds as never });
-    loader = async (ref: { image?: unknown }) => ref.image as never;
+    log(`rl: generating ${perKind} episodes per kind of ${cfg.kinds.join(', ')}`);
+    train = rlSplits({ episodes: perKind, seed: cfg.seed, kinds: cfg.kinds }).train;
+    loader = memoryLoader;
   }
-  const val = generateSuite({ episodes: 20, seed: seed + 3, kinds: kinds as never });
-  const cfg = resolveConfig(schema, cfgRaw, st.algorithm);
-  const ctx = { policy, train, val, loader: loader as never, log };
+  const ctx = { policy, train, val: rlValSuite(cfg), loader, log };
   const r = st.algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
   const last = r.curve[r.curve.length - 1] ?? {};
   console.log(`rl (${st.algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
@@ -71,7 +77,7 @@ export async function runTrain(raw: Record<string, unknown>): Promise<void> {
 
 export function register(program: Command): void {
   const cmd = program.command('train').description('train the built-in model: --stage supervised (the guesser), then --stage rl (teach it to ask)');
-  addSchemaOptions(cmd, AllSchema.extend({ episodes: z.number().int().min(1).optional().describe('episodes per kind (supervised: its training suite; rl: generated training episodes, default 300)') }));
+  addSchemaOptions(cmd, AllSchema);
   cmd.addHelpText('after', '\nExamples:\n  askfirst train --stage supervised --out runs/sup\n  askfirst train --stage rl --init runs/sup --algorithm grpo --out runs/rl\n  askfirst train --stage rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1\n  (kill it any time; add --resume to the same command to continue)');
   cmd.action(async (raw: Record<string, unknown>) => runTrain(raw));
 }

@@ -70,5 +70,6 @@ export { Rng, type RngState } from './rng.js';
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from './init.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents } from './safetensors.js';
 export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint } from './checkpoint.js';
+export { RunDir, resolveCheckpointDir, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint } from './run-dir.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export { kernels, setKernels, refKernels, type Kernels } from './kernels/index.js';

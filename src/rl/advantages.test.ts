@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { gae, groupAdvantages, normalize } from './advantages.js';
-import { DEFAULT_REWARD_WEIGHTS, makeRewards, proactiveBenchReward, scoreTrajectory } from './rewards.js';
-import type { EpisodeRecord } from '../episode/types.js';
 
 describe('group advantages', () => {
   it('zero mean per group, sign follows return', () => {
@@ -28,34 +26,5 @@ describe('gae', () => {
   it('normalize', () => {
     const n = normalize([1, 2, 3]);
     expect(n.reduce((a, b) => a + b)).toBeCloseTo(0);
-  });
-});
-
-describe('rewards', () => {
-  const rec = (o: Partial<EpisodeRecord>): EpisodeRecord => ({
-    id: 'x', kind: 'sketch', mode: 'proactive', control: false, success: false, outcome: 'wrong-category',
-    turns: 1, interventions: 0, ps: 0, minInterventions: 1, guessed: true, replies: [], actions: [], views: [], ...o,
-  });
-  it('weights and names every component', () => {
-    const rs = makeRewards();
-    const ask = { type: 'intervention', option: 0, intervention: 0, valid: true } as const;
-    const cat = { type: 'category', option: 3, category: 0, correct: true } as const;
-    const ok = scoreTrajectory(
-      rec({ success: true, outcome: 'correct', interventions: 2, guessed: false, actions: [ask, ask, cat], informative: [false, false, true] }),
-      rs,
-    );
-    expect(ok.total).toBeCloseTo(1 + 2 * DEFAULT_REWARD_WEIGHTS.interventions + 2 * DEFAULT_REWARD_WEIGHTS.neededAsks);
-    expect(ok.parts.correct).toBe(1);
-    expect(ok.parts.neededAsks).toBeCloseTo(2 * DEFAULT_REWARD_WEIGHTS.neededAsks);
-    const overAsked = scoreTrajectory(rec({ success: true, outcome: 'correct', interventions: 1, guessed: false, actions: [ask, cat], informative: [true, true] }), rs);
-    expect(overAsked.parts.needlessAsks).toBeCloseTo(DEFAULT_REWARD_WEIGHTS.needlessAsks);
-    const bad = scoreTrajectory(rec({}), rs);
-    expect(bad.total).toBeCloseTo(DEFAULT_REWARD_WEIGHTS.wrong + DEFAULT_REWARD_WEIGHTS.guessed);
-  });
-  it('ProactiveBench single-turn reward', () => {
-    expect(proactiveBenchReward({ type: 'category', option: 3, category: 0, correct: true }, 0.5)).toBe(1);
-    expect(proactiveBenchReward({ type: 'intervention', option: 0, intervention: 0, valid: true }, 0.5)).toBe(0.5);
-    expect(proactiveBenchReward({ type: 'intervention', option: 0, intervention: 0, valid: false }, 0.5)).toBe(0);
-    expect(proactiveBenchReward({ type: 'abstain', option: 2, intervention: 2 }, 1)).toBe(0);
   });
 });

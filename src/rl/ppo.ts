@@ -4,21 +4,28 @@
  * As in LLaVA-RLHF's PPO (Sun et al. 2023) the policy is also held near the frozen supervised
  * policy by a KL penalty.
  *
- * Each update samples one trajectory per episode (multi-turn, our named rewards; the whole
- * return arrives at the last turn), estimates per-turn advantages with GAE from the value head,
- * normalises them over the batch, and minimises
+ * Each update samples `samplesPerEpisode` trajectories per episode (multi-turn, our named
+ * rewards; the whole return arrives at the last turn), estimates per-turn advantages Â_t with GAE
+ * from the value head, normalises them over the batch, and minimises
  *
- *   L = −E_t[min(ρ_t Â_t, clip(ρ_t, 1−ε, 1+ε) Â_t)] + c_V·E_t[(V(s_t) − R̂_t)²] + β·KL(π ∥ π_ref) − c_H·H(π)
+ *   L = L_clip(Â) + c_V·E_t[(V(s_t) − R̂_t)²]
+ *
+ * where L_clip is the clipped objective GRPO also optimises (objective.ts), with the same
+ * factoring on the built-in policy: −E_t[min(ρ_t Â_t, clip(ρ_t, 1−ε, 1+ε) Â_t)] summed over the
+ * decision to ask and the intervention asked for, each with its own ratio, minus `whichCoef` ×
+ * log P(valid | ask) at turns where a valid intervention is offered, plus β·KL(π ∥ π_ref) − c_H·H(π).
+ * Set `whichCoef` to 0 for plain PPO on the factored policy.
  */
 import { z } from 'zod';
 import { add, mean, mulScalar, square, sub, tensor, clipGradNorm, type Tensor } from '../nn/index.js';
 import { resolveConfig } from '../util/config.js';
 import { progress } from '../util/progress.js';
 import { gae, normalize } from './advantages.js';
-import { grpoLoss } from './grpo.js';
+import { factoredClippedLoss } from './objective.js';
 import { makeRewards, scoreTrajectory } from './rewards.js';
 import { forwardSamples, rolloutMultiTurn, type Rollout } from './rollout.js';
-import { BaseRLConfigSchema, RLRun, avg, type RLContext, type RLResult } from './run.js';
+import { BaseRLConfigSchema, RLRun, type RLContext, type RLResult } from './run.js';
+import { Means } from '../util/stats.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
 export const PPOConfigSchema = BaseRLConfigSchema.extend({
@@ -82,26 +89,22 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
     const rolloutSeconds = (performance.now() - tRoll) / 1000;
     const tOpt = performance.now();
 
-    // 3. Clipped policy loss (shared with GRPO) + value loss, over shuffled minibatches.
-    const stats = { pg: [] as number[], vf: [] as number[], kl: [] as number[], entropy: [] as number[], clipFrac: [] as number[] };
+    // 3. Clipped policy loss (objective.ts, as GRPO) + value loss, over shuffled minibatches.
+    const stats = new Means();
     for (let e = 0; e < cfg.epochs; e++) {
       const order = run.rng.shuffle([...rollout.samples.keys()]);
       for (let i = 0; i < order.length; i += cfg.minibatch) {
         const idx = order.slice(i, i + cfg.minibatch);
         const batch = idx.map((j) => rollout.samples[j]);
         const { out, refPadded } = await forwardSamples(ctx.policy, run.cache, batch, textCache);
-        const { loss: pl, stats: s } = grpoLoss(out.logp, refPadded, batch, Float32Array.from(idx, (j) => adv[j]), cfg);
+        const { loss: pl, stats: s } = factoredClippedLoss(out.logp, refPadded, batch, Float32Array.from(idx, (j) => adv[j]), cfg);
         const vl = valueLoss(out.value, Float32Array.from(idx, (j) => targets[j]));
         const loss = add(pl, mulScalar(vl, cfg.valueCoef));
         run.opt.zeroGrad();
         loss.backward();
         clipGradNorm(run.params, cfg.maxGradNorm);
         run.opt.step();
-        stats.pg.push(s.pg);
-        stats.vf.push(vl.item());
-        stats.kl.push(s.kl);
-        stats.entropy.push(s.entropy);
-        stats.clipFrac.push(s.clipFrac);
+        stats.add({ kl: s.kl, clipFrac: s.clipFrac, entropy: s.entropy, policyLoss: s.pg, valueLoss: vl.item() });
       }
     }
     run.update++;
@@ -112,7 +115,7 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
       rollout,
       returns,
       parts,
-      { 'rl/kl': avg(stats.kl), 'rl/clipFrac': avg(stats.clipFrac), 'rl/entropy': avg(stats.entropy), 'rl/policyLoss': avg(stats.pg), 'rl/valueLoss': avg(stats.vf) },
+      stats.prefixed('rl/'),
       { rollout: rolloutSeconds, optimise: optimiseSeconds },
     );
     bar.tick(1, { reward: m['rl/reward'].toFixed(3), ask: m['rl/askRate'].toFixed(2) });

@@ -6,10 +6,9 @@
  * namespaced metrics in `rl.jsonl`, and checkpoints that make a kill -9 cost at most one
  * checkpoint interval.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, Rng, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type RngState, type Tensor } from '../nn/index.js';
+import { AdamW, Rng, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type RngState, type Tensor } from '../nn/index.js';
 import { EpisodeState } from '../episode/state.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { summarize, type Summary } from '../episode/metrics.js';
@@ -20,7 +19,7 @@ import { saveBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { runEpisodes } from '../agents/runner.js';
 import { DataError } from '../util/errors.js';
-import { JsonlAppender, writeFileAtomic, writeFileAtomicSync } from '../util/fsx.js';
+import { JsonlAppender, writeFileAtomicSync } from '../util/fsx.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
@@ -79,7 +78,17 @@ export interface RLResult {
   curve: Record<string, number>[];
 }
 
-const CKPT = 'checkpoints';
+/** The metrics log in the run directory, one line per update. */
+export const RL_LOG = 'rl.jsonl';
+
+/** What a checkpoint saves beside the weights and optimizer moments (its `state.json`). */
+interface RLState {
+  update: number;
+  seconds: number;
+  stepCount: number;
+  rng?: RngState;
+  curve: Record<string, number>[];
+}
 
 export class RLRun {
   readonly ref: MultimodalModel;
@@ -90,6 +99,7 @@ export class RLRun {
   readonly train: SuiteEpisode[];
   readonly val: SuiteEpisode[];
   readonly curve: Record<string, number>[] = [];
+  readonly run: RunDir;
   update = 0;
   seconds = 0;
   private logFile!: JsonlAppender;
@@ -110,8 +120,8 @@ export class RLRun {
     const category = new Set(m.catProj.parameters());
     this.params = cfg.trainCategoryHead ? [...m.headParameters(), ...m.words.parameters()] : m.headParameters().filter((p) => !category.has(p));
     this.opt = new AdamW(this.params, { lr: cfg.lr, weightDecay: 0 });
-    if (!cfg.resume && existsSync(join(cfg.out, CKPT))) rmSync(join(cfg.out, CKPT), { recursive: true, force: true });
-    if (!cfg.resume) rmSync(join(cfg.out, 'rl.jsonl'), { force: true });
+    this.run = new RunDir(cfg.out);
+    if (!cfg.resume) this.run.reset(RL_LOG);
   }
 
   /**
@@ -126,7 +136,7 @@ export class RLRun {
     }
     this.ref.loadStateDict(new Map(m.namedParameters().map(([n, p]) => [n, { data: p.data.slice(), shape: p.shape }])));
     if (this.cfg.resume) this.restore();
-    this.logFile = new JsonlAppender(join(this.cfg.out, 'rl.jsonl'));
+    this.logFile = new JsonlAppender(join(this.cfg.out, RL_LOG));
     this.t0 = performance.now() - this.seconds * 1000;
     return this;
   }
@@ -222,36 +232,33 @@ export class RLRun {
   /** Save a checkpoint if one is due (weights, optimizer moments, run state, curve so far). */
   async maybeCheckpoint(): Promise<void> {
     if (this.update % this.cfg.checkpointEvery !== 0) return;
-    const dir = join(this.cfg.out, CKPT, `update-${String(this.update).padStart(6, '0')}`);
-    saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, optimizerExtras(this.opt));
-    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, rng: this.rng.state(), curve: this.curve }));
-    const all = readdirSync(join(this.cfg.out, CKPT)).filter((n) => /^update-\d+$/.test(n)).sort();
-    for (const n of all.slice(0, -2)) rmSync(join(this.cfg.out, CKPT, n), { recursive: true, force: true });
+    const state: RLState = { update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, rng: this.rng.state(), curve: this.curve };
+    this.run.saveCheckpoint(this.update, (dir) => saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, optimizerExtras(this.opt)), state);
   }
 
   private restore(): void {
-    const d = join(this.cfg.out, CKPT);
-    if (!existsSync(d)) return;
-    const done = readdirSync(d).filter((n) => /^update-\d+$/.test(n) && existsSync(join(d, n, 'run.json'))).sort();
-    if (!done.length) return;
-    const dir = join(d, done[done.length - 1]);
+    const ckpt = this.run.latestComplete<RLState>();
+    if (!ckpt) {
+      this.run.reset(RL_LOG); // nothing to resume from: start over
+      return;
+    }
+    const { dir, state: st } = ckpt;
     const ck = loadCheckpointInto(dir, this.ctx.policy.model);
     restoreOptimizer(this.opt, ck.tensors, dir);
-    const st = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { update: number; seconds: number; stepCount: number; rng?: RngState; curve: Record<string, number>[] };
     this.update = st.update;
     if (st.rng) this.rng.restore(st.rng); // sampling continues where it stopped (checkpoints before this field: a fresh seeded stream)
     this.seconds = st.seconds;
     this.opt.stepCount = st.stepCount;
     this.curve.push(...st.curve);
     // Rewrite the log to match the checkpoint (drop lines logged after it).
-    writeFileAtomicSyncLines(join(this.cfg.out, 'rl.jsonl'), st.curve);
+    writeFileAtomicSyncLines(join(this.cfg.out, RL_LOG), st.curve);
     this.ctx.log?.(`rl: resumed from ${dir} at update ${st.update}`);
   }
 
   finish(training: unknown): RLResult {
     this.logFile.close();
     if (this.update < this.cfg.updates) this.ctx.log?.(`rl: time budget of ${this.cfg.maxSeconds} s reached at update ${this.update} of ${this.cfg.updates}`);
-    saveBuiltin(join(this.cfg.out, 'final'), this.ctx.policy, training);
+    saveBuiltin(this.run.finalDir, this.ctx.policy, training);
     return { policy: this.ctx.policy, updates: this.update, seconds: this.elapsed, curve: this.curve };
   }
 }

@@ -8,6 +8,7 @@ import { noGrad, tensor } from '../nn/index.js';
 import { generateSuite } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { cameraCoverage } from '../suite/kinds/camera.js';
+import { supervisedSuite } from '../suite/splits.js';
 import { binaryCrossEntropy, trainSupervised, whereTarget } from './supervised.js';
 
 describe('binary cross-entropy', () => {
@@ -44,11 +45,10 @@ function whereLoss(p: BuiltinPolicy, eps: readonly SuiteEpisode[]): { map: numbe
 describe('the supervised stage teaches the where map on camera views', () => {
   it('after training with the where loss, the map finds the object’s sliver on unseen first views; without it, it does not', async () => {
     const held = generateSuite({ episodes: 60, seed: 77, size: 32, kinds: ['camera'] }).filter((e) => !e.control);
+    const train = supervisedSuite({ episodes: 12, seed: 1, size: 32 });
     const run = (where: number) =>
       trainSupervised({
         out: join(mkdtempSync(join(tmpdir(), 'af-sup-where-')), 'run'),
-        episodes: 12,
-        size: 32,
         steps: 150,
         warmupSteps: 5,
         batchSize: 16,
@@ -56,7 +56,7 @@ describe('the supervised stage teaches the where map on camera views', () => {
         calibrate: 0.5,
         progress: false,
         model: { imageSize: 32, channels: [8, 16], hidden: 16, embedDim: 8 },
-      });
+      }, train);
     const on = whereLoss((await run(1)).policy, held);
     const off = whereLoss((await run(0)).policy, held);
     expect(on.map).toBeLessThan(0.6 * on.constant); // it knows where the sliver is, beyond how much object there is

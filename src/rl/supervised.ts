@@ -12,11 +12,14 @@
  * "guesser": it answers well when it can see, and its ask gate is still at its negative initial
  * bias, so it never asks — which RL then changes.
  *
- * Runs are resumable: a checkpoint (weights, AdamW moments, step, metrics so far) every
- * `checkpointEvery` steps, written atomically; `resume` continues from the latest complete one,
- * so a kill -9 loses at most one checkpoint interval.
+ * The training episodes come from the caller (`supervisedSuite` in suite/splits.ts for the
+ * generated default); every kind's clearest views are used, its uninformative views only for the
+ * RL training kinds.
+ *
+ * Runs are resumable: a checkpoint (weights, AdamW moments, step) every `checkpointEvery` steps
+ * in the run directory (nn/run-dir.ts); `resume` continues from the latest complete one, so a
+ * kill -9 loses at most one checkpoint interval.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -26,6 +29,7 @@ import {
   addScalar,
   clamp,
   clipGradNorm,
+  RunDir,
   loadCheckpointInto,
   log,
   mean,
@@ -44,9 +48,8 @@ import {
 import { cameraCoverage } from '../suite/kinds/camera.js';
 import type { RGBImage } from '../scenes/image.js';
 import { CATEGORIES } from '../scenes/shapes.js';
-import { generateSuite } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { SCENARIO_KINDS, TRAIN_KINDS } from '../episode/types.js';
+import { TRAIN_KINDS } from '../episode/types.js';
 import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
 import { augment, erase } from '../agents/builtin/augment.js';
 import { ModelConfigSchema } from '../agents/builtin/model.js';
@@ -54,14 +57,12 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { resolveConfig } from '../util/config.js';
 import { ConfigError, DataError } from '../util/errors.js';
-import { JsonlAppender, writeFileAtomic } from '../util/fsx.js';
+import { JsonlAppender } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 
 export const SupervisedConfigSchema = z.object({
   out: z.string().min(1).describe('run directory (checkpoints/, final/, train.jsonl)'),
-  episodes: z.number().int().min(1).default(500).describe('training episodes per kind (their clearest views are the training images)'),
-  seed: z.number().int().min(0).default(1).describe('seed of the training suite and of the run'),
-  size: z.number().int().min(16).max(256).default(64).describe('view size of the generated suite'),
+  seed: z.number().int().min(0).default(1).describe('seed of the run (batch order, augmentation)'),
   steps: z.number().int().min(1).default(1500).describe('optimizer steps (at most; see maxSeconds)'),
   maxSeconds: z.number().min(1).default(240).describe('stop early after this many seconds of training'),
   batchSize: z.number().int().min(1).default(64).describe('images per step'),
@@ -146,7 +147,8 @@ interface TrainerState {
   seconds: number;
 }
 
-const CKPT_DIR = 'checkpoints';
+/** The training log in the run directory. */
+export const TRAIN_LOG = 'train.jsonl';
 /**
  * Random erasing's target: one-hot while at most this share of the object is hidden (an object
  * partly cut or covered is often still plain to see)…
@@ -155,50 +157,46 @@ const ERASE_SURE = 0.5;
 /** …uniform ("cannot tell") from this share on, and a linear mix in between. */
 const ERASE_UNSURE = 0.85;
 
-/** Latest complete checkpoint (trainer.json written last marks it complete). */
-export function latestCheckpoint(out: string): string | null {
-  const d = join(out, CKPT_DIR);
-  if (!existsSync(d)) return null;
-  const done = readdirSync(d)
-    .filter((n) => /^step-\d+$/.test(n) && existsSync(join(d, n, 'trainer.json')))
-    .sort();
-  return done.length ? join(d, done[done.length - 1]) : null;
-}
-
-export async function trainSupervised(partial: unknown, log: (msg: string) => void = () => {}): Promise<SupervisedResult> {
+/**
+ * Train the guesser on `episodes` (views in memory; all kinds, no controls needed). The model's
+ * vocabulary and image size come from these episodes unless `model` overrides the size.
+ */
+export async function trainSupervised(partial: unknown, episodes: readonly SuiteEpisode[], log: (msg: string) => void = () => {}): Promise<SupervisedResult> {
   const cfg = resolveSupervisedConfig(partial);
-  const t0 = performance.now();
+  if (!episodes.length) throw new DataError('supervised training needs at least one episode');
 
   // ── data ────────────────────────────────────────────────────────────────
-  const suite = generateSuite({ episodes: cfg.episodes, seed: cfg.seed, size: cfg.size, kinds: [...SCENARIO_KINDS], controlShare: 0 });
-  const policy = newBuiltin(suite, { ...cfg.model, imageSize: cfg.model.imageSize ?? cfg.size });
+  const first = episodes[0].views[episodes[0].referenceView];
+  const size = cfg.model.imageSize ?? ('image' in first ? first.image.width : 64);
+  const policy = newBuiltin(episodes, { ...cfg.model, imageSize: size });
   const model = policy.model;
   const grid = cfg.where > 0 ? Math.sqrt(model.whereSize) : 0;
-  const data = referenceExamples(suite, grid);
-  const unsure = cfg.calibrate > 0 ? uninformativeExamples(suite, TRAIN_KINDS, grid) : [];
-  const genSeconds = (performance.now() - t0) / 1000;
-  log(`supervised: ${data.length} reference images from ${SCENARIO_KINDS.length} kinds (${genSeconds.toFixed(1)} s)`);
+  const data = referenceExamples(episodes, grid);
+  const unsure = cfg.calibrate > 0 ? uninformativeExamples(episodes, TRAIN_KINDS, grid) : [];
+  log(`supervised: ${data.length} reference images from ${new Set(episodes.map((e) => e.kind)).size} kinds`);
 
   // ── model, optimizer, resume ────────────────────────────────────────────
+  const run = new RunDir(cfg.out);
   const opt = new AdamW(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const sched = warmupCosine({ lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps });
   let state: TrainerState = { step: 0, seconds: 0 };
-  const ckpt = cfg.resume ? latestCheckpoint(cfg.out) : null;
-  if (cfg.resume && !ckpt && existsSync(join(cfg.out, 'final', 'config.json'))) {
+  const ckpt = cfg.resume ? run.latestComplete<TrainerState>() : null;
+  if (cfg.resume && !ckpt && run.isFinished()) {
     log(`supervised: ${cfg.out} is already finished; loading final/`);
     const p = BuiltinPolicy.load(cfg.out);
     return { policy: p, steps: 0, seconds: 0, finalLoss: NaN, trainAccuracy: NaN };
   }
   if (ckpt) {
-    const ck = loadCheckpointInto(ckpt, model);
-    restoreOptimizer(opt, ck.tensors, ckpt);
-    state = JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')) as TrainerState;
+    const ck = loadCheckpointInto(ckpt.dir, model);
+    restoreOptimizer(opt, ck.tensors, ckpt.dir);
+    state = ckpt.state;
     opt.stepCount = state.step;
-    log(`supervised: resumed from ${ckpt} at step ${state.step}`);
-  } else if (!cfg.resume && existsSync(join(cfg.out, CKPT_DIR))) {
-    rmSync(join(cfg.out, CKPT_DIR), { recursive: true, force: true });
+    run.truncateLog(TRAIN_LOG, 'step', state.step);
+    log(`supervised: resumed from ${ckpt.dir} at step ${state.step}`);
+  } else {
+    run.reset(TRAIN_LOG); // nothing to resume from: start over
   }
-  const logFile = new JsonlAppender(join(cfg.out, 'train.jsonl'));
+  const logFile = new JsonlAppender(join(cfg.out, TRAIN_LOG));
 
   // ── training loop ───────────────────────────────────────────────────────
   const categories = [...CATEGORIES];
@@ -305,16 +303,11 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
       });
       accSum = accN = whereSum = whereN = 0;
     }
-    if (state.step % cfg.checkpointEvery === 0) {
-      const dir = join(cfg.out, CKPT_DIR, `step-${String(state.step).padStart(7, '0')}`);
-      save(dir);
-      await writeFileAtomic(join(dir, 'trainer.json'), JSON.stringify(state));
-      pruneCheckpoints(cfg.out, 2);
-    }
+    if (state.step % cfg.checkpointEvery === 0) run.saveCheckpoint(state.step, save, state);
   }
   bar.stop();
   logFile.close();
-  saveBuiltin(join(cfg.out, 'final'), policy, { stage: 'supervised', step: state.step, config: cfg });
+  saveBuiltin(run.finalDir, policy, { stage: 'supervised', step: state.step, config: cfg });
   const trainAccuracy = accuracyOn(policy, data.slice(0, 512));
   return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy };
 }
@@ -323,12 +316,6 @@ export async function trainSupervised(partial: unknown, log: (msg: string) => vo
 export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
   const q = clamp(p, 1e-6, 1 - 1e-6);
   return neg(mean(add(mul(t, log(q)), mul(addScalar(neg(t), 1), log(addScalar(neg(q), 1))))));
-}
-
-function pruneCheckpoints(out: string, keep: number): void {
-  const d = join(out, CKPT_DIR);
-  const all = readdirSync(d).filter((n) => /^step-\d+$/.test(n)).sort();
-  for (const n of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(d, n), { recursive: true, force: true });
 }
 
 /** Top-1 accuracy over all categories on reference examples. */

@@ -38,3 +38,9 @@ export function createViewLoader(baseDir: string, cacheSize = 256): SuiteLoader 
   };
   return Object.assign(load, { cached: () => cache.size });
 }
+
+/** The loader of generated suites, whose views are all in memory (a file reference is an error). */
+export const memoryLoader: ViewLoader = async (ref, episodeId) => {
+  if ('image' in ref) return ref.image;
+  throw new DataError(`episode ${episodeId}: a generated suite keeps its views in memory, but this view is a file reference (${ref.path})`);
+};

@@ -4,10 +4,9 @@
  * per-option log-probabilities. Load one with `BuiltinPolicy.load(dir)` or the spec
  * `builtin:DIR`.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, noGrad, readCheckpoint, type Tensor } from '../../nn/index.js';
-import { DataError, NotFoundError } from '../../util/errors.js';
+import { Rng, noGrad, readCheckpoint, resolveCheckpointDir, type Tensor } from '../../nn/index.js';
+import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch } from './features.js';
 import { MultimodalModel, resolveModelConfig, type HeadOutput } from './model.js';
@@ -102,11 +101,4 @@ export function replies(batch: readonly Observation[], logp: Tensor, rng: Rng | 
     const pick = rng ? rng.categorical(row.map(Math.exp)) : greedyOption(row, o.numInterventions);
     return { reply: o.options[pick], optionLogProbs: row };
   });
-}
-
-/** A run directory holds `checkpoints/…` and `final/`; accept either that or a checkpoint dir itself. */
-export function resolveCheckpointDir(dir: string): string {
-  if (existsSync(join(dir, 'config.json'))) return dir;
-  if (existsSync(join(dir, 'final', 'config.json'))) return join(dir, 'final');
-  throw new NotFoundError(`no built-in model checkpoint in ${dir} (expected ${dir}/config.json or ${dir}/final/config.json)`);
 }

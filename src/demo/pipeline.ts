@@ -6,7 +6,6 @@
  *   → results.json, report.html, MODEL_CARD.md.
  * Each stage leaves its checkpoint under --out; re-running the same command skips what is done.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SCENARIO_KINDS, TRAIN_KINDS, type EpisodeRecord, type EvalMode } from '../episode/types.js';
@@ -14,8 +13,11 @@ import { summarize, type Summary } from '../episode/metrics.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import type { Policy } from '../agents/policy.js';
+import { memoryLoader } from '../suite/loader.js';
+import { RL_VAL_EPISODES, rlSplits, supervisedSuite } from '../suite/splits.js';
+import type { SuiteEpisode } from '../suite/types.js';
 import { generateSuite } from '../suite/generate.js';
-import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { RunDir } from '../nn/index.js';
 import { trainSupervised, accuracyOn, referenceExamples, resolveSupervisedConfig } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
 import { trainPPO } from '../rl/ppo.js';
@@ -26,11 +28,10 @@ import { runEpisodes } from '../agents/runner.js';
 import { summaryTable } from '../eval/table.js';
 import { askVsGuess, headlineFigures } from '../report/data.js';
 import { buildExample, pickExampleIds } from '../report/examples.js';
-import { writeReport } from '../report/report.js';
-import { writeModelCard } from '../report/model-card.js';
+import { writeDemoOutputs } from '../report/report.js';
 import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results, type StageTiming } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
-import { writeFileAtomic, writeJson } from '../util/fsx.js';
+import { writeFileAtomic } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 
 export const DemoConfigSchema = z.object({
@@ -53,13 +54,8 @@ export function demoBudget(quick: boolean) {
       { supEpisodes: 300, supSteps: 1200, supSeconds: 210, rlEpisodes: 600, rlUpdates: 150, rlEpisodesPerUpdate: 64, rlSeconds: 180, baseUpdates: 120, baseSeconds: 60, evalEpisodes: 100 };
 }
 
-const memLoader: ViewLoader = async (ref) => {
-  if ('image' in ref) return ref.image;
-  throw new Error('demo suites are in memory');
-};
-
 async function evalCached(policy: BuiltinPolicy, cache: FeatureCache, eps: readonly SuiteEpisode[], mode: EvalMode): Promise<EpisodeRecord[]> {
-  return runEpisodes(eps, new CachedPolicy(policy, cache, eps), { mode, loader: memLoader, batchSize: 512 });
+  return runEpisodes(eps, new CachedPolicy(policy, cache, eps), { mode, loader: memoryLoader, batchSize: 512 });
 }
 
 export async function runDemo(partial: unknown, log: (s: string) => void = console.log): Promise<Results> {
@@ -77,35 +73,37 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const unseenKinds = SCENARIO_KINDS.filter((k) => !trainKinds.includes(k));
 
   // ── 1. suites ─────────────────────────────────────────────────────────────
-  const { rlTrain, rlVal, test } = await stage('generate', () => {
-    const bar = progress('generate suites', (b.rlEpisodes + 20) * trainKinds.length + b.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' });
+  const supDir = join(cfg.out, 'supervised');
+  const supDone = !cfg.fresh && new RunDir(supDir).isFinished();
+  const { supTrain, rlTrain, rlVal, test } = await stage('generate', () => {
+    const supCount = supDone ? 0 : b.supEpisodes * SCENARIO_KINDS.length;
+    const bar = progress('generate suites', supCount + (b.rlEpisodes + RL_VAL_EPISODES) * trainKinds.length + b.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' });
     const tick = () => bar.tick();
-    const rlTrain = generateSuite({ episodes: b.rlEpisodes, seed: cfg.seed + 2, kinds: TRAIN_KINDS as never }, tick);
-    const rlVal = generateSuite({ episodes: 20, seed: cfg.seed + 3, kinds: TRAIN_KINDS as never }, tick);
+    const supTrain = supDone ? [] : supervisedSuite({ episodes: b.supEpisodes, seed: cfg.seed + 1 }, tick);
+    const { train: rlTrain, val: rlVal } = rlSplits({ episodes: b.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS }, tick);
     const test = generateSuite({ episodes: b.evalEpisodes, seed: cfg.seed + 4 }, tick);
     bar.stop();
-    return { rlTrain, rlVal, test };
+    return { supTrain, rlTrain, rlVal, test };
   });
   log(`demo: ${rlTrain.length} RL training episodes (${trainKinds.join(' + ')}), ${test.length} test episodes (all ${SCENARIO_KINDS.length} kinds)`);
 
   // ── 2. supervised stage ───────────────────────────────────────────────────
-  const supDir = join(cfg.out, 'supervised');
-  const supCfg = resolveSupervisedConfig({ out: supDir, episodes: b.supEpisodes, seed: cfg.seed + 1, steps: b.supSteps, maxSeconds: b.supSeconds, resume: !cfg.fresh, progress: cfg.progress, model: { seed: cfg.seed } });
+  const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: b.supSteps, maxSeconds: b.supSeconds, resume: !cfg.fresh, progress: cfg.progress, model: { seed: cfg.seed } });
   const sup = await stage('supervised', async () => {
-    if (!cfg.fresh && existsSync(join(supDir, 'final', 'config.json'))) {
+    if (supDone) {
       log(`demo: supervised stage already done (${supDir}/final)`);
       return { policy: BuiltinPolicy.load(supDir), steps: 0, seconds: 0 };
     }
-    return trainSupervised(supCfg, log);
+    return trainSupervised(supCfg, supTrain, log);
   });
   const supervised = sup.policy;
 
   // ── 3. evaluate the guesser ───────────────────────────────────────────────
-  const cache = new FeatureCache(supervised.model, memLoader);
+  const cache = new FeatureCache(supervised.model, memoryLoader);
   const [refRecs, beforeRecs, oracleRecs] = await stage('eval-before', async () => [
     await evalCached(supervised, cache, test, 'reference'),
     await evalCached(supervised, cache, test, 'proactive'),
-    await runEpisodes(test, new OraclePolicy(test) as Policy, { mode: 'proactive', loader: memLoader, batchSize: 512 }),
+    await runEpisodes(test, new OraclePolicy(test) as Policy, { mode: 'proactive', loader: memoryLoader, batchSize: 512 }),
   ]);
   const reference = summarize(refRecs);
   const before = summarize(beforeRecs);
@@ -120,8 +118,8 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo'): Promise<RLResult> => {
     const dir = join(cfg.out, name);
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
-    const ctx = { policy, train: rlTrain, val: rlVal, loader: memLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
-    if (!cfg.fresh && existsSync(join(dir, 'final', 'config.json'))) {
+    const ctx = { policy, train: rlTrain, val: rlVal, loader: memoryLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
+    if (!cfg.fresh && new RunDir(dir).isFinished()) {
       log(`demo: ${name} already done (${dir}/final)`);
       const p = BuiltinPolicy.load(dir);
       return { policy: p, updates: 0, seconds: 0, curve: [] };
@@ -164,7 +162,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     const ids = pickExampleIds(beforeRecs, afterRecs, 1, 7);
     const bMap = new Map(beforeRecs.map((r) => [r.id, r]));
     const aMap = new Map(afterRecs.map((r) => [r.id, r]));
-    return Promise.all(ids.map((id) => buildExample(byId.get(id)!, bMap.get(id)!, aMap.get(id)!, memLoader)));
+    return Promise.all(ids.map((id) => buildExample(byId.get(id)!, bMap.get(id)!, aMap.get(id)!, memoryLoader)));
   });
   const oracle = summarize(oracleRecs);
   const rlTiming = timings.find((t) => t.stage === 'rl');
@@ -215,9 +213,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     timings,
     config: { demo: cfg, budget: b, supervised: supCfg, heldOutReferenceAccuracyAllCategories: accuracyOn(supervised, referenceExamples(test)) },
   };
-  await writeJson(join(cfg.out, 'results.json'), results);
-  await writeReport(cfg.out, results, { notes: cfg.quick ? ['Quick run: small budgets, so the figures are noisy.'] : [] });
-  await writeModelCard(cfg.out, results);
+  await writeDemoOutputs(cfg.out, results, { notes: cfg.quick ? ['Quick run: small budgets, so the figures are noisy.'] : [] });
   return results;
 }
 

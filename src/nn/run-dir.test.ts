@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RunDir, resolveCheckpointDir, STATE_FILE } from './run-dir.js';
+
+const root = mkdtempSync(join(tmpdir(), 'askfirst-rundir-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => new RunDir(join(root, `run-${n++}`));
+const weights = (dir: string) => writeFileSync(join(dir, 'model.safetensors'), 'w');
+
+describe('RunDir', () => {
+  it('names checkpoints so they sort by step, and resumes from the newest complete one', () => {
+    const run = fresh();
+    run.saveCheckpoint(9, weights, { step: 9 }, 10);
+    run.saveCheckpoint(100, weights, { step: 100 }, 10);
+    mkdirSync(run.checkpointDir(200), { recursive: true }); // killed while writing: no state.json
+    writeFileSync(join(run.checkpointDir(200), 'model.safetensors'), 'half');
+    expect(run.completeSteps()).toEqual([9, 100]);
+    expect(run.latestComplete()).toEqual({ dir: run.checkpointDir(100), step: 100, state: { step: 100 } });
+  });
+
+  it('keeps the newest `keep` checkpoints', () => {
+    const run = fresh();
+    for (const s of [1, 2, 3, 4]) run.saveCheckpoint(s, weights, { s }, 2);
+    expect(run.completeSteps()).toEqual([3, 4]);
+  });
+
+  it('says which state file is broken', () => {
+    const run = fresh();
+    run.saveCheckpoint(5, weights, {});
+    writeFileSync(join(run.checkpointDir(5), STATE_FILE), '{"cut');
+    expect(() => run.latestComplete()).toThrow(/does not parse/);
+  });
+
+  it('is finished once final/config.json exists; resolveCheckpointDir takes the run or the checkpoint', () => {
+    const run = fresh();
+    expect(run.isFinished()).toBe(false);
+    expect(() => resolveCheckpointDir(run.root)).toThrow(/no model checkpoint/);
+    mkdirSync(run.finalDir, { recursive: true });
+    writeFileSync(join(run.finalDir, 'config.json'), '{}');
+    expect(run.isFinished()).toBe(true);
+    expect(resolveCheckpointDir(run.root)).toBe(run.finalDir);
+    expect(resolveCheckpointDir(run.finalDir)).toBe(run.finalDir);
+  });
+
+  it('cuts a log back to a checkpoint (dropping a line cut short), and reset removes checkpoints and logs', () => {
+    const run = fresh();
+    mkdirSync(run.root, { recursive: true });
+    const log = join(run.root, 'train.jsonl');
+    writeFileSync(log, '{"step":10}\n{"step":20}\n{"step":30}\n{"ste');
+    run.truncateLog('train.jsonl', 'step', 20);
+    expect(readFileSync(log, 'utf8')).toBe('{"step":10}\n{"step":20}\n');
+    run.saveCheckpoint(1, weights, {});
+    run.reset('train.jsonl');
+    expect(run.completeSteps()).toEqual([]);
+    expect(() => readFileSync(log)).toThrow();
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * The run directory of a training stage — the one module that knows its layout:
+ *
+ *   <out>/checkpoints/step-0000100/   model.safetensors, config.json, then state.json (last)
+ *   <out>/checkpoints/step-0000200/   …the newest `keep` complete checkpoints are kept
+ *   <out>/final/                      model.safetensors, then config.json (last): the finished model
+ *   <out>/<log>.jsonl                 the stage's metrics, one line per logged step
+ *
+ * A checkpoint is complete once its `state.json` exists (written atomically after the weights),
+ * so a kill -9 in the middle of writing one leaves an incomplete directory that is never resumed
+ * from. A run is finished once `final/config.json` exists (`saveCheckpoint` writes it last).
+ * "step" is the stage's own unit: an optimizer step of the supervised stage, an update of RL.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError, NotFoundError } from '../util/errors.js';
+import { writeFileAtomicSync } from '../util/fsx.js';
+import { CONFIG_FILE } from './checkpoint.js';
+
+export const CHECKPOINTS_DIR = 'checkpoints';
+export const FINAL_DIR = 'final';
+/** Written last into a checkpoint directory: its presence marks the checkpoint complete. */
+export const STATE_FILE = 'state.json';
+
+const STEP_DIR = /^step-(\d+)$/;
+
+/** A complete checkpoint: its directory and the trainer state saved with it. */
+export interface CompleteCheckpoint<S> {
+  dir: string;
+  step: number;
+  state: S;
+}
+
+export class RunDir {
+  constructor(readonly root: string) {}
+
+  get checkpoints(): string {
+    return join(this.root, CHECKPOINTS_DIR);
+  }
+
+  get finalDir(): string {
+    return join(this.root, FINAL_DIR);
+  }
+
+  /** The directory of the checkpoint at `step` (zero-padded so names sort by step). */
+  checkpointDir(step: number): string {
+    return join(this.checkpoints, `step-${String(step).padStart(7, '0')}`);
+  }
+
+  /** Steps of the complete checkpoints, oldest first. */
+  completeSteps(): number[] {
+    if (!existsSync(this.checkpoints)) return [];
+    return readdirSync(this.checkpoints)
+      .flatMap((n) => {
+        const m = STEP_DIR.exec(n);
+        return m && existsSync(join(this.checkpoints, n, STATE_FILE)) ? [Number(m[1])] : [];
+      })
+      .sort((a, b) => a - b);
+  }
+
+  /** The newest complete checkpoint with its saved state, or null when there is none. */
+  latestComplete<S>(): CompleteCheckpoint<S> | null {
+    const steps = this.completeSteps();
+    if (!steps.length) return null;
+    const step = steps[steps.length - 1];
+    const dir = this.checkpointDir(step);
+    const file = join(dir, STATE_FILE);
+    try {
+      return { dir, step, state: JSON.parse(readFileSync(file, 'utf8')) as S };
+    } catch (e) {
+      throw new DataError('the checkpoint state does not parse as JSON; delete that checkpoint directory to resume from the one before', { file, cause: e });
+    }
+  }
+
+  /**
+   * Write the checkpoint at `step`: `writeWeights(dir)` first, then `state` as `state.json`
+   * (atomically: the checkpoint is complete from that moment), then prune to the newest `keep`.
+   */
+  saveCheckpoint(step: number, writeWeights: (dir: string) => void, state: unknown, keep = 2): string {
+    const dir = this.checkpointDir(step);
+    mkdirSync(dir, { recursive: true });
+    writeWeights(dir);
+    writeFileAtomicSync(join(dir, STATE_FILE), JSON.stringify(state));
+    this.prune(keep);
+    return dir;
+  }
+
+  /** Delete all checkpoint directories but the newest `keep` (incomplete ones count as old). */
+  prune(keep: number): void {
+    if (!existsSync(this.checkpoints)) return;
+    const all = readdirSync(this.checkpoints)
+      .filter((n) => STEP_DIR.test(n))
+      .sort();
+    for (const n of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(this.checkpoints, n), { recursive: true, force: true });
+  }
+
+  /** True once the stage wrote its final model. */
+  isFinished(): boolean {
+    return existsSync(join(this.finalDir, CONFIG_FILE));
+  }
+
+  /**
+   * After a resume from `step`: keep only the lines of the JSONL log `name` whose `key` is at
+   * most `step` (the lines logged after that checkpoint are logged again), rewritten atomically.
+   */
+  truncateLog(name: string, key: string, step: number): void {
+    const path = join(this.root, name);
+    if (!existsSync(path)) return;
+    const keep = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => {
+        if (!l.trim()) return false;
+        try {
+          return (JSON.parse(l) as Record<string, unknown>)[key] as number <= step;
+        } catch {
+          return false; // a line cut short by a kill
+        }
+      });
+    writeFileAtomicSync(path, keep.map((l) => l + '\n').join(''));
+  }
+
+  /** Start over: remove the checkpoints and the named log files (the final model is overwritten when the run ends). */
+  reset(...logs: string[]): void {
+    rmSync(this.checkpoints, { recursive: true, force: true });
+    for (const l of logs) rmSync(join(this.root, l), { force: true });
+  }
+}
+
+/**
+ * The checkpoint to load for `dir`: `dir` itself when it holds a model (`config.json`), else
+ * the finished model of the run directory `dir` (`dir/final`).
+ */
+export function resolveCheckpointDir(dir: string): string {
+  if (existsSync(join(dir, CONFIG_FILE))) return dir;
+  if (existsSync(join(dir, FINAL_DIR, CONFIG_FILE))) return join(dir, FINAL_DIR);
+  throw new NotFoundError(`no model checkpoint in ${dir} (expected ${dir}/${CONFIG_FILE} or ${dir}/${FINAL_DIR}/${CONFIG_FILE}; a run that has not finished has only checkpoints/: resume it with --resume)`);
+}

@@ -1,0 +1,28 @@
+/**
+ * The generated suites a training run of the built-in model uses, in one place so `train` and
+ * `demo` draw the same data from the same seed:
+ *   - the supervised stage's suite: every kind, no controls (its clearest views are the images);
+ *   - RL's training and validation suites: the training kinds at seeds `seed + 2` and `seed + 3`
+ *     (the demo's test suite is at `seed + 4`, so the three never share an episode).
+ */
+import { SCENARIO_KINDS, type ScenarioKind } from '../episode/types.js';
+import { generateSuite } from './generate.js';
+import type { SuiteEpisode } from './types.js';
+
+/** Validation episodes per kind for RL's periodic greedy evaluation. */
+export const RL_VAL_EPISODES = 20;
+
+/** The supervised stage's training suite: `episodes` per kind of every kind, no controls. */
+export function supervisedSuite(o: { episodes: number; seed: number; size?: number }, onEpisode?: () => void): SuiteEpisode[] {
+  return generateSuite({ episodes: o.episodes, seed: o.seed, size: o.size ?? 64, kinds: [...SCENARIO_KINDS], controlShare: 0 }, onEpisode);
+}
+
+/** RL's validation suite for the given kinds, from the run's seed. */
+export function rlValSuite(o: { seed: number; kinds: readonly ScenarioKind[] }, onEpisode?: () => void): SuiteEpisode[] {
+  return generateSuite({ episodes: RL_VAL_EPISODES, seed: o.seed + 3, kinds: [...o.kinds] }, onEpisode);
+}
+
+/** RL's training and validation suites for the given kinds, from the run's seed. */
+export function rlSplits(o: { episodes: number; seed: number; kinds: readonly ScenarioKind[] }, onEpisode?: () => void): { train: SuiteEpisode[]; val: SuiteEpisode[] } {
+  return { train: generateSuite({ episodes: o.episodes, seed: o.seed + 2, kinds: [...o.kinds] }, onEpisode), val: rlValSuite(o, onEpisode) };
+}
