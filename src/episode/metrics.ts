@@ -4,6 +4,7 @@
  * over-asking rates, and the gap-closed figure. Pure functions.
  */
 import type { EpisodeRecord } from './types.js';
+import { average } from '../util/stats.js';
 
 export interface Metrics {
   episodes: number;
@@ -37,26 +38,25 @@ export interface Summary extends Metrics {
   byKind: Record<string, Metrics>;
 }
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
-  const share = (f: (r: EpisodeRecord) => boolean) => mean(records.map((r) => (f(r) ? 1 : 0)));
+  const share = (f: (r: EpisodeRecord) => boolean) => average(records.map((r) => (f(r) ? 1 : 0)));
   const controls = records.filter((r) => r.control);
   const nonControl = records.filter((r) => !r.control);
   return {
     episodes: records.length,
     accuracy: share((r) => r.success),
-    psRate: mean(records.map((r) => r.ps)),
-    interventions: mean(records.map((r) => r.interventions)),
-    oraclePsRate: mean(records.map((r) => r.minInterventions)),
+    psRate: average(records.map((r) => r.ps)),
+    interventions: average(records.map((r) => r.interventions)),
+    oraclePsRate: average(records.map((r) => r.minInterventions)),
     guessRate: share((r) => r.guessed),
     abstainRate: share((r) => r.outcome === 'abstain'),
     invalidRate: share((r) => r.outcome === 'invalid-intervention'),
     unparseableRate: share((r) => r.outcome === 'unparseable'),
     maxTurnsRate: share((r) => r.outcome === 'max-turns'),
-    overAsking: mean(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0))),
+    overAsking: average(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0))),
     controls: controls.length,
-    accuracyNonControl: mean(nonControl.map((r) => (r.success ? 1 : 0))),
+    accuracyNonControl: average(nonControl.map((r) => (r.success ? 1 : 0))),
   };
 }
 

@@ -118,32 +118,45 @@ export async function rolloutMultiTurn(
     const { out, refOut, K } = await forwardNoGrad(policy.model, ref, cache, items, policy.vocab, textCache);
     const next: typeof active = [];
     active.forEach(({ s, traj }, r) => {
-      const n = obs[r].options.length;
-      const row = out.logp.data.subarray(r * K, r * K + n);
-      const a = rng.categorical(Array.from(row, Math.exp));
-      const valid = validOptions(s, n);
-      const parsed = s.step(obs[r].options[a]);
       trajectories[traj].turns.push(samples.length);
-      samples.push({
-        traj,
-        episode: s.episode as SuiteEpisode,
-        view: obs[r].view,
-        text: items[r].text,
-        action: a,
-        oldLogp: row[a],
-        oldDecision: decisionLogp(row, a, obs[r].numInterventions),
-        refLogp: refOut.logp.data.slice(r * K, r * K + n),
-        value: out.value.data[r],
-        reward: 0,
-        parsed,
-        valid,
-      });
+      samples.push(sampleTurn({ traj, ...items[r], state: s }, { out, refOut, K, r }, rng));
       if (s.done) trajectories[traj].record = s.record();
       else next.push({ s, traj });
     });
     active = next;
   }
   return { samples, trajectories };
+}
+
+/**
+ * Sample a reply from row `r` of a batched forward pass (`K` options wide), step `at.state` with
+ * it, and describe the turn (reward 0: the caller scores it).
+ */
+function sampleTurn(
+  at: { traj: number; episode: SuiteEpisode; view: number; text: TextObservation; state: EpisodeState<unknown> },
+  fwd: { out: HeadOutput; refOut: HeadOutput; K: number; r: number },
+  rng: Rng,
+): TurnSample {
+  const { out, refOut, K, r } = fwd;
+  const n = at.text.options.length;
+  const row = out.logp.data.subarray(r * K, r * K + n);
+  const a = rng.categorical(Array.from(row, Math.exp));
+  const valid = validOptions(at.state, n);
+  const parsed = at.state.step(at.text.options[a]);
+  return {
+    traj: at.traj,
+    episode: at.episode,
+    view: at.view,
+    text: at.text,
+    action: a,
+    oldLogp: row[a],
+    oldDecision: decisionLogp(row, a, at.text.numInterventions),
+    refLogp: refOut.logp.data.slice(r * K, r * K + n),
+    value: out.value.data[r],
+    reward: 0,
+    parsed,
+    valid,
+  };
 }
 
 /**
@@ -172,26 +185,9 @@ export async function rolloutSingleTurn(
   }
   const { out, refOut, K } = await forwardNoGrad(policy.model, ref, cache, items, policy.vocab, textCache);
   items.forEach((it, r) => {
-    const n = it.text.options.length;
-    const row = out.logp.data.subarray(r * K, r * K + n);
-    const a = rng.categorical(Array.from(row, Math.exp));
-    const valid = validOptions(it.state, n);
-    const parsed = it.state.step(it.text.options[a]);
     trajectories.push({ episode: it.episode, turns: [samples.length], record: null });
-    samples.push({
-      traj: trajectories.length - 1,
-      episode: it.episode,
-      view: it.view,
-      text: it.text,
-      action: a,
-      oldLogp: row[a],
-      oldDecision: decisionLogp(row, a, it.text.numInterventions),
-      refLogp: refOut.logp.data.slice(r * K, r * K + n),
-      value: out.value.data[r],
-      reward: reward(parsed),
-      parsed,
-      valid,
-    });
+    const turn = sampleTurn({ traj: trajectories.length - 1, ...it }, { out, refOut, K, r }, rng);
+    samples.push({ ...turn, reward: reward(turn.parsed) });
   });
   return { samples, trajectories };
 }

@@ -19,6 +19,7 @@ import { saveBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { runEpisodes } from '../agents/runner.js';
 import { DataError } from '../util/errors.js';
+import { average } from '../util/stats.js';
 import { JsonlAppender, writeFileAtomicSync } from '../util/fsx.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
@@ -155,7 +156,7 @@ export class RLRun {
       p = Math.min(Math.max(p, 1e-9), 1 - 1e-9);
       return Math.log(p / (1 - p));
     });
-    const meanAsk = (d: number) => avg(logits.map((l) => 1 / (1 + Math.exp(-(l + d)))));
+    const meanAsk = (d: number) => average(logits.map((l) => 1 / (1 + Math.exp(-(l + d)))));
     let lo = -50;
     let hi = 50;
     for (let i = 0; i < 60; i++) {
@@ -199,18 +200,18 @@ export class RLRun {
   ): Promise<Record<string, number>> {
     const recs = rollout.trajectories.flatMap((t) => (t.record ? [t.record] : []));
     const m: Record<string, number> = {
-      'rl/reward': avg(returns),
-      ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`rl/reward/${k}`, avg(v)])),
+      'rl/reward': average(returns),
+      ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`rl/reward/${k}`, average(v)])),
       ...diagnostics,
       'rl/askRate': rollout.samples.filter((s) => s.parsed.type === 'intervention').length / Math.max(1, rollout.samples.length),
       'time/rollout': seconds.rollout,
       'time/optimise': seconds.optimise,
     };
     if (recs.length) {
-      m['rl/accuracy'] = avg(recs.map((r) => (r.success ? 1 : 0)));
-      m['rl/psRate'] = avg(recs.map((r) => r.ps));
+      m['rl/accuracy'] = average(recs.map((r) => (r.success ? 1 : 0)));
+      m['rl/psRate'] = average(recs.map((r) => r.ps));
       const controls = recs.filter((r) => r.control);
-      if (controls.length) m['rl/overAsking'] = avg(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0)));
+      if (controls.length) m['rl/overAsking'] = average(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0)));
     }
     if (this.update % this.cfg.evalEvery === 0 || this.update === this.cfg.updates) {
       const t = performance.now();
@@ -266,6 +267,3 @@ export class RLRun {
 function writeFileAtomicSyncLines(path: string, rows: readonly unknown[]): void {
   writeFileAtomicSync(path, rows.map((r) => JSON.stringify(r) + '\n').join(''));
 }
-
-/** Mean of a list (0 for none). */
-export const avg = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);

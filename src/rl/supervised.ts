@@ -282,12 +282,9 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
       whereSum += whereLoss;
       whereN++;
     }
-    const K = out.logp.shape[1];
     for (let r = 0; r < batch.length; r++) {
-      let best = 0;
-      for (let k = 1; k < K; k++) if (out.logp.data[r * K + k] > out.logp.data[r * K + best]) best = k;
       if (labels[r] < 0) continue;
-      accSum += best === labels[r] ? 1 : 0;
+      accSum += rowArgmax(out.logp, r) === labels[r] ? 1 : 0;
       accN++;
     }
     state.seconds = (performance.now() - tStart) / 1000;
@@ -332,12 +329,17 @@ function accuracyNoGrad(policy: BuiltinPolicy, data: readonly ReferenceExample[]
       policy.model.encode(imageBatch(b.map((e) => e.image), policy.model.config.imageSize)),
       headBatch(b.map((e) => ({ question: e.question, options: categories, numInterventions: 0 })), policy.vocab),
     );
-    const K = out.logp.shape[1];
     b.forEach((e, r) => {
-      let best = 0;
-      for (let k = 1; k < K; k++) if (out.logp.data[r * K + k] > out.logp.data[r * K + best]) best = k;
-      if (best === e.label) ok++;
+      if (rowArgmax(out.logp, r) === e.label) ok++;
     });
   }
   return data.length ? ok / data.length : 0;
+}
+
+/** The column of the largest entry of row `r` of a [N, K] tensor (the first on ties). */
+function rowArgmax(t: Tensor, r: number): number {
+  const K = t.shape[1];
+  let best = 0;
+  for (let k = 1; k < K; k++) if (t.data[r * K + k] > t.data[r * K + best]) best = k;
+  return best;
 }
