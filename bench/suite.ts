@@ -10,7 +10,7 @@
  *   npx tsx bench/suite.ts [--episodes 60] [--size 64]
  */
 import { loadavg } from 'node:os';
-import { SCENARIO_KINDS } from '../src/episode/types.js';
+import { SCENARIO_KINDS } from '../src/suite/kinds/names.js';
 import { hashSeed, Rng } from '../src/scenes/rng.js';
 import { generateEpisode, generateSuite, KIND_GENERATORS, resolveSuiteConfig } from '../src/suite/generate.js';
 import type { ViewLoader } from '../src/suite/types.js';

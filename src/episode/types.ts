@@ -4,21 +4,6 @@
  * contains: `V` is whatever the suite uses to point at an image.
  */
 
-/** The seven synthetic scenario kinds (DESIGN.md §3). Data read from elsewhere may use other names. */
-export const SCENARIO_KINDS = [
-  'occlusion',
-  'passerby',
-  'viewpoint',
-  'corruption',
-  'sketch',
-  'late-event',
-  'camera',
-] as const;
-export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
-
-/** The kinds RL trains on in the paper's generalisation split; the rest are "unseen". */
-export const TRAIN_KINDS: readonly ScenarioKind[] = ['sketch', 'camera'];
-
 /** What the policy may do on one view: the intervention options offered and where the valid ones lead. */
 export interface ViewStep {
   /** Indices into `Episode.interventions`, in the order they are shown (abstain options included). */
@@ -35,7 +20,7 @@ export interface ViewStep {
 export interface Episode<V = unknown> {
   /** Unique within a suite. */
   id: string;
-  /** Scenario kind (one of SCENARIO_KINDS for synthetic suites; a dataset name for imported ones). */
+  /** Scenario kind (one of suite/kinds' SCENARIO_KINDS for synthetic suites; a dataset name for imported ones). */
   kind: string;
   /** The question asked at every proactive turn. */
   question: string;

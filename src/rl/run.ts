@@ -12,7 +12,8 @@ import { AdamW, Rng, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restor
 import { EpisodeState } from '../episode/state.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { summarize, type Summary } from '../episode/metrics.js';
-import { TRAIN_KINDS, SCENARIO_KINDS } from '../episode/types.js';
+import { SCENARIO_KINDS } from '../suite/kinds/names.js';
+import { TRAIN_KINDS } from '../suite/splits.js';
 import { MultimodalModel } from '../agents/builtin/model.js';
 import type { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { saveBuiltin } from '../agents/builtin/build.js';

@@ -49,7 +49,7 @@ import { cameraCoverage } from '../suite/kinds/camera.js';
 import type { RGBImage } from '../scenes/image.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { TRAIN_KINDS } from '../episode/types.js';
+import { TRAIN_KINDS } from '../suite/splits.js';
 import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
 import { augment, erase } from '../agents/builtin/augment.js';
 import { ModelConfigSchema } from '../agents/builtin/model.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { playEpisode } from '../episode/state.js';
-import { SCENARIO_KINDS, type ScenarioKind } from '../episode/types.js';
+import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
 import { episodeProblems } from '../episode/validate.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { controlIndices, generateEpisode, generateSuite, resolveSuiteConfig } from './generate.js';

@@ -6,7 +6,7 @@
  * guarantee (first view informative, nothing informative reachable …) is resampled.
  */
 import { z } from 'zod';
-import { SCENARIO_KINDS, type ScenarioKind } from '../episode/types.js';
+import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
 import { Rng, hashSeed } from '../scenes/rng.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { resolveConfig } from '../util/config.js';

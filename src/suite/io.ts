@@ -10,7 +10,7 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { episodeProblems } from '../episode/validate.js';
-import { SCENARIO_KINDS } from '../episode/types.js';
+import { SCENARIO_KINDS } from './kinds/names.js';
 import { encodePNG } from '../scenes/codec.js';
 import { DataError, NotFoundError } from '../util/errors.js';
 import type { SuiteEpisode, ViewRef } from './types.js';

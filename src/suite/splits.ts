@@ -5,9 +5,12 @@
  *   - RL's training and validation suites: the training kinds at seeds `seed + 2` and `seed + 3`
  *     (the demo's test suite is at `seed + 4`, so the three never share an episode).
  */
-import { SCENARIO_KINDS, type ScenarioKind } from '../episode/types.js';
+import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
 import { generateSuite } from './generate.js';
 import type { SuiteEpisode } from './types.js';
+
+/** The kinds RL trains on, the paper's generalisation split (De Min et al. 2026); the other five are "unseen". */
+export const TRAIN_KINDS: readonly ScenarioKind[] = ['sketch', 'camera'];
 
 /** Validation episodes per kind for RL's periodic greedy evaluation. */
 export const RL_VAL_EPISODES = 20;

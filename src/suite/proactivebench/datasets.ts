@@ -5,7 +5,7 @@
  * hint), each dataset's action space, the substring rules that turn a chosen option into an
  * action (`action_map` + `_parse_action`), and the checked shape of one JSONL entry.
  */
-import type { ScenarioKind } from '../../episode/types.js';
+import type { ScenarioKind } from '../kinds/names.js';
 import { DataError } from '../../util/errors.js';
 
 export const PB_DATASETS = [
