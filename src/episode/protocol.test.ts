@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  EpisodeState,
-  computeMetrics,
-  episodeProblems,
-  formatPrompt,
-  gapClosed,
-  matchOptions,
-  normalizeText,
-  parseReply,
-  playEpisode,
-  replyLetter,
-  shownOptions,
-  type Episode,
-} from './index.js';
+import { computeMetrics, gapClosed } from './metrics.js';
+import { matchOptions, normalizeText, parseReply, replyLetter } from './parse.js';
+import { formatPrompt, shownOptions } from './prompt.js';
+import { EpisodeState, playEpisode } from './state.js';
+import type { Episode } from './types.js';
+import { episodeProblems } from './validate.js';
 
 /** Three views; view 0 offers "move left" (valid → 1), "move right" (invalid), abstain; view 1 offers "move left" → 2. */
 function toy(over: Partial<Episode> = {}): Episode {
