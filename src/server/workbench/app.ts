@@ -2,8 +2,9 @@
  * The feedback workbench HTTP API (Hono) and UI assets. Every /api route except /api/health
  * needs `Authorization: Bearer <annotator token>`; an annotator only ever sees their own
  * assignments, images of items assigned to them, and their own annotations (anyone else's
- * ids answer 404). Errors map to statuses in errors.ts only. Responses carry a strict Content
- * Security Policy, so even a bug that put model text into HTML could not run a script.
+ * ids answer 404). Errors map to statuses in ../errors.ts only (the map the OpenAI server uses
+ * too). Responses carry a strict Content Security Policy, so even a bug that put model text into
+ * HTML could not run a script.
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -15,7 +16,7 @@ import { resolveImage } from '../../feedback/paths.js';
 import type { Annotator, Assignment, FeedbackStore } from '../../feedback/store.js';
 import { isTaskType, type PlayPayload, type PreferencePayload, type TaskPayload } from '../../feedback/tasks.js';
 import type { Episode } from '../../episode/types.js';
-import { AskfirstError, InputError } from '../../util/errors.js';
+import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { errorResponse } from '../errors.js';
 import { serveUi } from './static.js';
 
@@ -79,7 +80,10 @@ export function createApp(o: AppOptions): Hono<Env> {
     const { status, body } = errorResponse(e, o.log);
     return c.json(body, status as 400);
   });
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => {
+    const { status, body } = errorResponse(new NotFoundError(`no route ${c.req.method} ${c.req.path}`));
+    return c.json(body, status as 404);
+  });
 
   app.use('*', async (c, next) => {
     await next();
