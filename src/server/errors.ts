@@ -13,6 +13,7 @@
  * say nothing more to either server's clients: the workbench UI acts on 401, 404 and 409 only, and
  * askfirst's HTTP client treats 400 and 422 alike (not retried). So both servers say 400.
  */
+import type { ErrorBody as WorkbenchErrorBody } from '../feedback/api-types.js';
 import { isAskfirstError, type ErrorCode } from '../util/errors.js';
 
 export const STATUS: Record<ErrorCode, number> = {
@@ -56,8 +57,8 @@ export function statusOf(e: unknown): number {
   return toHttp(e, () => undefined).status;
 }
 
-/** The workbench's error body. */
-export interface ErrorBody {
+/** The workbench's error body (the web client reads it as api-types.ts ErrorBody). */
+export interface ErrorBody extends WorkbenchErrorBody {
   error: { code: ErrorCode; message: string };
 }
 
