@@ -1,4 +1,4 @@
-/** Vite build of the feedback workbench UI: web/ → dist/web (served by src/server/static.ts). */
+/** Vite build of the feedback workbench UI: web/ → dist/web (served by src/server/workbench/static.ts). */
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';

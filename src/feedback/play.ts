@@ -15,27 +15,10 @@ import { parseReply } from '../episode/parse.js';
 import { EpisodeState } from '../episode/state.js';
 import { readImageFile } from '../scenes/codec.js';
 import { resolveImage } from './paths.js';
+import type { PlayState, PlayTurn } from './api-types.js';
 
-export interface PlayTurn {
-  view: number;
-  /** The model's reply at this turn. */
-  reply: string;
-  /** The intervention the person performed after this reply, if any. */
-  performed?: string;
-}
-
-export interface PlayState {
-  turns: PlayTurn[];
-  /** The view shown now (the last turn's view while awaiting). */
-  view: number;
-  /** Set while the model waits for the person to perform this intervention. */
-  awaiting: string | null;
-  done: boolean;
-  outcome: string | null;
-  success: boolean | null;
-  /** The category options, for showing what the model chose between. */
-  options: string[];
-}
+// PlayTurn and PlayState are what POST /api/assignments/:aid/play answers: they live in api-types.ts.
+export type { PlayState, PlayTurn };
 
 export async function playUntilPause(ep: Episode<string>, policy: Policy, imageDir: string, performed: number): Promise<PlayState> {
   const s = new EpisodeState(ep, 'proactive');

@@ -15,7 +15,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AskfirstError, InputError, NotFoundError } from '../util/errors.js';
 import type { Db } from './db.js';
 import { migrate } from './migrations.js';
+import type { Annotation, Me, MyAnnotation, Progress, SubmitResponse } from './api-types.js';
 import { validateLabel, type Fact, type Label, type TaskPayload, type TaskType } from './tasks.js';
+
+// What the HTTP API sends of these lives in api-types.ts (shared with the web client).
+export type { Annotation, Progress };
 
 export interface Project {
   id: number;
@@ -24,10 +28,8 @@ export interface Project {
   labelsPerItem: number;
 }
 
-export interface Annotator {
-  id: number;
-  name: string;
-}
+/** An annotator as GET /api/me shows them. */
+export type Annotator = Me;
 
 export interface ItemInput {
   externalId: string;
@@ -66,26 +68,6 @@ export interface Assignment {
   id: number;
   task: Task;
   item: Item;
-}
-
-export interface Annotation {
-  id: number;
-  assignmentId: number;
-  taskId: number;
-  annotatorId: number;
-  submissionId: string;
-  label: Label;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Progress {
-  tasks: number;
-  completedTasks: number;
-  labels: number;
-  needed: number;
-  mine: number;
-  byType: Record<string, { tasks: number; completed: number; labels: number }>;
 }
 
 type Row = Record<string, unknown>;
@@ -320,9 +302,9 @@ export class FeedbackStore {
    * submission returns the stored annotation with `replayed: true`; a second, different
    * submission for the same assignment is a CONFLICT (change a label with `update`).
    */
-  async submit(annotatorId: number, assignmentId: number, submissionId: string, label: unknown): Promise<{ annotation: Annotation; replayed: boolean }> {
+  async submit(annotatorId: number, assignmentId: number, submissionId: string, label: unknown): Promise<SubmitResponse> {
     if (!/^[\w-]{8,100}$/.test(submissionId)) throw new InputError('submissionId must be 8–100 letters, digits, "_" or "-" (use a UUID)');
-    const replay = async (): Promise<{ annotation: Annotation; replayed: boolean } | null> => {
+    const replay = async (): Promise<SubmitResponse | null> => {
       const rows = await this.db.query('SELECT * FROM annotations WHERE submission_id = $1', [submissionId]);
       if (!rows.length) return null;
       const a = toAnnotation(rows[0]);
@@ -377,7 +359,7 @@ export class FeedbackStore {
   }
 
   /** The annotator's own annotations in a project, newest first. */
-  async myAnnotations(annotatorId: number, projectId: number, limit = 100): Promise<(Annotation & { type: TaskType; externalId: string })[]> {
+  async myAnnotations(annotatorId: number, projectId: number, limit = 100): Promise<MyAnnotation[]> {
     const rows = await this.db.query(
       `SELECT n.*, t.type, i.external_id FROM annotations n JOIN tasks t ON t.id = n.task_id JOIN items i ON i.id = t.item_id
        WHERE n.annotator_id = $1 AND t.project_id = $2 ORDER BY n.id DESC LIMIT $3`,

@@ -9,9 +9,25 @@
  */
 import { z } from 'zod';
 import { InputError } from '../util/errors.js';
+import type {
+  AskLabel,
+  AskPayload,
+  Label,
+  PlayLabel,
+  PreferenceLabel,
+  PreferencePayload,
+  RationaleLabel,
+  RationalePayload,
+  TaskType,
+} from './api-types.js';
 
-export const TASK_TYPES = ['rationale', 'ask', 'preference', 'play'] as const;
-export type TaskType = (typeof TASK_TYPES)[number];
+// The types the HTTP API exchanges live in api-types.ts (shared with the web client); re-exported here.
+export type { AskLabel, AskPayload, Label, PlayLabel, PreferenceLabel, PreferencePayload, RationaleLabel, RationalePayload, TaskType };
+
+export const TASK_TYPES = ['rationale', 'ask', 'preference', 'play'] as const satisfies readonly TaskType[];
+// …and the list names every TaskType (a type error here means TASK_TYPES misses one).
+const allTaskTypes: Exclude<TaskType, (typeof TASK_TYPES)[number]> extends never ? true : false = true;
+void allTaskTypes;
 
 /** One scene fact shown to annotators (and to the automatic critic). */
 export interface Fact {
@@ -20,31 +36,6 @@ export interface Fact {
   holds: boolean;
   /** Fact family, e.g. 'shape', 'colour', 'condition' (for analysis only). */
   family?: string;
-}
-
-export interface RationalePayload {
-  /** The answer the rationales explain (an intervention request or a category). */
-  answer: string;
-  /** The k candidate rationale sentences, in display order. */
-  rationales: string[];
-}
-
-export interface AskPayload {
-  /** The options shown at this turn, interventions first. */
-  options: string[];
-  /** How many of `options` are interventions. */
-  numInterventions: number;
-  /** The model's reply at this turn. */
-  reply: string;
-}
-
-export interface PreferencePayload {
-  /** Reply A and reply B. */
-  replies: [string, string];
-  /** The image the replies describe, relative to the image folder (default: the item's image). */
-  image?: string;
-  /** The true facts of that image, shown beside the replies (default: the item's true facts). */
-  facts?: string[];
 }
 
 export interface PlayPayload {
@@ -77,11 +68,15 @@ const playLabel = z.strictObject({
   comment: z.string().max(2000).optional(),
 });
 
-export type RationaleLabel = z.infer<typeof rationaleLabel>;
-export type AskLabel = z.infer<typeof askLabel>;
-export type PreferenceLabel = z.infer<typeof preferenceLabel>;
-export type PlayLabel = z.infer<typeof playLabel>;
-export type Label = RationaleLabel | AskLabel | PreferenceLabel | PlayLabel;
+// The schemas accept exactly the label types of api-types.ts (a type error here means they drifted).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const labelsMatch: [
+  Same<z.infer<typeof rationaleLabel>, RationaleLabel>,
+  Same<z.infer<typeof askLabel>, AskLabel>,
+  Same<z.infer<typeof preferenceLabel>, PreferenceLabel>,
+  Same<z.infer<typeof playLabel>, PlayLabel>,
+] = [true, true, true, true];
+void labelsMatch;
 
 export const LABEL_SCHEMAS = { rationale: rationaleLabel, ask: askLabel, preference: preferenceLabel, play: playLabel } as const;
 

@@ -1,14 +1,25 @@
 /**
- * The one place where errors become HTTP statuses (DESIGN.md §6.6). Handlers throw askfirst
- * errors; this maps their `code` to a status and a JSON body `{error: {code, message}}`.
+ * The one place where errors become HTTP statuses (DESIGN.md §6.6), for both servers: the
+ * OpenAI-compatible policy server (openai/server.ts, `askfirst serve`) and the feedback workbench
+ * (workbench/app.ts). Handlers throw askfirst errors; `toHttp` maps their `code` to a status through
+ * `STATUS`. Each server keeps its own body shape, built here from the same `toHttp`:
+ *   workbench  {error: {code, message}}                          (`errorResponse`)
+ *   OpenAI     {error: {message, type, code}}, as OpenAI answers  (`openaiErrorResponse`)
  * Unknown errors are 500 with a generic message (details go to the server log, not the client).
+ *
+ * BAD_DATA is 400, not 422. The policy server is OpenAI-compatible: OpenAI answers an image that
+ * does not decode (the usual BAD_DATA there: a data URL that is not a PNG or JPEG) with 400
+ * `invalid_request_error`, and OpenAI clients turn 400 into their "bad request" error. 422 would
+ * say nothing more to either server's clients: the workbench UI acts on 401, 404 and 409 only, and
+ * askfirst's HTTP client treats 400 and 422 alike (not retried). So both servers say 400.
  */
+import type { ErrorBody as WorkbenchErrorBody } from '../feedback/api-types.js';
 import { isAskfirstError, type ErrorCode } from '../util/errors.js';
 
 export const STATUS: Record<ErrorCode, number> = {
   BAD_INPUT: 400,
   BAD_CONFIG: 400,
-  BAD_DATA: 422,
+  BAD_DATA: 400,
   NOT_FOUND: 404,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -18,18 +29,52 @@ export const STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+/** What a client is told about a thrown value: status, code and a message safe to show. */
+export interface HttpError {
+  status: number;
+  code: ErrorCode;
+  message: string;
 }
 
-/** Status and body for any thrown value. */
-export function errorResponse(e: unknown, log: (msg: string) => void = console.error): { status: number; body: ErrorBody } {
+/**
+ * Status, code and message for any thrown value. Askfirst errors keep their message (it says what
+ * to fix); a SyntaxError (a body that is not JSON) is BAD_INPUT; anything else is INTERNAL with a
+ * generic message. Every 5xx is logged with its details.
+ */
+export function toHttp(e: unknown, log: (msg: string) => void = console.error): HttpError {
   if (isAskfirstError(e)) {
     const status = STATUS[e.code] ?? 500;
     if (status >= 500) log(`askfirst server: ${e.code}: ${e.message}`);
-    return { status, body: { error: { code: e.code, message: e.message } } };
+    return { status, code: e.code, message: e.message };
   }
-  if (e instanceof SyntaxError) return { status: 400, body: { error: { code: 'BAD_INPUT', message: 'request body is not valid JSON' } } };
+  if (e instanceof SyntaxError) return { status: STATUS.BAD_INPUT, code: 'BAD_INPUT', message: 'request body is not valid JSON' };
   log(`askfirst server: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal server error (see the server log)' } } };
+  return { status: STATUS.INTERNAL, code: 'INTERNAL', message: 'internal server error (see the server log)' };
+}
+
+/** The status alone (nothing is logged). */
+export function statusOf(e: unknown): number {
+  return toHttp(e, () => undefined).status;
+}
+
+/** The workbench's error body (the web client reads it as api-types.ts ErrorBody). */
+export interface ErrorBody extends WorkbenchErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/** Status and workbench body for any thrown value. */
+export function errorResponse(e: unknown, log?: (msg: string) => void): { status: number; body: ErrorBody } {
+  const { status, code, message } = toHttp(e, log);
+  return { status, body: { error: { code, message } } };
+}
+
+/** OpenAI's error body (https://platform.openai.com/docs/guides/error-codes). */
+export interface OpenAIErrorBody {
+  error: { message: string; type: 'invalid_request_error' | 'server_error'; code: ErrorCode };
+}
+
+/** Status and OpenAI-shaped body for any thrown value: the same status as the workbench would answer. */
+export function openaiErrorResponse(e: unknown, log?: (msg: string) => void): { status: number; body: OpenAIErrorBody } {
+  const { status, code, message } = toHttp(e, log);
+  return { status, body: { error: { message, type: status < 500 ? 'invalid_request_error' : 'server_error', code } } };
 }

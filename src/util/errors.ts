@@ -1,19 +1,22 @@
 /**
  * The askfirst error hierarchy (DESIGN.md §6.6): every error a user can cause carries a
  * machine-readable `code`, a message that says what to fix, and an optional `cause`.
- * The HTTP layer maps `code` to a status in one place; the CLI prints `message` and exits 1.
+ * The HTTP layer maps `code` to a status in one place (src/server/errors.ts); the CLI prints `message` and exits 1.
  */
-export type ErrorCode =
-  | 'BAD_INPUT' // a value the user gave is malformed or out of range
-  | 'BAD_CONFIG' // a config combination is rejected up front
-  | 'BAD_DATA' // a data file (JSONL, PNG, checkpoint) is malformed
-  | 'NOT_FOUND' // a file, episode, checkpoint or record does not exist
-  | 'UNAUTHORIZED' // missing or invalid credentials
-  | 'FORBIDDEN' // authenticated but not allowed
-  | 'CONFLICT' // a write conflicts with existing state
-  | 'UPSTREAM' // a remote service failed (after retries)
-  | 'TIMEOUT' // an operation took longer than allowed
-  | 'INTERNAL'; // a bug: please report
+export const ERROR_CODES = [
+  'BAD_INPUT', // a value the user gave is malformed or out of range
+  'BAD_CONFIG', // a config combination is rejected up front
+  'BAD_DATA', // a data file (JSONL, PNG, checkpoint) is malformed
+  'NOT_FOUND', // a file, episode, checkpoint or record does not exist
+  'UNAUTHORIZED', // missing or invalid credentials
+  'FORBIDDEN', // authenticated but not allowed
+  'CONFLICT', // a write conflicts with existing state
+  'UPSTREAM', // a remote service failed (after retries)
+  'TIMEOUT', // an operation took longer than allowed
+  'INTERNAL', // a bug: please report
+] as const;
+/** One of ERROR_CODES (a list at run time too, so tests can check every code is handled). */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class AskfirstError extends Error {
   readonly code: ErrorCode;

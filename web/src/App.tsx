@@ -4,7 +4,7 @@
  * double-counts). All model text is rendered as React text nodes — never as HTML.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, tokenStore, type AssignmentInfo, type Me, type ProjectInfo, type Progress } from './api.js';
+import { api, ApiError, tokenStore, type AssignmentInfo, type Label, type Me, type ProjectInfo, type Progress } from './api.js';
 import { TaskView } from './tasks.js';
 
 function Login({ onLogin }: { onLogin: (me: Me) => void }) {
@@ -81,7 +81,7 @@ export function App() {
     if (me && pid !== null) loadNext(pid).catch((e) => setError(String(e.message)));
   }, [me, pid, loadNext]);
 
-  const submit = async (label: unknown) => {
+  const submit = async (label: Label) => {
     if (!assignment || pid === null) return;
     try {
       await api.submit(assignment.id, submissionId, label);

@@ -4,7 +4,7 @@
  * a text field (Ctrl+Enter still submits).
  */
 import { useEffect, useRef, useState } from 'react';
-import { api, type AssignmentInfo, type PlayState } from './api.js';
+import { api, type AskLabel, type AssignmentInfo, type Label, type PlayLabel, type PlayState, type PreferenceLabel, type RationaleLabel } from './api.js';
 
 type Keys = Record<string, () => void>;
 
@@ -88,7 +88,7 @@ function SubmitBar({ onSubmit, disabled, hint }: { onSubmit: () => void; disable
 }
 
 // ── rationale selection (ILLUME) ───────────────────────────────────────────────────────────────
-function RationaleTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+function RationaleTask({ a, onSubmit }: { a: AssignmentInfo<'rationale'>; onSubmit: (l: RationaleLabel) => void }) {
   const rationales: string[] = a.payload.rationales;
   const [picked, setPicked] = useState<Set<number>>(new Set());
   const [own, setOwn] = useState('');
@@ -129,7 +129,7 @@ function RationaleTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unkno
 }
 
 // ── ask-or-answer judgement ───────────────────────────────────────────────────────────────────
-function AskTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+function AskTask({ a, onSubmit }: { a: AssignmentInfo<'ask'>; onSubmit: (l: AskLabel) => void }) {
   const options: string[] = a.payload.options;
   const nI: number = a.payload.numInterventions;
   const [verdict, setVerdict] = useState<'ask' | 'answer' | null>(null);
@@ -182,7 +182,7 @@ function AskTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) =>
 }
 
 // ── pairwise preference with facts (Factually Augmented RLHF) ──────────────────────────────────
-function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSubmit: (l: PreferenceLabel) => void }) {
   const replies: [string, string] = a.payload.replies;
   const [less, setLess] = useState<0 | 1 | null>(null);
   const [helpful, setHelpful] = useState<0 | 1 | null>(null);
@@ -232,7 +232,7 @@ function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unkn
 }
 
 // ── play ───────────────────────────────────────────────────────────────────────────────────────
-function PlayTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+function PlayTask({ a, onSubmit }: { a: AssignmentInfo<'play'>; onSubmit: (l: PlayLabel) => void }) {
   const [performed, setPerformed] = useState(0);
   const [state, setState] = useState<PlayState | null>(null);
   const [rating, setRating] = useState<number | null>(null);
@@ -292,7 +292,7 @@ function PlayTask({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) =
   );
 }
 
-export function TaskView({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: unknown) => void }) {
+export function TaskView({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: Label) => void }) {
   return (
     <div className="card task" data-testid={`task-${a.type}`}>
       {a.type !== 'play' && <Picture aid={a.id} />}

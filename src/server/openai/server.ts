@@ -22,26 +22,9 @@ import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
-import { AskfirstError, InputError, describeError, type ErrorCode } from '../../util/errors.js';
+import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
+import { openaiErrorResponse } from '../errors.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
-
-/** Error code → HTTP status, in one place (DESIGN.md §6.6). */
-const STATUS: Record<ErrorCode, number> = {
-  BAD_INPUT: 400,
-  BAD_CONFIG: 400,
-  BAD_DATA: 400,
-  NOT_FOUND: 404,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  CONFLICT: 409,
-  UPSTREAM: 502,
-  TIMEOUT: 504,
-  INTERNAL: 500,
-};
-
-export function statusOf(e: unknown): number {
-  return e instanceof AskfirstError ? STATUS[e.code] : 500;
-}
 
 interface Pending {
   obs: Observation;
@@ -192,6 +175,8 @@ export interface ServeOptions {
   modelName?: string;
   /** Largest batch handed to the policy at once. */
   maxBatch?: number;
+  /** Where 5xx errors are logged (default console.error). */
+  log?: (msg: string) => void;
 }
 
 export function createOpenAIApp(o: ServeOptions): Hono {
@@ -202,11 +187,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   let served = 0;
   let errors = 0;
 
+  // Statuses come from the one map shared with the workbench (../errors.ts); the body is OpenAI's.
   const fail = (c: Context, e: unknown) => {
     errors++;
-    const status = statusOf(e);
-    const type = status < 500 ? 'invalid_request_error' : 'server_error';
-    return c.json({ error: { message: describeError(e), type, code: e instanceof AskfirstError ? e.code : 'INTERNAL' } }, status as 400);
+    const { status, body } = openaiErrorResponse(e, o.log);
+    return c.json(body, status as 400);
   };
 
   app.get('/healthz', (c) => c.json({ ok: true, model, served, errors, batches: batcher.batches, observations: batcher.observations }));
@@ -249,7 +234,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
     }
   });
 
-  app.notFound((c) => c.json({ error: { message: `no route ${c.req.method} ${c.req.path}; try POST /v1/chat/completions, GET /v1/models, GET /healthz`, type: 'invalid_request_error' } }, 404));
+  app.onError((e, c) => fail(c, e));
+  app.notFound((c) => {
+    const { status, body } = openaiErrorResponse(new NotFoundError(`no route ${c.req.method} ${c.req.path}; try POST /v1/chat/completions, GET /v1/models, GET /healthz`));
+    return c.json(body, status as 404);
+  });
   return app;
 }
 

@@ -2,8 +2,9 @@
  * The feedback workbench HTTP API (Hono) and UI assets. Every /api route except /api/health
  * needs `Authorization: Bearer <annotator token>`; an annotator only ever sees their own
  * assignments, images of items assigned to them, and their own annotations (anyone else's
- * ids answer 404). Errors map to statuses in errors.ts only. Responses carry a strict Content
- * Security Policy, so even a bug that put model text into HTML could not run a script.
+ * ids answer 404). Errors map to statuses in ../errors.ts only (the map the OpenAI server uses
+ * too). Responses carry a strict Content Security Policy, so even a bug that put model text into
+ * HTML could not run a script.
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -13,9 +14,10 @@ import type { Policy } from '../../agents/policy.js';
 import { playUntilPause } from '../../feedback/play.js';
 import { resolveImage } from '../../feedback/paths.js';
 import type { Annotator, Assignment, FeedbackStore } from '../../feedback/store.js';
-import { isTaskType, type PlayPayload, type PreferencePayload, type TaskPayload } from '../../feedback/tasks.js';
+import type { AssignmentInfo, NextResponse, PlayInfo, ProjectInfo } from '../../feedback/api-types.js';
+import { isTaskType, type PlayPayload, type PreferencePayload } from '../../feedback/tasks.js';
 import type { Episode } from '../../episode/types.js';
-import { AskfirstError, InputError } from '../../util/errors.js';
+import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { errorResponse } from '../errors.js';
 import { serveUi } from './static.js';
 
@@ -47,18 +49,18 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 }
 
 /** What the client sees of an assignment: no hidden truth (answers, false facts) except where the task shows it. */
-export function publicAssignment(a: Assignment) {
+export function publicAssignment(a: Assignment): AssignmentInfo {
   const { task, item } = a;
-  let payload: unknown = task.payload;
+  let payload = task.payload as AssignmentInfo['payload'];
   if (task.type === 'play') {
     const ep = (task.payload as PlayPayload).episode;
-    payload = { views: ep.views.length, categories: ep.categories };
+    payload = { views: ep.views.length, categories: ep.categories } satisfies PlayInfo;
   }
   return {
     id: a.id,
     taskId: task.id,
     type: task.type,
-    payload: payload as TaskPayload,
+    payload,
     item: {
       id: item.id,
       externalId: item.externalId,
@@ -67,7 +69,7 @@ export function publicAssignment(a: Assignment) {
       // Factually Augmented RLHF: the scene's true facts are shown beside pairwise preferences only.
       facts: task.type === 'preference' ? ((task.payload as PreferencePayload).facts ?? item.facts.filter((f) => f.holds).map((f) => f.text)) : [],
     },
-  };
+  } as AssignmentInfo; // type and payload agree by construction (the task's type picks its payload)
 }
 
 export function createApp(o: AppOptions): Hono<Env> {
@@ -79,7 +81,10 @@ export function createApp(o: AppOptions): Hono<Env> {
     const { status, body } = errorResponse(e, o.log);
     return c.json(body, status as 400);
   });
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => {
+    const { status, body } = errorResponse(new NotFoundError(`no route ${c.req.method} ${c.req.path}`));
+    return c.json(body, status as 404);
+  });
 
   app.use('*', async (c, next) => {
     await next();
@@ -119,7 +124,7 @@ export function createApp(o: AppOptions): Hono<Env> {
 
   app.get('/api/projects', async (c) => {
     const me = c.get('annotator');
-    const out = [];
+    const out: ProjectInfo[] = [];
     for (const p of await store.projects()) out.push({ id: p.id, name: p.name, labelsPerItem: p.labelsPerItem, progress: await store.progress(p.id, me.id) });
     return c.json(out);
   });
@@ -134,7 +139,7 @@ export function createApp(o: AppOptions): Hono<Env> {
     const type = c.req.query('type');
     if (type !== undefined && !isTaskType(type)) throw new InputError(`type must be one of rationale, ask, preference, play; got ${JSON.stringify(type)}`);
     const a = await store.next(p.id, c.get('annotator').id, type);
-    return c.json({ assignment: a ? publicAssignment(a) : null });
+    return c.json({ assignment: a ? publicAssignment(a) : null } satisfies NextResponse);
   });
 
   app.get('/api/assignments/:aid', async (c) => c.json(publicAssignment(await store.assignment(intParam(c, 'aid'), c.get('annotator').id))));

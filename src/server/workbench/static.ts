@@ -9,6 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveImage } from '../../feedback/paths.js';
+import { NotFoundError } from '../../util/errors.js';
+import { errorResponse } from '../errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -39,7 +41,10 @@ export function findUiDir(): string {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function serveUi(app: Hono<any>, uiDir: string): void {
   app.get('*', async (c) => {
-    if (c.req.path.startsWith('/api/')) return c.json({ error: { code: 'NOT_FOUND', message: `no route GET ${c.req.path}` } }, 404);
+    if (c.req.path.startsWith('/api/')) {
+      const { status, body } = errorResponse(new NotFoundError(`no route GET ${c.req.path}`));
+      return c.json(body, status as 404);
+    }
     const rel = c.req.path.replace(/^\/+/, '');
     let file: string | null = null;
     if (rel && rel !== 'index.html') {
