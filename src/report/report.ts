@@ -15,15 +15,8 @@ import { writeModelCard } from './model-card.js';
 import { renderCharts } from './charts.js';
 import { headlineRows } from './headline.js';
 import { CSS, duration, esc, num, pct, valueCell } from './html.js';
-import {
-  writeResults,
-  parseResults,
-  REPORT_FILE,
-  type ExampleRun,
-  type ExampleTurn,
-  type ReportExample,
-  type Results,
-} from './results.js';
+import type { ExampleRun, ExampleTurn, ReportExample, Results } from './results.js';
+import { parseResults, REPORT_FILE, writeResults } from './results-io.js';
 
 export interface ReportExtras {
   /** Page title (default "askfirst demo report"). */

@@ -17,7 +17,7 @@ import {
 } from './data.js';
 import { buildExample, pickExampleIds } from './examples.js';
 import { fakeResults } from '../testing/report-fixture.js';
-import { parseResults, readResults, RESULTS_FILE, writeResults } from './results.js';
+import { parseResults, readResults, RESULTS_FILE, writeResults } from './results-io.js';
 
 const dirs: string[] = [];
 const tmp = async () => {

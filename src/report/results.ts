@@ -4,27 +4,19 @@
  * reference / before / after), the ProactiveBench single-turn reward baselines (De Min et al.
  * 2026, r_p ∈ {0.5, 1.0}), wall time and where it went, the config, and what `report.html`
  * and `MODEL_CARD.md` are rendered from (training curves, ask-vs-guess shares, per-kind
- * summaries, example episodes). A zod schema validates a results.json read back from disk.
+ * summaries, example episodes). The zod schemas are the declaration: each type is a schema's
+ * output, and the same schemas validate a results.json read back from disk (results-io.ts).
  *
  * Numbers are fractions (0–1) unless the name says otherwise; a figure that is undefined
  * (gap closed when the reference is no better than the untrained model) is `null` — JSON has
  * no NaN.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { Metrics, Summary } from '../episode/metrics.js';
 import type { Outcome, ParsedAction } from '../episode/types.js';
-import { DataError, NotFoundError } from '../util/errors.js';
-import { writeJson } from '../util/fsx.js';
 
 /** Bumped when a field changes meaning or is removed. */
 export const RESULTS_VERSION = 1;
-
-/** Names of the files the demo writes under `--out`. */
-export const RESULTS_FILE = 'results.json';
-export const REPORT_FILE = 'report.html';
-export const MODEL_CARD_FILE = 'MODEL_CARD.md';
 
 /**
  * Curve metric names the report plots (DESIGN.md §6.8, namespaced). A curve point may carry any
@@ -343,54 +335,6 @@ export const resultsSchema = z.object({
   /** The resolved config (free-form JSON). */
   config: z.record(z.string(), z.unknown()),
 });
-
-// ─── I/O ────────────────────────────────────────────────────────────────────────────────
-
-/** Validate parsed JSON as Results; the error names the file and the first bad field. */
-export function parseResults(json: unknown, file = RESULTS_FILE): Results {
-  const r = resultsSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    const more =
-      r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : '';
-    throw new DataError(`not a valid askfirst results file: ${where}: ${issue.message}${more}`, {
-      file,
-    });
-  }
-  return r.data;
-}
-
-/** Read and validate `<dir>/results.json` (or a path ending in .json). */
-export async function readResults(path: string): Promise<Results> {
-  const file = path.endsWith('.json') ? path : join(path, RESULTS_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new NotFoundError(
-        `results file not found: ${file} (run \`askfirst demo --out DIR\` first)`,
-        { cause: e },
-      );
-    throw new DataError(`cannot read results: ${(e as Error).message}`, { file, cause: e });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new DataError(`invalid JSON: ${(e as Error).message}`, { file, cause: e });
-  }
-  return parseResults(json, file);
-}
-
-/** Validate and write `<dir>/results.json` atomically; returns its path. */
-export async function writeResults(dir: string, results: Results): Promise<string> {
-  const file = join(dir, RESULTS_FILE);
-  parseResults(JSON.parse(JSON.stringify(results)), file);
-  await writeJson(file, results);
-  return file;
-}
 
 // ─── Targets ────────────────────────────────────────────────────────────────────────────
 
