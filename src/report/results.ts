@@ -335,19 +335,3 @@ export const resultsSchema = z.object({
   /** The resolved config (free-form JSON). */
   config: z.record(z.string(), z.unknown()),
 });
-
-// ─── Targets ────────────────────────────────────────────────────────────────────────────
-
-/** Issue 4's acceptance targets, shown beside the measured figures (targets, not results). */
-export const TARGETS = {
-  /** Gap closed on the RL-trained kinds, at least. */
-  gapClosedTrain: 0.9,
-  /** Gap closed on the unseen kinds, at least. */
-  gapClosedUnseen: 0.5,
-  /** Over-asking on control episodes, at most. */
-  overAsking: 0.1,
-  /** ps-rate at most this multiple of the oracle's minimum. */
-  psRateOverOracle: 1.5,
-  /** Whole default demo, at most (seconds). */
-  wallSeconds: 600,
-} as const;
