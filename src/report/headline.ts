@@ -5,7 +5,10 @@
 import { duration, num, pct } from './html.js';
 import type { Results } from './results.js';
 
-/** Issue 4's acceptance targets, shown beside the measured figures (targets, not results). */
+/**
+ * The demo's acceptance targets, set before the run and shown beside the measured figures
+ * (targets, not results).
+ */
 export const TARGETS = {
   /** Gap closed on the RL-trained kinds, at least. */
   gapClosedTrain: 0.9,

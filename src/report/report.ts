@@ -1,5 +1,5 @@
 /**
- * `report.html`: the demo's self-contained report (issue 4). One HTML file with inline CSS,
+ * `report.html`: the demo's self-contained report. One HTML file with inline CSS,
  * inline SVG charts rendered server-side (charts.ts) and images as data URLs, so it
  * opens offline with no script, font or image fetched. Every string that comes from data is
  * escaped. Sections: headline figures against the targets and where the time went; training

@@ -1,5 +1,5 @@
 /**
- * The typed shape of the demo's `results.json` (issue 4): headline figures (gap closed on the
+ * The typed shape of the demo's `results.json`: headline figures (gap closed on the
  * training / unseen / all kinds, over-asking, ps-rate vs the oracle's minimum, accuracy
  * reference / before / after), the ProactiveBench single-turn reward baselines (De Min et al.
  * 2026, r_p ∈ {0.5, 1.0}), wall time and where it went, the config, and what `report.html`
@@ -19,9 +19,9 @@ import type { Outcome, ParsedAction } from '../episode/types.js';
 export const RESULTS_VERSION = 1;
 
 /**
- * Curve metric names the report plots (DESIGN.md §6.8, namespaced). A curve point may carry any
- * other namespaced metric too (`rl/reward/<component>`, `rl/clipFrac`, …); the table of final
- * values lists them all.
+ * Curve metric names the report plots (namespaced; see docs/architecture.md). A curve point may
+ * carry any other namespaced metric too (`rl/reward/<component>`, `rl/clipFrac`, …); the table of
+ * final values lists them all.
  */
 export const CURVE_METRICS = {
   /** Share of training rollouts ending correct. */
@@ -168,7 +168,7 @@ const trainingInfoSchema = z.object({
   updates: z.number().int().min(0),
   /** Episodes RL trained on. */
   episodes: z.number().int().min(0),
-  /** The weighted reward functions (DESIGN.md §6.5). */
+  /** The weighted reward functions (see docs/architecture.md). */
   rewards: z.array(z.object({ name: z.string(), weight: z.number() })),
   /** One point per update (or per logging interval). */
   curves: z.array(curvePointSchema),
