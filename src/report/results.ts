@@ -53,27 +53,29 @@ const frac = z.number().min(0).max(1);
 const nonNeg = z.number().min(0);
 
 /**
- * `exactly<T>()(schema)` returns `schema` unchanged, and fails to compile unless the schema's
- * output is `T`: assignable both ways and with the same keys. For the shapes another layer
- * owns (`Metrics`, `Summary`, `ParsedAction`, `Outcome` in episode/). A `z.ZodType<T>`
- * annotation would only check that the output fits `T`, so a field added to `T` as optional, or
- * removed from it, would go unnoticed (and be stripped from, or still demanded of, results.json);
- * it would also hide the schema's own type (`.shape`).
+ * `exactly<T>()(schema)` returns `schema` unchanged, and fails to compile (at the schema) unless
+ * the schema's output is `T`: assignable both ways, with the same keys in every union member.
+ * For the shapes another layer owns (`Metrics`, `Summary`, `ParsedAction`, `Outcome` in
+ * episode/). A `z.ZodType<T>` annotation would only check that the output fits `T`, so a field
+ * added to `T` as optional, or removed from it, would go unnoticed (and be stripped from, or
+ * still demanded of, results.json); it would also hide the schema's own type (`.shape`).
  */
 function exactly<T>() {
   return <S extends z.ZodType<T>>(
     schema: S & (Same<T, z.output<S>> extends true ? unknown : never),
-  ) => schema;
+  ): S => schema;
 }
 type Same<A, B> = [A] extends [B]
   ? [B] extends [A]
-    ? [keyof A] extends [keyof B]
-      ? [keyof B] extends [keyof A]
+    ? [Keys<A>] extends [Keys<B>]
+      ? [Keys<B>] extends [Keys<A>]
         ? true
         : false
       : false
     : false
   : false;
+/** Every key of every member of a union (`keyof` of a union has only the shared ones). */
+type Keys<T> = T extends unknown ? keyof T : never;
 
 export const metricsSchema = exactly<Metrics>()(
   z.object({
