@@ -1,8 +1,8 @@
 /**
  * Pure helpers that turn evaluation summaries and episode records into the figures of
  * `results.json` (results.ts): accuracy blocks, episode-weighted accuracy over a set of
- * kinds, gap closed per split (DESIGN.md §2: (acc − acc_untrained) / (acc_reference −
- * acc_untrained)), and the first-move ask-vs-guess shares.
+ * kinds, gap closed per split ((acc − acc_untrained) / (acc_reference − acc_untrained); see
+ * docs/architecture.md), and the first-move ask-vs-guess shares.
  */
 import { gapClosed, type Summary } from '../episode/metrics.js';
 import type { EpisodeRecord } from '../episode/types.js';
@@ -95,7 +95,8 @@ function shares(records: readonly EpisodeRecord[]): DecisionShares {
 
 /**
  * First-move decisions of proactive-mode records: on non-control episodes the first view is
- * uninformative by construction (DESIGN.md §3), on control episodes it is informative.
+ * uninformative by construction (see docs/architecture.md); on control episodes it is
+ * informative.
  */
 export function askVsGuess(records: readonly EpisodeRecord[]): AskVsGuess {
   const proactive = records.filter((r) => r.mode !== 'reference');

@@ -9,9 +9,10 @@
 import { join } from 'node:path';
 import { gapClosed } from '../episode/metrics.js';
 import { writeFileAtomic } from '../util/fsx.js';
-import { headlineRows } from './headline.js';
+import { headlineRows, TARGETS } from './headline.js';
 import { duration, num, pct } from './html.js';
-import { MODEL_CARD_FILE, parseResults, TARGETS, type Results } from './results.js';
+import type { Results } from './results.js';
+import { MODEL_CARD_FILE, parseResults } from './results-io.js';
 
 /** Escape a value for a Markdown table cell (pipes, newlines) and inline text (markup characters). */
 export function mdCell(s: unknown): string {

@@ -10,9 +10,9 @@ import { perKindSpec, renderSvg } from './charts.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { headlineRows } from './headline.js';
 import { duration, esc, pct } from './html.js';
-import { MODEL_CARD_FILE, REPORT_FILE, type Results } from './results.js';
+import type { Results } from './results.js';
 import { renderReport, writeDemoOutputs, writeReport } from './report.js';
-import { readResults } from './results.js';
+import { MODEL_CARD_FILE, readResults, REPORT_FILE } from './results-io.js';
 
 let dir: string;
 let html: string;

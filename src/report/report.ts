@@ -1,5 +1,5 @@
 /**
- * `report.html`: the demo's self-contained report (issue 4). One HTML file with inline CSS,
+ * `report.html`: the demo's self-contained report. One HTML file with inline CSS,
  * inline SVG charts rendered server-side (charts.ts) and images as data URLs, so it
  * opens offline with no script, font or image fetched. Every string that comes from data is
  * escaped. Sections: headline figures against the targets and where the time went; training
@@ -15,15 +15,8 @@ import { writeModelCard } from './model-card.js';
 import { renderCharts } from './charts.js';
 import { headlineRows } from './headline.js';
 import { CSS, duration, esc, num, pct, valueCell } from './html.js';
-import {
-  writeResults,
-  parseResults,
-  REPORT_FILE,
-  type ExampleRun,
-  type ExampleTurn,
-  type ReportExample,
-  type Results,
-} from './results.js';
+import type { ExampleRun, ExampleTurn, ReportExample, Results } from './results.js';
+import { parseResults, REPORT_FILE, writeResults } from './results-io.js';
 
 export interface ReportExtras {
   /** Page title (default "askfirst demo report"). */

@@ -17,7 +17,7 @@ import {
 } from './data.js';
 import { buildExample, pickExampleIds } from './examples.js';
 import { fakeResults } from '../testing/report-fixture.js';
-import { parseResults, readResults, RESULTS_FILE, writeResults } from './results.js';
+import { parseResults, readResults, RESULTS_FILE, writeResults } from './results-io.js';
 
 const dirs: string[] = [];
 const tmp = async () => {
@@ -72,6 +72,34 @@ describe('results schema', () => {
     const r3 = JSON.parse(JSON.stringify(fakeResults()));
     r3.examples[0].after.turns[0].action = { type: 'intervention', option: 0 };
     expect(() => parseResults(r3)).toThrow(/examples\.0\.after\.turns\.0\.action/);
+  });
+
+  it('accepts optional fields left out, strips unknown ones, and checks curve metrics', () => {
+    const r = JSON.parse(JSON.stringify(fakeResults()));
+    delete r.command;
+    delete r.model.parameters;
+    delete r.model.checkpoint;
+    delete r.data.seed;
+    delete r.baselines[0].askVsGuess;
+    delete r.baselines[0].curves;
+    delete r.baselines[0].wallSeconds;
+    delete r.examples[0].after.turns[0].informative;
+    r.extra = 'dropped';
+    r.summaries.after.byKind.camera.extra = 1;
+    const back = parseResults(r);
+    expect(back).not.toHaveProperty('extra');
+    expect(back.summaries.after.byKind.camera).not.toHaveProperty('extra');
+    expect(back.baselines[0]).not.toHaveProperty('curves');
+
+    const c = JSON.parse(JSON.stringify(fakeResults()));
+    c.training.curves[2]['rl/kl'] = 'high';
+    expect(() => parseResults(c)).toThrow(/training\.curves\.2\.rl\/kl/);
+    const o = JSON.parse(JSON.stringify(fakeResults()));
+    o.examples[0].before.outcome = 'timeout';
+    expect(() => parseResults(o)).toThrow(/examples\.0\.before\.outcome/);
+    const v = JSON.parse(JSON.stringify(fakeResults()));
+    v.version = 2;
+    expect(() => parseResults(v)).toThrow(/version/);
   });
 
   it('keeps an undefined gap closed as null through JSON', async () => {

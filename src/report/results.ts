@@ -1,35 +1,27 @@
 /**
- * The typed shape of the demo's `results.json` (issue 4): headline figures (gap closed on the
+ * The typed shape of the demo's `results.json`: headline figures (gap closed on the
  * training / unseen / all kinds, over-asking, ps-rate vs the oracle's minimum, accuracy
  * reference / before / after), the ProactiveBench single-turn reward baselines (De Min et al.
  * 2026, r_p ∈ {0.5, 1.0}), wall time and where it went, the config, and what `report.html`
  * and `MODEL_CARD.md` are rendered from (training curves, ask-vs-guess shares, per-kind
- * summaries, example episodes). A zod schema validates a results.json read back from disk.
+ * summaries, example episodes). The zod schemas are the declaration: each type is a schema's
+ * output, and the same schemas validate a results.json read back from disk (results-io.ts).
  *
  * Numbers are fractions (0–1) unless the name says otherwise; a figure that is undefined
  * (gap closed when the reference is no better than the untrained model) is `null` — JSON has
  * no NaN.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { Metrics, Summary } from '../episode/metrics.js';
 import type { Outcome, ParsedAction } from '../episode/types.js';
-import { DataError, NotFoundError } from '../util/errors.js';
-import { writeJson } from '../util/fsx.js';
 
 /** Bumped when a field changes meaning or is removed. */
 export const RESULTS_VERSION = 1;
 
-/** Names of the files the demo writes under `--out`. */
-export const RESULTS_FILE = 'results.json';
-export const REPORT_FILE = 'report.html';
-export const MODEL_CARD_FILE = 'MODEL_CARD.md';
-
 /**
- * Curve metric names the report plots (DESIGN.md §6.8, namespaced). A curve point may carry any
- * other namespaced metric too (`rl/reward/<component>`, `rl/clipFrac`, …); the table of final
- * values lists them all.
+ * Curve metric names the report plots (namespaced; see docs/architecture.md). A curve point may
+ * carry any other namespaced metric too (`rl/reward/<component>`, `rl/clipFrac`, …); the table of
+ * final values lists them all.
  */
 export const CURVE_METRICS = {
   /** Share of training rollouts ending correct. */
@@ -53,424 +45,295 @@ export const CURVE_METRICS = {
   evalOraclePsRate: 'eval/oraclePsRate',
 } as const;
 
-// ─── Types ──────────────────────────────────────────────────────────────────────────────
-
-/** Accuracy over all episodes and per scenario kind. */
-export interface AccuracyBlock {
-  overall: number;
-  byKind: Record<string, number>;
-}
-
-/** Gap closed = (acc − acc_before) / (acc_reference − acc_before), per split; null when undefined. */
-export interface GapClosed {
-  /** Over the kinds RL trained on (episode-weighted). */
-  train: number | null;
-  /** Over the kinds RL never saw. */
-  unseen: number | null;
-  /** Over all kinds. */
-  all: number | null;
-}
-
-/** The headline figures; shared by our run and by each baseline. */
-export interface HeadlineFigures {
-  gapClosed: GapClosed;
-  /** Control episodes (answerable at once) in which the policy asked first, after RL. */
-  overAsking: number;
-  /** Mean proactive suggestions per episode after RL (proactive mode). */
-  psRate: number;
-  /** The oracle's minimum ps-rate over the same episodes. */
-  oraclePsRate: number;
-  accuracy: { reference: AccuracyBlock; before: AccuracyBlock; after: AccuracyBlock };
-}
-
-/** How the policy's first move splits on one kind of first view. */
-export interface DecisionShares {
-  /** Episodes counted. */
-  n: number;
-  /** First reply was an intervention (valid or not). */
-  asked: number;
-  /** First reply was a category. */
-  guessed: number;
-  /** First reply was an abstention or unparseable. */
-  other: number;
-}
-
-/** First-move decisions on uninformative first views (asking is right) and on control first views (answering is right). */
-export interface AskVsGuess {
-  uninformative: DecisionShares;
-  control: DecisionShares;
-}
-
-/**
- * One point of the training curves: the update index and namespaced metrics (`rl/accuracy`, …).
- * A metric that was NaN when logged is null after a JSON round trip.
- */
-export type CurvePoint = { step: number } & Record<string, number | null>;
-
-export interface TrainingInfo {
-  /** "grpo" | "ppo" | … */
-  algorithm: string;
-  /** RL updates run. */
-  updates: number;
-  /** Episodes RL trained on. */
-  episodes: number;
-  /** The weighted reward functions (DESIGN.md §6.5). */
-  rewards: { name: string; weight: number }[];
-  /** One point per update (or per logging interval). */
-  curves: CurvePoint[];
-}
-
-/** One turn of an example episode. */
-export interface ExampleTurn {
-  /** View index shown. */
-  view: number;
-  /** The view as a PNG data URL, or a path relative to the results directory. */
-  image: string;
-  /** Whether that view shows enough to tell the category (oracle), when known. */
-  informative?: boolean;
-  /** Option texts in display order (letters A, B, … in this order). */
-  options: string[];
-  /** How many of `options` are interventions (they come first). */
-  numInterventions: number;
-  /** The model's raw reply. */
-  reply: string;
-  /** How the protocol parsed it. */
-  action: ParsedAction;
-}
-
-/** One policy's run on an example episode. */
-export interface ExampleRun {
-  turns: ExampleTurn[];
-  outcome: Outcome;
-  success: boolean;
-  interventions: number;
-}
-
-/** An example episode, played before and after RL. */
-export interface ReportExample {
-  id: string;
-  kind: string;
-  control: boolean;
-  question: string;
-  categories: string[];
-  /** Index of the correct category. */
-  answer: number;
-  /** Fewest interventions that reach an informative view. */
-  minInterventions: number;
-  before: ExampleRun;
-  after: ExampleRun;
-}
-
-/** A ProactiveBench single-turn reward run (1 correct, r_p valid intervention, 0 otherwise). */
-export interface BaselineResult extends HeadlineFigures {
-  /** Short id ("proactivebench-rp0.5"). */
-  name: string;
-  /** Human label ("ProactiveBench reward, r_p = 0.5"). */
-  label: string;
-  /** Reward for a valid intervention. */
-  rp: number;
-  /** Full proactive-mode summary after its RL. */
-  summary: Summary;
-  askVsGuess?: AskVsGuess;
-  curves?: CurvePoint[];
-  wallSeconds?: number;
-}
-
-/** Wall time of one stage, optionally split further (rollouts, backward, rendering …). */
-export interface StageTiming {
-  stage: string;
-  seconds: number;
-  parts?: { name: string; seconds: number }[];
-}
-
-export interface ModelInfo {
-  /** Policy name as it appears in tables. */
-  name: string;
-  /** One-paragraph description (architecture, inputs, outputs). */
-  description: string;
-  /** Trainable parameter count. */
-  parameters?: number;
-  /** Checkpoint path relative to the results directory. */
-  checkpoint?: string;
-}
-
-export interface DataInfo {
-  /** Suite generator seed. */
-  seed?: number;
-  /** Every kind in the evaluation suite. */
-  kinds: string[];
-  /** Kinds RL trained on (the paper's split: sketch + camera). */
-  trainKinds: string[];
-  /** Kinds RL never saw. */
-  unseenKinds: string[];
-  /** Episodes in the supervised stage's training data. */
-  supervisedEpisodes?: number;
-  /** Episodes in the evaluation set. */
-  evalEpisodes: number;
-  /** Share of control episodes (answerable at the first view). */
-  controlShare?: number;
-  /** Image side in pixels. */
-  imageSize?: number;
-}
-
-export interface Results extends HeadlineFigures {
-  version: typeof RESULTS_VERSION;
-  /** ISO time the run finished. */
-  createdAt: string;
-  /** The command line that produced it. */
-  command?: string;
-  /** True for `askfirst demo --quick`. */
-  quick: boolean;
-  model: ModelInfo;
-  data: DataInfo;
-  /** Full proactive-mode summaries (reference = clearest view only). */
-  summaries: { reference: Summary; before: Summary; after: Summary };
-  askVsGuess: { before: AskVsGuess; after: AskVsGuess };
-  baselines: BaselineResult[];
-  training: TrainingInfo;
-  examples: ReportExample[];
-  wallSeconds: number;
-  timings: StageTiming[];
-  /** The resolved config (free-form JSON). */
-  config: Record<string, unknown>;
-}
-
-// ─── Schema ─────────────────────────────────────────────────────────────────────────────
+// ─── Schema and types ───────────────────────────────────────────────────────────────────
+//
+// Each shape is declared once, as a zod schema; its TypeScript type is the schema's output.
 
 const frac = z.number().min(0).max(1);
 const nonNeg = z.number().min(0);
 
-export const metricsSchema: z.ZodType<Metrics> = z.object({
-  episodes: z.number().int().min(0),
-  accuracy: frac,
-  psRate: nonNeg,
-  interventions: nonNeg,
-  oraclePsRate: nonNeg,
-  guessRate: frac,
-  abstainRate: frac,
-  invalidRate: frac,
-  unparseableRate: frac,
-  maxTurnsRate: frac,
-  overAsking: frac,
-  controls: z.number().int().min(0),
-  accuracyNonControl: frac,
-});
+/**
+ * `exactly<T>()(schema)` returns `schema` unchanged, and fails to compile (at the schema) unless
+ * the schema's output is `T`: assignable both ways, with the same keys in every union member.
+ * For the shapes another layer owns (`Metrics`, `Summary`, `ParsedAction`, `Outcome` in
+ * episode/). A `z.ZodType<T>` annotation would only check that the output fits `T`, so a field
+ * added to `T` as optional, or removed from it, would go unnoticed (and be stripped from, or
+ * still demanded of, results.json); it would also hide the schema's own type (`.shape`).
+ */
+function exactly<T>() {
+  return <S extends z.ZodType<T>>(
+    schema: S & (Same<T, z.output<S>> extends true ? unknown : never),
+  ): S => schema;
+}
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? [Keys<A>] extends [Keys<B>]
+      ? [Keys<B>] extends [Keys<A>]
+        ? true
+        : false
+      : false
+    : false
+  : false;
+/** Every key of every member of a union (`keyof` of a union has only the shared ones). */
+type Keys<T> = T extends unknown ? keyof T : never;
 
-export const summarySchema: z.ZodType<Summary> = z.intersection(
-  metricsSchema,
-  z.object({ byKind: z.record(z.string(), metricsSchema) }),
+export const metricsSchema = exactly<Metrics>()(
+  z.object({
+    episodes: z.number().int().min(0),
+    accuracy: frac,
+    psRate: nonNeg,
+    interventions: nonNeg,
+    oraclePsRate: nonNeg,
+    guessRate: frac,
+    abstainRate: frac,
+    invalidRate: frac,
+    unparseableRate: frac,
+    maxTurnsRate: frac,
+    overAsking: frac,
+    controls: z.number().int().min(0),
+    accuracyNonControl: frac,
+  }),
 );
 
-const accuracyBlockSchema: z.ZodType<AccuracyBlock> = z.object({
+export const summarySchema = exactly<Summary>()(
+  z.intersection(metricsSchema, z.object({ byKind: z.record(z.string(), metricsSchema) })),
+);
+
+/** Accuracy over all episodes and per scenario kind. */
+export type AccuracyBlock = z.output<typeof accuracyBlockSchema>;
+const accuracyBlockSchema = z.object({
   overall: frac,
   byKind: z.record(z.string(), frac),
 });
 
-const headline = {
-  gapClosed: z.object({
-    train: z.number().nullable(),
-    unseen: z.number().nullable(),
-    all: z.number().nullable(),
-  }),
+/** Gap closed = (acc − acc_before) / (acc_reference − acc_before), per split; null when undefined. */
+export type GapClosed = z.output<typeof gapClosedSchema>;
+const gapClosedSchema = z.object({
+  /** Over the kinds RL trained on (episode-weighted). */
+  train: z.number().nullable(),
+  /** Over the kinds RL never saw. */
+  unseen: z.number().nullable(),
+  /** Over all kinds. */
+  all: z.number().nullable(),
+});
+
+/** The headline figures; shared by our run and by each baseline. */
+export type HeadlineFigures = z.output<typeof headlineFiguresSchema>;
+const headlineFiguresSchema = z.object({
+  gapClosed: gapClosedSchema,
+  /** Control episodes (answerable at once) in which the policy asked first, after RL. */
   overAsking: frac,
+  /** Mean proactive suggestions per episode after RL (proactive mode). */
   psRate: nonNeg,
+  /** The oracle's minimum ps-rate over the same episodes. */
   oraclePsRate: nonNeg,
   accuracy: z.object({
     reference: accuracyBlockSchema,
     before: accuracyBlockSchema,
     after: accuracyBlockSchema,
   }),
-};
+});
 
-const sharesSchema: z.ZodType<DecisionShares> = z.object({
+/** How the policy's first move splits on one kind of first view. */
+export type DecisionShares = z.output<typeof sharesSchema>;
+const sharesSchema = z.object({
+  /** Episodes counted. */
   n: z.number().int().min(0),
+  /** First reply was an intervention (valid or not). */
   asked: frac,
+  /** First reply was a category. */
   guessed: frac,
+  /** First reply was an abstention or unparseable. */
   other: frac,
 });
-const askVsGuessSchema: z.ZodType<AskVsGuess> = z.object({
+
+/** First-move decisions on uninformative first views (asking is right) and on control first views (answering is right). */
+export type AskVsGuess = z.output<typeof askVsGuessSchema>;
+const askVsGuessSchema = z.object({
   uninformative: sharesSchema,
   control: sharesSchema,
 });
 
-const curvePointSchema = z
-  .object({ step: z.number() })
-  .catchall(z.number().nullable()) as unknown as z.ZodType<CurvePoint>;
+/**
+ * One point of the training curves: the update index and namespaced metrics (`rl/accuracy`, …).
+ * A metric that was NaN when logged is null after a JSON round trip.
+ */
+export type CurvePoint = z.output<typeof curvePointSchema>;
+const curvePointSchema = z.object({ step: z.number() }).catchall(z.number().nullable());
 
-const parsedActionSchema: z.ZodType<ParsedAction> = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('category'),
-    option: z.number().int(),
-    category: z.number().int(),
-    correct: z.boolean(),
-  }),
-  z.object({
-    type: z.literal('intervention'),
-    option: z.number().int(),
-    intervention: z.number().int(),
-    valid: z.boolean(),
-  }),
-  z.object({
-    type: z.literal('abstain'),
-    option: z.number().int(),
-    intervention: z.number().int(),
-  }),
-  z.object({ type: z.literal('unparseable') }),
-]);
+/** The RL stage: algorithm, budget, reward functions and training curves. */
+export type TrainingInfo = z.output<typeof trainingInfoSchema>;
+const trainingInfoSchema = z.object({
+  /** "grpo" | "ppo" | … */
+  algorithm: z.string(),
+  /** RL updates run. */
+  updates: z.number().int().min(0),
+  /** Episodes RL trained on. */
+  episodes: z.number().int().min(0),
+  /** The weighted reward functions (see docs/architecture.md). */
+  rewards: z.array(z.object({ name: z.string(), weight: z.number() })),
+  /** One point per update (or per logging interval). */
+  curves: z.array(curvePointSchema),
+});
 
-const outcomeSchema = z.enum([
-  'correct',
-  'wrong-category',
-  'abstain',
-  'invalid-intervention',
-  'unparseable',
-  'max-turns',
-]);
+const parsedActionSchema = exactly<ParsedAction>()(
+  z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('category'),
+      option: z.number().int(),
+      category: z.number().int(),
+      correct: z.boolean(),
+    }),
+    z.object({
+      type: z.literal('intervention'),
+      option: z.number().int(),
+      intervention: z.number().int(),
+      valid: z.boolean(),
+    }),
+    z.object({
+      type: z.literal('abstain'),
+      option: z.number().int(),
+      intervention: z.number().int(),
+    }),
+    z.object({ type: z.literal('unparseable') }),
+  ]),
+);
 
-const turnSchema: z.ZodType<ExampleTurn> = z.object({
+const outcomeSchema = exactly<Outcome>()(
+  z.enum([
+    'correct',
+    'wrong-category',
+    'abstain',
+    'invalid-intervention',
+    'unparseable',
+    'max-turns',
+  ]),
+);
+
+/** One turn of an example episode. */
+export type ExampleTurn = z.output<typeof turnSchema>;
+const turnSchema = z.object({
+  /** View index shown. */
   view: z.number().int().min(0),
+  /** The view as a PNG data URL, or a path relative to the results directory. */
   image: z.string(),
+  /** Whether that view shows enough to tell the category (oracle), when known. */
   informative: z.boolean().optional(),
+  /** Option texts in display order (letters A, B, … in this order). */
   options: z.array(z.string()),
+  /** How many of `options` are interventions (they come first). */
   numInterventions: z.number().int().min(0),
+  /** The model's raw reply. */
   reply: z.string(),
+  /** How the protocol parsed it. */
   action: parsedActionSchema,
 });
 
-const runSchema: z.ZodType<ExampleRun> = z.object({
+/** One policy's run on an example episode. */
+export type ExampleRun = z.output<typeof runSchema>;
+const runSchema = z.object({
   turns: z.array(turnSchema),
   outcome: outcomeSchema,
   success: z.boolean(),
   interventions: z.number().int().min(0),
 });
 
-const exampleSchema: z.ZodType<ReportExample> = z.object({
+/** An example episode, played before and after RL. */
+export type ReportExample = z.output<typeof exampleSchema>;
+const exampleSchema = z.object({
   id: z.string(),
   kind: z.string(),
   control: z.boolean(),
   question: z.string(),
   categories: z.array(z.string()),
+  /** Index of the correct category. */
   answer: z.number().int().min(0),
+  /** Fewest interventions that reach an informative view. */
   minInterventions: z.number().int().min(0),
   before: runSchema,
   after: runSchema,
 });
 
-const baselineSchema: z.ZodType<BaselineResult> = z.object({
-  ...headline,
+/** A ProactiveBench single-turn reward run (1 correct, r_p valid intervention, 0 otherwise). */
+export type BaselineResult = z.output<typeof baselineSchema>;
+const baselineSchema = z.object({
+  ...headlineFiguresSchema.shape,
+  /** Short id ("proactivebench-rp0.5"). */
   name: z.string(),
+  /** Human label ("ProactiveBench reward, r_p = 0.5"). */
   label: z.string(),
+  /** Reward for a valid intervention. */
   rp: z.number(),
+  /** Full proactive-mode summary after its RL. */
   summary: summarySchema,
   askVsGuess: askVsGuessSchema.optional(),
   curves: z.array(curvePointSchema).optional(),
   wallSeconds: nonNeg.optional(),
 });
 
-const timingSchema: z.ZodType<StageTiming> = z.object({
+/** Wall time of one stage, optionally split further (rollouts, backward, rendering …). */
+export type StageTiming = z.output<typeof timingSchema>;
+const timingSchema = z.object({
   stage: z.string(),
   seconds: nonNeg,
   parts: z.array(z.object({ name: z.string(), seconds: nonNeg })).optional(),
 });
 
-export const resultsSchema: z.ZodType<Results> = z.object({
-  ...headline,
+/** The trained policy, as the report and the model card name it. */
+export type ModelInfo = z.output<typeof modelInfoSchema>;
+const modelInfoSchema = z.object({
+  /** Policy name as it appears in tables. */
+  name: z.string(),
+  /** One-paragraph description (architecture, inputs, outputs). */
+  description: z.string(),
+  /** Trainable parameter count. */
+  parameters: z.number().int().min(0).optional(),
+  /** Checkpoint path relative to the results directory. */
+  checkpoint: z.string().optional(),
+});
+
+/** The evaluation suite and the train / unseen split of its kinds. */
+export type DataInfo = z.output<typeof dataInfoSchema>;
+const dataInfoSchema = z.object({
+  /** Suite generator seed. */
+  seed: z.number().optional(),
+  /** Every kind in the evaluation suite. */
+  kinds: z.array(z.string()),
+  /** Kinds RL trained on (the paper's split: sketch + camera). */
+  trainKinds: z.array(z.string()),
+  /** Kinds RL never saw. */
+  unseenKinds: z.array(z.string()),
+  /** Episodes in the supervised stage's training data. */
+  supervisedEpisodes: z.number().int().min(0).optional(),
+  /** Episodes in the evaluation set. */
+  evalEpisodes: z.number().int().min(0),
+  /** Share of control episodes (answerable at the first view). */
+  controlShare: frac.optional(),
+  /** Image side in pixels. */
+  imageSize: z.number().int().positive().optional(),
+});
+
+/** The whole of `results.json`. */
+export type Results = z.output<typeof resultsSchema>;
+export const resultsSchema = z.object({
+  ...headlineFiguresSchema.shape,
   version: z.literal(RESULTS_VERSION),
+  /** ISO time the run finished. */
   createdAt: z.string(),
+  /** The command line that produced it. */
   command: z.string().optional(),
+  /** True for `askfirst demo --quick`. */
   quick: z.boolean(),
-  model: z.object({
-    name: z.string(),
-    description: z.string(),
-    parameters: z.number().int().min(0).optional(),
-    checkpoint: z.string().optional(),
-  }),
-  data: z.object({
-    seed: z.number().optional(),
-    kinds: z.array(z.string()),
-    trainKinds: z.array(z.string()),
-    unseenKinds: z.array(z.string()),
-    supervisedEpisodes: z.number().int().min(0).optional(),
-    evalEpisodes: z.number().int().min(0),
-    controlShare: frac.optional(),
-    imageSize: z.number().int().positive().optional(),
-  }),
+  model: modelInfoSchema,
+  data: dataInfoSchema,
+  /** Full proactive-mode summaries (reference = clearest view only). */
   summaries: z.object({ reference: summarySchema, before: summarySchema, after: summarySchema }),
   askVsGuess: z.object({ before: askVsGuessSchema, after: askVsGuessSchema }),
   baselines: z.array(baselineSchema),
-  training: z.object({
-    algorithm: z.string(),
-    updates: z.number().int().min(0),
-    episodes: z.number().int().min(0),
-    rewards: z.array(z.object({ name: z.string(), weight: z.number() })),
-    curves: z.array(curvePointSchema),
-  }),
+  training: trainingInfoSchema,
   examples: z.array(exampleSchema),
   wallSeconds: nonNeg,
   timings: z.array(timingSchema),
+  /** The resolved config (free-form JSON). */
   config: z.record(z.string(), z.unknown()),
 });
-
-// ─── I/O ────────────────────────────────────────────────────────────────────────────────
-
-/** Validate parsed JSON as Results; the error names the file and the first bad field. */
-export function parseResults(json: unknown, file = RESULTS_FILE): Results {
-  const r = resultsSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    const more =
-      r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : '';
-    throw new DataError(`not a valid askfirst results file: ${where}: ${issue.message}${more}`, {
-      file,
-    });
-  }
-  return r.data;
-}
-
-/** Read and validate `<dir>/results.json` (or a path ending in .json). */
-export async function readResults(path: string): Promise<Results> {
-  const file = path.endsWith('.json') ? path : join(path, RESULTS_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new NotFoundError(
-        `results file not found: ${file} (run \`askfirst demo --out DIR\` first)`,
-        { cause: e },
-      );
-    throw new DataError(`cannot read results: ${(e as Error).message}`, { file, cause: e });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new DataError(`invalid JSON: ${(e as Error).message}`, { file, cause: e });
-  }
-  return parseResults(json, file);
-}
-
-/** Validate and write `<dir>/results.json` atomically; returns its path. */
-export async function writeResults(dir: string, results: Results): Promise<string> {
-  const file = join(dir, RESULTS_FILE);
-  parseResults(JSON.parse(JSON.stringify(results)), file);
-  await writeJson(file, results);
-  return file;
-}
-
-// ─── Targets ────────────────────────────────────────────────────────────────────────────
-
-/** Issue 4's acceptance targets, shown beside the measured figures (targets, not results). */
-export const TARGETS = {
-  /** Gap closed on the RL-trained kinds, at least. */
-  gapClosedTrain: 0.9,
-  /** Gap closed on the unseen kinds, at least. */
-  gapClosedUnseen: 0.5,
-  /** Over-asking on control episodes, at most. */
-  overAsking: 0.1,
-  /** ps-rate at most this multiple of the oracle's minimum. */
-  psRateOverOracle: 1.5,
-  /** Whole default demo, at most (seconds). */
-  wallSeconds: 600,
-} as const;

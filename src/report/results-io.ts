@@ -1,0 +1,61 @@
+/**
+ * `results.json` on disk: the names of the files the demo writes under `--out`, and reading,
+ * validating and writing results.json against the schema in results.ts. A bad file is a
+ * `DataError` naming the file and the first bad field; a missing one is a `NotFoundError`.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError, NotFoundError } from '../util/errors.js';
+import { writeJson } from '../util/fsx.js';
+import { resultsSchema, type Results } from './results.js';
+
+/** Names of the files the demo writes under `--out`. */
+export const RESULTS_FILE = 'results.json';
+export const REPORT_FILE = 'report.html';
+export const MODEL_CARD_FILE = 'MODEL_CARD.md';
+
+/** Validate parsed JSON as Results; the error names the file and the first bad field. */
+export function parseResults(json: unknown, file = RESULTS_FILE): Results {
+  const r = resultsSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    const more =
+      r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : '';
+    throw new DataError(`not a valid askfirst results file: ${where}: ${issue.message}${more}`, {
+      file,
+    });
+  }
+  return r.data;
+}
+
+/** Read and validate `<dir>/results.json` (or a path ending in .json). */
+export async function readResults(path: string): Promise<Results> {
+  const file = path.endsWith('.json') ? path : join(path, RESULTS_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(
+        `results file not found: ${file} (run \`askfirst demo --out DIR\` first)`,
+        { cause: e },
+      );
+    throw new DataError(`cannot read results: ${(e as Error).message}`, { file, cause: e });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new DataError(`invalid JSON: ${(e as Error).message}`, { file, cause: e });
+  }
+  return parseResults(json, file);
+}
+
+/** Validate and write `<dir>/results.json` atomically; returns its path. */
+export async function writeResults(dir: string, results: Results): Promise<string> {
+  const file = join(dir, RESULTS_FILE);
+  parseResults(JSON.parse(JSON.stringify(results)), file);
+  await writeJson(file, results);
+  return file;
+}
