@@ -8,6 +8,13 @@
  * SharedArrayBuffer control block and starts on the items itself; when the items run out it
  * withdraws the job from any worker that has not picked it up yet and waits for the others.
  *
+ * Results are bit-identical whatever the timing and the thread count: which thread runs an item
+ * is left to chance, but the items' boundaries are not (they depend on the shapes only), every
+ * item writes its own outputs, and where items must be summed (the weight and bias gradients of
+ * a convolution, a sum over images) each item writes its own slot and the slots are added in
+ * item order afterwards (sumSlots) — never one running sum per thread, whose rounding would
+ * depend on which images that thread happened to take.
+ *
  * Operands are copied into a bump arena in the wasm memory per call (reset every call) and the
  * results copied back; the memory grows on demand and is reused, so steady-state calls do not
  * allocate. Workers are unref'd: they never keep the process alive.
@@ -41,21 +48,23 @@ interface Exports {
   conv2dForward(...a: number[]): void;
   convBackwardScratchBytes(C: number, KH: number, KW: number, OH: number, OW: number): number;
   conv2dBackward(...a: number[]): void;
-  addInto(dst: number, src: number, n: number): void;
   maxPool2dForward(...a: number[]): void;
   maxPool2dBackward(...a: number[]): void;
   reluForward(...a: number[]): void;
   reluBackward(...a: number[]): void;
   adamStep(...a: number[]): void;
   gemmShared(...a: number[]): void;
+  sumSlots(...a: number[]): void;
 }
 
 /** The kernels workers can run, by id (1-based; 0 tells a worker to exit). */
-const FN_NAMES = ['gemmShared', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'maxPool2dBackward', 'reluForward', 'reluBackward', 'adamStep'] as const;
+const FN_NAMES = ['gemmShared', 'conv2dForward', 'conv2dBackward', 'maxPool2dForward', 'maxPool2dBackward', 'reluForward', 'reluBackward', 'adamStep', 'sumSlots'] as const;
 type FnName = (typeof FN_NAMES)[number];
 const FN = Object.fromEntries(FN_NAMES.map((n, i) => [n, i + 1])) as Record<FnName, number>;
 // Control block per worker (int32s): [0] job sequence number, [1] sequence number done,
-// [2] kernel id (0 = exit), [3] argument count, [4] error flag, [5] job state, [8…] arguments.
+// [2] kernel id (0 = exit), [3] argument count, [4] error flag, [5] job state, [6] tests only
+// (skewThreads): a delay in ms before the worker starts on the job, or −1: wait until [7] (the
+// main thread's share done) is set, [8…] arguments.
 const SLOT = 64;
 const IDLE = 0;
 const POSTED = 1;
@@ -72,6 +81,14 @@ const PARALLEL_MIN_FLOPS = 1 << 18;
 const PARALLEL_MIN_ELEMS = 1 << 16;
 /** Elements per work item of the memory-bound kernels (a multiple of 16). */
 const ELEM_CHUNK = 1 << 15;
+/**
+ * A convolution's backward splits its images into at most this many work items, each with its
+ * own weight- and bias-gradient slot (summed in item order afterwards). A function of the batch
+ * size only, never of the thread count: the result must not depend on it.
+ */
+const CONV_MAX_ITEMS = 32;
+/** …and at most this many bytes of slots (fewer, larger items for very large weights). */
+const CONV_SLOT_BYTES = 32 << 20;
 
 const WORKER_SRC = `
 const { workerData } = require('node:worker_threads');
@@ -89,6 +106,8 @@ for (;;) {
   const id = c[2];
   if (id === 0) break;
   try {
+    if (c[6] > 0) Atomics.wait(c, 6, c[6], c[6]);
+    else if (c[6] < 0) Atomics.wait(c, 7, 0, 10000);
     const n = c[3];
     const a = new Array(n);
     for (let i = 0; i < n; i++) a[i] = c[8 + i];
@@ -127,6 +146,9 @@ class WasmKernels implements Kernels {
   private i32: Int32Array;
   private top = ARENA_BASE;
   private seq = 0;
+  /** Tests only (skewThreads): ms, or −1 = after the workers / after the main thread. */
+  private skewMain = 0;
+  private skewWorker = 0;
 
   constructor(module: WasmModule, threads: number) {
     this.threads = threads;
@@ -152,6 +174,12 @@ class WasmKernels implements Kernels {
       Atomics.notify(c, 5);
     }
     for (const w of this.workers) void w.terminate();
+  }
+
+  /** Tests only: see skewThreads below. */
+  skewThreads(main: number | 'last', worker: number | 'last'): void {
+    this.skewMain = main === 'last' ? -1 : main;
+    this.skewWorker = worker === 'last' ? -1 : worker;
   }
 
   private slot(t: number): Int32Array {
@@ -211,19 +239,41 @@ class WasmKernels implements Kernels {
       c[2] = FN[fn];
       c[3] = args.length;
       for (let i = 0; i < args.length; i++) c[8 + i] = args[i];
+      c[6] = this.skewWorker;
+      c[7] = 0;
       Atomics.store(c, 0, seq);
       Atomics.store(c, 5, POSTED);
       Atomics.notify(c, 5);
     }
     let error: unknown = null;
+    if (this.skewMain && T > 1) this.skew(T, seq);
     try {
       (this.ex[fn] as (...a: number[]) => void)(...argsOf(0));
     } catch (e) {
       error = e; // the workers must still be done before the arena is reused
     }
+    if (this.skewWorker < 0) {
+      for (let t = 1; t < T; t++) {
+        Atomics.store(this.slot(t), 7, 1);
+        Atomics.notify(this.slot(t), 7);
+      }
+    }
     const failed = this.join(T, seq);
     if (error) throw error;
     if (failed) throw new Error(`WASM kernel ${fn} failed in worker ${failed}`);
+  }
+
+  /** Tests only: hold this thread back skewMain ms, or (−1) until the workers are done with job `seq` (at most 10 s). */
+  private skew(T: number, seq: number): void {
+    if (this.skewMain > 0) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, this.skewMain);
+      return;
+    }
+    const end = Date.now() + 10_000;
+    for (let t = 1; t < T; t++) {
+      const c = this.slot(t);
+      while (Atomics.load(c, 1) !== seq && Date.now() < end) Atomics.wait(c, 1, Atomics.load(c, 1), 10);
+    }
   }
 
   /** Withdraw job `seq` from workers 1…T−1 that have not taken it, wait for the others; a failed worker's number (or 0). */
@@ -289,27 +339,41 @@ class WasmKernels implements Kernels {
 
   conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, g: ConvGeom, overwriteDx = false): void {
     const { N, C, H, W, F, KH, KW, stride, pad, OH, OW } = g;
+    if (N === 0) return;
     const nw = F * C * KH * KW;
     this.reset();
     const px = dw ? this.put(x, N * C * H * W) : 0;
     const pw = this.put(w, nw);
     const pdy = this.put(dy, N * F * OH * OW);
     const pdx = dx ? (overwriteDx ? this.alloc(N * C * H * W * 4) : this.put(dx, N * C * H * W)) : 0;
+    // Work items of `per` consecutive images, each writing its dw/db into its own slot (no
+    // zeroing needed: an item's first image overwrites it); the slots are then summed in item
+    // order into the caller's values, so neither timing nor the thread count changes a bit.
+    const dwStride = dw ? (nw + 15) & ~15 : 0;
+    const dbStride = db ? (F + 15) & ~15 : 0;
+    const byBytes = dw || db ? Math.max(1, Math.floor(CONV_SLOT_BYTES / ((dwStride + dbStride) * 4))) : N;
+    const per = Math.ceil(N / Math.min(N, CONV_MAX_ITEMS, byBytes));
+    const G = Math.ceil(N / per);
+    const pdw = dw ? this.put(dw, nw) : 0;
+    const pdb = db ? this.put(db, F) : 0;
+    const dwSlots = dw ? this.alloc(G * dwStride * 4) : 0;
+    const dbSlots = db ? this.alloc(G * dbStride * 4) : 0;
     const ctr = this.counter();
-    const T = Math.min(this.threads, N);
+    const T = Math.min(this.threads, G);
     const sb = this.ex.convBackwardScratchBytes(C, KH, KW, OH, OW);
-    // per-thread dw/db accumulators (thread 0 accumulates into the caller's values)
-    const dws = Array.from({ length: T }, (_, t) => (dw ? (t === 0 ? this.put(dw, nw) : this.zeroed(nw)) : 0));
-    const dbs = Array.from({ length: T }, (_, t) => (db ? (t === 0 ? this.put(db, F) : this.zeroed(F)) : 0));
     const scratch = Array.from({ length: T }, () => this.alloc(sb));
-    this.run('conv2dBackward', T, (t) => [px, pw, pdy, pdx, dws[t], dbs[t], ctr, N, overwriteDx ? 1 : 0, C, H, W, F, KH, KW, stride, pad, OH, OW, scratch[t]]);
-    for (let t = 1; t < T; t++) {
-      if (dw) this.ex.addInto(dws[0], dws[t], nw);
-      if (db) this.ex.addInto(dbs[0], dbs[t], F);
+    this.run('conv2dBackward', T, (t) => [px, pw, pdy, pdx, dwSlots, dbSlots, ctr, N, per, dwStride, dbStride, overwriteDx ? 1 : 0, C, H, W, F, KH, KW, stride, pad, OH, OW, scratch[t]]);
+    if (dw) {
+      const c2 = this.counter();
+      const chunk = Math.max(16, Math.floor(ELEM_CHUNK / G / 16) * 16);
+      this.run('sumSlots', this.elemThreads(G * nw), () => [pdw, dwSlots, G, dwStride, nw, c2, chunk]);
+      this.get(pdw, dw, nw);
+    }
+    if (db) {
+      this.ex.sumSlots(pdb, dbSlots, G, dbStride, F, this.counter(), F);
+      this.get(pdb, db, F);
     }
     if (dx) this.get(pdx, dx, N * C * H * W);
-    if (dw) this.get(dws[0], dw, nw);
-    if (db) this.get(dbs[0], db, F);
   }
 
   maxPool2dForward(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void {
@@ -376,6 +440,16 @@ class WasmKernels implements Kernels {
     this.get(pm, m, n);
     this.get(pv, v, n);
   }
+}
+
+/**
+ * Tests only: force uneven splits of every job between the threads of a WASM backend (a no-op
+ * for other backends). main / worker: hold that side back this many ms before it starts on its
+ * share, or 'last': until the other side has finished (so the other side takes every item).
+ * (0, 0) turns it off.
+ */
+export function skewThreads(k: Kernels, main: number | 'last', worker: number | 'last'): void {
+  if (k instanceof WasmKernels) k.skewThreads(main, worker);
 }
 
 let cached: WasmKernels | null = null;

@@ -142,12 +142,15 @@ export function convBackwardScratchBytes(C: i32, KH: i32, KW: i32, OH: i32, OW: 
 }
 
 /**
- * For the images n < N this thread takes from ctr: dw += dy[n]·colsᵀ, db += Σ_p dy[n],
- * dx[n] (+)= col2im(Wᵀ·dy[n]) (accumulate dx unless dxOverwrite). Pointers of 0 skip that
- * gradient. dw/db are this thread's own accumulators.
+ * The conv gradients for the work items this thread takes from ctr; item `it` is the images
+ * [it·per, min(N, (it+1)·per)). dx[n] (+)= col2im(Wᵀ·dy[n]) (accumulate dx unless dxOverwrite);
+ * the weight and bias gradients of item `it`'s images, summed in image order, are WRITTEN to
+ * its own slot: dw + it·dwStride floats (dy[n]·colsᵀ) and db + it·dbStride floats (Σ_p dy[n]).
+ * The caller sums the slots in item order (sumSlots), so the result does not depend on which
+ * thread ran which item, nor on how many threads there were. Pointers of 0 skip that gradient.
  */
 export function conv2dBackward(
-  x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, ctr: usize, N: i32, dxOverwrite: i32,
+  x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, ctr: usize, N: i32, per: i32, dwStride: i32, dbStride: i32, dxOverwrite: i32,
   C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, stride: i32, pad: i32, OH: i32, OW: i32, scratch: usize,
 ): void {
   const K = C * KH * KW;
@@ -157,38 +160,45 @@ export function conv2dBackward(
   const dcols = scratch + colBytes;
   const gs = dcols + colBytes;
   const direct = KH == 1 && KW == 1 && stride == 1 && pad == 0;
-  for (let n = next(ctr); n < N; n = next(ctr)) {
-    const dyn = dy + <usize>(n * F * P) * 4;
-    const xn = x + <usize>(n * C * H * W) * 4;
-    if (db) {
-      for (let f: i32 = 0; f < F; f++) {
-        const row = dyn + <usize>(f * P) * 4;
-        let s4 = f32x4.splat(0);
-        let p: i32 = 0;
-        for (; p + 4 <= P; p += 4) s4 = f32x4.add(s4, v128.load(row + <usize>p * 4));
-        let s = f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3);
-        for (; p < P; p++) s += load<f32>(row + <usize>p * 4);
-        store<f32>(db + <usize>f * 4, load<f32>(db + <usize>f * 4) + s);
+  for (let it = next(ctr); it * per < N; it = next(ctr)) {
+    const n0 = it * per;
+    const n1 = min(N, n0 + per);
+    const dwi = dw ? dw + <usize>it * <usize>dwStride * 4 : 0;
+    const dbi = db ? db + <usize>it * <usize>dbStride * 4 : 0;
+    for (let n = n0; n < n1; n++) {
+      const first = n == n0; // the item's first image overwrites its slot
+      const dyn = dy + <usize>(n * F * P) * 4;
+      const xn = x + <usize>(n * C * H * W) * 4;
+      if (dbi) {
+        for (let f: i32 = 0; f < F; f++) {
+          const row = dyn + <usize>(f * P) * 4;
+          let s4 = f32x4.splat(0);
+          let p: i32 = 0;
+          for (; p + 4 <= P; p += 4) s4 = f32x4.add(s4, v128.load(row + <usize>p * 4));
+          let s = f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3);
+          for (; p < P; p++) s += load<f32>(row + <usize>p * 4);
+          store<f32>(dbi + <usize>f * 4, first ? s : load<f32>(dbi + <usize>f * 4) + s);
+        }
       }
-    }
-    if (dw) {
-      let src = xn;
-      if (!direct) {
-        im2col(xn, C, H, W, KH, KW, stride, pad, OH, OW, cols);
-        src = cols;
+      if (dwi) {
+        let src = xn;
+        if (!direct) {
+          im2col(xn, C, H, W, KH, KW, stride, pad, OH, OW, cols);
+          src = cols;
+        }
+        // dw[F×K] (+)= dy[F×P] · colsᵀ (B(k=p, j=kk) = cols[kk·P + p])
+        gemm(F, K, P, dyn, P, 1, src, 1, P, dwi, K, first ? 0 : 1, gs);
       }
-      // dw[F×K] += dy[F×P] · colsᵀ (B(k=p, j=kk) = cols[kk·P + p])
-      gemm(F, K, P, dyn, P, 1, src, 1, P, dw, K, 1, gs);
-    }
-    if (dx) {
-      const dxn = dx + <usize>(n * C * H * W) * 4;
-      if (direct) {
-        gemm(K, P, F, w, 1, K, dyn, P, 1, dxn, P, dxOverwrite ? 0 : 1, gs);
-      } else {
-        // dcols[K×P] = Wᵀ·dy (A(i=kk, k=f) = w[f·K + kk])
-        gemm(K, P, F, w, 1, K, dyn, P, 1, dcols, P, 0, gs);
-        if (dxOverwrite) zeroF32(dxn, C * H * W);
-        col2im(dcols, C, H, W, KH, KW, stride, pad, OH, OW, dxn);
+      if (dx) {
+        const dxn = dx + <usize>(n * C * H * W) * 4;
+        if (direct) {
+          gemm(K, P, F, w, 1, K, dyn, P, 1, dxn, P, dxOverwrite ? 0 : 1, gs);
+        } else {
+          // dcols[K×P] = Wᵀ·dy (A(i=kk, k=f) = w[f·K + kk])
+          gemm(K, P, F, w, 1, K, dyn, P, 1, dcols, P, 0, gs);
+          if (dxOverwrite) zeroF32(dxn, C * H * W);
+          col2im(dcols, C, H, W, KH, KW, stride, pad, OH, OW, dxn);
+        }
       }
     }
   }

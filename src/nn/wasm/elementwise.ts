@@ -1,7 +1,8 @@
 /**
  * Elementwise kernels in f32x4 lanes, branch-free: ReLU forward and backward (the gradient
- * passes where x > 0), and dst += src (summing per-thread gradient partials). ReLU takes
- * element chunks [c·chunk, (c+1)·chunk) from a shared counter (chunk a multiple of 4).
+ * passes where x > 0), and the sum of per-item gradient slots (sumSlots). ReLU and
+ * sumSlots take element chunks [c·chunk, (c+1)·chunk) from a shared counter (chunk a multiple
+ * of 4); every element's arithmetic is the same whichever thread or chunk it falls in.
  */
 import { next } from './work';
 
@@ -52,12 +53,35 @@ function reluB(x: usize, dy: usize, dx: usize, i0: i32, i1: i32, accumulate: i32
   }
 }
 
-/** dst[i] += src[i] for n floats. */
-export function addInto(dst: usize, src: usize, n: i32): void {
-  let i: i32 = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i * 4;
-    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+/**
+ * dst[i] += (…((s[0][i] + s[1][i]) + s[2][i]) … + s[G−1][i]) for i < n, where slot g starts at
+ * slots + g·stride floats: the slots are summed in slot order, so the result is the same
+ * whichever thread takes which chunk (stride a multiple of 4, slots 16-byte aligned).
+ */
+export function sumSlots(dst: usize, slots: usize, G: i32, stride: i32, n: i32, ctr: usize, chunk: i32): void {
+  const sb = <usize>stride * 4;
+  for (let c = next(ctr); c * chunk < n; c = next(ctr)) {
+    const i1 = min(n, (c + 1) * chunk);
+    let i = c * chunk;
+    for (; i + 4 <= i1; i += 4) {
+      const o = <usize>i * 4;
+      let s = v128.load(slots + o);
+      let p = slots + o;
+      for (let g: i32 = 1; g < G; g++) {
+        p += sb;
+        s = f32x4.add(s, v128.load(p));
+      }
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), s));
+    }
+    for (; i < i1; i++) {
+      const o = <usize>i * 4;
+      let s = load<f32>(slots + o);
+      let p = slots + o;
+      for (let g: i32 = 1; g < G; g++) {
+        p += sb;
+        s += load<f32>(p);
+      }
+      store<f32>(dst + o, load<f32>(dst + o) + s);
+    }
   }
-  for (; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(dst + <usize>i * 4) + load<f32>(src + <usize>i * 4));
 }

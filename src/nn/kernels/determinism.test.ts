@@ -1,0 +1,142 @@
+/**
+ * Determinism of the WASM backend: every multi-threaded kernel gives bit-identical results
+ * whatever the split of its work items between threads. Each kernel runs on 1 thread, then on
+ * 2 threads plainly and with one thread held back (skewThreads: 2 ms, so the other thread
+ * takes most items; 'last', so it takes all of them), and every result must equal the
+ * 1-thread one bit for bit. A reduction whose rounding depends on which thread took which item
+ * (the old per-thread running sums of the convolution's weight and bias gradients) fails this:
+ * at the latest when the worker takes every image, its sum of them is added to the caller's
+ * (non-zero) gradient in one go instead of image by image.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng.js';
+import type { Kernels } from './index.js';
+import { convGeom } from './ref.js';
+import { loadWasmKernels, skewThreads } from './wasm.js';
+
+const rng = new Rng(2024);
+const randArr = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+
+/** A kernel call on fixed inputs; returns its outputs (fresh arrays). */
+type Case = [name: string, run: (k: Kernels) => (Float32Array | Int32Array)[]];
+
+function convBackwardCase(N: number, C: number, HW: number, F: number, KH: number, pad: number): Case {
+  const g = convGeom(N, C, HW, HW, F, KH, KH, 1, pad);
+  const x = randArr(N * C * HW * HW);
+  const w = randArr(F * C * KH * KH);
+  const dy = randArr(N * F * g.OH * g.OW);
+  const dw0 = randArr(w.length); // accumulate into non-zero gradients, as a second consumer would
+  const db0 = randArr(F);
+  const dx0 = randArr(x.length);
+  return [
+    `conv2dBackward N=${N} C=${C} ${HW}×${HW} F=${F} k=${KH} (dx, dw, db)`,
+    (k) => {
+      const dw = dw0.slice();
+      const db = db0.slice();
+      const dx = dx0.slice();
+      k.conv2dBackward(x, w, dy, dx, dw, db, g);
+      return [dx, dw, db];
+    },
+  ];
+}
+
+function cases(): Case[] {
+  const out: Case[] = [
+    convBackwardCase(24, 8, 16, 16, 3, 1),
+    convBackwardCase(37, 4, 12, 8, 3, 1), // more images than work items: 2 images per item, the last item short
+    convBackwardCase(9, 16, 8, 32, 1, 0), // 1×1: the direct path
+  ];
+  {
+    const g = convGeom(16, 8, 16, 16, 16, 3, 3, 1, 1);
+    const x = randArr(g.N * g.C * g.H * g.W);
+    const w = randArr(g.F * g.C * 9);
+    const b = randArr(g.F);
+    out.push(['conv2dForward', (k) => {
+      const y = new Float32Array(g.N * g.F * g.OH * g.OW);
+      k.conv2dForward(x, w, b, y, g);
+      return [y];
+    }]);
+  }
+  for (const [M, N, K, tA, tB] of [[96, 300, 130, false, false], [300, 80, 200, true, false], [150, 150, 260, false, true]] as const) {
+    const A = randArr(M * K);
+    const B = randArr(K * N);
+    const C0 = randArr(M * N);
+    out.push([`gemm ${M}×${N}×${K} tA=${tA} tB=${tB} accumulate`, (k) => {
+      const C = C0.slice();
+      k.gemm(A, B, C, M, N, K, tA, tB, true);
+      return [C];
+    }]);
+  }
+  {
+    const P = 64;
+    const x = randArr(P * 32 * 32);
+    const dy = randArr(P * 16 * 16);
+    out.push(['maxPool2d forward + backward', (k) => {
+      const y = new Float32Array(P * 16 * 16);
+      const arg = new Int32Array(y.length);
+      k.maxPool2dForward(x, y, arg, P, 32, 32, 2, 2, 16, 16);
+      const dx = new Float32Array(x.length);
+      k.maxPool2dBackward(dy, y, arg, dx, P, false);
+      return [y, arg, dx];
+    }]);
+  }
+  {
+    const n = 100_003;
+    const x = randArr(n);
+    const dy = randArr(n);
+    const g = randArr(n);
+    out.push(['relu forward + backward, adamStep', (k) => {
+      const y = new Float32Array(n);
+      k.reluForward(x, y);
+      const dx = new Float32Array(n);
+      k.reluBackward(x, dy, dx, false);
+      const w = x.slice();
+      const m = new Float32Array(n);
+      const v = new Float32Array(n);
+      k.adamStep(w, g, m, v, { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3, sqrtBc2: 0.03, decay: 0.9999 });
+      return [y, dx, w, m, v];
+    }]);
+  }
+  return out;
+}
+
+/** Index of the first differing element of each output (−1: all bit-identical). */
+function firstDiff(got: (Float32Array | Int32Array)[], want: (Float32Array | Int32Array)[]): number[] {
+  return want.map((w, i) => {
+    const a = new Uint32Array(got[i].buffer, got[i].byteOffset, got[i].length);
+    const b = new Uint32Array(w.buffer, w.byteOffset, w.length);
+    if (a.length !== b.length) return 0;
+    for (let j = 0; j < b.length; j++) if (a[j] !== b[j]) return j;
+    return -1;
+  });
+}
+
+const held = (v: number | 'last') => (v === 'last' ? 'until the other is done' : `${v} ms`);
+
+describe('WASM kernels are bit-identical whatever the split of work between threads', () => {
+  const all = cases();
+  const one = loadWasmKernels(1);
+  const want = all.map(([, run]) => run(one));
+  const two = loadWasmKernels(2); // closes the 1-thread instance
+  afterAll(() => skewThreads(two, 0, 0));
+  // [main, worker, repeats]: 'last' = wait until the other side is done (so it takes every item)
+  const skews: [main: number | 'last', worker: number | 'last', reps: number][] = [
+    [0, 0, 4],
+    [0, 2, 2],
+    [2, 0, 2],
+    ['last', 0, 1],
+    [0, 'last', 1],
+  ];
+  all.forEach(([name, run], c) => {
+    it(name, () => {
+      for (const [mainMs, workerMs, reps] of skews) {
+        skewThreads(two, mainMs, workerMs);
+        for (let r = 0; r < reps; r++) {
+          const got = run(two);
+          expect(firstDiff(got, want[c]), `2 threads, main held back ${held(mainMs)}, worker ${held(workerMs)}, repeat ${r}`).toEqual(want[c].map(() => -1));
+        }
+      }
+      skewThreads(two, 0, 0);
+    });
+  });
+});
