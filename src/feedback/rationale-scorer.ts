@@ -9,7 +9,8 @@
  * rationales a critic accepted (cross-entropy over the offered candidates), nothing else.
  * Sampling k rationales is Gumbel-top-k over the logits (k draws without replacement).
  */
-import { AdamW, Linear, Rng, gather, logSoftmax, mean, neg, noGrad, relu, tensor, type Tensor } from '../nn/index.js';
+import { AdamW, Linear, gather, logSoftmax, mean, neg, noGrad, relu, tensor, type Tensor } from '../nn/index.js';
+import { Rng } from '../util/rng.js';
 import type { RGBImage } from '../scenes/image.js';
 import type { Candidate } from './facts.js';
 import { IMAGE_FEATURES, imageFeatures } from './rationale-features.js';

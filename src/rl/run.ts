@@ -9,7 +9,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, Rng, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type RngState, type Tensor } from '../nn/index.js';
+import { AdamW, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
+import { Rng, type RngState } from '../util/rng.js';
 import { EpisodeState } from '../episode/state.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { summarize, type Summary } from '../episode/metrics.js';

@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, noGrad, readCheckpoint, type Tensor } from '../../nn/index.js';
+import { noGrad, readCheckpoint, type Tensor } from '../../nn/index.js';
+import { Rng } from '../../util/rng.js';
 import { DataError, NotFoundError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch } from './features.js';
