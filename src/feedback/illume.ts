@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Episode } from '../episode/types.js';
 import type { RGBImage } from '../scenes/image.js';
 import { resolveConfig } from '../util/config.js';
-import { rng } from './demo-scenes.js';
+import { SceneRng } from '../util/rng.js';
 import { candidates, COLOURS, CONDITION_SENTENCES, sceneFacts, sceneTruth, shapeSentence } from './facts.js';
 import { RationaleScorer, type ImageEncoder, type RationaleItem } from './rationale-scorer.js';
 
@@ -115,7 +115,8 @@ export async function runIllume(
   const categories = [...new Set([...train, ...heldOut].flatMap((it) => (it.category ? [it.category] : [])))].sort();
   const sentences = [...sentenceVocabulary(categories), ...[...train, ...heldOut].flatMap((it) => it.candidates.map((c) => c.text))];
   const scorer = new RationaleScorer(sentences, categories, { hidden: cfg.hidden, lr: cfg.lr, seed: cfg.seed, encoder });
-  const rand = rng(cfg.seed + 101);
+  const rng = SceneRng.fromState(cfg.seed + 101);
+  const rand = () => rng.next();
   const initialAccuracy = rationaleAccuracy(scorer, heldOut);
   const accepted = new Map<string, { item: RationaleItem; candidate: number }>();
   const everCovered = new Set<string>();

@@ -64,6 +64,16 @@ describe('SceneRng (mulberry32)', () => {
     expect([hashSeed(1, 'a'), hashSeed('x', 2, 'y')]).toEqual([2736630133, 4294849395]);
   });
 
+  it('fromState is mulberry32 seeded as published (state 0 included); other seeds match the constructor', () => {
+    const zero = SceneRng.fromState(0);
+    expect([zero.next() * 2 ** 32, zero.next() * 2 ** 32]).toEqual([1144304738, 1416247]);
+    for (const seed of [1, 42, 2 ** 32 - 1, -7]) {
+      const a = SceneRng.fromState(seed);
+      const b = new SceneRng(seed);
+      expect(Array.from({ length: 8 }, () => a.next())).toEqual(Array.from({ length: 8 }, () => b.next()));
+    }
+  });
+
   it('shuffles uniformly, and leaves its input alone', () => {
     const r = new SceneRng(3);
     const xs = [0, 1, 2, 3];

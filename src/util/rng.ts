@@ -137,11 +137,18 @@ export function hashSeed(...parts: (string | number)[]): number {
   return h >>> 0;
 }
 
-/** mulberry32 (`new SceneRng(0)` starts from 0x9e3779b9, not 0). */
+/** mulberry32 (`new SceneRng(0)` starts from 0x9e3779b9, not 0; `SceneRng.fromState(0)` from 0). */
 export class SceneRng {
   private state: number;
   constructor(seed: number) {
     this.state = seed >>> 0 || 0x9e3779b9;
+  }
+
+  /** A generator that starts from exactly `state`, 0 included: mulberry32 seeded as published. */
+  static fromState(state: number): SceneRng {
+    const r = new SceneRng(1);
+    r.state = state >>> 0;
+    return r;
   }
 
   /** Uniform in [0, 1). */
