@@ -183,9 +183,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   } else {
     for (const ep of demoEpisodes(cfg.demo, cfg.seed)) items.push(await episodeRationaleItems(ep, async (v) => v));
   }
-  const rng = SceneRng.fromState(cfg.seed + 5);
-  const rand = () => rng.next();
-  const order = items.map((_, i) => i).sort(() => rand() - 0.5);
+  const order = SceneRng.fromState(cfg.seed + 5).shuffle(items.map((_, i) => i));
   const nHeld = Math.max(1, Math.round(order.length * cfg.heldOut));
   const heldOut = order.slice(0, nHeld).flatMap((i) => items[i]);
   const train = order.slice(nHeld).flatMap((i) => items[i]);

@@ -46,8 +46,7 @@ export async function importEpisodes(
   o: ImportOptions,
 ): Promise<number> {
   const rng = SceneRng.fromState(o.seed);
-  const rand = () => rng.next();
-  const items = episodes.map((ep, i) => episodeToItem(ep, { reply: replies[i], types: o.types, k: o.k, rand }));
+  const items = episodes.map((ep, i) => episodeToItem(ep, { reply: replies[i], types: o.types, k: o.k, rng }));
   return store.addItems(project.id, items);
 }
 
