@@ -68,7 +68,7 @@ export { Module, Linear, Conv2d, LayerNorm, Embedding, Sequential, expectShape, 
 export { Optimizer, AdamW, SGD, clipGradNorm, gradNorm, type AdamWOptions, type SGDOptions } from './optim.js';
 export { constantLR, warmupCosine, type Schedule, type WarmupCosineOptions } from './schedule.js';
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from './init.js';
-export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents } from './safetensors.js';
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type SafetensorsContents } from './safetensors.js';
 export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint } from './checkpoint.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export { kernels, setKernels, refKernels, type Kernels } from './kernels/index.js';
