@@ -6,7 +6,7 @@
 import { SCENARIO_KINDS, TRAIN_KINDS } from '../episode/types.js';
 import type { Metrics, Summary } from '../episode/metrics.js';
 import { createImage, type RGBImage } from '../scenes/image.js';
-import { pngDataUrl } from '../report/examples.js';
+import { pngDataUrl } from '../scenes/png.js';
 import { headlineFigures } from '../report/data.js';
 import {
   CURVE_METRICS as C,

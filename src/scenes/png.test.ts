@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodePNG } from '../../scenes/codec.js';
-import { createImage } from '../../scenes/image.js';
-import { SceneRng } from '../../util/rng.js';
-import { encodePNGFast } from './png.js';
+import { decodePNG } from './codec.js';
+import { createImage } from './image.js';
+import { SceneRng } from '../util/rng.js';
+import { encodePNGFast, pngDataUrl } from './png.js';
 
 describe('encodePNGFast', () => {
   it('decodes to the same pixels (odd sizes, noise and flat areas, every level)', () => {
@@ -16,5 +16,14 @@ describe('encodePNGFast', () => {
         expect(Buffer.from(back.data).equals(Buffer.from(img.data))).toBe(true);
       }
     }
+  });
+
+  it('pngDataUrl: a base64 PNG data URL that decodes to the same pixels', () => {
+    const img = createImage(5, 3, [10, 20, 30]);
+    img.data[7] = 250;
+    const url = pngDataUrl(img);
+    expect(url).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    const back = decodePNG(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'));
+    expect(Buffer.from(back.data).equals(Buffer.from(img.data))).toBe(true);
   });
 });
