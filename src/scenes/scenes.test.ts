@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { crop, downsample, upsample } from './camera.js';
 import { backgroundColor, colorDist, drawBackground, fillMask, isoluminantColor, luma, objectColor } from './draw.js';
 import { createImage } from './image.js';
-import { canonicalMasks, canonicalSDFs, CANON, categoryMask, maskArea, outlineOf } from './masks.js';
+import { bbox, canonicalMasks, canonicalSDFs, CANON, categoryMask, maskArea, outlineOf } from './masks.js';
 import { SceneRng } from '../util/rng.js';
 import { CATEGORIES } from './shapes.js';
 
@@ -39,6 +39,18 @@ describe('categories', () => {
     const sdf = canonicalSDFs()[0];
     const m = canonicalMasks()[0];
     for (let i = 0; i < m.length; i += 97) expect(Math.sign(sdf[i]) || -1).toBe(m[i] ? -1 : 1);
+  });
+});
+
+describe('bbox', () => {
+  it('is the inclusive box of the set pixels, or null', () => {
+    const m = new Uint8Array(5 * 4);
+    expect(bbox(m, 5, 4)).toBeNull();
+    m[1 * 5 + 3] = 1;
+    m[2 * 5 + 1] = 1;
+    expect(bbox(m, 5, 4)).toEqual({ x0: 1, y0: 1, x1: 3, y1: 2 });
+    m[3 * 5 + 4] = 1;
+    expect(bbox(m, 5, 4)).toEqual({ x0: 1, y0: 1, x1: 4, y1: 3 });
   });
 });
 
