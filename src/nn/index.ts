@@ -71,4 +71,5 @@ export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type SafetensorsContents } from './safetensors.js';
 export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint } from './checkpoint.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
-export { kernels, setKernels, refKernels, type Kernels } from './kernels/index.js';
+export { kernels, setKernels, refKernels } from './kernels/index.js';
+export type { Kernels } from './kernels/types.js';

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng.js';
-import { type Kernels, refKernels } from './index.js';
+import { refKernels } from './index.js';
+import type { Kernels } from './types.js';
 import { loadWasmKernels } from './wasm.js';
 import { type ConvGeom, convGeom } from './ref.js';
 
