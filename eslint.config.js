@@ -9,6 +9,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-syntax': [
+        'error',
+        {
+          // sort(() => rand() - 0.5): a comparator that ignores its arguments gives a biased order
+          selector: "CallExpression[callee.property.name='sort'] > :matches(ArrowFunctionExpression, FunctionExpression)[params.length=0]",
+          message: 'A comparator that ignores its arguments is not a shuffle (biased order); use the shuffle of Rng or SceneRng (src/util/rng.ts).',
+        },
+      ],
     },
   },
 );

@@ -10,7 +10,8 @@
  * with --threads 1, this is far less sensitive to other processes than the wall clock.
  */
 import { loadavg } from 'node:os';
-import { AdamW, Conv2d, Linear, Rng, Tensor, crossEntropy, flatten, kernels, maxPool2d, relu, setKernels } from '../src/nn/index.js';
+import { AdamW, Conv2d, Linear, Tensor, crossEntropy, flatten, kernels, maxPool2d, relu, setKernels } from '../src/nn/index.js';
+import { Rng } from '../src/util/rng.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -15,7 +15,8 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AdamW, Conv2d, Linear, Rng, Sequential, Tensor, crossEntropy, flatten, kernels, maxPool2d, relu, setKernels } from '../src/nn/index.js';
+import { AdamW, Conv2d, Linear, Sequential, Tensor, crossEntropy, flatten, kernels, maxPool2d, relu, setKernels } from '../src/nn/index.js';
+import { Rng } from '../src/util/rng.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

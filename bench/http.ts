@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { Agent, request as httpRequest } from 'node:http';
-import { pngDataUrl } from '../src/agents/http/messages.js';
+import { pngDataUrl } from '../src/scenes/png.js';
 import { HttpPolicy } from '../src/agents/http/policy.js';
 import { runEpisodes } from '../src/agents/runner.js';
 import { conformanceEpisodes, conformanceObservations } from '../src/testing/policy-conformance.js';

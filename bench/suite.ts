@@ -11,7 +11,7 @@
  */
 import { loadavg } from 'node:os';
 import { SCENARIO_KINDS } from '../src/suite/kinds/names.js';
-import { hashSeed, Rng } from '../src/scenes/rng.js';
+import { hashSeed, SceneRng } from '../src/util/rng.js';
 import { generateEpisode, generateSuite, KIND_GENERATORS, resolveSuiteConfig } from '../src/suite/generate.js';
 import type { ViewLoader } from '../src/suite/types.js';
 import { OraclePolicy } from '../src/agents/baselines/oracle.js';
@@ -50,7 +50,7 @@ for (const kind of SCENARIO_KINDS) {
   const r = timed(() => {
     let n = 0;
     for (let i = 0; i < episodes; i++)
-      n += KIND_GENERATORS[kind]({ size, rng: new Rng(hashSeed(9, kind, i)), control: false, category: i % 16, renderOnly: true }).views.length;
+      n += KIND_GENERATORS[kind]({ size, rng: new SceneRng(hashSeed(9, kind, i)), control: false, category: i % 16, renderOnly: true }).views.length;
     return n;
   });
   const g = timed(() => {

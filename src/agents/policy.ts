@@ -6,7 +6,7 @@
  */
 import type { TurnView } from '../episode/state.js';
 import type { RGBImage } from '../scenes/image.js';
-import type { ViewRef } from '../suite/types.js';
+import type { SuiteEpisode, ViewRef } from '../suite/types.js';
 
 /** What a policy sees at one turn: the turn view with its image resolved. */
 export interface Observation extends Omit<TurnView<ViewRef>, 'viewRef'> {
@@ -42,4 +42,23 @@ export interface Policy {
   stats?(): Record<string, number>;
   /** Release resources (connections, workers). */
   close?(): Promise<void>;
+}
+
+/** What a policy factory is given (see registry.ts). */
+export interface PolicyContext {
+  /** The episodes the policy will be run on (the oracle needs them). */
+  episodes: readonly SuiteEpisode[];
+  /** Seed for stochastic policies. */
+  seed: number;
+  /** Backend options from the command line (e.g. concurrency, timeoutMs for openai:); each backend reads the keys it knows. */
+  options?: Record<string, unknown>;
+}
+
+/** One backend of the policy registry: builds a Policy from the argument of its spec (`name:arg`). */
+export interface PolicyFactory {
+  /** The spec prefix, e.g. "openai". */
+  name: string;
+  /** One line for --help, e.g. "openai:URL#MODEL  any OpenAI-compatible endpoint". */
+  usage: string;
+  create(arg: string | undefined, ctx: PolicyContext): Promise<Policy>;
 }

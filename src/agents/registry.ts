@@ -4,31 +4,13 @@
  * Each backend registers one factory here; `--help` lists them from `POLICY_SPECS`.
  */
 import { InputError } from '../util/errors.js';
-import type { SuiteEpisode } from '../suite/types.js';
-import type { Policy } from './policy.js';
+import type { Policy, PolicyContext, PolicyFactory } from './policy.js';
 import { OraclePolicy } from './baselines/oracle.js';
 import { RandomPolicy } from './baselines/random.js';
 import { ScriptedPolicy } from './baselines/scripted.js';
 import { AlwaysAnswerPolicy } from './baselines/always-answer.js';
 import { BuiltinPolicy } from './builtin/policy.js';
 import { openaiPolicyFactory } from './http/policy.js';
-
-export interface PolicyContext {
-  /** The episodes the policy will be run on (the oracle needs them). */
-  episodes: readonly SuiteEpisode[];
-  /** Seed for stochastic policies. */
-  seed: number;
-  /** Backend options from the command line (e.g. concurrency, timeoutMs for openai:); each backend reads the keys it knows. */
-  options?: Record<string, unknown>;
-}
-
-export interface PolicyFactory {
-  /** The spec prefix, e.g. "openai". */
-  name: string;
-  /** One line for --help, e.g. "openai:URL#MODEL  any OpenAI-compatible endpoint". */
-  usage: string;
-  create(arg: string | undefined, ctx: PolicyContext): Promise<Policy>;
-}
 
 const factories = new Map<string, PolicyFactory>();
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../feedback/db.js';
-import { rng } from '../feedback/demo-scenes.js';
 import { FeedbackStore } from '../feedback/store.js';
 import type { AskPayload, Fact, PreferencePayload, RationalePayload } from '../feedback/tasks.js';
 import { rationaleText } from '../feedback/facts.js';
+import { SceneRng } from '../util/rng.js';
 import { runAgreement, runExport, runImport } from './feedback.js';
 
 let dir: string;
@@ -22,14 +22,14 @@ async function simulateAnnotators(dbDir: string, project: string) {
   const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
   try {
     const p = await store.project(project);
-    const rand = rng(42);
+    const rng = new SceneRng(42);
     const people = await Promise.all(['sim-a', 'sim-b', 'sim-c'].map((n) => store.addAnnotator(n)));
     let s = 0;
     for (const who of people) {
       for (let a = await store.next(p.id, who.id); a; a = await store.next(p.id, who.id)) {
         const facts = a.item.facts as Fact[];
         const holds = (t: string) => facts.some((f) => f.holds && rationaleText(f.text) === t);
-        const ok = () => rand() < 0.9;
+        const ok = () => rng.next() < 0.9;
         let label: unknown;
         if (a.task.type === 'rationale') {
           const r = (a.task.payload as RationalePayload).rationales;

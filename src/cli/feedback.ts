@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
 import { openDb } from '../feedback/db.js';
-import { demoEpisodes, rng } from '../feedback/demo-scenes.js';
+import { demoEpisodes } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
 import { autoCritic, episodeRationaleItems, IllumeConfigSchema, runIllume, type Critic } from '../feedback/illume.js';
 import { createDemoProject, firstReplies, importEpisodes } from '../feedback/importer.js';
@@ -31,6 +31,7 @@ import { readImageFile } from '../scenes/codec.js';
 import { startServer } from '../server/workbench/workbench.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
+import { SceneRng } from '../util/rng.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 
 const dbFields = {
@@ -182,8 +183,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   } else {
     for (const ep of demoEpisodes(cfg.demo, cfg.seed)) items.push(await episodeRationaleItems(ep, async (v) => v));
   }
-  const rand = rng(cfg.seed + 5);
-  const order = items.map((_, i) => i).sort(() => rand() - 0.5);
+  const order = SceneRng.fromState(cfg.seed + 5).shuffle(items.map((_, i) => i));
   const nHeld = Math.max(1, Math.round(order.length * cfg.heldOut));
   const heldOut = order.slice(0, nHeld).flatMap((i) => items[i]);
   const train = order.slice(nHeld).flatMap((i) => items[i]);

@@ -5,12 +5,12 @@
  * cut off by the frame) and whose second view, reached by the one valid intervention, is clear.
  * Deterministic by seed. `meta` carries shape, colour and condition for the fact extractor.
  */
-import { mulberry32 } from '../agents/baselines/random.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Episode } from '../episode/types.js';
 import { encodePNG } from '../scenes/codec.js';
 import { createImage, type RGBImage } from '../scenes/image.js';
+import { SceneRng } from '../util/rng.js';
 import { COLOURS } from './facts.js';
 
 export const DEMO_SHAPES = ['triangle', 'square', 'circle', 'pentagon'] as const;
@@ -34,9 +34,6 @@ const INTERVENTIONS: Record<string, string[]> = {
   camera: ['Zoom out.', 'Move the camera up.'],
 };
 const ABSTAIN = 'I cannot answer this question.';
-
-/** A small deterministic PRNG (mulberry32, shared with the random baseline). */
-export const rng = mulberry32;
 
 function inside(shape: string, x: number, y: number, cx: number, cy: number, r: number): boolean {
   const dx = x - cx;
@@ -96,7 +93,8 @@ export interface DemoEpisode extends Episode<RGBImage> {
 
 /** `n` demo episodes, deterministic by `seed`. */
 export function demoEpisodes(n: number, seed = 1): DemoEpisode[] {
-  const rand = rng(seed);
+  const rng = SceneRng.fromState(seed);
+  const rand = () => rng.next();
   const out: DemoEpisode[] = [];
   for (let i = 0; i < n; i++) {
     const shape = DEMO_SHAPES[Math.floor(rand() * DEMO_SHAPES.length)];

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Episode } from '../episode/types.js';
 import type { RGBImage } from '../scenes/image.js';
 import { resolveConfig } from '../util/config.js';
-import { rng } from './demo-scenes.js';
+import { SceneRng } from '../util/rng.js';
 import { candidates, COLOURS, CONDITION_SENTENCES, sceneFacts, sceneTruth, shapeSentence } from './facts.js';
 import { RationaleScorer, type ImageEncoder, type RationaleItem } from './rationale-scorer.js';
 
@@ -115,7 +115,7 @@ export async function runIllume(
   const categories = [...new Set([...train, ...heldOut].flatMap((it) => (it.category ? [it.category] : [])))].sort();
   const sentences = [...sentenceVocabulary(categories), ...[...train, ...heldOut].flatMap((it) => it.candidates.map((c) => c.text))];
   const scorer = new RationaleScorer(sentences, categories, { hidden: cfg.hidden, lr: cfg.lr, seed: cfg.seed, encoder });
-  const rand = rng(cfg.seed + 101);
+  const rng = SceneRng.fromState(cfg.seed + 101);
   const initialAccuracy = rationaleAccuracy(scorer, heldOut);
   const accepted = new Map<string, { item: RationaleItem; candidate: number }>();
   const everCovered = new Set<string>();
@@ -123,7 +123,7 @@ export async function runIllume(
   for (let round = 1; round <= cfg.rounds; round++) {
     const t0 = performance.now();
     // ── sample k rationales per item from the current head ──
-    const picks = scorer.sample(train, cfg.k, rand, cfg.temperature);
+    const picks = scorer.sample(train, cfg.k, rng, cfg.temperature);
     // ── the critic accepts some ──
     const ok = await critic(train, picks, round);
     let covered = 0;
@@ -135,7 +135,7 @@ export async function runIllume(
       for (const c of ok[i]) accepted.set(`${it.id}\u0000${c}`, { item: it, candidate: c });
     });
     // ── fine-tune on every accepted rationale so far ──
-    const loss = scorer.fit([...accepted.values()], cfg.epochs, cfg.batchSize, rand);
+    const loss = scorer.fit([...accepted.values()], cfg.epochs, cfg.batchSize, rng);
     const r: RoundReport = {
       round,
       coverage: covered / train.length,

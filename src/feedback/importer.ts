@@ -8,7 +8,8 @@ import { readImageFile } from '../scenes/codec.js';
 import type { Episode } from '../episode/types.js';
 import { EpisodeState } from '../episode/state.js';
 import type { Policy } from '../agents/policy.js';
-import { demoEpisodes, rng, writeDemoImages } from './demo-scenes.js';
+import { SceneRng } from '../util/rng.js';
+import { demoEpisodes, writeDemoImages } from './demo-scenes.js';
 import { episodeToItem } from './items.js';
 import { resolveImage } from './paths.js';
 import type { FeedbackStore, Project } from './store.js';
@@ -44,8 +45,8 @@ export async function importEpisodes(
   replies: readonly string[],
   o: ImportOptions,
 ): Promise<number> {
-  const rand = rng(o.seed);
-  const items = episodes.map((ep, i) => episodeToItem(ep, { reply: replies[i], types: o.types, k: o.k, rand }));
+  const rng = SceneRng.fromState(o.seed);
+  const items = episodes.map((ep, i) => episodeToItem(ep, { reply: replies[i], types: o.types, k: o.k, rng }));
   return store.addItems(project.id, items);
 }
 
@@ -64,8 +65,8 @@ export async function createDemoProject(
   const seed = o.seed ?? 1;
   const episodes = await writeDemoImages(demoEpisodes(n, seed), imageDir);
   const project = await store.createProject(name, imageDir, labelsPerItem);
-  const rand = rng(seed + 7);
-  const replies = episodes.map((ep, i) => (i % 2 === 0 ? ep.interventions[0] : ep.categories[Math.floor(rand() * ep.categories.length)]));
+  const rng = SceneRng.fromState(seed + 7);
+  const replies = episodes.map((ep, i) => (i % 2 === 0 ? ep.interventions[0] : ep.categories[Math.floor(rng.next() * ep.categories.length)]));
   await importEpisodes(store, project, episodes, replies, { types: o.types ?? ['rationale', 'ask', 'preference', 'play'], k: o.k ?? 4, seed });
   return { project, episodes };
 }

@@ -14,6 +14,7 @@ import { parseReply } from '../episode/parse.js';
 import { candidates, rationaleText, sceneFacts, sceneTruth, shapeSentence } from './facts.js';
 import type { ItemInput } from './store.js';
 import type { TaskType } from './tasks.js';
+import type { SceneRng } from '../util/rng.js';
 
 export interface ItemOptions {
   /** The model's reply at the first view. */
@@ -22,27 +23,14 @@ export interface ItemOptions {
   types: readonly TaskType[];
   /** Rationales per rationale task. */
   k: number;
-  /** Uniform random numbers in [0, 1). */
-  rand: () => number;
+  /** The seeded generator for sampling and ordering. */
+  rng: SceneRng;
 }
 
 /** 'ask' when the reply requests an intervention (valid or not), else 'answer'. */
 export function answerKind(ep: Episode, reply: string): 'ask' | 'answer' {
   const a = parseReply(reply, shownOptions(ep, ep.firstView, 'proactive'));
   return a.type === 'intervention' ? 'ask' : 'answer';
-}
-
-export function shuffle<T>(xs: T[], rand: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
-  }
-  return xs;
-}
-
-/** Sample k distinct indices uniformly. */
-export function sampleK(n: number, k: number, rand: () => number): number[] {
-  return shuffle([...Array(n).keys()], rand).slice(0, Math.min(k, n));
 }
 
 export function episodeToItem(ep: Episode<string>, o: ItemOptions): ItemInput {
@@ -57,9 +45,9 @@ export function episodeToItem(ep: Episode<string>, o: ItemOptions): ItemInput {
       // so every task has something to accept and something to reject.
       const cands = candidates(facts, answerKind(ep, o.reply));
       const good = cands.map((c, i) => (c.supports ? i : -1)).filter((i) => i >= 0);
-      const one = good.length ? [good[Math.floor(o.rand() * good.length)]] : [];
-      const rest = sampleK(cands.length, cands.length, o.rand).filter((i) => !one.includes(i));
-      const pick = shuffle([...one, ...rest.slice(0, Math.max(0, o.k - one.length))], o.rand);
+      const one = good.length ? [good[Math.floor(o.rng.next() * good.length)]] : [];
+      const rest = o.rng.shuffle([...Array(cands.length).keys()]).filter((i) => !one.includes(i));
+      const pick = o.rng.shuffle([...one, ...rest.slice(0, Math.max(0, o.k - one.length))]);
       tasks.push({ type, payload: { answer: o.reply, rationales: pick.map((i) => rationaleText(cands[i].text)) } });
     } else if (type === 'ask') {
       tasks.push({ type, payload: { options: optionTexts(shown), numInterventions: shown.interventions.length, reply: o.reply } });
@@ -69,13 +57,13 @@ export function episodeToItem(ep: Episode<string>, o: ItemOptions): ItemInput {
       const clear = sceneFacts(truth, true, ep.categories);
       const trueFacts = clear.filter((f) => f.holds);
       const falseFacts = clear.filter((f) => !f.holds && f.family !== 'condition');
-      const t = trueFacts[Math.floor(o.rand() * trueFacts.length)]?.text ?? shapeSentence(category);
-      const f = falseFacts[Math.floor(o.rand() * falseFacts.length)]?.text ?? 'it is made of glass';
+      const t = trueFacts[Math.floor(o.rng.next() * trueFacts.length)]?.text ?? shapeSentence(category);
+      const f = falseFacts[Math.floor(o.rng.next() * falseFacts.length)]?.text ?? 'it is made of glass';
       const good = `My answer: ${category}, because ${t}.`;
       const bad = `My answer: ${category}, because ${t} and ${f}.`;
       tasks.push({
         type,
-        payload: { replies: o.rand() < 0.5 ? [good, bad] : [bad, good], image: ep.views[ep.referenceView], facts: trueFacts.map((x) => x.text) },
+        payload: { replies: o.rng.next() < 0.5 ? [good, bad] : [bad, good], image: ep.views[ep.referenceView], facts: trueFacts.map((x) => x.text) },
       });
     } else {
       tasks.push({ type, payload: { episode: ep } });

@@ -6,6 +6,7 @@
  * aspect and top-width profile (shape). Pure function of the pixels; values roughly in [0, 1].
  */
 import type { RGBImage } from '../scenes/image.js';
+import { bbox } from '../scenes/masks.js';
 
 export const IMAGE_FEATURES = 20;
 
@@ -72,22 +73,12 @@ export function imageFeatures(img: RGBImage): Float32Array {
     }
   }
   // Shape of the saturated region.
-  let x0 = w;
-  let x1 = -1;
-  let y0 = h;
-  let y1 = -1;
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      if (mask[y * w + x]) {
-        x0 = Math.min(x0, x);
-        x1 = Math.max(x1, x);
-        y0 = Math.min(y0, y);
-        y1 = Math.max(y1, y);
-      }
+  const box = bbox(mask, w, h);
   let fill = 0;
   let aspect = 0;
   let topWidth = 0;
-  if (x1 >= x0) {
+  if (box) {
+    const { x0, y0, x1, y1 } = box;
     const bw = x1 - x0 + 1;
     const bh = y1 - y0 + 1;
     fill = sat / (bw * bh);

@@ -9,7 +9,8 @@
  * rationales a critic accepted (cross-entropy over the offered candidates), nothing else.
  * Sampling k rationales is Gumbel-top-k over the logits (k draws without replacement).
  */
-import { AdamW, Linear, Rng, gather, logSoftmax, mean, neg, noGrad, relu, tensor, type Tensor } from '../nn/index.js';
+import { AdamW, Linear, gather, logSoftmax, mean, neg, noGrad, relu, tensor, type Tensor } from '../nn/index.js';
+import { Rng, type SceneRng } from '../util/rng.js';
 import type { RGBImage } from '../scenes/image.js';
 import type { Candidate } from './facts.js';
 import { IMAGE_FEATURES, imageFeatures } from './rationale-features.js';
@@ -110,9 +111,9 @@ export class RationaleScorer {
   }
 
   /** k distinct candidate indices per item, sampled from softmax(logits / temperature) (Gumbel-top-k). */
-  sample(items: readonly RationaleItem[], k: number, rand: () => number, temperature = 1): number[][] {
+  sample(items: readonly RationaleItem[], k: number, rng: SceneRng, temperature = 1): number[][] {
     return this.scores(items).map((s) => {
-      const keyed = s.map((v, i) => ({ i, key: v / temperature - Math.log(-Math.log(Math.max(rand(), 1e-12))) }));
+      const keyed = s.map((v, i) => ({ i, key: v / temperature - Math.log(-Math.log(Math.max(rng.next(), 1e-12))) }));
       return keyed.sort((a, b) => b.key - a.key).slice(0, Math.min(k, s.length)).map((e) => e.i);
     });
   }
@@ -126,12 +127,12 @@ export class RationaleScorer {
    * Fine-tune on accepted (item, candidate index) pairs: `epochs` passes of minibatch AdamW on the
    * cross-entropy over each item's offered candidates. Returns the mean loss of the last epoch.
    */
-  fit(pairs: readonly { item: RationaleItem; candidate: number }[], epochs: number, batchSize: number, rand: () => number): number {
+  fit(pairs: readonly { item: RationaleItem; candidate: number }[], epochs: number, batchSize: number, rng: SceneRng): number {
     const V = this.vocab.length;
     const usable = pairs.filter((p) => this.sentenceIndex(p.item.candidates[p.candidate].text) >= 0);
     let last = NaN;
     for (let e = 0; e < epochs; e++) {
-      const order = usable.map((_, i) => i).sort(() => rand() - 0.5);
+      const order = rng.shuffle(usable.map((_, i) => i));
       let total = 0;
       let batches = 0;
       for (let s = 0; s < order.length; s += batchSize) {

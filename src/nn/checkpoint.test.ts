@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AdamW, Linear, Module, Rng, mean, optimizerExtras, restoreOptimizer, square, tensor } from './index.js';
+import { Rng } from '../util/rng.js';
+import { AdamW, Linear, Module, mean, optimizerExtras, restoreOptimizer, square, tensor } from './index.js';
 
 class Two extends Module {
   readonly a: Linear;

@@ -6,9 +6,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
+import { writeFileAtomicSync } from '../util/fsx.js';
 import type { Module, TensorData } from './module.js';
 import type { Optimizer } from './optim.js';
-import { loadSafetensors, saveSafetensors, writeFileAtomic } from './safetensors.js';
+import { loadSafetensors, saveSafetensors } from './safetensors.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
@@ -31,7 +32,7 @@ export function saveCheckpoint(dir: string, model: Module, opts: SaveCheckpointO
     tensors.push([n, t]);
   }
   saveSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: 'askfirst', ...opts.metadata });
-  writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(opts.config, null, 2)}\n`);
+  writeFileAtomicSync(join(dir, CONFIG_FILE), `${JSON.stringify(opts.config, null, 2)}\n`);
 }
 
 export interface LoadedCheckpoint {

@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
- * import { Rng, Conv2d, Linear, Sequential, relu, maxPool2d, flatten, crossEntropy,
+ * import { Conv2d, Linear, Sequential, relu, maxPool2d, flatten, crossEntropy,
  *          AdamW, warmupCosine, clipGradNorm, noGrad, tensor, saveCheckpoint } from '../nn/index.js';
+ * import { Rng } from '../util/rng.js';
  * const rng = new Rng(42);
  * const net = new Sequential(
  *   new Conv2d(3, 16, 3, { pad: 1, rng }), relu, (x) => maxPool2d(x, 2),  // [N,16,32,32]
@@ -66,10 +67,10 @@ export { embedding, bagOfTokens } from './ops/embedding.js';
 export { Module, Linear, Conv2d, LayerNorm, Embedding, Sequential, expectShape, type Layer, type TensorData } from './module.js';
 export { Optimizer, AdamW, SGD, clipGradNorm, gradNorm, type AdamWOptions, type SGDOptions } from './optim.js';
 export { constantLR, warmupCosine, type Schedule, type WarmupCosineOptions } from './schedule.js';
-export { Rng, type RngState } from './rng.js';
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from './init.js';
-export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents } from './safetensors.js';
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type SafetensorsContents } from './safetensors.js';
 export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint } from './checkpoint.js';
 export { RunDir, resolveCheckpointDir, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint } from './run-dir.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
-export { kernels, setKernels, refKernels, type Kernels } from './kernels/index.js';
+export { kernels, setKernels, refKernels } from './kernels/index.js';
+export type { Kernels } from './kernels/types.js';

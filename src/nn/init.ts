@@ -3,7 +3,7 @@
  * for ReLU layers and Xavier/Glorot (Glorot & Bengio, 2010) for linear/tanh layers; fan-in and
  * fan-out follow PyTorch: for a weight [out, in, ...k], fan_in = in·prod(k), fan_out = out·prod(k).
  */
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 import { shapeSize } from './tensor.js';
 
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {

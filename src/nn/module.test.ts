@@ -14,7 +14,7 @@ import { sum } from './ops/reduce.js';
 import { flatten, reshape } from './ops/shape.js';
 import { crossEntropy } from './ops/softmax.js';
 import { AdamW, SGD, clipGradNorm, gradNorm } from './optim.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { constantLR, warmupCosine } from './schedule.js';
 import { Tensor, noGrad, tensor } from './tensor.js';
 

@@ -10,7 +10,7 @@ import { conv2d } from './ops/conv.js';
 import { bagOfTokens, embedding } from './ops/embedding.js';
 import { linear } from './ops/linalg.js';
 import { layerNorm } from './ops/norm.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { Tensor, shapeStr } from './tensor.js';
 
 /** Anything a Sequential can hold: a module with forward(x), or a plain function. */

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '../util/errors.js';
 import { loadCheckpointInto, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { Linear, Sequential } from './module.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'askfirst-st-'));

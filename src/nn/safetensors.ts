@@ -7,9 +7,9 @@
  * We write dtype "F32" only and read F32 (anything else is a DataError naming the tensor).
  * Writes are atomic (temp file + fsync + rename); every malformed input gives a DataError.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { DataError, NotFoundError } from '../util/errors.js';
+import { writeFileAtomicSync } from '../util/fsx.js';
 import type { TensorData } from './module.js';
 import { shapeSize } from './tensor.js';
 
@@ -129,34 +129,12 @@ export function decodeSafetensors(buf: Uint8Array, file?: string): SafetensorsCo
   return { tensors, metadata };
 }
 
-/** Write bytes to `path` atomically: a temp file in the same directory, fsync, rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  const fd = openSync(tmp, 'w');
-  try {
-    const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
-    let off = 0;
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-}
-
 export function saveSafetensors(
   path: string,
   tensors: Iterable<[string, { data: Float32Array; shape: readonly number[] }]>,
   metadata?: Record<string, string>,
 ): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  writeFileAtomicSync(path, encodeSafetensors(tensors, metadata));
 }
 
 export function loadSafetensors(path: string): SafetensorsContents {

@@ -5,15 +5,10 @@
  */
 import type { EpisodeRecord } from '../episode/types.js';
 import { optionTexts, shownOptions } from '../episode/prompt.js';
-import { encodePNG } from '../scenes/codec.js';
-import type { RGBImage } from '../scenes/image.js';
+import { pngDataUrl } from '../scenes/png.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError } from '../util/errors.js';
 import type { ExampleRun, ReportExample } from './results.js';
-
-export function pngDataUrl(img: RGBImage): string {
-  return `data:image/png;base64,${encodePNG(img).toString('base64')}`;
-}
 
 async function exampleRun(
   ep: SuiteEpisode,

@@ -11,7 +11,8 @@
  */
 import { EpisodeState } from '../episode/state.js';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
-import { MASKED_LOGP, Rng, noGrad } from '../nn/index.js';
+import { MASKED_LOGP, noGrad } from '../nn/index.js';
+import { Rng } from '../util/rng.js';
 import { headBatch, type TextObservation } from '../agents/builtin/features.js';
 import type { FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { HeadOutput, MultimodalModel } from '../agents/builtin/model.js';

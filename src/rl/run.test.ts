@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
-import { Rng } from '../nn/index.js';
+import { Rng } from '../util/rng.js';
 import { generateSuite } from '../suite/generate.js';
 import { trainGRPO } from './grpo.js';
 

@@ -8,7 +8,8 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, Rng, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type RngState, type Tensor } from '../nn/index.js';
+import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
+import { Rng, type RngState } from '../util/rng.js';
 import { EpisodeState } from '../episode/state.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { summarize, type Summary } from '../episode/metrics.js';

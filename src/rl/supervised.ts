@@ -24,7 +24,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import {
   AdamW,
-  Rng,
   add,
   addScalar,
   clamp,
@@ -45,6 +44,7 @@ import {
   warmupCosine,
   type Tensor,
 } from '../nn/index.js';
+import { Rng } from '../util/rng.js';
 import { cameraCoverage } from '../suite/kinds/camera.js';
 import type { RGBImage } from '../scenes/image.js';
 import { CATEGORIES } from '../scenes/shapes.js';

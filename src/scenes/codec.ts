@@ -6,7 +6,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { readFile } from 'node:fs/promises';
 import { DataError, NotFoundError } from '../util/errors.js';
-import type { RGBImage } from './image.js';
+import { toRGBA, type RGBImage } from './image.js';
 
 /** RGBA (4 bytes/pixel) → RGB over a white background. */
 function rgbaToRgb(rgba: Uint8Array, width: number, height: number): RGBImage {
@@ -27,17 +27,6 @@ function rgbaToRgb(rgba: Uint8Array, width: number, height: number): RGBImage {
   return { width, height, data };
 }
 
-function rgbToRgba(img: RGBImage): Buffer {
-  const out = Buffer.alloc(img.width * img.height * 4);
-  for (let i = 0, j = 0; j < img.data.length; i += 4, j += 3) {
-    out[i] = img.data[j];
-    out[i + 1] = img.data[j + 1];
-    out[i + 2] = img.data[j + 2];
-    out[i + 3] = 255;
-  }
-  return out;
-}
-
 export function encodePNG(img: RGBImage): Buffer {
   const png = new PNG({ width: img.width, height: img.height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
   png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
@@ -51,7 +40,7 @@ export function decodePNG(buf: Uint8Array): RGBImage {
 
 /** Encode as baseline JPEG at `quality` (1–100). */
 export function encodeJPEG(img: RGBImage, quality: number): Buffer {
-  return jpeg.encode({ width: img.width, height: img.height, data: rgbToRgba(img) }, quality).data;
+  return jpeg.encode({ width: img.width, height: img.height, data: toRGBA(img) }, quality).data;
 }
 
 export function decodeJPEG(buf: Uint8Array): RGBImage {

@@ -3,10 +3,10 @@ import { corrupt, CORRUPTIONS, enhance, gaussianBlur } from './corrupt.js';
 import { drawBackground, fillMask } from './draw.js';
 import type { RGBImage } from './image.js';
 import { categoryMask } from './masks.js';
-import { Rng } from './rng.js';
+import { SceneRng } from '../util/rng.js';
 
 function scene(): RGBImage {
-  const img = drawBackground(new Rng(3), 64, 64, [225, 228, 232]);
+  const img = drawBackground(new SceneRng(3), 64, 64, [225, 228, 232]);
   fillMask(img, categoryMask(3, { cx: 32, cy: 32, r: 20, sx: 1, sy: 1 }), [40, 90, 200], [20, 45, 100]);
   fillMask(img, categoryMask(0, { cx: 12, cy: 50, r: 8, sx: 1, sy: 1 }), [230, 200, 20]);
   return img;

@@ -9,7 +9,7 @@
 import { downsample, upsample } from './camera.js';
 import { cloneImage, type RGBImage } from './image.js';
 import { jpegRoundTripFast } from './jpeg.js';
-import { Rng } from './rng.js';
+import { SceneRng } from '../util/rng.js';
 
 export const CORRUPTIONS = ['blur', 'noise', 'pixelate', 'jpeg', 'brightness', 'contrast', 'saturation'] as const;
 export type Corruption = (typeof CORRUPTIONS)[number];
@@ -69,7 +69,7 @@ function boxPass(src: Float32Array, dst: Float32Array, W: number, H: number, r: 
 
 /** Add i.i.d. gaussian noise of standard deviation `sigma` (0–255 scale), clipped. */
 export function gaussianNoise(img: RGBImage, sigma: number, seed: number): RGBImage {
-  const rng = new Rng(seed);
+  const rng = new SceneRng(seed);
   const out = cloneImage(img);
   for (let i = 0; i < out.data.length; i++) out.data[i] = c255(out.data[i] + sigma * rng.gauss());
   return out;

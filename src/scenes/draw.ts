@@ -5,7 +5,7 @@
  */
 import { createImage, type RGBImage } from './image.js';
 import type { BoxMask } from './masks.js';
-import type { Rng } from './rng.js';
+import type { SceneRng } from '../util/rng.js';
 
 export type RGB = [number, number, number];
 
@@ -30,12 +30,12 @@ export const luma = (c: RGB) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
 export const colorDist = (a: RGB, b: RGB) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 /** A light background colour (pale tint). `light=false` gives a mid-light tone (for isoluminant scenes). */
-export function backgroundColor(rng: Rng, light = true): RGB {
+export function backgroundColor(rng: SceneRng, light = true): RGB {
   return light ? hsv(rng.next(), rng.range(0.03, 0.14), rng.range(0.86, 0.96)) : hsv(rng.next(), rng.range(0.02, 0.08), rng.range(0.6, 0.7));
 }
 
 /** A saturated object colour between `minDist` and `maxDist` away from `bg` (colour is not tied to category). */
-export function objectColor(rng: Rng, bg: RGB, minDist = 110, maxDist = Infinity): RGB {
+export function objectColor(rng: SceneRng, bg: RGB, minDist = 110, maxDist = Infinity): RGB {
   for (let k = 0; k < 200; k++) {
     const c = hsv(rng.next(), rng.range(0.5, 1), rng.range(0.3, 0.85));
     const d = colorDist(c, bg);
@@ -45,7 +45,7 @@ export function objectColor(rng: Rng, bg: RGB, minDist = 110, maxDist = Infinity
 }
 
 /** A random hue blended toward `bg` until it is `dist` away from it: visible, but easy to drown in noise. */
-export function mutedColor(rng: Rng, bg: RGB, dist: number): RGB {
+export function mutedColor(rng: SceneRng, bg: RGB, dist: number): RGB {
   for (let k = 0; k < 50; k++) {
     const c = hsv(rng.next(), rng.range(0.6, 1), rng.range(0.2, 0.7));
     const d = colorDist(c, bg);
@@ -60,7 +60,7 @@ export function mutedColor(rng: Rng, bg: RGB, dist: number): RGB {
  * A colour with the same luma as `bg` but strong chroma: it disappears when the image is
  * desaturated (used by the saturation corruption).
  */
-export function isoluminantColor(rng: Rng, bg: RGB, minDist = 90): RGB {
+export function isoluminantColor(rng: SceneRng, bg: RGB, minDist = 90): RGB {
   const L = luma(bg);
   let best: RGB = [Math.min(255, L + 60), Math.max(0, L - 40), L];
   let bestD = 0;
@@ -104,7 +104,7 @@ function grainTable(): Float32Array {
 }
 
 /** A light background: base colour, a gentle gradient and low-amplitude smooth noise plus fine grain. */
-export function drawBackground(rng: Rng, width: number, height: number, base: RGB, texture = 1): RGBImage {
+export function drawBackground(rng: SceneRng, width: number, height: number, base: RGB, texture = 1): RGBImage {
   const img = createImage(width, height);
   const G = 6; // coarse noise grid
   const grid = new Float32Array((G + 1) * (G + 1));

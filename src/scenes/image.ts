@@ -21,3 +21,15 @@ export function createImage(width: number, height: number, fill: [number, number
 export function cloneImage(img: RGBImage): RGBImage {
   return { width: img.width, height: img.height, data: img.data.slice() };
 }
+
+/** RGB → RGBA bytes (4 per pixel, opaque), the layout the JPEG encoder takes. */
+export function toRGBA(img: RGBImage): Uint8Array {
+  const out = new Uint8Array(img.width * img.height * 4);
+  for (let i = 0, j = 0; j < img.data.length; i += 4, j += 3) {
+    out[i] = img.data[j];
+    out[i + 1] = img.data[j + 1];
+    out[i + 2] = img.data[j + 2];
+    out[i + 3] = 255;
+  }
+  return out;
+}

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { decodeJPEG, encodeJPEG } from './codec.js';
 import { createImage } from './image.js';
 import { encodeJPEGFast, jpegRoundTripFast } from './jpeg.js';
-import { Rng } from './rng.js';
+import { SceneRng } from '../util/rng.js';
 
 describe('encodeJPEGFast', () => {
   it('writes the same bytes as codec.ts encodeJPEG, call after call', () => {
-    const rng = new Rng(5);
+    const rng = new SceneRng(5);
     for (const q of [1, 10, 50, 90, 10]) {
       const img = createImage(24 + q % 7, 17, [0, 0, 0]);
       for (let i = 0; i < img.data.length; i++) img.data[i] = Math.floor(rng.next() * 256);

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { decodeJPEG, encodeJPEG } from './codec.js';
-import type { RGBImage } from './image.js';
+import { toRGBA, type RGBImage } from './image.js';
 
 type Encoder = { encode(img: { width: number; height: number; data: Uint8Array }, quality: number): Uint8Array };
 
@@ -27,17 +27,6 @@ function cachedEncoder(): Encoder | null {
     encoder = null; // fall back to codec.ts
   }
   return encoder;
-}
-
-function toRGBA(img: RGBImage): Uint8Array {
-  const out = new Uint8Array(img.width * img.height * 4);
-  for (let i = 0, j = 0; j < img.data.length; i += 4, j += 3) {
-    out[i] = img.data[j];
-    out[i + 1] = img.data[j + 1];
-    out[i + 2] = img.data[j + 2];
-    out[i + 3] = 255;
-  }
-  return out;
 }
 
 /** Encode as baseline JPEG (same bytes as codec.ts `encodeJPEG`), reusing one encoder. */

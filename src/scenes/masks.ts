@@ -128,6 +128,23 @@ export function maskArea(m: BoxMask): number {
   return n;
 }
 
+/** The inclusive bounding box of the set pixels of a `w`×`h` row-major mask; null when none is set. */
+export function bbox(mask: ArrayLike<number>, w: number, h: number): { x0: number; y0: number; x1: number; y1: number } | null {
+  let x0 = w;
+  let x1 = -1;
+  let y0 = h;
+  let y1 = -1;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      if (mask[y * w + x]) {
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
+      }
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
+}
+
 let sdfCache: Float32Array[] | null = null;
 
 /**

@@ -2,30 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { crop, downsample, upsample } from './camera.js';
 import { backgroundColor, colorDist, drawBackground, fillMask, isoluminantColor, luma, objectColor } from './draw.js';
 import { createImage } from './image.js';
-import { canonicalMasks, canonicalSDFs, CANON, categoryMask, maskArea, outlineOf } from './masks.js';
-import { hashSeed, Rng } from './rng.js';
+import { bbox, canonicalMasks, canonicalSDFs, CANON, categoryMask, maskArea, outlineOf } from './masks.js';
+import { SceneRng } from '../util/rng.js';
 import { CATEGORIES } from './shapes.js';
-
-describe('Rng', () => {
-  it('is deterministic and in range', () => {
-    const a = new Rng(42);
-    const b = new Rng(42);
-    const xs = Array.from({ length: 1000 }, () => a.next());
-    expect(xs).toEqual(Array.from({ length: 1000 }, () => b.next()));
-    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...xs)).toBeLessThan(1);
-    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-    expect(Math.abs(mean - 0.5)).toBeLessThan(0.05);
-    const r = new Rng(1);
-    for (let i = 0; i < 200; i++) {
-      const k = r.int(3, 5);
-      expect(k >= 3 && k <= 5 && Number.isInteger(k)).toBe(true);
-    }
-    expect(new Rng(7).shuffle([1, 2, 3, 4, 5]).sort()).toEqual([1, 2, 3, 4, 5]);
-    expect(hashSeed(1, 'a')).not.toBe(hashSeed(1, 'b'));
-    expect(new Rng(3).sample([1, 2, 3, 4], 2)).toHaveLength(2);
-  });
-});
 
 describe('categories', () => {
   it('has at least 12 categories with clearly different silhouettes', () => {
@@ -63,9 +42,21 @@ describe('categories', () => {
   });
 });
 
+describe('bbox', () => {
+  it('is the inclusive box of the set pixels, or null', () => {
+    const m = new Uint8Array(5 * 4);
+    expect(bbox(m, 5, 4)).toBeNull();
+    m[1 * 5 + 3] = 1;
+    m[2 * 5 + 1] = 1;
+    expect(bbox(m, 5, 4)).toEqual({ x0: 1, y0: 1, x1: 3, y1: 2 });
+    m[3 * 5 + 4] = 1;
+    expect(bbox(m, 5, 4)).toEqual({ x0: 1, y0: 1, x1: 4, y1: 3 });
+  });
+});
+
 describe('drawing', () => {
   it('draws light backgrounds and distinct object colours', () => {
-    const rng = new Rng(9);
+    const rng = new SceneRng(9);
     for (let k = 0; k < 20; k++) {
       const bg = backgroundColor(rng);
       expect(luma(bg)).toBeGreaterThan(190);
@@ -73,7 +64,7 @@ describe('drawing', () => {
       const iso = isoluminantColor(rng, backgroundColor(rng, false));
       expect(colorDist(iso, [luma(iso), luma(iso), luma(iso)])).toBeGreaterThan(60);
     }
-    const img = drawBackground(new Rng(1), 32, 32, [220, 220, 220]);
+    const img = drawBackground(new SceneRng(1), 32, 32, [220, 220, 220]);
     let lo = 255, hi = 0;
     for (const v of img.data) {
       lo = Math.min(lo, v);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Policy } from '../agents/policy.js';
-import { pngDataUrl } from '../agents/http/messages.js';
+import { pngDataUrl } from '../scenes/png.js';
 import { formatPrompt } from '../episode/prompt.js';
 import { openDb } from '../feedback/db.js';
 import { createDemoProject } from '../feedback/importer.js';

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
-import { Rng, hashSeed } from '../scenes/rng.js';
+import { SceneRng, hashSeed } from '../util/rng.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { resolveConfig } from '../util/config.js';
 import { AskfirstError } from '../util/errors.js';
@@ -54,17 +54,17 @@ export function episodeId(kind: string, index: number): string {
 /** Which indices of a kind are controls: exactly round(n · share), spread by a seeded shuffle. */
 export function controlIndices(seed: number, kind: string, n: number, share: number): Set<number> {
   const k = Math.round(n * share);
-  const rng = new Rng(hashSeed(seed, kind, 'controls'));
+  const rng = new SceneRng(hashSeed(seed, kind, 'controls'));
   return new Set(rng.shuffle([...Array(n).keys()]).slice(0, k));
 }
 
 /** Generate one episode (resampling rejected draws). */
 export function generateEpisode(kind: ScenarioKind, index: number, cfg: SuiteConfig, control: boolean): SuiteEpisode {
-  const catRng = new Rng(hashSeed(cfg.seed, kind, 'categories', Math.floor(index / CATEGORIES.length)));
+  const catRng = new SceneRng(hashSeed(cfg.seed, kind, 'categories', Math.floor(index / CATEGORIES.length)));
   const category = catRng.shuffle([...CATEGORIES.keys()])[index % CATEGORIES.length];
   let last = '';
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const rng = new Rng(hashSeed(cfg.seed, kind, index, attempt));
+    const rng = new SceneRng(hashSeed(cfg.seed, kind, index, attempt));
     const ctx: KindContext = { size: cfg.size, rng, control, category };
     try {
       const raw = KIND_GENERATORS[kind](ctx);

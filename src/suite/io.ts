@@ -1,18 +1,19 @@
 /**
  * The suite on disk (DESIGN.md §4): `episodes.jsonl` (one episode a line, views as
  * `{"path": "images/…png"}` relative to the suite directory) + `images/*.png` + a small
- * `suite.json` manifest. Writing is atomic per file (temp name, then rename) and the JSONL is
- * renamed into place last, so a reader never sees a half-written suite. Reading validates
- * every line and names the file, line and episode of each problem.
+ * `suite.json` manifest. Writing is atomic per file (util/fsx: temp name, fsync, rename) and
+ * the JSONL is renamed into place last, so a reader never sees a half-written suite. Reading
+ * validates every line and names the file, line and episode of each problem.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { episodeProblems } from '../episode/validate.js';
 import { SCENARIO_KINDS } from './kinds/names.js';
 import { encodePNG } from '../scenes/codec.js';
 import { DataError, NotFoundError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fsx.js';
 import type { SuiteEpisode, ViewRef } from './types.js';
 
 export const EPISODES_FILE = 'episodes.jsonl';
@@ -22,12 +23,6 @@ export const MANIFEST_FILE = 'suite.json';
 /** A file name that is safe on every file system. */
 export function safeFileName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_');
-}
-
-async function atomicWrite(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
 }
 
 export interface WriteSuiteOptions {
@@ -54,7 +49,7 @@ export async function writeSuite(dir: string, episodes: readonly SuiteEpisode[],
       const ref = ep.views[v];
       if ('image' in ref) {
         const rel = `${IMAGES_DIR}/${safeFileName(ep.id)}_v${v}.png`;
-        await atomicWrite(join(dir, rel), encodePNG(ref.image));
+        await writeFileAtomic(join(dir, rel), encodePNG(ref.image));
         views.push({ path: rel });
       } else views.push(ref);
     }
@@ -65,11 +60,11 @@ export async function writeSuite(dir: string, episodes: readonly SuiteEpisode[],
   }
   const kinds: Record<string, number> = {};
   for (const ep of episodes) kinds[ep.kind] = (kinds[ep.kind] ?? 0) + 1;
-  await atomicWrite(
+  await writeFileAtomic(
     join(dir, MANIFEST_FILE),
     JSON.stringify({ format: 'askfirst-suite', version: 1, episodes: episodes.length, kinds, ...opts.manifest }, null, 2) + '\n',
   );
-  await atomicWrite(join(dir, EPISODES_FILE), lines.join('\n') + (lines.length ? '\n' : ''));
+  await writeFileAtomic(join(dir, EPISODES_FILE), lines.join('\n') + (lines.length ? '\n' : ''));
   return written;
 }
 

@@ -3,7 +3,7 @@ import { corrupt } from '../scenes/corrupt.js';
 import { drawBackground, fillMask, fillRect } from '../scenes/draw.js';
 import type { RGBImage } from '../scenes/image.js';
 import { categoryMask, type Pose } from '../scenes/masks.js';
-import { Rng } from '../scenes/rng.js';
+import { SceneRng } from '../util/rng.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { generateSuite } from './generate.js';
 import { informativeness, INFORMATIVE_MIN, poseTemplates, UNINFORMATIVE_MAX } from './oracle.js';
@@ -12,7 +12,7 @@ import { categoryTemplates, guessCategory, templateScores } from '../agents/base
 const pose: Pose = { cx: 31.6, cy: 32.4, r: 19, sx: 1, sy: 1 };
 const T = poseTemplates(pose);
 function render(cat: number, seed = 1): RGBImage {
-  const img = drawBackground(new Rng(seed), 64, 64, [226, 230, 222]);
+  const img = drawBackground(new SceneRng(seed), 64, 64, [226, 230, 222]);
   fillMask(img, categoryMask(cat, pose), [150, 40, 60], [75, 20, 30]);
   return img;
 }
@@ -26,7 +26,7 @@ describe('informativeness', () => {
   });
 
   it('scores an empty scene, a hidden object and heavy corruption as uninformative', () => {
-    const empty = drawBackground(new Rng(2), 64, 64, [226, 230, 222]);
+    const empty = drawBackground(new SceneRng(2), 64, 64, [226, 230, 222]);
     expect(informativeness({ image: empty, category: 3, templates: T }).score).toBeLessThanOrEqual(UNINFORMATIVE_MAX);
     // a block in front of almost all of it
     const img = render(3);
@@ -79,6 +79,6 @@ describe('template guesser (non-learned baseline)', () => {
     const n = suite.length;
     expect(refOk / n).toBeGreaterThan(0.75);
     expect(firstOk / n).toBeLessThan(refOk / n - 0.25);
-    expect(templateScores(drawBackground(new Rng(1), 64, 64, [230, 230, 230])).every((s) => s === 0)).toBe(true);
+    expect(templateScores(drawBackground(new SceneRng(1), 64, 64, [230, 230, 230])).every((s) => s === 0)).toBe(true);
   });
 });

@@ -9,8 +9,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { mulberry32 } from '../agents/baselines/random.js';
 import { optionLetter } from '../episode/parse.js';
+import { SceneRng } from '../util/rng.js';
 
 export type Fault = '429' | '500' | 'hang' | 'malformed';
 
@@ -71,7 +71,8 @@ export function hashAnswer(text: string, image = ''): string {
 }
 
 export async function startFaultServer(o: FaultServerOptions & { port?: number } = {}): Promise<FaultServer> {
-  const rand = mulberry32(o.seed ?? 0);
+  const rng = SceneRng.fromState(o.seed ?? 0);
+  const rand = () => rng.next();
   const faults = o.faults ?? ['429', '500', 'hang', 'malformed'];
   const hanging = new Set<ServerResponse>();
   const fs: FaultServer = {

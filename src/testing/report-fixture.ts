@@ -7,7 +7,7 @@ import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { TRAIN_KINDS } from '../suite/splits.js';
 import type { Metrics, Summary } from '../episode/metrics.js';
 import { createImage, type RGBImage } from '../scenes/image.js';
-import { pngDataUrl } from '../report/examples.js';
+import { pngDataUrl } from '../scenes/png.js';
 import { headlineFigures } from '../report/data.js';
 import {
   CURVE_METRICS as C,
@@ -17,17 +17,7 @@ import {
   type ReportExample,
   type Results,
 } from '../report/results.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { SceneRng } from '../util/rng.js';
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
@@ -306,7 +296,8 @@ function curves(
 
 /** The fake results; `seed` varies the noise. */
 export function fakeResults(seed = 1): Results {
-  const r = rng(seed);
+  const rng = SceneRng.fromState(seed);
+  const r = () => rng.next();
   const kinds = [...SCENARIO_KINDS];
   const train = [...TRAIN_KINDS] as string[];
   const unseen = kinds.filter((k) => !train.includes(k));

@@ -6,7 +6,7 @@
  * (a thin foreground) are matched against outlines instead. It knows nothing of the episode.
  */
 import type { RGBImage } from '../../scenes/image.js';
-import { canonicalMasks, CANON, categoryMask, outlineOf, type BoxMask } from '../../scenes/masks.js';
+import { bbox, canonicalMasks, CANON, categoryMask, outlineOf, type BoxMask } from '../../scenes/masks.js';
 import { CATEGORIES } from '../../scenes/shapes.js';
 import { objectness } from '../../suite/oracle.js';
 
@@ -43,17 +43,9 @@ let extents: { u0: number; u1: number; v0: number; v1: number }[] | null = null;
 function canonicalExtents() {
   if (extents) return extents;
   extents = canonicalMasks().map((m) => {
-    let i0 = CANON, i1 = -1, j0 = CANON, j1 = -1;
-    for (let j = 0; j < CANON; j++)
-      for (let i = 0; i < CANON; i++)
-        if (m[j * CANON + i]) {
-          i0 = Math.min(i0, i);
-          i1 = Math.max(i1, i);
-          j0 = Math.min(j0, j);
-          j1 = Math.max(j1, j);
-        }
+    const b = bbox(m, CANON, CANON)!; // every category's silhouette has pixels
     const c = (k: number) => (k / CANON) * 2 - 1;
-    return { u0: c(i0), u1: c(i1 + 1), v0: c(j0), v1: c(j1 + 1) };
+    return { u0: c(b.x0), u1: c(b.x1 + 1), v0: c(b.y0), v1: c(b.y1 + 1) };
   });
   return extents;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../nn/index.js';
+import { Rng } from '../../util/rng.js';
 import { createImage } from '../../scenes/image.js';
 import { augment, erase } from './augment.js';
 

@@ -4,7 +4,7 @@
  * window shows it), over a background of the image's own border colour. Teaches the guesser to
  * recognise objects wherever and however large they appear — from the same labelled images.
  */
-import type { Rng } from '../../nn/index.js';
+import type { Rng } from '../../util/rng.js';
 import type { RGBImage } from '../../scenes/image.js';
 
 /** Mean colour of the outermost ring of pixels. */

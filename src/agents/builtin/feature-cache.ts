@@ -4,7 +4,8 @@
  * evaluation during and after training reads the same rows. `CachedPolicy` is the built-in
  * model as a Policy over that cache (greedy unless sampling is asked for).
  */
-import { Rng, noGrad, tensor, type Tensor } from '../../nn/index.js';
+import { noGrad, tensor, type Tensor } from '../../nn/index.js';
+import { Rng } from '../../util/rng.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import type { SuiteEpisode, ViewLoader, ViewRef } from '../../suite/types.js';
 import { DataError } from '../../util/errors.js';

@@ -42,7 +42,6 @@ import {
   Embedding,
   Linear,
   Module,
-  Rng,
   add,
   addScalar,
   concat,
@@ -60,6 +59,7 @@ import {
   tensor,
   type Tensor,
 } from '../../nn/index.js';
+import { Rng } from '../../util/rng.js';
 import { z } from 'zod';
 import { resolveConfig } from '../../util/config.js';
 

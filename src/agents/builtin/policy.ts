@@ -5,7 +5,8 @@
  * `builtin:DIR`.
  */
 import { join } from 'node:path';
-import { Rng, noGrad, readCheckpoint, resolveCheckpointDir, type Tensor } from '../../nn/index.js';
+import { noGrad, readCheckpoint, resolveCheckpointDir, type Tensor } from '../../nn/index.js';
+import { Rng } from '../../util/rng.js';
 import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch } from './features.js';

@@ -5,18 +5,11 @@
  * user/assistant message pairs with their own images, as in ProactiveBench's
  * conversation-history setting; the policy remembers what it sent and received per episode.
  */
-import { encodePNGFast } from './png.js';
-import type { RGBImage } from '../../scenes/image.js';
-
 export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 export type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: ContentPart[] | string }
   | { role: 'assistant'; content: string };
-
-export function pngDataUrl(img: RGBImage): string {
-  return `data:image/png;base64,${encodePNGFast(img).toString('base64')}`;
-}
 
 export function userMessage(text: string, imageUrl: string): ChatMessage {
   return {

@@ -7,12 +7,12 @@
  * directory is set; first-token log-probabilities become per-option scores.
  */
 import { AskfirstError } from '../../util/errors.js';
-import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
-import type { PolicyFactory } from '../registry.js';
+import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply } from '../policy.js';
 import { ChatClient, Semaphore, type ClientStats } from './client.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
 import { optionLogProbs } from './logprobs.js';
-import { buildMessages, ConversationMemory, pngDataUrl, stripThinking } from './messages.js';
+import { buildMessages, ConversationMemory, stripThinking } from './messages.js';
+import { pngDataUrl } from '../../scenes/png.js';
 
 /** Non-secret headers that let askfirst's own server (`askfirst serve`) recover episode facts. */
 export const EPISODE_HEADERS = {

@@ -9,8 +9,8 @@
  * (non-zero) gradient in one go instead of image by image.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng } from '../rng.js';
-import type { Kernels } from './index.js';
+import { Rng } from '../../util/rng.js';
+import type { Kernels } from './types.js';
 import { convGeom } from './ref.js';
 import { loadWasmKernels, skewThreads } from './wasm.js';
 

@@ -5,8 +5,9 @@
  * random shapes including odd and degenerate sizes (1, 3, 7, 17, 33, …).
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../rng.js';
-import { type Kernels, refKernels } from './index.js';
+import { Rng } from '../../util/rng.js';
+import { refKernels } from './index.js';
+import type { Kernels } from './types.js';
 import { loadWasmKernels } from './wasm.js';
 import { type ConvGeom, convGeom } from './ref.js';
 

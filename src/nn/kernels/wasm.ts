@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../util/errors.js';
-import type { Kernels } from './index.js';
+import type { Kernels } from './types.js';
 import type { AdamStepParams, ConvGeom } from './ref.js';
 
 // The project's lib (ES2023, no DOM) does not declare the WebAssembly JS API: declare what we use.

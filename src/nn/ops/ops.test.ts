@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradCheck } from '../gradcheck.js';
 import { setKernels } from '../kernels/index.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../util/rng.js';
 import { Tensor, noGrad, tensor } from '../tensor.js';
 import { conv2d, globalAvgPool, maxPool2d } from './conv.js';
 import * as E from './elementwise.js';

@@ -10,7 +10,7 @@ import { BuiltinPolicy } from '../../agents/builtin/policy.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pngDataUrl } from '../../agents/http/messages.js';
+import { pngDataUrl } from '../../scenes/png.js';
 import { conformanceEpisodes, policyConformance } from '../../testing/policy-conformance.js';
 import type { Policy } from '../../agents/policy.js';
 import { runEpisodes } from '../../agents/runner.js';

@@ -9,7 +9,7 @@
 import type { ViewStep } from '../../episode/types.js';
 import type { RGBImage } from '../../scenes/image.js';
 import type { Pose } from '../../scenes/masks.js';
-import type { Rng } from '../../scenes/rng.js';
+import type { SceneRng } from '../../util/rng.js';
 import { CATEGORIES } from '../../scenes/shapes.js';
 import { informativeness, INFORMATIVE_MIN, UNINFORMATIVE_MAX, type OracleInput } from '../oracle.js';
 import type { SuiteEpisode } from '../types.js';
@@ -20,7 +20,7 @@ export const ABSTAIN_TEXT = 'I cannot answer this question.';
 export interface KindContext {
   /** View width = height in pixels. */
   size: number;
-  rng: Rng;
+  rng: SceneRng;
   /** Make a control episode (first view answerable). */
   control: boolean;
   /** Category id to draw (the generator balances categories). */
@@ -56,7 +56,7 @@ export interface RawEpisode {
 export class RejectedDraw extends Error {}
 
 /** An object pose: centred with a little jitter, half-size `rMin..rMax` of the frame. */
-export function samplePose(rng: Rng, size: number, rMin = 0.22, rMax = 0.35, jitter = 0.07): Pose {
+export function samplePose(rng: SceneRng, size: number, rMin = 0.22, rMax = 0.35, jitter = 0.07): Pose {
   const r = size * rng.range(rMin, rMax);
   const j = size * jitter;
   return { cx: size / 2 + rng.range(-j, j), cy: size / 2 + rng.range(-j, j), r, sx: 1, sy: 1 };
