@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../nn/index.js';
 import { chainEpisode } from '../testing/chain-episode.js';
+import { tmpDir } from '../testing/tmp.js';
 import { newBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { askCanHelp, clippedSurrogate, expectedValidity, grpoLoss, klFromLogits, trainGRPO } from './grpo.js';
@@ -98,7 +96,7 @@ describe('RL changes behaviour in the rewarded direction', () => {
   for (const [name, train] of [['GRPO', trainGRPO], ['PPO', trainPPO]] as const) {
     it(`${name}: the ask rate rises from its start`, async () => {
       const policy = newBuiltin(eps, tinyModel);
-      const out = mkdtempSync(join(tmpdir(), `askfirst-${name}-`));
+      const out = tmpDir(`askfirst-${name}`);
       const r = await train(
         { out, updates: 25, episodesPerUpdate: 24, lr: 0.01, kinds: ['sketch'], progress: false, evalEvery: 100, checkpointEvery: 100, askPrior: 0.2, klCoef: 0, rewards },
         { policy, train: eps, val: eps.slice(0, 4), loader },

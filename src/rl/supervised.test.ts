@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageBatch } from '../agents/builtin/features.js';
@@ -8,6 +6,7 @@ import { noGrad, tensor } from '../nn/index.js';
 import { generateSuite } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { cameraCoverage } from '../suite/kinds/camera.js';
+import { tmpDir } from '../testing/tmp.js';
 import { binaryCrossEntropy, trainSupervised, whereTarget } from './supervised.js';
 
 describe('binary cross-entropy', () => {
@@ -46,7 +45,7 @@ describe('the supervised stage teaches the where map on camera views', () => {
     const held = generateSuite({ episodes: 60, seed: 77, size: 32, kinds: ['camera'] }).filter((e) => !e.control);
     const run = (where: number) =>
       trainSupervised({
-        out: join(mkdtempSync(join(tmpdir(), 'af-sup-where-')), 'run'),
+        out: join(tmpDir('af-sup-where'), 'run'),
         episodes: 12,
         size: 32,
         steps: 150,
