@@ -168,7 +168,7 @@ describe('results figures', () => {
 
 describe('example episodes', () => {
   it('replays records against the episode and inlines each view as a PNG', async () => {
-    const ep = chainEpisode('ep-1', 3, 2, 'camera');
+    const ep = chainEpisode('ep-1', 3, 2, { kind: 'camera' });
     const loader = async () => ({ width: 4, height: 4, data: new Uint8Array(48).fill(200) });
     const base = {
       id: 'ep-1',

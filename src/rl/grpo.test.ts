@@ -91,7 +91,7 @@ describe('GRPO pieces', () => {
 
 describe('RL changes behaviour in the rewarded direction', () => {
   // Asking is paid (+0.3 per valid intervention) and nothing else counts: the ask rate must rise.
-  const eps = Array.from({ length: 24 }, (_, i) => chainEpisode(`e${i}`, 4, 3, 'sketch'));
+  const eps = Array.from({ length: 24 }, (_, i) => chainEpisode(`e${i}`, 4, 3, { kind: 'sketch' }));
   const rewards = { correct: 0, wrong: 0, interventions: 0.3, invalid: 0, abstain: 0, maxTurns: 0 };
   for (const [name, train] of [['GRPO', trainGRPO], ['PPO', trainPPO]] as const) {
     it(`${name}: the ask rate rises from its start`, async () => {
