@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Removes the temp directories tests made with src/testing/tmp.ts `tmpDir` outside a running test.
+    setupFiles: ['src/testing/tmp-setup.ts'],
   },
 });

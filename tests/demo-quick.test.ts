@@ -4,15 +4,15 @@
  * by a margin that chance does not give (McNemar's test on the paired before/after outcomes of
  * the same episodes, z > 3).
  */
-import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../src/demo/pipeline.js';
+import { tmpDir } from '../src/testing/tmp.js';
 
 describe('askfirst demo --quick', () => {
   it('teaches the guesser to ask, and accuracy rises beyond chance', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'askfirst-demo-'));
+    const out = tmpDir('askfirst-demo');
     const r = await runDemo({ quick: true, out, progress: false, baselines: true }, () => {});
 
     // Files a person opens.

@@ -3,12 +3,11 @@
  * labels every task type — some with the keyboard, some with the mouse — watches the progress
  * counter, checks a model reply containing <script> shows as text and runs nothing, and checks
  * every label landed in the database. Screenshots go to $ASKFIRST_SHOTS (default
- * /tmp/askfirst-shots) for a person to look at.
+ * .tmp/feedback-shots in the working directory, like the report screenshot) for a person to look at.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { openDb } from '../src/feedback/db.js';
@@ -17,10 +16,11 @@ import { FeedbackStore } from '../src/feedback/store.js';
 import type { AskPayload } from '../src/feedback/tasks.js';
 import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { findUiDir } from '../src/server/workbench/static.js';
+import { tmpDir } from '../src/testing/tmp.js';
 import { CHROMIUM, requireDep } from './helpers/system-deps.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
-const SHOTS = process.env.ASKFIRST_SHOTS ?? '/tmp/askfirst-shots';
+const SHOTS = process.env.ASKFIRST_SHOTS ?? resolve('.tmp', 'feedback-shots');
 const XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
 
 let dir: string;
@@ -36,7 +36,7 @@ beforeAll(async () => {
     const { build } = await import('vite');
     await build({ configFile: join(uiDir, '..', '..', 'web', 'vite.config.ts'), logLevel: 'warn' });
   }
-  dir = await mkdtemp(join(tmpdir(), 'af-browser-'));
+  dir = tmpDir('af-browser');
   await mkdir(SHOTS, { recursive: true });
   const store = await FeedbackStore.open(await openDb());
   const { project, episodes } = await createDemoProject(store, 'browser', join(dir, 'images'), 2, 1);
@@ -49,9 +49,11 @@ beforeAll(async () => {
   annotatorId = a.id;
   server = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', log: () => undefined });
   const { chromium } = await import('playwright-core');
-  // A fresh profile directory per run (playwright passes it to Chromium as --user-data-dir).
+  // A fresh profile directory per run (playwright passes it to Chromium as --user-data-dir); it and
+  // Chromium's own temp files go under dir, removed after the file.
   browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
+    env: { ...process.env, TMPDIR: dir },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     viewport: { width: 1200, height: 760 },
   });
@@ -63,7 +65,6 @@ afterAll(async () => {
     await server.close();
     await server.store.close();
   }
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function mine(page: Page): Promise<number> {

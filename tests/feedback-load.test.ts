@@ -5,14 +5,13 @@
  * different annotators. Run on PGlite and on a real PostgreSQL server started from Debian's
  * `postgresql` package.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
 import { FeedbackStore, type ItemInput } from '../src/feedback/store.js';
 import { startServer } from '../src/server/workbench/workbench.js';
+import { tmpDir } from '../src/testing/tmp.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { postgresBin, requireDep } from './helpers/system-deps.js';
 
@@ -21,14 +20,8 @@ const TASKS = 1000;
 const N = 2;
 const LABELS = TASKS * N;
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
-
 async function runLoad(store: FeedbackStore, engine: string) {
-  const dir = await mkdtemp(join(tmpdir(), 'af-load-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const dir = tmpDir('af-load');
   const { project, episodes } = await createDemoProject(store, `load-${engine}`, join(dir, 'images'), 10, N, { types: ['preference'] });
   const items: ItemInput[] = [];
   for (let i = items.length; i < TASKS - episodes.length; i++) {
@@ -94,8 +87,9 @@ async function runLoad(store: FeedbackStore, engine: string) {
 
 describe('load: 20 annotators × 2,000 labels over HTTP', () => {
   it('PGlite', { timeout: 400_000 }, async () => {
-    const store = await FeedbackStore.open(await openDb({ dataDir: await mkdtemp(join(tmpdir(), 'af-pglite-')) }));
-    cleanup.push(() => store.close());
+    // onTestFinished hooks run last-registered first: the database closes before its directory goes.
+    const store = await FeedbackStore.open(await openDb({ dataDir: tmpDir('af-pglite') }));
+    onTestFinished(() => store.close());
     await runLoad(store, 'pglite');
   });
 
@@ -103,9 +97,9 @@ describe('load: 20 annotators × 2,000 labels over HTTP', () => {
   const skip = requireDep(bin !== null, 'PostgreSQL server binaries (/usr/lib/postgresql/*/bin)');
   it.skipIf(!!skip)('PostgreSQL (Debian package, throwaway cluster)', { timeout: 400_000 }, async () => {
     const pg: TestPostgres = await startPostgres(bin!);
-    cleanup.push(() => pg.stop());
+    onTestFinished(() => pg.stop());
     const store = await FeedbackStore.open(await openDb({ url: pg.url }));
-    cleanup.push(() => store.close());
+    onTestFinished(() => store.close());
     await runLoad(store, 'postgres');
   });
 });

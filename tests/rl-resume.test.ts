@@ -3,11 +3,12 @@
  * checkpoint (at most one checkpoint interval lost), its log holds every update exactly once,
  * and it finishes.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exited, spawnTsx, stopChild } from '../src/testing/child.js';
+import { tmpDir } from '../src/testing/tmp.js';
 import { RunDir } from '../src/nn/run-dir.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -25,18 +26,21 @@ await trainGRPO({ out: ${JSON.stringify(out)}, updates: ${UPDATES}, episodesPerU
   resume: ${resume}, progress: false }, { policy, train, val: train.slice(0, 2), loader: async (v) => v.image });`;
 }
 
-const run = (file: string) => spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'ignore' });
+const run = (file: string) => spawnTsx(file, [], { cwd: root, stdio: 'ignore' });
 const rows = (file: string) => readFileSync(file, 'utf8').trim().split('\n');
 const updatesIn = (file: string) => rows(file).map((l) => JSON.parse(l).update as number);
 
 describe('RL run survives kill -9', () => {
   it('resumes from the latest checkpoint, logs each update once, and finishes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'askfirst-rlresume-'));
+    const dir = tmpDir('askfirst-rlresume');
+    // A failed wait or assertion must not leave a training child running (and writing into dir).
+    let child: ChildProcess | undefined;
+    let again: ChildProcess | undefined;
     try {
       const out = join(dir, 'run');
       writeFileSync(join(dir, 'first.mts'), script(out, false));
       writeFileSync(join(dir, 'again.mts'), script(out, true));
-      const child = run(join(dir, 'first.mts'));
+      child = run(join(dir, 'first.mts'));
       const complete = () => new RunDir(out).completeSteps();
       // Wait for the second complete checkpoint, then kill -9.
       const t0 = Date.now();
@@ -44,16 +48,15 @@ describe('RL run survives kill -9', () => {
         if (Date.now() - t0 > 120_000) throw new Error('no checkpoint within 120 s');
         await new Promise((r) => setTimeout(r, 50));
       }
-      child.kill('SIGKILL');
-      await new Promise((r) => child.on('exit', r));
+      await stopChild(child);
       expect(existsSync(join(out, 'final'))).toBe(false);
       const saved = Math.max(...complete());
       expect(saved).toBeLessThan(UPDATES);
       const before = rows(join(out, 'rl.jsonl'));
       expect(Math.max(...updatesIn(join(out, 'rl.jsonl'))) - saved).toBeLessThanOrEqual(EVERY); // at most one interval lost
 
-      const again = run(join(dir, 'again.mts'));
-      expect(await new Promise((r) => again.on('exit', r))).toBe(0);
+      again = run(join(dir, 'again.mts'));
+      expect(await exited(again)).toBe(0);
       expect(existsSync(join(out, 'final', 'model.safetensors'))).toBe(true);
       // The log was cut back to the checkpoint and continued: every update exactly once.
       expect(updatesIn(join(out, 'rl.jsonl'))).toEqual(Array.from({ length: UPDATES }, (_, i) => i + 1));
@@ -61,7 +64,8 @@ describe('RL run survives kill -9', () => {
       // it did not start over: a restart would have logged them anew.
       expect(rows(join(out, 'rl.jsonl')).slice(0, saved)).toEqual(before.slice(0, saved));
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await stopChild(child);
+      await stopChild(again);
     }
   }, 240_000);
 });

@@ -1,9 +1,9 @@
 /** `askfirst eval` with an OpenAI-compatible model: MCQA + open-ended in one run, request counters, resume, secrets. */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashAnswer, startFaultServer, type FaultServer } from '../testing/fault-server.js';
+import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { EvalCommandSchema, runEval } from './eval.js';
@@ -25,7 +25,7 @@ describe('askfirst eval --policy openai:…', () => {
   let vlm: FaultServer;
   let judge: FaultServer;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'askfirst-evalcli-'));
+    dir = tmpDir('askfirst-evalcli');
     await writeProactiveBench(dir, generateSuite({ episodes: 3, seed: 2 }));
     // A VLM that answers MCQA prompts with a hash-chosen letter and open prompts with free text.
     vlm = await startFaultServer({ faultRate: 0.2, seed: 11, retryAfterSec: 0, answer: (t) => (t.includes('Options:') ? hashAnswer(t) : 'Please move the camera, I cannot see it.') });
@@ -38,7 +38,7 @@ describe('askfirst eval --policy openai:…', () => {
   });
 
   it('runs mcqa + open, reports retries, resumes to the same JSON, and never shows the key', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'askfirst-evalcli-out-'));
+    const out = tmpDir('askfirst-evalcli-out');
     const cfg = EvalCommandSchema.parse({
       policy: `openai:${vlm.url}#vlm`,
       data: `proactivebench:${dir}`,

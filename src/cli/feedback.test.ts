@@ -1,21 +1,15 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDb } from '../feedback/db.js';
 import { FeedbackStore } from '../feedback/store.js';
 import type { AskPayload, Fact, PreferencePayload, RationalePayload } from '../feedback/tasks.js';
 import { rationaleText } from '../feedback/facts.js';
 import { SceneRng } from '../util/rng.js';
+import { tmpDir } from '../testing/tmp.js';
 import { runAgreement, runExport, runImport } from './feedback.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'af-cli-fb-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tmpDir('af-cli-fb');
 
 /** Three simulated annotators who are right ~90 % of the time label every task of the project. */
 async function simulateAnnotators(dbDir: string, project: string) {

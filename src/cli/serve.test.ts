@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HttpPolicy } from '../agents/http/policy.js';
 import { evaluate } from '../eval/evaluate.js';
+import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench } from '../suite/proactivebench/read.js';
 import { buildProgram } from './main.js';
@@ -23,7 +21,7 @@ describe('askfirst serve', () => {
   });
 
   it('serves the oracle over a ProactiveBench-layout directory; the HTTP client solves every episode', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'askfirst-serve-'));
+    const dir = tmpDir('askfirst-serve');
     await writeProactiveBench(dir, generateSuite({ episodes: 1, seed: 9 }));
     const srv = await runServe(ServeSchema.parse({ policy: 'oracle', port: 0, data: `proactivebench:${dir}` }));
     try {

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../scenes/codec.js';
 import { readFile } from 'node:fs/promises';
 import { createImage } from '../scenes/image.js';
+import { tmpDir } from '../testing/tmp.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
@@ -34,21 +34,15 @@ function episode(id: string, kind: string, control = false): SuiteEpisode {
   };
 }
 
-let data: string;
-let out: string;
+const data = tmpDir('askfirst-show');
+const out = tmpDir('askfirst-show-out');
 beforeAll(async () => {
-  data = await mkdtemp(join(tmpdir(), 'askfirst-show-'));
-  out = await mkdtemp(join(tmpdir(), 'askfirst-show-out-'));
   await writeProactiveBench(data, [
     episode('sketch-00000', 'sketch', true),
     episode('sketch-00001', 'sketch'),
     episode('sketch-00002', 'sketch'),
     episode('corruption-00000', 'corruption'),
   ]);
-});
-afterAll(async () => {
-  await rm(data, { recursive: true, force: true });
-  await rm(out, { recursive: true, force: true });
 });
 
 const cfg = (over: Record<string, unknown>) => SuiteShowSchema.parse({ data: `proactivebench:${data}`, ...over });

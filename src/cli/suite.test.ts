@@ -1,30 +1,27 @@
 import { Command } from 'commander';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { readSuite } from '../suite/io.js';
+import { tmpDir } from '../testing/tmp.js';
 import { register, runSuiteGenerate, SuiteGenerateSchema } from './suite.js';
 
 describe('askfirst suite generate', () => {
   it('writes a readable suite with N episodes per kind', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'askfirst-cli-suite-'));
+    const dir = tmpDir('askfirst-cli-suite');
     const program = new Command().exitOverride();
     register(program);
     await program.parseAsync(['node', 'askfirst', 'suite', 'generate', '--out', dir, '--episodes', '2', '--kinds', 'sketch,camera', '--seed', '3', '--no-progress']);
     const eps = await readSuite(dir);
     expect(eps.map((e) => e.kind).sort()).toEqual(['camera', 'camera', 'sketch', 'sketch']);
-    await rm(dir, { recursive: true });
   });
 
   it('writes the ProactiveBench layout', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'askfirst-cli-pb-'));
+    const dir = tmpDir('askfirst-cli-pb');
     const cfg = SuiteGenerateSchema.parse({ out: dir, episodes: 1, kinds: ['occlusion', 'corruption'], format: 'proactivebench', progress: false });
     const r = await runSuiteGenerate(cfg);
     expect(r.episodes).toBe(2);
     const files = await readdir(dir);
     expect(files.filter((f) => f.endsWith('_preprocessed.jsonl'))).toHaveLength(2);
-    await rm(dir, { recursive: true });
   });
 
   it('rejects bad options by name', async () => {

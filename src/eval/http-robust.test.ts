@@ -5,15 +5,16 @@
  * resume to the same summary as an uninterrupted run; the API key appears in no output file and
  * no log line.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpPolicy } from '../agents/http/policy.js';
+import { exited, spawnTsx, stopChild } from '../testing/child.js';
 import { startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { conformanceEpisodes } from '../testing/policy-conformance.js';
+import { tmpDir } from '../testing/tmp.js';
 import type { Policy } from '../agents/policy.js';
 import { evaluate } from './evaluate.js';
 
@@ -24,7 +25,6 @@ const loader = async (ref: (typeof episodes)[number]['views'][number]) => {
   throw new Error('in-memory views only');
 };
 const run = { policy: 'http-fault-test', episodes: N };
-const tmp = (p: string) => mkdtempSync(join(tmpdir(), `askfirst-${p}-`));
 const resultLines = (dir: string) =>
   readFileSync(join(dir, 'proactive', 'results.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string });
 
@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe('HTTP evaluation under faults', () => {
   it('completes 500 episodes with no lost or duplicated episode and counts the retries', async () => {
-    const out = tmp('faults');
+    const out = tmpDir('askfirst-faults');
     const policy = client(faulty.url);
     const res = await go(policy, out);
     const ids = resultLines(out).map((r) => r.id);
@@ -77,7 +77,7 @@ describe('HTTP evaluation under faults', () => {
   });
 
   it('an interrupted run (AbortSignal) resumes to the same summary, without duplicates', async () => {
-    const out = tmp('abort');
+    const out = tmpDir('askfirst-abort');
     const ac = new AbortController();
     const policy = client(faulty.url);
     // Abort once a third of the episodes are on disk.
@@ -99,61 +99,67 @@ describe('HTTP evaluation under faults', () => {
 
   it('kill -9 of a child run mid-way, then re-run: same summary; the API key is in no file and no log line', async () => {
     const KEY = 'sk-askfirst-test-5ec2e7-do-not-leak';
-    const out = tmp('kill');
-    const cache = tmp('cache');
+    const out = tmpDir('askfirst-kill');
+    const cache = tmpDir('askfirst-cache');
     const script = fileURLToPath(new URL('../testing/http-run-child.ts', import.meta.url));
     faulty.keepLog = true;
+    // A failed wait or assertion must not leave a child running (and writing into out).
+    const children: ChildProcess[] = [];
     const spawnChild = () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', script, faulty.url, out, String(N), cache], {
+      const child = spawnTsx(script, [faulty.url, out, String(N), cache], {
         env: { ...process.env, ASKFIRST_API_KEY: KEY },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let log = '';
-      child.stdout.on('data', (d) => (log += d));
-      child.stderr.on('data', (d) => (log += d));
-      const done = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.stdout!.on('data', (d) => (log += d));
+      child.stderr!.on('data', (d) => (log += d));
+      const done = exited(child);
+      children.push(child);
       return { child, done, log: () => log };
     };
-    const first = spawnChild();
-    // Wait until some episodes are on disk, then kill -9.
-    const t0 = Date.now();
-    while (Date.now() - t0 < 60_000) {
-      await new Promise((r) => setTimeout(r, 20));
-      if (existsSync(join(out, 'proactive', 'results.jsonl')) && resultLines(out).length >= 100) break;
-    }
-    first.child.kill('SIGKILL');
-    await first.done;
-    const partial = resultLines(out).length;
-    expect(partial).toBeGreaterThanOrEqual(100);
-    expect(partial).toBeLessThan(N);
-
-    const second = spawnChild();
-    expect(await second.done).toBe(0);
-    const final = JSON.parse(second.log().trim().split('\n').pop()!);
-    expect(final.resumed).toBeGreaterThanOrEqual(partial);
-    const ids = resultLines(out).map((r) => r.id);
-    expect(ids).toHaveLength(N);
-    expect(new Set(ids).size).toBe(N);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(summary.modes.proactive).toEqual(JSON.parse(JSON.stringify(reference.summaries.proactive)));
-
-    // Secrets: the key was sent (as a bearer header) …
-    expect(faulty.log.some((l) => l.headers.authorization === `Bearer ${KEY}`)).toBe(true);
-    faulty.keepLog = false;
-    // … but appears in no output or cache file and in no log line.
-    const files: string[] = [];
-    const walk = (d: string) => {
-      for (const f of readdirSync(d)) {
-        const p = join(d, f);
-        if (statSync(p).isDirectory()) walk(p);
-        else files.push(p);
+    try {
+      const first = spawnChild();
+      // Wait until some episodes are on disk, then kill -9.
+      const t0 = Date.now();
+      while (Date.now() - t0 < 60_000) {
+        await new Promise((r) => setTimeout(r, 20));
+        if (existsSync(join(out, 'proactive', 'results.jsonl')) && resultLines(out).length >= 100) break;
       }
-    };
-    walk(out);
-    walk(cache);
-    expect(files.length).toBeGreaterThan(3);
-    for (const f of files) expect(readFileSync(f, 'utf8').includes(KEY), f).toBe(false);
-    expect(first.log() + second.log()).not.toContain(KEY);
-    expect(first.log() + second.log()).not.toContain(KEY.slice(3, 20));
+      await stopChild(first.child);
+      const partial = resultLines(out).length;
+      expect(partial).toBeGreaterThanOrEqual(100);
+      expect(partial).toBeLessThan(N);
+
+      const second = spawnChild();
+      expect(await second.done).toBe(0);
+      const final = JSON.parse(second.log().trim().split('\n').pop()!);
+      expect(final.resumed).toBeGreaterThanOrEqual(partial);
+      const ids = resultLines(out).map((r) => r.id);
+      expect(ids).toHaveLength(N);
+      expect(new Set(ids).size).toBe(N);
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      expect(summary.modes.proactive).toEqual(JSON.parse(JSON.stringify(reference.summaries.proactive)));
+
+      // Secrets: the key was sent (as a bearer header) …
+      expect(faulty.log.some((l) => l.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+      faulty.keepLog = false;
+      // … but appears in no output or cache file and in no log line.
+      const files: string[] = [];
+      const walk = (d: string) => {
+        for (const f of readdirSync(d)) {
+          const p = join(d, f);
+          if (statSync(p).isDirectory()) walk(p);
+          else files.push(p);
+        }
+      };
+      walk(out);
+      walk(cache);
+      expect(files.length).toBeGreaterThan(3);
+      for (const f of files) expect(readFileSync(f, 'utf8').includes(KEY), f).toBe(false);
+      expect(first.log() + second.log()).not.toContain(KEY);
+      expect(first.log() + second.log()).not.toContain(KEY.slice(3, 20));
+    } finally {
+      for (const c of children) await stopChild(c);
+    }
   });
 });

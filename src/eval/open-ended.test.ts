@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { HttpPolicy } from '../agents/http/policy.js';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { conformanceEpisodes } from '../testing/policy-conformance.js';
+import { tmpDir } from '../testing/tmp.js';
 import { startOpenAIServer } from '../server/openai/server.js';
 import { generateSuite } from '../suite/generate.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench } from '../suite/proactivebench/read.js';
@@ -102,7 +102,7 @@ describe('open-ended evaluation over HTTP', () => {
   const opts = { timeoutMs: 300, retries: 20, backoffMs: 2, maxBackoffMs: 10 };
 
   it('scores suggestions, categories and aggregate as the judge decides; resumes without duplicates', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'askfirst-open-'));
+    const out = tmpDir('askfirst-open');
     const run = () =>
       evaluateOpenEnded({ episodes, loader, policy: new HttpPolicy({ baseUrl: vlm.url, model: 'vlm', ...opts }, {}), judge: new HttpJudge(`openai:${judge.url}#judge`, opts, {}), out, hint: true, batchSize: 8 });
     const res = await run();
@@ -121,7 +121,7 @@ describe('open-ended evaluation over HTTP', () => {
   });
 
   it('a ProactiveBench-layout directory runs in MCQA (via serve) and open-ended modes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'askfirst-pb-'));
+    const dir = tmpDir('askfirst-pb');
     const written = await writeProactiveBench(dir, generateSuite({ episodes: 2, seed: 5 }));
     expect(written.files.length).toBe(7);
     const eps = await readProactiveBench(dir);

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { chainEpisode } from '../testing/chain-episode.js';
+import { tmpDir } from '../testing/tmp.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { runEpisodes } from '../agents/runner.js';
 import { openResults } from './store.js';
@@ -15,7 +15,7 @@ describe('results store', () => {
   const run = { policy: 'oracle', data: 'mem', mode: 'proactive' };
 
   it('resumes: skips finished episodes, drops a cut-short line, never duplicates', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'askfirst-store-'));
+    const dir = tmpDir('askfirst-store');
     const s1 = await openResults(dir, run);
     await runEpisodes(eps.slice(0, 4), new OraclePolicy(eps), { mode: 'proactive', loader, onRecord: (r) => s1.append(r) });
     s1.close();
@@ -30,7 +30,7 @@ describe('results store', () => {
   });
 
   it('refuses to mix a different run into the same directory', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'askfirst-store-'));
+    const dir = tmpDir('askfirst-store');
     (await openResults(dir, run)).close();
     await expect(openResults(dir, { ...run, policy: 'random' })).rejects.toThrow(/different run/);
     (await openResults(dir, { ...run, policy: 'random' }, { overwrite: true })).close();

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from './db.js';
 import { exportDpo, exportSft, majorityAccepted, toJsonl, type DpoRow, type SftRow } from './export.js';
 import { createDemoProject } from './importer.js';
+import { tmpDir } from '../testing/tmp.js';
 import { migrate } from './migrations.js';
 import { FeedbackStore } from './store.js';
 import type { PreferencePayload, RationaleLabel, RationalePayload } from './tasks.js';
@@ -13,12 +13,11 @@ let dir: string;
 let store: FeedbackStore;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'af-store-'));
+  dir = tmpDir('af-store');
   store = await FeedbackStore.open(await openDb());
 });
 afterAll(async () => {
   await store.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('FeedbackStore (PGlite in memory)', () => {

@@ -1,7 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { tmpDir } from '../testing/tmp.js';
 import { openDb } from './db.js';
 import { demoEpisodes } from './demo-scenes.js';
 import { rationaleText } from './facts.js';
@@ -14,12 +13,11 @@ import { workbenchCritic } from './workbench-critic.js';
 let dir: string;
 let store: FeedbackStore;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'af-wbc-'));
+  dir = tmpDir('af-wbc');
   store = await FeedbackStore.open(await openDb());
 });
 afterAll(async () => {
   await store.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 it('workbench critic: sampled rationales become tasks; majority of annotators decides acceptance', async () => {

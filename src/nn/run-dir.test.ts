@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../testing/tmp.js';
 import { RunDir, resolveCheckpointDir, STATE_FILE } from './run-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'askfirst-rundir-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = tmpDir('askfirst-rundir');
 let n = 0;
 const fresh = () => new RunDir(join(root, `run-${n++}`));
 const weights = (dir: string) => writeFileSync(join(dir, 'model.safetensors'), 'w');

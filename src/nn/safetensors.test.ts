@@ -5,17 +5,17 @@
  * present, a stdlib-only reader (struct + json, following the spec) opens our file too.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../testing/tmp.js';
 import { DataError } from '../util/errors.js';
 import { loadCheckpointInto, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { Linear, Sequential } from './module.js';
 import { Rng } from '../util/rng.js';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'askfirst-st-'));
+const tmp = () => tmpDir('askfirst-st');
 
 /** The spec, written out by hand: u64 LE length, JSON, LE f32 data. */
 function handMade(header: string, floats: number[]): Uint8Array {

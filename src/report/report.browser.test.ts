@@ -6,13 +6,13 @@
  * where a missing browser is a failure, not a skip.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodePNG } from '../scenes/codec.js';
 import { fakeResults } from '../testing/report-fixture.js';
+import { tmpDir } from '../testing/tmp.js';
 import { writeReport } from './report.js';
 
 const CHROMIUM = process.env.ASKFIRST_CHROMIUM ?? '/usr/bin/chromium';
@@ -39,12 +39,18 @@ describe.skipIf(skip)(
     it('renders every chart and image offline; full-page screenshot saved', async () => {
       expect(haveChromium, `Chromium is required in CI: ${CHROMIUM} is missing`).toBe(true);
       const { chromium } = await import('playwright-core');
-      const dir = await mkdtemp(join(tmpdir(), 'askfirst-report-browser-'));
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      const dir = tmpDir('askfirst-report-browser');
+      // The profile (--user-data-dir) and Chromium's own temp files go under dir, removed with it.
+      const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+        executablePath: CHROMIUM,
+        args: CHROMIUM_ARGS,
+        env: { ...process.env, TMPDIR: dir },
+        viewport: { width: 1280, height: 900 },
+      });
       try {
         const results = fakeResults();
         const file = await writeReport(dir, results);
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const page = await browser.newPage();
         const external: string[] = [];
         const errors: string[] = [];
         page.on('request', (req) => {
@@ -134,7 +140,6 @@ describe.skipIf(skip)(
         expect(dark, 'screenshot looks blank').toBeGreaterThan(500);
       } finally {
         await browser.close();
-        await rm(dir, { recursive: true, force: true });
       }
     });
   },

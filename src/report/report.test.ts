@@ -1,13 +1,13 @@
 /** report.html and MODEL_CARD.md from a realistic fake results object: structure, figures, escaping, self-containedness. */
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePNG } from '../scenes/codec.js';
 import { createImage } from '../scenes/image.js';
 import { mdCell, renderModelCard, writeModelCard } from './model-card.js';
 import { perKindSpec, renderSvg } from './charts.js';
 import { fakeResults } from '../testing/report-fixture.js';
+import { tmpDir } from '../testing/tmp.js';
 import { headlineRows } from './headline.js';
 import { duration, esc, pct } from './html.js';
 import type { Results } from './results.js';
@@ -19,14 +19,11 @@ let html: string;
 let results: Results;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'askfirst-report-'));
+  dir = tmpDir('askfirst-report');
   results = fakeResults();
   const file = await writeReport(dir, results, { notes: ['note <b>from</b> the caller'] });
   expect(file).toBe(join(dir, REPORT_FILE));
   html = await readFile(file, 'utf8');
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** The SVG of one figure. */
@@ -162,34 +159,30 @@ describe('report.html', () => {
   });
 
   it('inlines example images given as paths, marks missing ones and targets not met', async () => {
-    const d = await mkdtemp(join(tmpdir(), 'askfirst-report-img-'));
-    try {
-      await mkdir(join(d, 'examples'));
-      await writeFile(join(d, 'examples', 'v0.png'), encodePNG(createImage(3, 3, [1, 2, 3])));
-      const r = fakeResults();
-      r.examples[0].before.turns[0].image = 'examples/v0.png';
-      r.examples[0].after.turns[0].image = 'examples/missing.png';
-      r.examples[0].after.turns[1].image = '../../etc/passwd.png';
-      r.gapClosed.unseen = 0.3;
-      r.overAsking = 0.25;
-      const page = await renderReport(d, r);
-      expect(page).toContain(
-        `data:image/png;base64,${encodePNG(createImage(3, 3, [1, 2, 3])).toString('base64')}`,
-      );
-      expect(page).toContain('image not available: examples/missing.png');
-      expect(page).toContain('image not available: ../../etc/passwd.png');
-      expect(page).toMatch(
-        /data-key="gapClosed\.unseen"[^>]*>30\.0 %<\/td><td class="num">≥ 50 %<\/td><td class="fail">/,
-      );
-      expect(page).toMatch(
-        /data-key="overAsking"[^>]*>25\.0 %<\/td><td class="num">≤ 10 %<\/td><td class="fail">/,
-      );
-      expect(page).toMatch(
-        /data-key="gapClosed\.train"[^>]*>[^<]*<\/td><td class="num">≥ 90 %<\/td><td class="pass">/,
-      );
-    } finally {
-      await rm(d, { recursive: true, force: true });
-    }
+    const d = tmpDir('askfirst-report-img');
+    await mkdir(join(d, 'examples'));
+    await writeFile(join(d, 'examples', 'v0.png'), encodePNG(createImage(3, 3, [1, 2, 3])));
+    const r = fakeResults();
+    r.examples[0].before.turns[0].image = 'examples/v0.png';
+    r.examples[0].after.turns[0].image = 'examples/missing.png';
+    r.examples[0].after.turns[1].image = '../../etc/passwd.png';
+    r.gapClosed.unseen = 0.3;
+    r.overAsking = 0.25;
+    const page = await renderReport(d, r);
+    expect(page).toContain(
+      `data:image/png;base64,${encodePNG(createImage(3, 3, [1, 2, 3])).toString('base64')}`,
+    );
+    expect(page).toContain('image not available: examples/missing.png');
+    expect(page).toContain('image not available: ../../etc/passwd.png');
+    expect(page).toMatch(
+      /data-key="gapClosed\.unseen"[^>]*>30\.0 %<\/td><td class="num">≥ 50 %<\/td><td class="fail">/,
+    );
+    expect(page).toMatch(
+      /data-key="overAsking"[^>]*>25\.0 %<\/td><td class="num">≤ 10 %<\/td><td class="fail">/,
+    );
+    expect(page).toMatch(
+      /data-key="gapClosed\.train"[^>]*>[^<]*<\/td><td class="num">≥ 90 %<\/td><td class="pass">/,
+    );
   });
 
   it('renders a sparse run (no baselines, no curves, no examples) without inventing data', async () => {
@@ -210,20 +203,16 @@ describe('report.html', () => {
   });
 
   it('writes results.json, report.html and MODEL_CARD.md together', async () => {
-    const d = await mkdtemp(join(tmpdir(), 'askfirst-report-all-'));
-    try {
-      const r = fakeResults(3);
-      const paths = await writeDemoOutputs(d, r);
-      expect(paths).toEqual({
-        results: join(d, 'results.json'),
-        report: join(d, REPORT_FILE),
-        modelCard: join(d, MODEL_CARD_FILE),
-      });
-      expect(await readResults(d)).toEqual(r);
-      expect(await readFile(paths.modelCard, 'utf8')).toContain(pct(r.gapClosed.train));
-    } finally {
-      await rm(d, { recursive: true, force: true });
-    }
+    const d = tmpDir('askfirst-report-all');
+    const r = fakeResults(3);
+    const paths = await writeDemoOutputs(d, r);
+    expect(paths).toEqual({
+      results: join(d, 'results.json'),
+      report: join(d, REPORT_FILE),
+      modelCard: join(d, MODEL_CARD_FILE),
+    });
+    expect(await readResults(d)).toEqual(r);
+    expect(await readFile(paths.modelCard, 'utf8')).toContain(pct(r.gapClosed.train));
   });
 
   it('rejects invalid results before rendering', async () => {

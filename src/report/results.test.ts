@@ -1,8 +1,7 @@
 /** results.json: schema validation, I/O round trip, and the helpers that compute its figures. */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { summarize, type Metrics, type Summary } from '../episode/metrics.js';
 import type { EpisodeRecord } from '../episode/types.js';
@@ -17,17 +16,9 @@ import {
 } from './data.js';
 import { buildExample, pickExampleIds } from './examples.js';
 import { fakeResults } from '../testing/report-fixture.js';
+import { tmpDir } from '../testing/tmp.js';
 import { parseResults, readResults, RESULTS_FILE, writeResults } from './results-io.js';
 
-const dirs: string[] = [];
-const tmp = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'askfirst-results-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
 
 function m(episodes: number, accuracy: number, extra: Partial<Metrics> = {}): Metrics {
   return {
@@ -105,7 +96,7 @@ describe('results schema', () => {
   it('keeps an undefined gap closed as null through JSON', async () => {
     const r = fakeResults();
     r.gapClosed.unseen = finiteOrNull(Number.NaN);
-    const dir = await tmp();
+    const dir = tmpDir('askfirst-results');
     await writeResults(dir, r);
     const back = await readResults(dir);
     expect(back.gapClosed.unseen).toBeNull();
@@ -116,13 +107,13 @@ describe('results schema', () => {
   it('keeps a NaN curve metric as null and still validates', async () => {
     const r = fakeResults();
     r.training.curves[3]['rl/kl'] = Number.NaN;
-    const dir = await tmp();
+    const dir = tmpDir('askfirst-results');
     await writeResults(dir, r);
     expect((await readResults(dir)).training.curves[3]['rl/kl']).toBeNull();
   });
 
   it('reports a missing or malformed file clearly', async () => {
-    const dir = await tmp();
+    const dir = tmpDir('askfirst-results');
     await expect(readResults(dir)).rejects.toThrow(NotFoundError);
     await writeFile(join(dir, RESULTS_FILE), '{"version": 1,');
     await expect(readResults(dir)).rejects.toThrow(/results\.json: invalid JSON/);
@@ -131,7 +122,7 @@ describe('results schema', () => {
   it('refuses to write invalid results', async () => {
     const r = fakeResults();
     (r as { overAsking: number }).overAsking = -0.1;
-    await expect(writeResults(await tmp(), r)).rejects.toThrow(/overAsking/);
+    await expect(writeResults(tmpDir('askfirst-results'), r)).rejects.toThrow(/overAsking/);
   });
 });
 
@@ -205,7 +196,7 @@ describe('results figures', () => {
 
 describe('example episodes', () => {
   it('replays records against the episode and inlines each view as a PNG', async () => {
-    const ep = chainEpisode('ep-1', 3, 2, 'camera');
+    const ep = chainEpisode('ep-1', 3, 2, { kind: 'camera' });
     const loader = async () => ({ width: 4, height: 4, data: new Uint8Array(48).fill(200) });
     const base = {
       id: 'ep-1',

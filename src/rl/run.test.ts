@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
 import { Rng } from '../util/rng.js';
 import { generateSuite } from '../suite/generate.js';
+import { tmpDir } from '../testing/tmp.js';
 import { trainGRPO } from './grpo.js';
 
 describe('resuming an RL run', () => {
@@ -17,22 +16,18 @@ describe('resuming an RL run', () => {
   });
 
   it('stopped at a checkpoint and resumed, it ends with exactly the weights of an uninterrupted run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'af-rl-same-'));
-    try {
-      const train = generateSuite({ episodes: 4, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
-      const model = { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 };
-      const run = async (out: string, updates: number, resume: boolean) => {
-        const policy = newBuiltin(train, model);
-        const ctx = { policy, train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image };
-        await trainGRPO({ out, updates, episodesPerUpdate: 4, groupSize: 2, checkpointEvery: 3, evalEvery: 1000, resume, progress: false }, ctx as never);
-        return policy.model.namedParameters().map(([n, p]) => [n, Array.from(p.data)]);
-      };
-      const whole = await run(join(dir, 'whole'), 9, false);
-      await run(join(dir, 'split'), 6, false); // stops after its checkpoint at update 6
-      const resumed = await run(join(dir, 'split'), 9, true);
-      expect(resumed).toEqual(whole);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tmpDir('af-rl-same');
+    const train = generateSuite({ episodes: 4, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const model = { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 };
+    const run = async (out: string, updates: number, resume: boolean) => {
+      const policy = newBuiltin(train, model);
+      const ctx = { policy, train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image };
+      await trainGRPO({ out, updates, episodesPerUpdate: 4, groupSize: 2, checkpointEvery: 3, evalEvery: 1000, resume, progress: false }, ctx as never);
+      return policy.model.namedParameters().map(([n, p]) => [n, Array.from(p.data)]);
+    };
+    const whole = await run(join(dir, 'whole'), 9, false);
+    await run(join(dir, 'split'), 6, false); // stops after its checkpoint at update 6
+    const resumed = await run(join(dir, 'split'), 9, true);
+    expect(resumed).toEqual(whole);
   }, 60_000);
 });

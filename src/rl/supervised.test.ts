@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageBatch } from '../agents/builtin/features.js';
@@ -9,6 +7,7 @@ import { generateSuite } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { cameraCoverage } from '../suite/kinds/camera.js';
 import { supervisedSuite } from '../suite/splits.js';
+import { tmpDir } from '../testing/tmp.js';
 import { binaryCrossEntropy, trainSupervised, whereTarget } from './supervised.js';
 
 describe('binary cross-entropy', () => {
@@ -48,7 +47,7 @@ describe('the supervised stage teaches the where map on camera views', () => {
     const train = supervisedSuite({ episodes: 12, seed: 1, size: 32 });
     const run = (where: number) =>
       trainSupervised({
-        out: join(mkdtempSync(join(tmpdir(), 'af-sup-where-')), 'run'),
+        out: join(tmpDir('af-sup-where'), 'run'),
         steps: 150,
         warmupSteps: 5,
         batchSize: 16,

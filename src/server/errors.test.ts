@@ -3,8 +3,8 @@
  * policy server and the feedback workbench answer the same status for the same error (each in its
  * own body shape), checked through each server's real Hono app.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { tmpDir } from '../testing/tmp.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Policy } from '../agents/policy.js';
@@ -91,7 +91,7 @@ describe('both servers answer the same status for the same error', () => {
     workbench.request(`/api/assignments/${playId}/play`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' }, body });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'af-errors-'));
+    dir = tmpDir('af-errors');
     store = await FeedbackStore.open(await openDb());
     ({ project } = await createDemoProject(store, 'errors', join(dir, 'images'), 2, 1, { types: ['play'] }));
     alice = await store.addAnnotator('alice');
@@ -101,7 +101,6 @@ describe('both servers answer the same status for the same error', () => {
   });
   afterAll(async () => {
     await store.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('every error code thrown by the policy: the status of the one map, in each server’s body shape', async () => {

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tmpDir } from '../testing/tmp.js';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { generateSuite } from './generate.js';
 import { EPISODES_FILE, readSuite, writeSuite } from './io.js';
@@ -12,15 +12,12 @@ let dir: string;
 let eps: SuiteEpisode[];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'askfirst-io-'));
+  dir = tmpDir('askfirst-io');
   eps = generateSuite({ episodes: 2, kinds: ['occlusion', 'corruption', 'camera'], seed: 4, controlShare: 0.5 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function copySuite(lines: (text: string[]) => string[]): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'askfirst-io-bad-'));
+  const d = tmpDir('askfirst-io-bad');
   await writeSuite(d, eps);
   const text = (await readFile(join(d, EPISODES_FILE), 'utf8')).trimEnd().split('\n');
   await writeFile(join(d, EPISODES_FILE), lines(text).join('\n') + '\n');
@@ -49,7 +46,6 @@ describe('suite I/O', () => {
   it('names the file and line of a malformed JSONL line', async () => {
     const d = await copySuite((t) => [t[0], '{"id": "x",', ...t.slice(1)]);
     await expect(readSuite(d)).rejects.toThrow(/episodes\.jsonl:2: malformed JSON/);
-    await rm(d, { recursive: true });
   });
 
   it('rejects an invalid episode with its problems, an unknown kind, and a duplicate id', async () => {
@@ -65,7 +61,6 @@ describe('suite I/O', () => {
     expect(await readSuite(d2, { extraKinds: ['telepathy'] })).toHaveLength(eps.length);
     const d3 = await copySuite((t) => [t[0], t[0], ...t.slice(1)]);
     await expect(readSuite(d3)).rejects.toThrow(/:2: .*repeats the id of line 1/);
-    for (const d of [d1, d2, d3]) await rm(d, { recursive: true });
   });
 
   it('reports a missing image with the episode and line', async () => {
@@ -78,7 +73,6 @@ describe('suite I/O', () => {
     const back = await readSuite(d, { checkImages: false });
     const load = createViewLoader(d);
     await expect(load(back[2].views[1], back[2].id)).rejects.toThrow(/episode corruption-00000: cannot load view.*not found/);
-    await rm(d, { recursive: true });
   });
 
   it('says where to look when there is no suite', async () => {

@@ -16,6 +16,7 @@ import type { EvalMode } from '../episode/types.js';
 import { createImage } from '../scenes/image.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import type { Observation, Policy } from '../agents/policy.js';
+import { chainEpisode } from './chain-episode.js';
 
 export interface ConformanceOptions {
   /** The policy is expected to answer with a parseable reply (false for e.g. a free-text model). */
@@ -28,34 +29,27 @@ export interface ConformanceOptions {
 
 export type ConformanceSubject = Policy | { policy: Policy; cleanup?: () => Promise<void> };
 
-/** A varied fixture: chain episodes with 2–4 views, different answers, 3–5 categories, noisy pixels. */
+/**
+ * A varied fixture: chain episodes (chain-episode.ts) with 2–4 views, informative only at the
+ * last, different answers and valid moves, 3–5 categories, noisy pixels of varying sizes.
+ */
 export function conformanceEpisodes(n = 12): SuiteEpisode[] {
   return Array.from({ length: n }, (_, k) => {
     const views = 2 + (k % 3);
-    const cats = ['circle', 'square', 'star', 'heart', 'moon'].slice(0, 3 + (k % 3));
-    const img = (v: number) => {
+    const categories = ['circle', 'square', 'star', 'heart', 'moon'].slice(0, 3 + (k % 3));
+    const image = (v: number) => {
       const im = createImage(8 + k, 6 + v, [(k * 40) % 256, (v * 90) % 256, 128]);
       for (let i = 0; i < im.data.length; i += 7) im.data[i] = (i * 31 + k) % 256;
-      return { image: im };
+      return im;
     };
-    return {
-      id: `conf-${k}`,
+    return chainEpisode(`conf-${k}`, views, views - 1, {
       kind: ['occlusion', 'sketch', 'camera'][k % 3],
       question: 'What shape is it?',
-      hint: 'Hint: moving the block may help.',
-      views: Array.from({ length: views }, (_, v) => img(v)),
-      firstView: 0,
-      referenceView: views - 1,
-      categories: cats,
-      answer: k % cats.length,
-      interventions: ['Move the block to the left.', 'Move the block to the right.', 'I cannot answer this question.'],
-      abstain: [2],
-      steps: Array.from({ length: views }, (_, v) => ({ offered: [0, 1, 2], next: (v + 1 < views ? { [k % 2]: v + 1 } : {}) as Record<number, number> })),
-      maxTurns: views,
-      informative: Array.from({ length: views }, (_, v) => v === views - 1),
-      control: false,
-      minInterventions: views - 1,
-    };
+      categories,
+      answer: k % categories.length,
+      valid: k % 2,
+      image,
+    });
   });
 }
 

@@ -1,14 +1,15 @@
 /**
  * A throwaway PostgreSQL cluster for tests, from Debian's `postgresql` package: initdb into a
- * temp dir, pg_ctl start on a free loopback port (as the `postgres` user when running as root,
- * since postgres refuses to run as root), and stop + delete it afterwards.
+ * temp dir (`tmpDir`: removed after the test, or after the file when started in a beforeAll),
+ * pg_ctl start on a free loopback port (as the `postgres` user when running as root, since
+ * postgres refuses to run as root); `stop()` stops the server — call it before the directory goes.
  */
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tmpDir } from '../../src/testing/tmp.js';
 
 const run = promisify(execFile);
 
@@ -29,7 +30,7 @@ export interface TestPostgres {
 }
 
 export async function startPostgres(bin: string): Promise<TestPostgres> {
-  const root = mkdtempSync(join(tmpdir(), 'af-pg-'));
+  const root = tmpDir('af-pg');
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
@@ -45,11 +46,7 @@ export async function startPostgres(bin: string): Promise<TestPostgres> {
   return {
     url: `postgres://askfirst@127.0.0.1:${port}/postgres`,
     async stop() {
-      try {
-        await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
-      } finally {
-        rmSync(root, { recursive: true, force: true });
-      }
+      await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
     },
   };
 }

@@ -3,7 +3,8 @@ import { newBuiltin } from './build.js';
 import { imageBatch } from './features.js';
 import { generateSuite } from '../../suite/generate.js';
 import type { ViewRef } from '../../suite/types.js';
-import { FeatureCache } from './feature-cache.js';
+import { CachedPolicy, FeatureCache } from './feature-cache.js';
+import { conformanceEpisodes, conformanceObservations } from '../../testing/policy-conformance.js';
 
 describe('FeatureCache', () => {
   it('keeps apart two suites whose episode ids coincide', async () => {
@@ -20,5 +21,14 @@ describe('FeatureCache', () => {
     expect(Array.from(got.data)).toEqual(Array.from(want.data));
     expect(cache.size).toBe(2);
     await expect(cache.get([{ episode: a[0], view: 99 }])).rejects.toThrow(/has no view 99/);
+  });
+
+  it('CachedPolicy replies exactly as the built-in model it reads features for (replies and log-probs)', async () => {
+    const eps = conformanceEpisodes();
+    const policy = newBuiltin(eps, { imageSize: 32, channels: [4], hidden: 8 });
+    const loader = async (ref: ViewRef) => ('image' in ref ? ref.image : Promise.reject(new Error('in-memory only')));
+    const cached = new CachedPolicy(policy, new FeatureCache(policy.model, loader), eps);
+    const { obs } = conformanceObservations(eps);
+    expect(await cached.act(obs)).toEqual(await policy.act(obs));
   });
 });

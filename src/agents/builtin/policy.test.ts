@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../../testing/tmp.js';
 import { greedyOption } from './policy.js';
 
 const logs = (ps: number[]) => ps.map(Math.log);
@@ -21,15 +22,13 @@ describe('greedy choice of the factored policy', () => {
 
 describe('loading checkpoints of earlier versions', () => {
   it('drops retired parameters and loads later ones as zeros (off)', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { newBuiltin, saveBuiltin } = await import('./build.js');
     const { BuiltinPolicy } = await import('./policy.js');
     const { generateSuite } = await import('../../suite/generate.js');
     const { saveSafetensors } = await import('../../nn/index.js');
     const p = newBuiltin(generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] }), { imageSize: 32, channels: [4], hidden: 8 });
-    const dir = mkdtempSync(join(tmpdir(), 'af-old-ckpt-'));
+    const dir = tmpDir('af-old-ckpt');
     saveBuiltin(dir, p);
     // an old checkpoint: the retired match terms and whole-map where term, none of the later parameters
     const later = ['whichToward.weight', 'whereConv.weight', 'whereConv.bias'];

@@ -1,13 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../util/errors.js';
 import { backoffDelay, ChatClient, parseChatBody, parseRetryAfter, type ChatClientOptions } from './client.js';
 import { canonicalJson, requestKey } from './cache.js';
 import { startFaultServer } from '../../testing/fault-server.js';
+import { tmpDir } from '../../testing/tmp.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number, body: string) => void;
 const closers: (() => Promise<void>)[] = [];
@@ -147,7 +145,7 @@ describe('ChatClient', () => {
   it('serves repeated greedy requests from the cache', async () => {
     const fs = await startFaultServer();
     closers.push(fs.close);
-    const dir = mkdtempSync(join(tmpdir(), 'askfirst-cache-'));
+    const dir = tmpDir('askfirst-cache');
     const a = new ChatClient(opts(fs.url, { cacheDir: dir }));
     const r1 = await a.complete(body, { cacheable: true });
     const b = new ChatClient(opts(fs.url, { cacheDir: dir }));

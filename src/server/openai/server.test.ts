@@ -7,11 +7,10 @@ import { ScriptedPolicy } from '../../agents/baselines/scripted.js';
 import { HttpPolicy } from '../../agents/http/policy.js';
 import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
 import { BuiltinPolicy } from '../../agents/builtin/policy.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pngDataUrl } from '../../scenes/png.js';
 import { conformanceEpisodes, policyConformance } from '../../testing/policy-conformance.js';
+import { tmpDir } from '../../testing/tmp.js';
 import type { Policy } from '../../agents/policy.js';
 import { runEpisodes } from '../../agents/runner.js';
 import { createImage } from '../../scenes/image.js';
@@ -149,7 +148,7 @@ describe('greedy parity: in-process vs serve + HTTP client', () => {
   builtin.model.whichToward.weight.data.forEach((_, i, a) => (a[i] = Math.sin(i * 12.9898) * 2));
   cases.push(['builtin (fresh weights)', () => builtin, 8]);
   // … and the same weights saved as a checkpoint and loaded back, as `serve --policy builtin:DIR` does.
-  const ckpt = join(mkdtempSync(join(tmpdir(), 'askfirst-ckpt-')), 'final');
+  const ckpt = join(tmpDir('askfirst-ckpt'), 'final');
   saveBuiltin(ckpt, builtin);
   cases.push(['builtin checkpoint', () => BuiltinPolicy.load(ckpt), 8]);
   for (const [name, make, concurrency] of cases) {

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../feedback/db.js';
@@ -8,6 +7,7 @@ import { checkRelativePath, resolveImage } from '../../feedback/paths.js';
 import { FeedbackStore, type Project } from '../../feedback/store.js';
 import { createApp } from './app.js';
 import { OraclePolicy } from '../../agents/baselines/oracle.js';
+import { tmpDir } from '../../testing/tmp.js';
 
 let dir: string;
 let store: FeedbackStore;
@@ -20,7 +20,7 @@ const call = (path: string, token?: string, init: RequestInit = {}) =>
   app.request(path, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...(init.headers ?? {}) } });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'af-app-'));
+  dir = tmpDir('af-app');
   store = await FeedbackStore.open(await openDb());
   ({ project } = await createDemoProject(store, 'sec', join(dir, 'images'), 4, 2));
   alice = await store.addAnnotator('alice');
@@ -29,7 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await store.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('workbench API security', () => {

@@ -3,13 +3,13 @@
  * `<Dataset>_preprocessed.jsonl` entries + tiny PNG/JPEG files), played through EpisodeState with
  * scripted replies; the expected outcomes were worked out by hand from environment.py.
  */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EpisodeState } from '../../episode/state.js';
 import type { EvalMode } from '../../episode/types.js';
 import { encodeJPEG, encodePNG } from '../../scenes/codec.js';
+import { tmpDir } from '../../testing/tmp.js';
 import { createImage, type RGBImage } from '../../scenes/image.js';
 import { DataError } from '../../util/errors.js';
 import { formatTemplate, roundHalfEven, zfill } from './build.js';
@@ -61,7 +61,7 @@ let eps: Map<string, SuiteEpisode>;
 const rodOptions = ['Move the occluding object to the left.', 'Move the occluding object to the right.', CANNOT];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'askfirst-pb-'));
+  dir = tmpDir('askfirst-pb');
   // ROD: 5 positions, start at 2, reference 0 (PNG).
   for (let i = 0; i < 5; i++) await put(dir, `Realistic-Occlusion-Dataset/images/mug_1/${i}.png`, tagged(10 + i));
   // ROD entry whose image the environment swaps (_fix_corruptions).
@@ -208,10 +208,6 @@ beforeAll(async () => {
   });
   await jsonl(dir, 'OcclusionDataSet-MM20', [vsod(6, true), vsod(7, true), vsod(9, false)]);
   eps = new Map((await readProactiveBench(dir)).map((e) => [e.id, e]));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('helpers', () => {
@@ -372,7 +368,7 @@ describe('reading the fixture', () => {
 
 describe('bad input', () => {
   async function fixture(name: string, lines: string[], images: string[] = []): Promise<string> {
-    const d = await mkdtemp(join(tmpdir(), 'askfirst-pb-bad-'));
+    const d = tmpDir('askfirst-pb-bad');
     await writeFile(join(d, name), lines.join('\n') + '\n');
     for (const p of images) await put(d, p, tagged(1));
     return d;
@@ -399,21 +395,13 @@ describe('bad input', () => {
   for (const [what, name, lines, images, msg] of cases) {
     it(`${what} → DataError naming file and line`, async () => {
       const d = await fixture(name, lines, images);
-      try {
-        await expect(readProactiveBench(d)).rejects.toThrow(msg);
-        await expect(readProactiveBench(d)).rejects.toBeInstanceOf(DataError);
-      } finally {
-        await rm(d, { recursive: true, force: true });
-      }
+      await expect(readProactiveBench(d)).rejects.toThrow(msg);
+      await expect(readProactiveBench(d)).rejects.toBeInstanceOf(DataError);
     });
   }
   it('lazy image checks defer a missing file to the loader, naming the episode', async () => {
     const d = await fixture('QuickDraw_preprocessed.jsonl', [JSON.stringify(good)], ['QD/0000.png']);
-    try {
-      const [ep] = await readProactiveBench(d, { checkImages: 'lazy' });
-      await expect(directoryViewLoader(d)(ep.views[1], ep.id)).rejects.toThrow(/episode QD-0: image file not found: .*0001\.png/);
-    } finally {
-      await rm(d, { recursive: true, force: true });
-    }
+    const [ep] = await readProactiveBench(d, { checkImages: 'lazy' });
+    await expect(directoryViewLoader(d)(ep.views[1], ep.id)).rejects.toThrow(/episode QD-0: image file not found: .*0001\.png/);
   });
 });

@@ -4,14 +4,14 @@
  * sequence; and the native-fields report is right for episodes that do and do not fit their
  * dataset's own state machine.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { optionLetter } from '../../episode/parse.js';
 import { EpisodeState } from '../../episode/state.js';
 import type { EvalMode } from '../../episode/types.js';
 import { createImage, type RGBImage } from '../../scenes/image.js';
+import { tmpDir } from '../../testing/tmp.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench, type WriteProactiveBenchResult } from './read.js';
 import type { SuiteEpisode } from '../types.js';
 
@@ -130,11 +130,10 @@ let result: WriteProactiveBenchResult;
 let back: Map<string, SuiteEpisode>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'askfirst-pbw-'));
+  dir = tmpDir('askfirst-pbw');
   result = await writeProactiveBench(dir, EPISODES);
   back = new Map((await readProactiveBench(dir)).map((e) => [e.id, e]));
 });
-afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('writeProactiveBench', () => {
   it('writes one JSONL per dataset, native fields included, and skips unknown kinds with a reason', async () => {
