@@ -1,5 +1,5 @@
 /**
- * Per-op profile of one training step of the DESIGN.md §5 benchmark net (the net of
+ * Per-op profile of one training step of the docs/architecture.md §5 benchmark net (the net of
  * bench/engine.ts): wall time of every layer's forward and backward, and of the Adam step,
  * averaged over `--steps` steps after a warm-up. Backward times come from wrapping each graph
  * node's backward closure with a timer, labelled by the layer that produced the node.

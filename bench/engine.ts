@@ -1,5 +1,5 @@
 /**
- * Engine benchmark (DESIGN.md §5): the benchmark net — 64×64×3 input, batch 64:
+ * Engine benchmark (docs/architecture.md §5): the benchmark net — 64×64×3 input, batch 64:
  * conv3×3 3→16, ReLU, maxpool2 → conv3×3 16→32, ReLU, maxpool2 → conv3×3 32→64, ReLU,
  * maxpool2 → linear 4096→128, ReLU → linear 128→16; softmax cross-entropy; one Adam step —
  * timed as samples/s (forward + backward + step), plus GEMM GFLOP/s at 512³, plus the same net

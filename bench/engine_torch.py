@@ -1,4 +1,4 @@
-"""PyTorch CPU peer for bench/engine.ts: the benchmark net of DESIGN.md section 5, same batch,
+"""PyTorch CPU peer for bench/engine.ts: the benchmark net of docs/architecture.md section 5, same batch,
 same thread count, one Adam step per iteration. Prints progress to stderr and one JSON line
 ({"samples_per_s", "threads", "torch_version", ...}) to stdout. Run with /usr/bin/python3."""
 import argparse

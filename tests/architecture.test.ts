@@ -96,4 +96,21 @@ describe('docs/architecture.md §1 matches the code', () => {
     expect(named.length).toBeGreaterThan(5);
     expect(named.filter((p) => !existsSync(join(root, p)))).toEqual([]);
   });
+
+  it('every "docs/architecture.md §N" citation in the code names a section (or a §6 convention) that exists', () => {
+    const doc = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
+    const sections = new Set([...doc.matchAll(/^## (\d+)\./gm)].map((m) => m[1]));
+    const conventions = new Set([...doc.slice(doc.indexOf('## 6.')).matchAll(/^(\d+)\. /gm)].map((m) => `6.${m[1]}`));
+    const cited = new Set<string>();
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const p = join(d, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (/\.(ts|py)$/.test(f)) for (const m of readFileSync(p, 'utf8').matchAll(/architecture\.md (?:§|section )(\d+(?:\.\d+)?)/g)) cited.add(m[1]);
+      }
+    };
+    for (const d of ['src', 'bench', 'tests']) walk(join(root, d));
+    expect(cited.size).toBeGreaterThan(3);
+    expect([...cited].filter((c) => !(c.includes('.') ? conventions.has(c) : sections.has(c)))).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * The one interface every model meets the rest of askfirst through (DESIGN.md §1): given the
+ * The one interface every model meets the rest of askfirst through (docs/architecture.md §1): given the
  * current observation (image, prompt, lettered options, history), return a reply string and,
  * where the backend can, a log-probability per option. Every evaluation and trainer talks to
  * `Policy` only; every backend passes the shared conformance suite (src/testing/policy-conformance.ts).

@@ -1,6 +1,6 @@
 /**
  * `askfirst suite generate`: write a synthetic suite of the seven scenario kinds
- * (DESIGN.md §3) to a directory, in askfirst's own format (episodes.jsonl + images/) or in
+ * (docs/architecture.md §3) to a directory, in askfirst's own format (episodes.jsonl + images/) or in
  * ProactiveBench's layout. Options come from the generator's config schema.
  */
 import type { Command } from 'commander';

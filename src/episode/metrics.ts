@@ -1,5 +1,5 @@
 /**
- * Aggregate metrics over episode records (DESIGN.md §2): ProactiveBench's accuracy and
+ * Aggregate metrics over episode records (docs/architecture.md §2): ProactiveBench's accuracy and
  * proactive-suggestion rate, plus askfirst's guess, abstain, invalid, unparseable and
  * over-asking rates, and the gap-closed figure. Pure functions.
  */

@@ -1,6 +1,6 @@
 /**
  * Reply matching, exactly as ProactiveBench's MCQA `_evaluate` does it (environment.py),
- * applied once to the intervention options and once to the categories (DESIGN.md §2):
+ * applied once to the intervention options and once to the categories (docs/architecture.md §2):
  *   1. the whole reply, normalised, equals an option's normalised text;
  *   2. the reply's first token before a "." is a single letter naming an option.
  * A correct category wins over a valid intervention; anything unmatched is unparseable.

@@ -1,6 +1,6 @@
 /**
  * One episode being played: a small state machine with `observe()` and `step(reply)`.
- * Transitions follow ProactiveBench's MCQA environment (DESIGN.md §2): a correct category ends
+ * Transitions follow ProactiveBench's MCQA environment (docs/architecture.md §2): a correct category ends
  * the episode as a success; a valid intervention moves to the view it leads to; anything else
  * (wrong category, abstention, an intervention not valid here, an unparseable reply) ends it as
  * a failure; reaching `maxTurns` turns ends it as a failure too. Reference mode is one turn on

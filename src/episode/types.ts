@@ -1,6 +1,6 @@
 /**
  * The episode: the unit of ProactiveBench's multi-turn multiple-choice protocol
- * (De Min et al., arXiv 2603.19466; DESIGN.md §2). This layer knows nothing of what a view
+ * (De Min et al., arXiv 2603.19466; docs/architecture.md §2). This layer knows nothing of what a view
  * contains: `V` is whatever the suite uses to point at an image.
  */
 
@@ -87,7 +87,7 @@ export interface TurnRecord {
   informative?: boolean;
 }
 
-/** The per-episode record written to results JSONL (DESIGN.md §2). */
+/** The per-episode record written to results JSONL (docs/architecture.md §2). */
 export interface EpisodeRecord {
   id: string;
   kind: string;

@@ -1,5 +1,5 @@
 /**
- * Play: a person acts as the user of a model in one ProactiveBench episode (DESIGN.md §2). The
+ * Play: a person acts as the user of a model in one ProactiveBench episode (docs/architecture.md §2). The
  * model (any `Policy`) replies at each turn; when it asks for a valid intervention the episode
  * pauses until the person performs it (a button in the workbench), then continues on the view
  * that intervention leads to. A category answer, an abstention, an invalid intervention or an

@@ -1,5 +1,5 @@
 /**
- * Rewards as named, weighted functions (DESIGN.md §6.5). A trajectory reward is
+ * Rewards as named, weighted functions (docs/architecture.md §6.5). A trajectory reward is
  * `(trajectory) => number`; the total is the weighted sum, and every component is logged
  * (`rl/reward/<name>`). ProactiveBench's own single-turn reward (De Min et al. 2026, §5:
  * 1 for the correct category, r_p for a valid intervention, 0 otherwise) is here too, so the

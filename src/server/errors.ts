@@ -1,5 +1,5 @@
 /**
- * The one place where errors become HTTP statuses (DESIGN.md §6.6), for both servers: the
+ * The one place where errors become HTTP statuses (docs/architecture.md §6.6), for both servers: the
  * OpenAI-compatible policy server (openai/server.ts, `askfirst serve`) and the feedback workbench
  * (workbench/app.ts). Handlers throw askfirst errors; `toHttp` maps their `code` to a status through
  * `STATUS`. Each server keeps its own body shape, built here from the same `toHttp`:

@@ -1,5 +1,5 @@
 /**
- * The suite on disk (DESIGN.md §4): `episodes.jsonl` (one episode a line, views as
+ * The suite on disk (docs/architecture.md §4): `episodes.jsonl` (one episode a line, views as
  * `{"path": "images/…png"}` relative to the suite directory) + `images/*.png` + a small
  * `suite.json` manifest. Writing is atomic per file (util/fsx: temp name, fsync, rename) and
  * the JSONL is renamed into place last, so a reader never sees a half-written suite. Reading

@@ -1,5 +1,5 @@
 /**
- * The shared `Policy` conformance suite (DESIGN.md §6.5): every backend — baselines, the HTTP
+ * The shared `Policy` conformance suite (docs/architecture.md §6.5): every backend — baselines, the HTTP
  * client, `serve`, the built-in model — runs the same vitest checks:
  *   - one reply string per observation, in order, for batch sizes 0, 1 and many;
  *   - for a policy that should answer, every reply parses under the episode protocol;

@@ -1,5 +1,5 @@
 /**
- * Typed configs (DESIGN.md §6.3): every config is a zod object schema whose fields carry a
+ * Typed configs (docs/architecture.md §6.3): every config is a zod object schema whose fields carry a
  * one-line description and a default. `resolveConfig` validates a partial config up front and
  * names every bad field; `schemaOptions` turns the same schema into CLI options, so `--help`
  * is generated from the schema and cannot drift from it.

@@ -1,5 +1,5 @@
 /**
- * The askfirst error hierarchy (DESIGN.md §6.6): every error a user can cause carries a
+ * The askfirst error hierarchy (docs/architecture.md §6.6): every error a user can cause carries a
  * machine-readable `code`, a message that says what to fix, and an optional `cause`.
  * The HTTP layer maps `code` to a status in one place (src/server/errors.ts); the CLI prints `message` and exits 1.
  */

@@ -1,7 +1,7 @@
 /**
  * Configuration of the OpenAI-compatible HTTP policy: the model spec `openai:URL#MODEL`
  * (e.g. `openai:http://127.0.0.1:11434/v1#qwen2.5vl:7b`) plus a typed, validated config
- * (DESIGN.md §6.3). The API key is never part of the config: only the *name* of the
+ * (docs/architecture.md §6.3). The API key is never part of the config: only the *name* of the
  * environment variable that holds it, so configs and run descriptions can be written freely.
  */
 import { z } from 'zod';

@@ -1,7 +1,7 @@
 /**
  * What every scenario kind shares: object sampling, the wording (abstain option, questions,
  * hints), and `assembleEpisode`, which turns a kind's rendered views, per-view oracle scores
- * and transition graph into a protocol episode (DESIGN.md §2) — informative flags, the
+ * and transition graph into a protocol episode (docs/architecture.md §2) — informative flags, the
  * clearest (reference) view, the shortest path to an informative view (breadth-first search
  * over the valid interventions), four shuffled category options — and rejects any draw that
  * breaks the suite's guarantees, so the generator can resample it.

@@ -99,7 +99,7 @@ export interface DatasetInfo {
   name: PBDataset;
   /** The paper's short name (tests/mcqa.py `DATASETS`). */
   acronym: string;
-  /** The askfirst scenario kind it corresponds to (DESIGN.md §3). */
+  /** The askfirst scenario kind it corresponds to (docs/architecture.md §3). */
   kind: ScenarioKind;
   /** Prepended to every prompt ("This is a frame extracted from a video…"). */
   prePrompt?: string;
