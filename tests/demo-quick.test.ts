@@ -2,17 +2,32 @@
  * End to end: `askfirst demo --quick` must show that learning happened — after RL the policy
  * asks on uninformative first views where before it guessed, and its proactive accuracy rose
  * by a margin that chance does not give (McNemar's test on the paired before/after outcomes of
- * the same episodes, z > 3).
+ * the same episodes, z > 3) — and must be reproducible: run again at the same seed while another
+ * process keeps a core busy, it writes the same results.json (timings aside) and the same weights.
  */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../src/demo/pipeline.js';
+import { stopChild } from '../src/testing/child.js';
 import { tmpDir } from '../src/testing/tmp.js';
 
+/** Fields that measure time (or name the output folder), which no two runs share. */
+const TIMING = /^(wallSeconds|createdAt|timings|seconds|command|out)$|^time\//;
+function withoutTimings(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutTimings);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !TIMING.test(k)).map(([k, x]) => [k, withoutTimings(x)]));
+  return v;
+}
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
 describe('askfirst demo --quick', () => {
+  // The first run's output folder, read again by the reproducibility test (removed after the file).
+  const out = tmpDir('askfirst-demo');
+
   it('teaches the guesser to ask, and accuracy rises beyond chance', async () => {
-    const out = tmpDir('askfirst-demo');
     const r = await runDemo({ quick: true, out, progress: false, baselines: true }, () => {});
 
     // Files a person opens.
@@ -51,5 +66,22 @@ describe('askfirst demo --quick', () => {
 
     // Both ProactiveBench baselines ran and are reported.
     expect(r.baselines.map((b) => b.rp)).toEqual([0.5, 1]);
+  }, 900_000);
+
+  it('is reproducible: the same seed with a core kept busy gives the same results.json (timings aside) and the same weights', async () => {
+    expect(existsSync(join(out, 'results.json')), 'the first test wrote the first run').toBe(true);
+    const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    try {
+      const again = tmpDir('askfirst-demo-busy');
+      await runDemo({ quick: true, out: again, progress: false, baselines: true }, () => {});
+      const a = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+      const b = JSON.parse(readFileSync(join(again, 'results.json'), 'utf8'));
+      expect(a.training.curves.length).toBeGreaterThan(10); // the comparison covers the curves…
+      expect(a.examples.length).toBeGreaterThan(0); // …the example episodes and every figure
+      expect(withoutTimings(b)).toEqual(withoutTimings(a));
+      for (const f of ['supervised/final/model.safetensors', 'rl/final/model.safetensors', 'baseline-rp1.0/final/model.safetensors']) expect(sha256(join(again, f)), f).toBe(sha256(join(out, f)));
+    } finally {
+      await stopChild(busy);
+    }
   }, 900_000);
 });

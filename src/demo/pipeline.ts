@@ -46,13 +46,14 @@ export const DemoConfigSchema = z.object({
 });
 export type DemoConfig = z.output<typeof DemoConfigSchema>;
 
-/** Budgets for the full and the quick demo. */
+/**
+ * Budgets for the full and the quick demo, counted in work (optimizer steps, updates, episodes),
+ * never in seconds: the same seed gives the same results.json on any machine, under any load.
+ */
 export function demoBudget(quick: boolean) {
   return quick
-    ? // Quick: budgets in steps, not seconds, so the result does not depend on the machine's load.
-      { supEpisodes: 40, supSteps: 150, supSeconds: 3600, rlEpisodes: 60, rlUpdates: 40, rlEpisodesPerUpdate: 32, rlSeconds: 3600, baseUpdates: 15, baseSeconds: 3600, evalEpisodes: 40 }
-    : // Full: step budgets capped by time budgets, so the whole demo stays under 10 minutes on 2 cores.
-      { supEpisodes: 300, supSteps: 1200, supSeconds: 210, rlEpisodes: 600, rlUpdates: 150, rlEpisodesPerUpdate: 64, rlSeconds: 180, baseUpdates: 120, baseSeconds: 60, evalEpisodes: 100 };
+    ? { supEpisodes: 40, supSteps: 150, rlEpisodes: 60, rlUpdates: 40, rlEpisodesPerUpdate: 32, baseUpdates: 15, evalEpisodes: 40 }
+    : { supEpisodes: 300, supSteps: 720, rlEpisodes: 600, rlUpdates: 150, rlEpisodesPerUpdate: 64, baseUpdates: 120, evalEpisodes: 100 };
 }
 
 async function evalCached(policy: BuiltinPolicy, cache: FeatureCache, eps: readonly SuiteEpisode[], mode: EvalMode): Promise<EpisodeRecord[]> {
@@ -89,7 +90,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   log(`demo: ${rlTrain.length} RL training episodes (${trainKinds.join(' + ')}), ${test.length} test episodes (all ${SCENARIO_KINDS.length} kinds)`);
 
   // ── 2. supervised stage ───────────────────────────────────────────────────
-  const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: b.supSteps, maxSeconds: b.supSeconds, resume: !cfg.fresh, progress: cfg.progress, model: { seed: cfg.seed } });
+  const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: b.supSteps, resume: !cfg.fresh, progress: cfg.progress, model: { seed: cfg.seed } });
   const sup = await stage('supervised', async () => {
     if (supDone) {
       log(`demo: supervised stage already done (${supDir}/final)`);
@@ -115,7 +116,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   log(summaryTable(before, '\nsupervised model, proactive mode (before RL)'));
 
   // ── 4. RL on the training kinds ───────────────────────────────────────────
-  const rlCommon = { updates: b.rlUpdates, maxSeconds: b.rlSeconds, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, evalEvery: 5 };
+  const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, evalEvery: 5 };
   const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo'): Promise<RLResult> => {
     const dir = join(cfg.out, name);
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
@@ -139,7 +140,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     for (const rp of [0.5, 1.0]) {
       const name = `baseline-rp${rp.toFixed(1)}`;
       const t = performance.now();
-      const r = await stage(name, () => rlRun(name, { objective: 'single-turn', rp, updates: b.baseUpdates, maxSeconds: b.baseSeconds }));
+      const r = await stage(name, () => rlRun(name, { objective: 'single-turn', rp, updates: b.baseUpdates }));
       const recs = await evalCached(r.policy, cache, test, 'proactive');
       await saveRecords(cfg.out, name, recs);
       const s = summarize(recs);

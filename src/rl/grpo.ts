@@ -61,7 +61,7 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
   bar.tick(run.update);
   const textCache = new Map<string, number[]>();
 
-  while (run.update < cfg.updates && run.elapsed < cfg.maxSeconds) {
+  while (run.running) {
     // 1. Roll out G samples per episode with the current policy.
     const tRoll = performance.now();
     const episodes = run.nextEpisodes();

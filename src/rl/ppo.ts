@@ -73,7 +73,7 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
   bar.tick(run.update);
   const textCache = new Map<string, number[]>();
 
-  while (run.update < cfg.updates && run.elapsed < cfg.maxSeconds) {
+  while (run.running) {
     // 1. Roll out the current policy.
     const tRoll = performance.now();
     const rollout = await rolloutMultiTurn(ctx.policy, run.ref, run.cache, run.nextEpisodes(), cfg.samplesPerEpisode, run.rng);

@@ -49,7 +49,7 @@ export const BaseRLConfigSchema = z.object({
   kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
   checkpointEvery: z.number().int().min(1).default(25).describe('updates between checkpoints'),
-  maxSeconds: z.number().positive().default(600).describe('stop early after this many seconds'),
+  maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds (the result then depends on the machine and its load; default: none, the budget is --updates)'),
   seed: z.number().int().min(0).default(0).describe('sampling seed'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
@@ -169,6 +169,11 @@ export class RLRun {
     const shift = (lo + hi) / 2;
     m.gate2.bias!.data[0] += shift;
     return shift;
+  }
+
+  /** True while updates remain and the opt-in time limit (if any) is not reached. */
+  get running(): boolean {
+    return this.update < this.cfg.updates && (this.cfg.maxSeconds === undefined || this.elapsed < this.cfg.maxSeconds);
   }
 
   get elapsed(): number {

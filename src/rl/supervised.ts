@@ -62,9 +62,9 @@ import { progress } from '../util/progress.js';
 
 export const SupervisedConfigSchema = z.object({
   out: z.string().min(1).describe('run directory (checkpoints/, final/, train.jsonl)'),
-  seed: z.number().int().min(0).default(1).describe('seed of the run (batch order, augmentation)'),
-  steps: z.number().int().min(1).default(1500).describe('optimizer steps (at most; see maxSeconds)'),
-  maxSeconds: z.number().min(1).default(240).describe('stop early after this many seconds of training'),
+  seed: z.number().int().min(0).default(1).describe('seed of the run: batch order and augmentation (askfirst train also draws its training suite from it)'),
+  steps: z.number().int().min(1).default(1500).describe('optimizer steps: the budget, so the same seed gives the same model on any machine'),
+  maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds of training (the model then depends on the machine and its load; default: none)'),
   batchSize: z.number().int().min(1).default(64).describe('images per step'),
   lr: z.number().positive().default(2e-3).describe('peak learning rate (AdamW, linear warm-up, cosine decay)'),
   weightDecay: z.number().min(0).default(1e-4).describe('AdamW weight decay'),
@@ -213,7 +213,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   };
   while (state.step < cfg.steps) {
     const elapsed = (performance.now() - tStart) / 1000;
-    if (elapsed > cfg.maxSeconds) {
+    if (cfg.maxSeconds !== undefined && elapsed > cfg.maxSeconds) {
       log(`supervised: time budget of ${cfg.maxSeconds} s reached at step ${state.step}`);
       break;
     }
