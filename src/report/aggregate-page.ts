@@ -144,7 +144,7 @@ export function renderAggregatePage(agg: Aggregate): string {
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body><main>
 <h1>${esc(title)}</h1>
-<p class="lead">The demo run once per seed (${esc(agg.seeds.join(', '))}): every figure is the mean over the seeds with a 95 % confidence interval for that mean.
+<p class="lead">The demo, run once per seed (${esc(agg.seeds.join(', '))}): every figure is the mean over the seeds with a 95 % confidence interval for that mean.
 RL trained on ${esc(agg.trainKinds.join(' + '))}; unseen kinds: ${esc(agg.unseenKinds.join(', '))}.</p>
 <p class="meta">Written ${esc(agg.createdAt)} · per-seed reports: ${links}</p>
 ${notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}
