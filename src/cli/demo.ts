@@ -1,8 +1,11 @@
-/** `askfirst demo`: the whole story on the embedded suite (see src/demo/pipeline.ts). */
+/** `askfirst demo`: the whole story on the embedded suite (see src/demo/pipeline.ts), once or once per seed (src/demo/seeds.ts). */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { DemoConfigSchema, runDemo } from '../demo/pipeline.js';
-import { addSchemaOptions, configFromOptions } from './options.js';
+import { runDemo } from '../demo/pipeline.js';
+import { aggregateSeeds, DemoCommandSchema, resolveDemoCommandConfig, runSeeds } from '../demo/seeds.js';
+import { aggregateText } from '../report/aggregate-page.js';
+import { coerceOptions, schemaOptions } from '../util/config.js';
+import { addSchemaOptions } from './options.js';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 
@@ -10,10 +13,21 @@ export function register(program: Command): void {
   const cmd = program
     .command('demo')
     .description('generate the suite, train the guesser, teach it to ask with RL, evaluate on all seven kinds, write report.html + results.json + MODEL_CARD.md');
-  addSchemaOptions(cmd, DemoConfigSchema);
-  cmd.addHelpText('after', '\nRe-running the same command skips finished stages (their checkpoints are in --out); --fresh starts over.');
+  addSchemaOptions(cmd, DemoCommandSchema);
+  cmd.addHelpText(
+    'after',
+    '\nRe-running the same command skips finished stages (their checkpoints are in --out); --fresh starts over.' +
+      '\nWith --seeds 0,1,2 each seed is a full demo in <out>/seed-<n>/; <out>/aggregate.json and aggregate.html give every headline figure' +
+      '\nas mean ± the half-width of its 95 % confidence interval over the seeds (none with one seed), and ours − each baseline paired by seed.',
+  );
   cmd.action(async (raw: Record<string, unknown>) => {
-    const cfg = configFromOptions(DemoConfigSchema, raw, 'demo');
+    const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
+    if (cfg.seeds) {
+      const seeds = cfg.seeds;
+      const r = cfg.aggregateOnly ? await aggregateSeeds(cfg.out, seeds) : await runSeeds({ ...cfg, seeds });
+      console.log(`\n${aggregateText(r.aggregate)}\n  aggregate: ${r.files.json}  page: ${r.files.html}`);
+      return;
+    }
     const r = await runDemo(cfg);
     console.log(`
 askfirst demo finished in ${r.wallSeconds.toFixed(0)} s

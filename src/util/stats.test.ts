@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Means, average } from './stats.js';
+import { Means, average, mean, meanInterval95, sampleStd, tQuantile975 } from './stats.js';
 
 describe('stats', () => {
   it('average is the arithmetic mean, 0 for no values', () => {
@@ -12,5 +12,61 @@ describe('stats', () => {
     m.add({ kl: 3, loss: 0, extra: 5 });
     expect(m.prefixed('rl/')).toEqual({ 'rl/kl': 2, 'rl/loss': 2, 'rl/extra': 5 });
     expect(Object.keys(m.prefixed(''))).toEqual(['kl', 'loss', 'extra']);
+  });
+});
+
+describe('mean, sample sd, Student t interval', () => {
+  it('mean is NaN for no values', () => {
+    expect(mean([2, 4, 9])).toBe(5);
+    expect(mean([])).toBeNaN();
+  });
+
+  it('sample sd divides by n − 1 and needs two values', () => {
+    expect(sampleStd([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(2.13809, 5); // population sd is 2
+    expect(sampleStd([0.9, 0.8, 0.7])).toBeCloseTo(0.1, 12);
+    expect(sampleStd([3])).toBeNaN();
+    expect(sampleStd([])).toBeNaN();
+  });
+
+  it('t(0.975, df) matches the published table', () => {
+    expect(tQuantile975(1)).toBe(12.706);
+    expect(tQuantile975(2)).toBe(4.303);
+    expect(tQuantile975(4)).toBe(2.776);
+    expect(tQuantile975(9)).toBe(2.262);
+    expect(tQuantile975(30)).toBe(2.042);
+  });
+
+  it('t(0.975, df) beyond the table follows the expansion (scipy values) and falls toward z = 1.96', () => {
+    expect(tQuantile975(31)).toBeCloseTo(2.039513, 5);
+    expect(tQuantile975(60)).toBeCloseTo(2.000298, 5);
+    expect(tQuantile975(120)).toBeCloseTo(1.979930, 5);
+    expect(tQuantile975(1e6)).toBeCloseTo(1.959964, 5);
+    for (let df = 1; df < 200; df++) expect(tQuantile975(df + 1)).toBeLessThan(tQuantile975(df));
+  });
+
+  it('t(0.975, df) is NaN for df < 1 or a fraction', () => {
+    expect(tQuantile975(0)).toBeNaN();
+    expect(tQuantile975(2.5)).toBeNaN();
+  });
+
+  it('the 95 % interval is mean ± t·sd/√n', () => {
+    const r = meanInterval95([0.9, 0.8, 0.7]);
+    expect(r.n).toBe(3);
+    expect(r.mean).toBeCloseTo(0.8, 12);
+    expect(r.sd).toBeCloseTo(0.1, 12);
+    expect(r.ci95!.halfWidth).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 12); // 0.2484
+    expect(r.ci95!.low).toBeCloseTo(0.8 - 0.24844, 4);
+    expect(r.ci95!.high).toBeCloseTo(0.8 + 0.24844, 4);
+    const s = meanInterval95([1, 2, 3, 4, 10]); // sd = 3.5355, t(0.975, 4) = 2.776
+    expect(s.ci95!.halfWidth).toBeCloseTo(4.3894, 3);
+  });
+
+  it('identical values give a zero-width interval', () => {
+    expect(meanInterval95([0.5, 0.5, 0.5]).ci95).toEqual({ low: 0.5, high: 0.5, halfWidth: 0 });
+  });
+
+  it('one value has a mean but no sd and no interval; none has nothing', () => {
+    expect(meanInterval95([0.7])).toEqual({ n: 1, mean: 0.7, sd: null, ci95: null });
+    expect(meanInterval95([])).toEqual({ n: 0, mean: null, sd: null, ci95: null });
   });
 });

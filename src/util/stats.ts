@@ -1,4 +1,4 @@
-/** Small descriptive statistics shared by metrics and training logs. */
+/** Small descriptive statistics shared by metrics, training logs and multi-seed aggregates. */
 
 /** Arithmetic mean (0 for an empty list). */
 export function average(xs: readonly number[]): number {
@@ -21,4 +21,77 @@ export class Means {
   prefixed(prefix: string): Record<string, number> {
     return Object.fromEntries([...this.values].map(([k, v]) => [prefix + k, average(v)]));
   }
+}
+
+// ─── Means over a few runs, with a confidence interval ─────────────────────────────────
+
+/** Arithmetic mean; NaN for an empty list (unlike `average`, which says 0). */
+export function mean(xs: readonly number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+}
+
+/** Sample standard deviation (denominator n − 1); NaN for fewer than two values. */
+export function sampleStd(xs: readonly number[]): number {
+  if (xs.length < 2) return Number.NaN;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+/**
+ * t(0.975, df) for df = 1…30: the two-sided 95 % critical values of Student's t distribution,
+ * from NIST/SEMATECH e-Handbook of Statistical Methods, §1.3.6.7.2 "Critical values of the
+ * Student's t distribution" (column 0.975), 3 decimals (checked against scipy.stats.t.ppf).
+ */
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+] as const;
+
+/** The standard normal's 0.975 quantile. */
+const Z975 = 1.959963984540054;
+
+/**
+ * The 0.975 quantile of Student's t with `df` degrees of freedom (the two-sided 95 % critical
+ * value): the table above for df ≤ 30, beyond it the Cornish–Fisher expansion in 1/df
+ * (Abramowitz & Stegun 1964, 26.7.5), good to better than 1e-4 there. NaN for df < 1 or not an integer.
+ */
+export function tQuantile975(df: number): number {
+  if (!Number.isInteger(df) || df < 1) return Number.NaN;
+  if (df <= T975.length) return T975[df - 1];
+  const z = Z975;
+  const g1 = (z ** 3 + z) / 4;
+  const g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96;
+  const g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384;
+  const g4 = (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160;
+  return z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4;
+}
+
+/** A 95 % confidence interval for a mean: [low, high] = mean ∓ halfWidth. */
+export interface Interval95 {
+  low: number;
+  high: number;
+  halfWidth: number;
+}
+
+/** Mean, sample standard deviation and 95 % confidence interval of a few values (e.g. one per seed). */
+export interface MeanInterval {
+  /** How many values. */
+  n: number;
+  /** null when n = 0. */
+  mean: number | null;
+  /** Sample standard deviation; null when n < 2. */
+  sd: number | null;
+  /** mean ± t(0.975, n − 1) · sd / √n (Student's t, two-sided); null when n < 2 — one value has no interval. */
+  ci95: Interval95 | null;
+}
+
+/** Mean, sample sd and the Student's t 95 % confidence interval for the mean of `xs`. */
+export function meanInterval95(xs: readonly number[]): MeanInterval {
+  const n = xs.length;
+  if (n === 0) return { n, mean: null, sd: null, ci95: null };
+  const m = mean(xs);
+  if (n === 1) return { n, mean: m, sd: null, ci95: null };
+  const sd = sampleStd(xs);
+  const halfWidth = (tQuantile975(n - 1) * sd) / Math.sqrt(n);
+  return { n, mean: m, sd, ci95: { low: m - halfWidth, high: m + halfWidth, halfWidth } };
 }

@@ -1,0 +1,63 @@
+import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { writeResults } from '../report/results-io.js';
+import { fakeResults } from '../testing/report-fixture.js';
+import { tmpDir } from '../testing/tmp.js';
+import { register } from './demo.js';
+
+/** Parse `askfirst demo …args`. Only invalid or --aggregate-only command lines here: a valid one would run the real demo. */
+async function demo(...args: string[]): Promise<void> {
+  const program = new Command().exitOverride();
+  register(program);
+  await program.parseAsync(['node', 'askfirst', 'demo', ...args]);
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('askfirst demo --seeds (command line)', () => {
+  it('rejects bad --seeds with a message naming the problem', async () => {
+    await expect(demo('--seeds', '0,1,1')).rejects.toThrow(/seeds: seeds must be distinct/);
+    await expect(demo('--seeds', '0,-2')).rejects.toThrow(/each seed must be 0 or more/);
+    await expect(demo('--seeds', '0,one')).rejects.toThrow(/each seed must be a number/);
+    await expect(demo('--seeds', '2.5')).rejects.toThrow(/each seed must be a whole number/);
+    await expect(demo('--seeds', ',')).rejects.toThrow(/at least one seed/);
+  });
+
+  it('rejects --seeds with --seed, and --aggregate-only without --seeds', async () => {
+    await expect(demo('--seeds', '0,1', '--seed', '3')).rejects.toThrow(/--seed and --seeds together/);
+    await expect(demo('--aggregate-only')).rejects.toThrow(/needs --seeds/);
+  });
+
+  it('--aggregate-only aggregates finished runs and prints mean ± CI half-width', async () => {
+    const out = tmpDir('askfirst-cli-seeds');
+    for (const seed of [0, 1, 2]) {
+      const r = fakeResults(seed + 20);
+      r.data.seed = seed;
+      await writeResults(join(out, `seed-${seed}`), r);
+    }
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await demo('--seeds', '0,1,2', '--aggregate-only', '--out', out);
+    expect(existsSync(join(out, 'aggregate.json'))).toBe(true);
+    expect(existsSync(join(out, 'aggregate.html'))).toBe(true);
+    const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(printed).toMatch(/over 3 seeds \(0, 1, 2\): mean ± 95 % CI half-width/);
+    expect(printed).toMatch(/gap closed, unseen kinds\s+\d+\.\d ± \d+\.\d %/);
+    expect(printed).toContain(join(out, 'aggregate.json'));
+  });
+
+  it('--aggregate-only names the seeds that have no finished run', async () => {
+    const out = tmpDir('askfirst-cli-seeds-missing');
+    await expect(demo('--seeds', '0,4', '--aggregate-only', '--out', out)).rejects.toThrow(/no finished demo run for seeds 0, 4/);
+  });
+
+  it('--help describes --seeds and --aggregate-only', () => {
+    const program = new Command();
+    register(program);
+    const help = program.commands.find((c) => c.name() === 'demo')!.helpInformation();
+    expect(help).toMatch(/--seeds <a,b,…>\s+run the whole demo once per seed/);
+    expect(help).toMatch(/--aggregate-only\s+with --seeds: run nothing/);
+    expect(help).toMatch(/--seed <n>\s+master seed/);
+  });
+});

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAggregate } from '../report/aggregate.js';
+import { writeResults } from '../report/results-io.js';
+import { fakeResults } from '../testing/report-fixture.js';
+import { tmpDir } from '../testing/tmp.js';
+import type { DemoConfig } from './pipeline.js';
+import { aggregateSeeds, resolveDemoCommandConfig, runSeeds, seedDir, type DemoRunner } from './seeds.js';
+
+/** A stand-in for runDemo: records its config and writes a fake results.json for the seed into cfg.out. */
+function stubDemo(calls: DemoConfig[], failOn?: number): DemoRunner {
+  return async (cfg) => {
+    calls.push(cfg);
+    if (cfg.seed === failOn) throw new Error(`seed ${cfg.seed} broke`);
+    const r = fakeResults(cfg.seed + 11);
+    r.data.seed = cfg.seed;
+    r.quick = cfg.quick;
+    return writeResults(cfg.out, r);
+  };
+}
+
+const quiet = () => {};
+
+describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
+  it('runs the demo once per seed into <out>/seed-<n>/ with that seed, then writes aggregate.json and aggregate.html', async () => {
+    const out = tmpDir('askfirst-seeds');
+    const calls: DemoConfig[] = [];
+    const cfg = resolveDemoCommandConfig({ out, seeds: [2, 0, 1], quick: true, progress: false });
+    const r = await runSeeds({ ...cfg, seeds: cfg.seeds! }, stubDemo(calls), quiet);
+    expect(calls.map((c) => [c.seed, c.out])).toEqual([
+      [2, join(out, 'seed-2')],
+      [0, join(out, 'seed-0')],
+      [1, join(out, 'seed-1')],
+    ]);
+    // Each run is an ordinary demo config: the rest of the options pass through, the command's own do not.
+    for (const c of calls) {
+      expect(c).toMatchObject({ quick: true, progress: false, fresh: false, algorithm: 'grpo', baselines: true });
+      expect(c).not.toHaveProperty('seeds');
+      expect(c).not.toHaveProperty('aggregateOnly');
+    }
+    expect(r.files).toEqual({ json: join(out, 'aggregate.json'), html: join(out, 'aggregate.html') });
+    const agg = parseAggregate(JSON.parse(await readFile(r.files.json, 'utf8')));
+    expect(agg.seeds).toEqual([0, 1, 2]);
+    expect(agg.quick).toBe(true);
+    expect(agg.ours.gapClosed.all.n).toBe(3);
+    expect(agg.ours.gapClosed.all.ci95).not.toBeNull();
+    expect(await readFile(r.files.html, 'utf8')).toContain('askfirst demo over 3 seeds');
+  });
+
+  it('a re-run hands every seed to the demo again (which skips its finished stages) and --fresh passes through', async () => {
+    const out = tmpDir('askfirst-seeds-rerun');
+    const calls: DemoConfig[] = [];
+    const cfg = resolveDemoCommandConfig({ out, seeds: [0, 1], progress: false });
+    await expect(runSeeds({ ...cfg, seeds: [0, 1] }, stubDemo(calls, 1), quiet)).rejects.toThrow(/seed 1 broke/);
+    expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
+    await runSeeds({ ...cfg, seeds: [0, 1] }, stubDemo(calls), quiet);
+    expect(calls.map((c) => c.seed)).toEqual([0, 1, 0, 1]);
+    expect(existsSync(join(out, 'aggregate.json'))).toBe(true);
+    const fresh = resolveDemoCommandConfig({ out, seeds: [0], fresh: true, progress: false });
+    await runSeeds({ ...fresh, seeds: [0] }, stubDemo(calls), quiet);
+    expect(calls.at(-1)!.fresh).toBe(true);
+  });
+
+  it('--aggregate-only rebuilds the aggregate from finished runs, and names every missing seed', async () => {
+    const out = tmpDir('askfirst-seeds-agg');
+    const calls: DemoConfig[] = [];
+    await stubDemo(calls)(resolveDemoCommandConfig({ out: seedDir(out, 0), seed: 0 }), quiet);
+    await stubDemo(calls)(resolveDemoCommandConfig({ out: seedDir(out, 3), seed: 3 }), quiet);
+    const r = await aggregateSeeds(out, [0, 3]);
+    expect(r.aggregate.seeds).toEqual([0, 3]);
+    expect(existsSync(join(out, 'aggregate.html'))).toBe(true);
+    await expect(aggregateSeeds(out, [0, 1, 2, 3])).rejects.toThrow(/no finished demo run for seeds 1, 2 .*seed-1.*seed-2.*--seeds 0,1,2,3/);
+  });
+
+  it('refuses a seed directory holding another seed\u2019s run', async () => {
+    const out = tmpDir('askfirst-seeds-wrong');
+    const r = fakeResults(3);
+    r.data.seed = 7;
+    await writeResults(seedDir(out, 1), r);
+    await expect(aggregateSeeds(out, [1])).rejects.toThrow(/made with seed 7, not 1/);
+  });
+});
+
+describe('resolveDemoCommandConfig', () => {
+  const bad = (partial: Record<string, unknown>) => () => resolveDemoCommandConfig(partial);
+  it('takes distinct non-negative integer seeds, as numbers or the strings of a list option', () => {
+    expect(resolveDemoCommandConfig({ seeds: ['0', '1', '2'] }).seeds).toEqual([0, 1, 2]);
+    expect(resolveDemoCommandConfig({ seeds: [5] }).seeds).toEqual([5]);
+    expect(resolveDemoCommandConfig({}).seeds).toBeUndefined();
+    expect(resolveDemoCommandConfig({ seed: 4 }).seed).toBe(4);
+  });
+  it('rejects bad seeds by name', () => {
+    expect(bad({ seeds: ['0', '0'] })).toThrow(/seeds: seeds must be distinct/);
+    expect(bad({ seeds: ['-1'] })).toThrow(/seeds\.0: each seed must be 0 or more/);
+    expect(bad({ seeds: ['1.5'] })).toThrow(/seeds\.0: each seed must be a whole number/);
+    expect(bad({ seeds: ['0', 'x'] })).toThrow(/seeds\.1: each seed must be a number/);
+    expect(bad({ seeds: [] })).toThrow(/at least one seed/);
+  });
+  it('rejects --seed with --seeds, and --aggregate-only without --seeds or with --fresh', () => {
+    expect(bad({ seeds: [0, 1], seed: 3 })).toThrow(/--seed and --seeds together/);
+    expect(bad({ seeds: [0, 1], seed: 0 })).toThrow(/--seed and --seeds together/);
+    expect(bad({ aggregateOnly: true })).toThrow(/aggregate-only: needs --seeds/);
+    expect(bad({ aggregateOnly: true, seeds: [0], fresh: true })).toThrow(/--fresh would discard/);
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * The multi-seed aggregate (aggregate.ts) for people: a short text table for the terminal
+ * (mean ± 95 % CI half-width per headline figure) and `aggregate.html`, one self-contained page
+ * in the report's style (html.ts) with every seed's value beside the mean and interval, per-kind
+ * accuracy, the baselines and the paired differences. No charts.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/fsx.js';
+import { AGGREGATE_PAGE, PAIRED_FIGURES, type Aggregate, type FigureStats, type PairedFigure, type SeedStat } from './aggregate.js';
+import { CSS, esc, valueCell } from './html.js';
+
+/** pct: a fraction shown as %; pts: a difference of fractions, in percentage points; ratio: ×; num: plain. */
+type Unit = 'pct' | 'pts' | 'ratio' | 'num';
+
+/** One headline row: a key (as in headline.ts), a label, how to format it and where to find it. */
+export interface AggregateRow {
+  key: string;
+  label: string;
+  unit: Unit;
+  get: (f: FigureStats) => SeedStat;
+}
+
+export const AGGREGATE_ROWS: readonly AggregateRow[] = [
+  { key: 'gapClosed.train', label: 'gap closed, RL-trained kinds', unit: 'pct', get: (f) => f.gapClosed.train },
+  { key: 'gapClosed.unseen', label: 'gap closed, unseen kinds', unit: 'pct', get: (f) => f.gapClosed.unseen },
+  { key: 'gapClosed.all', label: 'gap closed, all kinds', unit: 'pct', get: (f) => f.gapClosed.all },
+  { key: 'overAsking', label: 'over-asking on controls', unit: 'pct', get: (f) => f.overAsking },
+  { key: 'psRate', label: 'ps-rate', unit: 'num', get: (f) => f.psRate },
+  { key: 'psRateRatio', label: 'ps-rate ÷ oracle minimum', unit: 'ratio', get: (f) => f.psRateOverOracle },
+  { key: 'accuracy.reference', label: 'accuracy, reference', unit: 'pct', get: (f) => f.accuracy.reference.overall },
+  { key: 'accuracy.before', label: 'accuracy, before RL', unit: 'pct', get: (f) => f.accuracy.before.overall },
+  { key: 'accuracy.after', label: 'accuracy, after RL', unit: 'pct', get: (f) => f.accuracy.after.overall },
+];
+
+const PAIRED_LABELS: Record<PairedFigure, string> = {
+  'gapClosed.unseen': 'gap closed, unseen kinds',
+  'gapClosed.all': 'gap closed, all kinds',
+  'accuracy.after': 'accuracy after RL',
+};
+
+/** A single value in a unit ("93.4 %", "+12.0 pts", "1.46", "0.74×"); "–" for null. */
+export function fmtValue(x: number | null, unit: Unit, signed = false): string {
+  if (x == null || !Number.isFinite(x)) return '–';
+  const sign = signed && x > 0 ? '+' : '';
+  if (unit === 'pct') return `${sign}${(100 * x).toFixed(1)} %`;
+  if (unit === 'pts') return `${sign}${(100 * x).toFixed(1)} pts`;
+  if (unit === 'ratio') return `${sign}${x.toFixed(2)}×`;
+  return `${sign}${x.toFixed(2)}`;
+}
+
+/** "93.1 ± 4.2 %" (mean ± 95 % CI half-width); "93.1 % (n = 1, no CI)" with one value; "–" with none. */
+export function fmtStat(s: SeedStat, unit: Unit, signed = false): string {
+  if (s.mean == null) return '–';
+  if (!s.ci95) return `${fmtValue(s.mean, unit, signed)} (n = ${s.n}, no CI)`;
+  const scale = unit === 'pct' || unit === 'pts' ? 100 : 1;
+  const digits = scale === 100 ? 1 : 2;
+  const sign = signed && s.mean > 0 ? '+' : '';
+  const suffix = unit === 'pct' ? ' %' : unit === 'pts' ? ' pts' : unit === 'ratio' ? '×' : '';
+  return `${sign}${(scale * s.mean).toFixed(digits)} ± ${(scale * s.ci95.halfWidth).toFixed(digits)}${suffix}`;
+}
+
+/** The n note of a stat when some seeds have no value. */
+const missing = (s: SeedStat, seeds: number) => (s.n < seeds ? ` [n = ${s.n}]` : '');
+
+const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - [...s].length));
+
+/** The terminal table: ours and each baseline, mean ± 95 % CI half-width per headline figure, then the paired differences. */
+export function aggregateText(agg: Aggregate): string {
+  const k = agg.seeds.length;
+  const cols = [{ title: 'ours', f: agg.ours }, ...agg.baselines.map((b) => ({ title: `r_p = ${b.rp}`, f: b.figures }))];
+  const cells = AGGREGATE_ROWS.map((r) => [r.label, ...cols.map((c) => fmtStat(r.get(c.f), r.unit) + missing(r.get(c.f), k))]);
+  const header = ['figure', ...cols.map((c) => c.title)];
+  const widths = header.map((h, i) => Math.max([...h].length, ...cells.map((row) => [...row[i]].length)) + 2);
+  const line = (row: string[]) => '  ' + row.map((c, i) => pad(c, widths[i])).join('').trimEnd();
+  const out = [
+    `askfirst demo over ${k} seed${k === 1 ? '' : 's'} (${agg.seeds.join(', ')})${agg.quick ? ', --quick' : ''}: mean ± 95 % CI half-width (Student's t, df = n − 1)`,
+    ...(k < 2 ? ['  (one seed: no interval; run two or more seeds for one)'] : []),
+    line(header),
+    ...cells.map(line),
+  ];
+  for (const b of agg.baselines) {
+    const parts = PAIRED_FIGURES.map((f) => `${PAIRED_LABELS[f]} ${fmtStat(b.paired[f], 'pts', true)}${missing(b.paired[f], k)}`);
+    out.push(`  ours − ${b.label} (paired over seeds): ${parts.join('; ')}`);
+  }
+  return out.join('\n');
+}
+
+// ─── aggregate.html ─────────────────────────────────────────────────────────────────────
+
+function ciText(s: SeedStat, unit: Unit): string {
+  if (!s.ci95) return s.n < 2 ? `none (n = ${s.n})` : '–';
+  return `${fmtValue(s.ci95.low, unit)} … ${fmtValue(s.ci95.high, unit)}`;
+}
+
+function statCells(key: string, s: SeedStat, unit: Unit, signed = false): string {
+  return (
+    s.values.map((v, i) => valueCell(`${key}.seed${i}`, v, fmtValue(v, unit, signed))).join('') +
+    valueCell(`${key}.mean`, s.mean, fmtValue(s.mean, unit, signed)) +
+    valueCell(`${key}.halfWidth`, s.ci95?.halfWidth ?? null, s.ci95 ? `± ${fmtValue(s.ci95.halfWidth, unit)}` : '–') +
+    `<td class="num">${esc(ciText(s, unit))}</td><td class="num">${s.n}</td>`
+  );
+}
+
+function head(agg: Aggregate, first = 'figure'): string {
+  const seeds = agg.seeds.map((s) => `<th class="num">seed ${esc(s)}</th>`).join('');
+  return `<thead><tr><th>${esc(first)}</th>${seeds}<th class="num">mean</th><th class="num">± 95 % CI</th><th class="num">95 % CI</th><th class="num">n</th></tr></thead>`;
+}
+
+function figuresTable(agg: Aggregate, id: string, f: FigureStats): string {
+  const rows = AGGREGATE_ROWS.map((r) => `<tr><td>${esc(r.label)}</td>${statCells(`${id}.${r.key}`, r.get(f), r.unit)}</tr>`);
+  return `<table class="headline" id="${esc(id)}">${head(agg)}<tbody>${rows.join('')}</tbody></table>`;
+}
+
+function perKindTable(agg: Aggregate, f: FigureStats): string {
+  const rows = Object.keys(f.accuracy.after.byKind).flatMap((k) => {
+    const tag = agg.trainKinds.includes(k) ? '<span class="badge train">RL-trained</span>' : '<span class="badge unseen">unseen</span>';
+    return (['reference', 'before', 'after'] as const).map(
+      (w) => `<tr><td>${esc(k)} ${w === 'reference' ? tag : ''}</td><td>${esc(w)}</td>${statCells(`ours.accuracy.${w}.${k}`, f.accuracy[w].byKind[k], 'pct')}</tr>`,
+    );
+  });
+  const seeds = agg.seeds.map((s) => `<th class="num">seed ${esc(s)}</th>`).join('');
+  return `<table id="per-kind"><thead><tr><th>kind</th><th>accuracy</th>${seeds}<th class="num">mean</th><th class="num">± 95 % CI</th><th class="num">95 % CI</th><th class="num">n</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function pairedTable(agg: Aggregate): string {
+  const rows = agg.baselines.flatMap((b) =>
+    PAIRED_FIGURES.map((f) => `<tr><td>ours − ${esc(b.label)}: ${esc(PAIRED_LABELS[f])}</td>${statCells(`paired.${b.name}.${f}`, b.paired[f], 'pts', true)}</tr>`),
+  );
+  return rows.length
+    ? `<table id="paired">${head(agg, 'difference')}<tbody>${rows.join('')}</tbody></table>`
+    : '<p class="meta">No baselines were run.</p>';
+}
+
+/** The whole of `aggregate.html`. */
+export function renderAggregatePage(agg: Aggregate): string {
+  const title = `askfirst demo over ${agg.seeds.length} seeds`;
+  const notes = [
+    ...(agg.quick ? ['Quick runs (--quick): small budgets, so the figures are noisy.'] : []),
+    ...(agg.seeds.length < 2 ? ['One seed: a mean of one value has no confidence interval; run two or more seeds.'] : []),
+  ];
+  const links = agg.runs.map((r) => `<a href="${esc(`${r.dir}/report.html`)}">seed ${esc(r.seed)}</a>`).join(' · ');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${CSS}</style></head>
+<body><main>
+<h1>${esc(title)}</h1>
+<p class="lead">The demo, run once per seed (${esc(agg.seeds.join(', '))}): every figure is the mean over the seeds with a 95 % confidence interval for that mean.
+RL trained on ${esc(agg.trainKinds.join(' + '))}; unseen kinds: ${esc(agg.unseenKinds.join(', '))}.</p>
+<p class="meta">Written ${esc(agg.createdAt)} · per-seed reports: ${links}</p>
+${notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}
+<p class="meta">${esc(agg.method)} An interval that excludes a value (a target, or 0 for a difference) says the seeds agree it is above or below it; it says nothing about other suites or budgets.</p>
+<h2>Ours</h2>
+${figuresTable(agg, 'ours', agg.ours)}
+<h3>Accuracy per scenario kind</h3>
+${perKindTable(agg, agg.ours)}
+<h2>Paired: ours − baseline</h2>
+<p class="meta">Per seed, our figure minus the baseline's on the same suites and guesser; positive favours ours.</p>
+${pairedTable(agg)}
+${agg.baselines.map((b) => `<h2>${esc(b.label)}</h2>\n${figuresTable(agg, b.name, b.figures)}`).join('\n')}
+</main></body></html>
+`;
+}
+
+/** Write `<dir>/aggregate.html`; returns its path. */
+export async function writeAggregatePage(dir: string, agg: Aggregate): Promise<string> {
+  const file = join(dir, AGGREGATE_PAGE);
+  await writeFileAtomic(file, renderAggregatePage(agg));
+  return file;
+}

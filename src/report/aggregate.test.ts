@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fakeResults } from '../testing/report-fixture.js';
+import { tmpDir } from '../testing/tmp.js';
+import { AGGREGATE_FILE, aggregateSchema, buildAggregate, parseAggregate, seedStat, writeAggregate, type SeedRun } from './aggregate.js';
+import { aggregateText, fmtStat, renderAggregatePage } from './aggregate-page.js';
+import type { Results } from './results.js';
+
+/** fakeResults with the seed recorded and the headline figures we check set to known values. */
+function run(seed: number, gapUnseen: number | null, accAfter: number, blAccAfter: number): SeedRun {
+  const r: Results = fakeResults(seed + 1);
+  r.data.seed = seed;
+  r.gapClosed.unseen = gapUnseen;
+  r.accuracy.after.overall = accAfter;
+  r.baselines[0].accuracy.after.overall = blAccAfter;
+  r.baselines[0].gapClosed.unseen = 0.2;
+  return { seed, dir: `seed-${seed}`, results: r };
+}
+
+describe('multi-seed aggregate', () => {
+  it('seedStat keeps nulls in the values and leaves them out of the statistics', () => {
+    const s = seedStat([0.9, null, 0.8, 0.7]);
+    expect(s.values).toEqual([0.9, null, 0.8, 0.7]);
+    expect(s.n).toBe(3);
+    expect(s.mean).toBeCloseTo(0.8, 12);
+    expect(s.ci95!.halfWidth).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 12);
+    expect(seedStat([null, Number.NaN])).toEqual({ values: [null, null], n: 0, mean: null, sd: null, ci95: null });
+  });
+
+  it('aggregates every headline figure per seed, sorted by seed, with mean, CI and n', () => {
+    const agg = buildAggregate([run(2, 0.7, 0.8, 0.6), run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6)], '2026-01-01T00:00:00Z');
+    expect(agg.seeds).toEqual([0, 1, 2]);
+    expect(agg.runs.map((r) => r.dir)).toEqual(['seed-0', 'seed-1', 'seed-2']);
+    const g = agg.ours.gapClosed.unseen;
+    expect(g.values).toEqual([0.9, 0.8, 0.7]);
+    expect(g.n).toBe(3);
+    expect(g.mean).toBeCloseTo(0.8, 12);
+    expect(g.sd).toBeCloseTo(0.1, 12);
+    expect(g.ci95!.low).toBeCloseTo(0.8 - 0.24844, 4);
+    // Each figure is read from the right place of each results.json.
+    const runs = [run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)].map((x) => x.results);
+    expect(agg.ours.overAsking.values).toEqual(runs.map((r) => r.overAsking));
+    expect(agg.ours.psRateOverOracle.values).toEqual(runs.map((r) => r.psRate / r.oraclePsRate));
+    expect(agg.ours.accuracy.reference.byKind.camera.values).toEqual(runs.map((r) => r.accuracy.reference.byKind.camera));
+    expect(agg.ours.accuracy.before.overall.values).toEqual(runs.map((r) => r.accuracy.before.overall));
+    expect(Object.keys(agg.ours.accuracy.after.byKind)).toHaveLength(7);
+    expect(agg.baselines.map((b) => b.name)).toEqual(['proactivebench-rp0.5', 'proactivebench-rp1']);
+    expect(agg.baselines[1].figures.gapClosed.all.values).toEqual(runs.map((r) => r.baselines[1].gapClosed.all));
+    expect(() => aggregateSchema.parse(agg)).not.toThrow();
+  });
+
+  it('paired differences are ours − baseline per seed, with their own interval', () => {
+    const agg = buildAggregate([run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)]);
+    const p = agg.baselines[0].paired;
+    expect(p['accuracy.after'].values.map((v) => Number(v!.toFixed(10)))).toEqual([0.2, 0.1, 0.2]);
+    expect(p['accuracy.after'].mean).toBeCloseTo(0.5 / 3, 12);
+    expect(p['accuracy.after'].ci95!.halfWidth).toBeCloseTo((4.303 * Math.sqrt(1 / 300)) / Math.sqrt(3), 10);
+    expect(p['gapClosed.unseen'].values.map((v) => Number(v!.toFixed(10)))).toEqual([0.7, 0.6, 0.5]);
+  });
+
+  it('an undefined figure is null for that seed and lowers n; one value has no interval', () => {
+    const agg = buildAggregate([run(0, 0.9, 0.9, 0.7), run(1, null, 0.7, 0.6)]);
+    expect(agg.ours.gapClosed.unseen).toEqual({ values: [0.9, null], n: 1, mean: 0.9, sd: null, ci95: null });
+    expect(agg.baselines[0].paired['gapClosed.unseen'].n).toBe(1);
+    expect(fmtStat(agg.ours.gapClosed.unseen, 'pct')).toBe('90.0 % (n = 1, no CI)');
+    expect(aggregateText(agg)).toMatch(/90\.0 % \(n = 1, no CI\) \[n = 1\]/);
+  });
+
+  it('a single seed aggregates, with no intervals anywhere, and says so', () => {
+    const agg = buildAggregate([run(5, 0.9, 0.9, 0.7)]);
+    expect(agg.ours.accuracy.after.overall.ci95).toBeNull();
+    expect(aggregateText(agg)).toMatch(/one seed: no interval/);
+    expect(renderAggregatePage(agg)).toMatch(/no confidence interval/);
+  });
+
+  it('a baseline missing from one seed counts as missing there', () => {
+    const a = run(0, 0.9, 0.9, 0.7);
+    const b = run(1, 0.8, 0.7, 0.6);
+    b.results.baselines = b.results.baselines.slice(0, 1);
+    const agg = buildAggregate([a, b]);
+    expect(agg.baselines[1].figures.overAsking.values[1]).toBeNull();
+    expect(agg.baselines[1].paired['accuracy.after'].n).toBe(1);
+  });
+
+  it('refuses runs that are not comparable', () => {
+    expect(() => buildAggregate([])).toThrow(/no seed runs/);
+    expect(() => buildAggregate([run(0, 0.9, 0.9, 0.7), run(0, 0.8, 0.7, 0.6)])).toThrow(/twice/);
+    const wrong = run(1, 0.8, 0.7, 0.6);
+    wrong.results.data.seed = 4;
+    expect(() => buildAggregate([run(0, 0.9, 0.9, 0.7), wrong])).toThrow(/seed-1 was made with seed 4/);
+    const q = run(1, 0.8, 0.7, 0.6);
+    q.results.quick = true;
+    expect(() => buildAggregate([run(0, 0.9, 0.9, 0.7), q])).toThrow(/quick and full runs are mixed/);
+  });
+
+  it('is validated when written and read back', async () => {
+    const dir = tmpDir('askfirst-aggregate');
+    const agg = buildAggregate([run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6)]);
+    const file = await writeAggregate(dir, agg);
+    expect(file).toBe(join(dir, AGGREGATE_FILE));
+    expect(parseAggregate(JSON.parse(await readFile(file, 'utf8')))).toEqual(agg);
+    await expect(writeAggregate(dir, { ...agg, seeds: [] })).rejects.toThrow(/seeds/);
+  });
+
+  it('the text table and the page show mean ± half-width and every seed, escaped', () => {
+    const runs = [run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)];
+    runs[0].results.baselines[0].label = 'r_p <b>0.5</b>';
+    const agg = buildAggregate(runs);
+    const text = aggregateText(agg);
+    expect(text).toMatch(/gap closed, unseen kinds\s+80\.0 ± 24\.8 %/);
+    expect(text).toMatch(/r_p = 0\.5/);
+    expect(text).toMatch(/accuracy after RL \+16\.7 ± \d+\.\d pts/);
+    const html = renderAggregatePage(agg);
+    expect(html).toContain('data-key="ours.gapClosed.unseen.mean" data-value="0.8');
+    expect(html).toContain('seed 2');
+    expect(html).toContain('href="seed-1/report.html"');
+    expect(html).toContain('&lt;b&gt;');
+    expect(html).not.toContain('<b>0.5');
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * `aggregate.json`: the demo's headline figures over several seeds (`askfirst demo --seeds`).
+ * For every figure of results.json — gap closed train / unseen / all, over-asking, ps-rate and
+ * ps-rate ÷ the oracle's minimum, accuracy reference / before / after (overall and per kind) —
+ * for our run and for each baseline: the per-seed values, their mean, sample sd, the 95 %
+ * confidence interval for the mean (Student's t, two-sided, df = n − 1) and n. Paired
+ * comparisons: per seed, ours − baseline on gap closed unseen / all and accuracy after, with the
+ * same statistics over the differences (the seeds share suites and the supervised guesser, so
+ * the paired interval is the one to read for "better than the baseline").
+ *
+ * A figure that is undefined for a seed (gap closed when the reference is no better than the
+ * guesser) is `null` there and left out of the statistics, so `n` can be below the number of
+ * seeds. With n < 2 there is no interval: `ci95` is null rather than invented. The zod schema is
+ * the declaration and validates the file when written.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DataError } from '../util/errors.js';
+import { writeJson } from '../util/fsx.js';
+import { meanInterval95 } from '../util/stats.js';
+import type { HeadlineFigures, Results } from './results.js';
+
+/** Bumped when a field changes meaning or is removed. */
+export const AGGREGATE_VERSION = 1;
+export const AGGREGATE_FILE = 'aggregate.json';
+export const AGGREGATE_PAGE = 'aggregate.html';
+
+// ─── Schema and types ───────────────────────────────────────────────────────────────────
+
+/** One figure over the seeds. */
+export type SeedStat = z.output<typeof seedStatSchema>;
+const seedStatSchema = z.object({
+  /** One value per seed, in the order of the aggregate's `seeds`; null where undefined or missing. */
+  values: z.array(z.number().nullable()),
+  /** Seeds with a value (the non-null `values`). */
+  n: z.number().int().min(0),
+  /** Mean of the values; null when n = 0. */
+  mean: z.number().nullable(),
+  /** Sample standard deviation (n − 1); null when n < 2. */
+  sd: z.number().nullable(),
+  /** 95 % CI for the mean, mean ± t(0.975, n − 1)·sd/√n; null when n < 2 (no interval from one value). */
+  ci95: z.object({ low: z.number(), high: z.number(), halfWidth: z.number().min(0) }).nullable(),
+});
+
+const accuracyStatsSchema = z.object({
+  overall: seedStatSchema,
+  byKind: z.record(z.string(), seedStatSchema),
+});
+
+/** The headline figures of one policy (ours or a baseline) over the seeds. */
+export type FigureStats = z.output<typeof figureStatsSchema>;
+const figureStatsSchema = z.object({
+  gapClosed: z.object({ train: seedStatSchema, unseen: seedStatSchema, all: seedStatSchema }),
+  overAsking: seedStatSchema,
+  psRate: seedStatSchema,
+  /** ps-rate ÷ the oracle's minimum ps-rate on the same episodes (null for a seed where the oracle's is 0). */
+  psRateOverOracle: seedStatSchema,
+  accuracy: z.object({
+    reference: accuracyStatsSchema,
+    before: accuracyStatsSchema,
+    after: accuracyStatsSchema,
+  }),
+});
+
+/** Figures compared pairwise (ours − baseline, per seed). */
+export const PAIRED_FIGURES = ['gapClosed.unseen', 'gapClosed.all', 'accuracy.after'] as const;
+export type PairedFigure = (typeof PAIRED_FIGURES)[number];
+
+export type BaselineStats = z.output<typeof baselineStatsSchema>;
+const baselineStatsSchema = z.object({
+  /** As in results.json ("proactivebench-rp0.5"). */
+  name: z.string(),
+  label: z.string(),
+  rp: z.number(),
+  figures: figureStatsSchema,
+  /** Per seed ours − this baseline, and its statistics (positive: ours is higher). */
+  paired: z.object({
+    'gapClosed.unseen': seedStatSchema,
+    'gapClosed.all': seedStatSchema,
+    'accuracy.after': seedStatSchema,
+  }),
+});
+
+/** The whole of `aggregate.json`. */
+export type Aggregate = z.output<typeof aggregateSchema>;
+export const aggregateSchema = z.object({
+  version: z.literal(AGGREGATE_VERSION),
+  /** ISO time the aggregate was written. */
+  createdAt: z.string(),
+  /** The seeds, in the order every `values` list follows. */
+  seeds: z.array(z.number().int().min(0)).min(1),
+  /** The run of each seed: its directory (relative to the aggregate) and when it finished. */
+  runs: z.array(z.object({ seed: z.number().int().min(0), dir: z.string(), createdAt: z.string(), wallSeconds: z.number().min(0) })),
+  /** True when every seed ran with --quick. */
+  quick: z.boolean(),
+  /** How the statistics were computed, in words. */
+  method: z.string(),
+  trainKinds: z.array(z.string()),
+  unseenKinds: z.array(z.string()),
+  ours: figureStatsSchema,
+  baselines: z.array(baselineStatsSchema),
+});
+
+export const AGGREGATE_METHOD =
+  'per figure: the value of each seed, their mean, sample sd, n and a 95 % confidence interval for the mean, ' +
+  'mean ± t(0.975, n − 1)·sd/√n (Student\u2019s t, two-sided); no interval (null) when fewer than two seeds have a value. ' +
+  'Paired: per seed ours − baseline, with the same statistics over the differences.';
+
+// ─── Building ───────────────────────────────────────────────────────────────────────────
+
+/** One finished seed run: its seed, its directory (relative to the aggregate) and its results.json. */
+export interface SeedRun {
+  seed: number;
+  dir: string;
+  results: Results;
+}
+
+/** Statistics of per-seed values (nulls kept in `values`, left out of the statistics). */
+export function seedStat(values: readonly (number | null | undefined)[]): SeedStat {
+  const vs = values.map((v) => (v == null || !Number.isFinite(v) ? null : v));
+  return { values: vs, ...meanInterval95(vs.filter((v): v is number => v !== null)) };
+}
+
+const ratio = (h: HeadlineFigures) => (h.oraclePsRate > 0 ? h.psRate / h.oraclePsRate : null);
+
+function accuracyStats(hs: readonly (HeadlineFigures | undefined)[], which: 'reference' | 'before' | 'after', kinds: readonly string[]) {
+  return {
+    overall: seedStat(hs.map((h) => h?.accuracy[which].overall)),
+    byKind: Object.fromEntries(kinds.map((k) => [k, seedStat(hs.map((h) => h?.accuracy[which].byKind[k]))])),
+  };
+}
+
+/** The headline figures of one policy over the seeds (`undefined`: that seed has no such run). */
+export function figureStats(hs: readonly (HeadlineFigures | undefined)[], kinds: readonly string[]): FigureStats {
+  return {
+    gapClosed: {
+      train: seedStat(hs.map((h) => h?.gapClosed.train)),
+      unseen: seedStat(hs.map((h) => h?.gapClosed.unseen)),
+      all: seedStat(hs.map((h) => h?.gapClosed.all)),
+    },
+    overAsking: seedStat(hs.map((h) => h?.overAsking)),
+    psRate: seedStat(hs.map((h) => h?.psRate)),
+    psRateOverOracle: seedStat(hs.map((h) => (h ? ratio(h) : null))),
+    accuracy: {
+      reference: accuracyStats(hs, 'reference', kinds),
+      before: accuracyStats(hs, 'before', kinds),
+      after: accuracyStats(hs, 'after', kinds),
+    },
+  };
+}
+
+/** The value of a paired figure in one run's headline figures. */
+export function pairedValue(h: HeadlineFigures, f: PairedFigure): number | null {
+  if (f === 'gapClosed.unseen') return h.gapClosed.unseen;
+  if (f === 'gapClosed.all') return h.gapClosed.all;
+  return h.accuracy.after.overall;
+}
+
+const diff = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : a - b);
+
+/**
+ * Aggregate finished seed runs (sorted by seed). Throws a DataError when the runs are not
+ * comparable: a seed twice, a results.json whose own seed is another, or quick and full runs mixed.
+ */
+export function buildAggregate(runs: readonly SeedRun[], createdAt = new Date().toISOString()): Aggregate {
+  if (!runs.length) throw new DataError('no seed runs to aggregate');
+  const sorted = [...runs].sort((a, b) => a.seed - b.seed);
+  const seeds = sorted.map((r) => r.seed);
+  if (new Set(seeds).size !== seeds.length) throw new DataError(`a seed appears twice among the runs (${seeds.join(', ')})`);
+  for (const r of sorted)
+    if (r.results.data.seed !== undefined && r.results.data.seed !== r.seed)
+      throw new DataError(`the run in ${r.dir} was made with seed ${r.results.data.seed}, not ${r.seed}`, { file: r.dir });
+  const quick = new Set(sorted.map((r) => r.results.quick));
+  if (quick.size > 1)
+    throw new DataError(
+      `quick and full runs are mixed (quick: ${sorted.filter((r) => r.results.quick).map((r) => r.seed).join(', ')}); re-run them all with the same budget`,
+    );
+  const first = sorted[0].results;
+  const kinds = [...new Set(sorted.flatMap((r) => r.results.data.kinds))];
+  const ours = sorted.map((r) => r.results as HeadlineFigures);
+  // Baselines in the order they first appear; a seed without one counts as missing (null) there.
+  const names = [...new Set(sorted.flatMap((r) => r.results.baselines.map((b) => b.name)))];
+  const baselines: BaselineStats[] = names.map((name) => {
+    const per = sorted.map((r) => r.results.baselines.find((b) => b.name === name));
+    const any = per.find((b) => b !== undefined)!;
+    const paired = Object.fromEntries(
+      PAIRED_FIGURES.map((f) => [f, seedStat(per.map((b, i) => (b ? diff(pairedValue(ours[i], f), pairedValue(b, f)) : null)))]),
+    ) as BaselineStats['paired'];
+    return { name, label: any.label, rp: any.rp, figures: figureStats(per, kinds), paired };
+  });
+  const agg: Aggregate = {
+    version: AGGREGATE_VERSION,
+    createdAt,
+    seeds,
+    runs: sorted.map((r) => ({ seed: r.seed, dir: r.dir, createdAt: r.results.createdAt, wallSeconds: r.results.wallSeconds })),
+    quick: first.quick,
+    method: AGGREGATE_METHOD,
+    trainKinds: first.data.trainKinds,
+    unseenKinds: first.data.unseenKinds,
+    ours: figureStats(ours, kinds),
+    baselines,
+  };
+  return parseAggregate(agg, 'aggregate (in memory)');
+}
+
+// ─── Reading and writing ────────────────────────────────────────────────────────────────
+
+/** Validate parsed JSON as an Aggregate; the error names the file and the first bad field. */
+export function parseAggregate(json: unknown, file = AGGREGATE_FILE): Aggregate {
+  const r = aggregateSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new DataError(`not a valid askfirst aggregate: ${where}: ${issue.message}`, { file });
+  }
+  return r.data;
+}
+
+/** Validate and write `<dir>/aggregate.json` atomically; returns its path. */
+export async function writeAggregate(dir: string, agg: Aggregate): Promise<string> {
+  const file = join(dir, AGGREGATE_FILE);
+  parseAggregate(JSON.parse(JSON.stringify(agg)), file);
+  await writeJson(file, agg);
+  return file;
+}
