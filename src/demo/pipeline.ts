@@ -179,7 +179,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const results: Results = {
     version: RESULTS_VERSION,
     createdAt: new Date().toISOString(),
-    command: `askfirst demo${cfg.quick ? ' --quick' : ''} --out ${cfg.out}`,
+    command: `askfirst demo${cfg.quick ? ' --quick' : ''}${cfg.seed ? ` --seed ${cfg.seed}` : ''} --out ${cfg.out}`,
     quick: cfg.quick,
     model: {
       name: 'askfirst built-in (CNN + bag-of-words option scorer)',

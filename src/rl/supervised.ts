@@ -294,7 +294,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
         step: state.step,
         'train/loss': lastLoss,
         'train/accuracy': accSum / accN,
-        ...(whereN ? { 'train/where_loss': whereSum / whereN } : {}),
+        ...(whereN ? { 'train/whereLoss': whereSum / whereN } : {}),
         'train/lr': opt.lr,
         'train/seconds': state.seconds,
       });
