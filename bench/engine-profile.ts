@@ -11,6 +11,7 @@
  */
 import { loadavg } from 'node:os';
 import { AdamW, Conv2d, Linear, Tensor, crossEntropy, flatten, kernels, maxPool2d, relu, setKernels } from '../src/nn/index.js';
+import { markInternal } from '../src/nn/tensor.js';
 import { Rng } from '../src/util/rng.js';
 
 function arg(name: string, def: string): string {
@@ -66,12 +67,16 @@ function step(record: boolean): void {
   if (record) zero += now() - t;
   const label = new Map<Tensor, string>();
   let h = x;
+  const inner: Tensor[] = [];
   for (const [name, f] of layers) {
     t = now();
     h = f(h);
     if (record) add(fwd, name, now() - t);
     label.set(h, name);
+    inner.push(h);
   }
+  // as Sequential (the bench net) does: intermediate outputs are recycled after backward
+  for (const t of inner) if (t !== h && t.data !== h.data) markInternal(t);
   t = now();
   const loss = crossEntropy(h, y);
   if (record) add(fwd, 'crossEntropy', now() - t);

@@ -190,4 +190,38 @@ describe('training', () => {
     z.grad![0] = 100;
     expect(Array.from(r.grad!)).toEqual([1, 2, 3, 4, 5, 6]);
   });
+  it("recycled activations: Sequential's intermediates go back to the pool after backward, never its input or output", () => {
+    const rng = new Rng(10);
+    // the last layer is a view (flatten) of an intermediate: that buffer is the output's, kept
+    const net = new Sequential(new Conv2d(2, 32, 3, { pad: 1, rng }), relu, (t) => maxPool2d(t, 2), (t) => new Sequential(relu, flatten).forward(t));
+    const x = randT(rng, [4, 2, 32, 32], true);
+    const seen: Tensor[] = [];
+    const spy = new Sequential(...net.layers.map((l) => (t: Tensor) => {
+      const o = typeof l === 'function' ? l(t) : l.forward(t);
+      seen.push(o);
+      return o;
+    }));
+    const run = (m: Sequential) => {
+      x.grad = null;
+      for (const p of net.parameters()) p.zeroGrad();
+      const out = m.forward(x);
+      const kept = Float32Array.from(out.data);
+      sum(mul(out, randT(new Rng(11), out.shape))).backward();
+      return { out, kept, grads: [...net.parameters().map((p) => Array.from(p.grad!)), Array.from(x.grad!)] };
+    };
+    const a = run(spy);
+    // the conv, relu and pool outputs were released; the output (and the relu it views) kept theirs
+    expect(seen.slice(0, 3).map((t) => t.data.length)).toEqual([0, 0, 0]);
+    expect(a.out.data).toEqual(a.kept);
+    expect(x.data.length).toBe(4 * 2 * 32 * 32);
+    // recycled buffers are reused by the next forward, with identical results
+    for (let i = 0; i < 3; i++) {
+      const b = run(net);
+      expect(b.kept).toEqual(a.kept);
+      expect(b.grads).toEqual(a.grads);
+    }
+    // without backward nothing is released
+    const c = net.forward(x);
+    expect(c.data).toEqual(a.kept);
+  });
 });

@@ -11,7 +11,7 @@ import { bagOfTokens, embedding } from './ops/embedding.js';
 import { linear } from './ops/linalg.js';
 import { layerNorm } from './ops/norm.js';
 import { Rng } from '../util/rng.js';
-import { Tensor, shapeStr } from './tensor.js';
+import { Tensor, markInternal, shapeStr } from './tensor.js';
 
 /** Anything a Sequential can hold: a module with forward(x), or a plain function. */
 export type Layer = { forward(x: Tensor): Tensor } | ((x: Tensor) => Tensor);
@@ -223,9 +223,20 @@ export class Sequential extends Module {
       if (l instanceof Module) this.addModule(String(i), l);
     });
   }
+  /**
+   * The layers in order. With grad on, the intermediate outputs (never the input, the result,
+   * or anything sharing their buffers) are internal: their buffers are recycled once a backward
+   * pass through them has finished (markInternal). A layer must therefore not keep its input or
+   * output for use after backward (none of this package's layers do).
+   */
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const l of this.layers) y = typeof l === 'function' ? l(y) : l.forward(y);
+    const inner: Tensor[] = [];
+    for (const l of this.layers) {
+      y = typeof l === 'function' ? l(y) : l.forward(y);
+      if (y.requiresGrad && y !== x) inner.push(y);
+    }
+    for (const t of inner) if (t !== y && t.data.buffer !== x.data.buffer && t.data.buffer !== y.data.buffer) markInternal(t);
     return y;
   }
 }

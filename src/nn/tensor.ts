@@ -142,9 +142,43 @@ export class Tensor {
           }
         }
       }
+      releaseInternal(order); // only after a complete pass
     } finally {
       backwardRoot = prevRoot;
     }
+  }
+}
+
+// ---------------------------------------------------------------- internal activations
+/**
+ * Activations nothing outside the engine can reach: Sequential's intermediate outputs (see
+ * markInternal). Once a backward pass through them has finished, no closure needs their values
+ * any more, so their buffers go back to the pool (bufpool) for the next forward pass's outputs
+ * — a fresh 16 MB activation costs more to fault in than the convolution that fills it.
+ */
+const internal = new WeakSet<Tensor>();
+/** What a released activation's data becomes: empty, so a stray read fails loudly (NaN, length 0). */
+const RELEASED = new Float32Array(0);
+
+/**
+ * Tests and Sequential: declare t an activation only the engine holds (no user reference to t
+ * or to its data, and no buffer shared with a tensor that is not also internal — views of one
+ * buffer are released once). Its buffer is recycled after the backward pass that visits it.
+ */
+export function markInternal(t: Tensor): void {
+  if (t.requiresGrad && t._backward) internal.add(t);
+}
+
+function releaseInternal(order: Tensor[]): void {
+  const bufs = new Set<ArrayBufferLike>();
+  for (const t of order) {
+    if (!internal.has(t)) continue;
+    internal.delete(t);
+    const d = t.data;
+    t.data = RELEASED;
+    if (bufs.has(d.buffer)) continue;
+    bufs.add(d.buffer);
+    recycle(d);
   }
 }
 

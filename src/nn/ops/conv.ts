@@ -5,7 +5,7 @@
  * straight to the ReLU's input, see reluInput).
  */
 import { InputError } from '../../util/errors.js';
-import { recycle, takeI32 } from '../bufpool.js';
+import { recycle, takeF32, takeI32 } from '../bufpool.js';
 import { kernels } from '../kernels/index.js';
 import { reluInput } from './elementwise.js';
 import { convGeom } from '../kernels/ref.js';
@@ -34,7 +34,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
   const [F, , KH, KW] = w.shape;
   const g = convGeom(N, C, H, W, F, KH, KW, stride, pad);
   if (g.OH < 1 || g.OW < 1) throw new InputError(`conv2d: kernel ${KH}×${KW} with pad ${pad} does not fit input ${H}×${W}`);
-  const out = new Float32Array(N * F * g.OH * g.OW);
+  const out = takeF32(N * F * g.OH * g.OW); // the kernel writes every value
   kernels().conv2dForward(x.data, w.data, b ? b.data : null, out, g);
   const parents = b ? [x, w, b] : [x, w];
   return makeResult(out, [N, F, g.OH, g.OW], parents, (o) => {
@@ -50,7 +50,7 @@ export function maxPool2d(x: Tensor, k = 2, s = k): Tensor {
   const OH = Math.floor((H - k) / s) + 1;
   const OW = Math.floor((W - k) / s) + 1;
   if (OH < 1 || OW < 1) throw new InputError(`maxPool2d: window ${k} does not fit input ${H}×${W}`);
-  const out = new Float32Array(N * C * OH * OW);
+  const out = takeF32(N * C * OH * OW); // the kernel writes every value
   // Argmax indices only when a backward pass can follow (no-grad allocates just the output).
   // (op-private, so it goes back to the buffer pool once the backward has used it)
   const arg = isGradEnabled() && x.requiresGrad ? takeI32(out.length) : null;

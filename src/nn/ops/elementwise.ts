@@ -5,6 +5,7 @@
  */
 import { InputError } from '../../util/errors.js';
 import { kernels } from '../kernels/index.js';
+import { takeF32 } from '../bufpool.js';
 import { Tensor, gradForWrite, makeResult, shapeSize, shapeStr } from '../tensor.js';
 
 /** The broadcast shape of a and b, or an InputError naming both shapes. */
@@ -148,7 +149,7 @@ export function reluInput(t: Tensor): Tensor | undefined {
 
 /** max(x, 0) on the active kernels (NaN propagates, as torch.relu); the gradient passes where x > 0. */
 export function relu(x: Tensor): Tensor {
-  const out = new Float32Array(x.size);
+  const out = takeF32(x.size); // the kernel writes every value
   kernels().reluForward(x.data, out);
   const r = makeResult(out, x.shape, [x], (o) => {
     if (!o.grad) return; // every consumer passed its gradient straight to x
