@@ -62,3 +62,10 @@ describe('the supervised stage teaches the where map on camera views', () => {
     expect(off.map).toBeGreaterThan(off.constant); // the untrained map does not
   }, 120_000);
 });
+
+describe('the supervised stage checks its data up front', () => {
+  it('fewer training images than one batch is a clear error, not a crash mid-step', async () => {
+    const few = supervisedSuite({ episodes: 1, seed: 1, size: 32 }); // 7 images
+    await expect(trainSupervised({ out: join(tmpDir('af-sup-few'), 'run'), batchSize: 16, steps: 5, warmupSteps: 1, progress: false, model: { imageSize: 32, channels: [4], hidden: 8, embedDim: 8 } }, few)).rejects.toThrow(/at least --batch-size \(16\).*7 episodes give 7/);
+  });
+});

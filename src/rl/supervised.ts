@@ -173,6 +173,8 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const grid = cfg.where > 0 ? Math.sqrt(model.whereSize) : 0;
   const data = referenceExamples(episodes, grid);
   const unsure = cfg.calibrate > 0 ? uninformativeExamples(episodes, TRAIN_KINDS, grid) : [];
+  if (data.length < cfg.batchSize)
+    throw new ConfigError(`supervised training needs at least --batch-size (${cfg.batchSize}) training images, but ${episodes.length} episodes give ${data.length}: use more episodes (askfirst train: --episodes per kind) or a smaller --batch-size`);
   log(`supervised: ${data.length} reference images from ${new Set(episodes.map((e) => e.kind)).size} kinds`);
 
   // ── model, optimizer, resume ────────────────────────────────────────────
