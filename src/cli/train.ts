@@ -59,17 +59,15 @@ export async function runTrain(raw: Record<string, unknown>): Promise<void> {
   const cfg = resolveConfig(schema, cfgRaw, st.algorithm);
   const policy = BuiltinPolicy.load(st.init);
   const perKind = resolveConfig(DataSchema, { episodes }, 'train').episodes ?? 300;
-  let train, loader;
+  let data;
   if (st.data) {
     const d = await loadData(st.data, { kinds: cfg.kinds });
-    train = d.episodes;
-    loader = d.loader;
+    data = { train: d.episodes, val: rlValSuite(cfg), loader: d.loader };
   } else {
     log(`rl: generating ${perKind} episodes per kind of ${cfg.kinds.join(', ')}`);
-    train = rlSplits({ episodes: perKind, seed: cfg.seed, kinds: cfg.kinds }).train;
-    loader = memoryLoader;
+    data = { ...rlSplits({ episodes: perKind, seed: cfg.seed, kinds: cfg.kinds }), loader: memoryLoader };
   }
-  const ctx = { policy, train, val: rlValSuite(cfg), loader, log };
+  const ctx = { policy, ...data, log };
   const r = st.algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
   const last = r.curve[r.curve.length - 1] ?? {};
   console.log(`rl (${st.algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);

@@ -22,7 +22,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { runEpisodes } from '../agents/runner.js';
 import { DataError } from '../util/errors.js';
 import { average } from '../util/stats.js';
-import { JsonlAppender, writeFileAtomicSync } from '../util/fsx.js';
+import { JsonlAppender } from '../util/fsx.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
@@ -258,8 +258,7 @@ export class RLRun {
     this.seconds = st.seconds;
     this.opt.stepCount = st.stepCount;
     this.curve.push(...st.curve);
-    // Rewrite the log to match the checkpoint (drop lines logged after it).
-    writeFileAtomicSyncLines(join(this.cfg.out, RL_LOG), st.curve);
+    this.run.truncateLog(RL_LOG, 'update', st.update); // drop lines logged after the checkpoint
     this.ctx.log?.(`rl: resumed from ${dir} at update ${st.update}`);
   }
 
@@ -269,8 +268,4 @@ export class RLRun {
     saveBuiltin(this.run.finalDir, this.ctx.policy, training);
     return { policy: this.ctx.policy, updates: this.update, seconds: this.elapsed, curve: this.curve };
   }
-}
-
-function writeFileAtomicSyncLines(path: string, rows: readonly unknown[]): void {
-  writeFileAtomicSync(path, rows.map((r) => JSON.stringify(r) + '\n').join(''));
 }

@@ -27,7 +27,7 @@ export class Means {
 
 /** Arithmetic mean; NaN for an empty list (unlike `average`, which says 0). */
 export function mean(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+  return xs.length ? average(xs) : Number.NaN;
 }
 
 /** Sample standard deviation (denominator n − 1); NaN for fewer than two values. */
