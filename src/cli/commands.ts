@@ -13,5 +13,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./eval.js'),
     import('./serve.js'),
     import('./feedback.js'),
+    import('./env.js'),
+    import('./export.js'),
   ]);
 }
