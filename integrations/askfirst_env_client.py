@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -124,15 +125,28 @@ class AsyncAskfirstEnv:
         await self.close()
 
 
+_LOOP: Optional[asyncio.AbstractEventLoop] = None
+_LOOP_LOCK = threading.Lock()
+
+
+def _background_loop() -> asyncio.AbstractEventLoop:
+    """One event loop on a daemon thread for every blocking client, so they work inside code that already runs a loop."""
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None:
+            _LOOP = asyncio.new_event_loop()
+            threading.Thread(target=_LOOP.run_forever, name="askfirst-env-client", daemon=True).start()
+        return _LOOP
+
+
 class AskfirstEnv:
-    """The same session with plain (blocking) methods, on a private event loop."""
+    """The same session with plain (blocking) methods, run on a shared background event loop."""
 
     def __init__(self, base_url: str, **kwargs: Any):
-        self._loop = asyncio.new_event_loop()
         self._env = AsyncAskfirstEnv(base_url, **kwargs)
 
     def _run(self, coro):
-        return self._loop.run_until_complete(coro)
+        return asyncio.run_coroutine_threadsafe(coro, _background_loop()).result()
 
     def connect(self) -> "AskfirstEnv":
         self._run(self._env.connect())
@@ -148,9 +162,7 @@ class AskfirstEnv:
         return self._run(self._env.state())
 
     def close(self) -> None:
-        if not self._loop.is_closed():
-            self._run(self._env.close())
-            self._loop.close()
+        self._run(self._env.close())
 
     def __enter__(self) -> "AskfirstEnv":
         return self.connect()
