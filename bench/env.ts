@@ -51,6 +51,7 @@ async function startServer(dir: string): Promise<{ url: string; proc: ChildProce
 
 /** One session as a promise-per-message client. */
 class Session {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON messages
   private waiter: ((m: any) => void) | null = null;
   private failer: ((e: Error) => void) | null = null;
   closed: { code: number; reason: string } | null = null;
@@ -75,6 +76,7 @@ class Session {
       ws.once('error', rej);
     });
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON messages
   send(m: unknown): Promise<any> {
     if (this.closed) return Promise.reject(new Error(`connection closed (code ${this.closed.code})`));
     return new Promise((res, rej) => {

@@ -99,7 +99,7 @@ const list = (name: string) => [
 /** The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. */
 function parquetSchema() {
   return [
-    { name: 'root', num_children: 15 },
+    { name: 'root', num_children: 14 },
     ...list('prompt'),
     { name: 'element', repetition_type: 'REQUIRED', num_children: 2 },
     { name: 'role', ...STR },

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EpisodeState } from '../../episode/state.js';
 import { EpisodePool } from '../../environment/episodes.js';
 import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
+import type { RewardResponse } from '../../environment/single-turn.js';
 import { trlRows, type TrlRow } from '../../environment/trl-export.js';
 import { proactiveBenchReward, singleTurnReward } from '../../rl/rewards.js';
 import { generateSuite } from '../../suite/generate.js';
@@ -57,7 +58,7 @@ describe('POST /get_reward (OpenRLHF remote reward model)', () => {
     const query = batch.map(({ row, reply }) => template((row.prompt[0].content[1] as { text: string }).text, 16) + reply + '<|im_end|>');
     const res = await fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query, prompts, labels: batch.map(({ row }) => row.label) }) });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as RewardResponse;
     const expected = batch.map(({ row, reply }) => inProcess(row, reply));
     expect(body.rewards).toEqual(expected);
     expect(body.scores).toEqual(expected);
@@ -69,7 +70,7 @@ describe('POST /get_reward (OpenRLHF remote reward model)', () => {
   it('single-item requests (what OpenRLHF sends per sample) and labels given by turn only', async () => {
     for (const { row, reply } of items(40, 9)) {
       const label = JSON.stringify({ episode_id: row.episode_id, turn: row.turn });
-      const res = await (await fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query: [reply], prompts: [''], labels: [label] }) })).json();
+      const res = (await (await fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query: [reply], prompts: [''], labels: [label] }) })).json()) as RewardResponse;
       expect(res.rewards).toEqual([inProcess(row, reply)]);
     }
   });
@@ -78,9 +79,9 @@ describe('POST /get_reward (OpenRLHF remote reward model)', () => {
     const post = (b: unknown) => fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify(b) });
     const a = await post({ query: ['x'], prompts: [''], labels: [] });
     expect(a.status).toBe(400);
-    expect((await a.json()).detail).toMatch(/same length/);
+    expect(((await a.json()) as { detail: string }).detail).toMatch(/same length/);
     const b = await post({ query: ['x'], labels: ['not json'] });
-    expect((await b.json()).detail).toMatch(/labels\[0\] is not JSON/);
+    expect(((await b.json()) as { detail: string }).detail).toMatch(/labels\[0\] is not JSON/);
     const c = await post({ query: ['x'], labels: [JSON.stringify({ episode_id: 'nope', turn: 0 })] });
     expect(c.status).toBe(404);
     expect(singleTurnReward({ type: 'unparseable' }, { rc: 1, rp: RP, rw: -1 })).toBe(-1);

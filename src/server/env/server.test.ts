@@ -12,6 +12,8 @@ import { memoryLoader } from '../../suite/loader.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { startEnvServer, type RunningEnvServer } from './server.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON in tests
+type Json = any;
 let episodes: SuiteEpisode[];
 let srv: RunningEnvServer;
 let wsUrl: string;
@@ -43,10 +45,12 @@ class Client {
     });
     return c;
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test messages are loose JSON
   next(): Promise<any> {
     if (this.inbox.length) return Promise.resolve(this.inbox.shift());
     return new Promise((r) => this.waiters.push(r));
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test messages are loose JSON
   async send(m: unknown): Promise<any> {
     this.ws.send(typeof m === 'string' ? m : JSON.stringify(m));
     return this.next();
@@ -66,9 +70,9 @@ afterAll(() => srv.close());
 describe('HTTP endpoints (OpenEnv shapes)', () => {
   it('GET /health, /metadata, /schema, /state', async () => {
     expect(await (await fetch(`${srv.url}/health`)).json()).toEqual({ status: 'healthy' });
-    const md = await (await fetch(`${srv.url}/metadata`)).json();
+    const md: Json = await (await fetch(`${srv.url}/metadata`)).json();
     expect(Object.keys(md).sort()).toEqual(['author', 'description', 'documentation_url', 'name', 'readme_content', 'version']);
-    const sc = await (await fetch(`${srv.url}/schema`)).json();
+    const sc: Json = await (await fetch(`${srv.url}/schema`)).json();
     expect(Object.keys(sc).sort()).toEqual(['action', 'observation', 'state']);
     expect(sc.action.required).toEqual(['reply']);
     expect(await (await fetch(`${srv.url}/state`)).json()).toEqual({ episode_id: null, step_count: 0 });
@@ -76,21 +80,21 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
 
   it('POST /reset and the stateless POST /step (episode_id + history replayed)', async () => {
     const id = episodes[0].id;
-    const r = await (await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: id }) })).json();
+    const r: Json = await (await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: id }) })).json();
     expect(Object.keys(r).sort()).toEqual(['done', 'observation', 'reward']);
     expect(r).toMatchObject({ reward: null, done: false, observation: { episode_id: id, turn: 0 } });
     expect(r.observation.messages[0].content[1].image_url.url).toBe(`data:image/png;base64,${r.observation.image_png_base64}`);
-    const s = await (await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ action: { reply: 'garbage' }, episode_id: id }) })).json();
+    const s: Json = await (await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ action: { reply: 'garbage' }, episode_id: id }) })).json();
     expect(s).toMatchObject({ done: true, observation: { outcome: 'unparseable', last_reply: 'garbage' } });
     expect(s.reward).toBeCloseTo(-0.5, 12);
     const bad = await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ seed: -1 }) });
     expect(bad.status).toBe(422);
-    expect((await bad.json()).detail[0]).toMatchObject({ type: 'greater_than_equal', loc: ['body', 'seed'] });
+    expect(((await bad.json()) as Json).detail[0]).toMatchObject({ type: 'greater_than_equal', loc: ['body', 'seed'] });
     const noAction = await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ episode_id: id }) });
     expect(noAction.status).toBe(422);
     const unknown = await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: 'nope' }) });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).detail).toMatch(/no episode with id "nope"/);
+    expect(((await unknown.json()) as Json).detail).toMatch(/no episode with id "nope"/);
   });
 });
 
