@@ -20,6 +20,7 @@ export const ExportSchema = z.object({
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
   limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
   parquet: z.boolean().default(true).describe('also write train.parquet (images embedded)'),
+  absolutePaths: z.boolean().default(false).describe('absolute image paths in train.jsonl (OpenRLHF opens them from its working directory)'),
   progress: z.boolean().default(true).describe('show a progress bar'),
 });
 export type ExportConfig = z.output<typeof ExportSchema>;
@@ -32,6 +33,7 @@ export async function runExport(cfg: ExportConfig) {
     turns: cfg.turns,
     mode: cfg.mode,
     parquet: cfg.parquet,
+    absolutePaths: cfg.absolutePaths,
     source: cfg.data,
     onEpisode: () => bar.tick(),
   });

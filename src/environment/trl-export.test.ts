@@ -27,7 +27,7 @@ describe('export --format trl', () => {
     expect(rows.length).toBe(res.rows);
     expect(rows.length).toBeGreaterThan(episodes.length); // several states per episode on the path
     const r0 = rows[0];
-    expect(r0.prompt).toEqual([{ role: 'user', content: [{ type: 'image', text: null }, { type: 'text', text: expect.stringContaining('Choose from the following options.') }] }]);
+    expect(r0.prompt).toEqual([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: expect.stringContaining('Choose from the following options.') }] }]);
     expect(JSON.parse(r0.label)).toEqual({ episode_id: r0.episode_id, turn: 0, view: r0.view });
     for (const r of rows) {
       expect(existsSync(join(out, r.images[0]))).toBe(true);
@@ -44,7 +44,7 @@ describe('export --format trl', () => {
     // utf8: false keeps un-annotated byte arrays (the PNG bytes) as bytes; annotated strings still decode.
     const pq = await parquetReadObjects({ file: new Uint8Array(readFileSync(join(out, 'train.parquet'))).buffer, utf8: false });
     expect(pq.length).toBe(rows.length);
-    expect(pq[3].prompt).toEqual(rows[3].prompt);
+    expect(pq[3].prompt).toEqual([{ role: 'user', content: [{ type: 'image', text: null }, rows[3].prompt[0].content[1]] }]);
     expect(pq[3].options).toEqual(rows[3].options);
     expect(pq[3].label).toBe(rows[3].label);
     expect(pq[3].images[0].path).toBe(rows[3].images[0]);

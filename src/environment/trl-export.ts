@@ -13,7 +13,7 @@
  * Image layout), plus a dataset card `README.md`.
  */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { optionLetter } from '../episode/parse.js';
 import { formatPrompt, optionTexts, questionFor, shownOptions } from '../episode/prompt.js';
 import type { EvalMode } from '../episode/types.js';
@@ -23,7 +23,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { canonicalView } from './episodes.js';
 
-type Part = { type: 'image'; text: null } | { type: 'text'; text: string };
+type Part = { type: 'image' } | { type: 'text'; text: string };
 export interface TrlRow {
   prompt: { role: 'user'; content: Part[] }[];
   images: string[];
@@ -48,6 +48,8 @@ export interface TrlExportOptions {
   turns: 'path' | 'first';
   mode?: EvalMode;
   parquet?: boolean;
+  /** Write absolute image paths in train.jsonl (OpenRLHF opens them from its working directory). */
+  absolutePaths?: boolean;
   /** Called after each episode's rows are written. */
   onEpisode?: () => void;
   source?: string;
@@ -70,7 +72,7 @@ export function trlRows(ep: SuiteEpisode, turns: 'path' | 'first', mode: EvalMod
     const question = questionFor(ep, mode);
     const answerIdx = shown.interventions.length + ep.answer;
     rows.push({
-      prompt: [{ role: 'user', content: [{ type: 'image', text: null }, { type: 'text', text: formatPrompt(question, options) }] }],
+      prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: formatPrompt(question, options) }] }],
       images: [`images/${safeFileName(ep.id)}_v${view}.png`],
       episode_id: ep.id,
       kind: ep.kind,
@@ -146,14 +148,16 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
     o.onEpisode?.();
   }
   const files = ['train.jsonl'];
-  await writeFileAtomic(join(o.out, 'train.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+  const jsonlRow = (r: TrlRow) => (o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r);
+  await writeFileAtomic(join(o.out, 'train.jsonl'), rows.map((r) => JSON.stringify(jsonlRow(r))).join('\n') + (rows.length ? '\n' : ''));
   if (o.parquet !== false) {
     const { parquetWriteBuffer } = await import('hyparquet-writer');
     const col = <K extends keyof TrlRow>(name: K) => ({ name, data: rows.map((r) => r[name]) });
     const buf = parquetWriteBuffer({
       schema: parquetSchema() as never,
       columnData: [
-        col('prompt'),
+        // Parquet structs need every field: the image part gets text = null.
+        { name: 'prompt', data: rows.map((r) => r.prompt.map((m) => ({ role: m.role, content: m.content.map((p) => ({ type: p.type, text: 'text' in p ? p.text : null })) }))) },
         { name: 'images', data: rows.map((r) => r.images.map((p) => ({ bytes: pngs.get(p)!, path: p }))) },
         col('episode_id'),
         col('kind'),
@@ -207,7 +211,7 @@ lettered options (interventions that ask for a better view first, then the categ
 model should answer with one option (\`"B."\` or its text). ${o.turns === 'path' ? 'There is one row per state on the episode\'s canonical path (the first view, then the view each first valid intervention leads to), for single-turn training with ProactiveBench\'s reward.' : 'There is one row per episode, at its first turn, for multi-turn training through `askfirst env serve`.'}
 
 ## Files
-- \`train.jsonl\` + \`images/\`: image paths are relative to this folder.
+- \`train.jsonl\` + \`images/\`: image paths are ${o.absolutePaths ? 'absolute' : 'relative to this folder'}.
 ${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG bytes embedded (`images` is a list of `{bytes, path}`, the layout of `datasets.Image`).\n'}
 ## Columns
 | column | meaning |

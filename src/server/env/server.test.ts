@@ -90,6 +90,9 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     const bad = await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ seed: -1 }) });
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as Json).detail[0]).toMatchObject({ type: 'greater_than_equal', loc: ['body', 'seed'] });
+    const notJson = await fetch(`${srv.url}/reset`, { method: 'POST', body: '{oops' });
+    expect(notJson.status).toBe(422);
+    expect(((await notJson.json()) as Json).detail[0].type).toBe('json_invalid');
     const noAction = await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ episode_id: id }) });
     expect(noAction.status).toBe(422);
     const unknown = await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: 'nope' }) });

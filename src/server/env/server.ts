@@ -95,6 +95,7 @@ export class EnvServer {
     app.get('/state', (c) => c.json(new EnvSession(o.pool, o.rewarder).state()));
     app.post('/reset', async (c) => {
       const body = await readBody(c);
+      if (body === INVALID_JSON) return unprocessable(c, [JSON_INVALID]);
       if (!isObject(body)) return unprocessable(c, [{ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }]);
       try {
         const choice = validateReset(body);
@@ -106,6 +107,7 @@ export class EnvServer {
     app.post('/step', async (c) => {
       const body = await readBody(c);
       try {
+        if (body === INVALID_JSON) throw new ValidationFailure([JSON_INVALID]);
         if (!isObject(body)) throw new ValidationFailure([{ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }]);
         const errs: FieldError[] = [];
         if (!isObject(body.action)) errs.push(body.action === undefined ? { type: 'missing', loc: ['action'], msg: 'Field required', input: body } : { type: 'dict_type', loc: ['action'], msg: 'Input should be a valid dictionary', input: body.action });
@@ -129,6 +131,7 @@ export class EnvServer {
     app.post('/get_reward', async (c) => {
       const body = await readBody(c);
       try {
+        if (body === INVALID_JSON) throw new InputError('request body is not valid JSON');
         return c.json(rewardBatch(o.pool, o.rewarder, body));
       } catch (e) {
         const { status, message } = toHttp(e, this.log);
@@ -254,13 +257,17 @@ export class EnvServer {
   }
 }
 
+/** A body that is not JSON (answered 422 `json_invalid`, as FastAPI does). */
+const INVALID_JSON = Symbol('invalid-json');
+const JSON_INVALID: FieldError = { type: 'json_invalid', loc: [0], msg: 'JSON decode error', input: {} };
+
 async function readBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (!text.trim()) return {};
   try {
     return JSON.parse(text);
   } catch {
-    return Symbol.for('invalid-json');
+    return INVALID_JSON;
   }
 }
 
