@@ -13,6 +13,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runEval, EvalCommandSchema } from '../src/cli/eval.js';
 import { EpisodePool } from '../src/environment/episodes.js';
 import { resolveRewardConfig, Rewarder } from '../src/environment/rewards.js';
+import { optionLetter } from '../src/episode/parse.js';
+import { EpisodeState } from '../src/episode/state.js';
 import type { EpisodeRecord } from '../src/episode/types.js';
 import { startEnvServer } from '../src/server/env/server.js';
 import { generateSuite } from '../src/suite/generate.js';
@@ -29,13 +31,23 @@ const run = promisify(execFile);
 const CLIENT = resolve(import.meta.dirname, '../integrations/tests/parity_client.py');
 const skip = requireDep(hasPythonWebsockets(), 'python3-websockets for /usr/bin/python3');
 
+function keepAsking(e: SuiteEpisode): string[] {
+  const s = new EpisodeState(e, 'proactive');
+  const replies: string[] = [];
+  while (!s.done) {
+    const i = s.shown().interventions.findIndex((o) => o.valid && !o.abstain);
+    replies.push(i < 0 ? 'no idea' : `${optionLetter(i)}.`);
+    s.step(replies[replies.length - 1]);
+  }
+  return replies;
+}
+
 /** Replies that reach every outcome: letters (valid, invalid, out of range), option texts with odd case and spacing, garbage, and too few replies. */
 function script(episodes: readonly SuiteEpisode[], seed: number): { episode_id: string; replies: string[] }[] {
   const rng = new Rng(seed);
   return episodes.map((e) => {
-    const asker = e.interventions.findIndex((_, i) => !e.abstain.includes(i));
-    // Every tenth episode keeps asking with the same intervention (reaches max-turns where it stays valid).
-    if (rng.next() < 0.1 && asker >= 0) return { episode_id: e.id, replies: Array(e.maxTurns).fill(e.interventions[asker]) };
+    // Every tenth episode keeps asking (the first valid intervention at each view, by letter): max-turns where the views allow it.
+    if (rng.next() < 0.1) return { episode_id: e.id, replies: keepAsking(e) };
     const n = rng.int(5); // 0 → every turn missing (unparseable)
     const pool = ['A.', 'B.', 'C', 'd.', 'E.', 'Z.', 'no idea', `  ${e.categories[e.answer].toUpperCase()} `, e.categories[(e.answer + 1) % e.categories.length], ...e.interventions.map((t) => `B. ${t}`)];
     return { episode_id: e.id, replies: Array.from({ length: n }, () => pool[rng.int(pool.length)]) };
@@ -113,7 +125,7 @@ describe.skipIf(skip !== null)('env serve ↔ eval --policy scripted parity (Pyt
     const r = await checkParity(suiteDir, episodes, tmpDir('askfirst-env-parity'));
     expect(r.episodes).toBe(490);
     // The script reaches every outcome, so the comparison covers every transition.
-    for (const k of ['correct', 'wrong-category', 'unparseable', 'invalid-intervention']) expect(r.outcomes[k], k).toBeGreaterThan(0);
+    for (const k of ['correct', 'wrong-category', 'unparseable', 'invalid-intervention', 'abstain', 'max-turns']) expect(r.outcomes[k], k).toBeGreaterThan(0);
     console.log(`parity (suite): ${JSON.stringify(r)}`);
   }, 600_000);
 

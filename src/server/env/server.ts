@@ -185,7 +185,13 @@ export class EnvServer {
     ws.on('message', (raw, isBinary) => {
       s.lastActivity = Date.now();
       // One message at a time per session, in arrival order.
-      s.queue = s.queue.then(() => this.handle(s, isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString()));
+      s.queue = s.queue
+        .then(() => this.handle(s, isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString()))
+        .catch((e: unknown) => {
+          // A bug in handling one message must not stop this session's queue (nor touch any other session).
+          this.log(`askfirst env serve: session ${s.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          this.send(s.ws, errorMessage('EXECUTION_ERROR', 'internal server error (see the server log)'));
+        });
     });
     ws.on('close', () => this.sessions.delete(s.id));
     ws.on('error', () => this.sessions.delete(s.id));
