@@ -11,6 +11,7 @@ import { EpisodePool } from '../environment/episodes.js';
 import { loadRewardConfig, parseWeights, REWARD_KINDS, Rewarder } from '../environment/rewards.js';
 import { startEnvServer, type RunningEnvServer } from '../server/env/server.js';
 import { loadData } from '../suite/open.js';
+import { untilStopped } from './until-stopped.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 
 export const EnvServeSchema = z.object({
@@ -52,14 +53,6 @@ export function register(program: Command): void {
     const cfg = configFromOptions(EnvServeSchema, raw, 'env serve');
     const srv = await runEnvServe(cfg);
     console.log(`askfirst env serve: ${srv.episodes} episodes at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws, POST /reset /step /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        void srv.close().then(resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilStopped(() => srv.close());
   });
 }
