@@ -72,7 +72,7 @@ async function viaEnv(data: string, scriptFile: string, out: string, reward: Rec
   const d = await loadData(data);
   const srv = await startEnvServer({ pool: new EpisodePool(d.episodes, d.loader), rewarder: new Rewarder(resolveRewardConfig(reward)), maxSessions: 16, sessionTimeout: 0, port: 0 });
   try {
-    await run(SYSTEM_PYTHON, [CLIENT, '--url', srv.url, '--script', scriptFile, '--out', out, '--concurrency', '8'], { timeout: 240_000 });
+    await run(SYSTEM_PYTHON, [CLIENT, '--url', srv.url, '--script', scriptFile, '--out', out, '--concurrency', '8'], { timeout: 240_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   } finally {
     await srv.close();
   }

@@ -45,7 +45,7 @@ describe.skipIf(skip !== null)('integrations/ recipes (Python, fake model) again
 
   it('TRL reward function, TRL environment_factory and rollout_func, verl interaction: outcomes and rewards equal in-process replays', async () => {
     const out = join(tmpDir('askfirst-recipes'), 'played.json');
-    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_recipes.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out }, timeout: 120_000 });
+    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_recipes.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
     expect(r.stderr).toMatch(/\nOK\s*$/);
     const played = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown[]>;
     const byId = new Map(episodes.map((e) => [e.id, e]));
