@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { describeError, isAskfirstError } from '../util/errors.js';
+import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/checkpoint.js';
 import { loadCommands } from './commands.js';
 
 const require = createRequire(import.meta.url);
@@ -12,7 +13,11 @@ export async function buildProgram(): Promise<Command> {
     .description(pkg.description)
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .option('--allow-old-checkpoint', 'load checkpoints of an older layout (no checksum, later parameters missing: filled with zeros, with a warning naming them)')
+    .hook('preAction', () => {
+      if (program.opts().allowOldCheckpoint) process.env[ALLOW_OLD_CHECKPOINT_ENV] = '1';
+    });
   for (const m of await loadCommands()) m.register(program);
   return program;
 }

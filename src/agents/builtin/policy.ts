@@ -5,7 +5,7 @@
  * `builtin:DIR`.
  */
 import { join } from 'node:path';
-import { noGrad, readCheckpoint, resolveCheckpointDir, type Tensor } from '../../nn/index.js';
+import { noGrad, oldCheckpointsAllowed, readCheckpoint, resolveCheckpointDir, type ReadCheckpointOptions, type Tensor } from '../../nn/index.js';
 import { Rng } from '../../util/rng.js';
 import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
@@ -41,10 +41,15 @@ export class BuiltinPolicy implements Policy {
     return new BuiltinPolicy(model, vocab, { name });
   }
 
-  /** Load a checkpoint directory written by `saveBuiltin` (or the latest checkpoint of a run dir). */
-  static load(dir: string): BuiltinPolicy {
+  /**
+   * Load a checkpoint directory written by `saveBuiltin` (or the latest checkpoint of a run dir).
+   * A checkpoint from before parameters were added (`LATER_PARAMETERS`) is refused unless
+   * `opts.allowOldLayout` (or --allow-old-checkpoint); then the missing ones load as zeros
+   * (which switches them off) and a warning names them.
+   */
+  static load(dir: string, opts: ReadCheckpointOptions = {}): BuiltinPolicy {
     const d = resolveCheckpointDir(dir);
-    const ck = readCheckpoint(d);
+    const ck = readCheckpoint(d, opts);
     const cfg = ck.config as BuiltinCheckpointConfig;
     if (cfg?.kind !== 'askfirst-builtin' || !Array.isArray(cfg.vocab)) {
       throw new DataError('config.json is not an askfirst built-in model checkpoint', { file: join(d, 'config.json') });
@@ -52,9 +57,23 @@ export class BuiltinPolicy implements Policy {
     const p = BuiltinPolicy.fromConfig(cfg, `builtin:${dir}`);
     const tensors = new Map([...ck.tensors].filter(([n]) => !n.includes('#') && !MultimodalModel.RETIRED_PARAMETERS.includes(n)));
     // checkpoints from before a parameter was added: it loads as zeros, which switches it off
+    const file = join(d, 'model.safetensors');
+    const filled: string[] = [];
     for (const [n, t] of p.model.namedParameters())
-      if (MultimodalModel.LATER_PARAMETERS.includes(n) && !tensors.has(n)) tensors.set(n, { shape: t.shape, data: new Float32Array(t.size) });
-    p.model.loadStateDict(tensors, true, join(d, 'model.safetensors'));
+      if (MultimodalModel.LATER_PARAMETERS.includes(n) && !tensors.has(n)) {
+        filled.push(n);
+        tensors.set(n, { shape: t.shape, data: new Float32Array(t.size) });
+      }
+    if (filled.length) {
+      if (!(opts.allowOldLayout ?? oldCheckpointsAllowed())) {
+        throw new DataError(
+          `checkpoint lacks ${filled.length} parameter(s): ${filled.join(', ')}. A checkpoint of an older layout loads them as zeros (switched off) with --allow-old-checkpoint (or ASKFIRST_ALLOW_OLD_CHECKPOINT=1); a damaged one should be restored or retrained`,
+          { file },
+        );
+      }
+      (opts.warn ?? ((m: string) => console.error(`askfirst: warning: ${m}`)))(`${file}: older layout (allowed): filled ${filled.join(', ')} with zeros (switched off)`);
+    }
+    p.model.loadStateDict(tensors, true, file);
     return p;
   }
 
