@@ -82,7 +82,7 @@ describe('damaged checkpoints are refused on load', () => {
     const dir = await save();
     const m = new Two();
     m.b.weight.data[3] = Number.NaN;
-    m.a.bias.data[0] = Infinity;
+    m.a.bias!.data[0] = Infinity;
     saveSafetensors(join(dir, 'model.safetensors'), m.namedParameters().map(([n, p]) => [n, { data: p.data, shape: p.shape }]));
     expect(() => readCheckpoint(dir)).toThrow(/model\.safetensors: the checkpoint holds non-finite values \(NaN or infinity\) in a\.bias \(1 of 2\), b\.weight \(1 of 6\)/);
   });
