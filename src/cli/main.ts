@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { describeError, isAskfirstError } from '../util/errors.js';
+import { explainFsError } from '../util/fs-errors.js';
 import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/checkpoint.js';
 import { loadCommands } from './commands.js';
 
@@ -26,7 +27,8 @@ export async function main(argv: string[]): Promise<void> {
   const program = await buildProgram();
   try {
     await program.parseAsync(argv);
-  } catch (e) {
+  } catch (caught) {
+    const e = isAskfirstError(caught) ? caught : (explainFsError(caught) ?? caught);
     if (isAskfirstError(e)) {
       console.error(`askfirst: ${e.message}`);
     } else {

@@ -57,6 +57,9 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
       return n < opts.limit!;
     });
   }
+  if (!episodes.length && !skipped.length) {
+    throw new DataError(`--data ${dir}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with \`askfirst suite generate --out ${dir}\``);
+  }
   if (!episodes.length && skipped.length) {
     throw new DataError(`--data ${dir}: none of its entries could be read (${skipped.length} skipped), e.g.:\n  ${skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
   }
