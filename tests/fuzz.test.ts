@@ -40,7 +40,11 @@ const edits = fc.array(
   ),
   { minLength: 1, maxLength: 6 },
 );
-type Edit = typeof edits extends fc.Arbitrary<infer T> ? T[number] : never;
+type Edit =
+  | { kind: 'flip'; at: number; bit: number }
+  | { kind: 'set'; at: number; bytes: Uint8Array }
+  | { kind: 'cut'; at: number }
+  | { kind: 'insert'; at: number; bytes: Uint8Array };
 
 function mutate(valid: Uint8Array, es: readonly Edit[]): Uint8Array {
   let b = Uint8Array.from(valid);
