@@ -80,4 +80,28 @@ describe('CLI errors a user can fix', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/proactive\/run\.json: run\.json does not parse as JSON/);
   });
+
+  it('a checkpoint of an older layout: refused with the flag to use, loaded with --allow-old-checkpoint and a warning', async () => {
+    const { newBuiltin, saveBuiltin } = await import('../agents/builtin/build.js');
+    const { saveSafetensors } = await import('../nn/safetensors.js');
+    const { ALLOW_OLD_CHECKPOINT_ENV } = await import('../nn/checkpoint.js');
+    const d = tmpDir('af-cli-oldckpt');
+    const eps = generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] });
+    const suite = join(d, 'suite');
+    await writeSuite(suite, eps);
+    const p = newBuiltin(eps, { imageSize: 32, channels: [4], hidden: 8 });
+    const ck = join(d, 'ck');
+    saveBuiltin(ck, p);
+    saveSafetensors(join(ck, 'model.safetensors'), p.model.namedParameters().filter(([n]) => n !== 'whereConv.bias').map(([n, t]) => [n, { data: t.data, shape: t.shape }]));
+    const refused = await cli('eval', '--policy', `builtin:${ck}`, '--data', suite, '--out', join(d, 'r1'), '--no-progress', '--mode', 'reference');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/checkpoint lacks 1 parameter\(s\): whereConv\.bias\..*--allow-old-checkpoint/);
+    try {
+      const ok = await cli('--allow-old-checkpoint', 'eval', '--policy', `builtin:${ck}`, '--data', suite, '--out', join(d, 'r2'), '--no-progress', '--mode', 'reference');
+      expect(ok.code).toBe(0);
+      expect(ok.err).toMatch(/warning: .*older layout \(allowed\): filled whereConv\.bias with zeros/);
+    } finally {
+      delete process.env[ALLOW_OLD_CHECKPOINT_ENV];
+    }
+  });
 });
