@@ -64,7 +64,7 @@ function clearOrOk(fn: () => unknown): void {
   try {
     fn();
   } catch (e) {
-    if (!(e instanceof AskfirstError)) throw new Error(`not a clear error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    if (!(e instanceof AskfirstError)) throw new Error(`not a clear error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
     expect(e.message.length).toBeGreaterThan(10);
   }
 }
@@ -72,7 +72,7 @@ async function clearOrOkAsync(fn: () => Promise<unknown>): Promise<void> {
   try {
     await fn();
   } catch (e) {
-    if (!(e instanceof AskfirstError)) throw new Error(`not a clear error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    if (!(e instanceof AskfirstError)) throw new Error(`not a clear error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
     expect(e.message.length).toBeGreaterThan(10);
   }
 }
