@@ -38,21 +38,23 @@ export const ServeSchema = z.object({
 export type ServeConfig = z.output<typeof ServeSchema>;
 
 /** Episodes from `--data` (askfirst suite or ProactiveBench layout), as `askfirst eval` reads them. */
-export async function loadServeEpisodes(data: string | undefined): Promise<SuiteEpisode[]> {
+export async function loadServeEpisodes(data: string | undefined, warn: (msg: string) => void = console.error): Promise<SuiteEpisode[]> {
   if (!data) return [];
-  return (await loadData(data)).episodes;
+  const d = await loadData(data);
+  if (d.skipped.length) warn(`${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
+  return d.episodes;
 }
 
 /** Start serving; resolves once listening. */
 export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): Promise<RunningServer & { policyName: string; protectedByKey: boolean }> {
-  const episodes = await loadServeEpisodes(cfg.data);
+  const warn = log ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
+  const episodes = await loadServeEpisodes(cfg.data, warn);
   if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !episodes.length) {
     throw new InputError('the oracle needs the episodes it will be asked about: add --data DIR');
   }
   setImageLimits({ maxPixels: cfg.maxImagePixels });
   const envKey = process.env[cfg.apiKeyEnv]?.trim();
   const apiKey = cfg.apiKey ?? (envKey ? envKey : undefined);
-  const warn = log ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
   if (!apiKey && !isLoopback(cfg.host)) {
     warn(`listening on ${cfg.host} without an API key: anyone who can reach this machine can use the policy${cfg.policy.startsWith('openai:') ? ' (and spend the upstream API key)' : ''}; set ${cfg.apiKeyEnv} or pass --api-key`);
   }
