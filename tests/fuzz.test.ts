@@ -236,5 +236,5 @@ describe('fuzz: workbench endpoints', () => {
     } finally {
       await store.close();
     }
-  });
+  }, 300_000); // the in-memory database starts slowly on a busy machine
 });
