@@ -54,6 +54,7 @@ describe('the supervised stage teaches the where map on camera views', () => {
         batchSize: 16,
         where,
         calibrate: 0.5,
+        looks: 0, // the where loss alone (degradation captions share this tiny encoder's 16 features)
         progress: false,
         model: { imageSize: 32, channels: [8, 16], hidden: 16, embedDim: 8 },
       }, train);
