@@ -50,19 +50,30 @@ describe('askfirst demo --quick', () => {
         readFileSync(join(out, 'eval', mode, 'results.jsonl'), 'utf8')
           .trim()
           .split('\n')
-          .map((l) => JSON.parse(l) as { id: string; success: boolean })
-          .map((x) => [x.id, x.success]),
+          .map((l) => JSON.parse(l) as { id: string; kind: string; success: boolean })
+          .map((x) => [x.id, x]),
       );
     const before_ = read('before');
     const after_ = read('after');
-    let gained = 0;
-    let lost = 0;
-    for (const [id, ok] of after_) {
-      if (ok && !before_.get(id)) gained++;
-      if (!ok && before_.get(id)) lost++;
-    }
-    const z = (gained - lost) / Math.sqrt(Math.max(1, gained + lost));
-    expect(z, `accuracy ${r.accuracy.before.overall.toFixed(3)} → ${r.accuracy.after.overall.toFixed(3)}; ${gained} episodes gained, ${lost} lost`).toBeGreaterThan(3);
+    /** McNemar's z on the paired before/after outcomes of the episodes of `kinds`. */
+    const mcnemar = (kinds: readonly string[]) => {
+      let gained = 0;
+      let lost = 0;
+      for (const [id, a] of after_) {
+        if (!kinds.includes(a.kind)) continue;
+        const ok = before_.get(id)!.success;
+        if (a.success && !ok) gained++;
+        if (!a.success && ok) lost++;
+      }
+      return { z: (gained - lost) / Math.sqrt(Math.max(1, gained + lost)), gained, lost };
+    };
+    const all = mcnemar(r.data.kinds);
+    expect(all.z, `accuracy ${r.accuracy.before.overall.toFixed(3)} → ${r.accuracy.after.overall.toFixed(3)}; ${all.gained} episodes gained, ${all.lost} lost`).toBeGreaterThan(3);
+    // … and on the kinds RL never trained on (transfer), by more than chance allows too.
+    const unseen = mcnemar(r.data.unseenKinds);
+    expect(r.data.unseenKinds.length).toBe(5);
+    expect(unseen.z, `unseen kinds: ${unseen.gained} episodes gained, ${unseen.lost} lost; gap closed ${r.gapClosed.unseen}`).toBeGreaterThan(2);
+    expect(r.gapClosed.unseen ?? 0).toBeGreaterThan(0.2);
 
     // Both ProactiveBench baselines ran and are reported.
     expect(r.baselines.map((b) => b.rp)).toEqual([0.5, 1]);

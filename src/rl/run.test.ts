@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
+import { resolveModelConfig } from '../agents/builtin/model.js';
 import { Rng } from '../util/rng.js';
 import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
@@ -29,5 +30,18 @@ describe('resuming an RL run', () => {
     await run(join(dir, 'split'), 6, false); // stops after its checkpoint at update 6
     const resumed = await run(join(dir, 'split'), 9, true);
     expect(resumed).toEqual(whole);
+  }, 60_000);
+});
+
+describe('what RL trains', () => {
+  it('keeps the perception the supervised stage taught (whichLook) and the image encoder frozen', async () => {
+    const train = generateSuite({ episodes: 4, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const policy = newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 });
+    policy.model.whichLook.weight.data.fill(0.1); // as if taught by degradation captions
+    const look = Array.from(policy.model.whichLook.weight.data);
+    const ctx = { policy, train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image };
+    await trainGRPO({ out: join(tmpDir('af-rl-frozen'), 'run'), updates: 3, episodesPerUpdate: 4, groupSize: 2, evalEvery: 1000, progress: false }, ctx as never);
+    expect(Array.from(policy.model.whichLook.weight.data)).toEqual(look);
+    expect(policy.model.gate2.bias!.data[0]).not.toBe(resolveModelConfig({}).askBiasInit); // while the heads did train
   }, 60_000);
 });

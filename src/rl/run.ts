@@ -121,7 +121,9 @@ export class RLRun {
     this.rng = new Rng(cfg.seed);
     this.ref = new MultimodalModel(m.config, m.vocab);
     const category = new Set(m.catProj.parameters());
-    this.params = cfg.trainCategoryHead ? [...m.headParameters(), ...m.words.parameters()] : m.headParameters().filter((p) => !category.has(p));
+    const perception = new Set(m.perceptionParameters()); // taught by the supervised stage's degradation captions; RL keeps it
+    const heads = m.headParameters().filter((p) => !perception.has(p));
+    this.params = cfg.trainCategoryHead ? [...heads, ...m.words.parameters()] : heads.filter((p) => !category.has(p));
     this.opt = new AdamW(this.params, { lr: cfg.lr, weightDecay: 0 });
     this.run = new RunDir(cfg.out);
     if (!cfg.resume) this.run.reset(RL_LOG);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imageBatch } from '../agents/builtin/features.js';
+import { headBatch, imageBatch } from '../agents/builtin/features.js';
+import { EpisodeState } from '../episode/state.js';
 import type { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { noGrad, tensor } from '../nn/index.js';
 import { generateSuite } from '../suite/generate.js';
@@ -53,6 +54,7 @@ describe('the supervised stage teaches the where map on camera views', () => {
         batchSize: 16,
         where,
         calibrate: 0.5,
+        looks: 0, // the where loss alone (degradation captions share this tiny encoder's 16 features)
         progress: false,
         model: { imageSize: 32, channels: [8, 16], hidden: 16, embedDim: 8 },
       }, train);
@@ -68,4 +70,46 @@ describe('the supervised stage checks its data up front', () => {
     const few = supervisedSuite({ episodes: 1, seed: 1, size: 32 }); // 7 images
     await expect(trainSupervised({ out: join(tmpDir('af-sup-few'), 'run'), batchSize: 16, steps: 5, warmupSteps: 1, progress: false, model: { imageSize: 32, channels: [4], hidden: 8, embedDim: 8 } }, few)).rejects.toThrow(/at least --batch-size \(16\).*7 episodes give 7/);
   });
+});
+
+/** Mean over episodes of P(valid enhancement | ask) at the first view: the which-intervention head's choice. */
+function validShare(p: BuiltinPolicy, eps: readonly SuiteEpisode[]): number {
+  const obs = eps.map((e) => new EpisodeState(e, 'proactive').observe());
+  const out = noGrad(() => p.model.head(p.model.features(imageBatch(eps.map((e) => (e.views[e.firstView] as { image: never }).image), p.model.config.imageSize)), headBatch(obs, p.vocab)));
+  const K = out.logp.shape[1];
+  let s = 0;
+  eps.forEach((e, r) => {
+    const step = e.steps[e.firstView];
+    let ask = 0;
+    let ok = 0;
+    for (let k = 0; k < obs[r].numInterventions; k++) {
+      const q = Math.exp(out.logp.data[r * K + k]);
+      ask += q;
+      if (step.next[k] !== undefined) ok += q;
+    }
+    s += ok / ask;
+  });
+  return s / eps.length;
+}
+
+describe('the supervised stage teaches what is wrong with an image (degradation captions)', () => {
+  it('with captions on the training kinds only, the which head picks the corruption kind’s valid enhancement above chance; without, not', async () => {
+    const held = generateSuite({ episodes: 60, seed: 78, size: 32, kinds: ['corruption'] }).filter((e) => !e.control);
+    const train = supervisedSuite({ episodes: 12, seed: 1, size: 32 });
+    const run = (looks: number) =>
+      trainSupervised({
+        out: join(tmpDir('af-sup-looks'), 'run'),
+        steps: 200,
+        warmupSteps: 5,
+        batchSize: 16,
+        looks,
+        progress: false,
+        model: { imageSize: 32, channels: [8, 16], hidden: 16, embedDim: 8 },
+      }, train);
+    const on = validShare((await run(16)).policy, held);
+    const off = validShare((await run(0)).policy, held);
+    // four enhancements are offered (chance 0.25); this small model at 32 px measured 0.37 with, 0.20 without
+    expect(on).toBeGreaterThan(0.3);
+    expect(on).toBeGreaterThan(off + 0.1);
+  }, 180_000);
 });

@@ -28,6 +28,8 @@ import {
   addScalar,
   clamp,
   clipGradNorm,
+  gather,
+  logSoftmax,
   RunDir,
   loadCheckpointInto,
   log,
@@ -52,6 +54,7 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { TRAIN_KINDS } from '../suite/splits.js';
 import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
 import { augment, erase } from '../agents/builtin/augment.js';
+import { degradeForCaption, LOOK_CAPTIONS, LOOKS } from './degradation-captions.js';
 import { ModelConfigSchema } from '../agents/builtin/model.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
@@ -75,6 +78,7 @@ export const SupervisedConfigSchema = z.object({
   calibrate: z.number().min(0).max(0.9).default(0.25).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
   erase: z.number().min(0).max(1).default(0.1).describe('share of reference images with a random block painted over; the target softens toward uniform as more of the object is hidden (0 = none)'),
   where: z.number().min(0).default(1).describe('weight of the where-map loss on camera views: which cells of the last conv stage the object covers (0 = none)'),
+  looks: z.number().int().min(0).default(16).describe('degradation captions per step: clearest views of the RL training kinds (sketch, camera), each left clean or degraded by one generic pixel operation (blur, noise, pixelation, JPEG, darkening, low contrast, colour loss), matched to a caption of what is wrong (rl/degradation-captions.ts); teaches the which-intervention head\u2019s image–word term (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
@@ -173,6 +177,9 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const grid = cfg.where > 0 ? Math.sqrt(model.whereSize) : 0;
   const data = referenceExamples(episodes, grid);
   const unsure = cfg.calibrate > 0 ? uninformativeExamples(episodes, TRAIN_KINDS, grid) : [];
+  const trainKinds = new Set<string>(TRAIN_KINDS);
+  const lookPool = cfg.looks > 0 ? degradedPool(data.filter((d) => trainKinds.has(d.kind)), cfg.seed) : [];
+  const captions = captionIds(policy);
   if (data.length < cfg.batchSize)
     throw new ConfigError(`supervised training needs at least --batch-size (${cfg.batchSize}) training images, but ${episodes.length} episodes give ${data.length}: use more episodes (askfirst train: --episodes per kind) or a smaller --batch-size`);
   log(`supervised: ${data.length} reference images from ${new Set(episodes.map((e) => e.kind)).size} kinds`);
@@ -274,6 +281,17 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
       whereLoss = wl.item();
       loss = add(loss, mulScalar(wl, cfg.where));
     }
+    let lookLoss = NaN;
+    if (lookPool.length) {
+      // Degradation captions: which of LOOKS is this image? (cross-entropy over the captions)
+      const lookRng = new Rng(cfg.seed * 65537 + state.step);
+      const picks = Array.from({ length: cfg.looks }, () => lookPool[lookRng.int(lookPool.length)]);
+      const hl = model.encode(imageBatch(picks.map((p) => p.image), model.config.imageSize));
+      const lp = logSoftmax(model.lookLogits(hl, captions.ids, captions.mask, LOOKS.length, captions.L));
+      const ll = neg(mean(gather(lp, picks.map((p) => p.look))));
+      lookLoss = ll.item();
+      loss = add(loss, ll);
+    }
     loss.backward();
     clipGradNorm(model.parameters(), 5);
     opt.lr = sched(state.step);
@@ -297,6 +315,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
         'train/loss': lastLoss,
         'train/accuracy': accSum / accN,
         ...(whereN ? { 'train/whereLoss': whereSum / whereN } : {}),
+        ...(Number.isNaN(lookLoss) ? {} : { 'train/lookLoss': lookLoss }),
         'train/lr': opt.lr,
         'train/seconds': state.seconds,
       });
@@ -309,6 +328,26 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   saveBuiltin(run.finalDir, policy, { stage: 'supervised', step: state.step, config: cfg });
   const trainAccuracy = accuracyOn(policy, data.slice(0, 512));
   return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy };
+}
+
+/** Degraded images drawn once per run (pixel operations cost milliseconds each; a pool keeps steps fast). */
+export const LOOK_POOL = 768;
+
+/** `LOOK_POOL` caption examples from `images`, seeded by the run's seed. */
+function degradedPool(images: readonly ReferenceExample[], seed: number): { image: RGBImage; look: number }[] {
+  if (!images.length) return [];
+  const rng = new Rng(seed * 65537 + 1);
+  return Array.from({ length: LOOK_POOL }, () => degradeForCaption(images[rng.int(images.length)].image, rng));
+}
+
+/** The degradation captions (LOOKS order) as padded token ids for `MultimodalModel.lookLogits`. */
+function captionIds(policy: BuiltinPolicy): { ids: Int32Array; mask: Int32Array; L: number } {
+  const enc = LOOKS.map((l) => policy.vocab.encode(LOOK_CAPTIONS[l]));
+  const L = Math.max(...enc.map((e) => e.length));
+  const ids = new Int32Array(LOOKS.length * L);
+  const mask = new Int32Array(LOOKS.length * L);
+  enc.forEach((e, c) => e.forEach((id, j) => ((ids[c * L + j] = id), (mask[c * L + j] = 1))));
+  return { ids, mask, L };
 }
 
 /** Mean binary cross-entropy of probabilities `p` against targets `t` in [0, 1] (same shape). */

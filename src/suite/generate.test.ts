@@ -66,6 +66,20 @@ describe('generateSuite', () => {
     expect(count).toBe(N * SEEDS.length);
   });
 
+  it('corruption: the reference view is the least corrupted of the views the oracle scores alike (the clean photo)', () => {
+    let clean = 0;
+    const eps = suites.flat().filter((e) => e.kind === 'corruption');
+    for (const ep of eps) {
+      const scores = ep.meta!.scores as number[];
+      const levels = ep.meta!.levels as number[];
+      const top = Math.max(...scores);
+      const alike = levels.filter((_, v) => scores[v] >= top - 0.02);
+      expect(levels[ep.referenceView]).toBe(Math.min(...alike));
+      if (levels[ep.referenceView] === 0) clean++;
+    }
+    expect(clean).toBe(eps.length);
+  });
+
   it('corruption offers one valid and three invalid enhancements (plus abstain) before the last view', () => {
     for (const ep of suites.flat().filter((e) => e.kind === 'corruption')) {
       expect(ep.interventions).toHaveLength(5);
@@ -128,8 +142,9 @@ function suiteHash(suite: readonly SuiteEpisode[]): string {
 
 describe('suite fingerprint', () => {
   it('the suite generated at a fixed seed is bit-identical to the one this code has always generated', () => {
-    // Recorded at e34f813. A change here changes every suite, checkpoint and figure downstream:
+    // Recorded at e34f813; updated on purpose by issue 18 (corruption's reference view is the clean photo: only referenceView changed).
+    // A change here changes every suite, checkpoint and figure downstream:
     // update it only on purpose, and say so in the commit.
-    expect(suiteHash(generateSuite({ episodes: 6, seed: 11, controlShare: 0.2 }))).toBe('f06d04d808d66fb95521391cb8cd727bf48e35f10146abb525e9e447ce5b661f');
+    expect(suiteHash(generateSuite({ episodes: 6, seed: 11, controlShare: 0.2 }))).toBe('ca89eb3b721bd85e42d430302229fe74eb88496c942c440f1fcd4ac44c52fa1d');
   });
 });

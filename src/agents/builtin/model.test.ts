@@ -193,3 +193,27 @@ describe('built-in model', () => {
     expect(m.catProj.weight.data.some((v, i) => v !== before[i])).toBe(true);
   });
 });
+
+describe('whichLook: the image–word term of the which-intervention head', () => {
+  const hb = () => headBatch([{ question: 'what object is this', options: ['move the camera left', 'wiggle the frobnicator', 'circle', 'square'], numInterventions: 2 }], vocab);
+  it('is zero at construction (off), and the initialisation of every other parameter is what it was without it', () => {
+    const m = tiny();
+    expect(m.whichLook.weight.data.every((v) => v === 0)).toBe(true);
+    expect(m.perceptionParameters()).toEqual([m.whichLook.weight]);
+    expect(MultimodalModel.LATER_PARAMETERS).toContain('whichLook.weight'); // older checkpoints load it as zeros
+  });
+  it('once set, moves the choice toward the option whose words match the image, and never the decision to ask', () => {
+    const m = tiny();
+    const x = img(1);
+    const before = m.head(m.encode(x), hb()).logp.data;
+    // W_l h along the embedding of "wiggle": that option's score rises
+    const h = m.encode(x).data;
+    const e = m.words.weight.data.subarray(vocab.id('wiggle') * 8, vocab.id('wiggle') * 8 + 8);
+    const hh = h.reduce((a, v) => a + v * v, 0);
+    for (let d = 0; d < 8; d++) for (let j = 0; j < 16; j++) m.whichLook.weight.data[d * 16 + j] = (20 * e[d] * h[j]) / hh;
+    const after = m.head(m.encode(x), hb()).logp.data;
+    const askMass = (lp: ArrayLike<number>) => Math.exp(lp[0]) + Math.exp(lp[1]);
+    expect(askMass(after)).toBeCloseTo(askMass(before), 5);
+    expect(after[1] - after[0]).toBeGreaterThan(before[1] - before[0] + 1);
+  });
+});

@@ -18,7 +18,7 @@
  *   m      = σ(1×1 conv(last conv stage))                 the "where" map [B, s·s]: per cell, is the object
  *                                                          there (trained in the supervised stage on camera views)
  *   t      = m's centre of mass from the frame's centre, and its shares on the four edges  which way the object lies [B, 6]
- *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_t t)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
+ *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_t t)·e_o_i + (W_l h)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
  *            which intervention, if asking. The bilinear term matches which way the object lies
  *            to the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
  *            ρ starts at `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
@@ -26,6 +26,9 @@
  *            to this same view], λ starting at `loopInit` < 0: back where it was, the model does not
  *            go round the same loop again (a tabu rule: sketch and camera cannot loop, so it is a
  *            prior that RL rarely moves)
+ *            (W_l h)·e_o_i matches what is wrong with the image to the option's words ("blurry" ↔
+ *            "deblur"): taught in the supervised stage by degradation captions on the training
+ *            kinds' views (rl/degradation-captions.ts), frozen in RL, zero (off) without them
  *   logit(category c)     = z_cat(c)
  *   logit(intervention i) = g + log softmax_i(w)           (so P(ask) depends on g alone)
  *   π(option) = softmax over the shown options (interventions first, then categories)
@@ -136,6 +139,7 @@ export class MultimodalModel extends Module {
   readonly which2: Linear;
   readonly whichToward: Linear;
   readonly whereConv: Conv2d;
+  readonly whichLook: Linear;
   readonly val1: Linear;
   readonly val2: Linear;
 
@@ -175,10 +179,13 @@ export class MultimodalModel extends Module {
     this.repeatWeight = this.addParameter('repeatWeight', Float32Array.of(config.repeatInit), [1]);
     this.loopWeight = this.addParameter('loopWeight', Float32Array.of(config.loopInit), [1]);
     this.whereConv = this.addModule('whereConv', new Conv2d(c, 1, 1, { rng })); // last stage → where map logits (1×1 conv)
+    // built last, so the initialisation of everything above is what it was without it
+    this.whichLook = this.addModule('whichLook', new Linear(H, D, { rng, bias: false })); // what is wrong with the image ↔ option words
+    this.whichLook.weight.data.fill(0); // off until the supervised stage's degradation captions teach it
   }
 
   /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
-  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias'];
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias', 'whichLook.weight'];
 
   /**
    * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
@@ -194,6 +201,26 @@ export class MultimodalModel extends Module {
   /** Encoder parameters (frozen in head-only RL). */
   encoderParameters(): Tensor[] {
     return [...this.convs.flatMap((c) => c.parameters()), ...this.fc.parameters(), ...this.whereConv.parameters()];
+  }
+
+  /**
+   * Perception parameters the supervised stage teaches and RL keeps frozen: `whichLook`, which
+   * matches what is wrong with an image to option words (degradation captions, rl/degradation-captions.ts).
+   */
+  perceptionParameters(): Tensor[] {
+    return this.whichLook.parameters();
+  }
+
+  /**
+   * How well each image matches each caption: (W_look h) · bag(caption) → [B, C]. The same
+   * bilinear term scores intervention options in `headParts`.
+   */
+  lookLogits(h: Tensor, ids: ArrayLike<number>, mask: ArrayLike<number>, C: number, L: number): Tensor {
+    const B = h.shape[0];
+    const eC = this.words.bag(ids, mask, C, L); // [C, D]
+    const rowOf = Int32Array.from({ length: B * C }, (_, i) => Math.floor(i / C));
+    const capOf = Int32Array.from({ length: B * C }, (_, i) => i % C);
+    return reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), selectRows(eC, capOf)), 1), [B, C]); // [B, C]
   }
 
   /** Everything but the encoder and the word table. */
@@ -272,6 +299,7 @@ export class MultimodalModel extends Module {
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
     if (where) w = add(w, reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K])); // [B, K]
+    if (this.whichLook.weight.data.some((v) => v !== 0)) w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eO), 1), [B, K])); // [B, K]: what is wrong with the image ↔ the option's words
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
     if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
     const askM = new Float32Array(B * K);

@@ -60,6 +60,8 @@ export function generateCorruption(ctx: KindContext, only?: Corruption): RawEpis
   return {
     views,
     scores,
+    // among views the oracle scores alike, the least corrupted is the clearest (the last, uncorrupted photo)
+    clarity: levels.map((l) => -l),
     firstView: 0,
     interventions: texts,
     abstain: [abstain],

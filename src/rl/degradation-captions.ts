@@ -1,0 +1,42 @@
+/**
+ * Degradation–caption pairs for perception pre-training: a generic prior of the kind a real VLM
+ * picks up from captions ("a blurry photo", "too dark"), so the which-intervention head can tell
+ * "blurred" from "noisy" on a kind of missing information RL never trains on.
+ *
+ * What it sees (disclosed, issue 18): the clearest views of the RL training kinds only (sketch,
+ * camera — never an unseen kind's episode or its ask-or-answer protocol), each left clean or
+ * degraded by one of the generic pixel operations of scenes/corrupt.ts at a random severity,
+ * paired with a caption that says what is wrong and, as captions do, what would fix it. The
+ * captions share keywords with any text about these operations (e.g. "deblur", "resolution",
+ * "brightness"), not its wording.
+ */
+import { corrupt, CORRUPTIONS } from '../scenes/corrupt.js';
+import type { RGBImage } from '../scenes/image.js';
+import type { Rng } from '../util/rng.js';
+
+/** What can be wrong with a photo: nothing, or one generic degradation. */
+export const LOOKS = ['clean', ...CORRUPTIONS] as const;
+export type Look = (typeof LOOKS)[number];
+
+/** One caption per look (written for this corpus). */
+export const LOOK_CAPTIONS: Record<Look, string> = {
+  clean: 'A clear, sharp, well exposed photo.',
+  blur: 'A blurry photo, out of focus: deblur it to sharpen it.',
+  noise: 'A noisy, grainy photo: denoise it.',
+  pixelate: 'A pixelated photo at low resolution: upscale it to a higher resolution.',
+  jpeg: 'A photo with blocky JPEG compression artifacts: reduce the compression.',
+  brightness: 'A dark, underexposed photo: brighten it, raise the brightness.',
+  contrast: 'A flat, washed out photo with low contrast: raise the contrast.',
+  saturation: 'A grey, faded photo with little color saturation: raise the saturation.',
+};
+
+/** Severities drawn for a degraded example (scenes/corrupt.ts levels: 0 clean … 1 worst). */
+export const LOOK_LEVELS = { min: 0.3, max: 1 } as const;
+
+/** One pre-training example: `image` left clean or degraded, and the index of its look in LOOKS. */
+export function degradeForCaption(image: RGBImage, rng: Rng): { image: RGBImage; look: number } {
+  const look = rng.int(LOOKS.length);
+  const name = LOOKS[look];
+  if (name === 'clean') return { image, look };
+  return { image: corrupt(image, name, rng.uniform(LOOK_LEVELS.min, LOOK_LEVELS.max), rng.int(2 ** 31)), look };
+}
