@@ -27,7 +27,7 @@ describe('askfirst serve', () => {
     try {
       expect(await (await fetch(`${srv.url}/models`)).json()).toMatchObject({ data: [{ id: 'oracle' }] });
       const eps = await readProactiveBench(dir);
-      const res = await evaluate({ episodes: eps, loader: directoryViewLoader(dir), policy: new HttpPolicy({ baseUrl: srv.url, model: 'oracle' }, {}), modes: ['proactive'] });
+      const res = await evaluate({ episodes: eps, loader: directoryViewLoader(dir), policy: new HttpPolicy({ baseUrl: srv.url, model: 'oracle', askfirstHeaders: true }, {}), modes: ['proactive'] });
       expect(res.summaries.proactive!.accuracy).toBe(1);
     } finally {
       await srv.close();
