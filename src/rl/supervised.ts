@@ -57,7 +57,7 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { resolveConfig } from '../util/config.js';
 import { ConfigError, DataError } from '../util/errors.js';
-import { JsonlAppender } from '../util/fsx.js';
+import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { progress } from '../util/progress.js';
 
 export const SupervisedConfigSchema = z.object({
@@ -77,6 +77,7 @@ export const SupervisedConfigSchema = z.object({
   where: z.number().min(0).default(1).describe('weight of the where-map loss on camera views: which cells of the last conv stage the object covers (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
+  reportTo: reportToField,
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
 });
 export type SupervisedConfig = z.output<typeof SupervisedConfigSchema>;
@@ -198,7 +199,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   } else {
     run.reset(TRAIN_LOG); // nothing to resume from: start over
   }
-  const logFile = new JsonlAppender(join(cfg.out, TRAIN_LOG));
+  const logFile = new MetricsLog(cfg.out, TRAIN_LOG.replace(/\.jsonl$/, ''), 'step', cfg.reportTo, ckpt ? state.step : undefined);
 
   // ── training loop ───────────────────────────────────────────────────────
   const categories = [...CATEGORIES];
