@@ -35,8 +35,8 @@ export const evalHttpFields = {
     .optional()
     .describe('openai: JSON object merged into every request body, e.g. \'{"reasoning_effort":"low"}\''),
   systemPrompt: z.string().optional().describe('openai: a system message sent before every conversation'),
-  logprobs: z.boolean().default(true).describe('openai: ask for first-token log-probabilities to score the options; --no-logprobs never asks (a server that refuses them is asked once, then no more)'),
-  jpegPassthrough: z.boolean().default(true).describe("openai: send a JPEG view file's own bytes; --no-jpeg-passthrough re-encodes every view as PNG"),
+  logprobs: z.boolean().default(true).describe('openai: ask for first-token log-probabilities to score the options (a server that refuses them is asked once, then no more)'),
+  jpegPassthrough: z.boolean().default(true).describe("openai: send a JPEG view file's own bytes instead of re-encoding it as PNG"),
   maxPixels: z.number().int().min(64).optional().describe('openai: shrink views larger than this many pixels (width × height, aspect kept) before sending'),
   askfirstHeaders: z.boolean().default(false).describe("openai: send askfirst's x-askfirst-* headers (episode id, turn, view, kind, history); only askfirst serve reads them, e.g. for --policy oracle behind serve"),
 };
