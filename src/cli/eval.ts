@@ -56,7 +56,11 @@ export function jsonSummary(policy: string, summaries: Partial<Record<EvalMode, 
 /** Each policy's results directory: OUT itself for one policy, OUT/<policy as a folder name> for several. */
 export function policyOutDirs(policies: readonly string[], out: string): string[] {
   if (policies.length === 1) return [out];
-  const names = policies.map((p) => p.replace(/^[a-z-]+:(https?:\/\/)?/i, (m) => m.replace(/:.*$/, '-')).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'policy');
+  // openai:URL#MODEL → openai-MODEL; builtin:runs/rl → builtin-runs_rl; oracle → oracle
+  const names = policies.map((p) => {
+    const spec = p.startsWith('openai:') && p.includes('#') ? `openai-${p.slice(p.lastIndexOf('#') + 1)}` : p.replace(':', '-');
+    return spec.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/-_/g, '-').replace(/^[_.]+|_+$/g, '').slice(0, 80) || 'policy';
+  });
   const seen = new Map<string, number>();
   return names.map((n) => {
     const k = (seen.get(n) ?? 0) + 1;
@@ -166,6 +170,7 @@ async function runOne(
       ? await runOpenMode({ ...common, episodes: data.episodes, showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
       : null;
     const out: Record<string, unknown> = modes.mcqa.length ? jsonSummary(policy.name, res.summaries, modes.mcqa) : { policy: policy.name, mode: 'open', ...open!.summary, modes: {} };
+    out.out = outDir;
     if (open) (out.modes as Record<string, unknown>).open = open.summary;
     if (modes.mcqa.length) out.intervals = res.intervals;
     if (policy.stats) out.requests = policy.stats();

@@ -91,7 +91,7 @@ export function pairwiseMcnemar(runs: readonly EvalRun[], mode: EvalMode): PairT
 
 const ci = (r: RateInterval | undefined) => (r && r.rate !== null ? `${pct(r.rate)} [${(100 * r.low!).toFixed(1)}, ${(100 * r.high!).toFixed(1)}]` : '–');
 const psCi = (i: Intervals) => (i.psRate.mean === null ? '–' : i.psRate.ci95 ? `${num(i.psRate.mean)} [${num(i.psRate.ci95.low)}, ${num(i.psRate.ci95.high)}]` : num(i.psRate.mean));
-const pValue = (p: number) => (p < 0.0001 ? '< 0.0001' : p.toFixed(4));
+const pValue = (p: number) => (p < 0.0001 ? p.toExponential(2) : p.toFixed(4));
 
 /** Rows of the per-model table: label, episodes, accuracy, ps-rate, guess, abstain, invalid+unparseable, over-asking. */
 function modelRows(runs: readonly EvalRun[], mode: EvalMode): string[][] {
@@ -148,12 +148,14 @@ export function perKindAccuracySpec(runs: readonly EvalRun[], mode: EvalMode): T
 
 // ─── Example episodes ───────────────────────────────────────────────────────────────────
 
-/** Up to `max` episode ids (one per kind first) on which the runs' outcomes differ, else any. */
+/** Up to `max` episode ids (one per kind first; non-control, many-turn ones first) on which the runs' outcomes differ, else any. */
 export function pickDisagreements(runs: readonly EvalRun[], mode: EvalMode, max = 6): string[] {
   const maps = runs.map((r) => new Map((r.records[mode] ?? []).map((x) => [x.id, x])));
   const shared = (runs[0].records[mode] ?? []).filter((x) => maps.every((m) => m.has(x.id)));
   const differ = shared.filter((x) => new Set(maps.map((m) => m.get(x.id)!.success)).size > 1);
-  const pool = differ.length ? differ : shared;
+  // Multi-turn, non-control episodes first: they show asking versus guessing.
+  const turns = (id: string) => Math.max(...maps.map((m) => m.get(id)!.turns));
+  const pool = [...(differ.length ? differ : shared)].sort((x, y) => Number(x.control) - Number(y.control) || turns(y.id) - turns(x.id));
   const ids: string[] = [];
   const kinds = new Set<string>();
   for (const x of pool) if (!kinds.has(x.kind) && ids.length < max) (kinds.add(x.kind), ids.push(x.id));
