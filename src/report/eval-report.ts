@@ -158,7 +158,11 @@ export function pickDisagreements(runs: readonly EvalRun[], mode: EvalMode, max 
   const pool = [...(differ.length ? differ : shared)].sort((x, y) => Number(x.control) - Number(y.control) || turns(y.id) - turns(x.id));
   const ids: string[] = [];
   const kinds = new Set<string>();
-  for (const x of pool) if (!kinds.has(x.kind) && ids.length < max) (kinds.add(x.kind), ids.push(x.id));
+  for (const x of pool) {
+    if (kinds.has(x.kind) || ids.length >= max) continue;
+    kinds.add(x.kind);
+    ids.push(x.id);
+  }
   for (const x of pool) if (!ids.includes(x.id) && ids.length < max) ids.push(x.id);
   return ids;
 }
@@ -241,13 +245,12 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
   if (!modes.length) throw new InputError(`the runs share no evaluation mode (${runs.map((r) => `${r.dir}: ${Object.keys(r.records).join('/')}`).join('; ')})`);
   const fps = new Set(runs.map((r) => String(((r.summary.dataInfo ?? {}) as Record<string, unknown>).fingerprint ?? r.summary.dataFingerprint ?? '')));
   const notes = fps.size > 1 ? ['The runs were made on different data (their fingerprints differ): paired tests use only the episode ids they share.'] : [];
-  let dataSpec = ((runs[0].summary.dataInfo ?? {}) as Record<string, unknown>).spec ?? runs[0].summary.data;
+  const dataSpec = ((runs[0].summary.dataInfo ?? {}) as Record<string, unknown>).spec ?? runs[0].summary.data;
   let data: LoadedData | null = null;
   try {
     if (typeof dataSpec === 'string') data = await loadData(dataSpec);
   } catch {
     notes.push(`The data (${String(dataSpec)}) could not be opened from here, so example episodes show no images.`);
-    dataSpec = undefined;
   }
   const title = o.title ?? `askfirst eval report: ${runs.map((r) => r.label).join(' vs ')}`;
   const html: string[] = [];

@@ -6,7 +6,6 @@
  * namespaced metrics in `rl.jsonl`, and checkpoints that make a kill -9 cost at most one
  * checkpoint interval.
  */
-import { join } from 'node:path';
 import { z } from 'zod';
 import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
 import { Rng, type RngState } from '../util/rng.js';

@@ -20,7 +20,6 @@
  * in the run directory (nn/run-dir.ts); `resume` continues from the latest complete one, so a
  * kill -9 loses at most one checkpoint interval.
  */
-import { join } from 'node:path';
 import { z } from 'zod';
 import {
   AdamW,
