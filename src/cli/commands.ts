@@ -12,6 +12,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./train.js'),
     import('./eval.js'),
     import('./serve.js'),
+    import('./report.js'),
     import('./feedback.js'),
     import('./env.js'),
     import('./export.js'),

@@ -40,7 +40,7 @@ describe('askfirst eval --policy openai:…', () => {
   it('runs mcqa + open, reports retries, resumes to the same JSON, and never shows the key', async () => {
     const out = tmpDir('askfirst-evalcli-out');
     const cfg = EvalCommandSchema.parse({
-      policy: `openai:${vlm.url}#vlm`,
+      policy: [`openai:${vlm.url}#vlm`],
       data: `proactivebench:${dir}`,
       out,
       mode: ['mcqa', 'open'],

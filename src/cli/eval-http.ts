@@ -1,7 +1,8 @@
 /**
  * The parts of `askfirst eval` that concern remote models and the open-ended mode: the
  * options (--judge, --hint, --history, --concurrency, --timeout, --retries, --cache,
- * --api-key-env), mode names (mcqa = proactive; open = open-ended, judged), and the request
+ * --api-key-env, and the generation settings --temperature, --max-tokens, --max-tokens-param,
+ * --omit-params, --extra-body, --system-prompt, --no-logprobs, image options, --askfirst-headers), mode names (mcqa = proactive; open = open-ended, judged), and the request
  * counters printed in the run summary. Kept apart so cli/eval.ts stays one readable flow.
  */
 import { z } from 'zod';
@@ -24,6 +25,20 @@ export const evalHttpFields = {
   retries: z.number().int().min(0).max(100).optional().describe('openai: retries per request on 429/5xx/network errors/timeouts/malformed replies (default 6)'),
   cache: z.string().optional().describe('openai: response cache directory; repeated greedy requests are answered from it'),
   apiKeyEnv: z.string().optional().describe('openai: environment variable holding the API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY); the key is never printed or written'),
+  // Generation settings (openai: policies; the judge keeps its own defaults).
+  temperature: z.number().min(0).max(2).optional().describe('openai: temperature sent with every request (default 0 when greedy, 1 with --sample); reasoning models accept only 1'),
+  maxTokens: z.number().int().min(1).optional().describe('openai: longest reply in tokens (default 256); reasoning models count their hidden reasoning too, give them thousands'),
+  maxTokensParam: z.enum(['max_tokens', 'max_completion_tokens']).optional().describe('openai: request field carrying --max-tokens (default max_tokens; OpenAI reasoning models want max_completion_tokens)'),
+  omitParams: z.array(z.enum(['temperature', 'max_tokens', 'seed', 'logprobs'])).optional().describe('openai: request fields never sent, e.g. temperature for a model that accepts only its default'),
+  extraBody: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .optional()
+    .describe('openai: JSON object merged into every request body, e.g. \'{"reasoning_effort":"low"}\''),
+  systemPrompt: z.string().optional().describe('openai: a system message sent before every conversation'),
+  logprobs: z.boolean().default(true).describe('openai: ask for first-token log-probabilities to score the options (a server that refuses them is asked once, then no more)'),
+  jpegPassthrough: z.boolean().default(true).describe("openai: send a JPEG view file's own bytes instead of re-encoding it as PNG"),
+  maxPixels: z.number().int().min(64).optional().describe('openai: shrink views larger than this many pixels (width × height, aspect kept) before sending'),
+  askfirstHeaders: z.boolean().default(false).describe("openai: send askfirst's x-askfirst-* headers (episode id, turn, view, kind, history); only askfirst serve reads them, e.g. for --policy oracle behind serve"),
 };
 
 type HttpCli = z.output<z.ZodObject<typeof evalHttpFields>>;
@@ -53,11 +68,43 @@ export function httpOptions(o: HttpCli): Record<string, unknown> {
   return opts;
 }
 
+/** `--extra-body` as an object: a JSON string from the command line, or an object from a config file. */
+export function parseExtraBody(v: string | Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (v === undefined || typeof v === 'object') return v;
+  let j: unknown;
+  try {
+    j = JSON.parse(v);
+  } catch (e) {
+    throw new ConfigError(`--extra-body must be a JSON object, e.g. '{"reasoning_effort":"low"}'; got ${JSON.stringify(v.slice(0, 60))} (${(e as Error).message})`);
+  }
+  if (!j || typeof j !== 'object' || Array.isArray(j)) throw new ConfigError(`--extra-body must be a JSON object, got ${JSON.stringify(v.slice(0, 60))}`);
+  for (const k of ['model', 'messages']) if (k in (j as object)) throw new ConfigError(`--extra-body may not set "${k}" (askfirst sends it)`);
+  return j as Record<string, unknown>;
+}
+
+/** The generation settings for the policy under test (openai: only), as HTTP-policy config keys. */
+export function generationOptions(o: HttpCli): Record<string, unknown> {
+  const g: Record<string, unknown> = { logprobs: o.logprobs, jpegPassthrough: o.jpegPassthrough, askfirstHeaders: o.askfirstHeaders };
+  if (o.temperature !== undefined) {
+    g.temperature = o.temperature;
+    g.greedyTemperature = o.temperature;
+  }
+  if (o.maxTokens !== undefined) g.maxTokens = o.maxTokens;
+  if (o.maxTokensParam !== undefined) g.maxTokensParam = o.maxTokensParam;
+  if (o.omitParams !== undefined) g.omitParams = o.omitParams;
+  const extra = parseExtraBody(o.extraBody);
+  if (extra !== undefined) g.extraBody = extra;
+  if (o.systemPrompt !== undefined) g.systemPrompt = o.systemPrompt;
+  if (o.maxPixels !== undefined) g.maxPixels = o.maxPixels;
+  return g;
+}
+
 /** One line of request counters for a policy or judge that keeps them. */
 export function statsLine(label: string, s: Record<string, number> | undefined): string | null {
   if (!s || s.requests === undefined) return null;
   const parts = [`${s.requests} requests`, `${s.retries} retried (429: ${s.retry429}, 5xx: ${s.retry5xx}, timeout: ${s.retryTimeout}, network: ${s.retryNetwork}, malformed: ${s.retryMalformed})`, `${s.failures} failed`];
   if (s.cacheHits || s.cacheMisses) parts.push(`cache ${s.cacheHits} hits / ${s.cacheMisses} misses`);
+  if (s.truncated) parts.push(`${s.truncated} replies cut off at the token limit (raise --max-tokens)`);
   return `${label}: ${parts.join(', ')}`;
 }
 

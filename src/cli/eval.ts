@@ -1,6 +1,9 @@
 /**
- * `askfirst eval`: run a policy on a suite in one or more modes, write per-episode results
- * (resumable) and summary.json, print a per-kind table (or, with --json, one JSON object).
+ * `askfirst eval`: run one or more policies on a suite in one or more modes, write per-episode
+ * results (resumable; per turn the prompt, raw reply, parsed option and target) and
+ * summary.json (every rate with its 95 % interval, provenance, the full config, the data
+ * fingerprint), print a per-kind table (or, with --json, one JSON object). With several
+ * --policy, each runs into OUT/<name>/ on the same data and OUT/report.html compares them.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -15,10 +18,21 @@ import { loadData, type LoadedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable } from '../eval/table.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
-import { EVAL_MODE_NAMES, evalHttpFields, httpOptions, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
+import { EVAL_MODE_NAMES, evalHttpFields, generationOptions, httpOptions, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LoadedData } from '../suite/open.js';
+import { dataFingerprint } from '../suite/fingerprint.js';
+import { ConfigError } from '../util/errors.js';
+import { provenance } from '../util/provenance.js';
+import { writeEvalReport } from './report.js';
 
 export const EvalCommandSchema = z.object({
-  policy: z.string().min(1).describe('the policy: oracle, random[:SEED], always-answer, scripted:FILE, builtin:DIR, openai:URL#MODEL'),
+  config: z.string().optional().describe('a JSON file of these settings (camelCase keys, e.g. {"policy": ["oracle", "openai:URL#MODEL"], "maxTokens": 4096}); flags given on the command line win'),
+  policy: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe('the policy: oracle, random[:SEED], always-answer, scripted:FILE, builtin:DIR, openai:URL#MODEL; repeat --policy to compare several on the same data (each into OUT/<name>/, plus OUT/report.html)'),
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
   out: z.string().min(1).describe('output directory (re-running the same command resumes)'),
   mode: z.array(z.enum(EVAL_MODE_NAMES)).min(1).default(['proactive', 'reference']).describe('modes to run: proactive (= mcqa), hint, reference, open (open-ended, needs --judge)'),
@@ -44,10 +58,91 @@ function skippedSummary(skipped: LoadedData['skipped']): Record<string, unknown>
   return skipped.length ? { skipped: skipped.length, skippedEntries: skipped.map(({ file, line, id, reason }) => ({ file, line, ...(id ? { id } : {}), reason })) } : {};
 }
 
+/** Each policy's results directory: OUT itself for one policy, OUT/<policy as a folder name> for several. */
+export function policyOutDirs(policies: readonly string[], out: string): string[] {
+  if (policies.length === 1) return [out];
+  // openai:URL#MODEL → openai-MODEL; builtin:runs/rl → builtin-runs_rl; oracle → oracle
+  const names = policies.map((p) => {
+    const spec = p.startsWith('openai:') && p.includes('#') ? `openai-${p.slice(p.lastIndexOf('#') + 1)}` : p.replace(':', '-');
+    return spec.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/-_/g, '-').replace(/^[_.]+|_+$/g, '').slice(0, 80) || 'policy';
+  });
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const k = (seen.get(n) ?? 0) + 1;
+    seen.set(n, k);
+    return join(out, k > 1 ? `${n}-${k}` : n);
+  });
+}
+
+/** Settings from `--config FILE` under those given on the command line (flags win). */
+export async function withConfigFile(raw: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (typeof raw.config !== 'string') return raw;
+  let file: unknown;
+  try {
+    file = JSON.parse(await readFile(raw.config, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`--config ${raw.config}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not a JSON file (${(e as Error).message})`}`);
+  }
+  if (!file || typeof file !== 'object' || Array.isArray(file)) throw new ConfigError(`--config ${raw.config} must hold one JSON object of eval settings`);
+  const f = { ...(file as Record<string, unknown>) };
+  if (typeof f.policy === 'string') f.policy = [f.policy];
+  const known = new Set(Object.keys(EvalCommandSchema.shape));
+  const unknown = Object.keys(f).filter((k) => !known.has(k));
+  if (unknown.length) throw new ConfigError(`--config ${raw.config}: unknown setting(s) ${unknown.join(', ')}; use the camelCase names of eval's flags (${[...known].slice(0, 6).join(', ')}, …)`);
+  const out: Record<string, unknown> = { ...f };
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** What must match for a re-run to resume (policy, data and its fingerprint, every setting that changes replies). */
+function runDescription(cfg: EvalCommandConfig, policy: string, fingerprint: string): Record<string, unknown> {
+  const gen = policy.startsWith('openai:') ? generationOptions(cfg) : {};
+  delete gen.askfirstHeaders;
+  return {
+    policy,
+    data: cfg.data,
+    dataFingerprint: fingerprint,
+    kinds: cfg.kinds ?? null,
+    limit: cfg.limit ?? null,
+    seed: cfg.seed,
+    sample: cfg.sample,
+    ...(cfg.history ? { history: true } : {}),
+    ...(Object.keys(gen).length ? { generation: gen } : {}),
+  };
+}
+
 export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void = console.log): Promise<Record<string, unknown>> {
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
   const modes = splitModes(cfg.mode, cfg);
-  const policy = await createPolicy(cfg.policy, { episodes: data.episodes, seed: cfg.seed, options: httpOptions(cfg) });
+  const fingerprint = dataFingerprint(data.episodes, data.dir);
+  const outs = policyOutDirs(cfg.policy, cfg.out);
+  const results: Record<string, unknown>[] = [];
+  for (let i = 0; i < cfg.policy.length; i++) {
+    results.push(await runOne(cfg, cfg.policy[i], outs[i], data, modes, fingerprint, print));
+  }
+  if (cfg.policy.length === 1) return results[0];
+  // Several policies on the same data: one comparison report over their runs.
+  const report = await writeEvalReport(outs, cfg.out);
+  if (!cfg.json) {
+    print(`\n${report.markdownTable}`);
+    print(`comparison: ${report.html} and ${report.markdown} (paired McNemar tests on the same episodes inside)`);
+  }
+  const out = { policies: results, report: { html: report.html, markdown: report.markdown } };
+  if (cfg.json) print(JSON.stringify(out));
+  return out;
+}
+
+async function runOne(
+  cfg: EvalCommandConfig,
+  spec: string,
+  outDir: string,
+  data: LoadedData,
+  modes: { mcqa: EvalMode[]; open: boolean },
+  fingerprint: string,
+  print: (s: string) => void,
+): Promise<Record<string, unknown>> {
+  const options = { ...httpOptions(cfg), ...(spec.startsWith('openai:') ? generationOptions(cfg) : {}) };
+  const policy = await createPolicy(spec, { episodes: data.episodes, seed: cfg.seed, options });
   const ac = new AbortController();
   const onSig = () => {
     if (ac.signal.aborted) process.exit(130);
@@ -56,37 +151,44 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   };
   process.on('SIGINT', onSig);
   try {
-    const run = { policy: cfg.policy, data: cfg.data, kinds: cfg.kinds ?? null, limit: cfg.limit ?? null, seed: cfg.seed, sample: cfg.sample, ...(cfg.history ? { history: true } : {}) };
+    const run = runDescription(cfg, spec, fingerprint);
     const res = await evaluate({
       episodes: data.episodes,
       loader: data.loader,
       policy,
       modes: modes.mcqa,
-      out: cfg.out,
+      out: outDir,
       run,
       overwrite: cfg.overwrite,
       batchSize: cfg.batchSize,
       sample: cfg.sample,
       showProgress: cfg.progress && !cfg.json,
       signal: ac.signal,
-      summaryExtra: skippedSummary(data.skipped),
+      summaryExtra: {
+        provenance: provenance(),
+        config: { ...cfg, policy: spec, out: outDir },
+        dataInfo: { spec: cfg.data, format: data.format, dir: data.dir, episodes: data.episodes.length, fingerprint },
+        ...skippedSummary(data.skipped),
+      },
     });
-    const common = { loader: data.loader, policy, cli: cfg, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, sample: cfg.sample, signal: ac.signal };
+    const common = { loader: data.loader, policy, cli: cfg, out: outDir, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, sample: cfg.sample, signal: ac.signal };
     const open: OpenRun | null = modes.open
       ? await runOpenMode({ ...common, episodes: data.episodes, showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
       : null;
     const out: Record<string, unknown> = modes.mcqa.length ? jsonSummary(policy.name, res.summaries, modes.mcqa) : { policy: policy.name, mode: 'open', ...open!.summary, modes: {} };
+    out.out = outDir;
     if (open) (out.modes as Record<string, unknown>).open = open.summary;
     Object.assign(out, skippedSummary(data.skipped));
+    if (modes.mcqa.length) out.intervals = res.intervals;
     if (policy.stats) out.requests = policy.stats();
     if (open?.judgeStats) out.judgeRequests = open.judgeStats;
     if (cfg.json) {
-      print(JSON.stringify(out));
+      if (cfg.policy.length === 1) print(JSON.stringify(out));
     } else {
       for (const mode of modes.mcqa) {
         const s = res.summaries[mode]!;
         const resumed = res.resumed[mode] ? ` (${res.resumed[mode]} resumed from an earlier run)` : '';
-        print(summaryTable(s, `\n${policy.name} on ${data.dir} — ${mode} mode, ${s.episodes} episodes${resumed}`));
+        print(summaryTable(s, `\n${policy.name} on ${data.dir} — ${mode} mode, ${s.episodes} episodes${resumed}`, res.intervals[mode]));
         const bad = (res.records[mode] ?? []).filter((r) => r.outcome === 'unparseable');
         if (bad.length) {
           const ex = bad.slice(0, 3).map((r) => `  ${r.id} turn ${r.turns - 1}: ${JSON.stringify(r.replies[r.replies.length - 1]).slice(0, 80)}`);
@@ -108,7 +210,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
       if (data.skipped.length) {
         print(`${data.skipped.length} entr${data.skipped.length === 1 ? 'y' : 'ies'} of ${data.dir} could not be read and were skipped (listed in summary.json), e.g.:\n  ${data.skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
       }
-      print(`\nresults: ${cfg.out}/<mode>/results.jsonl, summary: ${cfg.out}/summary.json (${res.wallSeconds.toFixed(1)} s)`);
+      print(`\nresults: ${outDir}/<mode>/results.jsonl, summary: ${outDir}/summary.json (${res.wallSeconds.toFixed(1)} s)`);
     }
     return out;
   } finally {
@@ -122,8 +224,15 @@ export function register(program: Command): void {
     .command('eval')
     .description('evaluate a policy on episodes (multi-turn ask-or-answer protocol) and write per-episode results + summary.json');
   addSchemaOptions(cmd, EvalCommandSchema);
-  cmd.addHelpText('after', `\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExamples:\n  askfirst suite generate --out suite --episodes 70\n  askfirst eval --policy oracle --data suite --out runs/oracle\n  askfirst eval --policy builtin:runs/demo/rl --data proactivebench:ProactiveBench/test --out runs/pb --json`);
+  // --policy may be repeated: collect every value (a comma inside one spec is kept).
+  const policyOpt = cmd.options.find((o) => o.long === '--policy')!;
+  policyOpt.flags = '--policy <spec>';
+  policyOpt.argParser((v: string, prev: unknown) => [...(Array.isArray(prev) ? (prev as string[]) : []), v]);
+  cmd.addHelpText(
+    'after',
+    `\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExamples:\n  askfirst suite generate --out suite --episodes 70\n  askfirst eval --policy oracle --data suite --out runs/oracle\n  askfirst eval --policy oracle --policy always-answer --data suite --out runs/both     # + runs/both/report.html\n  askfirst eval --policy builtin:runs/demo/rl --data proactivebench:ProactiveBench/test --out runs/pb --json\n  askfirst eval --policy openai:https://api.openai.com/v1#o4-mini --max-tokens-param max_completion_tokens --max-tokens 4096 --temperature 1 --data suite --out runs/o4-mini`,
+  );
   cmd.action(async (raw: Record<string, unknown>) => {
-    await runEval(configFromOptions(EvalCommandSchema, raw, 'eval'));
+    await runEval(configFromOptions(EvalCommandSchema, await withConfigFile(raw), 'eval'));
   });
 }

@@ -7,8 +7,9 @@ import type { z } from 'zod';
 export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command {
   for (const o of schemaOptions(schema)) {
     // The schema applies defaults itself; --help shows them in the description.
+    // A field that defaults to true becomes a --no-X flag: say what the flag does, then what it turns off.
     let desc = o.description;
-    if (o.kind === 'boolean') desc += o.defaultValue === true ? ' (on by default; this flag turns it off)' : '';
+    if (o.kind === 'boolean') desc = o.defaultValue === true ? `turn off (on by default): ${desc}` : desc;
     else if (o.defaultValue !== undefined) desc += ` (default: ${Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue)})`;
     const opt = new Option(o.flags, desc);
     if (o.choices) opt.choices(o.choices);

@@ -1,11 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { HttpPolicy } from '../agents/http/policy.js';
+import { AlwaysAnswerPolicy } from '../agents/baselines/always-answer.js';
 import { evaluate } from '../eval/evaluate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench } from '../suite/proactivebench/read.js';
 import { buildProgram } from './main.js';
 import { runServe, ServeSchema } from './serve.js';
+
+describe('askfirst serve without askfirst headers', () => {
+  it('answers a plain OpenAI client (no x-askfirst-* headers) as the policy answers directly; the oracle asks for the headers', async () => {
+    const dir = tmpDir('askfirst-serve-plain');
+    await writeProactiveBench(dir, generateSuite({ episodes: 1, seed: 3 }));
+    const eps = await readProactiveBench(dir);
+    const loader = directoryViewLoader(dir);
+    const srv = await runServe(ServeSchema.parse({ policy: 'always-answer', port: 0 }));
+    try {
+      const viaHttp = await evaluate({ episodes: eps, loader, policy: new HttpPolicy({ baseUrl: srv.url, model: 'always-answer', retries: 0 }, {}), modes: ['proactive'] });
+      const direct = await evaluate({ episodes: eps, loader, policy: new AlwaysAnswerPolicy(), modes: ['proactive'] });
+      expect(viaHttp.summaries.proactive).toEqual(direct.summaries.proactive);
+    } finally {
+      await srv.close();
+    }
+    const oracle = await runServe(ServeSchema.parse({ policy: 'oracle', port: 0, data: `proactivebench:${dir}` }));
+    try {
+      await expect(evaluate({ episodes: eps, loader, policy: new HttpPolicy({ baseUrl: oracle.url, model: 'oracle', retries: 0 }, {}), modes: ['proactive'] })).rejects.toThrow(/--askfirst-headers/);
+    } finally {
+      await oracle.close();
+    }
+  });
+});
 
 describe('askfirst serve', () => {
   it('is registered, with options from its schema', async () => {
@@ -52,7 +76,7 @@ describe('askfirst serve', () => {
     try {
       expect(await (await fetch(`${srv.url}/models`)).json()).toMatchObject({ data: [{ id: 'oracle' }] });
       const eps = await readProactiveBench(dir);
-      const res = await evaluate({ episodes: eps, loader: directoryViewLoader(dir), policy: new HttpPolicy({ baseUrl: srv.url, model: 'oracle' }, {}), modes: ['proactive'] });
+      const res = await evaluate({ episodes: eps, loader: directoryViewLoader(dir), policy: new HttpPolicy({ baseUrl: srv.url, model: 'oracle', askfirstHeaders: true }, {}), modes: ['proactive'] });
       expect(res.summaries.proactive!.accuracy).toBe(1);
     } finally {
       await srv.close();

@@ -23,7 +23,7 @@ export const SuiteShowSchema = z.object({
   out: z.string().optional().describe('output PNG file (a folder with --all-kinds); default sheet-<episode>.png, or sheets/'),
   tile: z.number().int().min(32).max(1024).default(256).describe('longest side of each view in the sheet, in pixels'),
   maxViews: z.number().int().min(1).max(1000).default(24).describe('draw at most this many views of an episode'),
-  filter: z.boolean().default(true).describe("ProactiveBench data: show every entry, not only the ids the paper evaluates"),
+  filter: z.boolean().default(true).describe("ProactiveBench data: show only the ids the paper evaluates (off: every entry)"),
 });
 export type SuiteShowConfig = z.output<typeof SuiteShowSchema>;
 

@@ -14,7 +14,7 @@ import { addSchemaOptions, commandGroup, configFromOptions } from './options.js'
 export const SuiteGenerateSchema = SuiteConfigSchema.extend({
   out: z.string().min(1).describe('output directory'),
   format: z.enum(['own', 'proactivebench']).default('own').describe("on-disk layout: askfirst's own (episodes.jsonl + images/) or ProactiveBench's"),
-  progress: z.boolean().default(true).describe('show a progress bar on stderr (--no-progress hides it)'),
+  progress: z.boolean().default(true).describe('show a progress bar on stderr'),
 });
 export type SuiteGenerateConfig = z.output<typeof SuiteGenerateSchema>;
 

@@ -1,11 +1,14 @@
 /**
- * `askfirst train --stage supervised|rl`: the two training stages of the built-in model.
- *   supervised  trains the guesser on the clearest views of a generated suite;
- *   rl          starts from a supervised checkpoint (--init) and teaches it when to ask, with
- *               GRPO (ours or ProactiveBench's single-turn reward) or PPO.
- * Options of both stages come from their config schemas; each run resumes with --resume.
+ * `askfirst train <stage>`: the training stages, one subcommand each with its own options and
+ * its own defaults in `--help`:
+ *   train supervised   trains the guesser on the clearest views of a generated suite;
+ *   train rl           starts from a supervised checkpoint (--init) and teaches it when to ask,
+ *                      with GRPO (ours or ProactiveBench's single-turn reward) or PPO.
+ * `train --stage NAME …` (the older spelling) runs the same subcommand. Other files add stages
+ * with `addTrainStage` (one call per stage; e.g. a feedback stage in its own file), and each run
+ * resumes with --resume.
  */
-import type { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { GRPOConfigSchema, trainGRPO } from '../rl/grpo.js';
@@ -15,68 +18,157 @@ import { memoryLoader } from '../suite/loader.js';
 import { loadData } from '../suite/open.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { InputError } from '../util/errors.js';
-import { addSchemaOptions } from './options.js';
-import { coerceOptions, kebab, resolveConfig, schemaOptions } from '../util/config.js';
+import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
+import { kebab, resolveConfig, schemaOptions, type AnyObjectSchema } from '../util/config.js';
 
-const StageSchema = z.object({
-  stage: z.enum(['supervised', 'rl']).describe('which stage to run'),
-  algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('rl: the algorithm'),
-  init: z.string().optional().describe('rl: the supervised checkpoint to start from (a run dir or its final/)'),
-  data: z.string().optional().describe('rl: training episodes (DIR, suite:DIR); default: generate --episodes per training kind'),
-});
-/** The generated training suite (both stages; `size` only for the supervised stage, whose model fixes the size for RL). */
-const DataSchema = z.object({
-  episodes: z.number().int().min(1).optional().describe('episodes per kind of the generated training suite (supervised: default 500; rl: default 300)'),
-  size: z.number().int().min(16).max(256).default(64).describe('supervised: view size of the generated suite'),
-});
-const SupSchema = SupervisedConfigSchema.omit({ model: true }).extend(DataSchema.shape);
-const RLSchema = GRPOConfigSchema.merge(PPOConfigSchema).omit({ rewards: true }).extend({ episodes: DataSchema.shape.episodes });
-// One option per field across both stages (shared names such as --lr, --seed, --out once).
-const AllSchema = StageSchema.merge(RLSchema).merge(SupSchema);
-
-function pick(raw: Record<string, unknown>, schema: z.ZodObject<z.ZodRawShape>, stage: string): Record<string, unknown> {
-  const own = new Set(Object.keys(schema.shape));
-  const stray = Object.keys(raw).filter((k) => raw[k] !== undefined && !own.has(k) && !(k in StageSchema.shape));
-  if (stray.length) throw new InputError(`${stray.map((k) => '--' + kebab(k)).join(', ')} do(es) not apply to --stage ${stage}`);
-  return coerceOptions(schemaOptions(schema), raw);
+/** One training stage: a `train <name>` subcommand whose options come from `schema`. */
+export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {
+  name: string;
+  description: string;
+  schema: S;
+  /** Example command lines for --help. */
+  examples?: string[];
+  /** Run with the validated options. */
+  run(cfg: z.output<S>): Promise<void>;
 }
 
-export async function runTrain(raw: Record<string, unknown>): Promise<void> {
-  const st = resolveConfig(StageSchema, coerceOptions(schemaOptions(StageSchema), raw), 'train');
-  const log = (s: string) => console.error(s);
-  if (st.stage === 'supervised') {
-    const { episodes, size, ...rest } = pick(raw, SupSchema, 'supervised');
-    const data = resolveConfig(DataSchema, { episodes, size }, 'train');
+const log = (s: string) => console.error(s);
+
+// ─── supervised ───────────────────────────────────────────────────────────────────────
+
+/** The supervised stage's options: its trainer's config (minus the model architecture) plus the generated suite. */
+export const SupervisedStageSchema = SupervisedConfigSchema.omit({ model: true }).extend({
+  episodes: z.number().int().min(1).default(500).describe('episodes per kind of the generated training suite'),
+  size: z.number().int().min(16).max(256).default(64).describe('view size of the generated suite (the model is built for it)'),
+});
+
+export const supervisedStage: TrainStage<typeof SupervisedStageSchema> = {
+  name: 'supervised',
+  description: 'train the guesser: name the object on the clearest views of a generated suite',
+  schema: SupervisedStageSchema,
+  examples: ['askfirst train supervised --out runs/sup', 'askfirst train supervised --out runs/sup --steps 200 --episodes 100'],
+  run: async (c) => {
+    const { episodes, size, ...rest } = c;
     const cfg = resolveConfig(SupervisedConfigSchema, rest, 'supervised training');
-    const suite = supervisedSuite({ episodes: data.episodes ?? 500, seed: cfg.seed, size: data.size });
+    const suite = supervisedSuite({ episodes, seed: cfg.seed, size });
     const r = await trainSupervised(cfg, suite, log);
     console.log(`supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on 512 training images ${(100 * r.trainAccuracy).toFixed(1)}%`);
-    return;
+  },
+};
+
+// ─── rl ───────────────────────────────────────────────────────────────────────────────
+
+const ALGORITHMS = { grpo: GRPOConfigSchema.omit({ rewards: true }), ppo: PPOConfigSchema.omit({ rewards: true }) } as const;
+
+/**
+ * One option per field of either algorithm, with defaults that tell the truth: a field whose
+ * default differs between them shows both ("default: grpo 2, ppo 4"); a field of one algorithm
+ * only says which. The algorithm's own schema validates the run.
+ */
+function rlOptionsSchema(): AnyObjectSchema {
+  const shape: Record<string, z.ZodType> = {};
+  const byAlgo = Object.entries(ALGORITHMS).map(([name, s]) => ({ name, opts: new Map(schemaOptions(s as AnyObjectSchema).map((o) => [o.key, o])), shape: (s as AnyObjectSchema).shape }));
+  const keys = [...new Set(byAlgo.flatMap((a) => [...a.opts.keys()]))];
+  const fmt = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
+  for (const k of keys) {
+    const has = byAlgo.filter((a) => a.opts.has(k));
+    const field = has[0].shape[k] as z.ZodType;
+    const defaults = has.map((a) => a.opts.get(k)!.defaultValue);
+    const same = has.length === byAlgo.length && defaults.every((d) => JSON.stringify(d) === JSON.stringify(defaults[0]));
+    if (same) {
+      shape[k] = field;
+      continue;
+    }
+    const desc = has[0].opts.get(k)!.description;
+    const inner = (field as unknown as { def: { type: string; innerType?: z.ZodType } }).def.type === 'default' ? (field as unknown as { def: { innerType: z.ZodType } }).def.innerType : field;
+    const note = has.length < byAlgo.length
+      ? `${has.map((a) => a.name).join(', ')} only${defaults[0] !== undefined ? `; default ${fmt(defaults[0])}` : ''}`
+      : `default: ${has.map((a, i) => `${a.name} ${fmt(defaults[i])}`).join(', ')}`;
+    shape[k] = (inner as z.ZodType).optional().describe(`${desc} (${note})`);
   }
-  if (!st.init) throw new InputError('--stage rl needs --init DIR: the supervised checkpoint to start from (askfirst train --stage supervised --out DIR)');
-  const schema = st.algorithm === 'ppo' ? PPOConfigSchema.omit({ rewards: true }) : GRPOConfigSchema.omit({ rewards: true });
-  const { episodes, ...cfgRaw } = pick(raw, RLSchema, 'rl');
-  const cfg = resolveConfig(schema, cfgRaw, st.algorithm);
-  const policy = BuiltinPolicy.load(st.init);
-  const perKind = resolveConfig(DataSchema, { episodes }, 'train').episodes ?? 300;
-  let data;
-  if (st.data) {
-    const d = await loadData(st.data, { kinds: cfg.kinds });
-    if (d.skipped.length) log(`rl: ${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
-    data = { train: d.episodes, val: rlValSuite(cfg), loader: d.loader };
-  } else {
-    log(`rl: generating ${perKind} episodes per kind of ${cfg.kinds.join(', ')}`);
-    data = { ...rlSplits({ episodes: perKind, seed: cfg.seed, kinds: cfg.kinds }), loader: memoryLoader };
-  }
-  const ctx = { policy, ...data, log };
-  const r = st.algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
-  const last = r.curve[r.curve.length - 1] ?? {};
-  console.log(`rl (${st.algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
+  return z.object(shape) as AnyObjectSchema;
+}
+
+export const RLStageSchema = z
+  .object({
+    init: z.string().min(1).describe('the supervised checkpoint to start from (a run dir or its final/)'),
+    algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('the algorithm'),
+    data: z.string().optional().describe('training episodes (DIR, suite:DIR); default: generate --episodes per training kind'),
+    episodes: z.number().int().min(1).default(300).describe('episodes per kind of the generated training suite (without --data)'),
+  })
+  .extend(rlOptionsSchema().shape);
+
+export const rlStage: TrainStage<typeof RLStageSchema> = {
+  name: 'rl',
+  description: 'teach a supervised checkpoint when to ask (GRPO or PPO); --init is the supervised run',
+  schema: RLStageSchema,
+  examples: [
+    'askfirst train rl --init runs/sup --out runs/rl',
+    'askfirst train rl --init runs/sup --algorithm ppo --out runs/rl-ppo',
+    'askfirst train rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1',
+  ],
+  run: async (c) => {
+    const { init, algorithm, data: dataSpec, episodes, ...rest } = c as Record<string, unknown> & { init: string; algorithm: 'grpo' | 'ppo'; data?: string; episodes: number };
+    const schema = ALGORITHMS[algorithm] as AnyObjectSchema;
+    const own = new Set(Object.keys(schema.shape));
+    const stray = Object.keys(rest).filter((k) => rest[k] !== undefined && !own.has(k));
+    if (stray.length) throw new InputError(`${stray.map((k) => '--' + kebab(k)).join(', ')} do(es) not apply to --algorithm ${algorithm}`);
+    const cfg = resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>;
+    const policy = BuiltinPolicy.load(init);
+    let data;
+    if (dataSpec) {
+      const d = await loadData(dataSpec, { kinds: cfg.kinds });
+      if (d.skipped.length) log(`rl: ${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
+      data = { train: d.episodes, val: rlValSuite(cfg), loader: d.loader };
+    } else {
+      log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}`);
+      data = { ...rlSplits({ episodes, seed: cfg.seed, kinds: cfg.kinds }), loader: memoryLoader };
+    }
+    const ctx = { policy, ...data, log };
+    const r = algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
+    const last = r.curve[r.curve.length - 1] ?? {};
+    console.log(`rl (${algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
+  },
+};
+
+// ─── the command ──────────────────────────────────────────────────────────────────────
+
+function trainGroup(program: Command): Command {
+  return commandGroup(program, 'train', 'train the built-in model: train supervised (the guesser), then train rl (teach it to ask)');
+}
+
+/** Add `train <stage.name>` (its options, defaults and examples in its own --help). */
+export function addTrainStage<S extends AnyObjectSchema>(program: Command, stage: TrainStage<S>): Command {
+  const cmd = trainGroup(program).command(stage.name).description(stage.description);
+  addSchemaOptions(cmd, stage.schema);
+  if (stage.examples?.length) cmd.addHelpText('after', `\nExamples:\n  ${stage.examples.join('\n  ')}\n  (kill it any time; add --resume to the same command to continue)`);
+  cmd.action(async (raw: Record<string, unknown>) => stage.run(configFromOptions(stage.schema, raw, `train ${stage.name}`)));
+  return cmd;
+}
+
+/** Run a `train` subcommand from its name and argument list (`train --stage NAME …`, tests). */
+export async function runTrainStage(program: Command, name: string, args: readonly string[]): Promise<void> {
+  const group = trainGroup(program);
+  const sub = group.commands.find((c) => c.name() === name);
+  if (!sub) throw new InputError(`unknown training stage "${name}"; use one of: ${group.commands.map((c) => c.name()).join(', ')}`);
+  await sub.parseAsync([...args], { from: 'user' });
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('train').description('train the built-in model: --stage supervised (the guesser), then --stage rl (teach it to ask)');
-  addSchemaOptions(cmd, AllSchema);
-  cmd.addHelpText('after', '\nExamples:\n  askfirst train --stage supervised --out runs/sup\n  askfirst train --stage rl --init runs/sup --algorithm grpo --out runs/rl\n  askfirst train --stage rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1\n  (kill it any time; add --resume to the same command to continue)');
-  cmd.action(async (raw: Record<string, unknown>) => runTrain(raw));
+  const group = trainGroup(program);
+  addTrainStage(program, supervisedStage);
+  addTrainStage(program, rlStage);
+  // `train --stage NAME …`: the older spelling, dispatched to `train NAME …`.
+  group
+    .addOption(new Option('--stage <name>', 'same as `askfirst train <name>` (kept for existing scripts)').hideHelp())
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText('after', '\nEach stage has its own options and defaults: askfirst train supervised --help, askfirst train rl --help.\n`askfirst train --stage NAME …` (the older spelling) runs `askfirst train NAME …`.')
+    .action(async (opts: { stage?: string }, cmd: Command) => {
+      if (!opts.stage) {
+        cmd.help({ error: true });
+        return;
+      }
+      await runTrainStage(program, opts.stage, cmd.args);
+    });
 }

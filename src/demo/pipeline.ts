@@ -34,6 +34,7 @@ import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results, ty
 import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
+import { reportToField } from '../util/metrics-log.js';
 
 export const DemoConfigSchema = z.object({
   out: z.string().min(1).default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
@@ -43,6 +44,7 @@ export const DemoConfigSchema = z.object({
   baselines: z.boolean().default(true).describe('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
   fresh: z.boolean().default(false).describe('ignore finished stages in --out and start over'),
   progress: z.boolean().default(true).describe('show progress bars'),
+  reportTo: reportToField,
 });
 export type DemoConfig = z.output<typeof DemoConfigSchema>;
 
@@ -90,7 +92,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   log(`demo: ${rlTrain.length} RL training episodes (${trainKinds.join(' + ')}), ${test.length} test episodes (all ${SCENARIO_KINDS.length} kinds)`);
 
   // ── 2. supervised stage ───────────────────────────────────────────────────
-  const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: b.supSteps, resume: !cfg.fresh, progress: cfg.progress, model: { seed: cfg.seed } });
+  const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: b.supSteps, resume: !cfg.fresh, progress: cfg.progress, reportTo: cfg.reportTo, model: { seed: cfg.seed } });
   const sup = await stage('supervised', async () => {
     if (supDone) {
       log(`demo: supervised stage already done (${supDir}/final)`);
@@ -116,7 +118,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   log(summaryTable(before, '\nsupervised model, proactive mode (before RL)'));
 
   // ── 4. RL on the training kinds ───────────────────────────────────────────
-  const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, evalEvery: 5 };
+  const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, reportTo: cfg.reportTo, evalEvery: 5 };
   const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo'): Promise<RLResult> => {
     const dir = join(cfg.out, name);
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser

@@ -6,7 +6,7 @@
  * a failure; reaching `maxTurns` turns ends it as a failure too. Reference mode is one turn on
  * the clearest view with the categories only.
  */
-import { parseReply, type ShownOptions } from './parse.js';
+import { optionLetter, parseReply, type ShownOptions } from './parse.js';
 import { formatPrompt, optionTexts, questionFor, shownOptions } from './prompt.js';
 import type { Episode, EpisodeRecord, EvalMode, Outcome, ParsedAction, TurnRecord } from './types.js';
 
@@ -84,8 +84,23 @@ export class EpisodeState<V = unknown> {
   step(reply: string): ParsedAction {
     if (this.done) throw new Error(`episode ${this.episode.id} is over`);
     const ep = this.episode;
-    const action = parseReply(reply, this.shown());
-    this.turnsLog.push({ view: this.view, reply, action, informative: ep.informative?.[this.view] });
+    const shown = this.shown();
+    const action = parseReply(reply, shown);
+    const options = optionTexts(shown);
+    const lettered = (i: number) => `${optionLetter(i)}. ${options[i]}`;
+    const informative = ep.informative?.[this.view];
+    const right: number[] = [];
+    if (informative !== true) shown.interventions.forEach((o, i) => o.valid && !o.abstain && right.push(i));
+    if (shown.answer >= 0) right.push(shown.interventions.length + shown.answer);
+    this.turnsLog.push({
+      view: this.view,
+      reply,
+      action,
+      informative,
+      prompt: formatPrompt(questionFor(ep, this.mode), options),
+      parsed: action.type === 'unparseable' ? null : lettered(action.option),
+      target: right.map(lettered).join(' | '),
+    });
 
     if (action.type === 'category') {
       this.outcome = action.correct ? 'correct' : 'wrong-category';
@@ -129,6 +144,9 @@ export class EpisodeState<V = unknown> {
       actions: this.turnsLog.map((t) => t.action),
       views: this.turnsLog.map((t) => t.view),
       informative: this.turnsLog.map((t) => t.informative ?? null),
+      prompts: this.turnsLog.map((t) => t.prompt ?? ''),
+      parsed: this.turnsLog.map((t) => t.parsed ?? null),
+      targets: this.turnsLog.map((t) => t.target ?? ''),
     };
   }
 }

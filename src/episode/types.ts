@@ -85,6 +85,12 @@ export interface TurnRecord {
   action: ParsedAction;
   /** Whether the shown view was informative (undefined when unknown). */
   informative?: boolean;
+  /** The prompt shown at this turn. */
+  prompt?: string;
+  /** The matched option as "B. text", null when none. */
+  parsed?: string | null;
+  /** What would have been right here (see EpisodeRecord.targets). */
+  target?: string;
 }
 
 /** The per-episode record written to results JSONL (docs/architecture.md §2). */
@@ -110,4 +116,13 @@ export interface EpisodeRecord {
   views: number[];
   /** Per turn: whether the view shown was informative (null when unknown). */
   informative?: (boolean | null)[];
+  /** Per turn: the prompt text the policy was shown (question and lettered options). */
+  prompts?: string[];
+  /** Per turn: the option the reply was matched to, as "B. text" (null when it matched none). */
+  parsed?: (string | null)[];
+  /**
+   * Per turn: what would have been right, as lettered options — the correct category, plus the
+   * valid interventions when the view does not show enough (e.g. "A. Move the block to the left. | D. circle").
+   */
+  targets?: string[];
 }

@@ -1,7 +1,8 @@
 /**
  * Evaluate one policy on a set of episodes in one or more modes, writing per-mode results
- * (resumable: re-running the same command continues) and `summary.json`. Used by
- * `askfirst eval` and by the demo.
+ * (resumable: re-running the same command continues) and `summary.json` (every rate with its
+ * 95 % interval, overall and per kind, plus whatever provenance the caller adds). Used by
+ * `askfirst eval`.
  */
 import { join } from 'node:path';
 import { summarize, type Summary } from '../episode/metrics.js';
@@ -12,6 +13,7 @@ import { writeJson } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import { runEpisodes } from '../agents/runner.js';
 import { openResults } from './store.js';
+import { intervalSummary, type IntervalSummary } from './intervals.js';
 
 export interface EvaluateOptions {
   episodes: readonly SuiteEpisode[];
@@ -27,12 +29,14 @@ export interface EvaluateOptions {
   sample?: boolean;
   showProgress?: boolean;
   signal?: AbortSignal;
-  /** More fields for summary.json (e.g. the entries of --data that were skipped). */
+  /** Extra fields for summary.json (provenance, the full config, the data fingerprint). */
   summaryExtra?: Record<string, unknown>;
 }
 
 export interface EvaluateResult {
   summaries: Partial<Record<EvalMode, Summary>>;
+  /** 95 % intervals of every rate, per mode (overall and per kind). */
+  intervals: Partial<Record<EvalMode, IntervalSummary>>;
   records: Partial<Record<EvalMode, EpisodeRecord[]>>;
   /** Episodes finished in earlier runs and skipped now, per mode. */
   resumed: Partial<Record<EvalMode, number>>;
@@ -41,7 +45,7 @@ export interface EvaluateResult {
 
 export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   const t0 = performance.now();
-  const res: EvaluateResult = { summaries: {}, records: {}, resumed: {}, wallSeconds: 0 };
+  const res: EvaluateResult = { summaries: {}, intervals: {}, records: {}, resumed: {}, wallSeconds: 0 };
   const order = new Map(o.episodes.map((e, i) => [e.id, i]));
   for (const mode of o.modes) {
     const store = o.out ? await openResults(join(o.out, mode), { ...(o.run ?? {}), mode }, { overwrite: o.overwrite }) : null;
@@ -66,6 +70,7 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
       const all = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
       res.records[mode] = all;
       res.summaries[mode] = summarize(all);
+      res.intervals[mode] = intervalSummary(all);
       res.resumed[mode] = known.length;
     } finally {
       bar.stop();
@@ -73,6 +78,15 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
     }
   }
   res.wallSeconds = (performance.now() - t0) / 1000;
-  if (o.out) await writeJson(join(o.out, 'summary.json'), { policy: o.policy.name, ...o.run, modes: res.summaries, ...o.summaryExtra, wallSeconds: res.wallSeconds });
+  if (o.out) {
+    await writeJson(join(o.out, 'summary.json'), {
+      policy: o.policy.name,
+      ...o.run,
+      ...o.summaryExtra,
+      modes: res.summaries,
+      intervals: res.intervals,
+      wallSeconds: res.wallSeconds,
+    });
+  }
   return res;
 }

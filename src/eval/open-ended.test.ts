@@ -104,7 +104,7 @@ describe('open-ended evaluation over HTTP', () => {
   it('scores suggestions, categories and aggregate as the judge decides; resumes without duplicates', async () => {
     const out = tmpDir('askfirst-open');
     const run = () =>
-      evaluateOpenEnded({ episodes, loader, policy: new HttpPolicy({ baseUrl: vlm.url, model: 'vlm', ...opts }, {}), judge: new HttpJudge(`openai:${judge.url}#judge`, opts, {}), out, hint: true, batchSize: 8 });
+      evaluateOpenEnded({ episodes, loader, policy: new HttpPolicy({ baseUrl: vlm.url, model: 'vlm', askfirstHeaders: true, ...opts }, {}), judge: new HttpJudge(`openai:${judge.url}#judge`, opts, {}), out, hint: true, batchSize: 8 });
     const res = await run();
     expect(res.summary).toMatchObject({ episodes: 30, unparsedRate: 0, ...expected(episodes) });
     expect(res.summary.psRate).toBeGreaterThan(0);
@@ -131,7 +131,7 @@ describe('open-ended evaluation over HTTP', () => {
     // MCQA: the oracle served over HTTP solves every episode, asking exactly the oracle minimum.
     const srv = await startOpenAIServer({ policy: new OraclePolicy(eps) });
     try {
-      const res = await evaluate({ episodes: eps, loader: pbLoader, policy: new HttpPolicy({ baseUrl: srv.url, model: 'oracle' }, {}), modes: ['proactive', 'reference'] });
+      const res = await evaluate({ episodes: eps, loader: pbLoader, policy: new HttpPolicy({ baseUrl: srv.url, model: 'oracle', askfirstHeaders: true }, {}), modes: ['proactive', 'reference'] });
       expect(res.summaries.proactive!.accuracy).toBe(1);
       expect(res.summaries.proactive!.interventions).toBeCloseTo(res.summaries.proactive!.oraclePsRate);
       expect(res.summaries.reference!.accuracy).toBe(1);
@@ -143,7 +143,7 @@ describe('open-ended evaluation over HTTP', () => {
     // Open-ended: dataset-specific answer lists, judged.
     const v2 = await startFaultServer({ answer: fakeVlm(eps) });
     try {
-      const res = await evaluateOpenEnded({ episodes: eps, loader: pbLoader, policy: new HttpPolicy({ baseUrl: v2.url, model: 'vlm' }, {}), judge: new HttpJudge(`${judge.url}#judge`, opts, {}) });
+      const res = await evaluateOpenEnded({ episodes: eps, loader: pbLoader, policy: new HttpPolicy({ baseUrl: v2.url, model: 'vlm', askfirstHeaders: true }, {}), judge: new HttpJudge(`${judge.url}#judge`, opts, {}) });
       expect(res.summary).toMatchObject({ episodes: eps.length, unparsedRate: 0, ...expected(eps) });
       expect(Object.keys(res.summary.byKind)).toHaveLength(7);
       const rod = res.records.find((r) => r.kind === 'occlusion')!;

@@ -26,6 +26,12 @@ export interface ResultsStore {
   close(): void;
 }
 
+/** A value for the refusal message, cut to 80 characters. */
+function short(v: unknown): string {
+  const s = v === undefined ? '(absent)' : JSON.stringify(v);
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+}
+
 export async function openResults(dir: string, run: Record<string, unknown>, opts: { overwrite?: boolean } = {}): Promise<ResultsStore> {
   const lock = lockDir(dir);
   try {
@@ -56,8 +62,10 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: { ove
       throw new DataError('run.json does not parse as JSON (damaged?); use --overwrite to start this directory afresh, or another --out', { file: runPath, cause: e });
     }
     if (JSON.stringify(prev) !== JSON.stringify(run)) {
+      const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter((k) => JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]));
+      const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
       throw new ConfigError(
-        `${dir} holds results of a different run (${runPath}); use another --out, or --overwrite to start afresh`,
+        `${dir} holds results of a different run (${runPath}) — ${what}; resuming would mix two runs in one file. Use another --out, run with the earlier settings and data, or add --overwrite to start afresh`,
       );
     }
     if (existsSync(resultsPath)) {

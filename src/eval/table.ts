@@ -1,5 +1,7 @@
 /** Plain-text tables of summaries, one row per scenario kind, for the terminal. */
 import type { Metrics, Summary } from '../episode/metrics.js';
+import type { RateInterval } from '../util/stats.js';
+import type { IntervalSummary, Intervals } from './intervals.js';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
 const num = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
@@ -10,12 +12,18 @@ export function formatTable(headers: string[], rows: string[][]): string {
   return [line(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** One row per kind plus an "all" row: accuracy, ps-rate vs oracle minimum, guess/abstain/invalid, over-asking. */
-export function summaryTable(s: Summary, title?: string): string {
-  const row = (name: string, m: Metrics) => [
+/** A rate with its 95 % interval, "62.5% [40.9, 80.0]". */
+export function pctInterval(r: RateInterval | undefined, fallback: number): string {
+  if (!r || r.rate === null) return pct(fallback);
+  return `${pct(r.rate)} [${(100 * r.low!).toFixed(1)}, ${(100 * r.high!).toFixed(1)}]`;
+}
+
+/** One row per kind plus an "all" row: accuracy (with its Wilson 95 % interval when given), ps-rate vs oracle minimum, guess/abstain/invalid, over-asking. */
+export function summaryTable(s: Summary, title?: string, iv?: IntervalSummary): string {
+  const row = (name: string, m: Metrics, i?: Intervals) => [
     name,
     String(m.episodes),
-    pct(m.accuracy),
+    i ? pctInterval(i.accuracy, m.accuracy) : pct(m.accuracy),
     num(m.psRate),
     num(m.oraclePsRate),
     pct(m.guessRate),
@@ -23,8 +31,8 @@ export function summaryTable(s: Summary, title?: string): string {
     pct(m.invalidRate + m.unparseableRate),
     m.controls ? pct(m.overAsking) : '–',
   ];
-  const headers = ['kind', 'episodes', 'accuracy', 'ps-rate', 'oracle ps', 'guess', 'abstain', 'invalid', 'over-ask'];
-  const rows = Object.entries(s.byKind).map(([k, m]) => row(k, m));
-  rows.push(row('all', s));
+  const headers = ['kind', 'episodes', iv ? 'accuracy [95% CI]' : 'accuracy', 'ps-rate', 'oracle ps', 'guess', 'abstain', 'invalid', 'over-ask'];
+  const rows = Object.entries(s.byKind).map(([k, m]) => row(k, m, iv?.byKind[k]));
+  rows.push(row('all', s, iv));
   return (title ? `${title}\n` : '') + formatTable(headers, rows);
 }

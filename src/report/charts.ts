@@ -314,13 +314,17 @@ export function perKindSpec(res: Results): TopLevelSpec {
 
 /** First-move decisions (asked / guessed / other) on uninformative and on control first views, per run. */
 export function askVsGuessSpec(res: Results): TopLevelSpec {
-  const rows: [string, AskVsGuess][] = [
+  return askVsGuessRowsSpec([
     [PHASE_LABELS.before, res.askVsGuess.before],
     [`${PHASE_LABELS.after} (ours)`, res.askVsGuess.after],
     ...res.baselines
       .filter((b) => b.askVsGuess)
       .map((b) => [`after RL: ${b.label}`, b.askVsGuess!] as [string, AskVsGuess]),
-  ];
+  ]);
+}
+
+/** The ask-or-guess bars for any labelled runs (the demo's phases, or `askfirst report`'s eval runs). */
+export function askVsGuessRowsSpec(rows: readonly [string, AskVsGuess][]): TopLevelSpec {
   const situations = {
     uninformative: 'uninformative first view — asking is right',
     control: 'control first view (answerable) — answering is right',

@@ -6,7 +6,6 @@
  * namespaced metrics in `rl.jsonl`, and checkpoints that make a kill -9 cost at most one
  * checkpoint interval.
  */
-import { join } from 'node:path';
 import { z } from 'zod';
 import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
 import { Rng, type RngState } from '../util/rng.js';
@@ -22,7 +21,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { runEpisodes } from '../agents/runner.js';
 import { DataError } from '../util/errors.js';
 import { average } from '../util/stats.js';
-import { JsonlAppender } from '../util/fsx.js';
+import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
@@ -53,6 +52,7 @@ export const BaseRLConfigSchema = z.object({
   seed: z.number().int().min(0).default(0).describe('sampling seed'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
+  reportTo: reportToField,
   rewards: RewardWeightsSchema.default(DEFAULT_REWARD_WEIGHTS as never),
 });
 export type BaseRLConfig = z.output<typeof BaseRLConfigSchema>;
@@ -105,7 +105,7 @@ export class RLRun {
   readonly run: RunDir;
   update = 0;
   seconds = 0;
-  private logFile!: JsonlAppender;
+  private logFile!: MetricsLog;
   private t0 = 0;
 
   constructor(
@@ -140,8 +140,8 @@ export class RLRun {
       this.ctx.log?.(`rl: ask gate opened by ${shift.toFixed(2)} so that about ${(100 * this.cfg.askPrior).toFixed(0)}% of first turns ask`);
     }
     this.ref.loadStateDict(new Map(m.namedParameters().map(([n, p]) => [n, { data: p.data.slice(), shape: p.shape }])));
-    if (this.cfg.resume) this.restore();
-    this.logFile = new JsonlAppender(join(this.cfg.out, RL_LOG));
+    const resumed = this.cfg.resume ? this.restore() : undefined;
+    this.logFile = new MetricsLog(this.cfg.out, RL_LOG.replace(/\.jsonl$/, ''), 'update', this.cfg.reportTo, resumed);
     this.t0 = performance.now() - this.seconds * 1000;
     return this;
   }
@@ -246,11 +246,12 @@ export class RLRun {
     this.run.saveCheckpoint(this.update, (dir) => saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, optimizerExtras(this.opt)), state);
   }
 
-  private restore(): void {
+  /** Load the newest complete checkpoint; returns the update it resumed at (undefined when starting over). */
+  private restore(): number | undefined {
     const ckpt = this.run.latestComplete<RLState>();
     if (!ckpt) {
       this.run.reset(RL_LOG); // nothing to resume from: start over
-      return;
+      return undefined;
     }
     const { dir, state: st } = ckpt;
     const ck = loadCheckpointInto(dir, this.ctx.policy.model);
@@ -262,6 +263,7 @@ export class RLRun {
     this.curve.push(...st.curve);
     this.run.truncateLog(RL_LOG, 'update', st.update); // drop lines logged after the checkpoint
     this.ctx.log?.(`rl: resumed from ${dir} at update ${st.update}`);
+    return st.update;
   }
 
   finish(training: unknown): RLResult {

@@ -20,7 +20,6 @@
  * in the run directory (nn/run-dir.ts); `resume` continues from the latest complete one, so a
  * kill -9 loses at most one checkpoint interval.
  */
-import { join } from 'node:path';
 import { z } from 'zod';
 import {
   AdamW,
@@ -60,7 +59,7 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { resolveConfig } from '../util/config.js';
 import { ConfigError, DataError } from '../util/errors.js';
-import { JsonlAppender } from '../util/fsx.js';
+import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { progress } from '../util/progress.js';
 
 export const SupervisedConfigSchema = z.object({
@@ -81,6 +80,7 @@ export const SupervisedConfigSchema = z.object({
   looks: z.number().int().min(0).default(16).describe('degradation captions per step: clearest views of the RL training kinds (sketch, camera), each left clean or degraded by one generic pixel operation (blur, noise, pixelation, JPEG, darkening, low contrast, colour loss), matched to a caption of what is wrong (rl/degradation-captions.ts); teaches the which-intervention head\u2019s image–word term (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
+  reportTo: reportToField,
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
 });
 export type SupervisedConfig = z.output<typeof SupervisedConfigSchema>;
@@ -205,7 +205,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   } else {
     run.reset(TRAIN_LOG); // nothing to resume from: start over
   }
-  const logFile = new JsonlAppender(join(cfg.out, TRAIN_LOG));
+  const logFile = new MetricsLog(cfg.out, TRAIN_LOG.replace(/\.jsonl$/, ''), 'step', cfg.reportTo, ckpt ? state.step : undefined);
 
   // ── training loop ───────────────────────────────────────────────────────
   const categories = [...CATEGORIES];

@@ -79,5 +79,7 @@ export async function readImageFile(path: string): Promise<RGBImage> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`image file not found: ${path}`, { cause: e });
     throw new DataError(`cannot read image: ${(e as Error).message}`, { file: path, cause: e });
   }
-  return decodeImage(buf, path);
+  const img = decodeImage(buf, path);
+  if (buf[0] === 0xff && buf[1] === 0xd8) img.encoded = { mime: 'image/jpeg', bytes: buf };
+  return img;
 }

@@ -4,6 +4,12 @@ export interface RGBImage {
   height: number;
   /** length = width * height * 3 */
   data: Uint8Array;
+  /**
+   * The file's own bytes when these pixels were decoded from a JPEG file as they are (set by
+   * `readImageFile`; every function that makes a new image leaves it out), so an HTTP client can
+   * send the original instead of re-encoding it.
+   */
+  encoded?: { mime: 'image/jpeg'; bytes: Uint8Array };
 }
 
 export function createImage(width: number, height: number, fill: [number, number, number] = [0, 0, 0]): RGBImage {

@@ -28,6 +28,13 @@ export interface FaultServerOptions {
   answer?: (lastUserText: string, body: Record<string, unknown>, headers: IncomingMessage['headers']) => string;
   /** Include first-token logprobs over option letters when asked. */
   logprobs?: boolean;
+  /**
+   * Refuse a request as a real endpoint does (e.g. a reasoning model rejecting `max_tokens`):
+   * return the HTTP status and the `error` object of the reply, or undefined to answer it.
+   */
+  refuse?: (body: Record<string, unknown>) => { status: number; error: Record<string, unknown> } | undefined;
+  /** The finish_reason for a reply, and the content actually sent (e.g. cut at the token limit); default "stop" and the whole reply. */
+  finish?: (content: string, body: Record<string, unknown>) => { content: string; finishReason: string };
 }
 
 export interface FaultServer {
@@ -113,8 +120,14 @@ export async function startFaultServer(o: FaultServerOptions & { port?: number }
             res.writeHead(400).end('{"error":{"message":"bad json"}}');
             return;
           }
+          const refused = o.refuse?.(body);
+          if (refused) {
+            res.writeHead(refused.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: refused.error }));
+            return;
+          }
           const { text, image } = lastUser(body);
-          const content = o.answer ? o.answer(text, body, req.headers) : hashAnswer(text, image);
+          const full = o.answer ? o.answer(text, body, req.headers) : hashAnswer(text, image);
+          const { content, finishReason } = o.finish ? o.finish(full, body) : { content: full, finishReason: 'stop' };
           let logprobs = null;
           if (o.logprobs && body.logprobs === true) {
             const n = Math.max(1, countOptions(text));
@@ -124,7 +137,7 @@ export async function startFaultServer(o: FaultServerOptions & { port?: number }
           }
           fs.stats.answered++;
           res.writeHead(200, { 'content-type': 'application/json' }).end(
-            JSON.stringify({ id: 'c', object: 'chat.completion', model: body.model, choices: [{ index: 0, message: { role: 'assistant', content }, logprobs, finish_reason: 'stop' }] }),
+            JSON.stringify({ id: 'c', object: 'chat.completion', model: body.model, choices: [{ index: 0, message: { role: 'assistant', content }, logprobs, finish_reason: finishReason }] }),
           );
         }
       };

@@ -63,9 +63,12 @@ export class NotFoundError extends AskfirstError {
 
 export class UpstreamError extends AskfirstError {
   readonly status?: number;
-  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+  /** The request field the server rejected, when its reply names one. */
+  readonly param?: string;
+  constructor(message: string, options?: { cause?: unknown; status?: number; param?: string }) {
     super('UPSTREAM', message, options);
     this.status = options?.status;
+    this.param = options?.param;
   }
 }
 

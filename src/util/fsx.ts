@@ -63,6 +63,10 @@ export class JsonlAppender {
   append(record: unknown): void {
     writeSync(this.fd, Buffer.from(JSON.stringify(record) + '\n'));
   }
+  /** Append text as it is (e.g. CSV rows). */
+  appendRaw(text: string): void {
+    if (text) writeSync(this.fd, Buffer.from(text));
+  }
   sync(): void {
     fsyncSync(this.fd);
   }

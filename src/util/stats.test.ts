@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Means, average, mean, meanInterval95, sampleStd, tQuantile975 } from './stats.js';
+import { Means, average, mcnemar, mean, meanInterval95, sampleStd, tQuantile975, wilson95 } from './stats.js';
 
 describe('stats', () => {
   it('average is the arithmetic mean, 0 for no values', () => {
@@ -68,5 +68,27 @@ describe('mean, sample sd, Student t interval', () => {
   it('one value has a mean but no sd and no interval; none has nothing', () => {
     expect(meanInterval95([0.7])).toEqual({ n: 1, mean: 0.7, sd: null, ci95: null });
     expect(meanInterval95([])).toEqual({ n: 0, mean: null, sd: null, ci95: null });
+  });
+});
+
+describe('Wilson interval and McNemar test (hand-computed)', () => {
+  it('Wilson 95 % for 8 of 10 is [0.4902, 0.9433]; 0 of 5 starts at 0; no trials has none', () => {
+    const w = wilson95(8, 10);
+    expect(w.rate).toBe(0.8);
+    expect(w.low!).toBeCloseTo(0.49016, 4);
+    expect(w.high!).toBeCloseTo(0.94331, 4);
+    const z = wilson95(0, 5);
+    expect(z.low).toBe(0);
+    expect(z.high!).toBeCloseTo(0.43449, 4); // z²/(n+z²) = 3.8415/8.8415
+    expect(wilson95(0, 0)).toEqual({ k: 0, n: 0, rate: null, low: null, high: null });
+  });
+  it('McNemar with b = 2, c = 8: exact p = 2·(1 + 10 + 45)/1024 = 0.109375, chi² = (|2−8|−1)²/10 = 2.5', () => {
+    const a = [...Array(5).fill(true), ...Array(2).fill(true), ...Array(8).fill(false), ...Array(3).fill(false)];
+    const b = [...Array(5).fill(true), ...Array(2).fill(false), ...Array(8).fill(true), ...Array(3).fill(false)];
+    const m = mcnemar(a, b);
+    expect(m).toMatchObject({ n: 18, both: 5, neither: 3, onlyA: 2, onlyB: 8, chi2: 2.5 });
+    expect(m.pExact).toBeCloseTo(0.109375, 12);
+    expect(mcnemar([true, false], [true, false]).pExact).toBe(1);
+    expect(() => mcnemar([true], [])).toThrow();
   });
 });

@@ -95,3 +95,81 @@ export function meanInterval95(xs: readonly number[]): MeanInterval {
   const halfWidth = (tQuantile975(n - 1) * sd) / Math.sqrt(n);
   return { n, mean: m, sd, ci95: { low: m - halfWidth, high: m + halfWidth, halfWidth } };
 }
+
+// ─── Rates over episodes: Wilson intervals; paired comparisons: McNemar ─────────────────
+
+/** A share k / n with its Wilson 95 % score interval. */
+export interface RateInterval {
+  /** Successes (episodes counted). */
+  k: number;
+  /** Trials (episodes the rate is over). */
+  n: number;
+  /** k / n; null when n = 0. */
+  rate: number | null;
+  /** Wilson score interval bounds (95 %); null when n = 0. */
+  low: number | null;
+  high: number | null;
+}
+
+/**
+ * Wilson's score interval for a binomial proportion (Wilson 1927, JASA 22:209; the interval
+ * Brown, Cai & DasGupta 2001 recommend over the normal "Wald" one, which fails near 0 and 1):
+ * (p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n), z = 1.96.
+ */
+export function wilson95(k: number, n: number): RateInterval {
+  if (n <= 0) return { k, n, rate: null, low: null, high: null };
+  const z = Z975;
+  const p = k / n;
+  const den = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / den;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / den;
+  return { k, n, rate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+/** McNemar's test on paired binary outcomes (the same episodes, two models). */
+export interface McNemar {
+  /** Pairs. */
+  n: number;
+  /** Both right, both wrong. */
+  both: number;
+  neither: number;
+  /** A right and B wrong (b), A wrong and B right (c). */
+  onlyA: number;
+  onlyB: number;
+  /** Exact two-sided p-value: 2 · P(X ≤ min(b, c)) for X ~ Binomial(b + c, ½), capped at 1 (1 when b + c = 0). */
+  pExact: number;
+  /** The chi-square statistic with continuity correction, (|b − c| − 1)² / (b + c) (0 when b + c = 0). */
+  chi2: number;
+}
+
+/** log C(n, k) by summing logs (exact enough for the few thousand pairs an eval has). */
+function logChoose(n: number, k: number): number {
+  let s = 0;
+  for (let i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
+  return s;
+}
+
+/** McNemar (1947) on paired outcomes `a[i]`, `b[i]` (true = success). */
+export function mcnemar(a: readonly boolean[], b: readonly boolean[]): McNemar {
+  if (a.length !== b.length) throw new Error(`mcnemar: ${a.length} vs ${b.length} outcomes`);
+  let both = 0;
+  let neither = 0;
+  let onlyA = 0;
+  let onlyB = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] && b[i]) both++;
+    else if (a[i]) onlyA++;
+    else if (b[i]) onlyB++;
+    else neither++;
+  }
+  const d = onlyA + onlyB;
+  let pExact = 1;
+  if (d > 0) {
+    const m = Math.min(onlyA, onlyB);
+    let tail = 0;
+    for (let i = 0; i <= m; i++) tail += Math.exp(logChoose(d, i) - d * Math.LN2);
+    pExact = Math.min(1, 2 * tail);
+  }
+  const chi2 = d > 0 ? (Math.abs(onlyA - onlyB) - 1) ** 2 / d : 0;
+  return { n: a.length, both, neither, onlyA, onlyB, pExact, chi2 };
+}

@@ -57,6 +57,8 @@ export type ClientStats = {
   cacheMisses: number;
   /** Requests resent without logprobs because the server refused them. */
   logprobsFallbacks: number;
+  /** Replies cut off at the token limit (finish_reason "length"): raise --max-tokens. */
+  truncated: number;
 };
 
 /** Longest Retry-After honoured (a server asking for more is waited on for this long, then retried). */
@@ -224,6 +226,7 @@ export class ChatClient {
     retryMalformed: 0,
     failures: 0,
     logprobsFallbacks: 0,
+    truncated: 0,
   };
   /** Set once the server refused a logprobs request; later requests omit logprobs. */
   logprobsRefused = false;
@@ -275,8 +278,10 @@ export class ChatClient {
     try {
       res = await this.withRetries(b, o);
     } catch (e) {
-      // A server that rejects logprobs with 400/422: resend once without them, and stop asking.
-      if (e instanceof UpstreamError && (e.status === 400 || e.status === 422) && 'logprobs' in b) {
+      // A server that rejects logprobs with 400/422: resend once without them, and stop asking
+      // (the documented automatic fallback). A rejection that names another field is the caller's to fix.
+      const named = e instanceof UpstreamError ? e.param : undefined;
+      if (e instanceof UpstreamError && (e.status === 400 || e.status === 422) && 'logprobs' in b && (!named || named === 'logprobs' || named === 'top_logprobs')) {
         this.counters.failures--; // not a failure yet
         this.logprobsRefused = true;
         this.counters.logprobsFallbacks++;
@@ -284,6 +289,7 @@ export class ChatClient {
       }
       throw e;
     }
+    if (res.finishReason === 'length') this.counters.truncated++;
     if (key) await this.cache!.put(key, res);
     return res;
   }
@@ -352,13 +358,68 @@ export class ChatClient {
       if (resp.status === 408) throw new Retryable('retryTimeout', 'HTTP 408 (request timeout)');
       if (resp.status < 200 || resp.status >= 300) {
         const hint = resp.status === 401 || resp.status === 403 ? ' (set the API-key environment variable, see --api-key-env)' : '';
-        throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${this.redact(snippet(text))}`, { status: resp.status });
+        const body = parseErrorBody(text);
+        const param = resp.status === 400 || resp.status === 422 ? rejectedParam(body, JSON.parse(payload) as Record<string, unknown>) : undefined;
+        if (param && param !== 'logprobs' && param !== 'top_logprobs') {
+          throw new UpstreamError(
+            `${this.endpoint}: the server rejected the request parameter "${param}" (HTTP ${resp.status}: ${this.redact(snippet(text))}); ${paramAdvice(param)}`,
+            { status: resp.status, param },
+          );
+        }
+        throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${this.redact(snippet(text))}`, { status: resp.status, param });
       }
       return parseChatBody(text);
     } finally {
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
     }
+  }
+}
+
+/** An error reply's JSON body (OpenAI: `{"error": {"message", "param", "code"}}`; vLLM: `{"message", "param"}`), or undefined. */
+function parseErrorBody(text: string): Record<string, unknown> | undefined {
+  try {
+    const j = JSON.parse(text) as Record<string, unknown>;
+    if (!j || typeof j !== 'object') return undefined;
+    return (j.error && typeof j.error === 'object' ? j.error : j) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which request field a 400/422 reply blames: its `param` when that is a field we sent, else the
+ * first field of the request quoted in its message ('max_tokens', "temperature", `seed`).
+ */
+export function rejectedParam(body: Record<string, unknown> | undefined, sent: Record<string, unknown>): string | undefined {
+  if (!body) return undefined;
+  const fields = Object.keys(sent).filter((k) => k !== 'model' && k !== 'messages');
+  if (typeof body.param === 'string') {
+    const p = body.param.replace(/^body\./, '');
+    if (fields.includes(p)) return p;
+  }
+  const msg = typeof body.message === 'string' ? body.message : typeof body.detail === 'string' ? body.detail : '';
+  let best: { field: string; at: number } | undefined;
+  for (const f of fields) {
+    const m = new RegExp(`['"\`]${f}['"\`]|\\b${f}\\b(?= (?:is|are) not supported| must| does not)`).exec(msg);
+    if (m && (!best || m.index < best.at)) best = { field: f, at: m.index };
+  }
+  return best?.field;
+}
+
+/** What to change when the server rejects a field (the flags of `askfirst eval`). */
+export function paramAdvice(param: string): string {
+  switch (param) {
+    case 'max_tokens':
+      return 'send the limit as max_completion_tokens (--max-tokens-param max_completion_tokens), as OpenAI reasoning models want, or not at all (--omit-params max_tokens)';
+    case 'max_completion_tokens':
+      return 'send the limit as max_tokens (--max-tokens-param max_tokens) or not at all (--omit-params max_tokens)';
+    case 'temperature':
+      return 'models that accept only their default temperature need --temperature 1, or --omit-params temperature';
+    case 'seed':
+      return 'leave the seed out with --omit-params seed';
+    default:
+      return `remove "${param}" from --extra-body (or the config file's extraBody)`;
   }
 }
 

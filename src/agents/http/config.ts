@@ -27,8 +27,24 @@ export const httpPolicySchema = z.object({
   logprobs: z.boolean().default(true).describe('request log-probabilities (top_logprobs) and turn them into per-option scores'),
   topLogprobs: z.number().int().min(1).max(20).default(10).describe('how many alternatives per token to request'),
   temperature: z.number().min(0).max(2).default(1).describe('temperature when sampling (greedy requests use 0)'),
-  maxTokens: z.number().int().min(1).default(256).describe('max_tokens per reply'),
+  greedyTemperature: z.number().min(0).max(2).default(0).describe('temperature sent with greedy requests (reasoning models accept only their default, 1)'),
+  maxTokens: z.number().int().min(1).default(256).describe('longest reply in tokens (reasoning models need thousands: their hidden reasoning counts too)'),
+  maxTokensParam: z
+    .enum(['max_tokens', 'max_completion_tokens'])
+    .default('max_tokens')
+    .describe('request field that carries --max-tokens: max_tokens (most servers) or max_completion_tokens (OpenAI reasoning models, o-series)'),
+  omitParams: z
+    .array(z.enum(['temperature', 'max_tokens', 'seed', 'logprobs']))
+    .default([])
+    .describe('request fields never sent (e.g. temperature for models that accept only their default; max_tokens covers either spelling)'),
+  extraBody: z.record(z.string(), z.unknown()).default({}).describe('extra request-body fields merged into every request, e.g. {"reasoning_effort":"low"}'),
   systemPrompt: z.string().optional().describe('optional system message sent first'),
+  jpegPassthrough: z.boolean().default(true).describe("send a JPEG view file's own bytes instead of re-encoding it as PNG (uncropped, unresized views only)"),
+  maxPixels: z.number().int().min(64).optional().describe('shrink views larger than this many pixels (width × height) before sending, keeping the aspect ratio'),
+  askfirstHeaders: z
+    .boolean()
+    .default(false)
+    .describe('send x-askfirst-* headers (episode id, turn, view, kind, history) with each request; only askfirst serve reads them'),
   cacheDir: z.string().optional().describe('directory of the content-addressed response cache (greedy requests only)'),
   seed: z.number().int().optional().describe('seed sent with sampled requests, where the server supports it'),
 });

@@ -2,9 +2,11 @@
  * The HTTP policy: any vision-language model behind an OpenAI-compatible chat-completions
  * endpoint, as a `Policy`. Spec: `openai:URL#MODEL`, e.g.
  * `openai:http://127.0.0.1:11434/v1#qwen2.5vl:7b` (Ollama), `openai:http://localhost:8000/v1#Qwen/Qwen2.5-VL-3B-Instruct` (vLLM).
- * Each observation becomes one request (prompt text + the view as a PNG data URL; earlier turns
- * too when history is on); greedy requests use temperature 0 and are cached when a cache
- * directory is set; first-token log-probabilities become per-option scores.
+ * Each observation becomes one request (prompt text + the view as a PNG data URL, or a JPEG
+ * file's own bytes; earlier turns too when history is on); greedy requests use
+ * `greedyTemperature` (0) and are cached when a cache directory is set; first-token
+ * log-probabilities become per-option scores. Generation settings (token limit and its field
+ * name, temperatures, omitted fields, extra body fields) are in the config (config.ts).
  */
 import { AskfirstError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply } from '../policy.js';
@@ -13,6 +15,33 @@ import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConf
 import { optionLogProbs } from './logprobs.js';
 import { buildMessages, ConversationMemory, stripThinking } from './messages.js';
 import { pngDataUrl } from '../../scenes/png.js';
+import { fitPixels } from '../../scenes/resize.js';
+import type { RGBImage } from '../../scenes/image.js';
+
+/** The view as a data URL: the JPEG file's own bytes when allowed and unchanged, else PNG (shrunk to `maxPixels` first). */
+export function viewDataUrl(img: RGBImage, o: { jpegPassthrough: boolean; maxPixels?: number }): string {
+  const fitted = o.maxPixels !== undefined ? fitPixels(img, o.maxPixels) : img;
+  if (o.jpegPassthrough && fitted === img && img.encoded) return `data:${img.encoded.mime};base64,${Buffer.from(img.encoded.bytes).toString('base64')}`;
+  return pngDataUrl(fitted);
+}
+
+/**
+ * The JSON body of one chat-completions request: model and messages, the token limit under the
+ * field the endpoint wants, the temperature (greedy or sampled), seed and logprobs — each left
+ * out when listed in `omitParams` — then `extraBody` merged over it.
+ */
+export function requestBody(c: HttpPolicyConfig, messages: unknown, o: { sample: boolean; wantLogprobs: boolean }): Record<string, unknown> {
+  const omit = new Set(c.omitParams);
+  const body: Record<string, unknown> = { model: c.model, messages };
+  if (!omit.has('max_tokens')) body[c.maxTokensParam] = c.maxTokens;
+  if (!omit.has('temperature')) body.temperature = o.sample ? c.temperature : c.greedyTemperature;
+  if (o.sample && c.seed !== undefined && !omit.has('seed')) body.seed = c.seed;
+  if (c.logprobs && o.wantLogprobs && !omit.has('logprobs')) {
+    body.logprobs = true;
+    body.top_logprobs = c.topLogprobs;
+  }
+  return { ...body, ...c.extraBody };
+}
 
 /** Non-secret headers that let askfirst's own server (`askfirst serve`) recover episode facts. */
 export const EPISODE_HEADERS = {
@@ -24,6 +53,18 @@ export const EPISODE_HEADERS = {
   /** Earlier turns as a URL-encoded JSON array of [view, reply] pairs (absent at the first turn). */
   history: 'x-askfirst-history',
 } as const;
+
+/** The x-askfirst-* headers for one observation (sent only with `askfirstHeaders` on). */
+export function episodeHeaders(o: Observation): Record<string, string> {
+  return {
+    [EPISODE_HEADERS.episode]: encodeURIComponent(o.episodeId),
+    [EPISODE_HEADERS.turn]: String(o.turn),
+    [EPISODE_HEADERS.view]: String(o.view),
+    [EPISODE_HEADERS.kind]: encodeURIComponent(o.kind),
+    [EPISODE_HEADERS.interventions]: String(o.numInterventions),
+    ...(o.history.length ? { [EPISODE_HEADERS.history]: encodeURIComponent(JSON.stringify(o.history.map((t) => [t.view, t.reply]))) } : {}),
+  };
+}
 
 export class HttpPolicy implements Policy {
   readonly name: string;
@@ -73,30 +114,15 @@ export class HttpPolicy implements Policy {
 
   private async request(o: Observation, opts: ActOptions): Promise<PolicyReply> {
     const c = this.config;
-    const imageUrl = pngDataUrl(o.image);
+    const imageUrl = viewDataUrl(o.image, c);
     const past = c.history ? this.memory.before(o.episodeId, o.turn) : [];
-    const body: Record<string, unknown> = {
-      model: c.model,
-      messages: buildMessages({ system: c.systemPrompt, past, prompt: o.prompt, imageUrl }),
-      max_tokens: c.maxTokens,
-      temperature: opts.sample ? c.temperature : 0,
-    };
-    if (opts.sample && c.seed !== undefined) body.seed = c.seed;
-    if (c.logprobs && o.options.length) {
-      body.logprobs = true;
-      body.top_logprobs = c.topLogprobs;
-    }
+    const messages = buildMessages({ system: c.systemPrompt, past, prompt: o.prompt, imageUrl });
+    const body = requestBody(c, messages, { sample: opts.sample === true, wantLogprobs: o.options.length > 0 });
     const res = await this.client.complete(body, {
       cacheable: !opts.sample,
       signal: opts.signal,
-      headers: {
-        [EPISODE_HEADERS.episode]: encodeURIComponent(o.episodeId),
-        [EPISODE_HEADERS.turn]: String(o.turn),
-        [EPISODE_HEADERS.view]: String(o.view),
-        [EPISODE_HEADERS.kind]: encodeURIComponent(o.kind),
-        [EPISODE_HEADERS.interventions]: String(o.numInterventions),
-        ...(o.history.length ? { [EPISODE_HEADERS.history]: encodeURIComponent(JSON.stringify(o.history.map((t) => [t.view, t.reply]))) } : {}),
-      },
+      // Episode facts for askfirst's own server only: a third-party endpoint never sees them unless asked.
+      headers: c.askfirstHeaders ? episodeHeaders(o) : undefined,
     });
     const reply = stripThinking(res.text);
     if (c.history) this.memory.record(o.episodeId, o.turn, { prompt: o.prompt, imageUrl, reply });

@@ -9,10 +9,12 @@
  *   GET  /healthz              liveness and counters
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
  * in arrival order), so a batched model is used well under load. Greedy unless the request
- * sets temperature > 0. The `x-askfirst-*` headers sent by askfirst's HTTP client carry
+ * sets temperature > 0. The `x-askfirst-*` headers that askfirst's HTTP client sends when asked
+ * (`askfirst eval --askfirst-headers`; never by default, so third-party servers do not see them) carry
  * episode id, turn, view, kind, intervention count and the earlier turns' views and replies
  * (policies such as the oracle need them; the built-in model reads the replies and views);
- * without them the request is treated as turn 0 of an anonymous episode, and the previous reply
+ * without them the request is treated as turn 0 of an anonymous episode whose last four options are
+ * the categories (ProactiveBench shows four), and the previous reply
  * is taken from the conversation's last assistant message when there is one.
  *
  * Safe to expose: with an API key every route but /healthz wants `Authorization: Bearer KEY`
@@ -31,6 +33,9 @@ import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { openaiErrorResponse } from '../errors.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
+
+/** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
+export const DEFAULT_CATEGORIES = 4;
 
 interface Pending {
   obs: Observation;
@@ -146,7 +151,8 @@ export function observationFrom(c: Context, text: string, image: RGBImage, prior
   };
   const turn = headerInt(c, EPISODE_HEADERS.turn) ?? priorAssistant;
   const options = parsed?.options ?? [];
-  const nInt = headerInt(c, EPISODE_HEADERS.interventions) ?? 0;
+  // Without the header, the last four options are the categories (ProactiveBench shows four; interventions come first).
+  const nInt = headerInt(c, EPISODE_HEADERS.interventions) ?? Math.max(0, options.length - DEFAULT_CATEGORIES);
   const history = historyHeader(dec(c.req.header(EPISODE_HEADERS.history)));
   return {
     episodeId: dec(c.req.header(EPISODE_HEADERS.episode)) ?? `anon-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`,
@@ -277,7 +283,16 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         throw new InputError('the prompt is not a multiple-choice prompt ("… Choose from the following options. Options:\\nA. …"); this server answers MCQA turns only');
       }
       const temperature = typeof body.temperature === 'number' ? body.temperature : 0;
-      const r = await batcher.submit(obs, temperature > 0);
+      let r: PolicyReply;
+      try {
+        r = await batcher.submit(obs, temperature > 0);
+      } catch (e) {
+        // A policy that needs the episode (the oracle, scripted replies) cannot know it without the headers.
+        if (e instanceof InputError && c.req.header(EPISODE_HEADERS.episode) === undefined) {
+          throw new InputError(`no ${EPISODE_HEADERS.episode} header, and ${o.policy.name} needs the episode: send askfirst's headers (askfirst eval --askfirst-headers). ${e.message}`, { cause: e });
+        }
+        throw e;
+      }
       served++;
       const wantLogprobs = body.logprobs === true && r.optionLogProbs !== undefined;
       const top = typeof body.top_logprobs === 'number' ? body.top_logprobs : obs.options.length;

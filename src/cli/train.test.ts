@@ -1,0 +1,47 @@
+/** `askfirst train supervised|rl`: per-stage options and defaults in --help, `train --stage X` still works, --no-X flags say what they do. */
+import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { buildProgram } from './main.js';
+
+async function help(path: string[]): Promise<string> {
+  const program = await buildProgram();
+  let cmd: Command = program;
+  for (const p of path) cmd = cmd.commands.find((c) => c.name() === p)!;
+  return cmd.helpInformation().replace(/\s+/g, ' ');
+}
+
+async function run(args: string[]): Promise<unknown> {
+  const program = await buildProgram();
+  program.exitOverride();
+  program.commands.forEach((c) => c.exitOverride());
+  return program.parseAsync(['node', 'askfirst', ...args]);
+}
+
+describe('train subcommands', () => {
+  it('each stage shows its own defaults', async () => {
+    const sup = await help(['train', 'supervised']);
+    expect(sup).toMatch(/--episodes <n>\s+episodes per kind of the generated training suite \(default: 500\)/);
+    expect(sup).not.toMatch(/--init/);
+    const rl = await help(['train', 'rl']);
+    expect(rl).toMatch(/--episodes <n>[^\n]*\(default: 300\)/);
+    expect(rl).toMatch(/--epochs <n>[^\n]*default: grpo 2, ppo 4/);
+    expect(rl).toMatch(/--group-size <n>[^\n]*grpo only; default 8/);
+    expect(rl).toMatch(/--lr <n>[^\n]*\(default: 0\.003\)/);
+    expect(rl).not.toMatch(/--size/);
+  });
+  it('--no-X flags are described by what they do', async () => {
+    for (const path of [['train', 'supervised'], ['train', 'rl'], ['demo'], ['eval']]) {
+      const h = await help(path);
+      const flags = [...h.matchAll(/ (--no-\S+) (\S+ \S+ \S+ \S+)/g)];
+      expect(flags.length).toBeGreaterThan(0);
+      for (const [, , d] of flags) expect(d).toBe('turn off (on by');
+    }
+    expect(await help(['demo'])).toMatch(/--no-baselines\s+turn off \(on by default\): also run/);
+  });
+  it('`train --stage X` runs the same subcommand as `train X`', async () => {
+    await expect(run(['train', '--stage', 'rl', '--out', 'x'])).rejects.toThrow(/init/);
+    await expect(run(['train', '--stage', 'rl', '--init', 'x', '--out', 'o', '--algorithm', 'ppo', '--group-size', '4'])).rejects.toThrow(/--group-size do\(es\) not apply to --algorithm ppo/);
+    await expect(run(['train', 'rl', '--init', 'x', '--out', 'o', '--algorithm', 'ppo', '--group-size', '4'])).rejects.toThrow(/--group-size do\(es\) not apply to --algorithm ppo/);
+    await expect(run(['train', '--stage', 'nope'])).rejects.toThrow(/unknown training stage "nope"; use one of: supervised, rl/);
+  });
+});

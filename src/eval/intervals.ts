@@ -1,0 +1,39 @@
+/**
+ * 95 % intervals for every rate of an evaluation (docs/architecture.md §2 metrics): Wilson
+ * score intervals for the shares of episodes (accuracy, guess, abstain, invalid, unparseable,
+ * max-turns, over-asking over the controls, accuracy off the controls) and a Student's t
+ * interval for the mean number of proactive suggestions (ps-rate), overall and per kind.
+ */
+import type { EpisodeRecord } from '../episode/types.js';
+import { meanInterval95, wilson95, type MeanInterval, type RateInterval } from '../util/stats.js';
+
+export type RateName = 'accuracy' | 'guessRate' | 'abstainRate' | 'invalidRate' | 'unparseableRate' | 'maxTurnsRate' | 'overAsking' | 'accuracyNonControl';
+
+export type Intervals = Record<RateName, RateInterval> & { psRate: MeanInterval };
+
+export interface IntervalSummary extends Intervals {
+  byKind: Record<string, Intervals>;
+}
+
+export function rateIntervals(records: readonly EpisodeRecord[]): Intervals {
+  const count = (rs: readonly EpisodeRecord[], f: (r: EpisodeRecord) => boolean) => wilson95(rs.filter(f).length, rs.length);
+  const controls = records.filter((r) => r.control);
+  const nonControl = records.filter((r) => !r.control);
+  return {
+    accuracy: count(records, (r) => r.success),
+    guessRate: count(records, (r) => r.guessed),
+    abstainRate: count(records, (r) => r.outcome === 'abstain'),
+    invalidRate: count(records, (r) => r.outcome === 'invalid-intervention'),
+    unparseableRate: count(records, (r) => r.outcome === 'unparseable'),
+    maxTurnsRate: count(records, (r) => r.outcome === 'max-turns'),
+    overAsking: count(controls, (r) => r.actions[0]?.type === 'intervention'),
+    accuracyNonControl: count(nonControl, (r) => r.success),
+    psRate: meanInterval95(records.map((r) => r.ps)),
+  };
+}
+
+/** Intervals overall and per kind (kinds sorted, as `summarize` orders them). */
+export function intervalSummary(records: readonly EpisodeRecord[]): IntervalSummary {
+  const kinds = [...new Set(records.map((r) => r.kind))].sort();
+  return { ...rateIntervals(records), byKind: Object.fromEntries(kinds.map((k) => [k, rateIntervals(records.filter((r) => r.kind === k))])) };
+}

@@ -1,0 +1,303 @@
+/**
+ * `askfirst report RUN…`: one offline page (and a Markdown twin) comparing any `askfirst eval`
+ * runs — per-model and per-kind tables with 95 % intervals (Wilson for rates, Student's t for
+ * the ps-rate), the ask-vs-guess bars and per-kind accuracy chart (the demo's chart code,
+ * charts.ts / vega.ts, rendered to static SVG), paired McNemar tests between every two runs on
+ * the episodes they share, and example episodes with their images, prompts, raw replies, the
+ * option each reply was read as, and what was right.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { EVAL_MODES, type EpisodeRecord, type EvalMode } from '../episode/types.js';
+import { intervalSummary, type IntervalSummary, type Intervals } from '../eval/intervals.js';
+import { loadData, type LoadedData } from '../suite/open.js';
+import { pngDataUrl } from '../scenes/png.js';
+import { fitPixels } from '../scenes/resize.js';
+import { parseJsonl } from '../util/jsonl.js';
+import { mcnemar, type McNemar, type RateInterval } from '../util/stats.js';
+import { InputError, NotFoundError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fsx.js';
+import { askVsGuessRowsSpec, COLORS, renderSvg } from './charts.js';
+import { askVsGuess } from './data.js';
+import { CSS, esc, num, pct } from './html.js';
+import { mdCell } from './model-card.js';
+
+/** One `askfirst eval --out DIR`: its summary.json and every mode's records. */
+export interface EvalRun {
+  dir: string;
+  label: string;
+  summary: Record<string, unknown>;
+  records: Partial<Record<EvalMode, EpisodeRecord[]>>;
+  intervals: Partial<Record<EvalMode, IntervalSummary>>;
+}
+
+export async function readEvalRun(dir: string): Promise<EvalRun> {
+  const file = join(dir, 'summary.json');
+  if (!existsSync(file)) throw new NotFoundError(`${dir}: no summary.json — give the --out directory of an askfirst eval run`);
+  const summary = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  const records: EvalRun['records'] = {};
+  const intervals: EvalRun['intervals'] = {};
+  for (const mode of EVAL_MODES) {
+    const f = join(dir, mode, 'results.jsonl');
+    if (!existsSync(f)) continue;
+    const recs = parseJsonl<EpisodeRecord>(await readFile(f, 'utf8'), f, { tolerateTruncatedTail: true }).lines.map((l) => l.value);
+    if (!recs.length) continue;
+    records[mode] = recs;
+    intervals[mode] = intervalSummary(recs);
+  }
+  if (!Object.keys(records).length) throw new InputError(`${dir}: no <mode>/results.jsonl with episodes in it`);
+  return { dir, label: String(summary.policy ?? basename(dir)), summary, records, intervals };
+}
+
+/** Runs with the same policy name are told apart by their directory. */
+function uniqueLabels(runs: EvalRun[]): void {
+  const count = new Map<string, number>();
+  for (const r of runs) count.set(r.label, (count.get(r.label) ?? 0) + 1);
+  for (const r of runs) if (count.get(r.label)! > 1) r.label = `${r.label} (${basename(resolve(r.dir))})`;
+}
+
+/** Modes every run has, in protocol order. */
+export function sharedModes(runs: readonly EvalRun[]): EvalMode[] {
+  return EVAL_MODES.filter((m) => runs.every((r) => r.records[m]?.length));
+}
+
+export interface PairTest extends McNemar {
+  mode: EvalMode;
+  a: string;
+  b: string;
+  /** Accuracy of each run on the shared episodes. */
+  accA: number;
+  accB: number;
+}
+
+/** McNemar's test for every two runs, on the episodes both played in `mode` (matched by id). */
+export function pairwiseMcnemar(runs: readonly EvalRun[], mode: EvalMode): PairTest[] {
+  const out: PairTest[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    for (let j = i + 1; j < runs.length; j++) {
+      const a = new Map((runs[i].records[mode] ?? []).map((r) => [r.id, r.success]));
+      const ids = (runs[j].records[mode] ?? []).filter((r) => a.has(r.id));
+      const sa = ids.map((r) => a.get(r.id)!);
+      const sb = ids.map((r) => r.success);
+      const m = mcnemar(sa, sb);
+      const n = Math.max(1, m.n);
+      out.push({ ...m, mode, a: runs[i].label, b: runs[j].label, accA: (m.both + m.onlyA) / n, accB: (m.both + m.onlyB) / n });
+    }
+  }
+  return out;
+}
+
+const ci = (r: RateInterval | undefined) => (r && r.rate !== null ? `${pct(r.rate)} [${(100 * r.low!).toFixed(1)}, ${(100 * r.high!).toFixed(1)}]` : '–');
+const psCi = (i: Intervals) => (i.psRate.mean === null ? '–' : i.psRate.ci95 ? `${num(i.psRate.mean)} [${num(i.psRate.ci95.low)}, ${num(i.psRate.ci95.high)}]` : num(i.psRate.mean));
+const pValue = (p: number) => (p < 0.0001 ? p.toExponential(2) : p.toFixed(4));
+
+/** Rows of the per-model table: label, episodes, accuracy, ps-rate, guess, abstain, invalid+unparseable, over-asking. */
+function modelRows(runs: readonly EvalRun[], mode: EvalMode): string[][] {
+  return runs.map((r) => {
+    const i = r.intervals[mode]!;
+    const bad = i.invalidRate.k + i.unparseableRate.k;
+    return [r.label, String(i.accuracy.n), ci(i.accuracy), psCi(i), ci(i.guessRate), ci(i.abstainRate), pct(i.accuracy.n ? bad / i.accuracy.n : null), ci(i.overAsking)];
+  });
+}
+const MODEL_HEAD = ['model', 'episodes', 'accuracy [95 % CI]', 'ps-rate [95 % CI]', 'guess', 'abstain', 'invalid / unparseable', 'over-asking (controls)'];
+
+function kindRows(runs: readonly EvalRun[], mode: EvalMode): { head: string[]; rows: string[][] } {
+  const kinds = [...new Set(runs.flatMap((r) => Object.keys(r.intervals[mode]?.byKind ?? {})))].sort();
+  return { head: ['kind', ...runs.map((r) => r.label)], rows: kinds.map((k) => [k, ...runs.map((r) => ci(r.intervals[mode]?.byKind[k]?.accuracy))]) };
+}
+
+function pairRows(tests: readonly PairTest[]): string[][] {
+  return tests.map((t) => [t.a, t.b, String(t.n), pct(t.accA), pct(t.accB), String(t.onlyA), String(t.onlyB), pValue(t.pExact), t.chi2.toFixed(2)]);
+}
+const PAIR_HEAD = ['A', 'B', 'shared episodes', 'accuracy A', 'accuracy B', 'only A right', 'only B right', 'exact p (two-sided)', 'χ² (cont. corr.)'];
+
+function htmlTable(head: string[], rows: string[][], numFrom = 1): string {
+  const th = head.map((h, i) => `<th${i >= numFrom ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
+  const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td${i >= numFrom ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+}
+
+export function mdTable(head: string[], rows: string[][]): string {
+  return [`| ${head.map(mdCell).join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n');
+}
+
+/** Accuracy per kind, one bar per run, with its Wilson 95 % interval as a rule. */
+export function perKindAccuracySpec(runs: readonly EvalRun[], mode: EvalMode): TopLevelSpec {
+  const values = runs.flatMap((r) =>
+    Object.entries(r.intervals[mode]?.byKind ?? {}).map(([kind, i]) => ({ run: r.label, kind, accuracy: i.accuracy.rate, low: i.accuracy.low, high: i.accuracy.high, n: i.accuracy.n })),
+  );
+  const palette = [COLORS.after, COLORS.before, ...COLORS.baselines, COLORS.oracle];
+  const color = { field: 'run', type: 'nominal', title: null, sort: runs.map((r) => r.label), scale: { range: palette } };
+  return {
+    data: { values },
+    title: `Accuracy per kind (${mode} mode), 95 % Wilson intervals`,
+    width: 560,
+    height: { step: 16 },
+    encoding: {
+      y: { field: 'kind', type: 'nominal', title: null },
+      yOffset: { field: 'run', type: 'nominal', sort: runs.map((r) => r.label) },
+    },
+    layer: [
+      { mark: 'bar', encoding: { x: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, axis: { title: 'accuracy', format: '.0%' } }, color } },
+      { mark: { type: 'rule', color: '#222' }, encoding: { x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+// ─── Example episodes ───────────────────────────────────────────────────────────────────
+
+/** Up to `max` episode ids (one per kind first; non-control, many-turn ones first) on which the runs' outcomes differ, else any. */
+export function pickDisagreements(runs: readonly EvalRun[], mode: EvalMode, max = 6): string[] {
+  const maps = runs.map((r) => new Map((r.records[mode] ?? []).map((x) => [x.id, x])));
+  const shared = (runs[0].records[mode] ?? []).filter((x) => maps.every((m) => m.has(x.id)));
+  const differ = shared.filter((x) => new Set(maps.map((m) => m.get(x.id)!.success)).size > 1);
+  // Multi-turn, non-control episodes first: they show asking versus guessing.
+  const turns = (id: string) => Math.max(...maps.map((m) => m.get(id)!.turns));
+  const pool = [...(differ.length ? differ : shared)].sort((x, y) => Number(x.control) - Number(y.control) || turns(y.id) - turns(x.id));
+  const ids: string[] = [];
+  const kinds = new Set<string>();
+  for (const x of pool) {
+    if (kinds.has(x.kind) || ids.length >= max) continue;
+    kinds.add(x.kind);
+    ids.push(x.id);
+  }
+  for (const x of pool) if (!ids.includes(x.id) && ids.length < max) ids.push(x.id);
+  return ids;
+}
+
+async function viewImage(data: LoadedData | null, id: string, view: number): Promise<string | null> {
+  const ep = data?.episodes.find((e) => e.id === id);
+  if (!data || !ep || !ep.views[view]) return null;
+  try {
+    return pngDataUrl(fitPixels(await data.loader(ep.views[view], id), 160 * 160));
+  } catch {
+    return null;
+  }
+}
+
+interface Example {
+  id: string;
+  kind: string;
+  runs: { label: string; rec: EpisodeRecord; images: (string | null)[] }[];
+}
+
+async function buildExamples(runs: readonly EvalRun[], mode: EvalMode, data: LoadedData | null): Promise<Example[]> {
+  const out: Example[] = [];
+  for (const id of pickDisagreements(runs, mode)) {
+    const per = await Promise.all(
+      runs.map(async (r) => {
+        const rec = r.records[mode]!.find((x) => x.id === id)!;
+        return { label: r.label, rec, images: await Promise.all(rec.views.map((v) => viewImage(data, id, v))) };
+      }),
+    );
+    out.push({ id, kind: per[0].rec.kind, runs: per });
+  }
+  return out;
+}
+
+function exampleHtml(e: Example): string {
+  const runs = e.runs
+    .map(({ label, rec, images }) => {
+      const turns = rec.replies
+        .map((reply, t) => {
+          const img = images[t] ? `<img src="${images[t]}" alt="view ${rec.views[t]}">` : `<div class="missing">view ${rec.views[t]} (data not found)</div>`;
+          const prompt = rec.prompts?.[t] ? `<details><summary>prompt</summary><pre>${esc(rec.prompts[t])}</pre></details>` : '';
+          return `<div class="turn">${img}<div><div class="reply">turn ${t}: reply <code>${esc(JSON.stringify(reply).slice(0, 300))}</code></div><div class="reply">read as: <strong>${esc(rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–')}</strong></div><div class="reply">right: ${esc(rec.targets?.[t] ?? '–')}</div>${prompt}</div></div>`;
+        })
+        .join('');
+      return `<div class="run"><h4>${esc(label)}</h4>${turns}<div class="outcome ${rec.success ? 'action ok' : 'action bad'}">${esc(rec.outcome)}${rec.interventions ? ` after ${rec.interventions} intervention(s)` : ''}</div></div>`;
+    })
+    .join('');
+  return `<section class="example"><header><strong>${esc(e.id)}</strong> <span class="badge">${esc(e.kind)}</span>${e.runs[0].rec.control ? ' <span class="badge control">control</span>' : ''}</header><div class="runs" style="grid-template-columns:repeat(${e.runs.length},1fr)">${runs}</div></section>`;
+}
+
+function exampleMd(e: Example): string {
+  const lines = [`#### ${e.id} (${e.kind}${e.runs[0].rec.control ? ', control' : ''})`, ''];
+  for (const { label, rec } of e.runs) {
+    lines.push(`- **${label}** → ${rec.outcome}`);
+    rec.replies.forEach((reply, t) => lines.push(`  - turn ${t} (view ${rec.views[t]}): reply \`${JSON.stringify(reply).slice(0, 160).replace(/`/g, "'")}\`, read as ${rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–'}; right: ${rec.targets?.[t] ?? '–'}`));
+  }
+  return lines.join('\n');
+}
+
+// ─── The page ─────────────────────────────────────────────────────────────────────────
+
+export interface EvalReport {
+  html: string;
+  markdown: string;
+  /** The first shared mode's per-model table in Markdown (printed by `eval` with several policies). */
+  markdownTable: string;
+}
+
+function provenanceLine(r: EvalRun): string {
+  const p = (r.summary.provenance ?? {}) as Record<string, unknown>;
+  const d = (r.summary.dataInfo ?? {}) as Record<string, unknown>;
+  const fp = String(d.fingerprint ?? r.summary.dataFingerprint ?? '–');
+  return `${r.label}: ${r.dir} · data ${String(d.spec ?? r.summary.data ?? '–')} (${fp.slice(0, 19)}…) · askfirst ${String(p.askfirstVersion ?? '?')} @ ${String(p.gitCommit ?? 'no git').slice(0, 10)}${p.gitDirty ? '+changes' : ''} · ${String(p.date ?? '')}`;
+}
+
+export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = {}): Promise<EvalReport> {
+  if (!runs.length) throw new InputError('askfirst report needs at least one eval run directory');
+  uniqueLabels(runs);
+  const modes = sharedModes(runs);
+  if (!modes.length) throw new InputError(`the runs share no evaluation mode (${runs.map((r) => `${r.dir}: ${Object.keys(r.records).join('/')}`).join('; ')})`);
+  const fps = new Set(runs.map((r) => String(((r.summary.dataInfo ?? {}) as Record<string, unknown>).fingerprint ?? r.summary.dataFingerprint ?? '')));
+  const notes = fps.size > 1 ? ['The runs were made on different data (their fingerprints differ): paired tests use only the episode ids they share.'] : [];
+  const dataSpec = ((runs[0].summary.dataInfo ?? {}) as Record<string, unknown>).spec ?? runs[0].summary.data;
+  let data: LoadedData | null = null;
+  try {
+    if (typeof dataSpec === 'string') data = await loadData(dataSpec);
+  } catch {
+    notes.push(`The data (${String(dataSpec)}) could not be opened from here, so example episodes show no images.`);
+  }
+  const title = o.title ?? `askfirst eval report: ${runs.map((r) => r.label).join(' vs ')}`;
+  const html: string[] = [];
+  const md: string[] = [`# ${title}`, '', ...notes.map((n) => `> ${n}\n`), '## Runs', '', ...runs.map((r) => `- ${provenanceLine(r)}`), ''];
+  let markdownTable = '';
+  for (const mode of modes) {
+    const models = modelRows(runs, mode);
+    const kinds = kindRows(runs, mode);
+    const tests = pairwiseMcnemar(runs, mode);
+    const mt = mdTable(MODEL_HEAD, models);
+    if (!markdownTable) markdownTable = `${mode} mode\n${mt}`;
+    const charts = [await renderSvg(perKindAccuracySpec(runs, mode))];
+    if (mode !== 'reference') charts.push(await renderSvg(askVsGuessRowsSpec(runs.map((r) => [r.label, askVsGuess(r.records[mode]!)]))));
+    const examples = await buildExamples(runs, mode, data);
+    html.push(
+      `<h2>${esc(mode)} mode</h2>`,
+      `<h3>Per model</h3>${htmlTable(MODEL_HEAD, models)}`,
+      '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (mean interventions asked per episode, turns − 1) with a Student\'s t 95 % interval; over-asking is over the control episodes (answerable at the first view).</p>',
+      `<h3>Per kind: accuracy</h3>${htmlTable(kinds.head, kinds.rows)}`,
+      ...charts.map((svg) => `<figure>${svg}</figure>`),
+      `<h3>Paired comparisons (McNemar)</h3>${tests.length ? htmlTable(PAIR_HEAD, pairRows(tests), 2) : '<p class="meta">One run: nothing to pair.</p>'}`,
+      '<p class="meta">Each pair on the episodes both runs played: "only A right" (b) and "only B right" (c) are the discordant episodes; the exact two-sided p = 2·P(X ≤ min(b, c)), X ~ Binomial(b + c, ½); χ² = (|b − c| − 1)² / (b + c). p below 0.05 means the accuracy difference is unlikely to be chance on these episodes.</p>',
+      `<h3>Example episodes</h3>${examples.map(exampleHtml).join('\n') || '<p class="meta">No episodes shared by all runs.</p>'}`,
+    );
+    md.push(`## ${mode} mode`, '', '### Per model', '', mt, '', '### Per kind: accuracy [95 % CI]', '', mdTable(kinds.head, kinds.rows), '', '### Paired comparisons (McNemar)', '', tests.length ? mdTable(PAIR_HEAD, pairRows(tests)) : 'One run: nothing to pair.', '', '### Example episodes', '', ...examples.map(exampleMd), '');
+  }
+  const page = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${CSS}</style></head>
+<body><main>
+<h1>${esc(title)}</h1>
+${notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}
+<h2>Runs</h2><ul>${runs.map((r) => `<li class="meta">${esc(provenanceLine(r))}</li>`).join('')}</ul>
+${html.join('\n')}
+</main></body></html>
+`;
+  return { html: page, markdown: md.join('\n'), markdownTable };
+}
+
+/** Read the runs, write `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */
+export async function writeEvalReport(dirs: readonly string[], outDir: string, o: { title?: string } = {}): Promise<{ html: string; markdown: string; markdownTable: string; runs: EvalRun[] }> {
+  const runs = await Promise.all(dirs.map(readEvalRun));
+  const rep = await renderEvalReport(runs, o);
+  const html = join(outDir, 'report.html');
+  const markdown = join(outDir, 'report.md');
+  await writeFileAtomic(html, rep.html);
+  await writeFileAtomic(markdown, rep.markdown);
+  return { html, markdown, markdownTable: rep.markdownTable, runs };
+}
+

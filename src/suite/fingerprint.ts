@@ -1,0 +1,50 @@
+/**
+ * A data fingerprint: one SHA-256 over the episodes as evaluated (every field, in order) and
+ * what their views point at — a file reference by its path, size and the hash of its first and
+ * last 64 KiB (so a changed image changes the fingerprint without reading whole datasets), an
+ * in-memory view by the hash of its pixels. Two runs with the same fingerprint saw the same data.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { SuiteEpisode, ViewRef } from './types.js';
+
+const EDGE = 64 * 1024;
+
+function fileDigest(path: string): string {
+  try {
+    const size = statSync(path).size;
+    const h = createHash('sha256').update(String(size));
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(EDGE, size));
+      readSync(fd, head, 0, head.length, 0);
+      h.update(head);
+      if (size > EDGE) {
+        const tail = Buffer.alloc(Math.min(EDGE, size - EDGE));
+        readSync(fd, tail, 0, tail.length, size - tail.length);
+        h.update(tail);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return h.digest('hex').slice(0, 16);
+  } catch {
+    return 'missing';
+  }
+}
+
+/** `sha256:<hex>` over the episodes and their views (file views resolved against `dir`). */
+export function dataFingerprint(episodes: readonly SuiteEpisode[], dir = '.'): string {
+  const h = createHash('sha256');
+  const seen = new Map<string, string>();
+  const view = (v: ViewRef): unknown => {
+    if ('image' in v) return { pixels: createHash('sha256').update(v.image.data).digest('hex').slice(0, 16), w: v.image.width, h: v.image.height };
+    const full = isAbsolute(v.path) ? v.path : join(dir, v.path);
+    let d = seen.get(full);
+    if (d === undefined) seen.set(full, (d = fileDigest(full)));
+    return { path: v.path, crop: v.crop ?? null, file: d };
+  };
+  for (const e of episodes) h.update(JSON.stringify({ ...e, views: e.views.map(view) })).update('\n');
+  return `sha256:${h.digest('hex')}`;
+}

@@ -1,0 +1,56 @@
+/**
+ * Where a result came from: askfirst's version, the git commit of the checkout it ran from
+ * (with a flag when the work tree had uncommitted changes; null outside a git checkout), the
+ * date, Node's version and the command line — written into summary files so a figure can be
+ * traced back to the code that made it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Provenance {
+  askfirstVersion: string;
+  gitCommit: string | null;
+  /** True when tracked files differed from the commit (null when unknown). */
+  gitDirty: boolean | null;
+  date: string;
+  node: string;
+  argv: string[];
+}
+
+/** The package root: the nearest ancestor of this file holding package.json (works from src/ and dist/). */
+export function packageRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    d = dirname(d);
+  }
+  return process.cwd();
+}
+
+function git(args: string[], cwd: string): string | null {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+  } catch {
+    return null;
+  }
+}
+
+let cached: Omit<Provenance, 'date'> | null = null;
+
+export function provenance(): Provenance {
+  if (!cached) {
+    const root = packageRoot();
+    let version = 'unknown';
+    try {
+      version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      /* keep unknown */
+    }
+    const commit = git(['rev-parse', 'HEAD'], root);
+    const status = commit ? git(['status', '--porcelain', '--untracked-files=no'], root) : null;
+    cached = { askfirstVersion: version, gitCommit: commit, gitDirty: status === null ? null : status.length > 0, node: process.version, argv: process.argv.slice(2) };
+  }
+  return { ...cached, date: new Date().toISOString() };
+}

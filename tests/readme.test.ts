@@ -1,0 +1,138 @@
+/**
+ * The README's commands, as a newcomer types them. Every `askfirst …` line in a ```bash block
+ * of README.md is checked: blocks marked `<!-- readme-test: run -->` run for real, in order, in
+ * one fresh folder (the quick start and a short training run); every other askfirst line is
+ * parsed by the real command line, so a renamed command or flag fails here. Lines that are not
+ * askfirst commands (npm, ollama, vllm, curl, …) must be in the list below, so a new one is a
+ * conscious choice; they were run by hand from a fresh clone (see the commit that added this).
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { buildProgram } from '../src/cli/main.js';
+import { spawn } from 'node:child_process';
+import { exited, stopChild } from '../src/testing/child.js';
+import { tmpDir } from '../src/testing/tmp.js';
+
+const root = resolve(import.meta.dirname, '..');
+const README = readFileSync(join(root, 'README.md'), 'utf8');
+
+/** Not askfirst commands: checked by hand (they need other software or take minutes). */
+const OTHER = [
+  'npm ci',
+  'alias askfirst="node $PWD/bin/askfirst.js"',
+  'ollama pull qwen2.5vl:7b',
+  'vllm serve Qwen/Qwen2.5-VL-3B-Instruct --port 8000',
+  'export OPENAI_API_KEY=...',
+  'curl http://127.0.0.1:8000/v1/models',
+  'npm run demo',
+  'npm run demo -- --quick',
+  'npm test',
+  'npx vitest run src/cli',
+];
+
+interface Block {
+  run: boolean;
+  lines: string[];
+}
+
+export function readmeBlocks(md: string): Block[] {
+  const out: Block[] = [];
+  const re = /(<!-- readme-test: run -->\s*\n)?```bash\n([\s\S]*?)```/g;
+  for (const m of md.matchAll(re)) {
+    const lines = m[2]
+      .split('\n')
+      .map((l) => l.replace(/\s+#\s.*$/, '').trim()) // a comment starts with " # " (URL#MODEL has no space)
+      .filter(Boolean);
+    out.push({ run: Boolean(m[1]), lines });
+  }
+  return out;
+}
+
+/** Split a command line like a shell: spaces separate, '…' and "…" quote. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let q: string | null = null;
+  let any = false;
+  for (const ch of line) {
+    if (q) {
+      if (ch === q) q = null;
+      else cur += ch;
+    } else if (ch === "'" || ch === '"') {
+      q = ch;
+      any = true;
+    } else if (/\s/.test(ch)) {
+      if (cur || any) words.push(cur);
+      cur = '';
+      any = false;
+    } else cur += ch;
+  }
+  if (cur || any) words.push(cur);
+  return words;
+}
+
+/** The subcommand an argument list names, and the arguments left for it. */
+function findCommand(program: Command, args: string[]): { cmd: Command; rest: string[] } {
+  let cmd = program;
+  let i = 0;
+  while (i < args.length) {
+    const sub = cmd.commands.find((c) => c.name() === args[i]);
+    if (!sub) break;
+    cmd = sub;
+    i++;
+  }
+  return { cmd, rest: args.slice(i) };
+}
+
+const blocks = readmeBlocks(README);
+const askfirstLines = blocks.flatMap((b) => b.lines.filter((l) => l.startsWith('askfirst ')).map((l) => ({ line: l, run: b.run })));
+
+describe('README commands', () => {
+  it('every line of a bash block is an askfirst command or a known other command', () => {
+    const others = blocks.flatMap((b) => b.lines.filter((l) => !l.startsWith('askfirst ')));
+    expect(others.sort()).toEqual([...OTHER].sort());
+    expect(askfirstLines.length).toBeGreaterThan(15);
+  });
+
+  it('every askfirst command names a real subcommand and only flags it has', async () => {
+    for (const { line } of askfirstLines) {
+      const program = await buildProgram();
+      const args = shellWords(line).slice(1);
+      const { cmd, rest } = findCommand(program, args);
+      if (cmd === program) {
+        expect(rest.every((a) => a === '--help' || a === '--version'), line).toBe(true);
+        continue;
+      }
+      expect(cmd.commands.length, `${line}: names a command group, not a command`).toBe(0);
+      const parsed = cmd.parseOptions(rest.filter((a) => a !== '&'));
+      expect(parsed.unknown, line).toEqual([]);
+    }
+  });
+
+  it('the marked blocks run as written, in order, in a fresh folder', async () => {
+    const dir = tmpDir('askfirst-readme');
+    const entry = join(dir, 'askfirst.mts');
+    writeFileSync(entry, `import { main } from ${JSON.stringify(join(root, 'src/cli/main.ts'))};\nawait main(process.argv);\n`);
+    const ran: string[] = [];
+    for (const { line } of askfirstLines.filter((l) => l.run)) {
+      // node --import tsx, with tsx resolved from this repository (the folder has no node_modules)
+      const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, ...shellWords(line).slice(1)], {
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, ASKFIRST_DEBUG: '1', TSX_DISABLE_CACHE: '1' },
+      });
+      onTestFinished(() => stopChild(child));
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await exited(child);
+      expect(code, `${line}\n${err.slice(-2000)}`).toBe(0);
+      ran.push(line);
+    }
+    expect(ran.length).toBeGreaterThanOrEqual(7);
+    for (const f of ['suite/episodes.jsonl', 'runs/oracle/summary.json', 'runs/compare/report.html', 'runs/compare/report.md', 'runs/rl/final/model.safetensors', 'runs/rl/tensorboard', 'runs/sup/train.csv', 'runs/rl-eval/summary.json']) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
+  }, 900_000);
+});
