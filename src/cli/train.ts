@@ -1,8 +1,10 @@
 /**
- * `askfirst train --stage supervised|rl`: the two training stages of the built-in model.
+ * `askfirst train --stage supervised|rl|presence`: the training stages of the built-in model.
  *   supervised  trains the guesser on the clearest views of a generated suite;
  *   rl          starts from a supervised checkpoint (--init) and teaches it when to ask, with
- *               GRPO (ours or ProactiveBench's single-turn reward) or PPO.
+ *               GRPO (ours or ProactiveBench's single-turn reward) or PPO;
+ *   presence    trains a presence head (for the hallucination probe) on the frozen encoder of
+ *               any checkpoint (--init), written beside a copy of it: the model is unchanged.
  * Options of both stages come from their config schemas; each run resumes with --resume.
  */
 import type { Command } from 'commander';
@@ -11,6 +13,7 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { GRPOConfigSchema, trainGRPO } from '../rl/grpo.js';
 import { PPOConfigSchema, trainPPO } from '../rl/ppo.js';
 import { SupervisedConfigSchema, trainSupervised } from '../rl/supervised.js';
+import { PresenceConfigSchema, trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import { loadData } from '../suite/open.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
@@ -19,9 +22,9 @@ import { addSchemaOptions } from './options.js';
 import { coerceOptions, kebab, resolveConfig, schemaOptions } from '../util/config.js';
 
 const StageSchema = z.object({
-  stage: z.enum(['supervised', 'rl']).describe('which stage to run'),
+  stage: z.enum(['supervised', 'rl', 'presence']).describe('which stage to run'),
   algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('rl: the algorithm'),
-  init: z.string().optional().describe('rl: the supervised checkpoint to start from (a run dir or its final/)'),
+  init: z.string().optional().describe('rl: the supervised checkpoint to start from; presence: the checkpoint whose encoder it reads (a run dir or its final/)'),
   data: z.string().optional().describe('rl: training episodes (DIR, suite:DIR); default: generate --episodes per training kind'),
 });
 /** The generated training suite (both stages; `size` only for the supervised stage, whose model fixes the size for RL). */
@@ -32,7 +35,7 @@ const DataSchema = z.object({
 const SupSchema = SupervisedConfigSchema.omit({ model: true }).extend(DataSchema.shape);
 const RLSchema = GRPOConfigSchema.merge(PPOConfigSchema).omit({ rewards: true }).extend({ episodes: DataSchema.shape.episodes });
 // One option per field across both stages (shared names such as --lr, --seed, --out once).
-const AllSchema = StageSchema.merge(RLSchema).merge(SupSchema);
+const AllSchema = StageSchema.merge(RLSchema).merge(SupSchema).extend({ scenes: PresenceConfigSchema.shape.scenes, hidden: PresenceConfigSchema.shape.hidden });
 
 function pick(raw: Record<string, unknown>, schema: z.ZodObject<z.ZodRawShape>, stage: string): Record<string, unknown> {
   const own = new Set(Object.keys(schema.shape));
@@ -51,6 +54,12 @@ export async function runTrain(raw: Record<string, unknown>): Promise<void> {
     const suite = supervisedSuite({ episodes: data.episodes ?? 500, seed: cfg.seed, size: data.size });
     const r = await trainSupervised(cfg, suite, log);
     console.log(`supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on 512 training images ${(100 * r.trainAccuracy).toFixed(1)}%`);
+    return;
+  }
+  if (st.stage === 'presence') {
+    if (!st.init) throw new InputError('--stage presence needs --init DIR: the checkpoint whose frozen encoder the head reads (e.g. runs/demo/rl)');
+    const r = await trainPresence(pick(raw, PresenceConfigSchema, 'presence'), st.init, log);
+    console.log(`presence: ${r.steps} steps in ${r.seconds.toFixed(0)} s, held-out label accuracy ${(100 * r.heldOutAccuracy).toFixed(1)}%, F1 ${(100 * r.heldOutF1).toFixed(1)}%; checkpoint: ${String(raw.out)}/final`);
     return;
   }
   if (!st.init) throw new InputError('--stage rl needs --init DIR: the supervised checkpoint to start from (askfirst train --stage supervised --out DIR)');
@@ -74,8 +83,8 @@ export async function runTrain(raw: Record<string, unknown>): Promise<void> {
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('train').description('train the built-in model: --stage supervised (the guesser), then --stage rl (teach it to ask)');
+  const cmd = program.command('train').description('train the built-in model: --stage supervised (the guesser), then --stage rl (teach it to ask); --stage presence adds a presence head for the hallucination probe');
   addSchemaOptions(cmd, AllSchema);
-  cmd.addHelpText('after', '\nExamples:\n  askfirst train --stage supervised --out runs/sup\n  askfirst train --stage rl --init runs/sup --algorithm grpo --out runs/rl\n  askfirst train --stage rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1\n  (kill it any time; add --resume to the same command to continue)');
+  cmd.addHelpText('after', '\nExamples:\n  askfirst train --stage supervised --out runs/sup\n  askfirst train --stage rl --init runs/sup --algorithm grpo --out runs/rl\n  askfirst train --stage rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1\n  askfirst train --stage presence --init runs/rl --out runs/rl-presence   (defaults for presence: --steps 600 --seed 7 --size 128 --batch-size 64 --lr 0.003 --log-every 50)\n  (kill it any time; add --resume to the same command to continue)');
   cmd.action(async (raw: Record<string, unknown>) => runTrain(raw));
 }

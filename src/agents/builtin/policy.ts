@@ -5,13 +5,15 @@
  * `builtin:DIR`.
  */
 import { join } from 'node:path';
-import { noGrad, readCheckpoint, resolveCheckpointDir, type Tensor } from '../../nn/index.js';
+import { concat, noGrad, readCheckpoint, resolveCheckpointDir, sigmoid, type Tensor } from '../../nn/index.js';
 import { Rng } from '../../util/rng.js';
 import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch } from './features.js';
 import { MultimodalModel, resolveModelConfig, type HeadOutput } from './model.js';
 import { Vocab } from './vocab.js';
+import { askProbeOptions, presenceCategory, PresenceHead, type PresenceConfig } from './presence.js';
+import { PRESENCE_CANNOT, PRESENCE_NO, PRESENCE_YES } from '../../episode/presence.js';
 
 export interface BuiltinCheckpointConfig {
   kind: 'askfirst-builtin';
@@ -19,12 +21,16 @@ export interface BuiltinCheckpointConfig {
   vocab: string[];
   /** Free-form training provenance. */
   training?: unknown;
+  /** A presence head saved beside the model (presence.ts), if one was trained. */
+  presence?: PresenceConfig;
 }
 
 export class BuiltinPolicy implements Policy {
   readonly name: string;
   private readonly rng: Rng;
   private readonly textCache = new Map<string, number[]>();
+  /** The presence head (answers "Is there a … in the image?"), when the checkpoint has one. */
+  presence: PresenceHead | null = null;
 
   constructor(
     readonly model: MultimodalModel,
@@ -55,6 +61,7 @@ export class BuiltinPolicy implements Policy {
     for (const [n, t] of p.model.namedParameters())
       if (MultimodalModel.LATER_PARAMETERS.includes(n) && !tensors.has(n)) tensors.set(n, { shape: t.shape, data: new Float32Array(t.size) });
     p.model.loadStateDict(tensors, true, join(d, 'model.safetensors'));
+    p.presence = PresenceHead.load(d, cfg.presence);
     return p;
   }
 
@@ -67,8 +74,54 @@ export class BuiltinPolicy implements Policy {
 
   async act(batch: readonly Observation[], opts: ActOptions = {}): Promise<PolicyReply[]> {
     if (batch.length === 0) return [];
+    const probe = this.presence ? batch.map((o) => presenceCategory(o)) : [];
+    if (probe.some((c) => c !== null)) return this.actWithPresence(batch, probe, opts);
     const out = noGrad(() => this.forward(batch));
     return replies(batch, out.logp, opts.sample ? this.rng : null);
+  }
+
+  /** Presence questions go to the presence head (presence.ts), the rest to the policy as usual, in order. */
+  private async actWithPresence(batch: readonly Observation[], probe: (string | null)[], opts: ActOptions): Promise<PolicyReply[]> {
+    const rest = batch.filter((_, i) => probe[i] === null);
+    const restReplies = rest.length ? await this.act(rest, opts) : [];
+    const idx = batch.map((_, i) => i).filter((i) => probe[i] !== null);
+    const answers = this.answerPresence(idx.map((i) => batch[i]), idx.map((i) => probe[i]!));
+    const out: PolicyReply[] = [];
+    let r = 0;
+    let a = 0;
+    for (let i = 0; i < batch.length; i++) out.push(probe[i] === null ? restReplies[r++] : answers[a++]);
+    return out;
+  }
+
+  /**
+   * Yes / No / I cannot tell for each observation's category: the model's own policy decides
+   * whether to ask (shown every known category), the presence head whether the category is
+   * there. Log-probabilities follow the same factorisation over [cannot, yes, no].
+   */
+  answerPresence(batch: readonly Observation[], categories: readonly string[]): PolicyReply[] {
+    const head = this.presence!;
+    const known = head.config.categories;
+    return noGrad(() => {
+      const x = imageBatch(batch.map((o) => o.image), this.model.config.imageSize);
+      const { h, where } = this.model.encodeBoth(x);
+      const f = concat([h, where], 1); // the rows `features` gives: [h | where]
+      const ask = askProbeOptions(known);
+      const askObs = batch.map((o) => ({ question: o.question, ...ask, history: [] as { reply: string; view?: number }[] }));
+      const lp = this.model.headParts(h, where, headBatch(askObs, this.vocab, this.textCache)).logp;
+      const pres = sigmoid(head.forward(f));
+      const K = lp.shape[1];
+      return batch.map((o, r) => {
+        const row = Array.from(lp.data.subarray(r * K, r * K + ask.options.length));
+        const pick = greedyOption(row, ask.numInterventions);
+        const pAsk = Math.min(1 - 1e-7, Math.exp(row[0]) + Math.exp(row[1]));
+        const c = known.indexOf(categories[r]);
+        // a category the head never learned: it cannot tell
+        const p = c < 0 ? 0.5 : pres.data[r * known.length + c];
+        const logProbs = [Math.log(pAsk), Math.log((1 - pAsk) * p + 1e-12), Math.log((1 - pAsk) * (1 - p) + 1e-12)];
+        const reply = c < 0 || pick < ask.numInterventions ? PRESENCE_CANNOT : p >= 0.5 ? PRESENCE_YES : PRESENCE_NO;
+        return { reply, optionLogProbs: logProbs };
+      });
+    });
   }
 }
 
