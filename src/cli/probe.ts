@@ -13,7 +13,8 @@ import { writeProbeHtml } from '../probes/html.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 import { evalHttpFields, httpOptions, statsLine } from './eval-http.js';
 
-const { judge: _j, hint: _h, ...httpFields } = evalHttpFields;
+// the probes have no open-ended mode and no hints: every other remote-model option applies
+const httpFields = Object.fromEntries(Object.entries(evalHttpFields).filter(([k]) => k !== 'judge' && k !== 'hint')) as Omit<typeof evalHttpFields, 'judge' | 'hint'>;
 
 const CommonSchema = z.object({
   policy: z.string().min(1).describe('the policy: oracle (reads the facts), random[:SEED], always-answer, constant:TEXT, ocr-follow, scripted:FILE, builtin:DIR, openai:URL#MODEL'),

@@ -35,7 +35,7 @@ const DataSchema = z.object({
 const SupSchema = SupervisedConfigSchema.omit({ model: true }).extend(DataSchema.shape);
 const RLSchema = GRPOConfigSchema.merge(PPOConfigSchema).omit({ rewards: true }).extend({ episodes: DataSchema.shape.episodes });
 // One option per field across both stages (shared names such as --lr, --seed, --out once).
-const AllSchema = StageSchema.merge(RLSchema).merge(SupSchema).extend({ scenes: PresenceConfigSchema.shape.scenes, hidden: PresenceConfigSchema.shape.hidden });
+const AllSchema = StageSchema.merge(RLSchema).merge(SupSchema).extend({ scenes: PresenceConfigSchema.shape.scenes });
 
 function pick(raw: Record<string, unknown>, schema: z.ZodObject<z.ZodRawShape>, stage: string): Record<string, unknown> {
   const own = new Set(Object.keys(schema.shape));
@@ -85,6 +85,6 @@ export async function runTrain(raw: Record<string, unknown>): Promise<void> {
 export function register(program: Command): void {
   const cmd = program.command('train').description('train the built-in model: --stage supervised (the guesser), then --stage rl (teach it to ask); --stage presence adds a presence head for the hallucination probe');
   addSchemaOptions(cmd, AllSchema);
-  cmd.addHelpText('after', '\nExamples:\n  askfirst train --stage supervised --out runs/sup\n  askfirst train --stage rl --init runs/sup --algorithm grpo --out runs/rl\n  askfirst train --stage rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1\n  askfirst train --stage presence --init runs/rl --out runs/rl-presence   (defaults for presence: --steps 600 --seed 7 --size 128 --batch-size 64 --lr 0.003 --log-every 50)\n  (kill it any time; add --resume to the same command to continue)');
+  cmd.addHelpText('after', '\nExamples:\n  askfirst train --stage supervised --out runs/sup\n  askfirst train --stage rl --init runs/sup --algorithm grpo --out runs/rl\n  askfirst train --stage rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1\n  askfirst train --stage presence --init runs/rl --out runs/rl-presence   (defaults for presence: --steps 600 --seed 7 --size 128 --batch-size 64 --lr 0.05 --log-every 50)\n  (kill it any time; add --resume to the same command to continue)');
   cmd.action(async (raw: Record<string, unknown>) => runTrain(raw));
 }

@@ -4,15 +4,17 @@
  * per-option log-probabilities. Load one with `BuiltinPolicy.load(dir)` or the spec
  * `builtin:DIR`.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { concat, noGrad, readCheckpoint, resolveCheckpointDir, sigmoid, type Tensor } from '../../nn/index.js';
+import type { RGBImage } from '../../scenes/image.js';
+import { noGrad, readCheckpoint, resolveCheckpointDir, sigmoid, tensor, type Tensor } from '../../nn/index.js';
 import { Rng } from '../../util/rng.js';
 import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch } from './features.js';
 import { MultimodalModel, resolveModelConfig, type HeadOutput } from './model.js';
 import { Vocab } from './vocab.js';
-import { askProbeOptions, presenceCategory, PresenceHead, type PresenceConfig } from './presence.js';
+import { ASK_SHOWN, askProbeOptions, presenceCategory, presenceScores, PresenceHead, type PresenceConfig } from './presence.js';
 import { PRESENCE_CANNOT, PRESENCE_NO, PRESENCE_YES } from '../../episode/presence.js';
 
 export interface BuiltinCheckpointConfig {
@@ -31,6 +33,8 @@ export class BuiltinPolicy implements Policy {
   private readonly textCache = new Map<string, number[]>();
   /** The presence head (answers "Is there a … in the image?"), when the checkpoint has one. */
   presence: PresenceHead | null = null;
+  /** Window-pooled category scores per image (by a hash of its pixels): the probes ask several questions about one scene. */
+  private readonly scoreCache = new Map<string, Float32Array>();
 
   constructor(
     readonly model: MultimodalModel,
@@ -93,6 +97,21 @@ export class BuiltinPolicy implements Policy {
     return out;
   }
 
+  /** presenceScores for each image, computed once per distinct image (at most 4096 kept). */
+  private cachedScores(images: readonly RGBImage[], known: readonly string[]): Float32Array {
+    const C = known.length;
+    const keys = images.map((im) => createHash('sha1').update(im.data).digest('hex') + `:${im.width}x${im.height}`);
+    const todo = [...new Set(keys.filter((k) => !this.scoreCache.has(k)))];
+    if (todo.length) {
+      const fresh = presenceScores(this.model, this.vocab, todo.map((k) => images[keys.indexOf(k)]), known, this.textCache);
+      todo.forEach((k, i) => this.scoreCache.set(k, fresh.slice(i * C, (i + 1) * C)));
+      while (this.scoreCache.size > 4096) this.scoreCache.delete(this.scoreCache.keys().next().value as string);
+    }
+    const out = new Float32Array(images.length * C);
+    keys.forEach((k, r) => out.set(this.scoreCache.get(k)!, r * C));
+    return out;
+  }
+
   /**
    * Yes / No / I cannot tell for each observation's category: the model's own policy decides
    * whether to ask (shown every known category), the presence head whether the category is
@@ -104,13 +123,21 @@ export class BuiltinPolicy implements Policy {
     return noGrad(() => {
       const x = imageBatch(batch.map((o) => o.image), this.model.config.imageSize);
       const { h, where } = this.model.encodeBoth(x);
-      const f = concat([h, where], 1); // the rows `features` gives: [h | where]
-      const ask = askProbeOptions(known);
-      const askObs = batch.map((o) => ({ question: o.question, ...ask, history: [] as { reply: string; view?: number }[] }));
+      const sc = this.cachedScores(batch.map((o) => o.image), known);
+      // which categories the model finds likeliest, then the ask decision over those (as in an episode)
+      const all = askProbeOptions(known);
+      const noHistory: { reply: string; view?: number }[] = [];
+      const lpAll = this.model.headParts(h, where, headBatch(batch.map((o) => ({ question: o.question, ...all, history: noHistory })), this.vocab, this.textCache)).logp;
+      const askObs = batch.map((o, r) => {
+        const K = lpAll.shape[1];
+        const cats = known.map((c, k) => ({ c, z: lpAll.data[r * K + all.numInterventions + k] })).sort((a, b) => b.z - a.z);
+        return { question: o.question, ...askProbeOptions(cats.slice(0, ASK_SHOWN).map((x) => x.c)), history: noHistory };
+      });
       const lp = this.model.headParts(h, where, headBatch(askObs, this.vocab, this.textCache)).logp;
-      const pres = sigmoid(head.forward(f));
+      const pres = sigmoid(head.forward(tensor(sc, [batch.length, known.length])));
       const K = lp.shape[1];
       return batch.map((o, r) => {
+        const ask = askObs[r];
         const row = Array.from(lp.data.subarray(r * K, r * K + ask.options.length));
         const pick = greedyOption(row, ask.numInterventions);
         const pAsk = Math.min(1 - 1e-7, Math.exp(row[0]) + Math.exp(row[1]));
