@@ -14,7 +14,7 @@ import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js'
 import { headBatch, imageBatch } from './features.js';
 import { MultimodalModel, resolveModelConfig, type HeadOutput } from './model.js';
 import { Vocab } from './vocab.js';
-import { ASK_SHOWN, askProbeOptions, presenceCategory, presenceScores, PresenceHead, type PresenceConfig } from './presence.js';
+import { ASK_SHOWN, askProbeOptions, presenceCategory, presenceScores, presenceWindows, PresenceHead, type PresenceConfig } from './presence.js';
 import { PRESENCE_CANNOT, PRESENCE_NO, PRESENCE_YES } from '../../episode/presence.js';
 
 export interface BuiltinCheckpointConfig {
@@ -34,7 +34,7 @@ export class BuiltinPolicy implements Policy {
   /** The presence head (answers "Is there a … in the image?"), when the checkpoint has one. */
   presence: PresenceHead | null = null;
   /** Window-pooled category scores per image (by a hash of its pixels): the probes ask several questions about one scene. */
-  private readonly scoreCache = new Map<string, Float32Array>();
+  private readonly scoreCache = new Map<string, { scores: Float32Array; best: Int32Array }>();
 
   constructor(
     readonly model: MultimodalModel,
@@ -97,19 +97,25 @@ export class BuiltinPolicy implements Policy {
     return out;
   }
 
-  /** presenceScores for each image, computed once per distinct image (at most 4096 kept). */
-  private cachedScores(images: readonly RGBImage[], known: readonly string[]): Float32Array {
+  /** presenceScores (and each category's best window) for each image, computed once per distinct image (at most 4096 kept). */
+  private cachedScores(images: readonly RGBImage[], known: readonly string[]): { scores: Float32Array; best: Int32Array } {
     const C = known.length;
     const keys = images.map((im) => createHash('sha1').update(im.data).digest('hex') + `:${im.width}x${im.height}`);
     const todo = [...new Set(keys.filter((k) => !this.scoreCache.has(k)))];
     if (todo.length) {
-      const fresh = presenceScores(this.model, this.vocab, todo.map((k) => images[keys.indexOf(k)]), known, this.textCache);
-      todo.forEach((k, i) => this.scoreCache.set(k, fresh.slice(i * C, (i + 1) * C)));
+      const best = new Int32Array(todo.length * C);
+      const fresh = presenceScores(this.model, this.vocab, todo.map((k) => images[keys.indexOf(k)]), known, this.textCache, best);
+      todo.forEach((k, i) => this.scoreCache.set(k, { scores: fresh.slice(i * C, (i + 1) * C), best: best.slice(i * C, (i + 1) * C) }));
       while (this.scoreCache.size > 4096) this.scoreCache.delete(this.scoreCache.keys().next().value as string);
     }
-    const out = new Float32Array(images.length * C);
-    keys.forEach((k, r) => out.set(this.scoreCache.get(k)!, r * C));
-    return out;
+    const scores = new Float32Array(images.length * C);
+    const best = new Int32Array(images.length * C);
+    keys.forEach((k, r) => {
+      const e = this.scoreCache.get(k)!;
+      scores.set(e.scores, r * C);
+      best.set(e.best, r * C);
+    });
+    return { scores, best };
   }
 
   /**
@@ -121,9 +127,13 @@ export class BuiltinPolicy implements Policy {
     const head = this.presence!;
     const known = head.config.categories;
     return noGrad(() => {
-      const x = imageBatch(batch.map((o) => o.image), this.model.config.imageSize);
-      const { h, where } = this.model.encodeBoth(x);
-      const sc = this.cachedScores(batch.map((o) => o.image), known);
+      const { scores: sc, best } = this.cachedScores(batch.map((o) => o.image), known);
+      // the policy looks where a c would most likely be: that category's best window (the whole image for an unknown category)
+      const views = batch.map((o, r) => {
+        const c = known.indexOf(categories[r]);
+        return c < 0 ? o.image : presenceWindows(o.image)[best[r * known.length + c]];
+      });
+      const { h, where } = this.model.encodeBoth(imageBatch(views, this.model.config.imageSize));
       // which categories the model finds likeliest, then the ask decision over those (as in an episode)
       const all = askProbeOptions(known);
       const noHistory: { reply: string; view?: number }[] = [];

@@ -10,8 +10,9 @@
  *                  maximum over windows is multiple-instance pooling (one window with the object
  *                  is enough)
  *   p(c present) = σ(a_c · s_c + b_c)          a calibration per category: the only trained part
- *   ask          = the model's own policy, shown "I cannot tell" and, as in an episode, four
- *                  categories — the four it finds likeliest here (plus a second ask-style
+ *   ask          = the model's own policy, on the window where c scored highest (where it would
+ *                  look for a c), shown "I cannot tell" and, as in an episode, four categories —
+ *                  the four it finds likeliest there (plus a second ask-style
  *                  placeholder, so its gate does not read the scene as "only the abstain option
  *                  is left"): asks when its ask gate outweighs its surest category — the gate RL
  *                  trains on the proactive episodes
@@ -94,9 +95,10 @@ export function presenceWindows(img: RGBImage): RGBImage[] {
 
 /**
  * s_c per image: the maximum over its windows of the model's log p(c | window), its category head
- * shown every one of `categories` (no gradient; the model is frozen) → [B, C].
+ * shown every one of `categories` (no gradient; the model is frozen) → [B, C]; `best`, if given
+ * ([B, C]), receives the window where each category scored highest.
  */
-export function presenceScores(model: MultimodalModel, vocab: Vocab, images: readonly RGBImage[], categories: readonly string[], cache?: Map<string, number[]>): Float32Array {
+export function presenceScores(model: MultimodalModel, vocab: Vocab, images: readonly RGBImage[], categories: readonly string[], cache?: Map<string, number[]>, best?: Int32Array): Float32Array {
   const C = categories.length;
   const out = new Float32Array(images.length * C).fill(-Infinity);
   const obs = { question: 'What object is in the image?', options: [...categories], numInterventions: 0 };
@@ -111,7 +113,11 @@ export function presenceScores(model: MultimodalModel, vocab: Vocab, images: rea
     const K = lp.shape[1];
     for (let w = 0; w < wins.length; w++) {
       const r = s + Math.floor(w / WINDOWS);
-      for (let c = 0; c < C; c++) out[r * C + c] = Math.max(out[r * C + c], lp.data[w * K + c]);
+      for (let c = 0; c < C; c++)
+        if (lp.data[w * K + c] > out[r * C + c]) {
+          out[r * C + c] = lp.data[w * K + c];
+          if (best) best[r * C + c] = w % WINDOWS;
+        }
     }
   }
   return out;
