@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { createPolicy, policyUsage } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
-import { HallucinationConfigSchema, hallucinationItems, hallucinationTable, runHallucination } from '../probes/hallucination.js';
+import { HallucinationConfigSchema, hallucinationItems, hallucinationTable, openQuestionsFor, runHallucination } from '../probes/hallucination.js';
+import { HttpJudge } from '../eval/judge.js';
 import { InjectionConfigSchema, injectionItems, injectionTable, runInjection } from '../probes/injection.js';
 import { writeProbeHtml } from '../probes/html.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
@@ -54,7 +55,8 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
   const episodes = hallucinationItems(cfg);
   return withPolicy(cfg.policy, episodes, cfg, cfg.seed, async (policy, signal) => {
     const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits };
-    const res = await runHallucination({ cfg, policy, episodes, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });
+    const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false })) : undefined;
+    const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
     const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
     await writeProbeHtml(cfg.out, { hallucination: res.summary });
     if (cfg.json) print(JSON.stringify(out));

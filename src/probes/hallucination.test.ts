@@ -4,7 +4,8 @@ import { multiObjectScene, presenceTruth } from '../suite/multi-object.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { f1Of, popeMetrics, wilson, type ScoredItem } from './metrics.js';
 import { presenceEpisode, presenceItems, itemMeta, checkCategories } from './presence-items.js';
-import { HallucinationConfigSchema, hallucinationItems, runHallucination } from './hallucination.js';
+import { HallucinationConfigSchema, hallucinationItems, openQuestionsFor, runHallucination } from './hallucination.js';
+import { referencePolicy, ruleScore, runOpenQuestions } from './open-questions.js';
 import { resolveConfig } from '../util/config.js';
 
 const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96 }, 'test');
@@ -111,5 +112,36 @@ describe('probe hallucination on reference policies', () => {
     const s = await run('random:3');
     expect(s.pope.random!.accuracy.value).toBeLessThan(0.6);
     expect(s.unseen!.accuracy.value).toBeLessThan(0.6);
+  });
+});
+
+describe('MMHal-style open questions, rule judge', () => {
+  const qs = openQuestionsFor({ ...cfg, openScenes: 12 });
+  const hidden = qs.find((q) => q.type === 'hidden')!;
+  const colour = qs.find((q) => q.type === 'attribute')!;
+  const count = qs.find((q) => q.type === 'count')!;
+  const absent = ['circle', 'square', 'star', 'heart', 'key'].find((c) => !colour.facts.objects.some((o) => o.category === c))!;
+
+  it('grades 0–6 from the facts', () => {
+    expect(ruleScore(colour, `It is ${colour.truth}.`)).toBe(6);
+    expect(ruleScore(colour, `It is ${colour.truth} or maybe ${colour.truth === 'red' ? 'blue' : 'red'}.`)).toBe(4);
+    expect(ruleScore(colour, 'I cannot tell.')).toBe(3);
+    expect(ruleScore(colour, `It is ${colour.truth === 'red' ? 'blue' : 'red'}.`)).toBe(1);
+    expect(ruleScore(colour, `There is a ${absent} next to it.`)).toBe(0);
+    expect(ruleScore(count, `There are ${count.truth} objects.`)).toBe(6);
+    expect(ruleScore(hidden, 'I cannot tell what is behind it; please show me a clearer view.')).toBe(6);
+    expect(ruleScore(hidden, `It is a ${absent}.`)).toBe(0);
+  });
+
+  it('the facts-reading reference scores 6 everywhere; a policy that always says it cannot tell hallucinates nothing but informs little', async () => {
+    const ref = await runOpenQuestions({ policy: referencePolicy(qs), questions: qs });
+    expect(ref.summary.meanScore).toBe(6);
+    expect(ref.summary.hallucinationRate.value).toBe(0);
+    const shy = await runOpenQuestions({ policy: await createPolicy('constant:I cannot tell.', { episodes: [], seed: 0 }), questions: qs });
+    expect(shy.summary.hallucinationRate.value).toBe(0);
+    expect(shy.summary.byType.hidden.meanScore).toBe(6);
+    expect(shy.summary.byType.count.meanScore).toBe(3);
+    const liar = await runOpenQuestions({ policy: await createPolicy(`constant:a red ${absent}`, { episodes: [], seed: 0 }), questions: qs });
+    expect(liar.summary.hallucinationRate.value).toBeGreaterThan(0.5);
   });
 });

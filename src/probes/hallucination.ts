@@ -19,6 +19,9 @@ import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { itemMeta, presenceItems, PRESENCE_SPLITS, POPE_SPLITS, type PresenceSplit } from './presence-items.js';
 import { pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
 import { partDir, playItems } from './run.js';
+import { openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
+import { multiObjectScene } from '../suite/multi-object.js';
+import type { Judge } from '../eval/judge.js';
 
 export const HallucinationConfigSchema = z.object({
   seed: z.number().int().min(0).default(0).describe('seed of the generated scenes'),
@@ -26,6 +29,8 @@ export const HallucinationConfigSchema = z.object({
   unseenScenes: z.number().int().min(0).default(60).describe('scenes with one object hidden, cut off or corrupted, for the unseen split'),
   size: z.number().int().min(48).max(512).default(128).describe('scene size in pixels'),
   categories: z.array(z.string()).optional().describe('categories the questions may name (default: all sixteen)'),
+  openScenes: z.number().int().min(0).default(40).describe('scenes (half clean, half with an object hidden, cut off or corrupted) asked MMHal-style open questions, graded 0–6 by the rule judge (0 = none)'),
+  judge: z.string().optional().describe('optional judge model for the open questions (openai:URL#MODEL); its verdicts are compared with the rule judge'),
   splits: z.array(z.enum(PRESENCE_SPLITS)).min(1).default([...PRESENCE_SPLITS]).describe('splits to run: random, popular, adversarial (POPE), unseen (ours)'),
 });
 export type HallucinationConfig = z.output<typeof HallucinationConfigSchema>;
@@ -47,6 +52,7 @@ export interface HallucinationSummary {
   resumed: number;
   pope: Partial<Record<(typeof POPE_SPLITS)[number], PopeMetrics>>;
   unseen?: UnseenMetrics;
+  open?: OpenSummary;
 }
 
 /** How a one-turn record answered: the ask-style option → cannot, categories Yes/No, else invalid. */
@@ -87,6 +93,9 @@ export interface HallucinationRun {
 export async function runHallucination(o: {
   cfg: HallucinationConfig;
   policy: Policy;
+  /** Open questions to ask too (openQuestionsFor), and an optional judge model for them. */
+  open?: readonly OpenQuestion[];
+  judge?: Judge;
   episodes: readonly SuiteEpisode[];
   out?: string;
   run: Record<string, unknown>;
@@ -108,6 +117,10 @@ export async function runHallucination(o: {
   });
   const items = itemResults(o.episodes, records);
   const summary = summarizeHallucination(o.policy.name, items, resumed);
+  if (o.open?.length) {
+    const asker = o.policy.name === 'oracle' ? referencePolicy(o.open) : o.policy;
+    summary.open = (await runOpenQuestions({ policy: asker, questions: o.open, judge: o.judge, out: o.out, overwrite: o.overwrite, batchSize: o.batchSize, showProgress: o.showProgress, signal: o.signal })).summary;
+  }
   if (o.out) {
     await writeFileAtomic(join(o.out, 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));
     await writeJson(join(o.out, 'summary.json'), { probe: 'hallucination', ...o.run, ...summary });
@@ -118,6 +131,17 @@ export async function runHallucination(o: {
 /** The generated items of a config. */
 export function hallucinationItems(cfg: HallucinationConfig): SuiteEpisode[] {
   return presenceItems({ seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories, splits: cfg.splits }).episodes;
+}
+
+/** The open questions of a config: on its first clean scenes and first degraded ones (half each). */
+export function openQuestionsFor(cfg: HallucinationConfig): OpenQuestion[] {
+  const n = cfg.openScenes;
+  const conds = ['hidden', 'cut', 'corrupted'] as const;
+  const scenes = [
+    ...Array.from({ length: Math.ceil(n / 2) }, (_, i) => multiObjectScene('clean', i, { seed: cfg.seed, size: cfg.size })),
+    ...Array.from({ length: Math.floor(n / 2) }, (_, i) => multiObjectScene(conds[i % 3], Math.floor(i / 3), { seed: cfg.seed, size: cfg.size })),
+  ];
+  return openQuestions(scenes);
 }
 
 /** Plain-text tables of a summary. */
@@ -136,6 +160,12 @@ export function hallucinationTable(s: HallucinationSummary): string {
     lines.push('', `unseen split (hidden / cut off / corrupted), ${u.n} items: accuracy ${pct(u.accuracy)}`);
     lines.push(`  of ${u.yesOnUnseen.n} objects it cannot see: said yes ${pct(u.yesOnUnseen)}, no ${pct(u.noOnUnseen)}, cannot tell ${pct(u.askOnUnseen)}`);
     lines.push(`  of ${u.overAsk.n} objects in view: yes ${pct(u.recallInView)}, cannot tell ${pct(u.overAsk)}`);
+  }
+  if (s.open) {
+    const o = s.open;
+    lines.push('', `open questions (MMHal-style, rule judge 0–6), ${o.items}: mean score ${o.meanScore.toFixed(2)}, hallucination rate (score < 3) ${pct(o.hallucinationRate)}`);
+    for (const [t, m] of Object.entries(o.byType)) lines.push(`  ${t.padEnd(10)} n=${String(m.n).padEnd(4)} mean ${m.meanScore.toFixed(2)}  hallucination ${pct(m.hallucinationRate)}`);
+    if (o.judge) lines.push(`  judge ${o.judge.name}: agreement with the rule judge ${(100 * o.judge.agreement).toFixed(1)} %, Cohen's kappa ${o.judge.kappa.toFixed(2)} (n=${o.judge.n}, ${o.judge.unparsed} verdicts unparsed)`);
   }
   return lines.join('\n');
 }

@@ -190,6 +190,6 @@ export function replies(batch: readonly Observation[], logp: Tensor, rng: Rng | 
     const n = o.options.length;
     const row = Array.from(logp.data.subarray(r * K, r * K + n));
     const pick = rng ? rng.categorical(row.map(Math.exp)) : greedyOption(row, o.numInterventions);
-    return { reply: o.options[pick], optionLogProbs: row };
+    return { reply: o.options[pick] ?? '', optionLogProbs: row }; // no options (an open question): it has nothing to say
   });
 }
