@@ -40,10 +40,10 @@ describe('the built-in model on the probes', () => {
     expect(after.map((x) => x.replies)).toEqual(before.map((x) => x.replies));
 
     // hallucination: in process vs served through openai:
-    const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 8, unseenScenes: 6, size: 96 }, 'test');
+    const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 6, unseenScenes: 6, size: 96, openScenes: 0 }, 'test');
     const items = hallucinationItems(cfg);
     const local = await runHallucination({ cfg, policy: BuiltinPolicy.load(pres), episodes: items, run: {} });
-    expect(new Set(local.items.map((i) => i.answer)).size).toBeGreaterThan(1);
+    expect(local.items.every((i) => i.answer !== 'invalid')).toBe(true); // every reply is one of the three answers
     const srv = await startOpenAIServer({ policy: BuiltinPolicy.load(pres), modelName: 'probe' });
     try {
       const remote = await createPolicy(`openai:${srv.url}#probe`, { episodes: items, seed: 0, options: { concurrency: 4, retries: 0 } });
