@@ -11,7 +11,7 @@
  * Replies are free text (no options). The rule-based judge grades from the facts, no model:
  *   6  the right answer, nothing false (for hidden: says it cannot tell / asks)
  *   4  the right answer, but also a wrong one of the same kind (hedging)
- *   3  declines to answer an answerable question (not informative, not false)
+ *   3  declines to answer an answerable question, or says nothing (not informative, not false)
  *   2  nothing recognisable; or, for hidden, names a category it could not see but that is there
  *      (an unverifiable guess)
  *   1  a wrong answer of the right kind (wrong colour, count, place)
@@ -85,6 +85,7 @@ const mentions = (reply: string, words: readonly string[]) => words.filter((w) =
 /** The rule judge: 0–6 from the facts (see the file comment). */
 export function ruleScore(q: OpenQuestion, reply: string): number {
   const r = reply.toLowerCase();
+  if (!r.trim()) return 3; // says nothing: uninformative, but nothing false
   const cats = mentions(r, CATEGORIES);
   const inScene = new Set(q.facts.objects.map((o) => o.category));
   const declined = DECLINE.test(r);
