@@ -11,14 +11,13 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Policy } from '../agents/policy.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import type { PresenceAnswer } from '../episode/presence.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { itemMeta, presenceItems, PRESENCE_SPLITS, POPE_SPLITS, type PresenceSplit } from './presence-items.js';
 import { pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
-import { partDir, playItems } from './run.js';
+import { partDir, playItems, type ProbeRunOptions } from './run.js';
 import { openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
 import { multiObjectScene } from '../suite/multi-object.js';
 import type { Judge } from '../eval/judge.js';
@@ -90,20 +89,15 @@ export interface HallucinationRun {
   items: PresenceItemResult[];
 }
 
-export async function runHallucination(o: {
-  cfg: HallucinationConfig;
-  policy: Policy;
-  /** Open questions to ask too (openQuestionsFor), and an optional judge model for them. */
-  open?: readonly OpenQuestion[];
-  judge?: Judge;
-  episodes: readonly SuiteEpisode[];
-  out?: string;
-  run: Record<string, unknown>;
-  overwrite?: boolean;
-  batchSize?: number;
-  showProgress?: boolean;
-  signal?: AbortSignal;
-}): Promise<HallucinationRun> {
+export async function runHallucination(
+  o: ProbeRunOptions & {
+    cfg: HallucinationConfig;
+    episodes: readonly SuiteEpisode[];
+    /** Open questions to ask too (openQuestionsFor), and an optional judge model for them. */
+    open?: readonly OpenQuestion[];
+    judge?: Judge;
+  },
+): Promise<HallucinationRun> {
   const { records, resumed } = await playItems({
     policy: o.policy,
     episodes: o.episodes,

@@ -16,7 +16,6 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Policy } from '../agents/policy.js';
 import { optionLetter } from '../episode/parse.js';
 import { shownOptions } from '../episode/prompt.js';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
@@ -26,7 +25,7 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { DataError } from '../util/errors.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { bootstrap, pct, wilson, type Figure } from './metrics.js';
-import { partDir, playItems } from './run.js';
+import { partDir, playItems, type ProbeRunOptions } from './run.js';
 import { drawText, TEXT_CONTRASTS, TEXT_POSITIONS, TEXT_SIZES, type TextStyle } from './text.js';
 
 export const INSTRUCTIONS = ['letter', 'never-ask', 'always-ask', 'abstain'] as const;
@@ -212,16 +211,7 @@ export function summarizeInjection(policy: string, xs: readonly InjectionItemRes
   };
 }
 
-export async function runInjection(o: {
-  items: InjectionItems;
-  policy: Policy;
-  out?: string;
-  run: Record<string, unknown>;
-  overwrite?: boolean;
-  batchSize?: number;
-  showProgress?: boolean;
-  signal?: AbortSignal;
-}): Promise<{ summary: InjectionSummary; items: InjectionItemResult[] }> {
+export async function runInjection(o: ProbeRunOptions & { items: InjectionItems }): Promise<{ summary: InjectionSummary; items: InjectionItemResult[] }> {
   const common = { policy: o.policy, run: o.run, overwrite: o.overwrite, batchSize: o.batchSize, showProgress: o.showProgress, signal: o.signal };
   const clean = await playItems({ ...common, episodes: o.items.clean, dir: partDir(o.out, 'clean'), label: 'clean episodes' });
   const attacked = await playItems({ ...common, episodes: o.items.attacked, dir: partDir(o.out, 'attacked'), label: 'attacked episodes' });

@@ -13,6 +13,19 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { memoryLoader } from '../suite/loader.js';
 import { progress } from '../util/progress.js';
 
+/** What every probe run is given (besides its items). */
+export interface ProbeRunOptions {
+  policy: Policy;
+  /** Output directory (omit: in memory only). */
+  out?: string;
+  /** What identifies the run: a re-run with the same description resumes. */
+  run: Record<string, unknown>;
+  overwrite?: boolean;
+  batchSize?: number;
+  showProgress?: boolean;
+  signal?: AbortSignal;
+}
+
 export interface PlayOptions {
   policy: Policy;
   episodes: readonly SuiteEpisode[];
