@@ -79,8 +79,8 @@ registerPolicy({
 registerPolicy({
   name: 'builtin',
   usage: 'builtin:DIR         the built-in model from a checkpoint (a run dir or its final/)',
-  create: async (a) => {
+  create: async (a, ctx) => {
     if (!a) throw new InputError('builtin needs a checkpoint directory: builtin:runs/demo/rl');
-    return BuiltinPolicy.load(a);
+    return BuiltinPolicy.load(a, { seed: ctx.seed });
   },
 });

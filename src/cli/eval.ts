@@ -11,7 +11,7 @@ import type { Policy } from '../agents/policy.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
 import { randomSuccessProbability } from '../agents/baselines/graph.js';
-import { loadData } from '../suite/open.js';
+import { loadData, type LoadedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable } from '../eval/table.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
@@ -39,6 +39,11 @@ export function jsonSummary(policy: string, summaries: Partial<Record<EvalMode, 
   return { policy, mode: modes[0], ...summaries[modes[0]], modes: summaries };
 }
 
+/** The skipped entries of --data, for summary.json and --json (nothing when none were skipped). */
+function skippedSummary(skipped: LoadedData['skipped']): Record<string, unknown> {
+  return skipped.length ? { skipped: skipped.length, skippedEntries: skipped.map(({ file, line, id, reason }) => ({ file, line, ...(id ? { id } : {}), reason })) } : {};
+}
+
 export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void = console.log): Promise<Record<string, unknown>> {
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
   const modes = splitModes(cfg.mode, cfg);
@@ -64,6 +69,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
       sample: cfg.sample,
       showProgress: cfg.progress && !cfg.json,
       signal: ac.signal,
+      summaryExtra: skippedSummary(data.skipped),
     });
     const common = { loader: data.loader, policy, cli: cfg, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, sample: cfg.sample, signal: ac.signal };
     const open: OpenRun | null = modes.open
@@ -71,6 +77,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
       : null;
     const out: Record<string, unknown> = modes.mcqa.length ? jsonSummary(policy.name, res.summaries, modes.mcqa) : { policy: policy.name, mode: 'open', ...open!.summary, modes: {} };
     if (open) (out.modes as Record<string, unknown>).open = open.summary;
+    Object.assign(out, skippedSummary(data.skipped));
     if (policy.stats) out.requests = policy.stats();
     if (open?.judgeStats) out.judgeRequests = open.judgeStats;
     if (cfg.json) {
@@ -97,6 +104,9 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
       if (policy instanceof ScriptedPolicy && policy.missing.length) {
         const ex = policy.missing.slice(0, 3).map((m) => `${m.episodeId} turn ${m.turn}`).join(', ');
         print(`scripted: ${policy.missing.length} turn(s) had no recorded reply (scored as unparseable), e.g. ${ex}`);
+      }
+      if (data.skipped.length) {
+        print(`${data.skipped.length} entr${data.skipped.length === 1 ? 'y' : 'ies'} of ${data.dir} could not be read and were skipped (listed in summary.json), e.g.:\n  ${data.skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
       }
       print(`\nresults: ${cfg.out}/<mode>/results.jsonl, summary: ${cfg.out}/summary.json (${res.wallSeconds.toFixed(1)} s)`);
     }

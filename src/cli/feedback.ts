@@ -199,7 +199,10 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     const store = await openStore(cfg.dbDir);
     const imageDir = resolve(`${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
     const project = await store.project(cfg.project).catch(() => store.createProject(cfg.project, imageDir, cfg.labelsPerItem));
-    const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' });
+    const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' }).catch(async (e: unknown) => {
+      await store.close(); // a busy port: close the database (and its lock) before reporting
+      throw e;
+    });
     print(`workbench at ${server.url} — annotators label project "${project.name}"; add one with \`askfirst feedback annotator NAME\``);
     critic = workbenchCritic(store, project, { onWait: (d, t) => process.stderr.write(`\r  round labels: ${d}/${t} tasks`) });
     stop = async () => {
@@ -226,6 +229,19 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   }
 }
 
+/** Resolves on the first SIGINT (Ctrl-C) or SIGTERM (kill, systemd, docker stop), so the caller closes the database cleanly. */
+export function untilStopped(): Promise<NodeJS.Signals> {
+  return new Promise((res) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      res(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
 export function register(program: Command): void {
   const g = commandGroup(program, 'feedback', 'the human-feedback workbench: serve, import, export, agreement, ILLUME');
 
@@ -234,8 +250,9 @@ export function register(program: Command): void {
     if (!process.env.DATABASE_URL) await mkdir(cfg.dbDir, { recursive: true });
     const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
     console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`);
-    await new Promise<void>((res) => process.once('SIGINT', () => res()));
+    await untilStopped();
     await s.close();
+    console.log('askfirst workbench: stopped, database closed');
   });
 
   addSchemaOptions(g.command('annotator').argument('<name>', 'annotator name').description('add an annotator and print their token (shown once)'), z.object(dbFields)).action(

@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { describeError, isAskfirstError } from '../util/errors.js';
+import { explainFsError } from '../util/fs-errors.js';
+import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/checkpoint.js';
 import { loadCommands } from './commands.js';
 
 const require = createRequire(import.meta.url);
@@ -12,7 +14,11 @@ export async function buildProgram(): Promise<Command> {
     .description(pkg.description)
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .option('--allow-old-checkpoint', 'load checkpoints of an older layout (no checksum, later parameters missing: filled with zeros, with a warning naming them)')
+    .hook('preAction', () => {
+      if (program.opts().allowOldCheckpoint) process.env[ALLOW_OLD_CHECKPOINT_ENV] = '1';
+    });
   for (const m of await loadCommands()) m.register(program);
   return program;
 }
@@ -21,7 +27,8 @@ export async function main(argv: string[]): Promise<void> {
   const program = await buildProgram();
   try {
     await program.parseAsync(argv);
-  } catch (e) {
+  } catch (caught) {
+    const e = isAskfirstError(caught) ? caught : (explainFsError(caught) ?? caught);
     if (isAskfirstError(e)) {
       console.error(`askfirst: ${e.message}`);
     } else {

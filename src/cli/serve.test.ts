@@ -13,7 +13,32 @@ describe('askfirst serve', () => {
     const cmd = program.commands.find((c) => c.name() === 'serve');
     expect(cmd).toBeDefined();
     const flags = cmd!.options.map((o) => o.long);
-    for (const k of ['--policy', '--port', '--host', '--data', '--max-batch']) expect(flags).toContain(k);
+    for (const k of ['--policy', '--port', '--host', '--data', '--max-batch', '--api-key', '--api-key-env', '--max-body-bytes', '--max-concurrent', '--max-image-pixels']) expect(flags).toContain(k);
+  });
+
+  it('warns when listening beyond this machine without a key; a key from --api-key or the environment protects it', async () => {
+    const warnings: string[] = [];
+    const open = await runServe(ServeSchema.parse({ policy: 'random', port: 0, host: '0.0.0.0', apiKeyEnv: 'AF_TEST_NO_SUCH_KEY' }), (m) => warnings.push(m));
+    await open.close();
+    expect(warnings).toEqual([expect.stringMatching(/listening on 0\.0\.0\.0 without an API key: anyone who can reach this machine.*AF_TEST_NO_SUCH_KEY or pass --api-key/)]);
+    expect(open.protectedByKey).toBe(false);
+    warnings.length = 0;
+    const keyed = await runServe(ServeSchema.parse({ policy: 'random', port: 0, host: '0.0.0.0', apiKey: 'k1' }), (m) => warnings.push(m));
+    await keyed.close();
+    expect(keyed.protectedByKey).toBe(true);
+    process.env.AF_TEST_SERVE_KEY = 'k2';
+    try {
+      const srv = await runServe(ServeSchema.parse({ policy: 'random', port: 0, host: '127.0.0.1', apiKeyEnv: 'AF_TEST_SERVE_KEY' }), (m) => warnings.push(m));
+      try {
+        expect((await fetch(`${srv.url}/models`)).status).toBe(401);
+        expect((await fetch(`${srv.url}/models`, { headers: { authorization: 'Bearer k2' } })).status).toBe(200);
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      delete process.env.AF_TEST_SERVE_KEY;
+    }
+    expect(warnings).toEqual([]);
   });
 
   it('refuses the oracle without --data', async () => {

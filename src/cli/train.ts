@@ -71,6 +71,7 @@ export async function runTrain(raw: Record<string, unknown>): Promise<void> {
   let data;
   if (st.data) {
     const d = await loadData(st.data, { kinds: cfg.kinds });
+    if (d.skipped.length) log(`rl: ${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
     data = { train: d.episodes, val: rlValSuite(cfg), loader: d.loader };
   } else {
     log(`rl: generating ${perKind} episodes per kind of ${cfg.kinds.join(', ')}`);

@@ -8,26 +8,47 @@
 import type { ParsedAction } from './types.js';
 
 /**
- * Normalise a reply or an option for full-text matching: drop a leading "X." letter prefix
- * (ProactiveBench's greedy `^.*[A-Z]\.\s*`), lower-case, remove all whitespace.
+ * Python's whitespace (`str.isspace()`, which is also what `re`'s `\s` and `str.strip()` use):
+ * unlike JavaScript's `\s` and `trim()` it includes U+001C–U+001F and U+0085, and excludes U+FEFF.
+ */
+const PY_WS = '\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
+const PY_STRIP = new RegExp(`^[${PY_WS}]+|[${PY_WS}]+$`, 'g');
+/** ProactiveBench's `re.sub(r"^.*[A-Z]\.\s*", "", s)`: Python's `.` matches anything but "\n" (also "\r"), its `\s` is PY_WS. */
+const PY_LETTER_PREFIX = new RegExp(`^[^\n]*[A-Z]\\.[${PY_WS}]*`);
+
+/** Python's `str.strip()` (no arguments). */
+export function pyStrip(s: string): string {
+  return s.replace(PY_STRIP, '');
+}
+
+/**
+ * Normalise a reply or an option for full-text matching, exactly as ProactiveBench's
+ * `_standardize_full_answer`: `re.sub(r"^.*[A-Z]\.\s*", "", s).lower().strip().replace(" ", "")`
+ * — drop a leading "X." letter prefix (greedy, within the first line), lower-case, strip
+ * Python's whitespace at both ends, and remove ASCII spaces only (a tab or NBSP inside stays).
  */
 export function normalizeText(s: string): string {
-  return s
-    .replace(/^.*[A-Z]\.\s*/, '')
-    .toLowerCase()
-    .replace(/\s+/g, '');
+  return pyStrip(s.replace(PY_LETTER_PREFIX, '').toLowerCase()).replaceAll(' ', '');
+}
+
+/**
+ * ProactiveBench's `_standardize_letter_answer`: `s.split(".")[0].lower().strip()`, and "#" when
+ * that is longer than one character (so "" stays "", as in Python).
+ */
+export function standardizeLetter(s: string): string {
+  const head = pyStrip(s.split('.')[0].toLowerCase());
+  return [...head].length > 1 ? '#' : head;
 }
 
 /** The letter a reply names ("b" for "B. cat", "b", " b ."), or null if its first token is not one letter. */
 export function replyLetter(s: string): string | null {
-  const head = s.split('.')[0].toLowerCase().trim();
-  return head.length === 1 ? head : null;
+  const head = standardizeLetter(s);
+  return head.length > 0 && head !== '#' ? head : null;
 }
 
-/** Option letters: A, B, … Z, then AA, AB … (ProactiveBench uses chr(65+i)). */
+/** Option letters as ProactiveBench writes them: `chr(65 + i)` — A … Z, then "[", "\\", "]", "^", "_", "`", "a", … */
 export function optionLetter(i: number): string {
-  if (i < 26) return String.fromCharCode(65 + i);
-  return optionLetter(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26));
+  return String.fromCodePoint(65 + i);
 }
 
 type Match = { verdict: 'correct' | 'wrong'; index: number } | { verdict: 'mismatch' };
@@ -47,14 +68,13 @@ export function matchOptions(
   }
   const j = norm.indexOf(full);
   if (j >= 0) return { verdict: 'wrong', index: j };
-  // Letter form.
-  const letter = replyLetter(reply);
-  if (letter !== null) {
-    for (let i = 0; i < options.length; i++) {
-      if (optionLetter(i + shift).toLowerCase() === letter) {
-        return { verdict: correct.has(i) ? 'correct' : 'wrong', index: i };
-      }
-    }
+  // Letter form, as Python compares standardised letters (the first option with that letter wins).
+  const letter = standardizeLetter(reply);
+  const letters = options.map((_, i) => standardizeLetter(optionLetter(i + shift)));
+  const k = letters.indexOf(letter);
+  if (k >= 0) {
+    const isCorrect = [...correct].some((i) => letters[i] === letter);
+    return { verdict: isCorrect ? 'correct' : 'wrong', index: k };
   }
   return { verdict: 'mismatch' };
 }

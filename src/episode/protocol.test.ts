@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeMetrics, gapClosed } from './metrics.js';
-import { matchOptions, normalizeText, parseReply, replyLetter } from './parse.js';
+import { execFileSync } from 'node:child_process';
+import { matchOptions, normalizeText, optionLetter, parseReply, replyLetter, standardizeLetter } from './parse.js';
 import { formatPrompt, shownOptions } from './prompt.js';
 import { EpisodeState, playEpisode } from './state.js';
 import type { Episode } from './types.js';
@@ -37,7 +38,38 @@ describe('reply normalisation (ProactiveBench _standardize_*)', () => {
   it('drops a letter prefix, case and whitespace', () => {
     expect(normalizeText('B.  Dog ')).toBe('dog');
     expect(normalizeText('  move the BLOCK to the left. ')).toBe('movetheblocktotheleft.');
-    expect(normalizeText('A.\tMove the block\nto the left.')).toBe('movetheblocktotheleft.');
+    // Python's rules exactly: only ASCII spaces are removed inside; a tab or newline stays
+    expect(normalizeText('A.\tMove the block\nto the left.')).toBe('movetheblock\ntotheleft.');
+  });
+  it('matches Python on the cases where JavaScript differs (tab/newline/NBSP inside, U+FEFF, "\\r" in the prefix rule)', () => {
+    expect(normalizeText('Move the\tblock')).toBe('movethe\tblock'); // tab inside: kept
+    expect(normalizeText('Move the\u00a0block')).toBe('movethe\u00a0block'); // NBSP inside: kept
+    expect(normalizeText('\u00a0dog\u00a0')).toBe('dog'); // NBSP at the ends: stripped
+    expect(normalizeText('\ufeffdog')).toBe('\ufeffdog'); // Python's strip() keeps U+FEFF
+    expect(normalizeText('\x85dog\x1c')).toBe('dog'); // … and removes NEL and U+001C, which trim() keeps
+    expect(normalizeText('x\rB. dog')).toBe('dog'); // Python's "." matches "\r"
+    expect(normalizeText('x\nB. dog')).toBe('x\nb.dog'); // … but not "\n"
+    expect(replyLetter('\ufeffB. dog')).toBeNull(); // "\ufeffb" is two characters
+  });
+  it('agrees with ProactiveBench’s own Python code on every tricky reply', (ctx) => {
+    const cases = ['B.  Dog ', 'A.\tMove the block\nto the left.', 'Move the\tblock', '\u00a0dog\u00a0', '\ufeffdog', '\ufeff B. dog', '\x85dog\x1c', 'x\rB. dog', 'x\nB. dog', 'a. B. c', ' c ', '', '.', 'İ', 'ΟΔΟΣ', 'AB. x', '\u3000C.\u2028dog', 'c\u00a0.'];
+    let py: string;
+    try {
+      const script = `
+import json, re, sys
+def full(a):
+    a = re.sub(r"^.*[A-Z]\\.\\s*", "", a)
+    return a.lower().strip().replace(" ", "")
+def letter(a):
+    a = a.split(".")[0].lower().strip()
+    return "#" if len(a) > 1 else a
+print(json.dumps([[full(c), letter(c)] for c in json.loads(sys.stdin.read())]))`;
+      py = execFileSync('python3', ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' });
+    } catch {
+      ctx.skip();
+      return;
+    }
+    expect(cases.map((c) => [normalizeText(c), standardizeLetter(c)])).toEqual(JSON.parse(py));
   });
   it('reads a single letter before the first dot', () => {
     expect(replyLetter('B. dog')).toBe('b');
@@ -50,6 +82,12 @@ describe('reply normalisation (ProactiveBench _standardize_*)', () => {
     expect(matchOptions('cat', ['cat', 'dog'], new Set([1]), 0)).toEqual({ verdict: 'wrong', index: 0 });
     expect(matchOptions('D', ['cat', 'dog'], new Set([1]), 2)).toEqual({ verdict: 'correct', index: 1 });
     expect(matchOptions('Z', ['cat', 'dog'], new Set([1]), 0)).toEqual({ verdict: 'mismatch' });
+  });
+  it('letters options as chr(65 + i), also beyond 26', () => {
+    expect([0, 25, 26, 27, 31, 32].map(optionLetter)).toEqual(['A', 'Z', '[', '\\', '`', 'a']);
+    const many = Array.from({ length: 30 }, (_, i) => `o${i}`);
+    expect(matchOptions('[', many, new Set([26]), 0)).toEqual({ verdict: 'correct', index: 26 });
+    expect(matchOptions('\\.', many, new Set([26]), 0)).toEqual({ verdict: 'wrong', index: 27 });
   });
 });
 

@@ -27,6 +27,8 @@ export interface EvaluateOptions {
   sample?: boolean;
   showProgress?: boolean;
   signal?: AbortSignal;
+  /** More fields for summary.json (e.g. the entries of --data that were skipped). */
+  summaryExtra?: Record<string, unknown>;
 }
 
 export interface EvaluateResult {
@@ -71,6 +73,6 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
     }
   }
   res.wallSeconds = (performance.now() - t0) / 1000;
-  if (o.out) await writeJson(join(o.out, 'summary.json'), { policy: o.policy.name, ...o.run, modes: res.summaries, wallSeconds: res.wallSeconds });
+  if (o.out) await writeJson(join(o.out, 'summary.json'), { policy: o.policy.name, ...o.run, modes: res.summaries, ...o.summaryExtra, wallSeconds: res.wallSeconds });
   return res;
 }

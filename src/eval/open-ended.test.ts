@@ -111,7 +111,7 @@ describe('open-ended evaluation over HTTP', () => {
     expect(res.summary.categoryRate).toBeGreaterThan(0);
     // The prompt had no options and carried the hint sentence.
     const sent = JSON.parse(vlm.log[0].body);
-    expect(sent.messages.at(-1).content[0].text).toBe(`${episodes.find((e) => e.id === decodeURIComponent(String(vlm.log[0].headers['x-askfirst-episode'])))!.question} ${OPEN_HINT}`);
+    expect(sent.messages.at(-1).content[1].text).toBe(`${episodes.find((e) => e.id === decodeURIComponent(String(vlm.log[0].headers['x-askfirst-episode'])))!.question} ${OPEN_HINT}`);
     expect(sent.logprobs).toBeUndefined();
     const again = await run();
     expect(again.resumed).toBe(30);

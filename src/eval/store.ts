@@ -3,13 +3,15 @@
  * appended as each episode ends) and `run.json` (what was run). Re-opening the same directory
  * with the same run description continues where it stopped, skipping finished episodes; a
  * line cut short by a crash is dropped and its episode re-run; a different run description is
- * refused so two runs never mix in one file.
+ * refused so two runs never mix in one file. The directory is locked while open (lock.ts), so
+ * two processes on the same `--out` cannot both append.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpisodeRecord } from '../episode/types.js';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, DataError } from '../util/errors.js';
+import { lockDir } from './lock.js';
 import { JsonlAppender, writeFileAtomic, writeJson } from '../util/fsx.js';
 import { parseJsonl } from '../util/jsonl.js';
 
@@ -25,12 +27,34 @@ export interface ResultsStore {
 }
 
 export async function openResults(dir: string, run: Record<string, unknown>, opts: { overwrite?: boolean } = {}): Promise<ResultsStore> {
+  const lock = lockDir(dir);
+  try {
+    const store = await openLocked(dir, run, opts);
+    return {
+      ...store,
+      close: () => {
+        store.close();
+        lock.release();
+      },
+    };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function openLocked(dir: string, run: Record<string, unknown>, opts: { overwrite?: boolean }): Promise<ResultsStore> {
   const resultsPath = join(dir, 'results.jsonl');
   const runPath = join(dir, 'run.json');
   let done: EpisodeRecord[] = [];
   let repairedTail = false;
   if (!opts.overwrite && existsSync(runPath)) {
-    const prev = JSON.parse(await readFile(runPath, 'utf8'));
+    let prev: unknown;
+    try {
+      prev = JSON.parse(await readFile(runPath, 'utf8'));
+    } catch (e) {
+      throw new DataError('run.json does not parse as JSON (damaged?); use --overwrite to start this directory afresh, or another --out', { file: runPath, cause: e });
+    }
     if (JSON.stringify(prev) !== JSON.stringify(run)) {
       throw new ConfigError(
         `${dir} holds results of a different run (${runPath}); use another --out, or --overwrite to start afresh`,
@@ -41,7 +65,10 @@ export async function openResults(dir: string, run: Record<string, unknown>, opt
       const parsed = parseJsonl<EpisodeRecord>(text, resultsPath, { tolerateTruncatedTail: true });
       // Keep the first record per id (a crash between append and exit cannot duplicate, but be safe).
       const seen = new Set<string>();
-      for (const { value } of parsed.lines) {
+      for (const { line, value } of parsed.lines) {
+        if (!value || typeof value !== 'object' || typeof value.id !== 'string') {
+          throw new DataError(`not an episode record (${JSON.stringify(value)?.slice(0, 40)}); delete that line to re-run its episode, or use --overwrite`, { file: resultsPath, line });
+        }
         if (!seen.has(value.id)) {
           seen.add(value.id);
           done.push(value);

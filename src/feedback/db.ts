@@ -57,6 +57,8 @@ export function dbError(e: unknown): unknown {
   const code = (e as { code?: string }).code;
   if (code === '23505') return new AskfirstError('CONFLICT', `already exists: ${(e as Error).message}`, { cause: e });
   if (code === '23503') return new AskfirstError('BAD_INPUT', `refers to a missing row: ${(e as Error).message}`, { cause: e });
+  // a NUL (U+0000) or an unconvertible character in text: the input's fault, not the server's
+  if (code === '22021' || code === '22P05') return new AskfirstError('BAD_INPUT', `text the database cannot store: ${(e as Error).message}`, { cause: e });
   return e;
 }
 

@@ -52,3 +52,56 @@ describe('optimizer state in checkpoints', () => {
     expect(Array.from(m.b.weight.data)).not.toEqual(Array.from(weights[2])); // b did move, by momentum alone
   });
 });
+
+describe('damaged checkpoints are refused on load', () => {
+  const save = async () => {
+    const { saveCheckpoint } = await import('./checkpoint.js');
+    const { tmpDir } = await import('../testing/tmp.js');
+    const dir = tmpDir('af-damaged');
+    saveCheckpoint(dir, new Two(), { config: { two: true } });
+    return dir;
+  };
+
+  it('flipped bits in the weights fail the checksum, naming the file', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { readCheckpoint } = await import('./checkpoint.js');
+    const dir = await save();
+    const f = join(dir, 'model.safetensors');
+    expect(() => readCheckpoint(dir)).not.toThrow();
+    const b = readFileSync(f);
+    for (const k of [1, 7, 20]) b[b.length - k] ^= 0x10; // three flipped bits in the data
+    writeFileSync(f, b);
+    expect(() => readCheckpoint(dir)).toThrow(/model\.safetensors: the weights do not match the checksum/);
+  });
+
+  it('NaN or infinite weights are refused, naming the tensor (even with a valid checksum)', async () => {
+    const { join } = await import('node:path');
+    const { readCheckpoint } = await import('./checkpoint.js');
+    const { saveSafetensors } = await import('./safetensors.js');
+    const dir = await save();
+    const m = new Two();
+    m.b.weight.data[3] = Number.NaN;
+    m.a.bias!.data[0] = Infinity;
+    saveSafetensors(join(dir, 'model.safetensors'), m.namedParameters().map(([n, p]) => [n, { data: p.data, shape: p.shape }]));
+    expect(() => readCheckpoint(dir)).toThrow(/model\.safetensors: the checkpoint holds non-finite values \(NaN or infinity\) in a\.bias \(1 of 2\), b\.weight \(1 of 6\)/);
+  });
+
+  it('weights without a checksum (older layout) are refused unless allowed, and then it warns', async () => {
+    const { join } = await import('node:path');
+    const { writeFileSync } = await import('node:fs');
+    const { readCheckpoint } = await import('./checkpoint.js');
+    const dir = await save();
+    // a pre-checksum file: the spec written by hand, no __metadata__
+    const h = Buffer.from('{"a.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"a.bias":{"dtype":"F32","shape":[2],"data_offsets":[24,32]}}');
+    const pad = (8 - ((8 + h.length) % 8)) % 8;
+    const buf = Buffer.alloc(8 + h.length + pad + 32);
+    buf.writeBigUInt64LE(BigInt(h.length + pad), 0);
+    Buffer.concat([h, Buffer.from(' '.repeat(pad))]).copy(buf, 8);
+    writeFileSync(join(dir, 'model.safetensors'), buf);
+    expect(() => readCheckpoint(dir, { allowOldLayout: false })).toThrow(/model\.safetensors: the weights carry no checksum.*--allow-old-checkpoint/);
+    const warnings: string[] = [];
+    expect(readCheckpoint(dir, { allowOldLayout: true, warn: (m) => warnings.push(m) }).tensors.size).toBe(2);
+    expect(warnings).toEqual([expect.stringMatching(/model\.safetensors: loading weights without a checksum \(older layout, allowed\)/)]);
+  });
+});

@@ -2,6 +2,11 @@
  * Model checkpoints: `<dir>/model.safetensors` (parameters by dotted name, F32) beside
  * `<dir>/config.json` (whatever the model needs to rebuild itself), both written atomically.
  * A Python user opens the weights with `safetensors.numpy.load_file` / `safe_open` unchanged.
+ *
+ * Loading refuses a damaged checkpoint: the weights' checksum (safetensors.ts) must match, and
+ * every value must be finite. A checkpoint without a checksum (written before askfirst stored
+ * one) or without parameters added later is an older layout, loaded only when the caller allows
+ * it (`--allow-old-checkpoint`, or ASKFIRST_ALLOW_OLD_CHECKPOINT=1), and then with a warning.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,8 +46,38 @@ export interface LoadedCheckpoint {
   metadata: Record<string, string>;
 }
 
+/** Environment variable that allows older checkpoint layouts (set by the CLI's `--allow-old-checkpoint`). */
+export const ALLOW_OLD_CHECKPOINT_ENV = 'ASKFIRST_ALLOW_OLD_CHECKPOINT';
+
+export interface ReadCheckpointOptions {
+  /** Load a checkpoint of an older layout (no checksum, parameters added later missing); default from ASKFIRST_ALLOW_OLD_CHECKPOINT=1. */
+  allowOldLayout?: boolean;
+  /** Where the warnings about an older layout go (default: stderr). */
+  warn?: (msg: string) => void;
+}
+
+/** Whether older checkpoint layouts are allowed by default (the environment variable). */
+export function oldCheckpointsAllowed(): boolean {
+  return process.env[ALLOW_OLD_CHECKPOINT_ENV] === '1';
+}
+
+const defaultWarn = (msg: string) => console.error(`askfirst: warning: ${msg}`);
+
+/** DataError naming `file` when any tensor holds NaN or ±Infinity. */
+export function checkFinite(tensors: ReadonlyMap<string, TensorData>, file: string): void {
+  const bad: string[] = [];
+  for (const [n, t] of tensors) {
+    let count = 0;
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) count++;
+    if (count) bad.push(`${n} (${count} of ${t.data.length})`);
+  }
+  if (bad.length) {
+    throw new DataError(`the checkpoint holds non-finite values (NaN or infinity) in ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more tensors` : ''}: it is damaged or its training diverged; use an earlier checkpoint`, { file });
+  }
+}
+
 /** Read `dir/config.json` and `dir/model.safetensors` (DataError/NotFoundError on problems). */
-export function readCheckpoint(dir: string): LoadedCheckpoint {
+export function readCheckpoint(dir: string, opts: ReadCheckpointOptions = {}): LoadedCheckpoint {
   const cfgPath = join(dir, CONFIG_FILE);
   let text: string;
   try {
@@ -56,13 +91,24 @@ export function readCheckpoint(dir: string): LoadedCheckpoint {
   } catch (e) {
     throw new DataError('config.json does not parse as JSON', { file: cfgPath, cause: e });
   }
-  const { tensors, metadata } = loadSafetensors(join(dir, WEIGHTS_FILE));
+  const file = join(dir, WEIGHTS_FILE);
+  const { tensors, metadata, checksummed } = loadSafetensors(file);
+  if (!checksummed) {
+    if (!(opts.allowOldLayout ?? oldCheckpointsAllowed())) {
+      throw new DataError(
+        `the weights carry no checksum (written by an askfirst before checkpoints had one, or by another tool), so damage cannot be detected; run with --allow-old-checkpoint (or ${ALLOW_OLD_CHECKPOINT_ENV}=1) to load it unverified, or retrain`,
+        { file },
+      );
+    }
+    (opts.warn ?? defaultWarn)(`${file}: loading weights without a checksum (older layout, allowed): damage cannot be detected`);
+  }
+  checkFinite(tensors, file);
   return { config, tensors, metadata };
 }
 
 /** Load parameters from `dir` into `model` (strict: names and shapes must match). Returns the config. */
-export function loadCheckpointInto(dir: string, model: Module, strict = true): LoadedCheckpoint {
-  const ck = readCheckpoint(dir);
+export function loadCheckpointInto(dir: string, model: Module, strict = true, opts: ReadCheckpointOptions = {}): LoadedCheckpoint {
+  const ck = readCheckpoint(dir, opts);
   const params = new Map([...ck.tensors].filter(([n]) => !n.includes('#')));
   model.loadStateDict(params, strict, join(dir, WEIGHTS_FILE));
   return ck;

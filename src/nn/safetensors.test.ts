@@ -13,7 +13,8 @@ import { DataError } from '../util/errors.js';
 import { loadCheckpointInto, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { Linear, Sequential } from './module.js';
 import { Rng } from '../util/rng.js';
-import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
+import { CHECKSUM_KEY, decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
+import { createHash } from 'node:crypto';
 
 const tmp = () => tmpDir('askfirst-st');
 
@@ -36,7 +37,8 @@ describe('safetensors', () => {
       ],
       { k: 'v' },
     );
-    const json = '{"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"F32","shape":[],"data_offsets":[24,28]}}';
+    const sum = createHash('sha256').update(handMade('', [1, 2, 3, 4, 5, 6, -0.5]).subarray(8)).digest('hex');
+    const json = `{"__metadata__":{"k":"v","askfirst.data_sha256":"${sum}"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"F32","shape":[],"data_offsets":[24,28]}}`;
     const padded = json + ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
     expect(Buffer.from(bytes).equals(Buffer.from(handMade(padded, [1, 2, 3, 4, 5, 6, -0.5])))).toBe(true);
     expect((8 + padded.length) % 8).toBe(0);
@@ -129,7 +131,7 @@ n, = struct.unpack('<Q', b[:8]); h = json.loads(b[8:8+n]); d = b[8+n:]
 out = {k: [v['shape'], list(struct.unpack('<%df' % ((v['data_offsets'][1]-v['data_offsets'][0])//4), d[v['data_offsets'][0]:v['data_offsets'][1]]))] for k, v in h.items() if k != '__metadata__'}
 print(json.dumps({'meta': h.get('__metadata__'), 't': out, 'aligned': (8+n) % 8 == 0}))`;
     const r = JSON.parse(execFileSync('python3', ['-c', py, p], { encoding: 'utf8' }));
-    expect(r.meta).toEqual({ a: 'b' });
+    expect(r.meta).toEqual({ a: 'b', [CHECKSUM_KEY]: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(r.t.x).toEqual([[3], [1.5, -2, 3.25]]);
     expect(r.t.y[0]).toEqual([1, 1]);
     expect(r.t.y[1][0]).toBeCloseTo(0.1, 6);

@@ -6,7 +6,11 @@
  * offsets relative to the start of the data, contiguous, covering it exactly.
  * We write dtype "F32" only and read F32 (anything else is a DataError naming the tensor).
  * Writes are atomic (temp file + fsync + rename); every malformed input gives a DataError.
+ * We also store the SHA-256 of the data section as metadata `CHECKSUM_KEY` (other readers ignore
+ * it), and verify it on read when present: a flipped bit in the weights is a DataError, not a
+ * silently worse model.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
@@ -15,8 +19,14 @@ import { shapeSize } from './tensor.js';
 
 export interface SafetensorsContents {
   tensors: Map<string, TensorData>;
+  /** The file's `__metadata__`, without `CHECKSUM_KEY`. */
   metadata: Record<string, string>;
+  /** True when the file carried a checksum (and it matched: a mismatch throws). */
+  checksummed: boolean;
 }
+
+/** Metadata key of the data section's SHA-256 (lower-case hex). */
+export const CHECKSUM_KEY = 'askfirst.data_sha256';
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const MAX_HEADER = 100_000_000; // the reference library's limit
@@ -27,12 +37,12 @@ export function encodeSafetensors(
   metadata?: Record<string, string>,
 ): Uint8Array {
   const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length) {
-    for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new DataError(`safetensors metadata value for "${k}" must be a string, got ${typeof v}`);
-    }
-    header.__metadata__ = metadata;
+  const meta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata ?? {})) {
+    if (typeof v !== 'string') throw new DataError(`safetensors metadata value for "${k}" must be a string, got ${typeof v}`);
+    if (k !== CHECKSUM_KEY) meta[k] = v;
   }
+  header.__metadata__ = meta; // the checksum is filled in below, once the data is laid out
   const list: [string, Float32Array][] = [];
   let off = 0;
   for (const [name, t] of tensors) {
@@ -43,6 +53,16 @@ export function encodeSafetensors(
     list.push([name, t.data]);
     off += bytes;
   }
+  const body = new Uint8Array(off);
+  const bv = new DataView(body.buffer);
+  let p = 0;
+  for (const [, data] of list) {
+    if (LITTLE_ENDIAN) {
+      body.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), p);
+      p += data.byteLength;
+    } else for (let i = 0; i < data.length; i++, p += 4) bv.setFloat32(p, data[i], true);
+  }
+  meta[CHECKSUM_KEY] = createHash('sha256').update(body).digest('hex');
   let json = JSON.stringify(header);
   let hbytes = new TextEncoder().encode(json);
   const pad = (8 - ((8 + hbytes.length) % 8)) % 8;
@@ -51,16 +71,9 @@ export function encodeSafetensors(
     hbytes = new TextEncoder().encode(json);
   }
   const out = new Uint8Array(8 + hbytes.length + off);
-  const dv = new DataView(out.buffer);
-  dv.setBigUint64(0, BigInt(hbytes.length), true);
+  new DataView(out.buffer).setBigUint64(0, BigInt(hbytes.length), true);
   out.set(hbytes, 8);
-  let p = 8 + hbytes.length;
-  for (const [, data] of list) {
-    if (LITTLE_ENDIAN) {
-      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), p);
-      p += data.byteLength;
-    } else for (let i = 0; i < data.length; i++, p += 4) dv.setFloat32(p, data[i], true);
-  }
+  out.set(body, 8 + hbytes.length);
   return out;
 }
 
@@ -117,6 +130,14 @@ export function decodeSafetensors(buf: Uint8Array, file?: string): SafetensorsCo
     pos = e.end;
   }
   if (pos !== dataLen) fail(`the tensors cover ${pos} bytes but the data section has ${dataLen} (truncated or trailing bytes)`);
+  const checksum = metadata[CHECKSUM_KEY];
+  delete metadata[CHECKSUM_KEY];
+  if (checksum !== undefined) {
+    const actual = createHash('sha256').update(buf.subarray(dataStart)).digest('hex');
+    if (actual !== checksum) {
+      throw new DataError('the weights do not match the checksum stored with them: the file was damaged or changed after it was written (restore it or retrain)', { file });
+    }
+  }
   const tensors = new Map<string, TensorData>();
   for (const e of entries) {
     const count = (e.end - e.begin) / 4;
@@ -126,7 +147,7 @@ export function decodeSafetensors(buf: Uint8Array, file?: string): SafetensorsCo
     else for (let i = 0; i < count; i++) data[i] = dv.getFloat32(base + 4 * i, true);
     tensors.set(e.name, { data, shape: e.shape });
   }
-  return { tensors, metadata };
+  return { tensors, metadata, checksummed: checksum !== undefined };
 }
 
 export function saveSafetensors(

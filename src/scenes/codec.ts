@@ -1,28 +1,24 @@
 /**
  * Image files ↔ RGB pixel buffers: PNG (pngjs) and JPEG (jpeg-js), both pure JavaScript so
- * they run anywhere Node does. Alpha is composited over white; grey and palette PNGs become RGB.
+ * they run anywhere Node does. Alpha is dropped, as PIL's `Image.convert("RGB")` does (the
+ * images ProactiveBench feeds its models); grey and palette PNGs become RGB. Every decode first
+ * checks the size the file declares against the limits of image-limits.ts, so a hostile header
+ * costs nothing.
  */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { toRGBA, type RGBImage } from './image.js';
+import { checkImageLimits, imageLimits } from './image-limits.js';
 
-/** RGBA (4 bytes/pixel) → RGB over a white background. */
+/** RGBA (4 bytes/pixel) → RGB, alpha dropped as PIL's `convert("RGB")` drops it. */
 function rgbaToRgb(rgba: Uint8Array, width: number, height: number): RGBImage {
   const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-    const a = rgba[i + 3];
-    if (a === 255) {
-      data[j] = rgba[i];
-      data[j + 1] = rgba[i + 1];
-      data[j + 2] = rgba[i + 2];
-    } else {
-      const w = 255 - a;
-      data[j] = (rgba[i] * a + 255 * w + 127) / 255;
-      data[j + 1] = (rgba[i + 1] * a + 255 * w + 127) / 255;
-      data[j + 2] = (rgba[i + 2] * a + 255 * w + 127) / 255;
-    }
+  for (let i = 0, j = 0; j < data.length; i += 4, j += 3) {
+    data[j] = rgba[i];
+    data[j + 1] = rgba[i + 1];
+    data[j + 2] = rgba[i + 2];
   }
   return { width, height, data };
 }
@@ -33,7 +29,8 @@ export function encodePNG(img: RGBImage): Buffer {
   return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
 }
 
-export function decodePNG(buf: Uint8Array): RGBImage {
+export function decodePNG(buf: Uint8Array, name = 'image'): RGBImage {
+  checkImageLimits(buf, name);
   const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
   return rgbaToRgb(png.data, png.width, png.height);
 }
@@ -43,18 +40,22 @@ export function encodeJPEG(img: RGBImage, quality: number): Buffer {
   return jpeg.encode({ width: img.width, height: img.height, data: toRGBA(img) }, quality).data;
 }
 
-export function decodeJPEG(buf: Uint8Array): RGBImage {
-  const d = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+export function decodeJPEG(buf: Uint8Array, name = 'image'): RGBImage {
+  checkImageLimits(buf, name);
+  const maxPixels = imageLimits().maxPixels;
+  // jpeg-js's own guards as a second line: its pixel limit, and memory for the decoded planes
+  const d = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: Math.max(64, Math.ceil((maxPixels * 16) / 2 ** 20)) });
   return rgbaToRgb(d.data, d.width, d.height);
 }
 
 /** Decode by magic bytes (PNG or JPEG). `name` is used in error messages. */
 export function decodeImage(buf: Uint8Array, name = 'image'): RGBImage {
   try {
-    if (buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) return decodePNG(buf);
-    if (buf[0] === 0xff && buf[1] === 0xd8) return decodeJPEG(buf);
+    if (buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) return decodePNG(buf, name);
+    if (buf[0] === 0xff && buf[1] === 0xd8) return decodeJPEG(buf, name);
   } catch (e) {
-    throw new DataError(`cannot decode image: ${(e as Error).message}`, { file: name, cause: e });
+    if (e instanceof DataError) throw e;
+    throw new DataError(`cannot decode image: ${e instanceof Error ? e.message : String(e)}`, { file: name, cause: e });
   }
   throw new DataError('not a PNG or JPEG file', { file: name });
 }
@@ -63,8 +64,18 @@ export function decodeImage(buf: Uint8Array, name = 'image'): RGBImage {
 export async function readImageFile(path: string): Promise<RGBImage> {
   let buf: Buffer;
   try {
+    // the size first, so a huge file is refused without being read
+    const fh = await open(path, 'r');
+    try {
+      const { size } = await fh.stat();
+      const max = imageLimits().maxBytes;
+      if (size > max) throw new DataError(`image of ${size} bytes is over the limit of ${max} (ASKFIRST_MAX_IMAGE_BYTES)`, { file: path });
+    } finally {
+      await fh.close();
+    }
     buf = await readFile(path);
   } catch (e) {
+    if (e instanceof DataError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`image file not found: ${path}`, { cause: e });
     throw new DataError(`cannot read image: ${(e as Error).message}`, { file: path, cause: e });
   }

@@ -24,6 +24,8 @@ export const STATUS: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   CONFLICT: 409,
+  TOO_LARGE: 413,
+  BUSY: 429,
   UPSTREAM: 502,
   TIMEOUT: 504,
   INTERNAL: 500,

@@ -7,7 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { episodeProblems } from '../episode/validate.js';
 import { SCENARIO_KINDS } from './kinds/names.js';
@@ -108,6 +108,11 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
       const ref = ep.views[v] as unknown;
       if (typeof ref !== 'object' || ref === null || typeof (ref as { path?: unknown }).path !== 'string')
         throw new DataError(`${name}: views[${v}] must be {"path": "…"}`, { file, line });
+      const rel = (ref as { path: string }).path;
+      // a suite is self-contained: no absolute paths, nothing outside its directory
+      if (isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel) || relative(resolve(dir), resolve(dir, rel)).split(/[\\/]/)[0] === '..') {
+        throw new DataError(`${name}: views[${v}] path ${JSON.stringify(rel)} must be relative to the suite directory and stay inside it`, { file, line });
+      }
       if (opts.checkImages ?? true) {
         const p = resolve(dir, (ref as { path: string }).path);
         try {

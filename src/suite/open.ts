@@ -9,15 +9,17 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSuite } from './io.js';
 import { createViewLoader } from './loader.js';
-import { directoryViewLoader, readProactiveBench, PB_SUFFIX } from './proactivebench/read.js';
+import { directoryViewLoader, loadProactiveBench, PB_SUFFIX, type SkippedEntry } from './proactivebench/read.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
-import { InputError, NotFoundError } from '../util/errors.js';
+import { DataError, InputError, NotFoundError } from '../util/errors.js';
 
 export interface LoadedData {
   episodes: SuiteEpisode[];
   loader: ViewLoader;
   format: 'suite' | 'proactivebench';
   dir: string;
+  /** ProactiveBench entries that could not be read (reported and left out; of the requested kinds only). */
+  skipped: SkippedEntry[];
 }
 
 export async function loadData(spec: string, opts: { kinds?: readonly string[]; limit?: number } = {}): Promise<LoadedData> {
@@ -34,10 +36,14 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
     else if (readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX))) format = 'proactivebench';
     else throw new InputError(`--data ${dir}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench); generate one with \`askfirst suite generate --out ${dir}\``);
   }
-  let episodes = format === 'suite' ? await readSuite(dir) : await readProactiveBench(dir);
+  let skipped: SkippedEntry[] = [];
+  let episodes: SuiteEpisode[];
+  if (format === 'suite') episodes = await readSuite(dir);
+  else ({ episodes, skipped } = await loadProactiveBench(dir));
   if (opts.kinds?.length) {
     const ks = new Set(opts.kinds);
-    const known = new Set(episodes.map((e) => e.kind));
+    skipped = skipped.filter((s) => ks.has(s.kind));
+    const known = new Set([...episodes.map((e) => e.kind), ...skipped.map((s) => s.kind)]);
     const unknown = [...ks].filter((k) => !known.has(k));
     if (unknown.length) throw new InputError(`--kinds: ${unknown.join(', ')} not in ${dir} (it has: ${[...known].sort().join(', ')})`);
     episodes = episodes.filter((e) => ks.has(e.kind));
@@ -51,6 +57,12 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
       return n < opts.limit!;
     });
   }
+  if (!episodes.length && !skipped.length) {
+    throw new DataError(`--data ${dir}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with \`askfirst suite generate --out ${dir}\``);
+  }
+  if (!episodes.length && skipped.length) {
+    throw new DataError(`--data ${dir}: none of its entries could be read (${skipped.length} skipped), e.g.:\n  ${skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
+  }
   const loader = format === 'suite' ? createViewLoader(dir) : directoryViewLoader(dir);
-  return { episodes, loader, format, dir };
+  return { episodes, loader, format, dir, skipped };
 }

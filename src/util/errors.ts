@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'UNAUTHORIZED', // missing or invalid credentials
   'FORBIDDEN', // authenticated but not allowed
   'CONFLICT', // a write conflicts with existing state
+  'TOO_LARGE', // a request or file is over a configured size limit
+  'BUSY', // too many requests at once: retry later
   'UPSTREAM', // a remote service failed (after retries)
   'TIMEOUT', // an operation took longer than allowed
   'INTERNAL', // a bug: please report

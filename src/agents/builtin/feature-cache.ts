@@ -5,7 +5,7 @@
  * model as a Policy over that cache (greedy unless sampling is asked for).
  */
 import { noGrad, tensor, type Tensor } from '../../nn/index.js';
-import { Rng } from '../../util/rng.js';
+import { hashSeed, Rng } from '../../util/rng.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import type { SuiteEpisode, ViewLoader, ViewRef } from '../../suite/types.js';
 import { DataError } from '../../util/errors.js';
@@ -73,7 +73,7 @@ export class CachedPolicy implements Policy {
     private readonly policy: BuiltinPolicy,
     private readonly cache: FeatureCache,
     episodes: readonly SuiteEpisode[],
-    private readonly rng = new Rng(0),
+    private readonly seed = 0,
   ) {
     this.name = policy.name;
     this.byId = new Map(episodes.map((e) => [e.id, e]));
@@ -82,6 +82,7 @@ export class CachedPolicy implements Policy {
     const items = batch.map((o) => ({ episode: this.byId.get(o.episodeId)!, view: o.view }));
     const h = await this.cache.get(items);
     const out = noGrad(() => this.policy.model.head(h, headBatch(batch, this.policy.vocab, this.textCache)));
-    return replies(batch, out.logp, opts.sample ? this.rng : null);
+    // sampled: one stream per (seed, episode, turn), as BuiltinPolicy (independent of batching and resumes)
+    return replies(batch, out.logp, opts.sample ? (o) => new Rng(hashSeed(this.seed, o.episodeId, o.turn)) : null);
   }
 }

@@ -40,7 +40,11 @@ describe('loading checkpoints of earlier versions', () => {
     old.push(['whichImage.weight', { data: new Float32Array(48 * 8).fill(1), shape: [48, 8] }]);
     old.push(['whichWhere.weight', { data: new Float32Array(48 * 16).fill(1), shape: [48, 16] }]);
     saveSafetensors(join(dir, 'model.safetensors'), new Map(old));
-    const q = BuiltinPolicy.load(dir);
+    // refused by default: missing tensors may as well be damage
+    expect(() => BuiltinPolicy.load(dir, { allowOldLayout: false })).toThrow(/model\.safetensors: checkpoint lacks 3 parameter\(s\): whichToward\.weight, whereConv\.weight, whereConv\.bias\..*--allow-old-checkpoint/);
+    const warnings: string[] = [];
+    const q = BuiltinPolicy.load(dir, { allowOldLayout: true, warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual([expect.stringMatching(/older layout \(allowed\): filled whichToward\.weight, whereConv\.weight, whereConv\.bias with zeros/)]);
     for (const n of later) expect(q.model.namedParameters().find(([m]) => m === n)![1].data.every((v) => v === 0), n).toBe(true);
     expect(Array.from(q.model.catProj.weight.data)).toEqual(Array.from(p.model.catProj.weight.data));
   });

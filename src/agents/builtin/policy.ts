@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { RGBImage } from '../../scenes/image.js';
-import { noGrad, readCheckpoint, resolveCheckpointDir, sigmoid, tensor, type Tensor } from '../../nn/index.js';
-import { Rng } from '../../util/rng.js';
+import { noGrad, oldCheckpointsAllowed, readCheckpoint, resolveCheckpointDir, sigmoid, tensor, type ReadCheckpointOptions, type Tensor } from '../../nn/index.js';
+import { hashSeed, Rng } from '../../util/rng.js';
 import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch } from './features.js';
@@ -29,7 +29,7 @@ export interface BuiltinCheckpointConfig {
 
 export class BuiltinPolicy implements Policy {
   readonly name: string;
-  private readonly rng: Rng;
+  private readonly seed: number;
   private readonly textCache = new Map<string, number[]>();
   /** The presence head (answers "Is there a … in the image?"), when the checkpoint has one. */
   presence: PresenceHead | null = null;
@@ -42,29 +42,48 @@ export class BuiltinPolicy implements Policy {
     opts: { name?: string; seed?: number } = {},
   ) {
     this.name = opts.name ?? 'builtin';
-    this.rng = new Rng(opts.seed ?? 0);
+    this.seed = opts.seed ?? 0;
   }
 
-  static fromConfig(cfg: BuiltinCheckpointConfig, name?: string): BuiltinPolicy {
+  static fromConfig(cfg: BuiltinCheckpointConfig, name?: string, seed?: number): BuiltinPolicy {
     const vocab = new Vocab(cfg.vocab);
     const model = new MultimodalModel(resolveModelConfig(cfg.model), vocab.toJSON());
-    return new BuiltinPolicy(model, vocab, { name });
+    return new BuiltinPolicy(model, vocab, { name, seed });
   }
 
-  /** Load a checkpoint directory written by `saveBuiltin` (or the latest checkpoint of a run dir). */
-  static load(dir: string): BuiltinPolicy {
+  /**
+   * Load a checkpoint directory written by `saveBuiltin` (or the latest checkpoint of a run dir).
+   * A checkpoint from before parameters were added (`LATER_PARAMETERS`) is refused unless
+   * `opts.allowOldLayout` (or --allow-old-checkpoint); then the missing ones load as zeros
+   * (which switches them off) and a warning names them.
+   */
+  static load(dir: string, opts: ReadCheckpointOptions & { seed?: number } = {}): BuiltinPolicy {
     const d = resolveCheckpointDir(dir);
-    const ck = readCheckpoint(d);
+    const ck = readCheckpoint(d, opts);
     const cfg = ck.config as BuiltinCheckpointConfig;
     if (cfg?.kind !== 'askfirst-builtin' || !Array.isArray(cfg.vocab)) {
       throw new DataError('config.json is not an askfirst built-in model checkpoint', { file: join(d, 'config.json') });
     }
-    const p = BuiltinPolicy.fromConfig(cfg, `builtin:${dir}`);
+    const p = BuiltinPolicy.fromConfig(cfg, `builtin:${dir}`, opts.seed);
     const tensors = new Map([...ck.tensors].filter(([n]) => !n.includes('#') && !MultimodalModel.RETIRED_PARAMETERS.includes(n)));
     // checkpoints from before a parameter was added: it loads as zeros, which switches it off
+    const file = join(d, 'model.safetensors');
+    const filled: string[] = [];
     for (const [n, t] of p.model.namedParameters())
-      if (MultimodalModel.LATER_PARAMETERS.includes(n) && !tensors.has(n)) tensors.set(n, { shape: t.shape, data: new Float32Array(t.size) });
-    p.model.loadStateDict(tensors, true, join(d, 'model.safetensors'));
+      if (MultimodalModel.LATER_PARAMETERS.includes(n) && !tensors.has(n)) {
+        filled.push(n);
+        tensors.set(n, { shape: t.shape, data: new Float32Array(t.size) });
+      }
+    if (filled.length) {
+      if (!(opts.allowOldLayout ?? oldCheckpointsAllowed())) {
+        throw new DataError(
+          `checkpoint lacks ${filled.length} parameter(s): ${filled.join(', ')}. A checkpoint of an older layout loads them as zeros (switched off) with --allow-old-checkpoint (or ASKFIRST_ALLOW_OLD_CHECKPOINT=1); a damaged one should be restored or retrained`,
+          { file },
+        );
+      }
+      (opts.warn ?? ((m: string) => console.error(`askfirst: warning: ${m}`)))(`${file}: older layout (allowed): filled ${filled.join(', ')} with zeros (switched off)`);
+    }
+    p.model.loadStateDict(tensors, true, file);
     p.presence = PresenceHead.load(d, cfg.presence);
     return p;
   }
@@ -81,7 +100,9 @@ export class BuiltinPolicy implements Policy {
     const probe = this.presence ? batch.map((o) => presenceCategory(o)) : [];
     if (probe.some((c) => c !== null)) return this.actWithPresence(batch, probe, opts);
     const out = noGrad(() => this.forward(batch));
-    return replies(batch, out.logp, opts.sample ? this.rng : null);
+    // Sampled: one stream per (seed, episode, turn), so a reply does not depend on which other
+    // episodes share its batch or ran before it, and a resumed evaluation draws the same replies.
+    return replies(batch, out.logp, opts.sample ? (o) => new Rng(hashSeed(this.seed, o.episodeId, o.turn)) : null);
   }
 
   /** Presence questions go to the presence head (presence.ts), the rest to the policy as usual, in order. */
@@ -183,13 +204,13 @@ export function greedyOption(row: readonly number[], numInterventions: number): 
   return ask > Math.exp(row[bestCat]) ? bestIv : bestCat;
 }
 
-/** Choose per row (greedy or sampled) and package replies with per-option log-probs. */
-export function replies(batch: readonly Observation[], logp: Tensor, rng: Rng | null): PolicyReply[] {
+/** Choose per row (greedy, or sampled with the random stream `rngFor` gives each observation) and package replies with per-option log-probs. */
+export function replies(batch: readonly Observation[], logp: Tensor, rngFor: ((o: Observation) => Rng) | null): PolicyReply[] {
   const K = logp.shape[1];
   return batch.map((o, r) => {
     const n = o.options.length;
     const row = Array.from(logp.data.subarray(r * K, r * K + n));
-    const pick = rng ? rng.categorical(row.map(Math.exp)) : greedyOption(row, o.numInterventions);
+    const pick = rngFor ? rngFor(o).categorical(row.map(Math.exp)) : greedyOption(row, o.numInterventions);
     return { reply: o.options[pick] ?? '', optionLogProbs: row }; // no options (an open question): it has nothing to say
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Observations → OpenAI chat messages. The current view goes as a PNG data URL in the last
- * user message, after the prompt text (ProactiveBench's MCQA template, or free text in
- * open-ended mode). With history on, the earlier turns of the same episode are replayed as
+ * user message, before the prompt text (ProactiveBench's MCQA template, or free text in
+ * open-ended mode), in the order of ProactiveBench's `apply_conversation_template`: image, then text. With history on, the earlier turns of the same episode are replayed as
  * user/assistant message pairs with their own images, as in ProactiveBench's
  * conversation-history setting; the policy remembers what it sent and received per episode.
  */
@@ -15,8 +15,8 @@ export function userMessage(text: string, imageUrl: string): ChatMessage {
   return {
     role: 'user',
     content: [
-      { type: 'text', text },
       { type: 'image_url', image_url: { url: imageUrl } },
+      { type: 'text', text },
     ],
   };
 }

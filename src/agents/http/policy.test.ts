@@ -61,8 +61,9 @@ describe('HttpPolicy requests', () => {
     expect(b).toMatchObject({ model: 'vlm', temperature: 0, logprobs: true, top_logprobs: 5 });
     expect(b.seed).toBeUndefined();
     expect(b.messages).toHaveLength(1);
-    expect(b.messages[0].content[0]).toEqual({ type: 'text', text: obs[0].prompt });
-    expect(b.messages[0].content[1].image_url.url).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    // image first, then the text, as ProactiveBench's apply_conversation_template
+    expect(b.messages[0].content[1]).toEqual({ type: 'text', text: obs[0].prompt });
+    expect(b.messages[0].content[0].image_url.url).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
     expect(fs.log[0].headers['x-askfirst-episode']).toBe(obs[0].episodeId);
     expect(r.optionLogProbs).toHaveLength(obs[0].options.length);
     await p.act([obs[0]], { sample: true });
@@ -79,8 +80,8 @@ describe('HttpPolicy requests', () => {
     const b = JSON.parse(fs.log[1].body);
     expect(b.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(b.messages[1].content).toBe(r0.reply);
-    expect(b.messages[0].content[0].text).toBe(obs[0].prompt);
-    expect(b.messages[0].content[1].image_url.url).not.toBe(b.messages[2].content[1].image_url.url);
+    expect(b.messages[0].content[1].text).toBe(obs[0].prompt);
+    expect(b.messages[0].content[0].image_url.url).not.toBe(b.messages[2].content[0].image_url.url);
     const noHist = new HttpPolicy({ baseUrl: fs.url, model: 'vlm' }, {});
     await noHist.act([obs[1]]);
     expect(JSON.parse(fs.log[2].body).messages).toHaveLength(1);

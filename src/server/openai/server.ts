@@ -14,9 +14,15 @@
  * (policies such as the oracle need them; the built-in model reads the replies and views);
  * without them the request is treated as turn 0 of an anonymous episode, and the previous reply
  * is taken from the conversation's last assistant message when there is one.
+ *
+ * Safe to expose: with an API key every route but /healthz wants `Authorization: Bearer KEY`
+ * (401 otherwise); bodies over `maxBodyBytes` are refused with 413 before they are read whole;
+ * beyond `maxConcurrent` requests in flight a request is refused at once with 429 and
+ * Retry-After (askfirst's client, like OpenAI's, retries it), so memory stays bounded.
  */
-import { createHash } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { optionLetter } from '../../episode/parse.js';
 import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
@@ -177,6 +183,37 @@ export interface ServeOptions {
   maxBatch?: number;
   /** Where 5xx errors are logged (default console.error). */
   log?: (msg: string) => void;
+  /** When set, every route but /healthz wants `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Largest request body in bytes (default DEFAULT_MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
+  /** Most requests handled at once; more are refused with 429 (default DEFAULT_MAX_CONCURRENT). */
+  maxConcurrent?: number;
+}
+
+/** 8 MiB: a data-URL PNG of a 2048×2048 photo fits. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_CONCURRENT = 32;
+
+const sha = (s: string) => createHash('sha256').update(s).digest();
+
+/** 401 unless the request carries the key as a bearer token (compared in constant time). */
+function requireKey(key: string): MiddlewareHandler {
+  const want = sha(key);
+  return async (c, next) => {
+    const m = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '');
+    if (!m || !timingSafeEqual(sha(m[1].trim()), want)) {
+      const { status, body } = openaiErrorResponse(new AskfirstError('UNAUTHORIZED', 'missing or wrong API key: send "Authorization: Bearer <key>" (the key the server was started with)'));
+      return c.json(body, status as 401, { 'www-authenticate': 'Bearer' });
+    }
+    await next();
+  };
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h);
 }
 
 export function createOpenAIApp(o: ServeOptions): Hono {
@@ -195,6 +232,34 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   };
 
   app.get('/healthz', (c) => c.json({ ok: true, model, served, errors, batches: batcher.batches, observations: batcher.observations }));
+  if (o.apiKey !== undefined) app.use('*', requireKey(o.apiKey));
+  const maxConcurrent = o.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+  const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let inFlight = 0;
+  app.use('/v1/*', async (c, next) => {
+    if (inFlight >= maxConcurrent) {
+      errors++;
+      const { status, body } = openaiErrorResponse(new AskfirstError('BUSY', `${c.req.method} ${c.req.path}: the server is handling ${maxConcurrent} requests already (its --max-concurrent); retry shortly`));
+      return c.json(body, status as 429, { 'retry-after': '1' });
+    }
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+    }
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: maxBody,
+      onError: (c) => {
+        errors++;
+        const { status, body } = openaiErrorResponse(new AskfirstError('TOO_LARGE', `${c.req.method} ${c.req.path}: request body over the limit of ${maxBody} bytes (the server's --max-body-bytes)`));
+        return c.json(body, status as 413);
+      },
+    }),
+  );
   app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: model, object: 'model', created, owned_by: 'askfirst' }] }));
 
   app.post('/v1/chat/completions', async (c) => {

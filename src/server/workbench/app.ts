@@ -42,9 +42,31 @@ function intParam(c: Context, name: string): number {
   return n;
 }
 
+/** The path of the first string (value or key) holding U+0000 in a parsed JSON value, or null. PostgreSQL text cannot store it. */
+export function findNul(v: unknown, path: string): string | null {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = findNul(v[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) return `a key of ${path}`;
+      const p = findNul(x, `${path}.${k}`);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const body = await c.req.json();
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InputError('request body must be a JSON object');
+  const nul = findNul(body, 'body');
+  if (nul) throw new InputError(`${nul} contains the NUL character (U+0000), which text fields cannot store; remove it`);
   return body as Record<string, unknown>;
 }
 

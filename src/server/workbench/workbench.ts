@@ -11,6 +11,7 @@ import type { Episode } from '../../episode/types.js';
 import { openDb } from '../../feedback/db.js';
 import { FeedbackStore } from '../../feedback/store.js';
 import type { SuiteEpisode } from '../../suite/types.js';
+import { AskfirstError, InputError } from '../../util/errors.js';
 import { createApp } from './app.js';
 import { findUiDir } from './static.js';
 
@@ -60,12 +61,28 @@ export function playPolicyFactory(spec: string): (ep: Episode<string>, imageDir?
   };
 }
 
+/** A listen failure as an askfirst error that says what to do (a busy port is not a bug). */
+export function listenError(e: unknown, host: string, port: number): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new AskfirstError('CONFLICT', `port ${port} on ${host} is already in use (another workbench or server?); stop it or choose another --port`, { cause: e });
+  if (code === 'EACCES') return new InputError(`not allowed to listen on ${host}:${port} (ports below 1024 need privileges); choose another --port`, { cause: e });
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new InputError(`cannot listen on ${host}: not an address of this machine; check --host`, { cause: e });
+  return e;
+}
+
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const store = o.store ?? (await FeedbackStore.open(await openDb({ url: o.databaseUrl, dataDir: o.dataDir })));
   const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), uiDir: o.uiDir ?? findUiDir(), log: o.log });
-  const server = await new Promise<ReturnType<typeof serve>>((res) => {
-    const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => res(s));
-  });
+  let server: ReturnType<typeof serve>;
+  try {
+    server = await new Promise<ReturnType<typeof serve>>((res, rej) => {
+      const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => res(s));
+      s.once('error', rej);
+    });
+  } catch (e) {
+    if (!o.store) await store.close(); // close the database (and remove its lock) before reporting
+    throw listenError(e, o.host, o.port);
+  }
   // Slots of assignments left open for longer than `assignmentTtlSeconds` go back to the queue.
   const ttl = o.assignmentTtlSeconds ?? 3600;
   const sweeper = setInterval(() => void store.releaseStale(ttl).catch((e) => (o.log ?? console.error)(`askfirst server: releasing stale assignments failed: ${(e as Error).message}`)), Math.min(ttl, 300) * 1000);

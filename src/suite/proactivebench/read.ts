@@ -15,6 +15,10 @@
  * - Images: by default every referenced file is checked to exist when loading (`checkImages:
  *   'eager'`), so a missing image is reported up front with the episode and the JSONL line;
  *   `'lazy'` skips the check and the loader reports a missing file when a view is first shown.
+ * - A bad entry (a malformed line, a missing field, an option naming no move, a frame never
+ *   reached, a duplicate id, a missing image…): `readProactiveBench` throws a DataError naming
+ *   the file and line; `loadProactiveBench` (what `--data` uses) reports it in `skipped` and goes
+ *   on with the rest, as ProactiveBench fails only that episode.
  * - Episode ids are `<acronym>-<id>` (ROD-12, IN-C-40, …) for real entries, askfirst's own id for
  *   files askfirst wrote; `kind` is the matching askfirst scenario kind (occlusion, corruption, …),
  *   the dataset name is in `meta.dataset`.
@@ -23,7 +27,6 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
 import { DataError, InputError, NotFoundError } from '../../util/errors.js';
-import { parseJsonl } from '../../util/jsonl.js';
 import { buildNativeEpisode } from './build.js';
 import { checkEntry, DATASET_INFO, isPBDataset, PB_DATASETS, type PBDataset } from './datasets.js';
 import { filterIds } from './filter.js';
@@ -68,8 +71,31 @@ export async function listProactiveBenchFiles(dir: string): Promise<{ dataset: P
   return out;
 }
 
-/** Read a ProactiveBench data directory into askfirst episodes (see the file comment). */
+/** An entry that could not be turned into an episode, and why. */
+export interface SkippedEntry {
+  file: string;
+  line: number;
+  dataset: PBDataset;
+  /** The askfirst scenario kind of its dataset (so `--kinds` can leave out other datasets' problems). */
+  kind: string;
+  /** The entry's episode id when known. */
+  id?: string;
+  /** The error message (it names the file and line). */
+  reason: string;
+}
+
+/** Read a ProactiveBench data directory into askfirst episodes (see the file comment); the first bad entry throws. */
 export async function readProactiveBench(dir: string, opts: ReadProactiveBenchOptions = {}): Promise<SuiteEpisode[]> {
+  return (await loadProactiveBench(dir, { ...opts, onBadEntry: 'throw' })).episodes;
+}
+
+/** Read a ProactiveBench data directory; bad entries are skipped and listed (`onBadEntry: 'skip'`, the default) or thrown. */
+export async function loadProactiveBench(
+  dir: string,
+  opts: ReadProactiveBenchOptions & { onBadEntry?: 'skip' | 'throw' } = {},
+): Promise<{ episodes: SuiteEpisode[]; skipped: SkippedEntry[] }> {
+  const skip = (opts.onBadEntry ?? 'skip') === 'skip';
+  const skipped: SkippedEntry[] = [];
   const filter = opts.filter ?? 'auto';
   let files = await listProactiveBenchFiles(dir);
   if (opts.datasets) {
@@ -86,37 +112,68 @@ export async function readProactiveBench(dir: string, opts: ReadProactiveBenchOp
   for (const { dataset, file } of files) {
     const text = await readFile(file, 'utf8');
     const keep = filterIds(dataset)!;
-    for (const { line, value } of parseJsonl<unknown>(text, file).lines) {
-      const entry = checkEntry(value, dataset, file, line);
-      // data_utils skip_args: {"strong_occlusions": False} (Python's False == 0 too).
-      if (entry.strong_occlusions === false || (entry.strong_occlusions as unknown) === 0) continue;
-      const block = opts.native ? undefined : entry.askfirst;
-      const applyFilter = filter === true || (filter === 'auto' && block === undefined);
-      if (applyFilter && !(typeof entry.id === 'number' && keep.has(entry.id))) continue;
-      const ep =
-        block !== undefined
-          ? episodeFromBlock(block, file, line)
-          : buildNativeEpisode(dataset, entry, `${DATASET_INFO[dataset].acronym}-${entry.id}`, { file, line });
-      const problems = episodeProblems(ep);
-      if (problems.length) throw new DataError(`episode ${ep.id}: ${problems.join('; ')}`, { file, line });
-      const seen = origin.get(ep.id);
-      if (seen) throw new DataError(`duplicate episode id ${ep.id} (first at ${seen.file}:${seen.line})`, { file, line });
-      origin.set(ep.id, { file, line });
-      ep.meta = { ...ep.meta, dataset, file, line };
-      episodes.push(ep);
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = i + 1;
+      if (!lines[i].trim()) continue;
+      let id: string | undefined;
+      try {
+        let value: unknown;
+        try {
+          value = JSON.parse(lines[i]);
+        } catch (e) {
+          throw new DataError(`malformed JSON: ${(e as Error).message}`, { file, line, cause: e });
+        }
+        const entry = checkEntry(value, dataset, file, line);
+        // data_utils skip_args: {"strong_occlusions": False} (Python's False == 0 too).
+        if (entry.strong_occlusions === false || (entry.strong_occlusions as unknown) === 0) continue;
+        const block = opts.native ? undefined : entry.askfirst;
+        const applyFilter = filter === true || (filter === 'auto' && block === undefined);
+        if (applyFilter && !(typeof entry.id === 'number' && keep.has(entry.id))) continue;
+        id = block === undefined ? `${DATASET_INFO[dataset].acronym}-${entry.id}` : undefined;
+        const ep = block !== undefined ? episodeFromBlock(block, file, line) : buildNativeEpisode(dataset, entry, id!, { file, line });
+        id = ep.id;
+        const problems = episodeProblems(ep);
+        if (problems.length) throw new DataError(`episode ${ep.id}: ${problems.join('; ')}`, { file, line });
+        const seen = origin.get(ep.id);
+        if (seen) throw new DataError(`duplicate episode id ${ep.id} (first at ${seen.file}:${seen.line})`, { file, line });
+        origin.set(ep.id, { file, line });
+        ep.meta = { ...ep.meta, dataset, file, line };
+        episodes.push(ep);
+      } catch (e) {
+        if (!skip || !(e instanceof DataError)) throw e;
+        skipped.push({ file, line, dataset, kind: DATASET_INFO[dataset].kind, ...(id !== undefined ? { id } : {}), reason: e.message });
+      }
     }
   }
-  if ((opts.checkImages ?? 'eager') === 'eager') await checkImagesExist(dir, episodes, origin);
-  return episodes;
+  if ((opts.checkImages ?? 'eager') === 'eager') {
+    const missing = await missingImages(dir, episodes);
+    if (missing.length) {
+      if (!skip) throw missingImagesError(dir, missing, origin);
+      const bad = new Set(missing.map((m) => m.episode));
+      for (const ep of episodes.filter((x) => bad.has(x.id))) {
+        const where = origin.get(ep.id)!;
+        const files = missing.filter((m) => m.episode === ep.id).map((m) => resolveViewPath(dir, m.path));
+        skipped.push({ ...where, dataset: ep.meta!.dataset as PBDataset, kind: ep.kind, id: ep.id, reason: `${where.file}:${where.line}: episode ${ep.id}: image file not found: ${files.join(', ')}` });
+      }
+      return { episodes: episodes.filter((x) => !bad.has(x.id)), skipped };
+    }
+  }
+  return { episodes, skipped };
 }
 
-/** Stat every referenced image once; report every missing one with its episode and line. */
-async function checkImagesExist(dir: string, episodes: SuiteEpisode[], origin: Map<string, { file: string; line: number }>): Promise<void> {
-  const firstUse = new Map<string, string>();
+/** Stat every referenced image once; every missing one with every episode that shows it. */
+async function missingImages(dir: string, episodes: SuiteEpisode[]): Promise<{ path: string; episode: string }[]> {
+  const users = new Map<string, string[]>();
   for (const ep of episodes) {
-    for (const v of ep.views) if ('path' in v && !firstUse.has(v.path)) firstUse.set(v.path, ep.id);
+    for (const v of ep.views) {
+      if (!('path' in v)) continue;
+      const u = users.get(v.path) ?? [];
+      if (!u.includes(ep.id)) u.push(ep.id);
+      users.set(v.path, u);
+    }
   }
-  const paths = [...firstUse.keys()];
+  const paths = [...users.keys()];
   const missing: string[] = [];
   let next = 0;
   const worker = async () => {
@@ -131,13 +188,16 @@ async function checkImagesExist(dir: string, episodes: SuiteEpisode[], origin: M
     }
   };
   await Promise.all(Array.from({ length: 32 }, worker));
-  if (missing.length === 0) return;
   missing.sort();
+  return missing.flatMap((path) => users.get(path)!.map((episode) => ({ path, episode })));
+}
+
+function missingImagesError(dir: string, missing: { path: string; episode: string }[], origin: Map<string, { file: string; line: number }>): DataError {
+  const paths = [...new Set(missing.map((m) => m.path))];
   const first = missing[0];
-  const ep = firstUse.get(first)!;
-  const where = origin.get(ep)!;
-  const more = missing.length > 1 ? `; ${missing.length - 1} more missing, e.g. ${missing.slice(1, 4).join(', ')}` : '';
-  throw new DataError(`image file not found: ${resolveViewPath(dir, first)} (episode ${ep})${more}. Check that the dataset's image folders were extracted into ${dir}, or pass checkImages: 'lazy'`, where);
+  const where = origin.get(first.episode)!;
+  const more = paths.length > 1 ? `; ${paths.length - 1} more missing, e.g. ${paths.slice(1, 4).join(', ')}` : '';
+  return new DataError(`image file not found: ${resolveViewPath(dir, first.path)} (episode ${first.episode})${more}. Check that the dataset's image folders were extracted into ${dir}; \`askfirst eval\` skips (and reports) episodes whose images are missing`, where);
 }
 
 /** Our own block on lines askfirst wrote: the episode with its views as paths. */

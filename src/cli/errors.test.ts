@@ -1,0 +1,107 @@
+/** CLI error messages for a careless user (issue 20): every one says what to fix, none says "unexpected error … please report it". */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { generateSuite } from '../suite/generate.js';
+import { readSuite, writeSuite } from '../suite/io.js';
+import { tmpDir } from '../testing/tmp.js';
+import { explainFsError } from '../util/fs-errors.js';
+import { main } from './main.js';
+
+async function cli(...args: string[]): Promise<{ code: number; err: string }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    process.exitCode = 0;
+    await main(['node', 'askfirst', ...args]);
+    return { code: Number(process.exitCode ?? 0), err: lines.join('\n') };
+  } finally {
+    spy.mockRestore();
+    log.mockRestore();
+    process.exitCode = 0;
+  }
+}
+
+afterEach(() => {
+  process.exitCode = 0;
+});
+
+const fsErr = (code: string, syscall: string, path: string) => Object.assign(new Error(`${code}: x, ${syscall} '${path}'`), { code, syscall, path });
+
+describe('CLI errors a user can fix', () => {
+  it('an --out that is a file: says so, exit 1, no "please report"', async () => {
+    const d = tmpDir('af-cli-err');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const file = join(d, 'out.txt');
+    writeFileSync(file, 'not a directory');
+    const r = await cli('eval', '--policy', 'oracle', '--data', suite, '--out', file, '--no-progress');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/out\.txt is a file, not a directory; choose another output directory/);
+    expect(r.err).not.toMatch(/unexpected error|please report/);
+  });
+
+  it('read-only and full disks are named as such (a read-only file system is not "not found")', () => {
+    expect(explainFsError(fsErr('EROFS', 'open', '/mnt/ro/out/x.json'))?.message).toMatch(/cannot write \/mnt\/ro\/out\/x\.json: the file system is read-only/);
+    expect(explainFsError(fsErr('EACCES', 'mkdir', '/srv/out'))?.message).toMatch(/permission denied \(a read-only directory\?\)/);
+    expect(explainFsError(fsErr('ENOSPC', 'write', '/srv/out/r.jsonl'))?.message).toMatch(/no space left/);
+    expect(explainFsError(new Error('plain'))).toBeNull();
+  });
+
+  it('an empty episodes file exits non-zero with a message', async () => {
+    const d = tmpDir('af-cli-empty');
+    await writeSuite(d, []);
+    const r = await cli('eval', '--policy', 'oracle', '--data', d, '--out', join(d, 'run'), '--no-progress');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/holds no episodes \(episodes\.jsonl is empty\)/);
+  });
+
+  it('view paths must be relative and stay inside the suite directory', async () => {
+    const d = tmpDir('af-cli-views');
+    await writeSuite(d, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const file = join(d, 'episodes.jsonl');
+    const ep = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]);
+    mkdirSync(join(d, '..', 'outside'), { recursive: true });
+    for (const bad of ['/etc/passwd', '../outside/x.png', 'images/../../outside/x.png']) {
+      writeFileSync(file, JSON.stringify({ ...ep, views: ep.views.map((v: { path: string }, i: number) => (i === 0 ? { path: bad } : v)) }) + '\n');
+      await expect(readSuite(d, { checkImages: false })).rejects.toThrow(/episodes\.jsonl:1: .*views\[0\] path .* must be relative to the suite directory and stay inside it/);
+    }
+  });
+
+  it('a damaged run.json of an earlier eval names the file', async () => {
+    const d = tmpDir('af-cli-runjson');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const out = join(d, 'run');
+    expect((await cli('eval', '--policy', 'oracle', '--data', suite, '--out', out, '--no-progress', '--mode', 'proactive')).code).toBe(0);
+    writeFileSync(join(out, 'proactive', 'run.json'), '{"policy":');
+    const r = await cli('eval', '--policy', 'oracle', '--data', suite, '--out', out, '--no-progress', '--mode', 'proactive');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/proactive\/run\.json: run\.json does not parse as JSON/);
+  });
+
+  it('a checkpoint of an older layout: refused with the flag to use, loaded with --allow-old-checkpoint and a warning', async () => {
+    const { newBuiltin, saveBuiltin } = await import('../agents/builtin/build.js');
+    const { saveSafetensors } = await import('../nn/safetensors.js');
+    const { ALLOW_OLD_CHECKPOINT_ENV } = await import('../nn/checkpoint.js');
+    const d = tmpDir('af-cli-oldckpt');
+    const eps = generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] });
+    const suite = join(d, 'suite');
+    await writeSuite(suite, eps);
+    const p = newBuiltin(eps, { imageSize: 32, channels: [4], hidden: 8 });
+    const ck = join(d, 'ck');
+    saveBuiltin(ck, p);
+    saveSafetensors(join(ck, 'model.safetensors'), p.model.namedParameters().filter(([n]) => n !== 'whereConv.bias').map(([n, t]) => [n, { data: t.data, shape: t.shape }]));
+    const refused = await cli('eval', '--policy', `builtin:${ck}`, '--data', suite, '--out', join(d, 'r1'), '--no-progress', '--mode', 'reference');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/checkpoint lacks 1 parameter\(s\): whereConv\.bias\..*--allow-old-checkpoint/);
+    try {
+      const ok = await cli('--allow-old-checkpoint', 'eval', '--policy', `builtin:${ck}`, '--data', suite, '--out', join(d, 'r2'), '--no-progress', '--mode', 'reference');
+      expect(ok.code).toBe(0);
+      expect(ok.err).toMatch(/warning: .*older layout \(allowed\): filled whereConv\.bias with zeros/);
+    } finally {
+      delete process.env[ALLOW_OLD_CHECKPOINT_ENV];
+    }
+  });
+});

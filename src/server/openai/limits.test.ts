@@ -1,0 +1,109 @@
+/** `serve` safe to expose (issue 20): API key, body-size limit, concurrency limit, image-size limit, non-loopback warning. */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
+import { RandomPolicy } from '../../agents/baselines/random.js';
+import { formatPrompt } from '../../episode/prompt.js';
+import { createImage } from '../../scenes/image.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, setImageLimits } from '../../scenes/image-limits.js';
+import { pngDataUrl } from '../../scenes/png.js';
+import { hostilePNG } from '../../testing/hostile.js';
+import { isLoopback, startOpenAIServer, type RunningServer, type ServeOptions } from './server.js';
+
+type ErrorBody = { error: { message: string; code: string } };
+const quiet = () => undefined;
+const servers: RunningServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+  setImageLimits({ maxPixels: DEFAULT_MAX_IMAGE_PIXELS });
+});
+async function start(o: Partial<ServeOptions> = {}): Promise<RunningServer> {
+  const s = await startOpenAIServer({ policy: new RandomPolicy(1), log: quiet, ...o });
+  servers.push(s);
+  return s;
+}
+const body = (url = pngDataUrl(createImage(4, 4, [1, 2, 3])), pad = '') =>
+  JSON.stringify({ model: 'm', pad, messages: [{ role: 'user', content: [{ type: 'text', text: formatPrompt('Q?', ['a', 'b']) }, { type: 'image_url', image_url: { url } }] }] });
+const chat = (s: RunningServer, b: string | ReadableStream, headers: Record<string, string> = {}) =>
+  fetch(`${s.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b, ...(typeof b === 'string' ? {} : { duplex: 'half' }) } as RequestInit);
+
+describe('serve --api-key', () => {
+  it('protects every route but /healthz', async () => {
+    const s = await start({ apiKey: 'sekret' });
+    const health = await fetch(s.url.replace('/v1', '/healthz'));
+    expect(health.status).toBe(200);
+    for (const [method, path] of [['GET', '/models'], ['POST', '/chat/completions'], ['GET', '/nope']]) {
+      const r = await fetch(`${s.url}${path}`, { method, ...(method === 'POST' ? { body: body() } : {}) });
+      expect(r.status, path).toBe(401);
+      expect(((await r.json()) as ErrorBody).error.message).toMatch(/missing or wrong API key/);
+      const wrong = await fetch(`${s.url}${path}`, { method, headers: { authorization: 'Bearer nope' } });
+      expect(wrong.status, path).toBe(401);
+    }
+    expect((await fetch(`${s.url}/models`, { headers: { authorization: 'Bearer sekret' } })).status).toBe(200);
+    expect((await chat(s, body(), { authorization: 'Bearer sekret' })).status).toBe(200);
+  });
+
+  it('without a key, everything is open (loopback default)', async () => {
+    const s = await start();
+    expect((await fetch(`${s.url}/models`)).status).toBe(200);
+  });
+
+  it('isLoopback knows the loopback addresses', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopback(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '192.168.1.4', 'example.org']) expect(isLoopback(h), h).toBe(false);
+  });
+});
+
+describe('serve limits', () => {
+  it('refuses a body over the limit with 413 naming the request (with and without content-length)', async () => {
+    const s = await start({ maxBodyBytes: 64 * 1024 });
+    const big = body(undefined, 'x'.repeat(200 * 1024));
+    const r = await chat(s, big);
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as ErrorBody).error.message).toMatch(/POST \/v1\/chat\/completions: request body over the limit of 65536 bytes/);
+    // chunked, no content-length: counted as it streams
+    const bytes = new TextEncoder().encode(big);
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += 8192) c.enqueue(bytes.subarray(i, i + 8192));
+        c.close();
+      },
+    });
+    const r2 = await chat(s, stream);
+    expect(r2.status).toBe(413);
+    expect((await chat(s, body())).status).toBe(200);
+  });
+
+  it('refuses requests beyond the concurrency limit at once with 429 and Retry-After', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: Policy = {
+      name: 'slow',
+      async act(batch: readonly Observation[]): Promise<PolicyReply[]> {
+        await gate;
+        return batch.map((o) => ({ reply: o.options[0] }));
+      },
+    };
+    const s = await start({ policy: slow, maxConcurrent: 2 });
+    const first = [chat(s, body()), chat(s, body())];
+    await new Promise((r) => setTimeout(r, 100)); // both are in the handler, waiting on the policy
+    const third = await chat(s, body());
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('1');
+    expect(((await third.json()) as ErrorBody).error.message).toMatch(/handling 2 requests already/);
+    release();
+    expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await chat(s, body())).status).toBe(200); // the slots are freed
+  });
+
+  it('a request image claiming 30000×30000 is refused in milliseconds with 400 naming the request image', async () => {
+    const s = await start();
+    const url = `data:image/png;base64,${hostilePNG(30000, 30000).toString('base64')}`;
+    const before = process.memoryUsage().rss;
+    for (let i = 0; i < 10; i++) {
+      const r = await chat(s, body(url));
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as ErrorBody).error.message).toMatch(/request image: image declares 30000×30000 = 900000000 pixels, over the limit/);
+    }
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+  });
+});

@@ -1,0 +1,87 @@
+/** Workbench hardening (issue 20): U+0000 in a label, a busy port, SIGTERM. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../feedback/db.js';
+import { createDemoProject } from '../../feedback/importer.js';
+import { FeedbackStore, type Project } from '../../feedback/store.js';
+import { OraclePolicy } from '../../agents/baselines/oracle.js';
+import { exited, spawnTsx, stopChild } from '../../testing/child.js';
+import { tmpDir } from '../../testing/tmp.js';
+import { createApp, findNul } from './app.js';
+import { startServer } from './workbench.js';
+
+describe('a label with U+0000', () => {
+  let store: FeedbackStore;
+  let project: Project;
+  let app: ReturnType<typeof createApp>;
+  beforeAll(async () => {
+    store = await FeedbackStore.open(await openDb());
+    ({ project } = await createDemoProject(store, 'nul', join(tmpDir('af-nul'), 'images'), 1, 1, { types: ['play'] }));
+    app = createApp({ store, playPolicy: async (ep) => new OraclePolicy([ep]), log: () => undefined });
+  }, 300_000);
+  afterAll(() => store.close());
+
+  it('is refused with 400 naming the field, not a 500', async () => {
+    const a = await store.addAnnotator('nul-tester');
+    const call = (path: string, init: RequestInit = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' } });
+    const next = (await (await call(`/api/projects/${project.id}/next?type=play`)).json()) as { assignment: { id: number } };
+    const r = await call(`/api/assignments/${next.assignment.id}/annotation`, {
+      method: 'POST',
+      body: JSON.stringify({ submissionId: 'nul-sub-0001', label: { transcript: ['a\u0000b'], outcome: 'correct', rating: 5 } }),
+    });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/body\.label\.transcript\[0\] contains the NUL character \(U\+0000\)/);
+    expect(findNul({ ok: 'x', deep: [{ ['k\u0000']: 1 }] }, 'body')).toBe('a key of body.deep[0]');
+  });
+});
+
+describe('feedback serve on a busy port', () => {
+  it('is a clear error, and the database is closed with its lock removed', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as AddressInfo).port;
+    const dataDir = join(tmpDir('af-busy'), 'db');
+    try {
+      await expect(startServer({ dataDir, host: '127.0.0.1', port, playPolicy: 'oracle' })).rejects.toThrow(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use.*choose another --port`));
+      expect(existsSync(join(dataDir, 'askfirst.lock'))).toBe(false);
+      // and the database opens again
+      const s = await FeedbackStore.open(await openDb({ dataDir }));
+      await s.close();
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  }, 300_000); // PGlite on disk starts slowly on a busy machine
+});
+
+describe('feedback serve and SIGTERM', () => {
+  it('closes the database cleanly and removes its lock', async () => {
+    const dir = tmpDir('af-sigterm');
+    const dbDir = join(dir, 'db');
+    const script = join(dir, 'serve.mts');
+    writeFileSync(script, `import { main } from ${JSON.stringify(resolve(import.meta.dirname, '../../cli/main.ts'))};\nawait main(['node', 'askfirst', 'feedback', 'serve', '--db-dir', ${JSON.stringify(dbDir)}, '--port', '0']);\n`);
+    const child = spawnTsx(script, [], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } });
+    try {
+      let out = '';
+      child.stdout!.on('data', (d) => (out += String(d)));
+      let err = '';
+      child.stderr!.on('data', (d) => (err += String(d)));
+      const t0 = Date.now();
+      while (!out.includes('askfirst workbench on')) {
+        if (child.exitCode !== null) throw new Error(`serve exited early: ${err}`);
+        if (Date.now() - t0 > 240_000) throw new Error(`serve did not start: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(existsSync(join(dbDir, 'askfirst.lock'))).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      expect(out).toMatch(/stopped, database closed/);
+      expect(existsSync(join(dbDir, 'askfirst.lock'))).toBe(false);
+      const s = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+      await s.close();
+    } finally {
+      await stopChild(child);
+    }
+  }, 300_000);
+});

@@ -1,0 +1,71 @@
+/**
+ * Node's file-system errors (ENOTDIR, EACCES, EROFS, …) as askfirst errors that say what to fix,
+ * for the CLI's last line of defence: an output directory that is a file or read-only is the
+ * user's to fix, not "an unexpected error, please report it". Node's recursive mkdir reports a
+ * read-only file system as ENOENT; the nearest existing ancestor tells the two apart.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AskfirstError, ConfigError, InputError } from './errors.js';
+
+type FsError = NodeJS.ErrnoException & { path?: string; dest?: string };
+
+/** The nearest ancestor of `p` that exists (p itself included), or null. */
+function existingAncestor(p: string): string | null {
+  for (let d = p; ; d = dirname(d)) {
+    try {
+      statSync(d);
+      return d;
+    } catch {
+      if (dirname(d) === d) return null;
+    }
+  }
+}
+
+function writable(p: string): boolean {
+  try {
+    accessSync(p, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An askfirst error for a file-system error, or null when `e` is not one we can explain. */
+export function explainFsError(e: unknown): AskfirstError | null {
+  if (!(e instanceof Error)) return null;
+  const err = e as FsError;
+  const path = err.path;
+  if (typeof err.code !== 'string' || !path) return null;
+  const verb = err.syscall === 'open' || err.syscall === 'read' || err.syscall === 'scandir' || err.syscall === 'stat' ? 'use' : 'write';
+  switch (err.code) {
+    case 'ENOTDIR':
+    case 'EEXIST': {
+      const anc = existingAncestor(path);
+      const file = anc && statSync(anc).isFile() ? anc : path;
+      return new InputError(`cannot ${verb} ${path}: ${file} is a file, not a directory; choose another output directory`, { cause: e });
+    }
+    case 'EISDIR':
+      return new InputError(`${path} is a directory where a file is expected`, { cause: e });
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError(`cannot ${verb} ${path}: permission denied (a read-only directory?); choose a directory you can write to`, { cause: e });
+    case 'EROFS':
+      return new InputError(`cannot write ${path}: the file system is read-only; choose an output directory on a writable disk`, { cause: e });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new ConfigError(`cannot write ${path}: no space left on the device (or quota exceeded); free some space or choose another disk`, { cause: e });
+    case 'EMFILE':
+    case 'ENFILE':
+      return new ConfigError(`too many open files while using ${path}; raise the limit (ulimit -n) or lower --batch-size/--concurrency`, { cause: e });
+    case 'ENOENT': {
+      if (err.syscall === 'mkdir') {
+        const anc = existingAncestor(path);
+        if (anc && !writable(anc)) return new InputError(`cannot create ${path}: ${anc} is not writable (a read-only file system or directory?); choose another output directory`, { cause: e });
+      }
+      return new AskfirstError('NOT_FOUND', `no such file or directory: ${path}`, { cause: e });
+    }
+    default:
+      return null;
+  }
+}
