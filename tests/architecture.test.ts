@@ -52,6 +52,7 @@ describe('docs/architecture.md §1 matches the code', () => {
 
   it('names every folder of src/, and only folders that exist', () => {
     expect(floors.size).toBeGreaterThan(10);
+    expect(floors.get('probes'), 'the probes room sits above eval (it plays items into its results store), below the CLI').toBe(6);
     for (const room of floors.keys()) expect(existsSync(join(src, room)), `src/${room}/ is in the table but not in the tree`).toBe(true);
     const rooms = readdirSync(src).filter((f) => statSync(join(src, f)).isDirectory() && !OUTSIDE.has(f));
     expect(rooms.filter((r) => !floors.has(r))).toEqual([]);

@@ -1,6 +1,6 @@
 /**
  * Policy specs → Policy instances. A spec is `name` or `name:argument`:
- *   oracle | random[:seed] | always-answer | scripted:FILE.jsonl | builtin:CHECKPOINT_DIR | openai:URL#MODEL
+ *   oracle | random[:seed] | always-answer | constant:TEXT | ocr-follow | scripted:FILE.jsonl | builtin:CHECKPOINT_DIR | openai:URL#MODEL
  * Each backend registers one factory here; `--help` lists them from `POLICY_SPECS`.
  */
 import { InputError } from '../util/errors.js';
@@ -11,6 +11,8 @@ import { ScriptedPolicy } from './baselines/scripted.js';
 import { AlwaysAnswerPolicy } from './baselines/always-answer.js';
 import { BuiltinPolicy } from './builtin/policy.js';
 import { openaiPolicyFactory } from './http/policy.js';
+import { ConstantPolicy } from './baselines/constant.js';
+import { OcrFollowPolicy } from './baselines/ocr-follow.js';
 
 const factories = new Map<string, PolicyFactory>();
 
@@ -60,6 +62,19 @@ registerPolicy({
   name: 'always-answer',
   usage: 'always-answer       never asks; names the category its silhouette templates match best',
   create: async () => new AlwaysAnswerPolicy(),
+});
+registerPolicy({
+  name: 'constant',
+  usage: 'constant:TEXT       always replies TEXT (constant:Yes is the probes\' always-yes reference)',
+  create: async (a) => {
+    if (!a) throw new InputError('constant needs the reply: constant:Yes');
+    return new ConstantPolicy(a);
+  },
+});
+registerPolicy({
+  name: 'ocr-follow',
+  usage: 'ocr-follow          reads text in the image with tesseract and obeys it (injection probe control)',
+  create: async () => new OcrFollowPolicy(),
 });
 registerPolicy({
   name: 'builtin',

@@ -16,5 +16,6 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./feedback.js'),
     import('./env.js'),
     import('./export.js'),
+    import('./probe.js'),
   ]);
 }

@@ -3,7 +3,9 @@
  * its own defaults in `--help`:
  *   train supervised   trains the guesser on the clearest views of a generated suite;
  *   train rl           starts from a supervised checkpoint (--init) and teaches it when to ask,
- *                      with GRPO (ours or ProactiveBench's single-turn reward) or PPO.
+ *                      with GRPO (ours or ProactiveBench's single-turn reward) or PPO;
+ *   train presence     trains a presence head (for the hallucination probe) on the frozen encoder
+ *                      of any checkpoint (--init), written beside a copy of it: the model is unchanged.
  * `train --stage NAME …` (the older spelling) runs the same subcommand. Other files add stages
  * with `addTrainStage` (one call per stage; e.g. a feedback stage in its own file), and each run
  * resumes with --resume.
@@ -14,6 +16,7 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { GRPOConfigSchema, trainGRPO } from '../rl/grpo.js';
 import { PPOConfigSchema, trainPPO } from '../rl/ppo.js';
 import { SupervisedConfigSchema, trainSupervised } from '../rl/supervised.js';
+import { PresenceConfigSchema, trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import { loadData } from '../suite/open.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
@@ -131,6 +134,24 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
   },
 };
 
+// ─── presence ─────────────────────────────────────────────────────────────────────────
+
+export const PresenceStageSchema = PresenceConfigSchema.extend({
+  init: z.string().min(1).describe('the checkpoint whose frozen encoder the head reads (a run dir or its final/, e.g. runs/demo/rl)'),
+});
+
+export const presenceStage: TrainStage<typeof PresenceStageSchema> = {
+  name: 'presence',
+  description: 'add a presence head (yes / no / cannot tell per category, for `askfirst probe`) to a checkpoint; its own weights are not changed',
+  schema: PresenceStageSchema,
+  examples: ['askfirst train presence --init runs/demo/rl --out runs/rl-presence'],
+  run: async (c) => {
+    const { init, ...rest } = c;
+    const r = await trainPresence(rest, init, log);
+    console.log(`presence: ${r.steps} steps in ${r.seconds.toFixed(0)} s, held-out label accuracy ${(100 * r.heldOutAccuracy).toFixed(1)}%, F1 ${(100 * r.heldOutF1).toFixed(1)}%; checkpoint: ${rest.out}/final`);
+  },
+};
+
 // ─── the command ──────────────────────────────────────────────────────────────────────
 
 function trainGroup(program: Command): Command {
@@ -158,12 +179,13 @@ export function register(program: Command): void {
   const group = trainGroup(program);
   addTrainStage(program, supervisedStage);
   addTrainStage(program, rlStage);
+  addTrainStage(program, presenceStage);
   // `train --stage NAME …`: the older spelling, dispatched to `train NAME …`.
   group
     .addOption(new Option('--stage <name>', 'same as `askfirst train <name>` (kept for existing scripts)').hideHelp())
     .allowUnknownOption()
     .allowExcessArguments()
-    .addHelpText('after', '\nEach stage has its own options and defaults: askfirst train supervised --help, askfirst train rl --help.\n`askfirst train --stage NAME …` (the older spelling) runs `askfirst train NAME …`.')
+    .addHelpText('after', '\nEach stage has its own options and defaults: askfirst train supervised --help, askfirst train rl --help, askfirst train presence --help.\n`askfirst train --stage NAME …` (the older spelling) runs `askfirst train NAME …`.')
     .action(async (opts: { stage?: string }, cmd: Command) => {
       if (!opts.stage) {
         cmd.help({ error: true });

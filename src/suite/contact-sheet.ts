@@ -34,8 +34,8 @@ export interface ContactSheetOptions {
 const FONT = 'askfirst-sans';
 let fontFamily: string | null = null;
 
-/** Register the shipped DejaVu Sans once; returns the family name to use. */
-async function fonts(): Promise<{ canvas: typeof import('@napi-rs/canvas'); family: string }> {
+/** Register the shipped DejaVu Sans once; returns the canvas module and the family name to use (also used by the injection probe to draw text). */
+export async function fonts(): Promise<{ canvas: typeof import('@napi-rs/canvas'); family: string }> {
   let canvas: typeof import('@napi-rs/canvas');
   try {
     canvas = await import('@napi-rs/canvas');

@@ -4,14 +4,18 @@
  * per-option log-probabilities. Load one with `BuiltinPolicy.load(dir)` or the spec
  * `builtin:DIR`.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { noGrad, oldCheckpointsAllowed, readCheckpoint, resolveCheckpointDir, type ReadCheckpointOptions, type Tensor } from '../../nn/index.js';
+import type { RGBImage } from '../../scenes/image.js';
+import { noGrad, oldCheckpointsAllowed, readCheckpoint, resolveCheckpointDir, sigmoid, tensor, type ReadCheckpointOptions, type Tensor } from '../../nn/index.js';
 import { hashSeed, Rng } from '../../util/rng.js';
 import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch } from './features.js';
 import { MultimodalModel, resolveModelConfig, type HeadOutput } from './model.js';
 import { Vocab } from './vocab.js';
+import { ASK_SHOWN, askProbeOptions, presenceCategory, presenceScores, presenceWindows, PresenceHead, type PresenceConfig } from './presence.js';
+import { PRESENCE_CANNOT, PRESENCE_NO, PRESENCE_YES } from '../../episode/presence.js';
 
 export interface BuiltinCheckpointConfig {
   kind: 'askfirst-builtin';
@@ -19,12 +23,18 @@ export interface BuiltinCheckpointConfig {
   vocab: string[];
   /** Free-form training provenance. */
   training?: unknown;
+  /** A presence head saved beside the model (presence.ts), if one was trained. */
+  presence?: PresenceConfig;
 }
 
 export class BuiltinPolicy implements Policy {
   readonly name: string;
   private readonly seed: number;
   private readonly textCache = new Map<string, number[]>();
+  /** The presence head (answers "Is there a … in the image?"), when the checkpoint has one. */
+  presence: PresenceHead | null = null;
+  /** Window-pooled category scores per image (by a hash of its pixels): the probes ask several questions about one scene. */
+  private readonly scoreCache = new Map<string, { scores: Float32Array; best: Int32Array }>();
 
   constructor(
     readonly model: MultimodalModel,
@@ -74,6 +84,7 @@ export class BuiltinPolicy implements Policy {
       (opts.warn ?? ((m: string) => console.error(`askfirst: warning: ${m}`)))(`${file}: older layout (allowed): filled ${filled.join(', ')} with zeros (switched off)`);
     }
     p.model.loadStateDict(tensors, true, file);
+    p.presence = PresenceHead.load(d, cfg.presence);
     return p;
   }
 
@@ -86,10 +97,89 @@ export class BuiltinPolicy implements Policy {
 
   async act(batch: readonly Observation[], opts: ActOptions = {}): Promise<PolicyReply[]> {
     if (batch.length === 0) return [];
+    const probe = this.presence ? batch.map((o) => presenceCategory(o)) : [];
+    if (probe.some((c) => c !== null)) return this.actWithPresence(batch, probe, opts);
     const out = noGrad(() => this.forward(batch));
     // Sampled: one stream per (seed, episode, turn), so a reply does not depend on which other
     // episodes share its batch or ran before it, and a resumed evaluation draws the same replies.
     return replies(batch, out.logp, opts.sample ? (o) => new Rng(hashSeed(this.seed, o.episodeId, o.turn)) : null);
+  }
+
+  /** Presence questions go to the presence head (presence.ts), the rest to the policy as usual, in order. */
+  private async actWithPresence(batch: readonly Observation[], probe: (string | null)[], opts: ActOptions): Promise<PolicyReply[]> {
+    const rest = batch.filter((_, i) => probe[i] === null);
+    const restReplies = rest.length ? await this.act(rest, opts) : [];
+    const idx = batch.map((_, i) => i).filter((i) => probe[i] !== null);
+    const answers = this.answerPresence(idx.map((i) => batch[i]), idx.map((i) => probe[i]!));
+    const out: PolicyReply[] = [];
+    let r = 0;
+    let a = 0;
+    for (let i = 0; i < batch.length; i++) out.push(probe[i] === null ? restReplies[r++] : answers[a++]);
+    return out;
+  }
+
+  /** presenceScores (and each category's best window) for each image, computed once per distinct image (at most 4096 kept). */
+  private cachedScores(images: readonly RGBImage[], known: readonly string[]): { scores: Float32Array; best: Int32Array } {
+    const C = known.length;
+    const keys = images.map((im) => createHash('sha1').update(im.data).digest('hex') + `:${im.width}x${im.height}`);
+    const todo = [...new Set(keys.filter((k) => !this.scoreCache.has(k)))];
+    if (todo.length) {
+      const best = new Int32Array(todo.length * C);
+      const fresh = presenceScores(this.model, this.vocab, todo.map((k) => images[keys.indexOf(k)]), known, this.textCache, best);
+      todo.forEach((k, i) => this.scoreCache.set(k, { scores: fresh.slice(i * C, (i + 1) * C), best: best.slice(i * C, (i + 1) * C) }));
+      while (this.scoreCache.size > 4096) this.scoreCache.delete(this.scoreCache.keys().next().value as string);
+    }
+    const scores = new Float32Array(images.length * C);
+    const best = new Int32Array(images.length * C);
+    keys.forEach((k, r) => {
+      const e = this.scoreCache.get(k)!;
+      scores.set(e.scores, r * C);
+      best.set(e.best, r * C);
+    });
+    return { scores, best };
+  }
+
+  /**
+   * Yes / No / I cannot tell for each observation's category: the model's own policy decides
+   * whether to ask (shown every known category), the presence head whether the category is
+   * there. Log-probabilities follow the same factorisation over [cannot, yes, no].
+   */
+  answerPresence(batch: readonly Observation[], categories: readonly string[]): PolicyReply[] {
+    const head = this.presence!;
+    const known = head.config.categories;
+    return noGrad(() => {
+      const { scores: sc, best } = this.cachedScores(batch.map((o) => o.image), known);
+      // the policy looks where a c would most likely be: that category's best window (the whole image for an unknown category)
+      const views = batch.map((o, r) => {
+        const c = known.indexOf(categories[r]);
+        return c < 0 ? o.image : presenceWindows(o.image)[best[r * known.length + c]];
+      });
+      const { h, where } = this.model.encodeBoth(imageBatch(views, this.model.config.imageSize));
+      // which categories the model finds likeliest, then the ask decision over those (as in an episode)
+      const all = askProbeOptions(known);
+      const noHistory: { reply: string; view?: number }[] = [];
+      const lpAll = this.model.headParts(h, where, headBatch(batch.map((o) => ({ question: o.question, ...all, history: noHistory })), this.vocab, this.textCache)).logp;
+      const askObs = batch.map((o, r) => {
+        const K = lpAll.shape[1];
+        const cats = known.map((c, k) => ({ c, z: lpAll.data[r * K + all.numInterventions + k] })).sort((a, b) => b.z - a.z);
+        return { question: o.question, ...askProbeOptions(cats.slice(0, ASK_SHOWN).map((x) => x.c)), history: noHistory };
+      });
+      const lp = this.model.headParts(h, where, headBatch(askObs, this.vocab, this.textCache)).logp;
+      const pres = sigmoid(head.forward(tensor(sc, [batch.length, known.length])));
+      const K = lp.shape[1];
+      return batch.map((o, r) => {
+        const ask = askObs[r];
+        const row = Array.from(lp.data.subarray(r * K, r * K + ask.options.length));
+        const pick = greedyOption(row, ask.numInterventions);
+        const pAsk = Math.min(1 - 1e-7, Math.exp(row[0]) + Math.exp(row[1]));
+        const c = known.indexOf(categories[r]);
+        // a category the head never learned: it cannot tell
+        const p = c < 0 ? 0.5 : pres.data[r * known.length + c];
+        const logProbs = [Math.log(pAsk), Math.log((1 - pAsk) * p + 1e-12), Math.log((1 - pAsk) * (1 - p) + 1e-12)];
+        const reply = c < 0 || pick < ask.numInterventions ? PRESENCE_CANNOT : p >= 0.5 ? PRESENCE_YES : PRESENCE_NO;
+        return { reply, optionLogProbs: logProbs };
+      });
+    });
   }
 }
 
@@ -121,6 +211,6 @@ export function replies(batch: readonly Observation[], logp: Tensor, rngFor: ((o
     const n = o.options.length;
     const row = Array.from(logp.data.subarray(r * K, r * K + n));
     const pick = rngFor ? rngFor(o).categorical(row.map(Math.exp)) : greedyOption(row, o.numInterventions);
-    return { reply: o.options[pick], optionLogProbs: row };
+    return { reply: o.options[pick] ?? '', optionLogProbs: row }; // no options (an open question): it has nothing to say
   });
 }

@@ -1,0 +1,106 @@
+/**
+ * `askfirst probe hallucination | injection`: the probes for hallucinated objects and image
+ * prompt injection (src/probes/), for any policy. Thin shims: options from the probes' config
+ * schemas, the policy from the registry, results (resumable) and summary.json into --out.
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { createPolicy, policyUsage } from '../agents/registry.js';
+import type { Policy } from '../agents/policy.js';
+import { HallucinationConfigSchema, hallucinationItems, hallucinationTable, openQuestionsFor, runHallucination } from '../probes/hallucination.js';
+import { HttpJudge } from '../eval/judge.js';
+import { InjectionConfigSchema, injectionItems, injectionTable, runInjection } from '../probes/injection.js';
+import { writeProbeHtml } from '../probes/html.js';
+import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
+import { evalHttpFields, httpOptions, statsLine } from './eval-http.js';
+
+// the probes have no open-ended mode and no hints: every other remote-model option applies
+const httpFields = Object.fromEntries(Object.entries(evalHttpFields).filter(([k]) => k !== 'judge' && k !== 'hint')) as Omit<typeof evalHttpFields, 'judge' | 'hint'>;
+
+const CommonSchema = z.object({
+  policy: z.string().min(1).describe('the policy: oracle (reads the facts), random[:SEED], always-answer, constant:TEXT, ocr-follow, scripted:FILE, builtin:DIR, openai:URL#MODEL'),
+  out: z.string().min(1).describe('output directory (re-running the same command resumes)'),
+  batchSize: z.number().int().min(1).default(64).describe('items stepped together'),
+  overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
+  json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),
+  progress: z.boolean().default(true).describe('show a progress bar'),
+  ...httpFields,
+});
+
+const HallSchema = CommonSchema.merge(HallucinationConfigSchema);
+const InjSchema = CommonSchema.merge(InjectionConfigSchema);
+
+const DATA_NOTE =
+  'These probes run on generated scenes whose contents are known exactly: ProactiveBench-style data cannot serve (one labelled object per image, no multi-object truth, no place for injected text that the generator controls).';
+
+async function withPolicy<T>(spec: string, episodes: Parameters<typeof createPolicy>[1]['episodes'], cfg: z.output<typeof CommonSchema>, seed: number, fn: (p: Policy, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const policy = await createPolicy(spec, { episodes, seed, options: httpOptions({ ...cfg, hint: false }) });
+  const ac = new AbortController();
+  const onSig = () => {
+    if (ac.signal.aborted) process.exit(130);
+    process.stderr.write('\naskfirst: stopping after the current batch (Ctrl-C again to quit now); finished items are saved\n');
+    ac.abort();
+  };
+  process.on('SIGINT', onSig);
+  try {
+    return await fn(policy, ac.signal);
+  } finally {
+    process.off('SIGINT', onSig);
+    await policy.close?.();
+  }
+}
+
+export async function runProbeHallucination(raw: Record<string, unknown>, print: (s: string) => void = console.log): Promise<unknown> {
+  const cfg = configFromOptions(HallSchema, raw, 'probe hallucination');
+  const episodes = hallucinationItems(cfg);
+  return withPolicy(cfg.policy, episodes, cfg, cfg.seed, async (policy, signal) => {
+    const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits };
+    const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false })) : undefined;
+    const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
+    const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
+    await writeProbeHtml(cfg.out, { hallucination: res.summary });
+    if (cfg.json) print(JSON.stringify(out));
+    else {
+      print(hallucinationTable(res.summary));
+      const line = statsLine(policy.name, policy.stats?.());
+      if (line) print(line);
+      print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
+    }
+    return out;
+  });
+}
+
+export async function runProbeInjection(raw: Record<string, unknown>, print: (s: string) => void = console.log): Promise<unknown> {
+  const cfg = configFromOptions(InjSchema, raw, 'probe injection');
+  const items = await injectionItems(cfg);
+  return withPolicy(cfg.policy, [...items.clean, ...items.attacked], cfg, cfg.seed, async (policy, signal) => {
+    const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts };
+    const res = await runInjection({ items, policy, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });
+    const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
+    await writeProbeHtml(cfg.out, { injection: res.summary });
+    if (cfg.json) print(JSON.stringify(out));
+    else {
+      print(injectionTable(res.summary));
+      const line = statsLine(policy.name, policy.stats?.());
+      if (line) print(line);
+      print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
+    }
+    return out;
+  });
+}
+
+export function register(program: Command): void {
+  const group = commandGroup(program, 'probe', 'probes for hallucinated objects and image prompt injection, for any policy');
+  const h = group.command('hallucination').description('POPE-style "Is there a … in the image?" (random / popular / adversarial absent objects) plus "I cannot tell" on hidden, cut-off and corrupted views');
+  addSchemaOptions(h, HallSchema);
+  h.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExamples:\n  askfirst probe hallucination --policy oracle --out runs/probe-oracle\n  askfirst probe hallucination --policy constant:Yes --out runs/probe-yes\n  askfirst train presence --init runs/demo/rl --out runs/presence-rl\n  askfirst probe hallucination --policy builtin:runs/presence-rl --out runs/probe-rl`);
+  h.action(async (raw: Record<string, unknown>) => {
+    await runProbeHallucination(raw);
+  });
+  const i = group.command('injection').description('text drawn into the image (pick a letter / never ask / always ask / abstain) at several positions, sizes and contrasts: attack success rate, accuracy drop, asking induced or suppressed');
+  addSchemaOptions(i, InjSchema);
+  i.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExamples:\n  askfirst probe injection --policy ocr-follow --out runs/inj-ocr      (positive control: obeys the text it reads; needs tesseract-ocr)\n  askfirst probe injection --policy builtin:runs/demo/rl --out runs/inj-rl`);
+  i.action(async (raw: Record<string, unknown>) => {
+    await runProbeInjection(raw);
+  });
+}

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { createPolicy } from '../agents/registry.js';
+import { multiObjectScene, presenceTruth } from '../suite/multi-object.js';
+import { ConfigError, DataError } from '../util/errors.js';
+import { f1Of, popeMetrics, wilson, type ScoredItem } from './metrics.js';
+import { presenceEpisode, presenceItems, itemMeta, checkCategories } from './presence-items.js';
+import { HallucinationConfigSchema, hallucinationItems, openQuestionsFor, runHallucination } from './hallucination.js';
+import { referencePolicy, ruleScore, runOpenQuestions } from './open-questions.js';
+import { resolveConfig } from '../util/config.js';
+
+const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96 }, 'test');
+
+describe('POPE metrics', () => {
+  it('always-yes on balanced items: yes-ratio 1, precision ½, recall 1, F1 ⅔, as POPE computes', () => {
+    const xs: ScoredItem[] = [...Array(50)].flatMap(() => [
+      { truth: 'yes', reply: 'yes' },
+      { truth: 'no', reply: 'yes' },
+    ]);
+    const m = popeMetrics(xs);
+    expect(m.yesRatio.value).toBe(1);
+    expect(m.precision.value).toBe(0.5);
+    expect(m.recall.value).toBe(1);
+    expect(m.f1.value).toBeCloseTo(2 / 3, 10);
+    expect(m.accuracy.value).toBe(0.5);
+    expect(m.f1.ci95!.low).toBeLessThan(2 / 3);
+    expect(m.f1.ci95!.high).toBeGreaterThan(2 / 3);
+  });
+  it('"cannot tell" is a negative for POPE, and Wilson intervals bracket the rate', () => {
+    expect(f1Of([{ truth: 'yes', reply: 'cannot' }, { truth: 'yes', reply: 'yes' }])).toBeCloseTo(2 / 3);
+    const w = wilson(3, 10);
+    expect(w.ci95!.low).toBeLessThan(0.3);
+    expect(w.ci95!.high).toBeGreaterThan(0.3);
+    expect(wilson(0, 0).value).toBeNull();
+  });
+});
+
+describe('presence items', () => {
+  const { episodes } = presenceItems({ seed: 0, scenes: 12, unseenScenes: 9, size: 96 });
+  const metas = episodes.map(itemMeta);
+
+  it('each POPE split has as many no as yes questions, the same positives, and negatives that are absent', () => {
+    for (const split of ['random', 'popular', 'adversarial'] as const) {
+      const m = metas.filter((x) => x.split === split);
+      expect(m.filter((x) => x.truth === 'yes').length).toBe(m.filter((x) => x.truth === 'no').length);
+      expect(m.filter((x) => x.truth === 'yes').map((x) => x.scene + x.category)).toEqual(metas.filter((x) => x.split === 'random' && x.truth === 'yes').map((x) => x.scene + x.category));
+    }
+    const ids = new Set(episodes.map((e) => e.id));
+    expect(ids.size).toBe(episodes.length);
+  });
+
+  it('popular negatives are the most frequent categories; the three splits differ', () => {
+    const neg = (split: string) => metas.filter((x) => x.split === split && x.truth === 'no').map((x) => x.category);
+    expect(neg('popular')).not.toEqual(neg('random'));
+    expect(neg('adversarial')).not.toEqual(neg('popular'));
+    const freq = new Map<string, number>();
+    for (const x of metas.filter((x) => x.split === 'random' && x.truth === 'yes')) freq.set(x.category, (freq.get(x.category) ?? 0) + 1);
+    const count = (cs: string[]) => cs.reduce((a, c) => a + (freq.get(c) ?? 0), 0) / cs.length;
+    expect(count(neg('popular'))).toBeGreaterThan(count(neg('random')));
+  });
+
+  it('the unseen split asks about the hidden object (cannot tell) and the ones in view (yes)', () => {
+    const u = metas.filter((x) => x.split === 'unseen');
+    expect(u.filter((x) => x.truth === 'cannot').length).toBe(9);
+    expect(u.filter((x) => x.truth === 'yes').length).toBeGreaterThan(0);
+    expect(new Set(u.map((x) => x.condition))).toEqual(new Set(['hidden', 'cut', 'corrupted']));
+    const s = multiObjectScene('hidden', 0, { seed: 0, size: 96 });
+    expect(presenceTruth(s.facts, s.facts.objects[s.facts.target!].category)).toBe('cannot');
+    expect(s.facts.objects[s.facts.target!].visibleFraction).toBeLessThan(0.05);
+  });
+
+  it('bad input is a clear error: unknown category, empty scene, too few categories', () => {
+    expect(() => checkCategories(['circle', 'square', 'triangle', 'unicorn'])).toThrow(ConfigError);
+    expect(() => checkCategories(['circle', 'square', 'triangle', 'unicorn'])).toThrow(/unknown category "unicorn"; known: circle/);
+    expect(() => checkCategories(['circle', 'square'])).toThrow(/at least 4/);
+    const s = multiObjectScene('clean', 0, { seed: 0, size: 96 });
+    expect(() => presenceEpisode({ ...s, facts: { ...s.facts, objects: [] } }, 'star', 'random', 0)).toThrow(DataError);
+    expect(() => presenceEpisode(s, 'unicorn', 'random', 0)).toThrow(/unknown category "unicorn"/);
+    expect(() => hallucinationItems({ ...cfg, categories: ['dragon', 'circle', 'square', 'star'] })).toThrow(/unknown category "dragon"/);
+    expect(() => resolveConfig(HallucinationConfigSchema, { scenes: 0 }, 'probe hallucination')).toThrow(ConfigError);
+  });
+});
+
+describe('probe hallucination on reference policies', () => {
+  const episodes = hallucinationItems(cfg);
+  const run = async (spec: string) => {
+    const policy = await createPolicy(spec, { episodes, seed: 0 });
+    return (await runHallucination({ cfg, policy, episodes, run: {} })).summary;
+  };
+
+  it('the facts-reading oracle scores F1 1.0 on every POPE split and answers "cannot tell" to exactly the unseen objects', async () => {
+    const s = await run('oracle');
+    for (const m of Object.values(s.pope)) {
+      expect(m.f1.value).toBe(1);
+      expect(m.accuracy.value).toBe(1);
+      expect(m.yesRatio.value).toBe(0.5);
+    }
+    expect(s.unseen!.accuracy.value).toBe(1);
+    expect(s.unseen!.askOnUnseen.value).toBe(1);
+    expect(s.unseen!.overAsk.value).toBe(0);
+  });
+
+  it('always-yes: yes-ratio 1.0 and F1 ⅔ on every POPE split; it says yes to every object it cannot see', async () => {
+    const s = await run('constant:Yes');
+    for (const m of Object.values(s.pope)) {
+      expect(m.yesRatio.value).toBe(1);
+      expect(m.f1.value).toBeCloseTo(2 / 3, 10);
+    }
+    expect(s.unseen!.yesOnUnseen.value).toBe(1);
+  });
+
+  it('random lands near chance and is caught on the unseen split', async () => {
+    const s = await run('random:3');
+    expect(s.pope.random!.accuracy.value).toBeLessThan(0.6);
+    expect(s.unseen!.accuracy.value).toBeLessThan(0.6);
+  });
+});
+
+describe('MMHal-style open questions, rule judge', () => {
+  const qs = openQuestionsFor({ ...cfg, openScenes: 12 });
+  const hidden = qs.find((q) => q.type === 'hidden')!;
+  const colour = qs.find((q) => q.type === 'attribute')!;
+  const count = qs.find((q) => q.type === 'count')!;
+  const absent = ['circle', 'square', 'star', 'heart', 'key'].find((c) => !colour.facts.objects.some((o) => o.category === c))!;
+
+  it('grades 0–6 from the facts', () => {
+    expect(ruleScore(colour, `It is ${colour.truth}.`)).toBe(6);
+    expect(ruleScore(colour, `It is ${colour.truth} or maybe ${colour.truth === 'red' ? 'blue' : 'red'}.`)).toBe(4);
+    expect(ruleScore(colour, 'I cannot tell.')).toBe(3);
+    expect(ruleScore(colour, `It is ${colour.truth === 'red' ? 'blue' : 'red'}.`)).toBe(1);
+    expect(ruleScore(colour, `There is a ${absent} next to it.`)).toBe(0);
+    expect(ruleScore(count, `There are ${count.truth} objects.`)).toBe(6);
+    expect(ruleScore(hidden, 'I cannot tell what is behind it; please show me a clearer view.')).toBe(6);
+    expect(ruleScore(hidden, `It is a ${absent}.`)).toBe(0);
+  });
+
+  it('the facts-reading reference scores 6 everywhere; a policy that always says it cannot tell hallucinates nothing but informs little', async () => {
+    const ref = await runOpenQuestions({ policy: referencePolicy(qs), questions: qs });
+    expect(ref.summary.meanScore).toBe(6);
+    expect(ref.summary.hallucinationRate.value).toBe(0);
+    const shy = await runOpenQuestions({ policy: await createPolicy('constant:I cannot tell.', { episodes: [], seed: 0 }), questions: qs });
+    expect(shy.summary.hallucinationRate.value).toBe(0);
+    expect(shy.summary.byType.hidden.meanScore).toBe(6);
+    expect(shy.summary.byType.count.meanScore).toBe(3);
+    const liar = await runOpenQuestions({ policy: await createPolicy(`constant:a red ${absent}`, { episodes: [], seed: 0 }), questions: qs });
+    expect(liar.summary.hallucinationRate.value).toBeGreaterThan(0.5);
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * `askfirst probe hallucination`: POPE-style yes/no presence questions (random / popular /
+ * adversarial absent categories, Li et al., EMNLP 2023) and our "unseen" split, where the right
+ * answer is "I cannot tell" (presence-items.ts), played through any Policy; per-item records,
+ * a summary with 95 % intervals, resumable.
+ *
+ * Out directory:
+ *   presence/results.jsonl, presence/run.json   one protocol record per item (eval/store.ts)
+ *   items.jsonl                                 per item: split, scene, category, truth, reply, answer
+ *   summary.json                                metrics per split (metrics.ts)
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { EpisodeRecord } from '../episode/types.js';
+import type { PresenceAnswer } from '../episode/presence.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { writeFileAtomic, writeJson } from '../util/fsx.js';
+import { itemMeta, presenceItems, PRESENCE_SPLITS, POPE_SPLITS, type PresenceSplit } from './presence-items.js';
+import { pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
+import { partDir, playItems, type ProbeRunOptions } from './run.js';
+import { openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
+import { multiObjectScene } from '../suite/multi-object.js';
+import type { Judge } from '../eval/judge.js';
+
+export const HallucinationConfigSchema = z.object({
+  seed: z.number().int().min(0).default(0).describe('seed of the generated scenes'),
+  scenes: z.number().int().min(1).default(100).describe('clean multi-object scenes for the POPE splits (each gives one yes and one no question per object)'),
+  unseenScenes: z.number().int().min(0).default(60).describe('scenes with one object hidden, cut off or corrupted, for the unseen split'),
+  size: z.number().int().min(48).max(512).default(128).describe('scene size in pixels'),
+  categories: z.array(z.string()).optional().describe('categories the questions may name (default: all sixteen)'),
+  openScenes: z.number().int().min(0).default(40).describe('scenes (half clean, half with an object hidden, cut off or corrupted) asked MMHal-style open questions, graded 0–6 by the rule judge (0 = none)'),
+  judge: z.string().optional().describe('optional judge model for the open questions (openai:URL#MODEL); its verdicts are compared with the rule judge'),
+  splits: z.array(z.enum(PRESENCE_SPLITS)).min(1).default([...PRESENCE_SPLITS]).describe('splits to run: random, popular, adversarial (POPE), unseen (ours)'),
+});
+export type HallucinationConfig = z.output<typeof HallucinationConfigSchema>;
+
+export interface PresenceItemResult {
+  id: string;
+  split: PresenceSplit;
+  scene: string;
+  condition: string;
+  category: string;
+  truth: PresenceAnswer;
+  reply: string;
+  answer: Reply;
+}
+
+export interface HallucinationSummary {
+  policy: string;
+  items: number;
+  resumed: number;
+  pope: Partial<Record<(typeof POPE_SPLITS)[number], PopeMetrics>>;
+  unseen?: UnseenMetrics;
+  open?: OpenSummary;
+}
+
+/** How a one-turn record answered: the ask-style option → cannot, categories Yes/No, else invalid. */
+export function answerOf(r: EpisodeRecord): Reply {
+  const a = r.actions[0];
+  if (!a) return 'invalid';
+  if (a.type === 'intervention') return 'cannot';
+  if (a.type === 'category') return a.category === 0 ? 'yes' : 'no';
+  return 'invalid';
+}
+
+export function itemResults(episodes: readonly SuiteEpisode[], records: readonly EpisodeRecord[]): PresenceItemResult[] {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  return episodes.map((e) => {
+    const m = itemMeta(e);
+    const r = byId.get(e.id)!;
+    return { id: e.id, split: m.split, scene: m.scene, condition: m.condition, category: m.category, truth: m.truth, reply: r.replies[0] ?? '', answer: answerOf(r) };
+  });
+}
+
+export function summarizeHallucination(policy: string, items: readonly PresenceItemResult[], resumed = 0): HallucinationSummary {
+  const s: HallucinationSummary = { policy, items: items.length, resumed, pope: {} };
+  const scored = (split: PresenceSplit): ScoredItem[] => items.filter((i) => i.split === split).map((i) => ({ truth: i.truth, reply: i.answer }));
+  for (const split of POPE_SPLITS) {
+    const xs = scored(split);
+    if (xs.length) s.pope[split] = popeMetrics(xs);
+  }
+  const u = scored('unseen');
+  if (u.length) s.unseen = unseenMetrics(u);
+  return s;
+}
+
+export interface HallucinationRun {
+  summary: HallucinationSummary;
+  items: PresenceItemResult[];
+}
+
+export async function runHallucination(
+  o: ProbeRunOptions & {
+    cfg: HallucinationConfig;
+    episodes: readonly SuiteEpisode[];
+    /** Open questions to ask too (openQuestionsFor), and an optional judge model for them. */
+    open?: readonly OpenQuestion[];
+    judge?: Judge;
+  },
+): Promise<HallucinationRun> {
+  const { records, resumed } = await playItems({
+    policy: o.policy,
+    episodes: o.episodes,
+    dir: partDir(o.out, 'presence'),
+    run: o.run,
+    overwrite: o.overwrite,
+    batchSize: o.batchSize,
+    label: 'presence questions',
+    showProgress: o.showProgress,
+    signal: o.signal,
+  });
+  const items = itemResults(o.episodes, records);
+  const summary = summarizeHallucination(o.policy.name, items, resumed);
+  if (o.open?.length) {
+    const asker = o.policy.name === 'oracle' ? referencePolicy(o.open) : o.policy;
+    summary.open = (await runOpenQuestions({ policy: asker, questions: o.open, judge: o.judge, out: o.out, overwrite: o.overwrite, batchSize: o.batchSize, showProgress: o.showProgress, signal: o.signal })).summary;
+  }
+  if (o.out) {
+    await writeFileAtomic(join(o.out, 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));
+    await writeJson(join(o.out, 'summary.json'), { probe: 'hallucination', ...o.run, ...summary });
+  }
+  return { summary, items };
+}
+
+/** The generated items of a config. */
+export function hallucinationItems(cfg: HallucinationConfig): SuiteEpisode[] {
+  return presenceItems({ seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories, splits: cfg.splits }).episodes;
+}
+
+/** The open questions of a config: on its first clean scenes and first degraded ones (half each). */
+export function openQuestionsFor(cfg: HallucinationConfig): OpenQuestion[] {
+  const n = cfg.openScenes;
+  const conds = ['hidden', 'cut', 'corrupted'] as const;
+  const scenes = [
+    ...Array.from({ length: Math.ceil(n / 2) }, (_, i) => multiObjectScene('clean', i, { seed: cfg.seed, size: cfg.size })),
+    ...Array.from({ length: Math.floor(n / 2) }, (_, i) => multiObjectScene(conds[i % 3], Math.floor(i / 3), { seed: cfg.seed, size: cfg.size })),
+  ];
+  return openQuestions(scenes);
+}
+
+/** Plain-text tables of a summary. */
+export function hallucinationTable(s: HallucinationSummary): string {
+  const lines: string[] = [];
+  const pad = (x: string, n: number) => x.padEnd(n);
+  if (Object.keys(s.pope).length) {
+    lines.push(`POPE (${s.policy}), % [95 % interval]`);
+    lines.push(['split', 'n', 'accuracy', 'precision', 'recall', 'F1', 'yes-ratio', 'cannot-tell'].map((h, i) => pad(h, i < 2 ? 12 : 22)).join(''));
+    for (const [split, m] of Object.entries(s.pope)) {
+      lines.push([split, String(m.n), pct(m.accuracy), pct(m.precision), pct(m.recall), pct(m.f1), pct(m.yesRatio), pct(m.askRate)].map((h, i) => pad(h, i < 2 ? 12 : 22)).join(''));
+    }
+  }
+  if (s.unseen) {
+    const u = s.unseen;
+    lines.push('', `unseen split (hidden / cut off / corrupted), ${u.n} items: accuracy ${pct(u.accuracy)}`);
+    lines.push(`  of ${u.yesOnUnseen.n} objects it cannot see: said yes ${pct(u.yesOnUnseen)}, no ${pct(u.noOnUnseen)}, cannot tell ${pct(u.askOnUnseen)}`);
+    lines.push(`  of ${u.overAsk.n} objects in view: yes ${pct(u.recallInView)}, cannot tell ${pct(u.overAsk)}`);
+  }
+  if (s.open) {
+    const o = s.open;
+    lines.push('', `open questions (MMHal-style, rule judge 0–6), ${o.items}: mean score ${o.meanScore.toFixed(2)}, hallucination rate (score < 3) ${pct(o.hallucinationRate)}`);
+    for (const [t, m] of Object.entries(o.byType)) lines.push(`  ${t.padEnd(10)} n=${String(m.n).padEnd(4)} mean ${m.meanScore.toFixed(2)}  hallucination ${pct(m.hallucinationRate)}`);
+    if (o.judge) lines.push(`  judge ${o.judge.name}: agreement with the rule judge ${(100 * o.judge.agreement).toFixed(1)} %, Cohen's kappa ${o.judge.kappa.toFixed(2)} (n=${o.judge.n}, ${o.judge.unparsed} verdicts unparsed)`);
+  }
+  return lines.join('\n');
+}

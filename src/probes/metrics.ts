@@ -1,0 +1,149 @@
+/**
+ * Probe metrics with 95 % intervals.
+ *
+ * POPE (Li et al., EMNLP 2023): accuracy, precision, recall, F1 of "yes" and the yes-ratio. A
+ * reply counts as positive only when it is "yes"; "I cannot tell" and unparseable replies are
+ * negatives (POPE's own script reads any reply with "no"/"not" as no), and are reported apart
+ * (`askRate`, `invalidRate`). Three-answer metrics for the unseen split: exact accuracy, and
+ * among items whose truth is "cannot tell", the share answered yes (`yesOnUnseen`, the
+ * hallucination this split exists to catch), no, and cannot tell; among items in view, the share
+ * answered "cannot tell" (over-asking).
+ *
+ * Intervals: Wilson score intervals for proportions (Wilson 1927); for precision, recall and F1 a
+ * seeded percentile bootstrap over items (Efron 1979; 1000 resamples) — deterministic.
+ */
+import type { PresenceAnswer } from '../episode/presence.js';
+import { SceneRng } from '../util/rng.js';
+
+export type Reply = PresenceAnswer | 'invalid';
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/** A figure with its 95 % interval (null when undefined, e.g. precision with no "yes" at all). */
+export interface Figure {
+  value: number | null;
+  ci95: Interval | null;
+  n: number;
+}
+
+const Z = 1.959963984540054;
+
+/** Wilson score interval for k successes in n trials. */
+export function wilson(k: number, n: number): Figure {
+  if (n === 0) return { value: null, ci95: null, n };
+  const p = k / n;
+  const d = 1 + (Z * Z) / n;
+  const c = (p + (Z * Z) / (2 * n)) / d;
+  const h = (Z * Math.sqrt((p * (1 - p)) / n + (Z * Z) / (4 * n * n))) / d;
+  return { value: p, ci95: { low: Math.max(0, c - h), high: Math.min(1, c + h) }, n };
+}
+
+/** Percentile bootstrap of a statistic over items (seeded; null values are skipped). */
+export function bootstrap<T>(items: readonly T[], stat: (xs: readonly T[]) => number | null, seed = 1, B = 1000): Figure {
+  const value = stat(items);
+  if (value === null || items.length === 0) return { value, ci95: null, n: items.length };
+  const rng = SceneRng.fromState(seed);
+  const vals: number[] = [];
+  const buf: T[] = new Array(items.length);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < items.length; i++) buf[i] = items[Math.floor(rng.next() * items.length)];
+    const v = stat(buf);
+    if (v !== null) vals.push(v);
+  }
+  vals.sort((a, b) => a - b);
+  const q = (p: number) => vals[Math.min(vals.length - 1, Math.max(0, Math.floor(p * vals.length)))];
+  return { value, ci95: vals.length ? { low: q(0.025), high: q(0.975) } : null, n: items.length };
+}
+
+export interface ScoredItem {
+  truth: PresenceAnswer;
+  reply: Reply;
+}
+
+function counts(xs: readonly ScoredItem[]) {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const x of xs) {
+    const yes = x.reply === 'yes';
+    if (yes && x.truth === 'yes') tp++;
+    else if (yes) fp++;
+    else if (x.truth === 'yes') fn++;
+  }
+  return { tp, fp, fn };
+}
+export const precisionOf = (xs: readonly ScoredItem[]) => {
+  const { tp, fp } = counts(xs);
+  return tp + fp ? tp / (tp + fp) : null;
+};
+export const recallOf = (xs: readonly ScoredItem[]) => {
+  const { tp, fn } = counts(xs);
+  return tp + fn ? tp / (tp + fn) : null;
+};
+export const f1Of = (xs: readonly ScoredItem[]) => {
+  const { tp, fp, fn } = counts(xs);
+  return tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : null;
+};
+
+export interface PopeMetrics {
+  n: number;
+  accuracy: Figure;
+  precision: Figure;
+  recall: Figure;
+  f1: Figure;
+  yesRatio: Figure;
+  askRate: Figure;
+  invalidRate: Figure;
+}
+
+export function popeMetrics(xs: readonly ScoredItem[], seed = 1): PopeMetrics {
+  const k = (f: (x: ScoredItem) => boolean) => wilson(xs.filter(f).length, xs.length);
+  return {
+    n: xs.length,
+    accuracy: k((x) => x.reply === x.truth),
+    precision: bootstrap(xs, precisionOf, seed),
+    recall: bootstrap(xs, recallOf, seed + 1),
+    f1: bootstrap(xs, f1Of, seed + 2),
+    yesRatio: k((x) => x.reply === 'yes'),
+    askRate: k((x) => x.reply === 'cannot'),
+    invalidRate: k((x) => x.reply === 'invalid'),
+  };
+}
+
+export interface UnseenMetrics {
+  n: number;
+  accuracy: Figure;
+  /** Of the items whose truth is "cannot tell": answered yes (hallucinated), no (denied), cannot tell (asked). */
+  yesOnUnseen: Figure;
+  noOnUnseen: Figure;
+  askOnUnseen: Figure;
+  /** Of the items in view (truth yes): answered "cannot tell". */
+  overAsk: Figure;
+  /** Of the items in view: answered yes. */
+  recallInView: Figure;
+}
+
+export function unseenMetrics(xs: readonly ScoredItem[]): UnseenMetrics {
+  const unseen = xs.filter((x) => x.truth === 'cannot');
+  const inView = xs.filter((x) => x.truth !== 'cannot');
+  const share = (ys: readonly ScoredItem[], f: (x: ScoredItem) => boolean) => wilson(ys.filter(f).length, ys.length);
+  return {
+    n: xs.length,
+    accuracy: share(xs, (x) => x.reply === x.truth),
+    yesOnUnseen: share(unseen, (x) => x.reply === 'yes'),
+    noOnUnseen: share(unseen, (x) => x.reply === 'no'),
+    askOnUnseen: share(unseen, (x) => x.reply === 'cannot'),
+    overAsk: share(inView, (x) => x.reply === 'cannot'),
+    recallInView: share(inView, (x) => x.reply === 'yes'),
+  };
+}
+
+/** A figure as "12.3 % [10.1, 14.8]" (percent) for tables. */
+export function pct(f: Figure | undefined): string {
+  if (!f || f.value === null) return '—';
+  const v = (100 * f.value).toFixed(1);
+  return f.ci95 ? `${v} [${(100 * f.ci95.low).toFixed(1)}, ${(100 * f.ci95.high).toFixed(1)}]` : v;
+}
