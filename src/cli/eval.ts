@@ -21,7 +21,6 @@ import { addSchemaOptions, configFromOptions } from './options.js';
 import { EVAL_MODE_NAMES, evalHttpFields, generationOptions, httpOptions, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LoadedData } from '../suite/open.js';
 import { dataFingerprint } from '../suite/fingerprint.js';
 import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';

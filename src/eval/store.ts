@@ -55,7 +55,7 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: { ove
   let done: EpisodeRecord[] = [];
   let repairedTail = false;
   if (!opts.overwrite && existsSync(runPath)) {
-    let prev: unknown;
+    let prev: Record<string, unknown> | null;
     try {
       prev = JSON.parse(await readFile(runPath, 'utf8'));
     } catch (e) {
