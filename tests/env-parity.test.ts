@@ -64,7 +64,7 @@ interface EnvLine {
 }
 
 async function viaEval(data: string, scriptFile: string, out: string): Promise<EpisodeRecord[]> {
-  await runEval(EvalCommandSchema.parse({ policy: `scripted:${scriptFile}`, data, out, mode: ['proactive'], json: true, progress: false }), () => undefined);
+  await runEval(EvalCommandSchema.parse({ policy: [`scripted:${scriptFile}`], data, out, mode: ['proactive'], json: true, progress: false }), () => undefined);
   return readFileSync(join(out, 'proactive', 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpisodeRecord);
 }
 

@@ -76,7 +76,7 @@ class Recipes(unittest.TestCase):
             calls["n"] += 1
             last = messages[-1]
             self.assertEqual(last["role"], "user")
-            self.assertTrue(last["content"][1]["image_url"]["url"].startswith("data:image/png;base64,"))
+            self.assertTrue(last["content"][0]["image_url"]["url"].startswith("data:image/png;base64,"))
             text = LETTERS[calls["n"] % len(LETTERS)]
             return {"text": text, "prompt_ids": [1, 2, 3], "completion_ids": [7, 8], "logprobs": [-0.1, -0.2]}
 

@@ -18,7 +18,7 @@ describe('askfirst eval with a bad ProactiveBench entry', () => {
     await writeFile(join(d, 'QuickDraw_preprocessed.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const out = join(tmpDir('askfirst-eval-skip-out'), 'run');
     const printed: string[] = [];
-    const res = await runEval(EvalCommandSchema.parse({ policy: 'oracle', data: `proactivebench:${d}`, out, progress: false, mode: ['proactive'] }), (s) => printed.push(s));
+    const res = await runEval(EvalCommandSchema.parse({ policy: ['oracle'], data: `proactivebench:${d}`, out, progress: false, mode: ['proactive'] }), (s) => printed.push(s));
     expect(res).toMatchObject({ episodes: 1, accuracy: 1, skipped: 1 });
     expect(printed.join('\n')).toMatch(/1 entry of .* could not be read and were skipped .*\n.*QuickDraw_preprocessed\.jsonl:2: .*option "Turn it around\." names none of the moves/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));

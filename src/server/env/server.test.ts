@@ -83,7 +83,7 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     const r: Json = await (await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: id }) })).json();
     expect(Object.keys(r).sort()).toEqual(['done', 'observation', 'reward']);
     expect(r).toMatchObject({ reward: null, done: false, observation: { episode_id: id, turn: 0 } });
-    expect(r.observation.messages[0].content[1].image_url.url).toBe(`data:image/png;base64,${r.observation.image_png_base64}`);
+    expect(r.observation.messages[0].content[0].image_url.url).toBe(`data:image/png;base64,${r.observation.image_png_base64}`);
     const s: Json = await (await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ action: { reply: 'garbage' }, episode_id: id }) })).json();
     expect(s).toMatchObject({ done: true, observation: { outcome: 'unparseable', last_reply: 'garbage' } });
     expect(s.reward).toBeCloseTo(-0.5, 12);
