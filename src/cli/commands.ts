@@ -13,5 +13,6 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./eval.js'),
     import('./serve.js'),
     import('./feedback.js'),
+    import('./feedback-rlhf.js'),
   ]);
 }

@@ -16,10 +16,12 @@ import { loadData } from '../suite/open.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { InputError } from '../util/errors.js';
 import { addSchemaOptions } from './options.js';
+import { addFeedbackStageOptions, learnedReward, runFeedbackStage } from './train-feedback.js';
 import { coerceOptions, kebab, resolveConfig, schemaOptions } from '../util/config.js';
 
 const StageSchema = z.object({
-  stage: z.enum(['supervised', 'rl']).describe('which stage to run'),
+  stage: z.enum(['supervised', 'rl', 'reward', 'dpo']).describe('which stage to run (reward, dpo: from labelled pairs, see train-feedback.ts)'),
+  reward: z.string().optional().describe('rl: a learned reward instead of the simulator\'s, rm:DIR (RLHF; a reward model from --stage reward)'),
   algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('rl: the algorithm'),
   init: z.string().optional().describe('rl: the supervised checkpoint to start from (a run dir or its final/)'),
   data: z.string().optional().describe('rl: training episodes (DIR, suite:DIR); default: generate --episodes per training kind'),
@@ -44,6 +46,7 @@ function pick(raw: Record<string, unknown>, schema: z.ZodObject<z.ZodRawShape>, 
 export async function runTrain(raw: Record<string, unknown>): Promise<void> {
   const st = resolveConfig(StageSchema, coerceOptions(schemaOptions(StageSchema), raw), 'train');
   const log = (s: string) => console.error(s);
+  if (st.stage === 'reward' || st.stage === 'dpo') return runFeedbackStage(st.stage, st.init, raw, Object.keys(StageSchema.shape));
   if (st.stage === 'supervised') {
     const { episodes, size, ...rest } = pick(raw, SupSchema, 'supervised');
     const data = resolveConfig(DataSchema, { episodes, size }, 'train');
@@ -67,15 +70,16 @@ export async function runTrain(raw: Record<string, unknown>): Promise<void> {
     log(`rl: generating ${perKind} episodes per kind of ${cfg.kinds.join(', ')}`);
     data = { ...rlSplits({ episodes: perKind, seed: cfg.seed, kinds: cfg.kinds }), loader: memoryLoader };
   }
-  const ctx = { policy, ...data, log };
+  const ctx = { policy, ...data, log, ...(st.reward ? { reward: learnedReward(st.reward, data.loader) } : {}) };
   const r = st.algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
   const last = r.curve[r.curve.length - 1] ?? {};
   console.log(`rl (${st.algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('train').description('train the built-in model: --stage supervised (the guesser), then --stage rl (teach it to ask)');
+  const cmd = program.command('train').description('train the built-in model: --stage supervised (the guesser), then --stage rl (teach it to ask); from labelled pairs: --stage reward (a reward model for rl --reward rm:DIR) or --stage dpo');
   addSchemaOptions(cmd, AllSchema);
-  cmd.addHelpText('after', '\nExamples:\n  askfirst train --stage supervised --out runs/sup\n  askfirst train --stage rl --init runs/sup --algorithm grpo --out runs/rl\n  askfirst train --stage rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1\n  (kill it any time; add --resume to the same command to continue)');
+  addFeedbackStageOptions(cmd);
+  cmd.addHelpText('after', '\nExamples:\n  askfirst train --stage supervised --out runs/sup\n  askfirst train --stage rl --init runs/sup --algorithm grpo --out runs/rl\n  askfirst train --stage rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1\n  askfirst train --stage reward --init runs/sup --project pairs --variant fact --out runs/rm\n  askfirst train --stage rl --init runs/sup --reward rm:runs/rm --out runs/rlhf\n  askfirst train --stage dpo --init runs/sup --project pairs --out runs/dpo\n  (kill it any time; add --resume to the same command to continue)');
   cmd.action(async (raw: Record<string, unknown>) => runTrain(raw));
 }
