@@ -4,12 +4,14 @@
  *   pairs     import trajectory pairs into a project from a suite and one or more results.jsonl
  *   simulate  serve the workbench and let N simulated annotators label a project's pairs over HTTP
  *   demo      the whole loop: pairs → labels over HTTP → reward models → RLHF and DPO → report
+ *   demo-aggregate  fold several seeds' demos into aggregate.json (mean, 95 % interval)
  */
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { runFeedbackDemo, FeedbackDemoConfigSchema, goldReward } from '../demo/feedback.js';
+import { aggregateFeedback } from '../demo/feedback-seeds.js';
 import { openDb } from '../feedback/db.js';
 import { pairOfItem, pairToItem, pairsFromRecords } from '../feedback/pairs.js';
 import { SimulateConfigSchema, simulateAnnotators } from '../feedback/simulate.js';
@@ -103,6 +105,12 @@ export function register(program: Command): void {
   });
   addSchemaOptions(g.command('simulate').description('simulated annotators label trajectory pairs over the workbench HTTP API (noise, biases)'), SimulateSchema).action(async (raw) => {
     await runSimulate(raw);
+  });
+  const AggSchema = z.object({ out: z.string().min(1).describe('the folder holding seed-<n>/feedback.json'), seeds: z.array(z.coerce.number().int().min(0)).min(1).describe('seeds to fold, comma-separated') });
+  addSchemaOptions(g.command('demo-aggregate').description('fold finished feedback demos (<out>/seed-<n>/) into <out>/aggregate.json: mean and 95 % interval per figure'), AggSchema).action(async (raw) => {
+    const cfg = configFromOptions(AggSchema, raw, 'feedback demo-aggregate');
+    await aggregateFeedback(cfg.out, cfg.seeds);
+    console.log(`aggregate: ${resolve(cfg.out, 'aggregate.json')}`);
   });
   addSchemaOptions(
     g.command('demo').description('the feedback loop end to end: pairs → simulated labels over HTTP → reward models → RLHF and DPO → evaluation → report.html'),

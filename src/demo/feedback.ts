@@ -32,7 +32,7 @@ import { RunDir } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
 import { FeedbackStore } from '../feedback/store.js';
 import { pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
-import { simulateAnnotators, type Bias } from '../feedback/simulate.js';
+import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';
 import { resolveSupervisedConfig, trainSupervised } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
 import { trainDPO } from '../rl/dpo.js';
@@ -110,14 +110,15 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     const order = rng.shuffle([...train.keys()]).map((i) => train[i]);
     const recs: { record: EpisodeRecord; source: string }[] = [];
     const used: SuiteEpisode[] = [];
-    for (let i = 0; i < order.length && new Set(recs.map((r) => r.record.id)).size < maxLabels * 1.3; i += 256) {
+    // Four plays per episode give up to two pairs of different plays; stop once there are enough.
+    for (let i = 0; i < order.length && new Set(recs.map((r) => r.record.id)).size < maxLabels * 0.75; i += 256) {
       const eps = order.slice(i, i + 256);
-      const roll = await rolloutMultiTurn(sampler.ctx.policy, sampler.ref, cache, eps, 2, rng);
+      const roll = await rolloutMultiTurn(sampler.ctx.policy, sampler.ref, cache, eps, 4, rng);
       used.push(...eps);
       for (const t of roll.trajectories) recs.push({ record: t.record!, source: 'RL start policy, sampled' });
     }
     const written = (await writeSuite(join(pairsDir, 'suite'), used)).map((e) => ({ ...e, views: e.views.map((v) => ('path' in v ? v.path : '')) }));
-    return pairsFromRecords(written, recs, { seed: cfg.seed }).slice(0, maxLabels);
+    return rng.shuffle(pairsFromRecords(written, recs, { seed: cfg.seed, perEpisode: 2 })).slice(0, maxLabels);
   });
   log(`feedback demo: ${pairs.length} pairs of differing plays from the RL starting policy`);
 
@@ -181,7 +182,10 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     for (const n of cfg.labels) await rm(`fact-${n}`, 'fact', honestEx.slice(0, n));
     await rm(`plain-${maxLabels}`, 'plain', honestEx.slice(0, maxLabels));
     await rm(`confident-plain-${maxLabels}`, 'plain', confidentEx.slice(0, maxLabels));
-    await rm(`confident-fact-${maxLabels}`, 'fact', confidentEx.slice(0, maxLabels));
+    // What prevents the bias's reward hacking: the fact-augmented reward model trained only on the
+    // pairs the bias cannot touch (both plays answer at once, or both ask); the facts it reads
+    // (right or wrong, on a view that shows enough or not) carry over to the pairs it did not see.
+    await rm(`confident-guarded-${maxLabels}`, 'fact', confidentEx.slice(0, maxLabels).filter((e) => answersAtOnce(e.a.record) === answersAtOnce(e.b.record)));
   });
 
   // ── 5. RL with the gold reward, RLHF with each reward model, DPO ──────────
@@ -204,7 +208,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   for (const n of cfg.labels) await stage(`rlhf-fact-${n}`, () => rlRun(`rlhf-fact-${n}`, rms.get(`fact-${n}`)!.model));
   await stage('rlhf-plain', () => rlRun(`rlhf-plain-${maxLabels}`, rms.get(`plain-${maxLabels}`)!.model));
   await stage('rlhf-confident-plain', () => rlRun(`rlhf-confident-plain-${maxLabels}`, rms.get(`confident-plain-${maxLabels}`)!.model));
-  await stage('rlhf-confident-fact', () => rlRun(`rlhf-confident-fact-${maxLabels}`, rms.get(`confident-fact-${maxLabels}`)!.model));
+  await stage('rlhf-confident-guarded', () => rlRun(`rlhf-confident-guarded-${maxLabels}`, rms.get(`confident-guarded-${maxLabels}`)!.model));
   await stage('dpo', async () => {
     const dir = join(out, 'rl', `dpo-${maxLabels}`);
     if (new RunDir(dir).isFinished()) return runs.set(`dpo-${maxLabels}`, { policy: BuiltinPolicy.load(dir), updates: 0, seconds: 0, curve: (await readCurve(dir)) ?? [] });

@@ -141,9 +141,12 @@ export function pairMetrics(
   return { n, accuracy: n ? hits / n : Number.NaN, goldAccuracy: g.length ? g.filter(Boolean).length / g.length : Number.NaN, goldPairs: g.length, ece, brier: n ? brier / n : Number.NaN };
 }
 
-/** Whether a pair is held out: a seeded hash of its id, so every label of a pair falls on one side. */
+/**
+ * Whether a pair is held out: a seeded hash of its episode (the id before `#pair<k>`), so every
+ * label of a pair, and every pair of one episode, falls on one side.
+ */
 export function isHeldOut(pairId: string, share: number, seed: number): boolean {
-  return (hashSeed('reward-held-out', seed, pairId) % 10000) / 10000 < share;
+  return (hashSeed('reward-held-out', seed, pairId.replace(/#pair\d+$/, '')) % 10000) / 10000 < share;
 }
 
 // ── the scorer (training, RLHF and evaluation share it) ─────────────────────
