@@ -17,6 +17,7 @@ import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { InputError } from '../util/errors.js';
 import { addSchemaOptions } from './options.js';
 import { addFeedbackStageOptions, learnedReward, runFeedbackStage } from './train-feedback.js';
+import { rewardSpecDir } from '../rl/reward-model.js';
 import { coerceOptions, kebab, resolveConfig, schemaOptions } from '../util/config.js';
 
 const StageSchema = z.object({
@@ -57,6 +58,7 @@ export async function runTrain(raw: Record<string, unknown>): Promise<void> {
     return;
   }
   if (!st.init) throw new InputError('--stage rl needs --init DIR: the supervised checkpoint to start from (askfirst train --stage supervised --out DIR)');
+  if (st.reward) rewardSpecDir(st.reward); // a malformed --reward fails before any data is generated
   const schema = st.algorithm === 'ppo' ? PPOConfigSchema.omit({ rewards: true }) : GRPOConfigSchema.omit({ rewards: true });
   const { episodes, ...cfgRaw } = pick(raw, RLSchema, 'rl');
   const cfg = resolveConfig(schema, cfgRaw, st.algorithm);

@@ -86,9 +86,9 @@ export function gaoSpec(r: FeedbackResults): TopLevelSpec | null {
   return {
     data: { values: vals },
     title: 'Gold vs proxy reward as the policy moves away from its start (Gao et al. 2022)',
-    facet: { field: 'run', type: 'nominal', title: null },
-    columns: 2,
-    spec: { width: 240, height: 150, mark: { type: 'line', point: false }, encoding: { x: { field: 'kl', type: 'quantitative', title: 'KL to the start (per turn)' }, y: { field: 'value', type: 'quantitative', title: 'mean reward' }, color: { field: 'reward', type: 'nominal' } } },
+    // Gold above, proxy below (their scales differ: the reward model's is its own), one column per run.
+    facet: { column: { field: 'run', type: 'nominal', title: null }, row: { field: 'reward', type: 'nominal', title: null } },
+    spec: { width: 170, height: 120, mark: { type: 'line', point: false }, encoding: { x: { field: 'kl', type: 'quantitative', title: 'KL to the start (per turn)' }, y: { field: 'value', type: 'quantitative', title: 'mean reward', scale: { zero: false } }, color: { field: 'reward', type: 'nominal', legend: null } } },
     resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
 }
