@@ -14,5 +14,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./serve.js'),
     import('./feedback.js'),
     import('./feedback-rlhf.js'),
+    import('./env.js'),
+    import('./export.js'),
   ]);
 }

@@ -12,6 +12,7 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { loadData } from '../suite/open.js';
 import { InputError } from '../util/errors.js';
 import { startOpenAIServer, type RunningServer } from '../server/openai/server.js';
+import { untilStopped } from './until-stopped.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
 
 export const ServeSchema = z.object({
@@ -59,14 +60,6 @@ export function register(program: Command): void {
     const cfg = configFromOptions(ServeSchema, raw, 'serve');
     const srv = await runServe(cfg);
     console.log(`askfirst serve: ${srv.policyName} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz); Ctrl-C stops`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        void srv.close().then(resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilStopped(() => srv.close());
   });
 }

@@ -77,9 +77,24 @@ export function scoreTrajectory(r: EpisodeRecord, rewards: readonly NamedReward[
   return { total, parts };
 }
 
-/** ProactiveBench's single-turn reward for one parsed action. */
+/**
+ * ProactiveBench's single-turn reward with its three values named: r_c for the correct category,
+ * r_p for a valid intervention, r_w for anything else (a wrong category, an abstention, an invalid
+ * intervention, an unparseable reply). The paper uses r_c = 1, r_w = 0 and r_p ∈ {0.5, 0.75, 1}.
+ */
+export interface SingleTurnWeights {
+  rc: number;
+  rp: number;
+  rw: number;
+}
+
+export function singleTurnReward(a: ParsedAction, w: SingleTurnWeights): number {
+  if (a.type === 'category' && a.correct) return w.rc;
+  if (a.type === 'intervention' && a.valid) return w.rp;
+  return w.rw;
+}
+
+/** ProactiveBench's single-turn reward for one parsed action, as published (r_c = 1, r_w = 0). */
 export function proactiveBenchReward(a: ParsedAction, rp: number): number {
-  if (a.type === 'category') return a.correct ? 1 : 0;
-  if (a.type === 'intervention') return a.valid ? rp : 0;
-  return 0;
+  return singleTurnReward(a, { rc: 1, rp, rw: 0 });
 }

@@ -3,6 +3,7 @@
  * .ci/run installs). Present → use them. Absent → fail loudly under CI=true, otherwise skip with
  * a visible reason.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,8 +22,22 @@ export function postgresBin(): string | null {
 /** Returns a skip reason (outside CI) or null when `ok`; throws under CI when not ok. */
 export function requireDep(ok: boolean, what: string): string | null {
   if (ok) return null;
-  const msg = `${what} is not installed (run .ci/run, or: apt-get install -y chromium postgresql)`;
+  const msg = `${what} is not installed (run .ci/run, or: apt-get install -y chromium postgresql python3-websockets)`;
   if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`CI: ${msg}`);
   console.warn(`SKIPPED: ${msg}`);
   return msg;
+}
+
+/** Debian's Python with python3-websockets (the env-server client tests; the `python3` on PATH may be another one). */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+/** Whether /usr/bin/python3 can import websockets (Debian's python3-websockets). */
+export function hasPythonWebsockets(): boolean {
+  if (!existsSync(SYSTEM_PYTHON)) return false;
+  try {
+    execFileSync(SYSTEM_PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,243 @@
+/**
+ * Environment-server load benchmark (issue 15): `askfirst env serve` in a child process (so it
+ * does not share the clients' event loop), S concurrent WebSocket sessions playing episodes until
+ * N steps in total, one more client sending malformed messages the whole time.
+ * Checked: no lost or mixed-up step (every answer names the session's episode and the next turn;
+ * every finished episode's outcome, turns and reward equal an in-process replay of the same
+ * replies through src/episode/state.ts and src/environment/rewards.ts); every malformed message
+ * got an OpenEnv error response; then the server is killed (SIGKILL) mid-run and every client must
+ * end with a clear error within a few seconds. Reports steps/s and step latency (p50, p99).
+ *
+ *   npm run build && npx tsx bench/env.ts [--sessions 64] [--steps 20000] [--episodes 70] [--size 64]
+ *
+ * Progress goes to stderr; the LAST stdout line is one JSON object.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import WebSocket from 'ws';
+import { EpisodeState } from '../src/episode/state.js';
+import { resolveRewardConfig, Rewarder } from '../src/environment/rewards.js';
+import { generateSuite } from '../src/suite/generate.js';
+import { writeSuite } from '../src/suite/io.js';
+import type { SuiteEpisode } from '../src/suite/types.js';
+import { Rng } from '../src/util/rng.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+}
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const S = Number(arg('sessions', '64'));
+const N = Number(arg('steps', '20000'));
+const EPISODES = Number(arg('episodes', '70'));
+const SIZE = Number(arg('size', '64'));
+const root = resolve(import.meta.dirname, '..');
+
+async function startServer(dir: string): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [join(root, 'bin/askfirst.js'), 'env', 'serve', '--data', dir, '--port', '0', '--max-sessions', String(S + 8)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((res, rej) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /at (http:\/\/[^ ]+) /.exec(out);
+      if (m) res(m[1]);
+    });
+    proc.once('exit', (c) => rej(new Error(`env serve exited with ${c}: ${out}`)));
+  });
+  return { url, proc };
+}
+
+/** One session as a promise-per-message client. */
+class Session {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON messages
+  private waiter: ((m: any) => void) | null = null;
+  private failer: ((e: Error) => void) | null = null;
+  closed: { code: number; reason: string } | null = null;
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      const w = this.waiter;
+      this.waiter = this.failer = null;
+      w?.(JSON.parse(d.toString()));
+    });
+    ws.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      const f = this.failer;
+      this.waiter = this.failer = null;
+      f?.(new Error(`connection closed (code ${code}${reason.length ? `, ${reason}` : ''}) — the env server is gone or closed the session`));
+    });
+    ws.on('error', () => undefined);
+  }
+  static open(url: string): Promise<Session> {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+    return new Promise((res, rej) => {
+      ws.once('open', () => res(new Session(ws)));
+      ws.once('error', rej);
+    });
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON messages
+  send(m: unknown): Promise<any> {
+    if (this.closed) return Promise.reject(new Error(`connection closed (code ${this.closed.code})`));
+    return new Promise((res, rej) => {
+      this.waiter = res;
+      this.failer = rej;
+      this.ws.send(typeof m === 'string' ? m : JSON.stringify(m));
+    });
+  }
+}
+
+interface Played {
+  id: string;
+  replies: string[];
+  outcome: string;
+  turns: number;
+  total: number;
+}
+
+/** Play episodes until `quota` steps; check every answer belongs to this session's episode and turn. */
+async function player(url: string, quota: number, seed: number, lat: number[], problems: string[], stop: { now: boolean }): Promise<{ played: Played[]; steps: number; error: string | null }> {
+  const rng = new Rng(seed);
+  const played: Played[] = [];
+  let steps = 0;
+  let s: Session;
+  try {
+    s = await Session.open(url);
+  } catch (e) {
+    return { played, steps, error: `connect: ${(e as Error).message}` };
+  }
+  try {
+    while (steps < quota && !stop.now) {
+      const r = await s.send({ type: 'reset', data: {} });
+      if (r.type !== 'observation') throw new Error(`reset answered ${JSON.stringify(r).slice(0, 200)}`);
+      let o = r.data.observation;
+      const id = o.episode_id;
+      const replies: string[] = [];
+      let total = 0;
+      let done = false;
+      while (!done && steps < quota) {
+        const turn = o.turn;
+        const choice = rng.int(o.options.length + 2);
+        const reply = choice < o.options.length ? `${o.options[choice].letter}.` : choice === o.options.length ? o.options[o.num_interventions]?.text ?? 'x' : 'not an option';
+        const t0 = performance.now();
+        const a = await s.send({ type: 'step', data: { reply } });
+        lat.push(performance.now() - t0);
+        steps++;
+        if (a.type !== 'observation') throw new Error(`step answered ${JSON.stringify(a).slice(0, 200)}`);
+        replies.push(reply);
+        o = a.data.observation;
+        total += a.data.reward;
+        done = a.data.done;
+        if (o.episode_id !== id) problems.push(`mixed-up step: session playing ${id} got ${o.episode_id}`);
+        if (o.last_reply !== reply) problems.push(`mixed-up step: ${id} sent ${JSON.stringify(reply)}, answer is for ${JSON.stringify(o.last_reply)}`);
+        if (o.turn !== turn + 1) problems.push(`lost step: ${id} turn ${turn} answered with turn ${o.turn}`);
+      }
+      if (done) played.push({ id, replies, outcome: o.outcome, turns: o.turn, total });
+    }
+    s.ws.close();
+    return { played, steps, error: null };
+  } catch (e) {
+    return { played, steps, error: (e as Error).message };
+  }
+}
+
+/** The malformed client: every kind of bad message, in a loop; every one must be answered with an OpenEnv error. */
+async function vandal(url: string, stop: { now: boolean }): Promise<{ sent: number; answeredWithError: number; wrong: string[] }> {
+  const s = await Session.open(url);
+  const bad = ['{nope', '[1,2]', '{"type":"dance"}', '{"type":"step","data":{"reply":5}}', '{"type":"state","x":1}', '{"type":"step","data":{"reply":"A."}}', '"just a string"', '{"type":"reset","data":{"episode_id":"no-such-episode"}}'];
+  let sent = 0;
+  let ok = 0;
+  const wrong: string[] = [];
+  while (!stop.now) {
+    const m = bad[sent % bad.length];
+    const a = await s.send(m).catch((e: Error) => ({ type: 'closed', data: { message: e.message } }));
+    sent++;
+    if (a.type === 'error' && typeof a.data?.code === 'string' && typeof a.data?.message === 'string') ok++;
+    else wrong.push(`${m} → ${JSON.stringify(a).slice(0, 120)}`);
+    if (a.type === 'closed') break;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  s.ws.close();
+  return { sent, answeredWithError: ok, wrong: wrong.slice(0, 5) };
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'askfirst-bench-env-'));
+  try {
+    log(`generating ${EPISODES} episodes per kind (${SIZE}×${SIZE}) …`);
+    const episodes = generateSuite({ episodes: EPISODES, seed: 1, size: SIZE });
+    await writeSuite(dir, episodes);
+    const byId = new Map<string, SuiteEpisode>(episodes.map((e) => [e.id, e]));
+    const rewarder = new Rewarder(resolveRewardConfig({}));
+
+    // 1. Load: S sessions, N steps, one malformed client beside them.
+    const { url, proc } = await startServer(dir);
+    log(`server at ${url}; ${S} sessions, ${N} steps …`);
+    const lat: number[] = [];
+    const problems: string[] = [];
+    const stopVandal = { now: false };
+    const vandalRun = vandal(url, stopVandal);
+    const t0 = performance.now();
+    const per = Array.from({ length: S }, (_, i) => Math.floor(N / S) + (i < N % S ? 1 : 0));
+    const runs = await Promise.all(per.map((q, i) => player(url, q, 1000 + i, lat, problems, { now: false })));
+    const wall = (performance.now() - t0) / 1000;
+    stopVandal.now = true;
+    const v = await vandalRun;
+    const steps = runs.reduce((a, r) => a + r.steps, 0);
+    const errors = runs.filter((r) => r.error).map((r) => r.error);
+    // Every finished episode against an in-process replay of the same replies.
+    let checked = 0;
+    for (const p of runs.flatMap((r) => r.played)) {
+      const st = new EpisodeState(byId.get(p.id)!, 'proactive');
+      for (const r of p.replies) st.step(r);
+      const rec = st.done ? st.record() : null;
+      const expected = rec ? rewarder.episode(rec).total : NaN;
+      if (!rec || rec.outcome !== p.outcome || rec.turns !== p.turns || expected !== p.total) problems.push(`episode ${p.id}: server said ${p.outcome}/${p.turns}/${p.total}, replay says ${rec?.outcome}/${rec?.turns}/${expected}`);
+      checked++;
+    }
+    proc.kill('SIGTERM');
+    log(`load: ${steps} steps in ${wall.toFixed(2)} s (${(steps / wall).toFixed(0)} steps/s), ${checked} episodes checked, ${problems.length} problems, vandal ${v.answeredWithError}/${v.sent} answered with errors`);
+
+    // 2. Kill the server mid-run: every client must end with a clear error, quickly.
+    const k = await startServer(dir);
+    const stopK = { now: false };
+    const killRuns = Array.from({ length: S }, (_, i) => player(k.url, 1e9, 5000 + i, [], [], stopK));
+    await new Promise((r) => setTimeout(r, 1500));
+    const tKill = performance.now();
+    k.proc.kill('SIGKILL');
+    const ended = await Promise.race([Promise.all(killRuns), new Promise<null>((r) => setTimeout(() => r(null), 15000))]);
+    stopK.now = true;
+    const killSeconds = (performance.now() - tKill) / 1000;
+    const killErrors = ended ? ended.map((r) => r.error) : [];
+    const clear = killErrors.filter((e) => e && /connection closed|ECONNRESET|socket hang up|closed/.test(e)).length;
+    log(`kill: ${clear}/${S} clients ended with a clear error in ${killSeconds.toFixed(2)} s, e.g. "${killErrors.find(Boolean) ?? 'none'}"`);
+
+    const out = {
+      bench: 'env',
+      sessions: S,
+      steps,
+      wallSeconds: +wall.toFixed(3),
+      stepsPerSecond: +(steps / wall).toFixed(0),
+      latencyMs: { p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2), max: +pct(lat, 100).toFixed(2) },
+      episodesChecked: checked,
+      lostOrMixedUp: problems.length,
+      problems: problems.slice(0, 5),
+      clientErrors: errors.slice(0, 5),
+      malformedClient: v,
+      kill: { clients: S, endedWithClearError: clear, secondsToAllEnded: ended ? +killSeconds.toFixed(2) : null, example: killErrors.find(Boolean) ?? null },
+      targetStepsPerSecond: 1000,
+      pass: problems.length === 0 && errors.length === 0 && steps === N && v.answeredWithError === v.sent && clear === S && steps / wall >= 1000,
+      loadavg: loadavg().map((x) => +x.toFixed(2)),
+    };
+    console.log(JSON.stringify(out));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

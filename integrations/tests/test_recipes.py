@@ -1,0 +1,130 @@
+"""The askfirst-facing parts of the recipes, run without TRL, verl or a GPU: a fake `generate`
+stands in for the model. Needs a running `askfirst env serve` (ASKFIRST_ENV_URL); writes what
+each path played to ASKFIRST_TEST_OUT so tests/integrations-python.test.ts can replay every
+episode in process and check outcomes and rewards.
+
+    ASKFIRST_ENV_URL=http://127.0.0.1:8000 ASKFIRST_TEST_OUT=out.json /usr/bin/python3 -m unittest integrations/tests/test_recipes.py
+"""
+import asyncio
+import json
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "trl"))
+sys.path.insert(0, os.path.join(HERE, "..", "verl"))
+
+import askfirst_trl  # noqa: E402
+from askfirst_env_client import AskfirstEnv, AskfirstEnvError, health  # noqa: E402
+from askfirst_interaction import AskfirstInteraction  # noqa: E402
+
+URL = os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
+OUT = os.environ.get("ASKFIRST_TEST_OUT")
+RESULTS: dict = {"reward_items": [], "tool_env": [], "rollout": [], "verl": []}
+LETTERS = ["A.", "B.", "C.", "D.", "E.", "F.", "nonsense"]
+
+
+def episode_ids(n: int) -> list:
+    with AskfirstEnv(URL) as env:
+        return [env.reset(seed=i).observation["episode_id"] for i in range(n)]
+
+
+class Recipes(unittest.TestCase):
+    @classmethod
+    def tearDownClass(cls):
+        if OUT:
+            with open(OUT, "w") as f:
+                json.dump(RESULTS, f)
+
+    def test_health(self):
+        self.assertEqual(health(URL), {"status": "healthy"})
+
+    def test_trl_reward_function_signature(self):
+        ids = episode_ids(20)
+        labels = [json.dumps({"episode_id": i, "turn": 0}) for i in ids]
+        completions = [[{"role": "assistant", "content": LETTERS[k % len(LETTERS)]}] for k in range(len(ids))]
+        rewards = askfirst_trl.askfirst_reward(prompts=[[]] * len(ids), completions=completions, label=labels, episode_id=ids, trainer_state=None)
+        self.assertEqual(len(rewards), len(ids))
+        self.assertTrue(all(isinstance(r, float) for r in rewards))
+        for lab, c, r in zip(labels, completions, rewards):
+            RESULTS["reward_items"].append({"label": json.loads(lab), "reply": c[0]["content"], "reward": r})
+
+    def test_tool_env_with_fake_model(self):
+        askfirst_trl.AskfirstToolEnv.image_factory = staticmethod(lambda b64: {"png_base64_prefix": b64[:8]})
+        for k, eid in enumerate(episode_ids(12)):
+            env = askfirst_trl.AskfirstToolEnv()
+            self.assertIsNone(env.reset(episode_id=eid, prompt=[], images=[], label="{}"))
+            t = 0
+            while not env.done:
+                out = env.reply(LETTERS[(k + t) % len(LETTERS)])
+                t += 1
+                self.assertIsInstance(out, list)
+                if not env.done:
+                    self.assertEqual(out[0]["type"], "image")
+                    self.assertIn("Choose from the following options", out[1]["text"])
+            with self.assertRaises(ValueError):
+                env.reply("A.")
+            RESULTS["tool_env"].append({"episode_id": eid, "replies": env.replies, "outcome": env.outcome, "reward": env.get_reward()})
+            env.client.close()
+
+    def test_rollout_func_with_fake_generate(self):
+        calls = {"n": 0}
+
+        def generate(messages):
+            calls["n"] += 1
+            last = messages[-1]
+            self.assertEqual(last["role"], "user")
+            self.assertTrue(last["content"][1]["image_url"]["url"].startswith("data:image/png;base64,"))
+            text = LETTERS[calls["n"] % len(LETTERS)]
+            return {"text": text, "prompt_ids": [1, 2, 3], "completion_ids": [7, 8], "logprobs": [-0.1, -0.2]}
+
+        rollout = askfirst_trl.make_rollout_func(generate, num_generations=2, url=URL)
+        out = rollout([[{"role": "user", "content": "go"}]] * 4, None)
+        self.assertEqual(len(out["completion_ids"]), 8)
+        for g in range(0, 8, 2):
+            self.assertEqual(out["episode_id"][g], out["episode_id"][g + 1])  # one episode per GRPO group
+        self.assertEqual(askfirst_trl.env_reward(env_reward=out["env_reward"]), out["env_reward"])
+        # Replay the same fake model through play_episode to record the replies per episode.
+        with AskfirstEnv(URL) as env:
+            for eid in sorted(set(out["episode_id"])):
+                seq = iter(LETTERS * 3)
+                res = askfirst_trl.play_episode(env, lambda m: next(seq), episode_id=eid)
+                RESULTS["rollout"].append({k: res[k] for k in ("episode_id", "replies", "outcome", "reward")})
+
+    def test_verl_interaction_lifecycle(self):
+        ids = episode_ids(10)
+
+        async def run():
+            inter = AskfirstInteraction({"name": "askfirst", "env_url": URL})
+            for k, eid in enumerate(ids):
+                iid = await inter.start_interaction(None, episode_id=eid)
+                messages, replies, done, t = [], [], False, 0
+                while not done:
+                    reply = LETTERS[(2 * k + t) % len(LETTERS)]
+                    t += 1
+                    replies.append(reply)
+                    messages.append({"role": "assistant", "content": reply})
+                    done, text, score, meta = await inter.generate_response(iid, messages)
+                    self.assertIsInstance(score, float)
+                    messages.append({"role": "user", "content": text})
+                total = await inter.calculate_score(iid)
+                RESULTS["verl"].append({"episode_id": eid, "replies": replies, "outcome": meta["outcome"], "reward": total})
+                await inter.finalize_interaction(iid)
+
+        asyncio.run(run())
+
+    def test_errors_are_clear(self):
+        with AskfirstEnv(URL) as env:
+            with self.assertRaises(AskfirstEnvError) as cm:
+                env.step("A.")
+            self.assertEqual(cm.exception.code, "EXECUTION_ERROR")
+            self.assertIn("step before reset", str(cm.exception))
+        with self.assertRaises(AskfirstEnvError) as cm:
+            AskfirstEnv("http://127.0.0.1:9").connect()
+        self.assertIn("is `askfirst env serve` running?", str(cm.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()

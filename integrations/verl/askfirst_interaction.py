@@ -1,0 +1,81 @@
+"""askfirst as a verl multi-turn interaction (verl's `BaseInteraction`, verl 0.7; docs:
+docs/sglang_multiturn/interaction_system.rst in volcengine/verl).
+
+Each rollout request opens its own session on `askfirst env serve` (config `env_url`, or
+ASKFIRST_ENV_URL): `start_interaction(instance_id, episode_id=...)` resets it on the row's
+episode (from the row's `extra_info.interaction_kwargs`), `generate_response` steps it with the
+model's last assistant message and answers with
+`(should_terminate, next prompt text, turn score, {"outcome", "view", ...})`, `calculate_score`
+is the episode's reward so far, `finalize_interaction` closes the session.
+
+verl's interaction channel carries text only (the response becomes a user message's content), so
+the next view's image cannot travel through it: this recipe tells the model which view it moved
+to and repeats the options. For image feedback in verl, serve the view through a verl tool
+(`ToolResponse(image=...)`) instead; with TRL, `AskfirstToolEnv` returns images directly.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Optional
+from uuid import uuid4
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from askfirst_env_client import AsyncAskfirstEnv  # noqa: E402
+
+try:  # verl installed: the real base class
+    from verl.interactions.base import BaseInteraction
+except ImportError:  # tests here run without verl: the same interface, no behaviour
+
+    class BaseInteraction:  # type: ignore[no-redef]
+        def __init__(self, config: dict):
+            self.config = config
+            self.name = config.get("name", "interaction_agent")
+
+
+def last_assistant_text(messages: list) -> str:
+    for m in reversed(messages):
+        if m.get("role") == "assistant":
+            c = m.get("content", "")
+            if isinstance(c, list):
+                return "".join(p.get("text", "") for p in c if isinstance(p, dict))
+            return str(c)
+    return ""
+
+
+class AskfirstInteraction(BaseInteraction):
+    def __init__(self, config: dict):
+        super().__init__(config)
+        self.env_url = config.get("env_url") or os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
+        self._instances: dict = {}
+
+    async def start_interaction(self, instance_id: Optional[str] = None, episode_id: Optional[str] = None, mode: Optional[str] = None, **kwargs: Any) -> str:
+        if instance_id is None:
+            instance_id = str(uuid4())
+        env = AsyncAskfirstEnv(self.env_url)
+        data = {k: v for k, v in (("episode_id", episode_id), ("mode", mode)) if v is not None}
+        r = await env.reset(**data)
+        self._instances[instance_id] = {"env": env, "reward": 0.0, "done": False, "observation": r.observation}
+        return instance_id
+
+    async def generate_response(self, instance_id: str, messages: list, **kwargs: Any) -> tuple:
+        inst = self._instances[instance_id]
+        if inst["done"]:
+            return True, "The episode is over.", 0.0, {"outcome": inst["observation"]["outcome"]}
+        r = await inst["env"].step(last_assistant_text(messages))
+        score = float(r.reward or 0.0)
+        inst["reward"] += score
+        inst["done"] = r.done
+        inst["observation"] = o = r.observation
+        if r.done:
+            return True, f"Episode over: {o['outcome']}.", score, {"outcome": o["outcome"], "turns": o["turn"]}
+        text = f"You now see view {o['view']} (turn {o['turn'] + 1} of at most {o['max_turns']}).\n{o['prompt']}"
+        return False, text, score, {"outcome": None, "view": o["view"]}
+
+    async def calculate_score(self, instance_id: str, **kwargs: Any) -> float:
+        return self._instances[instance_id]["reward"]
+
+    async def finalize_interaction(self, instance_id: str, **kwargs: Any) -> None:
+        inst = self._instances.pop(instance_id, None)
+        if inst is not None:
+            await inst["env"].close()

@@ -1,0 +1,42 @@
+"""`askfirst export --format trl` rows → verl's RL parquet (data_source, prompt, images,
+ability, reward_model, extra_info.interaction_kwargs). Needs `datasets` (a verl dependency).
+
+    python integrations/verl/make_verl_data.py --trl data/askfirst-mt --out data/askfirst-verl
+"""
+import argparse
+import json
+import os
+
+from datasets import Dataset
+
+
+def to_verl(row: dict, folder: str) -> dict:
+    text = row["prompt"][0]["content"][1]["text"]
+    return {
+        "data_source": "askfirst",
+        # verl's multimodal datasets mark the image position with "<image>" in the text.
+        "prompt": [{"role": "user", "content": "<image>" + text}],
+        "images": [{"image": os.path.join(os.path.abspath(folder), p)} for p in row["images"]],
+        "ability": "ask-or-answer",
+        "reward_model": {"style": "rule", "ground_truth": row["answer_letter"]},
+        "extra_info": {
+            "episode_id": row["episode_id"],
+            "interaction_kwargs": {"name": "askfirst", "episode_id": row["episode_id"], "mode": row["mode"]},
+        },
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trl", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    with open(os.path.join(a.trl, "train.jsonl")) as f:
+        rows = [to_verl(json.loads(line), a.trl) for line in f if line.strip()]
+    os.makedirs(a.out, exist_ok=True)
+    Dataset.from_list(rows).to_parquet(os.path.join(a.out, "train.parquet"))
+    print(f"wrote {len(rows)} rows to {a.out}/train.parquet")
+
+
+if __name__ == "__main__":
+    main()

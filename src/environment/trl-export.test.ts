@@ -1,0 +1,68 @@
+/**
+ * `askfirst export --format trl`: rows in TRL's conversational vision format with the reward's
+ * columns, the same prompts the environment serves, PNGs on disk, and a Parquet file that reads
+ * back to the same rows with the images embedded.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
+import { describe, expect, it } from 'vitest';
+import { decodePNG } from '../scenes/codec.js';
+import { generateSuite } from '../suite/generate.js';
+import { memoryLoader } from '../suite/loader.js';
+import { tmpDir } from '../testing/tmp.js';
+import { EpisodePool } from './episodes.js';
+import { resolveRewardConfig, Rewarder } from './rewards.js';
+import { EnvSession } from './session.js';
+import { exportTrl, trlRows, type TrlRow } from './trl-export.js';
+
+const episodes = generateSuite({ episodes: 4, seed: 8, size: 32 });
+
+describe('export --format trl', () => {
+  it('writes JSONL + images + Parquet + dataset card; rows match what env serve shows', async () => {
+    const out = tmpDir('askfirst-trl-export');
+    const res = await exportTrl(episodes, memoryLoader, { out, turns: 'path' });
+    expect(res.files).toEqual(['train.jsonl', 'train.parquet', 'README.md']);
+    const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrlRow);
+    expect(rows.length).toBe(res.rows);
+    expect(rows.length).toBeGreaterThan(episodes.length); // several states per episode on the path
+    const r0 = rows[0];
+    expect(r0.prompt).toEqual([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: expect.stringContaining('Choose from the following options.') }] }]);
+    expect(JSON.parse(r0.label)).toEqual({ episode_id: r0.episode_id, turn: 0, view: r0.view });
+    for (const r of rows) {
+      expect(existsSync(join(out, r.images[0]))).toBe(true);
+      expect(r.options[r.answer_letter.charCodeAt(0) - 65]).toBe(r.answer);
+    }
+    // Turn 0 of each episode is exactly what a reset of that episode serves.
+    const session = new EnvSession(new EpisodePool(episodes, memoryLoader), new Rewarder(resolveRewardConfig({})));
+    for (const r of rows.filter((x) => x.turn === 0)) {
+      const o = (await session.reset({ episode_id: r.episode_id })).observation;
+      expect(o.prompt).toBe((r.prompt[0].content[1] as { text: string }).text);
+      expect(o.view).toBe(r.view);
+      expect(Buffer.from(o.image_png_base64!, 'base64').equals(readFileSync(join(out, r.images[0])))).toBe(true);
+    }
+    // utf8: false keeps un-annotated byte arrays (the PNG bytes) as bytes; annotated strings still decode.
+    const pq = await parquetReadObjects({ file: new Uint8Array(readFileSync(join(out, 'train.parquet'))).buffer, utf8: false });
+    expect(pq.length).toBe(rows.length);
+    expect(pq[3].prompt).toEqual([{ role: 'user', content: [{ type: 'image', text: null }, rows[3].prompt[0].content[1]] }]);
+    expect(pq[3].options).toEqual(rows[3].options);
+    expect(pq[3].label).toBe(rows[3].label);
+    expect(pq[3].images[0].path).toBe(rows[3].images[0]);
+    const buf = Buffer.from(pq[3].images[0].bytes as Uint8Array);
+    expect(buf.equals(readFileSync(join(out, rows[3].images[0])))).toBe(true);
+    expect(decodePNG(buf).width).toBe(32);
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toMatch(/^---\nconfigs:/);
+    expect(card).toContain(`${rows.length} rows from ${episodes.length} episodes`);
+  });
+
+  it('--turns first gives one row per episode; reference mode one row on the clearest view', () => {
+    for (const e of episodes) {
+      expect(trlRows(e, 'first')).toHaveLength(1);
+      const ref = trlRows(e, 'path', 'reference');
+      expect(ref).toHaveLength(1);
+      expect(ref[0].view).toBe(e.referenceView);
+      expect(ref[0].valid_intervention_letters).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * `askfirst export --format trl`: episodes as a conversational prompt-only dataset with images,
+ * the shape TRL's GRPOTrainer and its vision collators read
+ * (https://huggingface.co/docs/trl/dataset_formats, "Vision datasets": `prompt` is a list of
+ * messages whose content is typed parts, `{"type": "image"}` standing where the image goes;
+ * `images` is the list of images), plus the columns the reward needs (`episode_id`, `turn`,
+ * `view`, `label` for OpenRLHF's `--data.label_key`, the correct answer's letter and text).
+ * One row per state on each episode's canonical path (see `canonicalView`) with
+ * `turns: 'path'` (single-turn training, ProactiveBench's recipe), or one row per episode at its
+ * first turn with `turns: 'first'` (multi-turn training through `askfirst env serve`).
+ * Written as `train.jsonl` + `images/*.png` (paths relative to the JSONL) and, unless turned off,
+ * `train.parquet` with the images embedded as `{bytes, path}` structs (Hugging Face `datasets`'
+ * Image layout), plus a dataset card `README.md`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { optionLetter } from '../episode/parse.js';
+import { formatPrompt, optionTexts, questionFor, shownOptions } from '../episode/prompt.js';
+import type { EvalMode } from '../episode/types.js';
+import { encodePNGFast } from '../scenes/png.js';
+import { safeFileName } from '../suite/io.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { writeFileAtomic } from '../util/fsx.js';
+import { canonicalView } from './episodes.js';
+
+type Part = { type: 'image' } | { type: 'text'; text: string };
+export interface TrlRow {
+  prompt: { role: 'user'; content: Part[] }[];
+  images: string[];
+  episode_id: string;
+  kind: string;
+  mode: EvalMode;
+  turn: number;
+  view: number;
+  max_turns: number;
+  control: boolean;
+  /** JSON {"episode_id", "turn", "view"}: OpenRLHF's label column, sent back to /get_reward. */
+  label: string;
+  options: string[];
+  answer: string;
+  answer_letter: string;
+  /** Letters of the interventions valid at this view (asking one earns r_p). */
+  valid_intervention_letters: string[];
+}
+
+export interface TrlExportOptions {
+  out: string;
+  turns: 'path' | 'first';
+  mode?: EvalMode;
+  parquet?: boolean;
+  /** Write absolute image paths in train.jsonl (OpenRLHF opens them from its working directory). */
+  absolutePaths?: boolean;
+  /** Called after each episode's rows are written. */
+  onEpisode?: () => void;
+  source?: string;
+}
+
+export interface TrlExportResult {
+  rows: number;
+  images: number;
+  files: string[];
+}
+
+/** The rows of one episode (no I/O). */
+export function trlRows(ep: SuiteEpisode, turns: 'path' | 'first', mode: EvalMode = 'proactive'): TrlRow[] {
+  const rows: TrlRow[] = [];
+  for (let t = 0; ; t++) {
+    const view = mode === 'reference' ? ep.referenceView : canonicalView(ep, t);
+    if (view === null) break;
+    const shown = shownOptions(ep, view, mode);
+    const options = optionTexts(shown);
+    const question = questionFor(ep, mode);
+    const answerIdx = shown.interventions.length + ep.answer;
+    rows.push({
+      prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: formatPrompt(question, options) }] }],
+      images: [`images/${safeFileName(ep.id)}_v${view}.png`],
+      episode_id: ep.id,
+      kind: ep.kind,
+      mode,
+      turn: t,
+      view,
+      max_turns: mode === 'reference' ? 1 : ep.maxTurns,
+      control: ep.control,
+      label: JSON.stringify({ episode_id: ep.id, turn: t, view }),
+      options,
+      answer: ep.categories[ep.answer],
+      answer_letter: optionLetter(answerIdx),
+      valid_intervention_letters: shown.interventions.flatMap((o, i) => (o.valid && !o.abstain ? [optionLetter(i)] : [])),
+    });
+    if (turns === 'first' || mode === 'reference') break;
+  }
+  return rows;
+}
+
+const STR = { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' } as const;
+const list = (name: string) => [
+  { name, repetition_type: 'REQUIRED', converted_type: 'LIST', num_children: 1 },
+  { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+];
+
+/** The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. */
+function parquetSchema() {
+  return [
+    { name: 'root', num_children: 14 },
+    ...list('prompt'),
+    { name: 'element', repetition_type: 'REQUIRED', num_children: 2 },
+    { name: 'role', ...STR },
+    ...list('content'),
+    { name: 'element', repetition_type: 'REQUIRED', num_children: 2 },
+    { name: 'type', ...STR },
+    { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+    ...list('images'),
+    { name: 'element', repetition_type: 'REQUIRED', num_children: 2 },
+    { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
+    { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+    { name: 'episode_id', ...STR },
+    { name: 'kind', ...STR },
+    { name: 'mode', ...STR },
+    { name: 'turn', type: 'INT32', repetition_type: 'REQUIRED' },
+    { name: 'view', type: 'INT32', repetition_type: 'REQUIRED' },
+    { name: 'max_turns', type: 'INT32', repetition_type: 'REQUIRED' },
+    { name: 'control', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
+    { name: 'label', ...STR },
+    ...list('options'),
+    { name: 'element', ...STR },
+    { name: 'answer', ...STR },
+    { name: 'answer_letter', ...STR },
+    ...list('valid_intervention_letters'),
+    { name: 'element', ...STR },
+  ];
+}
+
+/** Write the dataset (JSONL + images, Parquet, dataset card) under `o.out`. */
+export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
+  await mkdir(join(o.out, 'images'), { recursive: true });
+  const rows: TrlRow[] = [];
+  const pngs = new Map<string, Buffer>();
+  for (const ep of episodes) {
+    for (const r of trlRows(ep, o.turns, o.mode)) {
+      const path = r.images[0];
+      if (!pngs.has(path)) {
+        const png = encodePNGFast(await loader(ep.views[r.view], ep.id));
+        await writeFileAtomic(join(o.out, path), png);
+        pngs.set(path, png);
+      }
+      rows.push(r);
+    }
+    o.onEpisode?.();
+  }
+  const files = ['train.jsonl'];
+  const jsonlRow = (r: TrlRow) => (o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r);
+  await writeFileAtomic(join(o.out, 'train.jsonl'), rows.map((r) => JSON.stringify(jsonlRow(r))).join('\n') + (rows.length ? '\n' : ''));
+  if (o.parquet !== false) {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const col = <K extends keyof TrlRow>(name: K) => ({ name, data: rows.map((r) => r[name]) });
+    const buf = parquetWriteBuffer({
+      schema: parquetSchema() as never,
+      columnData: [
+        // Parquet structs need every field: the image part gets text = null.
+        { name: 'prompt', data: rows.map((r) => r.prompt.map((m) => ({ role: m.role, content: m.content.map((p) => ({ type: p.type, text: 'text' in p ? p.text : null })) }))) },
+        { name: 'images', data: rows.map((r) => r.images.map((p) => ({ bytes: pngs.get(p)!, path: p }))) },
+        col('episode_id'),
+        col('kind'),
+        col('mode'),
+        col('turn'),
+        col('view'),
+        col('max_turns'),
+        col('control'),
+        col('label'),
+        col('options'),
+        col('answer'),
+        col('answer_letter'),
+        col('valid_intervention_letters'),
+      ] as never,
+      createdBy: 'askfirst export --format trl',
+    });
+    await writeFileAtomic(join(o.out, 'train.parquet'), new Uint8Array(buf));
+    files.push('train.parquet');
+  }
+  await writeFileAtomic(join(o.out, 'README.md'), datasetCard(rows, o));
+  files.push('README.md');
+  return { rows: rows.length, images: pngs.size, files };
+}
+
+function datasetCard(rows: readonly TrlRow[], o: TrlExportOptions): string {
+  const kinds = new Map<string, number>();
+  for (const r of rows) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + 1);
+  const episodes = new Set(rows.map((r) => r.episode_id)).size;
+  return `---
+configs:
+- config_name: default
+  data_files:
+  - split: train
+    path: ${o.parquet === false ? 'train.jsonl' : 'train.parquet'}
+task_categories:
+- visual-question-answering
+tags:
+- askfirst
+- proactivebench
+- grpo
+- trl
+---
+
+# askfirst episodes for GRPO (TRL conversational prompt-only, with images)
+
+Written by \`askfirst export --format trl --turns ${o.turns}\`${o.source ? ` from \`${o.source}\`` : ''}: ${rows.length} rows from ${episodes} episodes
+(${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}).
+
+Each row is one turn of ProactiveBench's multiple-choice protocol: the view, the question and
+lettered options (interventions that ask for a better view first, then the categories); the
+model should answer with one option (\`"B."\` or its text). ${o.turns === 'path' ? 'There is one row per state on the episode\'s canonical path (the first view, then the view each first valid intervention leads to), for single-turn training with ProactiveBench\'s reward.' : 'There is one row per episode, at its first turn, for multi-turn training through `askfirst env serve`.'}
+
+## Files
+- \`train.jsonl\` + \`images/\`: image paths are ${o.absolutePaths ? 'absolute' : 'relative to this folder'}.
+${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG bytes embedded (`images` is a list of `{bytes, path}`, the layout of `datasets.Image`).\n'}
+## Columns
+| column | meaning |
+|---|---|
+| \`prompt\` | conversational prompt: one user message, content \`[{"type": "image"}, {"type": "text", "text": PROMPT}]\` |
+| \`images\` | the view shown (one image) |
+| \`episode_id\`, \`turn\`, \`view\` | which state this is (the reward needs them) |
+| \`label\` | JSON \`{"episode_id", "turn", "view"}\` for OpenRLHF's \`--data.label_key label\` → \`askfirst env serve\` \`/get_reward\` |
+| \`kind\`, \`mode\`, \`max_turns\`, \`control\` | scenario kind, protocol mode, turn limit, whether the first view already suffices |
+| \`options\` | option texts in letter order |
+| \`answer\`, \`answer_letter\` | the correct category and its letter |
+| \`valid_intervention_letters\` | interventions that lead to a better view here |
+
+## Loading
+\`\`\`python
+from datasets import load_dataset, Image, Sequence
+ds = load_dataset("parquet", data_files="train.parquet", split="train")
+# or: ds = load_dataset("json", data_files="train.jsonl", split="train") and open images/<file> yourself
+\`\`\`
+
+## Rewards
+Score replies with \`integrations/trl/askfirst_trl.py\` (\`askfirst_reward\`, TRL's reward-function
+signature) or OpenRLHF's remote reward model pointed at \`askfirst env serve\`'s \`/get_reward\`.
+Single-turn reward: r_c = 1 for the correct category, r_p for a valid intervention (0.5 by default),
+r_w = 0 otherwise (De Min et al. 2026). See docs/train-a-real-vlm.md.
+`;
+}

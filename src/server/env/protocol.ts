@@ -1,0 +1,106 @@
+/**
+ * OpenEnv's wire protocol (meta-pytorch/OpenEnv, src/openenv/core/env_server/types.py and
+ * http_server.py), matched field for field:
+ *   client → server  {"type": "reset", "data": {...}} | {"type": "step", "data": {action}}
+ *                    | {"type": "state"} | {"type": "close"}   (extra keys forbidden)
+ *   server → client  {"type": "observation", "data": {"observation", "reward", "done"}}
+ *                    | {"type": "state", "data": {...}} | {"type": "error", "data": {"message", "code", ...}}
+ * Error codes are OpenEnv's WSErrorCode values; validation errors carry `errors` in pydantic's
+ * shape (`type`, `loc`, `msg`, `input`) as OpenEnv's `e.errors()` does. Our action model is
+ * `{"reply": str, "metadata": {}}` with extra fields forbidden, like OpenEnv's Action base.
+ */
+export const WS_ERROR_CODES = ['INVALID_JSON', 'UNKNOWN_TYPE', 'VALIDATION_ERROR', 'EXECUTION_ERROR', 'CAPACITY_REACHED', 'FACTORY_ERROR', 'SESSION_ERROR'] as const;
+export type WSErrorCode = (typeof WS_ERROR_CODES)[number];
+
+/** One validation problem, as pydantic reports it. */
+export interface FieldError {
+  type: string;
+  loc: (string | number)[];
+  msg: string;
+  input: unknown;
+}
+
+export type WSIncoming =
+  | { type: 'reset'; data: Record<string, unknown> }
+  | { type: 'step'; data: Record<string, unknown> }
+  | { type: 'state' }
+  | { type: 'close' };
+
+export type WSOutgoing =
+  | { type: 'observation'; data: { observation: unknown; reward: number | null; done: boolean } }
+  | { type: 'state'; data: unknown }
+  | { type: 'error'; data: { message: string; code: WSErrorCode; [k: string]: unknown } };
+
+export class ValidationFailure extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super('Invalid message');
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function extraForbidden(o: Record<string, unknown>, allowed: readonly string[], loc: (string | number)[] = []): FieldError[] {
+  return Object.keys(o)
+    .filter((k) => !allowed.includes(k))
+    .map((k) => ({ type: 'extra_forbidden', loc: [...loc, k], msg: 'Extra inputs are not permitted', input: o[k] }));
+}
+
+/**
+ * Validate a parsed message whose `type` is one of the four (the caller answers UNKNOWN_TYPE
+ * otherwise); throws ValidationFailure with pydantic-shaped errors.
+ */
+export function validateMessage(m: Record<string, unknown>): WSIncoming {
+  const type = m.type as WSIncoming['type'];
+  const errs: FieldError[] = [];
+  if (type === 'reset' || type === 'step') {
+    errs.push(...extraForbidden(m, ['type', 'data']));
+    if (m.data === undefined && type === 'step') errs.push({ type: 'missing', loc: ['data'], msg: 'Field required', input: m });
+    else if (m.data !== undefined && !isObject(m.data)) errs.push({ type: 'dict_type', loc: ['data'], msg: 'Input should be a valid dictionary', input: m.data });
+    if (errs.length) throw new ValidationFailure(errs);
+    return { type, data: (m.data as Record<string, unknown>) ?? {} };
+  }
+  errs.push(...extraForbidden(m, ['type']));
+  if (errs.length) throw new ValidationFailure(errs);
+  return { type } as WSIncoming;
+}
+
+/** Our Action: `{"reply": str, "metadata"?: dict}`, extra fields forbidden. */
+export function validateAction(a: Record<string, unknown>, loc: (string | number)[] = []): { reply: string } {
+  const errs = extraForbidden(a, ['reply', 'metadata'], loc);
+  if (a.reply === undefined) errs.push({ type: 'missing', loc: [...loc, 'reply'], msg: 'Field required', input: a });
+  else if (typeof a.reply !== 'string') errs.push({ type: 'string_type', loc: [...loc, 'reply'], msg: 'Input should be a valid string', input: a.reply });
+  if (a.metadata !== undefined && !isObject(a.metadata)) errs.push({ type: 'dict_type', loc: [...loc, 'metadata'], msg: 'Input should be a valid dictionary', input: a.metadata });
+  if (errs.length) throw new ValidationFailure(errs);
+  return { reply: a.reply as string };
+}
+
+/** OpenEnv's ResetRequest fields (seed ≥ 0, episode_id ≤ 255 chars) plus ours (mode, kind, kinds); unknown keys are ignored, as OpenEnv drops kwargs reset() does not take. */
+export function validateReset(d: Record<string, unknown>, loc: (string | number)[] = []): { episode_id?: string; seed?: number; mode?: string; kind?: string; kinds?: string[] } {
+  const errs: FieldError[] = [];
+  const out: { episode_id?: string; seed?: number; mode?: string; kind?: string; kinds?: string[] } = {};
+  if (d.seed !== undefined && d.seed !== null) {
+    if (!Number.isInteger(d.seed)) errs.push({ type: 'int_type', loc: [...loc, 'seed'], msg: 'Input should be a valid integer', input: d.seed });
+    else if ((d.seed as number) < 0) errs.push({ type: 'greater_than_equal', loc: [...loc, 'seed'], msg: 'Input should be greater than or equal to 0', input: d.seed });
+    else out.seed = d.seed as number;
+  }
+  if (d.episode_id !== undefined && d.episode_id !== null) {
+    if (typeof d.episode_id !== 'string') errs.push({ type: 'string_type', loc: [...loc, 'episode_id'], msg: 'Input should be a valid string', input: d.episode_id });
+    else if (d.episode_id.length > 255) errs.push({ type: 'string_too_long', loc: [...loc, 'episode_id'], msg: 'String should have at most 255 characters', input: d.episode_id });
+    else out.episode_id = d.episode_id;
+  }
+  for (const k of ['mode', 'kind'] as const) {
+    if (d[k] === undefined || d[k] === null) continue;
+    if (typeof d[k] !== 'string') errs.push({ type: 'string_type', loc: [...loc, k], msg: 'Input should be a valid string', input: d[k] });
+    else out[k] = d[k] as string;
+  }
+  if (d.kinds !== undefined && d.kinds !== null) {
+    if (!Array.isArray(d.kinds) || d.kinds.some((k) => typeof k !== 'string')) errs.push({ type: 'list_type', loc: [...loc, 'kinds'], msg: 'Input should be a valid list of strings', input: d.kinds });
+    else out.kinds = d.kinds as string[];
+  }
+  if (errs.length) throw new ValidationFailure(errs);
+  return out;
+}
+
+export function errorMessage(code: WSErrorCode, message: string, extra: Record<string, unknown> = {}): WSOutgoing {
+  return { type: 'error', data: { message, code, ...extra } };
+}

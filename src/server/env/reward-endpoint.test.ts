@@ -1,0 +1,89 @@
+/**
+ * OpenRLHF's remote reward model request against POST /get_reward: for 1,000 (episode, turn,
+ * reply) items, the rewards are exactly those of the in-process reward functions — computed here
+ * independently, as src/rl/rollout.ts `rolloutSingleTurn` does (the episode restarted at the
+ * state's view, one step, `proactiveBenchReward`). Queries are shaped as OpenRLHF sends them: the
+ * chat-templated prompt and the response decoded together, image placeholders expanded and
+ * end-of-turn tokens kept.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EpisodeState } from '../../episode/state.js';
+import { EpisodePool } from '../../environment/episodes.js';
+import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
+import type { RewardResponse } from '../../environment/single-turn.js';
+import { trlRows, type TrlRow } from '../../environment/trl-export.js';
+import { proactiveBenchReward, singleTurnReward } from '../../rl/rewards.js';
+import { generateSuite } from '../../suite/generate.js';
+import { memoryLoader } from '../../suite/loader.js';
+import type { SuiteEpisode } from '../../suite/types.js';
+import { Rng } from '../../util/rng.js';
+import { startEnvServer, type RunningEnvServer } from './server.js';
+
+let episodes: SuiteEpisode[];
+let byId: Map<string, SuiteEpisode>;
+let srv: RunningEnvServer;
+const RP = 0.75;
+
+beforeAll(async () => {
+  episodes = generateSuite({ episodes: 12, seed: 21, size: 32 });
+  byId = new Map(episodes.map((e) => [e.id, e]));
+  srv = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({ reward: 'proactivebench', rp: RP })), maxSessions: 2, sessionTimeout: 0, port: 0 });
+});
+afterAll(() => srv.close());
+
+const template = (prompt: string, pads: number) => `<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n<|vision_start|>${'<|image_pad|>'.repeat(pads)}<|vision_end|>${prompt}<|im_end|>\n<|im_start|>assistant\n`;
+
+function items(n: number, seed: number): { row: TrlRow; reply: string }[] {
+  const rng = new Rng(seed);
+  const rows = episodes.flatMap((e) => trlRows(e, 'path'));
+  return Array.from({ length: n }, () => {
+    const row = rows[rng.int(rows.length)];
+    const pool = [...row.options.map((_, i) => `${String.fromCharCode(65 + i)}.`), ...row.options.map((t) => ` ${t.toUpperCase()}`), 'I would guess', 'Z.', `${row.answer_letter}. ${row.answer}`, ''];
+    return { row, reply: pool[rng.int(pool.length)] };
+  });
+}
+
+/** The reward computed in process, independently of the endpoint's code path. */
+function inProcess(row: TrlRow, reply: string): number {
+  const ep = byId.get(row.episode_id)!;
+  const s = new EpisodeState({ ...ep, firstView: row.view }, 'proactive');
+  expect(s.observe().prompt).toBe((row.prompt[0].content[1] as { text: string }).text);
+  return proactiveBenchReward(s.step(reply), RP);
+}
+
+describe('POST /get_reward (OpenRLHF remote reward model)', () => {
+  it('returns, for 1,000 (episode, turn, reply) items, exactly the in-process rewards', async () => {
+    const batch = items(1000, 5);
+    const prompts = batch.map(({ row }) => template((row.prompt[0].content[1] as { text: string }).text, 1));
+    const query = batch.map(({ row, reply }) => template((row.prompt[0].content[1] as { text: string }).text, 16) + reply + '<|im_end|>');
+    const res = await fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query, prompts, labels: batch.map(({ row }) => row.label) }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as RewardResponse;
+    const expected = batch.map(({ row, reply }) => inProcess(row, reply));
+    expect(body.rewards).toEqual(expected);
+    expect(body.scores).toEqual(expected);
+    expect(body.extra_logs.askfirst_correct).toHaveLength(1000);
+    // The batch exercises every reward value (r_c, r_p, r_w), so equality is not vacuous.
+    expect(new Set(expected)).toEqual(new Set([1, RP, 0]));
+  });
+
+  it('single-item requests (what OpenRLHF sends per sample) and labels given by turn only', async () => {
+    for (const { row, reply } of items(40, 9)) {
+      const label = JSON.stringify({ episode_id: row.episode_id, turn: row.turn });
+      const res = (await (await fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query: [reply], prompts: [''], labels: [label] }) })).json()) as RewardResponse;
+      expect(res.rewards).toEqual([inProcess(row, reply)]);
+    }
+  });
+
+  it('bad requests are 400/404 with what to fix', async () => {
+    const post = (b: unknown) => fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify(b) });
+    const a = await post({ query: ['x'], prompts: [''], labels: [] });
+    expect(a.status).toBe(400);
+    expect(((await a.json()) as { detail: string }).detail).toMatch(/same length/);
+    const b = await post({ query: ['x'], labels: ['not json'] });
+    expect(((await b.json()) as { detail: string }).detail).toMatch(/labels\[0\] is not JSON/);
+    const c = await post({ query: ['x'], labels: [JSON.stringify({ episode_id: 'nope', turn: 0 })] });
+    expect(c.status).toBe(404);
+    expect(singleTurnReward({ type: 'unparseable' }, { rc: 1, rp: RP, rw: -1 })).toBe(-1);
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * The environment server's OpenEnv protocol: HTTP endpoints and their shapes, WebSocket sessions
+ * (isolated, ordered, reaped when idle, limited with CAPACITY_REACHED), and malformed messages
+ * answered with OpenEnv's error responses without harming the session or any other.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { EpisodePool } from '../../environment/episodes.js';
+import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
+import { generateSuite } from '../../suite/generate.js';
+import { memoryLoader } from '../../suite/loader.js';
+import type { SuiteEpisode } from '../../suite/types.js';
+import { startEnvServer, type RunningEnvServer } from './server.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON in tests
+type Json = any;
+let episodes: SuiteEpisode[];
+let srv: RunningEnvServer;
+let wsUrl: string;
+
+/** A test client: send text, await the next message. */
+class Client {
+  private readonly inbox: unknown[] = [];
+  private waiters: ((m: unknown) => void)[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private closeWaiters: (() => void)[] = [];
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      const w = this.waiters.shift();
+      if (w) w(m);
+      else this.inbox.push(m);
+    });
+    ws.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.closeWaiters.forEach((f) => f());
+    });
+  }
+  static async open(url = wsUrl): Promise<Client> {
+    const ws = new WebSocket(url);
+    const c = new Client(ws);
+    await new Promise<void>((res, rej) => {
+      ws.once('open', () => res());
+      ws.once('error', rej);
+    });
+    return c;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test messages are loose JSON
+  next(): Promise<any> {
+    if (this.inbox.length) return Promise.resolve(this.inbox.shift());
+    return new Promise((r) => this.waiters.push(r));
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test messages are loose JSON
+  async send(m: unknown): Promise<any> {
+    this.ws.send(typeof m === 'string' ? m : JSON.stringify(m));
+    return this.next();
+  }
+  waitClosed(): Promise<void> {
+    return this.closed ? Promise.resolve() : new Promise((r) => this.closeWaiters.push(r));
+  }
+}
+
+beforeAll(async () => {
+  episodes = generateSuite({ episodes: 3, seed: 3, size: 32 });
+  srv = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 4, sessionTimeout: 0, port: 0 });
+  wsUrl = `${srv.url.replace('http', 'ws')}/ws`;
+});
+afterAll(() => srv.close());
+
+describe('HTTP endpoints (OpenEnv shapes)', () => {
+  it('GET /health, /metadata, /schema, /state', async () => {
+    expect(await (await fetch(`${srv.url}/health`)).json()).toEqual({ status: 'healthy' });
+    const md: Json = await (await fetch(`${srv.url}/metadata`)).json();
+    expect(Object.keys(md).sort()).toEqual(['author', 'description', 'documentation_url', 'name', 'readme_content', 'version']);
+    const sc: Json = await (await fetch(`${srv.url}/schema`)).json();
+    expect(Object.keys(sc).sort()).toEqual(['action', 'observation', 'state']);
+    expect(sc.action.required).toEqual(['reply']);
+    expect(await (await fetch(`${srv.url}/state`)).json()).toEqual({ episode_id: null, step_count: 0 });
+  });
+
+  it('POST /reset and the stateless POST /step (episode_id + history replayed)', async () => {
+    const id = episodes[0].id;
+    const r: Json = await (await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: id }) })).json();
+    expect(Object.keys(r).sort()).toEqual(['done', 'observation', 'reward']);
+    expect(r).toMatchObject({ reward: null, done: false, observation: { episode_id: id, turn: 0 } });
+    expect(r.observation.messages[0].content[1].image_url.url).toBe(`data:image/png;base64,${r.observation.image_png_base64}`);
+    const s: Json = await (await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ action: { reply: 'garbage' }, episode_id: id }) })).json();
+    expect(s).toMatchObject({ done: true, observation: { outcome: 'unparseable', last_reply: 'garbage' } });
+    expect(s.reward).toBeCloseTo(-0.5, 12);
+    const bad = await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ seed: -1 }) });
+    expect(bad.status).toBe(422);
+    expect(((await bad.json()) as Json).detail[0]).toMatchObject({ type: 'greater_than_equal', loc: ['body', 'seed'] });
+    const notJson = await fetch(`${srv.url}/reset`, { method: 'POST', body: '{oops' });
+    expect(notJson.status).toBe(422);
+    expect(((await notJson.json()) as Json).detail[0].type).toBe('json_invalid');
+    const noAction = await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ episode_id: id }) });
+    expect(noAction.status).toBe(422);
+    const unknown = await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: 'nope' }) });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as Json).detail).toMatch(/no episode with id "nope"/);
+  });
+});
+
+describe('WebSocket sessions', () => {
+  it('reset / step / state / close in OpenEnv message shapes', async () => {
+    const c = await Client.open();
+    const r = await c.send({ type: 'reset', data: { episode_id: episodes[1].id } });
+    expect(r.type).toBe('observation');
+    expect(Object.keys(r.data).sort()).toEqual(['done', 'observation', 'reward']);
+    const o = r.data.observation;
+    expect(o.options[0].letter).toBe('A');
+    expect(o.prompt).toContain('Choose from the following options.');
+    const st = await c.send({ type: 'state' });
+    expect(st).toMatchObject({ type: 'state', data: { episode_id: episodes[1].id, step_count: 0 } });
+    const answer = o.options[o.num_interventions + episodes[1].answer].letter;
+    const s = await c.send({ type: 'step', data: { reply: `${answer}.` } });
+    expect(s.data.done).toBe(true);
+    expect(s.data.observation.outcome).toBe('correct');
+    c.ws.send(JSON.stringify({ type: 'close' }));
+    await c.waitClosed();
+    expect(c.closed!.code).toBe(1000);
+  });
+
+  it('malformed messages get OpenEnv error responses and the session goes on', async () => {
+    const c = await Client.open();
+    expect((await c.send('{not json')).data.code).toBe('INVALID_JSON');
+    expect(await c.send({ type: 'dance' })).toEqual({ type: 'error', data: { message: 'Unknown message type: dance', code: 'UNKNOWN_TYPE' } });
+    expect((await c.send([1, 2])).data.code).toBe('VALIDATION_ERROR');
+    const v = await c.send({ type: 'step', data: { reply: 3 } });
+    expect(v.data).toMatchObject({ message: 'Invalid message', code: 'VALIDATION_ERROR', errors: [{ type: 'string_type', loc: ['reply'] }] });
+    expect((await c.send({ type: 'state', extra: 1 })).data.errors[0].type).toBe('extra_forbidden');
+    expect((await c.send({ type: 'step', data: { reply: 'A.' } })).data).toMatchObject({ code: 'EXECUTION_ERROR', message: expect.stringMatching(/step before reset/) });
+    expect((await c.send({ type: 'reset', data: { kind: 'nope' } })).data.code).toBe('EXECUTION_ERROR');
+    const ok = await c.send({ type: 'reset', data: { episode_id: episodes[2].id } });
+    expect(ok.type).toBe('observation');
+    c.ws.close();
+  });
+
+  it('sessions are isolated: interleaved steps on two sockets never mix', async () => {
+    const [a, b] = await Promise.all([Client.open(), Client.open()]);
+    const ra = await a.send({ type: 'reset', data: { episode_id: episodes[3].id } });
+    const rb = await b.send({ type: 'reset', data: { episode_id: episodes[4].id } });
+    expect(ra.data.observation.episode_id).toBe(episodes[3].id);
+    expect(rb.data.observation.episode_id).toBe(episodes[4].id);
+    const [sa, sb] = await Promise.all([a.send({ type: 'step', data: { reply: 'zzz' } }), b.send({ type: 'state' })]);
+    expect(sa.data.observation).toMatchObject({ episode_id: episodes[3].id, outcome: 'unparseable' });
+    expect(sb.data).toMatchObject({ episode_id: episodes[4].id, step_count: 0, done: false });
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it('a session limit answers CAPACITY_REACHED with the counts and closes', async () => {
+    const open = await Promise.all([1, 2, 3, 4].map(() => Client.open()));
+    await open[3].send({ type: 'state' }); // all four registered
+    const extra = await Client.open();
+    const m = await extra.next();
+    expect(m).toMatchObject({ type: 'error', data: { code: 'CAPACITY_REACHED', active_sessions: 4, max_sessions: 4 } });
+    expect(m.data.message).toMatch(/--max-sessions/);
+    await extra.waitClosed();
+    expect(extra.closed!.code).toBe(1013);
+    open.forEach((c) => c.ws.close());
+    await Promise.all(open.map((c) => c.waitClosed()));
+  });
+
+  it('idle sessions are reaped with a clear error', async () => {
+    const s2 = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 2, sessionTimeout: 0.2, port: 0 });
+    try {
+      const c = await Client.open(`${s2.url.replace('http', 'ws')}/ws`);
+      await c.send({ type: 'reset', data: {} });
+      const m = await c.next();
+      expect(m.data.code).toBe('SESSION_ERROR');
+      expect(m.data.message).toMatch(/--session-timeout/);
+      await c.waitClosed();
+      expect(s2.server.sessions.size).toBe(0);
+      expect(s2.server.counters.sessionsReaped).toBe(1);
+    } finally {
+      await s2.close();
+    }
+  });
+});

@@ -1,0 +1,311 @@
+/**
+ * `askfirst env serve`: askfirst's episodes as an OpenEnv-compatible environment server, plus
+ * OpenRLHF's remote reward endpoint (docs/environment-server.md).
+ *   WS   /ws          one session per connection: reset / step / state / close (protocol.ts)
+ *   GET  /health      {"status": "healthy"}
+ *   GET  /schema      {action, observation, state} JSON Schemas
+ *   GET  /metadata    OpenEnv's EnvironmentMetadata
+ *   GET  /state       the state of a fresh environment (OpenEnv's stateless HTTP path)
+ *   POST /reset       stateless: a fresh environment, reset → {observation, reward, done}
+ *   POST /step        stateless: a fresh environment replays `episode_id` + `history`, then the action
+ *   POST /get_reward  OpenRLHF: {query, prompts, labels} → {rewards, scores, extra_logs}
+ * HTTP routes are hono (as the other servers); WebSockets are `ws`, attached to the same Node
+ * server's upgrade event (why not @hono/node-ws: it is a thin wrapper over `ws` whose upgrade
+ * helper accepts before our capacity check runs and hides per-socket close codes and
+ * `maxPayload`, all of which the session limit and malformed-client handling need).
+ * Each session is an `EnvSession` with its own episode state; messages of one socket are handled
+ * strictly in order; one socket's bad message is answered on that socket only.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Hono, type Context } from 'hono';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { EnvSession } from '../../environment/session.js';
+import type { EpisodePool } from '../../environment/episodes.js';
+import type { Rewarder } from '../../environment/rewards.js';
+import { rewardBatch } from '../../environment/single-turn.js';
+import { InputError } from '../../util/errors.js';
+import { toHttp } from '../errors.js';
+import { errorMessage, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
+import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
+
+export interface EnvServerOptions {
+  pool: EpisodePool;
+  rewarder: Rewarder;
+  /** Most WebSocket sessions at once (OpenEnv's max_concurrent_envs). */
+  maxSessions: number;
+  /** Close sessions idle this long, in seconds (OpenEnv's session_timeout); 0 = never. */
+  sessionTimeout: number;
+  /** Largest incoming WebSocket message, in bytes. */
+  maxMessageBytes?: number;
+  /** Name, description and version for /metadata. */
+  name?: string;
+  description?: string;
+  version?: string;
+  log?: (msg: string) => void;
+}
+
+interface LiveSession {
+  id: string;
+  env: EnvSession;
+  ws: WebSocket;
+  lastActivity: number;
+  steps: number;
+  queue: Promise<void>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** FastAPI's 422 body: {"detail": [errors]} with locations under "body". */
+function unprocessable(c: Context, errors: FieldError[]) {
+  return c.json({ detail: errors.map((e) => ({ ...e, loc: ['body', ...e.loc] })) }, 422);
+}
+
+export class EnvServer {
+  readonly sessions = new Map<string, LiveSession>();
+  private readonly wss: WebSocketServer;
+  private reaper: NodeJS.Timeout | null = null;
+  readonly app: Hono;
+  private readonly log: (msg: string) => void;
+  counters = { sessionsOpened: 0, sessionsReaped: 0, sessionsRefused: 0, steps: 0, errors: 0 };
+
+  constructor(private readonly o: EnvServerOptions) {
+    this.log = o.log ?? ((m) => console.error(m));
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? 16 * 1024 * 1024 });
+    this.app = this.routes();
+  }
+
+  // 1. HTTP routes -------------------------------------------------------------------------
+  private routes(): Hono {
+    const app = new Hono();
+    const o = this.o;
+    app.get('/health', (c) => c.json({ status: 'healthy' }));
+    app.get('/metadata', (c) =>
+      c.json({
+        name: o.name ?? 'askfirst',
+        description: o.description ?? 'askfirst episodes: ask for a better view or answer (ProactiveBench multiple-choice protocol)',
+        readme_content: null,
+        version: o.version ?? null,
+        author: null,
+        documentation_url: null,
+      }),
+    );
+    app.get('/schema', (c) => c.json({ action: ACTION_SCHEMA, observation: OBSERVATION_SCHEMA, state: STATE_SCHEMA }));
+    app.get('/state', (c) => c.json(new EnvSession(o.pool, o.rewarder).state()));
+    app.post('/reset', async (c) => {
+      const body = await readBody(c);
+      if (body === INVALID_JSON) return unprocessable(c, [JSON_INVALID]);
+      if (!isObject(body)) return unprocessable(c, [{ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }]);
+      try {
+        const choice = validateReset(body);
+        return c.json(await new EnvSession(o.pool, o.rewarder).reset(choice as Parameters<EnvSession['reset']>[0]));
+      } catch (e) {
+        return this.httpError(c, e);
+      }
+    });
+    app.post('/step', async (c) => {
+      const body = await readBody(c);
+      try {
+        if (body === INVALID_JSON) throw new ValidationFailure([JSON_INVALID]);
+        if (!isObject(body)) throw new ValidationFailure([{ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }]);
+        const errs: FieldError[] = [];
+        if (!isObject(body.action)) errs.push(body.action === undefined ? { type: 'missing', loc: ['action'], msg: 'Field required', input: body } : { type: 'dict_type', loc: ['action'], msg: 'Input should be a valid dictionary', input: body.action });
+        if (body.timeout_s !== undefined && body.timeout_s !== null && !(typeof body.timeout_s === 'number' && body.timeout_s > 0)) errs.push({ type: 'greater_than', loc: ['timeout_s'], msg: 'Input should be greater than 0', input: body.timeout_s });
+        if (body.request_id !== undefined && body.request_id !== null && !(typeof body.request_id === 'string' && body.request_id.length <= 255)) errs.push({ type: 'string_type', loc: ['request_id'], msg: 'Input should be a valid string of at most 255 characters', input: body.request_id });
+        // Our choice where OpenEnv's stateless /step has no session: the episode and the earlier replies travel with the request.
+        if (typeof body.episode_id !== 'string') errs.push({ type: 'missing', loc: ['episode_id'], msg: 'Field required: a stateless step replays the episode, so it needs "episode_id" (and "history", the earlier replies); use the /ws session to avoid resending them', input: body.episode_id ?? null });
+        if (body.history !== undefined && !(Array.isArray(body.history) && body.history.every((h) => typeof h === 'string'))) errs.push({ type: 'list_type', loc: ['history'], msg: 'Input should be a valid list of strings', input: body.history });
+        if (errs.length) throw new ValidationFailure(errs);
+        const { reply } = validateAction(body.action as Record<string, unknown>, ['action']);
+        const s = new EnvSession(o.pool, o.rewarder);
+        await s.reset({ episode_id: body.episode_id as string, mode: body.mode as never });
+        for (const h of (body.history as string[] | undefined) ?? []) {
+          if ((await s.step(h)).done) throw new InputError(`history: the episode ends at reply ${JSON.stringify(h)}, before the action`);
+        }
+        return c.json(await s.step(reply));
+      } catch (e) {
+        return this.httpError(c, e);
+      }
+    });
+    app.post('/get_reward', async (c) => {
+      const body = await readBody(c);
+      try {
+        if (body === INVALID_JSON) throw new InputError('request body is not valid JSON');
+        return c.json(rewardBatch(o.pool, o.rewarder, body));
+      } catch (e) {
+        const { status, message } = toHttp(e, this.log);
+        return c.json({ detail: message }, status as 400);
+      }
+    });
+    app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+    return app;
+  }
+
+  private httpError(c: Context, e: unknown) {
+    if (e instanceof ValidationFailure) return unprocessable(c, e.errors);
+    const { status, message } = toHttp(e, this.log);
+    return c.json({ detail: message }, status as 400);
+  }
+
+  // 2. WebSocket sessions -------------------------------------------------------------------
+  /** Attach to a Node HTTP server: /ws upgrades become sessions, anything else is refused. */
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== '/ws') {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws));
+    });
+    if (this.o.sessionTimeout > 0 && !this.reaper) {
+      const ms = this.o.sessionTimeout * 1000;
+      this.reaper = setInterval(() => this.reap(ms), Math.max(ms / 4, 50));
+      this.reaper.unref();
+    }
+  }
+
+  private send(ws: WebSocket, m: WSOutgoing): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+  }
+
+  private open(ws: WebSocket): void {
+    if (this.sessions.size >= this.o.maxSessions) {
+      // OpenEnv: accept, answer CAPACITY_REACHED with the counts, close.
+      this.counters.sessionsRefused++;
+      const n = this.sessions.size;
+      this.send(ws, errorMessage('CAPACITY_REACHED', `Server at capacity: ${n}/${this.o.maxSessions} sessions active. Cannot accept new connections. (askfirst env serve --max-sessions raises the limit; idle sessions are closed after --session-timeout seconds)`, { active_sessions: n, max_sessions: this.o.maxSessions }));
+      ws.close(1013, 'server at capacity');
+      return;
+    }
+    const s: LiveSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), ws, lastActivity: Date.now(), steps: 0, queue: Promise.resolve() };
+    this.sessions.set(s.id, s);
+    this.counters.sessionsOpened++;
+    ws.on('message', (raw, isBinary) => {
+      s.lastActivity = Date.now();
+      // One message at a time per session, in arrival order.
+      s.queue = s.queue
+        .then(() => this.handle(s, isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString()))
+        .catch((e: unknown) => {
+          // A bug in handling one message must not stop this session's queue (nor touch any other session).
+          this.log(`askfirst env serve: session ${s.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          this.send(s.ws, errorMessage('EXECUTION_ERROR', 'internal server error (see the server log)'));
+        });
+    });
+    ws.on('close', () => this.sessions.delete(s.id));
+    ws.on('error', () => this.sessions.delete(s.id));
+  }
+
+  private async handle(s: LiveSession, text: string): Promise<void> {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(text);
+    } catch (e) {
+      this.counters.errors++;
+      return this.send(s.ws, errorMessage('INVALID_JSON', `Invalid JSON: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    // Our choice: JSON that is not an object is a validation error (OpenEnv's server would end the session on it).
+    if (!isObject(msg)) {
+      this.counters.errors++;
+      return this.send(s.ws, errorMessage('VALIDATION_ERROR', 'Invalid message', { errors: [{ type: 'model_type', loc: [], msg: 'Input should be an object', input: msg }] }));
+    }
+    const type = msg.type ?? '';
+    if (type !== 'reset' && type !== 'step' && type !== 'state' && type !== 'close') {
+      this.counters.errors++;
+      return this.send(s.ws, errorMessage('UNKNOWN_TYPE', `Unknown message type: ${typeof type === 'string' ? type : JSON.stringify(type)}`));
+    }
+    try {
+      const m = validateMessage(msg);
+      if (m.type === 'close') {
+        this.sessions.delete(s.id);
+        s.ws.close(1000, 'closed by client');
+        return;
+      }
+      if (m.type === 'state') return this.send(s.ws, { type: 'state', data: s.env.state() });
+      if (m.type === 'reset') {
+        const r = await s.env.reset(validateReset(m.data) as Parameters<EnvSession['reset']>[0]);
+        s.lastActivity = Date.now();
+        return this.send(s.ws, { type: 'observation', data: r });
+      }
+      const { reply } = validateAction(m.data);
+      const r = await s.env.step(reply);
+      s.steps++;
+      this.counters.steps++;
+      s.lastActivity = Date.now();
+      return this.send(s.ws, { type: 'observation', data: r });
+    } catch (e) {
+      this.counters.errors++;
+      if (e instanceof ValidationFailure) return this.send(s.ws, errorMessage('VALIDATION_ERROR', 'Invalid message', { errors: e.errors }));
+      const { message } = toHttp(e, this.log);
+      return this.send(s.ws, errorMessage('EXECUTION_ERROR', message));
+    }
+  }
+
+  private reap(timeoutMs: number): void {
+    const now = Date.now();
+    for (const s of [...this.sessions.values()]) {
+      if (now - s.lastActivity <= timeoutMs) continue;
+      this.sessions.delete(s.id);
+      this.counters.sessionsReaped++;
+      this.send(s.ws, errorMessage('SESSION_ERROR', `session closed after ${this.o.sessionTimeout} s without a message (askfirst env serve --session-timeout); reconnect and reset to go on`));
+      s.ws.close(1001, 'idle timeout');
+    }
+  }
+
+  /** Close every session (1001, "server shutting down") and stop the reaper. */
+  async close(): Promise<void> {
+    if (this.reaper) clearInterval(this.reaper);
+    this.reaper = null;
+    for (const s of this.sessions.values()) s.ws.close(1001, 'server shutting down');
+    this.sessions.clear();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+}
+
+/** A body that is not JSON (answered 422 `json_invalid`, as FastAPI does). */
+const INVALID_JSON = Symbol('invalid-json');
+const JSON_INVALID: FieldError = { type: 'json_invalid', loc: [0], msg: 'JSON decode error', input: {} };
+
+async function readBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return INVALID_JSON;
+  }
+}
+
+export interface RunningEnvServer {
+  /** http://host:port */
+  url: string;
+  port: number;
+  server: EnvServer;
+  close(): Promise<void>;
+}
+
+/** Start listening; port 0 picks a free one. */
+export async function startEnvServer(o: EnvServerOptions & { port?: number; host?: string }): Promise<RunningEnvServer> {
+  const { serve } = await import('@hono/node-server');
+  const env = new EnvServer(o);
+  const host = o.host ?? '127.0.0.1';
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: env.app.fetch, port: o.port ?? 0, hostname: host }, (info) => {
+      resolve({
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
+        port: info.port,
+        server: env,
+        close: async () => {
+          await env.close();
+          await new Promise<void>((res) => {
+            (server as Server).closeAllConnections?.();
+            server.close(() => res());
+          });
+        },
+      });
+    }) as Server;
+    env.attach(server);
+    server.on('error', reject);
+  });
+}

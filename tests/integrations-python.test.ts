@@ -1,0 +1,72 @@
+/**
+ * The recipes' askfirst-facing Python (integrations/trl, integrations/verl and the shared client)
+ * run with a fake model against a live `askfirst env serve` — /usr/bin/python3 with only the
+ * standard library and Debian's python3-websockets, no TRL, verl or GPU. Every episode those
+ * paths played, and every reward the TRL reward function returned, is replayed here in process
+ * (src/episode/state.ts, src/environment/rewards.ts) and must agree exactly.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalView, EpisodePool } from '../src/environment/episodes.js';
+import { resolveRewardConfig, Rewarder } from '../src/environment/rewards.js';
+import { parseReply } from '../src/episode/parse.js';
+import { shownOptions } from '../src/episode/prompt.js';
+import { EpisodeState } from '../src/episode/state.js';
+import { startEnvServer, type RunningEnvServer } from '../src/server/env/server.js';
+import { generateSuite } from '../src/suite/generate.js';
+import { memoryLoader } from '../src/suite/loader.js';
+import type { SuiteEpisode } from '../src/suite/types.js';
+import { tmpDir } from '../src/testing/tmp.js';
+import { hasPythonWebsockets, requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
+
+const run = promisify(execFile);
+const skip = requireDep(hasPythonWebsockets(), 'python3-websockets for /usr/bin/python3');
+const root = resolve(import.meta.dirname, '..');
+
+interface Played {
+  episode_id: string;
+  replies: string[];
+  outcome: string;
+  reward: number;
+}
+
+describe.skipIf(skip !== null)('integrations/ recipes (Python, fake model) against env serve', () => {
+  let episodes: SuiteEpisode[];
+  let srv: RunningEnvServer;
+  const rewarder = new Rewarder(resolveRewardConfig({}));
+  beforeAll(async () => {
+    episodes = generateSuite({ episodes: 6, seed: 4, size: 32 });
+    srv = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder, maxSessions: 32, sessionTimeout: 60, port: 0 });
+  });
+  afterAll(() => srv.close());
+
+  it('TRL reward function, TRL environment_factory and rollout_func, verl interaction: outcomes and rewards equal in-process replays', async () => {
+    const out = join(tmpDir('askfirst-recipes'), 'played.json');
+    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_recipes.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
+    expect(r.stderr).toMatch(/\nOK\s*$/);
+    const played = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown[]>;
+    const byId = new Map(episodes.map((e) => [e.id, e]));
+
+    const items = played.reward_items as { label: { episode_id: string; turn: number }; reply: string; reward: number }[];
+    expect(items.length).toBe(20);
+    for (const it of items) {
+      const ep = byId.get(it.label.episode_id)!;
+      const view = canonicalView(ep, it.label.turn)!;
+      expect(it.reward).toBe(rewarder.singleTurn(parseReply(it.reply, shownOptions(ep, view, 'proactive'))));
+    }
+    for (const path of ['tool_env', 'rollout', 'verl']) {
+      const eps = played[path] as Played[];
+      expect(eps.length, path).toBeGreaterThan(3);
+      for (const p of eps) {
+        const s = new EpisodeState(byId.get(p.episode_id)!, 'proactive');
+        for (const reply of p.replies) s.step(reply);
+        expect(s.done, `${path} ${p.episode_id}`).toBe(true);
+        const rec = s.record();
+        expect({ outcome: p.outcome, reward: p.reward }, `${path} ${p.episode_id}`).toEqual({ outcome: rec.outcome, reward: rewarder.episode(rec).total });
+      }
+    }
+  }, 180_000);
+});
