@@ -14,6 +14,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./serve.js'),
     import('./report.js'),
     import('./feedback.js'),
+    import('./feedback-rlhf.js'),
     import('./env.js'),
     import('./export.js'),
     import('./probe.js'),

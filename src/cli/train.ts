@@ -4,6 +4,8 @@
  *   train supervised   trains the guesser on the clearest views of a generated suite;
  *   train rl           starts from a supervised checkpoint (--init) and teaches it when to ask,
  *                      with GRPO (ours or ProactiveBench's single-turn reward) or PPO;
+ *   train reward       a Bradley–Terry reward model from a workbench project's labelled pairs;
+ *   train dpo          DPO straight from those pairs (both in train-feedback.ts);
  *   train presence     trains a presence head (for the hallucination probe) on the frozen encoder
  *                      of any checkpoint (--init), written beside a copy of it: the model is unchanged.
  * `train --stage NAME …` (the older spelling) runs the same subcommand. Other files add stages
@@ -21,6 +23,8 @@ import { memoryLoader } from '../suite/loader.js';
 import { loadData } from '../suite/open.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { InputError } from '../util/errors.js';
+import { rewardSpecDir } from '../rl/reward-model.js';
+import { dpoStage, learnedReward, rewardStage } from './train-feedback.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 import { kebab, resolveConfig, schemaOptions, type AnyObjectSchema } from '../util/config.js';
 
@@ -98,6 +102,7 @@ export const RLStageSchema = z
     algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('the algorithm'),
     data: z.string().optional().describe('training episodes (DIR, suite:DIR); default: generate --episodes per training kind'),
     episodes: z.number().int().min(1).default(300).describe('episodes per kind of the generated training suite (without --data)'),
+    reward: z.string().optional().describe("a learned reward instead of the simulator's: rm:DIR, a reward model from `train reward` (RLHF; the simulator's reward is still logged as rl/goldReward)"),
   })
   .extend(rlOptionsSchema().shape);
 
@@ -111,7 +116,8 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
     'askfirst train rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1',
   ],
   run: async (c) => {
-    const { init, algorithm, data: dataSpec, episodes, ...rest } = c as Record<string, unknown> & { init: string; algorithm: 'grpo' | 'ppo'; data?: string; episodes: number };
+    const { init, algorithm, data: dataSpec, episodes, reward, ...rest } = c as Record<string, unknown> & { init: string; algorithm: 'grpo' | 'ppo'; data?: string; episodes: number; reward?: string };
+    if (reward) rewardSpecDir(reward); // a malformed --reward fails before any data is generated
     const schema = ALGORITHMS[algorithm] as AnyObjectSchema;
     const own = new Set(Object.keys(schema.shape));
     const stray = Object.keys(rest).filter((k) => rest[k] !== undefined && !own.has(k));
@@ -127,7 +133,7 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
       log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}`);
       data = { ...rlSplits({ episodes, seed: cfg.seed, kinds: cfg.kinds }), loader: memoryLoader };
     }
-    const ctx = { policy, ...data, log };
+    const ctx = { policy, ...data, log, ...(reward ? { reward: learnedReward(reward, data.loader) } : {}) };
     const r = algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
     const last = r.curve[r.curve.length - 1] ?? {};
     console.log(`rl (${algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
@@ -180,12 +186,14 @@ export function register(program: Command): void {
   addTrainStage(program, supervisedStage);
   addTrainStage(program, rlStage);
   addTrainStage(program, presenceStage);
+  addTrainStage(program, rewardStage);
+  addTrainStage(program, dpoStage);
   // `train --stage NAME …`: the older spelling, dispatched to `train NAME …`.
   group
     .addOption(new Option('--stage <name>', 'same as `askfirst train <name>` (kept for existing scripts)').hideHelp())
     .allowUnknownOption()
     .allowExcessArguments()
-    .addHelpText('after', '\nEach stage has its own options and defaults: askfirst train supervised --help, askfirst train rl --help, askfirst train presence --help.\n`askfirst train --stage NAME …` (the older spelling) runs `askfirst train NAME …`.')
+    .addHelpText('after', '\nEach stage has its own options and defaults: askfirst train supervised --help, askfirst train rl --help, askfirst train presence --help, askfirst train reward --help, askfirst train dpo --help.\n`askfirst train --stage NAME …` (the older spelling) runs `askfirst train NAME …`.')
     .action(async (opts: { stage?: string }, cmd: Command) => {
       if (!opts.stage) {
         cmd.help({ error: true });

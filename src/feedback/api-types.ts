@@ -11,7 +11,7 @@
  *   GET  /api/projects/:pid/progress      → Progress
  *   GET  /api/projects/:pid/next?type=T   → NextResponse
  *   GET  /api/assignments/:aid            → AssignmentInfo
- *   GET  /api/assignments/:aid/image      → image/png or image/jpeg (?view=N for play tasks)
+ *   GET  /api/assignments/:aid/image      → image/png or image/jpeg (?view=N for play tasks and trajectory pairs)
  *   POST /api/assignments/:aid/annotation   SubmitRequest → SubmitResponse (201 new, 200 replayed)
  *   POST /api/assignments/:aid/play         PlayRequest → PlayState
  *   GET  /api/annotations?project=P       → MyAnnotation[]
@@ -71,6 +71,19 @@ export interface PreferencePayload {
   image?: string;
   /** The true facts of that image, shown beside the replies (default: the item's true facts). */
   facts?: string[];
+  /**
+   * Trajectory pairs (pairs.ts: two plays of one episode by a policy): every view either play
+   * saw, relative to the image folder (GET …/image?view=N serves views[N]) …
+   */
+  views?: string[];
+  /** … and per reply (A, B) its turns in order: the view shown (an index into `views`) and the reply given. */
+  turns?: [PairTurn[], PairTurn[]];
+}
+
+/** One turn of a trajectory shown in a preference task. */
+export interface PairTurn {
+  view: number;
+  reply: string;
 }
 
 /** What the client sees of a play task: not the episode (it holds the answer), only its size. */

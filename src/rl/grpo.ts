@@ -72,12 +72,13 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
 
     // 2. Returns and group-normalised advantages.
     const parts: Record<string, number[]> = {};
-    const returns = rollout.trajectories.map((t) => {
+    const gold = rollout.trajectories.map((t) => {
       if (!t.record) return rollout.samples[t.turns[0]].reward;
       const sc = scoreTrajectory(t.record, rewards);
       for (const [k, v] of Object.entries(sc.parts)) (parts[k] ??= []).push(v);
       return sc.total;
     });
+    const returns = await run.returnsFor(rollout, gold); // a learned reward (RLHF) replaces the gold one when given
     const adv = turnAdvantages(rollout, returns, G);
     const rolloutSeconds = (performance.now() - tRoll) / 1000;
     const tOpt = performance.now();

@@ -80,11 +80,12 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
 
     // 2. Returns, GAE advantages and value targets.
     const parts: Record<string, number[]> = {};
-    const returns = rollout.trajectories.map((t) => {
+    const gold = rollout.trajectories.map((t) => {
       const sc = scoreTrajectory(t.record!, rewards);
       for (const [k, v] of Object.entries(sc.parts)) (parts[k] ??= []).push(v);
       return sc.total;
     });
+    const returns = await run.returnsFor(rollout, gold); // a learned reward (RLHF) replaces the gold one when given
     const { adv, targets } = ppoTargets(rollout, returns, cfg.gamma, cfg.lambda);
     const rolloutSeconds = (performance.now() - tRoll) / 1000;
     const tOpt = performance.now();

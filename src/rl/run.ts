@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { EpisodeState } from '../episode/state.js';
+import type { EpisodeRecord } from '../episode/types.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { summarize, type Summary } from '../episode/metrics.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
@@ -19,7 +20,7 @@ import type { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { saveBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { runEpisodes } from '../agents/runner.js';
-import { DataError } from '../util/errors.js';
+import { ConfigError, DataError } from '../util/errors.js';
 import { average } from '../util/stats.js';
 import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
@@ -71,6 +72,12 @@ export interface RLContext {
    * must have the same weights as the policy's, which RL keeps frozen; absent: a fresh cache.
    */
   features?: FeatureCache;
+  /**
+   * A learned reward (RLHF: a reward model, `--reward rm:DIR`) that scores finished multi-turn
+   * trajectories in place of the rule rewards; those are still computed and logged as the gold
+   * reward (`rl/goldReward`), so reward hacking shows as proxy up, gold down.
+   */
+  reward?: (trajectories: readonly { episode: SuiteEpisode; record: EpisodeRecord }[]) => Promise<number[]>;
 }
 
 export interface RLResult {
@@ -182,6 +189,18 @@ export class RLRun {
     return (performance.now() - this.t0) / 1000;
   }
 
+  /**
+   * The returns to optimise: the context's learned reward on the finished trajectories when it
+   * has one (RLHF), else `gold` (the rule rewards). The gold mean is logged as rl/goldReward.
+   */
+  async returnsFor(rollout: Rollout, gold: number[]): Promise<number[]> {
+    if (!this.ctx.reward) return gold;
+    if (rollout.trajectories.some((t) => !t.record)) throw new ConfigError('a learned reward scores whole episodes: use the multi-turn objective with --reward');
+    this.goldMean = average(gold);
+    return this.ctx.reward(rollout.trajectories.map((t) => ({ episode: t.episode, record: t.record! })));
+  }
+  private goldMean: number | null = null;
+
   /** Episodes for the next update: a seeded draw without replacement. */
   nextEpisodes(): SuiteEpisode[] {
     const r = new Rng(this.cfg.seed * 100003 + this.update);
@@ -212,6 +231,7 @@ export class RLRun {
       'rl/reward': average(returns),
       ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`rl/reward/${k}`, average(v)])),
       ...diagnostics,
+      ...(this.goldMean !== null ? { 'rl/goldReward': this.goldMean } : {}),
       'rl/askRate': rollout.samples.filter((s) => s.parsed.type === 'intervention').length / Math.max(1, rollout.samples.length),
       'time/rollout': seconds.rollout,
       'time/optimise': seconds.optimise,

@@ -196,7 +196,18 @@ function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSu
         {replies.map((r, i) => (
           <div key={i} className={`reply ${less === i ? 'picked' : ''}`} data-testid={`reply-${i}`}>
             <span className="label">Reply {i === 0 ? 'A' : 'B'}</span>
-            <p className="model-text">{r}</p>
+            {a.payload.turns ? (
+              <ol className="turns" data-testid={`turns-${i}`}>
+                {a.payload.turns[i].map((t, k) => (
+                  <li key={k}>
+                    <Picture aid={a.id} view={t.view} />
+                    <p className="model-text">{t.reply}</p>
+                  </li>
+                ))}
+              </ol>
+            ) : (
+              <p className="model-text">{r}</p>
+            )}
           </div>
         ))}
         <aside className="facts" data-testid="facts">

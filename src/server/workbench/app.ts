@@ -173,8 +173,9 @@ export function createApp(o: AppOptions): Hono<Env> {
     if (a.task.type === 'preference' && (a.task.payload as PreferencePayload).image) rel = (a.task.payload as PreferencePayload).image!;
     const view = c.req.query('view');
     if (view !== undefined) {
-      if (a.task.type !== 'play') throw new InputError('only play tasks have views');
-      const views = (a.task.payload as PlayPayload).episode.views;
+      const pairViews = a.task.type === 'preference' ? (a.task.payload as PreferencePayload).views : undefined;
+      if (a.task.type !== 'play' && !pairViews) throw new InputError('only play tasks and trajectory pairs have views');
+      const views = pairViews ?? (a.task.payload as PlayPayload).episode.views;
       const v = intParam(c, 'view');
       if (v >= views.length) throw new InputError(`view must be below ${views.length}`);
       rel = views[v];

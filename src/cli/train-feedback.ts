@@ -1,0 +1,100 @@
+/**
+ * The stages of `askfirst train` that learn from human feedback, wired here so train.ts only
+ * registers them:
+ *   train reward     Bradley–Terry reward model (plain or fact-augmented) on a workbench
+ *                    project's labelled trajectory pairs, read through the built-in encoder (--init)
+ *   train dpo        DPO on the same labelled pairs, from the supervised checkpoint (--init)
+ *   train rl --reward rm:DIR     RLHF: GRPO/PPO on a learned reward (+ KL to the start)
+ * The labels are read from the database exactly as stored (src/feedback/pairs.ts); an empty label
+ * set or a label on an item that is not a valid pair stops the stage before anything trains.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { goldReward } from '../demo/feedback.js';
+import { openDb } from '../feedback/db.js';
+import { readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
+import { FeedbackStore } from '../feedback/store.js';
+import { DPOConfigSchema, trainDPO } from '../rl/dpo.js';
+import { RewardModel, RewardModelConfigSchema, rewardSpecDir, trainRewardModel, type PreferenceExample } from '../rl/reward-model.js';
+import type { RLContext } from '../rl/run.js';
+import { createViewLoader } from '../suite/loader.js';
+import { rlValSuite } from '../suite/splits.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { resolveConfig } from '../util/config.js';
+
+const LabelsSchema = z.object({
+  project: z.string().min(1).describe('reward, dpo: the workbench project whose labelled trajectory pairs to learn from'),
+  dbDir: z.string().default('.askfirst/feedback-db').describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
+});
+export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema);
+export const DPOStageSchema = DPOConfigSchema.omit({ rewards: true }).merge(LabelsSchema);
+
+/** The labelled pairs of a project as training examples, views as files in the project's image folder. */
+export async function labelledExamples(dbDir: string, projectName: string): Promise<{ examples: PreferenceExample[]; loader: ViewLoader; episodes: SuiteEpisode[] }> {
+  const url = process.env.DATABASE_URL || undefined;
+  const store = await FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir }));
+  let labels: LabelledPair[];
+  let imageDir: string;
+  try {
+    const project = await store.project(projectName);
+    imageDir = project.imageDir;
+    labels = await readLabelledPairs(store, project);
+  } finally {
+    await store.close();
+  }
+  const eps = new Map<string, SuiteEpisode>();
+  const examples = labels.map((l) => {
+    let ep = eps.get(l.pair.episode.id);
+    if (!ep) eps.set(l.pair.episode.id, (ep = { ...l.pair.episode, views: l.pair.episode.views.map((v) => ({ path: join(imageDir, v) })) }));
+    return { pairId: l.pair.id, a: { episode: ep, record: l.pair.a }, b: { episode: ep, record: l.pair.b }, preferred: l.preferred };
+  });
+  return { examples, loader: createViewLoader(imageDir), episodes: [...eps.values()] };
+}
+
+const INIT = {
+  reward: z.string().min(1).describe('the supervised checkpoint whose frozen encoder reads the trajectories (the one the pairs were played by)'),
+  dpo: z.string().min(1).describe('the supervised checkpoint to start from (the one the pairs were played by)'),
+};
+export const RewardStageOptions = RewardStageSchema.extend({ init: INIT.reward });
+export const DPOStageOptions = DPOStageSchema.extend({ init: INIT.dpo });
+
+/** `train reward` (a stage of train.ts's `addTrainStage`). */
+export const rewardStage = {
+  name: 'reward',
+  description: "a Bradley–Terry reward model (plain or fact-augmented) from a workbench project's labelled trajectory pairs; use it with train rl --reward rm:DIR",
+  schema: RewardStageOptions,
+  examples: ['askfirst train reward --init runs/sup --project pairs --variant fact --out runs/rm', 'askfirst train rl --init runs/sup --reward rm:runs/rm --out runs/rlhf'],
+  run: async (c: z.output<typeof RewardStageOptions>, log = (s: string) => console.error(s)): Promise<void> => {
+    const { init, ...rest } = c;
+    const cfg = resolveConfig(RewardStageSchema, rest, 'reward model');
+    const { examples, loader } = await labelledExamples(cfg.dbDir, cfg.project);
+    const { metrics: m } = await trainRewardModel(cfg, { encoder: BuiltinPolicy.load(init), encoderDir: init, examples, loader, gold: goldReward, log });
+    console.log(
+      `reward model (${m.variant}) from ${m.labels} labels on ${m.pairs} pairs: held-out accuracy ${(100 * m.heldOut.accuracy).toFixed(1)}% on ${m.heldOut.n} labels (gold ${(100 * m.heldOut.goldAccuracy).toFixed(1)}%), ECE ${m.heldOut.ece.toFixed(3)}, Brier ${m.heldOut.brier.toFixed(3)}; model: ${cfg.out}/final, metrics: ${cfg.out}/metrics.json`,
+    );
+  },
+};
+
+/** `train dpo`. */
+export const dpoStage = {
+  name: 'dpo',
+  description: "DPO straight from a workbench project's labelled trajectory pairs, from the supervised checkpoint that played them",
+  schema: DPOStageOptions,
+  examples: ['askfirst train dpo --init runs/sup --project pairs --out runs/dpo'],
+  run: async (c: z.output<typeof DPOStageOptions>, log = (s: string) => console.error(s)): Promise<void> => {
+    const { init, ...rest } = c;
+    const cfg = resolveConfig(DPOStageSchema, rest, 'DPO');
+    const { examples, loader, episodes } = await labelledExamples(cfg.dbDir, cfg.project);
+    const ctx: RLContext = { policy: BuiltinPolicy.load(init), train: episodes, val: rlValSuite(cfg), loader, log };
+    const r = await trainDPO(cfg, ctx, examples);
+    const last = r.curve[r.curve.length - 1] ?? {};
+    console.log(`dpo: ${r.updates} steps on ${examples.length} labels; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'dpo/loss').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
+  },
+};
+
+/** `--reward rm:DIR` → the RL context's learned reward (its own frozen encoder, views through `loader`). */
+export function learnedReward(spec: string, loader: ViewLoader): NonNullable<RLContext['reward']> {
+  const rm = RewardModel.load(rewardSpecDir(spec), loader);
+  return (trajs) => rm.score(trajs);
+}

@@ -1,0 +1,66 @@
+/**
+ * The feedback demo over several seeds: each seed's `feedback.json` (in `<out>/seed-<n>/`) folded
+ * into `<out>/aggregate.json` — every headline figure per seed, with its mean and 95 % Student's t
+ * interval (util/stats meanInterval95), plus the paired per-seed ratio the RLHF target is stated
+ * in: gap closed (training kinds) by RLHF with the fact-augmented reward model from the most
+ * labels, over that of RL on the simulator's reward from the same start.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FeedbackResults } from '../report/feedback-section.js';
+import { NotFoundError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fsx.js';
+import { meanInterval95, type MeanInterval } from '../util/stats.js';
+
+export interface SeedFigure {
+  perSeed: (number | null)[];
+  stats: MeanInterval;
+}
+
+const fig = (xs: (number | null | undefined)[]): SeedFigure => {
+  const perSeed = xs.map((x) => (x === null || x === undefined || !Number.isFinite(x) ? null : x));
+  return { perSeed, stats: meanInterval95(perSeed.filter((x): x is number => x !== null)) };
+};
+
+export async function aggregateFeedback(out: string, seeds: readonly number[]): Promise<Record<string, unknown>> {
+  const rs: FeedbackResults[] = [];
+  for (const s of seeds) {
+    const f = join(out, `seed-${s}`, 'feedback.json');
+    try {
+      rs.push(JSON.parse(await readFile(f, 'utf8')) as FeedbackResults);
+    } catch (e) {
+      throw new NotFoundError(`no finished feedback demo for seed ${s} (${f}); run: askfirst feedback demo --seed ${s} --out ${join(out, `seed-${s}`)}`, { cause: e });
+    }
+  }
+  const names = [...new Set(rs.flatMap((r) => r.policies.map((p) => p.name)))];
+  const pol = (r: FeedbackResults, n: string) => r.policies.find((p) => p.name === n);
+  const policies = Object.fromEntries(
+    names.map((n) => [
+      n,
+      {
+        gapClosedTrain: fig(rs.map((r) => pol(r, n)?.gapClosed.train)),
+        gapClosedUnseen: fig(rs.map((r) => pol(r, n)?.gapClosed.unseen)),
+        accuracy: fig(rs.map((r) => pol(r, n)?.accuracy)),
+        overAsking: fig(rs.map((r) => pol(r, n)?.overAsking)),
+        guessRate: fig(rs.map((r) => pol(r, n)?.guessRate)),
+        finalGold: fig(rs.map((r) => pol(r, n)?.curve.at(-1)?.gold)),
+      },
+    ]),
+  );
+  const rmNames = [...new Set(rs.flatMap((r) => r.rewardModels.map((m) => m.name)))];
+  const rm = (r: FeedbackResults, n: string) => r.rewardModels.find((m) => m.name === n);
+  const rewardModels = Object.fromEntries(
+    rmNames.map((n) => [n, { heldOutAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.accuracy)), heldOutGoldAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.goldAccuracy)), ece: fig(rs.map((r) => rm(r, n)?.heldOut.ece)), brier: fig(rs.map((r) => rm(r, n)?.heldOut.brier)) }]),
+  );
+  const keys = [...new Set(rs.flatMap((r) => r.routing.points.map((p) => `${p.strategy}@${p.budget}`)))];
+  const routing = Object.fromEntries(keys.map((k) => [k, { goldAccuracy: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.goldAccuracy)), humanLabels: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.humanLabels)) }]));
+  const maxLabels = Math.max(...((rs[0]?.config.labels as number[]) ?? [0]));
+  const ratio = fig(rs.map((r) => {
+    const a = pol(r, `rlhf-fact-${maxLabels}`)?.gapClosed.train;
+    const g = pol(r, 'gold')?.gapClosed.train;
+    return a !== null && a !== undefined && g ? a / g : null;
+  }));
+  const agg = { seeds, createdAt: new Date().toISOString(), rlhfOverGoldGapTrain: ratio, policies, rewardModels, routing, wallSeconds: fig(rs.map((r) => r.wallSeconds)) };
+  await writeFileAtomic(join(out, 'aggregate.json'), `${JSON.stringify(agg, null, 2)}\n`);
+  return agg;
+}

@@ -1,0 +1,311 @@
+/**
+ * The feedback demo (`askfirst feedback demo`): human feedback that trains the policy, end to end
+ * through the real workbench path, measured against the simulator's own reward.
+ *
+ *   supervised guesser (or --init) → RL's starting policy samples two plays per training episode
+ *   → trajectory pairs imported into a workbench project (PGlite) → simulated annotators label
+ *   them over the workbench's HTTP API (10 % noise; a second project with the "prefers a
+ *   confident answer" bias) → the labels read back from the database → Bradley–Terry reward
+ *   models (plain and fact-augmented; the fact one at several label counts) → RLHF (GRPO on the
+ *   learned reward + KL) and DPO, beside RL on the simulator's reward from the same start →
+ *   evaluation on all seven kinds → routing between the simulated people and the AI critic
+ *   (Miranda et al. 2024) → feedback.json and report.html (the feedback section).
+ *
+ * Budgets are counted in steps, updates and labels, never in seconds. The HTTP server is handed
+ * in (`deps.startWorkbench`): the workbench lives on this floor's neighbour, server/.
+ */
+import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { z } from 'zod';
+import type { EpisodeRecord, EvalMode } from '../episode/types.js';
+import { summarize, type Summary } from '../episode/metrics.js';
+import { SCENARIO_KINDS } from '../suite/kinds/names.js';
+import { TRAIN_KINDS, rlSplits, supervisedSuite } from '../suite/splits.js';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { createViewLoader } from '../suite/loader.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
+import { runEpisodes } from '../agents/runner.js';
+import { RunDir } from '../nn/index.js';
+import { openDb } from '../feedback/db.js';
+import { FeedbackStore } from '../feedback/store.js';
+import { pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
+import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';
+import { resolveSupervisedConfig, trainSupervised } from '../rl/supervised.js';
+import { trainGRPO } from '../rl/grpo.js';
+import { trainDPO } from '../rl/dpo.js';
+import { makeRewards, scoreTrajectory } from '../rl/rewards.js';
+import { rolloutMultiTurn } from '../rl/rollout.js';
+import { BaseRLConfigSchema, RLRun, type RLResult } from '../rl/run.js';
+import { RewardModel, isHeldOut, pairMetrics, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
+import { criticValue, routeToHumans, ROUTING_STRATEGIES } from '../rl/routing.js';
+import { trajectoryFeatures, type Trajectory } from '../rl/trajectory-features.js';
+import { gapClosedSplit } from '../report/data.js';
+import { writeFeedbackReport, type FeedbackResults, type PolicyResult } from '../report/feedback-section.js';
+import { resolveConfig } from '../util/config.js';
+import { writeFileAtomic } from '../util/fsx.js';
+import { Rng } from '../util/rng.js';
+import { progress } from '../util/progress.js';
+
+export const FeedbackDemoConfigSchema = z.object({
+  out: z.string().min(1).default('runs/feedback-demo').describe('output directory (feedback.json, report.html, the workbench database, checkpoints)'),
+  init: z.string().optional().describe('a supervised checkpoint to start from (e.g. runs/demo/supervised); default: train one as the demo does'),
+  seed: z.number().int().min(0).default(0).describe('master seed (suites, sampling, annotators)'),
+  labels: z.array(z.coerce.number().int().min(10)).min(1).default([100, 300, 1000]).describe('label counts for the gap-closed-against-labels curve (the largest is how many pairs are labelled)'),
+  annotators: z.number().int().min(1).max(20).default(3).describe('simulated annotators per project'),
+  noise: z.number().min(0).max(0.5).default(0.1).describe('share of simulated labels flipped at random'),
+  rlUpdates: z.number().int().min(1).default(40).describe('updates of every RL / RLHF run'),
+  episodesPerUpdate: z.number().int().min(1).default(32).describe('episodes rolled out per RL update'),
+  rlEpisodes: z.number().int().min(10).default(600).describe('RL training episodes per training kind (pairs are sampled from them)'),
+  evalEpisodes: z.number().int().min(5).default(60).describe('test episodes per kind (all seven kinds)'),
+  dpoSteps: z.number().int().min(1).default(150).describe('DPO gradient steps'),
+  rmSteps: z.number().int().min(1).default(600).describe('reward-model optimizer steps'),
+  routingBudgets: z.array(z.coerce.number().min(0).max(1)).default([0.1, 0.25, 0.5]).describe('shares of pairs that get a human label in the routing comparison'),
+  progress: z.boolean().default(true).describe('show progress bars'),
+});
+export type FeedbackDemoConfig = z.output<typeof FeedbackDemoConfigSchema>;
+
+export interface FeedbackDemoDeps {
+  /** Serve the workbench API over HTTP on `store` (server/workbench); returns its URL and a close. */
+  startWorkbench(store: FeedbackStore): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/** The gold reward: the simulator's rule reward of the RL stage (rewards.ts, default weights). */
+const goldRewards = makeRewards();
+export const goldReward = (r: EpisodeRecord) => scoreTrajectory(r, goldRewards).total;
+
+export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, log: (s: string) => void = console.log): Promise<FeedbackResults> {
+  const cfg = resolveConfig(FeedbackDemoConfigSchema, partial, 'feedback demo');
+  const out = resolve(cfg.out);
+  const t0 = performance.now();
+  const timings: { stage: string; seconds: number }[] = [];
+  const stage = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    const r = await fn();
+    timings.push({ stage: name, seconds: (performance.now() - t) / 1000 });
+    return r;
+  };
+  const trainKinds = [...TRAIN_KINDS] as string[];
+  const maxLabels = Math.max(...cfg.labels);
+
+  // ── 1. suites and the supervised guesser ──────────────────────────────────
+  const { train, val } = rlSplits({ episodes: cfg.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS });
+  const test = generateSuite({ episodes: cfg.evalEpisodes, seed: cfg.seed + 4 });
+  const supDir = cfg.init ? resolve(cfg.init) : join(out, 'supervised');
+  if (!cfg.init && !new RunDir(supDir).isFinished()) {
+    await stage('supervised', () => trainSupervised(resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: 720, resume: true, progress: cfg.progress, model: { seed: cfg.seed } }), supervisedSuite({ episodes: 300, seed: cfg.seed + 1 }), log));
+  }
+  const supervised = BuiltinPolicy.load(supDir);
+  const pairsDir = join(out, 'pairs');
+  const loader: ViewLoader = createViewLoader(join(pairsDir, 'suite')); // in-memory views and the pair suite's files
+  const cache = new FeatureCache(supervised.model, loader);
+  const rlBase = { updates: cfg.rlUpdates, episodesPerUpdate: cfg.episodesPerUpdate, seed: cfg.seed, resume: true, progress: cfg.progress, evalEvery: 10 };
+
+  // ── 2. pairs from the RL starting policy's own plays ──────────────────────
+  const pairs = await stage('pairs', async () => {
+    const sampler = await new RLRun(BaseRLConfigSchema.parse({ ...rlBase, out: join(pairsDir, 'sampler'), resume: false, progress: false }), { policy: BuiltinPolicy.load(supDir), train, val, loader, features: cache }).init();
+    const rng = new Rng(cfg.seed + 11);
+    const order = rng.shuffle([...train.keys()]).map((i) => train[i]);
+    const recs: { record: EpisodeRecord; source: string }[] = [];
+    const used: SuiteEpisode[] = [];
+    // Four plays per episode give up to two pairs of different plays; stop once there are enough.
+    for (let i = 0; i < order.length && new Set(recs.map((r) => r.record.id)).size < maxLabels * 0.75; i += 256) {
+      const eps = order.slice(i, i + 256);
+      const roll = await rolloutMultiTurn(sampler.ctx.policy, sampler.ref, cache, eps, 4, rng);
+      used.push(...eps);
+      for (const t of roll.trajectories) recs.push({ record: t.record!, source: 'RL start policy, sampled' });
+    }
+    const written = (await writeSuite(join(pairsDir, 'suite'), used)).map((e) => ({ ...e, views: e.views.map((v) => ('path' in v ? v.path : '')) }));
+    return rng.shuffle(pairsFromRecords(written, recs, { seed: cfg.seed, perEpisode: 2 })).slice(0, maxLabels);
+  });
+  log(`feedback demo: ${pairs.length} pairs of differing plays from the RL starting policy`);
+
+  // ── 3. simulated annotators over the workbench's HTTP API ─────────────────
+  const store = await FeedbackStore.open(await openDb({ dataDir: join(out, 'feedback-db') }));
+  let honest: LabelledPair[];
+  let confident: LabelledPair[];
+  try {
+    const label = async (name: string, bias: Bias) => {
+      const project = await store.project(name).catch(async () => {
+        const p = await store.createProject(name, join(pairsDir, 'suite'), 1);
+        await store.addItems(p.id, pairs.map(pairToItem));
+        return p;
+      });
+      const pr = await store.progress(project.id);
+      if (pr.labels < pr.needed) {
+        const server = await deps.startWorkbench(store);
+        try {
+          const people = [];
+          for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`${name}-sim-${k + 1}-${Date.now().toString(36)}`));
+          const bar = progress(`simulated annotators (${name})`, pr.needed - pr.labels, { enabled: cfg.progress, unit: 'labels' });
+          const r = await simulateAnnotators(server.url, project.id, people, new Map(pairs.map((p) => [p.id, p])), goldReward, { noise: cfg.noise, bias, seed: cfg.seed }, () => bar.tick());
+          bar.stop();
+          log(`feedback demo: ${r.labels} labels over HTTP in project ${name} (${Object.entries(r.byAnnotator).map(([a, n]) => `${a.split('-sim-')[1]?.split('-')[0] ?? a}: ${n}`).join(', ')})`);
+        } finally {
+          await server.close();
+        }
+      }
+      return readLabelledPairs(store, project);
+    };
+    honest = await stage('labels-honest', () => label('pairs-honest', 'none'));
+    confident = await stage('labels-confident', () => label('pairs-confident', 'confident'));
+  } finally {
+    await store.close();
+  }
+
+  // The labelled pairs as the reward model reads them: views as files of the pair suite.
+  const suiteDir = join(pairsDir, 'suite');
+  const asSuite = new Map<string, SuiteEpisode>();
+  const toExamples = (ls: readonly LabelledPair[]): PreferenceExample[] =>
+    ls.map((l) => {
+      let ep = asSuite.get(l.pair.episode.id);
+      if (!ep) asSuite.set(l.pair.episode.id, (ep = { ...l.pair.episode, views: l.pair.episode.views.map((v) => ({ path: join(suiteDir, v) })) }));
+      return { pairId: l.pair.id, a: { episode: ep, record: l.pair.a }, b: { episode: ep, record: l.pair.b }, preferred: l.preferred };
+    });
+  const honestEx = toExamples(honest);
+  const confidentEx = toExamples(confident);
+  const labelAgreement = (ex: readonly PreferenceExample[]) => {
+    const decided = ex.filter((e) => goldReward(e.a.record) !== goldReward(e.b.record));
+    return decided.filter((e) => (goldReward(e.a.record) > goldReward(e.b.record) ? 0 : 1) === e.preferred).length / Math.max(1, decided.length);
+  };
+
+  // ── 4. reward models ──────────────────────────────────────────────────────
+  const rms = new Map<string, { model: RewardModel; metrics: RewardModelMetrics }>();
+  const rm = async (name: string, variant: 'plain' | 'fact', ex: readonly PreferenceExample[]) => {
+    const r = await trainRewardModel({ out: join(out, 'reward', name), variant, steps: cfg.rmSteps, seed: cfg.seed, progress: false }, { encoder: supervised, encoderDir: supDir, examples: ex, loader, features: cache, gold: goldReward, log });
+    rms.set(name, r);
+    return r;
+  };
+  await stage('reward-models', async () => {
+    for (const n of cfg.labels) await rm(`fact-${n}`, 'fact', honestEx.slice(0, n));
+    await rm(`plain-${maxLabels}`, 'plain', honestEx.slice(0, maxLabels));
+    await rm(`confident-plain-${maxLabels}`, 'plain', confidentEx.slice(0, maxLabels));
+    // What prevents the bias's reward hacking: the fact-augmented reward model trained only on the
+    // pairs the bias cannot touch (both plays answer at once, or both ask); the facts it reads
+    // (right or wrong, on a view that shows enough or not) carry over to the pairs it did not see.
+    await rm(`confident-guarded-${maxLabels}`, 'fact', confidentEx.slice(0, maxLabels).filter((e) => answersAtOnce(e.a.record) === answersAtOnce(e.b.record)));
+  });
+
+  // ── 5. RL with the gold reward, RLHF with each reward model, DPO ──────────
+  const runs = new Map<string, RLResult>();
+  const rlRun = async (name: string, reward?: RewardModel): Promise<RLResult> => {
+    const dir = join(out, 'rl', name);
+    const policy = BuiltinPolicy.load(supDir);
+    if (new RunDir(dir).isFinished()) {
+      const p = BuiltinPolicy.load(dir);
+      const r = { policy: p, updates: 0, seconds: 0, curve: (await readCurve(dir)) ?? [] };
+      runs.set(name, r);
+      return r;
+    }
+    const ctx = { policy, train, val, loader, log, features: cache, ...(reward ? { reward: (t: readonly Trajectory[]) => reward.score(t) } : {}) };
+    const r = await trainGRPO({ out: dir, ...rlBase }, ctx);
+    runs.set(name, r);
+    return r;
+  };
+  await stage('rl-gold', () => rlRun('gold'));
+  for (const n of cfg.labels) await stage(`rlhf-fact-${n}`, () => rlRun(`rlhf-fact-${n}`, rms.get(`fact-${n}`)!.model));
+  await stage('rlhf-plain', () => rlRun(`rlhf-plain-${maxLabels}`, rms.get(`plain-${maxLabels}`)!.model));
+  await stage('rlhf-confident-plain', () => rlRun(`rlhf-confident-plain-${maxLabels}`, rms.get(`confident-plain-${maxLabels}`)!.model));
+  await stage('rlhf-confident-guarded', () => rlRun(`rlhf-confident-guarded-${maxLabels}`, rms.get(`confident-guarded-${maxLabels}`)!.model));
+  await stage('dpo', async () => {
+    const dir = join(out, 'rl', `dpo-${maxLabels}`);
+    if (new RunDir(dir).isFinished()) return runs.set(`dpo-${maxLabels}`, { policy: BuiltinPolicy.load(dir), updates: 0, seconds: 0, curve: (await readCurve(dir)) ?? [] });
+    const r = await trainDPO({ out: dir, ...rlBase, updates: cfg.dpoSteps }, { policy: BuiltinPolicy.load(supDir), train, val, loader, log, features: cache }, honestEx.slice(0, maxLabels));
+    runs.set(`dpo-${maxLabels}`, r);
+  });
+
+  // ── 6. evaluation on all seven kinds ──────────────────────────────────────
+  const evaluate = async (p: BuiltinPolicy, mode: EvalMode) => runEpisodes(test, new CachedPolicy(p, cache, test), { mode, loader, batchSize: 512 });
+  const { reference, before, policies } = await stage('eval', async () => {
+    const reference = summarize(await evaluate(supervised, 'reference'));
+    const before = summarize(await evaluate(supervised, 'proactive'));
+    const policies: PolicyResult[] = [];
+    for (const [name, r] of runs) {
+      const recs = await evaluate(r.policy, 'proactive');
+      await writeFileAtomic(join(out, 'eval', name, 'results.jsonl'), recs.map((x) => JSON.stringify(x) + '\n').join(''));
+      const s = summarize(recs);
+      policies.push({ name, ...policyFigures(reference, before, s, trainKinds), curve: r.curve.map(gaoPoint) });
+    }
+    return { reference, before, policies };
+  });
+
+  // ── 7. routing between people and the AI critic ───────────────────────────
+  const routing = await stage('routing', async () => {
+    const ex = honestEx.slice(0, maxLabels);
+    const plays = ex.flatMap((e) => [e.a, e.b]);
+    const plain = await trajectoryFeatures(supervised, cache, plays, 'plain');
+    const ai = ex.map((e, i) => {
+      const va = criticValue(plain[2 * i], e.a.record);
+      const vb = criticValue(plain[2 * i + 1], e.b.record);
+      return { choice: (va >= vb ? 0 : 1) as 0 | 1, margin: Math.abs(va - vb) };
+    });
+    const trainIdx = ex.map((_, i) => i).filter((i) => !isHeldOut(ex[i].pairId, 0.2, cfg.seed));
+    const aiAgreement = labelAgreement(ex.map((e, i) => ({ ...e, preferred: ai[i].choice })));
+    const points: { strategy: string; budget: number; humanLabels: number; goldAccuracy: number }[] = [];
+    const train1 = async (name: string, humans: Set<number>) => {
+      const mixed = ex.map((e, i) => (humans.has(i) || !trainIdx.includes(i) ? e : { ...e, preferred: ai[i].choice }));
+      const r = await trainRewardModel({ out: join(out, 'routing', name), variant: 'fact', steps: cfg.rmSteps, seed: cfg.seed, progress: false }, { encoder: supervised, encoderDir: supDir, examples: mixed, loader, features: cache, gold: goldReward });
+      return r.metrics.heldOut.goldAccuracy;
+    };
+    const trainMargins = trainIdx.map((i) => ai[i].margin);
+    const all = new Set(trainIdx);
+    points.push({ strategy: 'all-human', budget: 1, humanLabels: trainIdx.length, goldAccuracy: await train1('all-human', all) });
+    points.push({ strategy: 'all-ai', budget: 0, humanLabels: 0, goldAccuracy: await train1('all-ai', new Set()) });
+    for (const b of cfg.routingBudgets) {
+      for (const s of ROUTING_STRATEGIES) {
+        const picked = new Set([...routeToHumans(trainMargins, b, s, cfg.seed)].map((k) => trainIdx[k]));
+        points.push({ strategy: s, budget: b, humanLabels: picked.size, goldAccuracy: await train1(`${s}-${b}`, picked) });
+      }
+    }
+    return { aiLabelGoldAgreement: aiAgreement, humanLabelGoldAgreement: labelAgreement(ex), points };
+  });
+
+  // ── 8. results and the report section ────────────────────────────────────
+  const results: FeedbackResults = {
+    createdAt: new Date().toISOString(),
+    command: `askfirst feedback demo --seed ${cfg.seed} --out ${cfg.out}${cfg.init ? ` --init ${cfg.init}` : ''}`,
+    config: cfg,
+    pairs: pairs.length,
+    labels: { honest: honest.length, confident: confident.length, honestGoldAgreement: labelAgreement(honestEx), confidentGoldAgreement: labelAgreement(confidentEx) },
+    reference: { accuracy: reference.accuracy },
+    before: { accuracy: before.accuracy, guessRate: before.guessRate, overAsking: before.overAsking },
+    rewardModels: [...rms].map(([name, r]) => ({ name, ...r.metrics })),
+    policies,
+    routing,
+    timings,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+  await mkdir(out, { recursive: true });
+  await writeFeedbackReport(out, results);
+  return results;
+}
+
+/** The headline figures of one trained policy against the supervised model's reference and proactive runs. */
+function policyFigures(reference: Summary, before: Summary, after: Summary, trainKinds: readonly string[]) {
+  const g = gapClosedSplit(reference, before, after, trainKinds);
+  return { gapClosed: g, accuracy: after.accuracy, overAsking: after.overAsking, guessRate: after.guessRate, psRate: after.psRate };
+}
+
+/** One update's point of the Gao et al. plot: KL from the start, proxy (optimised) reward, gold reward. */
+function gaoPoint(row: Record<string, number>) {
+  return {
+    update: row.update,
+    kl: row['rl/kl'] ?? null,
+    proxy: row['rl/reward'] ?? row['dpo/margin'] ?? null,
+    gold: row['rl/goldReward'] ?? row['rl/reward'] ?? null,
+    evalAccuracy: row['eval/accuracy'] ?? null,
+  };
+}
+
+async function readCurve(dir: string): Promise<Record<string, number>[] | null> {
+  const { readJsonl } = await import('../util/jsonl.js');
+  try {
+    return (await readJsonl<Record<string, number>>(join(dir, 'rl.jsonl'))).lines.map((l) => l.value);
+  } catch {
+    return null;
+  }
+}
+
+export { pairMetrics };

@@ -1,0 +1,174 @@
+/**
+ * Preference pairs from real policy behaviour (LLaVA-RLHF, Sun et al. 2023; Christiano et al.
+ * 2017): two plays of the same episode — by one policy sampled twice, by two policies, or by an
+ * HTTP VLM and ours — become one workbench preference item. The annotator sees every view each
+ * play saw and each reply, with the scene's true facts beside them (Factually Augmented RLHF),
+ * and picks the better play. The item keeps the episode and both records in its `meta` (never
+ * sent to the client), so the reward-model stage reads back exactly the trajectories that were
+ * labelled.
+ *
+ * Sources: any `results.jsonl` (`askfirst eval --out DIR`, ours or an `openai:` VLM's), one file
+ * with several records per episode or several files; records are matched to the suite's episodes
+ * by id and replayed through the protocol, so a record that does not fit its episode is an error,
+ * not a silent pair.
+ */
+import type { Episode, EpisodeRecord } from '../episode/types.js';
+import { EpisodeState } from '../episode/state.js';
+import { DataError, InputError } from '../util/errors.js';
+import { SceneRng } from '../util/rng.js';
+import type { PairTurn, PreferenceLabel, PreferencePayload } from './api-types.js';
+import { sceneFacts, sceneTruth } from './facts.js';
+import type { FeedbackStore, ItemInput } from './store.js';
+import type { Fact } from './tasks.js';
+
+/** Two plays of one episode (views of the episode: paths relative to the project's image folder). */
+export interface TrajectoryPair {
+  /** Unique in a project: `<episode id>#pair<k>`. */
+  id: string;
+  episode: Episode<string>;
+  a: EpisodeRecord;
+  b: EpisodeRecord;
+  /** Where the plays came from (free text: policy names, files). */
+  source?: string;
+}
+
+/** What a preference item of a trajectory pair keeps in its meta. */
+export interface PairMeta {
+  kind: 'trajectory-pair';
+  episode: Episode<string>;
+  records: [EpisodeRecord, EpisodeRecord];
+  source?: string;
+}
+
+/** One label on a pair, as the reward-model stage reads it. */
+export interface LabelledPair {
+  pair: TrajectoryPair;
+  /** 0 = A is better, 1 = B. */
+  preferred: 0 | 1;
+  annotatorId: number;
+  annotationId: number;
+}
+
+/** A play's identity: its replies in order. */
+export const trajectoryKey = (r: EpisodeRecord) => JSON.stringify(r.replies);
+
+/**
+ * Replay `r`'s replies on its episode and check the protocol reaches the same views and outcome
+ * (a record from another suite or a hand-edited file fails here, naming the episode).
+ */
+export function checkRecord(ep: Episode<string>, r: EpisodeRecord, where: string): void {
+  const s = new EpisodeState(ep, 'proactive');
+  for (const reply of r.replies) {
+    if (s.done) throw new DataError(`${where}: record of episode "${ep.id}" has more replies than the episode allows (it ended after ${s.turns.length})`);
+    s.step(reply);
+  }
+  if (!s.done) throw new DataError(`${where}: record of episode "${ep.id}" stops before the episode ends (${r.replies.length} replies)`);
+  const re = s.record();
+  if (re.outcome !== r.outcome || JSON.stringify(re.views) !== JSON.stringify(r.views)) {
+    throw new DataError(`${where}: record of episode "${ep.id}" does not match the episode (replayed: ${re.outcome} via views ${re.views.join(',')}; record: ${r.outcome} via ${r.views.join(',')}); is it from another suite?`);
+  }
+}
+
+/**
+ * Pairs from episode records: per episode id, up to `perEpisode` pairs of distinct plays (the
+ * first plays of each distinct reply sequence, in the order given), A/B order shuffled by `seed`.
+ * A record whose episode is not in `episodes` is an error naming it.
+ */
+export function pairsFromRecords(
+  episodes: readonly Episode<string>[],
+  records: readonly { record: EpisodeRecord; source: string }[],
+  o: { seed: number; perEpisode?: number },
+): TrajectoryPair[] {
+  const byId = new Map(episodes.map((e) => [e.id, e]));
+  const groups = new Map<string, { record: EpisodeRecord; source: string }[]>();
+  for (const x of records) {
+    if (x.record.mode !== 'proactive') continue; // reference-mode plays have no decision to ask
+    const ep = byId.get(x.record.id);
+    if (!ep) throw new DataError(`${x.source}: a record names episode "${x.record.id}", which is not in the suite (give the suite the results were made on)`);
+    checkRecord(ep, x.record, x.source);
+    const g = groups.get(ep.id) ?? [];
+    if (!g.some((y) => trajectoryKey(y.record) === trajectoryKey(x.record))) g.push(x);
+    groups.set(ep.id, g);
+  }
+  const rng = SceneRng.fromState(o.seed);
+  const out: TrajectoryPair[] = [];
+  for (const [id, g] of groups) {
+    let k = 0;
+    for (let i = 0; i + 1 < g.length && k < (o.perEpisode ?? 1); i += 2, k++) {
+      const [x, y] = rng.next() < 0.5 ? [g[i], g[i + 1]] : [g[i + 1], g[i]];
+      out.push({ id: `${id}#pair${k}`, episode: byId.get(id)!, a: x.record, b: y.record, source: x.source === y.source ? x.source : `${x.source} vs ${y.source}` });
+    }
+  }
+  return out;
+}
+
+/** The scene's facts an annotator sees beside a pair: what the object is, what is wrong with a view, which views show enough. */
+export function pairFacts(ep: Episode<string>, seen: readonly number[]): Fact[] {
+  const truth = sceneTruth(ep);
+  const first = ep.informative?.[ep.firstView] ?? ep.control;
+  const facts = sceneFacts(truth, first, ep.categories);
+  for (const v of seen) {
+    const inf = ep.informative?.[v];
+    if (inf === undefined) continue;
+    facts.push({ text: `view ${v + 1} ${inf ? 'shows enough to tell what it is' : 'does not show enough to tell what it is'}`, holds: true, family: 'visibility' });
+  }
+  return facts;
+}
+
+const transcript = (turns: readonly PairTurn[]) => turns.map((t, i) => `${i + 1}. ${t.reply}`).join('  ');
+
+/** One preference item (one task) for a pair. */
+export function pairToItem(p: TrajectoryPair): ItemInput {
+  const ep = p.episode;
+  const seen = [...new Set([...p.a.views, ...p.b.views])].sort((x, y) => x - y);
+  const idx = new Map(seen.map((v, i) => [v, i]));
+  const turns = (r: EpisodeRecord): PairTurn[] => r.replies.map((reply, t) => ({ view: idx.get(r.views[t])!, reply }));
+  const ta = turns(p.a);
+  const tb = turns(p.b);
+  const facts = pairFacts(ep, seen);
+  const payload: PreferencePayload = {
+    replies: [transcript(ta), transcript(tb)],
+    image: ep.views[ep.firstView],
+    facts: facts.filter((f) => f.holds).map((f) => f.text),
+    views: seen.map((v) => ep.views[v]),
+    turns: [ta, tb],
+  };
+  const meta: PairMeta = { kind: 'trajectory-pair', episode: ep, records: [p.a, p.b], ...(p.source ? { source: p.source } : {}) };
+  return {
+    externalId: p.id,
+    image: ep.views[ep.firstView],
+    question: ep.question,
+    modelOutput: '',
+    facts,
+    meta: meta as unknown as Record<string, unknown>,
+    tasks: [{ type: 'preference', payload }],
+  };
+}
+
+/** The pair a preference item holds, or a DataError saying what is wrong with it. */
+export function pairOfItem(item: { externalId: string; meta: Record<string, unknown> }): TrajectoryPair {
+  const m = item.meta as Partial<PairMeta>;
+  if (m.kind !== 'trajectory-pair') throw new DataError(`item "${item.externalId}" is not a trajectory pair (it was not imported with \`askfirst feedback pairs\`), so the reward model cannot read its label`);
+  if (!m.episode || !Array.isArray(m.episode.views)) throw new DataError(`pair "${item.externalId}": its episode is missing from the item (re-import the pair)`);
+  if (!Array.isArray(m.records) || m.records.length !== 2) throw new DataError(`pair "${item.externalId}": its two trajectories are missing from the item (re-import the pair)`);
+  checkRecord(m.episode, m.records[0], `pair "${item.externalId}"`);
+  checkRecord(m.episode, m.records[1], `pair "${item.externalId}"`);
+  return { id: item.externalId, episode: m.episode, a: m.records[0], b: m.records[1], source: m.source };
+}
+
+/**
+ * Every preference label of a project's trajectory pairs, in label order (task, annotator).
+ * An empty label set, or a label on an item that is not a valid pair, is an error: nothing is
+ * trained from a partial or wrong read.
+ */
+export async function readLabelledPairs(store: FeedbackStore, project: { id: number; name: string }): Promise<LabelledPair[]> {
+  const rows = await store.labelled(project.id, 'preference');
+  if (!rows.length) throw new InputError(`project "${project.name}" has no preference labels yet: label some pairs in the workbench or with \`askfirst feedback simulate\` first`);
+  const cache = new Map<number, TrajectoryPair>();
+  return rows.map(({ annotation, item }) => {
+    let pair = cache.get(item.id);
+    if (!pair) cache.set(item.id, (pair = pairOfItem(item)));
+    const l = annotation.label as PreferenceLabel;
+    return { pair, preferred: l.moreHelpful, annotatorId: annotation.annotatorId, annotationId: annotation.id };
+  });
+}

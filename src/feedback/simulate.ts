@@ -1,0 +1,136 @@
+/**
+ * Simulated annotators that go through the real path: each one holds an annotator token and
+ * labels trajectory pairs over the workbench's HTTP API (GET /api/projects/:pid/next, POST
+ * /api/assignments/:aid/annotation), exactly as a person in the browser does, so their labels
+ * are the same rows in the same tables (PGlite or PostgreSQL).
+ *
+ * What a simulated person prefers: the play with the higher gold reward (the simulator's own
+ * reward, handed in as `utility`: it knows what the scene generator knows, as a person looking
+ * at the views does), with
+ *   - noise: with probability `noise` the choice is flipped (an inattentive click);
+ *   - bias "confident": when one play answers at its first turn and the other asks, the person
+ *     prefers the answer with probability `biasRate` whatever its correctness (a confident
+ *     answer looks better than a question; the bias that rewards guessing);
+ *   - ties (equal utility) are broken at random.
+ * Labels on trajectory pairs set both preference fields to the chosen play (`moreHelpful` is the
+ * one the reward model reads; see pairs.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { EpisodeRecord } from '../episode/types.js';
+import { resolveConfig } from '../util/config.js';
+import { AskfirstError, UpstreamError } from '../util/errors.js';
+import { Rng, hashSeed } from '../util/rng.js';
+import type { AssignmentInfo, ErrorBody, NextResponse, PreferenceLabel, SubmitResponse } from './api-types.js';
+import type { TrajectoryPair } from './pairs.js';
+
+export const BIASES = ['none', 'confident'] as const;
+export type Bias = (typeof BIASES)[number];
+
+export const SimulateConfigSchema = z.object({
+  noise: z.number().min(0).max(0.5).default(0.1).describe('share of labels flipped at random (annotator noise)'),
+  bias: z.enum(BIASES).default('none').describe('a known bias: none, or confident (prefers a play that answers at once over one that asks)'),
+  biasRate: z.number().min(0).max(1).default(1).describe('with --bias confident: share of ask-vs-answer pairs the bias decides'),
+  maxLabels: z.number().int().min(1).optional().describe('stop after this many labels in all (default: until the queue is empty)'),
+  seed: z.number().int().min(0).default(0).describe('seed of the annotators’ choices'),
+});
+export type SimulateConfig = z.output<typeof SimulateConfigSchema>;
+
+export function resolveSimulateConfig(partial: unknown): SimulateConfig {
+  return resolveConfig(SimulateConfigSchema, partial, 'feedback simulate');
+}
+
+/** Whether a play answers (names a category) at its first turn. */
+export const answersAtOnce = (r: EpisodeRecord) => r.actions[0]?.type === 'category';
+
+/**
+ * One simulated choice between the plays of a pair: 0 (A) or 1 (B). `utility` is the person's
+ * value of a play (the gold reward); `rng` draws the noise, the bias and ties.
+ */
+export function simulatedChoice(pair: Pick<TrajectoryPair, 'a' | 'b'>, utility: (r: EpisodeRecord) => number, cfg: Pick<SimulateConfig, 'noise' | 'bias' | 'biasRate'>, rng: Rng): 0 | 1 {
+  let c: 0 | 1;
+  const ua = utility(pair.a);
+  const ub = utility(pair.b);
+  const confA = answersAtOnce(pair.a) && !answersAtOnce(pair.b);
+  const confB = answersAtOnce(pair.b) && !answersAtOnce(pair.a);
+  if (cfg.bias === 'confident' && (confA || confB) && rng.next() < cfg.biasRate) c = confA ? 0 : 1;
+  else if (Math.abs(ua - ub) < 1e-9) c = rng.next() < 0.5 ? 0 : 1;
+  else c = ua > ub ? 0 : 1;
+  if (rng.next() < cfg.noise) c = (1 - c) as 0 | 1;
+  return c;
+}
+
+export interface SimulatedAnnotator {
+  name: string;
+  token: string;
+}
+
+export interface SimulateResult {
+  labels: number;
+  byAnnotator: Record<string, number>;
+  /** Assignments skipped because the item was not a known pair (left open for people). */
+  skipped: number;
+}
+
+/** A JSON request to the workbench; an error answer becomes an AskfirstError with its code and message. */
+async function call<T>(url: string, token: string, init: RequestInit = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  } catch (e) {
+    throw new UpstreamError(`workbench at ${url} is unreachable: ${(e as Error).message}`, { cause: e });
+  }
+  const body = (await res.json().catch(() => null)) as T | ErrorBody | null;
+  if (!res.ok) {
+    const err = (body as ErrorBody | null)?.error;
+    throw new AskfirstError((err?.code as never) ?? 'UPSTREAM', `workbench ${init.method ?? 'GET'} ${new URL(url).pathname}: ${res.status} ${err?.message ?? res.statusText}`);
+  }
+  return body as T;
+}
+
+/**
+ * Let every annotator label preference tasks of project `projectId` over HTTP until the queue
+ * is empty for them (or `maxLabels` labels are in). `pairs` maps an item's external id to its
+ * pair (what the simulated person knows of the scene); items not in it are left for people.
+ * Annotators run concurrently, each one label at a time, as people do.
+ */
+export async function simulateAnnotators(
+  baseUrl: string,
+  projectId: number,
+  annotators: readonly SimulatedAnnotator[],
+  pairs: ReadonlyMap<string, TrajectoryPair>,
+  utility: (r: EpisodeRecord) => number,
+  partial: Partial<SimulateConfig> = {},
+  onLabel?: (n: number) => void,
+): Promise<SimulateResult> {
+  const cfg = resolveSimulateConfig(partial);
+  const res: SimulateResult = { labels: 0, byAnnotator: {}, skipped: 0 };
+  const base = baseUrl.replace(/\/$/, '');
+  const one = async (who: SimulatedAnnotator, k: number) => {
+    const rng = new Rng(hashSeed('simulate', cfg.seed, k));
+    res.byAnnotator[who.name] = 0;
+    const skip = new Set<number>();
+    for (;;) {
+      if (cfg.maxLabels !== undefined && res.labels >= cfg.maxLabels) return;
+      const { assignment } = await call<NextResponse>(`${base}/api/projects/${projectId}/next?type=preference`, who.token);
+      if (!assignment || skip.has(assignment.id)) return; // nothing left (an unknown item stays open: the queue returns it again)
+      const a = assignment as AssignmentInfo<'preference'>;
+      const pair = pairs.get(a.item.externalId);
+      if (!pair) {
+        skip.add(a.id);
+        res.skipped++;
+        continue;
+      }
+      const c = simulatedChoice(pair, utility, cfg, rng);
+      const label: PreferenceLabel = { lessHallucination: c, moreHelpful: c };
+      const r = await call<SubmitResponse>(`${base}/api/assignments/${a.id}/annotation`, who.token, { method: 'POST', body: JSON.stringify({ submissionId: randomUUID(), label }) });
+      if (!r.replayed) {
+        res.labels++;
+        res.byAnnotator[who.name]++;
+        onLabel?.(res.labels);
+      }
+    }
+  };
+  await Promise.all(annotators.map((a, k) => one(a, k)));
+  return res;
+}

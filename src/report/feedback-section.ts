@@ -1,0 +1,146 @@
+/**
+ * The feedback section of report.html (`askfirst feedback demo`): what human feedback did to the
+ * policy. Charts (Vega-Lite rendered to SVG in Node, vega.ts): gap closed against the number of
+ * human labels, gold vs proxy reward against KL from the start (Gao et al. 2022, "Scaling Laws
+ * for Reward Model Overoptimization") for the plain and the fact-augmented reward models and
+ * under the "prefers a confident answer" bias, and reward-model accuracy against human labels
+ * for routing strategies (Miranda et al. 2024). Tables: reward models (held-out accuracy,
+ * calibration), policies (gap closed, over-asking, guessing). Writes `feedback.json` beside it.
+ */
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../util/fsx.js';
+import { CSS, esc, num, pct } from './html.js';
+import { renderSvg } from './vega.js';
+
+export interface GaoPoint {
+  update: number;
+  kl: number | null;
+  proxy: number | null;
+  gold: number | null;
+  evalAccuracy: number | null;
+}
+
+export interface PolicyResult {
+  name: string;
+  gapClosed: { train: number | null; unseen: number | null; all: number | null };
+  accuracy: number;
+  overAsking: number;
+  guessRate: number;
+  psRate: number;
+  curve: GaoPoint[];
+}
+
+export interface PairMetricsJson {
+  n: number;
+  accuracy: number;
+  goldAccuracy: number;
+  goldPairs: number;
+  ece: number;
+  brier: number;
+}
+
+export interface FeedbackResults {
+  createdAt: string;
+  command: string;
+  config: Record<string, unknown>;
+  pairs: number;
+  labels: { honest: number; confident: number; honestGoldAgreement: number; confidentGoldAgreement: number };
+  reference: { accuracy: number };
+  before: { accuracy: number; guessRate: number; overAsking: number };
+  rewardModels: { name: string; variant: string; labels: number; pairs: number; train: PairMetricsJson; heldOut: PairMetricsJson; finalLoss: number }[];
+  policies: PolicyResult[];
+  routing: { aiLabelGoldAgreement: number; humanLabelGoldAgreement: number; points: { strategy: string; budget: number; humanLabels: number; goldAccuracy: number }[] };
+  timings: { stage: string; seconds: number }[];
+  wallSeconds: number;
+}
+
+const fin = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
+
+/** Gap closed on the training kinds against the number of labels the reward model learned from (fact RM), with RL on the gold reward as a line. */
+export function labelsCurveSpec(r: FeedbackResults): TopLevelSpec | null {
+  const pts = r.policies.flatMap((p) => {
+    const m = /^rlhf-fact-(\d+)$/.exec(p.name);
+    return m ? [{ labels: Number(m[1]), split: 'training kinds', gap: fin(p.gapClosed.train) }, { labels: Number(m[1]), split: 'unseen kinds', gap: fin(p.gapClosed.unseen) }] : [];
+  });
+  if (!pts.length) return null;
+  const gold = r.policies.find((p) => p.name === 'gold');
+  return {
+    width: 320,
+    height: 200,
+    title: 'RLHF (fact-augmented reward model): gap closed against human labels',
+    layer: [
+      { data: { values: pts }, mark: { type: 'line', point: true }, encoding: { x: { field: 'labels', type: 'quantitative', scale: { type: 'log' }, title: 'simulated human labels' }, y: { field: 'gap', type: 'quantitative', title: 'gap closed', axis: { format: '%' } }, color: { field: 'split', type: 'nominal' } } },
+      ...(gold ? [{ data: { values: [{ y: fin(gold.gapClosed.train), what: 'RL on the simulator’s reward (training kinds)' }] }, mark: { type: 'rule' as const, strokeDash: [4, 3] }, encoding: { y: { field: 'y', type: 'quantitative' as const } } }] : []),
+    ],
+  } as TopLevelSpec;
+}
+
+/** Gao et al.: gold and proxy reward against KL from the starting policy, one panel per RLHF run. */
+export function gaoSpec(r: FeedbackResults): TopLevelSpec | null {
+  const names = r.policies.filter((p) => p.name.startsWith('rlhf-') && (/plain|confident/.test(p.name) || p.name === `rlhf-fact-${Math.max(...(r.config.labels as number[]))}`)).map((p) => p.name);
+  const vals = r.policies
+    .filter((p) => names.includes(p.name))
+    .flatMap((p) => p.curve.flatMap((c) => (c.kl === null ? [] : [{ run: p.name, kl: c.kl, reward: 'gold (simulator)', value: c.gold }, { run: p.name, kl: c.kl, reward: 'proxy (reward model)', value: c.proxy }])));
+  if (!vals.length) return null;
+  return {
+    data: { values: vals },
+    title: 'Gold vs proxy reward as the policy moves away from its start (Gao et al. 2022)',
+    // Gold above, proxy below (their scales differ: the reward model's is its own), one column per run.
+    facet: { column: { field: 'run', type: 'nominal', title: null }, row: { field: 'reward', type: 'nominal', title: null } },
+    spec: { width: 170, height: 120, mark: { type: 'line', point: false }, encoding: { x: { field: 'kl', type: 'quantitative', title: 'KL to the start (per turn)' }, y: { field: 'value', type: 'quantitative', title: 'mean reward', scale: { zero: false } }, color: { field: 'reward', type: 'nominal', legend: null } } },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** Routing: reward-model accuracy (against the gold preference, held-out pairs) against human labels spent. */
+export function routingSpec(r: FeedbackResults): TopLevelSpec | null {
+  const pts = r.routing.points.filter((p) => p.strategy === 'routed' || p.strategy === 'random');
+  const ends = r.routing.points.filter((p) => p.strategy === 'all-human' || p.strategy === 'all-ai');
+  if (!pts.length) return null;
+  return {
+    width: 320,
+    height: 200,
+    title: 'Routing labels between people and the AI critic',
+    layer: [
+      { data: { values: pts }, mark: { type: 'line', point: true }, encoding: { x: { field: 'humanLabels', type: 'quantitative', title: 'human labels' }, y: { field: 'goldAccuracy', type: 'quantitative', title: 'reward-model accuracy (gold, held out)', scale: { zero: false } }, color: { field: 'strategy', type: 'nominal' } } },
+      { data: { values: ends }, mark: { type: 'point', filled: true, size: 70, color: 'black' }, encoding: { x: { field: 'humanLabels', type: 'quantitative' }, y: { field: 'goldAccuracy', type: 'quantitative' }, shape: { field: 'strategy', type: 'nominal' } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** The section's HTML (charts inline as SVG, tables, notes). */
+export async function feedbackSectionHtml(r: FeedbackResults): Promise<string> {
+  const charts: string[] = [];
+  for (const spec of [labelsCurveSpec(r), gaoSpec(r), routingSpec(r)]) if (spec) charts.push(`<figure class="chart">${await renderSvg(spec)}</figure>`);
+  const rmRows = r.rewardModels
+    .map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.variant)}</td><td>${m.labels}</td><td>${pct(fin(m.heldOut.accuracy))}</td><td>${pct(fin(m.heldOut.goldAccuracy))}</td><td>${num(fin(m.heldOut.ece), 3)}</td><td>${num(fin(m.heldOut.brier), 3)}</td></tr>`)
+    .join('');
+  const polRows = r.policies
+    .map((p) => `<tr><td>${esc(p.name)}</td><td>${pct(fin(p.gapClosed.train))}</td><td>${pct(fin(p.gapClosed.unseen))}</td><td>${pct(p.accuracy)}</td><td>${pct(p.overAsking)}</td><td>${pct(p.guessRate)}</td><td>${num(p.psRate)}</td></tr>`)
+    .join('');
+  const routRows = r.routing.points.map((p) => `<tr><td>${esc(p.strategy)}</td><td>${pct(p.budget, 0)}</td><td>${p.humanLabels}</td><td>${pct(fin(p.goldAccuracy))}</td></tr>`).join('');
+  return `<section id="feedback">
+<h2>Human feedback that trains the policy</h2>
+<p>${r.pairs} pairs of plays by RL’s starting policy, labelled over the workbench’s HTTP API by simulated annotators
+(${r.labels.honest} labels with ${pct(Number(r.config.noise), 0)} noise, agreeing with the gold preference on ${pct(r.labels.honestGoldAgreement)} of decided pairs;
+${r.labels.confident} labels with the “prefers a confident answer” bias, ${pct(r.labels.confidentGoldAgreement)}).
+Supervised model: reference accuracy ${pct(r.reference.accuracy)}, proactive ${pct(r.before.accuracy)}.</p>
+${charts.join('\n')}
+<h3>Reward models (held-out pairs)</h3>
+<table><tr><th>model</th><th>variant</th><th>labels</th><th>accuracy (labels)</th><th>accuracy (gold)</th><th>ECE</th><th>Brier</th></tr>${rmRows}</table>
+<h3>Policies (test suite, all seven kinds)</h3>
+<table><tr><th>policy</th><th>gap closed (training kinds)</th><th>gap closed (unseen)</th><th>accuracy</th><th>over-asking</th><th>guess rate</th><th>ps-rate</th></tr>${polRows}</table>
+<h3>Routing (AI critic agrees with gold on ${pct(r.routing.aiLabelGoldAgreement)} of decided pairs, people on ${pct(r.routing.humanLabelGoldAgreement)})</h3>
+<table><tr><th>strategy</th><th>human share</th><th>human labels</th><th>RM accuracy (gold, held out)</th></tr>${routRows}</table>
+</section>`;
+}
+
+/** Write `feedback.json` and `report.html` (the feedback section as its own page) into `dir`. */
+export async function writeFeedbackReport(dir: string, r: FeedbackResults): Promise<{ json: string; html: string }> {
+  const json = join(dir, 'feedback.json');
+  const html = join(dir, 'report.html');
+  await writeFileAtomic(json, `${JSON.stringify(r, null, 2)}\n`);
+  await writeFileAtomic(html, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>askfirst — human feedback</title><style>${CSS}</style></head><body><main>\n${await feedbackSectionHtml(r)}\n<p class="note">${esc(r.command)} — ${num(r.wallSeconds / 60, 1)} min</p></main></body></html>\n`);
+  return { json, html };
+}

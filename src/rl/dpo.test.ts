@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { newBuiltin } from '../agents/builtin/build.js';
+import { generateSuite } from '../suite/generate.js';
+import { memoryLoader } from '../suite/loader.js';
+import { tmpDir } from '../testing/tmp.js';
+import { trainDPO, replayTurns } from './dpo.js';
+import { randomPairs } from '../testing/preference-pairs.js';
+
+describe('DPO', () => {
+  it('raises the preferred plays over the rejected ones relative to the start', async () => {
+    const eps = generateSuite({ episodes: 40, seed: 4, kinds: ['sketch', 'camera'], size: 32 });
+    const policy = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });
+    const examples = randomPairs(eps, 2);
+    expect(replayTurns(examples[0].a).length).toBe(examples[0].a.record.turns);
+    const r = await trainDPO({ out: join(tmpDir('af-dpo'), 'run'), updates: 40, pairsPerStep: 32, lr: 1e-2, evalEvery: 40, progress: false }, { policy, train: eps, val: eps.slice(0, 10), loader: memoryLoader }, examples);
+    const first = r.curve.slice(0, 3).map((c) => c['dpo/loss']);
+    const last = r.curve.slice(-5);
+    expect(Math.max(...last.map((c) => c['dpo/loss']))).toBeLessThan(Math.min(...first));
+    expect(last.reduce((a, c) => a + c['dpo/accuracy'], 0) / last.length).toBeGreaterThan(0.7);
+  }, 120_000);
+});

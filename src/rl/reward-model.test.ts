@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
+import { generateSuite } from '../suite/generate.js';
+import { memoryLoader } from '../suite/loader.js';
+import { tmpDir } from '../testing/tmp.js';
+import { randomPairs, testGold } from '../testing/preference-pairs.js';
+import { RewardModel, isHeldOut, pairMetrics, rewardSpecDir, trainRewardModel } from './reward-model.js';
+
+const gold = testGold;
+
+describe('pair metrics', () => {
+  it('accuracy, gold accuracy and calibration', () => {
+    const m = pairMetrics([
+      { ra: 2, rb: 0, preferred: 0, pairId: 'x', ga: 1, gb: 0 },
+      { ra: 0, rb: 2, preferred: 0, pairId: 'y', ga: 1, gb: 0 },
+      { ra: 0, rb: 0.1, preferred: 1, pairId: 'z', ga: 0, gb: 0 },
+    ]);
+    expect(m.accuracy).toBeCloseTo(2 / 3);
+    expect(m.goldAccuracy).toBe(0.5); // z is a gold tie
+    expect(m.goldPairs).toBe(2);
+    expect(m.ece).toBeGreaterThan(0);
+    expect(m.brier).toBeGreaterThan(0);
+  });
+  it('every pair of one episode falls on the same side of the split', () => {
+    for (let i = 0; i < 50; i++) expect(isHeldOut(`ep-${i}#pair0`, 0.3, 1)).toBe(isHeldOut(`ep-${i}#pair1`, 0.3, 1));
+    expect(() => rewardSpecDir('runs/rm')).toThrow(/rm:DIR/);
+  });
+});
+
+describe('Bradley–Terry reward model', () => {
+  it('learns gold-labelled preferences (fact-augmented beats plain), saves and loads with the same scores', async () => {
+    const eps = generateSuite({ episodes: 60, seed: 3, kinds: ['sketch', 'camera'], size: 32 });
+    const enc = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });
+    const dir = tmpDir('af-rm');
+    saveBuiltin(join(dir, 'enc'), enc);
+    const examples = randomPairs(eps, 1);
+    expect(examples.length).toBeGreaterThan(60);
+    const ctx = { encoder: enc, encoderDir: join(dir, 'enc'), examples, loader: memoryLoader, gold };
+    const fact = await trainRewardModel({ out: join(dir, 'fact'), variant: 'fact', steps: 300, progress: false, heldOut: 0.3 }, ctx);
+    const plain = await trainRewardModel({ out: join(dir, 'plain'), variant: 'plain', steps: 300, progress: false, heldOut: 0.3 }, ctx);
+    expect(fact.metrics.heldOut.goldAccuracy).toBeGreaterThan(0.9);
+    expect(fact.metrics.heldOut.goldAccuracy).toBeGreaterThan(plain.metrics.heldOut.goldAccuracy);
+    const back = RewardModel.load(join(dir, 'fact'), memoryLoader);
+    const t = examples.slice(0, 5).map((e) => e.a);
+    const [s1, s2] = [await fact.model.score(t), await back.score(t)];
+    s1.forEach((v, i) => expect(s2[i]).toBeCloseTo(v, 4));
+  }, 120_000);
+});

@@ -1,0 +1,172 @@
+/**
+ * End-to-end: preference pairs from two policies' results.jsonl → the workbench → a person in
+ * Chromium (playwright-core) labels them, seeing each play's views and replies → `train --stage
+ * reward` reads exactly those rows and trains. Bad input stops with a clear error and trains
+ * nothing: a record whose episode is missing, a pair item that lost its episode, a project with no
+ * labels, a label for an item that is not a pair, a label for an unknown assignment.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext } from 'playwright-core';
+import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
+import { runPairs } from '../src/cli/feedback-rlhf.js';
+import { labelledExamples, RewardStageOptions, rewardStage } from '../src/cli/train-feedback.js';
+import { playEpisode } from '../src/episode/state.js';
+import type { Episode } from '../src/episode/types.js';
+import { openDb } from '../src/feedback/db.js';
+import { createDemoProject } from '../src/feedback/importer.js';
+import { readLabelledPairs } from '../src/feedback/pairs.js';
+import { FeedbackStore } from '../src/feedback/store.js';
+import { findUiDir } from '../src/server/workbench/static.js';
+import { startServer } from '../src/server/workbench/workbench.js';
+import { generateSuite } from '../src/suite/generate.js';
+import { writeSuite } from '../src/suite/io.js';
+import { tmpDir } from '../src/testing/tmp.js';
+import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+
+const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
+
+let dir: string;
+let suiteDir: string;
+let dbDir: string;
+let initDir: string;
+let browser: BrowserContext | undefined;
+
+/** Play every episode twice — asking along valid interventions then answering right, and guessing the first category at once. */
+async function writeResults(eps: readonly Episode<unknown>[]): Promise<[string, string]> {
+  const asker = eps.map((ep) =>
+    playEpisode(ep, 'proactive', (t) => {
+      const st = ep.steps[t.view];
+      const valid = st.offered.find((k) => st.next[k] !== undefined);
+      return ep.informative?.[t.view] || valid === undefined ? ep.categories[ep.answer] : ep.interventions[valid];
+    }),
+  );
+  const guesser = eps.map((ep) => playEpisode(ep, 'proactive', () => ep.categories[(ep.answer + 1) % ep.categories.length]));
+  const a = join(dir, 'asker.jsonl');
+  const b = join(dir, 'guesser.jsonl');
+  await writeFile(a, asker.map((r) => JSON.stringify(r) + '\n').join(''));
+  await writeFile(b, guesser.map((r) => JSON.stringify(r) + '\n').join(''));
+  return [a, b];
+}
+
+beforeAll(async () => {
+  dir = tmpDir('af-rlhf');
+  suiteDir = join(dir, 'suite');
+  dbDir = join(dir, 'db');
+  const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
+  await writeSuite(suiteDir, eps);
+  initDir = join(dir, 'init');
+  saveBuiltin(initDir, newBuiltin(eps, { imageSize: 32, channels: [4, 8] }), { stage: 'test' });
+  const [a, b] = await writeResults(eps);
+  expect(await runPairs({ dbDir, project: 'pairs', suite: suiteDir, results: [a, b], seed: 1 }, () => undefined)).toBe(4);
+  expect(await runPairs({ dbDir, project: 'unlabelled', suite: suiteDir, results: [a, b], seed: 1 }, () => undefined)).toBe(4);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('feedback → reward model, bad input', () => {
+  it('a record whose episode is not in the suite is refused, naming it', async () => {
+    const f = join(dir, 'stray.jsonl');
+    const eps = generateSuite({ episodes: 1, seed: 99, kinds: ['sketch'], controlShare: 0 }).map((e) => ({ ...e, id: 'nowhere-1' }));
+    const r = playEpisode(eps[0], 'proactive', (t) => t.options[t.numInterventions]);
+    await writeFile(f, JSON.stringify(r) + '\n');
+    await expect(runPairs({ dbDir, project: 'stray', suite: suiteDir, results: [f] }, () => undefined)).rejects.toThrow(/"nowhere-1", which is not in the suite/);
+  });
+
+  it('an empty label set stops the reward stage before it writes anything', async () => {
+    const out = join(dir, 'rm-empty');
+    await expect(rewardStage.run(RewardStageOptions.parse({ init: initDir, project: 'unlabelled', dbDir, out, steps: 5, progress: false }))).rejects.toThrow(/no preference labels yet/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a label on an item that is not a trajectory pair, or a pair that lost its episode, is an error', async () => {
+    const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+    try {
+      const { project } = await createDemoProject(store, 'not-pairs', join(dir, 'demo-images'), 1, 1, { types: ['preference'] });
+      const who = await store.addAnnotator('carol');
+      const a = (await store.next(project.id, who.id))!;
+      await store.submit(who.id, a.id, 'sub-not-a-pair-1', { lessHallucination: 0, moreHelpful: 0 });
+      await expect(readLabelledPairs(store, project)).rejects.toThrow(/is not a trajectory pair/);
+      // A pair item whose stored episode went missing.
+      const p = await store.project('unlabelled');
+      const item = (await store.items(p.id))[0];
+      await store.db.query(`UPDATE items SET meta = meta - 'episode' WHERE id = $1`, [item.id]);
+      const t = (await store.tasks(p.id))[0];
+      const b = (await store.next(p.id, who.id))!;
+      expect(b.task.id).toBe(t.id);
+      await store.submit(who.id, b.id, 'sub-lost-episode-1', { lessHallucination: 1, moreHelpful: 1 });
+      await expect(readLabelledPairs(store, p)).rejects.toThrow(/its episode is missing/);
+    } finally {
+      await store.close();
+    }
+    const out = join(dir, 'rm-broken');
+    await expect(rewardStage.run(RewardStageOptions.parse({ init: initDir, project: 'unlabelled', dbDir, out, steps: 5, progress: false }))).rejects.toThrow(/episode is missing/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe.skipIf(!!skip)('Chromium labels trajectory pairs; the reward stage reads exactly those rows', () => {
+  it('labels pairs in the browser, then trains on them', async () => {
+    const uiDir = findUiDir();
+    if (!existsSync(join(uiDir, 'index.html'))) {
+      const { build } = await import('vite');
+      await build({ configFile: join(uiDir, '..', '..', 'web', 'vite.config.ts'), logLevel: 'warn' });
+    }
+    const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+    const who = await store.addAnnotator('dana');
+    const server = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', log: () => undefined });
+    const clicked = new Map<string, number>();
+    try {
+      // A label for an assignment that does not exist is refused over HTTP.
+      const res = await fetch(`${server.url}/api/assignments/999999/annotation`, { method: 'POST', headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ submissionId: 'sub-unknown-item-1', label: { lessHallucination: 0, moreHelpful: 0 } }) });
+      expect(res.status).toBe(404);
+
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+        executablePath: CHROMIUM,
+        env: { ...process.env, TMPDIR: dir },
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        viewport: { width: 1200, height: 900 },
+      });
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await page.fill('#token', who.token);
+      await page.click('button[type=submit]');
+      const project = await store.project('pairs');
+      // Choose the project of pairs if the UI lists several.
+      const pick = page.locator('select');
+      if (await pick.count()) await pick.first().selectOption({ label: 'pairs' }).catch(() => undefined);
+      for (let k = 0; k < 3; k++) {
+        await page.getByTestId('task-preference').waitFor();
+        // Every turn of both plays shows its view and its reply.
+        await page.getByTestId('turns-0').waitFor();
+        const views = await page.locator('[data-testid^=turns-] [data-testid=task-image]').count();
+        expect(views).toBeGreaterThanOrEqual(2);
+        const choice = k % 2;
+        await page.getByTestId(`less-${choice}`).click();
+        await page.getByTestId(`helpful-${choice}`).click();
+        const mine = (await store.myAnnotations(who.id, project.id)).length;
+        await page.getByTestId('submit').click();
+        await expect.poll(async () => (await store.myAnnotations(who.id, project.id)).length).toBe(mine + 1);
+        const last = (await store.myAnnotations(who.id, project.id))[0];
+        clicked.set(last.externalId, choice);
+      }
+    } finally {
+      await server.close();
+      await store.close();
+    }
+    expect(clicked.size).toBe(3);
+    const { examples } = await labelledExamples(dbDir, 'pairs');
+    expect(new Map(examples.map((e) => [e.pairId, e.preferred]))).toEqual(clicked);
+    const out = join(dir, 'rm');
+    await rewardStage.run(RewardStageOptions.parse({ init: initDir, project: 'pairs', dbDir, out, steps: 20, heldOut: 0, progress: false, variant: 'fact' }), () => undefined);
+    const metrics = JSON.parse(await (await import('node:fs/promises')).readFile(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.labels).toBe(3);
+    expect(metrics.pairs).toBe(3);
+    expect(existsSync(join(out, 'final', 'model.safetensors'))).toBe(true);
+  }, 120_000);
+});
