@@ -144,6 +144,8 @@ describe.skipIf(!!skip)('Chromium labels trajectory pairs; the reward stage read
         await page.getByTestId('task-preference').waitFor();
         // Every turn of both plays shows its view and its reply.
         await page.getByTestId('turns-0').waitFor();
+        // the views render after the item's data arrives: wait for the second one before counting
+        await page.locator('[data-testid^=turns-] [data-testid=task-image]').nth(1).waitFor();
         const views = await page.locator('[data-testid^=turns-] [data-testid=task-image]').count();
         expect(views).toBeGreaterThanOrEqual(2);
         const choice = k % 2;

@@ -46,7 +46,7 @@ describe('the built-in model on the probes', () => {
     expect(local.items.every((i) => i.answer !== 'invalid')).toBe(true); // every reply is one of the three answers
     const srv = await startOpenAIServer({ policy: BuiltinPolicy.load(pres), modelName: 'probe' });
     try {
-      const remote = await createPolicy(`openai:${srv.url}#probe`, { episodes: items, seed: 0, options: { concurrency: 2, retries: 3, timeoutMs: 300_000 } });
+      const remote = await createPolicy(`openai:${srv.url}#probe`, { episodes: items, seed: 0, options: { concurrency: 2, retries: 3, timeoutMs: 300_000, askfirstHeaders: true } }); // askfirst serve needs its headers to know the probe item's options
       const served = await runHallucination({ cfg, policy: remote, episodes: items, run: {} });
       expect(served.items.map((i) => i.answer)).toEqual(local.items.map((i) => i.answer));
       expect({ ...served.summary, policy: '' }).toEqual({ ...local.summary, policy: '' });
