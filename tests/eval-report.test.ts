@@ -95,6 +95,8 @@ describe('askfirst report', () => {
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(pathToFileURL(join(root, 'compare', 'report.html')).href, { waitUntil: 'load' });
+      // measure the layout with the report's own fonts applied, not a fallback's
+      await page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready.then(() => undefined));
       type El = { complete: boolean; naturalWidth: number; textContent: string | null; getBoundingClientRect(): { width: number; height: number }; querySelectorAll(s: string): ArrayLike<El> };
       const facts = await page.evaluate(() => {
         const doc = (globalThis as unknown as { document: El & { documentElement: { scrollWidth: number; clientWidth: number } } }).document;

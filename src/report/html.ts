@@ -55,7 +55,7 @@ p.lead { color: var(--muted); margin: 0 0 16px; }
 .meta { color: var(--muted); font-size: 13px; }
 code, pre { font-family: 'Liberation Mono', 'DejaVu Sans Mono', monospace; font-size: 13px; }
 table { border-collapse: collapse; margin: 8px 0 16px; }
-th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: var(--bg2); font-weight: bold; font-size: 14px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.pass { color: var(--ok); font-weight: bold; }
