@@ -58,7 +58,8 @@ describe('CLI errors a user can fix', () => {
   });
 
   it('view paths must be relative and stay inside the suite directory', async () => {
-    const d = tmpDir('af-cli-views');
+    const root = tmpDir('af-cli-views'); // the suite and a folder beside it, both removed after the test
+    const d = join(root, 'suite');
     await writeSuite(d, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
     const file = join(d, 'episodes.jsonl');
     const ep = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]);
