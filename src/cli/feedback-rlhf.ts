@@ -7,31 +7,19 @@
  *   demo-aggregate  fold several seeds' demos into aggregate.json (mean, 95 % interval)
  */
 import type { Command } from 'commander';
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { runFeedbackDemo, FeedbackDemoConfigSchema, goldReward } from '../demo/feedback.js';
 import { aggregateFeedback } from '../demo/feedback-seeds.js';
-import { openDb } from '../feedback/db.js';
 import { pairOfItem, pairToItem, pairsFromRecords } from '../feedback/pairs.js';
 import { SimulateConfigSchema, simulateAnnotators } from '../feedback/simulate.js';
-import { FeedbackStore } from '../feedback/store.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { startServer } from '../server/workbench/workbench.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { readJsonl } from '../util/jsonl.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
-
-const dbFields = {
-  dbDir: z.string().default('.askfirst/feedback-db').describe('PGlite data directory (ignored when DATABASE_URL is set)'),
-};
-
-async function openStore(dbDir: string): Promise<FeedbackStore> {
-  const url = process.env.DATABASE_URL || undefined;
-  if (!url) await mkdir(dbDir, { recursive: true });
-  return FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir }));
-}
+import { dbFields, openStore } from './feedback.js';
 
 export const PairsSchema = z.object({
   ...dbFields,

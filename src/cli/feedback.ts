@@ -34,11 +34,12 @@ import { InputError } from '../util/errors.js';
 import { SceneRng } from '../util/rng.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 
-const dbFields = {
+/** The workbench database options every feedback subcommand shares. */
+export const dbFields = {
   dbDir: z.string().default('.askfirst/feedback-db').describe('PGlite data directory (ignored when DATABASE_URL is set)'),
 };
 
-async function openStore(dbDir: string): Promise<FeedbackStore> {
+export async function openStore(dbDir: string): Promise<FeedbackStore> {
   const url = process.env.DATABASE_URL || undefined;
   if (!url) await mkdir(dbDir, { recursive: true });
   return FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir }));
