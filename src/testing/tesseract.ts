@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 
 export function hasTesseract(): boolean {
-  let ok = false;
+  let ok: boolean;
   try {
     execFileSync('tesseract', ['--version'], { stdio: 'ignore' });
     ok = true;
