@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createPolicy } from '../agents/registry.js';
 import { readText, obey } from '../agents/baselines/ocr-follow.js';
