@@ -118,7 +118,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   const outs = policyOutDirs(cfg.policy, cfg.out);
   const results: Record<string, unknown>[] = [];
   for (let i = 0; i < cfg.policy.length; i++) {
-    results.push(await runOne(cfg, cfg.policy[i], outs[i], data, modes, fingerprint, print));
+    results.push(await runOne({ cfg, spec: cfg.policy[i], outDir: outs[i], data, modes, fingerprint, print }));
   }
   if (cfg.policy.length === 1) return results[0];
   // Several policies on the same data: one comparison report over their runs.
@@ -132,19 +132,20 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   return out;
 }
 
-async function runOne(
-  cfg: EvalCommandConfig,
-  spec: string,
-  outDir: string,
-  data: LoadedData,
-  modes: { mcqa: EvalMode[]; open: boolean },
-  fingerprint: string,
-  print: (s: string) => void,
-): Promise<Record<string, unknown>> {
+async function runOne(o: {
+  cfg: EvalCommandConfig;
+  spec: string;
+  outDir: string;
+  data: LoadedData;
+  modes: { mcqa: EvalMode[]; open: boolean };
+  fingerprint: string;
+  print: (s: string) => void;
+}): Promise<Record<string, unknown>> {
+  const { cfg, spec, data } = o;
   const options = { ...httpOptions(cfg), ...(spec.startsWith('openai:') ? generationOptions(cfg) : {}) };
   const policy = await createPolicy(spec, { episodes: data.episodes, seed: cfg.seed, options });
   try {
-    return await stopOnCtrlC('finished episodes are saved', (signal) => evalOne(cfg, spec, outDir, data, modes, fingerprint, print, policy, signal));
+    return await stopOnCtrlC('finished episodes are saved', (signal) => evalOne(o, policy, signal));
   } finally {
     await (policy as Policy).close?.();
   }
@@ -152,13 +153,7 @@ async function runOne(
 
 /** One policy's evaluation, stopping early when `signal` aborts (finished episodes are kept). */
 async function evalOne(
-  cfg: EvalCommandConfig,
-  spec: string,
-  outDir: string,
-  data: LoadedData,
-  modes: { mcqa: EvalMode[]; open: boolean },
-  fingerprint: string,
-  print: (s: string) => void,
+  { cfg, spec, outDir, data, modes, fingerprint, print }: Parameters<typeof runOne>[0],
   policy: Policy,
   signal: AbortSignal,
 ): Promise<Record<string, unknown>> {
