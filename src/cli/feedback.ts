@@ -10,6 +10,7 @@
  * With PGlite only one process may open the data directory at a time: stop `serve` before
  * `import`/`export`, or use PostgreSQL. `illume --critic workbench` serves the workbench itself.
  */
+import { untilStopped } from './signals.js';
 import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -230,19 +231,6 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   }
 }
 
-/** Resolves on the first SIGINT (Ctrl-C) or SIGTERM (kill, systemd, docker stop), so the caller closes the database cleanly. */
-export function untilStopped(): Promise<NodeJS.Signals> {
-  return new Promise((res) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      res(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
-
 export function register(program: Command): void {
   const g = commandGroup(program, 'feedback', 'the human-feedback workbench: serve, import, export, agreement, ILLUME');
 
@@ -251,8 +239,7 @@ export function register(program: Command): void {
     if (!process.env.DATABASE_URL) await mkdir(cfg.dbDir, { recursive: true });
     const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
     console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`);
-    await untilStopped();
-    await s.close();
+    await untilStopped(() => s.close());
     console.log('askfirst workbench: stopped, database closed');
   });
 
