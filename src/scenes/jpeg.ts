@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { decodeJPEG, encodeJPEG } from './codec.js';
+import { decodeJPEGjs, encodeJPEG } from './codec.js';
 import { toRGBA, type RGBImage } from './image.js';
 
 type Encoder = { encode(img: { width: number; height: number; data: Uint8Array }, quality: number): Uint8Array };
@@ -36,7 +36,11 @@ export function encodeJPEGFast(img: RGBImage, quality: number): Uint8Array {
   return enc.encode({ width: img.width, height: img.height, data: toRGBA(img) }, quality);
 }
 
-/** Encode at `quality` and decode again. */
+/**
+ * Encode at `quality` and decode again, both with jpeg-js (not libjpeg-turbo as codec.ts's
+ * `decodeJPEG`): the synthetic suite's corruption was built on this round trip and keeps its
+ * exact pixels (see `decodeJPEGjs`).
+ */
 export function jpegRoundTripFast(img: RGBImage, quality: number): RGBImage {
-  return decodeJPEG(encodeJPEGFast(img, quality));
+  return decodeJPEGjs(encodeJPEGFast(img, quality));
 }
