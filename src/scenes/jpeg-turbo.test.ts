@@ -1,5 +1,5 @@
 /**
- * JPEG pixels match PIL's (issue 20): every kind of JPEG jpeg-pil.py writes (with PIL, and with
+ * JPEG pixels match PIL's (issue 20): every kind of JPEG tests/helpers/jpeg_pil.py writes (with PIL, and with
  * libjpeg-turbo's cjpeg for what PIL 9.4 cannot write) decodes to exactly the bytes
  * `Image.open(p).convert("RGB")` gives. Needs /usr/bin/python3 with PIL (Debian's python3-pil)
  * and cjpeg (libjpeg-turbo-progs), which .ci/run installs: missing, the test fails under CI and
@@ -16,7 +16,7 @@ import { createImage } from './image.js';
 import { jpegTurboMemoryBytes, MAX_KEPT_MEMORY } from './jpeg-turbo.js';
 
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('./jpeg-pil.py', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('../../tests/helpers/jpeg_pil.py', import.meta.url));
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
 
 interface Case {

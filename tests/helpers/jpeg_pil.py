@@ -1,5 +1,5 @@
-# JPEG fixtures for jpeg-turbo.test.ts, and the pixels PIL decodes from them.
-# usage: python3 jpeg-pil.py OUT_DIR  ->  prints a JSON list of cases; for each case writes
+# JPEG fixtures for src/scenes/jpeg-turbo.test.ts, and the pixels PIL decodes from them.
+# usage: python3 jpeg_pil.py OUT_DIR  ->  prints a JSON list of cases; for each case writes
 # OUT_DIR/<name>.jpg and OUT_DIR/<name>.jpg.rgb (PIL's Image.open(p).convert("RGB").tobytes()).
 # Written by PIL (the common kinds) and by libjpeg-turbo's cjpeg (restart markers, 4:4:0, 4:1:1,
 # RGB and unusual sampling, which PIL 9.4 cannot write). Nothing is downloaded.
