@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { goldReward } from '../demo/feedback.js';
-import { openDb } from '../feedback/db.js';
+import { DEFAULT_FEEDBACK_DB_DIR, openStore } from '../feedback/open-store.js';
 import { readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
-import { FeedbackStore } from '../feedback/store.js';
 import { DPOConfigSchema, trainDPO } from '../rl/dpo.js';
 import { RewardModel, RewardModelConfigSchema, rewardSpecDir, trainRewardModel, type PreferenceExample } from '../rl/reward-model.js';
 import type { RLContext } from '../rl/run.js';
@@ -25,15 +24,14 @@ import { resolveConfig } from '../util/config.js';
 
 const LabelsSchema = z.object({
   project: z.string().min(1).describe('reward, dpo: the workbench project whose labelled trajectory pairs to learn from'),
-  dbDir: z.string().default('.askfirst/feedback-db').describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
+  dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
 });
 export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema);
 export const DPOStageSchema = DPOConfigSchema.omit({ rewards: true }).merge(LabelsSchema);
 
 /** The labelled pairs of a project as training examples, views as files in the project's image folder. */
 export async function labelledExamples(dbDir: string, projectName: string): Promise<{ examples: PreferenceExample[]; loader: ViewLoader; episodes: SuiteEpisode[] }> {
-  const url = process.env.DATABASE_URL || undefined;
-  const store = await FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir }));
+  const store = await openStore(dbDir);
   let labels: LabelledPair[];
   let imageDir: string;
   try {
