@@ -6,9 +6,12 @@
  * upsampling; another IDCT and colour rounding; RGB JPEGs taken for YCbCr), and it fails on some
  * progressive files with restart markers that libjpeg reads; see docs/hardening.md.
  *
- * Why this build: the npm package @cwasm/jpeg-turbo ships libjpeg-turbo's TurboJPEG API as one
- * 150 kB WebAssembly file with no JavaScript glue beyond a few stubs, so it compiles and runs
- * synchronously (decodeImage is synchronous) and offline. Its own index.js is not used, because
+ * Why this build: the npm package @cwasm/jpeg-turbo (MIT; libjpeg-turbo 2.0 under its IJG/BSD
+ * licences) ships libjpeg-turbo's TurboJPEG API as one 150 kB WebAssembly file with no
+ * JavaScript glue beyond a few stubs, so it compiles and runs synchronously (decodeImage is
+ * synchronous) and offline. Emscripten builds (@jsquash/jpeg, @cornerstonejs/codec-libjpeg-turbo-8bit)
+ * need an asynchronous start and megabytes; a hand-written port of libjpeg's IDCT, upsampling
+ * and colour conversion on jpeg-js's coefficients would keep jpeg-js's entropy-decoding bugs. Its own index.js is not used, because
  * (1) it throws on libjpeg *warnings* (e.g. "extraneous bytes before marker", which PIL reads
  * fine), and (2) its error path is a JavaScript exception thrown through the WebAssembly stack,
  * which leaves the module's shadow stack and heap in an unknown state. Here a warning keeps the
