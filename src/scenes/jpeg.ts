@@ -1,6 +1,6 @@
 /**
- * A faster JPEG round-trip with the same codec as codec.ts (jpeg-js, pure JavaScript, so the
- * bytes are identical on every machine). jpeg-js builds its Huffman and colour tables anew
+ * A faster JPEG round-trip with jpeg-js, codec.ts's encoder (pure JavaScript, so the bytes are
+ * identical on every machine); it decodes with jpeg-js too (codec.ts `decodeJPEGjs`). jpeg-js builds its Huffman and colour tables anew
  * for every `encode` call — about 20 ms, far more than encoding a 64×64 image — and does not
  * export its encoder class; here that class is instantiated once and reused (its `encode`
  * resets all per-image state). A test checks the output is byte-identical to codec.ts.
