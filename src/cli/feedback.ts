@@ -17,14 +17,14 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
-import { openDb } from '../feedback/db.js';
 import { demoEpisodes } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
 import { autoCritic, episodeRationaleItems, IllumeConfigSchema, runIllume, type Critic } from '../feedback/illume.js';
 import { createDemoProject, firstReplies, importEpisodes } from '../feedback/importer.js';
 import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
-import { FeedbackStore } from '../feedback/store.js';
+import { DEFAULT_FEEDBACK_DB_DIR, openStore } from '../feedback/open-store.js';
+import type { FeedbackStore } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';
 import type { Episode } from '../episode/types.js';
@@ -37,14 +37,8 @@ import { addSchemaOptions, commandGroup, configFromOptions } from './options.js'
 
 /** The workbench database options every feedback subcommand shares. */
 export const dbFields = {
-  dbDir: z.string().default('.askfirst/feedback-db').describe('PGlite data directory (ignored when DATABASE_URL is set)'),
+  dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
 };
-
-export async function openStore(dbDir: string): Promise<FeedbackStore> {
-  const url = process.env.DATABASE_URL || undefined;
-  if (!url) await mkdir(dbDir, { recursive: true });
-  return FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir }));
-}
 
 async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>): Promise<T> {
   const store = await openStore(dbDir);
