@@ -182,9 +182,9 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const trainKinds = new Set<string>(TRAIN_KINDS);
   const lookPool = cfg.looks > 0 ? degradedPool(data.filter((d) => trainKinds.has(d.kind)), cfg.seed) : [];
   const captions = captionIds(policy);
-  const outliers = cfg.outliers > 0 ? outlierPool(OUTLIER_POOL, size, cfg.seed * 8191 + 3).map((image): ReferenceExample => ({ image, label: -1, question: 'What object is in the image?', kind: 'outlier' })) : [];
   if (data.length < cfg.batchSize)
     throw new ConfigError(`supervised training needs at least --batch-size (${cfg.batchSize}) training images, but ${episodes.length} episodes give ${data.length}: use more episodes (askfirst train: --episodes per kind) or a smaller --batch-size`);
+  const outliers = cfg.outliers > 0 ? outlierPool(OUTLIER_POOL, size, cfg.seed * 8191 + 3).map((image): ReferenceExample => ({ image, label: -1, question: 'What object is in the image?', kind: 'outlier' })) : [];
   log(`supervised: ${data.length} reference images from ${new Set(episodes.map((e) => e.kind)).size} kinds`);
 
   // ── model, optimizer, resume ────────────────────────────────────────────
