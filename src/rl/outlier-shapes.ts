@@ -44,7 +44,10 @@ export function randomShape(rng: SceneRng): Shape {
     radius = (th) => 1 + terms.reduce((s, t) => s + t.a * Math.sin(t.k * th + t.p), 0);
   } else {
     const n = rng.int(5, 9); // five or more corners: no triangle or square (the categories draw them upright, this rotates them)
-    const pts = Array.from({ length: n }, (_, i) => ({ th: ((i + rng.range(-0.35, 0.35)) / n) * 2 * Math.PI, r: rng.range(0.35, 1) }));
+    const pts = Array.from({ length: n }, (_, i) => ({
+      th: ((i + rng.range(-0.35, 0.35)) / n) * 2 * Math.PI,
+      r: rng.range(0.35, 1),
+    }));
     radius = (th) => {
       // the polygon's boundary along direction th: intersect the ray with the edge it crosses
       const t = ((th % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI);
@@ -56,8 +59,12 @@ export function randomShape(rng: SceneRng): Shape {
         if (tb <= ta) tb += 2 * Math.PI;
         const tt = t < ta ? t + 2 * Math.PI : t;
         if (tt < ta || tt > tb) continue;
-        const ax = a.r * Math.cos(ta), ay = a.r * Math.sin(ta), bx = b.r * Math.cos(tb), by = b.r * Math.sin(tb);
-        const dx = Math.cos(t), dy = Math.sin(t);
+        const ax = a.r * Math.cos(ta),
+          ay = a.r * Math.sin(ta),
+          bx = b.r * Math.cos(tb),
+          by = b.r * Math.sin(tb);
+        const dx = Math.cos(t),
+          dy = Math.sin(t);
         const den = dx * (by - ay) - dy * (bx - ax);
         return Math.abs(den) < 1e-9 ? a.r : (ax * (by - ay) - ay * (bx - ax)) / den;
       }
@@ -77,7 +84,9 @@ export function randomShape(rng: SceneRng): Shape {
 /** The shape on a G×G grid over [-1, 1]². */
 function grid(shape: Shape): Uint8Array {
   const m = new Uint8Array(G * G);
-  for (let j = 0; j < G; j++) for (let i = 0; i < G; i++) m[j * G + i] = shape(((i + 0.5) / G) * 2 - 1, ((j + 0.5) / G) * 2 - 1) ? 1 : 0;
+  for (let j = 0; j < G; j++)
+    for (let i = 0; i < G; i++)
+      m[j * G + i] = shape(((i + 0.5) / G) * 2 - 1, ((j + 0.5) / G) * 2 - 1) ? 1 : 0;
   return m;
 }
 
@@ -85,13 +94,22 @@ let catGrids: Uint8Array[] | null = null;
 
 /** Each category's silhouette on the G×G grid (fitted to its bounding box, aspect kept). */
 function categoryGrids(): Uint8Array[] {
-  catGrids ??= canonicalMasks().map((m) => fitted(G, (i, j) => m[Math.floor((j / G) * CANON) * CANON + Math.floor((i / G) * CANON)] === 1, CANON / G));
+  catGrids ??= canonicalMasks().map((m) => {
+    const g = grid(
+      (u, v) =>
+        m[Math.floor(((v + 1) / 2) * CANON) * CANON + Math.floor(((u + 1) / 2) * CANON)] === 1,
+    );
+    return fitted(G, (i, j) => g[j * G + i] === 1);
+  }); // sampled like `grid` samples a shape
   return catGrids;
 }
 
 /** A mask resampled so its bounding box fills the grid's longer side, centred (aspect kept). */
-function fitted(n: number, at: (i: number, j: number) => boolean, _scale: number): Uint8Array {
-  let x0 = n, y0 = n, x1 = -1, y1 = -1;
+function fitted(n: number, at: (i: number, j: number) => boolean): Uint8Array {
+  let x0 = n,
+    y0 = n,
+    x1 = -1,
+    y1 = -1;
   for (let j = 0; j < n; j++)
     for (let i = 0; i < n; i++)
       if (at(i, j)) {
@@ -127,20 +145,32 @@ function iou(a: Uint8Array, b: Uint8Array): number {
 /** The largest IoU between the shape (fitted to its box) and any category silhouette. */
 export function categoryOverlap(shape: Shape): number {
   const g = grid(shape);
-  const f = fitted(G, (i, j) => g[j * G + i] === 1, 1);
+  const f = fitted(G, (i, j) => g[j * G + i] === 1);
   return Math.max(...categoryGrids().map((c) => iou(f, c)));
 }
 
 /** One outlier image at `size`×`size`: a random non-category shape painted like a suite object. */
 export function outlierImage(rng: SceneRng, size: number): RGBImage {
   let shape = randomShape(rng);
-  for (let k = 0; k < 1000 && categoryOverlap(shape) >= CATEGORY_IOU_MAX; k++) shape = randomShape(rng); // most draws pass: a circle-like blob is redrawn
+  for (let k = 0; k < 1000 && categoryOverlap(shape) >= CATEGORY_IOU_MAX; k++)
+    shape = randomShape(rng); // most draws pass: a circle-like blob is redrawn
   const bgc = backgroundColor(rng);
   const img = drawBackground(rng, size, size, bgc);
   const j = size * 0.07;
-  const pose = { cx: size / 2 + rng.range(-j, j), cy: size / 2 + rng.range(-j, j), r: size * rng.range(0.22, 0.35), sx: 1, sy: 1 };
+  const pose = {
+    cx: size / 2 + rng.range(-j, j),
+    cy: size / 2 + rng.range(-j, j),
+    r: size * rng.range(0.22, 0.35),
+    sx: 1,
+    sy: 1,
+  };
   const color = objectColor(rng, bgc);
-  fillMask(img, rasterize(pose, (_c, u, v) => shape(u, v)), color, darker(color));
+  fillMask(
+    img,
+    rasterize(pose, (_c, u, v) => shape(u, v)),
+    color,
+    darker(color),
+  );
   return img;
 }
 
