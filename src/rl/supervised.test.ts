@@ -58,6 +58,7 @@ describe('the supervised stage teaches the where map on camera views', () => {
         where,
         calibrate: 0.5,
         looks: 0, // the where loss alone (degradation captions share this tiny encoder's 16 features)
+        outliers: 0, // nor outlier exposure
         progress: false,
         model: { imageSize: 32, channels: [8, 16], hidden: 16, embedDim: 8 },
       }, train);
@@ -106,6 +107,7 @@ describe('the supervised stage teaches what is wrong with an image (degradation 
         warmupSteps: 5,
         batchSize: 16,
         looks,
+        outliers: 0, // the captions alone
         progress: false,
         model: { imageSize: 32, channels: [8, 16], hidden: 16, embedDim: 8 },
       }, train);
