@@ -12,7 +12,7 @@
  * each stretched along one axis by a random factor (down to a tenth: thin shapes), rotated, and
  * painted with the suite's own generic drawing helpers (scenes/draw.ts: background, object
  * colour, darker border) at the suite's object sizes. A shape that overlaps a category's
- * silhouette too much (intersection over union ≥ `CATEGORY_IOU_MAX` at its best fit) is
+ * silhouette too much (intersection over union ≥ `CATEGORY_IOU_MAX`, both fitted to their bounding box) is
  * rejected: it would be a category, not an outlier. No wording, option text or ask-or-answer
  * protocol is involved.
  */
@@ -21,7 +21,7 @@ import type { RGBImage } from '../scenes/image.js';
 import { CANON, canonicalMasks, rasterize } from '../scenes/masks.js';
 import { SceneRng } from '../util/rng.js';
 
-/** A shape this close to a category's silhouette (IoU at the best of a few fits) is not an outlier. */
+/** A shape this close to a category's silhouette (IoU, both fitted to their bounding box with the aspect kept) is not an outlier. */
 export const CATEGORY_IOU_MAX = 0.8;
 
 /** Resolution of the coarse grid on which shapes are compared with categories. */
