@@ -53,6 +53,7 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { TRAIN_KINDS } from '../suite/splits.js';
 import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
 import { augment, erase } from '../agents/builtin/augment.js';
+import { outlierPool } from './outlier-shapes.js';
 import { degradeForCaption, LOOK_CAPTIONS, LOOKS } from './degradation-captions.js';
 import { ModelConfigSchema } from '../agents/builtin/model.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
@@ -77,6 +78,7 @@ export const SupervisedConfigSchema = z.object({
   calibrate: z.number().min(0).max(0.9).default(0.25).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
   erase: z.number().min(0).max(1).default(0.1).describe('share of reference images with a random block painted over; the target softens toward uniform as more of the object is hidden (0 = none)'),
   where: z.number().min(0).default(1).describe('weight of the where-map loss on camera views: which cells of the last conv stage the object covers (0 = none)'),
+  outliers: z.number().min(0).max(0.5).default(0.1).describe('share of each batch drawn from outlier images (rl/outlier-shapes.ts: random shapes that are none of the categories, painted like suite objects) with a uniform target: outlier exposure, "an object I cannot name: I cannot tell" (0 = none)'),
   looks: z.number().int().min(0).default(16).describe('degradation captions per step: clearest views of the RL training kinds (sketch, camera), each left clean or degraded by one generic pixel operation (blur, noise, pixelation, JPEG, darkening, low contrast, colour loss), matched to a caption of what is wrong (rl/degradation-captions.ts); teaches the which-intervention head\u2019s image–word term (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
@@ -182,6 +184,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const captions = captionIds(policy);
   if (data.length < cfg.batchSize)
     throw new ConfigError(`supervised training needs at least --batch-size (${cfg.batchSize}) training images, but ${episodes.length} episodes give ${data.length}: use more episodes (askfirst train: --episodes per kind) or a smaller --batch-size`);
+  const outliers = cfg.outliers > 0 ? outlierPool(OUTLIER_POOL, size, cfg.seed * 8191 + 3).map((image): ReferenceExample => ({ image, label: -1, question: 'What object is in the image?', kind: 'outlier' })) : [];
   log(`supervised: ${data.length} reference images from ${new Set(episodes.map((e) => e.kind)).size} kinds`);
 
   // ── model, optimizer, resume ────────────────────────────────────────────
@@ -232,10 +235,13 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
     const perm = new Rng(cfg.seed * 7919 + epoch).shuffle([...data.keys()]);
     const off = (state.step % perEpoch) * cfg.batchSize;
     const nUnsure = unsure.length ? Math.round(cfg.batchSize * cfg.calibrate) : 0;
+    const nOut = outliers.length ? Math.round(cfg.batchSize * cfg.outliers) : 0;
     const unsureRng = new Rng(cfg.seed * 4099 + state.step);
+    const outRng = new Rng(cfg.seed * 6151 + state.step);
     const batch = [
-      ...Array.from({ length: cfg.batchSize - nUnsure }, (_, i) => data[perm[off + i]]),
+      ...Array.from({ length: cfg.batchSize - nUnsure - nOut }, (_, i) => data[perm[off + i]]),
       ...Array.from({ length: nUnsure }, () => unsure[unsureRng.int(unsure.length)]),
+      ...Array.from({ length: nOut }, () => outliers[outRng.int(outliers.length)]),
     ];
 
     const augRng = new Rng(cfg.seed * 31337 + state.step);
@@ -329,6 +335,9 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const trainAccuracy = accuracyOn(policy, data.slice(0, 512));
   return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy };
 }
+
+/** Outlier images drawn once per run (`outliers`). */
+export const OUTLIER_POOL = 1024;
 
 /** Degraded images drawn once per run (pixel operations cost milliseconds each; a pool keeps steps fast). */
 export const LOOK_POOL = 768;
