@@ -7,9 +7,14 @@
  *   them over the workbench's HTTP API (10 % noise; a second project with the "prefers a
  *   confident answer" bias) → the labels read back from the database → Bradley–Terry reward
  *   models (plain and fact-augmented; the fact one at several label counts) → RLHF (GRPO on the
- *   learned reward + KL) and DPO, beside RL on the simulator's reward from the same start →
- *   evaluation on all seven kinds → routing between the simulated people and the AI critic
- *   (Miranda et al. 2024) → feedback.json and report.html (the feedback section).
+ *   learned reward + KL) and DPO, beside RL on the simulator's reward from the same start → the
+ *   over-optimisation regime (Gao et al. 2022: plain and fact-augmented reward models from few
+ *   labels, no KL, gold and proxy reward of test plays every few updates) → evaluation on all
+ *   seven kinds → routing between the simulated people and the AI critic (Miranda et al. 2024:
+ *   margin, random and a learned router) → feedback.json and report.html (the feedback section).
+ *
+ * A demo whose two workbench projects are fully labelled resumes from the database (no pairs are
+ * sampled again); finished RL runs are read back from their directories.
  *
  * Budgets are counted in steps, updates and labels, never in seconds. The HTTP server is handed
  * in (`deps.startWorkbench`): the workbench lives on this floor's neighbour, server/.
@@ -67,9 +72,9 @@ export const FeedbackDemoConfigSchema = z.object({
   routingProbeShare: z.number().min(0.01).max(1).default(0.25).describe('share of the learned router\'s human labels spent on random pairs to learn where the AI is wrong'),
   routingRounds: z.number().int().min(1).default(4).describe('rounds in which the learned router refits its predictor on the human labels it has bought so far'),
   routingTrustBelow: z.number().min(0).max(1).default(0).describe('the learned router keeps an AI label only where its predicted P(AI wrong) is below this (0: it keeps none — the AI labels of this critic only hurt on the development seed)'),
-  gaoLabels: z.number().int().min(10).default(100).describe('labels of the plain and fact-augmented reward models of the over-optimisation regime (Gao et al.: it grows with less reward-model data)'),
-  gaoKlCoef: z.number().min(0).default(0.005).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (the other runs use the RL stage\'s default)'),
-  gaoUpdates: z.number().int().min(1).default(60).describe('updates of the over-optimisation regime\'s two RLHF runs'),
+  gaoLabels: z.number().int().min(10).default(30).describe('labels of the plain and fact-augmented reward models of the over-optimisation regime (Gao et al.: it grows with less reward-model data)'),
+  gaoKlCoef: z.number().min(0).default(0).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (the other runs use the RL stage\'s default)'),
+  gaoUpdates: z.number().int().min(1).default(80).describe('updates of the over-optimisation regime\'s two RLHF runs'),
   gaoEvalEvery: z.number().int().min(1).default(10).describe('updates between the over-optimisation runs\' evaluations on the test suite (gold and proxy reward of the same plays)'),
   progress: z.boolean().default(true).describe('show progress bars'),
 });
