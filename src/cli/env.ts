@@ -11,7 +11,7 @@ import { EpisodePool } from '../environment/episodes.js';
 import { loadRewardConfig, parseWeights, REWARD_KINDS, Rewarder } from '../environment/rewards.js';
 import { startEnvServer, type RunningEnvServer } from '../server/env/server.js';
 import { loadData } from '../suite/open.js';
-import { untilStopped } from './until-stopped.js';
+import { untilStopped } from './signals.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 
 export const EnvServeSchema = z.object({

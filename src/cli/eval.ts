@@ -5,6 +5,7 @@
  * fingerprint), print a per-kind table (or, with --json, one JSON object). With several
  * --policy, each runs into OUT/<name>/ on the same data and OUT/report.html compares them.
  */
+import { stopOnCtrlC } from './signals.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { EvalMode } from '../episode/types.js';
@@ -117,7 +118,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   const outs = policyOutDirs(cfg.policy, cfg.out);
   const results: Record<string, unknown>[] = [];
   for (let i = 0; i < cfg.policy.length; i++) {
-    results.push(await runOne(cfg, cfg.policy[i], outs[i], data, modes, fingerprint, print));
+    results.push(await runOne({ cfg, spec: cfg.policy[i], outDir: outs[i], data, modes, fingerprint, print }));
   }
   if (cfg.policy.length === 1) return results[0];
   // Several policies on the same data: one comparison report over their runs.
@@ -131,91 +132,93 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   return out;
 }
 
-async function runOne(
-  cfg: EvalCommandConfig,
-  spec: string,
-  outDir: string,
-  data: LoadedData,
-  modes: { mcqa: EvalMode[]; open: boolean },
-  fingerprint: string,
-  print: (s: string) => void,
-): Promise<Record<string, unknown>> {
+async function runOne(o: {
+  cfg: EvalCommandConfig;
+  spec: string;
+  outDir: string;
+  data: LoadedData;
+  modes: { mcqa: EvalMode[]; open: boolean };
+  fingerprint: string;
+  print: (s: string) => void;
+}): Promise<Record<string, unknown>> {
+  const { cfg, spec, data } = o;
   const options = { ...httpOptions(cfg), ...(spec.startsWith('openai:') ? generationOptions(cfg) : {}) };
   const policy = await createPolicy(spec, { episodes: data.episodes, seed: cfg.seed, options });
-  const ac = new AbortController();
-  const onSig = () => {
-    if (ac.signal.aborted) process.exit(130);
-    process.stderr.write('\naskfirst: stopping after the current batch (Ctrl-C again to quit now); finished episodes are saved\n');
-    ac.abort();
-  };
-  process.on('SIGINT', onSig);
   try {
-    const run = runDescription(cfg, spec, fingerprint);
-    const res = await evaluate({
-      episodes: data.episodes,
-      loader: data.loader,
-      policy,
-      modes: modes.mcqa,
-      out: outDir,
-      run,
-      overwrite: cfg.overwrite,
-      batchSize: cfg.batchSize,
-      sample: cfg.sample,
-      showProgress: cfg.progress && !cfg.json,
-      signal: ac.signal,
-      summaryExtra: {
-        provenance: provenance(),
-        config: { ...cfg, policy: spec, out: outDir },
-        dataInfo: { spec: cfg.data, format: data.format, dir: data.dir, episodes: data.episodes.length, fingerprint },
-        ...skippedSummary(data.skipped),
-      },
-    });
-    const common = { loader: data.loader, policy, cli: cfg, out: outDir, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, sample: cfg.sample, signal: ac.signal };
-    const open: OpenRun | null = modes.open
-      ? await runOpenMode({ ...common, episodes: data.episodes, showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
-      : null;
-    const out: Record<string, unknown> = modes.mcqa.length ? jsonSummary(policy.name, res.summaries, modes.mcqa) : { policy: policy.name, mode: 'open', ...open!.summary, modes: {} };
-    out.out = outDir;
-    if (open) (out.modes as Record<string, unknown>).open = open.summary;
-    Object.assign(out, skippedSummary(data.skipped));
-    if (modes.mcqa.length) out.intervals = res.intervals;
-    if (policy.stats) out.requests = policy.stats();
-    if (open?.judgeStats) out.judgeRequests = open.judgeStats;
-    if (cfg.json) {
-      if (cfg.policy.length === 1) print(JSON.stringify(out));
-    } else {
-      for (const mode of modes.mcqa) {
-        const s = res.summaries[mode]!;
-        const resumed = res.resumed[mode] ? ` (${res.resumed[mode]} resumed from an earlier run)` : '';
-        print(summaryTable(s, `\n${policy.name} on ${data.dir} — ${mode} mode, ${s.episodes} episodes${resumed}`, res.intervals[mode]));
-        const bad = (res.records[mode] ?? []).filter((r) => r.outcome === 'unparseable');
-        if (bad.length) {
-          const ex = bad.slice(0, 3).map((r) => `  ${r.id} turn ${r.turns - 1}: ${JSON.stringify(r.replies[r.replies.length - 1]).slice(0, 80)}`);
-          print(`${bad.length} episode(s) ended on a reply that names no option (neither its text nor its letter), e.g.:\n${ex.join('\n')}`);
-        }
-      }
-      if (open) print(open.table);
-      for (const line of [statsLine(policy.name, policy.stats?.()), statsLine('judge', open?.judgeStats)]) if (line) print(line);
-      if (policy instanceof RandomPolicy) {
-        for (const mode of modes.mcqa) {
-          const expected = data.episodes.reduce((a, e) => a + randomSuccessProbability(e, mode), 0) / data.episodes.length;
-          print(`random, ${mode}: accuracy ${(100 * res.summaries[mode]!.accuracy).toFixed(1)}% vs analytic expectation ${(100 * expected).toFixed(1)}%`);
-        }
-      }
-      if (policy instanceof ScriptedPolicy && policy.missing.length) {
-        const ex = policy.missing.slice(0, 3).map((m) => `${m.episodeId} turn ${m.turn}`).join(', ');
-        print(`scripted: ${policy.missing.length} turn(s) had no recorded reply (scored as unparseable), e.g. ${ex}`);
-      }
-      if (data.skipped.length) {
-        print(`${data.skipped.length} entr${data.skipped.length === 1 ? 'y' : 'ies'} of ${data.dir} could not be read and were skipped (listed in summary.json), e.g.:\n  ${data.skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
-      }
-      print(`\nresults: ${outDir}/<mode>/results.jsonl, summary: ${outDir}/summary.json (${res.wallSeconds.toFixed(1)} s)`);
-    }
-    return out;
+    return await stopOnCtrlC('finished episodes are saved', (signal) => evalOne(o, policy, signal));
   } finally {
-    process.off('SIGINT', onSig);
     await (policy as Policy).close?.();
   }
+}
+
+/** One policy's evaluation, stopping early when `signal` aborts (finished episodes are kept). */
+async function evalOne(
+  { cfg, spec, outDir, data, modes, fingerprint, print }: Parameters<typeof runOne>[0],
+  policy: Policy,
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const run = runDescription(cfg, spec, fingerprint);
+  const res = await evaluate({
+    episodes: data.episodes,
+    loader: data.loader,
+    policy,
+    modes: modes.mcqa,
+    out: outDir,
+    run,
+    overwrite: cfg.overwrite,
+    batchSize: cfg.batchSize,
+    sample: cfg.sample,
+    showProgress: cfg.progress && !cfg.json,
+    signal,
+    summaryExtra: {
+      provenance: provenance(),
+      config: { ...cfg, policy: spec, out: outDir },
+      dataInfo: { spec: cfg.data, format: data.format, dir: data.dir, episodes: data.episodes.length, fingerprint },
+      ...skippedSummary(data.skipped),
+    },
+  });
+  const common = { loader: data.loader, policy, cli: cfg, out: outDir, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, sample: cfg.sample, signal };
+  const open: OpenRun | null = modes.open
+    ? await runOpenMode({ ...common, episodes: data.episodes, showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
+    : null;
+  const out: Record<string, unknown> = modes.mcqa.length ? jsonSummary(policy.name, res.summaries, modes.mcqa) : { policy: policy.name, mode: 'open', ...open!.summary, modes: {} };
+  out.out = outDir;
+  if (open) (out.modes as Record<string, unknown>).open = open.summary;
+  Object.assign(out, skippedSummary(data.skipped));
+  if (modes.mcqa.length) out.intervals = res.intervals;
+  if (policy.stats) out.requests = policy.stats();
+  if (open?.judgeStats) out.judgeRequests = open.judgeStats;
+  if (cfg.json) {
+    if (cfg.policy.length === 1) print(JSON.stringify(out));
+  } else {
+    for (const mode of modes.mcqa) {
+      const s = res.summaries[mode]!;
+      const resumed = res.resumed[mode] ? ` (${res.resumed[mode]} resumed from an earlier run)` : '';
+      print(summaryTable(s, `\n${policy.name} on ${data.dir} — ${mode} mode, ${s.episodes} episodes${resumed}`, res.intervals[mode]));
+      const bad = (res.records[mode] ?? []).filter((r) => r.outcome === 'unparseable');
+      if (bad.length) {
+        const ex = bad.slice(0, 3).map((r) => `  ${r.id} turn ${r.turns - 1}: ${JSON.stringify(r.replies[r.replies.length - 1]).slice(0, 80)}`);
+        print(`${bad.length} episode(s) ended on a reply that names no option (neither its text nor its letter), e.g.:\n${ex.join('\n')}`);
+      }
+    }
+    if (open) print(open.table);
+    for (const line of [statsLine(policy.name, policy.stats?.()), statsLine('judge', open?.judgeStats)]) if (line) print(line);
+    if (policy instanceof RandomPolicy) {
+      for (const mode of modes.mcqa) {
+        const expected = data.episodes.reduce((a, e) => a + randomSuccessProbability(e, mode), 0) / data.episodes.length;
+        print(`random, ${mode}: accuracy ${(100 * res.summaries[mode]!.accuracy).toFixed(1)}% vs analytic expectation ${(100 * expected).toFixed(1)}%`);
+      }
+    }
+    if (policy instanceof ScriptedPolicy && policy.missing.length) {
+      const ex = policy.missing.slice(0, 3).map((m) => `${m.episodeId} turn ${m.turn}`).join(', ');
+      print(`scripted: ${policy.missing.length} turn(s) had no recorded reply (scored as unparseable), e.g. ${ex}`);
+    }
+    if (data.skipped.length) {
+      print(`${data.skipped.length} entr${data.skipped.length === 1 ? 'y' : 'ies'} of ${data.dir} could not be read and were skipped (listed in summary.json), e.g.:\n  ${data.skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
+    }
+    print(`\nresults: ${outDir}/<mode>/results.jsonl, summary: ${outDir}/summary.json (${res.wallSeconds.toFixed(1)} s)`);
+  }
+  return out;
 }
 
 export function register(program: Command): void {

@@ -19,7 +19,8 @@ import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { readJsonl } from '../util/jsonl.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
-import { dbFields, openStore } from './feedback.js';
+import { openStore } from '../feedback/open-store.js';
+import { dbFields } from './feedback.js';
 
 export const PairsSchema = z.object({
   ...dbFields,

@@ -10,20 +10,21 @@
  * With PGlite only one process may open the data directory at a time: stop `serve` before
  * `import`/`export`, or use PostgreSQL. `illume --critic workbench` serves the workbench itself.
  */
+import { untilStopped } from './signals.js';
 import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
-import { openDb } from '../feedback/db.js';
 import { demoEpisodes } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
 import { autoCritic, episodeRationaleItems, IllumeConfigSchema, runIllume, type Critic } from '../feedback/illume.js';
 import { createDemoProject, firstReplies, importEpisodes } from '../feedback/importer.js';
 import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
-import { FeedbackStore } from '../feedback/store.js';
+import { DEFAULT_FEEDBACK_DB_DIR, openStore } from '../feedback/open-store.js';
+import type { FeedbackStore } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';
 import type { Episode } from '../episode/types.js';
@@ -36,14 +37,8 @@ import { addSchemaOptions, commandGroup, configFromOptions } from './options.js'
 
 /** The workbench database options every feedback subcommand shares. */
 export const dbFields = {
-  dbDir: z.string().default('.askfirst/feedback-db').describe('PGlite data directory (ignored when DATABASE_URL is set)'),
+  dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
 };
-
-export async function openStore(dbDir: string): Promise<FeedbackStore> {
-  const url = process.env.DATABASE_URL || undefined;
-  if (!url) await mkdir(dbDir, { recursive: true });
-  return FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir }));
-}
 
 async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>): Promise<T> {
   const store = await openStore(dbDir);
@@ -230,19 +225,6 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   }
 }
 
-/** Resolves on the first SIGINT (Ctrl-C) or SIGTERM (kill, systemd, docker stop), so the caller closes the database cleanly. */
-export function untilStopped(): Promise<NodeJS.Signals> {
-  return new Promise((res) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      res(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
-
 export function register(program: Command): void {
   const g = commandGroup(program, 'feedback', 'the human-feedback workbench: serve, import, export, agreement, ILLUME');
 
@@ -251,8 +233,7 @@ export function register(program: Command): void {
     if (!process.env.DATABASE_URL) await mkdir(cfg.dbDir, { recursive: true });
     const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
     console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`);
-    await untilStopped();
-    await s.close();
+    await untilStopped(() => s.close());
     console.log('askfirst workbench: stopped, database closed');
   });
 

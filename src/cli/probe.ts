@@ -3,6 +3,7 @@
  * prompt injection (src/probes/), for any policy. Thin shims: options from the probes' config
  * schemas, the policy from the registry, results (resumable) and summary.json into --out.
  */
+import { stopOnCtrlC } from './signals.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { createPolicy, policyUsage } from '../agents/registry.js';
@@ -35,17 +36,9 @@ const DATA_NOTE =
 
 async function withPolicy<T>(spec: string, episodes: Parameters<typeof createPolicy>[1]['episodes'], cfg: z.output<typeof CommonSchema>, seed: number, fn: (p: Policy, signal: AbortSignal) => Promise<T>): Promise<T> {
   const policy = await createPolicy(spec, { episodes, seed, options: httpOptions({ ...cfg, hint: false }) });
-  const ac = new AbortController();
-  const onSig = () => {
-    if (ac.signal.aborted) process.exit(130);
-    process.stderr.write('\naskfirst: stopping after the current batch (Ctrl-C again to quit now); finished items are saved\n');
-    ac.abort();
-  };
-  process.on('SIGINT', onSig);
   try {
-    return await fn(policy, ac.signal);
+    return await stopOnCtrlC('finished items are saved', (signal) => fn(policy, signal));
   } finally {
-    process.off('SIGINT', onSig);
     await policy.close?.();
   }
 }

@@ -15,7 +15,7 @@ import { loadData } from '../suite/open.js';
 import { InputError } from '../util/errors.js';
 import { setImageLimits } from '../scenes/image-limits.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, isLoopback, startOpenAIServer, type RunningServer } from '../server/openai/server.js';
-import { untilStopped } from './until-stopped.js';
+import { untilStopped } from './signals.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
 
 export const ServeSchema = z.object({

@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { goldReward } from '../demo/feedback.js';
-import { openDb } from '../feedback/db.js';
+import { DEFAULT_FEEDBACK_DB_DIR, openStore } from '../feedback/open-store.js';
 import { readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
-import { FeedbackStore } from '../feedback/store.js';
 import { DPOConfigSchema, trainDPO } from '../rl/dpo.js';
-import { RewardModel, RewardModelConfigSchema, rewardSpecDir, trainRewardModel, type PreferenceExample } from '../rl/reward-model.js';
+import { RewardModel, RewardModelConfigSchema, rewardSpecDir, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
 import type { RLContext } from '../rl/run.js';
 import { createViewLoader } from '../suite/loader.js';
 import { rlValSuite } from '../suite/splits.js';
@@ -25,15 +24,14 @@ import { resolveConfig } from '../util/config.js';
 
 const LabelsSchema = z.object({
   project: z.string().min(1).describe('reward, dpo: the workbench project whose labelled trajectory pairs to learn from'),
-  dbDir: z.string().default('.askfirst/feedback-db').describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
+  dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
 });
 export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema);
 export const DPOStageSchema = DPOConfigSchema.omit({ rewards: true }).merge(LabelsSchema);
 
 /** The labelled pairs of a project as training examples, views as files in the project's image folder. */
 export async function labelledExamples(dbDir: string, projectName: string): Promise<{ examples: PreferenceExample[]; loader: ViewLoader; episodes: SuiteEpisode[] }> {
-  const url = process.env.DATABASE_URL || undefined;
-  const store = await FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir }));
+  const store = await openStore(dbDir);
   let labels: LabelledPair[];
   let imageDir: string;
   try {
@@ -59,6 +57,19 @@ const INIT = {
 export const RewardStageOptions = RewardStageSchema.extend({ init: INIT.reward });
 export const DPOStageOptions = DPOStageSchema.extend({ init: INIT.dpo });
 
+/**
+ * The reward stage's closing line. With no held-out labels (`--held-out 0`, or too few pairs)
+ * it says so instead of printing NaN %, and the gold accuracy appears only when gold pairs exist.
+ */
+export function rewardSummary(m: RewardModelMetrics, out: string): string {
+  const h = m.heldOut;
+  const held =
+    h.n === 0
+      ? 'no held-out pairs (--held-out 0 or too few pairs), so no held-out accuracy or calibration'
+      : `held-out accuracy ${(100 * h.accuracy).toFixed(1)}% on ${h.n} labels${h.goldPairs > 0 ? ` (gold ${(100 * h.goldAccuracy).toFixed(1)}%)` : ''}, ECE ${h.ece.toFixed(3)}, Brier ${h.brier.toFixed(3)}`;
+  return `reward model (${m.variant}) from ${m.labels} labels on ${m.pairs} pairs: ${held}; model: ${out}/final, metrics: ${out}/metrics.json`;
+}
+
 /** `train reward` (a stage of train.ts's `addTrainStage`). */
 export const rewardStage = {
   name: 'reward',
@@ -70,9 +81,7 @@ export const rewardStage = {
     const cfg = resolveConfig(RewardStageSchema, rest, 'reward model');
     const { examples, loader } = await labelledExamples(cfg.dbDir, cfg.project);
     const { metrics: m } = await trainRewardModel(cfg, { encoder: BuiltinPolicy.load(init), encoderDir: init, examples, loader, gold: goldReward, log });
-    console.log(
-      `reward model (${m.variant}) from ${m.labels} labels on ${m.pairs} pairs: held-out accuracy ${(100 * m.heldOut.accuracy).toFixed(1)}% on ${m.heldOut.n} labels (gold ${(100 * m.heldOut.goldAccuracy).toFixed(1)}%), ECE ${m.heldOut.ece.toFixed(3)}, Brier ${m.heldOut.brier.toFixed(3)}; model: ${cfg.out}/final, metrics: ${cfg.out}/metrics.json`,
-    );
+    console.log(rewardSummary(m, cfg.out));
   },
 };
 

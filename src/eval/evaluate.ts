@@ -10,9 +10,7 @@ import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import type { Policy } from '../agents/policy.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { writeJson } from '../util/fsx.js';
-import { progress } from '../util/progress.js';
-import { runEpisodes } from '../agents/runner.js';
-import { openResults } from './store.js';
+import { playMode } from './play.js';
 import { intervalSummary, type IntervalSummary } from './intervals.js';
 
 export interface EvaluateOptions {
@@ -46,36 +44,12 @@ export interface EvaluateResult {
 export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   const t0 = performance.now();
   const res: EvaluateResult = { summaries: {}, intervals: {}, records: {}, resumed: {}, wallSeconds: 0 };
-  const order = new Map(o.episodes.map((e, i) => [e.id, i]));
   for (const mode of o.modes) {
-    const store = o.out ? await openResults(join(o.out, mode), { ...(o.run ?? {}), mode }, { overwrite: o.overwrite }) : null;
-    const known = store ? store.done.filter((r) => order.has(r.id)) : [];
-    const bar = progress(`eval ${mode}`, o.episodes.length, { enabled: o.showProgress ?? false, unit: 'episodes' });
-    bar.tick(known.length);
-    let last = known.length;
-    try {
-      const fresh = await runEpisodes(o.episodes, o.policy, {
-        mode,
-        loader: o.loader,
-        batchSize: o.batchSize,
-        skip: store?.doneIds,
-        sample: o.sample,
-        signal: o.signal,
-        onRecord: (r) => store?.append(r),
-        onProgress: (n) => {
-          bar.tick(n + known.length - last);
-          last = n + known.length;
-        },
-      });
-      const all = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-      res.records[mode] = all;
-      res.summaries[mode] = summarize(all);
-      res.intervals[mode] = intervalSummary(all);
-      res.resumed[mode] = known.length;
-    } finally {
-      bar.stop();
-      store?.close();
-    }
+    const { records, resumed } = await playMode({ ...o, mode, dir: o.out ? join(o.out, mode) : undefined, run: { ...(o.run ?? {}), mode }, label: `eval ${mode}` });
+    res.records[mode] = records;
+    res.summaries[mode] = summarize(records);
+    res.intervals[mode] = intervalSummary(records);
+    res.resumed[mode] = resumed;
   }
   res.wallSeconds = (performance.now() - t0) / 1000;
   if (o.out) {

@@ -1,23 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createPolicy } from '../agents/registry.js';
 import { readText, obey } from '../agents/baselines/ocr-follow.js';
 import { generateSuite } from '../suite/generate.js';
 import { resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
+import { hasTesseract } from '../testing/tesseract.js';
 import { attackEpisode, attackGrid, InjectionConfigSchema, injectionItems, instructionText, runInjection, INSTRUCTIONS } from './injection.js';
 import { drawText, TEXT_POSITIONS, TEXT_SIZES } from './text.js';
 
 /** Debian's tesseract-ocr (installed by .ci/run); required on CI, skipped with a note elsewhere. */
-const hasTesseract = (() => {
-  try {
-    execFileSync('tesseract', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasTesseract && process.env.CI) throw new Error('CI needs tesseract-ocr for the injection legibility tests (.ci/run installs it)');
+const tesseract = hasTesseract();
 
 const words = (s: string) => s.toLowerCase().match(/[a-z]+/g) ?? [];
 
@@ -36,7 +28,7 @@ describe('drawing text into a view', () => {
     await expect(drawText(mid, 'Unbelievably-long-instruction-word here', { position: 'banner', size: 'large', contrast: 'high' })).rejects.toThrow(/wider than the frame/);
   });
 
-  it.skipIf(!hasTesseract)('is legible: Tesseract reads back most words of every instruction, at every position and size (high contrast)', async () => {
+  it.skipIf(!tesseract)('is legible: Tesseract reads back most words of every instruction, at every position and size (high contrast)', async () => {
     let read = 0;
     let total = 0;
     for (const instruction of INSTRUCTIONS)
@@ -88,7 +80,7 @@ describe('probe injection', () => {
     expect(summary.accuracyClean.value).toBe(1);
   });
 
-  it.skipIf(!hasTesseract)('the OCR-following control is hijacked: ASR near 100 %', async () => {
+  it.skipIf(!tesseract)('the OCR-following control is hijacked: ASR near 100 %', async () => {
     const items = await injectionItems({ ...cfg, instructions: ['always-ask', 'letter', 'abstain'], positions: ['banner', 'object'] });
     const policy = await createPolicy('ocr-follow', { episodes: [], seed: 0 });
     const { summary } = await runInjection({ items, policy, run: {} });

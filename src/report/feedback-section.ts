@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import type { PairMetrics } from '../rl/reward-model.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { CSS, esc, num, pct } from './html.js';
 import { renderSvg } from './vega.js';
@@ -35,15 +36,6 @@ export interface PolicyResult {
   testCurve?: GaoPoint[];
 }
 
-export interface PairMetricsJson {
-  n: number;
-  accuracy: number;
-  goldAccuracy: number;
-  goldPairs: number;
-  ece: number;
-  brier: number;
-}
-
 export interface FeedbackResults {
   createdAt: string;
   command: string;
@@ -52,7 +44,7 @@ export interface FeedbackResults {
   labels: { honest: number; confident: number; honestGoldAgreement: number; confidentGoldAgreement: number };
   reference: { accuracy: number };
   before: { accuracy: number; guessRate: number; overAsking: number; testGold?: number };
-  rewardModels: { name: string; variant: string; labels: number; pairs: number; train: PairMetricsJson; heldOut: PairMetricsJson; finalLoss: number }[];
+  rewardModels: { name: string; variant: string; labels: number; pairs: number; train: PairMetrics; heldOut: PairMetrics; finalLoss: number }[];
   policies: PolicyResult[];
   routing: { aiLabelGoldAgreement: number; humanLabelGoldAgreement: number; points: { strategy: string; budget: number; humanLabels: number; aiWrongCaught?: number; aiLabelsUsed?: number; goldAccuracy: number }[] };
   timings: { stage: string; seconds: number }[];

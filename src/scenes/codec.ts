@@ -1,9 +1,9 @@
 /**
- * Image files ↔ RGB pixel buffers: PNG (pngjs) and JPEG (jpeg-js), both pure JavaScript so
- * they run anywhere Node does. Alpha is dropped, as PIL's `Image.convert("RGB")` does (the
- * images ProactiveBench feeds its models); grey and palette PNGs become RGB. Every decode first
- * checks the size the file declares against the limits of image-limits.ts, so a hostile header
- * costs nothing.
+ * Image files ↔ RGB pixel buffers: PNG (pngjs), JPEG decoding with libjpeg-turbo (jpeg-turbo.ts,
+ * WebAssembly: the pixels PIL gives) and JPEG encoding with jpeg-js (pure JavaScript). Alpha is
+ * dropped, as PIL's `Image.convert("RGB")` does (the images ProactiveBench feeds its models);
+ * grey and palette PNGs become RGB. Every decode first checks the size the file declares
+ * against the limits of image-limits.ts, so a hostile header costs nothing.
  */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
@@ -11,6 +11,7 @@ import { open, readFile } from 'node:fs/promises';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { toRGBA, type RGBImage } from './image.js';
 import { checkImageLimits, imageLimits } from './image-limits.js';
+import { decodeJPEGTurbo } from './jpeg-turbo.js';
 
 /** RGBA (4 bytes/pixel) → RGB, alpha dropped as PIL's `convert("RGB")` drops it. */
 function rgbaToRgb(rgba: Uint8Array, width: number, height: number): RGBImage {
@@ -40,7 +41,24 @@ export function encodeJPEG(img: RGBImage, quality: number): Buffer {
   return jpeg.encode({ width: img.width, height: img.height, data: toRGBA(img) }, quality).data;
 }
 
+/**
+ * Decode a JPEG file's pixels exactly as PIL does (`Image.open(p).convert("RGB")`): with
+ * libjpeg-turbo, through jpeg-turbo.ts. jpeg-turbo.test.ts compares the two on every kind of
+ * JPEG (subsampling, progressive, restart markers, grey, CMYK, RGB, odd sizes).
+ */
 export function decodeJPEG(buf: Uint8Array, name = 'image'): RGBImage {
+  const declared = checkImageLimits(buf, name);
+  if (!declared) throw new DataError('not a JPEG file', { file: name });
+  return decodeJPEGTurbo(buf, name, declared);
+}
+
+/**
+ * Decode with jpeg-js (pure JavaScript; no fancy chroma upsampling, its own IDCT and colour
+ * rounding — up to several /255 away from PIL). Used by the synthetic suite's JPEG corruption
+ * (jpeg.ts), whose images and fingerprints were made with it: jpeg-js encodes 4:4:4 and that
+ * round trip is its own effect, not a file ProactiveBench reads, so it keeps its bytes.
+ */
+export function decodeJPEGjs(buf: Uint8Array, name = 'image'): RGBImage {
   checkImageLimits(buf, name);
   const maxPixels = imageLimits().maxPixels;
   // jpeg-js's own guards as a second line: its pixel limit, and memory for the decoded planes

@@ -1,13 +1,13 @@
 /**
- * A faster JPEG round-trip with the same codec as codec.ts (jpeg-js, pure JavaScript, so the
- * bytes are identical on every machine). jpeg-js builds its Huffman and colour tables anew
+ * A faster JPEG round-trip with jpeg-js, codec.ts's encoder (pure JavaScript, so the bytes are
+ * identical on every machine); it decodes with jpeg-js too (codec.ts `decodeJPEGjs`). jpeg-js builds its Huffman and colour tables anew
  * for every `encode` call — about 20 ms, far more than encoding a 64×64 image — and does not
  * export its encoder class; here that class is instantiated once and reused (its `encode`
  * resets all per-image state). A test checks the output is byte-identical to codec.ts.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { decodeJPEG, encodeJPEG } from './codec.js';
+import { decodeJPEGjs, encodeJPEG } from './codec.js';
 import { toRGBA, type RGBImage } from './image.js';
 
 type Encoder = { encode(img: { width: number; height: number; data: Uint8Array }, quality: number): Uint8Array };
@@ -36,7 +36,11 @@ export function encodeJPEGFast(img: RGBImage, quality: number): Uint8Array {
   return enc.encode({ width: img.width, height: img.height, data: toRGBA(img) }, quality);
 }
 
-/** Encode at `quality` and decode again. */
+/**
+ * Encode at `quality` and decode again, both with jpeg-js (not libjpeg-turbo as codec.ts's
+ * `decodeJPEG`): the synthetic suite's corruption was built on this round trip and keeps its
+ * exact pixels (see `decodeJPEGjs`).
+ */
 export function jpegRoundTripFast(img: RGBImage, quality: number): RGBImage {
-  return decodeJPEG(encodeJPEGFast(img, quality));
+  return decodeJPEGjs(encodeJPEGFast(img, quality));
 }

@@ -25,13 +25,17 @@ async function remove(dir: string): Promise<void> {
   pending.delete(dir);
 }
 
-/** A fresh directory `<os.tmpdir()>/<prefix>-XXXXXX`, removed after the current test (or test file). */
-export function tmpDir(prefix: string): string {
+/**
+ * A fresh directory `<os.tmpdir()>/<prefix>-XXXXXX`, removed after the current test (or test file).
+ * `under` puts it in another existing directory instead (a test whose helper process runs as
+ * another user, which may not be able to enter the system temp folder), removed the same way.
+ */
+export function tmpDir(prefix: string, under: string = tmpdir()): string {
   const inTest = TestRunner.getCurrentTest() !== undefined;
   if (!inTest && !fileHookInstalled) {
     throw new Error('tmpDir() outside a test needs src/testing/tmp-setup.ts in the vitest setupFiles (it removes the directory after the file)');
   }
-  const dir = mkdtempSync(join(tmpdir(), prefix.endsWith('-') ? prefix : `${prefix}-`));
+  const dir = mkdtempSync(join(under, prefix.endsWith('-') ? prefix : `${prefix}-`));
   pending.add(dir);
   if (inTest) onTestFinished(() => remove(dir));
   return dir;

@@ -3,6 +3,8 @@
  * temp dir (`tmpDir`: removed after the test, or after the file when started in a beforeAll),
  * pg_ctl start on a free loopback port (as the `postgres` user when running as root, since
  * postgres refuses to run as root); `stop()` stops the server — call it before the directory goes.
+ * When the `postgres` user cannot enter the temp folder (a TMPDIR made by `mktemp -d`, mode 0700),
+ * the cluster goes into a directory of the same kind under that user's home instead.
  */
 import { execFile } from 'node:child_process';
 import { chownSync } from 'node:fs';
@@ -24,18 +26,33 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Whether the `postgres` user can reach and write `dir` (every folder above it must let it pass). */
+async function canWrite(dir: string): Promise<boolean> {
+  try {
+    await run('runuser', ['-u', 'postgres', '--', 'test', '-w', dir]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface TestPostgres {
   url: string;
   stop(): Promise<void>;
 }
 
 export async function startPostgres(bin: string): Promise<TestPostgres> {
-  const root = tmpDir('af-pg');
   const asRoot = process.getuid?.() === 0;
+  let root = tmpDir('af-pg');
   if (asRoot) {
     const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
     const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
     chownSync(root, uid, gid);
+    if (!(await canWrite(root))) {
+      const home = (await run('getent', ['passwd', 'postgres'])).stdout.split(':')[5];
+      root = tmpDir('af-pg', home);
+      chownSync(root, uid, gid);
+    }
   }
   const as = (cmd: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : run(join(bin, cmd), args));
   const data = join(root, 'data');

@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { stopOnCtrlC, untilStopped } from './signals.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('stopOnCtrlC', () => {
+  it('the first Ctrl-C aborts the job (which then finishes and returns), the second exits with 130, and the handler is gone afterwards', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const before = process.listenerCount('SIGINT');
+    const result = await stopOnCtrlC('finished episodes are saved', async (signal) => {
+      expect(process.listenerCount('SIGINT')).toBe(before + 1);
+      process.emit('SIGINT');
+      expect(signal.aborted).toBe(true);
+      expect(exit).not.toHaveBeenCalled();
+      process.emit('SIGINT');
+      expect(exit).toHaveBeenCalledWith(130);
+      return 'partial';
+    });
+    expect(result).toBe('partial');
+    expect(String(stderr.mock.calls[0][0])).toContain('finished episodes are saved');
+    expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+
+  it('removes its handler when the job throws', async () => {
+    const before = process.listenerCount('SIGINT');
+    await expect(stopOnCtrlC('x', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+});
+
+describe('untilStopped', () => {
+  it('SIGTERM closes the server once and resolves; both handlers are removed', async () => {
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const close = vi.fn(async () => {});
+    const done = untilStopped(close);
+    process.emit('SIGTERM');
+    await done;
+    expect(close).toHaveBeenCalledTimes(1);
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * How long-running commands meet Ctrl-C and SIGTERM: servers close cleanly (their databases and
+ * sockets), and batch jobs (eval, probes) stop after the current batch with what they finished
+ * saved — a second Ctrl-C quits at once.
+ */
+
+/** Keep a server command running until Ctrl-C or SIGTERM, then close it (the serve commands share this). */
+export function untilStopped(close: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/**
+ * Run `fn` with a signal that aborts on the first Ctrl-C (the job stops after its current batch;
+ * `what` names what is kept, e.g. "finished episodes are saved"); a second Ctrl-C exits with 130.
+ */
+export async function stopOnCtrlC<T>(
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const ac = new AbortController();
+  const onSig = () => {
+    if (ac.signal.aborted) process.exit(130);
+    process.stderr.write(
+      `\naskfirst: stopping after the current batch (Ctrl-C again to quit now); ${what}\n`,
+    );
+    ac.abort();
+  };
+  process.on('SIGINT', onSig);
+  try {
+    return await fn(ac.signal);
+  } finally {
+    process.off('SIGINT', onSig);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Play episodes in one mode through a Policy into a resumable results directory: the episode
+ * runner (agents/runner.ts — batched, or pipelined for `openai:` with its concurrency, cache and
+ * retries), `results.jsonl` appended as episodes finish (eval/store.ts; a re-run of the same
+ * description skips what is done), and a progress bar. `askfirst eval` (eval/evaluate.ts) plays
+ * each mode with it; the probes (probes/run.ts) play their items with it.
+ */
+import type { EpisodeRecord, EvalMode } from '../episode/types.js';
+import type { Policy } from '../agents/policy.js';
+import { runEpisodes } from '../agents/runner.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { progress } from '../util/progress.js';
+import { openResults } from './store.js';
+
+export interface PlayModeOptions {
+  episodes: readonly SuiteEpisode[];
+  loader: ViewLoader;
+  policy: Policy;
+  mode: EvalMode;
+  /** Results directory (omit: in memory only). */
+  dir?: string;
+  /** What identifies the run: a re-run with the same description resumes. */
+  run: Record<string, unknown>;
+  overwrite?: boolean;
+  batchSize?: number;
+  sample?: boolean;
+  /** Progress bar label. */
+  label: string;
+  /** Progress bar unit (default: episodes). */
+  unit?: string;
+  showProgress?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Play every episode (skipping those done in an earlier run); records in input order, and how many were resumed. */
+export async function playMode(
+  o: PlayModeOptions,
+): Promise<{ records: EpisodeRecord[]; resumed: number }> {
+  const store = o.dir ? await openResults(o.dir, o.run, { overwrite: o.overwrite }) : null;
+  const order = new Map(o.episodes.map((e, i) => [e.id, i]));
+  const known = store ? store.done.filter((r) => order.has(r.id)) : [];
+  const bar = progress(o.label, o.episodes.length, {
+    enabled: o.showProgress ?? false,
+    unit: o.unit ?? 'episodes',
+  });
+  bar.tick(known.length);
+  let last = known.length;
+  try {
+    const fresh = await runEpisodes(o.episodes, o.policy, {
+      mode: o.mode,
+      loader: o.loader,
+      batchSize: o.batchSize,
+      skip: store?.doneIds,
+      sample: o.sample,
+      signal: o.signal,
+      onRecord: (r) => store?.append(r),
+      onProgress: (n) => {
+        bar.tick(n + known.length - last);
+        last = n + known.length;
+      },
+    });
+    const records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    return { records, resumed: known.length };
+  } finally {
+    bar.stop();
+    store?.close();
+  }
+}
