@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FeedbackResults } from '../report/feedback-section.js';
+import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js';
 import { NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { meanInterval95, type MeanInterval } from '../util/stats.js';
@@ -34,6 +34,10 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
   }
   const names = [...new Set(rs.flatMap((r) => r.policies.map((p) => p.name)))];
   const pol = (r: FeedbackResults, n: string) => r.policies.find((p) => p.name === n);
+  const gaoOf = (r: FeedbackResults, n: string) => {
+    const p = pol(r, n);
+    return p ? (p.testCurve ? gaoSummary(p.testCurve, 1) : gaoSummary(p.curve)) : null;
+  };
   const policies = Object.fromEntries(
     names.map((n) => [
       n,
@@ -44,6 +48,14 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
         overAsking: fig(rs.map((r) => pol(r, n)?.overAsking)),
         guessRate: fig(rs.map((r) => pol(r, n)?.guessRate)),
         finalGold: fig(rs.map((r) => pol(r, n)?.curve.at(-1)?.gold)),
+        testGold: fig(rs.map((r) => pol(r, n)?.testGold)),
+        // Gao et al.: how far the gold reward fell from its peak, and the KL at the end (over-optimisation
+        // runs: on the test plays every few updates; others: training batches, 5-update means).
+        goldDrop: fig(rs.map((r) => gaoOf(r, n)?.goldDrop)),
+        proxyRise: fig(rs.map((r) => gaoOf(r, n)?.proxyRise)),
+        finalKl: fig(rs.map((r) => gaoOf(r, n)?.finalKl)),
+        peakGold: fig(rs.map((r) => gaoOf(r, n)?.peakGold)),
+        endGold: fig(rs.map((r) => gaoOf(r, n)?.finalGold)),
       },
     ]),
   );
@@ -53,14 +65,14 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
     rmNames.map((n) => [n, { heldOutAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.accuracy)), heldOutGoldAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.goldAccuracy)), ece: fig(rs.map((r) => rm(r, n)?.heldOut.ece)), brier: fig(rs.map((r) => rm(r, n)?.heldOut.brier)) }]),
   );
   const keys = [...new Set(rs.flatMap((r) => r.routing.points.map((p) => `${p.strategy}@${p.budget}`)))];
-  const routing = Object.fromEntries(keys.map((k) => [k, { goldAccuracy: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.goldAccuracy)), humanLabels: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.humanLabels)) }]));
+  const routing = Object.fromEntries(keys.map((k) => [k, { goldAccuracy: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.goldAccuracy)), humanLabels: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.humanLabels)), aiWrongCaught: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.aiWrongCaught)) }]));
   const maxLabels = Math.max(...((rs[0]?.config.labels as number[]) ?? [0]));
   const ratio = fig(rs.map((r) => {
     const a = pol(r, `rlhf-fact-${maxLabels}`)?.gapClosed.train;
     const g = pol(r, 'gold')?.gapClosed.train;
     return a !== null && a !== undefined && g ? a / g : null;
   }));
-  const agg = { seeds, createdAt: new Date().toISOString(), rlhfOverGoldGapTrain: ratio, policies, rewardModels, routing, wallSeconds: fig(rs.map((r) => r.wallSeconds)) };
+  const agg = { seeds, createdAt: new Date().toISOString(), rlhfOverGoldGapTrain: ratio, beforeTestGold: fig(rs.map((r) => r.before.testGold)), gaoTestCurves: Object.fromEntries(names.filter((n) => n.startsWith('gao-')).map((n) => [n, rs.map((r) => pol(r, n)?.testCurve ?? null)])), policies, rewardModels, routing, wallSeconds: fig(rs.map((r) => r.wallSeconds)) };
   await writeFileAtomic(join(out, 'aggregate.json'), `${JSON.stringify(agg, null, 2)}\n`);
   return agg;
 }

@@ -7,15 +7,20 @@
  *   them over the workbench's HTTP API (10 % noise; a second project with the "prefers a
  *   confident answer" bias) → the labels read back from the database → Bradley–Terry reward
  *   models (plain and fact-augmented; the fact one at several label counts) → RLHF (GRPO on the
- *   learned reward + KL) and DPO, beside RL on the simulator's reward from the same start →
- *   evaluation on all seven kinds → routing between the simulated people and the AI critic
- *   (Miranda et al. 2024) → feedback.json and report.html (the feedback section).
+ *   learned reward + KL) and DPO, beside RL on the simulator's reward from the same start → the
+ *   over-optimisation regime (Gao et al. 2022: plain and fact-augmented reward models from few
+ *   labels, no KL, gold and proxy reward of test plays every few updates) → evaluation on all
+ *   seven kinds → routing between the simulated people and the AI critic (Miranda et al. 2024:
+ *   margin, random and a learned router) → feedback.json and report.html (the feedback section).
+ *
+ * A demo whose two workbench projects are fully labelled resumes from the database (no pairs are
+ * sampled again); finished RL runs are read back from their directories.
  *
  * Budgets are counted in steps, updates and labels, never in seconds. The HTTP server is handed
  * in (`deps.startWorkbench`): the workbench lives on this floor's neighbour, server/.
  */
 import { join, resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { summarize, type Summary } from '../episode/metrics.js';
@@ -40,13 +45,14 @@ import { makeRewards, scoreTrajectory } from '../rl/rewards.js';
 import { rolloutMultiTurn } from '../rl/rollout.js';
 import { BaseRLConfigSchema, RLRun, type RLResult } from '../rl/run.js';
 import { RewardModel, isHeldOut, pairMetrics, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
-import { criticValue, routeToHumans, ROUTING_STRATEGIES } from '../rl/routing.js';
+import { criticValue, routeLearned, routeToHumans, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
 import { trajectoryFeatures, type Trajectory } from '../rl/trajectory-features.js';
 import { gapClosedSplit } from '../report/data.js';
-import { writeFeedbackReport, type FeedbackResults, type PolicyResult } from '../report/feedback-section.js';
+import { writeFeedbackReport, type FeedbackResults, type GaoPoint, type PolicyResult } from '../report/feedback-section.js';
 import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { Rng } from '../util/rng.js';
+import { mean } from '../util/stats.js';
 import { progress } from '../util/progress.js';
 
 export const FeedbackDemoConfigSchema = z.object({
@@ -63,6 +69,13 @@ export const FeedbackDemoConfigSchema = z.object({
   dpoSteps: z.number().int().min(1).default(150).describe('DPO gradient steps'),
   rmSteps: z.number().int().min(1).default(600).describe('reward-model optimizer steps'),
   routingBudgets: z.array(z.coerce.number().min(0).max(1)).default([0.1, 0.25, 0.5]).describe('shares of pairs that get a human label in the routing comparison'),
+  routingProbeShare: z.number().min(0.01).max(1).default(0.25).describe('share of the learned router\'s human labels spent on random pairs to learn where the AI is wrong'),
+  routingRounds: z.number().int().min(1).default(4).describe('rounds in which the learned router refits its predictor on the human labels it has bought so far'),
+  routingTrustBelow: z.number().min(0).max(1).default(0).describe('the learned router keeps an AI label only where its predicted P(AI wrong) is below this (0: it keeps none — the AI labels of this critic only hurt on the development seed)'),
+  gaoLabels: z.number().int().min(10).default(30).describe('labels of the plain and fact-augmented reward models of the over-optimisation regime (Gao et al.: it grows with less reward-model data)'),
+  gaoKlCoef: z.number().min(0).default(0).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (the other runs use the RL stage\'s default)'),
+  gaoUpdates: z.number().int().min(1).default(80).describe('updates of the over-optimisation regime\'s two RLHF runs'),
+  gaoEvalEvery: z.number().int().min(1).default(10).describe('updates between the over-optimisation runs\' evaluations on the test suite (gold and proxy reward of the same plays)'),
   progress: z.boolean().default(true).describe('show progress bars'),
 });
 export type FeedbackDemoConfig = z.output<typeof FeedbackDemoConfigSchema>;
@@ -104,7 +117,15 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const rlBase = { updates: cfg.rlUpdates, episodesPerUpdate: cfg.episodesPerUpdate, seed: cfg.seed, resume: true, progress: cfg.progress, evalEvery: 10 };
 
   // ── 2. pairs from the RL starting policy's own plays ──────────────────────
-  const pairs = await stage('pairs', async () => {
+  // A resumed demo whose two projects are fully labelled reads its pairs back from the database.
+  const store = await FeedbackStore.open(await openDb({ dataDir: join(out, 'feedback-db') }));
+  const labelled = async (name: string) => {
+    const p = await store.project(name).catch(() => null);
+    const pr = p && (await store.progress(p.id));
+    return !!pr && pr.needed > 0 && pr.labels >= pr.needed;
+  };
+  const resumed = (await labelled('pairs-honest')) && (await labelled('pairs-confident'));
+  const samplePairs = async () => {
     const sampler = await new RLRun(BaseRLConfigSchema.parse({ ...rlBase, out: join(pairsDir, 'sampler'), resume: false, progress: false }), { policy: BuiltinPolicy.load(supDir), train, val, loader, features: cache }).init();
     const rng = new Rng(cfg.seed + 11);
     const order = rng.shuffle([...train.keys()]).map((i) => train[i]);
@@ -119,11 +140,11 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     }
     const written = (await writeSuite(join(pairsDir, 'suite'), used)).map((e) => ({ ...e, views: e.views.map((v) => ('path' in v ? v.path : '')) }));
     return rng.shuffle(pairsFromRecords(written, recs, { seed: cfg.seed, perEpisode: 2 })).slice(0, maxLabels);
-  });
-  log(`feedback demo: ${pairs.length} pairs of differing plays from the RL starting policy`);
+  };
+  const pairs = resumed ? [] : await stage('pairs', () => samplePairs().catch(async (e) => { await store.close(); throw e; }));
+  if (!resumed) log(`feedback demo: ${pairs.length} pairs of differing plays from the RL starting policy`);
 
   // ── 3. simulated annotators over the workbench's HTTP API ─────────────────
-  const store = await FeedbackStore.open(await openDb({ dataDir: join(out, 'feedback-db') }));
   let honest: LabelledPair[];
   let confident: LabelledPair[];
   try {
@@ -186,11 +207,14 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     // pairs the bias cannot touch (both plays answer at once, or both ask); the facts it reads
     // (right or wrong, on a view that shows enough or not) carry over to the pairs it did not see.
     await rm(`confident-guarded-${maxLabels}`, 'fact', confidentEx.slice(0, maxLabels).filter((e) => answersAtOnce(e.a.record) === answersAtOnce(e.b.record)));
+    // The over-optimisation regime (Gao et al. 2022): both reward models from few labels.
+    if (!rms.has(`fact-${cfg.gaoLabels}`)) await rm(`fact-${cfg.gaoLabels}`, 'fact', honestEx.slice(0, cfg.gaoLabels));
+    if (!rms.has(`plain-${cfg.gaoLabels}`)) await rm(`plain-${cfg.gaoLabels}`, 'plain', honestEx.slice(0, cfg.gaoLabels));
   });
 
   // ── 5. RL with the gold reward, RLHF with each reward model, DPO ──────────
   const runs = new Map<string, RLResult>();
-  const rlRun = async (name: string, reward?: RewardModel): Promise<RLResult> => {
+  const rlRun = async (name: string, reward?: RewardModel, regime: { updates?: number; klCoef?: number } = {}): Promise<RLResult> => {
     const dir = join(out, 'rl', name);
     const policy = BuiltinPolicy.load(supDir);
     if (new RunDir(dir).isFinished()) {
@@ -200,7 +224,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       return r;
     }
     const ctx = { policy, train, val, loader, log, features: cache, ...(reward ? { reward: (t: readonly Trajectory[]) => reward.score(t) } : {}) };
-    const r = await trainGRPO({ out: dir, ...rlBase }, ctx);
+    const r = await trainGRPO({ out: dir, ...rlBase, ...regime }, ctx);
     runs.set(name, r);
     return r;
   };
@@ -209,6 +233,36 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   await stage('rlhf-plain', () => rlRun(`rlhf-plain-${maxLabels}`, rms.get(`plain-${maxLabels}`)!.model));
   await stage('rlhf-confident-plain', () => rlRun(`rlhf-confident-plain-${maxLabels}`, rms.get(`confident-plain-${maxLabels}`)!.model));
   await stage('rlhf-confident-guarded', () => rlRun(`rlhf-confident-guarded-${maxLabels}`, rms.get(`confident-guarded-${maxLabels}`)!.model));
+  // Gao et al.'s regime, the same for both reward models: few labels, a small KL coefficient, longer;
+  // trained in segments of gaoEvalEvery updates (each resumes from the last checkpoint), and after
+  // each segment the policy plays the test suite greedily: the gold reward (simulator) and the
+  // proxy (the reward model's score) of the same held-out plays, against the KL from the start.
+  const gaoEval = new Map<string, GaoPoint[]>();
+  const gaoRun = async (name: string, reward: RewardModel) => {
+    const file = join(out, 'rl', name, 'gao-eval.json');
+    const done = await readFile(file, 'utf8').then((t) => JSON.parse(t) as GaoPoint[]).catch(() => null);
+    if (done && new RunDir(join(out, 'rl', name)).isFinished()) {
+      gaoEval.set(name, done);
+      return rlRun(name, reward);
+    }
+    const points: GaoPoint[] = [];
+    let r: RLResult | undefined;
+    for (let u = Math.min(cfg.gaoEvalEvery, cfg.gaoUpdates); ; u = Math.min(u + cfg.gaoEvalEvery, cfg.gaoUpdates)) {
+      const ctx = { policy: BuiltinPolicy.load(supDir), train, val, loader, log, features: cache, reward: (t: readonly Trajectory[]) => reward.score(t) };
+      r = await trainGRPO({ out: join(out, 'rl', name), ...rlBase, updates: u, klCoef: cfg.gaoKlCoef, checkpointEvery: cfg.gaoEvalEvery }, ctx);
+      const recs = await runEpisodes(test, new CachedPolicy(r.policy, cache, test), { mode: 'proactive', loader, batchSize: 512 });
+      const proxy = await reward.score(recs.map((record, i) => ({ episode: test[i], record })));
+      const kls = r.curve.filter((c) => c.update > u - cfg.gaoEvalEvery && c.update <= u).map((c) => c['rl/kl']).filter((x) => Number.isFinite(x));
+      points.push({ update: u, kl: kls.length ? mean(kls) : null, proxy: mean([...proxy]), gold: mean(recs.map(goldReward)), evalAccuracy: summarize(recs).accuracy });
+      if (u >= cfg.gaoUpdates) break;
+    }
+    await writeFileAtomic(file, `${JSON.stringify(points)}\n`);
+    gaoEval.set(name, points);
+    runs.set(name, r!);
+    return r!;
+  };
+  await stage('gao-plain', () => gaoRun(`gao-plain-${cfg.gaoLabels}`, rms.get(`plain-${cfg.gaoLabels}`)!.model));
+  await stage('gao-fact', () => gaoRun(`gao-fact-${cfg.gaoLabels}`, rms.get(`fact-${cfg.gaoLabels}`)!.model));
   await stage('dpo', async () => {
     const dir = join(out, 'rl', `dpo-${maxLabels}`);
     if (new RunDir(dir).isFinished()) return runs.set(`dpo-${maxLabels}`, { policy: BuiltinPolicy.load(dir), updates: 0, seconds: 0, curve: (await readCurve(dir)) ?? [] });
@@ -220,13 +274,14 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const evaluate = async (p: BuiltinPolicy, mode: EvalMode) => runEpisodes(test, new CachedPolicy(p, cache, test), { mode, loader, batchSize: 512 });
   const { reference, before, policies } = await stage('eval', async () => {
     const reference = summarize(await evaluate(supervised, 'reference'));
-    const before = summarize(await evaluate(supervised, 'proactive'));
+    const beforeRecs = await evaluate(supervised, 'proactive');
+    const before = { ...summarize(beforeRecs), testGold: mean(beforeRecs.map(goldReward)) };
     const policies: PolicyResult[] = [];
     for (const [name, r] of runs) {
       const recs = await evaluate(r.policy, 'proactive');
       await writeFileAtomic(join(out, 'eval', name, 'results.jsonl'), recs.map((x) => JSON.stringify(x) + '\n').join(''));
       const s = summarize(recs);
-      policies.push({ name, ...policyFigures(reference, before, s, trainKinds), curve: r.curve.map(gaoPoint) });
+      policies.push({ name, ...policyFigures(reference, before, s, trainKinds), testGold: mean(recs.map(goldReward)), curve: r.curve.map(gaoPoint), ...(gaoEval.has(name) ? { testCurve: gaoEval.get(name) } : {}) });
     }
     return { reference, before, policies };
   });
@@ -239,25 +294,39 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     const ai = ex.map((e, i) => {
       const va = criticValue(plain[2 * i], e.a.record);
       const vb = criticValue(plain[2 * i + 1], e.b.record);
-      return { choice: (va >= vb ? 0 : 1) as 0 | 1, margin: Math.abs(va - vb) };
+      const choice = (va >= vb ? 0 : 1) as 0 | 1;
+      // What the learned router sees: the plays and the model's beliefs (plain features), the AI's pick first, and its margin.
+      return { choice, margin: Math.abs(va - vb), features: routerFeatures(plain[2 * i + choice], plain[2 * i + 1 - choice], Math.abs(va - vb)) };
     });
     const trainIdx = ex.map((_, i) => i).filter((i) => !isHeldOut(ex[i].pairId, 0.2, cfg.seed));
     const aiAgreement = labelAgreement(ex.map((e, i) => ({ ...e, preferred: ai[i].choice })));
-    const points: { strategy: string; budget: number; humanLabels: number; goldAccuracy: number }[] = [];
-    const train1 = async (name: string, humans: Set<number>) => {
-      const mixed = ex.map((e, i) => (humans.has(i) || !trainIdx.includes(i) ? e : { ...e, preferred: ai[i].choice }));
+    const points: FeedbackResults['routing']['points'] = [];
+    // Human labels on `humans`, nothing on `dropped`, the AI's label on the other training pairs (held-out pairs keep theirs for the measurement).
+    const train1 = async (name: string, humans: Set<number>, dropped: Set<number> = new Set()) => {
+      const mixed = ex.flatMap((e, i) => (humans.has(i) || !trainIdx.includes(i) ? [e] : dropped.has(i) ? [] : [{ ...e, preferred: ai[i].choice }]));
       const r = await trainRewardModel({ out: join(out, 'routing', name), variant: 'fact', steps: cfg.rmSteps, seed: cfg.seed, progress: false }, { encoder: supervised, encoderDir: supDir, examples: mixed, loader, features: cache, gold: goldReward });
       return r.metrics.heldOut.goldAccuracy;
     };
-    const trainMargins = trainIdx.map((i) => ai[i].margin);
+    // The learned router's probes ask "does the person's label differ from the AI's?" (a human label of the budget).
+    const routingInput = { margins: trainIdx.map((i) => ai[i].margin), features: trainIdx.map((i) => ai[i].features), humanDisagrees: (k: number) => ex[trainIdx[k]].preferred !== ai[trainIdx[k]].choice };
+    // How many of a strategy's human labels land on pairs where the AI's label differs from the person's.
+    const aiWrong = (set: Iterable<number>) => [...set].filter((i) => ex[i].preferred !== ai[i].choice).length;
     const all = new Set(trainIdx);
-    points.push({ strategy: 'all-human', budget: 1, humanLabels: trainIdx.length, goldAccuracy: await train1('all-human', all) });
-    points.push({ strategy: 'all-ai', budget: 0, humanLabels: 0, goldAccuracy: await train1('all-ai', new Set()) });
+    log(`feedback demo: routing — the AI's label differs from the person's on ${aiWrong(all)} of ${trainIdx.length} training pairs`);
+    points.push({ strategy: 'all-human', budget: 1, humanLabels: trainIdx.length, aiWrongCaught: aiWrong(all), aiLabelsUsed: 0, goldAccuracy: await train1('all-human', all) });
+    points.push({ strategy: 'all-ai', budget: 0, humanLabels: 0, aiWrongCaught: 0, aiLabelsUsed: trainIdx.length, goldAccuracy: await train1('all-ai', new Set()) });
     for (const b of cfg.routingBudgets) {
       for (const s of ROUTING_STRATEGIES) {
-        const picked = new Set([...routeToHumans(trainMargins, b, s, cfg.seed)].map((k) => trainIdx[k]));
-        points.push({ strategy: s, budget: b, humanLabels: picked.size, goldAccuracy: await train1(`${s}-${b}`, picked) });
+        const opts = { probeShare: cfg.routingProbeShare, rounds: cfg.routingRounds, trustBelow: cfg.routingTrustBelow };
+        const r = s === 'learned' ? routeLearned(routingInput, b, cfg.seed, opts) : { humans: routeToHumans(routingInput, b, s, cfg.seed), doubted: new Set<number>() };
+        const picked = new Set([...r.humans].map((k) => trainIdx[k]));
+        const dropped = new Set([...r.doubted].map((k) => trainIdx[k]));
+        points.push({ strategy: s, budget: b, humanLabels: picked.size, aiWrongCaught: aiWrong(picked), aiLabelsUsed: trainIdx.length - picked.size - dropped.size, goldAccuracy: await train1(`${s}-${b}`, picked, dropped) });
       }
+      // Reference: the same random human labels with no AI labels at all.
+      const human = routeToHumans(routingInput, b, 'random', cfg.seed);
+      const picked = new Set([...human].map((k) => trainIdx[k]));
+      points.push({ strategy: 'human-only', budget: b, humanLabels: picked.size, aiWrongCaught: aiWrong(picked), aiLabelsUsed: 0, goldAccuracy: await train1(`human-only-${b}`, picked, new Set(trainIdx)) });
     }
     return { aiLabelGoldAgreement: aiAgreement, humanLabelGoldAgreement: labelAgreement(ex), points };
   });
@@ -267,10 +336,10 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     createdAt: new Date().toISOString(),
     command: `askfirst feedback demo --seed ${cfg.seed} --out ${cfg.out}${cfg.init ? ` --init ${cfg.init}` : ''}`,
     config: cfg,
-    pairs: pairs.length,
+    pairs: resumed ? new Set(honest.map((l) => l.pair.id)).size : pairs.length,
     labels: { honest: honest.length, confident: confident.length, honestGoldAgreement: labelAgreement(honestEx), confidentGoldAgreement: labelAgreement(confidentEx) },
     reference: { accuracy: reference.accuracy },
-    before: { accuracy: before.accuracy, guessRate: before.guessRate, overAsking: before.overAsking },
+    before: { accuracy: before.accuracy, guessRate: before.guessRate, overAsking: before.overAsking, testGold: before.testGold },
     rewardModels: [...rms].map(([name, r]) => ({ name, ...r.metrics })),
     policies,
     routing,

@@ -29,7 +29,11 @@ export interface PolicyResult {
   overAsking: number;
   guessRate: number;
   psRate: number;
+  /** Mean gold (simulator) reward per test episode, all seven kinds. */
+  testGold?: number;
   curve: GaoPoint[];
+  /** The over-optimisation runs: gold and proxy reward of the policy's plays on the test suite every few updates. */
+  testCurve?: GaoPoint[];
 }
 
 export interface FeedbackResults {
@@ -39,12 +43,35 @@ export interface FeedbackResults {
   pairs: number;
   labels: { honest: number; confident: number; honestGoldAgreement: number; confidentGoldAgreement: number };
   reference: { accuracy: number };
-  before: { accuracy: number; guessRate: number; overAsking: number };
+  before: { accuracy: number; guessRate: number; overAsking: number; testGold?: number };
   rewardModels: { name: string; variant: string; labels: number; pairs: number; train: PairMetrics; heldOut: PairMetrics; finalLoss: number }[];
   policies: PolicyResult[];
-  routing: { aiLabelGoldAgreement: number; humanLabelGoldAgreement: number; points: { strategy: string; budget: number; humanLabels: number; goldAccuracy: number }[] };
+  routing: { aiLabelGoldAgreement: number; humanLabelGoldAgreement: number; points: { strategy: string; budget: number; humanLabels: number; aiWrongCaught?: number; aiLabelsUsed?: number; goldAccuracy: number }[] };
   timings: { stage: string; seconds: number }[];
   wallSeconds: number;
+}
+
+/**
+ * Over-optimisation along one run's training curve (Gao et al. 2022), on a moving average of
+ * `window` updates (each update's gold and proxy are means over one batch of plays): the peak of
+ * the gold reward, where it was, its value at the end, `goldDrop` = peak − end (> 0: the gold
+ * reward fell while the run kept optimising), the proxy's rise from the first to the last window,
+ * and the KL from the start at the end.
+ */
+export function gaoSummary(curve: readonly GaoPoint[], window = 5): { peakGold: number; peakKl: number | null; finalGold: number; goldDrop: number; proxyRise: number; finalKl: number | null } | null {
+  const pts = curve.filter((c) => c.gold !== null && Number.isFinite(c.gold));
+  if (pts.length < window) return null;
+  const avg = (xs: (number | null)[]) => {
+    const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+  };
+  const smooth = (f: (c: GaoPoint) => number | null) => pts.slice(window - 1).map((_, i) => avg(pts.slice(i, i + window).map(f)));
+  const gold = smooth((c) => c.gold) as number[];
+  const proxy = smooth((c) => c.proxy);
+  const kl = smooth((c) => c.kl);
+  const peak = gold.reduce((best, g, i) => (g > gold[best] ? i : best), 0);
+  const finalGold = gold.at(-1)!;
+  return { peakGold: gold[peak], peakKl: kl[peak], finalGold, goldDrop: gold[peak] - finalGold, proxyRise: (proxy.at(-1) ?? 0) - (proxy[0] ?? 0), finalKl: kl.at(-1) ?? null };
 }
 
 const fin = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
@@ -70,7 +97,7 @@ export function labelsCurveSpec(r: FeedbackResults): TopLevelSpec | null {
 
 /** Gao et al.: gold and proxy reward against KL from the starting policy, one panel per RLHF run. */
 export function gaoSpec(r: FeedbackResults): TopLevelSpec | null {
-  const names = r.policies.filter((p) => p.name.startsWith('rlhf-') && (/plain|confident/.test(p.name) || p.name === `rlhf-fact-${Math.max(...(r.config.labels as number[]))}`)).map((p) => p.name);
+  const names = r.policies.filter((p) => (p.name.startsWith('gao-') || (p.name.startsWith('rlhf-') && (/plain|confident/.test(p.name) || p.name === `rlhf-fact-${Math.max(...(r.config.labels as number[]))}`)))).map((p) => p.name);
   const vals = r.policies
     .filter((p) => names.includes(p.name))
     .flatMap((p) => p.curve.flatMap((c) => (c.kl === null ? [] : [{ run: p.name, kl: c.kl, reward: 'gold (simulator)', value: c.gold }, { run: p.name, kl: c.kl, reward: 'proxy (reward model)', value: c.proxy }])));
@@ -85,9 +112,22 @@ export function gaoSpec(r: FeedbackResults): TopLevelSpec | null {
   } as TopLevelSpec;
 }
 
+/** Gao et al. on held-out plays: gold and proxy reward of the same test plays against KL, the plain and the fact-augmented reward model in one regime. */
+export function gaoTestSpec(r: FeedbackResults): TopLevelSpec | null {
+  const vals = r.policies.flatMap((p) => (p.testCurve ?? []).flatMap((c) => (c.kl === null ? [] : [{ run: p.name, kl: c.kl, reward: 'gold (simulator), test plays', value: c.gold }, { run: p.name, kl: c.kl, reward: 'proxy (its reward model), test plays', value: c.proxy }])));
+  if (!vals.length) return null;
+  return {
+    data: { values: vals },
+    title: `Over-optimisation regime: ${String(r.config.gaoLabels)} labels, KL coefficient ${String(r.config.gaoKlCoef)}, ${String(r.config.gaoUpdates)} updates`,
+    facet: { column: { field: 'reward', type: 'nominal', title: null } },
+    spec: { width: 240, height: 160, mark: { type: 'line', point: true }, encoding: { x: { field: 'kl', type: 'quantitative', title: 'KL to the start (per turn)' }, y: { field: 'value', type: 'quantitative', title: 'mean reward per test episode', scale: { zero: false } }, color: { field: 'run', type: 'nominal' } } },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
+
 /** Routing: reward-model accuracy (against the gold preference, held-out pairs) against human labels spent. */
 export function routingSpec(r: FeedbackResults): TopLevelSpec | null {
-  const pts = r.routing.points.filter((p) => p.strategy === 'routed' || p.strategy === 'random');
+  const pts = r.routing.points.filter((p) => p.strategy !== 'all-human' && p.strategy !== 'all-ai');
   const ends = r.routing.points.filter((p) => p.strategy === 'all-human' || p.strategy === 'all-ai');
   if (!pts.length) return null;
   return {
@@ -104,14 +144,17 @@ export function routingSpec(r: FeedbackResults): TopLevelSpec | null {
 /** The section's HTML (charts inline as SVG, tables, notes). */
 export async function feedbackSectionHtml(r: FeedbackResults): Promise<string> {
   const charts: string[] = [];
-  for (const spec of [labelsCurveSpec(r), gaoSpec(r), routingSpec(r)]) if (spec) charts.push(`<figure class="chart">${await renderSvg(spec)}</figure>`);
+  for (const spec of [labelsCurveSpec(r), gaoSpec(r), gaoTestSpec(r), routingSpec(r)]) if (spec) charts.push(`<figure class="chart">${await renderSvg(spec)}</figure>`);
   const rmRows = r.rewardModels
     .map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.variant)}</td><td>${m.labels}</td><td>${pct(fin(m.heldOut.accuracy))}</td><td>${pct(fin(m.heldOut.goldAccuracy))}</td><td>${num(fin(m.heldOut.ece), 3)}</td><td>${num(fin(m.heldOut.brier), 3)}</td></tr>`)
     .join('');
   const polRows = r.policies
-    .map((p) => `<tr><td>${esc(p.name)}</td><td>${pct(fin(p.gapClosed.train))}</td><td>${pct(fin(p.gapClosed.unseen))}</td><td>${pct(p.accuracy)}</td><td>${pct(p.overAsking)}</td><td>${pct(p.guessRate)}</td><td>${num(p.psRate)}</td></tr>`)
+    .map((p) => {
+      const g = p.testCurve ? gaoSummary(p.testCurve, 1) : gaoSummary(p.curve);
+      return `<tr><td>${esc(p.name)}</td><td>${pct(fin(p.gapClosed.train))}</td><td>${pct(fin(p.gapClosed.unseen))}</td><td>${pct(p.accuracy)}</td><td>${pct(p.overAsking)}</td><td>${pct(p.guessRate)}</td><td>${num(p.psRate)}</td><td>${num(fin(p.testGold), 3)}</td><td>${g ? `${num(g.goldDrop, 3)} (KL ${num(fin(g.finalKl), 3)})` : '—'}</td></tr>`;
+    })
     .join('');
-  const routRows = r.routing.points.map((p) => `<tr><td>${esc(p.strategy)}</td><td>${pct(p.budget, 0)}</td><td>${p.humanLabels}</td><td>${pct(fin(p.goldAccuracy))}</td></tr>`).join('');
+  const routRows = r.routing.points.map((p) => `<tr><td>${esc(p.strategy)}</td><td>${pct(p.budget, 0)}</td><td>${p.humanLabels}</td><td>${p.aiWrongCaught ?? '—'}</td><td>${p.aiLabelsUsed ?? '—'}</td><td>${pct(fin(p.goldAccuracy))}</td></tr>`).join('');
   return `<section id="feedback">
 <h2>Human feedback that trains the policy</h2>
 <p>${r.pairs} pairs of plays by RL’s starting policy, labelled over the workbench’s HTTP API by simulated annotators
@@ -122,9 +165,10 @@ ${charts.join('\n')}
 <h3>Reward models (held-out pairs)</h3>
 <table><tr><th>model</th><th>variant</th><th>labels</th><th>accuracy (labels)</th><th>accuracy (gold)</th><th>ECE</th><th>Brier</th></tr>${rmRows}</table>
 <h3>Policies (test suite, all seven kinds)</h3>
-<table><tr><th>policy</th><th>gap closed (training kinds)</th><th>gap closed (unseen)</th><th>accuracy</th><th>over-asking</th><th>guess rate</th><th>ps-rate</th></tr>${polRows}</table>
+<table><tr><th>policy</th><th>gap closed (training kinds)</th><th>gap closed (unseen)</th><th>accuracy</th><th>over-asking</th><th>guess rate</th><th>ps-rate</th><th>gold reward (test)</th><th>gold: peak − end (training batches, 5-update mean; gao-*: test plays)</th></tr>${polRows}</table>
+<p class="note">gao-* runs: Gao et al.’s regime — both reward models from ${esc(String(r.config.gaoLabels ?? '—'))} labels, KL coefficient ${esc(String(r.config.gaoKlCoef ?? '—'))}, ${esc(String(r.config.gaoUpdates ?? '—'))} updates; every other RL run: ${esc(String(r.config.rlUpdates))} updates at the RL stage’s default KL coefficient.</p>
 <h3>Routing (AI critic agrees with gold on ${pct(r.routing.aiLabelGoldAgreement)} of decided pairs, people on ${pct(r.routing.humanLabelGoldAgreement)})</h3>
-<table><tr><th>strategy</th><th>human share</th><th>human labels</th><th>RM accuracy (gold, held out)</th></tr>${routRows}</table>
+<table><tr><th>strategy</th><th>human share</th><th>human labels</th><th>of them on pairs where the AI’s label differs</th><th>AI labels used</th><th>RM accuracy (gold, held out)</th></tr>${routRows}</table>
 </section>`;
 }
 

@@ -1,12 +1,65 @@
 import { describe, expect, it } from 'vitest';
-import { routeToHumans } from './routing.js';
+import { Rng } from '../util/rng.js';
+import { fitLogistic, routeLearned, routeToHumans, routerFeatures } from './routing.js';
 
 describe('routing', () => {
-  it('sends the pairs the AI is least sure of to people, within the budget', () => {
+  it('margin router sends the pairs the AI is least sure of to people, within the budget', () => {
     const margins = [0.9, 0.05, 0.5, 0.01, 0.3];
-    expect([...routeToHumans(margins, 0.4, 'routed', 0)].sort()).toEqual([1, 3]);
+    expect([...routeToHumans(margins, 0.4, 'margin', 0)].sort()).toEqual([1, 3]);
     expect(routeToHumans(margins, 0.4, 'random', 0).size).toBe(2);
-    expect(routeToHumans(margins, 0, 'routed', 0).size).toBe(0);
+    expect(routeToHumans(margins, 0, 'margin', 0).size).toBe(0);
     expect(routeToHumans(margins, 1, 'random', 0).size).toBe(5);
+  });
+
+  it('fitLogistic learns a separable rule and is calibrated towards the base rate without signal', () => {
+    const rng = new Rng(1);
+    const xs = Array.from({ length: 60 }, () => [rng.uniform(-1, 1), rng.uniform(-1, 1)]);
+    const f = fitLogistic(xs, xs.map((x) => (x[0] > 0 ? 1 : 0)));
+    expect(f([0.8, 0])).toBeGreaterThan(0.8);
+    expect(f([-0.8, 0])).toBeLessThan(0.2);
+    const flat = fitLogistic(xs, xs.map((_, i) => (i % 4 === 0 ? 1 : 0)));
+    expect(flat([0, 0])).toBeGreaterThan(0.1);
+    expect(flat([0, 0])).toBeLessThan(0.4);
+  });
+
+  // 200 pairs. The AI is wrong on the 40 where its pick guessed at once and the other play asked
+  // (feature 0 of the picked play = 1, the other's = 0), and there it is *sure* (margin 0.8–1);
+  // elsewhere it is right with margins 0–0.6.
+  const confidentlyWrong = () => {
+    const rng = new Rng(7);
+    const pairs = Array.from({ length: 200 }, (_, i) => {
+      const wrong = i % 5 === 0;
+      const picked = [wrong ? 1 : rng.uniform() < 0.3 ? 1 : 0, rng.uniform()];
+      const other = [wrong ? 0 : picked[0], rng.uniform()];
+      const margin = wrong ? rng.uniform(0.8, 1) : rng.uniform(0, 0.6);
+      return { wrong, margin, features: routerFeatures(picked, other, margin) };
+    });
+    const input = { margins: pairs.map((p) => p.margin), features: pairs.map((p) => p.features), humanDisagrees: (i: number) => pairs[i].wrong };
+    const found = (s: Set<number>) => [...s].filter((i) => pairs[i].wrong).length;
+    return { pairs, input, found };
+  };
+
+  it('the learned router finds the pairs where the AI is confidently wrong; the margin router misses them', () => {
+    const { input, found } = confidentlyWrong();
+    const learned = routeToHumans(input, 0.25, 'learned', 0);
+    const margin = routeToHumans(input, 0.25, 'margin', 0);
+    expect(learned.size).toBe(50);
+    expect(found(margin)).toBe(0);
+    expect(found(learned)).toBeGreaterThanOrEqual(35);
+  });
+
+  it('the learned router doubts the AI labels it left that it rates likely wrong, and with trustBelow 0 keeps none', () => {
+    const { input, found } = confidentlyWrong();
+    const r = routeLearned(input, 0.1, 0, { trustBelow: 0.5 });
+    expect(r.humans.size).toBe(20);
+    expect([...r.doubted].some((i) => r.humans.has(i))).toBe(false);
+    // the 40 AI-wrong pairs not sent to people are doubted; few right ones are
+    expect(found(r.doubted) + found(r.humans)).toBeGreaterThanOrEqual(36);
+    expect(r.doubted.size - found(r.doubted)).toBeLessThanOrEqual(10);
+    expect(routeLearned(input, 0.1, 0, { trustBelow: 0 }).doubted.size).toBe(180);
+  });
+
+  it('the learned router refuses to run without features and a person to ask', () => {
+    expect(() => routeToHumans([0.1, 0.2], 0.5, 'learned', 0)).toThrow(/features/);
   });
 });

@@ -7,15 +7,24 @@
  * a play by its expected gold reward with the model's belief standing in for the facts — the
  * named category is right with the probability the frozen model gives it at that view — so it is
  * systematically wrong where the model is confidently wrong (a guess on a view that does not show
- * enough). Its confidence in a label is the gap between its two values. Miranda et al. learn a
- * performance-prediction model to route; this router uses that simplest predictor, the AI's own
- * margin: the pairs the AI is least sure of go to people.
+ * enough). Its confidence in a label is the gap between its two values.
  *
- * Strategies compared at a budget b (share of pairs that get a human label): `routed` (lowest AI
- * margin first), `random` (b of the pairs at random), and the ends `all-human` (b = 1) and
- * `all-ai` (b = 0).
+ * Because the critic is *confidently* wrong exactly where it matters, its own margin is a poor
+ * router: the pairs it gets wrong are not the ones it is unsure of. So, as Miranda et al. do, the
+ * `learned` router fits a performance-prediction model: a share of the human budget (`probeShare`)
+ * goes to pairs drawn at random, a small logistic regression learns from them where the AI's
+ * label disagrees with the person's, and the rest of the budget goes to the pairs it predicts
+ * most likely to be AI-wrong. What the router sees of a pair (`routerFeatures`) is only what the
+ * AI and the policy see: the plain trajectory features of both plays (what each play did — asks,
+ * turns, how it ended — and the frozen model's beliefs at its first and final view), ordered as
+ * the AI ranked them, and the AI's margin. Never the scene's facts, never the gold reward.
+ *
+ * Strategies compared at a budget b (share of pairs that get a human label): `learned` (above),
+ * `margin` (lowest AI margin first), `random` (b of the pairs at random), and the ends
+ * `all-human` (b = 1) and `all-ai` (b = 0).
  */
 import type { EpisodeRecord } from '../episode/types.js';
+import { ConfigError } from '../util/errors.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import { PLAIN_FEATURES } from './trajectory-features.js';
 
@@ -34,13 +43,134 @@ export function criticValue(plain: ArrayLike<number>, record: EpisodeRecord): nu
   return (isCat ? p - 0.5 * (1 - p) - 0.3 * (1 - plain[F.finalMaxP]) : 0) - 0.05 * record.interventions - 0.5 * failEnd;
 }
 
-export const ROUTING_STRATEGIES = ['routed', 'random'] as const;
+export const ROUTING_STRATEGIES = ['learned', 'margin', 'random'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
-/** Which pairs get a human label: `budget` × pairs of them, by strategy. `margins[i]` is the AI's |value(A) − value(B)| on pair i. */
-export function routeToHumans(margins: readonly number[], budget: number, strategy: RoutingStrategy, seed: number): Set<number> {
+/**
+ * What the router sees of one pair: the plain features of the play the AI preferred, the other
+ * play's minus them, and the AI's margin (length 2 × PLAIN_FEATURES + 1).
+ */
+export function routerFeatures(
+  picked: ArrayLike<number>,
+  other: ArrayLike<number>,
+  margin: number,
+): number[] {
+  const a = Array.from(picked);
+  return [...a, ...a.map((x, k) => other[k] - x), margin];
+}
+
+/**
+ * A small L2-regularised logistic regression on standardised features, fitted by full-batch
+ * gradient descent (a few dozen rows and ~30 features: the nn/ stack would be ceremony, and no
+ * npm package earns its place for this). Returns P(y = 1 | x).
+ */
+export function fitLogistic(
+  xs: readonly number[][],
+  ys: readonly (0 | 1)[],
+  opts: { l2?: number; steps?: number; lr?: number } = {},
+): (x: readonly number[]) => number {
+  const { l2 = 1, steps = 500, lr = 0.1 } = opts;
+  const d = xs[0]?.length ?? 0;
+  const n = xs.length;
+  const mean = new Array<number>(d).fill(0);
+  const std = new Array<number>(d).fill(0);
+  for (const x of xs) for (let k = 0; k < d; k++) mean[k] += x[k] / n;
+  for (const x of xs) for (let k = 0; k < d; k++) std[k] += (x[k] - mean[k]) ** 2 / n;
+  for (let k = 0; k < d; k++) std[k] = Math.sqrt(std[k]) || 1;
+  const z = xs.map((x) => x.map((v, k) => (v - mean[k]) / std[k]));
+  const w = new Array<number>(d).fill(0);
+  const pos = ys.filter((y) => y === 1).length;
+  let b = n ? Math.log((pos + 0.5) / (n - pos + 0.5)) : 0;
+  const sig = (t: number) => 1 / (1 + Math.exp(-t));
+  for (let it = 0; it < steps && n > 0; it++) {
+    const gw = w.map((wk) => (l2 * wk) / n);
+    let gb = 0;
+    for (let i = 0; i < n; i++) {
+      let t = b;
+      for (let k = 0; k < d; k++) t += w[k] * z[i][k];
+      const e = sig(t) - ys[i];
+      gb += e / n;
+      for (let k = 0; k < d; k++) gw[k] += (e * z[i][k]) / n;
+    }
+    b -= lr * gb;
+    for (let k = 0; k < d; k++) w[k] -= lr * gw[k];
+  }
+  return (x) => {
+    let t = b;
+    for (let k = 0; k < d; k++) t += (w[k] * (x[k] - mean[k])) / std[k];
+    return sig(t);
+  };
+}
+
+/** What a router is handed about the pairs it may send to people. */
+export interface RoutingInput {
+  /** The AI's |value(A) − value(B)| on each pair. */
+  margins: readonly number[];
+  /** routerFeatures of each pair (the learned router only). */
+  features?: readonly number[][];
+  /**
+   * Ask a person about pair i: true if their label differs from the AI's (the learned router's
+   * probes; the label is one of the human budget's, counted in the returned set).
+   */
+  humanDisagrees?: (i: number) => boolean;
+}
+
+/** The learned router's knobs: the share of its labels spent on random probes, and in how many rounds it spends the rest. */
+export interface LearnedRouterOptions {
+  probeShare?: number;
+  rounds?: number;
+  /** An AI label is kept only where the final predictor's P(AI wrong) is below this; the others are `doubted`. */
+  trustBelow?: number;
+}
+
+/**
+ * Which pairs get a human label: `budget` × pairs of them, by strategy. `learned` is routeLearned's
+ * `humans`.
+ */
+export function routeToHumans(input: RoutingInput | readonly number[], budget: number, strategy: RoutingStrategy, seed: number, opts: LearnedRouterOptions = {}): Set<number> {
+  const { margins } = Array.isArray(input) ? { margins: input as readonly number[] } : (input as RoutingInput);
   const n = Math.round(Math.min(1, Math.max(0, budget)) * margins.length);
   const idx = [...margins.keys()];
-  if (strategy === 'random') return new Set(new Rng(hashSeed('route-random', seed)).shuffle(idx).slice(0, n));
-  return new Set(idx.sort((a, b) => margins[a] - margins[b] || a - b).slice(0, n));
+  if (strategy === 'random') return new Set(new Rng(hashSeed('route-random', seed)).shuffle([...idx]).slice(0, n));
+  if (strategy === 'margin') return new Set([...idx].sort((a, b) => margins[a] - margins[b] || a - b).slice(0, n));
+  if (Array.isArray(input)) throw new ConfigError('the learned router needs the pairs\' features and a way to ask a person');
+  return routeLearned(input as RoutingInput, budget, seed, opts).humans;
+}
+
+/**
+ * The learned router: it spends `probeShare` of its `budget` × pairs human labels (at least one)
+ * on random pairs, fits fitLogistic to "the person disagrees with the AI" on every human label it
+ * holds, spends the next share of the rest on the pairs it rates most likely to be AI-wrong (ties:
+ * lowest margin first; at random while people have not yet both agreed and disagreed with the
+ * AI), and refits — `rounds` times (each label a person gives is also a lesson
+ * for the predictor, as in active learning). `doubted`: the pairs left to the AI whose label the
+ * final predictor gives P(AI wrong) ≥ `trustBelow` (default 0.5: more likely wrong than right).
+ */
+export function routeLearned(input: RoutingInput, budget: number, seed: number, opts: LearnedRouterOptions = {}): { humans: Set<number>; doubted: Set<number> } {
+  const { probeShare = 0.25, rounds = 4, trustBelow = 0.5 } = opts;
+  const { margins, features, humanDisagrees } = input;
+  if (!features || !humanDisagrees) throw new ConfigError('the learned router needs the pairs\' features and a way to ask a person');
+  const n = Math.round(Math.min(1, Math.max(0, budget)) * margins.length);
+  const idx = [...margins.keys()];
+  const byMargin = (a: number, b: number) => margins[a] - margins[b] || a - b;
+  if (n === 0) return { humans: new Set(), doubted: new Set() };
+  const picked = new Set(new Rng(hashSeed('route-probe', seed)).shuffle([...idx]).slice(0, Math.max(1, Math.round(probeShare * n))));
+  const answers = new Map<number, 0 | 1>();
+  const explore = new Rng(hashSeed('route-explore', seed));
+  const step = Math.max(1, Math.ceil((n - picked.size) / Math.max(1, rounds)));
+  const fit = () => {
+    for (const i of picked) if (!answers.has(i)) answers.set(i, humanDisagrees(i) ? 1 : 0);
+    const predict = fitLogistic([...answers.keys()].map((i) => features[i]), [...answers.values()]);
+    return idx.map((i) => (picked.has(i) ? -1 : predict(features[i])));
+  };
+  while (picked.size < n) {
+    const p = fit();
+    // Until people have disagreed with the AI at least once (and agreed once), there is nothing to learn: keep probing at random.
+    const seen = new Set(answers.values());
+    const rest = idx.filter((i) => !picked.has(i));
+    const next = seen.size < 2 ? explore.shuffle(rest) : rest.sort((a, b) => p[b] - p[a] || byMargin(a, b));
+    for (const i of next.slice(0, Math.min(step, n - picked.size))) picked.add(i);
+  }
+  const p = fit();
+  return { humans: picked, doubted: new Set(idx.filter((i) => !picked.has(i) && p[i] >= trustBelow)) };
 }
