@@ -15,7 +15,7 @@ import { goldReward } from '../demo/feedback.js';
 import { DEFAULT_FEEDBACK_DB_DIR, openStore } from '../feedback/open-store.js';
 import { readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
 import { DPOConfigSchema, trainDPO } from '../rl/dpo.js';
-import { RewardModel, RewardModelConfigSchema, rewardSpecDir, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
+import { describeHeldOut, RewardModel, RewardModelConfigSchema, rewardSpecDir, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
 import type { RLContext } from '../rl/run.js';
 import { createViewLoader } from '../suite/loader.js';
 import { rlValSuite } from '../suite/splits.js';
@@ -62,12 +62,7 @@ export const DPOStageOptions = DPOStageSchema.extend({ init: INIT.dpo });
  * it says so instead of printing NaN %, and the gold accuracy appears only when gold pairs exist.
  */
 export function rewardSummary(m: RewardModelMetrics, out: string): string {
-  const h = m.heldOut;
-  const held =
-    h.n === 0
-      ? 'no held-out pairs (--held-out 0 or too few pairs), so no held-out accuracy or calibration'
-      : `held-out accuracy ${(100 * h.accuracy).toFixed(1)}% on ${h.n} labels${h.goldPairs > 0 ? ` (gold ${(100 * h.goldAccuracy).toFixed(1)}%)` : ''}, ECE ${h.ece.toFixed(3)}, Brier ${h.brier.toFixed(3)}`;
-  return `reward model (${m.variant}) from ${m.labels} labels on ${m.pairs} pairs: ${held}; model: ${out}/final, metrics: ${out}/metrics.json`;
+  return `reward model (${m.variant}) from ${m.labels} labels on ${m.pairs} pairs: ${describeHeldOut(m.heldOut)}; model: ${out}/final, metrics: ${out}/metrics.json`;
 }
 
 /** `train reward` (a stage of train.ts's `addTrainStage`). */

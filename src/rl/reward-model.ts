@@ -301,10 +301,14 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
   const run = new RunDir(cfg.out);
   rm.save(run.finalDir);
   writeFileAtomicSync(join(cfg.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  ctx.log?.(
-    `reward model (${cfg.variant}): ${metrics.labels} labels on ${metrics.pairs} pairs; held-out accuracy ${(100 * metrics.heldOut.accuracy).toFixed(1)}% (gold ${(100 * metrics.heldOut.goldAccuracy).toFixed(1)}%), ECE ${metrics.heldOut.ece.toFixed(3)}`,
-  );
+  ctx.log?.(`reward model (${cfg.variant}): ${metrics.labels} labels on ${metrics.pairs} pairs; ${describeHeldOut(metrics.heldOut)}`);
   return { model: rm, metrics };
+}
+
+/** The held-out metrics in words (no NaN when nothing is held out, no gold figure without gold pairs). */
+export function describeHeldOut(h: PairMetrics): string {
+  if (h.n === 0) return 'no held-out pairs (--held-out 0 or too few pairs), so no held-out accuracy or calibration';
+  return `held-out accuracy ${(100 * h.accuracy).toFixed(1)}% on ${h.n} labels${h.goldPairs > 0 ? ` (gold ${(100 * h.goldAccuracy).toFixed(1)}%)` : ''}, ECE ${h.ece.toFixed(3)}, Brier ${h.brier.toFixed(3)}`;
 }
 
 /** Read a reward model's metrics.json (null when absent). */
