@@ -19,12 +19,12 @@
  * Budgets are counted in steps, updates and labels, never in seconds. The HTTP server is handed
  * in (`deps.startWorkbench`): the workbench lives on this floor's neighbour, server/.
  */
+import { stageTimer } from './stages.js';
 import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { summarize, type Summary } from '../episode/metrics.js';
-import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { TRAIN_KINDS, rlSplits, supervisedSuite } from '../suite/splits.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
@@ -93,13 +93,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const cfg = resolveConfig(FeedbackDemoConfigSchema, partial, 'feedback demo');
   const out = resolve(cfg.out);
   const t0 = performance.now();
-  const timings: { stage: string; seconds: number }[] = [];
-  const stage = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
-    const t = performance.now();
-    const r = await fn();
-    timings.push({ stage: name, seconds: (performance.now() - t) / 1000 });
-    return r;
-  };
+  const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];
   const maxLabels = Math.max(...cfg.labels);
 

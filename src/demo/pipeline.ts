@@ -6,6 +6,7 @@
  *   → results.json, report.html, MODEL_CARD.md.
  * Each stage leaves its checkpoint under --out; re-running the same command skips what is done.
  */
+import { stageTimer } from './stages.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
@@ -30,7 +31,7 @@ import { summaryTable } from '../eval/table.js';
 import { askVsGuess, headlineFigures } from '../report/data.js';
 import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
-import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results, type StageTiming } from '../report/results.js';
+import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
@@ -66,13 +67,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const cfg = resolveConfig(DemoConfigSchema, partial, 'demo');
   const b = demoBudget(cfg.quick);
   const t0 = performance.now();
-  const timings: StageTiming[] = [];
-  const stage = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
-    const t = performance.now();
-    const r = await fn();
-    timings.push({ stage: name, seconds: (performance.now() - t) / 1000 });
-    return r;
-  };
+  const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];
   const unseenKinds = SCENARIO_KINDS.filter((k) => !trainKinds.includes(k));
 
