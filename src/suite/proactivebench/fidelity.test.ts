@@ -4,41 +4,17 @@
  * COCO's last turn counted valid.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { playEpisode } from '../../episode/state.js';
-import { encodePNG } from '../../scenes/codec.js';
-import { createImage } from '../../scenes/image.js';
-import { tmpDir } from '../../testing/tmp.js';
+import { CANNOT, quickDrawEntry, writeProactiveBench } from '../../testing/proactivebench-fixture.js';
 import { loadData } from '../open.js';
 import { buildNativeEpisode, formatSpec, formatTemplate } from './build.js';
 import { checkEntry } from './datasets.js';
 import { loadProactiveBench, readProactiveBench } from './read.js';
 
-const CANNOT = 'I cannot answer this question.';
-const qd = (id: number, over: Record<string, unknown> = {}) => ({
-  id,
-  image_template: 'QD/{image}.png',
-  first_image: 0,
-  num_images: 2,
-  reference_image: 1,
-  prompt: 'What is it?',
-  options: ['Add more details to the drawing.', CANNOT],
-  categories: ['a', 'b'],
-  answer: 'a',
-  ...over,
-});
-
-async function fixture(files: Record<string, string[]>, images: string[]): Promise<string> {
-  const d = tmpDir('askfirst-pb-skip');
-  for (const [name, lines] of Object.entries(files)) await writeFile(join(d, name), lines.join('\n') + '\n');
-  for (const p of images) {
-    await mkdir(dirname(join(d, p)), { recursive: true });
-    await writeFile(join(d, p), encodePNG(createImage(4, 4, [9, 9, 9])));
-  }
-  return d;
-}
+const qd = quickDrawEntry;
+const fixture = (files: Record<string, string[]>, images: string[]) => writeProactiveBench('askfirst-pb-skip', files, images);
 
 describe('a bad ProactiveBench entry is reported and skipped', () => {
   const images = ['QD/0000.png', 'QD/0001.png', 'QD/0002.png', 'QD/0003.png', 'MVPN/0/0010.png', 'MVPN/1/0011.png'];

@@ -3,14 +3,13 @@
  * `<Dataset>_preprocessed.jsonl` entries + tiny PNG/JPEG files), played through EpisodeState with
  * scripted replies; the expected outcomes were worked out by hand from environment.py.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EpisodeState } from '../../episode/state.js';
 import type { EvalMode } from '../../episode/types.js';
-import { encodeJPEG, encodePNG } from '../../scenes/codec.js';
+import { CANNOT, putImage as put, quickDrawEntry, tagged, writeProactiveBench } from '../../testing/proactivebench-fixture.js';
 import { tmpDir } from '../../testing/tmp.js';
-import { createImage, type RGBImage } from '../../scenes/image.js';
 import { DataError } from '../../util/errors.js';
 import { formatTemplate, roundHalfEven, zfill } from './build.js';
 import { filterIds } from './filter.js';
@@ -18,26 +17,6 @@ import { directoryViewLoader, readProactiveBench } from './read.js';
 import type { SuiteEpisode } from '../types.js';
 
 const CATS = ['banana', 'mug', 'phone', 'cup'];
-const CANNOT = 'I cannot answer this question.';
-
-/** A w×h image whose pixel (x, y) is (tag, x, y): every file is recognisable from its pixels. */
-function tagged(tag: number, w = 24, h = 24): RGBImage {
-  const img = createImage(w, h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const i = (y * w + x) * 3;
-      img.data[i] = tag;
-      img.data[i + 1] = x;
-      img.data[i + 2] = y;
-    }
-  return img;
-}
-
-async function put(dir: string, rel: string, img: RGBImage): Promise<void> {
-  await mkdir(dirname(join(dir, rel)), { recursive: true });
-  await writeFile(join(dir, rel), rel.endsWith('.png') ? encodePNG(img) : encodeJPEG(img, 95));
-}
-
 async function jsonl(dir: string, ds: string, lines: unknown[]): Promise<void> {
   await writeFile(join(dir, `${ds}_preprocessed.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }
@@ -367,23 +346,8 @@ describe('reading the fixture', () => {
 });
 
 describe('bad input', () => {
-  async function fixture(name: string, lines: string[], images: string[] = []): Promise<string> {
-    const d = tmpDir('askfirst-pb-bad');
-    await writeFile(join(d, name), lines.join('\n') + '\n');
-    for (const p of images) await put(d, p, tagged(1));
-    return d;
-  }
-  const good = {
-    id: 0,
-    image_template: 'QD/{image}.png',
-    first_image: 0,
-    num_images: 2,
-    reference_image: 1,
-    prompt: 'What is it?',
-    options: ['Add more details to the drawing.', CANNOT],
-    categories: ['a', 'b'],
-    answer: 'a',
-  };
+  const fixture = (name: string, lines: string[], images: string[] = []) => writeProactiveBench('askfirst-pb-bad', { [name]: lines }, images);
+  const good = quickDrawEntry();
   const cases: [string, string, string[], string[], RegExp][] = [
     ['malformed JSON', 'QuickDraw_preprocessed.jsonl', [JSON.stringify(good), '{"id": 1,'], [], /QuickDraw_preprocessed\.jsonl:2: malformed JSON/],
     ['missing field', 'QuickDraw_preprocessed.jsonl', [JSON.stringify({ ...good, image_template: undefined })], [], /jsonl:1: missing field "image_template" \(entry id 0\)/],
