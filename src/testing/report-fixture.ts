@@ -111,6 +111,28 @@ function examples(): ReportExample[] {
   ];
   const o0 = pngDataUrl(view([40, 40, 200], 0));
   const o1 = pngDataUrl(view([40, 160, 40], 8));
+  // The control episode: answered at once, the same before and after RL.
+  const sketchRun = run(
+    [
+      {
+        view: 0,
+        image: v1,
+        informative: true,
+        options: [
+          'Add more detail to the drawing.',
+          'I cannot answer this question.',
+          'house',
+          'tree',
+          'cat',
+          'sun',
+        ],
+        numInterventions: 2,
+        reply: 'F',
+        action: { type: 'category', option: 5, category: 3, correct: true },
+      },
+    ],
+    'correct',
+  );
   return [
     {
       id: 'camera-0007',
@@ -212,48 +234,8 @@ function examples(): ReportExample[] {
       categories: ['house', 'tree', 'cat', 'sun'],
       answer: 3,
       minInterventions: 0,
-      before: run(
-        [
-          {
-            view: 0,
-            image: v1,
-            informative: true,
-            options: [
-              'Add more detail to the drawing.',
-              'I cannot answer this question.',
-              'house',
-              'tree',
-              'cat',
-              'sun',
-            ],
-            numInterventions: 2,
-            reply: 'F',
-            action: { type: 'category', option: 5, category: 3, correct: true },
-          },
-        ],
-        'correct',
-      ),
-      after: run(
-        [
-          {
-            view: 0,
-            image: v1,
-            informative: true,
-            options: [
-              'Add more detail to the drawing.',
-              'I cannot answer this question.',
-              'house',
-              'tree',
-              'cat',
-              'sun',
-            ],
-            numInterventions: 2,
-            reply: 'F',
-            action: { type: 'category', option: 5, category: 3, correct: true },
-          },
-        ],
-        'correct',
-      ),
+      before: sketchRun,
+      after: sketchRun,
     },
   ];
 }
