@@ -331,32 +331,16 @@ export function askVsGuessRowsSpec(rows: readonly [string, AskVsGuess][]): TopLe
   } as const;
   const decisions = ['asked for an intervention', 'guessed a category', 'abstained / unparseable'];
   const values = rows.flatMap(([run, avg]) =>
-    (Object.keys(situations) as (keyof typeof situations)[]).flatMap((s) => [
-      {
+    (Object.keys(situations) as (keyof typeof situations)[]).flatMap((s) =>
+      (['asked', 'guessed', 'other'] as const).map((share, order) => ({
         run,
         situation: situations[s],
-        decision: decisions[0],
-        share: avg[s].asked,
-        order: 0,
+        decision: decisions[order],
+        share: avg[s][share],
+        order,
         n: avg[s].n,
-      },
-      {
-        run,
-        situation: situations[s],
-        decision: decisions[1],
-        share: avg[s].guessed,
-        order: 1,
-        n: avg[s].n,
-      },
-      {
-        run,
-        situation: situations[s],
-        decision: decisions[2],
-        share: avg[s].other,
-        order: 2,
-        n: avg[s].n,
-      },
-    ]),
+      })),
+    ),
   );
   return {
     data: { values },
