@@ -39,4 +39,10 @@ describe('untilStopped', () => {
     expect(close).toHaveBeenCalledTimes(1);
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
   });
+
+  it('a failure while closing rejects (the command then reports it), instead of hanging', async () => {
+    const done = untilStopped(async () => Promise.reject(new Error('close failed')));
+    process.emit('SIGINT');
+    await expect(done).rejects.toThrow('close failed');
+  });
 });

@@ -4,13 +4,16 @@
  * saved — a second Ctrl-C quits at once.
  */
 
-/** Keep a server command running until Ctrl-C or SIGTERM, then close it (the serve commands share this). */
+/**
+ * Keep a server command running until Ctrl-C or SIGTERM, then close it (the serve commands share
+ * this). A failure while closing rejects, so the command reports it and exits non-zero.
+ */
 export function untilStopped(close: () => Promise<void>): Promise<void> {
-  return new Promise<void>((resolve) => {
+  return new Promise<void>((resolve, reject) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void close().then(resolve);
+      close().then(resolve, reject);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
