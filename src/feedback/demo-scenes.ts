@@ -1,22 +1,28 @@
 /**
- * Small demo episodes for the workbench and its tests, drawn with `createImage` and written with
- * `encodePNG` (used until / unless a suite from src/suite is imported): a coloured shape whose
- * first view is degraded by one condition (hidden behind a block, blurred, noisy, darkened, or
- * cut off by the frame) and whose second view, reached by the one valid intervention, is clear.
- * Deterministic by seed. `meta` carries shape, colour and condition for the fact extractor.
+ * Small demo episodes for the workbench and its tests (used until / unless a suite from src/suite
+ * is imported): a coloured shape of the suite's categories on white whose first view is degraded
+ * by one condition (hidden behind a block, blurred, noisy, darkened, or cut off by the frame) and
+ * whose second view, reached by the one valid intervention, is clear. Drawn with the suite's own
+ * primitives (scenes/masks, scenes/draw, scenes/corrupt) — the episodes are simpler than the
+ * suite's (one clear view, one valid intervention), not another world. Deterministic by seed.
+ * `meta` carries shape, colour and condition for the fact extractor.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Episode } from '../episode/types.js';
 import { encodePNG } from '../scenes/codec.js';
-import { createImage, type RGBImage } from '../scenes/image.js';
+import { gaussianBlur, gaussianNoise, scaleBrightness } from '../scenes/corrupt.js';
+import { fillMask, fillRect, type RGB } from '../scenes/draw.js';
+import { cloneImage, createImage, type RGBImage } from '../scenes/image.js';
+import { categoryMask } from '../scenes/masks.js';
+import { categoryIndex } from '../scenes/shapes.js';
 import { SceneRng } from '../util/rng.js';
 import { COLOURS } from './facts.js';
 
-export const DEMO_SHAPES = ['triangle', 'square', 'circle', 'pentagon'] as const;
+export const DEMO_SHAPES = ['triangle', 'square', 'circle', 'star'] as const;
 export const DEMO_CONDITIONS = ['occlusion', 'blur', 'noise', 'brightness', 'camera'] as const;
 
-const RGB: Record<string, [number, number, number]> = {
+const RGB_OF: Record<string, RGB> = {
   red: [220, 40, 40],
   green: [40, 170, 60],
   blue: [40, 80, 220],
@@ -35,56 +41,34 @@ const INTERVENTIONS: Record<string, string[]> = {
 };
 const ABSTAIN = 'I cannot answer this question.';
 
-function inside(shape: string, x: number, y: number, cx: number, cy: number, r: number): boolean {
-  const dx = x - cx;
-  const dy = y - cy;
-  if (shape === 'circle') return dx * dx + dy * dy <= r * r;
-  if (shape === 'square') return Math.abs(dx) <= r * 0.8 && Math.abs(dy) <= r * 0.8;
-  const n = shape === 'triangle' ? 3 : 5;
-  // Regular polygon, one vertex up: inside when within the apothem along every edge normal.
-  const apothem = r * Math.cos(Math.PI / n);
-  for (let k = 0; k < n; k++) {
-    const ang = -Math.PI / 2 + ((2 * k + 1) * Math.PI) / n;
-    if (dx * Math.cos(ang) + dy * Math.sin(ang) > apothem) return false;
-  }
-  return true;
-}
-
-/** Draw a shape on white. */
+/** A shape of the suite's categories on white, centred at (cx, cy) with radius r (pixels). */
 export function drawShape(shape: string, colour: string, size = 64, cx = size / 2, cy = size / 2, r = size * 0.34): RGBImage {
   const img = createImage(size, size, [255, 255, 255]);
-  const c = RGB[colour];
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      if (inside(shape, x + 0.5, y + 0.5, cx, cy, r)) img.data.set(c, (y * size + x) * 3);
+  fillMask(img, categoryMask(categoryIndex(shape), { cx, cy, r, sx: 1, sy: 1 }), RGB_OF[colour]);
   return img;
 }
 
 /** Apply a condition so the view no longer shows the shape clearly. */
 export function degrade(img: RGBImage, condition: string, rand: () => number, shape: string, colour: string): RGBImage {
   const { width: w, height: h } = img;
-  const out = { width: w, height: h, data: img.data.slice() };
-  const px = (x: number, y: number) => (Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * 3;
-  if (condition === 'occlusion') {
-    // A grey block over most of the shape: only a sliver of its right edge (its colour, not its outline) shows.
-    for (let y = 2; y < h - 2; y++) for (let x = Math.round(w * 0.08); x < Math.round(w * 0.74); x++) out.data.set([128, 128, 128], (y * w + x) * 3);
-  } else if (condition === 'blur') {
-    const k = 6;
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++)
-        for (let ch = 0; ch < 3; ch++) {
-          let s = 0;
-          for (let dy = -k; dy <= k; dy++) for (let dx = -k; dx <= k; dx++) s += img.data[px(x + dx, y + dy) + ch];
-          out.data[(y * w + x) * 3 + ch] = s / ((2 * k + 1) * (2 * k + 1));
-        }
-  } else if (condition === 'noise') {
-    for (let i = 0; i < out.data.length; i++) out.data[i] = Math.max(0, Math.min(255, out.data[i] + (rand() - 0.5) * 400));
-  } else if (condition === 'brightness') {
-    for (let i = 0; i < out.data.length; i++) out.data[i] = out.data[i] * 0.08;
-  } else if (condition === 'camera') {
-    return drawShape(shape, colour, w, w * 1.18, h / 2, w * 0.34);
+  switch (condition) {
+    case 'occlusion': {
+      // A grey block over most of the shape: only a sliver of its right edge (its colour, not its outline) shows.
+      const out = cloneImage(img);
+      fillRect(out, w * 0.08, 2, w * 0.74, h - 2, [128, 128, 128]);
+      return out;
+    }
+    case 'blur':
+      return gaussianBlur(img, w * 0.06);
+    case 'noise':
+      return gaussianNoise(img, 115, Math.floor(rand() * 2 ** 31));
+    case 'brightness':
+      return scaleBrightness(img, 0.08);
+    case 'camera':
+      return drawShape(shape, colour, w, w * 1.18, h / 2, w * 0.34);
+    default:
+      throw new RangeError(`unknown demo condition "${condition}" (known: ${DEMO_CONDITIONS.join(', ')})`);
   }
-  return out;
 }
 
 export interface DemoEpisode extends Episode<RGBImage> {
