@@ -12,24 +12,17 @@ import { join } from 'node:path';
 import type { Episode } from '../episode/types.js';
 import { encodePNG } from '../scenes/codec.js';
 import { gaussianBlur, gaussianNoise, scaleBrightness } from '../scenes/corrupt.js';
-import { fillMask, fillRect, type RGB } from '../scenes/draw.js';
+import { fillMask, fillRect, hsv } from '../scenes/draw.js';
 import { cloneImage, createImage, type RGBImage } from '../scenes/image.js';
 import { categoryMask } from '../scenes/masks.js';
 import { categoryIndex } from '../scenes/shapes.js';
+import { OBJECT_COLOURS } from '../suite/multi-object.js';
 import { SceneRng } from '../util/rng.js';
 import { COLOURS } from './facts.js';
 
 export const DEMO_SHAPES = ['triangle', 'square', 'circle', 'star'] as const;
 export const DEMO_CONDITIONS = ['occlusion', 'blur', 'noise', 'brightness', 'camera'] as const;
 
-const RGB_OF: Record<string, RGB> = {
-  red: [220, 40, 40],
-  green: [40, 170, 60],
-  blue: [40, 80, 220],
-  yellow: [230, 200, 30],
-  purple: [140, 50, 180],
-  orange: [240, 130, 20],
-};
 
 /** The interventions offered for each condition; the first one is the valid one. */
 const INTERVENTIONS: Record<string, string[]> = {
@@ -41,10 +34,10 @@ const INTERVENTIONS: Record<string, string[]> = {
 };
 const ABSTAIN = 'I cannot answer this question.';
 
-/** A shape of the suite's categories on white, centred at (cx, cy) with radius r (pixels). */
+/** A shape of the suite's categories on white in one of the probes' named colours, centred at (cx, cy) with radius r (pixels). */
 export function drawShape(shape: string, colour: string, size = 64, cx = size / 2, cy = size / 2, r = size * 0.34): RGBImage {
   const img = createImage(size, size, [255, 255, 255]);
-  fillMask(img, categoryMask(categoryIndex(shape), { cx, cy, r, sx: 1, sy: 1 }), RGB_OF[colour]);
+  fillMask(img, categoryMask(categoryIndex(shape), { cx, cy, r, sx: 1, sy: 1 }), hsv(...OBJECT_COLOURS[colour]));
   return img;
 }
 
