@@ -9,7 +9,7 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { cameraCoverage } from '../suite/kinds/camera.js';
 import { supervisedSuite } from '../suite/splits.js';
 import { tmpDir } from '../testing/tmp.js';
-import { accuracyOn, binaryCrossEntropy, referenceExamples, trainSupervised, whereTarget } from './supervised.js';
+import { accuracyOn, binaryCrossEntropy, informativeExamples, referenceExamples, resolveSupervisedConfig, trainSupervised, whereTarget } from './supervised.js';
 import { outlierPool } from './outlier-shapes.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import type { RGBImage } from '../scenes/image.js';
@@ -67,6 +67,24 @@ describe('the supervised stage teaches the where map on camera views', () => {
     expect(on.map).toBeLessThan(0.6 * on.constant); // it knows where the sliver is, beyond how much object there is
     expect(off.map).toBeGreaterThan(off.constant); // the untrained map does not
   }, 120_000);
+});
+
+describe('informative views of the training kinds (other than the clearest)', () => {
+  it('are every view the oracle calls informative except the reference view, of the given kinds only, with the episode’s category', () => {
+    const eps = generateSuite({ episodes: 6, seed: 3, size: 32, kinds: ['camera', 'sketch', 'occlusion'] });
+    const ex = informativeExamples(eps, ['camera', 'sketch'], 4);
+    const want = eps.filter((e) => e.kind !== 'occlusion').reduce((n, e) => n + e.informative!.filter((ok, v) => ok && v !== e.referenceView).length, 0);
+    expect(want).toBeGreaterThan(0);
+    expect(ex).toHaveLength(want);
+    expect(new Set(ex.map((x) => x.kind))).toEqual(new Set(['camera', 'sketch']));
+    expect(ex.every((x) => x.label >= 0 && x.label < CATEGORIES.length)).toBe(true);
+    expect(ex.filter((x) => x.kind === 'camera').every((x) => x.where?.length === 16)).toBe(true);
+    const refs = new Set(eps.map((e) => e.views[e.referenceView]).map((v) => (v as { image: RGBImage }).image));
+    expect(ex.some((x) => refs.has(x.image))).toBe(false);
+  });
+  it('with calibration and outliers they must leave a tenth of each batch to the clearest views', () => {
+    expect(() => resolveSupervisedConfig({ out: 'x', calibrate: 0.5, outliers: 0.3, informative: 0.2 })).toThrow(/less than a tenth/);
+  });
 });
 
 describe('the supervised stage checks its data up front', () => {
