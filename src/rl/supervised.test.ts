@@ -176,3 +176,31 @@ describe('the supervised stage exposes the classifier to outliers (shapes that a
     expect(m.onAcc).toBeGreaterThan(m.offAcc - 0.1);
   }, 180_000);
 });
+
+describe('the supervised stage names what the training kinds’ informative views show (not only the clearest one)', () => {
+  it('with them, it names those views (camera windows that cut the object or show it near an edge, sketches with fewer strokes); without, it does not', async () => {
+    const train = generateSuite({ episodes: 12, seed: 1, size: 32, kinds: ['camera', 'sketch'], controlShare: 0 });
+    const views = informativeExamples(train, ['camera', 'sketch']);
+    const run = (informative: number) =>
+      trainSupervised({
+        out: join(tmpDir('af-sup-informative'), 'run'),
+        steps: 200,
+        warmupSteps: 5,
+        batchSize: 16,
+        informative,
+        calibrate: 0, // the informative views alone, no blur of uniform targets
+        augment: 0,
+        erase: 0,
+        outliers: 0,
+        looks: 0,
+        progress: false,
+        model: { imageSize: 32, channels: [16, 32], hidden: 64, embedDim: 16 },
+      }, train);
+    const on = (await run(0.5)).policy;
+    const off = (await run(0)).policy;
+    const m = { onAcc: accuracyOn(on, views), offAcc: accuracyOn(off, views), on: meanMaxP(on, views.map((x) => x.image)), off: meanMaxP(off, views.map((x) => x.image)) };
+    // measured (this model, 200 steps at 32 px, the training episodes' own views): accuracy 1.00 vs 0.26, top probability 0.99 vs 0.87
+    expect(m.onAcc).toBeGreaterThan(m.offAcc + 0.3);
+    expect(m.on).toBeGreaterThan(m.off);
+  }, 240_000);
+});
