@@ -126,6 +126,7 @@ describe('the supervised stage teaches what is wrong with an image (degradation 
         batchSize: 16,
         looks,
         outliers: 0, // the captions alone
+        informative: 0,
         progress: false,
         model: { imageSize: 32, channels: [8, 16], hidden: 16, embedDim: 8 },
       }, train);
@@ -159,6 +160,7 @@ describe('the supervised stage exposes the classifier to outliers (shapes that a
         out: join(tmpDir('af-sup-outliers'), 'run'),
         steps: 300,
         calibrate: 0, // outliers alone
+        informative: 0,
         warmupSteps: 5,
         batchSize: 32,
         outliers,
