@@ -6,7 +6,10 @@
  * perception prior: do not be sure of what you cannot see). A quarter of each batch (`calibrate`)
  * are uninformative views of the RL training kinds (sketch, camera) with a uniform target, so the
  * model's confidence means something there; the unseen kinds' uninformative views are never
- * shown. Camera views also teach the encoder's "where" map (binary cross-entropy against the
+ * shown. A further share (`informative`) are the RL training kinds' other informative views (not
+ * the clearest: a camera window that cuts the object or shows it whole near an edge, a sketch with
+ * fewer strokes) with their category: "what shows enough to tell, tell" — without them the model
+ * is unsure on exactly the views that answer a control episode. Camera views also teach the encoder's "where" map (binary cross-entropy against the
  * cells the object covers, which the generator knows): a camera move needs to know where the
  * sliver is, and the category loss alone keeps that only by chance. The result is a
  * "guesser": it answers well when it can see, and its ask gate is still at its negative initial
@@ -78,6 +81,7 @@ export const SupervisedConfigSchema = z.object({
   calibrate: z.number().min(0).max(0.9).default(0.25).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
   erase: z.number().min(0).max(1).default(0.1).describe('share of reference images with a random block painted over; the target softens toward uniform as more of the object is hidden (0 = none)'),
   where: z.number().min(0).default(1).describe('weight of the where-map loss on camera views: which cells of the last conv stage the object covers (0 = none)'),
+  informative: z.number().min(0).max(0.5).default(0.15).describe('share of each batch drawn from the other informative views of the RL training kinds (sketch, camera: views that show enough to tell, but not the clearest one) with their category target (0 = none)'),
   outliers: z.number().min(0).max(0.5).default(0.1).describe('share of each batch drawn from outlier images (rl/outlier-shapes.ts: random shapes that are none of the categories, painted like suite objects) with a uniform target: outlier exposure, "an object I cannot name: I cannot tell" (0 = none)'),
   looks: z.number().int().min(0).default(16).describe('degradation captions per step: clearest views of the RL training kinds (sketch, camera), each left clean or degraded by one generic pixel operation (blur, noise, pixelation, JPEG, darkening, low contrast, colour loss), matched to a caption of what is wrong (rl/degradation-captions.ts); teaches the which-intervention head\u2019s image–word term (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
@@ -90,6 +94,8 @@ export type SupervisedConfig = z.output<typeof SupervisedConfigSchema>;
 export function resolveSupervisedConfig(partial: unknown): SupervisedConfig {
   const c = resolveConfig(SupervisedConfigSchema, partial, 'supervised training');
   if (c.warmupSteps >= c.steps) throw new ConfigError(`warmup-steps (${c.warmupSteps}) must be below steps (${c.steps})`);
+  if (c.calibrate + c.outliers + c.informative > 0.9)
+    throw new ConfigError(`calibrate (${c.calibrate}) + outliers (${c.outliers}) + informative (${c.informative}) leave less than a tenth of each batch for the clearest views: lower them`);
   return c;
 }
 
@@ -126,6 +132,23 @@ export function referenceExamples(episodes: readonly SuiteEpisode[], grid = 0): 
     if (label < 0) throw new DataError(`episode ${e.id}: category "${e.categories[e.answer]}" is not a known category`);
     return { image: ref.image, label, question: e.referenceQuestion ?? e.question, kind: e.kind, where: whereOf(e, e.referenceView, grid) };
   });
+}
+
+/**
+ * Informative views of the given kinds other than the clearest one, with their category; with
+ * `grid` > 0, camera views carry their where target.
+ */
+export function informativeExamples(episodes: readonly SuiteEpisode[], kinds: readonly string[], grid = 0): ReferenceExample[] {
+  const ks = new Set(kinds);
+  return episodes.flatMap((e) =>
+    ks.has(e.kind)
+      ? e.views.flatMap((v, i) =>
+          e.informative?.[i] === true && i !== e.referenceView && 'image' in v
+            ? [{ image: v.image, label: CATEGORIES.indexOf(e.categories[e.answer]), question: e.question, kind: e.kind, where: whereOf(e, i, grid) }]
+            : [],
+        )
+      : [],
+  );
 }
 
 /** Uninformative views of the given kinds, labelled −1 ("cannot tell"); with `grid` > 0, camera views carry their where target. */
@@ -179,6 +202,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const grid = cfg.where > 0 ? Math.sqrt(model.whereSize) : 0;
   const data = referenceExamples(episodes, grid);
   const unsure = cfg.calibrate > 0 ? uninformativeExamples(episodes, TRAIN_KINDS, grid) : [];
+  const sure = cfg.informative > 0 ? informativeExamples(episodes, TRAIN_KINDS, grid) : [];
   const trainKinds = new Set<string>(TRAIN_KINDS);
   const lookPool = cfg.looks > 0 ? degradedPool(data.filter((d) => trainKinds.has(d.kind)), cfg.seed) : [];
   const captions = captionIds(policy);
@@ -236,10 +260,13 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
     const off = (state.step % perEpoch) * cfg.batchSize;
     const nUnsure = unsure.length ? Math.round(cfg.batchSize * cfg.calibrate) : 0;
     const nOut = outliers.length ? Math.round(cfg.batchSize * cfg.outliers) : 0;
+    const nSure = sure.length ? Math.round(cfg.batchSize * cfg.informative) : 0;
+    const sureRng = new Rng(cfg.seed * 5003 + state.step);
     const unsureRng = new Rng(cfg.seed * 4099 + state.step);
     const outRng = new Rng(cfg.seed * 6151 + state.step);
     const batch = [
-      ...Array.from({ length: cfg.batchSize - nUnsure - nOut }, (_, i) => data[perm[off + i]]),
+      ...Array.from({ length: cfg.batchSize - nUnsure - nOut - nSure }, (_, i) => data[perm[off + i]]),
+      ...Array.from({ length: nSure }, () => sure[sureRng.int(sure.length)]),
       ...Array.from({ length: nUnsure }, () => unsure[unsureRng.int(unsure.length)]),
       ...Array.from({ length: nOut }, () => outliers[outRng.int(outliers.length)]),
     ];
