@@ -35,4 +35,17 @@ describe('pair coverage', () => {
     expect(first3.filter(Boolean).length).toBe(2);
     expect(firstByCoverage(pairs.map((p) => ({ a: { record: p.a }, b: { record: p.b } })), 99).length).toBe(8);
   });
+
+  it('a kind of play no earlier pair showed comes before a new contrast of known plays', () => {
+    const right = rec({});
+    const ps = [
+      { a: askedRight, b: guessedWrong },
+      { a: askedRight, b: right },
+      { a: guessedWrong, b: right },
+      { a: right, b: askedRight },
+      { a: needless, b: askedRight },
+    ];
+    // by contrast alone the first three would be pairs 0, 1, 2 and hold no needless ask
+    expect(coverageOrder(ps).slice(0, 3)).toEqual([0, 1, 4]);
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * Which preference pairs to label first under a small label budget: one pair of every kind of
- * contrast before a second of any (stratified by contrast, round-robin).
+ * Which preference pairs to label first under a small label budget: a pair for every kind of
+ * play first, then one pair of every kind of contrast before a second of any (round-robin).
  *
  * Why: the pairs come from one policy's plays, and most of them contrast the same few behaviours
  * (asked then answered right vs guessed wrong). A reward model trained on the first 30 of them in
@@ -26,18 +26,32 @@ export function playContrast(r: EpisodeRecord): string {
 export const pairContrast = (a: EpisodeRecord, b: EpisodeRecord) => [playContrast(a), playContrast(b)].sort().join(' | ');
 
 /**
- * The order in which to label `pairs`: a permutation of their indices — the first pair of each
- * contrast (contrasts in order of first appearance), then the second of each, and so on.
+ * The order in which to label `pairs`: a permutation of their indices. First, in sampling order,
+ * every pair that shows a kind of play (playContrast) no earlier pair showed — so a few dozen
+ * labels already hold every kind of play in the pool; then one pair of each contrast not yet
+ * taken (contrasts in order of first appearance), then the second of each, and so on.
  */
 export function coverageOrder(pairs: readonly { a: EpisodeRecord; b: EpisodeRecord }[]): number[] {
+  const plays = new Set<string>();
+  const first: number[] = [];
+  pairs.forEach((p, i) => {
+    const [ka, kb] = [playContrast(p.a), playContrast(p.b)];
+    if (plays.has(ka) && plays.has(kb)) return;
+    plays.add(ka).add(kb);
+    first.push(i);
+  });
+  const taken = new Set(first);
   const seen = new Map<string, number>();
-  const rank = pairs.map((p) => {
+  for (const i of first) seen.set(pairContrast(pairs[i].a, pairs[i].b), (seen.get(pairContrast(pairs[i].a, pairs[i].b)) ?? 0) + 1);
+  const rank = pairs.map((p, i) => {
+    if (taken.has(i)) return -1;
     const k = pairContrast(p.a, p.b);
     const r = seen.get(k) ?? 0;
     seen.set(k, r + 1);
     return r;
   });
-  return [...pairs.keys()].sort((i, j) => rank[i] - rank[j] || i - j);
+  const rest = [...pairs.keys()].filter((i) => !taken.has(i)).sort((i, j) => rank[i] - rank[j] || i - j);
+  return [...first, ...rest];
 }
 
 /** The first `n` pairs by coverageOrder, in their original order (so n ≥ pairs.length changes nothing). */
