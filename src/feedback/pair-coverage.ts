@@ -6,8 +6,9 @@
  * (asked then answered right vs guessed wrong). A reward model trained on the first 30 of them in
  * sampling order may never see a play that asks on a view that already shows enough, or one that
  * asks until it runs out of turns; it then has no reason to score those low, and RL on it finds
- * them (on test seed 2, last session, the fact-augmented reward model's 30 training labels held
- * not one such play, and its policy ended 175 of 420 test episodes by running out of turns).
+ * them (on test seed 2, last round, the 24 of its first 30 labels the fact-augmented reward model
+ * trained on held not one such play, and its policy ended 175 of 420 test episodes by running out
+ * of turns). No play in the pools looked at ran out of turns, so no order can teach that one.
  *
  * A pair's contrast is what each play did as the annotator sees it beside the scene's facts: how it
  * ended, whether it asked on a view that did not show enough, whether it asked on one that did,
