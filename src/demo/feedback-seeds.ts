@@ -72,7 +72,7 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
     const g = pol(r, 'gold')?.gapClosed.train;
     return a !== null && a !== undefined && g ? a / g : null;
   }));
-  const agg = { seeds, createdAt: new Date().toISOString(), rlhfOverGoldGapTrain: ratio, beforeTestGold: fig(rs.map((r) => r.before.testGold)), gaoTestCurves: Object.fromEntries(names.filter((n) => n.startsWith('gao-')).map((n) => [n, rs.map((r) => pol(r, n)?.testCurve ?? null)])), policies, rewardModels, routing, wallSeconds: fig(rs.map((r) => r.wallSeconds)) };
+  const agg = { seeds, createdAt: new Date().toISOString(), rlhfOverGoldGapTrain: ratio, beforeTestGold: fig(rs.map((r) => r.before.testGold)), gaoTestCurves: Object.fromEntries(names.filter((n) => n.startsWith('gao-')).map((n) => [n, rs.map((r) => pol(r, n)?.testCurve ?? null)])), policies, rewardModels, routing, aiLabelGoldAgreement: fig(rs.map((r) => r.routing.aiLabelGoldAgreement)), humanLabelGoldAgreement: fig(rs.map((r) => r.routing.humanLabelGoldAgreement)), wallSeconds: fig(rs.map((r) => r.wallSeconds)) };
   await writeFileAtomic(join(out, 'aggregate.json'), `${JSON.stringify(agg, null, 2)}\n`);
   return agg;
 }

@@ -38,6 +38,7 @@ import { openDb } from '../feedback/db.js';
 import { FeedbackStore } from '../feedback/store.js';
 import { pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
 import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';
+import { firstByCoverage } from '../feedback/pair-coverage.js';
 import { resolveSupervisedConfig, trainSupervised } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
 import { trainDPO } from '../rl/dpo.js';
@@ -45,8 +46,9 @@ import { makeRewards, scoreTrajectory } from '../rl/rewards.js';
 import { rolloutMultiTurn } from '../rl/rollout.js';
 import { BaseRLConfigSchema, RLRun, type RLResult } from '../rl/run.js';
 import { RewardModel, isHeldOut, pairMetrics, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
-import { criticValue, routeLearned, routeToHumans, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
-import { trajectoryFeatures, type Trajectory } from '../rl/trajectory-features.js';
+import { routeLearned, routeToHumans, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
+import { trajectoryFeatures, turnPerceptions, type Trajectory } from '../rl/trajectory-features.js';
+import { judgePair } from '../rl/pair-judge.js';
 import { gapClosedSplit } from '../report/data.js';
 import { writeFeedbackReport, type FeedbackResults, type GaoPoint, type PolicyResult } from '../report/feedback-section.js';
 import { resolveConfig } from '../util/config.js';
@@ -60,6 +62,7 @@ export const FeedbackDemoConfigSchema = z.object({
   init: z.string().optional().describe('a supervised checkpoint to start from (e.g. runs/demo/supervised); default: train one as the demo does'),
   seed: z.number().int().min(0).default(0).describe('master seed (suites, sampling, annotators)'),
   labels: z.array(z.coerce.number().int().min(10)).min(1).default([100, 300, 1000]).describe('label counts for the gap-closed-against-labels curve (the largest is how many pairs are labelled)'),
+  labelOrder: z.enum(['coverage', 'sampled']).default('coverage').describe('which pairs a budget of n labels gets: one pair of every contrast first (coverage), or the first n in sampling order'),
   annotators: z.number().int().min(1).max(20).default(3).describe('simulated annotators per project'),
   noise: z.number().min(0).max(0.5).default(0.1).describe('share of simulated labels flipped at random'),
   rlUpdates: z.number().int().min(1).default(40).describe('updates of every RL / RLHF run'),
@@ -72,6 +75,7 @@ export const FeedbackDemoConfigSchema = z.object({
   routingProbeShare: z.number().min(0.01).max(1).default(0.25).describe('share of the learned router\'s human labels spent on random pairs to learn where the AI is wrong'),
   routingRounds: z.number().int().min(1).default(4).describe('rounds in which the learned router refits its predictor on the human labels it has bought so far'),
   routingTrustBelow: z.number().min(0).max(1).default(0).describe('the learned router keeps an AI label only where its predicted P(AI wrong) is below this (0: it keeps none — the AI labels of this critic only hurt on the development seed)'),
+  judgeRecognisedAt: z.number().min(0).max(1).default(0.7).describe('the AI judge takes a view to show enough where the built-in model\'s max category probability there is at least this'),
   gaoLabels: z.number().int().min(10).default(30).describe('labels of the plain and fact-augmented reward models of the over-optimisation regime (Gao et al.: it grows with less reward-model data)'),
   gaoKlCoef: z.number().min(0).default(0).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (the other runs use the RL stage\'s default)'),
   gaoUpdates: z.number().int().min(1).default(80).describe('updates of the over-optimisation regime\'s two RLHF runs'),
@@ -180,6 +184,8 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       return { pairId: l.pair.id, a: { episode: ep, record: l.pair.a }, b: { episode: ep, record: l.pair.b }, preferred: l.preferred };
     });
   const honestEx = toExamples(honest);
+  // A budget of n labels: the first n pairs in sampling order, or (default) one pair of every contrast first (pair-coverage.ts).
+  const firstLabels = (ex: readonly PreferenceExample[], n: number) => (cfg.labelOrder === 'coverage' ? firstByCoverage(ex, n) : ex.slice(0, n));
   const confidentEx = toExamples(confident);
   const labelAgreement = (ex: readonly PreferenceExample[]) => {
     const decided = ex.filter((e) => goldReward(e.a.record) !== goldReward(e.b.record));
@@ -194,7 +200,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     return r;
   };
   await stage('reward-models', async () => {
-    for (const n of cfg.labels) await rm(`fact-${n}`, 'fact', honestEx.slice(0, n));
+    for (const n of cfg.labels) await rm(`fact-${n}`, 'fact', firstLabels(honestEx, n));
     await rm(`plain-${maxLabels}`, 'plain', honestEx.slice(0, maxLabels));
     await rm(`confident-plain-${maxLabels}`, 'plain', confidentEx.slice(0, maxLabels));
     // What prevents the bias's reward hacking: the fact-augmented reward model trained only on the
@@ -202,8 +208,8 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     // (right or wrong, on a view that shows enough or not) carry over to the pairs it did not see.
     await rm(`confident-guarded-${maxLabels}`, 'fact', confidentEx.slice(0, maxLabels).filter((e) => answersAtOnce(e.a.record) === answersAtOnce(e.b.record)));
     // The over-optimisation regime (Gao et al. 2022): both reward models from few labels.
-    if (!rms.has(`fact-${cfg.gaoLabels}`)) await rm(`fact-${cfg.gaoLabels}`, 'fact', honestEx.slice(0, cfg.gaoLabels));
-    if (!rms.has(`plain-${cfg.gaoLabels}`)) await rm(`plain-${cfg.gaoLabels}`, 'plain', honestEx.slice(0, cfg.gaoLabels));
+    if (!rms.has(`fact-${cfg.gaoLabels}`)) await rm(`fact-${cfg.gaoLabels}`, 'fact', firstLabels(honestEx, cfg.gaoLabels));
+    if (!rms.has(`plain-${cfg.gaoLabels}`)) await rm(`plain-${cfg.gaoLabels}`, 'plain', firstLabels(honestEx, cfg.gaoLabels));
   });
 
   // ── 5. RL with the gold reward, RLHF with each reward model, DPO ──────────
@@ -285,9 +291,9 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     const ex = honestEx.slice(0, maxLabels);
     const plays = ex.flatMap((e) => [e.a, e.b]);
     const plain = await trajectoryFeatures(supervised, cache, plays, 'plain');
+    const seen = await turnPerceptions(supervised, cache, plays);
     const ai = ex.map((e, i) => {
-      const va = criticValue(plain[2 * i], e.a.record);
-      const vb = criticValue(plain[2 * i + 1], e.b.record);
+      const [va, vb] = judgePair({ record: e.a.record, turns: seen[2 * i] }, { record: e.b.record, turns: seen[2 * i + 1] }, { recognisedAt: cfg.judgeRecognisedAt });
       const choice = (va >= vb ? 0 : 1) as 0 | 1;
       // What the learned router sees: the plays and the model's beliefs (plain features), the AI's pick first, and its margin.
       return { choice, margin: Math.abs(va - vb), features: routerFeatures(plain[2 * i + choice], plain[2 * i + 1 - choice], Math.abs(va - vb)) };

@@ -133,7 +133,7 @@ export function routingSpec(r: FeedbackResults): TopLevelSpec | null {
   return {
     width: 320,
     height: 200,
-    title: 'Routing labels between people and the AI critic',
+    title: 'Routing labels between people and the AI judge',
     layer: [
       { data: { values: pts }, mark: { type: 'line', point: true }, encoding: { x: { field: 'humanLabels', type: 'quantitative', title: 'human labels' }, y: { field: 'goldAccuracy', type: 'quantitative', title: 'reward-model accuracy (gold, held out)', scale: { zero: false } }, color: { field: 'strategy', type: 'nominal' } } },
       { data: { values: ends }, mark: { type: 'point', filled: true, size: 70, color: 'black' }, encoding: { x: { field: 'humanLabels', type: 'quantitative' }, y: { field: 'goldAccuracy', type: 'quantitative' }, shape: { field: 'strategy', type: 'nominal' } } },
@@ -166,8 +166,8 @@ ${charts.join('\n')}
 <table><tr><th>model</th><th>variant</th><th>labels</th><th>accuracy (labels)</th><th>accuracy (gold)</th><th>ECE</th><th>Brier</th></tr>${rmRows}</table>
 <h3>Policies (test suite, all seven kinds)</h3>
 <table><tr><th>policy</th><th>gap closed (training kinds)</th><th>gap closed (unseen)</th><th>accuracy</th><th>over-asking</th><th>guess rate</th><th>ps-rate</th><th>gold reward (test)</th><th>gold: peak − end (training batches, 5-update mean; gao-*: test plays)</th></tr>${polRows}</table>
-<p class="note">gao-* runs: Gao et al.’s regime — both reward models from ${esc(String(r.config.gaoLabels ?? '—'))} labels, KL coefficient ${esc(String(r.config.gaoKlCoef ?? '—'))}, ${esc(String(r.config.gaoUpdates ?? '—'))} updates; every other RL run: ${esc(String(r.config.rlUpdates))} updates at the RL stage’s default KL coefficient.</p>
-<h3>Routing (AI critic agrees with gold on ${pct(r.routing.aiLabelGoldAgreement)} of decided pairs, people on ${pct(r.routing.humanLabelGoldAgreement)})</h3>
+<p class="note">gao-* runs: Gao et al.’s regime — both reward models from ${esc(String(r.config.gaoLabels ?? '—'))} labels (${esc(String(r.config.labelOrder ?? 'sampled'))} order), KL coefficient ${esc(String(r.config.gaoKlCoef ?? '—'))}, ${esc(String(r.config.gaoUpdates ?? '—'))} updates; every other RL run: ${esc(String(r.config.rlUpdates))} updates at the RL stage’s default KL coefficient.</p>
+<h3>Routing (AI judge agrees with gold on ${pct(r.routing.aiLabelGoldAgreement)} of decided pairs, people on ${pct(r.routing.humanLabelGoldAgreement)})</h3>
 <table><tr><th>strategy</th><th>human share</th><th>human labels</th><th>of them on pairs where the AI’s label differs</th><th>AI labels used</th><th>RM accuracy (gold, held out)</th></tr>${routRows}</table>
 </section>`;
 }

@@ -3,13 +3,13 @@
  * al. 2024): the AI labels every pair; a router spends a budget of human labels on the pairs
  * where a person is worth most, and the reward model trains on the mix.
  *
- * The AI labeller here is the automatic critic on the built-in model's own perception: it values
- * a play by its expected gold reward with the model's belief standing in for the facts — the
- * named category is right with the probability the frozen model gives it at that view — so it is
- * systematically wrong where the model is confidently wrong (a guess on a view that does not show
- * enough). Its confidence in a label is the gap between its two values.
+ * The AI labeller here is the pair judge (pair-judge.ts): the gold reward's weights with the
+ * built-in model's perception of every view of the pair standing in for the scene's facts — so it
+ * is systematically wrong where the model's perception is (a view it wrongly takes to show enough,
+ * an object it recognises wrongly even on the best view). Its confidence in a label is the gap
+ * between its two values.
  *
- * Because the critic is *confidently* wrong exactly where it matters, its own margin is a poor
+ * Because the judge is *confidently* wrong exactly where it matters, its own margin is a poor
  * router: the pairs it gets wrong are not the ones it is unsure of. So, as Miranda et al. do, the
  * `learned` router fits a performance-prediction model: a share of the human budget (`probeShare`)
  * goes to pairs drawn at random, a small logistic regression learns from them where the AI's
@@ -23,25 +23,8 @@
  * `margin` (lowest AI margin first), `random` (b of the pairs at random), and the ends
  * `all-human` (b = 1) and `all-ai` (b = 0).
  */
-import type { EpisodeRecord } from '../episode/types.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng, hashSeed } from '../util/rng.js';
-import { PLAIN_FEATURES } from './trajectory-features.js';
-
-/** Index of each plain feature by name. */
-const F = Object.fromEntries(PLAIN_FEATURES.map((n, i) => [n, i])) as Record<(typeof PLAIN_FEATURES)[number], number>;
-
-/**
- * The AI critic's value of a play from its plain features (trajectory-features.ts): the gold
- * reward's weights (rewards.ts) with the model's probability of the named category for "correct",
- * and its doubt at the final view for "guessed".
- */
-export function criticValue(plain: ArrayLike<number>, record: EpisodeRecord): number {
-  const p = plain[F.finalChosenP];
-  const isCat = plain[F.endsCategory] > 0;
-  const failEnd = plain[F.endsAbstain] + plain[F.endsInvalid] + plain[F.endsMaxTurns];
-  return (isCat ? p - 0.5 * (1 - p) - 0.3 * (1 - plain[F.finalMaxP]) : 0) - 0.05 * record.interventions - 0.5 * failEnd;
-}
 
 export const ROUTING_STRATEGIES = ['learned', 'margin', 'random'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];

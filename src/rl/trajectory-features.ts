@@ -52,18 +52,22 @@ export function featureNames(variant: RewardVariant): string[] {
 }
 
 /** Per-turn perception of the frozen model: max p and normalised entropy over the shown categories, and p of each category option. */
-interface TurnPerception {
+export interface TurnPerception {
+  /** The view shown at this turn. */
+  view: number;
   maxP: number;
   entropy: number;
   /** P(category option k) renormalised over the categories (NaN for interventions). */
   catP: Float64Array;
+  /** The options shown at this turn (interventions first). */
+  options: readonly string[];
 }
 
 /**
- * Replay every trajectory's replies, run the frozen model's head on every turn (image features
- * from `cache`) and return one feature row per trajectory (`featureNames(variant)` order).
+ * Replay every trajectory's replies and run the frozen model's head on every turn (image features
+ * from `cache`): one TurnPerception per reply, per trajectory.
  */
-export async function trajectoryFeatures(model: BuiltinPolicy, cache: FeatureCache, trajs: readonly Trajectory[], variant: RewardVariant): Promise<Float32Array[]> {
+export async function turnPerceptions(model: BuiltinPolicy, cache: FeatureCache, trajs: readonly Trajectory[]): Promise<TurnPerception[][]> {
   const items: { episode: SuiteEpisode; view: number; text: ReturnType<EpisodeState['observe']> }[] = [];
   const first: number[] = [];
   for (const t of trajs) {
@@ -91,12 +95,21 @@ export async function trajectoryFeatures(model: BuiltinPolicy, cache: FeatureCac
       for (let k = ni; k < n; k++) z += Math.exp(row[k]);
       const catP = new Float64Array(n).fill(Number.NaN);
       for (let k = ni; k < n; k++) catP[k] = Math.exp(row[k]) / Math.max(z, 1e-30);
-      perception.push({ maxP: out.uncertainty[r * 6], entropy: out.uncertainty[r * 6 + 1], catP });
+      perception.push({ view: c.view, maxP: out.uncertainty[r * 6], entropy: out.uncertainty[r * 6 + 1], catP, options: c.text.options });
     });
   }
+  return trajs.map((t, j) => perception.slice(first[j], first[j] + t.record.replies.length));
+}
+
+/**
+ * Replay every trajectory's replies, run the frozen model's head on every turn (image features
+ * from `cache`) and return one feature row per trajectory (`featureNames(variant)` order).
+ */
+export async function trajectoryFeatures(model: BuiltinPolicy, cache: FeatureCache, trajs: readonly Trajectory[], variant: RewardVariant): Promise<Float32Array[]> {
+  const perceptions = await turnPerceptions(model, cache, trajs);
   return trajs.map((t, j) => {
     const r = t.record;
-    const P = perception.slice(first[j], first[j] + r.replies.length);
+    const P = perceptions[j];
     const last = r.actions.length - 1;
     const fin = P[last];
     const a = r.actions[last];
