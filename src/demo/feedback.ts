@@ -47,7 +47,7 @@ import { rolloutMultiTurn } from '../rl/rollout.js';
 import { BaseRLConfigSchema, RLRun, type RLResult } from '../rl/run.js';
 import { RewardModel, isHeldOut, pairMetrics, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
 import { routeLearned, routeToHumans, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
-import { trajectoryFeatures, turnPerceptions, type Trajectory } from '../rl/trajectory-features.js';
+import { featuresFromPerceptions, turnPerceptions, type Trajectory } from '../rl/trajectory-features.js';
 import { judgePair } from '../rl/pair-judge.js';
 import { gapClosedSplit } from '../report/data.js';
 import { writeFeedbackReport, type FeedbackResults, type GaoPoint, type PolicyResult } from '../report/feedback-section.js';
@@ -290,8 +290,9 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const routing = await stage('routing', async () => {
     const ex = honestEx.slice(0, maxLabels);
     const plays = ex.flatMap((e) => [e.a, e.b]);
-    const plain = await trajectoryFeatures(supervised, cache, plays, 'plain');
+    // The model's perception of every turn, computed once: the judge reads it, the router's features derive from it.
     const seen = await turnPerceptions(supervised, cache, plays);
+    const plain = featuresFromPerceptions(plays, seen, 'plain');
     const ai = ex.map((e, i) => {
       const [va, vb] = judgePair({ record: e.a.record, turns: seen[2 * i] }, { record: e.b.record, turns: seen[2 * i + 1] }, { recognisedAt: cfg.judgeRecognisedAt });
       const choice = (va >= vb ? 0 : 1) as 0 | 1;

@@ -43,7 +43,10 @@ export function coverageOrder(pairs: readonly { a: EpisodeRecord; b: EpisodeReco
   });
   const taken = new Set(first);
   const seen = new Map<string, number>();
-  for (const i of first) seen.set(pairContrast(pairs[i].a, pairs[i].b), (seen.get(pairContrast(pairs[i].a, pairs[i].b)) ?? 0) + 1);
+  for (const i of first) {
+    const k = pairContrast(pairs[i].a, pairs[i].b);
+    seen.set(k, (seen.get(k) ?? 0) + 1);
+  }
   const rank = pairs.map((p, i) => {
     if (taken.has(i)) return -1;
     const k = pairContrast(p.a, p.b);

@@ -106,7 +106,11 @@ export async function turnPerceptions(model: BuiltinPolicy, cache: FeatureCache,
  * from `cache`) and return one feature row per trajectory (`featureNames(variant)` order).
  */
 export async function trajectoryFeatures(model: BuiltinPolicy, cache: FeatureCache, trajs: readonly Trajectory[], variant: RewardVariant): Promise<Float32Array[]> {
-  const perceptions = await turnPerceptions(model, cache, trajs);
+  return featuresFromPerceptions(trajs, await turnPerceptions(model, cache, trajs), variant);
+}
+
+/** One feature row per trajectory (`featureNames(variant)` order) from its turns' perceptions (turnPerceptions). */
+export function featuresFromPerceptions(trajs: readonly Trajectory[], perceptions: readonly (readonly TurnPerception[])[], variant: RewardVariant): Float32Array[] {
   return trajs.map((t, j) => {
     const r = t.record;
     const P = perceptions[j];
