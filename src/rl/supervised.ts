@@ -134,33 +134,24 @@ export function referenceExamples(episodes: readonly SuiteEpisode[], grid = 0): 
   });
 }
 
-/**
- * Informative views of the given kinds other than the clearest one, with their category; with
- * `grid` > 0, camera views carry their where target.
- */
-export function informativeExamples(episodes: readonly SuiteEpisode[], kinds: readonly string[], grid = 0): ReferenceExample[] {
+/** The views of the given kinds that `pick` keeps, with `label`; with `grid` > 0, camera views carry their where target. */
+function viewExamples(episodes: readonly SuiteEpisode[], kinds: readonly string[], grid: number, pick: (e: SuiteEpisode, view: number) => boolean, label: (e: SuiteEpisode) => number): ReferenceExample[] {
   const ks = new Set(kinds);
   return episodes.flatMap((e) =>
     ks.has(e.kind)
-      ? e.views.flatMap((v, i) =>
-          e.informative?.[i] === true && i !== e.referenceView && 'image' in v
-            ? [{ image: v.image, label: CATEGORIES.indexOf(e.categories[e.answer]), question: e.question, kind: e.kind, where: whereOf(e, i, grid) }]
-            : [],
-        )
+      ? e.views.flatMap((v, i) => (pick(e, i) && 'image' in v ? [{ image: v.image, label: label(e), question: e.question, kind: e.kind, where: whereOf(e, i, grid) }] : []))
       : [],
   );
 }
 
-/** Uninformative views of the given kinds, labelled −1 ("cannot tell"); with `grid` > 0, camera views carry their where target. */
+/** Informative views of the given kinds other than the clearest one, with their category. */
+export function informativeExamples(episodes: readonly SuiteEpisode[], kinds: readonly string[], grid = 0): ReferenceExample[] {
+  return viewExamples(episodes, kinds, grid, (e, i) => e.informative?.[i] === true && i !== e.referenceView, (e) => CATEGORIES.indexOf(e.categories[e.answer]));
+}
+
+/** Uninformative views of the given kinds, labelled −1 ("cannot tell"). */
 export function uninformativeExamples(episodes: readonly SuiteEpisode[], kinds: readonly string[], grid = 0): ReferenceExample[] {
-  const ks = new Set(kinds);
-  return episodes.flatMap((e) =>
-    ks.has(e.kind)
-      ? e.views.flatMap((v, i) =>
-          e.informative?.[i] === false && 'image' in v ? [{ image: v.image, label: -1, question: e.question, kind: e.kind, where: whereOf(e, i, grid) }] : [],
-        )
-      : [],
-  );
+  return viewExamples(episodes, kinds, grid, (e, i) => e.informative?.[i] === false, () => -1);
 }
 
 export interface SupervisedResult {
