@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { judgePair, type JudgedPlay } from './pair-judge.js';
+import { makeRewards, scoreTrajectory } from './rewards.js';
 import type { TurnPerception } from './trajectory-features.js';
 
 // One episode, options: one intervention then the categories cat, dog.
@@ -38,5 +39,15 @@ describe('pair judge', () => {
     const abstained = play([{ type: 'abstain', option: 0, intervention: 0 }], [turn(0, 0.5, 0.5)]);
     abstained.record.outcome = 'abstain';
     expect(judgePair(abstained, asked)[0]).toBeCloseTo(-0.5);
+  });
+
+  it('scores through the gold reward itself: an invalid ask on a view the model recognises is needless too', () => {
+    const invalid = play([{ type: 'intervention', option: 0, intervention: 0, valid: false }], [turn(0, 0.1, 0.9)]);
+    invalid.record.outcome = 'invalid-intervention';
+    invalid.record.interventions = 0;
+    // rewards.ts: invalid −0.5, needlessAsks counts every ask on a view that shows enough (−0.3)
+    const expected = scoreTrajectory({ ...invalid.record, informative: [true] }, makeRewards()).total;
+    expect(expected).toBeCloseTo(-0.8);
+    expect(judgePair(invalid, asked)[0]).toBeCloseTo(expected);
   });
 });

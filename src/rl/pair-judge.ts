@@ -5,7 +5,7 @@
  * generator's hidden facts (which object it is, which views show enough, whether the episode is a
  * control).
  *
- * It values each play by the gold reward's own weights (rewards.ts) with its perception standing
+ * It values each play by the gold reward itself (rewards.ts, scoreTrajectory) with its perception standing
  * in for the facts:
  *   - what the object is: the category distribution at the view, among all the views of *both*
  *     plays, where the model is surest (a play that asked saw a better view than one that guessed,
@@ -18,8 +18,11 @@
  * decided pairs, this one on 73 % (docs/feedback-rlhf.md).
  */
 import type { EpisodeRecord } from '../episode/types.js';
-import { DEFAULT_REWARD_WEIGHTS as W } from './rewards.js';
+import { makeRewards, scoreTrajectory } from './rewards.js';
 import type { TurnPerception } from './trajectory-features.js';
+
+/** The gold reward's components at their default weights. */
+const GOLD = makeRewards();
 
 /** One play as the judge sees it: its record and the model's perception at each of its turns. */
 export interface JudgedPlay {
@@ -42,23 +45,26 @@ function surestBelief(turns: readonly TurnPerception[]): Map<string, number> {
   return m;
 }
 
-/** The judge's value of one play, given its belief about the object. */
+/**
+ * The judge's value of one play, given its belief about the object: the gold reward itself
+ * (rewards.ts, scoreTrajectory with the default weights) of the play's record with the facts
+ * replaced by the judge's perception — which views showed enough (`recognisedAt`), hence which asks
+ * were needed or needless and whether the answer was a guess — and, for an answer, the expectation
+ * over right and wrong under its belief. No term of the reward is restated here.
+ */
 function playValue(play: JudgedPlay, belief: Map<string, number>, recognisedAt: number): number {
   const { record: r, turns } = play;
-  const shows = (k: number) => turns[k].maxP >= recognisedAt;
-  let v = W.interventions * r.interventions;
-  r.actions.forEach((a, k) => {
-    if (a.type === 'intervention' && a.valid) v += shows(k) ? W.needlessAsks : W.neededAsks;
-  });
+  const informative = turns.map((t) => t.maxP >= recognisedAt);
   const last = r.actions.length - 1;
   const a = r.actions[last];
-  if (a.type === 'category') {
-    const p = belief.get(turns[last].options[a.option]) ?? 0;
-    v += W.correct * p + W.wrong * (1 - p) + (shows(last) ? 0 : W.guessed);
-  } else if (r.outcome === 'abstain') v += W.abstain;
-  else if (r.outcome === 'max-turns') v += W.maxTurns;
-  else v += W.invalid;
-  return v;
+  const perceived = (right: boolean): EpisodeRecord => ({
+    ...r,
+    informative,
+    ...(a.type === 'category' ? { success: right, outcome: right ? 'correct' : 'wrong-category', guessed: !informative[last] } : { guessed: false }),
+  });
+  if (a.type !== 'category') return scoreTrajectory(perceived(false), GOLD).total;
+  const p = belief.get(turns[last].options[a.option]) ?? 0;
+  return p * scoreTrajectory(perceived(true), GOLD).total + (1 - p) * scoreTrajectory(perceived(false), GOLD).total;
 }
 
 /** The judge's values of the two plays of one pair (same episode); its label is the higher one, its confidence the gap. */
