@@ -39,7 +39,6 @@ import { FeedbackStore } from '../feedback/store.js';
 import { pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
 import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';
 import { firstByCoverage } from '../feedback/pair-coverage.js';
-import { askContrastPairs, answersFirst, asksNeedlesslyFirst } from '../feedback/ask-pairs.js';
 import { resolveSupervisedConfig, trainSupervised } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
 import { trainDPO } from '../rl/dpo.js';
@@ -63,7 +62,6 @@ export const FeedbackDemoConfigSchema = z.object({
   init: z.string().optional().describe('a supervised checkpoint to start from (e.g. runs/demo/supervised); default: train one as the demo does'),
   seed: z.number().int().min(0).default(0).describe('master seed (suites, sampling, annotators)'),
   labels: z.array(z.coerce.number().int().min(10)).min(1).default([100, 300, 1000]).describe('label counts for the gap-closed-against-labels curve (the largest is how many pairs are labelled)'),
-  askPairs: z.number().min(0).max(0.5).default(0.1).describe('share of the pairs that contrast, on a control episode, a play of the policy that asks at once with one that answers at once (both sampled from the same policy; ask-pairs.ts) — the sampled pairs hold few'),
   labelOrder: z.enum(['coverage', 'sampled']).default('coverage').describe('which pairs a budget of n labels gets: one pair of every contrast first (coverage), or the first n in sampling order'),
   annotators: z.number().int().min(1).max(20).default(3).describe('simulated annotators per project'),
   noise: z.number().min(0).max(0.5).default(0.1).describe('share of simulated labels flipped at random'),
@@ -138,24 +136,8 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       used.push(...eps);
       for (const t of roll.trajectories) recs.push({ record: t.record!, source: 'RL start policy, sampled' });
     }
-    // Pairs that teach what a needless ask is (ask-pairs.ts): many plays of each control episode, with their own rng so the pairs above stay as they were.
-    const nAsk = Math.round(cfg.askPairs * maxLabels);
-    const askRng = new Rng(cfg.seed + 13);
-    const controls = askRng.shuffle(train.filter((e) => e.control));
-    const askRecs: { record: EpisodeRecord; source: string }[] = [];
-    const askEps: SuiteEpisode[] = [];
-    for (let i = 0; nAsk > 0 && i < controls.length && contrasted(askRecs) < nAsk; i += 64) {
-      const eps = controls.slice(i, i + 64);
-      const roll = await rolloutMultiTurn(sampler.ctx.policy, sampler.ref, cache, eps, 16, askRng);
-      askEps.push(...eps);
-      for (const t of roll.trajectories) askRecs.push({ record: t.record!, source: 'RL start policy, sampled' });
-    }
-    const fresh = new Set(used.map((e) => e.id));
-    const written = (await writeSuite(join(pairsDir, 'suite'), [...used, ...askEps.filter((e) => !fresh.has(e.id))])).map((e) => ({ ...e, views: e.views.map((v) => ('path' in v ? v.path : '')) }));
-    const sampled = rng.shuffle(pairsFromRecords(written, recs, { seed: cfg.seed, perEpisode: 2 }));
-    const asks = askContrastPairs(written, askRecs, { seed: cfg.seed, max: nAsk });
-    if (nAsk > 0) log(`feedback demo: ${asks.length} ask-vs-answer pairs on control episodes (of ${askEps.length} rolled out, 16 plays each)`);
-    return askRng.shuffle([...sampled.slice(0, maxLabels - asks.length), ...asks]);
+    const written = (await writeSuite(join(pairsDir, 'suite'), used)).map((e) => ({ ...e, views: e.views.map((v) => ('path' in v ? v.path : '')) }));
+    return rng.shuffle(pairsFromRecords(written, recs, { seed: cfg.seed, perEpisode: 2 })).slice(0, maxLabels);
   };
   const pairs = resumed ? [] : await stage('pairs', () => samplePairs().catch(async (e) => { await store.close(); throw e; }));
   if (!resumed) log(`feedback demo: ${pairs.length} pairs of differing plays from the RL starting policy`);
@@ -368,12 +350,6 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   await mkdir(out, { recursive: true });
   await writeFeedbackReport(out, results);
   return results;
-}
-
-/** How many episodes have both a play that asks needlessly at once and one that answers at once. */
-function contrasted(recs: readonly { record: EpisodeRecord }[]): number {
-  const ask = new Set(recs.filter((x) => asksNeedlesslyFirst(x.record)).map((x) => x.record.id));
-  return new Set(recs.filter((x) => answersFirst(x.record) && ask.has(x.record.id)).map((x) => x.record.id)).size;
 }
 
 /** The headline figures of one trained policy against the supervised model's reference and proactive runs. */
