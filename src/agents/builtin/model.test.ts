@@ -173,31 +173,6 @@ describe('built-in model', () => {
     expect(trained[0] + trained[1]).toBeCloseTo(plain[0] + plain[1], 6); // P(ask) is unchanged
   });
 
-  it('the gate reads whether the object runs past the frame’s edges: zero at start, then P(ask) moves with the edge shares alone', () => {
-    const m = tiny(); // 16 px, two pooling stages → a 4×4 where map
-    const hb = headBatch([{ question: 'what object is this', options: ['move the camera left', 'add more details', 'circle', 'square'], numInterventions: 2 }], vocab);
-    const h = noGrad(() => m.encode(img(1, 5)));
-    const withMap = (cells: number[]) => {
-      const f = new Float32Array(16 + 16);
-      f.set(h.data, 0);
-      for (const c of cells) f[16 + c] = 1;
-      return tensor(f, [1, 32]);
-    };
-    const pAsk = (x: ReturnType<typeof withMap>) => {
-      const lp = m.head(x, hb).logp.data;
-      return Math.exp(lp[0]) + Math.exp(lp[1]);
-    };
-    const inside = withMap([5, 6, 9, 10]); // a block in the middle of the frame
-    const sliver = withMap([4, 8]); // a sliver down the left edge
-    expect(m.gateEdge.weight.data.every((v) => v === 0)).toBe(true);
-    expect(MultimodalModel.LATER_PARAMETERS).toContain('gateEdge.weight'); // older checkpoints load it as zeros
-    expect(pAsk(sliver)).toBeCloseTo(pAsk(inside), 6); // off at construction
-    m.gateEdge.weight.data.fill(1);
-    m.gate2.weight.data.fill(1);
-    expect(pAsk(inside)).toBeCloseTo(pAsk(h), 6); // no edge share: as without the map
-    expect(pAsk(sliver)).toBeGreaterThan(pAsk(inside) * 1.5); // the object cut by the left edge: asking is worth more
-  });
-
   it('learns: a few steps of cross-entropy raise the right option’s probability and change parameters', async () => {
     const { AdamW } = await import('../../nn/index.js');
     const m = tiny();

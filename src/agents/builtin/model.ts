@@ -12,11 +12,9 @@
  *            whether at most one intervention is left that was not already asked for at this
  *            view (the abstain-style option alone, or a loop tried both ways): asking cannot
  *            bring a new view
- *   g      = s·u_conf + MLP_gate(u [, P h, e_q]; + W_e·edges(m))  how much asking is worth now; s starts
+ *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
  *            negative (the surer the model, the less it asks: selective prediction's rule),
- *            and RL refines both terms. edges(m) are the where map's shares on the four edges of
- *            the frame (is the object cut by the frame, or inside it?), added to the MLP's hidden
- *            layer by W_e (zero at construction, trained in RL)
+ *            and RL refines both terms
  *   m      = σ(1×1 conv(last conv stage))                 the "where" map [B, s·s]: per cell, is the object
  *                                                          there (trained in the supervised stage on camera views)
  *   t      = m's centre of mass from the frame's centre, and its shares on the four edges  which way the object lies [B, 6]
@@ -36,8 +34,7 @@
  *   π(option) = softmax over the shown options (interventions first, then categories)
  *
  * The factorisation keeps the decision to ask apart from the choice of intervention: the gate
- * reads the model's uncertainty (and whether the object runs past the frame's edges, and, if
- * configured, the image), never the option words, so it
+ * reads the model's uncertainty (and, if configured, the image), never the option words, so it
  * applies unchanged to option texts it never saw. A value head V([u, P h, e_q]) serves PPO. The
  * gate starts strongly negative, so the supervised model is a pure guesser until RL teaches it
  * when asking pays.
@@ -143,7 +140,6 @@ export class MultimodalModel extends Module {
   readonly whichToward: Linear;
   readonly whereConv: Conv2d;
   readonly whichLook: Linear;
-  readonly gateEdge: Linear;
   readonly val1: Linear;
   readonly val2: Linear;
 
@@ -186,12 +182,10 @@ export class MultimodalModel extends Module {
     // built last, so the initialisation of everything above is what it was without it
     this.whichLook = this.addModule('whichLook', new Linear(H, D, { rng, bias: false })); // what is wrong with the image ↔ option words
     this.whichLook.weight.data.fill(0); // off until the supervised stage's degradation captions teach it
-    this.gateEdge = this.addModule('gateEdge', new Linear(EDGES, M, { rng, bias: false })); // the where map's edge shares → the gate's hidden layer
-    this.gateEdge.weight.data.fill(0); // off at construction; RL trains it (the supervised stage never shows the gate a where map)
   }
 
   /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
-  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias', 'whichLook.weight', 'gateEdge.weight'];
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias', 'whichLook.weight'];
 
   /**
    * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
@@ -301,13 +295,10 @@ export class MultimodalModel extends Module {
     // The gate: how much asking is worth at this turn (reads no option words).
     const gateIn = this.config.gateInputs === 'uncertainty' ? u : rowCtx;
     const conf = tensor(Float32Array.from({ length: B }, (_, r) => unc[r * UNC + 3]), [B, 1]); // −log(1 − max p)/5
-    const toward = where ? towardObject(where) : null; // [B, 6]
-    let gh = this.gate1.forward(gateIn); // [B, M]
-    if (toward) gh = add(gh, this.gateEdge.forward(matmul(toward, edgePick()))); // [B, M]: is the object cut by the frame's edges?
-    const g = add(reshape(this.gate2.forward(relu(gh)), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
+    const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
-    if (toward) w = add(w, reshape(sum(mul(selectRows(this.whichToward.forward(toward), rowOf), eO), 1), [B, K])); // [B, K]
+    if (where) w = add(w, reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K])); // [B, K]
     if (this.whichLook.weight.data.some((v) => v !== 0)) w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eO), 1), [B, K])); // [B, K]: what is wrong with the image ↔ the option's words
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
     if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
@@ -342,21 +333,6 @@ export function towardObject(where: Tensor): Tensor {
   const [B, A] = where.shape;
   const mass = addScalar(reshape(sum(where, 1), [B, 1]), 1e-6); // [B, 1]
   return div(matmul(where, towardBasis(A)), mass); // [B, 6]
-}
-
-/** Width of the gate's edge input: the where map's shares on the left, right, top and bottom edges. */
-export const EDGES = 4;
-
-let EDGE_PICK: Tensor | null = null;
-
-/** [6, 4]: picks the four edge shares out of a `towardObject` row. */
-function edgePick(): Tensor {
-  if (!EDGE_PICK) {
-    const d = new Float32Array(TOWARD * EDGES);
-    for (let e = 0; e < EDGES; e++) d[(2 + e) * EDGES + e] = 1;
-    EDGE_PICK = tensor(d, [TOWARD, EDGES]);
-  }
-  return EDGE_PICK;
 }
 
 const TOWARD_BASES = new Map<number, Tensor>();
