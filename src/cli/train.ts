@@ -24,6 +24,7 @@ import { loadData } from '../suite/open.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { InputError } from '../util/errors.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
+import { RewardWeightListSchema, parseRewardWeights } from '../rl/rewards.js';
 import { dpoStage, learnedReward, rewardStage } from './train-feedback.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 import { kebab, resolveConfig, schemaOptions, type AnyObjectSchema } from '../util/config.js';
@@ -103,6 +104,8 @@ export const RLStageSchema = z
     data: z.string().optional().describe('training episodes (DIR, suite:DIR); default: generate --episodes per training kind'),
     episodes: z.number().int().min(1).default(300).describe('episodes per kind of the generated training suite (without --data)'),
     reward: z.string().optional().describe("a learned reward instead of the simulator's: rm:DIR, a reward model from `train reward` (RLHF; the simulator's reward is still logged as rl/goldReward)"),
+    rewardWeights: RewardWeightListSchema.default([]).describe(RewardWeightListSchema.description ?? ''),
+    controlShare: z.number().min(0).max(1).default(0.15).describe('share of control episodes (answerable at the first view) in the generated training suite (without --data)'),
   })
   .extend(rlOptionsSchema().shape);
 
@@ -114,15 +117,24 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
     'askfirst train rl --init runs/sup --out runs/rl',
     'askfirst train rl --init runs/sup --algorithm ppo --out runs/rl-ppo',
     'askfirst train rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1',
+    'askfirst train rl --init runs/sup --reward-weights needlessAsks=-1,guessed=-0.5 --out runs/rl-w',
   ],
   run: async (c) => {
-    const { init, algorithm, data: dataSpec, episodes, reward, ...rest } = c as Record<string, unknown> & { init: string; algorithm: 'grpo' | 'ppo'; data?: string; episodes: number; reward?: string };
+    const { init, algorithm, data: dataSpec, episodes, reward, rewardWeights, controlShare, ...rest } = c as Record<string, unknown> & {
+      init: string;
+      algorithm: 'grpo' | 'ppo';
+      data?: string;
+      episodes: number;
+      reward?: string;
+      rewardWeights: string[];
+      controlShare: number;
+    };
     if (reward) rewardSpecDir(reward); // a malformed --reward fails before any data is generated
     const schema = ALGORITHMS[algorithm] as AnyObjectSchema;
     const own = new Set(Object.keys(schema.shape));
     const stray = Object.keys(rest).filter((k) => rest[k] !== undefined && !own.has(k));
     if (stray.length) throw new InputError(`${stray.map((k) => '--' + kebab(k)).join(', ')} do(es) not apply to --algorithm ${algorithm}`);
-    const cfg = resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>;
+    const cfg = { ...(resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>), rewards: parseRewardWeights(rewardWeights) };
     const policy = BuiltinPolicy.load(init);
     let data;
     if (dataSpec) {
@@ -131,7 +143,7 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
       data = { train: d.episodes, val: rlValSuite(cfg), loader: d.loader };
     } else {
       log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}`);
-      data = { ...rlSplits({ episodes, seed: cfg.seed, kinds: cfg.kinds }), loader: memoryLoader };
+      data = { ...rlSplits({ episodes, seed: cfg.seed, kinds: cfg.kinds, controlShare }), loader: memoryLoader };
     }
     const ctx = { policy, ...data, log, ...(reward ? { reward: learnedReward(reward, data.loader) } : {}) };
     const r = algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);

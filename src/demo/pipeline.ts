@@ -24,7 +24,7 @@ import { trainSupervised, accuracyOn, referenceExamples, resolveSupervisedConfig
 import { trainGRPO } from '../rl/grpo.js';
 import { trainPPO } from '../rl/ppo.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
-import { makeRewards } from '../rl/rewards.js';
+import { RewardWeightListSchema, makeRewards, parseRewardWeights } from '../rl/rewards.js';
 import type { RLResult } from '../rl/run.js';
 import { runEpisodes } from '../agents/runner.js';
 import { summaryTable } from '../eval/table.js';
@@ -43,6 +43,8 @@ export const DemoConfigSchema = z.object({
   seed: z.number().int().min(0).default(0).describe('master seed (suites, initialisation, sampling)'),
   algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('RL algorithm for our run'),
   baselines: z.boolean().default(true).describe('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
+  rewardWeights: RewardWeightListSchema.default([]).describe(RewardWeightListSchema.description ?? ''),
+  rlControlShare: z.number().min(0).max(1).default(0.15).describe('share of control episodes (answerable at the first view) in the RL training suite (ours and the baselines; the test suite keeps 0.15)'),
   fresh: z.boolean().default(false).describe('ignore finished stages in --out and start over'),
   progress: z.boolean().default(true).describe('show progress bars'),
   reportTo: reportToField,
@@ -79,7 +81,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     const bar = progress('generate suites', supCount + (b.rlEpisodes + RL_VAL_EPISODES) * trainKinds.length + b.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' });
     const tick = () => bar.tick();
     const supTrain = supDone ? [] : supervisedSuite({ episodes: b.supEpisodes, seed: cfg.seed + 1 }, tick);
-    const { train: rlTrain, val: rlVal } = rlSplits({ episodes: b.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS }, tick);
+    const { train: rlTrain, val: rlVal } = rlSplits({ episodes: b.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS, controlShare: cfg.rlControlShare }, tick);
     const test = generateSuite({ episodes: b.evalEpisodes, seed: cfg.seed + 4 }, tick);
     bar.stop();
     return { supTrain, rlTrain, rlVal, test };
@@ -125,7 +127,8 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     }
     return algo === 'ppo' ? trainPPO({ out: dir, ...rlCommon, ...extra }, ctx) : trainGRPO({ out: dir, ...rlCommon, ...extra }, ctx);
   };
-  const ours = await stage('rl', () => rlRun('rl', {}, cfg.algorithm));
+  const rewardWeights = parseRewardWeights(cfg.rewardWeights);
+  const ours = await stage('rl', () => rlRun('rl', { rewards: rewardWeights }, cfg.algorithm));
   const afterRecs = await stage('eval-after', () => evalCached(ours.policy, cache, test, 'proactive'));
   const after = summarize(afterRecs);
   await saveRecords(cfg.out, 'after', afterRecs);
@@ -176,7 +179,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const results: Results = {
     version: RESULTS_VERSION,
     createdAt: new Date().toISOString(),
-    command: `askfirst demo${cfg.quick ? ' --quick' : ''}${cfg.seed ? ` --seed ${cfg.seed}` : ''} --out ${cfg.out}`,
+    command: `askfirst demo${cfg.quick ? ' --quick' : ''}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.rewardWeights.length ? ` --reward-weights ${cfg.rewardWeights.join(',')}` : ''}${cfg.rlControlShare !== 0.15 ? ` --rl-control-share ${cfg.rlControlShare}` : ''} --out ${cfg.out}`,
     quick: cfg.quick,
     model: {
       name: 'askfirst built-in (CNN + bag-of-words option scorer)',
@@ -204,7 +207,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       algorithm: cfg.algorithm,
       updates: ours.updates,
       episodes: rlTrain.length,
-      rewards: makeRewards().map((r) => ({ name: r.name, weight: r.weight })),
+      rewards: makeRewards(rewardWeights).map((r) => ({ name: r.name, weight: r.weight })),
       curves: toCurve(ours.curve),
     },
     examples,

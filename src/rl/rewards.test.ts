@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EpisodeRecord } from '../episode/types.js';
-import { DEFAULT_REWARD_WEIGHTS, makeRewards, proactiveBenchReward, scoreTrajectory } from './rewards.js';
+import { DEFAULT_REWARD_WEIGHTS, RewardWeightListSchema, makeRewards, parseRewardWeights, proactiveBenchReward, scoreTrajectory } from './rewards.js';
 
 describe('rewards', () => {
   const rec = (o: Partial<EpisodeRecord>): EpisodeRecord => ({
@@ -22,6 +22,19 @@ describe('rewards', () => {
     expect(overAsked.parts.needlessAsks).toBeCloseTo(DEFAULT_REWARD_WEIGHTS.needlessAsks);
     const bad = scoreTrajectory(rec({}), rs);
     expect(bad.total).toBeCloseTo(DEFAULT_REWARD_WEIGHTS.wrong + DEFAULT_REWARD_WEIGHTS.guessed);
+  });
+  it('weight overrides: name=value items, validated, parsed into the weights they change', () => {
+    expect(parseRewardWeights(RewardWeightListSchema.parse(['needlessAsks=-1', ' guessed = -0.5 ']))).toEqual({ needlessAsks: -1, guessed: -0.5 });
+    expect(parseRewardWeights([])).toEqual({});
+    const problems = (items: string[]) => RewardWeightListSchema.safeParse(items).error?.issues.map((i) => i.message) ?? [];
+    expect(problems(['needlessAsks=-1'])).toEqual([]);
+    expect(problems(['needless=-1'])).toEqual([expect.stringMatching(/"needless" is not a reward; use one of correct, wrong, .*needlessAsks/)]);
+    expect(problems(['guessed'])).toEqual([expect.stringMatching(/not name=value/)]);
+    expect(problems(['guessed=x', 'wrong=-1', 'wrong=-2'])).toEqual([expect.stringMatching(/"x" \(guessed\) is not a number/), 'wrong is given twice']);
+    expect(() => parseRewardWeights(['x=1'])).toThrow(/invalid reward weight/);
+    const rs = makeRewards(parseRewardWeights(['needlessAsks=-1']));
+    expect(rs.find((r) => r.name === 'needlessAsks')!.weight).toBe(-1);
+    expect(rs.find((r) => r.name === 'guessed')!.weight).toBe(DEFAULT_REWARD_WEIGHTS.guessed);
   });
   it('ProactiveBench single-turn reward', () => {
     expect(proactiveBenchReward({ type: 'category', option: 3, category: 0, correct: true }, 0.5)).toBe(1);

@@ -5,7 +5,9 @@
  * 1 for the correct category, r_p for a valid intervention, 0 otherwise) is here too, so the
  * paper's recipe runs beside ours.
  */
+import { z } from 'zod';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
+import { ConfigError } from '../util/errors.js';
 
 /** What a reward sees: the finished episode's record. */
 export type RewardFn = (r: EpisodeRecord) => number;
@@ -57,6 +59,53 @@ export const DEFAULT_REWARD_WEIGHTS: Record<RewardName, number> = {
   needlessAsks: -0.3,
   guessed: -0.3,
 };
+
+/** The reward names, in order (for messages and --help). */
+export const REWARD_NAMES = Object.keys(DEFAULT_REWARD_WEIGHTS) as RewardName[];
+
+const WEIGHT_ITEM = /^\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/;
+
+/** Why one `name=value` item is not a valid weight override, or null when it is. */
+function weightItemProblem(item: string): string | null {
+  const m = WEIGHT_ITEM.exec(item);
+  if (!m) return `"${item}" is not name=value (e.g. needlessAsks=-0.6)`;
+  if (!(REWARD_NAMES as string[]).includes(m[1])) return `"${m[1]}" is not a reward; use one of ${REWARD_NAMES.join(', ')}`;
+  if (!Number.isFinite(Number(m[2])) || m[2].trim() === '') return `"${m[2]}" (${m[1]}) is not a number`;
+  return null;
+}
+
+/**
+ * Reward weight overrides as a CLI list (`--reward-weights needlessAsks=-0.6,guessed=-0.3`),
+ * validated up front and parsed into the weights it changes (the rest keep DEFAULT_REWARD_WEIGHTS).
+ */
+export const RewardWeightListSchema = z
+  .array(z.string())
+  .superRefine((items, ctx) => {
+    const seen = new Set<string>();
+    for (const item of items) {
+      const problem = weightItemProblem(item);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      else {
+        const name = WEIGHT_ITEM.exec(item)![1];
+        if (seen.has(name)) ctx.addIssue({ code: 'custom', message: `${name} is given twice` });
+        seen.add(name);
+      }
+    }
+  })
+  .describe(
+    `change reward weights of our RL run, name=value,… (the rest keep their defaults: ${REWARD_NAMES.map((k) => `${k} ${DEFAULT_REWARD_WEIGHTS[k]}`).join(', ')})`,
+  );
+
+/** The weights a validated override list sets (see RewardWeightListSchema). */
+export function parseRewardWeights(items: readonly string[]): Partial<Record<RewardName, number>> {
+  const out: Partial<Record<RewardName, number>> = {};
+  for (const item of items) {
+    const m = WEIGHT_ITEM.exec(item);
+    if (!m || weightItemProblem(item)) throw new ConfigError(`invalid reward weight: ${weightItemProblem(item)}`);
+    out[m[1] as RewardName] = Number(m[2]);
+  }
+  return out;
+}
 
 export function makeRewards(weights: Partial<Record<RewardName, number>> = {}): NamedReward[] {
   const w = { ...DEFAULT_REWARD_WEIGHTS, ...weights };

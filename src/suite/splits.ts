@@ -26,6 +26,7 @@ export function rlValSuite(o: { seed: number; kinds: readonly ScenarioKind[] }, 
 }
 
 /** RL's training and validation suites for the given kinds, from the run's seed. */
-export function rlSplits(o: { episodes: number; seed: number; kinds: readonly ScenarioKind[] }, onEpisode?: () => void): { train: SuiteEpisode[]; val: SuiteEpisode[] } {
-  return { train: generateSuite({ episodes: o.episodes, seed: o.seed + 2, kinds: [...o.kinds] }, onEpisode), val: rlValSuite(o, onEpisode) };
+export function rlSplits(o: { episodes: number; seed: number; kinds: readonly ScenarioKind[]; controlShare?: number }, onEpisode?: () => void): { train: SuiteEpisode[]; val: SuiteEpisode[] } {
+  const controls = o.controlShare === undefined ? {} : { controlShare: o.controlShare }; // the training suite's share of controls (default: the suite's)
+  return { train: generateSuite({ episodes: o.episodes, seed: o.seed + 2, kinds: [...o.kinds], ...controls }, onEpisode), val: rlValSuite(o, onEpisode) };
 }
