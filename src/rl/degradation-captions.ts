@@ -8,7 +8,9 @@
  * degraded by one of the generic pixel operations of scenes/corrupt.ts at a random severity,
  * paired with a caption that says what is wrong and, as captions do, what would fix it. The
  * captions share keywords with any text about these operations (e.g. "deblur", "resolution",
- * "brightness"), not its wording.
+ * "brightness"), not its wording. Only those shared words are in the model's vocabulary; the
+ * rest of a caption reads as unknown words (why, and what it measured: rl/supervised.ts
+ * `captionIds`).
  */
 import { corrupt, CORRUPTIONS } from '../scenes/corrupt.js';
 import type { RGBImage } from '../scenes/image.js';
