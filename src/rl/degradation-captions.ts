@@ -20,16 +20,21 @@ import type { Rng } from '../util/rng.js';
 export const LOOKS = ['clean', ...CORRUPTIONS] as const;
 export type Look = (typeof LOOKS)[number];
 
-/** One caption per look (written for this corpus). */
+/**
+ * One caption per look (written for this corpus), all of one form: what the photo needs, named
+ * by the operation ("deblur", "resolution", "brightness"). Only those words are in the model's
+ * vocabulary, so the form keeps every caption's remaining words alike (measured, issue 18: with
+ * freer wording the image–word term matched the corruption kind's first views less often).
+ */
 export const LOOK_CAPTIONS: Record<Look, string> = {
-  clean: 'A clear, sharp, well exposed photo.',
-  blur: 'A blurry photo, out of focus: deblur it to sharpen it.',
-  noise: 'A noisy, grainy photo: denoise it.',
-  pixelate: 'A pixelated photo at low resolution: upscale it to a higher resolution.',
-  jpeg: 'A photo with blocky JPEG compression artifacts: reduce the compression.',
-  brightness: 'A dark, underexposed photo: brighten it, raise the brightness.',
-  contrast: 'A flat, washed out photo with low contrast: raise the contrast.',
-  saturation: 'A grey, faded photo with little color saturation: raise the saturation.',
+  clean: 'A photo with nothing to fix.',
+  blur: 'A photo to deblur.',
+  noise: 'A photo to denoise.',
+  pixelate: 'A photo with too little resolution.',
+  jpeg: 'A photo with JPEG compression.',
+  brightness: 'A photo with too little brightness.',
+  contrast: 'A photo with too little contrast.',
+  saturation: 'A photo with too little color saturation.',
 };
 
 /** Severities drawn for a degraded example (scenes/corrupt.ts levels: 0 clean … 1 worst). */
