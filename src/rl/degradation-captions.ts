@@ -6,9 +6,11 @@
  * What it sees (disclosed, issue 18): the clearest views of the RL training kinds only (sketch,
  * camera — never an unseen kind's episode or its ask-or-answer protocol), each left clean or
  * degraded by one of the generic pixel operations of scenes/corrupt.ts at a random severity,
- * paired with a caption that says what is wrong and, as captions do, what would fix it. The
- * captions share keywords with any text about these operations (e.g. "deblur", "resolution",
- * "brightness"), not its wording.
+ * paired with a caption that says what the photo needs, naming the operation. The captions
+ * share those names with any text about these operations (e.g. "deblur", "resolution",
+ * "brightness"), not its wording. Only those shared words are in the model's vocabulary; the
+ * rest of a caption reads as unknown words (why, and what it measured: rl/supervised.ts
+ * `captionIds`; docs/transfer.md, session 4).
  */
 import { corrupt, CORRUPTIONS } from '../scenes/corrupt.js';
 import type { RGBImage } from '../scenes/image.js';
@@ -18,16 +20,22 @@ import type { Rng } from '../util/rng.js';
 export const LOOKS = ['clean', ...CORRUPTIONS] as const;
 export type Look = (typeof LOOKS)[number];
 
-/** One caption per look (written for this corpus). */
+/**
+ * One caption per look (written for this corpus), all of one form: what the photo needs, named
+ * by the operation ("deblur", "resolution", "brightness"). Only those words are in the model's
+ * vocabulary, so the form keeps every caption's remaining known words alike (measured, issue 18:
+ * with the earlier, freer wording the image–word term picked the corruption kind's valid
+ * enhancement less often at the demo's scale; docs/transfer.md, session 4).
+ */
 export const LOOK_CAPTIONS: Record<Look, string> = {
-  clean: 'A clear, sharp, well exposed photo.',
-  blur: 'A blurry photo, out of focus: deblur it to sharpen it.',
-  noise: 'A noisy, grainy photo: denoise it.',
-  pixelate: 'A pixelated photo at low resolution: upscale it to a higher resolution.',
-  jpeg: 'A photo with blocky JPEG compression artifacts: reduce the compression.',
-  brightness: 'A dark, underexposed photo: brighten it, raise the brightness.',
-  contrast: 'A flat, washed out photo with low contrast: raise the contrast.',
-  saturation: 'A grey, faded photo with little color saturation: raise the saturation.',
+  clean: 'A photo with nothing to fix.',
+  blur: 'A photo to deblur.',
+  noise: 'A photo to denoise.',
+  pixelate: 'A photo with too little resolution.',
+  jpeg: 'A photo with JPEG compression.',
+  brightness: 'A photo with too little brightness.',
+  contrast: 'A photo with too little contrast.',
+  saturation: 'A photo with too little color saturation.',
 };
 
 /** Severities drawn for a degraded example (scenes/corrupt.ts levels: 0 clean … 1 worst). */
