@@ -6,7 +6,7 @@ import type { TurnPerception } from './trajectory-features.js';
 
 // One episode, options: one intervention then the categories cat, dog.
 const options = ['Move closer.', 'cat', 'dog'];
-const turn = (view: number, cat: number, dog: number): TurnPerception => ({ view, maxP: Math.max(cat, dog), entropy: 0, catP: Float64Array.from([Number.NaN, cat, dog]), options });
+const turn = (cat: number, dog: number): TurnPerception => ({ maxP: Math.max(cat, dog), entropy: 0, catP: Float64Array.from([Number.NaN, cat, dog]), options });
 const ask: ParsedAction = { type: 'intervention', option: 0, intervention: 0, valid: true };
 const say = (c: 'cat' | 'dog'): ParsedAction => ({ type: 'category', option: c === 'cat' ? 1 : 2, category: c === 'cat' ? 0 : 1, correct: c === 'dog' });
 const rec = (actions: ParsedAction[]): EpisodeRecord => ({
@@ -18,8 +18,8 @@ const play = (actions: ParsedAction[], turns: TurnPerception[]): JudgedPlay => (
 
 describe('pair judge', () => {
   // The first view is ambiguous and the model leans wrong (cat 0.6); after asking, the second view shows a dog (0.95).
-  const guess = play([say('cat')], [turn(0, 0.6, 0.4)]);
-  const asked = play([ask, say('dog')], [turn(0, 0.6, 0.4), turn(1, 0.05, 0.95)]);
+  const guess = play([say('cat')], [turn(0.6, 0.4)]);
+  const asked = play([ask, say('dog')], [turn(0.6, 0.4), turn(0.05, 0.95)]);
 
   it('checks a guess against the best view either play saw, and prefers the play that asked', () => {
     const [vGuess, vAsked] = judgePair(guess, asked);
@@ -29,20 +29,20 @@ describe('pair judge', () => {
   });
 
   it('an ask on a view the model recognises is needless: an answer there is preferred', () => {
-    const sure = play([say('dog')], [turn(0, 0.1, 0.9)]);
-    const askedAnyway = play([ask, say('dog')], [turn(0, 0.1, 0.9), turn(1, 0.08, 0.92)]);
+    const sure = play([say('dog')], [turn(0.1, 0.9)]);
+    const askedAnyway = play([ask, say('dog')], [turn(0.1, 0.9), turn(0.08, 0.92)]);
     const [vSure, vAsk] = judgePair(sure, askedAnyway);
     expect(vSure).toBeGreaterThan(vAsk);
   });
 
   it('a play that ends without an answer costs what the gold reward charges', () => {
-    const abstained = play([{ type: 'abstain', option: 0, intervention: 0 }], [turn(0, 0.5, 0.5)]);
+    const abstained = play([{ type: 'abstain', option: 0, intervention: 0 }], [turn(0.5, 0.5)]);
     abstained.record.outcome = 'abstain';
     expect(judgePair(abstained, asked)[0]).toBeCloseTo(-0.5);
   });
 
   it('scores through the gold reward itself: an invalid ask on a view the model recognises is needless too', () => {
-    const invalid = play([{ type: 'intervention', option: 0, intervention: 0, valid: false }], [turn(0, 0.1, 0.9)]);
+    const invalid = play([{ type: 'intervention', option: 0, intervention: 0, valid: false }], [turn(0.1, 0.9)]);
     invalid.record.outcome = 'invalid-intervention';
     invalid.record.interventions = 0;
     // rewards.ts: invalid −0.5, needlessAsks counts every ask on a view that shows enough (−0.3)

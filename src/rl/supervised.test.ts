@@ -8,9 +8,9 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { cameraCoverage } from '../suite/kinds/camera.js';
 import { supervisedSuite } from '../suite/splits.js';
 import { tmpDir } from '../testing/tmp.js';
-import { accuracyOn, binaryCrossEntropy, informativeExamples, referenceExamples, resolveSupervisedConfig, trainSupervised, whereTarget } from './supervised.js';
+import { accuracyOn, binaryCrossEntropy, captionIds, informativeExamples, referenceExamples, resolveSupervisedConfig, trainSupervised, whereTarget } from './supervised.js';
 import { outlierPool } from './outlier-shapes.js';
-import { LOOK_CAPTIONS, LOOKS } from './degradation-captions.js';
+import { LOOKS } from './degradation-captions.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import type { RGBImage } from '../scenes/image.js';
 
@@ -110,11 +110,7 @@ describe('the supervised stage teaches what is wrong with an image (degradation 
         model: { imageSize: 32, channels: [8, 16], hidden: 16, embedDim: 8 },
       }, train);
     const spread = (p: BuiltinPolicy) => {
-      const enc = LOOKS.map((l) => p.vocab.encode(LOOK_CAPTIONS[l]));
-      const L = Math.max(...enc.map((e) => e.length));
-      const ids = new Int32Array(LOOKS.length * L);
-      const mask = new Int32Array(LOOKS.length * L);
-      enc.forEach((e, c) => e.forEach((id, j) => ((ids[c * L + j] = id), (mask[c * L + j] = 1))));
+      const { ids, mask, L } = captionIds(p);
       const image = (train[0].views[train[0].referenceView] as { image: RGBImage }).image;
       const z = Array.from(noGrad(() => p.model.lookLogits(p.model.encode(imageBatch([image], 32)), ids, mask, LOOKS.length, L)).data);
       return Math.max(...z) - Math.min(...z);

@@ -377,7 +377,7 @@ function degradedPool(images: readonly ReferenceExample[], seed: number): { imag
  * kind's valid enhancement from 0.35 to 0.17 (3 seeds; chance 0.25), because the term then
  * matched caption-only words that no option uses.
  */
-function captionIds(policy: BuiltinPolicy): { ids: Int32Array; mask: Int32Array; L: number } {
+export function captionIds(policy: BuiltinPolicy): { ids: Int32Array; mask: Int32Array; L: number } {
   const enc = LOOKS.map((l) => policy.vocab.encode(LOOK_CAPTIONS[l]));
   const L = Math.max(...enc.map((e) => e.length));
   const ids = new Int32Array(LOOKS.length * L);

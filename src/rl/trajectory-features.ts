@@ -53,8 +53,6 @@ export function featureNames(variant: RewardVariant): string[] {
 
 /** Per-turn perception of the frozen model: max p and normalised entropy over the shown categories, and p of each category option. */
 export interface TurnPerception {
-  /** The view shown at this turn. */
-  view: number;
   maxP: number;
   entropy: number;
   /** P(category option k) renormalised over the categories (NaN for interventions). */
@@ -95,7 +93,7 @@ export async function turnPerceptions(model: BuiltinPolicy, cache: FeatureCache,
       for (let k = ni; k < n; k++) z += Math.exp(row[k]);
       const catP = new Float64Array(n).fill(Number.NaN);
       for (let k = ni; k < n; k++) catP[k] = Math.exp(row[k]) / Math.max(z, 1e-30);
-      perception.push({ view: c.view, maxP: out.uncertainty[r * 6], entropy: out.uncertainty[r * 6 + 1], catP, options: c.text.options });
+      perception.push({ maxP: out.uncertainty[r * 6], entropy: out.uncertainty[r * 6 + 1], catP, options: c.text.options });
     });
   }
   return trajs.map((t, j) => perception.slice(first[j], first[j] + t.record.replies.length));
