@@ -65,13 +65,13 @@ export const REWARD_NAMES = Object.keys(DEFAULT_REWARD_WEIGHTS) as RewardName[];
 
 const WEIGHT_ITEM = /^\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/;
 
-/** Why one `name=value` item is not a valid weight override, or null when it is. */
-function weightItemProblem(item: string): string | null {
+/** One `name=value` override item, parsed, or why it is not one. */
+function parseWeightItem(item: string): { name: RewardName; value: number } | { problem: string } {
   const m = WEIGHT_ITEM.exec(item);
-  if (!m) return `"${item}" is not name=value (e.g. needlessAsks=-0.6)`;
-  if (!(REWARD_NAMES as string[]).includes(m[1])) return `"${m[1]}" is not a reward; use one of ${REWARD_NAMES.join(', ')}`;
-  if (!Number.isFinite(Number(m[2])) || m[2].trim() === '') return `"${m[2]}" (${m[1]}) is not a number`;
-  return null;
+  if (!m) return { problem: `"${item}" is not name=value (e.g. needlessAsks=-0.6)` };
+  if (!(REWARD_NAMES as string[]).includes(m[1])) return { problem: `"${m[1]}" is not a reward; use one of ${REWARD_NAMES.join(', ')}` };
+  if (!Number.isFinite(Number(m[2])) || m[2].trim() === '') return { problem: `"${m[2]}" (${m[1]}) is not a number` };
+  return { name: m[1] as RewardName, value: Number(m[2]) };
 }
 
 /**
@@ -83,12 +83,11 @@ export const RewardWeightListSchema = z
   .superRefine((items, ctx) => {
     const seen = new Set<string>();
     for (const item of items) {
-      const problem = weightItemProblem(item);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      const w = parseWeightItem(item);
+      if ('problem' in w) ctx.addIssue({ code: 'custom', message: w.problem });
       else {
-        const name = WEIGHT_ITEM.exec(item)![1];
-        if (seen.has(name)) ctx.addIssue({ code: 'custom', message: `${name} is given twice` });
-        seen.add(name);
+        if (seen.has(w.name)) ctx.addIssue({ code: 'custom', message: `${w.name} is given twice` });
+        seen.add(w.name);
       }
     }
   })
@@ -100,9 +99,9 @@ export const RewardWeightListSchema = z
 export function parseRewardWeights(items: readonly string[]): Partial<Record<RewardName, number>> {
   const out: Partial<Record<RewardName, number>> = {};
   for (const item of items) {
-    const m = WEIGHT_ITEM.exec(item);
-    if (!m || weightItemProblem(item)) throw new ConfigError(`invalid reward weight: ${weightItemProblem(item)}`);
-    out[m[1] as RewardName] = Number(m[2]);
+    const w = parseWeightItem(item);
+    if ('problem' in w) throw new ConfigError(`invalid reward weight: ${w.problem}`);
+    out[w.name] = w.value;
   }
   return out;
 }
