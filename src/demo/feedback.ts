@@ -76,6 +76,7 @@ export const FeedbackDemoConfigSchema = z.object({
   routingRounds: z.number().int().min(1).default(4).describe('rounds in which the learned router refits its predictor on the human labels it has bought so far'),
   routingTrustBelow: z.number().min(0).max(1).default(0).describe('the learned router keeps an AI label only where its predicted P(AI wrong) is below this (0: it keeps none — the AI labels of this critic only hurt on the development seed)'),
   judgeRecognisedAt: z.number().min(0).max(1).default(0.7).describe('the AI judge takes a view to show enough where the built-in model\'s max category probability there is at least this'),
+  rlhfKlCoef: z.number().min(0).default(0.2).describe('KL coefficient of the RLHF runs on a learned reward (RL on the simulator\'s reward keeps the RL stage\'s own, 0.05): a stronger pull to the starting policy, which asks on almost no control episode (chosen on development seeds, docs/feedback-rlhf.md)'),
   gaoLabels: z.number().int().min(10).default(30).describe('labels of the plain and fact-augmented reward models of the over-optimisation regime (Gao et al.: it grows with less reward-model data)'),
   gaoKlCoef: z.number().min(0).default(0).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (the other runs use the RL stage\'s default)'),
   gaoUpdates: z.number().int().min(1).default(80).describe('updates of the over-optimisation regime\'s two RLHF runs'),
@@ -87,6 +88,15 @@ export type FeedbackDemoConfig = z.output<typeof FeedbackDemoConfigSchema>;
 export interface FeedbackDemoDeps {
   /** Serve the workbench API over HTTP on `store` (server/workbench); returns its URL and a close. */
   startWorkbench(store: FeedbackStore): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/**
+ * The RL regime of a run of the demo beside the shared base (updates, episodes per update, seed):
+ * RL on the gold reward at the RL stage's own KL coefficient; RLHF on a learned reward at the
+ * demo's `rlhfKlCoef`. (The over-optimisation regime sets its own: `gaoKlCoef`, `gaoUpdates`.)
+ */
+export function rlRegime(cfg: Pick<FeedbackDemoConfig, 'rlhfKlCoef'>, reward: 'gold' | 'learned'): { klCoef?: number } {
+  return reward === 'learned' ? { klCoef: cfg.rlhfKlCoef } : {};
 }
 
 /** The gold reward: the simulator's rule reward of the RL stage (rewards.ts, default weights). */
@@ -214,7 +224,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
 
   // ── 5. RL with the gold reward, RLHF with each reward model, DPO ──────────
   const runs = new Map<string, RLResult>();
-  const rlRun = async (name: string, reward?: RewardModel, regime: { updates?: number; klCoef?: number } = {}): Promise<RLResult> => {
+  const rlRun = async (name: string, reward?: RewardModel): Promise<RLResult> => {
     const dir = join(out, 'rl', name);
     const policy = BuiltinPolicy.load(supDir);
     if (new RunDir(dir).isFinished()) {
@@ -224,7 +234,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       return r;
     }
     const ctx = { policy, train, val, loader, log, features: cache, ...(reward ? { reward: (t: readonly Trajectory[]) => reward.score(t) } : {}) };
-    const r = await trainGRPO({ out: dir, ...rlBase, ...regime }, ctx);
+    const r = await trainGRPO({ out: dir, ...rlBase, ...rlRegime(cfg, reward ? 'learned' : 'gold') }, ctx);
     runs.set(name, r);
     return r;
   };
