@@ -142,6 +142,15 @@ export function routingSpec(r: FeedbackResults): TopLevelSpec | null {
 }
 
 /** The section's HTML (charts inline as SVG, tables, notes). */
+/** What KL coefficient and how many updates each kind of RL run of the demo had (results of older demos carry no rlhfKlCoef: every run then had the RL stage's default). */
+export function regimeNote(config: Record<string, unknown>): string {
+  const gao = `gao-* runs: Gao et al.’s regime — both reward models from ${String(config.gaoLabels ?? '—')} labels (${String(config.labelOrder ?? 'sampled')} order), KL coefficient ${String(config.gaoKlCoef ?? '—')}, ${String(config.gaoUpdates ?? '—')} updates`;
+  const rest = config.rlhfKlCoef === undefined
+    ? `every other RL run: ${String(config.rlUpdates)} updates at the RL stage’s default KL coefficient.`
+    : `every other RL run: ${String(config.rlUpdates)} updates; RL on the gold reward at the RL stage’s default KL coefficient, the other RLHF runs at ${String(config.rlhfKlCoef)}.`;
+  return `${gao}; ${rest}`;
+}
+
 export async function feedbackSectionHtml(r: FeedbackResults): Promise<string> {
   const charts: string[] = [];
   for (const spec of [labelsCurveSpec(r), gaoSpec(r), gaoTestSpec(r), routingSpec(r)]) if (spec) charts.push(`<figure class="chart">${await renderSvg(spec)}</figure>`);
@@ -166,7 +175,7 @@ ${charts.join('\n')}
 <table><tr><th>model</th><th>variant</th><th>labels</th><th>accuracy (labels)</th><th>accuracy (gold)</th><th>ECE</th><th>Brier</th></tr>${rmRows}</table>
 <h3>Policies (test suite, all seven kinds)</h3>
 <table><tr><th>policy</th><th>gap closed (training kinds)</th><th>gap closed (unseen)</th><th>accuracy</th><th>over-asking</th><th>guess rate</th><th>ps-rate</th><th>gold reward (test)</th><th>gold: peak − end (training batches, 5-update mean; gao-*: test plays)</th></tr>${polRows}</table>
-<p class="note">gao-* runs: Gao et al.’s regime — both reward models from ${esc(String(r.config.gaoLabels ?? '—'))} labels (${esc(String(r.config.labelOrder ?? 'sampled'))} order), KL coefficient ${esc(String(r.config.gaoKlCoef ?? '—'))}, ${esc(String(r.config.gaoUpdates ?? '—'))} updates; every other RL run: ${esc(String(r.config.rlUpdates))} updates at the RL stage’s default KL coefficient.</p>
+<p class="note">${esc(regimeNote(r.config))}</p>
 <h3>Routing (AI judge agrees with gold on ${pct(r.routing.aiLabelGoldAgreement)} of decided pairs, people on ${pct(r.routing.humanLabelGoldAgreement)})</h3>
 <table><tr><th>strategy</th><th>human share</th><th>human labels</th><th>of them on pairs where the AI’s label differs</th><th>AI labels used</th><th>RM accuracy (gold, held out)</th></tr>${routRows}</table>
 </section>`;
