@@ -141,7 +141,6 @@ export function routingSpec(r: FeedbackResults): TopLevelSpec | null {
   } as TopLevelSpec;
 }
 
-/** The section's HTML (charts inline as SVG, tables, notes). */
 /** What KL coefficient and how many updates each kind of RL run of the demo had (results of older demos carry no rlhfKlCoef: every run then had the RL stage's default). */
 export function regimeNote(config: Record<string, unknown>): string {
   const gao = `gao-* runs: Gao et al.’s regime — both reward models from ${String(config.gaoLabels ?? '—')} labels (${String(config.labelOrder ?? 'sampled')} order), KL coefficient ${String(config.gaoKlCoef ?? '—')}, ${String(config.gaoUpdates ?? '—')} updates`;
@@ -151,6 +150,7 @@ export function regimeNote(config: Record<string, unknown>): string {
   return `${gao}; ${rest}`;
 }
 
+/** The section's HTML (charts inline as SVG, tables, notes). */
 export async function feedbackSectionHtml(r: FeedbackResults): Promise<string> {
   const charts: string[] = [];
   for (const spec of [labelsCurveSpec(r), gaoSpec(r), gaoTestSpec(r), routingSpec(r)]) if (spec) charts.push(`<figure class="chart">${await renderSvg(spec)}</figure>`);
