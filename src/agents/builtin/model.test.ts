@@ -44,21 +44,6 @@ describe('built-in model', () => {
     expect(ask(['move the camera left', 'I cannot answer this question.'])).toBeCloseTo(ask(['wiggle the frobnicator', 'add more details']), 6);
   });
 
-  it('by default the which-intervention scorer reads no image features: the choice among interventions is the same for any image (issue 18)', () => {
-    const share = (whichInputs: 'words' | 'words+image', seed: number) => {
-      const m = new MultimodalModel(resolveModelConfig({ imageSize: 16, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8, whichInputs }), vocab.toJSON());
-      const hb = headBatch([{ question: 'what object is this', options: ['move the camera left', 'add more details', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 3 }], vocab);
-      const p = Array.from(m.head(m.encode(img(1, seed)), hb).logp.data.slice(0, 3), Math.exp);
-      const ask = p.reduce((a, b) => a + b);
-      return p.map((x) => x / ask); // P(intervention | ask)
-    };
-    expect(resolveModelConfig({}).whichInputs).toBe('words');
-    const [a, b] = [share('words', 1), share('words', 7)];
-    a.forEach((x, i) => expect(x).toBeCloseTo(b[i], 6));
-    const [c, d] = [share('words+image', 1), share('words+image', 7)];
-    expect(Math.max(...c.map((x, i) => Math.abs(x - d[i])))).toBeGreaterThan(1e-4);
-  });
-
   it('uncertainty features: confident vs uniform rows', () => {
     const hb = headBatch([{ question: 'q', options: ['a', 'b'], numInterventions: 0 }, { question: 'q', options: ['a', 'b'], numInterventions: 0 }], vocab);
     const u = uncertaintyFeatures(Float32Array.from([10, -10, 0, 0]), hb);
