@@ -78,7 +78,6 @@ export const ModelConfigSchema = z.object({
   loopInit: z.number().default(-5).describe('initial weight of asking again, at a view the episode has come back to, for what was asked for here before (negative: do not go round the same loop; no training kind can loop, so RL rarely moves it)'),
   repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL tunes it'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
-  whichInputs: z.enum(['words', 'words+image']).default('words').describe('what MLP_which (the which-intervention scorer) reads besides the question and option words: nothing more (the image reaches the choice only through the where map, the degradation-caption term and the repeat/loop priors), or also the image features (on a kind RL never saw they are unlike any it trained on, and the choice among option texts it never saw becomes a coin flip of the seed)'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
 export type ModelConfig = z.output<typeof ModelConfigSchema>;
@@ -298,8 +297,7 @@ export class MultimodalModel extends Module {
     const conf = tensor(Float32Array.from({ length: B }, (_, r) => unc[r * UNC + 3]), [B, 1]); // −log(1 − max p)/5
     const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
-    const phWhich = this.config.whichInputs === 'words' ? tensor(new Float32Array(B * ph.shape[1]), [B, ph.shape[1]]) : ph; // zeros: the input width stays the same
-    let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(phWhich, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
+    let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
     if (where) w = add(w, reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K])); // [B, K]
     if (this.whichLook.weight.data.some((v) => v !== 0)) w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eO), 1), [B, K])); // [B, K]: what is wrong with the image ↔ the option's words
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
