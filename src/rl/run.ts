@@ -45,7 +45,7 @@ export const BaseRLConfigSchema = z.object({
   whichCoef: z.number().min(0).default(1).describe('weight of the which-intervention validity term (log P(valid | ask), raised through every offered intervention)'),
   maxGradNorm: z.number().positive().default(1).describe('gradient clipping (global norm)'),
   trainCategoryHead: z.boolean().default(false).describe('also train the category scorer and word embeddings (the image encoder always stays frozen)'),
-  trainRepeat: z.boolean().default(false).describe('also train ρ, the persistence prior (bonus for asking again for what was asked at the previous turn); default: RL keeps it at its init, as it keeps λ (the training kinds cannot undo a move in time, so what RL would learn for ρ there does not transfer)'),
+  trainRepeat: z.boolean().default(false).describe('also train ρ, the persistence prior (bonus for asking again for what was asked at the previous turn); default: RL keeps it at its init (RL on sketch and camera lowered it on every development seed, and with it the unseen kinds waited less and undid their last move more: issue 18, docs/transfer.md)'),
   askPrior: z.number().min(0).max(0.9).default(0.6).describe('open the ask gate at the start of RL so this share of first turns asks (0 keeps the guesser as is; exploration)'),
   kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
