@@ -44,4 +44,17 @@ describe('what RL trains', () => {
     expect(Array.from(policy.model.whichLook.weight.data)).toEqual(look);
     expect(policy.model.gate2.bias!.data[0]).not.toBe(resolveModelConfig({}).askBiasInit); // while the heads did train
   }, 60_000);
+
+  it('keeps ρ, the persistence prior, at its init unless trainRepeat (RL lowered it on every dev seed; issue 18)', async () => {
+    const train = generateSuite({ episodes: 4, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const rho = async (trainRepeat: boolean | undefined) => {
+      const policy = newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 });
+      const ctx = { policy, train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image };
+      await trainGRPO({ out: join(tmpDir('af-rl-rho'), 'run'), updates: 3, episodesPerUpdate: 4, groupSize: 2, evalEvery: 1000, progress: false, ...(trainRepeat === undefined ? {} : { trainRepeat }) }, ctx as never);
+      return policy.model.repeatWeight.data[0];
+    };
+    const init = resolveModelConfig({}).repeatInit;
+    expect(await rho(undefined)).toBe(init);
+    expect(await rho(true)).not.toBe(init);
+  }, 60_000);
 });

@@ -45,6 +45,7 @@ export const BaseRLConfigSchema = z.object({
   whichCoef: z.number().min(0).default(1).describe('weight of the which-intervention validity term (log P(valid | ask), raised through every offered intervention)'),
   maxGradNorm: z.number().positive().default(1).describe('gradient clipping (global norm)'),
   trainCategoryHead: z.boolean().default(false).describe('also train the category scorer and word embeddings (the image encoder always stays frozen)'),
+  trainRepeat: z.boolean().default(false).describe('also train ρ, the persistence prior (bonus for asking again for what was asked at the previous turn); default: RL keeps it at its init (RL on sketch and camera lowered it on every development seed, and with it the unseen kinds waited less and undid their last move more: issue 18, docs/transfer.md)'),
   askPrior: z.number().min(0).max(0.9).default(0.6).describe('open the ask gate at the start of RL so this share of first turns asks (0 keeps the guesser as is; exploration)'),
   kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
@@ -129,7 +130,9 @@ export class RLRun {
     this.ref = new MultimodalModel(m.config, m.vocab);
     const category = new Set(m.catProj.parameters());
     const perception = new Set(m.perceptionParameters()); // taught by the supervised stage's degradation captions; RL keeps it
-    const heads = m.headParameters().filter((p) => !perception.has(p));
+    // ρ (the persistence prior) stays at its init unless --train-repeat: see trainRepeat.
+    const priors = new Set(cfg.trainRepeat ? [] : [m.repeatWeight]);
+    const heads = m.headParameters().filter((p) => !perception.has(p) && !priors.has(p));
     this.params = cfg.trainCategoryHead ? [...heads, ...m.words.parameters()] : heads.filter((p) => !category.has(p));
     this.opt = new AdamW(this.params, { lr: cfg.lr, weightDecay: 0 });
     this.run = new RunDir(cfg.out);

@@ -21,8 +21,9 @@
  *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_t t)·e_o_i + (W_l h)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
  *            which intervention, if asking. The bilinear term matches which way the object lies
  *            to the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
- *            ρ starts at `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
- *            of undoing the last move) and RL tunes it; plus λ·[i was asked for at an earlier visit
+ *            ρ = `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
+ *            of undoing the last move), kept by RL unless `--train-repeat` (issue 18: RL on sketch
+ *            and camera lowered it, and the unseen kinds then undid their last move more); plus λ·[i was asked for at an earlier visit
  *            to this same view], λ starting at `loopInit` < 0: back where it was, the model does not
  *            go round the same loop again (a tabu rule: sketch and camera cannot loop, so it is a
  *            prior that RL rarely moves)
@@ -76,7 +77,7 @@ export const ModelConfigSchema = z.object({
   askBiasInit: z.number().default(-4).describe('initial bias of the ask gate (negative: starts as a guesser)'),
   gateSlopeInit: z.number().default(-4).describe('initial weight of −log(1 − max p) in the ask gate (negative: the surer, the less it asks)'),
   loopInit: z.number().default(-5).describe('initial weight of asking again, at a view the episode has come back to, for what was asked for here before (negative: do not go round the same loop; no training kind can loop, so RL rarely moves it)'),
-  repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL tunes it'),
+  repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL keeps it unless --train-repeat'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
