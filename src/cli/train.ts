@@ -21,6 +21,7 @@ import { SupervisedConfigSchema, trainSupervised } from '../rl/supervised.js';
 import { PresenceConfigSchema, trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import { loadData } from '../suite/open.js';
+import { SuiteConfigSchema } from '../suite/generate.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { InputError } from '../util/errors.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
@@ -105,7 +106,7 @@ export const RLStageSchema = z
     episodes: z.number().int().min(1).default(300).describe('episodes per kind of the generated training suite (without --data)'),
     reward: z.string().optional().describe("a learned reward instead of the simulator's: rm:DIR, a reward model from `train reward` (RLHF; the simulator's reward is still logged as rl/goldReward)"),
     rewardWeights: RewardWeightListSchema.default([]).describe(RewardWeightListSchema.description ?? ''),
-    controlShare: z.number().min(0).max(1).default(0.15).describe('share of control episodes (answerable at the first view) in the generated training suite (without --data)'),
+    controlShare: SuiteConfigSchema.shape.controlShare.describe('share of control episodes (answerable at the first view) in the generated training suite (without --data)'),
   })
   .extend(rlOptionsSchema().shape);
 

@@ -18,7 +18,7 @@ import type { Policy } from '../agents/policy.js';
 import { memoryLoader } from '../suite/loader.js';
 import { RL_VAL_EPISODES, TRAIN_KINDS, rlSplits, supervisedSuite } from '../suite/splits.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { generateSuite } from '../suite/generate.js';
+import { DEFAULT_CONTROL_SHARE, SuiteConfigSchema, generateSuite } from '../suite/generate.js';
 import { RunDir } from '../nn/index.js';
 import { trainSupervised, accuracyOn, referenceExamples, resolveSupervisedConfig } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
@@ -44,7 +44,7 @@ export const DemoConfigSchema = z.object({
   algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('RL algorithm for our run'),
   baselines: z.boolean().default(true).describe('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
   rewardWeights: RewardWeightListSchema.default([]).describe(RewardWeightListSchema.description ?? ''),
-  rlControlShare: z.number().min(0).max(1).default(0.15).describe('share of control episodes (answerable at the first view) in the RL training suite (ours and the baselines; the test suite keeps 0.15)'),
+  rlControlShare: SuiteConfigSchema.shape.controlShare.describe(`share of control episodes (answerable at the first view) in the RL training suite (ours and the baselines; the test suite keeps ${DEFAULT_CONTROL_SHARE})`),
   fresh: z.boolean().default(false).describe('ignore finished stages in --out and start over'),
   progress: z.boolean().default(true).describe('show progress bars'),
   reportTo: reportToField,
@@ -179,7 +179,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const results: Results = {
     version: RESULTS_VERSION,
     createdAt: new Date().toISOString(),
-    command: `askfirst demo${cfg.quick ? ' --quick' : ''}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.rewardWeights.length ? ` --reward-weights ${cfg.rewardWeights.join(',')}` : ''}${cfg.rlControlShare !== 0.15 ? ` --rl-control-share ${cfg.rlControlShare}` : ''} --out ${cfg.out}`,
+    command: `askfirst demo${cfg.quick ? ' --quick' : ''}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.rewardWeights.length ? ` --reward-weights ${cfg.rewardWeights.join(',')}` : ''}${cfg.rlControlShare !== DEFAULT_CONTROL_SHARE ? ` --rl-control-share ${cfg.rlControlShare}` : ''} --out ${cfg.out}`,
     quick: cfg.quick,
     model: {
       name: 'askfirst built-in (CNN + bag-of-words option scorer)',
@@ -195,7 +195,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       unseenKinds: [...unseenKinds],
       supervisedEpisodes: b.supEpisodes * SCENARIO_KINDS.length,
       evalEpisodes: test.length,
-      controlShare: 0.15,
+      controlShare: DEFAULT_CONTROL_SHARE,
       imageSize: supervised.model.config.imageSize,
     },
     ...headlineFigures(reference, before, after, trainKinds),
