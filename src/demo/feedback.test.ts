@@ -17,3 +17,17 @@ describe('feedback demo: RL regimes', () => {
     expect(rlRegime(cfg, 'gold')).toEqual({});
   });
 });
+
+describe('feedback demo: the over-optimisation regime', () => {
+  it('gives both reward models enough labels to tell them apart, no KL, and runs long enough to fall', () => {
+    const cfg = FeedbackDemoConfigSchema.parse({});
+    // With 30 labels neither reward model was accurate on held-out pairs and the regime said
+    // nothing; with 300, no KL and 120 updates the plain one's gold fell on every development
+    // seed and the fact-augmented one's did not (docs/feedback-rlhf.md).
+    expect(cfg.gaoLabels).toBe(300);
+    expect(cfg.gaoKlCoef).toBe(0);
+    expect(cfg.gaoUpdates).toBe(120);
+    expect(cfg.gaoEvalEvery).toBe(20);
+    expect(cfg.labels).toContain(cfg.gaoLabels); // its fact-augmented reward model is the label curve's
+  });
+});
