@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
-import { resolveModelConfig } from '../agents/builtin/model.js';
 import { FeatureCache } from '../agents/builtin/feature-cache.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { EpisodeState } from '../episode/state.js';
@@ -20,7 +19,7 @@ describe('the ask gate’s answerability prior', () => {
     const eps = suite();
     const t = answerabilityTargets(eps);
     expect(t.length).toBe(eps.reduce((n, e) => n + e.views.length, 0));
-    for (const { episode, view, target } of t) expect(target).toBe(episode.informative?.[view] ? 0 : 1);
+    for (const { episode, view, target } of t) expect(target).toBe(episode.informative[view] ? 0 : 1);
     expect(t.some((x) => x.target === 1) && t.some((x) => x.target === 0)).toBe(true);
   });
 
@@ -84,21 +83,4 @@ describe('the ask gate’s answerability prior', () => {
     const off = await rl({ answerability: 0 });
     expect(off.policy.model.answerabilityOn).toBe(false);
   }, 120_000);
-
-  it('with gate "prior", RL trains only the gate’s bias (how often to ask), not where (its other parameters); with "rl", all of it', async () => {
-    const train = suite();
-    const rl = async (gate: 'rl' | 'prior') => {
-      const policy = newBuiltin(train, small);
-      const shape = () => policy.model.gateShapeParameters().map((p) => Array.from(p.data));
-      const before = shape();
-      const ctx = { policy, train, val: train.slice(0, 2), loader };
-      await trainGRPO({ out: join(tmpDir('af-rl-gate'), 'run'), updates: 3, episodesPerUpdate: 4, groupSize: 2, evalEvery: 1000, progress: false, gate }, ctx as never);
-      return { same: JSON.stringify(shape()) === JSON.stringify(before), bias: policy.model.gate2.bias!.data[0] };
-    };
-    const prior = await rl('prior');
-    expect(prior.same).toBe(true);
-    expect(prior.bias).not.toBe(resolveModelConfig({}).askBiasInit);
-    expect((await rl('rl')).same).toBe(false);
-  }, 120_000);
 });
-

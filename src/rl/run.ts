@@ -48,7 +48,6 @@ export const BaseRLConfigSchema = z.object({
   trainCategoryHead: z.boolean().default(false).describe('also train the category scorer and word embeddings (the image encoder always stays frozen)'),
   trainRepeat: z.boolean().default(false).describe('also train ρ, the persistence prior (bonus for asking again for what was asked at the previous turn); default: RL keeps it at its init (RL on sketch and camera lowered it on every development seed, and with it the unseen kinds waited less and undid their last move more: issue 18, docs/transfer.md)'),
   answerability: AnswerabilityConfigSchema.shape.steps.describe('before RL, fit the ask gate\u2019s answerability prior A(u, t) for this many full-batch steps on every view of the training episodes against the oracle\u2019s flag "this view does not show enough", then keep it frozen (rl/answerability.ts; 0 = none: the gate is RL\u2019s alone)'),
-  gate: z.enum(['rl', 'prior']).default('rl').describe('what RL trains of the ask gate: "rl" all of it (the answerability prior, if fitted, is added and kept frozen); "prior" only its bias — where to ask is then the answerability prior\u2019s (and the gate\u2019s initial confidence slope), how often RL\u2019s'),
   askPrior: z.number().min(0).max(0.9).default(0.6).describe('open the ask gate at the start of RL so this share of first turns asks (0 keeps the guesser as is; exploration)'),
   kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
@@ -132,8 +131,7 @@ export class RLRun {
     this.rng = new Rng(cfg.seed);
     this.ref = new MultimodalModel(m.config, m.vocab);
     const category = new Set(m.catProj.parameters());
-    // taught outside RL (degradation captions, the answerability prior), and with --gate prior the gate's shape: RL keeps them
-    const perception = new Set([...m.perceptionParameters(), ...(cfg.gate === 'prior' ? m.gateShapeParameters() : [])]);
+    const perception = new Set(m.perceptionParameters()); // taught by the supervised stage's degradation captions; RL keeps it
     // ρ (the persistence prior) stays at its init unless --train-repeat: see trainRepeat.
     const priors = new Set(cfg.trainRepeat ? [] : [m.repeatWeight]);
     const heads = m.headParameters().filter((p) => !perception.has(p) && !priors.has(p));

@@ -224,11 +224,6 @@ export class MultimodalModel extends Module {
     return [...this.whichLook.parameters(), ...this.answerabilityParameters()];
   }
 
-  /** The gate's parameters but its bias (`gate2.bias`): what decides where to ask, not how often. */
-  gateShapeParameters(): Tensor[] {
-    return [...this.gate1.parameters(), this.gate2.weight, this.gateSlope];
-  }
-
   /** The answerability prior's parameters (A in the gate). */
   answerabilityParameters(): Tensor[] {
     return [...this.answer1.parameters(), ...this.answer2.parameters()];
