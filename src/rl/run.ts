@@ -26,7 +26,6 @@ import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
-import { AnswerabilityConfigSchema, fitAnswerability } from './answerability.js';
 
 export const RewardWeightsSchema = z
   .object(Object.fromEntries(Object.entries(DEFAULT_REWARD_WEIGHTS).map(([k, v]) => [k, z.number().default(v)])) as Record<RewardName, z.ZodDefault<z.ZodNumber>>)
@@ -47,7 +46,6 @@ export const BaseRLConfigSchema = z.object({
   maxGradNorm: z.number().positive().default(1).describe('gradient clipping (global norm)'),
   trainCategoryHead: z.boolean().default(false).describe('also train the category scorer and word embeddings (the image encoder always stays frozen)'),
   trainRepeat: z.boolean().default(false).describe('also train ρ, the persistence prior (bonus for asking again for what was asked at the previous turn); default: RL keeps it at its init (RL on sketch and camera lowered it on every development seed, and with it the unseen kinds waited less and undid their last move more: issue 18, docs/transfer.md)'),
-  answerability: AnswerabilityConfigSchema.shape.steps.describe('before RL, fit the ask gate\u2019s answerability prior A(u, t) for this many full-batch steps on every view of the training episodes against the oracle\u2019s flag "this view does not show enough", then keep it frozen (rl/answerability.ts; 0 = none: the gate is RL\u2019s alone)'),
   askPrior: z.number().min(0).max(0.9).default(0.6).describe('open the ask gate at the start of RL so this share of first turns asks (0 keeps the guesser as is; exploration)'),
   kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
@@ -142,16 +140,11 @@ export class RLRun {
   }
 
   /**
-   * Fit the ask gate's answerability prior (rl/answerability.ts; RL keeps it frozen), open the
-   * ask gate to the exploration prior, freeze the result as the KL reference, then (with
-   * --resume) load the latest checkpoint. Call once before training.
+   * Open the ask gate to the exploration prior, freeze the result as the KL reference, then
+   * (with --resume) load the latest checkpoint. Call once before training.
    */
   async init(): Promise<this> {
     const m = this.ctx.policy.model;
-    if (this.cfg.answerability > 0) {
-      const fit = await fitAnswerability(m, this.ctx.policy.vocab, this.train, this.cache, { steps: this.cfg.answerability, seed: this.cfg.seed });
-      this.ctx.log?.(`rl: answerability prior fitted on ${fit.views} views (${(100 * fit.needAsk).toFixed(0)}% do not show enough): loss ${fit.loss.toFixed(3)}, agrees on ${(100 * fit.accuracy).toFixed(1)}%`);
-    }
     if (this.cfg.askPrior > 0) {
       const shift = await this.calibrateAskGate(this.cfg.askPrior);
       this.ctx.log?.(`rl: ask gate opened by ${shift.toFixed(2)} so that about ${(100 * this.cfg.askPrior).toFixed(0)}% of first turns ask`);

@@ -199,7 +199,7 @@ describe('whichLook: the image–word term of the which-intervention head', () =
   it('is zero at construction (off), and the initialisation of every other parameter is what it was without it', () => {
     const m = tiny();
     expect(m.whichLook.weight.data.every((v) => v === 0)).toBe(true);
-    expect(m.perceptionParameters()).toEqual([m.whichLook.weight, ...m.answerabilityParameters()]); // both frozen in RL
+    expect(m.perceptionParameters()).toEqual([m.whichLook.weight]);
     expect(MultimodalModel.LATER_PARAMETERS).toContain('whichLook.weight'); // older checkpoints load it as zeros
   });
   it('once set, moves the choice toward the option whose words match the image, and never the decision to ask', () => {

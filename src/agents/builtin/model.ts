@@ -12,12 +12,9 @@
  *            whether at most one intervention is left that was not already asked for at this
  *            view (the abstain-style option alone, or a loop tried both ways): asking cannot
  *            bring a new view
- *   g      = s·u_conf + MLP_gate(u [, P h, e_q]) + A(u, t)   how much asking is worth now; s starts
+ *   g      = s·u_conf + MLP_gate(u [, P h, e_q])            how much asking is worth now; s starts
  *            negative (the surer the model, the less it asks: selective prediction's rule),
- *            and RL refines both terms. A, the answerability prior (rl/answerability.ts), reads
- *            u and where the object lies (t, below): fitted before RL on the RL training kinds'
- *            views against the oracle's flag "this view does not show enough", frozen in RL;
- *            zero (off) until fitted and when the where map is absent
+ *            and RL refines both terms
  *   m      = σ(1×1 conv(last conv stage))                 the "where" map [B, s·s]: per cell, is the object
  *                                                          there (trained in the supervised stage on camera views)
  *   t      = m's centre of mass from the frame's centre, and its shares on the four edges  which way the object lies [B, 6]
@@ -144,8 +141,6 @@ export class MultimodalModel extends Module {
   readonly whichToward: Linear;
   readonly whereConv: Conv2d;
   readonly whichLook: Linear;
-  readonly answer1: Linear;
-  readonly answer2: Linear;
   readonly val1: Linear;
   readonly val2: Linear;
 
@@ -188,15 +183,10 @@ export class MultimodalModel extends Module {
     // built last, so the initialisation of everything above is what it was without it
     this.whichLook = this.addModule('whichLook', new Linear(H, D, { rng, bias: false })); // what is wrong with the image ↔ option words
     this.whichLook.weight.data.fill(0); // off until the supervised stage's degradation captions teach it
-    // the answerability prior A(u, t), built after everything else for the same reason; off (zero output) until fitted
-    this.answer1 = this.addModule('answer1', new Linear(ANSWER_IN, ANSWER_HIDDEN, { rng }));
-    this.answer2 = this.addModule('answer2', new Linear(ANSWER_HIDDEN, 1, { rng }));
-    this.answer2.weight.data.fill(0);
-    this.answer2.bias!.data.fill(0);
   }
 
   /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
-  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias', 'whichLook.weight', 'answer1.weight', 'answer1.bias', 'answer2.weight', 'answer2.bias'];
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias', 'whichLook.weight'];
 
   /**
    * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
@@ -215,31 +205,11 @@ export class MultimodalModel extends Module {
   }
 
   /**
-   * Parameters taught outside RL that RL keeps frozen: `whichLook`, which matches what is wrong
-   * with an image to option words (the supervised stage's degradation captions,
-   * rl/degradation-captions.ts), and the answerability prior A (fitted at the start of RL,
-   * rl/answerability.ts: frozen so RL cannot saturate it).
+   * Perception parameters the supervised stage teaches and RL keeps frozen: `whichLook`, which
+   * matches what is wrong with an image to option words (degradation captions, rl/degradation-captions.ts).
    */
   perceptionParameters(): Tensor[] {
-    return [...this.whichLook.parameters(), ...this.answerabilityParameters()];
-  }
-
-  /** The answerability prior's parameters (A in the gate). */
-  answerabilityParameters(): Tensor[] {
-    return [...this.answer1.parameters(), ...this.answer2.parameters()];
-  }
-
-  /** True once the answerability prior has been fitted (its output layer is not all zero). */
-  get answerabilityOn(): boolean {
-    return this.answer2.weight.data.some((v) => v !== 0) || this.answer2.bias!.data[0] !== 0;
-  }
-
-  /**
-   * The answerability prior's logit [B, 1] from its inputs [B, ANSWER_IN] (`answerabilityInputs`):
-   * large where the view looks like one that does not show enough.
-   */
-  answerability(x: Tensor): Tensor {
-    return this.answer2.forward(relu(this.answer1.forward(x)));
+    return this.whichLook.parameters();
   }
 
   /**
@@ -326,8 +296,7 @@ export class MultimodalModel extends Module {
     // The gate: how much asking is worth at this turn (reads no option words).
     const gateIn = this.config.gateInputs === 'uncertainty' ? u : rowCtx;
     const conf = tensor(Float32Array.from({ length: B }, (_, r) => unc[r * UNC + 3]), [B, 1]); // −log(1 − max p)/5
-    let g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
-    if (where && this.answerabilityOn) g = add(g, this.answerability(answerabilityInputs(unc, towardObject(where)))); // [B, 1]: + A(u, t)
+    const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
     if (where) w = add(w, reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K])); // [B, K]
@@ -352,26 +321,6 @@ export class MultimodalModel extends Module {
 
 /** Width of `towardObject`'s rows. */
 export const TOWARD = 6;
-
-/** Inputs of the answerability prior: the five uncertainty features of u and `towardObject`'s six. */
-export const ANSWER_IN = UNC - 1 + TOWARD;
-/** Hidden units of the answerability prior. */
-const ANSWER_HIDDEN = 16;
-
-/**
- * The answerability prior's inputs [B, ANSWER_IN] (constant, no gradient): per row the first five
- * uncertainty features (`uncertaintyFeatures`: max p, entropy, margin and their logs; not the
- * "choice offered" flag, which says nothing about the view) and where the object lies (`towardObject`).
- */
-export function answerabilityInputs(unc: Float32Array, toward: Tensor): Tensor {
-  const B = toward.shape[0];
-  const x = new Float32Array(B * ANSWER_IN);
-  for (let r = 0; r < B; r++) {
-    x.set(unc.subarray(r * UNC, r * UNC + UNC - 1), r * ANSWER_IN);
-    x.set(toward.data.subarray(r * TOWARD, (r + 1) * TOWARD), r * ANSWER_IN + UNC - 1);
-  }
-  return tensor(x, [B, ANSWER_IN]);
-}
 
 /**
  * Which way the object lies, from the where map [B, s·s], as [B, 6] shares of its mass: the
