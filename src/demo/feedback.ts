@@ -9,7 +9,7 @@
  *   models (plain and fact-augmented; the fact one at several label counts) → RLHF (GRPO on the
  *   learned reward + KL) and DPO, beside RL on the simulator's reward from the same start → the
  *   over-optimisation regime (Gao et al. 2022: plain and fact-augmented reward models from the
- *   same 300 labels, no KL, gold and proxy reward of test plays every 20 updates) → evaluation on all
+ *   same `gaoLabels` labels, no KL by default, gold and proxy reward of test plays every `gaoEvalEvery` updates) → evaluation on all
  *   seven kinds → routing between the simulated people and the AI critic (Miranda et al. 2024:
  *   margin, random and a learned router) → feedback.json and report.html (the feedback section).
  *
@@ -78,7 +78,7 @@ export const FeedbackDemoConfigSchema = z.object({
   judgeRecognisedAt: z.number().min(0).max(1).default(0.7).describe('the AI judge takes a view to show enough where the built-in model\'s max category probability there is at least this'),
   rlhfKlCoef: z.number().min(0).default(0.2).describe(`KL coefficient of the RLHF runs on a learned reward (RL on the simulator's reward keeps the RL stage's own, ${BaseRLConfigSchema.shape.klCoef.parse(undefined)}): a stronger pull to the starting policy, which asks on almost no control episode (chosen on development seeds, docs/feedback-rlhf.md)`),
   gaoLabels: z.number().int().min(10).default(300).describe('labels of the plain and fact-augmented reward models of the over-optimisation regime: enough for the fact-augmented one to be accurate on held-out pairs while the plain one cannot tell a right guess from a wrong one (with 30 neither was accurate and the regime said nothing; chosen on development seeds, docs/feedback-rlhf.md)'),
-  gaoKlCoef: z.number().min(0).default(0).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (the other runs use the RL stage\'s default)'),
+  gaoKlCoef: z.number().min(0).default(0).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (0: no pull to the start, so over-optimisation can show; the other RLHF runs use --rlhf-kl-coef, RL on the simulator\'s reward the RL stage\'s default)'),
   gaoUpdates: z.number().int().min(1).default(120).describe('updates of the over-optimisation regime\'s two RLHF runs'),
   gaoEvalEvery: z.number().int().min(1).default(20).describe('updates between the over-optimisation runs\' evaluations on the test suite (gold and proxy reward of the same plays)'),
   progress: z.boolean().default(true).describe('show progress bars'),
@@ -243,7 +243,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   await stage('rlhf-plain', () => rlRun(`rlhf-plain-${maxLabels}`, rms.get(`plain-${maxLabels}`)!.model));
   await stage('rlhf-confident-plain', () => rlRun(`rlhf-confident-plain-${maxLabels}`, rms.get(`confident-plain-${maxLabels}`)!.model));
   await stage('rlhf-confident-guarded', () => rlRun(`rlhf-confident-guarded-${maxLabels}`, rms.get(`confident-guarded-${maxLabels}`)!.model));
-  // Gao et al.'s regime, the same for both reward models: gaoLabels labels, no KL (gaoKlCoef), longer;
+  // Gao et al.'s regime, the same for both reward models: gaoLabels labels, KL coefficient gaoKlCoef (0 by default), longer;
   // trained in segments of gaoEvalEvery updates (each resumes from the last checkpoint), and after
   // each segment the policy plays the test suite greedily: the gold reward (simulator) and the
   // proxy (the reward model's score) of the same held-out plays, against the KL from the start.

@@ -131,8 +131,7 @@ export class RLRun {
     const category = new Set(m.catProj.parameters());
     const perception = new Set(m.perceptionParameters()); // taught by the supervised stage's degradation captions; RL keeps it
     // ρ (the persistence prior) stays at its init unless --train-repeat: see trainRepeat.
-    const priors = new Set(cfg.trainRepeat ? [] : [m.repeatWeight]);
-    const heads = m.headParameters().filter((p) => !perception.has(p) && !priors.has(p));
+    const heads = m.headParameters().filter((p) => !perception.has(p) && (cfg.trainRepeat || p !== m.repeatWeight));
     this.params = cfg.trainCategoryHead ? [...heads, ...m.words.parameters()] : heads.filter((p) => !category.has(p));
     this.opt = new AdamW(this.params, { lr: cfg.lr, weightDecay: 0 });
     this.run = new RunDir(cfg.out);
