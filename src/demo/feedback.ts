@@ -62,7 +62,7 @@ export const FeedbackDemoConfigSchema = z.object({
   init: z.string().optional().describe('a supervised checkpoint to start from (e.g. runs/demo/supervised); default: train one as the demo does'),
   seed: z.number().int().min(0).default(0).describe('master seed (suites, sampling, annotators)'),
   labels: z.array(z.coerce.number().int().min(10)).min(1).default([100, 300, 1000]).describe('label counts for the gap-closed-against-labels curve (the largest is how many pairs are labelled)'),
-  labelOrder: z.enum(['coverage', 'sampled']).default('coverage').describe('which pairs a budget of n labels gets: one pair of every contrast first (coverage), or the first n in sampling order'),
+  labelOrder: z.enum(['coverage', 'sampled']).default('coverage').describe('which pairs a budget of n labels gets: first every pair that shows a kind of play no earlier pair showed, then one pair of each contrast before a second of any (coverage), or the first n in sampling order'),
   annotators: z.number().int().min(1).max(20).default(3).describe('simulated annotators per project'),
   noise: z.number().min(0).max(0.5).default(0.1).describe('share of simulated labels flipped at random'),
   rlUpdates: z.number().int().min(1).default(40).describe('updates of every RL / RLHF run'),
@@ -194,7 +194,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       return { pairId: l.pair.id, a: { episode: ep, record: l.pair.a }, b: { episode: ep, record: l.pair.b }, preferred: l.preferred };
     });
   const honestEx = toExamples(honest);
-  // A budget of n labels: the first n pairs in sampling order, or (default) one pair of every contrast first (pair-coverage.ts).
+  // A budget of n labels: the first n pairs in sampling order, or (default) every kind of play, then every contrast, first (pair-coverage.ts).
   const firstLabels = (ex: readonly PreferenceExample[], n: number) => (cfg.labelOrder === 'coverage' ? firstByCoverage(ex, n) : ex.slice(0, n));
   const confidentEx = toExamples(confident);
   const labelAgreement = (ex: readonly PreferenceExample[]) => {

@@ -140,7 +140,7 @@ export class FeedbackStore {
       typeof nameOrId === 'number'
         ? await this.db.query('SELECT * FROM projects WHERE id = $1', [nameOrId])
         : await this.db.query('SELECT * FROM projects WHERE name = $1', [nameOrId]);
-    if (!rows.length) throw new NotFoundError(`no project ${JSON.stringify(nameOrId)} (create it with \`askfirst feedback import --project <name>\`)`);
+    if (!rows.length) throw new NotFoundError(`no project ${JSON.stringify(nameOrId)} (create it with \`askfirst feedback import --project <name>\` for a suite's items, or \`askfirst feedback pairs --project <name>\` for preference pairs; \`askfirst feedback status\` lists the projects there are)`);
     return toProject(rows[0]);
   }
 

@@ -8,7 +8,7 @@
  * built-in model's frozen encoder (trajectory-features.ts). The fact-augmented variant
  * (Factually Augmented RLHF) also reads the scene's facts the annotator saw.
  *
- * Held-out pairs (a share of the pairs, split by pair, never trained on) give the report:
+ * Held-out pairs (a share of the pairs, split by episode so no episode's pairs fall on both sides, never trained on) give the report:
  * accuracy against the annotators' labels, accuracy against the gold preference (the
  * simulator's reward, on pairs where it is not a tie), and calibration of P(A ≻ B) (expected
  * calibration error over 10 bins, Brier score).
@@ -250,7 +250,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
   const rm = new RewardModel(net, file, ctx.encoder, ctx.loader, ctx.features);
   const raw = await trajectoryFeatures(ctx.encoder, rm.cache, trajs, cfg.variant);
 
-  // 2. Split by pair; standardise on the training side.
+  // 2. Split by episode (isHeldOut); standardise on the training side.
   const train = ctx.examples.filter((e) => !isHeldOut(e.pairId, cfg.heldOut, cfg.seed));
   const held = ctx.examples.filter((e) => isHeldOut(e.pairId, cfg.heldOut, cfg.seed));
   if (!train.length) throw new InputError(`all ${ctx.examples.length} labels fell in the held-out share; lower --held-out or label more pairs`);
