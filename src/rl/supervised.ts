@@ -269,8 +269,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
     const outRng = new Rng(cfg.seed * 6151 + state.step);
     const degRng = new Rng(cfg.seed * 7577 + state.step);
     const batch = [
-      // exploratory (session 7, variant K2): the degraded photos come on top of the batch, not in place of clearest views
-      ...Array.from({ length: cfg.batchSize - nUnsure - nOut - nSure }, (_, i) => data[perm[off + i]]),
+      ...Array.from({ length: cfg.batchSize - nUnsure - nOut - nSure - nDeg }, (_, i) => data[perm[off + i]]),
       ...Array.from({ length: nSure }, () => sure[sureRng.int(sure.length)]),
       ...Array.from({ length: nDeg }, () => degraded[degRng.int(degraded.length)]),
       ...Array.from({ length: nUnsure }, () => unsure[unsureRng.int(unsure.length)]),
