@@ -9,12 +9,8 @@
  * shown. A further share (`informative`) are the RL training kinds' other informative views (not
  * the clearest: a camera window that cuts the object or shows it whole near an edge, a sketch with
  * fewer strokes) with their category: "what shows enough to tell, tell" — without them the model
- * is unsure on exactly the views that answer a control episode. A share (`degrade`) are
- * degraded photos (rl/degraded-views.ts: the camera kind's informative views under one generic
- * pixel operation at a random severity) with the oracle's verdict on the degraded image as
- * target — the category while it still shows enough, "cannot tell" once it does not:
- * photometric robustness of the kind a real VLM brings from pre-training on photos. Camera views
- * also teach the encoder's "where" map (binary cross-entropy against the cells the object covers, which the generator knows): a camera move needs to know where the
+ * is unsure on exactly the views that answer a control episode. Camera views also teach the encoder's "where" map (binary cross-entropy against the
+ * cells the object covers, which the generator knows): a camera move needs to know where the
  * sliver is, and the category loss alone keeps that only by chance. The result is a
  * "guesser": it answers well when it can see, and its ask gate is still at its negative initial
  * bias, so it never asks — which RL then changes.
@@ -62,7 +58,6 @@ import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/f
 import { augment, erase } from '../agents/builtin/augment.js';
 import { outlierPool } from './outlier-shapes.js';
 import { degradeForCaption, LOOK_CAPTIONS, LOOKS } from './degradation-captions.js';
-import { DEGRADED_POOL, degradedViews } from './degraded-views.js';
 import { ModelConfigSchema } from '../agents/builtin/model.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
@@ -88,7 +83,6 @@ export const SupervisedConfigSchema = z.object({
   where: z.number().min(0).default(1).describe('weight of the where-map loss on camera views: which cells of the last conv stage the object covers (0 = none)'),
   informative: z.number().min(0).max(0.5).default(0.15).describe('share of each batch drawn from the other informative views of the RL training kinds (sketch, camera: views that show enough to tell, but not the clearest one) with their category target (0 = none)'),
   outliers: z.number().min(0).max(0.5).default(0.1).describe('share of each batch drawn from outlier images (rl/outlier-shapes.ts: random shapes that are none of the categories, painted like suite objects) with a uniform target: outlier exposure, "an object I cannot name: I cannot tell" (0 = none)'),
-  degrade: z.number().min(0).max(0.5).default(0.15).describe('share of each batch drawn from degraded photos: informative views of the RL training kind camera, each degraded by one generic pixel operation (as for the degradation captions) at a random severity, with the category target while the oracle still flags the degraded view informative, "cannot tell" once it does not, a mix in between (rl/degraded-views.ts; 0 = none)'),
   looks: z.number().int().min(0).default(16).describe('degradation captions per step: clearest views of the RL training kinds (sketch, camera), each left clean or degraded by one generic pixel operation (blur, noise, pixelation, JPEG, darkening, low contrast, colour loss), matched to a caption of what is wrong (rl/degradation-captions.ts); teaches the which-intervention head\u2019s image–word term (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
@@ -100,8 +94,8 @@ export type SupervisedConfig = z.output<typeof SupervisedConfigSchema>;
 export function resolveSupervisedConfig(partial: unknown): SupervisedConfig {
   const c = resolveConfig(SupervisedConfigSchema, partial, 'supervised training');
   if (c.warmupSteps >= c.steps) throw new ConfigError(`warmup-steps (${c.warmupSteps}) must be below steps (${c.steps})`);
-  if (c.calibrate + c.outliers + c.informative + c.degrade > 0.9)
-    throw new ConfigError(`calibrate (${c.calibrate}) + outliers (${c.outliers}) + informative (${c.informative}) + degrade (${c.degrade}) leave less than a tenth of each batch for the clearest views: lower them`);
+  if (c.calibrate + c.outliers + c.informative > 0.9)
+    throw new ConfigError(`calibrate (${c.calibrate}) + outliers (${c.outliers}) + informative (${c.informative}) leave less than a tenth of each batch for the clearest views: lower them`);
   return c;
 }
 
@@ -113,8 +107,6 @@ export interface ReferenceExample {
   kind: string;
   /** Where the object is, per cell of the where map (camera views only; see `whereTarget`). */
   where?: Float32Array;
-  /** Share of the target that is "cannot tell" (degraded views, rl/degraded-views.ts); such an image is not erased. Default 0. */
-  unsure?: number;
 }
 
 /**
@@ -203,15 +195,12 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const unsure = cfg.calibrate > 0 ? uninformativeExamples(episodes, TRAIN_KINDS, grid) : [];
   const sure = cfg.informative > 0 ? informativeExamples(episodes, TRAIN_KINDS, grid) : [];
   const trainKinds = new Set<string>(TRAIN_KINDS);
-  // degraded photos with the oracle's verdict as target (rl/degraded-views.ts): the training kinds only
-  const degraded: ReferenceExample[] = cfg.degrade > 0 ? degradedViews(episodes.filter((e) => trainKinds.has(e.kind)), DEGRADED_POOL, cfg.seed * 40503 + 5) : [];
   const lookPool = cfg.looks > 0 ? degradedPool(data.filter((d) => trainKinds.has(d.kind)), cfg.seed) : [];
   const captions = captionIds(policy);
   if (data.length < cfg.batchSize)
     throw new ConfigError(`supervised training needs at least --batch-size (${cfg.batchSize}) training images, but ${episodes.length} episodes give ${data.length}: use more episodes (askfirst train: --episodes per kind) or a smaller --batch-size`);
   const outliers = cfg.outliers > 0 ? outlierPool(OUTLIER_POOL, size, cfg.seed * 8191 + 3).map((image): ReferenceExample => ({ image, label: -1, question: 'What object is in the image?', kind: 'outlier' })) : [];
   log(`supervised: ${data.length} reference images from ${new Set(episodes.map((e) => e.kind)).size} kinds`);
-  if (degraded.length) log(`supervised: ${degraded.length} degraded photos, ${degraded.filter((d) => d.unsure === 0).length} still informative, ${degraded.filter((d) => d.unsure === 1).length} not`);
 
   // ── model, optimizer, resume ────────────────────────────────────────────
   const run = new RunDir(cfg.out);
@@ -263,15 +252,12 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
     const nUnsure = unsure.length ? Math.round(cfg.batchSize * cfg.calibrate) : 0;
     const nOut = outliers.length ? Math.round(cfg.batchSize * cfg.outliers) : 0;
     const nSure = sure.length ? Math.round(cfg.batchSize * cfg.informative) : 0;
-    const nDeg = degraded.length ? Math.round(cfg.batchSize * cfg.degrade) : 0;
     const sureRng = new Rng(cfg.seed * 5003 + state.step);
     const unsureRng = new Rng(cfg.seed * 4099 + state.step);
     const outRng = new Rng(cfg.seed * 6151 + state.step);
-    const degRng = new Rng(cfg.seed * 7577 + state.step);
     const batch = [
-      ...Array.from({ length: cfg.batchSize - nUnsure - nOut - nSure - nDeg }, (_, i) => data[perm[off + i]]),
+      ...Array.from({ length: cfg.batchSize - nUnsure - nOut - nSure }, (_, i) => data[perm[off + i]]),
       ...Array.from({ length: nSure }, () => sure[sureRng.int(sure.length)]),
-      ...Array.from({ length: nDeg }, () => degraded[degRng.int(degraded.length)]),
       ...Array.from({ length: nUnsure }, () => unsure[unsureRng.int(unsure.length)]),
       ...Array.from({ length: nOut }, () => outliers[outRng.int(outliers.length)]),
     ];
@@ -285,8 +271,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
       const moved = augRng.next() < cfg.augment;
       let im = moved ? augment(b.image, augRng) : b.image;
       let erased = false;
-      if (b.unsure !== undefined) soft[r] = b.unsure; // a degraded photo: the oracle's verdict, not erased
-      else if (b.label >= 0 && augRng.next() < cfg.erase) {
+      if (b.label >= 0 && augRng.next() < cfg.erase) {
         const e = erase(im, augRng);
         im = e.image;
         erased = true;
