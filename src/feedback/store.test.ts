@@ -27,6 +27,12 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect(rows.map((r) => r.version).sort()).toEqual([1, 2]);
   });
 
+  it('an unknown project is a not-found error that names the commands that create one and the one that lists them', async () => {
+    const err = store.project('no-such-project');
+    await expect(err).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(err).rejects.toThrow(/no project "no-such-project".*feedback import --project.*feedback pairs --project.*feedback status/);
+  });
+
   it('stores token hashes only and authenticates by token', async () => {
     const a = await store.addAnnotator('hash-check');
     const rows = await store.db.query<{ token_hash: string }>('SELECT token_hash FROM annotators WHERE id = $1', [a.id]);

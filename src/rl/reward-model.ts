@@ -8,10 +8,10 @@
  * built-in model's frozen encoder (trajectory-features.ts). The fact-augmented variant
  * (Factually Augmented RLHF) also reads the scene's facts the annotator saw.
  *
- * Held-out pairs (a share of the pairs, split by episode so no episode's pairs fall on both sides, never trained on) give the report:
- * accuracy against the annotators' labels, accuracy against the gold preference (the
- * simulator's reward, on pairs where it is not a tie), and calibration of P(A ≻ B) (expected
- * calibration error over 10 bins, Brier score).
+ * Held-out pairs (a share of the pairs, split by episode so that no episode's pairs fall on both
+ * sides; never trained on) give the report: accuracy against the annotators' labels, accuracy
+ * against the gold preference (the simulator's reward, on pairs where it is not a tie), and
+ * calibration of P(A ≻ B) (expected calibration error over 10 bins, Brier score).
  *
  * On disk (`--out DIR`): `DIR/final/model.safetensors` + `config.json` (variant, feature names
  * and their standardisation, the encoder checkpoint it reads through) and `DIR/metrics.json`.
