@@ -4,6 +4,8 @@
  * and option texts it never trained on still get a score.
  *
  *   h      = CNN(image)                                   image features   [B, H]
+ *          = relu(W_f flatten(y) + W_p [max | mean of each channel of y over the map])   y: the last conv stage;
+ *            the pooled term (`pooled`) reads the same values wherever the object sits (translation-invariant)
  *   e_q    = bag(question words), e_o = bag(option words)  text features   [B, D], [B·K, D]
  *   z_cat  = (W_c h) · e_o                                 category score  (a classifier whose
  *                                                          class weights are the words' embeddings)
