@@ -5,7 +5,6 @@
 import { normalizeText } from '../../episode/parse.js';
 import { tensor, type Tensor } from '../../nn/index.js';
 import type { RGBImage } from '../../scenes/image.js';
-import { ABSTAIN_TEXT } from '../../suite/kinds/common.js';
 import type { HeadBatch } from './model.js';
 import type { Vocab } from './vocab.js';
 
@@ -89,9 +88,6 @@ export function repliesAtThisView(o: TextObservation): Set<string> {
   return out;
 }
 
-/** The protocol's abstain wording (every kind shows it; a policy reads it in the prompt), as replies are matched. */
-const ABSTAIN_NORM = normalizeText(ABSTAIN_TEXT);
-
 /** Tokenise and pad a batch of questions and options. */
 export function headBatch(obs: readonly TextObservation[], vocab: Vocab, cache?: Map<string, number[]>): HeadBatch {
   const enc = (t: string) => {
@@ -116,7 +112,6 @@ export function headBatch(obs: readonly TextObservation[], vocab: Vocab, cache?:
   const isAsk = new Uint8Array(B * K);
   const repeat = new Uint8Array(B * K);
   const revisit = new Uint8Array(B * K);
-  const abstain = new Uint8Array(B * K);
   for (let r = 0; r < B; r++) {
     const prev = previousReply(obs[r]);
     const here = repliesAtThisView(obs[r]);
@@ -131,12 +126,11 @@ export function headBatch(obs: readonly TextObservation[], vocab: Vocab, cache?:
       const norm = normalizeText(obs[r].options[k]);
       repeat[row] = isAsk[row] && prev !== '' && norm === prev ? 1 : 0;
       revisit[row] = isAsk[row] && here.has(norm) ? 1 : 0;
-      abstain[row] = isAsk[row] && norm === ABSTAIN_NORM ? 1 : 0;
       ids.forEach((id, j) => {
         oIds[row * Lo + j] = id;
         oMask[row * Lo + j] = 1;
       });
     });
   }
-  return { B, K, qIds, qMask, Lq, oIds, oMask, Lo, optMask, isAsk, repeat, revisit, abstain };
+  return { B, K, qIds, qMask, Lq, oIds, oMask, Lo, optMask, isAsk, repeat, revisit };
 }

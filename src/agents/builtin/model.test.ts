@@ -141,28 +141,6 @@ describe('built-in model', () => {
     expect(mid).toBeCloseTo(0.5, 5); // in between, it fades linearly
   });
 
-  it('abstain is a last resort: while another shown intervention is untried here, the abstain-style option (known by its wording) loses abstainPrior nats; alone, nothing', () => {
-    const obs = { question: 'what object is this', options: ['move the camera left', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 2 };
-    const first = headBatch([{ ...obs, view: 0 }], vocab);
-    const tried = headBatch([{ ...obs, view: 0, history: [{ view: 0, reply: 'move the camera left' }] }], vocab); // back here after trying the other one
-    expect(Array.from(first.abstain!)).toEqual([0, 1, 0, 0]); // by the wording, not by position
-    expect(Array.from(headBatch([{ ...obs, options: ['i cannot answer  this question.', 'move the camera left', 'circle'] }], vocab).abstain!)).toEqual([1, 0, 0]); // matched as replies are (case and spaces do not matter)
-    const m = tiny();
-    const off = new MultimodalModel(resolveModelConfig({ ...m.config, abstainPrior: 0 }), vocab.toJSON());
-    off.loadStateDict(m.stateDict());
-    const x = img(1, 3);
-    const odds = (mm: MultimodalModel, hb: HeadBatch) => {
-      const lp = mm.head(mm.encode(x), hb).logp.data;
-      return lp[1] - lp[0]; // log P(abstain) − log P(the other intervention)
-    };
-    const { abstainPrior } = resolveModelConfig({});
-    expect(abstainPrior).toBeLessThan(0);
-    expect(odds(m, first) - odds(off, first)).toBeCloseTo(abstainPrior, 3); // a way forward is untried: abstain loses κ
-    expect(odds(m, tried) - odds(off, tried)).toBeCloseTo(0, 5); // nothing else left untried here: no prior
-    const ask = (mm: MultimodalModel) => Array.from(mm.head(mm.encode(x), first).logp.data.slice(0, 2), Math.exp).reduce((a, b) => a + b);
-    expect(ask(m)).toBeCloseTo(ask(off), 5); // the gate's ask mass is unchanged: only which intervention
-  });
-
   it('the loop feature marks what was asked for at an earlier visit to this view, and λ moves only its share of the ask mass', () => {
     const obs = { question: 'what object is this', options: ['move the block left', 'move the block right', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 3 };
     // went right from view 1, then left from view 2: back at view 1, "right" would go round again

@@ -83,7 +83,6 @@ export const ModelConfigSchema = z.object({
   loopInit: z.number().default(-5).describe('initial weight of asking again, at a view the episode has come back to, for what was asked for here before (negative: do not go round the same loop; no training kind can loop, so RL rarely moves it)'),
   repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL keeps it unless --train-repeat'),
   repeatYield: z.number().min(0).default(0.5).describe('nats, beyond repeatDeadZone, over which ρ (the persistence prior) fades for the repeated intervention as the where term prefers another one by gap nats: ρ·clamp(1 − max(0, gap − repeatDeadZone)/repeatYield, 0, 1) (keep sliding unless the where map sees the object another way); 0 = ρ in full'),
-  abstainPrior: z.number().max(0).default(-10).describe('fixed nats added to the abstain-style intervention ("I cannot answer this question.", known by its wording) while another shown intervention has not been asked for at this view: abstain only as a last resort (issue 18: RL on sketch and camera left some unseen kinds abstaining at their first turn); not trained; 0 = off'),
   repeatDeadZone: z.number().min(0).default(0.25).describe('nats by which the where term may prefer another intervention while ρ (the persistence prior) stays in full: below it the where map points nowhere in particular (a centred object), so keep waiting; see repeatYield'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
@@ -116,8 +115,6 @@ export interface HeadBatch {
   repeat?: Uint8Array;
   /** 1 where option (r, k) was asked for at an earlier visit to the view shown now [B·K] (absent: none). */
   revisit?: Uint8Array;
-  /** 1 where option (r, k) is the abstain-style intervention, known by the protocol's fixed abstain wording [B·K] (absent: none). */
-  abstain?: Uint8Array;
 }
 
 export interface HeadOutput {
@@ -313,7 +310,6 @@ export class MultimodalModel extends Module {
     if (this.whichLook.weight.data.some((v) => v !== 0)) w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eO), 1), [B, K])); // [B, K]: what is wrong with the image ↔ the option's words
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(persistence(b, toward?.data ?? null, this.config.repeatYield, this.config.repeatDeadZone), [B, K]), this.repeatWeight)); // [B, K]
     if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
-    if (this.config.abstainPrior !== 0 && b.abstain?.some((v) => v)) w = add(w, tensor(lastResort(b, this.config.abstainPrior), [B, K])); // [B, K]: abstain only when nothing else is left
     const askM = new Float32Array(B * K);
     const catM = new Float32Array(B * K);
     for (let i = 0; i < B * K; i++) {
@@ -348,32 +344,6 @@ export function persistence(b: HeadBatch, toward: Float32Array | null, yieldNats
     for (let k = 0; k < K; k++) {
       const i = r * K + k;
       if (out[i]) out[i] = Math.min(1, Math.max(0, 1 - Math.max(0, best - toward[i] - deadZone) / yieldNats));
-    }
-  }
-  return out;
-}
-
-/**
- * The abstain-as-a-last-resort prior [B·K]: κ on the abstain-style intervention while the row also
- * shows another intervention that was not asked for at an earlier visit to this view, 0 elsewhere
- * (a constant). Abstaining never brings a new view; while a way forward is untried it should not
- * win the which-scorer, whatever RL on the training kinds taught MLP_which about unseen images.
- * Issue 18: with camera's slides fixed, RL left late-event abstaining at its first turn.
- */
-export function lastResort(b: HeadBatch, kappa: number): Float32Array {
-  const { B, K } = b;
-  const out = new Float32Array(B * K);
-  if (!b.abstain) return out;
-  for (let r = 0; r < B; r++) {
-    let other = false;
-    for (let k = 0; k < K; k++) {
-      const i = r * K + k;
-      if (b.optMask[i] && b.isAsk[i] && !b.abstain[i] && !b.revisit?.[i]) other = true;
-    }
-    if (!other) continue;
-    for (let k = 0; k < K; k++) {
-      const i = r * K + k;
-      if (b.optMask[i] && b.isAsk[i] && b.abstain[i]) out[i] = kappa;
     }
   }
   return out;
