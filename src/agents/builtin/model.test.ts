@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gather, maxPool2d, mean, neg, noGrad, relu, tensor } from '../../nn/index.js';
 import { headBatch } from './features.js';
-import { MultimodalModel, persistence, resolveModelConfig, splitFeatures, towardObject, uncertaintyFeatures, type HeadBatch } from './model.js';
+import { MultimodalModel, resolveModelConfig, splitFeatures, towardObject, uncertaintyFeatures } from './model.js';
 import { Vocab } from './vocab.js';
 
 const vocab = Vocab.fromTexts(['circle square star heart', 'what object is this', 'move the camera left', 'add more details', 'i cannot answer this question', 'wiggle the frobnicator']);
@@ -90,55 +90,6 @@ describe('built-in model', () => {
     const [a, b] = [p(first), p(again)];
     expect(Math.log(b[0] / b[1]) - Math.log(a[0] / a[1])).toBeCloseTo(2, 4); // the odds of repeating rise by e^ρ
     expect(b[0] + b[1] + b[2]).toBeCloseTo(a[0] + a[1] + a[2], 6); // P(ask) is unchanged
-  });
-
-  it('ρ yields to the where term: the repeated intervention keeps its bonus only where the toward term does not prefer another one', () => {
-    const obs = { question: 'what object is this', options: ['move the camera left', 'add more details', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 3 };
-    const none = headBatch([obs], vocab);
-    const again = (reply: string) => headBatch([{ ...obs, history: [{ reply }] }], vocab);
-    const x = img(1, 5);
-    const shift = (m: MultimodalModel, k: number) => {
-      const f = m.features(x); // [h | where]: the toward term is on
-      const a = Array.from(m.head(f, none).logp.data, Math.exp);
-      const b = Array.from(m.head(f, again(obs.options[k])).logp.data, Math.exp);
-      return Math.log(b[k] / b[2]) - Math.log(a[k] / a[2]); // how much asking again for option k gained over abstaining
-    };
-    const m = tiny();
-    m.repeatWeight.data[0] = 2;
-    const w = m.whichToward.weight.data;
-    for (let i = 0; i < w.length; i++) w[i] = 50 * Math.sin(i * 1.7 + 0.3); // a strong toward term: gaps of many nats
-    const flat = new MultimodalModel(resolveModelConfig({ ...m.config, repeatYield: 0 }), vocab.toJSON());
-    flat.loadStateDict(m.stateDict());
-    const gains = [0, 1].map((k) => shift(m, k));
-    for (const k of [0, 1]) expect(shift(flat, k)).toBeCloseTo(2, 3); // repeatYield 0: ρ in full, as before
-    expect(Math.min(...gains)).toBeCloseTo(0, 3); // at most one of them is the toward term's choice: the other loses ρ
-    for (const g of gains) expect(Math.abs(g) < 1e-3 || Math.abs(g - 2) < 1e-3).toBe(true);
-  });
-
-  it('ρ stays whole while the where term points nowhere in particular, and is gone where it clearly points elsewhere (dead zone, default config)', () => {
-    const { repeatYield, repeatDeadZone } = resolveModelConfig({});
-    // one row per case: options [a, b, abstain, category]; the intervention asked for last turn is a
-    const row = (ta: number, tb: number) => ({ optMask: [1, 1, 1, 1], isAsk: [1, 1, 1, 0], repeat: [1, 0, 0, 0], toward: [ta, tb, 0, 0] });
-    const rows = [
-      row(0.1, 0.3), // late-event's centred lump: b preferred by 0.2 nats (its 90th percentile was ≤ 0.24): keep waiting
-      row(0, 0.9 * repeatDeadZone), // still inside the dead zone
-      row(0, 3), // camera slid past the object's row: the where map prefers another move by 3 nats
-      row(2, 0.5), // the where term prefers the repeated move itself: keep sliding
-    ];
-    const flat = (f: 'optMask' | 'isAsk' | 'repeat') => Uint8Array.from(rows.flatMap((r) => r[f]));
-    const b = { B: rows.length, K: 4, optMask: flat('optMask'), isAsk: flat('isAsk'), repeat: flat('repeat') } as unknown as HeadBatch;
-    const toward = Float32Array.from(rows.flatMap((r) => r.toward));
-    const f = persistence(b, toward, repeatYield, repeatDeadZone);
-    const a = [0, 1, 2, 3].map((r) => f[r * 4]); // the repeated option's share of ρ per row
-    expect(a[0]).toBe(1); // flat toward term: ρ in full (a yield without a dead zone took 20 % of it here)
-    expect(a[1]).toBe(1);
-    expect(a[2]).toBe(0); // strongly pointing elsewhere: no ρ
-    expect(a[3]).toBe(1);
-    for (let r = 0; r < rows.length; r++) for (const k of [1, 2, 3]) expect(f[r * 4 + k]).toBe(0); // only the repeated option gets ρ
-    expect(persistence(b, toward, repeatYield, 0)[0]).toBeLessThan(1); // without the dead zone the flat row loses part of ρ
-    expect(Array.from(persistence(b, toward, 0, repeatDeadZone).filter((_, i) => i % 4 === 0))).toEqual([1, 1, 1, 1]); // repeatYield 0: ρ in full everywhere
-    const mid = persistence(b, Float32Array.of(0, repeatDeadZone + repeatYield / 2, 0, 0, ...toward.slice(4)), repeatYield, repeatDeadZone)[0];
-    expect(mid).toBeCloseTo(0.5, 5); // in between, it fades linearly
   });
 
   it('the loop feature marks what was asked for at an earlier visit to this view, and λ moves only its share of the ask mass', () => {

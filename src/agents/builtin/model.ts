@@ -23,11 +23,7 @@
  *            to the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
  *            ρ = `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
  *            of undoing the last move), kept by RL unless `--train-repeat` (issue 18: RL on sketch
- *            and camera lowered it, and the unseen kinds then undid their last move more); ρ yields
- *            to the where term: scaled by clamp(1 − max(0, gap − τ)/δ, 0, 1) when the toward term
- *            prefers another intervention by gap nats (τ = `repeatDeadZone`, δ = `repeatYield`):
- *            in full where the where map points nowhere (late-event's centred lump keeps waiting),
- *            gone where it clearly points another way (camera turns at the object's row); plus λ·[i was asked for at an earlier visit
+ *            and camera lowered it, and the unseen kinds then undid their last move more); plus λ·[i was asked for at an earlier visit
  *            to this same view], λ starting at `loopInit` < 0: back where it was, the model does not
  *            go round the same loop again (a tabu rule: sketch and camera cannot loop, so it is a
  *            prior that RL rarely moves)
@@ -82,8 +78,6 @@ export const ModelConfigSchema = z.object({
   gateSlopeInit: z.number().default(-4).describe('initial weight of −log(1 − max p) in the ask gate (negative: the surer, the less it asks)'),
   loopInit: z.number().default(-5).describe('initial weight of asking again, at a view the episode has come back to, for what was asked for here before (negative: do not go round the same loop; no training kind can loop, so RL rarely moves it)'),
   repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL keeps it unless --train-repeat'),
-  repeatYield: z.number().min(0).default(0.5).describe('nats, beyond repeatDeadZone, over which ρ (the persistence prior) fades for the repeated intervention as the where term prefers another one by gap nats: ρ·clamp(1 − max(0, gap − repeatDeadZone)/repeatYield, 0, 1) (keep sliding unless the where map sees the object another way); 0 = ρ in full'),
-  repeatDeadZone: z.number().min(0).default(0.25).describe('nats by which the where term may prefer another intervention while ρ (the persistence prior) stays in full: below it the where map points nowhere in particular (a centred object), so keep waiting; see repeatYield'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
@@ -305,10 +299,9 @@ export class MultimodalModel extends Module {
     const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
-    let toward: Tensor | null = null;
-    if (where) w = add(w, (toward = reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K]))); // [B, K]
+    if (where) w = add(w, reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K])); // [B, K]
     if (this.whichLook.weight.data.some((v) => v !== 0)) w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eO), 1), [B, K])); // [B, K]: what is wrong with the image ↔ the option's words
-    if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(persistence(b, toward?.data ?? null, this.config.repeatYield, this.config.repeatDeadZone), [B, K]), this.repeatWeight)); // [B, K]
+    if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
     if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
     const askM = new Float32Array(B * K);
     const catM = new Float32Array(B * K);
@@ -324,29 +317,6 @@ export class MultimodalModel extends Module {
     const logp = logSoftmax(logits, b.optMask); // [B, K]
     return { logp, value, uncertainty: unc };
   }
-}
-
-/**
- * How much of ρ each option gets [B·K]: 1 for the intervention asked for at the previous turn,
- * shrunk to clamp(1 − max(0, gap − τ)/δ, 0, 1) where the where (toward) term prefers another shown
- * intervention over it by `gap` nats (a constant: no gradient), 0 elsewhere. δ = 0 or no where map:
- * 1. Issue 18: persistence keeps late-event waiting (the toward term is flat on a centred lump: gaps
- * of a few hundredths of a nat, inside the dead zone τ, so ρ stays whole), and yields when camera's
- * where map sees the object another way (at the row or column it slid to: gaps of 2–3 nats).
- */
-export function persistence(b: HeadBatch, toward: Float32Array | null, yieldNats: number, deadZone = 0): Float32Array {
-  const { B, K } = b;
-  const out = Float32Array.from(b.repeat ?? new Uint8Array(B * K));
-  if (!toward || !(yieldNats > 0)) return out;
-  for (let r = 0; r < B; r++) {
-    let best = -Infinity;
-    for (let k = 0; k < K; k++) if (b.optMask[r * K + k] && b.isAsk[r * K + k]) best = Math.max(best, toward[r * K + k]);
-    for (let k = 0; k < K; k++) {
-      const i = r * K + k;
-      if (out[i]) out[i] = Math.min(1, Math.max(0, 1 - Math.max(0, best - toward[i] - deadZone) / yieldNats));
-    }
-  }
-  return out;
 }
 
 /** Width of `towardObject`'s rows. */
