@@ -80,10 +80,6 @@ export const ModelConfigSchema = z.object({
   repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL keeps it unless --train-repeat'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
-  rlOptionWords: z
-    .array(z.string())
-    .default([])
-    .describe('the words of every intervention option RL trained on (set by RL from its training suite; empty: not set). An option with a word outside them gets no score from the terms RL trains on option words (MLP_which, the toward term): RL never saw that option work or fail, so its choice rests on the supervised-stage look term and the priors ρ, λ'),
 });
 export type ModelConfig = z.output<typeof ModelConfigSchema>;
 
@@ -228,30 +224,6 @@ export class MultimodalModel extends Module {
     return reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), selectRows(eC, capOf)), 1), [B, C]); // [B, C]
   }
 
-  /**
-   * Per option row [B·K]: 1 when every word of the option is one RL trained on (`rlOptionWords`),
-   * else 0; null when no word list is set or every option qualifies (the terms are then unchanged).
-   */
-  rlKnownOptions(b: HeadBatch): Float32Array | null {
-    if (!this.config.rlOptionWords.length) return null;
-    if (!this.rlWordIds) this.rlWordIds = new Set(this.config.rlOptionWords.map((w) => this.vocab.indexOf(w)).filter((i) => i >= 0));
-    const ids = this.rlWordIds;
-    const out = new Float32Array(b.B * b.K).fill(1);
-    let any = false;
-    for (let i = 0; i < b.B * b.K; i++) {
-      if (!b.optMask[i] || !b.isAsk[i]) continue;
-      for (let j = 0; j < b.Lo; j++)
-        if (b.oMask[i * b.Lo + j] && !ids.has(b.oIds[i * b.Lo + j] - 2)) {
-          out[i] = 0;
-          any = true;
-          break;
-        }
-    }
-    return any ? out : null;
-  }
-
-  private rlWordIds: Set<number> | null = null;
-
   /** Everything but the encoder and the word table. */
   headParameters(): Tensor[] {
     const skip = new Set([...this.encoderParameters(), ...this.words.parameters()]);
@@ -328,8 +300,6 @@ export class MultimodalModel extends Module {
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
     if (where) w = add(w, reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K])); // [B, K]
-    const known = this.rlKnownOptions(b);
-    if (known) w = mul(w, tensor(known, [B, K])); // RL's terms only on options made of words RL trained on
     if (this.whichLook.weight.data.some((v) => v !== 0)) w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eO), 1), [B, K])); // [B, K]: what is wrong with the image ↔ the option's words
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
     if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
