@@ -83,7 +83,6 @@ export const SupervisedConfigSchema = z.object({
   where: z.number().min(0).default(1).describe('weight of the where-map loss on camera views: which cells of the last conv stage the object covers (0 = none)'),
   informative: z.number().min(0).max(0.5).default(0.15).describe('share of each batch drawn from the other informative views of the RL training kinds (sketch, camera: views that show enough to tell, but not the clearest one) with their category target (0 = none)'),
   outliers: z.number().min(0).max(0.5).default(0.1).describe('share of each batch drawn from outlier images (rl/outlier-shapes.ts: random shapes that are none of the categories, painted like suite objects) with a uniform target: outlier exposure, "an object I cannot name: I cannot tell" (0 = none)'),
-  lookRefit: z.number().int().min(0).default(400).describe('after the last step, full-batch AdamW steps that fit the image–word look term (whichLook) alone to the degradation-caption pool on the final, frozen image features (0 = none): the per-step caption loss leaves the term short of convergence'),
   looks: z.number().int().min(0).default(16).describe('degradation captions per step: clearest views of the RL training kinds (sketch, camera), each left clean or degraded by one generic pixel operation (blur, noise, pixelation, JPEG, darkening, low contrast, colour loss), matched to a caption of what is wrong (rl/degradation-captions.ts); teaches the which-intervention head\u2019s image–word term (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
@@ -350,7 +349,6 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   }
   bar.stop();
   logFile.close();
-  if (cfg.lookRefit > 0 && lookPool.length) log(`supervised: look term refit, caption loss ${refitLook(policy, lookPool, captions, cfg.lookRefit).toFixed(3)}`);
   saveBuiltin(run.finalDir, policy, { stage: 'supervised', step: state.step, config: cfg });
   const trainAccuracy = accuracyOn(policy, data.slice(0, 512));
   return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy };
@@ -386,33 +384,6 @@ export function captionIds(policy: BuiltinPolicy): { ids: Int32Array; mask: Int3
   const mask = new Int32Array(LOOKS.length * L);
   enc.forEach((e, c) => e.forEach((id, j) => ((ids[c * L + j] = id), (mask[c * L + j] = 1))));
   return { ids, mask, L };
-}
-
-/**
- * Fit the look term (W_l of `whichLook`) alone to the degradation captions on frozen image
- * features: `steps` full-batch AdamW steps (lr 3e-3) over the whole caption pool. Returns the
- * final caption loss. Nothing else of the model moves.
- */
-export function refitLook(policy: BuiltinPolicy, pool: readonly { image: RGBImage; look: number }[], captions: { ids: Int32Array; mask: Int32Array; L: number }, steps: number): number {
-  const model = policy.model;
-  const H = model.config.hidden;
-  const feats = new Float32Array(pool.length * H);
-  noGrad(() => {
-    for (let i = 0; i < pool.length; i += 256) feats.set(model.encode(imageBatch(pool.slice(i, i + 256).map((p) => p.image), model.config.imageSize)).data, i * H);
-  });
-  const h = tensor(feats, [pool.length, H]);
-  const labels = pool.map((p) => p.look);
-  const opt = new AdamW(model.whichLook.parameters(), { lr: 3e-3, weightDecay: 0 });
-  let last = NaN;
-  for (let s = 0; s < steps; s++) {
-    opt.zeroGrad();
-    const loss = neg(mean(gather(logSoftmax(model.lookLogits(h, captions.ids, captions.mask, LOOKS.length, captions.L)), labels)));
-    loss.backward();
-    opt.step();
-    last = loss.item();
-  }
-  for (const p of model.parameters()) p.zeroGrad();
-  return last;
 }
 
 /** Mean binary cross-entropy of probabilities `p` against targets `t` in [0, 1] (same shape). */
