@@ -217,3 +217,52 @@ describe('whichLook: the image–word term of the which-intervention head', () =
     expect(after[1] - after[0]).toBeGreaterThan(before[1] - before[0] + 1);
   });
 });
+
+describe('pooled path of the encoder (model.pooled)', () => {
+  // 128 px, three pooling stages: a 16×16 map of 8-pixel cells. A small square well inside the
+  // frame, and the same square one cell (8 px) to the right: the last stage's map shifts by one
+  // cell, so each channel's maximum and mean over the map are the same.
+  const cfg = (pooled: boolean) => resolveModelConfig({ imageSize: 128, channels: [4, 8, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8, pooled });
+  const square = (x0: number) => {
+    const S = 128;
+    const d = new Float32Array(2 * 3 * S * S).fill(-0.5);
+    for (let c = 0; c < 3; c++) for (let y = 60; y < 66; y++) for (let x = x0; x < x0 + 6; x++) d[c * S * S + y * S + x] = 0.3 + 0.1 * c;
+    return d;
+  };
+  const pair = () => {
+    const a = square(56);
+    a.set(square(64).subarray(0, 3 * 128 * 128), 3 * 128 * 128);
+    return tensor(a, [2, 3, 128, 128]); // row 0: the square at x 56; row 1: 8 px to the right
+  };
+  const relDist = (h: Float32Array, H: number) => {
+    let d = 0;
+    let n = 0;
+    for (let j = 0; j < H; j++) {
+      d += (h[j] - h[H + j]) ** 2;
+      n += h[j] ** 2 + h[H + j] ** 2;
+    }
+    return Math.sqrt(d / (n / 2));
+  };
+
+  it('reads the same values wherever the object sits: with the position-wise layer off, h of an image and its shifted copy are equal', () => {
+    const m = new MultimodalModel(cfg(true), vocab.toJSON());
+    m.fc.weight.data.fill(0);
+    m.fc.bias!.data.fill(0);
+    const h = noGrad(() => m.encode(pair())).data;
+    expect(h.slice(0, 16).some((v) => v > 0)).toBe(true);
+    for (let j = 0; j < 16; j++) expect(h[16 + j]).toBeCloseTo(h[j], 5);
+  });
+
+  it('brings the features of an image and its shifted copy closer than the position-wise layer alone (same initialisation otherwise)', () => {
+    const on = new MultimodalModel(cfg(true), vocab.toJSON());
+    const off = new MultimodalModel(cfg(false), vocab.toJSON());
+    expect(Array.from(on.fc.weight.data)).toEqual(Array.from(off.fc.weight.data)); // built last: nothing else changes
+    expect(off.fcPool).toBeNull();
+    expect(on.encoderParameters()).toContain(on.fcPool!.weight);
+    expect(MultimodalModel.LATER_PARAMETERS).toContain('fcPool.weight'); // older checkpoints load it as zeros: h as before
+    const x = pair();
+    const dOn = relDist(noGrad(() => on.encode(x)).data, 16);
+    const dOff = relDist(noGrad(() => off.encode(x)).data, 16);
+    expect(dOn).toBeLessThan(0.75 * dOff);
+  });
+});

@@ -4,6 +4,8 @@
  * and option texts it never trained on still get a score.
  *
  *   h      = CNN(image)                                   image features   [B, H]
+ *          = relu(W_f flatten(y) + W_p [max | mean of each channel of y over the map])   y: the last conv stage;
+ *            the pooled term (`pooled`) reads the same values wherever the object sits (translation-invariant)
  *   e_q    = bag(question words), e_o = bag(option words)  text features   [B, D], [B·K, D]
  *   z_cat  = (W_c h) · e_o                                 category score  (a classifier whose
  *                                                          class weights are the words' embeddings)
@@ -53,6 +55,7 @@ import {
   logSoftmax,
   matmul,
   maxPool2d,
+  mean,
   mul,
   noGrad,
   relu,
@@ -78,6 +81,7 @@ export const ModelConfigSchema = z.object({
   gateSlopeInit: z.number().default(-4).describe('initial weight of −log(1 − max p) in the ask gate (negative: the surer, the less it asks)'),
   loopInit: z.number().default(-5).describe('initial weight of asking again, at a view the episode has come back to, for what was asked for here before (negative: do not go round the same loop; no training kind can loop, so RL rarely moves it)'),
   repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL keeps it unless --train-repeat'),
+  pooled: z.boolean().default(true).describe('also feed the last conv stage, max- and average-pooled over the whole map per channel, into the image features h: a translation-invariant path (an object off-centre gives the same pooled values), next to the fully connected layer that sees each position with its own weights'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
@@ -141,6 +145,8 @@ export class MultimodalModel extends Module {
   readonly whichToward: Linear;
   readonly whereConv: Conv2d;
   readonly whichLook: Linear;
+  /** Pooled path of the encoder (`pooled`): [max, mean] of each last-stage channel over the map → h; null when off. */
+  readonly fcPool: Linear | null;
   readonly val1: Linear;
   readonly val2: Linear;
 
@@ -183,10 +189,12 @@ export class MultimodalModel extends Module {
     // built last, so the initialisation of everything above is what it was without it
     this.whichLook = this.addModule('whichLook', new Linear(H, D, { rng, bias: false })); // what is wrong with the image ↔ option words
     this.whichLook.weight.data.fill(0); // off until the supervised stage's degradation captions teach it
+    // built after everything above, so their initialisation is what it was without it
+    this.fcPool = config.pooled ? this.addModule('fcPool', new Linear(2 * c, H, { rng, bias: false })) : null; // [max | mean per channel] → h
   }
 
   /** Parameters added after the first released checkpoints; a checkpoint without them loads them as zeros (off). */
-  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias', 'whichLook.weight'];
+  static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias', 'whichLook.weight', 'fcPool.weight'];
 
   /**
    * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
@@ -201,7 +209,7 @@ export class MultimodalModel extends Module {
 
   /** Encoder parameters (frozen in head-only RL). */
   encoderParameters(): Tensor[] {
-    return [...this.convs.flatMap((c) => c.parameters()), ...this.fc.parameters(), ...this.whereConv.parameters()];
+    return [...this.convs.flatMap((c) => c.parameters()), ...this.fc.parameters(), ...(this.fcPool?.parameters() ?? []), ...this.whereConv.parameters()];
   }
 
   /**
@@ -240,15 +248,23 @@ export class MultimodalModel extends Module {
    * the probability that the object is there (a 1×1 conv and a sigmoid; the supervised stage
    * trains it on camera views, whose object the generator knows). The fully connected layer
    * that makes h is trained to name the category wherever the object is, so h keeps little of
-   * where it is; the map keeps it (what a camera move needs).
+   * where it is; the map keeps it (what a camera move needs). With `pooled`, h also reads each
+   * last-stage channel's maximum and mean over the whole map (fcPool): the same values wherever
+   * the object sits, so an off-centre object is not read only through weights trained mostly on
+   * centred ones. (An old checkpoint loads fcPool as zeros: h is then what it was.)
    */
   encodeBoth(x: Tensor): { h: Tensor; where: Tensor } {
     let y = x;
     for (const conv of this.convs) y = maxPool2d(relu(conv.forward(y)), 2); // [B, C_i, S/2^i, S/2^i]
     const B = y.shape[0];
     const where = sigmoid(reshape(this.whereConv.forward(y), [B, y.size / B / y.shape[1]])); // [B, 1, s, s] → [B, s·s]
-    y = reshape(y, [B, y.size / B]); // [B, C·s·s]
-    return { h: relu(this.fc.forward(y)), where }; // [B, H], [B, s·s]
+    const [C, s] = [y.shape[1], y.shape[2]];
+    let pre = this.fc.forward(reshape(y, [B, C * s * s])); // [B, H]
+    if (this.fcPool) {
+      const pooled = concat([reshape(maxPool2d(y, s), [B, C]), mean(reshape(y, [B, C, s * s]), 2)], 1); // [B, 2C]
+      pre = add(pre, this.fcPool.forward(pooled)); // [B, H]
+    }
+    return { h: relu(pre), where }; // [B, H], [B, s·s]
   }
 
   /** Width of the where map: (imageSize / 2^stages)². */
