@@ -31,3 +31,12 @@ describe('feedback demo: the over-optimisation regime', () => {
     expect(cfg.labels).toContain(cfg.gaoLabels); // its fact-augmented reward model is the label curve's
   });
 });
+
+describe('feedback demo: the pair pool', () => {
+  it('adds a tenth as many pairs again that hold a play asking on a view that shows enough', () => {
+    // Without them almost no play of the pool asked on an answerable view (no play of a training
+    // episode can run out of turns), and the regime's no-KL policies learned to ask on and on
+    // (chosen on development seeds 10–12, docs/feedback-rlhf.md).
+    expect(FeedbackDemoConfigSchema.parse({}).askForeverShare).toBe(0.1);
+  });
+});

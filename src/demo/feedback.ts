@@ -36,7 +36,7 @@ import { runEpisodes } from '../agents/runner.js';
 import { RunDir } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
 import { FeedbackStore } from '../feedback/store.js';
-import { pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
+import { askForeverPairs, asksOnAnswerable, pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
 import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';
 import { firstByCoverage } from '../feedback/pair-coverage.js';
 import { resolveSupervisedConfig, trainSupervised } from '../rl/supervised.js';
@@ -62,6 +62,7 @@ export const FeedbackDemoConfigSchema = z.object({
   init: z.string().optional().describe('a supervised checkpoint to start from (e.g. runs/demo/supervised); default: train one as the demo does'),
   seed: z.number().int().min(0).default(0).describe('master seed (suites, sampling, annotators)'),
   labels: z.array(z.coerce.number().int().min(10)).min(1).default([100, 300, 1000]).describe('label counts for the gap-closed-against-labels curve (the largest is how many pairs are labelled)'),
+  askForeverShare: z.number().min(0).max(1).default(0.1).describe('pairs added to the pool, as a share of its ordinary pairs, that hold a play of the starting policy with answering masked out that keeps asking on a view that shows enough, beside an ordinary play of the same episode (without them almost no play in the pool asks on an answerable view, and a policy with no KL learned to ask on and on; docs/feedback-rlhf.md)'),
   labelOrder: z.enum(['coverage', 'sampled']).default('coverage').describe('which pairs a budget of n labels gets: first every pair that shows a kind of play no earlier pair showed, then one pair of each contrast before a second of any (coverage), or the first n in sampling order'),
   annotators: z.number().int().min(1).max(20).default(3).describe('simulated annotators per project'),
   noise: z.number().min(0).max(0.5).default(0.1).describe('share of simulated labels flipped at random'),
@@ -147,7 +148,18 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       for (const t of roll.trajectories) recs.push({ record: t.record!, source: 'RL start policy, sampled' });
     }
     const written = (await writeSuite(join(pairsDir, 'suite'), used)).map((e) => ({ ...e, views: e.views.map((v) => ('path' in v ? v.path : '')) }));
-    return rng.shuffle(pairsFromRecords(written, recs, { seed: cfg.seed, perEpisode: 2 })).slice(0, maxLabels);
+    const ordinary = pairsFromRecords(written, recs, { seed: cfg.seed, perEpisode: 2 });
+    // Plays that keep asking on views that show enough: the same policy on the same episodes with answering masked out (rollout.ts `askOnly`), paired with an ordinary play.
+    const want = Math.round(cfg.askForeverShare * ordinary.length);
+    const forever: { record: EpisodeRecord; source: string }[] = [];
+    const frng = new Rng(cfg.seed + 13);
+    for (let i = 0; i < used.length && forever.length < want; i += 256) {
+      const roll = await rolloutMultiTurn(sampler.ctx.policy, sampler.ref, cache, used.slice(i, i + 256), 1, frng, { askOnly: true });
+      for (const t of roll.trajectories) if (asksOnAnswerable(t.record!)) forever.push({ record: t.record!, source: 'RL start policy, answering masked out' });
+    }
+    const extra = askForeverPairs(written, recs, forever, ordinary, { seed: cfg.seed, max: want });
+    if (want) log(`feedback demo: ${extra.length} more pairs hold a play that keeps asking on views that show enough (${extra.filter((p) => [p.a, p.b].some((r) => r.outcome === 'max-turns')).length} run out of turns)`);
+    return rng.shuffle([...ordinary, ...extra]).slice(0, maxLabels);
   };
   const pairs = resumed ? [] : await stage('pairs', () => samplePairs().catch(async (e) => { await store.close(); throw e; }));
   if (!resumed) log(`feedback demo: ${pairs.length} pairs of differing plays from the RL starting policy`);

@@ -102,6 +102,51 @@ export function pairsFromRecords(
   return out;
 }
 
+/** Whether a play asked on a view that already showed enough (the annotator sees it beside the facts). */
+export const asksOnAnswerable = (r: EpisodeRecord) => r.actions.some((a, t) => a.type === 'intervention' && r.informative?.[t] === true);
+
+/**
+ * Pairs that show asking on and on: each play of `forever` that kept asking on a view that
+ * already showed enough (asksOnAnswerable; in the training kinds no play can run out of turns, so
+ * this is what asking forever looks like there) beside the first play of `ordinary` of the same
+ * episode that did not, one pair an episode, at most `max`. Both plays are the policy's own on the
+ * same episode (the demo's `forever` plays are its starting policy with answering masked out);
+ * ids continue the episode's `#pair<k>` numbering after `existing`, so the reward model's
+ * held-out split (by episode) keeps the episode's pairs together. A/B order shuffled by `seed`.
+ */
+export function askForeverPairs(
+  episodes: readonly Episode<string>[],
+  ordinary: readonly { record: EpisodeRecord; source: string }[],
+  forever: readonly { record: EpisodeRecord; source: string }[],
+  existing: readonly TrajectoryPair[],
+  o: { seed: number; max: number },
+): TrajectoryPair[] {
+  const byId = new Map(episodes.map((e) => [e.id, e]));
+  const next = new Map<string, number>();
+  for (const p of existing) {
+    const k = Number(/#pair(\d+)$/.exec(p.id)?.[1] ?? -1);
+    next.set(p.episode.id, Math.max(next.get(p.episode.id) ?? 0, k + 1));
+  }
+  const rng = SceneRng.fromState(o.seed + 1);
+  const out: TrajectoryPair[] = [];
+  const done = new Set<string>();
+  for (const x of forever) {
+    if (out.length >= o.max) break;
+    const id = x.record.id;
+    if (!asksOnAnswerable(x.record) || x.record.mode !== 'proactive' || done.has(id)) continue;
+    const ep = byId.get(id);
+    if (!ep) throw new DataError(`${x.source}: a record names episode "${id}", which is not in the suite (give the suite the results were made on)`);
+    const y = ordinary.find((z) => z.record.id === id && z.record.mode === 'proactive' && !asksOnAnswerable(z.record));
+    if (!y) continue;
+    checkRecord(ep, x.record, x.source);
+    checkRecord(ep, y.record, y.source);
+    const [a, b] = rng.next() < 0.5 ? [x, y] : [y, x];
+    out.push({ id: `${id}#pair${next.get(id) ?? 0}`, episode: ep, a: a.record, b: b.record, source: `${a.source} vs ${b.source}` });
+    done.add(id);
+  }
+  return out;
+}
+
 /** The scene's facts an annotator sees beside a pair: what the object is, what is wrong with a view, which views show enough. */
 export function pairFacts(ep: Episode<string>, seen: readonly number[]): Fact[] {
   const truth = sceneTruth(ep);

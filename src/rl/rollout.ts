@@ -93,7 +93,17 @@ async function forwardNoGrad(
   return { out, refOut, K: hb.K };
 }
 
-/** Multi-turn rollouts: G trajectories per episode, every turn sampled. */
+/**
+ * Multi-turn rollouts: G trajectories per episode, every turn sampled.
+ *
+ * `askOnly`: the policy with answering masked out — each turn is sampled from its own
+ * probabilities over the intervention options other than "I cannot answer" (renormalised), or,
+ * where none is shown, from all its options. Such a play keeps asking until the episode's turn
+ * limit (or an intervention not valid there, or the last view's choice); the feedback demo pairs
+ * the ones that run out of turns with the policy's ordinary plays, so a reward model sees asking
+ * forever (docs/feedback-rlhf.md). Not for training: the samples' log-probabilities are the
+ * unmasked policy's.
+ */
 export async function rolloutMultiTurn(
   policy: BuiltinPolicy,
   ref: MultimodalModel,
@@ -101,6 +111,7 @@ export async function rolloutMultiTurn(
   episodes: readonly SuiteEpisode[],
   G: number,
   rng: Rng,
+  opts: { askOnly?: boolean } = {},
 ): Promise<Rollout> {
   const textCache = new Map<string, number[]>();
   const samples: TurnSample[] = [];
@@ -120,7 +131,7 @@ export async function rolloutMultiTurn(
     const next: typeof active = [];
     active.forEach(({ s, traj }, r) => {
       trajectories[traj].turns.push(samples.length);
-      samples.push(sampleTurn({ traj, ...items[r], state: s }, { out, refOut, K, r }, rng));
+      samples.push(sampleTurn({ traj, ...items[r], state: s }, { out, refOut, K, r }, rng, opts.askOnly));
       if (s.done) trajectories[traj].record = s.record();
       else next.push({ s, traj });
     });
@@ -137,11 +148,18 @@ function sampleTurn(
   at: { traj: number; episode: SuiteEpisode; view: number; text: TextObservation; state: EpisodeState<unknown> },
   fwd: { out: HeadOutput; refOut: HeadOutput; K: number; r: number },
   rng: Rng,
+  askOnly = false,
 ): TurnSample {
   const { out, refOut, K, r } = fwd;
   const n = at.text.options.length;
   const row = out.logp.data.subarray(r * K, r * K + n);
-  const a = rng.categorical(Array.from(row, Math.exp));
+  const p = Array.from(row, Math.exp);
+  if (askOnly) {
+    const asks = at.state.shown().interventions.map((o) => !o.abstain);
+    const masked = p.map((x, k) => (asks[k] ? x : 0));
+    if (masked.some((x) => x > 0)) p.splice(0, n, ...masked);
+  }
+  const a = rng.categorical(p);
   const valid = validOptions(at.state, n);
   const parsed = at.state.step(at.text.options[a]);
   return {
