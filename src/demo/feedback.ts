@@ -11,7 +11,7 @@
  *   over-optimisation regime (Gao et al. 2022: plain and fact-augmented reward models from the
  *   same `gaoLabels` labels, no KL by default, gold and proxy reward of test plays every `gaoEvalEvery` updates) → evaluation on all
  *   seven kinds → routing between the simulated people and the AI critic (Miranda et al. 2024:
- *   margin, random and a learned router) → feedback.json and report.html (the feedback section).
+ *   margin, random, a learned router and a committee of reward models) → feedback.json and report.html (the feedback section).
  *
  * A demo whose two workbench projects are fully labelled resumes from the database (no pairs are
  * sampled again); finished RL runs are read back from their directories.

@@ -25,7 +25,9 @@
  * query by committee; Seung et al. 1992): a share of the budget goes to random pairs, then in
  * rounds a committee of reward models, each trained on a bootstrap resample of the human labels
  * bought so far, votes on every unlabelled pair, and the next share goes to the pairs whose votes
- * split most evenly (ties: the smaller mean margin). It keeps no AI labels.
+ * split most evenly (ties: the smaller mean margin). It keeps no AI labels. Unlike the learned
+ * router it reads what the fact-augmented reward model reads — the facts shown to the annotator
+ * beside each pair — through that model's scores; never the gold reward.
  *
  * Strategies compared at a budget b (share of pairs that get a human label): `learned` and
  * `committee` (above), `margin` (lowest AI margin first), `random` (b of the pairs at random), and
