@@ -11,7 +11,7 @@
  *   over-optimisation regime (Gao et al. 2022: plain and fact-augmented reward models from the
  *   same `gaoLabels` labels, no KL by default, gold and proxy reward of test plays every `gaoEvalEvery` updates) → evaluation on all
  *   seven kinds → routing between the simulated people and the AI critic (Miranda et al. 2024:
- *   margin, random and a learned router) → feedback.json and report.html (the feedback section).
+ *   margin, random, a learned router and a committee of reward models) → feedback.json and report.html (the feedback section).
  *
  * A demo whose two workbench projects are fully labelled resumes from the database (no pairs are
  * sampled again); finished RL runs are read back from their directories.
@@ -46,7 +46,7 @@ import { makeRewards, scoreTrajectory } from '../rl/rewards.js';
 import { rolloutMultiTurn } from '../rl/rollout.js';
 import { BaseRLConfigSchema, RLRun, type RLResult } from '../rl/run.js';
 import { RewardModel, isHeldOut, pairMetrics, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
-import { routeLearned, routeToHumans, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
+import { routeCommittee, routeLearned, routeToHumans, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
 import { featuresFromPerceptions, turnPerceptions, type Trajectory } from '../rl/trajectory-features.js';
 import { judgePair } from '../rl/pair-judge.js';
 import { gapClosedSplit } from '../report/data.js';
@@ -73,8 +73,9 @@ export const FeedbackDemoConfigSchema = z.object({
   dpoSteps: z.number().int().min(1).default(150).describe('DPO gradient steps'),
   rmSteps: z.number().int().min(1).default(600).describe('reward-model optimizer steps'),
   routingBudgets: z.array(z.coerce.number().min(0).max(1)).default([0.1, 0.25, 0.5]).describe('shares of pairs that get a human label in the routing comparison'),
-  routingProbeShare: z.number().min(0.01).max(1).default(0.25).describe('share of the learned router\'s human labels spent on random pairs to learn where the AI is wrong'),
-  routingRounds: z.number().int().min(1).default(4).describe('rounds in which the learned router refits its predictor on the human labels it has bought so far'),
+  routingProbeShare: z.number().min(0.01).max(1).default(0.25).describe('share of the learned and committee routers\' human labels spent on random pairs first (to learn where the AI is wrong; to train the first committee)'),
+  routingRounds: z.number().int().min(1).default(4).describe('rounds in which the learned router refits its predictor, and the committee router retrains its committee, on the human labels bought so far'),
+  routingCommittee: z.number().int().min(2).default(5).describe('reward models in the committee router\'s committee, each trained on a bootstrap resample of the human labels so far; a round\'s labels go to the pairs whose votes split most evenly (query by committee)'),
   routingTrustBelow: z.number().min(0).max(1).default(0).describe('the learned router keeps an AI label only where its predicted P(AI wrong) is below this (0: it keeps none — the AI labels of this critic only hurt on the development seed)'),
   judgeRecognisedAt: z.number().min(0).max(1).default(0.7).describe('the AI judge takes a view to show enough where the built-in model\'s max category probability there is at least this'),
   rlhfKlCoef: z.number().min(0).default(0.2).describe(`KL coefficient of the RLHF runs on a learned reward (RL on the simulator's reward keeps the RL stage's own, ${BaseRLConfigSchema.shape.klCoef.parse(undefined)}): a stronger pull to the starting policy, which asks on almost no control episode (chosen on development seeds, docs/feedback-rlhf.md)`),
@@ -334,6 +335,13 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     const routingInput = { margins: trainIdx.map((i) => ai[i].margin), features: trainIdx.map((i) => ai[i].features), humanDisagrees: (k: number) => ex[trainIdx[k]].preferred !== ai[trainIdx[k]].choice };
     // How many of a strategy's human labels land on pairs where the AI's label differs from the person's.
     const aiWrong = (set: Iterable<number>) => [...set].filter((i) => ex[i].preferred !== ai[i].choice).length;
+    // The committee router's reward models: fact RMs (the same training budget) on a bootstrap resample of the human labels so far, scoring every training pair.
+    const trainPlays = trainIdx.flatMap((i) => [ex[i].a, ex[i].b]);
+    const committeeMargins = async (sample: readonly number[], member: number) => {
+      const r = await trainRewardModel({ out: join(out, 'routing', 'committee-member'), variant: 'fact', steps: cfg.rmSteps, seed: cfg.seed + member, heldOut: 0, progress: false }, { encoder: supervised, encoderDir: supDir, examples: sample.map((k) => ex[trainIdx[k]]), loader, features: cache });
+      const s = await r.model.score(trainPlays);
+      return trainIdx.map((_, k) => s[2 * k] - s[2 * k + 1]);
+    };
     const all = new Set(trainIdx);
     log(`feedback demo: routing — the AI's label differs from the person's on ${aiWrong(all)} of ${trainIdx.length} training pairs`);
     points.push({ strategy: 'all-human', budget: 1, humanLabels: trainIdx.length, aiWrongCaught: aiWrong(all), aiLabelsUsed: 0, goldAccuracy: await train1('all-human', all) });
@@ -341,7 +349,13 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     for (const b of cfg.routingBudgets) {
       for (const s of ROUTING_STRATEGIES) {
         const opts = { probeShare: cfg.routingProbeShare, rounds: cfg.routingRounds, trustBelow: cfg.routingTrustBelow };
-        const r = s === 'learned' ? routeLearned(routingInput, b, cfg.seed, opts) : { humans: routeToHumans(routingInput, b, s, cfg.seed), doubted: new Set<number>() };
+        const r =
+          s === 'learned'
+            ? routeLearned(routingInput, b, cfg.seed, opts)
+            : s === 'committee'
+              ? // No AI label is kept: every training pair the committee did not send to people is dropped.
+                await routeCommittee(trainIdx.length, b, cfg.seed, committeeMargins, { startShare: cfg.routingProbeShare, rounds: cfg.routingRounds, members: cfg.routingCommittee }).then((humans) => ({ humans, doubted: new Set([...trainIdx.keys()].filter((k) => !humans.has(k))) }))
+              : { humans: routeToHumans(routingInput, b, s, cfg.seed), doubted: new Set<number>() };
         const picked = new Set([...r.humans].map((k) => trainIdx[k]));
         const dropped = new Set([...r.doubted].map((k) => trainIdx[k]));
         points.push({ strategy: s, budget: b, humanLabels: picked.size, aiWrongCaught: aiWrong(picked), aiLabelsUsed: trainIdx.length - picked.size - dropped.size, goldAccuracy: await train1(`${s}-${b}`, picked, dropped) });

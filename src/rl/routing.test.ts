@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/rng.js';
-import { fitLogistic, routeLearned, routeToHumans, routerFeatures } from './routing.js';
+import { fitLogistic, routeCommittee, routeLearned, routeToHumans, routerFeatures } from './routing.js';
 
 describe('routing', () => {
   it('margin router sends the pairs the AI is least sure of to people, within the budget', () => {
@@ -61,5 +61,48 @@ describe('routing', () => {
 
   it('the learned router refuses to run without features and a person to ask', () => {
     expect(() => routeToHumans([0.1, 0.2], 0.5, 'learned', 0)).toThrow(/features/);
+  });
+
+  // 200 pairs on a line, x in [-1, 1]; a person prefers A where x > 0. A toy "reward model" from
+  // labelled pairs puts its boundary between the largest x labelled B and the smallest labelled A,
+  // so the committee's bootstrap models split only on pairs near the boundary: those are the ones
+  // that teach the model anything, and where a budget should go once the random start is spent.
+  const line = () => {
+    const rng = new Rng(3);
+    const xs = Array.from({ length: 200 }, () => rng.uniform(-1, 1));
+    const calls: number[][] = [];
+    const margins = async (sample: readonly number[]) => {
+      calls.push([...sample]);
+      const lo = Math.max(-1, ...sample.filter((k) => xs[k] <= 0).map((k) => xs[k]));
+      const hi = Math.min(1, ...sample.filter((k) => xs[k] > 0).map((k) => xs[k]));
+      return xs.map((x) => x - (lo + hi) / 2);
+    };
+    return { xs, calls, margins };
+  };
+
+  it('the committee router spends its rounds where bootstrap reward models disagree, training them only on pairs people labelled', async () => {
+    const { xs, calls, margins } = line();
+    const humans = await routeCommittee(200, 0.2, 0, margins, { startShare: 0.25, rounds: 4, members: 5 });
+    expect(humans.size).toBe(40);
+    expect(calls).toHaveLength(4 * 5);
+    // every committee member trains on a bootstrap resample of what people labelled before its round
+    const start = new Set(calls[0]);
+    expect(start.size).toBeLessThanOrEqual(10);
+    for (const c of calls) expect(c.every((k) => humans.has(k))).toBe(true);
+    const starts = await routeCommittee(200, 0.05, 0, margins, { startShare: 1 });
+    const asked = [...humans].filter((k) => !starts.has(k));
+    const near = asked.filter((k) => Math.abs(xs[k]) < 0.15).length;
+    // a uniform sample would put ~15 % of them within 0.15 of the boundary
+    expect(near / asked.length).toBeGreaterThan(0.6);
+  });
+
+  it('the committee router is deterministic for a seed and respects the budget', async () => {
+    const { margins } = line();
+    const a = await routeCommittee(200, 0.1, 4, margins);
+    const b = await routeCommittee(200, 0.1, 4, margins);
+    expect([...a]).toEqual([...b]);
+    expect(a.size).toBe(20);
+    expect((await routeCommittee(200, 0, 4, margins)).size).toBe(0);
+    expect(() => routeToHumans([0.1, 0.2], 0.5, 'committee', 0)).toThrow(/routeCommittee/);
   });
 });

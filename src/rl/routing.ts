@@ -19,14 +19,24 @@
  * turns, how it ended — and the frozen model's beliefs at its first and final view), ordered as
  * the AI ranked them, and the AI's margin. Never the scene's facts, never the gold reward.
  *
- * Strategies compared at a budget b (share of pairs that get a human label): `learned` (above),
- * `margin` (lowest AI margin first), `random` (b of the pairs at random), and the ends
- * `all-human` (b = 1) and `all-ai` (b = 0).
+ * The `learned` router only predicts where the AI is wrong, which is not the same as which labels
+ * teach the reward model most (it spends labels on pairs the gold reward ties, where a person's
+ * label is a coin flip). The `committee` router asks the reward model itself (active learning,
+ * query by committee; Seung et al. 1992): a share of the budget goes to random pairs, then in
+ * rounds a committee of reward models, each trained on a bootstrap resample of the human labels
+ * bought so far, votes on every unlabelled pair, and the next share goes to the pairs whose votes
+ * split most evenly (ties: the smaller mean margin). It keeps no AI labels. Unlike the learned
+ * router it reads what the fact-augmented reward model reads — the facts shown to the annotator
+ * beside each pair — through that model's scores; never the gold reward.
+ *
+ * Strategies compared at a budget b (share of pairs that get a human label): `learned` and
+ * `committee` (above), `margin` (lowest AI margin first), `random` (b of the pairs at random), and
+ * the ends `all-human` (b = 1) and `all-ai` (b = 0).
  */
 import { ConfigError } from '../util/errors.js';
 import { Rng, hashSeed } from '../util/rng.js';
 
-export const ROUTING_STRATEGIES = ['learned', 'margin', 'random'] as const;
+export const ROUTING_STRATEGIES = ['learned', 'margin', 'random', 'committee'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
 /**
@@ -116,6 +126,7 @@ export function routeToHumans(input: RoutingInput | readonly number[], budget: n
   const idx = [...margins.keys()];
   if (strategy === 'random') return new Set(new Rng(hashSeed('route-random', seed)).shuffle([...idx]).slice(0, n));
   if (strategy === 'margin') return new Set([...idx].sort((a, b) => margins[a] - margins[b] || a - b).slice(0, n));
+  if (strategy === 'committee') throw new ConfigError('the committee router trains reward models: call routeCommittee');
   if (Array.isArray(input)) throw new ConfigError('the learned router needs the pairs\' features and a way to ask a person');
   return routeLearned(input as RoutingInput, budget, seed, opts).humans;
 }
@@ -156,4 +167,48 @@ export function routeLearned(input: RoutingInput, budget: number, seed: number, 
   }
   const p = fit();
   return { humans: picked, doubted: new Set(idx.filter((i) => !picked.has(i) && p[i] >= trustBelow)) };
+}
+
+/** The committee router's knobs: the share of its labels spent on random pairs first, in how many rounds it spends the rest, and the committee's size. */
+export interface CommitteeRouterOptions {
+  startShare?: number;
+  rounds?: number;
+  members?: number;
+}
+
+/**
+ * Reward-model margins for the committee router: train a reward model on the human labels of the
+ * pairs listed in `sample` (a bootstrap resample of the pairs labelled so far: an index may repeat;
+ * `member` numbers the committee member, for its initialisation seed) and return r(A) − r(B) for
+ * every one of the `count` pairs.
+ */
+export type CommitteeMargins = (sample: readonly number[], member: number) => Promise<ArrayLike<number>>;
+
+/**
+ * The committee router (active learning with the reward model in the loop, query by committee):
+ * `startShare` of its `budget` × `count` human labels (at least one) go to random pairs; then, in
+ * `rounds` equal shares, `members` reward models, each trained (`margins`) on a bootstrap resample
+ * of the labelled pairs, vote on every unlabelled pair, and the share goes to the pairs whose
+ * votes split most evenly (ties: the smallest |mean margin|, then the lowest index). Returns the
+ * pairs that get a human label. No AI label is kept: the reward model trains on these alone.
+ */
+export async function routeCommittee(count: number, budget: number, seed: number, margins: CommitteeMargins, opts: CommitteeRouterOptions = {}): Promise<Set<number>> {
+  const { startShare = 0.25, rounds = 4, members = 5 } = opts;
+  const n = Math.round(Math.min(1, Math.max(0, budget)) * count);
+  const idx = [...Array(count).keys()];
+  const humans = new Set(new Rng(hashSeed('route-active', seed)).shuffle([...idx]).slice(0, n === 0 ? 0 : Math.max(1, Math.round(startShare * n))));
+  const step = Math.max(1, Math.ceil((n - humans.size) / Math.max(1, rounds)));
+  while (humans.size < n) {
+    const labelled = [...humans];
+    const rng = new Rng(hashSeed('route-committee', seed, humans.size));
+    const votes: ArrayLike<number>[] = [];
+    for (let c = 0; c < members; c++) votes.push(await margins(labelled.map(() => labelled[rng.int(labelled.length)]), c));
+    const split = idx.map((k) => {
+      const pos = votes.filter((m) => m[k] > 0).length;
+      return Math.min(pos, members - pos) - 1e-3 * Math.abs(votes.reduce((a, m) => a + m[k], 0) / members);
+    });
+    const rest = idx.filter((k) => !humans.has(k)).sort((a, b) => split[b] - split[a] || a - b);
+    for (const k of rest.slice(0, Math.min(step, n - humans.size))) humans.add(k);
+  }
+  return humans;
 }
