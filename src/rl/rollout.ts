@@ -100,8 +100,8 @@ async function forwardNoGrad(
  * probabilities over the intervention options other than "I cannot answer" (renormalised), or,
  * where none is shown, from all its options. Such a play keeps asking until the episode's turn
  * limit (or an intervention not valid there, or the last view's choice); the feedback demo pairs
- * the ones that run out of turns with the policy's ordinary plays, so a reward model sees asking
- * forever (docs/feedback-rlhf.md). Not for training: the samples' log-probabilities are the
+ * the ones that ask on a view that already shows enough with the policy's ordinary plays, so a
+ * reward model sees asking on and on (docs/feedback-rlhf.md). Not for training: the samples' log-probabilities are the
  * unmasked policy's.
  */
 export async function rolloutMultiTurn(
