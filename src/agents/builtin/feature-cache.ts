@@ -83,6 +83,6 @@ export class CachedPolicy implements Policy {
     const h = await this.cache.get(items);
     const out = noGrad(() => this.policy.model.head(h, headBatch(batch, this.policy.vocab, this.textCache)));
     // sampled: one stream per (seed, episode, turn), as BuiltinPolicy (independent of batching and resumes)
-    return replies(batch, out.logp, opts.sample ? (o) => new Rng(hashSeed(this.seed, o.episodeId, o.turn)) : null);
+    return replies(batch, out.logp, opts.sample ? (o) => new Rng(hashSeed(this.seed, o.episodeId, o.turn)) : null, this.policy.model.config.abstainPrior);
   }
 }

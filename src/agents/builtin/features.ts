@@ -5,6 +5,7 @@
 import { normalizeText } from '../../episode/parse.js';
 import { tensor, type Tensor } from '../../nn/index.js';
 import type { RGBImage } from '../../scenes/image.js';
+import { ABSTAIN_TEXT } from '../../suite/kinds/common.js';
 import type { HeadBatch } from './model.js';
 import type { Vocab } from './vocab.js';
 
@@ -85,6 +86,40 @@ export function repliesAtThisView(o: TextObservation): Set<string> {
   const out = new Set<string>();
   if (o.view === undefined || o.view < 0) return out;
   for (const t of o.history ?? []) if (t.view === o.view) out.add(normalizeText(t.reply));
+  return out;
+}
+
+/** The protocol's abstain wording (every kind shows it; a policy reads it in the prompt), normalised as replies are matched. */
+const ABSTAIN_NORM = normalizeText(ABSTAIN_TEXT);
+
+/**
+ * Abstain as a last resort, a rule of how the policy acts (`BuiltinPolicy.act`, model config
+ * `abstainPrior` = κ ≤ 0): while the observation shows an intervention other than the abstain one
+ * ("I cannot answer this question.", known by its wording) that was not asked for at an earlier
+ * visit to this view, the abstain option loses κ nats against the other interventions; the mass
+ * of asking, and every category, are unchanged. Returns a new row of log-probabilities in the
+ * head's layout (interventions first: log P(ask) + log P(k | ask)). Abstaining never brings a new
+ * view, so while a way forward is untried it should not win — whatever RL on the training kinds
+ * taught the which-scorer about images it never trained on (issue 18: the pooled encoder's RL
+ * opened 18 and 12 occlusion episodes of two development seeds with an abstain). RL samples and
+ * scores the policy without it (rl/rollout.ts), so its updates are those of a policy without the
+ * rule; docs/transfer.md, "Abstain as a last resort, when the policy acts".
+ */
+export function lastResort(o: TextObservation, row: readonly number[], kappa: number): number[] {
+  const out = [...row];
+  const nI = Math.min(o.numInterventions, row.length);
+  const abstain = o.options.findIndex((x, k) => k < nI && normalizeText(x) === ABSTAIN_NORM);
+  if (kappa === 0 || abstain < 0) return out;
+  const here = repliesAtThisView(o);
+  if (!o.options.some((x, k) => k < nI && k !== abstain && !here.has(normalizeText(x)))) return out;
+  // log Σ exp over the interventions, before and after the abstain option loses κ: the ask mass stays, the share moves
+  const lse = (xs: number[]) => {
+    const m = Math.max(...xs);
+    return m + Math.log(xs.reduce((a, x) => a + Math.exp(x - m), 0));
+  };
+  const before = lse(row.slice(0, nI));
+  const after = lse(row.slice(0, nI).map((x, k) => (k === abstain ? x + kappa : x)));
+  for (let k = 0; k < nI; k++) out[k] = row[k] + (k === abstain ? kappa : 0) + before - after;
   return out;
 }
 

@@ -49,3 +49,50 @@ describe('loading checkpoints of earlier versions', () => {
     expect(Array.from(q.model.catProj.weight.data)).toEqual(Array.from(p.model.catProj.weight.data));
   });
 });
+
+describe('abstain as a last resort, when the policy acts', () => {
+  // options: two interventions and the abstain one, then two categories; P(ask) = 0.6
+  const obs = (history: { reply: string; view?: number }[] = []) => ({
+    question: 'what object is behind the block',
+    options: ['Move the occluding block to the left.', 'Move the occluding block to the right.', 'I cannot answer this question.', 'circle', 'square'],
+    numInterventions: 3,
+    view: 4,
+    history,
+  });
+  const row = logs([0.06, 0.06, 0.48, 0.3, 0.1]);
+  const sum = (xs: number[]) => xs.reduce((a, x) => a + Math.exp(x), 0);
+
+  it('moves the share of asking away from abstain by κ nats while another intervention is untried here; the ask mass and the categories stay', async () => {
+    const { lastResort } = await import('./features.js');
+    const out = lastResort(obs(), row, -10);
+    expect(sum(out.slice(0, 3))).toBeCloseTo(0.6, 6); // P(ask) unchanged
+    expect(out.slice(3)).toEqual(row.slice(3)); // categories unchanged
+    expect(out[2] - out[0] - (row[2] - row[0])).toBeCloseTo(-10, 6); // abstain vs an untried move: κ nats
+    expect(out[1] - out[0]).toBeCloseTo(row[1] - row[0], 6); // the other interventions keep their odds
+    expect(lastResort(obs(), row, 0)).toEqual(row); // κ = 0: off
+    // both moves were asked for at earlier visits to this view: abstain is what is left
+    const tried = obs([{ reply: 'move the occluding block to the left.', view: 4 }, { reply: 'Move the occluding block to the right.', view: 4 }]);
+    expect(lastResort(tried, row, -10)).toEqual(row);
+    // one of them tried here, the other not (and a reply at another view does not count): still applies
+    const half = lastResort(obs([{ reply: 'Move the occluding block to the left.', view: 4 }, { reply: 'Move the occluding block to the right.', view: 3 }]), row, -10);
+    expect(half[2] - half[1] - (row[2] - row[1])).toBeCloseTo(-10, 6);
+    // no abstain option shown: nothing to move
+    expect(lastResort({ ...obs(), options: ['left', 'right', 'circle'], numInterventions: 2 }, logs([0.3, 0.3, 0.4]), -10)).toEqual(logs([0.3, 0.3, 0.4]));
+  });
+
+  it('the built-in policy acts with its abstainPrior: greedy, it asks for a move where the head alone would abstain', async () => {
+    const { newBuiltin } = await import('./build.js');
+    const { generateSuite } = await import('../../suite/generate.js');
+    const { tensor } = await import('../../nn/index.js');
+    const suite = generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] });
+    const act = async (abstainPrior?: number) => {
+      const p = newBuiltin(suite, { imageSize: 32, channels: [4], hidden: 8, ...(abstainPrior === undefined ? {} : { abstainPrior }) });
+      p.forward = () => ({ logp: tensor(Float32Array.from(row), [1, row.length]) }) as never; // the head's output, fixed: abstain is its likeliest intervention
+      const image = { width: 32, height: 32, data: new Uint8ClampedArray(32 * 32 * 3) };
+      const [r] = await p.act([{ ...obs(), episodeId: 'e', turn: 0, image } as never]);
+      return r.reply;
+    };
+    expect(await act(0)).toBe('I cannot answer this question.'); // off: the head's choice
+    expect(await act()).toBe('Move the occluding block to the left.'); // default: abstain only as a last resort
+  });
+});

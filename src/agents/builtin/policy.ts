@@ -11,7 +11,7 @@ import { noGrad, oldCheckpointsAllowed, readCheckpoint, resolveCheckpointDir, si
 import { hashSeed, Rng } from '../../util/rng.js';
 import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
-import { headBatch, imageBatch } from './features.js';
+import { headBatch, imageBatch, lastResort } from './features.js';
 import { MultimodalModel, resolveModelConfig, type HeadOutput } from './model.js';
 import { Vocab } from './vocab.js';
 import { ASK_SHOWN, askProbeOptions, presenceCategory, presenceScores, presenceWindows, PresenceHead, type PresenceConfig } from './presence.js';
@@ -102,7 +102,7 @@ export class BuiltinPolicy implements Policy {
     const out = noGrad(() => this.forward(batch));
     // Sampled: one stream per (seed, episode, turn), so a reply does not depend on which other
     // episodes share its batch or ran before it, and a resumed evaluation draws the same replies.
-    return replies(batch, out.logp, opts.sample ? (o) => new Rng(hashSeed(this.seed, o.episodeId, o.turn)) : null);
+    return replies(batch, out.logp, opts.sample ? (o) => new Rng(hashSeed(this.seed, o.episodeId, o.turn)) : null, this.model.config.abstainPrior);
   }
 
   /** Presence questions go to the presence head (presence.ts), the rest to the policy as usual, in order. */
@@ -204,12 +204,16 @@ export function greedyOption(row: readonly number[], numInterventions: number): 
   return ask > Math.exp(row[bestCat]) ? bestIv : bestCat;
 }
 
-/** Choose per row (greedy, or sampled with the random stream `rngFor` gives each observation) and package replies with per-option log-probs. */
-export function replies(batch: readonly Observation[], logp: Tensor, rngFor: ((o: Observation) => Rng) | null): PolicyReply[] {
+/**
+ * Choose per row (greedy, or sampled with the random stream `rngFor` gives each observation) and
+ * package replies with per-option log-probs, after the abstain-as-a-last-resort rule (`abstainPrior`
+ * nats, features.ts `lastResort`; 0 = off).
+ */
+export function replies(batch: readonly Observation[], logp: Tensor, rngFor: ((o: Observation) => Rng) | null, abstainPrior = 0): PolicyReply[] {
   const K = logp.shape[1];
   return batch.map((o, r) => {
     const n = o.options.length;
-    const row = Array.from(logp.data.subarray(r * K, r * K + n));
+    const row = lastResort(o, Array.from(logp.data.subarray(r * K, r * K + n)), abstainPrior);
     const pick = rngFor ? rngFor(o).categorical(row.map(Math.exp)) : greedyOption(row, o.numInterventions);
     return { reply: o.options[pick] ?? '', optionLogProbs: row }; // no options (an open question): it has nothing to say
   });
