@@ -38,45 +38,13 @@ export const LOOK_CAPTIONS: Record<Look, string> = {
   saturation: 'A photo with too little color saturation.',
 };
 
-/**
- * Severities drawn for a degraded example (scenes/corrupt.ts levels: 0 clean … 1 worst). The high
- * end: a photo that needs fixing before anything can be told is degraded near the top of the
- * scale (issue 18, session 9: with 0.3–1 the term misread colour loss and half of the JPEG views
- * there; docs/transfer.md).
- */
-export const LOOK_LEVELS = { min: 0.6, max: 1 } as const;
-
-/**
- * A degradation that moves the image's pixels by less than this on average (0–255 scale) leaves
- * nothing to see, so its caption is the clean one (e.g. colour loss on a grey sketch): a caption
- * says what is visibly wrong.
- */
-export const LOOK_VISIBLE = 3;
-
-/** Mean absolute pixel difference of two images of one size (0–255 scale). */
-export function meanAbsDiff(a: RGBImage, b: RGBImage): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += Math.abs(a.data[i] - b.data[i]);
-  return a.data.length ? s / a.data.length : 0;
-}
+/** Severities drawn for a degraded example (scenes/corrupt.ts levels: 0 clean … 1 worst). */
+export const LOOK_LEVELS = { min: 0.3, max: 1 } as const;
 
 /** One pre-training example: `image` left clean or degraded, and the index of its look in LOOKS. */
 export function degradeForCaption(image: RGBImage, rng: Rng): { image: RGBImage; look: number } {
   const look = rng.int(LOOKS.length);
   const name = LOOKS[look];
   if (name === 'clean') return { image, look };
-  const out = corrupt(image, name, rng.uniform(LOOK_LEVELS.min, LOOK_LEVELS.max), rng.int(2 ** 31));
-  return { image: out, look: meanAbsDiff(image, out) < LOOK_VISIBLE ? 0 : look };
-}
-
-/**
- * Severities of label-preserving degradation (supervised stage, `mild`): low enough that the
- * object stays plain to see, so the target stays its category — data augmentation as any vision
- * model's training uses it (blur, noise, JPEG, exposure and colour jitter).
- */
-export const MILD_LEVELS = { min: 0.1, max: 0.45 } as const;
-
-/** `image` degraded by one generic pixel operation at a mild severity (its category unchanged). */
-export function mildlyDegrade(image: RGBImage, rng: Rng): RGBImage {
-  return corrupt(image, CORRUPTIONS[rng.int(CORRUPTIONS.length)], rng.uniform(MILD_LEVELS.min, MILD_LEVELS.max), rng.int(2 ** 31));
+  return { image: corrupt(image, name, rng.uniform(LOOK_LEVELS.min, LOOK_LEVELS.max), rng.int(2 ** 31)), look };
 }
