@@ -149,18 +149,18 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       for (const t of roll.trajectories) recs.push({ record: t.record!, source: 'RL start policy, sampled' });
     }
     const written = (await writeSuite(join(pairsDir, 'suite'), used)).map((e) => ({ ...e, views: e.views.map((v) => ('path' in v ? v.path : '')) }));
-    const ordinary = pairsFromRecords(written, recs, { seed: cfg.seed, perEpisode: 2 });
+    const ordinaryPairs = pairsFromRecords(written, recs, { seed: cfg.seed, perEpisode: 2 });
     // Plays that keep asking on views that show enough: the same policy on the same episodes with answering masked out (rollout.ts `askOnly`), paired with an ordinary play.
-    const want = Math.round(cfg.askForeverShare * ordinary.length);
+    const want = Math.round(cfg.askForeverShare * ordinaryPairs.length);
     const forever: { record: EpisodeRecord; source: string }[] = [];
     const frng = new Rng(cfg.seed + 13);
     for (let i = 0; i < used.length && forever.length < want; i += 256) {
       const roll = await rolloutMultiTurn(sampler.ctx.policy, sampler.ref, cache, used.slice(i, i + 256), 1, frng, { askOnly: true });
       for (const t of roll.trajectories) if (asksOnAnswerable(t.record!)) forever.push({ record: t.record!, source: 'RL start policy, answering masked out' });
     }
-    const extra = askForeverPairs(written, recs, forever, ordinary, { seed: cfg.seed, max: want });
+    const extra = askForeverPairs(written, recs, forever, ordinaryPairs, { seed: cfg.seed, max: want });
     if (want) log(`feedback demo: ${extra.length} more pairs hold a play that keeps asking on views that show enough (${extra.filter((p) => [p.a, p.b].some((r) => r.outcome === 'max-turns')).length} run out of turns)`);
-    return rng.shuffle([...ordinary, ...extra]).slice(0, maxLabels);
+    return rng.shuffle([...ordinaryPairs, ...extra]).slice(0, maxLabels);
   };
   const pairs = resumed ? [] : await stage('pairs', () => samplePairs().catch(async (e) => { await store.close(); throw e; }));
   if (!resumed) log(`feedback demo: ${pairs.length} pairs of differing plays from the RL starting policy`);

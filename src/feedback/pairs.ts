@@ -127,6 +127,9 @@ export function askForeverPairs(
     const k = Number(/#pair(\d+)$/.exec(p.id)?.[1] ?? -1);
     next.set(p.episode.id, Math.max(next.get(p.episode.id) ?? 0, k + 1));
   }
+  // each episode's first ordinary play that did not ask on an answerable view
+  const partner = new Map<string, { record: EpisodeRecord; source: string }>();
+  for (const z of ordinary) if (z.record.mode === 'proactive' && !asksOnAnswerable(z.record) && !partner.has(z.record.id)) partner.set(z.record.id, z);
   const rng = SceneRng.fromState(o.seed + 1);
   const out: TrajectoryPair[] = [];
   const done = new Set<string>();
@@ -136,7 +139,7 @@ export function askForeverPairs(
     if (!asksOnAnswerable(x.record) || x.record.mode !== 'proactive' || done.has(id)) continue;
     const ep = byId.get(id);
     if (!ep) throw new DataError(`${x.source}: a record names episode "${id}", which is not in the suite (give the suite the results were made on)`);
-    const y = ordinary.find((z) => z.record.id === id && z.record.mode === 'proactive' && !asksOnAnswerable(z.record));
+    const y = partner.get(id);
     if (!y) continue;
     checkRecord(ep, x.record, x.source);
     checkRecord(ep, y.record, y.source);

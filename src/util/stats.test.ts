@@ -92,3 +92,13 @@ describe('Wilson interval and McNemar test (hand-computed)', () => {
     expect(() => mcnemar([true], [])).toThrow();
   });
 });
+
+describe('logSumExp', () => {
+  it('is log Σ exp, stable for large values, −∞ for nothing', async () => {
+    const { logSumExp } = await import('./stats.js');
+    expect(logSumExp([Math.log(0.2), Math.log(0.3)])).toBeCloseTo(Math.log(0.5), 12);
+    expect(logSumExp([1000, 1000])).toBeCloseTo(1000 + Math.log(2), 9);
+    expect(logSumExp([])).toBe(-Infinity);
+    expect(logSumExp([-Infinity, -Infinity])).toBe(-Infinity);
+  });
+});

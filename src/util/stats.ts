@@ -1,6 +1,12 @@
 /** Small descriptive statistics shared by metrics, training logs and multi-seed aggregates. */
 
 /** Arithmetic mean (0 for an empty list). */
+/** log Σ exp(x) over `xs`, computed stably (−∞ for an empty list or one of only −∞). */
+export function logSumExp(xs: readonly number[]): number {
+  const m = Math.max(...xs);
+  return m === -Infinity ? -Infinity : m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
+}
+
 export function average(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
 }

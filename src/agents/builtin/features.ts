@@ -6,6 +6,7 @@ import { normalizeText } from '../../episode/parse.js';
 import { tensor, type Tensor } from '../../nn/index.js';
 import type { RGBImage } from '../../scenes/image.js';
 import { ABSTAIN_TEXT } from '../../suite/kinds/common.js';
+import { logSumExp } from '../../util/stats.js';
 import type { HeadBatch } from './model.js';
 import type { Vocab } from './vocab.js';
 
@@ -113,12 +114,8 @@ export function lastResort(o: TextObservation, row: readonly number[], kappa: nu
   const here = repliesAtThisView(o);
   if (!o.options.some((x, k) => k < nI && k !== abstain && !here.has(normalizeText(x)))) return out;
   // log Σ exp over the interventions, before and after the abstain option loses κ: the ask mass stays, the share moves
-  const lse = (xs: number[]) => {
-    const m = Math.max(...xs);
-    return m + Math.log(xs.reduce((a, x) => a + Math.exp(x - m), 0));
-  };
-  const before = lse(row.slice(0, nI));
-  const after = lse(row.slice(0, nI).map((x, k) => (k === abstain ? x + kappa : x)));
+  const before = logSumExp(row.slice(0, nI));
+  const after = logSumExp(row.slice(0, nI).map((x, k) => (k === abstain ? x + kappa : x)));
   for (let k = 0; k < nI; k++) out[k] = row[k] + (k === abstain ? kappa : 0) + before - after;
   return out;
 }

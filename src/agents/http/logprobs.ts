@@ -7,6 +7,7 @@
  * left over (so every option gets a finite score and the total stays ≤ 1).
  */
 import { normalizeText, optionLetter } from '../../episode/parse.js';
+import { logSumExp } from '../../util/stats.js';
 import type { TopLogprob } from './client.js';
 
 /** The option a single token names, or -1. */
@@ -30,11 +31,6 @@ export function tokenOption(token: string, options: readonly string[]): number {
   }
   return found;
 }
-
-const logSumExp = (xs: number[]) => {
-  const m = Math.max(...xs);
-  return m === -Infinity ? -Infinity : m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
-};
 
 /** Floor for an option nobody named when no mass is left over. */
 const FLOOR = Math.log(1e-12);
