@@ -353,7 +353,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     // The committee router's reward models: fact RMs (the same training budget) on a bootstrap resample of the human labels so far, scoring every training pair.
     const trainPlays = trainIdx.flatMap((i) => [ex[i].a, ex[i].b]);
     const committeeMargins = async (sample: readonly number[], member: number) => {
-      const r = await trainRewardModel({ out: join(out, 'routing', 'committee-member'), variant: 'fact', steps: cfg.rmSteps, seed: cfg.seed + member, heldOut: 0, progress: false }, { encoder: supervised, encoderDir: supDir, examples: sample.map((k) => ex[trainIdx[k]]), loader, features: cache });
+      const r = await trainRewardModel({ variant: 'fact', steps: cfg.rmSteps, seed: cfg.seed + member, heldOut: 0, progress: false }, { encoder: supervised, encoderDir: supDir, examples: sample.map((k) => ex[trainIdx[k]]), loader, features: cache });
       const s = await r.model.score(trainPlays);
       return trainIdx.map((_, k) => s[2 * k] - s[2 * k + 1]);
     };
