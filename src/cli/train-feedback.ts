@@ -26,7 +26,8 @@ const LabelsSchema = z.object({
   project: z.string().min(1).describe('reward, dpo: the workbench project whose labelled trajectory pairs to learn from'),
   dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
 });
-export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema);
+// The command always writes its model: --out is required here (the library keeps a model in memory without one).
+export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema).extend({ out: z.string().min(1).describe('output directory (final/ with the reward model, metrics.json)') });
 export const DPOStageSchema = DPOConfigSchema.omit({ rewards: true }).merge(LabelsSchema);
 
 /** The labelled pairs of a project as training examples, views as files in the project's image folder. */

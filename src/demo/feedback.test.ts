@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FeedbackDemoConfigSchema, rlRegime } from './feedback.js';
+import { FeedbackDemoConfigSchema, regimeExamples, regimeRm, rlRegime } from './feedback.js';
+import type { EpisodeRecord } from '../episode/types.js';
 import { BaseRLConfigSchema } from '../rl/run.js';
 
 describe('feedback demo: RL regimes', () => {
@@ -38,5 +39,25 @@ describe('feedback demo: the pair pool', () => {
     // episode can run out of turns), and the regime's no-KL policies learned to ask on and on
     // (chosen on development seeds 10–12, docs/feedback-rlhf.md).
     expect(FeedbackDemoConfigSchema.parse({}).askForeverShare).toBe(0.1);
+  });
+});
+
+describe('feedback demo: the over-optimisation regime\'s labels', () => {
+  const rec = (outcome: EpisodeRecord['outcome'], informative: boolean[], ask: boolean): EpisodeRecord => ({
+    id: 'e', kind: 'camera', mode: 'proactive', control: false, success: outcome === 'correct', outcome, turns: informative.length, interventions: ask ? 1 : 0,
+    ps: 0, minInterventions: 1, guessed: !ask, replies: [], views: informative.map((_, i) => i), informative,
+    actions: ask ? [{ type: 'intervention', option: 0, intervention: 0, valid: true }, { type: 'category', option: 1, category: 0, correct: true }] : [{ type: 'category', option: 1, category: 0, correct: outcome === 'correct' }],
+  });
+  const common = { a: { record: rec('correct', [false, true], true) }, b: { record: rec('wrong-category', [false], false) } };
+  const rare = { a: { record: rec('correct', [true, true], true) }, b: { record: rec('correct', [true], false) } };
+  const ex = [common, common, common, rare];
+
+  it('takes the first gaoLabels pairs in sampling order, or every kind of play first (coverage)', () => {
+    expect(regimeExamples({ gaoLabels: 2, gaoLabelOrder: 'sampled' }, ex)).toEqual([common, common]);
+    expect(regimeExamples({ gaoLabels: 2, gaoLabelOrder: 'coverage' }, ex)).toContain(rare);
+  });
+  it('names its reward models apart from the label curve\'s when its order differs', () => {
+    expect(regimeRm({ gaoLabels: 300, gaoLabelOrder: 'coverage', labelOrder: 'coverage' }, 'plain')).toBe('plain-300');
+    expect(regimeRm({ gaoLabels: 300, gaoLabelOrder: 'sampled', labelOrder: 'coverage' }, 'fact')).toBe('fact-300-sampled');
   });
 });

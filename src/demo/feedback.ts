@@ -80,6 +80,7 @@ export const FeedbackDemoConfigSchema = z.object({
   judgeRecognisedAt: z.number().min(0).max(1).default(0.7).describe('the AI judge takes a view to show enough where the built-in model\'s max category probability there is at least this'),
   rlhfKlCoef: z.number().min(0).default(0.2).describe(`KL coefficient of the RLHF runs on a learned reward (RL on the simulator's reward keeps the RL stage's own, ${BaseRLConfigSchema.shape.klCoef.parse(undefined)}): a stronger pull to the starting policy, which asks on almost no control episode (chosen on development seeds, docs/feedback-rlhf.md)`),
   gaoLabels: z.number().int().min(10).default(300).describe('labels of the plain and fact-augmented reward models of the over-optimisation regime: enough for the fact-augmented one to be accurate on held-out pairs while the plain one cannot tell a right guess from a wrong one (with 30 neither was accurate and the regime said nothing; chosen on development seeds, docs/feedback-rlhf.md)'),
+  gaoLabelOrder: z.enum(['coverage', 'sampled']).default('coverage').describe('which pairs the over-optimisation regime\'s two reward models get: first every kind of play and contrast (coverage, as --label-order), or the first gaoLabels in sampling order (sampled: a random sample of the pool, as Gao et al.\'s proxy reward models had)'),
   gaoKlCoef: z.number().min(0).default(0).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (0: no pull to the start, so over-optimisation can show; the other RLHF runs use --rlhf-kl-coef, RL on the simulator\'s reward the RL stage\'s default)'),
   gaoUpdates: z.number().int().min(1).default(120).describe('updates of the over-optimisation regime\'s two RLHF runs'),
   gaoEvalEvery: z.number().int().min(1).default(20).describe('updates between the over-optimisation runs\' evaluations on the test suite (gold and proxy reward of the same plays)'),
@@ -99,6 +100,20 @@ export interface FeedbackDemoDeps {
  */
 export function rlRegime(cfg: Pick<FeedbackDemoConfig, 'rlhfKlCoef'>, reward: 'gold' | 'learned'): { klCoef?: number } {
   return reward === 'learned' ? { klCoef: cfg.rlhfKlCoef } : {};
+}
+
+/**
+ * The name of the over-optimisation regime's reward model of `variant`: the label curve's own
+ * (`fact-300`) when the regime takes its labels in the demo's order, else one of its own
+ * (`fact-300-sampled`).
+ */
+export function regimeRm(cfg: Pick<FeedbackDemoConfig, 'gaoLabels' | 'gaoLabelOrder' | 'labelOrder'>, variant: 'fact' | 'plain'): string {
+  return `${variant}-${cfg.gaoLabels}${cfg.gaoLabelOrder === cfg.labelOrder ? '' : `-${cfg.gaoLabelOrder}`}`;
+}
+
+/** The labelled pairs both reward models of the over-optimisation regime learn from. */
+export function regimeExamples<T extends Parameters<typeof firstByCoverage>[0][number]>(cfg: Pick<FeedbackDemoConfig, 'gaoLabels' | 'gaoLabelOrder'>, ex: readonly T[]): T[] {
+  return cfg.gaoLabelOrder === 'coverage' ? firstByCoverage(ex, cfg.gaoLabels) : ex.slice(0, cfg.gaoLabels);
 }
 
 /** The gold reward: the simulator's rule reward of the RL stage (rewards.ts, default weights). */
@@ -231,8 +246,8 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     // (right or wrong, on a view that shows enough or not) carry over to the pairs it did not see.
     await rm(`confident-guarded-${maxLabels}`, 'fact', confidentEx.slice(0, maxLabels).filter((e) => answersAtOnce(e.a.record) === answersAtOnce(e.b.record)));
     // The over-optimisation regime (Gao et al. 2022): both reward models from the same gaoLabels labels.
-    if (!rms.has(`fact-${cfg.gaoLabels}`)) await rm(`fact-${cfg.gaoLabels}`, 'fact', firstLabels(honestEx, cfg.gaoLabels));
-    if (!rms.has(`plain-${cfg.gaoLabels}`)) await rm(`plain-${cfg.gaoLabels}`, 'plain', firstLabels(honestEx, cfg.gaoLabels));
+    const regime = regimeExamples(cfg, honestEx);
+    for (const variant of ['fact', 'plain'] as const) if (!rms.has(regimeRm(cfg, variant))) await rm(regimeRm(cfg, variant), variant, regime);
   });
 
   // ── 5. RL with the gold reward, RLHF with each reward model, DPO ──────────
@@ -284,8 +299,8 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     runs.set(name, r!);
     return r!;
   };
-  await stage('gao-plain', () => gaoRun(`gao-plain-${cfg.gaoLabels}`, rms.get(`plain-${cfg.gaoLabels}`)!.model));
-  await stage('gao-fact', () => gaoRun(`gao-fact-${cfg.gaoLabels}`, rms.get(`fact-${cfg.gaoLabels}`)!.model));
+  await stage('gao-plain', () => gaoRun(`gao-plain-${cfg.gaoLabels}`, rms.get(regimeRm(cfg, 'plain'))!.model));
+  await stage('gao-fact', () => gaoRun(`gao-fact-${cfg.gaoLabels}`, rms.get(regimeRm(cfg, 'fact'))!.model));
   await stage('dpo', async () => {
     const dir = join(out, 'rl', `dpo-${maxLabels}`);
     if (new RunDir(dir).isFinished()) return runs.set(`dpo-${maxLabels}`, { policy: BuiltinPolicy.load(dir), updates: 0, seconds: 0, curve: (await readCurve(dir)) ?? [] });
@@ -338,7 +353,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     // The committee router's reward models: fact RMs (the same training budget) on a bootstrap resample of the human labels so far, scoring every training pair.
     const trainPlays = trainIdx.flatMap((i) => [ex[i].a, ex[i].b]);
     const committeeMargins = async (sample: readonly number[], member: number) => {
-      const r = await trainRewardModel({ out: join(out, 'routing', 'committee-member'), variant: 'fact', steps: cfg.rmSteps, seed: cfg.seed + member, heldOut: 0, progress: false }, { encoder: supervised, encoderDir: supDir, examples: sample.map((k) => ex[trainIdx[k]]), loader, features: cache });
+      const r = await trainRewardModel({ variant: 'fact', steps: cfg.rmSteps, seed: cfg.seed + member, heldOut: 0, progress: false }, { encoder: supervised, encoderDir: supDir, examples: sample.map((k) => ex[trainIdx[k]]), loader, features: cache });
       const s = await r.model.score(trainPlays);
       return trainIdx.map((_, k) => s[2 * k] - s[2 * k + 1]);
     };

@@ -143,7 +143,7 @@ export function routingSpec(r: FeedbackResults): TopLevelSpec | null {
 
 /** What KL coefficient and how many updates each kind of RL run of the demo had (results of older demos carry no rlhfKlCoef: every run then had the RL stage's default). */
 export function regimeNote(config: Record<string, unknown>): string {
-  const gao = `gao-* runs: Gao et al.’s regime — both reward models from ${String(config.gaoLabels ?? '—')} labels (${String(config.labelOrder ?? 'sampled')} order), KL coefficient ${String(config.gaoKlCoef ?? '—')}, ${String(config.gaoUpdates ?? '—')} updates`;
+  const gao = `gao-* runs: Gao et al.’s regime — both reward models from ${String(config.gaoLabels ?? '—')} labels (${String(config.gaoLabelOrder ?? config.labelOrder ?? 'sampled')} order), KL coefficient ${String(config.gaoKlCoef ?? '—')}, ${String(config.gaoUpdates ?? '—')} updates`;
   const rest = config.rlhfKlCoef === undefined
     ? `every other RL run: ${String(config.rlUpdates)} updates at the RL stage’s default KL coefficient.`
     : `every other RL run: ${String(config.rlUpdates)} updates; RL on the gold reward at the RL stage’s default KL coefficient, the other RLHF runs at ${String(config.rlhfKlCoef)}.`;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
@@ -45,5 +46,11 @@ describe('Bradley–Terry reward model', () => {
     const t = examples.slice(0, 5).map((e) => e.a);
     const [s1, s2] = [await fact.model.score(t), await back.score(t)];
     s1.forEach((v, i) => expect(s2[i]).toBeCloseTo(v, 4));
+    // Without --out the same model stays in memory and nothing is written (the committee router's members).
+    const before = readdirSync(dir).sort();
+    const mem = await trainRewardModel({ variant: 'fact', steps: 300, progress: false, heldOut: 0.3 }, ctx);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(mem.metrics.heldOut).toEqual(fact.metrics.heldOut);
+    (await mem.model.score(t)).forEach((v, i) => expect(v).toBeCloseTo(s1[i], 6));
   }, 120_000);
 });

@@ -33,7 +33,7 @@ import { featureNames, trajectoryFeatures, type RewardVariant, type Trajectory }
 
 // ── config ──────────────────────────────────────────────────────────────────
 export const RewardModelConfigSchema = z.object({
-  out: z.string().min(1).describe('output directory (final/ with the reward model, metrics.json)'),
+  out: z.string().min(1).optional().describe('output directory (final/ with the reward model, metrics.json); none: the model stays in memory (e.g. the committee router\'s members)'),
   variant: z.enum(['plain', 'fact']).default('fact').describe('plain: views and replies only; fact: also the facts the annotator saw (Factually Augmented RLHF)'),
   steps: z.number().int().min(1).default(600).describe('optimizer steps'),
   batch: z.number().int().min(1).default(64).describe('labelled pairs per step'),
@@ -298,9 +298,10 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
       })),
     );
   const metrics: RewardModelMetrics = { variant: cfg.variant, labels: ctx.examples.length, pairs: new Set(ctx.examples.map((e) => e.pairId)).size, train: scored(train), heldOut: scored(held), finalLoss: lastLoss };
-  const run = new RunDir(cfg.out);
-  rm.save(run.finalDir);
-  writeFileAtomicSync(join(cfg.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  if (cfg.out) {
+    rm.save(new RunDir(cfg.out).finalDir);
+    writeFileAtomicSync(join(cfg.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  }
   ctx.log?.(`reward model (${cfg.variant}): ${metrics.labels} labels on ${metrics.pairs} pairs; ${describeHeldOut(metrics.heldOut)}`);
   return { model: rm, metrics };
 }
