@@ -53,11 +53,15 @@ describe('feedback demo: the over-optimisation regime\'s labels', () => {
   const ex = [common, common, common, rare];
 
   it('takes the first gaoLabels pairs in sampling order, or every kind of play first (coverage)', () => {
-    expect(regimeExamples({ gaoLabels: 2, gaoLabelOrder: 'sampled' }, ex)).toEqual([common, common]);
-    expect(regimeExamples({ gaoLabels: 2, gaoLabelOrder: 'coverage' }, ex)).toContain(rare);
+    expect(regimeExamples({ gaoLabels: 2, gaoLabelOrder: 'sampled', labelOrder: 'coverage' }, ex)).toEqual([common, common]);
+    expect(regimeExamples({ gaoLabels: 2, gaoLabelOrder: 'coverage', labelOrder: 'sampled' }, ex)).toContain(rare);
+    // unset: as --label-order
+    expect(regimeExamples({ gaoLabels: 2, labelOrder: 'sampled' }, ex)).toEqual([common, common]);
+    expect(regimeExamples({ gaoLabels: 2, labelOrder: 'coverage' }, ex)).toContain(rare);
   });
   it('names its reward models apart from the label curve\'s when its order differs', () => {
     expect(regimeRm({ gaoLabels: 300, gaoLabelOrder: 'coverage', labelOrder: 'coverage' }, 'plain')).toBe('plain-300');
     expect(regimeRm({ gaoLabels: 300, gaoLabelOrder: 'sampled', labelOrder: 'coverage' }, 'fact')).toBe('fact-300-sampled');
+    expect(regimeRm({ gaoLabels: 300, labelOrder: 'sampled' }, 'fact')).toBe('fact-300');
   });
 });

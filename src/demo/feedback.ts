@@ -80,7 +80,7 @@ export const FeedbackDemoConfigSchema = z.object({
   judgeRecognisedAt: z.number().min(0).max(1).default(0.7).describe('the AI judge takes a view to show enough where the built-in model\'s max category probability there is at least this'),
   rlhfKlCoef: z.number().min(0).default(0.2).describe(`KL coefficient of the RLHF runs on a learned reward (RL on the simulator's reward keeps the RL stage's own, ${BaseRLConfigSchema.shape.klCoef.parse(undefined)}): a stronger pull to the starting policy, which asks on almost no control episode (chosen on development seeds, docs/feedback-rlhf.md)`),
   gaoLabels: z.number().int().min(10).default(300).describe('labels of the plain and fact-augmented reward models of the over-optimisation regime: enough for the fact-augmented one to be accurate on held-out pairs while the plain one cannot tell a right guess from a wrong one (with 30 neither was accurate and the regime said nothing; chosen on development seeds, docs/feedback-rlhf.md)'),
-  gaoLabelOrder: z.enum(['coverage', 'sampled']).default('coverage').describe('which pairs the over-optimisation regime\'s two reward models get: first every kind of play and contrast (coverage, as --label-order), or the first gaoLabels in sampling order (sampled: a random sample of the pool, as Gao et al.\'s proxy reward models had)'),
+  gaoLabelOrder: z.enum(['coverage', 'sampled']).optional().describe('which pairs the over-optimisation regime\'s two reward models get (default: as --label-order): first every kind of play and contrast (coverage), or the first gaoLabels in sampling order (sampled: a random sample of the pool, as Gao et al.\'s proxy reward models had)'),
   gaoKlCoef: z.number().min(0).default(0).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (0: no pull to the start, so over-optimisation can show; the other RLHF runs use --rlhf-kl-coef, RL on the simulator\'s reward the RL stage\'s default)'),
   gaoUpdates: z.number().int().min(1).default(120).describe('updates of the over-optimisation regime\'s two RLHF runs'),
   gaoEvalEvery: z.number().int().min(1).default(20).describe('updates between the over-optimisation runs\' evaluations on the test suite (gold and proxy reward of the same plays)'),
@@ -108,12 +108,13 @@ export function rlRegime(cfg: Pick<FeedbackDemoConfig, 'rlhfKlCoef'>, reward: 'g
  * (`fact-300-sampled`).
  */
 export function regimeRm(cfg: Pick<FeedbackDemoConfig, 'gaoLabels' | 'gaoLabelOrder' | 'labelOrder'>, variant: 'fact' | 'plain'): string {
-  return `${variant}-${cfg.gaoLabels}${cfg.gaoLabelOrder === cfg.labelOrder ? '' : `-${cfg.gaoLabelOrder}`}`;
+  const order = cfg.gaoLabelOrder ?? cfg.labelOrder;
+  return `${variant}-${cfg.gaoLabels}${order === cfg.labelOrder ? '' : `-${order}`}`;
 }
 
 /** The labelled pairs both reward models of the over-optimisation regime learn from. */
-export function regimeExamples<T extends Parameters<typeof firstByCoverage>[0][number]>(cfg: Pick<FeedbackDemoConfig, 'gaoLabels' | 'gaoLabelOrder'>, ex: readonly T[]): T[] {
-  return cfg.gaoLabelOrder === 'coverage' ? firstByCoverage(ex, cfg.gaoLabels) : ex.slice(0, cfg.gaoLabels);
+export function regimeExamples<T extends Parameters<typeof firstByCoverage>[0][number]>(cfg: Pick<FeedbackDemoConfig, 'gaoLabels' | 'gaoLabelOrder' | 'labelOrder'>, ex: readonly T[]): T[] {
+  return (cfg.gaoLabelOrder ?? cfg.labelOrder) === 'coverage' ? firstByCoverage(ex, cfg.gaoLabels) : ex.slice(0, cfg.gaoLabels);
 }
 
 /** The gold reward: the simulator's rule reward of the RL stage (rewards.ts, default weights). */
