@@ -4,7 +4,7 @@ import { tokenize, UNK, Vocab } from '../agents/builtin/vocab.js';
 import { generateSuite } from '../suite/generate.js';
 import { Rng } from '../util/rng.js';
 import type { RGBImage } from '../scenes/image.js';
-import { LOOK_CAPTIONS, LOOKS, MILD_CORRUPTIONS, MILD_LEVELS, mildlyDegrade } from './degradation-captions.js';
+import { LOOK_CAPTIONS, LOOKS, MILD_LEVELS, mildlyDegrade } from './degradation-captions.js';
 
 /** A 32×32 test image: a pattern in `colour` on a mid-grey background. */
 function picture(colour: [number, number, number]): RGBImage {
@@ -43,28 +43,6 @@ describe('label-preserving mild degradation (issue 18, session 10)', () => {
       const out = mildlyDegrade(im, rng);
       expect(out.width).toBe(32);
       expect(mean(out) / mean(im)).toBeGreaterThan(Math.exp(-4.2 * MILD_LEVELS.max) - 0.01);
-    }
-  });
-
-  it('never darkens nor lowers contrast (issue 18, session 10): the exposure of a two-tone grey picture stays as it was', () => {
-    expect(MILD_CORRUPTIONS).not.toContain('brightness');
-    expect(MILD_CORRUPTIONS).not.toContain('contrast');
-    // left half grey 96, right half grey 160; far from the edge blur, pixelation and JPEG leave both alone,
-    // colour loss has nothing to take and noise keeps each half's mean; darkening or lower contrast moves them
-    const W = 64;
-    const data = new Uint8Array(W * W * 3);
-    for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) data.fill(x < W / 2 ? 96 : 160, (y * W + x) * 3, (y * W + x) * 3 + 3);
-    const im: RGBImage = { width: W, height: W, data };
-    const band = (img: RGBImage, x0: number) => {
-      let s = 0;
-      for (let y = 0; y < W; y++) for (let x = x0; x < x0 + 16; x++) for (let c = 0; c < 3; c++) s += img.data[(y * W + x) * 3 + c];
-      return s / (W * 16 * 3);
-    };
-    const rng = new Rng(9);
-    for (let n = 0; n < 200; n++) {
-      const out = mildlyDegrade(im, rng);
-      expect(mean(out)).toBeGreaterThan(128 - 6);
-      expect(band(out, 48) - band(out, 0)).toBeGreaterThan(64 - 14);
     }
   });
 });
