@@ -52,9 +52,6 @@ export function register(program: Command): void {
   cmd.action(async (raw: Record<string, unknown>) => {
     const cfg = configFromOptions(EnvServeSchema, raw, 'env serve');
     const srv = await runEnvServe(cfg);
-    // Handlers first, then the announcement: whoever waits for it may send SIGTERM at once.
-    const stopped = untilStopped(() => srv.close());
-    console.log(`askfirst env serve: ${srv.episodes} episodes at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws, POST /reset /step /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`);
-    await stopped;
+    await untilStopped(() => srv.close(), () => console.log(`askfirst env serve: ${srv.episodes} episodes at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws, POST /reset /step /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`));
   });
 }

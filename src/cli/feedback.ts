@@ -232,10 +232,7 @@ export function register(program: Command): void {
     const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
     if (!process.env.DATABASE_URL) await mkdir(cfg.dbDir, { recursive: true });
     const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
-    // Handlers first, then the announcement: whoever waits for it may send SIGTERM at once.
-    const stopped = untilStopped(() => s.close());
-    console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`);
-    await stopped;
+    await untilStopped(() => s.close(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
     console.log('askfirst workbench: stopped, database closed');
   });
 

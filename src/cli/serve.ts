@@ -90,9 +90,6 @@ export function register(program: Command): void {
   cmd.action(async (raw: Record<string, unknown>) => {
     const cfg = configFromOptions(ServeSchema, raw, 'serve');
     const srv = await runServe(cfg);
-    // Handlers first, then the announcement: whoever waits for it may send SIGTERM at once.
-    const stopped = untilStopped(() => srv.close());
-    console.log(`askfirst serve: ${srv.policyName} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`);
-    await stopped;
+    await untilStopped(() => srv.close(), () => console.log(`askfirst serve: ${srv.policyName} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
   });
 }

@@ -40,6 +40,15 @@ describe('untilStopped', () => {
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
   });
 
+  it('announces readiness only once the handlers are in place', async () => {
+    const before = process.listenerCount('SIGTERM');
+    const seen: number[] = [];
+    const done = untilStopped(async () => {}, () => seen.push(process.listenerCount('SIGTERM')));
+    expect(seen).toEqual([before + 1]); // called once, with its SIGTERM handler already listening
+    process.emit('SIGTERM');
+    await done;
+  });
+
   it('a failure while closing rejects (the command then reports it), instead of hanging', async () => {
     const done = untilStopped(async () => Promise.reject(new Error('close failed')));
     process.emit('SIGINT');

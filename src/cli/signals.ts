@@ -6,9 +6,11 @@
 
 /**
  * Keep a server command running until Ctrl-C or SIGTERM, then close it (the serve commands share
- * this). A failure while closing rejects, so the command reports it and exits non-zero.
+ * this). `ready` (the command's "listening on …" line) runs once the handlers are in place: whoever
+ * waits for that line may send SIGTERM at once. A failure while closing rejects, so the command
+ * reports it and exits non-zero.
  */
-export function untilStopped(close: () => Promise<void>): Promise<void> {
+export function untilStopped(close: () => Promise<void>, ready: () => void = () => {}): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -17,6 +19,7 @@ export function untilStopped(close: () => Promise<void>): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    ready();
   });
 }
 
