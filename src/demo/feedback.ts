@@ -114,7 +114,12 @@ export function regimeRm(cfg: Pick<FeedbackDemoConfig, 'gaoLabels' | 'gaoLabelOr
 
 /** The labelled pairs both reward models of the over-optimisation regime learn from. */
 export function regimeExamples<T extends Parameters<typeof firstByCoverage>[0][number]>(cfg: Pick<FeedbackDemoConfig, 'gaoLabels' | 'gaoLabelOrder' | 'labelOrder'>, ex: readonly T[]): T[] {
-  return (cfg.gaoLabelOrder ?? cfg.labelOrder) === 'coverage' ? firstByCoverage(ex, cfg.gaoLabels) : ex.slice(0, cfg.gaoLabels);
+  return firstInOrder(cfg.gaoLabelOrder ?? cfg.labelOrder, ex, cfg.gaoLabels);
+}
+
+/** A budget of n labels: every kind of play, then every contrast, first (coverage, pair-coverage.ts), or the first n in sampling order. */
+export function firstInOrder<T extends Parameters<typeof firstByCoverage>[0][number]>(order: FeedbackDemoConfig['labelOrder'], ex: readonly T[], n: number): T[] {
+  return order === 'coverage' ? firstByCoverage(ex, n) : ex.slice(0, n);
 }
 
 /** The gold reward: the simulator's rule reward of the RL stage (rewards.ts, default weights). */
@@ -223,8 +228,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       return { pairId: l.pair.id, a: { episode: ep, record: l.pair.a }, b: { episode: ep, record: l.pair.b }, preferred: l.preferred };
     });
   const honestEx = toExamples(honest);
-  // A budget of n labels: the first n pairs in sampling order, or (default) every kind of play, then every contrast, first (pair-coverage.ts).
-  const firstLabels = (ex: readonly PreferenceExample[], n: number) => (cfg.labelOrder === 'coverage' ? firstByCoverage(ex, n) : ex.slice(0, n));
+  const firstLabels = (ex: readonly PreferenceExample[], n: number) => firstInOrder(cfg.labelOrder, ex, n);
   const confidentEx = toExamples(confident);
   const labelAgreement = (ex: readonly PreferenceExample[]) => {
     const decided = ex.filter((e) => goldReward(e.a.record) !== goldReward(e.b.record));
