@@ -48,3 +48,15 @@ export function degradeForCaption(image: RGBImage, rng: Rng): { image: RGBImage;
   if (name === 'clean') return { image, look };
   return { image: corrupt(image, name, rng.uniform(LOOK_LEVELS.min, LOOK_LEVELS.max), rng.int(2 ** 31)), look };
 }
+
+/**
+ * Severities of label-preserving degradation (supervised stage, `mild`): low enough that the
+ * object stays plain to see, so the target stays its category — data augmentation as any vision
+ * model's training uses it (blur, noise, JPEG, exposure and colour jitter).
+ */
+export const MILD_LEVELS = { min: 0.1, max: 0.45 } as const;
+
+/** `image` degraded by one generic pixel operation at a mild severity (its category unchanged). */
+export function mildlyDegrade(image: RGBImage, rng: Rng): RGBImage {
+  return corrupt(image, CORRUPTIONS[rng.int(CORRUPTIONS.length)], rng.uniform(MILD_LEVELS.min, MILD_LEVELS.max), rng.int(2 ** 31));
+}

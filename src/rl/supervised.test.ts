@@ -201,3 +201,16 @@ describe('the supervised stage names what the training kinds’ informative view
     expect(m.on).toBeGreaterThan(m.off);
   }, 240_000);
 });
+
+describe('label-preserving mild degradation (`mild`, issue 18)', () => {
+  it('is on by default, changes what the training kinds show the model, and at 0 trains exactly as before', async () => {
+    expect(resolveSupervisedConfig({ out: 'x' }).mild).toBe(0.25);
+    const train = supervisedSuite({ episodes: 8, seed: 2, size: 32 }).filter((e) => e.kind === 'sketch' || e.kind === 'camera');
+    const run = (mild: number) =>
+      trainSupervised({ out: join(tmpDir('af-sup-mild'), 'run'), steps: 6, warmupSteps: 1, batchSize: 16, mild, looks: 0, progress: false, model: { imageSize: 32, channels: [4], hidden: 8, embedDim: 8 } }, train);
+    const w = async (mild: number) => Array.from((await run(mild)).policy.model.encoderParameters()[0].data);
+    const zero = await w(0);
+    expect(await w(0)).toEqual(zero);
+    expect(await w(1)).not.toEqual(zero);
+  }, 120_000);
+});

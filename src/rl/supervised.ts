@@ -57,7 +57,7 @@ import { TRAIN_KINDS } from '../suite/splits.js';
 import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
 import { augment, erase } from '../agents/builtin/augment.js';
 import { outlierPool } from './outlier-shapes.js';
-import { degradeForCaption, LOOK_CAPTIONS, LOOKS } from './degradation-captions.js';
+import { degradeForCaption, LOOK_CAPTIONS, LOOKS, mildlyDegrade } from './degradation-captions.js';
 import { ModelConfigSchema } from '../agents/builtin/model.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
@@ -84,6 +84,7 @@ export const SupervisedConfigSchema = z.object({
   informative: z.number().min(0).max(0.5).default(0.15).describe('share of each batch drawn from the other informative views of the RL training kinds (sketch, camera: views that show enough to tell, but not the clearest one) with their category target (0 = none)'),
   outliers: z.number().min(0).max(0.5).default(0.1).describe('share of each batch drawn from outlier images (rl/outlier-shapes.ts: random shapes that are none of the categories, painted like suite objects) with a uniform target: outlier exposure, "an object I cannot name: I cannot tell" (0 = none)'),
   looks: z.number().int().min(0).default(16).describe('degradation captions per step: clearest views of the RL training kinds (sketch, camera), each left clean or degraded by one generic pixel operation (blur, noise, pixelation, JPEG, darkening, low contrast, colour loss), matched to a caption of what is wrong (rl/degradation-captions.ts); teaches the which-intervention head\u2019s image–word term (0 = none)'),
+  mild: z.number().min(0).max(1).default(0.25).describe('share of the RL training kinds\u2019 (sketch, camera) clearest and other informative views in each batch degraded by one generic pixel operation at a mild severity (rl/degradation-captions.ts MILD_LEVELS), their category kept as target: label-preserving augmentation (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: z.boolean().default(true).describe('show a progress bar'),
   reportTo: reportToField,
@@ -270,6 +271,8 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
     const images = batch.map((b, r) => {
       const moved = augRng.next() < cfg.augment;
       let im = moved ? augment(b.image, augRng) : b.image;
+      // label-preserving degradation of the training kinds' views that show their object
+      if (cfg.mild > 0 && b.label >= 0 && trainKinds.has(b.kind) && augRng.next() < cfg.mild) im = mildlyDegrade(im, augRng);
       let erased = false;
       if (b.label >= 0 && augRng.next() < cfg.erase) {
         const e = erase(im, augRng);
