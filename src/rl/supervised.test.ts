@@ -204,7 +204,7 @@ describe('the supervised stage names what the training kinds’ informative view
 
 describe('label-preserving mild degradation (`mild`, issue 18)', () => {
   it('is on by default, changes what the training kinds show the model, and at 0 trains exactly as before', async () => {
-    expect(resolveSupervisedConfig({ out: 'x' }).mild).toBe(0.25);
+    expect(resolveSupervisedConfig({ out: 'x' }).mild).toBe(0.1);
     const train = supervisedSuite({ episodes: 8, seed: 2, size: 32 }).filter((e) => e.kind === 'sketch' || e.kind === 'camera');
     const run = (mild: number) =>
       trainSupervised({ out: join(tmpDir('af-sup-mild'), 'run'), steps: 6, warmupSteps: 1, batchSize: 16, mild, looks: 0, progress: false, model: { imageSize: 32, channels: [4], hidden: 8, embedDim: 8 } }, train);
