@@ -25,7 +25,9 @@
  *            to the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
  *            ρ = `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
  *            of undoing the last move), kept by RL unless `--train-repeat` (issue 18: RL on sketch
- *            and camera lowered it, and the unseen kinds then undid their last move more); plus λ·[i was asked for at an earlier visit
+ *            and camera lowered it, and the unseen kinds then undid their last move more); ρ yields
+ *            to the where term: scaled by max(0, 1 − gap/`repeatYield`) when the toward term prefers
+ *            another intervention by gap nats (camera turns at the object's row); plus λ·[i was asked for at an earlier visit
  *            to this same view], λ starting at `loopInit` < 0: back where it was, the model does not
  *            go round the same loop again (a tabu rule: sketch and camera cannot loop, so it is a
  *            prior that RL rarely moves)
@@ -83,6 +85,7 @@ export const ModelConfigSchema = z.object({
   repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL keeps it unless --train-repeat'),
   pooled: z.boolean().default(true).describe('also feed the last conv stage, max- and average-pooled over the whole map per channel, into the image features h: a translation-invariant path (an object off-centre gives the same pooled values), next to the fully connected layer that sees each position with its own weights'),
   abstainPrior: z.number().max(0).default(-10).describe('nats the abstain option ("I cannot answer this question.", known by its wording) loses, when the policy acts, while another shown intervention has not been asked for at this view: abstain only as a last resort (issue 18); a fixed rule of acting, not trained, and not applied in RL\'s own sampling; 0 = off'),
+  repeatYield: z.number().min(0).default(1).describe('nats by which the where term may prefer another intervention before ρ, the persistence prior, is gone for the repeated one: ρ·max(0, 1 − gap/repeatYield) (keep sliding unless the where map sees the object another way); 0 = ρ in full'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
@@ -316,9 +319,10 @@ export class MultimodalModel extends Module {
     const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
-    if (where) w = add(w, reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K])); // [B, K]
+    let toward: Tensor | null = null;
+    if (where) w = add(w, (toward = reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K]))); // [B, K]
     if (this.whichLook.weight.data.some((v) => v !== 0)) w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eO), 1), [B, K])); // [B, K]: what is wrong with the image ↔ the option's words
-    if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.repeat), [B, K]), this.repeatWeight)); // [B, K]
+    if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(persistence(b, toward?.data ?? null, this.config.repeatYield), [B, K]), this.repeatWeight)); // [B, K]
     if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
     const askM = new Float32Array(B * K);
     const catM = new Float32Array(B * K);
@@ -334,6 +338,28 @@ export class MultimodalModel extends Module {
     const logp = logSoftmax(logits, b.optMask); // [B, K]
     return { logp, value, uncertainty: unc };
   }
+}
+
+/**
+ * How much of ρ each option gets [B·K]: 1 for the intervention asked for at the previous turn,
+ * shrunk to max(0, 1 − gap/δ) where the where (toward) term prefers another shown intervention
+ * over it by `gap` nats (a constant: no gradient), 0 elsewhere. δ = 0 or no where map: 1. Issue 18:
+ * persistence keeps late-event waiting (the toward term is flat on a centred lump), and yields when
+ * camera's where map sees the object another way (at the row or column it slid to).
+ */
+export function persistence(b: HeadBatch, toward: Float32Array | null, yieldNats: number): Float32Array {
+  const { B, K } = b;
+  const out = Float32Array.from(b.repeat ?? new Uint8Array(B * K));
+  if (!toward || !(yieldNats > 0)) return out;
+  for (let r = 0; r < B; r++) {
+    let best = -Infinity;
+    for (let k = 0; k < K; k++) if (b.optMask[r * K + k] && b.isAsk[r * K + k]) best = Math.max(best, toward[r * K + k]);
+    for (let k = 0; k < K; k++) {
+      const i = r * K + k;
+      if (out[i]) out[i] = Math.max(0, 1 - (best - toward[i]) / yieldNats);
+    }
+  }
+  return out;
 }
 
 /** Width of `towardObject`'s rows. */
