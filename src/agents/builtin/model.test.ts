@@ -92,6 +92,29 @@ describe('built-in model', () => {
     expect(b[0] + b[1] + b[2]).toBeCloseTo(a[0] + a[1] + a[2], 6); // P(ask) is unchanged
   });
 
+  it('ρ yields to the where term: the repeated intervention keeps its bonus only where the toward term does not prefer another one', () => {
+    const obs = { question: 'what object is this', options: ['move the camera left', 'add more details', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 3 };
+    const none = headBatch([obs], vocab);
+    const again = (reply: string) => headBatch([{ ...obs, history: [{ reply }] }], vocab);
+    const x = img(1, 5);
+    const shift = (m: MultimodalModel, k: number) => {
+      const f = m.features(x); // [h | where]: the toward term is on
+      const a = Array.from(m.head(f, none).logp.data, Math.exp);
+      const b = Array.from(m.head(f, again(obs.options[k])).logp.data, Math.exp);
+      return Math.log(b[k] / b[2]) - Math.log(a[k] / a[2]); // how much asking again for option k gained over abstaining
+    };
+    const m = tiny();
+    m.repeatWeight.data[0] = 2;
+    const w = m.whichToward.weight.data;
+    for (let i = 0; i < w.length; i++) w[i] = 50 * Math.sin(i * 1.7 + 0.3); // a strong toward term: gaps of many nats
+    const flat = new MultimodalModel(resolveModelConfig({ ...m.config, repeatYield: 0 }), vocab.toJSON());
+    flat.loadStateDict(m.stateDict());
+    const gains = [0, 1].map((k) => shift(m, k));
+    for (const k of [0, 1]) expect(shift(flat, k)).toBeCloseTo(2, 3); // repeatYield 0: ρ in full, as before
+    expect(Math.min(...gains)).toBeCloseTo(0, 3); // at most one of them is the toward term's choice: the other loses ρ
+    for (const g of gains) expect(Math.abs(g) < 1e-3 || Math.abs(g - 2) < 1e-3).toBe(true);
+  });
+
   it('the loop feature marks what was asked for at an earlier visit to this view, and λ moves only its share of the ask mass', () => {
     const obs = { question: 'what object is this', options: ['move the block left', 'move the block right', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 3 };
     // went right from view 1, then left from view 2: back at view 1, "right" would go round again
