@@ -59,6 +59,7 @@ describe('the supervised stage teaches the where map on camera views', () => {
         calibrate: 0.5,
         looks: 0, // the where loss alone (degradation captions share this tiny encoder's 16 features)
         outliers: 0, // nor outlier exposure
+        mild: 0, // nor label-preserving degradation (it too shares these features; issue 18, session 11)
         progress: false,
         // nor the encoder's pooled path (it shares this tiny encoder's 16 features; the where map at the demo's scale:
         // docs/transfer.md, session 8)
@@ -157,6 +158,7 @@ describe('the supervised stage exposes the classifier to outliers (shapes that a
         batchSize: 32,
         outliers,
         looks: 0,
+        mild: 0, // outliers alone: no label-preserving degradation either (issue 18, session 11)
         progress: false,
         // the position-wise encoder these figures were measured on: at this scale the pooled path (default on) reads
         // outlier shapes and clear views alike (clear views 0.61 with outliers vs 0.71 without); at the demo's scale the
