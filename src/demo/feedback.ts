@@ -46,7 +46,7 @@ import { makeRewards, scoreTrajectory } from '../rl/rewards.js';
 import { rolloutMultiTurn } from '../rl/rollout.js';
 import { BaseRLConfigSchema, RLRun, type RLResult } from '../rl/run.js';
 import { RewardModel, isHeldOut, pairMetrics, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
-import { routeCommittee, routeLearned, routeToHumans, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
+import { routePairs, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
 import { featuresFromPerceptions, turnPerceptions, type Trajectory } from '../rl/trajectory-features.js';
 import { judgePair } from '../rl/pair-judge.js';
 import { gapClosedSplit } from '../report/data.js';
@@ -351,10 +351,6 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       const r = await trainRewardModel({ out: join(out, 'routing', name), variant: 'fact', steps: cfg.rmSteps, seed: cfg.seed, progress: false }, { encoder: supervised, encoderDir: supDir, examples: mixed, loader, features: cache, gold: goldReward });
       return r.metrics.heldOut.goldAccuracy;
     };
-    // The learned router's probes ask "does the person's label differ from the AI's?" (a human label of the budget).
-    const routingInput = { margins: trainIdx.map((i) => ai[i].margin), features: trainIdx.map((i) => ai[i].features), humanDisagrees: (k: number) => ex[trainIdx[k]].preferred !== ai[trainIdx[k]].choice };
-    // How many of a strategy's human labels land on pairs where the AI's label differs from the person's.
-    const aiWrong = (set: Iterable<number>) => [...set].filter((i) => ex[i].preferred !== ai[i].choice).length;
     // The committee router's reward models: fact RMs (the same training budget) on a bootstrap resample of the human labels so far, scoring every training pair.
     const trainPlays = trainIdx.flatMap((i) => [ex[i].a, ex[i].b]);
     const committeeMargins = async (sample: readonly number[], member: number) => {
@@ -362,26 +358,25 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       const s = await r.model.score(trainPlays);
       return trainIdx.map((_, k) => s[2 * k] - s[2 * k + 1]);
     };
+    // The learned router's probes ask "does the person's label differ from the AI's?" (a human label of the budget).
+    const routingInput = { margins: trainIdx.map((i) => ai[i].margin), features: trainIdx.map((i) => ai[i].features), humanDisagrees: (k: number) => ex[trainIdx[k]].preferred !== ai[trainIdx[k]].choice, committee: committeeMargins };
+    // How many of a strategy's human labels land on pairs where the AI's label differs from the person's.
+    const aiWrong = (set: Iterable<number>) => [...set].filter((i) => ex[i].preferred !== ai[i].choice).length;
     const all = new Set(trainIdx);
     log(`feedback demo: routing — the AI's label differs from the person's on ${aiWrong(all)} of ${trainIdx.length} training pairs`);
     points.push({ strategy: 'all-human', budget: 1, humanLabels: trainIdx.length, aiWrongCaught: aiWrong(all), aiLabelsUsed: 0, goldAccuracy: await train1('all-human', all) });
     points.push({ strategy: 'all-ai', budget: 0, humanLabels: 0, aiWrongCaught: 0, aiLabelsUsed: trainIdx.length, goldAccuracy: await train1('all-ai', new Set()) });
     for (const b of cfg.routingBudgets) {
       for (const s of ROUTING_STRATEGIES) {
-        const opts = { probeShare: cfg.routingProbeShare, rounds: cfg.routingRounds, trustBelow: cfg.routingTrustBelow };
-        const r =
-          s === 'learned'
-            ? routeLearned(routingInput, b, cfg.seed, opts)
-            : s === 'committee'
-              ? // No AI label is kept: every training pair the committee did not send to people is dropped.
-                await routeCommittee(trainIdx.length, b, cfg.seed, committeeMargins, { startShare: cfg.routingProbeShare, rounds: cfg.routingRounds, members: cfg.routingCommittee }).then((humans) => ({ humans, doubted: new Set([...trainIdx.keys()].filter((k) => !humans.has(k))) }))
-              : { humans: routeToHumans(routingInput, b, s, cfg.seed), doubted: new Set<number>() };
+        const opts = { probeShare: cfg.routingProbeShare, rounds: cfg.routingRounds, trustBelow: cfg.routingTrustBelow, members: cfg.routingCommittee };
+        // committee: no AI label is kept, so every training pair it did not send to people is dropped (doubted)
+        const r = await routePairs(routingInput, b, s, cfg.seed, opts);
         const picked = new Set([...r.humans].map((k) => trainIdx[k]));
         const dropped = new Set([...r.doubted].map((k) => trainIdx[k]));
         points.push({ strategy: s, budget: b, humanLabels: picked.size, aiWrongCaught: aiWrong(picked), aiLabelsUsed: trainIdx.length - picked.size - dropped.size, goldAccuracy: await train1(`${s}-${b}`, picked, dropped) });
       }
       // Reference: the same random human labels with no AI labels at all.
-      const human = routeToHumans(routingInput, b, 'random', cfg.seed);
+      const { humans: human } = await routePairs(routingInput, b, 'random', cfg.seed);
       const picked = new Set([...human].map((k) => trainIdx[k]));
       points.push({ strategy: 'human-only', budget: b, humanLabels: picked.size, aiWrongCaught: aiWrong(picked), aiLabelsUsed: 0, goldAccuracy: await train1(`human-only-${b}`, picked, new Set(trainIdx)) });
     }

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/rng.js';
-import { fitLogistic, routeCommittee, routeLearned, routeToHumans, routerFeatures } from './routing.js';
+import { fitLogistic, routeCommittee, routeLearned, routePairs, routerFeatures } from './routing.js';
 
 describe('routing', () => {
-  it('margin router sends the pairs the AI is least sure of to people, within the budget', () => {
+  it('margin router sends the pairs the AI is least sure of to people, within the budget, and keeps every other AI label', async () => {
     const margins = [0.9, 0.05, 0.5, 0.01, 0.3];
-    expect([...routeToHumans(margins, 0.4, 'margin', 0)].sort()).toEqual([1, 3]);
-    expect(routeToHumans(margins, 0.4, 'random', 0).size).toBe(2);
-    expect(routeToHumans(margins, 0, 'margin', 0).size).toBe(0);
-    expect(routeToHumans(margins, 1, 'random', 0).size).toBe(5);
+    const humans = async (budget: number, s: 'margin' | 'random') => (await routePairs({ margins }, budget, s, 0)).humans;
+    expect([...(await humans(0.4, 'margin'))].sort()).toEqual([1, 3]);
+    expect((await humans(0.4, 'random')).size).toBe(2);
+    expect((await humans(0, 'margin')).size).toBe(0);
+    expect((await humans(1, 'random')).size).toBe(5);
+    expect((await routePairs({ margins }, 0.4, 'margin', 0)).doubted.size).toBe(0);
   });
 
   it('fitLogistic learns a separable rule and is calibrated towards the base rate without signal', () => {
@@ -39,10 +41,10 @@ describe('routing', () => {
     return { pairs, input, found };
   };
 
-  it('the learned router finds the pairs where the AI is confidently wrong; the margin router misses them', () => {
+  it('the learned router finds the pairs where the AI is confidently wrong; the margin router misses them', async () => {
     const { input, found } = confidentlyWrong();
-    const learned = routeToHumans(input, 0.25, 'learned', 0);
-    const margin = routeToHumans(input, 0.25, 'margin', 0);
+    const learned = (await routePairs(input, 0.25, 'learned', 0)).humans;
+    const margin = (await routePairs(input, 0.25, 'margin', 0)).humans;
     expect(learned.size).toBe(50);
     expect(found(margin)).toBe(0);
     expect(found(learned)).toBeGreaterThanOrEqual(35);
@@ -59,8 +61,8 @@ describe('routing', () => {
     expect(routeLearned(input, 0.1, 0, { trustBelow: 0 }).doubted.size).toBe(180);
   });
 
-  it('the learned router refuses to run without features and a person to ask', () => {
-    expect(() => routeToHumans([0.1, 0.2], 0.5, 'learned', 0)).toThrow(/features/);
+  it('the learned router refuses to run without features and a person to ask', async () => {
+    await expect(routePairs({ margins: [0.1, 0.2] }, 0.5, 'learned', 0)).rejects.toThrow(/features/);
   });
 
   // 200 pairs on a line, x in [-1, 1]; a person prefers A where x > 0. A toy "reward model" from
@@ -103,6 +105,15 @@ describe('routing', () => {
     expect([...a]).toEqual([...b]);
     expect(a.size).toBe(20);
     expect((await routeCommittee(200, 0, 4, margins)).size).toBe(0);
-    expect(() => routeToHumans([0.1, 0.2], 0.5, 'committee', 0)).toThrow(/routeCommittee/);
+  });
+
+  it('one router interface: the committee through routePairs is routeCommittee, keeps no AI label, and says what it needs', async () => {
+    const { margins } = line();
+    const input = { margins: Array.from({ length: 200 }, () => 0.5), committee: margins };
+    const r = await routePairs(input, 0.1, 'committee', 4, { probeShare: 0.25, rounds: 4, members: 5 });
+    expect([...r.humans]).toEqual([...(await routeCommittee(200, 0.1, 4, margins, { startShare: 0.25, rounds: 4, members: 5 }))]);
+    expect(r.doubted.size).toBe(180);
+    expect([...r.doubted].some((k) => r.humans.has(k))).toBe(false);
+    await expect(routePairs({ margins: [0.1, 0.2] }, 0.5, 'committee', 0)).rejects.toThrow(/reward models/);
   });
 });

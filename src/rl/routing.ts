@@ -106,6 +106,8 @@ export interface RoutingInput {
    * probes; the label is one of the human budget's, counted in the returned set).
    */
   humanDisagrees?: (i: number) => boolean;
+  /** The committee router's reward models: trained on a resample of the labelled pairs, their margins on every pair. */
+  committee?: CommitteeMargins;
 }
 
 /** The learned router's knobs: the share of its labels spent on random probes, and in how many rounds it spends the rest. */
@@ -116,19 +118,40 @@ export interface LearnedRouterOptions {
   trustBelow?: number;
 }
 
+/** Every router's knobs: the learned router's, and the committee's size (the committee spends `probeShare` on random pairs first, in `rounds`). */
+export interface RouterOptions extends LearnedRouterOptions {
+  members?: number;
+}
+
+/** A router's verdict: the pairs people label, and the pairs whose AI label is not kept either (`doubted`). */
+export interface Routed {
+  humans: Set<number>;
+  doubted: Set<number>;
+}
+
 /**
- * Which pairs get a human label: `budget` × pairs of them, by strategy. `learned` is routeLearned's
- * `humans`.
+ * The one router interface: which pairs get a human label (`budget` × pairs of them) and which
+ * AI labels are dropped, by strategy. `random` and `margin` keep every other AI label; `learned`
+ * (routeLearned) drops the ones its predictor doubts; `committee` (routeCommittee) keeps no AI
+ * label. Each strategy says what it needs of `input` when it is missing.
  */
-export function routeToHumans(input: RoutingInput | readonly number[], budget: number, strategy: RoutingStrategy, seed: number, opts: LearnedRouterOptions = {}): Set<number> {
-  const { margins } = Array.isArray(input) ? { margins: input as readonly number[] } : (input as RoutingInput);
+export async function routePairs(input: RoutingInput, budget: number, strategy: RoutingStrategy, seed: number, opts: RouterOptions = {}): Promise<Routed> {
+  const { margins } = input;
   const n = Math.round(Math.min(1, Math.max(0, budget)) * margins.length);
   const idx = [...margins.keys()];
-  if (strategy === 'random') return new Set(new Rng(hashSeed('route-random', seed)).shuffle([...idx]).slice(0, n));
-  if (strategy === 'margin') return new Set([...idx].sort((a, b) => margins[a] - margins[b] || a - b).slice(0, n));
-  if (strategy === 'committee') throw new ConfigError('the committee router trains reward models: call routeCommittee');
-  if (Array.isArray(input)) throw new ConfigError('the learned router needs the pairs\' features and a way to ask a person');
-  return routeLearned(input as RoutingInput, budget, seed, opts).humans;
+  switch (strategy) {
+    case 'random':
+      return { humans: new Set(new Rng(hashSeed('route-random', seed)).shuffle([...idx]).slice(0, n)), doubted: new Set() };
+    case 'margin':
+      return { humans: new Set([...idx].sort((a, b) => margins[a] - margins[b] || a - b).slice(0, n)), doubted: new Set() };
+    case 'learned':
+      return routeLearned(input, budget, seed, opts);
+    case 'committee': {
+      if (!input.committee) throw new ConfigError('the committee router needs reward models to vote (RoutingInput.committee)');
+      const humans = await routeCommittee(margins.length, budget, seed, input.committee, { startShare: opts.probeShare, rounds: opts.rounds, members: opts.members });
+      return { humans, doubted: new Set(idx.filter((k) => !humans.has(k))) };
+    }
+  }
 }
 
 /**
