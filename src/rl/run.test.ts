@@ -6,6 +6,8 @@ import { Rng } from '../util/rng.js';
 import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { trainGRPO } from './grpo.js';
+import { difficultyRanks } from './curriculum.js';
+import { BaseRLConfigSchema, RLRun } from './run.js';
 
 describe('resuming an RL run', () => {
   it('an Rng restored from its state continues the same stream (normals’ spare included)', () => {
@@ -57,4 +59,27 @@ describe('what RL trains', () => {
     expect(await rho(undefined)).toBe(init);
     expect(await rho(true)).not.toBe(init);
   }, 60_000);
+});
+
+describe('which episodes an update draws', () => {
+  it('uniform by default; with --curriculum oracle, the easiest of each kind first, then every episode', () => {
+    const train = generateSuite({ episodes: 40, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const policy = newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 });
+    const ctx = { policy, train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image };
+    const out = join(tmpDir('af-rl-draws'), 'run');
+    const draws = (cfg: object, update: number) => {
+      const run = new RLRun(BaseRLConfigSchema.parse({ out, episodesPerUpdate: 16, updates: 100, ...cfg }), ctx as never);
+      run.update = update;
+      return run.nextEpisodes().map((e) => train.indexOf(e));
+    };
+    const ranks = difficultyRanks(train);
+    const early = draws({ curriculum: 'oracle', curriculumStart: 0.25 }, 0);
+    expect(early).toHaveLength(16);
+    expect(early.every((i) => ranks[i] < 0.25)).toBe(true);
+    expect(new Set(early.map((i) => train[i].kind))).toEqual(new Set(['sketch', 'camera']));
+    const uniform = draws({}, 0);
+    expect(uniform.some((i) => ranks[i] >= 0.25)).toBe(true);
+    // after the span, the curriculum draws as the uniform sampler does
+    expect(draws({ curriculum: 'oracle', curriculumSpan: 0.5 }, 60)).toEqual(draws({}, 60));
+  });
 });

@@ -26,6 +26,7 @@ import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
+import { competence, difficultyRanks, eligible } from './curriculum.js';
 
 export const RewardWeightsSchema = z
   .object(Object.fromEntries(Object.entries(DEFAULT_REWARD_WEIGHTS).map(([k, v]) => [k, z.number().default(v)])) as Record<RewardName, z.ZodDefault<z.ZodNumber>>)
@@ -47,6 +48,9 @@ export const BaseRLConfigSchema = z.object({
   trainCategoryHead: z.boolean().default(false).describe('also train the category scorer and word embeddings (the image encoder always stays frozen)'),
   trainRepeat: z.boolean().default(false).describe('also train ρ, the persistence prior (bonus for asking again for what was asked at the previous turn); default: RL keeps it at its init (RL on sketch and camera lowered it on every development seed, and with it the unseen kinds waited less and undid their last move more: issue 18, docs/transfer.md)'),
   askPrior: z.number().min(0).max(0.9).default(0.6).describe('open the ask gate at the start of RL so this share of first turns asks (0 keeps the guesser as is; exploration)'),
+  curriculum: z.enum(['none', 'oracle']).default('none').describe("order training episodes by the oracle's exact difficulty (steps to an informative view, then how little the first view shows): each update draws from the easiest share of each kind, growing to every episode (rl/curriculum.ts); none: uniform draws"),
+  curriculumStart: z.number().min(0.01).max(1).default(0.25).describe('curriculum: share of each kind\'s episodes (easiest first) drawn from at the first update'),
+  curriculumSpan: z.number().min(0).max(1).default(0.5).describe('curriculum: share of the updates after which every episode is drawn from'),
   kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
   checkpointEvery: z.number().int().min(1).default(25).describe('updates between checkpoints'),
@@ -203,11 +207,16 @@ export class RLRun {
   }
   private goldMean: number | null = null;
 
-  /** Episodes for the next update: a seeded draw without replacement. */
+  /** Episodes for the next update: a seeded draw without replacement (with --curriculum oracle, from the easiest share so far). */
   nextEpisodes(): SuiteEpisode[] {
     const r = new Rng(this.cfg.seed * 100003 + this.update);
-    return r.shuffle([...this.train.keys()]).slice(0, this.cfg.episodesPerUpdate).map((i) => this.train[i]);
+    const pool =
+      this.cfg.curriculum === 'oracle'
+        ? eligible((this.ranks ??= difficultyRanks(this.train)), competence(this.update, this.cfg.updates, { start: this.cfg.curriculumStart, span: this.cfg.curriculumSpan }))
+        : [...this.train.keys()];
+    return r.shuffle(pool).slice(0, this.cfg.episodesPerUpdate).map((i) => this.train[i]);
   }
+  private ranks: Float64Array | undefined;
 
   /** Greedy evaluation with cached features. */
   async evaluate(episodes: readonly SuiteEpisode[], mode: 'proactive' | 'reference' = 'proactive'): Promise<Summary> {
