@@ -59,12 +59,14 @@ import {
   maxPool2d,
   mean,
   mul,
+  mulScalar,
   noGrad,
   relu,
   reshape,
   selectRows,
   sigmoid,
   sum,
+  tanh,
   tensor,
   type Tensor,
 } from '../../nn/index.js';
@@ -86,6 +88,7 @@ export const ModelConfigSchema = z.object({
   pooled: z.boolean().default(true).describe('also feed the last conv stage, max- and average-pooled over the whole map per channel, into the image features h: a translation-invariant path (an object off-centre gives the same pooled values), next to the fully connected layer that sees each position with its own weights'),
   abstainPrior: z.number().max(0).default(-10).describe('nats the abstain option ("I cannot answer this question.", known by its wording) loses, when the policy acts, while another shown intervention has not been asked for at this view: abstain only as a last resort (issue 18); a fixed rule of acting, not trained, and not applied in RL\'s own sampling; 0 = off'),
   repeatYield: z.number().min(0).default(1).describe('nats by which the where term may prefer another intervention before ρ, the persistence prior, is gone for the repeated one: ρ·max(0, 1 − gap/repeatYield) (keep sliding unless the where map sees the object another way); 0 = ρ in full'),
+  whichBound: z.number().min(0).default(2).describe('nats: RL\'s option-word score MLP_which is bounded to c·tanh(MLP_which / c), so on option words it never trained on it cannot outweigh ρ, the persistence prior (any two options differ by < 2c); 0 = unbounded (issue 18: late-event rewound after one wait when it did)'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
@@ -319,6 +322,8 @@ export class MultimodalModel extends Module {
     const g = add(reshape(this.gate2.forward(relu(this.gate1.forward(gateIn))), [B, 1]), mul(conf, this.gateSlope)); // [B, 1]
     // Which intervention: log-softmax over this row's interventions only.
     let w = reshape(this.which2.forward(relu(this.which1.forward(concat([selectRows(ph, rowOf), selectRows(eQ, rowOf), eO], 1)))), [B, K]); // [B, K]
+    const c = this.config.whichBound;
+    if (c > 0) w = mulScalar(tanh(mulScalar(w, 1 / c)), c); // bounded: |MLP_which| < c, so ρ (repeatInit 5 > 2c) keeps the last move against it
     let toward: Tensor | null = null;
     if (where) w = add(w, (toward = reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K]))); // [B, K]
     if (this.whichLook.weight.data.some((v) => v !== 0)) w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eO), 1), [B, K])); // [B, K]: what is wrong with the image ↔ the option's words
