@@ -115,6 +115,37 @@ describe('built-in model', () => {
     for (const g of gains) expect(Math.abs(g) < 1e-3 || Math.abs(g - 2) < 1e-3).toBe(true);
   });
 
+  it('whichBound: RL\'s option-word score cannot outweigh ρ, so the last move is kept against it (late-event rewound after one wait without it)', () => {
+    const obs = { question: 'a frame from a video', options: ['wait for the shape', 'rewind the video', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 3 };
+    const fresh = headBatch([obs], vocab);
+    const waited = headBatch([{ ...obs, history: [{ reply: obs.options[0] }] }], vocab);
+    const x = img(1);
+    const logp = (m: MultimodalModel, hb: typeof fresh) => Array.from(m.head(m.encode(x), hb).logp.data);
+    const rewindOverWait = (m: MultimodalModel, hb: typeof fresh) => {
+      const lp = logp(m, hb);
+      return lp[1] - lp[0];
+    };
+    const unbounded = new MultimodalModel(resolveModelConfig({ ...tiny().config, whichBound: 0 }), vocab.toJSON());
+    unbounded.repeatWeight.data[0] = 5; // ρ as the demo keeps it
+    // MLP_which scaled so it prefers "rewind" to "wait" by 20 nats (as RL's did on late-event after a perception change)
+    const d = rewindOverWait(unbounded, fresh);
+    const w2 = unbounded.which2.weight.data;
+    for (let i = 0; i < w2.length; i++) w2[i] *= 20 / d;
+    expect(rewindOverWait(unbounded, fresh)).toBeCloseTo(20, 3);
+    const bounded = new MultimodalModel(resolveModelConfig({ ...tiny().config }), vocab.toJSON());
+    expect(bounded.config.whichBound).toBe(2); // the default
+    bounded.loadStateDict(unbounded.stateDict());
+    const gap = rewindOverWait(bounded, fresh);
+    expect(gap).toBeGreaterThanOrEqual(0);
+    expect(gap).toBeLessThan(2 * 2); // any two options' MLP_which scores differ by < 2c (here both saturate)
+    // after one wait: unbounded, the option-word score undoes it; bounded, ρ keeps waiting
+    expect(rewindOverWait(unbounded, waited)).toBeGreaterThan(0);
+    expect(rewindOverWait(bounded, waited)).toBeLessThan(0);
+    // the decision to ask is not the bound's: P(ask) depends on the gate alone
+    const pAsk = (m: MultimodalModel) => logp(m, fresh).slice(0, 3).reduce((t, v) => t + Math.exp(v), 0);
+    expect(pAsk(bounded)).toBeCloseTo(pAsk(unbounded), 6);
+  });
+
   it('the loop feature marks what was asked for at an earlier visit to this view, and λ moves only its share of the ask mass', () => {
     const obs = { question: 'what object is this', options: ['move the block left', 'move the block right', 'I cannot answer this question.', 'circle', 'square'], numInterventions: 3 };
     // went right from view 1, then left from view 2: back at view 1, "right" would go round again

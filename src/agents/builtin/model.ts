@@ -20,7 +20,9 @@
  *   m      = σ(1×1 conv(last conv stage))                 the "where" map [B, s·s]: per cell, is the object
  *                                                          there (trained in the supervised stage on camera views)
  *   t      = m's centre of mass from the frame's centre, and its shares on the four edges  which way the object lies [B, 6]
- *   w_i    = MLP_which([P h, e_q, e_o_i]) + (W_t t)·e_o_i + (W_l h)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
+ *   w_i    = c·tanh(MLP_which([P h, e_q, e_o_i]) / c) + (W_t t)·e_o_i + (W_l h)·e_o_i + ρ·[i was asked for last turn] + λ·[i was asked for here before]
+ *            (c = `whichBound`, 2 nats: RL's option-word score, learned on the training kinds' words and extrapolated to
+ *            every other kind's, cannot outweigh ρ; unbounded, it made late-event rewind after one wait — issue 18)
  *            which intervention, if asking. The bilinear term matches which way the object lies
  *            to the option's words (a sliver on the left ↔ "left"), as z_cat does for categories;
  *            ρ = `repeatInit` (a persistence prior: keep sliding, keep waiting, instead
