@@ -75,8 +75,10 @@ describe('askfirst demo --quick', () => {
     expect(unseen.z, `unseen kinds: ${unseen.gained} episodes gained, ${unseen.lost} lost; gap closed ${r.gapClosed.unseen}`).toBeGreaterThan(2);
     expect(r.gapClosed.unseen ?? 0).toBeGreaterThan(0.2);
 
-    // Both ProactiveBench baselines ran and are reported.
+    // Both ProactiveBench baselines ran and are reported; they train the model unbounded (whichBound 0), ours bounded.
     expect(r.baselines.map((b) => b.rp)).toEqual([0.5, 1]);
+    const bound = (run: string) => JSON.parse(readFileSync(join(out, run, 'final', 'config.json'), 'utf8')).model.whichBound;
+    expect([bound('rl'), bound('baseline-rp0.5'), bound('baseline-rp1.0')]).toEqual([2, 0, 0]);
   }, 900_000);
 
   it('is reproducible: the same seed with a core kept busy gives the same results.json (timings aside) and the same weights', async () => {
