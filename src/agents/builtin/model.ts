@@ -206,6 +206,13 @@ export class MultimodalModel extends Module {
   static readonly LATER_PARAMETERS: readonly string[] = ['repeatWeight', 'loopWeight', 'whichToward.weight', 'whereConv.weight', 'whereConv.bias', 'whichLook.weight', 'fcPool.weight'];
 
   /**
+   * Config keys added after checkpoints were written, with the value that reproduces how such a checkpoint was trained:
+   * a checkpoint without the key acts (and trains further) as it did when it was written. `whichBound` (bounding RL's
+   * option-word score, issue 18) changes what an RL checkpoint of before it does, so it loads as 0 (unbounded) there.
+   */
+  static readonly LATER_CONFIG: Readonly<Record<string, unknown>> = { whichBound: 0 };
+
+  /**
    * Parameters of earlier versions that this one no longer has; a checkpoint's copy is dropped
    * on load. `whichMatch` matched the 32-d projection P h to the option words, and `whichImage`
    * (its successor) matched h itself: with the where map, neither helped camera moves, and on

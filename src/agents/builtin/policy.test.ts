@@ -48,6 +48,24 @@ describe('loading checkpoints of earlier versions', () => {
     for (const n of later) expect(q.model.namedParameters().find(([m]) => m === n)![1].data.every((v) => v === 0), n).toBe(true);
     expect(Array.from(q.model.catProj.weight.data)).toEqual(Array.from(p.model.catProj.weight.data));
   });
+
+  it('a config key the checkpoint predates takes the value it was trained with: whichBound 0 (unbounded) when absent', async () => {
+    const { join } = await import('node:path');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { newBuiltin, saveBuiltin } = await import('./build.js');
+    const { BuiltinPolicy } = await import('./policy.js');
+    const { generateSuite } = await import('../../suite/generate.js');
+    const p = newBuiltin(generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] }), { imageSize: 32, channels: [4], hidden: 8 });
+    expect(p.model.config.whichBound).toBe(2); // a new model: bounded
+    const dir = tmpDir('af-old-config');
+    saveBuiltin(dir, p);
+    expect(BuiltinPolicy.load(dir).model.config.whichBound).toBe(2); // saved with the key: as saved
+    const file = join(dir, 'config.json');
+    const cfg = JSON.parse(readFileSync(file, 'utf8'));
+    delete cfg.model.whichBound; // written before the key existed
+    writeFileSync(file, JSON.stringify(cfg));
+    expect(BuiltinPolicy.load(dir).model.config.whichBound).toBe(0);
+  });
 });
 
 describe('abstain as a last resort, when the policy acts', () => {

@@ -47,7 +47,8 @@ export class BuiltinPolicy implements Policy {
 
   static fromConfig(cfg: BuiltinCheckpointConfig, name?: string, seed?: number): BuiltinPolicy {
     const vocab = new Vocab(cfg.vocab);
-    const model = new MultimodalModel(resolveModelConfig(cfg.model), vocab.toJSON());
+    // keys the checkpoint predates take the value it was trained with (MultimodalModel.LATER_CONFIG)
+    const model = new MultimodalModel(resolveModelConfig({ ...MultimodalModel.LATER_CONFIG, ...(cfg.model as object) }), vocab.toJSON());
     return new BuiltinPolicy(model, vocab, { name, seed });
   }
 
