@@ -10,9 +10,9 @@ import { randomPairs } from '../testing/preference-pairs.js';
 describe('DPO', () => {
   it('raises the preferred plays over the rejected ones relative to the start', async () => {
     const eps = generateSuite({ episodes: 40, seed: 4, kinds: ['sketch', 'camera'], size: 32 });
-    // DPO is what is tested: the position-wise encoder the threshold was set on (the pooled path, default on, left
-    // this 4×8-channel model at exactly 0.7)
-    const policy = newBuiltin(eps, { imageSize: 32, channels: [4, 8], pooled: false });
+    // DPO is what is tested: the position-wise encoder and the unbounded option-word score the threshold was set on (the
+    // pooled path, default on, left this 4×8-channel model at exactly 0.7; whichBound 2, the default, at 0.69)
+    const policy = newBuiltin(eps, { imageSize: 32, channels: [4, 8], pooled: false, whichBound: 0 });
     const examples = randomPairs(eps, 2);
     expect(replayTurns(examples[0].a).length).toBe(examples[0].a.record.turns);
     const r = await trainDPO({ out: join(tmpDir('af-dpo'), 'run'), updates: 40, pairsPerStep: 32, lr: 1e-2, evalEvery: 40, progress: false }, { policy, train: eps, val: eps.slice(0, 10), loader: memoryLoader }, examples);
