@@ -1,6 +1,12 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { saveSafetensors, tensor } from '../../nn/index.js';
+import { generateSuite } from '../../suite/generate.js';
 import { tmpDir } from '../../testing/tmp.js';
-import { greedyOption } from './policy.js';
+import { newBuiltin, saveBuiltin } from './build.js';
+import { lastResort } from './features.js';
+import { BuiltinPolicy, greedyOption } from './policy.js';
 
 const logs = (ps: number[]) => ps.map(Math.log);
 
@@ -21,12 +27,7 @@ describe('greedy choice of the factored policy', () => {
 });
 
 describe('loading checkpoints of earlier versions', () => {
-  it('drops retired parameters and loads later ones as zeros (off)', async () => {
-    const { join } = await import('node:path');
-    const { newBuiltin, saveBuiltin } = await import('./build.js');
-    const { BuiltinPolicy } = await import('./policy.js');
-    const { generateSuite } = await import('../../suite/generate.js');
-    const { saveSafetensors } = await import('../../nn/index.js');
+  it('drops retired parameters and loads later ones as zeros (off)', () => {
     const p = newBuiltin(generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] }), { imageSize: 32, channels: [4], hidden: 8 });
     const dir = tmpDir('af-old-ckpt');
     saveBuiltin(dir, p);
@@ -49,12 +50,7 @@ describe('loading checkpoints of earlier versions', () => {
     expect(Array.from(q.model.catProj.weight.data)).toEqual(Array.from(p.model.catProj.weight.data));
   });
 
-  it('a config key the checkpoint predates takes the value it was trained with: whichBound 0 (unbounded) when absent', async () => {
-    const { join } = await import('node:path');
-    const { readFileSync, writeFileSync } = await import('node:fs');
-    const { newBuiltin, saveBuiltin } = await import('./build.js');
-    const { BuiltinPolicy } = await import('./policy.js');
-    const { generateSuite } = await import('../../suite/generate.js');
+  it('a config key the checkpoint predates takes the value it was trained with: whichBound 0 (unbounded) when absent', () => {
     const p = newBuiltin(generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] }), { imageSize: 32, channels: [4], hidden: 8 });
     expect(p.model.config.whichBound).toBe(2); // a new model: bounded
     const dir = tmpDir('af-old-config');
@@ -80,8 +76,7 @@ describe('abstain as a last resort, when the policy acts', () => {
   const row = logs([0.06, 0.06, 0.48, 0.3, 0.1]);
   const sum = (xs: number[]) => xs.reduce((a, x) => a + Math.exp(x), 0);
 
-  it('moves the share of asking away from abstain by κ nats while another intervention is untried here; the ask mass and the categories stay', async () => {
-    const { lastResort } = await import('./features.js');
+  it('moves the share of asking away from abstain by κ nats while another intervention is untried here; the ask mass and the categories stay', () => {
     const out = lastResort(obs(), row, -10);
     expect(sum(out.slice(0, 3))).toBeCloseTo(0.6, 6); // P(ask) unchanged
     expect(out.slice(3)).toEqual(row.slice(3)); // categories unchanged
@@ -99,9 +94,6 @@ describe('abstain as a last resort, when the policy acts', () => {
   });
 
   it('the built-in policy acts with its abstainPrior: greedy, it asks for a move where the head alone would abstain', async () => {
-    const { newBuiltin } = await import('./build.js');
-    const { generateSuite } = await import('../../suite/generate.js');
-    const { tensor } = await import('../../nn/index.js');
     const suite = generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] });
     const act = async (abstainPrior?: number) => {
       const p = newBuiltin(suite, { imageSize: 32, channels: [4], hidden: 8, ...(abstainPrior === undefined ? {} : { abstainPrior }) });
