@@ -8,7 +8,7 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { cameraCoverage } from '../suite/kinds/camera.js';
 import { supervisedSuite } from '../suite/splits.js';
 import { tmpDir } from '../testing/tmp.js';
-import { accuracyOn, binaryCrossEntropy, captionIds, informativeExamples, referenceExamples, resolveSupervisedConfig, trainSupervised, whereTarget } from './supervised.js';
+import { accuracyOn, binaryCrossEntropy, captionIds, captionWords, informativeExamples, referenceExamples, resolveSupervisedConfig, trainSupervised, whereTarget } from './supervised.js';
 import { outlierPool } from './outlier-shapes.js';
 import { LOOKS } from './degradation-captions.js';
 import { CATEGORIES } from '../scenes/shapes.js';
@@ -124,6 +124,11 @@ describe('the supervised stage teaches what is wrong with an image (degradation 
     expect(spread(on)).toBeGreaterThan(0.01);
     expect(off.model.whichLook.weight.data.every((v) => v === 0)).toBe(true);
     expect(spread(off)).toBe(0);
+    // the term reads, on every option, the words the captions taught it: the operations' names, known to the vocabulary
+    expect(on.model.config.lookWords).toEqual(captionWords(on));
+    expect(on.model.config.lookWords).toEqual(expect.arrayContaining(['deblur', 'brightness', 'saturation']));
+    expect(on.model.config.lookWords).not.toContain('rewind');
+    expect(off.model.config.lookWords).toEqual([]);
     // What the term is for — picking the corruption kind's valid enhancement, a kind RL never trains
     // on — is measured at the demo's scale (docs/transfer.md, session 4). At this test's scale it is
     // not reliable with any caption set tried (0.22–0.39 of the ask mass over configurations and

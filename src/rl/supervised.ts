@@ -65,6 +65,7 @@ import { resolveConfig } from '../util/config.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { progress } from '../util/progress.js';
+import { tokenize, UNK } from '../agents/builtin/vocab.js';
 
 export const SupervisedConfigSchema = z.object({
   out: z.string().min(1).describe('run directory (checkpoints/, final/, train.jsonl)'),
@@ -198,6 +199,8 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const trainKinds = new Set<string>(TRAIN_KINDS);
   const lookPool = cfg.looks > 0 ? degradedPool(data.filter((d) => trainKinds.has(d.kind)), cfg.seed) : [];
   const captions = captionIds(policy);
+  // the look term reads, on every option, only the words these captions teach it
+  if (lookPool.length) model.config.lookWords = captionWords(policy);
   if (data.length < cfg.batchSize)
     throw new ConfigError(`supervised training needs at least --batch-size (${cfg.batchSize}) training images, but ${episodes.length} episodes give ${data.length}: use more episodes (askfirst train: --episodes per kind) or a smaller --batch-size`);
   const outliers = cfg.outliers > 0 ? outlierPool(OUTLIER_POOL, size, cfg.seed * 8191 + 3).map((image): ReferenceExample => ({ image, label: -1, question: 'What object is in the image?', kind: 'outlier' })) : [];
@@ -380,6 +383,11 @@ function degradedPool(images: readonly ReferenceExample[], seed: number): { imag
  * kind's valid enhancement from 0.35 to 0.17 (3 seeds; chance 0.25), because the term then
  * matched caption-only words that no option uses.
  */
+/** The vocabulary's words that occur in the degradation captions, in caption order: what the look term is taught to read. */
+export function captionWords(policy: BuiltinPolicy): string[] {
+  return [...new Set(LOOKS.flatMap((l) => tokenize(LOOK_CAPTIONS[l])))].filter((w) => policy.vocab.id(w) !== UNK);
+}
+
 export function captionIds(policy: BuiltinPolicy): { ids: Int32Array; mask: Int32Array; L: number } {
   const enc = LOOKS.map((l) => policy.vocab.encode(LOOK_CAPTIONS[l]));
   const L = Math.max(...enc.map((e) => e.length));

@@ -270,6 +270,32 @@ describe('whichLook: the image–word term of the which-intervention head', () =
     expect(askMass(after)).toBeCloseTo(askMass(before), 5);
     expect(after[1] - after[0]).toBeGreaterThan(before[1] - before[0] + 1);
   });
+  it('with lookWords, reads only those words of an option, the others as zero vectors: an option without them gets no look score (late-event rewound after one wait when it read every word)', () => {
+    const m = tiny();
+    const x = img(1);
+    const h = m.encode(x).data;
+    const e = m.words.weight.data.subarray(vocab.id('wiggle') * 8, vocab.id('wiggle') * 8 + 8);
+    const hh = h.reduce((a, v) => a + v * v, 0);
+    for (let d = 0; d < 8; d++) for (let j = 0; j < 16; j++) m.whichLook.weight.data[d * 16 + j] = (20 * e[d] * h[j]) / hh;
+    const gap = (words: string[]) => {
+      const k = new MultimodalModel(resolveModelConfig({ ...m.config, lookWords: words }), vocab.toJSON());
+      k.loadStateDict(m.stateDict());
+      const lp = k.head(k.encode(x), hb()).logp.data;
+      return lp[1] - lp[0]; // "wiggle the frobnicator" over "move the camera left"
+    };
+    const off = new MultimodalModel(resolveModelConfig(m.config), vocab.toJSON());
+    off.loadStateDict(m.stateDict());
+    off.whichLook.weight.data.fill(0);
+    const none = off.head(off.encode(x), hb()).logp.data;
+    expect(m.config.lookWords).toEqual([]); // the default: every word, as before
+    expect(gap([])).toBeGreaterThan(none[1] - none[0] + 1); // every word read: the term moves the choice
+    expect(gap(['wiggle'])).toBeGreaterThan(none[1] - none[0] + 1); // the word the image matches still read
+    // … with its weight in the option's mean unchanged: "the" and "frobnicator" count as zero vectors, not as absent
+    // (dropped from the mean, "wiggle" would weigh 3×: 20·|e|² instead of 20·|e|²/3; issue 18, session 18)
+    const ee = e.reduce((a, v) => a + v * v, 0);
+    expect(gap(['wiggle']) - (none[1] - none[0])).toBeCloseTo((20 * ee) / 3, 3);
+    expect(gap(['deblur', 'unknownword'])).toBeCloseTo(none[1] - none[0], 5); // neither option has a look word: as if the term were off
+  });
 });
 
 describe('pooled path of the encoder (model.pooled)', () => {

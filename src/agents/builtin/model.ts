@@ -35,7 +35,10 @@
  *            prior that RL rarely moves)
  *            (W_l h)·e_o_i matches what is wrong with the image to the option's words ("blurry" ↔
  *            "deblur"): taught in the supervised stage by degradation captions on the training
- *            kinds' views (rl/degradation-captions.ts), frozen in RL, zero (off) without them
+ *            kinds' views (rl/degradation-captions.ts), frozen in RL, zero (off) without them; in e_o_i here
+ *            the option's words that the captions never taught count as zero vectors (`lookWords`; the mean
+ *            keeps every word in its denominator, so a caption word weighs what it weighed before), and an
+ *            option about something else scores 0 (late-event's "rewind" outweighed ρ on one seed when it read every word)
  *   logit(category c)     = z_cat(c)
  *   logit(intervention i) = g + log softmax_i(w)           (so P(ask) depends on g alone)
  *   π(option) = softmax over the shown options (interventions first, then categories)
@@ -90,6 +93,7 @@ export const ModelConfigSchema = z.object({
   pooled: z.boolean().default(true).describe('also feed the last conv stage, max- and average-pooled over the whole map per channel, into the image features h: a translation-invariant path (an object off-centre gives the same pooled values), next to the fully connected layer that sees each position with its own weights'),
   abstainPrior: z.number().max(0).default(-10).describe('nats the abstain option ("I cannot answer this question.", known by its wording) loses, when the policy acts, while another shown intervention has not been asked for at this view: abstain only as a last resort (issue 18); a fixed rule of acting, not trained, and not applied in RL\'s own sampling; 0 = off'),
   repeatYield: z.number().min(0).default(1).describe('nats by which the where term may prefer another intervention before ρ, the persistence prior, is gone for the repeated one: ρ·max(0, 1 − gap/repeatYield) (keep sliding unless the where map sees the object another way); 0 = ρ in full'),
+  lookWords: z.array(z.string()).default([]).describe('the option words the look term (W_l h)·e_o reads; the supervised stage sets them to the words its degradation captions taught (rl/degradation-captions.ts), and any other word of an option counts there as a zero vector (the option\u2019s mean keeps it in its denominator), so an option about something else (late-event\u2019s "Rewind the video.") gets no look score from an image the captions never described; empty = every word (checkpoints from before it; issue 18: late-event rewound after one wait at dev seed 14)'),
   whichBound: z.number().min(0).default(2).describe('nats: RL\'s option-word score MLP_which is bounded to c·tanh(MLP_which / c), so on option words it never trained on it cannot outweigh ρ, the persistence prior (any two options differ by < 2c); 0 = unbounded (issue 18: late-event rewound after one wait when it did)'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
@@ -283,6 +287,11 @@ export class MultimodalModel extends Module {
     return { h: relu(pre), where }; // [B, H], [B, s·s]
   }
 
+  /** Token ids of `config.lookWords` (words not in the vocabulary are left out). */
+  lookIds(): Set<number> {
+    return new Set(this.config.lookWords.map((w) => this.vocab.indexOf(w)).filter((i) => i >= 0).map((i) => i + 2)); // ids: 0 pad, 1 unknown, then the words
+  }
+
   /** Width of the where map: (imageSize / 2^stages)². */
   get whereSize(): number {
     const s = this.config.imageSize >> this.config.channels.length;
@@ -335,7 +344,11 @@ export class MultimodalModel extends Module {
     if (c > 0) w = mulScalar(tanh(mulScalar(w, 1 / c)), c); // bounded: |MLP_which| < c, so ρ (repeatInit 5 > 2c) keeps the last move against it
     let toward: Tensor | null = null;
     if (where) w = add(w, (toward = reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K]))); // [B, K]
-    if (this.whichLook.weight.data.some((v) => v !== 0)) w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eO), 1), [B, K])); // [B, K]: what is wrong with the image ↔ the option's words
+    if (this.whichLook.weight.data.some((v) => v !== 0)) {
+      // what is wrong with the image ↔ the option's words [B, K], read on the words the captions taught (`lookWords`)
+      const eL = this.config.lookWords.length ? mul(this.words.bag(b.oIds, lookMask(b, this.lookIds()), B * K, b.Lo), tensor(keptShare(b, this.lookIds()), [B * K, 1])) : eO;
+      w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eL), 1), [B, K]));
+    }
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(persistence(b, toward?.data ?? null, this.config.repeatYield), [B, K]), this.repeatWeight)); // [B, K]
     if (b.revisit?.some((v) => v)) w = add(w, mul(tensor(Float32Array.from(b.revisit), [B, K]), this.loopWeight)); // [B, K]
     const askM = new Float32Array(B * K);
@@ -352,6 +365,31 @@ export class MultimodalModel extends Module {
     const logp = logSoftmax(logits, b.optMask); // [B, K]
     return { logp, value, uncertainty: unc };
   }
+}
+
+/** The option-word mask of `b` with only the words in `ids` kept (an option with none of them bags to zero). */
+export function lookMask(b: HeadBatch, ids: ReadonlySet<number>): Uint8Array {
+  return Uint8Array.from(b.oMask, (m, i) => (m && ids.has(b.oIds[i]) ? 1 : 0));
+}
+
+/**
+ * Per option row [B·K], the share of its words that are in `ids`: the mean over the kept words times it is the mean over all
+ * words with the others as zero vectors (dropping them from the denominator instead made a caption word weigh 2–4× as much,
+ * and cost corruption's choice — issue 18, session 17).
+ */
+export function keptShare(b: HeadBatch, ids: ReadonlySet<number>): Float32Array {
+  const out = new Float32Array(b.B * b.K);
+  for (let j = 0; j < out.length; j++) {
+    let all = 0;
+    let kept = 0;
+    for (let l = j * b.Lo; l < (j + 1) * b.Lo; l++) {
+      if (!b.oMask[l]) continue;
+      all++;
+      if (ids.has(b.oIds[l])) kept++;
+    }
+    out[j] = all ? kept / all : 0;
+  }
+  return out;
 }
 
 /**
