@@ -79,6 +79,14 @@ describe('askfirst demo --quick', () => {
     expect(r.baselines.map((b) => b.rp)).toEqual([0.5, 1]);
     const bound = (run: string) => JSON.parse(readFileSync(join(out, run, 'final', 'config.json'), 'utf8')).model.whichBound;
     expect([bound('rl'), bound('baseline-rp0.5'), bound('baseline-rp1.0')]).toEqual([2, 0, 0]);
+    // … with ours' budget: as many updates as our RL run (issue 18 compares them "same budget and start")
+    const lastStep = (c: readonly { step: number }[]) => c[c.length - 1]?.step;
+    expect(r.baselines.map((b) => lastStep(b.curves ?? []))).toEqual([lastStep(r.training.curves), lastStep(r.training.curves)]);
+    expect(lastStep(r.training.curves)).toBe(40);
+    // The look term reads only the words its degradation captions taught (set by the supervised stage, kept by RL).
+    const lookWords = (run: string) => JSON.parse(readFileSync(join(out, run, 'final', 'config.json'), 'utf8')).model.lookWords as string[];
+    expect(lookWords('supervised')).toEqual(expect.arrayContaining(['deblur', 'contrast']));
+    expect(lookWords('rl')).toEqual(lookWords('supervised'));
   }, 900_000);
 
   it('is reproducible: the same seed with a core kept busy gives the same results.json (timings aside) and the same weights', async () => {
