@@ -373,6 +373,11 @@ function degradedPool(images: readonly ReferenceExample[], seed: number): { imag
   return Array.from({ length: LOOK_POOL }, () => degradeForCaption(images[rng.int(images.length)].image, rng));
 }
 
+/** The vocabulary's words that occur in the degradation captions, in caption order: what the look term is taught to read. */
+export function captionWords(policy: BuiltinPolicy): string[] {
+  return [...new Set(LOOKS.flatMap((l) => tokenize(LOOK_CAPTIONS[l])))].filter((w) => policy.vocab.id(w) !== UNK);
+}
+
 /**
  * The degradation captions (LOOKS order) as padded token ids for `MultimodalModel.lookLogits`.
  * The vocabulary is the suite's (agents/builtin/build.ts `suiteTexts`), so a caption word no suite
@@ -383,11 +388,6 @@ function degradedPool(images: readonly ReferenceExample[], seed: number): { imag
  * kind's valid enhancement from 0.35 to 0.17 (3 seeds; chance 0.25), because the term then
  * matched caption-only words that no option uses.
  */
-/** The vocabulary's words that occur in the degradation captions, in caption order: what the look term is taught to read. */
-export function captionWords(policy: BuiltinPolicy): string[] {
-  return [...new Set(LOOKS.flatMap((l) => tokenize(LOOK_CAPTIONS[l])))].filter((w) => policy.vocab.id(w) !== UNK);
-}
-
 export function captionIds(policy: BuiltinPolicy): { ids: Int32Array; mask: Int32Array; L: number } {
   const enc = LOOKS.map((l) => policy.vocab.encode(LOOK_CAPTIONS[l]));
   const L = Math.max(...enc.map((e) => e.length));

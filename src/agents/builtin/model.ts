@@ -346,7 +346,8 @@ export class MultimodalModel extends Module {
     if (where) w = add(w, (toward = reshape(sum(mul(selectRows(this.whichToward.forward(towardObject(where)), rowOf), eO), 1), [B, K]))); // [B, K]
     if (this.whichLook.weight.data.some((v) => v !== 0)) {
       // what is wrong with the image ↔ the option's words [B, K], read on the words the captions taught (`lookWords`)
-      const eL = this.config.lookWords.length ? mul(this.words.bag(b.oIds, lookMask(b, this.lookIds()), B * K, b.Lo), tensor(keptShare(b, this.lookIds()), [B * K, 1])) : eO;
+      const ids = this.config.lookWords.length ? this.lookIds() : null;
+      const eL = ids ? mul(this.words.bag(b.oIds, lookMask(b, ids), B * K, b.Lo), tensor(keptShare(b, ids), [B * K, 1])) : eO;
       w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eL), 1), [B, K]));
     }
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(persistence(b, toward?.data ?? null, this.config.repeatYield), [B, K]), this.repeatWeight)); // [B, K]
