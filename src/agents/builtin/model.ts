@@ -76,6 +76,7 @@ import {
   type Tensor,
 } from '../../nn/index.js';
 import { Rng } from '../../util/rng.js';
+import { UNK, Vocab } from './vocab.js';
 import { z } from 'zod';
 import { resolveConfig } from '../../util/config.js';
 
@@ -143,6 +144,8 @@ const UNC = 6;
 export class MultimodalModel extends Module {
   readonly config: ModelConfig;
   readonly vocab: string[];
+  /** `vocab` as token ids (the rows of `words`). */
+  private readonly ids: Vocab;
   readonly convs: Conv2d[];
   readonly fc: Linear;
   readonly words: Embedding;
@@ -167,6 +170,7 @@ export class MultimodalModel extends Module {
     super();
     this.config = config;
     this.vocab = [...vocab];
+    this.ids = new Vocab(vocab);
     const rng = new Rng(config.seed);
     let c = 3;
     let s = config.imageSize;
@@ -289,7 +293,7 @@ export class MultimodalModel extends Module {
 
   /** Token ids of `config.lookWords` (words not in the vocabulary are left out). */
   lookIds(): Set<number> {
-    return new Set(this.config.lookWords.map((w) => this.vocab.indexOf(w)).filter((i) => i >= 0).map((i) => i + 2)); // ids: 0 pad, 1 unknown, then the words
+    return new Set(this.config.lookWords.map((w) => this.ids.id(w)).filter((i) => i !== UNK));
   }
 
   /** Width of the where map: (imageSize / 2^stages)². */
@@ -347,7 +351,8 @@ export class MultimodalModel extends Module {
     if (this.whichLook.weight.data.some((v) => v !== 0)) {
       // what is wrong with the image ↔ the option's words [B, K], read on the words the captions taught (`lookWords`)
       const ids = this.config.lookWords.length ? this.lookIds() : null;
-      const eL = ids ? mul(this.words.bag(b.oIds, lookMask(b, ids), B * K, b.Lo), tensor(keptShare(b, ids), [B * K, 1])) : eO;
+      const kept = ids && lookWordsOf(b, ids);
+      const eL = kept ? mul(this.words.bag(b.oIds, kept.mask, B * K, b.Lo), tensor(kept.share, [B * K, 1])) : eO;
       w = add(w, reshape(sum(mul(selectRows(this.whichLook.forward(h), rowOf), eL), 1), [B, K]));
     }
     if (b.repeat?.some((v) => v)) w = add(w, mul(tensor(persistence(b, toward?.data ?? null, this.config.repeatYield), [B, K]), this.repeatWeight)); // [B, K]
@@ -368,29 +373,25 @@ export class MultimodalModel extends Module {
   }
 }
 
-/** The option-word mask of `b` with only the words in `ids` kept (an option with none of them bags to zero). */
-export function lookMask(b: HeadBatch, ids: ReadonlySet<number>): Uint8Array {
-  return Uint8Array.from(b.oMask, (m, i) => (m && ids.has(b.oIds[i]) ? 1 : 0));
-}
-
 /**
- * Per option row [B·K], the share of its words that are in `ids`: the mean over the kept words times it is the mean over all
- * words with the others as zero vectors (dropping them from the denominator instead made a caption word weigh 2–4× as much,
- * and cost corruption's choice — issue 18, session 17).
+ * The option-word mask of `b` with only the words in `ids` kept, and per option row [B·K] the share of its words kept: the mean
+ * over the kept words times that share is the mean over all words with the others as zero vectors (dropping them from the
+ * denominator instead made a caption word weigh 2–4× as much, and cost corruption's choice — issue 18, session 17). An option
+ * with none of them bags to zero.
  */
-export function keptShare(b: HeadBatch, ids: ReadonlySet<number>): Float32Array {
-  const out = new Float32Array(b.B * b.K);
-  for (let j = 0; j < out.length; j++) {
+function lookWordsOf(b: HeadBatch, ids: ReadonlySet<number>): { mask: Uint8Array; share: Float32Array } {
+  const mask = Uint8Array.from(b.oMask, (m, i) => (m && ids.has(b.oIds[i]) ? 1 : 0));
+  const share = new Float32Array(b.B * b.K);
+  for (let j = 0; j < share.length; j++) {
     let all = 0;
     let kept = 0;
     for (let l = j * b.Lo; l < (j + 1) * b.Lo; l++) {
-      if (!b.oMask[l]) continue;
-      all++;
-      if (ids.has(b.oIds[l])) kept++;
+      if (b.oMask[l]) all++;
+      kept += mask[l];
     }
-    out[j] = all ? kept / all : 0;
+    share[j] = all ? kept / all : 0;
   }
-  return out;
+  return { mask, share };
 }
 
 /**
