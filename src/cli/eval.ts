@@ -17,7 +17,7 @@ import { RandomPolicy } from '../agents/baselines/random.js';
 import { randomSuccessProbability } from '../agents/baselines/graph.js';
 import { loadData, type LoadedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
-import { summaryTable } from '../eval/table.js';
+import { summaryTable, variantTable } from '../eval/table.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
 import { EVAL_MODE_NAMES, evalHttpFields, generationOptions, httpOptions, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { readFile } from 'node:fs/promises';
@@ -195,6 +195,7 @@ async function evalOne(
       const s = res.summaries[mode]!;
       const resumed = res.resumed[mode] ? ` (${res.resumed[mode]} resumed from an earlier run)` : '';
       print(summaryTable(s, `\n${policy.name} on ${data.dir} — ${mode} mode, ${s.episodes} episodes${resumed}`, res.intervals[mode]));
+      if (s.byVariant) print(variantTable(s, `\nby variant (${mode} mode)`));
       const bad = (res.records[mode] ?? []).filter((r) => r.outcome === 'unparseable');
       if (bad.length) {
         const ex = bad.slice(0, 3).map((r) => `  ${r.id} turn ${r.turns - 1}: ${JSON.stringify(r.replies[r.replies.length - 1]).slice(0, 80)}`);

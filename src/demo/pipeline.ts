@@ -27,7 +27,7 @@ import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { RewardWeightListSchema, makeRewards, parseRewardWeights } from '../rl/rewards.js';
 import type { RLResult } from '../rl/run.js';
 import { runEpisodes } from '../agents/runner.js';
-import { summaryTable } from '../eval/table.js';
+import { summaryTable, variantTable } from '../eval/table.js';
 import { askVsGuess, headlineFigures } from '../report/data.js';
 import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
@@ -138,6 +138,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const after = summarize(afterRecs);
   await saveRecords(cfg.out, 'after', afterRecs);
   log(summaryTable(after, `\nafter RL (${cfg.algorithm.toUpperCase()} on ${trainKinds.join(' + ')}), proactive mode`));
+  if (after.byVariant) log(variantTable(after, '\nafter RL, by variant'));
 
   // ── 5. ProactiveBench single-turn reward baselines ────────────────────────
   const baselines: BaselineResult[] = [];

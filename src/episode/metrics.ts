@@ -36,6 +36,11 @@ export interface Metrics {
 
 export interface Summary extends Metrics {
   byKind: Record<string, Metrics>;
+  /**
+   * Per variant within a kind, keyed "kind/variant" (the corruption kind's operations: "corruption/blur", …), sorted;
+   * absent when no record names a variant (episode/variant.ts).
+   */
+  byVariant?: Record<string, Metrics>;
 }
 
 
@@ -64,7 +69,12 @@ export function summarize(records: readonly EpisodeRecord[]): Summary {
   const kinds = [...new Set(records.map((r) => r.kind))].sort();
   const byKind: Record<string, Metrics> = {};
   for (const k of kinds) byKind[k] = computeMetrics(records.filter((r) => r.kind === k));
-  return { ...computeMetrics(records), byKind };
+  const variantKey = (r: EpisodeRecord) => (r.variant === undefined ? null : `${r.kind}/${r.variant}`);
+  const variants = [...new Set(records.map(variantKey).filter((v) => v !== null))].sort();
+  if (!variants.length) return { ...computeMetrics(records), byKind };
+  const byVariant: Record<string, Metrics> = {};
+  for (const v of variants) byVariant[v] = computeMetrics(records.filter((r) => variantKey(r) === v));
+  return { ...computeMetrics(records), byKind, byVariant };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, gapClosed } from './metrics.js';
+import { computeMetrics, gapClosed, summarize } from './metrics.js';
 import { execFileSync } from 'node:child_process';
 import { matchOptions, normalizeText, optionLetter, parseReply, replyLetter, standardizeLetter } from './parse.js';
 import { formatPrompt, shownOptions } from './prompt.js';
@@ -174,6 +174,23 @@ describe('metrics', () => {
     expect(m.guessRate).toBeCloseTo(1 / 3);
     expect(m.controls).toBe(1);
     expect(m.overAsking).toBe(1);
+  });
+  it('breaks a kind down by variant (the corruption kind\u2019s operation, from meta.corruption), and only when one is named', () => {
+    const corr = (id: string, corruption: string) => toy({ id, kind: 'corruption', meta: { corruption, levels: [0.9, 0.5, 0] } });
+    const recs = [
+      playEpisode(corr('a', 'saturation'), 'proactive', () => 'B'), // invalid: ends at once
+      playEpisode(corr('b', 'blur'), 'proactive', (t) => (t.turn < 2 ? 'A' : 'dog')),
+      playEpisode(corr('c', 'blur'), 'proactive', () => 'cat'),
+      playEpisode(toy({ id: 'd' }), 'proactive', () => 'dog'),
+    ];
+    expect(recs.map((r) => r.variant)).toEqual(['saturation', 'blur', 'blur', undefined]);
+    const s = summarize(recs);
+    expect(Object.keys(s.byVariant!)).toEqual(['corruption/blur', 'corruption/saturation']);
+    expect(s.byVariant!['corruption/blur']).toMatchObject({ episodes: 2, accuracy: 0.5 });
+    expect(s.byVariant!['corruption/saturation']).toMatchObject({ episodes: 1, accuracy: 0, invalidRate: 1 });
+    expect(s.byKind.corruption.episodes).toBe(3);
+    expect(summarize(recs.slice(3)).byVariant).toBeUndefined();
+    expect('variant' in recs[3]).toBe(false); // records without one keep their old shape
   });
   it('gap closed', () => {
     expect(gapClosed(0.5, 0.2, 0.8)).toBeCloseTo(0.5);

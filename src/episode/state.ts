@@ -9,6 +9,7 @@
 import { optionLetter, parseReply, type ShownOptions } from './parse.js';
 import { formatPrompt, optionTexts, questionFor, shownOptions } from './prompt.js';
 import type { Episode, EpisodeRecord, EvalMode, Outcome, ParsedAction, TurnRecord } from './types.js';
+import { episodeVariant } from './variant.js';
 
 /** What the policy sees at one turn (the view itself is resolved by the caller from `view`). */
 export interface TurnView<V = unknown> {
@@ -128,6 +129,7 @@ export class EpisodeState<V = unknown> {
     const last = this.turnsLog[this.turnsLog.length - 1];
     const guessed =
       last.action.type === 'category' && this.mode !== 'reference' && last.informative === false;
+    const variant = episodeVariant(ep.meta);
     return {
       id: ep.id,
       kind: ep.kind,
@@ -140,6 +142,7 @@ export class EpisodeState<V = unknown> {
       ps: this.turnsLog.length - 1,
       minInterventions: this.mode === 'reference' ? 0 : ep.minInterventions,
       guessed,
+      ...(variant === undefined ? {} : { variant }),
       replies: this.turnsLog.map((t) => t.reply),
       actions: this.turnsLog.map((t) => t.action),
       views: this.turnsLog.map((t) => t.view),

@@ -111,6 +111,8 @@ export interface EpisodeRecord {
   minInterventions: number;
   /** True when the episode ended with a category answer given on an uninformative view. */
   guessed: boolean;
+  /** The episode's variant within its kind (the corruption kind's operation), when it has one (episode/variant.ts). */
+  variant?: string;
   replies: string[];
   actions: ParsedAction[];
   views: number[];

@@ -20,7 +20,24 @@ export function pctInterval(r: RateInterval | undefined, fallback: number): stri
 
 /** One row per kind plus an "all" row: accuracy (with its Wilson 95 % interval when given), ps-rate vs oracle minimum, guess/abstain/invalid, over-asking. */
 export function summaryTable(s: Summary, title?: string, iv?: IntervalSummary): string {
-  const row = (name: string, m: Metrics, i?: Intervals) => [
+  const rows = Object.entries(s.byKind).map(([k, m]) => metricsRow(k, m, iv?.byKind[k]));
+  rows.push(metricsRow('all', s, iv));
+  return (title ? `${title}\n` : '') + formatTable(metricsHeaders('kind', !!iv), rows);
+}
+
+/** The same columns per variant within a kind ("corruption/blur", …); '' when the summary has none. */
+export function variantTable(s: Summary, title?: string): string {
+  if (!s.byVariant) return '';
+  const rows = Object.entries(s.byVariant).map(([v, m]) => metricsRow(v, m));
+  return (title ? `${title}\n` : '') + formatTable(metricsHeaders('variant', false), rows);
+}
+
+function metricsHeaders(first: string, withInterval: boolean): string[] {
+  return [first, 'episodes', withInterval ? 'accuracy [95% CI]' : 'accuracy', 'ps-rate', 'oracle ps', 'guess', 'abstain', 'invalid', 'over-ask'];
+}
+
+function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
+  return [
     name,
     String(m.episodes),
     i ? pctInterval(i.accuracy, m.accuracy) : pct(m.accuracy),
@@ -31,8 +48,4 @@ export function summaryTable(s: Summary, title?: string, iv?: IntervalSummary): 
     pct(m.invalidRate + m.unparseableRate),
     m.controls ? pct(m.overAsking) : '–',
   ];
-  const headers = ['kind', 'episodes', iv ? 'accuracy [95% CI]' : 'accuracy', 'ps-rate', 'oracle ps', 'guess', 'abstain', 'invalid', 'over-ask'];
-  const rows = Object.entries(s.byKind).map(([k, m]) => row(k, m, iv?.byKind[k]));
-  rows.push(row('all', s, iv));
-  return (title ? `${title}\n` : '') + formatTable(headers, rows);
 }

@@ -185,6 +185,20 @@ describe('report.html', () => {
     );
   });
 
+  it('breaks the corruption kind down by operation when the summaries name variants, and not otherwise', async () => {
+    expect(html).not.toContain('id="per-variant"');
+    const r = fakeResults();
+    const withVariants = (s: Results['summaries']['after'], acc: number) => ({ ...s, byVariant: { 'corruption/saturation': { ...s.byKind.corruption, episodes: 14, accuracy: acc, invalidRate: 1 - acc } } });
+    r.summaries = { reference: withVariants(r.summaries.reference, 0.93), before: withVariants(r.summaries.before, 0.21), after: withVariants(r.summaries.after, 0) };
+    r.baselines = r.baselines.map((b, i) => ({ ...b, summary: withVariants(b.summary, i / 10) }));
+    const page = await renderReport(dir, r);
+    const table = /<table id="per-variant">[\s\S]*?<\/table>/.exec(page)?.[0] ?? '';
+    const cells = [...table.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((c) => c[1]);
+    expect(cells.slice(0, 5)).toEqual(['corruption/saturation', '14', pct(0.93), pct(0.21), pct(0)]);
+    expect(cells.slice(5, 5 + r.baselines.length)).toEqual(r.baselines.map((_, i) => pct(i / 10)));
+    expect(cells[5 + r.baselines.length]).toBe(pct(1, 0)); // ended on an invalid intervention
+  });
+
   it('renders a sparse run (no baselines, no curves, no examples) without inventing data', async () => {
     const r = fakeResults();
     r.baselines = [];

@@ -104,6 +104,26 @@ function perKindTable(r: Results): string {
   );
 }
 
+/**
+ * Per variant within a kind (the corruption kind's operations): reference, before and after RL, each baseline after its RL,
+ * and how ours' episodes ended; '' when the run's summaries name no variant (runs from before the breakdown).
+ */
+function perVariantTable(r: Results): string {
+  const { reference, before, after } = r.summaries;
+  if (!after.byVariant) return '';
+  const acc = (m: { accuracy: number } | undefined) => esc(pct(m?.accuracy));
+  const rows = Object.entries(after.byVariant).map(
+    ([v, a]) =>
+      `<tr><td>${esc(v)}</td><td class="num">${a.episodes}</td><td class="num">${acc(reference.byVariant?.[v])}</td><td class="num">${acc(before.byVariant?.[v])}</td>` +
+      `<td class="num">${acc(a)}</td>${r.baselines.map((b) => `<td class="num">${acc(b.summary.byVariant?.[v])}</td>`).join('')}` +
+      `<td class="num">${esc(pct(a.invalidRate, 0))}</td><td class="num">${a.controls ? `${esc(pct(a.overAsking, 0))} of ${a.controls}` : '–'}</td></tr>`,
+  );
+  return (
+    `<h3>By variant</h3><table id="per-variant"><thead><tr><th>variant</th><th class="num">episodes</th><th class="num">reference</th><th class="num">before RL</th><th class="num">after RL</th>` +
+    `${r.baselines.map((b) => `<th class="num">${esc(b.label)}</th>`).join('')}<th class="num">ended on an invalid intervention</th><th class="num">over-asking</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+  );
+}
+
 function baselinesTable(r: Results): string {
   const row = (
     name: string,
@@ -304,6 +324,7 @@ ${fig('training')}
 <h2>Per scenario kind</h2>
 ${fig('per-kind')}
 ${perKindTable(r)}
+${perVariantTable(r)}
 <h2>Ask or guess?</h2>
 ${fig('ask-vs-guess')}
 <h2>Baselines: the ProactiveBench reward</h2>

@@ -96,7 +96,7 @@ export const metricsSchema = exactly<Metrics>()(
 );
 
 export const summarySchema = exactly<Summary>()(
-  z.intersection(metricsSchema, z.object({ byKind: z.record(z.string(), metricsSchema) })),
+  z.intersection(metricsSchema, z.object({ byKind: z.record(z.string(), metricsSchema), byVariant: z.record(z.string(), metricsSchema).optional() })),
 );
 
 /** Accuracy over all episodes and per scenario kind. */

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { Metrics, Summary } from '../episode/metrics.js';
+import { summaryTable, variantTable } from './table.js';
+
+const m = (episodes: number, accuracy: number, controls = 0): Metrics => ({
+  episodes,
+  accuracy,
+  psRate: 1,
+  interventions: 1,
+  oraclePsRate: 1,
+  guessRate: 0,
+  abstainRate: 0,
+  invalidRate: 1 - accuracy,
+  unparseableRate: 0,
+  maxTurnsRate: 0,
+  overAsking: controls ? 1 : 0,
+  controls,
+  accuracyNonControl: accuracy,
+});
+
+describe('terminal tables', () => {
+  const s: Summary = { ...m(3, 2 / 3), byKind: { corruption: m(3, 2 / 3, 1) } };
+  it('one row per kind and an "all" row', () => {
+    const lines = summaryTable(s, 'title').split('\n');
+    expect(lines[0]).toBe('title');
+    expect(lines.slice(3).map((l) => l.split(/\s+/)[0])).toEqual(['corruption', 'all']);
+  });
+  it('one row per variant, nothing when the summary names none', () => {
+    expect(variantTable(s)).toBe('');
+    const t = variantTable({ ...s, byVariant: { 'corruption/blur': m(2, 1), 'corruption/saturation': m(1, 0, 1) } });
+    const rows = t.split('\n').slice(2);
+    expect(rows.map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      ['corruption/blur', '2', '100.0%'],
+      ['corruption/saturation', '1', '0.0%'],
+    ]);
+    expect(rows[1]).toMatch(/100\.0%\s+100\.0%$/); // invalid, over-asking
+  });
+});
