@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
-import { AGGREGATE_PAGE, PAIRED_FIGURES, type Aggregate, type FigureStats, type PairedFigure, type SeedStat } from './aggregate.js';
+import { AGGREGATE_PAGE, PAIRED_FIGURES, seedStat, type Aggregate, type FigureStats, type PairedFigure, type SeedStat } from './aggregate.js';
 import { CSS, esc, valueCell } from './html.js';
 
 /** pct: a fraction shown as %; pts: a difference of fractions, in percentage points; ratio: ×; num: plain. */
@@ -122,6 +122,23 @@ function perKindTable(agg: Aggregate, f: FigureStats): string {
   return `<table id="per-kind"><thead><tr><th>kind</th><th>accuracy</th>${seeds}<th class="num">mean</th><th class="num">± 95 % CI</th><th class="num">95 % CI</th><th class="num">n</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** Accuracy per variant within a kind (the corruption kind's operations), for ours and each baseline after RL; '' when no run has them. */
+function perVariantTable(agg: Aggregate, f: FigureStats): string {
+  const after = f.accuracy.after.byVariant;
+  if (!after) return '';
+  const none = seedStat(agg.seeds.map(() => null));
+  const rows = Object.keys(after).flatMap((v) => [
+    ...(['reference', 'before', 'after'] as const).map(
+      (w) => `<tr><td>${esc(v)}</td><td>${esc(w)}</td>${statCells(`ours.accuracy.${w}.${v}`, f.accuracy[w].byVariant?.[v] ?? none, 'pct')}</tr>`,
+    ),
+    ...agg.baselines.map(
+      (b) => `<tr><td>${esc(v)}</td><td>${esc(b.label)}, after</td>${statCells(`${b.name}.accuracy.after.${v}`, b.figures.accuracy.after.byVariant?.[v] ?? none, 'pct')}</tr>`,
+    ),
+  ]);
+  const seeds = agg.seeds.map((s) => `<th class="num">seed ${esc(s)}</th>`).join('');
+  return `<table id="per-variant"><thead><tr><th>variant</th><th>accuracy</th>${seeds}<th class="num">mean</th><th class="num">± 95 % CI</th><th class="num">95 % CI</th><th class="num">n</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 function pairedTable(agg: Aggregate): string {
   const rows = agg.baselines.flatMap((b) =>
     PAIRED_FIGURES.map((f) => `<tr><td>ours − ${esc(b.label)}: ${esc(PAIRED_LABELS[f])}</td>${statCells(`paired.${b.name}.${f}`, b.paired[f], 'pts', true)}</tr>`),
@@ -153,6 +170,7 @@ ${notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}
 ${figuresTable(agg, 'ours', agg.ours)}
 <h3>Accuracy per scenario kind</h3>
 ${perKindTable(agg, agg.ours)}
+${perVariantTable(agg, agg.ours) ? `<h3>Accuracy per variant (the corruption kind's operations)</h3>\n${perVariantTable(agg, agg.ours)}` : ''}
 <h2>Paired: ours − baseline</h2>
 <p class="meta">Per seed, our figure minus the baseline's on the same suites and guesser; positive favours ours.</p>
 ${pairedTable(agg)}

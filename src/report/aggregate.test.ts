@@ -50,6 +50,28 @@ describe('multi-seed aggregate', () => {
     expect(() => aggregateSchema.parse(agg)).not.toThrow();
   });
 
+  it('aggregates accuracy per variant when the runs have it, a seed without one counting as missing', () => {
+    const runs = [run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)];
+    expect(buildAggregate(runs).ours.accuracy.after.byVariant).toBeUndefined();
+    runs[0].results.accuracy.after.byVariant = { 'corruption/saturation': 0, 'corruption/blur': 1 };
+    runs[1].results.accuracy.after.byVariant = { 'corruption/saturation': 0.1 };
+    runs[2].results.accuracy.after.byVariant = { 'corruption/saturation': 0.2, 'corruption/blur': 0.5 };
+    runs[1].results.baselines[1].accuracy.after.byVariant = { 'corruption/saturation': 0.3 };
+    const agg = buildAggregate(runs);
+    const v = agg.ours.accuracy.after.byVariant!;
+    expect(Object.keys(v)).toEqual(['corruption/blur', 'corruption/saturation']);
+    expect(v['corruption/saturation'].values).toEqual([0, 0.1, 0.2]);
+    expect(v['corruption/saturation'].mean).toBeCloseTo(0.1, 12);
+    expect(v['corruption/blur']).toMatchObject({ values: [1, null, 0.5], n: 2 });
+    expect(agg.baselines[1].figures.accuracy.after.byVariant!['corruption/saturation'].values).toEqual([null, 0.3, null]);
+    expect(() => aggregateSchema.parse(agg)).not.toThrow();
+    const html = renderAggregatePage(agg);
+    expect(html).toContain('id="per-variant"');
+    expect(html).toContain('data-key="ours.accuracy.after.corruption/saturation.mean" data-value="0.1');
+    expect(html).toContain('data-key="proactivebench-rp1.accuracy.after.corruption/saturation.seed1" data-value="0.3');
+    expect(renderAggregatePage(buildAggregate([run(0, 0.9, 0.9, 0.7)]))).not.toContain('id="per-variant"');
+  });
+
   it('paired differences are ours − baseline per seed, with their own interval', () => {
     const agg = buildAggregate([run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)]);
     const p = agg.baselines[0].paired;

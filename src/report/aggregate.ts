@@ -45,6 +45,8 @@ const seedStatSchema = z.object({
 const accuracyStatsSchema = z.object({
   overall: seedStatSchema,
   byKind: z.record(z.string(), seedStatSchema),
+  /** Per variant within a kind ("corruption/blur", …), when any seed's run has them; a seed without one counts as missing. */
+  byVariant: z.record(z.string(), seedStatSchema).optional(),
 });
 
 /** The headline figures of one policy (ours or a baseline) over the seeds. */
@@ -124,10 +126,11 @@ export function seedStat(values: readonly (number | null | undefined)[]): SeedSt
 const ratio = (h: HeadlineFigures) => (h.oraclePsRate > 0 ? h.psRate / h.oraclePsRate : null);
 
 function accuracyStats(hs: readonly (HeadlineFigures | undefined)[], which: 'reference' | 'before' | 'after', kinds: readonly string[]) {
-  return {
-    overall: seedStat(hs.map((h) => h?.accuracy[which].overall)),
-    byKind: Object.fromEntries(kinds.map((k) => [k, seedStat(hs.map((h) => h?.accuracy[which].byKind[k]))])),
-  };
+  const overall = seedStat(hs.map((h) => h?.accuracy[which].overall));
+  const byKind = Object.fromEntries(kinds.map((k) => [k, seedStat(hs.map((h) => h?.accuracy[which].byKind[k]))]));
+  const variants = [...new Set(hs.flatMap((h) => Object.keys(h?.accuracy[which].byVariant ?? {})))].sort();
+  if (!variants.length) return { overall, byKind };
+  return { overall, byKind, byVariant: Object.fromEntries(variants.map((v) => [v, seedStat(hs.map((h) => h?.accuracy[which].byVariant?.[v]))])) };
 }
 
 /** The headline figures of one policy over the seeds (`undefined`: that seed has no such run). */

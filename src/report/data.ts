@@ -22,7 +22,10 @@ export function finiteOrNull(x: number): number | null {
 export function accuracyBlock(s: Summary): AccuracyBlock {
   const byKind: Record<string, number> = {};
   for (const [k, m] of Object.entries(s.byKind)) byKind[k] = m.accuracy;
-  return { overall: s.accuracy, byKind };
+  if (!s.byVariant) return { overall: s.accuracy, byKind };
+  const byVariant: Record<string, number> = {};
+  for (const [v, m] of Object.entries(s.byVariant)) byVariant[v] = m.accuracy;
+  return { overall: s.accuracy, byKind, byVariant };
 }
 
 /** Episode-weighted accuracy over `kinds` (NaN when none of them has episodes). */

@@ -104,6 +104,8 @@ export type AccuracyBlock = z.output<typeof accuracyBlockSchema>;
 const accuracyBlockSchema = z.object({
   overall: frac,
   byKind: z.record(z.string(), frac),
+  /** Per variant within a kind ("corruption/blur", …), when the summary has them (episode/variant.ts). */
+  byVariant: z.record(z.string(), frac).optional(),
 });
 
 /** Gap closed = (acc − acc_before) / (acc_reference − acc_before), per split; null when undefined. */
