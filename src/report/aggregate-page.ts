@@ -156,6 +156,7 @@ export function renderAggregatePage(agg: Aggregate): string {
     ...(agg.seeds.length < 2 ? ['One seed: a mean of one value has no confidence interval; run two or more seeds.'] : []),
   ];
   const links = agg.runs.map((r) => `<a href="${esc(`${r.dir}/report.html`)}">seed ${esc(r.seed)}</a>`).join(' · ');
+  const variants = perVariantTable(agg, agg.ours);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${CSS}</style></head>
@@ -170,7 +171,7 @@ ${notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}
 ${figuresTable(agg, 'ours', agg.ours)}
 <h3>Accuracy per scenario kind</h3>
 ${perKindTable(agg, agg.ours)}
-${perVariantTable(agg, agg.ours) ? `<h3>Accuracy per variant (the corruption kind's operations)</h3>\n${perVariantTable(agg, agg.ours)}` : ''}
+${variants ? `<h3>Accuracy per variant (the corruption kind's operations)</h3>\n${variants}` : ''}
 <h2>Paired: ours − baseline</h2>
 <p class="meta">Per seed, our figure minus the baseline's on the same suites and guesser; positive favours ours.</p>
 ${pairedTable(agg)}
