@@ -66,15 +66,22 @@ export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
 }
 
 export function summarize(records: readonly EpisodeRecord[]): Summary {
-  const kinds = [...new Set(records.map((r) => r.kind))].sort();
-  const byKind: Record<string, Metrics> = {};
-  for (const k of kinds) byKind[k] = computeMetrics(records.filter((r) => r.kind === k));
-  const variantKey = (r: EpisodeRecord) => (r.variant === undefined ? null : `${r.kind}/${r.variant}`);
-  const variants = [...new Set(records.map(variantKey).filter((v) => v !== null))].sort();
-  if (!variants.length) return { ...computeMetrics(records), byKind };
-  const byVariant: Record<string, Metrics> = {};
-  for (const v of variants) byVariant[v] = computeMetrics(records.filter((r) => variantKey(r) === v));
-  return { ...computeMetrics(records), byKind, byVariant };
+  const byKind = metricsBy(records, (r) => r.kind);
+  const byVariant = metricsBy(records, (r) => (r.variant === undefined ? null : `${r.kind}/${r.variant}`));
+  return Object.keys(byVariant).length ? { ...computeMetrics(records), byKind, byVariant } : { ...computeMetrics(records), byKind };
+}
+
+/** Metrics per group, groups sorted by key; records whose key is null belong to none. */
+function metricsBy(records: readonly EpisodeRecord[], key: (r: EpisodeRecord) => string | null): Record<string, Metrics> {
+  const groups = new Map<string, EpisodeRecord[]>();
+  for (const r of records) {
+    const k = key(r);
+    if (k === null) continue;
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  return Object.fromEntries([...groups.keys()].sort().map((k) => [k, computeMetrics(groups.get(k)!)]));
 }
 
 /**

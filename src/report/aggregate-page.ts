@@ -101,9 +101,10 @@ function statCells(key: string, s: SeedStat, unit: Unit, signed = false): string
   );
 }
 
-function head(agg: Aggregate, first = 'figure'): string {
+/** The header row: the leading column names, one column per seed, then mean, half-width, interval and n. */
+function head(agg: Aggregate, ...first: string[]): string {
   const seeds = agg.seeds.map((s) => `<th class="num">seed ${esc(s)}</th>`).join('');
-  return `<thead><tr><th>${esc(first)}</th>${seeds}<th class="num">mean</th><th class="num">± 95 % CI</th><th class="num">95 % CI</th><th class="num">n</th></tr></thead>`;
+  return `<thead><tr>${(first.length ? first : ['figure']).map((c) => `<th>${esc(c)}</th>`).join('')}${seeds}<th class="num">mean</th><th class="num">± 95 % CI</th><th class="num">95 % CI</th><th class="num">n</th></tr></thead>`;
 }
 
 function figuresTable(agg: Aggregate, id: string, f: FigureStats): string {
@@ -118,8 +119,7 @@ function perKindTable(agg: Aggregate, f: FigureStats): string {
       (w) => `<tr><td>${esc(k)} ${w === 'reference' ? tag : ''}</td><td>${esc(w)}</td>${statCells(`ours.accuracy.${w}.${k}`, f.accuracy[w].byKind[k], 'pct')}</tr>`,
     );
   });
-  const seeds = agg.seeds.map((s) => `<th class="num">seed ${esc(s)}</th>`).join('');
-  return `<table id="per-kind"><thead><tr><th>kind</th><th>accuracy</th>${seeds}<th class="num">mean</th><th class="num">± 95 % CI</th><th class="num">95 % CI</th><th class="num">n</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table id="per-kind">${head(agg, 'kind', 'accuracy')}<tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** Accuracy per variant within a kind (the corruption kind's operations), for ours and each baseline after RL; '' when no run has them. */
@@ -135,8 +135,7 @@ function perVariantTable(agg: Aggregate, f: FigureStats): string {
       (b) => `<tr><td>${esc(v)}</td><td>${esc(b.label)}, after</td>${statCells(`${b.name}.accuracy.after.${v}`, b.figures.accuracy.after.byVariant?.[v] ?? none, 'pct')}</tr>`,
     ),
   ]);
-  const seeds = agg.seeds.map((s) => `<th class="num">seed ${esc(s)}</th>`).join('');
-  return `<table id="per-variant"><thead><tr><th>variant</th><th>accuracy</th>${seeds}<th class="num">mean</th><th class="num">± 95 % CI</th><th class="num">95 % CI</th><th class="num">n</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table id="per-variant">${head(agg, 'variant', 'accuracy')}<tbody>${rows.join('')}</tbody></table>`;
 }
 
 function pairedTable(agg: Aggregate): string {

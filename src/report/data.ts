@@ -4,7 +4,7 @@
  * kinds, gap closed per split ((acc − acc_untrained) / (acc_reference − acc_untrained); see
  * docs/architecture.md), and the first-move ask-vs-guess shares.
  */
-import { gapClosed, type Summary } from '../episode/metrics.js';
+import { gapClosed, type Metrics, type Summary } from '../episode/metrics.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import type {
   AccuracyBlock,
@@ -20,12 +20,9 @@ export function finiteOrNull(x: number): number | null {
 }
 
 export function accuracyBlock(s: Summary): AccuracyBlock {
-  const byKind: Record<string, number> = {};
-  for (const [k, m] of Object.entries(s.byKind)) byKind[k] = m.accuracy;
-  if (!s.byVariant) return { overall: s.accuracy, byKind };
-  const byVariant: Record<string, number> = {};
-  for (const [v, m] of Object.entries(s.byVariant)) byVariant[v] = m.accuracy;
-  return { overall: s.accuracy, byKind, byVariant };
+  const accuracies = (ms: Record<string, Metrics>) => Object.fromEntries(Object.entries(ms).map(([k, m]) => [k, m.accuracy]));
+  const byKind = accuracies(s.byKind);
+  return s.byVariant ? { overall: s.accuracy, byKind, byVariant: accuracies(s.byVariant) } : { overall: s.accuracy, byKind };
 }
 
 /** Episode-weighted accuracy over `kinds` (NaN when none of them has episodes). */
