@@ -42,6 +42,7 @@ import {
   ACTION_SPACE,
   DATASET_INFO,
   actionOf,
+  corruptionOfAnswer,
   hintFor,
   isAbstainOption,
   type PBAction,
@@ -549,6 +550,12 @@ function build(ds: PBDataset, e: PBEntry, id: string): SuiteEpisode {
     maxTurns: m.maxSteps,
     control: false,
     minInterventions,
-    meta: { dataset: ds, sourceId: e.id, targetViews: targets },
+    meta: { dataset: ds, sourceId: e.id, targetViews: targets, ...corruptionMeta(ds, e) },
   };
+}
+
+/** ImageNet-C's variant for per-corruption results: the corruption its valid enhancement undoes. */
+function corruptionMeta(ds: PBDataset, e: PBEntry): { corruption?: string } {
+  const c = ds === 'ImageNet-C' ? corruptionOfAnswer(String(e.quality_answer)) : undefined;
+  return c ? { corruption: c } : {};
 }

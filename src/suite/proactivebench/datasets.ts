@@ -167,6 +167,31 @@ export const ACTION_SPACE: Record<Exclude<PBDataset, 'coco2014'>, readonly PBAct
   ChangeIt: ['REWIND', 'FORWARD'],
 };
 
+/**
+ * ImageNet-C's enhancement actions and the corruption each undoes, named as the corruption kind
+ * names its operations (scenes/corrupt.ts), so real and generated episodes break down by the
+ * same variants (`meta.corruption`, episode/variant.ts). ARTIFACTS has no generated twin.
+ */
+export const CORRUPTION_OF_ACTION: Partial<Record<PBAction, string>> = {
+  BRIGHTNESS: 'brightness',
+  CONTRAST: 'contrast',
+  SATURATE: 'saturation',
+  BLUR: 'blur',
+  NOISE: 'noise',
+  JPEG_COMPRESSION: 'jpeg',
+  PIXELATE: 'pixelate',
+  ARTIFACTS: 'artifacts',
+};
+
+/**
+ * The corruption an ImageNet-C entry shows, read from the enhancement its `quality_answer` names
+ * (the entry names no corruption itself); undefined when that option names no single action.
+ */
+export function corruptionOfAnswer(qualityAnswer: string): string | undefined {
+  const a = actionOf(qualityAnswer, ACTION_SPACE['ImageNet-C']);
+  return typeof a === 'string' ? CORRUPTION_OF_ACTION[a] : undefined;
+}
+
 /** One line of `<Dataset>_preprocessed.jsonl`, after the checks below. */
 export interface PBEntry {
   id: number | string;

@@ -13,6 +13,8 @@ import { tmpDir } from '../../testing/tmp.js';
 import { DataError } from '../../util/errors.js';
 import { formatTemplate, roundHalfEven, zfill } from './build.js';
 import { filterIds } from './filter.js';
+import { corruptionOfAnswer } from './datasets.js';
+import { episodeVariant } from '../../episode/variant.js';
 import { directoryViewLoader, readProactiveBench } from './read.js';
 import type { SuiteEpisode } from '../types.js';
 
@@ -268,6 +270,17 @@ describe('reading the fixture', () => {
     expect(play(ep, ['DEBLUR THE IMAGE.']).rec.outcome).toBe('unparseable'); // the greedy "X." rule eats it, as in Python
     expect(ep.hint).toBe('Hint: enhancing the image quality could help with classification.');
     expect(ep.minInterventions).toBe(4);
+    // the entry names no corruption; its valid enhancement does, so results break down per corruption
+    expect(ep.meta?.corruption).toBe('blur');
+    expect(episodeVariant(ep.meta)).toBe('blur');
+  });
+
+  it('ImageNet-C: the variant is the corruption the quality answer undoes, and none when it names no single one', () => {
+    expect(corruptionOfAnswer('Increase the color saturation of the image.')).toBe('saturation');
+    expect(corruptionOfAnswer('Reduce the JPEG compression artifacts.')).toBeUndefined(); // two actions named: no guess
+    expect(corruptionOfAnswer('Increase the image resolution.')).toBe('pixelate');
+    expect(corruptionOfAnswer('Sharpen it somehow.')).toBeUndefined();
+    for (const other of eps.values()) if (other.kind !== 'corruption') expect(other.meta?.corruption).toBeUndefined();
   });
 
   it('QuickDraw: details until the last stage', () => {
