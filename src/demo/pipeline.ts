@@ -27,7 +27,8 @@ import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { RewardWeightListSchema, makeRewards, parseRewardWeights } from '../rl/rewards.js';
 import type { RLResult } from '../rl/run.js';
 import { runEpisodes } from '../agents/runner.js';
-import { summaryTable, variantTable } from '../eval/table.js';
+import { lossesLine, summaryTable, variantTable } from '../eval/table.js';
+import { accuracyLosses } from '../episode/losses.js';
 import { askVsGuess, headlineFigures } from '../report/data.js';
 import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
@@ -139,6 +140,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   await saveRecords(cfg.out, 'after', afterRecs);
   log(summaryTable(after, `\nafter RL (${cfg.algorithm.toUpperCase()} on ${trainKinds.join(' + ')}), proactive mode`));
   if (after.byVariant) log(variantTable(after, '\nafter RL, by variant'));
+  log(lossesLine(accuracyLosses(before, after), 'after RL', 'the guesser'));
 
   // ── 5. ProactiveBench single-turn reward baselines ────────────────────────
   const baselines: BaselineResult[] = [];
@@ -154,6 +156,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       await saveRecords(cfg.out, name, recs);
       const s = summarize(recs);
       log(summaryTable(s, `\nProactiveBench reward r_p = ${rp} (single-turn GRPO), proactive mode`));
+      log(lossesLine(accuracyLosses(before, s), `r_p = ${rp}`, 'the guesser'));
       baselines.push({
         name: `proactivebench-rp${rp}`,
         label: `ProactiveBench reward, r_p = ${rp}`,

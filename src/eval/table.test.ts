@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Metrics, Summary } from '../episode/metrics.js';
-import { summaryTable, variantTable } from './table.js';
+import { lossesLine, summaryTable, variantTable } from './table.js';
 
 const m = (episodes: number, accuracy: number, controls = 0): Metrics => ({
   episodes,
@@ -34,5 +34,11 @@ describe('terminal tables', () => {
       ['corruption/saturation', '1', '0.0%'],
     ]);
     expect(rows[1]).toMatch(/100\.0%\s+100\.0%$/); // invalid, over-asking
+  });
+  it('names where a policy fell below the one it started from, or says it did nowhere', () => {
+    expect(lossesLine([], 'after RL', 'the guesser')).toBe('after RL: at or above the guesser on every kind and variant');
+    expect(lossesLine([{ group: 'corruption/saturation', episodes: 12, before: 5 / 12, after: 0, lost: 5 }], 'after RL', 'the guesser')).toBe(
+      'after RL: below the guesser on corruption/saturation 41.7% → 0.0% (5 of 12 episodes)',
+    );
   });
 });

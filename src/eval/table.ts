@@ -1,4 +1,5 @@
 /** Plain-text tables of summaries, one row per scenario kind, for the terminal. */
+import type { AccuracyLoss } from '../episode/losses.js';
 import type { Metrics, Summary } from '../episode/metrics.js';
 import type { RateInterval } from '../util/stats.js';
 import type { IntervalSummary, Intervals } from './intervals.js';
@@ -48,4 +49,10 @@ function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
     pct(m.invalidRate + m.unparseableRate),
     m.controls ? pct(m.overAsking) : '–',
   ];
+}
+
+/** One line naming where `after` answers fewer episodes right than `before` (episode/losses.ts), or that it does nowhere. */
+export function lossesLine(losses: readonly AccuracyLoss[], who: string, than: string): string {
+  if (!losses.length) return `${who}: at or above ${than} on every kind and variant`;
+  return `${who}: below ${than} on ${losses.map((l) => `${l.group} ${pct(l.before)} → ${pct(l.after)} (${l.lost} of ${l.episodes} episodes)`).join(', ')}`;
 }

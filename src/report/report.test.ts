@@ -197,6 +197,12 @@ describe('report.html', () => {
     expect(cells.slice(0, 5)).toEqual(['corruption/saturation', '14', pct(0.93), pct(0.21), pct(0)]);
     expect(cells.slice(5, 5 + r.baselines.length)).toEqual(r.baselines.map((_, i) => pct(i / 10)));
     expect(cells[5 + r.baselines.length]).toBe(pct(1, 0)); // ended on an invalid intervention
+    // the variant that fell below the guesser is named for ours (0.21 → 0) and for each baseline below 0.21, not for one above it
+    const losses = /<ul id="losses">[\s\S]*?<\/ul>/.exec(page)?.[0] ?? '';
+    const items = [...losses.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((x) => x[1]);
+    expect(items).toHaveLength(1 + r.baselines.length);
+    expect(items[0]).toContain(`<b>corruption/saturation</b> ${pct(0.21)} → ${pct(0)} (3 of 14 episodes)`);
+    r.baselines.forEach((_, i) => expect(items[1 + i].includes('corruption/saturation')).toBe(i / 10 < 0.21));
   });
 
   it('renders a sparse run (no baselines, no curves, no examples) without inventing data', async () => {

@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, isAbsolute, join, normalize } from 'node:path';
+import { accuracyLosses } from '../episode/losses.js';
 import { gapClosed } from '../episode/metrics.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { writeModelCard } from './model-card.js';
@@ -121,6 +122,25 @@ function perVariantTable(r: Results): string {
   return (
     `<h3>By variant</h3><table id="per-variant"><thead><tr><th>variant</th><th class="num">episodes</th><th class="num">reference</th><th class="num">before RL</th><th class="num">after RL</th>` +
     `${r.baselines.map((b) => `<th class="num">${esc(b.label)}</th>`).join('')}<th class="num">ended on an invalid intervention</th><th class="num">over-asking</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+  );
+}
+
+/**
+ * Where each policy answers fewer episodes right than the guesser it started from, by kind and by variant
+ * (episode/losses.ts): a kind's mean can hide a variant that falls.
+ */
+function lossesList(r: Results): string {
+  const { before, after } = r.summaries;
+  const item = (who: string, s: Results['summaries']['after']) => {
+    const ls = accuracyLosses(before, s);
+    const what = ls.length
+      ? ls.map((l) => `<b>${esc(l.group)}</b> ${esc(pct(l.before))} → ${esc(pct(l.after))} (${l.lost} of ${l.episodes} episodes)`).join(', ')
+      : 'nowhere: at or above it on every kind and variant';
+    return `<li>${esc(who)}: ${what}</li>`;
+  };
+  return (
+    `<h3>Below the guesser</h3><ul id="losses">${item(`ours (${r.training.algorithm.toUpperCase()})`, after)}` +
+    `${r.baselines.map((b) => item(b.label, b.summary)).join('')}</ul>`
   );
 }
 
@@ -325,6 +345,7 @@ ${fig('training')}
 ${fig('per-kind')}
 ${perKindTable(r)}
 ${perVariantTable(r)}
+${lossesList(r)}
 <h2>Ask or guess?</h2>
 ${fig('ask-vs-guess')}
 <h2>Baselines: the ProactiveBench reward</h2>

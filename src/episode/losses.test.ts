@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { Metrics, Summary } from './metrics.js';
+import { accuracyLosses } from './losses.js';
+
+const m = (episodes: number, accuracy: number): Metrics => ({
+  episodes,
+  accuracy,
+  psRate: 0,
+  interventions: 0,
+  oraclePsRate: 0,
+  guessRate: 0,
+  abstainRate: 0,
+  invalidRate: 0,
+  unparseableRate: 0,
+  maxTurnsRate: 0,
+  overAsking: 0,
+  controls: 0,
+  accuracyNonControl: accuracy,
+});
+
+describe('accuracy losses between two summaries of the same episodes', () => {
+  it('names a variant that falls while its kind gains (the corruption kind’s colour loss after RL), kinds first, most episodes lost first', () => {
+    const before: Summary = {
+      ...m(200, 0.5),
+      byKind: { corruption: m(100, 0.4), sketch: m(100, 0.6) },
+      byVariant: { 'corruption/blur': m(20, 0.2), 'corruption/saturation': m(12, 5 / 12), 'corruption/noise': m(10, 0.5) },
+    };
+    const after: Summary = {
+      ...m(200, 0.8),
+      byKind: { corruption: m(100, 0.7), sketch: m(100, 0.9) },
+      byVariant: { 'corruption/blur': m(20, 1), 'corruption/saturation': m(12, 0), 'corruption/noise': m(10, 0.4) },
+    };
+    expect(accuracyLosses(before, after)).toEqual([
+      { group: 'corruption/saturation', episodes: 12, before: 5 / 12, after: 0, lost: 5 },
+      { group: 'corruption/noise', episodes: 10, before: 0.5, after: 0.4, lost: 1 },
+    ]);
+    const kindFalls: Summary = { ...after, byKind: { ...after.byKind, sketch: m(100, 0.55) } };
+    expect(accuracyLosses(before, kindFalls).map((l) => l.group)).toEqual(['sketch', 'corruption/saturation', 'corruption/noise']);
+  });
+
+  it('is empty when nothing falls, and compares only groups both summaries have (equal is no loss)', () => {
+    const before: Summary = { ...m(10, 0.5), byKind: { camera: m(10, 0.5) } };
+    expect(accuracyLosses(before, { ...m(10, 0.5), byKind: { camera: m(10, 0.5) } })).toEqual([]);
+    expect(accuracyLosses(before, { ...m(10, 0.5), byKind: { camera: m(10, 0.6) }, byVariant: { 'camera/x': m(1, 0) } })).toEqual([]);
+  });
+});
