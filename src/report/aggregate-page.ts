@@ -82,6 +82,7 @@ export function aggregateText(agg: Aggregate): string {
     const parts = PAIRED_FIGURES.map((f) => `${PAIRED_LABELS[f]} ${fmtStat(b.paired[f], 'pts', true)}${missing(b.paired[f], k)}`);
     out.push(`  ours − ${b.label} (paired over seeds): ${parts.join('; ')}`);
   }
+  for (const { who, falls } of belowGuesser(agg)) if (falls.length) out.push(`  below the guesser, ${who}: ${falls.map((f) => fallText(f, f.group)).join(', ')}`);
   return out.join('\n');
 }
 
@@ -138,6 +139,46 @@ function perVariantTable(agg: Aggregate, f: FigureStats): string {
   return `<table id="per-variant">${head(agg, 'variant', 'accuracy')}<tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** One kind or variant a policy fell below the guesser on: on how many of the seeds where both have a value, and the means. */
+interface Fall {
+  group: string;
+  seeds: number;
+  n: number;
+  before: number | null;
+  after: number | null;
+}
+
+/**
+ * Per policy (ours, then each baseline), the kinds and then the variants whose accuracy after RL is below the guesser's
+ * (the same supervised model for every policy) on at least one seed, most seeds first: a kind's mean can hide a variant that falls.
+ */
+export function belowGuesser(agg: Aggregate): { who: string; falls: Fall[] }[] {
+  const before = agg.ours.accuracy.before;
+  const fallsOf = (after: FigureStats['accuracy']['after']): Fall[] =>
+    [Object.entries(after.byKind), Object.entries(after.byVariant ?? {})].flatMap((groups) =>
+      groups
+        .flatMap(([group, a]): Fall[] => {
+          const b = before.byKind[group] ?? before.byVariant?.[group];
+          if (!b) return [];
+          const both = a.values.flatMap((v, i) => (v !== null && b.values[i] !== null ? [[b.values[i]!, v]] : []));
+          const seeds = both.filter(([bv, av]) => av < bv).length;
+          return seeds ? [{ group, seeds, n: both.length, before: b.mean, after: a.mean }] : [];
+        })
+        .sort((x, y) => y.seeds - x.seeds || x.group.localeCompare(y.group)),
+    );
+  return [{ who: 'ours', falls: fallsOf(agg.ours.accuracy.after) }, ...agg.baselines.map((b) => ({ who: b.label, falls: fallsOf(b.figures.accuracy.after) }))];
+}
+
+const pctText = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)} %`);
+const fallText = (f: Fall, name: string) => `${name} on ${f.seeds} of ${f.n} seeds (mean ${pctText(f.before)} → ${pctText(f.after)})`;
+
+function belowGuesserList(agg: Aggregate): string {
+  const items = belowGuesser(agg).map(
+    ({ who, falls }) => `<li>${esc(who)}: ${falls.length ? falls.map((f) => fallText(f, `<b>${esc(f.group)}</b>`)).join(', ') : 'on no seed, for no kind or variant'}</li>`,
+  );
+  return `<ul id="losses">${items.join('')}</ul>`;
+}
+
 function pairedTable(agg: Aggregate): string {
   const rows = agg.baselines.flatMap((b) =>
     PAIRED_FIGURES.map((f) => `<tr><td>ours − ${esc(b.label)}: ${esc(PAIRED_LABELS[f])}</td>${statCells(`paired.${b.name}.${f}`, b.paired[f], 'pts', true)}</tr>`),
@@ -171,6 +212,9 @@ ${figuresTable(agg, 'ours', agg.ours)}
 <h3>Accuracy per scenario kind</h3>
 ${perKindTable(agg, agg.ours)}
 ${variants ? `<h3>Accuracy per variant (the corruption kind's operations)</h3>\n${variants}` : ''}
+<h3>Below the guesser</h3>
+<p class="meta">Where a policy after RL answers fewer episodes right than the supervised model it started from, by kind and by variant.</p>
+${belowGuesserList(agg)}
 <h2>Paired: ours − baseline</h2>
 <p class="meta">Per seed, our figure minus the baseline's on the same suites and guesser; positive favours ours.</p>
 ${pairedTable(agg)}

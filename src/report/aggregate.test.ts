@@ -70,6 +70,13 @@ describe('multi-seed aggregate', () => {
     expect(html).toContain('data-key="ours.accuracy.after.corruption/saturation.mean" data-value="0.1');
     expect(html).toContain('data-key="proactivebench-rp1.accuracy.after.corruption/saturation.seed1" data-value="0.3');
     expect(renderAggregatePage(buildAggregate([run(0, 0.9, 0.9, 0.7)]))).not.toContain('id="per-variant"');
+    // below the guesser: colour loss falls on the seeds where the guesser was above it, and only there
+    runs.forEach((r, i) => (r.results.accuracy.before.byVariant = { 'corruption/saturation': [0.4, 0.05, 0.3][i] }));
+    const items = [...renderAggregatePage(buildAggregate(runs)).matchAll(/<li>([\s\S]*?)<\/li>/g)].map((x) => x[1]);
+    expect(items[0]).toContain('<b>corruption/saturation</b> on 2 of 3 seeds (mean 25.0 % → 10.0 %)');
+    expect(items).toHaveLength(3); // ours and the two baselines
+    expect(items[2]).not.toContain('corruption/saturation'); // r_p = 1: 0.3 at its one seed with the variant, above the guesser's 0.05
+    expect(aggregateText(buildAggregate(runs))).toContain('below the guesser, ours: corruption/saturation on 2 of 3 seeds (mean 25.0 % → 10.0 %)');
   });
 
   it('paired differences are ours − baseline per seed, with their own interval', () => {
