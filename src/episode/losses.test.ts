@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Metrics, Summary } from './metrics.js';
+import type { Summary } from './metrics.js';
+import { metricsOf } from '../testing/metrics-fixture.js';
 import { accuracyLosses } from './losses.js';
 
-const m = (episodes: number, accuracy: number): Metrics => ({
-  episodes,
-  accuracy,
-  psRate: 0,
-  interventions: 0,
-  oraclePsRate: 0,
-  guessRate: 0,
-  abstainRate: 0,
-  invalidRate: 0,
-  unparseableRate: 0,
-  maxTurnsRate: 0,
-  overAsking: 0,
-  controls: 0,
-  accuracyNonControl: accuracy,
-});
+const m = (episodes: number, accuracy: number) => metricsOf(episodes, accuracy);
 
 describe('accuracy losses between two summaries of the same episodes', () => {
   it('names a variant that falls while its kind gains (the corruption kind’s colour loss after RL), kinds first, most episodes lost first', () => {

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Metrics, Summary } from '../episode/metrics.js';
 import { lossesLine, summaryTable, variantTable } from './table.js';
+import { metricsOf } from '../testing/metrics-fixture.js';
 
-const m = (episodes: number, accuracy: number, controls = 0): Metrics => ({
-  episodes,
-  accuracy,
-  psRate: 1,
-  interventions: 1,
-  oraclePsRate: 1,
-  guessRate: 0,
-  abstainRate: 0,
-  invalidRate: 1 - accuracy,
-  unparseableRate: 0,
-  maxTurnsRate: 0,
-  overAsking: controls ? 1 : 0,
-  controls,
-  accuracyNonControl: accuracy,
-});
+const m = (episodes: number, accuracy: number, controls = 0): Metrics =>
+  metricsOf(episodes, accuracy, { psRate: 1, interventions: 1, oraclePsRate: 1, invalidRate: 1 - accuracy, overAsking: controls ? 1 : 0, controls });
 
 describe('terminal tables', () => {
   const s: Summary = { ...m(3, 2 / 3), byKind: { corruption: m(3, 2 / 3, 1) } };

@@ -17,27 +17,11 @@ import {
 import { buildExample, pickExampleIds } from './examples.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
+import { metricsOf } from '../testing/metrics-fixture.js';
 import { parseResults, readResults, RESULTS_FILE, writeResults } from './results-io.js';
 
 
-function m(episodes: number, accuracy: number, extra: Partial<Metrics> = {}): Metrics {
-  return {
-    episodes,
-    accuracy,
-    psRate: 0,
-    interventions: 0,
-    oraclePsRate: 0,
-    guessRate: 0,
-    abstainRate: 0,
-    invalidRate: 0,
-    unparseableRate: 0,
-    maxTurnsRate: 0,
-    overAsking: 0,
-    controls: 0,
-    accuracyNonControl: accuracy,
-    ...extra,
-  };
-}
+const m = metricsOf;
 function s(byKind: Record<string, Metrics>): Summary {
   const ms = Object.values(byKind);
   const n = ms.reduce((a, x) => a + x.episodes, 0);
