@@ -26,7 +26,7 @@ describe('terminal tables', () => {
   it('names where a policy fell below the one it started from, or says it did nowhere', () => {
     expect(lossesLine([], 'after RL', 'the guesser')).toBe('after RL: at or above the guesser on every kind and variant');
     expect(lossesLine([{ group: 'corruption/saturation', episodes: 12, before: 5 / 12, after: 0, lost: 5 }], 'after RL', 'the guesser')).toBe(
-      'after RL: below the guesser on corruption/saturation 41.7% → 0.0% (5 of 12 episodes)',
+      'after RL: below the guesser on corruption/saturation 41.7% → 0.0% (5 fewer right of 12 episodes)',
     );
   });
 });

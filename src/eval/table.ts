@@ -54,5 +54,5 @@ function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
 /** One line naming where `after` answers fewer episodes right than `before` (episode/losses.ts), or that it does nowhere. */
 export function lossesLine(losses: readonly AccuracyLoss[], who: string, than: string): string {
   if (!losses.length) return `${who}: at or above ${than} on every kind and variant`;
-  return `${who}: below ${than} on ${losses.map((l) => `${l.group} ${pct(l.before)} → ${pct(l.after)} (${l.lost} of ${l.episodes} episodes)`).join(', ')}`;
+  return `${who}: below ${than} on ${losses.map((l) => `${l.group} ${pct(l.before)} → ${pct(l.after)} (${l.lost} fewer right of ${l.episodes} episodes)`).join(', ')}`;
 }

@@ -201,7 +201,7 @@ describe('report.html', () => {
     const losses = /<ul id="losses">[\s\S]*?<\/ul>/.exec(page)?.[0] ?? '';
     const items = [...losses.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((x) => x[1]);
     expect(items).toHaveLength(1 + r.baselines.length);
-    expect(items[0]).toContain(`<b>corruption/saturation</b> ${pct(0.21)} → ${pct(0)} (3 of 14 episodes)`);
+    expect(items[0]).toContain(`<b>corruption/saturation</b> ${pct(0.21)} → ${pct(0)} (3 fewer right of 14 episodes)`);
     r.baselines.forEach((_, i) => expect(items[1 + i].includes('corruption/saturation')).toBe(i / 10 < 0.21));
   });
 

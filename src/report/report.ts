@@ -134,7 +134,7 @@ function lossesList(r: Results): string {
   const item = (who: string, s: Results['summaries']['after']) => {
     const ls = accuracyLosses(before, s);
     const what = ls.length
-      ? ls.map((l) => `<b>${esc(l.group)}</b> ${esc(pct(l.before))} → ${esc(pct(l.after))} (${l.lost} of ${l.episodes} episodes)`).join(', ')
+      ? ls.map((l) => `<b>${esc(l.group)}</b> ${esc(pct(l.before))} → ${esc(pct(l.after))} (${l.lost} fewer right of ${l.episodes} episodes)`).join(', ')
       : 'nowhere: at or above it on every kind and variant';
     return `<li>${esc(who)}: ${what}</li>`;
   };
