@@ -73,6 +73,12 @@ describe('askfirst report', () => {
     expect(Number(cells[8])).toBeCloseTo(chi2, 2);
     // Per-model table: every rate with an interval.
     expect(section).toMatch(/\| oracle \| 42 \| 100\.0 % \\\[91\.6, 100\.0\\\] \|/); // Wilson low at 42/42 = 42 / (42 + 1.96²) = 0.916
+    // Per variant: the corruption kind's operations, one row each, every run's accuracy with its interval (the oracle's 100 %).
+    const variants = new Set(readFileSync(join(root, 'suite', 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; meta?: { corruption?: string } }).filter((e) => e.kind === 'corruption').map((e) => `corruption/${e.meta!.corruption}`));
+    const vt = section.slice(section.indexOf('### Per variant: accuracy [95 % CI]'), section.indexOf('### Paired comparisons'));
+    const vrows = vt.split('\n').filter((l) => l.startsWith('| corruption/'));
+    expect(vrows.map((l) => l.split('|')[1].trim()).sort()).toEqual([...variants].sort());
+    for (const l of vrows) expect(l.split('|')[2]).toMatch(/100\.0 % \\\[/);
   });
 
   const skip = requireDep(existsSync(CHROMIUM), 'chromium');
@@ -118,7 +124,7 @@ describe('askfirst report', () => {
       }
       expect(facts.imgs.length).toBeGreaterThan(10);
       expect(facts.imgs.every(Boolean)).toBe(true);
-      expect(facts.tables).toBe(6);
+      expect(facts.tables).toBe(8); // per model, per kind, per variant, pairs — in each mode
       expect(facts.overflow).toBe(false);
       const shotDir = resolve('.tmp');
       await mkdir(shotDir, { recursive: true });

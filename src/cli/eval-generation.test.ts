@@ -161,6 +161,11 @@ describe('several policies, config file, records you can inspect, refusing a mix
     expect(iv.accuracy).toMatchObject({ k: 14, n: 14, rate: 1, high: 1 });
     expect(iv.accuracy.low).toBeCloseTo(14 / (14 + 1.96 ** 2), 3); // Wilson lower bound at k = n: n / (n + z²)
     expect(Object.keys(iv.byKind)).toHaveLength(7);
+    // per variant (the corruption kind's operations): every corruption episode in exactly one
+    const vs = Object.entries(iv.byVariant as Record<string, { accuracy: { n: number } }>);
+    expect(vs.length).toBeGreaterThan(0);
+    expect(vs.every(([k]) => k.startsWith('corruption/'))).toBe(true);
+    expect(vs.reduce((a, [, v]) => a + v.accuracy.n, 0)).toBe(iv.byKind.corruption.accuracy.n);
     expect(s.provenance.askfirstVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(s.provenance).toHaveProperty('gitCommit');
     expect(s.provenance.date).toMatch(/^20\d\d-/);

@@ -195,7 +195,7 @@ async function evalOne(
       const s = res.summaries[mode]!;
       const resumed = res.resumed[mode] ? ` (${res.resumed[mode]} resumed from an earlier run)` : '';
       print(summaryTable(s, `\n${policy.name} on ${data.dir} — ${mode} mode, ${s.episodes} episodes${resumed}`, res.intervals[mode]));
-      if (s.byVariant) print(variantTable(s, `\nby variant (${mode} mode)`));
+      if (s.byVariant) print(variantTable(s, `\nby variant (${mode} mode)`, res.intervals[mode]));
       const bad = (res.records[mode] ?? []).filter((r) => r.outcome === 'unparseable');
       if (bad.length) {
         const ex = bad.slice(0, 3).map((r) => `  ${r.id} turn ${r.turns - 1}: ${JSON.stringify(r.replies[r.replies.length - 1]).slice(0, 80)}`);

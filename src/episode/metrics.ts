@@ -66,13 +66,18 @@ export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
 }
 
 export function summarize(records: readonly EpisodeRecord[]): Summary {
-  const byKind = metricsBy(records, (r) => r.kind);
-  const byVariant = metricsBy(records, (r) => (r.variant === undefined ? null : `${r.kind}/${r.variant}`));
+  const byKind = statsBy(records, kindKey, computeMetrics);
+  const byVariant = statsBy(records, variantKey, computeMetrics);
   return Object.keys(byVariant).length ? { ...computeMetrics(records), byKind, byVariant } : { ...computeMetrics(records), byKind };
 }
 
-/** Metrics per group, groups sorted by key; records whose key is null belong to none. */
-function metricsBy(records: readonly EpisodeRecord[], key: (r: EpisodeRecord) => string | null): Record<string, Metrics> {
+/** The record's kind: the key of every per-kind breakdown. */
+export const kindKey = (r: EpisodeRecord): string => r.kind;
+/** "kind/variant" (e.g. "corruption/blur"), or null for a record that names no variant (episode/variant.ts). */
+export const variantKey = (r: EpisodeRecord): string | null => (r.variant === undefined ? null : `${r.kind}/${r.variant}`);
+
+/** `stat` of each group of records, groups sorted by key (one pass); records whose key is null belong to none. */
+export function statsBy<T>(records: readonly EpisodeRecord[], key: (r: EpisodeRecord) => string | null, stat: (rs: EpisodeRecord[]) => T): Record<string, T> {
   const groups = new Map<string, EpisodeRecord[]>();
   for (const r of records) {
     const k = key(r);
@@ -81,7 +86,7 @@ function metricsBy(records: readonly EpisodeRecord[], key: (r: EpisodeRecord) =>
     if (g) g.push(r);
     else groups.set(k, [r]);
   }
-  return Object.fromEntries([...groups.keys()].sort().map((k) => [k, computeMetrics(groups.get(k)!)]));
+  return Object.fromEntries([...groups.keys()].sort().map((k) => [k, stat(groups.get(k)!)]));
 }
 
 /**

@@ -2,8 +2,9 @@
  * 95 % intervals for every rate of an evaluation (docs/architecture.md §2 metrics): Wilson
  * score intervals for the shares of episodes (accuracy, guess, abstain, invalid, unparseable,
  * max-turns, over-asking over the controls, accuracy off the controls) and a Student's t
- * interval for the mean number of proactive suggestions (ps-rate), overall and per kind.
+ * interval for the mean number of proactive suggestions (ps-rate), overall, per kind and per variant.
  */
+import { kindKey, statsBy, variantKey } from '../episode/metrics.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { meanInterval95, wilson95, type MeanInterval, type RateInterval } from '../util/stats.js';
 
@@ -13,6 +14,8 @@ export type Intervals = Record<RateName, RateInterval> & { psRate: MeanInterval 
 
 export interface IntervalSummary extends Intervals {
   byKind: Record<string, Intervals>;
+  /** Per variant within a kind, keyed "kind/variant" as `Summary.byVariant`; absent when no record names one. */
+  byVariant?: Record<string, Intervals>;
 }
 
 export function rateIntervals(records: readonly EpisodeRecord[]): Intervals {
@@ -32,8 +35,9 @@ export function rateIntervals(records: readonly EpisodeRecord[]): Intervals {
   };
 }
 
-/** Intervals overall and per kind (kinds sorted, as `summarize` orders them). */
+/** Intervals overall, per kind and per variant when records name variants (grouped and sorted as `summarize` does). */
 export function intervalSummary(records: readonly EpisodeRecord[]): IntervalSummary {
-  const kinds = [...new Set(records.map((r) => r.kind))].sort();
-  return { ...rateIntervals(records), byKind: Object.fromEntries(kinds.map((k) => [k, rateIntervals(records.filter((r) => r.kind === k))])) };
+  const byKind = statsBy(records, kindKey, rateIntervals);
+  const byVariant = statsBy(records, variantKey, rateIntervals);
+  return Object.keys(byVariant).length ? { ...rateIntervals(records), byKind, byVariant } : { ...rateIntervals(records), byKind };
 }

@@ -26,11 +26,11 @@ export function summaryTable(s: Summary, title?: string, iv?: IntervalSummary): 
   return (title ? `${title}\n` : '') + formatTable(metricsHeaders('kind', !!iv), rows);
 }
 
-/** The same columns per variant within a kind ("corruption/blur", …); '' when the summary has none. */
-export function variantTable(s: Summary, title?: string): string {
+/** The same columns per variant within a kind ("corruption/blur", …), with accuracy intervals when given; '' when the summary has none. */
+export function variantTable(s: Summary, title?: string, iv?: IntervalSummary): string {
   if (!s.byVariant) return '';
-  const rows = Object.entries(s.byVariant).map(([v, m]) => metricsRow(v, m));
-  return (title ? `${title}\n` : '') + formatTable(metricsHeaders('variant', false), rows);
+  const rows = Object.entries(s.byVariant).map(([v, m]) => metricsRow(v, m, iv?.byVariant?.[v]));
+  return (title ? `${title}\n` : '') + formatTable(metricsHeaders('variant', !!iv?.byVariant), rows);
 }
 
 function metricsHeaders(first: string, withInterval: boolean): string[] {

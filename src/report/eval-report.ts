@@ -103,10 +103,13 @@ function modelRows(runs: readonly EvalRun[], mode: EvalMode): string[][] {
 }
 const MODEL_HEAD = ['model', 'episodes', 'accuracy [95 % CI]', 'ps-rate [95 % CI]', 'guess', 'abstain', 'invalid / unparseable', 'over-asking (controls)'];
 
-function kindRows(runs: readonly EvalRun[], mode: EvalMode): { head: string[]; rows: string[][] } {
-  const kinds = [...new Set(runs.flatMap((r) => Object.keys(r.intervals[mode]?.byKind ?? {})))].sort();
-  return { head: ['kind', ...runs.map((r) => r.label)], rows: kinds.map((k) => [k, ...runs.map((r) => ci(r.intervals[mode]?.byKind[k]?.accuracy))]) };
+/** Accuracy [95 % CI] per kind (or, with `by` = byVariant, per variant within a kind), one column per run; no rows when no run has them. */
+function groupRows(runs: readonly EvalRun[], mode: EvalMode, by: 'byKind' | 'byVariant'): { head: string[]; rows: string[][] } {
+  const groups = [...new Set(runs.flatMap((r) => Object.keys(r.intervals[mode]?.[by] ?? {})))].sort();
+  return { head: [by === 'byKind' ? 'kind' : 'variant', ...runs.map((r) => r.label)], rows: groups.map((g) => [g, ...runs.map((r) => ci(r.intervals[mode]?.[by]?.[g]?.accuracy))]) };
 }
+
+const VARIANT_NOTE = '<p class="meta">Variants within a kind: the corruption kind\'s operations (and ImageNet-C\'s corruptions, read from the enhancement that undoes them), as ImageNet-C results are reported per corruption; a kind\'s mean can hide one that fails.</p>';
 
 function pairRows(tests: readonly PairTest[]): string[][] {
   return tests.map((t) => [t.a, t.b, String(t.n), pct(t.accA), pct(t.accB), String(t.onlyA), String(t.onlyB), pValue(t.pExact), t.chi2.toFixed(2)]);
@@ -258,7 +261,8 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
   let markdownTable = '';
   for (const mode of modes) {
     const models = modelRows(runs, mode);
-    const kinds = kindRows(runs, mode);
+    const kinds = groupRows(runs, mode, 'byKind');
+    const variants = groupRows(runs, mode, 'byVariant');
     const tests = pairwiseMcnemar(runs, mode);
     const mt = mdTable(MODEL_HEAD, models);
     if (!markdownTable) markdownTable = `${mode} mode\n${mt}`;
@@ -270,12 +274,13 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
       `<h3>Per model</h3>${htmlTable(MODEL_HEAD, models)}`,
       '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (mean interventions asked per episode, turns − 1) with a Student\'s t 95 % interval; over-asking is over the control episodes (answerable at the first view).</p>',
       `<h3>Per kind: accuracy</h3>${htmlTable(kinds.head, kinds.rows)}`,
+      ...(variants.rows.length ? [`<h3>Per variant: accuracy</h3>${htmlTable(variants.head, variants.rows)}`, VARIANT_NOTE] : []),
       ...charts.map((svg) => `<figure>${svg}</figure>`),
       `<h3>Paired comparisons (McNemar)</h3>${tests.length ? htmlTable(PAIR_HEAD, pairRows(tests), 2) : '<p class="meta">One run: nothing to pair.</p>'}`,
       '<p class="meta">Each pair on the episodes both runs played: "only A right" (b) and "only B right" (c) are the discordant episodes; the exact two-sided p = 2·P(X ≤ min(b, c)), X ~ Binomial(b + c, ½); χ² = (|b − c| − 1)² / (b + c). p below 0.05 means the accuracy difference is unlikely to be chance on these episodes.</p>',
       `<h3>Example episodes</h3>${examples.map(exampleHtml).join('\n') || '<p class="meta">No episodes shared by all runs.</p>'}`,
     );
-    md.push(`## ${mode} mode`, '', '### Per model', '', mt, '', '### Per kind: accuracy [95 % CI]', '', mdTable(kinds.head, kinds.rows), '', '### Paired comparisons (McNemar)', '', tests.length ? mdTable(PAIR_HEAD, pairRows(tests)) : 'One run: nothing to pair.', '', '### Example episodes', '', ...examples.map(exampleMd), '');
+    md.push(`## ${mode} mode`, '', '### Per model', '', mt, '', '### Per kind: accuracy [95 % CI]', '', mdTable(kinds.head, kinds.rows), '', ...(variants.rows.length ? ['### Per variant: accuracy [95 % CI]', '', mdTable(variants.head, variants.rows), ''] : []), '### Paired comparisons (McNemar)', '', tests.length ? mdTable(PAIR_HEAD, pairRows(tests)) : 'One run: nothing to pair.', '', '### Example episodes', '', ...examples.map(exampleMd), '');
   }
   const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
