@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { AGGREGATE_PAGE, PAIRED_FIGURES, seedStat, type Aggregate, type FigureStats, type PairedFigure, type SeedStat } from './aggregate.js';
-import { CSS, esc, valueCell } from './html.js';
+import { CSS, esc, pct, valueCell } from './html.js';
 
 /** pct: a fraction shown as %; pts: a difference of fractions, in percentage points; ratio: ×; num: plain. */
 type Unit = 'pct' | 'pts' | 'ratio' | 'num';
@@ -154,23 +154,21 @@ interface Fall {
  */
 export function belowGuesser(agg: Aggregate): { who: string; falls: Fall[] }[] {
   const before = agg.ours.accuracy.before;
-  const fallsOf = (after: FigureStats['accuracy']['after']): Fall[] =>
-    [Object.entries(after.byKind), Object.entries(after.byVariant ?? {})].flatMap((groups) =>
-      groups
-        .flatMap(([group, a]): Fall[] => {
-          const b = before.byKind[group] ?? before.byVariant?.[group];
-          if (!b) return [];
-          const both = a.values.flatMap((v, i) => (v !== null && b.values[i] !== null ? [[b.values[i]!, v]] : []));
-          const seeds = both.filter(([bv, av]) => av < bv).length;
-          return seeds ? [{ group, seeds, n: both.length, before: b.mean, after: a.mean }] : [];
-        })
-        .sort((x, y) => y.seeds - x.seeds || x.group.localeCompare(y.group)),
-    );
+  const fallsIn = (groups: Record<string, SeedStat> | undefined, from: Record<string, SeedStat> | undefined): Fall[] =>
+    Object.entries(groups ?? {})
+      .flatMap(([group, a]): Fall[] => {
+        const b = from?.[group];
+        if (!b) return [];
+        const both = a.values.flatMap((v, i) => (v !== null && b.values[i] !== null ? [[b.values[i]!, v]] : []));
+        const seeds = both.filter(([bv, av]) => av < bv).length;
+        return seeds ? [{ group, seeds, n: both.length, before: b.mean, after: a.mean }] : [];
+      })
+      .sort((x, y) => y.seeds - x.seeds || x.group.localeCompare(y.group));
+  const fallsOf = (after: FigureStats['accuracy']['after']) => [...fallsIn(after.byKind, before.byKind), ...fallsIn(after.byVariant, before.byVariant)];
   return [{ who: 'ours', falls: fallsOf(agg.ours.accuracy.after) }, ...agg.baselines.map((b) => ({ who: b.label, falls: fallsOf(b.figures.accuracy.after) }))];
 }
 
-const pctText = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)} %`);
-const fallText = (f: Fall, name: string) => `${name} on ${f.seeds} of ${f.n} seeds (mean ${pctText(f.before)} → ${pctText(f.after)})`;
+const fallText = (f: Fall, name: string) => `${name} on ${f.seeds} of ${f.n} seeds (mean ${pct(f.before)} → ${pct(f.after)})`;
 
 function belowGuesserList(agg: Aggregate): string {
   const items = belowGuesser(agg).map(
