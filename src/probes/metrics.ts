@@ -13,7 +13,7 @@
  * seeded percentile bootstrap over items (Efron 1979; 1000 resamples) — deterministic.
  */
 import type { PresenceAnswer } from '../episode/presence.js';
-import { SceneRng } from '../util/rng.js';
+import { stratifiedBootstrap, wilson95 } from '../util/stats.js';
 
 export type Reply = PresenceAnswer | 'invalid';
 
@@ -29,33 +29,18 @@ export interface Figure {
   n: number;
 }
 
-const Z = 1.959963984540054;
-
-/** Wilson score interval for k successes in n trials. */
+/** Wilson score interval for k successes in n trials (util/stats.ts's, in this file's Figure shape). */
 export function wilson(k: number, n: number): Figure {
-  if (n === 0) return { value: null, ci95: null, n };
-  const p = k / n;
-  const d = 1 + (Z * Z) / n;
-  const c = (p + (Z * Z) / (2 * n)) / d;
-  const h = (Z * Math.sqrt((p * (1 - p)) / n + (Z * Z) / (4 * n * n))) / d;
-  return { value: p, ci95: { low: Math.max(0, c - h), high: Math.min(1, c + h) }, n };
+  const w = wilson95(k, n);
+  return { value: w.rate, ci95: w.low === null || w.high === null ? null : { low: w.low, high: w.high }, n };
 }
 
-/** Percentile bootstrap of a statistic over items (seeded; null values are skipped). */
+/** Percentile bootstrap of a statistic over items (seeded; null values are skipped): util/stats.ts's, with one stratum. */
 export function bootstrap<T>(items: readonly T[], stat: (xs: readonly T[]) => number | null, seed = 1, B = 1000): Figure {
   const value = stat(items);
   if (value === null || items.length === 0) return { value, ci95: null, n: items.length };
-  const rng = SceneRng.fromState(seed);
-  const vals: number[] = [];
-  const buf: T[] = new Array(items.length);
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < items.length; i++) buf[i] = items[Math.floor(rng.next() * items.length)];
-    const v = stat(buf);
-    if (v !== null) vals.push(v);
-  }
-  vals.sort((a, b) => a - b);
-  const q = (p: number) => vals[Math.min(vals.length - 1, Math.max(0, Math.floor(p * vals.length)))];
-  return { value, ci95: vals.length ? { low: q(0.025), high: q(0.975) } : null, n: items.length };
+  const [ci95] = stratifiedBootstrap([items.length], ([idx]) => [stat(Array.from(idx, (i) => items[i]))], { seed, resamples: B });
+  return { value, ci95, n: items.length };
 }
 
 export interface ScoredItem {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Means, average, logSumExp, mcnemar, mean, meanInterval95, sampleStd, tQuantile975, wilson95 } from './stats.js';
+import { Means, average, logSumExp, mcnemar, mean, meanInterval95, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
 
 describe('stats', () => {
   it('average is the arithmetic mean, 0 for no values', () => {
@@ -99,5 +99,45 @@ describe('logSumExp', () => {
     expect(logSumExp([1000, 1000])).toBeCloseTo(1000 + Math.log(2), 9);
     expect(logSumExp([])).toBe(-Infinity);
     expect(logSumExp([-Infinity, -Infinity])).toBe(-Infinity);
+  });
+});
+
+describe('stratified percentile bootstrap', () => {
+  it('keeps every group its size, draws only its own items, and is deterministic by seed', () => {
+    const sizes = [3, 5, 1];
+    const seen: number[][] = [];
+    const stat = (groups: readonly Int32Array[]) => {
+      expect(groups.map((g) => g.length)).toEqual(sizes);
+      groups.forEach((g, i) => g.forEach((j) => expect(j >= 0 && j < sizes[i]).toBe(true)));
+      seen.push([...groups[1]]);
+      return [groups[1].reduce((a, j) => a + j, 0)];
+    };
+    const draws = (seed: number) => {
+      seen.length = 0;
+      const ci = stratifiedBootstrap(sizes, stat, { seed, resamples: 200 });
+      return { ci, draws: seen.map((d) => d.join()) };
+    };
+    const a = draws(7);
+    expect(draws(7)).toEqual(a);
+    expect(draws(8).draws).not.toEqual(a.draws);
+    expect(new Set(a.draws).size).toBeGreaterThan(100); // the resamples differ from one another
+  });
+
+  it('a constant statistic has a zero-width interval; one never defined has none', () => {
+    expect(stratifiedBootstrap([4, 4], () => [0.25, null], { resamples: 50 })).toEqual([{ low: 0.25, high: 0.25 }, null]);
+  });
+
+  it("a proportion's interval is close to Wilson's, and narrower with four times the items", () => {
+    const share = (k: number, n: number) => {
+      const items = Array.from({ length: n }, (_, i) => (i < k ? 1 : 0));
+      return stratifiedBootstrap([n], ([d]) => [d.reduce((a, j) => a + items[j], 0) / n], { resamples: 2000 })[0]!;
+    };
+    const small = share(60, 200);
+    const w = wilson95(60, 200);
+    expect(Math.abs(small.low - w.low!)).toBeLessThan(0.015);
+    expect(Math.abs(small.high - w.high!)).toBeLessThan(0.015);
+    const large = share(240, 800);
+    expect((large.high - large.low) / (small.high - small.low)).toBeGreaterThan(0.4);
+    expect((large.high - large.low) / (small.high - small.low)).toBeLessThan(0.6);
   });
 });
