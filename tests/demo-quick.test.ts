@@ -87,6 +87,17 @@ describe('askfirst demo --quick', () => {
     const lookWords = (run: string) => JSON.parse(readFileSync(join(out, run, 'final', 'config.json'), 'utf8')).model.lookWords as string[];
     expect(lookWords('supervised')).toEqual(expect.arrayContaining(['deblur', 'contrast']));
     expect(lookWords('rl')).toEqual(lookWords('supervised'));
+    // Evaluation noise: each gap closed comes with its interval over the test episodes, and ours − each baseline with a
+    // paired one; every interval holds its own figure.
+    const holds = (x: number | null, iv: { low: number; high: number } | null | undefined) => x === null || (iv != null && iv.low <= x + 1e-12 && x <= iv.high + 1e-12);
+    for (const split of ['train', 'unseen', 'all'] as const) {
+      expect(holds(r.gapClosed[split], r.gapClosedCi95?.[split]), `ours ${split}`).toBe(true);
+      for (const b of r.baselines) {
+        expect(holds(b.gapClosed[split], b.gapClosedCi95?.[split]), `${b.name} ${split}`).toBe(true);
+        expect(b.oursMinus!.gapClosed[split]).toBeCloseTo((r.gapClosed[split] ?? NaN) - (b.gapClosed[split] ?? NaN), 12);
+        expect(holds(b.oursMinus!.gapClosed[split], b.oursMinus!.ci95[split]), `ours − ${b.name} ${split}`).toBe(true);
+      }
+    }
   }, 900_000);
 
   it('is reproducible: the same seed with a core kept busy gives the same results.json (timings aside) and the same weights', async () => {

@@ -30,6 +30,7 @@ import { runEpisodes } from '../agents/runner.js';
 import { lossesLine, summaryTable, variantTable } from '../eval/table.js';
 import { accuracyLosses } from '../episode/losses.js';
 import { askVsGuess, headlineFigures } from '../report/data.js';
+import { gapDifference, gapIntervals } from '../report/gap-intervals.js';
 import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
 import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results } from '../report/results.js';
@@ -144,6 +145,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
 
   // ── 5. ProactiveBench single-turn reward baselines ────────────────────────
   const baselines: BaselineResult[] = [];
+  const baselineRecs: { name: string; records: EpisodeRecord[] }[] = [];
   if (cfg.baselines) {
     for (const rp of [0.5, 1.0]) {
       const name = `baseline-rp${rp.toFixed(1)}`;
@@ -157,6 +159,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       const s = summarize(recs);
       log(summaryTable(s, `\nProactiveBench reward r_p = ${rp} (single-turn GRPO), proactive mode`));
       log(lossesLine(accuracyLosses(before, s), `r_p = ${rp}`, 'the guesser'));
+      baselineRecs.push({ name: `proactivebench-rp${rp}`, records: recs });
       baselines.push({
         name: `proactivebench-rp${rp}`,
         label: `ProactiveBench reward, r_p = ${rp}`,
@@ -171,6 +174,13 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   }
 
   // ── 6. results, report, model card ────────────────────────────────────────
+  // Evaluation noise: every gap closed with its interval over the test episodes, ours' lead over each baseline paired.
+  const ourFigures = headlineFigures(reference, before, after, trainKinds);
+  const noise = gapIntervals(refRecs, beforeRecs, [{ name: 'ours', records: afterRecs }, ...baselineRecs], trainKinds);
+  for (const b of baselines) {
+    b.gapClosedCi95 = noise.gapClosed[b.name];
+    b.oursMinus = { gapClosed: gapDifference(ourFigures.gapClosed, b.gapClosed), ci95: noise.firstMinus[b.name] };
+  }
   const byId = new Map(test.map((e) => [e.id, e]));
   const examples = await stage('examples', async () => {
     const ids = pickExampleIds(beforeRecs, afterRecs, 1, 7);
@@ -210,7 +220,8 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       controlShare: DEFAULT_CONTROL_SHARE,
       imageSize: supervised.model.config.imageSize,
     },
-    ...headlineFigures(reference, before, after, trainKinds),
+    ...ourFigures,
+    gapClosedCi95: noise.gapClosed.ours,
     oraclePsRate: oracle.psRate,
     summaries: { reference, before, after },
     askVsGuess: { before: askVsGuess(beforeRecs), after: askVsGuess(afterRecs) },

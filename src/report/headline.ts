@@ -2,7 +2,7 @@
  * The headline figures as rows (label, raw value, formatted text, target, verdict), shared by
  * `report.html` and `MODEL_CARD.md` so both show the same numbers formatted the same way.
  */
-import { duration, num, pct } from './html.js';
+import { ci95Text, duration, num, pct } from './html.js';
 import type { Results } from './results.js';
 
 /**
@@ -44,7 +44,7 @@ export function headlineRows(r: Results): HeadlineRow[] {
       key: 'gapClosed.train',
       label: `Gap closed, RL-trained kinds (${kindsList(r.data.trainKinds)})`,
       value: r.gapClosed.train,
-      text: pct(r.gapClosed.train),
+      text: pct(r.gapClosed.train) + ci95Text(r.gapClosedCi95?.train),
       target: `≥ ${pct(TARGETS.gapClosedTrain, 0)}`,
       pass: r.gapClosed.train == null ? undefined : r.gapClosed.train >= TARGETS.gapClosedTrain,
     },
@@ -52,7 +52,7 @@ export function headlineRows(r: Results): HeadlineRow[] {
       key: 'gapClosed.unseen',
       label: `Gap closed, unseen kinds (${kindsList(r.data.unseenKinds)})`,
       value: r.gapClosed.unseen,
-      text: pct(r.gapClosed.unseen),
+      text: pct(r.gapClosed.unseen) + ci95Text(r.gapClosedCi95?.unseen),
       target: `≥ ${pct(TARGETS.gapClosedUnseen, 0)}`,
       pass: r.gapClosed.unseen == null ? undefined : r.gapClosed.unseen >= TARGETS.gapClosedUnseen,
     },
@@ -60,7 +60,7 @@ export function headlineRows(r: Results): HeadlineRow[] {
       key: 'gapClosed.all',
       label: 'Gap closed, all kinds',
       value: r.gapClosed.all,
-      text: pct(r.gapClosed.all),
+      text: pct(r.gapClosed.all) + ci95Text(r.gapClosedCi95?.all),
     },
     {
       key: 'overAsking',

@@ -22,6 +22,16 @@ export function pct(x: number | null | undefined, digits = 1): string {
   return x != null && Number.isFinite(x) ? `${(100 * x).toFixed(digits)} %` : '–';
 }
 
+/** An interval of fractions as " [81.6, 88.4]" (percent points), or "" when there is none. */
+export function ci95Text(iv: { low: number; high: number } | null | undefined): string {
+  return iv ? ` [${(100 * iv.low).toFixed(1)}, ${(100 * iv.high).toFixed(1)}]` : '';
+}
+
+/** A difference of fractions in percent points with its sign ("+11.4", "−2.0"); "–" when null. */
+export function signedPoints(x: number | null | undefined): string {
+  return x != null && Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}` : '–';
+}
+
 /** A plain number ("1.46"); "–" when null or not finite. */
 export function num(x: number | null | undefined, digits = 2): string {
   return x != null && Number.isFinite(x) ? x.toFixed(digits) : '–';

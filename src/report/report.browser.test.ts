@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodePNG } from '../scenes/codec.js';
-import { fakeResults } from '../testing/report-fixture.js';
+import { fakeResults, withGapIntervals } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
 import { writeReport } from './report.js';
 
@@ -48,7 +48,7 @@ describe.skipIf(skip)(
         viewport: { width: 1280, height: 900 },
       });
       try {
-        const results = fakeResults();
+        const results = withGapIntervals(fakeResults()); // the widest tables: intervals in brackets, ours − each baseline
         const file = await writeReport(dir, results);
         const page = await browser.newPage();
         const external: string[] = [];

@@ -205,6 +205,22 @@ describe('report.html', () => {
     r.baselines.forEach((_, i) => expect(items[1 + i].includes('corruption/saturation')).toBe(i / 10 < 0.21));
   });
 
+  it('shows gap closed with its interval over the test episodes, and ours − each baseline paired, when results have them', async () => {
+    expect(html).not.toMatch(/gap closed[^<]*\[\d/); // the fixture predates the intervals: none invented
+    const r = fakeResults();
+    r.gapClosedCi95 = { train: { low: 0.81, high: 0.95 }, unseen: { low: 0.42, high: 0.6 }, all: null };
+    r.baselines[1].oursMinus = { gapClosed: { train: 0.1, unseen: 0.114, all: 0.2 }, ci95: { train: null, unseen: { low: 0.072, high: 0.155 }, all: null } };
+    r.baselines[1].gapClosedCi95 = { train: null, unseen: { low: 0.3, high: 0.45 }, all: null };
+    const page = await renderReport(dir, r);
+    expect(page).toContain(`>${esc(pct(r.gapClosed.train))} [81.0, 95.0]<`); // the headline cell
+    expect(page).toContain(`>${esc(pct(r.gapClosed.all))}<`); // no interval: none shown
+    expect(page).toContain('+11.4<span class="meta"> [7.2, 15.5]</span>'); // ours − r_p = 1 on the unseen kinds
+    expect(page).toContain(`${esc(pct(r.baselines[1].gapClosed.unseen))}<span class="meta"> [30.0, 45.0]</span>`);
+    expect(page).toMatch(/<td>ProactiveBench reward, r_p = 0\.5<\/td>(<td[^>]*>[^]*?<\/td>){6}<td class="num">–<\/td><\/tr>/); // no lead computed: "–"
+    const card = renderModelCard(r);
+    expect(card).toContain(`${pct(r.gapClosed.unseen)} [42.0, 60.0]`);
+  });
+
   it('renders a sparse run (no baselines, no curves, no examples) without inventing data', async () => {
     const r = fakeResults();
     r.baselines = [];

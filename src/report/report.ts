@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { writeModelCard } from './model-card.js';
 import { renderCharts } from './charts.js';
 import { headlineRows } from './headline.js';
-import { CSS, duration, esc, num, pct, valueCell } from './html.js';
+import { CSS, ci95Text, duration, esc, num, pct, signedPoints, valueCell } from './html.js';
 import type { ExampleRun, ExampleTurn, ReportExample, Results } from './results.js';
 import { parseResults, REPORT_FILE, writeResults } from './results-io.js';
 
@@ -145,15 +145,21 @@ function lossesList(r: Results): string {
 }
 
 function baselinesTable(r: Results): string {
+  const gapCell = (f: Pick<Results, 'gapClosed' | 'gapClosedCi95'>, split: 'train' | 'unseen' | 'all') =>
+    `<td class="num">${esc(pct(f.gapClosed[split]))}<span class="meta">${esc(ci95Text(f.gapClosedCi95?.[split]))}</span></td>`;
   const row = (
     name: string,
-    f: Pick<Results, 'gapClosed' | 'overAsking' | 'psRate' | 'oraclePsRate' | 'accuracy'>,
+    f: Pick<Results, 'gapClosed' | 'gapClosedCi95' | 'overAsking' | 'psRate' | 'oraclePsRate' | 'accuracy'>,
+    lead: string,
   ) =>
-    `<tr><td>${esc(name)}</td><td class="num">${esc(pct(f.accuracy.after.overall))}</td><td class="num">${esc(pct(f.gapClosed.train))}</td><td class="num">${esc(pct(f.gapClosed.unseen))}</td>` +
-    `<td class="num">${esc(pct(f.gapClosed.all))}</td><td class="num">${esc(pct(f.overAsking))}</td><td class="num">${esc(num(f.psRate))} / ${esc(num(f.oraclePsRate))}</td></tr>`;
+    `<tr><td>${esc(name)}</td><td class="num">${esc(pct(f.accuracy.after.overall))}</td>${gapCell(f, 'train')}${gapCell(f, 'unseen')}${gapCell(f, 'all')}` +
+    `<td class="num">${esc(pct(f.overAsking))}</td><td class="num">${esc(num(f.psRate))} / ${esc(num(f.oraclePsRate))}</td><td class="num">${lead}</td></tr>`;
+  const leadCell = (b: Results['baselines'][number]) =>
+    b.oursMinus ? `${esc(signedPoints(b.oursMinus.gapClosed.unseen))}<span class="meta">${esc(ci95Text(b.oursMinus.ci95.unseen))}</span>` : '–';
   return (
     `<table id="baselines"><thead><tr><th>run</th><th class="num">accuracy after RL</th><th class="num">gap closed: trained</th><th class="num">unseen</th><th class="num">all</th>` +
-    `<th class="num">over-asking</th><th class="num">ps-rate / oracle</th></tr></thead><tbody>${row(`ours (${r.training.algorithm.toUpperCase()})`, r)}${r.baselines.map((b) => row(b.label, b)).join('')}</tbody></table>`
+    `<th class="num">over-asking</th><th class="num">ps-rate / oracle</th><th class="num">ours − it, unseen (points)</th></tr></thead><tbody>${row(`ours (${r.training.algorithm.toUpperCase()})`, r, '')}${r.baselines.map((b) => row(b.label, b, leadCell(b))).join('')}</tbody></table>` +
+    `<p class="meta">In brackets: 95 % intervals over the test episodes — a bootstrap that resamples each kind's episodes, the same draw for every run, so ours − a baseline is paired. They are evaluation noise only; another seed also trains another guesser and policy (<code>askfirst demo --seeds</code> measures that).</p>`
   );
 }
 
@@ -336,7 +342,7 @@ RL on ${esc(d.trainKinds.join(' + '))}; evaluated on all ${d.kinds.length} kinds
 ${notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}
 <h2>Headline figures</h2>
 ${headlineTable(r)}
-<p class="meta">Gap closed = (accuracy after − before) ÷ (reference − before): the share of the distance between guessing and seeing clearly that RL recovered.</p>
+<p class="meta">Gap closed = (accuracy after − before) ÷ (reference − before): the share of the distance between guessing and seeing clearly that RL recovered; in brackets its 95 % interval over the test episodes (evaluation noise only, see the baselines' table).</p>
 <h3>Where the time went</h3>
 ${timingsTable(r)}
 <h2>During training</h2>

@@ -119,10 +119,21 @@ const gapClosedSchema = z.object({
   all: z.number().nullable(),
 });
 
+/** A 95 % interval of a figure. */
+const intervalSchema = z.object({ low: z.number(), high: z.number() });
+/**
+ * Per split, the 95 % interval of a gap-closed figure over the test suite's episodes (report/gap-intervals.ts: a paired,
+ * stratified bootstrap — evaluation noise only, not training's variation); null where the gap is undefined.
+ */
+export type GapClosedIntervals = z.output<typeof gapClosedCi95Schema>;
+const gapClosedCi95Schema = z.object({ train: intervalSchema.nullable(), unseen: intervalSchema.nullable(), all: intervalSchema.nullable() });
+
 /** The headline figures; shared by our run and by each baseline. */
 export type HeadlineFigures = z.output<typeof headlineFiguresSchema>;
 const headlineFiguresSchema = z.object({
   gapClosed: gapClosedSchema,
+  /** `gapClosed`'s intervals over the test episodes (absent in results written before they were computed). */
+  gapClosedCi95: gapClosedCi95Schema.optional(),
   /** Control episodes (answerable at once) in which the policy asked first, after RL. */
   overAsking: frac,
   /** Mean proactive suggestions per episode after RL (proactive mode). */
@@ -266,6 +277,11 @@ const baselineSchema = z.object({
   label: z.string(),
   /** Reward for a valid intervention. */
   rp: z.number(),
+  /**
+   * Ours' gap closed minus this baseline's, per split, with its paired 95 % interval over the same test episodes (evaluation
+   * noise only); absent in results written before it was computed.
+   */
+  oursMinus: z.object({ gapClosed: gapClosedSchema, ci95: gapClosedCi95Schema }).optional(),
   /** Full proactive-mode summary after its RL. */
   summary: summarySchema,
   askVsGuess: askVsGuessSchema.optional(),

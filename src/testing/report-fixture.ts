@@ -409,3 +409,17 @@ export function fakeResults(seed = 1): Results {
     },
   };
 }
+
+/** `r` with every gap closed's interval over the test episodes and ours − each baseline (as a run of today's demo writes them). */
+export function withGapIntervals(r: Results): Results {
+  const around = (x: number | null, h: number) => (x === null ? null : { low: x - h, high: x + h });
+  const ivs = (g: Results['gapClosed'], h: number) => ({ train: around(g.train, h), unseen: around(g.unseen, h), all: around(g.all, h) });
+  const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+  r.gapClosedCi95 = ivs(r.gapClosed, 0.04);
+  for (const b of r.baselines) {
+    b.gapClosedCi95 = ivs(b.gapClosed, 0.05);
+    const lead = { train: minus(r.gapClosed.train, b.gapClosed.train), unseen: minus(r.gapClosed.unseen, b.gapClosed.unseen), all: minus(r.gapClosed.all, b.gapClosed.all) };
+    b.oursMinus = { gapClosed: lead, ci95: ivs(lead, 0.041) };
+  }
+  return r;
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { EpisodeRecord } from '../episode/types.js';
+import { gapDifference, gapIntervals } from './gap-intervals.js';
+
+/** Records of `n` episodes per kind; `right(kind, i)` says which succeed. */
+function records(
+  kinds: readonly string[],
+  n: number,
+  right: (kind: string, i: number) => boolean,
+): EpisodeRecord[] {
+  return kinds.flatMap((kind) =>
+    Array.from(
+      { length: n },
+      (_, i) => ({ id: `${kind}-${i}`, kind, success: right(kind, i) }) as EpisodeRecord,
+    ),
+  );
+}
+
+const KINDS = ['sketch', 'camera', 'occlusion', 'corruption'];
+const TRAIN = ['sketch', 'camera'];
+const reference = records(KINDS, 50, (_, i) => i < 48);
+const before = records(KINDS, 50, (_, i) => i < 20);
+const ours = records(KINDS, 50, (k, i) => i < (TRAIN.includes(k) ? 46 : 40));
+
+describe('gap closed intervals over the test episodes (paired, stratified bootstrap)', () => {
+  it("each run's interval holds its gap closed; a run identical to ours trails it by exactly 0", () => {
+    const iv = gapIntervals(
+      reference,
+      before,
+      [
+        { name: 'ours', records: ours },
+        { name: 'twin', records: [...ours].reverse() },
+      ],
+      TRAIN,
+    );
+    // point values: train (46 − 20) / (48 − 20), unseen (40 − 20) / 28
+    expect(iv.gapClosed.ours.train!.low).toBeLessThanOrEqual(26 / 28);
+    expect(iv.gapClosed.ours.train!.high).toBeGreaterThanOrEqual(26 / 28);
+    expect(iv.gapClosed.ours.unseen!.low).toBeLessThan(20 / 28);
+    expect(iv.gapClosed.ours.unseen!.high).toBeGreaterThan(20 / 28);
+    expect(iv.gapClosed.twin).toEqual(iv.gapClosed.ours);
+    expect(iv.firstMinus.twin).toEqual({
+      train: { low: 0, high: 0 },
+      unseen: { low: 0, high: 0 },
+      all: { low: 0, high: 0 },
+    });
+    expect(Object.keys(iv.firstMinus)).toEqual(['twin']);
+  });
+
+  it('pairs the runs on the same episodes: a lead on a few unseen episodes is above 0 on the unseen split and nowhere on the trained one', () => {
+    // the baseline is ours but misses 6 of each unseen kind's episodes that ours answers
+    const base = records(KINDS, 50, (k, i) => (TRAIN.includes(k) ? i < 46 : i < 34));
+    const iv = gapIntervals(
+      reference,
+      before,
+      [
+        { name: 'ours', records: ours },
+        { name: 'base', records: base },
+      ],
+      TRAIN,
+    );
+    const lead = iv.firstMinus.base;
+    expect(lead.train).toEqual({ low: 0, high: 0 });
+    expect(lead.unseen!.low).toBeGreaterThan(0);
+    expect(lead.unseen!.low).toBeLessThanOrEqual(6 / 28);
+    expect(lead.unseen!.high).toBeGreaterThanOrEqual(6 / 28);
+    // unpaired, the two runs' unseen intervals overlap: pairing is what separates them
+    expect(iv.gapClosed.base.unseen!.high).toBeGreaterThan(iv.gapClosed.ours.unseen!.low);
+  });
+
+  it('is deterministic, and refuses a run that lacks one of the episodes', () => {
+    const runs = [{ name: 'ours', records: ours }];
+    expect(gapIntervals(reference, before, runs, TRAIN)).toEqual(
+      gapIntervals(reference, before, runs, TRAIN),
+    );
+    expect(() =>
+      gapIntervals(reference, before, [{ name: 'ours', records: ours.slice(1) }], TRAIN),
+    ).toThrow(/ours has no record of episode sketch-0/);
+  });
+
+  it('gapDifference subtracts per split and keeps undefined splits undefined', () => {
+    expect(
+      gapDifference({ train: 0.9, unseen: 0.5, all: null }, { train: 0.4, unseen: 0.75, all: 0.6 }),
+    ).toEqual({ train: 0.5, unseen: -0.25, all: null });
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * How much of one run's gap closed is evaluation noise: 95 % percentile intervals from a paired, stratified bootstrap over
+ * the test suite's episodes (`stratifiedBootstrap`, util/stats.ts) — each kind's episodes are resampled within the kind, so
+ * every resample keeps the suite's episodes per kind, and one draw serves every policy (reference, guesser, ours, each
+ * baseline), so a difference between two policies is read on the same episodes. The interval says how far a figure would
+ * move on another test suite of the same size from the same generator. It leaves out training's own variation (another
+ * seed trains another guesser and another policy), which only several seeds measure (`askfirst demo --seeds`).
+ */
+import type { EpisodeRecord } from '../episode/types.js';
+import { stratifiedBootstrap, type PercentileInterval } from '../util/stats.js';
+import type { GapClosed } from './results.js';
+
+/** An interval per split of the kinds, as in `GapClosed` (null: the gap is undefined on most resamples' splits). */
+export interface SplitIntervals {
+  train: PercentileInterval | null;
+  unseen: PercentileInterval | null;
+  all: PercentileInterval | null;
+}
+
+export interface GapIntervals {
+  /** Per run (by the name given): the interval of its gap closed per split. */
+  gapClosed: Record<string, SplitIntervals>;
+  /** Per run after the first: the interval of (first run's gap closed − this run's), per split, from the same resamples. */
+  firstMinus: Record<string, SplitIntervals>;
+}
+
+const SPLITS = ['train', 'unseen', 'all'] as const;
+
+/**
+ * Intervals of gap closed = (acc − acc_before) / (acc_reference − acc_before) per split for each run in `runs`, and of the
+ * first run's lead over each other run. Every record list must hold the same episodes (by id) as `reference`.
+ */
+export function gapIntervals(
+  reference: readonly EpisodeRecord[],
+  before: readonly EpisodeRecord[],
+  runs: readonly { name: string; records: readonly EpisodeRecord[] }[],
+  trainKinds: readonly string[],
+  opts: { seed?: number; resamples?: number } = {},
+): GapIntervals {
+  const ids = reference.map((r) => r.id);
+  const successes = (name: string, recs: readonly EpisodeRecord[]): Uint8Array => {
+    const byId = new Map(recs.map((r) => [r.id, r.success]));
+    return Uint8Array.from(ids, (id) => {
+      const s = byId.get(id);
+      if (s === undefined) throw new Error(`gapIntervals: ${name} has no record of episode ${id}`);
+      return s ? 1 : 0;
+    });
+  };
+  const policies = [
+    successes('reference', reference),
+    successes('before', before),
+    ...runs.map((r) => successes(r.name, r.records)),
+  ];
+  const kinds = [...new Set(reference.map((r) => r.kind))];
+  const members = kinds.map((k) => ids.flatMap((_, i) => (reference[i].kind === k ? [i] : [])));
+  const inSplit = {
+    train: kinds.map((k) => trainKinds.includes(k)),
+    unseen: kinds.map((k) => !trainKinds.includes(k)),
+    all: kinds.map(() => true),
+  };
+
+  const stats = (draws: readonly Int32Array[]): (number | null)[] => {
+    // hits[p][g]: policy p's successes among group g's drawn episodes
+    const hits = policies.map((s) =>
+      draws.map((d, g) => d.reduce((a, j) => a + s[members[g][j]], 0)),
+    );
+    const gaps = runs.map((_, r) =>
+      SPLITS.map((split) => {
+        let n = 0;
+        const acc = [0, 0, 0];
+        draws.forEach((d, g) => {
+          if (!inSplit[split][g]) return;
+          n += d.length;
+          for (const [slot, p] of [
+            [0, 0],
+            [1, 1],
+            [2, r + 2],
+          ] as const)
+            acc[slot] += hits[p][g];
+        });
+        const gap = acc[0] - acc[1];
+        return n > 0 && gap > 0 ? (acc[2] - acc[1]) / gap : null;
+      }),
+    );
+    const leads = runs
+      .slice(1)
+      .map((_, r) =>
+        SPLITS.map((_, s) =>
+          gaps[0][s] === null || gaps[r + 1][s] === null ? null : gaps[0][s]! - gaps[r + 1][s]!,
+        ),
+      );
+    return [...gaps.flat(), ...leads.flat()];
+  };
+  const ci = stratifiedBootstrap(
+    members.map((m) => m.length),
+    stats,
+    opts,
+  );
+  const splitOf = (at: number): SplitIntervals => ({
+    train: ci[at] ?? null,
+    unseen: ci[at + 1] ?? null,
+    all: ci[at + 2] ?? null,
+  });
+  return {
+    gapClosed: Object.fromEntries(runs.map((r, i) => [r.name, splitOf(3 * i)])),
+    firstMinus: Object.fromEntries(
+      runs.slice(1).map((r, i) => [r.name, splitOf(3 * (runs.length + i))]),
+    ),
+  };
+}
+
+/** a − b per split (null where either is). */
+export function gapDifference(a: GapClosed, b: GapClosed): GapClosed {
+  const d = (x: number | null, y: number | null) => (x === null || y === null ? null : x - y);
+  return { train: d(a.train, b.train), unseen: d(a.unseen, b.unseen), all: d(a.all, b.all) };
+}
