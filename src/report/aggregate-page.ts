@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { AGGREGATE_PAGE, PAIRED_FIGURES, seedStat, type Aggregate, type FigureStats, type PairedFigure, type SeedStat } from './aggregate.js';
-import { CSS, esc, pct, valueCell } from './html.js';
+import { ci95Text, CSS, esc, pct, signedPoints, valueCell } from './html.js';
 
 /** pct: a fraction shown as %; pts: a difference of fractions, in percentage points; ratio: ×; num: plain. */
 type Unit = 'pct' | 'pts' | 'ratio' | 'num';
@@ -81,9 +81,18 @@ export function aggregateText(agg: Aggregate): string {
   for (const b of agg.baselines) {
     const parts = PAIRED_FIGURES.map((f) => `${PAIRED_LABELS[f]} ${fmtStat(b.paired[f], 'pts', true)}${missing(b.paired[f], k)}`);
     out.push(`  ours − ${b.label} (paired over seeds): ${parts.join('; ')}`);
+    const perSeed = evaluationNoise(agg, b);
+    if (perSeed) out.push(`    per seed, unseen kinds, with the interval over its test episodes: ${perSeed}`);
   }
   for (const { who, falls } of belowGuesser(agg)) if (falls.length) out.push(`  below the guesser, ${who}: ${falls.map((f) => fallText(f, f.group)).join(', ')}`);
   return out.join('\n');
+}
+
+/** "seed 0 +2.6 [−1.9, 7.0], seed 1 …": each seed's ours − baseline on the unseen kinds with its evaluation interval; "" when no seed has one. */
+export function evaluationNoise(agg: Aggregate, b: Aggregate['baselines'][number]): string {
+  const ivs = b.evaluationCi95?.['gapClosed.unseen'];
+  if (!ivs?.some((iv) => iv !== null)) return '';
+  return agg.seeds.map((seed, i) => `seed ${seed} ${signedPoints(b.paired['gapClosed.unseen'].values[i])}${ci95Text(ivs[i])}`).join(', ');
 }
 
 // ─── aggregate.html ─────────────────────────────────────────────────────────────────────
@@ -181,8 +190,15 @@ function pairedTable(agg: Aggregate): string {
   const rows = agg.baselines.flatMap((b) =>
     PAIRED_FIGURES.map((f) => `<tr><td>ours − ${esc(b.label)}: ${esc(PAIRED_LABELS[f])}</td>${statCells(`paired.${b.name}.${f}`, b.paired[f], 'pts', true)}</tr>`),
   );
+  const noise = agg.baselines.flatMap((b) => {
+    const t = evaluationNoise(agg, b);
+    return t ? [`<li>ours − ${esc(b.label)}: ${esc(t)}</li>`] : [];
+  });
   return rows.length
-    ? `<table id="paired">${head(agg, 'difference')}<tbody>${rows.join('')}</tbody></table>`
+    ? `<table id="paired">${head(agg, 'difference')}<tbody>${rows.join('')}</tbody></table>` +
+        (noise.length
+          ? `<p class="meta">Each seed's difference on the unseen kinds, in points, with its 95 % interval over that seed's test episodes (a paired bootstrap: evaluation noise alone; the interval over seeds above also holds training's variation):</p><ul id="paired-evaluation">${noise.join('')}</ul>`
+          : '')
     : '<p class="meta">No baselines were run.</p>';
 }
 

@@ -6,7 +6,8 @@
  * confidence interval for the mean (Student's t, two-sided, df = n − 1) and n. Paired
  * comparisons: per seed, ours − baseline on gap closed unseen / all and accuracy after, with the
  * same statistics over the differences (the seeds share suites and the supervised guesser, so
- * the paired interval is the one to read for "better than the baseline").
+ * the paired interval is the one to read for "better than the baseline"), and beside each seed's
+ * difference its interval over that seed's test episodes (evaluation noise, from results.json).
  *
  * A figure that is undefined for a seed (gap closed when the reference is no better than the
  * guesser) is `null` there and left out of the statistics, so `n` can be below the number of
@@ -26,6 +27,8 @@ export const AGGREGATE_FILE = 'aggregate.json';
 export const AGGREGATE_PAGE = 'aggregate.html';
 
 // ─── Schema and types ───────────────────────────────────────────────────────────────────
+
+const intervalSchema = z.object({ low: z.number(), high: z.number() });
 
 /** One figure over the seeds. */
 export type SeedStat = z.output<typeof seedStatSchema>;
@@ -81,6 +84,11 @@ const baselineStatsSchema = z.object({
     'gapClosed.all': seedStatSchema,
     'accuracy.after': seedStatSchema,
   }),
+  /**
+   * Per seed (in `seeds` order), the 95 % interval of ours − this baseline over that seed's test episodes (results.json's
+   * `oursMinus`: evaluation noise only); null for a seed whose run has none. Absent in aggregates written before it existed.
+   */
+  evaluationCi95: z.object({ 'gapClosed.unseen': z.array(intervalSchema.nullable()), 'gapClosed.all': z.array(intervalSchema.nullable()) }).optional(),
 });
 
 /** The whole of `aggregate.json`. */
@@ -189,7 +197,11 @@ export function buildAggregate(runs: readonly SeedRun[], createdAt = new Date().
     const paired = Object.fromEntries(
       PAIRED_FIGURES.map((f) => [f, seedStat(per.map((b, i) => (b ? diff(pairedValue(ours[i], f), pairedValue(b, f)) : null)))]),
     ) as BaselineStats['paired'];
-    return { name, label: any.label, rp: any.rp, figures: figureStats(per, kinds), paired };
+    const evaluationCi95 = {
+      'gapClosed.unseen': per.map((b) => b?.oursMinus?.ci95.unseen ?? null),
+      'gapClosed.all': per.map((b) => b?.oursMinus?.ci95.all ?? null),
+    };
+    return { name, label: any.label, rp: any.rp, figures: figureStats(per, kinds), paired, evaluationCi95 };
   });
   const agg: Aggregate = {
     version: AGGREGATE_VERSION,
