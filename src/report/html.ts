@@ -27,9 +27,9 @@ export function ci95Text(iv: { low: number; high: number } | null | undefined): 
   return iv ? ` [${(100 * iv.low).toFixed(1)}, ${(100 * iv.high).toFixed(1)}]` : '';
 }
 
-/** A difference of fractions in percent points with its sign ("+11.4", "−2.0"); "–" when null. */
+/** A difference of fractions in percent points with its sign ("+11.4", "-2.0", as `pct` writes a negative); "–" when null. */
 export function signedPoints(x: number | null | undefined): string {
-  return x != null && Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}` : '–';
+  return x != null && Number.isFinite(x) ? `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}` : '–';
 }
 
 /** A plain number ("1.46"); "–" when null or not finite. */

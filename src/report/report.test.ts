@@ -219,6 +219,8 @@ describe('report.html', () => {
     expect(page).toMatch(/<td>ProactiveBench reward, r_p = 0\.5<\/td>(<td[^>]*>[^]*?<\/td>){6}<td class="num">–<\/td><\/tr>/); // no lead computed: "–"
     const card = renderModelCard(r);
     expect(card).toContain(`${pct(r.gapClosed.unseen)} [42.0, 60.0]`);
+    r.baselines[0].oursMinus = { gapClosed: { train: null, unseen: -0.02, all: null }, ci95: { train: null, unseen: { low: -0.06, high: 0.02 }, all: null } };
+    expect(await renderReport(dir, r)).toContain('-2.0<span class="meta"> [-6.0, 2.0]</span>'); // behind: signed as pct signs it
   });
 
   it('renders a sparse run (no baselines, no curves, no examples) without inventing data', async () => {
