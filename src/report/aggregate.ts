@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { DataError } from '../util/errors.js';
 import { writeJson } from '../util/fsx.js';
 import { meanInterval95 } from '../util/stats.js';
-import type { HeadlineFigures, Results } from './results.js';
+import { intervalSchema, type HeadlineFigures, type Results } from './results.js';
 
 /** Bumped when a field changes meaning or is removed. */
 export const AGGREGATE_VERSION = 1;
@@ -27,8 +27,6 @@ export const AGGREGATE_FILE = 'aggregate.json';
 export const AGGREGATE_PAGE = 'aggregate.html';
 
 // ─── Schema and types ───────────────────────────────────────────────────────────────────
-
-const intervalSchema = z.object({ low: z.number(), high: z.number() });
 
 /** One figure over the seeds. */
 export type SeedStat = z.output<typeof seedStatSchema>;

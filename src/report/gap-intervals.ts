@@ -7,21 +7,14 @@
  * seed trains another guesser and another policy), which only several seeds measure (`askfirst demo --seeds`).
  */
 import type { EpisodeRecord } from '../episode/types.js';
-import { stratifiedBootstrap, type PercentileInterval } from '../util/stats.js';
-import type { GapClosed } from './results.js';
-
-/** An interval per split of the kinds, as in `GapClosed` (null: the gap is undefined on most resamples' splits). */
-export interface SplitIntervals {
-  train: PercentileInterval | null;
-  unseen: PercentileInterval | null;
-  all: PercentileInterval | null;
-}
+import { stratifiedBootstrap } from '../util/stats.js';
+import type { GapClosed, GapClosedIntervals } from './results.js';
 
 export interface GapIntervals {
   /** Per run (by the name given): the interval of its gap closed per split. */
-  gapClosed: Record<string, SplitIntervals>;
+  gapClosed: Record<string, GapClosedIntervals>;
   /** Per run after the first: the interval of (first run's gap closed − this run's), per split, from the same resamples. */
-  firstMinus: Record<string, SplitIntervals>;
+  firstMinus: Record<string, GapClosedIntervals>;
 }
 
 const SPLITS = ['train', 'unseen', 'all'] as const;
@@ -64,22 +57,13 @@ export function gapIntervals(
     const hits = policies.map((s) =>
       draws.map((d, g) => d.reduce((a, j) => a + s[members[g][j]], 0)),
     );
+    // successes of policy p over a split's drawn episodes; each split's accuracies share one denominator, so counts will do
+    const over = (p: number, split: (typeof SPLITS)[number]) =>
+      hits[p].reduce((a, h, g) => a + (inSplit[split][g] ? h : 0), 0);
     const gaps = runs.map((_, r) =>
       SPLITS.map((split) => {
-        let n = 0;
-        const acc = [0, 0, 0];
-        draws.forEach((d, g) => {
-          if (!inSplit[split][g]) return;
-          n += d.length;
-          for (const [slot, p] of [
-            [0, 0],
-            [1, 1],
-            [2, r + 2],
-          ] as const)
-            acc[slot] += hits[p][g];
-        });
-        const gap = acc[0] - acc[1];
-        return n > 0 && gap > 0 ? (acc[2] - acc[1]) / gap : null;
+        const [ref, guesser, run] = [over(0, split), over(1, split), over(r + 2, split)];
+        return ref > guesser ? (run - guesser) / (ref - guesser) : null;
       }),
     );
     const leads = runs
@@ -96,7 +80,7 @@ export function gapIntervals(
     stats,
     opts,
   );
-  const splitOf = (at: number): SplitIntervals => ({
+  const splitOf = (at: number): GapClosedIntervals => ({
     train: ci[at] ?? null,
     unseen: ci[at + 1] ?? null,
     all: ci[at + 2] ?? null,

@@ -119,8 +119,8 @@ const gapClosedSchema = z.object({
   all: z.number().nullable(),
 });
 
-/** A 95 % interval of a figure. */
-const intervalSchema = z.object({ low: z.number(), high: z.number() });
+/** A 95 % interval of a figure (also aggregate.ts's). */
+export const intervalSchema = z.object({ low: z.number(), high: z.number() });
 /**
  * Per split, the 95 % interval of a gap-closed figure over the test suite's episodes (report/gap-intervals.ts: a paired,
  * stratified bootstrap — evaluation noise only, not training's variation); null where the gap is undefined.

@@ -196,8 +196,10 @@ export interface PercentileInterval {
  * with a fixed number of episodes per scenario kind). `stats` gets the resampled groups and
  * returns one value per statistic (null: undefined on this resample, skipped). Deterministic:
  * mulberry32 from `seed`, the groups drawn in order. Returns per statistic its 95 % interval
- * (null when no resample defined it). Written here rather than taken from a library: the few
- * npm bootstrap packages resample one flat sample with Math.random, neither stratified nor seeded.
+ * (null when no resample defined it). Written here rather than taken from a library: the npm
+ * packages found (e.g. compute-bootstrap, unmaintained since 2015) return a standard error rather
+ * than percentiles and do not resample within strata; the project's own generator keeps every
+ * interval the same on any machine.
  */
 export function stratifiedBootstrap(
   groupSizes: readonly number[],
