@@ -116,4 +116,14 @@ describe('askfirst demo --quick', () => {
       await stopChild(busy);
     }
   }, 900_000);
+
+  it('re-run over its finished stages, it skips them and writes the same results.json, training curves included', async () => {
+    const a = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    const lines: string[] = [];
+    await runDemo({ quick: true, out, progress: false, baselines: true }, (s) => lines.push(s));
+    expect(lines.filter((l) => /already done/.test(l))).toHaveLength(4); // supervised, ours, two baselines
+    const b = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(b.training.updates).toBe(40);
+    expect(withoutTimings(b)).toEqual(withoutTimings(a));
+  }, 300_000);
 });

@@ -25,7 +25,7 @@ import { trainGRPO } from '../rl/grpo.js';
 import { trainPPO } from '../rl/ppo.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { RewardWeightListSchema, makeRewards, parseRewardWeights } from '../rl/rewards.js';
-import type { RLResult } from '../rl/run.js';
+import { finishedCurve, type RLResult } from '../rl/run.js';
 import { runEpisodes } from '../agents/runner.js';
 import { lossesLine, summaryTable, variantTable } from '../eval/table.js';
 import { accuracyLosses } from '../episode/losses.js';
@@ -129,8 +129,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     const ctx = { policy, train: rlTrain, val: rlVal, loader: memoryLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
     if (!cfg.fresh && new RunDir(dir).isFinished()) {
       log(`demo: ${name} already done (${dir}/final)`);
-      const p = BuiltinPolicy.load(dir);
-      return { policy: p, updates: 0, seconds: 0, curve: [] };
+      return { policy: BuiltinPolicy.load(dir), ...(await finishedCurve(dir)) }; // its curve from its log: the report keeps its training charts
     }
     return algo === 'ppo' ? trainPPO({ out: dir, ...rlCommon, ...extra }, ctx) : trainGRPO({ out: dir, ...rlCommon, ...extra }, ctx);
   };

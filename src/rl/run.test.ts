@@ -7,7 +7,7 @@ import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { trainGRPO } from './grpo.js';
 import { difficultyRanks } from './curriculum.js';
-import { BaseRLConfigSchema, RLRun } from './run.js';
+import { BaseRLConfigSchema, finishedCurve, RLRun } from './run.js';
 
 describe('resuming an RL run', () => {
   it('an Rng restored from its state continues the same stream (normals’ spare included)', () => {
@@ -32,6 +32,19 @@ describe('resuming an RL run', () => {
     await run(join(dir, 'split'), 6, false); // stops after its checkpoint at update 6
     const resumed = await run(join(dir, 'split'), 9, true);
     expect(resumed).toEqual(whole);
+  }, 60_000);
+
+  it('a finished run reads its curve back from its log, as the run returned it (the demo skips finished stages)', async () => {
+    const dir = tmpDir('af-rl-curve');
+    const train = generateSuite({ episodes: 4, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const policy = newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 });
+    const ctx = { policy, train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image };
+    const r = await trainGRPO({ out: join(dir, 'run'), updates: 3, episodesPerUpdate: 4, groupSize: 2, evalEvery: 2, progress: false }, ctx as never);
+    const back = await finishedCurve(join(dir, 'run'));
+    expect(back.curve).toEqual(JSON.parse(JSON.stringify(r.curve)));
+    expect(back.updates).toBe(3);
+    expect(back.seconds).toBe(r.curve[2]['time/seconds']);
+    expect(await finishedCurve(join(dir, 'none'))).toEqual({ updates: 0, seconds: 0, curve: [] });
   }, 60_000);
 });
 

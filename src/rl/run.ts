@@ -6,6 +6,8 @@
  * namespaced metrics in `rl.jsonl`, and checkpoints that make a kill -9 cost at most one
  * checkpoint interval.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
 import { Rng, type RngState } from '../util/rng.js';
@@ -22,6 +24,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { runEpisodes } from '../agents/runner.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { average } from '../util/stats.js';
+import { readJsonl } from '../util/jsonl.js';
 import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
@@ -95,6 +98,18 @@ export interface RLResult {
 
 /** The metrics log in the run directory, one line per update. */
 export const RL_LOG = 'rl.jsonl';
+
+/**
+ * A finished run's updates, seconds and curve, read back from its metrics log (the rows `RLRun.log` wrote, one per update),
+ * so a stage skipped because it is finished reports what it did instead of nothing. Empty when the run has no log.
+ */
+export async function finishedCurve(dir: string): Promise<Omit<RLResult, 'policy'>> {
+  const file = join(dir, RL_LOG);
+  if (!existsSync(file)) return { updates: 0, seconds: 0, curve: [] };
+  const curve = (await readJsonl<Record<string, number>>(file, { tolerateTruncatedTail: true })).lines.map((l) => l.value);
+  const last = curve[curve.length - 1];
+  return { updates: last?.update ?? 0, seconds: last?.['time/seconds'] ?? 0, curve };
+}
 
 /** What a checkpoint saves beside the weights and optimizer moments (its `state.json`). */
 interface RLState {
