@@ -125,5 +125,8 @@ describe('askfirst demo --quick', () => {
     const b = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(b.training.updates).toBe(40);
     expect(withoutTimings(b)).toEqual(withoutTimings(a));
+    // this run's timings are its own: the skipped RL stage is not split into the earlier run's rollout and optimisation times
+    expect(a.timings.find((t: { stage: string }) => t.stage === 'rl').parts).toHaveLength(3);
+    expect(b.timings.find((t: { stage: string }) => t.stage === 'rl').parts).toBeUndefined();
   }, 300_000);
 });

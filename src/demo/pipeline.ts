@@ -122,14 +122,14 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
 
   // ── 4. RL on the training kinds ───────────────────────────────────────────
   const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, reportTo: cfg.reportTo, evalEvery: 5 };
-  const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo', model: { whichBound?: number } = {}): Promise<RLResult> => {
+  const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo', model: { whichBound?: number } = {}): Promise<RLResult & { skipped?: boolean }> => {
     const dir = join(cfg.out, name);
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
     Object.assign(policy.model.config, model); // acting options only (the weights are the guesser's)
     const ctx = { policy, train: rlTrain, val: rlVal, loader: memoryLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
     if (!cfg.fresh && new RunDir(dir).isFinished()) {
       log(`demo: ${name} already done (${dir}/final)`);
-      return { policy: BuiltinPolicy.load(dir), ...(await finishedCurve(dir)) }; // its curve from its log: the report keeps its training charts
+      return { policy: BuiltinPolicy.load(dir), ...(await finishedCurve(dir)), skipped: true }; // its curve from its log: the report keeps its training charts
     }
     return algo === 'ppo' ? trainPPO({ out: dir, ...rlCommon, ...extra }, ctx) : trainGRPO({ out: dir, ...rlCommon, ...extra }, ctx);
   };
@@ -189,7 +189,8 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   });
   const oracle = summarize(oracleRecs);
   const rlTiming = timings.find((t) => t.stage === 'rl');
-  if (rlTiming && ours.curve.length) {
+  if (rlTiming && ours.curve.length && !ours.skipped) {
+    // where this invocation's RL time went (a skipped stage took none: its logged times are the earlier run's)
     const sumOf = (k: string) => ours.curve.reduce((a, c) => a + (c[k] ?? 0), 0);
     rlTiming.parts = [
       { name: 'rollouts', seconds: sumOf('time/rollout') },
