@@ -124,13 +124,13 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, reportTo: cfg.reportTo, evalEvery: 5 };
   const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo', model: { whichBound?: number } = {}): Promise<RLResult & { skipped?: boolean }> => {
     const dir = join(cfg.out, name);
-    const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
-    Object.assign(policy.model.config, model); // acting options only (the weights are the guesser's)
-    const ctx = { policy, train: rlTrain, val: rlVal, loader: memoryLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
     if (!cfg.fresh && new RunDir(dir).isFinished()) {
       log(`demo: ${name} already done (${dir}/final)`);
       return { policy: BuiltinPolicy.load(dir), ...(await finishedCurve(dir)), skipped: true }; // its curve from its log: the report keeps its training charts
     }
+    const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
+    Object.assign(policy.model.config, model); // acting options only (the weights are the guesser's)
+    const ctx = { policy, train: rlTrain, val: rlVal, loader: memoryLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
     return algo === 'ppo' ? trainPPO({ out: dir, ...rlCommon, ...extra }, ctx) : trainGRPO({ out: dir, ...rlCommon, ...extra }, ctx);
   };
   const rewardWeights = parseRewardWeights(cfg.rewardWeights);

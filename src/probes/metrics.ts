@@ -13,14 +13,12 @@
  * seeded percentile bootstrap over items (Efron 1979; 1000 resamples) — deterministic.
  */
 import type { PresenceAnswer } from '../episode/presence.js';
-import { stratifiedBootstrap, wilson95 } from '../util/stats.js';
+import { stratifiedBootstrap, wilson95, type PercentileInterval } from '../util/stats.js';
 
 export type Reply = PresenceAnswer | 'invalid';
 
-export interface Interval {
-  low: number;
-  high: number;
-}
+/** A 95 % interval (util/stats.ts's percentile interval has the same shape). */
+export type Interval = PercentileInterval;
 
 /** A figure with its 95 % interval (null when undefined, e.g. precision with no "yes" at all). */
 export interface Figure {
