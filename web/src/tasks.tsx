@@ -305,7 +305,7 @@ function PlayTask({ a, onSubmit }: { a: AssignmentInfo<'play'>; onSubmit: (l: Pl
 
 export function TaskView({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: Label) => void }) {
   return (
-    <div className="card task" data-testid={`task-${a.type}`}>
+    <div className="card task" data-testid={`task-${a.type}`} data-assignment={a.id}>
       {a.type !== 'play' && <Picture aid={a.id} />}
       <div className="task-body">
         {a.type === 'rationale' && <RationaleTask a={a} onSubmit={onSubmit} />}
