@@ -51,8 +51,16 @@ function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
   ];
 }
 
+/**
+ * One fall of accuracy, "corruption/saturation 41.7% → 0.0% (5 fewer right of 12 episodes)": the words of the terminal's
+ * line and of report.html's list, which passes the group's name and the rates already marked up.
+ */
+export function lossText(l: AccuracyLoss, name: string = l.group, rate: (x: number) => string = pct): string {
+  return `${name} ${rate(l.before)} → ${rate(l.after)} (${l.lost} fewer right of ${l.episodes} episodes)`;
+}
+
 /** One line naming where `after` answers fewer episodes right than `before` (episode/losses.ts), or that it does nowhere. */
 export function lossesLine(losses: readonly AccuracyLoss[], who: string, than: string): string {
   if (!losses.length) return `${who}: at or above ${than} on every kind and variant`;
-  return `${who}: below ${than} on ${losses.map((l) => `${l.group} ${pct(l.before)} → ${pct(l.after)} (${l.lost} fewer right of ${l.episodes} episodes)`).join(', ')}`;
+  return `${who}: below ${than} on ${losses.map((l) => lossText(l)).join(', ')}`;
 }

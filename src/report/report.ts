@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, isAbsolute, join, normalize } from 'node:path';
 import { accuracyLosses } from '../episode/losses.js';
 import { gapClosed } from '../episode/metrics.js';
+import { lossText } from '../eval/table.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { writeModelCard } from './model-card.js';
 import { renderCharts } from './charts.js';
@@ -134,7 +135,7 @@ function lossesList(r: Results): string {
   const item = (who: string, s: Results['summaries']['after']) => {
     const ls = accuracyLosses(before, s);
     const what = ls.length
-      ? ls.map((l) => `<b>${esc(l.group)}</b> ${esc(pct(l.before))} → ${esc(pct(l.after))} (${l.lost} fewer right of ${l.episodes} episodes)`).join(', ')
+      ? ls.map((l) => lossText(l, `<b>${esc(l.group)}</b>`, (x) => esc(pct(x)))).join(', ')
       : 'nowhere: at or above it on every kind and variant';
     return `<li>${esc(who)}: ${what}</li>`;
   };
