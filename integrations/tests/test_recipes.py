@@ -125,6 +125,46 @@ class Recipes(unittest.TestCase):
             AskfirstEnv("http://127.0.0.1:9").connect()
         self.assertIn("is `askfirst env serve` running?", str(cm.exception))
 
+    def test_train_grpo_saves_the_final_model(self):
+        """train_grpo.py with fake `datasets` and `trl` modules: the trained model is saved in --output-dir, after training."""
+        import types
+        calls = []
+
+        class FakeDataset:
+            def cast_column(self, *a):
+                return self
+
+        class FakeTrainer:
+            def __init__(self, **kw):
+                calls.append(("init", kw["args"]["output_dir"]))
+
+            def train(self):
+                calls.append(("train",))
+
+            def save_model(self, out=None):
+                calls.append(("save_model", out))
+
+        fakes = {
+            "datasets": types.SimpleNamespace(Image=lambda: None, Sequence=lambda x: None, load_dataset=lambda *a, **k: FakeDataset()),
+            "trl": types.SimpleNamespace(GRPOConfig=lambda **kw: kw, GRPOTrainer=FakeTrainer),
+        }
+        saved = {k: sys.modules.get(k) for k in [*fakes, "train_grpo"]}
+        sys.modules.update(fakes)
+        sys.modules.pop("train_grpo", None)
+        argv = sys.argv
+        try:
+            import train_grpo
+            sys.argv = ["train_grpo.py", "--data", "d", "--output-dir", "runs/x"]
+            train_grpo.main()
+        finally:
+            sys.argv = argv
+            for k, v in saved.items():
+                if v is None:
+                    sys.modules.pop(k, None)
+                else:
+                    sys.modules[k] = v
+        self.assertEqual(calls, [("init", "runs/x"), ("train",), ("save_model", "runs/x")])
+
 
 if __name__ == "__main__":
     unittest.main()

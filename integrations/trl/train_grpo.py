@@ -48,6 +48,9 @@ def main() -> None:
     else:
         trainer = GRPOTrainer(model=a.model, args=args, train_dataset=ds, reward_funcs=askfirst_reward)
     trainer.train()
+    # The final weights and processor in output_dir itself (train() leaves only checkpoint-N folders there), so
+    # `vllm serve <output_dir>` serves the trained model (docs/train-a-real-vlm.md).
+    trainer.save_model(a.output_dir)
 
 
 if __name__ == "__main__":
