@@ -29,6 +29,18 @@ describe('train subcommands', () => {
     expect(rl).toMatch(/--lr <n>[^\n]*\(default: 0\.003\)/);
     expect(rl).not.toMatch(/--size/);
   });
+  it('only a stage with --resume says a killed run continues with it', async () => {
+    const program = await buildProgram();
+    const train = program.commands.find((c) => c.name() === 'train')!;
+    for (const stage of ['supervised', 'rl', 'presence', 'reward', 'dpo']) {
+      const cmd = train.commands.find((c) => c.name() === stage)!;
+      let out = '';
+      cmd.configureOutput({ writeOut: (t) => (out += t) });
+      cmd.outputHelp();
+      const hasOption = cmd.options.some((o) => o.long === '--resume');
+      expect(out.includes('add --resume to the same command'), stage).toBe(hasOption);
+    }
+  });
   it('--no-X flags are described by what they do', async () => {
     for (const path of [['train', 'supervised'], ['train', 'rl'], ['demo'], ['eval']]) {
       const h = await help(path);

@@ -181,7 +181,9 @@ function trainGroup(program: Command): Command {
 export function addTrainStage<S extends AnyObjectSchema>(program: Command, stage: TrainStage<S>): Command {
   const cmd = trainGroup(program).command(stage.name).description(stage.description);
   addSchemaOptions(cmd, stage.schema);
-  if (stage.examples?.length) cmd.addHelpText('after', `\nExamples:\n  ${stage.examples.join('\n  ')}\n  (kill it any time; add --resume to the same command to continue)`);
+  // only a stage with a --resume option can promise that a killed run continues
+  const resumable = 'resume' in stage.schema.shape ? '\n  (kill it any time; add --resume to the same command to continue)' : '';
+  if (stage.examples?.length) cmd.addHelpText('after', `\nExamples:\n  ${stage.examples.join('\n  ')}${resumable}`);
   cmd.action(async (raw: Record<string, unknown>) => stage.run(configFromOptions(stage.schema, raw, `train ${stage.name}`)));
   return cmd;
 }
