@@ -14,7 +14,7 @@
  * askfirst's HTTP client treats 400 and 422 alike (not retried). So both servers say 400.
  */
 import type { ErrorBody as WorkbenchErrorBody } from '../feedback/api-types.js';
-import { isAskfirstError, type ErrorCode } from '../util/errors.js';
+import { AskfirstError, InputError, isAskfirstError, type ErrorCode } from '../util/errors.js';
 
 export const STATUS: Record<ErrorCode, number> = {
   BAD_INPUT: 400,
@@ -79,4 +79,16 @@ export interface OpenAIErrorBody {
 export function openaiErrorResponse(e: unknown, log?: (msg: string) => void): { status: number; body: OpenAIErrorBody } {
   const { status, code, message } = toHttp(e, log);
   return { status, body: { error: { message, type: status < 500 ? 'invalid_request_error' : 'server_error', code } } };
+}
+
+/**
+ * A listen failure as an askfirst error that says what to do (a busy port is not a bug), for
+ * every server the CLI starts (serve, env serve, feedback serve); other errors pass through.
+ */
+export function listenError(e: unknown, host: string, port: number): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new AskfirstError('CONFLICT', `port ${port} on ${host} is already in use (another workbench or server?); stop it or choose another --port`, { cause: e });
+  if (code === 'EACCES') return new InputError(`not allowed to listen on ${host}:${port} (ports below 1024 need privileges); choose another --port`, { cause: e });
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new InputError(`cannot listen on ${host}: not an address of this machine; check --host`, { cause: e });
+  return e;
 }

@@ -26,7 +26,7 @@ import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
 import { InputError } from '../../util/errors.js';
-import { toHttp } from '../errors.js';
+import { listenError, toHttp } from '../errors.js';
 import { errorMessage, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -306,6 +306,6 @@ export async function startEnvServer(o: EnvServerOptions & { port?: number; host
       });
     }) as Server;
     env.attach(server);
-    server.on('error', reject);
+    server.on('error', (e) => reject(listenError(e, host, o.port ?? 0)));
   });
 }

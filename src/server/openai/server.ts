@@ -31,7 +31,7 @@ import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
-import { openaiErrorResponse } from '../errors.js';
+import { listenError, openaiErrorResponse } from '../errors.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
@@ -347,6 +347,6 @@ export async function startOpenAIServer(o: ServeOptions & { port?: number; host?
           }),
       });
     });
-    server.on('error', reject);
+    server.on('error', (e) => reject(listenError(e, host, o.port ?? 0)));
   });
 }

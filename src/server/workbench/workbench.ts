@@ -11,7 +11,7 @@ import type { Episode } from '../../episode/types.js';
 import { openDb } from '../../feedback/db.js';
 import { FeedbackStore } from '../../feedback/store.js';
 import type { SuiteEpisode } from '../../suite/types.js';
-import { AskfirstError, InputError } from '../../util/errors.js';
+import { listenError } from '../errors.js';
 import { createApp } from './app.js';
 import { findUiDir } from './static.js';
 
@@ -59,15 +59,6 @@ export function playPolicyFactory(spec: string): (ep: Episode<string>, imageDir?
     const p = await shared;
     return { name: p.name, act: (b, o) => p.act(b, o) };
   };
-}
-
-/** A listen failure as an askfirst error that says what to do (a busy port is not a bug). */
-export function listenError(e: unknown, host: string, port: number): unknown {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new AskfirstError('CONFLICT', `port ${port} on ${host} is already in use (another workbench or server?); stop it or choose another --port`, { cause: e });
-  if (code === 'EACCES') return new InputError(`not allowed to listen on ${host}:${port} (ports below 1024 need privileges); choose another --port`, { cause: e });
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new InputError(`cannot listen on ${host}: not an address of this machine; check --host`, { cause: e });
-  return e;
 }
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
