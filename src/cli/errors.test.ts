@@ -42,6 +42,20 @@ describe('CLI errors a user can fix', () => {
     expect(r.err).not.toMatch(/unexpected error|please report/);
   });
 
+  it('an --out that names a directory where a file is expected: says so with the name given, never the temporary file', async () => {
+    const d = tmpDir('af-cli-outdir');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    mkdirSync(join(d, 'existing'));
+    const slash = await cli('suite', 'show', '--data', suite, '--episode', 'camera-00000', '--out', join(d, 'sheets') + '/');
+    expect(slash.code).toBe(1);
+    expect(slash.err).toMatch(/sheets\/ names a directory \(it ends with "\/"\) where a file is expected; give a file name/);
+    const dir = await cli('suite', 'show', '--data', suite, '--episode', 'camera-00000', '--out', join(d, 'existing'));
+    expect(dir.code).toBe(1);
+    expect(dir.err).toMatch(/existing is a directory where a file is expected/);
+    for (const r of [slash, dir]) expect(r.err).not.toMatch(/\.tmp|unexpected error|please report/);
+  });
+
   it('read-only and full disks are named as such (a read-only file system is not "not found")', () => {
     expect(explainFsError(fsErr('EROFS', 'open', '/mnt/ro/out/x.json'))?.message).toMatch(/cannot write \/mnt\/ro\/out\/x\.json: the file system is read-only/);
     expect(explainFsError(fsErr('EACCES', 'mkdir', '/srv/out'))?.message).toMatch(/permission denied \(a read-only directory\?\)/);
