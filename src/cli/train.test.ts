@@ -55,6 +55,7 @@ describe('train subcommands', () => {
     await expect(run(['train', '--stage', 'rl', '--init', 'x', '--out', 'o', '--algorithm', 'ppo', '--group-size', '4'])).rejects.toThrow(/--group-size do\(es\) not apply to --algorithm ppo/);
     await expect(run(['train', 'rl', '--init', 'x', '--out', 'o', '--algorithm', 'ppo', '--group-size', '4'])).rejects.toThrow(/--group-size do\(es\) not apply to --algorithm ppo/);
     await expect(run(['train', '--stage', 'nope'])).rejects.toThrow(/unknown training stage "nope"; use one of: supervised, rl/);
+    await expect(run(['train', 'superviesd', '--out', 'x'])).rejects.toThrow(/unknown training stage "superviesd"; use one of: supervised, rl/);
   });
   it('--reward-weights is in --help with the defaults, and a bad weight fails before any work', async () => {
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).toMatch(/--reward-weights <a,b,…>\s+change reward weights[^(]*\(the rest keep their defaults: correct 1, wrong -0\.5,[^)]*needlessAsks -0\.3/);

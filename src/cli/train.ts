@@ -211,6 +211,8 @@ export function register(program: Command): void {
     .addHelpText('after', '\nEach stage has its own options and defaults: askfirst train supervised --help, askfirst train rl --help, askfirst train presence --help, askfirst train reward --help, askfirst train dpo --help.\n`askfirst train --stage NAME …` (the older spelling) runs `askfirst train NAME …`.')
     .action(async (opts: { stage?: string }, cmd: Command) => {
       if (!opts.stage) {
+        // `train NAME` with a NAME that is no stage: say so (runTrainStage names the stages) rather than print the help alone
+        if (cmd.args.length && !cmd.args[0].startsWith('-')) await runTrainStage(program, cmd.args[0], cmd.args.slice(1));
         cmd.help({ error: true });
         return;
       }
