@@ -55,9 +55,19 @@ export function loadRewardConfig(file: string | undefined, flags: Partial<Reward
       throw new InputError(`--reward-config ${file}: cannot read it as JSON (${e instanceof Error ? e.message : String(e)})`);
     }
   }
+  if (file) {
+    if (!base || typeof base !== 'object' || Array.isArray(base)) throw new InputError(`--reward-config ${file} must hold one JSON object {reward, weights, rc, rp, rw}`);
+    const known = Object.keys(RewardConfigSchema.shape);
+    const unknown = Object.keys(base).filter((k) => !known.includes(k));
+    if (unknown.length) throw new InputError(`--reward-config ${file}: unknown key(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  }
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   const weights = { ...((base.weights as Record<string, number>) ?? {}), ...((defined.weights as Record<string, number>) ?? {}) };
-  return resolveRewardConfig({ ...base, ...defined, weights });
+  const cfg = resolveRewardConfig({ ...base, ...defined, weights });
+  // a flag of the other reward would be silently ignored: refuse it
+  const stray = cfg.reward === 'askfirst' ? (['rc', 'rp', 'rw'] as const).filter((k) => defined[k] !== undefined) : defined.weights !== undefined ? ['weights'] : [];
+  if (stray.length) throw new InputError(`${stray.map((k) => `--${k}`).join(', ')} do(es) not apply to --reward ${cfg.reward}${cfg.reward === 'askfirst' ? ' (add --reward proactivebench for r_c/r_p/r_w)' : ' (--weights sets the askfirst reward)'}`);
+  return cfg;
 }
 
 /** The reward functions a config names, ready to score steps and episodes. */

@@ -1,5 +1,8 @@
 /** Replies inside OpenRLHF queries, labels, reward configs and episode choice. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { memoryLoader } from '../suite/loader.js';
 import { canonicalView, EpisodePool } from './episodes.js';
@@ -36,6 +39,20 @@ describe('labels and rewards', () => {
     expect(r.step({ type: 'unparseable' }, null).reward).toBe(-0.25);
     const m = new Rewarder(resolveRewardConfig({}));
     expect(m.step({ type: 'intervention', option: 0, intervention: 0, valid: true }, null)).toEqual({ reward: 0, parts: {} });
+  });
+
+  it('reward configs: a file that is not one object, a misspelt key, or a flag of the other reward is refused, not ignored', () => {
+    const d = tmpDir('af-reward-config');
+    const file = (name: string, text: string) => {
+      writeFileSync(join(d, name), text);
+      return join(d, name);
+    };
+    expect(() => loadRewardConfig(file('arr.json', '[1]'), {})).toThrow(/arr\.json must hold one JSON object/);
+    expect(() => loadRewardConfig(file('typo.json', '{"rewrd": "proactivebench", "rp": 1}'), {})).toThrow(/typo\.json: unknown key\(s\) rewrd; known: reward, weights, rc, rp, rw/);
+    expect(() => loadRewardConfig(undefined, { rp: 0.3 })).toThrow(/--rp do\(es\) not apply to --reward askfirst \(add --reward proactivebench/);
+    expect(() => loadRewardConfig(undefined, { reward: 'proactivebench', weights: { correct: 2 } })).toThrow(/--weights do\(es\) not apply to --reward proactivebench/);
+    // the file may carry both rewards' settings; flags for the reward in use still apply
+    expect(loadRewardConfig(file('both.json', '{"reward": "proactivebench", "weights": {"correct": 2}, "rp": 0.25}'), { rc: 2 })).toMatchObject({ reward: 'proactivebench', rc: 2, rp: 0.25 });
   });
 });
 
