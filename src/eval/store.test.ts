@@ -32,7 +32,17 @@ describe('results store', () => {
   it('refuses to mix a different run into the same directory', async () => {
     const dir = tmpDir('askfirst-store');
     (await openResults(dir, run)).close();
-    await expect(openResults(dir, { ...run, policy: 'random' })).rejects.toThrow(/different run/);
+    await expect(openResults(dir, { ...run, policy: 'random' })).rejects.toThrow(/different run|earlier run/);
     (await openResults(dir, { ...run, policy: 'random' }, { overwrite: true })).close();
+  });
+
+  it('an earlier run that finished no episode: the refusal says --overwrite loses nothing', async () => {
+    const dir = tmpDir('askfirst-store');
+    (await openResults(dir, run)).close(); // e.g. stopped on a view that did not load
+    await expect(openResults(dir, { ...run, data: 'fixed' })).rejects.toThrow(/belongs to an earlier run that finished no episode .*data: "mem" before, "fixed" now\. It holds no results: add --overwrite to start afresh \(nothing is lost\)/);
+    const s = await openResults(dir, run);
+    s.append({ id: 'e0' } as never);
+    s.close();
+    await expect(openResults(dir, { ...run, data: 'fixed' })).rejects.toThrow(/holds results of a different run/);
   });
 });

@@ -64,6 +64,9 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: { ove
     if (JSON.stringify(prev) !== JSON.stringify(run)) {
       const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter((k) => JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]));
       const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
+      // an earlier run that stopped before its first episode (e.g. on a view that did not load) left nothing to lose
+      const empty = !existsSync(resultsPath) || (await readFile(resultsPath, 'utf8')).trim() === '';
+      if (empty) throw new ConfigError(`${dir} belongs to an earlier run that finished no episode (${runPath}) — ${what}. It holds no results: add --overwrite to start afresh (nothing is lost), or use another --out`);
       throw new ConfigError(
         `${dir} holds results of a different run (${runPath}) — ${what}; resuming would mix two runs in one file. Use another --out, run with the earlier settings and data, or add --overwrite to start afresh`,
       );
