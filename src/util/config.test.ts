@@ -23,4 +23,9 @@ describe('config schema', () => {
     expect(resolveConfig(S, raw, 'test')).toMatchObject({ episodes: 5, kinds: ['a', 'b'], progress: false });
     expect(() => resolveConfig(S, coerceOptions(opts, { episodes: 'many' }), 't')).toThrow(/episodes/);
   });
+  it('a required field that was not given is named as missing, a given one of the wrong type as the wrong type', () => {
+    const R = z.object({ out: z.string().min(1).describe('output dir'), batchSize: z.number().int().describe('batch') });
+    expect(() => resolveConfig(R, {}, 'test')).toThrow(/invalid test config:\n {2}- out: required, but not given\n {2}- batch-size: required, but not given$/);
+    expect(() => resolveConfig(R, { out: 'o', batchSize: 'many' }, 'test')).toThrow(/batch-size: Invalid input: expected number, received string/);
+  });
 });

@@ -15,9 +15,21 @@ export function resolveConfig<S extends AnyObjectSchema>(schema: S, partial: unk
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
     const path = i.path.length ? i.path.join('.') : '(config)';
-    return `  - ${kebab(String(path))}: ${i.message}`;
+    // a field with no default that was not given: say so, not "expected string, received undefined"
+    const missing = i.code === 'invalid_type' && i.path.length > 0 && valueAt(partial, i.path) === undefined;
+    return `  - ${kebab(String(path))}: ${missing ? 'required, but not given' : i.message}`;
   });
   throw new ConfigError(`invalid ${what} config:\n${lines.join('\n')}`);
+}
+
+/** The value at `path` inside `v`, or undefined when any step is missing. */
+function valueAt(v: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = v;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
 }
 
 export function kebab(s: string): string {
