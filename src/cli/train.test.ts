@@ -58,6 +58,7 @@ describe('train subcommands', () => {
     await expect(run(['train', 'superviesd', '--out', 'x'])).rejects.toThrow(/unknown training stage "superviesd"; use one of: supervised, rl/);
   });
   it('--reward-weights is in --help with the defaults, and a bad weight fails before any work', async () => {
+    for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).not.toMatch(/\(default: \)/); // an empty list default is not shown as "(default: )"
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).toMatch(/--reward-weights <a,b,…>\s+change reward weights[^(]*\(the rest keep their defaults: correct 1, wrong -0\.5,[^)]*needlessAsks -0\.3/);
     await expect(run(['train', 'rl', '--init', 'x', '--out', 'o', '--reward-weights', 'needlesAsks=-1'])).rejects.toThrow(/"needlesAsks" is not a reward; use one of correct, wrong/);
     await expect(run(['demo', '--out', 'o', '--reward-weights', 'guessed=lots'])).rejects.toThrow(/"lots" \(guessed\) is not a number/);
