@@ -1,5 +1,5 @@
 import { readFile, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { DataError, NotFoundError } from '../util/errors.js';
@@ -73,6 +73,15 @@ describe('suite I/O', () => {
     const back = await readSuite(d, { checkImages: false });
     const load = createViewLoader(d);
     await expect(load(back[2].views[1], back[2].id)).rejects.toThrow(/episode corruption-00000: cannot load view.*not found/);
+  });
+
+  it('a view file that is not an image: the loader names the file once, with the episode', async () => {
+    const d = await copySuite((t) => t);
+    const file = join(d, 'images', 'corruption-00000_v1.png');
+    await writeFile(file, 'garbage');
+    const back = await readSuite(d, { checkImages: false });
+    const err = (await createViewLoader(d)(back[2].views[1], back[2].id).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe(`${resolve(file)}: episode corruption-00000: cannot load view: not a PNG or JPEG file`);
   });
 
   it('says where to look when there is no suite', async () => {

@@ -29,7 +29,8 @@ export function createViewLoader(baseDir: string, cacheSize = 256): SuiteLoader 
     }
     const p = readImageFile(full).catch((e: unknown) => {
       cache.delete(full);
-      const msg = e instanceof AskfirstError ? e.message : String(e);
+      let msg = e instanceof AskfirstError ? e.message : String(e);
+      if (e instanceof DataError && e.file === full && msg.startsWith(`${full}: `)) msg = msg.slice(full.length + 2); // the file is named once, in front
       throw new DataError(`episode ${episodeId}: cannot load view: ${msg}`, { file: full, cause: e });
     });
     cache.set(full, p);
