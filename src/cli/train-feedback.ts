@@ -56,7 +56,13 @@ const INIT = {
   dpo: z.string().min(1).describe('the supervised checkpoint to start from (the one the pairs were played by)'),
 };
 export const RewardStageOptions = RewardStageSchema.extend({ init: INIT.reward });
-export const DPOStageOptions = DPOStageSchema.extend({ init: INIT.dpo });
+/**
+ * RL settings DPO never reads (it rolls nothing out: no clipped objective, no episode draws, no
+ * curriculum; rl/dpo.ts). They stay at their defaults in the config and are not `train dpo`
+ * options, so its --help lists only settings that act.
+ */
+const DPO_UNUSED = { episodesPerUpdate: true, klCoef: true, clipEps: true, epochs: true, minibatch: true, entropyCoef: true, whichCoef: true, curriculum: true, curriculumStart: true, curriculumSpan: true } as const;
+export const DPOStageOptions = DPOStageSchema.omit(DPO_UNUSED).extend({ init: INIT.dpo });
 
 /**
  * The reward stage's closing line. With no held-out labels (`--held-out 0`, or too few pairs)

@@ -41,6 +41,11 @@ describe('train subcommands', () => {
       expect(out.includes('add --resume to the same command'), stage).toBe(hasOption);
     }
   });
+  it('train dpo lists only the settings DPO reads', async () => {
+    const dpo = await help(['train', 'dpo']);
+    for (const f of ['--beta', '--pairs-per-step', '--lr', '--ask-prior', '--updates', '--init', '--project']) expect(dpo).toContain(f);
+    for (const f of ['--episodes-per-update', '--kl-coef', '--clip-eps', '--epochs', '--minibatch', '--entropy-coef', '--which-coef', '--curriculum']) expect(dpo).not.toContain(f);
+  });
   it('--no-X flags are described by what they do', async () => {
     for (const path of [['train', 'supervised'], ['train', 'rl'], ['demo'], ['eval']]) {
       const h = await help(path);
