@@ -40,6 +40,15 @@ describe('askfirst serve', () => {
     for (const k of ['--policy', '--port', '--host', '--data', '--max-batch', '--api-key', '--api-key-env', '--max-body-bytes', '--max-concurrent', '--max-image-pixels']) expect(flags).toContain(k);
   });
 
+  it('--help lists every policy it can serve, as eval --help does', async () => {
+    const program = await buildProgram();
+    let text = '';
+    const cmd = program.commands.find((c) => c.name() === 'serve')!;
+    cmd.configureOutput({ writeOut: (s) => void (text += s) });
+    cmd.outputHelp();
+    for (const p of ['always-answer', 'constant:TEXT', 'ocr-follow', 'builtin:DIR', 'openai:URL#MODEL']) expect(text).toContain(p);
+  });
+
   it('warns when listening beyond this machine without a key; a key from --api-key or the environment protects it', async () => {
     const warnings: string[] = [];
     const open = await runServe(ServeSchema.parse({ policy: 'random', port: 0, host: '0.0.0.0', apiKeyEnv: 'AF_TEST_NO_SUCH_KEY' }), (m) => warnings.push(m));

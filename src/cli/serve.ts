@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createPolicy } from '../agents/registry.js';
+import { createPolicy, policyUsage } from '../agents/registry.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { loadData } from '../suite/open.js';
 import { InputError } from '../util/errors.js';
@@ -85,7 +85,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('serve')
     .description('serve a policy (e.g. builtin:CHECKPOINT) as an OpenAI-compatible chat-completions endpoint')
-    .addHelpText('after', '\nExample:\n  askfirst serve --policy builtin:runs/rl --port 8000\n  curl http://127.0.0.1:8000/v1/models');
+    .addHelpText('after', `\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExample:\n  askfirst serve --policy builtin:runs/rl --port 8000\n  curl http://127.0.0.1:8000/v1/models`);
   addSchemaOptions(cmd, ServeSchema);
   cmd.action(async (raw: Record<string, unknown>) => {
     const cfg = configFromOptions(ServeSchema, raw, 'serve');
