@@ -56,6 +56,15 @@ describe('export --format trl', () => {
     expect(card).toContain(`${rows.length} rows from ${episodes.length} episodes`);
   });
 
+  it('--no-parquet over an earlier export removes its train.parquet, which would disagree with the new train.jsonl', async () => {
+    const out = tmpDir('askfirst-trl-reexport');
+    await exportTrl(episodes, memoryLoader, { out, turns: 'path' });
+    expect(existsSync(join(out, 'train.parquet'))).toBe(true);
+    const res = await exportTrl(episodes.slice(0, 1), memoryLoader, { out, turns: 'first', parquet: false });
+    expect(res.files).toEqual(['train.jsonl', 'README.md']);
+    expect(existsSync(join(out, 'train.parquet'))).toBe(false);
+  });
+
   it('--turns first gives one row per episode; reference mode one row on the clearest view', () => {
     for (const e of episodes) {
       expect(trlRows(e, 'first')).toHaveLength(1);

@@ -12,7 +12,7 @@
  * `train.parquet` with the images embedded as `{bytes, path}` structs (Hugging Face `datasets`'
  * Image layout), plus a dataset card `README.md`.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { optionLetter } from '../episode/parse.js';
 import { formatPrompt, optionTexts, questionFor, shownOptions } from '../episode/prompt.js';
@@ -176,6 +176,8 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
     });
     await writeFileAtomic(join(o.out, 'train.parquet'), new Uint8Array(buf));
     files.push('train.parquet');
+  } else {
+    await rm(join(o.out, 'train.parquet'), { force: true }); // an earlier export's Parquet would disagree with this train.jsonl
   }
   await writeFileAtomic(join(o.out, 'README.md'), datasetCard(rows, o));
   files.push('README.md');
