@@ -17,7 +17,7 @@ import { pngDataUrl } from '../scenes/png.js';
 import { fitPixels } from '../scenes/resize.js';
 import { parseJsonl } from '../util/jsonl.js';
 import { mcnemar, type McNemar, type RateInterval } from '../util/stats.js';
-import { InputError, NotFoundError } from '../util/errors.js';
+import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { askVsGuessRowsSpec, COLORS, renderSvg } from './charts.js';
 import { askVsGuess } from './data.js';
@@ -36,7 +36,13 @@ export interface EvalRun {
 export async function readEvalRun(dir: string): Promise<EvalRun> {
   const file = join(dir, 'summary.json');
   if (!existsSync(file)) throw new NotFoundError(`${dir}: no summary.json — give the --out directory of an askfirst eval run`);
-  const summary = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  let summary: Record<string, unknown>;
+  try {
+    summary = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new DataError('summary.json does not parse as JSON (damaged?); re-run the same askfirst eval command to write it again', { file, cause: e });
+  }
+  if (!summary || typeof summary !== 'object' || Array.isArray(summary)) throw new DataError('summary.json must hold one JSON object (the summary askfirst eval writes)', { file });
   const records: EvalRun['records'] = {};
   const intervals: EvalRun['intervals'] = {};
   for (const mode of EVAL_MODES) {
