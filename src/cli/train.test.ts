@@ -1,7 +1,11 @@
 /** `askfirst train supervised|rl`: per-stage options and defaults in --help, `train --stage X` still works, --no-X flags say what they do. */
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildProgram } from './main.js';
+import { refuseToReplaceRun } from './train.js';
+import { tmpDir } from '../testing/tmp.js';
 
 async function help(path: string[]): Promise<string> {
   const program = await buildProgram();
@@ -61,6 +65,20 @@ describe('train subcommands', () => {
     await expect(run(['train', 'rl', '--init', 'x', '--out', 'o', '--algorithm', 'ppo', '--group-size', '4'])).rejects.toThrow(/--group-size do\(es\) not apply to --algorithm ppo/);
     await expect(run(['train', '--stage', 'nope'])).rejects.toThrow(/unknown training stage "nope"; use one of: supervised, rl/);
     await expect(run(['train', 'superviesd', '--out', 'x'])).rejects.toThrow(/unknown training stage "superviesd"; use one of: supervised, rl/);
+  });
+  it('a stage never replaces a run in --out unless told: --resume continues it, --overwrite starts over', async () => {
+    const out = tmpDir('askfirst-train-out');
+    await expect(run(['train', 'supervised', '--out', out, '--resume', '--overwrite'])).rejects.toThrow(/--resume and --overwrite contradict/);
+    mkdirSync(join(out, 'checkpoints', 'step-0000040'), { recursive: true });
+    expect(() => refuseToReplaceRun('supervised', { out, resume: false }, false, true)).not.toThrow(); // an incomplete checkpoint is no run
+    writeFileSync(join(out, 'checkpoints', 'step-0000040', 'state.json'), '{}');
+    await expect(run(['train', 'supervised', '--out', out, '--steps', '1'])).rejects.toThrow(/already holds a supervised run \(checkpoints up to step 40\)\. Add --resume to continue it, add --overwrite/);
+    mkdirSync(join(out, 'final'));
+    await expect(run(['train', 'presence', '--init', 'x', '--out', out])).rejects.toThrow(/already holds a presence run \(a final model \(final\/\) and checkpoints up to step 40\)\. add --overwrite to start over/);
+    expect(readdirSync(join(out, 'checkpoints'))).toEqual(['step-0000040']); // nothing was deleted
+    expect(() => refuseToReplaceRun('supervised', { out, resume: true }, false, true)).not.toThrow();
+    expect(() => refuseToReplaceRun('supervised', { out, resume: false }, true, true)).not.toThrow();
+    expect(() => refuseToReplaceRun('supervised', { out: join(out, 'new'), resume: false }, false, true)).not.toThrow();
   });
   it('--reward-weights is in --help with the defaults, and a bad weight fails before any work', async () => {
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).not.toMatch(/\(default: \)/); // an empty list default is not shown as "(default: )"

@@ -23,7 +23,9 @@ import { memoryLoader } from '../suite/loader.js';
 import { loadData } from '../suite/open.js';
 import { SuiteConfigSchema } from '../suite/generate.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
-import { InputError } from '../util/errors.js';
+import { ConfigError, InputError } from '../util/errors.js';
+import { RunDir } from '../nn/run-dir.js';
+import { existsSync } from 'node:fs';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { RewardWeightListSchema, parseRewardWeights } from '../rl/rewards.js';
 import { dpoStage, learnedReward, rewardStage } from './train-feedback.js';
@@ -184,8 +186,32 @@ export function addTrainStage<S extends AnyObjectSchema>(program: Command, stage
   // only a stage with a --resume option can promise that a killed run continues
   const resumable = 'resume' in stage.schema.shape ? '\n  (kill it any time; add --resume to the same command to continue)' : '';
   if (stage.examples?.length) cmd.addHelpText('after', `\nExamples:\n  ${stage.examples.join('\n  ')}${resumable}`);
-  cmd.action(async (raw: Record<string, unknown>) => stage.run(configFromOptions(stage.schema, raw, `train ${stage.name}`)));
+  const hasOut = 'out' in stage.schema.shape;
+  if (hasOut) cmd.option('--overwrite', 'start over in an --out that already holds a run of this stage (its checkpoints and final model are replaced)');
+  cmd.action(async ({ overwrite, ...raw }: Record<string, unknown>) => {
+    const cfg = configFromOptions(stage.schema, raw, `train ${stage.name}`);
+    if (hasOut) refuseToReplaceRun(stage.name, cfg as { out?: string; resume?: boolean }, overwrite === true, 'resume' in stage.schema.shape);
+    return stage.run(cfg);
+  });
   return cmd;
+}
+
+/**
+ * A training stage started without --resume into an --out that holds a run (a complete checkpoint or a final model) would
+ * delete or replace it: refuse unless --overwrite says so (nothing is lost by accident, as `askfirst eval` refuses to mix runs).
+ */
+export function refuseToReplaceRun(stage: string, cfg: { out?: string; resume?: boolean }, overwrite: boolean, resumable: boolean): void {
+  if (!cfg.out) return;
+  if (overwrite && cfg.resume) throw new InputError('--resume and --overwrite contradict each other: --resume continues the run in --out, --overwrite starts it over');
+  if (overwrite || cfg.resume) return;
+  const run = new RunDir(cfg.out);
+  const steps = run.completeSteps();
+  const finished = existsSync(run.finalDir);
+  if (!steps.length && !finished) return;
+  const what = [finished ? 'a final model (final/)' : '', steps.length ? `checkpoints up to step ${steps[steps.length - 1]}` : ''].filter(Boolean).join(' and ');
+  throw new ConfigError(
+    `${cfg.out} already holds a ${stage} run (${what}). ${resumable ? 'Add --resume to continue it, ' : ''}add --overwrite to start over (it is replaced), or use another --out`,
+  );
 }
 
 /** Run a `train` subcommand from its name and argument list (`train --stage NAME …`, tests). */
