@@ -20,7 +20,7 @@ describe('askfirst eval with a bad ProactiveBench entry', () => {
     const printed: string[] = [];
     const res = await runEval(EvalCommandSchema.parse({ policy: ['oracle'], data: `proactivebench:${d}`, out, progress: false, mode: ['proactive'] }), (s) => printed.push(s));
     expect(res).toMatchObject({ episodes: 1, accuracy: 1, skipped: 1 });
-    expect(printed.join('\n')).toMatch(/1 entry of .* could not be read and were skipped .*\n.*QuickDraw_preprocessed\.jsonl:2: .*option "Turn it around\." names none of the moves/);
+    expect(printed.join('\n')).toMatch(/1 entry of .* could not be read and was skipped .*\n.*QuickDraw_preprocessed\.jsonl:2: .*option "Turn it around\." names none of the moves/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.skipped).toBe(1);
     expect(summary.skippedEntries[0]).toMatchObject({ line: 2, id: 'QD-2', reason: expect.stringMatching(/names none of the moves/) });

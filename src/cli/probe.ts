@@ -16,7 +16,11 @@ import { addSchemaOptions, commandGroup, configFromOptions } from './options.js'
 import { evalHttpFields, httpOptions, statsLine } from './eval-http.js';
 
 // the probes have no open-ended mode and no hints: every other remote-model option applies
-const httpFields = Object.fromEntries(Object.entries(evalHttpFields).filter(([k]) => k !== 'judge' && k !== 'hint')) as Omit<typeof evalHttpFields, 'judge' | 'hint'>;
+// and no --sample: the probes ask greedily, so --temperature's default is 0 (eval's help also names --sample)
+const httpFields = {
+  ...(Object.fromEntries(Object.entries(evalHttpFields).filter(([k]) => k !== 'judge' && k !== 'hint')) as Omit<typeof evalHttpFields, 'judge' | 'hint'>),
+  temperature: evalHttpFields.temperature.describe('openai: temperature sent with every request (default 0: the probes ask greedily); reasoning models accept only 1'),
+};
 
 const CommonSchema = z.object({
   policy: z.string().min(1).describe('the policy: oracle (reads the facts), random[:SEED], always-answer, constant:TEXT, ocr-follow, scripted:FILE, builtin:DIR, openai:URL#MODEL'),

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { readdir } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
 import { register, runSuiteGenerate, SuiteGenerateSchema } from './suite.js';
@@ -13,6 +13,20 @@ describe('askfirst suite generate', () => {
     await program.parseAsync(['node', 'askfirst', 'suite', 'generate', '--out', dir, '--episodes', '2', '--kinds', 'sketch,camera', '--seed', '3', '--no-progress']);
     const eps = await readSuite(dir);
     expect(eps.map((e) => e.kind).sort()).toEqual(['camera', 'camera', 'sketch', 'sketch']);
+  });
+
+  it('counts what it wrote in words that agree with the number', async () => {
+    const dir = tmpDir('askfirst-cli-suite1');
+    const program = new Command().exitOverride();
+    register(program);
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    try {
+      await program.parseAsync(['node', 'askfirst', 'suite', 'generate', '--out', dir, '--episodes', '1', '--kinds', 'camera', '--no-progress']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(said.join('')).toMatch(/wrote 1 episode \(/);
   });
 
   it('writes the ProactiveBench layout', async () => {

@@ -47,7 +47,7 @@ export function register(program: Command): void {
       const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
       const t0 = Date.now();
       const r = await runSuiteGenerate(cfg);
-      process.stderr.write(`wrote ${r.episodes} episodes (${r.views} views) to ${r.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      process.stderr.write(`wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views) to ${r.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     });
   addSchemaOptions(cmd, SuiteGenerateSchema);
 }

@@ -100,6 +100,7 @@ describe('ChatClient', () => {
     const c = new ChatClient(opts(url, { retries: 2 }));
     await expect(c.complete(body)).rejects.toThrow(/gave up after 3 attempts.*--retries/);
     expect(c.stats()).toMatchObject({ requests: 3, retries: 2, failures: 1 });
+    await expect(new ChatClient(opts(url, { retries: 0 })).complete(body)).rejects.toThrow(/gave up after 1 attempt \(/);
   });
 
   it('does not retry 401 and points at the API-key variable', async () => {

@@ -310,7 +310,7 @@ export class ChatClient {
         if (attempt >= this.opts.retries) {
           this.counters.failures++;
           throw new UpstreamError(
-            `${this.endpoint}: gave up after ${attempt + 1} attempts (last: ${e.message}); check the server, or raise --retries/--timeout`,
+            `${this.endpoint}: gave up after ${attempt + 1} attempt${attempt === 0 ? '' : 's'} (last: ${e.message}); check the server, or raise --retries/--timeout`,
           );
         }
         this.counters.retries++;
