@@ -10,6 +10,7 @@ export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command
     // A field that defaults to true becomes a --no-X flag: say what the flag does, then what it turns off.
     let desc = o.description;
     if (o.kind === 'boolean') desc = o.defaultValue === true ? `turn off (on by default): ${desc}` : desc;
+    else if (o.required) desc += ' (required)';
     else if (o.defaultValue !== undefined && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) desc += ` (default: ${Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue)})`;
     const opt = new Option(o.flags, desc);
     if (o.choices) opt.choices(o.choices);

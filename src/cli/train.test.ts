@@ -26,6 +26,8 @@ describe('train subcommands', () => {
     const sup = await help(['train', 'supervised']);
     expect(sup).toMatch(/--episodes <n>\s+episodes per kind of the generated training suite \(default: 500\)/);
     expect(sup).not.toMatch(/--init/);
+    expect(sup).toMatch(/--out <value>[^-]*\(required\)/); // no default: --help says it must be given
+    expect(sup).not.toMatch(/--steps <n>[^-]*\(required\)/);
     const rl = await help(['train', 'rl']);
     expect(rl).toMatch(/--episodes <n>[^\n]*\(default: 300\)/);
     expect(rl).toMatch(/--epochs <n>[^\n]*default: grpo 2, ppo 4/);

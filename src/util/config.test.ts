@@ -27,5 +27,12 @@ describe('config schema', () => {
     const R = z.object({ out: z.string().min(1).describe('output dir'), batchSize: z.number().int().describe('batch') });
     expect(() => resolveConfig(R, {}, 'test')).toThrow(/invalid test config:\n {2}- out: required, but not given\n {2}- batch-size: required, but not given$/);
     expect(() => resolveConfig(R, { out: 'o', batchSize: 'many' }, 'test')).toThrow(/batch-size: Invalid input: expected number, received string/);
+    const E = z.object({ format: z.enum(['sft', 'dpo']) });
+    expect(() => resolveConfig(E, {}, 'test')).toThrow(/- format: required, but not given$/);
+    expect(() => resolveConfig(E, { format: 'x' }, 'test')).toThrow(/- format: Invalid option: expected one of "sft"\|"dpo"/);
+  });
+  it('schema options know which fields are required (no default, not optional)', () => {
+    const R = z.object({ out: z.string(), steps: z.number().default(3), note: z.string().optional(), kinds: z.array(z.string()).default([]) });
+    expect(Object.fromEntries(schemaOptions(R).map((o) => [o.key, o.required]))).toEqual({ out: true, steps: false, note: false, kinds: false });
   });
 });

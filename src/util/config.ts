@@ -16,7 +16,7 @@ export function resolveConfig<S extends AnyObjectSchema>(schema: S, partial: unk
   const lines = r.error.issues.map((i) => {
     const path = i.path.length ? i.path.join('.') : '(config)';
     // a field with no default that was not given: say so, not "expected string, received undefined"
-    const missing = i.code === 'invalid_type' && i.path.length > 0 && valueAt(partial, i.path) === undefined;
+    const missing = i.path.length > 0 && valueAt(partial, i.path) === undefined; // any check fails on a value not given (an enum's too)
     return `  - ${kebab(String(path))}: ${missing ? 'required, but not given' : i.message}`;
   });
   throw new ConfigError(`invalid ${what} config:\n${lines.join('\n')}`);
@@ -44,6 +44,8 @@ export interface SchemaOption {
   kind: 'number' | 'string' | 'boolean' | 'enum' | 'list';
   choices?: string[];
   defaultValue?: unknown;
+  /** No default and not optional: the config is invalid without it. */
+  required: boolean;
 }
 
 type Def = { type: string; innerType?: z.ZodType; defaultValue?: unknown; entries?: Record<string, string> };
@@ -56,9 +58,11 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
     let t = field as z.ZodType;
     const description = (t as { description?: string }).description ?? '';
     let defaultValue: unknown;
+    let required = true;
     for (;;) {
       const d = defOf(t);
       if (d.type === 'default') defaultValue = d.defaultValue;
+      if (d.type === 'default' || d.type === 'optional' || d.type === 'prefault') required = false;
       if ((d.type === 'default' || d.type === 'optional' || d.type === 'nullable' || d.type === 'prefault') && d.innerType) {
         t = d.innerType;
         continue;
@@ -68,15 +72,15 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
     const d = defOf(t);
     const flag = kebab(key);
     if (d.type === 'boolean') {
-      out.push({ key, flags: defaultValue === true ? `--no-${flag}` : `--${flag}`, description, kind: 'boolean', defaultValue });
+      out.push({ key, flags: defaultValue === true ? `--no-${flag}` : `--${flag}`, description, kind: 'boolean', defaultValue, required });
     } else if (d.type === 'number' || d.type === 'int') {
-      out.push({ key, flags: `--${flag} <n>`, description, kind: 'number', defaultValue });
+      out.push({ key, flags: `--${flag} <n>`, description, kind: 'number', defaultValue, required });
     } else if (d.type === 'enum') {
-      out.push({ key, flags: `--${flag} <name>`, description, kind: 'enum', choices: Object.values(d.entries ?? {}), defaultValue });
+      out.push({ key, flags: `--${flag} <name>`, description, kind: 'enum', choices: Object.values(d.entries ?? {}), defaultValue, required });
     } else if (d.type === 'array') {
-      out.push({ key, flags: `--${flag} <a,b,…>`, description, kind: 'list', defaultValue });
+      out.push({ key, flags: `--${flag} <a,b,…>`, description, kind: 'list', defaultValue, required });
     } else {
-      out.push({ key, flags: `--${flag} <value>`, description, kind: 'string', defaultValue });
+      out.push({ key, flags: `--${flag} <value>`, description, kind: 'string', defaultValue, required });
     }
   }
   return out;
