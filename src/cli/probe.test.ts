@@ -1,7 +1,12 @@
 /** `askfirst probe`: its --help describes only options the probes have. */
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import { buildProgram } from './main.js';
+import { runProbeHallucination } from './probe.js';
+import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
+import { generateSuite } from '../suite/generate.js';
+import { tmpDir } from '../testing/tmp.js';
 
 describe('askfirst probe --help', () => {
   it('names no --sample (the probes ask greedily) and says --temperature defaults to 0', async () => {
@@ -17,5 +22,19 @@ describe('askfirst probe --help', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(0);
+  });
+});
+
+describe('askfirst probe hallucination with a built-in checkpoint', () => {
+  it('warns when the checkpoint has no presence head (and not when the policy is another)', async () => {
+    const dir = tmpDir('askfirst-probe-nopres');
+    saveBuiltin(join(dir, 'ck'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const warned: string[] = [];
+    const opts = { scenes: '2', unseenScenes: '2', openScenes: '0', progress: false, json: true };
+    await runProbeHallucination({ ...opts, policy: `builtin:${join(dir, 'ck')}`, out: join(dir, 'p1') }, () => {}, (s) => warned.push(s));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/ck has no presence head.*askfirst train presence --init \S*ck --out/);
+    await runProbeHallucination({ ...opts, policy: 'oracle', out: join(dir, 'p2') }, () => {}, (s) => warned.push(s));
+    expect(warned).toHaveLength(1);
   });
 });

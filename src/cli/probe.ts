@@ -7,6 +7,7 @@ import { stopOnCtrlC } from './signals.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { createPolicy, policyUsage } from '../agents/registry.js';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import type { Policy } from '../agents/policy.js';
 import { HallucinationConfigSchema, hallucinationItems, hallucinationTable, openQuestionsFor, runHallucination } from '../probes/hallucination.js';
 import { HttpJudge } from '../eval/judge.js';
@@ -47,10 +48,14 @@ async function withPolicy<T>(spec: string, episodes: Parameters<typeof createPol
   }
 }
 
-export async function runProbeHallucination(raw: Record<string, unknown>, print: (s: string) => void = console.log): Promise<unknown> {
+export async function runProbeHallucination(raw: Record<string, unknown>, print: (s: string) => void = console.log, warn: (s: string) => void = (s) => console.error(s)): Promise<unknown> {
   const cfg = configFromOptions(HallSchema, raw, 'probe hallucination');
   const episodes = hallucinationItems(cfg);
   return withPolicy(cfg.policy, episodes, cfg, cfg.seed, async (policy, signal) => {
+    if (policy instanceof BuiltinPolicy && !policy.presence) {
+      const dir = cfg.policy.replace(/^builtin:/, '');
+      warn(`askfirst: warning: ${dir} has no presence head, so its ask-or-answer heads (never trained on yes/no questions) answer "Is there a … in the image?"; add one with askfirst train presence --init ${dir} --out ${dir}-presence`);
+    }
     const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits };
     const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false })) : undefined;
     const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
