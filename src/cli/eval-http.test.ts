@@ -17,6 +17,8 @@ describe('eval --mode names', () => {
     expect(splitModes(['mcqa', 'proactive'], { hint: true })).toEqual({ mcqa: ['hint'], open: false });
     expect(() => splitModes(['open'], { hint: false })).toThrow(/--judge/);
     expect(splitModes(['open'], { hint: false, judge: 'openai:http://x/v1#j' })).toEqual({ mcqa: [], open: true });
+    expect(() => splitModes(['open'], { hint: false, judge: 'nope' })).toThrow(/^--judge: "nope" has no "#MODEL" part; use openai:URL#MODEL/);
+    expect(() => splitModes(['proactive', 'open'], { hint: false, judge: 'openai:ftp://x#j' })).toThrow(/^--judge: "ftp:\/\/x" must be http\(s\)/);
   });
 });
 

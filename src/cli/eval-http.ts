@@ -11,7 +11,8 @@ import type { Policy } from '../agents/policy.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { HttpJudge } from '../eval/judge.js';
 import { evaluateOpenEnded, openSummaryTable, type OpenSummary } from '../eval/open-ended.js';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, InputError } from '../util/errors.js';
+import { parseOpenAISpec } from '../agents/http/config.js';
 
 export const EVAL_MODE_NAMES = [...EVAL_MODES, 'mcqa', 'open'] as const;
 
@@ -54,7 +55,18 @@ export function splitModes(modes: readonly (typeof EVAL_MODE_NAMES)[number][], o
   }
   const open = modes.includes('open');
   if (open && !o.judge) throw new ConfigError('--mode open needs a judge: add --judge openai:URL#MODEL (any OpenAI-compatible endpoint)');
+  if (o.judge) checkJudgeSpec(o.judge);
   return { mcqa, open };
+}
+
+/** A --judge that cannot name an endpoint is refused before any work, with the flag named (the judge is built only when open mode starts). */
+export function checkJudgeSpec(spec: string): void {
+  try {
+    parseOpenAISpec(spec.startsWith('openai:') ? spec.slice('openai:'.length) : spec); // as HttpJudge reads it
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`--judge: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 /** Backend options for createPolicy (`PolicyContext.options`) and for the judge's client. */

@@ -14,7 +14,7 @@ import { HttpJudge } from '../eval/judge.js';
 import { InjectionConfigSchema, injectionItems, injectionTable, runInjection } from '../probes/injection.js';
 import { writeProbeHtml } from '../probes/html.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
-import { evalHttpFields, httpOptions, statsLine } from './eval-http.js';
+import { checkJudgeSpec, evalHttpFields, httpOptions, statsLine } from './eval-http.js';
 
 // the probes have no open-ended mode and no hints: every other remote-model option applies
 // and no --sample: the probes ask greedily, so --temperature's default is 0 (eval's help also names --sample)
@@ -50,6 +50,7 @@ async function withPolicy<T>(spec: string, episodes: Parameters<typeof createPol
 
 export async function runProbeHallucination(raw: Record<string, unknown>, print: (s: string) => void = console.log, warn: (s: string) => void = (s) => console.error(s)): Promise<unknown> {
   const cfg = configFromOptions(HallSchema, raw, 'probe hallucination');
+  if (cfg.judge) checkJudgeSpec(cfg.judge);
   const episodes = hallucinationItems(cfg);
   return withPolicy(cfg.policy, episodes, cfg, cfg.seed, async (policy, signal) => {
     if (policy instanceof BuiltinPolicy && !policy.presence) {
