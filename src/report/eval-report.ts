@@ -40,9 +40,9 @@ export async function readEvalRun(dir: string): Promise<EvalRun> {
   try {
     summary = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   } catch (e) {
-    throw new DataError('summary.json does not parse as JSON (damaged?); re-run the same askfirst eval command to write it again', { file, cause: e });
+    throw new DataError('does not parse as JSON (damaged?); re-run the same askfirst eval command to write it again', { file, cause: e });
   }
-  if (!summary || typeof summary !== 'object' || Array.isArray(summary)) throw new DataError('summary.json must hold one JSON object (the summary askfirst eval writes)', { file });
+  if (!summary || typeof summary !== 'object' || Array.isArray(summary)) throw new DataError('must hold one JSON object (the summary askfirst eval writes)', { file });
   const records: EvalRun['records'] = {};
   const intervals: EvalRun['intervals'] = {};
   for (const mode of EVAL_MODES) {
@@ -303,6 +303,12 @@ ${html.join('\n')}
 
 /** Read the runs, write `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */
 export async function writeEvalReport(dirs: readonly string[], outDir: string, o: { title?: string } = {}): Promise<{ html: string; markdown: string; markdownTable: string; runs: EvalRun[] }> {
+  const seen = new Map<string, string>();
+  for (const d of dirs) {
+    const key = resolve(d);
+    if (seen.has(key)) throw new InputError(`${d} is given twice${seen.get(key) !== d ? ` (as ${seen.get(key)})` : ''}: a run compared with itself shows no difference; give each run once`);
+    seen.set(key, d);
+  }
   const runs = await Promise.all(dirs.map(readEvalRun));
   const rep = await renderEvalReport(runs, o);
   const html = join(outDir, 'report.html');
