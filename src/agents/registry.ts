@@ -52,9 +52,14 @@ registerPolicy({
 registerPolicy({
   name: 'scripted',
   usage: 'scripted:FILE       replays {"episode_id", "replies": [...]} lines from a JSONL file',
-  create: async (a) => {
+  create: async (a, ctx) => {
     if (!a) throw new InputError('scripted needs a file: scripted:replies.jsonl');
-    return ScriptedPolicy.fromFile(a);
+    const p = await ScriptedPolicy.fromFile(a);
+    // replies recorded on other data would score every turn as unparseable: refuse before any work
+    if (ctx.episodes.length && !ctx.episodes.some((e) => p.has(e.id))) {
+      throw new InputError(`scripted:${a}: none of its ${p.size} episode ids is an episode of the data (its first: ${p.firstId() ?? 'none'}; the data's first: ${ctx.episodes[0].id}); were the replies recorded on this --data?`);
+    }
+    return p;
   },
 });
 registerPolicy(openaiPolicyFactory);

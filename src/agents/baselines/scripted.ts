@@ -33,6 +33,21 @@ export class ScriptedPolicy implements Policy {
     return new ScriptedPolicy(map, path);
   }
 
+  /** Whether the file has replies for episode `id`. */
+  has(id: string): boolean {
+    return this.replies.has(id);
+  }
+
+  /** How many episodes the file has replies for. */
+  get size(): number {
+    return this.replies.size;
+  }
+
+  /** The first episode id of the file (undefined when it is empty). */
+  firstId(): string | undefined {
+    return this.replies.keys().next().value;
+  }
+
   static fromMap(replies: Record<string, string[]>): ScriptedPolicy {
     return new ScriptedPolicy(new Map(Object.entries(replies)), '(memory)');
   }
