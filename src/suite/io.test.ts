@@ -2,7 +2,8 @@ import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { DataError, NotFoundError } from '../util/errors.js';
+import { DataError, InputError, NotFoundError } from '../util/errors.js';
+import { loadData } from './open.js';
 import { generateSuite } from './generate.js';
 import { EPISODES_FILE, readSuite, writeSuite } from './io.js';
 import { createViewLoader } from './loader.js';
@@ -25,6 +26,16 @@ async function copySuite(lines: (text: string[]) => string[]): Promise<string> {
 }
 
 describe('suite I/O', () => {
+  it('a file given where the suite folder is expected is named as such, with the folder to give instead', async () => {
+    const d = tmpDir('askfirst-io-file');
+    await writeSuite(d, eps.slice(0, 1));
+    const err = await readSuite(join(d, EPISODES_FILE)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toBe(`no suite at ${join(d, EPISODES_FILE)}: it is a file; give the suite's folder, the one holding episodes.jsonl and images/ (here: ${d})`);
+    await expect(readSuite(join(d, 'nope'))).rejects.toThrow(NotFoundError);
+    await expect(loadData(join(d, EPISODES_FILE))).rejects.toThrow(`--data ${join(d, EPISODES_FILE)} is a file; give the folder that holds it (here: ${d})`);
+    await expect(loadData(join(d, 'nope'))).rejects.toThrow(/--data: no directory at/);
+  });
   it('round-trips episodes and pixels', async () => {
     await writeSuite(dir, eps, { manifest: { seed: 4 } });
     const back = await readSuite(dir);

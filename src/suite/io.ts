@@ -7,12 +7,12 @@
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { episodeProblems } from '../episode/validate.js';
 import { SCENARIO_KINDS } from './kinds/names.js';
 import { encodePNG } from '../scenes/codec.js';
-import { DataError, NotFoundError } from '../util/errors.js';
+import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import type { SuiteEpisode, ViewRef } from './types.js';
 
@@ -81,6 +81,8 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
   try {
     await stat(file);
   } catch (e) {
+    const isFile = await stat(dir).then((st) => st.isFile(), () => false);
+    if (isFile) throw new InputError(`no suite at ${dir}: it is a file; give the suite's folder, the one holding ${EPISODES_FILE} and images/ (here: ${dirname(dir)})`, { cause: e });
     throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with \`askfirst suite generate --out ${dir}\`)`, { cause: e });
   }
   const known = new Set<string>([...SCENARIO_KINDS, ...(opts.extraKinds ?? [])]);

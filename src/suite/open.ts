@@ -6,7 +6,7 @@
  *   proactivebench:DIR    ProactiveBench's layout (e.g. the real test split once downloaded).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readSuite } from './io.js';
 import { createViewLoader } from './loader.js';
 import { directoryViewLoader, loadProactiveBench, PB_SUFFIX, type SkippedEntry } from './proactivebench/read.js';
@@ -30,6 +30,7 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
     format = m[1] as LoadedData['format'];
     dir = m[2];
   }
+  if (existsSync(dir) && statSync(dir).isFile()) throw new InputError(`--data ${dir} is a file; give the folder that holds it (here: ${dirname(dir)})`);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NotFoundError(`--data: no directory at ${dir}`);
   if (!format) {
     if (existsSync(join(dir, 'episodes.jsonl'))) format = 'suite';
