@@ -1,11 +1,13 @@
 /** `askfirst train supervised|rl`: per-stage options and defaults in --help, `train --stage X` still works, --no-X flags say what they do. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Command } from 'commander';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProgram } from './main.js';
 import { refuseToReplaceRun } from './train.js';
 import { tmpDir } from '../testing/tmp.js';
+import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
+import { generateSuite } from '../suite/generate.js';
 
 async function help(path: string[]): Promise<string> {
   const program = await buildProgram();
@@ -81,6 +83,18 @@ describe('train subcommands', () => {
     expect(() => refuseToReplaceRun('supervised', { out, resume: true }, false, true)).not.toThrow();
     expect(() => refuseToReplaceRun('supervised', { out, resume: false }, true, true)).not.toThrow();
     expect(() => refuseToReplaceRun('supervised', { out: join(out, 'new'), resume: false }, false, true)).not.toThrow();
+  });
+  it('train rl with an rm:DIR that holds no reward model fails before generating its training suite', async () => {
+    const dir = tmpDir('askfirst-train-rm');
+    saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const said: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
+    try {
+      await expect(run(['train', 'rl', '--init', join(dir, 'sup'), '--out', join(dir, 'rl'), '--reward', `rm:${join(dir, 'nope')}`])).rejects.toThrow(/nope/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(said.join('\n')).not.toMatch(/generating/);
   });
   it('--reward-weights is in --help with the defaults, and a bad weight fails before any work', async () => {
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).not.toMatch(/\(default: \)/); // an empty list default is not shown as "(default: )"

@@ -20,6 +20,7 @@ import { PPOConfigSchema, trainPPO } from '../rl/ppo.js';
 import { SupervisedConfigSchema, trainSupervised } from '../rl/supervised.js';
 import { PresenceConfigSchema, trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
+import type { ViewLoader } from '../suite/types.js';
 import { loadData } from '../suite/open.js';
 import { SuiteConfigSchema } from '../suite/generate.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
@@ -139,6 +140,9 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
     if (stray.length) throw new InputError(`${stray.map((k) => '--' + kebab(k)).join(', ')} do(es) not apply to --algorithm ${algorithm}`);
     const cfg = { ...(resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>), rewards: parseRewardWeights(rewardWeights) };
     const policy = BuiltinPolicy.load(init);
+    // the reward model is loaded before any data is generated (a wrong rm:DIR fails at once); it reads views through the data's loader
+    let viewLoader: ViewLoader | undefined;
+    const learned = reward ? learnedReward(reward, (ref, id) => viewLoader!(ref, id)) : undefined;
     let data;
     if (dataSpec) {
       const d = await loadData(dataSpec, { kinds: cfg.kinds });
@@ -148,7 +152,8 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
       log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}`);
       data = { ...rlSplits({ episodes, seed: cfg.seed, kinds: cfg.kinds, controlShare }), loader: memoryLoader };
     }
-    const ctx = { policy, ...data, log, ...(reward ? { reward: learnedReward(reward, data.loader) } : {}) };
+    viewLoader = data.loader;
+    const ctx = { policy, ...data, log, ...(learned ? { reward: learned } : {}) };
     const r = algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
     const last = r.curve[r.curve.length - 1] ?? {};
     console.log(`rl (${algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
