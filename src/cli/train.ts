@@ -141,8 +141,8 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
     const cfg = { ...(resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>), rewards: parseRewardWeights(rewardWeights) };
     const policy = BuiltinPolicy.load(init);
     // the reward model is loaded before any data is generated (a wrong rm:DIR fails at once); it reads views through the data's loader
-    let viewLoader: ViewLoader | undefined;
-    const learned = reward ? learnedReward(reward, (ref, id) => viewLoader!(ref, id)) : undefined;
+    const views: { loader?: ViewLoader } = {};
+    const learned = reward ? learnedReward(reward, (ref, id) => views.loader!(ref, id)) : undefined;
     let data;
     if (dataSpec) {
       const d = await loadData(dataSpec, { kinds: cfg.kinds });
@@ -152,7 +152,7 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
       log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}`);
       data = { ...rlSplits({ episodes, seed: cfg.seed, kinds: cfg.kinds, controlShare }), loader: memoryLoader };
     }
-    viewLoader = data.loader;
+    views.loader = data.loader;
     const ctx = { policy, ...data, log, ...(learned ? { reward: learned } : {}) };
     const r = algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
     const last = r.curve[r.curve.length - 1] ?? {};
