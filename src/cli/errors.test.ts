@@ -1,5 +1,7 @@
 /** CLI error messages for a careless user (issue 20): every one says what to fix, none says "unexpected error … please report it". */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
@@ -117,6 +119,37 @@ describe('CLI errors a user can fix', () => {
       expect(ok.err).toMatch(/warning: .*older layout \(allowed\): filled whereConv\.bias with zeros/);
     } finally {
       delete process.env[ALLOW_OLD_CHECKPOINT_ENV];
+    }
+  });
+});
+
+describe('servers that cannot listen', () => {
+  it('serve and env serve on a busy port name the port and the flag to change', async () => {
+    const d = tmpDir('af-cli-busy');
+    await writeSuite(d, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = String((blocker.address() as AddressInfo).port);
+    try {
+      for (const args of [['serve', '--policy', 'random'], ['env', 'serve', '--data', d]]) {
+        const r = await cli(...args, '--port', port);
+        expect(r.code).toBe(1);
+        expect(r.err).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use.*choose another --port`));
+        expect(r.err).not.toMatch(/unexpected error|please report/);
+      }
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('a --host that is not an address of this machine (TEST-NET-1, RFC 5737) says to check --host', async () => {
+    const d = tmpDir('af-cli-host');
+    await writeSuite(join(d, 's'), generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    for (const args of [['serve', '--policy', 'random'], ['env', 'serve', '--data', join(d, 's')]]) {
+      const r = await cli(...args, '--host', '192.0.2.1', '--port', '0');
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/cannot listen on 192\.0\.2\.1: not an address of this machine; check --host/);
+      expect(r.err).not.toMatch(/unexpected error|please report/);
     }
   });
 });
