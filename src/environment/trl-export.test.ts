@@ -65,6 +65,17 @@ describe('export --format trl', () => {
     expect(existsSync(join(out, 'train.parquet'))).toBe(false);
   });
 
+  it('a view that does not load fails the export before anything is written', async () => {
+    const out = join(tmpDir('askfirst-trl-badview'), 'ds');
+    let n = 0;
+    const failing: typeof memoryLoader = async (ref, id) => {
+      if (++n === 5) throw new Error(`cannot load a view of ${id}`);
+      return memoryLoader(ref, id);
+    };
+    await expect(exportTrl(episodes, failing, { out, turns: 'path' })).rejects.toThrow(/cannot load a view/);
+    expect(existsSync(out)).toBe(false); // no images/ without a train.jsonl
+  });
+
   it('--turns first gives one row per episode; reference mode one row on the clearest view', () => {
     for (const e of episodes) {
       expect(trlRows(e, 'first')).toHaveLength(1);

@@ -132,21 +132,20 @@ function parquetSchema() {
 
 /** Write the dataset (JSONL + images, Parquet, dataset card) under `o.out`. */
 export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
-  await mkdir(join(o.out, 'images'), { recursive: true });
+  // Every view is read and encoded before anything is written (Parquet needs the bytes anyway): a view that does not
+  // load fails the export with --out untouched, not with images/ half-written and no train.jsonl.
   const rows: TrlRow[] = [];
   const pngs = new Map<string, Buffer>();
   for (const ep of episodes) {
     for (const r of trlRows(ep, o.turns, o.mode)) {
       const path = r.images[0];
-      if (!pngs.has(path)) {
-        const png = encodePNGFast(await loader(ep.views[r.view], ep.id));
-        await writeFileAtomic(join(o.out, path), png);
-        pngs.set(path, png);
-      }
+      if (!pngs.has(path)) pngs.set(path, encodePNGFast(await loader(ep.views[r.view], ep.id)));
       rows.push(r);
     }
     o.onEpisode?.();
   }
+  await mkdir(join(o.out, 'images'), { recursive: true });
+  for (const [path, png] of pngs) await writeFileAtomic(join(o.out, path), png);
   const files = ['train.jsonl'];
   const jsonlRow = (r: TrlRow) => (o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r);
   await writeFileAtomic(join(o.out, 'train.jsonl'), rows.map((r) => JSON.stringify(jsonlRow(r))).join('\n') + (rows.length ? '\n' : ''));
