@@ -9,10 +9,9 @@ import { z } from 'zod';
 import { EVAL_MODES, type EvalMode } from '../episode/types.js';
 import type { Policy } from '../agents/policy.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
-import { HttpJudge } from '../eval/judge.js';
+import { HttpJudge, parseJudgeSpec } from '../eval/judge.js';
 import { evaluateOpenEnded, openSummaryTable, type OpenSummary } from '../eval/open-ended.js';
 import { ConfigError, InputError } from '../util/errors.js';
-import { parseOpenAISpec } from '../agents/http/config.js';
 
 export const EVAL_MODE_NAMES = [...EVAL_MODES, 'mcqa', 'open'] as const;
 
@@ -62,7 +61,7 @@ export function splitModes(modes: readonly (typeof EVAL_MODE_NAMES)[number][], o
 /** A --judge that cannot name an endpoint is refused before any work, with the flag named (the judge is built only when open mode starts). */
 export function checkJudgeSpec(spec: string): void {
   try {
-    parseOpenAISpec(spec.startsWith('openai:') ? spec.slice('openai:'.length) : spec); // as HttpJudge reads it
+    parseJudgeSpec(spec);
   } catch (e) {
     if (e instanceof InputError) throw new InputError(`--judge: ${e.message}`, { cause: e });
     throw e;

@@ -73,6 +73,11 @@ export interface Judge {
   close?(): void;
 }
 
+/** The endpoint and model of a judge spec (`openai:URL#MODEL`, or just `URL#MODEL`); a malformed spec is an InputError. */
+export function parseJudgeSpec(spec: string): { baseUrl: string; model: string } {
+  return parseOpenAISpec(spec.startsWith('openai:') ? spec.slice('openai:'.length) : spec);
+}
+
 /** A judge behind any OpenAI-compatible endpoint (spec `openai:URL#MODEL`, or just `URL#MODEL`). */
 export class HttpJudge implements Judge {
   readonly name: string;
@@ -81,7 +86,7 @@ export class HttpJudge implements Judge {
   private readonly maxTokens: number;
 
   constructor(spec: string, opts: Partial<HttpPolicyConfig> = {}, env: NodeJS.ProcessEnv = process.env) {
-    const { baseUrl, model } = parseOpenAISpec(spec.startsWith('openai:') ? spec.slice('openai:'.length) : spec);
+    const { baseUrl, model } = parseJudgeSpec(spec);
     const c = resolveHttpPolicyConfig({ ...opts, baseUrl, model, maxTokens: opts.maxTokens ?? 1024 });
     this.name = `openai:${baseUrl}#${model}`;
     this.model = model;
