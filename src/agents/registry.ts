@@ -54,12 +54,7 @@ registerPolicy({
   usage: 'scripted:FILE       replays {"episode_id", "replies": [...]} lines from a JSONL file',
   create: async (a, ctx) => {
     if (!a) throw new InputError('scripted needs a file: scripted:replies.jsonl');
-    const p = await ScriptedPolicy.fromFile(a);
-    // replies recorded on other data would score every turn as unparseable: refuse before any work
-    if (ctx.episodes.length && !ctx.episodes.some((e) => p.has(e.id))) {
-      throw new InputError(`scripted:${a}: none of its ${p.size} episode ids is an episode of the data (its first: ${p.firstId() ?? 'none'}; the data's first: ${ctx.episodes[0].id}); were the replies recorded on this --data?`);
-    }
-    return p;
+    return ScriptedPolicy.fromFile(a, ctx.episodes); // refuses a file recorded on other data, before any work
   },
 });
 registerPolicy(openaiPolicyFactory);

@@ -4,7 +4,7 @@
  * An episode with no line, or a turn past its replies, gets an empty reply (unparseable) and is
  * counted in `missing`, so the run says what was absent instead of failing silently.
  */
-import { DataError } from '../../util/errors.js';
+import { DataError, InputError } from '../../util/errors.js';
 import { readJsonl } from '../../util/jsonl.js';
 import type { Observation, Policy, PolicyReply } from '../policy.js';
 
@@ -18,7 +18,11 @@ export class ScriptedPolicy implements Policy {
     this.name = `scripted:${file}`;
   }
 
-  static async fromFile(path: string): Promise<ScriptedPolicy> {
+  /**
+   * Load a replies file. With `episodes` (the data it will play), a file none of whose ids is among them is refused: replies
+   * recorded on other data would score every turn as unparseable.
+   */
+  static async fromFile(path: string, episodes: readonly { id: string }[] = []): Promise<ScriptedPolicy> {
     const { lines } = await readJsonl<Record<string, unknown>>(path);
     const map = new Map<string, string[]>();
     for (const { line, value } of lines) {
@@ -30,22 +34,11 @@ export class ScriptedPolicy implements Policy {
       if (map.has(id)) throw new DataError(`episode_id ${id} appears twice`, { file: path, line });
       map.set(id, replies as string[]);
     }
+    if (episodes.length && !episodes.some((e) => map.has(e.id))) {
+      const first = map.keys().next().value ?? 'none';
+      throw new InputError(`scripted:${path}: none of its ${map.size} episode ids is an episode of the data (its first: ${first}; the data's first: ${episodes[0].id}); were the replies recorded on this --data?`);
+    }
     return new ScriptedPolicy(map, path);
-  }
-
-  /** Whether the file has replies for episode `id`. */
-  has(id: string): boolean {
-    return this.replies.has(id);
-  }
-
-  /** How many episodes the file has replies for. */
-  get size(): number {
-    return this.replies.size;
-  }
-
-  /** The first episode id of the file (undefined when it is empty). */
-  firstId(): string | undefined {
-    return this.replies.keys().next().value;
   }
 
   static fromMap(replies: Record<string, string[]>): ScriptedPolicy {
