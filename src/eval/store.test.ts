@@ -1,4 +1,4 @@
-import { readFileSync, appendFileSync } from 'node:fs';
+import { readFileSync, appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
@@ -31,18 +31,27 @@ describe('results store', () => {
 
   it('refuses to mix a different run into the same directory', async () => {
     const dir = tmpDir('askfirst-store');
-    (await openResults(dir, run)).close();
-    await expect(openResults(dir, { ...run, policy: 'random' })).rejects.toThrow(/different run|earlier run/);
-    (await openResults(dir, { ...run, policy: 'random' }, { overwrite: true })).close();
-  });
-
-  it('an earlier run that finished no episode: the refusal says --overwrite loses nothing', async () => {
-    const dir = tmpDir('askfirst-store');
-    (await openResults(dir, run)).close(); // e.g. stopped on a view that did not load
-    await expect(openResults(dir, { ...run, data: 'fixed' })).rejects.toThrow(/belongs to an earlier run that finished no episode .*data: "mem" before, "fixed" now\. It holds no results: add --overwrite to start afresh \(nothing is lost\)/);
     const s = await openResults(dir, run);
     s.append({ id: 'e0' } as never);
     s.close();
-    await expect(openResults(dir, { ...run, data: 'fixed' })).rejects.toThrow(/holds results of a different run/);
+    await expect(openResults(dir, { ...run, policy: 'random' })).rejects.toThrow(/holds results of a different run .*policy: "oracle" before, "random" now/);
+    (await openResults(dir, { ...run, policy: 'random' }, { overwrite: true })).close();
+  });
+
+  it('an earlier run that finished no episode is replaced without --overwrite: there is nothing to lose', async () => {
+    const dir = tmpDir('askfirst-store');
+    (await openResults(dir, run)).close(); // e.g. stopped on a view that did not load
+    const s = await openResults(dir, { ...run, data: 'fixed' });
+    expect(s.done).toEqual([]);
+    s.append({ id: 'e0' } as never);
+    s.close();
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toEqual({ ...run, data: 'fixed' });
+    await expect(openResults(dir, run)).rejects.toThrow(/holds results of a different run/);
+    // a run.json damaged before any episode finished is no obstacle either
+    const dir2 = tmpDir('askfirst-store');
+    (await openResults(dir2, run)).close();
+    writeFileSync(join(dir2, 'run.json'), '{"poli');
+    (await openResults(dir2, run)).close();
+    expect(JSON.parse(readFileSync(join(dir2, 'run.json'), 'utf8'))).toEqual(run);
   });
 });

@@ -3,7 +3,8 @@
  * appended as each episode ends) and `run.json` (what was run). Re-opening the same directory
  * with the same run description continues where it stopped, skipping finished episodes; a
  * line cut short by a crash is dropped and its episode re-run; a different run description is
- * refused so two runs never mix in one file. The directory is locked while open (lock.ts), so
+ * refused so two runs never mix in one file (unless the earlier run finished no episode: then
+ * there is nothing to lose and the new run starts afresh). The directory is locked while open (lock.ts), so
  * two processes on the same `--out` cannot both append.
  */
 import { existsSync } from 'node:fs';
@@ -54,23 +55,30 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: { ove
   const runPath = join(dir, 'run.json');
   let done: EpisodeRecord[] = [];
   let repairedTail = false;
-  if (!opts.overwrite && existsSync(runPath)) {
+  // An earlier run that stopped before its first episode (e.g. on a view that did not load) left
+  // nothing to lose: a run with other settings simply starts afresh there.
+  const earlierEmpty = async (): Promise<boolean> => !existsSync(resultsPath) || (await readFile(resultsPath, 'utf8')).trim() === '';
+  let resume = !opts.overwrite && existsSync(runPath);
+  if (resume) {
     let prev: Record<string, unknown> | null;
     try {
       prev = JSON.parse(await readFile(runPath, 'utf8'));
     } catch (e) {
-      throw new DataError('run.json does not parse as JSON (damaged?); use --overwrite to start this directory afresh, or another --out', { file: runPath, cause: e });
+      if (await earlierEmpty()) prev = null;
+      else throw new DataError('run.json does not parse as JSON (damaged?); use --overwrite to start this directory afresh, or another --out', { file: runPath, cause: e });
     }
     if (JSON.stringify(prev) !== JSON.stringify(run)) {
-      const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter((k) => JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]));
-      const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
-      // an earlier run that stopped before its first episode (e.g. on a view that did not load) left nothing to lose
-      const empty = !existsSync(resultsPath) || (await readFile(resultsPath, 'utf8')).trim() === '';
-      if (empty) throw new ConfigError(`${dir} belongs to an earlier run that finished no episode (${runPath}) — ${what}. It holds no results: add --overwrite to start afresh (nothing is lost), or use another --out`);
-      throw new ConfigError(
-        `${dir} holds results of a different run (${runPath}) — ${what}; resuming would mix two runs in one file. Use another --out, run with the earlier settings and data, or add --overwrite to start afresh`,
-      );
+      if (await earlierEmpty()) resume = false;
+      else {
+        const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter((k) => JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]));
+        const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
+        throw new ConfigError(
+          `${dir} holds results of a different run (${runPath}) — ${what}; resuming would mix two runs in one file. Use another --out, run with the earlier settings and data, or add --overwrite to start afresh`,
+        );
+      }
     }
+  }
+  if (resume) {
     if (existsSync(resultsPath)) {
       const text = await readFile(resultsPath, 'utf8');
       const parsed = parseJsonl<EpisodeRecord>(text, resultsPath, { tolerateTruncatedTail: true });
