@@ -32,6 +32,18 @@ describe('POPE metrics', () => {
     expect(w.ci95!.high).toBeGreaterThan(0.3);
     expect(wilson(0, 0).value).toBeNull();
   });
+  it('precision and recall are proportions with Wilson intervals: 0 of 5 does not collapse to [0, 0]', () => {
+    const xs: ScoredItem[] = [
+      ...Array.from({ length: 5 }, (): ScoredItem => ({ truth: 'yes', reply: 'no' })),
+      ...Array.from({ length: 5 }, (): ScoredItem => ({ truth: 'no', reply: 'yes' })),
+    ];
+    const m = popeMetrics(xs);
+    expect(m.recall).toEqual(wilson(0, 5));
+    expect(m.recall.value).toBe(0);
+    expect(m.recall.ci95!.high).toBeCloseTo(3.8415 / (5 + 3.8415), 3);
+    expect(m.precision).toEqual(wilson(0, 5));
+    expect(popeMetrics([{ truth: 'no', reply: 'no' }]).precision).toEqual({ value: null, ci95: null, n: 0 });
+  });
 });
 
 describe('presence items', () => {

@@ -54,6 +54,6 @@ export function injectionHtml(s: InjectionSummary): string {
 /** Write `out/report.html` for whichever summaries are given. */
 export async function writeProbeHtml(out: string, s: { hallucination?: HallucinationSummary; injection?: InjectionSummary }): Promise<void> {
   const body = [s.hallucination ? hallucinationHtml(s.hallucination) : '', s.injection ? injectionHtml(s.injection) : ''].join('\n');
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>askfirst probes</title><style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}</style></head><body><h1>askfirst probes</h1><p>Figures in %, with 95 % intervals in brackets (Wilson for rates, bootstrap for precision, recall, F1 and the accuracy drop).</p>\n${body}\n</body></html>\n`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>askfirst probes</title><style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}</style></head><body><h1>askfirst probes</h1><p>Figures in %, with 95 % intervals in brackets (Wilson for rates, precision and recall; bootstrap for F1 and the accuracy drop).</p>\n${body}\n</body></html>\n`;
   await writeFileAtomic(join(out, 'report.html'), html);
 }

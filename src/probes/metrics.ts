@@ -9,8 +9,10 @@
  * hallucination this split exists to catch), no, and cannot tell; among items in view, the share
  * answered "cannot tell" (over-asking).
  *
- * Intervals: Wilson score intervals for proportions (Wilson 1927); for precision, recall and F1 a
- * seeded percentile bootstrap over items (Efron 1979; 1000 resamples) — deterministic.
+ * Intervals: Wilson score intervals for proportions (Wilson 1927) — precision and recall are
+ * proportions too (tp of the yes replies, tp of the items in view), so a recall of 0 of 5 gets
+ * [0, 43 %], where a percentile bootstrap collapsed to [0, 0] (every resample gives 0); for F1, not a
+ * proportion, a seeded percentile bootstrap over items (Efron 1979; 1000 resamples) — deterministic.
  */
 import type { PresenceAnswer } from '../episode/presence.js';
 import { stratifiedBootstrap, wilson95, type PercentileInterval } from '../util/stats.js';
@@ -58,14 +60,11 @@ function counts(xs: readonly ScoredItem[]) {
   }
   return { tp, fp, fn };
 }
-export const precisionOf = (xs: readonly ScoredItem[]) => {
-  const { tp, fp } = counts(xs);
-  return tp + fp ? tp / (tp + fp) : null;
-};
-export const recallOf = (xs: readonly ScoredItem[]) => {
-  const { tp, fn } = counts(xs);
-  return tp + fn ? tp / (tp + fn) : null;
-};
+/** A proportion of the confusion counts with its Wilson interval (n: its denominator; value null when that is 0). */
+function countsFigure(xs: readonly ScoredItem[], of: (c: ReturnType<typeof counts>) => [number, number]): Figure {
+  const [k, n] = of(counts(xs));
+  return wilson(k, n);
+}
 export const f1Of = (xs: readonly ScoredItem[]) => {
   const { tp, fp, fn } = counts(xs);
   return tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : null;
@@ -87,8 +86,8 @@ export function popeMetrics(xs: readonly ScoredItem[], seed = 1): PopeMetrics {
   return {
     n: xs.length,
     accuracy: k((x) => x.reply === x.truth),
-    precision: bootstrap(xs, precisionOf, seed),
-    recall: bootstrap(xs, recallOf, seed + 1),
+    precision: countsFigure(xs, ({ tp, fp }) => [tp, tp + fp]),
+    recall: countsFigure(xs, ({ tp, fn }) => [tp, tp + fn]),
     f1: bootstrap(xs, f1Of, seed + 2),
     yesRatio: k((x) => x.reply === 'yes'),
     askRate: k((x) => x.reply === 'cannot'),
