@@ -137,7 +137,7 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
     const schema = ALGORITHMS[algorithm] as AnyObjectSchema;
     const own = new Set(Object.keys(schema.shape));
     const stray = Object.keys(rest).filter((k) => rest[k] !== undefined && !own.has(k));
-    if (stray.length) throw new InputError(`${stray.map((k) => '--' + kebab(k)).join(', ')} do(es) not apply to --algorithm ${algorithm}`);
+    if (stray.length) throw new InputError(`${stray.map((k) => '--' + kebab(k)).join(', ')} ${stray.length === 1 ? 'does' : 'do'} not apply to --algorithm ${algorithm}`);
     const cfg = { ...(resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>), rewards: parseRewardWeights(rewardWeights) };
     const policy = BuiltinPolicy.load(init);
     // the reward model is loaded before any data is generated (a wrong rm:DIR fails at once); it reads views through the data's loader

@@ -66,7 +66,7 @@ export function loadRewardConfig(file: string | undefined, flags: Partial<Reward
   const cfg = resolveRewardConfig({ ...base, ...defined, weights });
   // a flag of the other reward would be silently ignored: refuse it
   const stray = cfg.reward === 'askfirst' ? (['rc', 'rp', 'rw'] as const).filter((k) => defined[k] !== undefined) : defined.weights !== undefined ? ['weights'] : [];
-  if (stray.length) throw new InputError(`${stray.map((k) => `--${k}`).join(', ')} do(es) not apply to --reward ${cfg.reward}${cfg.reward === 'askfirst' ? ' (add --reward proactivebench for r_c/r_p/r_w)' : ' (--weights sets the askfirst reward)'}`);
+  if (stray.length) throw new InputError(`${stray.map((k) => `--${k}`).join(', ')} ${stray.length === 1 ? 'does' : 'do'} not apply to --reward ${cfg.reward}${cfg.reward === 'askfirst' ? ' (add --reward proactivebench for r_c/r_p/r_w)' : ' (--weights sets the askfirst reward)'}`);
   return cfg;
 }
 

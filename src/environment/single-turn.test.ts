@@ -49,8 +49,9 @@ describe('labels and rewards', () => {
     };
     expect(() => loadRewardConfig(file('arr.json', '[1]'), {})).toThrow(/arr\.json must hold one JSON object/);
     expect(() => loadRewardConfig(file('typo.json', '{"rewrd": "proactivebench", "rp": 1}'), {})).toThrow(/typo\.json: unknown key\(s\) rewrd; known: reward, weights, rc, rp, rw/);
-    expect(() => loadRewardConfig(undefined, { rp: 0.3 })).toThrow(/--rp do\(es\) not apply to --reward askfirst \(add --reward proactivebench/);
-    expect(() => loadRewardConfig(undefined, { reward: 'proactivebench', weights: { correct: 2 } })).toThrow(/--weights do\(es\) not apply to --reward proactivebench/);
+    expect(() => loadRewardConfig(undefined, { rp: 0.3 })).toThrow(/--rp does not apply to --reward askfirst \(add --reward proactivebench/);
+    expect(() => loadRewardConfig(undefined, { reward: 'proactivebench', weights: { correct: 2 } })).toThrow(/--weights does not apply to --reward proactivebench/);
+    expect(() => loadRewardConfig(undefined, { rp: 0.3, rw: 0 })).toThrow(/--rp, --rw do not apply to --reward askfirst/);
     // the file may carry both rewards' settings; flags for the reward in use still apply
     expect(loadRewardConfig(file('both.json', '{"reward": "proactivebench", "weights": {"correct": 2}, "rp": 0.25}'), { rc: 2 })).toMatchObject({ reward: 'proactivebench', rc: 2, rp: 0.25 });
   });
