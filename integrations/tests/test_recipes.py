@@ -80,11 +80,26 @@ class Recipes(unittest.TestCase):
             text = LETTERS[calls["n"] % len(LETTERS)]
             return {"text": text, "prompt_ids": [1, 2, 3], "completion_ids": [7, 8], "logprobs": [-0.1, -0.2]}
 
-        rollout = askfirst_trl.make_rollout_func(generate, num_generations=2, url=URL)
-        out = rollout([[{"role": "user", "content": "go"}]] * 4, None)
-        self.assertEqual(len(out["completion_ids"]), 8)
-        for g in range(0, 8, 2):
+        rollout = askfirst_trl.make_rollout_func(generate, url=URL)
+
+        class FakeImage:  # what TRL puts in the prompt: a PIL image (only tobytes() is used)
+            def __init__(self, data):
+                self.data = data
+
+            def tobytes(self):
+                return self.data
+
+        def prompt(k):
+            return [{"role": "user", "content": [{"type": "image", "image": FakeImage(bytes([k]) * 16)}, {"type": "text", "text": "go"}]}]
+
+        # As TRL's RepeatSampler hands them over: each prompt already repeated num_generations (here 2) times.
+        prompts = [prompt(k) for k in range(6) for _ in range(2)]
+        out = rollout(prompts, None)
+        for key in ("prompt_ids", "completion_ids", "logprobs", "env_reward", "episode_id"):
+            self.assertEqual(len(out[key]), len(prompts), key)  # TRL wants one completion per prompt it passes
+        for g in range(0, len(prompts), 2):
             self.assertEqual(out["episode_id"][g], out["episode_id"][g + 1])  # one episode per GRPO group
+        self.assertEqual(askfirst_trl.prompt_seed(prompt(1)), askfirst_trl.prompt_seed(prompts[2]))
         self.assertEqual(askfirst_trl.env_reward(env_reward=out["env_reward"]), out["env_reward"])
         # Replay the same fake model through play_episode to record the replies per episode.
         with AskfirstEnv(URL) as env:

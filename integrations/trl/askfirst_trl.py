@@ -13,7 +13,8 @@ Three pieces, each usable alone:
   episode's reward (askfirst's multi-turn reward by default).
 * `make_rollout_func` — a `rollout_func` for models without tool calling: it plays each episode
   turn by turn with a `generate` you supply (e.g. wrapping TRL's vLLM client), the next view fed
-  back as a user message, and returns what GRPOTrainer requires plus `env_reward`.
+  back as a user message, and returns what GRPOTrainer requires (one completion per prompt it is
+  given) plus `env_reward`.
 
 Only the standard library and websockets here; PIL (a TRL dependency) is imported when a tool
 result needs an image. The server URL comes from ASKFIRST_ENV_URL (default http://127.0.0.1:8000).
@@ -21,6 +22,7 @@ result needs an image. The server URL comes from ASKFIRST_ENV_URL (default http:
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -129,34 +131,46 @@ def play_episode(env: AskfirstEnv, generate: Callable[[list], str], **reset: Any
     return {"episode_id": r.observation["episode_id"], "replies": replies, "outcome": r.observation["outcome"], "reward": total, "messages": messages}
 
 
-def make_rollout_func(generate: Callable[[list], dict], num_generations: int, url: str = ENV_URL):
+def prompt_seed(prompt: Any) -> int:
+    """A reset seed from a prompt's content (text and image bytes): equal prompts, in any process, pick the same episode."""
+
+    def default(o: Any) -> str:
+        if hasattr(o, "tobytes"):  # PIL images (TRL puts the row's images into the prompt before rollout_func)
+            return "bytes:" + hashlib.sha256(o.tobytes()).hexdigest()
+        return type(o).__name__  # never repr(): it can hold a memory address, different in every process
+
+    text = json.dumps(prompt, sort_keys=True, default=default)
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+
+def make_rollout_func(generate: Callable[[list], dict], url: str = ENV_URL):
     """
     A TRL `rollout_func(prompts, trainer)`. `generate(messages)` returns
     `{"text", "prompt_ids", "completion_ids", "logprobs"}` for one turn (wrap your vLLM client).
-    Each prompt gets `num_generations` plays of the same episode (the first play picks it; the
-    group replays its id), completion ids of all turns concatenated.
+    TRL hands it the process's slice of the generation batch, each prompt already repeated
+    `num_generations` times by its sampler, and wants exactly one completion per prompt. Each
+    prompt plays one episode, chosen by a seed hashed from the prompt's content, so the copies of
+    one prompt (one GRPO group, even when split across processes) replay the same episode.
+    Completion ids of all turns are concatenated.
     """
 
     def rollout_func(prompts: list, trainer: Any = None) -> dict:
         out = {"prompt_ids": [], "completion_ids": [], "logprobs": [], "env_reward": [], "episode_id": []}
         with AskfirstEnv(url) as env:
-            for _ in prompts:
-                episode_id = None
-                for _g in range(num_generations):
-                    turns: list = []
+            for prompt in prompts:
+                turns: list = []
 
-                    def gen(messages: list) -> str:
-                        g = generate(messages)
-                        turns.append(g)
-                        return g["text"]
+                def gen(messages: list) -> str:
+                    g = generate(messages)
+                    turns.append(g)
+                    return g["text"]
 
-                    res = play_episode(env, gen, **({"episode_id": episode_id} if episode_id else {}))
-                    episode_id = res["episode_id"]
-                    out["prompt_ids"].append(turns[0]["prompt_ids"])
-                    out["completion_ids"].append([t for g in turns for t in g["completion_ids"]])
-                    out["logprobs"].append([lp for g in turns for lp in g["logprobs"]])
-                    out["env_reward"].append(res["reward"])
-                    out["episode_id"].append(episode_id)
+                res = play_episode(env, gen, seed=prompt_seed(prompt))
+                out["prompt_ids"].append(turns[0]["prompt_ids"])
+                out["completion_ids"].append([t for g in turns for t in g["completion_ids"]])
+                out["logprobs"].append([lp for g in turns for lp in g["logprobs"]])
+                out["env_reward"].append(res["reward"])
+                out["episode_id"].append(res["episode_id"])
         return out
 
     return rollout_func
