@@ -25,6 +25,7 @@ import { hasPythonWebsockets, requireDep, SYSTEM_PYTHON } from './helpers/system
 const run = promisify(execFile);
 const skip = requireDep(hasPythonWebsockets(), 'python3-websockets for /usr/bin/python3');
 const root = resolve(import.meta.dirname, '..');
+const MAX_SESSIONS = 32;
 
 interface Played {
   episode_id: string;
@@ -39,13 +40,13 @@ describe.skipIf(skip !== null)('integrations/ recipes (Python, fake model) again
   const rewarder = new Rewarder(resolveRewardConfig({}));
   beforeAll(async () => {
     episodes = generateSuite({ episodes: 6, seed: 4, size: 32 });
-    srv = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder, maxSessions: 32, sessionTimeout: 60, port: 0 });
+    srv = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder, maxSessions: MAX_SESSIONS, sessionTimeout: 60, port: 0 });
   });
   afterAll(() => srv.close());
 
   it('TRL reward function, TRL environment_factory and rollout_func, verl interaction: outcomes and rewards equal in-process replays', async () => {
     const out = join(tmpDir('askfirst-recipes'), 'played.json');
-    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_recipes.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
+    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_recipes.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out, ASKFIRST_TEST_MAX_SESSIONS: String(MAX_SESSIONS), PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
     expect(r.stderr).toMatch(/\nOK\s*$/);
     const played = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown[]>;
     const byId = new Map(episodes.map((e) => [e.id, e]));

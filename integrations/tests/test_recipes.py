@@ -22,6 +22,7 @@ from askfirst_interaction import AskfirstInteraction  # noqa: E402
 
 URL = os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
 OUT = os.environ.get("ASKFIRST_TEST_OUT")
+MAX_SESSIONS = int(os.environ.get("ASKFIRST_TEST_MAX_SESSIONS", "64"))  # the server's --max-sessions
 RESULTS: dict = {"reward_items": [], "tool_env": [], "rollout": [], "verl": []}
 LETTERS = ["A.", "B.", "C.", "D.", "E.", "F.", "nonsense"]
 
@@ -127,6 +128,30 @@ class Recipes(unittest.TestCase):
                 total = await inter.calculate_score(iid)
                 RESULTS["verl"].append({"episode_id": eid, "replies": replies, "outcome": meta["outcome"], "reward": total})
                 await inter.finalize_interaction(iid)
+
+        asyncio.run(run())
+
+    def test_verl_sessions_end_without_finalize(self):
+        """verl's agent loop (0.7.0 and main, tool_agent_loop.py) calls start_interaction(request_id, **interaction_kwargs)
+        and generate_response(request_id, messages, **interaction_kwargs), never finalize_interaction: more rollouts than
+        the server's --max-sessions, one after another, must not run out of sessions."""
+        ids = episode_ids(MAX_SESSIONS + 8)
+
+        async def run():
+            inter = AskfirstInteraction({"name": "askfirst", "env_url": URL})
+            for k, eid in enumerate(ids):
+                kwargs = {"name": "askfirst", "episode_id": eid, "mode": "proactive"}  # a row's extra_info.interaction_kwargs
+                request_id = f"req-{k}"
+                await inter.start_interaction(request_id, **kwargs)
+                messages, replies, done, turn_scores = [], [], False, []
+                while not done:
+                    replies.append(LETTERS[(3 * k + len(replies)) % len(LETTERS)])
+                    messages.append({"role": "assistant", "content": replies[-1]})
+                    done, text, score, meta = await inter.generate_response(request_id, messages, **kwargs)
+                    turn_scores.append(score)
+                    messages.append({"role": "user", "content": text})
+                self.assertEqual(await inter.calculate_score(request_id), sum(turn_scores))
+                RESULTS["verl"].append({"episode_id": eid, "replies": replies, "outcome": meta["outcome"], "reward": sum(turn_scores)})
 
         asyncio.run(run())
 
