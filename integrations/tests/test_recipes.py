@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "verl"))
 import askfirst_trl  # noqa: E402
 from askfirst_env_client import AskfirstEnv, AskfirstEnvError, health  # noqa: E402
 from askfirst_interaction import AskfirstInteraction  # noqa: E402
+from askfirst_reward import compute_score  # noqa: E402
 
 URL = os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
 OUT = os.environ.get("ASKFIRST_TEST_OUT")
@@ -151,9 +152,18 @@ class Recipes(unittest.TestCase):
                     turn_scores.append(score)
                     messages.append({"role": "user", "content": text})
                 self.assertEqual(await inter.calculate_score(request_id), sum(turn_scores))
-                RESULTS["verl"].append({"episode_id": eid, "replies": replies, "outcome": meta["outcome"], "reward": sum(turn_scores)})
+                # verl's reward loop: the agent loop's extra fields (turn_scores, ...) merged into the row's extra_info.
+                extra_info = {"index": k, "interaction_kwargs": kwargs, "turn_scores": turn_scores, "tool_rewards": [], "num_turns": 2 * len(replies) + 1, "rollout_reward_scores": {}}
+                reward = compute_score(data_source="askfirst", solution_str=replies[-1], ground_truth="A", extra_info=extra_info)
+                self.assertIsInstance(reward, float)
+                RESULTS["verl"].append({"episode_id": eid, "replies": replies, "outcome": meta["outcome"], "reward": reward})
 
         asyncio.run(run())
+
+    def test_verl_reward_needs_turn_scores(self):
+        with self.assertRaises(ValueError) as cm:
+            compute_score(data_source="askfirst", solution_str="A.", ground_truth="A", extra_info={"index": 0})
+        self.assertIn("use_reward_loop", str(cm.exception))
 
     def test_errors_are_clear(self):
         with AskfirstEnv(URL) as env:
