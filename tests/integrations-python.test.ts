@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalView, EpisodePool } from '../src/environment/episodes.js';
 import { resolveRewardConfig, Rewarder } from '../src/environment/rewards.js';
+import { exportTrl } from '../src/environment/trl-export.js';
 import { parseReply } from '../src/episode/parse.js';
 import { shownOptions } from '../src/episode/prompt.js';
 import { EpisodeState } from '../src/episode/state.js';
@@ -45,8 +46,11 @@ describe.skipIf(skip !== null)('integrations/ recipes (Python, fake model) again
   afterAll(() => srv.close());
 
   it('TRL reward function, TRL environment_factory and rollout_func, verl interaction: outcomes and rewards equal in-process replays', async () => {
-    const out = join(tmpDir('askfirst-recipes'), 'played.json');
-    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_recipes.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out, ASKFIRST_TEST_MAX_SESSIONS: String(MAX_SESSIONS), PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
+    const dir = tmpDir('askfirst-recipes');
+    const out = join(dir, 'played.json');
+    const trl = join(dir, 'trl'); // what make_verl_data.py converts
+    await exportTrl(episodes, memoryLoader, { out: trl, turns: 'first', parquet: false });
+    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_recipes.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out, ASKFIRST_TEST_MAX_SESSIONS: String(MAX_SESSIONS), ASKFIRST_TEST_TRL_DIR: trl, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
     expect(r.stderr).toMatch(/\nOK\s*$/);
     const played = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown[]>;
     const byId = new Map(episodes.map((e) => [e.id, e]));

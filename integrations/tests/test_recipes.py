@@ -6,6 +6,7 @@ episode in process and check outcomes and rewards.
     ASKFIRST_ENV_URL=http://127.0.0.1:8000 ASKFIRST_TEST_OUT=out.json /usr/bin/python3 -m unittest integrations/tests/test_recipes.py
 """
 import asyncio
+import importlib
 import json
 import os
 import sys
@@ -31,6 +32,24 @@ LETTERS = ["A.", "B.", "C.", "D.", "E.", "F.", "nonsense"]
 def episode_ids(n: int) -> list:
     with AskfirstEnv(URL) as env:
         return [env.reset(seed=i).observation["episode_id"] for i in range(n)]
+
+
+def run_with_fake_modules(fakes: dict, module: str, argv: list) -> None:
+    """Import `module` with fake upstream modules (no trl, datasets or verl here) and run its main() with `argv`."""
+    saved = {k: sys.modules.get(k) for k in [*fakes, module]}
+    sys.modules.update(fakes)
+    sys.modules.pop(module, None)
+    old_argv = sys.argv
+    try:
+        sys.argv = argv
+        importlib.import_module(module).main()
+    finally:
+        sys.argv = old_argv
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
 
 
 class Recipes(unittest.TestCase):
@@ -175,6 +194,46 @@ class Recipes(unittest.TestCase):
             AskfirstEnv("http://127.0.0.1:9").connect()
         self.assertIn("is `askfirst env serve` running?", str(cm.exception))
 
+    def test_make_verl_data_rows(self):
+        """make_verl_data.py with a fake `datasets` on a real `askfirst export --format trl --turns first`: the rows verl's
+        RLHFDataset and ToolAgentLoop read (verl 0.7.0 / main: agent_name picks the agent loop, "<image>" marks where
+        each image goes, extra_info.interaction_kwargs.name picks the interaction)."""
+        import types
+        trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
+        if not trl_dir:
+            self.skipTest("ASKFIRST_TEST_TRL_DIR (a TRL export) not set")
+        captured = {}
+
+        class FakeDataset:
+            def __init__(self, rows):
+                self.rows, self.casts = rows, []
+
+            @classmethod
+            def from_list(cls, rows):
+                captured["ds"] = cls(rows)
+                return captured["ds"]
+
+            def cast_column(self, name, feature):
+                self.casts.append((name, feature))
+                return self
+
+            def to_parquet(self, path):
+                captured["path"] = path
+
+        fake = types.SimpleNamespace(Dataset=FakeDataset)
+        out = os.path.join(trl_dir, "verl")
+        run_with_fake_modules({"datasets": fake}, "make_verl_data", ["make_verl_data.py", "--trl", trl_dir, "--out", out])
+        with open(os.path.join(trl_dir, "train.jsonl")) as f:
+            src = [json.loads(line) for line in f if line.strip()]
+        ds = captured["ds"]
+        self.assertEqual(captured["path"], os.path.join(out, "train.parquet"))
+        self.assertEqual(len(ds.rows), len(src))
+        for row, s in zip(ds.rows, src):
+            self.assertEqual(row["agent_name"], "tool_agent")  # verl's default agent loop (single_turn_agent) never calls interactions
+            self.assertEqual(row["extra_info"]["interaction_kwargs"], {"name": "askfirst", "episode_id": s["episode_id"], "mode": s["mode"]})
+            self.assertEqual(row["reward_model"]["ground_truth"], s["answer_letter"])
+            self.assertEqual(row["prompt"][0]["content"].count("<image>"), len(row["images"]))
+
     def test_train_grpo_saves_the_final_model(self):
         """train_grpo.py with fake `datasets` and `trl` modules: the trained model is saved in --output-dir, after training."""
         import types
@@ -198,21 +257,7 @@ class Recipes(unittest.TestCase):
             "datasets": types.SimpleNamespace(Image=lambda: None, Sequence=lambda x: None, load_dataset=lambda *a, **k: FakeDataset()),
             "trl": types.SimpleNamespace(GRPOConfig=lambda **kw: kw, GRPOTrainer=FakeTrainer),
         }
-        saved = {k: sys.modules.get(k) for k in [*fakes, "train_grpo"]}
-        sys.modules.update(fakes)
-        sys.modules.pop("train_grpo", None)
-        argv = sys.argv
-        try:
-            import train_grpo
-            sys.argv = ["train_grpo.py", "--data", "d", "--output-dir", "runs/x"]
-            train_grpo.main()
-        finally:
-            sys.argv = argv
-            for k, v in saved.items():
-                if v is None:
-                    sys.modules.pop(k, None)
-                else:
-                    sys.modules[k] = v
+        run_with_fake_modules(fakes, "train_grpo", ["train_grpo.py", "--data", "d", "--output-dir", "runs/x"])
         self.assertEqual(calls, [("init", "runs/x"), ("train",), ("save_model", "runs/x")])
 
 

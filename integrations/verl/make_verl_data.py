@@ -1,5 +1,9 @@
-"""`askfirst export --format trl` rows → verl's RL parquet (data_source, prompt, images,
+"""`askfirst export --format trl` rows → verl's RL parquet (data_source, agent_name, prompt, images,
 ability, reward_model, extra_info.interaction_kwargs). Needs `datasets` (a verl dependency).
+
+`agent_name: "tool_agent"` sends each row to verl's ToolAgentLoop, the agent loop that runs
+interactions (without it verl uses `rollout.agent.default_agent_loop`, `single_turn_agent`, and the
+interaction is never called).
 
     python integrations/verl/make_verl_data.py --trl data/askfirst-mt --out data/askfirst-verl
 """
@@ -14,6 +18,7 @@ def to_verl(row: dict, folder: str) -> dict:
     text = row["prompt"][0]["content"][1]["text"]
     return {
         "data_source": "askfirst",
+        "agent_name": "tool_agent",
         # verl's multimodal datasets mark the image position with "<image>" in the text.
         "prompt": [{"role": "user", "content": "<image>" + text}],
         "images": [{"image": os.path.join(os.path.abspath(folder), p)} for p in row["images"]],
