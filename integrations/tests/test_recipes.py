@@ -220,7 +220,7 @@ class Recipes(unittest.TestCase):
             def to_parquet(self, path):
                 captured["path"] = path
 
-        fake = types.SimpleNamespace(Dataset=FakeDataset)
+        fake = types.SimpleNamespace(Dataset=FakeDataset, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
         out = os.path.join(trl_dir, "verl")
         run_with_fake_modules({"datasets": fake}, "make_verl_data", ["make_verl_data.py", "--trl", trl_dir, "--out", out])
         with open(os.path.join(trl_dir, "train.jsonl")) as f:
@@ -233,6 +233,9 @@ class Recipes(unittest.TestCase):
             self.assertEqual(row["extra_info"]["interaction_kwargs"], {"name": "askfirst", "episode_id": s["episode_id"], "mode": s["mode"]})
             self.assertEqual(row["reward_model"]["ground_truth"], s["answer_letter"])
             self.assertEqual(row["prompt"][0]["content"].count("<image>"), len(row["images"]))
+            for img in row["images"]:  # embedded, so verl's dataset hands the processor PIL images
+                self.assertEqual(img["bytes"][:8], b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(ds.casts, [("images", ("Sequence", "Image()"))])
 
     def test_train_grpo_saves_the_final_model(self):
         """train_grpo.py with fake `datasets` and `trl` modules: the trained model is saved in --output-dir, after training."""

@@ -3,7 +3,9 @@ ability, reward_model, extra_info.interaction_kwargs). Needs `datasets` (a verl 
 
 `agent_name: "tool_agent"` sends each row to verl's ToolAgentLoop, the agent loop that runs
 interactions (without it verl uses `rollout.agent.default_agent_loop`, `single_turn_agent`, and the
-interaction is never called).
+interaction is never called). The images are embedded (`datasets.Image`, the layout of verl's own
+geo3k example), so verl's dataset hands PIL images to the processor in every verl version: verl
+0.7.0 nests a `{"image": path}` dict inside the message part, which qwen_vl_utils cannot open.
 
     python integrations/verl/make_verl_data.py --trl data/askfirst-mt --out data/askfirst-verl
 """
@@ -11,7 +13,12 @@ import argparse
 import json
 import os
 
-from datasets import Dataset
+from datasets import Dataset, Image, Sequence
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def to_verl(row: dict, folder: str) -> dict:
@@ -21,7 +28,7 @@ def to_verl(row: dict, folder: str) -> dict:
         "agent_name": "tool_agent",
         # verl's multimodal datasets mark the image position with "<image>" in the text.
         "prompt": [{"role": "user", "content": "<image>" + text}],
-        "images": [{"image": os.path.join(os.path.abspath(folder), p)} for p in row["images"]],
+        "images": [{"bytes": _read(os.path.join(folder, p)), "path": os.path.basename(p)} for p in row["images"]],
         "ability": "ask-or-answer",
         "reward_model": {"style": "rule", "ground_truth": row["answer_letter"]},
         "extra_info": {
@@ -39,7 +46,7 @@ def main() -> None:
     with open(os.path.join(a.trl, "train.jsonl")) as f:
         rows = [to_verl(json.loads(line), a.trl) for line in f if line.strip()]
     os.makedirs(a.out, exist_ok=True)
-    Dataset.from_list(rows).to_parquet(os.path.join(a.out, "train.parquet"))
+    Dataset.from_list(rows).cast_column("images", Sequence(Image())).to_parquet(os.path.join(a.out, "train.parquet"))
     print(f"wrote {len(rows)} rows to {a.out}/train.parquet")
 
 
