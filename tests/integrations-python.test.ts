@@ -75,3 +75,28 @@ describe.skipIf(skip !== null)('integrations/ recipes (Python, fake model) again
     }
   }, 180_000);
 });
+
+describe('integrations/verl/README.md: the training command', () => {
+  const md = readFileSync(join(root, 'integrations/verl/README.md'), 'utf8');
+  const block = /```bash\n([\s\S]*?)```/.exec(md)![1];
+  const overrides = new Map([...block.matchAll(/(?:^|\s)([a-z_][\w.]*)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  const num = (k: string) => Number(overrides.get(k));
+
+  it('sets what verl (0.7.0, main) refuses to start without, and files that exist', () => {
+    // verl/workers/config/actor.py and verl/utils/config.py check_mutually_exclusive: one of each micro-batch size.
+    for (const k of ['actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu', 'actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu', 'actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu']) {
+      expect(num(k), k).toBeGreaterThan(0);
+    }
+    expect(num('actor_rollout_ref.actor.ppo_mini_batch_size')).toBeLessThanOrEqual(num('data.train_batch_size'));
+    const reward = overrides.get('custom_reward_function.path')!;
+    expect(readFileSync(join(root, reward), 'utf8')).toContain(`def ${overrides.get('custom_reward_function.name')}(`);
+    expect(readFileSync(join(root, overrides.get('actor_rollout_ref.rollout.multi_turn.interaction_config_path')!), 'utf8')).toContain('askfirst_interaction.AskfirstInteraction');
+  });
+
+  it('keeps the rollouts verl plays at once within --max-sessions', () => {
+    const maxSessions = Number(/--max-sessions (\d+)/.exec(block)![1]);
+    // verl's agent loop starts every rollout of a batch together: train_batch_size × n, and the validation batch (n = 1).
+    expect(num('data.train_batch_size') * num('actor_rollout_ref.rollout.n')).toBeLessThanOrEqual(maxSessions);
+    expect(num('data.val_batch_size')).toBeLessThanOrEqual(maxSessions);
+  });
+});
