@@ -38,19 +38,24 @@ interface Played {
 describe.skipIf(skip !== null)('integrations/ recipes (Python, fake model) against env serve', () => {
   let episodes: SuiteEpisode[];
   let srv: RunningEnvServer;
+  let shortTimeout: RunningEnvServer; // --session-timeout 1: for a client that must reconnect
   const rewarder = new Rewarder(resolveRewardConfig({}));
   beforeAll(async () => {
     episodes = generateSuite({ episodes: 6, seed: 4, size: 32 });
     srv = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder, maxSessions: MAX_SESSIONS, sessionTimeout: 60, port: 0 });
+    shortTimeout = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder, maxSessions: 4, sessionTimeout: 1, port: 0 });
   });
-  afterAll(() => srv.close());
+  afterAll(async () => {
+    await srv.close();
+    await shortTimeout.close();
+  });
 
   it('TRL reward function, TRL environment_factory and rollout_func, verl interaction: outcomes and rewards equal in-process replays', async () => {
     const dir = tmpDir('askfirst-recipes');
     const out = join(dir, 'played.json');
     const trl = join(dir, 'trl'); // what make_verl_data.py converts
     await exportTrl(episodes, memoryLoader, { out: trl, turns: 'first', parquet: false });
-    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_recipes.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out, ASKFIRST_TEST_MAX_SESSIONS: String(MAX_SESSIONS), ASKFIRST_TEST_TRL_DIR: trl, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
+    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_recipes.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out, ASKFIRST_TEST_MAX_SESSIONS: String(MAX_SESSIONS), ASKFIRST_TEST_TRL_DIR: trl, ASKFIRST_TEST_SHORT_TIMEOUT_URL: shortTimeout.url, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
     expect(r.stderr).toMatch(/\nOK\s*$/);
     const played = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown[]>;
     const byId = new Map(episodes.map((e) => [e.id, e]));

@@ -90,6 +90,25 @@ class Recipes(unittest.TestCase):
             RESULTS["tool_env"].append({"episode_id": eid, "replies": env.replies, "outcome": env.outcome, "reward": env.get_reward()})
             env.client.close()
 
+    def test_tool_env_survives_an_idle_timeout(self):
+        """TRL keeps each environment instance for the whole run (a pool, reset per rollout); between two generation
+        batches its socket can sit idle past the server's --session-timeout, which closes it: reset must reconnect."""
+        import time
+        short = os.environ.get("ASKFIRST_TEST_SHORT_TIMEOUT_URL")  # a server with --session-timeout 1
+        if not short:
+            self.skipTest("ASKFIRST_TEST_SHORT_TIMEOUT_URL not set")
+        saved = askfirst_trl.ENV_URL
+        askfirst_trl.ENV_URL = short
+        try:
+            env = askfirst_trl.AskfirstToolEnv()
+            env.reset()
+            time.sleep(2.5)  # idle: the server closes the session
+            env.reset()
+            env.reply("A.")
+            env.client.close()
+        finally:
+            askfirst_trl.ENV_URL = saved
+
     def test_rollout_func_with_fake_generate(self):
         calls = {"n": 0}
 

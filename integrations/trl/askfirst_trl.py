@@ -30,7 +30,7 @@ import sys
 from typing import Any, Callable, Optional
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from askfirst_env_client import AskfirstEnv, get_rewards  # noqa: E402
+from askfirst_env_client import AskfirstEnv, AskfirstEnvError, get_rewards  # noqa: E402
 
 ENV_URL = os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
 
@@ -76,7 +76,16 @@ class AskfirstToolEnv:
     def reset(self, **kwargs: Any) -> Optional[str]:
         """Start the row's episode (dataset column `episode_id`); the first view is already in the row's prompt."""
         data = {k: kwargs[k] for k in ("episode_id", "mode") if k in kwargs and kwargs[k] is not None}
-        r = self.client.reset(**data)
+        try:
+            r = self.client.reset(**data)
+        except AskfirstEnvError as e:
+            # TRL pools environment instances and reuses them batch after batch; a socket idle longer than the
+            # server's --session-timeout (a long optimizer step, evaluation, a checkpoint save) was closed by it.
+            if e.code not in ("CONNECTION_CLOSED", "SESSION_ERROR"):
+                raise
+            self.client.close()
+            self.client = AskfirstEnv(ENV_URL)
+            r = self.client.reset(**data)
         self.reward = 0.0
         self.done = False
         self.outcome = None
