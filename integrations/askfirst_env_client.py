@@ -171,6 +171,12 @@ class AskfirstEnv:
         self.close()
 
 
+def view_as_text(observation: dict) -> str:
+    """An observation told in words (for trainers whose feedback channel carries no image): the view moved to, the turn, the prompt."""
+    o = observation
+    return f"You now see view {o['view']} (turn {o['turn'] + 1} of at most {o['max_turns']}).\n{o['prompt']}"
+
+
 def _http_json(url: str, body: Optional[dict] = None, timeout: float = 180.0) -> dict:
     data = None if body is None else json.dumps(body).encode("utf-8")
     req = urllib.request.Request(url, data=data, headers={"content-type": "application/json"}, method="POST" if body is not None else "GET")

@@ -110,17 +110,32 @@ class Recipes(unittest.TestCase):
             askfirst_trl.ENV_URL = saved
 
     def test_rollout_func_with_fake_generate(self):
-        calls = {"n": 0}
+        """TRL's rollout_func path: each prompt plays its own row's episode, one completion per prompt, the environment's
+        tokens between turns in the completion with env_mask 0 (TRL trains on prompt_ids + completion_ids)."""
+        ids = episode_ids(6)
+        calls = {"n": 0, "later": 0}
+
+        def tokens(messages):  # a fake chat template: every message's tokens in order, each assistant turn [3, …, 2]
+            out = []
+            for m in messages:
+                if m["role"] == "assistant":
+                    out += [3] + [ord(c) for c in m["content"]] + [2]
+                else:
+                    out += [10, len(json.dumps(m["content"])) % 97, 11]
+            return out
 
         def generate(messages):
             calls["n"] += 1
             last = messages[-1]
             self.assertEqual(last["role"], "user")
-            self.assertTrue(last["content"][0]["image_url"]["url"].startswith("data:image/png;base64,"))
+            if len(messages) == 1:  # the first view: the server's image
+                self.assertTrue(last["content"][0]["image_url"]["url"].startswith("data:image/png;base64,"))
+            else:  # later views are told in words: TRL's training pass has no image for them
+                calls["later"] += 1
+                self.assertTrue(last["content"].startswith("You now see view "), last["content"])
             text = LETTERS[calls["n"] % len(LETTERS)]
-            return {"text": text, "prompt_ids": [1, 2, 3], "completion_ids": [7, 8], "logprobs": [-0.1, -0.2]}
-
-        rollout = askfirst_trl.make_rollout_func(generate, url=URL)
+            completion = [ord(c) for c in text] + [2]
+            return {"text": text, "prompt_ids": tokens(messages) + [3], "completion_ids": completion, "logprobs": [-0.1] * len(completion)}
 
         class FakeImage:  # what TRL puts in the prompt: a PIL image (only tobytes() is used)
             def __init__(self, data):
@@ -129,18 +144,47 @@ class Recipes(unittest.TestCase):
             def tobytes(self):
                 return self.data
 
-        def prompt(k):
-            return [{"role": "user", "content": [{"type": "image", "image": FakeImage(bytes([k]) * 16)}, {"type": "text", "text": "go"}]}]
+        # The training dataset (export --turns first, images decoded) and TRL's prepared prompts: the row's image in its content.
+        rows = [{"prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": f"question {k}"}]}], "images": [FakeImage(bytes([k]) * 16)], "episode_id": eid, "turn": 0} for k, eid in enumerate(ids)]
 
+        def prompt(k):
+            return [{"role": "user", "content": [{"type": "image", "image": FakeImage(bytes([k]) * 16)}, {"type": "text", "text": f"question {k}"}]}]
+
+        rollout = askfirst_trl.make_rollout_func(generate, rows, url=URL)
         # As TRL's RepeatSampler hands them over: each prompt already repeated num_generations (here 2) times.
         prompts = [prompt(k) for k in range(6) for _ in range(2)]
         out = rollout(prompts, None)
-        for key in ("prompt_ids", "completion_ids", "logprobs", "env_reward", "episode_id"):
+        for key in ("prompt_ids", "completion_ids", "logprobs", "env_mask", "env_reward", "episode_id"):
             self.assertEqual(len(out[key]), len(prompts), key)  # TRL wants one completion per prompt it passes
-        for g in range(0, len(prompts), 2):
-            self.assertEqual(out["episode_id"][g], out["episode_id"][g + 1])  # one episode per GRPO group
-        self.assertEqual(askfirst_trl.prompt_seed(prompt(1)), askfirst_trl.prompt_seed(prompts[2]))
+        self.assertEqual(out["episode_id"], [eid for eid in ids for _ in range(2)])  # each prompt plays its own row's episode
+        self.assertGreater(calls["later"], 0)  # some episodes went past their first turn
+        multi = 0
+        for c, lp, mask in zip(out["completion_ids"], out["logprobs"], out["env_mask"]):
+            self.assertEqual(len(c), len(lp))
+            self.assertEqual(len(c), len(mask))
+            env_tokens = [t for t, m in zip(c, mask) if m == 0]
+            model_lp = [x for x, m in zip(lp, mask) if m == 1]
+            self.assertTrue(all(x == -0.1 for x in model_lp))
+            self.assertTrue(all(x == 0.0 for x, m in zip(lp, mask) if m == 0))
+            if env_tokens:  # the user message between two turns, then the next assistant header
+                multi += 1
+                self.assertEqual(env_tokens[0], 10)
+                self.assertEqual(env_tokens[2:4], [11, 3])
+            self.assertEqual(c[-1], 2)
+        self.assertGreater(multi, 0)
         self.assertEqual(askfirst_trl.env_reward(env_reward=out["env_reward"]), out["env_reward"])
+        # What cannot be laid out or matched is refused with what to do.
+        with self.assertRaisesRegex(ValueError, "matches no row of the dataset"):
+            rollout([prompt(99)], None)
+        with self.assertRaisesRegex(ValueError, "export with --turns first"):
+            askfirst_trl.make_rollout_func(generate, [{**rows[0], "turn": 1}], url=URL)
+        with self.assertRaisesRegex(ValueError, "must be decoded images"):
+            askfirst_trl.make_rollout_func(generate, [{**rows[0], "images": ["view.png"]}], url=URL)
+
+        turn = lambda p, c: {"prompt_ids": p, "completion_ids": c, "logprobs": [-1.0] * len(c)}  # noqa: E731
+        self.assertEqual(askfirst_trl.completion_of([turn([1, 3], [5, 2]), turn([1, 3, 5, 2, 10, 11, 3], [6, 2])]), ([5, 2, 10, 11, 3, 6, 2], [-1.0, -1.0, 0.0, 0.0, 0.0, -1.0, -1.0], [1, 1, 0, 0, 0, 1, 1]))
+        with self.assertRaisesRegex(ValueError, "do not start with the previous turn"):
+            askfirst_trl.completion_of([turn([1, 3], [5, 2]), turn([1, 3, 5, 10, 11, 3], [6, 2])])  # the end-of-turn token 2 is lost
         # Replay the same fake model through play_episode to record the replies per episode.
         with AskfirstEnv(URL) as env:
             for eid in sorted(set(out["episode_id"])):

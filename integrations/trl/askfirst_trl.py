@@ -11,10 +11,11 @@ Three pieces, each usable alone:
   row's episode on the server; the model answers by calling the `reply` tool; each call steps the
   episode and returns the next view (image + prompt) to the model; `get_reward()` is the
   episode's reward (askfirst's multi-turn reward by default).
-* `make_rollout_func` — a `rollout_func` for models without tool calling: it plays each episode
-  turn by turn with a `generate` you supply (e.g. wrapping TRL's vLLM client), the next view fed
-  back as a user message, and returns what GRPOTrainer requires (one completion per prompt it is
-  given) plus `env_reward`.
+* `make_rollout_func` — a `rollout_func` for models without tool calling: it plays each prompt's
+  own episode (found in the training dataset) turn by turn with a `generate` you supply (e.g.
+  wrapping TRL's vLLM client), the later views told in words, and returns what GRPOTrainer
+  requires (one completion per prompt it is given, the environment's tokens masked by
+  `env_mask`) plus `env_reward`.
 
 Only the standard library and websockets here; PIL (a TRL dependency) is imported when a tool
 result needs an image. The server URL comes from ASKFIRST_ENV_URL (default http://127.0.0.1:8000).
@@ -30,7 +31,7 @@ import sys
 from typing import Any, Callable, Optional
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from askfirst_env_client import AskfirstEnv, AskfirstEnvError, get_rewards  # noqa: E402
+from askfirst_env_client import AskfirstEnv, AskfirstEnvError, get_rewards, view_as_text  # noqa: E402
 
 ENV_URL = os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
 
@@ -124,8 +125,12 @@ class AskfirstToolEnv:
         return self.reward
 
 
-def play_episode(env: AskfirstEnv, generate: Callable[[list], str], **reset: Any) -> dict:
-    """Play one episode: `generate(messages) -> reply text`; the next view is appended as a user message."""
+def play_episode(env: AskfirstEnv, generate: Callable[[list], str], views: str = "image", **reset: Any) -> dict:
+    """
+    Play one episode: `generate(messages) -> reply text`. After each intervention the next view is
+    appended as the server's user message (`views="image"`: image + prompt) or told in words
+    (`views="text"`: which view, which turn, the prompt — for a trainer that cannot carry the image).
+    """
     r = env.reset(**reset)
     messages = list(r.observation["messages"])
     replies, total = [], 0.0
@@ -136,37 +141,101 @@ def play_episode(env: AskfirstEnv, generate: Callable[[list], str], **reset: Any
         r = env.step(text)
         total += float(r.reward or 0.0)
         if not r.done:
-            messages.extend(r.observation["messages"])
+            if views == "text":
+                messages.append({"role": "user", "content": view_as_text(r.observation)})
+            else:
+                messages.extend(r.observation["messages"])
     return {"episode_id": r.observation["episode_id"], "replies": replies, "outcome": r.observation["outcome"], "reward": total, "messages": messages}
 
 
-def prompt_seed(prompt: Any) -> int:
-    """A reset seed from a prompt's content (text and image bytes): equal prompts, in any process, pick the same episode."""
+def prompt_key(prompt: Any, images: Optional[list] = None) -> str:
+    """
+    What identifies a first-turn prompt: its text parts and its images' pixels, in order. TRL's
+    prepared prompt carries the row's images inside its content; a dataset row carries them in
+    `images` — both give the same key for the same row.
+    """
+    texts: list = []
+    pixels: list = []
 
-    def default(o: Any) -> str:
-        if hasattr(o, "tobytes"):  # PIL images (TRL puts the row's images into the prompt before rollout_func)
-            return "bytes:" + hashlib.sha256(o.tobytes()).hexdigest()
-        return type(o).__name__  # never repr(): it can hold a memory address, different in every process
+    def walk(o: Any) -> None:
+        if hasattr(o, "tobytes"):  # a PIL image
+            pixels.append(hashlib.sha256(o.tobytes()).hexdigest())
+        elif isinstance(o, dict):
+            for k, v in o.items():
+                if k in ("text", "content") and isinstance(v, str):
+                    texts.append(v)
+                else:
+                    walk(v)
+        elif isinstance(o, (list, tuple)):
+            for x in o:
+                walk(x)
 
-    text = json.dumps(prompt, sort_keys=True, default=default)
-    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF
+    walk(prompt)
+    for img in images or []:
+        if not hasattr(img, "tobytes"):
+            raise ValueError(
+                f"the dataset's images must be decoded images, not {type(img).__name__}: "
+                "cast the column first, ds.cast_column('images', Sequence(Image())) (as train_grpo.py does)"
+            )
+        walk(img)
+    return hashlib.sha256(json.dumps([texts, pixels]).encode("utf-8")).hexdigest()
 
 
-def make_rollout_func(generate: Callable[[list], dict], url: str = ENV_URL):
+def completion_of(turns: list) -> tuple:
+    """
+    One completion from the turns `generate` returned: the model's tokens of every turn, and between
+    them the environment's (what a turn's `prompt_ids` add after the previous turn's prompt and
+    completion), the latter with log-probability 0 and mask 0. Returns (ids, logprobs, env_mask).
+    """
+    ids, logprobs, mask = list(turns[0]["completion_ids"]), list(turns[0]["logprobs"]), [1] * len(turns[0]["completion_ids"])
+    for prev, g in zip(turns, turns[1:]):
+        seen = list(prev["prompt_ids"]) + list(prev["completion_ids"])
+        if list(g["prompt_ids"][: len(seen)]) != seen:
+            raise ValueError(
+                "generate's prompt_ids of a later turn do not start with the previous turn's prompt_ids + completion_ids: "
+                "the completion cannot be laid out as one sequence (return the chat template's full token ids, "
+                "and the completion's ids up to and including its end-of-turn token)"
+            )
+        between = list(g["prompt_ids"][len(seen):])
+        ids += between + list(g["completion_ids"])
+        logprobs += [0.0] * len(between) + list(g["logprobs"])
+        mask += [0] * len(between) + [1] * len(g["completion_ids"])
+    return ids, logprobs, mask
+
+
+def make_rollout_func(generate: Callable[[list], dict], dataset: Any, url: str = ENV_URL):
     """
     A TRL `rollout_func(prompts, trainer)`. `generate(messages)` returns
-    `{"text", "prompt_ids", "completion_ids", "logprobs"}` for one turn (wrap your vLLM client).
-    TRL hands it the process's slice of the generation batch, each prompt already repeated
-    `num_generations` times by its sampler, and wants exactly one completion per prompt. Each
-    prompt plays one episode, chosen by a seed hashed from the prompt's content, so the copies of
-    one prompt (one GRPO group, even when split across processes) replay the same episode.
-    Completion ids of all turns are concatenated.
+    `{"text", "prompt_ids", "completion_ids", "logprobs"}` for one turn (wrap your vLLM client);
+    `dataset` is the trainer's `train_dataset` (`askfirst export --format trl --turns first`, images
+    decoded), whose rows name their `episode_id`.
+
+    TRL hands the function the process's slice of the generation batch, each prompt already
+    repeated `num_generations` times, and wants exactly one completion per prompt; it trains on
+    `prompt_ids + completion_ids` with the row's own images. So each prompt plays its own row's
+    episode (found by `prompt_key`: the prompt's text and image pixels) — the first view TRL trains
+    with is the one the model saw — and the later views are told in words (TRL's training pass gets
+    no image but the row's). The completion is every turn's tokens in order: the model's own, and
+    between them the environment's (the tokens `generate`'s next `prompt_ids` add after the
+    previous turn), the latter with `env_mask` 0 and log-probability 0, so the loss reads only
+    the model's tokens in the context the model had.
     """
+    index: dict = {}
+    for row in dataset:
+        if row.get("turn", 0) != 0:
+            raise ValueError(
+                f"row of episode {row.get('episode_id')} is at turn {row['turn']}: rollout_func plays episodes from their first view; "
+                "export with --turns first"
+            )
+        index.setdefault(prompt_key(row["prompt"], row.get("images")), row["episode_id"])
 
     def rollout_func(prompts: list, trainer: Any = None) -> dict:
-        out = {"prompt_ids": [], "completion_ids": [], "logprobs": [], "env_reward": [], "episode_id": []}
+        out: dict = {"prompt_ids": [], "completion_ids": [], "logprobs": [], "env_mask": [], "env_reward": [], "episode_id": []}
         with AskfirstEnv(url) as env:
             for prompt in prompts:
+                episode_id = index.get(prompt_key(prompt))
+                if episode_id is None:
+                    raise ValueError("a prompt matches no row of the dataset given to make_rollout_func: give it the trainer's train_dataset")
                 turns: list = []
 
                 def gen(messages: list) -> str:
@@ -174,10 +243,12 @@ def make_rollout_func(generate: Callable[[list], dict], url: str = ENV_URL):
                     turns.append(g)
                     return g["text"]
 
-                res = play_episode(env, gen, seed=prompt_seed(prompt))
+                res = play_episode(env, gen, views="text", episode_id=episode_id)
+                ids, logprobs, mask = completion_of(turns)
                 out["prompt_ids"].append(turns[0]["prompt_ids"])
-                out["completion_ids"].append([t for g in turns for t in g["completion_ids"]])
-                out["logprobs"].append([lp for g in turns for lp in g["logprobs"]])
+                out["completion_ids"].append(ids)
+                out["logprobs"].append(logprobs)
+                out["env_mask"].append(mask)
                 out["env_reward"].append(res["reward"])
                 out["episode_id"].append(res["episode_id"])
         return out

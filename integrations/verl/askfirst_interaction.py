@@ -27,7 +27,7 @@ from typing import Any, Optional
 from uuid import uuid4
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from askfirst_env_client import AsyncAskfirstEnv  # noqa: E402
+from askfirst_env_client import AsyncAskfirstEnv, view_as_text  # noqa: E402
 
 try:  # verl installed: the real base class
     from verl.interactions.base import BaseInteraction
@@ -79,7 +79,7 @@ class AskfirstInteraction(BaseInteraction):
         if r.done:
             await self._finish(instance_id)
             return True, f"Episode over: {o['outcome']}.", score, {"outcome": o["outcome"], "turns": o["turn"]}
-        text = f"You now see view {o['view']} (turn {o['turn'] + 1} of at most {o['max_turns']}).\n{o['prompt']}"
+        text = view_as_text(o)
         return False, text, score, {"outcome": None, "view": o["view"]}
 
     async def _finish(self, instance_id: str) -> None:
