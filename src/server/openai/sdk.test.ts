@@ -1,0 +1,60 @@
+/**
+ * `askfirst serve` driven by the official `openai` npm SDK (a stated client of the server): the
+ * shapes it parses, its streaming reader, and its error classes, all against the real server.
+ * Written against the OpenAI API reference (chat completions, models, error codes) and the
+ * `openai` package of package.json.
+ */
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { RandomPolicy } from '../../agents/baselines/random.js';
+import { formatPrompt } from '../../episode/prompt.js';
+import { createImage } from '../../scenes/image.js';
+import { pngDataUrl } from '../../scenes/png.js';
+import { startOpenAIServer, type RunningServer } from './server.js';
+
+let srv: RunningServer;
+let client: OpenAI;
+const img = pngDataUrl(createImage(4, 4, [1, 2, 3]));
+const turn = (url = img, text = formatPrompt('Q?', ['a', 'b', 'c'])): ChatCompletionMessageParam[] => [
+  { role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text }] },
+];
+
+beforeAll(async () => {
+  srv = await startOpenAIServer({ policy: new RandomPolicy(1), modelName: 'rnd', log: () => undefined });
+  client = new OpenAI({ baseURL: srv.url, apiKey: 'unused', maxRetries: 0 });
+});
+afterAll(() => srv.close());
+
+describe('openai SDK → askfirst serve', () => {
+  it('lists the served model', async () => {
+    const page = await client.models.list();
+    expect(page.data).toEqual([{ id: 'rnd', object: 'model', created: expect.any(Number), owned_by: 'askfirst' }]);
+  });
+
+  it('answers a chat completion in OpenAI’s shape', async () => {
+    const r = await client.chat.completions.create({ model: 'rnd', messages: turn(), logprobs: true, top_logprobs: 2 });
+    expect(r).toMatchObject({ id: expect.stringMatching(/^chatcmpl-/), object: 'chat.completion', created: expect.any(Number), model: 'rnd' });
+    expect(r.choices).toHaveLength(1);
+    expect(r.choices[0]).toMatchObject({ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: expect.stringMatching(/^[ABC]\.$/) } });
+    expect(r.choices[0].logprobs!.content![0].top_logprobs).toHaveLength(2);
+    expect(r.usage).toEqual({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+  });
+
+  it('streams chat.completion.chunk events that the SDK reads, ending with [DONE]', async () => {
+    const chunks = [];
+    for await (const c of await client.chat.completions.create({ model: 'rnd', messages: turn(), stream: true })) chunks.push(c);
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === 'rnd')).toBe(true);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toMatch(/^[ABC]\.$/);
+    expect(chunks.at(-1)!.choices[0].finish_reason).toBe('stop');
+    // … and the SDK's stream helper puts them back together
+    const final = await client.chat.completions.stream({ model: 'rnd', messages: turn() }).finalChatCompletion();
+    expect(final.choices[0].message.content).toMatch(/^[ABC]\.$/);
+  });
+
+  it('turns a refused request into the SDK’s BadRequestError with the server’s message', async () => {
+    const e = await client.chat.completions.create({ model: 'rnd', messages: [{ role: 'user', content: 'hi' }] }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((e as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/exactly one image/);
+  });
+});
