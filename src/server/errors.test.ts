@@ -56,7 +56,7 @@ describe('toHttp', () => {
   it('builds both body shapes with the same status', () => {
     const e = new InputError('say what to fix');
     expect(errorResponse(e)).toEqual({ status: 400, body: { error: { code: 'BAD_INPUT', message: 'say what to fix' } } });
-    expect(openaiErrorResponse(e)).toEqual({ status: 400, body: { error: { message: 'say what to fix', type: 'invalid_request_error', code: 'BAD_INPUT' } } });
+    expect(openaiErrorResponse(e)).toEqual({ status: 400, body: { error: { message: 'say what to fix', type: 'invalid_request_error', param: null, code: 'BAD_INPUT' } } });
     expect(openaiErrorResponse(new AskfirstError('TIMEOUT', 'slow'), () => undefined).body.error.type).toBe('server_error');
   });
 });
@@ -109,7 +109,7 @@ describe('both servers answer the same status for the same error', () => {
       const o = await chat(mcqa);
       const w = await play('{"performed":0}');
       expect([o.status, w.status], code).toEqual([STATUS[code], STATUS[code]]);
-      expect(await o.json(), code).toEqual({ error: { message: `failed with ${code}`, type: STATUS[code] < 500 ? 'invalid_request_error' : 'server_error', code } });
+      expect(await o.json(), code).toEqual({ error: { message: `failed with ${code}`, type: STATUS[code] < 500 ? 'invalid_request_error' : 'server_error', param: null, code } });
       expect(await w.json(), code).toEqual({ error: { code, message: `failed with ${code}` } });
     }
   });

@@ -4,7 +4,7 @@
  * (workbench/app.ts). Handlers throw askfirst errors; `toHttp` maps their `code` to a status through
  * `STATUS`. Each server keeps its own body shape, built here from the same `toHttp`:
  *   workbench  {error: {code, message}}                          (`errorResponse`)
- *   OpenAI     {error: {message, type, code}}, as OpenAI answers  (`openaiErrorResponse`)
+ *   OpenAI     {error: {message, type, param, code}}, as OpenAI answers  (`openaiErrorResponse`)
  * Unknown errors are 500 with a generic message (details go to the server log, not the client).
  *
  * BAD_DATA is 400, not 422. The policy server is OpenAI-compatible: OpenAI answers an image that
@@ -70,15 +70,33 @@ export function errorResponse(e: unknown, log?: (msg: string) => void): { status
   return { status, body: { error: { code, message } } };
 }
 
-/** OpenAI's error body (https://platform.openai.com/docs/guides/error-codes). */
+/**
+ * An error about one request field (OpenAI's `param`: "model", "n", "temperature", "messages" …);
+ * the status still comes from `code` through STATUS.
+ */
+export class ParamError extends AskfirstError {
+  constructor(
+    code: ErrorCode,
+    readonly param: string,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/**
+ * OpenAI's error body (https://platform.openai.com/docs/guides/error-codes): `param` is the request
+ * field at fault or null, as OpenAI always sends it; `code` is askfirst's machine-readable code.
+ */
 export interface OpenAIErrorBody {
-  error: { message: string; type: 'invalid_request_error' | 'server_error'; code: ErrorCode };
+  error: { message: string; type: 'invalid_request_error' | 'server_error'; param: string | null; code: ErrorCode | null };
 }
 
 /** Status and OpenAI-shaped body for any thrown value: the same status as the workbench would answer. */
 export function openaiErrorResponse(e: unknown, log?: (msg: string) => void): { status: number; body: OpenAIErrorBody } {
   const { status, code, message } = toHttp(e, log);
-  return { status, body: { error: { message, type: status < 500 ? 'invalid_request_error' : 'server_error', code } } };
+  const param = e instanceof ParamError ? e.param : null;
+  return { status, body: { error: { message, type: status < 500 ? 'invalid_request_error' : 'server_error', param, code } } };
 }
 
 /**

@@ -57,4 +57,15 @@ describe('openai SDK → askfirst serve', () => {
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect((e as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/exactly one image/);
   });
+
+  it('error bodies are OpenAI’s {error: {message, type, param, code}}, param naming the field at fault', async () => {
+    const e = (await client.chat.completions.create({ model: 'rnd', messages: turn('http://127.0.0.1:9/x.png') }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(e.error).toEqual({ message: expect.stringMatching(/data URLs/), type: 'invalid_request_error', param: 'messages', code: 'BAD_INPUT' });
+    expect([e.type, e.param, e.code]).toEqual(['invalid_request_error', 'messages', 'BAD_INPUT']);
+    // no field to blame: param is null (present, as OpenAI sends it)
+    const r = await fetch(`${srv.url}/chat/completions`, { method: 'POST', body: '{nope' });
+    expect(r.status).toBe(400);
+    expect(Object.keys(((await r.json()) as { error: object }).error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  });
 });

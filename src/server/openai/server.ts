@@ -31,7 +31,7 @@ import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
-import { listenError, openaiErrorResponse } from '../errors.js';
+import { listenError, openaiErrorResponse, ParamError } from '../errors.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
@@ -91,17 +91,18 @@ type Msg = { role?: string; content?: string | Part[] | null };
 /** Decode an image data URL (PNG or JPEG, base64). */
 export function decodeDataUrl(url: string): RGBImage {
   const m = /^data:image\/[a-zA-Z0-9.+-]+;base64,(.*)$/s.exec(url);
-  if (!m) throw new InputError('images must be data URLs (data:image/png;base64,…); remote image URLs are not fetched');
+  if (!m) throw new ParamError('BAD_INPUT', 'messages', 'images must be data URLs (data:image/png;base64,…); remote image URLs are not fetched');
   return decodeImage(Buffer.from(m[1], 'base64'), 'request image');
 }
 
 /** The prompt text and image of the last user message. */
 export function lastUserTurn(messages: unknown): { text: string; imageUrl: string; priorAssistant: number; previousReply?: string } {
-  if (!Array.isArray(messages) || !messages.length) throw new InputError('"messages" must be a non-empty array');
+  const bad = (message: string) => new ParamError('BAD_INPUT', 'messages', message);
+  if (!Array.isArray(messages) || !messages.length) throw bad('"messages" must be a non-empty array');
   const msgs = messages as Msg[];
   let idx = -1;
   for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i]?.role === 'user') { idx = i; break; }
-  if (idx < 0) throw new InputError('no user message in "messages"');
+  if (idx < 0) throw bad('no user message in "messages"');
   const c = msgs[idx].content;
   const parts: Part[] = typeof c === 'string' ? [{ type: 'text', text: c }] : Array.isArray(c) ? c : [];
   const text = parts.filter((p) => p?.type === 'text' && typeof p.text === 'string').map((p) => p.text).join('\n');
@@ -109,7 +110,7 @@ export function lastUserTurn(messages: unknown): { text: string; imageUrl: strin
     .filter((p) => p?.type === 'image_url')
     .map((p) => (typeof p.image_url === 'string' ? p.image_url : p.image_url?.url))
     .filter((u): u is string => typeof u === 'string');
-  if (images.length !== 1) throw new InputError(`the last user message must hold exactly one image (image_url part), found ${images.length}`);
+  if (images.length !== 1) throw bad(`the last user message must hold exactly one image (image_url part), found ${images.length}`);
   const assistants = msgs.slice(0, idx).filter((m) => m?.role === 'assistant');
   const last = assistants.at(-1)?.content;
   const previousReply = typeof last === 'string' ? last : Array.isArray(last) ? last.filter((p) => p?.type === 'text').map((p) => p.text ?? '').join('') : undefined;
@@ -280,7 +281,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const { text, imageUrl, priorAssistant, previousReply } = lastUserTurn(body.messages);
       const obs = observationFrom(c, text, decodeDataUrl(imageUrl), priorAssistant, previousReply);
       if (!obs.options.length) {
-        throw new InputError('the prompt is not a multiple-choice prompt ("… Choose from the following options. Options:\\nA. …"); this server answers MCQA turns only');
+        throw new ParamError('BAD_INPUT', 'messages', 'the prompt is not a multiple-choice prompt ("… Choose from the following options. Options:\\nA. …"); this server answers MCQA turns only');
       }
       const temperature = typeof body.temperature === 'number' ? body.temperature : 0;
       let r: PolicyReply;
