@@ -40,7 +40,7 @@ const rss0 = process.memoryUsage().rss;
 const pngMs = refusals(png);
 const jpegMs = refusals(jpeg);
 
-const srv = await startOpenAIServer({ policy: new RandomPolicy(1), log: () => undefined });
+const srv = await startOpenAIServer({ policy: new RandomPolicy(1), modelName: 'm', log: () => undefined });
 const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b']) }] }] });
 const t0 = process.hrtime.bigint();
 let status = 0;

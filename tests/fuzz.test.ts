@@ -176,7 +176,7 @@ describe('fuzz: episodes readers', () => {
 
 describe('fuzz: HTTP endpoints', () => {
   it('serve: random and mutated chat-completions requests get 2xx/4xx, never 5xx, with an error message', async () => {
-    const app = createOpenAIApp({ policy: new RandomPolicy(1), log: () => undefined, maxBodyBytes: 256 * 1024 });
+    const app = createOpenAIApp({ policy: new RandomPolicy(1), modelName: 'm', log: () => undefined, maxBodyBytes: 256 * 1024 });
     const valid = {
       model: 'm',
       messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl(createImage(4, 4, [1, 2, 3])) } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b']) }] }],

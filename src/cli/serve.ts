@@ -2,7 +2,8 @@
  * `askfirst serve --policy SPEC --port N`: expose any Policy (the built-in model
  * `builtin:CHECKPOINT`, a baseline, even another `openai:` endpoint) as an OpenAI-compatible
  * endpoint — POST /v1/chat/completions with the image as a data URL, GET /v1/models,
- * GET /healthz — so any OpenAI client can talk to it (see src/server/openai/server.ts).
+ * GET /healthz — so any OpenAI client can talk to it (see src/server/openai/server.ts); requests
+ * name the model `--model-name` (default: the policy spec), as `openai:URL#MODEL` does.
  * `--data` supplies episodes for policies that need them (oracle, scripted).
  * `--api-key` (or the variable named by `--api-key-env`) protects every route but /healthz;
  * listening beyond this machine without one prints a warning.
@@ -23,7 +24,7 @@ export const ServeSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8000).describe('TCP port (0 picks a free one)'),
   host: z.string().default('127.0.0.1').describe('address to listen on (0.0.0.0 to accept other machines)'),
   data: z.string().optional().describe('episodes for policies that need them (oracle, scripted): suite DIR, suite:DIR or proactivebench:DIR'),
-  modelName: z.string().optional().describe('model id listed by /v1/models (default: the policy spec)'),
+  modelName: z.string().optional().describe('model id clients send as "model" (listed by /v1/models; any other is a 404; default: the policy spec)'),
   maxBatch: z.number().int().min(1).max(4096).default(64).describe('largest batch of concurrent requests handed to the policy at once'),
   seed: z.number().int().default(0).describe('seed for stochastic policies'),
   apiKey: z.string().min(1).optional().describe('require "Authorization: Bearer KEY" on every route but /healthz (visible in the process list: prefer --api-key-env)'),
@@ -47,7 +48,7 @@ export async function loadServeEpisodes(data: string | undefined, warn: (msg: st
 }
 
 /** Start serving; resolves once listening. */
-export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): Promise<RunningServer & { policyName: string; protectedByKey: boolean }> {
+export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
   const warn = log ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
   const episodes = await loadServeEpisodes(cfg.data, warn);
   if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !episodes.length) {
@@ -60,11 +61,12 @@ export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): P
     warn(`listening on ${cfg.host} without an API key: anyone who can reach this machine can use the policy${cfg.policy.startsWith('openai:') ? ' (and spend the upstream API key)' : ''}; set ${cfg.apiKeyEnv} or pass --api-key`);
   }
   const policy = await createPolicy(cfg.policy, { episodes, seed: cfg.seed });
+  const model = cfg.modelName ?? cfg.policy;
   const srv = await startOpenAIServer({
     policy,
     port: cfg.port,
     host: cfg.host,
-    modelName: cfg.modelName ?? cfg.policy,
+    modelName: model,
     maxBatch: cfg.maxBatch,
     apiKey,
     maxBodyBytes: cfg.maxBodyBytes,
@@ -73,6 +75,7 @@ export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): P
   return {
     ...srv,
     policyName: policy.name,
+    model,
     protectedByKey: apiKey !== undefined,
     close: async () => {
       await srv.close();
@@ -90,6 +93,6 @@ export function register(program: Command): void {
   cmd.action(async (raw: Record<string, unknown>) => {
     const cfg = configFromOptions(ServeSchema, raw, 'serve');
     const srv = await runServe(cfg);
-    await untilStopped(() => srv.close(), () => console.log(`askfirst serve: ${srv.policyName} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
+    await untilStopped(() => srv.close(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
   });
 }

@@ -17,7 +17,7 @@ afterEach(async () => {
   setImageLimits({ maxPixels: DEFAULT_MAX_IMAGE_PIXELS });
 });
 async function start(o: Partial<ServeOptions> = {}): Promise<RunningServer> {
-  const s = await startOpenAIServer({ policy: new RandomPolicy(1), log: quiet, ...o });
+  const s = await startOpenAIServer({ policy: new RandomPolicy(1), modelName: 'm', log: quiet, ...o });
   servers.push(s);
   return s;
 }

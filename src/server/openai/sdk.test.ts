@@ -32,6 +32,29 @@ describe('openai SDK → askfirst serve', () => {
     expect(page.data).toEqual([{ id: 'rnd', object: 'model', created: expect.any(Number), owned_by: 'askfirst' }]);
   });
 
+  it('knows only the model it serves: unknown ids are 404 model errors, a missing one 400', async () => {
+    expect(await client.models.retrieve('rnd')).toEqual({ id: 'rnd', object: 'model', created: expect.any(Number), owned_by: 'askfirst' });
+    const gone = (await client.models.retrieve('gpt-4o').catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(gone.param).toBe('model');
+    const wrong = (await client.chat.completions.create({ model: 'gpt-4o', messages: turn() }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+    expect(wrong).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(wrong.message).toMatch(/"gpt-4o" does not exist: this server serves "rnd"/);
+    expect(wrong.param).toBe('model');
+    const none = await fetch(`${srv.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: turn() }) });
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { error: { param: string } }).error.param).toBe('model');
+    // the default model id is the policy spec, which may hold ':' and '/'
+    const spec = await startOpenAIServer({ policy: new RandomPolicy(1), modelName: 'builtin:runs/rl', log: () => undefined });
+    try {
+      const c = new OpenAI({ baseURL: spec.url, apiKey: 'unused', maxRetries: 0 });
+      expect((await c.models.retrieve('builtin:runs/rl')).id).toBe('builtin:runs/rl');
+      expect((await c.chat.completions.create({ model: 'builtin:runs/rl', messages: turn() })).model).toBe('builtin:runs/rl');
+    } finally {
+      await spec.close();
+    }
+  });
+
   it('answers a chat completion in OpenAI’s shape', async () => {
     const r = await client.chat.completions.create({ model: 'rnd', messages: turn(), logprobs: true, top_logprobs: 2 });
     expect(r).toMatchObject({ id: expect.stringMatching(/^chatcmpl-/), object: 'chat.completion', created: expect.any(Number), model: 'rnd' });

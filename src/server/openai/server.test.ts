@@ -27,7 +27,7 @@ const loader = async (ref: SuiteEpisode['views'][number]) => {
 
 /** Serve `inner` and return an HTTP client policy pointed at it. */
 async function served(inner: Policy, o: { concurrency?: number } = {}) {
-  const srv = await startOpenAIServer({ policy: inner });
+  const srv = await startOpenAIServer({ policy: inner, modelName: 'served' });
   const policy = new HttpPolicy({ baseUrl: srv.url, model: 'served', concurrency: o.concurrency ?? 8, retries: 0, askfirstHeaders: true }, {});
   return { policy, cleanup: () => srv.close() };
 }

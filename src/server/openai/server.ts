@@ -5,7 +5,8 @@
  *                              into question + options so the policy can score the options;
  *                              `logprobs`/`top_logprobs` return per-option letter scores;
  *                              `stream: true` is answered as one SSE chunk.
- *   GET  /v1/models            the one model served
+ *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
+ *                              it in "model" (400 without, 404 for any other id, as OpenAI answers)
  *   GET  /healthz              liveness and counters
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
  * in arrival order), so a batched model is used well under load. Greedy unless the request
@@ -184,7 +185,7 @@ function letterLogprobs(reply: string, scores: readonly number[], top: number) {
 
 export interface ServeOptions {
   policy: Policy;
-  /** The id listed by /v1/models (default: the policy's name). */
+  /** The id listed by /v1/models, and the only "model" requests may name (default: the policy's name). */
   modelName?: string;
   /** Largest batch handed to the policy at once. */
   maxBatch?: number;
@@ -267,7 +268,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       },
     }),
   );
-  app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: model, object: 'model', created, owned_by: 'askfirst' }] }));
+  const modelObject = { id: model, object: 'model', created, owned_by: 'askfirst' };
+  const unknownModel = (id: string) =>
+    new ParamError('NOT_FOUND', 'model', `The model ${JSON.stringify(id)} does not exist: this server serves ${JSON.stringify(model)} (GET /v1/models; askfirst serve --model-name sets it)`);
+  app.get('/v1/models', (c) => c.json({ object: 'list', data: [modelObject] }));
+  app.get('/v1/models/:id{.+}', (c) => (c.req.param('id') === model ? c.json(modelObject) : fail(c, unknownModel(c.req.param('id')))));
 
   app.post('/v1/chat/completions', async (c) => {
     try {
@@ -277,7 +282,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       } catch {
         throw new InputError('request body is not JSON');
       }
-      if (!body || typeof body !== 'object') throw new InputError('request body must be a JSON object');
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InputError('request body must be a JSON object');
+      // As OpenAI (and vLLM, Ollama): the model is required and must be the one served, so a client
+      // pointed at the wrong server is told so instead of being answered by another policy.
+      if (typeof body.model !== 'string' || !body.model) throw new ParamError('BAD_INPUT', 'model', `"model" is required: the id this server serves, ${JSON.stringify(model)} (GET /v1/models)`);
+      if (body.model !== model) throw unknownModel(body.model);
       const { text, imageUrl, priorAssistant, previousReply } = lastUserTurn(body.messages);
       const obs = observationFrom(c, text, decodeDataUrl(imageUrl), priorAssistant, previousReply);
       if (!obs.options.length) {
