@@ -81,6 +81,18 @@ describe('openai SDK → askfirst serve', () => {
     expect((e as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/exactly one image/);
   });
 
+  it('a known route asked with the wrong method is 405 with Allow; an unknown route 404', async () => {
+    for (const [method, path, allow] of [['GET', '/chat/completions', 'POST'], ['PUT', '/chat/completions', 'POST'], ['POST', '/models', 'GET, HEAD'], ['DELETE', '/models/rnd', 'GET, HEAD']]) {
+      const r = await fetch(`${srv.url}${path}`, { method });
+      expect(r.status, `${method} ${path}`).toBe(405);
+      expect(r.headers.get('allow')).toBe(allow);
+      expect(((await r.json()) as { error: { message: string; param: null } }).error).toMatchObject({ message: expect.stringMatching(/^Invalid method for URL/), type: 'invalid_request_error', param: null });
+    }
+    const e = (await client.post('/completions', { body: {} }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+    expect(e).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(e.message).toMatch(/no route POST \/v1\/completions/);
+  });
+
   it('error bodies are OpenAI’s {error: {message, type, param, code}}, param naming the field at fault', async () => {
     const e = (await client.chat.completions.create({ model: 'rnd', messages: turn('http://127.0.0.1:9/x.png') }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);

@@ -8,6 +8,7 @@
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
  *                              it in "model" (400 without, 404 for any other id, as OpenAI answers)
  *   GET  /healthz              liveness and counters
+ * Another method on one of these paths is a 405 with `Allow`; any other path a 404.
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
  * in arrival order), so a batched model is used well under load. Greedy unless the request
  * sets temperature > 0. The `x-askfirst-*` headers that askfirst's HTTP client sends when asked
@@ -32,7 +33,7 @@ import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
-import { listenError, openaiErrorResponse, ParamError } from '../errors.js';
+import { listenError, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
@@ -326,6 +327,13 @@ export function createOpenAIApp(o: ServeOptions): Hono {
 
   app.onError((e, c) => fail(c, e));
   app.notFound((c) => {
+    // A known route asked with another method: 405 with Allow, as OpenAI ("Invalid method for URL") and HTTP say.
+    const p = c.req.path;
+    const allow = p === '/v1/chat/completions' ? 'POST' : p === '/v1/models' || p.startsWith('/v1/models/') || p === '/healthz' ? 'GET, HEAD' : undefined;
+    if (allow) {
+      const body: OpenAIErrorBody = { error: { message: `Invalid method for URL (${c.req.method} ${p}): use ${allow.split(',')[0]}`, type: 'invalid_request_error', param: null, code: null } };
+      return c.json(body, 405, { allow });
+    }
     const { status, body } = openaiErrorResponse(new NotFoundError(`no route ${c.req.method} ${c.req.path}; try POST /v1/chat/completions, GET /v1/models, GET /healthz`));
     return c.json(body, status as 404);
   });
