@@ -70,6 +70,13 @@ describe('openai SDK → askfirst serve', () => {
     expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === 'rnd')).toBe(true);
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toMatch(/^[ABC]\.$/);
     expect(chunks.at(-1)!.choices[0].finish_reason).toBe('stop');
+    expect(chunks.every((c) => c.usage === undefined)).toBe(true);
+    // stream_options.include_usage: a last chunk with no choices holds the usage; the others say null
+    const withUsage = [];
+    for await (const c of await client.chat.completions.create({ model: 'rnd', messages: turn(), stream: true, stream_options: { include_usage: true } })) withUsage.push(c);
+    expect(withUsage.length).toBeGreaterThan(1);
+    expect(withUsage.at(-1)).toMatchObject({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) } });
+    expect(withUsage.slice(0, -1).every((c) => c.usage === null && c.choices.length === 1)).toBe(true);
     // … and the SDK's stream helper puts them back together
     const final = await client.chat.completions.stream({ model: 'rnd', messages: turn() }).finalChatCompletion();
     expect(final.choices[0].message.content).toMatch(/^[ABC]\.$/);

@@ -4,7 +4,8 @@
  *                              image data URL (PNG or JPEG); the MCQA template is parsed back
  *                              into question + options so the policy can score the options;
  *                              `logprobs`/`top_logprobs` return per-option letter scores;
- *                              `stream: true` is answered as one SSE chunk.
+ *                              `stream: true` is answered as one SSE chunk (plus
+ *                              the usage chunk of `stream_options.include_usage`), then [DONE].
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
  *                              it in "model" (400 without, 404 for any other id, as OpenAI answers)
  *   GET  /healthz              liveness and counters
@@ -316,8 +317,13 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       };
       const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
       if (body.stream === true) {
-        const chunk = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta: { role: 'assistant', content: r.reply }, logprobs: choice.logprobs, finish_reason: 'stop' }] };
-        return c.body(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        // OpenAI's stream_options.include_usage: every chunk carries "usage": null, and one more
+        // chunk with no choices and the usage comes before [DONE].
+        const withUsage = (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
+        const head = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
+        const chunks: object[] = [{ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: r.reply }, logprobs: choice.logprobs, finish_reason: 'stop' }], ...(withUsage ? { usage: null } : {}) }];
+        if (withUsage) chunks.push({ ...head, choices: [], usage });
+        return c.body(`${chunks.map((k) => `data: ${JSON.stringify(k)}\n\n`).join('')}data: [DONE]\n\n`, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       }
       return c.json({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices: [choice], usage });
     } catch (e) {
