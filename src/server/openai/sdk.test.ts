@@ -64,6 +64,22 @@ describe('openai SDK → askfirst serve', () => {
     expect(r.usage).toEqual({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) });
   });
 
+  it('n gives n choices, indexed, streamed too; n out of OpenAI’s range is a 400 naming it', async () => {
+    const r = await client.chat.completions.create({ model: 'rnd', messages: turn(), n: 5, temperature: 1, logprobs: true });
+    expect(r.choices.map((c) => c.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(r.choices.every((c) => /^[ABC]\.$/.test(c.message.content!) && c.finish_reason === 'stop' && c.logprobs !== null)).toBe(true);
+    const chunks = [];
+    for await (const c of await client.chat.completions.create({ model: 'rnd', messages: turn(), n: 3, stream: true })) chunks.push(c);
+    expect(chunks.map((c) => c.choices[0].index).sort()).toEqual([0, 1, 2]);
+    const final = await client.chat.completions.stream({ model: 'rnd', messages: turn(), n: 2 }).finalChatCompletion();
+    expect(final.choices).toHaveLength(2);
+    for (const n of [0, 129, 1.5, '2']) {
+      const e = (await client.chat.completions.create({ model: 'rnd', messages: turn(), n: n as number }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+      expect(e, String(n)).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e.param).toBe('n');
+    }
+  });
+
   it('streams chat.completion.chunk events that the SDK reads, ending with [DONE]', async () => {
     const chunks = [];
     for await (const c of await client.chat.completions.create({ model: 'rnd', messages: turn(), stream: true })) chunks.push(c);

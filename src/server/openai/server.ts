@@ -4,7 +4,8 @@
  *                              image data URL (PNG or JPEG); the MCQA template is parsed back
  *                              into question + options so the policy can score the options;
  *                              `logprobs`/`top_logprobs` return per-option letter scores;
- *                              `stream: true` is answered as one SSE chunk (plus
+ *                              `n` gives n choices (one policy reply each);
+ *                              `stream: true` is answered as one SSE chunk per choice (plus
  *                              the usage chunk of `stream_options.include_usage`), then [DONE].
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
  *                              it in "model" (400 without, 404 for any other id, as OpenAI answers)
@@ -174,6 +175,16 @@ export function observationFrom(c: Context, text: string, image: RGBImage, prior
   };
 }
 
+/** A numeric request field: undefined when absent or null, else checked against OpenAI's range (400 naming the field). */
+export function numberParam(body: Record<string, unknown>, name: string, min: number, max: number, integer: boolean): number | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
+    throw new ParamError('BAD_INPUT', name, `"${name}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}; got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 /** OpenAI-style logprobs for the reply's first token: one alternative per option letter. */
 function letterLogprobs(reply: string, scores: readonly number[], top: number) {
   const alts = scores
@@ -295,9 +306,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         throw new ParamError('BAD_INPUT', 'messages', 'the prompt is not a multiple-choice prompt ("… Choose from the following options. Options:\\nA. …"); this server answers MCQA turns only');
       }
       const temperature = typeof body.temperature === 'number' ? body.temperature : 0;
-      let r: PolicyReply;
+      const n = numberParam(body, 'n', 1, 128, true) ?? 1;
+      let replies: PolicyReply[];
       try {
-        r = await batcher.submit(obs, temperature > 0);
+        // n choices: n observations in the same batch (sampled ones differ, greedy ones agree, as OpenAI's do at temperature 0)
+        replies = await Promise.all(Array.from({ length: n }, () => batcher.submit(obs, temperature > 0)));
       } catch (e) {
         // A policy that needs the episode (the oracle, scripted replies) cannot know it without the headers.
         if (e instanceof InputError && c.req.header(EPISODE_HEADERS.episode) === undefined) {
@@ -306,26 +319,25 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         throw e;
       }
       served++;
-      const wantLogprobs = body.logprobs === true && r.optionLogProbs !== undefined;
       const top = typeof body.top_logprobs === 'number' ? body.top_logprobs : obs.options.length;
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
-      const choice = {
-        index: 0,
+      const choices = replies.map((r, index) => ({
+        index,
         message: { role: 'assistant', content: r.reply },
-        logprobs: wantLogprobs ? letterLogprobs(r.reply, r.optionLogProbs!, top) : null,
+        logprobs: body.logprobs === true && r.optionLogProbs !== undefined ? letterLogprobs(r.reply, r.optionLogProbs, top) : null,
         finish_reason: 'stop',
-      };
+      }));
       const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
       if (body.stream === true) {
         // OpenAI's stream_options.include_usage: every chunk carries "usage": null, and one more
         // chunk with no choices and the usage comes before [DONE].
         const withUsage = (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
         const head = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
-        const chunks: object[] = [{ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: r.reply }, logprobs: choice.logprobs, finish_reason: 'stop' }], ...(withUsage ? { usage: null } : {}) }];
+        const chunks: object[] = choices.map((ch) => ({ ...head, choices: [{ index: ch.index, delta: ch.message, logprobs: ch.logprobs, finish_reason: ch.finish_reason }], ...(withUsage ? { usage: null } : {}) }));
         if (withUsage) chunks.push({ ...head, choices: [], usage });
         return c.body(`${chunks.map((k) => `data: ${JSON.stringify(k)}\n\n`).join('')}data: [DONE]\n\n`, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       }
-      return c.json({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices: [choice], usage });
+      return c.json({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices, usage });
     } catch (e) {
       return fail(c, e);
     }
