@@ -80,6 +80,18 @@ describe('openai SDK → askfirst serve', () => {
     }
   });
 
+  it('temperature, top_logprobs and the token limits out of OpenAI’s ranges are 400s naming the field; unknown fields are ignored', async () => {
+    const bad: [string, unknown][] = [['temperature', -1], ['temperature', 2.5], ['temperature', '0'], ['top_logprobs', 21], ['top_logprobs', -1], ['max_tokens', 0], ['max_completion_tokens', 1.5], ['max_tokens', 'many']];
+    for (const [k, v] of bad) {
+      const e = (await client.chat.completions.create({ model: 'rnd', messages: turn(), logprobs: true, [k]: v } as never).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+      expect(e, `${k}=${JSON.stringify(v)}`).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e.param).toBe(k);
+    }
+    const ok = await client.chat.completions.create({ model: 'rnd', messages: turn(), temperature: 2, max_tokens: 1, max_completion_tokens: 4, logprobs: true, top_logprobs: 0, seed: 3, user: 'u', frobnicate: { x: 1 } } as never);
+    expect(ok.choices[0].logprobs!.content![0]).toMatchObject({ token: expect.stringMatching(/^[ABC]$/), logprob: expect.any(Number), top_logprobs: [] });
+    expect(ok.choices[0].logprobs!.content![0].logprob).toBeLessThan(0);
+  });
+
   it('streams chat.completion.chunk events that the SDK reads, ending with [DONE]', async () => {
     const chunks = [];
     for await (const c of await client.chat.completions.create({ model: 'rnd', messages: turn(), stream: true })) chunks.push(c);

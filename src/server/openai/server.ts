@@ -3,7 +3,12 @@
  *   POST /v1/chat/completions  the last user message holds the prompt text and the view as an
  *                              image data URL (PNG or JPEG); the MCQA template is parsed back
  *                              into question + options so the policy can score the options;
- *                              `logprobs`/`top_logprobs` return per-option letter scores;
+ *                              `logprobs`/`top_logprobs` return per-option letter scores (all
+ *                              options when top_logprobs is absent);
+ *                              `temperature` (0–2, greedy at 0, the default), `n` (1–128),
+ *                              `top_logprobs` (0–20), `max_tokens`/`max_completion_tokens` (≥ 1,
+ *                              checked, not applied: replies are short) out of range are 400s
+ *                              naming the field; other fields are ignored;
  *                              `n` gives n choices (one policy reply each);
  *                              `stream: true` is answered as one SSE chunk per choice (plus
  *                              the usage chunk of `stream_options.include_usage`), then [DONE].
@@ -187,13 +192,10 @@ export function numberParam(body: Record<string, unknown>, name: string, min: nu
 
 /** OpenAI-style logprobs for the reply's first token: one alternative per option letter. */
 function letterLogprobs(reply: string, scores: readonly number[], top: number) {
-  const alts = scores
-    .map((logprob, i) => ({ token: optionLetter(i), logprob, bytes: null }))
-    .sort((a, b) => b.logprob - a.logprob)
-    .slice(0, Math.max(1, top));
+  const alts = scores.map((logprob, i) => ({ token: optionLetter(i), logprob, bytes: null })).sort((a, b) => b.logprob - a.logprob);
   const first = reply.trim().split(/[\s.]/)[0] ?? '';
   const chosen = alts.find((a) => a.token === first);
-  return { content: [{ token: chosen ? chosen.token : first, logprob: chosen ? chosen.logprob : 0, bytes: null, top_logprobs: alts }] };
+  return { content: [{ token: chosen ? chosen.token : first, logprob: chosen ? chosen.logprob : 0, bytes: null, top_logprobs: alts.slice(0, top) }] };
 }
 
 export interface ServeOptions {
@@ -305,8 +307,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       if (!obs.options.length) {
         throw new ParamError('BAD_INPUT', 'messages', 'the prompt is not a multiple-choice prompt ("… Choose from the following options. Options:\\nA. …"); this server answers MCQA turns only');
       }
-      const temperature = typeof body.temperature === 'number' ? body.temperature : 0;
+      // OpenAI's ranges; the token limits are checked but not applied (a reply is a letter or an option text).
+      const temperature = numberParam(body, 'temperature', 0, 2, false) ?? 0;
       const n = numberParam(body, 'n', 1, 128, true) ?? 1;
+      for (const k of ['max_tokens', 'max_completion_tokens']) numberParam(body, k, 1, Number.MAX_SAFE_INTEGER, true);
+      const top = numberParam(body, 'top_logprobs', 0, 20, true) ?? obs.options.length;
       let replies: PolicyReply[];
       try {
         // n choices: n observations in the same batch (sampled ones differ, greedy ones agree, as OpenAI's do at temperature 0)
@@ -319,7 +324,6 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         throw e;
       }
       served++;
-      const top = typeof body.top_logprobs === 'number' ? body.top_logprobs : obs.options.length;
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
       const choices = replies.map((r, index) => ({
         index,
