@@ -78,6 +78,18 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     expect(await (await fetch(`${srv.url}/state`)).json()).toEqual({ episode_id: null, step_count: 0 });
   });
 
+  it('a route asked with another method is FastAPI\'s 405 with Allow; an unknown path 404', async () => {
+    for (const [method, path, allow] of [['GET', '/reset', 'POST'], ['GET', '/step', 'POST'], ['GET', '/get_reward', 'POST'], ['POST', '/health', 'GET, HEAD'], ['POST', '/state', 'GET, HEAD'], ['DELETE', '/schema', 'GET, HEAD']]) {
+      const r = await fetch(`${srv.url}${path}`, { method });
+      expect(r.status, `${method} ${path}`).toBe(405);
+      expect(r.headers.get('allow')).toBe(allow);
+      expect(await r.json()).toEqual({ detail: 'Method Not Allowed' });
+    }
+    const none = await fetch(`${srv.url}/nope`);
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ detail: 'Not Found' });
+  });
+
   it('POST /reset and the stateless POST /step (episode_id + history replayed)', async () => {
     const id = episodes[0].id;
     const r: Json = await (await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: id }) })).json();

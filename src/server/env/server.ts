@@ -55,6 +55,17 @@ interface LiveSession {
   queue: Promise<void>;
 }
 
+/** The methods of each HTTP route (Starlette answers HEAD wherever GET is allowed). */
+const ROUTE_METHODS: Record<string, string> = {
+  '/health': 'GET, HEAD',
+  '/metadata': 'GET, HEAD',
+  '/schema': 'GET, HEAD',
+  '/state': 'GET, HEAD',
+  '/reset': 'POST',
+  '/step': 'POST',
+  '/get_reward': 'POST',
+};
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** FastAPI's 422 body: {"detail": [errors]} with locations under "body". */
@@ -138,7 +149,11 @@ export class EnvServer {
         return c.json({ detail: message }, status as 400);
       }
     });
-    app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+    // FastAPI's answers: a known path with another method is 405 with Allow, anything else 404.
+    app.notFound((c) => {
+      const allow = ROUTE_METHODS[c.req.path];
+      return allow ? c.json({ detail: 'Method Not Allowed' }, 405, { allow }) : c.json({ detail: 'Not Found' }, 404);
+    });
     return app;
   }
 
