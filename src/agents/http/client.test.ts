@@ -128,6 +128,24 @@ describe('ChatClient', () => {
     expect(c.stats()).toMatchObject({ requests: 3, logprobsFallbacks: 1, failures: 0 });
   });
 
+  it('keeps asking for logprobs after a 400 that blames another part of the request (OpenAI names it in param)', async () => {
+    const asked: boolean[] = [];
+    const url = await server((_q, res, _n, b) => {
+      const j = JSON.parse(b);
+      asked.push(j.logprobs === true);
+      if (j.messages[0].content === 'bad image') res.writeHead(400).end(JSON.stringify({ error: { message: 'Invalid image.', type: 'invalid_request_error', param: 'messages.[0].content.[1].image_url', code: 'invalid_image' } }));
+      else ok(res);
+    });
+    const c = new ChatClient(opts(url));
+    const e = await c.complete({ ...body, messages: [{ role: 'user', content: 'bad image' }], logprobs: true, top_logprobs: 5 }).catch((x) => x);
+    expect(e).toBeInstanceOf(UpstreamError);
+    expect(e.message).toMatch(/HTTP 400.*Invalid image/);
+    expect(c.logprobsRefused).toBe(false);
+    await c.complete({ ...body, logprobs: true, top_logprobs: 5 });
+    expect(asked).toEqual([true, true]);
+    expect(c.stats()).toMatchObject({ requests: 2, logprobsFallbacks: 0, failures: 1 });
+  });
+
   it('keeps at most `concurrency` requests in flight', async () => {
     let inFlight = 0;
     let peak = 0;

@@ -366,7 +366,10 @@ export class ChatClient {
             { status: resp.status, param },
           );
         }
-        throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${this.redact(snippet(text))}`, { status: resp.status, param });
+        // A `param` that is none of our settings (OpenAI's "messages.[0].content.[1].image_url") still
+        // says which part was at fault: kept, so the logprobs fallback does not take it for a refusal of logprobs.
+        const blamed = param ?? (typeof body?.param === 'string' && body.param ? body.param : undefined);
+        throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${this.redact(snippet(text))}`, { status: resp.status, param: blamed });
       }
       return parseChatBody(text);
     } finally {
