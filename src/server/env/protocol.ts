@@ -2,9 +2,11 @@
  * OpenEnv's wire protocol (meta-pytorch/OpenEnv, src/openenv/core/env_server/types.py and
  * http_server.py), matched field for field:
  *   client → server  {"type": "reset", "data": {...}} | {"type": "step", "data": {action}}
- *                    | {"type": "state"} | {"type": "close"}   (extra keys forbidden)
+ *                    | {"type": "state"} | {"type": "close"} | {"type": "mcp", "data": {JSON-RPC}}
+ *                    (extra keys forbidden)
  *   server → client  {"type": "observation", "data": {"observation", "reward", "done"}}
- *                    | {"type": "state", "data": {...}} | {"type": "error", "data": {"message", "code", ...}}
+ *                    | {"type": "state", "data": {...}} | {"type": "mcp", "data": {JSON-RPC response}}
+ *                    | {"type": "error", "data": {"message", "code", ...}}
  * Error codes are OpenEnv's WSErrorCode values; validation errors carry `errors` in pydantic's
  * shape (`type`, `loc`, `msg`, `input`) as OpenEnv's `e.errors()` does. Our action model is
  * `{"reply": str, "metadata": {}}` with extra fields forbidden, like OpenEnv's Action base.
@@ -23,12 +25,14 @@ export interface FieldError {
 export type WSIncoming =
   | { type: 'reset'; data: Record<string, unknown> }
   | { type: 'step'; data: Record<string, unknown> }
+  | { type: 'mcp'; data: Record<string, unknown> }
   | { type: 'state' }
   | { type: 'close' };
 
 export type WSOutgoing =
   | { type: 'observation'; data: { observation: unknown; reward: number | null; done: boolean } }
   | { type: 'state'; data: unknown }
+  | { type: 'mcp'; data: JsonRpcResponse }
   | { type: 'error'; data: { message: string; code: WSErrorCode; [k: string]: unknown } };
 
 export class ValidationFailure extends Error {
@@ -52,9 +56,9 @@ function extraForbidden(o: Record<string, unknown>, allowed: readonly string[], 
 export function validateMessage(m: Record<string, unknown>): WSIncoming {
   const type = m.type as WSIncoming['type'];
   const errs: FieldError[] = [];
-  if (type === 'reset' || type === 'step') {
+  if (type === 'reset' || type === 'step' || type === 'mcp') {
     errs.push(...extraForbidden(m, ['type', 'data']));
-    if (m.data === undefined && type === 'step') errs.push({ type: 'missing', loc: ['data'], msg: 'Field required', input: m });
+    if (m.data === undefined && type !== 'reset') errs.push({ type: 'missing', loc: ['data'], msg: 'Field required', input: m });
     else if (m.data !== undefined && !isObject(m.data)) errs.push({ type: 'dict_type', loc: ['data'], msg: 'Input should be a valid dictionary', input: m.data });
     if (errs.length) throw new ValidationFailure(errs);
     return { type, data: (m.data as Record<string, unknown>) ?? {} };
@@ -103,4 +107,31 @@ export function validateReset(d: Record<string, unknown>, loc: (string | number)
 
 export function errorMessage(code: WSErrorCode, message: string, extra: Record<string, unknown> = {}): WSOutgoing {
   return { type: 'error', data: { message, code, ...extra } };
+}
+
+/**
+ * OpenEnv's MCP endpoint (`POST /mcp`, JSON-RPC 2.0; mcp_types.py `JsonRpcRequest`/`JsonRpcResponse`)
+ * for an environment without MCP tools, as OpenEnv's server answers one: always a JSON-RPC
+ * response (HTTP 200), `-32700` for a body that is not JSON, `-32600` for one that is not a
+ * request (`{"jsonrpc": "2.0", "method": str, "params"?: {}, "id"?: str | int | null}`, nothing
+ * else), `-32603` "Environment does not support MCP" for `tools/list` and `tools/call`, `-32601`
+ * for any other method (OpenEnv's `openenv/session/*` included: askfirst's sessions are the /ws ones).
+ */
+export type JsonRpcResponse = { jsonrpc: '2.0'; id: string | number | null; error: { code: number; message: string; data: unknown } };
+
+export function mcpAnswer(body: unknown, parseError = false): JsonRpcResponse {
+  const error = (code: number, message: string, id: string | number | null = null): JsonRpcResponse => ({ jsonrpc: '2.0', id, error: { code, message, data: null } });
+  if (parseError) return error(-32700, 'Parse error');
+  const problems: string[] = [];
+  if (!isObject(body)) return error(-32600, 'Invalid request: a JSON-RPC request must be an object');
+  if (body.jsonrpc !== '2.0') problems.push('"jsonrpc" must be "2.0"');
+  if (typeof body.method !== 'string') problems.push('"method" (a string) is required');
+  if (body.params !== undefined && !isObject(body.params)) problems.push('"params" must be an object');
+  const idOk = body.id === undefined || body.id === null || typeof body.id === 'string' || Number.isInteger(body.id);
+  if (!idOk) problems.push('"id" must be a string, an integer or null');
+  problems.push(...extraForbidden(body, ['jsonrpc', 'method', 'params', 'id']).map((e) => `unexpected field "${e.loc[0]}"`));
+  if (problems.length) return error(-32600, `Invalid request: ${problems.join('; ')}`);
+  const id = (body.id ?? null) as string | number | null;
+  if (body.method === 'tools/list' || body.method === 'tools/call') return error(-32603, 'Environment does not support MCP', id);
+  return error(-32601, `Method not found: ${body.method as string}`, id);
 }

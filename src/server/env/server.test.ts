@@ -78,6 +78,23 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     expect(await (await fetch(`${srv.url}/state`)).json()).toEqual({ episode_id: null, step_count: 0 });
   });
 
+  it('passes what `openenv validate URL` checks: /openapi.json (version 1.x, simulation-mode paths) and POST /mcp answering JSON-RPC', async () => {
+    const api: Json = await (await fetch(`${srv.url}/openapi.json`)).json();
+    expect(api.info.version).toMatch(/^1\./);
+    for (const p of ['/reset', '/step', '/state', '/health', '/metadata', '/schema', '/mcp']) expect(api.paths, p).toHaveProperty([p]);
+    const mcp = async (body: string) => {
+      const r = await fetch(`${srv.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(r.status).toBe(200);
+      return (await r.json()) as Json;
+    };
+    expect(await mcp('{}')).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600 } });
+    expect(await mcp('{oops')).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error', data: null } });
+    expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', id: 7 }))).toEqual({ jsonrpc: '2.0', id: 7, error: { code: -32603, message: 'Environment does not support MCP', data: null } });
+    expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'x' }, id: 'a' }))).toMatchObject({ id: 'a', error: { code: -32603 } });
+    expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'nope', id: 1 }))).toMatchObject({ id: 1, error: { code: -32601, message: 'Method not found: nope' } });
+    expect(await mcp(JSON.stringify({ jsonrpc: '1.0', method: 'tools/list', extra: 1 }))).toMatchObject({ error: { code: -32600, message: expect.stringMatching(/"jsonrpc" must be "2.0".*unexpected field "extra"/) } });
+  });
+
   it('a route asked with another method is FastAPI\'s 405 with Allow; an unknown path 404', async () => {
     for (const [method, path, allow] of [['GET', '/reset', 'POST'], ['GET', '/step', 'POST'], ['GET', '/get_reward', 'POST'], ['POST', '/health', 'GET, HEAD'], ['POST', '/state', 'GET, HEAD'], ['DELETE', '/schema', 'GET, HEAD']]) {
       const r = await fetch(`${srv.url}${path}`, { method });
@@ -141,6 +158,9 @@ describe('WebSocket sessions', () => {
     const v = await c.send({ type: 'step', data: { reply: 3 } });
     expect(v.data).toMatchObject({ message: 'Invalid message', code: 'VALIDATION_ERROR', errors: [{ type: 'string_type', loc: ['reply'] }] });
     expect((await c.send({ type: 'state', extra: 1 })).data.errors[0].type).toBe('extra_forbidden');
+    // OpenEnv's MCP message: a JSON-RPC answer in an "mcp" message (no tools here)
+    expect(await c.send({ type: 'mcp', data: { jsonrpc: '2.0', method: 'tools/list', id: 3 } })).toEqual({ type: 'mcp', data: { jsonrpc: '2.0', id: 3, error: { code: -32603, message: 'Environment does not support MCP', data: null } } });
+    expect((await c.send({ type: 'mcp' })).data).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ type: 'missing', loc: ['data'] }] });
     expect((await c.send({ type: 'step', data: { reply: 'A.' } })).data).toMatchObject({ code: 'EXECUTION_ERROR', message: expect.stringMatching(/step before reset/) });
     expect((await c.send({ type: 'reset', data: { kind: 'nope' } })).data.code).toBe('EXECUTION_ERROR');
     const ok = await c.send({ type: 'reset', data: { episode_id: episodes[2].id } });

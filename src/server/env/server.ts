@@ -1,7 +1,7 @@
 /**
  * `askfirst env serve`: askfirst's episodes as an OpenEnv-compatible environment server, plus
  * OpenRLHF's remote reward endpoint (docs/environment-server.md).
- *   WS   /ws          one session per connection: reset / step / state / close (protocol.ts)
+ *   WS   /ws          one session per connection: reset / step / state / close / mcp (protocol.ts)
  *   GET  /health      {"status": "healthy"}
  *   GET  /schema      {action, observation, state} JSON Schemas
  *   GET  /metadata    OpenEnv's EnvironmentMetadata
@@ -9,6 +9,8 @@
  *   POST /reset       stateless: a fresh environment, reset → {observation, reward, done}
  *   POST /step        stateless: a fresh environment replays `episode_id` + `history`, then the action
  *   POST /get_reward  OpenRLHF: {query, prompts, labels} → {rewards, scores, extra_logs}
+ *   POST /mcp         OpenEnv's JSON-RPC MCP endpoint, answering as for an environment without tools
+ *   GET  /openapi.json the routes under OpenEnv's HTTP API version 1.0.0 (what `openenv validate` reads)
  * HTTP routes are hono (as the other servers); WebSockets are `ws`, attached to the same Node
  * server's upgrade event (why not @hono/node-ws: it is a thin wrapper over `ws` whose upgrade
  * helper accepts before our capacity check runs and hides per-socket close codes and
@@ -27,7 +29,7 @@ import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
 import { InputError } from '../../util/errors.js';
 import { listenError, toHttp } from '../errors.js';
-import { errorMessage, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
+import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
 export interface EnvServerOptions {
@@ -64,7 +66,31 @@ const ROUTE_METHODS: Record<string, string> = {
   '/reset': 'POST',
   '/step': 'POST',
   '/get_reward': 'POST',
+  '/mcp': 'POST',
+  '/openapi.json': 'GET, HEAD',
 };
+
+/**
+ * GET /openapi.json: the routes, under OpenEnv's HTTP API version "1.0.0" (its FastAPI app's; `openenv
+ * validate URL` reads info.version and the paths to tell a simulation-mode server: /reset, /step, /state).
+ */
+function openApi(description?: string) {
+  const op = (summary: string) => ({ summary, responses: { '200': { description: 'OK' } } });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'askfirst environment HTTP API (OpenEnv)', version: '1.0.0', ...(description ? { description } : {}) },
+    paths: {
+      '/reset': { post: op('Reset the environment (stateless): a fresh episode') },
+      '/step': { post: op('Execute an action (stateless: episode_id and history replayed)') },
+      '/state': { get: op('State of a fresh environment') },
+      '/metadata': { get: op('Environment metadata') },
+      '/health': { get: op('Health check') },
+      '/schema': { get: op('JSON Schemas of action, observation and state') },
+      '/mcp': { post: op('MCP JSON-RPC endpoint (this environment has no MCP tools)') },
+      '/get_reward': { post: op('OpenRLHF remote reward: {query, prompts, labels} → {rewards, scores, extra_logs}') },
+    },
+  };
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -103,6 +129,11 @@ export class EnvServer {
       }),
     );
     app.get('/schema', (c) => c.json({ action: ACTION_SCHEMA, observation: OBSERVATION_SCHEMA, state: STATE_SCHEMA }));
+    app.get('/openapi.json', (c) => c.json(openApi(o.description)));
+    app.post('/mcp', async (c) => {
+      const body = await readBody(c);
+      return c.json(body === INVALID_JSON ? mcpAnswer(null, true) : mcpAnswer(body));
+    });
     app.get('/state', (c) => c.json(new EnvSession(o.pool, o.rewarder).state()));
     app.post('/reset', async (c) => {
       const body = await readBody(c);
@@ -226,7 +257,7 @@ export class EnvServer {
       return this.send(s.ws, errorMessage('VALIDATION_ERROR', 'Invalid message', { errors: [{ type: 'model_type', loc: [], msg: 'Input should be an object', input: msg }] }));
     }
     const type = msg.type ?? '';
-    if (type !== 'reset' && type !== 'step' && type !== 'state' && type !== 'close') {
+    if (type !== 'reset' && type !== 'step' && type !== 'state' && type !== 'close' && type !== 'mcp') {
       this.counters.errors++;
       return this.send(s.ws, errorMessage('UNKNOWN_TYPE', `Unknown message type: ${typeof type === 'string' ? type : JSON.stringify(type)}`));
     }
@@ -238,6 +269,7 @@ export class EnvServer {
         return;
       }
       if (m.type === 'state') return this.send(s.ws, { type: 'state', data: s.env.state() });
+      if (m.type === 'mcp') return this.send(s.ws, { type: 'mcp', data: mcpAnswer(m.data) });
       if (m.type === 'reset') {
         const r = await s.env.reset(validateReset(m.data) as Parameters<EnvSession['reset']>[0]);
         s.lastActivity = Date.now();
