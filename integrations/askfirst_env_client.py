@@ -44,11 +44,14 @@ class StepResult:
 
 
 def ws_url(base_url: str) -> str:
+    """The session URL of a base URL, as OpenEnv's `convert_to_ws_url` + "/ws" (a bare host:port is ws://)."""
     u = base_url.rstrip("/")
     if u.startswith("http://"):
         u = "ws://" + u[len("http://"):]
     elif u.startswith("https://"):
         u = "wss://" + u[len("https://"):]
+    elif not u.startswith(("ws://", "wss://")):
+        u = "ws://" + u
     return u + "/ws"
 
 

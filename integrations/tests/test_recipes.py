@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "trl"))
 sys.path.insert(0, os.path.join(HERE, "..", "verl"))
 
 import askfirst_trl  # noqa: E402
-from askfirst_env_client import AskfirstEnv, AskfirstEnvError, health  # noqa: E402
+from askfirst_env_client import AskfirstEnv, AskfirstEnvError, health, ws_url  # noqa: E402
 from askfirst_interaction import AskfirstInteraction  # noqa: E402
 from askfirst_reward import compute_score  # noqa: E402
 
@@ -246,6 +246,13 @@ class Recipes(unittest.TestCase):
         with self.assertRaises(ValueError) as cm:
             compute_score(data_source="askfirst", solution_str="A.", ground_truth="A", extra_info={"index": 0})
         self.assertIn("use_reward_loop", str(cm.exception))
+
+    def test_base_urls_as_openenv_reads_them(self):
+        """OpenEnv's convert_to_ws_url: http(s) becomes ws(s), ws(s) stays, a bare host:port gets ws://."""
+        for base, want in [("http://h:1", "ws://h:1/ws"), ("https://h/", "wss://h/ws"), ("ws://h:1/", "ws://h:1/ws"), ("wss://h", "wss://h/ws"), ("h:1", "ws://h:1/ws")]:
+            self.assertEqual(ws_url(base), want, base)
+        with AskfirstEnv(URL.split("://", 1)[1]) as env:
+            self.assertFalse(env.reset(seed=0).done)
 
     def test_errors_are_clear(self):
         with AskfirstEnv(URL) as env:
