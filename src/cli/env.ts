@@ -1,8 +1,8 @@
 /**
  * `askfirst env serve`: askfirst's episodes as an OpenEnv-compatible environment server (WebSocket
- * sessions at /ws, stateless POST /reset and /step, /health, /schema, /metadata) with OpenRLHF's
- * remote reward endpoint at POST /get_reward, so TRL, verl and OpenRLHF train real VLMs on our
- * episodes and rewards (src/server/env/server.ts; docs/environment-server.md).
+ * sessions at /ws, stateless POST /reset and /step, /health, /schema, /metadata, POST /mcp,
+ * /openapi.json) with OpenRLHF's remote reward endpoint at POST /get_reward, so TRL, verl and
+ * OpenRLHF train real VLMs on our episodes and rewards (src/server/env/server.ts; docs/environment-server.md).
  */
 import type { Command } from 'commander';
 import { createRequire } from 'node:module';
