@@ -273,10 +273,24 @@ export class FeedbackStore {
    */
   async releaseStale(olderThanSeconds: number): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const gone = await tx.query<{ task_id: number }>(
-        `DELETE FROM assignments a WHERE a.created_at < now() - make_interval(secs => $1)
-           AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id) RETURNING a.task_id`,
+      // Two statements, on purpose. A label being written for an assignment holds a lock on it
+      // (its foreign key) while it commits; one DELETE … WHERE NOT EXISTS (label) would wait for
+      // that lock, then delete the assignment anyway (its NOT EXISTS was decided on a snapshot
+      // taken before the label committed) and, by ON DELETE CASCADE, the new label with it.
+      // So: lock the stale candidates first (skipping any a label is being written for; once
+      // locked, no label can be added to them), then delete those still unlabelled, checked
+      // by a statement that sees every label committed before it.
+      const stale = await tx.query<{ id: number }>(
+        `SELECT a.id FROM assignments a WHERE a.created_at < now() - make_interval(secs => $1)
+           AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
+         FOR UPDATE OF a SKIP LOCKED`,
         [olderThanSeconds],
+      );
+      if (!stale.length) return 0;
+      const gone = await tx.query<{ task_id: number }>(
+        `DELETE FROM assignments a WHERE a.id = ANY($1::int[])
+           AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id) RETURNING a.task_id`,
+        [stale.map((s) => s.id)],
       );
       for (const g of gone) await tx.query('UPDATE tasks SET assigned = assigned - 1 WHERE id = $1', [g.task_id]);
       return gone.length;

@@ -1,0 +1,87 @@
+/**
+ * The feedback store on a real PostgreSQL server (Debian's `postgresql` package, a throwaway
+ * cluster), where requests run side by side on separate connections — what PGlite's one
+ * connection never shows:
+ *   - the stale-assignment sweeper (`releaseStale`) racing a label being submitted for that very
+ *     assignment must not delete the label (its ON DELETE CASCADE would) nor leave the counts wrong.
+ */
+import { join } from 'node:path';
+import pg from 'pg';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openDb } from '../src/feedback/db.js';
+import { createDemoProject } from '../src/feedback/importer.js';
+import { FeedbackStore } from '../src/feedback/store.js';
+import { tmpDir } from '../src/testing/tmp.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { postgresBin, requireDep } from './helpers/system-deps.js';
+
+const bin = postgresBin();
+const skip = requireDep(bin !== null, 'PostgreSQL server binaries (/usr/lib/postgresql/*/bin)');
+
+/** Waits until `work` has finished or some backend is blocked on a lock (the statement under test waits). */
+async function untilBlockedOrDone(c: pg.Client, work: Promise<unknown>, ms = 10_000): Promise<void> {
+  let done = false;
+  void work.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  const t0 = Date.now();
+  while (!done && Date.now() - t0 < ms) {
+    const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
+    if (r.rows[0].n > 0) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  if (!done) throw new Error('the statement neither finished nor blocked on a lock');
+}
+
+describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
+  it('releasing stale assignments while a label for one of them commits keeps the label', { timeout: 120_000 }, async () => {
+    const server: TestPostgres = await startPostgres(bin!);
+    onTestFinished(() => server.stop());
+    const store = await FeedbackStore.open(await openDb({ url: server.url }));
+    onTestFinished(() => store.close());
+    const { project } = await createDemoProject(store, 'race', join(tmpDir('af-pg-race'), 'images'), 1, 2, { types: ['preference'] });
+    // Two annotators hold the task's two slots; the slow one's assignment is past the TTL.
+    const other = await store.addAnnotator('other');
+    expect(await store.next(project.id, other.id)).not.toBeNull();
+    const who = await store.addAnnotator('slow');
+    const a = await store.next(project.id, who.id);
+    expect(a).not.toBeNull();
+    // the annotator took more than the TTL over it
+    await store.db.query(`UPDATE assignments SET created_at = now() - interval '2 hours' WHERE id = $1`, [a!.id]);
+
+    // A second connection plays the submit's one statement, held open inside a transaction so
+    // that the sweeper runs while the label is being written.
+    const c = new pg.Client({ connectionString: server.url });
+    await c.connect();
+    onTestFinished(() => c.end());
+    await c.query('BEGIN');
+    await c.query(
+      `WITH ins AS (
+         INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label)
+         VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *),
+       upd AS (UPDATE tasks SET done = done + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING id)
+       SELECT ins.* FROM ins`,
+      [a!.id, a!.task.id, who.id, 'race-submission-1', JSON.stringify({ lessHallucination: 0, moreHelpful: 0 })],
+    );
+    const released = store.releaseStale(3600);
+    const watch = new pg.Client({ connectionString: server.url });
+    await watch.connect();
+    onTestFinished(() => watch.end());
+    await untilBlockedOrDone(watch, released);
+    await c.query('COMMIT');
+    const n = await released;
+
+    const labels = await store.labelled(project.id, 'preference');
+    expect(labels.map((l) => l.annotation.submissionId)).toEqual(['race-submission-1']); // the label is kept
+    expect(n).toBe(0); // it was labelled by the time the sweeper looked: nothing stale to release
+    const [task] = await store.tasks(project.id);
+    expect({ assigned: task.assigned, done: task.done }).toEqual({ assigned: 2, done: 1 });
+
+    // an unlabelled stale assignment is still given back
+    await store.db.query(`UPDATE assignments SET created_at = now() - interval '2 hours'`);
+    expect(await store.releaseStale(3600)).toBe(1);
+    const [after] = await store.tasks(project.id);
+    expect({ assigned: after.assigned, done: after.done }).toEqual({ assigned: 1, done: 1 });
+  });
+});
