@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import type { AskPayload, Fact, PreferencePayload, RationalePayload } from '../f
 import { rationaleText } from '../feedback/facts.js';
 import { SceneRng } from '../util/rng.js';
 import { tmpDir } from '../testing/tmp.js';
-import { runAgreement, runExport, runImport } from './feedback.js';
+import { runAgreement, runExport, runIllumeCommand, runImport } from './feedback.js';
 
 const dir = tmpDir('af-cli-fb');
 
@@ -71,5 +72,58 @@ describe('askfirst feedback (import → label → agreement → export)', () => 
     expect(dpoRows[0].images[0]).toMatch(/^data:image\/png;base64,iVBOR/);
     expect((await readFile(sft, 'utf8')).trim().split('\n')).toHaveLength(nSft);
     expect(nSft).toBeGreaterThanOrEqual(6); // one supporting rationale per item, accepted by most of 3 raters
+  });
+});
+
+/**
+ * Reads `path` on every turn of the event loop while `work` runs and returns every content seen
+ * that was neither `before` nor what the file holds at the end (a reader would have seen a
+ * half-written file).
+ */
+async function partialContents(path: string, before: string, work: () => Promise<unknown>): Promise<string[]> {
+  const seen = new Set<string>();
+  let running = true;
+  const look = () => {
+    try {
+      seen.add(readFileSync(path, 'utf8'));
+    } catch {
+      seen.add('<missing>');
+    }
+    if (running) setImmediate(look);
+  };
+  look();
+  try {
+    await work();
+  } finally {
+    running = false;
+  }
+  const after = readFileSync(path, 'utf8');
+  return [...seen].filter((s) => s !== before && s !== after).map((s) => `${s.length} characters: ${JSON.stringify(s.slice(0, 40))}`);
+}
+
+describe('askfirst feedback export: the output file', () => {
+  it('replaces an earlier export atomically: a reader sees the old file or the new one, never a part', async () => {
+    const d = tmpDir('af-cli-fb-atomic');
+    const dbDir = join(d, 'db');
+    await runImport({ dbDir, project: 'atomic', demo: '6', labelsPerItem: '3', seed: '5', tasks: ['preference'] }, () => undefined);
+    await simulateAnnotators(dbDir, 'atomic');
+    const out = join(d, 'dpo.jsonl');
+    writeFileSync(out, 'an earlier export\n');
+    const partial = await partialContents(out, 'an earlier export\n', () => runExport({ dbDir, project: 'atomic', format: 'dpo', out, images: 'base64' }, () => undefined));
+    expect(partial).toEqual([]);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(6 * 3);
+    expect(readdirSync(d).sort()).toEqual(['db', 'dpo.jsonl', 'images']); // no temporary file left
+  });
+});
+
+describe('askfirst feedback illume --out', () => {
+  it('replaces an earlier report atomically', async () => {
+    const d = tmpDir('af-cli-illume-atomic');
+    const out = join(d, 'illume.json');
+    writeFileSync(out, '{"an earlier": "report"}');
+    const partial = await partialContents(out, '{"an earlier": "report"}', () => runIllumeCommand({ demo: '6', rounds: '1', epochs: '1', out, json: true }, () => undefined));
+    expect(partial).toEqual([]);
+    expect(JSON.parse(readFileSync(out, 'utf8')).rounds).toHaveLength(1);
+    expect(readdirSync(d)).toEqual(['illume.json']);
   });
 });

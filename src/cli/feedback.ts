@@ -12,7 +12,7 @@
  */
 import { untilStopped } from './signals.js';
 import type { Command } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
@@ -32,6 +32,7 @@ import { readImageFile } from '../scenes/codec.js';
 import { startServer } from '../server/workbench/workbench.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fsx.js';
 import { SceneRng } from '../util/rng.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 
@@ -162,8 +163,7 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
   return withStore(cfg.dbDir, async (store) => {
     const project = await store.project(cfg.project);
     const rows = cfg.format === 'sft' ? await exportSft(store, project.id, { images: cfg.images }) : await exportDpo(store, project.id, { images: cfg.images });
-    await mkdir(dirname(resolve(cfg.out)), { recursive: true });
-    await writeFile(cfg.out, toJsonl(rows));
+    await writeFileAtomic(cfg.out, toJsonl(rows)); // a reader (or a crash) never finds half an export
     print(`${rows.length} ${cfg.format.toUpperCase()} rows → ${cfg.out}`);
     return rows.length;
   });
@@ -215,10 +215,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     const report = { critic: cfg.critic, train: train.length, heldOut: heldOut.length, initialAccuracy: res.initialAccuracy, rounds: res.rounds };
     if (!cfg.json) print(`held-out rationale accuracy before training: ${(100 * res.initialAccuracy).toFixed(1)}%`);
     else print(JSON.stringify(report));
-    if (cfg.out) {
-      await mkdir(dirname(resolve(cfg.out)), { recursive: true });
-      await writeFile(cfg.out, JSON.stringify(report, null, 2));
-    }
+    if (cfg.out) await writeFileAtomic(cfg.out, JSON.stringify(report, null, 2));
     return report;
   } finally {
     await stop();
