@@ -77,6 +77,25 @@ describe('feedback → reward model, bad input', () => {
     await expect(runPairs({ dbDir, project: 'stray', suite: suiteDir, results: [f] }, () => undefined)).rejects.toThrow(/"nowhere-1", which is not in the suite/);
   });
 
+  it('plays of another suite are refused in a project made from the first one, and nothing is added', async () => {
+    // Same episode ids and image paths (another seed), other scenes: the project would show and train on the first suite's images.
+    const other = join(dir, 'other-suite');
+    const eps = generateSuite({ episodes: 2, seed: 6, kinds: ['sketch', 'camera'], controlShare: 0 });
+    await writeSuite(other, eps);
+    const f = join(dir, 'other-plays.jsonl');
+    // four different plays an episode: pairs #pair0 (an id the project holds) and #pair1 (one it does not)
+    await writeFile(f, eps.flatMap((ep) => [0, 1, 2, 3].map((k) => JSON.stringify(playEpisode(ep, 'proactive', () => ep.categories[k])) + '\n')).join(''));
+    await expect(runPairs({ dbDir, project: 'unlabelled', suite: other, results: [f], perEpisode: 2 }, () => undefined)).rejects.toThrow(
+      `project "unlabelled" takes its images from ${suiteDir}, not ${other} (its items' image paths are relative to that folder): give --suite ${suiteDir} to add to it, or use another --project for these episodes`,
+    );
+    const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+    try {
+      expect(await store.items((await store.project('unlabelled')).id)).toHaveLength(4);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an empty label set stops the reward stage before it writes anything', async () => {
     const out = join(dir, 'rm-empty');
     await expect(rewardStage.run(RewardStageOptions.parse({ init: initDir, project: 'unlabelled', dbDir, out, steps: 5, progress: false }))).rejects.toThrow(/no preference labels yet/);

@@ -20,11 +20,12 @@ import { InputError } from '../util/errors.js';
 import { readJsonl } from '../util/jsonl.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 import { openStore } from '../feedback/open-store.js';
+import { projectForImages } from '../feedback/importer.js';
 import { dbFields } from './feedback.js';
 
 export const PairsSchema = z.object({
   ...dbFields,
-  project: z.string().min(1).describe('project name (created if missing; its image folder is the suite directory)'),
+  project: z.string().min(1).describe('project name (created if missing; its image folder is the suite directory, so an existing project must come from the same suite)'),
   suite: z.string().min(1).describe('the suite the results were made on (episodes.jsonl + images/)'),
   results: z.array(z.string()).min(1).describe('results.jsonl files (askfirst eval --out DIR: DIR/proactive/results.jsonl), comma-separated; plays of one episode id become pairs'),
   perEpisode: z.number().int().min(1).default(1).describe('pairs per episode at most'),
@@ -48,7 +49,7 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
   if (!pairs.length) throw new InputError(`no pairs: no episode has two different plays in ${cfg.results.join(', ')} (give results of two policies, or of one policy sampled twice)`);
   const store = await openStore(cfg.dbDir);
   try {
-    const project = await store.project(cfg.project).catch(() => store.createProject(cfg.project, dir, cfg.labelsPerItem));
+    const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
     const added = await store.addItems(project.id, pairs.map(pairToItem));
     print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records.length} records`);
     return added;

@@ -53,7 +53,7 @@ describe('askfirst feedback (import → label → agreement → export)', () => 
     const dbDir = join(dir, 'db');
     const out: string[] = [];
     await runImport({ dbDir, project: 'cli', demo: '8', labelsPerItem: '3', seed: '3' }, (s) => out.push(s));
-    expect(out.join('\n')).toMatch(/8 demo items, 32 tasks × 3 labels/);
+    expect(out.join('\n')).toMatch(/8 new demo items, 32 tasks × 3 labels/);
     await simulateAnnotators(dbDir, 'cli');
     const rep = await runAgreement({ dbDir, project: 'cli', json: true }, () => undefined);
     const by = Object.fromEntries(rep.map((r) => [r.task, r]));
@@ -125,5 +125,21 @@ describe('askfirst feedback illume --out', () => {
     expect(partial).toEqual([]);
     expect(JSON.parse(readFileSync(out, 'utf8')).rounds).toHaveLength(1);
     expect(readdirSync(d)).toEqual(['illume.json']);
+  });
+});
+
+describe('askfirst feedback import --demo into an existing project', () => {
+  it('run again, it adds what is missing; with another image folder it is refused, saying what to give', async () => {
+    const d = tmpDir('af-cli-fb-again');
+    const dbDir = join(d, 'db');
+    const out: string[] = [];
+    await runImport({ dbDir, project: 'again', demo: '2', labelsPerItem: '1', tasks: ['ask'] }, (s) => out.push(s));
+    // a second run (e.g. after the first stopped part-way) completes the project
+    await runImport({ dbDir, project: 'again', demo: '3', labelsPerItem: '1', tasks: ['ask'] }, (s) => out.push(s));
+    expect(out[1]).toMatch(/^project again: 1 new demo items \(2 already there\), 3 tasks/);
+    const images = join(d, 'db', '..', 'images', 'again');
+    await expect(runImport({ dbDir, project: 'again', demo: '2', images: join(d, 'elsewhere'), tasks: ['ask'] }, () => undefined)).rejects.toThrow(
+      `project "again" takes its images from ${images}, not ${join(d, 'elsewhere')} (its items' image paths are relative to that folder): give --images ${images} to add to it, or use another --project for these episodes`,
+    );
   });
 });

@@ -20,7 +20,7 @@ import { taskAgreement } from '../feedback/agreement.js';
 import { demoEpisodes } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
 import { autoCritic, episodeRationaleItems, IllumeConfigSchema, runIllume, type Critic } from '../feedback/illume.js';
-import { createDemoProject, firstReplies, importEpisodes } from '../feedback/importer.js';
+import { createDemoProject, firstReplies, importEpisodes, projectForImages } from '../feedback/importer.js';
 import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
 import { DEFAULT_FEEDBACK_DB_DIR, openStore } from '../feedback/open-store.js';
@@ -60,7 +60,7 @@ export const ServeSchema = z.object({
 
 export const ImportSchema = z.object({
   ...dbFields,
-  project: z.string().min(1).describe('project name (created if missing)'),
+  project: z.string().min(1).describe('project name (created if missing; an existing one must have the same image folder, so a re-run adds what is missing)'),
   suite: z.string().optional().describe('suite directory (episodes.jsonl + images/); its folder becomes the image folder'),
   demo: z.number().int().min(1).optional().describe('instead of --suite: draw this many demo episodes'),
   images: z.string().optional().describe('image folder for --demo (default: <db-dir>/../images/<project>)'),
@@ -119,14 +119,15 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
   await withStore(cfg.dbDir, async (store) => {
     if (cfg.demo) {
       const images = resolve(cfg.images ?? `${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
-      const { project } = await createDemoProject(store, cfg.project, images, cfg.demo, cfg.labelsPerItem, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
+      const { project, added } = await createDemoProject(store, cfg.project, images, cfg.demo, cfg.labelsPerItem, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
       const p = await store.progress(project.id);
-      print(`project ${project.name}: ${cfg.demo} demo items, ${p.tasks} tasks × ${project.labelsPerItem} labels; images in ${images}`);
+      const already = cfg.demo - added ? ` (${cfg.demo - added} already there)` : '';
+      print(`project ${project.name}: ${added} new demo items${already}, ${p.tasks} tasks × ${project.labelsPerItem} labels; images in ${images}`);
       return;
     }
     const dir = resolve(cfg.suite!);
     const episodes = await suiteEpisodes(dir, cfg.limit);
-    const project = await store.project(cfg.project).catch(() => store.createProject(cfg.project, dir, cfg.labelsPerItem));
+    const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
     const policy = await createPolicy(cfg.policy, { episodes: episodes.map((e) => ({ ...e, views: e.views.map((path) => ({ path })) })), seed: cfg.seed });
     const replies = await firstReplies(policy, episodes, project.imageDir);
     await policy.close?.();
@@ -194,7 +195,10 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   if (cfg.critic === 'workbench') {
     const store = await openStore(cfg.dbDir);
     const imageDir = resolve(`${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
-    const project = await store.project(cfg.project).catch(() => store.createProject(cfg.project, imageDir, cfg.labelsPerItem));
+    const project = await projectForImages(store, cfg.project, imageDir, cfg.labelsPerItem).catch(async (e: unknown) => {
+      await store.close();
+      throw e;
+    });
     const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' }).catch(async (e: unknown) => {
       await store.close(); // a busy port: close the database (and its lock) before reporting
       throw e;

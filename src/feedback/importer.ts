@@ -4,10 +4,13 @@
  * built-in demo scenes (demo-scenes.ts) or with any suite whose episodes point at PNGs under
  * the project's image folder.
  */
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { readImageFile } from '../scenes/codec.js';
 import type { Episode } from '../episode/types.js';
 import { EpisodeState } from '../episode/state.js';
 import type { Policy } from '../agents/policy.js';
+import { AskfirstError, InputError } from '../util/errors.js';
 import { SceneRng } from '../util/rng.js';
 import { demoEpisodes, writeDemoImages } from './demo-scenes.js';
 import { episodeToItem } from './items.js';
@@ -20,6 +23,46 @@ export interface ImportOptions {
   /** Rationales per rationale task. */
   k: number;
   seed: number;
+}
+
+/** Whether two paths name the same folder (after following symlinks, when both exist). */
+async function sameFolder(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return (await realpath(a)) === (await realpath(b));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The project `name` whose items take their images from `imageDir`, created when missing. Its
+ * items' image paths are relative to its folder, so an existing project must read the same one:
+ * adding another suite's episodes to it would show (and train on) the first suite's images under
+ * the second one's paths. That is refused, saying what to give (`hint`: the option naming the
+ * project's folder, e.g. `--suite DIR`).
+ */
+export async function projectForImages(store: FeedbackStore, name: string, imageDir: string, labelsPerItem: number, hint?: (dir: string) => string): Promise<Project> {
+  for (let attempt = 0; ; attempt++) {
+    let project: Project;
+    try {
+      project = await store.project(name);
+    } catch (e) {
+      if ((e as AskfirstError).code !== 'NOT_FOUND') throw e;
+      try {
+        return await store.createProject(name, resolve(imageDir), labelsPerItem);
+      } catch (c) {
+        if ((c as AskfirstError).code === 'CONFLICT' && attempt === 0) continue; // created by someone else just now: check theirs
+        throw c;
+      }
+    }
+    if (!(await sameFolder(project.imageDir, imageDir))) {
+      throw new InputError(
+        `project "${name}" takes its images from ${project.imageDir}, not ${resolve(imageDir)} (its items' image paths are relative to that folder): ${hint ? `give ${hint(project.imageDir)} to add to it, or ` : ''}use another --project for these episodes`,
+      );
+    }
+    return project;
+  }
 }
 
 /** First-view replies of `policy` for every episode (views resolved inside `imageDir`). */
@@ -53,6 +96,7 @@ export async function importEpisodes(
 /**
  * A demo project: `n` demo episodes drawn into `imageDir`; replies alternate between the valid
  * intervention (asking) and a guessed category, so ask-or-answer judgements have both kinds.
+ * Run again on an existing project (same image folder) it adds the items that are missing.
  */
 export async function createDemoProject(
   store: FeedbackStore,
@@ -61,12 +105,14 @@ export async function createDemoProject(
   n: number,
   labelsPerItem: number,
   o: Partial<ImportOptions> = {},
-): Promise<{ project: Project; episodes: Episode<string>[] }> {
+): Promise<{ project: Project; episodes: Episode<string>[]; added: number }> {
   const seed = o.seed ?? 1;
+  // An existing project of this name must use this image folder; a run that stopped part-way is
+  // completed (the items it added are kept, the rest added).
+  const project = await projectForImages(store, name, imageDir, labelsPerItem, (dir) => `--images ${dir}`);
   const episodes = await writeDemoImages(demoEpisodes(n, seed), imageDir);
-  const project = await store.createProject(name, imageDir, labelsPerItem);
   const rng = SceneRng.fromState(seed + 7);
   const replies = episodes.map((ep, i) => (i % 2 === 0 ? ep.interventions[0] : ep.categories[Math.floor(rng.next() * ep.categories.length)]));
-  await importEpisodes(store, project, episodes, replies, { types: o.types ?? ['rationale', 'ask', 'preference', 'play'], k: o.k ?? 4, seed });
-  return { project, episodes };
+  const added = await importEpisodes(store, project, episodes, replies, { types: o.types ?? ['rationale', 'ask', 'preference', 'play'], k: o.k ?? 4, seed });
+  return { project, episodes, added };
 }
