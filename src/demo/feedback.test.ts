@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FeedbackDemoConfigSchema, regimeExamples, regimeRm, rlRegime } from './feedback.js';
+import { FeedbackDemoConfigSchema, pairsProject, regimeExamples, regimeRm, rlRegime } from './feedback.js';
+import { playEpisode } from '../episode/state.js';
+import { openDb } from '../feedback/db.js';
+import { pairsFromRecords } from '../feedback/pairs.js';
+import { FeedbackStore } from '../feedback/store.js';
+import { generateSuite } from '../suite/generate.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { BaseRLConfigSchema } from '../rl/run.js';
 
@@ -63,5 +68,26 @@ describe('feedback demo: the over-optimisation regime\'s labels', () => {
     expect(regimeRm({ gaoLabels: 300, gaoLabelOrder: 'coverage', labelOrder: 'coverage' }, 'plain')).toBe('plain-300');
     expect(regimeRm({ gaoLabels: 300, gaoLabelOrder: 'sampled', labelOrder: 'coverage' }, 'fact')).toBe('fact-300-sampled');
     expect(regimeRm({ gaoLabels: 300, labelOrder: 'sampled' }, 'fact')).toBe('fact-300');
+  });
+});
+
+describe('feedback demo: the project of labelled pairs', () => {
+  it('is created with all its pairs or not at all, so a run stopped while filling it completes it when run again', async () => {
+    const eps = generateSuite({ episodes: 2, seed: 3, kinds: ['sketch'], controlShare: 0 }).map((ep) => ({ ...ep, views: ep.views.map((_, v) => `images/${ep.id}_v${v}.png`) }));
+    const records = eps.flatMap((ep) => [0, 1].map((k) => ({ record: playEpisode(ep, 'proactive', () => ep.categories[k]), source: 'test' })));
+    const pairs = pairsFromRecords(eps, records, { seed: 0 });
+    expect(pairs).toHaveLength(2);
+    const store = await FeedbackStore.open(await openDb());
+    try {
+      // the second pair cannot be stored (text PostgreSQL refuses): filling the project fails part-way
+      const broken = [pairs[0], { ...pairs[1], episode: { ...pairs[1].episode, question: 'what is this?\u0000' } }];
+      await expect(pairsProject(store, 'pairs-honest', '/suite', broken)).rejects.toThrow(/text the database cannot store/);
+      // run again: the project is filled with every pair
+      const project = await pairsProject(store, 'pairs-honest', '/suite', pairs);
+      expect((await store.items(project.id)).map((it) => it.externalId).sort()).toEqual(pairs.map((p) => p.id).sort());
+      expect((await store.progress(project.id)).needed).toBe(2);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -35,8 +35,8 @@ import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { runEpisodes } from '../agents/runner.js';
 import { RunDir } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
-import { FeedbackStore } from '../feedback/store.js';
-import { askForeverPairs, asksOnAnswerable, pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
+import { FeedbackStore, type Project } from '../feedback/store.js';
+import { askForeverPairs, asksOnAnswerable, pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair, type TrajectoryPair } from '../feedback/pairs.js';
 import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';
 import { firstByCoverage } from '../feedback/pair-coverage.js';
 import { resolveSupervisedConfig, trainSupervised } from '../rl/supervised.js';
@@ -52,6 +52,7 @@ import { judgePair } from '../rl/pair-judge.js';
 import { gapClosedSplit } from '../report/data.js';
 import { writeFeedbackReport, type FeedbackResults, type GaoPoint, type PolicyResult } from '../report/feedback-section.js';
 import { resolveConfig } from '../util/config.js';
+import type { AskfirstError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { Rng } from '../util/rng.js';
 import { mean } from '../util/stats.js';
@@ -120,6 +121,20 @@ export function regimeExamples<T extends Parameters<typeof firstByCoverage>[0][n
 /** A budget of n labels: every kind of play, then every contrast, first (coverage, pair-coverage.ts), or the first n in sampling order. */
 export function firstInOrder<T extends Parameters<typeof firstByCoverage>[0][number]>(order: FeedbackDemoConfig['labelOrder'], ex: readonly T[], n: number): T[] {
   return order === 'coverage' ? firstByCoverage(ex, n) : ex.slice(0, n);
+}
+
+/**
+ * The demo's project of labelled pairs: read back when it exists, else created with every pair
+ * in one transaction, so a demo stopped while it is being filled finds no half-filled project
+ * (whose missing pairs it would never add) when run again.
+ */
+export async function pairsProject(store: FeedbackStore, name: string, suiteDir: string, pairs: readonly TrajectoryPair[]): Promise<Project> {
+  try {
+    return await store.project(name);
+  } catch (e) {
+    if ((e as AskfirstError).code !== 'NOT_FOUND') throw e;
+    return store.createProject(name, suiteDir, 1, pairs.map(pairToItem));
+  }
 }
 
 /** The gold reward: the simulator's rule reward of the RL stage (rewards.ts, default weights). */
@@ -191,11 +206,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   let confident: LabelledPair[];
   try {
     const label = async (name: string, bias: Bias) => {
-      const project = await store.project(name).catch(async () => {
-        const p = await store.createProject(name, join(pairsDir, 'suite'), 1);
-        await store.addItems(p.id, pairs.map(pairToItem));
-        return p;
-      });
+      const project = await pairsProject(store, name, join(pairsDir, 'suite'), pairs);
       const pr = await store.progress(project.id);
       if (pr.labels < pr.needed) {
         const server = await deps.startWorkbench(store);

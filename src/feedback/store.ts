@@ -13,7 +13,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AskfirstError, InputError, NotFoundError } from '../util/errors.js';
-import type { Db } from './db.js';
+import type { Db, Queryable } from './db.js';
 import { migrate } from './migrations.js';
 import type { Annotation, Me, MyAnnotation, Progress, SubmitResponse } from './api-types.js';
 import { validateLabel, type Fact, type Label, type TaskPayload, type TaskType } from './tasks.js';
@@ -112,6 +112,24 @@ const toAnnotation = (r: Row): Annotation => ({
 /** JSON parameters: pg serialises objects itself but sends JS arrays as Postgres arrays, so always pass strings. */
 const json = (v: unknown) => JSON.stringify(v);
 
+/** Insert items with their tasks inside a transaction; items whose external id exists are skipped. Returns how many were added. */
+async function insertItems(tx: Queryable, project: Project, items: readonly ItemInput[]): Promise<number> {
+  let added = 0;
+  for (const it of items) {
+    const rows = await tx.query(
+      `INSERT INTO items (project_id, external_id, image, question, model_output, facts, meta)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (project_id, external_id) DO NOTHING RETURNING id`,
+      [project.id, it.externalId, it.image, it.question, it.modelOutput ?? '', json(it.facts ?? []), json(it.meta ?? {})],
+    );
+    if (!rows.length) continue;
+    added++;
+    for (const t of it.tasks) {
+      await tx.query('INSERT INTO tasks (project_id, item_id, type, payload, needed) VALUES ($1, $2, $3, $4::jsonb, $5)', [project.id, rows[0].id, t.type, json(t.payload), project.labelsPerItem]);
+    }
+  }
+  return added;
+}
+
 export class FeedbackStore {
   constructor(readonly db: Db) {}
 
@@ -126,13 +144,19 @@ export class FeedbackStore {
   }
 
   // ── projects ────────────────────────────────────────────────────────────────────────────
-  async createProject(name: string, imageDir: string, labelsPerItem: number): Promise<Project> {
+  /**
+   * Create a project, with `items` (and their tasks) in the same transaction: a project that a
+   * caller fills once (the feedback demo's) never exists half-filled after a crash or an error.
+   */
+  async createProject(name: string, imageDir: string, labelsPerItem: number, items: readonly ItemInput[] = []): Promise<Project> {
     if (!/^[\w.-]{1,64}$/.test(name)) throw new InputError(`project name "${name}" must be 1–64 letters, digits, '.', '_' or '-'`);
     if (!Number.isInteger(labelsPerItem) || labelsPerItem < 1) throw new InputError(`labels per item must be a positive integer, got ${labelsPerItem}`);
-    const rows = await this.db.transaction((tx) =>
-      tx.query('INSERT INTO projects (name, image_dir, labels_per_item) VALUES ($1, $2, $3) RETURNING *', [name, imageDir, labelsPerItem]),
-    );
-    return toProject(rows[0]);
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query('INSERT INTO projects (name, image_dir, labels_per_item) VALUES ($1, $2, $3) RETURNING *', [name, imageDir, labelsPerItem]);
+      const project = toProject(rows[0]);
+      await insertItems(tx, project, items);
+      return project;
+    });
   }
 
   async project(nameOrId: string | number): Promise<Project> {
@@ -170,28 +194,7 @@ export class FeedbackStore {
   /** Add items with their tasks; items whose external id already exists are skipped. Returns how many were added. */
   async addItems(projectId: number, items: readonly ItemInput[]): Promise<number> {
     const project = await this.project(projectId);
-    return this.db.transaction(async (tx) => {
-      let added = 0;
-      for (const it of items) {
-        const rows = await tx.query(
-          `INSERT INTO items (project_id, external_id, image, question, model_output, facts, meta)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (project_id, external_id) DO NOTHING RETURNING id`,
-          [projectId, it.externalId, it.image, it.question, it.modelOutput ?? '', json(it.facts ?? []), json(it.meta ?? {})],
-        );
-        if (!rows.length) continue;
-        added++;
-        for (const t of it.tasks) {
-          await tx.query('INSERT INTO tasks (project_id, item_id, type, payload, needed) VALUES ($1, $2, $3, $4::jsonb, $5)', [
-            projectId,
-            rows[0].id,
-            t.type,
-            json(t.payload),
-            project.labelsPerItem,
-          ]);
-        }
-      }
-      return added;
-    });
+    return this.db.transaction((tx) => insertItems(tx, project, items));
   }
 
   async item(id: number): Promise<Item> {
