@@ -3,7 +3,8 @@
  * cluster), where requests run side by side on separate connections — what PGlite's one
  * connection never shows:
  *   - the stale-assignment sweeper (`releaseStale`) racing a label being submitted for that very
- *     assignment must not delete the label (its ON DELETE CASCADE would) nor leave the counts wrong.
+ *     assignment must not delete the label (its ON DELETE CASCADE would) nor leave the counts wrong;
+ *   - several servers starting at once on a new database all open it (migrations run once).
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -83,5 +84,17 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect(await store.releaseStale(3600)).toBe(1);
     const [after] = await store.tasks(project.id);
     expect({ assigned: after.assigned, done: after.done }).toEqual({ assigned: 1, done: 1 });
+  });
+
+  it('several stores opening a new database at once all open it, and each migration is applied once', { timeout: 120_000 }, async () => {
+    const server: TestPostgres = await startPostgres(bin!);
+    onTestFinished(() => server.stop());
+    const dbs = await Promise.all(Array.from({ length: 8 }, () => openDb({ url: server.url })));
+    for (const db of dbs) onTestFinished(() => db.close());
+    const opened = await Promise.allSettled(dbs.map((db) => FeedbackStore.open(db))); // migrations, side by side
+    expect(opened.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []))).toEqual([]);
+    const store = (opened[0] as PromiseFulfilledResult<FeedbackStore>).value;
+    const versions = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(versions.map((v) => v.version)).toEqual([1, 2]);
   });
 });
