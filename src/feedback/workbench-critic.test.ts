@@ -49,3 +49,27 @@ it('workbench critic: sampled rationales become tasks; majority of annotators de
   expect(got).toEqual(await autoCritic(items, picks, 1));
   expect((await store.progress(project.id)).labels).toBe(items.length * 2);
 });
+
+it('workbench critic started again: the same round goes on from its labels; one made with other rationales is refused', async () => {
+  const items: RationaleItem[] = [];
+  for (const ep of demoEpisodes(2, 9)) items.push(...(await episodeRationaleItems(ep, async (v) => v)));
+  const picks = items.map(() => [0, 1]);
+  const project = await store.createProject('illume-again', join(dir, 'images-again'), 1);
+  const who = await store.addAnnotator('w-again');
+  const critic = () => workbenchCritic(store, project, { pollMs: 20, timeoutMs: 60_000 });
+  // the first run: every task labelled (rationale 0 accepted), then it stops
+  const first = critic()(items, picks, 1);
+  let s = 0;
+  for (;;) {
+    const a = await store.next(project.id, who.id);
+    if (a) await store.submit(who.id, a.id, `again-sub-${s++}`, { accepted: [0] });
+    else if ((await store.progress(project.id)).labels === items.length) break;
+    else await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(await first).toEqual(picks.map((p) => [p[0]]));
+  // started again with the same settings: the labels are read back, nothing is added
+  expect(await critic()(items, picks, 1)).toEqual(picks.map((p) => [p[0]]));
+  expect((await store.progress(project.id)).tasks).toBe(items.length);
+  // started again with other rationales sampled for the same items: their labels do not fit them
+  await expect(critic()(items, items.map(() => [1, 2]), 1)).rejects.toThrow(/already holds ILLUME round 1's item illume-r1-\S+ with other rationales or another image .*use another --project/);
+});

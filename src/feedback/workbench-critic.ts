@@ -4,10 +4,11 @@
  * every task has its N labels, then a rationale counts as accepted when more than half of its
  * annotators ticked it (the same rule the SFT export uses).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodePNG } from '../scenes/codec.js';
-import { AskfirstError } from '../util/errors.js';
+import { AskfirstError, InputError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fsx.js';
 import { majorityAccepted } from './export.js';
 import { rationaleText } from './facts.js';
 import type { Critic } from './illume.js';
@@ -28,17 +29,37 @@ const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 export function workbenchCritic(store: FeedbackStore, project: Project, o: WorkbenchCriticOptions = {}): Critic {
   return async (items, picks, round) => {
     await mkdir(project.imageDir, { recursive: true });
+    // A run stopped part-way and started again with the same settings finds this round's items
+    // (and their labels) as it made them, and goes on. Items of the same name made otherwise
+    // (another --seed, --k, suite …) hold other rationales, or another image under this
+    // name, and their labels would be read against this run's: refused before anything is written.
+    const stored = new Map((await store.items(project.id)).map((x) => [x.externalId, x]));
+    const storedTasks = new Map((await store.tasks(project.id, 'rationale')).map((t) => [t.itemId, t]));
     const ids: string[] = [];
     const inputs = [];
+    const images: { file: string; png: Uint8Array }[] = [];
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
       const externalId = `illume-r${round}-${safe(it.id)}`;
       const image = `${externalId}.png`;
-      await writeFile(join(project.imageDir, image), encodePNG(it.image));
+      const png = encodePNG(it.image);
       const payload: RationalePayload = { answer: it.answer, rationales: picks[i].map((c) => rationaleText(it.candidates[c].text)) };
+      const have = stored.get(externalId);
+      if (have) {
+        const p = storedTasks.get(have.id)?.payload as RationalePayload | undefined;
+        const onDisk = await readFile(join(project.imageDir, image)).catch(() => null);
+        const same = p?.answer === payload.answer && JSON.stringify(p.rationales) === JSON.stringify(payload.rationales) && (onDisk === null || Buffer.compare(onDisk, png) === 0);
+        if (!same) {
+          throw new InputError(
+            `project "${project.name}" already holds ILLUME round ${round}'s item ${externalId} with other rationales or another image (made by a run with other settings: --seed, --k, --demo, --suite); its labels do not fit this run: use another --project (a run stopped part-way goes on when started again with the same settings)`,
+          );
+        }
+        if (onDisk === null) images.push({ file: join(project.imageDir, image), png }); // its image went missing: put it back
+      } else images.push({ file: join(project.imageDir, image), png });
       inputs.push({ externalId, image, question: it.question, modelOutput: it.answer, tasks: [{ type: 'rationale' as const, payload }] });
       ids.push(externalId);
     }
+    for (const { file, png } of images) await writeFileAtomic(file, png);
     await store.addItems(project.id, inputs);
     const wanted = new Set(ids);
     const deadline = Date.now() + (o.timeoutMs ?? 24 * 3600_000);
