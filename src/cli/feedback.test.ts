@@ -137,9 +137,24 @@ describe('askfirst feedback import --demo into an existing project', () => {
     // a second run (e.g. after the first stopped part-way) completes the project
     await runImport({ dbDir, project: 'again', demo: '3', labelsPerItem: '1', tasks: ['ask'] }, (s) => out.push(s));
     expect(out[1]).toMatch(/^project again: 1 new demo items \(2 already there\), 3 tasks/);
-    const images = join(d, 'db', '..', 'images', 'again');
+    const images = join(d, 'images', 'again');
     await expect(runImport({ dbDir, project: 'again', demo: '2', images: join(d, 'elsewhere'), tasks: ['ask'] }, () => undefined)).rejects.toThrow(
       `project "again" takes its images from ${images}, not ${join(d, 'elsewhere')} (its items' image paths are relative to that folder): give --images ${images} to add to it, or use another --project for these episodes`,
     );
+  });
+});
+
+describe('askfirst feedback import --demo run again', () => {
+  it('never leaves an image of an item already there half-written', async () => {
+    const d = tmpDir('af-cli-fb-images');
+    const dbDir = join(d, 'db');
+    await runImport({ dbDir, project: 'imgs', demo: '2', labelsPerItem: '1', tasks: ['ask'] }, () => undefined);
+    const dirImages = join(d, 'images', 'imgs');
+    const image = join(dirImages, readdirSync(dirImages).sort()[0]);
+    const before = readFileSync(image, 'utf8');
+    const partial = await partialContents(image, before, () => runImport({ dbDir, project: 'imgs', demo: '2', labelsPerItem: '1', tasks: ['ask'] }, () => undefined));
+    expect(partial).toEqual([]);
+    expect(readFileSync(image, 'utf8')).toBe(before);
+    expect(readdirSync(dirImages).filter((f) => !f.endsWith('.png'))).toEqual([]);
   });
 });

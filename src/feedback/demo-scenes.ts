@@ -7,7 +7,7 @@
  * suite's (one clear view, one valid intervention), not another world. Deterministic by seed.
  * `meta` carries shape, colour and condition for the fact extractor.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Episode } from '../episode/types.js';
 import { encodePNG } from '../scenes/codec.js';
@@ -17,6 +17,7 @@ import { cloneImage, createImage, type RGBImage } from '../scenes/image.js';
 import { categoryMask } from '../scenes/masks.js';
 import { categoryIndex } from '../scenes/shapes.js';
 import { OBJECT_COLOURS } from '../suite/multi-object.js';
+import { writeFileAtomic } from '../util/fsx.js';
 import { SceneRng } from '../util/rng.js';
 import { COLOURS } from './facts.js';
 
@@ -112,7 +113,7 @@ export async function writeDemoImages(eps: readonly DemoEpisode[], imageDir: str
     const views: string[] = [];
     for (let v = 0; v < ep.views.length; v++) {
       const rel = `${ep.id}_v${v}.png`;
-      await writeFile(join(imageDir, rel), encodePNG(ep.views[v]));
+      await writeFileAtomic(join(imageDir, rel), encodePNG(ep.views[v])); // an item already labelled may show it
       views.push(rel);
     }
     out.push({ ...ep, views });
