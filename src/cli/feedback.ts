@@ -12,7 +12,6 @@
  */
 import { untilStopped } from './signals.js';
 import type { Command } from 'commander';
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
@@ -231,7 +230,6 @@ export function register(program: Command): void {
 
   addSchemaOptions(g.command('serve').description('run the workbench (API + UI); DATABASE_URL selects PostgreSQL'), ServeSchema).action(async (raw) => {
     const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
-    if (!process.env.DATABASE_URL) await mkdir(cfg.dbDir, { recursive: true });
     const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
     await untilStopped(() => s.close(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
     console.log('askfirst workbench: stopped, database closed');

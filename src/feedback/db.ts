@@ -6,10 +6,10 @@
  * on PostgreSQL each transaction takes a pooled client and is retried on serialisation
  * failures and deadlocks.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite as PGliteDb } from '@electric-sql/pglite';
-import { AskfirstError } from '../util/errors.js';
+import { AskfirstError, InputError } from '../util/errors.js';
 
 /** Something that runs parameterised SQL ($1, $2 …) and returns rows. */
 export interface Queryable {
@@ -94,8 +94,31 @@ export function lockDataDir(dataDir: string): () => void {
   throw new AskfirstError('CONFLICT', `cannot lock the PGlite data directory ${dataDir}`);
 }
 
+/**
+ * A PGlite data directory must be new, empty, or a database: PGlite would otherwise make a
+ * database among whatever files a mistyped path names (a run folder, a suite), and a file
+ * there is no place for one.
+ */
+export function checkDataDir(dataDir: string): void {
+  let names: string[];
+  try {
+    if (!statSync(dataDir).isDirectory()) throw new InputError(`the PGlite data directory ${dataDir} is a file: give --db-dir a folder (a new one is created)`);
+    names = readdirSync(dataDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const other = names.filter((n) => n !== 'askfirst.lock');
+  if (other.length && !names.includes('PG_VERSION')) {
+    throw new InputError(
+      `${dataDir} is not a feedback database (it has no PG_VERSION) and is not empty (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}): give --db-dir the folder the workbench made, or a new or empty one`,
+    );
+  }
+}
+
 async function openPglite(dataDir?: string): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
+  if (dataDir) checkDataDir(dataDir);
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   let pg: PGliteDb;
   try {
