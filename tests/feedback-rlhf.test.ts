@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
-import { runPairs } from '../src/cli/feedback-rlhf.js';
+import { runPairs, runSimulate } from '../src/cli/feedback-rlhf.js';
 import { labelledExamples, RewardStageOptions, rewardStage } from '../src/cli/train-feedback.js';
 import { playEpisode } from '../src/episode/state.js';
 import type { Episode } from '../src/episode/types.js';
@@ -125,6 +125,31 @@ describe('feedback → reward model, bad input', () => {
     const out = join(dir, 'rm-broken');
     await expect(rewardStage.run(RewardStageOptions.parse({ init: initDir, project: 'unlabelled', dbDir, out, steps: 5, progress: false }))).rejects.toThrow(/episode is missing/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('feedback simulate started again', () => {
+  it('labels the pairs an annotator of the stopped run had taken but not labelled', async () => {
+    const [a, b] = await writeResults(generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 }));
+    expect(await runPairs({ dbDir, project: 'sim-again', suite: suiteDir, results: [a, b], seed: 1 }, () => undefined)).toBe(4);
+    // the first run: its annotator took a pair, then the run stopped
+    const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+    try {
+      const p = await store.project('sim-again');
+      const gone = await store.addAnnotator('sim-none-1-stopped');
+      expect(await store.next(p.id, gone.id)).not.toBeNull();
+    } finally {
+      await store.close();
+    }
+    const r = await runSimulate({ dbDir, project: 'sim-again', annotators: 1 }, () => undefined);
+    expect(r.labels).toBe(4);
+    const again = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+    try {
+      const pr = await again.progress((await again.project('sim-again')).id);
+      expect({ labels: pr.labels, needed: pr.needed }).toEqual({ labels: 4, needed: 4 });
+    } finally {
+      await again.close();
+    }
   });
 });
 

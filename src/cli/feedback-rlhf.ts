@@ -66,6 +66,9 @@ export const SimulateSchema = SimulateConfigSchema.extend({
   port: z.number().int().min(0).max(65535).default(0).describe('port of the workbench it serves (0 = any free port)'),
 });
 
+/** The names of the annotators `feedback simulate` makes start with this. */
+export const SIM_PREFIX = 'sim-';
+
 export async function runSimulate(raw: Record<string, unknown>, print = console.log) {
   const cfg = configFromOptions(SimulateSchema, raw, 'feedback simulate');
   const store = await openStore(cfg.dbDir);
@@ -73,10 +76,13 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
     const project = await store.project(cfg.project);
     const pairs = new Map((await store.items(project.id)).flatMap((it) => (it.meta.kind === 'trajectory-pair' ? [[it.externalId, pairOfItem(it)] as const] : [])));
     if (!pairs.size) throw new InputError(`project "${project.name}" has no trajectory pairs: import some with \`askfirst feedback pairs\``);
+    // A run stopped between taking a pair and labelling it left the pair held by an annotator
+    // no later run can sign in as (a new one is made each time): give those pairs back.
+    await store.releaseOpenOf(project.id, SIM_PREFIX);
     const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' });
     try {
       const people = [];
-      for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`sim-${cfg.bias}-${k + 1}-${Date.now().toString(36)}`));
+      for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`${SIM_PREFIX}${cfg.bias}-${k + 1}-${Date.now().toString(36)}`));
       const r = await simulateAnnotators(server.url, project.id, people, pairs, goldReward, cfg);
       print(`${r.labels} labels by ${people.length} simulated annotators over ${server.url} (noise ${cfg.noise}, bias ${cfg.bias})`);
       return r;

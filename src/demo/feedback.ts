@@ -207,6 +207,8 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   try {
     const label = async (name: string, bias: Bias) => {
       const project = await pairsProject(store, name, join(pairsDir, 'suite'), pairs);
+      // a demo stopped between an annotator's taking a pair and labelling it: give the pair back
+      await store.releaseOpenOf(project.id, `${name}-sim-`);
       const pr = await store.progress(project.id);
       if (pr.labels < pr.needed) {
         const server = await deps.startWorkbench(store);

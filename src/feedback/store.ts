@@ -274,26 +274,44 @@ export class FeedbackStore {
    * Give back slots held by open assignments older than `olderThanSeconds` (an annotator who
    * walked away), so other annotators can take those tasks. Returns how many were released.
    */
-  async releaseStale(olderThanSeconds: number): Promise<number> {
+  releaseStale(olderThanSeconds: number): Promise<number> {
+    return this.release('a.created_at < now() - make_interval(secs => $1)', [olderThanSeconds]);
+  }
+
+  /**
+   * Give back the slots of a project's open assignments held by annotators whose name starts
+   * with `namePrefix`: simulated annotators of a run that stopped between taking a task and
+   * labelling it (a run started again makes new ones, which could never take those tasks).
+   */
+  releaseOpenOf(projectId: number, namePrefix: string): Promise<number> {
+    return this.release(
+      `a.task_id IN (SELECT t.id FROM tasks t WHERE t.project_id = $1)
+       AND a.annotator_id IN (SELECT p.id FROM annotators p WHERE left(p.name, length($2)) = $2)`,
+      [projectId, namePrefix],
+    );
+  }
+
+  /** Delete the unlabelled assignments matching `where` (over `assignments a`) and give their slots back. */
+  private release(where: string, params: unknown[]): Promise<number> {
     return this.db.transaction(async (tx) => {
       // Two statements, on purpose. A label being written for an assignment holds a lock on it
       // (its foreign key) while it commits; one DELETE … WHERE NOT EXISTS (label) would wait for
       // that lock, then delete the assignment anyway (its NOT EXISTS was decided on a snapshot
       // taken before the label committed) and, by ON DELETE CASCADE, the new label with it.
-      // So: lock the stale candidates first (skipping any a label is being written for; once
+      // So: lock the candidates first (skipping any a label is being written for; once
       // locked, no label can be added to them), then delete those still unlabelled, checked
       // by a statement that sees every label committed before it.
-      const stale = await tx.query<{ id: number }>(
-        `SELECT a.id FROM assignments a WHERE a.created_at < now() - make_interval(secs => $1)
+      const open = await tx.query<{ id: number }>(
+        `SELECT a.id FROM assignments a WHERE ${where}
            AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
          FOR UPDATE OF a SKIP LOCKED`,
-        [olderThanSeconds],
+        params,
       );
-      if (!stale.length) return 0;
+      if (!open.length) return 0;
       const gone = await tx.query<{ task_id: number }>(
         `DELETE FROM assignments a WHERE a.id = ANY($1::int[])
            AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id) RETURNING a.task_id`,
-        [stale.map((s) => s.id)],
+        [open.map((s) => s.id)],
       );
       for (const g of gone) await tx.query('UPDATE tasks SET assigned = assigned - 1 WHERE id = $1', [g.task_id]);
       return gone.length;
