@@ -12,13 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
 import { runPairs, runSimulate } from '../src/cli/feedback-rlhf.js';
-import { labelledExamples, RewardStageOptions, rewardStage } from '../src/cli/train-feedback.js';
+import { DPOStageOptions, dpoStage, labelledExamples, RewardStageOptions, rewardStage } from '../src/cli/train-feedback.js';
 import { playEpisode } from '../src/episode/state.js';
 import type { Episode } from '../src/episode/types.js';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
 import { readLabelledPairs } from '../src/feedback/pairs.js';
 import { FeedbackStore } from '../src/feedback/store.js';
+import { RunDir } from '../src/nn/run-dir.js';
 import { findUiDir } from '../src/server/workbench/static.js';
 import { startServer } from '../src/server/workbench/workbench.js';
 import { generateSuite } from '../src/suite/generate.js';
@@ -150,6 +151,36 @@ describe('feedback simulate started again', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('train dpo --resume', () => {
+  it('stops when the labels changed since the run started, and resumes on the same ones', async () => {
+    const [a, b] = await writeResults(generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 }));
+    expect(await runPairs({ dbDir, project: 'dpo-again', suite: suiteDir, results: [a, b], seed: 1 }, () => undefined)).toBe(4);
+    const label = async (n: number) => {
+      const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+      try {
+        const p = await store.project('dpo-again');
+        const who = await store.addAnnotator(`dpo-${n}-${Date.now()}`);
+        for (let k = 0; k < n; k++) {
+          const x = (await store.next(p.id, who.id))!;
+          await store.submit(who.id, x.id, `dpo-again-${n}-${k}`, { lessHallucination: 0, moreHelpful: 0 });
+        }
+      } finally {
+        await store.close();
+      }
+    };
+    await label(3);
+    const out = join(dir, 'dpo-again');
+    const opts = (resume: boolean, updates: number) => DPOStageOptions.parse({ init: initDir, project: 'dpo-again', dbDir, out, updates, checkpointEvery: 1, evalEvery: 100, pairsPerStep: 2, resume, progress: false });
+    await dpoStage.run(opts(false, 2), () => undefined);
+    await dpoStage.run(opts(true, 3), () => undefined); // the same labels: it resumes
+    await label(1); // a fourth label comes in
+    await expect(dpoStage.run(opts(true, 4), () => undefined)).rejects.toThrow(
+      `${out} was started on 3 labels of project "dpo-again" from ${initDir}, and would resume on 4 labels of project "dpo-again" from ${initDir}: the rest of the run would train on other data`,
+    );
+    expect(new RunDir(out).completeSteps().at(-1)).toBe(3);
   });
 });
 

@@ -6,14 +6,18 @@
  *   train dpo        DPO on the same labelled pairs, from the supervised checkpoint (--init)
  *   train rl --reward rm:DIR     RLHF: GRPO/PPO on a learned reward (+ KL to the start)
  * The labels are read from the database exactly as stored (src/feedback/pairs.ts); an empty label
- * set or a label on an item that is not a valid pair stops the stage before anything trains.
+ * set or a label on an item that is not a valid pair stops the stage before anything trains, and
+ * `train dpo --resume` stops when the labels are no longer those its run started on.
  */
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { goldReward } from '../demo/feedback.js';
 import { DEFAULT_FEEDBACK_DB_DIR, openStore } from '../feedback/open-store.js';
 import { readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
+import { RunDir } from '../nn/run-dir.js';
 import { DPOConfigSchema, trainDPO } from '../rl/dpo.js';
 import { describeHeldOut, RewardModel, RewardModelConfigSchema, rewardSpecDir, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
 import type { RLContext } from '../rl/run.js';
@@ -21,6 +25,11 @@ import { createViewLoader } from '../suite/loader.js';
 import { rlValSuite } from '../suite/splits.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { resolveConfig } from '../util/config.js';
+import { ConfigError } from '../util/errors.js';
+import { writeFileAtomicSync } from '../util/fsx.js';
+
+/** Where a DPO run keeps what it learns from (checkDpoLabels). */
+export const DPO_LABELS_FILE = 'labels.json';
 
 const LabelsSchema = z.object({
   project: z.string().min(1).describe('reward, dpo: the workbench project whose labelled trajectory pairs to learn from'),
@@ -87,6 +96,42 @@ export const rewardStage = {
   },
 };
 
+/** What a DPO run learns from, kept in `<out>/labels.json`: `--resume` must find the same. */
+export interface DpoLabels {
+  project: string;
+  init: string;
+  labels: number;
+  /** SHA-256 of the labels in the order the run reads them (pair id and preferred play). */
+  sha256: string;
+}
+
+export function dpoLabels(project: string, init: string, examples: readonly Pick<PreferenceExample, 'pairId' | 'preferred'>[]): DpoLabels {
+  const sha256 = createHash('sha256').update(JSON.stringify(examples.map((e) => [e.pairId, e.preferred]))).digest('hex');
+  return { project, init: resolve(init), labels: examples.length, sha256 };
+}
+
+/**
+ * A DPO run's checkpoints hold a policy trained on its labels; resumed on others (labels added
+ * or changed in the workbench since, another --project or --init) the rest of the run would
+ * train on other data, silently. Refuse that; otherwise (re)write `<out>/labels.json`.
+ */
+export function checkDpoLabels(out: string, resume: boolean, now: DpoLabels): void {
+  const file = join(out, DPO_LABELS_FILE);
+  const run = new RunDir(out);
+  const started = resume && (run.completeSteps().length > 0 || run.isFinished());
+  if (started && existsSync(file)) {
+    const then = JSON.parse(readFileSync(file, 'utf8')) as DpoLabels;
+    if (then.project !== now.project || then.init !== now.init || then.sha256 !== now.sha256) {
+      const what = (l: DpoLabels) => `${l.labels} labels of project "${l.project}" from ${l.init}`;
+      throw new ConfigError(
+        `${out} was started on ${what(then)}, and would resume on ${what(now)}: the rest of the run would train on other data. Add --overwrite (instead of --resume) to start over on these labels, or use another --out`,
+      );
+    }
+    return;
+  }
+  writeFileAtomicSync(file, `${JSON.stringify(now, null, 2)}\n`);
+}
+
 /** `train dpo`. */
 export const dpoStage = {
   name: 'dpo',
@@ -97,6 +142,7 @@ export const dpoStage = {
     const { init, ...rest } = c;
     const cfg = resolveConfig(DPOStageSchema, rest, 'DPO');
     const { examples, loader, episodes } = await labelledExamples(cfg.dbDir, cfg.project);
+    checkDpoLabels(cfg.out, cfg.resume, dpoLabels(cfg.project, init, examples));
     const ctx: RLContext = { policy: BuiltinPolicy.load(init), train: episodes, val: rlValSuite(cfg), loader, log };
     const r = await trainDPO(cfg, ctx, examples);
     const last = r.curve[r.curve.length - 1] ?? {};
