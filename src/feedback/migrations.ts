@@ -2,13 +2,15 @@
  * The feedback database schema as ordered migrations (the same SQL on PGlite and PostgreSQL).
  * `migrate()` records each applied version in `schema_migrations` and applies the missing ones
  * in order, each in its own transaction under an advisory lock, so two servers starting at once
- * cannot apply a migration twice. Never edit an applied migration: append a new one.
+ * cannot apply a migration twice. Never edit an applied migration: append a new one. A database
+ * migrated further by a newer askfirst, or one holding another application's tables, is refused.
  *
  * Invariants the schema enforces (so no label is lost or double-counted even if code is wrong):
  * - one assignment per (task, annotator); one annotation per assignment and per (task, annotator);
  * - a client-chosen `submission_id` is unique, so a retried submit cannot insert twice;
  * - a task is never assigned to more annotators than it needs (CHECK assigned <= needed).
  */
+import { AskfirstError } from '../util/errors.js';
 import type { Db } from './db.js';
 
 export interface Migration {
@@ -105,13 +107,31 @@ export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATI
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
   });
+  // A database a newer askfirst has migrated further holds invariants this one does not know.
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const [{ v }] = await db.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+  if (v !== null && v > known) {
+    throw new AskfirstError('CONFLICT', `the feedback database has schema version ${v}, newer than this askfirst's ${known}: upgrade askfirst to use it (or use another database)`);
+  }
   const applied: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     const did = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(727274)');
       const have = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (have.length) return false;
-      for (const stmt of splitSql(m.sql)) await tx.query(stmt);
+      for (const stmt of splitSql(m.sql)) {
+        try {
+          await tx.query(stmt);
+        } catch (e) {
+          // 42P07: a table or index of that name exists though this migration never ran here
+          if ((e as { code?: string }).code !== '42P07') throw e;
+          throw new AskfirstError(
+            'CONFLICT',
+            `the database already holds ${(e as Error).message.replace(/ already exists$/, '')}, which askfirst's schema (migration ${m.version}, ${m.name}) would create: it is not a feedback database. Give an empty database (DATABASE_URL) or a new --db-dir`,
+            { cause: e },
+          );
+        }
+      }
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       return true;
     });

@@ -133,9 +133,14 @@ async function insertItems(tx: Queryable, project: Project, items: readonly Item
 export class FeedbackStore {
   constructor(readonly db: Db) {}
 
-  /** Open the store on `db`, applying pending migrations. */
+  /** Open the store on `db` (the store owns it), applying pending migrations; `db` is closed if that fails. */
   static async open(db: Db): Promise<FeedbackStore> {
-    await migrate(db);
+    try {
+      await migrate(db);
+    } catch (e) {
+      await db.close().catch(() => undefined); // PGlite: its lock goes too, so the error can be fixed and the command run again
+      throw e;
+    }
     return new FeedbackStore(db);
   }
 
