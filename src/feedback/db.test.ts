@@ -2,7 +2,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { lockDataDir, openDb } from './db.js';
+import { lockDataDir, openDb, redact } from './db.js';
 
 it('a PGlite data directory can be opened by one process at a time; stale locks are taken over', () => {
   const dir = tmpDir('af-lock');
@@ -28,4 +28,20 @@ it('a --db-dir that is a file, or a non-empty folder that is no database, is ref
   const db = join(dir, 'db');
   await (await openDb({ dataDir: db })).close();
   await (await openDb({ dataDir: db })).close();
+});
+
+it('a DATABASE_URL that cannot be used is named in the error without its password, whatever the password holds', async () => {
+  for (const [url, shown] of [
+    ['postgres://u:p/ss@127.0.0.1:1/db', 'postgres://u:***@127.0.0.1:1/db'], // '/' in the password: an invalid URL
+    ['postgres://:secret@127.0.0.1:1/db', 'postgres://:***@127.0.0.1:1/db'], // no user name
+    ['postgresql://ann:pw@127.0.0.1:1/db', 'postgresql://ann:***@127.0.0.1:1/db'],
+  ]) {
+    const e = (await openDb({ url }).then(
+      () => null,
+      (x: unknown) => x,
+    )) as Error;
+    expect(e.message).toContain(`cannot connect to PostgreSQL at ${shown}: `);
+    expect(e.message).not.toMatch(/p\/ss|secret|:pw@/);
+  }
+  expect(redact('postgres://127.0.0.1:5432/db')).toBe('postgres://127.0.0.1:5432/db'); // nothing to hide
 });

@@ -206,8 +206,13 @@ async function openPostgres(url: string): Promise<Db> {
   };
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+/**
+ * The URL with its password hidden, for messages. The password runs from the first ':' after the
+ * user name to the '@' before the host, whatever it holds ('/' too, which makes the URL invalid,
+ * so that is exactly when it is printed) and whatever the user name is (empty too).
+ */
+export function redact(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@]*@/i, '$1:***@');
 }
 
 /** Open PostgreSQL when `url` is given, else PGlite (on disk at `dataDir`, or in memory). */
