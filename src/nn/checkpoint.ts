@@ -8,7 +8,7 @@
  * one) or without parameters added later is an older layout, loaded only when the caller allows
  * it (`--allow-old-checkpoint`, or ASKFIRST_ALLOW_OLD_CHECKPOINT=1), and then with a warning.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
@@ -28,9 +28,15 @@ export interface SaveCheckpointOptions {
   extra?: Iterable<[string, TensorData]>;
 }
 
-/** Write the module's parameters and config into `dir` (created if needed). Weights first, config last. */
+/**
+ * Write the module's parameters and config into `dir` (created if needed). Weights first, config
+ * last: a config.json already there is removed first, so a save stopped half-way over an earlier
+ * checkpoint leaves no config beside the new weights (the directory reads as unfinished, never as
+ * the earlier model's config with other weights).
+ */
 export function saveCheckpoint(dir: string, model: Module, opts: SaveCheckpointOptions): void {
   mkdirSync(dir, { recursive: true });
+  rmSync(join(dir, CONFIG_FILE), { force: true });
   const tensors: [string, TensorData][] = model.namedParameters().map(([n, p]) => [n, { data: p.data, shape: p.shape }]);
   for (const [n, t] of opts.extra ?? []) {
     if (!n.includes('#')) throw new DataError(`extra checkpoint tensor "${n}" must have a '#' in its name (e.g. "optim#${n}")`);

@@ -12,7 +12,7 @@
  * on clean scenes (where absent means absent). The encoder passes (nine windows per scene)
  * take most of the time: about half a minute for the default 800 scenes on a quiet laptop.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AdamW, add, clamp, log, mean, mul, mulScalar, neg, noGrad, resolveCheckpointDir, RunDir, addScalar, sigmoid, tensor, warmupCosine, WEIGHTS_FILE, CONFIG_FILE, type Tensor } from '../nn/index.js';
@@ -167,6 +167,7 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
   // final/: the input checkpoint unchanged, the head beside it, config.json last (= finished)
   const fin = run.finalDir;
   mkdirSync(fin, { recursive: true });
+  rmSync(join(fin, CONFIG_FILE), { force: true }); // an earlier final/ (--overwrite) is unfinished until config.json is back
   copyFileSync(join(src, WEIGHTS_FILE), join(fin, WEIGHTS_FILE));
   head.save(fin);
   const base = JSON.parse(readFileSync(join(src, CONFIG_FILE), 'utf8')) as Record<string, unknown>;
