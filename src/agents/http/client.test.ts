@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../util/errors.js';
-import { backoffDelay, ChatClient, parseChatBody, parseRetryAfter, type ChatClientOptions } from './client.js';
+import { backoffDelay, ChatClient, chatCompletionsUrl, parseChatBody, parseRetryAfter, type ChatClientOptions } from './client.js';
 import { canonicalJson, requestKey } from './cache.js';
 import { startFaultServer } from '../../testing/fault-server.js';
 import { tmpDir } from '../../testing/tmp.js';
@@ -77,6 +77,18 @@ describe('ChatClient', () => {
     const c = new ChatClient(opts(url));
     expect((await c.complete(body)).text).toBe('B.');
     expect(c.stats()).toMatchObject({ requests: 4, retries: 3, retry5xx: 1, retryMalformed: 1, retryNetwork: 1, failures: 0 });
+  });
+
+  it("keeps a base URL's query after the path (Azure OpenAI's ?api-version=)", async () => {
+    const seen: string[] = [];
+    const url = await server((req, res) => {
+      seen.push(req.url!);
+      ok(res);
+    });
+    const c = new ChatClient(opts(`${url.replace(/\/v1$/, '')}/openai/deployments/d?api-version=2024-10-21`));
+    expect((await c.complete(body)).text).toBe('B.');
+    expect(seen).toEqual(['/openai/deployments/d/chat/completions?api-version=2024-10-21']);
+    expect(chatCompletionsUrl('http://h/v1/')).toBe('http://h/v1/chat/completions');
   });
 
   it('honours Retry-After on 429', async () => {

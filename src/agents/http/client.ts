@@ -36,8 +36,16 @@ export interface ChatClientOptions {
   backoffMs: number;
   maxBackoffMs: number;
   cacheDir?: string;
-  /** Extra request headers (e.g. episode ids for askfirst's own server); not part of cache keys. */
-  userAgent?: string;
+}
+
+/**
+ * `…/chat/completions` under a base URL, its query kept after the path (Azure OpenAI's base URLs
+ * carry `?api-version=…`): `https://h/openai/deployments/d?api-version=v` → `https://h/openai/deployments/d/chat/completions?api-version=v`.
+ */
+export function chatCompletionsUrl(baseUrl: string): string {
+  const u = new URL(baseUrl);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/chat/completions`;
+  return u.toString();
 }
 
 export type ClientStats = {
@@ -235,7 +243,7 @@ export class ChatClient {
   private readonly agent: HttpAgent;
 
   constructor(private readonly opts: ChatClientOptions) {
-    this.endpoint = `${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+    this.endpoint = chatCompletionsUrl(opts.baseUrl);
     this.url = new URL(this.endpoint);
     const agentOpts = { keepAlive: true, maxSockets: opts.concurrency, keepAliveMsecs: 10_000 };
     this.agent = this.url.protocol === 'https:' ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts);
