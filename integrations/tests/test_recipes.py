@@ -90,6 +90,24 @@ class Recipes(unittest.TestCase):
             RESULTS["tool_env"].append({"episode_id": eid, "replies": env.replies, "outcome": env.outcome, "reward": env.get_reward()})
             env.client.close()
 
+    def test_tool_env_scores_a_rollout_that_stopped_before_the_episode_ended(self):
+        """A rollout that never called reply (or hit TRL's turn/length limit) is closed as a reply naming no option:
+        its reward is the environment's for that, never the 0 of an episode still open."""
+        askfirst_trl.AskfirstToolEnv.image_factory = staticmethod(lambda b64: {"png_base64_prefix": b64[:8]})
+        for k, eid in enumerate(episode_ids(4)):
+            env = askfirst_trl.AskfirstToolEnv()
+            env.reset(episode_id=eid)
+            if k % 2:
+                env.reply(LETTERS[k])  # one turn, then the rollout stops (the episode may or may not go on)
+            reward = env.get_reward()
+            self.assertTrue(env.done)
+            if k % 2 == 0:
+                self.assertEqual(env.outcome, "unparseable")
+                self.assertLess(reward, 0.0)
+            self.assertEqual(env.get_reward(), reward)  # asked again: the same reward, no second step
+            RESULTS["tool_env"].append({"episode_id": eid, "replies": env.replies, "outcome": env.outcome, "reward": reward})
+            env.client.close()
+
     def test_tool_env_survives_an_idle_timeout(self):
         """TRL keeps each environment instance for the whole run (a pool, reset per rollout); between two generation
         batches its socket can sit idle past the server's --session-timeout, which closes it: reset must reconnect."""

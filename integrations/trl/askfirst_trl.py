@@ -121,7 +121,15 @@ class AskfirstToolEnv:
         ]
 
     def get_reward(self) -> float:
-        """The episode's reward (TRL calls this once per finished rollout)."""
+        """
+        The episode's reward (TRL calls this once per rollout). A rollout that stopped before the
+        episode ended (the model never called `reply`, or TRL's turn or length limit came first) is
+        closed with an empty reply, which names no option, and scored by the environment as such —
+        so not answering never pays better than a wrong answer (askfirst's reward: 0 for an episode
+        still open against -0.5 for a wrong answer would teach the model to stop calling the tool).
+        """
+        if not self.done:
+            self.reply("")
         return self.reward
 
 
