@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Means, average, logSumExp, mcnemar, mean, meanInterval95, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
 
@@ -81,6 +82,22 @@ describe('Wilson interval and McNemar test (hand-computed)', () => {
     expect(z.low).toBe(0);
     expect(z.high!).toBeCloseTo(0.43449, 4); // z²/(n+z²) = 3.8415/8.8415
     expect(wilson95(0, 0)).toEqual({ k: 0, n: 0, rate: null, low: null, high: null });
+  });
+  it('a Wilson interval always holds its own rate: exactly 0 at k = 0, exactly 1 at k = n', () => {
+    // 0 of 3 gave low = 5.6e-17 > rate 0, 10 of 10 high = 0.9999999999999999 < rate 1 (float cancellation)
+    expect(wilson95(0, 3).low).toBe(0);
+    expect(wilson95(10, 10).high).toBe(1);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, u) => {
+        const k = Math.round(u * n);
+        const w = wilson95(k, n);
+        expect(w.low!).toBeLessThanOrEqual(w.rate!);
+        expect(w.rate!).toBeLessThanOrEqual(w.high!);
+        expect(w.low!).toBeGreaterThanOrEqual(0);
+        expect(w.high!).toBeLessThanOrEqual(1);
+      }),
+      { seed: 20260101, numRuns: 2000, examples: [[3, 0], [10, 1], [1000, 0], [1000, 1]] },
+    );
   });
   it('McNemar with b = 2, c = 8: exact p = 2·(1 + 10 + 45)/1024 = 0.109375, chi² = (|2−8|−1)²/10 = 2.5', () => {
     const a = [...Array(5).fill(true), ...Array(2).fill(true), ...Array(8).fill(false), ...Array(3).fill(false)];

@@ -121,7 +121,8 @@ export interface RateInterval {
 /**
  * Wilson's score interval for a binomial proportion (Wilson 1927, JASA 22:209; the interval
  * Brown, Cai & DasGupta 2001 recommend over the normal "Wald" one, which fails near 0 and 1):
- * (p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n), z = 1.96.
+ * (p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n), z = 1.96; low is exactly 0 at k = 0 and high exactly 1
+ * at k = n, so the interval always holds k / n.
  */
 export function wilson95(k: number, n: number): RateInterval {
   if (n <= 0) return { k, n, rate: null, low: null, high: null };
@@ -130,7 +131,10 @@ export function wilson95(k: number, n: number): RateInterval {
   const den = 1 + (z * z) / n;
   const centre = (p + (z * z) / (2 * n)) / den;
   const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / den;
-  return { k, n, rate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // At k = 0 (k = n) the bound is exactly 0 (1); the formula's cancellation leaves ~1e-17, which put the bound past its rate.
+  const low = k <= 0 ? 0 : Math.max(0, centre - half);
+  const high = k >= n ? 1 : Math.min(1, centre + half);
+  return { k, n, rate: p, low, high };
 }
 
 /** McNemar's test on paired binary outcomes (the same episodes, two models). */
