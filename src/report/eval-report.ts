@@ -283,7 +283,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
       ...charts.map((svg) => `<figure>${svg}</figure>`),
       ...(variants.rows.length ? [`<h3>Per variant: accuracy</h3>${htmlTable(variants.head, variants.rows)}`, VARIANT_NOTE] : []),
       `<h3>Paired comparisons (McNemar)</h3>${tests.length ? htmlTable(PAIR_HEAD, pairRows(tests), 2) : '<p class="meta">One run: nothing to pair.</p>'}`,
-      '<p class="meta">Each pair on the episodes both runs played: "only A right" (b) and "only B right" (c) are the discordant episodes; the exact two-sided p = 2·P(X ≤ min(b, c)), X ~ Binomial(b + c, ½); χ² = (|b − c| − 1)² / (b + c). p below 0.05 means the accuracy difference is unlikely to be chance on these episodes.</p>',
+      '<p class="meta">Each pair on the episodes both runs played: "only A right" (b) and "only B right" (c) are the discordant episodes; the exact two-sided p = 2·P(X ≤ min(b, c)), X ~ Binomial(b + c, ½); χ² = max(0, |b − c| − 1)² / (b + c), with 1 degree of freedom. p below 0.05 means the accuracy difference is unlikely to be chance on these episodes.</p>',
       `<h3>Example episodes</h3>${examples.map(exampleHtml).join('\n') || '<p class="meta">No episodes shared by all runs.</p>'}`,
     );
     md.push(`## ${mode} mode`, '', '### Per model', '', mt, '', '### Per kind: accuracy [95 % CI]', '', mdTable(kinds.head, kinds.rows), '', ...(variants.rows.length ? ['### Per variant: accuracy [95 % CI]', '', mdTable(variants.head, variants.rows), ''] : []), '### Paired comparisons (McNemar)', '', tests.length ? mdTable(PAIR_HEAD, pairRows(tests)) : 'One run: nothing to pair.', '', '### Example episodes', '', ...examples.map(exampleMd), '');

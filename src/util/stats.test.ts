@@ -110,6 +110,26 @@ describe('Wilson interval and McNemar test (hand-computed)', () => {
   });
 });
 
+describe('McNemar continuity correction', () => {
+  it('b = c gives χ² = 0 (the correction does not overshoot |b − c| = 0), as R\'s mcnemar.test', () => {
+    // R: mcnemar.test(matrix(c(5, 3, 3, 4), 2))$statistic is 0; (|3 − 3| − 1)² / 6 = 0.17 said the runs differed
+    const pair = (b: number, c: number) => mcnemar([...Array(b).fill(true), ...Array(c).fill(false)], [...Array(b).fill(false), ...Array(c).fill(true)]);
+    expect(pair(3, 3)).toMatchObject({ onlyA: 3, onlyB: 3, chi2: 0, pExact: 1 });
+    expect(pair(1, 1).chi2).toBe(0);
+    expect(pair(4, 5).chi2).toBe(0); // |b − c| = 1: corrected to 0
+    expect(pair(5, 20).chi2).toBeCloseTo(7.84, 12); // (15 − 1)² / 25, scipy/R agree
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 }), (b, c) => {
+        const m = pair(b, c);
+        expect(m.chi2).toBeGreaterThanOrEqual(0);
+        expect(m.chi2).toBe(pair(c, b).chi2); // symmetric in the two runs
+        expect(m.chi2 <= (b - c) ** 2 / Math.max(1, b + c)).toBe(true); // the correction only shrinks the uncorrected statistic
+      }),
+      { seed: 20260102, numRuns: 300 },
+    );
+  });
+});
+
 describe('logSumExp', () => {
   it('is log Σ exp, stable for large values, −∞ for nothing', () => {
     expect(logSumExp([Math.log(0.2), Math.log(0.3)])).toBeCloseTo(Math.log(0.5), 12);

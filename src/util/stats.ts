@@ -149,7 +149,10 @@ export interface McNemar {
   onlyB: number;
   /** Exact two-sided p-value: 2 · P(X ≤ min(b, c)) for X ~ Binomial(b + c, ½), capped at 1 (1 when b + c = 0). */
   pExact: number;
-  /** The chi-square statistic with continuity correction, (|b − c| − 1)² / (b + c) (0 when b + c = 0). */
+  /**
+   * The chi-square statistic with continuity correction, max(0, |b − c| − 1)² / (b + c) (0 when b + c = 0): the correction
+   * moves |b − c| toward 0, never past it, so b = c gives 0 (as R's mcnemar.test does).
+   */
   chi2: number;
 }
 
@@ -181,7 +184,7 @@ export function mcnemar(a: readonly boolean[], b: readonly boolean[]): McNemar {
     for (let i = 0; i <= m; i++) tail += Math.exp(logChoose(d, i) - d * Math.LN2);
     pExact = Math.min(1, 2 * tail);
   }
-  const chi2 = d > 0 ? (Math.abs(onlyA - onlyB) - 1) ** 2 / d : 0;
+  const chi2 = d > 0 ? Math.max(0, Math.abs(onlyA - onlyB) - 1) ** 2 / d : 0;
   return { n: a.length, both, neither, onlyA, onlyB, pExact, chi2 };
 }
 
