@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { DataError } from '../util/errors.js';
-import { readEvalRun, writeEvalReport } from './eval-report.js';
+import type { EpisodeRecord } from '../episode/types.js';
+import { pairwiseMcnemar, readEvalRun, writeEvalReport, type EvalRun } from './eval-report.js';
 
 describe('readEvalRun', () => {
   it('a summary.json that does not parse, or is not an object, is a DataError naming the file', async () => {
@@ -27,5 +28,23 @@ describe('writeEvalReport', () => {
     const dir = tmpDir('af-report-twice');
     await expect(writeEvalReport([dir, dir], join(dir, 'r'))).rejects.toThrow(/is given twice: a run compared with itself shows no difference; give each run once/);
     await expect(writeEvalReport([dir, `${dir}/.`], join(dir, 'r'))).rejects.toThrow(/is given twice \(as .*\)/);
+  });
+});
+
+describe('pairwiseMcnemar', () => {
+  const run = (label: string, outcomes: [string, boolean][]): EvalRun => ({
+    dir: label,
+    label,
+    summary: {},
+    records: { proactive: outcomes.map(([id, success]) => ({ id, success }) as EpisodeRecord) },
+    intervals: {},
+  });
+  it("gives each run's accuracy on the shared episodes, and none (not 0 %) when the runs share no episode", () => {
+    const a = run('a', [['e1', true], ['e2', true], ['e3', false]]);
+    const b = run('b', [['e2', false], ['e3', true], ['e4', true]]);
+    expect(pairwiseMcnemar([a, b], 'proactive')[0]).toMatchObject({ n: 2, onlyA: 1, onlyB: 1, accA: 0.5, accB: 0.5 });
+    // other data: no shared id, so no accuracy to show — it said 0.0 % for both runs, right on every episode
+    const other = run('other', [['x1', true], ['x2', true]]);
+    expect(pairwiseMcnemar([a, other], 'proactive')[0]).toMatchObject({ n: 0, accA: null, accB: null, pExact: 1, chi2: 0 });
   });
 });

@@ -73,9 +73,9 @@ export interface PairTest extends McNemar {
   mode: EvalMode;
   a: string;
   b: string;
-  /** Accuracy of each run on the shared episodes. */
-  accA: number;
-  accB: number;
+  /** Accuracy of each run on the shared episodes; null when they share none. */
+  accA: number | null;
+  accB: number | null;
 }
 
 /** McNemar's test for every two runs, on the episodes both played in `mode` (matched by id). */
@@ -88,8 +88,8 @@ export function pairwiseMcnemar(runs: readonly EvalRun[], mode: EvalMode): PairT
       const sa = ids.map((r) => a.get(r.id)!);
       const sb = ids.map((r) => r.success);
       const m = mcnemar(sa, sb);
-      const n = Math.max(1, m.n);
-      out.push({ ...m, mode, a: runs[i].label, b: runs[j].label, accA: (m.both + m.onlyA) / n, accB: (m.both + m.onlyB) / n });
+      const acc = (right: number) => (m.n ? right / m.n : null);
+      out.push({ ...m, mode, a: runs[i].label, b: runs[j].label, accA: acc(m.both + m.onlyA), accB: acc(m.both + m.onlyB) });
     }
   }
   return out;
