@@ -8,6 +8,10 @@ import { OraclePolicy } from './oracle.js';
 import { RandomPolicy } from './random.js';
 import { ScriptedPolicy } from './scripted.js';
 import { chainEpisode } from '../../testing/chain-episode.js';
+import { createImage } from '../../scenes/image.js';
+import { CANNOT } from '../../testing/proactivebench-fixture.js';
+import { buildNativeEpisode } from '../../suite/proactivebench/build.js';
+import { checkEntry, type PBDataset } from '../../suite/proactivebench/datasets.js';
 
 const loader = async (ref: SuiteEpisode['views'][number]) => {
   if ('image' in ref) return ref.image;
@@ -37,6 +41,22 @@ describe('oracle', () => {
     const s = summarize(recs);
     expect(s.psRate).toBeCloseTo(s.oraclePsRate);
     expect(s.guessRate).toBe(0);
+  });
+
+  it('on ProactiveBench entries whose reference image is never shown in play, asks the minimum the reader measured', async () => {
+    // coco2014's reference is the uncropped photo (no crop is ever it); this MVP-N entry's reference is not its last view.
+    const pb = (ds: PBDataset, e: Record<string, unknown>) => buildNativeEpisode(ds, checkEntry(e, ds, 'x.jsonl', 1), `${ds}-${e.id}`, { file: 'x.jsonl', line: 1 });
+    const common = { prompt: 'What is it?', categories: ['kite', 'bird'], answer: 'kite' };
+    const eps = [
+      pb('coco2014', { id: 0, image_template: 'c.png', first_image: 0, num_images: 1, reference_image: 0, options: ['Move the camera up.', CANNOT], direction: 'up', granularity: 3, horizontal_step: 0, vertical_step: 4, crop: { top: 10, left: 2, height: 20, width: 14 }, ...common }),
+      pb('MVP-N', { id: 5, image_template: 'M/{informative}/{image}.png', first_image: 10, num_images: 3, reference_image: 99, valid_images: [10, 11, 12], options: ['Rotate the object.', CANNOT], ...common }),
+    ];
+    expect(eps.map((e) => [e.minInterventions, e.views[e.referenceView] === e.views.at(-1)])).toEqual([[2, true], [2, true]]);
+    const recs = await runEpisodes(eps, new OraclePolicy(eps), { mode: 'proactive', loader: async () => createImage(1, 1) });
+    expect(recs.map((r) => [r.success, r.interventions, r.minInterventions])).toEqual([
+      [true, 2, 2],
+      [true, 2, 2],
+    ]);
   });
 });
 

@@ -6,9 +6,15 @@
 import { shownOptions } from '../../episode/prompt.js';
 import type { Episode } from '../../episode/types.js';
 
-/** Views that "show enough": the informative flags when known, else the reference view. */
+/**
+ * Views that "show enough": the informative flags when known, else the target views the
+ * ProactiveBench reader names (`meta.targetViews`, the views its `minInterventions` is measured
+ * to: e.g. a coco2014 reference is the uncropped photo, never shown in play), else the reference view.
+ */
 export function targetViews(ep: Episode): Set<number> {
   if (ep.informative) return new Set(ep.informative.flatMap((f, v) => (f ? [v] : [])));
+  const named = ep.meta?.targetViews;
+  if (Array.isArray(named) && named.length && named.every((v) => Number.isInteger(v) && v >= 0 && v < ep.views.length)) return new Set(named as number[]);
   return new Set([ep.referenceView]);
 }
 
