@@ -15,6 +15,10 @@ import { EpisodePool } from './episodes.js';
 import { resolveRewardConfig, Rewarder } from './rewards.js';
 import { EnvSession } from './session.js';
 import { exportTrl, trlRows, type TrlRow } from './trl-export.js';
+import { buildNativeEpisode } from '../suite/proactivebench/build.js';
+import { checkEntry } from '../suite/proactivebench/datasets.js';
+import { CANNOT } from '../testing/proactivebench-fixture.js';
+import { scoreSingleTurn } from './single-turn.js';
 
 const episodes = generateSuite({ episodes: 4, seed: 8, size: 32 });
 
@@ -84,5 +88,20 @@ describe('export --format trl', () => {
       expect(ref[0].view).toBe(e.referenceView);
       expect(ref[0].valid_intervention_letters).toEqual([]);
     }
+  });
+});
+
+describe('export --format trl on ProactiveBench data', () => {
+  it('names no answer letter where no category counts (ROD first turn), as the reward pays r_w there', () => {
+    const entry = { id: 3, image_template: 'ROD/{image}.png', first_image: 2, num_images: 5, reference_image: 0, prompt: 'What is hidden?', options: ['Move the occluding object to the left.', 'Move the occluding object to the right.', CANNOT], categories: ['banana', 'mug'], answer: 'mug' };
+    const ep = buildNativeEpisode('Realistic-Occlusion-Dataset', checkEntry(entry, 'Realistic-Occlusion-Dataset', 'x.jsonl', 1), 'ROD-3', { file: 'x.jsonl', line: 1 });
+    const rows = trlRows(ep, 'path');
+    const pool = new EpisodePool([ep], memoryLoader);
+    const rewarder = new Rewarder(resolveRewardConfig({ reward: 'proactivebench', rp: 0.5 }));
+    const reward = (r: TrlRow, reply: string) => scoreSingleTurn(pool, rewarder, JSON.parse(r.label), reply).reward;
+    expect(rows[0].answer_letter).toBe('');
+    expect(reward(rows[0], 'E.')).toBe(0); // "mug" is E at the first turn, and does not count there
+    expect(rows[1].answer_letter).toBe('E');
+    expect(reward(rows[1], `${rows[1].answer_letter}.`)).toBe(1);
   });
 });

@@ -38,6 +38,7 @@ export interface TrlRow {
   label: string;
   options: string[];
   answer: string;
+  /** The correct category's letter here; empty where no category counts (ProactiveBench's ROD first turn). */
   answer_letter: string;
   /** Letters of the interventions valid at this view (asking one earns r_p). */
   valid_intervention_letters: string[];
@@ -70,7 +71,6 @@ export function trlRows(ep: SuiteEpisode, turns: 'path' | 'first', mode: EvalMod
     const shown = shownOptions(ep, view, mode);
     const options = optionTexts(shown);
     const question = questionFor(ep, mode);
-    const answerIdx = shown.interventions.length + ep.answer;
     rows.push({
       prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: formatPrompt(question, options) }] }],
       images: [`images/${safeFileName(ep.id)}_v${view}.png`],
@@ -84,7 +84,8 @@ export function trlRows(ep: SuiteEpisode, turns: 'path' | 'first', mode: EvalMod
       label: JSON.stringify({ episode_id: ep.id, turn: t, view }),
       options,
       answer: ep.categories[ep.answer],
-      answer_letter: optionLetter(answerIdx),
+      // No letter where no category counts (ProactiveBench's ROD first turn): naming it earns r_w there, not r_c.
+      answer_letter: shown.answer >= 0 ? optionLetter(shown.interventions.length + shown.answer) : '',
       valid_intervention_letters: shown.interventions.flatMap((o, i) => (o.valid && !o.abstain ? [optionLetter(i)] : [])),
     });
     if (turns === 'first' || mode === 'reference') break;
@@ -223,7 +224,7 @@ ${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG byte
 | \`label\` | JSON \`{"episode_id", "turn", "view"}\` for OpenRLHF's \`--data.label_key label\` → \`askfirst env serve\` \`/get_reward\` |
 | \`kind\`, \`mode\`, \`max_turns\`, \`control\` | scenario kind, protocol mode, turn limit, whether the first view already suffices |
 | \`options\` | option texts in letter order |
-| \`answer\`, \`answer_letter\` | the correct category and its letter |
+| \`answer\`, \`answer_letter\` | the correct category and its letter (empty where no category counts at this view: ProactiveBench's ROD first turn) |
 | \`valid_intervention_letters\` | interventions that lead to a better view here |
 
 ## Loading
