@@ -44,7 +44,7 @@ export interface Episode<V = unknown> {
   abstain: number[];
   /** Per view index: what is offered and where valid interventions lead. */
   steps: ViewStep[];
-  /** The episode fails when the turn count reaches this (ProactiveBench: the number of views). */
+  /** The episode fails when the turn count reaches this (ProactiveBench: its environment's max_steps — num_images for most datasets). */
   maxTurns: number;
   /** Per view index: whether it shows enough to tell the category (oracle measure), when known. */
   informative?: boolean[];
