@@ -113,7 +113,7 @@ export function generationOptions(o: HttpCli): Record<string, unknown> {
 /** One line of request counters for a policy or judge that keeps them. */
 export function statsLine(label: string, s: Record<string, number> | undefined): string | null {
   if (!s || s.requests === undefined) return null;
-  const parts = [`${s.requests} requests`, `${s.retries} retried (429: ${s.retry429}, 5xx: ${s.retry5xx}, timeout: ${s.retryTimeout}, network: ${s.retryNetwork}, malformed: ${s.retryMalformed})`, `${s.failures} failed`];
+  const parts = [`${s.requests} requests`, `${s.retries} retried (429: ${s.retry429}, 5xx: ${s.retry5xx}, timeout: ${s.retryTimeout}, network: ${s.retryNetwork}, malformed: ${s.retryMalformed}, other: ${s.retryOther})`, `${s.failures} failed`];
   if (s.cacheHits || s.cacheMisses) parts.push(`cache ${s.cacheHits} hits / ${s.cacheMisses} misses`);
   if (s.truncated) parts.push(`${s.truncated} replies cut off at the token limit (raise --max-tokens)`);
   return `${label}: ${parts.join(', ')}`;

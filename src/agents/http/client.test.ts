@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../util/errors.js';
-import { backoffDelay, ChatClient, chatCompletionsUrl, parseChatBody, parseRetryAfter, type ChatClientOptions } from './client.js';
+import { backoffDelay, ChatClient, chatCompletionsUrl, parseChatBody, retryAfterOf, parseRetryAfter, type ChatClientOptions } from './client.js';
 import { canonicalJson, requestKey } from './cache.js';
 import { startFaultServer } from '../../testing/fault-server.js';
 import { tmpDir } from '../../testing/tmp.js';
@@ -89,6 +89,28 @@ describe('ChatClient', () => {
     expect((await c.complete(body)).text).toBe('B.');
     expect(seen).toEqual(['/openai/deployments/d/chat/completions?api-version=2024-10-21']);
     expect(chatCompletionsUrl('http://h/v1/')).toBe('http://h/v1/chat/completions');
+  });
+
+  it("retries as the OpenAI SDK does: 409 too, x-should-retry overrides the status, retry-after-ms before Retry-After", async () => {
+    expect(retryAfterOf({ 'retry-after-ms': '250', 'retry-after': '3' })).toBe(250);
+    expect(retryAfterOf({ 'retry-after-ms': 'soon', 'retry-after': '3' })).toBe(3000);
+    const url = await server((_q, res, n) => {
+      if (n === 0) res.writeHead(409, { 'content-type': 'application/json' }).end('{"error":{"message":"lock timeout"}}');
+      else if (n === 1) res.writeHead(400, { 'x-should-retry': 'true' }).end('{}');
+      else if (n === 2) res.writeHead(429, { 'retry-after-ms': '300', 'retry-after': '30' }).end();
+      else ok(res);
+    });
+    const c = new ChatClient(opts(url));
+    const t0 = performance.now();
+    expect((await c.complete(body)).text).toBe('B.');
+    const waited = performance.now() - t0;
+    expect(waited).toBeGreaterThanOrEqual(290); // retry-after-ms, not Retry-After's 30 s
+    expect(waited).toBeLessThan(5000);
+    expect(c.stats()).toMatchObject({ requests: 4, retries: 3, retryOther: 2, retry429: 1, failures: 0 });
+    const refuse = await server((_q, res) => res.writeHead(503, { 'x-should-retry': 'false' }).end('{}'));
+    const c2 = new ChatClient(opts(refuse));
+    await expect(c2.complete(body)).rejects.toThrow(/HTTP 503/);
+    expect(c2.stats()).toMatchObject({ requests: 1, retries: 0, failures: 1 });
   });
 
   it('honours Retry-After on 429', async () => {

@@ -1,8 +1,9 @@
 /**
  * A robust client for OpenAI-compatible `POST …/chat/completions` (Ollama, vLLM, llama.cpp's
  * server, LM Studio, hosted APIs): a concurrency limit, a per-attempt timeout
- * (AbortController), retries with exponential backoff and full jitter on 429 / 5xx / network
- * errors / timeouts / malformed bodies, honouring `Retry-After`, an optional response cache,
+ * (AbortController), retries with exponential backoff and full jitter on 408 / 409 / 429 / 5xx
+ * (the OpenAI SDK's statuses; a server's `x-should-retry: true|false` overrides) / network
+ * errors / timeouts / malformed bodies, honouring `retry-after-ms` and `Retry-After`, an optional response cache,
  * and counters for the run summary. Requests go through node:http(s) with a keep-alive agent
  * (about a quarter of fetch's CPU cost per request, which matters at high concurrency). The API key is sent as a bearer header only; it never
  * appears in errors, counters, cache keys or cache entries.
@@ -58,6 +59,8 @@ export type ClientStats = {
   retryTimeout: number;
   retryNetwork: number;
   retryMalformed: number;
+  /** 409 (a lock timeout, OpenAI says) or any status the server marked `x-should-retry: true`. */
+  retryOther: number;
   /** Requests that failed after all retries (or with a non-retryable status). */
   failures: number;
   /** Replies served from the cache, and cache lookups that missed. */
@@ -72,7 +75,7 @@ export type ClientStats = {
 /** Longest Retry-After honoured (a server asking for more is waited on for this long, then retried). */
 export const MAX_RETRY_AFTER_MS = 600_000;
 
-type RetryReason = 'retry429' | 'retry5xx' | 'retryTimeout' | 'retryNetwork' | 'retryMalformed';
+type RetryReason = 'retry429' | 'retry5xx' | 'retryTimeout' | 'retryNetwork' | 'retryMalformed' | 'retryOther';
 
 class Retryable extends Error {
   constructor(
@@ -110,6 +113,27 @@ export function parseRetryAfter(v: string | null, now = Date.now()): number | un
   if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
   const t = Date.parse(s);
   return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
+}
+
+/**
+ * How long the server asks to wait, in milliseconds: `retry-after-ms` (OpenAI's and Azure's, sent
+ * beside `retry-after` with more precision) when it parses, else `Retry-After`.
+ */
+export function retryAfterOf(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
+  const ms = one(headers['retry-after-ms'])?.trim();
+  if (ms && /^\d+(\.\d+)?$/.test(ms)) return Math.round(Number(ms));
+  return parseRetryAfter(one(headers['retry-after']), now);
+}
+
+/**
+ * Whether a status is retried, as the OpenAI SDK decides: the server's `x-should-retry` header
+ * when it says true or false, else 408, 409, 429 and 5xx.
+ */
+export function shouldRetry(status: number, xShouldRetry: string | undefined): boolean {
+  if (xShouldRetry === 'true') return true;
+  if (xShouldRetry === 'false') return false;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, capped. */
@@ -232,6 +256,7 @@ export class ChatClient {
     retryTimeout: 0,
     retryNetwork: 0,
     retryMalformed: 0,
+    retryOther: 0,
     failures: 0,
     logprobsFallbacks: 0,
     truncated: 0,
@@ -360,10 +385,13 @@ export class ChatClient {
         throw new Retryable('retryNetwork', `network error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       const text = resp.text;
-      const retryAfter = () => parseRetryAfter(headerValue(resp.headers['retry-after']));
-      if (resp.status === 429) throw new Retryable('retry429', 'HTTP 429 (rate limited)', retryAfter());
-      if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}`, retryAfter());
-      if (resp.status === 408) throw new Retryable('retryTimeout', 'HTTP 408 (request timeout)');
+      if ((resp.status < 200 || resp.status >= 300) && shouldRetry(resp.status, headerValue(resp.headers['x-should-retry'])?.trim().toLowerCase())) {
+        const wait = retryAfterOf(resp.headers);
+        if (resp.status === 429) throw new Retryable('retry429', 'HTTP 429 (rate limited)', wait);
+        if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}`, wait);
+        if (resp.status === 408) throw new Retryable('retryTimeout', 'HTTP 408 (request timeout)', wait);
+        throw new Retryable('retryOther', `HTTP ${resp.status}`, wait);
+      }
       if (resp.status < 200 || resp.status >= 300) {
         const hint = resp.status === 401 || resp.status === 403 ? ' (set the API-key environment variable, see --api-key-env)' : '';
         const body = parseErrorBody(text);
