@@ -13,6 +13,7 @@
  * say nothing more to either server's clients: the workbench UI acts on 401, 404 and 409 only, and
  * askfirst's HTTP client treats 400 and 422 alike (not retried). So both servers say 400.
  */
+import type { Hono } from 'hono';
 import type { ErrorBody as WorkbenchErrorBody } from '../feedback/api-types.js';
 import { AskfirstError, InputError, isAskfirstError, type ErrorCode } from '../util/errors.js';
 
@@ -109,4 +110,25 @@ export function listenError(e: unknown, host: string, port: number): unknown {
   if (code === 'EACCES') return new InputError(`not allowed to listen on ${host}:${port} (ports below 1024 need privileges); choose another --port`, { cause: e });
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new InputError(`cannot listen on ${host}: not an address of this machine; check --host`, { cause: e });
   return e;
+}
+
+/**
+ * The `Allow` of a 405: the methods `app`'s own routes (not its middleware) answer on `path`, GET
+ * bringing HEAD (Hono, like Starlette, answers HEAD where GET is routed); undefined when no route
+ * has that path (a 404). Read from the app's routes, so a route added is never missing here.
+ */
+export function allowedMethods(app: Hono, path: string): string | undefined {
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === 'ALL') continue;
+    // a route path's segments: literal, `:name` (one segment) or `:name{regex}`
+    const source = r.path
+      .split('/')
+      .map((seg) => (seg.startsWith(':') ? (/\{(.+)\}$/.exec(seg)?.[1] ?? '[^/]+') : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    if (!new RegExp(`^${source}$`).test(path)) continue;
+    methods.add(r.method);
+    if (r.method === 'GET') methods.add('HEAD');
+  }
+  return methods.size ? [...methods].join(', ') : undefined;
 }

@@ -28,7 +28,7 @@ import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
 import { InputError } from '../../util/errors.js';
-import { listenError, toHttp } from '../errors.js';
+import { allowedMethods, listenError, toHttp } from '../errors.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -56,19 +56,6 @@ interface LiveSession {
   steps: number;
   queue: Promise<void>;
 }
-
-/** The methods of each HTTP route (Starlette answers HEAD wherever GET is allowed). */
-const ROUTE_METHODS: Record<string, string> = {
-  '/health': 'GET, HEAD',
-  '/metadata': 'GET, HEAD',
-  '/schema': 'GET, HEAD',
-  '/state': 'GET, HEAD',
-  '/reset': 'POST',
-  '/step': 'POST',
-  '/get_reward': 'POST',
-  '/mcp': 'POST',
-  '/openapi.json': 'GET, HEAD',
-};
 
 /**
  * GET /openapi.json: the routes, under OpenEnv's HTTP API version "1.0.0" (its FastAPI app's; `openenv
@@ -182,7 +169,7 @@ export class EnvServer {
     });
     // FastAPI's answers: a known path with another method is 405 with Allow, anything else 404.
     app.notFound((c) => {
-      const allow = ROUTE_METHODS[c.req.path];
+      const allow = allowedMethods(app, c.req.path);
       return allow ? c.json({ detail: 'Method Not Allowed' }, 405, { allow }) : c.json({ detail: 'Not Found' }, 404);
     });
     return app;

@@ -40,7 +40,7 @@ import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
-import { listenError, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
+import { allowedMethods, listenError, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
@@ -351,7 +351,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   app.notFound((c) => {
     // A known route asked with another method: 405 with Allow, as OpenAI ("Invalid method for URL") and HTTP say.
     const p = c.req.path;
-    const allow = p === '/v1/chat/completions' ? 'POST' : p === '/v1/models' || p.startsWith('/v1/models/') || p === '/healthz' ? 'GET, HEAD' : undefined;
+    const allow = allowedMethods(app, p);
     if (allow) {
       const body: OpenAIErrorBody = { error: { message: `Invalid method for URL (${c.req.method} ${p}): use ${allow.split(',')[0]}`, type: 'invalid_request_error', param: null, code: null } };
       return c.json(body, 405, { allow });
