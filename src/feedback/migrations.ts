@@ -95,12 +95,15 @@ CREATE INDEX assignments_annotator ON assignments (annotator_id, id);
   },
 ];
 
+/** The advisory lock every schema change of the feedback database is made under (any fixed key). */
+const MIGRATION_LOCK = 727274;
+
 /** Apply every migration not yet recorded; returns the versions applied now. */
 export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   // Under the same lock as the migrations: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe
   // against itself (two at once: one fails on a unique index of the catalogue).
   await db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(727274)');
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
@@ -116,7 +119,7 @@ export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATI
   const applied: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     const did = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(727274)');
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       const have = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (have.length) return false;
       for (const stmt of splitSql(m.sql)) {
