@@ -56,47 +56,38 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: { ove
   let done: EpisodeRecord[] = [];
   let repairedTail = false;
   // An earlier run that stopped before its first episode (e.g. on a view that did not load) left
-  // nothing to lose: a run with other settings simply starts afresh there.
-  const earlierEmpty = async (): Promise<boolean> => !existsSync(resultsPath) || (await readFile(resultsPath, 'utf8')).trim() === '';
-  let resume = !opts.overwrite && existsSync(runPath);
+  // nothing to lose: whatever its run.json says, this run simply starts afresh there.
+  const text = existsSync(resultsPath) ? await readFile(resultsPath, 'utf8') : '';
+  const resume = !opts.overwrite && existsSync(runPath) && text.trim() !== '';
   if (resume) {
     let prev: Record<string, unknown> | null;
     try {
       prev = JSON.parse(await readFile(runPath, 'utf8'));
     } catch (e) {
-      if (await earlierEmpty()) prev = null;
-      else throw new DataError('run.json does not parse as JSON (damaged?); use --overwrite to start this directory afresh, or another --out', { file: runPath, cause: e });
+      throw new DataError('run.json does not parse as JSON (damaged?); use --overwrite to start this directory afresh, or another --out', { file: runPath, cause: e });
     }
     if (JSON.stringify(prev) !== JSON.stringify(run)) {
-      if (await earlierEmpty()) resume = false;
-      else {
-        const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter((k) => JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]));
-        const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
-        throw new ConfigError(
-          `${dir} holds results of a different run (${runPath}) — ${what}; resuming would mix two runs in one file. Use another --out, run with the earlier settings and data, or add --overwrite to start afresh`,
-        );
+      const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter((k) => JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]));
+      const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
+      throw new ConfigError(
+        `${dir} holds results of a different run (${runPath}) — ${what}; resuming would mix two runs in one file. Use another --out, run with the earlier settings and data, or add --overwrite to start afresh`,
+      );
+    }
+    const parsed = parseJsonl<EpisodeRecord>(text, resultsPath, { tolerateTruncatedTail: true });
+    // Keep the first record per id (a crash between append and exit cannot duplicate, but be safe).
+    const seen = new Set<string>();
+    for (const { line, value } of parsed.lines) {
+      if (!value || typeof value !== 'object' || typeof value.id !== 'string') {
+        throw new DataError(`not an episode record (${JSON.stringify(value)?.slice(0, 40)}); delete that line to re-run its episode, or use --overwrite`, { file: resultsPath, line });
+      }
+      if (!seen.has(value.id)) {
+        seen.add(value.id);
+        done.push(value);
       }
     }
-  }
-  if (resume) {
-    if (existsSync(resultsPath)) {
-      const text = await readFile(resultsPath, 'utf8');
-      const parsed = parseJsonl<EpisodeRecord>(text, resultsPath, { tolerateTruncatedTail: true });
-      // Keep the first record per id (a crash between append and exit cannot duplicate, but be safe).
-      const seen = new Set<string>();
-      for (const { line, value } of parsed.lines) {
-        if (!value || typeof value !== 'object' || typeof value.id !== 'string') {
-          throw new DataError(`not an episode record (${JSON.stringify(value)?.slice(0, 40)}); delete that line to re-run its episode, or use --overwrite`, { file: resultsPath, line });
-        }
-        if (!seen.has(value.id)) {
-          seen.add(value.id);
-          done.push(value);
-        }
-      }
-      if (parsed.truncated || seen.size !== parsed.lines.length) {
-        repairedTail = true;
-        await writeFileAtomic(resultsPath, done.map((r) => JSON.stringify(r) + '\n').join(''));
-      }
+    if (parsed.truncated || seen.size !== parsed.lines.length) {
+      repairedTail = true;
+      await writeFileAtomic(resultsPath, done.map((r) => JSON.stringify(r) + '\n').join(''));
     }
   } else {
     done = [];
