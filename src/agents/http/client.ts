@@ -120,10 +120,9 @@ export function parseRetryAfter(v: string | null, now = Date.now()): number | un
  * beside `retry-after` with more precision) when it parses, else `Retry-After`.
  */
 export function retryAfterOf(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
-  const ms = one(headers['retry-after-ms'])?.trim();
+  const ms = headerValue(headers['retry-after-ms'])?.trim();
   if (ms && /^\d+(\.\d+)?$/.test(ms)) return Math.round(Number(ms));
-  return parseRetryAfter(one(headers['retry-after']), now);
+  return parseRetryAfter(headerValue(headers['retry-after']), now);
 }
 
 /**
