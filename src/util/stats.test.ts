@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Means, average, logSumExp, mcnemar, mean, meanInterval95, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
+import { Means, average, logSumExp, mcnemar, mean, meanInterval95, quantileSorted, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
 
 describe('stats', () => {
   it('average is the arithmetic mean, 0 for no values', () => {
@@ -158,6 +158,23 @@ describe('stratified percentile bootstrap', () => {
     expect(draws(7)).toEqual(a);
     expect(draws(8).draws).not.toEqual(a.draws);
     expect(new Set(a.draws).size).toBeGreaterThan(100); // the resamples differ from one another
+  });
+
+  it('its ends are the 2.5 % and 97.5 % quantiles as numpy.percentile and R compute them, as far in from each side', () => {
+    // numpy.percentile(numpy.arange(2000), [2.5, 97.5]) → [49.975, 1949.025]: 50 values below the low end, 50 above the
+    // high end. (Taking the value at index ⌊p·B⌋ gave 50 and 1950: 50 below, 49 above.)
+    let b = 0;
+    const [ci] = stratifiedBootstrap([3], () => [b++], { resamples: 2000 });
+    expect(ci!.low).toBeCloseTo(49.975, 9);
+    expect(ci!.high).toBeCloseTo(1949.025, 9);
+  });
+
+  it('quantileSorted interpolates between order statistics (type 7)', () => {
+    expect(quantileSorted([1, 2, 3, 4], 0.5)).toBe(2.5); // numpy.percentile([1, 2, 3, 4], 50)
+    expect(quantileSorted([10, 20, 40], 0.25)).toBe(15);
+    expect(quantileSorted([10, 20, 40], 1)).toBe(40);
+    expect(quantileSorted([7], 0.975)).toBe(7);
+    expect(quantileSorted([], 0.5)).toBeNaN();
   });
 
   it('a constant statistic has a zero-width interval; one never defined has none', () => {

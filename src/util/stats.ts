@@ -190,6 +190,19 @@ export function mcnemar(a: readonly boolean[], b: readonly boolean[]): McNemar {
 
 // ─── Percentile bootstrap over items ────────────────────────────────────────────────────
 
+/**
+ * The p-quantile of values sorted ascending, interpolated linearly between order statistics
+ * (Hyndman & Fan's type 7: position (n − 1)·p) — the default of numpy.percentile and R's
+ * quantile, which scipy.stats.bootstrap's percentile method uses. NaN for an empty list.
+ */
+export function quantileSorted(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return Number.NaN;
+  const h = (sorted.length - 1) * Math.min(1, Math.max(0, p));
+  const lo = Math.floor(h);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
 /** A percentile interval: the 2.5 % and 97.5 % quantiles of a statistic's resampled values. */
 export interface PercentileInterval {
   low: number;
@@ -202,8 +215,9 @@ export interface PercentileInterval {
  * as the group holds, so every group keeps its size (a stratified bootstrap — e.g. a test suite
  * with a fixed number of episodes per scenario kind). `stats` gets the resampled groups and
  * returns one value per statistic (null: undefined on this resample, skipped). Deterministic:
- * mulberry32 from `seed`, the groups drawn in order. Returns per statistic its 95 % interval
- * (null when no resample defined it). Written here rather than taken from a library: the npm
+ * mulberry32 from `seed`, the groups drawn in order. Returns per statistic its 95 % interval, the
+ * 2.5 % and 97.5 % quantiles of its resampled values by `quantileSorted` (null when no resample
+ * defined it). Written here rather than taken from a library: the npm
  * packages found (e.g. compute-bootstrap, unmaintained since 2015) return a standard error rather
  * than percentiles and do not resample within strata; the project's own generator keeps every
  * interval the same on any machine.
@@ -230,7 +244,6 @@ export function stratifiedBootstrap(
   return values.map((vs) => {
     if (!vs.length) return null;
     vs.sort((x, y) => x - y);
-    const q = (p: number) => vs[Math.min(vs.length - 1, Math.max(0, Math.floor(p * vs.length)))];
-    return { low: q(0.025), high: q(0.975) };
+    return { low: quantileSorted(vs, 0.025), high: quantileSorted(vs, 0.975) };
   });
 }
