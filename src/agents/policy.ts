@@ -11,6 +11,12 @@ import type { SuiteEpisode, ViewRef } from '../suite/types.js';
 /** What a policy sees at one turn: the turn view with its image resolved. */
 export interface Observation extends Omit<TurnView<ViewRef>, 'viewRef'> {
   image: RGBImage;
+  /**
+   * Which of several independent samples of this same turn is asked for (an OpenAI request's `n`
+   * choices): backends that sample with a stream per (episode, turn) draw a different stream per
+   * draw. Absent or 0: the first (the stream a single sample uses).
+   */
+  draw?: number;
 }
 
 export interface PolicyReply {

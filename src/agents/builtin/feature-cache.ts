@@ -5,13 +5,12 @@
  * model as a Policy over that cache (greedy unless sampling is asked for).
  */
 import { noGrad, tensor, type Tensor } from '../../nn/index.js';
-import { hashSeed, Rng } from '../../util/rng.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import type { SuiteEpisode, ViewLoader, ViewRef } from '../../suite/types.js';
 import { DataError } from '../../util/errors.js';
 import { headBatch, imageBatch } from './features.js';
 import type { MultimodalModel } from './model.js';
-import { replies, type BuiltinPolicy } from './policy.js';
+import { replies, sampleStream, type BuiltinPolicy } from './policy.js';
 
 /** Image features per view, computed by the (frozen) encoder on first use. */
 export class FeatureCache {
@@ -82,7 +81,7 @@ export class CachedPolicy implements Policy {
     const items = batch.map((o) => ({ episode: this.byId.get(o.episodeId)!, view: o.view }));
     const h = await this.cache.get(items);
     const out = noGrad(() => this.policy.model.head(h, headBatch(batch, this.policy.vocab, this.textCache)));
-    // sampled: one stream per (seed, episode, turn), as BuiltinPolicy (independent of batching and resumes)
-    return replies(batch, out.logp, opts.sample ? (o) => new Rng(hashSeed(this.seed, o.episodeId, o.turn)) : null, this.policy.model.config.abstainPrior);
+    // sampled: the stream BuiltinPolicy draws from (independent of batching and resumes)
+    return replies(batch, out.logp, opts.sample ? (o) => sampleStream(this.seed, o) : null, this.policy.model.config.abstainPrior);
   }
 }

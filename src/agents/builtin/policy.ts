@@ -101,9 +101,7 @@ export class BuiltinPolicy implements Policy {
     const probe = this.presence ? batch.map((o) => presenceCategory(o)) : [];
     if (probe.some((c) => c !== null)) return this.actWithPresence(batch, probe, opts);
     const out = noGrad(() => this.forward(batch));
-    // Sampled: one stream per (seed, episode, turn), so a reply does not depend on which other
-    // episodes share its batch or ran before it, and a resumed evaluation draws the same replies.
-    return replies(batch, out.logp, opts.sample ? (o) => new Rng(hashSeed(this.seed, o.episodeId, o.turn)) : null, this.model.config.abstainPrior);
+    return replies(batch, out.logp, opts.sample ? (o) => sampleStream(this.seed, o) : null, this.model.config.abstainPrior);
   }
 
   /** Presence questions go to the presence head (presence.ts), the rest to the policy as usual, in order. */
@@ -203,6 +201,16 @@ export function greedyOption(row: readonly number[], numInterventions: number): 
   if (bestCat < 0) return bestIv;
   if (bestIv < 0) return bestCat;
   return ask > Math.exp(row[bestCat]) ? bestIv : bestCat;
+}
+
+/**
+ * The random stream a sampled reply is drawn from: one per (seed, episode, turn), so a reply does
+ * not depend on which other episodes share its batch or ran before it, and a resumed evaluation
+ * draws the same replies; a later draw of the same turn (`Observation.draw`, e.g. the second of
+ * n choices) gets a stream of its own.
+ */
+export function sampleStream(seed: number, o: Observation): Rng {
+  return new Rng(o.draw ? hashSeed(seed, o.episodeId, o.turn, o.draw) : hashSeed(seed, o.episodeId, o.turn));
 }
 
 /**

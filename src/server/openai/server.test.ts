@@ -99,6 +99,33 @@ describe('OpenAI-compatible server', () => {
   });
 });
 
+describe('n sampled choices from the built-in model', () => {
+  it('draws each choice independently, the first as a single sample would', async () => {
+    const eps = conformanceEpisodes(1);
+    const srv = await startOpenAIServer({ policy: newBuiltin(eps), modelName: 'b', log: () => undefined });
+    try {
+      const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
+      const options = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+      const ask = async (n: number) => {
+        const r = await fetch(`${srv.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-askfirst-interventions': '0' },
+          body: JSON.stringify({ model: 'b', n, temperature: 1, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: formatPrompt('Q?', options) }] }] }),
+        });
+        expect(r.status).toBe(200);
+        return ((await r.json()) as { choices: { message: { content: string } }[] }).choices.map((c) => c.message.content);
+      };
+      const many = await ask(24);
+      // the same stream for every choice gave 24 copies of one reply
+      expect(new Set(many).size).toBeGreaterThan(2);
+      expect(await ask(24)).toEqual(many); // reproducible: each draw has its own seeded stream
+      expect(await ask(1)).toEqual([many[0]]);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
 // The HTTP client talking to `serve` passes the shared conformance suite (oracle: deterministic; random: with logprobs).
 policyConformance('openai client → serve(oracle)', async (eps) => served(new OraclePolicy(eps)), { deterministic: true });
 policyConformance('openai client → serve(random)', async () => served(new RandomPolicy(5)));

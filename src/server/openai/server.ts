@@ -9,7 +9,8 @@
  *                              `top_logprobs` (0–20), `max_tokens`/`max_completion_tokens` (≥ 1,
  *                              checked, not applied: replies are short) out of range are 400s
  *                              naming the field; other fields are ignored;
- *                              `n` gives n choices (one policy reply each);
+ *                              `n` gives n choices (one policy reply each, each sampled from a
+ *                              stream of its own: `Observation.draw`);
  *                              `stream: true` is answered as one SSE chunk per choice (plus
  *                              the usage chunk of `stream_options.include_usage`), then [DONE].
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
@@ -314,8 +315,9 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const top = numberParam(body, 'top_logprobs', 0, 20, true) ?? obs.options.length;
       let replies: PolicyReply[];
       try {
-        // n choices: n observations in the same batch (sampled ones differ, greedy ones agree, as OpenAI's do at temperature 0)
-        replies = await Promise.all(Array.from({ length: n }, () => batcher.submit(obs, temperature > 0)));
+        // n choices: n observations in the same batch, each its own draw (sampled ones are drawn
+        // independently, greedy ones agree, as OpenAI's do at temperature 0)
+        replies = await Promise.all(Array.from({ length: n }, (_, draw) => batcher.submit(draw ? { ...obs, draw } : obs, temperature > 0)));
       } catch (e) {
         // A policy that needs the episode (the oracle, scripted replies) cannot know it without the headers.
         if (e instanceof InputError && c.req.header(EPISODE_HEADERS.episode) === undefined) {
