@@ -86,6 +86,18 @@ describe('askfirst headers', () => {
     await runEval(EvalCommandSchema.parse({ policy: [`openai:${third.url}#m`], data: dir, out: tmpDir('askfirst-hdr-out'), askfirstHeaders: true, ...quiet }), () => {});
     expect(third.log.every((l) => typeof l.headers['x-askfirst-episode'] === 'string')).toBe(true);
   });
+
+  it("--api-key-header api-key sends the key as Azure OpenAI's api-key header instead of a bearer token", async () => {
+    process.env.AF_TEST_AZURE_KEY = 'az-key-1';
+    try {
+      third.log.length = 0;
+      await runEval(EvalCommandSchema.parse({ policy: [`openai:${third.url}#m`], data: dir, out: tmpDir('askfirst-hdr-out'), apiKeyEnv: 'AF_TEST_AZURE_KEY', apiKeyHeader: 'api-key', ...quiet }), () => {});
+      expect(third.log.length).toBeGreaterThan(0);
+      expect(third.log.every((l) => l.headers['api-key'] === 'az-key-1' && l.headers.authorization === undefined)).toBe(true);
+    } finally {
+      delete process.env.AF_TEST_AZURE_KEY;
+    }
+  });
 });
 
 describe('request body and images', () => {

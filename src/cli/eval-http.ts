@@ -1,7 +1,7 @@
 /**
  * The parts of `askfirst eval` that concern remote models and the open-ended mode: the
  * options (--judge, --hint, --history, --concurrency, --timeout, --retries, --cache,
- * --api-key-env, and the generation settings --temperature, --max-tokens, --max-tokens-param,
+ * --api-key-env, --api-key-header, and the generation settings --temperature, --max-tokens, --max-tokens-param,
  * --omit-params, --extra-body, --system-prompt, --no-logprobs, image options, --askfirst-headers), mode names (mcqa = proactive; open = open-ended, judged), and the request
  * counters printed in the run summary. Kept apart so cli/eval.ts stays one readable flow.
  */
@@ -25,6 +25,10 @@ export const evalHttpFields = {
   retries: z.number().int().min(0).max(100).optional().describe('openai: retries per request on 429/5xx/network errors/timeouts/malformed replies (default 6)'),
   cache: z.string().optional().describe('openai: response cache directory; repeated greedy requests are answered from it'),
   apiKeyEnv: z.string().optional().describe('openai: environment variable holding the API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY); the key is never printed or written'),
+  apiKeyHeader: z
+    .enum(['authorization', 'api-key'])
+    .optional()
+    .describe('openai: how the API key is sent: authorization ("Authorization: Bearer KEY", the default; OpenAI, vLLM, most servers) or api-key ("api-key: KEY", Azure OpenAI\'s keys)'),
   // Generation settings (openai: policies; the judge keeps its own defaults).
   temperature: z.number().min(0).max(2).optional().describe('openai: temperature sent with every request (default 0 when greedy, 1 with --sample); reasoning models accept only 1'),
   maxTokens: z.number().int().min(1).optional().describe('openai: longest reply in tokens (default 256); reasoning models count their hidden reasoning too, give them thousands'),
@@ -76,6 +80,7 @@ export function httpOptions(o: HttpCli): Record<string, unknown> {
   if (o.retries !== undefined) opts.retries = o.retries;
   if (o.cache !== undefined) opts.cacheDir = o.cache;
   if (o.apiKeyEnv !== undefined) opts.apiKeyEnv = o.apiKeyEnv;
+  if (o.apiKeyHeader !== undefined) opts.apiKeyHeader = o.apiKeyHeader;
   return opts;
 }
 

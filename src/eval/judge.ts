@@ -94,6 +94,7 @@ export class HttpJudge implements Judge {
     this.client = new ChatClient({
       baseUrl,
       apiKey: apiKeyFromEnv(c.apiKeyEnv, env),
+      apiKeyHeader: c.apiKeyHeader,
       concurrency: c.concurrency,
       timeoutMs: c.timeoutMs,
       retries: c.retries,

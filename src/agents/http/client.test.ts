@@ -154,6 +154,20 @@ describe('ChatClient', () => {
     expect(e.message).not.toContain('sk-secret-123456');
   });
 
+  it("sends the key as a bearer Authorization header, or as Azure OpenAI's api-key header when asked", async () => {
+    const seen: (string | undefined)[][] = [];
+    const url = await server((req, res) => {
+      seen.push([req.headers.authorization, req.headers['api-key'] as string | undefined]);
+      ok(res);
+    });
+    await new ChatClient(opts(url, { apiKey: 'sk-1' })).complete(body);
+    await new ChatClient(opts(url, { apiKey: 'sk-2', apiKeyHeader: 'api-key' })).complete(body);
+    expect(seen).toEqual([
+      ['Bearer sk-1', undefined],
+      [undefined, 'sk-2'],
+    ]);
+  });
+
   it('stops asking for logprobs when the server refuses them', async () => {
     const url = await server((_q, res, _n, b) => (JSON.parse(b).logprobs ? res.writeHead(400).end('{"error":"logprobs unsupported"}') : ok(res)));
     const c = new ChatClient(opts(url));

@@ -5,8 +5,8 @@
  * (the OpenAI SDK's statuses; a server's `x-should-retry: true|false` overrides) / network
  * errors / timeouts / malformed bodies, honouring `retry-after-ms` and `Retry-After`, an optional response cache,
  * and counters for the run summary. Requests go through node:http(s) with a keep-alive agent
- * (about a quarter of fetch's CPU cost per request, which matters at high concurrency). The API key is sent as a bearer header only; it never
- * appears in errors, counters, cache keys or cache entries.
+ * (about a quarter of fetch's CPU cost per request, which matters at high concurrency). The API key is sent in a header only (a
+ * bearer `Authorization`, or Azure OpenAI's `api-key`); it never appears in errors, counters, cache keys or cache entries.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -31,6 +31,8 @@ export interface ChatResult {
 export interface ChatClientOptions {
   baseUrl: string;
   apiKey?: string;
+  /** How the key is sent: `Authorization: Bearer KEY` (default) or Azure OpenAI's `api-key: KEY`. */
+  apiKeyHeader?: 'authorization' | 'api-key';
   concurrency: number;
   timeoutMs: number;
   retries: number;
@@ -373,7 +375,10 @@ export class ChatClient {
     }
     const signal = ctl.signal;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...(o.headers ?? {}) };
-    if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
+    if (this.opts.apiKey) {
+      if (this.opts.apiKeyHeader === 'api-key') headers['api-key'] = this.opts.apiKey;
+      else headers.authorization = `Bearer ${this.opts.apiKey}`;
+    }
     try {
       let resp: RawResponse;
       try {

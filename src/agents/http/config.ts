@@ -18,6 +18,10 @@ export const httpPolicySchema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
     .default('ASKFIRST_API_KEY')
     .describe('environment variable holding the API key (falls back to OPENAI_API_KEY); the key is never printed or written'),
+  apiKeyHeader: z
+    .enum(['authorization', 'api-key'])
+    .default('authorization')
+    .describe('how the API key is sent: authorization ("Authorization: Bearer KEY": OpenAI, vLLM, most servers) or api-key ("api-key: KEY": Azure OpenAI\'s keys)'),
   concurrency: z.number().int().min(1).max(1024).default(8).describe('requests in flight at once'),
   timeoutMs: z.number().int().min(1).default(120_000).describe('per-request timeout in milliseconds'),
   retries: z.number().int().min(0).max(100).default(6).describe('retries per request on 429/5xx/network errors/timeouts/malformed replies'),

@@ -83,6 +83,7 @@ export class HttpPolicy implements Policy {
     this.client = new ChatClient({
       baseUrl: this.config.baseUrl,
       apiKey: apiKeyFromEnv(this.config.apiKeyEnv, env),
+      apiKeyHeader: this.config.apiKeyHeader,
       concurrency: this.config.concurrency,
       timeoutMs: this.config.timeoutMs,
       retries: this.config.retries,
