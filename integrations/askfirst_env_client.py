@@ -1,4 +1,5 @@
-"""A small client for `askfirst env serve` (OpenEnv's wire protocol) and its OpenRLHF reward endpoint.
+"""A small client for `askfirst env serve` (OpenEnv's wire protocol), its stateless `POST /reset` and
+`POST /step` (an episode replayed from its earlier replies; no session kept) and its OpenRLHF reward endpoint.
 
 Standard library plus `websockets` (Debian 12's python3-websockets 10.4, legacy asyncio API;
 newer releases keep it). It speaks the same JSON as OpenEnv's `EnvClient`
@@ -172,6 +173,34 @@ class AskfirstEnv:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def http_url(base_url: str) -> str:
+    """The HTTP base of a base URL (ws(s) becomes http(s), a bare host:port gets http://), for the stateless routes."""
+    u = base_url.rstrip("/")
+    if u.startswith("ws://"):
+        return "http://" + u[len("ws://"):]
+    if u.startswith("wss://"):
+        return "https://" + u[len("wss://"):]
+    if not u.startswith(("http://", "https://")):
+        return "http://" + u
+    return u
+
+
+def stateless_reset(base_url: str, **kwargs: Any) -> StepResult:
+    """POST /reset: the first observation of an episode (`episode_id`, `mode`, ...); the server keeps no session."""
+    d = _http_json(http_url(base_url) + "/reset", kwargs)
+    return StepResult(d["observation"], d.get("reward"), d.get("done", False), d)
+
+
+def stateless_step(base_url: str, episode_id: str, history: list, reply: str, mode: Optional[str] = None) -> StepResult:
+    """POST /step: a fresh environment replays `episode_id` with the earlier replies `history`, then steps `reply`
+    (the same transitions and rewards as a session's steps); the server keeps no session."""
+    body: dict = {"action": {"reply": reply}, "episode_id": episode_id, "history": list(history)}
+    if mode is not None:
+        body["mode"] = mode
+    d = _http_json(http_url(base_url) + "/step", body)
+    return StepResult(d["observation"], d.get("reward"), d.get("done", False), d)
 
 
 def view_as_text(observation: dict) -> str:

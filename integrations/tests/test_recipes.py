@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "trl"))
 sys.path.insert(0, os.path.join(HERE, "..", "verl"))
 
 import askfirst_trl  # noqa: E402
-from askfirst_env_client import AskfirstEnv, AskfirstEnvError, health, ws_url  # noqa: E402
+from askfirst_env_client import AskfirstEnv, AskfirstEnvError, health, http_url, stateless_reset, stateless_step, ws_url  # noqa: E402
 from askfirst_interaction import AskfirstInteraction  # noqa: E402
 from askfirst_reward import compute_score  # noqa: E402
 
@@ -271,6 +271,22 @@ class Recipes(unittest.TestCase):
             self.assertEqual(ws_url(base), want, base)
         with AskfirstEnv(URL.split("://", 1)[1]) as env:
             self.assertFalse(env.reset(seed=0).done)
+        for base, want in [("http://h:1/", "http://h:1"), ("https://h", "https://h"), ("ws://h:1", "http://h:1"), ("wss://h/", "https://h"), ("h:1", "http://h:1")]:
+            self.assertEqual(http_url(base), want, base)
+
+    def test_stateless_routes_replay_what_a_session_plays(self):
+        """POST /reset and /step (the episode and the earlier replies replayed) answer exactly as a session does, turn by turn."""
+        eid = episode_ids(1)[0]
+        replies = ["A.", "B.", "C.", "nonsense"]
+        with AskfirstEnv(URL) as env:
+            first = env.reset(episode_id=eid, mode="proactive")
+            self.assertEqual(stateless_reset(URL, episode_id=eid, mode="proactive").observation, first.observation)
+            for t, reply in enumerate(replies):
+                r = env.step(reply)
+                s = stateless_step(URL.split("://", 1)[1], eid, replies[:t], reply, mode="proactive")
+                self.assertEqual((s.observation, s.reward, s.done), (r.observation, r.reward, r.done))
+                if r.done:
+                    break
 
     def test_errors_are_clear(self):
         with AskfirstEnv(URL) as env:
@@ -281,6 +297,10 @@ class Recipes(unittest.TestCase):
         with self.assertRaises(AskfirstEnvError) as cm:
             AskfirstEnv("http://127.0.0.1:9").connect()
         self.assertIn("is `askfirst env serve` running?", str(cm.exception))
+        with self.assertRaises(AskfirstEnvError) as cm:
+            stateless_step(URL, "no-such-episode", [], "A.")
+        self.assertEqual(cm.exception.code, "HTTP_404")
+        self.assertIn("no episode with id", str(cm.exception))
 
     def test_make_verl_data_rows(self):
         """make_verl_data.py with a fake `datasets` on a real `askfirst export --format trl --turns first`: the rows verl's
