@@ -98,10 +98,11 @@ describe('integrations/verl/README.md: the training command', () => {
     expect(readFileSync(join(root, overrides.get('actor_rollout_ref.rollout.multi_turn.interaction_config_path')!), 'utf8')).toContain('askfirst_interaction.AskfirstInteraction');
   });
 
-  it('keeps the rollouts verl plays at once within --max-sessions', () => {
-    const maxSessions = Number(/--max-sessions (\d+)/.exec(block)![1]);
-    // verl's agent loop starts every rollout of a batch together: train_batch_size × n, and the validation batch (n = 1).
-    expect(num('data.train_batch_size') * num('actor_rollout_ref.rollout.n')).toBeLessThanOrEqual(maxSessions);
-    expect(num('data.val_batch_size')).toBeLessThanOrEqual(maxSessions);
+  it('points the reward function at the server the interaction plays on', () => {
+    // A rollout verl cuts before its first reply is scored by askfirst_reward.py on the server (reward_kwargs.env_url).
+    const rewardUrl = /\+custom_reward_function\.reward_kwargs\.env_url=(\S+)/.exec(block)![1];
+    const yaml = readFileSync(join(root, overrides.get('actor_rollout_ref.rollout.multi_turn.interaction_config_path')!), 'utf8');
+    expect(/env_url: "([^"]+)"/.exec(yaml)![1]).toBe(rewardUrl);
+    expect(new URL(rewardUrl).port).toBe(/askfirst env serve .*--port (\d+)/.exec(block)![1]);
   });
 });

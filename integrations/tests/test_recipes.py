@@ -34,6 +34,57 @@ def episode_ids(n: int) -> list:
         return [env.reset(seed=i).observation["episode_id"] for i in range(n)]
 
 
+def valid_asks(episode_id: str, n: int) -> list:
+    """Up to n replies, each a valid intervention after the ones before it (the episode goes on after every one),
+    found by trying the interventions offered at each turn; fewer when the episode has no further ask that keeps it open."""
+    asks: list = []
+    with AskfirstEnv(URL) as env:
+        while len(asks) < n:
+            r = env.reset(episode_id=episode_id)
+            for a in asks:
+                r = env.step(a)
+            found = None
+            for opt in r.observation["options"][: r.observation["num_interventions"]]:
+                env.reset(episode_id=episode_id)
+                for a in asks:
+                    env.step(a)
+                if not env.step(opt["letter"] + ".").done:
+                    found = opt["letter"] + "."
+                    break
+            if found is None:
+                break
+            asks.append(found)
+    return asks
+
+
+async def server_sessions(url: str) -> int:
+    """How many sessions the server holds open: open sockets until it refuses one with CAPACITY_REACHED, whose
+    `active_sessions` counts ours too (the probe's own sockets are closed again before returning)."""
+    import websockets
+
+    ours: list = []
+    try:
+        while True:
+            ws = await websockets.connect(ws_url(url), ping_interval=None)
+            ours.append(ws)
+            try:
+                await ws.send(json.dumps({"type": "state"}))
+            except websockets.exceptions.ConnectionClosed:
+                pass  # refused: the server sent its error and closed; recv still returns the error
+            msg = json.loads(await ws.recv())
+            if msg["type"] == "error":
+                if msg["data"]["code"] != "CAPACITY_REACHED":
+                    raise AssertionError(f"session probe: unexpected answer {msg}")
+                return msg["data"]["active_sessions"] - (len(ours) - 1)
+    finally:
+        for ws in ours:
+            try:
+                await ws.send(json.dumps({"type": "close"}))
+            except websockets.exceptions.ConnectionClosed:
+                pass
+            await ws.close()
+
+
 def run_with_fake_modules(fakes: dict, module: str, argv: list) -> None:
     """Import `module` with fake upstream modules (no trl, datasets or verl here) and run its main() with `argv`."""
     saved = {k: sys.modules.get(k) for k in [*fakes, module]}
@@ -251,7 +302,7 @@ class Recipes(unittest.TestCase):
                     done, text, score, meta = await inter.generate_response(request_id, messages, **kwargs)
                     turn_scores.append(score)
                     messages.append({"role": "user", "content": text})
-                self.assertEqual(await inter.calculate_score(request_id), sum(turn_scores))
+                self.assertEqual(await inter.calculate_score(request_id), turn_scores[-1])  # the last turn score is the reward
                 # verl's reward loop: the agent loop's extra fields (turn_scores, ...) merged into the row's extra_info.
                 extra_info = {"index": k, "interaction_kwargs": kwargs, "turn_scores": turn_scores, "tool_rewards": [], "num_turns": 2 * len(replies) + 1, "rollout_reward_scores": {}}
                 reward = compute_score(data_source="askfirst", solution_str=replies[-1], ground_truth="A", extra_info=extra_info)
@@ -260,10 +311,76 @@ class Recipes(unittest.TestCase):
 
         asyncio.run(run())
 
+    def test_verl_rollout_cut_short_is_scored_as_an_empty_reply(self):
+        """verl ends a rollout at max_assistant_turns, max_user_turns or the response length right after a generation,
+        before generate_response (tool_agent_loop.py, 0.7.0 and main): the interaction is never called again, nor is
+        finalize_interaction. Such a rollout must get the reward askfirst gives an episode stopped there — closed with an
+        empty reply, which names no option (as TRL's AskfirstToolEnv.get_reward) — not 0, above a wrong answer's -0.5;
+        and it must leave no session open on the server."""
+        ids = episode_ids(6)
+        asks = {eid: valid_asks(eid, k % 3) for k, eid in enumerate(ids)}  # cut after 0, 1 or 2 scored turns
+        self.assertTrue(any(len(a) >= 1 for a in asks.values()), "no episode with a valid ask to cut after")
+
+        async def run():
+            before = await server_sessions(URL)
+            inter = AskfirstInteraction({"name": "askfirst", "env_url": URL})
+            for k, eid in enumerate(ids):
+                kwargs = {"name": "askfirst", "episode_id": eid, "mode": "proactive"}
+                request_id = f"cut-{k}"
+                await inter.start_interaction(request_id, **kwargs)
+                messages, turn_scores = [], []
+                for reply in asks[eid]:
+                    messages.append({"role": "assistant", "content": reply})
+                    done, text, score, meta = await inter.generate_response(request_id, messages, **kwargs)
+                    self.assertFalse(done)
+                    turn_scores.append(score)
+                    messages.append({"role": "user", "content": text})
+                # verl generates once more, hits its limit and stops: that reply never reaches the interaction.
+                extra_info = {"index": k, "interaction_kwargs": kwargs, "turn_scores": turn_scores, "tool_rewards": [], "num_turns": 2 * len(turn_scores) + 2, "rollout_reward_scores": {}}
+                reward = compute_score(data_source="askfirst", solution_str="B. Let me think about the view fir", ground_truth="A", extra_info=extra_info, env_url=URL)
+                self.assertIsInstance(reward, float)
+                self.assertLess(reward, 0.0, f"{eid} cut after {len(turn_scores)} turn(s)")
+                self.assertEqual(await inter.calculate_score(request_id), reward)
+                # replayed in process by tests/integrations-python.test.ts: the replies, then an empty one
+                RESULTS["verl"].append({"episode_id": eid, "replies": [*asks[eid], ""], "outcome": "unparseable", "reward": reward})
+            self.assertEqual(await server_sessions(URL), before, "sessions left open by rollouts verl cut short")
+
+        asyncio.run(run())
+
     def test_verl_reward_needs_turn_scores(self):
         with self.assertRaises(ValueError) as cm:
             compute_score(data_source="askfirst", solution_str="A.", ground_truth="A", extra_info={"index": 0})
         self.assertIn("use_reward_loop", str(cm.exception))
+
+    def test_verl_errors_are_clear(self):
+        """The reward of a rollout cut before its first reply comes from the server: it needs the row's episode and a
+        reachable server, and says so; the interaction refuses a row without its episode, names an unknown one, and says
+        when a rollout it is asked about was dropped."""
+        cut = {"index": 0, "turn_scores": [], "tool_rewards": [], "num_turns": 2}
+        with self.assertRaises(ValueError) as cm:
+            compute_score(data_source="askfirst", solution_str="", ground_truth="A", extra_info={**cut, "interaction_kwargs": {"name": "askfirst"}}, env_url=URL)
+        self.assertIn("interaction_kwargs.episode_id", str(cm.exception))
+        eid = episode_ids(1)[0]
+        with self.assertRaises(RuntimeError) as cm:
+            compute_score(data_source="askfirst", solution_str="", ground_truth="A", extra_info={**cut, "interaction_kwargs": {"name": "askfirst", "episode_id": eid}}, env_url="http://127.0.0.1:9")
+        self.assertIn("reward_kwargs.env_url", str(cm.exception))
+        self.assertIn("is `askfirst env serve` running?", str(cm.exception))
+
+        async def run():
+            inter = AskfirstInteraction({"name": "askfirst", "env_url": URL, "max_rollouts": 1})
+            with self.assertRaises(ValueError) as cm:
+                await inter.start_interaction("r0", name="askfirst")
+            self.assertIn("interaction_kwargs.episode_id", str(cm.exception))
+            with self.assertRaises(AskfirstEnvError) as cm:
+                await inter.start_interaction("r0", name="askfirst", episode_id="no-such-episode")
+            self.assertIn("no episode with id", str(cm.exception))
+            await inter.start_interaction("r1", episode_id=eid)
+            await inter.start_interaction("r2", episode_id=eid)  # past max_rollouts: r1 is dropped
+            with self.assertRaises(KeyError) as cm:
+                await inter.generate_response("r1", [{"role": "assistant", "content": "A."}])
+            self.assertIn("max_rollouts=1", str(cm.exception))
+
+        asyncio.run(run())
 
     def test_base_urls_as_openenv_reads_them(self):
         """OpenEnv's convert_to_ws_url: http(s) becomes ws(s), ws(s) stays, a bare host:port gets ws://."""
