@@ -34,7 +34,7 @@ export const CURVE_METRICS = {
   oraclePsRate: 'rl/oraclePsRate',
   /** Mean total reward per trajectory. */
   reward: 'rl/reward',
-  /** KL to the frozen supervised policy. */
+  /** KL to the frozen reference: RL's starting policy (the supervised model with its ask gate opened, rl/run.ts). */
   kl: 'rl/kl',
   /** Mean policy entropy per turn. */
   entropy: 'rl/entropy',

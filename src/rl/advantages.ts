@@ -1,7 +1,8 @@
 /**
  * Advantage estimators, as pure functions over plain arrays.
  * - Group-relative advantages (GRPO; Shao et al. 2024, "DeepSeekMath", §4.1): each of the G
- *   samples for one prompt gets (R − mean) / (std + ε) within its group.
+ *   samples for one prompt gets (R − mean) / (std + ε) within its group, std the sample standard
+ *   deviation (n − 1, as torch.std and TRL's nanstd); without `scaleByStd`, R − mean (Dr. GRPO).
  * - Generalised advantage estimation (Schulman et al. 2016) for PPO.
  */
 

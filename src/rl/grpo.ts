@@ -3,8 +3,10 @@
  * ProactiveBench fine-tunes its models (De Min et al. 2026, §5), on the built-in model.
  *
  * For each episode, G trajectories are sampled from the current policy; each trajectory's
- * return is normalised within its group (advantage = (R − mean) / std), and every turn of the
- * trajectory is pushed with that advantage through the clipped objective of objective.ts:
+ * return is normalised within its group (advantage = (R − mean) / (std + ε), the sample std with
+ * n − 1 as TRL's GRPOTrainer; ε = 10⁻⁶ where TRL adds 10⁻⁴; a group whose returns are all equal
+ * gets 0), and every turn of the trajectory is pushed with that advantage through the clipped
+ * objective of objective.ts (a mean over turns, so a longer trajectory weighs more):
  *
  *   L = −E_t[ min(ρ_t A, clip(ρ_t, 1−ε, 1+ε) A) ] + β·KL(π ∥ π_ref) − c_H·H(π),   ρ_t = π(a_t)/π_old(a_t)
  *

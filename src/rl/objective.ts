@@ -73,10 +73,14 @@ export function expectedValidity(logpRow: ArrayLike<number>, valid: ArrayLike<nu
 /**
  * The policy loss on a minibatch. The policy factorises into a decision (ask, or which
  * category) and, when asking, which intervention (see agents/builtin/model.ts); each factor gets
- * its own clipped ratio with the trajectory's advantage `adv`; the intervention choice also
- * gains `whichCoef` × log P(valid | ask) (`expectedValidity`) at every turn where some offered
- * intervention is valid. Plus the exact KL to the reference over the shown options and an
- * entropy bonus. Returns the loss tensor and diagnostics.
+ * its own clipped ratio with the turn's advantage `adv` (GRPO: its trajectory's; PPO: GAE's),
+ * except that the decision gets none at an ask whose choice failed where a valid intervention was
+ * offered; each surrogate is a mean over all N turns. The intervention choice also gains
+ * `whichCoef` × the mean of log P(valid | ask) (`expectedValidity`) over the turns where some
+ * offered intervention is valid. Plus β × the exact KL to the reference over the shown options
+ * and the entropy bonus, each a mean over the turns. With `factored: false`, one clipped ratio on
+ * π(a) with `adv`. Returns the loss tensor and diagnostics (clipFrac and ratio: of the decision's
+ * ratio, or π(a)'s when unfactored).
  */
 export function factoredClippedLoss(
   logp: Tensor, // [N, K] log π over shown options (padded ≈ −1e30)

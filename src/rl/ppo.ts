@@ -1,8 +1,10 @@
 /**
  * PPO — Proximal Policy Optimization (Schulman et al. 2017) with a learned value head and
  * generalised advantage estimation (Schulman et al. 2016), the second RL algorithm beside GRPO.
- * As in LLaVA-RLHF's PPO (Sun et al. 2023) the policy is also held near the frozen supervised
- * policy by a KL penalty.
+ * As in LLaVA-RLHF's PPO (Sun et al. 2023) the policy is also held near a frozen reference by a
+ * KL penalty; here the reference is RL's starting policy (the supervised model with its ask gate
+ * opened to `askPrior`, run.ts), and the penalty is the exact KL over the shown options added to
+ * the loss, as GRPO does, not a per-turn penalty folded into the reward.
  *
  * Each update samples `samplesPerEpisode` trajectories per episode (multi-turn, our named
  * rewards; the whole return arrives at the last turn), estimates per-turn advantages Â_t with GAE
@@ -14,7 +16,9 @@
  * factoring on the built-in policy: −E_t[min(ρ_t Â_t, clip(ρ_t, 1−ε, 1+ε) Â_t)] summed over the
  * decision to ask and the intervention asked for, each with its own ratio, minus `whichCoef` ×
  * log P(valid | ask) at turns where a valid intervention is offered, plus β·KL(π ∥ π_ref) − c_H·H(π).
- * Set `whichCoef` to 0 for plain PPO on the factored policy.
+ * `whichCoef` 0 drops the validity term; the factored ratios stay, and so does the blame rule
+ * (an ask that failed because of the intervention chosen, where a valid one was offered, gives
+ * the decision no advantage: objective.ts), so it is not plain PPO on π(a).
  */
 import { z } from 'zod';
 import { add, mean, mulScalar, square, sub, tensor, clipGradNorm, type Tensor } from '../nn/index.js';

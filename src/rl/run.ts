@@ -33,7 +33,7 @@ import { competence, difficultyRanks, eligible } from './curriculum.js';
 
 export const RewardWeightsSchema = z
   .object(Object.fromEntries(Object.entries(DEFAULT_REWARD_WEIGHTS).map(([k, v]) => [k, z.number().default(v)])) as Record<RewardName, z.ZodDefault<z.ZodNumber>>)
-  .describe('reward weights: correct, wrong, interventions (per ask), invalid, abstain, maxTurns');
+  .describe(`reward weights, one per component of rewards.ts: ${Object.keys(DEFAULT_REWARD_WEIGHTS).join(', ')} (interventions: per valid intervention)`);
 
 /** Fields every RL algorithm shares. */
 export const BaseRLConfigSchema = z.object({
@@ -41,7 +41,7 @@ export const BaseRLConfigSchema = z.object({
   updates: z.number().int().min(1).default(150).describe('policy updates'),
   episodesPerUpdate: z.number().int().min(1).default(64).describe('episodes rolled out per update'),
   lr: z.number().positive().default(3e-3).describe('AdamW learning rate for the trainable parameters'),
-  klCoef: z.number().min(0).default(0.05).describe('weight of the KL penalty to the frozen supervised policy'),
+  klCoef: z.number().min(0).default(0.05).describe('weight of the KL penalty to the frozen starting policy: the supervised model with its ask gate opened to --ask-prior'),
   clipEps: z.number().positive().max(1).default(0.2).describe('ratio clipping ε'),
   epochs: z.number().int().min(1).default(2).describe('optimisation passes over each rollout batch'),
   minibatch: z.number().int().min(1).default(256).describe('turns per gradient step'),
