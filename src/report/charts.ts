@@ -209,11 +209,11 @@ export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
   } as unknown as TopLevelSpec;
 }
 
-/** RL diagnostics per update: total reward, KL to the supervised policy, entropy (independent y, each from zero). */
+/** RL diagnostics per update: total reward, KL to RL's starting policy (the frozen reference: the supervised model with its ask gate opened), entropy (independent y, each from zero). */
 export function diagnosticsSpec(res: Results): TopLevelSpec | null {
   const keys = [
     [C.reward, 'Reward per trajectory', 'mean total reward'],
-    [C.kl, 'KL to the supervised policy', 'KL divergence'],
+    [C.kl, 'KL to the starting policy', 'KL divergence'],
     [C.entropy, 'Policy entropy per turn', 'entropy'],
   ] as const;
   const panels = keys

@@ -89,7 +89,7 @@ describe('report.html', () => {
       ],
       diagnostics: [
         'RL diagnostics',
-        'KL to the supervised policy',
+        'KL to the starting policy',
         'KL divergence',
         'Policy entropy per turn',
         'RL update',

@@ -43,7 +43,7 @@ const CAPTIONS: Record<string, string> = {
     'All kinds, evaluation episodes. The ProactiveBench recipe rewards 1 for the correct category, r_p for a valid intervention, 0 otherwise (single-turn). ' +
     'Over-asking is not defined for the reference setting (no interventions offered).',
   diagnostics:
-    'Mean reward per trajectory, KL divergence to the frozen supervised policy and mean entropy of the policy per turn, per RL update. Each panel has its own scale, from zero.',
+    'Mean reward per trajectory, KL divergence to the frozen starting policy (the supervised model with its ask gate opened) and mean entropy of the policy per turn, per RL update. Each panel has its own scale, from zero.',
 };
 
 function figure(id: string, svg: string): string {
