@@ -5,7 +5,8 @@ import { generateSuite } from '../suite/generate.js';
 import { memoryLoader } from '../suite/loader.js';
 import { Rng } from '../util/rng.js';
 import { EpisodeState } from '../episode/state.js';
-import { rolloutMultiTurn } from './rollout.js';
+import { forwardSamples, rolloutMultiTurn } from './rollout.js';
+import { factoredClippedLoss } from './objective.js';
 import { asksOnAnswerable } from '../feedback/pairs.js';
 
 describe('multi-turn rollouts', () => {
@@ -35,5 +36,27 @@ describe('multi-turn rollouts', () => {
     // The same policy unmasked answers (an untrained head puts most of its mass on the categories).
     const plain = await rolloutMultiTurn(policy, policy.model, cache, eps, 2, new Rng(1));
     expect(plain.trajectories.filter((t) => t.record!.outcome === 'correct' || t.record!.outcome === 'wrong-category').length).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('the log-probabilities a rollout stores', () => {
+  it('are the policy’s own: recomputed in shuffled minibatches before any step, every ratio is exactly 1 and the KL to itself 0', async () => {
+    const eps = generateSuite({ episodes: 8, seed: 5, kinds: ['camera', 'sketch', 'occlusion'], size: 32 });
+    const policy = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });
+    policy.model.gate2.bias!.data[0] += 3; // ask often, so that multi-turn plays and both factors occur
+    const cache = new FeatureCache(policy.model, memoryLoader);
+    const ro = await rolloutMultiTurn(policy, policy.model, cache, eps, 4, new Rng(1));
+    expect(ro.samples.some((s) => s.action < s.text.numInterventions)).toBe(true);
+    const order = new Rng(3).shuffle([...ro.samples.keys()]);
+    for (let i = 0; i < order.length; i += 37) {
+      const batch = order.slice(i, i + 37).map((j) => ro.samples[j]);
+      const { out, refPadded } = await forwardSamples(policy, cache, batch, new Map());
+      const K = out.logp.shape[1];
+      batch.forEach((s, r) => expect(out.logp.data[r * K + s.action]).toBe(s.oldLogp));
+      const { stats } = factoredClippedLoss(out.logp, refPadded, batch, new Float32Array(batch.length).fill(1), { clipEps: 0.2, klCoef: 0.05, entropyCoef: 0, whichCoef: 1 });
+      expect(stats.kl).toBe(0);
+      expect(stats.clipFrac).toBe(0);
+      expect(stats.ratio).toBeCloseTo(1, 6);
+    }
   }, 60_000);
 });
