@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { DataError } from '../util/errors.js';
 import type { EpisodeRecord } from '../episode/types.js';
-import { pairwiseMcnemar, readEvalRun, writeEvalReport, type EvalRun } from './eval-report.js';
+import { mcnemar } from '../util/stats.js';
+import { pairwiseMcnemar, pValue, readEvalRun, writeEvalReport, type EvalRun } from './eval-report.js';
 
 describe('readEvalRun', () => {
   it('a summary.json that does not parse, or is not an object, is a DataError naming the file', async () => {
@@ -46,5 +47,17 @@ describe('pairwiseMcnemar', () => {
     // other data: no shared id, so no accuracy to show — it said 0.0 % for both runs, right on every episode
     const other = run('other', [['x1', true], ['x2', true]]);
     expect(pairwiseMcnemar([a, other], 'proactive')[0]).toMatchObject({ n: 0, accA: null, accB: null, pExact: 1, chi2: 0 });
+  });
+});
+
+describe('pValue (the pair tables\' exact p)', () => {
+  const pair = (b: number, c: number) => mcnemar([...Array(b).fill(true), ...Array(c).fill(false)], [...Array(b).fill(false), ...Array(c).fill(true)]);
+  it('4 decimals, exponent form below 0.0001, and a p below the doubles read from its log10 rather than as 0', () => {
+    expect(pValue(pair(2, 8))).toBe('0.1094');
+    expect(pValue(pair(3, 3))).toBe('1.0000');
+    expect(pValue(pair(40, 0))).toBe((2 * 0.5 ** 40).toExponential(2)); // 1.82e-12
+    expect(pValue(pair(1075, 0))).toBe('4.94e-324'); // 2^−1074, a denormal the double prints as 5e-324
+    expect(pValue(pair(2000, 0))).toBe('1.74e-602'); // 2^−1999; pExact is 0 here
+    expect(pValue({ pExact: 0, log10PExact: -99.99999 })).toBe('1.00e-100'); // a mantissa rounding up to 10 carries
   });
 });

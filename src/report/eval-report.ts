@@ -97,7 +97,18 @@ export function pairwiseMcnemar(runs: readonly EvalRun[], mode: EvalMode): PairT
 
 const ci = (r: RateInterval | undefined) => (r && r.rate !== null ? `${pct(r.rate)} [${(100 * r.low!).toFixed(1)}, ${(100 * r.high!).toFixed(1)}]` : '–');
 const psCi = (i: Intervals) => (i.psRate.mean === null ? '–' : i.psRate.ci95 ? `${num(i.psRate.mean)} [${num(i.psRate.ci95.low)}, ${num(i.psRate.ci95.high)}]` : num(i.psRate.mean));
-const pValue = (p: number) => (p < 0.0001 ? p.toExponential(2) : p.toFixed(4));
+/**
+ * An exact p for the pair tables: 4 decimals, below 0.0001 in exponent form — from its log10 once it is below the normal
+ * doubles (2.2e-308), where the double has lost its digits or is 0 ("1.74e-602" for 2,000 to 0, not "0.00e+0").
+ */
+export function pValue(t: Pick<McNemar, 'pExact' | 'log10PExact'>): string {
+  if (t.pExact >= 0.0001) return t.pExact.toFixed(4);
+  if (t.pExact >= Number.MIN_VALUE * 2 ** 52) return t.pExact.toExponential(2);
+  let e = Math.floor(t.log10PExact);
+  let m = Number((10 ** (t.log10PExact - e)).toFixed(2));
+  if (m >= 10) [m, e] = [m / 10, e + 1];
+  return `${m.toFixed(2)}e${e}`;
+}
 
 /** Rows of the per-model table: label, episodes, accuracy, ps-rate, guess, abstain, invalid+unparseable, over-asking. */
 function modelRows(runs: readonly EvalRun[], mode: EvalMode): string[][] {
@@ -118,7 +129,7 @@ function groupRows(runs: readonly EvalRun[], mode: EvalMode, by: 'byKind' | 'byV
 const VARIANT_NOTE = '<p class="meta">Variants within a kind: the corruption kind\'s operations (and ImageNet-C\'s corruptions, read from the enhancement that undoes them), as ImageNet-C results are reported per corruption; a kind\'s mean can hide one that fails.</p>';
 
 function pairRows(tests: readonly PairTest[]): string[][] {
-  return tests.map((t) => [t.a, t.b, String(t.n), pct(t.accA), pct(t.accB), String(t.onlyA), String(t.onlyB), pValue(t.pExact), t.chi2.toFixed(2)]);
+  return tests.map((t) => [t.a, t.b, String(t.n), pct(t.accA), pct(t.accB), String(t.onlyA), String(t.onlyB), pValue(t), t.chi2.toFixed(2)]);
 }
 const PAIR_HEAD = ['A', 'B', 'shared episodes', 'accuracy A', 'accuracy B', 'only A right', 'only B right', 'exact p (two-sided)', 'χ² (cont. corr.)'];
 

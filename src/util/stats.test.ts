@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Means, average, logSumExp, mcnemar, mean, meanInterval95, quantileSorted, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
+import { Means, average, logBinomialHalfCdf, logSumExp, mcnemar, mean, meanInterval95, quantileSorted, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
 
 describe('stats', () => {
   it('average is the arithmetic mean, 0 for no values', () => {
@@ -127,6 +127,71 @@ describe('McNemar continuity correction', () => {
       }),
       { seed: 20260102, numRuns: 300 },
     );
+  });
+});
+
+describe('McNemar exact p for many discordant pairs (log space)', () => {
+  const pair = (b: number, c: number) => mcnemar([...Array(b).fill(true), ...Array(c).fill(false)], [...Array(b).fill(false), ...Array(c).fill(true)]);
+  /** log10 of a positive BigInt, from its leading 17 digits. */
+  const log10Big = (x: bigint) => {
+    const s = x.toString();
+    const lead = Math.min(17, s.length);
+    return Math.log10(Number(s.slice(0, lead))) + (s.length - lead);
+  };
+  /** The exact two-sided p, 2 · Σ_{i ≤ min(b, c)} C(b + c, i) / 2^(b + c), as log10, by BigInt arithmetic (capped at 1). */
+  const exactLog10P = (b: number, c: number) => {
+    const d = b + c;
+    const m = Math.min(b, c);
+    let choose = 1n;
+    let sum = 1n;
+    for (let i = 1; i <= m; i++) {
+      choose = (choose * BigInt(d - i + 1)) / BigInt(i);
+      sum += choose;
+    }
+    return Math.min(0, log10Big(2n * sum) - d * Math.log10(2));
+  };
+
+  it('b + c = 1,075 to 0 is 2 · 0.5^1075 = 2^−1074 = Number.MIN_VALUE, not 0; past the doubles the log10 still tells it', () => {
+    // summing exp of each term gave 0 here: 0.5^1075 underflows before it is doubled
+    expect(pair(1075, 0).pExact).toBe(Number.MIN_VALUE);
+    expect(pair(0, 1075).pExact).toBe(Number.MIN_VALUE);
+    expect(pair(1074, 0).pExact).toBe(2 ** -1073);
+    expect(pair(1000, 0).pExact / 2 ** -999).toBeCloseTo(1, 9); // 2 · 0.5^1000
+    // 2 · 1086 / 2^1086 and 2 · (1 + 1103 + C(1103, 2) + C(1103, 3)) / 2^1103: both above Number.MIN_VALUE, both read 0 before
+    expect(pair(1085, 1).pExact).toBeGreaterThan(0);
+    expect(pair(1100, 3).pExact).toBeGreaterThan(0);
+    expect(pair(1097, 3).pExact / 10 ** exactLog10P(1097, 3)).toBeCloseTo(1, 0); // 3.5e-323: a denormal, a few bits of precision
+    // 2 · 0.5^2000 = 2^−1999 ≈ 1.74e-602: no double holds it (pExact 0); log10PExact does
+    expect(pair(2000, 0).log10PExact).toBeCloseTo(-1999 * Math.log10(2), 9);
+    expect(pair(2000, 0).log10PExact).toBeCloseTo(-601.759, 3);
+    expect(pair(5000, 40).log10PExact).toBeCloseTo(exactLog10P(5000, 40), 8);
+  });
+
+  it('log10PExact equals the exact BigInt value for any counts, and pExact is 10 ** log10PExact', () => {
+    expect(pair(2, 8).log10PExact).toBeCloseTo(Math.log10(0.109375), 12);
+    expect(pair(3, 3).log10PExact).toBe(0);
+    expect(mcnemar([true], [true]).log10PExact).toBe(0);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2500 }), fc.integer({ min: 0, max: 2500 }), (b, c) => {
+        const m = pair(b, c);
+        const want = b + c === 0 ? 0 : exactLog10P(b, c);
+        expect(Math.abs(m.log10PExact - want)).toBeLessThan(1e-9 * Math.max(1, -want));
+        if (want > -300) expect(m.pExact / 10 ** want).toBeCloseTo(1, 9);
+        expect(m.pExact).toBeLessThanOrEqual(1);
+        // positive whenever the p is at least the smallest double; 0 only below half of it (2^−1075, the rounding tie, either way)
+        if (want >= Math.log10(Number.MIN_VALUE)) expect(m.pExact).toBeGreaterThan(0);
+        if (want < Math.log10(Number.MIN_VALUE / 2) - 1e-9) expect(m.pExact).toBe(0);
+      }),
+      { seed: 20260103, numRuns: 300, examples: [[1075, 0], [0, 1076], [1085, 1], [1200, 10], [1500, 1500], [2500, 2499]] },
+    );
+  });
+
+  it('logBinomialHalfCdf: ln P(X ≤ m) for X ~ Binomial(n, ½)', () => {
+    expect(logBinomialHalfCdf(0, 3)).toBeCloseTo(Math.log(1 / 8), 12);
+    expect(logBinomialHalfCdf(1, 3)).toBeCloseTo(Math.log(4 / 8), 12);
+    expect(logBinomialHalfCdf(3, 3)).toBe(0);
+    expect(logBinomialHalfCdf(-1, 3)).toBe(-Infinity);
+    expect(logBinomialHalfCdf(0, 10_000)).toBeCloseTo(-10_000 * Math.LN2, 8);
   });
 });
 

@@ -147,8 +147,14 @@ export interface McNemar {
   /** A right and B wrong (b), A wrong and B right (c). */
   onlyA: number;
   onlyB: number;
-  /** Exact two-sided p-value: 2 · P(X ≤ min(b, c)) for X ~ Binomial(b + c, ½), capped at 1 (1 when b + c = 0). */
+  /**
+   * Exact two-sided p-value: 2 · P(X ≤ min(b, c)) for X ~ Binomial(b + c, ½), capped at 1 (1 when b + c = 0), the double
+   * nearest `10 ** log10PExact`: a correct tiny positive number down to 4.9e-324 (Number.MIN_VALUE), 0 only when the p is
+   * smaller than any double holds (with min(b, c) = 0, from b + c = 1,076 on: 2 · 0.5^1076 = 2^−1075).
+   */
   pExact: number;
+  /** log10 of the exact two-sided p (≤ 0; 0 when p = 1): finite for any counts, so a p below the doubles' range is still told (2,000 to 0: −601.8). */
+  log10PExact: number;
   /**
    * The chi-square statistic with continuity correction, max(0, |b − c| − 1)² / (b + c) (0 when b + c = 0): the correction
    * moves |b − c| toward 0, never past it, so b = c gives 0 (as R's mcnemar.test does).
@@ -156,11 +162,29 @@ export interface McNemar {
   chi2: number;
 }
 
-/** log C(n, k) by summing logs (exact enough for the few thousand pairs an eval has). */
-function logChoose(n: number, k: number): number {
+/**
+ * ln P(X ≤ m) for X ~ Binomial(n, ½), in log space throughout so it never underflows: the terms
+ * ln C(n, i) − n·ln 2 by the running sum ln C(n, i) = ln C(n, i − 1) + ln((n − i + 1) / i), added by
+ * log-sum-exp. (Summing exp of each term, as this file did, gave 0 once a term fell below the doubles'
+ * range — 2 · 0.5^1075 read 0 where it is 4.9e-324.) Written here: no exact-binomial package is a
+ * dependency, and the npm ones seen (e.g. @stdlib/stats-base-dists-binomial-cdf) return the CDF as a
+ * plain double, which underflows the same way. O(m).
+ */
+export function logBinomialHalfCdf(m: number, n: number): number {
+  if (m < 0) return -Infinity;
+  if (m >= n) return 0;
+  const terms = new Float64Array(m + 1);
+  let logC = 0;
+  terms[0] = -n * Math.LN2;
+  for (let i = 1; i <= m; i++) {
+    logC += Math.log((n - i + 1) / i);
+    terms[i] = logC - n * Math.LN2;
+  }
+  let top = -Infinity;
+  for (const t of terms) top = Math.max(top, t);
   let s = 0;
-  for (let i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
-  return s;
+  for (const t of terms) s += Math.exp(t - top);
+  return Math.min(0, top + Math.log(s));
 }
 
 /** McNemar (1947) on paired outcomes `a[i]`, `b[i]` (true = success). */
@@ -177,15 +201,10 @@ export function mcnemar(a: readonly boolean[], b: readonly boolean[]): McNemar {
     else neither++;
   }
   const d = onlyA + onlyB;
-  let pExact = 1;
-  if (d > 0) {
-    const m = Math.min(onlyA, onlyB);
-    let tail = 0;
-    for (let i = 0; i <= m; i++) tail += Math.exp(logChoose(d, i) - d * Math.LN2);
-    pExact = Math.min(1, 2 * tail);
-  }
+  // ln p = min(0, ln 2 + ln P(X ≤ min(b, c))), exponentiated once at the end
+  const logP = d > 0 ? Math.min(0, Math.LN2 + logBinomialHalfCdf(Math.min(onlyA, onlyB), d)) : 0;
   const chi2 = d > 0 ? Math.max(0, Math.abs(onlyA - onlyB) - 1) ** 2 / d : 0;
-  return { n: a.length, both, neither, onlyA, onlyB, pExact, chi2 };
+  return { n: a.length, both, neither, onlyA, onlyB, pExact: Math.exp(logP), log10PExact: logP / Math.LN10, chi2 };
 }
 
 // ─── Percentile bootstrap over items ────────────────────────────────────────────────────
