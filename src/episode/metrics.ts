@@ -26,8 +26,11 @@ export interface Metrics {
   unparseableRate: number;
   /** Share that ran out of turns. */
   maxTurnsRate: number;
-  /** Control episodes (answerable at the first view) in which the policy asked at least once. */
-  overAsking: number;
+  /**
+   * Share of control episodes (answerable at the first view) whose first move was an intervention; null when the records
+   * hold no control episode (`controls` = 0) — undefined, not 0 % (tables print '–').
+   */
+  overAsking: number | null;
   /** Number of control episodes. */
   controls: number;
   /** Accuracy on non-control episodes only. */
@@ -59,7 +62,7 @@ export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
     invalidRate: share((r) => r.outcome === 'invalid-intervention'),
     unparseableRate: share((r) => r.outcome === 'unparseable'),
     maxTurnsRate: share((r) => r.outcome === 'max-turns'),
-    overAsking: average(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0))),
+    overAsking: controls.length ? average(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0))) : null,
     controls: controls.length,
     accuracyNonControl: average(nonControl.map((r) => (r.success ? 1 : 0))),
   };

@@ -175,6 +175,13 @@ describe('metrics', () => {
     expect(m.controls).toBe(1);
     expect(m.overAsking).toBe(1);
   });
+  it('over-asking is null, not 0, when the records hold no control episode (per kind too)', () => {
+    const recs = [playEpisode(toy(), 'proactive', (t) => (t.turn < 2 ? 'A' : 'dog')), playEpisode(toy({ id: 'b', kind: 'camera' }), 'proactive', () => 'cat')];
+    expect(computeMetrics(recs)).toMatchObject({ controls: 0, overAsking: null });
+    const s = summarize([...recs, playEpisode(toy({ id: 'c', control: true, firstView: 2, minInterventions: 0 }), 'proactive', () => 'dog')]);
+    expect(s).toMatchObject({ controls: 1, overAsking: 0 }); // a control that answered at once: 0 %, a real figure
+    expect(s.byKind.camera).toMatchObject({ controls: 0, overAsking: null });
+  });
   it('breaks a kind down by variant (the corruption kind\u2019s operation, from meta.corruption), and only when one is named', () => {
     const corr = (id: string, corruption: string) => toy({ id, kind: 'corruption', meta: { corruption, levels: [0.9, 0.5, 0] } });
     const recs = [

@@ -4,7 +4,7 @@ import { lossesLine, summaryTable, variantTable } from './table.js';
 import { metricsOf } from '../testing/metrics-fixture.js';
 
 const m = (episodes: number, accuracy: number, controls = 0): Metrics =>
-  metricsOf(episodes, accuracy, { psRate: 1, interventions: 1, oraclePsRate: 1, invalidRate: 1 - accuracy, overAsking: controls ? 1 : 0, controls });
+  metricsOf(episodes, accuracy, { psRate: 1, interventions: 1, oraclePsRate: 1, invalidRate: 1 - accuracy, overAsking: controls ? 1 : null, controls });
 
 describe('terminal tables', () => {
   const s: Summary = { ...m(3, 2 / 3), byKind: { corruption: m(3, 2 / 3, 1) } };

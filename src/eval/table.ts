@@ -47,7 +47,7 @@ function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
     pct(m.guessRate),
     pct(m.abstainRate),
     pct(m.invalidRate + m.unparseableRate),
-    m.controls ? pct(m.overAsking) : '–',
+    m.overAsking === null ? '–' : pct(m.overAsking),
   ];
 }
 

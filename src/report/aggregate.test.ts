@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { summarize } from '../episode/metrics.js';
+import { playEpisode } from '../episode/state.js';
+import { chainEpisode } from '../testing/chain-episode.js';
 import { fakeResults } from '../testing/report-fixture.js';
+import { headlineFigures } from './data.js';
 import { tmpDir } from '../testing/tmp.js';
 import { AGGREGATE_FILE, aggregateSchema, buildAggregate, parseAggregate, seedStat, writeAggregate, type SeedRun } from './aggregate.js';
 import { aggregateText, fmtStat, renderAggregatePage } from './aggregate-page.js';
@@ -48,6 +52,23 @@ describe('multi-seed aggregate', () => {
     expect(agg.baselines.map((b) => b.name)).toEqual(['proactivebench-rp0.5', 'proactivebench-rp1']);
     expect(agg.baselines[1].figures.gapClosed.all.values).toEqual(runs.map((r) => r.baselines[1].gapClosed.all));
     expect(() => aggregateSchema.parse(agg)).not.toThrow();
+  });
+
+  it('over-asking of a seed whose test suite has no control episode is null there and left out of the mean (not averaged as 0)', () => {
+    const play = (id: string, control: boolean, reply: string) => playEpisode(chainEpisode(id, 3, control ? 0 : 2, { kind: 'camera' }), 'proactive', () => reply);
+    const overAsking = (...recs: ReturnType<typeof play>[]) => {
+      const s = summarize(recs);
+      return headlineFigures(s, s, s, ['camera']).overAsking;
+    };
+    const runs = [run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)];
+    runs[0].results.overAsking = overAsking(play('a', false, 'A'), play('c1', true, 'A'), play('c2', true, 'F')); // 1 of 2 controls asked
+    runs[1].results.overAsking = overAsking(play('a', false, 'A'), play('b', false, 'F')); // no control episode
+    runs[2].results.overAsking = overAsking(play('c1', true, 'F'), play('c2', true, 'F')); // 0 of 2 asked
+    const o = buildAggregate(runs).ours.overAsking;
+    expect(o.values).toEqual([0.5, null, 0]);
+    expect(o.n).toBe(2);
+    expect(o.mean).toBeCloseTo(0.25, 12); // (0.5 + 0) / 2; averaging the empty seed as 0 % gave 1/6
+    expect(fmtStat(o, 'pct')).toMatch(/^25\.0 ± /);
   });
 
   it('aggregates accuracy per variant when the runs have it, a seed without one counting as missing', () => {

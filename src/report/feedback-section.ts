@@ -26,7 +26,8 @@ export interface PolicyResult {
   name: string;
   gapClosed: { train: number | null; unseen: number | null; all: number | null };
   accuracy: number;
-  overAsking: number;
+  /** null when the test suite has no control episode (episode/metrics.ts). */
+  overAsking: number | null;
   guessRate: number;
   psRate: number;
   /** Mean gold (simulator) reward per test episode, all seven kinds. */
@@ -43,7 +44,7 @@ export interface FeedbackResults {
   pairs: number;
   labels: { honest: number; confident: number; honestGoldAgreement: number; confidentGoldAgreement: number };
   reference: { accuracy: number };
-  before: { accuracy: number; guessRate: number; overAsking: number; testGold?: number };
+  before: { accuracy: number; guessRate: number; overAsking: number | null; testGold?: number };
   rewardModels: { name: string; variant: string; labels: number; pairs: number; train: PairMetrics; heldOut: PairMetrics; finalLoss: number }[];
   policies: PolicyResult[];
   routing: { aiLabelGoldAgreement: number; humanLabelGoldAgreement: number; points: { strategy: string; budget: number; humanLabels: number; aiWrongCaught?: number; aiLabelsUsed?: number; goldAccuracy: number }[] };

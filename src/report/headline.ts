@@ -68,7 +68,7 @@ export function headlineRows(r: Results): HeadlineRow[] {
       value: r.overAsking,
       text: pct(r.overAsking),
       target: `≤ ${pct(TARGETS.overAsking, 0)}`,
-      pass: r.overAsking <= TARGETS.overAsking,
+      pass: r.overAsking == null ? undefined : r.overAsking <= TARGETS.overAsking,
     },
     {
       key: 'psRate',

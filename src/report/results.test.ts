@@ -3,6 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chainEpisode } from '../testing/chain-episode.js';
+import { playEpisode } from '../episode/state.js';
+import { headlineRows } from './headline.js';
 import { summarize, type Metrics, type Summary } from '../episode/metrics.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { decodePNG } from '../scenes/codec.js';
@@ -241,5 +243,31 @@ describe('example episodes', () => {
     const after = [r('a', 'camera', false), r('b', 'camera', true, 1), r('c', 'sketch', true)];
     expect(pickExampleIds(before, after, 1)).toEqual(['b', 'c']);
     expect(summarize([]).episodes).toBe(0);
+  });
+});
+
+describe('over-asking when the test suite has no control episode', () => {
+  // chain episodes: control when informative from view 0; reply 'A' asks (moves the block), 'C' abstains
+  const play = (id: string, kind: string, control: boolean, reply: string) => playEpisode(chainEpisode(id, 3, control ? 0 : 2, { kind }), 'proactive', () => reply);
+  const noControls = summarize([play('a', 'camera', false, 'A'), play('b', 'sketch', false, 'C')]);
+
+  it('is null in results.json (not 0 %): the headline shows "–" with no verdict on the ≤ 10 % target', async () => {
+    expect(noControls.controls).toBe(0);
+    const h = headlineFigures(noControls, noControls, noControls, ['camera']);
+    expect(h.overAsking).toBeNull();
+    const r = { ...fakeResults(), ...h, summaries: { reference: noControls, before: noControls, after: noControls } };
+    const dir = tmpDir('askfirst-results');
+    await writeResults(dir, r);
+    const back = await readResults(dir);
+    expect(back.overAsking).toBeNull();
+    expect(back.summaries.after.overAsking).toBeNull();
+    const row = headlineRows(back).find((x) => x.key === 'overAsking')!;
+    expect(row).toMatchObject({ value: null, text: '–', pass: undefined });
+  });
+
+  it('a suite with controls still gets a figure, 0 % included', () => {
+    const withControls = summarize([play('a', 'camera', false, 'A'), play('c', 'camera', true, 'F')]);
+    expect(withControls).toMatchObject({ controls: 1, overAsking: 0 });
+    expect(headlineFigures(withControls, withControls, withControls, ['camera']).overAsking).toBe(0);
   });
 });

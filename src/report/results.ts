@@ -89,7 +89,8 @@ export const metricsSchema = exactly<Metrics>()(
     invalidRate: frac,
     unparseableRate: frac,
     maxTurnsRate: frac,
-    overAsking: frac,
+    /** null when the episodes hold no control episode. */
+    overAsking: frac.nullable(),
     controls: z.number().int().min(0),
     accuracyNonControl: frac,
   }),
@@ -134,8 +135,8 @@ const headlineFiguresSchema = z.object({
   gapClosed: gapClosedSchema,
   /** `gapClosed`'s intervals over the test episodes (absent in results written before they were computed). */
   gapClosedCi95: gapClosedCi95Schema.optional(),
-  /** Control episodes (answerable at once) in which the policy asked first, after RL. */
-  overAsking: frac,
+  /** Control episodes (answerable at once) in which the policy asked first, after RL; null when the test suite has no control episode. */
+  overAsking: frac.nullable(),
   /** Mean proactive suggestions per episode after RL (proactive mode). */
   psRate: nonNeg,
   /** The oracle's minimum ps-rate over the same episodes. */

@@ -64,9 +64,7 @@ function summary(byKind: Record<string, Metrics>): Summary {
       w((m) => m.guessRate),
       0,
     ),
-    overAsking: round(
-      ms.reduce((a, m) => a + m.overAsking * m.controls, 0) / Math.max(1, controls),
-    ),
+    overAsking: controls ? round(ms.reduce((a, m) => a + (m.overAsking ?? 0) * m.controls, 0) / controls) : null,
     byKind,
   };
 }
