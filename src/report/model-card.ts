@@ -11,10 +11,13 @@ import { gapClosed } from '../episode/metrics.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { headlineRows, TARGETS } from './headline.js';
 import { duration, num, pct } from './html.js';
-import type { Results } from './results.js';
+import type { DecisionShares, Results } from './results.js';
 import { MODEL_CARD_FILE, parseResults } from './results-io.js';
 
 /** Escape a value for a Markdown table cell (pipes, newlines) and inline text (markup characters). */
+
+/** A first-move share as a percentage; '–' when the situation had no episode (its shares are 0 by convention, not 0 %). */
+const share = (d: DecisionShares, k: 'asked' | 'guessed') => (d.n ? pct(d[k]) : '–');
 export function mdCell(s: unknown): string {
   return String(s ?? '')
     .replace(/\\/g, '\\\\')
@@ -217,10 +220,11 @@ export function renderModelCard(results: Results): string {
         ] as const
       ).map(([name, a]) => [
         mdCell(name),
-        pct(a.uninformative.asked),
-        pct(a.uninformative.guessed),
-        pct(a.control.asked),
-        pct(a.control.guessed),
+        // a situation with no episode (n = 0: a suite without control episodes) has no shares: '–', not 0.0 %
+        share(a.uninformative, 'asked'),
+        share(a.uninformative, 'guessed'),
+        share(a.control, 'asked'),
+        share(a.control, 'guessed'),
       ]),
       [false, true, true, true, true],
     ),

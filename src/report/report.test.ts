@@ -304,6 +304,9 @@ describe('MODEL_CARD.md', () => {
     expect(md).toMatch(/Targets not met in this run.*42\.0 %/);
     expect(md).toContain('# Model card: pipe\\|name');
     expect(md).toContain('Quick run');
+    // a suite without control episodes: the first-move table shows '–' for the control columns, not 0.0 % over-asking
+    r.askVsGuess.after = { uninformative: { n: 10, asked: 0.7, guessed: 0.2, other: 0.1 }, control: { n: 0, asked: 0, guessed: 0, other: 0 } };
+    expect(renderModelCard(r)).toMatch(/\| after RL \| 70\.0 % \| 20\.0 % \| – \| – \|/);
     expect(md).not.toContain(
       pct(fakeResults(1).accuracy.after.byKind.camera) +
         ' | ' +
