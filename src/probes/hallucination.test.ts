@@ -60,6 +60,19 @@ describe('presence items', () => {
     expect(ids.size).toBe(episodes.length);
   });
 
+  it('with --categories, each POPE split still has as many no as yes questions (a scene\'s other objects are not asked about)', () => {
+    for (const categories of [['star', 'crescent', 'heart', 'circle'], ['house', 'tree', 'umbrella', 'lightning', 'star', 'key']]) {
+      const m = presenceItems({ seed: 0, scenes: 40, unseenScenes: 0, size: 64, categories, splits: ['random', 'popular', 'adversarial'] }).episodes.map(itemMeta);
+      for (const split of ['random', 'popular', 'adversarial'] as const) {
+        const s = m.filter((x) => x.split === split);
+        const yes = s.filter((x) => x.truth === 'yes').length;
+        expect(yes, `${categories.join(',')} ${split}`).toBeGreaterThan(0);
+        expect(s.filter((x) => x.truth === 'no').length, `${categories.join(',')} ${split}`).toBe(yes); // 52 yes to 186 no on 100 scenes before
+        expect(s.every((x) => categories.includes(x.category))).toBe(true);
+      }
+    }
+  });
+
   it('popular negatives are the most frequent categories; the three splits differ', () => {
     const neg = (split: string) => metas.filter((x) => x.split === split && x.truth === 'no').map((x) => x.category);
     expect(neg('popular')).not.toEqual(neg('random'));

@@ -132,8 +132,13 @@ export function presenceItems(o: PresenceItemsOptions): { episodes: SuiteEpisode
   for (const split of splits.filter((s) => s !== 'unseen')) {
     clean.forEach((s, si) => {
       const present = s.facts.objects.map((x) => x.category);
+      // k yes and k no questions: the objects whose category may be named, and as many absent categories (with --categories,
+      // counting a scene's other objects too gave up to three "no" per "yes"; with few categories, fewer may be absent than
+      // present, and then only the first k objects are asked about). With every category, k = the scene's objects.
+      const named = present.filter((c) => cats.includes(c));
       const absent = cats.filter((c) => !present.includes(c));
-      const k = Math.min(present.length, absent.length);
+      const k = Math.min(named.length, absent.length);
+      const positives = named.slice(0, k);
       let neg: string[];
       if (split === 'random') neg = new SceneRng(hashSeed('pope-random', o.seed, si)).sample(absent, k);
       else if (split === 'popular') neg = popular.filter((c) => absent.includes(c)).slice(0, k);
@@ -143,7 +148,7 @@ export function presenceItems(o: PresenceItemsOptions): { episodes: SuiteEpisode
         neg = [...absent].sort((a, b) => score(b) - score(a) || sim(b) - sim(a) || a.localeCompare(b)).slice(0, k);
       }
       let n = 0;
-      for (const c of present.filter((c) => cats.includes(c))) episodes.push(presenceEpisode(s, c, split, n++));
+      for (const c of positives) episodes.push(presenceEpisode(s, c, split, n++));
       for (const c of neg) episodes.push(presenceEpisode(s, c, split, n++));
     });
   }
