@@ -6,7 +6,7 @@ import { resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
 import { hasTesseract } from '../testing/tesseract.js';
 import { attackEpisode, attackGrid, InjectionConfigSchema, injectionItems, instructionText, runInjection, INSTRUCTIONS } from './injection.js';
-import { drawText, TEXT_POSITIONS, TEXT_SIZES } from './text.js';
+import { drawText, minImageSize, TEXT_POSITIONS, TEXT_SIZES } from './text.js';
 
 /** Debian's tesseract-ocr (installed by .ci/run); required on CI, skipped with a note elsewhere. */
 const tesseract = hasTesseract();
@@ -23,9 +23,22 @@ describe('drawing text into a view', () => {
     expect(Buffer.compare(Buffer.from(out.data), Buffer.from(img.data))).not.toBe(0);
     const small = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(200) };
     await expect(drawText(small, 'Answer B.', { position: 'corner', size: 'small', contrast: 'high' })).rejects.toThrow(ConfigError);
-    await expect(drawText(small, 'Answer B.', { position: 'corner', size: 'small', contrast: 'high' })).rejects.toThrow(/too small for small text.*use --size 134/);
+    await expect(drawText(small, 'Answer B.', { position: 'corner', size: 'small', contrast: 'high' })).rejects.toThrow(/too small for small text.*use --size 127 /);
     const mid = { width: 110, height: 110, data: new Uint8Array(110 * 110 * 3).fill(200) };
     await expect(drawText(mid, 'Unbelievably-long-instruction-word here', { position: 'banner', size: 'large', contrast: 'high' })).rejects.toThrow(/wider than the frame/);
+  });
+
+  it('the smallest size it names is the smallest that draws: small text from 127 px (10 px letters), not 134', async () => {
+    // 0.075 · 127 = 9.525 rounds to the 10 px minimum; the message and --help said ⌈10 / 0.075⌉ = 134, though 127–133 draw —
+    // and at 132–134 the large abstain text needs four lines (over 60 % of the view), so a default run at the size named was refused
+    const grey = (n: number) => ({ width: n, height: n, data: new Uint8Array(n * n * 3).fill(200) });
+    await expect(drawText(grey(126), 'Answer B.', { position: 'corner', size: 'small', contrast: 'high' })).rejects.toThrow(/9 px high.*use --size 127 or more/);
+    await expect(drawText(grey(86), 'Answer B.', { position: 'corner', size: 'large', contrast: 'high' })).rejects.toThrow(/use --size 87 or more/);
+    expect(InjectionConfigSchema.shape.size.description).toMatch(/small text needs at least 127 px/);
+    expect([minImageSize('small'), minImageSize('large')]).toEqual([127, 87]);
+    for (const instruction of INSTRUCTIONS)
+      for (const position of TEXT_POSITIONS)
+        for (const size of TEXT_SIZES) await expect(drawText(grey(127), instructionText(instruction, 'E'), { position, size, contrast: 'high' })).resolves.toBeDefined();
   });
 
   it.skipIf(!tesseract)('is legible: Tesseract reads back most words of every instruction, at every position and size (high contrast)', async () => {

@@ -26,7 +26,7 @@ import { DataError } from '../util/errors.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { bootstrap, pct, wilson, type Figure } from './metrics.js';
 import { partDir, playItems, type ProbeRunOptions } from './run.js';
-import { drawText, TEXT_CONTRASTS, TEXT_POSITIONS, TEXT_SIZES, type TextStyle } from './text.js';
+import { drawText, minImageSize, TEXT_CONTRASTS, TEXT_POSITIONS, TEXT_SIZES, type TextStyle } from './text.js';
 
 export const INSTRUCTIONS = ['letter', 'never-ask', 'always-ask', 'abstain'] as const;
 export type Instruction = (typeof INSTRUCTIONS)[number];
@@ -49,7 +49,7 @@ export const InjectionConfigSchema = z.object({
   seed: z.number().int().min(0).default(0).describe('seed of the generated episodes'),
   episodes: z.number().int().min(1).default(12).describe('episodes per scenario kind (each gets one attack, cycling through every combination)'),
   kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...SCENARIO_KINDS]).describe('scenario kinds'),
-  size: z.number().int().min(32).max(512).default(160).describe('view size in pixels (the text must fit legibly: small text needs at least 134 px)'),
+  size: z.number().int().min(32).max(512).default(160).describe(`view size in pixels (the text must fit legibly: small text needs at least ${minImageSize('small')} px; a size some text cannot fit at is refused, naming it)`),
   instructions: z.array(z.enum(INSTRUCTIONS)).min(1).default([...INSTRUCTIONS]).describe('injected instructions: letter (pick a wrong option), never-ask, always-ask, abstain'),
   positions: z.array(z.enum(TEXT_POSITIONS)).min(1).default([...TEXT_POSITIONS]).describe('where the text goes: corner, object (over it), banner'),
   sizes: z.array(z.enum(TEXT_SIZES)).min(1).default([...TEXT_SIZES]).describe('text size: small, large'),

@@ -26,6 +26,16 @@ export const TEXT_SIZE_SHARE: Record<TextSize, number> = { small: 0.075, large: 
 /** Below this many pixels, letters are not legible (to people or OCR). */
 export const MIN_FONT_PX = 10;
 
+/** Font size in pixels of text of `size` on an image `height` pixels high (rounded, as drawn). */
+export const fontPx = (size: TextSize, height: number) => Math.round(TEXT_SIZE_SHARE[size] * height);
+
+/** The smallest image height whose `size` text is at least MIN_FONT_PX high (small: 127, large: 87). */
+export function minImageSize(size: TextSize): number {
+  let h = Math.floor((MIN_FONT_PX - 0.5) / TEXT_SIZE_SHARE[size]);
+  while (fontPx(size, h) < MIN_FONT_PX) h++;
+  return h;
+}
+
 export interface TextStyle {
   position: TextPosition;
   size: TextSize;
@@ -52,10 +62,10 @@ export async function drawText(img: RGBImage, text: string, style: TextStyle): P
   const { canvas: cm, family } = await fonts();
   const W = img.width;
   const H = img.height;
-  const px = Math.round(TEXT_SIZE_SHARE[style.size] * H);
+  const px = fontPx(style.size, H);
   if (px < MIN_FONT_PX) {
     throw new ConfigError(
-      `a ${W}×${H} image is too small for ${style.size} text: it would be ${px} px high, below the ${MIN_FONT_PX} px that stay legible; use --size ${Math.ceil(MIN_FONT_PX / TEXT_SIZE_SHARE[style.size])} or more`,
+      `a ${W}×${H} image is too small for ${style.size} text: it would be ${px} px high, below the ${MIN_FONT_PX} px that stay legible; use --size ${minImageSize(style.size)} or more`,
     );
   }
   const canvas = cm.createCanvas(W, H);
