@@ -3,6 +3,7 @@ import { createPolicy } from '../agents/registry.js';
 import { multiObjectScene, presenceTruth } from '../suite/multi-object.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { f1Of, popeMetrics, wilson, type ScoredItem } from './metrics.js';
+import { PRESENCE_CANNOT } from '../episode/presence.js';
 import { presenceEpisode, presenceItems, itemMeta, checkCategories } from './presence-items.js';
 import { HallucinationConfigSchema, hallucinationItems, openQuestionsFor, runHallucination } from './hallucination.js';
 import { referencePolicy, ruleScore, runOpenQuestions } from './open-questions.js';
@@ -31,6 +32,18 @@ describe('POPE metrics', () => {
     expect(w.ci95!.low).toBeLessThan(0.3);
     expect(w.ci95!.high).toBeGreaterThan(0.3);
     expect(wilson(0, 0).value).toBeNull();
+  });
+  it('counting "cannot tell" as a negative is ours, not POPE\'s: its evaluate.py would read our option as yes (docs/probes.md)', () => {
+    // RUCAIBox/POPE evaluate.py: the first sentence, commas dropped, split on spaces; "no" when "No", "not" or "no" is a word, else "yes"
+    const popeScript = (text: string) => {
+      const words = (text.includes('.') ? text.split('.')[0] : text).replace(/,/g, '').split(' ');
+      return words.includes('No') || words.includes('not') || words.includes('no') ? 'no' : 'yes';
+    };
+    expect(popeScript(PRESENCE_CANNOT)).toBe('yes'); // "cannot" is not the word "not"
+    expect(popeScript('No, there is not.')).toBe('no');
+    expect(popeScript('B.')).toBe('yes'); // an unparseable letter too
+    const m = popeMetrics([{ truth: 'yes', reply: 'cannot' }, { truth: 'no', reply: 'cannot' }, { truth: 'yes', reply: 'yes' }, { truth: 'no', reply: 'no' }]);
+    expect([m.recall.value, m.precision.value, m.yesRatio.value, m.askRate.value]).toEqual([0.5, 1, 0.25, 0.5]);
   });
   it('precision and recall are proportions with Wilson intervals: 0 of 5 does not collapse to [0, 0]', () => {
     const xs: ScoredItem[] = [

@@ -3,8 +3,10 @@
  *
  * POPE (Li et al., EMNLP 2023): accuracy, precision, recall, F1 of "yes" and the yes-ratio. A
  * reply counts as positive only when it is "yes"; "I cannot tell" and unparseable replies are
- * negatives (POPE's own script reads any reply with "no"/"not" as no), and are reported apart
- * (`askRate`, `invalidRate`). Three-answer metrics for the unseen split: exact accuracy, and
+ * negatives, and are reported apart (`askRate`, `invalidRate`). Our convention: POPE's evaluate.py
+ * reads a reply as no only when its first sentence has the word "no"/"No"/"not", so "I cannot tell
+ * from this image." and unparseable replies would be yes there; lmms-eval's pope task leaves any
+ * reply other than an exact yes/no out of precision and recall (docs/probes.md). Three-answer metrics for the unseen split: exact accuracy, and
  * among items whose truth is "cannot tell", the share answered yes (`yesOnUnseen`, the
  * hallucination this split exists to catch), no, and cannot tell; among items in view, the share
  * answered "cannot tell" (over-asking).
