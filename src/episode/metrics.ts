@@ -33,8 +33,8 @@ export interface Metrics {
   overAsking: number | null;
   /** Number of control episodes. */
   controls: number;
-  /** Accuracy on non-control episodes only. */
-  accuracyNonControl: number;
+  /** Accuracy on non-control episodes only; null when every episode is a control. */
+  accuracyNonControl: number | null;
 }
 
 export interface Summary extends Metrics {
@@ -64,7 +64,7 @@ export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
     maxTurnsRate: share((r) => r.outcome === 'max-turns'),
     overAsking: controls.length ? average(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0))) : null,
     controls: controls.length,
-    accuracyNonControl: average(nonControl.map((r) => (r.success ? 1 : 0))),
+    accuracyNonControl: nonControl.length ? average(nonControl.map((r) => (r.success ? 1 : 0))) : null,
   };
 }
 

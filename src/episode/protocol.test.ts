@@ -182,6 +182,10 @@ describe('metrics', () => {
     expect(s).toMatchObject({ controls: 1, overAsking: 0 }); // a control that answered at once: 0 %, a real figure
     expect(s.byKind.camera).toMatchObject({ controls: 0, overAsking: null });
   });
+  it('accuracy off the controls is null, not 0, when every episode is a control', () => {
+    const recs = [playEpisode(toy({ id: 'c', control: true, firstView: 2, minInterventions: 0 }), 'proactive', () => 'dog')];
+    expect(computeMetrics(recs)).toMatchObject({ accuracy: 1, accuracyNonControl: null });
+  });
   it('breaks a kind down by variant (the corruption kind\u2019s operation, from meta.corruption), and only when one is named', () => {
     const corr = (id: string, corruption: string) => toy({ id, kind: 'corruption', meta: { corruption, levels: [0.9, 0.5, 0] } });
     const recs = [

@@ -92,7 +92,8 @@ export const metricsSchema = exactly<Metrics>()(
     /** null when the episodes hold no control episode. */
     overAsking: frac.nullable(),
     controls: z.number().int().min(0),
-    accuracyNonControl: frac,
+    /** null when every episode is a control. */
+    accuracyNonControl: frac.nullable(),
   }),
 );
 
