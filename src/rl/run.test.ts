@@ -48,6 +48,21 @@ describe('resuming an RL run', () => {
   }, 60_000);
 });
 
+describe('what RL logs', () => {
+  it('eval/overAsking only when the validation episodes hold a control (none: undefined, not logged as 0)', async () => {
+    const train = generateSuite({ episodes: 6, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const ctx = (val: typeof train) => ({ policy: newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 }), train, val, loader: async (v: { image: never }) => v.image });
+    const last = async (val: typeof train, name: string) => (await trainGRPO({ out: join(tmpDir('af-rl-log'), name), updates: 1, episodesPerUpdate: 4, groupSize: 2, evalEvery: 1, progress: false }, ctx(val) as never)).curve.at(-1)!;
+    const noControls = train.filter((e) => !e.control).slice(0, 3);
+    const withControl = [...noControls.slice(0, 2), train.find((e) => e.control)!];
+    expect(noControls.length).toBe(3);
+    const a = await last(noControls, 'a');
+    expect(a).toHaveProperty('eval/accuracy');
+    expect(a).not.toHaveProperty('eval/overAsking');
+    expect((await last(withControl, 'b'))['eval/overAsking']).toBeTypeOf('number');
+  }, 60_000);
+});
+
 describe('what RL trains', () => {
   it('keeps the perception the supervised stage taught (whichLook) and the image encoder frozen', async () => {
     const train = generateSuite({ episodes: 4, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
