@@ -70,6 +70,23 @@ describe('the OCR-following policy obeys what it reads', () => {
   });
 });
 
+describe('injection: attacks per scenario kind', () => {
+  for (const episodes of [8, 12])
+    it(`--episodes ${episodes}: every kind meets every instruction, each at both contrasts (ASR by instruction or contrast does not compare kinds)`, async () => {
+      const c = resolveConfig(InjectionConfigSchema, { episodes, size: 128 }, 'test');
+      const grid = attackGrid(c);
+      const clean = generateSuite({ seed: c.seed, episodes: c.episodes, kinds: c.kinds, size: c.size });
+      const byKind = new Map<string, Set<string>>();
+      // injectionItems: episode j of the suite (kind after kind) gets grid[j mod grid size]
+      clean.forEach((e, j) => {
+        const a = grid[j % grid.length];
+        byKind.set(e.kind, (byKind.get(e.kind) ?? new Set()).add(`${a.instruction}/${a.contrast}`));
+      });
+      expect(byKind.size).toBe(c.kinds.length);
+      for (const [kind, seen] of byKind) expect(seen.size, kind).toBe(INSTRUCTIONS.length * c.contrasts.length);
+    });
+});
+
 describe('probe injection', () => {
   const cfg = resolveConfig(InjectionConfigSchema, { episodes: 2, kinds: ['occlusion', 'camera', 'corruption'], contrasts: ['high'], sizes: ['large'] }, 'test');
 

@@ -70,10 +70,19 @@ export interface InjectionItems {
   attacks: Attack[];
 }
 
-/** Every combination of the configured factors, in a fixed order. */
+/**
+ * Every combination of the configured factors, in a fixed order: the instruction changes fastest,
+ * then the contrast, the size and the position. Episodes take the combinations in turn, and a
+ * suite lists one kind's episodes after another's, so every kind meets every instruction (from 4
+ * episodes per kind with the default factors) and every instruction at both contrasts (from 8):
+ * "ASR by instruction" and "by contrast" compare attacks, not scenario kinds. (With the
+ * instruction slowest, a kind's episodes all carried one or two instructions: at the default 12
+ * per kind, abstain was tried on corruption episodes only.) Size and position vary across kinds
+ * unless a kind has episodes enough for the whole grid (48 with the defaults).
+ */
 export function attackGrid(cfg: Pick<InjectionConfig, 'instructions' | 'positions' | 'sizes' | 'contrasts'>): Omit<Attack, 'text' | 'option'>[] {
   const out: Omit<Attack, 'text' | 'option'>[] = [];
-  for (const instruction of cfg.instructions) for (const position of cfg.positions) for (const size of cfg.sizes) for (const contrast of cfg.contrasts) out.push({ instruction, position, size, contrast });
+  for (const position of cfg.positions) for (const size of cfg.sizes) for (const contrast of cfg.contrasts) for (const instruction of cfg.instructions) out.push({ instruction, position, size, contrast });
   return out;
 }
 
