@@ -1,6 +1,7 @@
-import { readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expect, it, vi } from 'vitest';
+import { spawnTsx, stopChild } from '../testing/child.js';
 import { tmpDir } from '../testing/tmp.js';
 import { lockDataDir, openDb, redact } from './db.js';
 
@@ -13,6 +14,109 @@ it('a PGlite data directory can be opened by one process at a time; stale locks 
   again();
   writeFileSync(join(dir, 'askfirst.lock'), '2147483646'); // no such process
   lockDataDir(dir)();
+});
+
+const NO_SUCH_PID = 2147483646;
+
+it('two contenders on one stale lock: exactly one takes it over, whichever step the other is at', () => {
+  // The second contender runs in the middle of the first one's takeover: right after the first
+  // has judged the lock stale (the old code then removed whatever lock was there — the second
+  // one's fresh lock — and both held it), and right after its second look under the takeover lock.
+  for (const at of [1, 2]) {
+    const dir = tmpDir('af-lock-race');
+    const lock = join(dir, 'askfirst.lock');
+    writeFileSync(lock, String(NO_SUCH_PID)); // left by a killed process
+    const outcomes: string[] = [];
+    const unlocks: (() => void)[] = [];
+    const contender = (name: string) => () => {
+      try {
+        unlocks.push(lockDataDir(dir));
+        outcomes.push(`${name} took it`);
+      } catch (e) {
+        outcomes.push(`${name} refused: ${(e as Error).message}`);
+      }
+    };
+    let second: (() => void) | null = contender('B');
+    let checks = 0;
+    const kill = process.kill.bind(process);
+    const spy = vi.spyOn(process, 'kill').mockImplementation((pid, signal) => {
+      if (pid === NO_SUCH_PID && second && ++checks === at) {
+        const run = second;
+        second = null;
+        run();
+      }
+      return kill(pid, signal);
+    });
+    try {
+      contender('A')();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(outcomes, `second contender at stale check ${at}`).toHaveLength(2);
+    expect(outcomes.filter((o) => o.endsWith('took it')), `second contender at stale check ${at}: ${outcomes.join('; ')}`).toHaveLength(1);
+    expect(outcomes.find((o) => o.includes('refused'))).toMatch(/in use by process \d+|is taking over the lock/);
+    expect(readdirSync(dir)).toEqual(['askfirst.lock']); // no takeover or temporary file left
+    expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
+    for (const u of unlocks) u();
+    expect(readdirSync(dir)).toEqual([]);
+  }
+});
+
+it('several processes started at once on one stale lock: exactly one takes it', async () => {
+  const dir = tmpDir('af-lock-procs');
+  const db = join(dir, 'db');
+  const go = join(dir, 'go');
+  const script = join(dir, 'contend.mts');
+  writeFileSync(
+    script,
+    `import { existsSync } from 'node:fs';
+import { lockDataDir } from ${JSON.stringify(resolve(import.meta.dirname, 'db.ts'))};
+const [db, go] = process.argv.slice(2);
+process.stdout.write('ready\\n');
+while (!existsSync(go)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+try {
+  lockDataDir(db);
+  process.stdout.write('took it\\n');
+} catch (e) {
+  process.stdout.write('refused: ' + e.message + '\\n');
+}
+setInterval(() => undefined, 1000); // hold the lock (alive) until killed
+`,
+  );
+  lockDataDir(db)(); // make the folder
+  writeFileSync(join(db, 'askfirst.lock'), String(NO_SUCH_PID));
+  const children = Array.from({ length: 4 }, () => spawnTsx(script, [db, go], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  try {
+    const lines = children.map((c) => {
+      let out = '';
+      c.stdout!.on('data', (d) => (out += String(d)));
+      return () => out.split('\n').filter(Boolean);
+    });
+    const until = async (ok: () => boolean) => {
+      for (const t0 = Date.now(); !ok(); ) {
+        if (Date.now() - t0 > 100_000) throw new Error(`children: ${JSON.stringify(lines.map((l) => l()))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await until(() => lines.every((l) => l().length >= 1));
+    writeFileSync(go, '');
+    await until(() => lines.every((l) => l().length >= 2));
+    const results = lines.map((l) => l()[1]);
+    expect(results.filter((r) => r === 'took it'), results.join('; ')).toHaveLength(1);
+    const winner = children[results.indexOf('took it')];
+    expect(readFileSync(join(db, 'askfirst.lock'), 'utf8')).toBe(String(winner.pid));
+    for (const r of results) if (r !== 'took it') expect(r).toMatch(new RegExp(`in use by process ${winner.pid}|is taking over the lock`));
+  } finally {
+    await Promise.all(children.map(stopChild));
+  }
+});
+
+it('a takeover file left by a process killed in the middle of a takeover is named, not removed behind anyone\'s back', () => {
+  const dir = tmpDir('af-lock-guard');
+  writeFileSync(join(dir, 'askfirst.lock'), String(NO_SUCH_PID));
+  writeFileSync(join(dir, 'askfirst.lock.takeover'), String(NO_SUCH_PID));
+  expect(() => lockDataDir(dir)).toThrow(/askfirst\.lock\.takeover was left by a process that stopped while taking over the stale lock .*askfirst\.lock; if no askfirst process is using it, remove both files/);
+  expect(readdirSync(dir).sort()).toEqual(['askfirst.lock', 'askfirst.lock.takeover']);
 });
 
 it('a --db-dir that is a file, or a non-empty folder that is no database, is refused and left as it was', async () => {

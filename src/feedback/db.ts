@@ -6,10 +6,11 @@
  * on PostgreSQL each transaction takes a pooled client and is retried on serialisation
  * failures and deadlocks.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite as PGliteDb } from '@electric-sql/pglite';
 import { AskfirstError, InputError } from '../util/errors.js';
+import { processAlive, releaseLockFile, takeLockFile } from '../util/lockfile.js';
 
 /** Something that runs parameterised SQL ($1, $2 …) and returns rows. */
 export interface Queryable {
@@ -62,36 +63,26 @@ export function dbError(e: unknown): unknown {
   return e;
 }
 
+const LOCK_FILE = 'askfirst.lock';
+
 /**
  * PGlite is one process's database: a second process opening the same directory would corrupt
- * it. Take a pid lock file (stale locks of dead processes are taken over).
+ * it. Take a lock file, `askfirst.lock`, holding the owner's pid; a lock whose process is gone (a
+ * kill -9) is stale and taken over — atomically, so two processes finding the same stale lock at
+ * the same instant cannot both take it (src/util/lockfile.ts says how).
  */
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, 'askfirst.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => rmSync(file, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(file, 'utf8'));
-      let alive: boolean;
-      try {
-        alive = Number.isInteger(pid) && pid > 0 && process.kill(pid, 0);
-      } catch {
-        alive = false;
-      }
-      if (alive) {
-        throw new AskfirstError(
-          'CONFLICT',
-          `the PGlite data directory ${dataDir} is in use by process ${pid} (e.g. \`askfirst feedback serve\`); stop it first, or use PostgreSQL via DATABASE_URL for concurrent access`,
-        );
-      }
-      rmSync(file, { force: true });
-    }
+  const file = join(dataDir, LOCK_FILE);
+  const me = String(process.pid);
+  const got = takeLockFile(file, me, (text) => !processAlive(Number(text)));
+  if (!got.ok) {
+    throw new AskfirstError(
+      'CONFLICT',
+      `the PGlite data directory ${dataDir} is in use by process ${got.holder} (e.g. \`askfirst feedback serve\`); stop it first, or use PostgreSQL via DATABASE_URL for concurrent access`,
+    );
   }
-  throw new AskfirstError('CONFLICT', `cannot lock the PGlite data directory ${dataDir}`);
+  return () => releaseLockFile(file, me);
 }
 
 /**
@@ -108,7 +99,7 @@ export function checkDataDir(dataDir: string): void {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  const other = names.filter((n) => n !== 'askfirst.lock');
+  const other = names.filter((n) => !n.startsWith(LOCK_FILE)); // the lock, and for an instant its temporary and takeover files
   if (other.length && !names.includes('PG_VERSION')) {
     throw new InputError(
       `${dataDir} is not a feedback database (it has no PG_VERSION) and is not empty (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}): give --db-dir the folder the workbench made, or a new or empty one`,
