@@ -61,6 +61,9 @@ describe('CLI errors a user can fix', () => {
   it('read-only and full disks are named as such (a read-only file system is not "not found")', () => {
     expect(explainFsError(fsErr('EROFS', 'open', '/mnt/ro/out/x.json'))?.message).toMatch(/cannot write \/mnt\/ro\/out\/x\.json: the file system is read-only/);
     expect(explainFsError(fsErr('EACCES', 'mkdir', '/srv/out'))?.message).toMatch(/permission denied \(a read-only directory\?\)/);
+    // a folder written whole (fsx.ts writeDirAtomic) is named as given, not as its temporary sibling
+    expect(explainFsError(fsErr('EACCES', 'mkdir', '/srv/.ds.tmp-123-0a1b2c3d'))?.message).toMatch(/^cannot write \/srv\/ds: permission denied/);
+    expect(explainFsError(fsErr('ENOSPC', 'open', '/srv/.ds.tmp-123-0a1b2c3d/images/.a.png.123.ff.tmp'))?.message).toMatch(/^cannot write \/srv\/ds\/images\/.*: no space left/);
     expect(explainFsError(fsErr('ENOSPC', 'write', '/srv/out/r.jsonl'))?.message).toMatch(/no space left/);
     expect(explainFsError(new Error('plain'))).toBeNull();
   });

@@ -3,10 +3,10 @@
  * columns, the same prompts the environment serves, PNGs on disk, and a Parquet file that reads
  * back to the same rows with the images embedded.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodePNG } from '../scenes/codec.js';
 import { generateSuite } from '../suite/generate.js';
 import { memoryLoader } from '../suite/loader.js';
@@ -21,6 +21,25 @@ import { CANNOT } from '../testing/proactivebench-fixture.js';
 import { scoreSingleTurn } from './single-turn.js';
 
 const episodes = generateSuite({ episodes: 4, seed: 8, size: 32 });
+
+// A failure between files: the Parquet writer (after images/ and train.jsonl) fails when told to.
+const inject = vi.hoisted(() => ({ parquetFails: false }));
+vi.mock('hyparquet-writer', async (importOriginal) => {
+  const real = await importOriginal<typeof import('hyparquet-writer')>();
+  return {
+    ...real,
+    parquetWriteBuffer: (...args: Parameters<typeof real.parquetWriteBuffer>) => {
+      if (inject.parquetFails) throw new Error('disk full (injected)');
+      return real.parquetWriteBuffer(...args);
+    },
+  };
+});
+
+/** Every file under `dir` (relative path → bytes, base64). */
+function snapshot(dir: string): Record<string, string> {
+  const files = (readdirSync(dir, { recursive: true }) as string[]).filter((p) => statSync(join(dir, p)).isFile()).sort();
+  return Object.fromEntries(files.map((p) => [p, readFileSync(join(dir, p)).toString('base64')]));
+}
 
 describe('export --format trl', () => {
   it('writes JSONL + images + Parquet + dataset card; rows match what env serve shows', async () => {
@@ -78,6 +97,52 @@ describe('export --format trl', () => {
     };
     await expect(exportTrl(episodes, failing, { out, turns: 'path' })).rejects.toThrow(/cannot load a view/);
     expect(existsSync(out)).toBe(false); // no images/ without a train.jsonl
+  });
+
+  it('a failure between files leaves the earlier export as it was, and no temporary folder beside it', async () => {
+    const parent = tmpDir('askfirst-trl-whole');
+    const out = join(parent, 'ds');
+    await exportTrl(episodes, memoryLoader, { out, turns: 'path' });
+    const before = snapshot(out);
+    const other = generateSuite({ episodes: 2, seed: 9, size: 32 });
+    inject.parquetFails = true;
+    try {
+      await expect(exportTrl(other, memoryLoader, { out, turns: 'first' })).rejects.toThrow('disk full (injected)');
+      // a first export that fails leaves no folder at all
+      await expect(exportTrl(other, memoryLoader, { out: join(parent, 'new'), turns: 'first' })).rejects.toThrow('disk full (injected)');
+    } finally {
+      inject.parquetFails = false;
+    }
+    expect(snapshot(out)).toEqual(before); // not the new train.jsonl and images beside the old Parquet and card
+    expect(readdirSync(parent)).toEqual(['ds']);
+  });
+
+  it('a new export over an earlier one holds none of its files; absolute image paths name the final folder', async () => {
+    const parent = tmpDir('askfirst-trl-replace');
+    const out = join(parent, 'ds');
+    await exportTrl(episodes, memoryLoader, { out, turns: 'path' });
+    const res = await exportTrl(episodes.slice(0, 1), memoryLoader, { out, turns: 'first', absolutePaths: true });
+    const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrlRow);
+    expect(rows.map((r) => r.images[0])).toEqual([resolve(out, trlRows(episodes[0], 'first')[0].images[0])]);
+    expect(existsSync(rows[0].images[0])).toBe(true);
+    expect(readdirSync(join(out, 'images'))).toHaveLength(res.images); // no image of the episodes left out this time
+    expect(readdirSync(parent)).toEqual(['ds']);
+  });
+
+  it('an --out that holds anything but an earlier export is refused and left as it was', async () => {
+    const dir = tmpDir('askfirst-trl-notours');
+    writeFileSync(join(dir, 'notes.txt'), 'mine\n');
+    await expect(exportTrl(episodes, memoryLoader, { out: dir, turns: 'first' })).rejects.toThrow(
+      `--out ${dir} is not empty and is not an earlier \`askfirst export --format trl\` (it holds notes.txt): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`,
+    );
+    writeFileSync(join(dir, 'README.md'), '# my dataset\n');
+    await expect(exportTrl(episodes, memoryLoader, { out: join(dir, 'README.md'), turns: 'first' })).rejects.toThrow(`--out ${join(dir, 'README.md')} is a file: give a folder`);
+    const readmeOnly = join(dir, 'sub');
+    await exportTrl(episodes, memoryLoader, { out: readmeOnly, turns: 'first' });
+    writeFileSync(join(readmeOnly, 'README.md'), '# my notes\n');
+    await expect(exportTrl(episodes, memoryLoader, { out: readmeOnly, turns: 'first' })).rejects.toThrow(/its README\.md is not the dataset card of an export/);
+    expect(readdirSync(dir).sort()).toEqual(['README.md', 'notes.txt', 'sub']);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# my dataset\n');
   });
 
   it('--turns first gives one row per episode; reference mode one row on the clearest view', () => {

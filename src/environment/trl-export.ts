@@ -10,9 +10,11 @@
  * first turn with `turns: 'first'` (multi-turn training through `askfirst env serve`).
  * Written as `train.jsonl` + `images/*.png` (paths relative to the JSONL) and, unless turned off,
  * `train.parquet` with the images embedded as `{bytes, path}` structs (Hugging Face `datasets`'
- * Image layout), plus a dataset card `README.md`.
+ * Image layout), plus a dataset card `README.md`. The folder appears as a whole (written into a
+ * temporary sibling, then renamed into place: no old file beside new ones after a crash); an
+ * existing `out` must be empty or an earlier export, which is replaced.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { optionLetter } from '../episode/parse.js';
 import { formatPrompt, optionTexts, questionFor, shownOptions } from '../episode/prompt.js';
@@ -20,7 +22,8 @@ import type { EvalMode } from '../episode/types.js';
 import { encodePNGFast } from '../scenes/png.js';
 import { safeFileName } from '../suite/io.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
-import { writeFileAtomic } from '../util/fsx.js';
+import { InputError } from '../util/errors.js';
+import { writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { canonicalView } from './episodes.js';
 
 type Part = { type: 'image' } | { type: 'text'; text: string };
@@ -131,10 +134,43 @@ function parquetSchema() {
   ];
 }
 
-/** Write the dataset (JSONL + images, Parquet, dataset card) under `o.out`. */
+/** What an export writes; an `out` holding only these (and its dataset card) is an earlier export. */
+const EXPORT_NAMES = new Set(['train.jsonl', 'train.parquet', 'README.md', 'images']);
+/** The dataset card says who wrote it. */
+const CARD_MARK = 'askfirst export --format trl';
+
+/**
+ * `out` may be replaced as a whole when it is missing, empty, or an earlier export (its files and
+ * dataset card; temporary files of an interrupted write aside); anything else there would be lost.
+ */
+async function checkOut(out: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(out);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR') throw new InputError(`--out ${out} is a file: give a folder (a new one is created)`);
+    throw e;
+  }
+  if (!names.length) return;
+  const other = names.filter((n) => !EXPORT_NAMES.has(n) && !/^\..*\.tmp$/.test(n));
+  const card = names.includes('README.md') ? await readFile(join(out, 'README.md'), 'utf8').catch(() => '') : '';
+  if (other.length || !card.includes(CARD_MARK)) {
+    const what = other.length ? `it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}` : `its README.md is not the dataset card of an export`;
+    throw new InputError(`--out ${out} is not empty and is not an earlier \`askfirst export --format trl\` (${what}): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`);
+  }
+}
+
+/**
+ * Write the dataset (JSONL + images, Parquet, dataset card) as the folder `o.out`, which appears
+ * as a whole (writeDirAtomic): a failure or a crash part-way leaves an earlier export there as it
+ * was, and a new one holds no file of the earlier (e.g. images of episodes no longer exported).
+ */
 export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
+  await checkOut(resolve(o.out));
   // Every view is read and encoded before anything is written (Parquet needs the bytes anyway): a view that does not
-  // load fails the export with --out untouched, not with images/ half-written and no train.jsonl.
+  // load fails the export before the slow part of writing starts.
   const rows: TrlRow[] = [];
   const pngs = new Map<string, Buffer>();
   for (const ep of episodes) {
@@ -145,42 +181,43 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
     }
     o.onEpisode?.();
   }
-  await mkdir(join(o.out, 'images'), { recursive: true });
-  for (const [path, png] of pngs) await writeFileAtomic(join(o.out, path), png);
   const files = ['train.jsonl'];
-  const jsonlRow = (r: TrlRow) => (o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r);
-  await writeFileAtomic(join(o.out, 'train.jsonl'), rows.map((r) => JSON.stringify(jsonlRow(r))).join('\n') + (rows.length ? '\n' : ''));
-  if (o.parquet !== false) {
-    const { parquetWriteBuffer } = await import('hyparquet-writer');
-    const col = <K extends keyof TrlRow>(name: K) => ({ name, data: rows.map((r) => r[name]) });
-    const buf = parquetWriteBuffer({
-      schema: parquetSchema() as never,
-      columnData: [
-        // Parquet structs need every field: the image part gets text = null.
-        { name: 'prompt', data: rows.map((r) => r.prompt.map((m) => ({ role: m.role, content: m.content.map((p) => ({ type: p.type, text: 'text' in p ? p.text : null })) }))) },
-        { name: 'images', data: rows.map((r) => r.images.map((p) => ({ bytes: pngs.get(p)!, path: p }))) },
-        col('episode_id'),
-        col('kind'),
-        col('mode'),
-        col('turn'),
-        col('view'),
-        col('max_turns'),
-        col('control'),
-        col('label'),
-        col('options'),
-        col('answer'),
-        col('answer_letter'),
-        col('valid_intervention_letters'),
-      ] as never,
-      createdBy: 'askfirst export --format trl',
-    });
-    await writeFileAtomic(join(o.out, 'train.parquet'), new Uint8Array(buf));
-    files.push('train.parquet');
-  } else {
-    await rm(join(o.out, 'train.parquet'), { force: true }); // an earlier export's Parquet would disagree with this train.jsonl
-  }
-  await writeFileAtomic(join(o.out, 'README.md'), datasetCard(rows, o));
-  files.push('README.md');
+  await writeDirAtomic(o.out, async (dir) => {
+    await mkdir(join(dir, 'images'));
+    for (const [path, png] of pngs) await writeFileAtomic(join(dir, path), png);
+    // absolute paths name where the folder will be, not the temporary one
+    const jsonlRow = (r: TrlRow) => (o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r);
+    await writeFileAtomic(join(dir, 'train.jsonl'), rows.map((r) => JSON.stringify(jsonlRow(r))).join('\n') + (rows.length ? '\n' : ''));
+    if (o.parquet !== false) {
+      const { parquetWriteBuffer } = await import('hyparquet-writer');
+      const col = <K extends keyof TrlRow>(name: K) => ({ name, data: rows.map((r) => r[name]) });
+      const buf = parquetWriteBuffer({
+        schema: parquetSchema() as never,
+        columnData: [
+          // Parquet structs need every field: the image part gets text = null.
+          { name: 'prompt', data: rows.map((r) => r.prompt.map((m) => ({ role: m.role, content: m.content.map((p) => ({ type: p.type, text: 'text' in p ? p.text : null })) }))) },
+          { name: 'images', data: rows.map((r) => r.images.map((p) => ({ bytes: pngs.get(p)!, path: p }))) },
+          col('episode_id'),
+          col('kind'),
+          col('mode'),
+          col('turn'),
+          col('view'),
+          col('max_turns'),
+          col('control'),
+          col('label'),
+          col('options'),
+          col('answer'),
+          col('answer_letter'),
+          col('valid_intervention_letters'),
+        ] as never,
+        createdBy: 'askfirst export --format trl',
+      });
+      await writeFileAtomic(join(dir, 'train.parquet'), new Uint8Array(buf));
+      files.push('train.parquet');
+    }
+    await writeFileAtomic(join(dir, 'README.md'), datasetCard(rows, o));
+    files.push('README.md');
+  });
   return { rows: rows.length, images: pngs.size, files };
 }
 

@@ -36,7 +36,8 @@ export function explainFsError(e: unknown): AskfirstError | null {
   if (!(e instanceof Error)) return null;
   const err = e as FsError;
   // A failed rename of a temporary file into place (fsx.ts's atomic writes) is about its destination, not the temporary name.
-  const path = err.syscall === 'rename' && err.dest ? err.dest : err.path;
+  // A path in writeDirAtomic's temporary sibling folder (fsx.ts) is shown where it is going: /p/.out.tmp-PID-HEX/x → /p/out/x.
+  const path = (err.syscall === 'rename' && err.dest ? err.dest : err.path)?.replace(/([\\/])\.([^\\/]+)\.(?:tmp|old)-\d+-[0-9a-f]{8}(?=[\\/]|$)/, '$1$2');
   if (typeof err.code !== 'string' || !path) return null;
   if (err.syscall === 'rename' && err.code === 'ENOTDIR' && /[\\/]$/.test(path)) return new InputError(`${path} names a directory (it ends with "/") where a file is expected; give a file name`, { cause: e });
   const verb = err.syscall === 'open' || err.syscall === 'read' || err.syscall === 'scandir' || err.syscall === 'stat' ? 'use' : 'write';

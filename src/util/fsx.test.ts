@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { writeFileAtomic, writeFileAtomicSync } from './fsx.js';
+import { writeDirAtomic, writeFileAtomic, writeFileAtomicSync } from './fsx.js';
 
 const tmp = () => tmpDir('askfirst-fsx');
 
@@ -24,5 +24,42 @@ describe('atomic writes', () => {
     expect(() => writeFileAtomicSync(join(d, 'taken'), 'data')).toThrow();
     await expect(writeFileAtomic(join(d, 'taken'), 'data')).rejects.toThrow();
     expect(readdirSync(d)).toEqual(['taken']);
+  });
+
+  it('a directory is replaced as a whole, or not at all; through a symbolic link where it points', async () => {
+    const d = tmp();
+    const dir = join(d, 'out');
+    await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'old.txt'), 'old'));
+    await expect(
+      writeDirAtomic(dir, async (t) => {
+        writeFileSync(join(t, 'new.txt'), 'new');
+        throw new Error('stopped half-way');
+      }),
+    ).rejects.toThrow('stopped half-way');
+    expect(readdirSync(d)).toEqual(['out']);
+    expect(readdirSync(dir)).toEqual(['old.txt']);
+    await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'new.txt'), 'new'));
+    expect(readdirSync(dir)).toEqual(['new.txt']);
+    symlinkSync(dir, join(d, 'link'));
+    await writeDirAtomic(join(d, 'link'), async (t) => writeFileSync(join(t, 'via-link.txt'), 'x'));
+    expect(readdirSync(dir)).toEqual(['via-link.txt']);
+    expect(readdirSync(d).sort()).toEqual(['link', 'out']);
+  });
+
+  it('what a killed run left beside the directory is removed by the next one, except the only copy of the earlier directory', async () => {
+    const d = tmp();
+    const dir = join(d, 'out[1]'); // regex characters in the name
+    const left = (what: string) => {
+      const p = join(d, `.out[1].${what}-2147483646-0a1b2c3d`); // no such process
+      mkdirSync(p);
+      writeFileSync(join(p, 'f'), what);
+    };
+    left('old'); // killed between its two renames: out[1] missing, this is the earlier one
+    left('tmp');
+    writeFileSync(join(d, '.out[1].tmp-1-0a1b2c3d'), ''); // pid 1 runs: not ours to remove
+    await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'new.txt'), 'new'));
+    expect(readdirSync(d).sort()).toEqual(['.out[1].old-2147483646-0a1b2c3d', '.out[1].tmp-1-0a1b2c3d', 'out[1]']);
+    await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'newer.txt'), 'newer')); // now out[1] is there
+    expect(readdirSync(d).sort()).toEqual(['.out[1].tmp-1-0a1b2c3d', 'out[1]']);
   });
 });

@@ -1,11 +1,13 @@
 /**
  * File writes that never leave a half-written file behind: whole files go to a temporary
- * sibling and are renamed into place; JSONL records are appended one whole line per write.
+ * sibling and are renamed into place, and so do whole directories (writeDirAtomic); JSONL
+ * records are appended one whole line per write.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
-import { open, rename, mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processAlive } from './lockfile.js';
 
 function tmpName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -51,6 +53,74 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** A hidden sibling of `path` for a directory being written (`what`: tmp) or moved aside (old). */
+function siblingDir(path: string, what: 'tmp' | 'old'): string {
+  return join(dirname(path), `.${basename(path)}.${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Remove what writeDirAtomic runs on `target` left when their process was killed part-way: their
+ * temporary folders, and earlier folders moved aside — those only once `target` is there again
+ * (killed between its two renames, the one moved aside is the only copy: kept for the user).
+ */
+async function removeLeftovers(target: string, exists: boolean): Promise<void> {
+  const base = basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mine = new RegExp(`^\\.${base}\\.(tmp|old)-(\\d+)-[0-9a-f]{8}$`);
+  for (const name of await readdir(dirname(target))) {
+    const m = mine.exec(name);
+    if (!m || processAlive(Number(m[2])) || (m[1] === 'old' && !exists)) continue;
+    await rm(join(dirname(target), name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Write a whole directory so that it appears at once: `fill(tmp)` writes every file into a new
+ * temporary sibling (same parent, so the same file system), which is then renamed to `dir`. A
+ * reader, or a crash, never finds some new files beside old ones. An existing `dir` — the
+ * caller has checked it may be replaced — is renamed aside first and removed once the new one is
+ * in place: rename(2) cannot replace a non-empty directory in one step, so a crash between those
+ * two renames leaves `dir` missing and both versions beside it under their dot-names, nothing
+ * lost. On a failure before that the temporary sibling is removed and `dir` is left as it was;
+ * what a killed run left is removed by the next one (removeLeftovers). A `dir` that is a
+ * symbolic link to a directory is replaced where the link points.
+ */
+export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  let target = resolve(dir);
+  try {
+    target = await realpath(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await mkdir(dirname(target), { recursive: true });
+  const exists = () =>
+    lstat(target).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? false : Promise.reject(e)),
+    );
+  await removeLeftovers(target, await exists());
+  const tmp = siblingDir(target, 'tmp');
+  await mkdir(tmp);
+  let old: string | null = null;
+  try {
+    await fill(tmp);
+    if (await exists()) {
+      old = siblingDir(target, 'old');
+      await rename(target, old);
+    }
+    try {
+      await rename(tmp, target);
+    } catch (e) {
+      if (old) await rename(old, target); // put the earlier one back
+      old = null;
+      throw e;
+    }
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (old) await rm(old, { recursive: true, force: true });
 }
 
 /** An append-only JSONL file: each record is one write() of one complete line. */
