@@ -1,7 +1,12 @@
 /** `askfirst report`'s reading of eval runs: a damaged summary.json is named, not "an unexpected error". */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OraclePolicy } from '../agents/baselines/oracle.js';
+import { runEpisodes } from '../agents/runner.js';
+import { openResults } from '../eval/store.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { chainEpisode } from '../testing/chain-episode.js';
 import { tmpDir } from '../testing/tmp.js';
 import { DataError } from '../util/errors.js';
 import type { EpisodeRecord } from '../episode/types.js';
@@ -21,6 +26,50 @@ describe('readEvalRun', () => {
       expect(err).toBeInstanceOf(DataError);
       expect((err as Error).message).toMatch(msg);
     }
+  });
+});
+
+describe('readEvalRun: one record per episode', () => {
+  const eps = Array.from({ length: 4 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+  const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+  const run = { policy: 'oracle', data: 'mem', mode: 'proactive' };
+  /** An eval run directory as askfirst eval leaves it, episodes `from` played into proactive/results.jsonl. */
+  async function evalRun(dir: string, from: readonly SuiteEpisode[]): Promise<string> {
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ policy: 'oracle' }));
+    const store = await openResults(join(dir, 'proactive'), run);
+    await runEpisodes(from, new OraclePolicy(eps), { mode: 'proactive', loader, skip: store.doneIds, onRecord: (r) => store.append(r) });
+    store.close();
+    return join(dir, 'proactive', 'results.jsonl');
+  }
+
+  it('a results.jsonl that records an episode twice (concatenated, merged by hand) is a DataError naming the file, the line and the id', async () => {
+    const dir = tmpDir('af-report-dup');
+    const file = await evalRun(dir, eps);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const id = (line: string) => (JSON.parse(line) as EpisodeRecord).id;
+    appendFileSync(file, lines[1] + '\n'); // the same file appended to itself, in part
+    let err = (await readEvalRun(dir).catch((e: unknown) => e)) as DataError;
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe(
+      `${file}:5: episode "${id(lines[1])}" is recorded a second time (first on line 2, the same record): it would count twice in every metric. Keep one of the two lines (results.jsonl holds one record per episode; was the file concatenated or merged by hand?)`,
+    );
+    const other = { ...JSON.parse(lines[2]), success: !JSON.parse(lines[2]).success }; // another play of e2
+    writeFileSync(file, [lines[0], JSON.stringify(other), lines[1], lines[2]].join('\n') + '\n');
+    err = (await readEvalRun(dir).catch((e: unknown) => e)) as DataError;
+    expect(err.message).toContain(`results.jsonl:4: episode "${id(lines[2])}" is recorded a second time (first on line 2, another play)`);
+    writeFileSync(file, `${lines[0]}\nnull\n`);
+    await expect(readEvalRun(dir)).rejects.toThrow(/results\.jsonl:2: not an episode record \(null\); delete that line/);
+  });
+
+  it('a run stopped mid-line reads without the cut line, and reads the same once resumed (no episode twice)', async () => {
+    const dir = tmpDir('af-report-cut');
+    const file = await evalRun(dir, eps.slice(0, 3));
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    appendFileSync(file, lines[2].slice(0, 25)); // killed while appending: part of a line (here of an episode already there)
+    const ids = async () => (await readEvalRun(dir)).records.proactive!.map((r) => r.id).sort();
+    expect(await ids()).toEqual(['e0', 'e1', 'e2']);
+    await evalRun(dir, eps); // resumed: the store drops the cut line, plays e3
+    expect(await ids()).toEqual(['e0', 'e1', 'e2', 'e3']);
   });
 });
 

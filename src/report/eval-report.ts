@@ -48,13 +48,41 @@ export async function readEvalRun(dir: string): Promise<EvalRun> {
   for (const mode of EVAL_MODES) {
     const f = join(dir, mode, 'results.jsonl');
     if (!existsSync(f)) continue;
-    const recs = parseJsonl<EpisodeRecord>(await readFile(f, 'utf8'), f, { tolerateTruncatedTail: true }).lines.map((l) => l.value);
+    const recs = episodeRecords(await readFile(f, 'utf8'), f);
     if (!recs.length) continue;
     records[mode] = recs;
     intervals[mode] = intervalSummary(recs);
   }
   if (!Object.keys(records).length) throw new InputError(`${dir}: no <mode>/results.jsonl with episodes in it`);
   return { dir, label: String(summary.policy ?? basename(dir)), summary, records, intervals };
+}
+
+/**
+ * The records of a results.jsonl, one per episode. A line cut short by a crash (the last, without
+ * its newline) is dropped, as the results store does when the run resumes (eval/store.ts); a
+ * second record of an episode — a file concatenated or merged by hand — is an error naming both
+ * lines: it would count the episode twice in every metric, and quietly keeping either would hide
+ * that (or which play the numbers describe).
+ */
+function episodeRecords(text: string, file: string): EpisodeRecord[] {
+  const first = new Map<string, { line: number; json: string }>();
+  const recs: EpisodeRecord[] = [];
+  for (const { line, value } of parseJsonl<EpisodeRecord>(text, file, { tolerateTruncatedTail: true }).lines) {
+    if (!value || typeof value !== 'object' || typeof value.id !== 'string') {
+      throw new DataError(`not an episode record (${JSON.stringify(value)?.slice(0, 40)}); delete that line (the same askfirst eval command then plays its episode again)`, { file, line });
+    }
+    const json = JSON.stringify(value);
+    const seen = first.get(value.id);
+    if (seen) {
+      throw new DataError(
+        `episode "${value.id}" is recorded a second time (first on line ${seen.line}${seen.json === json ? ', the same record' : ', another play'}): it would count twice in every metric. Keep one of the two lines (results.jsonl holds one record per episode; was the file concatenated or merged by hand?)`,
+        { file, line },
+      );
+    }
+    first.set(value.id, { line, json });
+    recs.push(value);
+  }
+  return recs;
 }
 
 /** Runs with the same policy name are told apart by their directory. */
