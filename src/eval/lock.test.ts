@@ -1,9 +1,9 @@
 /** Results directories (issue 20): one writer at a time, damaged files named, sampled runs resume to identical records. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { newBuiltin } from '../agents/builtin/build.js';
 import { chainEpisode } from '../testing/chain-episode.js';
@@ -45,6 +45,50 @@ describe('results directory lock', () => {
     const l = lockDir(dir);
     l.release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('two processes finding the same stale lock at once: exactly one takes it over', () => {
+    // The second contender runs in the middle of the first one's takeover (mocking the liveness
+    // check, process.kill(pid, 0)): right after the first has judged the lock stale — the old code
+    // then removed the second one's fresh lock and both held the directory — and right after its
+    // second look under the takeover lock.
+    const STALE = 2147483646; // no such process
+    for (const at of [1, 2]) {
+      const dir = tmpDir('askfirst-lock-race');
+      writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: STALE, host: hostname(), started: 'then' }));
+      const outcomes: string[] = [];
+      const locks: { release(): void }[] = [];
+      const contender = (name: string) => () => {
+        try {
+          locks.push(lockDir(dir));
+          outcomes.push(`${name} took it`);
+        } catch (e) {
+          outcomes.push(`${name} refused: ${(e as Error).message}`);
+        }
+      };
+      let second: (() => void) | null = contender('B');
+      let checks = 0;
+      const kill = process.kill.bind(process);
+      const spy = vi.spyOn(process, 'kill').mockImplementation((pid, signal) => {
+        if (pid === STALE && second && ++checks === at) {
+          const run = second;
+          second = null;
+          run();
+        }
+        return kill(pid, signal);
+      });
+      try {
+        contender('A')();
+      } finally {
+        spy.mockRestore();
+      }
+      expect(outcomes, `second contender at stale check ${at}`).toHaveLength(2);
+      expect(outcomes.filter((o) => o.endsWith('took it')), `second contender at stale check ${at}: ${outcomes.join('; ')}`).toHaveLength(1);
+      expect(outcomes.find((o) => o.includes('refused'))).toMatch(new RegExp(`in use by another askfirst eval \\(pid ${process.pid} on |is taking over the lock`));
+      expect(readdirSync(dir)).toEqual([LOCK_FILE]);
+      for (const l of locks) l.release();
+      expect(readdirSync(dir)).toEqual([]);
+    }
   });
 
   it('a damaged run.json or a null line in results.jsonl is a clear error naming the file', async () => {
