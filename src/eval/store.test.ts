@@ -29,6 +29,22 @@ describe('results store', () => {
     expect(ids.sort()).toEqual(eps.map((e) => e.id).sort());
   });
 
+  it('a last record whose newline was cut off: the resumed run writes the next record on a line of its own', async () => {
+    const dir = tmpDir('askfirst-store');
+    const file = join(dir, 'results.jsonl');
+    const s1 = await openResults(dir, run);
+    await runEpisodes(eps.slice(0, 2), new OraclePolicy(eps), { mode: 'proactive', loader, onRecord: (r) => s1.append(r) });
+    s1.close();
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/\n$/, '')); // killed after the record, before its newline
+    const s2 = await openResults(dir, run);
+    expect([...s2.doneIds].sort()).toEqual(['e0', 'e1']);
+    await runEpisodes(eps.slice(0, 4), new OraclePolicy(eps), { mode: 'proactive', loader, skip: s2.doneIds, onRecord: (r) => s2.append(r) });
+    s2.close();
+    const s3 = await openResults(dir, run); // it said "results.jsonl:2: malformed JSON": two records on one line
+    expect([...s3.doneIds].sort()).toEqual(['e0', 'e1', 'e2', 'e3']);
+    s3.close();
+  });
+
   it('refuses to mix a different run into the same directory', async () => {
     const dir = tmpDir('askfirst-store');
     const s = await openResults(dir, run);

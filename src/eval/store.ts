@@ -21,7 +21,7 @@ export interface ResultsStore {
   /** Records already present (from earlier runs), in file order. */
   done: EpisodeRecord[];
   doneIds: Set<string>;
-  /** Whether a cut-short tail line was dropped on open. */
+  /** Whether results.jsonl was repaired on open (a cut-short tail line dropped, a repeated id, a missing final newline). */
   repairedTail: boolean;
   append(r: EpisodeRecord): void;
   close(): void;
@@ -85,7 +85,9 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: { ove
         done.push(value);
       }
     }
-    if (parsed.truncated || seen.size !== parsed.lines.length) {
+    // Rewritten whole when a cut-short line was dropped, an id repeated, or the last record lost
+    // only its newline (killed between the two): the next append would join it on one line.
+    if (parsed.truncated || seen.size !== parsed.lines.length || !text.endsWith('\n')) {
       repairedTail = true;
       await writeFileAtomic(resultsPath, done.map((r) => JSON.stringify(r) + '\n').join(''));
     }
