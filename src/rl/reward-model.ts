@@ -267,7 +267,8 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
     return tensor(x, [idx.length, F]);
   };
 
-  // 3. Bradley–Terry: minimise −log σ(r(winner) − r(loser)) over minibatches.
+  // 3. Bradley–Terry: minimise −log σ(r(winner) − r(loser)) over minibatches, computed as −log(σ(·) + 1e-7) (the floor
+  //    fades the gradient of a pair ranked wrong by more than about 16; kept: the published figures were trained with it).
   const opt = new AdamW(net.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const rng = new Rng(hashSeed('reward-model', cfg.seed));
   const bar = progress(`reward model (${cfg.variant})`, cfg.steps, { enabled: cfg.progress, unit: 'steps' });
