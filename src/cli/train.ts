@@ -64,7 +64,7 @@ export const supervisedStage: TrainStage<typeof SupervisedStageSchema> = {
     const cfg = resolveConfig(SupervisedConfigSchema, rest, 'supervised training');
     const suite = supervisedSuite({ episodes, seed: cfg.seed, size });
     const r = await trainSupervised(cfg, suite, log);
-    console.log(`supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on 512 training images ${(100 * r.trainAccuracy).toFixed(1)}%`);
+    console.log(`supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on 512 training images spread over the set (all of them if fewer) ${(100 * r.trainAccuracy).toFixed(1)}%`);
   },
 };
 
