@@ -8,6 +8,9 @@ import { presenceEpisode, presenceItems, itemMeta, checkCategories } from './pre
 import { HallucinationConfigSchema, hallucinationItems, openQuestionsFor, runHallucination } from './hallucination.js';
 import { referencePolicy, ruleScore, runOpenQuestions } from './open-questions.js';
 import { resolveConfig } from '../util/config.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpDir } from '../testing/tmp.js';
 
 const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96 }, 'test');
 
@@ -181,5 +184,22 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(shy.summary.byType.count.meanScore).toBe(3);
     const liar = await runOpenQuestions({ policy: await createPolicy(`constant:a red ${absent}`, { episodes: [], seed: 0 }), questions: qs });
     expect(liar.summary.hallucinationRate.value).toBeGreaterThan(0.5);
+  });
+
+  it('resumes after a kill mid-line: the cut line is asked again and the file stays one record per line', async () => {
+    const out = tmpDir('askfirst-open-resume');
+    const policy = await createPolicy('constant:I cannot tell.', { episodes: [], seed: 0 });
+    const first = await runOpenQuestions({ policy, questions: qs.slice(0, 3), out });
+    const path = join(out, 'open', 'results.jsonl');
+    const whole = readFileSync(path, 'utf8');
+    // the kill came while the third record was being written
+    writeFileSync(path, whole.slice(0, whole.trimEnd().lastIndexOf('\n') + 1) + whole.trimEnd().split('\n')[2].slice(0, 25));
+    const again = await runOpenQuestions({ policy, questions: qs, out });
+    expect(again.items.slice(0, 3)).toEqual(first.items);
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(qs.map((q) => q.id));
+    // a malformed line that is not the last is an error naming it, not a silent re-ask
+    writeFileSync(path, `{"id":\n${lines.join('\n')}\n`);
+    await expect(runOpenQuestions({ policy, questions: qs, out })).rejects.toThrow(/open\/results\.jsonl:1: malformed JSON/);
   });
 });

@@ -21,6 +21,7 @@
  * agreement and Cohen's kappa.
  */
 import { JsonlAppender } from '../util/fsx.js';
+import { parseJsonl } from '../util/jsonl.js';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Observation, Policy } from '../agents/policy.js';
@@ -152,15 +153,15 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
     const path = join(o.out, 'open', 'results.jsonl');
     mkdirSync(join(o.out, 'open'), { recursive: true });
     if (o.overwrite) await writeFileAtomic(path, '');
-    else if (existsSync(path))
-      for (const line of readFileSync(path, 'utf8').split('\n')) {
-        try {
-          const r = JSON.parse(line) as OpenItemResult;
-          done.set(r.id, r);
-        } catch {
-          // a line cut short by a kill: asked again
-        }
-      }
+    else if (existsSync(path)) {
+      const text = readFileSync(path, 'utf8');
+      // A line cut short by a kill is dropped (its question is asked again); any other malformed line is an error naming it.
+      const { lines } = parseJsonl<OpenItemResult>(text, path, { tolerateTruncatedTail: true });
+      for (const { value } of lines) done.set(value.id, value);
+      // A kill mid-line (or before the newline) left a last line the next answer would be appended to, making one
+      // malformed line of two records: the kept records are written back whole first.
+      if (text && !text.endsWith('\n')) await writeFileAtomic(path, [...done.values()].map((r) => JSON.stringify(r) + '\n').join(''));
+    }
     appender = new JsonlAppender(path);
   }
   const todo = o.questions.filter((q) => !done.has(q.id));
