@@ -18,6 +18,7 @@ export interface GradCheckResult {
  * `f` builds a scalar from `inputs` (which must require grad). Checks up to `samples`
  * positions per input (all if fewer). The error is relative, with a floor `atol` (default 1e-3)
  * for gradients near zero; keep test gradients O(0.1–1) (e.g. f = Σ out·R for a fixed random R).
+ * A NaN or infinite gradient, analytic or numeric, fails the check (maxError = Infinity).
  */
 export function gradCheck(
   f: () => Tensor,
@@ -45,7 +46,10 @@ export function gradCheck(
       x.data[i] = orig;
       const num = (fp - fm) / (2 * h);
       const a = analytic[k][i];
-      const err = Math.abs(a - num) / Math.max(atol, Math.abs(a), Math.abs(num));
+      // A NaN or infinite gradient (either side) is the worst error, never a silent pass: NaN
+      // compares false with everything, so `err > maxError` alone would skip it.
+      const e = Math.abs(a - num) / Math.max(atol, Math.abs(a), Math.abs(num));
+      const err = Number.isFinite(a) && Number.isFinite(num) ? e || 0 : Infinity; // (e is NaN only for 0/0 with atol = 0: no error)
       if (err > maxError) {
         maxError = err;
         where = `input ${k} (${x.shape.join('×')}), index ${i}: analytic ${a}, numeric ${num}`;
