@@ -138,3 +138,18 @@ print(json.dumps({'meta': h.get('__metadata__'), 't': out, 'aligned': (8+n) % 8 
     expect(r.aligned).toBe(true);
   });
 });
+
+describe('safetensors names that are also Object.prototype keys', () => {
+  it('round-trips tensors and metadata named "constructor", "toString", "hasOwnProperty" and "__proto__"', () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'w'];
+    const tensors = names.map((n, i): [string, { data: Float32Array; shape: number[] }] => [n, { data: Float32Array.of(i, -i), shape: [2] }]);
+    const meta = Object.fromEntries(names.map((n) => [n, `m-${n}`])); // fromEntries defines an own "__proto__" key
+    const back = decodeSafetensors(encodeSafetensors(tensors, meta));
+    expect([...back.tensors.keys()]).toEqual(names);
+    names.forEach((n, i) => expect(Array.from(back.tensors.get(n)!.data)).toEqual([i, -i]));
+    expect(Object.keys(back.metadata).sort()).toEqual([...names].sort());
+    for (const n of names) expect(Object.getOwnPropertyDescriptor(back.metadata, n)?.value).toBe(`m-${n}`);
+    // a real duplicate is still refused
+    expect(() => encodeSafetensors([tensors[0], tensors[0]])).toThrow(/duplicate or reserved tensor name "constructor"/);
+  });
+});

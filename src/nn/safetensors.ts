@@ -36,8 +36,11 @@ export function encodeSafetensors(
   tensors: Iterable<[string, { data: Float32Array; shape: readonly number[] }]>,
   metadata?: Record<string, string>,
 ): Uint8Array {
-  const header: Record<string, unknown> = {};
-  const meta: Record<string, string> = {};
+  // Null-prototype objects: a tensor or metadata name such as "constructor", "toString" or
+  // "__proto__" is an ordinary key here (with `{}` the first two were taken for duplicates via
+  // `in`, and assigning "__proto__" set the prototype instead of a key).
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const meta: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(metadata ?? {})) {
     if (typeof v !== 'string') throw new DataError(`safetensors metadata value for "${k}" must be a string, got ${typeof v}`);
     if (k !== CHECKSUM_KEY) meta[k] = v;
@@ -46,7 +49,7 @@ export function encodeSafetensors(
   const list: [string, Float32Array][] = [];
   let off = 0;
   for (const [name, t] of tensors) {
-    if (name === '__metadata__' || name in header) throw new DataError(`safetensors: duplicate or reserved tensor name "${name}"`);
+    if (name === '__metadata__' || Object.hasOwn(header, name)) throw new DataError(`safetensors: duplicate or reserved tensor name "${name}"`);
     if (shapeSize(t.shape) !== t.data.length) throw new DataError(`safetensors: tensor "${name}" has ${t.data.length} values but shape [${t.shape.join(', ')}]`);
     const bytes = t.data.length * 4;
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [off, off + bytes] };
@@ -97,7 +100,7 @@ export function decodeSafetensors(buf: Uint8Array, file?: string): SafetensorsCo
   if (!header || typeof header !== 'object' || Array.isArray(header)) fail('the header is not a JSON object');
   const dataStart = 8 + n;
   const dataLen = buf.length - dataStart;
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>; // ("__proto__" is a key like any other)
   const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -147,7 +150,7 @@ export function decodeSafetensors(buf: Uint8Array, file?: string): SafetensorsCo
     else for (let i = 0; i < count; i++) data[i] = dv.getFloat32(base + 4 * i, true);
     tensors.set(e.name, { data, shape: e.shape });
   }
-  return { tensors, metadata, checksummed: checksum !== undefined };
+  return { tensors, metadata: { ...metadata }, checksummed: checksum !== undefined };
 }
 
 export function saveSafetensors(
