@@ -127,6 +127,40 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
         }
       }
     });
+    it('gemm and conv2d propagate NaN and ∞ through zero factors (0·NaN = 0·∞ = NaN, as IEEE and PyTorch)', () => {
+      const k = get();
+      for (const bad of [NaN, Infinity]) {
+        // row 0 of A is all zeros; B holds one non-finite value → every C[0, j] in its column is NaN
+        for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          const [M, N, K] = [3, 5, 4];
+          const Araw = randArr(M * K);
+          for (let kk = 0; kk < K; kk++) Araw[kk] = 0; // A(0, k) = 0 (row-major M×K)
+          const A = tA ? Float32Array.from({ length: M * K }, (_, i) => Araw[(i % M) * K + Math.floor(i / M)]) : Araw;
+          const Braw = randArr(K * N);
+          Braw[2 * N + 1] = bad; // B(2, 1)
+          const B = tB ? Float32Array.from({ length: K * N }, (_, i) => Braw[(i % K) * N + Math.floor(i / K)]) : Braw;
+          const C = new Float32Array(M * N);
+          k.gemm(A, B, C, M, N, K, tA, tB);
+          for (let i = 0; i < M; i++)
+            for (let j = 0; j < N; j++) {
+              const want = j === 1 ? (i === 0 ? NaN : Araw[i * K + 2] * bad + 0) : 'finite';
+              const got = C[i * N + j];
+              if (want === 'finite') expect(Number.isFinite(got), `C[${i},${j}] tA=${tA} tB=${tB}`).toBe(true);
+              else if (Number.isNaN(want)) expect(got, `C[${i},${j}] tA=${tA} tB=${tB} (0·${bad})`).toBeNaN();
+              else expect(Number.isFinite(got), `C[${i},${j}]`).toBe(false);
+            }
+        }
+        // conv2d: a non-finite weight reaches every output of its filter, also where the input is 0
+        const g = convGeom(1, 1, 4, 4, 2, 3, 3, 1, 1);
+        const x = new Float32Array(16); // all zeros
+        const w = randArr(18);
+        w[4] = bad; // filter 0, centre tap
+        const y = new Float32Array(2 * 16);
+        k.conv2dForward(x, w, null, y, g);
+        for (let p = 0; p < 16; p++) expect(y[p], `filter 0 output ${p}`).toBeNaN();
+        for (let p = 16; p < 32; p++) expect(y[p]).toBe(0);
+      }
+    });
     it.each([
       [1, 1, 5, 5, 1, 3, 1, 0],
       [2, 3, 7, 9, 4, 3, 1, 1],

@@ -28,8 +28,9 @@ export function gemmRef(
   for (let i = 0; i < M; i++) {
     row.fill(0);
     for (let k = 0; k < K; k++) {
+      // No shortcut for a = 0: 0·NaN and 0·∞ are NaN, as in the WASM twin and PyTorch (skipping
+      // zeros hid NaN/∞ in B — e.g. diverged weights behind ReLU zeros — and changes nothing else).
       const a = transA ? A[k * M + i] : A[i * K + k];
-      if (a === 0) continue;
       if (transB) {
         for (let j = 0; j < N; j++) row[j] += a * B[j * K + k];
       } else {
