@@ -46,6 +46,11 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
 /** Max-pool over k×k windows with stride s (default s = k), no padding: [N, C, H, W] → [N, C, OH, OW]. */
 export function maxPool2d(x: Tensor, k = 2, s = k): Tensor {
   if (x.ndim !== 4) throw new InputError(`maxPool2d input must be [N, C, H, W], got ${shapeStr(x.shape)}`);
+  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(s) || s < 1) {
+    // (a window of 0, a negative or fractional one, or a fractional stride gave a bigger output
+    // read from outside each plane, silently)
+    throw new InputError(`maxPool2d: window and stride must be integers >= 1 (got window ${k}, stride ${s})`);
+  }
   const [N, C, H, W] = x.shape;
   const OH = Math.floor((H - k) / s) + 1;
   const OW = Math.floor((W - k) / s) + 1;

@@ -301,3 +301,15 @@ describe('relu → maxPool2d', () => {
     }, [x], opts);
   });
 });
+
+// (no rng: the shared stream of the tests above is untouched)
+describe('shape checks and zero-size inputs', () => {
+  it('maxPool2d refuses a window or stride that is not an integer >= 1 (it returned a larger output read from outside each plane)', () => {
+    const x = tensor(Array.from({ length: 16 }, (_, i) => i), [1, 1, 4, 4], true);
+    for (const [k, s] of [[0, 1], [-1, 1], [1.5, 1.5], [2, 0.5], [2, 0], [NaN, 2]]) {
+      expect(() => maxPool2d(x, k, s), `window ${k}, stride ${s}`).toThrow(/window and stride must be integers >= 1/);
+    }
+    expect(maxPool2d(x, 2).toArray()).toEqual([5, 7, 13, 15]);
+    expect(maxPool2d(x, 3, 1).shape).toEqual([1, 1, 2, 2]);
+  });
+});
