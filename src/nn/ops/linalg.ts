@@ -32,7 +32,8 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
     throw new InputError(`linear: input ${shapeStr(x.shape)} does not end in ${I} (weight ${shapeStr(w.shape)})`);
   }
   if (b && (b.size !== O)) throw new InputError(`linear bias has ${b.size} values, expected ${O}`);
-  const M = x.size / I;
+  let M = 1; // rows: the product of the leading dims (not x.size / I, which is 0/0 when I = 0)
+  for (let d = 0; d < x.ndim - 1; d++) M *= x.shape[d];
   const out = new Float32Array(M * O);
   if (b) for (let r = 0; r < M; r++) out.set(b.data, r * O);
   kernels().gemm(x.data, w.data, out, M, O, I, false, true, !!b);

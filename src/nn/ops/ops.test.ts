@@ -312,4 +312,15 @@ describe('shape checks and zero-size inputs', () => {
     expect(maxPool2d(x, 2).toArray()).toEqual([5, 7, 13, 15]);
     expect(maxPool2d(x, 3, 1).shape).toEqual([1, 1, 2, 2]);
   });
+  it('linear with 0 input features gives the bias (or zeros), as torch.nn.functional.linear; gradients flow to the bias', () => {
+    const x = new Tensor(new Float32Array(0), [2, 3, 0], true);
+    const w = new Tensor(new Float32Array(0), [4, 0], true);
+    const b = new Tensor(Float32Array.of(1, 2, 3, 4), [4], true);
+    const y = linear(x, w, b);
+    expect(y.shape).toEqual([2, 3, 4]);
+    expect(y.toArray()).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]);
+    sum(y).backward();
+    expect(Array.from(b.grad!)).toEqual([6, 6, 6, 6]);
+    expect(noGrad(() => linear(x, w)).toArray()).toEqual(new Array(24).fill(0));
+  });
 });
