@@ -324,3 +324,23 @@ describe('shape checks and zero-size inputs', () => {
     expect(noGrad(() => linear(x, w)).toArray()).toEqual(new Array(24).fill(0));
   });
 });
+
+describe('NaN logits propagate', () => {
+  it('logSoftmax / softmax / crossEntropy: a row whose valid entries are all NaN is NaN, not MASKED_LOGP (which hid it behind a finite loss of 1e30)', () => {
+    const x = tensor([NaN, NaN, NaN, 1, 2, 3, NaN, -Infinity, 0, NaN, 5, 1], [4, 3]);
+    const mask = [1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0];
+    const lp = noGrad(() => logSoftmax(x, mask)).toArray();
+    expect(lp.slice(0, 3).every(Number.isNaN)).toBe(true);
+    expect(lp.slice(3, 6).every(Number.isFinite)).toBe(true);
+    expect(lp.slice(6, 8).every(Number.isNaN)).toBe(true); // NaN and −∞
+    expect(lp[8]).toBe(MASKED_LOGP); // masked stays masked
+    expect(Number.isNaN(lp[9])).toBe(true);
+    expect(lp.slice(10)).toEqual([MASKED_LOGP, MASKED_LOGP]);
+    expect(noGrad(() => softmax(x)).toArray().slice(0, 3).every(Number.isNaN)).toBe(true);
+    expect(noGrad(() => crossEntropy(x, [0, 1, 0, 0], { mask })).item()).toBeNaN();
+    // a fully masked row is still MASKED_LOGP / probability 0
+    const z = tensor([NaN, 1], [1, 2]);
+    expect(noGrad(() => logSoftmax(z, [0, 0])).toArray()).toEqual([MASKED_LOGP, MASKED_LOGP]);
+    expect(noGrad(() => softmax(z, [0, 0])).toArray()).toEqual([0, 0]);
+  });
+});

@@ -21,12 +21,26 @@ function checkMask(x: Tensor, mask: Mask | undefined, what: string): void {
   }
 }
 
-/** Row-wise log-softmax into `out`; returns nothing. Fully masked rows get MASKED_LOGP everywhere. */
+/**
+ * Row-wise log-softmax into `out`; returns nothing. Fully masked rows get MASKED_LOGP everywhere;
+ * a NaN among a row's valid entries makes them all NaN.
+ */
 function logSoftmaxRows(X: Float32Array, out: Float32Array, R: number, K: number, mask?: Mask): void {
   for (let r = 0; r < R; r++) {
     const o = r * K;
     let m = -Infinity;
-    for (let j = 0; j < K; j++) if ((!mask || mask[o + j]) && X[o + j] > m) m = X[o + j];
+    let nan = false;
+    for (let j = 0; j < K; j++) {
+      if (mask && !mask[o + j]) continue;
+      if (X[o + j] > m) m = X[o + j];
+      else if (X[o + j] !== X[o + j]) nan = true;
+    }
+    if (nan && m === -Infinity) {
+      // every valid entry NaN (or −∞): NaN, as any other row holding a NaN — not MASKED_LOGP,
+      // which hid a diverged model's NaN logits behind finite log-probabilities and a loss of 1e30
+      for (let j = 0; j < K; j++) out[o + j] = !mask || mask[o + j] ? NaN : MASKED_LOGP;
+      continue;
+    }
     if (m === -Infinity) {
       out.fill(MASKED_LOGP, o, o + K);
       continue;
