@@ -26,6 +26,12 @@ describe('RunDir', () => {
     expect(run.completeSteps()).toEqual([3, 4]);
   });
 
+  it('keeps the newest by step past 9,999,999 steps (where the names grow a digit)', () => {
+    const run = fresh();
+    for (const s of [9_999_998, 9_999_999, 10_000_000]) run.saveCheckpoint(s, weights, { s }, 2);
+    expect(run.completeSteps()).toEqual([9_999_999, 10_000_000]);
+  });
+
   it('says which state file is broken', () => {
     const run = fresh();
     run.saveCheckpoint(5, weights, {});

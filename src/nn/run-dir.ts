@@ -42,7 +42,7 @@ export class RunDir {
     return join(this.root, FINAL_DIR);
   }
 
-  /** The directory of the checkpoint at `step` (zero-padded so names sort by step). */
+  /** The directory of the checkpoint at `step` (zero-padded to 7 digits; prune and completeSteps order by the number). */
   checkpointDir(step: number): string {
     return join(this.checkpoints, `step-${String(step).padStart(7, '0')}`);
   }
@@ -88,9 +88,10 @@ export class RunDir {
   /** Delete all checkpoint directories but the newest `keep` (incomplete ones count as old). */
   prune(keep: number): void {
     if (!existsSync(this.checkpoints)) return;
+    // by step, not by name: past 9,999,999 steps the names grow a digit and sort before the older ones as text
     const all = readdirSync(this.checkpoints)
       .filter((n) => STEP_DIR.test(n))
-      .sort();
+      .sort((a, b) => Number(STEP_DIR.exec(a)![1]) - Number(STEP_DIR.exec(b)![1]));
     for (const n of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(this.checkpoints, n), { recursive: true, force: true });
   }
 
