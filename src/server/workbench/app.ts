@@ -35,10 +35,14 @@ type Env = { Variables: { annotator: Annotator } };
 
 const CSP = "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/** The largest id the database holds (its ids are `serial`, PostgreSQL's 32-bit integer). */
+const MAX_ID = 2 ** 31 - 1;
+
 function intParam(c: Context, name: string): number {
   const v = c.req.param(name) ?? c.req.query(name);
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InputError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  // Any larger number reached the database, which refused it as out of range: a 500 instead of a 400.
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_ID) throw new InputError(`${name} must be an integer from 0 to ${MAX_ID}, got ${JSON.stringify(v)}`);
   return n;
 }
 

@@ -35,6 +35,26 @@ describe('a label with U+0000', () => {
     expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/body\.label\.transcript\[0\] contains the NUL character \(U\+0000\)/);
     expect(findNul({ ok: 'x', deep: [{ ['k\u0000']: 1 }] }, 'body')).toBe('a key of body.deep[0]');
   });
+
+  it('an id beyond the database integer range is a 400 naming the parameter, not a 500', async () => {
+    const a = await store.addAnnotator('big-id-tester');
+    const call = (path: string, init: RequestInit = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' } });
+    const big = 2 ** 31; // one past PostgreSQL's integer
+    const answers = [
+      ['aid', await call(`/api/assignments/${big}`)],
+      ['aid', await call(`/api/assignments/${big}/image`)],
+      ['aid', await call(`/api/assignments/${big}/annotation`, { method: 'POST', body: JSON.stringify({ submissionId: 'big-sub-0001', label: {} }) })],
+      ['id', await call(`/api/annotations/${big}`)],
+      ['pid', await call(`/api/projects/${big}/next`)],
+      ['project', await call(`/api/annotations?project=${big}`)],
+    ] as const;
+    for (const [name, r] of answers) {
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(new RegExp(`^${name} must be an integer from 0 to 2147483647`));
+    }
+    // The largest id there can be is merely not found.
+    expect((await call(`/api/assignments/${2 ** 31 - 1}`)).status).toBe(404);
+  });
 });
 
 describe('feedback serve on a busy port', () => {
