@@ -170,7 +170,7 @@ export interface Annotation {
 export type MyAnnotation = Annotation & { type: TaskType; externalId: string };
 
 export interface SubmitRequest {
-  /** Chosen by the client (a UUID); a resubmission with the same id is a replay, not a second label. */
+  /** Chosen by the client (a UUID); a resubmission with the same id and label is a replay, not a second label (with another label: 409). */
   submissionId: string;
   label: Label;
 }

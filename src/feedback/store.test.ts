@@ -84,6 +84,28 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect((await store.progress(project.id)).labels).toBe(1);
   });
 
+  it('a retry with the same submission id but another label is a conflict saying so, not a replay of the old label', async () => {
+    const { project } = await createDemoProject(store, 'retry-changed', join(dir, 'retry-changed'), 1, 1, { types: ['preference', 'rationale', 'play'] });
+    const a = await store.addAnnotator('retry-changed-a');
+    const pref = (await store.next(project.id, a.id, 'preference'))!;
+    // The first request lands, its response is lost; the annotator changes their mind and submits again.
+    const first = await store.submit(a.id, pref.id, 'sub-retry-001', { lessHallucination: 0, moreHelpful: 0 });
+    const changed = store.submit(a.id, pref.id, 'sub-retry-001', { lessHallucination: 1, moreHelpful: 1 });
+    await expect(changed).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(changed).rejects.toThrow(new RegExp(`already labelled \\(annotation ${first.annotation.id}, by this submission\\) with a different label; the new label was not saved`));
+    expect((await store.annotation(a.id, first.annotation.id)).label).toEqual({ lessHallucination: 0, moreHelpful: 0 });
+    // The same label sent again (in any key order, or before normalisation) is still a replay.
+    expect((await store.submit(a.id, pref.id, 'sub-retry-001', { moreHelpful: 0, lessHallucination: 0 })).replayed).toBe(true);
+    const rat = (await store.next(project.id, a.id, 'rationale'))!;
+    await store.submit(a.id, rat.id, 'sub-retry-002', { accepted: [2, 0], own: ' because ' });
+    expect((await store.submit(a.id, rat.id, 'sub-retry-002', { accepted: [0, 2, 2], own: 'because' })).replayed).toBe(true);
+    await expect(store.submit(a.id, rat.id, 'sub-retry-002', { accepted: [] })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const play = (await store.next(project.id, a.id, 'play'))!;
+    const playLabel = { transcript: [{ view: 0, reply: 'circle' }], outcome: 'correct', rating: 4 };
+    await store.submit(a.id, play.id, 'sub-retry-003', playLabel);
+    expect((await store.submit(a.id, play.id, 'sub-retry-003', playLabel)).replayed).toBe(true);
+  });
+
   it('releases stale open assignments so others can take the task', async () => {
     const { project } = await createDemoProject(store, 'stale', join(dir, 'stale'), 1, 1, { types: ['ask'] });
     const a = await store.addAnnotator('stale-a');

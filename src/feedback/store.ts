@@ -12,6 +12,7 @@
  * client-chosen submission id: a replay returns the stored annotation instead of a second row.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { AskfirstError, InputError, NotFoundError } from '../util/errors.js';
 import type { Db, Queryable } from './db.js';
 import { migrate } from './migrations.js';
@@ -339,20 +340,27 @@ export class FeedbackStore {
   // ── annotations ─────────────────────────────────────────────────────────────────────────
   /**
    * Store the label for an assignment. Idempotent by `submissionId`: replaying the same
-   * submission returns the stored annotation with `replayed: true`; a second, different
-   * submission for the same assignment is a CONFLICT (change a label with `update`).
+   * submission (same label) returns the stored annotation with `replayed: true`; the same id with
+   * another label, or a second, different submission for the same assignment, is a CONFLICT
+   * (change a label with `update`).
    */
   async submit(annotatorId: number, assignmentId: number, submissionId: string, label: unknown): Promise<SubmitResponse> {
     if (!/^[\w-]{8,100}$/.test(submissionId)) throw new InputError('submissionId must be 8–100 letters, digits, "_" or "-" (use a UUID)');
-    const replay = async (): Promise<SubmitResponse | null> => {
+    const replay = async (valid: Label): Promise<SubmitResponse | null> => {
       const rows = await this.db.query('SELECT * FROM annotations WHERE submission_id = $1', [submissionId]);
       if (!rows.length) return null;
       const a = toAnnotation(rows[0]);
       if (a.annotatorId !== annotatorId || a.assignmentId !== assignmentId) {
         throw new AskfirstError('CONFLICT', `submission id ${submissionId} was already used for another assignment; generate a fresh one`);
       }
+      // A retry whose label differs (the annotator changed their mind after a lost response) is
+      // not a replay: answering it with the stored label would drop the new one unsaid.
+      if (!isDeepStrictEqual(a.label, valid)) {
+        throw new AskfirstError('CONFLICT', `assignment ${assignmentId} is already labelled (annotation ${a.id}, by this submission) with a different label; the new label was not saved — change the label with PUT /api/annotations/${a.id}`);
+      }
       return { annotation: a, replayed: true };
     };
+    let valid: Label | undefined;
     try {
       // Read (the task's payload never changes), validate, then insert and count in one atomic
       // statement; a second label for the assignment or a reused submission id violates a unique
@@ -362,7 +370,7 @@ export class FeedbackStore {
         [assignmentId, annotatorId],
       );
       if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
-      const valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
+      valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
       let ins: Row[];
       try {
         ins = await this.db.query(
@@ -383,7 +391,7 @@ export class FeedbackStore {
     } catch (e) {
       if ((e as AskfirstError).code === 'CONFLICT') {
         // A replay of a stored submission (sequential or concurrent) returns the stored annotation.
-        const r = await replay();
+        const r = await replay(valid!);
         if (r) return r;
         throw new AskfirstError('CONFLICT', `assignment ${assignmentId} is already labelled; change the label with PUT /api/annotations/<id>`, { cause: e });
       }
