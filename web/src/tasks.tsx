@@ -15,9 +15,13 @@ function useKeys(keys: Keys) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      const typing = t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && (t as HTMLInputElement).type === 'text');
+      const typing =
+        t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable || (t.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit'].includes((t as HTMLInputElement).type));
       if (typing && !(e.key === 'Enter' && e.ctrlKey)) return;
-      if (e.altKey || e.metaKey) return;
+      // A held key repeats: one press is one action (a held Enter labelled task after task).
+      if (e.repeat) return;
+      // The browser's own combinations (Ctrl+A select all, Ctrl+1 first tab …) are not choices; Ctrl+Enter submits.
+      if (e.altKey || e.metaKey || (e.ctrlKey && e.key !== 'Enter')) return;
       const f = ref.current[e.key.toLowerCase()];
       if (f) {
         e.preventDefault();
