@@ -112,3 +112,27 @@ describe.skipIf(!!skip)('workbench in Chromium: no label given by accident', () 
     await page.close();
   });
 });
+
+describe.skipIf(!!skip)('workbench in Chromium: a doubled press', () => {
+  it('a double Enter or a double click labels the task on screen, not the one that replaces it', async () => {
+    const page = await signIn();
+    for (const how of ['enter', 'click'] as const) {
+      await page.getByTestId('task-rationale').waitFor();
+      await expect.poll(() => page.getByTestId('submit').isEnabled()).toBe(true);
+      const shown = await assignmentShown(page);
+      const before = (await labels()).length;
+      await page.getByTestId('rationale-0').check();
+      if (how === 'enter') {
+        await page.keyboard.press('Enter');
+        await page.waitForTimeout(120); // a quick second press: the next task is on screen by then
+        await page.keyboard.press('Enter');
+      } else {
+        await page.getByTestId('submit').dblclick({ delay: 120 });
+      }
+      await expect.poll(assignmentShown.bind(null, page)).not.toBe(shown);
+      await page.waitForTimeout(700);
+      expect((await labels()).slice(before)).toEqual([{ assignment: shown, label: { accepted: [0] } }]);
+    }
+    await page.close();
+  });
+});

@@ -110,6 +110,7 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
           await page.keyboard.press('1');
           await page.keyboard.press('3');
           await expect.poll(() => page.getByTestId('rationale-2').isChecked()).toBe(true);
+          await page.locator('div.task[data-ready=true]').waitFor(); // a task takes no submission in its first moments
           await page.keyboard.press('Enter');
         } else {
           await page.getByTestId('rationale-0').click();
@@ -129,6 +130,7 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
         if (useKeys) {
           await page.keyboard.press('q');
           await page.keyboard.press('1');
+          await page.locator('div.task[data-ready=true]').waitFor(); // a task takes no submission in its first moments
           await page.keyboard.press('Enter');
         } else {
           await page.getByTestId('verdict-answer').click();
@@ -140,6 +142,7 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
         if (useKeys) {
           await page.keyboard.press('a');
           await page.keyboard.press('2');
+          await page.locator('div.task[data-ready=true]').waitFor(); // a task takes no submission in its first moments
           await page.keyboard.press('Enter');
         } else {
           await page.getByTestId('less-1').click();
@@ -157,6 +160,7 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
         await page.screenshot({ path: join(SHOTS, `${step + 1}-play-done.png`) });
         if (useKeys) {
           await page.keyboard.press('5');
+          await page.locator('div.task[data-ready=true]').waitFor(); // a task takes no submission in its first moments
           await page.keyboard.press('Enter');
         } else {
           await page.getByTestId('rate-4').click();

@@ -3,7 +3,7 @@
  * next assignment, show its task, submit with a client-made submission id so a retry never
  * double-counts). All model text is rendered as React text nodes — never as HTML.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, tokenStore, type AssignmentInfo, type Label, type Me, type ProjectInfo, type Progress } from './api.js';
 import { TaskView } from './tasks.js';
 
@@ -81,8 +81,14 @@ export function App() {
     if (me && pid !== null) loadNext(pid).catch((e) => setError(String(e.message)));
   }, [me, pid, loadNext]);
 
+  // One submission at a time: a second press while one is on its way would be sent for this
+  // task again, or (once the next task shows) label that one unseen.
+  const inFlight = useRef(false);
+  const [busy, setBusy] = useState(false);
   const submit = async (label: Label) => {
-    if (!assignment || pid === null) return;
+    if (!assignment || pid === null || inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
     try {
       await api.submit(assignment.id, submissionId, label);
       setFlash('Saved');
@@ -96,6 +102,9 @@ export function App() {
         return;
       }
       setError(String((e as Error).message));
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
     }
   };
 
@@ -143,7 +152,7 @@ export function App() {
             <p>Nothing is left for you in this project. Thank you!</p>
           </div>
         )}
-        {assignment && <TaskView key={assignment.id} a={assignment} onSubmit={submit} />}
+        {assignment && <TaskView key={assignment.id} a={assignment} onSubmit={submit} busy={busy} />}
       </main>
     </div>
   );

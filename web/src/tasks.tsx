@@ -3,7 +3,7 @@
  * each usable with the mouse or the keys shown on its buttons. Keys are ignored while typing in
  * a text field (Ctrl+Enter still submits).
  */
-import { useEffect, useRef, useState } from 'react';
+import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { api, type AskLabel, type AssignmentInfo, type Label, type PlayLabel, type PlayState, type PreferenceLabel, type RationaleLabel } from './api.js';
 
 type Keys = Record<string, () => void>;
@@ -80,11 +80,20 @@ function ModelSays({ text }: { text: string }) {
   );
 }
 
+/**
+ * A task takes no submission for its first moments on screen, nor while one is being saved: the
+ * second of a double click or a doubled Enter would otherwise label the task that replaced the
+ * one just submitted (a rationale task takes "none acceptable" as a label) before it was read.
+ */
+export const ARM_MS = 500;
+const Ready = createContext(true);
+
 function SubmitBar({ onSubmit, disabled, hint }: { onSubmit: () => void; disabled?: boolean; hint?: string }) {
+  const ready = useContext(Ready);
   return (
     <div className="submit-bar">
       {hint && <span className="muted">{hint}</span>}
-      <button className="primary" onClick={onSubmit} disabled={disabled} data-testid="submit">
+      <button className="primary" onClick={onSubmit} disabled={disabled || !ready} data-testid="submit">
         Submit <Kbd k="Enter" />
       </button>
     </div>
@@ -307,16 +316,27 @@ function PlayTask({ a, onSubmit }: { a: AssignmentInfo<'play'>; onSubmit: (l: Pl
   );
 }
 
-export function TaskView({ a, onSubmit }: { a: AssignmentInfo; onSubmit: (l: Label) => void }) {
+export function TaskView({ a, onSubmit: submit, busy = false }: { a: AssignmentInfo; onSubmit: (l: Label) => void; busy?: boolean }) {
+  const [armed, setArmed] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setArmed(true), ARM_MS);
+    return () => clearTimeout(t);
+  }, []);
+  const ready = armed && !busy;
+  const onSubmit = (l: Label) => {
+    if (ready) submit(l);
+  };
   return (
-    <div className="card task" data-testid={`task-${a.type}`} data-assignment={a.id}>
-      {a.type !== 'play' && <Picture aid={a.id} />}
-      <div className="task-body">
-        {a.type === 'rationale' && <RationaleTask a={a} onSubmit={onSubmit} />}
-        {a.type === 'ask' && <AskTask a={a} onSubmit={onSubmit} />}
-        {a.type === 'preference' && <PreferenceTask a={a} onSubmit={onSubmit} />}
-        {a.type === 'play' && <PlayTask a={a} onSubmit={onSubmit} />}
+    <Ready.Provider value={ready}>
+      <div className="card task" data-testid={`task-${a.type}`} data-assignment={a.id} data-ready={ready}>
+        {a.type !== 'play' && <Picture aid={a.id} />}
+        <div className="task-body">
+          {a.type === 'rationale' && <RationaleTask a={a} onSubmit={onSubmit} />}
+          {a.type === 'ask' && <AskTask a={a} onSubmit={onSubmit} />}
+          {a.type === 'preference' && <PreferenceTask a={a} onSubmit={onSubmit} />}
+          {a.type === 'play' && <PlayTask a={a} onSubmit={onSubmit} />}
+        </div>
       </div>
-    </div>
+    </Ready.Provider>
   );
 }
