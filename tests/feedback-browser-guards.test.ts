@@ -136,3 +136,38 @@ describe.skipIf(!!skip)('workbench in Chromium: a doubled press', () => {
     await page.close();
   });
 });
+
+describe.skipIf(!!skip)('workbench in Chromium: a connection lost mid-submit', () => {
+  it('says the label may not be saved and to submit again; a changed choice after a lost answer is refused out loud', async () => {
+    const page = await signIn(prefProject);
+    await page.getByTestId('task-preference').waitFor();
+    await page.locator('div.task[data-ready=true]').waitFor();
+    const first = await assignmentShown(page);
+    // 1. The request never reaches the server.
+    await page.route('**/annotation', (r) => r.abort('internetdisconnected'));
+    await page.getByTestId('less-0').click();
+    await page.getByTestId('helpful-0').click();
+    await page.getByTestId('submit').click();
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent()).toMatch(/^Could not save this label \(the workbench server could not be reached\)\. It may not have been saved: check your connection and press Submit again/);
+    await page.unroute('**/annotation');
+    // 2. The request lands, but its answer is lost.
+    await page.route('**/annotation', async (r) => {
+      await r.fetch();
+      await r.abort('internetdisconnected');
+    });
+    await page.getByTestId('submit').click();
+    await expect.poll(async () => (await labels()).filter((l) => l.assignment === first).length).toBe(1);
+    await expect.poll(() => alert.textContent()).toMatch(/^Could not save this label/);
+    await page.unroute('**/annotation');
+    expect((await labels()).filter((l) => l.assignment === first)).toEqual([{ assignment: first, label: { lessHallucination: 0, moreHelpful: 0 } }]);
+    // 3. The annotator changes their mind and submits again: not "Saved" — told it did not count.
+    await page.getByTestId('less-1').click();
+    await page.getByTestId('helpful-1').click();
+    await page.getByTestId('submit').click();
+    await expect.poll(() => alert.textContent()).toMatch(/already had a label from you .* the choice you just made was not saved\. Showing your next task\./);
+    expect((await labels()).filter((l) => l.assignment === first)).toEqual([{ assignment: first, label: { lessHallucination: 0, moreHelpful: 0 } }]);
+    await expect.poll(assignmentShown.bind(null, page)).not.toBe(first);
+    await page.close();
+  });
+});

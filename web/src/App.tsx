@@ -93,15 +93,32 @@ export function App() {
       await api.submit(assignment.id, submissionId, label);
       setFlash('Saved');
       setTimeout(() => setFlash(null), 1200);
-      await loadNext(pid);
+      // Saved: a failure from here on is about the next task, not this label.
+      await loadNext(pid).catch((e: Error) => setError(`Your label was saved, but the next task could not be loaded (${e instanceof ApiError ? e.message : 'the workbench server could not be reached'}). Reload the page to continue.`));
     } catch (e) {
       // The assignment was released or already labelled elsewhere: say so and move on.
       if (e instanceof ApiError && (e.status === 404 || e.status === 409)) {
         await loadNext(pid).catch(() => undefined);
-        setError(`${(e as Error).message} — showing the next task.`);
+        setError(
+          e.status === 409
+            ? 'This task already had a label from you (saved earlier: in another tab, or before a lost connection), so the choice you just made was not saved. Showing your next task.'
+            : 'This task is no longer assigned to you (it went back to the queue after staying open too long), so this label was not saved. Showing your next task.',
+        );
         return;
       }
-      setError(String((e as Error).message));
+      if (e instanceof ApiError && e.status === 401) {
+        setError('Your sign-in is no longer valid, so this label was not saved. Sign out and sign in again with your token.');
+        return;
+      }
+      if (e instanceof ApiError && e.status < 500) {
+        setError(`The server refused this label: ${e.message}`);
+        return;
+      }
+      // No answer (network down, server restarting) or a server error: the label may or may not
+      // have been stored; the same submission sent again is stored once.
+      setError(
+        `Could not save this label (${e instanceof ApiError ? e.message : 'the workbench server could not be reached'}). It may not have been saved: check your connection and press Submit again — a label sent twice is stored once.`,
+      );
     } finally {
       inFlight.current = false;
       setBusy(false);
