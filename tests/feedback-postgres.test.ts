@@ -3,7 +3,9 @@
  * cluster), where requests run side by side on separate connections — what PGlite's one
  * connection never shows:
  *   - the stale-assignment sweeper (`releaseStale`) racing a label being submitted for that very
- *     assignment must not delete the label (its ON DELETE CASCADE would) nor leave the counts wrong;
+ *     assignment must not release it under the label nor leave the counts wrong;
+ *   - a late label for a released assignment racing another annotator's claim of the freed slot:
+ *     exactly one of them gets it, and the task never holds more labels than it needs;
  *   - several servers starting at once on a new database all open it (migrations run once).
  */
 import { join } from 'node:path';
@@ -48,8 +50,8 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     const who = await store.addAnnotator('slow');
     const a = await store.next(project.id, who.id);
     expect(a).not.toBeNull();
-    // the annotator took more than the TTL over it
-    await store.db.query(`UPDATE assignments SET created_at = now() - interval '2 hours' WHERE id = $1`, [a!.id]);
+    // the annotator took more than the TTL over it, without a sign of activity
+    await store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours' WHERE id = $1`, [a!.id]);
 
     // A second connection plays the submit's one statement, held open inside a transaction so
     // that the sweeper runs while the label is being written.
@@ -80,10 +82,52 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect({ assigned: task.assigned, done: task.done }).toEqual({ assigned: 2, done: 1 });
 
     // an unlabelled stale assignment is still given back
-    await store.db.query(`UPDATE assignments SET created_at = now() - interval '2 hours'`);
+    await store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours'`);
     expect(await store.releaseStale(3600)).toBe(1);
     const [after] = await store.tasks(project.id);
     expect({ assigned: after.assigned, done: after.done }).toEqual({ assigned: 1, done: 1 });
+  });
+
+  it('a late label and another annotator taking the freed slot race: exactly one gets it, the counts stay right', { timeout: 120_000 }, async () => {
+    const server: TestPostgres = await startPostgres(bin!);
+    onTestFinished(() => server.stop());
+    const store = await FeedbackStore.open(await openDb({ url: server.url }));
+    onTestFinished(() => store.close());
+    const ROUNDS = 12;
+    const { project } = await createDemoProject(store, 'late', join(tmpDir('af-pg-late'), 'images'), ROUNDS, 1, { types: ['ask'] });
+    const late = await store.addAnnotator('late');
+    let stored = 0;
+    for (let k = 0; k < ROUNDS; k++) {
+      const a = (await store.next(project.id, late.id))!;
+      await store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours' WHERE id = $1`, [a.id]);
+      // the sweeper, another annotator's claim of the freed slot and the late label, side by side
+      const other = await store.addAnnotator(`other-${k}`);
+      // (started a few milliseconds apart, in an order that changes from round to round, so each can win)
+      const after = <T>(ms: number, f: () => Promise<T>) => new Promise<T>((res, rej) => setTimeout(() => f().then(res, rej), ms));
+      const [, claimed, label] = await Promise.allSettled([
+        store.releaseStale(3600),
+        after(((k + 2) % 4) * 8, () => store.next(project.id, other.id, 'ask')),
+        after((k % 4) * 8, () => store.submit(late.id, a.id, `late-sub-${k}`, { verdict: 'ask', option: 0 })),
+      ]);
+      if (claimed.status === 'rejected') throw claimed.reason;
+      const mine = label.status === 'fulfilled';
+      if (!mine) expect(String(label.reason)).toMatch(/expired .* place has since gone to other annotators/);
+      stored += mine ? 1 : 0;
+      const got = claimed.value?.task.id === a.task.id;
+      expect(mine && got, `round ${k}: the late label was stored and the slot given to another annotator`).toBe(false);
+      const [t] = await store.db.query<{ assigned: number; done: number; n: number; held: number }>(
+        `SELECT assigned, done, (SELECT count(*)::int FROM annotations WHERE task_id = $1) AS n,
+                (SELECT count(*)::int FROM assignments WHERE task_id = $1 AND released_at IS NULL) AS held FROM tasks WHERE id = $1`,
+        [a.task.id],
+      );
+      expect(t.n).toBe(mine ? 1 : 0);
+      expect({ assigned: t.assigned, done: t.done }).toEqual({ assigned: t.held, done: t.n });
+      expect(t.assigned).toBeLessThanOrEqual(1);
+      // whoever holds it now: its other open assignment (a task of a later round) goes back, so rounds stay independent
+      if (claimed.value && !got) await store.releaseOpenOf(project.id, 'other-');
+      if (got) await store.submit(other.id, claimed.value!.id, `other-sub-${k}`, { verdict: 'ask', option: 0 });
+    }
+    console.log(`[postgres late-label race] ${stored} of ${ROUNDS} late labels stored, the rest refused (their slot went to another annotator)`);
   });
 
   it('several stores opening a new database at once all open it, and each migration is applied once', { timeout: 120_000 }, async () => {
@@ -95,6 +139,6 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect(opened.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []))).toEqual([]);
     const store = (opened[0] as PromiseFulfilledResult<FeedbackStore>).value;
     const versions = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
   });
 });

@@ -54,7 +54,7 @@ export const ServeSchema = z.object({
   host: z.string().default('127.0.0.1').describe('interface to listen on (0.0.0.0 to accept other machines)'),
   port: z.number().int().min(0).max(65535).default(8787).describe('port (0 = any free port)'),
   playPolicy: z.string().default('oracle').describe('the model in play tasks: a policy spec (oracle, random[:SEED], builtin:DIR, openai:URL#MODEL …)'),
-  assignmentTtl: z.number().int().min(10).default(3600).describe('seconds before an unlabelled assignment goes back to the queue'),
+  assignmentTtl: z.number().int().min(10).default(3600).describe('seconds without activity (the open page sends heartbeats while in use) before an unlabelled assignment goes back to the queue; a label sent later is still stored while its task has room'),
 });
 
 export const ImportSchema = z.object({

@@ -14,6 +14,7 @@
  *   GET  /api/assignments/:aid/image      → image/png or image/jpeg (?view=N for play tasks and trajectory pairs)
  *   POST /api/assignments/:aid/annotation   SubmitRequest → SubmitResponse (201 new, 200 replayed)
  *   POST /api/assignments/:aid/play         PlayRequest → PlayState
+ *   POST /api/assignments/:aid/heartbeat    → HeartbeatResponse (the annotator is at work on it)
  *   GET  /api/annotations?project=P       → MyAnnotation[]
  *   GET  /api/annotations/:id             → Annotation
  *   PUT  /api/annotations/:id               UpdateRequest → Annotation
@@ -122,6 +123,8 @@ export type AssignmentInfo<T extends TaskType = TaskType> = {
 export interface NextResponse {
   /** null when the annotator has nothing left to do in the project. */
   assignment: AssignmentInfo | null;
+  /** Seconds without activity after which an open assignment goes back to the queue (the page sends heartbeats well within it). */
+  ttlSeconds: number;
 }
 
 // ── labels (tasks.ts validates them with zod schemas that must match these types) ──────────────
@@ -178,6 +181,20 @@ export interface SubmitRequest {
 export interface SubmitResponse {
   annotation: Annotation;
   replayed: boolean;
+}
+
+/**
+ * The answer to a heartbeat. An assignment without activity (taking or resuming it, a play step,
+ * a heartbeat) for `ttlSeconds` goes back to the queue; a label for it is still stored later while
+ * its task has a free slot, and the heartbeat takes a released one back when it can.
+ */
+export interface HeartbeatResponse {
+  /** Whether a label for the assignment will be stored (false: it expired and every slot of its task went to others). */
+  held: boolean;
+  /** Whether it is labelled already. */
+  labelled: boolean;
+  /** The server's time limit without activity, in seconds. */
+  ttlSeconds: number;
 }
 
 export interface UpdateRequest {

@@ -9,7 +9,16 @@ describe('migrations on an existing database', () => {
     const db = await openDb();
     try {
       expect(await migrate(db, MIGRATIONS.slice(0, 1))).toEqual([1]);
-      expect(await migrate(db)).toEqual([2]);
+      expect(await migrate(db, MIGRATIONS.slice(0, 2))).toEqual([2]);
+      // an open assignment of a version-2 database: its activity time starts as its creation time, and it holds its slot
+      await db.exec(`INSERT INTO projects (name, image_dir, labels_per_item) VALUES ('p', '/x', 1);
+        INSERT INTO items (project_id, external_id, image, question) VALUES (1, 'i', 'i.png', 'q');
+        INSERT INTO tasks (project_id, item_id, type, needed, assigned) VALUES (1, 1, 'ask', 1, 1);
+        INSERT INTO annotators (name, token_hash) VALUES ('a', 'h');
+        INSERT INTO assignments (task_id, annotator_id, created_at) VALUES (1, 1, now() - interval '3 hours')`);
+      expect(await migrate(db)).toEqual([3]);
+      const [a] = await db.query<{ same: boolean; released_at: unknown }>('SELECT seen_at = created_at AS same, released_at FROM assignments');
+      expect(a).toEqual({ same: true, released_at: null });
       expect(await migrate(db)).toEqual([]);
     } finally {
       await db.close();
@@ -22,7 +31,7 @@ describe('migrations on an existing database', () => {
     await migrate(db);
     await db.query("INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')");
     await db.close();
-    const newer = `the feedback database has schema version 99, newer than this askfirst's 2: upgrade askfirst to use it (or use another database)`;
+    const newer = `the feedback database has schema version 99, newer than this askfirst's 3: upgrade askfirst to use it (or use another database)`;
     await expect(FeedbackStore.open(await openDb({ dataDir }))).rejects.toThrow(newer);
     // the failed open closed the database and released its lock: the same command says the same
     await expect(FeedbackStore.open(await openDb({ dataDir }))).rejects.toThrow(newer);

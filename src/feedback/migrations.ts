@@ -9,6 +9,10 @@
  * - one assignment per (task, annotator); one annotation per assignment and per (task, annotator);
  * - a client-chosen `submission_id` is unique, so a retried submit cannot insert twice;
  * - a task is never assigned to more annotators than it needs (CHECK assigned <= needed).
+ * An assignment that stayed open too long is released (`released_at` set, its slot given back),
+ * not deleted: a label its annotator sends later can still be stored while the task has a free
+ * slot (store.ts, `submit`). `seen_at` is the annotator's last sign of activity on it; the time
+ * limit counts from there.
  */
 import { AskfirstError } from '../util/errors.js';
 import type { Db } from './db.js';
@@ -91,6 +95,18 @@ CREATE INDEX annotations_annotator ON annotations (annotator_id, id);
     sql: `
 CREATE INDEX tasks_open ON tasks (project_id, id) WHERE assigned < needed;
 CREATE INDEX assignments_annotator ON assignments (annotator_id, id);
+`,
+  },
+  {
+    version: 3,
+    name: 'assignment activity and release',
+    sql: `
+ALTER TABLE assignments ADD COLUMN seen_at timestamptz;
+UPDATE assignments SET seen_at = created_at;
+ALTER TABLE assignments ALTER COLUMN seen_at SET NOT NULL;
+ALTER TABLE assignments ALTER COLUMN seen_at SET DEFAULT now();
+ALTER TABLE assignments ADD COLUMN released_at timestamptz;
+CREATE INDEX assignments_held ON assignments (seen_at) WHERE released_at IS NULL;
 `,
   },
 ];

@@ -24,7 +24,7 @@ describe('FeedbackStore (PGlite in memory)', () => {
   it('migrations are recorded and not applied twice', async () => {
     expect(await migrate(store.db)).toEqual([]);
     const rows = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(rows.map((r) => r.version).sort()).toEqual([1, 2]);
+    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3]);
   });
 
   it('an unknown project is a not-found error that names the commands that create one and the one that lists them', async () => {
@@ -120,6 +120,85 @@ describe('FeedbackStore (PGlite in memory)', () => {
     await expect(store.submit(a.id, asg.id, 'stale-sub-a1', { verdict: 'ask', option: 0 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await store.submit(b.id, got.id, 'stale-sub-b1', { verdict: 'ask', option: 0 });
     expect((await store.progress(project.id)).completedTasks).toBe(1);
+  });
+
+  /** Makes an assignment look idle for two hours (no activity since), as a walked-away annotator's. */
+  const idle = (id: number) => store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours' WHERE id = $1`, [id]);
+  const counts = async (taskId: number) => {
+    const [t] = await store.db.query<{ assigned: number; done: number; n: number }>(
+      'SELECT assigned, done, (SELECT count(*)::int FROM annotations WHERE task_id = $1) AS n FROM tasks WHERE id = $1',
+      [taskId],
+    );
+    return t;
+  };
+
+  it('a label sent after the assignment expired is stored, once, while the task has a free slot', async () => {
+    const { project } = await createDemoProject(store, 'late', join(dir, 'late'), 1, 1, { types: ['ask'] });
+    const a = await store.addAnnotator('late-a');
+    const b = await store.addAnnotator('late-b');
+    const asg = (await store.next(project.id, a.id))!;
+    await idle(asg.id);
+    expect(await store.releaseStale(3600)).toBe(1);
+    expect(await counts(asg.task.id)).toEqual({ assigned: 0, done: 0, n: 0 });
+    // The annotator was away, came back and submitted the label on the page still open: kept.
+    const late = await store.submit(a.id, asg.id, 'late-sub-a1', { verdict: 'ask', option: 0 });
+    expect(late.replayed).toBe(false);
+    expect(await counts(asg.task.id)).toEqual({ assigned: 1, done: 1, n: 1 });
+    // a retry after a lost response is a replay, a different second label a conflict: one label per assignment
+    expect((await store.submit(a.id, asg.id, 'late-sub-a1', { verdict: 'ask', option: 0 })).replayed).toBe(true);
+    await expect(store.submit(a.id, asg.id, 'late-sub-a2', { verdict: 'ask', option: 0 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await counts(asg.task.id)).toEqual({ assigned: 1, done: 1, n: 1 });
+    // the task is complete: nobody gets it again, the late annotator neither
+    expect(await store.next(project.id, b.id)).toBeNull();
+    expect(await store.next(project.id, a.id)).toBeNull();
+    expect(await store.releaseStale(0)).toBe(0); // a labelled assignment is never released
+  });
+
+  it('a late label is refused, and nothing stored, when other annotators took every slot of the task meanwhile', async () => {
+    const { project } = await createDemoProject(store, 'late-full', join(dir, 'late-full'), 1, 2, { types: ['ask'] });
+    const [a, b, c] = await Promise.all(['late-full-a', 'late-full-b', 'late-full-c'].map((n) => store.addAnnotator(n)));
+    const asg = (await store.next(project.id, a.id))!;
+    const bs = (await store.next(project.id, b.id))!;
+    await idle(asg.id);
+    expect(await store.releaseStale(3600)).toBe(1);
+    const cs = (await store.next(project.id, c.id))!; // c takes the slot a left
+    expect(cs.task.id).toBe(asg.task.id);
+    const late = store.submit(a.id, asg.id, 'late-full-a1', { verdict: 'ask', option: 0 });
+    await expect(late).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(late).rejects.toThrow(/expired .* places have since gone to other annotators, so this label was not saved/);
+    expect(await store.keep(asg.id, a.id)).toBe('taken');
+    await store.submit(b.id, bs.id, 'late-full-b1', { verdict: 'ask', option: 0 });
+    await store.submit(c.id, cs.id, 'late-full-c1', { verdict: 'ask', option: 0 });
+    expect(await counts(asg.task.id)).toEqual({ assigned: 2, done: 2, n: 2 });
+    expect(await store.next(project.id, a.id)).toBeNull(); // it does not come back to do again
+  });
+
+  it('activity keeps an assignment: a heartbeat or a reload restarts its time limit; a reload after expiry resumes the same one', async () => {
+    const { project } = await createDemoProject(store, 'keep', join(dir, 'keep'), 2, 1, { types: ['ask'] });
+    const a = await store.addAnnotator('keep-a');
+    const b = await store.addAnnotator('keep-b');
+    const asg = (await store.next(project.id, a.id))!;
+    await idle(asg.id);
+    expect(await store.keep(asg.id, a.id)).toBe('held'); // a heartbeat from the open page
+    expect(await store.releaseStale(3600)).toBe(0);
+    await idle(asg.id);
+    expect((await store.next(project.id, a.id))!.id).toBe(asg.id); // a reload resumes it…
+    expect(await store.releaseStale(3600)).toBe(0); // …and counts as activity
+    // expired for good: the annotator's next request gives them back the same assignment while there is room
+    await idle(asg.id);
+    expect(await store.releaseStale(3600)).toBe(1);
+    const back = (await store.next(project.id, a.id))!;
+    expect(back.id).toBe(asg.id);
+    expect(await counts(asg.task.id)).toMatchObject({ assigned: 1, done: 0 });
+    // a heartbeat takes a released assignment back the same way
+    await idle(asg.id);
+    expect(await store.releaseStale(3600)).toBe(1);
+    expect(await store.keep(asg.id, a.id)).toBe('held');
+    expect(await counts(asg.task.id)).toMatchObject({ assigned: 1, done: 0 });
+    await expect(store.keep(asg.id, b.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await store.submit(a.id, asg.id, 'keep-sub-a1', { verdict: 'ask', option: 0 });
+    expect(await store.keep(asg.id, a.id)).toBe('labelled');
+    expect((await store.next(project.id, b.id))!.task.id).not.toBe(asg.task.id);
   });
 
   it('another annotator can neither read nor change a label', async () => {

@@ -10,6 +10,15 @@
  * before new ones begin (`FOR UPDATE SKIP LOCKED` over a partial index of open tasks, then a
  * guarded counter update). Submissions are idempotent by a
  * client-chosen submission id: a replay returns the stored annotation instead of a second row.
+ *
+ * Expiry: an open assignment on which its annotator has shown no activity for the time limit
+ * (`releaseStale`; activity = taking or resuming it, a play step, a heartbeat from the page:
+ * `keep`) is released — its slot goes back to the queue — but not deleted. A label its annotator
+ * sends for it later is stored if the task still has a free slot (the slot is taken back in the
+ * same transaction), and refused (NOT_FOUND, nothing stored) only when other annotators have
+ * taken every slot meanwhile; the task never holds more labels than it needs, nor two for one
+ * assignment. The annotator's next `next()` gives them the released assignment back (same id)
+ * while its task has a free slot.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -237,9 +246,11 @@ export class FeedbackStore {
   }
 
   /**
-   * One atomic statement (its own transaction): the annotator's open assignment if any, else
-   * lock a free slot, count it and record the assignment. Few statements matter: on PGlite
-   * every statement is planned afresh.
+   * One atomic statement (its own transaction): the annotator's open assignment if any (its
+   * activity time renewed: a reload counts as activity), else their own released one whose task
+   * has a free slot again (taken back: same id, so the page they left open still submits to it),
+   * else lock a free slot of a task they never had, count it and record the assignment. Few
+   * statements matter: on PGlite every statement is planned afresh.
    */
   private async claim(projectId: number, annotatorId: number, type?: TaskType): Promise<number | null> {
     const typeSql = type ? 'AND t.type = $3' : '';
@@ -248,27 +259,37 @@ export class FeedbackStore {
       const got = await this.db.query(
         `WITH open AS (
            SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id
-           WHERE t.project_id = $1 AND a.annotator_id = $2 ${typeSql}
+           WHERE t.project_id = $1 AND a.annotator_id = $2 ${typeSql} AND a.released_at IS NULL
              AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
            ORDER BY a.id LIMIT 1),
+         seen AS (UPDATE assignments SET seen_at = now() FROM open WHERE assignments.id = open.id AND assignments.released_at IS NULL RETURNING assignments.id),
+         back AS (
+           SELECT a.id, a.task_id FROM assignments a JOIN tasks t ON t.id = a.task_id
+           WHERE NOT EXISTS (SELECT 1 FROM open) AND t.project_id = $1 AND a.annotator_id = $2 ${typeSql}
+             AND a.released_at IS NOT NULL AND t.assigned < t.needed
+           ORDER BY a.id LIMIT 1
+           FOR UPDATE OF a, t SKIP LOCKED),
          pick AS (
            SELECT t.id FROM tasks t
-           WHERE NOT EXISTS (SELECT 1 FROM open) AND t.project_id = $1 AND t.assigned < t.needed ${typeSql}
+           WHERE NOT EXISTS (SELECT 1 FROM open) AND NOT EXISTS (SELECT 1 FROM back) AND t.project_id = $1 AND t.assigned < t.needed ${typeSql}
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2)
            ORDER BY t.id LIMIT 1
            FOR UPDATE OF t SKIP LOCKED),
          upd AS (
-           UPDATE tasks SET assigned = tasks.assigned + 1 FROM pick
-           WHERE tasks.id = pick.id AND tasks.assigned < tasks.needed RETURNING tasks.id),
-         ins AS (INSERT INTO assignments (task_id, annotator_id) SELECT id, $2 FROM upd RETURNING id)
-         SELECT id FROM open UNION ALL SELECT id FROM ins`,
+           UPDATE tasks SET assigned = tasks.assigned + 1 FROM (SELECT task_id AS id FROM back UNION ALL SELECT id FROM pick) p
+           WHERE tasks.id = p.id AND tasks.assigned < tasks.needed RETURNING tasks.id),
+         retaken AS (
+           UPDATE assignments SET released_at = NULL, seen_at = now() FROM back, upd
+           WHERE assignments.id = back.id AND upd.id = back.task_id RETURNING assignments.id),
+         ins AS (INSERT INTO assignments (task_id, annotator_id) SELECT upd.id, $2 FROM upd JOIN pick ON pick.id = upd.id RETURNING id)
+         SELECT id FROM seen UNION ALL SELECT id FROM retaken UNION ALL SELECT id FROM ins`,
         params,
       );
       if (got.length) return got[0].id as number;
       // Nothing free, or the row we saw filled up under us: check again whether anything is left.
       const left = await this.db.query(
         `SELECT 1 FROM tasks t WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
-           AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2) LIMIT 1`,
+           AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2 AND a.released_at IS NULL) LIMIT 1`,
         params,
       );
       if (!left.length) return null;
@@ -277,11 +298,14 @@ export class FeedbackStore {
   }
 
   /**
-   * Give back slots held by open assignments older than `olderThanSeconds` (an annotator who
-   * walked away), so other annotators can take those tasks. Returns how many were released.
+   * Give back slots held by open assignments on which their annotator has shown no activity
+   * (taking or resuming it, a play step, a heartbeat: `keep`) for `olderThanSeconds` — an
+   * annotator who walked away — so other annotators can take those tasks. Returns how many were
+   * released. A released assignment stays its annotator's: a label they send for it later is
+   * stored while the task has a free slot (see `submit`).
    */
   releaseStale(olderThanSeconds: number): Promise<number> {
-    return this.release('a.created_at < now() - make_interval(secs => $1)', [olderThanSeconds]);
+    return this.release('a.seen_at < now() - make_interval(secs => $1)', [olderThanSeconds]);
   }
 
   /**
@@ -297,30 +321,65 @@ export class FeedbackStore {
     );
   }
 
-  /** Delete the unlabelled assignments matching `where` (over `assignments a`) and give their slots back. */
+  /** Mark the unlabelled, held assignments matching `where` (over `assignments a`) released and give their slots back. */
   private release(where: string, params: unknown[]): Promise<number> {
     return this.db.transaction(async (tx) => {
       // Two statements, on purpose. A label being written for an assignment holds a lock on it
-      // (its foreign key) while it commits; one DELETE … WHERE NOT EXISTS (label) would wait for
-      // that lock, then delete the assignment anyway (its NOT EXISTS was decided on a snapshot
-      // taken before the label committed) and, by ON DELETE CASCADE, the new label with it.
-      // So: lock the candidates first (skipping any a label is being written for; once
-      // locked, no label can be added to them), then delete those still unlabelled, checked
-      // by a statement that sees every label committed before it.
+      // (its foreign key, or `submit`'s row lock) while it commits; one UPDATE … WHERE NOT EXISTS
+      // (label) would wait for that lock, then release the assignment anyway (its NOT EXISTS was
+      // decided on a snapshot taken before the label committed), leaving a label whose slot is
+      // counted free. So: lock the candidates first (skipping any a label is being written for;
+      // once locked, no label can be added to them), then release those still unlabelled,
+      // checked by a statement that sees every label committed before it.
       const open = await tx.query<{ id: number }>(
-        `SELECT a.id FROM assignments a WHERE ${where}
+        `SELECT a.id FROM assignments a WHERE ${where} AND a.released_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
          FOR UPDATE OF a SKIP LOCKED`,
         params,
       );
       if (!open.length) return 0;
       const gone = await tx.query<{ task_id: number }>(
-        `DELETE FROM assignments a WHERE a.id = ANY($1::int[])
+        `UPDATE assignments a SET released_at = now() WHERE a.id = ANY($1::int[]) AND a.released_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id) RETURNING a.task_id`,
         [open.map((s) => s.id)],
       );
       for (const g of gone) await tx.query('UPDATE tasks SET assigned = assigned - 1 WHERE id = $1', [g.task_id]);
       return gone.length;
+    });
+  }
+
+  /**
+   * Inside a transaction holding the row lock of a released assignment: take a slot of its task
+   * back for it, if the task has a free one (nobody else took the slot, or the task needs more
+   * labels than it has annotators). Returns false when every slot is held by someone else.
+   */
+  private async retake(tx: Queryable, assignmentId: number, taskId: number): Promise<boolean> {
+    const slot = await tx.query('UPDATE tasks SET assigned = assigned + 1 WHERE id = $1 AND assigned < needed RETURNING id', [taskId]);
+    if (!slot.length) return false;
+    await tx.query('UPDATE assignments SET released_at = NULL, seen_at = now() WHERE id = $1', [assignmentId]);
+    return true;
+  }
+
+  /**
+   * The annotator is at work on an assignment (a heartbeat from the page, a play step): its time
+   * limit starts again. A released one is taken back when its task has a free slot. Returns
+   * 'held' (it is theirs: a label will be stored), 'labelled' (already labelled), or 'taken' (it
+   * was released and every slot of its task is held by others: a label for it would not be
+   * stored). NOT_FOUND for anyone else's.
+   */
+  async keep(assignmentId: number, annotatorId: number): Promise<'held' | 'labelled' | 'taken'> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query(
+        `SELECT a.task_id, a.released_at IS NOT NULL AS released, EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id) AS labelled
+         FROM assignments a WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
+        [assignmentId, annotatorId],
+      );
+      if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
+      const r = rows[0];
+      if (r.labelled) return 'labelled';
+      if (r.released) return (await this.retake(tx, assignmentId, r.task_id as number)) ? 'held' : 'taken';
+      await tx.query('UPDATE assignments SET seen_at = now() WHERE id = $1', [assignmentId]);
+      return 'held';
     });
   }
 
@@ -362,36 +421,41 @@ export class FeedbackStore {
     };
     let valid: Label | undefined;
     try {
-      // Read (the task's payload never changes), validate, then insert and count in one atomic
-      // statement; a second label for the assignment or a reused submission id violates a unique
-      // constraint and surfaces as CONFLICT below.
-      const rows = await this.db.query(
-        `SELECT a.task_id, t.type, t.payload FROM assignments a JOIN tasks t ON t.id = a.task_id WHERE a.id = $1 AND a.annotator_id = $2`,
-        [assignmentId, annotatorId],
-      );
-      if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
-      valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
-      let ins: Row[];
-      try {
-        ins = await this.db.query(
+      // One transaction: lock the assignment (the sweeper skips a locked one; once it has
+      // released it, we see that), validate, take a slot back for a released one, then insert
+      // and count. A second label for the assignment or a reused submission id violates a
+      // unique constraint and surfaces as CONFLICT below (after the rollback).
+      return await this.db.transaction(async (tx) => {
+        const rows = await tx.query(
+          `SELECT a.task_id, a.released_at IS NOT NULL AS released, t.type, t.payload, t.needed
+           FROM assignments a JOIN tasks t ON t.id = a.task_id WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
+          [assignmentId, annotatorId],
+        );
+        if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
+        const r = rows[0];
+        valid = validateLabel(r.type as TaskType, r.payload, label);
+        // A label sent after the assignment expired (the annotator was away longer than the time
+        // limit) is still their honest work: stored when the task has a free slot, so the task
+        // never holds more labels than it needs.
+        if (r.released && !(await this.retake(tx, assignmentId, r.task_id as number))) {
+          throw new NotFoundError(
+            `no assignment ${assignmentId} for you any more: it expired (no activity for longer than the time limit) and the task's ${r.needed} place${r.needed === 1 ? ' has' : 's have'} since gone to other annotators, so this label was not saved`,
+          );
+        }
+        const ins = await tx.query(
           `WITH ins AS (
              INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label)
              VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *),
            upd AS (UPDATE tasks SET done = done + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING id)
            SELECT ins.* FROM ins`,
-          [assignmentId, rows[0].task_id, annotatorId, submissionId, json(valid)],
+          [assignmentId, r.task_id, annotatorId, submissionId, json(valid)],
         );
-      } catch (e) {
-        // The assignment was released (stale) between the read and the insert.
-        if ((e as AskfirstError).code === 'BAD_INPUT') throw new NotFoundError(`no assignment ${assignmentId} for you (released)`, { cause: e });
-        throw e;
-      }
-      const annotation = toAnnotation(ins[0]);
-      return { annotation, replayed: false };
+        return { annotation: toAnnotation(ins[0]), replayed: false };
+      });
     } catch (e) {
-      if ((e as AskfirstError).code === 'CONFLICT') {
+      if ((e as AskfirstError).code === 'CONFLICT' && valid !== undefined) {
         // A replay of a stored submission (sequential or concurrent) returns the stored annotation.
-        const r = await replay(valid!);
+        const r = await replay(valid);
         if (r) return r;
         throw new AskfirstError('CONFLICT', `assignment ${assignmentId} is already labelled; change the label with PUT /api/annotations/<id>`, { cause: e });
       }

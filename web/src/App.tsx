@@ -69,13 +69,46 @@ export function App() {
     }, (e) => setError(String(e.message)));
   }, [me]); // pid is read once to pick the first project
 
+  const [ttlSeconds, setTtlSeconds] = useState(3600);
   const loadNext = useCallback(async (projectId: number) => {
     setError(null);
-    const [{ assignment: a }, p] = await Promise.all([api.next(projectId), api.progress(projectId)]);
+    const [{ assignment: a, ttlSeconds: ttl }, p] = await Promise.all([api.next(projectId), api.progress(projectId)]);
     setAssignment(a);
+    setTtlSeconds(ttl);
     setProgress(p);
     setSubmissionId(crypto.randomUUID());
   }, []);
+
+  // An assignment goes back to the queue after `ttlSeconds` without activity. While the annotator
+  // is at work (a key, a click, the pointer moving), the first such event after every quarter of
+  // that (at most a minute) sends a heartbeat, so a task being worked on never expires.
+  const aid = assignment?.id;
+  useEffect(() => {
+    if (aid === undefined || pid === null) return;
+    const every = Math.min(60_000, (ttlSeconds * 1000) / 4);
+    let last = Date.now(); // fetching it just now counted as activity
+    let sending = false;
+    const beat = () => {
+      if (sending || Date.now() - last < every) return;
+      sending = true;
+      last = Date.now();
+      api.heartbeat(aid).then(
+        (h) => {
+          if (h.held) return;
+          loadNext(pid).then(
+            () => setError('This task expired while you were away and other annotators have since taken all its places, so a label for it can no longer be saved. Showing your next task.'),
+            (e: Error) => setError(String(e.message)),
+          );
+        },
+        () => undefined, // offline for a moment: the next event tries again; a late label is still stored while the task has room
+      ).finally(() => (sending = false));
+    };
+    const events = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'input'] as const;
+    for (const e of events) window.addEventListener(e, beat, { passive: true });
+    return () => {
+      for (const e of events) window.removeEventListener(e, beat);
+    };
+  }, [aid, pid, ttlSeconds, loadNext]);
 
   useEffect(() => {
     if (me && pid !== null) loadNext(pid).catch((e) => setError(String(e.message)));
@@ -102,7 +135,7 @@ export function App() {
         setError(
           e.status === 409
             ? 'This task already had a label from you (saved earlier: in another tab, or before a lost connection), so the choice you just made was not saved. Showing your next task.'
-            : 'This task is no longer assigned to you (it went back to the queue after staying open too long), so this label was not saved. Showing your next task.',
+            : 'This task is no longer yours: it expired while you were away (no activity for too long) and other annotators have since taken all its places, so this label was not saved. Showing your next task.',
         );
         return;
       }

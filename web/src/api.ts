@@ -2,6 +2,7 @@
 
 import type {
   ErrorBody,
+  HeartbeatResponse,
   Label,
   Me,
   NextResponse,
@@ -55,6 +56,7 @@ export const api = {
   next: (pid: number, type?: TaskType) => request<NextResponse>('GET', `/api/projects/${pid}/next${type ? `?type=${type}` : ''}`),
   submit: (aid: number, submissionId: string, label: Label) =>
     request<SubmitResponse>('POST', `/api/assignments/${aid}/annotation`, { submissionId, label } satisfies SubmitRequest),
+  heartbeat: (aid: number) => request<HeartbeatResponse>('POST', `/api/assignments/${aid}/heartbeat`),
   play: (aid: number, performed: number) => request<PlayState>('POST', `/api/assignments/${aid}/play`, { performed } satisfies PlayRequest),
   /** The image of an assignment as an object URL (fetched with the token, so images need auth too). */
   async image(aid: number, view?: number): Promise<string> {

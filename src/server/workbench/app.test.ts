@@ -132,4 +132,24 @@ describe('workbench API security', () => {
     expect(s1.success).toBe(true);
     expect(s1.turns[0].performed).toBe(s0.awaiting);
   });
+
+  it('heartbeat: keeps the assignment; says when an expired one went to others; next tells the time limit', async () => {
+    const ttlApp = createApp({ store, playPolicy: async (ep) => new OraclePolicy([ep]), assignmentTtlSeconds: 120, log: () => undefined });
+    const req = (path: string, token: string, method = 'GET') => ttlApp.request(path, { method, headers: { authorization: `Bearer ${token}` } });
+    const p = await store.createProject('beat', project.imageDir, 1);
+    await store.addItems(p.id, [{ externalId: 'b0', image: 'x.png', question: 'q', tasks: [{ type: 'preference', payload: { replies: ['a', 'b'] } }] }]);
+    const [erin, finn] = await Promise.all(['erin', 'finn'].map((x) => store.addAnnotator(x)));
+    const next = (await (await req(`/api/projects/${p.id}/next`, erin.token)).json()) as { assignment: { id: number }; ttlSeconds: number };
+    expect(next.ttlSeconds).toBe(120);
+    const aid = next.assignment.id;
+    const beat = async (token: string) => req(`/api/assignments/${aid}/heartbeat`, token, 'POST');
+    await store.db.query(`UPDATE assignments SET seen_at = now() - interval '1 hour' WHERE id = $1`, [aid]);
+    expect(await (await beat(erin.token)).json()).toEqual({ held: true, labelled: false, ttlSeconds: 120 });
+    expect(await store.releaseStale(120)).toBe(0);
+    expect((await beat(finn.token)).status).toBe(404);
+    await store.db.query(`UPDATE assignments SET seen_at = now() - interval '1 hour' WHERE id = $1`, [aid]);
+    expect(await store.releaseStale(120)).toBe(1);
+    expect(await store.next(p.id, finn.id)).not.toBeNull(); // finn takes the only place
+    expect(await (await beat(erin.token)).json()).toEqual({ held: false, labelled: false, ttlSeconds: 120 });
+  });
 });

@@ -14,7 +14,7 @@ import type { Policy } from '../../agents/policy.js';
 import { playUntilPause } from '../../feedback/play.js';
 import { resolveImage } from '../../feedback/paths.js';
 import type { Annotator, Assignment, FeedbackStore } from '../../feedback/store.js';
-import type { AssignmentInfo, NextResponse, PlayInfo, ProjectInfo } from '../../feedback/api-types.js';
+import type { AssignmentInfo, HeartbeatResponse, NextResponse, PlayInfo, ProjectInfo } from '../../feedback/api-types.js';
 import { isTaskType, type PlayPayload, type PreferencePayload } from '../../feedback/tasks.js';
 import type { Episode } from '../../episode/types.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
@@ -25,6 +25,11 @@ export interface AppOptions {
   store: FeedbackStore;
   /** Makes the model that plays in play tasks, for one episode (views as absolute paths). */
   playPolicy: (episode: Episode<string>) => Promise<Policy>;
+  /**
+   * Seconds without activity after which an open assignment goes back to the queue (the server's
+   * sweeper does that; here it only tells the page how often to send heartbeats). Default 3600.
+   */
+  assignmentTtlSeconds?: number;
   /** Built UI folder (index.html + assets); omitted = API only. */
   uiDir?: string;
   /** Where unexpected errors are logged. */
@@ -100,6 +105,7 @@ export function publicAssignment(a: Assignment): AssignmentInfo {
 
 export function createApp(o: AppOptions): Hono<Env> {
   const { store } = o;
+  const ttlSeconds = o.assignmentTtlSeconds ?? 3600;
   const app = new Hono<Env>();
 
   app.onError((e, c) => {
@@ -165,7 +171,7 @@ export function createApp(o: AppOptions): Hono<Env> {
     const type = c.req.query('type');
     if (type !== undefined && !isTaskType(type)) throw new InputError(`type must be one of rationale, ask, preference, play; got ${JSON.stringify(type)}`);
     const a = await store.next(p.id, c.get('annotator').id, type);
-    return c.json({ assignment: a ? publicAssignment(a) : null } satisfies NextResponse);
+    return c.json({ assignment: a ? publicAssignment(a) : null, ttlSeconds } satisfies NextResponse);
   });
 
   app.get('/api/assignments/:aid', async (c) => c.json(publicAssignment(await store.assignment(intParam(c, 'aid'), c.get('annotator').id))));
@@ -197,12 +203,21 @@ export function createApp(o: AppOptions): Hono<Env> {
     return c.json(r, r.replayed ? 200 : 201);
   });
 
+  // The page is in use: the assignment's time limit starts again (a released one is taken back
+  // while its task has a free slot). `held: false` says a label for it could no longer be stored.
+  app.post('/api/assignments/:aid/heartbeat', async (c) => {
+    const state = await store.keep(intParam(c, 'aid'), c.get('annotator').id);
+    return c.json({ held: state !== 'taken', labelled: state === 'labelled', ttlSeconds } satisfies HeartbeatResponse);
+  });
+
   app.post('/api/assignments/:aid/play', async (c) => {
     const body = await jsonBody(c);
     const performed = Number(body.performed ?? 0);
     if (!Number.isInteger(performed) || performed < 0 || performed > 64) throw new InputError('performed must be an integer 0–64');
-    const a = await store.assignment(intParam(c, 'aid'), c.get('annotator').id);
+    const me = c.get('annotator').id;
+    const a = await store.assignment(intParam(c, 'aid'), me);
     if (a.task.type !== 'play') throw new InputError(`assignment ${a.id} is a ${a.task.type} task, not play`);
+    await store.keep(a.id, me); // a play step is activity
     const project = await store.project(a.item.projectId);
     const ep = (a.task.payload as PlayPayload).episode;
     const policy = await o.playPolicy(ep);

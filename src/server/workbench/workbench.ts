@@ -26,7 +26,7 @@ export interface ServeOptions {
   port: number;
   /** Policy spec for play tasks (see src/agents/registry.ts). */
   playPolicy: string;
-  /** Open assignments older than this go back to the queue (default 1 h). */
+  /** Open assignments without activity (taken, resumed, a play step, a heartbeat) for this long go back to the queue (default 1 h). */
   assignmentTtlSeconds?: number;
   /** UI folder; default dist/web. */
   uiDir?: string;
@@ -63,7 +63,8 @@ export function playPolicyFactory(spec: string): (ep: Episode<string>, imageDir?
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const store = o.store ?? (await FeedbackStore.open(await openDb({ url: o.databaseUrl, dataDir: o.dataDir })));
-  const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), uiDir: o.uiDir ?? findUiDir(), log: o.log });
+  const ttl = o.assignmentTtlSeconds ?? 3600;
+  const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), assignmentTtlSeconds: ttl, uiDir: o.uiDir ?? findUiDir(), log: o.log });
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((res, rej) => {
@@ -74,8 +75,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     if (!o.store) await store.close(); // close the database (and remove its lock) before reporting
     throw listenError(e, o.host, o.port);
   }
-  // Slots of assignments left open for longer than `assignmentTtlSeconds` go back to the queue.
-  const ttl = o.assignmentTtlSeconds ?? 3600;
+  // Slots of assignments without activity for longer than `assignmentTtlSeconds` go back to the queue.
   const sweeper = setInterval(() => void store.releaseStale(ttl).catch((e) => (o.log ?? console.error)(`askfirst server: releasing stale assignments failed: ${(e as Error).message}`)), Math.min(ttl, 300) * 1000);
   sweeper.unref();
   const addr = server.address() as AddressInfo;
