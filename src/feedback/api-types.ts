@@ -148,6 +148,11 @@ export interface PreferenceLabel {
   moreHelpful: 0 | 1;
 }
 
+/**
+ * A play label. The server replays the episode with as many performed interventions as the
+ * transcript marks and refuses (400) a transcript or outcome other than that replay's, or an
+ * episode not over: send them as POST …/play answered them.
+ */
 export interface PlayLabel {
   transcript: PlayTurn[];
   outcome: string;

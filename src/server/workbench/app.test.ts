@@ -133,6 +133,50 @@ describe('workbench API security', () => {
     expect(s1.turns[0].performed).toBe(s0.awaiting);
   });
 
+  it('play labels: the transcript and outcome are the server\'s replay; a forged, unfinished or malformed one is a 400', async () => {
+    const dave = await store.addAnnotator('dave');
+    const n = (await (await call(`/api/projects/${project.id}/next?type=play`, dave.token)).json()) as { assignment: { id: number } };
+    const aid = n.assignment.id;
+    const step = async (performed: unknown) => call(`/api/assignments/${aid}/play`, dave.token, { method: 'POST', body: JSON.stringify({ performed }) });
+    // performed is a JSON integer, nothing that converts to one
+    for (const bad of [true, '2', 1.5, -1, 65, null, [1]]) {
+      const r = await step(bad);
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/performed must be an integer 0–64/);
+    }
+    type State = { turns: { view: number; reply: string; performed?: string }[]; outcome: string | null; done: boolean };
+    const s0 = (await (await step(0)).json()) as State;
+    const s1 = (await (await step(1)).json()) as State;
+    expect(s1.done).toBe(true);
+    const submit = (label: unknown, sid: string) => call(`/api/assignments/${aid}/annotation`, dave.token, { method: 'POST', body: JSON.stringify({ submissionId: sid, label }) });
+    const refused = async (label: unknown, why: RegExp) => {
+      const r = await submit(label, `dave-forged-${Math.random().toString(36).slice(2)}`);
+      expect(r.status, JSON.stringify(label)).toBe(400);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(why);
+    };
+    await refused({ transcript: [], outcome: 'correct', rating: 5 }, /the episode as the server plays it with 0 performed interventions is not over/);
+    await refused({ transcript: s1.turns, outcome: 'wrong-category', rating: 5 }, /outcome "wrong-category" is not the outcome of the episode as the server plays it with 1 performed intervention \("correct"\)/);
+    await refused({ transcript: s1.turns.map((t, i) => (i === 1 ? { ...t, reply: 'a cat' } : t)), outcome: 'correct', rating: 5 }, /turn 2 differs/);
+    await refused({ transcript: s0.turns.map((t) => ({ ...t, performed: 'x' })), outcome: 'correct', rating: 5 }, /turn 1 differs/);
+    await refused({ transcript: s0.turns, outcome: 'correct', rating: 5 }, /is not over \(the model waits for/);
+    await refused({ transcript: s1.turns.slice(0, 1).concat(s1.turns.slice(0, 1), s1.turns.slice(1)), outcome: 'correct', rating: 5 }, /with 2 performed interventions .*\(it has 3 turns, not 2\)|turn 2 differs/);
+    await refused({ transcript: s1.turns, outcome: 'correct', rating: 5, extra: 1 }, /invalid play label/);
+    expect(await store.labelled(project.id, 'play').then((l) => l.filter((x) => x.annotation.annotatorId === dave.id))).toHaveLength(0);
+    // the honest label is stored as the server played it; a replay of it is a replay
+    const honest = { transcript: s1.turns, outcome: s1.outcome, rating: 4, comment: 'asked well' };
+    const ok = await submit(honest, 'dave-honest-0001');
+    expect(ok.status).toBe(201);
+    const { annotation } = (await ok.json()) as { annotation: { id: number; label: unknown } };
+    expect(annotation.label).toEqual(honest);
+    expect((await submit(honest, 'dave-honest-0001')).status).toBe(200);
+    // changing the label: the rating may change, the transcript may not be forged
+    const put = (label: unknown) => call(`/api/annotations/${annotation.id}`, dave.token, { method: 'PUT', body: JSON.stringify({ label }) });
+    expect((await put({ transcript: [], outcome: 'correct', rating: 1 })).status).toBe(400);
+    const changed = await put({ ...honest, rating: 2 });
+    expect(changed.status).toBe(200);
+    expect((await store.annotation(dave.id, annotation.id)).label).toEqual({ ...honest, rating: 2 });
+  });
+
   it('heartbeat: keeps the assignment; says when an expired one went to others; next tells the time limit', async () => {
     const ttlApp = createApp({ store, playPolicy: async (ep) => new OraclePolicy([ep]), assignmentTtlSeconds: 120, log: () => undefined });
     const req = (path: string, token: string, method = 'GET') => ttlApp.request(path, { method, headers: { authorization: `Bearer ${token}` } });

@@ -11,7 +11,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { readFile } from 'node:fs/promises';
 import type { Policy } from '../../agents/policy.js';
-import { playUntilPause } from '../../feedback/play.js';
+import { checkPlayLabel, playUntilPause } from '../../feedback/play.js';
 import { resolveImage } from '../../feedback/paths.js';
 import type { Annotator, Assignment, FeedbackStore } from '../../feedback/store.js';
 import type { AssignmentInfo, HeartbeatResponse, NextResponse, PlayInfo, ProjectInfo } from '../../feedback/api-types.js';
@@ -196,10 +196,28 @@ export function createApp(o: AppOptions): Hono<Env> {
     return c.body(new Uint8Array(buf), 200, { 'Content-Type': type, 'Cache-Control': 'private, max-age=300' });
   });
 
+  /** Replay a play task's episode on the server (a fresh policy each time, closed after). */
+  const withPlay = async <T>(a: Assignment, fn: (ep: Episode<string>, policy: Policy, imageDir: string) => Promise<T>): Promise<T> => {
+    const project = await store.project(a.item.projectId);
+    const ep = (a.task.payload as PlayPayload).episode;
+    const policy = await o.playPolicy(ep);
+    try {
+      return await fn(ep, policy, project.imageDir);
+    } finally {
+      await policy.close?.();
+    }
+  };
+  /** The label to store: a play label's transcript and outcome are the server's replay, never the client's word. */
+  const labelToStore = (a: Assignment, label: unknown): Promise<unknown> =>
+    a.task.type === 'play' ? withPlay(a, (ep, policy, dir) => checkPlayLabel(ep, policy, dir, label)) : Promise.resolve(label);
+
   app.post('/api/assignments/:aid/annotation', async (c) => {
     const body = await jsonBody(c);
     if (typeof body.submissionId !== 'string') throw new InputError('submissionId (a client-generated UUID) is required');
-    const r = await store.submit(c.get('annotator').id, intParam(c, 'aid'), body.submissionId, body.label);
+    const me = c.get('annotator').id;
+    const aid = intParam(c, 'aid');
+    const a = await store.assignment(aid, me);
+    const r = await store.submit(me, aid, body.submissionId, await labelToStore(a, body.label));
     return c.json(r, r.replayed ? 200 : 201);
   });
 
@@ -212,20 +230,16 @@ export function createApp(o: AppOptions): Hono<Env> {
 
   app.post('/api/assignments/:aid/play', async (c) => {
     const body = await jsonBody(c);
-    const performed = Number(body.performed ?? 0);
-    if (!Number.isInteger(performed) || performed < 0 || performed > 64) throw new InputError('performed must be an integer 0–64');
+    const performed = body.performed === undefined ? 0 : body.performed;
+    // Only a JSON integer: Number() took true as 1 and "2" as 2.
+    if (typeof performed !== 'number' || !Number.isInteger(performed) || performed < 0 || performed > 64) {
+      throw new InputError(`performed must be an integer 0–64, got ${JSON.stringify(performed)}`);
+    }
     const me = c.get('annotator').id;
     const a = await store.assignment(intParam(c, 'aid'), me);
     if (a.task.type !== 'play') throw new InputError(`assignment ${a.id} is a ${a.task.type} task, not play`);
     await store.keep(a.id, me); // a play step is activity
-    const project = await store.project(a.item.projectId);
-    const ep = (a.task.payload as PlayPayload).episode;
-    const policy = await o.playPolicy(ep);
-    try {
-      return c.json(await playUntilPause(ep, policy, project.imageDir, performed));
-    } finally {
-      await policy.close?.();
-    }
+    return c.json(await withPlay(a, (ep, policy, dir) => playUntilPause(ep, policy, dir, performed)));
   });
 
   app.get('/api/annotations', async (c) => {
@@ -238,7 +252,10 @@ export function createApp(o: AppOptions): Hono<Env> {
 
   app.put('/api/annotations/:id', async (c) => {
     const body = await jsonBody(c);
-    return c.json(await store.update(c.get('annotator').id, intParam(c, 'id'), body.label));
+    const me = c.get('annotator').id;
+    const n = await store.annotation(me, intParam(c, 'id'));
+    const label = await labelToStore(await store.assignment(n.assignmentId, me), body.label);
+    return c.json(await store.update(me, n.id, label));
   });
 
   if (o.uiDir) serveUi(app, o.uiDir);
