@@ -111,6 +111,34 @@ describe('README commands', () => {
     }
   });
 
+  it('every run directory a command reads was written by an earlier command', () => {
+    // what a newcomer cannot have made by following the README from the top: a reader needs a writer above it
+    const external = ['ProactiveBench/test'];
+    const written = new Set<string>(['runs/demo']); // npm run demo (--out runs/demo)
+    const missing: string[] = [];
+    for (const { line } of askfirstLines) {
+      const w = shellWords(line);
+      const reads: string[] = [];
+      w.forEach((a, i) => {
+        const v = w[i + 1] ?? '';
+        if (a === '--init' || a === '--suite') reads.push(v);
+        if (a === '--results') reads.push(...v.split(',').map((r) => r.replace(/\/(proactive|reference)\/results\.jsonl$/, '')));
+        if (a === '--data') reads.push(v.replace(/^(suite|proactivebench):/, ''));
+        if (a === '--policy' || a === '--reward') {
+          const m = /^(?:builtin|rm):(.+)$/.exec(v);
+          if (m) reads.push(m[1]);
+        }
+      });
+      for (const r of reads) {
+        const known = external.includes(r) || [...written].some((o) => r === o || r.startsWith(o + '/'));
+        if (!known) missing.push(`${line}: reads ${r}, which no earlier README command writes`);
+      }
+      const out = w.indexOf('--out');
+      if (out >= 0) written.add(w[out + 1]);
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('the marked blocks run as written, in order, in a fresh folder', async () => {
     const dir = tmpDir('askfirst-readme');
     const entry = join(dir, 'askfirst.mts');
