@@ -25,6 +25,7 @@ const OTHER = [
   'ollama pull qwen2.5vl:7b',
   'vllm serve Qwen/Qwen2.5-VL-3B-Instruct --port 8000',
   'export OPENAI_API_KEY=...',
+  'export AZURE_OPENAI_API_KEY=...',
   'curl http://127.0.0.1:8000/v1/models',
   'npm run demo',
   'npm run demo -- --quick',
