@@ -96,6 +96,24 @@ describe('train subcommands', () => {
     }
     expect(said.join('\n')).not.toMatch(/generating/);
   });
+  it('train supervised says how many images its accuracy is on, and a --resume of a finished run says it had nothing to do', async () => {
+    const out = join(tmpDir('askfirst-train-sup-done'), 'sup');
+    const args = ['train', 'supervised', '--out', out, '--steps', '2', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--no-progress', '--report-to', 'none'];
+    const said: string[] = [];
+    const logSpy = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void said.push(String(s)));
+    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await run(args);
+      await run([...args, '--resume']);
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+    expect(said).toHaveLength(2);
+    expect(said[0]).toMatch(/^supervised: 2 steps in \d+ s, final loss \d+\.\d{3}, accuracy on \d+ training images \d+\.\d%$/); // the count, not "512 … (all of them if fewer)"
+    expect(said[0]).not.toMatch(/512/);
+    expect(said[1]).toBe(`supervised: ${out} was already finished, nothing to train; the model is ${out}/final (--overwrite starts over)`); // was "0 steps in 0 s, final loss NaN, … NaN%"
+  }, 120_000);
   it('--reward-weights is in --help with the defaults, and a bad weight fails before any work', async () => {
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).not.toMatch(/\(default: \)/); // an empty list default is not shown as "(default: )"
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).toMatch(/--reward-weights <a,b,…>\s+change reward weights[^(]*\(the rest keep their defaults: correct 1, wrong -0\.5,[^)]*needlessAsks -0\.3/);

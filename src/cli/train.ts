@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { GRPOConfigSchema, trainGRPO } from '../rl/grpo.js';
 import { PPOConfigSchema, trainPPO } from '../rl/ppo.js';
-import { SupervisedConfigSchema, trainSupervised } from '../rl/supervised.js';
+import { SupervisedConfigSchema, trainSupervised, type SupervisedResult } from '../rl/supervised.js';
 import { PresenceConfigSchema, trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
@@ -64,9 +64,16 @@ export const supervisedStage: TrainStage<typeof SupervisedStageSchema> = {
     const cfg = resolveConfig(SupervisedConfigSchema, rest, 'supervised training');
     const suite = supervisedSuite({ episodes, seed: cfg.seed, size });
     const r = await trainSupervised(cfg, suite, log);
-    console.log(`supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on 512 training images spread over the set (all of them if fewer) ${(100 * r.trainAccuracy).toFixed(1)}%`);
+    console.log(supervisedSummary(r, cfg.out));
   },
 };
+
+/** The last line of `train supervised`: what was trained, or that a resumed run had nothing left to do. */
+export function supervisedSummary(r: Pick<SupervisedResult, 'steps' | 'seconds' | 'finalLoss' | 'trainAccuracy' | 'trainAccuracyImages' | 'alreadyFinished'>, out: string): string {
+  if (r.alreadyFinished) return `supervised: ${out} was already finished, nothing to train; the model is ${out}/final (--overwrite starts over)`;
+  const spread = r.trainAccuracyImages === 512 ? ' spread over the set' : '';
+  return `supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on ${r.trainAccuracyImages} training images${spread} ${(100 * r.trainAccuracy).toFixed(1)}%`;
+}
 
 // ─── rl ───────────────────────────────────────────────────────────────────────────────
 

@@ -162,6 +162,10 @@ export interface SupervisedResult {
   seconds: number;
   finalLoss: number;
   trainAccuracy: number;
+  /** How many training images `trainAccuracy` was measured on (0 when the run was already finished). */
+  trainAccuracyImages: number;
+  /** True when `resume` found the run already finished: nothing was trained, final/ was loaded. */
+  alreadyFinished?: boolean;
 }
 
 interface TrainerState {
@@ -215,7 +219,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   if (cfg.resume && !ckpt && run.isFinished()) {
     log(`supervised: ${cfg.out} is already finished; loading final/`);
     const p = BuiltinPolicy.load(cfg.out);
-    return { policy: p, steps: 0, seconds: 0, finalLoss: NaN, trainAccuracy: NaN };
+    return { policy: p, steps: 0, seconds: 0, finalLoss: NaN, trainAccuracy: NaN, trainAccuracyImages: 0, alreadyFinished: true };
   }
   if (ckpt) {
     const ck = loadCheckpointInto(ckpt.dir, model);
@@ -358,8 +362,9 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   saveBuiltin(run.finalDir, policy, { stage: 'supervised', step: state.step, config: cfg });
   // 512 images spread over the whole set (it lists one kind after another: its first 512 were one kind's)
   const stride = Math.max(1, Math.floor(data.length / 512));
-  const trainAccuracy = accuracyOn(policy, data.filter((_, i) => i % stride === 0).slice(0, 512));
-  return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy };
+  const sample = data.filter((_, i) => i % stride === 0).slice(0, 512);
+  const trainAccuracy = accuracyOn(policy, sample);
+  return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy, trainAccuracyImages: sample.length };
 }
 
 /** Outlier images drawn once per run (`outliers`). */
