@@ -116,6 +116,20 @@ describe('askfirst feedback export: the output file', () => {
   });
 });
 
+describe('askfirst feedback export of a project nobody has labelled', () => {
+  it('says why the file is empty and what to do', async () => {
+    const d = tmpDir('af-cli-fb-empty');
+    const dbDir = join(d, 'db');
+    await runImport({ dbDir, project: 'fresh', demo: '2', seed: '1' }, () => undefined);
+    for (const [format, tasks] of [['dpo', 'preference'], ['sft', 'rationale']]) {
+      const said: string[] = [];
+      const n = await runExport({ dbDir, project: 'fresh', format, out: join(d, `${format}.jsonl`) }, (s) => said.push(s));
+      expect(n).toBe(0);
+      expect(said.join('\n')).toContain(`no labelled ${tasks} tasks in project "fresh" yet: label them in the workbench (askfirst feedback serve)`); // was only "0 DPO rows → …"
+    }
+  });
+});
+
 describe('askfirst feedback illume --out', () => {
   it('replaces an earlier report atomically', async () => {
     const d = tmpDir('af-cli-illume-atomic');

@@ -158,6 +158,12 @@ export async function runAgreement(raw: Record<string, unknown>, print = console
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
 
+/** Why an export is empty, and what to do: an export of a project nobody has labelled yet is an empty file. */
+export function emptyExportHint(project: string, format: string): string {
+  const tasks = format === 'sft' ? 'rationale' : 'preference';
+  return `no labelled ${tasks} tasks in project "${project}" yet: label them in the workbench (askfirst feedback serve), then export again; askfirst feedback status shows each task type's progress`;
+}
+
 export async function runExport(raw: Record<string, unknown>, print = console.log): Promise<number> {
   const cfg = configFromOptions(ExportSchema, raw, 'feedback export');
   return withStore(cfg.dbDir, async (store) => {
@@ -165,6 +171,7 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
     const rows = cfg.format === 'sft' ? await exportSft(store, project.id, { images: cfg.images }) : await exportDpo(store, project.id, { images: cfg.images });
     await writeFileAtomic(cfg.out, toJsonl(rows)); // a reader (or a crash) never finds half an export
     print(`${rows.length} ${cfg.format.toUpperCase()} rows → ${cfg.out}`);
+    if (!rows.length) print(emptyExportHint(cfg.project, cfg.format));
     return rows.length;
   });
 }
