@@ -36,6 +36,9 @@ describe('askfirst demo --quick', () => {
     }
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(saved.accuracy.after.overall).toBe(r.accuracy.after.overall);
+    // one quick-run note under the report's title (the pipeline's own note repeated report.ts's)
+    const notes = readFileSync(join(out, 'report.html'), 'utf8').match(/<div class="note">[^<]*<\/div>/g) ?? [];
+    expect(notes.filter((n) => n.includes('Quick run'))).toHaveLength(1);
 
     // Before RL it guesses: it (almost) never asks on uninformative first views.
     const before = r.askVsGuess.before.uninformative;

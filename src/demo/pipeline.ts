@@ -238,7 +238,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     timings,
     config: { demo: cfg, budget: b, supervised: supCfg, heldOutReferenceAccuracyAllCategories: accuracyOn(supervised, referenceExamples(test)) },
   };
-  await writeDemoOutputs(cfg.out, results, { notes: cfg.quick ? ['Quick run: small budgets, so the figures are noisy.'] : [] });
+  await writeDemoOutputs(cfg.out, results); // a quick run's note comes from results.quick (report.ts): one note, not two
   return results;
 }
 
