@@ -7,17 +7,20 @@ import type { Results } from './results.js';
 
 /**
  * The demo's acceptance targets, set before the run and shown beside the measured figures
- * (targets, not results).
+ * (targets, not results): issue 18's, the ones README's "What the demo shows today" is measured
+ * against (there as a mean over seeds; here for the one run).
  */
 export const TARGETS = {
   /** Gap closed on the RL-trained kinds, at least. */
-  gapClosedTrain: 0.9,
+  gapClosedTrain: 0.95,
   /** Gap closed on the unseen kinds, at least. */
-  gapClosedUnseen: 0.5,
+  gapClosedUnseen: 0.7,
   /** Over-asking on control episodes, at most. */
-  overAsking: 0.1,
-  /** ps-rate at most this multiple of the oracle's minimum. */
-  psRateOverOracle: 1.5,
+  overAsking: 0.05,
+  /** ps-rate at least this multiple of the oracle's minimum (asking far less is guessing). */
+  psRateOverOracleMin: 0.8,
+  /** ps-rate at most this multiple of the oracle's minimum (asking far more is over-asking). */
+  psRateOverOracleMax: 1.3,
   /** Whole default demo, at most (seconds). */
   wallSeconds: 600,
 } as const;
@@ -87,9 +90,8 @@ export function headlineRows(r: Results): HeadlineRow[] {
       label: 'ps-rate ÷ oracle minimum',
       value: Number.isFinite(ratio) ? ratio : null,
       text: Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–',
-      // "Within 1.5× of the oracle's minimum": asking far less is guessing, far more is over-asking.
-      target: `${(1 / TARGETS.psRateOverOracle).toFixed(2)}× – ${TARGETS.psRateOverOracle}×`,
-      pass: Number.isFinite(ratio) ? ratio >= 1 / TARGETS.psRateOverOracle && ratio <= TARGETS.psRateOverOracle : undefined,
+      target: `${TARGETS.psRateOverOracleMin}× – ${TARGETS.psRateOverOracleMax}×`,
+      pass: Number.isFinite(ratio) ? ratio >= TARGETS.psRateOverOracleMin && ratio <= TARGETS.psRateOverOracleMax : undefined,
     },
     {
       key: 'accuracy.reference',

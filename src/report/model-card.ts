@@ -121,7 +121,7 @@ export function renderModelCard(results: Results): string {
   );
   p('- **Over-asking**: share of control episodes in which the first reply was an intervention.');
   p(
-    `- Targets set before the run: gap closed ≥ ${pct(TARGETS.gapClosedTrain, 0)} on RL-trained kinds and ≥ ${pct(TARGETS.gapClosedUnseen, 0)} on unseen kinds, over-asking ≤ ${pct(TARGETS.overAsking, 0)}, ps-rate within ${TARGETS.psRateOverOracle}× of the oracle minimum (between ${(1 / TARGETS.psRateOverOracle).toFixed(2)}× and ${TARGETS.psRateOverOracle}×).`,
+    `- Targets set before the run: gap closed ≥ ${pct(TARGETS.gapClosedTrain, 0)} on RL-trained kinds and ≥ ${pct(TARGETS.gapClosedUnseen, 0)} on unseen kinds, over-asking ≤ ${pct(TARGETS.overAsking, 0)}, ps-rate between ${TARGETS.psRateOverOracleMin}× and ${TARGETS.psRateOverOracleMax}× the oracle minimum (issue 18's targets, as README's).`,
   );
   p();
 

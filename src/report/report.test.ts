@@ -166,6 +166,7 @@ describe('report.html', () => {
     r.examples[0].before.turns[0].image = 'examples/v0.png';
     r.examples[0].after.turns[0].image = 'examples/missing.png';
     r.examples[0].after.turns[1].image = '../../etc/passwd.png';
+    r.gapClosed.train = 0.97;
     r.gapClosed.unseen = 0.3;
     r.overAsking = 0.25;
     const page = await renderReport(d, r);
@@ -175,13 +176,13 @@ describe('report.html', () => {
     expect(page).toContain('image not available: examples/missing.png');
     expect(page).toContain('image not available: ../../etc/passwd.png');
     expect(page).toMatch(
-      /data-key="gapClosed\.unseen"[^>]*>30\.0 %<\/td><td class="num">≥ 50 %<\/td><td class="fail">/,
+      /data-key="gapClosed\.unseen"[^>]*>30\.0 %<\/td><td class="num">≥ 70 %<\/td><td class="fail">/,
     );
     expect(page).toMatch(
-      /data-key="overAsking"[^>]*>25\.0 %<\/td><td class="num">≤ 10 %<\/td><td class="fail">/,
+      /data-key="overAsking"[^>]*>25\.0 %<\/td><td class="num">≤ 5 %<\/td><td class="fail">/,
     );
     expect(page).toMatch(
-      /data-key="gapClosed\.train"[^>]*>[^<]*<\/td><td class="num">≥ 90 %<\/td><td class="pass">/,
+      /data-key="gapClosed\.train"[^>]*>[^<]*<\/td><td class="num">≥ 95 %<\/td><td class="pass">/,
     );
   });
 
@@ -291,7 +292,8 @@ describe('MODEL_CARD.md', () => {
     }
     for (const b of results.baselines)
       expect(md).toContain(`| ${mdCell(b.label)} | ${pct(b.accuracy.after.overall)} |`);
-    expect(md).not.toContain('Targets not met');
+    // the section of missed targets is there exactly when a headline target is missed
+    expect(md.includes('Targets not met')).toBe(headlineRows(results).some((row) => row.pass === false));
   });
 
   it('follows the results, lists missed targets and escapes table cells', () => {
@@ -300,7 +302,7 @@ describe('MODEL_CARD.md', () => {
     r.model.name = 'pipe|name';
     r.quick = true;
     const md = renderModelCard(r);
-    expect(md).toContain('| 42.0 % | ≥ 90 % | **no** |');
+    expect(md).toContain('| 42.0 % | ≥ 95 % | **no** |');
     expect(md).toMatch(/Targets not met in this run.*42\.0 %/);
     expect(md).toContain('# Model card: pipe\\|name');
     expect(md).toContain('Quick run');

@@ -251,7 +251,7 @@ describe('over-asking when the test suite has no control episode', () => {
   const play = (id: string, kind: string, control: boolean, reply: string) => playEpisode(chainEpisode(id, 3, control ? 0 : 2, { kind }), 'proactive', () => reply);
   const noControls = summarize([play('a', 'camera', false, 'A'), play('b', 'sketch', false, 'C')]);
 
-  it('is null in results.json (not 0 %): the headline shows "–" with no verdict on the ≤ 10 % target', async () => {
+  it('is null in results.json (not 0 %): the headline shows "–" with no verdict on the ≤ 5 % target', async () => {
     expect(noControls.controls).toBe(0);
     const h = headlineFigures(noControls, noControls, noControls, ['camera']);
     expect(h.overAsking).toBeNull();
