@@ -6,6 +6,7 @@ import { memoryLoader } from '../suite/loader.js';
 import { tmpDir } from '../testing/tmp.js';
 import { trainDPO, replayTurns } from './dpo.js';
 import { randomPairs } from '../testing/preference-pairs.js';
+import { playEpisode } from '../episode/state.js';
 
 describe('DPO', () => {
   it('raises the preferred plays over the rejected ones relative to the start', async () => {
@@ -20,5 +21,25 @@ describe('DPO', () => {
     const last = r.curve.slice(-5);
     expect(Math.max(...last.map((c) => c['dpo/loss']))).toBeLessThan(Math.min(...first));
     expect(last.reduce((a, c) => a + c['dpo/accuracy'], 0) / last.length).toBeGreaterThan(0.7);
+  }, 120_000);
+
+  it('says so when the pairs differ only in the category named (nothing DPO trains)', async () => {
+    const eps = generateSuite({ episodes: 12, seed: 5, kinds: ['sketch'], size: 32 });
+    const policy = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });
+    // both plays answer at once, naming different categories: log P(answer) is in both and cancels
+    const examples = eps.map((ep) => ({
+      pairId: `${ep.id}#0`,
+      a: { episode: ep, record: playEpisode(ep, 'proactive', (t) => t.options[t.numInterventions]) },
+      b: { episode: ep, record: playEpisode(ep, 'proactive', (t) => t.options[t.numInterventions + 1]) },
+      preferred: 0 as const,
+    }));
+    const logs: string[] = [];
+    const ctx = { policy, train: eps, val: eps.slice(0, 4), loader: memoryLoader, log: (m: string) => logs.push(m) };
+    await trainDPO({ out: join(tmpDir('af-dpo'), 'run'), updates: 3, pairsPerStep: 8, evalEvery: 3, progress: false }, ctx, examples);
+    expect(logs.filter((m) => /differ only in choices DPO does not train/.test(m))).toHaveLength(1);
+    // pairs that differ in asking train, and get no warning
+    const logs2: string[] = [];
+    await trainDPO({ out: join(tmpDir('af-dpo'), 'run'), updates: 3, pairsPerStep: 8, evalEvery: 3, progress: false }, { ...ctx, log: (m: string) => logs2.push(m) }, randomPairs(eps, 3));
+    expect(logs2.filter((m) => /warning/.test(m))).toEqual([]);
   }, 120_000);
 });

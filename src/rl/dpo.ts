@@ -95,6 +95,7 @@ export async function trainDPO(partial: unknown, ctx: RLContext, examples: reado
     const lp = noGrad(() => playLogp(run.ref, ctx.policy, h, ps, textCache));
     chunk.forEach((t, j) => refLogp.set(t, lp.data[j]));
   }
+  let warned = false;
   const bar = progress('DPO', cfg.updates, { enabled: cfg.progress, unit: 'steps' });
   bar.tick(run.update);
   while (run.running) {
@@ -120,6 +121,14 @@ export async function trainDPO(partial: unknown, ctx: RLContext, examples: reado
     run.opt.zeroGrad();
     loss.backward();
     const gradNorm = clipGradNorm(run.params, cfg.maxGradNorm);
+    // Plays that differ only in the category named give the trained parameters no gradient: the ask gate's
+    // log P(answer) is in both and cancels, and the category head is frozen. Say so once instead of training nothing.
+    if (!warned && gradNorm < 1e-6) {
+      warned = true;
+      ctx.log?.(
+        `dpo: warning: the gradient is ${gradNorm.toExponential(1)} at step ${run.update + 1} — the labelled pairs seem to differ only in choices DPO does not train (which category is named; the encoder and category head stay frozen), so the loss stays at ln 2. Pair plays that differ in whether, when or what they ask (e.g. a trained policy's plays against the guesser's)`,
+      );
+    }
     run.opt.step();
     run.update++;
     const stats = new Means();
