@@ -3,12 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { newBuiltin } from '../agents/builtin/build.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { conformanceEpisodes } from '../testing/policy-conformance.js';
 import { tmpDir } from '../testing/tmp.js';
+import { raceOnStaleLock } from '../testing/lock-race.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { evaluate } from './evaluate.js';
 import { LOCK_FILE, lockDir } from './lock.js';
@@ -56,37 +57,15 @@ describe('results directory lock', () => {
     for (const at of [1, 2]) {
       const dir = tmpDir('askfirst-lock-race');
       writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: STALE, host: hostname(), started: 'then' }));
-      const outcomes: string[] = [];
-      const locks: { release(): void }[] = [];
-      const contender = (name: string) => () => {
-        try {
-          locks.push(lockDir(dir));
-          outcomes.push(`${name} took it`);
-        } catch (e) {
-          outcomes.push(`${name} refused: ${(e as Error).message}`);
-        }
-      };
-      let second: (() => void) | null = contender('B');
-      let checks = 0;
-      const kill = process.kill.bind(process);
-      const spy = vi.spyOn(process, 'kill').mockImplementation((pid, signal) => {
-        if (pid === STALE && second && ++checks === at) {
-          const run = second;
-          second = null;
-          run();
-        }
-        return kill(pid, signal);
+      const { outcomes, releases } = raceOnStaleLock(STALE, at, () => {
+        const l = lockDir(dir);
+        return () => l.release();
       });
-      try {
-        contender('A')();
-      } finally {
-        spy.mockRestore();
-      }
       expect(outcomes, `second contender at stale check ${at}`).toHaveLength(2);
       expect(outcomes.filter((o) => o.endsWith('took it')), `second contender at stale check ${at}: ${outcomes.join('; ')}`).toHaveLength(1);
       expect(outcomes.find((o) => o.includes('refused'))).toMatch(new RegExp(`in use by another askfirst eval \\(pid ${process.pid} on |is taking over the lock`));
       expect(readdirSync(dir)).toEqual([LOCK_FILE]);
-      for (const l of locks) l.release();
+      for (const release of releases) release();
       expect(readdirSync(dir)).toEqual([]);
     }
   });

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawnTsx, stopChild } from '../testing/child.js';
 import { tmpDir } from '../testing/tmp.js';
+import { raceOnStaleLock } from '../testing/lock-race.js';
 import { lockDataDir, openDb, redact } from './db.js';
 
 it('a PGlite data directory can be opened by one process at a time; stale locks are taken over', () => {
@@ -26,38 +27,13 @@ it('two contenders on one stale lock: exactly one takes it over, whichever step 
     const dir = tmpDir('af-lock-race');
     const lock = join(dir, 'askfirst.lock');
     writeFileSync(lock, String(NO_SUCH_PID)); // left by a killed process
-    const outcomes: string[] = [];
-    const unlocks: (() => void)[] = [];
-    const contender = (name: string) => () => {
-      try {
-        unlocks.push(lockDataDir(dir));
-        outcomes.push(`${name} took it`);
-      } catch (e) {
-        outcomes.push(`${name} refused: ${(e as Error).message}`);
-      }
-    };
-    let second: (() => void) | null = contender('B');
-    let checks = 0;
-    const kill = process.kill.bind(process);
-    const spy = vi.spyOn(process, 'kill').mockImplementation((pid, signal) => {
-      if (pid === NO_SUCH_PID && second && ++checks === at) {
-        const run = second;
-        second = null;
-        run();
-      }
-      return kill(pid, signal);
-    });
-    try {
-      contender('A')();
-    } finally {
-      spy.mockRestore();
-    }
+    const { outcomes, releases } = raceOnStaleLock(NO_SUCH_PID, at, () => lockDataDir(dir));
     expect(outcomes, `second contender at stale check ${at}`).toHaveLength(2);
     expect(outcomes.filter((o) => o.endsWith('took it')), `second contender at stale check ${at}: ${outcomes.join('; ')}`).toHaveLength(1);
     expect(outcomes.find((o) => o.includes('refused'))).toMatch(/in use by process \d+|is taking over the lock/);
     expect(readdirSync(dir)).toEqual(['askfirst.lock']); // no takeover or temporary file left
     expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
-    for (const u of unlocks) u();
+    for (const release of releases) release();
     expect(readdirSync(dir)).toEqual([]);
   }
 });
