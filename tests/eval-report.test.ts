@@ -15,7 +15,7 @@ import { writeSuite } from '../src/suite/io.js';
 import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
 import { EvalCommandSchema, runEval } from '../src/cli/eval.js';
 import { buildProgram } from '../src/cli/main.js';
-import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
 
 let root: string;
 let runs: string[];
@@ -83,14 +83,8 @@ describe('askfirst report', () => {
 
   const skip = requireDep(existsSync(CHROMIUM), 'chromium');
   it.skipIf(skip)('report.html opens offline in Chromium with its tables, charts and example images; screenshot saved', async () => {
-    const { chromium } = await import('playwright-core');
     const dir = tmpDir('askfirst-eval-report-browser');
-    const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      env: { ...process.env, TMPDIR: dir },
-      viewport: { width: 1280, height: 900 },
-    });
+    const browser = await launchChromium(dir, { width: 1280, height: 900 });
     try {
       const page = await browser.newPage();
       const external: string[] = [];

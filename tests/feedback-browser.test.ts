@@ -17,7 +17,7 @@ import type { AskPayload } from '../src/feedback/tasks.js';
 import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { findUiDir } from '../src/server/workbench/static.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 const SHOTS = process.env.ASKFIRST_SHOTS ?? resolve('.tmp', 'feedback-shots');
@@ -48,15 +48,7 @@ beforeAll(async () => {
   token = a.token;
   annotatorId = a.id;
   server = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', log: () => undefined });
-  const { chromium } = await import('playwright-core');
-  // A fresh profile directory per run (playwright passes it to Chromium as --user-data-dir); it and
-  // Chromium's own temp files go under dir, removed after the file.
-  browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    env: { ...process.env, TMPDIR: dir },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1200, height: 760 },
-  });
+  browser = await launchChromium(dir, { width: 1200, height: 760 });
 });
 
 afterAll(async () => {

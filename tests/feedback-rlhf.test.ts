@@ -25,7 +25,7 @@ import { startServer } from '../src/server/workbench/workbench.js';
 import { generateSuite } from '../src/suite/generate.js';
 import { writeSuite } from '../src/suite/io.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 
@@ -200,13 +200,7 @@ describe.skipIf(!!skip)('Chromium labels trajectory pairs; the reward stage read
       const res = await fetch(`${server.url}/api/assignments/999999/annotation`, { method: 'POST', headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ submissionId: 'sub-unknown-item-1', label: { lessHallucination: 0, moreHelpful: 0 } }) });
       expect(res.status).toBe(404);
 
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-        executablePath: CHROMIUM,
-        env: { ...process.env, TMPDIR: dir },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-        viewport: { width: 1200, height: 900 },
-      });
+      browser = await launchChromium(dir, { width: 1200, height: 900 });
       const page = await browser.newPage();
       // A slow fetch of the next task keeps the labelled task on screen after its label is stored
       // (the window a loaded machine opens by chance): the loop below must not act on it.

@@ -6,8 +6,23 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Debian's Chromium, headless, through playwright-core, on a fresh profile under `dir` (passed to
+ * Chromium as --user-data-dir) with its own temp files there too: removed with `dir`.
+ */
+export async function launchChromium(dir: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    env: { ...process.env, TMPDIR: dir },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport,
+  });
+}
 
 /** The newest /usr/lib/postgresql/<version>/bin holding initdb, or null. */
 export function postgresBin(): string | null {
