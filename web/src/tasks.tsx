@@ -134,7 +134,7 @@ function RationaleTask({ a, onSubmit }: { a: AssignmentInfo<'rationale'>; onSubm
       </ul>
       <label className="own">
         Your own rationale (optional)
-        <textarea value={own} onChange={(e) => setOwn(e.target.value)} rows={2} placeholder="Because …" data-testid="own-rationale" />
+        <textarea value={own} onChange={(e) => setOwn(e.target.value)} rows={2} placeholder="Because … (Ctrl+Enter submits from here)" data-testid="own-rationale" />
       </label>
       <SubmitBar onSubmit={send} hint={`${picked.size} selected`} />
     </>

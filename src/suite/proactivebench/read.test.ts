@@ -376,6 +376,12 @@ describe('bad input', () => {
       await expect(readProactiveBench(d)).rejects.toBeInstanceOf(DataError);
     });
   }
+  it('a folder that is not there says how to get the data (it is not shipped)', async () => {
+    await expect(readProactiveBench(join(tmpDir('askfirst-pb-none'), 'ProactiveBench', 'test'))).rejects.toThrow(
+      /ProactiveBench directory not found: .*download tdemin16\/ProactiveBench from Hugging Face and unzip the archives in its test\/ folder/,
+    );
+  });
+
   it('lazy image checks defer a missing file to the loader, naming the episode', async () => {
     const d = await fixture('QuickDraw_preprocessed.jsonl', [JSON.stringify(good)], ['QD/0000.png']);
     const [ep] = await readProactiveBench(d, { checkImages: 'lazy' });

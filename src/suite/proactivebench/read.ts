@@ -56,7 +56,7 @@ export async function listProactiveBenchFiles(dir: string): Promise<{ dataset: P
   try {
     names = await readdir(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`ProactiveBench directory not found: ${dir}`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`ProactiveBench directory not found: ${dir} (the data is not shipped: download tdemin16/ProactiveBench from Hugging Face and unzip the archives in its test/ folder, then pass proactivebench:<that folder>/test; README, "The real ProactiveBench data")`, { cause: e });
     throw e;
   }
   const out: { dataset: PBDataset; file: string }[] = [];
