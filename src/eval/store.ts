@@ -14,7 +14,7 @@ import type { EpisodeRecord } from '../episode/types.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { lockDir } from './lock.js';
 import { JsonlAppender, writeFileAtomic, writeJson } from '../util/fsx.js';
-import { parseJsonl } from '../util/jsonl.js';
+import { reopenJsonl } from '../util/jsonl.js';
 
 export interface ResultsStore {
   dir: string;
@@ -53,7 +53,7 @@ export async function openResults(dir: string, run: Record<string, unknown>, opt
 async function openLocked(dir: string, run: Record<string, unknown>, opts: { overwrite?: boolean }): Promise<ResultsStore> {
   const resultsPath = join(dir, 'results.jsonl');
   const runPath = join(dir, 'run.json');
-  let done: EpisodeRecord[] = [];
+  let done: EpisodeRecord[];
   let repairedTail = false;
   // An earlier run that stopped before its first episode (e.g. on a view that did not load) left
   // nothing to lose: whatever its run.json says, this run simply starts afresh there.
@@ -73,24 +73,16 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: { ove
         `${dir} holds results of a different run (${runPath}) — ${what}; resuming would mix two runs in one file. Use another --out, run with the earlier settings and data, or add --overwrite to start afresh`,
       );
     }
-    const parsed = parseJsonl<EpisodeRecord>(text, resultsPath, { tolerateTruncatedTail: true });
-    // Keep the first record per id (a crash between append and exit cannot duplicate, but be safe).
-    const seen = new Set<string>();
-    for (const { line, value } of parsed.lines) {
+    // The first record per id (a crash between append and exit cannot duplicate, but be safe); a cut-short last line
+    // dropped, and the file rewritten whole when the next append would join a line (reopenJsonl).
+    const reopened = await reopenJsonl<EpisodeRecord>(resultsPath, text, (value, line) => {
       if (!value || typeof value !== 'object' || typeof value.id !== 'string') {
         throw new DataError(`not an episode record (${JSON.stringify(value)?.slice(0, 40)}); delete that line to re-run its episode, or use --overwrite`, { file: resultsPath, line });
       }
-      if (!seen.has(value.id)) {
-        seen.add(value.id);
-        done.push(value);
-      }
-    }
-    // Rewritten whole when a cut-short line was dropped, an id repeated, or the last record lost
-    // only its newline (killed between the two): the next append would join it on one line.
-    if (parsed.truncated || seen.size !== parsed.lines.length || !text.endsWith('\n')) {
-      repairedTail = true;
-      await writeFileAtomic(resultsPath, done.map((r) => JSON.stringify(r) + '\n').join(''));
-    }
+      return value.id;
+    });
+    done = reopened.records;
+    repairedTail = reopened.repaired;
   } else {
     done = [];
     await writeFileAtomic(resultsPath, '');

@@ -21,7 +21,7 @@
  * agreement and Cohen's kappa.
  */
 import { JsonlAppender } from '../util/fsx.js';
-import { parseJsonl } from '../util/jsonl.js';
+import { reopenJsonl } from '../util/jsonl.js';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Observation, Policy } from '../agents/policy.js';
@@ -154,13 +154,9 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
     mkdirSync(join(o.out, 'open'), { recursive: true });
     if (o.overwrite) await writeFileAtomic(path, '');
     else if (existsSync(path)) {
-      const text = readFileSync(path, 'utf8');
-      // A line cut short by a kill is dropped (its question is asked again); any other malformed line is an error naming it.
-      const { lines } = parseJsonl<OpenItemResult>(text, path, { tolerateTruncatedTail: true });
-      for (const { value } of lines) done.set(value.id, value);
-      // A kill mid-line (or before the newline) left a last line the next answer would be appended to, making one
-      // malformed line of two records: the kept records are written back whole first.
-      if (text && !text.endsWith('\n')) await writeFileAtomic(path, [...done.values()].map((r) => JSON.stringify(r) + '\n').join(''));
+      // A line cut short by a kill is dropped (its question is asked again) and the file repaired before appending;
+      // any other malformed line is an error naming it.
+      for (const r of (await reopenJsonl<OpenItemResult>(path, readFileSync(path, 'utf8'), (r) => r.id)).records) done.set(r.id, r);
     }
     appender = new JsonlAppender(path);
   }

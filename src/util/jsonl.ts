@@ -1,6 +1,7 @@
-/** Reading JSONL with errors that name the file and line. */
+/** Reading JSONL with errors that name the file and line; reopening an appended-to JSONL file after a kill. */
 import { readFile } from 'node:fs/promises';
 import { DataError, NotFoundError } from './errors.js';
+import { writeFileAtomic } from './fsx.js';
 
 export interface JsonlLine<T> {
   line: number;
@@ -49,4 +50,29 @@ export function parseJsonl<T = unknown>(
     }
   }
   return { lines, truncated };
+}
+
+/**
+ * Reopen `text`, the content of the JSONL file `path` that a resumable run appends records to, so
+ * appending can go on: its records, the first per key (`keyOf`, which throws for a line that is
+ * no record), a line cut short by a kill dropped. The file is rewritten whole (atomically) when a
+ * line was dropped, a key repeated, or the last record lost only its newline (killed between the
+ * two writes) — the next append would otherwise join that line into one malformed line of two
+ * records. `repaired` says whether it was. A malformed line that is not the last is a DataError
+ * naming it.
+ */
+export async function reopenJsonl<T>(path: string, text: string, keyOf: (value: T, line: number) => string): Promise<{ records: T[]; repaired: boolean }> {
+  const parsed = parseJsonl<T>(text, path, { tolerateTruncatedTail: true });
+  const seen = new Set<string>();
+  const records: T[] = [];
+  for (const { line, value } of parsed.lines) {
+    const key = keyOf(value, line);
+    if (!seen.has(key)) {
+      seen.add(key);
+      records.push(value);
+    }
+  }
+  const repaired = text !== '' && (parsed.truncated || records.length !== parsed.lines.length || !text.endsWith('\n'));
+  if (repaired) await writeFileAtomic(path, records.map((r) => JSON.stringify(r) + '\n').join(''));
+  return { records, repaired };
 }
