@@ -102,7 +102,7 @@ describe('generateSuite', () => {
     expect(controlIndices(3, 'camera', 100, 0.25).size).toBe(25);
   });
 
-  it('is deterministic by seed, and episode i does not depend on the other settings', () => {
+  it('is deterministic by seed, and episode i depends on no other setting than its size and control status', () => {
     const cfg = resolveSuiteConfig({ seed: 7, episodes: N });
     const b = suites[1].find((e) => e.id === 'sketch-00003')!;
     const a = generateEpisode('sketch' as ScenarioKind, 3, cfg, b.control);

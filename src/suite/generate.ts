@@ -1,7 +1,10 @@
 /**
  * Generating the synthetic suite: N episodes for each chosen kind, deterministic by seed.
- * Episode i of a kind depends only on (seed, kind, i), so suites with the same seed share
- * their episodes whatever the other settings. Categories are balanced within each kind,
+ * Episode i of a kind depends only on (seed, kind, i), the view size and whether it is a
+ * control. Which indices are controls is a seeded shuffle of all N indices of the kind
+ * (`controlIndices`), so it depends on N and the control share as well: suites with the same
+ * seed and size share an episode only where its control status agrees (growing N from 100 to
+ * 101 changes it for about a fifth of the first 100). Categories are balanced within each kind,
  * and exactly round(N · controlShare) episodes per kind are controls. A draw that breaks a
  * guarantee (first view informative, nothing informative reachable …) is resampled.
  */
