@@ -71,6 +71,62 @@ print(json.dumps([[full(c), letter(c)] for c in json.loads(sys.stdin.read())]))`
     }
     expect(cases.map((c) => [normalizeText(c), standardizeLetter(c)])).toEqual(JSON.parse(py));
   });
+  it('ends a turn as ProactiveBench\u2019s evaluate_generated_answer does: correct category, valid move or stop', (ctx) => {
+    // the intervention list, then the categories; A and B are valid moves, C abstains, F (star) is right
+    const ivs = ['Move the occluding block to the left.', 'Move the occluding block to the right.', 'I cannot answer this question.'];
+    const cats = ['house', 'fish', 'star', 'key'];
+    const replies = [
+      'A', 'a.', 'A)', 'A) cat', 'A. Move the occluding block to the left.', ' B. Move the occluding block to the right. ', 'B. Move the occluding block to the left.',
+      'move the occluding block to the left.', 'Move the occluding block to the left', 'Move\u00a0the occluding block to the left.', '\u00a0A', '\u3000B', 'B\u200b', '\ufeffA', '\x1cE',
+      'F', 'F. star', 'star', 'STAR', 'star.', 'star!', '"star"', '(F)', 'F:', 'F - star', 'The answer is F.', 'Answer: F. star', 'X. star', 'x. star', 'A. A. star', 'F. umbrella',
+      'house, star', 'F. star\nD. house', 'D. house\nF. star', 'A.\nF. star', 'C', 'I cannot answer this question.', 'G', 'H', '', ' ', '.', 'F..', 'F.star', '**F**', 'F. **star**', 'F\r\nstar', 'F\u2028', 'ＳＴＡＲ', 'ſtar',
+    ];
+    const script = `
+import json, re, sys
+def full(a):
+    a = re.sub(r"^.*[A-Z]\\.\\s*", "", a)
+    return a.lower().strip().replace(" ", "")
+def letter(a):
+    a = a.split(".")[0].lower().strip()
+    return "#" if len(a) > 1 else a
+def evaluate(ans, correct, options, shift):  # BaseEnvironment._evaluate, environment.py
+    f = full(ans); sc = [full(c) for c in correct]; so = [full(o) for o in options]
+    if f in sc: return "correct", options[so.index(f)]
+    if f in so: return "wrong", options[so.index(f)]
+    l = letter(ans)
+    scl = [letter(chr(65 + options.index(c) + shift)) for c in correct]
+    sol = [letter(chr(65 + i + shift)) for i in range(len(options))]
+    if l in scl: return "correct", options[sol.index(l)]
+    if l in sol: return "wrong", options[sol.index(l)]
+    return "mismatch", ""
+d = json.loads(sys.stdin.read())
+out = []
+for r in d["replies"]:
+    a, ca = evaluate(r, d["valid"], d["ivs"], 0)
+    c, _ = evaluate(r, [d["answer"]], d["cats"], len(d["ivs"]))
+    if a in ("wrong", "mismatch") and c in ("wrong", "mismatch"): out.append("stop:" + ("unparseable" if a == c == "mismatch" else "matched"))
+    elif c == "correct": out.append("correct")
+    else: out.append("move:" + ca)
+print(json.dumps(out))`;
+    let py: string;
+    try {
+      py = execFileSync('python3', ['-c', script], { input: JSON.stringify({ replies, ivs, valid: ivs.slice(0, 2), cats, answer: 'star' }), encoding: 'utf8' });
+    } catch {
+      ctx.skip();
+      return;
+    }
+    const shown = { interventions: ivs.map((text, index) => ({ text, index, valid: index < 2, abstain: index === 2 })), categories: cats, answer: 2 };
+    const ours = replies.map((r) => {
+      const a = parseReply(r, shown);
+      if (a.type === 'category' && a.correct) return 'correct';
+      if (a.type === 'intervention' && a.valid) return `move:${ivs[a.intervention]}`;
+      return `stop:${a.type === 'unparseable' ? 'unparseable' : 'matched'}`;
+    });
+    expect(ours).toEqual(JSON.parse(py));
+    expect(ours.filter((o) => o === 'correct').length).toBeGreaterThan(5); // the table exercises every branch
+    expect(ours.filter((o) => o.startsWith('move:')).length).toBeGreaterThan(5);
+    expect(ours.filter((o) => o === 'stop:unparseable').length).toBeGreaterThan(5);
+  });
   it('reads a single letter before the first dot', () => {
     expect(replyLetter('B. dog')).toBe('b');
     expect(replyLetter(' c ')).toBe('c');
