@@ -16,8 +16,12 @@ export interface Metrics {
   interventions: number;
   /** Mean of the oracle's minimum interventions over the same episodes. */
   oraclePsRate: number;
-  /** Share of episodes that ended with a category answered on an uninformative view. */
-  guessRate: number;
+  /**
+   * Share of episodes that ended with a category answered on an uninformative view, over the episodes whose last view's
+   * informativeness is known; null when no episode's is (ProactiveBench's real data: whether a photo shows enough is
+   * unknown, so a guess cannot be told from an answer) — undefined, not 0 % (tables print '–').
+   */
+  guessRate: number | null;
   /** Share ending in an abstention. */
   abstainRate: number;
   /** Share ending in an intervention not valid at that view. */
@@ -51,13 +55,14 @@ export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
   const share = (f: (r: EpisodeRecord) => boolean) => average(records.map((r) => (f(r) ? 1 : 0)));
   const controls = records.filter((r) => r.control);
   const nonControl = records.filter((r) => !r.control);
+  const guessable = records.filter(guessKnown);
   return {
     episodes: records.length,
     accuracy: share((r) => r.success),
     psRate: average(records.map((r) => r.ps)),
     interventions: average(records.map((r) => r.interventions)),
     oraclePsRate: average(records.map((r) => r.minInterventions)),
-    guessRate: share((r) => r.guessed),
+    guessRate: guessable.length ? average(guessable.map((r) => (r.guessed ? 1 : 0))) : null,
     abstainRate: share((r) => r.outcome === 'abstain'),
     invalidRate: share((r) => r.outcome === 'invalid-intervention'),
     unparseableRate: share((r) => r.outcome === 'unparseable'),
@@ -66,6 +71,15 @@ export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
     controls: controls.length,
     accuracyNonControl: nonControl.length ? average(nonControl.map((r) => (r.success ? 1 : 0))) : null,
   };
+}
+
+/**
+ * Whether a record can tell a guess: the informativeness of the view it ended on is known. Records that carry no per-turn
+ * `informative` list (written before it existed) count, as their `guessed` flag always did.
+ */
+export function guessKnown(r: EpisodeRecord): boolean {
+  const last = r.informative?.[r.informative.length - 1];
+  return last !== null;
 }
 
 export function summarize(records: readonly EpisodeRecord[]): Summary {

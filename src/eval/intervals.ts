@@ -1,10 +1,11 @@
 /**
  * 95 % intervals for every rate of an evaluation (docs/architecture.md §2 metrics): Wilson
- * score intervals for the shares of episodes (accuracy, guess, abstain, invalid, unparseable,
+ * score intervals for the shares of episodes (accuracy, guess — over the episodes whose last view's informativeness is
+ * known, episode/metrics.ts —, abstain, invalid, unparseable,
  * max-turns, over-asking over the controls, accuracy off the controls) and a Student's t
  * interval for the mean number of proactive suggestions (ps-rate), overall, per kind and per variant.
  */
-import { kindKey, statsBy, variantKey } from '../episode/metrics.js';
+import { guessKnown, kindKey, statsBy, variantKey } from '../episode/metrics.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { meanInterval95, wilson95, type MeanInterval, type RateInterval } from '../util/stats.js';
 
@@ -24,7 +25,7 @@ export function rateIntervals(records: readonly EpisodeRecord[]): Intervals {
   const nonControl = records.filter((r) => !r.control);
   return {
     accuracy: count(records, (r) => r.success),
-    guessRate: count(records, (r) => r.guessed),
+    guessRate: count(records.filter(guessKnown), (r) => r.guessed),
     abstainRate: count(records, (r) => r.outcome === 'abstain'),
     invalidRate: count(records, (r) => r.outcome === 'invalid-intervention'),
     unparseableRate: count(records, (r) => r.outcome === 'unparseable'),

@@ -44,7 +44,7 @@ function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
     i ? pctInterval(i.accuracy, m.accuracy) : pct(m.accuracy),
     num(m.psRate),
     num(m.oraclePsRate),
-    pct(m.guessRate),
+    m.guessRate === null ? '–' : pct(m.guessRate),
     pct(m.abstainRate),
     pct(m.invalidRate + m.unparseableRate),
     m.overAsking === null ? '–' : pct(m.overAsking),

@@ -28,7 +28,8 @@ export interface PolicyResult {
   accuracy: number;
   /** null when the test suite has no control episode (episode/metrics.ts). */
   overAsking: number | null;
-  guessRate: number;
+  /** null when no test episode's informativeness is known (episode/metrics.ts). */
+  guessRate: number | null;
   psRate: number;
   /** Mean gold (simulator) reward per test episode, all seven kinds. */
   testGold?: number;
@@ -44,7 +45,7 @@ export interface FeedbackResults {
   pairs: number;
   labels: { honest: number; confident: number; honestGoldAgreement: number; confidentGoldAgreement: number };
   reference: { accuracy: number };
-  before: { accuracy: number; guessRate: number; overAsking: number | null; testGold?: number };
+  before: { accuracy: number; guessRate: number | null; overAsking: number | null; testGold?: number };
   rewardModels: { name: string; variant: string; labels: number; pairs: number; train: PairMetrics; heldOut: PairMetrics; finalLoss: number }[];
   policies: PolicyResult[];
   routing: { aiLabelGoldAgreement: number; humanLabelGoldAgreement: number; points: { strategy: string; budget: number; humanLabels: number; aiWrongCaught?: number; aiLabelsUsed?: number; goldAccuracy: number }[] };

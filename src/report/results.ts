@@ -84,7 +84,8 @@ export const metricsSchema = exactly<Metrics>()(
     psRate: nonNeg,
     interventions: nonNeg,
     oraclePsRate: nonNeg,
-    guessRate: frac,
+    /** null when no episode's last view has a known informativeness (episode/metrics.ts). */
+    guessRate: frac.nullable(),
     abstainRate: frac,
     invalidRate: frac,
     unparseableRate: frac,

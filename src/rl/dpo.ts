@@ -137,7 +137,7 @@ export async function trainDPO(partial: unknown, ctx: RLContext, examples: reado
     const m: Record<string, number> = { ...stats.prefixed('dpo/'), 'time/optimise': (performance.now() - t0) / 1000 };
     if (run.update % cfg.evalEvery === 0 || run.update === cfg.updates) {
       const ev = await run.evaluate(run.val);
-      Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, ...(ev.overAsking !== null ? { 'eval/overAsking': ev.overAsking } : {}), 'eval/guessRate': ev.guessRate }); // no control episode: over-asking undefined, not logged
+      Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, ...(ev.overAsking !== null ? { 'eval/overAsking': ev.overAsking } : {}), ...(ev.guessRate !== null ? { 'eval/guessRate': ev.guessRate } : {}) }); // no control episode: over-asking undefined, not logged
     }
     run.log(m);
     await run.maybeCheckpoint();

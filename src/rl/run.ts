@@ -282,7 +282,7 @@ export class RLRun {
       const t = performance.now();
       const ev = await this.evaluate(this.val);
       m['time/eval'] = (performance.now() - t) / 1000;
-      Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, 'eval/oraclePsRate': ev.oraclePsRate, ...(ev.overAsking !== null ? { 'eval/overAsking': ev.overAsking } : {}), 'eval/guessRate': ev.guessRate }); // no control episode: over-asking undefined, not logged (as rl/overAsking)
+      Object.assign(m, { 'eval/accuracy': ev.accuracy, 'eval/psRate': ev.psRate, 'eval/oraclePsRate': ev.oraclePsRate, ...(ev.overAsking !== null ? { 'eval/overAsking': ev.overAsking } : {}), ...(ev.guessRate !== null ? { 'eval/guessRate': ev.guessRate } : {}) }); // no control episode: over-asking undefined, not logged (as rl/overAsking)
     }
     this.log(m);
     await this.maybeCheckpoint();

@@ -61,7 +61,7 @@ function summary(byKind: Record<string, Metrics>): Summary {
       w((m) => m.accuracy),
       w((m) => m.psRate),
       w((m) => m.oraclePsRate),
-      w((m) => m.guessRate),
+      w((m) => m.guessRate ?? 0),
       0,
     ),
     overAsking: controls ? round(ms.reduce((a, m) => a + (m.overAsking ?? 0) * m.controls, 0) / controls) : null,
