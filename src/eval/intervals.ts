@@ -3,7 +3,7 @@
  * score intervals for the shares of episodes (accuracy, guess — over the episodes whose last view's informativeness is
  * known, episode/metrics.ts —, abstain, invalid, unparseable,
  * max-turns, over-asking over the controls, accuracy off the controls) and a Student's t
- * interval for the mean number of proactive suggestions (ps-rate), overall, per kind and per variant.
+ * interval for the mean number of proactive suggestions (ps-rate, its lower bound cut at 0), overall, per kind and per variant.
  */
 import { guessKnown, kindKey, statsBy, variantKey } from '../episode/metrics.js';
 import type { EpisodeRecord } from '../episode/types.js';
@@ -32,8 +32,18 @@ export function rateIntervals(records: readonly EpisodeRecord[]): Intervals {
     maxTurnsRate: count(records, (r) => r.outcome === 'max-turns'),
     overAsking: count(controls, (r) => r.actions[0]?.type === 'intervention'),
     accuracyNonControl: count(nonControl, (r) => r.success),
-    psRate: meanInterval95(records.map((r) => r.ps)),
+    psRate: psInterval(records.map((r) => r.ps)),
   };
+}
+
+/**
+ * The ps-rate's Student's t interval, its lower bound cut at 0: a mean of counts of suggestions is never negative, and
+ * the symmetric interval of a few episodes that mostly asked nothing reached below it ("0.10 [-0.13, 0.33]" over ten
+ * episodes with one suggestion). Cutting off what cannot hold the mean keeps the coverage; halfWidth stays the t one.
+ */
+export function psInterval(ps: readonly number[]): MeanInterval {
+  const m = meanInterval95(ps);
+  return m.ci95 && m.ci95.low < 0 ? { ...m, ci95: { ...m.ci95, low: 0 } } : m;
 }
 
 /** Intervals overall, per kind and per variant when records name variants (grouped and sorted as `summarize` does). */
