@@ -77,3 +77,36 @@ describe('options', () => {
       }
   });
 });
+
+describe('camera moves', () => {
+  it('each valid move shows the window it names: left/right/up/down shift it a step that way, farther shows the whole scene', () => {
+    const size = 64;
+    const cfg = resolveSuiteConfig({ seed: 2, size, episodes: 10 });
+    const controls = controlIndices(2, 'camera', 10, cfg.controlShare);
+    const shift: Record<string, [number, number]> = { left: [-1, 0], right: [1, 0], up: [0, -1], down: [0, 1] };
+    let moves = 0;
+    for (let i = 0; i < 10; i++) {
+      const ep = generateEpisode('camera', i, cfg, controls.has(i));
+      const windows = ep.meta!.windows as [number, number, number][];
+      const step = ep.meta!.step as number;
+      const [oi, oj] = ep.meta!.objectWindow as [number, number];
+      ep.steps.forEach((s, v) => {
+        for (const [k, to] of Object.entries(s.next)) {
+          moves++;
+          const text = ep.interventions[Number(k)];
+          if (/farther/.test(text)) {
+            expect(windows[to]).toEqual([0, 0, 2 * size]);
+            continue;
+          }
+          const dir = Object.keys(shift).find((d) => text.includes(d === 'left' || d === 'right' ? `the ${d}` : ` ${d}.`))!;
+          const [dx, dy] = shift[dir];
+          expect(windows[to], `${ep.id} view ${v}: ${text}`).toEqual([windows[v][0] + dx * step, windows[v][1] + dy * step, size]);
+          // and it brings the window closer to the object's
+          const dist = (w: number[]) => Math.abs(w[0] / step - oi) + Math.abs(w[1] / step - oj);
+          expect(dist(windows[to])).toBeLessThan(dist(windows[v]));
+        }
+      });
+    }
+    expect(moves).toBeGreaterThan(20);
+  });
+});
