@@ -48,6 +48,12 @@ describe('rate intervals', () => {
     const all = rateIntervals([rec('a', { success: true }), rec('b', { success: true })]).accuracy;
     expect(all).toMatchObject({ k: 2, n: 2, rate: 1, high: 1 });
   });
+  it('the guess rate is over the episodes whose last view\u2019s informativeness is known: none, no interval', () => {
+    const unknown = (id: string) => ({ ...rec(id), informative: [null] });
+    expect(rateIntervals([unknown('a'), unknown('b')]).guessRate).toMatchObject({ k: 0, n: 0, rate: null });
+    const guess = { ...rec('c'), guessed: true, informative: [false] };
+    expect(rateIntervals([unknown('a'), guess]).guessRate).toMatchObject({ k: 1, n: 1, rate: 1 });
+  });
   it('groups per kind and per variant exactly as summarize does', () => {
     const recs = [rec('a', { kind: 'corruption', variant: 'blur', success: true }), rec('b', { kind: 'corruption', variant: 'noise' }), rec('c', { kind: 'sketch', success: true })];
     const iv = intervalSummary(recs);

@@ -13,6 +13,12 @@ describe('terminal tables', () => {
     expect(lines[0]).toBe('title');
     expect(lines.slice(3).map((l) => l.split(/\s+/)[0])).toEqual(['corruption', 'all']);
   });
+  it('prints – for a guess rate that is undefined (no episode knows its views\u2019 informativeness)', () => {
+    const row = summaryTable({ ...s, guessRate: null }).split('\n').at(-1)!.split(/\s+/);
+    expect(row[0]).toBe('all');
+    expect(row[5]).toBe('–');
+    expect(summaryTable(s).split('\n').at(-1)!.split(/\s+/)[5]).toBe('0.0%');
+  });
   it('one row per variant, nothing when the summary names none', () => {
     expect(variantTable(s)).toBe('');
     const t = variantTable({ ...s, byVariant: { 'corruption/blur': m(2, 1), 'corruption/saturation': m(1, 0, 1) } });
