@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createPolicy } from '../agents/registry.js';
 import { multiObjectScene, presenceTruth } from '../suite/multi-object.js';
 import { ConfigError, DataError } from '../util/errors.js';
-import { f1Of, popeMetrics, wilson, type ScoredItem } from './metrics.js';
+import { bootstrap, f1Of, popeMetrics, unseenMetrics, wilson, type ScoredItem } from './metrics.js';
 import { PRESENCE_CANNOT } from '../episode/presence.js';
 import { presenceEpisode, presenceItems, itemMeta, checkCategories } from './presence-items.js';
-import { HallucinationConfigSchema, hallucinationItems, openQuestionsFor, runHallucination } from './hallucination.js';
-import { referencePolicy, ruleScore, runOpenQuestions } from './open-questions.js';
+import { HallucinationConfigSchema, hallucinationItems, openQuestionsFor, runHallucination, summarizeHallucination, type PresenceItemResult } from './hallucination.js';
+import { referencePolicy, ruleScore, runOpenQuestions, summarizeOpen, type OpenItemResult } from './open-questions.js';
 import { resolveConfig } from '../util/config.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,11 +54,87 @@ describe('POPE metrics', () => {
       ...Array.from({ length: 5 }, (): ScoredItem => ({ truth: 'no', reply: 'yes' })),
     ];
     const m = popeMetrics(xs);
-    expect(m.recall).toEqual(wilson(0, 5));
+    expect(m.recall).toMatchObject(wilson(0, 5));
     expect(m.recall.value).toBe(0);
     expect(m.recall.ci95!.high).toBeCloseTo(3.8415 / (5 + 3.8415), 3);
-    expect(m.precision).toEqual(wilson(0, 5));
-    expect(popeMetrics([{ truth: 'no', reply: 'no' }]).precision).toEqual({ value: null, ci95: null, n: 0 });
+    expect(m.precision).toMatchObject(wilson(0, 5));
+    expect(popeMetrics([{ truth: 'no', reply: 'no' }]).precision).toMatchObject({ value: null, ci95: null, n: 0 });
+  });
+});
+
+describe('intervals resample scenes, not questions (POPE\'s questions about one scene are not independent)', () => {
+  // 40 scenes of 2 present and 2 absent objects; the model reads half the scenes perfectly and gets every question of the
+  // other half wrong: a scene's four answers are perfectly correlated, so the scenes (40), not the questions (160), are
+  // the independent units
+  const correlated = (seedScene = 0): ScoredItem[] =>
+    Array.from({ length: 40 }, (_, s) => {
+      const right = (s * 7 + seedScene) % 40 < 20;
+      return (['yes', 'yes', 'no', 'no'] as const).map((truth): ScoredItem => ({ truth, reply: right ? truth : truth === 'yes' ? 'no' : 'yes', scene: `clean-${s}` }));
+    }).flat();
+  const width = (f: { ci95: { low: number; high: number } | null }) => f.ci95!.high - f.ci95!.low;
+
+  it('F1: the cluster bootstrap is wider than the item bootstrap of the same items and seed', () => {
+    const xs = correlated();
+    const m = popeMetrics(xs);
+    const items = bootstrap(xs, f1Of, 1 + 2); // the questions resampled one by one, popeMetrics' F1 seed
+    expect(m.f1.value).toBeCloseTo(items.value!, 12); // only the interval differs
+    expect(m.f1.clusters).toBe(40);
+    expect(width(m.f1)).toBeGreaterThan(1.5 * width(items)); // √4 = 2 in the limit
+    expect(m.f1.ci95!.low).toBeLessThan(items.ci95!.low);
+    expect(m.f1.ci95!.high).toBeGreaterThan(items.ci95!.high);
+  });
+
+  it('rates: Wilson at the scenes\' effective sample size (design effect ≈ 4 here), wider than Wilson over the questions', () => {
+    const m = popeMetrics(correlated());
+    expect(m.accuracy.value).toBe(0.5);
+    expect(m.accuracy.designEffect!).toBeGreaterThan(3);
+    expect(m.accuracy.designEffect!).toBeLessThan(5);
+    const w = wilson(80, 160);
+    expect(width(m.accuracy)).toBeGreaterThan(1.7 * width(w));
+    // Wilson over the 40 scenes, each one success or failure, is the interval the design effect should approach
+    expect(width(m.accuracy)).toBeCloseTo(width(wilson(20, 40)), 1);
+    for (const f of [m.precision, m.recall]) expect(f.designEffect!).toBeGreaterThan(1.5);
+    // every scene answers yes to half its questions: no scene-to-scene variation, so the items' Wilson interval (floor)
+    expect(m.yesRatio).toMatchObject({ ...wilson(80, 160), designEffect: 1 });
+    // the unseen split's figures cluster the same way (its in-view and hidden objects share a scene)
+    const unseen = Array.from({ length: 40 }, (_, s) =>
+      (['cannot', 'yes', 'yes'] as const).map((truth): ScoredItem => ({ truth, reply: s % 2 ? truth : truth === 'cannot' ? 'yes' : 'no', scene: `hidden-${s}` })),
+    ).flat();
+    const u = unseenMetrics(unseen);
+    expect(u.accuracy.designEffect!).toBeGreaterThan(2);
+    expect(u.recallInView.designEffect!).toBeGreaterThan(1.5);
+    expect(u.yesOnUnseen).toMatchObject({ ...wilson(20, 40), designEffect: 1 }); // one hidden object per scene: no cluster
+  });
+
+  it('is reproducible by seed, and a different seed resamples differently', () => {
+    const xs = correlated();
+    expect(popeMetrics(xs, 5)).toEqual(popeMetrics(xs, 5));
+    expect(popeMetrics(xs, 5).f1.ci95).not.toEqual(popeMetrics(xs, 6).f1.ci95);
+    expect(popeMetrics(xs, 5).accuracy.designEffect).not.toEqual(popeMetrics(xs, 6).accuracy.designEffect);
+  });
+
+  it('questions of one scene apart in the list are still one cluster; items without a scene are each their own', () => {
+    const xs = correlated();
+    const shuffled = [...xs.filter((_, i) => i % 2 === 0), ...xs.filter((_, i) => i % 2 === 1)];
+    expect(popeMetrics(shuffled).f1.clusters).toBe(40);
+    const loose = xs.map(({ truth, reply }) => ({ truth, reply }));
+    expect(popeMetrics(loose).f1).toMatchObject(bootstrap(loose, f1Of, 3));
+    expect(popeMetrics(loose).accuracy).toMatchObject({ ...wilson(80, 160), designEffect: 1, clusters: 160 });
+  });
+
+  it("the probe's summary groups its items by their scene (summarizeHallucination), the open questions too (summarizeOpen)", () => {
+    const items: PresenceItemResult[] = correlated().map((x, i) => ({ id: `random/${x.scene}/${i}`, split: 'random', scene: x.scene!, condition: 'clean', category: `c${i % 4}`, truth: x.truth, reply: '', answer: x.reply }));
+    const s = summarizeHallucination('p', items);
+    expect(s.pope.random!.f1.clusters).toBe(40);
+    expect(s.pope.random!.accuracy.designEffect!).toBeGreaterThan(3);
+    const open: OpenItemResult[] = Array.from({ length: 30 }, (_, s) =>
+      (['count', 'position', 'attribute'] as const).map((type): OpenItemResult => ({ id: `clean-${s}/${type}`, scene: `clean-${s}`, type, question: '', reference: '', reply: '', score: s < 10 ? 0 : 6 })),
+    ).flat();
+    const o = summarizeOpen('p', open);
+    expect(o.hallucinationRate.value).toBeCloseTo(1 / 3, 12);
+    expect(o.hallucinationRate.clusters).toBe(30);
+    expect(o.hallucinationRate.designEffect!).toBeGreaterThan(2);
+    expect(width(o.hallucinationRate)).toBeGreaterThan(1.4 * width(wilson(30, 90)));
   });
 });
 

@@ -7,7 +7,7 @@
  * Out directory:
  *   presence/results.jsonl, presence/run.json   one protocol record per item (eval/store.ts)
  *   items.jsonl                                 per item: split, scene, category, truth, reply, answer
- *   summary.json                                metrics per split (metrics.ts)
+ *   summary.json                                metrics per split (metrics.ts; intervals resample scenes)
  */
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -74,7 +74,7 @@ export function itemResults(episodes: readonly SuiteEpisode[], records: readonly
 
 export function summarizeHallucination(policy: string, items: readonly PresenceItemResult[], resumed = 0): HallucinationSummary {
   const s: HallucinationSummary = { policy, items: items.length, resumed, pope: {} };
-  const scored = (split: PresenceSplit): ScoredItem[] => items.filter((i) => i.split === split).map((i) => ({ truth: i.truth, reply: i.answer }));
+  const scored = (split: PresenceSplit): ScoredItem[] => items.filter((i) => i.split === split).map((i) => ({ truth: i.truth, reply: i.answer, scene: i.scene }));
   for (const split of POPE_SPLITS) {
     const xs = scored(split);
     if (xs.length) s.pope[split] = popeMetrics(xs);

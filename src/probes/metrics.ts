@@ -11,13 +11,18 @@
  * hallucination this split exists to catch), no, and cannot tell; among items in view, the share
  * answered "cannot tell" (over-asking).
  *
- * Intervals: Wilson score intervals for proportions (Wilson 1927) — precision and recall are
- * proportions too (tp of the yes replies, tp of the items in view), so a recall of 0 of 5 gets
- * [0, 43 %], where a percentile bootstrap collapsed to [0, 0] (every resample gives 0); for F1, not a
- * proportion, a seeded percentile bootstrap over items (Efron 1979; 1000 resamples) — deterministic.
+ * Intervals: the questions about one scene are not independent (a model that misreads a scene
+ * misreads its every question), so every interval resamples scenes, not questions (items carry their
+ * `scene`; an item without one is a scene of its own). For F1, not a proportion, a seeded percentile
+ * cluster bootstrap (util/stats.ts `clusterBootstrap`: scenes drawn with replacement, each with all its
+ * questions; 1000 resamples; the type-7 quantile ends of `stratifiedBootstrap`) — deterministic. For
+ * proportions (precision and recall too: tp of the yes replies, tp of the items in view), Wilson's score
+ * interval (Wilson 1927) at the effective sample size n / design effect, the design effect measured by
+ * the same cluster bootstrap (`clusteredWilson95`): so a recall of 0 of 5 still gets [0, 43 %], where a
+ * percentile bootstrap collapses to [0, 0] (every resample gives 0).
  */
 import type { PresenceAnswer } from '../episode/presence.js';
-import { stratifiedBootstrap, wilson95, type PercentileInterval } from '../util/stats.js';
+import { clusterBootstrap, clusteredWilson95, clustersOf, stratifiedBootstrap, wilson95, type PercentileInterval } from '../util/stats.js';
 
 export type Reply = PresenceAnswer | 'invalid';
 
@@ -29,6 +34,10 @@ export interface Figure {
   value: number | null;
   ci95: Interval | null;
   n: number;
+  /** Scenes the n items come from, when the interval resampled scenes (items clustered by scene). */
+  clusters?: number;
+  /** A proportion's design effect (util/stats.ts `clusteredWilson95`): its interval is Wilson's at n / designEffect items. */
+  designEffect?: number;
 }
 
 /** Wilson score interval for k successes in n trials (util/stats.ts's, in this file's Figure shape). */
@@ -48,6 +57,30 @@ export function bootstrap<T>(items: readonly T[], stat: (xs: readonly T[]) => nu
 export interface ScoredItem {
   truth: PresenceAnswer;
   reply: Reply;
+  /** The scene asked about: items of one scene are resampled together (absent: the item is a scene of its own). */
+  scene?: string;
+}
+
+/** Items' indices grouped by scene (an item without a scene alone), in order of first appearance. */
+export function scenesOf(xs: readonly { scene?: string }[]): number[][] {
+  return clustersOf(xs, (x, i) => (x.scene === undefined ? `\u0000${i}` : `s${x.scene}`));
+}
+
+/** Percentile cluster bootstrap of a statistic (seeded; null values skipped): resamples `clusters` of `items` (util/stats.ts). */
+export function clusterBootstrapFigure<T>(items: readonly T[], clusters: readonly (readonly number[])[], stat: (xs: readonly T[]) => number | null, seed = 1, B = 1000): Figure {
+  const value = stat(items);
+  if (value === null || items.length === 0) return { value, ci95: null, n: items.length, clusters: clusters.length };
+  const [spread] = clusterBootstrap(clusters, (idx) => [stat(Array.from(idx, (i) => items[i]))], { seed, resamples: B });
+  return { value, ci95: spread ? { low: spread.low, high: spread.high } : null, n: items.length, clusters: clusters.length };
+}
+
+/**
+ * The share of the items `of` holds for, among those `among` holds for, with Wilson's interval at the effective sample
+ * size of their scenes (util/stats.ts `clusteredWilson95`; seeded).
+ */
+export function clusteredShare<T>(items: readonly T[], clusters: readonly (readonly number[])[], among: (x: T) => boolean, of: (x: T) => boolean, seed = 1, B = 1000): Figure {
+  const r = clusteredWilson95(clusters, (i) => among(items[i]), (i) => of(items[i]), { seed, resamples: B });
+  return { value: r.rate, ci95: r.low === null || r.high === null ? null : { low: r.low, high: r.high }, n: r.n, clusters: r.clusters, designEffect: r.designEffect };
 }
 
 function counts(xs: readonly ScoredItem[]) {
@@ -61,11 +94,6 @@ function counts(xs: readonly ScoredItem[]) {
     else if (x.truth === 'yes') fn++;
   }
   return { tp, fp, fn };
-}
-/** A proportion of the confusion counts with its Wilson interval (n: its denominator; value null when that is 0). */
-function countsFigure(xs: readonly ScoredItem[], of: (c: ReturnType<typeof counts>) => [number, number]): Figure {
-  const [k, n] = of(counts(xs));
-  return wilson(k, n);
 }
 export const f1Of = (xs: readonly ScoredItem[]) => {
   const { tp, fp, fn } = counts(xs);
@@ -84,16 +112,20 @@ export interface PopeMetrics {
 }
 
 export function popeMetrics(xs: readonly ScoredItem[], seed = 1): PopeMetrics {
-  const k = (f: (x: ScoredItem) => boolean) => wilson(xs.filter(f).length, xs.length);
+  const scenes = scenesOf(xs);
+  const all = () => true;
+  const yes = (x: ScoredItem) => x.reply === 'yes';
+  // each proportion its own seed, the F1 bootstrap seed + 2 as before
+  const share = (among: (x: ScoredItem) => boolean, of: (x: ScoredItem) => boolean, s: number) => clusteredShare(xs, scenes, among, of, seed + s);
   return {
     n: xs.length,
-    accuracy: k((x) => x.reply === x.truth),
-    precision: countsFigure(xs, ({ tp, fp }) => [tp, tp + fp]),
-    recall: countsFigure(xs, ({ tp, fn }) => [tp, tp + fn]),
-    f1: bootstrap(xs, f1Of, seed + 2),
-    yesRatio: k((x) => x.reply === 'yes'),
-    askRate: k((x) => x.reply === 'cannot'),
-    invalidRate: k((x) => x.reply === 'invalid'),
+    accuracy: share(all, (x) => x.reply === x.truth, 10),
+    precision: share(yes, (x) => x.truth === 'yes', 11),
+    recall: share((x) => x.truth === 'yes', yes, 12),
+    f1: clusterBootstrapFigure(xs, scenes, f1Of, seed + 2),
+    yesRatio: share(all, yes, 13),
+    askRate: share(all, (x) => x.reply === 'cannot', 14),
+    invalidRate: share(all, (x) => x.reply === 'invalid', 15),
   };
 }
 
@@ -110,18 +142,19 @@ export interface UnseenMetrics {
   recallInView: Figure;
 }
 
-export function unseenMetrics(xs: readonly ScoredItem[]): UnseenMetrics {
-  const unseen = xs.filter((x) => x.truth === 'cannot');
-  const inView = xs.filter((x) => x.truth !== 'cannot');
-  const share = (ys: readonly ScoredItem[], f: (x: ScoredItem) => boolean) => wilson(ys.filter(f).length, ys.length);
+export function unseenMetrics(xs: readonly ScoredItem[], seed = 1): UnseenMetrics {
+  const scenes = scenesOf(xs);
+  const unseen = (x: ScoredItem) => x.truth === 'cannot';
+  const inView = (x: ScoredItem) => x.truth !== 'cannot';
+  const share = (among: (x: ScoredItem) => boolean, of: (x: ScoredItem) => boolean, s: number) => clusteredShare(xs, scenes, among, of, seed + s);
   return {
     n: xs.length,
-    accuracy: share(xs, (x) => x.reply === x.truth),
-    yesOnUnseen: share(unseen, (x) => x.reply === 'yes'),
-    noOnUnseen: share(unseen, (x) => x.reply === 'no'),
-    askOnUnseen: share(unseen, (x) => x.reply === 'cannot'),
-    overAsk: share(inView, (x) => x.reply === 'cannot'),
-    recallInView: share(inView, (x) => x.reply === 'yes'),
+    accuracy: share(() => true, (x) => x.reply === x.truth, 20),
+    yesOnUnseen: share(unseen, (x) => x.reply === 'yes', 21),
+    noOnUnseen: share(unseen, (x) => x.reply === 'no', 22),
+    askOnUnseen: share(unseen, (x) => x.reply === 'cannot', 23),
+    overAsk: share(inView, (x) => x.reply === 'cannot', 24),
+    recallInView: share(inView, (x) => x.reply === 'yes', 25),
   };
 }
 

@@ -32,7 +32,7 @@ import { OBJECT_COLOURS, POSITION_NAMES, type MultiScene, type SceneFacts } from
 import { ConfigError } from '../util/errors.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
-import { wilson, type Figure } from './metrics.js';
+import { clusteredShare, scenesOf, type Figure } from './metrics.js';
 
 export const OPEN_TYPES = ['count', 'attribute', 'position', 'hidden'] as const;
 export type OpenType = (typeof OPEN_TYPES)[number];
@@ -112,6 +112,8 @@ export function ruleScore(q: OpenQuestion, reply: string): number {
 
 export interface OpenItemResult {
   id: string;
+  /** The scene asked about (its questions are resampled together in the intervals); absent in records of older runs. */
+  scene?: string;
   type: OpenType;
   question: string;
   reference: string;
@@ -134,9 +136,11 @@ export function summarizeOpen(policy: string, xs: readonly OpenItemResult[], jud
   const byType: OpenSummary['byType'] = {};
   for (const t of OPEN_TYPES) {
     const ys = xs.filter((x) => x.type === t);
-    if (ys.length) byType[t] = { n: ys.length, meanScore: mean(ys), hallucinationRate: wilson(ys.filter((y) => y.score < 3).length, ys.length) };
+    // one question of a type per scene: Wilson's interval over the items (clusteredShare with single-item scenes)
+    if (ys.length) byType[t] = { n: ys.length, meanScore: mean(ys), hallucinationRate: clusteredShare(ys, scenesOf(ys), () => true, (y) => y.score < 3, 31) };
   }
-  const s: OpenSummary = { policy, items: xs.length, meanScore: mean(xs), hallucinationRate: wilson(xs.filter((x) => x.score < 3).length, xs.length), byType };
+  // a scene's two or three questions are resampled together
+  const s: OpenSummary = { policy, items: xs.length, meanScore: mean(xs), hallucinationRate: clusteredShare(xs, scenesOf(xs), () => true, (x) => x.score < 3, 30), byType };
   const judged = xs.filter((x) => x.judge && x.judge.conveys !== null);
   if (judgeName) {
     const k = judged.length ? cohenKappa(judged.map((x) => (x.score >= 4 ? 1 : 0)), judged.map((x) => x.judge!.conveys!)) : { kappa: NaN, observed: NaN };
@@ -172,7 +176,7 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
       for (let k = 0; k < chunk.length; k++) {
         const q = chunk[k];
         const reply = replies[k]?.reply ?? '';
-        const r: OpenItemResult = { id: q.id, type: q.type, question: q.question, reference: q.reference, reply, score: ruleScore(q, reply) };
+        const r: OpenItemResult = { id: q.id, scene: q.scene, type: q.type, question: q.question, reference: q.reference, reply, score: ruleScore(q, reply) };
         if (o.judge) {
           const v = await o.judge.judge({ question: q.question, answers: [q.reference], reply }, o.signal);
           r.judge = { conveys: v.verdicts ? v.verdicts[0] : null, raw: v.raw };
@@ -186,7 +190,8 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
     bar.stop();
     appender?.close();
   }
-  const items = o.questions.map((q) => done.get(q.id)!);
+  // the scene from the question, so a record resumed from an older run (without it) is clustered too
+  const items = o.questions.map((q) => ({ ...done.get(q.id)!, scene: q.scene }));
   const summary = summarizeOpen(o.policy.name, items, o.judge?.name);
   if (o.out) {
     await writeFileAtomic(join(o.out, 'open', 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));

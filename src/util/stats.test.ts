@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Means, average, logBinomialHalfCdf, logSumExp, mcnemar, mean, meanInterval95, quantileSorted, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
+import { Means, average, clusterBootstrap, clusteredWilson95, clustersOf, logBinomialHalfCdf, logSumExp, mcnemar, mean, meanInterval95, quantileSorted, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
 
 describe('stats', () => {
   it('average is the arithmetic mean, 0 for no values', () => {
@@ -258,5 +258,66 @@ describe('stratified percentile bootstrap', () => {
     const large = share(240, 800);
     expect((large.high - large.low) / (small.high - small.low)).toBeGreaterThan(0.4);
     expect((large.high - large.low) / (small.high - small.low)).toBeLessThan(0.6);
+  });
+});
+
+describe('cluster bootstrap (several items per cluster, resampled together)', () => {
+  const mean01 = (xs: readonly number[]) => (idx: Int32Array) => [idx.reduce((a, i) => a + xs[i], 0) / idx.length];
+
+  it('groups items by key in order of first appearance', () => {
+    expect(clustersOf(['a', 'b', 'a', 'c', 'b'], (x) => x)).toEqual([[0, 2], [1, 4], [3]]);
+  });
+
+  it('with one item per cluster it is the item bootstrap: the same draws, the same ends', () => {
+    const xs = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const [c] = clusterBootstrap(xs.map((_, i) => [i]), mean01(xs), { seed: 4, resamples: 500 });
+    const [s] = stratifiedBootstrap([30], ([d]) => mean01(xs)(d), { seed: 4, resamples: 500 });
+    expect({ low: c!.low, high: c!.high }).toEqual(s);
+  });
+
+  it('keeps every item of a drawn cluster: clusters whose items agree give the interval of the clusters, not of the items', () => {
+    // 25 clusters of 8 items, each cluster all 1 or all 0
+    const xs = Array.from({ length: 200 }, (_, i) => (Math.floor(i / 8) % 5 < 2 ? 1 : 0));
+    const clusters = Array.from({ length: 25 }, (_, c) => Array.from({ length: 8 }, (_, j) => 8 * c + j));
+    const seen = new Set<number>();
+    const [c] = clusterBootstrap(clusters, (idx) => {
+      expect(idx.length).toBe(200);
+      for (let j = 0; j < idx.length; j += 8) for (let t = 1; t < 8; t++) expect(idx[j + t]).toBe(idx[j] + t);
+      seen.add(idx[0]);
+      return mean01(xs)(idx);
+    }, { seed: 2, resamples: 2000 });
+    const [items] = stratifiedBootstrap([200], ([d]) => mean01(xs)(d), { seed: 2, resamples: 2000 });
+    expect(seen.size).toBeGreaterThan(20);
+    expect(c!.high - c!.low).toBeGreaterThan(2.3 * (items!.high - items!.low)); // √8 ≈ 2.8 in the limit
+    expect(c!.variance).toBeCloseTo((0.4 * 0.6) / 25, 3); // the variance of a mean of 25 independent 0/1 values
+    expect(clusterBootstrap(clusters, mean01(xs), { seed: 2, resamples: 300 })).toEqual(clusterBootstrap(clusters, mean01(xs), { seed: 2, resamples: 300 }));
+  });
+
+  it("clusteredWilson95: Wilson's interval at n / design effect; the design effect is the cluster size when a cluster's items agree", () => {
+    const xs = Array.from({ length: 200 }, (_, i) => (Math.floor(i / 8) % 5 < 2 ? 1 : 0));
+    const clusters = Array.from({ length: 25 }, (_, c) => Array.from({ length: 8 }, (_, j) => 8 * c + j));
+    const r = clusteredWilson95(clusters, () => true, (i) => xs[i] === 1, { seed: 3 });
+    expect([r.k, r.n, r.rate, r.clusters]).toEqual([80, 200, 0.4, 25]);
+    expect(r.designEffect).toBeGreaterThan(7);
+    expect(r.designEffect).toBeLessThan(9);
+    const ofClusters = wilson95(10, 25);
+    expect(r.low!).toBeCloseTo(ofClusters.low!, 2);
+    expect(r.high!).toBeCloseTo(ofClusters.high!, 2);
+    expect(clusteredWilson95(clusters, () => true, (i) => xs[i] === 1, { seed: 3 })).toEqual(r);
+    expect(clusteredWilson95(clusters, () => true, (i) => xs[i] === 1, { seed: 9 }).designEffect).not.toBe(r.designEffect);
+  });
+
+  it('clusteredWilson95 is the items\' Wilson interval for single-item clusters, at 0 or all of n, and never narrower', () => {
+    const single = Array.from({ length: 40 }, (_, i) => [i]);
+    expect(clusteredWilson95(single, () => true, (i) => i < 13)).toEqual({ ...wilson95(13, 40), clusters: 40, designEffect: 1 });
+    const pairs = Array.from({ length: 20 }, (_, c) => [2 * c, 2 * c + 1]);
+    expect(clusteredWilson95(pairs, () => true, () => false)).toEqual({ ...wilson95(0, 40), clusters: 20, designEffect: 1 });
+    expect(clusteredWilson95(pairs, () => true, () => true)).toEqual({ ...wilson95(40, 40), clusters: 20, designEffect: 1 });
+    // one success and one failure in every pair: less variation than independent items — floored at the items' interval
+    const alt = clusteredWilson95(pairs, () => true, (i) => i % 2 === 0);
+    expect(alt).toEqual({ ...wilson95(20, 40), clusters: 20, designEffect: 1 });
+    // only the trials count: the odd items are out, so every cluster holds one trial
+    expect(clusteredWilson95(pairs, (i) => i % 2 === 0, (i) => i < 10)).toEqual({ ...wilson95(5, 20), clusters: 20, designEffect: 1 });
+    expect(clusteredWilson95([], () => true, () => true)).toMatchObject({ n: 0, rate: null, low: null, high: null });
   });
 });

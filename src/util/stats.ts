@@ -246,6 +246,21 @@ export function stratifiedBootstrap(
   stats: (groups: readonly Int32Array[]) => readonly (number | null)[],
   opts: { seed?: number; resamples?: number } = {},
 ): (PercentileInterval | null)[] {
+  return bootstrapDistribution(groupSizes, stats, opts).map((d) => (d ? { low: d.low, high: d.high } : null));
+}
+
+/** A statistic's bootstrap distribution in brief: its percentile interval and the variance of its resampled values. */
+export interface BootstrapSpread extends PercentileInterval {
+  /** Variance of the resampled values (denominator B − 1, B = the resamples that defined the statistic; 0 when B = 1). */
+  variance: number;
+}
+
+/** `stratifiedBootstrap`'s resampling (the same draws, the same interval ends), giving each statistic's variance too. */
+export function bootstrapDistribution(
+  groupSizes: readonly number[],
+  stats: (groups: readonly Int32Array[]) => readonly (number | null)[],
+  opts: { seed?: number; resamples?: number } = {},
+): (BootstrapSpread | null)[] {
   const rng = SceneRng.fromState(opts.seed ?? 1);
   const B = opts.resamples ?? 2000;
   const draws = groupSizes.map((n) => new Int32Array(n));
@@ -263,6 +278,113 @@ export function stratifiedBootstrap(
   return values.map((vs) => {
     if (!vs.length) return null;
     vs.sort((x, y) => x - y);
-    return { low: quantileSorted(vs, 0.025), high: quantileSorted(vs, 0.975) };
+    const m = average(vs);
+    const variance = vs.length > 1 ? vs.reduce((a, v) => a + (v - m) ** 2, 0) / (vs.length - 1) : 0;
+    return { low: quantileSorted(vs, 0.025), high: quantileSorted(vs, 0.975), variance };
   });
+}
+
+// ─── Items that come in clusters (several questions about one scene) ────────────────────
+
+/**
+ * The clusters of a list of items, by a key per item: each cluster the indices of its items, clusters in the order
+ * their first item appears, items in list order. Items with the same key are one cluster wherever they stand.
+ */
+export function clustersOf<T>(items: readonly T[], key: (x: T, i: number) => string): number[][] {
+  const byKey = new Map<string, number[]>();
+  items.forEach((x, i) => {
+    const k = key(x, i);
+    const c = byKey.get(k);
+    if (c) c.push(i);
+    else byKey.set(k, [i]);
+  });
+  return [...byKey.values()];
+}
+
+/**
+ * Cluster bootstrap (Davison & Hinkley 1997, §3.8 — resampling the first stage of a two-stage design): each resample
+ * draws as many clusters as there are, with replacement, and keeps every item of each drawn cluster. Items of one
+ * cluster (several questions about one scene) are usually correlated, and resampling them one by one treats them as
+ * independent, so its interval is too narrow. This is `bootstrapDistribution` with one stratum whose units are the
+ * clusters (the same seeded draws; `stats` gets the resampled items' indices, cluster after cluster, an item as often
+ * as its cluster was drawn): with every cluster a single item it is the item bootstrap exactly.
+ */
+export function clusterBootstrap(
+  clusters: readonly (readonly number[])[],
+  stats: (items: Int32Array) => readonly (number | null)[],
+  opts: { seed?: number; resamples?: number } = {},
+): (BootstrapSpread | null)[] {
+  // the largest a resample can be: every draw the largest cluster
+  const buf = new Int32Array(clusters.length * clusters.reduce((a, c) => Math.max(a, c.length), 0));
+  return bootstrapDistribution(
+    [clusters.length],
+    ([draw]) => {
+      let n = 0;
+      for (const c of draw) for (const i of clusters[c]) buf[n++] = i;
+      return stats(buf.subarray(0, n));
+    },
+    opts,
+  );
+}
+
+/** A share k / n over clustered items with a 95 % interval that allows for the clustering. */
+export interface ClusteredRateInterval extends RateInterval {
+  /** Clusters holding at least one of the n trials. */
+  clusters: number;
+  /**
+   * Kish's design effect, Var(k/n over resampled clusters) / (p̂(1 − p̂)/n), floored at 1 (1 too when p̂ is 0 or 1, or
+   * every cluster holds one trial); the interval is Wilson's at the effective sample size n / designEffect.
+   */
+  designEffect: number;
+}
+
+/**
+ * Wilson's score interval at Kish's effective sample size (Kish 1965, Survey Sampling §8.2; the approach of Korn &
+ * Graubard 1998, Survey Methodology 24:193, for proportions from clustered samples): k / n, where trial i counts
+ * toward n when `inTrials[i]` and toward k when it also `hits[i]`, with the interval `wilson95` gives at n / deff trials
+ * (k / deff successes). deff = the variance of k/n under the cluster bootstrap (resampled clusters, `clusterBootstrap`,
+ * seeded) over the binomial p̂(1 − p̂)/n: for clusters of m items that always agree it is m (the clusters are the
+ * independent units), for independent items about 1. It is floored at 1, so the interval is never narrower than the
+ * items' Wilson interval (a cluster whose items disagree more than chance — POPE's balanced yes and no questions about
+ * one scene — would otherwise narrow it); at p̂ = 0 or 1 the resamples cannot vary, the clustering cannot be told from
+ * them, and deff = 1 — Wilson's interval over the items, which does not collapse to a point the way a percentile
+ * bootstrap does there. Singleton clusters skip the resampling (deff = 1 exactly).
+ */
+export function clusteredWilson95(
+  clusters: readonly (readonly number[])[],
+  inTrials: (i: number) => boolean,
+  hits: (i: number) => boolean,
+  opts: { seed?: number; resamples?: number } = {},
+): ClusteredRateInterval {
+  let k = 0;
+  let n = 0;
+  let used = 0;
+  let multi = false;
+  for (const c of clusters) {
+    const t = c.filter(inTrials);
+    n += t.length;
+    k += t.filter(hits).length;
+    if (t.length) used++;
+    if (t.length > 1) multi = true;
+  }
+  const plain = wilson95(k, n);
+  if (n === 0 || k === 0 || k === n || !multi) return { ...plain, clusters: used, designEffect: 1 };
+  const [spread] = clusterBootstrap(
+    clusters,
+    (idx) => {
+      let kk = 0;
+      let nn = 0;
+      for (const i of idx) {
+        if (!inTrials(i)) continue;
+        nn++;
+        if (hits(i)) kk++;
+      }
+      return [nn ? kk / nn : null];
+    },
+    opts,
+  );
+  const p = k / n;
+  const deff = spread ? Math.max(1, spread.variance / ((p * (1 - p)) / n)) : 1;
+  const w = wilson95(k / deff, n / deff);
+  return { k, n, rate: p, low: w.low, high: w.high, clusters: used, designEffect: deff };
 }
