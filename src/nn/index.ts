@@ -50,6 +50,7 @@ export {
   abs,
   tanh,
   sigmoid,
+  logSigmoid,
   relu,
   gelu,
   clamp,
