@@ -12,7 +12,7 @@
  * directory, evaluation and checkpoints.
  */
 import { z } from 'zod';
-import { addScalar, clipGradNorm, gather, log, matmul, mean, mulScalar, neg, noGrad, reshape, sigmoid, sub, tensor, type Tensor } from '../nn/index.js';
+import { clipGradNorm, gather, matmul, mulScalar, noGrad, reshape, sub, tensor, type Tensor } from '../nn/index.js';
 import { EpisodeState } from '../episode/state.js';
 import { headBatch, type TextObservation } from '../agents/builtin/features.js';
 import type { MultimodalModel } from '../agents/builtin/model.js';
@@ -22,6 +22,7 @@ import { resolveConfig } from '../util/config.js';
 import { DataError, InputError } from '../util/errors.js';
 import { progress } from '../util/progress.js';
 import { Means } from '../util/stats.js';
+import { preferenceLoss } from './preference-loss.js';
 import type { PreferenceExample } from './reward-model.js';
 import { BaseRLConfigSchema, RLRun, type RLContext, type RLResult } from './run.js';
 import type { Trajectory } from './trajectory-features.js';
@@ -115,9 +116,8 @@ export async function trainDPO(partial: unknown, ctx: RLContext, examples: reado
       return matvec(tensor(m, [B, 2 * B]), diff);
     };
     const margin = mulScalar(sub(sel(0), sel(B)), cfg.beta); // [B]
-    // 3. −log(σ(margin) + 1e-7), one step: −log σ(margin) where it matters; the 1e-7 floor fades the gradient of a pair
-    //    ranked wrong by a margin below about −16 (half the true gradient there). Kept: the published figures were trained with it.
-    const loss = neg(mean(log(addScalar(sigmoid(margin), 1e-7))));
+    // 3. −log σ(margin), stably (preference-loss.ts), one step.
+    const loss = preferenceLoss(margin);
     run.opt.zeroGrad();
     loss.backward();
     const gradNorm = clipGradNorm(run.params, cfg.maxGradNorm);

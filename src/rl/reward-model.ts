@@ -19,7 +19,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AdamW, Linear, Module, add, addScalar, log, mean, neg, noGrad, readCheckpoint, relu, reshape, saveCheckpoint, sigmoid, sub, tensor, RunDir, type Tensor } from '../nn/index.js';
+import { AdamW, Linear, Module, add, noGrad, readCheckpoint, relu, reshape, saveCheckpoint, sub, tensor, RunDir, type Tensor } from '../nn/index.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { EpisodeRecord } from '../episode/types.js';
@@ -29,6 +29,7 @@ import { DataError, InputError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import { progress } from '../util/progress.js';
+import { preferenceLoss } from './preference-loss.js';
 import { featureNames, trajectoryFeatures, type RewardVariant, type Trajectory } from './trajectory-features.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
@@ -267,8 +268,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
     return tensor(x, [idx.length, F]);
   };
 
-  // 3. Bradley–Terry: minimise −log σ(r(winner) − r(loser)) over minibatches, computed as −log(σ(·) + 1e-7) (the floor
-  //    fades the gradient of a pair ranked wrong by more than about 16; kept: the published figures were trained with it).
+  // 3. Bradley–Terry: minimise −log σ(r(winner) − r(loser)) over minibatches (preference-loss.ts, stable for any margin).
   const opt = new AdamW(net.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const rng = new Rng(hashSeed('reward-model', cfg.seed));
   const bar = progress(`reward model (${cfg.variant})`, cfg.steps, { enabled: cfg.progress, unit: 'steps' });
@@ -277,7 +277,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
     const batch = Array.from({ length: Math.min(cfg.batch, train.length) }, () => train[rng.int(train.length)]);
     const win = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.a : e.b)!));
     const lose = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.b : e.a)!));
-    const loss = neg(mean(log(addScalar(sigmoid(sub(net.forward(win), net.forward(lose))), 1e-7))));
+    const loss = preferenceLoss(sub(net.forward(win), net.forward(lose)));
     opt.zeroGrad();
     loss.backward();
     opt.step();
