@@ -11,11 +11,13 @@
  * hallucination this split exists to catch), no, and cannot tell; among items in view, the share
  * answered "cannot tell" (over-asking).
  *
- * Intervals: the questions about one scene are not independent (a model that misreads a scene
- * misreads its every question), so every interval resamples scenes, not questions (items carry their
- * `scene`; an item without one is a scene of its own). For F1, not a proportion, a seeded percentile
- * cluster bootstrap (util/stats.ts `clusterBootstrap`: scenes drawn with replacement, each with all its
- * questions; 1000 resamples; the type-7 quantile ends of `stratifiedBootstrap`) — deterministic. For
+ * Intervals: the questions about one scene are not independent (a model that misreads a scene tends
+ * to misread its questions together, and POPE fixes as many absent as present questions per scene), so
+ * every interval resamples scenes, not questions (items carry their `scene`; an item without one is a
+ * scene of its own). For F1, not a proportion, a seeded percentile cluster bootstrap (util/stats.ts
+ * `clusterBootstrap`: scenes drawn with replacement, each with all its questions; 1000 resamples; the
+ * type-7 quantile ends of `stratifiedBootstrap`) — deterministic; it can be narrower than the item
+ * bootstrap, which varied the yes / no balance a scene resample keeps (always-yes: F1 ⅔ on every resample). For
  * proportions (precision and recall too: tp of the yes replies, tp of the items in view), Wilson's score
  * interval (Wilson 1927) at the effective sample size n / design effect, the design effect measured by
  * the same cluster bootstrap (`clusteredWilson95`): so a recall of 0 of 5 still gets [0, 43 %], where a
