@@ -26,8 +26,8 @@ describe('askfirst demo --seeds (command line)', () => {
   });
 
   it('rejects --seeds with --seed, and --aggregate-only without --seeds', async () => {
-    await expect(demo('--seeds', '0,1', '--seed', '3')).rejects.toThrow(/--seed and --seeds together/);
-    await expect(demo('--aggregate-only')).rejects.toThrow(/needs --seeds/);
+    await expect(demo('--seeds', '0,1', '--seed', '3')).rejects.toThrow(/seed: cannot be given with seeds/);
+    await expect(demo('--aggregate-only')).rejects.toThrow(/needs seeds/);
   });
 
   it('--aggregate-only aggregates finished runs and prints mean ± CI half-width', async () => {

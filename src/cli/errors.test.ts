@@ -156,3 +156,59 @@ describe('servers that cannot listen', () => {
     }
   });
 });
+
+describe('a bad value is named by the flag the user typed', () => {
+  /** Every subcommand of the program (leaves only), with its words after `askfirst`. */
+  async function leaves(): Promise<{ words: string[]; cmd: import('commander').Command }[]> {
+    const { buildProgram } = await import('./main.js');
+    const out: { words: string[]; cmd: import('commander').Command }[] = [];
+    const walk = (c: import('commander').Command, words: string[]) => {
+      for (const s of c.commands) {
+        if (s.commands.length) walk(s, [...words, s.name()]);
+        else out.push({ words: [...words, s.name()], cmd: s });
+      }
+    };
+    walk(await buildProgram(), []);
+    return out;
+  }
+
+  it('every numeric option of every subcommand: "--flag: must be a number (got …)", exit 1, nothing else said', async () => {
+    let checked = 0;
+    for (const { words, cmd } of await leaves()) {
+      const args = cmd.registeredArguments.map(() => 'x'); // `report <runs…>`, `feedback annotator <name>`
+      for (const o of cmd.options.filter((o) => o.flags.endsWith('<n>'))) {
+        const r = await cli(...words, ...args, o.long!, 'NaN');
+        expect(r.code, `${words.join(' ')} ${o.long}`).toBe(1);
+        expect(r.err, `${words.join(' ')} ${o.long}`).toMatch(new RegExp(`^(askfirst: |  - )${o.long}: must be a number \\(got "NaN"\\)$`, 'm'));
+        expect(r.err).not.toMatch(/unexpected error|please report|^\s*- [a-z]/m); // no field named by its setting (`- lr:`)
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('ranges, whole numbers, lists and choices say what is allowed and what was given', async () => {
+    const r = async (...a: string[]) => (await cli(...a)).err;
+    expect(await r('train', 'rl', '--init', 'x', '--out', 'y', '--lr', '-1')).toBe('askfirst: --lr: must be more than 0 (got -1)');
+    expect(await r('serve', '--policy', 'random', '--port', '1.5')).toBe('askfirst: --port: must be a whole number (got 1.5)');
+    expect(await r('suite', 'generate', '--out', 'x', '--kinds', 'camera,nope')).toMatch(/^askfirst: --kinds: must be one of occlusion, .*camera \(got "nope"\)$/);
+    expect(await r('suite', 'generate', '--out', '')).toBe('askfirst: --out: must not be empty (got "")');
+    // several problems: one line each, under the command's name
+    expect(await r('train', 'reward', '--out', 'y', '--project', 'p', '--held-out', '-1')).toBe('askfirst: invalid options of askfirst train reward:\n  - --held-out: must be at least 0 (got -1)\n  - --init: required, but not given');
+  });
+
+  it('checks across options name both flags', async () => {
+    expect((await cli('train', 'supervised', '--out', 'never-written', '--steps', '5', '--warmup-steps', '10')).err).toBe('askfirst: --warmup-steps: must be below --steps (5) (got 10)');
+    expect((await cli('demo', '--out', 'x', '--seeds', '0,1', '--seed', '2')).err).toMatch(/^askfirst: --seed: cannot be given with --seeds: give --seeds 0,1,2 .* or --seed N for one run into --out/);
+    expect((await cli('demo', '--out', 'x', '--aggregate-only', '--fresh', '--seeds', '0')).err).toBe('askfirst: --aggregate-only: --fresh would discard the runs --aggregate-only reads; give one or the other');
+  });
+
+  it('a bad value from eval --config FILE is named as the setting in that file, one typed as its flag', async () => {
+    const d = tmpDir('af-cli-cfgname');
+    const file = join(d, 'eval.json');
+    writeFileSync(file, JSON.stringify({ maxTokens: 0 }));
+    const base = ['eval', '--policy', 'oracle', '--data', d, '--out', join(d, 'o'), '--config', file];
+    expect((await cli(...base)).err).toBe(`askfirst: maxTokens in --config ${file}: must be at least 1 (got 0)`);
+    expect((await cli(...base, '--max-tokens', '-2')).err).toBe('askfirst: --max-tokens: must be at least 1 (got -2)');
+  });
+});

@@ -99,9 +99,9 @@ describe('resolveDemoCommandConfig', () => {
     expect(bad({ seeds: [] })).toThrow(/at least one seed/);
   });
   it('rejects --seed with --seeds, and --aggregate-only without --seeds or with --fresh', () => {
-    expect(bad({ seeds: [0, 1], seed: 3 })).toThrow(/--seed and --seeds together/);
-    expect(bad({ seeds: [0, 1], seed: 0 })).toThrow(/--seed and --seeds together/);
-    expect(bad({ aggregateOnly: true })).toThrow(/aggregate-only: needs --seeds/);
-    expect(bad({ aggregateOnly: true, seeds: [0], fresh: true })).toThrow(/--fresh would discard/);
+    expect(bad({ seeds: [0, 1], seed: 3 })).toThrow(/- seed: cannot be given with seeds/);
+    expect(bad({ seeds: [0, 1], seed: 0 })).toThrow(/- seed: cannot be given with seeds/);
+    expect(bad({ aggregateOnly: true })).toThrow(/aggregate-only: needs seeds/);
+    expect(bad({ aggregateOnly: true, seeds: [0], fresh: true })).toThrow(/aggregate-only: fresh would discard/);
   });
 });

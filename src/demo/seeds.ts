@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { buildAggregate, writeAggregate, type Aggregate, type SeedRun } from '../report/aggregate.js';
 import { writeAggregatePage } from '../report/aggregate-page.js';
 import { readResults } from '../report/results-io.js';
-import { resolveConfig } from '../util/config.js';
-import { ConfigError, NotFoundError } from '../util/errors.js';
+import { InvalidConfigError, resolveConfig, type ConfigIssue } from '../util/config.js';
+import { NotFoundError } from '../util/errors.js';
 import { DemoConfigSchema, runDemo, type DemoConfig } from './pipeline.js';
 
 const seedList = z
@@ -45,14 +45,14 @@ export type DemoCommandConfig = z.output<typeof DemoCommandSchema>;
  */
 export function resolveDemoCommandConfig(partial: unknown): DemoCommandConfig {
   const given = (partial ?? {}) as Record<string, unknown>;
-  const problems: string[] = [];
+  const problems: ConfigIssue[] = [];
   if (given.seeds !== undefined && given.seed !== undefined)
-    problems.push('seed: --seed and --seeds together: give --seeds 0,1,2 for several runs (each into <out>/seed-<n>/) or --seed N for one run into --out, not both');
+    problems.push({ path: ['seed'], message: (name) => `cannot be given with ${name('seeds')}: give ${name('seeds')} 0,1,2 for several runs (each into <out>/seed-<n>/) or ${name('seed')} N for one run into ${name('out')}, not both` });
   if (given.aggregateOnly === true && given.seeds === undefined)
-    problems.push('aggregate-only: needs --seeds (which seed runs under --out to aggregate)');
+    problems.push({ path: ['aggregateOnly'], message: (name) => `needs ${name('seeds')} (which seed runs under ${name('out')} to aggregate)` });
   if (given.aggregateOnly === true && given.fresh === true)
-    problems.push('aggregate-only: --fresh would discard the runs --aggregate-only reads; give one or the other');
-  if (problems.length) throw new ConfigError(`invalid demo config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    problems.push({ path: ['aggregateOnly'], message: (name) => `${name('fresh')} would discard the runs ${name('aggregateOnly')} reads; give one or the other` });
+  if (problems.length) throw new InvalidConfigError('demo', problems);
   return resolveConfig(DemoCommandSchema, given, 'demo');
 }
 

@@ -61,7 +61,7 @@ import { degradeForCaption, LOOK_CAPTIONS, LOOKS, mildlyDegrade } from './degrad
 import { ModelConfigSchema } from '../agents/builtin/model.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
-import { resolveConfig } from '../util/config.js';
+import { InvalidConfigError, resolveConfig, type ConfigIssue } from '../util/config.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { progress } from '../util/progress.js';
@@ -95,9 +95,14 @@ export type SupervisedConfig = z.output<typeof SupervisedConfigSchema>;
 
 export function resolveSupervisedConfig(partial: unknown): SupervisedConfig {
   const c = resolveConfig(SupervisedConfigSchema, partial, 'supervised training');
-  if (c.warmupSteps >= c.steps) throw new ConfigError(`warmup-steps (${c.warmupSteps}) must be below steps (${c.steps})`);
+  const issues: ConfigIssue[] = [];
+  if (c.warmupSteps >= c.steps) issues.push({ path: ['warmupSteps'], message: (name) => `must be below ${name('steps')} (${c.steps}) (got ${c.warmupSteps})` });
   if (c.calibrate + c.outliers + c.informative > 0.9)
-    throw new ConfigError(`calibrate (${c.calibrate}) + outliers (${c.outliers}) + informative (${c.informative}) leave less than a tenth of each batch for the clearest views: lower them`);
+    issues.push({
+      path: ['calibrate'],
+      message: (name) => `${name('calibrate')} (${c.calibrate}) + ${name('outliers')} (${c.outliers}) + ${name('informative')} (${c.informative}) leave less than a tenth of each batch for the clearest views: lower them`,
+    });
+  if (issues.length) throw new InvalidConfigError('supervised training', issues);
   return c;
 }
 

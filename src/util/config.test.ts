@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { coerceOptions, resolveConfig, schemaOptions } from './config.js';
+import { coerceOptions, InvalidConfigError, resolveConfig, schemaOptions } from './config.js';
 
 const S = z.object({
   episodes: z.number().int().min(1).default(10).describe('episodes per kind'),
@@ -26,13 +26,53 @@ describe('config schema', () => {
   it('a required field that was not given is named as missing, a given one of the wrong type as the wrong type', () => {
     const R = z.object({ out: z.string().min(1).describe('output dir'), batchSize: z.number().int().describe('batch') });
     expect(() => resolveConfig(R, {}, 'test')).toThrow(/invalid test config:\n {2}- out: required, but not given\n {2}- batch-size: required, but not given$/);
-    expect(() => resolveConfig(R, { out: 'o', batchSize: 'many' }, 'test')).toThrow(/batch-size: Invalid input: expected number, received string/);
+    expect(() => resolveConfig(R, { out: 'o', batchSize: 'many' }, 'test')).toThrow(/batch-size: must be a number \(got "many"\)/);
     const E = z.object({ format: z.enum(['sft', 'dpo']) });
     expect(() => resolveConfig(E, {}, 'test')).toThrow(/- format: required, but not given$/);
-    expect(() => resolveConfig(E, { format: 'x' }, 'test')).toThrow(/- format: Invalid option: expected one of "sft"\|"dpo"/);
+    expect(() => resolveConfig(E, { format: 'x' }, 'test')).toThrow(/- format: must be one of sft, dpo \(got "x"\)/);
   });
   it('schema options know which fields are required (no default, not optional)', () => {
     const R = z.object({ out: z.string(), steps: z.number().default(3), note: z.string().optional(), kinds: z.array(z.string()).default([]) });
     expect(Object.fromEntries(schemaOptions(R).map((o) => [o.key, o.required]))).toEqual({ out: true, steps: false, note: false, kinds: false });
+  });
+  it('says in plain words what is allowed and what was given; a schema\'s own message wins', () => {
+    const N = z.object({
+      steps: z.number().int().min(1).default(1),
+      lr: z.number().positive().max(1).default(0.1),
+      name: z.string().min(1).optional(),
+      kinds: z.array(z.enum(['a', 'b'])).default([]),
+      seed: z.number().min(0, { error: 'seeds are 0 or more' }).default(0),
+    });
+    const msg = (p: unknown) => {
+      try {
+        resolveConfig(N, p, 't');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    expect(msg({ steps: 0 })).toBe('invalid t config:\n  - steps: must be at least 1 (got 0)');
+    expect(msg({ steps: 2.5 })).toMatch(/steps: must be a whole number \(got 2\.5\)/);
+    expect(msg({ lr: 0 })).toMatch(/lr: must be more than 0 \(got 0\)/);
+    expect(msg({ lr: 3 })).toMatch(/lr: must be at most 1 \(got 3\)/);
+    expect(msg({ name: '' })).toMatch(/name: must not be empty \(got ""\)/);
+    expect(msg({ kinds: ['a', 'c'] })).toMatch(/kinds\.1: must be one of a, b \(got "c"\)/);
+    expect(msg({ seed: -1 })).toMatch(/seed: seeds are 0 or more \(got -1\)/);
+  });
+  it('keeps its problems as data, so a caller can name the fields its own way (the CLI: by flag)', () => {
+    const R = z.object({ batchSize: z.number().int().min(1), out: z.string() });
+    let err: unknown;
+    try {
+      resolveConfig(R, { batchSize: 0 }, 'test');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidConfigError);
+    const e = err as InvalidConfigError;
+    expect(e.issues.map((i) => i.path)).toEqual([['batchSize'], ['out']]);
+    expect(e.describe((p) => `--${String(p[0])}`, 'bad options')).toBe('bad options:\n  - --batchSize: must be at least 1 (got 0)\n  - --out: required, but not given');
+    const one = new InvalidConfigError('x', [{ path: ['warmupSteps'], message: (name) => `must be below ${name('steps')}` }]);
+    expect(one.message).toBe('invalid x config:\n  - warmup-steps: must be below steps');
+    expect(one.describe((p) => `--${String(p[0])}`, 'unused for one problem')).toBe('--warmupSteps: must be below --steps');
   });
 });

@@ -9,17 +9,92 @@ import { ConfigError } from './errors.js';
 
 export type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;
 
-/** Parse `partial` against `schema`, throwing a ConfigError that lists every problem. */
+/** Parse `partial` against `schema`, throwing an InvalidConfigError that lists every problem. */
 export function resolveConfig<S extends AnyObjectSchema>(schema: S, partial: unknown, what: string): z.output<S> {
-  const r = schema.safeParse(partial ?? {});
+  const r = schema.safeParse(partial ?? {}, { error: plainMessage });
   if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => {
-    const path = i.path.length ? i.path.join('.') : '(config)';
-    // a field with no default that was not given: say so, not "expected string, received undefined"
-    const missing = i.path.length > 0 && valueAt(partial, i.path) === undefined; // any check fails on a value not given (an enum's too)
-    return `  - ${kebab(String(path))}: ${missing ? 'required, but not given' : i.message}`;
-  });
-  throw new ConfigError(`invalid ${what} config:\n${lines.join('\n')}`);
+  throw new InvalidConfigError(
+    what,
+    r.error.issues.map((i) => {
+      // a field with no default that was not given: say so, not "expected string, received undefined"
+      const value = valueAt(partial, i.path);
+      if (i.path.length > 0 && value === undefined) return { path: i.path, message: 'required, but not given' }; // any check fails on a value not given (an enum's too)
+      return { path: i.path, message: value === undefined || i.code === 'custom' ? i.message : `${i.message} (got ${shown(value)})` };
+    }),
+  );
+}
+
+/** A name for a config field: the CLI names its flags (`--batch-size`), anything else the setting (`batch-size`). */
+export type FieldNamer = (path: readonly PropertyKey[]) => string;
+
+/** The setting's own name: its path with camelCase keys in kebab case (`batch-size`, `kinds.0`). */
+export const settingName: FieldNamer = (path) => (path.length ? path.map((k) => kebab(String(k))).join('.') : '(config)');
+
+/** One bad field: its path in the config and what is wrong (a function when the text names other fields). */
+export interface ConfigIssue {
+  path: readonly PropertyKey[];
+  message: string | ((name: (key: string) => string) => string);
+}
+
+/**
+ * A config with bad fields, kept as data so that whoever knows what the user typed can name them:
+ * the message names settings (`batch-size: …`); the CLI re-words it with its flags (`describe`).
+ */
+export class InvalidConfigError extends ConfigError {
+  readonly what: string;
+  readonly issues: readonly ConfigIssue[];
+  constructor(what: string, issues: readonly ConfigIssue[]) {
+    super(formatIssues(`invalid ${what} config`, issues, settingName));
+    this.what = what;
+    this.issues = issues;
+  }
+
+  /** The message with every field named by `name`: one problem on one line, several under `title`. */
+  describe(name: FieldNamer, title: string): string {
+    return formatIssues(title, this.issues, name, true);
+  }
+}
+
+function formatIssues(title: string, issues: readonly ConfigIssue[], name: FieldNamer, oneLine = false): string {
+  const lines = issues.map((i) => `${name(i.path)}: ${typeof i.message === 'string' ? i.message : i.message((k) => name([k]))}`);
+  return oneLine && lines.length === 1 ? lines[0] : `${title}:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
+}
+
+/** A value as the user would recognise it in a message. */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return v.map(shown).join(',');
+  return String(v);
+}
+
+/** Plain words for zod's usual complaints ("must be at least 1", not "Too small: expected number to be >=1"); a schema's own message wins. */
+function plainMessage(iss: z.core.$ZodRawIssue): string | undefined {
+  const num = (n: unknown) => String(n);
+  switch (iss.code) {
+    case 'too_small':
+      if (iss.origin === 'number' || iss.origin === 'int') return iss.inclusive ? `must be at least ${num(iss.minimum)}` : `must be more than ${num(iss.minimum)}`;
+      if (iss.origin === 'string') return Number(iss.minimum) <= 1 ? 'must not be empty' : `must have at least ${num(iss.minimum)} characters`;
+      if (iss.origin === 'array' || iss.origin === 'set') return `needs at least ${num(iss.minimum)} value${Number(iss.minimum) === 1 ? '' : 's'}`;
+      return undefined;
+    case 'too_big':
+      if (iss.origin === 'number' || iss.origin === 'int') return iss.inclusive ? `must be at most ${num(iss.maximum)}` : `must be less than ${num(iss.maximum)}`;
+      if (iss.origin === 'string') return `must have at most ${num(iss.maximum)} characters`;
+      if (iss.origin === 'array' || iss.origin === 'set') return `takes at most ${num(iss.maximum)} value${Number(iss.maximum) === 1 ? '' : 's'}`;
+      return undefined;
+    case 'invalid_type':
+      if (iss.expected === 'int') return 'must be a whole number';
+      if (iss.expected === 'number') return 'must be a number';
+      if (iss.expected === 'string') return 'must be text';
+      if (iss.expected === 'boolean') return 'must be true or false';
+      if (iss.expected === 'array') return 'must be a list';
+      return undefined;
+    case 'invalid_value':
+      return iss.values.length === 1 ? `must be ${shown(iss.values[0])}` : `must be one of ${iss.values.map(String).join(', ')}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${num(iss.divisor)}`;
+    default:
+      return undefined;
+  }
 }
 
 /** The value at `path` inside `v`, or undefined when any step is missing. */
