@@ -197,8 +197,10 @@ describe('a bad value is named by the flag the user typed', () => {
     expect(await r('train', 'reward', '--out', 'y', '--project', 'p', '--held-out', '-1')).toBe('askfirst: invalid options of askfirst train reward:\n  - --held-out: must be at least 0 (got -1)\n  - --init: required, but not given');
   });
 
-  it('checks across options name both flags', async () => {
+  it('checks across options name both flags, and come before any work (train supervised generates no suite first)', async () => {
+    const t0 = Date.now();
     expect((await cli('train', 'supervised', '--out', 'never-written', '--steps', '5', '--warmup-steps', '10')).err).toBe('askfirst: --warmup-steps: must be below --steps (5) (got 10)');
+    expect(Date.now() - t0).toBeLessThan(3000); // it generated the 3,500-episode suite first (about 25 s)
     expect((await cli('demo', '--out', 'x', '--seeds', '0,1', '--seed', '2')).err).toMatch(/^askfirst: --seed: cannot be given with --seeds: give --seeds 0,1,2 .* or --seed N for one run into --out/);
     expect((await cli('demo', '--out', 'x', '--aggregate-only', '--fresh', '--seeds', '0')).err).toBe('askfirst: --aggregate-only: --fresh would discard the runs --aggregate-only reads; give one or the other');
   });

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { GRPOConfigSchema, trainGRPO } from '../rl/grpo.js';
 import { PPOConfigSchema, trainPPO } from '../rl/ppo.js';
-import { SupervisedConfigSchema, trainSupervised, type SupervisedResult } from '../rl/supervised.js';
+import { SupervisedConfigSchema, resolveSupervisedConfig, trainSupervised, type SupervisedResult } from '../rl/supervised.js';
 import { PresenceConfigSchema, trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
@@ -61,7 +61,7 @@ export const supervisedStage: TrainStage<typeof SupervisedStageSchema> = {
   examples: ['askfirst train supervised --out runs/sup', 'askfirst train supervised --out runs/sup --steps 200 --episodes 100'],
   run: async (c) => {
     const { episodes, size, ...rest } = c;
-    const cfg = resolveConfig(SupervisedConfigSchema, rest, 'supervised training');
+    const cfg = resolveSupervisedConfig(rest); // its cross-field checks come before the suite is generated
     const suite = supervisedSuite({ episodes, seed: cfg.seed, size });
     const r = await trainSupervised(cfg, suite, log);
     console.log(supervisedSummary(r, cfg.out));
