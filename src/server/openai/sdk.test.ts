@@ -61,7 +61,12 @@ describe('openai SDK → askfirst serve', () => {
     expect(r.choices).toHaveLength(1);
     expect(r.choices[0]).toMatchObject({ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: expect.stringMatching(/^[ABC]\.$/) } });
     expect(r.choices[0].logprobs!.content![0].top_logprobs).toHaveLength(2);
-    expect(r.usage).toEqual({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+    // words, as usage.ts counts them: the prompt's (its question and options), one per reply ("B.")
+    const promptWords = formatPrompt('Q?', ['a', 'b', 'c']).toLowerCase().match(/[a-z0-9]+/g)!.length;
+    expect(promptWords).toBeGreaterThan(5);
+    expect(r.usage).toEqual({ prompt_tokens: promptWords, completion_tokens: 1, total_tokens: promptWords + 1 });
+    const five = await client.chat.completions.create({ model: 'rnd', messages: turn(), n: 5, temperature: 1 });
+    expect(five.usage).toEqual({ prompt_tokens: promptWords, completion_tokens: 5, total_tokens: promptWords + 5 }); // every choice counts, as OpenAI's
   });
 
   it('n gives n choices, indexed, streamed too; n out of OpenAI’s range is a 400 naming it', async () => {
@@ -103,7 +108,9 @@ describe('openai SDK → askfirst serve', () => {
     const withUsage = [];
     for await (const c of await client.chat.completions.create({ model: 'rnd', messages: turn(), stream: true, stream_options: { include_usage: true } })) withUsage.push(c);
     expect(withUsage.length).toBeGreaterThan(1);
-    expect(withUsage.at(-1)).toMatchObject({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) } });
+    const once = await client.chat.completions.create({ model: 'rnd', messages: turn() });
+    expect(withUsage.at(-1)).toMatchObject({ object: 'chat.completion.chunk', choices: [], usage: once.usage }); // the same count streamed or not
+    expect(once.usage!.prompt_tokens).toBeGreaterThan(0);
     expect(withUsage.slice(0, -1).every((c) => c.usage === null && c.choices.length === 1)).toBe(true);
     // … and the SDK's stream helper puts them back together
     const final = await client.chat.completions.stream({ model: 'rnd', messages: turn() }).finalChatCompletion();

@@ -12,7 +12,8 @@
  *                              `n` gives n choices (one policy reply each, each sampled from a
  *                              stream of its own: `Observation.draw`);
  *                              `stream: true` is answered as one SSE chunk per choice (plus
- *                              the usage chunk of `stream_options.include_usage`), then [DONE].
+ *                              the usage chunk of `stream_options.include_usage`), then [DONE];
+ *                              `usage` counts words, not a tokenizer's tokens (usage.ts).
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
  *                              it in "model" (400 without, 404 for any other id, as OpenAI answers)
  *   GET  /healthz              liveness and counters
@@ -43,6 +44,7 @@ import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { allowedMethods, listenError, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
+import { usageOf } from './usage.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
 export const DEFAULT_CATEGORIES = 4;
@@ -333,7 +335,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         logprobs: body.logprobs === true && r.optionLogProbs !== undefined ? letterLogprobs(r.reply, r.optionLogProbs, top) : null,
         finish_reason: 'stop',
       }));
-      const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+      const usage = usageOf(body.messages, replies.map((r) => r.reply)); // a documented word count (usage.ts), not a tokenizer's
       if (body.stream === true) {
         // OpenAI's stream_options.include_usage: every chunk carries "usage": null, and one more
         // chunk with no choices and the usage comes before [DONE].

@@ -1,0 +1,45 @@
+/**
+ * The `usage` of a chat completion from `askfirst serve`. OpenAI and vLLM count the tokens of
+ * their model's tokenizer; the policies served here have none in common (the built-in model reads
+ * word tokens, the baselines read nothing), so the counts follow one documented rule instead of
+ * reporting 0 (which says no text was read or written) or leaving `usage` out (optional in OpenAI's
+ * API, but clients read it unguarded: lmms-eval's OpenAI-compatible model takes
+ * `response.usage.completion_tokens`, which fails when it is missing, and retries the request):
+ *   - a token is a word as the built-in model's text encoder splits it (`tokenize`,
+ *     agents/builtin/vocab.ts: lower-cased runs of letters and digits; punctuation is not counted);
+ *   - prompt_tokens: the tokens of every text in "messages" (string contents and text parts of
+ *     every role); images count 0;
+ *   - completion_tokens: the tokens of every choice's reply (all `n` of them, as OpenAI counts);
+ *   - total_tokens: their sum.
+ * So the same request always reports the same usage, and a longer prompt or reply a larger one.
+ */
+import { tokenize } from '../../agents/builtin/vocab.js';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+type Part = { type?: string; text?: unknown };
+
+/** Every text of a request's messages (string contents and text parts), in order. */
+function messageTexts(messages: unknown): string[] {
+  if (!Array.isArray(messages)) return [];
+  const out: string[] = [];
+  for (const m of messages as { content?: unknown }[]) {
+    const c = m?.content;
+    if (typeof c === 'string') out.push(c);
+    else if (Array.isArray(c)) for (const p of c as Part[]) if (p?.type === 'text' && typeof p.text === 'string') out.push(p.text);
+  }
+  return out;
+}
+
+const count = (texts: readonly string[]) => texts.reduce((n, t) => n + tokenize(t).length, 0);
+
+/** The usage of one completion: the request's messages and the replies of its choices. */
+export function usageOf(messages: unknown, replies: readonly string[]): Usage {
+  const prompt = count(messageTexts(messages));
+  const completion = count(replies);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
