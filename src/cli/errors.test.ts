@@ -1,5 +1,5 @@
 /** CLI error messages for a careless user (issue 20): every one says what to fix, none says "unexpected error … please report it". */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -212,5 +212,29 @@ describe('a bad value is named by the flag the user typed', () => {
     const base = ['eval', '--policy', 'oracle', '--data', d, '--out', join(d, 'o'), '--config', file];
     expect((await cli(...base)).err).toBe(`askfirst: maxTokens in --config ${file}: must be at least 1 (got 0)`);
     expect((await cli(...base, '--max-tokens', '-2')).err).toBe('askfirst: --max-tokens: must be at least 1 (got -2)');
+  });
+});
+
+describe('a mistyped --db-dir or --suite leaves nothing behind', () => {
+  it('commands that read the workbench database refuse a --db-dir that is not there instead of making an empty one; import reads --suite first', async () => {
+    const d = tmpDir('af-cli-nodb');
+    const db = join(d, 'no-such-db');
+    const runs: string[][] = [
+      ['feedback', 'status', '--db-dir', db],
+      ['feedback', 'agreement', '--db-dir', db, '--project', 'p'],
+      ['feedback', 'export', '--db-dir', db, '--project', 'p', '--format', 'dpo', '--out', join(d, 'prefs.jsonl')],
+      ['feedback', 'simulate', '--db-dir', db, '--project', 'p'],
+      ['train', 'reward', '--db-dir', db, '--project', 'p', '--init', d, '--out', join(d, 'rm')],
+      ['train', 'dpo', '--db-dir', db, '--project', 'p', '--init', d, '--out', join(d, 'dpo')],
+    ];
+    for (const args of runs) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toBe(`askfirst: no feedback database at ${db} (--db-dir): \`askfirst feedback import\` or \`askfirst feedback pairs\` makes one; give the --db-dir they used (or set DATABASE_URL)`);
+    }
+    const imp = await cli('feedback', 'import', '--db-dir', db, '--project', 'p', '--suite', join(d, 'no-such-suite'));
+    expect(imp.code).toBe(1);
+    expect(imp.err).toMatch(/no suite at .*no-such-suite/);
+    expect(readdirSync(d)).toEqual([]); // no database, no export, no run folder
   });
 });

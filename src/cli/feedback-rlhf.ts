@@ -71,7 +71,7 @@ export const SIM_PREFIX = 'sim-';
 
 export async function runSimulate(raw: Record<string, unknown>, print = console.log) {
   const cfg = configFromOptions(SimulateSchema, raw, 'feedback simulate');
-  const store = await openStore(cfg.dbDir);
+  const store = await openStore(cfg.dbDir, { create: false }); // it labels pairs `feedback pairs` imported
   try {
     const project = await store.project(cfg.project);
     const pairs = new Map((await store.items(project.id)).flatMap((it) => (it.meta.kind === 'trajectory-pair' ? [[it.externalId, pairOfItem(it)] as const] : [])));

@@ -40,8 +40,9 @@ export const dbFields = {
   dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
 };
 
-async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>): Promise<T> {
-  const store = await openStore(dbDir);
+/** Run `fn` on the store; `create: false` for commands that only read what others wrote (a missing --db-dir is an error, not a new database). */
+async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+  const store = await openStore(dbDir, opts);
   try {
     return await fn(store);
   } finally {
@@ -115,17 +116,18 @@ async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<strin
 export async function runImport(raw: Record<string, unknown>, print = console.log): Promise<void> {
   const cfg = configFromOptions(ImportSchema, raw, 'feedback import');
   if (!cfg.suite === !cfg.demo) throw new InputError('give exactly one of --suite DIR or --demo N');
+  const dir = cfg.suite ? resolve(cfg.suite) : undefined;
+  const episodes = dir ? await suiteEpisodes(dir, cfg.limit) : []; // a wrong --suite fails before any database is made
   await withStore(cfg.dbDir, async (store) => {
-    if (cfg.demo) {
+    if (!dir) {
+      const demo = cfg.demo!;
       const images = resolve(cfg.images ?? `${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
-      const { project, added } = await createDemoProject(store, cfg.project, images, cfg.demo, cfg.labelsPerItem, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
+      const { project, added } = await createDemoProject(store, cfg.project, images, demo, cfg.labelsPerItem, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
       const p = await store.progress(project.id);
-      const already = cfg.demo - added ? ` (${cfg.demo - added} already there)` : '';
+      const already = demo - added ? ` (${demo - added} already there)` : '';
       print(`project ${project.name}: ${added} new demo items${already}, ${p.tasks} tasks × ${project.labelsPerItem} labels; images in ${images}`);
       return;
     }
-    const dir = resolve(cfg.suite!);
-    const episodes = await suiteEpisodes(dir, cfg.limit);
     const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
     const policy = await createPolicy(cfg.policy, { episodes: episodes.map((e) => ({ ...e, views: e.views.map((path) => ({ path })) })), seed: cfg.seed });
     const replies = await firstReplies(policy, episodes, project.imageDir);
@@ -153,7 +155,7 @@ export async function runAgreement(raw: Record<string, unknown>, print = console
       if (!rep.length) print('(no labels yet)');
     }
     return rep;
-  });
+  }, { create: false });
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
@@ -173,7 +175,7 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
     print(`${rows.length} ${cfg.format.toUpperCase()} rows → ${cfg.out}`);
     if (!rows.length) print(emptyExportHint(cfg.project, cfg.format));
     return rows.length;
-  });
+  }, { create: false });
 }
 
 export async function runIllumeCommand(raw: Record<string, unknown>, print = console.log) {
@@ -263,7 +265,7 @@ export function register(program: Command): void {
         console.log(`${p.name}: ${pr.completedTasks}/${pr.tasks} tasks complete, ${pr.labels}/${pr.needed} labels (N=${p.labelsPerItem}, images in ${p.imageDir})`);
         for (const [t, b] of Object.entries(pr.byType)) console.log(`  ${t.padEnd(10)} ${b.completed}/${b.tasks} complete, ${b.labels} labels`);
       }
-    });
+    }, { create: false });
   });
 
   addSchemaOptions(g.command('import').description('add items from a suite or demo scenes to a project'), ImportSchema).action((raw) => runImport(raw));

@@ -41,7 +41,7 @@ export const DPOStageSchema = DPOConfigSchema.omit({ rewards: true }).merge(Labe
 
 /** The labelled pairs of a project as training examples, views as files in the project's image folder. */
 export async function labelledExamples(dbDir: string, projectName: string): Promise<{ examples: PreferenceExample[]; loader: ViewLoader; episodes: SuiteEpisode[] }> {
-  const store = await openStore(dbDir);
+  const store = await openStore(dbDir, { create: false }); // the labels are in a database the workbench made
   let labels: LabelledPair[];
   let imageDir: string;
   try {

@@ -1,16 +1,24 @@
 /**
  * The workbench's store as every command opens it: PostgreSQL when DATABASE_URL is set,
  * otherwise PGlite in a data directory (created if missing; a non-empty folder that is no
- * database is refused). The `feedback …` and `train reward|dpo` commands all open it here.
+ * database is refused). The `feedback …` and `train reward|dpo` commands all open it here; those
+ * that only read what others wrote open it with `create: false`, so a mistyped `--db-dir` is an
+ * error, not a new empty database.
  */
+import { existsSync } from 'node:fs';
+import { NotFoundError } from '../util/errors.js';
 import { openDb } from './db.js';
 import { FeedbackStore } from './store.js';
 
 /** The PGlite data directory when `--db-dir` is not given. */
 export const DEFAULT_FEEDBACK_DB_DIR = '.askfirst/feedback-db';
 
-/** Open the store: DATABASE_URL's PostgreSQL, else PGlite in `dbDir` (ignored with a URL). */
-export async function openStore(dbDir: string): Promise<FeedbackStore> {
+/** Open the store: DATABASE_URL's PostgreSQL, else PGlite in `dbDir` (ignored with a URL; created unless `create` is false). */
+export async function openStore(dbDir: string, opts: { create?: boolean } = {}): Promise<FeedbackStore> {
   const url = process.env.DATABASE_URL || undefined;
+  if (!url && opts.create === false && !existsSync(dbDir))
+    throw new NotFoundError(
+      `no feedback database at ${dbDir} (--db-dir${dbDir === DEFAULT_FEEDBACK_DB_DIR ? "'s default, relative to this folder" : ''}): \`askfirst feedback import\` or \`askfirst feedback pairs\` makes one; give the --db-dir they used (or set DATABASE_URL)`,
+    );
   return FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir })); // openDb checks dbDir and creates it
 }
