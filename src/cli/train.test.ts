@@ -100,8 +100,9 @@ describe('train subcommands', () => {
     const out = join(tmpDir('askfirst-train-sup-done'), 'sup');
     const args = ['train', 'supervised', '--out', out, '--steps', '2', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--no-progress', '--report-to', 'none'];
     const said: string[] = [];
+    const progress: string[] = [];
     const logSpy = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void said.push(String(s)));
-    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void progress.push(String(s)));
     try {
       await run(args);
       await run([...args, '--resume']);
@@ -109,6 +110,8 @@ describe('train subcommands', () => {
       logSpy.mockRestore();
       errSpy.mockRestore();
     }
+    // what takes the time before the first step is said as it starts (with the default 500 episodes per kind, about 45 s of silence on a busy machine)
+    expect(progress.slice(0, 3)).toEqual(['supervised: generating 3 episodes per kind of 7 kinds', 'supervised: preparing the training images of 21 episodes', 'supervised: 21 reference images from 7 kinds']);
     expect(said).toHaveLength(2);
     expect(said[0]).toMatch(/^supervised: 2 steps in \d+ s, final loss \d+\.\d{3}, accuracy on \d+ training images \d+\.\d%$/); // the count, not "512 … (all of them if fewer)"
     expect(said[0]).not.toMatch(/512/);

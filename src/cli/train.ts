@@ -25,6 +25,8 @@ import { loadData } from '../suite/open.js';
 import { SuiteConfigSchema } from '../suite/generate.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { ConfigError, InputError } from '../util/errors.js';
+import { progress } from '../util/progress.js';
+import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RunDir } from '../nn/run-dir.js';
 import { existsSync } from 'node:fs';
 import { rewardSpecDir } from '../rl/reward-model.js';
@@ -62,7 +64,10 @@ export const supervisedStage: TrainStage<typeof SupervisedStageSchema> = {
   run: async (c) => {
     const { episodes, size, ...rest } = c;
     const cfg = resolveSupervisedConfig(rest); // its cross-field checks come before the suite is generated
-    const suite = supervisedSuite({ episodes, seed: cfg.seed, size });
+    log(`supervised: generating ${episodes} episodes per kind of ${SCENARIO_KINDS.length} kinds`);
+    const bar = progress('generating', episodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' });
+    const suite = supervisedSuite({ episodes, seed: cfg.seed, size }, () => bar.tick());
+    bar.stop();
     const r = await trainSupervised(cfg, suite, log);
     console.log(supervisedSummary(r, cfg.out));
   },

@@ -197,6 +197,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   if (!episodes.length) throw new DataError('supervised training needs at least one episode');
 
   // ── data ────────────────────────────────────────────────────────────────
+  log(`supervised: preparing the training images of ${episodes.length} episodes`); // seconds for a large suite, before the first step
   const first = episodes[0].views[episodes[0].referenceView];
   const size = cfg.model.imageSize ?? ('image' in first ? first.image.width : 64);
   const policy = newBuiltin(episodes, { ...cfg.model, imageSize: size });
