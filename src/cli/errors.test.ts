@@ -38,7 +38,7 @@ describe('CLI errors a user can fix', () => {
     await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
     const file = join(d, 'out.txt');
     writeFileSync(file, 'not a directory');
-    const r = await cli('eval', '--policy', 'oracle', '--data', suite, '--out', file, '--no-progress');
+    const r = await cli('eval', '--policy', 'oracle', '--data', suite, '--out', join(file, 'run'), '--no-progress'); // a folder under a file (a file --out itself is refused up front, below)
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/out\.txt is a file, not a directory; choose another output directory/);
     expect(r.err).not.toMatch(/unexpected error|please report/);
@@ -236,5 +236,33 @@ describe('a mistyped --db-dir or --suite leaves nothing behind', () => {
     expect(imp.code).toBe(1);
     expect(imp.err).toMatch(/no suite at .*no-such-suite/);
     expect(readdirSync(d)).toEqual([]); // no database, no export, no run folder
+  });
+});
+
+describe('an --out folder that is a file', () => {
+  it('is refused before any work, by every command that writes a folder there', async () => {
+    const d = tmpDir('af-cli-outfile');
+    const file = join(d, 'taken');
+    writeFileSync(file, 'a file');
+    const runs = [
+      ['demo', '--quick'], // generated its suites for about 20 s first
+      ['train', 'supervised'], // generated 3,500 episodes first
+      ['train', 'rl', '--init', d],
+      ['train', 'presence', '--init', d],
+      ['train', 'reward', '--init', d, '--project', 'p', '--db-dir', d],
+      ['train', 'dpo', '--init', d, '--project', 'p', '--db-dir', d],
+      ['eval', '--policy', 'oracle', '--data', d],
+      ['probe', 'injection', '--policy', 'oracle'],
+      ['suite', 'generate'],
+      ['report', d],
+      ['feedback', 'demo'],
+    ];
+    for (const args of runs) {
+      const t0 = Date.now();
+      const r = await cli(...args, '--out', file);
+      expect(r.err, args.join(' ')).toBe(`askfirst: --out: ${file} is a file; give a folder (a new one is created)`);
+      expect(Date.now() - t0, args.join(' ')).toBeLessThan(3000);
+    }
+    expect(readdirSync(d)).toEqual(['taken']);
   });
 });

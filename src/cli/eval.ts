@@ -8,6 +8,7 @@
 import { stopOnCtrlC } from './signals.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { outDirField } from '../util/config.js';
 import type { EvalMode } from '../episode/types.js';
 import type { Summary } from '../episode/metrics.js';
 import { createPolicy, policyUsage } from '../agents/registry.js';
@@ -34,7 +35,7 @@ export const EvalCommandSchema = z.object({
     .min(1)
     .describe('the policy: oracle, random[:SEED], always-answer, scripted:FILE, builtin:DIR, openai:URL#MODEL; repeat --policy to compare several on the same data (each into OUT/<name>/, plus OUT/report.html)'),
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
-  out: z.string().min(1).describe('output directory (re-running the same command resumes)'),
+  out: outDirField().describe('output directory (re-running the same command resumes)'),
   mode: z.array(z.enum(EVAL_MODE_NAMES)).min(1).default(['proactive', 'reference']).describe('modes to run: proactive (= mcqa), hint, reference, open (open-ended, needs --judge)'),
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
   limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),

@@ -6,6 +6,7 @@
 import { stopOnCtrlC } from './signals.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { outDirField } from '../util/config.js';
 import { createPolicy, policyUsage } from '../agents/registry.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import type { Policy } from '../agents/policy.js';
@@ -25,7 +26,7 @@ const httpFields = {
 
 const CommonSchema = z.object({
   policy: z.string().min(1).describe('the policy: oracle (reads the facts), random[:SEED], always-answer, constant:TEXT, ocr-follow, scripted:FILE, builtin:DIR, openai:URL#MODEL'),
-  out: z.string().min(1).describe('output directory (re-running the same command resumes)'),
+  out: outDirField().describe('output directory (re-running the same command resumes)'),
   batchSize: z.number().int().min(1).default(64).describe('items stepped together'),
   overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
   json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),

@@ -4,11 +4,12 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { outDirField } from '../util/config.js';
 import { writeEvalReport as write } from '../report/eval-report.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
 
 export const ReportSchema = z.object({
-  out: z.string().min(1).default('.').describe('folder for report.html and report.md'),
+  out: outDirField().default('.').describe('folder for report.html and report.md'),
   title: z.string().optional().describe('page title (default: the compared policies)'),
 });
 

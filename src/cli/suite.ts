@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { outDirField } from '../util/config.js';
 import { SuiteConfigSchema, generateSuite, resolveSuiteConfig } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
@@ -12,7 +13,7 @@ import { progress } from '../util/progress.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 
 export const SuiteGenerateSchema = SuiteConfigSchema.extend({
-  out: z.string().min(1).describe('output directory'),
+  out: outDirField().describe('output directory'),
   format: z.enum(['own', 'proactivebench']).default('own').describe("on-disk layout: askfirst's own (episodes.jsonl + images/) or ProactiveBench's"),
   progress: z.boolean().default(true).describe('show a progress bar on stderr'),
 });

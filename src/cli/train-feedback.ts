@@ -24,7 +24,7 @@ import type { RLContext } from '../rl/run.js';
 import { createViewLoader } from '../suite/loader.js';
 import { rlValSuite } from '../suite/splits.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
-import { resolveConfig } from '../util/config.js';
+import { outDirField, resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 
@@ -36,7 +36,7 @@ const LabelsSchema = z.object({
   dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
 });
 // The command always writes its model: --out is required here (the library keeps a model in memory without one).
-export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema).extend({ out: z.string().min(1).describe('output directory (final/ with the reward model, metrics.json)') });
+export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema).extend({ out: outDirField().describe('output directory (final/ with the reward model, metrics.json)') });
 export const DPOStageSchema = DPOConfigSchema.omit({ rewards: true }).merge(LabelsSchema);
 
 /** The labelled pairs of a project as training examples, views as files in the project's image folder. */

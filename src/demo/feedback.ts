@@ -51,7 +51,7 @@ import { featuresFromPerceptions, turnPerceptions, type Trajectory } from '../rl
 import { judgePair } from '../rl/pair-judge.js';
 import { gapClosedSplit } from '../report/data.js';
 import { writeFeedbackReport, type FeedbackResults, type GaoPoint, type PolicyResult } from '../report/feedback-section.js';
-import { resolveConfig } from '../util/config.js';
+import { outDirField, resolveConfig } from '../util/config.js';
 import type { AskfirstError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { Rng } from '../util/rng.js';
@@ -59,7 +59,7 @@ import { mean } from '../util/stats.js';
 import { progress } from '../util/progress.js';
 
 export const FeedbackDemoConfigSchema = z.object({
-  out: z.string().min(1).default('runs/feedback-demo').describe('output directory (feedback.json, report.html, the workbench database, checkpoints)'),
+  out: outDirField().default('runs/feedback-demo').describe('output directory (feedback.json, report.html, the workbench database, checkpoints)'),
   init: z.string().optional().describe('a supervised checkpoint to start from (e.g. runs/demo/supervised); default: train one as the demo does'),
   seed: z.number().int().min(0).default(0).describe('master seed (suites, sampling, annotators)'),
   labels: z.array(z.coerce.number().int().min(10)).min(1).default([100, 300, 1000]).describe('label counts for the gap-closed-against-labels curve (the largest is how many pairs are labelled)'),

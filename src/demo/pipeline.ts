@@ -34,13 +34,13 @@ import { gapDifference, gapIntervals } from '../report/gap-intervals.js';
 import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
 import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results } from '../report/results.js';
-import { resolveConfig } from '../util/config.js';
+import { outDirField, resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import { reportToField } from '../util/metrics-log.js';
 
 export const DemoConfigSchema = z.object({
-  out: z.string().min(1).default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
+  out: outDirField().default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
   quick: z.boolean().default(false).describe('a reduced run (about two minutes) for tests and a first look'),
   seed: z.number().int().min(0).default(0).describe('master seed (suites, initialisation, sampling)'),
   algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('RL algorithm for our run'),

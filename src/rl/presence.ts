@@ -22,13 +22,13 @@ import { multiObjectScene } from '../suite/multi-object.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import type { RGBImage } from '../scenes/image.js';
 import { hashSeed, Rng } from '../util/rng.js';
-import { resolveConfig } from '../util/config.js';
+import { outDirField, resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
 import { JsonlAppender, writeFileAtomicSync } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 
 export const PresenceConfigSchema = z.object({
-  out: z.string().min(1).describe('output directory: final/ holds the input checkpoint plus the presence head; train.jsonl the loss'),
+  out: outDirField().describe('output directory: final/ holds the input checkpoint plus the presence head; train.jsonl the loss'),
   seed: z.number().int().min(0).default(7).describe("the stage's own seed (training scenes, initialisation, batch order); independent of every other stage"),
   steps: z.number().int().min(1).default(600).describe('optimizer steps (the budget: same seed → same head on any machine)'),
   scenes: z.number().int().min(16).default(800).describe('clean multi-object training scenes (features computed once by the frozen encoder)'),

@@ -24,7 +24,7 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import type { ViewLoader } from '../suite/types.js';
-import { resolveConfig } from '../util/config.js';
+import { outDirField, resolveConfig } from '../util/config.js';
 import { DataError, InputError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { Rng, hashSeed } from '../util/rng.js';
@@ -34,7 +34,7 @@ import { featureNames, trajectoryFeatures, type RewardVariant, type Trajectory }
 
 // ── config ──────────────────────────────────────────────────────────────────
 export const RewardModelConfigSchema = z.object({
-  out: z.string().min(1).optional().describe('output directory (final/ with the reward model, metrics.json); none: the model stays in memory (e.g. the committee router\'s members)'),
+  out: outDirField().optional().describe('output directory (final/ with the reward model, metrics.json); none: the model stays in memory (e.g. the committee router\'s members)'),
   variant: z.enum(['plain', 'fact']).default('fact').describe('plain: views and replies only; fact: also the facts the annotator saw (Factually Augmented RLHF)'),
   steps: z.number().int().min(1).default(600).describe('optimizer steps'),
   batch: z.number().int().min(1).default(64).describe('labelled pairs per step'),

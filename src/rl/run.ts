@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { outDirField } from '../util/config.js';
 import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { EpisodeState } from '../episode/state.js';
@@ -37,7 +38,7 @@ export const RewardWeightsSchema = z
 
 /** Fields every RL algorithm shares. */
 export const BaseRLConfigSchema = z.object({
-  out: z.string().min(1).describe('run directory (rl.jsonl, checkpoints/, final/)'),
+  out: outDirField().describe('run directory (rl.jsonl, checkpoints/, final/)'),
   updates: z.number().int().min(1).default(150).describe('policy updates'),
   episodesPerUpdate: z.number().int().min(1).default(64).describe('episodes rolled out per update'),
   lr: z.number().positive().default(3e-3).describe('AdamW learning rate for the trainable parameters'),

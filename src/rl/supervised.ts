@@ -61,14 +61,14 @@ import { degradeForCaption, LOOK_CAPTIONS, LOOKS, mildlyDegrade } from './degrad
 import { ModelConfigSchema } from '../agents/builtin/model.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
-import { InvalidConfigError, resolveConfig, type ConfigIssue } from '../util/config.js';
+import { type ConfigIssue, InvalidConfigError, outDirField, resolveConfig } from '../util/config.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { MetricsLog, reportToField } from '../util/metrics-log.js';
 import { progress } from '../util/progress.js';
 import { tokenize, UNK } from '../agents/builtin/vocab.js';
 
 export const SupervisedConfigSchema = z.object({
-  out: z.string().min(1).describe('run directory (checkpoints/, final/, train.jsonl)'),
+  out: outDirField().describe('run directory (checkpoints/, final/, train.jsonl)'),
   seed: z.number().int().min(0).default(1).describe('seed of the run: batch order and augmentation (askfirst train also draws its training suite from it)'),
   steps: z.number().int().min(1).default(1500).describe('optimizer steps: the budget, so the same seed gives the same model on any machine'),
   maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds of training (the model then depends on the machine and its load; default: none)'),

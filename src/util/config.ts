@@ -4,6 +4,7 @@
  * names every bad field; `schemaOptions` turns the same schema into CLI options, so `--help`
  * is generated from the schema and cannot drift from it.
  */
+import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
@@ -105,6 +106,27 @@ function valueAt(v: unknown, path: readonly PropertyKey[]): unknown {
     cur = (cur as Record<PropertyKey, unknown>)[k];
   }
   return cur;
+}
+
+/**
+ * A path option naming a folder to write into (a run directory, an eval's --out): an existing
+ * file there is refused when the config is resolved, before any work, instead of at the first
+ * write minutes later.
+ */
+export function outDirField(): z.ZodString {
+  return z
+    .string()
+    .min(1)
+    .refine((p) => !isFile(p), { error: (iss) => `${String(iss.input)} is a file; give a folder (a new one is created)` });
+}
+
+/** True when `p` names an existing file (not when it is missing, a folder, or unreachable: the first write says why). */
+function isFile(p: string): boolean {
+  try {
+    return statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 export function kebab(s: string): string {
