@@ -266,3 +266,23 @@ describe('an --out folder that is a file', () => {
     expect(readdirSync(d)).toEqual(['taken']);
   });
 });
+
+describe('a JSON file named by a flag', () => {
+  it('missing, a folder, or not JSON: the flag, the path and which of the three, not the system error', async () => {
+    const d = tmpDir('af-cli-jsonflag');
+    await writeSuite(join(d, 's'), generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    writeFileSync(join(d, 'bad.json'), '{"temperature": ');
+    const cases: [string, string][] = [
+      [join(d, 'nope.json'), 'no such file'],
+      [d, 'is a folder; give a JSON file'],
+      [join(d, 'bad.json'), 'not a JSON file ('],
+    ];
+    for (const [path, why] of cases) {
+      const ev = await cli('eval', '--policy', 'oracle', '--data', join(d, 's'), '--out', join(d, 'o'), '--config', path);
+      expect(ev.err).toContain(`askfirst: --config ${path}: ${why}`);
+      const env = await cli('env', 'serve', '--data', join(d, 's'), '--port', '0', '--reward-config', path);
+      expect(env.err).toContain(`askfirst: --reward-config ${path}: ${why}`);
+      for (const r of [ev, env]) expect(r.err).not.toMatch(/EISDIR|ENOENT|illegal operation|cannot read it as JSON/);
+    }
+  });
+});

@@ -20,8 +20,8 @@ import { loadData, type LoadedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable, variantTable } from '../eval/table.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
+import { readJsonFlagFile } from '../util/fsx.js';
 import { EVAL_MODE_NAMES, evalHttpFields, generationOptions, httpOptions, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataFingerprint } from '../suite/fingerprint.js';
 import { ConfigError } from '../util/errors.js';
@@ -78,12 +78,7 @@ export function policyOutDirs(policies: readonly string[], out: string): string[
 /** Settings from `--config FILE` under those given on the command line (flags win). */
 export async function withConfigFile(raw: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (typeof raw.config !== 'string') return raw;
-  let file: unknown;
-  try {
-    file = JSON.parse(await readFile(raw.config, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`--config ${raw.config}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not a JSON file (${(e as Error).message})`}`);
-  }
+  const file = readJsonFlagFile('--config', raw.config);
   if (!file || typeof file !== 'object' || Array.isArray(file)) throw new ConfigError(`--config ${raw.config} must hold one JSON object of eval settings`);
   const f = { ...(file as Record<string, unknown>) };
   if (typeof f.policy === 'string') f.policy = [f.policy];

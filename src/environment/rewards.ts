@@ -5,7 +5,7 @@
  * single-turn reward (De Min et al. 2026, §5: r_c for the correct category, r_p for a valid
  * intervention, r_w otherwise, paid at every step). docs/environment-server.md §Rewards.
  */
-import { readFileSync } from 'node:fs';
+import { readJsonFlagFile } from '../util/fsx.js';
 import { z } from 'zod';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { DEFAULT_REWARD_WEIGHTS, makeRewards, scoreTrajectory, singleTurnReward, type NamedReward, type RewardName } from '../rl/rewards.js';
@@ -49,11 +49,7 @@ export function parseWeights(s: string | undefined): Record<string, number> {
 export function loadRewardConfig(file: string | undefined, flags: Partial<RewardConfig>): RewardConfig {
   let base: Record<string, unknown> = {};
   if (file) {
-    try {
-      base = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      throw new InputError(`--reward-config ${file}: cannot read it as JSON (${e instanceof Error ? e.message : String(e)})`);
-    }
+    base = readJsonFlagFile('--reward-config', file) as Record<string, unknown>;
   }
   if (file) {
     if (!base || typeof base !== 'object' || Array.isArray(base)) throw new InputError(`--reward-config ${file} must hold one JSON object {reward, weights, rc, rp, rw}`);

@@ -3,10 +3,11 @@
  * sibling and are renamed into place, and so do whole directories (writeDirAtomic); JSONL
  * records are appended one whole line per write.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { InputError } from './errors.js';
 import { processAlive } from './lockfile.js';
 
 function tmpName(path: string): string {
@@ -154,3 +155,23 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
 }
 
 export { writeFile };
+
+/**
+ * The JSON value in a file a flag names (`--config FILE`): a missing file, a folder or text that
+ * is not JSON is an InputError that starts with the flag and the path and says which it is.
+ */
+export function readJsonFlagFile(flag: string, path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder; give a JSON file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new InputError(`${flag} ${path}: ${why}`, { cause: e });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new InputError(`${flag} ${path}: not a JSON file (${(e as Error).message})`, { cause: e });
+  }
+}
