@@ -108,6 +108,7 @@ function runDescription(cfg: EvalCommandConfig, policy: string, fingerprint: str
 }
 
 export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void = console.log): Promise<Record<string, unknown>> {
+  if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
   const modes = splitModes(cfg.mode, cfg);
   // reading every view file's edges takes seconds on a large dataset (ProactiveBench's 7,557 episodes), before any bar

@@ -9,8 +9,8 @@ import { readJsonFlagFile } from '../util/fsx.js';
 import { z } from 'zod';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { DEFAULT_REWARD_WEIGHTS, makeRewards, scoreTrajectory, singleTurnReward, type NamedReward, type RewardName } from '../rl/rewards.js';
-import { ConfigError, InputError } from '../util/errors.js';
-import { resolveConfig } from '../util/config.js';
+import { InputError } from '../util/errors.js';
+import { InvalidConfigError, resolveConfig } from '../util/config.js';
 
 export const REWARD_KINDS = ['askfirst', 'proactivebench'] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
@@ -29,7 +29,7 @@ export function resolveRewardConfig(partial: unknown): RewardConfig {
   const cfg = resolveConfig(RewardConfigSchema, partial, 'reward');
   const known = Object.keys(DEFAULT_REWARD_WEIGHTS);
   const bad = Object.keys(cfg.weights).filter((k) => !known.includes(k));
-  if (bad.length) throw new ConfigError(`reward weights: unknown name(s) ${bad.join(', ')}; known: ${known.join(', ')}`);
+  if (bad.length) throw new InvalidConfigError('reward', [{ path: ['weights'], message: `unknown name(s) ${bad.join(', ')}; known: ${known.join(', ')}` }]);
   return cfg;
 }
 

@@ -24,6 +24,7 @@ import { CATEGORIES } from '../scenes/shapes.js';
 import { multiObjectScene, presenceTruth, type MultiScene, type SceneCondition, type SceneFacts } from '../suite/multi-object.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { ConfigError, DataError } from '../util/errors.js';
+import { InvalidConfigError } from '../util/config.js';
 import { hashSeed, SceneRng } from '../util/rng.js';
 
 export const POPE_SPLITS = ['random', 'popular', 'adversarial'] as const;
@@ -54,8 +55,12 @@ export interface PresenceItemsOptions {
 /** Validate a category list against the known categories (clear error naming the bad ones). */
 export function checkCategories(cats: readonly string[]): void {
   const bad = cats.filter((c) => !CATEGORIES.includes(c));
-  if (bad.length) throw new ConfigError(`unknown categor${bad.length > 1 ? 'ies' : 'y'} ${bad.map((c) => `"${c}"`).join(', ')}; known: ${CATEGORIES.join(', ')}`);
-  if (new Set(cats).size < 4) throw new ConfigError(`--categories needs at least 4 distinct categories (absent ones are drawn from them), got ${cats.length}`);
+  const problem = bad.length
+    ? `unknown categor${bad.length > 1 ? 'ies' : 'y'} ${bad.map((c) => `"${c}"`).join(', ')}; known: ${CATEGORIES.join(', ')}`
+    : new Set(cats).size < 4
+      ? `needs at least 4 distinct categories (absent ones are drawn from them), got ${new Set(cats).size}`
+      : undefined;
+  if (problem) throw new InvalidConfigError('presence probe', [{ path: ['categories'], message: problem }]);
 }
 
 /** Silhouette overlap (IoU of the canonical masks) of two categories: how alike they look. */
