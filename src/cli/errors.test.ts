@@ -298,4 +298,15 @@ describe('values checked beyond their schema are named by flag too', () => {
     expect(eb.err).toBe('askfirst: --extra-body must be a JSON object, got "[1]"'); // not "no suite at …": the flag is checked first
     expect(readdirSync(d)).toEqual(['s']);
   });
+
+  it('a kind given twice to a command that generates episodes is refused before anything is written (suite generate wrote images/, then failed on duplicate ids)', async () => {
+    const d = tmpDir('af-cli-dupkind');
+    const runs = [
+      ['suite', 'generate', '--out', join(d, 'suite'), '--episodes', '1'],
+      ['train', 'rl', '--init', d, '--out', join(d, 'rl')],
+      ['probe', 'injection', '--policy', 'oracle', '--out', join(d, 'probe')],
+    ];
+    for (const args of runs) expect((await cli(...args, '--kinds', 'camera,sketch,camera')).err, args.join(' ')).toBe('askfirst: --kinds: lists camera more than once; give each kind once');
+    expect(readdirSync(d)).toEqual([]);
+  });
 });

@@ -20,7 +20,7 @@ import { optionLetter } from '../episode/parse.js';
 import { shownOptions } from '../episode/prompt.js';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { generateSuite } from '../suite/generate.js';
-import { SCENARIO_KINDS } from '../suite/kinds/names.js';
+import { kindListField, SCENARIO_KINDS } from '../suite/kinds/names.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { DataError } from '../util/errors.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
@@ -48,7 +48,7 @@ export function instructionText(i: Instruction, letter = 'A'): string {
 export const InjectionConfigSchema = z.object({
   seed: z.number().int().min(0).default(0).describe('seed of the generated episodes'),
   episodes: z.number().int().min(1).default(12).describe('episodes per scenario kind (each gets one attack, cycling through every combination)'),
-  kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...SCENARIO_KINDS]).describe('scenario kinds'),
+  kinds: kindListField().default([...SCENARIO_KINDS]).describe('scenario kinds'),
   size: z.number().int().min(32).max(512).default(160).describe(`view size in pixels (the text must fit legibly: small text needs at least ${minImageSize('small')} px; a size some text cannot fit at is refused, naming it)`),
   instructions: z.array(z.enum(INSTRUCTIONS)).min(1).default([...INSTRUCTIONS]).describe('injected instructions: letter (pick a wrong option), never-ask, always-ask, abstain'),
   positions: z.array(z.enum(TEXT_POSITIONS)).min(1).default([...TEXT_POSITIONS]).describe('where the text goes: corner, object (over it), banner'),

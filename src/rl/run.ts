@@ -16,7 +16,7 @@ import { EpisodeState } from '../episode/state.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { summarize, type Summary } from '../episode/metrics.js';
-import { SCENARIO_KINDS } from '../suite/kinds/names.js';
+import { kindListField } from '../suite/kinds/names.js';
 import { TRAIN_KINDS } from '../suite/splits.js';
 import { MultimodalModel } from '../agents/builtin/model.js';
 import type { BuiltinPolicy } from '../agents/builtin/policy.js';
@@ -55,7 +55,7 @@ export const BaseRLConfigSchema = z.object({
   curriculum: z.enum(['none', 'oracle']).default('none').describe("order training episodes by the oracle's exact difficulty (steps to an informative view, then how little the first view shows): each update draws from the easiest share of each kind, growing to every episode (rl/curriculum.ts); none: uniform draws"),
   curriculumStart: z.number().min(0.01).max(1).default(0.25).describe('curriculum: share of each kind\'s episodes (easiest first) drawn from at the first update'),
   curriculumSpan: z.number().min(0).max(1).default(0.5).describe('curriculum: share of the updates after which every episode is drawn from'),
-  kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
+  kinds: kindListField().default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
   checkpointEvery: z.number().int().min(1).default(25).describe('updates between checkpoints'),
   maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds (the result then depends on the machine and its load; default: none, the budget is --updates)'),

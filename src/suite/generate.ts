@@ -9,7 +9,7 @@
  * guarantee (first view informative, nothing informative reachable …) is resampled.
  */
 import { z } from 'zod';
-import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
+import { kindListField, SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
 import { SceneRng, hashSeed } from '../util/rng.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { resolveConfig } from '../util/config.js';
@@ -39,7 +39,7 @@ export const DEFAULT_CONTROL_SHARE = 0.15;
 
 export const SuiteConfigSchema = z.object({
   episodes: z.number().int().min(1).max(1_000_000).default(70).describe('episodes per kind'),
-  kinds: z.array(z.enum(SCENARIO_KINDS)).min(1).default([...SCENARIO_KINDS]).describe('scenario kinds to generate'),
+  kinds: kindListField().default([...SCENARIO_KINDS]).describe('scenario kinds to generate'),
   seed: z.number().int().min(0).default(0).describe('random seed (same seed → same suite)'),
   size: z.number().int().min(32).max(512).default(64).describe('view width and height in pixels'),
   controlShare: z.number().min(0).max(1).default(DEFAULT_CONTROL_SHARE).describe('share of control episodes (answerable at the first view)'),
