@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { RunDir } from '../nn/run-dir.js';
 import { describe, expect, it } from 'vitest';
 import { headBatch, imageBatch } from '../agents/builtin/features.js';
 import type { BuiltinPolicy } from '../agents/builtin/policy.js';
@@ -220,4 +222,44 @@ describe('label-preserving mild degradation (`mild`, issue 18)', () => {
     expect(await w(0)).toEqual(zero);
     expect(await w(1)).not.toEqual(zero);
   }, 120_000);
+});
+
+describe('resuming the supervised stage', () => {
+  const tiny = { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8 };
+  const suite = () => supervisedSuite({ episodes: 3, seed: 1, size: 32 });
+  const rows = (out: string) =>
+    readFileSync(join(out, 'train.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const { 'train/seconds': _s, ...r } = JSON.parse(l) as Record<string, number>;
+        return r;
+      });
+  const cfg = (out: string, resume: boolean) => ({ out, steps: 12, warmupSteps: 2, batchSize: 8, checkpointEvery: 3, logEvery: 2, resume, progress: false, reportTo: ['none'] as const, model: tiny });
+
+  it('from a checkpoint inside a log window, logs the rows an uninterrupted run logs (the window’s sums are in the checkpoint)', async () => {
+    const out = join(tmpDir('af-sup-window'), 'run');
+    await trainSupervised(cfg(out, false), suite());
+    const whole = rows(out);
+    const model = readFileSync(join(out, 'final', 'model.safetensors'));
+    // as if killed after the checkpoint at step 9 (inside the window 9–10): its later checkpoint and the final model never written
+    rmSync(join(out, 'final'), { recursive: true });
+    rmSync(new RunDir(out).checkpointDir(12), { recursive: true });
+    await trainSupervised(cfg(out, true), suite());
+    expect(rows(out)).toEqual(whole);
+    expect(readFileSync(join(out, 'final', 'model.safetensors')).equals(model)).toBe(true);
+  }, 30_000);
+
+  it('of a finished run says so and leaves it as it is — also when its last checkpoint is at its last step', async () => {
+    const out = join(tmpDir('af-sup-finished'), 'run');
+    await trainSupervised({ ...cfg(out, false), reportTo: ['tensorboard', 'csv'] }, suite());
+    expect(new RunDir(out).completeSteps()).toContain(12);
+    const files = ['final/model.safetensors', 'final/config.json', 'train.jsonl', 'train.csv'].map((f) => readFileSync(join(out, f)));
+    const events = readdirSync(join(out, 'tensorboard'));
+    const r = await trainSupervised({ ...cfg(out, true), reportTo: ['tensorboard', 'csv'] }, suite());
+    expect(r.alreadyFinished).toBe(true);
+    expect(r.steps).toBe(0);
+    expect(['final/model.safetensors', 'final/config.json', 'train.jsonl', 'train.csv'].map((f) => readFileSync(join(out, f)))).toEqual(files);
+    expect(readdirSync(join(out, 'tensorboard'))).toEqual(events); // no event file of a session that trained nothing
+  }, 30_000);
 });

@@ -176,6 +176,8 @@ export interface SupervisedResult {
 interface TrainerState {
   step: number;
   seconds: number;
+  /** The sums of the log window in progress (steps since the last log line), so a run resumed inside it logs what an uninterrupted one does. */
+  window?: { accSum: number; accN: number; whereSum: number; whereN: number };
 }
 
 /** The training log in the run directory. */
@@ -222,7 +224,8 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const sched = warmupCosine({ lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps });
   let state: TrainerState = { step: 0, seconds: 0 };
   const ckpt = cfg.resume ? run.latestComplete<TrainerState>() : null;
-  if (cfg.resume && !ckpt && run.isFinished()) {
+  // finished: final/ written and nothing left to train (a checkpoint at the last step is the usual case: --steps a multiple of --checkpoint-every)
+  if (cfg.resume && run.isFinished() && (!ckpt || ckpt.state.step >= cfg.steps)) {
     log(`supervised: ${cfg.out} is already finished; loading final/`);
     const p = BuiltinPolicy.load(cfg.out);
     return { policy: p, steps: 0, seconds: 0, finalLoss: NaN, trainAccuracy: NaN, trainAccuracyImages: 0, alreadyFinished: true };
@@ -245,10 +248,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   bar.tick(state.step);
   const tStart = performance.now() - state.seconds * 1000;
   let lastLoss = NaN;
-  let accSum = 0;
-  let accN = 0;
-  let whereSum = 0;
-  let whereN = 0;
+  let { accSum, accN, whereSum, whereN } = state.window ?? { accSum: 0, accN: 0, whereSum: 0, whereN: 0 };
   const save = (dir: string) => {
     saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: cfg }, optimizerExtras(opt));
   };
@@ -361,7 +361,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
       });
       accSum = accN = whereSum = whereN = 0;
     }
-    if (state.step % cfg.checkpointEvery === 0) run.saveCheckpoint(state.step, save, state);
+    if (state.step % cfg.checkpointEvery === 0) run.saveCheckpoint(state.step, save, { ...state, window: { accSum, accN, whereSum, whereN } });
   }
   bar.stop();
   logFile.close();
