@@ -6,6 +6,10 @@ import { writeResults } from '../report/results-io.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
 import { register } from './demo.js';
+import { guardRun } from './run-guard.js';
+
+/** Run `fn` while `out` is held as a running demo holds it. */
+const lockedBy = (out: string, fn: () => Promise<unknown>) => guardRun(out, 'askfirst demo', () => '', fn);
 
 /** Parse `askfirst demo …args`. Only invalid or --aggregate-only command lines here: a valid one would run the real demo. */
 async function demo(...args: string[]): Promise<void> {
@@ -50,6 +54,11 @@ describe('askfirst demo --seeds (command line)', () => {
   it('--aggregate-only names the seeds that have no finished run', async () => {
     const out = tmpDir('askfirst-cli-seeds-missing');
     await expect(demo('--seeds', '0,4', '--aggregate-only', '--out', out)).rejects.toThrow(/no finished demo run for seeds 0, 4/);
+  });
+
+  it('a second demo into the --out of one that runs is refused, naming it', async () => {
+    const out = tmpDir('askfirst-cli-demo-lock');
+    await lockedBy(out, () => expect(demo('--seeds', '0', '--aggregate-only', '--out', out)).rejects.toThrow(/is in use by another askfirst demo \(pid \d+/));
   });
 
   it('--help describes --seeds and --aggregate-only', () => {

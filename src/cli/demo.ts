@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { runDemo } from '../demo/pipeline.js';
-import { aggregateSeeds, DemoCommandSchema, resolveDemoCommandConfig, runSeeds } from '../demo/seeds.js';
+import { aggregateSeeds, DemoCommandSchema, resolveDemoCommandConfig, runSeeds, type DemoCommandConfig } from '../demo/seeds.js';
 import { aggregateText } from '../report/aggregate-page.js';
 import { ci95Text as ci, signedPoints as signed } from '../report/html.js';
 import { coerceOptions, schemaOptions } from '../util/config.js';
 import { addSchemaOptions } from './options.js';
+import { guardRun } from './run-guard.js';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 
@@ -23,20 +24,26 @@ export function register(program: Command): void {
   );
   cmd.action(async (raw: Record<string, unknown>) => {
     const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
-    if (cfg.seeds) {
-      const seeds = cfg.seeds;
-      const r = cfg.aggregateOnly ? await aggregateSeeds(cfg.out, seeds) : await runSeeds({ ...cfg, seeds });
-      console.log(`\n${aggregateText(r.aggregate)}\n  aggregate: ${r.files.json}  page: ${r.files.html}`);
-      return;
-    }
-    const r = await runDemo(cfg);
-    console.log(`
-askfirst demo finished in ${r.wallSeconds.toFixed(0)} s
-  accuracy  reference ${pct(r.accuracy.reference.overall)} | before RL ${pct(r.accuracy.before.overall)} | after RL ${pct(r.accuracy.after.overall)}
-  gap closed  train kinds ${pct(r.gapClosed.train)}${ci(r.gapClosedCi95?.train)} | unseen kinds ${pct(r.gapClosed.unseen)}${ci(r.gapClosedCi95?.unseen)} | all ${pct(r.gapClosed.all)}${ci(r.gapClosedCi95?.all)}
-  ps-rate ${r.psRate.toFixed(2)} (oracle minimum ${r.oraclePsRate.toFixed(2)}), over-asking on controls ${pct(r.overAsking)}
-${r.baselines.map((b) => `  ${b.label}: accuracy ${pct(b.accuracy.after.overall)}, ps-rate ${b.psRate.toFixed(2)}, gap closed ${pct(b.gapClosed.all)}${b.oursMinus ? `; ours − it on the unseen kinds ${signed(b.oursMinus.gapClosed.unseen)}${ci(b.oursMinus.ci95.unseen)}` : ''}`).join('\n')}
-  [brackets]: 95 % intervals over the test episodes (paired bootstrap; evaluation noise only — --seeds measures training's)
-  report: ${join(cfg.out, 'report.html')}  results: ${join(cfg.out, 'results.json')}  model card: ${join(cfg.out, 'MODEL_CARD.md')}`);
+    const hint = () => `the finished stages and the training checkpoints in ${cfg.out} are kept; run the same command again to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint)`;
+    await guardRun(cfg.out, 'askfirst demo', hint, () => demoAction(cfg));
   });
+}
+
+/** One demo, or one per seed and their aggregate, with its summary printed. */
+async function demoAction(cfg: DemoCommandConfig): Promise<void> {
+  if (cfg.seeds) {
+    const seeds = cfg.seeds;
+    const r = cfg.aggregateOnly ? await aggregateSeeds(cfg.out, seeds) : await runSeeds({ ...cfg, seeds });
+    console.log(`\n${aggregateText(r.aggregate)}\n  aggregate: ${r.files.json}  page: ${r.files.html}`);
+    return;
+  }
+  const r = await runDemo(cfg);
+  console.log(`
+askfirst demo finished in ${r.wallSeconds.toFixed(0)} s
+accuracy  reference ${pct(r.accuracy.reference.overall)} | before RL ${pct(r.accuracy.before.overall)} | after RL ${pct(r.accuracy.after.overall)}
+gap closed  train kinds ${pct(r.gapClosed.train)}${ci(r.gapClosedCi95?.train)} | unseen kinds ${pct(r.gapClosed.unseen)}${ci(r.gapClosedCi95?.unseen)} | all ${pct(r.gapClosed.all)}${ci(r.gapClosedCi95?.all)}
+ps-rate ${r.psRate.toFixed(2)} (oracle minimum ${r.oraclePsRate.toFixed(2)}), over-asking on controls ${pct(r.overAsking)}
+${r.baselines.map((b) => `  ${b.label}: accuracy ${pct(b.accuracy.after.overall)}, ps-rate ${b.psRate.toFixed(2)}, gap closed ${pct(b.gapClosed.all)}${b.oursMinus ? `; ours − it on the unseen kinds ${signed(b.oursMinus.gapClosed.unseen)}${ci(b.oursMinus.ci95.unseen)}` : ''}`).join('\n')}
+[brackets]: 95 % intervals over the test episodes (paired bootstrap; evaluation noise only — --seeds measures training's)
+report: ${join(cfg.out, 'report.html')}  results: ${join(cfg.out, 'results.json')}  model card: ${join(cfg.out, 'MODEL_CARD.md')}`);
 }

@@ -29,6 +29,8 @@ import { progress } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RunDir } from '../nn/run-dir.js';
 import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { guardRun } from './run-guard.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { RewardWeightListSchema, parseRewardWeights } from '../rl/rewards.js';
 import { dpoStage, learnedReward, rewardStage } from './train-feedback.js';
@@ -207,8 +209,14 @@ export function addTrainStage<S extends AnyObjectSchema>(program: Command, stage
   if (hasOut) cmd.option('--overwrite', 'start over in an --out that already holds a run of this stage (its checkpoints and final model are replaced)');
   cmd.action(async ({ overwrite, ...raw }: Record<string, unknown>) => {
     const cfg = configFromOptions(stage.schema, raw, `train ${stage.name}`);
-    if (hasOut) refuseToReplaceRun(stage.name, cfg as { out?: string; resume?: boolean }, overwrite === true, 'resume' in stage.schema.shape);
-    return stage.run(cfg);
+    const { out, resume } = cfg as { out?: string; resume?: boolean };
+    if (!hasOut || !out) return stage.run(cfg);
+    const canResume = 'resume' in stage.schema.shape;
+    // the lock first: a second run into the same --out is told it is in use, not invited to add --resume
+    return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true), async () => {
+      refuseToReplaceRun(stage.name, { out, resume }, overwrite === true, canResume);
+      await stage.run(cfg);
+    });
   });
   return cmd;
 }
@@ -229,6 +237,17 @@ export function refuseToReplaceRun(stage: string, cfg: { out?: string; resume?: 
   throw new ConfigError(
     `${cfg.out} already holds a ${stage} run (${what}). ${resumable ? 'Add --resume to continue it, ' : ''}add --overwrite to start over (it is replaced), or use another --out`,
   );
+}
+
+/** What a training run stopped by Ctrl-C keeps in `out` and how to continue it (the newest complete checkpoint, read then). */
+export function interruptedRunHint(out: string, resumable: boolean, resumed: boolean): string {
+  const run = new RunDir(out);
+  if (run.isFinished()) return `the run in ${out} had finished (${run.finalDir})`;
+  const steps = run.completeSteps();
+  if (!steps.length) return `no checkpoint was written yet; run the same command again to start over`;
+  const ckpt = relative(out, run.checkpointDir(steps[steps.length - 1]));
+  if (!resumable) return `${out} holds an unfinished run (${ckpt}); run the same command with --overwrite to start over`;
+  return `${out} keeps the run up to its latest checkpoint (${ckpt}); run the same command${resumed ? ' again' : ' with --resume'} to continue from there`;
 }
 
 /** Run a `train` subcommand from its name and argument list (`train --stage NAME …`, tests). */

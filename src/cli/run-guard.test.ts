@@ -1,0 +1,66 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tmpDir } from '../testing/tmp.js';
+import { guardRun } from './run-guard.js';
+import { interruptedRunHint } from './train.js';
+import { buildProgram } from './main.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('guardRun (train, demo)', () => {
+  it('refuses a second run into the same --out while the first runs, naming it; the lock goes with the first', async () => {
+    const out = join(tmpDir('af-guard'), 'run');
+    await guardRun(out, 'askfirst demo', () => '', async () => {
+      await expect(guardRun(out, 'askfirst demo', () => '', async () => 'second')).rejects.toThrow(
+        new RegExp(`${out} is in use by another askfirst demo \\(pid ${process.pid} .*wait for it to finish or use another --out`),
+      );
+      writeFileSync(join(out, 'x'), '');
+    });
+    expect(existsSync(join(out, '.lock'))).toBe(false);
+    expect(await guardRun(out, 'askfirst demo', () => '', async () => 'next')).toBe('next');
+  });
+
+  it('a train stage into an --out another process is training is refused (not invited to add --resume)', async () => {
+    const out = join(tmpDir('af-guard-train'), 'sup');
+    mkdirSync(join(out, 'checkpoints', 'step-0000010'), { recursive: true });
+    writeFileSync(join(out, 'checkpoints', 'step-0000010', 'state.json'), '{}');
+    const program = await buildProgram();
+    program.exitOverride();
+    await guardRun(out, 'askfirst train supervised', () => '', async () => {
+      for (const extra of [[], ['--resume']])
+        await expect(program.parseAsync(['node', 'askfirst', 'train', 'supervised', '--out', out, '--steps', '1', ...extra])).rejects.toThrow(/is in use by another askfirst train supervised/);
+    });
+  });
+
+  it('Ctrl-C (and SIGTERM) says what is kept and how to continue, releases the lock and exits non-zero', async () => {
+    const out = join(tmpDir('af-guard-int'), 'run');
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      said.push(String(s));
+      return true;
+    });
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const before = process.listenerCount('SIGINT');
+    await guardRun(out, 'askfirst train supervised', () => 'HINT', async () => {
+      process.emit('SIGINT');
+      expect(exit).toHaveBeenLastCalledWith(130);
+      expect(existsSync(join(out, '.lock'))).toBe(false);
+      process.emit('SIGTERM');
+      expect(exit).toHaveBeenLastCalledWith(143);
+    });
+    expect(said.join('')).toContain('askfirst: interrupted; HINT');
+    expect(process.listenerCount('SIGINT')).toBe(before);
+    expect(existsSync(out)).toBe(false); // created by the call and left empty: removed
+  });
+
+  it('the hint of an interrupted training run names its latest complete checkpoint and --resume', () => {
+    const out = join(tmpDir('af-guard-hint'), 'rl');
+    expect(interruptedRunHint(out, true, false)).toMatch(/no checkpoint was written yet; run the same command again to start over/);
+    for (const s of ['step-0000025', 'step-0000050']) mkdirSync(join(out, 'checkpoints', s), { recursive: true });
+    writeFileSync(join(out, 'checkpoints', 'step-0000025', 'state.json'), '{}'); // step 50 is incomplete: not resumed from
+    expect(interruptedRunHint(out, true, false)).toBe(`${out} keeps the run up to its latest checkpoint (checkpoints/step-0000025); run the same command with --resume to continue from there`);
+    expect(interruptedRunHint(out, true, true)).toMatch(/run the same command again to continue from there/);
+    expect(interruptedRunHint(out, false, false)).toMatch(/run the same command with --overwrite to start over/);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The guard of a command that writes its progress into --out as it goes and continues from it when
+ * run again (`train <stage>`, `demo`): one process at a time per --out (a lock file naming the
+ * owner, `eval/lock.ts`: a second run is refused, a lock left by a killed one is taken over), and
+ * Ctrl-C or SIGTERM stops it at once, saying what is kept and how to continue. Stopping at once is
+ * safe: everything such a command writes is either complete (checkpoints are complete once their
+ * state.json exists, finished stages once their final model does) or ignored when it resumes, as
+ * after a kill -9.
+ */
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { lockDir } from '../eval/lock.js';
+
+/** Exit code of a process stopped by this signal (the shell's 128 + its number). */
+export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Run `fn` holding the lock on `out` (`what` names the command in the refusal another process
+ * gets); on Ctrl-C or SIGTERM print `askfirst: interrupted; ` + `resumeHint()` (computed then, so
+ * it can name the latest checkpoint) and exit with 130 (143). An --out this call created and left
+ * empty (the command failed before writing anything) is removed again.
+ */
+export async function guardRun<T>(out: string, what: string, resumeHint: () => string, fn: () => Promise<T>): Promise<T> {
+  const created = !existsSync(out);
+  const lock = lockDir(out, what);
+  const stop = (sig: 'SIGINT' | 'SIGTERM') => {
+    let hint: string;
+    try {
+      hint = resumeHint();
+    } catch {
+      hint = `what is in ${out} is kept; run the same command again to continue`;
+    }
+    process.stderr.write(`\naskfirst: interrupted; ${hint}\n`);
+    lock.release();
+    process.exit(SIGNAL_EXIT[sig]);
+  };
+  const onInt = () => stop('SIGINT');
+  const onTerm = () => stop('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    return await fn();
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    lock.release();
+    if (created && existsSync(out) && readdirSync(out).length === 0) rmdirSync(out);
+  }
+}
