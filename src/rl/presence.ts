@@ -21,6 +21,7 @@ import { PresenceHead, presenceScores, type PresenceConfig } from '../agents/bui
 import { multiObjectScene } from '../suite/multi-object.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import type { RGBImage } from '../scenes/image.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { hashSeed, Rng } from '../util/rng.js';
 import { outDirField, resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
@@ -116,6 +117,7 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
   let order: number[] = [];
   try {
     for (let step = 1; step <= cfg.steps; step++) {
+      await yieldToEventLoop(); // Ctrl-C's handler runs between steps
       if (order.length < cfg.batchSize) order = order.concat(rng.shuffle(Array.from({ length: cfg.scenes }, (_, i) => i)));
       const idx = order.splice(0, cfg.batchSize);
       const fb = new Float32Array(idx.length * C);

@@ -24,6 +24,7 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import type { ViewLoader } from '../suite/types.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { outDirField, resolveConfig } from '../util/config.js';
 import { DataError, InputError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
@@ -274,6 +275,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
   const bar = progress(`reward model (${cfg.variant})`, cfg.steps, { enabled: cfg.progress, unit: 'steps' });
   let lastLoss = Number.NaN;
   for (let step = 0; step < cfg.steps; step++) {
+    await yieldToEventLoop(); // Ctrl-C's handler runs between steps
     const batch = Array.from({ length: Math.min(cfg.batch, train.length) }, () => train[rng.int(train.length)]);
     const win = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.a : e.b)!));
     const lose = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.b : e.a)!));

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
@@ -33,6 +34,17 @@ describe('resuming an RL run', () => {
     const resumed = await run(join(dir, 'split'), 9, true);
     expect(resumed).toEqual(whole);
   }, 60_000);
+
+  it('hands the event loop a turn between updates, so Ctrl-C’s handler stops a run instead of waiting for its end', async () => {
+    const train = generateSuite({ episodes: 4, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const policy = newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 });
+    const out = join(tmpDir('af-rl-yield'), 'run');
+    let finishedWhenTimerRan: boolean | undefined;
+    setImmediate(() => (finishedWhenTimerRan = existsSync(join(out, 'final'))));
+    await trainGRPO({ out, updates: 3, episodesPerUpdate: 4, groupSize: 2, evalEvery: 1000, progress: false, reportTo: ['none'] }, { policy, train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image } as never);
+    await new Promise((r) => setImmediate(r));
+    expect(finishedWhenTimerRan).toBe(false);
+  }, 30_000);
 
   it('a finished run reads its curve back from its log, as the run returned it (the demo skips finished stages)', async () => {
     const dir = tmpDir('af-rl-curve');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { outDirField } from '../util/config.js';
 import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { EpisodeState } from '../episode/state.js';
 import type { EpisodeRecord } from '../episode/types.js';
@@ -298,6 +299,7 @@ export class RLRun {
 
   /** Save a checkpoint if one is due (weights, optimizer moments, run state, curve so far). */
   async maybeCheckpoint(): Promise<void> {
+    await yieldToEventLoop(); // called once per update (GRPO, PPO, DPO): Ctrl-C's handler runs between updates, not after the whole run
     if (this.update % this.cfg.checkpointEvery !== 0) return;
     const state: RLState = { update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, rng: this.rng.state(), curve: this.curve };
     this.run.saveCheckpoint(this.update, (dir) => saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, optimizerExtras(this.opt)), state);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunDir } from '../nn/run-dir.js';
 import { describe, expect, it } from 'vitest';
@@ -261,5 +261,14 @@ describe('resuming the supervised stage', () => {
     expect(r.steps).toBe(0);
     expect(['final/model.safetensors', 'final/config.json', 'train.jsonl', 'train.csv'].map((f) => readFileSync(join(out, f)))).toEqual(files);
     expect(readdirSync(join(out, 'tensorboard'))).toEqual(events); // no event file of a session that trained nothing
+  }, 30_000);
+
+  it('hands the event loop a turn between steps, so Ctrl-C’s handler stops a run instead of waiting for its end', async () => {
+    const out = join(tmpDir('af-sup-yield'), 'run');
+    let finishedWhenTimerRan: boolean | undefined;
+    setImmediate(() => (finishedWhenTimerRan = existsSync(join(out, 'final'))));
+    await trainSupervised({ ...cfg(out, false), steps: 3 }, suite());
+    await new Promise((r) => setImmediate(r));
+    expect(finishedWhenTimerRan).toBe(false);
   }, 30_000);
 });

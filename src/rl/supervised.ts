@@ -48,6 +48,7 @@ import {
   warmupCosine,
   type Tensor,
 } from '../nn/index.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { Rng } from '../util/rng.js';
 import { cameraCoverage } from '../suite/kinds/camera.js';
 import type { RGBImage } from '../scenes/image.js';
@@ -253,6 +254,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
     saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: cfg }, optimizerExtras(opt));
   };
   while (state.step < cfg.steps) {
+    await yieldToEventLoop(); // Ctrl-C's handler runs between steps, not after the whole run
     const elapsed = (performance.now() - tStart) / 1000;
     if (cfg.maxSeconds !== undefined && elapsed > cfg.maxSeconds) {
       log(`supervised: time budget of ${cfg.maxSeconds} s reached at step ${state.step}`);
