@@ -100,6 +100,23 @@ describe('suite I/O', () => {
   });
 });
 
+describe('an interrupted suite write', () => {
+  it('over an earlier suite leaves no episodes.jsonl: the half-old, half-new folder is not read as a suite', async () => {
+    const d = tmpDir('askfirst-suite-cut');
+    await writeSuite(d, generateSuite({ episodes: 2, seed: 0, size: 32, kinds: ['occlusion'] }));
+    const next = generateSuite({ episodes: 2, seed: 1, size: 32, kinds: ['occlusion'] });
+    let n = 0;
+    const stop = () => {
+      if (++n === 1) throw new Error('killed');
+    };
+    await expect(writeSuite(d, next, { onEpisode: stop })).rejects.toThrow('killed'); // the first episode's images replaced, then stopped
+    await expect(readSuite(d)).rejects.toThrow(NotFoundError);
+    await expect(loadData(d)).rejects.toThrow(/generate one with `askfirst suite generate/);
+    await writeSuite(d, next); // run again: the whole new suite
+    expect((await readSuite(d)).map((e) => e.id)).toEqual(next.map((e) => e.id));
+  });
+});
+
 describe('createViewLoader', () => {
   it('returns in-memory images as they are and caches decoded files (LRU)', async () => {
     const load = createViewLoader(dir, 2);

@@ -6,7 +6,7 @@
  * validates every line and names the file, line and episode of each problem.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { episodeProblems } from '../episode/validate.js';
@@ -35,8 +35,13 @@ export interface WriteSuiteOptions {
 /**
  * Write `episodes` to `dir`. `{image}` views are encoded as PNGs; `{path}` views are kept
  * as they are (they must already be relative to `dir`). Returns the episodes as written.
+ * `episodes.jsonl` is written last and an earlier one removed first: a write stopped midway (Ctrl-C,
+ * a kill) leaves no `episodes.jsonl`, so a folder whose images are half old, half new is never read
+ * as a suite.
  */
 export async function writeSuite(dir: string, episodes: readonly SuiteEpisode[], opts: WriteSuiteOptions = {}): Promise<SuiteEpisode[]> {
+  await rm(join(dir, EPISODES_FILE), { force: true });
+  await rm(join(dir, MANIFEST_FILE), { force: true });
   await mkdir(join(dir, IMAGES_DIR), { recursive: true });
   const ids = new Set<string>();
   const written: SuiteEpisode[] = [];

@@ -12,6 +12,7 @@ import { EpisodeState } from '../../episode/state.js';
 import type { EvalMode } from '../../episode/types.js';
 import { createImage, type RGBImage } from '../../scenes/image.js';
 import { tmpDir } from '../../testing/tmp.js';
+import { generateSuite } from '../generate.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench, type WriteProactiveBenchResult } from './read.js';
 import type { SuiteEpisode } from '../types.js';
 
@@ -204,5 +205,18 @@ describe('writeProactiveBench', () => {
       const pick = ({ outcome, turns, views, interventions, actions }: ReturnType<typeof trace>['rec']) => ({ outcome, turns, views, interventions, actions });
       expect(pick(trace(qd, 'proactive', seq).rec)).toEqual(pick(trace(orig, 'proactive', seq).rec));
     }
+  });
+});
+
+describe('an interrupted writeProactiveBench', () => {
+  it('over an earlier write leaves no index of the datasets it was rewriting, so the half-replaced folder is not read as data', async () => {
+    const d = tmpDir('askfirst-pbw-cut');
+    const eps = generateSuite({ episodes: 2, seed: 0, size: 32, kinds: ['sketch'] });
+    await writeProactiveBench(d, eps);
+    expect((await readProactiveBench(d)).length).toBe(2);
+    // the second episode's views come from a loader that fails: the write stops after the first episode's images
+    const cut = [eps[0], { ...eps[1], views: eps[1].views.map((_, v) => ({ path: `gone_${v}.png` })) }];
+    await expect(writeProactiveBench(d, cut, { loader: async () => Promise.reject(new Error('killed')) })).rejects.toThrow('killed');
+    expect(await readProactiveBench(d).then((e) => e.length, () => 0)).toBe(0);
   });
 });

@@ -20,6 +20,7 @@
  * Files are written atomically (temporary file + rename); existing files of other datasets in
  * `dir` are left alone.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { shownOptions } from '../../episode/prompt.js';
 import { encodePNG } from '../../scenes/codec.js';
@@ -197,7 +198,18 @@ export function playsIdentically(nat: SuiteEpisode, ours: SuiteEpisode, viewOf: 
   return true;
 }
 
-/** Write `episodes` under `dir` in ProactiveBench's layout (see the file comment). */
+/** The ProactiveBench dataset an episode is written into (its kind's, else its meta's), if any. */
+function datasetOf(ep: SuiteEpisode): PBDataset | undefined {
+  const fromKind = (KIND_TO_DATASET as Record<string, PBDataset | undefined>)[ep.kind];
+  const metaDs = typeof ep.meta?.dataset === 'string' && isPBDataset(ep.meta.dataset) ? ep.meta.dataset : undefined;
+  return fromKind ?? metaDs;
+}
+
+/**
+ * Write `episodes` under `dir` in ProactiveBench's layout (see the file comment). The
+ * `<Dataset>_preprocessed.jsonl` files are written last, and earlier ones of the datasets written
+ * now are removed first: a write stopped midway leaves no index to read half-replaced images by.
+ */
 export async function writeProactiveBench(
   dir: string,
   episodes: readonly SuiteEpisode[],
@@ -205,10 +217,9 @@ export async function writeProactiveBench(
 ): Promise<WriteProactiveBenchResult> {
   const result: WriteProactiveBenchResult = { files: [], images: 0, skipped: [], native: {} };
   const lines = new Map<PBDataset, string[]>();
+  for (const ds of new Set(episodes.map(datasetOf))) if (ds) await rm(join(dir, `${ds}_preprocessed.jsonl`), { force: true });
   for (const ep of episodes) {
-    const fromKind = (KIND_TO_DATASET as Record<string, PBDataset | undefined>)[ep.kind];
-    const metaDs = typeof ep.meta?.dataset === 'string' && isPBDataset(ep.meta.dataset) ? ep.meta.dataset : undefined;
-    const ds = fromKind ?? metaDs;
+    const ds = datasetOf(ep);
     if (!ds) {
       result.skipped.push({
         id: ep.id,
