@@ -34,6 +34,17 @@ function toy(over: Partial<Episode> = {}): Episode {
   };
 }
 
+/** ProactiveBench's reply normalisation (_standardize_full_answer, _standardize_letter_answer), as Python for the tests that run it. */
+const PB_STANDARDIZE = `
+import json, re, sys
+def full(a):
+    a = re.sub(r"^.*[A-Z]\\.\\s*", "", a)
+    return a.lower().strip().replace(" ", "")
+def letter(a):
+    a = a.split(".")[0].lower().strip()
+    return "#" if len(a) > 1 else a
+`;
+
 describe('reply normalisation (ProactiveBench _standardize_*)', () => {
   it('drops a letter prefix, case and whitespace', () => {
     expect(normalizeText('B.  Dog ')).toBe('dog');
@@ -55,15 +66,7 @@ describe('reply normalisation (ProactiveBench _standardize_*)', () => {
     const cases = ['B.  Dog ', 'A.\tMove the block\nto the left.', 'Move the\tblock', '\u00a0dog\u00a0', '\ufeffdog', '\ufeff B. dog', '\x85dog\x1c', 'x\rB. dog', 'x\nB. dog', 'a. B. c', ' c ', '', '.', 'İ', 'ΟΔΟΣ', 'AB. x', '\u3000C.\u2028dog', 'c\u00a0.'];
     let py: string;
     try {
-      const script = `
-import json, re, sys
-def full(a):
-    a = re.sub(r"^.*[A-Z]\\.\\s*", "", a)
-    return a.lower().strip().replace(" ", "")
-def letter(a):
-    a = a.split(".")[0].lower().strip()
-    return "#" if len(a) > 1 else a
-print(json.dumps([[full(c), letter(c)] for c in json.loads(sys.stdin.read())]))`;
+      const script = `${PB_STANDARDIZE}print(json.dumps([[full(c), letter(c)] for c in json.loads(sys.stdin.read())]))`;
       py = execFileSync('python3', ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' });
     } catch {
       ctx.skip();
@@ -81,15 +84,7 @@ print(json.dumps([[full(c), letter(c)] for c in json.loads(sys.stdin.read())]))`
       'F', 'F. star', 'star', 'STAR', 'star.', 'star!', '"star"', '(F)', 'F:', 'F - star', 'The answer is F.', 'Answer: F. star', 'X. star', 'x. star', 'A. A. star', 'F. umbrella',
       'house, star', 'F. star\nD. house', 'D. house\nF. star', 'A.\nF. star', 'C', 'I cannot answer this question.', 'G', 'H', '', ' ', '.', 'F..', 'F.star', '**F**', 'F. **star**', 'F\r\nstar', 'F\u2028', 'ＳＴＡＲ', 'ſtar',
     ];
-    const script = `
-import json, re, sys
-def full(a):
-    a = re.sub(r"^.*[A-Z]\\.\\s*", "", a)
-    return a.lower().strip().replace(" ", "")
-def letter(a):
-    a = a.split(".")[0].lower().strip()
-    return "#" if len(a) > 1 else a
-def evaluate(ans, correct, options, shift):  # BaseEnvironment._evaluate, environment.py
+    const script = `${PB_STANDARDIZE}def evaluate(ans, correct, options, shift):  # BaseEnvironment._evaluate, environment.py
     f = full(ans); sc = [full(c) for c in correct]; so = [full(o) for o in options]
     if f in sc: return "correct", options[so.index(f)]
     if f in so: return "wrong", options[so.index(f)]
