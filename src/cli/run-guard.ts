@@ -10,6 +10,11 @@
 import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { lockDir } from '../eval/lock.js';
 
+/** The last line of a `train` stage whose --resume found its run finished: nothing was trained and nothing written. */
+export function alreadyFinishedLine(stage: string, out: string): string {
+  return `${stage}: ${out} was already finished, nothing to train; the model is ${out}/final (--overwrite starts over)`;
+}
+
 /** Exit code of a process stopped by this signal (the shell's 128 + its number). */
 export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
 

@@ -27,6 +27,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { outDirField, resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
+import { alreadyFinishedLine } from './run-guard.js';
 
 /** Where a DPO run keeps what it learns from (checkDpoLabels). */
 export const DPO_LABELS_FILE = 'labels.json';
@@ -145,6 +146,7 @@ export const dpoStage = {
     checkDpoLabels(cfg.out, cfg.resume, dpoLabels(cfg.project, init, examples));
     const ctx: RLContext = { policy: BuiltinPolicy.load(init), train: episodes, val: rlValSuite(cfg), loader, log };
     const r = await trainDPO(cfg, ctx, examples);
+    if (r.alreadyFinished) return console.log(alreadyFinishedLine('dpo', cfg.out));
     const last = r.curve[r.curve.length - 1] ?? {};
     console.log(`dpo: ${r.updates} steps on ${examples.length} labels; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'dpo/loss').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
   },

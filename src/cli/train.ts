@@ -30,7 +30,7 @@ import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RunDir } from '../nn/run-dir.js';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { guardRun } from './run-guard.js';
+import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { RewardWeightListSchema, parseRewardWeights } from '../rl/rewards.js';
 import { dpoStage, learnedReward, rewardStage } from './train-feedback.js';
@@ -77,7 +77,7 @@ export const supervisedStage: TrainStage<typeof SupervisedStageSchema> = {
 
 /** The last line of `train supervised`: what was trained, or that a resumed run had nothing left to do. */
 export function supervisedSummary(r: Pick<SupervisedResult, 'steps' | 'seconds' | 'finalLoss' | 'trainAccuracy' | 'trainAccuracyImages' | 'alreadyFinished'>, out: string): string {
-  if (r.alreadyFinished) return `supervised: ${out} was already finished, nothing to train; the model is ${out}/final (--overwrite starts over)`;
+  if (r.alreadyFinished) return alreadyFinishedLine('supervised', out);
   const spread = r.trainAccuracyImages === 512 ? ' spread over the set' : '';
   return `supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on ${r.trainAccuracyImages} training images${spread} ${(100 * r.trainAccuracy).toFixed(1)}%`;
 }
@@ -169,6 +169,7 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
     views.loader = data.loader;
     const ctx = { policy, ...data, log, ...(learned ? { reward: learned } : {}) };
     const r = algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
+    if (r.alreadyFinished) return console.log(alreadyFinishedLine(`rl (${algorithm})`, cfg.out));
     const last = r.curve[r.curve.length - 1] ?? {};
     console.log(`rl (${algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
   },

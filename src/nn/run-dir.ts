@@ -101,6 +101,17 @@ export class RunDir {
   }
 
   /**
+   * True when `--resume` of a run of `total` steps has nothing left to do: its final model is written and no complete checkpoint
+   * stops short of `total` (the usual case is one at the last step; with none, the run ended without one). A run whose newest
+   * checkpoint is before `total` (more steps asked for than it had) is continued from that checkpoint.
+   */
+  finishedFor(total: number): boolean {
+    if (!this.isFinished()) return false;
+    const steps = this.completeSteps();
+    return !steps.length || steps[steps.length - 1] >= total;
+  }
+
+  /**
    * After a resume from `step`: keep only the lines of the JSONL log `name` whose `key` is at
    * most `step` (the lines logged after that checkpoint are logged again), rewritten atomically.
    */

@@ -83,6 +83,7 @@ export async function trainDPO(partial: unknown, ctx: RLContext, examples: reado
   const cfg = resolveDPOConfig(partial);
   if (!examples.length) throw new InputError('DPO needs labelled pairs; none were given');
   const run = await new RLRun(cfg, ctx).init();
+  if (run.alreadyFinished) return run.finish(undefined);
   const textCache = new Map<string, number[]>();
   // 1. Replay every play once, and its log-probability under the frozen reference.
   const plays = new Map<Trajectory, Turn[]>();

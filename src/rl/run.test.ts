@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
@@ -9,6 +9,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { trainGRPO } from './grpo.js';
 import { difficultyRanks } from './curriculum.js';
 import { BaseRLConfigSchema, finishedCurve, RLRun } from './run.js';
+import { RunDir } from '../nn/run-dir.js';
 
 describe('resuming an RL run', () => {
   it('an Rng restored from its state continues the same stream (normals’ spare included)', () => {
@@ -45,6 +46,29 @@ describe('resuming an RL run', () => {
     await new Promise((r) => setImmediate(r));
     expect(finishedWhenTimerRan).toBe(false);
   }, 30_000);
+
+  it('--resume of a finished run says so and leaves it as it is — also when its last checkpoint is at its last update', async () => {
+    const out = join(tmpDir('af-rl-finished'), 'run');
+    const train = generateSuite({ episodes: 4, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const model = { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 };
+    const run = async (resume: boolean) => {
+      const policy = newBuiltin(train, model);
+      const ctx = { policy, train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image };
+      const r = await trainGRPO({ out, updates: 4, episodesPerUpdate: 4, groupSize: 2, checkpointEvery: 2, evalEvery: 1000, resume, progress: false, reportTo: ['tensorboard', 'csv'] }, ctx as never);
+      return { r, weights: policy.model.namedParameters().map(([n, p]) => [n, Array.from(p.data)]) };
+    };
+    const files = ['final/model.safetensors', 'final/config.json', 'rl.jsonl', 'rl.csv'];
+    const first = await run(false);
+    expect(new RunDir(out).completeSteps()).toContain(4);
+    const before = files.map((f) => readFileSync(join(out, f)));
+    const events = readdirSync(join(out, 'tensorboard'));
+    const again = await run(true);
+    expect(again.r.alreadyFinished).toBe(true);
+    expect(again.r.updates).toBe(0);
+    expect(again.weights).toEqual(first.weights); // the policy holds the finished model, not its --init
+    expect(files.map((f) => readFileSync(join(out, f)))).toEqual(before);
+    expect(readdirSync(join(out, 'tensorboard'))).toEqual(events); // no event file of a session that trained nothing
+  }, 60_000);
 
   it('a finished run reads its curve back from its log, as the run returned it (the demo skips finished stages)', async () => {
     const dir = tmpDir('af-rl-curve');

@@ -96,6 +96,8 @@ export interface RLResult {
   seconds: number;
   /** One entry per update: the namespaced metrics logged. */
   curve: Record<string, number>[];
+  /** True when `resume` found the run already finished: nothing was trained or written, the policy holds final/. */
+  alreadyFinished?: boolean;
 }
 
 /** The metrics log in the run directory, one line per update. */
@@ -137,6 +139,8 @@ export class RLRun {
   readonly run: RunDir;
   update = 0;
   seconds = 0;
+  /** Set by `init` when `--resume` finds the run finished (`RunDir.finishedFor`): no update runs, `finish` writes nothing. */
+  alreadyFinished = false;
   private logFile!: MetricsLog;
   private t0 = 0;
 
@@ -168,6 +172,12 @@ export class RLRun {
    */
   async init(): Promise<this> {
     const m = this.ctx.policy.model;
+    if (this.cfg.resume && this.run.finishedFor(this.cfg.updates)) {
+      loadCheckpointInto(this.run.finalDir, m);
+      this.alreadyFinished = true;
+      this.ctx.log?.(`rl: ${this.cfg.out} is already finished; loading final/`);
+      return this;
+    }
     if (this.cfg.askPrior > 0) {
       const shift = await this.calibrateAskGate(this.cfg.askPrior);
       this.ctx.log?.(`rl: ask gate opened by ${shift.toFixed(2)} so that about ${(100 * this.cfg.askPrior).toFixed(0)}% of the first turns of the first ${Math.min(this.train.length, ASK_PRIOR_EPISODES)} training episodes ask`);
@@ -215,7 +225,7 @@ export class RLRun {
 
   /** True while updates remain and the opt-in time limit (if any) is not reached. */
   get running(): boolean {
-    return this.update < this.cfg.updates && (this.cfg.maxSeconds === undefined || this.elapsed < this.cfg.maxSeconds);
+    return !this.alreadyFinished && this.update < this.cfg.updates && (this.cfg.maxSeconds === undefined || this.elapsed < this.cfg.maxSeconds);
   }
 
   get elapsed(): number {
@@ -326,6 +336,7 @@ export class RLRun {
   }
 
   finish(training: unknown): RLResult {
+    if (this.alreadyFinished) return { policy: this.ctx.policy, updates: 0, seconds: 0, curve: [], alreadyFinished: true };
     this.logFile.close();
     if (this.update < this.cfg.updates) this.ctx.log?.(`rl: time budget of ${this.cfg.maxSeconds} s reached at update ${this.update} of ${this.cfg.updates}`);
     saveBuiltin(this.run.finalDir, this.ctx.policy, training);

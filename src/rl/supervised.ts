@@ -225,8 +225,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const sched = warmupCosine({ lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps });
   let state: TrainerState = { step: 0, seconds: 0 };
   const ckpt = cfg.resume ? run.latestComplete<TrainerState>() : null;
-  // finished: final/ written and nothing left to train (a checkpoint at the last step is the usual case: --steps a multiple of --checkpoint-every)
-  if (cfg.resume && run.isFinished() && (!ckpt || ckpt.state.step >= cfg.steps)) {
+  if (cfg.resume && run.finishedFor(cfg.steps)) {
     log(`supervised: ${cfg.out} is already finished; loading final/`);
     const p = BuiltinPolicy.load(cfg.out);
     return { policy: p, steps: 0, seconds: 0, finalLoss: NaN, trainAccuracy: NaN, trainAccuracyImages: 0, alreadyFinished: true };
