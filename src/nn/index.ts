@@ -71,7 +71,7 @@ export { constantLR, warmupCosine, type Schedule, type WarmupCosineOptions } fro
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from './init.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, CHECKSUM_KEY, type SafetensorsContents } from './safetensors.js';
 export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, checkFinite, oldCheckpointsAllowed, ALLOW_OLD_CHECKPOINT_ENV, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint, type ReadCheckpointOptions } from './checkpoint.js';
-export { RunDir, resolveCheckpointDir, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint } from './run-dir.js';
+export { RunDir, resolveCheckpointDir, savedConfig, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint } from './run-dir.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export { kernels, setKernels, refKernels } from './kernels/index.js';
 export type { Kernels } from './kernels/types.js';

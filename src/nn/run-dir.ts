@@ -139,6 +139,17 @@ export class RunDir {
 }
 
 /**
+ * A stage's config as its saved models record it (config.json's `training.config`): without `resume`, an option of
+ * the run (whether this process continued from a checkpoint), not a property of the model — so a resumed run's model has
+ * the config of an uninterrupted one. A resume is recorded where the run's history is: the TensorBoard file it adds
+ * (opening with a SessionLog START) and its "resumed from … at step N" line.
+ */
+export function savedConfig<T extends object>(cfg: T): Omit<T, 'resume'> {
+  const { resume: _resume, ...rest } = cfg as T & { resume?: unknown };
+  return rest;
+}
+
+/**
  * The checkpoint to load for `dir`: `dir` itself when it holds a model (`config.json`), else
  * the finished model of the run directory `dir` (`dir/final`).
  */

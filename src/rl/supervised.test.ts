@@ -242,12 +242,14 @@ describe('resuming the supervised stage', () => {
     await trainSupervised(cfg(out, false), suite());
     const whole = rows(out);
     const model = readFileSync(join(out, 'final', 'model.safetensors'));
+    const config = readFileSync(join(out, 'final', 'config.json'), 'utf8');
     // as if killed after the checkpoint at step 9 (inside the window 9–10): its later checkpoint and the final model never written
     rmSync(join(out, 'final'), { recursive: true });
     rmSync(new RunDir(out).checkpointDir(12), { recursive: true });
     await trainSupervised(cfg(out, true), suite());
     expect(rows(out)).toEqual(whole);
     expect(readFileSync(join(out, 'final', 'model.safetensors')).equals(model)).toBe(true);
+    expect(readFileSync(join(out, 'final', 'config.json'), 'utf8')).toBe(config); // `resume` is the run's option, not the model's
   }, 30_000);
 
   it('of a finished run says so and leaves it as it is — also when its last checkpoint is at its last step', async () => {

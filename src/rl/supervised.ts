@@ -33,6 +33,7 @@ import {
   gather,
   logSoftmax,
   RunDir,
+  savedConfig,
   loadCheckpointInto,
   log,
   mean,
@@ -250,7 +251,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   let lastLoss = NaN;
   let { accSum, accN, whereSum, whereN } = state.window ?? { accSum: 0, accN: 0, whereSum: 0, whereN: 0 };
   const save = (dir: string) => {
-    saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: cfg }, optimizerExtras(opt));
+    saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: savedConfig(cfg) }, optimizerExtras(opt));
   };
   while (state.step < cfg.steps) {
     await yieldToEventLoop(); // Ctrl-C's handler runs between steps, not after the whole run
@@ -366,7 +367,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   }
   bar.stop();
   logFile.close();
-  saveBuiltin(run.finalDir, policy, { stage: 'supervised', step: state.step, config: cfg });
+  saveBuiltin(run.finalDir, policy, { stage: 'supervised', step: state.step, config: savedConfig(cfg) });
   // 512 images spread over the whole set (it lists one kind after another: its first 512 were one kind's)
   const stride = Math.max(1, Math.floor(data.length / 512));
   const sample = data.filter((_, i) => i % stride === 0).slice(0, 512);
