@@ -29,8 +29,8 @@ export interface RunOptions {
 }
 
 export class RunAborted extends AskfirstError {
-  constructor() {
-    super('TIMEOUT', 'run interrupted; finished episodes are saved — re-run the same command to resume');
+  constructor(message = 'run interrupted; finished episodes are saved — re-run the same command to resume') {
+    super('TIMEOUT', message);
   }
 }
 

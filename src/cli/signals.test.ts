@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RunAborted } from '../agents/runner.js';
 import { stopOnCtrlC, untilStopped } from './signals.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -20,6 +21,20 @@ describe('stopOnCtrlC', () => {
     expect(result).toBe('partial');
     expect(String(stderr.mock.calls[0][0])).toContain('finished episodes are saved');
     expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+
+  it('says what is kept once, in the command’s words: the job’s “run interrupted” error does not name episodes for a probe’s items', async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const run = stopOnCtrlC('finished items are saved', async () => {
+      process.emit('SIGINT');
+      throw new RunAborted(); // what runEpisodes throws once the signal is aborted
+    });
+    await expect(run).rejects.toThrow('run interrupted; re-run the same command to resume');
+    const error = await run.catch((e: Error) => e.message);
+    expect([said.join(''), error].join('\n').match(/finished (items|episodes) are saved/g)).toEqual(['finished items are saved']);
+    // a RunAborted without a Ctrl-C (another abort) keeps its own message
+    await expect(stopOnCtrlC('x', async () => Promise.reject(new RunAborted()))).rejects.toThrow(/finished episodes are saved/);
   });
 
   it('removes its handler when the job throws', async () => {

@@ -3,6 +3,7 @@
  * sockets), and batch jobs (eval, probes) stop after the current batch with what they finished
  * saved — a second Ctrl-C quits at once.
  */
+import { RunAborted } from '../agents/runner.js';
 
 /**
  * Keep a server command running until Ctrl-C or SIGTERM, then close it (the serve commands share
@@ -26,6 +27,8 @@ export function untilStopped(close: () => Promise<void>, ready: () => void = () 
 /**
  * Run `fn` with a signal that aborts on the first Ctrl-C (the job stops after its current batch;
  * `what` names what is kept, e.g. "finished episodes are saved"); a second Ctrl-C exits with 130.
+ * What is kept is said once, at the first Ctrl-C: the job's own "run interrupted" error
+ * (RunAborted, which names episodes) ends in the command's words without repeating it.
  */
 export async function stopOnCtrlC<T>(
   what: string,
@@ -42,7 +45,13 @@ export async function stopOnCtrlC<T>(
   process.on('SIGINT', onSig);
   try {
     return await fn(ac.signal);
+  } catch (e) {
+    if (ac.signal.aborted && e instanceof RunAborted) throw new RunAborted(INTERRUPTED);
+    throw e;
   } finally {
     process.off('SIGINT', onSig);
   }
 }
+
+/** The error a job stopped by Ctrl-C ends with (what it kept was said at the Ctrl-C). */
+const INTERRUPTED = 'run interrupted; re-run the same command to resume';
