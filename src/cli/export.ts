@@ -10,6 +10,7 @@ import { exportTrl } from '../environment/trl-export.js';
 import { loadData } from '../suite/open.js';
 import { progress } from '../util/progress.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
+import { exitOnInterrupt } from './run-guard.js';
 
 export const ExportSchema = z.object({
   format: z.enum(['trl']).default('trl').describe('dataset format: trl (conversational prompt-only with images; also what OpenRLHF and verl read after a small conversion, see docs/train-a-real-vlm.md)'),
@@ -41,6 +42,11 @@ export async function runExport(cfg: ExportConfig) {
   return res;
 }
 
+/** What Ctrl-C during an export leaves: the folder is replaced as a whole (writeDirAtomic), so only a complete export ever appears in --out. */
+export function exportInterruptedHint(out: string): string {
+  return `an export appears in ${out} only once it is complete, and an earlier one there stays until then (the partial one left beside it is removed by the next run); run the same command again to export`;
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('export')
@@ -50,7 +56,7 @@ export function register(program: Command): void {
   cmd.action(async (raw: Record<string, unknown>) => {
     const cfg = configFromOptions(ExportSchema, raw, 'export');
     const t0 = Date.now();
-    const r = await runExport(cfg);
+    const r = await exitOnInterrupt(() => exportInterruptedHint(cfg.out), () => runExport(cfg));
     process.stderr.write(`wrote ${r.rows} rows (${r.images} images) to ${cfg.out}: ${r.files.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   });
 }

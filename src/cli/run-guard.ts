@@ -5,7 +5,7 @@
  * Ctrl-C or SIGTERM stops it at once, saying what is kept and how to continue. Stopping at once is
  * safe: everything such a command writes is either complete (checkpoints are complete once their
  * state.json exists, finished stages once their final model does) or ignored when it resumes, as
- * after a kill -9.
+ * after a kill -9. `export` and `suite generate` use the Ctrl-C part alone (exitOnInterrupt).
  */
 import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { lockDir } from '../eval/lock.js';
@@ -21,21 +21,37 @@ export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIG
 /**
  * Run `fn` holding the lock on `out` (`what` names the command in the refusal another process
  * gets); on Ctrl-C or SIGTERM print `askfirst: interrupted; ` + `resumeHint()` (computed then, so
- * it can name the latest checkpoint) and exit with 130 (143). An --out this call created and left
- * empty (the command failed before writing anything) is removed again.
+ * it can name the latest checkpoint) and exit with 130 (143) (`exitOnInterrupt`). An --out this
+ * call created and left empty (the command failed before writing anything) is removed again.
  */
 export async function guardRun<T>(out: string, what: string, resumeHint: () => string, fn: () => Promise<T>): Promise<T> {
   const created = !existsSync(out);
   const lock = lockDir(out, what);
-  const stop = (sig: 'SIGINT' | 'SIGTERM') => {
-    let hint: string;
+  const hint = () => {
     try {
-      hint = resumeHint();
+      return resumeHint();
     } catch {
-      hint = `what is in ${out} is kept; run the same command again to continue`;
+      return `what is in ${out} is kept; run the same command again to continue`;
     }
-    process.stderr.write(`\naskfirst: interrupted; ${hint}\n`);
+  };
+  try {
+    return await exitOnInterrupt(hint, fn, () => lock.release());
+  } finally {
     lock.release();
+    if (created && existsSync(out) && readdirSync(out).length === 0) rmdirSync(out);
+  }
+}
+
+/**
+ * Run `fn`; on Ctrl-C or SIGTERM meanwhile print `askfirst: interrupted; ` + `hint()` (computed then: what is kept and
+ * how to continue) and exit with 130 (143) at once, after `onStop` (e.g. releasing a lock). For a command whose writes
+ * are each complete or ignored when it runs again (train, demo, export, suite generate), so stopping at once loses no
+ * finished work. The handlers are gone once `fn` settles.
+ */
+export async function exitOnInterrupt<T>(hint: () => string, fn: () => Promise<T>, onStop: () => void = () => {}): Promise<T> {
+  const stop = (sig: 'SIGINT' | 'SIGTERM') => {
+    process.stderr.write(`\naskfirst: interrupted; ${hint()}\n`);
+    onStop();
     process.exit(SIGNAL_EXIT[sig]);
   };
   const onInt = () => stop('SIGINT');
@@ -47,7 +63,5 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
-    lock.release();
-    if (created && existsSync(out) && readdirSync(out).length === 0) rmdirSync(out);
   }
 }

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
@@ -42,5 +44,48 @@ describe('askfirst suite generate', () => {
     const program = new Command().exitOverride();
     register(program);
     await expect(program.parseAsync(['node', 'askfirst', 'suite', 'generate', '--out', '/tmp/x', '--size', '8'])).rejects.toThrow(/size/);
+  });
+});
+
+describe('askfirst suite generate, stopped by Ctrl-C', () => {
+  const interrupt = async (args: string[], when: () => void) => {
+    const program = new Command().exitOverride();
+    register(program);
+    const said: string[] = [];
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    when();
+    let codes: unknown[];
+    try {
+      await program.parseAsync(['node', 'askfirst', 'suite', 'generate', ...args, '--no-progress']);
+    } finally {
+      codes = exit.mock.calls.map((c) => c[0]);
+      err.mockRestore();
+      exit.mockRestore();
+    }
+    return { said: said.join(''), exit: codes };
+  };
+
+  it('while generating says nothing was written yet and exits 130 (generation hands the event loop a turn per episode)', async () => {
+    const dir = tmpDir('askfirst-cli-suite-int');
+    const r = await interrupt(['--out', dir, '--episodes', '3', '--kinds', 'sketch'], () => setImmediate(() => process.emit('SIGINT')));
+    expect(r.said).toContain(`askfirst: interrupted; nothing was written to ${dir} yet (a suite already there is as it was)`);
+    expect(r.exit).toEqual([130]);
+  });
+
+  it('while writing says no complete suite is there (the episode list is written last, and is not there then)', async () => {
+    const dir = tmpDir('askfirst-cli-suite-int2');
+    let listWhenStopped: boolean | undefined;
+    const r = await interrupt(['--out', dir, '--episodes', '2', '--kinds', 'sketch,camera'], () => {
+      const poll = setInterval(() => {
+        if (!readdirSync(dir).length) return; // writing has begun once the first image is there
+        clearInterval(poll);
+        listWhenStopped = existsSync(join(dir, 'episodes.jsonl'));
+        process.emit('SIGINT');
+      }, 0);
+    });
+    expect(listWhenStopped).toBe(false);
+    expect(r.said).toMatch(new RegExp(`askfirst: interrupted; ${dir} holds no complete suite now .*run the same command again to write the whole one`));
+    expect(r.exit).toEqual([130]);
   });
 });

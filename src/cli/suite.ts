@@ -6,11 +6,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { outDirField } from '../util/config.js';
-import { SuiteConfigSchema, generateSuite, resolveSuiteConfig } from '../suite/generate.js';
+import { SuiteConfigSchema, resolveSuiteConfig, suiteEpisodes } from '../suite/generate.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { writeSuite } from '../suite/io.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { progress } from '../util/progress.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
+import { exitOnInterrupt } from './run-guard.js';
 
 export const SuiteGenerateSchema = SuiteConfigSchema.extend({
   out: outDirField().describe('output directory'),
@@ -19,14 +22,23 @@ export const SuiteGenerateSchema = SuiteConfigSchema.extend({
 });
 export type SuiteGenerateConfig = z.output<typeof SuiteGenerateSchema>;
 
-/** Generate and write a suite; returns a short summary. */
-export async function runSuiteGenerate(cfg: SuiteGenerateConfig): Promise<{ episodes: number; views: number; out: string }> {
+/**
+ * Generate and write a suite; returns a short summary. `onWriting` is called when writing into `cfg.out` begins (until
+ * then nothing there has changed). The event loop gets a turn after each generated episode, so Ctrl-C's handler runs.
+ */
+export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () => void = () => {}): Promise<{ episodes: number; views: number; out: string }> {
   const gen = resolveSuiteConfig({ episodes: cfg.episodes, kinds: cfg.kinds, seed: cfg.seed, size: cfg.size, controlShare: cfg.controlShare });
   const total = gen.episodes * gen.kinds.length;
   const bar = progress('generating', total, { enabled: cfg.progress, unit: 'episodes' });
-  const episodes = generateSuite(gen, (ep) => bar.tick(1, { kind: ep.kind }));
+  const episodes: SuiteEpisode[] = [];
+  for (const ep of suiteEpisodes(gen)) {
+    episodes.push(ep);
+    bar.tick(1, { kind: ep.kind });
+    await yieldToEventLoop();
+  }
   bar.stop();
   const views = episodes.reduce((n, e) => n + e.views.length, 0);
+  onWriting();
   if (cfg.format === 'proactivebench') {
     const res = await writeProactiveBench(cfg.out, episodes);
     if (res.skipped.length)
@@ -39,6 +51,15 @@ export async function runSuiteGenerate(cfg: SuiteGenerateConfig): Promise<{ epis
   return { episodes: episodes.length, views, out: cfg.out };
 }
 
+/**
+ * What Ctrl-C during `suite generate` leaves in `out`: before writing, nothing changed; while writing, no complete suite (an
+ * earlier one's episode list was removed first and the new one is written last, so nothing reads the folder as a suite).
+ */
+export function suiteInterruptedHint(out: string, writing: boolean): string {
+  if (!writing) return `nothing was written to ${out} yet (a suite already there is as it was); run the same command again to generate it`;
+  return `${out} holds no complete suite now (its episode list is written last, so nothing reads the half-written folder as a suite); run the same command again to write the whole one (the same seed gives the same suite)`;
+}
+
 export function register(program: Command): void {
   const suite = commandGroup(program, 'suite', 'synthetic scenario suites: generate, show');
   const cmd = suite
@@ -47,7 +68,8 @@ export function register(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
       const t0 = Date.now();
-      const r = await runSuiteGenerate(cfg);
+      let writing = false;
+      const r = await exitOnInterrupt(() => suiteInterruptedHint(cfg.out, writing), () => runSuiteGenerate(cfg, () => (writing = true)));
       process.stderr.write(`wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views) to ${r.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     });
   addSchemaOptions(cmd, SuiteGenerateSchema);

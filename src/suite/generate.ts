@@ -85,17 +85,21 @@ export function generateEpisode(kind: ScenarioKind, index: number, cfg: SuiteCon
   throw new AskfirstError('INTERNAL', `could not generate ${kind} episode ${index} in ${MAX_ATTEMPTS} attempts (last: ${last}); try another --size`);
 }
 
-/** Generate a whole suite; `onEpisode` is called after each episode (progress bars). */
-export function generateSuite(partial: Partial<SuiteConfig> = {}, onEpisode?: (ep: SuiteEpisode) => void): SuiteEpisode[] {
+/** A whole suite's episodes one at a time, in suite order (a caller can hand the event loop a turn between them). */
+export function* suiteEpisodes(partial: Partial<SuiteConfig> = {}): Generator<SuiteEpisode> {
   const cfg = resolveSuiteConfig(partial);
-  const out: SuiteEpisode[] = [];
   for (const kind of cfg.kinds) {
     const controls = controlIndices(cfg.seed, kind, cfg.episodes, cfg.controlShare);
-    for (let i = 0; i < cfg.episodes; i++) {
-      const ep = generateEpisode(kind, i, cfg, controls.has(i));
-      out.push(ep);
-      onEpisode?.(ep);
-    }
+    for (let i = 0; i < cfg.episodes; i++) yield generateEpisode(kind, i, cfg, controls.has(i));
+  }
+}
+
+/** Generate a whole suite; `onEpisode` is called after each episode (progress bars). */
+export function generateSuite(partial: Partial<SuiteConfig> = {}, onEpisode?: (ep: SuiteEpisode) => void): SuiteEpisode[] {
+  const out: SuiteEpisode[] = [];
+  for (const ep of suiteEpisodes(partial)) {
+    out.push(ep);
+    onEpisode?.(ep);
   }
   return out;
 }

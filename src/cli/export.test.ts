@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { tmpDir } from '../testing/tmp.js';
+import { register } from './export.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('askfirst export, stopped by Ctrl-C', () => {
+  it('says an export appears in --out only once complete and how to continue, and exits 130', async () => {
+    const dir = tmpDir('askfirst-cli-export-int');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, kinds: ['sketch'], size: 32 }));
+    const program = new Command().exitOverride();
+    register(program);
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const before = process.listenerCount('SIGINT');
+    setImmediate(() => process.emit('SIGINT'));
+    await program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--out', join(dir, 'out'), '--no-parquet', '--no-progress']);
+    expect(exit.mock.calls.map((c) => c[0])).toEqual([130]);
+    expect(said.join('')).toContain(`askfirst: interrupted; an export appears in ${join(dir, 'out')} only once it is complete, and an earlier one there stays until then`);
+    expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+});
