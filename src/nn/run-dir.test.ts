@@ -62,4 +62,18 @@ describe('RunDir', () => {
     expect(run.completeSteps()).toEqual([]);
     expect(() => readFileSync(log)).toThrow();
   });
+
+  it('finishedFor: final/ written and the run reached the steps asked for (its newest checkpoint, or the step its final model records)', () => {
+    const run = fresh();
+    run.saveCheckpoint(12, weights, { step: 12 });
+    expect(run.finishedFor(12)).toBe(false); // no final model yet
+    mkdirSync(run.finalDir, { recursive: true });
+    writeFileSync(join(run.finalDir, 'config.json'), JSON.stringify({ training: { stage: 'supervised', step: 13 } }));
+    expect(run.finishedFor(12)).toBe(true); // a checkpoint at the last step
+    expect(run.finishedFor(13)).toBe(true); // the last step after the newest checkpoint: final/ says it got there
+    expect(run.finishedFor(14)).toBe(false); // more steps asked for: continue from the checkpoint
+    writeFileSync(join(run.finalDir, 'config.json'), JSON.stringify({ training: { stage: 'rl', algorithm: 'grpo' } }));
+    expect(run.finishedFor(13)).toBe(false); // a final model that does not say: resume from the checkpoint, as before
+    expect(run.finishedFor(12)).toBe(true);
+  });
 });

@@ -101,14 +101,23 @@ export class RunDir {
   }
 
   /**
-   * True when `--resume` of a run of `total` steps has nothing left to do: its final model is written and no complete checkpoint
-   * stops short of `total` (the usual case is one at the last step; with none, the run ended without one). A run whose newest
-   * checkpoint is before `total` (more steps asked for than it had) is continued from that checkpoint.
+   * True when `--resume` of a run of `total` steps has nothing left to do: its final model is written and either its config
+   * records that it reached `total` (`training.step` or `training.update`), or no complete checkpoint stops short of `total`
+   * (the usual case is one at the last step; with none, the run ended without one). A run that stopped short of `total`
+   * (more steps asked for than it had, or a time limit) is continued from its newest checkpoint.
    */
   finishedFor(total: number): boolean {
     if (!this.isFinished()) return false;
     const steps = this.completeSteps();
-    return !steps.length || steps[steps.length - 1] >= total;
+    if (!steps.length || steps[steps.length - 1] >= total) return true;
+    let training: { step?: unknown; update?: unknown } | undefined;
+    try {
+      training = (JSON.parse(readFileSync(join(this.finalDir, CONFIG_FILE), 'utf8')) as { training?: typeof training }).training;
+    } catch {
+      return false; // unreadable: resume from the checkpoint, as before
+    }
+    const reached = training?.step ?? training?.update;
+    return typeof reached === 'number' && reached >= total;
   }
 
   /**

@@ -335,11 +335,11 @@ export class RLRun {
     return st.update;
   }
 
-  finish(training: unknown): RLResult {
+  finish(training: object | undefined): RLResult {
     if (this.alreadyFinished) return { policy: this.ctx.policy, updates: 0, seconds: 0, curve: [], alreadyFinished: true };
     this.logFile.close();
     if (this.update < this.cfg.updates) this.ctx.log?.(`rl: time budget of ${this.cfg.maxSeconds} s reached at update ${this.update} of ${this.cfg.updates}`);
-    saveBuiltin(this.run.finalDir, this.ctx.policy, training);
+    saveBuiltin(this.run.finalDir, this.ctx.policy, { ...training, update: this.update }); // the update it reached: --resume knows it finished (RunDir.finishedFor)
     return { policy: this.ctx.policy, updates: this.update, seconds: this.elapsed, curve: this.curve };
   }
 }
