@@ -40,10 +40,10 @@ async function demoAction(cfg: DemoCommandConfig): Promise<void> {
   const r = await runDemo(cfg);
   console.log(`
 askfirst demo finished in ${r.wallSeconds.toFixed(0)} s
-accuracy  reference ${pct(r.accuracy.reference.overall)} | before RL ${pct(r.accuracy.before.overall)} | after RL ${pct(r.accuracy.after.overall)}
-gap closed  train kinds ${pct(r.gapClosed.train)}${ci(r.gapClosedCi95?.train)} | unseen kinds ${pct(r.gapClosed.unseen)}${ci(r.gapClosedCi95?.unseen)} | all ${pct(r.gapClosed.all)}${ci(r.gapClosedCi95?.all)}
-ps-rate ${r.psRate.toFixed(2)} (oracle minimum ${r.oraclePsRate.toFixed(2)}), over-asking on controls ${pct(r.overAsking)}
+  accuracy  reference ${pct(r.accuracy.reference.overall)} | before RL ${pct(r.accuracy.before.overall)} | after RL ${pct(r.accuracy.after.overall)}
+  gap closed  train kinds ${pct(r.gapClosed.train)}${ci(r.gapClosedCi95?.train)} | unseen kinds ${pct(r.gapClosed.unseen)}${ci(r.gapClosedCi95?.unseen)} | all ${pct(r.gapClosed.all)}${ci(r.gapClosedCi95?.all)}
+  ps-rate ${r.psRate.toFixed(2)} (oracle minimum ${r.oraclePsRate.toFixed(2)}), over-asking on controls ${pct(r.overAsking)}
 ${r.baselines.map((b) => `  ${b.label}: accuracy ${pct(b.accuracy.after.overall)}, ps-rate ${b.psRate.toFixed(2)}, gap closed ${pct(b.gapClosed.all)}${b.oursMinus ? `; ours − it on the unseen kinds ${signed(b.oursMinus.gapClosed.unseen)}${ci(b.oursMinus.ci95.unseen)}` : ''}`).join('\n')}
-[brackets]: 95 % intervals over the test episodes (paired bootstrap; evaluation noise only — --seeds measures training's)
-report: ${join(cfg.out, 'report.html')}  results: ${join(cfg.out, 'results.json')}  model card: ${join(cfg.out, 'MODEL_CARD.md')}`);
+  [brackets]: 95 % intervals over the test episodes (paired bootstrap; evaluation noise only — --seeds measures training's)
+  report: ${join(cfg.out, 'report.html')}  results: ${join(cfg.out, 'results.json')}  model card: ${join(cfg.out, 'MODEL_CARD.md')}`);
 }
