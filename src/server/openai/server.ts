@@ -44,7 +44,7 @@ import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { allowedMethods, listenError, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
-import { usageOf } from './usage.js';
+import { textParts, usageOf } from './usage.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
 export const DEFAULT_CATEGORIES = 4;
@@ -117,7 +117,7 @@ export function lastUserTurn(messages: unknown): { text: string; imageUrl: strin
   if (idx < 0) throw bad('no user message in "messages"');
   const c = msgs[idx].content;
   const parts: Part[] = typeof c === 'string' ? [{ type: 'text', text: c }] : Array.isArray(c) ? c : [];
-  const text = parts.filter((p) => p?.type === 'text' && typeof p.text === 'string').map((p) => p.text).join('\n');
+  const text = textParts(c).join('\n');
   const images = parts
     .filter((p) => p?.type === 'image_url')
     .map((p) => (typeof p.image_url === 'string' ? p.image_url : p.image_url?.url))

@@ -23,16 +23,16 @@ export interface Usage {
 
 type Part = { type?: string; text?: unknown };
 
-/** Every text of a request's messages (string contents and text parts), in order. */
+/** The texts of one message's content: the string itself, or its text parts in order (images and other parts left out). */
+export function textParts(content: unknown): string[] {
+  if (typeof content === 'string') return [content];
+  if (!Array.isArray(content)) return [];
+  return (content as Part[]).filter((p) => p?.type === 'text' && typeof p.text === 'string').map((p) => p.text as string);
+}
+
+/** Every text of a request's messages, in order. */
 function messageTexts(messages: unknown): string[] {
-  if (!Array.isArray(messages)) return [];
-  const out: string[] = [];
-  for (const m of messages as { content?: unknown }[]) {
-    const c = m?.content;
-    if (typeof c === 'string') out.push(c);
-    else if (Array.isArray(c)) for (const p of c as Part[]) if (p?.type === 'text' && typeof p.text === 'string') out.push(p.text);
-  }
-  return out;
+  return Array.isArray(messages) ? (messages as { content?: unknown }[]).flatMap((m) => textParts(m?.content)) : [];
 }
 
 const count = (texts: readonly string[]) => texts.reduce((n, t) => n + tokenize(t).length, 0);
