@@ -25,7 +25,6 @@ import { Means } from '../util/stats.js';
 import { preferenceLoss } from './preference-loss.js';
 import type { PreferenceExample } from './reward-model.js';
 import { BaseRLConfigSchema, RLRun, type RLContext, type RLResult } from './run.js';
-import { savedConfig } from '../nn/run-dir.js';
 import type { Trajectory } from './trajectory-features.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
@@ -146,5 +145,5 @@ export async function trainDPO(partial: unknown, ctx: RLContext, examples: reado
     bar.tick(1, { loss: m['dpo/loss'].toFixed(3) });
   }
   bar.stop();
-  return run.finish({ stage: 'dpo', algorithm: 'dpo', config: savedConfig(cfg) });
+  return run.finish({ stage: 'dpo', algorithm: 'dpo', config: cfg });
 }

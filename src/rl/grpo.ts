@@ -29,7 +29,6 @@ import { makeRewards, proactiveBenchReward, scoreTrajectory } from './rewards.js
 import { factoredClippedLoss } from './objective.js';
 import { forwardSamples, rolloutMultiTurn, rolloutSingleTurn, type Rollout } from './rollout.js';
 import { BaseRLConfigSchema, RLRun, type RLContext, type RLResult } from './run.js';
-import { savedConfig } from '../nn/run-dir.js';
 import { Means } from '../util/stats.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
@@ -116,5 +115,5 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
     bar.tick(1, { reward: m['rl/reward'].toFixed(3), ask: m['rl/askRate'].toFixed(2) });
   }
   bar.stop();
-  return run.finish({ stage: 'rl', algorithm: 'grpo', config: savedConfig(cfg) });
+  return run.finish({ stage: 'rl', algorithm: 'grpo', config: cfg });
 }

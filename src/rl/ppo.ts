@@ -29,7 +29,6 @@ import { factoredClippedLoss } from './objective.js';
 import { makeRewards, scoreTrajectory } from './rewards.js';
 import { forwardSamples, rolloutMultiTurn, type Rollout } from './rollout.js';
 import { BaseRLConfigSchema, RLRun, type RLContext, type RLResult } from './run.js';
-import { savedConfig } from '../nn/run-dir.js';
 import { Means } from '../util/stats.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
@@ -127,5 +126,5 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
     bar.tick(1, { reward: m['rl/reward'].toFixed(3), ask: m['rl/askRate'].toFixed(2) });
   }
   bar.stop();
-  return run.finish({ stage: 'rl', algorithm: 'ppo', config: savedConfig(cfg) });
+  return run.finish({ stage: 'rl', algorithm: 'ppo', config: cfg });
 }

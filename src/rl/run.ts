@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { outDirField } from '../util/config.js';
-import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, type Tensor } from '../nn/index.js';
+import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, savedConfig, type Tensor } from '../nn/index.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { EpisodeState } from '../episode/state.js';
@@ -335,11 +335,12 @@ export class RLRun {
     return st.update;
   }
 
-  finish(training: object | undefined): RLResult {
+  finish(training: { stage: string; algorithm: string; config: object } | undefined): RLResult {
     if (this.alreadyFinished) return { policy: this.ctx.policy, updates: 0, seconds: 0, curve: [], alreadyFinished: true };
     this.logFile.close();
     if (this.update < this.cfg.updates) this.ctx.log?.(`rl: time budget of ${this.cfg.maxSeconds} s reached at update ${this.update} of ${this.cfg.updates}`);
-    saveBuiltin(this.run.finalDir, this.ctx.policy, { ...training, update: this.update }); // the update it reached: --resume knows it finished (RunDir.finishedFor)
+    const saved = training ? { ...training, config: savedConfig(training.config) } : {}; // the config without run options
+    saveBuiltin(this.run.finalDir, this.ctx.policy, { ...saved, update: this.update }); // the update it reached: --resume knows it finished (RunDir.finishedFor)
     return { policy: this.ctx.policy, updates: this.update, seconds: this.elapsed, curve: this.curve };
   }
 }
