@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { runFeedbackDemo, FeedbackDemoConfigSchema, goldReward } from '../demo/feedback.js';
 import { aggregateFeedback } from '../demo/feedback-seeds.js';
-import { pairOfItem, pairToItem, pairsFromRecords } from '../feedback/pairs.js';
+import { labelsPerPair, pairOfItem, pairToItem, pairsFromRecords } from '../feedback/pairs.js';
 import { SimulateConfigSchema, simulateAnnotators } from '../feedback/simulate.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { startServer } from '../server/workbench/workbench.js';
@@ -83,7 +83,7 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
     try {
       const people = [];
       for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`${SIM_PREFIX}${cfg.bias}-${k + 1}-${Date.now().toString(36)}`));
-      const r = await simulateAnnotators(server.url, project.id, people, pairs, goldReward, cfg);
+      const r = await simulateAnnotators(server.url, project.id, people, pairs, goldReward, cfg, undefined, await labelsPerPair(store, project.id));
       print(`${r.labels} labels by ${people.length} simulated annotators over ${server.url} (noise ${cfg.noise}, bias ${cfg.bias})`);
       return r;
     } finally {

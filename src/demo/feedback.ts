@@ -36,7 +36,7 @@ import { runEpisodes } from '../agents/runner.js';
 import { RunDir } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
 import { FeedbackStore, type Project } from '../feedback/store.js';
-import { askForeverPairs, asksOnAnswerable, pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair, type TrajectoryPair } from '../feedback/pairs.js';
+import { askForeverPairs, asksOnAnswerable, labelsPerPair, pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair, type TrajectoryPair } from '../feedback/pairs.js';
 import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';
 import { firstByCoverage } from '../feedback/pair-coverage.js';
 import { resolveSupervisedConfig, trainSupervised } from '../rl/supervised.js';
@@ -216,7 +216,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
           const people = [];
           for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`${name}-sim-${k + 1}-${Date.now().toString(36)}`));
           const bar = progress(`simulated annotators (${name})`, pr.needed - pr.labels, { enabled: cfg.progress, unit: 'labels' });
-          const r = await simulateAnnotators(server.url, project.id, people, new Map(pairs.map((p) => [p.id, p])), goldReward, { noise: cfg.noise, bias, seed: cfg.seed }, () => bar.tick());
+          const r = await simulateAnnotators(server.url, project.id, people, new Map(pairs.map((p) => [p.id, p])), goldReward, { noise: cfg.noise, bias, seed: cfg.seed }, () => bar.tick(), await labelsPerPair(store, project.id));
           bar.stop();
           log(`feedback demo: ${r.labels} labels over HTTP in project ${name} (${Object.entries(r.byAnnotator).map(([a, n]) => `${a.split('-sim-')[1]?.split('-')[0] ?? a}: ${n}`).join(', ')})`);
         } finally {

@@ -204,6 +204,13 @@ export function pairOfItem(item: { externalId: string; meta: Record<string, unkn
   return { id: item.externalId, episode: m.episode, a: m.records[0], b: m.records[1], source: m.source };
 }
 
+/** How many preference labels each item of a project holds, by the item's external id (a pair's id). */
+export async function labelsPerPair(store: FeedbackStore, projectId: number): Promise<Map<string, number>> {
+  const n = new Map<string, number>();
+  for (const { item } of await store.labelled(projectId, 'preference')) n.set(item.externalId, (n.get(item.externalId) ?? 0) + 1);
+  return n;
+}
+
 /**
  * Every preference label of a project's trajectory pairs, in label order (task, annotator).
  * An empty label set, or a label on an item that is not a valid pair, is an error: nothing is

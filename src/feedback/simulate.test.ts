@@ -7,7 +7,7 @@ import { createApp } from '../server/workbench/app.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { Rng } from '../util/rng.js';
 import { openDb } from './db.js';
-import { pairToItem, readLabelledPairs, type TrajectoryPair } from './pairs.js';
+import { labelsPerPair, pairToItem, readLabelledPairs, type TrajectoryPair } from './pairs.js';
 import { simulateAnnotators, simulatedChoice } from './simulate.js';
 import { FeedbackStore } from './store.js';
 
@@ -58,5 +58,47 @@ describe('simulated annotators over HTTP', () => {
       await new Promise((res) => server.close(res));
       await store.close();
     }
+  });
+});
+
+describe('the labels a pair gets do not depend on who takes it or on an interruption', () => {
+  const pairs: TrajectoryPair[] = Array.from({ length: 16 }, (_, i) => ({ id: `e${i}#pair0`, episode: ep(`e${i}`), a: guess(ep(`e${i}`)), b: ask(ep(`e${i}`)) }));
+  const byId = new Map(pairs.map((p) => [p.id, p]));
+  /** Label the pairs in `runs` sittings (each of `perRun[i]` labels at most, new annotators each time); the labels by pair. */
+  const label = async (labelsPerItem: number, annotators: number, perRun: (number | undefined)[]) => {
+    const store = await FeedbackStore.open(await openDb());
+    const app = createApp({ store, playPolicy: async () => ({ name: 'none', act: async () => [] }) });
+    const server = await new Promise<ReturnType<typeof serve>>((res) => {
+      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => res(s));
+    });
+    try {
+      const project = await store.createProject('sim', '/tmp', labelsPerItem);
+      await store.addItems(project.id, pairs.map(pairToItem));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const [r, maxLabels] of perRun.entries()) {
+        const people = [];
+        for (let k = 0; k < annotators; k++) people.push(await store.addAnnotator(`run${r}-${k}`));
+        await simulateAnnotators(url, project.id, people, byId, utility, { noise: 0.5, seed: 3, maxLabels }, undefined, await labelsPerPair(store, project.id));
+      }
+      const got = new Map<string, number[]>();
+      for (const l of await readLabelledPairs(store, project)) got.set(l.pair.id, [...(got.get(l.pair.id) ?? []), l.preferred].sort());
+      return [...got.entries()].sort(([a], [b]) => a.localeCompare(b));
+    } finally {
+      await new Promise((res) => server.close(res));
+      await store.close();
+    }
+  };
+  it('one label per pair: one annotator, three, and a run stopped twice and resumed give the same labels', async () => {
+    const one = await label(1, 1, [undefined]);
+    expect(one).toHaveLength(16);
+    expect(new Set(one.map(([, l]) => l[0])).size).toBe(2); // the noise decides some (the test can tell streams apart)
+    expect(await label(1, 3, [undefined])).toEqual(one);
+    expect(await label(1, 1, [5, 4, undefined])).toEqual(one);
+  });
+  it('two labels per pair: the pair holds the same two labels whoever gave them', async () => {
+    const two = await label(2, 2, [undefined]);
+    expect(two.every(([, l]) => l.length === 2)).toBe(true);
+    expect(await label(2, 3, [undefined])).toEqual(two);
+    expect(await label(2, 2, [7, undefined])).toEqual(two);
   });
 });

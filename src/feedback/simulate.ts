@@ -14,6 +14,13 @@
  *   - ties (equal utility) are broken at random.
  * Labels on trajectory pairs set both preference fields to the chosen play (`moreHelpful` is the
  * one the reward model reads; see pairs.ts).
+ *
+ * The random draws of a label come from its own stream, keyed by (seed, pair, slot): the slot is
+ * how many labels the pair held before this one. Which of the concurrent annotators takes which
+ * pair follows the order their HTTP requests arrive, and a resumed run makes new annotators; with
+ * a stream per annotator both changed the labels. Keyed by the pair, the labels a pair gets are
+ * the same whoever takes it and whether or not the run was interrupted (the simulated people
+ * share one noise model, so nothing is lost by not keying on the person).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -60,6 +67,9 @@ export function simulatedChoice(pair: Pick<TrajectoryPair, 'a' | 'b'>, utility: 
   return c;
 }
 
+/** The random stream of the label in slot `slot` (0 = the pair's first label) of pair `pairId`. */
+export const labelRng = (seed: number, pairId: string, slot: number) => new Rng(hashSeed('simulate', seed, pairId, slot));
+
 export interface SimulatedAnnotator {
   name: string;
   token: string;
@@ -92,6 +102,8 @@ async function call<T>(url: string, token: string, init: RequestInit = {}): Prom
  * Let every annotator label preference tasks of project `projectId` over HTTP until the queue
  * is empty for them (or `maxLabels` labels are in). `pairs` maps an item's external id to its
  * pair (what the simulated person knows of the scene); items not in it are left for people.
+ * `held` counts the labels each pair (by id) already holds, so a resumed run draws each new
+ * label from the slot an uninterrupted run would have (`labelsPerPair` reads it from the store).
  * Annotators run concurrently, each one label at a time, as people do.
  */
 export async function simulateAnnotators(
@@ -102,12 +114,13 @@ export async function simulateAnnotators(
   utility: (r: EpisodeRecord) => number,
   partial: Partial<SimulateConfig> = {},
   onLabel?: (n: number) => void,
+  held: ReadonlyMap<string, number> = new Map(),
 ): Promise<SimulateResult> {
   const cfg = resolveSimulateConfig(partial);
   const res: SimulateResult = { labels: 0, byAnnotator: {}, skipped: 0 };
   const base = baseUrl.replace(/\/$/, '');
-  const one = async (who: SimulatedAnnotator, k: number) => {
-    const rng = new Rng(hashSeed('simulate', cfg.seed, k));
+  const slots = new Map(held);
+  const one = async (who: SimulatedAnnotator) => {
     res.byAnnotator[who.name] = 0;
     const skip = new Set<number>();
     for (;;) {
@@ -121,7 +134,9 @@ export async function simulateAnnotators(
         res.skipped++;
         continue;
       }
-      const c = simulatedChoice(pair, utility, cfg, rng);
+      const slot = slots.get(pair.id) ?? 0;
+      slots.set(pair.id, slot + 1);
+      const c = simulatedChoice(pair, utility, cfg, labelRng(cfg.seed, pair.id, slot));
       const label: PreferenceLabel = { lessHallucination: c, moreHelpful: c };
       const r = await call<SubmitResponse>(`${base}/api/assignments/${a.id}/annotation`, who.token, { method: 'POST', body: JSON.stringify({ submissionId: randomUUID(), label }) });
       if (!r.replayed) {
@@ -131,6 +146,6 @@ export async function simulateAnnotators(
       }
     }
   };
-  await Promise.all(annotators.map((a, k) => one(a, k)));
+  await Promise.all(annotators.map(one));
   return res;
 }
