@@ -1,7 +1,7 @@
 /**
  * Aggregate metrics over episode records (docs/architecture.md §2): ProactiveBench's accuracy and
- * proactive-suggestion rate, plus askfirst's guess, abstain, invalid, unparseable and
- * over-asking rates, and the gap-closed figure. Pure functions.
+ * proactive-suggestion rate, plus askfirst's guess, abstain, invalid, unparseable,
+ * over-asking and control-abstain rates, and the gap-closed figure. Pure functions.
  */
 import type { EpisodeRecord } from './types.js';
 import { average } from '../util/stats.js';
@@ -31,10 +31,31 @@ export interface Metrics {
   /** Share that ran out of turns. */
   maxTurnsRate: number;
   /**
-   * Share of control episodes (answerable at the first view) whose first move was an intervention; null when the records
-   * hold no control episode (`controls` = 0) — undefined, not 0 % (tables print '–').
+   * Share of control episodes (answerable at the first view) whose first move was an intervention (`askedFirst`); null
+   * when the records hold no control episode (`controls` = 0) — undefined, not 0 % (tables print '–'). An abstention
+   * there is not in it: it is `controlAbstain`, beside it (why: `controlAbstain`).
    */
   overAsking: number | null;
+  /**
+   * Share of control episodes whose first move was an abstention ("I cannot answer this question.", `abstainedFirst`):
+   * declining to answer what the view shows. Null when there is no control episode, as `overAsking`, and in a
+   * results.json written before it existed (report/results.ts).
+   *
+   * Reported beside over-asking, not inside it, because the two cost different people different things, and a reader
+   * who wants them together can add them (they are disjoint: each is the first move of the same control episodes, so
+   * the sum is the share of controls not answered at once, unparseable first replies aside):
+   * - Over-asking is the cost of asking: an intervention is a request the user must carry out, after which the episode
+   *   goes on and may still end right. An abstention requests nothing and ends the episode as a failure; its cost is the
+   *   missing answer, already counted by accuracy and `abstainRate`.
+   * - Every over-asking figure askfirst has published (README, docs/transfer.md, docs/feedback-rlhf.md, the demo's
+   *   ≤ 5 % target, report/headline.ts) was measured as interventions on controls; counting abstentions in would change
+   *   what those figures mean for any policy that abstains (every kind shows the "I cannot answer this question."
+   *   option, and a VLM behind `openai:` may take it), without a trace in the number.
+   * - ProactiveBench itself has no over-asking figure (its episodes have no controls; its code reports accuracy and
+   *   ps-rate, and scores choosing the abstain option like any other wrong option), so no definition of its is matched
+   *   or broken here.
+   */
+  controlAbstain: number | null;
   /** Number of control episodes. */
   controls: number;
   /** Accuracy on non-control episodes only; null when every episode is a control. */
@@ -67,11 +88,17 @@ export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
     invalidRate: share((r) => r.outcome === 'invalid-intervention'),
     unparseableRate: share((r) => r.outcome === 'unparseable'),
     maxTurnsRate: share((r) => r.outcome === 'max-turns'),
-    overAsking: controls.length ? average(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0))) : null,
+    overAsking: controls.length ? average(controls.map((r) => (askedFirst(r) ? 1 : 0))) : null,
+    controlAbstain: controls.length ? average(controls.map((r) => (abstainedFirst(r) ? 1 : 0))) : null,
     controls: controls.length,
     accuracyNonControl: nonControl.length ? average(nonControl.map((r) => (r.success ? 1 : 0))) : null,
   };
 }
+
+/** The episode's first move was an intervention (valid or not): on a control episode, over-asking. */
+export const askedFirst = (r: EpisodeRecord): boolean => r.actions[0]?.type === 'intervention';
+/** The episode's first move was an abstention (it ends the episode): on a control episode, `Metrics.controlAbstain`. */
+export const abstainedFirst = (r: EpisodeRecord): boolean => r.actions[0]?.type === 'abstain';
 
 /**
  * Whether a record can tell a guess: the informativeness of the view it ended on is known. Records that carry no per-turn

@@ -233,6 +233,20 @@ describe('metrics', () => {
     expect(s).toMatchObject({ controls: 1, overAsking: 0 }); // a control that answered at once: 0 %, a real figure
     expect(s.byKind.camera).toMatchObject({ controls: 0, overAsking: null });
   });
+  it('an abstention at once on a control is its own figure beside over-asking, not inside it; the two are disjoint', () => {
+    const control = (id: string) => toy({ id, control: true, firstView: 2, minInterventions: 0 });
+    const recs = [
+      playEpisode(control('a'), 'proactive', () => 'I cannot answer this question.'), // on a view that shows the answer
+      playEpisode(control('b'), 'proactive', () => 'A'), // asked: over-asking
+      playEpisode(control('c'), 'proactive', () => 'dog'), // answered at once
+      playEpisode(control('d'), 'proactive', () => 'hmm'), // unparseable: neither
+      playEpisode(toy({ id: 'e' }), 'proactive', () => 'C'), // abstained on a non-control: not a control figure
+    ];
+    const m = computeMetrics(recs);
+    expect(m).toMatchObject({ controls: 4, overAsking: 1 / 4, controlAbstain: 1 / 4, abstainRate: 2 / 5 });
+    expect(computeMetrics(recs.slice(4))).toMatchObject({ controls: 0, overAsking: null, controlAbstain: null });
+    expect(summarize(recs).byKind.occlusion.controlAbstain).toBe(1 / 4);
+  });
   it('guess rate is null, not 0, when no episode knows whether its last view was informative (ProactiveBench data)', () => {
     // a real photo's informativeness is unknown: answering at once may or may not be a guess
     const unknown = (id: string) => playEpisode(toy({ id, kind: 'QuickDraw', informative: undefined }), 'proactive', () => 'cat');

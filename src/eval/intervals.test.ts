@@ -5,14 +5,14 @@ import { meanInterval95 } from '../util/stats.js';
 import { intervalSummary, psInterval, rateIntervals } from './intervals.js';
 
 /** A finished episode record: `ps` suggestions, then an answer (right or not). */
-function rec(id: string, o: { kind?: string; ps?: number; success?: boolean; control?: boolean; variant?: string; asked?: boolean } = {}): EpisodeRecord {
+function rec(id: string, o: { kind?: string; ps?: number; success?: boolean; control?: boolean; variant?: string; asked?: boolean; abstained?: boolean } = {}): EpisodeRecord {
   const ps = o.ps ?? 0;
   const move = { type: 'intervention' as const, option: 0, intervention: 0, valid: true };
-  const answer = { type: 'category' as const, option: 1, category: 0, correct: !!o.success };
-  const actions = [...Array(ps).fill(move), answer];
+  const answer = o.abstained ? { type: 'abstain' as const, option: 2, intervention: 2 } : { type: 'category' as const, option: 1, category: 0, correct: !!o.success };
+  const actions: EpisodeRecord['actions'] = [...Array<typeof move>(ps).fill(move), answer];
   if (o.asked && ps === 0) actions.unshift(move);
   return {
-    id, kind: o.kind ?? 'sketch', mode: 'proactive', control: !!o.control, success: !!o.success, outcome: o.success ? 'correct' : 'wrong-category',
+    id, kind: o.kind ?? 'sketch', mode: 'proactive', control: !!o.control, success: !!o.success, outcome: o.abstained ? 'abstain' : o.success ? 'correct' : 'wrong-category',
     turns: actions.length, interventions: actions.length - 1, ps: actions.length - 1, minInterventions: 1, guessed: false,
     ...(o.variant ? { variant: o.variant } : {}), replies: actions.map(() => 'x'), actions, views: actions.map((_, i) => i),
   };
@@ -41,6 +41,21 @@ describe('rate intervals', () => {
     expect(iv.overAsking).toMatchObject({ k: 1, n: 3 });
     expect(iv.accuracyNonControl).toMatchObject({ n: 0, rate: null, low: null, high: null });
     expect(iv.accuracy).toMatchObject({ k: 2, n: 3 });
+  });
+  it('abstaining at once on a control has its own interval beside over-asking; asking first and abstaining later is over-asking only', () => {
+    const recs = [
+      rec('a', { control: true, abstained: true }),
+      rec('b', { control: true, asked: true, abstained: true }),
+      rec('c', { control: true, success: true }),
+      rec('d', { control: true, success: true }),
+      rec('e', { abstained: true }),
+    ];
+    const iv = rateIntervals(recs);
+    expect(iv.controlAbstain).toMatchObject({ k: 1, n: 4, rate: 1 / 4 });
+    expect(iv.overAsking).toMatchObject({ k: 1, n: 4 });
+    expect(iv.abstainRate).toMatchObject({ k: 3, n: 5 });
+    expect(iv.controlAbstain.rate).toBe(summarize(recs).controlAbstain);
+    expect(rateIntervals(recs.slice(4)).controlAbstain).toMatchObject({ n: 0, rate: null });
   });
   it('Wilson bounds are exactly 0 and 1 at k = 0 and k = n', () => {
     const none = rateIntervals([rec('a'), rec('b')]).accuracy;

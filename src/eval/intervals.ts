@@ -2,14 +2,14 @@
  * 95 % intervals for every rate of an evaluation (docs/architecture.md §2 metrics): Wilson
  * score intervals for the shares of episodes (accuracy, guess — over the episodes whose last view's informativeness is
  * known, episode/metrics.ts —, abstain, invalid, unparseable,
- * max-turns, over-asking over the controls, accuracy off the controls) and a Student's t
+ * max-turns, over-asking and abstaining at once over the controls, accuracy off the controls) and a Student's t
  * interval for the mean number of proactive suggestions (ps-rate, its lower bound cut at 0), overall, per kind and per variant.
  */
-import { guessKnown, kindKey, statsBy, variantKey } from '../episode/metrics.js';
+import { abstainedFirst, askedFirst, guessKnown, kindKey, statsBy, variantKey } from '../episode/metrics.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { meanInterval95, wilson95, type MeanInterval, type RateInterval } from '../util/stats.js';
 
-export type RateName = 'accuracy' | 'guessRate' | 'abstainRate' | 'invalidRate' | 'unparseableRate' | 'maxTurnsRate' | 'overAsking' | 'accuracyNonControl';
+export type RateName = 'accuracy' | 'guessRate' | 'abstainRate' | 'invalidRate' | 'unparseableRate' | 'maxTurnsRate' | 'overAsking' | 'controlAbstain' | 'accuracyNonControl';
 
 export type Intervals = Record<RateName, RateInterval> & { psRate: MeanInterval };
 
@@ -30,7 +30,8 @@ export function rateIntervals(records: readonly EpisodeRecord[]): Intervals {
     invalidRate: count(records, (r) => r.outcome === 'invalid-intervention'),
     unparseableRate: count(records, (r) => r.outcome === 'unparseable'),
     maxTurnsRate: count(records, (r) => r.outcome === 'max-turns'),
-    overAsking: count(controls, (r) => r.actions[0]?.type === 'intervention'),
+    overAsking: count(controls, askedFirst),
+    controlAbstain: count(controls, abstainedFirst),
     accuracyNonControl: count(nonControl, (r) => r.success),
     psRate: psInterval(records.map((r) => r.ps)),
   };

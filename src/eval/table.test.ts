@@ -4,7 +4,17 @@ import { lossesLine, summaryTable, variantTable } from './table.js';
 import { metricsOf } from '../testing/metrics-fixture.js';
 
 const m = (episodes: number, accuracy: number, controls = 0): Metrics =>
-  metricsOf(episodes, accuracy, { psRate: 1, interventions: 1, oraclePsRate: 1, invalidRate: 1 - accuracy, overAsking: controls ? 1 : null, controls });
+  metricsOf(episodes, accuracy, { psRate: 1, interventions: 1, oraclePsRate: 1, invalidRate: 1 - accuracy, overAsking: controls ? 1 : null, controlAbstain: controls ? 0 : null, controls });
+
+/** The table's last row as header → cell (headers may hold single spaces; columns are two or more apart). */
+function lastRow(table: string): Record<string, string> {
+  const lines = table.split('\n');
+  const cells = (l: string) => l.trim().split(/\s{2,}/);
+  const head = cells(lines.find((l) => l.startsWith('kind') || l.startsWith('variant'))!);
+  const row = cells(lines.at(-1)!);
+  expect(row).toHaveLength(head.length);
+  return Object.fromEntries(head.map((h, i) => [h, row[i]]));
+}
 
 describe('terminal tables', () => {
   const s: Summary = { ...m(3, 2 / 3), byKind: { corruption: m(3, 2 / 3, 1) } };
@@ -27,7 +37,12 @@ describe('terminal tables', () => {
       ['corruption/blur', '2', '100.0%'],
       ['corruption/saturation', '1', '0.0%'],
     ]);
-    expect(rows[1]).toMatch(/100\.0%\s+100\.0%$/); // invalid, over-asking
+    expect(rows[1]).toMatch(/100\.0%\s+100\.0%\s+0\.0%$/); // invalid, over-asking, abstained on controls
+  });
+  it('shows abstaining at once on the controls beside over-asking, – where there is no control', () => {
+    const withControls = { ...metricsOf(10, 0.5, { controls: 4, overAsking: 0.25, controlAbstain: 0.5, abstainRate: 0.2 }), byKind: {} };
+    expect(lastRow(summaryTable(withControls))).toMatchObject({ abstain: '20.0%', 'over-ask': '25.0%', 'ctl abstain': '50.0%' });
+    expect(lastRow(summaryTable({ ...metricsOf(10, 0.5), byKind: {} }))).toMatchObject({ 'over-ask': '–', 'ctl abstain': '–' });
   });
   it('names where a policy fell below the one it started from, or says it did nowhere', () => {
     expect(lossesLine([], 'after RL', 'the guesser')).toBe('after RL: at or above the guesser on every kind and variant');

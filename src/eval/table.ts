@@ -19,7 +19,11 @@ export function pctInterval(r: RateInterval | undefined, fallback: number): stri
   return `${pct(r.rate)} [${(100 * r.low!).toFixed(1)}, ${(100 * r.high!).toFixed(1)}]`;
 }
 
-/** One row per kind plus an "all" row: accuracy (with its Wilson 95 % interval when given), ps-rate vs oracle minimum, guess/abstain/invalid, over-asking. */
+/**
+ * One row per kind plus an "all" row: accuracy (with its Wilson 95 % interval when given), ps-rate vs oracle minimum,
+ * guess/abstain/invalid, then over the control episodes the shares whose first move was an intervention (over-asking)
+ * and an abstention (`ctl abstain`).
+ */
 export function summaryTable(s: Summary, title?: string, iv?: IntervalSummary): string {
   const rows = Object.entries(s.byKind).map(([k, m]) => metricsRow(k, m, iv?.byKind[k]));
   rows.push(metricsRow('all', s, iv));
@@ -34,7 +38,7 @@ export function variantTable(s: Summary, title?: string, iv?: IntervalSummary): 
 }
 
 function metricsHeaders(first: string, withInterval: boolean): string[] {
-  return [first, 'episodes', withInterval ? 'accuracy [95% CI]' : 'accuracy', 'ps-rate', 'oracle ps', 'guess', 'abstain', 'invalid', 'over-ask'];
+  return [first, 'episodes', withInterval ? 'accuracy [95% CI]' : 'accuracy', 'ps-rate', 'oracle ps', 'guess', 'abstain', 'invalid', 'over-ask', 'ctl abstain'];
 }
 
 function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
@@ -48,6 +52,7 @@ function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
     pct(m.abstainRate),
     pct(m.invalidRate + m.unparseableRate),
     m.overAsking === null ? '–' : pct(m.overAsking),
+    m.controlAbstain === null ? '–' : pct(m.controlAbstain),
   ];
 }
 

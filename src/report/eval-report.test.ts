@@ -11,7 +11,8 @@ import { tmpDir } from '../testing/tmp.js';
 import { DataError } from '../util/errors.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { mcnemar } from '../util/stats.js';
-import { pairwiseMcnemar, pValue, readEvalRun, writeEvalReport, type EvalRun } from './eval-report.js';
+import { intervalSummary } from '../eval/intervals.js';
+import { pairwiseMcnemar, pValue, readEvalRun, renderEvalReport, writeEvalReport, type EvalRun } from './eval-report.js';
 
 describe('readEvalRun', () => {
   it('a summary.json that does not parse, or is not an object, is a DataError naming the file', async () => {
@@ -108,5 +109,41 @@ describe('pValue (the pair tables\' exact p)', () => {
     expect(pValue(pair(1075, 0))).toBe('4.94e-324'); // 2^−1074, a denormal the double prints as 5e-324
     expect(pValue(pair(2000, 0))).toBe('1.74e-602'); // 2^−1999; pExact is 0 here
     expect(pValue({ pExact: 0, log10PExact: -99.99999 })).toBe('1.00e-100'); // a mantissa rounding up to 10 carries
+  });
+});
+
+describe('renderEvalReport: the per-model table', () => {
+  /** A one-turn record ending as `outcome` (its action the one that ends so), on a control episode or not. */
+  const rec = (id: string, outcome: EpisodeRecord['outcome'], control = false): EpisodeRecord => {
+    const action: EpisodeRecord['actions'][number] =
+      outcome === 'invalid-intervention' ? { type: 'intervention', option: 1, intervention: 1, valid: false }
+      : outcome === 'abstain' ? { type: 'abstain', option: 2, intervention: 2 }
+      : outcome === 'unparseable' ? { type: 'unparseable' }
+      : { type: 'category', option: 3, category: 0, correct: outcome === 'correct' };
+    return {
+      id, kind: 'sketch', mode: 'proactive', control, success: outcome === 'correct', outcome, turns: 1, interventions: 0, ps: 0,
+      minInterventions: control ? 0 : 1, guessed: !control && action.type === 'category', replies: ['x'], actions: [action], views: [0],
+    };
+  };
+  it('shows abstaining at once on the controls beside over-asking', async () => {
+    const records = [
+      rec('a', 'invalid-intervention'),
+      rec('b', 'unparseable'),
+      rec('c', 'unparseable'),
+      rec('d', 'unparseable'),
+      rec('e', 'correct'),
+      rec('f', 'abstain', true),
+      rec('g', 'correct', true),
+      rec('h', 'invalid-intervention', true), // asked (an intervention not valid here) on a control: over-asking
+    ];
+    const run: EvalRun = { dir: 'r', label: 'm', summary: {}, records: { proactive: records }, intervals: { proactive: intervalSummary(records) } };
+    const { markdownTable } = await renderEvalReport([run]);
+    const cells = (l: string) => l.split('|').slice(1, -1).map((c) => c.trim());
+    const [head, , row] = markdownTable.split('\n').slice(1).map(cells);
+    const col = Object.fromEntries(head.map((h, i) => [h, row[i]]));
+    expect(col).toMatchObject({
+      'over-asking (controls)': expect.stringMatching(/^33\.3 % \\\[/), // 1 of 3
+      'abstained at once (controls)': expect.stringMatching(/^33\.3 % \\\[/), // 1 of 3
+    });
   });
 });

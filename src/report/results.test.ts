@@ -51,6 +51,18 @@ describe('results schema', () => {
     expect(() => parseResults(r3)).toThrow(/examples\.0\.after\.turns\.0\.action/);
   });
 
+  it('reads a results.json written before controlAbstain was recorded: null there (unknown, printed –), not a failure', () => {
+    const r = JSON.parse(JSON.stringify(fakeResults()));
+    const after = r.summaries.after as Record<string, unknown> & { byKind: Record<string, Record<string, unknown>> };
+    expect(after.controlAbstain).toBe(0); // the fixture has controls
+    delete after.controlAbstain;
+    for (const k of Object.values(after.byKind)) delete k.controlAbstain;
+    const back = parseResults(r);
+    expect(back.summaries.after.controlAbstain).toBeNull();
+    expect(Object.values(back.summaries.after.byKind).every((k) => k.controlAbstain === null)).toBe(true);
+    expect(back.summaries.before.controlAbstain).toBe(0);
+  });
+
   it('accepts optional fields left out, strips unknown ones, and checks curve metrics', () => {
     const r = JSON.parse(JSON.stringify(fakeResults()));
     delete r.command;

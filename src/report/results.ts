@@ -92,6 +92,8 @@ export const metricsSchema = exactly<Metrics>()(
     maxTurnsRate: frac,
     /** null when the episodes hold no control episode. */
     overAsking: frac.nullable(),
+    /** null when the episodes hold no control episode, and (the default) in a results.json written before it was recorded. */
+    controlAbstain: frac.nullable().default(null),
     controls: z.number().int().min(0),
     /** null when every episode is a control. */
     accuracyNonControl: frac.nullable(),

@@ -16,7 +16,7 @@ import { Rng, type RngState } from '../util/rng.js';
 import { EpisodeState } from '../episode/state.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { headBatch } from '../agents/builtin/features.js';
-import { summarize, type Summary } from '../episode/metrics.js';
+import { askedFirst, summarize, type Summary } from '../episode/metrics.js';
 import { kindListField } from '../suite/kinds/names.js';
 import { TRAIN_KINDS } from '../suite/splits.js';
 import { MultimodalModel } from '../agents/builtin/model.js';
@@ -288,7 +288,7 @@ export class RLRun {
       m['rl/accuracy'] = average(recs.map((r) => (r.success ? 1 : 0)));
       m['rl/psRate'] = average(recs.map((r) => r.ps));
       const controls = recs.filter((r) => r.control);
-      if (controls.length) m['rl/overAsking'] = average(controls.map((r) => (r.actions[0]?.type === 'intervention' ? 1 : 0)));
+      if (controls.length) m['rl/overAsking'] = average(controls.map((r) => (askedFirst(r) ? 1 : 0)));
     }
     if (this.update % this.cfg.evalEvery === 0 || this.update === this.cfg.updates) {
       const t = performance.now();

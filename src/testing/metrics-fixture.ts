@@ -1,4 +1,4 @@
-/** A Metrics record for tests: `episodes` at `accuracy`, every rate 0 unless `extra` sets it (over-asking null: no controls). */
+/** A Metrics record for tests: `episodes` at `accuracy`, every rate 0 unless `extra` sets it (over-asking and control-abstain null: no controls). */
 import type { Metrics } from '../episode/metrics.js';
 
 export function metricsOf(episodes: number, accuracy: number, extra: Partial<Metrics> = {}): Metrics {
@@ -14,6 +14,7 @@ export function metricsOf(episodes: number, accuracy: number, extra: Partial<Met
     unparseableRate: 0,
     maxTurnsRate: 0,
     overAsking: null,
+    controlAbstain: null,
     controls: 0,
     accuracyNonControl: accuracy,
     ...extra,

@@ -44,6 +44,7 @@ function metrics(
     unparseableRate: round(rest * 0.1),
     maxTurnsRate: round(rest * 0.2),
     overAsking: round(overAsking),
+    controlAbstain: controls ? 0 : null,
     controls,
     accuracyNonControl: round(accuracy * 0.97),
   };
