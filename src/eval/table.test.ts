@@ -37,7 +37,13 @@ describe('terminal tables', () => {
       ['corruption/blur', '2', '100.0%'],
       ['corruption/saturation', '1', '0.0%'],
     ]);
-    expect(rows[1]).toMatch(/100\.0%\s+100\.0%\s+0\.0%$/); // invalid, over-asking, abstained on controls
+    expect(rows[1]).toMatch(/100\.0%\s+0\.0%\s+100\.0%\s+0\.0%$/); // invalid, unparseable, over-asking, abstained on controls
+  });
+  it('shows invalid interventions and unparseable replies in columns of their own, not summed', () => {
+    const t = summaryTable({ ...metricsOf(8, 0.25, { invalidRate: 0.25, unparseableRate: 0.5 }), byKind: {} });
+    expect(lastRow(t)).toMatchObject({ kind: 'all', invalid: '25.0%', unparseable: '50.0%' });
+    const v = lastRow(variantTable({ ...s, byVariant: { 'corruption/blur': metricsOf(4, 0, { invalidRate: 0.75, unparseableRate: 0.25 }) } }));
+    expect(v).toMatchObject({ invalid: '75.0%', unparseable: '25.0%' });
   });
   it('shows abstaining at once on the controls beside over-asking, – where there is no control', () => {
     const withControls = { ...metricsOf(10, 0.5, { controls: 4, overAsking: 0.25, controlAbstain: 0.5, abstainRate: 0.2 }), byKind: {} };

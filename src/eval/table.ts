@@ -20,9 +20,10 @@ export function pctInterval(r: RateInterval | undefined, fallback: number): stri
 }
 
 /**
- * One row per kind plus an "all" row: accuracy (with its Wilson 95 % interval when given), ps-rate vs oracle minimum,
- * guess/abstain/invalid, then over the control episodes the shares whose first move was an intervention (over-asking)
- * and an abstention (`ctl abstain`).
+ * One row per kind plus an "all" row: accuracy (with its Wilson 95 % interval when given), ps-rate vs oracle minimum, the
+ * shares of episodes ending in a guess, an abstention, an invalid intervention (a move the view does not offer as valid)
+ * and an unparseable reply (naming no option: the reply format, not the decision, failed), then over the control
+ * episodes the shares whose first move was an intervention (over-asking) and an abstention (`ctl abstain`).
  */
 export function summaryTable(s: Summary, title?: string, iv?: IntervalSummary): string {
   const rows = Object.entries(s.byKind).map(([k, m]) => metricsRow(k, m, iv?.byKind[k]));
@@ -38,7 +39,7 @@ export function variantTable(s: Summary, title?: string, iv?: IntervalSummary): 
 }
 
 function metricsHeaders(first: string, withInterval: boolean): string[] {
-  return [first, 'episodes', withInterval ? 'accuracy [95% CI]' : 'accuracy', 'ps-rate', 'oracle ps', 'guess', 'abstain', 'invalid', 'over-ask', 'ctl abstain'];
+  return [first, 'episodes', withInterval ? 'accuracy [95% CI]' : 'accuracy', 'ps-rate', 'oracle ps', 'guess', 'abstain', 'invalid', 'unparseable', 'over-ask', 'ctl abstain'];
 }
 
 function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
@@ -50,7 +51,8 @@ function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
     num(m.oraclePsRate),
     m.guessRate === null ? '–' : pct(m.guessRate),
     pct(m.abstainRate),
-    pct(m.invalidRate + m.unparseableRate),
+    pct(m.invalidRate),
+    pct(m.unparseableRate),
     m.overAsking === null ? '–' : pct(m.overAsking),
     m.controlAbstain === null ? '–' : pct(m.controlAbstain),
   ];

@@ -125,7 +125,7 @@ describe('renderEvalReport: the per-model table', () => {
       minInterventions: control ? 0 : 1, guessed: !control && action.type === 'category', replies: ['x'], actions: [action], views: [0],
     };
   };
-  it('shows abstaining at once on the controls beside over-asking', async () => {
+  it('shows invalid interventions and unparseable replies apart, and abstaining at once on the controls beside over-asking', async () => {
     const records = [
       rec('a', 'invalid-intervention'),
       rec('b', 'unparseable'),
@@ -142,6 +142,8 @@ describe('renderEvalReport: the per-model table', () => {
     const [head, , row] = markdownTable.split('\n').slice(1).map(cells);
     const col = Object.fromEntries(head.map((h, i) => [h, row[i]]));
     expect(col).toMatchObject({
+      'invalid intervention': expect.stringMatching(/^25\.0 % \\\[/), // 2 of 8
+      unparseable: expect.stringMatching(/^37\.5 % \\\[/), // 3 of 8
       'over-asking (controls)': expect.stringMatching(/^33\.3 % \\\[/), // 1 of 3
       'abstained at once (controls)': expect.stringMatching(/^33\.3 % \\\[/), // 1 of 3
     });

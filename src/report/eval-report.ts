@@ -138,15 +138,20 @@ export function pValue(t: Pick<McNemar, 'pExact' | 'log10PExact'>): string {
   return `${m.toFixed(2)}e${e}`;
 }
 
-/** Rows of the per-model table: label, episodes, accuracy, ps-rate, guess, abstain, invalid+unparseable, over-asking and abstaining at once on the controls. */
+/**
+ * Rows of the per-model table: label, episodes, accuracy, ps-rate, guess, abstain, invalid intervention, unparseable,
+ * over-asking and abstaining at once on the controls — each rate with its interval. Invalid and unparseable are apart: a
+ * reply that names an option the view does not allow is a decision, one that names no option is a format failure, and
+ * someone debugging a model behind HTTP needs to know which. Computed from the records, so runs of any askfirst version
+ * have every column.
+ */
 function modelRows(runs: readonly EvalRun[], mode: EvalMode): string[][] {
   return runs.map((r) => {
     const i = r.intervals[mode]!;
-    const bad = i.invalidRate.k + i.unparseableRate.k;
-    return [r.label, String(i.accuracy.n), ci(i.accuracy), psCi(i), ci(i.guessRate), ci(i.abstainRate), pct(i.accuracy.n ? bad / i.accuracy.n : null), ci(i.overAsking), ci(i.controlAbstain)];
+    return [r.label, String(i.accuracy.n), ci(i.accuracy), psCi(i), ci(i.guessRate), ci(i.abstainRate), ci(i.invalidRate), ci(i.unparseableRate), ci(i.overAsking), ci(i.controlAbstain)];
   });
 }
-const MODEL_HEAD = ['model', 'episodes', 'accuracy [95 % CI]', 'ps-rate [95 % CI]', 'guess', 'abstain', 'invalid / unparseable', 'over-asking (controls)', 'abstained at once (controls)'];
+const MODEL_HEAD = ['model', 'episodes', 'accuracy [95 % CI]', 'ps-rate [95 % CI]', 'guess', 'abstain', 'invalid intervention', 'unparseable', 'over-asking (controls)', 'abstained at once (controls)'];
 
 /** Accuracy [95 % CI] per kind (or, with `by` = byVariant, per variant within a kind), one column per run; no rows when no run has them. */
 function groupRows(runs: readonly EvalRun[], mode: EvalMode, by: 'byKind' | 'byVariant'): { head: string[]; rows: string[][] } {
@@ -317,7 +322,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
     html.push(
       `<h2>${esc(mode)} mode</h2>`,
       `<h3>Per model</h3>${htmlTable(MODEL_HEAD, models)}`,
-      '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (mean interventions asked per episode, turns − 1) with a Student\'s t 95 % interval; over-asking and abstained at once are over the control episodes (answerable at the first view): the first reply asked for an intervention, or abstained.</p>',
+      '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (mean interventions asked per episode, turns − 1) with a Student\'s t 95 % interval; invalid intervention: the reply named an intervention the view does not offer as valid; unparseable: it named no option (neither its text nor its letter); over-asking and abstained at once are over the control episodes (answerable at the first view): the first reply asked for an intervention, or abstained.</p>',
       `<h3>Per kind: accuracy</h3>${htmlTable(kinds.head, kinds.rows)}`,
       ...charts.map((svg) => `<figure>${svg}</figure>`),
       ...(variants.rows.length ? [`<h3>Per variant: accuracy</h3>${htmlTable(variants.head, variants.rows)}`, VARIANT_NOTE] : []),
