@@ -137,7 +137,7 @@ describe('renderEvalReport: the per-model table', () => {
       rec('h', 'invalid-intervention', true), // asked (an intervention not valid here) on a control: over-asking
     ];
     const run: EvalRun = { dir: 'r', label: 'm', summary: {}, records: { proactive: records }, intervals: { proactive: intervalSummary(records) } };
-    const { markdownTable } = await renderEvalReport([run]);
+    const { markdownTable, html } = await renderEvalReport([run]);
     const cells = (l: string) => l.split('|').slice(1, -1).map((c) => c.trim());
     const [head, , row] = markdownTable.split('\n').slice(1).map(cells);
     const col = Object.fromEntries(head.map((h, i) => [h, row[i]]));
@@ -147,5 +147,8 @@ describe('renderEvalReport: the per-model table', () => {
       'over-asking (controls)': expect.stringMatching(/^33\.3 % \\\[/), // 1 of 3
       'abstained at once (controls)': expect.stringMatching(/^33\.3 % \\\[/), // 1 of 3
     });
+    // in HTML, ten columns on one line each are wider than the page: each interval goes under its rate
+    expect(html).toContain('<table class="stack">');
+    expect(html).toMatch(/<td class="num">25\.0 %<br><span class="ci">\[\d/);
   });
 });

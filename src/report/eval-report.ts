@@ -172,6 +172,24 @@ function htmlTable(head: string[], rows: string[][], numFrom = 1): string {
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
+/**
+ * The per-model table in HTML: ten columns, eight of them a rate with its interval, are wider than the page on one line
+ * each, so a cell's interval goes under its rate ("25.0 %" / "[7.1, 59.1]") and the headers wrap (`STACK_CSS`).
+ */
+function stackedTable(head: string[], rows: string[][]): string {
+  const cell = (c: string) => {
+    const m = /^(.*?) (\[.*\])$/.exec(c);
+    return m ? `${esc(m[1])}<br><span class="ci">${esc(m[2])}</span>` : esc(c);
+  };
+  const th = head.map((h, i) => `<th${i ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
+  const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td${i ? ' class="num"' : ''}>${cell(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table class="stack"><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+}
+const STACK_CSS = `
+table.stack th.num { white-space: normal; overflow-wrap: normal; }
+table.stack .ci { color: var(--muted); font-size: 13px; }
+`;
+
 export function mdTable(head: string[], rows: string[][]): string {
   return [`| ${head.map(mdCell).join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n');
 }
@@ -321,7 +339,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
     const examples = await buildExamples(runs, mode, data);
     html.push(
       `<h2>${esc(mode)} mode</h2>`,
-      `<h3>Per model</h3>${htmlTable(MODEL_HEAD, models)}`,
+      `<h3>Per model</h3>${stackedTable(MODEL_HEAD, models)}`,
       '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (mean interventions asked per episode, turns − 1) with a Student\'s t 95 % interval; invalid intervention: the reply named an intervention the view does not offer as valid; unparseable: it named no option (neither its text nor its letter); over-asking and abstained at once are over the control episodes (answerable at the first view): the first reply asked for an intervention, or abstained.</p>',
       `<h3>Per kind: accuracy</h3>${htmlTable(kinds.head, kinds.rows)}`,
       ...charts.map((svg) => `<figure>${svg}</figure>`),
@@ -334,7 +352,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
   }
   const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title><style>${CSS}</style></head>
+<title>${esc(title)}</title><style>${CSS}${STACK_CSS}</style></head>
 <body><main>
 <h1>${esc(title)}</h1>
 ${notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}
