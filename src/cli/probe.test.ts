@@ -7,6 +7,7 @@ import { runProbeHallucination } from './probe.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
+import { REASONING_TOKENS, startReasoningServer } from '../testing/reasoning-server.js';
 
 describe('askfirst probe --help', () => {
   it('names no --sample (the probes ask greedily) and says --temperature defaults to 0', async () => {
@@ -36,5 +37,30 @@ describe('askfirst probe hallucination with a built-in checkpoint', () => {
     expect(warned[0]).toMatch(/ck has no presence head.*askfirst train presence --init \S*ck --out/);
     await runProbeHallucination({ ...opts, policy: 'oracle', out: join(dir, 'p2') }, () => {}, (s) => warned.push(s));
     expect(warned).toHaveLength(1);
+  });
+});
+
+describe('askfirst probe with an openai: policy', () => {
+  it('sends the generation settings (--max-tokens-param, --max-tokens, --temperature): a reasoning-model endpoint that refuses the defaults answers', async () => {
+    const srv = await startReasoningServer();
+    try {
+      const dir = tmpDir('askfirst-probe-gen');
+      const opts = { policy: `openai:${srv.url}#o4-mini`, scenes: '2', unseenScenes: '0', openScenes: '0', retries: '0', progress: false, json: true };
+      // with the defaults the endpoint refuses max_tokens: the settings below are what makes it answer
+      await expect(runProbeHallucination({ ...opts, out: join(dir, 'default') }, () => {})).rejects.toThrow(/"max_tokens"/);
+      const r = (await runProbeHallucination(
+        { ...opts, out: join(dir, 'set'), maxTokensParam: 'max_completion_tokens', maxTokens: String(4 * REASONING_TOKENS), temperature: '1' },
+        () => {},
+      )) as { requests: Record<string, number> };
+      expect(r.requests.requests).toBeGreaterThan(0);
+      expect(r.requests.failures).toBe(0);
+      expect(r.requests.truncated).toBe(0);
+      // the settings are part of what a re-run must match to resume
+      await expect(
+        runProbeHallucination({ ...opts, out: join(dir, 'set'), maxTokensParam: 'max_completion_tokens', maxTokens: String(5 * REASONING_TOKENS), temperature: '1' }, () => {}),
+      ).rejects.toThrow(/different run.*generation/);
+    } finally {
+      await srv.close();
+    }
   });
 });

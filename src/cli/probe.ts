@@ -15,7 +15,7 @@ import { HttpJudge } from '../eval/judge.js';
 import { InjectionConfigSchema, injectionItems, injectionTable, runInjection } from '../probes/injection.js';
 import { writeProbeHtml } from '../probes/html.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
-import { checkJudgeSpec, evalHttpFields, httpOptions, statsLine } from './eval-http.js';
+import { checkJudgeSpec, evalHttpFields, generationOptions, httpOptions, statsLine } from './eval-http.js';
 
 // the probes have no open-ended mode and no hints: every other remote-model option applies
 // and no --sample: the probes ask greedily, so --temperature's default is 0 (eval's help also names --sample)
@@ -40,8 +40,25 @@ const InjSchema = CommonSchema.merge(InjectionConfigSchema);
 const DATA_NOTE =
   'These probes run on generated scenes whose contents are known exactly: ProactiveBench-style data cannot serve (one labelled object per image, no multi-object truth, no place for injected text that the generator controls).';
 
+/** The generation settings for an openai: policy (--temperature, --max-tokens …), as the HTTP policy's config keys; none for other policies. */
+function probeGeneration(cfg: z.output<typeof CommonSchema>): Record<string, unknown> {
+  return cfg.policy.startsWith('openai:') ? generationOptions({ ...cfg, hint: false }) : {};
+}
+
+/**
+ * The generation settings a resumed run must share, for the run description: those set away from their defaults (so a
+ * run made before the probes sent them — with the defaults — still resumes); askfirst's headers do not change replies.
+ */
+function generationRun(cfg: z.output<typeof CommonSchema>): Record<string, unknown> {
+  const gen = probeGeneration(cfg);
+  delete gen.askfirstHeaders;
+  if (gen.logprobs === true) delete gen.logprobs;
+  if (gen.jpegPassthrough === true) delete gen.jpegPassthrough;
+  return Object.keys(gen).length ? { generation: gen } : {};
+}
+
 async function withPolicy<T>(spec: string, episodes: Parameters<typeof createPolicy>[1]['episodes'], cfg: z.output<typeof CommonSchema>, seed: number, fn: (p: Policy, signal: AbortSignal) => Promise<T>): Promise<T> {
-  const policy = await createPolicy(spec, { episodes, seed, options: httpOptions({ ...cfg, hint: false }) });
+  const policy = await createPolicy(spec, { episodes, seed, options: { ...httpOptions({ ...cfg, hint: false }), ...probeGeneration(cfg) } });
   try {
     return await stopOnCtrlC('finished items are saved', (signal) => fn(policy, signal));
   } finally {
@@ -58,7 +75,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
       const dir = cfg.policy.replace(/^builtin:/, '');
       warn(`askfirst: warning: ${dir} has no presence head, so its ask-or-answer heads (never trained on yes/no questions) answer "Is there a … in the image?"; add one with askfirst train presence --init ${dir} --out ${dir}-presence`);
     }
-    const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits };
+    const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits, ...generationRun(cfg) };
     const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false })) : undefined;
     const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
     const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
@@ -78,7 +95,7 @@ export async function runProbeInjection(raw: Record<string, unknown>, print: (s:
   const cfg = configFromOptions(InjSchema, raw, 'probe injection');
   const items = await injectionItems(cfg);
   return withPolicy(cfg.policy, [...items.clean, ...items.attacked], cfg, cfg.seed, async (policy, signal) => {
-    const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts };
+    const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };
     const res = await runInjection({ items, policy, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });
     const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
     await writeProbeHtml(cfg.out, { injection: res.summary });
