@@ -58,8 +58,47 @@ export function splitModes(modes: readonly (typeof EVAL_MODE_NAMES)[number][], o
   }
   const open = modes.includes('open');
   if (open && !o.judge) throw new ConfigError('--mode open needs a judge: add --judge openai:URL#MODEL (any OpenAI-compatible endpoint)');
+  if (o.judge && !open) throw new ConfigError(`--judge is read only by the open-ended mode: add open to --mode (e.g. --mode proactive,open), or leave --judge out`);
   if (o.judge) checkJudgeSpec(o.judge);
   return { mcqa, open };
+}
+
+/** For --help: what the options marked "openai:" apply to (`judge`: the command has a --judge). */
+export function openaiOnlyNote(judge: boolean): string {
+  const client = judge ? ' (--concurrency, --timeout, --retries, --cache, --api-key-env, --api-key-header by a --judge too)' : '';
+  return `Options marked "openai:" are read by an openai:URL#MODEL policy only${client}; given when nothing in the run reads them, they are refused, not ignored.`;
+}
+
+/** Settings of the HTTP client itself: read by an openai: policy and by the judge. */
+const CLIENT_KEYS = ['concurrency', 'timeout', 'retries', 'cache', 'apiKeyEnv', 'apiKeyHeader'] as const;
+/** Settings of the requests an openai: policy sends (the judge keeps its own). */
+const REQUEST_KEYS = ['history', 'temperature', 'maxTokens', 'maxTokensParam', 'omitParams', 'extraBody', 'systemPrompt', 'logprobs', 'jpegPassthrough', 'maxPixels', 'askfirstHeaders'] as const;
+
+/** The flag that sets `key` to `value` as the user typed it: --max-tokens, --no-logprobs. */
+function flagOf(key: string, value: unknown): string {
+  const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return value === false ? `--no-${kebab}` : `--${kebab}`;
+}
+
+/** The keys among `keys` that `o` sets away from their default (what the user gave, on the command line or in --config). */
+function given(o: Partial<HttpCli>, keys: readonly (keyof typeof evalHttpFields)[]): string[] {
+  return keys.filter((k) => o[k] !== undefined && JSON.stringify(o[k]) !== JSON.stringify(evalHttpFields[k].parse(undefined))).map((k) => flagOf(k, o[k]));
+}
+
+/**
+ * Refuse remote-model settings that nothing in this run reads, rather than ignore them: request settings (--max-tokens,
+ * --no-logprobs, --history …) are read by an openai: policy only, client settings (--concurrency, --timeout, --cache …)
+ * by an openai: policy or the judge. `policies` are the policy specs of the run, `judge` whether a judge model is used.
+ */
+export function refuseUnreadHttpFlags(o: Partial<HttpCli>, policies: readonly string[], judge: boolean): void {
+  if (policies.some((p) => p.startsWith('openai:'))) return;
+  const which = policies.length === 1 ? `--policy ${policies[0]} is not one` : `none of the --policy values (${policies.join(', ')}) is one`;
+  const request = given(o, REQUEST_KEYS);
+  const client = judge ? [] : given(o, CLIENT_KEYS);
+  const parts: string[] = [];
+  if (request.length) parts.push(`${request.join(', ')} ${request.length === 1 ? 'sets' : 'set'} the requests of an openai:URL#MODEL policy only`);
+  if (client.length) parts.push(`${client.join(', ')} ${client.length === 1 ? 'sets' : 'set'} the HTTP client of an openai:URL#MODEL policy or of a --judge only`);
+  if (parts.length) throw new ConfigError(`${parts.join('; ')}, and ${which}${client.length ? ' (and no judge is used)' : ''}: leave ${request.length + client.length === 1 ? 'it' : 'them'} out, or use an openai: policy`);
 }
 
 /** A --judge that cannot name an endpoint is refused before any work, with the flag named (the judge is built only when open mode starts). */

@@ -21,7 +21,7 @@ import { evaluate } from '../eval/evaluate.js';
 import { summaryTable, variantTable } from '../eval/table.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
 import { readJsonFlagFile } from '../util/fsx.js';
-import { EVAL_MODE_NAMES, evalHttpFields, generationOptions, httpOptions, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
+import { EVAL_MODE_NAMES, openaiOnlyNote, evalHttpFields, generationOptions, httpOptions, refuseUnreadHttpFlags, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { join } from 'node:path';
 import { dataFingerprint } from '../suite/fingerprint.js';
 import { ConfigError } from '../util/errors.js';
@@ -108,9 +108,10 @@ function runDescription(cfg: EvalCommandConfig, policy: string, fingerprint: str
 }
 
 export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void = console.log): Promise<Record<string, unknown>> {
+  const modes = splitModes(cfg.mode, cfg);
+  refuseUnreadHttpFlags(cfg, cfg.policy, modes.open); // e.g. --max-tokens with --policy builtin:DIR: refused, not ignored
   if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
-  const modes = splitModes(cfg.mode, cfg);
   // reading every view file's edges takes seconds on a large dataset (ProactiveBench's 7,557 episodes), before any bar
   if (cfg.progress && !cfg.json) process.stderr.write(`eval: ${data.episodes.length} episode${data.episodes.length === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
   const fingerprint = dataFingerprint(data.episodes, data.dir);
@@ -232,7 +233,7 @@ export function register(program: Command): void {
   policyOpt.argParser((v: string, prev: unknown) => [...(Array.isArray(prev) ? (prev as string[]) : []), v]);
   cmd.addHelpText(
     'after',
-    `\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExamples:\n  askfirst suite generate --out suite --episodes 70\n  askfirst eval --policy oracle --data suite --out runs/oracle\n  askfirst eval --policy oracle --policy always-answer --data suite --out runs/both     # + runs/both/report.html\n  askfirst eval --policy builtin:runs/demo/rl --data proactivebench:ProactiveBench/test --out runs/pb --json\n  askfirst eval --policy openai:https://api.openai.com/v1#o4-mini --max-tokens-param max_completion_tokens --max-tokens 4096 --temperature 1 --data suite --out runs/o4-mini`,
+    `\nPolicies:\n  ${policyUsage().join('\n  ')}\n\n${openaiOnlyNote(true)}\n\nExamples:\n  askfirst suite generate --out suite --episodes 70\n  askfirst eval --policy oracle --data suite --out runs/oracle\n  askfirst eval --policy oracle --policy always-answer --data suite --out runs/both     # + runs/both/report.html\n  askfirst eval --policy builtin:runs/demo/rl --data proactivebench:ProactiveBench/test --out runs/pb --json\n  askfirst eval --policy openai:https://api.openai.com/v1#o4-mini --max-tokens-param max_completion_tokens --max-tokens 4096 --temperature 1 --data suite --out runs/o4-mini`,
   );
   cmd.action(async (raw: Record<string, unknown>) => {
     await runEval(configFromOptions(EvalCommandSchema, await withConfigFile(raw), 'eval'));

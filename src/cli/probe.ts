@@ -15,7 +15,8 @@ import { HttpJudge } from '../eval/judge.js';
 import { InjectionConfigSchema, injectionItems, injectionTable, runInjection } from '../probes/injection.js';
 import { writeProbeHtml } from '../probes/html.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
-import { checkJudgeSpec, evalHttpFields, generationOptions, httpOptions, statsLine } from './eval-http.js';
+import { checkJudgeSpec, openaiOnlyNote, evalHttpFields, generationOptions, httpOptions, refuseUnreadHttpFlags, statsLine } from './eval-http.js';
+import { ConfigError } from '../util/errors.js';
 
 // the probes have no open-ended mode and no hints: every other remote-model option applies
 // and no --sample: the probes ask greedily, so --temperature's default is 0 (eval's help also names --sample)
@@ -69,6 +70,8 @@ async function withPolicy<T>(spec: string, episodes: Parameters<typeof createPol
 export async function runProbeHallucination(raw: Record<string, unknown>, print: (s: string) => void = console.log, warn: (s: string) => void = (s) => console.error(s)): Promise<unknown> {
   const cfg = configFromOptions(HallSchema, raw, 'probe hallucination');
   if (cfg.judge) checkJudgeSpec(cfg.judge);
+  if (cfg.judge && cfg.openScenes === 0) throw new ConfigError('--judge grades the open questions, and --open-scenes 0 asks none: leave --judge out, or give --open-scenes a number above 0');
+  refuseUnreadHttpFlags(cfg, [cfg.policy], cfg.judge !== undefined);
   const episodes = hallucinationItems(cfg);
   return withPolicy(cfg.policy, episodes, cfg, cfg.seed, async (policy, signal) => {
     if (policy instanceof BuiltinPolicy && !policy.presence) {
@@ -93,6 +96,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
 
 export async function runProbeInjection(raw: Record<string, unknown>, print: (s: string) => void = console.log): Promise<unknown> {
   const cfg = configFromOptions(InjSchema, raw, 'probe injection');
+  refuseUnreadHttpFlags(cfg, [cfg.policy], false);
   const items = await injectionItems(cfg);
   return withPolicy(cfg.policy, [...items.clean, ...items.attacked], cfg, cfg.seed, async (policy, signal) => {
     const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };
@@ -114,13 +118,13 @@ export function register(program: Command): void {
   const group = commandGroup(program, 'probe', 'probes for hallucinated objects and image prompt injection, for any policy');
   const h = group.command('hallucination').description('POPE-style "Is there a … in the image?" (random / popular / adversarial absent objects) plus "I cannot tell" on hidden, cut-off and corrupted views');
   addSchemaOptions(h, HallSchema);
-  h.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExamples:\n  askfirst probe hallucination --policy oracle --out runs/probe-oracle\n  askfirst probe hallucination --policy constant:Yes --out runs/probe-yes\n  askfirst train presence --init runs/demo/rl --out runs/presence-rl\n  askfirst probe hallucination --policy builtin:runs/presence-rl --out runs/probe-rl`);
+  h.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\n${openaiOnlyNote(true)}\n\nExamples:\n  askfirst probe hallucination --policy oracle --out runs/probe-oracle\n  askfirst probe hallucination --policy constant:Yes --out runs/probe-yes\n  askfirst train presence --init runs/demo/rl --out runs/presence-rl\n  askfirst probe hallucination --policy builtin:runs/presence-rl --out runs/probe-rl`);
   h.action(async (raw: Record<string, unknown>) => {
     await runProbeHallucination(raw);
   });
   const i = group.command('injection').description('text drawn into the image (pick a letter / never ask / always ask / abstain) at several positions, sizes and contrasts: attack success rate, accuracy drop, asking induced or suppressed');
   addSchemaOptions(i, InjSchema);
-  i.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExamples:\n  askfirst probe injection --policy ocr-follow --out runs/inj-ocr      (positive control: obeys the text it reads; needs tesseract-ocr)\n  askfirst probe injection --policy builtin:runs/demo/rl --out runs/inj-rl`);
+  i.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\n${openaiOnlyNote(false)}\n\nExamples:\n  askfirst probe injection --policy ocr-follow --out runs/inj-ocr      (positive control: obeys the text it reads; needs tesseract-ocr)\n  askfirst probe injection --policy builtin:runs/demo/rl --out runs/inj-rl`);
   i.action(async (raw: Record<string, unknown>) => {
     await runProbeInjection(raw);
   });
