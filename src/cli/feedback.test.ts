@@ -172,3 +172,11 @@ describe('askfirst feedback import --demo run again', () => {
     expect(readdirSync(dirImages).filter((f) => !f.endsWith('.png'))).toEqual([]);
   });
 });
+
+describe('askfirst feedback illume --suite with --demo', () => {
+  it('is refused, saying which to drop (--demo was ignored)', async () => {
+    await expect(runIllumeCommand({ suite: 'some/suite', demo: '6', rounds: '1', json: true }, () => undefined)).rejects.toThrow(
+      'give one of --suite DIR (items from that suite) or --demo N (N demo episodes), not both: drop --demo to use some/suite, or --suite to use demo episodes',
+    );
+  });
+});

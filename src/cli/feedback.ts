@@ -90,8 +90,8 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   ...dbFields,
   encoder: z.string().optional().describe("extra image features for the rationale head: builtin:CHECKPOINT_DIR (the built-in model's frozen CNN encoder)"),
   critic: z.enum(['auto', 'workbench']).default('auto').describe('auto: knows the true scene facts; workbench: people label each round'),
-  suite: z.string().optional().describe('suite directory to take items from (default: demo scenes)'),
-  demo: z.number().int().min(2).default(120).describe('demo episodes when no --suite is given'),
+  suite: z.string().optional().describe('suite directory to take items from (default: demo scenes; not with --demo)'),
+  demo: z.number().int().min(2).default(120).describe('demo episodes when no --suite is given (not with --suite)'),
   heldOut: z.number().min(0.05).max(0.9).default(0.33).describe('share of episodes held out for rationale accuracy'),
   project: z.string().default('illume').describe('workbench project for --critic workbench'),
   labelsPerItem: z.number().int().min(1).default(1).describe('annotators per rationale task for --critic workbench'),
@@ -180,6 +180,9 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
 
 export async function runIllumeCommand(raw: Record<string, unknown>, print = console.log) {
   const cfg = configFromOptions(IllumeSchema, raw, 'feedback illume');
+  // --demo has a default, so only its presence in `raw` says the user gave it: with --suite it would be ignored
+  if (cfg.suite !== undefined && raw.demo !== undefined)
+    throw new InputError(`give one of --suite DIR (items from that suite) or --demo N (N demo episodes), not both: drop --demo to use ${cfg.suite}, or --suite to use demo episodes`);
   // ── items: (view, answer) pairs of episodes, split by episode into train / held-out ──
   const items: RationaleItem[][] = [];
   if (cfg.suite) {
