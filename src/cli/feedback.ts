@@ -67,8 +67,8 @@ export const ImportSchema = z.object({
   labelsPerItem: z.number().int().min(1).max(50).default(2).describe('annotators per task (N)'),
   tasks: z.array(z.enum(TASK_TYPES)).min(1).default([...TASK_TYPES]).describe('task types to create: rationale, ask, preference, play'),
   k: z.number().int().min(1).max(20).default(4).describe('rationales shown per rationale task'),
-  policy: z.string().default('random').describe('the model whose first-view replies are judged (a policy spec)'),
-  limit: z.number().int().min(1).optional().describe('import at most this many episodes'),
+  policy: z.string().default('random').describe('with --suite: the model whose first-view replies are judged (a policy spec)'),
+  limit: z.number().int().min(1).optional().describe('with --suite: import at most this many of its episodes'),
   seed: z.number().int().min(0).default(1).describe('seed (sampling, demo scenes)'),
 });
 
@@ -101,6 +101,17 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   json: z.boolean().default(false).describe('print the report as JSON'),
 });
 
+/**
+ * Refuse options the chosen mode does not read, rather than ignore them: those of `keys` present in `raw` (commander's
+ * options, before the schema's defaults: present = given), named as flags, with why (`where`) and what else to do.
+ */
+function refuseGiven(raw: Record<string, unknown>, keys: readonly string[], where: string, orElse = ''): void {
+  const flags = keys.filter((k) => raw[k] !== undefined).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  if (!flags.length) return;
+  const them = flags.length === 1 ? 'it' : 'them';
+  throw new InputError(`${flags.join(', ')} ${flags.length === 1 ? 'is' : 'are'} read ${where}: leave ${them} out${orElse ? `, ${orElse}` : ''}`);
+}
+
 /** Episodes of a suite with views as paths relative to the suite directory. */
 async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<string>[]> {
   const eps = await readSuite(dir);
@@ -116,6 +127,8 @@ async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<strin
 export async function runImport(raw: Record<string, unknown>, print = console.log): Promise<void> {
   const cfg = configFromOptions(ImportSchema, raw, 'feedback import');
   if (!cfg.suite === !cfg.demo) throw new InputError('give exactly one of --suite DIR or --demo N');
+  if (cfg.suite) refuseGiven(raw, ['images'], 'with --demo only (a suite\'s own folder is its image folder)');
+  else refuseGiven(raw, ['policy', 'limit'], 'with --suite only (demo items come with scripted first replies, and --demo N is their number)');
   const dir = cfg.suite ? resolve(cfg.suite) : undefined;
   const episodes = dir ? await suiteEpisodes(dir, cfg.limit) : []; // a wrong --suite fails before any database is made
   await withStore(cfg.dbDir, async (store) => {
@@ -183,6 +196,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   // --demo has a default, so only its presence in `raw` says the user gave it: with --suite it would be ignored
   if (cfg.suite !== undefined && raw.demo !== undefined)
     throw new InputError(`give one of --suite DIR (items from that suite) or --demo N (N demo episodes), not both: drop --demo to use ${cfg.suite}, or --suite to use demo episodes`);
+  if (cfg.critic === 'auto') refuseGiven(raw, ['dbDir', 'project', 'labelsPerItem', 'host', 'port'], 'by --critic workbench only (the automatic critic needs no workbench)', 'or add --critic workbench');
   // ── items: (view, answer) pairs of episodes, split by episode into train / held-out ──
   const items: RationaleItem[][] = [];
   if (cfg.suite) {
