@@ -148,14 +148,24 @@ export class RunDir {
 }
 
 /**
- * A stage's config as its saved models record it (config.json's `training.config`): without `resume`, an option of
- * the run (whether this process continued from a checkpoint), not a property of the model — so a resumed run's model has
- * the config of an uninterrupted one. A resume is recorded where the run's history is: the TensorBoard file it adds
- * (opening with a SessionLog START) and its "resumed from … at step N" line.
+ * Options of a run, not properties of the model it trains: where it writes (`out`), whether it continued from a
+ * checkpoint (`resume`), what it shows and logs (`progress`, `reportTo`, `logEvery`) and how often it saves
+ * (`checkpointEvery`). None changes a weight, so a model's config.json leaves them out (savedConfig).
  */
-export function savedConfig<T extends object>(cfg: T): Omit<T, 'resume'> {
-  const { resume: _resume, ...rest } = cfg as T & { resume?: unknown };
-  return rest;
+export const RUN_OPTIONS = ['out', 'resume', 'progress', 'reportTo', 'logEvery', 'checkpointEvery'] as const;
+export type RunOption = (typeof RUN_OPTIONS)[number];
+
+/**
+ * A stage's config as its saved models record it (config.json's `training.config`): without the run's options
+ * (RUN_OPTIONS) — so the same model has the same config.json whether it was trained in one go or resumed, into
+ * whichever --out, with or without a progress bar or TensorBoard files. A resume is recorded where the run's history
+ * is: the TensorBoard file it adds (opening with a SessionLog START) and its "resumed from … at step N" line. Models
+ * saved before carry some of these keys in `training.config`; nothing reads them back, so they load as before.
+ */
+export function savedConfig<T extends object>(cfg: T): Omit<T, RunOption> {
+  const rest: Record<string, unknown> = { ...cfg };
+  for (const k of RUN_OPTIONS) delete rest[k];
+  return rest as Omit<T, RunOption>;
 }
 
 /**

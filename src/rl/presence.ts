@@ -15,7 +15,7 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdamW, add, clamp, log, mean, mul, mulScalar, neg, noGrad, resolveCheckpointDir, RunDir, addScalar, sigmoid, tensor, warmupCosine, WEIGHTS_FILE, CONFIG_FILE, type Tensor } from '../nn/index.js';
+import { AdamW, add, clamp, log, mean, mul, mulScalar, neg, noGrad, resolveCheckpointDir, RunDir, savedConfig, addScalar, sigmoid, tensor, warmupCosine, WEIGHTS_FILE, CONFIG_FILE, type Tensor } from '../nn/index.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { PresenceHead, presenceScores, type PresenceConfig } from '../agents/builtin/presence.js';
 import { multiObjectScene } from '../suite/multi-object.js';
@@ -175,7 +175,7 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
   const base = JSON.parse(readFileSync(join(src, CONFIG_FILE), 'utf8')) as Record<string, unknown>;
   const reproducible: Partial<PresenceResult> = { ...res };
   delete reproducible.seconds; // config.json stays the same on any machine
-  pc.training = { stage: 'presence', init: src, config: { ...cfg, out: undefined, progress: undefined }, result: reproducible };
+  pc.training = { stage: 'presence', init: src, config: savedConfig(cfg), result: reproducible };
   writeFileAtomicSync(join(fin, CONFIG_FILE), `${JSON.stringify({ ...base, presence: pc }, null, 2)}\n`);
   logLine(`presence: ${res.steps} steps, loss ${res.finalLoss.toFixed(3)}, held-out label accuracy ${(100 * res.heldOutAccuracy).toFixed(1)}%, F1 ${(100 * res.heldOutF1).toFixed(1)}%`);
   return res;

@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunDir } from '../nn/run-dir.js';
 import { describe, expect, it } from 'vitest';
 import { headBatch, imageBatch } from '../agents/builtin/features.js';
-import type { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { noGrad, tensor } from '../nn/index.js';
 import { generateSuite } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
@@ -273,4 +273,38 @@ describe('resuming the supervised stage', () => {
     await new Promise((r) => setImmediate(r));
     expect(finishedWhenTimerRan).toBe(false);
   }, 30_000);
+});
+
+describe("the supervised stage's saved config", () => {
+  const tiny = { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8 };
+  const suite = () => supervisedSuite({ episodes: 3, seed: 1, size: 32 });
+
+  it('holds none of the run options: the same model gets the same config.json from runs into other --out, with other logging and checkpointing', async () => {
+    const dir = tmpDir('af-sup-saved');
+    const base = { steps: 4, warmupSteps: 1, batchSize: 8, model: tiny };
+    await trainSupervised({ ...base, out: join(dir, 'a'), progress: false, reportTo: ['none'], logEvery: 2, checkpointEvery: 2 }, suite());
+    await trainSupervised({ ...base, out: join(dir, 'b'), progress: true, reportTo: ['csv'], logEvery: 1, checkpointEvery: 3 }, suite());
+    const file = (run: string, sub: string) => readFileSync(join(dir, run, sub, 'config.json'), 'utf8');
+    expect(readFileSync(join(dir, 'b', 'final', 'model.safetensors')).equals(readFileSync(join(dir, 'a', 'final', 'model.safetensors')))).toBe(true);
+    expect(file('b', 'final')).toBe(file('a', 'final'));
+    expect(file('b', 'checkpoints/step-0000003')).not.toBe(''); // checkpoints are saved with the same config …
+    const saved = (JSON.parse(file('a', 'final')) as { training: { config: Record<string, unknown> } }).training.config;
+    for (const k of ['out', 'resume', 'progress', 'reportTo', 'logEvery', 'checkpointEvery']) expect(saved, k).not.toHaveProperty(k);
+    expect(saved).toMatchObject({ steps: 4, warmupSteps: 1, batchSize: 8 }); // … and the model's own settings stay
+    const ck = (JSON.parse(file('a', 'checkpoints/step-0000004')) as { training: { config: Record<string, unknown> } }).training.config;
+    expect(ck).toEqual(saved);
+  }, 60_000);
+
+  it('of a model saved before (run options in training.config) still loads, and a finished run of it is still recognised as finished', async () => {
+    const dir = tmpDir('af-sup-oldcfg');
+    const out = join(dir, 'run');
+    await trainSupervised({ out, steps: 2, warmupSteps: 1, batchSize: 8, model: tiny, progress: false, reportTo: ['none'] }, suite());
+    const path = join(out, 'final', 'config.json');
+    const cfg = JSON.parse(readFileSync(path, 'utf8')) as { training: { config: Record<string, unknown> } };
+    Object.assign(cfg.training.config, { out, resume: true, progress: true, reportTo: ['tensorboard', 'csv'], logEvery: 20, checkpointEvery: 100 });
+    writeFileSync(path, `${JSON.stringify(cfg, null, 2)}\n`);
+    const p = BuiltinPolicy.load(out);
+    expect(p.model.namedParameters().length).toBeGreaterThan(0);
+    expect(new RunDir(out).finishedFor(2)).toBe(true);
+  }, 60_000);
 });
