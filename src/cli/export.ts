@@ -10,7 +10,7 @@ import { exportTrl } from '../environment/trl-export.js';
 import { loadData } from '../suite/open.js';
 import { progress } from '../util/progress.js';
 import { addSchemaOptions, configFromOptions } from './options.js';
-import { exitOnInterrupt } from './run-guard.js';
+import { guardRun } from './run-guard.js';
 
 export const ExportSchema = z.object({
   format: z.enum(['trl']).default('trl').describe('dataset format: trl (conversational prompt-only with images; also what OpenRLHF and verl read after a small conversion, see docs/train-a-real-vlm.md)'),
@@ -56,7 +56,7 @@ export function register(program: Command): void {
   cmd.action(async (raw: Record<string, unknown>) => {
     const cfg = configFromOptions(ExportSchema, raw, 'export');
     const t0 = Date.now();
-    const r = await exitOnInterrupt(() => exportInterruptedHint(cfg.out), () => runExport(cfg));
+    const r = await guardRun(cfg.out, 'askfirst export', () => exportInterruptedHint(cfg.out), () => runExport(cfg)); // one export at a time into --out
     process.stderr.write(`wrote ${r.rows} rows (${r.images} images) to ${cfg.out}: ${r.files.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   });
 }

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { guardRun } from './run-guard.js';
 import { interruptedRunHint } from './train.js';
 import { buildProgram } from './main.js';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -46,6 +48,7 @@ describe('guardRun (train, demo)', () => {
       process.emit('SIGINT');
       expect(exit).toHaveBeenLastCalledWith(130);
       expect(existsSync(join(out, '.lock'))).toBe(false);
+      expect(existsSync(out)).toBe(false); // created by the call and left empty: removed before the exit too
       process.emit('SIGTERM');
       expect(exit).toHaveBeenLastCalledWith(143);
     });
@@ -63,4 +66,27 @@ describe('guardRun (train, demo)', () => {
     expect(interruptedRunHint(out, true, true)).toMatch(/run the same command again to continue from there/);
     expect(interruptedRunHint(out, false, false)).toMatch(/run the same command with --overwrite to start over/);
   });
+});
+
+describe('export and suite generate take the run lock on --out', () => {
+  it('a second run into an --out another one is writing is refused, naming it; alone, each leaves no lock behind', async () => {
+    const dir = tmpDir('af-guard-export');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, kinds: ['sketch'], size: 32 }));
+    const program = await buildProgram();
+    program.exitOverride();
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true); // their "wrote …" lines
+    const exportTo = (out: string) => program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--out', out, '--no-parquet', '--no-progress']);
+    const generate = (out: string) => program.parseAsync(['node', 'askfirst', 'suite', 'generate', '--out', out, '--episodes', '1', '--kinds', 'sketch', '--size', '32', '--no-progress']);
+    for (const [what, run] of [['askfirst export', exportTo], ['askfirst suite generate', generate]] as const) {
+      const out = join(dir, what.replace(/ /g, '-'));
+      await guardRun(out, what, () => '', async () => {
+        await expect(run(out)).rejects.toThrow(new RegExp(`${out} is in use by another ${what} \\(pid ${process.pid} on .*wait for it to finish or use another --out`));
+      });
+      await run(out); // a new --out
+      await run(out); // again: an earlier export is replaced, a suite written again
+      expect(readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
+      expect(readdirSync(out)).toContain(what === 'askfirst export' ? 'train.jsonl' : 'episodes.jsonl');
+    }
+  }, 60_000);
 });

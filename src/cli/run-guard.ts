@@ -5,7 +5,8 @@
  * Ctrl-C or SIGTERM stops it at once, saying what is kept and how to continue. Stopping at once is
  * safe: everything such a command writes is either complete (checkpoints are complete once their
  * state.json exists, finished stages once their final model does) or ignored when it resumes, as
- * after a kill -9. `export` and `suite generate` use the Ctrl-C part alone (exitOnInterrupt).
+ * after a kill -9. `export` and `suite generate` take the same guard: two of them writing into one --out would write
+ * over each other (a suite's images of two seeds mixed; an export replacing the other's as it finishes).
  */
 import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { lockDir } from '../eval/lock.js';
@@ -34,11 +35,14 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
       return `what is in ${out} is kept; run the same command again to continue`;
     }
   };
-  try {
-    return await exitOnInterrupt(hint, fn, () => lock.release());
-  } finally {
+  const done = () => {
     lock.release();
     if (created && existsSync(out) && readdirSync(out).length === 0) rmdirSync(out);
+  };
+  try {
+    return await exitOnInterrupt(hint, fn, done); // stopped before writing anything, it leaves no empty --out either
+  } finally {
+    done();
   }
 }
 

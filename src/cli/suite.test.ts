@@ -78,7 +78,7 @@ describe('askfirst suite generate, stopped by Ctrl-C', () => {
     let listWhenStopped: boolean | undefined;
     const r = await interrupt(['--out', dir, '--episodes', '2', '--kinds', 'sketch,camera'], () => {
       const poll = setInterval(() => {
-        if (!readdirSync(dir).length) return; // writing has begun once the first image is there
+        if (!readdirSync(dir).filter((n) => n !== '.lock').length) return; // writing has begun once the first image is there (the run's lock is there from the start)
         clearInterval(poll);
         listWhenStopped = existsSync(join(dir, 'episodes.jsonl'));
         process.emit('SIGINT');

@@ -13,7 +13,7 @@ import { writeSuite } from '../suite/io.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { progress } from '../util/progress.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
-import { exitOnInterrupt } from './run-guard.js';
+import { guardRun } from './run-guard.js';
 
 export const SuiteGenerateSchema = SuiteConfigSchema.extend({
   out: outDirField().describe('output directory'),
@@ -69,7 +69,7 @@ export function register(program: Command): void {
       const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
       const t0 = Date.now();
       let writing = false;
-      const r = await exitOnInterrupt(() => suiteInterruptedHint(cfg.out, writing), () => runSuiteGenerate(cfg, () => (writing = true)));
+      const r = await guardRun(cfg.out, 'askfirst suite generate', () => suiteInterruptedHint(cfg.out, writing), () => runSuiteGenerate(cfg, () => (writing = true))); // one run at a time into --out
       process.stderr.write(`wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views) to ${r.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     });
   addSchemaOptions(cmd, SuiteGenerateSchema);

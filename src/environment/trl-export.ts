@@ -24,6 +24,7 @@ import { safeFileName } from '../suite/io.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError } from '../util/errors.js';
 import { writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
+import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
 
 type Part = { type: 'image' } | { type: 'text'; text: string };
@@ -153,6 +154,7 @@ async function checkOut(out: string): Promise<void> {
     if (code === 'ENOTDIR') throw new InputError(`--out ${out} is a file: give a folder (a new one is created)`);
     throw e;
   }
+  names = names.filter((n) => n !== LOCK_FILE && n !== `${LOCK_FILE}.takeover`); // the lock of this export (askfirst export holds one on --out)
   if (!names.length) return;
   const other = names.filter((n) => !EXPORT_NAMES.has(n) && !/^\..*\.tmp$/.test(n));
   const card = names.includes('README.md') ? await readFile(join(out, 'README.md'), 'utf8').catch(() => '') : '';
