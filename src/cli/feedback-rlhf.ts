@@ -21,7 +21,7 @@ import { readJsonl } from '../util/jsonl.js';
 import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
 import { openStore } from '../feedback/open-store.js';
 import { projectForImages } from '../feedback/importer.js';
-import { dbFields } from './feedback.js';
+import { announceOpening, dbFields, toStderr, type Note } from './feedback.js';
 
 export const PairsSchema = z.object({
   ...dbFields,
@@ -33,7 +33,7 @@ export const PairsSchema = z.object({
   seed: z.number().int().min(0).default(0).describe('seed of the A/B order'),
 });
 
-export async function runPairs(raw: Record<string, unknown>, print = console.log): Promise<number> {
+export async function runPairs(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined): Promise<number> {
   const cfg = configFromOptions(PairsSchema, raw, 'feedback pairs');
   const dir = resolve(cfg.suite);
   const episodes = (await readSuite(dir)).map((ep) => ({
@@ -47,7 +47,7 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
   for (const f of cfg.results) for (const l of (await readJsonl<EpisodeRecord>(f)).lines) records.push({ record: l.value, source: `${f}:${l.line}` });
   const pairs = pairsFromRecords(episodes, records, { seed: cfg.seed, perEpisode: cfg.perEpisode });
   if (!pairs.length) throw new InputError(`no pairs: no episode has two different plays in ${cfg.results.join(', ')} (give results of two policies, or of one policy sampled twice)`);
-  const store = await openStore(cfg.dbDir);
+  const store = await openStore(cfg.dbDir, announceOpening('feedback pairs', note));
   try {
     const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
     const added = await store.addItems(project.id, pairs.map(pairToItem));
@@ -69,9 +69,9 @@ export const SimulateSchema = SimulateConfigSchema.extend({
 /** The names of the annotators `feedback simulate` makes start with this. */
 export const SIM_PREFIX = 'sim-';
 
-export async function runSimulate(raw: Record<string, unknown>, print = console.log) {
+export async function runSimulate(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined) {
   const cfg = configFromOptions(SimulateSchema, raw, 'feedback simulate');
-  const store = await openStore(cfg.dbDir, { create: false }); // it labels pairs `feedback pairs` imported
+  const store = await openStore(cfg.dbDir, { create: false, ...announceOpening('feedback simulate', note) }); // it labels pairs `feedback pairs` imported
   try {
     const project = await store.project(cfg.project);
     const pairs = new Map((await store.items(project.id)).flatMap((it) => (it.meta.kind === 'trajectory-pair' ? [[it.externalId, pairOfItem(it)] as const] : [])));
@@ -97,10 +97,10 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
 export function register(program: Command): void {
   const g = commandGroup(program, 'feedback', 'the human-feedback workbench: serve, import, export, agreement, ILLUME');
   addSchemaOptions(g.command('pairs').description('import pairs of plays of the same episode (from results.jsonl files) as preference items'), PairsSchema).action(async (raw) => {
-    await runPairs(raw);
+    await runPairs(raw, console.log, toStderr);
   });
   addSchemaOptions(g.command('simulate').description('simulated annotators label trajectory pairs over the workbench HTTP API (noise, biases)'), SimulateSchema).action(async (raw) => {
-    await runSimulate(raw);
+    await runSimulate(raw, console.log, toStderr);
   });
   const AggSchema = z.object({ out: z.string().min(1).describe('the folder holding seed-<n>/feedback.json'), seeds: z.array(z.coerce.number().int().min(0)).min(1).describe('seeds to fold, comma-separated') });
   addSchemaOptions(g.command('demo-aggregate').description('fold finished feedback demos (<out>/seed-<n>/) into <out>/aggregate.json: mean and 95 % interval per figure'), AggSchema).action(async (raw) => {

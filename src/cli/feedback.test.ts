@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -196,4 +196,31 @@ describe('askfirst feedback import and illume: options the chosen mode does not 
     );
     expect(readdirSync(d)).toEqual([]);
   });
+});
+
+describe('feedback commands on PGlite say which database they open (it takes seconds)', () => {
+  it('one line on stderr, before opening; stdout keeps only the output (--json parses)', async () => {
+    const { buildProgram } = await import('./main.js');
+    const { vi } = await import('vitest');
+    const dbDir = join(tmpDir('askfirst-fb-opening'), 'db');
+    const err: { line: string; dbThere: boolean }[] = [];
+    const out: string[] = [];
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push({ line: String(s), dbThere: existsSync(dbDir) }), true));
+    const o = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    try {
+      const program = (await buildProgram()).exitOverride();
+      await program.parseAsync(['node', 'askfirst', 'feedback', 'import', '--db-dir', dbDir, '--project', 'p', '--demo', '2', '--tasks', 'ask']);
+      await program.parseAsync(['node', 'askfirst', 'feedback', 'agreement', '--db-dir', dbDir, '--project', 'p', '--json']);
+    } finally {
+      e.mockRestore();
+      o.mockRestore();
+    }
+    expect(err).toEqual([
+      { line: `feedback import: opening the feedback database in ${dbDir} (PGlite: a few seconds)\n`, dbThere: false },
+      { line: `feedback agreement: opening the feedback database in ${dbDir} (PGlite: a few seconds)\n`, dbThere: true },
+    ]);
+    expect(out[0]).toMatch(/^project p: 2 new demo items/);
+    expect(JSON.parse(out[1])).toEqual([]);
+    expect(out).toHaveLength(2);
+  }, 180_000);
 });

@@ -22,7 +22,7 @@ import { autoCritic, episodeRationaleItems, IllumeConfigSchema, runIllume, type 
 import { createDemoProject, firstReplies, importEpisodes, projectForImages } from '../feedback/importer.js';
 import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
-import { DEFAULT_FEEDBACK_DB_DIR, openStore } from '../feedback/open-store.js';
+import { DEFAULT_FEEDBACK_DB_DIR, openingLine, openStore } from '../feedback/open-store.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';
@@ -40,8 +40,19 @@ export const dbFields = {
   dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
 };
 
+/** A note to the user: to stderr, so stdout (a table, JSON) stays the command's output alone. */
+export type Note = (line: string) => void;
+/** The CLI's notes; the run… functions say nothing unless given one. */
+export const toStderr: Note = (line) => void process.stderr.write(`${line}\n`);
+const silent: Note = () => undefined;
+
+/** Open-store options that say, through `note`, which PGlite folder `command` is opening (it takes seconds). */
+export function announceOpening(command: string, note: Note): { onOpening: (dbDir: string) => void } {
+  return { onOpening: (dbDir) => note(openingLine(command, dbDir)) };
+}
+
 /** Run `fn` on the store; `create: false` for commands that only read what others wrote (a missing --db-dir is an error, not a new database). */
-async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>, opts: { create?: boolean; onOpening?: (dbDir: string) => void } = {}): Promise<T> {
   const store = await openStore(dbDir, opts);
   try {
     return await fn(store);
@@ -124,7 +135,7 @@ async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<strin
   }));
 }
 
-export async function runImport(raw: Record<string, unknown>, print = console.log): Promise<void> {
+export async function runImport(raw: Record<string, unknown>, print = console.log, note: Note = silent): Promise<void> {
   const cfg = configFromOptions(ImportSchema, raw, 'feedback import');
   if (!cfg.suite === !cfg.demo) throw new InputError('give exactly one of --suite DIR or --demo N');
   if (cfg.suite) refuseGiven(raw, ['images'], 'with --demo only (a suite\'s own folder is its image folder)');
@@ -147,10 +158,10 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
     await policy.close?.();
     const added = await importEpisodes(store, project, episodes, replies, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
     print(`project ${project.name}: ${added} new items from ${dir} (${episodes.length - added} already there), replies by ${policy.name}`);
-  });
+  }, announceOpening('feedback import', note));
 }
 
-export async function runAgreement(raw: Record<string, unknown>, print = console.log) {
+export async function runAgreement(raw: Record<string, unknown>, print = console.log, note: Note = silent) {
   const cfg = configFromOptions(AgreementSchema, raw, 'feedback agreement');
   return withStore(cfg.dbDir, async (store) => {
     const project = await store.project(cfg.project);
@@ -168,7 +179,7 @@ export async function runAgreement(raw: Record<string, unknown>, print = console
       if (!rep.length) print('(no labels yet)');
     }
     return rep;
-  }, { create: false });
+  }, { create: false, ...announceOpening('feedback agreement', note) });
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
@@ -179,7 +190,7 @@ export function emptyExportHint(project: string, format: string): string {
   return `no labelled ${tasks} tasks in project "${project}" yet: label them in the workbench (askfirst feedback serve), then export again; askfirst feedback status shows each task type's progress`;
 }
 
-export async function runExport(raw: Record<string, unknown>, print = console.log): Promise<number> {
+export async function runExport(raw: Record<string, unknown>, print = console.log, note: Note = silent): Promise<number> {
   const cfg = configFromOptions(ExportSchema, raw, 'feedback export');
   return withStore(cfg.dbDir, async (store) => {
     const project = await store.project(cfg.project);
@@ -188,10 +199,10 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
     print(`${rows.length} ${cfg.format.toUpperCase()} rows → ${cfg.out}`);
     if (!rows.length) print(emptyExportHint(cfg.project, cfg.format));
     return rows.length;
-  }, { create: false });
+  }, { create: false, ...announceOpening('feedback export', note) });
 }
 
-export async function runIllumeCommand(raw: Record<string, unknown>, print = console.log) {
+export async function runIllumeCommand(raw: Record<string, unknown>, print = console.log, note: Note = silent) {
   const cfg = configFromOptions(IllumeSchema, raw, 'feedback illume');
   // --demo has a default, so only its presence in `raw` says the user gave it: with --suite it would be ignored
   if (cfg.suite !== undefined && raw.demo !== undefined)
@@ -218,7 +229,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   let critic: Critic = autoCritic;
   let stop = async () => undefined as void;
   if (cfg.critic === 'workbench') {
-    const store = await openStore(cfg.dbDir);
+    const store = await openStore(cfg.dbDir, announceOpening('feedback illume', note));
     const imageDir = resolve(`${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
     const project = await projectForImages(store, cfg.project, imageDir, cfg.labelsPerItem).catch(async (e: unknown) => {
       await store.close();
@@ -256,6 +267,7 @@ export function register(program: Command): void {
 
   addSchemaOptions(g.command('serve').description('run the workbench (API + UI); DATABASE_URL selects PostgreSQL'), ServeSchema).action(async (raw) => {
     const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
+    if (!process.env.DATABASE_URL) toStderr(openingLine('feedback serve', cfg.dbDir)); // startServer opens it
     const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
     await untilStopped(() => s.close(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
     console.log('askfirst workbench: stopped, database closed');
@@ -267,7 +279,7 @@ export function register(program: Command): void {
       await withStore(cfg.dbDir, async (store) => {
         const a = await store.addAnnotator(name);
         console.log(`annotator ${a.name} (id ${a.id}); token (keep it secret, it is not stored):\n${a.token}`);
-      });
+      }, announceOpening('feedback annotator', toStderr));
     },
   );
 
@@ -282,17 +294,17 @@ export function register(program: Command): void {
         console.log(`${p.name}: ${pr.completedTasks}/${pr.tasks} tasks complete, ${pr.labels}/${pr.needed} labels (N=${p.labelsPerItem}, images in ${p.imageDir})`);
         for (const [t, b] of Object.entries(pr.byType)) console.log(`  ${t.padEnd(10)} ${b.completed}/${b.tasks} complete, ${b.labels} labels`);
       }
-    }, { create: false });
+    }, { create: false, ...announceOpening('feedback status', toStderr) });
   });
 
-  addSchemaOptions(g.command('import').description('add items from a suite or demo scenes to a project'), ImportSchema).action((raw) => runImport(raw));
+  addSchemaOptions(g.command('import').description('add items from a suite or demo scenes to a project'), ImportSchema).action((raw) => runImport(raw, console.log, toStderr));
   addSchemaOptions(g.command('agreement').description("inter-annotator agreement per task (Cohen's κ for two raters, Fleiss' κ for more)"), AgreementSchema).action(async (raw) => {
-    await runAgreement(raw);
+    await runAgreement(raw, console.log, toStderr);
   });
   addSchemaOptions(g.command('export').description("JSONL for TRL's SFT or DPO trainers"), ExportSchema).action(async (raw) => {
-    await runExport(raw);
+    await runExport(raw, console.log, toStderr);
   });
   addSchemaOptions(g.command('illume').description('ILLUME rationale loop: sample k rationales, critique, fine-tune, repeat'), IllumeSchema).action(async (raw) => {
-    await runIllumeCommand(raw);
+    await runIllumeCommand(raw, console.log, toStderr);
   });
 }

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { goldReward } from '../demo/feedback.js';
-import { DEFAULT_FEEDBACK_DB_DIR, openStore } from '../feedback/open-store.js';
+import { DEFAULT_FEEDBACK_DB_DIR, openingLine, openStore } from '../feedback/open-store.js';
 import { readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
 import { RunDir } from '../nn/run-dir.js';
 import { DPOConfigSchema, trainDPO } from '../rl/dpo.js';
@@ -41,8 +41,8 @@ export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema).ext
 export const DPOStageSchema = DPOConfigSchema.omit({ rewards: true }).merge(LabelsSchema);
 
 /** The labelled pairs of a project as training examples, views as files in the project's image folder. */
-export async function labelledExamples(dbDir: string, projectName: string): Promise<{ examples: PreferenceExample[]; loader: ViewLoader; episodes: SuiteEpisode[] }> {
-  const store = await openStore(dbDir, { create: false }); // the labels are in a database the workbench made
+export async function labelledExamples(dbDir: string, projectName: string, onOpening?: (dbDir: string) => void): Promise<{ examples: PreferenceExample[]; loader: ViewLoader; episodes: SuiteEpisode[] }> {
+  const store = await openStore(dbDir, { create: false, onOpening }); // the labels are in a database the workbench made
   let labels: LabelledPair[];
   let imageDir: string;
   try {
@@ -91,7 +91,7 @@ export const rewardStage = {
   run: async (c: z.output<typeof RewardStageOptions>, log = (s: string) => console.error(s)): Promise<void> => {
     const { init, ...rest } = c;
     const cfg = resolveConfig(RewardStageSchema, rest, 'reward model');
-    const { examples, loader } = await labelledExamples(cfg.dbDir, cfg.project);
+    const { examples, loader } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train reward', d)));
     const { metrics: m } = await trainRewardModel(cfg, { encoder: BuiltinPolicy.load(init), encoderDir: init, examples, loader, gold: goldReward, log });
     console.log(rewardSummary(m, cfg.out));
   },
@@ -142,7 +142,7 @@ export const dpoStage = {
   run: async (c: z.output<typeof DPOStageOptions>, log = (s: string) => console.error(s)): Promise<void> => {
     const { init, ...rest } = c;
     const cfg = resolveConfig(DPOStageSchema, rest, 'DPO');
-    const { examples, loader, episodes } = await labelledExamples(cfg.dbDir, cfg.project);
+    const { examples, loader, episodes } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train dpo', d)));
     checkDpoLabels(cfg.out, cfg.resume, dpoLabels(cfg.project, init, examples));
     const ctx: RLContext = { policy: BuiltinPolicy.load(init), train: episodes, val: rlValSuite(cfg), loader, log };
     const r = await trainDPO(cfg, ctx, examples);

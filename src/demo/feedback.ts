@@ -35,6 +35,7 @@ import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { runEpisodes } from '../agents/runner.js';
 import { RunDir } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
+import { openingLine } from '../feedback/open-store.js';
 import { FeedbackStore, type Project } from '../feedback/store.js';
 import { askForeverPairs, asksOnAnswerable, labelsPerPair, pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair, type TrajectoryPair } from '../feedback/pairs.js';
 import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';
@@ -164,6 +165,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
 
   // ── 2. pairs from the RL starting policy's own plays ──────────────────────
   // A resumed demo whose two projects are fully labelled reads its pairs back from the database.
+  log(openingLine('feedback demo', join(out, 'feedback-db'))); // PGlite takes seconds to open
   const store = await FeedbackStore.open(await openDb({ dataDir: join(out, 'feedback-db') }));
   const labelled = async (name: string) => {
     const p = await store.project(name).catch(() => null);

@@ -13,12 +13,21 @@ import { FeedbackStore } from './store.js';
 /** The PGlite data directory when `--db-dir` is not given. */
 export const DEFAULT_FEEDBACK_DB_DIR = '.askfirst/feedback-db';
 
-/** Open the store: DATABASE_URL's PostgreSQL, else PGlite in `dbDir` (ignored with a URL; created unless `create` is false). */
-export async function openStore(dbDir: string, opts: { create?: boolean } = {}): Promise<FeedbackStore> {
+/** The line a command prints (to stderr) before opening a PGlite database, which takes seconds. */
+export function openingLine(command: string, dbDir: string): string {
+  return `${command}: opening the feedback database in ${dbDir} (PGlite: a few seconds)`;
+}
+
+/**
+ * Open the store: DATABASE_URL's PostgreSQL, else PGlite in `dbDir` (ignored with a URL; created unless `create` is
+ * false). `onOpening(dbDir)` is called just before a PGlite database is opened — seconds of silence otherwise.
+ */
+export async function openStore(dbDir: string, opts: { create?: boolean; onOpening?: (dbDir: string) => void } = {}): Promise<FeedbackStore> {
   const url = process.env.DATABASE_URL || undefined;
   if (!url && opts.create === false && !existsSync(dbDir))
     throw new NotFoundError(
       `no feedback database at ${dbDir} (--db-dir${dbDir === DEFAULT_FEEDBACK_DB_DIR ? "'s default, relative to this folder" : ''}): \`askfirst feedback import\` or \`askfirst feedback pairs\` makes one; give the --db-dir they used (or set DATABASE_URL)`,
     );
+  if (!url) opts.onOpening?.(dbDir);
   return FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir })); // openDb checks dbDir and creates it
 }
