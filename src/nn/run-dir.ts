@@ -163,7 +163,7 @@ export type RunOption = (typeof RUN_OPTIONS)[number];
  * saved before carry some of these keys in `training.config`; nothing reads them back, so they load as before.
  */
 export function savedConfig<T extends object>(cfg: T): Omit<T, RunOption> {
-  const rest: Record<string, unknown> = { ...cfg };
+  const rest = { ...cfg } as Record<string, unknown>;
   for (const k of RUN_OPTIONS) delete rest[k];
   return rest as Omit<T, RunOption>;
 }
