@@ -63,7 +63,8 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
       `WITH ins AS (
          INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label)
          VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *),
-       upd AS (UPDATE tasks SET done = done + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING id)
+       upd AS (UPDATE tasks SET done = done + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING id),
+       mark AS (UPDATE assignments SET labelled = true, released_at = NULL WHERE id = $1 AND EXISTS (SELECT 1 FROM ins) RETURNING id)
        SELECT ins.* FROM ins`,
       [a!.id, a!.task.id, who.id, 'race-submission-1', JSON.stringify({ lessHallucination: 0, moreHelpful: 0 })],
     );
@@ -130,6 +131,43 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     console.log(`[postgres late-label race] ${stored} of ${ROUNDS} late labels stored, the rest refused (their slot went to another annotator)`);
   });
 
+  it('one annotator asking for work from many tabs at once holds one open assignment, and every tab shows it', { timeout: 120_000 }, async () => {
+    const server: TestPostgres = await startPostgres(bin!);
+    onTestFinished(() => server.stop());
+    const store = await FeedbackStore.open(await openDb({ url: server.url }));
+    onTestFinished(() => store.close());
+    // tasks of every type, interleaved item by item: untyped requests racing could take tasks of different types
+    const { project } = await createDemoProject(store, 'tabs', join(tmpDir('af-pg-tabs'), 'images'), 8, 2, { types: ['ask', 'preference', 'rationale'] });
+    const TABS = 10;
+    const openOf = async (id: number) =>
+      (await store.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM assignments a WHERE a.annotator_id = $1 AND a.released_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)`,
+        [id],
+      ))[0].n;
+    for (let round = 0; round < 6; round++) {
+      const who = await store.addAnnotator(`tabs-${round}`);
+      const type = round % 2 ? 'preference' : undefined; // the page asks for any type; simulated annotators for one
+      const got = await Promise.all(Array.from({ length: TABS }, () => store.next(project.id, who.id, type)));
+      expect(new Set(got.map((a) => a?.id)).size, `round ${round}: the tabs got different assignments`).toBe(1);
+      expect(await openOf(who.id)).toBe(1);
+      // a label sent from every tab (each with its own submission id) lands once
+      const a = got[0]!;
+      const label =
+        a.task.type === 'preference' ? { lessHallucination: 0, moreHelpful: 0 } : a.task.type === 'ask' ? { verdict: 'ask', option: 0 } : { accepted: [0] };
+      const sent = await Promise.allSettled(got.map((g, i) => store.submit(who.id, g!.id, `tabs-${round}-${i}-submission`, label)));
+      expect(sent.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+      for (const s of sent) if (s.status === 'rejected') expect(s.reason).toMatchObject({ code: 'CONFLICT' });
+      const [t] = await store.db.query<{ n: number; done: number }>(
+        'SELECT done, (SELECT count(*)::int FROM annotations WHERE annotator_id = $2) AS n FROM tasks WHERE id = $1',
+        [a.task.id, who.id],
+      );
+      expect(t.n).toBe(1);
+      expect(t.done).toBe(a.task.done + 1);
+      expect(await openOf(who.id)).toBe(0);
+    }
+  });
+
   it('several stores opening a new database at once all open it, and each migration is applied once', { timeout: 120_000 }, async () => {
     const server: TestPostgres = await startPostgres(bin!);
     onTestFinished(() => server.stop());
@@ -139,6 +177,6 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect(opened.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []))).toEqual([]);
     const store = (opened[0] as PromiseFulfilledResult<FeedbackStore>).value;
     const versions = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
   });
 });

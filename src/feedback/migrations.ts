@@ -8,7 +8,10 @@
  * Invariants the schema enforces (so no label is lost or double-counted even if code is wrong):
  * - one assignment per (task, annotator); one annotation per assignment and per (task, annotator);
  * - a client-chosen `submission_id` is unique, so a retried submit cannot insert twice;
- * - a task is never assigned to more annotators than it needs (CHECK assigned <= needed).
+ * - a task is never assigned to more annotators than it needs (CHECK assigned <= needed);
+ * - an annotator holds at most one open assignment (neither released nor labelled) per project
+ *   and task type (a partial unique index; the type because `next` can ask for one type), so
+ *   two tabs, or two requests racing, cannot each take a task.
  * An assignment that stayed open too long is released (`released_at` set, its slot given back),
  * not deleted: a label its annotator sends later can still be stored while the task has a free
  * slot (store.ts, `submit`). `seen_at` is the annotator's last sign of activity on it; the time
@@ -107,6 +110,34 @@ ALTER TABLE assignments ALTER COLUMN seen_at SET NOT NULL;
 ALTER TABLE assignments ALTER COLUMN seen_at SET DEFAULT now();
 ALTER TABLE assignments ADD COLUMN released_at timestamptz;
 CREATE INDEX assignments_held ON assignments (seen_at) WHERE released_at IS NULL;
+`,
+  },
+  {
+    version: 4,
+    name: 'one open assignment per annotator',
+    // The task's project and type are copied onto the assignment (a foreign key keeps them the
+    // task's) and a label marks it, so that a partial unique index can say "open". Assignments a
+    // version-3 database let one annotator hold side by side (two tabs racing) are released but
+    // the oldest (the one `next` showed first); a label sent for a released one is still stored
+    // while its task has a free place, as for any expired assignment.
+    sql: `
+ALTER TABLE assignments ADD COLUMN project_id integer;
+ALTER TABLE assignments ADD COLUMN type text;
+ALTER TABLE assignments ADD COLUMN labelled boolean NOT NULL DEFAULT false;
+UPDATE assignments a SET project_id = t.project_id, type = t.type FROM tasks t WHERE t.id = a.task_id;
+UPDATE assignments a SET labelled = true WHERE EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id);
+WITH extra AS (
+  SELECT a.id FROM assignments a
+  WHERE a.released_at IS NULL AND NOT a.labelled
+    AND EXISTS (SELECT 1 FROM assignments b WHERE b.annotator_id = a.annotator_id AND b.project_id = a.project_id AND b.type = a.type
+                  AND b.released_at IS NULL AND NOT b.labelled AND b.id < a.id)),
+rel AS (UPDATE assignments SET released_at = now() FROM extra WHERE assignments.id = extra.id RETURNING assignments.task_id)
+UPDATE tasks SET assigned = tasks.assigned - r.n FROM (SELECT task_id, count(*)::int AS n FROM rel GROUP BY task_id) r WHERE tasks.id = r.task_id;
+ALTER TABLE assignments ALTER COLUMN project_id SET NOT NULL;
+ALTER TABLE assignments ALTER COLUMN type SET NOT NULL;
+ALTER TABLE tasks ADD CONSTRAINT tasks_id_project_type UNIQUE (id, project_id, type);
+ALTER TABLE assignments ADD CONSTRAINT assignments_task_project_type FOREIGN KEY (task_id, project_id, type) REFERENCES tasks (id, project_id, type) ON DELETE CASCADE;
+CREATE UNIQUE INDEX assignments_one_open ON assignments (annotator_id, project_id, type) WHERE released_at IS NULL AND NOT labelled;
 `,
   },
 ];

@@ -24,7 +24,7 @@ describe('FeedbackStore (PGlite in memory)', () => {
   it('migrations are recorded and not applied twice', async () => {
     expect(await migrate(store.db)).toEqual([]);
     const rows = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3]);
+    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
   });
 
   it('an unknown project is a not-found error that names the commands that create one and the one that lists them', async () => {
@@ -199,6 +199,59 @@ describe('FeedbackStore (PGlite in memory)', () => {
     await store.submit(a.id, asg.id, 'keep-sub-a1', { verdict: 'ask', option: 0 });
     expect(await store.keep(asg.id, a.id)).toBe('labelled');
     expect((await store.next(project.id, b.id))!.task.id).not.toBe(asg.task.id);
+  });
+
+  /** How many assignments the annotator holds open (neither released nor labelled). */
+  const openOf = async (annotatorId: number) =>
+    (
+      await store.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM assignments a WHERE a.annotator_id = $1 AND a.released_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)`,
+        [annotatorId],
+      )
+    )[0].n;
+
+  it('one annotator asking from many tabs at once gets one assignment in every tab, and its label lands once', async () => {
+    const { project } = await createDemoProject(store, 'tabs', join(dir, 'tabs'), 6, 2, { types: ['ask', 'preference'] });
+    for (const type of [undefined, 'preference', 'ask'] as const) {
+      const who = await store.addAnnotator(`tabs-${type ?? 'any'}`);
+      const got = await Promise.all(Array.from({ length: 12 }, () => store.next(project.id, who.id, type)));
+      expect(new Set(got.map((a) => a!.id)).size).toBe(1);
+      expect(await openOf(who.id)).toBe(1);
+      const a = got[0]!;
+      const label = a.task.type === 'preference' ? { lessHallucination: 0, moreHelpful: 1 } : { verdict: 'ask', option: 0 };
+      const sent = await Promise.allSettled(got.map((g, i) => store.submit(who.id, g!.id, `tabs-${type ?? 'any'}-${i}-sub`, label)));
+      expect(sent.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(sent.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(Array(11).fill('CONFLICT'));
+      expect((await store.myAnnotations(who.id, project.id)).length).toBe(1);
+      expect(await openOf(who.id)).toBe(0);
+    }
+  });
+
+  it('a heartbeat from a page left on an expired assignment does not give its annotator a second open one', async () => {
+    const { project } = await createDemoProject(store, 'two-open', join(dir, 'two-open'), 2, 1, { types: ['ask'] });
+    const a = await store.addAnnotator('two-open-a');
+    const b = await store.addAnnotator('two-open-b');
+    const first = (await store.next(project.id, a.id))!; // tab 1 shows it; a walks away
+    await idle(first.id);
+    expect(await store.releaseStale(3600)).toBe(1);
+    const bs = (await store.next(project.id, b.id))!; // b takes its only place
+    expect(bs.task.id).toBe(first.task.id);
+    const second = (await store.next(project.id, a.id))!; // a opens a second tab: the other task
+    expect(second.task.id).not.toBe(first.task.id);
+    await idle(bs.id); // b walks away too: the first task has a free place again
+    expect(await store.releaseStale(3600)).toBe(1);
+    // tab 1 wakes up: a label from it would be stored, but a holds one open assignment, tab 2's
+    expect(await store.keep(first.id, a.id)).toBe('held');
+    expect(await openOf(a.id)).toBe(1);
+    expect((await store.next(project.id, a.id))!.id).toBe(second.id);
+    // tab 1's label lands (once), and tab 2's assignment is still a's
+    await store.submit(a.id, first.id, 'two-open-a1', { verdict: 'ask', option: 0 });
+    expect(await counts(first.task.id)).toEqual({ assigned: 1, done: 1, n: 1 });
+    expect(await store.keep(second.id, a.id)).toBe('held');
+    expect(await openOf(a.id)).toBe(1);
+    await store.submit(a.id, second.id, 'two-open-a2', { verdict: 'ask', option: 0 });
+    expect(await counts(second.task.id)).toEqual({ assigned: 1, done: 1, n: 1 });
   });
 
   it('another annotator can neither read nor change a label', async () => {

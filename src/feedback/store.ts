@@ -8,8 +8,13 @@
  * annotator's own open assignment (so a reload resumes it), else claims the oldest task with a
  * free slot the annotator has never had — oldest first, so started tasks fill up and complete
  * before new ones begin (`FOR UPDATE SKIP LOCKED` over a partial index of open tasks, then a
- * guarded counter update). Submissions are idempotent by a
- * client-chosen submission id: a replay returns the stored annotation instead of a second row.
+ * guarded counter update). An annotator holds at most one open (neither released nor labelled)
+ * assignment per project and task type — the schema's partial unique index says so, and on
+ * PostgreSQL one annotator's claims run one at a time (their row is locked) — so two tabs, or
+ * two requests racing, get the same assignment, and the label sent from either is stored once
+ * (one annotation per assignment; the second tab's submission is a CONFLICT). Submissions are
+ * idempotent by a client-chosen submission id: a replay returns the stored annotation instead
+ * of a second row.
  *
  * Expiry: an open assignment on which its annotator has shown no activity for the time limit
  * (`releaseStale`; activity = taking or resuming it, a play step, a heartbeat from the page:
@@ -256,11 +261,33 @@ export class FeedbackStore {
     const typeSql = type ? 'AND t.type = $3' : '';
     const params: unknown[] = type ? [projectId, annotatorId, type] : [projectId, annotatorId];
     for (let tries = 0; tries < 5; tries++) {
-      const got = await this.db.query(
-        `WITH open AS (
-           SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id
-           WHERE t.project_id = $1 AND a.annotator_id = $2 ${typeSql} AND a.released_at IS NULL
-             AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
+      const got = await this.claimOnce(projectId, annotatorId, type);
+      if (got !== null) return got;
+      // Nothing free, or the row we saw filled up under us: check again whether anything is left.
+      const left = await this.db.query(
+        `SELECT 1 FROM tasks t WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
+           AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2 AND a.released_at IS NULL) LIMIT 1`,
+        params,
+      );
+      if (!left.length) return null;
+    }
+    return null;
+  }
+
+  /**
+   * One try of `claim`. On PostgreSQL, where requests run side by side, the annotator's row is
+   * locked first, in the same transaction: one annotator's claims (two tabs, a double click) run
+   * one after the other, and the second, a new statement, sees what the first took and resumes
+   * it. The schema's one-open-assignment index stops a second one regardless (the loser is a
+   * CONFLICT, retried by `next`); the lock makes untyped requests, which could otherwise take
+   * tasks of two types, agree too. PGlite has one connection: statements already run one at a time.
+   */
+  private async claimOnce(projectId: number, annotatorId: number, type?: TaskType): Promise<number | null> {
+    const typeSql = type ? 'AND t.type = $3' : '';
+    const params: unknown[] = type ? [projectId, annotatorId, type] : [projectId, annotatorId];
+    const sql = `WITH open AS (
+           SELECT a.id FROM assignments a
+           WHERE a.project_id = $1 AND a.annotator_id = $2 ${type ? 'AND a.type = $3' : ''} AND a.released_at IS NULL AND NOT a.labelled
            ORDER BY a.id LIMIT 1),
          seen AS (UPDATE assignments SET seen_at = now() FROM open WHERE assignments.id = open.id AND assignments.released_at IS NULL RETURNING assignments.id),
          back AS (
@@ -270,7 +297,7 @@ export class FeedbackStore {
            ORDER BY a.id LIMIT 1
            FOR UPDATE OF a, t SKIP LOCKED),
          pick AS (
-           SELECT t.id FROM tasks t
+           SELECT t.id, t.project_id, t.type FROM tasks t
            WHERE NOT EXISTS (SELECT 1 FROM open) AND NOT EXISTS (SELECT 1 FROM back) AND t.project_id = $1 AND t.assigned < t.needed ${typeSql}
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2)
            ORDER BY t.id LIMIT 1
@@ -281,20 +308,18 @@ export class FeedbackStore {
          retaken AS (
            UPDATE assignments SET released_at = NULL, seen_at = now() FROM back, upd
            WHERE assignments.id = back.id AND upd.id = back.task_id RETURNING assignments.id),
-         ins AS (INSERT INTO assignments (task_id, annotator_id) SELECT upd.id, $2 FROM upd JOIN pick ON pick.id = upd.id RETURNING id)
-         SELECT id FROM seen UNION ALL SELECT id FROM retaken UNION ALL SELECT id FROM ins`,
-        params,
-      );
-      if (got.length) return got[0].id as number;
-      // Nothing free, or the row we saw filled up under us: check again whether anything is left.
-      const left = await this.db.query(
-        `SELECT 1 FROM tasks t WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
-           AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2 AND a.released_at IS NULL) LIMIT 1`,
-        params,
-      );
-      if (!left.length) return null;
-    }
-    return null;
+         ins AS (
+           INSERT INTO assignments (task_id, annotator_id, project_id, type)
+           SELECT upd.id, $2, pick.project_id, pick.type FROM upd JOIN pick ON pick.id = upd.id RETURNING id)
+         SELECT id FROM seen UNION ALL SELECT id FROM retaken UNION ALL SELECT id FROM ins`;
+    const got =
+      this.db.engine === 'postgres'
+        ? await this.db.transaction(async (tx) => {
+            await tx.query('SELECT 1 FROM annotators WHERE id = $1 FOR NO KEY UPDATE', [annotatorId]);
+            return tx.query(sql, params);
+          })
+        : await this.db.query(sql, params);
+    return got.length ? (got[0].id as number) : null;
   }
 
   /**
@@ -351,34 +376,50 @@ export class FeedbackStore {
   /**
    * Inside a transaction holding the row lock of a released assignment: take a slot of its task
    * back for it, if the task has a free one (nobody else took the slot, or the task needs more
-   * labels than it has annotators). Returns false when every slot is held by someone else.
+   * labels than it has annotators). Returns false when every slot is held by someone else. The
+   * caller marks the assignment held again (`keep`) or labelled (`submit`).
    */
-  private async retake(tx: Queryable, assignmentId: number, taskId: number): Promise<boolean> {
+  private async takeSlot(tx: Queryable, taskId: number): Promise<boolean> {
     const slot = await tx.query('UPDATE tasks SET assigned = assigned + 1 WHERE id = $1 AND assigned < needed RETURNING id', [taskId]);
-    if (!slot.length) return false;
-    await tx.query('UPDATE assignments SET released_at = NULL, seen_at = now() WHERE id = $1', [assignmentId]);
-    return true;
+    return slot.length > 0;
   }
 
   /**
    * The annotator is at work on an assignment (a heartbeat from the page, a play step): its time
-   * limit starts again. A released one is taken back when its task has a free slot. Returns
-   * 'held' (it is theirs: a label will be stored), 'labelled' (already labelled), or 'taken' (it
-   * was released and every slot of its task is held by others: a label for it would not be
-   * stored). NOT_FOUND for anyone else's.
+   * limit starts again. A released one is taken back when its task has a free slot — unless the
+   * annotator has since taken another task in the project (in another tab, or this one reloaded):
+   * that one is what `next` shows them, and they hold at most one of a type (migrations.ts), so
+   * this one stays released and a label for it is stored if a slot is free when it comes. Returns 'held' (a label will be stored: it is theirs, or
+   * its task has a free slot), 'labelled' (already labelled), or 'taken' (it was released and
+   * every slot of its task is held by others: a label for it would not be stored). NOT_FOUND
+   * for anyone else's.
    */
   async keep(assignmentId: number, annotatorId: number): Promise<'held' | 'labelled' | 'taken'> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query(
-        `SELECT a.task_id, a.released_at IS NOT NULL AS released, EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id) AS labelled
+        `SELECT a.task_id, a.project_id, a.released_at IS NOT NULL AS released, a.labelled
          FROM assignments a WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
         [assignmentId, annotatorId],
       );
       if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
       const r = rows[0];
       if (r.labelled) return 'labelled';
-      if (r.released) return (await this.retake(tx, assignmentId, r.task_id as number)) ? 'held' : 'taken';
-      await tx.query('UPDATE assignments SET seen_at = now() WHERE id = $1', [assignmentId]);
+      if (!r.released) {
+        await tx.query('UPDATE assignments SET seen_at = now() WHERE id = $1', [assignmentId]);
+        return 'held';
+      }
+      // As `claimOnce`: the annotator's claims wait, so none takes a task while this looks.
+      await tx.query('SELECT 1 FROM annotators WHERE id = $1 FOR NO KEY UPDATE', [annotatorId]);
+      const other = await tx.query(
+        'SELECT 1 FROM assignments b WHERE b.annotator_id = $1 AND b.project_id = $2 AND b.released_at IS NULL AND NOT b.labelled LIMIT 1',
+        [annotatorId, r.project_id],
+      );
+      if (other.length) {
+        const free = await tx.query('SELECT 1 FROM tasks WHERE id = $1 AND assigned < needed', [r.task_id]);
+        return free.length ? 'held' : 'taken';
+      }
+      if (!(await this.takeSlot(tx, r.task_id as number))) return 'taken';
+      await tx.query('UPDATE assignments SET released_at = NULL, seen_at = now() WHERE id = $1', [assignmentId]);
       return 'held';
     });
   }
@@ -437,7 +478,7 @@ export class FeedbackStore {
         // A label sent after the assignment expired (the annotator was away longer than the time
         // limit) is still their honest work: stored when the task has a free slot, so the task
         // never holds more labels than it needs.
-        if (r.released && !(await this.retake(tx, assignmentId, r.task_id as number))) {
+        if (r.released && !(await this.takeSlot(tx, r.task_id as number))) {
           throw new NotFoundError(
             `no assignment ${assignmentId} for you any more: it expired (no activity for longer than the time limit) and the task's ${r.needed} place${r.needed === 1 ? ' has' : 's have'} since gone to other annotators, so this label was not saved`,
           );
@@ -446,7 +487,9 @@ export class FeedbackStore {
           `WITH ins AS (
              INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label)
              VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *),
-           upd AS (UPDATE tasks SET done = done + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING id)
+           upd AS (UPDATE tasks SET done = done + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING id),
+           -- labelled and held in one step: a released assignment is never open beside another
+           mark AS (UPDATE assignments SET labelled = true, released_at = NULL WHERE id = $1 AND EXISTS (SELECT 1 FROM ins) RETURNING id)
            SELECT ins.* FROM ins`,
           [assignmentId, r.task_id, annotatorId, submissionId, json(valid)],
         );
