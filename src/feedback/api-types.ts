@@ -194,7 +194,11 @@ export interface SubmitResponse {
  * its task has a free slot, and the heartbeat takes a released one back when it can.
  */
 export interface HeartbeatResponse {
-  /** Whether a label for the assignment will be stored (false: it expired and every slot of its task went to others). */
+  /**
+   * Whether a label for the assignment would be stored now (false: it expired and every slot of its task went to
+   * others). True reserves the slot unless the annotator has since taken another task of the project (another tab):
+   * then the assignment stays released, and a label sent later is stored only if a slot is still free (store.ts `keep`).
+   */
   held: boolean;
   /** Whether it is labelled already. */
   labelled: boolean;
