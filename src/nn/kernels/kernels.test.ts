@@ -209,27 +209,37 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       [2, 3, 9, 11, 3, 2],
       [1, 4, 8, 7, 2, 1],
       [2, 2, 17, 19, 3, 3],
-    ])('maxPool2d N=%i C=%i H=%i W=%i k=%i s=%i (values, first-max indices, ties)', (N, C, H, W, kk, s) => {
+    ])('maxPool2d N=%i C=%i H=%i W=%i k=%i s=%i (values, first-max indices, ties, NaN)', (N, C, H, W, kk, s) => {
       const k = get();
       const OH = Math.floor((H - kk) / s) + 1;
       const OW = Math.floor((W - kk) / s) + 1;
       // quarter steps in [-2, 2]: many ties, so the first-maximum rule is exercised
       const x = Float32Array.from({ length: N * C * H * W }, () => Math.round(rng.uniform(-8, 8)) / 4);
-      const y = new Float32Array(N * C * OH * OW).fill(NaN);
+      // and NaN, ±∞ at fixed strides (no draws: the rng stream of later tests is unchanged), in
+      // every position of a window somewhere, pairs of NaN in one window included
+      for (let i = 0; i < x.length; i += 13) x[i] = NaN;
+      for (let i = 5; i < x.length; i += 29) x[i] = NaN;
+      for (let i = 3; i < x.length; i += 31) x[i] = Infinity;
+      for (let i = 7; i < x.length; i += 37) x[i] = -Infinity;
+      const y = new Float32Array(N * C * OH * OW).fill(1234.5); // no window gives this: an output left unwritten shows
       const arg = new Int32Array(y.length).fill(-1);
       k.maxPool2dForward(x, y, arg, N * C, H, W, kk, s, OH, OW);
       let o = 0;
       for (let p = 0; p < N * C; p++)
         for (let oh = 0; oh < OH; oh++)
           for (let ow = 0; ow < OW; ow++, o++) {
+            // PyTorch's max_pool2d: the first maximum, or the last NaN (its scan takes val > max || isnan(val))
             let best = -Infinity;
             let bi = -1;
+            let nan = -1;
             for (let i = 0; i < kk; i++)
               for (let j = 0; j < kk; j++) {
                 const idx = (p * H + oh * s + i) * W + ow * s + j;
-                if (x[idx] > best) [best, bi] = [x[idx], idx];
+                if (Number.isNaN(x[idx])) nan = idx;
+                else if (x[idx] > best || bi < 0) [best, bi] = [x[idx], idx];
               }
-            if (y[o] !== best || arg[o] !== bi) expect.fail(`window ${o}: got ${y[o]}@${arg[o]}, want ${best}@${bi}`);
+            if (nan >= 0) [best, bi] = [NaN, nan];
+            if (!Object.is(y[o], best) || arg[o] !== bi) expect.fail(`window ${o}: got ${y[o]}@${arg[o]}, want ${best}@${bi}`);
           }
       const y2 = new Float32Array(y.length);
       k.maxPool2dForward(x, y2, null, N * C, H, W, kk, s, OH, OW);

@@ -176,7 +176,9 @@ export function conv2dBackwardRef(
 /**
  * Max-pool k×k windows with stride s (no padding) over P planes [P, H, W] → y [P, OH, OW];
  * arg (optional) gets the flat index into x of each window's first maximum (row-major scan,
- * strict `>`: ties go to the earliest element, as PyTorch).
+ * strict `>`: ties go to the earliest element, as PyTorch). A NaN anywhere in a window makes
+ * its maximum NaN and its index that of the window's last NaN, as PyTorch's max_pool2d (whose
+ * scan takes `val > max || isnan(val)`); a plain `>` kept the NaN only when it came first.
  */
 export function maxPool2dForwardRef(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void {
   let o = 0;
@@ -189,8 +191,9 @@ export function maxPool2dForwardRef(x: Float32Array, y: Float32Array, arg: Int32
         for (let i = 0; i < k; i++) {
           const row = base + (oh * s + i) * W + ow * s;
           for (let j = 0; j < k; j++) {
-            if (x[row + j] > best) {
-              best = x[row + j];
+            const v = x[row + j];
+            if (v > best || v !== v) {
+              best = v;
               bi = row + j;
             }
           }

@@ -13,7 +13,7 @@ export interface Kernels {
   conv2dForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, g: ConvGeom): void;
   /** dx, dw, db += the conv gradients (null = not needed); overwriteDx: dx = instead of +=. */
   conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, g: ConvGeom, overwriteDx?: boolean): void;
-  /** Max-pool P planes [P, H, W] → y [P, OH, OW] (k×k windows, stride s); arg = first-max flat indices (or null). */
+  /** Max-pool P planes [P, H, W] → y [P, OH, OW] (k×k windows, stride s); arg = first-max flat indices (or null); a NaN in a window wins (its last NaN), as PyTorch. */
   maxPool2dForward(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void;
   /**
    * dx[arg[o]] += dy[o] over P planes (dx.length / P inputs, dy.length / P outputs each), only

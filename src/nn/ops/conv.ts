@@ -1,7 +1,8 @@
 /**
  * 2-D convolution (cross-correlation, NCHW, weight [F, C, KH, KW], zero padding, stride — as
  * PyTorch's conv2d) on the active conv kernel, and max-pooling (kernel k, stride s; the
- * gradient goes to the first maximum of each window, as in PyTorch; after a ReLU it goes
+ * gradient goes to the first maximum of each window — or, when the window holds a NaN, the
+ * output is NaN and the gradient goes to its last NaN — as in PyTorch; after a ReLU it goes
  * straight to the ReLU's input, see reluInput).
  */
 import { InputError } from '../../util/errors.js';

@@ -1,10 +1,12 @@
 /**
  * Max-pooling (k×k windows, stride s, no padding) over planes [P, H, W] → [P, OH, OW]. The
  * forward also gives the flat input index of each window's first maximum (row-major scan,
- * strict `>`, as the reference twin maxPool2dForwardRef in kernels/ref.ts and PyTorch); the
- * backward scatters the gradient to those indices. The 2×2/2 forward runs four windows at a
- * time in f32x4 lanes, branch-free (compare + bitselect), which matters: the windows' maxima
- * sit at random positions, so a branchy scalar loop mispredicts half its comparisons.
+ * strict `>`, as the reference twin maxPool2dForwardRef in kernels/ref.ts and PyTorch), or of
+ * its last NaN when it holds one (the maximum is then NaN: PyTorch's scan takes
+ * `val > max || isnan(val)`); the backward scatters the gradient to those indices. The 2×2/2
+ * forward runs four windows at a time in f32x4 lanes, branch-free (compare + bitselect), which
+ * matters: the windows' maxima sit at random positions, so a branchy scalar loop mispredicts
+ * half its comparisons.
  */
 
 import { next } from './work';
@@ -33,7 +35,7 @@ function pool(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, 
           const row = base + (oh * s + i) * W + ow * s;
           for (let j: i32 = 0; j < k; j++) {
             const v = load<f32>(x + <usize>(row + j) * 4);
-            const gt = v > best;
+            const gt = (v > best) | (v != v); // branch-free
             best = select<f32>(v, best, gt);
             bi = select<i32>(row + j, bi, gt);
           }
@@ -69,13 +71,14 @@ function pool2x2(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i3
         const tr = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
         const bl = f32x4.shuffle(b0, b1, 0, 2, 4, 6);
         const br = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
-        let m = f32x4.gt(tr, best);
+        // take v where v > best or v is NaN (ne(v, v)): a NaN is kept whatever follows it
+        let m = v128.or(f32x4.gt(tr, best), f32x4.ne(tr, tr));
         best = v128.bitselect(tr, best, m);
         off = v128.bitselect(right, off, m);
-        m = f32x4.gt(bl, best);
+        m = v128.or(f32x4.gt(bl, best), f32x4.ne(bl, bl));
         best = v128.bitselect(bl, best, m);
         off = v128.bitselect(down, off, m);
-        m = f32x4.gt(br, best);
+        m = v128.or(f32x4.gt(br, best), f32x4.ne(br, br));
         best = v128.bitselect(br, best, m);
         off = v128.bitselect(downRight, off, m);
         v128.store(yo + <usize>ow * 4, best);
@@ -86,15 +89,15 @@ function pool2x2(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i3
         let best = load<f32>(r0 + c);
         let bi: i32 = 0;
         let v = load<f32>(r0 + c, 4);
-        let gt = v > best;
+        let gt = (v > best) | (v != v);
         best = select<f32>(v, best, gt);
         bi = select<i32>(1, bi, gt);
         v = load<f32>(r1 + c);
-        gt = v > best;
+        gt = (v > best) | (v != v);
         best = select<f32>(v, best, gt);
         bi = select<i32>(W, bi, gt);
         v = load<f32>(r1 + c, 4);
-        gt = v > best;
+        gt = (v > best) | (v != v);
         best = select<f32>(v, best, gt);
         bi = select<i32>(W + 1, bi, gt);
         store<f32>(yo + <usize>ow * 4, best);
