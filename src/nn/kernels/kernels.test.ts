@@ -244,8 +244,8 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       const y2 = new Float32Array(y.length);
       k.maxPool2dForward(x, y2, null, N * C, H, W, kk, s, OH, OW);
       expect(Array.from(y2)).toEqual(Array.from(y));
-      // backward: scatter to the argmax, plain and with a ReLU folded in (only where y > 0),
-      // accumulating and overwriting
+      // backward: scatter to the argmax, plain and with a ReLU folded in (only where y > 0 or y
+      // is NaN: ReLU's backward passes a NaN's gradient, as PyTorch's), accumulating and overwriting
       const dy = randArr(y.length);
       for (const masked of [false, true]) {
         const want = randArr(x.length);
@@ -253,7 +253,7 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
         const dx2 = randArr(x.length);
         const want2 = new Float32Array(x.length);
         for (let o2 = 0; o2 < y.length; o2++) {
-          if (masked && !(y[o2] > 0)) continue;
+          if (masked && y[o2] <= 0) continue;
           want[arg[o2]] += dy[o2];
           want2[arg[o2]] += dy[o2];
         }
@@ -263,13 +263,17 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
         expect(relErr(dx2, want2), `overwrite, masked=${masked}`).toBeLessThan(1e-6);
       }
     });
-    it.each([1, 3, 4, 17, 1000, 70001])('relu forward and backward, n=%i', (n) => {
+    it.each([1, 3, 4, 17, 1000, 70001])('relu forward and backward, n=%i (NaN and ±∞ as PyTorch)', (n) => {
       const k = get();
       const x = randArr(n);
       for (let i = 0; i < n; i += 7) x[i] = 0; // the kink: gradient 0, value +0
-      const y = new Float32Array(n).fill(NaN);
+      // NaN: value NaN, gradient passed (torch's threshold_backward zeroes only where the output is <= 0); ±∞: ∞ / 0
+      for (let i = n > 1 ? 1 : 0; i < n; i += 5) x[i] = NaN;
+      for (let i = 2; i < n; i += 11) x[i] = Infinity;
+      for (let i = 3; i < n; i += 13) x[i] = -Infinity;
+      const y = new Float32Array(n).fill(1234.5);
       k.reluForward(x, y);
-      for (let i = 0; i < n; i++) if (!Object.is(y[i], x[i] > 0 ? x[i] : 0)) expect.fail(`relu(${x[i]}) = ${y[i]} at ${i}`);
+      for (let i = 0; i < n; i++) if (!Object.is(y[i], x[i] <= 0 ? 0 : x[i])) expect.fail(`relu(${x[i]}) = ${y[i]} at ${i}`);
       const dy = randArr(n);
       const dx0 = randArr(n);
       const dx = dx0.slice();
@@ -277,7 +281,7 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       const dx2 = new Float32Array(n).fill(NaN);
       k.reluBackward(x, dy, dx2, false);
       for (let i = 0; i < n; i++) {
-        const g = x[i] > 0 ? dy[i] : 0;
+        const g = x[i] <= 0 ? 0 : dy[i];
         if (dx[i] !== Math.fround(dx0[i] + g) || dx2[i] !== g) expect.fail(`relu backward at ${i}: x ${x[i]} dy ${dy[i]} → ${dx[i]}, ${dx2[i]}`);
       }
     });

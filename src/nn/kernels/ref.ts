@@ -210,10 +210,13 @@ export function reluForwardRef(x: Float32Array, y: Float32Array): void {
   for (let i = 0; i < y.length; i++) y[i] = x[i] <= 0 ? 0 : x[i];
 }
 
-/** dx (+)= dy where x > 0, else 0 (accumulate = false overwrites dx). */
+/**
+ * dx (+)= dy where x > 0 or x is NaN, else 0 (accumulate = false overwrites dx): PyTorch's
+ * threshold_backward zeroes the gradient only where relu's output is <= 0, so a NaN passes it.
+ */
 export function reluBackwardRef(x: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void {
   for (let i = 0; i < dx.length; i++) {
-    const g = x[i] > 0 ? dy[i] : 0;
+    const g = x[i] <= 0 ? 0 : dy[i];
     dx[i] = accumulate ? dx[i] + g : g;
   }
 }
@@ -244,10 +247,11 @@ export function adamStepRef(w: Float32Array, g: Float32Array, m: Float32Array, v
 
 /**
  * The max-pool gradient: dx[arg[o]] += dy[o] for every output o (arg from maxPool2dForwardRef),
- * only where y[o] > 0 when y is given (a ReLU before the pool folded in: its output is > 0
- * exactly where the pooled maximum is). accumulate = false overwrites dx (zeros elsewhere).
+ * only where y[o] > 0 or y[o] is NaN when y is given (a ReLU before the pool folded in: its
+ * output is > 0, or NaN, exactly where the pooled maximum is, and its backward passes the
+ * gradient there, as reluBackwardRef). accumulate = false overwrites dx (zeros elsewhere).
  */
 export function maxPool2dBackwardRef(dy: Float32Array, y: Float32Array | null, arg: Int32Array, dx: Float32Array, accumulate: boolean): void {
   if (!accumulate) dx.fill(0);
-  for (let o = 0; o < dy.length; o++) if (!y || y[o] > 0) dx[arg[o]] += dy[o];
+  for (let o = 0; o < dy.length; o++) if (!y || !(y[o] <= 0)) dx[arg[o]] += dy[o];
 }

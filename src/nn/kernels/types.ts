@@ -17,13 +17,13 @@ export interface Kernels {
   maxPool2dForward(x: Float32Array, y: Float32Array, arg: Int32Array | null, P: number, H: number, W: number, k: number, s: number, OH: number, OW: number): void;
   /**
    * dx[arg[o]] += dy[o] over P planes (dx.length / P inputs, dy.length / P outputs each), only
-   * where y[o] > 0 when y is given (a ReLU before the pool folded in); accumulate = false
+   * where y[o] > 0 or is NaN when y is given (a ReLU before the pool folded in); accumulate = false
    * overwrites dx.
    */
   maxPool2dBackward(dy: Float32Array, y: Float32Array | null, arg: Int32Array, dx: Float32Array, P: number, accumulate: boolean): void;
   /** y = max(x, 0) (NaN stays NaN); y.length elements. */
   reluForward(x: Float32Array, y: Float32Array): void;
-  /** dx (+)= dy where x > 0 (else 0); dx.length elements; accumulate = false overwrites dx. */
+  /** dx (+)= dy where x > 0 or x is NaN (else 0, as PyTorch); dx.length elements; accumulate = false overwrites dx. */
   reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void;
   /** One AdamW update of w, m, v in place from g (all w.length long). */
   adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamStepParams): void;

@@ -63,7 +63,7 @@ export function maxPool2d(x: Tensor, k = 2, s = k): Tensor {
   kernels().maxPool2dForward(x.data, out, arg, N * C, H, W, k, s, OH, OW);
   return makeResult(out, [N, C, OH, OW], [x], (r) => {
     // after a ReLU, its backward is folded in: the gradient goes where the pooled maximum (the
-    // ReLU's output) is > 0, straight to the ReLU's input
+    // ReLU's output) is > 0 or NaN, straight to the ReLU's input
     const pre = reluInput(x);
     const [dx, acc] = gradForWrite(pre ?? x);
     kernels().maxPool2dBackward(r.grad!, pre ? r.data : null, arg!, dx, N * C, acc);

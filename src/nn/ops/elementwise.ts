@@ -164,7 +164,7 @@ export function reluInput(t: Tensor): Tensor | undefined {
   return reluInputs.get(t);
 }
 
-/** max(x, 0) on the active kernels (NaN propagates, as torch.relu); the gradient passes where x > 0. */
+/** max(x, 0) on the active kernels (NaN propagates, as torch.relu); the gradient passes where x > 0 or x is NaN (as torch's). */
 export function relu(x: Tensor): Tensor {
   const out = takeF32(x.size); // the kernel writes every value
   kernels().reluForward(x.data, out);

@@ -376,3 +376,53 @@ describe('log-sigmoid', () => {
     expect(E.logSigmoidRef(tensor([30])).item()).toBe(0);
   });
 });
+
+// NaN, ±∞ and empty inputs as PyTorch 1.13 (Debian's python3-torch) gives them; no rng draws.
+describe('non-finite and empty inputs as PyTorch', () => {
+  it.each(['ref', 'wasm'] as const)('relu and maxPool2d with NaN, alone and folded (%s kernels): values and gradients as torch', (backend) => {
+    setKernels(backend);
+    try {
+      // windows (row-major tl, tr, bl, br) → torch's max_pool2d output and the gradient of its sum
+      const cases: [number[], number, number[]][] = [
+        [[1, NaN, 3, 2], NaN, [0, 1, 0, 0]],
+        [[NaN, 1, 3, 2], NaN, [1, 0, 0, 0]],
+        [[1, 2, 3, NaN], NaN, [0, 0, 0, 1]],
+        [[NaN, NaN, 1, 2], NaN, [0, 1, 0, 0]], // the last NaN gets it
+        [[1, Infinity, NaN, 2], NaN, [0, 0, 1, 0]],
+        [[-Infinity, -Infinity, -Infinity, -Infinity], -Infinity, [1, 0, 0, 0]],
+        [[1, 2, NaN, 5], NaN, [0, 0, 1, 0]],
+      ];
+      for (const [win, want, grad] of cases) {
+        const x = new Tensor(Float32Array.from(win), [1, 1, 2, 2], true);
+        const y = maxPool2d(x, 2);
+        expect(Object.is(y.item(), want), `max_pool2d(${win}) = ${y.item()}, torch ${want}`).toBe(true);
+        sum(y).backward();
+        expect(Array.from(x.grad!), `gradient of max_pool2d(${win})`).toEqual(grad);
+      }
+      // relu: NaN stays NaN and passes its gradient (torch's threshold_backward zeroes only where the output is <= 0)
+      const r = new Tensor(Float32Array.from([NaN, Infinity, -Infinity, 0, 1]), [5], true);
+      const ry = E.relu(r);
+      expect(ry.toArray()).toEqual([NaN, Infinity, 0, 0, 1]);
+      sum(E.mul(ry, tensor([1, 1, 1, 1, 1], [5]))).backward(); // a consumer other than the pool: relu's own backward
+      expect(Array.from(r.grad!)).toEqual([1, 1, 0, 0, 1]);
+      // relu → max_pool2d (relu's backward folded into the pool): torch gives the NaN's input the gradient
+      for (const [win, grad] of [
+        [[1, NaN, 3, 2], [0, 1, 0, 0]],
+        [[-1, NaN, -3, -2], [0, 1, 0, 0]],
+        [[-1, -2, -3, -2], [0, 0, 0, 0]],
+      ]) {
+        const x = new Tensor(Float32Array.from(win), [1, 1, 2, 2], true);
+        sum(maxPool2d(E.relu(x), 2)).backward();
+        expect(Array.from(x.grad!), `gradient of max_pool2d(relu(${win}))`).toEqual(grad);
+      }
+      // the generic k×k path: 3×3 windows, stride 1, on 4×4 with one NaN at (1, 2) — torch: all four outputs NaN, gradient 4 there
+      const g = new Tensor(Float32Array.from({ length: 16 }, (_, i) => (i === 6 ? NaN : i)), [1, 1, 4, 4], true);
+      const gy = maxPool2d(g, 3, 1);
+      expect(gy.toArray().every(Number.isNaN)).toBe(true);
+      sum(gy).backward();
+      expect(Array.from(g.grad!)).toEqual(Array.from({ length: 16 }, (_, i) => (i === 6 ? 4 : 0)));
+    } finally {
+      setKernels('ref');
+    }
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * Elementwise kernels in f32x4 lanes, branch-free: ReLU forward and backward (the gradient
- * passes where x > 0), and the sum of per-item gradient slots (sumSlots). ReLU and
+ * passes where x > 0 or x is NaN, as PyTorch's), and the sum of per-item gradient slots (sumSlots). ReLU and
  * sumSlots take element chunks [c·chunk, (c+1)·chunk) from a shared counter (chunk a multiple
  * of 4); every element's arithmetic is the same whichever thread or chunk it falls in.
  */
@@ -26,7 +26,7 @@ function reluF(x: usize, y: usize, i0: i32, i1: i32): void {
   }
 }
 
-/** dx[i] (+)= x[i] > 0 ? dy[i] : 0 for i < n (accumulate = 0 overwrites dx). */
+/** dx[i] (+)= x[i] <= 0 ? 0 : dy[i] for i < n (a NaN passes the gradient, as the reference twin; accumulate = 0 overwrites dx). */
 export function reluBackward(x: usize, dy: usize, dx: usize, ctr: usize, n: i32, chunk: i32, accumulate: i32): void {
   for (let c = next(ctr); c * chunk < n; c = next(ctr)) reluB(x, dy, dx, c * chunk, min(n, (c + 1) * chunk), accumulate);
 }
@@ -37,18 +37,18 @@ function reluB(x: usize, dy: usize, dx: usize, i0: i32, i1: i32, accumulate: i32
   if (accumulate) {
     for (; i + 4 <= i1; i += 4) {
       const o = <usize>i * 4;
-      const g = v128.and(v128.load(dy + o), f32x4.gt(v128.load(x + o), zero));
+      const g = v128.andnot(v128.load(dy + o), f32x4.le(v128.load(x + o), zero));
       v128.store(dx + o, f32x4.add(v128.load(dx + o), g));
     }
   } else {
     for (; i + 4 <= i1; i += 4) {
       const o = <usize>i * 4;
-      v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(x + o), zero)));
+      v128.store(dx + o, v128.andnot(v128.load(dy + o), f32x4.le(v128.load(x + o), zero)));
     }
   }
   for (; i < i1; i++) {
     const o = <usize>i * 4;
-    const g = select<f32>(load<f32>(dy + o), 0, load<f32>(x + o) > 0);
+    const g = select<f32>(0, load<f32>(dy + o), load<f32>(x + o) <= 0);
     store<f32>(dx + o, accumulate ? load<f32>(dx + o) + g : g);
   }
 }

@@ -110,8 +110,9 @@ function pool2x2(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i3
 /**
  * The max-pool gradient for planes taken `chunk` at a time from ctr: dx[arg[o]] += dy[o] for
  * the outputs o of each plane (inPlane inputs, outPlane outputs per plane), only where
- * y[o] > 0 when y ≠ 0 (a ReLU before the pool, folded in: its output is > 0 exactly where the
- * pooled maximum is). overwrite ≠ 0 zeroes the planes of dx first.
+ * y[o] > 0 or y[o] is NaN when y ≠ 0 (a ReLU before the pool, folded in: its output is > 0, or
+ * NaN, exactly where the pooled maximum is, and ReLU's backward passes a NaN's gradient, as
+ * PyTorch's). overwrite ≠ 0 zeroes the planes of dx first.
  */
 export function maxPool2dBackward(dy: usize, y: usize, arg: usize, dx: usize, ctr: usize, P: i32, chunk: i32, inPlane: i32, outPlane: i32, overwrite: i32): void {
   for (let c = next(ctr); c * chunk < P; c = next(ctr)) {
@@ -122,7 +123,7 @@ export function maxPool2dBackward(dy: usize, y: usize, arg: usize, dx: usize, ct
     if (y) {
       for (let o = p0 * outPlane; o < o1; o++) {
         const a = dx + <usize>load<i32>(arg + <usize>o * 4) * 4;
-        store<f32>(a, load<f32>(a) + select<f32>(load<f32>(dy + <usize>o * 4), 0, load<f32>(y + <usize>o * 4) > 0));
+        store<f32>(a, load<f32>(a) + select<f32>(0, load<f32>(dy + <usize>o * 4), load<f32>(y + <usize>o * 4) <= 0));
       }
     } else {
       for (let o = p0 * outPlane; o < o1; o++) {
