@@ -379,6 +379,17 @@ describe('log-sigmoid', () => {
 
 // NaN, ±∞ and empty inputs as PyTorch 1.13 (Debian's python3-torch) gives them; no rng draws.
 describe('non-finite and empty inputs as PyTorch', () => {
+  it('mean of no values is NaN (torch.mean), not 0; sum of none stays 0', () => {
+    const e = new Tensor(new Float32Array(0), [0], true);
+    const m = mean(e);
+    expect(m.item()).toBeNaN();
+    m.backward(); // nothing to receive a gradient, and no error
+    expect(e.grad?.length ?? 0).toBe(0);
+    expect(mean(tensor([], [0, 3]), 0).toArray().map(Number.isNaN)).toEqual([true, true, true]); // torch.zeros(0, 3).mean(0) = [nan, nan, nan]
+    expect(mean(tensor([], [0, 3]), 1).toArray()).toEqual([]);
+    expect(sum(tensor([], [0])).item()).toBe(0);
+  });
+
   it.each(['ref', 'wasm'] as const)('relu and maxPool2d with NaN, alone and folded (%s kernels): values and gradients as torch', (backend) => {
     setKernels(backend);
     try {

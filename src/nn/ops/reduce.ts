@@ -1,6 +1,7 @@
 /**
  * Reductions: sum and mean over all values or over one axis (keepdim as in PyTorch).
  * Accumulation is in float64 for the all-values case, so large losses stay exact enough.
+ * The mean of no values is NaN, as torch.mean (the sum of none is 0, as torch.sum).
  */
 import { InputError } from '../../util/errors.js';
 import { Tensor, makeResult, shapeStr } from '../tensor.js';
@@ -16,10 +17,14 @@ export function sum(x: Tensor, axis?: number, keepdim = false): Tensor {
   return reduce(x, axis, keepdim, 1);
 }
 
-/** Mean of all values (axis undefined → scalar) or along `axis`. */
+/**
+ * Mean of all values (axis undefined → scalar) or along `axis`; NaN where there are no values
+ * (an empty tensor, an axis of length 0), as torch.mean — it said 0, which hid an empty batch in
+ * a loss. A caller for whom an empty batch is possible and means "no loss" must say so itself.
+ */
 export function mean(x: Tensor, axis?: number, keepdim = false): Tensor {
   const n = axis === undefined ? x.size : x.shape[normAxis(axis, x.ndim, x.shape)];
-  return reduce(x, axis, keepdim, n === 0 ? 0 : 1 / n);
+  return reduce(x, axis, keepdim, n === 0 ? NaN : 1 / n);
 }
 
 function reduce(x: Tensor, axis: number | undefined, keepdim: boolean, scale: number): Tensor {
