@@ -390,6 +390,28 @@ describe('non-finite and empty inputs as PyTorch', () => {
     expect(sum(tensor([], [0])).item()).toBe(0);
   });
 
+  it('crossEntropy with reduction mean over no rows with a target is NaN (torch), not 0', () => {
+    const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+    expect(noGrad(() => crossEntropy(x, [-100, -100], { ignoreIndex: -100 })).item()).toBeNaN();
+    expect(noGrad(() => crossEntropy(x, [-100, -100], { ignoreIndex: -100, reduction: 'sum' })).item()).toBe(0);
+  });
+
+  it('logSoftmax / softmax of a row whose valid entries are all −∞ are NaN (torch), a fully masked row stays MASKED_LOGP', () => {
+    const x = tensor([-Infinity, -Infinity, -Infinity, -Infinity, 1, 2], [2, 3]);
+    const lp = noGrad(() => logSoftmax(x)).toArray();
+    expect(lp.slice(0, 3).map(Number.isNaN)).toEqual([true, true, true]);
+    expect(lp[3]).toBe(-Infinity); // torch: [-inf, -1.3133, -0.3133]
+    expect(lp[4]).toBeCloseTo(-1.31326, 4);
+    expect(noGrad(() => softmax(x)).toArray().slice(0, 3).map(Number.isNaN)).toEqual([true, true, true]);
+    const masked = noGrad(() => logSoftmax(x, [1, 1, 0, 0, 1, 1])).toArray();
+    expect(masked.slice(0, 2).map(Number.isNaN)).toEqual([true, true]);
+    expect(masked[2]).toBe(MASKED_LOGP);
+    expect(noGrad(() => logSoftmax(x, [0, 0, 0, 1, 1, 1])).toArray().slice(0, 3)).toEqual([MASKED_LOGP, MASKED_LOGP, MASKED_LOGP]);
+    // +∞ (torch: all NaN) and a −∞ next to finite values (torch: −∞, finite) were already right
+    const inf = noGrad(() => logSoftmax(tensor([Infinity, 1, 2], [1, 3]))).toArray();
+    expect(inf.map(Number.isNaN)).toEqual([true, true, true]);
+  });
+
   it.each(['ref', 'wasm'] as const)('relu and maxPool2d with NaN, alone and folded (%s kernels): values and gradients as torch', (backend) => {
     setKernels(backend);
     try {

@@ -23,21 +23,23 @@ function checkMask(x: Tensor, mask: Mask | undefined, what: string): void {
 
 /**
  * Row-wise log-softmax into `out`; returns nothing. Fully masked rows get MASKED_LOGP everywhere;
- * a NaN among a row's valid entries makes them all NaN.
+ * a NaN or +∞ among a row's valid entries makes them all NaN, and so do valid entries that are
+ * all −∞ (as torch.log_softmax over the valid entries).
  */
 function logSoftmaxRows(X: Float32Array, out: Float32Array, R: number, K: number, mask?: Mask): void {
   for (let r = 0; r < R; r++) {
     const o = r * K;
     let m = -Infinity;
-    let nan = false;
+    let valid = false;
     for (let j = 0; j < K; j++) {
       if (mask && !mask[o + j]) continue;
+      valid = true;
       if (X[o + j] > m) m = X[o + j];
-      else if (X[o + j] !== X[o + j]) nan = true;
     }
-    if (nan && m === -Infinity) {
-      // every valid entry NaN (or −∞): NaN, as any other row holding a NaN — not MASKED_LOGP,
-      // which hid a diverged model's NaN logits behind finite log-probabilities and a loss of 1e30
+    if (valid && m === -Infinity) {
+      // every valid entry NaN or −∞: NaN, as PyTorch (a NaN elsewhere in the row, or a +∞, turns
+      // every entry NaN below through exp(NaN) or ∞ − ∞) — not MASKED_LOGP, which hid a diverged
+      // model's NaN logits behind finite log-probabilities and a loss of 1e30
       for (let j = 0; j < K; j++) out[o + j] = !mask || mask[o + j] ? NaN : MASKED_LOGP;
       continue;
     }
@@ -98,7 +100,7 @@ export function softmax(x: Tensor, mask?: Mask): Tensor {
 
 export interface CrossEntropyOptions {
   mask?: Mask;
-  /** 'mean' (default) over rows with a target, 'sum', or 'none' (per-row losses). */
+  /** 'mean' (default) over rows with a target (NaN when no row has one, as PyTorch), 'sum', or 'none' (per-row losses). */
   reduction?: 'mean' | 'sum' | 'none';
   /** Rows whose target equals this are skipped (loss 0, no gradient). */
   ignoreIndex?: number;
@@ -123,7 +125,8 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, opts: C
     per[r] = -lp[r * K + t];
     count++;
   }
-  const scale = reduction === 'mean' ? (count ? 1 / count : 0) : 1;
+  // the mean over no rows is NaN, as torch's cross_entropy (it said 0, hiding an all-ignored batch)
+  const scale = reduction === 'mean' ? (count ? 1 / count : NaN) : 1;
   let data: Float32Array;
   let shape: number[];
   if (reduction === 'none') {
