@@ -99,12 +99,21 @@ export const sub = (a: Tensor, b: Tensor): Tensor => binary(a, b, (x, y) => x - 
 export const mul = (a: Tensor, b: Tensor): Tensor => binary(a, b, (x, y) => x * y, (_x, y) => y, (x) => x);
 export const div = (a: Tensor, b: Tensor): Tensor =>
   binary(a, b, (x, y) => x / y, (_x, y) => 1 / y, (x, y) => -x / (y * y));
-/** Elementwise minimum; the gradient goes to a where a <= b, else to b. */
+const eitherNaN = (x: number, y: number) => x !== x || y !== y;
+/**
+ * Elementwise minimum; the gradient goes to a where a <= b, else to b (on a tie PyTorch splits
+ * it half and half; the sum is the same). A NaN in either propagates and both get the gradient,
+ * as torch.minimum (x <= y alone picked the other value when a was NaN).
+ */
 export const minimum = (a: Tensor, b: Tensor): Tensor =>
-  binary(a, b, (x, y) => (x <= y ? x : y), (x, y) => (x <= y ? 1 : 0), (x, y) => (x <= y ? 0 : 1));
-/** Elementwise maximum; the gradient goes to a where a >= b, else to b. */
+  binary(a, b, (x, y) => (x <= y || x !== x ? x : y), (x, y) => (x <= y || eitherNaN(x, y) ? 1 : 0), (x, y) => (x <= y ? 0 : 1));
+/**
+ * Elementwise maximum; the gradient goes to a where a >= b, else to b (on a tie PyTorch splits
+ * it half and half; the sum is the same). A NaN in either propagates and both get the gradient,
+ * as torch.maximum (x >= y alone picked the other value when a was NaN).
+ */
 export const maximum = (a: Tensor, b: Tensor): Tensor =>
-  binary(a, b, (x, y) => (x >= y ? x : y), (x, y) => (x >= y ? 1 : 0), (x, y) => (x >= y ? 0 : 1));
+  binary(a, b, (x, y) => (x >= y || x !== x ? x : y), (x, y) => (x >= y || eitherNaN(x, y) ? 1 : 0), (x, y) => (x >= y ? 0 : 1));
 
 /** y = f(x) with dy/dx = df(x, y). */
 function unary(x: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {

@@ -412,6 +412,24 @@ describe('non-finite and empty inputs as PyTorch', () => {
     expect(inf.map(Number.isNaN)).toEqual([true, true, true]);
   });
 
+  it('maximum / minimum propagate a NaN in either argument and give both the gradient (torch.maximum / torch.minimum)', () => {
+    const a = new Tensor(Float32Array.from([NaN, 1, Infinity, 2]), [4], true);
+    const b = new Tensor(Float32Array.from([1, NaN, NaN, 3]), [4], true);
+    for (const [op, want] of [
+      [E.maximum, [NaN, NaN, NaN, 3]],
+      [E.minimum, [NaN, NaN, NaN, 2]],
+    ] as const) {
+      a.grad = null;
+      b.grad = null;
+      const y = op(a, b);
+      expect(y.toArray()).toEqual(want);
+      sum(y).backward();
+      // torch: maximum → a.grad [1, 1, 1, 0], b.grad [1, 1, 1, 1]; minimum → a.grad [1, 1, 1, 1], b.grad [1, 1, 1, 0]
+      expect(Array.from(a.grad!)).toEqual(op === E.maximum ? [1, 1, 1, 0] : [1, 1, 1, 1]);
+      expect(Array.from(b.grad!)).toEqual(op === E.maximum ? [1, 1, 1, 1] : [1, 1, 1, 0]);
+    }
+  });
+
   it.each(['ref', 'wasm'] as const)('relu and maxPool2d with NaN, alone and folded (%s kernels): values and gradients as torch', (backend) => {
     setKernels(backend);
     try {
