@@ -202,6 +202,14 @@ describe('logSumExp', () => {
     expect(logSumExp([])).toBe(-Infinity);
     expect(logSumExp([-Infinity, -Infinity])).toBe(-Infinity);
   });
+  it('is +∞ when a value is +∞ and NaN when one is NaN, as torch.logsumexp (∞ − ∞ made +∞ NaN)', () => {
+    expect(logSumExp([Infinity, 1, 2])).toBe(Infinity);
+    expect(logSumExp([Infinity, -Infinity])).toBe(Infinity);
+    expect(logSumExp([Infinity, Infinity])).toBe(Infinity);
+    expect(logSumExp([Infinity, NaN])).toBeNaN();
+    expect(logSumExp([1, NaN, 3])).toBeNaN();
+    expect(logSumExp([NaN, -Infinity])).toBeNaN();
+  });
 });
 
 describe('stratified percentile bootstrap', () => {

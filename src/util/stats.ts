@@ -1,10 +1,13 @@
 /** Small descriptive statistics shared by metrics, training logs and multi-seed aggregates. */
 import { SceneRng } from './rng.js';
 
-/** log Σ exp(x) over `xs`, computed stably (−∞ for an empty list or one of only −∞). */
+/**
+ * log Σ exp(x) over `xs`, computed stably (−∞ for an empty list or one of only −∞; +∞ when one
+ * is +∞ and none is NaN, as torch.logsumexp — x − m gave ∞ − ∞ = NaN; NaN when one is NaN).
+ */
 export function logSumExp(xs: readonly number[]): number {
   const m = Math.max(...xs);
-  return m === -Infinity ? -Infinity : m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
+  return m === -Infinity || m === Infinity ? m : m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
 }
 
 /** Arithmetic mean (0 for an empty list). */
