@@ -209,6 +209,8 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       [2, 3, 9, 11, 3, 2],
       [1, 4, 8, 7, 2, 1],
       [2, 2, 17, 19, 3, 3],
+      [2, 3, 8, 8, 8, 8], // one 8×8 window a plane, as the built-in model's global pool
+      [1, 2, 11, 13, 5, 3],
     ])('maxPool2d N=%i C=%i H=%i W=%i k=%i s=%i (values, first-max indices, ties, NaN)', (N, C, H, W, kk, s) => {
       const k = get();
       const OH = Math.floor((H - kk) / s) + 1;

@@ -29,22 +29,48 @@ function pool(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, 
     let o = p * OH * OW;
     for (let oh: i32 = 0; oh < OH; oh++) {
       for (let ow: i32 = 0; ow < OW; ow++, o++) {
-        let bi = base + oh * s * W + ow * s;
-        let best = load<f32>(x + <usize>bi * 4);
+        // Two passes: the maximum by f32.max (one instruction an element; NaN if the window holds
+        // one), then the index of its first occurrence (== treats −0 and +0 as equal, as the
+        // strict-`>` scan does; the value stored is x at that index, so the sign of a zero is the
+        // first maximum's) or, for NaN, of the last NaN. Cheaper than one scan that tracks both.
+        const w0 = base + oh * s * W + ow * s;
+        let m = load<f32>(x + <usize>w0 * 4);
         for (let i: i32 = 0; i < k; i++) {
-          const row = base + (oh * s + i) * W + ow * s;
-          for (let j: i32 = 0; j < k; j++) {
-            const v = load<f32>(x + <usize>(row + j) * 4);
-            const gt = (v > best) | (v != v); // branch-free
-            best = select<f32>(v, best, gt);
-            bi = select<i32>(row + j, bi, gt);
-          }
+          const r = x + <usize>(w0 + i * W) * 4;
+          for (let j: i32 = 0; j < k; j++) m = max<f32>(m, load<f32>(r + <usize>j * 4));
         }
-        store<f32>(y + <usize>o * 4, best);
+        const bi = m == m ? firstEqual(x, w0, W, k, m) : lastNaN(x, w0, W, k);
+        store<f32>(y + <usize>o * 4, load<f32>(x + <usize>bi * 4));
         if (arg) store<i32>(arg + <usize>o * 4, bi);
       }
     }
   }
+}
+
+/** The flat index of the first element of the k×k window at w0 (row stride W) that equals m (present). */
+// @ts-ignore: decorator
+@inline
+function firstEqual(x: usize, w0: i32, W: i32, k: i32, m: f32): i32 {
+  for (let i: i32 = 0; i < k; i++) {
+    const row = w0 + i * W;
+    for (let j: i32 = 0; j < k; j++) if (load<f32>(x + <usize>(row + j) * 4) == m) return row + j;
+  }
+  return w0; // not reached: m is one of the window's values
+}
+
+/** The flat index of the last NaN of the k×k window at w0 (row stride W; it holds one). */
+// @ts-ignore: decorator
+@inline
+function lastNaN(x: usize, w0: i32, W: i32, k: i32): i32 {
+  let bi = w0;
+  for (let i: i32 = 0; i < k; i++) {
+    const row = w0 + i * W;
+    for (let j: i32 = 0; j < k; j++) {
+      const v = load<f32>(x + <usize>(row + j) * 4);
+      bi = select<i32>(row + j, bi, v != v);
+    }
+  }
+  return bi;
 }
 
 function pool2x2(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, OH: i32, OW: i32): void {
