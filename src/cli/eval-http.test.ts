@@ -16,6 +16,12 @@ describe('eval --mode names', () => {
     expect(splitModes(['mcqa', 'reference'], { hint: false })).toEqual({ mcqa: ['proactive', 'reference'], open: false });
     expect(splitModes(['mcqa', 'proactive'], { hint: true })).toEqual({ mcqa: ['hint'], open: false });
     expect(() => splitModes(['open'], { hint: false })).toThrow(/--judge/);
+    // --hint with the reference mode only: nothing reads it (the reference mode has no hint) — refused, not ignored
+    expect(() => splitModes(['reference'], { hint: true })).toThrow(
+      '--hint is read by the proactive (mcqa) and open modes only, and --mode reference runs neither (the reference mode shows the clearest view and the categories, with no hint): add proactive to --mode (e.g. --mode proactive,reference), or leave --hint out',
+    );
+    expect(splitModes(['hint', 'reference'], { hint: true })).toEqual({ mcqa: ['hint', 'reference'], open: false });
+    expect(splitModes(['open'], { hint: true, judge: 'openai:http://x/v1#j' })).toEqual({ mcqa: [], open: true });
     expect(splitModes(['open'], { hint: false, judge: 'openai:http://x/v1#j' })).toEqual({ mcqa: [], open: true });
     expect(() => splitModes(['open'], { hint: false, judge: 'nope' })).toThrow(/^--judge: "nope" has no "#MODEL" part; use openai:URL#MODEL/);
     expect(() => splitModes(['proactive', 'open'], { hint: false, judge: 'openai:ftp://x#j' })).toThrow(/^--judge: "ftp:\/\/x" must be http\(s\)/);

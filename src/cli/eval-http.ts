@@ -18,7 +18,7 @@ export const EVAL_MODE_NAMES = [...EVAL_MODES, 'mcqa', 'open'] as const;
 /** Fields added to the eval command's schema. */
 export const evalHttpFields = {
   judge: z.string().optional().describe('judge model for --mode open: openai:URL#MODEL (any OpenAI-compatible endpoint)'),
-  hint: z.boolean().default(false).describe('hints on: proactive/mcqa runs as hint mode; open mode adds a sentence inviting the model to say what would help'),
+  hint: z.boolean().default(false).describe('hints on: proactive/mcqa runs as hint mode; open mode adds a sentence inviting the model to say what would help; the reference mode has none (refused with --mode reference alone)'),
   history: z.boolean().default(false).describe('openai: send earlier turns (with their images) as conversation history'),
   concurrency: z.number().int().min(1).max(1024).optional().describe('openai: requests in flight at once (default 8)'),
   timeout: z.number().positive().optional().describe('openai: per-request timeout in seconds (default 120)'),
@@ -47,7 +47,10 @@ export const evalHttpFields = {
 
 type HttpCli = z.output<z.ZodObject<typeof evalHttpFields>>;
 
-/** `--mode` values → the MCQA modes to run (mcqa = proactive; with --hint, proactive → hint) and whether to run open-ended. */
+/**
+ * `--mode` values → the MCQA modes to run (mcqa = proactive; with --hint, proactive → hint) and whether to run open-ended.
+ * A --hint that no mode reads (`--mode reference` alone) is refused, as a --judge without open mode.
+ */
 export function splitModes(modes: readonly (typeof EVAL_MODE_NAMES)[number][], o: Pick<HttpCli, 'hint' | 'judge'>): { mcqa: EvalMode[]; open: boolean } {
   const mcqa: EvalMode[] = [];
   for (const m of modes) {
@@ -57,6 +60,11 @@ export function splitModes(modes: readonly (typeof EVAL_MODE_NAMES)[number][], o
     if (!mcqa.includes(e)) mcqa.push(e);
   }
   const open = modes.includes('open');
+  // --hint changes proactive (→ hint) and open mode only; the reference mode has no hint: refused, not ignored
+  if (o.hint && !open && !mcqa.some((m) => m === 'hint'))
+    throw new ConfigError(
+      `--hint is read by the proactive (mcqa) and open modes only, and --mode ${modes.join(',')} runs neither (the reference mode shows the clearest view and the categories, with no hint): add proactive to --mode (e.g. --mode proactive,reference), or leave --hint out`,
+    );
   if (open && !o.judge) throw new ConfigError('--mode open needs a judge: add --judge openai:URL#MODEL (any OpenAI-compatible endpoint)');
   if (o.judge && !open) throw new ConfigError(`--judge is read only by the open-ended mode: add open to --mode (e.g. --mode proactive,open), or leave --judge out`);
   if (o.judge) checkJudgeSpec(o.judge);
