@@ -10,7 +10,8 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { cameraCoverage } from '../suite/kinds/camera.js';
 import { supervisedSuite } from '../suite/splits.js';
 import { tmpDir } from '../testing/tmp.js';
-import { accuracyOn, binaryCrossEntropy, captionIds, captionWords, informativeExamples, referenceExamples, resolveSupervisedConfig, trainSupervised, whereTarget } from './supervised.js';
+import { newBuiltin } from '../agents/builtin/build.js';
+import { accuracyOn, binaryCrossEntropy, rowArgmax, captionIds, captionWords, informativeExamples, referenceExamples, resolveSupervisedConfig, trainSupervised, whereTarget } from './supervised.js';
 import { outlierPool } from './outlier-shapes.js';
 import { LOOKS } from './degradation-captions.js';
 import { CATEGORIES } from '../scenes/shapes.js';
@@ -307,4 +308,20 @@ describe("the supervised stage's saved config", () => {
     expect(p.model.namedParameters().length).toBeGreaterThan(0);
     expect(new RunDir(out).finishedFor(2)).toBe(true);
   }, 60_000);
+});
+
+describe('accuracy of a diverged model (NaN scores)', () => {
+  it('rowArgmax answers −1 for a row holding a NaN, wherever it is; the first largest otherwise', () => {
+    const t = tensor(Float32Array.from([1, NaN, 3, NaN, NaN, NaN, 2, 5, 5, 0, 1, NaN]), [4, 3]);
+    expect([0, 1, 2, 3].map((r) => rowArgmax(t, r))).toEqual([-1, -1, 1, -1]);
+  });
+
+  it('accuracyOn counts no example of a NaN model correct (it counted every label-0 example, as column 0)', () => {
+    const eps = generateSuite({ episodes: 2, seed: 81, size: 32, controlShare: 0 });
+    const p = newBuiltin(eps, { imageSize: 32, channels: [4], hidden: 8 });
+    for (const w of p.model.parameters()) w.data.fill(NaN); // what a run diverged by too high a --lr holds
+    const data = referenceExamples(eps).map((e) => ({ ...e, label: 0 }));
+    expect(data.length).toBeGreaterThan(0);
+    expect(accuracyOn(p, data)).toBe(0);
+  });
 });

@@ -439,10 +439,20 @@ function accuracyNoGrad(policy: BuiltinPolicy, data: readonly ReferenceExample[]
   return data.length ? ok / data.length : 0;
 }
 
-/** The column of the largest entry of row `r` of a [N, K] tensor (the first on ties). */
-function rowArgmax(t: Tensor, r: number): number {
+/**
+ * The column of the largest entry of row `r` of a [N, K] tensor (the first on ties), or −1 — never a label — when the
+ * row holds a NaN. A diverged run (too high a --lr; nothing stops the supervised loop at a NaN loss) gives rows of NaN
+ * log-probabilities: skipping them would answer column 0 and count every label-0 example correct (train/accuracy and
+ * trainAccuracy near the share of label 0, not 0); torch.argmax would answer the first NaN's column, right as often by
+ * chance. A NaN prediction is never counted correct.
+ */
+export function rowArgmax(t: Tensor, r: number): number {
   const K = t.shape[1];
   let best = 0;
-  for (let k = 1; k < K; k++) if (t.data[r * K + k] > t.data[r * K + best]) best = k;
+  for (let k = 0; k < K; k++) {
+    const v = t.data[r * K + k];
+    if (Number.isNaN(v)) return -1;
+    if (v > t.data[r * K + best]) best = k;
+  }
   return best;
 }
