@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
 import { builtinEncoder } from './builtin-encoder.js';
 import { demoEpisodes } from './demo-scenes.js';
-import { autoCritic, episodeRationaleItems, rationaleAccuracy, runIllume } from './illume.js';
-import type { RationaleItem } from './rationale-scorer.js';
+import { autoCritic, episodeRationaleItems, rationaleAccuracy, runIllume, sentenceVocabulary } from './illume.js';
+import { RationaleScorer, type RationaleItem } from './rationale-scorer.js';
 
 async function items(n: number, seed: number): Promise<RationaleItem[]> {
   const out: RationaleItem[] = [];
@@ -47,5 +47,23 @@ describe('ILLUME loop with the automatic critic', () => {
     const res = await runIllume(all.slice(0, 56), all.slice(56), autoCritic, { rounds: 3, seed: 2, encoder });
     expect(res.rounds[2].coverage).toBeGreaterThan(res.rounds[0].coverage);
     expect(res.rounds[2].heldOutAccuracy).toBeGreaterThan(res.initialAccuracy);
+  });
+});
+
+describe('rationale accuracy of a diverged scorer (NaN scores)', () => {
+  it('counts an item whose scores hold a NaN wrong, whichever candidate supports the answer', async () => {
+    const all = await items(10, 5);
+    class Diverged extends RationaleScorer {
+      override scores(xs: readonly RationaleItem[]): number[][] {
+        return xs.map((it) => it.candidates.map(() => NaN));
+      }
+    }
+    const scorer = new Diverged(sentenceVocabulary(['circle', 'square']), ['circle', 'square']);
+    // items whose first candidate supports the answer: the one a NaN-skipping argmax picked (counted right, before)
+    const firstSupports = all.filter((it) => it.candidates[0].supports);
+    expect(firstSupports.length).toBeGreaterThan(0);
+    expect(scorer.best(firstSupports).every((b) => b === -1)).toBe(true);
+    expect(rationaleAccuracy(scorer, firstSupports)).toBe(0);
+    expect(rationaleAccuracy(scorer, all)).toBe(0);
   });
 });

@@ -58,11 +58,11 @@ export interface IllumeResult {
   scorer: RationaleScorer;
 }
 
-/** Share of items whose top-scored candidate supports the answer. */
+/** Share of items whose top-scored candidate supports the answer (an item whose scores hold a NaN has none: wrong). */
 export function rationaleAccuracy(scorer: RationaleScorer, items: readonly RationaleItem[]): number {
   if (!items.length) return NaN;
   const best = scorer.best(items);
-  return best.filter((b, i) => items[i].candidates[b].supports).length / items.length;
+  return best.filter((b, i) => b >= 0 && items[i].candidates[b].supports).length / items.length;
 }
 
 /** Every sentence the fact extractor can produce for these categories (the head's vocabulary). */

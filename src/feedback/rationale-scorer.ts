@@ -118,9 +118,13 @@ export class RationaleScorer {
     });
   }
 
-  /** The highest-scoring candidate per item (ties: lowest index). */
+  /**
+   * The highest-scoring candidate per item (ties: lowest index), or −1 for an item with a NaN score (a diverged
+   * fine-tune): skipping the NaN would pick candidate 0, torch.argmax the NaN's own, either of them right by chance —
+   * a NaN score picks none, so it is never counted correct (`rationaleAccuracy`).
+   */
   best(items: readonly RationaleItem[]): number[] {
-    return this.scores(items).map((s) => s.reduce((bi, v, i) => (v > s[bi] ? i : bi), 0));
+    return this.scores(items).map((s) => (s.some((v) => Number.isNaN(v)) ? -1 : s.reduce((bi, v, i) => (v > s[bi] ? i : bi), 0)));
   }
 
   /**
