@@ -10,6 +10,7 @@ import {
   CURVE_METRICS as C,
   type AskVsGuess,
   type CurvePoint,
+  type DecisionShares,
   type Results,
 } from './results.js';
 import { renderSvg } from './vega.js';
@@ -23,6 +24,7 @@ export const COLORS = {
   reference: '#999999',
   asked: '#0072B2',
   guessed: '#D55E00',
+  abstained: '#CC79A7',
   other: '#BBBBBB',
   baselines: ['#009E73', '#CC79A7', '#56B4E9', '#F0E442'],
   oracle: '#000000',
@@ -312,7 +314,7 @@ export function perKindSpec(res: Results): TopLevelSpec {
   } as unknown as TopLevelSpec;
 }
 
-/** First-move decisions (asked / guessed / other) on uninformative and on control first views, per run. */
+/** First-move decisions (asked / guessed / abstained / unparseable) on uninformative and on control first views, per run. */
 export function askVsGuessSpec(res: Results): TopLevelSpec {
   return askVsGuessRowsSpec([
     [PHASE_LABELS.before, res.askVsGuess.before],
@@ -329,14 +331,21 @@ export function askVsGuessRowsSpec(rows: readonly [string, AskVsGuess][]): TopLe
     uninformative: 'uninformative first view — asking is right',
     control: 'control first view (answerable) — answering is right',
   } as const;
-  const decisions = ['asked for an intervention', 'guessed a category', 'abstained / unparseable'];
+  // Abstentions and unparseable replies apart (docs/evaluation.md, "What the rates mean": an abstention is a decision,
+  // an unparseable reply a format failure); together as "other" only for results written before they were split.
+  const split = rows.every(([, avg]) => Object.values(avg).every((s: DecisionShares) => s.abstained !== undefined && s.unparseable !== undefined));
+  const shares = split ? (['asked', 'guessed', 'abstained', 'unparseable'] as const) : (['asked', 'guessed', 'other'] as const);
+  const decisions = split
+    ? ['asked for an intervention', 'guessed a category', 'abstained', 'unparseable (named no option)']
+    : ['asked for an intervention', 'guessed a category', 'abstained / unparseable'];
+  const colors = split ? [COLORS.asked, COLORS.guessed, COLORS.abstained, COLORS.other] : [COLORS.asked, COLORS.guessed, COLORS.other];
   const values = rows.flatMap(([run, avg]) =>
     (Object.keys(situations) as (keyof typeof situations)[]).flatMap((s) =>
-      (['asked', 'guessed', 'other'] as const).map((share, order) => ({
+      shares.map((share, order) => ({
         run,
         situation: situations[s],
         decision: decisions[order],
-        share: avg[s][share],
+        share: avg[s][share] ?? 0,
         order,
         n: avg[s].n,
       })),
@@ -380,7 +389,7 @@ export function askVsGuessRowsSpec(rows: readonly [string, AskVsGuess][]): TopLe
               type: 'nominal',
               title: null,
               sort: decisions,
-              scale: { domain: decisions, range: [COLORS.asked, COLORS.guessed, COLORS.other] },
+              scale: { domain: decisions, range: colors },
             },
             order: { field: 'order', type: 'quantitative' },
           },

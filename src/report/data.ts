@@ -83,14 +83,18 @@ function shares(records: readonly EpisodeRecord[]): DecisionShares {
   const n = records.length;
   let asked = 0;
   let guessed = 0;
+  let abstained = 0;
+  let unparseable = 0;
   for (const r of records) {
     const t = r.actions[0]?.type;
     if (t === 'intervention') asked++;
     else if (t === 'category') guessed++;
+    else if (t === 'abstain') abstained++;
+    else if (t === 'unparseable') unparseable++;
   }
   return n
-    ? { n, asked: asked / n, guessed: guessed / n, other: (n - asked - guessed) / n }
-    : { n, asked: 0, guessed: 0, other: 0 };
+    ? { n, asked: asked / n, guessed: guessed / n, other: (n - asked - guessed) / n, abstained: abstained / n, unparseable: unparseable / n }
+    : { n, asked: 0, guessed: 0, other: 0, abstained: 0, unparseable: 0 };
 }
 
 /**

@@ -74,6 +74,13 @@ export function headlineRows(r: Results): HeadlineRow[] {
       pass: r.overAsking == null ? undefined : r.overAsking <= TARGETS.overAsking,
     },
     {
+      // beside over-asking, not in it (docs/evaluation.md, "What the rates mean"); no target was set for it
+      key: 'controlAbstain',
+      label: 'Abstained on control episodes (declined although answerable; not in over-asking)',
+      value: r.summaries.after.controlAbstain,
+      text: pct(r.summaries.after.controlAbstain),
+    },
+    {
       key: 'psRate',
       label: 'ps-rate after RL (interventions per episode)',
       value: r.psRate,

@@ -17,7 +17,7 @@ import { MODEL_CARD_FILE, parseResults } from './results-io.js';
 /** Escape a value for a Markdown table cell (pipes, newlines) and inline text (markup characters). */
 
 /** A first-move share as a percentage; '–' when the situation had no episode (its shares are 0 by convention, not 0 %). */
-const share = (d: DecisionShares, k: 'asked' | 'guessed') => (d.n ? pct(d[k]) : '–');
+const share = (d: DecisionShares, k: 'asked' | 'guessed' | 'abstained') => (d.n ? pct(d[k]) : '–');
 export function mdCell(s: unknown): string {
   return String(s ?? '')
     .replace(/\\/g, '\\\\')
@@ -177,6 +177,7 @@ export function renderModelCard(results: Results): string {
         'gap closed',
         'ps-rate / oracle',
         'over-asking',
+        'abstained on controls',
       ],
       kinds.map((k) => {
         const ref = reference.byKind[k];
@@ -193,9 +194,10 @@ export function renderModelCard(results: Results): string {
           pct(g),
           `${num(a?.psRate)} / ${num(a?.oraclePsRate)}`,
           a?.controls ? pct(a.overAsking) : '–',
+          a?.controls ? pct(a.controlAbstain) : '–',
         ];
       }),
-      [false, false, true, true, true, true, true, true, true],
+      [false, false, true, true, true, true, true, true, true, true],
     ),
   );
   p();
@@ -209,6 +211,7 @@ export function renderModelCard(results: Results): string {
         'guessed',
         'control first view: asked (over-asking)',
         'answered',
+        'abstained',
       ],
       (
         [
@@ -225,8 +228,10 @@ export function renderModelCard(results: Results): string {
         share(a.uninformative, 'guessed'),
         share(a.control, 'asked'),
         share(a.control, 'guessed'),
+        // results written before abstentions were split out of "other" have none to show: '–'
+        a.control.abstained === undefined ? '–' : share(a.control, 'abstained'),
       ]),
-      [false, true, true, true, true],
+      [false, true, true, true, true, true],
     ),
   );
   p();
@@ -239,6 +244,7 @@ export function renderModelCard(results: Results): string {
   const figs = (
     name: string,
     f: Pick<Results, 'gapClosed' | 'overAsking' | 'psRate' | 'oraclePsRate' | 'accuracy'>,
+    controlAbstain: number | null,
   ) => [
     mdCell(name),
     pct(f.accuracy.after.overall),
@@ -246,6 +252,7 @@ export function renderModelCard(results: Results): string {
     pct(f.gapClosed.unseen),
     pct(f.gapClosed.all),
     pct(f.overAsking),
+    pct(controlAbstain),
     `${num(f.psRate)} / ${num(f.oraclePsRate)}`,
   ];
   p(
@@ -257,13 +264,14 @@ export function renderModelCard(results: Results): string {
         'unseen',
         'all',
         'over-asking',
+        'abstained on controls',
         'ps-rate / oracle',
       ],
       [
-        figs(`ours (${r.training.algorithm.toUpperCase()})`, r),
-        ...r.baselines.map((b) => figs(b.label, b)),
+        figs(`ours (${r.training.algorithm.toUpperCase()})`, r, r.summaries.after.controlAbstain),
+        ...r.baselines.map((b) => figs(b.label, b, b.summary.controlAbstain)),
       ],
-      [false, true, true, true, true, true, true],
+      [false, true, true, true, true, true, true, true],
     ),
   );
   if (!r.baselines.length) p('\n*No baseline was run.*');

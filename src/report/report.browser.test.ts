@@ -92,9 +92,16 @@ describe.skipIf(skip)(
             ok: i.complete && i.naturalWidth > 0,
             w: i.getBoundingClientRect().width,
           }));
+          // the tallest row of each table: a column squeezed to a letter's width (figures that do not wrap leaving the
+          // rest no room) makes its row hundreds of pixels tall
+          const rows = Array.from(doc.querySelectorAll('table')).map((t, i) => ({
+            table: t.id || `table ${i}`,
+            h: Math.max(0, ...Array.from(t.querySelectorAll('tr')).map((r) => r.getBoundingClientRect().height)),
+          }));
           return {
             figs,
             imgs,
+            rows,
             scrollWidth: doc.documentElement.scrollWidth,
             clientWidth: doc.documentElement.clientWidth,
             title: doc.title,
@@ -124,6 +131,7 @@ describe.skipIf(skip)(
           expect(img.ok).toBe(true);
           expect(img.w).toBeGreaterThanOrEqual(64);
         }
+        for (const t of facts.rows) expect(t.h, `a row of ${t.table} is too tall: a column squeezed?`).toBeLessThan(120);
         expect(facts.scrollWidth, 'page overflows sideways at 1280 px').toBeLessThanOrEqual(
           facts.clientWidth,
         );

@@ -224,6 +224,42 @@ describe('report.html', () => {
     expect(await renderReport(dir, r)).toContain('-2.0<span class="meta"> [-6.0, 2.0]</span>'); // behind: signed as pct signs it
   });
 
+  it('shows abstentions on controls beside over-asking (headline, per kind, baselines) and apart from unparseable replies in the first-move chart', async () => {
+    const r = fakeResults();
+    r.summaries.after.controlAbstain = 0.125;
+    r.summaries.after.byKind.camera.controlAbstain = 0.25;
+    r.baselines[0].summary.controlAbstain = 0.375;
+    const page = await renderReport(dir, r);
+    expect(page).toMatch(/data-key="controlAbstain" data-value="0\.125">12\.5 %</);
+    const perKind = /<table id="per-kind">[\s\S]*?<\/table>/.exec(page)?.[0] ?? '';
+    expect(perKind).toContain('<th class="num">over-asking</th><th class="num">abstained on controls</th>');
+    const camera = /<tr><td>camera<\/td>[\s\S]*?<\/tr>/.exec(perKind)?.[0] ?? '';
+    expect(camera).toMatch(new RegExp(`<td class="num">${esc(pct(r.summaries.after.byKind.camera.overAsking, 0))}</td><td class="num">25 %</td></tr>$`));
+    const baselines = /<table id="baselines">[\s\S]*?<\/table>/.exec(page)?.[0] ?? '';
+    expect(baselines).toContain(`<td class="num">${esc(pct(r.overAsking))}</td><td class="num">12.5 %</td>`);
+    expect(baselines).toContain(`<td class="num">${esc(pct(r.baselines[0].overAsking))}</td><td class="num">37.5 %</td>`);
+    // the chart's legend names abstentions and unparseable replies apart (results that split them) …
+    const chart = /<figure id="fig-ask-vs-guess">[\s\S]*?<\/figure>/.exec(page)?.[0] ?? '';
+    expect(chart).toContain('>abstained<');
+    expect(chart).toContain('>unparseable (named no option)<');
+    expect(chart).not.toContain('abstained / unparseable');
+    // … and together, as before, for a results.json written before the split (nothing there to split them by)
+    for (const a of [r.askVsGuess.before, r.askVsGuess.after, ...r.baselines.map((b) => b.askVsGuess!)])
+      for (const s of [a.uninformative, a.control]) {
+        delete s.abstained;
+        delete s.unparseable;
+      }
+    const old = /<figure id="fig-ask-vs-guess">[\s\S]*?<\/figure>/.exec(await renderReport(dir, r))?.[0] ?? '';
+    expect(old).toContain('abstained / unparseable');
+    expect(old).not.toContain('named no option');
+    const card = renderModelCard(r);
+    expect(card).toMatch(/\| over-asking \| abstained on controls \|/);
+    expect(card).toMatch(/\| camera \|.*\| 25\.0 % \|$/m);
+    expect(card).toContain(`| ${pct(r.overAsking)} | 12.5 % |`);
+    expect(card).toContain(`| ${pct(r.baselines[0].overAsking)} | 37.5 % |`);
+    expect(card).toContain(`| ${mdCell(headlineRows(r).find((h) => h.key === 'controlAbstain')!.label)} | 12.5 % |`);
+  });
+
   it('renders a sparse run (no baselines, no curves, no examples) without inventing data', async () => {
     const r = fakeResults();
     r.baselines = [];
@@ -309,6 +345,10 @@ describe('MODEL_CARD.md', () => {
     // a suite without control episodes: the first-move table shows '–' for the control columns, not 0.0 % over-asking
     r.askVsGuess.after = { uninformative: { n: 10, asked: 0.7, guessed: 0.2, other: 0.1 }, control: { n: 0, asked: 0, guessed: 0, other: 0 } };
     expect(renderModelCard(r)).toMatch(/\| after RL \| 70\.0 % \| 20\.0 % \| – \| – \|/);
+    r.askVsGuess.after.control = { n: 8, asked: 0.125, guessed: 0.5, other: 0.375, abstained: 0.25, unparseable: 0.125 };
+    expect(renderModelCard(r)).toMatch(/\| after RL \| 70\.0 % \| 20\.0 % \| 12\.5 % \| 50\.0 % \| 25\.0 % \|/); // abstained on controls
+    delete r.askVsGuess.after.control.abstained; // results written before the split: unknown, not 0
+    expect(renderModelCard(r)).toMatch(/\| after RL \| 70\.0 % \| 20\.0 % \| 12\.5 % \| 50\.0 % \| – \|/);
     expect(md).not.toContain(
       pct(fakeResults(1).accuracy.after.byKind.camera) +
         ' | ' +

@@ -38,7 +38,8 @@ const CAPTIONS: Record<string, string> = {
     'Left panel: the kinds RL trained on; right panel: kinds RL never saw. Axis from 0 to 100 %.',
   'ask-vs-guess':
     'What the policy did at its first turn. Top: episodes whose first view does not show enough — asking is right, a category is a guess. ' +
-    'Bottom: control episodes answerable at once — answering is right, asking is over-asking. Bars sum to 100 %.',
+    'Bottom: control episodes answerable at once — answering is right, asking is over-asking, abstaining declines what the view shows (reported beside over-asking, not in it). ' +
+    'An abstention is a decision, an unparseable reply (one naming no option) a format failure: shown apart. Bars sum to 100 %.',
   baselines:
     'All kinds, evaluation episodes. The ProactiveBench recipe rewards 1 for the correct category, r_p for a valid intervention, 0 otherwise (single-turn). ' +
     'Over-asking is not defined for the reference setting (no interventions offered).',
@@ -97,12 +98,13 @@ function perKindTable(r: Results): string {
       valueCell(`before.${k}`, b?.accuracy ?? null, pct(b?.accuracy)) +
       valueCell(`after.${k}`, a?.accuracy ?? null, pct(a?.accuracy)) +
       `<td class="num">${esc(pct(g, 0))}</td><td class="num">${esc(num(a?.psRate))} / ${esc(num(a?.oraclePsRate))}</td>` +
-      `<td class="num">${esc(pct(b?.guessRate, 0))} → ${esc(pct(a?.guessRate, 0))}</td><td class="num">${a?.controls ? esc(pct(a.overAsking, 0)) : '–'}</td></tr>`
+      `<td class="num">${esc(pct(b?.guessRate, 0))} → ${esc(pct(a?.guessRate, 0))}</td><td class="num">${a?.controls ? esc(pct(a.overAsking, 0)) : '–'}</td>` +
+      `<td class="num">${a?.controls ? esc(pct(a.controlAbstain, 0)) : '–'}</td></tr>`
     );
   });
   return (
     `<table id="per-kind"><thead><tr><th>kind</th><th>split</th><th class="num">episodes</th><th class="num">reference</th><th class="num">before RL</th><th class="num">after RL</th>` +
-    `<th class="num">gap closed</th><th class="num">ps-rate / oracle</th><th class="num">guess rate before → after</th><th class="num">over-asking</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    `<th class="num">gap closed</th><th class="num">ps-rate / oracle</th><th class="num">guess rate before → after</th><th class="num">over-asking</th><th class="num">abstained on controls</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );
 }
 
@@ -151,15 +153,19 @@ function baselinesTable(r: Results): string {
   const row = (
     name: string,
     f: Pick<Results, 'gapClosed' | 'gapClosedCi95' | 'overAsking' | 'psRate' | 'oraclePsRate' | 'accuracy'>,
+    controlAbstain: number | null,
     lead: string,
   ) =>
     `<tr><td>${esc(name)}</td><td class="num">${esc(pct(f.accuracy.after.overall))}</td>${gapCell(f, 'train')}${gapCell(f, 'unseen')}${gapCell(f, 'all')}` +
-    `<td class="num">${esc(pct(f.overAsking))}</td><td class="num">${esc(num(f.psRate))} / ${esc(num(f.oraclePsRate))}</td><td class="num">${lead}</td></tr>`;
+    `<td class="num">${esc(pct(f.overAsking))}</td><td class="num">${esc(pct(controlAbstain))}</td><td class="num">${esc(num(f.psRate))} / ${esc(num(f.oraclePsRate))}</td><td class="num">${lead}</td></tr>`;
   const leadCell = (b: Results['baselines'][number]) =>
     b.oursMinus ? `${esc(signedPoints(b.oursMinus.gapClosed.unseen))}<span class="meta">${esc(ci95Text(b.oursMinus.ci95.unseen))}</span>` : '–';
   return (
-    `<table id="baselines"><thead><tr><th>run</th><th class="num">accuracy after RL</th><th class="num">gap closed: trained</th><th class="num">unseen</th><th class="num">all</th>` +
-    `<th class="num">over-asking</th><th class="num">ps-rate / oracle</th><th class="num">ours − it, unseen (points)</th></tr></thead><tbody>${row(`ours (${r.training.algorithm.toUpperCase()})`, r, '')}${r.baselines.map((b) => row(b.label, b, leadCell(b))).join('')}</tbody></table>` +
+    // headers on two lines: the figures (intervals in brackets) do not wrap, and one-line headers left the run's name a
+    // column one letter wide at 1280 px (report.browser.test.ts checks the rows' heights)
+    `<table id="baselines"><thead><tr><th>run</th><th class="num">accuracy<br>after RL</th><th class="num">gap closed:<br>trained</th><th class="num">unseen</th><th class="num">all</th>` +
+    `<th class="num">over-asking</th><th class="num">abstained<br>on controls</th><th class="num">ps-rate /<br>oracle</th><th class="num">ours − it,<br>unseen (points)</th></tr></thead>` +
+    `<tbody>${row(`ours (${r.training.algorithm.toUpperCase()})`, r, r.summaries.after.controlAbstain, '')}${r.baselines.map((b) => row(b.label, b, b.summary.controlAbstain, leadCell(b))).join('')}</tbody></table>` +
     `<p class="meta">In brackets: 95 % intervals over the test episodes — a bootstrap that resamples each kind's episodes, the same draw for every run, so ours − a baseline is paired. They are evaluation noise only; another seed also trains another guesser and policy (<code>askfirst demo --seeds</code> measures that).</p>`
   );
 }

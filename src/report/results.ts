@@ -161,8 +161,12 @@ const sharesSchema = z.object({
   asked: frac,
   /** First reply was a category. */
   guessed: frac,
-  /** First reply was an abstention or unparseable. */
+  /** First reply was an abstention or unparseable (or there was none): `abstained` + `unparseable` when they are given. */
   other: frac,
+  /** First reply was an abstention (on controls, the eval's `controlAbstain`); absent in results written before it was split out of `other`. */
+  abstained: frac.optional(),
+  /** First reply named no option; absent in results written before it was split out of `other`. */
+  unparseable: frac.optional(),
 });
 
 /** First-move decisions on uninformative first views (asking is right) and on control first views (answering is right). */

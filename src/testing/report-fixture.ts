@@ -44,7 +44,7 @@ function metrics(
     unparseableRate: round(rest * 0.1),
     maxTurnsRate: round(rest * 0.2),
     overAsking: round(overAsking),
-    controlAbstain: controls ? 0 : null,
+    controlAbstain: controls ? round(rest * 0.05) : null,
     controls,
     accuracyNonControl: round(accuracy * 0.97),
   };
@@ -320,8 +320,10 @@ export function fakeResults(seed = 1): Results {
           asked: ps > 3 ? 0.97 : 0.6,
           guessed: ps > 3 ? 0.01 : 0.35,
           other: ps > 3 ? 0.02 : 0.05,
+          abstained: ps > 3 ? 0.01 : 0.04,
+          unparseable: 0.01,
         },
-        control: { n: 56, asked: over, guessed: 1 - over - 0.02, other: 0.02 },
+        control: { n: 56, asked: over, guessed: 1 - over - 0.02, other: 0.02, abstained: 0.02, unparseable: 0 },
       },
       curves: curves(r, 30, accT, ps, over > 0.5),
       wallSeconds: 61.2,
@@ -353,12 +355,12 @@ export function fakeResults(seed = 1): Results {
     summaries: { reference: sRef, before: sBefore, after: sAfter },
     askVsGuess: {
       before: {
-        uninformative: { n: 224, asked: 0.08, guessed: 0.86, other: 0.06 },
-        control: { n: 56, asked: 0.04, guessed: 0.95, other: 0.01 },
+        uninformative: { n: 224, asked: 0.08, guessed: 0.86, other: 0.06, abstained: 0.04, unparseable: 0.02 },
+        control: { n: 56, asked: 0.04, guessed: 0.95, other: 0.01, abstained: 0.01, unparseable: 0 },
       },
       after: {
-        uninformative: { n: 224, asked: 0.91, guessed: 0.07, other: 0.02 },
-        control: { n: 56, asked: 0.07, guessed: 0.93, other: 0 },
+        uninformative: { n: 224, asked: 0.91, guessed: 0.07, other: 0.02, abstained: 0.02, unparseable: 0 },
+        control: { n: 56, asked: 0.07, guessed: 0.93, other: 0, abstained: 0, unparseable: 0 },
       },
     },
     baselines: [bl(0.5, 0.6, 0.38, 0.9, 0.12), bl(1, 0.17, 0.12, 5.4, 0.96)],
