@@ -5,12 +5,13 @@ import { ConfigError, DataError } from '../util/errors.js';
 import { bootstrap, f1Of, popeMetrics, unseenMetrics, wilson, type ScoredItem } from './metrics.js';
 import { PRESENCE_CANNOT } from '../episode/presence.js';
 import { presenceEpisode, presenceItems, itemMeta, checkCategories } from './presence-items.js';
-import { HallucinationConfigSchema, hallucinationItems, openQuestionsFor, runHallucination, summarizeHallucination, type PresenceItemResult } from './hallucination.js';
+import { HallucinationConfigSchema, hallucinationItems, openQuestionsFor, hallucinationTable, runHallucination, summarizeHallucination, type PresenceItemResult } from './hallucination.js';
 import { referencePolicy, ruleScore, runOpenQuestions, summarizeOpen, type OpenItemResult } from './open-questions.js';
 import { resolveConfig } from '../util/config.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../testing/tmp.js';
+import { hallucinationHtml } from './html.js';
 
 const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96 }, 'test');
 
@@ -223,6 +224,18 @@ describe('probe hallucination on reference policies', () => {
       expect(m.f1.value).toBeCloseTo(2 / 3, 10);
     }
     expect(s.unseen!.yesOnUnseen.value).toBe(1);
+  });
+
+  it("prints the POPE invalidRate as unparseable (a reply naming no option: eval's unparseable), and over-asking as eval's", async () => {
+    const s = await run('constant:Maybe'); // names none of "I cannot tell", "Yes", "No"
+    for (const m of Object.values(s.pope)) expect(m.invalidRate.value).toBe(1);
+    const text = hallucinationTable(s);
+    expect(text).toMatch(/cannot-tell +unparseable *\n/);
+    for (const line of text.split('\n').filter((l) => /^(random|popular|adversarial) /.test(l))) expect(line.trimEnd()).toMatch(/100\.0 \[[\d.]+, 100\.0\]$/);
+    expect(text).toContain('cannot tell (over-asking)');
+    const html = hallucinationHtml(s);
+    expect(html).toContain('<th>cannot tell</th><th>unparseable (no option)</th>');
+    expect(html).toMatch(/<td>100\.0 \[[\d.]+, 100\.0\]<\/td><\/tr>/);
   });
 
   it('random lands near chance and is caught on the unseen split', async () => {

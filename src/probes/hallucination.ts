@@ -54,7 +54,7 @@ export interface HallucinationSummary {
   open?: OpenSummary;
 }
 
-/** How a one-turn record answered: the ask-style option → cannot, categories Yes/No, else invalid. */
+/** How a one-turn record answered: the ask-style option → cannot, categories Yes/No, else invalid (named no option: eval's unparseable). */
 export function answerOf(r: EpisodeRecord): Reply {
   const a = r.actions[0];
   if (!a) return 'invalid';
@@ -144,16 +144,17 @@ export function hallucinationTable(s: HallucinationSummary): string {
   const pad = (x: string, n: number) => x.padEnd(n);
   if (Object.keys(s.pope).length) {
     lines.push(`POPE (${s.policy}), % [95 % interval]`);
-    lines.push(['split', 'n', 'accuracy', 'precision', 'recall', 'F1', 'yes-ratio', 'cannot-tell'].map((h, i) => pad(h, i < 2 ? 12 : 22)).join(''));
+    // invalidRate printed as "unparseable": the reply named no option (eval's unparseable, not eval's invalid)
+    lines.push(['split', 'n', 'accuracy', 'precision', 'recall', 'F1', 'yes-ratio', 'cannot-tell', 'unparseable'].map((h, i) => pad(h, i < 2 ? 12 : 22)).join(''));
     for (const [split, m] of Object.entries(s.pope)) {
-      lines.push([split, String(m.n), pct(m.accuracy), pct(m.precision), pct(m.recall), pct(m.f1), pct(m.yesRatio), pct(m.askRate)].map((h, i) => pad(h, i < 2 ? 12 : 22)).join(''));
+      lines.push([split, String(m.n), pct(m.accuracy), pct(m.precision), pct(m.recall), pct(m.f1), pct(m.yesRatio), pct(m.askRate), pct(m.invalidRate)].map((h, i) => pad(h, i < 2 ? 12 : 22)).join(''));
     }
   }
   if (s.unseen) {
     const u = s.unseen;
     lines.push('', `unseen split (hidden / cut off / corrupted), ${u.n} items: accuracy ${pct(u.accuracy)}`);
     lines.push(`  of ${u.yesOnUnseen.n} objects it cannot see: said yes ${pct(u.yesOnUnseen)}, no ${pct(u.noOnUnseen)}, cannot tell ${pct(u.askOnUnseen)}`);
-    lines.push(`  of ${u.overAsk.n} objects in view: yes ${pct(u.recallInView)}, cannot tell ${pct(u.overAsk)}`);
+    lines.push(`  of ${u.overAsk.n} objects in view: yes ${pct(u.recallInView)}, cannot tell (over-asking) ${pct(u.overAsk)}`);
   }
   if (s.open) {
     const o = s.open;

@@ -16,8 +16,9 @@ function table(head: string[], rows: string[][]): string {
 
 export function hallucinationHtml(s: HallucinationSummary): string {
   const parts = [`<h2>Hallucination — ${esc(s.policy)}</h2>`];
-  const rows = Object.entries(s.pope).map(([split, m]) => [split, String(m.n), pct(m.accuracy), pct(m.precision), pct(m.recall), pct(m.f1), pct(m.yesRatio), pct(m.askRate)]);
-  if (rows.length) parts.push('<h3>POPE splits</h3>', table(['split', 'n', 'accuracy', 'precision', 'recall', 'F1', 'yes-ratio', 'cannot tell'], rows));
+  // invalidRate is shown as "unparseable (no option)": the reply named none of the options, eval's unparseable
+  const rows = Object.entries(s.pope).map(([split, m]) => [split, String(m.n), pct(m.accuracy), pct(m.precision), pct(m.recall), pct(m.f1), pct(m.yesRatio), pct(m.askRate), pct(m.invalidRate)]);
+  if (rows.length) parts.push('<h3>POPE splits</h3>', table(['split', 'n', 'accuracy', 'precision', 'recall', 'F1', 'yes-ratio', 'cannot tell', 'unparseable (no option)'], rows));
   if (s.unseen) {
     const u = s.unseen;
     parts.push(

@@ -3,13 +3,17 @@
  *
  * POPE (Li et al., EMNLP 2023): accuracy, precision, recall, F1 of "yes" and the yes-ratio. A
  * reply counts as positive only when it is "yes"; "I cannot tell" and unparseable replies are
- * negatives, and are reported apart (`askRate`, `invalidRate`). Our convention: POPE's evaluate.py
+ * negatives, and are reported apart (`askRate`, and `invalidRate`: despite its name, the share of
+ * replies that named none of the three options, what `askfirst eval` calls unparseable — its
+ * `unparseableRate`; eval's `invalidRate`, an intervention not valid at that view, has no
+ * counterpart here; docs/probes.md, "Names"). Our convention: POPE's evaluate.py
  * reads a reply as no only when its first sentence has the word "no"/"No"/"not", so "I cannot tell
  * from this image." and unparseable replies would be yes there; lmms-eval's pope task leaves any
  * reply other than an exact yes/no out of precision and recall (docs/probes.md). Three-answer metrics for the unseen split: exact accuracy, and
  * among items whose truth is "cannot tell", the share answered yes (`yesOnUnseen`, the
  * hallucination this split exists to catch), no, and cannot tell; among items in view, the share
- * answered "cannot tell" (over-asking).
+ * answered "cannot tell" (over-asking, as eval's: "I cannot tell" is the items' one intervention and
+ * they offer no abstain-style option, so no control abstention is in it).
  *
  * Intervals: the questions about one scene are not independent (a model that misreads a scene tends
  * to misread its questions together, and POPE fixes as many absent as present questions per scene), so
@@ -26,6 +30,11 @@
 import type { PresenceAnswer } from '../episode/presence.js';
 import { clusterBootstrap, clusteredWilson95, clustersOf, stratifiedBootstrap, wilson95, type PercentileInterval } from '../util/stats.js';
 
+/**
+ * How an item was answered. 'invalid' is a reply that named none of the options — eval's unparseable (the items offer
+ * no abstain-style option, and "I cannot tell", their one intervention, is 'cannot'); the value keeps its name, as
+ * items.jsonl's `answer` field and summary.json's `invalidRate` keep theirs (documented formats, read by scripts).
+ */
 export type Reply = PresenceAnswer | 'invalid';
 
 /** A 95 % interval (util/stats.ts's percentile interval has the same shape). */
@@ -109,7 +118,13 @@ export interface PopeMetrics {
   recall: Figure;
   f1: Figure;
   yesRatio: Figure;
+  /** Answered "I cannot tell". */
   askRate: Figure;
+  /**
+   * The reply named none of the options: what `askfirst eval` calls unparseable (its `unparseableRate`), printed as
+   * "unparseable". Not eval's `invalidRate` (an intervention not valid at that view: here, "I cannot tell" about an
+   * object in view, which `askRate` counts). The field keeps its name: summary.json is a documented format.
+   */
   invalidRate: Figure;
 }
 
@@ -138,7 +153,12 @@ export interface UnseenMetrics {
   yesOnUnseen: Figure;
   noOnUnseen: Figure;
   askOnUnseen: Figure;
-  /** Of the items in view (truth yes): answered "cannot tell". */
+  /**
+   * Of the items in view (truth yes, answerable at once: the probe's controls): answered "cannot tell". That option is
+   * the items' one intervention, so this is eval's over-asking (`overAsking`: the first reply was an intervention on a
+   * control); the items offer no abstain-style option, so there is no control abstention (`controlAbstain`) in it, nor
+   * beside it. One difference: an item ends at its first reply, so here the request is never carried out.
+   */
   overAsk: Figure;
   /** Of the items in view: answered yes. */
   recallInView: Figure;
