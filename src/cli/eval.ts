@@ -6,12 +6,9 @@
  * --policy, each runs into OUT/<name>/ on the same data and OUT/report.html compares them.
  */
 import { stopOnCtrlC } from './signals.js';
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { outDirField } from '../util/config.js';
 import type { EvalMode } from '../episode/types.js';
 import type { Summary } from '../episode/metrics.js';
-import { createPolicy, policyUsage } from '../agents/registry.js';
+import { createPolicy } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
@@ -19,35 +16,16 @@ import { randomSuccessProbability } from '../agents/baselines/graph.js';
 import { loadData, type LoadedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable, variantTable } from '../eval/table.js';
-import { addSchemaOptions, configFromOptions } from './options.js';
+import { configFromOptions } from './options.js';
 import { readJsonFlagFile } from '../util/fsx.js';
-import { EVAL_MODE_NAMES, openaiOnlyNote, evalHttpFields, generationOptions, httpOptions, refuseUnreadHttpFlags, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
+import { generationOptions, httpOptions, refuseUnreadHttpFlags, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { join } from 'node:path';
 import { dataFingerprint } from '../suite/fingerprint.js';
 import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';
 import { writeEvalReport } from './report.js';
-
-export const EvalCommandSchema = z.object({
-  config: z.string().optional().describe('a JSON file of these settings (camelCase keys, e.g. {"policy": ["oracle", "openai:URL#MODEL"], "maxTokens": 4096}); flags given on the command line win'),
-  policy: z
-    .array(z.string().min(1))
-    .min(1)
-    .describe('the policy: oracle, random[:SEED], always-answer, scripted:FILE, builtin:DIR, openai:URL#MODEL; repeat --policy to compare several on the same data (each into OUT/<name>/, plus OUT/report.html)'),
-  data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
-  out: outDirField().describe('output directory (re-running the same command resumes)'),
-  mode: z.array(z.enum(EVAL_MODE_NAMES)).min(1).default(['proactive', 'reference']).describe('modes to run: proactive (= mcqa), hint, reference, open (open-ended, needs --judge)'),
-  kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
-  limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
-  batchSize: z.number().int().min(1).default(64).describe('episodes stepped together'),
-  seed: z.number().int().min(0).default(0).describe('seed for stochastic policies'),
-  sample: z.boolean().default(false).describe('sample replies instead of answering greedily'),
-  overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
-  json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
-  ...evalHttpFields,
-});
-export type EvalCommandConfig = z.output<typeof EvalCommandSchema>;
+import { EvalCommandSchema, type EvalCommandConfig } from './eval-schema.js';
+export { EvalCommandSchema, type EvalCommandConfig };
 
 /** The JSON printed by --json: the first mode's summary at the top level, every mode under `modes`. */
 export function jsonSummary(policy: string, summaries: Partial<Record<EvalMode, Summary>>, modes: readonly EvalMode[]): Record<string, unknown> {
@@ -222,20 +200,7 @@ async function evalOne(
   return out;
 }
 
-export function register(program: Command): void {
-  const cmd = program
-    .command('eval')
-    .description('evaluate a policy on episodes (multi-turn ask-or-answer protocol) and write per-episode results + summary.json');
-  addSchemaOptions(cmd, EvalCommandSchema);
-  // --policy may be repeated: collect every value (a comma inside one spec is kept).
-  const policyOpt = cmd.options.find((o) => o.long === '--policy')!;
-  policyOpt.flags = '--policy <spec>';
-  policyOpt.argParser((v: string, prev: unknown) => [...(Array.isArray(prev) ? (prev as string[]) : []), v]);
-  cmd.addHelpText(
-    'after',
-    `\nPolicies:\n  ${policyUsage().join('\n  ')}\n\n${openaiOnlyNote(true)}\n\nExamples:\n  askfirst suite generate --out suite --episodes 70\n  askfirst eval --policy oracle --data suite --out runs/oracle\n  askfirst eval --policy oracle --policy always-answer --data suite --out runs/both     # + runs/both/report.html\n  askfirst eval --policy builtin:runs/demo/rl --data proactivebench:ProactiveBench/test --out runs/pb --json\n  askfirst eval --policy openai:https://api.openai.com/v1#o4-mini --max-tokens-param max_completion_tokens --max-tokens 4096 --temperature 1 --data suite --out runs/o4-mini`,
-  );
-  cmd.action(async (raw: Record<string, unknown>) => {
-    await runEval(configFromOptions(EvalCommandSchema, await withConfigFile(raw), 'eval'));
-  });
+/** The action of `askfirst eval` (eval-command.ts). */
+export async function evalAction(raw: Record<string, unknown>): Promise<void> {
+  await runEval(configFromOptions(EvalCommandSchema, await withConfigFile(raw), 'eval'));
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
-import { register } from './export.js';
+import { register } from './export-command.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -19,7 +19,9 @@ describe('askfirst export, stopped by Ctrl-C', () => {
     vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
     const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
     const before = process.listenerCount('SIGINT');
-    setImmediate(() => process.emit('SIGINT'));
+    // Ctrl-C once the export is under way (its module loads when the action runs, then it listens for signals)
+    const ctrlC = (): unknown => (process.listenerCount('SIGINT') > before ? process.emit('SIGINT') : setImmediate(ctrlC));
+    setImmediate(ctrlC);
     await program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--out', join(dir, 'out'), '--no-parquet', '--no-progress']);
     expect(exit.mock.calls.map((c) => c[0])).toEqual([130]);
     expect(said.join('')).toContain(`askfirst: interrupted; an export appears in ${join(dir, 'out')} only once it is complete, and an earlier one there stays until then`);

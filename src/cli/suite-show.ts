@@ -3,29 +3,16 @@
  * its markers and moves, the question and the lettered options). Reads an askfirst suite
  * directory (episodes.jsonl + images/) or ProactiveBench's layout (`--data proactivebench:DIR`).
  */
-import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
 import { renderContactSheet } from '../suite/contact-sheet.js';
 import { readProactiveBench } from '../suite/proactivebench/read.js';
 import { directoryViewLoader } from '../suite/proactivebench/views.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
-import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
-
-export const SuiteShowSchema = z.object({
-  data: z.string().min(1).describe("suite directory (askfirst format), or proactivebench:DIR for ProactiveBench's layout"),
-  episode: z.string().optional().describe('id of the episode to show'),
-  kind: z.string().optional().describe('show the --index-th episode of this kind instead of --episode'),
-  index: z.number().int().min(0).default(0).describe('with --kind: which episode of that kind (0 = the first)'),
-  allKinds: z.boolean().default(false).describe('write one sheet per kind (its first non-control episode) into the --out folder'),
-  out: z.string().optional().describe('output PNG file (a folder with --all-kinds); default sheet-<episode>.png, or sheets/'),
-  tile: z.number().int().min(32).max(1024).default(256).describe('longest side of each view in the sheet, in pixels'),
-  maxViews: z.number().int().min(1).max(1000).default(24).describe('draw at most this many views of an episode'),
-  filter: z.boolean().default(true).describe("ProactiveBench data: show only the ids the paper evaluates (off: every entry)"),
-});
-export type SuiteShowConfig = z.output<typeof SuiteShowSchema>;
+import { configFromOptions } from './options.js';
+import { SuiteShowSchema, type SuiteShowConfig } from './suite-show-schema.js';
+export { SuiteShowSchema, type SuiteShowConfig };
 
 const PB_PREFIX = 'proactivebench:';
 
@@ -91,18 +78,8 @@ export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
   return written;
 }
 
-export function register(program: Command): void {
-  const suite = commandGroup(program, 'suite', 'generate, inspect and convert scenario suites');
-  const cmd = suite
-    .command('show')
-    .description("render an episode's views, moves and options as one PNG contact sheet")
-    .addHelpText(
-      'after',
-      '\nExamples:\n  askfirst suite show --data suite/ --episode occlusion-00003 --out occ.png\n  askfirst suite show --data suite/ --all-kinds --out sheets/\n  askfirst suite show --data proactivebench:ProactiveBench/test --kind corruption --index 5',
-    );
-  addSchemaOptions(cmd, SuiteShowSchema);
-  cmd.action(async (raw: Record<string, unknown>) => {
-    const cfg = configFromOptions(SuiteShowSchema, raw, 'suite show');
-    for (const f of await runSuiteShow(cfg)) console.log(f);
-  });
+/** The action of `askfirst suite show` (suite-show-command.ts). */
+export async function suiteShowAction(raw: Record<string, unknown>): Promise<void> {
+  const cfg = configFromOptions(SuiteShowSchema, raw, 'suite show');
+  for (const f of await runSuiteShow(cfg)) console.log(f);
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
-import { register, runSuiteGenerate, SuiteGenerateSchema } from './suite.js';
+import { runSuiteGenerate, SuiteGenerateSchema } from './suite.js';
+import { register } from './suite-command.js';
 
 describe('askfirst suite generate', () => {
   it('writes a readable suite with N episodes per kind', async () => {

@@ -3,29 +3,17 @@
  * (docs/architecture.md §3) to a directory, in askfirst's own format (episodes.jsonl + images/) or in
  * ProactiveBench's layout. Options come from the generator's config schema.
  */
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { outDirField } from '../util/config.js';
-import { SuiteConfigSchema, resolveSuiteConfig, suiteEpisodes } from '../suite/generate.js';
+import { resolveSuiteConfig, suiteEpisodes } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { writeSuite } from '../suite/io.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { progress } from '../util/progress.js';
-import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
+import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
+import { SuiteGenerateSchema, type SuiteGenerateConfig } from './suite-schema.js';
+export { SuiteGenerateSchema, type SuiteGenerateConfig };
 
-export const SuiteGenerateSchema = SuiteConfigSchema.extend({
-  out: outDirField().describe('output directory'),
-  format: z.enum(['own', 'proactivebench']).default('own').describe("on-disk layout: askfirst's own (episodes.jsonl + images/) or ProactiveBench's"),
-  progress: z.boolean().default(true).describe('show a progress bar on stderr'),
-});
-export type SuiteGenerateConfig = z.output<typeof SuiteGenerateSchema>;
-
-/**
- * Generate and write a suite; returns a short summary. `onWriting` is called when writing into `cfg.out` begins (until
- * then nothing there has changed). The event loop gets a turn after each generated episode, so Ctrl-C's handler runs.
- */
 export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () => void = () => {}): Promise<{ episodes: number; views: number; out: string }> {
   const gen = resolveSuiteConfig({ episodes: cfg.episodes, kinds: cfg.kinds, seed: cfg.seed, size: cfg.size, controlShare: cfg.controlShare });
   const total = gen.episodes * gen.kinds.length;
@@ -60,17 +48,11 @@ export function suiteInterruptedHint(out: string, writing: boolean): string {
   return `${out} holds no complete suite now (its episode list is written last, so nothing reads the half-written folder as a suite); run the same command again to write the whole one (the same seed gives the same suite)`;
 }
 
-export function register(program: Command): void {
-  const suite = commandGroup(program, 'suite', 'synthetic scenario suites: generate, show');
-  const cmd = suite
-    .command('generate')
-    .description('generate a synthetic suite of proactive episodes (N per kind, deterministic by seed)')
-    .action(async (raw: Record<string, unknown>) => {
-      const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
-      const t0 = Date.now();
-      let writing = false;
-      const r = await guardRun(cfg.out, 'askfirst suite generate', () => suiteInterruptedHint(cfg.out, writing), () => runSuiteGenerate(cfg, () => (writing = true))); // one run at a time into --out
-      process.stderr.write(`wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views) to ${r.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    });
-  addSchemaOptions(cmd, SuiteGenerateSchema);
+/** The action of `askfirst suite generate` (suite-command.ts). */
+export async function suiteGenerateAction(raw: Record<string, unknown>): Promise<void> {
+  const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
+  const t0 = Date.now();
+  let writing = false;
+  const r = await guardRun(cfg.out, 'askfirst suite generate', () => suiteInterruptedHint(cfg.out, writing), () => runSuiteGenerate(cfg, () => (writing = true))); // one run at a time into --out
+  process.stderr.write(`wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views) to ${r.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }

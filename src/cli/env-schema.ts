@@ -1,0 +1,20 @@
+/** The settings of `askfirst env serve` (light: read at startup for its options and --help; see commands.ts). */
+import { z } from 'zod';
+import { REWARD_KINDS } from '../environment/rewards.js';
+
+export const EnvServeSchema = z.object({
+  data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
+  kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
+  limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
+  port: z.number().int().min(0).max(65535).default(8000).describe('TCP port (0 picks a free one)'),
+  host: z.string().default('127.0.0.1').describe('address to listen on (0.0.0.0 to accept other machines)'),
+  maxSessions: z.number().int().min(1).max(100000).default(64).describe('most WebSocket sessions at once (OpenEnv max_concurrent_envs; ≥ the trainer\'s generation batch)'),
+  sessionTimeout: z.number().min(0).default(600).describe('close a session after this many seconds without a message (0 = never)'),
+  reward: z.enum(REWARD_KINDS).optional().describe('askfirst (multi-turn, paid when the episode ends) or proactivebench (single-turn r_c/r_p/r_w every step); default askfirst'),
+  weights: z.string().optional().describe('askfirst reward weights, e.g. correct=1,wrong=-0.5,interventions=-0.05'),
+  rc: z.number().optional().describe('proactivebench: reward for the correct category (default 1)'),
+  rp: z.number().optional().describe('proactivebench: reward for a valid intervention (default 0.5)'),
+  rw: z.number().optional().describe('proactivebench: reward for anything else (default 0)'),
+  rewardConfig: z.string().optional().describe('JSON file {reward, weights, rc, rp, rw}; flags override it'),
+});
+export type EnvServeConfig = z.output<typeof EnvServeSchema>;

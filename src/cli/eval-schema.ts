@@ -1,0 +1,25 @@
+/** The settings of `askfirst eval`: light, read at startup for its options and --help (commands.ts). */
+import { z } from 'zod';
+import { outDirField } from '../util/config.js';
+import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http.js';
+
+export const EvalCommandSchema = z.object({
+  config: z.string().optional().describe('a JSON file of these settings (camelCase keys, e.g. {"policy": ["oracle", "openai:URL#MODEL"], "maxTokens": 4096}); flags given on the command line win'),
+  policy: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe('the policy: oracle, random[:SEED], always-answer, scripted:FILE, builtin:DIR, openai:URL#MODEL; repeat --policy to compare several on the same data (each into OUT/<name>/, plus OUT/report.html)'),
+  data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
+  out: outDirField().describe('output directory (re-running the same command resumes)'),
+  mode: z.array(z.enum(EVAL_MODE_NAMES)).min(1).default(['proactive', 'reference']).describe('modes to run: proactive (= mcqa), hint, reference, open (open-ended, needs --judge)'),
+  kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
+  limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
+  batchSize: z.number().int().min(1).default(64).describe('episodes stepped together'),
+  seed: z.number().int().min(0).default(0).describe('seed for stochastic policies'),
+  sample: z.boolean().default(false).describe('sample replies instead of answering greedily'),
+  overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
+  json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),
+  progress: z.boolean().default(true).describe('show a progress bar'),
+  ...evalHttpFields,
+});
+export type EvalCommandConfig = z.output<typeof EvalCommandSchema>;
