@@ -5,6 +5,7 @@
  */
 import { InputError } from '../util/errors.js';
 import type { Policy, PolicyContext, PolicyFactory } from './policy.js';
+import { POLICY_USAGE } from './policy-usage.js';
 import { OraclePolicy } from './baselines/oracle.js';
 import { RandomPolicy } from './baselines/random.js';
 import { ScriptedPolicy } from './baselines/scripted.js';
@@ -37,12 +38,12 @@ export async function createPolicy(spec: string, ctx: PolicyContext): Promise<Po
 
 registerPolicy({
   name: 'oracle',
-  usage: 'oracle              asks exactly the needed interventions, then answers correctly',
+  usage: POLICY_USAGE.oracle,
   create: async (_a, ctx) => new OraclePolicy(ctx.episodes),
 });
 registerPolicy({
   name: 'random',
-  usage: 'random[:SEED]       picks a shown option uniformly at random',
+  usage: POLICY_USAGE.random,
   create: async (a, ctx) => {
     const seed = a === undefined ? ctx.seed : Number(a);
     if (!Number.isInteger(seed)) throw new InputError(`random:SEED needs a whole number, got "${a}"`);
@@ -51,7 +52,7 @@ registerPolicy({
 });
 registerPolicy({
   name: 'scripted',
-  usage: 'scripted:FILE       replays {"episode_id", "replies": [...]} lines from a JSONL file',
+  usage: POLICY_USAGE.scripted,
   create: async (a, ctx) => {
     if (!a) throw new InputError('scripted needs a file: scripted:replies.jsonl');
     return ScriptedPolicy.fromFile(a, ctx.episodes); // refuses a file recorded on other data, before any work
@@ -60,12 +61,12 @@ registerPolicy({
 registerPolicy(openaiPolicyFactory);
 registerPolicy({
   name: 'always-answer',
-  usage: 'always-answer       never asks; names the category its silhouette templates match best',
+  usage: POLICY_USAGE['always-answer'],
   create: async () => new AlwaysAnswerPolicy(),
 });
 registerPolicy({
   name: 'constant',
-  usage: 'constant:TEXT       always replies TEXT (constant:Yes is the probes\' always-yes reference)',
+  usage: POLICY_USAGE.constant,
   create: async (a) => {
     if (!a) throw new InputError('constant needs the reply: constant:Yes');
     return new ConstantPolicy(a);
@@ -73,12 +74,12 @@ registerPolicy({
 });
 registerPolicy({
   name: 'ocr-follow',
-  usage: 'ocr-follow          reads text in the image with tesseract and obeys it (injection probe control)',
+  usage: POLICY_USAGE['ocr-follow'],
   create: async () => new OcrFollowPolicy(),
 });
 registerPolicy({
   name: 'builtin',
-  usage: 'builtin:DIR         the built-in model from a checkpoint (a run dir or its final/)',
+  usage: POLICY_USAGE.builtin,
   create: async (a, ctx) => {
     if (!a) throw new InputError('builtin needs a checkpoint directory: builtin:runs/demo/rl');
     return BuiltinPolicy.load(a, { seed: ctx.seed });

@@ -1,8 +1,8 @@
 /** `askfirst eval`: its options and --help; the work is in eval.ts, loaded only when it runs (commands.ts). */
 import type { Command } from 'commander';
-import { policyUsage } from '../agents/registry.js';
+import { policyUsage } from '../agents/policy-usage.js';
 import { EvalCommandSchema } from './eval-schema.js';
-import { openaiOnlyNote } from './eval-http.js';
+import { openaiOnlyNote } from './eval-http-schema.js';
 import { addSchemaOptions } from './options.js';
 
 export function register(program: Command): void {

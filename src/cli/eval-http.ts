@@ -6,44 +6,15 @@
  * counters printed in the run summary. Kept apart so cli/eval.ts stays one readable flow.
  */
 import { z } from 'zod';
-import { EVAL_MODES, type EvalMode } from '../episode/types.js';
+import type { EvalMode } from '../episode/types.js';
 import type { Policy } from '../agents/policy.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { HttpJudge, parseJudgeSpec } from '../eval/judge.js';
 import { evaluateOpenEnded, openSummaryTable, type OpenSummary } from '../eval/open-ended.js';
 import { ConfigError, InputError } from '../util/errors.js';
+import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
 
-export const EVAL_MODE_NAMES = [...EVAL_MODES, 'mcqa', 'open'] as const;
-
-/** Fields added to the eval command's schema. */
-export const evalHttpFields = {
-  judge: z.string().optional().describe('judge model for --mode open: openai:URL#MODEL (any OpenAI-compatible endpoint)'),
-  hint: z.boolean().default(false).describe('hints on: proactive/mcqa runs as hint mode; open mode adds a sentence inviting the model to say what would help; the reference mode has none (refused with --mode reference alone)'),
-  history: z.boolean().default(false).describe('openai: send earlier turns (with their images) as conversation history'),
-  concurrency: z.number().int().min(1).max(1024).optional().describe('openai: requests in flight at once (default 8)'),
-  timeout: z.number().positive().optional().describe('openai: per-request timeout in seconds (default 120)'),
-  retries: z.number().int().min(0).max(100).optional().describe('openai: retries per request on 429/5xx/network errors/timeouts/malformed replies (default 6)'),
-  cache: z.string().optional().describe('openai: response cache directory; repeated greedy requests are answered from it'),
-  apiKeyEnv: z.string().optional().describe('openai: environment variable holding the API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY); the key is never printed or written'),
-  apiKeyHeader: z
-    .enum(['authorization', 'api-key'])
-    .optional()
-    .describe('openai: how the API key is sent: authorization ("Authorization: Bearer KEY", the default; OpenAI, vLLM, most servers) or api-key ("api-key: KEY", Azure OpenAI\'s keys)'),
-  // Generation settings (openai: policies; the judge keeps its own defaults).
-  temperature: z.number().min(0).max(2).optional().describe('openai: temperature sent with every request (default 0 when greedy, 1 with --sample); reasoning models accept only 1'),
-  maxTokens: z.number().int().min(1).optional().describe('openai: longest reply in tokens (default 256); reasoning models count their hidden reasoning too, give them thousands'),
-  maxTokensParam: z.enum(['max_tokens', 'max_completion_tokens']).optional().describe('openai: request field carrying --max-tokens (default max_tokens; OpenAI reasoning models want max_completion_tokens)'),
-  omitParams: z.array(z.enum(['temperature', 'max_tokens', 'seed', 'logprobs'])).optional().describe('openai: request fields never sent, e.g. temperature for a model that accepts only its default'),
-  extraBody: z
-    .union([z.string(), z.record(z.string(), z.unknown())])
-    .optional()
-    .describe('openai: JSON object merged into every request body, e.g. \'{"reasoning_effort":"low"}\''),
-  systemPrompt: z.string().optional().describe('openai: a system message sent before every conversation'),
-  logprobs: z.boolean().default(true).describe('openai: ask for first-token log-probabilities to score the options (a server that refuses them is asked once, then no more)'),
-  jpegPassthrough: z.boolean().default(true).describe("openai: send a JPEG view file's own bytes instead of re-encoding it as PNG"),
-  maxPixels: z.number().int().min(64).optional().describe('openai: shrink views larger than this many pixels (width × height, aspect kept) before sending'),
-  askfirstHeaders: z.boolean().default(false).describe("openai: send askfirst's x-askfirst-* headers (episode id, turn, view, kind, history); only askfirst serve reads them, e.g. for --policy oracle behind serve"),
-};
+export { EVAL_MODE_NAMES, evalHttpFields, openaiOnlyNote } from './eval-http-schema.js';
 
 type HttpCli = z.output<z.ZodObject<typeof evalHttpFields>>;
 
@@ -69,12 +40,6 @@ export function splitModes(modes: readonly (typeof EVAL_MODE_NAMES)[number][], o
   if (o.judge && !open) throw new ConfigError(`--judge is read only by the open-ended mode: add open to --mode (e.g. --mode proactive,open), or leave --judge out`);
   if (o.judge) checkJudgeSpec(o.judge);
   return { mcqa, open };
-}
-
-/** For --help: what the options marked "openai:" apply to (`judge`: the command has a --judge). */
-export function openaiOnlyNote(judge: boolean): string {
-  const client = judge ? ' (--concurrency, --timeout, --retries, --cache, --api-key-env, --api-key-header by a --judge too)' : '';
-  return `Options marked "openai:" are read by an openai:URL#MODEL policy only${client}; given when nothing in the run reads them, they are refused, not ignored.`;
 }
 
 /** Settings of the HTTP client itself: read by an openai: policy and by the judge. */

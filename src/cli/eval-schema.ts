@@ -1,7 +1,7 @@
 /** The settings of `askfirst eval`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
 import { outDirField } from '../util/config.js';
-import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http.js';
+import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
 
 export const EvalCommandSchema = z.object({
   config: z.string().optional().describe('a JSON file of these settings (camelCase keys, e.g. {"policy": ["oracle", "openai:URL#MODEL"], "maxTokens": 4096}); flags given on the command line win'),

@@ -1,6 +1,6 @@
 /** `askfirst serve`: its options and --help; the work is in serve.ts, loaded only when it runs (commands.ts). */
 import type { Command } from 'commander';
-import { policyUsage } from '../agents/registry.js';
+import { policyUsage } from '../agents/policy-usage.js';
 import { ServeSchema } from './serve-schema.js';
 import { addSchemaOptions } from './options.js';
 

@@ -1,6 +1,6 @@
 /** The settings of `askfirst serve`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT } from '../server/openai/server.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT } from '../server/openai/limits.js';
 
 export const ServeSchema = z.object({
   policy: z.string().min(1).describe('policy to serve: builtin:CHECKPOINT, oracle, random[:SEED], scripted:FILE, openai:URL#MODEL'),

@@ -1,7 +1,7 @@
 /** The settings of `askfirst suite generate`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
 import { outDirField } from '../util/config.js';
-import { SuiteConfigSchema } from '../suite/generate.js';
+import { SuiteConfigSchema } from '../suite/suite-config.js';
 
 export const SuiteGenerateSchema = SuiteConfigSchema.extend({
   out: outDirField().describe('output directory'),

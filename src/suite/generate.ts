@@ -8,11 +8,9 @@
  * and exactly round(N · controlShare) episodes per kind are controls. A draw that breaks a
  * guarantee (first view informative, nothing informative reachable …) is resampled.
  */
-import { z } from 'zod';
-import { kindListField, SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
+import type { ScenarioKind } from './kinds/names.js';
 import { SceneRng, hashSeed } from '../util/rng.js';
 import { CATEGORIES } from '../scenes/shapes.js';
-import { resolveConfig } from '../util/config.js';
 import { AskfirstError } from '../util/errors.js';
 import { generateCamera } from './kinds/camera.js';
 import { assembleEpisode, RejectedDraw, type KindContext, type RawEpisode } from './kinds/common.js';
@@ -34,21 +32,9 @@ export const KIND_GENERATORS: Record<ScenarioKind, (ctx: KindContext) => RawEpis
   camera: generateCamera,
 };
 
-/** The share of control episodes (answerable at the first view) a suite has unless told otherwise. */
-export const DEFAULT_CONTROL_SHARE = 0.15;
+import { resolveSuiteConfig, type SuiteConfig } from './suite-config.js';
 
-export const SuiteConfigSchema = z.object({
-  episodes: z.number().int().min(1).max(1_000_000).default(70).describe('episodes per kind'),
-  kinds: kindListField().default([...SCENARIO_KINDS]).describe('scenario kinds to generate'),
-  seed: z.number().int().min(0).default(0).describe('random seed (same seed → same suite)'),
-  size: z.number().int().min(32).max(512).default(64).describe('view width and height in pixels'),
-  controlShare: z.number().min(0).max(1).default(DEFAULT_CONTROL_SHARE).describe('share of control episodes (answerable at the first view)'),
-});
-export type SuiteConfig = z.output<typeof SuiteConfigSchema>;
-
-export function resolveSuiteConfig(partial: unknown): SuiteConfig {
-  return resolveConfig(SuiteConfigSchema, partial, 'suite');
-}
+export { DEFAULT_CONTROL_SHARE, SuiteConfigSchema, resolveSuiteConfig, type SuiteConfig } from './suite-config.js';
 
 const MAX_ATTEMPTS = 60;
 

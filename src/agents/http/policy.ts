@@ -17,6 +17,7 @@ import { buildMessages, ConversationMemory, stripThinking } from './messages.js'
 import { pngDataUrl } from '../../scenes/png.js';
 import { fitPixels } from '../../scenes/resize.js';
 import type { RGBImage } from '../../scenes/image.js';
+import { POLICY_USAGE } from '../policy-usage.js';
 
 /** The view as a data URL: the JPEG file's own bytes when allowed and unchanged, else PNG (shrunk to `maxPixels` first). */
 export function viewDataUrl(img: RGBImage, o: { jpegPassthrough: boolean; maxPixels?: number }): string {
@@ -144,7 +145,7 @@ const OPTION_KEYS = Object.keys(httpPolicySchema.shape).filter((k) => k !== 'bas
 /** The `openai:URL#MODEL` factory for the policy registry. */
 export const openaiPolicyFactory: PolicyFactory = {
   name: 'openai',
-  usage: 'openai:URL#MODEL    any OpenAI-compatible chat endpoint (Ollama, vLLM, llama.cpp, LM Studio, hosted)',
+  usage: POLICY_USAGE.openai,
   create: async (arg, ctx) => {
     const { baseUrl, model } = parseOpenAISpec(arg);
     const extra: Record<string, unknown> = {};

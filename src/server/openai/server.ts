@@ -43,6 +43,7 @@ import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { allowedMethods, listenError, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT } from './limits.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { textParts, usageOf } from './usage.js';
 
@@ -217,9 +218,7 @@ export interface ServeOptions {
   maxConcurrent?: number;
 }
 
-/** 8 MiB: a data-URL PNG of a 2048×2048 photo fits. */
-export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
-export const DEFAULT_MAX_CONCURRENT = 32;
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT } from './limits.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest();
 
