@@ -16,7 +16,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
     // one line per command module:
     import('./suite-command.js'),
     import('./suite-show-command.js'),
-    import('./demo.js'),
+    import('./demo-command.js'),
     import('./train.js'),
     import('./eval-command.js'),
     import('./serve-command.js'),

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeResults } from '../report/results-io.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
-import { register } from './demo.js';
+import { register } from './demo-command.js';
 import { guardRun } from './run-guard.js';
 
 /** Run `fn` while `out` is held as a running demo holds it. */

@@ -1,35 +1,21 @@
 /** `askfirst demo`: the whole story on the embedded suite (see src/demo/pipeline.ts), once or once per seed (src/demo/seeds.ts). */
-import type { Command } from 'commander';
 import { join } from 'node:path';
 import { runDemo } from '../demo/pipeline.js';
 import { aggregateSeeds, DemoCommandSchema, resolveDemoCommandConfig, runSeeds, type DemoCommandConfig } from '../demo/seeds.js';
 import { aggregateText } from '../report/aggregate-page.js';
 import { ci95Text as ci, signedPoints as signed } from '../report/html.js';
 import { coerceOptions, schemaOptions } from '../util/config.js';
-import { addSchemaOptions } from './options.js';
 import { guardRun } from './run-guard.js';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 
-export function register(program: Command): void {
-  const cmd = program
-    .command('demo')
-    .description('generate the suite, train the guesser, teach it to ask with RL, evaluate on all seven kinds, write report.html + results.json + MODEL_CARD.md');
-  addSchemaOptions(cmd, DemoCommandSchema);
-  cmd.addHelpText(
-    'after',
-    '\nRe-running the same command skips finished stages (their checkpoints are in --out); --fresh starts over.' +
-      '\nWith --seeds 0,1,2 each seed is a full demo in <out>/seed-<n>/; <out>/aggregate.json and aggregate.html give every headline figure' +
-      '\nas mean ± the half-width of its 95 % confidence interval over the seeds (none with one seed), and ours − each baseline paired by seed.',
-  );
-  cmd.action(async (raw: Record<string, unknown>) => {
-    const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
-    const hint = () => `the finished stages and the training checkpoints in ${cfg.out} are kept; run the same command again to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint)`;
-    await guardRun(cfg.out, 'askfirst demo', hint, () => demoAction(cfg));
-  });
+/** The action of `askfirst demo` (demo-command.ts). */
+export async function demoCommandAction(raw: Record<string, unknown>): Promise<void> {
+  const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
+  const hint = () => `the finished stages and the training checkpoints in ${cfg.out} are kept; run the same command again to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint)`;
+  await guardRun(cfg.out, 'askfirst demo', hint, () => demoAction(cfg));
 }
 
-/** One demo, or one per seed and their aggregate, with its summary printed. */
 async function demoAction(cfg: DemoCommandConfig): Promise<void> {
   if (cfg.seeds) {
     const seeds = cfg.seeds;

@@ -8,7 +8,6 @@
  */
 import { stageTimer } from './stages.js';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { summarize, type Summary } from '../episode/metrics.js';
@@ -18,13 +17,13 @@ import type { Policy } from '../agents/policy.js';
 import { memoryLoader } from '../suite/loader.js';
 import { RL_VAL_EPISODES, TRAIN_KINDS, rlSplits, supervisedSuite } from '../suite/splits.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { DEFAULT_CONTROL_SHARE, SuiteConfigSchema, generateSuite } from '../suite/generate.js';
+import { DEFAULT_CONTROL_SHARE, generateSuite } from '../suite/generate.js';
 import { RunDir } from '../nn/index.js';
 import { trainSupervised, accuracyOn, referenceExamples, resolveSupervisedConfig } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
 import { trainPPO } from '../rl/ppo.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
-import { RewardWeightListSchema, makeRewards, parseRewardWeights } from '../rl/rewards.js';
+import { makeRewards, parseRewardWeights } from '../rl/rewards.js';
 import { finishedCurve, type RLResult } from '../rl/run.js';
 import { runEpisodes } from '../agents/runner.js';
 import { lossesLine, summaryTable, variantTable } from '../eval/table.js';
@@ -34,24 +33,12 @@ import { gapDifference, gapIntervals } from '../report/gap-intervals.js';
 import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
 import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results } from '../report/results.js';
-import { outDirField, resolveConfig } from '../util/config.js';
+import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
-import { reportToField } from '../util/metrics-log.js';
+import { DemoConfigSchema } from './config.js';
 
-export const DemoConfigSchema = z.object({
-  out: outDirField().default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
-  quick: z.boolean().default(false).describe('a reduced run (about two minutes) for tests and a first look'),
-  seed: z.number().int().min(0).default(0).describe('master seed (suites, initialisation, sampling)'),
-  algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('RL algorithm for our run'),
-  baselines: z.boolean().default(true).describe('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
-  rewardWeights: RewardWeightListSchema.default([]).describe(RewardWeightListSchema.description ?? ''),
-  rlControlShare: SuiteConfigSchema.shape.controlShare.describe(`share of control episodes (answerable at the first view) in the RL training suite (ours and the baselines; the test suite keeps ${DEFAULT_CONTROL_SHARE})`),
-  fresh: z.boolean().default(false).describe('ignore finished stages in --out and start over'),
-  progress: z.boolean().default(true).describe('show progress bars'),
-  reportTo: reportToField,
-});
-export type DemoConfig = z.output<typeof DemoConfigSchema>;
+export { DemoConfigSchema, type DemoConfig } from './config.js';
 
 /**
  * Budgets for the full and the quick demo, counted in work (optimizer steps, updates, episodes),

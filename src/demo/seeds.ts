@@ -6,55 +6,15 @@
  * rebuilds the aggregate from finished seed runs without running anything.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
 import { buildAggregate, writeAggregate, type Aggregate, type SeedRun } from '../report/aggregate.js';
 import { writeAggregatePage } from '../report/aggregate-page.js';
 import { readResults } from '../report/results-io.js';
-import { InvalidConfigError, resolveConfig, type ConfigIssue } from '../util/config.js';
+import { resolveConfig } from '../util/config.js';
 import { NotFoundError } from '../util/errors.js';
 import { DemoConfigSchema, runDemo, type DemoConfig } from './pipeline.js';
+import type { DemoCommandConfig } from './config.js';
 
-const seedList = z
-  .array(
-    z.coerce
-      .number({ error: 'each seed must be a number, e.g. --seeds 0,1,2' })
-      .int({ error: 'each seed must be a whole number' })
-      .min(0, { error: 'each seed must be 0 or more' }),
-  )
-  .min(1, { error: 'give at least one seed, e.g. --seeds 0,1,2' })
-  .refine((xs) => new Set(xs).size === xs.length, { error: 'seeds must be distinct (each runs into its own seed-<n>/)' });
-
-/** The `askfirst demo` command: one demo (DemoConfigSchema), or one per seed with an aggregate. */
-export const DemoCommandSchema = DemoConfigSchema.extend({
-  seeds: seedList
-    .optional()
-    .describe(
-      'run the whole demo once per seed (distinct, ≥ 0), each into <out>/seed-<n>/ (resumable like a single demo), then write <out>/aggregate.json and aggregate.html: every headline figure as the mean over the seeds with a 95 % confidence interval (Student\u2019s t); instead of --seed',
-    ),
-  aggregateOnly: z
-    .boolean()
-    .default(false)
-    .describe('with --seeds: run nothing, only rebuild aggregate.json and aggregate.html from the finished runs in <out>/seed-<n>/'),
-});
-export type DemoCommandConfig = z.output<typeof DemoCommandSchema>;
-
-/**
- * Validate the command's options. Beyond the schema: `--seeds` and `--seed` together are an
- * error (`--seed` has a default, so this looks at what was given, before defaults), and
- * `--aggregate-only` needs `--seeds` and contradicts `--fresh`.
- */
-export function resolveDemoCommandConfig(partial: unknown): DemoCommandConfig {
-  const given = (partial ?? {}) as Record<string, unknown>;
-  const problems: ConfigIssue[] = [];
-  if (given.seeds !== undefined && given.seed !== undefined)
-    problems.push({ path: ['seed'], message: (name) => `cannot be given with ${name('seeds')}: give ${name('seeds')} 0,1,2 for several runs (each into <out>/seed-<n>/) or ${name('seed')} N for one run into ${name('out')}, not both` });
-  if (given.aggregateOnly === true && given.seeds === undefined)
-    problems.push({ path: ['aggregateOnly'], message: (name) => `needs ${name('seeds')} (which seed runs under ${name('out')} to aggregate)` });
-  if (given.aggregateOnly === true && given.fresh === true)
-    problems.push({ path: ['aggregateOnly'], message: (name) => `${name('fresh')} would discard the runs ${name('aggregateOnly')} reads; give one or the other` });
-  if (problems.length) throw new InvalidConfigError('demo', problems);
-  return resolveConfig(DemoCommandSchema, given, 'demo');
-}
+export { DemoCommandSchema, resolveDemoCommandConfig, type DemoCommandConfig } from './config.js';
 
 /** Where the run of one seed lives. */
 export function seedDir(out: string, seed: number): string {
