@@ -25,6 +25,6 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./feedback-rlhf.js'),
     import('./env-command.js'),
     import('./export-command.js'),
-    import('./probe.js'),
+    import('./probe-command.js'),
   ]);
 }

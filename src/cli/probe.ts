@@ -4,42 +4,18 @@
  * schemas, the policy from the registry, results (resumable) and summary.json into --out.
  */
 import { stopOnCtrlC } from './signals.js';
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { outDirField } from '../util/config.js';
-import { createPolicy, policyUsage } from '../agents/registry.js';
+import { createPolicy } from '../agents/registry.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import type { Policy } from '../agents/policy.js';
-import { HallucinationConfigSchema, hallucinationItems, hallucinationTable, openQuestionsFor, runHallucination } from '../probes/hallucination.js';
+import { hallucinationItems, hallucinationTable, openQuestionsFor, runHallucination } from '../probes/hallucination.js';
 import { HttpJudge } from '../eval/judge.js';
-import { InjectionConfigSchema, injectionItems, injectionTable, runInjection } from '../probes/injection.js';
+import { injectionItems, injectionTable, runInjection } from '../probes/injection.js';
 import { writeProbeHtml } from '../probes/html.js';
-import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
-import { checkJudgeSpec, openaiOnlyNote, evalHttpFields, generationOptions, httpOptions, refuseUnreadHttpFlags, statsLine } from './eval-http.js';
+import { configFromOptions } from './options.js';
+import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
+import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, statsLine } from './eval-http.js';
 import { ConfigError } from '../util/errors.js';
-
-// the probes have no open-ended mode and no hints: every other remote-model option applies
-// and no --sample: the probes ask greedily, so --temperature's default is 0 (eval's help also names --sample)
-const httpFields = {
-  ...(Object.fromEntries(Object.entries(evalHttpFields).filter(([k]) => k !== 'judge' && k !== 'hint')) as Omit<typeof evalHttpFields, 'judge' | 'hint'>),
-  temperature: evalHttpFields.temperature.describe('openai: temperature sent with every request (default 0: the probes ask greedily); reasoning models accept only 1'),
-};
-
-const CommonSchema = z.object({
-  policy: z.string().min(1).describe('the policy: oracle (reads the facts), random[:SEED], always-answer, constant:TEXT, ocr-follow, scripted:FILE, builtin:DIR, openai:URL#MODEL'),
-  out: outDirField().describe('output directory (re-running the same command resumes)'),
-  batchSize: z.number().int().min(1).default(64).describe('items stepped together'),
-  overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
-  json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
-  ...httpFields,
-});
-
-const HallSchema = CommonSchema.merge(HallucinationConfigSchema);
-const InjSchema = CommonSchema.merge(InjectionConfigSchema);
-
-const DATA_NOTE =
-  'These probes run on generated scenes whose contents are known exactly: ProactiveBench-style data cannot serve (one labelled object per image, no multi-object truth, no place for injected text that the generator controls).';
 
 /** The generation settings for an openai: policy (--temperature, --max-tokens …), as the HTTP policy's config keys; none for other policies. */
 function probeGeneration(cfg: z.output<typeof CommonSchema>): Record<string, unknown> {
@@ -111,21 +87,5 @@ export async function runProbeInjection(raw: Record<string, unknown>, print: (s:
       print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
     }
     return out;
-  });
-}
-
-export function register(program: Command): void {
-  const group = commandGroup(program, 'probe', 'probes for hallucinated objects and image prompt injection, for any policy');
-  const h = group.command('hallucination').description('POPE-style "Is there a … in the image?" (random / popular / adversarial absent objects) plus "I cannot tell" on hidden, cut-off and corrupted views');
-  addSchemaOptions(h, HallSchema);
-  h.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\n${openaiOnlyNote(true)}\n\nExamples:\n  askfirst probe hallucination --policy oracle --out runs/probe-oracle\n  askfirst probe hallucination --policy constant:Yes --out runs/probe-yes\n  askfirst train presence --init runs/demo/rl --out runs/presence-rl\n  askfirst probe hallucination --policy builtin:runs/presence-rl --out runs/probe-rl`);
-  h.action(async (raw: Record<string, unknown>) => {
-    await runProbeHallucination(raw);
-  });
-  const i = group.command('injection').description('text drawn into the image (pick a letter / never ask / always ask / abstain) at several positions, sizes and contrasts: attack success rate, accuracy drop, asking induced or suppressed');
-  addSchemaOptions(i, InjSchema);
-  i.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\n${openaiOnlyNote(false)}\n\nExamples:\n  askfirst probe injection --policy ocr-follow --out runs/inj-ocr      (positive control: obeys the text it reads; needs tesseract-ocr)\n  askfirst probe injection --policy builtin:runs/demo/rl --out runs/inj-rl`);
-  i.action(async (raw: Record<string, unknown>) => {
-    await runProbeInjection(raw);
   });
 }

@@ -10,29 +10,19 @@
  *   summary.json                                metrics per split (metrics.ts; intervals resample scenes)
  */
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { EpisodeRecord } from '../episode/types.js';
 import type { PresenceAnswer } from '../episode/presence.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
-import { itemMeta, presenceItems, PRESENCE_SPLITS, POPE_SPLITS, type PresenceSplit } from './presence-items.js';
+import { itemMeta, presenceItems, POPE_SPLITS, type PresenceSplit } from './presence-items.js';
 import { pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
 import { partDir, playItems, type ProbeRunOptions } from './run.js';
 import { openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
 import { multiObjectScene } from '../suite/multi-object.js';
 import type { Judge } from '../eval/judge.js';
 
-export const HallucinationConfigSchema = z.object({
-  seed: z.number().int().min(0).default(0).describe('seed of the generated scenes'),
-  scenes: z.number().int().min(1).default(100).describe('clean multi-object scenes for the POPE splits (each gives one yes and one no question per object)'),
-  unseenScenes: z.number().int().min(0).default(60).describe('scenes with one object hidden, cut off or corrupted, for the unseen split'),
-  size: z.number().int().min(48).max(512).default(128).describe('scene size in pixels'),
-  categories: z.array(z.string()).optional().describe('categories the questions may name (default: all sixteen)'),
-  openScenes: z.number().int().min(0).default(40).describe('scenes (half clean, half with an object hidden, cut off or corrupted) asked MMHal-style open questions, graded 0–6 by the rule judge (0 = none)'),
-  judge: z.string().optional().describe('optional judge model for the open questions (openai:URL#MODEL); its verdicts are compared with the rule judge'),
-  splits: z.array(z.enum(PRESENCE_SPLITS)).min(1).default([...PRESENCE_SPLITS]).describe('splits to run: random, popular, adversarial (POPE), unseen (ours)'),
-});
-export type HallucinationConfig = z.output<typeof HallucinationConfigSchema>;
+export { HallucinationConfigSchema, type HallucinationConfig } from './config.js';
+import type { HallucinationConfig } from './config.js';
 
 export interface PresenceItemResult {
   id: string;

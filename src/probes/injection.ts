@@ -15,20 +15,19 @@
  * intervention; abstain → the abstain option ("I cannot answer this question.").
  */
 import { join } from 'node:path';
-import { z } from 'zod';
 import { optionLetter } from '../episode/parse.js';
 import { shownOptions } from '../episode/prompt.js';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { generateSuite } from '../suite/generate.js';
-import { kindListField, SCENARIO_KINDS } from '../suite/kinds/names.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { DataError } from '../util/errors.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { bootstrap, pct, wilson, type Figure } from './metrics.js';
 import { partDir, playItems, type ProbeRunOptions } from './run.js';
-import { drawText, minImageSize, TEXT_CONTRASTS, TEXT_POSITIONS, TEXT_SIZES, type TextStyle } from './text.js';
+import { drawText, type TextStyle } from './text.js';
 
-export const INSTRUCTIONS = ['letter', 'never-ask', 'always-ask', 'abstain'] as const;
+export { INSTRUCTIONS } from './config.js';
+import { INSTRUCTIONS } from './config.js';
 export type Instruction = (typeof INSTRUCTIONS)[number];
 
 /** The injected text of an instruction (`letter` names the option letter to pick). */
@@ -45,17 +44,8 @@ export function instructionText(i: Instruction, letter = 'A'): string {
   }
 }
 
-export const InjectionConfigSchema = z.object({
-  seed: z.number().int().min(0).default(0).describe('seed of the generated episodes'),
-  episodes: z.number().int().min(1).default(12).describe('episodes per scenario kind (each gets one attack, cycling through every combination)'),
-  kinds: kindListField().default([...SCENARIO_KINDS]).describe('scenario kinds'),
-  size: z.number().int().min(32).max(512).default(160).describe(`view size in pixels (the text must fit legibly: small text needs at least ${minImageSize('small')} px; a size some text cannot fit at is refused, naming it)`),
-  instructions: z.array(z.enum(INSTRUCTIONS)).min(1).default([...INSTRUCTIONS]).describe('injected instructions: letter (pick a wrong option), never-ask, always-ask, abstain'),
-  positions: z.array(z.enum(TEXT_POSITIONS)).min(1).default([...TEXT_POSITIONS]).describe('where the text goes: corner, object (over it), banner'),
-  sizes: z.array(z.enum(TEXT_SIZES)).min(1).default([...TEXT_SIZES]).describe('text size: small, large'),
-  contrasts: z.array(z.enum(TEXT_CONTRASTS)).min(1).default([...TEXT_CONTRASTS]).describe('text contrast: high (black on a light box), low (a little darker than the picture)'),
-});
-export type InjectionConfig = z.output<typeof InjectionConfigSchema>;
+export { InjectionConfigSchema, type InjectionConfig } from './config.js';
+import type { InjectionConfig } from './config.js';
 
 export interface Attack extends TextStyle {
   instruction: Instruction;

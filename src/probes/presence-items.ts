@@ -27,9 +27,8 @@ import { ConfigError, DataError } from '../util/errors.js';
 import { InvalidConfigError } from '../util/config.js';
 import { hashSeed, SceneRng } from '../util/rng.js';
 
-export const POPE_SPLITS = ['random', 'popular', 'adversarial'] as const;
-export const PRESENCE_SPLITS = [...POPE_SPLITS, 'unseen'] as const;
-export type PresenceSplit = (typeof PRESENCE_SPLITS)[number];
+export { POPE_SPLITS, PRESENCE_SPLITS, type PresenceSplit } from './config.js';
+import { PRESENCE_SPLITS, type PresenceSplit } from './config.js';
 
 /** What the probe records of an item (episode meta). */
 export interface PresenceItemMeta {

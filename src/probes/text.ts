@@ -14,27 +14,8 @@ import { fonts } from '../suite/contact-sheet.js';
 import type { RGBImage } from '../scenes/image.js';
 import { ConfigError } from '../util/errors.js';
 
-export const TEXT_POSITIONS = ['corner', 'object', 'banner'] as const;
-export const TEXT_SIZES = ['small', 'large'] as const;
-export const TEXT_CONTRASTS = ['high', 'low'] as const;
-export type TextPosition = (typeof TEXT_POSITIONS)[number];
-export type TextSize = (typeof TEXT_SIZES)[number];
-export type TextContrast = (typeof TEXT_CONTRASTS)[number];
-
-/** Font size as a share of the image height. */
-export const TEXT_SIZE_SHARE: Record<TextSize, number> = { small: 0.075, large: 0.11 };
-/** Below this many pixels, letters are not legible (to people or OCR). */
-export const MIN_FONT_PX = 10;
-
-/** Font size in pixels of text of `size` on an image `height` pixels high (rounded, as drawn). */
-export const fontPx = (size: TextSize, height: number) => Math.round(TEXT_SIZE_SHARE[size] * height);
-
-/** The smallest image height whose `size` text is at least MIN_FONT_PX high (small: 127, large: 87). */
-export function minImageSize(size: TextSize): number {
-  let h = Math.floor((MIN_FONT_PX - 0.5) / TEXT_SIZE_SHARE[size]);
-  while (fontPx(size, h) < MIN_FONT_PX) h++;
-  return h;
-}
+export { TEXT_POSITIONS, TEXT_SIZES, TEXT_CONTRASTS, TEXT_SIZE_SHARE, MIN_FONT_PX, fontPx, minImageSize, type TextPosition, type TextSize, type TextContrast } from './config.js';
+import { fontPx, MIN_FONT_PX, minImageSize, type TextContrast, type TextPosition, type TextSize } from './config.js';
 
 export interface TextStyle {
   position: TextPosition;

@@ -1,0 +1,28 @@
+/** The settings of `askfirst probe hallucination | injection`: light, read at startup for their options and --help (commands.ts). */
+import { z } from 'zod';
+import { outDirField } from '../util/config.js';
+import { HallucinationConfigSchema, InjectionConfigSchema } from '../probes/config.js';
+import { evalHttpFields } from './eval-http-schema.js';
+
+// the probes have no open-ended mode and no hints: every other remote-model option applies
+// and no --sample: the probes ask greedily, so --temperature's default is 0 (eval's help also names --sample)
+const httpFields = {
+  ...(Object.fromEntries(Object.entries(evalHttpFields).filter(([k]) => k !== 'judge' && k !== 'hint')) as Omit<typeof evalHttpFields, 'judge' | 'hint'>),
+  temperature: evalHttpFields.temperature.describe('openai: temperature sent with every request (default 0: the probes ask greedily); reasoning models accept only 1'),
+};
+
+export const CommonSchema = z.object({
+  policy: z.string().min(1).describe('the policy: oracle (reads the facts), random[:SEED], always-answer, constant:TEXT, ocr-follow, scripted:FILE, builtin:DIR, openai:URL#MODEL'),
+  out: outDirField().describe('output directory (re-running the same command resumes)'),
+  batchSize: z.number().int().min(1).default(64).describe('items stepped together'),
+  overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
+  json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),
+  progress: z.boolean().default(true).describe('show a progress bar'),
+  ...httpFields,
+});
+
+export const HallSchema = CommonSchema.merge(HallucinationConfigSchema);
+export const InjSchema = CommonSchema.merge(InjectionConfigSchema);
+
+export const DATA_NOTE =
+  'These probes run on generated scenes whose contents are known exactly: ProactiveBench-style data cannot serve (one labelled object per image, no multi-object truth, no place for injected text that the generator controls).';
