@@ -21,7 +21,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./eval-command.js'),
     import('./serve-command.js'),
     import('./report-command.js'),
-    import('./feedback.js'),
+    import('./feedback-command.js'),
     import('./feedback-rlhf.js'),
     import('./env-command.js'),
     import('./export-command.js'),

@@ -11,18 +11,16 @@
  * `import`/`export`, or use PostgreSQL. `illume --critic workbench` serves the workbench itself.
  */
 import { untilStopped } from './signals.js';
-import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
 import { demoEpisodes } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
-import { autoCritic, episodeRationaleItems, IllumeConfigSchema, runIllume, type Critic } from '../feedback/illume.js';
+import { autoCritic, episodeRationaleItems, runIllume, type Critic } from '../feedback/illume.js';
 import { createDemoProject, firstReplies, importEpisodes, projectForImages } from '../feedback/importer.js';
 import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
-import { DEFAULT_FEEDBACK_DB_DIR, openingLine, openStore } from '../feedback/open-store.js';
+import { openingLine, openStore } from '../feedback/open-store.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';
@@ -33,12 +31,10 @@ import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { SceneRng } from '../util/rng.js';
-import { addSchemaOptions, commandGroup, configFromOptions } from './options.js';
+import { configFromOptions } from './options.js';
+import { AgreementSchema, AnnotatorSchema, dbFields, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
 
-/** The workbench database options every feedback subcommand shares. */
-export const dbFields = {
-  dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
-};
+export { AgreementSchema, dbFields, ExportSchema, IllumeSchema, ImportSchema, ServeSchema };
 
 /** A note to the user: to stderr, so stdout (a table, JSON) stays the command's output alone. */
 export type Note = (line: string) => void;
@@ -60,57 +56,6 @@ async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>,
     await store.close();
   }
 }
-
-export const ServeSchema = z.object({
-  ...dbFields,
-  host: z.string().default('127.0.0.1').describe('interface to listen on (0.0.0.0 to accept other machines)'),
-  port: z.number().int().min(0).max(65535).default(8787).describe('port (0 = any free port)'),
-  playPolicy: z.string().default('oracle').describe('the model in play tasks: a policy spec (oracle, random[:SEED], builtin:DIR, openai:URL#MODEL …)'),
-  assignmentTtl: z.number().int().min(10).default(3600).describe('seconds without activity (the open page sends heartbeats while in use) before an unlabelled assignment goes back to the queue; a label sent later is still stored while its task has room'),
-});
-
-export const ImportSchema = z.object({
-  ...dbFields,
-  project: z.string().min(1).describe('project name (created if missing; an existing one must have the same image folder, so a re-run adds what is missing)'),
-  suite: z.string().optional().describe('suite directory (episodes.jsonl + images/); its folder becomes the image folder'),
-  demo: z.number().int().min(1).optional().describe('instead of --suite: draw this many demo episodes'),
-  images: z.string().optional().describe('image folder for --demo (default: <db-dir>/../images/<project>)'),
-  labelsPerItem: z.number().int().min(1).max(50).default(2).describe('annotators per task (N)'),
-  tasks: z.array(z.enum(TASK_TYPES)).min(1).default([...TASK_TYPES]).describe('task types to create: rationale, ask, preference, play'),
-  k: z.number().int().min(1).max(20).default(4).describe('rationales shown per rationale task'),
-  policy: z.string().default('random').describe('with --suite: the model whose first-view replies are judged (a policy spec)'),
-  limit: z.number().int().min(1).optional().describe('with --suite: import at most this many of its episodes'),
-  seed: z.number().int().min(0).default(1).describe('seed (sampling, demo scenes)'),
-});
-
-export const ExportSchema = z.object({
-  ...dbFields,
-  project: z.string().min(1).describe('project name'),
-  format: z.enum(['sft', 'dpo']).describe('sft: accepted rationales (messages); dpo: preferences (prompt/chosen/rejected)'),
-  out: z.string().min(1).describe('output JSONL file'),
-  images: z.enum(['path', 'base64']).default('path').describe('images as absolute paths or inline base64 data URIs'),
-});
-
-export const AgreementSchema = z.object({
-  ...dbFields,
-  project: z.string().min(1).describe('project name'),
-  json: z.boolean().default(false).describe('print JSON instead of a table'),
-});
-
-export const IllumeSchema = IllumeConfigSchema.extend({
-  ...dbFields,
-  encoder: z.string().optional().describe("extra image features for the rationale head: builtin:CHECKPOINT_DIR (the built-in model's frozen CNN encoder)"),
-  critic: z.enum(['auto', 'workbench']).default('auto').describe('auto: knows the true scene facts; workbench: people label each round'),
-  suite: z.string().optional().describe('suite directory to take items from (default: demo scenes; not with --demo)'),
-  demo: z.number().int().min(2).default(120).describe('demo episodes when no --suite is given (not with --suite)'),
-  heldOut: z.number().min(0.05).max(0.9).default(0.33).describe('share of episodes held out for rationale accuracy'),
-  project: z.string().default('illume').describe('workbench project for --critic workbench'),
-  labelsPerItem: z.number().int().min(1).default(1).describe('annotators per rationale task for --critic workbench'),
-  host: z.string().default('127.0.0.1').describe('for --critic workbench: interface of the workbench it serves'),
-  port: z.number().int().min(0).max(65535).default(8787).describe('for --critic workbench: port of the workbench it serves'),
-  out: z.string().optional().describe('write the per-round report as JSON here'),
-  json: z.boolean().default(false).describe('print the report as JSON'),
-});
 
 /**
  * Refuse options the chosen mode does not read, rather than ignore them: those of `keys` present in `raw` (commander's
@@ -262,49 +207,34 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   }
 }
 
-export function register(program: Command): void {
-  const g = commandGroup(program, 'feedback', 'the human-feedback workbench: serve, import, export, agreement, ILLUME');
+/** The action of `askfirst feedback serve` (feedback-command.ts): serve until Ctrl-C. */
+export async function serveAction(raw: Record<string, unknown>): Promise<void> {
+  const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
+  if (!process.env.DATABASE_URL) toStderr(openingLine('feedback serve', cfg.dbDir)); // startServer opens it
+  const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
+  await untilStopped(() => s.close(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
+  console.log('askfirst workbench: stopped, database closed');
+}
 
-  addSchemaOptions(g.command('serve').description('run the workbench (API + UI); DATABASE_URL selects PostgreSQL'), ServeSchema).action(async (raw) => {
-    const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
-    if (!process.env.DATABASE_URL) toStderr(openingLine('feedback serve', cfg.dbDir)); // startServer opens it
-    const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
-    await untilStopped(() => s.close(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
-    console.log('askfirst workbench: stopped, database closed');
-  });
+/** The action of `askfirst feedback annotator` (feedback-command.ts). */
+export async function annotatorAction(name: string, raw: Record<string, unknown>): Promise<void> {
+  const cfg = configFromOptions(AnnotatorSchema, raw, 'feedback annotator');
+  await withStore(cfg.dbDir, async (store) => {
+    const a = await store.addAnnotator(name);
+    console.log(`annotator ${a.name} (id ${a.id}); token (keep it secret, it is not stored):\n${a.token}`);
+  }, announceOpening('feedback annotator', toStderr));
+}
 
-  addSchemaOptions(g.command('annotator').argument('<name>', 'annotator name').description('add an annotator and print their token (shown once)'), z.object(dbFields)).action(
-    async (name: string, raw) => {
-      const cfg = configFromOptions(z.object(dbFields), raw, 'feedback annotator');
-      await withStore(cfg.dbDir, async (store) => {
-        const a = await store.addAnnotator(name);
-        console.log(`annotator ${a.name} (id ${a.id}); token (keep it secret, it is not stored):\n${a.token}`);
-      }, announceOpening('feedback annotator', toStderr));
-    },
-  );
-
-  const StatusSchema = z.object({ ...dbFields, project: z.string().optional().describe('one project (default: all)') });
-  addSchemaOptions(g.command('status').description('projects and their labelling progress per task type'), StatusSchema).action(async (raw) => {
-    const cfg = configFromOptions(StatusSchema, raw, 'feedback status');
-    await withStore(cfg.dbDir, async (store) => {
-      const projects = cfg.project ? [await store.project(cfg.project)] : await store.projects();
-      if (!projects.length) console.log('no projects yet (create one with `askfirst feedback import`)');
-      for (const p of projects) {
-        const pr = await store.progress(p.id);
-        console.log(`${p.name}: ${pr.completedTasks}/${pr.tasks} tasks complete, ${pr.labels}/${pr.needed} labels (N=${p.labelsPerItem}, images in ${p.imageDir})`);
-        for (const [t, b] of Object.entries(pr.byType)) console.log(`  ${t.padEnd(10)} ${b.completed}/${b.tasks} complete, ${b.labels} labels`);
-      }
-    }, { create: false, ...announceOpening('feedback status', toStderr) });
-  });
-
-  addSchemaOptions(g.command('import').description('add items from a suite or demo scenes to a project'), ImportSchema).action((raw) => runImport(raw, console.log, toStderr));
-  addSchemaOptions(g.command('agreement').description("inter-annotator agreement per task (Cohen's κ for two raters, Fleiss' κ for more)"), AgreementSchema).action(async (raw) => {
-    await runAgreement(raw, console.log, toStderr);
-  });
-  addSchemaOptions(g.command('export').description("JSONL for TRL's SFT or DPO trainers"), ExportSchema).action(async (raw) => {
-    await runExport(raw, console.log, toStderr);
-  });
-  addSchemaOptions(g.command('illume').description('ILLUME rationale loop: sample k rationales, critique, fine-tune, repeat'), IllumeSchema).action(async (raw) => {
-    await runIllumeCommand(raw, console.log, toStderr);
-  });
+/** The action of `askfirst feedback status` (feedback-command.ts). */
+export async function statusAction(raw: Record<string, unknown>): Promise<void> {
+  const cfg = configFromOptions(StatusSchema, raw, 'feedback status');
+  await withStore(cfg.dbDir, async (store) => {
+    const projects = cfg.project ? [await store.project(cfg.project)] : await store.projects();
+    if (!projects.length) console.log('no projects yet (create one with `askfirst feedback import`)');
+    for (const p of projects) {
+      const pr = await store.progress(p.id);
+      console.log(`${p.name}: ${pr.completedTasks}/${pr.tasks} tasks complete, ${pr.labels}/${pr.needed} labels (N=${p.labelsPerItem}, images in ${p.imageDir})`);
+      for (const [t, b] of Object.entries(pr.byType)) console.log(`  ${t.padEnd(10)} ${b.completed}/${b.tasks} complete, ${b.labels} labels`);
+    }
+  }, { create: false, ...announceOpening('feedback status', toStderr) });
 }

@@ -1,0 +1,33 @@
+/** `askfirst feedback …`: the options and --help of its subcommands; the work is in feedback.ts, loaded only when one runs (commands.ts). */
+import type { Command } from 'commander';
+import { AgreementSchema, AnnotatorSchema, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
+import { addSchemaOptions, commandGroup } from './options.js';
+
+export function register(program: Command): void {
+  const g = commandGroup(program, 'feedback', 'the human-feedback workbench: serve, import, export, agreement, ILLUME');
+
+  addSchemaOptions(g.command('serve').description('run the workbench (API + UI); DATABASE_URL selects PostgreSQL'), ServeSchema).action(async (raw) => (await import('./feedback.js')).serveAction(raw));
+
+  addSchemaOptions(g.command('annotator').argument('<name>', 'annotator name').description('add an annotator and print their token (shown once)'), AnnotatorSchema).action(
+    async (name: string, raw) => (await import('./feedback.js')).annotatorAction(name, raw),
+  );
+
+  addSchemaOptions(g.command('status').description('projects and their labelling progress per task type'), StatusSchema).action(async (raw) => (await import('./feedback.js')).statusAction(raw));
+
+  addSchemaOptions(g.command('import').description('add items from a suite or demo scenes to a project'), ImportSchema).action(async (raw) => {
+    const m = await import('./feedback.js');
+    await m.runImport(raw, console.log, m.toStderr);
+  });
+  addSchemaOptions(g.command('agreement').description("inter-annotator agreement per task (Cohen's κ for two raters, Fleiss' κ for more)"), AgreementSchema).action(async (raw) => {
+    const m = await import('./feedback.js');
+    await m.runAgreement(raw, console.log, m.toStderr);
+  });
+  addSchemaOptions(g.command('export').description("JSONL for TRL's SFT or DPO trainers"), ExportSchema).action(async (raw) => {
+    const m = await import('./feedback.js');
+    await m.runExport(raw, console.log, m.toStderr);
+  });
+  addSchemaOptions(g.command('illume').description('ILLUME rationale loop: sample k rationales, critique, fine-tune, repeat'), IllumeSchema).action(async (raw) => {
+    const m = await import('./feedback.js');
+    await m.runIllumeCommand(raw, console.log, m.toStderr);
+  });
+}

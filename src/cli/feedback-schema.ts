@@ -1,0 +1,64 @@
+/** The settings of `askfirst feedback …`: light, read at startup for their options and --help (commands.ts). */
+import { z } from 'zod';
+import { IllumeConfigSchema } from '../feedback/illume.js';
+import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/open-store.js';
+import { TASK_TYPES } from '../feedback/tasks.js';
+
+/** The workbench database options every feedback subcommand shares. */
+export const dbFields = {
+  dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
+};
+
+export const ServeSchema = z.object({
+  ...dbFields,
+  host: z.string().default('127.0.0.1').describe('interface to listen on (0.0.0.0 to accept other machines)'),
+  port: z.number().int().min(0).max(65535).default(8787).describe('port (0 = any free port)'),
+  playPolicy: z.string().default('oracle').describe('the model in play tasks: a policy spec (oracle, random[:SEED], builtin:DIR, openai:URL#MODEL …)'),
+  assignmentTtl: z.number().int().min(10).default(3600).describe('seconds without activity (the open page sends heartbeats while in use) before an unlabelled assignment goes back to the queue; a label sent later is still stored while its task has room'),
+});
+
+export const ImportSchema = z.object({
+  ...dbFields,
+  project: z.string().min(1).describe('project name (created if missing; an existing one must have the same image folder, so a re-run adds what is missing)'),
+  suite: z.string().optional().describe('suite directory (episodes.jsonl + images/); its folder becomes the image folder'),
+  demo: z.number().int().min(1).optional().describe('instead of --suite: draw this many demo episodes'),
+  images: z.string().optional().describe('image folder for --demo (default: <db-dir>/../images/<project>)'),
+  labelsPerItem: z.number().int().min(1).max(50).default(2).describe('annotators per task (N)'),
+  tasks: z.array(z.enum(TASK_TYPES)).min(1).default([...TASK_TYPES]).describe('task types to create: rationale, ask, preference, play'),
+  k: z.number().int().min(1).max(20).default(4).describe('rationales shown per rationale task'),
+  policy: z.string().default('random').describe('with --suite: the model whose first-view replies are judged (a policy spec)'),
+  limit: z.number().int().min(1).optional().describe('with --suite: import at most this many of its episodes'),
+  seed: z.number().int().min(0).default(1).describe('seed (sampling, demo scenes)'),
+});
+
+export const ExportSchema = z.object({
+  ...dbFields,
+  project: z.string().min(1).describe('project name'),
+  format: z.enum(['sft', 'dpo']).describe('sft: accepted rationales (messages); dpo: preferences (prompt/chosen/rejected)'),
+  out: z.string().min(1).describe('output JSONL file'),
+  images: z.enum(['path', 'base64']).default('path').describe('images as absolute paths or inline base64 data URIs'),
+});
+
+export const AgreementSchema = z.object({
+  ...dbFields,
+  project: z.string().min(1).describe('project name'),
+  json: z.boolean().default(false).describe('print JSON instead of a table'),
+});
+
+export const IllumeSchema = IllumeConfigSchema.extend({
+  ...dbFields,
+  encoder: z.string().optional().describe("extra image features for the rationale head: builtin:CHECKPOINT_DIR (the built-in model's frozen CNN encoder)"),
+  critic: z.enum(['auto', 'workbench']).default('auto').describe('auto: knows the true scene facts; workbench: people label each round'),
+  suite: z.string().optional().describe('suite directory to take items from (default: demo scenes; not with --demo)'),
+  demo: z.number().int().min(2).default(120).describe('demo episodes when no --suite is given (not with --suite)'),
+  heldOut: z.number().min(0.05).max(0.9).default(0.33).describe('share of episodes held out for rationale accuracy'),
+  project: z.string().default('illume').describe('workbench project for --critic workbench'),
+  labelsPerItem: z.number().int().min(1).default(1).describe('annotators per rationale task for --critic workbench'),
+  host: z.string().default('127.0.0.1').describe('for --critic workbench: interface of the workbench it serves'),
+  port: z.number().int().min(0).max(65535).default(8787).describe('for --critic workbench: port of the workbench it serves'),
+  out: z.string().optional().describe('write the per-round report as JSON here'),
+  json: z.boolean().default(false).describe('print the report as JSON'),
+});
+
+export const AnnotatorSchema = z.object(dbFields);
+export const StatusSchema = z.object({ ...dbFields, project: z.string().optional().describe('one project (default: all)') });
