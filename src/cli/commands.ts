@@ -4,8 +4,9 @@
  * Startup pays only for the command that runs: each `<name>-command.ts` below registers its
  * options (generated from the zod schemas in the light `<name>-schema.ts`) and --help, and its
  * action loads the module that does the work, `<name>.ts`, with `await import()` only when it
- * runs. So `askfirst --help` or `askfirst eval …` never loads training, the WASM engine, PGlite or
- * the servers of the other commands. A command module imports nothing heavy at its top level.
+ * runs. A command module imports nothing heavy at its top level. Not yet split: train.js and
+ * feedback-rlhf.js (their schemas live beside the trainers and the feedback demo), which still load
+ * their work, and with it the report's Vega, at startup.
  */
 import type { Command } from 'commander';
 
