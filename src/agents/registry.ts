@@ -1,7 +1,7 @@
 /**
  * Policy specs → Policy instances. A spec is `name` or `name:argument`:
  *   oracle | random[:seed] | always-answer | constant:TEXT | ocr-follow | scripted:FILE.jsonl | builtin:CHECKPOINT_DIR | openai:URL#MODEL
- * Each backend registers one factory here; `--help` lists them from `POLICY_SPECS`.
+ * Each backend registers one factory here, its usage line from `POLICY_USAGE` (policy-usage.ts, which `--help` reads).
  */
 import { InputError } from '../util/errors.js';
 import type { Policy, PolicyContext, PolicyFactory } from './policy.js';
