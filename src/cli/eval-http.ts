@@ -11,6 +11,7 @@ import type { Policy } from '../agents/policy.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { HttpJudge, parseJudgeSpec } from '../eval/judge.js';
 import { evaluateOpenEnded, openSummaryTable, type OpenSummary } from '../eval/open-ended.js';
+import { kebab } from '../util/config.js';
 import { ConfigError, InputError } from '../util/errors.js';
 import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
 
@@ -49,8 +50,7 @@ const REQUEST_KEYS = ['history', 'temperature', 'maxTokens', 'maxTokensParam', '
 
 /** The flag that sets `key` to `value` as the user typed it: --max-tokens, --no-logprobs. */
 function flagOf(key: string, value: unknown): string {
-  const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return value === false ? `--no-${kebab}` : `--${kebab}`;
+  return value === false ? `--no-${kebab(key)}` : `--${kebab(key)}`;
 }
 
 /** The keys among `keys` that `o` sets away from their default (what the user gave, on the command line or in --config). */

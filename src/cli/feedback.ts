@@ -28,6 +28,7 @@ import type { Episode } from '../episode/types.js';
 import { readImageFile } from '../scenes/codec.js';
 import { startServer } from '../server/workbench/workbench.js';
 import { readSuite } from '../suite/io.js';
+import { kebab } from '../util/config.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { SceneRng } from '../util/rng.js';
@@ -62,7 +63,7 @@ async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>,
  * options, before the schema's defaults: present = given), named as flags, with why (`where`) and what else to do.
  */
 function refuseGiven(raw: Record<string, unknown>, keys: readonly string[], where: string, orElse = ''): void {
-  const flags = keys.filter((k) => raw[k] !== undefined).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  const flags = keys.filter((k) => raw[k] !== undefined).map((k) => `--${kebab(k)}`);
   if (!flags.length) return;
   const them = flags.length === 1 ? 'it' : 'them';
   throw new InputError(`${flags.join(', ')} ${flags.length === 1 ? 'is' : 'are'} read ${where}: leave ${them} out${orElse ? `, ${orElse}` : ''}`);
