@@ -12,7 +12,8 @@
 import { loadavg } from 'node:os';
 import { SCENARIO_KINDS } from '../src/suite/kinds/names.js';
 import { hashSeed, SceneRng } from '../src/util/rng.js';
-import { generateEpisode, generateSuite, KIND_GENERATORS, resolveSuiteConfig } from '../src/suite/generate.js';
+import { generateEpisode, generateSuite, KIND_GENERATORS } from '../src/suite/generate.js';
+import { resolveSuiteConfig } from '../src/suite/suite-config.js';
 import type { ViewLoader } from '../src/suite/types.js';
 import { OraclePolicy } from '../src/agents/baselines/oracle.js';
 import { runEpisodes } from '../src/agents/runner.js';

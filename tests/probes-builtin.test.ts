@@ -13,8 +13,9 @@ import { trainSupervised, resolveSupervisedConfig } from '../src/rl/supervised.j
 import { trainPresence } from '../src/rl/presence.js';
 import { supervisedSuite } from '../src/suite/splits.js';
 import { startOpenAIServer } from '../src/server/openai/server.js';
-import { HallucinationConfigSchema, hallucinationItems, runHallucination } from '../src/probes/hallucination.js';
-import { InjectionConfigSchema, injectionItems, runInjection } from '../src/probes/injection.js';
+import { hallucinationItems, runHallucination } from '../src/probes/hallucination.js';
+import { HallucinationConfigSchema, InjectionConfigSchema } from '../src/probes/config.js';
+import { injectionItems, runInjection } from '../src/probes/injection.js';
 import { runEpisodes } from '../src/agents/runner.js';
 import { memoryLoader } from '../src/suite/loader.js';
 import { generateSuite } from '../src/suite/generate.js';

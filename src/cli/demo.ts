@@ -1,7 +1,8 @@
 /** `askfirst demo`: the whole story on the embedded suite (see src/demo/pipeline.ts), once or once per seed (src/demo/seeds.ts). */
 import { join } from 'node:path';
 import { runDemo } from '../demo/pipeline.js';
-import { aggregateSeeds, DemoCommandSchema, resolveDemoCommandConfig, runSeeds, type DemoCommandConfig } from '../demo/seeds.js';
+import { aggregateSeeds, runSeeds } from '../demo/seeds.js';
+import { DemoCommandSchema, resolveDemoCommandConfig, type DemoCommandConfig } from '../demo/config.js';
 import { aggregateText } from '../report/aggregate-page.js';
 import { ci95Text as ci, signedPoints as signed } from '../report/html.js';
 import { coerceOptions, schemaOptions } from '../util/config.js';

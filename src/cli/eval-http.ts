@@ -15,8 +15,6 @@ import { kebab } from '../util/config.js';
 import { ConfigError, InputError } from '../util/errors.js';
 import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
 
-export { EVAL_MODE_NAMES, evalHttpFields, openaiOnlyNote } from './eval-http-schema.js';
-
 type HttpCli = z.output<z.ZodObject<typeof evalHttpFields>>;
 
 /**

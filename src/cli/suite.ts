@@ -3,7 +3,8 @@
  * (docs/architecture.md §3) to a directory, in askfirst's own format (episodes.jsonl + images/) or in
  * ProactiveBench's layout. Options come from the generator's config schema.
  */
-import { resolveSuiteConfig, suiteEpisodes } from '../suite/generate.js';
+import { suiteEpisodes } from '../suite/generate.js';
+import { resolveSuiteConfig } from '../suite/suite-config.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { writeSuite } from '../suite/io.js';

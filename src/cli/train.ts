@@ -22,7 +22,7 @@ import { PresenceConfigSchema, trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
 import { loadData } from '../suite/open.js';
-import { SuiteConfigSchema } from '../suite/generate.js';
+import { SuiteConfigSchema } from '../suite/suite-config.js';
 import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { ConfigError, InputError } from '../util/errors.js';
 import { progress } from '../util/progress.js';

@@ -17,7 +17,8 @@ import type { Policy } from '../agents/policy.js';
 import { memoryLoader } from '../suite/loader.js';
 import { RL_VAL_EPISODES, TRAIN_KINDS, rlSplits, supervisedSuite } from '../suite/splits.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { DEFAULT_CONTROL_SHARE, generateSuite } from '../suite/generate.js';
+import { generateSuite } from '../suite/generate.js';
+import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';
 import { RunDir } from '../nn/index.js';
 import { trainSupervised, accuracyOn, referenceExamples, resolveSupervisedConfig } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
@@ -37,8 +38,6 @@ import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import { DemoConfigSchema } from './config.js';
-
-export { DemoConfigSchema, type DemoConfig } from './config.js';
 
 /**
  * Budgets for the full and the quick demo, counted in work (optimizer steps, updates, episodes),

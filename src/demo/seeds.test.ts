@@ -6,8 +6,8 @@ import { parseAggregate } from '../report/aggregate.js';
 import { writeResults } from '../report/results-io.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
-import type { DemoConfig } from './pipeline.js';
-import { aggregateSeeds, resolveDemoCommandConfig, runSeeds, seedDir, type DemoRunner } from './seeds.js';
+import { type DemoConfig, resolveDemoCommandConfig } from './config.js';
+import { aggregateSeeds, runSeeds, seedDir, type DemoRunner } from './seeds.js';
 
 /** A stand-in for runDemo: records its config and writes a fake results.json for the seed into cfg.out. */
 function stubDemo(calls: DemoConfig[], failOn?: number): DemoRunner {

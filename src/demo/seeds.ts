@@ -11,10 +11,8 @@ import { writeAggregatePage } from '../report/aggregate-page.js';
 import { readResults } from '../report/results-io.js';
 import { resolveConfig } from '../util/config.js';
 import { NotFoundError } from '../util/errors.js';
-import { DemoConfigSchema, runDemo, type DemoConfig } from './pipeline.js';
-import type { DemoCommandConfig } from './config.js';
-
-export { DemoCommandSchema, resolveDemoCommandConfig, type DemoCommandConfig } from './config.js';
+import { runDemo } from './pipeline.js';
+import { type DemoCommandConfig, DemoConfigSchema, type DemoConfig } from './config.js';
 
 /** Where the run of one seed lives. */
 export function seedDir(out: string, seed: number): string {

@@ -14,15 +14,14 @@ import type { EpisodeRecord } from '../episode/types.js';
 import type { PresenceAnswer } from '../episode/presence.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
-import { itemMeta, presenceItems, POPE_SPLITS, type PresenceSplit } from './presence-items.js';
+import { itemMeta, presenceItems } from './presence-items.js';
 import { pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
 import { partDir, playItems, type ProbeRunOptions } from './run.js';
 import { openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
 import { multiObjectScene } from '../suite/multi-object.js';
 import type { Judge } from '../eval/judge.js';
 
-export { HallucinationConfigSchema, type HallucinationConfig } from './config.js';
-import type { HallucinationConfig } from './config.js';
+import { type HallucinationConfig, POPE_SPLITS, type PresenceSplit } from './config.js';
 
 export interface PresenceItemResult {
   id: string;

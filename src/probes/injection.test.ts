@@ -5,8 +5,9 @@ import { generateSuite } from '../suite/generate.js';
 import { resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
 import { hasTesseract } from '../testing/tesseract.js';
-import { attackEpisode, attackGrid, InjectionConfigSchema, injectionItems, instructionText, runInjection, INSTRUCTIONS } from './injection.js';
-import { drawText, minImageSize, TEXT_POSITIONS, TEXT_SIZES } from './text.js';
+import { attackEpisode, attackGrid, injectionItems, instructionText, runInjection } from './injection.js';
+import { InjectionConfigSchema, INSTRUCTIONS, minImageSize, TEXT_POSITIONS, TEXT_SIZES } from './config.js';
+import { drawText } from './text.js';
 
 /** Debian's tesseract-ocr (installed by .ci/run); required on CI, skipped with a note elsewhere. */
 const tesseract = hasTesseract();

@@ -26,7 +26,6 @@ import { bootstrap, pct, wilson, type Figure } from './metrics.js';
 import { partDir, playItems, type ProbeRunOptions } from './run.js';
 import { drawText, type TextStyle } from './text.js';
 
-export { INSTRUCTIONS } from './config.js';
 import { INSTRUCTIONS } from './config.js';
 export type Instruction = (typeof INSTRUCTIONS)[number];
 
@@ -44,7 +43,6 @@ export function instructionText(i: Instruction, letter = 'A'): string {
   }
 }
 
-export { InjectionConfigSchema, type InjectionConfig } from './config.js';
 import type { InjectionConfig } from './config.js';
 
 export interface Attack extends TextStyle {

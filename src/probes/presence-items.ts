@@ -27,7 +27,6 @@ import { ConfigError, DataError } from '../util/errors.js';
 import { InvalidConfigError } from '../util/config.js';
 import { hashSeed, SceneRng } from '../util/rng.js';
 
-export { POPE_SPLITS, PRESENCE_SPLITS, type PresenceSplit } from './config.js';
 import { PRESENCE_SPLITS, type PresenceSplit } from './config.js';
 
 /** What the probe records of an item (episode meta). */

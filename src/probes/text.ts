@@ -14,7 +14,6 @@ import { fonts } from '../suite/contact-sheet.js';
 import type { RGBImage } from '../scenes/image.js';
 import { ConfigError } from '../util/errors.js';
 
-export { TEXT_POSITIONS, TEXT_SIZES, TEXT_CONTRASTS, TEXT_SIZE_SHARE, MIN_FONT_PX, fontPx, minImageSize, type TextPosition, type TextSize, type TextContrast } from './config.js';
 import { fontPx, MIN_FONT_PX, minImageSize, type TextContrast, type TextPosition, type TextSize } from './config.js';
 
 export interface TextStyle {

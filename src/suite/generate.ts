@@ -34,8 +34,6 @@ export const KIND_GENERATORS: Record<ScenarioKind, (ctx: KindContext) => RawEpis
 
 import { resolveSuiteConfig, type SuiteConfig } from './suite-config.js';
 
-export { DEFAULT_CONTROL_SHARE, SuiteConfigSchema, resolveSuiteConfig, type SuiteConfig } from './suite-config.js';
-
 const MAX_ATTEMPTS = 60;
 
 /** Episode id: kind and zero-padded index. */

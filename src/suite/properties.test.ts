@@ -6,7 +6,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { normalizeText, standardizeLetter } from '../episode/parse.js';
 import { CATEGORIES } from '../scenes/shapes.js';
-import { controlIndices, generateEpisode, resolveSuiteConfig } from './generate.js';
+import { controlIndices, generateEpisode } from './generate.js';
+import { resolveSuiteConfig } from './suite-config.js';
 import { SCENARIO_KINDS } from './kinds/names.js';
 import { informativeness, INFORMATIVE_MIN, type OracleInput } from './oracle.js';
 

@@ -218,8 +218,6 @@ export interface ServeOptions {
   maxConcurrent?: number;
 }
 
-export { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT } from './limits.js';
-
 const sha = (s: string) => createHash('sha256').update(s).digest();
 
 /** 401 unless the request carries the key as a bearer token (compared in constant time). */
