@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
 import { runPairs, runSimulate } from '../src/cli/feedback-rlhf.js';
-import { DPOStageOptions, dpoStage, labelledExamples, RewardStageOptions, rewardStage } from '../src/cli/train-feedback.js';
+import { labelledExamples, runDpoStage, runRewardStage } from '../src/cli/train-feedback.js';
+import { DPOStageOptions, RewardStageOptions } from '../src/cli/train-schema.js';
 import { playEpisode } from '../src/episode/state.js';
 import type { Episode } from '../src/episode/types.js';
 import { openDb } from '../src/feedback/db.js';
@@ -99,7 +100,7 @@ describe('feedback → reward model, bad input', () => {
 
   it('an empty label set stops the reward stage before it writes anything', async () => {
     const out = join(dir, 'rm-empty');
-    await expect(rewardStage.run(RewardStageOptions.parse({ init: initDir, project: 'unlabelled', dbDir, out, steps: 5, progress: false }))).rejects.toThrow(/no preference labels yet/);
+    await expect(runRewardStage(RewardStageOptions.parse({ init: initDir, project: 'unlabelled', dbDir, out, steps: 5, progress: false }))).rejects.toThrow(/no preference labels yet/);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -124,7 +125,7 @@ describe('feedback → reward model, bad input', () => {
       await store.close();
     }
     const out = join(dir, 'rm-broken');
-    await expect(rewardStage.run(RewardStageOptions.parse({ init: initDir, project: 'unlabelled', dbDir, out, steps: 5, progress: false }))).rejects.toThrow(/episode is missing/);
+    await expect(runRewardStage(RewardStageOptions.parse({ init: initDir, project: 'unlabelled', dbDir, out, steps: 5, progress: false }))).rejects.toThrow(/episode is missing/);
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -174,10 +175,10 @@ describe('train dpo --resume', () => {
     await label(3);
     const out = join(dir, 'dpo-again');
     const opts = (resume: boolean, updates: number) => DPOStageOptions.parse({ init: initDir, project: 'dpo-again', dbDir, out, updates, checkpointEvery: 1, evalEvery: 100, pairsPerStep: 2, resume, progress: false });
-    await dpoStage.run(opts(false, 2), () => undefined);
-    await dpoStage.run(opts(true, 3), () => undefined); // the same labels: it resumes
+    await runDpoStage(opts(false, 2), () => undefined);
+    await runDpoStage(opts(true, 3), () => undefined); // the same labels: it resumes
     await label(1); // a fourth label comes in
-    await expect(dpoStage.run(opts(true, 4), () => undefined)).rejects.toThrow(
+    await expect(runDpoStage(opts(true, 4), () => undefined)).rejects.toThrow(
       `${out} was started on 3 labels of project "dpo-again" from ${initDir}, and would resume on 4 labels of project "dpo-again" from ${initDir}: the rest of the run would train on other data`,
     );
     expect(new RunDir(out).completeSteps().at(-1)).toBe(3);
@@ -242,7 +243,7 @@ describe.skipIf(!!skip)('Chromium labels trajectory pairs; the reward stage read
     const { examples } = await labelledExamples(dbDir, 'pairs');
     expect(new Map(examples.map((e) => [e.pairId, e.preferred]))).toEqual(clicked);
     const out = join(dir, 'rm');
-    await rewardStage.run(RewardStageOptions.parse({ init: initDir, project: 'pairs', dbDir, out, steps: 20, heldOut: 0, progress: false, variant: 'fact' }), () => undefined);
+    await runRewardStage(RewardStageOptions.parse({ init: initDir, project: 'pairs', dbDir, out, steps: 20, heldOut: 0, progress: false, variant: 'fact' }), () => undefined);
     const metrics = JSON.parse(await (await import('node:fs/promises')).readFile(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.labels).toBe(3);
     expect(metrics.pairs).toBe(3);

@@ -1,6 +1,6 @@
 /** The settings of `askfirst feedback …`: light, read at startup for their options and --help (commands.ts). */
 import { z } from 'zod';
-import { IllumeConfigSchema } from '../feedback/illume.js';
+import { IllumeConfigSchema } from '../feedback/illume-config.js';
 import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/open-store.js';
 import { TASK_TYPES } from '../feedback/tasks.js';
 

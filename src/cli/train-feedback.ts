@@ -1,6 +1,6 @@
 /**
- * The stages of `askfirst train` that learn from human feedback, wired here so train.ts only
- * registers them:
+ * The work of the stages of `askfirst train` that learn from human feedback (their options are in
+ * train-schema.ts, registered by train-command.ts, which loads this file only when one runs):
  *   train reward     Bradley–Terry reward model (plain or fact-augmented) on a workbench
  *                    project's labelled trajectory pairs, read through the built-in encoder (--init)
  *   train dpo        DPO on the same labelled pairs, from the supervised checkpoint (--init)
@@ -15,30 +15,23 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { goldReward } from '../demo/feedback.js';
-import { DEFAULT_FEEDBACK_DB_DIR, openingLine, openStore } from '../feedback/open-store.js';
+import { openingLine, openStore } from '../feedback/open-store.js';
 import { readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
 import { RunDir } from '../nn/run-dir.js';
-import { DPOConfigSchema, trainDPO } from '../rl/dpo.js';
-import { describeHeldOut, RewardModel, RewardModelConfigSchema, rewardSpecDir, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
+import { trainDPO } from '../rl/dpo.js';
+import { describeHeldOut, RewardModel, rewardSpecDir, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
 import type { RLContext } from '../rl/run.js';
 import { createViewLoader } from '../suite/loader.js';
 import { rlValSuite } from '../suite/splits.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
-import { outDirField, resolveConfig } from '../util/config.js';
+import { resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { alreadyFinishedLine } from './run-guard.js';
+import { DPOStageSchema, RewardStageSchema, type DPOStageOptions, type RewardStageOptions } from './train-schema.js';
 
 /** Where a DPO run keeps what it learns from (checkDpoLabels). */
 export const DPO_LABELS_FILE = 'labels.json';
-
-const LabelsSchema = z.object({
-  project: z.string().min(1).describe('reward, dpo: the workbench project whose labelled trajectory pairs to learn from'),
-  dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
-});
-// The command always writes its model: --out is required here (the library keeps a model in memory without one).
-export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema).extend({ out: outDirField().describe('output directory (final/ with the reward model, metrics.json)') });
-export const DPOStageSchema = DPOConfigSchema.omit({ rewards: true }).merge(LabelsSchema);
 
 /** The labelled pairs of a project as training examples, views as files in the project's image folder. */
 export async function labelledExamples(dbDir: string, projectName: string, onOpening?: (dbDir: string) => void): Promise<{ examples: PreferenceExample[]; loader: ViewLoader; episodes: SuiteEpisode[] }> {
@@ -61,19 +54,6 @@ export async function labelledExamples(dbDir: string, projectName: string, onOpe
   return { examples, loader: createViewLoader(imageDir), episodes: [...eps.values()] };
 }
 
-const INIT = {
-  reward: z.string().min(1).describe('the supervised checkpoint whose frozen encoder reads the trajectories (the one the pairs were played by)'),
-  dpo: z.string().min(1).describe('the supervised checkpoint to start from (the one the pairs were played by)'),
-};
-export const RewardStageOptions = RewardStageSchema.extend({ init: INIT.reward });
-/**
- * RL settings DPO never reads (it rolls nothing out: no clipped objective, no episode draws, no
- * curriculum; rl/dpo.ts). They stay at their defaults in the config and are not `train dpo`
- * options, so its --help lists only settings that act.
- */
-const DPO_UNUSED = { episodesPerUpdate: true, klCoef: true, clipEps: true, epochs: true, minibatch: true, entropyCoef: true, whichCoef: true, curriculum: true, curriculumStart: true, curriculumSpan: true } as const;
-export const DPOStageOptions = DPOStageSchema.omit(DPO_UNUSED).extend({ init: INIT.dpo });
-
 /**
  * The reward stage's closing line. With no held-out labels (`--held-out 0`, or too few pairs)
  * it says so instead of printing NaN %, and the gold accuracy appears only when gold pairs exist.
@@ -82,20 +62,14 @@ export function rewardSummary(m: RewardModelMetrics, out: string): string {
   return `reward model (${m.variant}) from ${m.labels} labels on ${m.pairs} pairs: ${describeHeldOut(m.heldOut)}; model: ${out}/final, metrics: ${out}/metrics.json`;
 }
 
-/** `train reward` (a stage of train.ts's `addTrainStage`). */
-export const rewardStage = {
-  name: 'reward',
-  description: "a Bradley–Terry reward model (plain or fact-augmented) from a workbench project's labelled trajectory pairs; use it with train rl --reward rm:DIR",
-  schema: RewardStageOptions,
-  examples: ['askfirst train reward --init runs/sup --project pairs --variant fact --out runs/rm', 'askfirst train rl --init runs/sup --reward rm:runs/rm --out runs/rlhf'],
-  run: async (c: z.output<typeof RewardStageOptions>, log = (s: string) => console.error(s)): Promise<void> => {
-    const { init, ...rest } = c;
-    const cfg = resolveConfig(RewardStageSchema, rest, 'reward model');
-    const { examples, loader } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train reward', d)));
-    const { metrics: m } = await trainRewardModel(cfg, { encoder: BuiltinPolicy.load(init), encoderDir: init, examples, loader, gold: goldReward, log });
-    console.log(rewardSummary(m, cfg.out));
-  },
-};
+/** `train reward` (the stage registered in train-command.ts). */
+export async function runRewardStage(c: z.output<typeof RewardStageOptions>, log = (s: string) => console.error(s)): Promise<void> {
+  const { init, ...rest } = c;
+  const cfg = resolveConfig(RewardStageSchema, rest, 'reward model');
+  const { examples, loader } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train reward', d)));
+  const { metrics: m } = await trainRewardModel(cfg, { encoder: BuiltinPolicy.load(init), encoderDir: init, examples, loader, gold: goldReward, log });
+  console.log(rewardSummary(m, cfg.out));
+}
 
 /** What a DPO run learns from, kept in `<out>/labels.json`: `--resume` must find the same. */
 export interface DpoLabels {
@@ -133,24 +107,18 @@ export function checkDpoLabels(out: string, resume: boolean, now: DpoLabels): vo
   writeFileAtomicSync(file, `${JSON.stringify(now, null, 2)}\n`);
 }
 
-/** `train dpo`. */
-export const dpoStage = {
-  name: 'dpo',
-  description: "DPO straight from a workbench project's labelled trajectory pairs, from the supervised checkpoint that played them",
-  schema: DPOStageOptions,
-  examples: ['askfirst train dpo --init runs/sup --project pairs --out runs/dpo'],
-  run: async (c: z.output<typeof DPOStageOptions>, log = (s: string) => console.error(s)): Promise<void> => {
-    const { init, ...rest } = c;
-    const cfg = resolveConfig(DPOStageSchema, rest, 'DPO');
-    const { examples, loader, episodes } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train dpo', d)));
-    checkDpoLabels(cfg.out, cfg.resume, dpoLabels(cfg.project, init, examples));
-    const ctx: RLContext = { policy: BuiltinPolicy.load(init), train: episodes, val: rlValSuite(cfg), loader, log };
-    const r = await trainDPO(cfg, ctx, examples);
-    if (r.alreadyFinished) return console.log(alreadyFinishedLine('dpo', cfg.out));
-    const last = r.curve[r.curve.length - 1] ?? {};
-    console.log(`dpo: ${r.updates} steps on ${examples.length} labels; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'dpo/loss').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
-  },
-};
+/** `train dpo` (the stage registered in train-command.ts). */
+export async function runDpoStage(c: z.output<typeof DPOStageOptions>, log = (s: string) => console.error(s)): Promise<void> {
+  const { init, ...rest } = c;
+  const cfg = resolveConfig(DPOStageSchema, rest, 'DPO');
+  const { examples, loader, episodes } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train dpo', d)));
+  checkDpoLabels(cfg.out, cfg.resume, dpoLabels(cfg.project, init, examples));
+  const ctx: RLContext = { policy: BuiltinPolicy.load(init), train: episodes, val: rlValSuite(cfg), loader, log };
+  const r = await trainDPO(cfg, ctx, examples);
+  if (r.alreadyFinished) return console.log(alreadyFinishedLine('dpo', cfg.out));
+  const last = r.curve[r.curve.length - 1] ?? {};
+  console.log(`dpo: ${r.updates} steps on ${examples.length} labels; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'dpo/loss').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
+}
 
 /** `--reward rm:DIR` → the RL context's learned reward (its own frozen encoder, views through `loader`). */
 export function learnedReward(spec: string, loader: ViewLoader): NonNullable<RLContext['reward']> {

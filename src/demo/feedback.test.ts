@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { FeedbackDemoConfigSchema, pairsProject, regimeExamples, regimeRm, rlRegime } from './feedback.js';
+import { pairsProject, regimeExamples, regimeRm, rlRegime } from './feedback.js';
+import { FeedbackDemoConfigSchema } from './feedback-config.js';
 import { playEpisode } from '../episode/state.js';
 import { openDb } from '../feedback/db.js';
 import { pairsFromRecords } from '../feedback/pairs.js';
 import { FeedbackStore } from '../feedback/store.js';
 import { generateSuite } from '../suite/generate.js';
 import type { EpisodeRecord } from '../episode/types.js';
-import { BaseRLConfigSchema } from '../rl/run.js';
+import { BaseRLConfigSchema } from '../rl/configs.js';
 
 describe('feedback demo: RL regimes', () => {
   it('RLHF on a learned reward pulls harder to the start than RL on the gold reward', () => {

@@ -9,13 +9,13 @@
 import { stageTimer } from './stages.js';
 import { join } from 'node:path';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
-import { SCENARIO_KINDS } from '../suite/kinds/names.js';
+import { SCENARIO_KINDS, TRAIN_KINDS } from '../suite/kinds/names.js';
 import { summarize, type Summary } from '../episode/metrics.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import type { Policy } from '../agents/policy.js';
 import { memoryLoader } from '../suite/loader.js';
-import { RL_VAL_EPISODES, TRAIN_KINDS, rlSplits, supervisedSuite } from '../suite/splits.js';
+import { RL_VAL_EPISODES, rlSplits, supervisedSuite } from '../suite/splits.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { generateSuite } from '../suite/generate.js';
 import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';

@@ -7,25 +7,13 @@
  * with at least one accepted rationale among this round's samples) and rationale accuracy on
  * held-out items (the top-scored rationale is a correct one).
  */
-import { z } from 'zod';
 import type { Episode } from '../episode/types.js';
 import type { RGBImage } from '../scenes/image.js';
 import { resolveConfig } from '../util/config.js';
 import { SceneRng } from '../util/rng.js';
 import { candidates, COLOURS, CONDITION_SENTENCES, sceneFacts, sceneTruth, shapeSentence } from './facts.js';
 import { RationaleScorer, type ImageEncoder, type RationaleItem } from './rationale-scorer.js';
-
-export const IllumeConfigSchema = z.object({
-  rounds: z.number().int().min(1).max(100).default(4).describe('sample → critique → fine-tune rounds'),
-  k: z.number().int().min(1).max(20).default(3).describe('rationales sampled per item and round'),
-  epochs: z.number().int().min(1).max(500).default(10).describe('fine-tuning passes over the accepted rationales per round'),
-  batchSize: z.number().int().min(1).default(32).describe('fine-tuning minibatch size'),
-  temperature: z.number().positive().default(2).describe('sampling temperature (above 1 keeps exploring rationales the head is not yet sure of)'),
-  lr: z.number().positive().default(0.02).describe('AdamW learning rate of the rationale head'),
-  hidden: z.number().int().min(1).default(32).describe('hidden units of the rationale head'),
-  seed: z.number().int().min(0).default(1).describe('seed for sampling and initialisation'),
-});
-export type IllumeConfig = z.output<typeof IllumeConfigSchema>;
+import { IllumeConfigSchema, type IllumeConfig } from './illume-config.js';
 
 export function resolveIllumeConfig(partial: unknown): IllumeConfig {
   return resolveConfig(IllumeConfigSchema, partial, 'illume');

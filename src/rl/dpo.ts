@@ -11,7 +11,6 @@
  * Trains the same parameters as RL (the heads; the encoder stays frozen) and shares RL's run
  * directory, evaluation and checkpoints.
  */
-import { z } from 'zod';
 import { clipGradNorm, gather, matmul, mulScalar, noGrad, reshape, sub, tensor, type Tensor } from '../nn/index.js';
 import { EpisodeState } from '../episode/state.js';
 import { headBatch, type TextObservation } from '../agents/builtin/features.js';
@@ -24,16 +23,11 @@ import { progress } from '../util/progress.js';
 import { Means } from '../util/stats.js';
 import { preferenceLoss } from './preference-loss.js';
 import type { PreferenceExample } from './reward-model.js';
-import { BaseRLConfigSchema, RLRun, type RLContext, type RLResult } from './run.js';
+import { RLRun, type RLContext, type RLResult } from './run.js';
+import { DPOConfigSchema, type DPOConfig } from './configs.js';
 import type { Trajectory } from './trajectory-features.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
-export const DPOConfigSchema = BaseRLConfigSchema.extend({
-  beta: z.number().positive().default(0.5).describe('DPO β: the strength of the implicit KL to the starting policy'),
-  pairsPerStep: z.number().int().min(1).default(64).describe('labelled pairs per gradient step (an "update" is one step)'),
-});
-export type DPOConfig = z.output<typeof DPOConfigSchema>;
-
 export function resolveDPOConfig(partial: unknown): DPOConfig {
   return resolveConfig(DPOConfigSchema, partial, 'DPO');
 }

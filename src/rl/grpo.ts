@@ -20,7 +20,6 @@
  *     trajectory is one reply to one state; R is 1 for the correct category, r_p for a valid
  *     intervention, 0 otherwise.
  */
-import { z } from 'zod';
 import { clipGradNorm } from '../nn/index.js';
 import { resolveConfig } from '../util/config.js';
 import { progress } from '../util/progress.js';
@@ -28,17 +27,11 @@ import { groupAdvantages } from './advantages.js';
 import { makeRewards, proactiveBenchReward, scoreTrajectory } from './rewards.js';
 import { factoredClippedLoss } from './objective.js';
 import { forwardSamples, rolloutMultiTurn, rolloutSingleTurn, type Rollout } from './rollout.js';
-import { BaseRLConfigSchema, RLRun, type RLContext, type RLResult } from './run.js';
+import { RLRun, type RLContext, type RLResult } from './run.js';
+import { GRPOConfigSchema, type GRPOConfig } from './configs.js';
 import { Means } from '../util/stats.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
-export const GRPOConfigSchema = BaseRLConfigSchema.extend({
-  groupSize: z.number().int().min(2).default(8).describe('G: trajectories sampled per episode'),
-  objective: z.enum(['multi-turn', 'single-turn']).default('multi-turn').describe('multi-turn episodes with our rewards, or ProactiveBench single-turn states'),
-  rp: z.number().min(0).max(1).default(0.5).describe('single-turn: reward for a valid intervention (ProactiveBench r_p)'),
-});
-export type GRPOConfig = z.output<typeof GRPOConfigSchema>;
-
 export function resolveGRPOConfig(partial: unknown): GRPOConfig {
   return resolveConfig(GRPOConfigSchema, partial, 'GRPO');
 }

@@ -20,7 +20,6 @@
  * (an ask that failed because of the intervention chosen, where a valid one was offered, gives
  * the decision no advantage: objective.ts), so it is not plain PPO on π(a).
  */
-import { z } from 'zod';
 import { add, mean, mulScalar, square, sub, tensor, clipGradNorm, type Tensor } from '../nn/index.js';
 import { resolveConfig } from '../util/config.js';
 import { progress } from '../util/progress.js';
@@ -28,19 +27,11 @@ import { gae, normalize } from './advantages.js';
 import { factoredClippedLoss } from './objective.js';
 import { makeRewards, scoreTrajectory } from './rewards.js';
 import { forwardSamples, rolloutMultiTurn, type Rollout } from './rollout.js';
-import { BaseRLConfigSchema, RLRun, type RLContext, type RLResult } from './run.js';
+import { RLRun, type RLContext, type RLResult } from './run.js';
+import { PPOConfigSchema, type PPOConfig } from './configs.js';
 import { Means } from '../util/stats.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
-export const PPOConfigSchema = BaseRLConfigSchema.extend({
-  samplesPerEpisode: z.number().int().min(1).default(4).describe('trajectories sampled per episode per update'),
-  gamma: z.number().min(0).max(1).default(1).describe('discount per turn'),
-  lambda: z.number().min(0).max(1).default(0.95).describe('GAE λ'),
-  valueCoef: z.number().min(0).default(0.5).describe('weight of the value loss'),
-  epochs: z.number().int().min(1).default(4).describe('optimisation passes over each rollout batch'),
-});
-export type PPOConfig = z.output<typeof PPOConfigSchema>;
-
 export function resolvePPOConfig(partial: unknown): PPOConfig {
   return resolveConfig(PPOConfigSchema, partial, 'PPO');
 }

@@ -14,7 +14,6 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { AdamW, add, clamp, log, mean, mul, mulScalar, neg, noGrad, resolveCheckpointDir, RunDir, savedConfig, addScalar, sigmoid, tensor, warmupCosine, WEIGHTS_FILE, CONFIG_FILE, type Tensor } from '../nn/index.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { PresenceHead, presenceScores, type PresenceConfig } from '../agents/builtin/presence.js';
@@ -23,25 +22,11 @@ import { CATEGORIES } from '../scenes/shapes.js';
 import type { RGBImage } from '../scenes/image.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { hashSeed, Rng } from '../util/rng.js';
-import { outDirField, resolveConfig } from '../util/config.js';
+import { resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
 import { JsonlAppender, writeFileAtomicSync } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
-
-export const PresenceConfigSchema = z.object({
-  out: outDirField().describe('output directory: final/ holds the input checkpoint plus the presence head; train.jsonl the loss'),
-  seed: z.number().int().min(0).default(7).describe("the stage's own seed (training scenes, initialisation, batch order); independent of every other stage"),
-  steps: z.number().int().min(1).default(600).describe('optimizer steps (the budget: same seed → same head on any machine)'),
-  scenes: z.number().int().min(16).default(800).describe('clean multi-object training scenes (features computed once by the frozen encoder)'),
-  size: z.number().int().min(48).max(256).default(128).describe('scene size in pixels (the model resizes to its input size)'),
-  heldOut: z.number().int().min(16).default(200).describe('held-out clean scenes the result is measured on (another part of the same stream)'),
-  batchSize: z.number().int().min(1).default(64).describe('scenes per step'),
-  lr: z.number().positive().default(0.05).describe('peak learning rate (AdamW, warm-up, cosine decay)'),
-  weightDecay: z.number().min(0).default(1e-4).describe('AdamW weight decay'),
-  logEvery: z.number().int().min(1).default(50).describe('steps between lines of train.jsonl'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
-});
-export type PresenceTrainConfig = z.output<typeof PresenceConfigSchema>;
+import { PresenceConfigSchema } from './configs.js';
 
 export interface PresenceResult {
   steps: number;

@@ -18,36 +18,22 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { AdamW, Linear, Module, add, noGrad, readCheckpoint, relu, reshape, saveCheckpoint, sub, tensor, RunDir, type Tensor } from '../nn/index.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import type { ViewLoader } from '../suite/types.js';
 import { yieldToEventLoop } from '../util/yield.js';
-import { outDirField, resolveConfig } from '../util/config.js';
+import { resolveConfig } from '../util/config.js';
 import { DataError, InputError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import { progress } from '../util/progress.js';
 import { preferenceLoss } from './preference-loss.js';
 import { featureNames, trajectoryFeatures, type RewardVariant, type Trajectory } from './trajectory-features.js';
+import { RewardModelConfigSchema, type RewardModelConfig } from './configs.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
-export const RewardModelConfigSchema = z.object({
-  out: outDirField().optional().describe('output directory (final/ with the reward model, metrics.json); none: the model stays in memory (e.g. the committee router\'s members)'),
-  variant: z.enum(['plain', 'fact']).default('fact').describe('plain: views and replies only; fact: also the facts the annotator saw (Factually Augmented RLHF)'),
-  steps: z.number().int().min(1).default(600).describe('optimizer steps'),
-  batch: z.number().int().min(1).default(64).describe('labelled pairs per step'),
-  lr: z.number().positive().default(1e-2).describe('AdamW learning rate'),
-  weightDecay: z.number().min(0).default(1e-3).describe('AdamW weight decay'),
-  hidden: z.number().int().min(0).default(0).describe('hidden units of the reward MLP beside its linear part (0: linear in the features)'),
-  heldOut: z.number().min(0).max(0.9).default(0.2).describe('share of pairs held out for accuracy and calibration'),
-  seed: z.number().int().min(0).default(0).describe('initialisation, split and minibatch seed'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
-});
-export type RewardModelConfig = z.output<typeof RewardModelConfigSchema>;
-
 export function resolveRewardModelConfig(partial: unknown): RewardModelConfig {
   return resolveConfig(RewardModelConfigSchema, partial, 'reward model');
 }

@@ -8,7 +8,8 @@ import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { trainGRPO } from './grpo.js';
 import { difficultyRanks } from './curriculum.js';
-import { BaseRLConfigSchema, finishedCurve, RLRun } from './run.js';
+import { finishedCurve, RLRun } from './run.js';
+import { BaseRLConfigSchema } from './configs.js';
 import { RunDir } from '../nn/run-dir.js';
 
 describe('resuming an RL run', () => {

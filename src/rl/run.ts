@@ -8,8 +8,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { outDirField } from '../util/config.js';
 import { AdamW, RunDir, loadCheckpointInto, noGrad, optimizerExtras, restoreOptimizer, savedConfig, type Tensor } from '../nn/index.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { Rng, type RngState } from '../util/rng.js';
@@ -17,8 +15,6 @@ import { EpisodeState } from '../episode/state.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { headBatch } from '../agents/builtin/features.js';
 import { askedFirst, summarize, type Summary } from '../episode/metrics.js';
-import { kindListField } from '../suite/kinds/names.js';
-import { TRAIN_KINDS } from '../suite/splits.js';
 import { MultimodalModel } from '../agents/builtin/model.js';
 import type { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { saveBuiltin } from '../agents/builtin/build.js';
@@ -27,46 +23,11 @@ import { runEpisodes } from '../agents/runner.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { average } from '../util/stats.js';
 import { readJsonl } from '../util/jsonl.js';
-import { MetricsLog, reportToField } from '../util/metrics-log.js';
+import { MetricsLog } from '../util/metrics-log.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
-import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
 import { competence, difficultyRanks, eligible } from './curriculum.js';
-
-export const RewardWeightsSchema = z
-  .object(Object.fromEntries(Object.entries(DEFAULT_REWARD_WEIGHTS).map(([k, v]) => [k, z.number().default(v)])) as Record<RewardName, z.ZodDefault<z.ZodNumber>>)
-  .describe(`reward weights, one per component of rewards.ts: ${Object.keys(DEFAULT_REWARD_WEIGHTS).join(', ')} (interventions: per valid intervention)`);
-
-/** Fields every RL algorithm shares. */
-export const BaseRLConfigSchema = z.object({
-  out: outDirField().describe('run directory (rl.jsonl, checkpoints/, final/)'),
-  updates: z.number().int().min(1).default(150).describe('policy updates'),
-  episodesPerUpdate: z.number().int().min(1).default(64).describe('episodes rolled out per update'),
-  lr: z.number().positive().default(3e-3).describe('AdamW learning rate for the trainable parameters'),
-  klCoef: z.number().min(0).default(0.05).describe('weight of the KL penalty to the frozen starting policy: the supervised model with its ask gate opened to --ask-prior'),
-  clipEps: z.number().positive().max(1).default(0.2).describe('ratio clipping ε'),
-  epochs: z.number().int().min(1).default(2).describe('optimisation passes over each rollout batch'),
-  minibatch: z.number().int().min(1).default(256).describe('turns per gradient step'),
-  entropyCoef: z.number().min(0).default(0.003).describe('entropy bonus weight'),
-  whichCoef: z.number().min(0).default(1).describe('weight of the which-intervention validity term (log P(valid | ask), raised through every offered intervention)'),
-  maxGradNorm: z.number().positive().default(1).describe('gradient clipping (global norm)'),
-  trainCategoryHead: z.boolean().default(false).describe('also train the category scorer and word embeddings (the image encoder always stays frozen)'),
-  trainRepeat: z.boolean().default(false).describe('also train ρ, the persistence prior (bonus for asking again for what was asked at the previous turn); default: RL keeps it at its init (RL on sketch and camera lowered it on every development seed, and with it the unseen kinds waited less and undid their last move more: issue 18, docs/transfer.md)'),
-  askPrior: z.number().min(0).max(0.9).default(0.6).describe('open the ask gate at the start of RL so this share of first turns asks, measured on the first 256 training episodes (0 keeps the guesser as is; exploration)'),
-  curriculum: z.enum(['none', 'oracle']).default('none').describe("order training episodes by the oracle's exact difficulty (steps to an informative view, then how little the first view shows): each update draws from the easiest share of each kind, growing to every episode (rl/curriculum.ts); none: uniform draws"),
-  curriculumStart: z.number().min(0.01).max(1).default(0.25).describe('curriculum: share of each kind\'s episodes (easiest first) drawn from at the first update'),
-  curriculumSpan: z.number().min(0).max(1).default(0.5).describe('curriculum: share of the updates after which every episode is drawn from'),
-  kinds: kindListField().default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
-  evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
-  checkpointEvery: z.number().int().min(1).default(25).describe('updates between checkpoints'),
-  maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds (the result then depends on the machine and its load; default: none, the budget is --updates)'),
-  seed: z.number().int().min(0).default(0).describe('sampling seed'),
-  resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
-  reportTo: reportToField,
-  rewards: RewardWeightsSchema.default(DEFAULT_REWARD_WEIGHTS as never),
-});
-export type BaseRLConfig = z.output<typeof BaseRLConfigSchema>;
+import type { BaseRLConfig } from './configs.js';
 
 export interface RLContext {
   /** The supervised policy to start from (it is trained in place). */

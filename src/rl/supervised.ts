@@ -23,7 +23,6 @@
  * in the run directory (nn/run-dir.ts); `resume` continues from the latest complete one, so a
  * kill -9 loses at most one checkpoint interval.
  */
-import { z } from 'zod';
 import {
   AdamW,
   add,
@@ -55,45 +54,19 @@ import { cameraCoverage } from '../suite/kinds/camera.js';
 import type { RGBImage } from '../scenes/image.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { TRAIN_KINDS } from '../suite/splits.js';
+import { TRAIN_KINDS } from '../suite/kinds/names.js';
 import { headBatch, imageBatch, type TextObservation } from '../agents/builtin/features.js';
 import { augment, erase } from '../agents/builtin/augment.js';
 import { outlierPool } from './outlier-shapes.js';
 import { degradeForCaption, LOOK_CAPTIONS, LOOKS, mildlyDegrade } from './degradation-captions.js';
-import { ModelConfigSchema } from '../agents/builtin/model.js';
+import { SupervisedConfigSchema, type SupervisedConfig } from './configs.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
-import { type ConfigIssue, InvalidConfigError, outDirField, resolveConfig } from '../util/config.js';
+import { type ConfigIssue, InvalidConfigError, resolveConfig } from '../util/config.js';
 import { ConfigError, DataError } from '../util/errors.js';
-import { MetricsLog, reportToField } from '../util/metrics-log.js';
+import { MetricsLog } from '../util/metrics-log.js';
 import { progress } from '../util/progress.js';
 import { tokenize, UNK } from '../agents/builtin/vocab.js';
-
-export const SupervisedConfigSchema = z.object({
-  out: outDirField().describe('run directory (checkpoints/, final/, train.jsonl)'),
-  seed: z.number().int().min(0).default(1).describe('seed of the run: batch order and augmentation (askfirst train also draws its training suite from it)'),
-  steps: z.number().int().min(1).default(1500).describe('optimizer steps: the budget, so the same seed gives the same model on any machine'),
-  maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds of training (the model then depends on the machine and its load; default: none)'),
-  batchSize: z.number().int().min(1).default(64).describe('images per step'),
-  lr: z.number().positive().default(2e-3).describe('peak learning rate (AdamW, linear warm-up, cosine decay)'),
-  weightDecay: z.number().min(0).default(1e-4).describe('AdamW weight decay'),
-  warmupSteps: z.number().int().min(0).default(50).describe('learning-rate warm-up steps'),
-  checkpointEvery: z.number().int().min(1).default(100).describe('steps between checkpoints'),
-  logEvery: z.number().int().min(1).default(20).describe('steps between log lines in train.jsonl'),
-  augment: z.number().min(0).max(1).default(0.5).describe('share of training images randomly shrunk and shifted (0 = none)'),
-  calibrate: z.number().min(0).max(0.9).default(0.25).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
-  erase: z.number().min(0).max(1).default(0.1).describe('share of reference images with a random block painted over; the target softens toward uniform as more of the object is hidden (0 = none)'),
-  where: z.number().min(0).default(1).describe('weight of the where-map loss on camera views: which cells of the last conv stage the object covers (0 = none)'),
-  informative: z.number().min(0).max(0.5).default(0.15).describe('share of each batch drawn from the other informative views of the RL training kinds (sketch, camera: views that show enough to tell, but not the clearest one) with their category target (0 = none)'),
-  outliers: z.number().min(0).max(0.5).default(0.1).describe('share of each batch drawn from outlier images (rl/outlier-shapes.ts: random shapes that are none of the categories, painted like suite objects) with a uniform target: outlier exposure, "an object I cannot name: I cannot tell" (0 = none)'),
-  looks: z.number().int().min(0).default(16).describe('degradation captions per step: clearest views of the RL training kinds (sketch, camera), each left clean or degraded by one generic pixel operation (blur, noise, pixelation, JPEG, darkening, low contrast, colour loss), matched to a caption of what is wrong (rl/degradation-captions.ts); teaches the which-intervention head\u2019s image–word term (0 = none)'),
-  mild: z.number().min(0).max(1).default(0.1).describe('share of the RL training kinds\u2019 (sketch, camera) clearest and other informative views in each batch degraded by one generic pixel operation at a mild severity (rl/degradation-captions.ts MILD_LEVELS), their category kept as target: label-preserving augmentation (0 = none)'),
-  resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
-  reportTo: reportToField,
-  model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
-});
-export type SupervisedConfig = z.output<typeof SupervisedConfigSchema>;
 
 export function resolveSupervisedConfig(partial: unknown): SupervisedConfig {
   const c = resolveConfig(SupervisedConfigSchema, partial, 'supervised training');

@@ -9,9 +9,6 @@ import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
 import { generateSuite } from './generate.js';
 import type { SuiteEpisode } from './types.js';
 
-/** The kinds RL trains on, the paper's generalisation split (De Min et al. 2026); the other five are "unseen". */
-export const TRAIN_KINDS: readonly ScenarioKind[] = ['sketch', 'camera'];
-
 /** Validation episodes per kind for RL's periodic greedy evaluation. */
 export const RL_VAL_EPISODES = 20;
 

@@ -3,8 +3,7 @@
  * seven kinds, ~30 RL updates of curves, two ProactiveBench-reward baselines and a few example
  * episodes with tiny PNG views. The numbers are invented (seeded), never reported as results.
  */
-import { SCENARIO_KINDS } from '../suite/kinds/names.js';
-import { TRAIN_KINDS } from '../suite/splits.js';
+import { SCENARIO_KINDS, TRAIN_KINDS } from '../suite/kinds/names.js';
 import type { Metrics, Summary } from '../episode/metrics.js';
 import { createImage, type RGBImage } from '../scenes/image.js';
 import { pngDataUrl } from '../scenes/png.js';

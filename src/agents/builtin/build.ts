@@ -3,7 +3,8 @@ import { saveCheckpoint, type TensorData } from '../../nn/index.js';
 import { CATEGORIES } from '../../scenes/shapes.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { ABSTAIN_TEXT } from '../../suite/kinds/common.js';
-import { MultimodalModel, resolveModelConfig, type ModelConfig } from './model.js';
+import { MultimodalModel, resolveModelConfig } from './model.js';
+import type { ModelConfig } from './model-config.js';
 import { BuiltinPolicy, type BuiltinCheckpointConfig } from './policy.js';
 import { Vocab } from './vocab.js';
 

@@ -77,29 +77,8 @@ import {
 } from '../../nn/index.js';
 import { Rng } from '../../util/rng.js';
 import { UNK, Vocab } from './vocab.js';
-import { z } from 'zod';
 import { resolveConfig } from '../../util/config.js';
-
-export const ModelConfigSchema = z.object({
-  imageSize: z.number().int().min(16).max(256).default(64).describe('input width/height in pixels (views are resized to it)'),
-  channels: z.array(z.number().int().min(1)).min(1).max(5).default([16, 32, 64]).describe('conv channels per stage (3×3 conv, ReLU, 2×2 max-pool)'),
-  hidden: z.number().int().min(8).default(128).describe('image feature size'),
-  embedDim: z.number().int().min(4).default(48).describe('word embedding size'),
-  headHidden: z.number().int().min(4).default(64).describe('hidden units of the ask/answer/value heads'),
-  projDim: z.number().int().min(4).default(32).describe('image features projected for the heads'),
-  askBiasInit: z.number().default(-4).describe('initial bias of the ask gate (negative: starts as a guesser)'),
-  gateSlopeInit: z.number().default(-4).describe('initial weight of −log(1 − max p) in the ask gate (negative: the surer, the less it asks)'),
-  loopInit: z.number().default(-5).describe('initial weight of asking again, at a view the episode has come back to, for what was asked for here before (negative: do not go round the same loop; no training kind can loop, so RL rarely moves it)'),
-  repeatInit: z.number().default(5).describe('initial bonus for asking again for the intervention asked for at the previous turn (a persistence prior: keep sliding, keep waiting, instead of undoing the last move); RL keeps it unless --train-repeat'),
-  pooled: z.boolean().default(true).describe('also feed the last conv stage, max- and average-pooled over the whole map per channel, into the image features h: a translation-invariant path (an object off-centre gives the same pooled values), next to the fully connected layer that sees each position with its own weights'),
-  abstainPrior: z.number().max(0).default(-10).describe('nats the abstain option ("I cannot answer this question.", known by its wording) loses, when the policy acts, while another shown intervention has not been asked for at this view: abstain only as a last resort (issue 18); a fixed rule of acting, not trained, and not applied in RL\'s own sampling; 0 = off'),
-  repeatYield: z.number().min(0).default(1).describe('nats by which the where term may prefer another intervention before ρ, the persistence prior, is gone for the repeated one: ρ·max(0, 1 − gap/repeatYield) (keep sliding unless the where map sees the object another way); 0 = ρ in full'),
-  lookWords: z.array(z.string()).default([]).describe('the option words the look term (W_l h)·e_o reads; the supervised stage sets them to the words its degradation captions taught (rl/degradation-captions.ts), and any other word of an option counts there as a zero vector (the option\u2019s mean keeps it in its denominator), so an option about something else (late-event\u2019s "Rewind the video.") gets no look score from an image the captions never described; empty = every word (checkpoints from before it; issue 18: late-event rewound after one wait at dev seed 14)'),
-  whichBound: z.number().min(0).default(2).describe('nats: RL\'s option-word score MLP_which is bounded to c·tanh(MLP_which / c), so on option words it never trained on it cannot outweigh ρ, the persistence prior (any two options differ by < 2c); 0 = unbounded (issue 18: late-event rewound after one wait when it did)'),
-  gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
-  seed: z.number().int().min(0).default(0).describe('initialisation seed'),
-});
-export type ModelConfig = z.output<typeof ModelConfigSchema>;
+import { ModelConfigSchema, type ModelConfig } from './model-config.js';
 
 export function resolveModelConfig(partial: unknown): ModelConfig {
   return resolveConfig(ModelConfigSchema, partial, 'model');

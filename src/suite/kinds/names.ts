@@ -4,6 +4,9 @@ import { z } from 'zod';
 export const SCENARIO_KINDS = ['occlusion', 'passerby', 'viewpoint', 'corruption', 'sketch', 'late-event', 'camera'] as const;
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 
+/** The kinds RL trains on, the paper's generalisation split (De Min et al. 2026); the other five are "unseen". */
+export const TRAIN_KINDS: readonly ScenarioKind[] = ['sketch', 'camera'];
+
 /** A list of generated kinds, each at most once: a kind given twice would be generated twice, under the same episode ids. */
 export function kindListField() {
   return z

@@ -1,0 +1,55 @@
+/**
+ * commands.ts's promise: starting askfirst loads each command's options and --help (`<name>-command.ts`,
+ * `<name>-schema.ts`), never the work of a command that does not run: not `<name>.ts`, not the engine,
+ * not the report's Vega, not the servers or PGlite. Checked on the sources (tsx), in a fresh Node
+ * process whose module loader writes every file it loads to a list.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../testing/tmp.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** The files and packages `askfirst ARGS` loads before it exits: repository-relative paths, and `pkg:NAME` for node_modules. */
+function loadedBy(args: string[]): string[] {
+  const list = join(tmpDir('af-startup'), 'loaded.txt');
+  // the load hook runs before a module is evaluated and appends synchronously, so the list is complete at exit
+  const hooks = `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  if (url.startsWith('file:')) appendFileSync(${JSON.stringify(list)}, url + '\\n');
+  return next(url, context);
+}`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+  const run = `const { main } = await import(${JSON.stringify(pathToFileURL(join(root, 'src/cli/main.ts')).href)}); await main(['node', 'askfirst', ...${JSON.stringify(args)}]);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', run], { cwd: root, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const name = (file: string) => {
+    const i = file.lastIndexOf('/node_modules/');
+    if (i < 0) return relative(root, file);
+    const parts = file.slice(i + '/node_modules/'.length).split('/');
+    return `pkg:${parts.slice(0, parts[0].startsWith('@') ? 2 : 1).join('/')}`;
+  };
+  return [...new Set(readFileSync(list, 'utf8').trim().split('\n').map((u) => name(fileURLToPath(u))))];
+}
+
+describe('askfirst startup (commands.ts)', () => {
+  it('--version loads every command module and none of their work, the engine, Vega, the servers or PGlite', () => {
+    const loaded = loadedBy(['--version']);
+    const commands = loaded.filter((f) => /^src\/cli\/.+-command\.ts$/.test(f));
+    // every command module of commands.ts, so the list is the real startup (and the hook saw it)
+    const listed = [...readFileSync(join(root, 'src/cli/commands.ts'), 'utf8').matchAll(/import\('\.\/(.+-command)\.js'\)/g)].map((m) => `src/cli/${m[1]}.ts`);
+    expect(listed.length).toBeGreaterThan(10);
+    expect(commands.sort()).toEqual(listed.sort());
+    const work = commands.map((f) => f.replace(/-command\.ts$/, '.ts')).filter((f) => loaded.includes(f));
+    expect(work, 'a command module loads its work at startup').toEqual([]);
+    const heavy = loaded.filter(
+      (f) =>
+        /^src\/(nn\/(index|module|optim|ops\/|kernels\/)|report\/|server\/workbench\/|agents\/builtin\/(model|policy)\.ts|rl\/(run|grpo|ppo|dpo|supervised|presence|reward-model)\.ts|demo\/(feedback|pipeline)\.ts)/.test(f) ||
+        /^pkg:(vega|d3-|hono|@hono\/|@electric-sql\/)/.test(f),
+    );
+    expect(heavy, 'startup loads the engine, the report, a server or PGlite').toEqual([]);
+  });
+});
