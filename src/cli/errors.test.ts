@@ -318,17 +318,17 @@ describe('remote-model flags that the chosen policy does not read are refused, n
     const ev = (...a: string[]) => cli('eval', '--data', join(d, 's'), '--out', join(d, 'e'), '--no-progress', ...a);
     const one = await ev('--policy', 'builtin:runs/rl', '--max-tokens', '4096');
     expect(one.code).toBe(1);
-    expect(one.err).toBe('askfirst: --max-tokens sets the requests of an openai:URL#MODEL policy only, and --policy builtin:runs/rl is not one: leave it out, or use an openai: policy');
+    expect(one.err).toBe('askfirst: --max-tokens does not apply with --policy builtin:runs/rl (not an openai: policy): it is read by an openai:URL#MODEL policy only, for the requests it sends; leave it out, or use an openai: policy');
     const many = await ev('--policy', 'oracle', '--policy', 'always-answer', '--no-logprobs', '--history', '--concurrency', '4');
     expect(many.err).toBe(
-      'askfirst: --history, --no-logprobs set the requests of an openai:URL#MODEL policy only; --concurrency sets the HTTP client of an openai:URL#MODEL policy or of a --judge only, and none of the --policy values (oracle, always-answer) is one (and no judge is used): leave them out, or use an openai: policy',
+      'askfirst: --history, --no-logprobs, --concurrency do not apply with --policy oracle, always-answer (none of them an openai: policy): --history, --no-logprobs are read by an openai:URL#MODEL policy only, for the requests it sends; --concurrency is read by an openai:URL#MODEL policy or a --judge only, for their HTTP client, and this run has no --judge; leave them out, or use an openai: policy',
     );
     // from a --config file too
     writeFileSync(join(d, 'gen.json'), JSON.stringify({ temperature: 1 }));
-    expect((await ev('--policy', 'oracle', '--config', join(d, 'gen.json'))).err).toMatch(/^askfirst: --temperature sets the requests of an openai:URL#MODEL policy only, and --policy oracle is not one/);
+    expect((await ev('--policy', 'oracle', '--config', join(d, 'gen.json'))).err).toBe('askfirst: --temperature does not apply with --policy oracle (not an openai: policy): it is read by an openai:URL#MODEL policy only, for the requests it sends; leave it out, or use an openai: policy');
     expect((await ev('--policy', 'oracle', '--judge', 'openai:http://127.0.0.1:9/v1#j')).err).toBe('askfirst: --judge is read only by the open-ended mode: add open to --mode (e.g. --mode proactive,open), or leave --judge out');
     const probe = await cli('probe', 'injection', '--policy', 'oracle', '--out', join(d, 'p'), '--system-prompt', 'be brief', '--retries', '0');
-    expect(probe.err).toMatch(/^askfirst: --system-prompt sets the requests of an openai:URL#MODEL policy only; --retries sets the HTTP client .*--policy oracle is not one/);
+    expect(probe.err).toMatch(/^askfirst: --system-prompt, --retries do not apply with --policy oracle \(not an openai: policy\): --system-prompt is read by an openai:URL#MODEL policy only, for the requests it sends; --retries is read by an openai:URL#MODEL policy or a --judge only, for their HTTP client, and this run has no --judge; leave them out/);
     const judge0 = await cli('probe', 'hallucination', '--policy', 'oracle', '--out', join(d, 'p'), '--judge', 'openai:http://127.0.0.1:9/v1#j', '--open-scenes', '0');
     expect(judge0.err).toBe('askfirst: --judge grades the open questions, and --open-scenes 0 asks none: leave --judge out, or give --open-scenes a number above 0');
     expect(readdirSync(d).sort()).toEqual(['gen.json', 's']);
@@ -338,7 +338,7 @@ describe('remote-model flags that the chosen policy does not read are refused, n
     const { refuseUnreadHttpFlags } = await import('./eval-http.js');
     expect(() => refuseUnreadHttpFlags({ maxTokens: 9, concurrency: 2 }, ['oracle', 'openai:http://x/v1#m'], false)).not.toThrow();
     expect(() => refuseUnreadHttpFlags({ concurrency: 2, timeout: 5 }, ['oracle'], true)).not.toThrow();
-    expect(() => refuseUnreadHttpFlags({ maxTokens: 9 }, ['oracle'], true)).toThrow(/--max-tokens sets the requests of an openai:URL#MODEL policy only/);
+    expect(() => refuseUnreadHttpFlags({ maxTokens: 9 }, ['oracle'], true)).toThrow(/^--max-tokens does not apply with --policy oracle \(not an openai: policy\): it is read by an openai:URL#MODEL policy only/);
     // defaults (as a resolved config holds them) are not something the user gave
     expect(() => refuseUnreadHttpFlags({ logprobs: true, jpegPassthrough: true, history: false, askfirstHeaders: false }, ['oracle'], false)).not.toThrow();
   });

@@ -11,9 +11,9 @@ import type { Policy } from '../agents/policy.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { HttpJudge, parseJudgeSpec } from '../eval/judge.js';
 import { evaluateOpenEnded, openSummaryTable, type OpenSummary } from '../eval/open-ended.js';
-import { kebab } from '../util/config.js';
 import { ConfigError, InputError } from '../util/errors.js';
 import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
+import { refuseUnread } from './options.js';
 
 type HttpCli = z.output<z.ZodObject<typeof evalHttpFields>>;
 
@@ -46,30 +46,28 @@ const CLIENT_KEYS = ['concurrency', 'timeout', 'retries', 'cache', 'apiKeyEnv', 
 /** Settings of the requests an openai: policy sends (the judge keeps its own). */
 const REQUEST_KEYS = ['history', 'temperature', 'maxTokens', 'maxTokensParam', 'omitParams', 'extraBody', 'systemPrompt', 'logprobs', 'jpegPassthrough', 'maxPixels', 'askfirstHeaders'] as const;
 
-/** The flag that sets `key` to `value` as the user typed it: --max-tokens, --no-logprobs. */
-function flagOf(key: string, value: unknown): string {
-  return value === false ? `--no-${kebab(key)}` : `--${kebab(key)}`;
-}
-
-/** The keys among `keys` that `o` sets away from their default (what the user gave, on the command line or in --config). */
-function given(o: Partial<HttpCli>, keys: readonly (keyof typeof evalHttpFields)[]): string[] {
-  return keys.filter((k) => o[k] !== undefined && JSON.stringify(o[k]) !== JSON.stringify(evalHttpFields[k].parse(undefined))).map((k) => flagOf(k, o[k]));
-}
+/** The remote-model settings, for their defaults (options.ts's `refuseUnread`). */
+const HttpSchema = z.object(evalHttpFields);
 
 /**
  * Refuse remote-model settings that nothing in this run reads, rather than ignore them: request settings (--max-tokens,
  * --no-logprobs, --history …) are read by an openai: policy only, client settings (--concurrency, --timeout, --cache …)
- * by an openai: policy or the judge. `policies` are the policy specs of the run, `judge` whether a judge model is used.
+ * by an openai: policy or the judge. `o`: the settings as given (flags and --config; a resolved config holds no
+ * default of these but booleans'), `policies` the policy specs of the run, `judge` whether a judge model is used.
  */
 export function refuseUnreadHttpFlags(o: Partial<HttpCli>, policies: readonly string[], judge: boolean): void {
   if (policies.some((p) => p.startsWith('openai:'))) return;
-  const which = policies.length === 1 ? `--policy ${policies[0]} is not one` : `none of the --policy values (${policies.join(', ')}) is one`;
-  const request = given(o, REQUEST_KEYS);
-  const client = judge ? [] : given(o, CLIENT_KEYS);
-  const parts: string[] = [];
-  if (request.length) parts.push(`${request.join(', ')} ${request.length === 1 ? 'sets' : 'set'} the requests of an openai:URL#MODEL policy only`);
-  if (client.length) parts.push(`${client.join(', ')} ${client.length === 1 ? 'sets' : 'set'} the HTTP client of an openai:URL#MODEL policy or of a --judge only`);
-  if (parts.length) throw new ConfigError(`${parts.join('; ')}, and ${which}${client.length ? ' (and no judge is used)' : ''}: leave ${request.length + client.length === 1 ? 'it' : 'them'} out, or use an openai: policy`);
+  const when = `with --policy ${policies.join(', ')} (${policies.length === 1 ? 'not an openai: policy' : 'none of them an openai: policy'})`;
+  refuseUnread(
+    HttpSchema,
+    o,
+    [
+      { keys: REQUEST_KEYS, readBy: 'read by an openai:URL#MODEL policy only, for the requests it sends' },
+      ...(judge ? [] : [{ keys: CLIENT_KEYS, readBy: 'read by an openai:URL#MODEL policy or a --judge only, for their HTTP client, and this run has no --judge' }]),
+    ],
+    when,
+    'use an openai: policy',
+  );
 }
 
 /** A --judge that cannot name an endpoint is refused before any work, with the flag named (the judge is built only when open mode starts). */

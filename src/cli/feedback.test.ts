@@ -186,13 +186,13 @@ describe('askfirst feedback import and illume: options the chosen mode does not 
     const d = tmpDir('askfirst-fb-unread');
     const dbDir = join(d, 'db');
     await expect(runImport({ dbDir, project: 'p', suite: join(d, 'nosuite'), images: join(d, 'imgs') }, () => undefined)).rejects.toThrow(
-      "--images is read with --demo only (a suite's own folder is its image folder): leave it out",
+      "--images does not apply with --suite: it is read with --demo only (a suite's own folder is its image folder); leave it out",
     );
     await expect(runImport({ dbDir, project: 'p', demo: '2', policy: 'oracle', limit: '1' }, () => undefined)).rejects.toThrow(
-      '--policy, --limit are read with --suite only (demo items come with scripted first replies, and --demo N is their number): leave them out',
+      '--policy, --limit do not apply with --demo: they are read with --suite only (demo items come with scripted first replies, and --demo N is their number); leave them out',
     );
     await expect(runIllumeCommand({ demo: '6', port: '9999', rounds: '1', json: true }, () => undefined)).rejects.toThrow(
-      '--port is read by --critic workbench only (the automatic critic needs no workbench): leave it out, or add --critic workbench',
+      '--port does not apply with --critic auto (the default): it is read by --critic workbench only (the automatic critic needs no workbench); leave it out, or add --critic workbench',
     );
     expect(readdirSync(d)).toEqual([]);
   });

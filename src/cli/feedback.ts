@@ -28,11 +28,10 @@ import type { Episode } from '../episode/types.js';
 import { readImageFile } from '../scenes/codec.js';
 import { startServer } from '../server/workbench/workbench.js';
 import { readSuite } from '../suite/io.js';
-import { kebab } from '../util/config.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { SceneRng } from '../util/rng.js';
-import { configFromOptions } from './options.js';
+import { configFromOptions, refuseUnread } from './options.js';
 import { AgreementSchema, AnnotatorSchema, dbFields, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
 
 export { AgreementSchema, dbFields, ExportSchema, IllumeSchema, ImportSchema, ServeSchema };
@@ -58,17 +57,6 @@ async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>,
   }
 }
 
-/**
- * Refuse options the chosen mode does not read, rather than ignore them: those of `keys` present in `raw` (commander's
- * options, before the schema's defaults: present = given), named as flags, with why (`where`) and what else to do.
- */
-function refuseGiven(raw: Record<string, unknown>, keys: readonly string[], where: string, orElse = ''): void {
-  const flags = keys.filter((k) => raw[k] !== undefined).map((k) => `--${kebab(k)}`);
-  if (!flags.length) return;
-  const them = flags.length === 1 ? 'it' : 'them';
-  throw new InputError(`${flags.join(', ')} ${flags.length === 1 ? 'is' : 'are'} read ${where}: leave ${them} out${orElse ? `, ${orElse}` : ''}`);
-}
-
 /** Episodes of a suite with views as paths relative to the suite directory. */
 async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<string>[]> {
   const eps = await readSuite(dir);
@@ -84,8 +72,9 @@ async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<strin
 export async function runImport(raw: Record<string, unknown>, print = console.log, note: Note = silent): Promise<void> {
   const cfg = configFromOptions(ImportSchema, raw, 'feedback import');
   if (!cfg.suite === !cfg.demo) throw new InputError('give exactly one of --suite DIR or --demo N');
-  if (cfg.suite) refuseGiven(raw, ['images'], 'with --demo only (a suite\'s own folder is its image folder)');
-  else refuseGiven(raw, ['policy', 'limit'], 'with --suite only (demo items come with scripted first replies, and --demo N is their number)');
+  // options the other source reads, given with this one: refused, not ignored (raw: commander's, before the schema's defaults)
+  if (cfg.suite) refuseUnread(ImportSchema, raw, { keys: ['images'], readBy: "read with --demo only (a suite's own folder is its image folder)" }, 'with --suite');
+  else refuseUnread(ImportSchema, raw, { keys: ['policy', 'limit'], readBy: 'read with --suite only (demo items come with scripted first replies, and --demo N is their number)' }, 'with --demo');
   const dir = cfg.suite ? resolve(cfg.suite) : undefined;
   const episodes = dir ? await suiteEpisodes(dir, cfg.limit) : []; // a wrong --suite fails before any database is made
   await withStore(cfg.dbDir, async (store) => {
@@ -153,7 +142,8 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   // --demo has a default, so only its presence in `raw` says the user gave it: with --suite it would be ignored
   if (cfg.suite !== undefined && raw.demo !== undefined)
     throw new InputError(`give one of --suite DIR (items from that suite) or --demo N (N demo episodes), not both: drop --demo to use ${cfg.suite}, or --suite to use demo episodes`);
-  if (cfg.critic === 'auto') refuseGiven(raw, ['dbDir', 'project', 'labelsPerItem', 'host', 'port'], 'by --critic workbench only (the automatic critic needs no workbench)', 'or add --critic workbench');
+  if (cfg.critic === 'auto')
+    refuseUnread(IllumeSchema, raw, { keys: ['dbDir', 'project', 'labelsPerItem', 'host', 'port'], readBy: 'read by --critic workbench only (the automatic critic needs no workbench)' }, `with --critic auto${raw.critic === undefined ? ' (the default)' : ''}`, 'add --critic workbench');
   // ── items: (view, answer) pairs of episodes, split by episode into train / held-out ──
   const items: RationaleItem[][] = [];
   if (cfg.suite) {

@@ -1,6 +1,7 @@
 /** Glue between config schemas and commander: options and --help come from the schema. */
 import { Command, Option } from 'commander';
-import { coerceOptions, resolveConfig, schemaOptions, type AnyObjectSchema } from '../util/config.js';
+import { coerceOptions, kebab, resolveConfig, schemaOptions, type AnyObjectSchema } from '../util/config.js';
+import { InputError } from '../util/errors.js';
 import type { z } from 'zod';
 
 /** Add one commander option per schema field (description, default and choices included). */
@@ -27,4 +28,37 @@ export function configFromOptions<S extends AnyObjectSchema>(schema: S, raw: Rec
 /** Find or create a command group such as `suite` or `feedback`, so several files can add subcommands to it. */
 export function commandGroup(program: Command, name: string, description: string): Command {
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+}
+
+/** Settings a mode does not read, and what reads them instead (`readBy`: "read by --algorithm grpo only"). */
+export interface Unread {
+  keys: readonly string[];
+  readBy: string;
+}
+
+/**
+ * Refuse options the chosen mode would ignore, rather than ignore them; every command says it the same way:
+ * "--x, --y do not apply <when>: they are <readBy>; leave them out, or <orElse>" (several groups, each with its
+ * own reader: "--x is <readBy 1>; --y is <readBy 2>"). `given` holds the options as the user gave them:
+ * commander's (it holds no schema defaults), or those merged with a `--config` file, or a config resolved from them
+ * when no key of `unread` has a default other than a boolean's. A key counts as given when it is set; a boolean only
+ * when it differs from its default in `schema` (commander sets a `--no-x` option's true itself, and a config's
+ * `"x": true` changes nothing). Flags are named as typed: `--no-logprobs` for a false.
+ */
+export function refuseUnread(schema: AnyObjectSchema, given: Record<string, unknown>, unread: Unread | readonly Unread[], when: string, orElse?: string): void {
+  const defaults = new Map(schemaOptions(schema).map((o) => [o.key, o.defaultValue]));
+  const groups = (Array.isArray(unread) ? unread : [unread]) as readonly Unread[];
+  const found = groups
+    .map((g) => ({ ...g, flags: g.keys.filter((k) => isGiven(given[k], defaults.get(k))).map((k) => (given[k] === false ? `--no-${kebab(k)}` : `--${kebab(k)}`)) }))
+    .filter((g) => g.flags.length);
+  const flags = found.flatMap((g) => g.flags);
+  if (!flags.length) return;
+  const one = flags.length === 1;
+  const why = found.length === 1 ? `${one ? 'it is' : 'they are'} ${found[0].readBy}` : found.map((g) => `${g.flags.join(', ')} ${g.flags.length === 1 ? 'is' : 'are'} ${g.readBy}`).join('; ');
+  throw new InputError(`${flags.join(', ')} ${one ? 'does' : 'do'} not apply ${when}: ${why}; leave ${one ? 'it' : 'them'} out${orElse ? `, or ${orElse}` : ''}`);
+}
+
+/** A value the user set: any value but undefined, a boolean only when it is not its default. */
+function isGiven(value: unknown, defaultValue: unknown): boolean {
+  return value !== undefined && !(typeof value === 'boolean' && value === defaultValue);
 }

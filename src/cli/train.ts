@@ -29,9 +29,9 @@ import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { parseRewardWeights } from '../rl/rewards.js';
 import { learnedReward } from './train-feedback.js';
-import { configFromOptions } from './options.js';
-import { kebab, resolveConfig, type AnyObjectSchema } from '../util/config.js';
-import { ALGORITHMS, type PresenceStageSchema, type RLStageSchema, type SupervisedStageSchema, type TrainStage } from './train-schema.js';
+import { configFromOptions, refuseUnread } from './options.js';
+import { resolveConfig, type AnyObjectSchema } from '../util/config.js';
+import { ALGORITHMS, RLStageSchema, type PresenceStageSchema, type SupervisedStageSchema, type TrainStage } from './train-schema.js';
 
 const log = (s: string) => console.error(s);
 
@@ -71,9 +71,7 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>): Promise<voi
     };
     if (reward) rewardSpecDir(reward); // a malformed --reward fails before any data is generated
     const schema = ALGORITHMS[algorithm] as AnyObjectSchema;
-    const own = new Set(Object.keys(schema.shape));
-    const stray = Object.keys(rest).filter((k) => rest[k] !== undefined && !own.has(k));
-    if (stray.length) throw new InputError(`${stray.map((k) => '--' + kebab(k)).join(', ')} ${stray.length === 1 ? 'does' : 'do'} not apply to --algorithm ${algorithm}`);
+    refuseOtherAlgorithms(algorithm, rest);
     const cfg = { ...(resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>), rewards: parseRewardWeights(rewardWeights) };
     const policy = BuiltinPolicy.load(init);
     // the reward model is loaded before any data is generated (a wrong rm:DIR fails at once); it reads views through the data's loader
@@ -94,6 +92,22 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>): Promise<voi
     if (r.alreadyFinished) return console.log(alreadyFinishedLine(`rl (${algorithm})`, cfg.out));
     const last = r.curve[r.curve.length - 1] ?? {};
     console.log(`rl (${algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
+}
+
+/**
+ * Settings of the other algorithms given with --algorithm `algorithm` (`--group-size` with ppo) are refused, not
+ * ignored, each group named with the algorithms that read it.
+ */
+function refuseOtherAlgorithms(algorithm: keyof typeof ALGORITHMS, given: Record<string, unknown>): void {
+  const readers = new Map<string, string[]>(); // other algorithms reading a setting → its keys
+  for (const k of Object.keys(given)) {
+    if (k in ALGORITHMS[algorithm].shape) continue;
+    const by = Object.keys(ALGORITHMS).filter((a) => k in ALGORITHMS[a as keyof typeof ALGORITHMS].shape);
+    if (by.length) readers.set(by.join(', '), [...(readers.get(by.join(', ')) ?? []), k]);
+  }
+  const unread = [...readers].map(([by, keys]) => ({ keys, readBy: `read by --algorithm ${by} only` }));
+  const only = readers.size === 1 ? [...readers.keys()][0] : undefined;
+  refuseUnread(RLStageSchema, given, unread, `to --algorithm ${algorithm}`, only && !only.includes(',') ? `use --algorithm ${only}` : undefined);
 }
 
 // ─── presence ─────────────────────────────────────────────────────────────────────────

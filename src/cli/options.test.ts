@@ -1,0 +1,38 @@
+/** options.ts's `refuseUnread`: the one way every command refuses options its chosen mode would ignore. */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { refuseUnread } from './options.js';
+
+const Schema = z.object({
+  port: z.number().default(8787),
+  host: z.string().default('127.0.0.1'),
+  limit: z.number().optional(),
+  logprobs: z.boolean().default(true),
+  history: z.boolean().default(false),
+});
+
+describe('refuseUnread', () => {
+  it('names the given flags, one message shape, singular and plural', () => {
+    expect(() => refuseUnread(Schema, { port: '9' }, { keys: ['port', 'host'], readBy: 'read by --critic workbench only' }, 'with --critic auto', 'add --critic workbench')).toThrow(
+      '--port does not apply with --critic auto: it is read by --critic workbench only; leave it out, or add --critic workbench',
+    );
+    expect(() => refuseUnread(Schema, { port: '9', host: 'h' }, { keys: ['port', 'host'], readBy: 'read with --suite only' }, 'with --demo')).toThrow(
+      '--port, --host do not apply with --demo: they are read with --suite only; leave them out',
+    );
+  });
+
+  it('a value equal to the default still counts as given (it was typed), except a boolean at its default', () => {
+    expect(() => refuseUnread(Schema, { port: 8787 }, { keys: ['port'], readBy: 'x' }, 'here')).toThrow(/^--port does not apply here/);
+    // commander sets a --no-x option's true itself; a config's "history": false changes nothing
+    expect(() => refuseUnread(Schema, { logprobs: true, history: false, limit: undefined }, { keys: ['logprobs', 'history', 'limit'], readBy: 'x' }, 'here')).not.toThrow();
+    expect(() => refuseUnread(Schema, { logprobs: false, history: true }, { keys: ['logprobs', 'history'], readBy: 'read by y' }, 'here')).toThrow(
+      '--no-logprobs, --history do not apply here: they are read by y; leave them out',
+    );
+  });
+
+  it('several groups, each with its own reader, in one message', () => {
+    expect(() =>
+      refuseUnread(Schema, { history: true, limit: 3, port: 1 }, [{ keys: ['history', 'limit'], readBy: 'read by a' }, { keys: ['port'], readBy: 'read by b' }, { keys: ['host'], readBy: 'read by c' }], 'with z', 'use w'),
+    ).toThrow('--history, --limit, --port do not apply with z: --history, --limit are read by a; --port is read by b; leave them out, or use w');
+  });
+});
