@@ -46,6 +46,8 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
         gapClosedUnseen: fig(rs.map((r) => pol(r, n)?.gapClosed.unseen)),
         accuracy: fig(rs.map((r) => pol(r, n)?.accuracy)),
         overAsking: fig(rs.map((r) => pol(r, n)?.overAsking)),
+        // beside over-asking, not in it; null for a seed whose feedback.json predates it
+        controlAbstain: fig(rs.map((r) => pol(r, n)?.controlAbstain)),
         guessRate: fig(rs.map((r) => pol(r, n)?.guessRate)),
         finalGold: fig(rs.map((r) => pol(r, n)?.curve.at(-1)?.gold)),
         testGold: fig(rs.map((r) => pol(r, n)?.testGold)),

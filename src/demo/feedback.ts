@@ -377,7 +377,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     pairs: resumed ? new Set(honest.map((l) => l.pair.id)).size : pairs.length,
     labels: { honest: honest.length, confident: confident.length, honestGoldAgreement: labelAgreement(honestEx), confidentGoldAgreement: labelAgreement(confidentEx) },
     reference: { accuracy: reference.accuracy },
-    before: { accuracy: before.accuracy, guessRate: before.guessRate, overAsking: before.overAsking, testGold: before.testGold },
+    before: { accuracy: before.accuracy, guessRate: before.guessRate, overAsking: before.overAsking, controlAbstain: before.controlAbstain, testGold: before.testGold },
     rewardModels: [...rms].map(([name, r]) => ({ name, ...r.metrics })),
     policies,
     routing,
@@ -392,7 +392,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
 /** The headline figures of one trained policy against the supervised model's reference and proactive runs. */
 function policyFigures(reference: Summary, before: Summary, after: Summary, trainKinds: readonly string[]) {
   const g = gapClosedSplit(reference, before, after, trainKinds);
-  return { gapClosed: g, accuracy: after.accuracy, overAsking: after.overAsking, guessRate: after.guessRate, psRate: after.psRate };
+  return { gapClosed: g, accuracy: after.accuracy, overAsking: after.overAsking, controlAbstain: after.controlAbstain, guessRate: after.guessRate, psRate: after.psRate };
 }
 
 /** One update's point of the Gao et al. plot: KL from the start, proxy (optimised) reward, gold reward. */

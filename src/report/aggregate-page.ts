@@ -12,12 +12,12 @@ import { ci95Text, CSS, esc, pct, signedPoints, valueCell } from './html.js';
 /** pct: a fraction shown as %; pts: a difference of fractions, in percentage points; ratio: ×; num: plain. */
 type Unit = 'pct' | 'pts' | 'ratio' | 'num';
 
-/** One headline row: a key (as in headline.ts), a label, how to format it and where to find it. */
+/** One headline row: a key (as in headline.ts), a label, how to format it and where to find it (undefined: an aggregate written before the figure existed). */
 export interface AggregateRow {
   key: string;
   label: string;
   unit: Unit;
-  get: (f: FigureStats) => SeedStat;
+  get: (f: FigureStats) => SeedStat | undefined;
 }
 
 export const AGGREGATE_ROWS: readonly AggregateRow[] = [
@@ -25,6 +25,8 @@ export const AGGREGATE_ROWS: readonly AggregateRow[] = [
   { key: 'gapClosed.unseen', label: 'gap closed, unseen kinds', unit: 'pct', get: (f) => f.gapClosed.unseen },
   { key: 'gapClosed.all', label: 'gap closed, all kinds', unit: 'pct', get: (f) => f.gapClosed.all },
   { key: 'overAsking', label: 'over-asking on controls', unit: 'pct', get: (f) => f.overAsking },
+  // beside over-asking, not in it (docs/evaluation.md, "What the rates mean")
+  { key: 'controlAbstain', label: 'abstained on controls', unit: 'pct', get: (f) => f.controlAbstain },
   { key: 'psRate', label: 'ps-rate', unit: 'num', get: (f) => f.psRate },
   { key: 'psRateRatio', label: 'ps-rate ÷ oracle minimum', unit: 'ratio', get: (f) => f.psRateOverOracle },
   { key: 'accuracy.reference', label: 'accuracy, reference', unit: 'pct', get: (f) => f.accuracy.reference.overall },
@@ -64,11 +66,14 @@ const missing = (s: SeedStat, seeds: number) => (s.n < seeds ? ` [n = ${s.n}]` :
 
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - [...s].length));
 
+/** A row's figure, or one with every seed missing when the aggregate predates it (shown as "–"). */
+const rowStat = (agg: Aggregate, r: AggregateRow, f: FigureStats): SeedStat => r.get(f) ?? seedStat(agg.seeds.map(() => null));
+
 /** The terminal table: ours and each baseline, mean ± 95 % CI half-width per headline figure, then the paired differences. */
 export function aggregateText(agg: Aggregate): string {
   const k = agg.seeds.length;
   const cols = [{ title: 'ours', f: agg.ours }, ...agg.baselines.map((b) => ({ title: `r_p = ${b.rp}`, f: b.figures }))];
-  const cells = AGGREGATE_ROWS.map((r) => [r.label, ...cols.map((c) => fmtStat(r.get(c.f), r.unit) + missing(r.get(c.f), k))]);
+  const cells = AGGREGATE_ROWS.map((r) => [r.label, ...cols.map((c) => fmtStat(rowStat(agg, r, c.f), r.unit) + missing(rowStat(agg, r, c.f), k))]);
   const header = ['figure', ...cols.map((c) => c.title)];
   const widths = header.map((h, i) => Math.max([...h].length, ...cells.map((row) => [...row[i]].length)) + 2);
   const line = (row: string[]) => '  ' + row.map((c, i) => pad(c, widths[i])).join('').trimEnd();
@@ -118,7 +123,7 @@ function head(agg: Aggregate, ...first: string[]): string {
 }
 
 function figuresTable(agg: Aggregate, id: string, f: FigureStats): string {
-  const rows = AGGREGATE_ROWS.map((r) => `<tr><td>${esc(r.label)}</td>${statCells(`${id}.${r.key}`, r.get(f), r.unit)}</tr>`);
+  const rows = AGGREGATE_ROWS.map((r) => `<tr><td>${esc(r.label)}</td>${statCells(`${id}.${r.key}`, rowStat(agg, r, f), r.unit)}</tr>`);
   return `<table class="headline" id="${esc(id)}">${head(agg)}<tbody>${rows.join('')}</tbody></table>`;
 }
 

@@ -71,6 +71,29 @@ describe('multi-seed aggregate', () => {
     expect(fmtStat(o, 'pct')).toMatch(/^25\.0 ± /);
   });
 
+  it('aggregates the controls abstained on (controlAbstain) beside over-asking, for ours and each baseline, a seed without it missing', () => {
+    const runs = [run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)];
+    [0.1, 0.2, 0.3].forEach((v, i) => (runs[i].results.summaries.after.controlAbstain = v));
+    [0.05, null, 0.15].forEach((v, i) => (runs[i].results.baselines[0].summary.controlAbstain = v)); // seed 1: written before it was recorded
+    const agg = buildAggregate(runs);
+    expect(agg.ours.controlAbstain!.values).toEqual([0.1, 0.2, 0.3]);
+    expect(agg.ours.controlAbstain!.mean).toBeCloseTo(0.2, 12);
+    expect(agg.ours.controlAbstain!.ci95!.halfWidth).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 3);
+    expect(agg.baselines[0].figures.controlAbstain).toMatchObject({ values: [0.05, null, 0.15], n: 2 });
+    expect(aggregateText(agg)).toMatch(/over-asking on controls[^\n]*\n\s*abstained on controls\s+20\.0 ± 24\.8 %\s+10\.0 ± \d+\.\d % \[n = 2\]/);
+    const html = renderAggregatePage(agg);
+    expect(html).toContain('data-key="ours.controlAbstain.mean" data-value="0.2');
+    expect(html).toContain('data-key="proactivebench-rp0.5.controlAbstain.seed1" data-value=""');
+    // an aggregate.json written before the figure existed still loads, and shows it as missing
+    const old = JSON.parse(JSON.stringify(agg)) as { ours: Record<string, unknown>; baselines: { figures: Record<string, unknown> }[] };
+    delete old.ours.controlAbstain;
+    for (const b of old.baselines) delete b.figures.controlAbstain;
+    const back = parseAggregate(old);
+    expect(back.ours.controlAbstain).toBeUndefined();
+    expect(aggregateText(back)).toMatch(/abstained on controls\s+– \[n = 0\]/);
+    expect(renderAggregatePage(back)).toContain('data-key="ours.controlAbstain.mean" data-value="">–</td>');
+  });
+
   it('aggregates accuracy per variant when the runs have it, a seed without one counting as missing', () => {
     const runs = [run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)];
     expect(buildAggregate(runs).ours.accuracy.after.byVariant).toBeUndefined();

@@ -1,7 +1,8 @@
 /**
  * `aggregate.json`: the demo's headline figures over several seeds (`askfirst demo --seeds`).
- * For every figure of results.json — gap closed train / unseen / all, over-asking, ps-rate and
- * ps-rate ÷ the oracle's minimum, accuracy reference / before / after (overall and per kind) —
+ * For every figure of results.json — gap closed train / unseen / all, over-asking and beside it the share of
+ * controls abstained on (`controlAbstain`), ps-rate and ps-rate ÷ the oracle's minimum, accuracy reference / before /
+ * after (overall and per kind) —
  * for our run and for each baseline: the per-seed values, their mean, sample sd, the 95 %
  * confidence interval for the mean (Student's t, two-sided, df = n − 1) and n. Paired
  * comparisons: per seed, ours − baseline on gap closed unseen / all and accuracy after, with the
@@ -55,6 +56,12 @@ export type FigureStats = z.output<typeof figureStatsSchema>;
 const figureStatsSchema = z.object({
   gapClosed: z.object({ train: seedStatSchema, unseen: seedStatSchema, all: seedStatSchema }),
   overAsking: seedStatSchema,
+  /**
+   * Controls whose first reply was an abstention, after RL (`controlAbstain`: beside over-asking, not in it;
+   * docs/evaluation.md, "What the rates mean"); a seed whose results.json predates it is null. Absent in aggregates
+   * written before it existed.
+   */
+  controlAbstain: seedStatSchema.optional(),
   psRate: seedStatSchema,
   /** ps-rate ÷ the oracle's minimum ps-rate on the same episodes (null for a seed where the oracle's is 0). */
   psRateOverOracle: seedStatSchema,
@@ -139,8 +146,11 @@ function accuracyStats(hs: readonly (HeadlineFigures | undefined)[], which: 'ref
   return { overall, byKind, byVariant: Object.fromEntries(variants.map((v) => [v, seedStat(hs.map((h) => h?.accuracy[which].byVariant?.[v]))])) };
 }
 
-/** The headline figures of one policy over the seeds (`undefined`: that seed has no such run). */
-export function figureStats(hs: readonly (HeadlineFigures | undefined)[], kinds: readonly string[]): FigureStats {
+/**
+ * The headline figures of one policy over the seeds (`undefined`: that seed has no such run), and per seed its
+ * `controlAbstain` after RL (from the run's summary: results.json keeps it there, not among the headline figures).
+ */
+export function figureStats(hs: readonly (HeadlineFigures | undefined)[], kinds: readonly string[], controlAbstain: readonly (number | null | undefined)[]): FigureStats {
   return {
     gapClosed: {
       train: seedStat(hs.map((h) => h?.gapClosed.train)),
@@ -148,6 +158,7 @@ export function figureStats(hs: readonly (HeadlineFigures | undefined)[], kinds:
       all: seedStat(hs.map((h) => h?.gapClosed.all)),
     },
     overAsking: seedStat(hs.map((h) => h?.overAsking)),
+    controlAbstain: seedStat(controlAbstain),
     psRate: seedStat(hs.map((h) => h?.psRate)),
     psRateOverOracle: seedStat(hs.map((h) => (h ? ratio(h) : null))),
     accuracy: {
@@ -199,7 +210,7 @@ export function buildAggregate(runs: readonly SeedRun[], createdAt = new Date().
       'gapClosed.unseen': per.map((b) => b?.oursMinus?.ci95.unseen ?? null),
       'gapClosed.all': per.map((b) => b?.oursMinus?.ci95.all ?? null),
     };
-    return { name, label: any.label, rp: any.rp, figures: figureStats(per, kinds), paired, evaluationCi95 };
+    return { name, label: any.label, rp: any.rp, figures: figureStats(per, kinds, per.map((b) => b?.summary.controlAbstain)), paired, evaluationCi95 };
   });
   const agg: Aggregate = {
     version: AGGREGATE_VERSION,
@@ -210,7 +221,7 @@ export function buildAggregate(runs: readonly SeedRun[], createdAt = new Date().
     method: AGGREGATE_METHOD,
     trainKinds: first.data.trainKinds,
     unseenKinds: first.data.unseenKinds,
-    ours: figureStats(ours, kinds),
+    ours: figureStats(ours, kinds, sorted.map((r) => r.results.summaries.after.controlAbstain)),
     baselines,
   };
   return parseAggregate(agg, 'aggregate (in memory)');

@@ -5,7 +5,7 @@
  * for Reward Model Overoptimization") for the plain and the fact-augmented reward models and
  * under the "prefers a confident answer" bias, and reward-model accuracy against human labels
  * for routing strategies (Miranda et al. 2024). Tables: reward models (held-out accuracy,
- * calibration), policies (gap closed, over-asking, guessing). Writes `feedback.json` beside it.
+ * calibration), policies (gap closed, over-asking and the controls abstained on, guessing). Writes `feedback.json` beside it.
  */
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
@@ -28,6 +28,11 @@ export interface PolicyResult {
   accuracy: number;
   /** null when the test suite has no control episode (episode/metrics.ts). */
   overAsking: number | null;
+  /**
+   * Controls whose first reply was an abstention (beside over-asking, not in it: docs/evaluation.md, "What the rates
+   * mean"); null when the test suite has no control episode, absent in feedback.json written before it was recorded.
+   */
+  controlAbstain?: number | null;
   /** null when no test episode's informativeness is known (episode/metrics.ts). */
   guessRate: number | null;
   psRate: number;
@@ -45,7 +50,7 @@ export interface FeedbackResults {
   pairs: number;
   labels: { honest: number; confident: number; honestGoldAgreement: number; confidentGoldAgreement: number };
   reference: { accuracy: number };
-  before: { accuracy: number; guessRate: number | null; overAsking: number | null; testGold?: number };
+  before: { accuracy: number; guessRate: number | null; overAsking: number | null; controlAbstain?: number | null; testGold?: number };
   rewardModels: { name: string; variant: string; labels: number; pairs: number; train: PairMetrics; heldOut: PairMetrics; finalLoss: number }[];
   policies: PolicyResult[];
   routing: { aiLabelGoldAgreement: number; humanLabelGoldAgreement: number; points: { strategy: string; budget: number; humanLabels: number; aiWrongCaught?: number; aiLabelsUsed?: number; goldAccuracy: number }[] };
@@ -162,7 +167,7 @@ export async function feedbackSectionHtml(r: FeedbackResults): Promise<string> {
   const polRows = r.policies
     .map((p) => {
       const g = p.testCurve ? gaoSummary(p.testCurve, 1) : gaoSummary(p.curve);
-      return `<tr><td>${esc(p.name)}</td><td>${pct(fin(p.gapClosed.train))}</td><td>${pct(fin(p.gapClosed.unseen))}</td><td>${pct(p.accuracy)}</td><td>${pct(p.overAsking)}</td><td>${pct(p.guessRate)}</td><td>${num(p.psRate)}</td><td>${num(fin(p.testGold), 3)}</td><td>${g ? `${num(g.goldDrop, 3)} (KL ${num(fin(g.finalKl), 3)})` : '—'}</td></tr>`;
+      return `<tr><td>${esc(p.name)}</td><td>${pct(fin(p.gapClosed.train))}</td><td>${pct(fin(p.gapClosed.unseen))}</td><td>${pct(p.accuracy)}</td><td>${pct(p.overAsking)}</td><td>${pct(p.controlAbstain)}</td><td>${pct(p.guessRate)}</td><td>${num(p.psRate)}</td><td>${num(fin(p.testGold), 3)}</td><td>${g ? `${num(g.goldDrop, 3)} (KL ${num(fin(g.finalKl), 3)})` : '—'}</td></tr>`;
     })
     .join('');
   const routRows = r.routing.points.map((p) => `<tr><td>${esc(p.strategy)}</td><td>${pct(p.budget, 0)}</td><td>${p.humanLabels}</td><td>${p.aiWrongCaught ?? '—'}</td><td>${p.aiLabelsUsed ?? '—'}</td><td>${pct(fin(p.goldAccuracy))}</td></tr>`).join('');
@@ -176,7 +181,7 @@ ${charts.join('\n')}
 <h3>Reward models (held-out pairs)</h3>
 <table><tr><th>model</th><th>variant</th><th>labels</th><th>accuracy (labels)</th><th>accuracy (gold)</th><th>ECE</th><th>Brier</th></tr>${rmRows}</table>
 <h3>Policies (test suite, all seven kinds)</h3>
-<table><tr><th>policy</th><th>gap closed (training kinds)</th><th>gap closed (unseen)</th><th>accuracy</th><th>over-asking</th><th>guess rate</th><th>ps-rate</th><th>gold reward (test)</th><th>gold: peak − end (training batches, 5-update mean; gao-*: test plays)</th></tr>${polRows}</table>
+<table><tr><th>policy</th><th>gap closed (training kinds)</th><th>gap closed (unseen)</th><th>accuracy</th><th>over-asking</th><th>abstained on controls</th><th>guess rate</th><th>ps-rate</th><th>gold reward (test)</th><th>gold: peak − end (training batches, 5-update mean; gao-*: test plays)</th></tr>${polRows}</table>
 <p class="note">${esc(regimeNote(r.config))}</p>
 <h3>Routing (AI judge agrees with gold on ${pct(r.routing.aiLabelGoldAgreement)} of decided pairs, people on ${pct(r.routing.humanLabelGoldAgreement)})</h3>
 <table><tr><th>strategy</th><th>human share</th><th>human labels</th><th>of them on pairs where the AI’s label differs</th><th>AI labels used</th><th>RM accuracy (gold, held out)</th></tr>${routRows}</table>

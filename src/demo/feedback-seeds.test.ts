@@ -1,0 +1,52 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { FeedbackResults, PolicyResult } from '../report/feedback-section.js';
+import { tmpDir } from '../testing/tmp.js';
+import { aggregateFeedback, type SeedFigure } from './feedback-seeds.js';
+
+const policy = (name: string, overAsking: number, controlAbstain?: number | null): PolicyResult => ({
+  name,
+  gapClosed: { train: 0.5, unseen: 0.4, all: 0.45 },
+  accuracy: 0.7,
+  overAsking,
+  ...(controlAbstain === undefined ? {} : { controlAbstain }),
+  guessRate: 0.3,
+  psRate: 1.2,
+  curve: [],
+});
+
+const results = (policies: PolicyResult[]): FeedbackResults => ({
+  createdAt: '2026-01-01T00:00:00Z',
+  command: 'askfirst feedback demo',
+  config: { labels: [100] },
+  pairs: 10,
+  labels: { honest: 10, confident: 10, honestGoldAgreement: 0.9, confidentGoldAgreement: 0.6 },
+  reference: { accuracy: 0.9 },
+  before: { accuracy: 0.5, guessRate: 0.4, overAsking: 0.1 },
+  rewardModels: [],
+  policies,
+  routing: { aiLabelGoldAgreement: 0.8, humanLabelGoldAgreement: 0.9, points: [] },
+  timings: [],
+  wallSeconds: 1,
+});
+
+describe('aggregateFeedback (the feedback demo over seeds)', () => {
+  it('folds the controls abstained on beside over-asking, as a mean with its interval; a seed whose feedback.json predates it is missing', async () => {
+    const out = tmpDir('askfirst-feedback-seeds');
+    const seeds = [0, 1, 2];
+    const per = [results([policy('gold', 0.1, 0.02)]), results([policy('gold', 0.08, 0.04)]), results([policy('gold', 0.09)])]; // seed 2: written before controlAbstain
+    for (const [i, r] of per.entries()) {
+      await mkdir(join(out, `seed-${seeds[i]}`), { recursive: true });
+      await writeFile(join(out, `seed-${seeds[i]}`, 'feedback.json'), JSON.stringify(r));
+    }
+    const agg = (await aggregateFeedback(out, seeds)) as { policies: Record<string, Record<string, SeedFigure>> };
+    const ca = agg.policies.gold.controlAbstain;
+    expect(ca.perSeed).toEqual([0.02, 0.04, null]);
+    expect(ca.stats.n).toBe(2);
+    expect(ca.stats.mean).toBeCloseTo(0.03, 12);
+    expect(ca.stats.ci95!.halfWidth).toBeCloseTo(12.706 * 0.01, 3); // sd 0.01·√2, over √2;
+    expect(agg.policies.gold.overAsking.perSeed).toEqual([0.1, 0.08, 0.09]);
+    expect(JSON.parse(await readFile(join(out, 'aggregate.json'), 'utf8')).policies.gold.controlAbstain.perSeed).toEqual([0.02, 0.04, null]);
+  });
+});
