@@ -108,6 +108,20 @@ describe('intervals resample scenes, not questions (POPE\'s questions about one 
     expect(u.yesOnUnseen).toMatchObject({ ...wilson(20, 40), designEffect: 1 }); // one hidden object per scene: no cluster
   });
 
+  it('the unseen split reports the replies that named no option: among the objects it cannot see (the four shares add up to 1) and over all its items', () => {
+    const replies = ['yes', 'no', 'cannot', 'invalid', 'invalid'] as const; // on the hidden object of scenes 0–4, then again
+    const xs = Array.from({ length: 10 }, (_, s): ScoredItem[] => [
+      { truth: 'cannot', reply: replies[s % 5], scene: `s${s}` },
+      { truth: 'yes', reply: s === 0 ? 'invalid' : 'yes', scene: `s${s}` },
+    ]).flat();
+    const u = unseenMetrics(xs);
+    expect(u.invalidOnUnseen).toMatchObject({ ...wilson(4, 10), designEffect: 1 });
+    expect(u.yesOnUnseen.value! + u.noOnUnseen.value! + u.askOnUnseen.value! + u.invalidOnUnseen.value!).toBeCloseTo(1, 12);
+    expect(u.invalidRate.value).toBe(5 / 20);
+    expect(u.invalidRate.n).toBe(20);
+    expect(u.invalidRate.clusters).toBe(10);
+  });
+
   it('is reproducible by seed, and a different seed resamples differently', () => {
     const xs = correlated();
     expect(popeMetrics(xs, 5)).toEqual(popeMetrics(xs, 5));
@@ -237,6 +251,14 @@ describe('probe hallucination on reference policies', () => {
     const html = hallucinationHtml(s);
     expect(html).toContain('<th>cannot tell</th><th>unparseable (no option)</th>');
     expect(html).toMatch(/<td>100\.0 \[[\d.]+, 100\.0\]<\/td><\/tr>/);
+    // the unseen split too: every reply unparseable, over its items and over the objects it cannot see
+    expect(s.unseen!.invalidRate.value).toBe(1);
+    expect(s.unseen!.invalidOnUnseen.value).toBe(1);
+    expect(text).toMatch(/unseen split .*, \d+ items: accuracy 0\.0 \[[\d.]+, [\d.]+\], unparseable 100\.0 \[/);
+    expect(text).toMatch(/objects it cannot see: said yes 0\.0 \[[\d., ]+\], no 0\.0 \[[\d., ]+\], cannot tell 0\.0 \[[\d., ]+\], unparseable 100\.0 \[/);
+    expect(html).toContain('<th>cannot tell on unseen</th><th>unparseable on unseen</th><th>cannot tell in view (over-asking)</th><th>yes in view</th><th>unparseable (no option)</th>');
+    const unseenRow = /<th>unparseable on unseen<\/th>[\s\S]*?<tbody><tr>(.*?)<\/tr>/.exec(html)![1];
+    expect([...unseenRow.matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1].split(' ')[0])).toEqual([String(s.unseen!.n), '0.0', '0.0', '0.0', '0.0', '100.0', '0.0', '0.0', '100.0']);
   });
 
   it('random lands near chance and is caught on the unseen split', async () => {

@@ -141,8 +141,8 @@ export function hallucinationTable(s: HallucinationSummary): string {
   }
   if (s.unseen) {
     const u = s.unseen;
-    lines.push('', `unseen split (hidden / cut off / corrupted), ${u.n} items: accuracy ${pct(u.accuracy)}`);
-    lines.push(`  of ${u.yesOnUnseen.n} objects it cannot see: said yes ${pct(u.yesOnUnseen)}, no ${pct(u.noOnUnseen)}, cannot tell ${pct(u.askOnUnseen)}`);
+    lines.push('', `unseen split (hidden / cut off / corrupted), ${u.n} items: accuracy ${pct(u.accuracy)}, unparseable ${pct(u.invalidRate)}`);
+    lines.push(`  of ${u.yesOnUnseen.n} objects it cannot see: said yes ${pct(u.yesOnUnseen)}, no ${pct(u.noOnUnseen)}, cannot tell ${pct(u.askOnUnseen)}, unparseable ${pct(u.invalidOnUnseen)}`);
     lines.push(`  of ${u.overAsk.n} objects in view: yes ${pct(u.recallInView)}, cannot tell (over-asking) ${pct(u.overAsk)}`);
   }
   if (s.open) {

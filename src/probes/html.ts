@@ -24,8 +24,8 @@ export function hallucinationHtml(s: HallucinationSummary): string {
     parts.push(
       '<h3>Unseen split: the object is hidden, cut off or corrupted</h3>',
       table(
-        ['n', 'accuracy', 'yes on unseen (hallucinated)', 'no on unseen', 'cannot tell on unseen', 'cannot tell in view (over-asking)', 'yes in view'],
-        [[String(u.n), pct(u.accuracy), pct(u.yesOnUnseen), pct(u.noOnUnseen), pct(u.askOnUnseen), pct(u.overAsk), pct(u.recallInView)]],
+        ['n', 'accuracy', 'yes on unseen (hallucinated)', 'no on unseen', 'cannot tell on unseen', 'unparseable on unseen', 'cannot tell in view (over-asking)', 'yes in view', 'unparseable (no option)'],
+        [[String(u.n), pct(u.accuracy), pct(u.yesOnUnseen), pct(u.noOnUnseen), pct(u.askOnUnseen), pct(u.invalidOnUnseen), pct(u.overAsk), pct(u.recallInView), pct(u.invalidRate)]],
       ),
     );
   }

@@ -11,9 +11,10 @@
  * from this image." and unparseable replies would be yes there; lmms-eval's pope task leaves any
  * reply other than an exact yes/no out of precision and recall (docs/probes.md). Three-answer metrics for the unseen split: exact accuracy, and
  * among items whose truth is "cannot tell", the share answered yes (`yesOnUnseen`, the
- * hallucination this split exists to catch), no, and cannot tell; among items in view, the share
- * answered "cannot tell" (over-asking, as eval's: "I cannot tell" is the items' one intervention and
- * they offer no abstain-style option, so no control abstention is in it).
+ * hallucination this split exists to catch), no, cannot tell and none of the options (unparseable: the four add up
+ * to 1); among items in view, the share answered "cannot tell" (over-asking, as eval's: "I cannot tell" is the items'
+ * one intervention and they offer no abstain-style option, so no control abstention is in it); over all its items,
+ * the share unparseable (`invalidRate`, as each POPE split's).
  *
  * Intervals: the questions about one scene are not independent (a model that misreads a scene tends
  * to misread its questions together, and POPE fixes as many absent as present questions per scene), so
@@ -149,10 +150,14 @@ export function popeMetrics(xs: readonly ScoredItem[], seed = 1): PopeMetrics {
 export interface UnseenMetrics {
   n: number;
   accuracy: Figure;
-  /** Of the items whose truth is "cannot tell": answered yes (hallucinated), no (denied), cannot tell (asked). */
+  /**
+   * Of the items whose truth is "cannot tell": answered yes (hallucinated), no (denied), cannot tell (asked), or none of
+   * the options (`invalidOnUnseen`: unparseable, as `invalidRate`; the four add up to 1).
+   */
   yesOnUnseen: Figure;
   noOnUnseen: Figure;
   askOnUnseen: Figure;
+  invalidOnUnseen: Figure;
   /**
    * Of the items in view (truth yes, answerable at once: the probe's controls): answered "cannot tell". That option is
    * the items' one intervention, so this is eval's over-asking (`overAsking`: the first reply was an intervention on a
@@ -162,6 +167,8 @@ export interface UnseenMetrics {
   overAsk: Figure;
   /** Of the items in view: answered yes. */
   recallInView: Figure;
+  /** Of all the split's items: the reply named none of the options — unparseable, named as each POPE split's `invalidRate`. */
+  invalidRate: Figure;
 }
 
 export function unseenMetrics(xs: readonly ScoredItem[], seed = 1): UnseenMetrics {
@@ -175,8 +182,10 @@ export function unseenMetrics(xs: readonly ScoredItem[], seed = 1): UnseenMetric
     yesOnUnseen: share(unseen, (x) => x.reply === 'yes', 21),
     noOnUnseen: share(unseen, (x) => x.reply === 'no', 22),
     askOnUnseen: share(unseen, (x) => x.reply === 'cannot', 23),
+    invalidOnUnseen: share(unseen, (x) => x.reply === 'invalid', 26),
     overAsk: share(inView, (x) => x.reply === 'cannot', 24),
     recallInView: share(inView, (x) => x.reply === 'yes', 25),
+    invalidRate: share(() => true, (x) => x.reply === 'invalid', 27),
   };
 }
 
