@@ -76,7 +76,7 @@ const matvec = (m: Tensor, v: Tensor) => reshape(matmul(m, reshape(v, [v.shape[0
 export async function trainDPO(partial: unknown, ctx: RLContext, examples: readonly PreferenceExample[]): Promise<RLResult> {
   const cfg = resolveDPOConfig(partial);
   if (!examples.length) throw new InputError('DPO needs labelled pairs; none were given');
-  const run = await new RLRun(cfg, ctx).init();
+  const run = await new RLRun(cfg, ctx, { stage: 'dpo', unit: 'step' }).init();
   if (run.alreadyFinished) return run.finish(undefined);
   const textCache = new Map<string, number[]>();
   // 1. Replay every play once, and its log-probability under the frozen reference.
@@ -94,6 +94,7 @@ export async function trainDPO(partial: unknown, ctx: RLContext, examples: reado
   let warned = false;
   const bar = progress('DPO', cfg.updates, { enabled: cfg.progress, unit: 'steps' });
   bar.tick(run.update);
+  run.onDiverged = () => bar.stop();
   while (run.running) {
     const t0 = performance.now();
     // 2. A minibatch of labelled pairs: winners and losers.
@@ -113,6 +114,7 @@ export async function trainDPO(partial: unknown, ctx: RLContext, examples: reado
     const margin = mulScalar(sub(sel(0), sel(B)), cfg.beta); // [B]
     // 3. −log σ(margin), stably (preference-loss.ts), one step.
     const loss = preferenceLoss(margin);
+    run.stopIfDiverged(loss.item());
     run.opt.zeroGrad();
     loss.backward();
     const gradNorm = clipGradNorm(run.params, cfg.maxGradNorm);

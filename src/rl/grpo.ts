@@ -49,11 +49,12 @@ export function turnAdvantages(rollout: Rollout, returns: readonly number[], G: 
 // ── training loop ───────────────────────────────────────────────────────────
 export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLResult> {
   const cfg = resolveGRPOConfig(partial);
-  const run = await new RLRun(cfg, ctx).init();
+  const run = await new RLRun(cfg, ctx, { stage: 'grpo', unit: 'update' }).init();
   const rewards = makeRewards(cfg.rewards);
   const G = cfg.groupSize;
   const bar = progress(cfg.objective === 'multi-turn' ? 'GRPO' : `GRPO single-turn r_p=${cfg.rp}`, cfg.updates, { enabled: cfg.progress, unit: 'updates' });
   bar.tick(run.update);
+  run.onDiverged = () => bar.stop();
   const textCache = new Map<string, number[]>();
 
   while (run.running) {
@@ -87,6 +88,7 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
         const batch = idx.map((j) => rollout.samples[j]);
         const { out, refPadded } = await forwardSamples(ctx.policy, run.cache, batch, textCache);
         const { loss, stats: s } = factoredClippedLoss(out.logp, refPadded, batch, Float32Array.from(idx, (j) => adv[j]), { ...cfg, factored: cfg.objective === 'multi-turn' });
+        run.stopIfDiverged(loss.item());
         run.opt.zeroGrad();
         loss.backward();
         const gradNorm = clipGradNorm(run.params, cfg.maxGradNorm);

@@ -62,10 +62,11 @@ export function valueLoss(value: Tensor, targets: Float32Array): Tensor {
 // ── training loop ───────────────────────────────────────────────────────────
 export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResult> {
   const cfg = resolvePPOConfig(partial);
-  const run = await new RLRun(cfg, ctx).init();
+  const run = await new RLRun(cfg, ctx, { stage: 'ppo', unit: 'update' }).init();
   const rewards = makeRewards(cfg.rewards);
   const bar = progress('PPO', cfg.updates, { enabled: cfg.progress, unit: 'updates' });
   bar.tick(run.update);
+  run.onDiverged = () => bar.stop();
   const textCache = new Map<string, number[]>();
 
   while (run.running) {
@@ -96,6 +97,7 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
         const { loss: pl, stats: s } = factoredClippedLoss(out.logp, refPadded, batch, Float32Array.from(idx, (j) => adv[j]), cfg);
         const vl = valueLoss(out.value, Float32Array.from(idx, (j) => targets[j]));
         const loss = add(pl, mulScalar(vl, cfg.valueCoef));
+        run.stopIfDiverged(loss.item(), 'the loss (policy + value)');
         run.opt.zeroGrad();
         loss.backward();
         clipGradNorm(run.params, cfg.maxGradNorm);

@@ -27,6 +27,7 @@ import { ConfigError } from '../util/errors.js';
 import { JsonlAppender, writeFileAtomicSync } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import { PresenceConfigSchema } from './configs.js';
+import { stopIfDiverged, stopIfWeightsDiverged } from './diverged.js';
 
 export interface PresenceResult {
   steps: number;
@@ -113,6 +114,7 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
       });
       opt.zeroGrad();
       const loss = bce(head.forward(tensor(fb, [idx.length, C])), yb);
+      stopIfDiverged(loss.data[0], { stage: 'presence', unit: 'step', index: step }); // diverged.ts (the finally below closes the bar and the log)
       loss.backward();
       opt.lr = sched(step - 1);
       opt.step();
@@ -152,6 +154,7 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
   };
 
   // final/: the input checkpoint unchanged, the head beside it, config.json last (= finished)
+  stopIfWeightsDiverged(head.parameters(), { stage: 'presence', unit: 'step', index: cfg.steps });
   const fin = run.finalDir;
   mkdirSync(fin, { recursive: true });
   rmSync(join(fin, CONFIG_FILE), { force: true }); // an earlier final/ (--overwrite) is unfinished until config.json is back

@@ -30,6 +30,7 @@ import { writeFileAtomicSync } from '../util/fsx.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import { progress } from '../util/progress.js';
 import { preferenceLoss } from './preference-loss.js';
+import { stopIfDiverged, stopIfWeightsDiverged } from './diverged.js';
 import { featureNames, trajectoryFeatures, type RewardVariant, type Trajectory } from './trajectory-features.js';
 import { RewardModelConfigSchema, type RewardModelConfig } from './configs.js';
 
@@ -266,6 +267,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
     const win = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.a : e.b)!));
     const lose = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.b : e.a)!));
     const loss = preferenceLoss(sub(net.forward(win), net.forward(lose)));
+    stopIfDiverged(loss.item(), { stage: `reward model (${cfg.variant})`, unit: 'step', index: step + 1, close: () => bar.stop() }); // diverged.ts
     opt.zeroGrad();
     loss.backward();
     opt.step();
@@ -288,6 +290,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
     );
   const metrics: RewardModelMetrics = { variant: cfg.variant, labels: ctx.examples.length, pairs: new Set(ctx.examples.map((e) => e.pairId)).size, train: scored(train), heldOut: scored(held), finalLoss: lastLoss };
   if (cfg.out) {
+    stopIfWeightsDiverged(net.parameters(), { stage: `reward model (${cfg.variant})`, unit: 'step', index: cfg.steps });
     rm.save(new RunDir(cfg.out).finalDir);
     writeFileAtomicSync(join(cfg.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   }

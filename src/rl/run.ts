@@ -28,6 +28,7 @@ import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
 import { competence, difficultyRanks, eligible } from './curriculum.js';
 import type { BaseRLConfig } from './configs.js';
+import { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from './diverged.js';
 
 export interface RLContext {
   /** The supervised policy to start from (it is trained in place). */
@@ -102,12 +103,16 @@ export class RLRun {
   seconds = 0;
   /** Set by `init` when `--resume` finds the run finished (`RunDir.finishedFor`): no update runs, `finish` writes nothing. */
   alreadyFinished = false;
+  /** What the algorithm closes when a diverged run stops (its progress bar); the run closes its log itself. */
+  onDiverged?: () => void;
   private logFile!: MetricsLog;
   private t0 = 0;
 
+  /** `name`: the run as messages name it, and its unit (DPO's updates are single optimizer steps). */
   constructor(
     readonly cfg: BaseRLConfig,
     readonly ctx: RLContext,
+    readonly name: { stage: string; unit: 'step' | 'update' } = { stage: 'rl', unit: 'update' },
   ) {
     const m = ctx.policy.model;
     const kinds = new Set<string>(cfg.kinds);
@@ -268,10 +273,24 @@ export class RLRun {
     this.logFile.append(row);
   }
 
-  /** Save a checkpoint if one is due (weights, optimizer moments, run state, curve so far). */
+  /** Where the run is, for diverged.ts: `index` is the update (counting from 1) its messages name. */
+  private position(index: number): RunPosition {
+    return { ...this.name, index, run: this.run, close: () => (this.onDiverged?.(), this.logFile.close()) };
+  }
+
+  /**
+   * Stop a diverged run (diverged.ts): throws at a non-finite `loss` of the update in progress before it is applied, so
+   * the newest checkpoint is the last one written from finite weights. `value` names the loss ("the loss", "the policy loss").
+   */
+  stopIfDiverged(loss: number, value?: string): void {
+    stopIfDiverged(loss, this.position(this.update + 1), value);
+  }
+
+  /** Save a checkpoint if one is due (weights, optimizer moments, run state, curve so far); never of weights that are not finite. */
   async maybeCheckpoint(): Promise<void> {
     await yieldToEventLoop(); // called once per update (GRPO, PPO, DPO): Ctrl-C's handler runs between updates, not after the whole run
     if (this.update % this.cfg.checkpointEvery !== 0) return;
+    stopIfWeightsDiverged(this.params, this.position(this.update));
     const state: RLState = { update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, rng: this.rng.state(), curve: this.curve };
     this.run.saveCheckpoint(this.update, (dir) => saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, optimizerExtras(this.opt)), state);
   }
@@ -298,6 +317,7 @@ export class RLRun {
 
   finish(training: { stage: string; algorithm: string; config: object } | undefined): RLResult {
     if (this.alreadyFinished) return { policy: this.ctx.policy, updates: 0, seconds: 0, curve: [], alreadyFinished: true };
+    stopIfWeightsDiverged(this.params, this.position(this.update)); // final/ never holds them either
     this.logFile.close();
     if (this.update < this.cfg.updates) this.ctx.log?.(`rl: time budget of ${this.cfg.maxSeconds} s reached at update ${this.update} of ${this.cfg.updates}`);
     const saved = training ? { ...training, config: savedConfig(training.config) } : {}; // the config without run options

@@ -67,6 +67,7 @@ import { ConfigError, DataError } from '../util/errors.js';
 import { MetricsLog } from '../util/metrics-log.js';
 import { progress } from '../util/progress.js';
 import { tokenize, UNK } from '../agents/builtin/vocab.js';
+import { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from './diverged.js';
 
 export function resolveSupervisedConfig(partial: unknown): SupervisedConfig {
   const c = resolveConfig(SupervisedConfigSchema, partial, 'supervised training');
@@ -226,6 +227,8 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const save = (dir: string) => {
     saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: savedConfig(cfg) }, optimizerExtras(opt));
   };
+  // a diverged run stops at its first non-finite loss and saves no weights that are not finite (diverged.ts)
+  const at = (index: number): RunPosition => ({ stage: 'supervised', unit: 'step', index, run, close: () => (bar.stop(), logFile.close()) });
   while (state.step < cfg.steps) {
     await yieldToEventLoop(); // Ctrl-C's handler runs between steps, not after the whole run
     const elapsed = (performance.now() - tStart) / 1000;
@@ -307,6 +310,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
       lookLoss = ll.item();
       loss = add(loss, ll);
     }
+    stopIfDiverged(loss.item(), at(state.step + 1));
     loss.backward();
     clipGradNorm(model.parameters(), 5);
     opt.lr = sched(state.step);
@@ -336,10 +340,14 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
       });
       accSum = accN = whereSum = whereN = 0;
     }
-    if (state.step % cfg.checkpointEvery === 0) run.saveCheckpoint(state.step, save, { ...state, window: { accSum, accN, whereSum, whereN } });
+    if (state.step % cfg.checkpointEvery === 0) {
+      stopIfWeightsDiverged(model.parameters(), at(state.step));
+      run.saveCheckpoint(state.step, save, { ...state, window: { accSum, accN, whereSum, whereN } });
+    }
   }
   bar.stop();
   logFile.close();
+  stopIfWeightsDiverged(model.parameters(), { ...at(state.step), close: undefined });
   saveBuiltin(run.finalDir, policy, { stage: 'supervised', step: state.step, config: savedConfig(cfg) });
   // 512 images spread over the whole set (it lists one kind after another: its first 512 were one kind's)
   const stride = Math.max(1, Math.floor(data.length / 512));
@@ -414,9 +422,10 @@ function accuracyNoGrad(policy: BuiltinPolicy, data: readonly ReferenceExample[]
 
 /**
  * The column of the largest entry of row `r` of a [N, K] tensor (the first on ties), or −1 — never a label — when the
- * row holds a NaN. A diverged run (too high a --lr; nothing stops the supervised loop at a NaN loss) gives rows of NaN
- * log-probabilities: skipping them would answer column 0 and count every label-0 example correct (train/accuracy and
- * trainAccuracy near the share of label 0, not 0); torch.argmax would answer the first NaN's column, right as often by
+ * row holds a NaN. A diverged model (too high a --lr: the supervised loop stops at its first non-finite loss,
+ * diverged.ts, but a model from elsewhere can still hold NaN weights) gives rows of NaN log-probabilities: skipping
+ * them would answer column 0 and count every label-0 example correct (train/accuracy and trainAccuracy near the share
+ * of label 0, not 0); torch.argmax would answer the first NaN's column, right as often by
  * chance. A NaN prediction is never counted correct.
  */
 export function rowArgmax(t: Tensor, r: number): number {
