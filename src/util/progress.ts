@@ -1,6 +1,8 @@
 /**
- * A progress bar with rate and ETA on stderr (only when stderr is a terminal, or when forced);
- * elsewhere a line every few seconds so logs show that a long job is alive.
+ * A progress bar with rate and ETA on stderr when it is a terminal; elsewhere (piped to a file or
+ * another program) plain lines: the first at the first tick, then one at most every 5 s so logs
+ * show that a long job is alive, and at `stop()` one saying it finished ("label: N/N unit in Xs"),
+ * so a phase shorter than the throttle still shows that it ran.
  */
 import cliProgress from 'cli-progress';
 
@@ -10,15 +12,26 @@ export interface Progress {
   stop(): void;
 }
 
-export function progress(label: string, total: number, opts: { enabled?: boolean; unit?: string } = {}): Progress {
+/** Where progress goes (process.stderr by default; tests give their own stream and clock). */
+export interface ProgressOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/** Milliseconds between the piped lines after the first (a line comes at the first tick after this long). */
+export const PIPED_EVERY_MS = 5000;
+
+export function progress(label: string, total: number, opts: { enabled?: boolean; unit?: string; stream?: ProgressOutput; now?: () => number } = {}): Progress {
   const enabled = opts.enabled ?? true;
   const unit = opts.unit ?? 'it';
+  const stream = opts.stream ?? process.stderr;
+  const clock = opts.now ?? Date.now;
   if (!enabled) return { tick() {}, setTotal() {}, stop() {} };
-  if (process.stderr.isTTY) {
+  if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
         format: `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted} {info}`,
-        stream: process.stderr,
+        stream: stream as NodeJS.WritableStream,
         hideCursor: true,
         etaBuffer: 50,
         fps: 10,
@@ -43,26 +56,35 @@ export function progress(label: string, total: number, opts: { enabled?: boolean
       },
     };
   }
-  // Not a terminal: a plain line at most every 5 s.
-  const t0 = Date.now();
-  let last = t0;
+  // Not a terminal: plain lines — the first tick's at once, then at most one every PIPED_EVERY_MS, and one at stop().
+  const t0 = clock();
+  let last: number | null = null;
   let value = 0;
   let tot = total;
+  let stopped = false;
   return {
     tick(n = 1, info) {
       value += n;
-      const now = Date.now();
-      if (now - last > 5000) {
-        last = now;
-        const rate = value / ((now - t0) / 1000);
-        const eta = rate > 0 ? Math.round((tot - value) / rate) : 0;
-        const infoText = info ? ' ' + Object.entries(info).map(([k, v]) => `${k}=${v}`).join(' ') : '';
-        process.stderr.write(`${label}: ${value}/${tot} ${unit} (${rate.toFixed(1)}/s, ETA ${eta}s)${infoText}\n`);
+      const now = clock();
+      if (stopped || (last !== null && now - last <= PIPED_EVERY_MS)) return;
+      last = now;
+      const seconds = (now - t0) / 1000;
+      const infoText = info ? ' ' + Object.entries(info).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+      if (seconds < 1) {
+        stream.write(`${label}: ${value}/${tot} ${unit}${infoText}\n`); // no rate yet: too little time to measure one
+        return;
       }
+      const rate = value / seconds;
+      const eta = rate > 0 ? Math.round((tot - value) / rate) : 0;
+      stream.write(`${label}: ${value}/${tot} ${unit} (${rate.toFixed(1)}/s, ETA ${eta}s)${infoText}\n`);
     },
     setTotal(t) {
       tot = t;
     },
-    stop() {},
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      if (value > 0) stream.write(`${label}: ${value}/${tot} ${unit} in ${((clock() - t0) / 1000).toFixed(1)}s\n`);
+    },
   };
 }

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { PIPED_EVERY_MS, progress } from './progress.js';
+
+/** A piped (not a terminal) stream that keeps what is written, and a clock the test moves. */
+function piped() {
+  const lines: string[] = [];
+  let t = 1_000_000;
+  return {
+    lines,
+    stream: { isTTY: false, write: (s: string) => lines.push(s) },
+    now: () => t,
+    advance: (ms: number) => (t += ms),
+  };
+}
+
+describe('progress piped to a file', () => {
+  it('a phase shorter than the throttle shows its first tick at once and says it finished at stop()', () => {
+    const p = piped();
+    const bar = progress('eval', 3, { unit: 'episodes', stream: p.stream, now: p.now });
+    expect(p.lines).toEqual([]); // nothing before anything happens
+    p.advance(200);
+    bar.tick(1, { acc: 0.5 });
+    expect(p.lines).toEqual(['eval: 1/3 episodes acc=0.5\n']);
+    p.advance(300);
+    bar.tick();
+    bar.tick();
+    p.advance(500);
+    bar.stop();
+    expect(p.lines).toEqual(['eval: 1/3 episodes acc=0.5\n', 'eval: 3/3 episodes in 1.0s\n']);
+    bar.stop(); // once
+    bar.tick();
+    expect(p.lines).toHaveLength(2);
+  });
+
+  it('keeps the throttle in between: a line at most every 5 s, with rate and ETA', () => {
+    const p = piped();
+    const bar = progress('supervised', 100, { unit: 'steps', stream: p.stream, now: p.now });
+    for (let i = 0; i < 40; i++) {
+      p.advance(500); // 2 steps a second
+      bar.tick(1, { loss: '1.234' });
+    }
+    bar.stop();
+    expect(p.lines).toEqual([
+      'supervised: 1/100 steps loss=1.234\n', // at 0.5 s: no rate yet
+      'supervised: 12/100 steps (2.0/s, ETA 44s) loss=1.234\n', // the first tick more than 5 s after the last line
+      'supervised: 23/100 steps (2.0/s, ETA 39s) loss=1.234\n',
+      'supervised: 34/100 steps (2.0/s, ETA 33s) loss=1.234\n',
+      'supervised: 40/100 steps in 20.0s\n', // stopped early: says how far it got
+    ]);
+    expect(PIPED_EVERY_MS).toBe(5000);
+  });
+
+  it('says nothing at stop() when nothing was ticked, and nothing at all when disabled', () => {
+    const p = piped();
+    progress('idle', 10, { stream: p.stream, now: p.now }).stop();
+    const off = progress('off', 10, { enabled: false, stream: p.stream, now: p.now });
+    off.tick(5);
+    off.stop();
+    expect(p.lines).toEqual([]);
+  });
+
+  it('setTotal changes the N of later lines', () => {
+    const p = piped();
+    const bar = progress('pairs', 10, { stream: p.stream, now: p.now });
+    bar.tick(2);
+    bar.setTotal(4);
+    bar.tick(2);
+    bar.stop();
+    expect(p.lines).toEqual(['pairs: 2/10 it\n', 'pairs: 4/4 it in 0.0s\n']);
+  });
+});
