@@ -145,6 +145,33 @@ async function insertItems(tx: Queryable, project: Project, items: readonly Item
   return added;
 }
 
+/**
+ * The parameters of the queue's queries for one annotator ($1 the project, $2 the annotator, $3
+ * the task type when one is asked for) and the condition that restricts rows of `alias` (tasks or
+ * assignments, both of which carry `type`) to that type: empty when any type will do. `claim` and
+ * `claimOnce` both build their SQL from it.
+ */
+interface QueueQuery {
+  params: unknown[];
+  type: (alias: string) => string;
+}
+
+function queueQuery(projectId: number, annotatorId: number, type?: TaskType): QueueQuery {
+  return {
+    params: type ? [projectId, annotatorId, type] : [projectId, annotatorId],
+    type: (alias) => (type ? `AND ${alias}.type = $3` : ''),
+  };
+}
+
+/**
+ * Inside a transaction: lock the annotator's row, so that their claims (`claimOnce`) and a
+ * heartbeat taking a released assignment back (`keep`) run one at a time on PostgreSQL. A claim
+ * waits for it, then sees what the other took. (No KEY: labels referring to the annotator still go in.)
+ */
+function lockAnnotator(tx: Queryable, annotatorId: number): Promise<unknown> {
+  return tx.query('SELECT 1 FROM annotators WHERE id = $1 FOR NO KEY UPDATE', [annotatorId]);
+}
+
 export class FeedbackStore {
   constructor(readonly db: Db) {}
 
@@ -258,16 +285,15 @@ export class FeedbackStore {
    * statements matter: on PGlite every statement is planned afresh.
    */
   private async claim(projectId: number, annotatorId: number, type?: TaskType): Promise<number | null> {
-    const typeSql = type ? 'AND t.type = $3' : '';
-    const params: unknown[] = type ? [projectId, annotatorId, type] : [projectId, annotatorId];
+    const q = queueQuery(projectId, annotatorId, type);
     for (let tries = 0; tries < 5; tries++) {
-      const got = await this.claimOnce(projectId, annotatorId, type);
+      const got = await this.claimOnce(annotatorId, q);
       if (got !== null) return got;
       // Nothing free, or the row we saw filled up under us: check again whether anything is left.
       const left = await this.db.query(
-        `SELECT 1 FROM tasks t WHERE t.project_id = $1 AND t.assigned < t.needed ${typeSql}
+        `SELECT 1 FROM tasks t WHERE t.project_id = $1 AND t.assigned < t.needed ${q.type('t')}
            AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2 AND a.released_at IS NULL) LIMIT 1`,
-        params,
+        q.params,
       );
       if (!left.length) return null;
     }
@@ -282,12 +308,11 @@ export class FeedbackStore {
    * CONFLICT, retried by `next`); the lock makes untyped requests, which could otherwise take
    * tasks of two types, agree too. PGlite has one connection: statements already run one at a time.
    */
-  private async claimOnce(projectId: number, annotatorId: number, type?: TaskType): Promise<number | null> {
-    const typeSql = type ? 'AND t.type = $3' : '';
-    const params: unknown[] = type ? [projectId, annotatorId, type] : [projectId, annotatorId];
+  private async claimOnce(annotatorId: number, q: QueueQuery): Promise<number | null> {
+    const typeSql = q.type('t');
     const sql = `WITH open AS (
            SELECT a.id FROM assignments a
-           WHERE a.project_id = $1 AND a.annotator_id = $2 ${type ? 'AND a.type = $3' : ''} AND a.released_at IS NULL AND NOT a.labelled
+           WHERE a.project_id = $1 AND a.annotator_id = $2 ${q.type('a')} AND a.released_at IS NULL AND NOT a.labelled
            ORDER BY a.id LIMIT 1),
          seen AS (UPDATE assignments SET seen_at = now() FROM open WHERE assignments.id = open.id AND assignments.released_at IS NULL RETURNING assignments.id),
          back AS (
@@ -315,10 +340,10 @@ export class FeedbackStore {
     const got =
       this.db.engine === 'postgres'
         ? await this.db.transaction(async (tx) => {
-            await tx.query('SELECT 1 FROM annotators WHERE id = $1 FOR NO KEY UPDATE', [annotatorId]);
-            return tx.query(sql, params);
+            await lockAnnotator(tx, annotatorId);
+            return tx.query(sql, q.params);
           })
-        : await this.db.query(sql, params);
+        : await this.db.query(sql, q.params);
     return got.length ? (got[0].id as number) : null;
   }
 
@@ -409,7 +434,7 @@ export class FeedbackStore {
         return 'held';
       }
       // As `claimOnce`: the annotator's claims wait, so none takes a task while this looks.
-      await tx.query('SELECT 1 FROM annotators WHERE id = $1 FOR NO KEY UPDATE', [annotatorId]);
+      await lockAnnotator(tx, annotatorId);
       const other = await tx.query(
         'SELECT 1 FROM assignments b WHERE b.annotator_id = $1 AND b.project_id = $2 AND b.released_at IS NULL AND NOT b.labelled LIMIT 1',
         [annotatorId, r.project_id],
