@@ -21,20 +21,35 @@ import { postgresBin, requireDep } from './helpers/system-deps.js';
 const bin = postgresBin();
 const skip = requireDep(bin !== null, 'PostgreSQL server binaries (/usr/lib/postgresql/*/bin)');
 
-/** Waits until `work` has finished or some backend is blocked on a lock (the statement under test waits). */
-async function untilBlockedOrDone(c: pg.Client, work: Promise<unknown>, ms = 10_000): Promise<void> {
+/** The backends waiting on a lock that `blocker` (a pg_backend_pid()) holds. */
+async function waitingOn(c: pg.Client, blocker: number): Promise<number[]> {
+  const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [blocker]);
+  return r.rows.map((x) => x.pid);
+}
+
+/** Polls `f` until it returns a value, or throws `what` after `ms`. */
+async function until<T>(f: () => Promise<T | null>, what: string, ms = 10_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v !== null) return v;
+    if (Date.now() - t0 > ms) throw new Error(what);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+/** Waits until `work` has finished or a backend other than `except` is blocked on a lock (the statement under test waits). */
+async function untilBlockedOrDone(c: pg.Client, work: Promise<unknown>, except: number[], ms = 10_000): Promise<void> {
   let done = false;
   void work.then(
     () => (done = true),
     () => (done = true),
   );
-  const t0 = Date.now();
-  while (!done && Date.now() - t0 < ms) {
-    const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
-    if (r.rows[0].n > 0) return;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  if (!done) throw new Error('the statement neither finished nor blocked on a lock');
+  await until(async () => {
+    if (done) return true;
+    const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND NOT (pid = ANY($1::int[]))`, [except]);
+    return r.rows[0].n > 0 ? true : null;
+  }, 'the statement neither finished nor blocked on a lock', ms);
 }
 
 describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
@@ -53,32 +68,37 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     // the annotator took more than the TTL over it, without a sign of activity
     await store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours' WHERE id = $1`, [a!.id]);
 
-    // A second connection plays the submit's one statement, held open inside a transaction so
-    // that the sweeper runs while the label is being written.
-    const c = new pg.Client({ connectionString: server.url });
-    await c.connect();
-    onTestFinished(() => c.end());
-    await c.query('BEGIN');
-    await c.query(
-      `WITH ins AS (
-         INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label)
-         VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *),
-       upd AS (UPDATE tasks SET done = done + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING id),
-       mark AS (UPDATE assignments SET labelled = true, released_at = NULL WHERE id = $1 AND EXISTS (SELECT 1 FROM ins) RETURNING id)
-       SELECT ins.* FROM ins`,
-      [a!.id, a!.task.id, who.id, 'race-submission-1', JSON.stringify({ lessHallucination: 0, moreHelpful: 0 })],
-    );
-    const released = store.releaseStale(3600);
+    // The store's own submit, paused while it writes the label: a second connection holds the
+    // annotator's row (FOR UPDATE), so the label's foreign-key check on it waits — after submit has
+    // locked the assignment and inserted the annotation, before its transaction commits. The
+    // sweeper runs in that gap, then the label is let through.
     const watch = new pg.Client({ connectionString: server.url });
     await watch.connect();
     onTestFinished(() => watch.end());
-    await untilBlockedOrDone(watch, released);
-    await c.query('COMMIT');
+    const blocker = new pg.Client({ connectionString: server.url });
+    await blocker.connect();
+    onTestFinished(() => blocker.end());
+    const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM annotators WHERE id = $1 FOR UPDATE', [who.id]);
+    const submitted = store.submit(who.id, a!.id, 'race-submission-1', { lessHallucination: 0, moreHelpful: 0 });
+    submitted.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+    const submitPids = await until(async () => {
+      const w = await waitingOn(watch, blockerPid);
+      return w.length ? w : null;
+    }, 'submit did not reach the label (it never waited on the annotator row): the test no longer pauses it where the label is written');
+    // paused with the assignment locked, as the sweeper will find it
+    await expect(watch.query('SELECT 1 FROM assignments WHERE id = $1 FOR UPDATE NOWAIT', [a!.id])).rejects.toMatchObject({ code: '55P03' });
+
+    const released = store.releaseStale(3600);
+    await untilBlockedOrDone(watch, released, submitPids);
+    await blocker.query('COMMIT');
+    await submitted;
     const n = await released;
 
     const labels = await store.labelled(project.id, 'preference');
     expect(labels.map((l) => l.annotation.submissionId)).toEqual(['race-submission-1']); // the label is kept
-    expect(n).toBe(0); // it was labelled by the time the sweeper looked: nothing stale to release
+    expect(n).toBe(0); // the sweeper found it being labelled: nothing stale to release
     const [task] = await store.tasks(project.id);
     expect({ assigned: task.assigned, done: task.done }).toEqual({ assigned: 2, done: 1 });
 
