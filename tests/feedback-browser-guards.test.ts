@@ -1,7 +1,8 @@
 /**
  * The workbench UI in Debian's Chromium (playwright-core): what a hurried or unlucky annotator
- * does — browser shortcuts (Ctrl+A), a held or doubled Enter, a connection lost mid-submit —
- * must neither record a label they did not give nor lose one silently. The UI is built afresh
+ * does — browser shortcuts (Ctrl+A), a held or doubled Enter, a connection lost mid-submit, a tab
+ * left open on a task they have since moved on from — must neither record a label they did not
+ * give nor lose one silently. The UI is built afresh
  * from web/ into a temp folder for this file, so it never runs an old build of dist/web.
  */
 import { existsSync } from 'node:fs';
@@ -24,6 +25,8 @@ let browser: BrowserContext;
 let token: string;
 let annotatorId: number;
 let prefProject: number;
+let staleProject: number;
+let otherId: number;
 
 beforeAll(async () => {
   if (skip) return;
@@ -35,6 +38,8 @@ beforeAll(async () => {
   // The UI opens the first project (rationale tasks only); the second holds preference tasks only.
   await createDemoProject(store, 'rationales', join(dir, 'images-r'), 4, 1, { types: ['rationale'] });
   prefProject = (await createDemoProject(store, 'pairs', join(dir, 'images-p'), 4, 1, { types: ['preference'] })).project.id;
+  staleProject = (await createDemoProject(store, 'stale', join(dir, 'images-s'), 3, 1, { types: ['rationale'] })).project.id;
+  otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
   annotatorId = a.id;
@@ -50,8 +55,10 @@ afterAll(async () => {
   }
 });
 
-async function signIn(project?: number): Promise<Page> {
+/** A new tab, signed in; with `clock`, the page's clock is Playwright's (it runs, and `page.clock.fastForward` jumps it). */
+async function signIn(project?: number, clock = false): Promise<Page> {
   const page = await browser.newPage();
+  if (clock) await page.clock.install();
   await page.goto(server.url);
   await page.fill('#token', token);
   await page.click('button[type=submit]');
@@ -162,6 +169,57 @@ describe.skipIf(!!skip)('workbench in Chromium: a connection lost mid-submit', (
     await expect.poll(() => alert.textContent()).toMatch(/already had a label from you .* the choice you just made was not saved\. Showing your next task\./);
     expect((await labels()).filter((l) => l.assignment === first)).toEqual([{ assignment: first, label: { lessHallucination: 0, moreHelpful: 0 } }]);
     await expect.poll(assignmentShown.bind(null, page)).not.toBe(first);
+    await page.close();
+  });
+});
+
+describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
+  it('a page left on a task that expired while the annotator moved on in another tab says so, and loads the current task when asked', async () => {
+    const store = server.store;
+    const idle = (id: number) => store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours' WHERE id = $1`, [id]);
+    const page = await signIn(staleProject, true);
+    await page.getByTestId('task-rationale').waitFor();
+    const first = await assignmentShown(page);
+    // The annotator walks away from this tab: the task expires and another annotator takes its only place.
+    await idle(first);
+    expect(await store.releaseStale(3600)).toBe(1);
+    const theirs = (await store.next(staleProject, otherId))!;
+    expect(theirs.task.id).toBe((await store.assignment(first, annotatorId)).task.id);
+    // In a second tab they take another task.
+    const current = (await store.next(staleProject, annotatorId))!;
+    expect(current.id).not.toBe(first);
+    // Back in the first tab: the next sign of activity after the heartbeat interval (a minute) asks the server.
+    let x = 10;
+    const activity = async (aid = first) => {
+      await page.clock.fastForward('01:05');
+      const answered = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/heartbeat`));
+      await page.mouse.move((x += 7), 300);
+      return (await answered).json();
+    };
+    const notice = page.getByTestId('stale');
+    // 1. Every place went to others: no label can be saved, so the task is not shown, and nothing moves by itself.
+    expect(await activity()).toMatchObject({ held: false, elsewhere: false, labelled: false });
+    await page.locator('[data-testid=stale][data-why=taken]').waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/expired while you were away .* a label for it can no longer be saved/);
+    expect(await card(page).count()).toBe(0);
+    // 2. The other annotator walks away too: a label from here would be saved again, but the annotator has moved on.
+    await idle(theirs.id);
+    expect(await store.releaseStale(3600)).toBe(1);
+    expect(await activity()).toMatchObject({ held: true, elsewhere: true, labelled: false });
+    await page.locator('[data-testid=stale][data-why=elsewhere]').waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/you have since moved on to another task — in another tab, or by reloading .* still saved while the task has room/);
+    expect(await assignmentShown(page)).toBe(first); // still there to finish, told plainly it is not kept
+    // 3. Asked to, the page loads the task the annotator holds now: the second tab's.
+    await page.getByTestId('load-current').click();
+    await expect.poll(assignmentShown.bind(null, page)).toBe(current.id);
+    expect(await notice.count()).toBe(0);
+    // 4. That task labelled in the second tab: this one says so instead of offering it again.
+    await store.submit(annotatorId, current.id, 'stale-tab-second-0001', { accepted: [0] });
+    expect(await activity(current.id)).toMatchObject({ labelled: true });
+    await page.locator('[data-testid=stale][data-why=labelled]').waitFor({ timeout: 10_000 });
+    expect(await card(page).count()).toBe(0);
+    // Nothing was labelled from the stale tab.
+    expect((await labels()).filter((l) => l.assignment === first)).toEqual([]);
     await page.close();
   });
 });

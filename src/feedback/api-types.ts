@@ -200,7 +200,13 @@ export interface HeartbeatResponse {
    * then the assignment stays released, and a label sent later is stored only if a slot is still free (store.ts `keep`).
    */
   held: boolean;
-  /** Whether it is labelled already. */
+  /**
+   * The assignment expired and the annotator has since taken another task of the project (in another tab, or
+   * this page reloaded), so it stays released: `held` is true (its task has a free slot), but nothing keeps that
+   * slot for it. The page is stale: it says so and offers to load the current task (GET …/next resumes it).
+   */
+  elsewhere: boolean;
+  /** Whether it is labelled already (in another tab, say: the page is stale). */
   labelled: boolean;
   /** The server's time limit without activity, in seconds. */
   ttlSeconds: number;

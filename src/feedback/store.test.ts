@@ -241,8 +241,9 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect(second.task.id).not.toBe(first.task.id);
     await idle(bs.id); // b walks away too: the first task has a free place again
     expect(await store.releaseStale(3600)).toBe(1);
-    // tab 1 wakes up: a label from it would be stored, but a holds one open assignment, tab 2's
-    expect(await store.keep(first.id, a.id)).toBe('held');
+    // tab 1 wakes up: a label from it would be stored, but a holds one open assignment, tab 2's,
+    // and tab 1 is told it has moved on
+    expect(await store.keep(first.id, a.id)).toBe('elsewhere');
     expect(await openOf(a.id)).toBe(1);
     expect((await store.next(project.id, a.id))!.id).toBe(second.id);
     // tab 1's label lands (once), and tab 2's assignment is still a's

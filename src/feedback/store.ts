@@ -414,12 +414,14 @@ export class FeedbackStore {
    * limit starts again. A released one is taken back when its task has a free slot — unless the
    * annotator has since taken another task in the project (in another tab, or this one reloaded):
    * that one is what `next` shows them, and they hold at most one of a type (migrations.ts), so
-   * this one stays released and a label for it is stored if a slot is free when it comes. Returns 'held' (a label will be stored: it is theirs, or
-   * its task has a free slot), 'labelled' (already labelled), or 'taken' (it was released and
-   * every slot of its task is held by others: a label for it would not be stored). NOT_FOUND
-   * for anyone else's.
+   * this one stays released and a label for it is stored if a slot is free when it comes. Returns
+   * 'held' (theirs: a label will be stored), 'elsewhere' (released, and they have since taken
+   * another task of the project: a label sent now is stored, as its task has a free slot, but
+   * that slot is not kept for it), 'labelled' (already labelled), or 'taken' (it was released and
+   * every slot of its task is held by others: a label for it would not be stored). NOT_FOUND for
+   * anyone else's.
    */
-  async keep(assignmentId: number, annotatorId: number): Promise<'held' | 'labelled' | 'taken'> {
+  async keep(assignmentId: number, annotatorId: number): Promise<'held' | 'elsewhere' | 'labelled' | 'taken'> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query(
         `SELECT a.task_id, a.project_id, a.released_at IS NOT NULL AS released, a.labelled
@@ -441,7 +443,7 @@ export class FeedbackStore {
       );
       if (other.length) {
         const free = await tx.query('SELECT 1 FROM tasks WHERE id = $1 AND assigned < needed', [r.task_id]);
-        return free.length ? 'held' : 'taken';
+        return free.length ? 'elsewhere' : 'taken';
       }
       if (!(await this.takeSlot(tx, r.task_id as number))) return 'taken';
       await tx.query('UPDATE assignments SET released_at = NULL, seen_at = now() WHERE id = $1', [assignmentId]);

@@ -48,6 +48,35 @@ function ProgressBar({ p }: { p: Progress }) {
   );
 }
 
+/**
+ * Why the page shows a task its annotator no longer holds (store.ts `keep`, from a heartbeat):
+ * 'taken' — it expired and every place of its task went to others, so a label is no longer saved;
+ * 'labelled' — it already has their label (from another tab); 'elsewhere' — it expired and they
+ * have since taken another task (another tab, a reload), so this one is not kept for them, though
+ * a label sent from here is still saved while its task has room.
+ */
+type Stale = 'taken' | 'labelled' | 'elsewhere';
+
+const STALE_MESSAGE: Record<Stale, string> = {
+  taken:
+    'This task expired while you were away (no activity for too long) and other annotators have since taken all its places, so a label for it can no longer be saved.',
+  labelled: 'This task already has your label (given in another tab, or before a reload), so there is nothing more to do here.',
+  elsewhere:
+    'This task expired while you were away (no activity for too long), and you have since moved on to another task — in another tab, or by reloading — so this one is no longer kept for you. A label you submit here is still saved while the task has room.',
+};
+
+/** What a stale page says, with a way to the task the annotator holds now (the page's own stays until they choose). */
+function StaleNotice({ why, onLoad }: { why: Stale; onLoad: () => void }) {
+  return (
+    <div className="card stale" data-testid="stale" data-why={why} role="alert">
+      <p>{STALE_MESSAGE[why]}</p>
+      <button type="button" className="primary" data-testid="load-current" onClick={onLoad}>
+        Load my current task
+      </button>
+    </div>
+  );
+}
+
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [projects, setProjects] = useState<ProjectInfo[]>([]);
@@ -57,6 +86,7 @@ export function App() {
   const [submissionId, setSubmissionId] = useState('');
   const [flash, setFlash] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [stale, setStale] = useState<Stale | null>(null);
 
   useEffect(() => {
     if (tokenStore.get()) api.me().then(setMe, () => tokenStore.clear());
@@ -73,6 +103,7 @@ export function App() {
   const loadNext = useCallback(async (projectId: number) => {
     setError(null);
     const [{ assignment: a, ttlSeconds: ttl }, p] = await Promise.all([api.next(projectId), api.progress(projectId)]);
+    setStale(null);
     setAssignment(a);
     setTtlSeconds(ttl);
     setProgress(p);
@@ -81,7 +112,10 @@ export function App() {
 
   // An assignment goes back to the queue after `ttlSeconds` without activity. While the annotator
   // is at work (a key, a click, the pointer moving), the first such event after every quarter of
-  // that (at most a minute) sends a heartbeat, so a task being worked on never expires.
+  // that (at most a minute) sends a heartbeat, so a task being worked on never expires. When the
+  // answer says the page is stale — the task went to others, was labelled in another tab, or its
+  // annotator has moved on to another task — the page says so and offers the current task; it does
+  // not swap tasks by itself, under keys the annotator is pressing for this one.
   const aid = assignment?.id;
   useEffect(() => {
     if (aid === undefined || pid === null) return;
@@ -93,13 +127,7 @@ export function App() {
       sending = true;
       last = Date.now();
       api.heartbeat(aid).then(
-        (h) => {
-          if (h.held) return;
-          loadNext(pid).then(
-            () => setError('This task expired while you were away and other annotators have since taken all its places, so a label for it can no longer be saved. Showing your next task.'),
-            (e: Error) => setError(String(e.message)),
-          );
-        },
+        (h) => setStale(h.labelled ? 'labelled' : !h.held ? 'taken' : h.elsewhere ? 'elsewhere' : null),
         () => undefined, // offline for a moment: the next event tries again; a late label is still stored while the task has room
       ).finally(() => (sending = false));
     };
@@ -202,7 +230,9 @@ export function App() {
             <p>Nothing is left for you in this project. Thank you!</p>
           </div>
         )}
-        {assignment && <TaskView key={assignment.id} a={assignment} onSubmit={submit} busy={busy} />}
+        {assignment && stale && <StaleNotice why={stale} onLoad={() => pid !== null && void loadNext(pid).catch((e: Error) => setError(String(e.message)))} />}
+        {/* a label from a stale page is still stored while its task has room (store.ts): the task stays, unless nothing can be saved for it */}
+        {assignment && (stale === null || stale === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} busy={busy} />}
       </main>
     </div>
   );

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../feedback/db.js';
 import { createDemoProject } from '../../feedback/importer.js';
 import { checkRelativePath, resolveImage } from '../../feedback/paths.js';
-import { FeedbackStore, type Project } from '../../feedback/store.js';
+import { FeedbackStore, type ItemInput, type Project } from '../../feedback/store.js';
 import { createApp } from './app.js';
 import { OraclePolicy } from '../../agents/baselines/oracle.js';
 import { tmpDir } from '../../testing/tmp.js';
@@ -177,23 +177,38 @@ describe('workbench API security', () => {
     expect((await store.annotation(dave.id, annotation.id)).label).toEqual({ ...honest, rating: 2 });
   });
 
-  it('heartbeat: keeps the assignment; says when an expired one went to others; next tells the time limit', async () => {
+  it('heartbeat: keeps the assignment; says when an expired one went to others, or its annotator moved on to another task; next tells the time limit', async () => {
     const ttlApp = createApp({ store, playPolicy: async (ep) => new OraclePolicy([ep]), assignmentTtlSeconds: 120, log: () => undefined });
-    const req = (path: string, token: string, method = 'GET') => ttlApp.request(path, { method, headers: { authorization: `Bearer ${token}` } });
+    const req = (path: string, token: string, method = 'GET', body?: unknown) =>
+      ttlApp.request(path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     const p = await store.createProject('beat', project.imageDir, 1);
-    await store.addItems(p.id, [{ externalId: 'b0', image: 'x.png', question: 'q', tasks: [{ type: 'preference', payload: { replies: ['a', 'b'] } }] }]);
+    const pref = (id: string): ItemInput => ({ externalId: id, image: 'x.png', question: 'q', tasks: [{ type: 'preference', payload: { replies: ['a', 'b'] } }] });
+    await store.addItems(p.id, [pref('b0'), pref('b1')]);
     const [erin, finn] = await Promise.all(['erin', 'finn'].map((x) => store.addAnnotator(x)));
     const next = (await (await req(`/api/projects/${p.id}/next`, erin.token)).json()) as { assignment: { id: number }; ttlSeconds: number };
     expect(next.ttlSeconds).toBe(120);
     const aid = next.assignment.id;
     const beat = async (token: string) => req(`/api/assignments/${aid}/heartbeat`, token, 'POST');
     await store.db.query(`UPDATE assignments SET seen_at = now() - interval '1 hour' WHERE id = $1`, [aid]);
-    expect(await (await beat(erin.token)).json()).toEqual({ held: true, labelled: false, ttlSeconds: 120 });
+    expect(await (await beat(erin.token)).json()).toEqual({ held: true, elsewhere: false, labelled: false, ttlSeconds: 120 });
     expect(await store.releaseStale(120)).toBe(0);
     expect((await beat(finn.token)).status).toBe(404);
     await store.db.query(`UPDATE assignments SET seen_at = now() - interval '1 hour' WHERE id = $1`, [aid]);
     expect(await store.releaseStale(120)).toBe(1);
-    expect(await store.next(p.id, finn.id)).not.toBeNull(); // finn takes the only place
-    expect(await (await beat(erin.token)).json()).toEqual({ held: false, labelled: false, ttlSeconds: 120 });
+    const finnHas = (await store.next(p.id, finn.id))!; // finn takes the only place
+    expect(finnHas.id).not.toBe(aid);
+    expect(await (await beat(erin.token)).json()).toEqual({ held: false, elsewhere: false, labelled: false, ttlSeconds: 120 });
+    // erin opens another tab: it shows the other task; then finn walks away, freeing the first one's place
+    const current = (await (await req(`/api/projects/${p.id}/next`, erin.token)).json()) as { assignment: { id: number } };
+    expect(current.assignment.id).not.toBe(aid);
+    await store.db.query(`UPDATE assignments SET seen_at = now() - interval '1 hour' WHERE id = $1`, [finnHas.id]);
+    expect(await store.releaseStale(120)).toBe(1);
+    // the first tab is stale: a label from it would be stored, but erin has moved on (the place is not kept for it)
+    expect(await (await beat(erin.token)).json()).toEqual({ held: true, elsewhere: true, labelled: false, ttlSeconds: 120 });
+    expect((await store.next(p.id, erin.id))!.id).toBe(current.assignment.id);
+    // its late label still lands while the place is free
+    const late = await req(`/api/assignments/${aid}/annotation`, erin.token, 'POST', { submissionId: 'erin-late-0001', label: { lessHallucination: 0, moreHelpful: 1 } });
+    expect(late.status).toBe(201);
+    expect(await (await beat(erin.token)).json()).toEqual({ held: true, elsewhere: false, labelled: true, ttlSeconds: 120 });
   });
 });

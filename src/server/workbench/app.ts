@@ -222,10 +222,11 @@ export function createApp(o: AppOptions): Hono<Env> {
   });
 
   // The page is in use: the assignment's time limit starts again (a released one is taken back
-  // while its task has a free slot). `held: false` says a label for it could no longer be stored.
+  // while its task has a free slot). `held: false` says a label for it could no longer be stored;
+  // `elsewhere`, that the annotator has since moved on to another task (api-types.ts).
   app.post('/api/assignments/:aid/heartbeat', async (c) => {
     const state = await store.keep(intParam(c, 'aid'), c.get('annotator').id);
-    return c.json({ held: state !== 'taken', labelled: state === 'labelled', ttlSeconds } satisfies HeartbeatResponse);
+    return c.json({ held: state !== 'taken', elsewhere: state === 'elsewhere', labelled: state === 'labelled', ttlSeconds } satisfies HeartbeatResponse);
   });
 
   app.post('/api/assignments/:aid/play', async (c) => {
