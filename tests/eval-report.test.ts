@@ -13,7 +13,8 @@ import { tmpDir } from '../src/testing/tmp.js';
 import { generateSuite } from '../src/suite/generate.js';
 import { writeSuite } from '../src/suite/io.js';
 import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
-import { EvalCommandSchema, runEval } from '../src/cli/eval.js';
+import { runEval } from '../src/cli/eval.js';
+import { EvalCommandSchema } from '../src/cli/eval-schema.js';
 import { buildProgram } from '../src/cli/main.js';
 import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
 

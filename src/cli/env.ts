@@ -13,7 +13,6 @@ import { untilStopped } from './signals.js';
 import { configFromOptions } from './options.js';
 import { EnvServeSchema, type EnvServeConfig } from './env-schema.js';
 
-export { EnvServeSchema, type EnvServeConfig };
 
 const require = createRequire(import.meta.url);
 

@@ -11,7 +11,8 @@ import { REASONING_TOKENS, startReasoningServer } from '../testing/reasoning-ser
 import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
-import { EvalCommandSchema, runEval, withConfigFile } from './eval.js';
+import { runEval, withConfigFile } from './eval.js';
+import { EvalCommandSchema } from './eval-schema.js';
 import { rejectedParam } from '../agents/http/client.js';
 import { HttpPolicy, requestBody, viewDataUrl } from '../agents/http/policy.js';
 import { resolveHttpPolicyConfig } from '../agents/http/config.js';

@@ -6,7 +6,8 @@ import { hashAnswer, startFaultServer, type FaultServer } from '../testing/fault
 import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
-import { EvalCommandSchema, runEval } from './eval.js';
+import { runEval } from './eval.js';
+import { EvalCommandSchema } from './eval-schema.js';
 import { splitModes } from './eval-http.js';
 
 const KEY = 'sk-cli-test-9f8e7d-never-print';

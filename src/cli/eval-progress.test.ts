@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
-import { EvalCommandSchema, runEval } from './eval.js';
+import { runEval } from './eval.js';
+import { EvalCommandSchema } from './eval-schema.js';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { encodePNG } from '../scenes/codec.js';
 import { createImage } from '../scenes/image.js';
 import { tmpDir } from '../testing/tmp.js';
-import { EvalCommandSchema, runEval } from './eval.js';
+import { runEval } from './eval.js';
+import { EvalCommandSchema } from './eval-schema.js';
 
 describe('askfirst eval with a bad ProactiveBench entry', () => {
   it('skips and reports it, completes the rest, and counts it in summary.json', async () => {

@@ -25,7 +25,6 @@ import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';
 import { writeEvalReport } from './report.js';
 import { EvalCommandSchema, type EvalCommandConfig } from './eval-schema.js';
-export { EvalCommandSchema, type EvalCommandConfig };
 
 /** The JSON printed by --json: the first mode's summary at the top level, every mode under `modes`. */
 export function jsonSummary(policy: string, summaries: Partial<Record<EvalMode, Summary>>, modes: readonly EvalMode[]): Record<string, unknown> {

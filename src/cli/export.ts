@@ -9,7 +9,6 @@ import { progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
 import { ExportSchema, type ExportConfig } from './export-schema.js';
-export { ExportSchema, type ExportConfig };
 
 export async function runExport(cfg: ExportConfig) {
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });

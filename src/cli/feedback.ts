@@ -32,9 +32,8 @@ import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { SceneRng } from '../util/rng.js';
 import { configFromOptions, refuseUnread } from './options.js';
-import { AgreementSchema, AnnotatorSchema, dbFields, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
+import { AgreementSchema, AnnotatorSchema, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
 
-export { AgreementSchema, dbFields, ExportSchema, IllumeSchema, ImportSchema, ServeSchema };
 
 /** A note to the user: to stderr, so stdout (a table, JSON) stays the command's output alone. */
 export type Note = (line: string) => void;

@@ -5,7 +5,6 @@
 import { writeEvalReport as write } from '../report/eval-report.js';
 import { configFromOptions } from './options.js';
 import { ReportSchema } from './report-schema.js';
-export { ReportSchema };
 
 export async function writeEvalReport(dirs: readonly string[], out: string, title?: string) {
   return write(dirs, out, title ? { title } : {});

@@ -6,7 +6,8 @@ import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench } from '../suite/proactivebench/read.js';
 import { buildProgram } from './main.js';
-import { runServe, ServeSchema } from './serve.js';
+import { runServe } from './serve.js';
+import { ServeSchema } from './serve-schema.js';
 
 describe('askfirst serve without askfirst headers', () => {
   it('answers a plain OpenAI client (no x-askfirst-* headers) as the policy answers directly; the oracle asks for the headers', async () => {

@@ -17,7 +17,6 @@ import { isLoopback, startOpenAIServer, type RunningServer } from '../server/ope
 import { untilStopped } from './signals.js';
 import { configFromOptions } from './options.js';
 import { ServeSchema, type ServeConfig } from './serve-schema.js';
-export { ServeSchema, type ServeConfig };
 
 export async function loadServeEpisodes(data: string | undefined, warn: (msg: string) => void = console.error): Promise<SuiteEpisode[]> {
   if (!data) return [];

@@ -9,7 +9,8 @@ import { tmpDir } from '../testing/tmp.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
-import { pickEpisodes, runSuiteShow, SuiteShowSchema } from './suite-show.js';
+import { pickEpisodes, runSuiteShow } from './suite-show.js';
+import { SuiteShowSchema } from './suite-show-schema.js';
 import { register } from './suite-show-command.js';
 
 function episode(id: string, kind: string, control = false): SuiteEpisode {

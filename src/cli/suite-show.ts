@@ -12,7 +12,6 @@ import { InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { configFromOptions } from './options.js';
 import { SuiteShowSchema, type SuiteShowConfig } from './suite-show-schema.js';
-export { SuiteShowSchema, type SuiteShowConfig };
 
 const PB_PREFIX = 'proactivebench:';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
-import { runSuiteGenerate, SuiteGenerateSchema } from './suite.js';
+import { runSuiteGenerate } from './suite.js';
+import { SuiteGenerateSchema } from './suite-schema.js';
 import { register } from './suite-command.js';
 
 describe('askfirst suite generate', () => {

@@ -13,7 +13,6 @@ import { progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
 import { SuiteGenerateSchema, type SuiteGenerateConfig } from './suite-schema.js';
-export { SuiteGenerateSchema, type SuiteGenerateConfig };
 
 export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () => void = () => {}): Promise<{ episodes: number; views: number; out: string }> {
   const gen = resolveSuiteConfig({ episodes: cfg.episodes, kinds: cfg.kinds, seed: cfg.seed, size: cfg.size, controlShare: cfg.controlShare });

@@ -47,7 +47,7 @@ import { makeRewards, scoreTrajectory } from '../rl/rewards.js';
 import { rolloutMultiTurn } from '../rl/rollout.js';
 import { RLRun, type RLResult } from '../rl/run.js';
 import { BaseRLConfigSchema } from '../rl/configs.js';
-import { RewardModel, isHeldOut, pairMetrics, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
+import { RewardModel, isHeldOut, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
 import { routePairs, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
 import { featuresFromPerceptions, turnPerceptions, type Trajectory } from '../rl/trajectory-features.js';
 import { judgePair } from '../rl/pair-judge.js';
@@ -415,4 +415,3 @@ async function readCurve(dir: string): Promise<Record<string, number>[] | null> 
   }
 }
 
-export { pairMetrics };
