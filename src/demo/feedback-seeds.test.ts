@@ -1,7 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FeedbackResults, PolicyResult } from '../report/feedback-section.js';
+import type { PolicyResult } from '../report/feedback-section.js';
+import { fakeFeedbackResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
 import { aggregateFeedback, type SeedFigure } from './feedback-seeds.js';
 
@@ -16,20 +17,7 @@ const policy = (name: string, overAsking: number, controlAbstain?: number | null
   curve: [],
 });
 
-const results = (policies: PolicyResult[]): FeedbackResults => ({
-  createdAt: '2026-01-01T00:00:00Z',
-  command: 'askfirst feedback demo',
-  config: { labels: [100] },
-  pairs: 10,
-  labels: { honest: 10, confident: 10, honestGoldAgreement: 0.9, confidentGoldAgreement: 0.6 },
-  reference: { accuracy: 0.9 },
-  before: { accuracy: 0.5, guessRate: 0.4, overAsking: 0.1 },
-  rewardModels: [],
-  policies,
-  routing: { aiLabelGoldAgreement: 0.8, humanLabelGoldAgreement: 0.9, points: [] },
-  timings: [],
-  wallSeconds: 1,
-});
+const results = (policies: PolicyResult[]) => fakeFeedbackResults(policies);
 
 describe('aggregateFeedback (the feedback demo over seeds)', () => {
   it('folds the controls abstained on beside over-asking, as a mean with its interval; a seed whose feedback.json predates it is missing', async () => {

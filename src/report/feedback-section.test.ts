@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { feedbackSectionHtml, gaoSummary, regimeNote, type FeedbackResults, type GaoPoint, type PolicyResult } from './feedback-section.js';
+import { fakeFeedbackResults } from '../testing/report-fixture.js';
+import { feedbackSectionHtml, gaoSummary, regimeNote, type GaoPoint, type PolicyResult } from './feedback-section.js';
 
 const curve = (gold: number[]): GaoPoint[] => gold.map((g, i) => ({ update: i + 1, kl: i * 0.01, proxy: i * 0.1, gold: g, evalAccuracy: null }));
 
@@ -28,20 +29,7 @@ describe('regimeNote (the report says which KL each run had)', () => {
 
 describe('the policies table', () => {
   const policy = (name: string, extra: Partial<PolicyResult>): PolicyResult => ({ name, gapClosed: { train: 0.5, unseen: 0.4, all: 0.45 }, accuracy: 0.7, overAsking: 0.09, guessRate: 0.3, psRate: 1.2, curve: [], ...extra });
-  const results = (policies: PolicyResult[]): FeedbackResults => ({
-    createdAt: '2026-01-01T00:00:00Z',
-    command: 'askfirst feedback demo',
-    config: { noise: 0.1, labels: [100], gaoLabels: 30, gaoKlCoef: 0, gaoUpdates: 80, rlUpdates: 40 },
-    pairs: 10,
-    labels: { honest: 10, confident: 10, honestGoldAgreement: 0.9, confidentGoldAgreement: 0.6 },
-    reference: { accuracy: 0.9 },
-    before: { accuracy: 0.5, guessRate: 0.4, overAsking: 0.1 },
-    rewardModels: [],
-    policies,
-    routing: { aiLabelGoldAgreement: 0.8, humanLabelGoldAgreement: 0.9, points: [] },
-    timings: [],
-    wallSeconds: 1,
-  });
+  const results = (policies: PolicyResult[]) => fakeFeedbackResults(policies, { noise: 0.1, labels: [100], gaoLabels: 30, gaoKlCoef: 0, gaoUpdates: 80, rlUpdates: 40 });
   const row = (html: string, name: string) => [...html.matchAll(/<tr>(<td>[\s\S]*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1])).find((cells) => cells[0] === name)!;
 
   it('shows the controls abstained on beside over-asking, and "–" for a policy of a feedback.json written before it', async () => {

@@ -17,6 +17,7 @@ import {
   type Results,
 } from '../report/results.js';
 import { SceneRng } from '../util/rng.js';
+import type { FeedbackResults, PolicyResult } from '../report/feedback-section.js';
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
@@ -422,4 +423,22 @@ export function withGapIntervals(r: Results): Results {
     b.oursMinus = { gapClosed: lead, ci95: ivs(lead, 0.041) };
   }
   return r;
+}
+
+/** A minimal feedback demo's `feedback.json` around `policies` (the figures are invented), for tests of its table and its aggregate over seeds. */
+export function fakeFeedbackResults(policies: PolicyResult[], config: Record<string, unknown> = { labels: [100] }): FeedbackResults {
+  return {
+    createdAt: '2026-01-01T00:00:00Z',
+    command: 'askfirst feedback demo',
+    config,
+    pairs: 10,
+    labels: { honest: 10, confident: 10, honestGoldAgreement: 0.9, confidentGoldAgreement: 0.6 },
+    reference: { accuracy: 0.9 },
+    before: { accuracy: 0.5, guessRate: 0.4, overAsking: 0.1 },
+    rewardModels: [],
+    policies,
+    routing: { aiLabelGoldAgreement: 0.8, humanLabelGoldAgreement: 0.9, points: [] },
+    timings: [],
+    wallSeconds: 1,
+  };
 }
