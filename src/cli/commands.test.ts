@@ -1,7 +1,7 @@
 /**
  * commands.ts's promise: starting askfirst loads each command's options and --help (`<name>-command.ts`,
  * `<name>-schema.ts`), never the work of a command that does not run: not `<name>.ts`, not the engine,
- * not the report's Vega, not the servers or PGlite. Checked on the sources (tsx), in a fresh Node
+ * not the report's Vega, not the servers, PGlite or the workbench's store. Checked on the sources (tsx), in a fresh Node
  * process whose module loader writes every file it loads to a list.
  */
 import { spawnSync } from 'node:child_process';
@@ -47,7 +47,7 @@ describe('askfirst startup (commands.ts)', () => {
     expect(work, 'a command module loads its work at startup').toEqual([]);
     const heavy = loaded.filter(
       (f) =>
-        /^src\/(nn\/(index|module|optim|ops\/|kernels\/)|report\/|server\/workbench\/|agents\/builtin\/(model|policy)\.ts|rl\/(run|grpo|ppo|dpo|supervised|presence|reward-model)\.ts|demo\/(feedback|pipeline)\.ts)/.test(f) ||
+        /^src\/(nn\/(index|module|optim|checkpoint|tensor|ops\/|kernels\/)|feedback\/(open-store|db|store|migrations)\.ts|report\/|server\/workbench\/|agents\/builtin\/(model|policy)\.ts|rl\/(run|grpo|ppo|dpo|supervised|presence|reward-model)\.ts|demo\/(feedback|pipeline)\.ts)/.test(f) ||
         /^pkg:(vega|d3-|hono|@hono\/|@electric-sql\/)/.test(f),
     );
     expect(heavy, 'startup loads the engine, the report, a server or PGlite').toEqual([]);

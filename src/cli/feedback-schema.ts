@@ -1,7 +1,7 @@
 /** The settings of `askfirst feedback …`: light, read at startup for their options and --help (commands.ts). */
 import { z } from 'zod';
 import { IllumeConfigSchema } from '../feedback/illume-config.js';
-import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/open-store.js';
+import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
 import { TASK_TYPES } from '../feedback/tasks.js';
 
 /** The workbench database options every feedback subcommand shares. */

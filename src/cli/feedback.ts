@@ -20,7 +20,8 @@ import { autoCritic, episodeRationaleItems, runIllume, type Critic } from '../fe
 import { createDemoProject, firstReplies, importEpisodes, projectForImages } from '../feedback/importer.js';
 import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
-import { openingLine, openStore } from '../feedback/open-store.js';
+import { openStore } from '../feedback/open-store.js';
+import { openingLine } from '../feedback/db-dir.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { describeError, isAskfirstError } from '../util/errors.js';
 import { explainFsError } from '../util/fs-errors.js';
 import { InvalidConfigError, settingName, type FieldNamer } from '../util/config.js';
-import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/checkpoint.js';
+import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/old-checkpoints.js';
 import { loadCommands } from './commands.js';
 
 const require = createRequire(import.meta.url);

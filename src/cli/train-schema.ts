@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DPOConfigSchema, GRPOConfigSchema, PPOConfigSchema, PresenceConfigSchema, RewardModelConfigSchema, SupervisedConfigSchema } from '../rl/configs.js';
 import { RewardWeightListSchema } from '../rl/rewards.js';
-import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/open-store.js';
+import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
 import { SuiteConfigSchema } from '../suite/suite-config.js';
 import { outDirField, schemaOptions, type AnyObjectSchema } from '../util/config.js';
 

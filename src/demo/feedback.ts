@@ -35,7 +35,7 @@ import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { runEpisodes } from '../agents/runner.js';
 import { RunDir } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
-import { openingLine } from '../feedback/open-store.js';
+import { openingLine } from '../feedback/db-dir.js';
 import { FeedbackStore, type Project } from '../feedback/store.js';
 import { askForeverPairs, asksOnAnswerable, labelsPerPair, pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair, type TrajectoryPair } from '../feedback/pairs.js';
 import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';

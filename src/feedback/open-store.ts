@@ -9,14 +9,7 @@ import { existsSync } from 'node:fs';
 import { NotFoundError } from '../util/errors.js';
 import { openDb } from './db.js';
 import { FeedbackStore } from './store.js';
-
-/** The PGlite data directory when `--db-dir` is not given. */
-export const DEFAULT_FEEDBACK_DB_DIR = '.askfirst/feedback-db';
-
-/** The line a command prints (to stderr) before opening a PGlite database, which takes seconds. */
-export function openingLine(command: string, dbDir: string): string {
-  return `${command}: opening the feedback database in ${dbDir} (PGlite: a few seconds)`;
-}
+import { DEFAULT_FEEDBACK_DB_DIR } from './db-dir.js';
 
 /**
  * Open the store: DATABASE_URL's PostgreSQL, else PGlite in `dbDir` (ignored with a URL; created unless `create` is

@@ -15,6 +15,7 @@ import { writeFileAtomicSync } from '../util/fsx.js';
 import type { Module, TensorData } from './module.js';
 import type { Optimizer } from './optim.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { ALLOW_OLD_CHECKPOINT_ENV, oldCheckpointsAllowed } from './old-checkpoints.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
@@ -52,19 +53,11 @@ export interface LoadedCheckpoint {
   metadata: Record<string, string>;
 }
 
-/** Environment variable that allows older checkpoint layouts (set by the CLI's `--allow-old-checkpoint`). */
-export const ALLOW_OLD_CHECKPOINT_ENV = 'ASKFIRST_ALLOW_OLD_CHECKPOINT';
-
 export interface ReadCheckpointOptions {
   /** Load a checkpoint of an older layout (no checksum, parameters added later missing); default from ASKFIRST_ALLOW_OLD_CHECKPOINT=1. */
   allowOldLayout?: boolean;
   /** Where the warnings about an older layout go (default: stderr). */
   warn?: (msg: string) => void;
-}
-
-/** Whether older checkpoint layouts are allowed by default (the environment variable). */
-export function oldCheckpointsAllowed(): boolean {
-  return process.env[ALLOW_OLD_CHECKPOINT_ENV] === '1';
 }
 
 const defaultWarn = (msg: string) => console.error(`askfirst: warning: ${msg}`);
