@@ -15,7 +15,8 @@ const root = resolve(import.meta.dirname, '../..');
 
 /** The files and packages `askfirst ARGS` loads before it exits: repository-relative paths, and `pkg:NAME` for node_modules. */
 function loadedBy(args: string[]): string[] {
-  const list = join(tmpDir('af-startup'), 'loaded.txt');
+  const dir = tmpDir('af-startup');
+  const list = join(dir, 'loaded.txt');
   // the load hook runs before a module is evaluated and appends synchronously, so the list is complete at exit
   const hooks = `import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) {
@@ -24,7 +25,7 @@ export async function load(url, context, next) {
 }`;
   const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
   const run = `const { main } = await import(${JSON.stringify(pathToFileURL(join(root, 'src/cli/main.ts')).href)}); await main(['node', 'askfirst', ...${JSON.stringify(args)}]);`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', run], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', run], { cwd: root, encoding: 'utf8', env: { ...process.env, TMPDIR: dir } }); // tsx keeps its cache in <TMPDIR>/tsx-<uid>: in the test's own folder, removed with it
   expect(r.status, r.stderr).toBe(0);
   const name = (file: string) => {
     const i = file.lastIndexOf('/node_modules/');
