@@ -134,13 +134,13 @@ describe('diverged RL, DPO and reward-model runs', () => {
 });
 
 describe('a diverged presence head', () => {
-  it('at --lr 1e8 its loss stays finite (clamped) but its weights reach ∞: it stops before writing final/', async () => {
+  it('at --lr 1e8 its loss stays finite (clamped) but its weights reach ∞: it stops at the step that did it (11 of 20), before writing final/', async () => {
     const dir = tmpDir('af-diverged-presence');
     const sup = join(dir, 'sup');
     await trainSupervised({ out: sup, steps: 4, warmupSteps: 1, batchSize: 8, progress: false, reportTo: ['none'], model: { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8 } }, supervisedSuite({ episodes: 3, seed: 1, size: 32 }));
     const e = await thrown(trainPresence({ out: join(dir, 'pres'), scenes: 16, heldOut: 16, steps: 20, batchSize: 8, size: 48, lr: 1e8, progress: false }, sup));
     expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toMatch(/^presence: the weights hold -?Infinity after step 20: training diverged, and stopped there without saving them\. Lower --lr and run again/);
+    expect(e.message).toMatch(/^presence: the weights hold -?Infinity after step 11: training diverged, and stopped there without saving them\. Lower --lr and run again/);
     expect(existsSync(join(dir, 'pres', 'final'))).toBe(false);
   }, 60_000);
 });

@@ -118,6 +118,9 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
       loss.backward();
       opt.lr = sched(step - 1);
       opt.step();
+      // the head is 2 × categories numbers: checked after every step, so a head whose loss stays finite while a weight
+      // leaves the finite range (seen at --lr 1e8) is stopped at the step that did it, before anything is saved
+      stopIfWeightsDiverged(head.parameters(), { stage: 'presence', unit: 'step', index: step });
       last = loss.data[0];
       if (step === 1) first = last;
       if (step % cfg.logEvery === 0 || step === cfg.steps) logf.append({ step, 'train/presence_loss': last });
@@ -154,7 +157,6 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
   };
 
   // final/: the input checkpoint unchanged, the head beside it, config.json last (= finished)
-  stopIfWeightsDiverged(head.parameters(), { stage: 'presence', unit: 'step', index: cfg.steps });
   const fin = run.finalDir;
   mkdirSync(fin, { recursive: true });
   rmSync(join(fin, CONFIG_FILE), { force: true }); // an earlier final/ (--overwrite) is unfinished until config.json is back
