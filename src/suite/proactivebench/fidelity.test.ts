@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { playEpisode } from '../../episode/state.js';
 import { CANNOT, quickDrawEntry, writeProactiveBench } from '../../testing/proactivebench-fixture.js';
 import { loadData } from '../open.js';
-import { buildNativeEpisode, formatSpec, formatTemplate } from './build.js';
+import { buildNativeEpisode } from './build.js';
+import { formatSpec, formatTemplate } from './python.js';
 import { checkEntry } from './datasets.js';
 import { loadProactiveBench, readProactiveBench } from './read.js';
 

@@ -11,7 +11,7 @@ import type { EvalMode } from '../../episode/types.js';
 import { CANNOT, putImage as put, quickDrawEntry, tagged, writeProactiveBench } from '../../testing/proactivebench-fixture.js';
 import { tmpDir } from '../../testing/tmp.js';
 import { DataError } from '../../util/errors.js';
-import { formatTemplate, roundHalfEven, zfill } from './build.js';
+import { formatTemplate, roundHalfEven, zfill } from './python.js';
 import { filterIds } from './filter.js';
 import { corruptionOfAnswer } from './datasets.js';
 import { episodeVariant } from '../../episode/variant.js';

@@ -26,7 +26,8 @@ import { shownOptions } from '../../episode/prompt.js';
 import { encodePNG } from '../../scenes/codec.js';
 import { InputError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fsx.js';
-import { buildNativeEpisode, zfill } from './build.js';
+import { buildNativeEpisode } from './build.js';
+import { zfill } from './python.js';
 import {
   DATASET_INFO,
   KIND_TO_DATASET,
