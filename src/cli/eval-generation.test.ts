@@ -13,7 +13,7 @@ import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { runEval, withConfigFile } from './eval.js';
 import { EvalCommandSchema } from './eval-schema.js';
-import { rejectedParam } from '../agents/http/client.js';
+import { rejectedParam } from '../agents/http/rejection.js';
 import { HttpPolicy, requestBody, viewDataUrl } from '../agents/http/policy.js';
 import { resolveHttpPolicyConfig } from '../agents/http/config.js';
 import { createImage } from '../scenes/image.js';

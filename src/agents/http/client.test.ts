@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../util/errors.js';
-import { backoffDelay, ChatClient, chatCompletionsUrl, parseChatBody, retryAfterOf, parseRetryAfter, type ChatClientOptions } from './client.js';
+import { ChatClient, chatCompletionsUrl, parseChatBody, type ChatClientOptions } from './client.js';
+import { backoffDelay, parseRetryAfter, retryAfterOf } from './retry.js';
 import { canonicalJson, requestKey } from './cache.js';
 import { startFaultServer } from '../../testing/fault-server.js';
 import { tmpDir } from '../../testing/tmp.js';

@@ -1,18 +1,22 @@
 /**
  * A robust client for OpenAI-compatible `POST …/chat/completions` (Ollama, vLLM, llama.cpp's
  * server, LM Studio, hosted APIs): a concurrency limit, a per-attempt timeout
- * (AbortController), retries with exponential backoff and full jitter on 408 / 409 / 429 / 5xx
+ * (AbortController), retries with exponential backoff and jitter (half fixed, half random) on 408 / 409 / 429 / 5xx
  * (the OpenAI SDK's statuses; a server's `x-should-retry: true|false` overrides) / network
  * errors / timeouts / malformed bodies, honouring `retry-after-ms` and `Retry-After`, an optional response cache,
  * and counters for the run summary. Requests go through node:http(s) with a keep-alive agent
  * (about a quarter of fetch's CPU cost per request, which matters at high concurrency). The API key is sent in a header only (a
  * bearer `Authorization`, or Azure OpenAI's `api-key`); it never appears in errors, counters, cache keys or cache entries.
+ * When to retry and how long to wait is `retry.ts`; what a refusal blames and what to change, `rejection.ts`.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setMaxListeners } from 'node:events';
 import { AskfirstError, UpstreamError } from '../../util/errors.js';
 import { ResponseCache, requestKey } from './cache.js';
+import { paramAdvice, parseErrorBody, rejectedParam } from './rejection.js';
+import { MAX_RETRY_AFTER_MS, Retryable, abortError, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
+import { Semaphore } from './semaphore.js';
 
 /** One alternative at one token position. */
 export interface TopLogprob {
@@ -74,96 +78,8 @@ export type ClientStats = {
   truncated: number;
 };
 
-/** Longest Retry-After honoured (a server asking for more is waited on for this long, then retried). */
-export const MAX_RETRY_AFTER_MS = 600_000;
-
-type RetryReason = 'retry429' | 'retry5xx' | 'retryTimeout' | 'retryNetwork' | 'retryMalformed' | 'retryOther';
-
-class Retryable extends Error {
-  constructor(
-    readonly reason: RetryReason,
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** A counting semaphore (FIFO). */
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  async acquire(): Promise<void> {
-    if (this.active < this.limit) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
-  }
-}
-
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent/unusable. */
-export function parseRetryAfter(v: string | null, now = Date.now()): number | undefined {
-  if (!v) return undefined;
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  const t = Date.parse(s);
-  return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
-}
-
-/**
- * How long the server asks to wait, in milliseconds: `retry-after-ms` (OpenAI's and Azure's, sent
- * beside `retry-after` with more precision) when it parses, else `Retry-After`.
- */
-export function retryAfterOf(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
-  const ms = headerValue(headers['retry-after-ms'])?.trim();
-  if (ms && /^\d+(\.\d+)?$/.test(ms)) return Math.round(Number(ms));
-  return parseRetryAfter(headerValue(headers['retry-after']), now);
-}
-
-/**
- * Whether a status is retried, as the OpenAI SDK decides: the server's `x-should-retry` header
- * when it says true or false, else 408, 409, 429 and 5xx.
- */
-export function shouldRetry(status: number, xShouldRetry: string | undefined): boolean {
-  if (xShouldRetry === 'true') return true;
-  if (xShouldRetry === 'false') return false;
-  return status === 408 || status === 409 || status === 429 || status >= 500;
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, rand = Math.random): number {
-  const d = Math.min(maxMs, baseMs * 2 ** attempt);
-  return d / 2 + rand() * (d / 2);
-}
-
 /** Run signals whose listener limit was lifted (many requests wait on one run signal at once). */
 const listenerLimitRaised = new WeakSet<AbortSignal>();
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function abortError(): AskfirstError {
-  return new AskfirstError('TIMEOUT', 'request aborted (run interrupted)');
-}
 
 /** Pull the first-token alternatives out of either logprobs shape (chat `content[]` or legacy `top_logprobs[]`). */
 function firstTokenTop(choice: Record<string, unknown>): TopLogprob[] | undefined {
@@ -417,57 +333,6 @@ export class ChatClient {
       o.signal?.removeEventListener('abort', onAbort);
     }
   }
-}
-
-/** An error reply's JSON body (OpenAI: `{"error": {"message", "param", "code"}}`; vLLM: `{"message", "param"}`), or undefined. */
-function parseErrorBody(text: string): Record<string, unknown> | undefined {
-  try {
-    const j = JSON.parse(text) as Record<string, unknown>;
-    if (!j || typeof j !== 'object') return undefined;
-    return (j.error && typeof j.error === 'object' ? j.error : j) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Which request field a 400/422 reply blames: its `param` when that is a field we sent, else the
- * first field of the request quoted in its message ('max_tokens', "temperature", `seed`).
- */
-export function rejectedParam(body: Record<string, unknown> | undefined, sent: Record<string, unknown>): string | undefined {
-  if (!body) return undefined;
-  const fields = Object.keys(sent).filter((k) => k !== 'model' && k !== 'messages');
-  if (typeof body.param === 'string') {
-    const p = body.param.replace(/^body\./, '');
-    if (fields.includes(p)) return p;
-  }
-  const msg = typeof body.message === 'string' ? body.message : typeof body.detail === 'string' ? body.detail : '';
-  let best: { field: string; at: number } | undefined;
-  for (const f of fields) {
-    const m = new RegExp(`['"\`]${f}['"\`]|\\b${f}\\b(?= (?:is|are) not supported| must| does not)`).exec(msg);
-    if (m && (!best || m.index < best.at)) best = { field: f, at: m.index };
-  }
-  return best?.field;
-}
-
-/** What to change when the server rejects a field (the flags of `askfirst eval`). */
-export function paramAdvice(param: string): string {
-  switch (param) {
-    case 'max_tokens':
-      return 'send the limit as max_completion_tokens (--max-tokens-param max_completion_tokens), as OpenAI reasoning models want, or not at all (--omit-params max_tokens)';
-    case 'max_completion_tokens':
-      return 'send the limit as max_tokens (--max-tokens-param max_tokens) or not at all (--omit-params max_tokens)';
-    case 'temperature':
-      return 'models that accept only their default temperature need --temperature 1, or --omit-params temperature';
-    case 'seed':
-      return 'leave the seed out with --omit-params seed';
-    default:
-      return `remove "${param}" from --extra-body (or the config file's extraBody)`;
-  }
-}
-
-function headerValue(v: string | string[] | undefined): string | null {
-  return v === undefined ? null : Array.isArray(v) ? (v[0] ?? null) : v;
 }
 
 function withoutLogprobs(b: Record<string, unknown>): Record<string, unknown> {

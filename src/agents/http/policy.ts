@@ -10,7 +10,8 @@
  */
 import { AskfirstError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply } from '../policy.js';
-import { ChatClient, Semaphore, type ClientStats } from './client.js';
+import { ChatClient, type ClientStats } from './client.js';
+import { Semaphore } from './semaphore.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
 import { optionLogProbs } from './logprobs.js';
 import { buildMessages, ConversationMemory, stripThinking } from './messages.js';
