@@ -26,6 +26,7 @@ let token: string;
 let annotatorId: number;
 let prefProject: number;
 let staleProject: number;
+let goneProject: number;
 let otherId: number;
 
 beforeAll(async () => {
@@ -39,6 +40,7 @@ beforeAll(async () => {
   await createDemoProject(store, 'rationales', join(dir, 'images-r'), 4, 1, { types: ['rationale'] });
   prefProject = (await createDemoProject(store, 'pairs', join(dir, 'images-p'), 4, 1, { types: ['preference'] })).project.id;
   staleProject = (await createDemoProject(store, 'stale', join(dir, 'images-s'), 3, 1, { types: ['rationale'] })).project.id;
+  goneProject = (await createDemoProject(store, 'gone', join(dir, 'images-g'), 2, 1, { types: ['rationale'] })).project.id;
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -162,13 +164,60 @@ describe.skipIf(!!skip)('workbench in Chromium: a connection lost mid-submit', (
     await expect.poll(() => alert.textContent()).toMatch(/^Could not save this label/);
     await page.unroute('**/annotation');
     expect((await labels()).filter((l) => l.assignment === first)).toEqual([{ assignment: first, label: { lessHallucination: 0, moreHelpful: 0 } }]);
-    // 3. The annotator changes their mind and submits again: not "Saved" — told it did not count.
+    // 3. The annotator changes their mind and submits again: not "Saved" — told it did not count,
+    // and the next task is not swapped in under their keys: it comes when they ask for it.
+    const nexts: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/next') && nexts.push(r.url())));
     await page.getByTestId('less-1').click();
     await page.getByTestId('helpful-1').click();
     await page.getByTestId('submit').click();
-    await expect.poll(() => alert.textContent()).toMatch(/already had a label from you .* the choice you just made was not saved\. Showing your next task\./);
+    const notice = page.locator('[data-testid=stale][data-why=labelled][data-refused=true]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/already had a label from you .* the choice you just made was not saved\./);
+    expect(await page.getByRole('alert').count()).toBe(1); // the notice alone: the lost connection's message is gone
     expect((await labels()).filter((l) => l.assignment === first)).toEqual([{ assignment: first, label: { lessHallucination: 0, moreHelpful: 0 } }]);
+    expect(await card(page).count()).toBe(0);
+    await page.keyboard.press('Enter'); // keys pressed meanwhile label nothing
+    await page.waitForTimeout(300);
+    expect(nexts).toEqual([]);
+    await page.getByTestId('load-current').click();
     await expect.poll(assignmentShown.bind(null, page)).not.toBe(first);
+    expect(await page.getByTestId('stale').count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe.skipIf(!!skip)('workbench in Chromium: a late label for a task gone to others', () => {
+  it('says the label was not saved, and loads the current task only when asked', async () => {
+    const store = server.store;
+    const page = await signIn(goneProject);
+    await page.getByTestId('task-rationale').waitFor();
+    await page.locator('div.task[data-ready=true]').waitFor();
+    const first = await assignmentShown(page);
+    // The task expires (no heartbeat: the page was left alone) and another annotator takes its only place.
+    await store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours' WHERE id = $1`, [first]);
+    expect(await store.releaseStale(3600)).toBe(1);
+    expect((await store.next(goneProject, otherId))!.task.id).toBe((await store.assignment(first, annotatorId)).task.id);
+    const nexts: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/next') && nexts.push(r.url())));
+    const before = (await labels()).length;
+    await page.getByTestId('rationale-0').check();
+    await page.getByTestId('submit').click();
+    const notice = page.locator('[data-testid=stale][data-why=taken][data-refused=true]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/^This task is no longer yours: it expired while you were away .* the label you just gave was not saved\./);
+    expect(await page.getByRole('alert').count()).toBe(1);
+    expect(await card(page).count()).toBe(0);
+    await page.keyboard.press('1'); // keys pressed meanwhile pick and label nothing
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+    expect(nexts).toEqual([]);
+    expect((await labels()).length).toBe(before);
+    // Asked to, the page loads the task the annotator holds now: the project's other task.
+    await page.getByTestId('load-current').click();
+    await expect.poll(assignmentShown.bind(null, page)).not.toBe(first);
+    expect(await page.getByTestId('stale').count()).toBe(0);
+    expect((await labels()).length).toBe(before);
     await page.close();
   });
 });

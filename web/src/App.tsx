@@ -49,13 +49,20 @@ function ProgressBar({ p }: { p: Progress }) {
 }
 
 /**
- * Why the page shows a task its annotator no longer holds (store.ts `keep`, from a heartbeat):
- * 'taken' — it expired and every place of its task went to others, so a label is no longer saved;
- * 'labelled' — it already has their label (from another tab); 'elsewhere' — it expired and they
- * have since taken another task (another tab, a reload), so this one is not kept for them, though
- * a label sent from here is still saved while its task has room.
+ * Why the page shows a task its annotator no longer holds, learned from a heartbeat (store.ts
+ * `keep`) or from a label the server just refused:
+ * 'taken' — it expired and every place of its task went to others, so a label is no longer saved
+ * (a refused label: 404); 'labelled' — it already has their label (from another tab, or sent
+ * before a lost answer; a refused label: 409); 'elsewhere' — it expired and they have since taken
+ * another task (another tab, a reload), so this one is not kept for them, though a label sent
+ * from here is still saved while its task has room.
  */
 type Stale = 'taken' | 'labelled' | 'elsewhere';
+/** A stale page: why, and whether the annotator learned it from a label of theirs the server refused. */
+interface StaleState {
+  why: Stale;
+  refused: boolean;
+}
 
 const STALE_MESSAGE: Record<Stale, string> = {
   taken:
@@ -65,11 +72,20 @@ const STALE_MESSAGE: Record<Stale, string> = {
     'This task expired while you were away (no activity for too long), and you have since moved on to another task — in another tab, or by reloading — so this one is no longer kept for you. A label you submit here is still saved while the task has room.',
 };
 
+/** What the page says when the server refused the label just given (404: 'taken', 409: 'labelled'). */
+const REFUSED_MESSAGE: Record<'taken' | 'labelled', string> = {
+  taken:
+    'This task is no longer yours: it expired while you were away (no activity for too long) and other annotators have since taken all its places, so the label you just gave was not saved.',
+  labelled:
+    'This task already had a label from you (saved earlier: in another tab, or before a lost connection), so the choice you just made was not saved.',
+};
+
 /** What a stale page says, with a way to the task the annotator holds now (the page's own stays until they choose). */
-function StaleNotice({ why, onLoad }: { why: Stale; onLoad: () => void }) {
+function StaleNotice({ stale, onLoad }: { stale: StaleState; onLoad: () => void }) {
+  const { why, refused } = stale;
   return (
-    <div className="card stale" data-testid="stale" data-why={why} role="alert">
-      <p>{STALE_MESSAGE[why]}</p>
+    <div className="card stale" data-testid="stale" data-why={why} data-refused={refused} role="alert">
+      <p>{refused && why !== 'elsewhere' ? REFUSED_MESSAGE[why] : STALE_MESSAGE[why]}</p>
       <button type="button" className="primary" data-testid="load-current" onClick={onLoad}>
         Load my current task
       </button>
@@ -86,7 +102,7 @@ export function App() {
   const [submissionId, setSubmissionId] = useState('');
   const [flash, setFlash] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [stale, setStale] = useState<Stale | null>(null);
+  const [stale, setStale] = useState<StaleState | null>(null);
 
   useEffect(() => {
     if (tokenStore.get()) api.me().then(setMe, () => tokenStore.clear());
@@ -127,7 +143,10 @@ export function App() {
       sending = true;
       last = Date.now();
       api.heartbeat(aid).then(
-        (h) => setStale(h.labelled ? 'labelled' : !h.held ? 'taken' : h.elsewhere ? 'elsewhere' : null),
+        (h) => {
+          const why: Stale | null = h.labelled ? 'labelled' : !h.held ? 'taken' : h.elsewhere ? 'elsewhere' : null;
+          setStale(why && { why, refused: false });
+        },
         () => undefined, // offline for a moment: the next event tries again; a late label is still stored while the task has room
       ).finally(() => (sending = false));
     };
@@ -157,14 +176,11 @@ export function App() {
       // Saved: a failure from here on is about the next task, not this label.
       await loadNext(pid).catch((e: Error) => setError(`Your label was saved, but the next task could not be loaded (${e instanceof ApiError ? e.message : 'the workbench server could not be reached'}). Reload the page to continue.`));
     } catch (e) {
-      // The assignment was released or already labelled elsewhere: say so and move on.
+      // The assignment went to others (404) or was labelled already (409): say so, and offer the
+      // current task as a heartbeat's stale answer does — not swapped in under the annotator's keys.
       if (e instanceof ApiError && (e.status === 404 || e.status === 409)) {
-        await loadNext(pid).catch(() => undefined);
-        setError(
-          e.status === 409
-            ? 'This task already had a label from you (saved earlier: in another tab, or before a lost connection), so the choice you just made was not saved. Showing your next task.'
-            : 'This task is no longer yours: it expired while you were away (no activity for too long) and other annotators have since taken all its places, so this label was not saved. Showing your next task.',
-        );
+        setError(null);
+        setStale({ why: e.status === 409 ? 'labelled' : 'taken', refused: true });
         return;
       }
       if (e instanceof ApiError && e.status === 401) {
@@ -230,9 +246,9 @@ export function App() {
             <p>Nothing is left for you in this project. Thank you!</p>
           </div>
         )}
-        {assignment && stale && <StaleNotice why={stale} onLoad={() => pid !== null && void loadNext(pid).catch((e: Error) => setError(String(e.message)))} />}
+        {assignment && stale && <StaleNotice stale={stale} onLoad={() => pid !== null && void loadNext(pid).catch((e: Error) => setError(String(e.message)))} />}
         {/* a label from a stale page is still stored while its task has room (store.ts): the task stays, unless nothing can be saved for it */}
-        {assignment && (stale === null || stale === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} busy={busy} />}
+        {assignment && (stale === null || stale.why === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} busy={busy} />}
       </main>
     </div>
   );
