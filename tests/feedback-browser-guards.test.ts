@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
+import type { NextResponse } from '../src/feedback/api-types.js';
 import { FeedbackStore } from '../src/feedback/store.js';
 import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { packageRoot } from '../src/server/workbench/static.js';
@@ -65,7 +66,14 @@ async function signIn(project?: number, clock = false): Promise<Page> {
   await page.fill('#token', token);
   await page.click('button[type=submit]');
   await page.getByTestId('progress').waitFor();
-  if (project !== undefined) await page.getByLabel('Project').selectOption(String(project));
+  if (project !== undefined) {
+    // The first project's task first, then the chosen one's: a test never reads the first project's task as its own.
+    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
+    const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${project}/next`));
+    await page.getByLabel('Project').selectOption(String(project));
+    const { assignment } = (await (await loaded).json()) as NextResponse;
+    await page.locator(assignment ? `div.task[data-assignment="${assignment.id}"]` : '[data-testid=all-done]').waitFor();
+  }
   return page;
 }
 
