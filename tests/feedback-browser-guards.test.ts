@@ -28,6 +28,7 @@ let annotatorId: number;
 let prefProject: number;
 let staleProject: number;
 let goneProject: number;
+let movedProject: number;
 let otherId: number;
 
 beforeAll(async () => {
@@ -42,6 +43,7 @@ beforeAll(async () => {
   prefProject = (await createDemoProject(store, 'pairs', join(dir, 'images-p'), 4, 1, { types: ['preference'] })).project.id;
   staleProject = (await createDemoProject(store, 'stale', join(dir, 'images-s'), 3, 1, { types: ['rationale'] })).project.id;
   goneProject = (await createDemoProject(store, 'gone', join(dir, 'images-g'), 2, 1, { types: ['rationale'] })).project.id;
+  movedProject = (await createDemoProject(store, 'moved', join(dir, 'images-m'), 2, 1, { types: ['rationale'] })).project.id;
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -231,10 +233,33 @@ describe.skipIf(!!skip)('workbench in Chromium: a late label for a task gone to 
 });
 
 describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
-  it('a page left on a task that expired while the annotator moved on in another tab says so, and loads the current task when asked', async () => {
+  const idle = (id: number) => server.store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours' WHERE id = $1`, [id]);
+  /** The page's heartbeats, counted; `activity` moves the pointer a minute after the last (the heartbeat interval) and waits for one; `quiet`, the same, says how many were sent. */
+  function heartbeats(page: Page) {
+    const sent: string[] = [];
+    page.on('request', (r) => void (r.url().endsWith('/heartbeat') && sent.push(r.url())));
+    let x = 10;
+    return {
+      async activity(aid: number) {
+        await page.clock.fastForward('01:05');
+        const answered = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/heartbeat`));
+        await page.mouse.move((x += 7), 300);
+        return (await answered).json();
+      },
+      async quiet() {
+        const before = sent.length;
+        await page.clock.fastForward('01:05');
+        await page.mouse.move((x += 7), 300);
+        await page.waitForTimeout(500);
+        return sent.length - before;
+      },
+    };
+  }
+
+  it('a page left on a task that went to others says so, asks nothing more, and loads the current task when asked', async () => {
     const store = server.store;
-    const idle = (id: number) => store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours' WHERE id = $1`, [id]);
     const page = await signIn(staleProject, true);
+    const { activity, quiet } = heartbeats(page);
     await page.getByTestId('task-rationale').waitFor();
     const first = await assignmentShown(page);
     // The annotator walks away from this tab: the task expires and another annotator takes its only place.
@@ -245,38 +270,65 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     // In a second tab they take another task.
     const current = (await store.next(staleProject, annotatorId))!;
     expect(current.id).not.toBe(first);
-    // Back in the first tab: the next sign of activity after the heartbeat interval (a minute) asks the server.
-    let x = 10;
-    const activity = async (aid = first) => {
-      await page.clock.fastForward('01:05');
-      const answered = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/heartbeat`));
-      await page.mouse.move((x += 7), 300);
-      return (await answered).json();
-    };
     const notice = page.getByTestId('stale');
-    // 1. Every place went to others: no label can be saved, so the task is not shown, and nothing moves by itself.
-    expect(await activity()).toMatchObject({ held: false, elsewhere: false, labelled: false });
+    // 1. Back in the first tab, the next sign of activity after the heartbeat interval asks the server: every place
+    // went to others, no label can be saved, so the task is not shown, and nothing moves by itself.
+    expect(await activity(first)).toMatchObject({ held: false, elsewhere: false, labelled: false });
     await page.locator('[data-testid=stale][data-why=taken]').waitFor({ timeout: 10_000 });
     expect(await notice.textContent()).toMatch(/expired while you were away .* a label for it can no longer be saved/);
     expect(await card(page).count()).toBe(0);
-    // 2. The other annotator walks away too: a label from here would be saved again, but the annotator has moved on.
+    // 2. The other annotator walks away too, so a heartbeat would now be answered otherwise ('elsewhere': the task
+    // shown again under the annotator's keys). The stale page holds nothing and asks nothing more.
     await idle(theirs.id);
     expect(await store.releaseStale(3600)).toBe(1);
-    expect(await activity()).toMatchObject({ held: true, elsewhere: true, labelled: false });
-    await page.locator('[data-testid=stale][data-why=elsewhere]').waitFor({ timeout: 10_000 });
-    expect(await notice.textContent()).toMatch(/you have since moved on to another task — in another tab, or by reloading .* still saved while the task has room/);
-    expect(await assignmentShown(page)).toBe(first); // still there to finish, told plainly it is not kept
-    // 3. Asked to, the page loads the task the annotator holds now: the second tab's.
+    expect(await quiet()).toBe(0);
+    expect(await quiet()).toBe(0);
+    expect(await page.locator('[data-testid=stale][data-why=taken]').count()).toBe(1);
+    expect(await card(page).count()).toBe(0);
+    // 3. Asked to, the page loads the task the annotator holds now: the second tab's; its heartbeats go on.
     await page.getByTestId('load-current').click();
     await expect.poll(assignmentShown.bind(null, page)).toBe(current.id);
     expect(await notice.count()).toBe(0);
+    expect(await activity(current.id)).toMatchObject({ held: true, elsewhere: false, labelled: false });
     // 4. That task labelled in the second tab: this one says so instead of offering it again.
     await store.submit(annotatorId, current.id, 'stale-tab-second-0001', { accepted: [0] });
     expect(await activity(current.id)).toMatchObject({ labelled: true });
     await page.locator('[data-testid=stale][data-why=labelled]').waitFor({ timeout: 10_000 });
     expect(await card(page).count()).toBe(0);
+    expect(await quiet()).toBe(0);
     // Nothing was labelled from the stale tab.
     expect((await labels()).filter((l) => l.assignment === first)).toEqual([]);
+    await page.close();
+  });
+
+  it('a page left on a task while the annotator moved on in another tab says so, keeps the task to finish, and asks nothing more', async () => {
+    const store = server.store;
+    const page = await signIn(movedProject, true);
+    const { activity, quiet } = heartbeats(page);
+    await page.getByTestId('task-rationale').waitFor();
+    const first = await assignmentShown(page);
+    // The task expires and another annotator takes its only place; in a second tab the annotator takes the other
+    // task; then the other annotator walks away too, so the first task has room again.
+    await idle(first);
+    expect(await store.releaseStale(3600)).toBe(1);
+    const theirs = (await store.next(movedProject, otherId))!;
+    const current = (await store.next(movedProject, annotatorId))!;
+    expect(current.id).not.toBe(first);
+    await idle(theirs.id);
+    expect(await store.releaseStale(3600)).toBe(1);
+    expect(await activity(first)).toMatchObject({ held: true, elsewhere: true, labelled: false });
+    const notice = page.locator('[data-testid=stale][data-why=elsewhere]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/you have since moved on to another task — in another tab, or by reloading .* still saved while the task has room/);
+    expect(await assignmentShown(page)).toBe(first); // still there to finish, told plainly it is not kept
+    expect(await quiet()).toBe(0);
+    // Labelled from here: saved (the task had room), and the page goes on to the task the annotator holds.
+    await page.locator('div.task[data-ready=true]').waitFor();
+    await page.getByTestId('rationale-0').check();
+    await page.getByTestId('submit').click();
+    await expect.poll(assignmentShown.bind(null, page)).toBe(current.id);
+    expect(await page.getByTestId('stale').count()).toBe(0);
+    expect((await labels()).filter((l) => l.assignment === first)).toEqual([{ assignment: first, label: { accepted: [0] } }]);
     await page.close();
   });
 });

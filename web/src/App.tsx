@@ -131,13 +131,18 @@ export function App() {
   // that (at most a minute) sends a heartbeat, so a task being worked on never expires. When the
   // answer says the page is stale — the task went to others, was labelled in another tab, or its
   // annotator has moved on to another task — the page says so and offers the current task; it does
-  // not swap tasks by itself, under keys the annotator is pressing for this one.
+  // not swap tasks by itself, under keys the annotator is pressing for this one. A stale page holds
+  // nothing, so it sends no more heartbeats: one would take the task back for it as soon as a place
+  // freed up, showing it again (or another notice) under those keys. A label sent from it gets the
+  // server's word (stored, or refused: the notice again), and "Load my current task" starts afresh.
   const aid = assignment?.id;
+  const isStale = stale !== null;
   useEffect(() => {
-    if (aid === undefined || pid === null) return;
+    if (aid === undefined || pid === null || isStale) return;
     const every = Math.min(60_000, (ttlSeconds * 1000) / 4);
     let last = Date.now(); // fetching it just now counted as activity
     let sending = false;
+    let live = true; // an answer arriving after this page went stale or moved on says nothing about it
     const beat = () => {
       if (sending || Date.now() - last < every) return;
       sending = true;
@@ -145,7 +150,7 @@ export function App() {
       api.heartbeat(aid).then(
         (h) => {
           const why: Stale | null = h.labelled ? 'labelled' : !h.held ? 'taken' : h.elsewhere ? 'elsewhere' : null;
-          setStale(why && { why, refused: false });
+          if (live && why) setStale({ why, refused: false });
         },
         () => undefined, // offline for a moment: the next event tries again; a late label is still stored while the task has room
       ).finally(() => (sending = false));
@@ -153,9 +158,10 @@ export function App() {
     const events = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'input'] as const;
     for (const e of events) window.addEventListener(e, beat, { passive: true });
     return () => {
+      live = false;
       for (const e of events) window.removeEventListener(e, beat);
     };
-  }, [aid, pid, ttlSeconds, loadNext]);
+  }, [aid, pid, ttlSeconds, isStale]);
 
   useEffect(() => {
     if (me && pid !== null) loadNext(pid).catch((e) => setError(String(e.message)));
