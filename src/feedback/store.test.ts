@@ -255,6 +255,31 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect(await counts(second.task.id)).toEqual({ assigned: 1, done: 1, n: 1 });
   });
 
+  it('a heartbeat does not take an expired task back while its annotator holds one of another type: the untyped `next` (the page\'s) shows them that one', async () => {
+    const { project } = await createDemoProject(store, 'two-types', join(dir, 'two-types'), 1, 1, { types: ['rationale', 'preference'] });
+    const a = await store.addAnnotator('two-types-a');
+    const b = await store.addAnnotator('two-types-b');
+    const first = (await store.next(project.id, a.id))!; // tab 1: the rationale task; a walks away
+    expect(first.task.type).toBe('rationale');
+    await idle(first.id);
+    expect(await store.releaseStale(3600)).toBe(1);
+    const bs = (await store.next(project.id, b.id))!; // b takes its only place
+    expect(bs.task.id).toBe(first.task.id);
+    const second = (await store.next(project.id, a.id))!; // tab 2: the preference task
+    expect(second.task.type).toBe('preference');
+    await idle(bs.id); // b walks away: the rationale task has a free place again
+    expect(await store.releaseStale(3600)).toBe(1);
+    // The schema would let a hold one open task of each type, but tab 1's heartbeat does not take
+    // the first back: a holds tab 2's, which is what a page (asking without a type) is shown.
+    expect(await store.keep(first.id, a.id)).toBe('elsewhere');
+    expect(await openOf(a.id)).toBe(1);
+    expect((await store.next(project.id, a.id))!.id).toBe(second.id);
+    // A client asking by type works one queue per type: asked for a rationale task, it gets the first back.
+    expect((await store.next(project.id, a.id, 'rationale'))!.id).toBe(first.id);
+    expect(await openOf(a.id)).toBe(2);
+    expect(await store.keep(first.id, a.id)).toBe('held');
+  });
+
   it('another annotator can neither read nor change a label', async () => {
     const { project } = await createDemoProject(store, 'privacy', join(dir, 'privacy'), 1, 2, { types: ['ask'] });
     const a = await store.addAnnotator('priv-a');

@@ -412,9 +412,13 @@ export class FeedbackStore {
   /**
    * The annotator is at work on an assignment (a heartbeat from the page, a play step): its time
    * limit starts again. A released one is taken back when its task has a free slot — unless the
-   * annotator has since taken another task in the project (in another tab, or this one reloaded):
-   * that one is what `next` shows them, and they hold at most one of a type (migrations.ts), so
-   * this one stays released and a label for it is stored if a slot is free when it comes. Returns
+   * annotator has since taken another task in the project, of any type (in another tab, or this
+   * one reloaded): that one is what `next` without a type (the workbench page's) shows them. The
+   * schema allows one open assignment per type (migrations.ts: `next` can ask for a type), but an
+   * untyped claim never takes a second, and neither does this: taking this one back beside theirs
+   * would hold two places for one annotator, and a reload would show the older of the two, not the
+   * one they moved on to. So this one stays released and a label for it is stored if a slot is free
+   * when it comes (a client asking by type gets it back from `next` for its type). Returns
    * 'held' (theirs: a label will be stored), 'elsewhere' (released, and they have since taken
    * another task of the project: a label sent now is stored, as its task has a free slot, but
    * that slot is not kept for it), 'labelled' (already labelled), or 'taken' (it was released and
