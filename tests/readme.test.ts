@@ -5,15 +5,16 @@
  * parsed by the real command line, so a renamed command or flag fails here. Lines that are not
  * askfirst commands (npm, ollama, vllm, curl, …) must be in the list below, so a new one is a
  * conscious choice; they were run by hand from a fresh clone (see the commit that added this).
+ * docs/*.md's commands, README's inline ones and every flag named in prose: tests/docs-commands.test.ts.
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildProgram } from '../src/cli/main.js';
 import { spawn } from 'node:child_process';
 import { exited, stopChild } from '../src/testing/child.js';
 import { tmpDir } from '../src/testing/tmp.js';
+import { findCommand, shellWords } from '../src/testing/doc-commands.js';
 
 const root = resolve(import.meta.dirname, '..');
 const README = readFileSync(join(root, 'README.md'), 'utf8');
@@ -49,42 +50,6 @@ export function readmeBlocks(md: string): Block[] {
     out.push({ run: Boolean(m[1]), lines });
   }
   return out;
-}
-
-/** Split a command line like a shell: spaces separate, '…' and "…" quote. */
-export function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let q: string | null = null;
-  let any = false;
-  for (const ch of line) {
-    if (q) {
-      if (ch === q) q = null;
-      else cur += ch;
-    } else if (ch === "'" || ch === '"') {
-      q = ch;
-      any = true;
-    } else if (/\s/.test(ch)) {
-      if (cur || any) words.push(cur);
-      cur = '';
-      any = false;
-    } else cur += ch;
-  }
-  if (cur || any) words.push(cur);
-  return words;
-}
-
-/** The subcommand an argument list names, and the arguments left for it. */
-function findCommand(program: Command, args: string[]): { cmd: Command; rest: string[] } {
-  let cmd = program;
-  let i = 0;
-  while (i < args.length) {
-    const sub = cmd.commands.find((c) => c.name() === args[i]);
-    if (!sub) break;
-    cmd = sub;
-    i++;
-  }
-  return { cmd, rest: args.slice(i) };
 }
 
 const blocks = readmeBlocks(README);

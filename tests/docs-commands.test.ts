@@ -1,0 +1,91 @@
+/**
+ * The commands and flags README.md and docs/*.md show, against the real command line: every
+ * `askfirst …` of a code block or an inline code span names a real command and only flags (and
+ * choice values) it has, and every `--flag` named anywhere, in prose or tables, is a flag of some
+ * askfirst command or one of the other tools' listed below. tests/readme.test.ts runs the README's
+ * quick start; this catches a page going stale when a flag is renamed. docs/transfer.md is a
+ * research log whose commands are historical (flags since renamed included): not checked.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../src/cli/main.js';
+import { allFlags, commandProblems, docCommands, docFlags } from '../src/testing/doc-commands.js';
+
+const root = resolve(import.meta.dirname, '..');
+const PAGES = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md') && f !== 'transfer.md')
+    .map((f) => `docs/${f}`),
+];
+
+/** Flags the pages name that are not askfirst's: each with where it comes from. */
+const OTHER_FLAGS: Record<string, string> = {
+  '--logdir': 'tensorboard --logdir runs',
+  '--model': 'integrations/trl/train_grpo.py (docs/train-a-real-vlm.md)',
+  '--gao-which-bound': 'a branch never merged, named as such (docs/feedback-rlhf.md)',
+  '--x': 'the shape of a refusal, `--x does not apply <when>` (docs/architecture.md §6)',
+};
+
+async function pageProblems(page: string, md: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const c of docCommands(md)) {
+    for (const p of await commandProblems(buildProgram, c.text))
+      problems.push(`${page}:${c.line}: ${c.text}\n    ${p}`);
+  }
+  const known = allFlags(await buildProgram());
+  for (const { line, flag } of docFlags(md)) {
+    if (!known.has(flag) && !(flag in OTHER_FLAGS))
+      problems.push(`${page}:${line}: ${flag} is no flag of any askfirst command`);
+  }
+  return problems;
+}
+
+describe('the commands and flags the docs show', () => {
+  it('finds the commands of code blocks and inline spans, and reports a flag no command has', async () => {
+    const md = [
+      'Run `askfirst eval --policy oracle --data suite',
+      '--out runs/o --made-up 3` or `askfirst train --stage rl --init a --out b --nope`.',
+      '```bash',
+      'for s in 0 1; do npx askfirst demo --seed $s --out runs/s-$s --quick; done   # fine',
+      'npx askfirst export --format parquet --data suite --out x &',
+      'askfirst train --lr 1',
+      '```',
+      'Prose: `--made-up-too` and `askfirst train reward --variant fact\\|plain`, `askfirst train <stage>`.',
+    ].join('\n');
+    expect(docCommands(md).map((c) => `${c.line} ${c.text}`)).toEqual([
+      '4 askfirst demo --seed $s --out runs/s-$s --quick',
+      '5 askfirst export --format parquet --data suite --out x',
+      '6 askfirst train --lr 1',
+      '1 askfirst eval --policy oracle --data suite --out runs/o --made-up 3',
+      '2 askfirst train --stage rl --init a --out b --nope',
+      '8 askfirst train reward --variant fact\\|plain',
+      '8 askfirst train <stage>',
+    ]);
+    const problems = await pageProblems('x.md', md);
+    expect(problems).toHaveLength(7);
+    expect(problems[0]).toMatch(/^x\.md:5: .*\n.*parquet/); // not a choice of --format
+    expect(problems[1]).toMatch(
+      /^x\.md:6: .*\n {4}askfirst train is a command group: name one of its commands \(supervised, rl, .*\) before --lr$/,
+    );
+    expect(problems[2]).toMatch(/^x\.md:1: .*\n {4}--made-up: no such option of askfirst eval$/);
+    expect(problems[3]).toMatch(/^x\.md:2: .*\n {4}--nope: no such option of askfirst train rl$/);
+    expect(problems.slice(4)).toEqual([
+      'x.md:2: --made-up is no flag of any askfirst command',
+      'x.md:2: --nope is no flag of any askfirst command',
+      'x.md:8: --made-up-too is no flag of any askfirst command',
+    ]);
+  });
+
+  it.each(PAGES)('%s', async (page) => {
+    const md = readFileSync(join(root, page), 'utf8');
+    expect(await pageProblems(page, md)).toEqual([]);
+  });
+
+  it('checks every page of docs/ but the research log, and each shows commands', () => {
+    expect(PAGES.length).toBeGreaterThanOrEqual(10);
+    for (const page of PAGES)
+      expect(docCommands(readFileSync(join(root, page), 'utf8')).length, page).toBeGreaterThan(0);
+  });
+});
