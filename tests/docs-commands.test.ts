@@ -2,15 +2,22 @@
  * The commands and flags README.md and docs/*.md show, against the real command line: every
  * `askfirst …` of a code block or an inline code span names a real command and only flags (and
  * choice values) it has, and every `--flag` named anywhere, in prose or tables, is a flag of some
- * askfirst command or one of the other tools' listed below. tests/readme.test.ts runs the README's
- * quick start; this catches a page going stale when a flag is renamed. docs/transfer.md is a
+ * askfirst command or one of the other tools' listed below; the `askfirst …` lines of every command's
+ * --help examples are parsed the same way. tests/readme.test.ts runs the README's quick start; this
+ * catches a page or an example going stale when a flag is renamed. docs/transfer.md is a
  * research log whose commands are historical (flags since renamed included): not checked.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/main.js';
-import { allFlags, commandProblems, docCommands, docFlags } from '../src/testing/doc-commands.js';
+import {
+  allFlags,
+  commandProblems,
+  docCommands,
+  docFlags,
+  helpExamples,
+} from '../src/testing/doc-commands.js';
 
 const root = resolve(import.meta.dirname, '..');
 const PAGES = [
@@ -81,6 +88,21 @@ describe('the commands and flags the docs show', () => {
   it.each(PAGES)('%s', async (page) => {
     const md = readFileSync(join(root, page), 'utf8');
     expect(await pageProblems(page, md)).toEqual([]);
+  });
+
+  it("every --help's examples", async () => {
+    const examples = helpExamples(await buildProgram());
+    expect(examples.length).toBeGreaterThan(20);
+    expect(examples).toContainEqual({
+      command: 'askfirst probe injection',
+      text: 'askfirst probe injection --policy ocr-follow --out runs/inj-ocr',
+    });
+    const problems: string[] = [];
+    for (const e of examples) {
+      for (const p of await commandProblems(buildProgram, e.text))
+        problems.push(`${e.command} --help: ${e.text}\n    ${p}`);
+    }
+    expect(problems).toEqual([]);
   });
 
   it('checks every page of docs/ but the research log, and each shows commands', () => {

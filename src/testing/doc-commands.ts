@@ -160,3 +160,26 @@ function cmdPath(cmd: Command): string {
   for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
   return names.join(' ');
 }
+
+/** The `askfirst …` lines of every command's --help examples (the text after "Example:" / "Examples:"). */
+export function helpExamples(program: Command): { command: string; text: string }[] {
+  const out: { command: string; text: string }[] = [];
+  const walk = (c: Command) => {
+    let help = '';
+    c.configureOutput({ writeOut: (s) => (help += s), writeErr: (s) => (help += s) });
+    c.outputHelp();
+    const at = help.search(/^Examples?:$/m);
+    if (at >= 0) {
+      for (const l of help.slice(at).split('\n')) {
+        if (!/^\s+askfirst /.test(l)) continue;
+        out.push({
+          command: `askfirst ${cmdPath(c)}`.trim(),
+          text: l.trim().replace(/\s{2,}[(#].*$/, ''),
+        });
+      }
+    }
+    c.commands.forEach(walk);
+  };
+  walk(program);
+  return out;
+}
