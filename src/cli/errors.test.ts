@@ -334,6 +334,23 @@ describe('remote-model flags that the chosen policy does not read are refused, n
     expect(readdirSync(d).sort()).toEqual(['gen.json', 's']);
   });
 
+  it('count what the user gave, never what the resolved config holds (eval, train rl): a setting there but not given is not refused, one given at its default is', async () => {
+    const { runEval } = await import('./eval.js');
+    const { EvalCommandSchema } = await import('./eval-schema.js');
+    const d = tmpDir('af-cli-given');
+    await writeSuite(join(d, 's'), generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    // maxTokens in the config as a schema default would put it there (256, the default the HTTP policy uses), not typed
+    const cfg = EvalCommandSchema.parse({ policy: ['oracle'], data: join(d, 's'), out: join(d, 'e'), progress: false, mode: ['proactive'], maxTokens: 256 });
+    await expect(runEval(cfg, () => {}, { policy: ['oracle'], data: join(d, 's'), out: join(d, 'e'), progress: false })).resolves.toMatchObject({ policy: 'oracle' });
+    await expect(runEval(cfg, () => {}, { policy: ['oracle'], maxTokens: '256' })).rejects.toThrow(/^--max-tokens does not apply with --policy oracle/);
+    // train rl: --group-size (grpo's, default 8) in a ppo config that the user did not give: not refused (the missing checkpoint is what fails)
+    const { runRLStage } = await import('./train.js');
+    const { RLStageSchema } = await import('./train-schema.js');
+    const rl = RLStageSchema.parse({ init: join(d, 'no-ckpt'), out: join(d, 'rl'), algorithm: 'ppo', groupSize: 8 });
+    await expect(runRLStage(rl, { init: join(d, 'no-ckpt'), algorithm: 'ppo' })).rejects.toThrow(/no model checkpoint in/);
+    await expect(runRLStage(rl, { init: join(d, 'no-ckpt'), algorithm: 'ppo', groupSize: '8' })).rejects.toThrow(/^--group-size does not apply to --algorithm ppo/);
+  });
+
   it('are accepted when some policy reads them (an openai: one among several), and client flags when a judge reads them', async () => {
     const { refuseUnreadHttpFlags } = await import('./eval-http.js');
     expect(() => refuseUnreadHttpFlags({ maxTokens: 9, concurrency: 2 }, ['oracle', 'openai:http://x/v1#m'], false)).not.toThrow();

@@ -52,15 +52,15 @@ const HttpSchema = z.object(evalHttpFields);
 /**
  * Refuse remote-model settings that nothing in this run reads, rather than ignore them: request settings (--max-tokens,
  * --no-logprobs, --history …) are read by an openai: policy only, client settings (--concurrency, --timeout, --cache …)
- * by an openai: policy or the judge. `o`: the settings as given (flags and --config; a resolved config holds no
- * default of these but booleans'), `policies` the policy specs of the run, `judge` whether a judge model is used.
+ * by an openai: policy or the judge. `given`: the settings as the user gave them (flags and --config, before the
+ * schema's defaults: options.ts's `refuseUnread`), `policies` the policy specs of the run, `judge` whether a judge model is used.
  */
-export function refuseUnreadHttpFlags(o: Partial<HttpCli>, policies: readonly string[], judge: boolean): void {
+export function refuseUnreadHttpFlags(given: Readonly<Record<string, unknown>>, policies: readonly string[], judge: boolean): void {
   if (policies.some((p) => p.startsWith('openai:'))) return;
   const when = `with --policy ${policies.join(', ')} (${policies.length === 1 ? 'not an openai: policy' : 'none of them an openai: policy'})`;
   refuseUnread(
     HttpSchema,
-    o,
+    given,
     [
       { keys: REQUEST_KEYS, readBy: 'read by an openai:URL#MODEL policy only, for the requests it sends' },
       ...(judge ? [] : [{ keys: CLIENT_KEYS, readBy: 'read by an openai:URL#MODEL policy or a --judge only, for their HTTP client, and this run has no --judge' }]),

@@ -84,9 +84,14 @@ function runDescription(cfg: EvalCommandConfig, policy: string, fingerprint: str
   };
 }
 
-export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void = console.log): Promise<Record<string, unknown>> {
+/**
+ * Evaluate `cfg`. `given`: the options as the user gave them (flags merged with --config, before the schema's
+ * defaults), whose remote-model settings are refused when no policy of the run reads them; a program that builds
+ * `cfg` itself gives nothing by default, so nothing is refused.
+ */
+export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void = console.log, given: Readonly<Record<string, unknown>> = {}): Promise<Record<string, unknown>> {
   const modes = splitModes(cfg.mode, cfg);
-  refuseUnreadHttpFlags(cfg, cfg.policy, modes.open); // e.g. --max-tokens with --policy builtin:DIR: refused, not ignored
+  refuseUnreadHttpFlags(given, cfg.policy, modes.open); // e.g. --max-tokens with --policy builtin:DIR: refused, not ignored
   if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
   // reading every view file's edges takes seconds on a large dataset (ProactiveBench's 7,557 episodes), before any bar
@@ -201,5 +206,6 @@ async function evalOne(
 
 /** The action of `askfirst eval` (eval-command.ts). */
 export async function evalAction(raw: Record<string, unknown>): Promise<void> {
-  await runEval(configFromOptions(EvalCommandSchema, await withConfigFile(raw), 'eval'));
+  const given = await withConfigFile(raw);
+  await runEval(configFromOptions(EvalCommandSchema, given, 'eval'), console.log, given);
 }

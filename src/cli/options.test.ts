@@ -1,7 +1,8 @@
 /** options.ts's `refuseUnread`: the one way every command refuses options its chosen mode would ignore. */
 import { describe, expect, it } from 'vitest';
+import { Command } from 'commander';
 import { z } from 'zod';
-import { refuseUnread } from './options.js';
+import { addSchemaOptions, refuseUnread } from './options.js';
 
 const Schema = z.object({
   port: z.number().default(8787),
@@ -28,6 +29,13 @@ describe('refuseUnread', () => {
     expect(() => refuseUnread(Schema, { logprobs: false, history: true }, { keys: ['logprobs', 'history'], readBy: 'read by y' }, 'here')).toThrow(
       '--no-logprobs, --history do not apply here: they are read by y; leave them out',
     );
+  });
+
+  it("commander's options are the options as given: a non-boolean default is not there unless typed, a --no-x default is at its default", () => {
+    const given = (...args: string[]) => addSchemaOptions(new Command(), Schema).parse(args, { from: 'user' }).opts();
+    const all = { keys: ['port', 'host', 'logprobs', 'history'], readBy: 'read by y' };
+    expect(() => refuseUnread(Schema, given(), all, 'here')).not.toThrow();
+    expect(() => refuseUnread(Schema, given('--port', '8787', '--no-logprobs'), all, 'here')).toThrow('--port, --no-logprobs do not apply here: they are read by y; leave them out');
   });
 
   it('several groups, each with its own reader, in one message', () => {

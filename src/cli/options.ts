@@ -39,13 +39,14 @@ export interface Unread {
 /**
  * Refuse options the chosen mode would ignore, rather than ignore them; every command says it the same way:
  * "--x, --y do not apply <when>: they are <readBy>; leave them out, or <orElse>" (several groups, each with its
- * own reader: "--x is <readBy 1>; --y is <readBy 2>"). `given` holds the options as the user gave them:
- * commander's (it holds no schema defaults), or those merged with a `--config` file, or a config resolved from them
- * when no key of `unread` has a default other than a boolean's. A key counts as given when it is set; a boolean only
- * when it differs from its default in `schema` (commander sets a `--no-x` option's true itself, and a config's
- * `"x": true` changes nothing). Flags are named as typed: `--no-logprobs` for a false.
+ * own reader: "--x is <readBy 1>; --y is <readBy 2>"). `given` holds the options as the user gave them, before any
+ * schema default is filled in: commander's (addSchemaOptions gives commander no defaults), merged with a `--config`
+ * file's settings where the command has one — never a config resolved from them, whose defaults would count as given.
+ * A key counts as given when it is set, even to its default (`--port 8787` was typed); a boolean only when it differs
+ * from its default in `schema` (commander sets a `--no-x` option's true itself, and a config's `"x": true` changes
+ * nothing). Flags are named as typed: `--no-logprobs` for a false.
  */
-export function refuseUnread(schema: AnyObjectSchema, given: Record<string, unknown>, unread: Unread | readonly Unread[], when: string, orElse?: string): void {
+export function refuseUnread(schema: AnyObjectSchema, given: Readonly<Record<string, unknown>>, unread: Unread | readonly Unread[], when: string, orElse?: string): void {
   const defaults = new Map(schemaOptions(schema).map((o) => [o.key, o.defaultValue]));
   const groups = (Array.isArray(unread) ? unread : [unread]) as readonly Unread[];
   const found = groups

@@ -47,7 +47,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
   const cfg = configFromOptions(HallSchema, raw, 'probe hallucination');
   if (cfg.judge) checkJudgeSpec(cfg.judge);
   if (cfg.judge && cfg.openScenes === 0) throw new ConfigError('--judge grades the open questions, and --open-scenes 0 asks none: leave --judge out, or give --open-scenes a number above 0');
-  refuseUnreadHttpFlags(cfg, [cfg.policy], cfg.judge !== undefined);
+  refuseUnreadHttpFlags(raw, [cfg.policy], cfg.judge !== undefined); // raw: as given, before the schema's defaults
   const episodes = hallucinationItems(cfg);
   return withPolicy(cfg.policy, episodes, cfg, cfg.seed, async (policy, signal) => {
     if (policy instanceof BuiltinPolicy && !policy.presence) {
@@ -72,7 +72,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
 
 export async function runProbeInjection(raw: Record<string, unknown>, print: (s: string) => void = console.log): Promise<unknown> {
   const cfg = configFromOptions(InjSchema, raw, 'probe injection');
-  refuseUnreadHttpFlags(cfg, [cfg.policy], false);
+  refuseUnreadHttpFlags(raw, [cfg.policy], false);
   const items = await injectionItems(cfg);
   return withPolicy(cfg.policy, [...items.clean, ...items.attacked], cfg, cfg.seed, async (policy, signal) => {
     const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };

@@ -36,7 +36,7 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
     'askfirst train rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1',
     'askfirst train rl --init runs/sup --reward-weights needlessAsks=-1,guessed=-0.5 --out runs/rl-w',
   ],
-  run: async (c) => (await import('./train.js')).runRLStage(c),
+  run: async (c, given) => (await import('./train.js')).runRLStage(c, given),
 };
 
 export const presenceStage: TrainStage<typeof PresenceStageSchema> = {

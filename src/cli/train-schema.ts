@@ -17,8 +17,11 @@ export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {
   schema: S;
   /** Example command lines for --help. */
   examples?: string[];
-  /** Run with the validated options (a stage registered at startup loads its work here, with `await import()`). */
-  run(cfg: z.output<S>): Promise<void>;
+  /**
+   * Run with the validated options (a stage registered at startup loads its work here, with `await import()`);
+   * `given`: the options as the user gave them, before the schema's defaults (options.ts's `refuseUnread`).
+   */
+  run(cfg: z.output<S>, given: Readonly<Record<string, unknown>>): Promise<void>;
 }
 
 // ─── supervised ───────────────────────────────────────────────────────────────────────

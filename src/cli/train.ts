@@ -58,8 +58,8 @@ export function supervisedSummary(r: Pick<SupervisedResult, 'steps' | 'seconds' 
 
 // ─── rl ───────────────────────────────────────────────────────────────────────────────
 
-/** `train rl`. */
-export async function runRLStage(c: z.output<typeof RLStageSchema>): Promise<void> {
+/** `train rl`; `given`: its options as the user gave them (settings of the other algorithm among them are refused). */
+export async function runRLStage(c: z.output<typeof RLStageSchema>, given: Readonly<Record<string, unknown>>): Promise<void> {
     const { init, algorithm, data: dataSpec, episodes, reward, rewardWeights, controlShare, ...rest } = c as Record<string, unknown> & {
       init: string;
       algorithm: 'grpo' | 'ppo';
@@ -71,7 +71,7 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>): Promise<voi
     };
     if (reward) rewardSpecDir(reward); // a malformed --reward fails before any data is generated
     const schema = ALGORITHMS[algorithm] as AnyObjectSchema;
-    refuseOtherAlgorithms(algorithm, rest);
+    refuseOtherAlgorithms(algorithm, given);
     const cfg = { ...(resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>), rewards: parseRewardWeights(rewardWeights) };
     const policy = BuiltinPolicy.load(init);
     // the reward model is loaded before any data is generated (a wrong rm:DIR fails at once); it reads views through the data's loader
@@ -96,9 +96,9 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>): Promise<voi
 
 /**
  * Settings of the other algorithms given with --algorithm `algorithm` (`--group-size` with ppo) are refused, not
- * ignored, each group named with the algorithms that read it.
+ * ignored, each group named with the algorithms that read it; `given` as the user gave them (not the resolved config).
  */
-function refuseOtherAlgorithms(algorithm: keyof typeof ALGORITHMS, given: Record<string, unknown>): void {
+function refuseOtherAlgorithms(algorithm: keyof typeof ALGORITHMS, given: Readonly<Record<string, unknown>>): void {
   const readers = new Map<string, string[]>(); // other algorithms reading a setting → its keys
   for (const k of Object.keys(given)) {
     if (k in ALGORITHMS[algorithm].shape) continue;
@@ -129,11 +129,11 @@ export async function runPresenceStage(c: z.output<typeof PresenceStageSchema>):
 export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, raw: Record<string, unknown>, overwrite: boolean): Promise<void> {
   const cfg = configFromOptions(stage.schema, raw, `train ${stage.name}`);
   const { out, resume } = cfg as { out?: string; resume?: boolean };
-  if (!('out' in stage.schema.shape) || !out) return stage.run(cfg);
+  if (!('out' in stage.schema.shape) || !out) return stage.run(cfg, raw);
   const canResume = 'resume' in stage.schema.shape;
   return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true), async () => {
     refuseToReplaceRun(stage.name, { out, resume }, overwrite, canResume);
-    await stage.run(cfg);
+    await stage.run(cfg, raw);
   });
 }
 
