@@ -287,6 +287,23 @@ describe('a JSON file named by a flag', () => {
   });
 });
 
+describe('a folder where a JSONL file is expected', () => {
+  it('feedback pairs --results DIR and --policy scripted:DIR name it, not "unexpected error: EISDIR"', async () => {
+    const d = tmpDir('af-cli-jsonldir');
+    const suite = join(d, 's');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const runs = [
+      ['feedback', 'pairs', '--db-dir', join(d, 'db'), '--project', 'p', '--suite', suite, '--results', d],
+      ['eval', '--policy', `scripted:${d}`, '--data', suite, '--out', join(d, 'e'), '--mode', 'proactive', '--no-progress'],
+    ];
+    for (const args of runs) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toContain(`askfirst: ${d} is a folder; give a JSONL file`);
+    }
+  });
+});
+
 describe('values checked beyond their schema are named by flag too', () => {
   it('env serve --weights, probe hallucination --categories; eval --extra-body before the data is read', async () => {
     const d = tmpDir('af-cli-deepflag');

@@ -1,6 +1,6 @@
 /** Reading JSONL with errors that name the file and line; reopening an appended-to JSONL file after a kill. */
 import { readFile } from 'node:fs/promises';
-import { DataError, NotFoundError } from './errors.js';
+import { DataError, InputError, NotFoundError } from './errors.js';
 import { writeFileAtomic } from './fsx.js';
 
 export interface JsonlLine<T> {
@@ -21,7 +21,10 @@ export async function readJsonl<T = unknown>(
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`file not found: ${path}`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new NotFoundError(`file not found: ${path}`, { cause: e });
+    // Node's EISDIR from a read names no path, so the CLI could only call it an unexpected error
+    if (code === 'EISDIR') throw new InputError(`${path} is a folder; give a JSONL file (one JSON object per line)`, { cause: e });
     throw e;
   }
   return parseJsonl<T>(text, path, opts);
