@@ -272,10 +272,12 @@ describe('a JSON file named by a flag', () => {
     const d = tmpDir('af-cli-jsonflag');
     await writeSuite(join(d, 's'), generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
     writeFileSync(join(d, 'bad.json'), '{"temperature": ');
+    writeFileSync(join(d, 'text.json'), 'temperature 1\n'); // V8 quotes short text in its message, newline and all
     const cases: [string, string][] = [
       [join(d, 'nope.json'), 'no such file'],
       [d, 'is a folder; give a JSON file'],
       [join(d, 'bad.json'), 'not a JSON file ('],
+      [join(d, 'text.json'), 'not a JSON file ('],
     ];
     for (const [path, why] of cases) {
       const ev = await cli('eval', '--policy', 'oracle', '--data', join(d, 's'), '--out', join(d, 'o'), '--config', path);
@@ -283,6 +285,7 @@ describe('a JSON file named by a flag', () => {
       const env = await cli('env', 'serve', '--data', join(d, 's'), '--port', '0', '--reward-config', path);
       expect(env.err).toContain(`askfirst: --reward-config ${path}: ${why}`);
       for (const r of [ev, env]) expect(r.err).not.toMatch(/EISDIR|ENOENT|illegal operation|cannot read it as JSON/);
+      for (const r of [ev, env]) expect(r.err.split('\n'), r.err).toHaveLength(1);
     }
   });
 });

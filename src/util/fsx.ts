@@ -172,6 +172,7 @@ export function readJsonFlagFile(flag: string, path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new InputError(`${flag} ${path}: not a JSON file (${(e as Error).message})`, { cause: e });
+    // V8 quotes a short file whole in its message, newlines and all: one line, as every CLI error is
+    throw new InputError(`${flag} ${path}: not a JSON file (${(e as Error).message.replace(/\s*\n\s*/g, ' ').trim()})`, { cause: e });
   }
 }
