@@ -187,6 +187,31 @@ describe('a bad value is named by the flag the user typed', () => {
     expect(checked).toBeGreaterThan(100);
   });
 
+  it("commander's own complaints, on every command: one line \"askfirst: …; see askfirst <command> --help\", exit 1 (were \"error: …\" and a second line)", async () => {
+    const one = async (args: string[], expected: string | RegExp) => {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      if (typeof expected === 'string') expect(r.err, args.join(' ')).toBe(expected);
+      else expect(r.err, args.join(' ')).toMatch(expected);
+    };
+    let checked = 0;
+    for (const { words, cmd } of await leaves()) {
+      const args = cmd.registeredArguments.map(() => 'x');
+      const help = `see askfirst ${words.join(' ')} --help`;
+      await one([...words, ...args, '--no-such-option'], `askfirst: unknown option '--no-such-option'; ${help}`);
+      if (!cmd.registeredArguments.some((a) => a.variadic)) {
+        await one([...words, ...args, 'stray'], `askfirst: unexpected argument "stray": askfirst ${words.join(' ')} takes ${args.length || 'none (every setting is an --option)'}; ${help}`);
+      }
+      for (const o of cmd.options.filter((o) => o.argChoices)) {
+        await one([...words, ...args, o.long!, 'nope'], `askfirst: option '${o.flags}' argument 'nope' is invalid. Allowed choices are ${o.argChoices!.join(', ')}; ${help}`);
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+    await one(['feedback', 'nope'], "askfirst: unknown command 'nope'; see askfirst feedback --help");
+    await one(['report'], "askfirst: missing required argument 'runs'; see askfirst report --help");
+  });
+
   it('ranges, whole numbers, lists and choices say what is allowed and what was given', async () => {
     const r = async (...a: string[]) => (await cli(...a)).err;
     expect(await r('train', 'rl', '--init', 'x', '--out', 'y', '--lr', '-1')).toBe('askfirst: --lr: must be more than 0 (got -1)');

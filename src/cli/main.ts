@@ -1,5 +1,5 @@
 /** The askfirst command line. Each subcommand lives in its own file under cli/. */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { describeError, isAskfirstError } from '../util/errors.js';
 import { explainFsError } from '../util/fs-errors.js';
@@ -14,14 +14,36 @@ export async function buildProgram(): Promise<Command> {
   const program = new Command('askfirst')
     .description(pkg.description)
     .version(pkg.version)
-    .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .option('--allow-old-checkpoint', 'load checkpoints of an older layout (no checksum, later parameters missing: filled with zeros, with a warning naming them)')
     .hook('preAction', () => {
       if (program.opts().allowOldCheckpoint) process.env[ALLOW_OLD_CHECKPOINT_ENV] = '1';
     });
   for (const m of await loadCommands()) m.register(program);
+  oneLineParseErrors(program);
   return program;
+}
+
+/**
+ * commander's own complaints (an unknown option or command, a stray argument, a value not among an option's
+ * choices, a missing argument) in askfirst's shape, on every command: one line "askfirst: <what is wrong>; see
+ * askfirst <command> --help", exit 1 (docs/hardening.md, "Workbench and the command line"). commander returns
+ * instead of exiting (exitOverride), so main() sets the exit code, as for every other error.
+ */
+function oneLineParseErrors(cmd: Command): void {
+  const path = commandPath(cmd);
+  cmd.exitOverride().configureOutput({
+    outputError: (str) => {
+      let msg = str.trim().replace(/^error: /, '').replace(/\.$/, '');
+      if (msg.startsWith('too many arguments')) {
+        const n = cmd.registeredArguments.length;
+        const extra = cmd.args.slice(n).map((a) => JSON.stringify(a));
+        msg = `unexpected argument${extra.length === 1 ? '' : 's'} ${extra.join(' ')}: askfirst ${path} takes ${n ? n : 'none (every setting is an --option)'}`;
+      }
+      console.error(`askfirst: ${msg}; see askfirst ${path ? `${path} ` : ''}--help`);
+    },
+  });
+  for (const c of cmd.commands) oneLineParseErrors(c);
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -33,6 +55,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (caught) {
+    if (caught instanceof CommanderError) {
+      process.exitCode = caught.exitCode; // commander has said it: help, the version, or one line (oneLineParseErrors)
+      return;
+    }
     const e = isAskfirstError(caught) ? caught : (explainFsError(caught) ?? caught);
     if (e instanceof InvalidConfigError && running) {
       console.error(`askfirst: ${e.describe(flagNamer(running), `invalid options of askfirst ${commandPath(running)}`)}`);
