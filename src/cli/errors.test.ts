@@ -292,6 +292,17 @@ describe('an --out folder that is a file', () => {
   });
 });
 
+describe('a checkpoint named by --init that is not there', () => {
+  it('feedback demo refuses it before any work (it generated its suites first, tens of seconds)', async () => {
+    const d = tmpDir('af-cli-noinit');
+    const t0 = Date.now();
+    const r = await cli('feedback', 'demo', '--out', join(d, 'fd'), '--init', join(d, 'no-such-run'), '--no-progress');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^askfirst: no model checkpoint in .*no-such-run/);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+});
+
 describe('a JSON file named by a flag', () => {
   it('missing, a folder, or not JSON: the flag, the path and which of the three, not the system error', async () => {
     const d = tmpDir('af-cli-jsonflag');

@@ -33,7 +33,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { runEpisodes } from '../agents/runner.js';
-import { RunDir } from '../nn/index.js';
+import { RunDir, resolveCheckpointDir } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
 import { openingLine } from '../feedback/db-dir.js';
 import { FeedbackStore, type Project } from '../feedback/store.js';
@@ -122,9 +122,10 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const maxLabels = Math.max(...cfg.labels);
 
   // ── 1. suites and the supervised guesser ──────────────────────────────────
+  const supDir = cfg.init ? resolve(cfg.init) : join(out, 'supervised');
+  if (cfg.init) resolveCheckpointDir(supDir); // a wrong --init fails now, not after the suites are generated (tens of seconds)
   const { train, val } = rlSplits({ episodes: cfg.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS });
   const test = generateSuite({ episodes: cfg.evalEpisodes, seed: cfg.seed + 4 });
-  const supDir = cfg.init ? resolve(cfg.init) : join(out, 'supervised');
   if (!cfg.init && !new RunDir(supDir).isFinished()) {
     await stage('supervised', () => trainSupervised(resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: 720, resume: true, progress: cfg.progress, model: { seed: cfg.seed } }), supervisedSuite({ episodes: 300, seed: cfg.seed + 1 }), log));
   }
