@@ -67,4 +67,6 @@ export interface PolicyFactory {
   /** One line for --help, e.g. "openai:URL#MODEL  any OpenAI-compatible endpoint". */
   usage: string;
   create(arg: string | undefined, ctx: PolicyContext): Promise<Policy>;
+  /** Check the argument alone, cheaply (no file read, no model loaded), so a malformed spec fails before any work. */
+  check?(arg: string | undefined): void;
 }

@@ -26,14 +26,22 @@ export function policyUsage(): string[] {
 }
 
 export async function createPolicy(spec: string, ctx: PolicyContext): Promise<Policy> {
+  const { f, arg } = factoryOf(spec);
+  return f.create(arg, ctx);
+}
+
+/** Check a spec without building its policy: an unknown name, or an argument its factory refuses (a malformed openai:URL#MODEL), fails before any work. */
+export function checkPolicySpec(spec: string): void {
+  const { f, arg } = factoryOf(spec);
+  f.check?.(arg);
+}
+
+function factoryOf(spec: string): { f: PolicyFactory; arg: string | undefined } {
   const i = spec.indexOf(':');
   const name = i < 0 ? spec : spec.slice(0, i);
-  const arg = i < 0 ? undefined : spec.slice(i + 1);
   const f = factories.get(name);
-  if (!f) {
-    throw new InputError(`unknown policy "${spec}"; use one of:\n  ${policyUsage().join('\n  ')}`);
-  }
-  return f.create(arg, ctx);
+  if (!f) throw new InputError(`unknown policy "${spec}"; use one of:\n  ${policyUsage().join('\n  ')}`);
+  return { f, arg: i < 0 ? undefined : spec.slice(i + 1) };
 }
 
 registerPolicy({

@@ -344,12 +344,16 @@ describe('a folder where a JSONL file is expected', () => {
 });
 
 describe('values checked beyond their schema are named by flag too', () => {
-  it('env serve --weights, probe hallucination --categories; eval --extra-body before the data is read', async () => {
+  it('env serve --weights, probe hallucination --categories; eval --extra-body and --policy before the data is read', async () => {
     const d = tmpDir('af-cli-deepflag');
     await writeSuite(join(d, 's'), generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
     expect((await cli('env', 'serve', '--data', join(d, 's'), '--port', '0', '--weights', 'nope=1')).err).toMatch(/^askfirst: --weights: unknown name\(s\) nope; known: correct, /);
     expect((await cli('probe', 'hallucination', '--policy', 'oracle', '--out', join(d, 'p'), '--categories', 'circle,unicorn')).err).toMatch(/^askfirst: --categories: unknown category "unicorn"; known: circle, /);
     expect((await cli('probe', 'hallucination', '--policy', 'oracle', '--out', join(d, 'p'), '--categories', 'circle,circle,square')).err).toBe('askfirst: --categories: needs at least 4 distinct categories (absent ones are drawn from them), got 2');
+    // a --policy that names no policy, or a malformed openai: one, is refused before the data is read (it came after "fingerprinting …")
+    for (const [spec, why] of [['nope', /^askfirst: unknown policy "nope"; use one of:\n {2}oracle/], ['openai:http://127.0.0.1:9/v1', /^askfirst: "http:\/\/127\.0\.0\.1:9\/v1" has no "#MODEL" part/]] as const) {
+      expect((await cli('eval', '--policy', spec, '--data', join(d, 'no-such-suite'), '--out', join(d, 'e'))).err).toMatch(why);
+    }
     const eb = await cli('eval', '--policy', 'openai:http://127.0.0.1:9/v1#m', '--data', join(d, 'no-such-suite'), '--out', join(d, 'e'), '--extra-body', '[1]');
     expect(eb.err).toBe('askfirst: --extra-body must be a JSON object, got "[1]"'); // not "no suite at …": the flag is checked first
     expect(readdirSync(d)).toEqual(['s']);

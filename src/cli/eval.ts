@@ -8,7 +8,7 @@
 import { stopOnCtrlC } from './signals.js';
 import type { EvalMode } from '../episode/types.js';
 import type { Summary } from '../episode/metrics.js';
-import { createPolicy } from '../agents/registry.js';
+import { checkPolicySpec, createPolicy } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
@@ -93,6 +93,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   const modes = splitModes(cfg.mode, cfg);
   refuseUnreadHttpFlags(given, cfg.policy, modes.open); // e.g. --max-tokens with --policy builtin:DIR: refused, not ignored
   if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
+  for (const p of cfg.policy) checkPolicySpec(p); // an unknown --policy fails before the data is read and fingerprinted
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
   // reading every view file's edges takes seconds on a large dataset (ProactiveBench's 7,557 episodes), before any bar
   if (cfg.progress && !cfg.json) process.stderr.write(`eval: ${data.episodes.length} episode${data.episodes.length === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);

@@ -147,6 +147,7 @@ const OPTION_KEYS = Object.keys(httpPolicySchema.shape).filter((k) => k !== 'bas
 export const openaiPolicyFactory: PolicyFactory = {
   name: 'openai',
   usage: POLICY_USAGE.openai,
+  check: (arg) => void parseOpenAISpec(arg),
   create: async (arg, ctx) => {
     const { baseUrl, model } = parseOpenAISpec(arg);
     const extra: Record<string, unknown> = {};
