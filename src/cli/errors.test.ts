@@ -210,6 +210,7 @@ describe('a bad value is named by the flag the user typed', () => {
     expect(checked).toBeGreaterThan(20);
     await one(['feedback', 'nope'], "askfirst: unknown command 'nope'; see askfirst feedback --help");
     await one(['report'], "askfirst: missing required argument 'runs'; see askfirst report --help");
+    await one(['eval', '--limt', '3'], "askfirst: unknown option '--limt' (Did you mean --limit?); see askfirst eval --help");
   });
 
   it('ranges, whole numbers, lists and choices say what is allowed and what was given', async () => {

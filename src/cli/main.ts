@@ -34,7 +34,7 @@ function oneLineParseErrors(cmd: Command): void {
   const path = commandPath(cmd);
   cmd.exitOverride().configureOutput({
     outputError: (str) => {
-      let msg = str.trim().replace(/^error: /, '').replace(/\.$/, '');
+      let msg = str.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, ''); // "(Did you mean --limit?)" on the same line
       if (msg.startsWith('too many arguments')) {
         const n = cmd.registeredArguments.length;
         const extra = cmd.args.slice(n).map((a) => JSON.stringify(a));
