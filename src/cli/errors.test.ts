@@ -219,6 +219,10 @@ describe('a bad value is named by the flag the user typed', () => {
     expect(await r('serve', '--policy', 'random', '--port', '1.5')).toBe('askfirst: --port: must be a whole number (got 1.5)');
     expect(await r('suite', 'generate', '--out', 'x', '--kinds', 'camera,nope')).toMatch(/^askfirst: --kinds: must be one of occlusion, .*camera \(got "nope"\)$/);
     expect(await r('suite', 'generate', '--out', '')).toBe('askfirst: --out: must not be empty (got "")');
+    // a list flag with nothing in it was read as not given (eval --kinds "" evaluated every kind)
+    expect(await r('eval', '--policy', 'oracle', '--data', 'd', '--out', 'o', '--kinds', '')).toBe('askfirst: --kinds: give at least one value, comma-separated (got "")');
+    expect(await r('export', '--data', 'd', '--out', 'o', '--kinds', ' , ')).toBe('askfirst: --kinds: give at least one value, comma-separated (got " , ")');
+    expect(await r('demo', '--out', 'x', '--seeds', ',')).toMatch(/^askfirst: --seeds: give at least one seed, e.g. --seeds 0,1,2/); // a list that needs items says so itself
     // several problems: one line each, under the command's name
     expect(await r('train', 'reward', '--out', 'y', '--project', 'p', '--held-out', '-1')).toBe('askfirst: invalid options of askfirst train reward:\n  - --held-out: must be at least 0 (got -1)\n  - --init: required, but not given');
   });

@@ -87,7 +87,7 @@ function plainMessage(iss: z.core.$ZodRawIssue): string | undefined {
       if (iss.expected === 'number') return 'must be a number';
       if (iss.expected === 'string') return 'must be text';
       if (iss.expected === 'boolean') return 'must be true or false';
-      if (iss.expected === 'array') return 'must be a list';
+      if (iss.expected === 'array') return typeof iss.input === 'string' ? 'give at least one value, comma-separated' : 'must be a list';
       return undefined;
     case 'invalid_value':
       return iss.values.length === 1 ? `must be ${shown(iss.values[0])}` : `must be one of ${iss.values.map(String).join(', ')}`;
@@ -143,6 +143,8 @@ export interface SchemaOption {
   defaultValue?: unknown;
   /** No default and not optional: the config is invalid without it. */
   required: boolean;
+  /** A list whose schema takes an empty one (`[]` reads as "not given" there, so a flag typed with no item is refused). */
+  emptyListOk?: boolean;
 }
 
 type Def = { type: string; innerType?: z.ZodType; defaultValue?: unknown; entries?: Record<string, string> };
@@ -175,7 +177,7 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
     } else if (d.type === 'enum') {
       out.push({ key, flags: `--${flag} <name>`, description, kind: 'enum', choices: Object.values(d.entries ?? {}), defaultValue, required });
     } else if (d.type === 'array') {
-      out.push({ key, flags: `--${flag} <a,b,…>`, description, kind: 'list', defaultValue, required });
+      out.push({ key, flags: `--${flag} <a,b,…>`, description, kind: 'list', defaultValue, required, emptyListOk: t.safeParse([]).success });
     } else {
       out.push({ key, flags: `--${flag} <value>`, description, kind: 'string', defaultValue, required });
     }
@@ -193,7 +195,11 @@ export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string,
       const n = Number(v);
       out[o.key] = Number.isFinite(n) && v.trim() !== '' ? n : v; // let the schema reject it by name
     } else if (o.kind === 'list' && typeof v === 'string') {
-      out[o.key] = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+      // `--kinds ""` names nothing: where [] would read as "not given" the string stays, for the schema to refuse by name
+      // ("give at least one value"); a list that needs items says so in its own words
+      out[o.key] = items.length || !o.emptyListOk ? items : v;
+
     } else {
       out[o.key] = v;
     }
