@@ -1,11 +1,12 @@
 /** The settings of `askfirst export`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
 import { EVAL_MODES } from '../episode/types.js';
+import { outDirField } from '../util/config.js';
 
 export const ExportSchema = z.object({
   format: z.enum(['trl']).default('trl').describe('dataset format: trl (conversational prompt-only with images; also what OpenRLHF and verl read after a small conversion, see docs/train-a-real-vlm.md)'),
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
-  out: z.string().min(1).describe('output folder: new, empty, or an earlier export (replaced as a whole; it appears at once, never half-written)'),
+  out: outDirField().describe('output folder: new, empty, or an earlier export (replaced as a whole; it appears at once, never half-written)'),
   turns: z.enum(['path', 'first']).default('path').describe('path: one row per state on each episode\'s canonical path (single-turn training); first: one row per episode (multi-turn training via env serve)'),
   mode: z.enum(EVAL_MODES).default('proactive').describe('protocol mode of the prompts'),
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
