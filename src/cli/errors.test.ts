@@ -200,7 +200,7 @@ describe('a bad value is named by the flag the user typed', () => {
       const help = `see askfirst ${words.join(' ')} --help`;
       await one([...words, ...args, '--no-such-option'], `askfirst: unknown option '--no-such-option'; ${help}`);
       if (!cmd.registeredArguments.some((a) => a.variadic)) {
-        await one([...words, ...args, 'stray'], `askfirst: unexpected argument "stray": askfirst ${words.join(' ')} takes ${args.length || 'none (every setting is an --option)'}; ${help}`);
+        await one([...words, ...args, 'stray'], `askfirst: unexpected argument "stray": askfirst ${words.join(' ')} takes ${args.length || 'none: every setting is an option'}; ${help}`);
       }
       for (const o of cmd.options.filter((o) => o.argChoices)) {
         await one([...words, ...args, o.long!, 'nope'], `askfirst: option '${o.flags}' argument 'nope' is invalid. Allowed choices are ${o.argChoices!.join(', ')}; ${help}`);

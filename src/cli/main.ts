@@ -38,7 +38,7 @@ function oneLineParseErrors(cmd: Command): void {
       if (msg.startsWith('too many arguments')) {
         const n = cmd.registeredArguments.length;
         const extra = cmd.args.slice(n).map((a) => JSON.stringify(a));
-        msg = `unexpected argument${extra.length === 1 ? '' : 's'} ${extra.join(' ')}: askfirst ${path} takes ${n ? n : 'none (every setting is an --option)'}`;
+        msg = `unexpected argument${extra.length === 1 ? '' : 's'} ${extra.join(' ')}: askfirst ${path} takes ${n ? n : 'none: every setting is an option'}`;
       }
       console.error(`askfirst: ${msg}; see askfirst ${path ? `${path} ` : ''}--help`);
     },
