@@ -199,7 +199,6 @@ export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string,
       // `--kinds ""` names nothing: where [] would read as "not given" the string stays, for the schema to refuse by name
       // ("give at least one value"); a list that needs items says so in its own words
       out[o.key] = items.length || !o.emptyListOk ? items : v;
-
     } else {
       out[o.key] = v;
     }
