@@ -50,6 +50,15 @@ describe('RunDir', () => {
     expect(resolveCheckpointDir(run.finalDir)).toBe(run.finalDir);
   });
 
+  it('says why a folder holds no model: not there, a run that has not finished, or something else', () => {
+    const run = fresh();
+    expect(() => resolveCheckpointDir(run.root)).toThrow(/: it does not exist; give a model folder/);
+    mkdirSync(run.root, { recursive: true });
+    expect(() => resolveCheckpointDir(run.root)).toThrow(/no model checkpoint in .*\(expected .*config\.json\)$/);
+    run.saveCheckpoint(3, weights, { step: 3 });
+    expect(() => resolveCheckpointDir(run.root)).toThrow(/a run that has not finished \(checkpoints\/ but no final\/\); finish it .* --resume/);
+  });
+
   it('cuts a log back to a checkpoint (dropping a line cut short), and reset removes checkpoints and logs', () => {
     const run = fresh();
     mkdirSync(run.root, { recursive: true });

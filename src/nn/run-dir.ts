@@ -175,5 +175,11 @@ export function savedConfig<T extends object>(cfg: T): Omit<T, RunOption> {
 export function resolveCheckpointDir(dir: string): string {
   if (existsSync(join(dir, CONFIG_FILE))) return dir;
   if (existsSync(join(dir, FINAL_DIR, CONFIG_FILE))) return join(dir, FINAL_DIR);
-  throw new NotFoundError(`no model checkpoint in ${dir} (expected ${dir}/${CONFIG_FILE} or ${dir}/${FINAL_DIR}/${CONFIG_FILE}; a run that has not finished has only checkpoints/: resume it with --resume)`);
+  // Say which of the three it is: a path that is not there, a run stopped before its end (only checkpoints/: the
+  // training that wrote it finishes it with --resume), or a folder of something else.
+  if (!existsSync(dir)) throw new NotFoundError(`no model checkpoint in ${dir}: it does not exist; give a model folder (holding ${CONFIG_FILE}) or a finished run's folder (holding ${FINAL_DIR}/)`);
+  if (existsSync(join(dir, CHECKPOINTS_DIR))) {
+    throw new NotFoundError(`no model checkpoint in ${dir}: it is a run that has not finished (${CHECKPOINTS_DIR}/ but no ${FINAL_DIR}/); finish it by running the training that wrote it again with --resume, or give a finished run`);
+  }
+  throw new NotFoundError(`no model checkpoint in ${dir} (expected ${dir}/${CONFIG_FILE} or ${dir}/${FINAL_DIR}/${CONFIG_FILE})`);
 }
