@@ -296,6 +296,22 @@ describe('an --out folder that is a file', () => {
     }
     expect(readdirSync(d)).toEqual(['taken']);
   });
+
+  it('so is a --db-dir that is a file, before the "opening the feedback database" line', async () => {
+    const d = tmpDir('af-cli-dbfile');
+    const file = join(d, 'taken');
+    writeFileSync(file, 'a file');
+    for (const args of [
+      ['feedback', 'status'],
+      ['feedback', 'serve'],
+      ['train', 'reward', '--init', d, '--project', 'p', '--out', join(d, 'rm')],
+    ]) {
+      const r = await cli(...args, '--db-dir', file);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toMatch(new RegExp(`^askfirst: (invalid options of askfirst train reward:\\n  - )?--db-dir: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file; give a folder`));
+    }
+    expect(readdirSync(d)).toEqual(['taken']);
+  });
 });
 
 describe('a checkpoint named by --init that is not there', () => {

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { IllumeConfigSchema } from '../feedback/illume-config.js';
 import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
 import { TASK_TYPES } from '../feedback/tasks.js';
+import { outDirField } from '../util/config.js';
 
 /** The workbench database options every feedback subcommand shares. */
 export const dbFields = {
-  dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
+  dbDir: outDirField().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
 };
 
 export const ServeSchema = z.object({

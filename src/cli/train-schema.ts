@@ -88,7 +88,7 @@ export const PresenceStageSchema = PresenceConfigSchema.extend({
 
 const LabelsSchema = z.object({
   project: z.string().min(1).describe('reward, dpo: the workbench project whose labelled trajectory pairs to learn from'),
-  dbDir: z.string().default(DEFAULT_FEEDBACK_DB_DIR).describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
+  dbDir: outDirField().default(DEFAULT_FEEDBACK_DB_DIR).describe('reward, dpo: PGlite data directory (ignored when DATABASE_URL is set)'),
 });
 // The command always writes its model: --out is required here (the library keeps a model in memory without one).
 export const RewardStageSchema = RewardModelConfigSchema.merge(LabelsSchema).extend({ out: outDirField().describe('output directory (final/ with the reward model, metrics.json)') });
