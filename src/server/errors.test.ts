@@ -127,7 +127,11 @@ describe('both servers answer the same status for the same error', () => {
     const o = await chat('What is this?'); // not a multiple-choice prompt
     const w = await play('{"performed":-1}');
     expect([o.status, w.status]).toEqual([400, 400]);
-    expect(((await o.json()) as { error: { code: string } }).error.code).toBe('BAD_INPUT');
+    const oe = ((await o.json()) as { error: { code: string; message: string } }).error;
+    expect(oe.code).toBe('BAD_INPUT');
+    // the whole template, so a client can build it: marker, lettered lines, their newlines, the optional closing line
+    expect(oe.message).toContain('"QUESTION Choose from the following options. Options:\\nA. OPTION\\nB. OPTION\\n"');
+    expect(oe.message).toContain('"Please only return one of the options without any other words."');
     expect(((await w.json()) as { error: { code: string } }).error.code).toBe('BAD_INPUT');
     const badJson = await openai.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
     expect([badJson.status, (await play('{nope')).status]).toEqual([400, 400]);

@@ -305,7 +305,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const { text, imageUrl, priorAssistant, previousReply } = lastUserTurn(body.messages);
       const obs = observationFrom(c, text, decodeDataUrl(imageUrl), priorAssistant, previousReply);
       if (!obs.options.length) {
-        throw new ParamError('BAD_INPUT', 'messages', 'the prompt is not a multiple-choice prompt ("… Choose from the following options. Options:\\nA. …"); this server answers MCQA turns only');
+        throw new ParamError(
+          'BAD_INPUT',
+          'messages',
+          'the last user message is not a multiple-choice prompt, and this server answers only those: ProactiveBench\'s template, "QUESTION Choose from the following options. Options:\\nA. OPTION\\nB. OPTION\\n" (one line per option, lettered A, B, C… in order, each ending in a newline), optionally followed by "Please only return one of the options without any other words." with nothing after it',
+        );
       }
       // OpenAI's ranges; the token limits are checked but not applied (a reply is a letter or an option text).
       const temperature = numberParam(body, 'temperature', 0, 2, false) ?? 0;
