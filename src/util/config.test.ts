@@ -23,6 +23,14 @@ describe('config schema', () => {
     expect(resolveConfig(S, raw, 'test')).toMatchObject({ episodes: 5, kinds: ['a', 'b'], progress: false });
     expect(() => resolveConfig(S, coerceOptions(opts, { episodes: 'many' }), 't')).toThrow(/episodes/);
   });
+  it('reads a number option in decimal only: "0x10", "0b11", "" and "Infinity" are refused by name, not read as 16, 3, 0 or ∞', () => {
+    const opts = schemaOptions(z.object({ x: z.number().describe('x') }));
+    for (const [typed, n] of [['3', 3], ['-0.5', -0.5], ['3e-4', 3e-4], ['+2', 2], ['.5', 0.5], ['7.', 7], [' 8 ', 8]] as const) expect(coerceOptions(opts, { x: typed }).x, typed).toBe(n);
+    for (const typed of ['0x10', '0b11', '0o7', '', ' ', 'Infinity', '1e999', '1_000', '1,5']) {
+      expect(coerceOptions(opts, { x: typed }).x, typed).toBe(typed);
+      expect(() => resolveConfig(z.object({ x: z.number() }), coerceOptions(opts, { x: typed }), 't'), typed).toThrow(/x: must be a number/);
+    }
+  });
   it('a required field that was not given is named as missing, a given one of the wrong type as the wrong type', () => {
     const R = z.object({ out: z.string().min(1).describe('output dir'), batchSize: z.number().int().describe('batch') });
     expect(() => resolveConfig(R, {}, 'test')).toThrow(/invalid test config:\n {2}- out: required, but not given\n {2}- batch-size: required, but not given$/);

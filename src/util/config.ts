@@ -185,6 +185,9 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
   return out;
 }
 
+/** A number as written in decimal, with an optional sign, fraction and exponent. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
 /** Convert commander's raw option values (strings) into the shapes the schema expects. */
 export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -192,8 +195,10 @@ export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string,
     const v = raw[o.key];
     if (v === undefined) continue;
     if (o.kind === 'number' && typeof v === 'string') {
-      const n = Number(v);
-      out[o.key] = Number.isFinite(n) && v.trim() !== '' ? n : v; // let the schema reject it by name
+      // Decimal only, as a person types a number ("3", "-0.5", "3e-4"): Number() also reads "0x10" as 16, "0b11" as 3
+      // and "" as 0. Anything else stays a string, for the schema to reject by name.
+      const n = DECIMAL.test(v) ? Number(v) : NaN;
+      out[o.key] = Number.isFinite(n) ? n : v;
     } else if (o.kind === 'list' && typeof v === 'string') {
       const items = v.split(',').map((s) => s.trim()).filter(Boolean);
       // `--kinds ""` names nothing: where [] would read as "not given" the string stays, for the schema to refuse by name
