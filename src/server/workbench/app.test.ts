@@ -177,6 +177,52 @@ describe('workbench API security', () => {
     expect((await store.annotation(dave.id, annotation.id)).label).toEqual({ ...honest, rating: 2 });
   });
 
+  it('play step: answers as a label would — 404 once its task went to others, 409 once labelled; plays on while a label is still stored', async () => {
+    const p = (await createDemoProject(store, 'play-stale', join(dir, 'images-ps'), 2, 1, { types: ['play'] })).project;
+    const [gina, hank] = await Promise.all(['gina', 'hank'].map((x) => store.addAnnotator(x)));
+    type Err = { error: { code: string; message: string } };
+    type State = { turns: unknown[]; outcome: string | null; done: boolean };
+    const step = (aid: number, performed: number) => call(`/api/assignments/${aid}/play`, gina.token, { method: 'POST', body: JSON.stringify({ performed }) });
+    const idle = async (aid: number) => {
+      await store.db.query(`UPDATE assignments SET seen_at = now() - interval '2 hours' WHERE id = $1`, [aid]);
+      expect(await store.releaseStale(3600)).toBe(1);
+    };
+    const first = (await store.next(p.id, gina.id, 'play'))!;
+    expect((await step(first.id, 0)).status).toBe(200);
+    // 'taken': it expired and hank took its only place — the step is refused as a label would be
+    await idle(first.id);
+    const hanks = (await store.next(p.id, hank.id, 'play'))!;
+    expect(hanks.task.id).toBe(first.task.id);
+    const gone = await step(first.id, 1);
+    expect(gone.status).toBe(404);
+    const goneBody = (await gone.json()) as Err;
+    expect(goneBody.error.code).toBe('NOT_FOUND');
+    expect(goneBody.error.message).toMatch(/^no assignment \d+ for you any more: it expired .* places have since gone to other annotators, so a label for this play could not be saved; load your current task$/);
+    // 'elsewhere': gina took the other task, then hank walked away, so the first has room again — it plays on
+    const second = (await store.next(p.id, gina.id))!;
+    expect(second.id).not.toBe(first.id);
+    await idle(hanks.id);
+    let s = (await (await step(first.id, 0)).json()) as State;
+    for (let k = 1; !s.done; k++) {
+      const r = await step(first.id, k);
+      expect(r.status).toBe(200);
+      s = (await r.json()) as State;
+    }
+    const sub = await call(`/api/assignments/${first.id}/annotation`, gina.token, {
+      method: 'POST',
+      body: JSON.stringify({ submissionId: 'gina-play-0001', label: { transcript: s.turns, outcome: s.outcome, rating: 3 } }),
+    });
+    expect(sub.status).toBe(201);
+    // 'labelled': a step for a labelled play is a 409, as a second label is
+    const done = await step(first.id, 0);
+    expect(done.status).toBe(409);
+    const doneBody = (await done.json()) as Err;
+    expect(doneBody.error.code).toBe('CONFLICT');
+    expect(doneBody.error.message).toMatch(/^assignment \d+ is already labelled, so a label for this play would not be saved/);
+    // 'held': the task gina holds plays as before
+    expect((await step(second.id, 0)).status).toBe(200);
+  });
+
   it('heartbeat: keeps the assignment; says when an expired one went to others, or its annotator moved on to another task; next tells the time limit', async () => {
     const ttlApp = createApp({ store, playPolicy: async (ep) => new OraclePolicy([ep]), assignmentTtlSeconds: 120, log: () => undefined });
     const req = (path: string, token: string, method = 'GET', body?: unknown) =>

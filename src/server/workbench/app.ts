@@ -239,7 +239,18 @@ export function createApp(o: AppOptions): Hono<Env> {
     const me = c.get('annotator').id;
     const a = await store.assignment(intParam(c, 'aid'), me);
     if (a.task.type !== 'play') throw new InputError(`assignment ${a.id} is a ${a.task.type} task, not play`);
-    await store.keep(a.id, me); // a play step is activity
+    // A play step is activity, and answers as a label would (the submit route): the model plays on
+    // only while a label for this play can still be stored — 'held', or 'elsewhere' (stored while its
+    // task has room). Else the page learns now, not only when it submits.
+    const state = await store.keep(a.id, me);
+    if (state === 'taken') {
+      throw new NotFoundError(
+        `no assignment ${a.id} for you any more: it expired (no activity for longer than the time limit) and the task's places have since gone to other annotators, so a label for this play could not be saved; load your current task`,
+      );
+    }
+    if (state === 'labelled') {
+      throw new AskfirstError('CONFLICT', `assignment ${a.id} is already labelled, so a label for this play would not be saved; change the label with PUT /api/annotations/<id>`);
+    }
     return c.json(await withPlay(a, (ep, policy, dir) => playUntilPause(ep, policy, dir, performed)));
   });
 
