@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
-import type { NextResponse } from '../src/feedback/api-types.js';
+import type { NextResponse, PlayState } from '../src/feedback/api-types.js';
 import { FeedbackStore } from '../src/feedback/store.js';
 import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { packageRoot } from '../src/server/workbench/static.js';
@@ -29,6 +29,7 @@ let prefProject: number;
 let staleProject: number;
 let goneProject: number;
 let movedProject: number;
+let playProject: number;
 let otherId: number;
 
 beforeAll(async () => {
@@ -44,6 +45,7 @@ beforeAll(async () => {
   staleProject = (await createDemoProject(store, 'stale', join(dir, 'images-s'), 3, 1, { types: ['rationale'] })).project.id;
   goneProject = (await createDemoProject(store, 'gone', join(dir, 'images-g'), 2, 1, { types: ['rationale'] })).project.id;
   movedProject = (await createDemoProject(store, 'moved', join(dir, 'images-m'), 2, 1, { types: ['rationale'] })).project.id;
+  playProject = (await createDemoProject(store, 'play', join(dir, 'images-y'), 2, 1, { types: ['play'] })).project.id;
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -298,6 +300,60 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     expect(await quiet()).toBe(0);
     // Nothing was labelled from the stale tab.
     expect((await labels()).filter((l) => l.assignment === first)).toEqual([]);
+    await page.close();
+  });
+
+  it('a play page learns at its next step that its task went to others, or was labelled in another tab: the notice, as for a refused label', async () => {
+    const store = server.store;
+    const page = await signIn(playProject, true);
+    const { quiet } = heartbeats(page);
+    await page.getByTestId('task-play').waitFor();
+    await page.getByTestId('perform').waitFor(); // the first step is in: the model asks for an intervention
+    const first = await assignmentShown(page);
+    const sent: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/api/') && !r.url().includes('/image') && sent.push(new URL(r.url()).pathname)));
+    const step = (aid: number) => page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/play`));
+    // 1. The task expires (the page was left alone) and another annotator takes its only place; back at the page, the
+    // annotator performs the intervention: the step is refused, and the page says so instead of playing on.
+    await idle(first);
+    expect(await store.releaseStale(3600)).toBe(1);
+    expect((await store.next(playProject, otherId))!.task.id).toBe((await store.assignment(first, annotatorId)).task.id);
+    const before = (await labels()).length;
+    const refused = step(first);
+    await page.keyboard.press('p');
+    expect((await refused).status()).toBe(404);
+    const gone = page.locator('[data-testid=stale][data-why=taken][data-refused=true][data-refused-what=play]');
+    await gone.waitFor({ timeout: 10_000 });
+    expect(await gone.textContent()).toMatch(/^This task is no longer yours: it expired while you were away .* so the model stopped here — a label for this play could no longer be saved\./);
+    expect(await page.getByRole('alert').count()).toBe(1);
+    expect(await card(page).count()).toBe(0);
+    await page.keyboard.press('p'); // keys pressed meanwhile play and label nothing
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+    expect(await quiet()).toBe(0);
+    expect(sent).toEqual([`/api/assignments/${first}/play`]); // the step told it: no heartbeat, no next task by itself
+    expect((await labels()).length).toBe(before);
+    // 2. Asked to, the page loads the task the annotator holds now: the project's other one.
+    await page.getByTestId('load-current').click();
+    await expect.poll(assignmentShown.bind(null, page)).not.toBe(first);
+    await page.getByTestId('perform').waitFor();
+    expect(await page.getByTestId('stale').count()).toBe(0);
+    const second = await assignmentShown(page);
+    // 3. It is played to the end and labelled in another tab; this tab's next step says so.
+    const other = (path: string, body: unknown) =>
+      fetch(new URL(path, server.url), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const end = (await (await other(`/api/assignments/${second}/play`, { performed: 1 })).json()) as PlayState;
+    expect(end.done).toBe(true);
+    const label = { transcript: end.turns, outcome: end.outcome, rating: 5 };
+    expect((await other(`/api/assignments/${second}/annotation`, { submissionId: 'play-other-tab-0001', label })).status).toBe(201);
+    const refusedAgain = step(second);
+    await page.keyboard.press('p');
+    expect((await refusedAgain).status()).toBe(409);
+    const labelled = page.locator('[data-testid=stale][data-why=labelled][data-refused=true][data-refused-what=play]');
+    await labelled.waitFor({ timeout: 10_000 });
+    expect(await labelled.textContent()).toMatch(/^This task already has a label from you .* so the model stopped here — a new label for this play would not be saved\./);
+    expect(await card(page).count()).toBe(0);
+    expect((await labels()).filter((l) => l.assignment === second)).toEqual([{ assignment: second, label }]);
     await page.close();
   });
 

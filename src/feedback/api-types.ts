@@ -218,6 +218,11 @@ export interface UpdateRequest {
 
 // ── play ───────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * One play step: the server replays the episode until the model pauses. It is activity (the
+ * assignment's time limit starts again) and is refused as a label would be: 404 once every place
+ * of its task went to others, 409 once it is labelled.
+ */
 export interface PlayRequest {
   /** How many of the model's intervention requests the person has performed so far (0–64). */
   performed: number;

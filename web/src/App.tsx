@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, tokenStore, type AssignmentInfo, type Label, type Me, type ProjectInfo, type Progress } from './api.js';
-import { TaskView } from './tasks.js';
+import { TaskView, type Refused } from './tasks.js';
 
 function Login({ onLogin }: { onLogin: (me: Me) => void }) {
   const [token, setToken] = useState('');
@@ -50,18 +50,21 @@ function ProgressBar({ p }: { p: Progress }) {
 
 /**
  * Why the page shows a task its annotator no longer holds, learned from a heartbeat (store.ts
- * `keep`) or from a label the server just refused:
+ * `keep`) or from a label or play step the server just refused:
  * 'taken' — it expired and every place of its task went to others, so a label is no longer saved
- * (a refused label: 404); 'labelled' — it already has their label (from another tab, or sent
- * before a lost answer; a refused label: 409); 'elsewhere' — it expired and they have since taken
+ * (refused: 404); 'labelled' — it already has their label (from another tab, or sent before a
+ * lost answer; refused: 409); 'elsewhere' — it expired and they have since taken
  * another task (another tab, a reload), so this one is not kept for them, though a label sent
  * from here is still saved while its task has room.
  */
 type Stale = 'taken' | 'labelled' | 'elsewhere';
-/** A stale page: why, and whether the annotator learned it from a label of theirs the server refused. */
+/**
+ * A stale page: why, and what of theirs the server refused when the annotator learned it — a
+ * 'label' (submit), a 'play' step (tasks.tsx `PlayTask`) — or null (a heartbeat told).
+ */
 interface StaleState {
   why: Stale;
-  refused: boolean;
+  refused: 'label' | 'play' | null;
 }
 
 const STALE_MESSAGE: Record<Stale, string> = {
@@ -80,12 +83,21 @@ const REFUSED_MESSAGE: Record<'taken' | 'labelled', string> = {
     'This task already had a label from you (saved earlier: in another tab, or before a lost connection), so the choice you just made was not saved.',
 };
 
+/** What the page says when the server refused a play step (404: 'taken', 409: 'labelled'): the model stops there. */
+const REFUSED_PLAY_MESSAGE: Record<'taken' | 'labelled', string> = {
+  taken:
+    'This task is no longer yours: it expired while you were away (no activity for too long) and other annotators have since taken all its places, so the model stopped here — a label for this play could no longer be saved.',
+  labelled:
+    'This task already has a label from you (given in another tab, or before a lost connection), so the model stopped here — a new label for this play would not be saved.',
+};
+
 /** What a stale page says, with a way to the task the annotator holds now (the page's own stays until they choose). */
 function StaleNotice({ stale, onLoad }: { stale: StaleState; onLoad: () => void }) {
   const { why, refused } = stale;
+  const text = refused === null || why === 'elsewhere' ? STALE_MESSAGE[why] : refused === 'play' ? REFUSED_PLAY_MESSAGE[why] : REFUSED_MESSAGE[why];
   return (
-    <div className="card stale" data-testid="stale" data-why={why} data-refused={refused} role="alert">
-      <p>{refused && why !== 'elsewhere' ? REFUSED_MESSAGE[why] : STALE_MESSAGE[why]}</p>
+    <div className="card stale" data-testid="stale" data-why={why} data-refused={refused !== null} data-refused-what={refused ?? undefined} role="alert">
+      <p>{text}</p>
       <button type="button" className="primary" data-testid="load-current" onClick={onLoad}>
         Load my current task
       </button>
@@ -150,7 +162,7 @@ export function App() {
       api.heartbeat(aid).then(
         (h) => {
           const why: Stale | null = h.labelled ? 'labelled' : !h.held ? 'taken' : h.elsewhere ? 'elsewhere' : null;
-          if (live && why) setStale({ why, refused: false });
+          if (live && why) setStale({ why, refused: null });
         },
         () => undefined, // offline for a moment: the next event tries again; a late label is still stored while the task has room
       ).finally(() => (sending = false));
@@ -167,6 +179,13 @@ export function App() {
     if (me && pid !== null) loadNext(pid).catch((e) => setError(String(e.message)));
   }, [me, pid, loadNext]);
 
+  // The server refused a label or a play step for the task on screen (404/409): say so, and offer
+  // the current task as a heartbeat's stale answer does — not swapped in under the annotator's keys.
+  const onRefused = useCallback(({ why, what }: Refused) => {
+    setError(null);
+    setStale({ why, refused: what });
+  }, []);
+
   // One submission at a time: a second press while one is on its way would be sent for this
   // task again, or (once the next task shows) label that one unseen.
   const inFlight = useRef(false);
@@ -182,11 +201,9 @@ export function App() {
       // Saved: a failure from here on is about the next task, not this label.
       await loadNext(pid).catch((e: Error) => setError(`Your label was saved, but the next task could not be loaded (${e instanceof ApiError ? e.message : 'the workbench server could not be reached'}). Reload the page to continue.`));
     } catch (e) {
-      // The assignment went to others (404) or was labelled already (409): say so, and offer the
-      // current task as a heartbeat's stale answer does — not swapped in under the annotator's keys.
+      // The assignment went to others (404) or was labelled already (409): the stale notice.
       if (e instanceof ApiError && (e.status === 404 || e.status === 409)) {
-        setError(null);
-        setStale({ why: e.status === 409 ? 'labelled' : 'taken', refused: true });
+        onRefused({ why: e.status === 409 ? 'labelled' : 'taken', what: 'label' });
         return;
       }
       if (e instanceof ApiError && e.status === 401) {
@@ -254,7 +271,7 @@ export function App() {
         )}
         {assignment && stale && <StaleNotice stale={stale} onLoad={() => pid !== null && void loadNext(pid).catch((e: Error) => setError(String(e.message)))} />}
         {/* a label from a stale page is still stored while its task has room (store.ts): the task stays, unless nothing can be saved for it */}
-        {assignment && (stale === null || stale.why === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} busy={busy} />}
+        {assignment && (stale === null || stale.why === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} onRefused={onRefused} busy={busy} />}
       </main>
     </div>
   );

@@ -4,9 +4,12 @@
  * a text field (Ctrl+Enter still submits).
  */
 import { createContext, useContext, useEffect, useRef, useState } from 'react';
-import { api, type AskLabel, type AssignmentInfo, type Label, type PlayLabel, type PlayState, type PreferenceLabel, type RationaleLabel } from './api.js';
+import { api, ApiError, type AskLabel, type AssignmentInfo, type Label, type PlayLabel, type PlayState, type PreferenceLabel, type RationaleLabel } from './api.js';
 
 type Keys = Record<string, () => void>;
+
+/** A request for the task on screen the server refused because the page is stale (404: 'taken', 409: 'labelled'; App.tsx `StaleNotice`). */
+export type Refused = { why: 'taken' | 'labelled'; what: 'label' | 'play' };
 
 /** Window-level shortcuts; `keys` maps KeyboardEvent.key (lower-cased) to an action. */
 function useKeys(keys: Keys) {
@@ -256,14 +259,27 @@ function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSu
 }
 
 // ── play ───────────────────────────────────────────────────────────────────────────────────────
-function PlayTask({ a, onSubmit }: { a: AssignmentInfo<'play'>; onSubmit: (l: PlayLabel) => void }) {
+function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSubmit: (l: PlayLabel) => void; onRefused: (r: Refused) => void }) {
   const [performed, setPerformed] = useState(0);
   const [state, setState] = useState<PlayState | null>(null);
   const [rating, setRating] = useState<number | null>(null);
   const [err, setErr] = useState<string | null>(null);
   useEffect(() => {
-    api.play(a.id, performed).then(setState, (e) => setErr(String(e.message)));
-  }, [a.id, performed]);
+    let live = true; // an answer for a task no longer on screen says nothing about the one that is
+    api.play(a.id, performed).then(
+      (s) => live && setState(s),
+      (e: Error) => {
+        if (!live) return;
+        // A step refused as a label would be (its task went to others: 404; labelled already: 409):
+        // the page's stale notice, as for a refused label (App.tsx), not an error beside the task.
+        if (e instanceof ApiError && (e.status === 404 || e.status === 409)) onRefused({ why: e.status === 409 ? 'labelled' : 'taken', what: 'play' });
+        else setErr(String(e.message));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [a.id, performed, onRefused]);
   const perform = () => state?.awaiting && setPerformed((p) => p + 1);
   const send = () =>
     state?.done && rating !== null && onSubmit({ transcript: state.turns, outcome: state.outcome ?? 'unknown', rating });
@@ -316,7 +332,18 @@ function PlayTask({ a, onSubmit }: { a: AssignmentInfo<'play'>; onSubmit: (l: Pl
   );
 }
 
-export function TaskView({ a, onSubmit: submit, busy = false }: { a: AssignmentInfo; onSubmit: (l: Label) => void; busy?: boolean }) {
+export function TaskView({
+  a,
+  onSubmit: submit,
+  onRefused,
+  busy = false,
+}: {
+  a: AssignmentInfo;
+  onSubmit: (l: Label) => void;
+  /** The server refused a play step because the page is stale (App.tsx `StaleNotice`). */
+  onRefused: (r: Refused) => void;
+  busy?: boolean;
+}) {
   const [armed, setArmed] = useState(false);
   useEffect(() => {
     const t = setTimeout(() => setArmed(true), ARM_MS);
@@ -334,7 +361,7 @@ export function TaskView({ a, onSubmit: submit, busy = false }: { a: AssignmentI
           {a.type === 'rationale' && <RationaleTask a={a} onSubmit={onSubmit} />}
           {a.type === 'ask' && <AskTask a={a} onSubmit={onSubmit} />}
           {a.type === 'preference' && <PreferenceTask a={a} onSubmit={onSubmit} />}
-          {a.type === 'play' && <PlayTask a={a} onSubmit={onSubmit} />}
+          {a.type === 'play' && <PlayTask a={a} onSubmit={onSubmit} onRefused={onRefused} />}
         </div>
       </div>
     </Ready.Provider>
