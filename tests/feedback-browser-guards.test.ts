@@ -30,6 +30,7 @@ let staleProject: number;
 let goneProject: number;
 let movedProject: number;
 let playProject: number;
+let retryProject: number;
 let otherId: number;
 
 beforeAll(async () => {
@@ -46,6 +47,7 @@ beforeAll(async () => {
   goneProject = (await createDemoProject(store, 'gone', join(dir, 'images-g'), 2, 1, { types: ['rationale'] })).project.id;
   movedProject = (await createDemoProject(store, 'moved', join(dir, 'images-m'), 2, 1, { types: ['rationale'] })).project.id;
   playProject = (await createDemoProject(store, 'play', join(dir, 'images-y'), 2, 1, { types: ['play'] })).project.id;
+  retryProject = (await createDemoProject(store, 'retry', join(dir, 'images-t'), 1, 1, { types: ['play'] })).project.id;
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -354,6 +356,34 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     expect(await labelled.textContent()).toMatch(/^This task already has a label from you .* so the model stopped here — a new label for this play would not be saved\./);
     expect(await card(page).count()).toBe(0);
     expect((await labels()).filter((l) => l.assignment === second)).toEqual([{ assignment: second, label }]);
+    await page.close();
+  });
+
+  it('a play step that fails for another reason (a 503, the network) says so and offers to try the same step again', async () => {
+    const page = await signIn(retryProject);
+    await page.getByTestId('task-play').waitFor();
+    await page.getByTestId('perform').waitFor();
+    const aid = await assignmentShown(page);
+    let failures = 0;
+    await page.route(`**/api/assignments/${aid}/play`, async (r) => {
+      if (failures >= 2) return r.continue();
+      failures++;
+      if (failures === 1) return r.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'busy, try later' } }) });
+      return r.abort('internetdisconnected');
+    });
+    const steps: number[] = [];
+    page.on('request', (r) => void (r.url().endsWith(`/api/assignments/${aid}/play`) && steps.push(JSON.parse(r.postData() ?? '{}').performed as number)));
+    await page.keyboard.press('p'); // perform the intervention: the step fails
+    await page.getByTestId('play-error').waitFor();
+    expect(await page.getByTestId('play-error').textContent()).toMatch(/busy, try later/);
+    await page.getByTestId('play-retry').click(); // fails again, on the network this time
+    await expect.poll(() => failures).toBe(2);
+    await page.getByTestId('play-error').waitFor();
+    await page.getByTestId('play-retry').click(); // the same step, now answered
+    await page.getByTestId('outcome').waitFor();
+    expect(await page.getByTestId('play-error').count()).toBe(0);
+    expect(steps).toEqual([1, 1, 1]); // the same step each time, never a step further
+    expect(await page.getByTestId('stale').count()).toBe(0);
     await page.close();
   });
 

@@ -264,6 +264,7 @@ function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSub
   const [state, setState] = useState<PlayState | null>(null);
   const [rating, setRating] = useState<number | null>(null);
   const [err, setErr] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0); // "Try again" after a failed step asks for the same step once more
   useEffect(() => {
     let live = true; // an answer for a task no longer on screen says nothing about the one that is
     api.play(a.id, performed).then(
@@ -279,7 +280,12 @@ function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSub
     return () => {
       live = false;
     };
-  }, [a.id, performed, onRefused]);
+  }, [a.id, performed, attempt, onRefused]);
+  // A step is a replay on the server (the same performed count gives the same play), so asking again is safe.
+  const retry = () => {
+    setErr(null);
+    setAttempt((n) => n + 1);
+  };
   const perform = () => state?.awaiting && setPerformed((p) => p + 1);
   const send = () =>
     state?.done && rating !== null && onSubmit({ transcript: state.turns, outcome: state.outcome ?? 'unknown', rating });
@@ -290,7 +296,14 @@ function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSub
     <>
       <Header a={a} title="Play: you are the user" />
       <p className="question">{a.item.question}</p>
-      {err && <p className="error">{err}</p>}
+      {err && (
+        <p className="error" data-testid="play-error">
+          {err}{' '}
+          <button type="button" onClick={retry} data-testid="play-retry">
+            Try again
+          </button>
+        </p>
+      )}
       {state && (
         <>
           <div className="play-view">
