@@ -152,3 +152,30 @@ describe('renderEvalReport: the per-model table', () => {
     expect(html).toMatch(/<td class="num">25\.0 %<br><span class="ci">\[\d/);
   });
 });
+
+describe("renderEvalReport: a suite's own strings", () => {
+  // a user's episodes.jsonl may put any text in ids, category and intervention options and variants (episode/validate.ts),
+  // a policy spec may be any path: every one must reach the reader as text, in the page and in report.md
+  const EVIL = `<script>alert(1)</script> "quotes' &amp; |`;
+  const rec: EpisodeRecord = {
+    id: `${EVIL} id0`, kind: 'sketch', mode: 'proactive', control: false, success: false, outcome: 'wrong-category', turns: 1, interventions: 0, ps: 0,
+    minInterventions: 1, guessed: true, replies: [`${EVIL} cat`], actions: [{ type: 'category', option: 1, category: 0, correct: false }], views: [0],
+    parsed: [`B. ${EVIL} cat`], targets: [`A. ${EVIL} ask`],
+  };
+  const run: EvalRun = { dir: 'r', label: `scripted:${EVIL}.jsonl`, summary: {}, records: { proactive: [rec] }, intervals: { proactive: intervalSummary([rec]) } };
+
+  it('report.md escapes them in the example episodes, the runs list and the title (no raw tag, no entity read as "&")', async () => {
+    const { markdown, html } = await renderEvalReport([run], { title: `compare ${EVIL}` });
+    const esc = `\\<script\\>alert(1)\\</script\\> "quotes' \\&amp; \\|`;
+    expect(markdown).toContain(`# compare ${esc}`);
+    expect(markdown).toContain(`#### ${esc} id0 (sketch)`);
+    expect(markdown).toContain(`- **scripted:${esc}.jsonl** → wrong-category`);
+    expect(markdown).toContain(`read as B. ${esc} cat; right: A. ${esc} ask`);
+    // outside a code span (the raw reply), no tag and no bare entity is left anywhere
+    const prose = markdown.replace(/`[^`\n]*`/g, '');
+    expect(prose).not.toMatch(/(?<!\\)<script/);
+    expect(prose).not.toMatch(/(?<!\\)&amp;/);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quotes&#39; &amp;amp; |');
+  });
+});

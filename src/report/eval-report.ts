@@ -284,11 +284,12 @@ function exampleHtml(e: Example): string {
   return `<section class="example"><header><strong>${esc(e.id)}</strong> <span class="badge">${esc(e.kind)}</span>${e.runs[0].rec.control ? ' <span class="badge control">control</span>' : ''}</header><div class="runs" style="grid-template-columns:repeat(${e.runs.length},1fr)">${runs}</div></section>`;
 }
 
+/** An example in report.md: the episode's id, the options read and right (a suite's own text) and the run's label escaped as Markdown (mdCell), as in the tables. */
 function exampleMd(e: Example): string {
-  const lines = [`#### ${e.id} (${e.kind}${e.runs[0].rec.control ? ', control' : ''})`, ''];
+  const lines = [`#### ${mdCell(e.id)} (${mdCell(e.kind)}${e.runs[0].rec.control ? ', control' : ''})`, ''];
   for (const { label, rec } of e.runs) {
-    lines.push(`- **${label}** → ${rec.outcome}`);
-    rec.replies.forEach((reply, t) => lines.push(`  - turn ${t} (view ${rec.views[t]}): reply \`${JSON.stringify(reply).slice(0, 160).replace(/`/g, "'")}\`, read as ${rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–'}; right: ${rec.targets?.[t] ?? '–'}`));
+    lines.push(`- **${mdCell(label)}** → ${mdCell(rec.outcome)}`);
+    rec.replies.forEach((reply, t) => lines.push(`  - turn ${t} (view ${rec.views[t]}): reply \`${JSON.stringify(reply).slice(0, 160).replace(/`/g, "'")}\`, read as ${mdCell(rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–')}; right: ${mdCell(rec.targets?.[t] ?? '–')}`));
   }
   return lines.join('\n');
 }
@@ -325,7 +326,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
   }
   const title = o.title ?? `askfirst eval report: ${runs.map((r) => r.label).join(' vs ')}`;
   const html: string[] = [];
-  const md: string[] = [`# ${title}`, '', ...notes.map((n) => `> ${n}\n`), '## Runs', '', ...runs.map((r) => `- ${provenanceLine(r)}`), ''];
+  const md: string[] = [`# ${mdCell(title)}`, '', ...notes.map((n) => `> ${mdCell(n)}\n`), '## Runs', '', ...runs.map((r) => `- ${mdCell(provenanceLine(r))}`), ''];
   let markdownTable = '';
   for (const mode of modes) {
     const models = modelRows(runs, mode);

@@ -14,16 +14,19 @@ import { duration, num, pct } from './html.js';
 import type { DecisionShares, Results } from './results.js';
 import { MODEL_CARD_FILE, parseResults } from './results-io.js';
 
-/** Escape a value for a Markdown table cell (pipes, newlines) and inline text (markup characters). */
-
 /** A first-move share as a percentage; '–' when the situation had no episode (its shares are 0 by convention, not 0 %). */
 const share = (d: DecisionShares, k: 'asked' | 'guessed' | 'abstained') => (d.n ? pct(d[k]) : '–');
+
+/**
+ * Escape a value for a Markdown table cell (pipes, newlines) and inline text (markup characters). `&` too: unescaped, a
+ * name such as "&amp;" would be read as an entity and shown as "&" (and "&lt;script&gt;" as a tag's text).
+ */
 export function mdCell(s: unknown): string {
   return String(s ?? '')
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
     .replace(/[\r\n]+/g, ' ')
-    .replace(/([*_`<>[\]])/g, '\\$1');
+    .replace(/([*_`<>[\]&])/g, '\\$1');
 }
 
 function table(headers: string[], rows: string[][], numeric: boolean[] = []): string {

@@ -341,6 +341,9 @@ describe('MODEL_CARD.md', () => {
     expect(md).toContain('| 42.0 % | ≥ 95 % | **no** |');
     expect(md).toMatch(/Targets not met in this run.*42\.0 %/);
     expect(md).toContain('# Model card: pipe\\|name');
+    // an "&" is escaped too: a name holding "&amp;" shows it, not "&" (Markdown reads a bare entity)
+    r.model.name = 'a &amp; <b>';
+    expect(renderModelCard(r)).toContain('# Model card: a \\&amp; \\<b\\>');
     expect(md).toContain('Quick run');
     // a suite without control episodes: the first-move table shows '–' for the control columns, not 0.0 % over-asking
     r.askVsGuess.after = { uninformative: { n: 10, asked: 0.7, guessed: 0.2, other: 0.1 }, control: { n: 0, asked: 0, guessed: 0, other: 0 } };
