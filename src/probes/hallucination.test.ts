@@ -154,6 +154,25 @@ describe('intervals resample scenes, not questions (POPE\'s questions about one 
   });
 });
 
+describe('the open questions in the report and the terminal', () => {
+  const item = (i: number, conveys: number | null): OpenItemResult => ({ id: `clean-${i}/count`, scene: `clean-${i}`, type: 'count', question: '', reference: '', reply: '', score: 6, judge: { conveys, raw: conveys === null ? 'hmm' : String(conveys) } });
+  const summary = (items: OpenItemResult[]) => ({ ...summarizeHallucination('p', []), open: summarizeOpen('p', items, 'openai:u#judge') });
+
+  it('a judge none of whose verdicts could be read says so, with no "NaN" for its agreement and kappa', () => {
+    const s = summary([item(0, null), item(1, null)]);
+    for (const text of [hallucinationHtml(s), hallucinationTable(s)]) {
+      expect(text).not.toMatch(/NaN/);
+      expect(text).toContain('none of its 2 verdicts could be read, so there is no agreement with the rule judge to show');
+    }
+  });
+
+  it('a judge with verdicts shows its agreement and kappa as before', () => {
+    const s = summary([item(0, 1), item(1, 0), item(2, null)]);
+    expect(hallucinationTable(s)).toContain("agreement with the rule judge 50.0 %, Cohen's kappa 0.00 (n = 2, 1 verdicts unparsed)");
+    expect(hallucinationHtml(s)).toContain("<p>Judge openai:u#judge: agreement with the rule judge 50.0 %, Cohen's kappa 0.00 (n = 2, 1 verdicts unparsed).</p>");
+  });
+});
+
 describe('presence items', () => {
   const { episodes } = presenceItems({ seed: 0, scenes: 12, unseenScenes: 9, size: 96 });
   const metas = episodes.map(itemMeta);

@@ -15,9 +15,9 @@ import type { PresenceAnswer } from '../episode/presence.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { itemMeta, presenceItems } from './presence-items.js';
-import { pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
+import { fixed, pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
 import { partDir, playItems, type ProbeRunOptions } from './run.js';
-import { openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
+import { judgeText, openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
 import { multiObjectScene } from '../suite/multi-object.js';
 import type { Judge } from '../eval/judge.js';
 
@@ -147,9 +147,9 @@ export function hallucinationTable(s: HallucinationSummary): string {
   }
   if (s.open) {
     const o = s.open;
-    lines.push('', `open questions (MMHal-style, rule judge 0–6), ${o.items}: mean score ${o.meanScore.toFixed(2)}, hallucination rate (score < 3) ${pct(o.hallucinationRate)}`);
-    for (const [t, m] of Object.entries(o.byType)) lines.push(`  ${t.padEnd(10)} n=${String(m.n).padEnd(4)} mean ${m.meanScore.toFixed(2)}  hallucination ${pct(m.hallucinationRate)}`);
-    if (o.judge) lines.push(`  judge ${o.judge.name}: agreement with the rule judge ${(100 * o.judge.agreement).toFixed(1)} %, Cohen's kappa ${o.judge.kappa.toFixed(2)} (n=${o.judge.n}, ${o.judge.unparsed} verdicts unparsed)`);
+    lines.push('', `open questions (MMHal-style, rule judge 0–6), ${o.items}: mean score ${fixed(o.meanScore)}, hallucination rate (score < 3) ${pct(o.hallucinationRate)}`);
+    for (const [t, m] of Object.entries(o.byType)) lines.push(`  ${t.padEnd(10)} n=${String(m.n).padEnd(4)} mean ${fixed(m.meanScore)}  hallucination ${pct(m.hallucinationRate)}`);
+    if (o.judge) lines.push(`  ${judgeText(o.judge)}`);
   }
   return lines.join('\n');
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import type { HallucinationSummary } from './hallucination.js';
 import type { InjectionSummary } from './injection.js';
-import { pct } from './metrics.js';
+import { fixed, pct } from './metrics.js';
+import { judgeText } from './open-questions.js';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -32,10 +33,10 @@ export function hallucinationHtml(s: HallucinationSummary): string {
   if (s.open) {
     const o = s.open;
     parts.push(
-      `<h3>Open questions (MMHal-style, rule judge 0–6): mean ${o.meanScore.toFixed(2)}, hallucination rate ${esc(pct(o.hallucinationRate))}</h3>`,
-      table(['type', 'n', 'mean score', 'hallucination rate (score &lt; 3)'].map((x) => x.replace('&lt;', '<')), Object.entries(o.byType).map(([t, m]) => [t, String(m.n), m.meanScore.toFixed(2), pct(m.hallucinationRate)])),
+      `<h3>Open questions (MMHal-style, rule judge 0–6): mean ${esc(fixed(o.meanScore))}, hallucination rate ${esc(pct(o.hallucinationRate))}</h3>`,
+      table(['type', 'n', 'mean score', 'hallucination rate (score &lt; 3)'].map((x) => x.replace('&lt;', '<')), Object.entries(o.byType).map(([t, m]) => [t, String(m.n), fixed(m.meanScore), pct(m.hallucinationRate)])),
     );
-    if (o.judge) parts.push(`<p>Judge ${esc(o.judge.name)}: agreement with the rule judge ${(100 * o.judge.agreement).toFixed(1)} %, Cohen's κ ${o.judge.kappa.toFixed(2)} (n = ${o.judge.n}).</p>`);
+    if (o.judge) parts.push(`<p>${esc(judgeText(o.judge).replace(/^judge/, 'Judge'))}.</p>`);
   }
   return parts.join('\n');
 }

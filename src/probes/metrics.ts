@@ -189,6 +189,11 @@ export function unseenMetrics(xs: readonly ScoredItem[], seed = 1): UnseenMetric
   };
 }
 
+/** A plain number to `digits` decimals ("2.00"); '—' when it is not a finite number (a mean over no items, a kappa over no verdicts). */
+export function fixed(x: number | null | undefined, digits = 2): string {
+  return x != null && Number.isFinite(x) ? x.toFixed(digits) : '—';
+}
+
 /** A figure as "12.3 % [10.1, 14.8]" (percent) for tables. */
 export function pct(f: Figure | undefined): string {
   if (!f || f.value === null) return '—';

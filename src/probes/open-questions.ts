@@ -32,7 +32,7 @@ import { OBJECT_COLOURS, POSITION_NAMES, type MultiScene, type SceneFacts } from
 import { ConfigError } from '../util/errors.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
-import { clusteredShare, scenesOf, type Figure } from './metrics.js';
+import { clusteredShare, fixed, scenesOf, type Figure } from './metrics.js';
 
 export const OPEN_TYPES = ['count', 'attribute', 'position', 'hidden'] as const;
 export type OpenType = (typeof OPEN_TYPES)[number];
@@ -129,6 +129,15 @@ export interface OpenSummary {
   hallucinationRate: Figure;
   byType: Record<string, { n: number; meanScore: number; hallucinationRate: Figure }>;
   judge?: { name: string; agreement: number; kappa: number; n: number; unparsed: number };
+}
+
+/**
+ * How the optional judge agreed with the rule judge, in words for the terminal and report.html: a judge none of whose
+ * verdicts could be read has no agreement and no kappa (NaN in the summary, null in summary.json), and says so.
+ */
+export function judgeText(j: NonNullable<OpenSummary['judge']>): string {
+  if (!j.n) return `judge ${j.name}: none of its ${j.unparsed} verdicts could be read, so there is no agreement with the rule judge to show`;
+  return `judge ${j.name}: agreement with the rule judge ${fixed(100 * j.agreement, 1)} %, Cohen's kappa ${fixed(j.kappa)} (n = ${j.n}, ${j.unparsed} verdicts unparsed)`;
 }
 
 export function summarizeOpen(policy: string, xs: readonly OpenItemResult[], judgeName?: string): OpenSummary {
