@@ -272,6 +272,8 @@ describe('report.html', () => {
     expect(page).toContain('id="fig-per-kind"');
     expect(page).toContain('id="fig-baselines"');
     expect(page).not.toContain('ProactiveBench reward, r_p');
+    expect(page).toContain('<p class="note" id="no-baselines">No baseline was run'); // said, as the model card says it
+    expect(html).not.toContain('id="no-baselines"'); // and only then
     expect(page).toContain('No example episodes were recorded.');
     expect(page).toContain('Quick run (--quick)');
     expect(page).not.toMatch(/data-key="wallSeconds"[^>]*>[^<]*<\/td><td class="num">≤/);

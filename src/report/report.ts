@@ -166,6 +166,8 @@ function baselinesTable(r: Results): string {
     `<table id="baselines"><thead><tr><th>run</th><th class="num">accuracy<br>after RL</th><th class="num">gap closed:<br>trained</th><th class="num">unseen</th><th class="num">all</th>` +
     `<th class="num">over-asking</th><th class="num">abstained<br>on controls</th><th class="num">ps-rate /<br>oracle</th><th class="num">ours − it,<br>unseen (points)</th></tr></thead>` +
     `<tbody>${row(`ours (${r.training.algorithm.toUpperCase()})`, r, r.summaries.after.controlAbstain, '')}${r.baselines.map((b) => row(b.label, b, b.summary.controlAbstain, leadCell(b))).join('')}</tbody></table>` +
+    // a run with --no-baselines: the table and chart hold ours alone, and the reader is told why (as the model card does)
+    (r.baselines.length ? '' : '<p class="note" id="no-baselines">No baseline was run (<code>askfirst demo --no-baselines</code>): ours is shown alone.</p>') +
     `<p class="meta">In brackets: 95 % intervals over the test episodes — a bootstrap that resamples each kind's episodes, the same draw for every run, so ours − a baseline is paired. They are evaluation noise only; another seed also trains another guesser and policy (<code>askfirst demo --seeds</code> measures that).</p>`
   );
 }
