@@ -179,3 +179,27 @@ describe("renderEvalReport: a suite's own strings", () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quotes&#39; &amp;amp; |');
   });
 });
+
+describe('renderEvalReport: a run whose summary.json records less (an older askfirst)', () => {
+  const rec = (id: string, success: boolean): EpisodeRecord => ({
+    id, kind: 'sketch', mode: 'proactive', control: false, success, outcome: success ? 'correct' : 'wrong-category', turns: 1, interventions: 0, ps: 0,
+    minInterventions: 1, guessed: true, replies: ['A'], actions: [{ type: 'category', option: 0, category: 0, correct: success }], views: [0],
+  });
+  const records = [rec('a', true), rec('b', false)];
+  const run = (label: string, summary: Record<string, unknown>): EvalRun => ({ dir: label, label, summary, records: { proactive: records }, intervals: { proactive: intervalSummary(records) } });
+  const recorded = (fingerprint: string) => ({ policy: 'x', dataInfo: { spec: 'suite:/nowhere', fingerprint }, provenance: { askfirstVersion: '0.1.0', gitCommit: 'abc', date: 'd' } });
+
+  it('is said not to record its data, not to have been made on other data, and its provenance is "not recorded", not "no git"', async () => {
+    const { markdown, html } = await renderEvalReport([run('old', { policy: 'old' }), run('new', recorded('sha256:1'))]);
+    expect(markdown).not.toContain('different data');
+    expect(markdown).toContain('The data of old is not recorded in its summary.json, so whether the runs played the same data is not known');
+    expect(markdown).toContain('- old: old · data not recorded · askfirst version not recorded');
+    expect(markdown).toContain('- new: new · data suite:/nowhere (sha256:1…) · askfirst 0.1.0 @ abc · d');
+    expect(html).not.toMatch(/data – \(–…\)|no git/);
+  });
+
+  it('runs on the same data get no note; runs on other data get the one that says so', async () => {
+    expect((await renderEvalReport([run('p', recorded('sha256:1')), run('q', recorded('sha256:1'))])).markdown).not.toMatch(/different data|not recorded/);
+    expect((await renderEvalReport([run('p', recorded('sha256:1')), run('q', recorded('sha256:2'))])).markdown).toContain('The runs were made on different data');
+  });
+});

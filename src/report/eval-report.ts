@@ -303,11 +303,22 @@ export interface EvalReport {
   markdownTable: string;
 }
 
-function provenanceLine(r: EvalRun): string {
-  const p = (r.summary.provenance ?? {}) as Record<string, unknown>;
+/** What a run's summary.json says of its data: the `--data` spec and fingerprint, each null when not recorded (a summary of an older askfirst). */
+function dataOf(r: EvalRun): { spec: string | null; fingerprint: string | null } {
   const d = (r.summary.dataInfo ?? {}) as Record<string, unknown>;
-  const fp = String(d.fingerprint ?? r.summary.dataFingerprint ?? '–');
-  return `${r.label}: ${r.dir} · data ${String(d.spec ?? r.summary.data ?? '–')} (${fp.slice(0, 19)}…) · askfirst ${String(p.askfirstVersion ?? '?')} @ ${String(p.gitCommit ?? 'no git').slice(0, 10)}${p.gitDirty ? '+changes' : ''} · ${String(p.date ?? '')}`;
+  const str = (x: unknown) => (typeof x === 'string' && x !== '' ? x : null);
+  return { spec: str(d.spec ?? r.summary.data), fingerprint: str(d.fingerprint ?? r.summary.dataFingerprint) };
+}
+
+/** One line per run: its label, directory, data and the askfirst that wrote it; what its summary.json does not record is said to be so. */
+function provenanceLine(r: EvalRun): string {
+  const p = r.summary.provenance as Record<string, unknown> | undefined;
+  const { spec, fingerprint } = dataOf(r);
+  const data = spec ? `data ${spec}${fingerprint ? ` (${fingerprint.slice(0, 19)}…)` : ''}` : 'data not recorded';
+  const made = p
+    ? `askfirst ${String(p.askfirstVersion ?? '?')} @ ${String(p.gitCommit ?? 'no git').slice(0, 10)}${p.gitDirty ? '+changes' : ''} · ${String(p.date ?? '')}`
+    : 'askfirst version not recorded';
+  return `${r.label}: ${r.dir} · ${data} · ${made}`;
 }
 
 export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = {}): Promise<EvalReport> {
@@ -315,14 +326,21 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
   uniqueLabels(runs);
   const modes = sharedModes(runs);
   if (!modes.length) throw new InputError(`the runs share no evaluation mode (${runs.map((r) => `${r.dir}: ${Object.keys(r.records).join('/')}`).join('; ')})`);
-  const fps = new Set(runs.map((r) => String(((r.summary.dataInfo ?? {}) as Record<string, unknown>).fingerprint ?? r.summary.dataFingerprint ?? '')));
-  const notes = fps.size > 1 ? ['The runs were made on different data (their fingerprints differ): paired tests use only the episode ids they share.'] : [];
-  const dataSpec = ((runs[0].summary.dataInfo ?? {}) as Record<string, unknown>).spec ?? runs[0].summary.data;
+  // a run whose summary.json records no fingerprint (an older askfirst) is not "other data": it is unknown, and said so
+  const fps = new Set(runs.flatMap((r) => dataOf(r).fingerprint ?? []));
+  const unknown = runs.filter((r) => !dataOf(r).fingerprint).map((r) => r.label);
+  const notes = [
+    ...(fps.size > 1 ? ['The runs were made on different data (their fingerprints differ): paired tests use only the episode ids they share.'] : []),
+    ...(unknown.length && runs.length > 1 ? [`The data of ${unknown.join(', ')} is not recorded in its summary.json, so whether the runs played the same data is not known: paired tests use the episode ids they share.`] : []),
+  ];
+  // example images from the first run that names its data
+  const dataSpec = runs.map((r) => dataOf(r).spec).find((x) => x !== null) ?? null;
   let data: LoadedData | null = null;
   try {
-    if (typeof dataSpec === 'string') data = await loadData(dataSpec);
+    if (dataSpec) data = await loadData(dataSpec);
+    else notes.push('No run records its data, so example episodes show no images.');
   } catch {
-    notes.push(`The data (${String(dataSpec)}) could not be opened from here, so example episodes show no images.`);
+    notes.push(`The data (${dataSpec}) could not be opened from here, so example episodes show no images.`);
   }
   const title = o.title ?? `askfirst eval report: ${runs.map((r) => r.label).join(' vs ')}`;
   const html: string[] = [];
