@@ -280,7 +280,8 @@ export function renderModelCard(results: Results): string {
   if (!r.baselines.length) p('\n*No baseline was run.*');
   p();
   p(
-    `Wall time: ${duration(r.wallSeconds)} (${r.timings.map((t) => `${mdCell(t.stage)} ${duration(t.seconds)}`).join(', ')}).`,
+    // no stage timings recorded: the wall time alone, not an empty "()"
+    `Wall time: ${duration(r.wallSeconds)}${r.timings.length ? ` (${r.timings.map((t) => `${mdCell(t.stage)} ${duration(t.seconds)}`).join(', ')})` : ''}.`,
   );
   p();
 

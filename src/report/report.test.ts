@@ -347,6 +347,9 @@ describe('MODEL_CARD.md', () => {
     r.model.name = 'a &amp; <b>';
     expect(renderModelCard(r)).toContain('# Model card: a \\&amp; \\<b\\>');
     expect(md).toContain('Quick run');
+    const untimed = fakeResults(2);
+    untimed.timings = [];
+    expect(renderModelCard(untimed)).toContain(`Wall time: ${duration(untimed.wallSeconds)}.\n`);
     // a suite without control episodes: the first-move table shows '–' for the control columns, not 0.0 % over-asking
     r.askVsGuess.after = { uninformative: { n: 10, asked: 0.7, guessed: 0.2, other: 0.1 }, control: { n: 0, asked: 0, guessed: 0, other: 0 } };
     expect(renderModelCard(r)).toMatch(/\| after RL \| 70\.0 % \| 20\.0 % \| – \| – \|/);
