@@ -171,6 +171,9 @@ describe("renderEvalReport: a suite's own strings", () => {
     expect(markdown).toContain(`#### ${esc} id0 (sketch)`);
     expect(markdown).toContain(`- **scripted:${esc}.jsonl** → wrong-category`);
     expect(markdown).toContain(`read as B. ${esc} cat; right: A. ${esc} ask`);
+    // turns counted from 1, as report.html of the demo does (views keep their index in the episode)
+    expect(markdown).toContain('  - turn 1 (view 0): reply');
+    expect(html).toContain('<div class="reply">turn 1: reply');
     // outside a code span (the raw reply), no tag and no bare entity is left anywhere
     const prose = markdown.replace(/`[^`\n]*`/g, '');
     expect(prose).not.toMatch(/(?<!\\)<script/);

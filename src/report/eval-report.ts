@@ -275,7 +275,7 @@ function exampleHtml(e: Example): string {
         .map((reply, t) => {
           const img = images[t] ? `<img src="${images[t]}" alt="view ${rec.views[t]}">` : `<div class="missing">view ${rec.views[t]} (data not found)</div>`;
           const prompt = rec.prompts?.[t] ? `<details><summary>prompt</summary><pre>${esc(rec.prompts[t])}</pre></details>` : '';
-          return `<div class="turn">${img}<div><div class="reply">turn ${t}: reply <code>${esc(JSON.stringify(reply).slice(0, 300))}</code></div><div class="reply">read as: <strong>${esc(rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–')}</strong></div><div class="reply">right: ${esc(rec.targets?.[t] ?? '–')}</div>${prompt}</div></div>`;
+          return `<div class="turn">${img}<div><div class="reply">turn ${t + 1}: reply <code>${esc(JSON.stringify(reply).slice(0, 300))}</code></div><div class="reply">read as: <strong>${esc(rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–')}</strong></div><div class="reply">right: ${esc(rec.targets?.[t] ?? '–')}</div>${prompt}</div></div>`;
         })
         .join('');
       return `<div class="run"><h4>${esc(label)}</h4>${turns}<div class="outcome ${rec.success ? 'action ok' : 'action bad'}">${esc(rec.outcome)}${rec.interventions ? ` after ${rec.interventions} intervention(s)` : ''}</div></div>`;
@@ -289,7 +289,7 @@ function exampleMd(e: Example): string {
   const lines = [`#### ${mdCell(e.id)} (${mdCell(e.kind)}${e.runs[0].rec.control ? ', control' : ''})`, ''];
   for (const { label, rec } of e.runs) {
     lines.push(`- **${mdCell(label)}** → ${mdCell(rec.outcome)}`);
-    rec.replies.forEach((reply, t) => lines.push(`  - turn ${t} (view ${rec.views[t]}): reply \`${JSON.stringify(reply).slice(0, 160).replace(/`/g, "'")}\`, read as ${mdCell(rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–')}; right: ${mdCell(rec.targets?.[t] ?? '–')}`));
+    rec.replies.forEach((reply, t) => lines.push(`  - turn ${t + 1} (view ${rec.views[t]}): reply \`${JSON.stringify(reply).slice(0, 160).replace(/`/g, "'")}\`, read as ${mdCell(rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–')}; right: ${mdCell(rec.targets?.[t] ?? '–')}`));
   }
   return lines.join('\n');
 }
