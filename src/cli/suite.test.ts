@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { readSuite } from '../suite/io.js';
+import { readSuite, STAGING_DIR } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
 import { runSuiteGenerate } from './suite.js';
 import { SuiteGenerateSchema } from './suite-schema.js';
@@ -42,6 +42,31 @@ describe('askfirst suite generate', () => {
     expect(files.filter((f) => f.endsWith('_preprocessed.jsonl'))).toHaveLength(2);
   });
 
+  it('writes each episode as it is generated (one episode\'s pixels held at a time), an earlier suite in --out kept as it was until the last one', async () => {
+    const dir = tmpDir('askfirst-cli-suite-stream');
+    await runSuiteGenerate(SuiteGenerateSchema.parse({ out: dir, episodes: 1, kinds: ['sketch'], seed: 1, progress: false }));
+    const before = readFileSync(join(dir, 'episodes.jsonl'), 'utf8');
+    let stagedWhileGenerating = 0;
+    let listWhileGenerating: string | null = null;
+    let replacing = false;
+    const watch = () => {
+      if (replacing) return;
+      const staged = existsSync(join(dir, STAGING_DIR, 'images')) ? readdirSync(join(dir, STAGING_DIR, 'images')).filter((n) => n.endsWith('.png')).length : 0;
+      if (staged > stagedWhileGenerating) {
+        stagedWhileGenerating = staged;
+        listWhileGenerating = readFileSync(join(dir, 'episodes.jsonl'), 'utf8');
+      }
+      setImmediate(watch);
+    };
+    setImmediate(watch);
+    const r = await runSuiteGenerate(SuiteGenerateSchema.parse({ out: dir, episodes: 3, kinds: ['sketch', 'camera'], seed: 2, progress: false }), () => (replacing = true));
+    expect(stagedWhileGenerating).toBeGreaterThan(0); // images were on disk before the last episode was generated
+    expect(listWhileGenerating).toBe(before); // meanwhile the earlier suite was untouched
+    expect(r.episodes).toBe(6);
+    expect((await readSuite(dir)).map((e) => e.id)).toEqual(['sketch-00000', 'sketch-00001', 'sketch-00002', 'camera-00000', 'camera-00001', 'camera-00002']);
+    expect(existsSync(join(dir, STAGING_DIR))).toBe(false);
+  });
+
   it('rejects bad options by name', async () => {
     const program = new Command().exitOverride();
     register(program);
@@ -68,10 +93,10 @@ describe('askfirst suite generate, stopped by Ctrl-C', () => {
     return { said: said.join(''), exit: codes };
   };
 
-  it('while generating says nothing was written yet and exits 130 (generation hands the event loop a turn per episode)', async () => {
+  it('while generating says no suite was written yet and exits 130 (generation hands the event loop a turn per episode)', async () => {
     const dir = tmpDir('askfirst-cli-suite-int');
     const r = await interrupt(['--out', dir, '--episodes', '3', '--kinds', 'sketch'], () => setImmediate(() => process.emit('SIGINT')));
-    expect(r.said).toContain(`askfirst: interrupted; nothing was written to ${dir} yet (a suite already there is as it was)`);
+    expect(r.said).toContain(`askfirst: interrupted; no suite was written to ${dir} yet (a suite already there is as it was; the episodes generated so far, staged in ${join(dir, STAGING_DIR)}, are removed by the next run)`);
     expect(r.exit).toEqual([130]);
   });
 
@@ -79,12 +104,14 @@ describe('askfirst suite generate, stopped by Ctrl-C', () => {
     const dir = tmpDir('askfirst-cli-suite-int2');
     let listWhenStopped: boolean | undefined;
     const r = await interrupt(['--out', dir, '--episodes', '2', '--kinds', 'sketch,camera'], () => {
-      const poll = setInterval(() => {
-        if (!readdirSync(dir).filter((n) => n !== '.lock').length) return; // writing has begun once the first image is there (the run's lock is there from the start)
-        clearInterval(poll);
+      // replacing has begun once images/ is there (generated images wait in the staging folder until then); one check per
+      // turn of the event loop, so the first image moved (an awaited rename) is seen
+      const poll = () => {
+        if (!existsSync(join(dir, 'images'))) return void setImmediate(poll);
         listWhenStopped = existsSync(join(dir, 'episodes.jsonl'));
         process.emit('SIGINT');
-      }, 0);
+      };
+      setImmediate(poll);
     });
     expect(listWhenStopped).toBe(false);
     expect(r.said).toMatch(new RegExp(`askfirst: interrupted; ${dir} holds no complete suite now .*run the same command again to write the whole one`));

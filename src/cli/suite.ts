@@ -7,7 +7,8 @@ import { suiteEpisodes } from '../suite/generate.js';
 import { resolveSuiteConfig } from '../suite/suite-config.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { yieldToEventLoop } from '../util/yield.js';
-import { writeSuite } from '../suite/io.js';
+import { STAGING_DIR, writeSuite } from '../suite/io.js';
+import { join } from 'node:path';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
@@ -18,33 +19,48 @@ export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () =
   const gen = resolveSuiteConfig({ episodes: cfg.episodes, kinds: cfg.kinds, seed: cfg.seed, size: cfg.size, controlShare: cfg.controlShare });
   const total = gen.episodes * gen.kinds.length;
   const bar = progress('generating', total, { enabled: cfg.progress, unit: 'episodes' });
-  const episodes: SuiteEpisode[] = [];
-  for (const ep of suiteEpisodes(gen)) {
-    episodes.push(ep);
-    bar.tick(1, { kind: ep.kind });
-    await yieldToEventLoop();
-  }
-  bar.stop();
-  const views = episodes.reduce((n, e) => n + e.views.length, 0);
-  onWriting();
   if (cfg.format === 'proactivebench') {
+    const episodes: SuiteEpisode[] = [];
+    for (const ep of suiteEpisodes(gen)) {
+      episodes.push(ep);
+      bar.tick(1, { kind: ep.kind });
+      await yieldToEventLoop();
+    }
+    bar.stop();
+    onWriting();
     const res = await writeProactiveBench(cfg.out, episodes);
     if (res.skipped.length)
       process.stderr.write(`skipped ${res.skipped.length} episodes the ProactiveBench layout cannot hold (first: ${res.skipped[0].id}: ${res.skipped[0].reason})\n`);
-  } else {
-    const wbar = progress('writing', total, { enabled: cfg.progress, unit: 'episodes' });
-    await writeSuite(cfg.out, episodes, { manifest: { generator: gen }, onEpisode: () => wbar.tick() });
-    wbar.stop();
+    return { episodes: episodes.length, views: episodes.reduce((n, e) => n + e.views.length, 0), out: cfg.out };
   }
-  return { episodes: episodes.length, views, out: cfg.out };
+  // askfirst's own format: each episode is written as it is generated (writeSuite stages its images until the last one),
+  // so only one episode's pixels are held at a time, not the whole suite's
+  let views = 0;
+  async function* generated(): AsyncGenerator<SuiteEpisode> {
+    for (const ep of suiteEpisodes(gen)) {
+      views += ep.views.length;
+      yield ep;
+      await yieldToEventLoop();
+    }
+  }
+  const written = await writeSuite(cfg.out, generated(), {
+    manifest: { generator: gen },
+    onEpisode: (ep) => bar.tick(1, { kind: ep.kind }),
+    onReplacing: () => {
+      bar.stop();
+      onWriting();
+    },
+  });
+  return { episodes: written.length, views, out: cfg.out };
 }
 
 /**
- * What Ctrl-C during `suite generate` leaves in `out`: before writing, nothing changed; while writing, no complete suite (an
- * earlier one's episode list was removed first and the new one is written last, so nothing reads the folder as a suite).
+ * What Ctrl-C during `suite generate` leaves in `out`: while generating, the suite already there as it was (the new one's
+ * images wait in a staging folder, removed by the next run); while replacing it, no complete suite (an earlier one's episode
+ * list was removed first and the new one is written last, so nothing reads the folder as a suite).
  */
 export function suiteInterruptedHint(out: string, writing: boolean): string {
-  if (!writing) return `nothing was written to ${out} yet (a suite already there is as it was); run the same command again to generate it`;
+  if (!writing) return `no suite was written to ${out} yet (a suite already there is as it was; the episodes generated so far, staged in ${join(out, STAGING_DIR)}, are removed by the next run); run the same command again to generate it`;
   return `${out} holds no complete suite now (its episode list is written last, so nothing reads the half-written folder as a suite); run the same command again to write the whole one (the same seed gives the same suite)`;
 }
 

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { loadData } from './open.js';
 import { generateSuite } from './generate.js';
-import { EPISODES_FILE, readSuite, writeSuite } from './io.js';
+import { EPISODES_FILE, readSuite, STAGING_DIR, writeSuite } from './io.js';
 import { createViewLoader } from './loader.js';
 import type { SuiteEpisode } from './types.js';
 
@@ -101,19 +102,49 @@ describe('suite I/O', () => {
 });
 
 describe('an interrupted suite write', () => {
-  it('over an earlier suite leaves no episodes.jsonl: the half-old, half-new folder is not read as a suite', async () => {
+  it('over an earlier suite, stopped before the last episode, leaves the earlier suite as it was (new images wait in the staging folder)', async () => {
     const d = tmpDir('askfirst-suite-cut');
-    await writeSuite(d, generateSuite({ episodes: 2, seed: 0, size: 32, kinds: ['occlusion'] }));
+    const first = generateSuite({ episodes: 2, seed: 0, size: 32, kinds: ['occlusion'] });
+    await writeSuite(d, first);
+    const image = await readFile(join(d, 'images', 'occlusion-00000_v0.png'));
     const next = generateSuite({ episodes: 2, seed: 1, size: 32, kinds: ['occlusion'] });
     let n = 0;
+    let staged = false;
     const stop = () => {
+      staged = existsSync(join(d, STAGING_DIR, 'images', 'occlusion-00000_v0.png'));
       if (++n === 1) throw new Error('killed');
     };
-    await expect(writeSuite(d, next, { onEpisode: stop })).rejects.toThrow('killed'); // the first episode's images replaced, then stopped
-    await expect(readSuite(d)).rejects.toThrow(NotFoundError);
-    await expect(loadData(d)).rejects.toThrow(/generate one with `askfirst suite generate/);
+    await expect(writeSuite(d, next, { onEpisode: stop })).rejects.toThrow('killed'); // the first episode's images staged, then stopped
+    expect(staged).toBe(true);
+    expect((await readSuite(d)).map((e) => e.id)).toEqual(first.map((e) => e.id));
+    expect(await readFile(join(d, 'images', 'occlusion-00000_v0.png'))).toEqual(image); // not the new episode's
+    expect(existsSync(join(d, STAGING_DIR))).toBe(false); // a failed write removes its staging folder (a killed one: the next write does)
     await writeSuite(d, next); // run again: the whole new suite
     expect((await readSuite(d)).map((e) => e.id)).toEqual(next.map((e) => e.id));
+    expect(await readFile(join(d, 'images', 'occlusion-00000_v0.png'))).not.toEqual(image);
+  });
+
+  it('over an earlier suite, stopped while replacing it, leaves no episodes.jsonl: the half-old, half-new folder is not read as a suite', async () => {
+    const d = tmpDir('askfirst-suite-cut2');
+    await writeSuite(d, generateSuite({ episodes: 2, seed: 0, size: 32, kinds: ['occlusion'] }));
+    const next = generateSuite({ episodes: 2, seed: 1, size: 32, kinds: ['occlusion'] });
+    // a kill while the images are moved (the earlier list is gone by then), emulated by a move that fails: a folder where an image goes
+    const blocker = join(d, 'images', 'occlusion-00001_v0.png');
+    let listAtReplacing: boolean | undefined;
+    const replacing = () => {
+      listAtReplacing = existsSync(join(d, EPISODES_FILE));
+      rmSync(blocker);
+      mkdirSync(blocker);
+      writeFileSync(join(blocker, 'x'), '');
+    };
+    await expect(writeSuite(d, next, { onReplacing: replacing })).rejects.toThrow();
+    rmSync(blocker, { recursive: true });
+    expect(listAtReplacing).toBe(true); // up to here the earlier suite was whole
+    await expect(readSuite(d)).rejects.toThrow(NotFoundError);
+    await expect(loadData(d)).rejects.toThrow(/generate one with `askfirst suite generate/);
+    await writeSuite(d, next); // run again: the whole new suite, the leftover staging folder removed
+    expect((await readSuite(d)).map((e) => e.id)).toEqual(next.map((e) => e.id));
+    expect(existsSync(join(d, STAGING_DIR))).toBe(false);
   });
 });
 

@@ -1,12 +1,13 @@
 /**
  * The suite on disk (docs/architecture.md §4): `episodes.jsonl` (one episode a line, views as
  * `{"path": "images/…png"}` relative to the suite directory) + `images/*.png` + a small
- * `suite.json` manifest. Writing is atomic per file (util/fsx: temp name, fsync, rename) and
- * the JSONL is renamed into place last, so a reader never sees a half-written suite. Reading
+ * `suite.json` manifest. Writing is atomic per file (util/fsx: temp name, fsync, rename), the
+ * images are staged until every episode is written, and the JSONL is renamed into place last, so a
+ * reader never sees a half-written suite. Reading
  * validates every line and names the file, line and episode of each problem.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { episodeProblems } from '../episode/validate.js';
@@ -28,46 +29,68 @@ export function safeFileName(s: string): string {
 export interface WriteSuiteOptions {
   /** Written to suite.json (generator settings, so a suite can be regenerated). */
   manifest?: Record<string, unknown>;
-  /** Called after each episode's images are written. */
+  /** Called after each episode's images are written (into the staging folder). */
   onEpisode?: (ep: SuiteEpisode) => void;
+  /** Called once every episode is staged, just before `dir`'s earlier suite is replaced (its episode list removed). */
+  onReplacing?: () => void;
 }
 
+/** Where writeSuite puts a suite's images while its episodes are still coming (inside the suite folder: same file system). */
+export const STAGING_DIR = '.writing';
+
 /**
- * Write `episodes` to `dir`. `{image}` views are encoded as PNGs; `{path}` views are kept
- * as they are (they must already be relative to `dir`). Returns the episodes as written.
- * `episodes.jsonl` is written last and an earlier one removed first: a write stopped midway (Ctrl-C,
- * a kill) leaves no `episodes.jsonl`, so a folder whose images are half old, half new is never read
- * as a suite.
+ * Write `episodes` to `dir`, taking them one at a time (an array, or a generator that makes each as
+ * it is asked for: only one episode's pixels are held at once). `{image}` views are encoded as PNGs;
+ * `{path}` views are kept as they are (they must already be relative to `dir`). Returns the episodes as
+ * written (views as paths). The images go first into `dir/.writing/` (STAGING_DIR, removed at the
+ * start of the next write if a run was stopped), so an earlier suite in `dir` is untouched until every
+ * episode is there; then its `episodes.jsonl` is removed, the images are moved into `images/`, and the
+ * new `episodes.jsonl` is written last: a write stopped midway (Ctrl-C, a kill) leaves either the earlier
+ * suite as it was or no `episodes.jsonl`, so a folder whose images are half old, half new is never
+ * read as a suite.
  */
-export async function writeSuite(dir: string, episodes: readonly SuiteEpisode[], opts: WriteSuiteOptions = {}): Promise<SuiteEpisode[]> {
-  await rm(join(dir, EPISODES_FILE), { force: true });
-  await rm(join(dir, MANIFEST_FILE), { force: true });
-  await mkdir(join(dir, IMAGES_DIR), { recursive: true });
+export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, opts: WriteSuiteOptions = {}): Promise<SuiteEpisode[]> {
+  const staging = join(dir, STAGING_DIR);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(join(staging, IMAGES_DIR), { recursive: true });
   const ids = new Set<string>();
   const written: SuiteEpisode[] = [];
   const lines: string[] = [];
-  for (const ep of episodes) {
-    if (ids.has(ep.id)) throw new DataError(`duplicate episode id "${ep.id}"`, { file: join(dir, EPISODES_FILE) });
-    ids.add(ep.id);
-    const views: ViewRef[] = [];
-    for (let v = 0; v < ep.views.length; v++) {
-      const ref = ep.views[v];
-      if ('image' in ref) {
-        const rel = `${IMAGES_DIR}/${safeFileName(ep.id)}_v${v}.png`;
-        await writeFileAtomic(join(dir, rel), encodePNG(ref.image));
-        views.push({ path: rel });
-      } else views.push(ref);
-    }
-    const out = { ...ep, views };
-    written.push(out);
-    lines.push(JSON.stringify(out));
-    opts.onEpisode?.(ep);
-  }
+  const staged: string[] = [];
   const kinds: Record<string, number> = {};
-  for (const ep of episodes) kinds[ep.kind] = (kinds[ep.kind] ?? 0) + 1;
+  try {
+    for await (const ep of episodes) {
+      if (ids.has(ep.id)) throw new DataError(`duplicate episode id "${ep.id}"`, { file: join(dir, EPISODES_FILE) });
+      ids.add(ep.id);
+      const views: ViewRef[] = [];
+      for (let v = 0; v < ep.views.length; v++) {
+        const ref = ep.views[v];
+        if ('image' in ref) {
+          const rel = `${IMAGES_DIR}/${safeFileName(ep.id)}_v${v}.png`;
+          await writeFileAtomic(join(staging, rel), encodePNG(ref.image));
+          staged.push(rel);
+          views.push({ path: rel });
+        } else views.push(ref);
+      }
+      const out = { ...ep, views };
+      written.push(out);
+      lines.push(JSON.stringify(out));
+      kinds[ep.kind] = (kinds[ep.kind] ?? 0) + 1;
+      opts.onEpisode?.(ep);
+    }
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  opts.onReplacing?.();
+  await rm(join(dir, EPISODES_FILE), { force: true });
+  await rm(join(dir, MANIFEST_FILE), { force: true });
+  await mkdir(join(dir, IMAGES_DIR), { recursive: true });
+  for (const rel of staged) await rename(join(staging, rel), join(dir, rel));
+  await rm(staging, { recursive: true, force: true });
   await writeFileAtomic(
     join(dir, MANIFEST_FILE),
-    JSON.stringify({ format: 'askfirst-suite', version: 1, episodes: episodes.length, kinds, ...opts.manifest }, null, 2) + '\n',
+    JSON.stringify({ format: 'askfirst-suite', version: 1, episodes: written.length, kinds, ...opts.manifest }, null, 2) + '\n',
   );
   await writeFileAtomic(join(dir, EPISODES_FILE), lines.join('\n') + (lines.length ? '\n' : ''));
   return written;
