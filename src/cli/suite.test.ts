@@ -67,6 +67,20 @@ describe('askfirst suite generate', () => {
     expect(existsSync(join(dir, STAGING_DIR))).toBe(false);
   });
 
+  it('shows progress while moving the staged images into place, after the generating bar', async () => {
+    const dir = tmpDir('askfirst-cli-suite-moving');
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    let r: { views: number };
+    try {
+      r = await runSuiteGenerate(SuiteGenerateSchema.parse({ out: dir, episodes: 2, kinds: ['sketch'], progress: true }));
+    } finally {
+      spy.mockRestore();
+    }
+    const text = said.join('');
+    expect(text).toMatch(new RegExp(`generating: 2/2 episodes in [0-9.]+s\\n[^]*moving into place: ${r.views}/${r.views} images in [0-9.]+s\\n`));
+  });
+
   it('rejects bad options by name', async () => {
     const program = new Command().exitOverride();
     register(program);

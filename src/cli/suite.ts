@@ -10,7 +10,7 @@ import { yieldToEventLoop } from '../util/yield.js';
 import { STAGING_DIR, writeSuite } from '../suite/io.js';
 import { join } from 'node:path';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
-import { progress } from '../util/progress.js';
+import { progress, type Progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
 import { SuiteGenerateSchema, type SuiteGenerateConfig } from './suite-schema.js';
@@ -43,14 +43,18 @@ export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () =
       await yieldToEventLoop();
     }
   }
+  const moving: { bar?: Progress } = {};
   const written = await writeSuite(cfg.out, generated(), {
     manifest: { generator: gen },
     onEpisode: (ep) => bar.tick(1, { kind: ep.kind }),
-    onReplacing: () => {
+    onReplacing: (images) => {
       bar.stop();
       onWriting();
+      moving.bar = progress('moving into place', images, { enabled: cfg.progress, unit: 'images' });
     },
+    onImageMoved: () => moving.bar?.tick(),
   });
+  moving.bar?.stop();
   return { episodes: written.length, views, out: cfg.out };
 }
 

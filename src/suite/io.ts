@@ -31,8 +31,10 @@ export interface WriteSuiteOptions {
   manifest?: Record<string, unknown>;
   /** Called after each episode's images are written (into the staging folder). */
   onEpisode?: (ep: SuiteEpisode) => void;
-  /** Called once every episode is staged, just before `dir`'s earlier suite is replaced (its episode list removed). */
-  onReplacing?: () => void;
+  /** Called once every episode is staged, just before `dir`'s earlier suite is replaced (its episode list removed), with how many images are to be moved into place. */
+  onReplacing?: (images: number) => void;
+  /** Called after each staged image is moved into place (a progress bar: 20,000 episodes' images take seconds). */
+  onImageMoved?: () => void;
 }
 
 /** Where writeSuite puts a suite's images while its episodes are still coming (inside the suite folder: same file system). */
@@ -82,11 +84,14 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
     await rm(staging, { recursive: true, force: true });
     throw e;
   }
-  opts.onReplacing?.();
+  opts.onReplacing?.(staged.length);
   await rm(join(dir, EPISODES_FILE), { force: true });
   await rm(join(dir, MANIFEST_FILE), { force: true });
   await mkdir(join(dir, IMAGES_DIR), { recursive: true });
-  for (const rel of staged) await rename(join(staging, rel), join(dir, rel));
+  for (const rel of staged) {
+    await rename(join(staging, rel), join(dir, rel));
+    opts.onImageMoved?.();
+  }
   await rm(staging, { recursive: true, force: true });
   await writeFileAtomic(
     join(dir, MANIFEST_FILE),
