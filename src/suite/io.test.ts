@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { loadData } from './open.js';
@@ -94,6 +94,44 @@ describe('suite I/O', () => {
     const back = await readSuite(d, { checkImages: false });
     const err = (await createViewLoader(d)(back[2].views[1], back[2].id).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe(`${resolve(file)}: episode corruption-00000: cannot load view: not a PNG or JPEG file`);
+  });
+
+  it('an episodes.jsonl saved by a Windows editor reads as the one written: a BOM, CRLF, blank lines, no final newline', async () => {
+    const d = await copySuite((t) => t);
+    const lines = (await readFile(join(d, EPISODES_FILE), 'utf8')).trimEnd().split('\n');
+    const variants = [
+      '\uFEFF' + lines.join('\r\n') + '\r\n', // Notepad's "UTF-8 with BOM": was "malformed JSON (Unexpected token '\uFEFF' …)" at line 1
+      '\uFEFF' + lines.join('\n'), // a BOM, and no newline after the last line
+      lines.join('\r\n\r\n') + '\r\n\r\n', // blank lines between and after
+    ];
+    for (const text of variants) {
+      await writeFile(join(d, EPISODES_FILE), text);
+      expect((await readSuite(d)).map((e) => e.id)).toEqual(eps.map((e) => e.id));
+    }
+    // a malformed line is still named by its line number, counted with the blank ones
+    await writeFile(join(d, EPISODES_FILE), '\uFEFF' + [lines[0], '', '{"id": "x",', ...lines.slice(1)].join('\r\n'));
+    await expect(readSuite(d)).rejects.toThrow(/episodes\.jsonl:3: malformed JSON/);
+  });
+
+  it('a view path written relative to the working directory, or with backslashes: the missing image says how to write it', async () => {
+    const d = await copySuite((t) => t);
+    const text = (await readFile(join(d, EPISODES_FILE), 'utf8')).trimEnd().split('\n');
+    // as if run from the suite folder's parent (path.resolve reads process.cwd())
+    vi.spyOn(process, 'cwd').mockReturnValue(dirname(d));
+    onTestFinished(() => {
+      vi.restoreAllMocks();
+    });
+    const cwdRelative = relative(process.cwd(), d).split(sep).join('/');
+    const withPath = (path: string) => {
+      const o = JSON.parse(text[0]);
+      o.views[0] = { path };
+      return [JSON.stringify(o), ...text.slice(1)].join('\n') + '\n';
+    };
+    const first = JSON.parse(text[0]).views[0].path as string;
+    await writeFile(join(d, EPISODES_FILE), withPath(`${cwdRelative}/${first}`));
+    await expect(readSuite(d)).rejects.toThrow(`is missing: ${resolve(d, cwdRelative, first)} (view paths are relative to the suite folder ${d}, not to the working directory: write "${first}")`);
+    await writeFile(join(d, EPISODES_FILE), withPath(first.replace('/', '\\')));
+    await expect(readSuite(d)).rejects.toThrow(`(write the path with "/", not "\\": "${first}")`);
   });
 
   it('says where to look when there is no suite', async () => {

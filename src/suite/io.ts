@@ -6,15 +6,15 @@
  * reader never sees a half-written suite. Reading
  * validates every line and names the file, line and episode of each problem.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { episodeProblems } from '../episode/validate.js';
 import { SCENARIO_KINDS } from './kinds/names.js';
 import { encodePNG } from '../scenes/codec.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
+import { readTextLines } from '../util/text-file.js';
 import type { SuiteEpisode, ViewRef } from './types.js';
 
 export const EPISODES_FILE = 'episodes.jsonl';
@@ -108,6 +108,21 @@ export interface ReadSuiteOptions {
   checkImages?: boolean;
 }
 
+/**
+ * Why a hand-written view path names no file, when the likely slip can be seen: a path written
+ * relative to the working directory (or with Windows' backslashes) instead of relative to the
+ * suite folder. '' when neither is the case.
+ */
+async function misplacedViewHint(dir: string, rel: string): Promise<string> {
+  const exists = (p: string) => stat(p).then((st) => st.isFile(), () => false);
+  const inSuite = relative(resolve(dir), resolve(rel));
+  if (!inSuite.startsWith('..') && !isAbsolute(inSuite) && (await exists(resolve(rel)))) {
+    return ` (view paths are relative to the suite folder ${dir}, not to the working directory: write ${JSON.stringify(inSuite.split(sep).join('/'))})`;
+  }
+  if (rel.includes('\\') && (await exists(resolve(dir, rel.replace(/\\/g, '/'))))) return ` (write the path with "/", not "\\": ${JSON.stringify(rel.replace(/\\/g, '/'))})`;
+  return '';
+}
+
 /** Read a suite written by writeSuite; views come back as `{path}` relative to `dir`. */
 export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promise<SuiteEpisode[]> {
   const file = join(dir, EPISODES_FILE);
@@ -121,9 +136,9 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
   const known = new Set<string>([...SCENARIO_KINDS, ...(opts.extraKinds ?? [])]);
   const episodes: SuiteEpisode[] = [];
   const ids = new Map<string, number>();
-  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let line = 0;
-  for await (const text of rl) {
+  // a byte-order mark and CRLF line ends, as Windows editors save a hand-written file, are read as any other
+  for await (const text of readTextLines(file)) {
     line++;
     if (text.trim() === '') continue;
     let ep: SuiteEpisode;
@@ -149,12 +164,12 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
         throw new DataError(`${name}: views[${v}] path ${JSON.stringify(rel)} must be relative to the suite directory and stay inside it`, { file, line });
       }
       if (opts.checkImages ?? true) {
-        const p = resolve(dir, (ref as { path: string }).path);
+        const p = resolve(dir, rel);
         // statSync: one awaited stat per view (a trip through libuv's thread pool each) took most of reading a large suite
         try {
           statSync(p);
         } catch {
-          throw new DataError(`${name}: image of views[${v}] is missing: ${p}`, { file, line });
+          throw new DataError(`${name}: image of views[${v}] is missing: ${p}${await misplacedViewHint(dir, rel)}`, { file, line });
         }
       }
     }

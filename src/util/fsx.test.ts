@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { writeDirAtomic, writeFileAtomic, writeFileAtomicSync } from './fsx.js';
+import { readJsonFlagFile, writeDirAtomic, writeFileAtomic, writeFileAtomicSync } from './fsx.js';
 
 const tmp = () => tmpDir('askfirst-fsx');
 
@@ -61,5 +61,15 @@ describe('atomic writes', () => {
     expect(readdirSync(d).sort()).toEqual(['.out[1].old-2147483646-0a1b2c3d', '.out[1].tmp-1-0a1b2c3d', 'out[1]']);
     await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'newer.txt'), 'newer')); // now out[1] is there
     expect(readdirSync(d).sort()).toEqual(['.out[1].tmp-1-0a1b2c3d', 'out[1]']);
+  });
+});
+
+describe('readJsonFlagFile', () => {
+  it('a JSON file saved with a byte-order mark or CRLF line ends (Notepad, PowerShell) reads as the same settings', () => {
+    const d = tmp();
+    writeFileSync(join(d, 'bom.json'), '\uFEFF{\r\n  "policy": ["oracle"]\r\n}\r\n'); // was "--config …: not a JSON file (Unexpected token '\uFEFF' …)"
+    expect(readJsonFlagFile('--config', join(d, 'bom.json'))).toEqual({ policy: ['oracle'] });
+    writeFileSync(join(d, 'bad.json'), '\uFEFF{"policy": }');
+    expect(() => readJsonFlagFile('--config', join(d, 'bad.json'))).toThrow(`--config ${join(d, 'bad.json')}: not a JSON file (`);
   });
 });

@@ -3,12 +3,13 @@
  * sibling and are renamed into place, and so do whole directories (writeDirAtomic); JSONL
  * records are appended one whole line per write.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from './errors.js';
 import { processAlive } from './lockfile.js';
+import { readTextFileSync } from './text-file.js';
 
 function tmpName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -163,7 +164,7 @@ export { writeFile };
 export function readJsonFlagFile(flag: string, path: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFileSync(path); // a byte-order mark dropped, as Windows editors save one
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder; give a JSON file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;

@@ -376,6 +376,12 @@ describe('bad input', () => {
       await expect(readProactiveBench(d)).rejects.toBeInstanceOf(DataError);
     });
   }
+  it('a file saved by a Windows editor (a BOM, CRLF line ends) reads as the one written', async () => {
+    const d = await fixture('QuickDraw_preprocessed.jsonl', [], ['QD/0000.png', 'QD/0001.png', 'QD/0002.png']);
+    await writeFile(join(d, 'QuickDraw_preprocessed.jsonl'), '\uFEFF' + JSON.stringify(good) + '\r\n\r\n'); // was "…jsonl:1: malformed JSON: Unexpected token '\uFEFF'"
+    expect((await readProactiveBench(d)).map((e) => e.id)).toEqual(['QD-0']);
+  });
+
   it('a folder that is not there says how to get the data (it is not shipped)', async () => {
     await expect(readProactiveBench(join(tmpDir('askfirst-pb-none'), 'ProactiveBench', 'test'))).rejects.toThrow(
       /ProactiveBench directory not found: .*download tdemin16\/ProactiveBench from Hugging Face and unzip the archives in its test\/ folder/,

@@ -23,10 +23,11 @@
  *   files askfirst wrote; `kind` is the matching askfirst scenario kind (occlusion, corruption, …),
  *   the dataset name is in `meta.dataset`.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
 import { DataError, InputError, NotFoundError } from '../../util/errors.js';
+import { readTextFile } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
 import { checkEntry, DATASET_INFO, isPBDataset, PB_DATASETS, type PBDataset } from './datasets.js';
 import { filterIds } from './filter.js';
@@ -110,7 +111,7 @@ export async function loadProactiveBench(
   const episodes: SuiteEpisode[] = [];
   const origin = new Map<string, { file: string; line: number }>();
   for (const { dataset, file } of files) {
-    const text = await readFile(file, 'utf8');
+    const text = await readTextFile(file); // a BOM dropped; a CRLF line's \r is JSON whitespace
     const keep = filterIds(dataset)!;
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
