@@ -18,4 +18,11 @@ describe('codec', () => {
   it('names the file on garbage', () => {
     expect(() => decodeImage(new Uint8Array([1, 2, 3]), 'x.png')).toThrow(/x\.png.*not a PNG or JPEG/);
   });
+  it('a PNG cut short (a copy or download stopped midway) says so, wherever it stops', () => {
+    const png = encodePNG(img);
+    // pngjs says "There are some read requests waitng on finished stream" for every one of these
+    for (const n of [24, 40, png.length >> 1, png.length - 12, png.length - 1]) {
+      expect(() => decodeImage(png.subarray(0, n), 'x.png')).toThrow(`x.png: cannot decode image: the PNG file ends early (truncated: a copy or download stopped midway?); copy or save it again`);
+    }
+  });
 });

@@ -32,7 +32,16 @@ export function encodePNG(img: RGBImage): Buffer {
 
 export function decodePNG(buf: Uint8Array, name = 'image'): RGBImage {
   checkImageLimits(buf, name);
-  const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  } catch (e) {
+    // pngjs's words for a file that stops before its last chunk, wherever it stops (its own typo included)
+    if (e instanceof Error && /read requests wait(?:i)?ng on finished stream|unexpected end of file/i.test(e.message)) {
+      throw new DataError('cannot decode image: the PNG file ends early (truncated: a copy or download stopped midway?); copy or save it again', { file: name, cause: e });
+    }
+    throw e;
+  }
   return rgbaToRgb(png.data, png.width, png.height);
 }
 
