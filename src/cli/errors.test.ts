@@ -65,6 +65,9 @@ describe('CLI errors a user can fix', () => {
     expect(explainFsError(fsErr('EACCES', 'mkdir', '/srv/.ds.tmp-123-0a1b2c3d'))?.message).toMatch(/^cannot write \/srv\/ds: permission denied/);
     expect(explainFsError(fsErr('ENOSPC', 'open', '/srv/.ds.tmp-123-0a1b2c3d/images/.a.png.123.ff.tmp'))?.message).toMatch(/^cannot write \/srv\/ds\/images\/.*: no space left/);
     expect(explainFsError(fsErr('ENOSPC', 'write', '/srv/out/r.jsonl'))?.message).toMatch(/no space left/);
+    // a file written whole (fsx.ts writeFileAtomic) or a lock being taken (lockfile.ts): named as the file, not its temporary name
+    expect(explainFsError(fsErr('EACCES', 'open', '/srv/ro/.report.html.123.0a1b2c3d.tmp'))?.message).toBe('cannot write /srv/ro/report.html: permission denied (a read-only directory?); choose a directory you can write to');
+    expect(explainFsError(fsErr('EACCES', 'open', 'ro/..lock.123.0a1b2c3d.tmp'))?.message).toMatch(/^cannot write ro\/\.lock: permission denied/);
     expect(explainFsError(new Error('plain'))).toBeNull();
   });
 

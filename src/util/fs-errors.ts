@@ -37,10 +37,13 @@ export function explainFsError(e: unknown): AskfirstError | null {
   const err = e as FsError;
   // A failed rename of a temporary file into place (fsx.ts's atomic writes) is about its destination, not the temporary name.
   // A path in writeDirAtomic's temporary sibling folder (fsx.ts) is shown where it is going: /p/.out.tmp-PID-HEX/x → /p/out/x.
-  const path = (err.syscall === 'rename' && err.dest ? err.dest : err.path)?.replace(/([\\/])\.([^\\/]+)\.(?:tmp|old)-\d+-[0-9a-f]{8}(?=[\\/]|$)/, '$1$2');
+  const raw = (err.syscall === 'rename' && err.dest ? err.dest : err.path)?.replace(/([\\/])\.([^\\/]+)\.(?:tmp|old)-\d+-[0-9a-f]{8}(?=[\\/]|$)/, '$1$2');
+  // A temporary file (fsx.ts writeFileAtomic, lockfile.ts: `.NAME.PID.HEX.tmp` beside NAME) is named as the file it becomes: ro/.report.html.123.0a1b2c3d.tmp → ro/report.html.
+  const tmpFile = /([\\/]|^)\.([^\\/]+)\.\d+\.[0-9a-f]{8}\.tmp$/;
+  const path = raw?.replace(tmpFile, '$1$2');
   if (typeof err.code !== 'string' || !path) return null;
   if (err.syscall === 'rename' && err.code === 'ENOTDIR' && /[\\/]$/.test(path)) return new InputError(`${path} names a directory (it ends with "/") where a file is expected; give a file name`, { cause: e });
-  const verb = err.syscall === 'open' || err.syscall === 'read' || err.syscall === 'scandir' || err.syscall === 'stat' ? 'use' : 'write';
+  const verb = raw !== path ? 'write' : err.syscall === 'open' || err.syscall === 'read' || err.syscall === 'scandir' || err.syscall === 'stat' ? 'use' : 'write';
   switch (err.code) {
     case 'ENOTDIR':
     case 'EEXIST': {

@@ -23,6 +23,7 @@
  */
 import { closeSync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import { AskfirstError } from './errors.js';
 
 export type LockAttempt = { ok: true } | { ok: false; holder: string };
@@ -46,7 +47,8 @@ export function processAlive(pid: number): boolean {
 
 /** Create `path` holding `content` unless it exists (false then). */
 function createExclusive(path: string, content: string): boolean {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  // `.NAME.PID.HEX.tmp` beside it, as fsx.ts names its temporary files (fs-errors.ts names either by NAME)
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   writeFileSync(tmp, content, { flag: 'wx' });
   try {
     linkSync(tmp, path);
