@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
@@ -314,6 +314,29 @@ describe('an --out folder that is a file', () => {
       expect(r.err, args.join(' ')).toMatch(new RegExp(`^askfirst: (invalid options of askfirst train reward:\\n  - )?--db-dir: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file; give a folder`));
     }
     expect(readdirSync(d)).toEqual(['taken']);
+  });
+});
+
+describe('a path starting with ~ that the shell left as it is (quoted, or after "=")', () => {
+  it('an --out is refused before any work (it wrote into a folder named ~ in the working directory); a missing input says why', async () => {
+    const d = tmpDir('af-cli-tilde');
+    const prev = process.cwd();
+    process.chdir(d);
+    onTestFinished(() => process.chdir(prev));
+    const hint = 'askfirst does not expand ~: the shell does, only where it is not quoted and not after "="; write the path as $HOME/…, or leave the quotes off';
+    for (const args of [['suite', 'generate', '--episodes', '1', '--kinds', 'camera'], ['eval', '--policy', 'oracle', '--data', d]]) {
+      const r = await cli(...args, '--out', '~/af-out', '--no-progress');
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toBe('askfirst: --out: ~/af-out starts with ~, which askfirst does not expand (the shell does, only where it is not quoted and not after "="); write the path as $HOME/…, or ./~ for a folder named ~');
+    }
+    expect(readdirSync(d)).toEqual([]);
+    const data = await cli('eval', '--policy', 'oracle', '--data', '~/af-suite', '--out', join(d, 'run'), '--no-progress'); // was "--data: no directory at ~/af-suite", no reason given
+    expect(data.err).toBe(`askfirst: --data: no directory at ~/af-suite (${hint})`);
+    const cfg = await cli('eval', '--config', '~/af.json', '--data', d, '--out', join(d, 'run'));
+    expect(cfg.err).toBe(`askfirst: --config ~/af.json: no such file (${hint})`);
+    const dot = await cli('suite', 'generate', '--episodes', '1', '--kinds', 'camera', '--out', './~/s', '--no-progress'); // a folder named ~, asked for
+    expect(dot.code).toBe(0);
+    await expect(readSuite(join(d, '~', 's'))).resolves.toHaveLength(1);
   });
 });
 

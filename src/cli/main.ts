@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { describeError, isAskfirstError } from '../util/errors.js';
-import { explainFsError } from '../util/fs-errors.js';
+import { explainFsError, withTildeHint } from '../util/fs-errors.js';
 import { InvalidConfigError, settingName, type FieldNamer } from '../util/config.js';
 import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/old-checkpoints.js';
 import { loadCommands } from './commands.js';
@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof InvalidConfigError && running) {
       console.error(`askfirst: ${e.describe(flagNamer(running), `invalid options of askfirst ${commandPath(running)}`)}`);
     } else if (isAskfirstError(e)) {
-      console.error(`askfirst: ${e.message}`);
+      console.error(`askfirst: ${withTildeHint(e.message)}`);
     } else {
       console.error(`askfirst: unexpected error: ${describeError(e)}`);
       if (process.env.ASKFIRST_DEBUG && e instanceof Error) console.error(e.stack);

@@ -111,12 +111,16 @@ function valueAt(v: unknown, path: readonly PropertyKey[]): unknown {
 /**
  * A path option naming a folder to write into (a run directory, an eval's --out): an existing
  * file there is refused when the config is resolved, before any work, instead of at the first
- * write minutes later.
+ * write minutes later; so is a path starting with `~` that the shell left unexpanded (quoted).
  */
 export function outDirField(): z.ZodString {
   return z
     .string()
     .min(1)
+    .refine((p) => !/^~(?:[\\/]|$)/.test(p), {
+      // quoted, or after "=", the shell leaves ~ alone: the run would write into a folder named ~ in the working directory
+      error: (iss) => `${String(iss.input)} starts with ~, which askfirst does not expand (the shell does, only where it is not quoted and not after "="); write the path as $HOME/…, or ./~ for a folder named ~`,
+    })
     .refine((p) => !isFile(p), { error: (iss) => `${String(iss.input)} is a file; give a folder (a new one is created)` });
 }
 

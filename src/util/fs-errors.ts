@@ -75,3 +75,15 @@ export function explainFsError(e: unknown): AskfirstError | null {
       return null;
   }
 }
+
+/** A path in `message` that starts with `~` as typed: the shell expands it only where it is not quoted, askfirst never does. */
+const UNEXPANDED_TILDE = /(?:^|[\s:'"(`=/])~(?:[\\/]|$|[\s:'")`])/;
+
+/**
+ * `message` with a hint when it names a path starting with `~` (`--data "~/suite"`, `--out=~/x`:
+ * quoted, or after `=`, the shell leaves `~` as it is), so "no directory at ~/suite" says why.
+ */
+export function withTildeHint(message: string): string {
+  if (!UNEXPANDED_TILDE.test(message)) return message;
+  return `${message} (askfirst does not expand ~: the shell does, only where it is not quoted and not after "="; write the path as $HOME/…, or leave the quotes off)`;
+}
