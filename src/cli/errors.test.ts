@@ -329,6 +329,10 @@ describe('a path starting with ~ that the shell left as it is (quoted, or after 
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.err, args.join(' ')).toBe('askfirst: --out: ~/af-out starts with ~, which askfirst does not expand (the shell does, only where it is not quoted and not after "="); write the path as $HOME/…, or ./~ for a folder named ~');
     }
+    for (const args of [['suite', 'show', '--data', d, '--episode', 'x'], ['feedback', 'export', '--project', 'p', '--format', 'sft', '--db-dir', d]]) {
+      const r = await cli(...args, '--out', '~/af-file'); // files: the PNG sheet, the JSONL
+      expect(r.err, args.join(' ')).toBe('askfirst: --out: ~/af-file starts with ~, which askfirst does not expand (the shell does, only where it is not quoted and not after "="); write the path as $HOME/…, or ./~ for a folder named ~');
+    }
     expect(readdirSync(d)).toEqual([]);
     const data = await cli('eval', '--policy', 'oracle', '--data', '~/af-suite', '--out', join(d, 'run'), '--no-progress'); // was "--data: no directory at ~/af-suite", no reason given
     expect(data.err).toBe(`askfirst: --data: no directory at ~/af-suite (${hint})`);

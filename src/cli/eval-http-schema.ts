@@ -1,5 +1,6 @@
 /** The remote-model and open-ended options of `askfirst eval` (and the probes): light, read at startup for their options and --help. */
 import { z } from 'zod';
+import { outPathField } from '../util/config.js';
 import { EVAL_MODES } from '../episode/types.js';
 
 export const EVAL_MODE_NAMES = [...EVAL_MODES, 'mcqa', 'open'] as const;
@@ -12,7 +13,7 @@ export const evalHttpFields = {
   concurrency: z.number().int().min(1).max(1024).optional().describe('openai: requests in flight at once (default 8)'),
   timeout: z.number().positive().optional().describe('openai: per-request timeout in seconds (default 120)'),
   retries: z.number().int().min(0).max(100).optional().describe('openai: retries per request on 429/5xx/network errors/timeouts/malformed replies (default 6)'),
-  cache: z.string().optional().describe('openai: response cache directory; repeated greedy requests are answered from it'),
+  cache: outPathField().optional().describe('openai: response cache directory; repeated greedy requests are answered from it'),
   apiKeyEnv: z.string().optional().describe('openai: environment variable holding the API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY); the key is never printed or written'),
   apiKeyHeader: z
     .enum(['authorization', 'api-key'])

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { IllumeConfigSchema } from '../feedback/illume-config.js';
 import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
 import { TASK_TYPES } from '../feedback/tasks.js';
-import { outDirField } from '../util/config.js';
+import { outDirField, outPathField } from '../util/config.js';
 
 /** The workbench database options every feedback subcommand shares. */
 export const dbFields = {
@@ -36,7 +36,7 @@ export const ExportSchema = z.object({
   ...dbFields,
   project: z.string().min(1).describe('project name'),
   format: z.enum(['sft', 'dpo']).describe('sft: accepted rationales (messages); dpo: preferences (prompt/chosen/rejected)'),
-  out: z.string().min(1).describe('output JSONL file'),
+  out: outPathField().describe('output JSONL file'),
   images: z.enum(['path', 'base64']).default('path').describe('images as absolute paths or inline base64 data URIs'),
 });
 
@@ -57,7 +57,7 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   labelsPerItem: z.number().int().min(1).default(1).describe('annotators per rationale task for --critic workbench'),
   host: z.string().default('127.0.0.1').describe('for --critic workbench: interface of the workbench it serves'),
   port: z.number().int().min(0).max(65535).default(8787).describe('for --critic workbench: port of the workbench it serves'),
-  out: z.string().optional().describe('write the per-round report as JSON here'),
+  out: outPathField().optional().describe('write the per-round report as JSON here'),
   json: z.boolean().default(false).describe('print the report as JSON'),
 });
 

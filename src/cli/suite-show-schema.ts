@@ -1,5 +1,6 @@
 /** The settings of `askfirst suite show`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
+import { outPathField } from '../util/config.js';
 
 export const SuiteShowSchema = z.object({
   data: z.string().min(1).describe("suite directory (askfirst format), or proactivebench:DIR for ProactiveBench's layout"),
@@ -7,7 +8,7 @@ export const SuiteShowSchema = z.object({
   kind: z.string().optional().describe('show the --index-th episode of this kind instead of --episode'),
   index: z.number().int().min(0).default(0).describe('with --kind: which episode of that kind (0 = the first)'),
   allKinds: z.boolean().default(false).describe('write one sheet per kind (its first non-control episode) into the --out folder'),
-  out: z.string().optional().describe('output PNG file (a folder with --all-kinds); default sheet-<episode>.png, or sheets/'),
+  out: outPathField().optional().describe('output PNG file (a folder with --all-kinds); default sheet-<episode>.png, or sheets/'),
   tile: z.number().int().min(32).max(1024).default(256).describe('longest side of each view in the sheet, in pixels'),
   maxViews: z.number().int().min(1).max(1000).default(24).describe('draw at most this many views of an episode'),
   filter: z.boolean().default(true).describe("ProactiveBench data: show only the ids the paper evaluates (off: every entry)"),

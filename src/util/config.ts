@@ -114,14 +114,21 @@ function valueAt(v: unknown, path: readonly PropertyKey[]): unknown {
  * write minutes later; so is a path starting with `~` that the shell left unexpanded (quoted).
  */
 export function outDirField(): z.ZodString {
+  return outPathField().refine((p) => !isFile(p), { error: (iss) => `${String(iss.input)} is a file; give a folder (a new one is created)` });
+}
+
+/**
+ * A path option naming a file or folder to write (`suite show --out`, `feedback export --out`,
+ * `--cache`): one starting with `~` is refused. Quoted, or after "=", the shell leaves `~` as it
+ * is, and the run would write into a folder named `~` in the working directory.
+ */
+export function outPathField(): z.ZodString {
   return z
     .string()
     .min(1)
     .refine((p) => !/^~(?:[\\/]|$)/.test(p), {
-      // quoted, or after "=", the shell leaves ~ alone: the run would write into a folder named ~ in the working directory
       error: (iss) => `${String(iss.input)} starts with ~, which askfirst does not expand (the shell does, only where it is not quoted and not after "="); write the path as $HOME/…, or ./~ for a folder named ~`,
-    })
-    .refine((p) => !isFile(p), { error: (iss) => `${String(iss.input)} is a file; give a folder (a new one is created)` });
+    });
 }
 
 /** True when `p` names an existing file (not when it is missing, a folder, or unreachable: the first write says why). */
