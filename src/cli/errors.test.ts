@@ -1,5 +1,5 @@
 /** CLI error messages for a careless user (issue 20): every one says what to fix, none says "unexpected error … please report it". */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -56,6 +56,19 @@ describe('CLI errors a user can fix', () => {
     expect(dir.code).toBe(1);
     expect(dir.err).toMatch(/existing is a directory where a file is expected/);
     for (const r of [slash, dir]) expect(r.err).not.toMatch(/\.tmp|unexpected error|please report/);
+  });
+
+  it('an --out that is a symbolic link to nothing: names the link and where it points (was "no such file or directory: OUT")', async () => {
+    const d = tmpDir('af-cli-dangling');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    symlinkSync(join(d, 'gone'), join(d, 'out'));
+    for (const args of [['eval', '--policy', 'oracle', '--no-progress'], ['export', '--no-progress'], ['suite', 'show', '--all-kinds']]) {
+      const r = await cli(...args, '--data', suite, '--out', join(d, 'out'));
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toBe(`askfirst: cannot write ${join(d, 'out')}: it is a symbolic link to ${join(d, 'gone')}, which does not exist; create that folder, or give another output directory`);
+    }
+    expect(readdirSync(d).sort()).toEqual(['out', 'suite']);
   });
 
   it('read-only and full disks are named as such (a read-only file system is not "not found")', () => {

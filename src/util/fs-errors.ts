@@ -4,8 +4,8 @@
  * user's to fix, not "an unexpected error, please report it". Node's recursive mkdir reports a
  * read-only file system as ENOENT; the nearest existing ancestor tells the two apart.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { AskfirstError, ConfigError, InputError } from './errors.js';
 
 type FsError = NodeJS.ErrnoException & { path?: string; dest?: string };
@@ -20,6 +20,23 @@ function existingAncestor(p: string): string | null {
       if (dirname(d) === d) return null;
     }
   }
+}
+
+/** The symbolic link on `p` or one of its ancestors whose target does not exist (checked up to the first that exists), or null. */
+function danglingLink(p: string): { path: string; target: string } | null {
+  for (let d = p; dirname(d) !== d; d = dirname(d)) {
+    try {
+      statSync(d);
+      return null; // it exists (a link to something real included): what is missing lies below it
+    } catch {
+      try {
+        if (lstatSync(d).isSymbolicLink()) return { path: d, target: resolve(dirname(d), readlinkSync(d)) };
+      } catch {
+        // not there at all: look further up
+      }
+    }
+  }
+  return null;
 }
 
 function writable(p: string): boolean {
@@ -65,6 +82,8 @@ export function explainFsError(e: unknown): AskfirstError | null {
     case 'ENFILE':
       return new ConfigError(`too many open files while using ${path}; raise the limit (ulimit -n) or lower --batch-size/--concurrency`, { cause: e });
     case 'ENOENT': {
+      const link = verb === 'write' || err.syscall === 'open' ? danglingLink(path) : null; // writing through a link to nothing
+      if (link) return new InputError(`cannot write ${link.path}: it is a symbolic link to ${link.target}, which does not exist; create that folder, or give another output directory`, { cause: e });
       if (err.syscall === 'mkdir') {
         const anc = existingAncestor(path);
         if (anc && !writable(anc)) return new InputError(`cannot create ${path}: ${anc} is not writable (a read-only file system or directory?); choose another output directory`, { cause: e });
