@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import type { AskPayload, Fact, PreferencePayload, RationalePayload } from '../f
 import { rationaleText } from '../feedback/facts.js';
 import { SceneRng } from '../util/rng.js';
 import { tmpDir } from '../testing/tmp.js';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
 import { runAgreement, runExport, runIllumeCommand, runImport } from './feedback.js';
 
 const dir = tmpDir('af-cli-fb');
@@ -223,4 +225,33 @@ describe('feedback commands on PGlite say which database they open (it takes sec
     expect(JSON.parse(out[1])).toEqual([]);
     expect(out).toHaveLength(2);
   }, 180_000);
+});
+
+describe('askfirst feedback import --suite with view paths eval reads', () => {
+  it('"./images/…" imports as "images/…"; images linked from outside the suite are refused, naming the episode, before any database is made', async () => {
+    const d = tmpDir('af-cli-fb-paths');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const lines = readFileSync(join(suite, 'episodes.jsonl'), 'utf8').trim().split('\n');
+    const dotted = lines.map((l) => {
+      const ep = JSON.parse(l) as { views: { path: string }[] };
+      ep.views = ep.views.map((v) => ({ path: `./${v.path}` }));
+      return JSON.stringify(ep);
+    });
+    writeFileSync(join(suite, 'episodes.jsonl'), dotted.join('\n') + '\n');
+    const out: string[] = [];
+    // was "image path "./images/camera-00000_v0.png" is not a plain relative path inside the project's image folder", after the database was made
+    await runImport({ dbDir: join(d, 'db'), project: 'dots', suite, labelsPerItem: '1', tasks: ['ask'] }, (s) => out.push(s));
+    expect(out[0]).toMatch(/^project dots: 1 new items from /);
+
+    const linked = join(d, 'linked');
+    mkdirSync(linked);
+    writeFileSync(join(linked, 'episodes.jsonl'), lines.join('\n') + '\n');
+    symlinkSync(join(suite, 'images'), join(linked, 'images'));
+    const first = (JSON.parse(lines[0]) as { id: string; views: { path: string }[] });
+    await expect(runImport({ dbDir: join(d, 'db2'), project: 'linked', suite: linked, tasks: ['ask'] }, () => undefined)).rejects.toThrow(
+      `--suite ${linked}: episode ${first.id} view 0: image path ${JSON.stringify(first.views[0].path)} leads outside the image folder (symlink); the workbench serves only images inside the suite folder: copy them in instead of linking`,
+    );
+    expect(existsSync(join(d, 'db2'))).toBe(false);
+  });
 });

@@ -11,7 +11,7 @@
  * `import`/`export`, or use PostgreSQL. `illume --critic workbench` serves the workbench itself.
  */
 import { untilStopped } from './signals.js';
-import { dirname, resolve } from 'node:path';
+import { dirname, posix, resolve } from 'node:path';
 import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
 import { demoEpisodes } from '../feedback/demo-scenes.js';
@@ -21,6 +21,7 @@ import { createDemoProject, firstReplies, importEpisodes, projectForImages } fro
 import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
 import { openStore } from '../feedback/open-store.js';
+import { resolveImage } from '../feedback/paths.js';
 import { openingLine } from '../feedback/db-dir.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
@@ -57,16 +58,30 @@ async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>,
   }
 }
 
-/** Episodes of a suite with views as paths relative to the suite directory. */
+/**
+ * Episodes of a suite with views as paths relative to the suite directory, in the plain form the
+ * workbench stores and serves (`./images/a.png` → `images/a.png`), each checked to be a file inside
+ * the suite folder as the workbench will resolve it (a linked images/ leading out of it is not), so
+ * a suite eval reads but the workbench could not serve fails here, before any database is made.
+ */
 async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<string>[]> {
-  const eps = await readSuite(dir);
-  return eps.slice(0, limit ?? eps.length).map((ep) => ({
-    ...ep,
-    views: ep.views.map((v, i) => {
+  const eps = (await readSuite(dir)).slice(0, limit);
+  const out: Episode<string>[] = [];
+  for (const ep of eps) {
+    const views: string[] = [];
+    for (const [i, v] of ep.views.entries()) {
       if (!('path' in v) || v.crop) throw new InputError(`episode ${ep.id} view ${i}: only plain image-path views can be imported into the workbench`);
-      return v.path;
-    }),
-  }));
+      const rel = posix.normalize(v.path);
+      await resolveImage(dir, rel).catch((e: unknown) => {
+        const why = e instanceof Error ? e.message : String(e);
+        const fix = /\(symlink\)$/.test(why) ? '; the workbench serves only images inside the suite folder: copy them in instead of linking' : '';
+        throw new InputError(`--suite ${dir}: episode ${ep.id} view ${i}: ${why}${fix}`, { cause: e });
+      });
+      views.push(rel);
+    }
+    out.push({ ...ep, views });
+  }
+  return out;
 }
 
 export async function runImport(raw: Record<string, unknown>, print = console.log, note: Note = silent): Promise<void> {
