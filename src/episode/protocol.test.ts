@@ -296,4 +296,12 @@ describe('episodeProblems', () => {
     expect(p).toMatch(/answer 7/);
     expect(p).toMatch(/steps must have one entry per view/);
   });
+
+  it('a step written by hand without "next" (or with a list there) is named, not a crash later ("Cannot convert undefined or null to object")', () => {
+    const good = toy();
+    for (const next of [undefined, null, [1], 'x']) {
+      const steps = good.steps.map((s, v) => (v === good.steps.length - 1 ? ({ offered: s.offered, next } as unknown as typeof s) : s));
+      expect(episodeProblems(toy({ steps })), String(next)).toEqual([`steps[${good.steps.length - 1}].next must be an object {"intervention index": view index}, {} when no move leads on`]);
+    }
+  });
 });

@@ -28,7 +28,11 @@ export function episodeProblems(ep: Episode): string[] {
     ep.steps.forEach((s, v) => {
       if (!Array.isArray(s?.offered) || s.offered.some((i) => !isInt(i) || i < 0 || i >= ni))
         p.push(`steps[${v}].offered must list intervention indices (0..${ni - 1})`);
-      for (const [k, to] of Object.entries(s?.next ?? {})) {
+      if (typeof s?.next !== 'object' || s.next === null || Array.isArray(s.next)) {
+        p.push(`steps[${v}].next must be an object {"intervention index": view index}, {} when no move leads on`);
+        return;
+      }
+      for (const [k, to] of Object.entries(s.next)) {
         if (!s.offered?.includes(Number(k))) p.push(`steps[${v}].next: intervention ${k} is not offered`);
         if (!inView(to)) p.push(`steps[${v}].next[${k}] = ${to} is not a view index`);
       }
