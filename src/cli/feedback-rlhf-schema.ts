@@ -2,10 +2,11 @@
 import { z } from 'zod';
 import { SimulateConfigSchema } from '../feedback/simulate.js';
 import { dbFields } from './feedback-schema.js';
+import { newProjectField } from '../feedback/db-dir.js';
 
 export const PairsSchema = z.object({
   ...dbFields,
-  project: z.string().min(1).describe('project name (created if missing; its image folder is the suite directory, so an existing project must come from the same suite)'),
+  project: newProjectField().describe('project name (created if missing; its image folder is the suite directory, so an existing project must come from the same suite)'),
   suite: z.string().min(1).describe('the suite the results were made on (episodes.jsonl + images/)'),
   results: z.array(z.string()).min(1).describe('results.jsonl files (askfirst eval --out DIR: DIR/proactive/results.jsonl), comma-separated; plays of one episode id become pairs'),
   perEpisode: z.number().int().min(1).default(1).describe('pairs per episode at most'),

@@ -1,7 +1,7 @@
 /** The settings of `askfirst feedback …`: light, read at startup for their options and --help (commands.ts). */
 import { z } from 'zod';
 import { IllumeConfigSchema } from '../feedback/illume-config.js';
-import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
+import { DEFAULT_FEEDBACK_DB_DIR, newProjectField } from '../feedback/db-dir.js';
 import { TASK_TYPES } from '../feedback/tasks.js';
 import { outDirField, outPathField } from '../util/config.js';
 
@@ -20,7 +20,7 @@ export const ServeSchema = z.object({
 
 export const ImportSchema = z.object({
   ...dbFields,
-  project: z.string().min(1).describe('project name (created if missing; an existing one must have the same image folder, so a re-run adds what is missing)'),
+  project: newProjectField().describe('project name (created if missing; an existing one must have the same image folder, so a re-run adds what is missing)'),
   suite: z.string().optional().describe('suite directory (episodes.jsonl + images/); its folder becomes the image folder'),
   demo: z.number().int().min(1).optional().describe('instead of --suite: draw this many demo episodes'),
   images: z.string().optional().describe('image folder for --demo (default: <db-dir>/../images/<project>)'),
@@ -53,7 +53,7 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   suite: z.string().optional().describe('suite directory to take items from (default: demo scenes; not with --demo)'),
   demo: z.number().int().min(2).default(120).describe('demo episodes when no --suite is given (not with --suite)'),
   heldOut: z.number().min(0.05).max(0.9).default(0.33).describe('share of episodes held out for rationale accuracy'),
-  project: z.string().default('illume').describe('workbench project for --critic workbench'),
+  project: newProjectField().default('illume').describe('workbench project for --critic workbench'),
   labelsPerItem: z.number().int().min(1).default(1).describe('annotators per rationale task for --critic workbench'),
   host: z.string().default('127.0.0.1').describe('for --critic workbench: interface of the workbench it serves'),
   port: z.number().int().min(0).max(65535).default(8787).describe('for --critic workbench: port of the workbench it serves'),

@@ -255,3 +255,13 @@ describe('askfirst feedback import --suite with view paths eval reads', () => {
     expect(existsSync(join(d, 'db2'))).toBe(false);
   });
 });
+
+describe('askfirst feedback import --project with a name the store refuses', () => {
+  it('is refused with the options, before any database is made (it made an empty one first)', async () => {
+    const d = tmpDir('af-cli-fb-name');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    await expect(runImport({ dbDir: join(d, 'db'), project: 'proj é', suite }, () => undefined)).rejects.toThrow(`project: must be 1–64 letters, digits, '.', '_' or '-' (got "proj é")`);
+    expect(readdirSync(d)).toEqual(['suite']);
+  });
+});

@@ -31,6 +31,7 @@ import { AskfirstError, InputError, NotFoundError } from '../util/errors.js';
 import type { Db, Queryable } from './db.js';
 import { migrate } from './migrations.js';
 import type { Annotation, Me, MyAnnotation, Progress, SubmitResponse } from './api-types.js';
+import { PROJECT_NAME, PROJECT_NAME_RULE } from './db-dir.js';
 import { validateLabel, type Fact, type Label, type TaskPayload, type TaskType } from './tasks.js';
 
 // What the HTTP API sends of these lives in api-types.ts (shared with the web client).
@@ -196,7 +197,7 @@ export class FeedbackStore {
    * caller fills once (the feedback demo's) never exists half-filled after a crash or an error.
    */
   async createProject(name: string, imageDir: string, labelsPerItem: number, items: readonly ItemInput[] = []): Promise<Project> {
-    if (!/^[\w.-]{1,64}$/.test(name)) throw new InputError(`project name "${name}" must be 1–64 letters, digits, '.', '_' or '-'`);
+    if (!PROJECT_NAME.test(name)) throw new InputError(`project name "${name}" ${PROJECT_NAME_RULE}`);
     if (!Number.isInteger(labelsPerItem) || labelsPerItem < 1) throw new InputError(`labels per item must be a positive integer, got ${labelsPerItem}`);
     return this.db.transaction(async (tx) => {
       const rows = await tx.query('INSERT INTO projects (name, image_dir, labels_per_item) VALUES ($1, $2, $3) RETURNING *', [name, imageDir, labelsPerItem]);
