@@ -51,12 +51,24 @@ function intParam(c: Context, name: string): number {
   return n;
 }
 
-/** The path of the first string (value or key) holding U+0000 in a parsed JSON value, or null. PostgreSQL text cannot store it. */
-export function findNul(v: unknown, path: string): string | null {
+/**
+ * How deep a request body may nest. A label is at most four levels deep (body.label.transcript[0].reply);
+ * a 64 KiB body of 30 000 brackets overflowed `findNul`'s stack: a 500 and a stack trace in the log.
+ */
+export const MAX_BODY_DEPTH = 32;
+
+/**
+ * The path of the first string (value or key) holding U+0000 in a parsed JSON value, or null.
+ * PostgreSQL text cannot store it. A value nested deeper than MAX_BODY_DEPTH is a BAD_INPUT.
+ */
+export function findNul(v: unknown, path: string, depth = 0): string | null {
   if (typeof v === 'string') return v.includes('\u0000') ? path : null;
+  if (v && typeof v === 'object' && depth >= MAX_BODY_DEPTH) {
+    throw new InputError(`request body is nested more than ${MAX_BODY_DEPTH} levels deep; a label is at most 4 levels deep (body.label.transcript[0].reply)`);
+  }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const p = findNul(v[i], `${path}[${i}]`);
+      const p = findNul(v[i], `${path}[${i}]`, depth + 1);
       if (p) return p;
     }
     return null;
@@ -64,7 +76,7 @@ export function findNul(v: unknown, path: string): string | null {
   if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
       if (k.includes('\u0000')) return `a key of ${path}`;
-      const p = findNul(x, `${path}.${k}`);
+      const p = findNul(x, `${path}.${k}`, depth + 1);
       if (p) return p;
     }
   }

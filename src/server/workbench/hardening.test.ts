@@ -36,6 +36,27 @@ describe('a label with U+0000', () => {
     expect(findNul({ ok: 'x', deep: [{ ['k\u0000']: 1 }] }, 'body')).toBe('a key of body.deep[0]');
   });
 
+  it('a body nested thousands of levels deep is a 400 saying so, not a 500 (findNul overflowed its stack)', async () => {
+    const a = await store.addAnnotator('deep-tester');
+    const call = (path: string, init: RequestInit = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' } });
+    const next = (await (await call(`/api/projects/${project.id}/next?type=play`)).json()) as { assignment: { id: number } };
+    const deepArray = `{"submissionId":"deep-sub-0001","label":${'['.repeat(30_000)}${']'.repeat(30_000)}}`; // under the 64 KiB limit
+    const deepObject = `{"label":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    expect(deepArray.length).toBeLessThan(64 * 1024);
+    expect(deepObject.length).toBeLessThan(64 * 1024);
+    for (const [method, path, body] of [
+      ['POST', `/api/assignments/${next.assignment.id}/annotation`, deepArray],
+      ['POST', `/api/assignments/${next.assignment.id}/play`, deepObject],
+      ['PUT', '/api/annotations/1', deepObject],
+    ] as const) {
+      const r = await call(path, { method, body });
+      expect(r.status, `${method} ${path}`).toBe(400);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/request body is nested more than 32 levels deep/);
+    }
+    // A label's own depth (body.label.transcript[0].reply) is well within the limit.
+    expect(findNul({ label: { transcript: [{ reply: 'x' }] } }, 'body')).toBeNull();
+  });
+
   it('an id beyond the database integer range is a 400 naming the parameter, not a 500', async () => {
     const a = await store.addAnnotator('big-id-tester');
     const call = (path: string, init: RequestInit = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' } });
