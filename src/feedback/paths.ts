@@ -2,9 +2,9 @@
  * Safe resolution of a project-relative image path: the result always lies inside the image
  * folder. Rejected: empty paths, NUL bytes, absolute paths (POSIX or Windows drive/UNC),
  * backslashes, any `..` segment, and paths whose real location (after following symlinks) is
- * outside the folder's real location.
+ * outside the folder's real location. The result is a file (a folder is NOT_FOUND).
  */
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { AskfirstError, NotFoundError } from '../util/errors.js';
 
@@ -21,7 +21,7 @@ export function checkRelativePath(rel: string): void {
   if (bad) throw new AskfirstError('FORBIDDEN', `image path ${JSON.stringify(rel.slice(0, 200))} is not a plain relative path inside the project's image folder`);
 }
 
-/** Absolute real path of `rel` inside `root`; FORBIDDEN if it escapes, NOT_FOUND if it does not exist. */
+/** Absolute real path of the file `rel` inside `root`; FORBIDDEN if it escapes, NOT_FOUND if it does not exist or is not a file. */
 export async function resolveImage(root: string, rel: string): Promise<string> {
   checkRelativePath(rel);
   let realRoot: string;
@@ -39,5 +39,7 @@ export async function resolveImage(root: string, rel: string): Promise<string> {
     throw new NotFoundError(`image ${rel} not found in the project's image folder`, { cause: e });
   }
   if (!real.startsWith(realRoot + sep)) throw new AskfirstError('FORBIDDEN', `image path ${JSON.stringify(rel)} leads outside the image folder (symlink)`);
+  // A folder (the workbench's GET /assets, or an item whose image path names one) was read, and EISDIR a 500.
+  if (!(await stat(real)).isFile()) throw new NotFoundError(`image ${rel} in the project's image folder is not a file`);
   return real;
 }

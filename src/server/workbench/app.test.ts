@@ -109,6 +109,17 @@ describe('workbench API security', () => {
     }
   });
 
+  it('an item whose image path names a folder is a 404 saying so, not a 500 (EISDIR)', async () => {
+    await mkdir(join(project.imageDir, 'a-folder'), { recursive: true });
+    const gwen = await store.addAnnotator('gwen');
+    const p3 = await store.createProject('folder-image', project.imageDir, 1);
+    await store.addItems(p3.id, [{ externalId: 'f0', image: 'a-folder', question: 'q', tasks: [{ type: 'preference', payload: { replies: ['a', 'b'] } }] }]);
+    const n = (await (await call(`/api/projects/${p3.id}/next`, gwen.token)).json()) as { assignment: { id: number } };
+    const r = await call(`/api/assignments/${n.assignment.id}/image`, gwen.token);
+    expect(r.status).toBe(404);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/image a-folder in the project's image folder is not a file/);
+  });
+
   it('serves model text as JSON data, never as HTML, with a strict CSP', async () => {
     const r = await call('/api/me', alice.token);
     expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
