@@ -42,6 +42,35 @@ describe('workbench API security', () => {
     expect((await call('/api/health')).status).toBe(200);
   });
 
+  it('every /api route but health refuses a missing, malformed or unknown token, and a token in the query string', async () => {
+    const routes: [string, string][] = [
+      ['GET', '/api/me'], ['GET', '/api/projects'], ['GET', `/api/projects/${project.id}/progress`], ['GET', `/api/projects/${project.id}/next`],
+      ['GET', '/api/assignments/1'], ['GET', '/api/assignments/1/image'], ['POST', '/api/assignments/1/annotation'], ['POST', '/api/assignments/1/play'],
+      ['POST', '/api/assignments/1/heartbeat'], ['GET', `/api/annotations?project=${project.id}`], ['GET', '/api/annotations/1'], ['PUT', '/api/annotations/1'],
+    ];
+    const headers: Record<string, string>[] = [
+      {},
+      { authorization: '' },
+      { authorization: 'Bearer' },
+      { authorization: 'Bearer ' },
+      { authorization: `Basic ${alice.token}` },
+      { authorization: `Token ${alice.token}` },
+      { authorization: `Bearer ${alice.token} ${bob.token}` },
+      { authorization: `Bearer ${alice.token}x` },
+      { authorization: `Bearer ${alice.token.slice(0, -1)}` },
+      { authorization: `Bearer ${'a'.repeat(10_000)}` },
+    ];
+    for (const [method, path] of routes) {
+      for (const h of headers) {
+        const r = await app.request(path, { method, headers: { ...h, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+        expect(r.status, `${method} ${path} ${JSON.stringify(h).slice(0, 60)}`).toBe(401);
+      }
+      const q = await app.request(`${path}${path.includes('?') ? '&' : '?'}token=${alice.token}&access_token=${alice.token}`, { method, body: method === 'GET' ? undefined : '{}' });
+      expect(q.status, `${method} ${path} ?token=`).toBe(401);
+    }
+    expect((await call('/api/me', alice.token)).status).toBe(200);
+  });
+
   it("one annotator cannot read or change another's labels, assignments or images", async () => {
     const next = (await (await call(`/api/projects/${project.id}/next?type=ask`, alice.token)).json()) as { assignment: { id: number; payload: { numInterventions: number } } };
     const aid = next.assignment.id;
@@ -124,6 +153,26 @@ describe('workbench API security', () => {
     const r = await call('/api/me', alice.token);
     expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(r.headers.get('content-type')).toContain('application/json');
+  });
+
+  it("one annotator cannot play, keep alive or label another's play task by its id", async () => {
+    const [owner, other] = await Promise.all(['play-owner', 'play-other'].map((x) => store.addAnnotator(x)));
+    const [t] = await store.tasks(project.id, 'play');
+    const it0 = await store.item(t.itemId);
+    const p = await store.createProject('idor-play', project.imageDir, 1);
+    await store.addItems(p.id, [{ externalId: 'p0', image: it0.image, question: it0.question, tasks: [{ type: 'play', payload: t.payload }] }]);
+    const n = (await (await call(`/api/projects/${p.id}/next`, owner.token)).json()) as { assignment: { id: number } };
+    const aid = n.assignment.id;
+    const post = (path: string, token: string, body: unknown = {}) => call(path, token, { method: 'POST', body: JSON.stringify(body) });
+    expect((await post(`/api/assignments/${aid}/play`, other.token, { performed: 0 })).status).toBe(404);
+    expect((await post(`/api/assignments/${aid}/heartbeat`, other.token)).status).toBe(404);
+    expect((await call(`/api/assignments/${aid}/image?view=0`, other.token)).status).toBe(404);
+    // the other annotator's queue has nothing of it: the task's one place is the owner's
+    expect(((await (await call(`/api/projects/${p.id}/next`, other.token)).json()) as { assignment: unknown }).assignment).toBeNull();
+    // the owner's play goes on untouched
+    const s0 = (await (await post(`/api/assignments/${aid}/play`, owner.token, { performed: 0 })).json()) as { turns: unknown[] };
+    expect(s0.turns.length).toBeGreaterThan(0);
+    expect(await store.keep(aid, owner.id)).toBe('held');
   });
 
   it('play: the model asks, the person performs the intervention, the episode continues to the answer', async () => {
