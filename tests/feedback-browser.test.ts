@@ -42,7 +42,8 @@ beforeAll(async () => {
   const { project, episodes } = await createDemoProject(store, 'browser', join(dir, 'images'), 2, 1);
   const ep = episodes[0];
   const ivs = ep.steps[0].offered.map((i) => ep.interventions[i]);
-  const payload: AskPayload = { options: [...ivs, ...ep.categories], numInterventions: ivs.length, reply: XSS };
+  // A category name from a user's suite is shown as text too.
+  const payload: AskPayload = { options: [...ivs, ...ep.categories, XSS], numInterventions: ivs.length, reply: XSS };
   await store.addItems(project.id, [{ externalId: 'xss', image: ep.views[0], question: 'Which shape is <b>this</b>?', modelOutput: XSS, tasks: [{ type: 'ask', payload }] }]);
   const a = await store.addAnnotator('alice');
   token = a.token;
@@ -73,6 +74,11 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The CSP (no inline script or style) must not break the page: Chromium reports each refusal on the console.
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+    });
     await page.goto(server.url);
 
     // A wrong token is refused with a message; the right one signs in.
@@ -114,6 +120,8 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
         if (text === XSS) {
           // The reply is shown verbatim as text: no script or img element was created, nothing ran.
           expect(await page.locator('.model-text script, .model-text img').count()).toBe(0);
+          expect(await page.locator('img[src=x]').count()).toBe(0); // nor from the option that carries it
+          expect(await page.locator('ol.options li').last().textContent()).toBe(XSS); // the option, as text
           expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
           expect(await page.locator('.question').textContent()).toBe('Which shape is <b>this</b>?');
           await page.screenshot({ path: join(SHOTS, `${step + 1}-ask-script-as-text.png`) });
@@ -163,10 +171,12 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
     }
     await page.getByTestId('all-done').waitFor();
     expect(await page.getByTestId('progress').textContent()).toMatch(/9 \/ 9 tasks complete/);
+    expect(await page.locator('.progress .fill').evaluate((e) => (e as unknown as { style: { width: string } }).style.width)).toBe('100%'); // its one style, set under the CSP
     await page.screenshot({ path: join(SHOTS, '99-all-done.png') });
     expect(seen).toEqual({ rationale: 2, ask: 3, preference: 2, play: 2 });
     expect(xssChecked).toBe(true);
     expect(pageErrors).toEqual([]);
+    expect(refused).toEqual([]);
 
     // Every label is in the database, once, with what was pressed or clicked.
     const rows = await server.store.db.query<{ type: string; label: Record<string, unknown> }>(
