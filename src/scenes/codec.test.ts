@@ -15,6 +15,9 @@ describe('codec', () => {
     const back = decodeJPEG(encodeJPEG(flat, 90));
     expect(Math.abs(back.data[0] - 200)).toBeLessThan(12);
   });
+  it('an empty file says it is empty, not that it is not an image', () => {
+    expect(() => decodeImage(new Uint8Array(0), 'x.png')).toThrow('x.png: the file is empty (0 bytes); copy or save it again');
+  });
   it('names the file on garbage', () => {
     expect(() => decodeImage(new Uint8Array([1, 2, 3]), 'x.png')).toThrow(/x\.png.*not a PNG or JPEG/);
   });

@@ -77,6 +77,7 @@ export function decodeJPEGjs(buf: Uint8Array, name = 'image'): RGBImage {
 
 /** Decode by magic bytes (PNG or JPEG). `name` is used in error messages. */
 export function decodeImage(buf: Uint8Array, name = 'image'): RGBImage {
+  if (buf.length === 0) throw new DataError('the file is empty (0 bytes); copy or save it again', { file: name });
   try {
     if (buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) return decodePNG(buf, name);
     if (buf[0] === 0xff && buf[1] === 0xd8) return decodeJPEG(buf, name);

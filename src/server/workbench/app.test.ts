@@ -98,6 +98,9 @@ describe('workbench API security', () => {
     const img = await call(`/api/assignments/${aid}/image`, alice.token);
     expect(img.status).toBe(200);
     expect(img.headers.get('content-type')).toBe('image/png');
+    // an image may sit in the annotator's own cache for a while (a play page shows each view again); API answers may not
+    expect(img.headers.get('cache-control')).toBe('private, max-age=300');
+    expect((await call('/api/me', alice.token)).headers.get('cache-control')).toBe('no-store');
     const again = await call(`/api/assignments/${aid}/annotation`, alice.token, { method: 'POST', body: JSON.stringify({ submissionId: 'alice-sub-0001', label: { verdict: 'ask', option: 0 } }) });
     expect(again.status).toBe(200);
   });

@@ -163,7 +163,8 @@ export function createApp(o: AppOptions): Hono<Env> {
     if (!who) throw new AskfirstError('UNAUTHORIZED', 'missing or invalid token: send "Authorization: Bearer <your annotator token>"');
     c.set('annotator', who);
     await next();
-    c.header('Cache-Control', 'no-store');
+    // API answers are not cached; a route that says how its answer may be (an image) keeps its own
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
 
   app.get('/api/me', (c) => c.json(c.get('annotator')));
