@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -136,6 +136,21 @@ describe('suite I/O', () => {
 
   it('says where to look when there is no suite', async () => {
     await expect(readSuite(join(dir, 'nope'))).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('a suite written over an earlier one', () => {
+  it("removes the earlier suite's images the new one does not use, and leaves files its list did not name", async () => {
+    const d = tmpDir('askfirst-suite-over');
+    await writeSuite(d, generateSuite({ episodes: 3, seed: 0, size: 32, kinds: ['occlusion'] }));
+    writeFileSync(join(d, 'images', 'mine.png'), 'a file of the user'); // not named by the earlier list
+    const before = readdirSync(join(d, 'images')).length;
+    const next = generateSuite({ episodes: 1, seed: 1, size: 32, kinds: ['occlusion'] });
+    await writeSuite(d, next);
+    const left = readdirSync(join(d, 'images')).sort();
+    const used = (await readSuite(d)).flatMap((e) => e.views.map((v) => (v as { path: string }).path.slice('images/'.length)));
+    expect(left).toEqual([...used, 'mine.png'].sort());
+    expect(before).toBeGreaterThan(left.length);
   });
 });
 

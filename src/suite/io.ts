@@ -49,7 +49,9 @@ export const STAGING_DIR = '.writing';
  * episode is there; then its `episodes.jsonl` is removed, the images are moved into `images/`, and the
  * new `episodes.jsonl` is written last: a write stopped midway (Ctrl-C, a kill) leaves either the earlier
  * suite as it was or no `episodes.jsonl`, so a folder whose images are half old, half new is never
- * read as a suite.
+ * read as a suite. Once the new list is in place, the earlier suite's images that the new one does not
+ * use are removed (a suite of 10 episodes written over one of 400 would otherwise keep 390 episodes'
+ * images); files the earlier list did not name are left alone.
  */
 export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, opts: WriteSuiteOptions = {}): Promise<SuiteEpisode[]> {
   const staging = join(dir, STAGING_DIR);
@@ -85,6 +87,7 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
     throw e;
   }
   opts.onReplacing?.(staged.length);
+  const earlier = await listedImages(join(dir, EPISODES_FILE));
   await rm(join(dir, EPISODES_FILE), { force: true });
   await rm(join(dir, MANIFEST_FILE), { force: true });
   await mkdir(join(dir, IMAGES_DIR), { recursive: true });
@@ -98,7 +101,33 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
     JSON.stringify({ format: 'askfirst-suite', version: 1, episodes: written.length, kinds, ...opts.manifest }, null, 2) + '\n',
   );
   await writeFileAtomic(join(dir, EPISODES_FILE), lines.join('\n') + (lines.length ? '\n' : ''));
+  for (const ep of written) for (const ref of ep.views) if ('path' in ref) earlier.delete(ref.path);
+  for (const rel of earlier) await rm(join(dir, rel), { force: true });
   return written;
+}
+
+/**
+ * The image files an earlier suite's episode list names in its own `images/` folder (`images/NAME`, no
+ * deeper path): what writeSuite may remove once a new suite replaces it. A list that is missing or does
+ * not read names none (nothing is removed on a guess).
+ */
+async function listedImages(file: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  try {
+    for await (const line of readTextLines(file)) {
+      if (!line.trim()) continue;
+      const views = (JSON.parse(line) as { views?: unknown }).views;
+      if (!Array.isArray(views)) continue;
+      for (const v of views) {
+        const p = (v as { path?: unknown } | null)?.path;
+        const name = typeof p === 'string' && p.startsWith(`${IMAGES_DIR}/`) ? p.slice(IMAGES_DIR.length + 1) : '';
+        if (name && name !== '.' && name !== '..' && !/[/\\]/.test(name)) out.add(p as string);
+      }
+    }
+  } catch {
+    return new Set();
+  }
+  return out;
 }
 
 export interface ReadSuiteOptions {
