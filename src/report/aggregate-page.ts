@@ -97,7 +97,8 @@ export function aggregateText(agg: Aggregate): string {
 export function evaluationNoise(agg: Aggregate, b: Aggregate['baselines'][number]): string {
   const ivs = b.evaluationCi95?.['gapClosed.unseen'];
   if (!ivs?.some((iv) => iv !== null)) return '';
-  return agg.seeds.map((seed, i) => `seed ${seed} ${signedPoints(b.paired['gapClosed.unseen'].values[i])}${ci95Text(ivs[i])}`).join(', ');
+  // a seed whose results.json predates these intervals says so, rather than reading as a figure without noise
+  return agg.seeds.map((seed, i) => `seed ${seed} ${signedPoints(b.paired['gapClosed.unseen'].values[i])}${ivs[i] ? ci95Text(ivs[i]) : ' (no interval recorded)'}`).join(', ');
 }
 
 // ─── aggregate.html ─────────────────────────────────────────────────────────────────────
