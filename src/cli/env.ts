@@ -29,5 +29,5 @@ export async function runEnvServe(cfg: EnvServeConfig): Promise<RunningEnvServer
 export async function envServeAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(EnvServeSchema, raw, 'env serve');
   const srv = await runEnvServe(cfg);
-  await untilStopped(() => srv.close(), () => console.log(`askfirst env serve: ${srv.episodes} episodes at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws, POST /reset /step /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`));
+  await untilStopped(() => srv.close(), () => console.log(`askfirst env serve: ${srv.episodes} episode${srv.episodes === 1 ? '' : 's'} at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws, POST /reset /step /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`));
 }
