@@ -6,14 +6,19 @@
  *     assignment must not release it under the label nor leave the counts wrong;
  *   - a late label for a released assignment racing another annotator's claim of the freed slot:
  *     exactly one of them gets it, and the task never holds more labels than it needs;
- *   - several servers starting at once on a new database all open it (migrations run once).
+ *   - several servers starting at once on a new database all open it (migrations run once);
+ *   - `askfirst feedback annotator NAME --revoke` from another process, while the annotator's tabs
+ *     ask for work: the server refuses the token within its login cache bound, and no claim racing
+ *     the revocation leaves them a task held.
  */
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
 import { FeedbackStore } from '../src/feedback/store.js';
+import { AUTH_CACHE_MS, createApp } from '../src/server/workbench/app.js';
+import { OraclePolicy } from '../src/agents/baselines/oracle.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { postgresBin, requireDep } from './helpers/system-deps.js';
@@ -188,6 +193,37 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     }
   });
 
+  it('a revocation from another process while the annotator asks for work: 401 within the bound, nothing left held, counts right', { timeout: 120_000 }, async () => {
+    const server: TestPostgres = await startPostgres(bin!);
+    onTestFinished(() => server.stop());
+    const store = await FeedbackStore.open(await openDb({ url: server.url })); // the workbench's
+    onTestFinished(() => store.close());
+    const cli = await FeedbackStore.open(await openDb({ url: server.url })); // the CLI's, its own connections
+    onTestFinished(() => cli.close());
+    const { project } = await createDemoProject(store, 'revoke', join(tmpDir('af-pg-revoke'), 'images'), 6, 1, { types: ['ask', 'preference'] });
+    const app = createApp({ store, playPolicy: async (ep) => new OraclePolicy([ep]), log: () => undefined });
+    const who = await cli.addAnnotator('leaver');
+    const me = (t: string) => app.request('/api/me', { headers: { authorization: `Bearer ${t}` } });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const t0 = Date.now();
+    expect((await me(who.token)).status).toBe(200); // signed in: cached
+    const held = (await store.next(project.id, who.id, 'ask'))!;
+    await store.submit(who.id, held.id, 'revoke-pg-sub-1', { verdict: 'ask', option: 0 });
+    // ten tabs ask for work (of either type) while the CLI revokes
+    const tabs = Array.from({ length: 10 }, (_, i) => store.next(project.id, who.id, i % 2 ? 'ask' : 'preference').catch((e: unknown) => e));
+    const revoked = cli.revokeAnnotator('leaver');
+    await Promise.all([...tabs, revoked]);
+    const rows = await cli.db.query<{ n: number }>('SELECT count(*)::int AS n FROM assignments WHERE annotator_id = $1 AND released_at IS NULL AND NOT labelled', [who.id]);
+    expect(rows[0].n).toBe(0); // whatever a tab took before the revocation went back; none took one after
+    expect(await store.next(project.id, who.id)).toBeNull();
+    const tasks = await cli.tasks(project.id);
+    expect(tasks.reduce((s, t) => s + t.assigned, 0)).toBe(1); // only the labelled one's slot
+    expect((await cli.labelled(project.id, 'ask')).map((l) => l.annotation.submissionId)).toEqual(['revoke-pg-sub-1']);
+    vi.setSystemTime(t0 + AUTH_CACHE_MS);
+    expect((await me(who.token)).status).toBe(401);
+  });
+
   it('several stores opening a new database at once all open it, and each migration is applied once', { timeout: 120_000 }, async () => {
     const server: TestPostgres = await startPostgres(bin!);
     onTestFinished(() => server.stop());
@@ -197,6 +233,6 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect(opened.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []))).toEqual([]);
     const store = (opened[0] as PromiseFulfilledResult<FeedbackStore>).value;
     const versions = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5]);
   });
 });

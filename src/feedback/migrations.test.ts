@@ -41,7 +41,7 @@ describe('migrations on an existing database', () => {
         INSERT INTO assignments (task_id, annotator_id, released_at) VALUES (5, 1, now());
         INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label) VALUES (4, 4, 1, 'sub-old-0001', '{"verdict":"ask","option":0}');
         UPDATE tasks SET payload = '{"options":["zoom out","cat","dog"],"numInterventions":1,"reply":"cat"}' WHERE type = 'ask'`);
-      expect(await migrate(db)).toEqual([4]);
+      expect(await migrate(db)).toEqual([4, 5]); // (5 as well: the store below reads its column)
       const rows = await db.query<{ id: number; project_id: number; type: string; labelled: boolean; released: boolean }>(
         'SELECT id, project_id, type, labelled, released_at IS NOT NULL AS released FROM assignments ORDER BY id',
       );
@@ -71,13 +71,35 @@ describe('migrations on an existing database', () => {
     }
   });
 
+  it('version 5: annotators of a version-4 database keep signing in, with their labels, until revoked', async () => {
+    const store = new FeedbackStore(await openDb());
+    const db = store.db;
+    try {
+      expect(await migrate(db, MIGRATIONS.slice(0, 4))).toEqual([1, 2, 3, 4]);
+      const a = await store.addAnnotator('old-a'); // written by version 4's columns only
+      await db.exec(`INSERT INTO projects (name, image_dir, labels_per_item) VALUES ('p', '/x', 1);
+        INSERT INTO items (project_id, external_id, image, question) VALUES (1, 'i', 'i.png', 'q');
+        INSERT INTO tasks (project_id, item_id, type, needed, assigned, done) VALUES (1, 1, 'ask', 1, 1, 1);
+        INSERT INTO assignments (task_id, annotator_id, project_id, type, labelled) VALUES (1, ${a.id}, 1, 'ask', true);
+        INSERT INTO annotations (assignment_id, task_id, annotator_id, submission_id, label) VALUES (1, 1, ${a.id}, 'sub-old-0005', '{"verdict":"ask","option":0}')`);
+      expect(await migrate(db)).toEqual([5]);
+      expect(await store.authenticate(a.token)).toEqual({ id: a.id, name: 'old-a' });
+      expect(await store.annotators()).toMatchObject([{ id: a.id, name: 'old-a', labels: 1, open: 0, revokedAt: null }]);
+      await store.revokeAnnotator('old-a');
+      expect(await store.authenticate(a.token)).toBeNull();
+      expect(await migrate(db)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('refuse a database a newer askfirst migrated further, before writing anything', async () => {
     const dataDir = tmpDir('af-mig-newer');
     const db = await openDb({ dataDir });
     await migrate(db);
     await db.query("INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')");
     await db.close();
-    const newer = `the feedback database has schema version 99, newer than this askfirst's 4: upgrade askfirst to use it (or use another database)`;
+    const newer = `the feedback database has schema version 99, newer than this askfirst's 5: upgrade askfirst to use it (or use another database)`;
     await expect(FeedbackStore.open(await openDb({ dataDir }))).rejects.toThrow(newer);
     // the failed open closed the database and released its lock: the same command says the same
     await expect(FeedbackStore.open(await openDb({ dataDir }))).rejects.toThrow(newer);

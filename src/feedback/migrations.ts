@@ -15,7 +15,8 @@
  * An assignment that stayed open too long is released (`released_at` set, its slot given back),
  * not deleted: a label its annotator sends later can still be stored while the task has a free
  * slot (store.ts, `submit`). `seen_at` is the annotator's last sign of activity on it; the time
- * limit counts from there.
+ * limit counts from there. A revoked annotator (`annotators.revoked_at` set, migration 5) signs in
+ * no more; revoking releases their open assignments in the same transaction.
  */
 import { AskfirstError } from '../util/errors.js';
 import type { Db } from './db.js';
@@ -138,6 +139,15 @@ ALTER TABLE assignments ALTER COLUMN type SET NOT NULL;
 ALTER TABLE tasks ADD CONSTRAINT tasks_id_project_type UNIQUE (id, project_id, type);
 ALTER TABLE assignments ADD CONSTRAINT assignments_task_project_type FOREIGN KEY (task_id, project_id, type) REFERENCES tasks (id, project_id, type) ON DELETE CASCADE;
 CREATE UNIQUE INDEX assignments_one_open ON assignments (annotator_id, project_id, type) WHERE released_at IS NULL AND NOT labelled;
+`,
+  },
+  {
+    version: 5,
+    name: 'annotator revocation',
+    // A revoked annotator's token no longer signs in and they take no task; their labels stay
+    // (labels are data). A new token replaces `token_hash` in place (store.ts, `newToken`).
+    sql: `
+ALTER TABLE annotators ADD COLUMN revoked_at timestamptz;
 `,
   },
 ];

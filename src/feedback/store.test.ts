@@ -24,7 +24,7 @@ describe('FeedbackStore (PGlite in memory)', () => {
   it('migrations are recorded and not applied twice', async () => {
     expect(await migrate(store.db)).toEqual([]);
     const rows = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
+    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('an unknown project is a not-found error that names the commands that create one and the one that lists them', async () => {
@@ -40,6 +40,69 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect(rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(await store.authenticate(a.token)).toEqual({ id: a.id, name: 'hash-check' });
     expect(await store.authenticate(a.token + 'x')).toBeNull();
+  });
+
+  it('revoking an annotator: their token stops signing in, their open assignments go back to the queue, their labels stay, they take nothing more', async () => {
+    const { project } = await createDemoProject(store, 'revoke', join(dir, 'revoke'), 2, 1, { types: ['ask', 'preference'] });
+    const a = await store.addAnnotator('leaver');
+    const b = await store.addAnnotator('stayer');
+    const done = (await store.next(project.id, a.id, 'ask'))!;
+    await store.submit(a.id, done.id, 'revoke-sub-a1', { verdict: 'ask', option: 0 });
+    const heldAsk = (await store.next(project.id, a.id, 'ask'))!;
+    const heldPref = (await store.next(project.id, a.id, 'preference'))!;
+    expect(await store.next(project.id, b.id, 'ask')).toBeNull(); // a holds every ask slot
+    const before = (await store.annotators()).find((x) => x.id === a.id)!;
+    expect(before).toMatchObject({ name: 'leaver', labels: 1, open: 2, revokedAt: null });
+    expect(before.lastActive).not.toBeNull();
+
+    const r = await store.revokeAnnotator('leaver');
+    expect(r).toEqual({ annotator: { id: a.id, name: 'leaver' }, released: 2, already: null });
+    expect(await store.authenticate(a.token)).toBeNull();
+    expect(await store.authenticate(b.token)).toEqual({ id: b.id, name: 'stayer' });
+    // their label stays, counted; their two open slots are free again and another annotator takes them
+    expect((await store.labelled(project.id, 'ask')).map((l) => l.annotation.annotatorId)).toEqual([a.id]);
+    const tasks = await store.tasks(project.id);
+    expect(tasks.find((t) => t.id === done.task.id)).toMatchObject({ assigned: 1, done: 1 });
+    expect(tasks.find((t) => t.id === heldAsk.task.id)).toMatchObject({ assigned: 0, done: 0 });
+    expect(tasks.find((t) => t.id === heldPref.task.id)).toMatchObject({ assigned: 0, done: 0 });
+    const taken = (await store.next(project.id, b.id, 'ask'))!;
+    expect(taken.task.id).toBe(heldAsk.task.id);
+    await store.submit(b.id, taken.id, 'revoke-sub-b1', { verdict: 'ask', option: 0 }); // (leaves nothing open for the stale-release test below)
+    // a request already signed in (inside the workbench's login cache) takes or takes back nothing
+    expect(await store.next(project.id, a.id)).toBeNull();
+    expect(await store.keep(heldPref.id, a.id)).toBe('taken');
+    expect((await store.tasks(project.id)).find((t) => t.id === heldPref.task.id)).toMatchObject({ assigned: 0 });
+    const after = (await store.annotators()).find((x) => x.id === a.id)!;
+    expect(after).toMatchObject({ labels: 1, open: 0 });
+    expect(after.revokedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // revoking again changes nothing and says since when
+    expect(await store.revokeAnnotator('leaver')).toEqual({ annotator: { id: a.id, name: 'leaver' }, released: 0, already: after.revokedAt });
+  });
+
+  it('a new token replaces the old one (which stops signing in) and reinstates a revoked annotator, labels untouched', async () => {
+    const { project } = await createDemoProject(store, 'rotate', join(dir, 'rotate'), 1, 1, { types: ['ask'] });
+    const a = await store.addAnnotator('rotator');
+    const asg = (await store.next(project.id, a.id))!;
+    const fresh = await store.newToken('rotator');
+    expect(fresh).toMatchObject({ id: a.id, name: 'rotator', reinstated: false });
+    expect(fresh.token).not.toBe(a.token);
+    expect(await store.authenticate(a.token)).toBeNull();
+    expect(await store.authenticate(fresh.token)).toEqual({ id: a.id, name: 'rotator' });
+    expect((await store.next(project.id, a.id))!.id).toBe(asg.id); // a new token keeps their assignment
+    await store.submit(a.id, asg.id, 'rotate-sub-a1', { verdict: 'ask', option: 0 });
+    await store.revokeAnnotator('rotator');
+    const back = await store.newToken('rotator');
+    expect(back.reinstated).toBe(true);
+    expect(await store.authenticate(fresh.token)).toBeNull();
+    expect(await store.authenticate(back.token)).toEqual({ id: a.id, name: 'rotator' });
+    expect((await store.annotators()).find((x) => x.id === a.id)).toMatchObject({ labels: 1, revokedAt: null });
+  });
+
+  it('an unknown annotator name, and adding a name that exists, are one-line errors saying what to do', async () => {
+    await expect(store.revokeAnnotator('nobody')).rejects.toThrow('no annotator "nobody": `askfirst feedback annotator --list` lists them; `askfirst feedback annotator nobody` adds one');
+    await expect(store.newToken('nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await store.addAnnotator('twice');
+    await expect(store.addAnnotator('twice')).rejects.toThrow('annotator "twice" exists already: give another name, or replace their token with `askfirst feedback annotator twice --new-token`');
   });
 
   it('assigns each task to N distinct annotators, never twice to one, and completes at N labels', async () => {

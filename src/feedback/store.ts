@@ -47,6 +47,22 @@ export interface Project {
 /** An annotator as GET /api/me shows them. */
 export type Annotator = Me;
 
+/** An annotator as `askfirst feedback annotator --list` shows them. */
+export interface AnnotatorInfo extends Annotator {
+  createdAt: string;
+  /** Their latest activity (taking, resuming or keeping an assignment; a label given or changed), or null if none. */
+  lastActive: string | null;
+  /** Labels they gave, in every project (revoking keeps them). */
+  labels: number;
+  /** Assignments they hold open (neither labelled nor released). */
+  open: number;
+  /** When their token was revoked, or null while it works. */
+  revokedAt: string | null;
+}
+
+/** A name `addAnnotator` accepts. */
+const ANNOTATOR_NAME = /^[\w.@-]{1,64}$/;
+
 export interface ItemInput {
   externalId: string;
   /** Image path relative to the project's image folder. */
@@ -87,6 +103,12 @@ export interface Assignment {
 }
 
 type Row = Record<string, unknown>;
+
+/** A fresh annotator token: 24 random bytes, base64url, after `af_`. */
+const newTokenText = () => `af_${randomBytes(24).toString('base64url')}`;
+
+const unknownAnnotator = (name: string) =>
+  new NotFoundError(`no annotator "${name}": \`askfirst feedback annotator --list\` lists them; \`askfirst feedback annotator ${ANNOTATOR_NAME.test(name) ? name : 'NAME'}\` adds one`);
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -169,8 +191,9 @@ function queueQuery(projectId: number, annotatorId: number, type?: TaskType): Qu
  * heartbeat taking a released assignment back (`keep`) run one at a time on PostgreSQL. A claim
  * waits for it, then sees what the other took. (No KEY: labels referring to the annotator still go in.)
  */
-function lockAnnotator(tx: Queryable, annotatorId: number): Promise<unknown> {
-  return tx.query('SELECT 1 FROM annotators WHERE id = $1 FOR NO KEY UPDATE', [annotatorId]);
+async function lockAnnotator(tx: Queryable, annotatorId: number): Promise<{ revoked: boolean }> {
+  const rows = await tx.query('SELECT revoked_at IS NOT NULL AS revoked FROM annotators WHERE id = $1 FOR NO KEY UPDATE', [annotatorId]);
+  return { revoked: !rows.length || (rows[0].revoked as boolean) };
 }
 
 export class FeedbackStore {
@@ -223,19 +246,75 @@ export class FeedbackStore {
   // ── annotators ──────────────────────────────────────────────────────────────────────────
   /** Create an annotator and return its token (shown once; only its hash is stored). */
   async addAnnotator(name: string): Promise<Annotator & { token: string }> {
-    if (!/^[\w.@-]{1,64}$/.test(name)) throw new InputError(`annotator name "${name}" must be 1–64 letters, digits, '.', '@', '_' or '-'`);
-    const token = `af_${randomBytes(24).toString('base64url')}`;
-    const rows = await this.db.transaction((tx) =>
-      tx.query('INSERT INTO annotators (name, token_hash) VALUES ($1, $2) RETURNING id, name', [name, hashToken(token)]),
-    );
+    if (!ANNOTATOR_NAME.test(name)) throw new InputError(`annotator name "${name}" must be 1–64 letters, digits, '.', '@', '_' or '-'`);
+    const token = newTokenText();
+    const rows = await this.db.transaction(async (tx) => {
+      const have = await tx.query('SELECT 1 FROM annotators WHERE name = $1', [name]);
+      if (have.length) throw new AskfirstError('CONFLICT', `annotator "${name}" exists already: give another name, or replace their token with \`askfirst feedback annotator ${name} --new-token\``);
+      return tx.query('INSERT INTO annotators (name, token_hash) VALUES ($1, $2) RETURNING id, name', [name, hashToken(token)]);
+    });
     return { id: rows[0].id as number, name: rows[0].name as string, token };
   }
 
-  /** The annotator a token belongs to, or null. */
+  /** The annotator a token belongs to, or null (also for a revoked annotator's token). */
   async authenticate(token: string): Promise<Annotator | null> {
     if (!token || token.length > 200) return null;
-    const rows = await this.db.query('SELECT id, name FROM annotators WHERE token_hash = $1', [hashToken(token)]);
+    const rows = await this.db.query('SELECT id, name FROM annotators WHERE token_hash = $1 AND revoked_at IS NULL', [hashToken(token)]);
     return rows.length ? { id: rows[0].id as number, name: rows[0].name as string } : null;
+  }
+
+  /** Every annotator, oldest first, with their labels, open assignments, last activity and whether they are revoked. */
+  async annotators(): Promise<AnnotatorInfo[]> {
+    const rows = await this.db.query(
+      `SELECT p.id, p.name, p.created_at, p.revoked_at,
+              (SELECT count(*)::int FROM annotations n WHERE n.annotator_id = p.id) AS labels,
+              (SELECT count(*)::int FROM assignments a WHERE a.annotator_id = p.id AND a.released_at IS NULL AND NOT a.labelled) AS open,
+              GREATEST((SELECT max(a.seen_at) FROM assignments a WHERE a.annotator_id = p.id),
+                       (SELECT max(n.updated_at) FROM annotations n WHERE n.annotator_id = p.id)) AS last_active
+       FROM annotators p ORDER BY p.id`,
+    );
+    return rows.map((r) => ({
+      id: r.id as number,
+      name: r.name as string,
+      createdAt: iso(r.created_at),
+      lastActive: r.last_active == null ? null : iso(r.last_active),
+      labels: r.labels as number,
+      open: r.open as number,
+      revokedAt: r.revoked_at == null ? null : iso(r.revoked_at),
+    }));
+  }
+
+  /**
+   * Revoke an annotator's token: it signs in no more (the workbench notices within its login cache's
+   * bound, app.ts), they take no task, and their open assignments go back to the queue, in one
+   * transaction. Their labels stay. Returns how many assignments were released and whether they
+   * were revoked already (then nothing changes but a release of anything still open).
+   */
+  async revokeAnnotator(name: string): Promise<{ annotator: Annotator; released: number; already: string | null }> {
+    return this.db.transaction(async (tx) => {
+      // The row lock makes their claims (claimOnce, keep) wait, then see the revocation.
+      const rows = await tx.query('SELECT id, name, revoked_at FROM annotators WHERE name = $1 FOR NO KEY UPDATE', [name]);
+      if (!rows.length) throw unknownAnnotator(name);
+      const r = rows[0];
+      if (r.revoked_at == null) await tx.query('UPDATE annotators SET revoked_at = now() WHERE id = $1', [r.id]);
+      const released = await this.releaseIn(tx, 'a.annotator_id = $1', [r.id]);
+      return { annotator: { id: r.id as number, name: r.name as string }, released, already: r.revoked_at == null ? null : iso(r.revoked_at) };
+    });
+  }
+
+  /**
+   * Give an annotator a new token (returned once; only its hash is stored): the old one stops
+   * working (within the workbench's login cache bound, app.ts). A revoked annotator is reinstated
+   * (`reinstated: true`); their labels and assignments are untouched.
+   */
+  async newToken(name: string): Promise<Annotator & { token: string; reinstated: boolean }> {
+    const token = newTokenText();
+    return this.db.transaction(async (tx) => {
+      const old = await tx.query('SELECT revoked_at FROM annotators WHERE name = $1 FOR NO KEY UPDATE', [name]);
+      if (!old.length) throw unknownAnnotator(name);
+      const [r] = await tx.query('UPDATE annotators SET token_hash = $1, revoked_at = NULL WHERE name = $2 RETURNING id, name', [hashToken(token), name]);
+      return { id: r.id as number, name: r.name as string, token, reinstated: old[0].revoked_at != null };
+    });
   }
 
   // ── items and tasks ─────────────────────────────────────────────────────────────────────
@@ -311,21 +390,25 @@ export class FeedbackStore {
    */
   private async claimOnce(annotatorId: number, q: QueueQuery): Promise<number | null> {
     const typeSql = q.type('t');
+    // A revoked annotator (a request inside the workbench's login cache bound) takes and resumes nothing.
     const sql = `WITH open AS (
            SELECT a.id FROM assignments a
            WHERE a.project_id = $1 AND a.annotator_id = $2 ${q.type('a')} AND a.released_at IS NULL AND NOT a.labelled
+             AND NOT EXISTS (SELECT 1 FROM annotators r WHERE r.id = $2 AND r.revoked_at IS NOT NULL)
            ORDER BY a.id LIMIT 1),
          seen AS (UPDATE assignments SET seen_at = now() FROM open WHERE assignments.id = open.id AND assignments.released_at IS NULL RETURNING assignments.id),
          back AS (
            SELECT a.id, a.task_id FROM assignments a JOIN tasks t ON t.id = a.task_id
            WHERE NOT EXISTS (SELECT 1 FROM open) AND t.project_id = $1 AND a.annotator_id = $2 ${typeSql}
              AND a.released_at IS NOT NULL AND t.assigned < t.needed
+             AND NOT EXISTS (SELECT 1 FROM annotators r WHERE r.id = $2 AND r.revoked_at IS NOT NULL)
            ORDER BY a.id LIMIT 1
            FOR UPDATE OF a, t SKIP LOCKED),
          pick AS (
            SELECT t.id, t.project_id, t.type FROM tasks t
            WHERE NOT EXISTS (SELECT 1 FROM open) AND NOT EXISTS (SELECT 1 FROM back) AND t.project_id = $1 AND t.assigned < t.needed ${typeSql}
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2)
+             AND NOT EXISTS (SELECT 1 FROM annotators r WHERE r.id = $2 AND r.revoked_at IS NOT NULL)
            ORDER BY t.id LIMIT 1
            FOR UPDATE OF t SKIP LOCKED),
          upd AS (
@@ -374,29 +457,32 @@ export class FeedbackStore {
 
   /** Mark the unlabelled, held assignments matching `where` (over `assignments a`) released and give their slots back. */
   private release(where: string, params: unknown[]): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      // Two statements, on purpose. A label being written for an assignment holds a lock on it
-      // (its foreign key, or `submit`'s row lock) while it commits; one UPDATE … WHERE NOT EXISTS
-      // (label) would wait for that lock, then release the assignment anyway (its NOT EXISTS was
-      // decided on a snapshot taken before the label committed), leaving a label whose slot is
-      // counted free. So: lock the candidates first (skipping any a label is being written for;
-      // once locked, no label can be added to them), then release those still unlabelled,
-      // checked by a statement that sees every label committed before it.
-      const open = await tx.query<{ id: number }>(
-        `SELECT a.id FROM assignments a WHERE ${where} AND a.released_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
-         FOR UPDATE OF a SKIP LOCKED`,
-        params,
-      );
-      if (!open.length) return 0;
-      const gone = await tx.query<{ task_id: number }>(
-        `UPDATE assignments a SET released_at = now() WHERE a.id = ANY($1::int[]) AND a.released_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id) RETURNING a.task_id`,
-        [open.map((s) => s.id)],
-      );
-      for (const g of gone) await tx.query('UPDATE tasks SET assigned = assigned - 1 WHERE id = $1', [g.task_id]);
-      return gone.length;
-    });
+    return this.db.transaction((tx) => this.releaseIn(tx, where, params));
+  }
+
+  /** `release` inside the caller's transaction `tx`. */
+  private async releaseIn(tx: Queryable, where: string, params: unknown[]): Promise<number> {
+    // Two statements, on purpose. A label being written for an assignment holds a lock on it
+    // (its foreign key, or `submit`'s row lock) while it commits; one UPDATE … WHERE NOT EXISTS
+    // (label) would wait for that lock, then release the assignment anyway (its NOT EXISTS was
+    // decided on a snapshot taken before the label committed), leaving a label whose slot is
+    // counted free. So: lock the candidates first (skipping any a label is being written for;
+    // once locked, no label can be added to them), then release those still unlabelled,
+    // checked by a statement that sees every label committed before it.
+    const open = await tx.query<{ id: number }>(
+      `SELECT a.id FROM assignments a WHERE ${where} AND a.released_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
+       FOR UPDATE OF a SKIP LOCKED`,
+      params,
+    );
+    if (!open.length) return 0;
+    const gone = await tx.query<{ task_id: number }>(
+      `UPDATE assignments a SET released_at = now() WHERE a.id = ANY($1::int[]) AND a.released_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id) RETURNING a.task_id`,
+      [open.map((s) => s.id)],
+    );
+    for (const g of gone) await tx.query('UPDATE tasks SET assigned = assigned - 1 WHERE id = $1', [g.task_id]);
+    return gone.length;
   }
 
   /**
@@ -440,8 +526,9 @@ export class FeedbackStore {
         await tx.query('UPDATE assignments SET seen_at = now() WHERE id = $1', [assignmentId]);
         return 'held';
       }
-      // As `claimOnce`: the annotator's claims wait, so none takes a task while this looks.
-      await lockAnnotator(tx, annotatorId);
+      // As `claimOnce`: the annotator's claims wait, so none takes a task while this looks. A
+      // revoked annotator takes nothing back (their assignments were released when revoked).
+      if ((await lockAnnotator(tx, annotatorId)).revoked) return 'taken';
       const other = await tx.query(
         'SELECT 1 FROM assignments b WHERE b.annotator_id = $1 AND b.project_id = $2 AND b.released_at IS NULL AND NOT b.labelled LIMIT 1',
         [annotatorId, r.project_id],

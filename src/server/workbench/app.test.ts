@@ -1,11 +1,11 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDb } from '../../feedback/db.js';
 import { createDemoProject } from '../../feedback/importer.js';
 import { checkRelativePath, resolveImage } from '../../feedback/paths.js';
 import { FeedbackStore, type ItemInput, type Project } from '../../feedback/store.js';
-import { createApp } from './app.js';
+import { AUTH_CACHE_MS, createApp } from './app.js';
 import { OraclePolicy } from '../../agents/baselines/oracle.js';
 import { tmpDir } from '../../testing/tmp.js';
 
@@ -69,6 +69,42 @@ describe('workbench API security', () => {
       expect(q.status, `${method} ${path} ?token=`).toBe(401);
     }
     expect((await call('/api/me', alice.token)).status).toBe(200);
+  });
+
+  it(`a revoked or replaced token is refused (401) at most ${AUTH_CACHE_MS / 1000} s after, though the server had it cached; a new token works at once`, async () => {
+    expect(AUTH_CACHE_MS).toBeLessThanOrEqual(5_000); // the bound docs/hardening.md and the CLI state
+    const { project: p } = await createDemoProject(store, 'revoked', join(dir, 'revoked'), 1, 1, { types: ['ask'] });
+    const dave = await store.addAnnotator('rv-dave');
+    const erin = await store.addAnnotator('rv-erin');
+    const status = async (token: string, path = '/api/me') => (await call(path, token)).status;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const t0 = Date.now();
+      // dave signs in (cached now) and takes the project's only task
+      const held = (await (await call(`/api/projects/${p.id}/next`, dave.token)).json()) as { assignment: { id: number } | null };
+      expect(held.assignment).not.toBeNull();
+      expect(await status(erin.token)).toBe(200);
+      // the CLI, in another process, writes to the database; the server only reads it
+      await store.revokeAnnotator('rv-dave');
+      const fresh = await store.newToken('rv-erin');
+      expect(await status(fresh.token)).toBe(200); // a new token works at once
+      vi.setSystemTime(t0 + AUTH_CACHE_MS - 1);
+      // inside the bound a cached login may still answer, but takes nothing: dave's task went back to the queue
+      const inside = (await (await call(`/api/projects/${p.id}/next`, dave.token)).json()) as { assignment: unknown };
+      expect(inside.assignment).toBeNull();
+      vi.setSystemTime(t0 + AUTH_CACHE_MS);
+      expect(await status(dave.token)).toBe(401);
+      expect(await status(dave.token, `/api/projects/${p.id}/next`)).toBe(401);
+      expect(await status(erin.token)).toBe(401);
+      expect(await status(fresh.token)).toBe(200);
+      // the released task is erin's to take
+      const taken = (await (await call(`/api/projects/${p.id}/next`, fresh.token)).json()) as { assignment: { taskId: number } };
+      expect(taken.assignment.taskId).toBe((await store.tasks(p.id))[0].id);
+      vi.setSystemTime(t0 + 10 * AUTH_CACHE_MS);
+      expect(await status(dave.token)).toBe(401);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("one annotator cannot read or change another's labels, assignments or images", async () => {

@@ -42,6 +42,12 @@ type Env = { Variables: { annotator: Annotator } };
 // the DOM, which a CSP does not restrict; an injected <style> or style="" attribute would not apply.
 const CSP = "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/**
+ * How long a checked token is taken on trust (ms): a revoked or replaced token is refused (401) at
+ * most this long after the revocation (docs/hardening.md, "Workbench and the command line").
+ */
+export const AUTH_CACHE_MS = 5_000;
+
 /** The largest id the database holds (its ids are `serial`, PostgreSQL's 32-bit integer). */
 const MAX_ID = 2 ** 31 - 1;
 
@@ -140,7 +146,9 @@ export function createApp(o: AppOptions): Hono<Env> {
     c.header('X-Frame-Options', 'DENY');
   });
 
-  // Token → annotator, cached briefly (tokens are only ever added), so a label costs no extra query.
+  // Token → annotator, cached for AUTH_CACHE_MS, so a page's requests cost no extra query each. A token
+  // revoked or replaced (`askfirst feedback annotator NAME --revoke | --new-token`, perhaps from another
+  // process: the database says so) is asked about again at most that long after it was last checked.
   const authCache = new Map<string, { who: Annotator; until: number }>();
   const authenticate = async (token: string): Promise<Annotator | null> => {
     const hit = authCache.get(token);
@@ -148,8 +156,8 @@ export function createApp(o: AppOptions): Hono<Env> {
     const who = await store.authenticate(token);
     if (who) {
       if (authCache.size >= 1000) authCache.clear();
-      authCache.set(token, { who, until: Date.now() + 60_000 });
-    }
+      authCache.set(token, { who, until: Date.now() + AUTH_CACHE_MS });
+    } else authCache.delete(token);
     return who;
   };
 
