@@ -8,9 +8,13 @@ export function register(program: Command): void {
 
   addSchemaOptions(g.command('serve').description('run the workbench (API + UI); DATABASE_URL selects PostgreSQL'), ServeSchema).action(async (raw) => (await import('./feedback.js')).serveAction(raw));
 
-  addSchemaOptions(g.command('annotator').argument('<name>', 'annotator name').description('add an annotator and print their token (shown once)'), AnnotatorSchema).action(
-    async (name: string, raw) => (await import('./feedback.js')).annotatorAction(name, raw),
-  );
+  addSchemaOptions(
+    g
+      .command('annotator')
+      .argument('[name]', 'annotator name')
+      .description('add an annotator and print their token (shown once); --list shows them all, --revoke stops a token working, --new-token replaces it'),
+    AnnotatorSchema,
+  ).action(async (name: string | undefined, raw) => (await import('./feedback.js')).annotatorAction(name, raw));
 
   addSchemaOptions(g.command('status').description('projects and their labelling progress per task type'), StatusSchema).action(async (raw) => (await import('./feedback.js')).statusAction(raw));
 

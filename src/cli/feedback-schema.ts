@@ -61,5 +61,11 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   json: z.boolean().default(false).describe('print the report as JSON'),
 });
 
-export const AnnotatorSchema = z.object(dbFields);
+export const AnnotatorSchema = z.object({
+  ...dbFields,
+  list: z.boolean().default(false).describe('list every annotator (id, name, created, last active, labels given, open assignments, revoked or not) instead of adding one; no NAME'),
+  revoke: z.boolean().default(false).describe("revoke NAME's token: it stops working, their open assignments go back to the queue, their labels stay"),
+  newToken: z.boolean().default(false).describe('give NAME a new token (printed once) that replaces the old one; a revoked annotator is reinstated'),
+  json: z.boolean().default(false).describe('with --list: print JSON instead of a table'),
+});
 export const StatusSchema = z.object({ ...dbFields, project: z.string().optional().describe('one project (default: all)') });

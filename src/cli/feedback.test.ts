@@ -10,7 +10,7 @@ import { SceneRng } from '../util/rng.js';
 import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
-import { runAgreement, runExport, runIllumeCommand, runImport } from './feedback.js';
+import { runAgreement, runAnnotator, runExport, runIllumeCommand, runImport } from './feedback.js';
 
 const dir = tmpDir('af-cli-fb');
 
@@ -263,5 +263,73 @@ describe('askfirst feedback import --project with a name the store refuses', () 
     await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
     await expect(runImport({ dbDir: join(d, 'db'), project: 'proj é', suite }, () => undefined)).rejects.toThrow(`project: must be 1–64 letters, digits, '.', '_' or '-' (got "proj é")`);
     expect(readdirSync(d)).toEqual(['suite']);
+  });
+});
+
+describe('askfirst feedback annotator: add, --list, --revoke, --new-token', () => {
+  it('lists annotators with their labels and state, revokes (labels kept, open assignments released), replaces a token; one-line errors', async () => {
+    const d = tmpDir('af-cli-fb-annot');
+    const dbDir = join(d, 'db');
+    const out: string[] = [];
+    const print = (s: string) => out.push(s);
+    // refused before any database is touched
+    await expect(runAnnotator(undefined, { dbDir })).rejects.toThrow('give an annotator NAME (to add one, or with --revoke or --new-token), or --list to see them all');
+    await expect(runAnnotator('ann', { dbDir, revoke: true, newToken: true })).rejects.toThrow(
+      "give one of --revoke (ann's token stops working) or --new-token (a new token replaces theirs), not both: --new-token alone already stops the old token",
+    );
+    await expect(runAnnotator('ann', { dbDir, list: true })).rejects.toThrow('give an annotator NAME or --list, not both: --list shows every annotator (drop "ann")');
+    await expect(runAnnotator(undefined, { dbDir, list: true, revoke: true })).rejects.toThrow('--revoke does not apply with --list: it is read with an annotator NAME only; leave it out');
+    await expect(runAnnotator('ann', { dbDir, json: true })).rejects.toThrow('--json does not apply without --list: it is read with --list only; leave it out, or add --list');
+    await expect(runAnnotator(undefined, { dbDir, list: true })).rejects.toThrow(/no feedback database|does not exist|not there/i); // a typo makes no empty database
+    expect(existsSync(dbDir)).toBe(false);
+
+    await runImport({ dbDir, project: 'annot', demo: '2', labelsPerItem: '1', tasks: ['ask'] }, () => undefined);
+    await runAnnotator('ann', { dbDir }, print);
+    await runAnnotator('bo', { dbDir }, print);
+    const token = (name: string) => out.find((l) => l.startsWith(`annotator ${name} `))!.split('\n')[1];
+    const annToken = token('ann');
+    expect(annToken).toMatch(/^af_[\w-]{32}$/);
+    // ann labels one task and holds the other
+    const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+    let annId: number;
+    try {
+      const p = await store.project('annot');
+      const who = (await store.authenticate(annToken))!;
+      annId = who.id;
+      const first = (await store.next(p.id, who.id))!;
+      await store.submit(who.id, first.id, 'annot-sub-0001', { verdict: 'ask', option: 0 });
+      await store.next(p.id, who.id);
+    } finally {
+      await store.close();
+    }
+    out.length = 0;
+    const listed = (await runAnnotator(undefined, { dbDir, list: true }, print)) as { name: string }[];
+    expect(listed.map((a) => a.name)).toEqual(['ann', 'bo']);
+    expect(out[0]).toBe('  id  name  created            last active        labels  open  status');
+    expect(out[1]).toMatch(/^ {3}\d {2}ann {3}\d{4}-\d\d-\d\d \d\d:\d\dZ {2}\d{4}-\d\d-\d\d \d\d:\d\dZ {7}1 {5}1 {2}active$/);
+    expect(out[2]).toMatch(/^ {3}\d {2}bo {4}\d{4}-\d\d-\d\d \d\d:\d\dZ {2}— {23}0 {5}0 {2}active$/);
+
+    out.length = 0;
+    await runAnnotator('ann', { dbDir, revoke: true }, print);
+    expect(out).toEqual([`annotator ann (id ${annId}) revoked: their token stops working on a running workbench within 5 s; 1 open assignment went back to the queue; their 1 label stays`]);
+    await expect(runAnnotator('nobody', { dbDir, revoke: true })).rejects.toThrow('no annotator "nobody": `askfirst feedback annotator --list` lists them; `askfirst feedback annotator nobody` adds one');
+    out.length = 0;
+    await runAnnotator(undefined, { dbDir, list: true, json: true }, print);
+    const rows = JSON.parse(out[0]) as { name: string; labels: number; open: number; revokedAt: string | null }[];
+    expect(rows[0]).toMatchObject({ name: 'ann', labels: 1, open: 0 });
+    expect(rows[0].revokedAt).not.toBeNull();
+    expect(rows[1]).toMatchObject({ name: 'bo', revokedAt: null });
+
+    out.length = 0;
+    await runAnnotator('ann', { dbDir, newToken: true }, print);
+    const [said, newToken] = out[0].split('\n');
+    expect(said).toBe(`annotator ann (id ${annId}); reinstated (was revoked): new token (keep it secret, it is not stored); the old one stops working on a running workbench within 5 s:`);
+    const store2 = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+    try {
+      expect(await store2.authenticate(annToken)).toBeNull();
+      expect(await store2.authenticate(newToken)).toEqual({ id: annId, name: 'ann' });
+    } finally {
+      await store2.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * `askfirst feedback …`: the human-feedback workbench.
  *   serve       run the workbench (API + UI) on PGlite (--db-dir) or PostgreSQL (DATABASE_URL)
- *   annotator   add an annotator and print their token (shown once)
+ *   annotator   add an annotator and print their token (shown once); --list, --revoke, --new-token
  *   status      projects and their labelling progress
  *   import      fill a project from a suite (--suite DIR) or from demo scenes (--demo N)
  *   agreement   Cohen's / Fleiss' κ per task
@@ -23,11 +23,12 @@ import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
 import { openStore } from '../feedback/open-store.js';
 import { resolveImage } from '../feedback/paths.js';
 import { openingLine } from '../feedback/db-dir.js';
-import type { FeedbackStore } from '../feedback/store.js';
+import type { AnnotatorInfo, FeedbackStore } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';
 import type { Episode } from '../episode/types.js';
 import { readImageFile } from '../scenes/codec.js';
+import { AUTH_CACHE_MS } from '../server/workbench/app.js';
 import { startServer } from '../server/workbench/workbench.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
@@ -222,13 +223,64 @@ export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   console.log('askfirst workbench: stopped, database closed');
 }
 
-/** The action of `askfirst feedback annotator` (feedback-command.ts). */
-export async function annotatorAction(name: string, raw: Record<string, unknown>): Promise<void> {
+/** A time as `askfirst feedback annotator --list` shows it: UTC to the minute. */
+const minute = (t: string | null) => (t ? `${t.slice(0, 16).replace('T', ' ')}Z` : '—');
+
+/**
+ * `askfirst feedback annotator [NAME] [--list | --revoke | --new-token]`: add an annotator, list
+ * them, revoke a token or replace it. What the workbench does with a revoked or replaced token
+ * (refused within AUTH_CACHE_MS) is app.ts's; the store does the rest in one transaction each.
+ */
+export async function runAnnotator(name: string | undefined, raw: Record<string, unknown>, print = console.log, note: Note = silent): Promise<AnnotatorInfo[] | void> {
   const cfg = configFromOptions(AnnotatorSchema, raw, 'feedback annotator');
+  const bound = `${AUTH_CACHE_MS / 1000} s`;
+  if (cfg.list) {
+    refuseUnread(AnnotatorSchema, raw, { keys: ['revoke', 'newToken'], readBy: 'read with an annotator NAME only' }, 'with --list');
+    if (name !== undefined) throw new InputError(`give an annotator NAME or --list, not both: --list shows every annotator (drop "${name}")`);
+    return withStore(cfg.dbDir, async (store) => {
+      const all = await store.annotators();
+      if (cfg.json) print(JSON.stringify(all));
+      else if (!all.length) print('no annotators yet (add one with `askfirst feedback annotator NAME`)');
+      else {
+        const w = Math.max(4, ...all.map((a) => a.name.length));
+        print(`${'id'.padStart(4)}  ${'name'.padEnd(w)}  created            last active        labels  open  status`);
+        for (const a of all) {
+          const status = a.revokedAt ? `revoked ${minute(a.revokedAt)}` : 'active';
+          print(`${String(a.id).padStart(4)}  ${a.name.padEnd(w)}  ${minute(a.createdAt).padEnd(17)}  ${minute(a.lastActive).padEnd(17)}  ${String(a.labels).padStart(6)}  ${String(a.open).padStart(4)}  ${status}`);
+        }
+      }
+      return all;
+    }, { create: false, ...announceOpening('feedback annotator', note) });
+  }
+  refuseUnread(AnnotatorSchema, raw, { keys: ['json'], readBy: 'read with --list only' }, 'without --list', 'add --list');
+  if (name === undefined) throw new InputError('give an annotator NAME (to add one, or with --revoke or --new-token), or --list to see them all');
+  if (cfg.revoke && cfg.newToken) {
+    throw new InputError(`give one of --revoke (${name}'s token stops working) or --new-token (a new token replaces theirs), not both: --new-token alone already stops the old token`);
+  }
+  if (cfg.revoke) {
+    return withStore(cfg.dbDir, async (store) => {
+      const r = await store.revokeAnnotator(name);
+      const labels = (await store.annotators()).find((a) => a.id === r.annotator.id)!.labels;
+      const what = r.already ? `was already revoked (since ${minute(r.already)})` : `revoked: their token stops working on a running workbench within ${bound}`;
+      print(`annotator ${r.annotator.name} (id ${r.annotator.id}) ${what}; ${r.released} open assignment${r.released === 1 ? '' : 's'} went back to the queue; their ${labels} label${labels === 1 ? ' stays' : 's stay'}`);
+    }, { create: false, ...announceOpening('feedback annotator', note) });
+  }
+  if (cfg.newToken) {
+    return withStore(cfg.dbDir, async (store) => {
+      const a = await store.newToken(name);
+      const back = a.reinstated ? '; reinstated (was revoked)' : '';
+      print(`annotator ${a.name} (id ${a.id})${back}: new token (keep it secret, it is not stored); the old one stops working on a running workbench within ${bound}:\n${a.token}`);
+    }, { create: false, ...announceOpening('feedback annotator', note) });
+  }
   await withStore(cfg.dbDir, async (store) => {
     const a = await store.addAnnotator(name);
-    console.log(`annotator ${a.name} (id ${a.id}); token (keep it secret, it is not stored):\n${a.token}`);
-  }, announceOpening('feedback annotator', toStderr));
+    print(`annotator ${a.name} (id ${a.id}); token (keep it secret, it is not stored):\n${a.token}`);
+  }, announceOpening('feedback annotator', note));
+}
+
+/** The action of `askfirst feedback annotator` (feedback-command.ts). */
+export async function annotatorAction(name: string | undefined, raw: Record<string, unknown>): Promise<void> {
+  await runAnnotator(name, raw, console.log, toStderr);
 }
 
 /** The action of `askfirst feedback status` (feedback-command.ts). */
