@@ -21,6 +21,7 @@ import { readJsonFlagFile } from '../util/fsx.js';
 import { generationOptions, httpOptions, refuseUnreadHttpFlags, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { join } from 'node:path';
 import { dataFingerprint } from '../suite/fingerprint.js';
+import { progress } from '../util/progress.js';
 import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';
 import { writeEvalReport } from './report.js';
@@ -94,10 +95,18 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   refuseUnreadHttpFlags(given, cfg.policy, modes.open); // e.g. --max-tokens with --policy builtin:DIR: refused, not ignored
   if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
   for (const p of cfg.policy) checkPolicySpec(p); // an unknown --policy fails before the data is read and fingerprinted
-  const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
-  // reading every view file's edges takes seconds on a large dataset (ProactiveBench's 7,557 episodes), before any bar
-  if (cfg.progress && !cfg.json) process.stderr.write(`eval: ${data.episodes.length} episode${data.episodes.length === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
-  const fingerprint = dataFingerprint(data.episodes, data.dir);
+  const showProgress = cfg.progress && !cfg.json;
+  // reading a suite (each line checked, each image's file looked up) and fingerprinting every view file's edges each take
+  // seconds on a large dataset (20,000 episodes; ProactiveBench's 7,557): a bar each, as the episodes' own
+  const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: showProgress });
+  if (showProgress) process.stderr.write(`eval: ${data.episodes.length} episode${data.episodes.length === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
+  const fbar = progress('fingerprinting', data.episodes.length, { enabled: showProgress, unit: 'episodes' });
+  let fingerprint: string;
+  try {
+    fingerprint = dataFingerprint(data.episodes, data.dir, () => fbar.tick());
+  } finally {
+    fbar.stop();
+  }
   const outs = policyOutDirs(cfg.policy, cfg.out);
   const results: Record<string, unknown>[] = [];
   for (let i = 0; i < cfg.policy.length; i++) {

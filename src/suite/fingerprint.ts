@@ -34,8 +34,11 @@ function fileDigest(path: string): string {
   }
 }
 
-/** `sha256:<hex>` over the episodes and their views (file views resolved against `dir`). */
-export function dataFingerprint(episodes: readonly SuiteEpisode[], dir = '.'): string {
+/**
+ * `sha256:<hex>` over the episodes and their views (file views resolved against `dir`). `onEpisode`
+ * is called after each episode is hashed (a progress bar: a large dataset's view files take seconds).
+ */
+export function dataFingerprint(episodes: readonly SuiteEpisode[], dir = '.', onEpisode?: () => void): string {
   const h = createHash('sha256');
   const seen = new Map<string, string>();
   const view = (v: ViewRef): unknown => {
@@ -45,6 +48,9 @@ export function dataFingerprint(episodes: readonly SuiteEpisode[], dir = '.'): s
     if (d === undefined) seen.set(full, (d = fileDigest(full)));
     return { path: v.path, crop: v.crop ?? null, file: d };
   };
-  for (const e of episodes) h.update(JSON.stringify({ ...e, views: e.views.map(view) })).update('\n');
+  for (const e of episodes) {
+    h.update(JSON.stringify({ ...e, views: e.views.map(view) })).update('\n');
+    onEpisode?.();
+  }
   return `sha256:${h.digest('hex')}`;
 }

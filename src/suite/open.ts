@@ -22,7 +22,8 @@ export interface LoadedData {
   skipped: SkippedEntry[];
 }
 
-export async function loadData(spec: string, opts: { kinds?: readonly string[]; limit?: number } = {}): Promise<LoadedData> {
+/** `progress`: a bar while an askfirst suite's episodes.jsonl is read and its images checked (readSuite; default off). */
+export async function loadData(spec: string, opts: { kinds?: readonly string[]; limit?: number; progress?: boolean } = {}): Promise<LoadedData> {
   let format: LoadedData['format'] | null = null;
   let dir = spec;
   const m = /^(suite|proactivebench):(.*)$/.exec(spec);
@@ -39,7 +40,7 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
   }
   let skipped: SkippedEntry[] = [];
   let episodes: SuiteEpisode[];
-  if (format === 'suite') episodes = await readSuite(dir);
+  if (format === 'suite') episodes = await readSuite(dir, { progress: opts.progress });
   else ({ episodes, skipped } = await loadProactiveBench(dir));
   if (opts.kinds?.length) {
     const ks = new Set(opts.kinds);
