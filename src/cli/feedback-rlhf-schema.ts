@@ -12,6 +12,7 @@ export const PairsSchema = z.object({
   perEpisode: z.number().int().min(1).default(1).describe('pairs per episode at most'),
   labelsPerItem: z.number().int().min(1).max(50).default(1).describe('annotators per pair'),
   seed: z.number().int().min(0).default(0).describe('seed of the A/B order'),
+  progress: z.boolean().default(true).describe('show progress bars on stderr (reading the suite, inserting the pairs)'),
 });
 
 export const SimulateSchema = SimulateConfigSchema.extend({

@@ -14,6 +14,7 @@ import { startServer } from '../server/workbench/workbench.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { readJsonl } from '../util/jsonl.js';
+import { progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { openStore } from '../feedback/open-store.js';
 import { projectForImages } from '../feedback/importer.js';
@@ -23,7 +24,7 @@ import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlh
 export async function runPairs(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined): Promise<number> {
   const cfg = configFromOptions(PairsSchema, raw, 'feedback pairs');
   const dir = resolve(cfg.suite);
-  const episodes = (await readSuite(dir)).map((ep) => ({
+  const episodes = (await readSuite(dir, { progress: cfg.progress })).map((ep) => ({
     ...ep,
     views: ep.views.map((v, i) => {
       if (!('path' in v) || v.crop) throw new InputError(`episode ${ep.id} view ${i}: only plain image-path views can be shown in the workbench`);
@@ -37,7 +38,18 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
   const store = await openStore(cfg.dbDir, announceOpening('feedback pairs', note));
   try {
     const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
-    const added = await store.addItems(project.id, pairs.map(pairToItem));
+    // one transaction (all pairs or none), which takes a while for thousands: a bar over its inserts
+    const bar = progress('inserting pairs', pairs.length, { enabled: cfg.progress, unit: 'pairs' });
+    let shown = 0;
+    let added: number;
+    try {
+      added = await store.addItems(project.id, pairs.map(pairToItem), (done) => {
+        if (done > shown) bar.tick(done - shown); // a retried transaction (PostgreSQL) counts again from 1: shown once
+        shown = Math.max(shown, done);
+      });
+    } finally {
+      bar.stop();
+    }
     print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records.length} records`);
     return added;
   } finally {

@@ -1,0 +1,43 @@
+/**
+ * `askfirst feedback pairs` inserts every pair in one transaction (all or none), which takes a while for thousands:
+ * reading the suite and the inserts each show a bar on stderr; --no-progress keeps quiet.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { playEpisode } from '../episode/state.js';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { tmpDir } from '../testing/tmp.js';
+import { runPairs } from './feedback-rlhf.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('askfirst feedback pairs, progress', () => {
+  it('shows reading the suite and inserting the pairs as bars; run again, the pairs already there count too; --no-progress keeps quiet', async () => {
+    const dir = tmpDir('askfirst-pairs-progress');
+    const suite = join(dir, 'suite');
+    const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
+    await writeSuite(suite, eps);
+    // two plays an episode that differ: the right category at once, and a wrong one
+    const files = [0, 1].map((k) => join(dir, `plays-${k}.jsonl`));
+    for (const [k, f] of files.entries()) await writeFile(f, eps.map((ep) => JSON.stringify(playEpisode(ep, 'proactive', () => ep.categories[(ep.answer + k) % ep.categories.length])) + '\n').join(''));
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    const opts = { dbDir: join(dir, 'db'), project: 'p', suite, results: files, seed: 1 };
+    expect(await runPairs(opts, () => undefined)).toBe(4);
+    // piped (not a terminal): each bar's first line, then the one saying it finished, in phase order
+    expect(said).toEqual([
+      'reading suite: 1/4 lines\n',
+      expect.stringMatching(/^reading suite: 4\/4 lines in [0-9.]+s\n$/),
+      'inserting pairs: 1/4 pairs\n',
+      expect.stringMatching(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/),
+    ]);
+    said.length = 0;
+    expect(await runPairs(opts, () => undefined)).toBe(0); // all there already: skipped, still counted
+    expect(said[3]).toMatch(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/);
+    said.length = 0;
+    expect(await runPairs({ ...opts, progress: false }, () => undefined)).toBe(0);
+    expect(said).toEqual([]);
+  });
+});
