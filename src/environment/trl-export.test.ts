@@ -88,6 +88,55 @@ describe('export --format trl', () => {
     expect(existsSync(join(out, 'train.parquet'))).toBe(false);
   });
 
+  it('--no-parquet writes each episode as it comes: byte for byte the JSONL, images and card of the Parquet export', async () => {
+    const parent = tmpDir('askfirst-trl-streamed');
+    const out = join(parent, 'ds');
+    for (const o of [{ turns: 'path' as const }, { turns: 'first' as const, mode: 'hint' as const, absolutePaths: true }]) {
+      await exportTrl(episodes, memoryLoader, { out, source: 'suite', ...o });
+      const whole = snapshot(out); // the Parquet path holds every row and image, then writes
+      let seen = 0;
+      const res = await exportTrl(episodes, memoryLoader, {
+        out,
+        source: 'suite',
+        ...o,
+        parquet: false,
+        onEpisode: () => {
+          // this episode's images are already in the folder being written, before the next episode is read
+          const tmp = readdirSync(parent).filter((n) => n.startsWith('.ds.tmp-'));
+          expect(tmp).toHaveLength(1);
+          for (const r of trlRows(episodes[seen], o.turns, o.mode)) expect(existsSync(join(parent, tmp[0], r.images[0]))).toBe(true);
+          seen++;
+        },
+      });
+      expect(seen).toBe(episodes.length);
+      const streamed = snapshot(out);
+      const { 'train.parquet': parquet, 'README.md': card, ...rest } = whole;
+      expect(parquet).toBeDefined();
+      const { 'README.md': streamedCard, ...streamedRest } = streamed;
+      expect(streamedRest).toEqual(rest); // train.jsonl and every image, byte for byte
+      // the card differs only where it names the Parquet file
+      const text = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
+      expect(text(streamedCard)).toBe(text(card).replace('path: train.parquet', 'path: train.jsonl').replace(/^- `train\.parquet`.*\n/m, ''));
+      expect(res).toEqual({ rows: text(rest['train.jsonl']).trim().split('\n').length, images: Object.keys(rest).length - 1, files: ['train.jsonl', 'README.md'] });
+    }
+    expect(readdirSync(parent)).toEqual(['ds']);
+  });
+
+  it('--no-parquet: a view that does not load part-way leaves the earlier export as it was, and no temporary file', async () => {
+    const parent = tmpDir('askfirst-trl-streamed-bad');
+    const out = join(parent, 'ds');
+    await exportTrl(episodes.slice(0, 1), memoryLoader, { out, turns: 'first', parquet: false });
+    const before = snapshot(out);
+    let n = 0;
+    const failing: typeof memoryLoader = async (ref, id) => {
+      if (++n === 5) throw new Error(`cannot load a view of ${id}`);
+      return memoryLoader(ref, id);
+    };
+    await expect(exportTrl(episodes, failing, { out, turns: 'path', parquet: false })).rejects.toThrow(/cannot load a view/);
+    expect(snapshot(out)).toEqual(before);
+    expect(readdirSync(parent)).toEqual(['ds']);
+  });
+
   it('a view that does not load fails the export before anything is written', async () => {
     const out = join(tmpDir('askfirst-trl-badview'), 'ds');
     let n = 0;

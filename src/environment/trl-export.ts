@@ -23,7 +23,7 @@ import { encodePNGFast } from '../scenes/png.js';
 import { safeFileName } from '../suite/io.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError } from '../util/errors.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
+import { AtomicFileWriter, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
 
@@ -55,7 +55,7 @@ export interface TrlExportOptions {
   parquet?: boolean;
   /** Write absolute image paths in train.jsonl (OpenRLHF opens them from its working directory). */
   absolutePaths?: boolean;
-  /** Called after each episode's rows are written. */
+  /** Called after each episode's rows are made (and, without Parquet, written). */
   onEpisode?: () => void;
   source?: string;
 }
@@ -171,8 +171,9 @@ async function checkOut(out: string): Promise<void> {
  */
 export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
   await checkOut(resolve(o.out));
-  // Every view is read and encoded before anything is written (Parquet needs the bytes anyway): a view that does not
-  // load fails the export before the slow part of writing starts.
+  if (o.parquet === false) return exportTrlStreamed(episodes, loader, o);
+  // With Parquet, every view is read and encoded before anything is written (Parquet needs all the bytes at once anyway):
+  // a view that does not load fails the export before the slow part of writing starts.
   const rows: TrlRow[] = [];
   const pngs = new Map<string, Buffer>();
   for (const ep of episodes) {
@@ -217,16 +218,66 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
       await writeFileAtomic(join(dir, 'train.parquet'), new Uint8Array(buf));
       files.push('train.parquet');
     }
-    await writeFileAtomic(join(dir, 'README.md'), datasetCard(rows, o));
+    await writeFileAtomic(join(dir, 'README.md'), datasetCard(cardCounts(rows), o));
     files.push('README.md');
   });
   return { rows: rows.length, images: pngs.size, files };
 }
 
-function datasetCard(rows: readonly TrlRow[], o: TrlExportOptions): string {
+/**
+ * exportTrl without Parquet: nothing needs every image or row at once, so each episode's images and JSONL lines are
+ * written as it comes (train.jsonl through AtomicFileWriter; the folder still appears as a whole, writeDirAtomic) and
+ * only the image paths written and the dataset card's counts are kept. The files are byte for byte those the Parquet
+ * path writes beside train.parquet; a view that does not load fails the export part-way, leaving `out` as it was.
+ */
+async function exportTrlStreamed(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
+  const counts: CardCounts = { rows: 0, kinds: new Map(), episodes: 0 };
+  const written = new Set<string>();
+  const ids = new Set<string>();
+  await writeDirAtomic(o.out, async (dir) => {
+    await mkdir(join(dir, 'images'));
+    const jsonl = await AtomicFileWriter.open(join(dir, 'train.jsonl'));
+    try {
+      for (const ep of episodes) {
+        let lines = '';
+        for (const r of trlRows(ep, o.turns, o.mode)) {
+          const path = r.images[0];
+          if (!written.has(path)) {
+            await writeFileAtomic(join(dir, path), encodePNGFast(await loader(ep.views[r.view], ep.id)));
+            written.add(path);
+          }
+          lines += JSON.stringify(o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r) + '\n';
+          counts.rows++;
+          counts.kinds.set(r.kind, (counts.kinds.get(r.kind) ?? 0) + 1);
+          ids.add(r.episode_id);
+        }
+        if (lines) await jsonl.write(lines);
+        o.onEpisode?.();
+      }
+      await jsonl.commit();
+    } finally {
+      await jsonl.abort(); // nothing once committed
+    }
+    counts.episodes = ids.size;
+    await writeFileAtomic(join(dir, 'README.md'), datasetCard(counts, o));
+  });
+  return { rows: counts.rows, images: written.size, files: ['train.jsonl', 'README.md'] };
+}
+
+/** What the dataset card counts: rows, rows per kind (in the order kinds first appear), distinct episodes. */
+interface CardCounts {
+  rows: number;
+  kinds: Map<string, number>;
+  episodes: number;
+}
+
+function cardCounts(rows: readonly TrlRow[]): CardCounts {
   const kinds = new Map<string, number>();
   for (const r of rows) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + 1);
-  const episodes = new Set(rows.map((r) => r.episode_id)).size;
+  return { rows: rows.length, kinds, episodes: new Set(rows.map((r) => r.episode_id)).size };
+}
+
+function datasetCard({ rows, kinds, episodes }: CardCounts, o: TrlExportOptions): string {
   return `---
 configs:
 - config_name: default
@@ -244,7 +295,7 @@ tags:
 
 # askfirst episodes for GRPO (TRL conversational prompt-only, with images)
 
-Written by \`askfirst export --format trl --turns ${o.turns}\`${o.source ? ` from \`${o.source}\`` : ''}: ${rows.length} rows from ${episodes} episodes
+Written by \`askfirst export --format trl --turns ${o.turns}\`${o.source ? ` from \`${o.source}\`` : ''}: ${rows} rows from ${episodes} episodes
 (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}).
 
 Each row is one turn of ProactiveBench's multiple-choice protocol: the view, the question and

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { readJsonFlagFile, writeDirAtomic, writeFileAtomic, writeFileAtomicSync } from './fsx.js';
+import { AtomicFileWriter, readJsonFlagFile, writeDirAtomic, writeFileAtomic, writeFileAtomicSync } from './fsx.js';
 
 const tmp = () => tmpDir('askfirst-fsx');
 
@@ -24,6 +24,26 @@ describe('atomic writes', () => {
     expect(() => writeFileAtomicSync(join(d, 'taken'), 'data')).toThrow();
     await expect(writeFileAtomic(join(d, 'taken'), 'data')).rejects.toThrow();
     expect(readdirSync(d)).toEqual(['taken']);
+  });
+
+  it('a file written piece by piece appears whole at commit, the earlier one there until then; abort leaves the earlier one', async () => {
+    const d = tmp();
+    const path = join(d, 'rows.jsonl');
+    writeFileSync(path, 'old\n');
+    const w = await AtomicFileWriter.open(path);
+    await w.write('a\n');
+    await w.write(new Uint8Array(200_000).fill(98));
+    await w.write('\nc\n');
+    expect(readFileSync(path, 'utf8')).toBe('old\n'); // the pieces go to a temporary sibling
+    await w.commit();
+    await w.abort(); // after commit: nothing
+    expect(readFileSync(path, 'utf8')).toBe(`a\n${'b'.repeat(200_000)}\nc\n`);
+    const v = await AtomicFileWriter.open(path);
+    await v.write('half');
+    await v.abort();
+    await expect(v.write('more')).rejects.toThrow(/write after commit or abort/);
+    expect(readFileSync(path, 'utf8')).toBe(`a\n${'b'.repeat(200_000)}\nc\n`);
+    expect(readdirSync(d)).toEqual(['rows.jsonl']); // no temporary file left
   });
 
   it('a directory is replaced as a whole, or not at all; through a symbolic link where it points', async () => {

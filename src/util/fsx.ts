@@ -4,7 +4,7 @@
  * records are appended one whole line per write.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
-import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from './errors.js';
@@ -34,6 +34,57 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * A file written piece by piece that appears whole, as writeFileAtomic's: `open` starts a temporary sibling, `write`
+ * appends to it, `commit` fsyncs and renames it into place, `abort` removes it (`path` left as it was). For a file too
+ * large to hold in memory at once (an export's JSONL over thousands of episodes).
+ */
+export class AtomicFileWriter {
+  private constructor(
+    readonly path: string,
+    private readonly tmp: string,
+    private fh: FileHandle | null,
+  ) {}
+
+  static async open(path: string): Promise<AtomicFileWriter> {
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = tmpName(path);
+    return new AtomicFileWriter(path, tmp, await open(tmp, 'w'));
+  }
+
+  async write(data: string | Uint8Array): Promise<void> {
+    if (!this.fh) throw new Error(`${this.path}: write after commit or abort`);
+    try {
+      await this.fh.writeFile(data); // the whole of data, at the current position (after what was written before)
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+  }
+
+  async commit(): Promise<void> {
+    if (!this.fh) throw new Error(`${this.path}: commit after commit or abort`);
+    const fh = this.fh;
+    try {
+      await fh.sync();
+      await fh.close();
+      this.fh = null;
+      await rename(this.tmp, this.path);
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+  }
+
+  /** Remove the temporary file (nothing when already committed or aborted). */
+  async abort(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    await fh?.close().catch(() => undefined);
+    await rm(this.tmp, { force: true });
   }
 }
 
