@@ -397,25 +397,27 @@ export class FeedbackStore {
    */
   private async claimOnce(annotatorId: number, q: QueueQuery): Promise<number | null> {
     const typeSql = q.type('t');
-    // A revoked annotator (a request inside the workbench's login cache bound) takes and resumes nothing.
-    const sql = `WITH open AS (
+    // A revoked annotator (a request inside the workbench's login cache bound) takes and resumes nothing: each way to an
+    // assignment (open, back, pick) is closed while `revoked` holds a row.
+    const sql = `WITH revoked AS (SELECT 1 FROM annotators r WHERE r.id = $2 AND r.revoked_at IS NOT NULL),
+         open AS (
            SELECT a.id FROM assignments a
            WHERE a.project_id = $1 AND a.annotator_id = $2 ${q.type('a')} AND a.released_at IS NULL AND NOT a.labelled
-             AND NOT EXISTS (SELECT 1 FROM annotators r WHERE r.id = $2 AND r.revoked_at IS NOT NULL)
+             AND NOT EXISTS (SELECT 1 FROM revoked)
            ORDER BY a.id LIMIT 1),
          seen AS (UPDATE assignments SET seen_at = now() FROM open WHERE assignments.id = open.id AND assignments.released_at IS NULL RETURNING assignments.id),
          back AS (
            SELECT a.id, a.task_id FROM assignments a JOIN tasks t ON t.id = a.task_id
            WHERE NOT EXISTS (SELECT 1 FROM open) AND t.project_id = $1 AND a.annotator_id = $2 ${typeSql}
              AND a.released_at IS NOT NULL AND t.assigned < t.needed
-             AND NOT EXISTS (SELECT 1 FROM annotators r WHERE r.id = $2 AND r.revoked_at IS NOT NULL)
+             AND NOT EXISTS (SELECT 1 FROM revoked)
            ORDER BY a.id LIMIT 1
            FOR UPDATE OF a, t SKIP LOCKED),
          pick AS (
            SELECT t.id, t.project_id, t.type FROM tasks t
            WHERE NOT EXISTS (SELECT 1 FROM open) AND NOT EXISTS (SELECT 1 FROM back) AND t.project_id = $1 AND t.assigned < t.needed ${typeSql}
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = $2)
-             AND NOT EXISTS (SELECT 1 FROM annotators r WHERE r.id = $2 AND r.revoked_at IS NOT NULL)
+             AND NOT EXISTS (SELECT 1 FROM revoked)
            ORDER BY t.id LIMIT 1
            FOR UPDATE OF t SKIP LOCKED),
          upd AS (
