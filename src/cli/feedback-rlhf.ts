@@ -20,6 +20,7 @@ import { openStore } from '../feedback/open-store.js';
 import { projectForImages } from '../feedback/importer.js';
 import { announceOpening, toStderr, type Note } from './feedback.js';
 import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlhf-schema.js';
+import { MISSING } from '../util/missing.js';
 
 export async function runPairs(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined): Promise<number> {
   const cfg = configFromOptions(PairsSchema, raw, 'feedback pairs');
@@ -106,7 +107,7 @@ export async function demoAggregateAction(raw: Record<string, unknown>): Promise
 export async function feedbackDemoAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(FeedbackDemoConfigSchema, raw, 'feedback demo');
   const r = await runFeedbackDemo(cfg, { startWorkbench: (store) => startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle' }) }, (s) => console.error(s));
-  const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(1)}%`);
+  const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? MISSING : `${(100 * x).toFixed(1)}%`);
   console.log(`\nfeedback demo finished in ${(r.wallSeconds / 60).toFixed(1)} min`);
   for (const p of r.policies) console.log(`  ${p.name.padEnd(28)} gap closed train ${pct(p.gapClosed.train)} unseen ${pct(p.gapClosed.unseen)}  over-asking ${pct(p.overAsking)} (controls abstained on ${pct(p.controlAbstain)})  guess ${pct(p.guessRate)}`);
   for (const m of r.rewardModels) console.log(`  RM ${m.name.padEnd(25)} held-out accuracy ${pct(m.heldOut.accuracy)} (gold ${pct(m.heldOut.goldAccuracy)}), ECE ${m.heldOut.ece.toFixed(3)}`);

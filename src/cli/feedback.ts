@@ -36,6 +36,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { SceneRng } from '../util/rng.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { AgreementSchema, AnnotatorSchema, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
+import { MISSING } from '../util/missing.js';
 
 
 /** A note to the user: to stderr, so stdout (a table, JSON) stays the command's output alone. */
@@ -133,7 +134,7 @@ export async function runAgreement(raw: Record<string, unknown>, print = console
   }, { create: false, ...announceOpening('feedback agreement', note) });
 }
 
-const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : MISSING);
 
 /** Why an export is empty, and what to do: an export of a project nobody has labelled yet is an empty file. */
 export function emptyExportHint(project: string, format: string): string {
@@ -224,7 +225,7 @@ export async function serveAction(raw: Record<string, unknown>): Promise<void> {
 }
 
 /** A time as `askfirst feedback annotator --list` shows it: UTC to the minute. */
-const minute = (t: string | null) => (t ? `${t.slice(0, 16).replace('T', ' ')}Z` : '—');
+const minute = (t: string | null) => (t ? `${t.slice(0, 16).replace('T', ' ')}Z` : MISSING);
 
 /**
  * `askfirst feedback annotator [NAME] [--list | --revoke | --new-token]`: add an annotator, list

@@ -3,9 +3,10 @@ import type { AccuracyLoss } from '../episode/losses.js';
 import type { Metrics, Summary } from '../episode/metrics.js';
 import type { RateInterval } from '../util/stats.js';
 import type { IntervalSummary, Intervals } from './intervals.js';
+import { MISSING } from '../util/missing.js';
 
-const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
-const num = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : MISSING);
+const num = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : MISSING);
 
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -49,12 +50,12 @@ function metricsRow(name: string, m: Metrics, i?: Intervals): string[] {
     i ? pctInterval(i.accuracy, m.accuracy) : pct(m.accuracy),
     num(m.psRate),
     num(m.oraclePsRate),
-    m.guessRate === null ? '–' : pct(m.guessRate),
+    m.guessRate === null ? MISSING : pct(m.guessRate),
     pct(m.abstainRate),
     pct(m.invalidRate),
     pct(m.unparseableRate),
-    m.overAsking === null ? '–' : pct(m.overAsking),
-    m.controlAbstain === null ? '–' : pct(m.controlAbstain),
+    m.overAsking === null ? MISSING : pct(m.overAsking),
+    m.controlAbstain === null ? MISSING : pct(m.controlAbstain),
   ];
 }
 

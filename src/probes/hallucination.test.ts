@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createPolicy } from '../agents/registry.js';
 import { multiObjectScene, presenceTruth } from '../suite/multi-object.js';
 import { ConfigError, DataError } from '../util/errors.js';
-import { bootstrap, f1Of, popeMetrics, unseenMetrics, wilson, type ScoredItem } from './metrics.js';
+import { bootstrap, f1Of, fixed, pct, popeMetrics, unseenMetrics, wilson, type ScoredItem } from './metrics.js';
 import { PRESENCE_CANNOT } from '../episode/presence.js';
 import { presenceEpisode, presenceItems, itemMeta, checkCategories } from './presence-items.js';
 import { hallucinationItems, openQuestionsFor, hallucinationTable, runHallucination, summarizeHallucination, type PresenceItemResult } from './hallucination.js';
@@ -15,6 +15,12 @@ import { tmpDir } from '../testing/tmp.js';
 import { hallucinationHtml } from './html.js';
 
 const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96 }, 'test');
+
+describe('missing values in the probe tables', () => {
+  it('print the one placeholder every other report uses ("–", not "—")', () => {
+    expect([fixed(null), fixed(NaN), pct(undefined), pct({ value: null, ci95: null, n: 0 })]).toEqual(['–', '–', '–', '–']);
+  });
+});
 
 describe('POPE metrics', () => {
   it('always-yes on balanced items: yes-ratio 1, precision ½, recall 1, F1 ⅔, as POPE computes', () => {

@@ -30,6 +30,7 @@
  */
 import type { PresenceAnswer } from '../episode/presence.js';
 import { clusterBootstrap, clusteredWilson95, clustersOf, stratifiedBootstrap, wilson95, type PercentileInterval } from '../util/stats.js';
+import { MISSING } from '../util/missing.js';
 
 /**
  * How an item was answered. 'invalid' is a reply that named none of the options — eval's unparseable (the items offer
@@ -189,14 +190,14 @@ export function unseenMetrics(xs: readonly ScoredItem[], seed = 1): UnseenMetric
   };
 }
 
-/** A plain number to `digits` decimals ("2.00"); '—' when it is not a finite number (a mean over no items, a kappa over no verdicts). */
+/** A plain number to `digits` decimals ("2.00"); '–' (MISSING) when it is not a finite number (a mean over no items, a kappa over no verdicts). */
 export function fixed(x: number | null | undefined, digits = 2): string {
-  return x != null && Number.isFinite(x) ? x.toFixed(digits) : '—';
+  return x != null && Number.isFinite(x) ? x.toFixed(digits) : MISSING;
 }
 
 /** A figure as "12.3 % [10.1, 14.8]" (percent) for tables. */
 export function pct(f: Figure | undefined): string {
-  if (!f || f.value === null) return '—';
+  if (!f || f.value === null) return MISSING;
   const v = (100 * f.value).toFixed(1);
   return f.ci95 ? `${v} [${(100 * f.ci95.low).toFixed(1)}, ${(100 * f.ci95.high).toFixed(1)}]` : v;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { AGGREGATE_PAGE, PAIRED_FIGURES, seedStat, type Aggregate, type FigureStats, type PairedFigure, type SeedStat } from './aggregate.js';
 import { ci95Text, CSS, esc, pct, signedPoints, valueCell } from './html.js';
+import { MISSING } from '../util/missing.js';
 
 /** pct: a fraction shown as %; pts: a difference of fractions, in percentage points; ratio: ×; num: plain. */
 type Unit = 'pct' | 'pts' | 'ratio' | 'num';
@@ -42,7 +43,7 @@ const PAIRED_LABELS: Record<PairedFigure, string> = {
 
 /** A single value in a unit ("93.4 %", "+12.0 pts", "1.46", "0.74×"); "–" for null. */
 export function fmtValue(x: number | null, unit: Unit, signed = false): string {
-  if (x == null || !Number.isFinite(x)) return '–';
+  if (x == null || !Number.isFinite(x)) return MISSING;
   const sign = signed && x > 0 ? '+' : '';
   if (unit === 'pct') return `${sign}${(100 * x).toFixed(1)} %`;
   if (unit === 'pts') return `${sign}${(100 * x).toFixed(1)} pts`;
@@ -52,7 +53,7 @@ export function fmtValue(x: number | null, unit: Unit, signed = false): string {
 
 /** "93.1 ± 4.2 %" (mean ± 95 % CI half-width); "93.1 % (n = 1, no CI)" with one value; "–" with none. */
 export function fmtStat(s: SeedStat, unit: Unit, signed = false): string {
-  if (s.mean == null) return '–';
+  if (s.mean == null) return MISSING;
   if (!s.ci95) return `${fmtValue(s.mean, unit, signed)} (n = ${s.n}, no CI)`;
   const scale = unit === 'pct' || unit === 'pts' ? 100 : 1;
   const digits = scale === 100 ? 1 : 2;
@@ -104,7 +105,7 @@ export function evaluationNoise(agg: Aggregate, b: Aggregate['baselines'][number
 // ─── aggregate.html ─────────────────────────────────────────────────────────────────────
 
 function ciText(s: SeedStat, unit: Unit): string {
-  if (!s.ci95) return s.n < 2 ? `none (n = ${s.n})` : '–';
+  if (!s.ci95) return s.n < 2 ? `none (n = ${s.n})` : MISSING;
   return `${fmtValue(s.ci95.low, unit)} … ${fmtValue(s.ci95.high, unit)}`;
 }
 
@@ -112,7 +113,7 @@ function statCells(key: string, s: SeedStat, unit: Unit, signed = false): string
   return (
     s.values.map((v, i) => valueCell(`${key}.seed${i}`, v, fmtValue(v, unit, signed))).join('') +
     valueCell(`${key}.mean`, s.mean, fmtValue(s.mean, unit, signed)) +
-    valueCell(`${key}.halfWidth`, s.ci95?.halfWidth ?? null, s.ci95 ? `± ${fmtValue(s.ci95.halfWidth, unit)}` : '–') +
+    valueCell(`${key}.halfWidth`, s.ci95?.halfWidth ?? null, s.ci95 ? `± ${fmtValue(s.ci95.halfWidth, unit)}` : MISSING) +
     `<td class="num">${esc(ciText(s, unit))}</td><td class="num">${s.n}</td>`
   );
 }

@@ -23,6 +23,7 @@ import { askVsGuessRowsSpec, COLORS, renderSvg } from './charts.js';
 import { askVsGuess } from './data.js';
 import { CSS, esc, num, pct } from './html.js';
 import { mdCell } from './model-card.js';
+import { MISSING } from '../util/missing.js';
 
 /** One `askfirst eval --out DIR`: its summary.json and every mode's records. */
 export interface EvalRun {
@@ -123,8 +124,8 @@ export function pairwiseMcnemar(runs: readonly EvalRun[], mode: EvalMode): PairT
   return out;
 }
 
-const ci = (r: RateInterval | undefined) => (r && r.rate !== null ? `${pct(r.rate)} [${(100 * r.low!).toFixed(1)}, ${(100 * r.high!).toFixed(1)}]` : '–');
-const psCi = (i: Intervals) => (i.psRate.mean === null ? '–' : i.psRate.ci95 ? `${num(i.psRate.mean)} [${num(i.psRate.ci95.low)}, ${num(i.psRate.ci95.high)}]` : num(i.psRate.mean));
+const ci = (r: RateInterval | undefined) => (r && r.rate !== null ? `${pct(r.rate)} [${(100 * r.low!).toFixed(1)}, ${(100 * r.high!).toFixed(1)}]` : MISSING);
+const psCi = (i: Intervals) => (i.psRate.mean === null ? MISSING : i.psRate.ci95 ? `${num(i.psRate.mean)} [${num(i.psRate.ci95.low)}, ${num(i.psRate.ci95.high)}]` : num(i.psRate.mean));
 /**
  * An exact p for the pair tables: 4 decimals, below 0.0001 in exponent form — from its log10 once it is below the normal
  * doubles (2.2e-308), where the double has lost its digits or is 0 ("1.74e-602" for 2,000 to 0, not "0.00e+0").
@@ -275,7 +276,7 @@ function exampleHtml(e: Example): string {
         .map((reply, t) => {
           const img = images[t] ? `<img src="${images[t]}" alt="view ${rec.views[t]}">` : `<div class="missing">view ${rec.views[t]} (data not found)</div>`;
           const prompt = rec.prompts?.[t] ? `<details><summary>prompt</summary><pre>${esc(rec.prompts[t])}</pre></details>` : '';
-          return `<div class="turn">${img}<div><div class="reply">turn ${t + 1}: reply <code>${esc(JSON.stringify(reply).slice(0, 300))}</code></div><div class="reply">read as: <strong>${esc(rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–')}</strong></div><div class="reply">right: ${esc(rec.targets?.[t] ?? '–')}</div>${prompt}</div></div>`;
+          return `<div class="turn">${img}<div><div class="reply">turn ${t + 1}: reply <code>${esc(JSON.stringify(reply).slice(0, 300))}</code></div><div class="reply">read as: <strong>${esc(rec.parsed?.[t] ?? rec.actions[t]?.type ?? MISSING)}</strong></div><div class="reply">right: ${esc(rec.targets?.[t] ?? MISSING)}</div>${prompt}</div></div>`;
         })
         .join('');
       return `<div class="run"><h4>${esc(label)}</h4>${turns}<div class="outcome ${rec.success ? 'action ok' : 'action bad'}">${esc(rec.outcome)}${rec.interventions ? ` after ${rec.interventions} intervention(s)` : ''}</div></div>`;
@@ -289,7 +290,7 @@ function exampleMd(e: Example): string {
   const lines = [`#### ${mdCell(e.id)} (${mdCell(e.kind)}${e.runs[0].rec.control ? ', control' : ''})`, ''];
   for (const { label, rec } of e.runs) {
     lines.push(`- **${mdCell(label)}** → ${mdCell(rec.outcome)}`);
-    rec.replies.forEach((reply, t) => lines.push(`  - turn ${t + 1} (view ${rec.views[t]}): reply \`${JSON.stringify(reply).slice(0, 160).replace(/`/g, "'")}\`, read as ${mdCell(rec.parsed?.[t] ?? rec.actions[t]?.type ?? '–')}; right: ${mdCell(rec.targets?.[t] ?? '–')}`));
+    rec.replies.forEach((reply, t) => lines.push(`  - turn ${t + 1} (view ${rec.views[t]}): reply \`${JSON.stringify(reply).slice(0, 160).replace(/`/g, "'")}\`, read as ${mdCell(rec.parsed?.[t] ?? rec.actions[t]?.type ?? MISSING)}; right: ${mdCell(rec.targets?.[t] ?? MISSING)}`));
   }
   return lines.join('\n');
 }

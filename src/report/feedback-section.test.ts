@@ -38,4 +38,14 @@ describe('the policies table', () => {
     expect(row(html, 'gold').slice(4, 7)).toEqual(['9.0 %', '3.1 %', '30.0 %']);
     expect(row(html, 'dpo-1000').slice(4, 7)).toEqual(['9.0 %', '–', '30.0 %']);
   });
+
+  it('prints every missing value as the one placeholder the other reports use ("–"): the gold drop, the routing counts and the Gao settings of an older feedback.json', async () => {
+    const r = fakeFeedbackResults([policy('gold', {})], { labels: [100], rlUpdates: 40 });
+    r.routing.points = [{ strategy: 'all-human', budget: 1, humanLabels: 10, goldAccuracy: 0.9 }];
+    const html = await feedbackSectionHtml(r);
+    expect(row(html, 'gold').at(-1)).toBe('–');
+    expect(row(html, 'all-human').slice(3, 5)).toEqual(['–', '–']);
+    expect(html).toContain('both reward models from – labels (sampled order), KL coefficient –, – updates');
+    expect(html).not.toContain('—</td>');
+  });
 });

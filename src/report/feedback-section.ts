@@ -13,6 +13,7 @@ import type { PairMetrics } from '../rl/reward-model.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { CSS, esc, num, pct } from './html.js';
 import { renderSvg } from './vega.js';
+import { MISSING } from '../util/missing.js';
 
 export interface GaoPoint {
   update: number;
@@ -150,7 +151,7 @@ export function routingSpec(r: FeedbackResults): TopLevelSpec | null {
 
 /** What KL coefficient and how many updates each kind of RL run of the demo had (results of older demos carry no rlhfKlCoef: every run then had the RL stage's default). */
 export function regimeNote(config: Record<string, unknown>): string {
-  const gao = `gao-* runs: Gao et al.’s regime — both reward models from ${String(config.gaoLabels ?? '—')} labels (${String(config.gaoLabelOrder ?? config.labelOrder ?? 'sampled')} order), KL coefficient ${String(config.gaoKlCoef ?? '—')}, ${String(config.gaoUpdates ?? '—')} updates`;
+  const gao = `gao-* runs: Gao et al.’s regime — both reward models from ${String(config.gaoLabels ?? MISSING)} labels (${String(config.gaoLabelOrder ?? config.labelOrder ?? 'sampled')} order), KL coefficient ${String(config.gaoKlCoef ?? MISSING)}, ${String(config.gaoUpdates ?? MISSING)} updates`;
   const rest = config.rlhfKlCoef === undefined
     ? `every other RL run: ${String(config.rlUpdates)} updates at the RL stage’s default KL coefficient.`
     : `every other RL run: ${String(config.rlUpdates)} updates; RL on the gold reward at the RL stage’s default KL coefficient, the other RLHF runs at ${String(config.rlhfKlCoef)}.`;
@@ -167,10 +168,10 @@ export async function feedbackSectionHtml(r: FeedbackResults): Promise<string> {
   const polRows = r.policies
     .map((p) => {
       const g = p.testCurve ? gaoSummary(p.testCurve, 1) : gaoSummary(p.curve);
-      return `<tr><td>${esc(p.name)}</td><td>${pct(fin(p.gapClosed.train))}</td><td>${pct(fin(p.gapClosed.unseen))}</td><td>${pct(p.accuracy)}</td><td>${pct(p.overAsking)}</td><td>${pct(p.controlAbstain)}</td><td>${pct(p.guessRate)}</td><td>${num(p.psRate)}</td><td>${num(fin(p.testGold), 3)}</td><td>${g ? `${num(g.goldDrop, 3)} (KL ${num(fin(g.finalKl), 3)})` : '—'}</td></tr>`;
+      return `<tr><td>${esc(p.name)}</td><td>${pct(fin(p.gapClosed.train))}</td><td>${pct(fin(p.gapClosed.unseen))}</td><td>${pct(p.accuracy)}</td><td>${pct(p.overAsking)}</td><td>${pct(p.controlAbstain)}</td><td>${pct(p.guessRate)}</td><td>${num(p.psRate)}</td><td>${num(fin(p.testGold), 3)}</td><td>${g ? `${num(g.goldDrop, 3)} (KL ${num(fin(g.finalKl), 3)})` : MISSING}</td></tr>`;
     })
     .join('');
-  const routRows = r.routing.points.map((p) => `<tr><td>${esc(p.strategy)}</td><td>${pct(p.budget, 0)}</td><td>${p.humanLabels}</td><td>${p.aiWrongCaught ?? '—'}</td><td>${p.aiLabelsUsed ?? '—'}</td><td>${pct(fin(p.goldAccuracy))}</td></tr>`).join('');
+  const routRows = r.routing.points.map((p) => `<tr><td>${esc(p.strategy)}</td><td>${pct(p.budget, 0)}</td><td>${p.humanLabels}</td><td>${p.aiWrongCaught ?? MISSING}</td><td>${p.aiLabelsUsed ?? MISSING}</td><td>${pct(fin(p.goldAccuracy))}</td></tr>`).join('');
   return `<section id="feedback">
 <h2>Human feedback that trains the policy</h2>
 <p>${r.pairs} pairs of plays by RL’s starting policy, labelled over the workbench’s HTTP API by simulated annotators

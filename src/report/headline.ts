@@ -4,6 +4,7 @@
  */
 import { ci95Text, duration, num, pct } from './html.js';
 import type { Results } from './results.js';
+import { MISSING } from '../util/missing.js';
 
 /**
  * The demo's acceptance targets, set before the run and shown beside the measured figures
@@ -96,7 +97,7 @@ export function headlineRows(r: Results): HeadlineRow[] {
       key: 'psRateRatio',
       label: 'ps-rate ÷ oracle minimum',
       value: Number.isFinite(ratio) ? ratio : null,
-      text: Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–',
+      text: Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : MISSING,
       target: `${TARGETS.psRateOverOracleMin}× – ${TARGETS.psRateOverOracleMax}×`,
       pass: Number.isFinite(ratio) ? ratio >= TARGETS.psRateOverOracleMin && ratio <= TARGETS.psRateOverOracleMax : undefined,
     },

@@ -3,6 +3,7 @@
  * number formatting shared with the model card, and the page's inline stylesheet.
  */
 import { FONT_FAMILY } from './vega.js';
+import { MISSING } from '../util/missing.js';
 
 const ESC: Record<string, string> = {
   '&': '&amp;',
@@ -19,7 +20,7 @@ export function esc(s: unknown): string {
 
 /** A fraction as a percentage ("93.4 %"); "–" when null or not finite. */
 export function pct(x: number | null | undefined, digits = 1): string {
-  return x != null && Number.isFinite(x) ? `${(100 * x).toFixed(digits)} %` : '–';
+  return x != null && Number.isFinite(x) ? `${(100 * x).toFixed(digits)} %` : MISSING;
 }
 
 /** An interval of fractions as " [81.6, 88.4]" (percent points), or "" when there is none. */
@@ -29,17 +30,17 @@ export function ci95Text(iv: { low: number; high: number } | null | undefined): 
 
 /** A difference of fractions in percent points with its sign ("+11.4", "-2.0", as `pct` writes a negative); "–" when null. */
 export function signedPoints(x: number | null | undefined): string {
-  return x != null && Number.isFinite(x) ? `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}` : '–';
+  return x != null && Number.isFinite(x) ? `${x > 0 ? '+' : ''}${(100 * x).toFixed(1)}` : MISSING;
 }
 
 /** A plain number ("1.46"); "–" when null or not finite. */
 export function num(x: number | null | undefined, digits = 2): string {
-  return x != null && Number.isFinite(x) ? x.toFixed(digits) : '–';
+  return x != null && Number.isFinite(x) ? x.toFixed(digits) : MISSING;
 }
 
 /** Seconds as "6 min 52 s" / "12.7 s". */
 export function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '–';
+  if (!Number.isFinite(seconds)) return MISSING;
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const m = Math.floor(seconds / 60);
   const s = Math.round(seconds - 60 * m);

@@ -13,9 +13,10 @@ import { headlineRows, TARGETS } from './headline.js';
 import { duration, num, pct } from './html.js';
 import type { DecisionShares, Results } from './results.js';
 import { MODEL_CARD_FILE, parseResults } from './results-io.js';
+import { MISSING } from '../util/missing.js';
 
 /** A first-move share as a percentage; '–' when the situation had no episode (its shares are 0 by convention, not 0 %). */
-const share = (d: DecisionShares, k: 'asked' | 'guessed' | 'abstained') => (d.n ? pct(d[k]) : '–');
+const share = (d: DecisionShares, k: 'asked' | 'guessed' | 'abstained') => (d.n ? pct(d[k]) : MISSING);
 
 /**
  * Escape a value for a Markdown table cell (pipes, newlines) and inline text (markup characters). `&` too: unescaped, a
@@ -190,14 +191,14 @@ export function renderModelCard(results: Results): string {
         return [
           mdCell(k),
           train.has(k) ? 'RL-trained' : 'unseen',
-          String(a?.episodes ?? '–'),
+          String(a?.episodes ?? MISSING),
           pct(ref?.accuracy),
           pct(b?.accuracy),
           pct(a?.accuracy),
           pct(g),
           `${num(a?.psRate)} / ${num(a?.oraclePsRate)}`,
-          a?.controls ? pct(a.overAsking) : '–',
-          a?.controls ? pct(a.controlAbstain) : '–',
+          a?.controls ? pct(a.overAsking) : MISSING,
+          a?.controls ? pct(a.controlAbstain) : MISSING,
         ];
       }),
       [false, false, true, true, true, true, true, true, true, true],
@@ -232,7 +233,7 @@ export function renderModelCard(results: Results): string {
         share(a.control, 'asked'),
         share(a.control, 'guessed'),
         // results written before abstentions were split out of "other" have none to show: '–'
-        a.control.abstained === undefined ? '–' : share(a.control, 'abstained'),
+        a.control.abstained === undefined ? MISSING : share(a.control, 'abstained'),
       ]),
       [false, true, true, true, true, true],
     ),

@@ -19,6 +19,7 @@ import { headlineRows } from './headline.js';
 import { CSS, ci95Text, duration, esc, num, pct, signedPoints, valueCell } from './html.js';
 import type { ExampleRun, ExampleTurn, ReportExample, Results } from './results.js';
 import { parseResults, REPORT_FILE, writeResults } from './results-io.js';
+import { MISSING } from '../util/missing.js';
 
 export interface ReportExtras {
   /** Page title (default "askfirst demo report"). */
@@ -93,13 +94,13 @@ function perKindTable(r: Results): string {
       ? '<span class="badge train">RL-trained</span>'
       : '<span class="badge unseen">unseen</span>';
     return (
-      `<tr><td>${esc(k)}</td><td>${split}</td><td class="num">${a?.episodes ?? '–'}</td>` +
+      `<tr><td>${esc(k)}</td><td>${split}</td><td class="num">${a?.episodes ?? MISSING}</td>` +
       valueCell(`reference.${k}`, ref?.accuracy ?? null, pct(ref?.accuracy)) +
       valueCell(`before.${k}`, b?.accuracy ?? null, pct(b?.accuracy)) +
       valueCell(`after.${k}`, a?.accuracy ?? null, pct(a?.accuracy)) +
       `<td class="num">${esc(pct(g, 0))}</td><td class="num">${esc(num(a?.psRate))} / ${esc(num(a?.oraclePsRate))}</td>` +
-      `<td class="num">${esc(pct(b?.guessRate, 0))} → ${esc(pct(a?.guessRate, 0))}</td><td class="num">${a?.controls ? esc(pct(a.overAsking, 0)) : '–'}</td>` +
-      `<td class="num">${a?.controls ? esc(pct(a.controlAbstain, 0)) : '–'}</td></tr>`
+      `<td class="num">${esc(pct(b?.guessRate, 0))} → ${esc(pct(a?.guessRate, 0))}</td><td class="num">${a?.controls ? esc(pct(a.overAsking, 0)) : MISSING}</td>` +
+      `<td class="num">${a?.controls ? esc(pct(a.controlAbstain, 0)) : MISSING}</td></tr>`
     );
   });
   return (
@@ -120,7 +121,7 @@ function perVariantTable(r: Results): string {
     ([v, a]) =>
       `<tr><td>${esc(v)}</td><td class="num">${a.episodes}</td><td class="num">${acc(reference.byVariant?.[v])}</td><td class="num">${acc(before.byVariant?.[v])}</td>` +
       `<td class="num">${acc(a)}</td>${r.baselines.map((b) => `<td class="num">${acc(b.summary.byVariant?.[v])}</td>`).join('')}` +
-      `<td class="num">${esc(pct(a.invalidRate, 0))}</td><td class="num">${a.controls ? `${esc(pct(a.overAsking, 0))} of ${a.controls}` : '–'}</td></tr>`,
+      `<td class="num">${esc(pct(a.invalidRate, 0))}</td><td class="num">${a.controls ? `${esc(pct(a.overAsking, 0))} of ${a.controls}` : MISSING}</td></tr>`,
   );
   return (
     `<h3>By variant</h3><table id="per-variant"><thead><tr><th>variant</th><th class="num">episodes</th><th class="num">reference</th><th class="num">before RL</th><th class="num">after RL</th>` +
@@ -159,7 +160,7 @@ function baselinesTable(r: Results): string {
     `<tr><td>${esc(name)}</td><td class="num">${esc(pct(f.accuracy.after.overall))}</td>${gapCell(f, 'train')}${gapCell(f, 'unseen')}${gapCell(f, 'all')}` +
     `<td class="num">${esc(pct(f.overAsking))}</td><td class="num">${esc(pct(controlAbstain))}</td><td class="num">${esc(num(f.psRate))} / ${esc(num(f.oraclePsRate))}</td><td class="num">${lead}</td></tr>`;
   const leadCell = (b: Results['baselines'][number]) =>
-    b.oursMinus ? `${esc(signedPoints(b.oursMinus.gapClosed.unseen))}<span class="meta">${esc(ci95Text(b.oursMinus.ci95.unseen))}</span>` : '–';
+    b.oursMinus ? `${esc(signedPoints(b.oursMinus.gapClosed.unseen))}<span class="meta">${esc(ci95Text(b.oursMinus.ci95.unseen))}</span>` : MISSING;
   return (
     // headers on two lines: the figures (intervals in brackets) do not wrap, and one-line headers left the run's name a
     // column one letter wide at 1280 px (report.browser.test.ts checks the rows' heights)
@@ -303,7 +304,7 @@ function trainingDetails(r: Results): string {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(
           ([k, v]) =>
-            `<tr><td><code>${esc(k)}</code></td><td class="num">${esc(v != null && Number.isFinite(v) ? +v.toPrecision(4) : '–')}</td></tr>`,
+            `<tr><td><code>${esc(k)}</code></td><td class="num">${esc(v != null && Number.isFinite(v) ? +v.toPrecision(4) : MISSING)}</td></tr>`,
         )
         .join('')
     : '';
