@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePNG } from '../scenes/codec.js';
 import { createImage } from '../scenes/image.js';
-import { mdCell, renderModelCard, writeModelCard } from './model-card.js';
+import { mdCell, mdCode, renderModelCard, writeModelCard } from './model-card.js';
 import { perKindSpec, renderSvg } from './charts.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
@@ -299,7 +299,37 @@ describe('report.html', () => {
   });
 });
 
+/** What a CommonMark code span at the start of `md` shows (spec §6.1): the text between an opening run of N backticks and the next run of exactly N, line endings as spaces, one space stripped from each side when both sides have one and it is not all spaces. */
+function codeSpanText(md: string): string | undefined {
+  const open = /^`+/.exec(md)?.[0];
+  if (!open) return undefined;
+  const close = new RegExp(`(?<!\`)${open}(?!\`)`, 'g');
+  close.lastIndex = open.length;
+  const m = close.exec(md);
+  if (!m) return undefined;
+  const body = md.slice(open.length, m.index).replace(/\r\n|[\r\n]/g, ' ');
+  return body.startsWith(' ') && body.endsWith(' ') && body.trim() !== '' ? body.slice(1, -1) : body;
+}
+
+describe('mdCode (a path or command line as a Markdown code span)', () => {
+  it.each(['runs/rl/final', 'runs/a`b/final', 'a``b`c', '`lead', 'trail`', '``', ' both ', 'x ` y'])('shows %j exactly as it is', (s) => {
+    expect(codeSpanText(mdCode(s))).toBe(s);
+  });
+
+  it('fences a path with a backtick by a longer run (a`b in ``a`b``), and a plain one by one backtick', () => {
+    expect(mdCode('a`b')).toBe('``a`b``');
+    expect(mdCode('runs/rl')).toBe('`runs/rl`');
+  });
+});
+
 describe('MODEL_CARD.md', () => {
+  it('shows a checkpoint path and the command line with backticks in them as they are', () => {
+    const md = renderModelCard({ ...results, command: 'askfirst demo --out "runs/a`b"', model: { ...results.model, checkpoint: 'runs/a`b/rl/final' } });
+    expect(md).toContain('- **Checkpoint**: ``runs/a`b/rl/final`` (safetensors + JSON config)');
+    expect(md).toContain(', ``askfirst demo --out "runs/a`b"``).');
+    expect(md).not.toContain("a'b");
+  });
+
   it('has the model-card sections and the figures from results', async () => {
     const file = await writeModelCard(dir, results);
     expect(file).toBe(join(dir, MODEL_CARD_FILE));
