@@ -13,8 +13,8 @@ import { tmpDir } from '../testing/tmp.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
-/** The files and packages `askfirst ARGS` loads before it exits: repository-relative paths, and `pkg:NAME` for node_modules. */
-function loadedBy(args: string[]): string[] {
+/** The files and packages `askfirst ARGS` loads before it exits (with `status`): repository-relative paths, and `pkg:NAME` for node_modules. */
+function loadedBy(args: string[], status = 0): string[] {
   const dir = tmpDir('af-startup');
   const list = join(dir, 'loaded.txt');
   // the load hook runs before a module is evaluated and appends synchronously, so the list is complete at exit
@@ -26,7 +26,7 @@ export async function load(url, context, next) {
   const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
   const run = `const { main } = await import(${JSON.stringify(pathToFileURL(join(root, 'src/cli/main.ts')).href)}); await main(['node', 'askfirst', ...${JSON.stringify(args)}]);`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', run], { cwd: root, encoding: 'utf8', env: { ...process.env, TMPDIR: dir } }); // tsx keeps its cache in <TMPDIR>/tsx-<uid>: in the test's own folder, removed with it
-  expect(r.status, r.stderr).toBe(0);
+  expect(r.status, r.stderr).toBe(status);
   const name = (file: string) => {
     const i = file.lastIndexOf('/node_modules/');
     if (i < 0) return relative(root, file);
@@ -52,5 +52,13 @@ describe('askfirst startup (commands.ts)', () => {
         /^pkg:(vega|d3-|hono|@hono\/|@electric-sql\/)/.test(f),
     );
     expect(heavy, 'startup loads the engine, the report, a server or PGlite').toEqual([]);
+  });
+
+  it('feedback pairs loads its own work, not the other feedback commands\' (feedback.ts: the engine, the workbench server) nor the feedback demo', () => {
+    // a suite that is not there: the command's work module is loaded, then it stops at reading the suite
+    const loaded = loadedBy(['feedback', 'pairs', '--suite', 'no-such-suite', '--results', 'no-such.jsonl', '--project', 'p', '--db-dir', 'no-such-db'], 1);
+    expect(loaded).toContain('src/cli/feedback-rlhf.ts');
+    const unneeded = loaded.filter((f) => /^src\/(cli\/feedback\.ts|demo\/(feedback|feedback-seeds|pipeline)\.ts|server\/workbench\/|agents\/builtin\/(model|policy)\.ts|rl\/(run|grpo|ppo|dpo|supervised|presence|reward-model)\.ts|report\/|nn\/(index|module|optim|checkpoint|tensor|ops\/|kernels\/))/.test(f) || /^pkg:(vega|d3-|hono|@hono\/)/.test(f));
+    expect(unneeded, 'feedback pairs loads work it does not run').toEqual([]);
   });
 });

@@ -2,15 +2,13 @@
  * The work of `askfirst feedback pairs|simulate|demo|demo-aggregate` (feedback-rlhf-command.ts
  * registers them and loads this file only when one runs): preference pairs from real plays,
  * simulated annotators over the workbench's HTTP API, and the feedback demo (src/demo/feedback.ts).
+ * The demo, its aggregate, the simulator and the workbench server are loaded (`await import()`) by the commands that
+ * use them only, so `feedback pairs` does not pay for them (docs/architecture.md §1, floor 8).
  */
 import { resolve } from 'node:path';
-import { runFeedbackDemo, goldReward } from '../demo/feedback.js';
 import { FeedbackDemoConfigSchema } from '../demo/feedback-config.js';
-import { aggregateFeedback } from '../demo/feedback-seeds.js';
 import { labelsPerPair, pairOfItem, pairToItem, pairsFromRecords } from '../feedback/pairs.js';
-import { simulateAnnotators } from '../feedback/simulate.js';
 import type { EpisodeRecord } from '../episode/types.js';
-import { startServer } from '../server/workbench/workbench.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { readJsonl } from '../util/jsonl.js';
@@ -18,7 +16,7 @@ import { progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { openStore } from '../feedback/open-store.js';
 import { projectForImages } from '../feedback/importer.js';
-import { announceOpening, toStderr, type Note } from './feedback.js';
+import { announceOpening, toStderr, type Note } from './feedback-notes.js';
 import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlhf-schema.js';
 import { MISSING } from '../util/missing.js';
 
@@ -71,6 +69,7 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
     // A run stopped between taking a pair and labelling it left the pair held by an annotator
     // no later run can sign in as (a new one is made each time): give those pairs back.
     await store.releaseOpenOf(project.id, SIM_PREFIX);
+    const [{ startServer }, { simulateAnnotators }, { goldReward }] = await Promise.all([import('../server/workbench/workbench.js'), import('../feedback/simulate.js'), import('../demo/feedback.js')]);
     const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' });
     try {
       const people = [];
@@ -99,6 +98,7 @@ export async function simulateAction(raw: Record<string, unknown>): Promise<void
 /** `feedback demo-aggregate`. */
 export async function demoAggregateAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(DemoAggregateSchema, raw, 'feedback demo-aggregate');
+  const { aggregateFeedback } = await import('../demo/feedback-seeds.js');
   await aggregateFeedback(cfg.out, cfg.seeds);
   console.log(`aggregate: ${resolve(cfg.out, 'aggregate.json')}`);
 }
@@ -106,6 +106,7 @@ export async function demoAggregateAction(raw: Record<string, unknown>): Promise
 /** `feedback demo`. */
 export async function feedbackDemoAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(FeedbackDemoConfigSchema, raw, 'feedback demo');
+  const [{ runFeedbackDemo }, { startServer }] = await Promise.all([import('../demo/feedback.js'), import('../server/workbench/workbench.js')]);
   const r = await runFeedbackDemo(cfg, { startWorkbench: (store) => startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle' }) }, (s) => console.error(s));
   const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? MISSING : `${(100 * x).toFixed(1)}%`);
   console.log(`\nfeedback demo finished in ${(r.wallSeconds / 60).toFixed(1)} min`);

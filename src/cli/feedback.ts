@@ -37,18 +37,11 @@ import { SceneRng } from '../util/rng.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { AgreementSchema, AnnotatorSchema, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
 import { MISSING } from '../util/missing.js';
+import { announceOpening, toStderr, type Note } from './feedback-notes.js';
 
+export { toStderr }; // feedback-command.ts hands it to the run… functions it loads from here
 
-/** A note to the user: to stderr, so stdout (a table, JSON) stays the command's output alone. */
-export type Note = (line: string) => void;
-/** The CLI's notes; the run… functions say nothing unless given one. */
-export const toStderr: Note = (line) => void process.stderr.write(`${line}\n`);
 const silent: Note = () => undefined;
-
-/** Open-store options that say, through `note`, which PGlite folder `command` is opening (it takes seconds). */
-export function announceOpening(command: string, note: Note): { onOpening: (dbDir: string) => void } {
-  return { onOpening: (dbDir) => note(openingLine(command, dbDir)) };
-}
 
 /** Run `fn` on the store; `create: false` for commands that only read what others wrote (a missing --db-dir is an error, not a new database). */
 async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>, opts: { create?: boolean; onOpening?: (dbDir: string) => void } = {}): Promise<T> {
