@@ -5,10 +5,12 @@
  * description skips what is done), and a progress bar. `askfirst eval` (eval/evaluate.ts) plays
  * each mode with it; the probes (probes/run.ts) play their items with it.
  */
+import { join } from 'node:path';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import type { Policy } from '../agents/policy.js';
 import { runEpisodes } from '../agents/runner.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { DataError } from '../util/errors.js';
 import { progress } from '../util/progress.js';
 import { openResults } from './store.js';
 
@@ -45,6 +47,7 @@ export async function playMode(
   });
   bar.tick(known.length);
   let last = known.length;
+  let kept = known.length;
   try {
     const fresh = await runEpisodes(o.episodes, o.policy, {
       mode: o.mode,
@@ -53,7 +56,10 @@ export async function playMode(
       skip: store?.doneIds,
       sample: o.sample,
       signal: o.signal,
-      onRecord: (r) => store?.append(r),
+      onRecord: (r) => {
+        store?.append(r);
+        kept++;
+      },
       onProgress: (n) => {
         bar.tick(n + known.length - last);
         last = n + known.length;
@@ -61,6 +67,20 @@ export async function playMode(
     });
     const records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     return { records, resumed: known.length };
+  } catch (e) {
+    // A view that cannot be read stops the run with its results kept. Say what a re-run does: the data fingerprint
+    // (suite/fingerprint.ts) covers every image, so the fixed image is other data: with records kept only --overwrite
+    // starts again; with none (eval/store.ts: nothing to lose) the same command does.
+    if (store && e instanceof DataError) {
+      const file = join(store.dir, 'results.jsonl');
+      throw new DataError(
+        kept === 0
+          ? `${e.message}. No episode finished, so ${file} is empty: once the file is fixed (or removed from the data), run the same command again; it starts this mode afresh`
+          : `${e.message}. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}, but the data fingerprint covers every image: once the file is fixed (or removed from the data) this run cannot resume on it; run the same command with --overwrite to play this mode afresh`,
+        { cause: e },
+      );
+    }
+    throw e;
   } finally {
     bar.stop();
     store?.close();

@@ -1,0 +1,55 @@
+/**
+ * A view that cannot be read stops playMode (eval/play.ts) with the records so far kept, and the error says what a
+ * re-run does: resume on the same data, --overwrite once the image is fixed (the data fingerprint covers it), or, when
+ * nothing was kept, the same command.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OraclePolicy } from '../agents/baselines/oracle.js';
+import { chainEpisode } from '../testing/chain-episode.js';
+import { tmpDir } from '../testing/tmp.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { DataError } from '../util/errors.js';
+import { playMode } from './play.js';
+
+const eps = Array.from({ length: 6 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+const good: ViewLoader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+/** e4's first view is a broken file. */
+const broken: ViewLoader = async (ref, episodeId) => {
+  if (episodeId === 'e4') throw new DataError('episode e4: cannot load view: not a PNG or JPEG file', { file: 'images/e4_v0.png' });
+  return good(ref, episodeId);
+};
+
+describe('playMode stopped by a view that cannot be read', () => {
+  it('keeps the records played, says how many and where, that the fixed data needs --overwrite; a re-run on the same data resumes', async () => {
+    const dir = join(tmpDir('askfirst-play-bad-view'), 'proactive');
+    const o = { episodes: eps, policy: new OraclePolicy(eps), mode: 'proactive' as const, dir, run: { policy: 'oracle' }, label: 'eval', batchSize: 1 };
+    const err = await playMode({ ...o, loader: broken }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    const kept = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').length;
+    expect(kept).toBeGreaterThan(0);
+    expect((err as Error).message).toBe(
+      `images/e4_v0.png: episode e4: cannot load view: not a PNG or JPEG file. The ${kept} episodes played so far are kept in ${join(dir, 'results.jsonl')}, but the data fingerprint covers every image: once the file is fixed (or removed from the data) this run cannot resume on it; run the same command with --overwrite to play this mode afresh`,
+    );
+    // the same description (what the fingerprint would say of unchanged data) resumes and finishes
+    const again = await playMode({ ...o, loader: good });
+    expect(again.resumed).toBe(kept);
+    expect(again.records.map((r) => r.id)).toEqual(eps.map((e) => e.id));
+  });
+
+  it('stopped at the first episode (results.jsonl empty): says nothing is kept and that the same command, once the file is fixed, starts afresh, and it does', async () => {
+    const dir = join(tmpDir('askfirst-play-bad-first'), 'proactive');
+    const o = { episodes: eps, policy: new OraclePolicy(eps), mode: 'proactive' as const, dir, label: 'eval', batchSize: 1 };
+    const first: ViewLoader = async (ref, id) => (id === 'e0' ? Promise.reject(new DataError('episode e0: cannot load view: not a PNG or JPEG file', { file: 'images/e0_v0.png' })) : good(ref, id));
+    const err = await playMode({ ...o, loader: first, run: { data: 'sha256:broken' } }).catch((e: unknown) => e);
+    expect(readFileSync(join(dir, 'results.jsonl'), 'utf8')).toBe('');
+    expect((err as Error).message).toBe(
+      `images/e0_v0.png: episode e0: cannot load view: not a PNG or JPEG file. No episode finished, so ${join(dir, 'results.jsonl')} is empty: once the file is fixed (or removed from the data), run the same command again; it starts this mode afresh`,
+    );
+    // the fixed image changes the data fingerprint: the run starts afresh without --overwrite
+    const again = await playMode({ ...o, loader: good, run: { data: 'sha256:fixed' } });
+    expect(again.resumed).toBe(0);
+    expect(again.records.map((r) => r.id)).toEqual(eps.map((e) => e.id));
+  });
+});
