@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { playEpisode } from '../episode/state.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
+import { FeedbackStore } from '../feedback/store.js';
 import { tmpDir } from '../testing/tmp.js';
 import { runPairs } from './feedback-rlhf.js';
 
@@ -39,5 +40,31 @@ describe('askfirst feedback pairs, progress', () => {
     said.length = 0;
     expect(await runPairs({ ...opts, progress: false }, () => undefined)).toBe(0);
     expect(said).toEqual([]);
+  });
+
+  it('a transaction that fails part-way ends its bar as failed (not at N/M as if done), and inserts nothing', async () => {
+    const dir = tmpDir('askfirst-pairs-progress-fail');
+    const suite = join(dir, 'suite');
+    const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
+    await writeSuite(suite, eps);
+    const files = [0, 1].map((k) => join(dir, `plays-${k}.jsonl`));
+    for (const [k, f] of files.entries()) await writeFile(f, eps.map((ep) => JSON.stringify(playEpisode(ep, 'proactive', () => ep.categories[(ep.answer + k) % ep.categories.length])) + '\n').join(''));
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    // the store throws inside its one transaction after the second pair (as a PostgreSQL error mid-way would)
+    const addItems = FeedbackStore.prototype.addItems;
+    const spy = vi.spyOn(FeedbackStore.prototype, 'addItems').mockImplementation(function (this: FeedbackStore, id, items, onItem) {
+      return addItems.call(this, id, items, (done) => {
+        onItem?.(done);
+        if (done === 2) throw new Error('connection lost');
+      });
+    });
+    const opts = { dbDir: join(dir, 'db'), project: 'p', suite, results: files, seed: 1 };
+    await expect(runPairs(opts, () => undefined)).rejects.toThrow('connection lost');
+    expect(said.slice(2)).toEqual(['inserting pairs: 1/4 pairs\n', expect.stringMatching(/^inserting pairs: failed at 2\/4 pairs after [0-9.]+s\n$/)]);
+    spy.mockRestore();
+    said.length = 0;
+    expect(await runPairs(opts, () => undefined)).toBe(4); // rolled back: every pair is still new
+    expect(said[3]).toMatch(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/);
   });
 });

@@ -46,9 +46,11 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
         if (done > shown) bar.tick(done - shown); // a retried transaction (PostgreSQL) counts again from 1: shown once
         shown = Math.max(shown, done);
       });
-    } finally {
-      bar.stop();
+    } catch (e) {
+      bar.fail(); // the transaction is rolled back: no pair was inserted, so the bar must not end at N/M as if done
+      throw e;
     }
+    bar.stop();
     print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records.length} records`);
     return added;
   } finally {

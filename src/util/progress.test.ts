@@ -69,3 +69,27 @@ describe('progress piped to a file', () => {
     expect(p.lines).toEqual(['pairs: 2/10 it\n', 'pairs: 4/4 it in 0.0s\n']);
   });
 });
+
+describe('a phase that fails', () => {
+  it('piped: fail() says where it failed, never the finished line; stop() after it adds nothing', () => {
+    const p = piped();
+    const bar = progress('inserting', 4, { stream: p.stream, now: p.now });
+    bar.tick();
+    bar.tick();
+    bar.fail();
+    bar.stop();
+    expect(p.lines).toEqual(['inserting: 1/4 it\n', 'inserting: failed at 2/4 it after 0.0s\n']);
+  });
+
+  it('on a terminal: the bar is cleared, not left at N/M, and a line says it failed, ending with a newline', () => {
+    let text = '';
+    const bar = progress('inserting', 4, { unit: 'pairs', stream: { isTTY: true, write: (s: string) => ((text += s), true), on() {}, removeListener() {}, cursorTo() { return true; }, clearLine() { return true; }, moveCursor() { return true; } } as never });
+    bar.tick();
+    bar.tick();
+    bar.fail();
+    // the last drawn bar (2/4) is followed by no newline: its line is cleared (ESC [2K) and the failure line written over it
+    const tail = text.slice(text.lastIndexOf('2/4 pairs |'));
+    expect(tail.indexOf('\n')).toBe(tail.length - 1);
+    expect(tail).toMatch(new RegExp(`${String.fromCharCode(27)}\\[2Kinserting: failed at 2/4 pairs after [0-9.]+s\n$`));
+  });
+});

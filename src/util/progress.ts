@@ -10,6 +10,12 @@ export interface Progress {
   tick(n?: number, info?: Record<string, string | number>): void;
   setTotal(total: number): void;
   stop(): void;
+  /**
+   * End the bar as failed (instead of `stop()`): a terminal's bar is cleared and, as when piped, one line says where it
+   * failed ("label: failed at N/M unit after Xs"), so a phase undone by its error (a rolled-back transaction) does not read
+   * as done and the error that follows starts on its own line.
+   */
+  fail(): void;
 }
 
 /** Where progress goes (process.stderr by default; tests give their own stream and clock). */
@@ -26,7 +32,7 @@ export function progress(label: string, total: number, opts: { enabled?: boolean
   const unit = opts.unit ?? 'it';
   const stream = opts.stream ?? process.stderr;
   const clock = opts.now ?? Date.now;
-  if (!enabled) return { tick() {}, setTotal() {}, stop() {} };
+  if (!enabled) return { tick() {}, setTotal() {}, stop() {}, fail() {} };
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
@@ -40,6 +46,8 @@ export function progress(label: string, total: number, opts: { enabled?: boolean
     );
     const t0 = Date.now();
     let value = 0;
+    let tot = total;
+    let ended = false;
     bar.start(total, 0, { rate: '0', info: '' });
     return {
       tick(n = 1, info) {
@@ -49,10 +57,20 @@ export function progress(label: string, total: number, opts: { enabled?: boolean
         bar.update(value, { rate: rate.toFixed(rate < 10 ? 1 : 0), info: infoText });
       },
       setTotal(t) {
+        tot = t;
         bar.setTotal(t);
       },
       stop() {
+        if (ended) return;
+        ended = true;
         bar.stop();
+      },
+      fail() {
+        if (ended) return;
+        ended = true;
+        (bar as unknown as { options: { clearOnComplete: boolean } }).options.clearOnComplete = true; // the bar's line is cleared, not left at N/M as if done
+        bar.stop();
+        stream.write(`${label}: failed at ${value}/${tot} ${unit} after ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
       },
     };
   }
@@ -85,6 +103,11 @@ export function progress(label: string, total: number, opts: { enabled?: boolean
       if (stopped) return;
       stopped = true;
       if (value > 0) stream.write(`${label}: ${value}/${tot} ${unit} in ${((clock() - t0) / 1000).toFixed(1)}s\n`);
+    },
+    fail() {
+      if (stopped) return;
+      stopped = true;
+      stream.write(`${label}: failed at ${value}/${tot} ${unit} after ${((clock() - t0) / 1000).toFixed(1)}s\n`);
     },
   };
 }
