@@ -22,7 +22,10 @@ export interface LoadedData {
   skipped: SkippedEntry[];
 }
 
-/** `progress`: a bar while an askfirst suite's episodes.jsonl is read and its images checked (readSuite; default off). */
+/**
+ * `progress`: bars while the data is read (default off): an askfirst suite's episodes.jsonl read and its images checked
+ * (readSuite), or ProactiveBench's files read and their images checked (loadProactiveBench).
+ */
 export async function loadData(spec: string, opts: { kinds?: readonly string[]; limit?: number; progress?: boolean } = {}): Promise<LoadedData> {
   let format: LoadedData['format'] | null = null;
   let dir = spec;
@@ -41,7 +44,7 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
   let skipped: SkippedEntry[] = [];
   let episodes: SuiteEpisode[];
   if (format === 'suite') episodes = await readSuite(dir, { progress: opts.progress });
-  else ({ episodes, skipped } = await loadProactiveBench(dir));
+  else ({ episodes, skipped } = await loadProactiveBench(dir, { progress: opts.progress }));
   if (opts.kinds?.length) {
     const ks = new Set(opts.kinds);
     skipped = skipped.filter((s) => ks.has(s.kind));

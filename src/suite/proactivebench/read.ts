@@ -27,6 +27,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
 import { DataError, InputError, NotFoundError } from '../../util/errors.js';
+import { progress } from '../../util/progress.js';
 import { readTextFile } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
 import { checkEntry, DATASET_INFO, isPBDataset, PB_DATASETS, type PBDataset } from './datasets.js';
@@ -49,6 +50,11 @@ export interface ReadProactiveBenchOptions {
   checkImages?: 'eager' | 'lazy';
   /** Ignore askfirst blocks and replay the dataset's own state machine even for askfirst-written files. */
   native?: boolean;
+  /**
+   * Progress bars (util/progress.ts; default off): 'reading ProactiveBench' over the files' lines (each parsed, checked
+   * and replayed) and 'checking images' over the image files looked up; thousands of entries take seconds.
+   */
+  progress?: boolean;
 }
 
 /** Which `<Dataset>_preprocessed.jsonl` files `dir` holds (throws on a name ProactiveBench does not know). */
@@ -110,45 +116,58 @@ export async function loadProactiveBench(
 
   const episodes: SuiteEpisode[] = [];
   const origin = new Map<string, { file: string; line: number }>();
+  // every file's lines first (a BOM dropped; a CRLF line's \r is JSON whitespace), so the bar knows its total
+  const texts: { dataset: PBDataset; file: string; lines: string[] }[] = [];
   for (const { dataset, file } of files) {
-    const text = await readTextFile(file); // a BOM dropped; a CRLF line's \r is JSON whitespace
-    const keep = filterIds(dataset)!;
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = i + 1;
-      if (!lines[i].trim()) continue;
-      let id: string | undefined;
-      try {
-        let value: unknown;
+    const lines = (await readTextFile(file)).split('\n');
+    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop(); // the newline ending the last line starts none
+    texts.push({ dataset, file, lines });
+  }
+  const bar = progress('reading ProactiveBench', texts.reduce((n, t) => n + t.lines.length, 0), { enabled: opts.progress ?? false, unit: 'lines' });
+  try {
+    for (const { dataset, file, lines } of texts) {
+      const keep = filterIds(dataset)!;
+      for (let i = 0; i < lines.length; i++) {
+        const line = i + 1;
+        bar.tick();
+        if (!lines[i].trim()) continue;
+        let id: string | undefined;
         try {
-          value = JSON.parse(lines[i]);
+          let value: unknown;
+          try {
+            value = JSON.parse(lines[i]);
+          } catch (e) {
+            throw new DataError(`malformed JSON: ${(e as Error).message}`, { file, line, cause: e });
+          }
+          const entry = checkEntry(value, dataset, file, line);
+          // data_utils skip_args: {"strong_occlusions": False} (Python's False == 0 too).
+          if (entry.strong_occlusions === false || (entry.strong_occlusions as unknown) === 0) continue;
+          const block = opts.native ? undefined : entry.askfirst;
+          const applyFilter = filter === true || (filter === 'auto' && block === undefined);
+          if (applyFilter && !(typeof entry.id === 'number' && keep.has(entry.id))) continue;
+          id = block === undefined ? `${DATASET_INFO[dataset].acronym}-${entry.id}` : undefined;
+          const ep = block !== undefined ? episodeFromBlock(block, file, line) : buildNativeEpisode(dataset, entry, id!, { file, line });
+          id = ep.id;
+          const problems = episodeProblems(ep);
+          if (problems.length) throw new DataError(`episode ${ep.id}: ${problems.join('; ')}`, { file, line });
+          const seen = origin.get(ep.id);
+          if (seen) throw new DataError(`duplicate episode id ${ep.id} (first at ${seen.file}:${seen.line})`, { file, line });
+          origin.set(ep.id, { file, line });
+          ep.meta = { ...ep.meta, dataset, file, line };
+          episodes.push(ep);
         } catch (e) {
-          throw new DataError(`malformed JSON: ${(e as Error).message}`, { file, line, cause: e });
+          if (!skip || !(e instanceof DataError)) throw e;
+          skipped.push({ file, line, dataset, kind: DATASET_INFO[dataset].kind, ...(id !== undefined ? { id } : {}), reason: e.message });
         }
-        const entry = checkEntry(value, dataset, file, line);
-        // data_utils skip_args: {"strong_occlusions": False} (Python's False == 0 too).
-        if (entry.strong_occlusions === false || (entry.strong_occlusions as unknown) === 0) continue;
-        const block = opts.native ? undefined : entry.askfirst;
-        const applyFilter = filter === true || (filter === 'auto' && block === undefined);
-        if (applyFilter && !(typeof entry.id === 'number' && keep.has(entry.id))) continue;
-        id = block === undefined ? `${DATASET_INFO[dataset].acronym}-${entry.id}` : undefined;
-        const ep = block !== undefined ? episodeFromBlock(block, file, line) : buildNativeEpisode(dataset, entry, id!, { file, line });
-        id = ep.id;
-        const problems = episodeProblems(ep);
-        if (problems.length) throw new DataError(`episode ${ep.id}: ${problems.join('; ')}`, { file, line });
-        const seen = origin.get(ep.id);
-        if (seen) throw new DataError(`duplicate episode id ${ep.id} (first at ${seen.file}:${seen.line})`, { file, line });
-        origin.set(ep.id, { file, line });
-        ep.meta = { ...ep.meta, dataset, file, line };
-        episodes.push(ep);
-      } catch (e) {
-        if (!skip || !(e instanceof DataError)) throw e;
-        skipped.push({ file, line, dataset, kind: DATASET_INFO[dataset].kind, ...(id !== undefined ? { id } : {}), reason: e.message });
       }
     }
+  } catch (e) {
+    bar.fail();
+    throw e;
   }
+  bar.stop();
   if ((opts.checkImages ?? 'eager') === 'eager') {
-    const missing = await missingImages(dir, episodes);
+    const missing = await missingImages(dir, episodes, opts.progress ?? false);
     if (missing.length) {
       if (!skip) throw missingImagesError(dir, missing, origin);
       const bad = new Set(missing.map((m) => m.episode));
@@ -164,7 +183,7 @@ export async function loadProactiveBench(
 }
 
 /** Stat every referenced image once; every missing one with every episode that shows it. */
-async function missingImages(dir: string, episodes: SuiteEpisode[]): Promise<{ path: string; episode: string }[]> {
+async function missingImages(dir: string, episodes: SuiteEpisode[], showProgress: boolean): Promise<{ path: string; episode: string }[]> {
   const users = new Map<string, string[]>();
   for (const ep of episodes) {
     for (const v of ep.views) {
@@ -176,6 +195,7 @@ async function missingImages(dir: string, episodes: SuiteEpisode[]): Promise<{ p
   }
   const paths = [...users.keys()];
   const missing: string[] = [];
+  const bar = progress('checking images', paths.length, { enabled: showProgress, unit: 'files' });
   let next = 0;
   const worker = async () => {
     while (next < paths.length) {
@@ -186,9 +206,11 @@ async function missingImages(dir: string, episodes: SuiteEpisode[]): Promise<{ p
       } catch {
         missing.push(p);
       }
+      bar.tick();
     }
   };
   await Promise.all(Array.from({ length: 32 }, worker));
+  bar.stop();
   missing.sort();
   return missing.flatMap((path) => users.get(path)!.map((episode) => ({ path, episode })));
 }
