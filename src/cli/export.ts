@@ -11,19 +11,30 @@ import { guardRun } from './run-guard.js';
 import { ExportSchema, type ExportConfig } from './export-schema.js';
 
 export async function runExport(cfg: ExportConfig) {
-  const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
+  const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: cfg.progress }); // reading a large suite takes seconds: a bar
   const bar = progress('exporting', data.episodes.length, { enabled: cfg.progress, unit: 'episodes' });
-  const res = await exportTrl(data.episodes, data.loader, {
-    out: cfg.out,
-    turns: cfg.turns,
-    mode: cfg.mode,
-    parquet: cfg.parquet,
-    absolutePaths: cfg.absolutePaths,
-    source: cfg.data,
-    onEpisode: () => bar.tick(),
-  });
-  bar.stop();
-  return res;
+  // with Parquet the 'exporting' bar ends once every view is encoded, and exportTrl's own 'writing' bar follows
+  let done = 0;
+  try {
+    const res = await exportTrl(data.episodes, data.loader, {
+      out: cfg.out,
+      turns: cfg.turns,
+      mode: cfg.mode,
+      parquet: cfg.parquet,
+      absolutePaths: cfg.absolutePaths,
+      source: cfg.data,
+      progress: cfg.progress,
+      onEpisode: () => {
+        bar.tick();
+        if (++done === data.episodes.length) bar.stop();
+      },
+    });
+    bar.stop();
+    return res;
+  } catch (e) {
+    bar.fail(); // nothing once stopped
+    throw e;
+  }
 }
 
 /** What Ctrl-C during an export leaves: the folder is replaced as a whole (writeDirAtomic), so only a complete export ever appears in --out. */

@@ -23,6 +23,7 @@ import { encodePNGFast } from '../scenes/png.js';
 import { safeFileName } from '../suite/io.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError } from '../util/errors.js';
+import { progress } from '../util/progress.js';
 import { AtomicFileWriter, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
@@ -57,6 +58,8 @@ export interface TrlExportOptions {
   absolutePaths?: boolean;
   /** Called after each episode's rows are made (and, without Parquet, written). */
   onEpisode?: () => void;
+  /** With Parquet, a 'writing' bar (util/progress.ts) over the files written once every episode is read: each image, train.jsonl, train.parquet. */
+  progress?: boolean;
   source?: string;
 }
 
@@ -185,12 +188,18 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
     o.onEpisode?.();
   }
   const files = ['train.jsonl'];
+  // writing thousands of images, then building train.parquet (one call: the bar stands at N-1/N meanwhile), takes seconds
+  const bar = progress('writing', pngs.size + 2, { enabled: o.progress ?? false, unit: 'files' });
   await writeDirAtomic(o.out, async (dir) => {
     await mkdir(join(dir, 'images'));
-    for (const [path, png] of pngs) await writeFileAtomic(join(dir, path), png);
+    for (const [path, png] of pngs) {
+      await writeFileAtomic(join(dir, path), png);
+      bar.tick();
+    }
     // absolute paths name where the folder will be, not the temporary one
     const jsonlRow = (r: TrlRow) => (o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r);
     await writeFileAtomic(join(dir, 'train.jsonl'), rows.map((r) => JSON.stringify(jsonlRow(r))).join('\n') + (rows.length ? '\n' : ''));
+    bar.tick();
     if (o.parquet !== false) {
       const { parquetWriteBuffer } = await import('hyparquet-writer');
       const col = <K extends keyof TrlRow>(name: K) => ({ name, data: rows.map((r) => r[name]) });
@@ -217,10 +226,15 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
       });
       await writeFileAtomic(join(dir, 'train.parquet'), new Uint8Array(buf));
       files.push('train.parquet');
+      bar.tick();
     }
     await writeFileAtomic(join(dir, 'README.md'), datasetCard(cardCounts(rows), o));
     files.push('README.md');
+  }).catch((e: unknown) => {
+    bar.fail();
+    throw e;
   });
+  bar.stop();
   return { rows: rows.length, images: pngs.size, files };
 }
 
