@@ -1,9 +1,9 @@
 /** `askfirst probe`: its --help describes only options the probes have. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { buildProgram } from './main.js';
-import { runProbeHallucination } from './probe.js';
+import { runProbeHallucination, runProbeInjection } from './probe.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
@@ -62,5 +62,21 @@ describe('askfirst probe with an openai: policy', () => {
     } finally {
       await srv.close();
     }
+  });
+});
+
+describe('askfirst probe injection, progress', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('generating its items (the episodes, the text drawn into each) is a bar before the first played; --no-progress keeps quiet', async () => {
+    const d = tmpDir('askfirst-probe-progress');
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    const opts = { policy: 'oracle', episodes: 1, kinds: ['camera', 'sketch'], instructions: ['letter'], positions: ['corner'], sizes: ['large'], contrasts: ['high'] };
+    await runProbeInjection({ ...opts, out: join(d, 'a') }, () => undefined);
+    expect(said.slice(0, 3)).toEqual([expect.stringMatching(/^generating items: 1\/4 episodes( \(.*\))?\n$/), expect.stringMatching(/^generating items: 4\/4 episodes in [0-9.]+s\n$/), expect.stringMatching(/^clean episodes: /)]);
+    said.length = 0;
+    await runProbeInjection({ ...opts, out: join(d, 'b'), progress: false }, () => undefined);
+    expect(said).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import { configFromOptions } from './options.js';
 import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
 import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, statsLine } from './eval-http.js';
 import { ConfigError } from '../util/errors.js';
+import { progress } from '../util/progress.js';
 
 /** The generation settings for an openai: policy (--temperature, --max-tokens …), as the HTTP policy's config keys; none for other policies. */
 function probeGeneration(cfg: z.output<typeof CommonSchema>): Record<string, unknown> {
@@ -73,7 +74,16 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
 export async function runProbeInjection(raw: Record<string, unknown>, print: (s: string) => void = console.log): Promise<unknown> {
   const cfg = configFromOptions(InjSchema, raw, 'probe injection');
   refuseUnreadHttpFlags(raw, [cfg.policy], false);
-  const items = await injectionItems(cfg);
+  // generating the episodes and drawing the injected text into each takes seconds (7.5 s for the default 84): a bar
+  const bar = progress('generating items', 2 * cfg.episodes * cfg.kinds.length, { enabled: cfg.progress && !cfg.json, unit: 'episodes' });
+  let items: Awaited<ReturnType<typeof injectionItems>>;
+  try {
+    items = await injectionItems(cfg, () => bar.tick());
+  } catch (e) {
+    bar.fail();
+    throw e;
+  }
+  bar.stop();
   return withPolicy(cfg.policy, [...items.clean, ...items.attacked], cfg, cfg.seed, async (policy, signal) => {
     const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };
     const res = await runInjection({ items, policy, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });
