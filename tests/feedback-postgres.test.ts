@@ -210,6 +210,7 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect((await me(who.token)).status).toBe(200); // signed in: cached
     const held = (await store.next(project.id, who.id, 'ask'))!;
     await store.submit(who.id, held.id, 'revoke-pg-sub-1', { verdict: 'ask', option: 0 });
+    const open = (await store.next(project.id, who.id, 'ask'))!; // held when the revocation comes
     // ten tabs ask for work (of either type) while the CLI revokes
     const tabs = Array.from({ length: 10 }, (_, i) => store.next(project.id, who.id, i % 2 ? 'ask' : 'preference').catch((e: unknown) => e));
     const revoked = cli.revokeAnnotator('leaver');
@@ -219,6 +220,15 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect(await store.next(project.id, who.id)).toBeNull();
     const tasks = await cli.tasks(project.id);
     expect(tasks.reduce((s, t) => s + t.assigned, 0)).toBe(1); // only the labelled one's slot
+    expect((await cli.labelled(project.id, 'ask')).map((l) => l.annotation.submissionId)).toEqual(['revoke-pg-sub-1']);
+    // a label sent inside the login cache for an assignment released by the revocation, though its task has room: refused, nothing stored
+    const late = await app.request(`/api/assignments/${open.id}/annotation`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ submissionId: 'revoke-pg-sub-2', label: { verdict: 'ask', option: 0 } }),
+    });
+    expect(late.status).toBe(401);
+    expect(((await late.json()) as { error: { message: string } }).error.message).toMatch(/your token was revoked, so this label was not saved/);
     expect((await cli.labelled(project.id, 'ask')).map((l) => l.annotation.submissionId)).toEqual(['revoke-pg-sub-1']);
     vi.setSystemTime(t0 + AUTH_CACHE_MS);
     expect((await me(who.token)).status).toBe(401);

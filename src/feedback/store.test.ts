@@ -71,6 +71,13 @@ describe('FeedbackStore (PGlite in memory)', () => {
     // a request already signed in (inside the workbench's login cache) takes or takes back nothing
     expect(await store.next(project.id, a.id)).toBeNull();
     expect(await store.keep(heldPref.id, a.id)).toBe('taken');
+    // nor stores a label: not for a released assignment whose task has room (it was stored), nor a change to an old one
+    await expect(store.submit(a.id, heldPref.id, 'revoke-sub-a2', { lessHallucination: 0, moreHelpful: 1 })).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/your token was revoked, so this label was not saved/) });
+    expect(await store.labelled(project.id, 'preference')).toEqual([]);
+    const mine = (await store.labelled(project.id, 'ask')).find((l) => l.annotation.annotatorId === a.id)!;
+    const category = (done.task.payload as { numInterventions: number }).numInterventions; // a valid change: answer with the first category
+    await expect(store.update(a.id, mine.annotation.id, { verdict: 'answer', option: category })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect((await store.annotation(a.id, mine.annotation.id)).label).toEqual({ verdict: 'ask', option: 0 });
     expect((await store.tasks(project.id)).find((t) => t.id === heldPref.task.id)).toMatchObject({ assigned: 0 });
     const after = (await store.annotators()).find((x) => x.id === a.id)!;
     expect(after).toMatchObject({ labels: 1, open: 0 });

@@ -110,6 +110,13 @@ const newTokenText = () => `af_${randomBytes(24).toString('base64url')}`;
 const unknownAnnotator = (name: string) =>
   new NotFoundError(`no annotator "${name}": \`askfirst feedback annotator --list\` lists them; \`askfirst feedback annotator ${ANNOTATOR_NAME.test(name) ? name : 'NAME'}\` adds one`);
 
+/**
+ * A label write by an annotator revoked meanwhile (the workbench takes a checked token on trust for
+ * a few seconds, app.ts `AUTH_CACHE_MS`): refused, as their token now is.
+ */
+const revokedError = (what: string) =>
+  new AskfirstError('UNAUTHORIZED', `your token was revoked, so ${what}; ask the project owner for a new token (\`askfirst feedback annotator NAME --new-token\`)`);
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
@@ -595,13 +602,18 @@ export class FeedbackStore {
       // and count. A second label for the assignment or a reused submission id violates a
       // unique constraint and surfaces as CONFLICT below (after the rollback).
       return await this.db.transaction(async (tx) => {
+        // The annotator's row is share-locked in the same statement: a revocation (which locks it
+        // FOR NO KEY UPDATE) either committed first, and this sees it, or waits until this label is in
+        // (then releases what is left). The workbench's login cache still let the request in.
         const rows = await tx.query(
-          `SELECT a.task_id, a.released_at IS NOT NULL AS released, t.type, t.payload, t.needed
-           FROM assignments a JOIN tasks t ON t.id = a.task_id WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
+          `SELECT a.task_id, a.released_at IS NOT NULL AS released, t.type, t.payload, t.needed, p.revoked_at IS NOT NULL AS revoked
+           FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN annotators p ON p.id = a.annotator_id
+           WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a FOR SHARE OF p`,
           [assignmentId, annotatorId],
         );
         if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
         const r = rows[0];
+        if (r.revoked) throw revokedError('this label was not saved');
         valid = validateLabel(r.type as TaskType, r.payload, label);
         // A label sent after the assignment expired (the annotator was away longer than the time
         // limit) is still their honest work: stored when the task has a free slot, so the task
@@ -655,11 +667,13 @@ export class FeedbackStore {
   async update(annotatorId: number, id: number, label: unknown): Promise<Annotation> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query(
-        `SELECT n.id, t.type, t.payload FROM annotations n JOIN tasks t ON t.id = n.task_id
-         WHERE n.id = $1 AND n.annotator_id = $2 FOR UPDATE OF n`,
+        `SELECT n.id, t.type, t.payload, p.revoked_at IS NOT NULL AS revoked FROM annotations n JOIN tasks t ON t.id = n.task_id
+         JOIN annotators p ON p.id = n.annotator_id
+         WHERE n.id = $1 AND n.annotator_id = $2 FOR UPDATE OF n FOR SHARE OF p`,
         [id, annotatorId],
       );
       if (!rows.length) throw new NotFoundError(`no annotation ${id} of yours`);
+      if (rows[0].revoked) throw revokedError('the label was not changed');
       const valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
       const upd = await tx.query('UPDATE annotations SET label = $1::jsonb, updated_at = now() WHERE id = $2 RETURNING *', [json(valid), id]);
       return toAnnotation(upd[0]);
