@@ -28,7 +28,9 @@ export async function resolveImage(root: string, rel: string): Promise<string> {
   try {
     realRoot = await realpath(root);
   } catch (e) {
-    throw new NotFoundError(`the project's image folder ${root} does not exist`, { cause: e });
+    // No path: the workbench sends this message to annotators, who need not learn the server's folders
+    // (docs/hardening.md, "Workbench and the command line"); its owner finds it with `feedback status`.
+    throw new NotFoundError("the project's image folder is missing on the server (moved or deleted); `askfirst feedback status` shows where it should be", { cause: e });
   }
   const candidate = resolve(realRoot, rel);
   if (!candidate.startsWith(realRoot + sep)) throw new AskfirstError('FORBIDDEN', `image path ${JSON.stringify(rel)} escapes the image folder`);

@@ -188,6 +188,20 @@ describe('workbench API security', () => {
     expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/image a-folder in the project's image folder is not a file/);
   });
 
+  it("a project whose image folder is missing is a 404 saying so, without the folder's path on the server", async () => {
+    const gone = join(dir, 'moved-away', 'images');
+    const tester = await store.addAnnotator('gone-folder-tester');
+    const p4 = await store.createProject('gone-images', gone, 1);
+    await store.addItems(p4.id, [{ externalId: 'g0', image: 'a.png', question: 'q', tasks: [{ type: 'preference', payload: { replies: ['a', 'b'] } }] }]);
+    const n = (await (await call(`/api/projects/${p4.id}/next`, tester.token)).json()) as { assignment: { id: number } };
+    const r = await call(`/api/assignments/${n.assignment.id}/image`, tester.token);
+    expect(r.status).toBe(404);
+    const text = await r.text();
+    expect(text).not.toContain(dir);
+    expect(text).not.toContain('moved-away');
+    expect((JSON.parse(text) as { error: { message: string } }).error.message).toMatch(/the project's image folder is missing on the server .*askfirst feedback status/);
+  });
+
   it('serves model text as JSON data, never as HTML, with a strict CSP', async () => {
     const r = await call('/api/me', alice.token);
     expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
