@@ -30,6 +30,7 @@ import type { Episode } from '../episode/types.js';
 import { readImageFile } from '../scenes/codec.js';
 import { AUTH_CACHE_MS } from '../server/workbench/app.js';
 import { startServer } from '../server/workbench/workbench.js';
+import { isLoopbackHost } from '../server/workbench/host-check.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -211,8 +212,9 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
 /** The action of `askfirst feedback serve` (feedback-command.ts): serve until Ctrl-C. */
 export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
+  if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   if (!process.env.DATABASE_URL) toStderr(openingLine('feedback serve', cfg.dbDir)); // startServer opens it
-  const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl });
+  const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl, allowHosts: cfg.allowHost, authLimit: cfg });
   await untilStopped(() => s.close(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
   console.log('askfirst workbench: stopped, database closed');
 }

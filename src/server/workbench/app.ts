@@ -20,6 +20,9 @@ import type { Episode } from '../../episode/types.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { errorResponse } from '../errors.js';
 import { serveUi } from './static.js';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { FailedAuthLimiter } from './auth-limit.js';
+import type { AuthLimitConfig } from '../workbench-config.js';
 
 export interface AppOptions {
   store: FeedbackStore;
@@ -34,6 +37,26 @@ export interface AppOptions {
   uiDir?: string;
   /** Where unexpected errors are logged. */
   log?: (msg: string) => void;
+  /** Refused tokens allowed per client address and window (auth-limit.ts; its schema's defaults when omitted). */
+  authLimit?: Partial<AuthLimitConfig>;
+  /** The clock of the login cache and the sign-in limit, in ms (tests pass their own). */
+  now?: () => number;
+  /** The client's address (the sign-in limit's key); default the TCP peer's. Without one (a request made in-process) nothing is limited. */
+  clientAddress?: (c: Context) => string | undefined;
+  /**
+   * Which Host headers to answer (host-check.ts; a loopback server's own names, against DNS
+   * rebinding); omitted = any. Another Host is a 403 saying so.
+   */
+  hostAllowed?: (host: string | undefined) => boolean;
+}
+
+/** The TCP peer's address as @hono/node-server tells it; undefined when there is none (a request made in-process, `app.request`). */
+function peerAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
 }
 
 type Env = { Variables: { annotator: Annotator } };
@@ -146,18 +169,48 @@ export function createApp(o: AppOptions): Hono<Env> {
     c.header('X-Frame-Options', 'DENY');
   });
 
+  if (o.hostAllowed) {
+    const allowed = o.hostAllowed;
+    app.use('*', async (c, next) => {
+      const host = c.req.header('host');
+      if (!allowed(host)) {
+        throw new AskfirstError(
+          'FORBIDDEN',
+          `this workbench listens on loopback and answers only its own address (http://127.0.0.1, localhost or [::1] with its port), not Host ${JSON.stringify((host ?? '').slice(0, 100))}: a guard against DNS rebinding. Open the address the server printed; behind a reverse proxy, start it with --allow-host <the proxy's name>`,
+        );
+      }
+      await next();
+    });
+  }
+
   // Token → annotator, cached for AUTH_CACHE_MS, so a page's requests cost no extra query each. A token
   // revoked or replaced (`askfirst feedback annotator NAME --revoke | --new-token`, perhaps from another
   // process: the database says so) is asked about again at most that long after it was last checked.
+  // An entry outlives its AUTH_CACHE_MS as a token known to have worked: the sign-in limit never
+  // holds it back (the database still decides), so annotators are not slowed by others' bad tokens.
+  const now = o.now ?? (() => Date.now()); // read per call: tests fake Date
+  const clientAddress = o.clientAddress ?? peerAddress;
+  const limiter = new FailedAuthLimiter(o.authLimit, now);
   const authCache = new Map<string, { who: Annotator; until: number }>();
-  const authenticate = async (token: string): Promise<Annotator | null> => {
+  const authenticate = async (c: Context, token: string): Promise<Annotator | null> => {
     const hit = authCache.get(token);
-    if (hit && hit.until > Date.now()) return hit.who;
+    if (hit && hit.until > now()) return hit.who;
+    const address = clientAddress(c);
+    if (!hit && address !== undefined) {
+      const wait = limiter.retryAfter(address);
+      if (wait > 0) {
+        c.header('Retry-After', String(wait));
+        throw new AskfirstError('BUSY', `too many refused tokens from your address: try again in ${wait} s, with the token the project owner gave you`);
+      }
+    }
     const who = await store.authenticate(token);
     if (who) {
       if (authCache.size >= 1000) authCache.clear();
-      authCache.set(token, { who, until: Date.now() + AUTH_CACHE_MS });
-    } else authCache.delete(token);
+      authCache.set(token, { who, until: now() + AUTH_CACHE_MS });
+    } else {
+      authCache.delete(token);
+      if (address !== undefined) limiter.fail(address);
+    }
     return who;
   };
 
@@ -167,7 +220,7 @@ export function createApp(o: AppOptions): Hono<Env> {
   app.use('/api/*', async (c, next) => {
     const h = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(h);
-    const who = m ? await authenticate(m[1]) : null;
+    const who = m ? await authenticate(c, m[1]) : null;
     if (!who) throw new AskfirstError('UNAUTHORIZED', 'missing or invalid token: send "Authorization: Bearer <your annotator token>"');
     c.set('annotator', who);
     await next();

@@ -14,6 +14,8 @@ import type { SuiteEpisode } from '../../suite/types.js';
 import { listenError } from '../errors.js';
 import { createApp } from './app.js';
 import { findUiDir } from './static.js';
+import type { AuthLimitConfig } from '../workbench-config.js';
+import { isLoopbackHost, loopbackHosts } from './host-check.js';
 
 export interface ServeOptions {
   /** PostgreSQL URL (DATABASE_URL); omitted = PGlite at `dataDir` (or in memory when that is omitted too). */
@@ -30,8 +32,17 @@ export interface ServeOptions {
   assignmentTtlSeconds?: number;
   /** UI folder; default dist/web. */
   uiDir?: string;
+  /** Where warnings (plain HTTP on a non-loopback host) and unexpected errors go; default stderr. */
   log?: (msg: string) => void;
+  /** Refused tokens allowed per client address and window (auth-limit.ts defaults when omitted). */
+  authLimit?: Partial<AuthLimitConfig>;
+  /** On a loopback host: further Host names to answer besides its own (a reverse proxy's; host-check.ts). */
+  allowHosts?: string[];
 }
+
+/** What a server on a non-loopback host prints once at start (docs/feedback-rlhf.md, "People"). */
+export const PLAIN_HTTP_WARNING =
+  'serves plain HTTP: annotator tokens and labels cross the network unencrypted. Put a TLS-terminating reverse proxy (Caddy, nginx) in front and give annotators its https:// address, or keep --host 127.0.0.1 and reach it over SSH port forwarding';
 
 export interface RunningServer {
   url: string;
@@ -64,11 +75,19 @@ export function playPolicyFactory(spec: string): (ep: Episode<string>, imageDir?
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const store = o.store ?? (await FeedbackStore.open(await openDb({ url: o.databaseUrl, dataDir: o.dataDir })));
   const ttl = o.assignmentTtlSeconds ?? 3600;
-  const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), assignmentTtlSeconds: ttl, uiDir: o.uiDir ?? findUiDir(), log: o.log });
+  const log = o.log ?? console.error;
+  // Bound to loopback: answer only its own names (DNS rebinding). Else: say once that it is plain HTTP.
+  let boundPort = o.port;
+  const loopback = isLoopbackHost(o.host);
+  const hostAllowed = loopback ? loopbackHosts(() => boundPort, o.allowHosts) : undefined;
+  const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), assignmentTtlSeconds: ttl, uiDir: o.uiDir ?? findUiDir(), log: o.log, authLimit: o.authLimit, hostAllowed });
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((res, rej) => {
-      const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => res(s));
+      const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, (info) => {
+        boundPort = info.port; // before any request can name it
+        res(s);
+      });
       s.once('error', rej);
     });
   } catch (e) {
@@ -79,6 +98,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const sweeper = setInterval(() => void store.releaseStale(ttl).catch((e) => (o.log ?? console.error)(`askfirst server: releasing stale assignments failed: ${(e as Error).message}`)), Math.min(ttl, 300) * 1000);
   sweeper.unref();
   const addr = server.address() as AddressInfo;
+  if (!loopback) log(`askfirst workbench: warning: --host ${o.host} ${PLAIN_HTTP_WARNING}`);
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,

@@ -1,0 +1,79 @@
+/** A loopback workbench answers only its own Host names (DNS rebinding); another host is warned about plain HTTP once. */
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../feedback/db.js';
+import { FeedbackStore } from '../../feedback/store.js';
+import { isLoopbackHost, loopbackHosts } from './host-check.js';
+import { PLAIN_HTTP_WARNING, startServer } from './workbench.js';
+
+/** Status and body of GET `path` on `url` with this Host header (fetch would send the URL's own). */
+const get = (url: string, path: string, host: string | null, token?: string) =>
+  new Promise<{ status: number; body: string }>((res, rej) => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const req = httpRequest(`${url}${path}`, { headers, setHost: host === null ? true : false }, (r) => {
+      let body = '';
+      r.setEncoding('utf8').on('data', (d: string) => (body += d));
+      r.on('end', () => res({ status: r.statusCode!, body }));
+    });
+    if (host !== null) req.setHeader('host', host);
+    req.on('error', rej).end();
+  });
+
+describe('host names', () => {
+  it('tells loopback listen addresses from others', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '192.168.1.5', 'example.org', '::2', '10.0.0.1']) expect(isLoopbackHost(h), h).toBe(false);
+  });
+
+  it("accepts the server's own names with its port, and the extra names with any port", () => {
+    const ok = loopbackHosts(() => 8787, ['Annotate.Example.org']);
+    for (const h of ['127.0.0.1:8787', 'localhost:8787', 'LocalHost:8787', '[::1]:8787', 'annotate.example.org', 'annotate.example.org:443']) expect(ok(h), h).toBe(true);
+    for (const h of [undefined, '', 'localhost', '127.0.0.1:8788', 'evil.example:8787', 'evil.example', '127.0.0.1.evil.example:8787', 'localhost:8787@evil', '[::1]', 'x.annotate.example.org'])
+      expect(ok(h), String(h)).toBe(false);
+    expect(loopbackHosts(() => 80)('localhost')).toBe(true); // a browser leaves out port 80
+  });
+});
+
+describe('the workbench server', () => {
+  let store: FeedbackStore;
+  beforeAll(async () => {
+    store = await FeedbackStore.open(await openDb());
+  });
+  afterAll(() => store.close());
+
+  it('on loopback refuses another Host (DNS rebinding) with a 403 saying what to do, and answers its own names and --allow-host ones', async () => {
+    const who = await store.addAnnotator('host-tester');
+    const logged: string[] = [];
+    const s = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', allowHosts: ['annotate.example.org'], log: (m) => logged.push(m) });
+    try {
+      const port = new URL(s.url).port;
+      for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${Number(port) + 1}`]) {
+        for (const path of ['/api/health', '/api/me', '/']) {
+          const r = await get(s.url, path, host, who.token);
+          expect(r.status, `${host} ${path}`).toBe(403);
+          expect(JSON.parse(r.body).error.message).toMatch(/answers only its own address .* not Host ".*": a guard against DNS rebinding.*--allow-host/);
+        }
+      }
+      for (const host of [null, `localhost:${port}`, `[::1]:${port}`, 'annotate.example.org']) {
+        expect((await get(s.url, '/api/me', host, who.token)).status, String(host)).toBe(200);
+      }
+      expect(logged).toEqual([]); // no plain-HTTP warning on loopback
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('on a non-loopback host warns once that it serves plain HTTP and needs a TLS-terminating proxy, and answers any Host', async () => {
+    const logged: string[] = [];
+    const s = await startServer({ store, host: '0.0.0.0', port: 0, playPolicy: 'oracle', log: (m) => logged.push(m) });
+    try {
+      const url = `http://127.0.0.1:${new URL(s.url).port}`;
+      expect((await get(url, '/api/health', 'annotate.example.org')).status).toBe(200);
+      expect((await get(url, '/api/health', null)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+    expect(logged).toEqual([`askfirst workbench: warning: --host 0.0.0.0 ${PLAIN_HTTP_WARNING}`]);
+    expect(PLAIN_HTTP_WARNING).toMatch(/plain HTTP.*TLS-terminating reverse proxy/);
+  });
+});
