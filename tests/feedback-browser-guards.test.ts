@@ -65,11 +65,11 @@ afterAll(async () => {
 });
 
 /** A new tab, signed in; with `clock`, the page's clock is Playwright's (it runs, and `page.clock.fastForward` jumps it). */
-async function signIn(project?: number, clock = false): Promise<Page> {
+async function signIn(project?: number, clock = false, as = token): Promise<Page> {
   const page = await browser.newPage();
   if (clock) await page.clock.install();
   await page.goto(server.url);
-  await page.fill('#token', token);
+  await page.fill('#token', as);
   await page.click('button[type=submit]');
   await page.getByTestId('progress').waitFor();
   if (project !== undefined) {
@@ -259,6 +259,32 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
       },
     };
   }
+
+  it('a page whose token is revoked while open says at its next heartbeat that the token no longer works, and stops', async () => {
+    const store = server.store;
+    const leaver = await store.addAnnotator('revoked-while-open');
+    const page = await signIn(staleProject, true, leaver.token);
+    const { activity, quiet } = heartbeats(page);
+    await page.getByTestId('task-rationale').waitFor();
+    const aid = await assignmentShown(page);
+    expect(await activity(aid)).toMatchObject({ held: true });
+    await store.revokeAnnotator('revoked-while-open');
+    // the server refuses the token once its login cache lets go of it (AUTH_CACHE_MS, app.ts)
+    const me = () => fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${leaver.token}` } }).then((r) => r.status);
+    await expect.poll(me, { timeout: 10_000, interval: 250 }).toBe(401);
+    await page.clock.fastForward('01:05');
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/heartbeat`));
+    await page.mouse.move(400, 333);
+    expect((await refused).status()).toBe(401);
+    const notice = page.getByTestId('token-gone');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/Your token no longer works: the project owner revoked or replaced it .* Sign out, then sign in/);
+    expect(await card(page).count()).toBe(0); // nothing shown that could not be saved
+    expect(await quiet()).toBe(0); // and no more heartbeats
+    await notice.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#token').waitFor();
+    await page.close();
+  });
 
   it('a page left on a task that went to others says so, asks nothing more, and loads the current task when asked', async () => {
     const store = server.store;

@@ -115,6 +115,9 @@ export function App() {
   const [flash, setFlash] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [stale, setStale] = useState<StaleState | null>(null);
+  // The server refused the token at a heartbeat (401: revoked or replaced by the project owner while
+  // the page was open): the page says so and stops, as a stale one does — nothing more it sends could be saved.
+  const [tokenGone, setTokenGone] = useState(false);
 
   useEffect(() => {
     if (tokenStore.get()) api.me().then(setMe, () => tokenStore.clear());
@@ -150,7 +153,7 @@ export function App() {
   const aid = assignment?.id;
   const isStale = stale !== null;
   useEffect(() => {
-    if (aid === undefined || pid === null || isStale) return;
+    if (aid === undefined || pid === null || isStale || tokenGone) return;
     const every = Math.min(60_000, (ttlSeconds * 1000) / 4);
     let last = Date.now(); // fetching it just now counted as activity
     let sending = false;
@@ -164,7 +167,10 @@ export function App() {
           const why: Stale | null = h.labelled ? 'labelled' : !h.held ? 'taken' : h.elsewhere ? 'elsewhere' : null;
           if (live && why) setStale({ why, refused: null });
         },
-        () => undefined, // offline for a moment: the next event tries again; a late label is still stored while the task has room
+        (e: unknown) => {
+          if (live && e instanceof ApiError && e.status === 401) setTokenGone(true);
+          // else offline for a moment: the next event tries again; a late label is still stored while the task has room
+        },
       ).finally(() => (sending = false));
     };
     const events = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'input'] as const;
@@ -173,7 +179,7 @@ export function App() {
       live = false;
       for (const e of events) window.removeEventListener(e, beat);
     };
-  }, [aid, pid, ttlSeconds, isStale]);
+  }, [aid, pid, ttlSeconds, isStale, tokenGone]);
 
   useEffect(() => {
     if (me && pid !== null) loadNext(pid).catch((e) => setError(String(e.message)));
@@ -262,16 +268,35 @@ export function App() {
         </p>
       )}
       <main>
-        {assignment === undefined && <p className="muted">Loading…</p>}
-        {assignment === null && (
+        {tokenGone && (
+          <div className="card stale" data-testid="token-gone" role="alert">
+            <p>
+              Your token no longer works: the project owner revoked or replaced it while this page was open, so nothing more you do here can be saved. Sign out, then sign in
+              with the token the project owner gives you.
+            </p>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                tokenStore.clear();
+                setTokenGone(false);
+                setMe(null);
+              }}
+            >
+              Sign out
+            </button>
+          </div>
+        )}
+        {!tokenGone && assignment === undefined && <p className="muted">Loading…</p>}
+        {!tokenGone && assignment === null && (
           <div className="card done" data-testid="all-done">
             <h2>All done</h2>
             <p>Nothing is left for you in this project. Thank you!</p>
           </div>
         )}
-        {assignment && stale && <StaleNotice stale={stale} onLoad={() => pid !== null && void loadNext(pid).catch((e: Error) => setError(String(e.message)))} />}
+        {!tokenGone && assignment && stale && <StaleNotice stale={stale} onLoad={() => pid !== null && void loadNext(pid).catch((e: Error) => setError(String(e.message)))} />}
         {/* a label from a stale page is still stored while its task has room (store.ts): the task stays, unless nothing can be saved for it */}
-        {assignment && (stale === null || stale.why === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} onRefused={onRefused} busy={busy} />}
+        {!tokenGone && assignment && (stale === null || stale.why === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} onRefused={onRefused} busy={busy} />}
       </main>
     </div>
   );
