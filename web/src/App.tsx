@@ -21,16 +21,18 @@ function Login({ onLogin }: { onLogin: (me: Me) => void }) {
     }
   };
   return (
-    <form className="login card" onSubmit={submit}>
-      <h1>askfirst feedback workbench</h1>
-      <p className="muted">Sign in with the annotator token you were given.</p>
-      <label htmlFor="token">Annotator token</label>
-      <input id="token" name="token" type="password" autoComplete="off" autoFocus value={token} onChange={(e) => setToken(e.target.value)} placeholder="af_…" />
-      <button type="submit" className="primary" disabled={!token.trim()}>
-        Sign in
-      </button>
-      {error && <p className="error" role="alert">{error}</p>}
-    </form>
+    <main>
+      <form className="login card" onSubmit={submit}>
+        <h1>askfirst feedback workbench</h1>
+        <p className="muted">Sign in with the annotator token you were given.</p>
+        <label htmlFor="token">Annotator token</label>
+        <input id="token" name="token" type="password" autoComplete="off" autoFocus value={token} onChange={(e) => setToken(e.target.value)} placeholder="af_…" />
+        <button type="submit" className="primary" disabled={!token.trim()}>
+          Sign in
+        </button>
+        {error && <p className="error" role="alert">{error}</p>}
+      </form>
+    </main>
   );
 }
 
@@ -235,7 +237,7 @@ export function App() {
   return (
     <div className="app">
       <header>
-        <span className="brand">askfirst · workbench</span>
+        <h1 className="brand">askfirst · workbench</h1>
         <select aria-label="Project" value={pid ?? ''} onChange={(e) => setPid(Number(e.target.value))}>
           {projects.map((p) => (
             <option key={p.id} value={p.id}>
