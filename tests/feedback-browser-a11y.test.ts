@@ -23,6 +23,7 @@ const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 let dir: string;
 let server: RunningServer;
 let browser: BrowserContext;
+let flowProject: number;
 const tokens: Record<string, string> = {};
 const ids: Record<string, number> = {};
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
   const store = await FeedbackStore.open(await openDb());
   // The first project (opened on sign-in) holds every task type; the second, ask and play tasks.
   await createDemoProject(store, 'screens', join(dir, 'images-s'), 2, 1);
-  await createDemoProject(store, 'flow', join(dir, 'images-f'), 2, 1, { types: ['ask', 'play'] });
+  flowProject = (await createDemoProject(store, 'flow', join(dir, 'images-f'), 2, 1, { types: ['ask', 'play'] })).project.id;
   for (const name of ['screens', 'keys', 'live']) {
     const a = await store.addAnnotator(name);
     tokens[name] = a.token;
@@ -166,6 +167,109 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
     }
     expect([...done].sort()).toEqual(['ask', 'play', 'preference', 'rationale']);
     await noViolations(page, 'all done');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+/** What has the focus: its test id (or id, or tag), whether it is inside the task card, and whether a focus ring shows. */
+async function focus(page: Page): Promise<{ id: string; inTask: boolean; ring: boolean }> {
+  return (await page.evaluate(`(() => {
+    const e = document.activeElement ?? document.body;
+    const s = getComputedStyle(e);
+    const ring = e.matches(':focus-visible') && ((s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none');
+    return { id: e.getAttribute('data-testid') || e.id || e.tagName.toLowerCase(), inTask: !!e.closest('div.task'), ring };
+  })()`)) as { id: string; inTask: boolean; ring: boolean };
+}
+
+/** Tab (or Shift+Tab) until `id` has the focus — at most 25 presses — and check that a focus ring shows on it. */
+async function tabTo(page: Page, id: string, key: 'Tab' | 'Shift+Tab' = 'Tab') {
+  const passed: string[] = [];
+  for (let i = 0; i < 25; i++) {
+    await page.keyboard.press(key);
+    const f = await focus(page);
+    if (f.id === id) {
+      expect({ id, ring: f.ring }).toEqual({ id, ring: true });
+      return;
+    }
+    passed.push(f.id);
+  }
+  throw new Error(`${key} never reached ${id}; it went through ${passed.join(', ')}`);
+}
+
+describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
+  it('signs in, picks a project with the arrow keys, labels an ask task and plays a play task with Tab, Enter and Space, with a visible focus', async () => {
+    const { page, problems } = await open();
+    expect((await focus(page)).id).toBe('token');
+    await page.keyboard.type(tokens.keys);
+    await tabTo(page, 'sign-in');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('progress').waitFor();
+    // The first project's task, or its end (the first test labelled it all), has the focus: the sign-in form is gone.
+    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
+    await expect.poll(async () => { const f = await focus(page); return f.inTask || f.id === 'all-done'; }).toBe(true);
+    // Up to the project list, and down to the second project: its task comes.
+    await tabTo(page, 'project', 'Shift+Tab');
+    const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${flowProject}/next`));
+    await page.keyboard.press('ArrowDown');
+    await loaded;
+    const card = page.locator('div.task[data-assignment]');
+    const done: string[] = [];
+    let shown = '';
+    while (done.length < 2) {
+      await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"])`).waitFor();
+      shown = (await card.getAttribute('data-assignment'))!;
+      const type = (await card.getAttribute('data-testid'))!.replace('task-', '');
+      if (done.includes(type)) throw new Error(`a second ${type} task before the other type`);
+      await page.locator('div.task[data-ready=true]').waitFor();
+      const before = (await labels('keys')).length;
+      if (type === 'ask') {
+        await tabTo(page, 'verdict-ask');
+        await page.keyboard.press('Space');
+        await page.getByRole('button', { name: /Should have asked/, pressed: true }).waitFor();
+        await tabTo(page, 'option-0');
+        await page.keyboard.press('Enter');
+        expect(await page.getByTestId('option-0').getAttribute('aria-pressed')).toBe('true');
+        // The label is refused (the page is stale): the notice takes the focus; Tab and Enter load the task again.
+        await page.route('**/annotation', (r) => r.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { code: 'NOT_FOUND', message: 'gone' } }) }));
+        await tabTo(page, 'submit');
+        await page.keyboard.press('Enter');
+        await page.getByTestId('stale').waitFor();
+        await page.unroute('**/annotation');
+        await expect.poll(async () => (await focus(page)).id).toBe('stale');
+        await tabTo(page, 'load-current');
+        await page.keyboard.press('Enter');
+        await page.locator('div.task[data-ready=true]').waitFor();
+        await expect.poll(async () => (await focus(page)).inTask).toBe(true);
+        await tabTo(page, 'verdict-ask');
+        await page.keyboard.press('Enter');
+        await tabTo(page, 'option-0');
+        await page.keyboard.press('Space');
+        await tabTo(page, 'submit');
+        await page.keyboard.press('Enter');
+        await expect.poll(async () => (await labels('keys')).length).toBe(before + 1);
+        expect((await labels('keys')).at(-1)).toMatchObject({ type: 'ask', label: { verdict: 'ask', option: 0 } });
+      } else {
+        await page.getByTestId('perform').waitFor();
+        await tabTo(page, 'perform');
+        await page.keyboard.press('Enter'); // the focused button, as a click: the step is taken
+        await page.getByTestId('outcome').waitFor();
+        // The button it was on is gone: the focus stays in the task, so Tab goes on from there.
+        expect((await focus(page)).inTask).toBe(true);
+        await tabTo(page, 'rate-5');
+        await page.keyboard.press('Space');
+        await page.getByRole('button', { name: /5 of 5/, pressed: true }).waitFor();
+        await tabTo(page, 'submit');
+        await page.keyboard.press('Enter');
+        await expect.poll(async () => (await labels('keys')).length).toBe(before + 1);
+        expect((await labels('keys')).at(-1)).toMatchObject({ type: 'play', label: { outcome: 'correct', rating: 5 } });
+      }
+      done.push(type);
+      // The next task (or the end) has the focus: the card the label came from is gone.
+      await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"]), [data-testid=all-done]`).waitFor();
+      await expect.poll(async () => { const f = await focus(page); return f.inTask || f.id === 'all-done'; }).toBe(true);
+    }
+    expect(done.sort()).toEqual(['ask', 'play']);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, tokenStore, type AssignmentInfo, type Label, type Me, type ProjectInfo, type Progress } from './api.js';
-import { TaskView, type Refused } from './tasks.js';
+import { TaskView, useFocusIfLost, type Refused } from './tasks.js';
 
 function Login({ onLogin }: { onLogin: (me: Me) => void }) {
   const [token, setToken] = useState('');
@@ -27,7 +27,7 @@ function Login({ onLogin }: { onLogin: (me: Me) => void }) {
         <p className="muted">Sign in with the annotator token you were given.</p>
         <label htmlFor="token">Annotator token</label>
         <input id="token" name="token" type="password" autoComplete="off" autoFocus value={token} onChange={(e) => setToken(e.target.value)} placeholder="af_…" />
-        <button type="submit" className="primary" disabled={!token.trim()}>
+        <button type="submit" className="primary" disabled={!token.trim()} data-testid="sign-in">
           Sign in
         </button>
         {error && <p className="error" role="alert">{error}</p>}
@@ -97,12 +97,28 @@ const REFUSED_PLAY_MESSAGE: Record<'taken' | 'labelled', string> = {
 function StaleNotice({ stale, onLoad }: { stale: StaleState; onLoad: () => void }) {
   const { why, refused } = stale;
   const text = refused === null || why === 'elsewhere' ? STALE_MESSAGE[why] : refused === 'play' ? REFUSED_PLAY_MESSAGE[why] : REFUSED_MESSAGE[why];
+  // The task's card (and the Submit or Perform button that had the focus) is gone: the notice takes the
+  // focus, so Tab reaches its button next. Not the button itself: a key pressed meanwhile loads nothing.
+  const ref = useRef<HTMLDivElement>(null);
+  useFocusIfLost(ref);
   return (
-    <div className="card stale" data-testid="stale" data-why={why} data-refused={refused !== null} data-refused-what={refused ?? undefined} role="alert">
+    <div className="card stale" tabIndex={-1} ref={ref} data-testid="stale" data-why={why} data-refused={refused !== null} data-refused-what={refused ?? undefined} role="alert">
       <p>{text}</p>
       <button type="button" className="primary" data-testid="load-current" onClick={onLoad}>
         Load my current task
       </button>
+    </div>
+  );
+}
+
+/** Nothing left: the card takes the focus when the last task's button went away with it. */
+function AllDone() {
+  const ref = useRef<HTMLDivElement>(null);
+  useFocusIfLost(ref);
+  return (
+    <div className="card done" tabIndex={-1} ref={ref} data-testid="all-done">
+      <h2>All done</h2>
+      <p>Nothing is left for you in this project. Thank you!</p>
     </div>
   );
 }
@@ -238,7 +254,7 @@ export function App() {
     <div className="app">
       <header>
         <h1 className="brand">askfirst · workbench</h1>
-        <select aria-label="Project" value={pid ?? ''} onChange={(e) => setPid(Number(e.target.value))}>
+        <select aria-label="Project" data-testid="project" value={pid ?? ''} onChange={(e) => setPid(Number(e.target.value))}>
           {projects.map((p) => (
             <option key={p.id} value={p.id}>
               {p.name}
@@ -291,10 +307,7 @@ export function App() {
         )}
         {!tokenGone && assignment === undefined && <p className="muted">Loading…</p>}
         {!tokenGone && assignment === null && (
-          <div className="card done" data-testid="all-done">
-            <h2>All done</h2>
-            <p>Nothing is left for you in this project. Thank you!</p>
-          </div>
+          <AllDone />
         )}
         {!tokenGone && assignment && stale && <StaleNotice stale={stale} onLoad={() => pid !== null && void loadNext(pid).catch((e: Error) => setError(String(e.message)))} />}
         {/* a label from a stale page is still stored while its task has room (store.ts): the task stays, unless nothing can be saved for it */}

@@ -3,13 +3,26 @@
  * each usable with the mouse or the keys shown on its buttons. Keys are ignored while typing in
  * a text field (Ctrl+Enter still submits).
  */
-import { createContext, useContext, useEffect, useRef, useState } from 'react';
+import { createContext, useContext, useEffect, useId, useRef, useState } from 'react';
 import { api, ApiError, type AskLabel, type AssignmentInfo, type Label, type PlayLabel, type PlayState, type PreferenceLabel, type RationaleLabel } from './api.js';
 
 type Keys = Record<string, () => void>;
 
 /** A request for the task on screen the server refused because the page is stale (404: 'taken', 409: 'labelled'; App.tsx `StaleNotice`). */
 export type Refused = { why: 'taken' | 'labelled'; what: 'label' | 'play' };
+
+/**
+ * Puts the focus on `ref`'s element when it shows up while nothing has the focus — the button that
+ * had it went away with the task just labelled or the play step just taken — so Tab goes on from
+ * here rather than from the top of the page. It never takes the focus from another element (the
+ * project list, a field).
+ */
+export function useFocusIfLost(ref: React.RefObject<HTMLElement | null>, when: unknown = true) {
+  useEffect(() => {
+    const had = document.activeElement;
+    if (when && ref.current && (had === null || had === document.body)) ref.current.focus();
+  }, [ref, when]);
+}
 
 /** Window-level shortcuts; `keys` maps KeyboardEvent.key (lower-cased) to an action. */
 function useKeys(keys: Keys) {
@@ -21,8 +34,14 @@ function useKeys(keys: Keys) {
       const typing =
         t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable || (t.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit'].includes((t as HTMLInputElement).type));
       if (typing && !(e.key === 'Enter' && e.ctrlKey)) return;
-      // A held key repeats: one press is one action (a held Enter labelled task after task).
-      if (e.repeat) return;
+      // A held key repeats: one press is one action (a held Enter labelled task after task), on a focused button too.
+      if (e.repeat) {
+        if (e.key === 'Enter' && t.tagName === 'BUTTON') e.preventDefault();
+        return;
+      }
+      // Enter or Space on a button reached with the keyboard (Tab: it shows the focus ring) presses that
+      // button, as everywhere else; a button last clicked with the mouse keeps Enter as "submit".
+      if ((e.key === 'Enter' || e.key === ' ') && t.tagName === 'BUTTON' && t.matches(':focus-visible')) return;
       // The browser's own combinations (Ctrl+A select all, Ctrl+1 first tab …) are not choices; Ctrl+Enter submits.
       if (e.altKey || e.metaKey || (e.ctrlKey && e.key !== 'Enter')) return;
       const f = ref.current[e.key.toLowerCase()];
@@ -63,10 +82,15 @@ function Picture({ aid, view }: { aid: number; view?: number }) {
   return <div className="picture">{url ? <img src={url} alt="the image the model saw" data-testid="task-image" /> : null}</div>;
 }
 
+/** The task's title: a heading that takes the focus when the task comes while nothing has it (after a label, after sign-in). */
 function Header({ a, title }: { a: AssignmentInfo; title: string }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useFocusIfLost(ref);
   return (
     <div className="task-head">
-      <span className={`badge ${a.type}`}>{title}</span>
+      <h2 className={`badge ${a.type}`} tabIndex={-1} ref={ref} data-testid="task-title">
+        {title}
+      </h2>
       <span className="muted">item {a.item.externalId}</span>
     </div>
   );
@@ -157,6 +181,7 @@ function AskTask({ a, onSubmit }: { a: AssignmentInfo<'ask'>; onSubmit: (l: AskL
   };
   const send = () => verdict && option !== null && onSubmit({ verdict, option });
   const keys: Keys = { q: () => choose('ask'), w: () => choose('answer'), enter: send };
+  const ids = useId();
   range.forEach((o, i) => (keys[String(i + 1)] = () => setOption(o)));
   useKeys(keys);
   return (
@@ -171,21 +196,25 @@ function AskTask({ a, onSubmit }: { a: AssignmentInfo<'ask'>; onSubmit: (l: AskL
         ))}
       </ol>
       <ModelSays text={a.payload.reply} />
-      <p className="instructions">Given this image, should the model have asked for an intervention, or answered?</p>
-      <div className="row">
-        <button className={verdict === 'ask' ? 'toggle on' : 'toggle'} onClick={() => choose('ask')} data-testid="verdict-ask">
+      <p className="instructions" id={`${ids}-verdict`}>
+        Given this image, should the model have asked for an intervention, or answered?
+      </p>
+      <div className="row" role="group" aria-labelledby={`${ids}-verdict`}>
+        <button className={verdict === 'ask' ? 'toggle on' : 'toggle'} aria-pressed={verdict === 'ask'} onClick={() => choose('ask')} data-testid="verdict-ask">
           Should have asked <Kbd k="Q" />
         </button>
-        <button className={verdict === 'answer' ? 'toggle on' : 'toggle'} onClick={() => choose('answer')} data-testid="verdict-answer">
+        <button className={verdict === 'answer' ? 'toggle on' : 'toggle'} aria-pressed={verdict === 'answer'} onClick={() => choose('answer')} data-testid="verdict-answer">
           Could answer <Kbd k="W" />
         </button>
       </div>
       {verdict && (
         <>
-          <p className="instructions">{verdict === 'ask' ? 'Which intervention would help?' : 'What is the answer?'}</p>
-          <div className="row wrap">
+          <p className="instructions" id={`${ids}-option`}>
+            {verdict === 'ask' ? 'Which intervention would help?' : 'What is the answer?'}
+          </p>
+          <div className="row wrap" role="group" aria-labelledby={`${ids}-option`}>
             {range.map((o, i) => (
-              <button key={o} className={option === o ? 'toggle on' : 'toggle'} onClick={() => setOption(o)} data-testid={`option-${o}`}>
+              <button key={o} className={option === o ? 'toggle on' : 'toggle'} aria-pressed={option === o} onClick={() => setOption(o)} data-testid={`option-${o}`}>
                 {options[o]} <Kbd k={String(i + 1)} />
               </button>
             ))}
@@ -204,6 +233,7 @@ function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSu
   const [helpful, setHelpful] = useState<0 | 1 | null>(null);
   const send = () => less !== null && helpful !== null && onSubmit({ lessHallucination: less, moreHelpful: helpful });
   useKeys({ a: () => setLess(0), b: () => setLess(1), '1': () => setHelpful(0), '2': () => setHelpful(1), enter: send });
+  const ids = useId();
   return (
     <>
       <Header a={a} title="Which reply is better?" />
@@ -235,21 +265,25 @@ function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSu
           </ul>
         </aside>
       </div>
-      <p className="instructions">1. Which reply hallucinates less (states fewer things that are not true)?</p>
-      <div className="row">
-        <button className={less === 0 ? 'toggle on' : 'toggle'} onClick={() => setLess(0)} data-testid="less-0">
+      <p className="instructions" id={`${ids}-less`}>
+        1. Which reply hallucinates less (states fewer things that are not true)?
+      </p>
+      <div className="row" role="group" aria-labelledby={`${ids}-less`}>
+        <button className={less === 0 ? 'toggle on' : 'toggle'} aria-pressed={less === 0} onClick={() => setLess(0)} data-testid="less-0">
           A <Kbd k="A" />
         </button>
-        <button className={less === 1 ? 'toggle on' : 'toggle'} onClick={() => setLess(1)} data-testid="less-1">
+        <button className={less === 1 ? 'toggle on' : 'toggle'} aria-pressed={less === 1} onClick={() => setLess(1)} data-testid="less-1">
           B <Kbd k="B" />
         </button>
       </div>
-      <p className="instructions">2. Which reply is more helpful?</p>
-      <div className="row">
-        <button className={helpful === 0 ? 'toggle on' : 'toggle'} onClick={() => setHelpful(0)} data-testid="helpful-0">
+      <p className="instructions" id={`${ids}-helpful`}>
+        2. Which reply is more helpful?
+      </p>
+      <div className="row" role="group" aria-labelledby={`${ids}-helpful`}>
+        <button className={helpful === 0 ? 'toggle on' : 'toggle'} aria-pressed={helpful === 0} onClick={() => setHelpful(0)} data-testid="helpful-0">
           A <Kbd k="1" />
         </button>
-        <button className={helpful === 1 ? 'toggle on' : 'toggle'} onClick={() => setHelpful(1)} data-testid="helpful-1">
+        <button className={helpful === 1 ? 'toggle on' : 'toggle'} aria-pressed={helpful === 1} onClick={() => setHelpful(1)} data-testid="helpful-1">
           B <Kbd k="2" />
         </button>
       </div>
@@ -290,6 +324,12 @@ function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSub
   const send = () =>
     state?.done && rating !== null && onSubmit({ transcript: state.turns, outcome: state.outcome ?? 'unknown', rating });
   const keys: Keys = { p: perform, ' ': perform, enter: send };
+  const ids = useId();
+  // The Perform button just pressed goes away with the step it took: the next one, or the outcome, takes the focus.
+  const performRef = useRef<HTMLButtonElement>(null);
+  const outcomeRef = useRef<HTMLParagraphElement>(null);
+  useFocusIfLost(performRef, state?.awaiting);
+  useFocusIfLost(outcomeRef, state?.done);
   for (let r = 1; r <= 5; r++) keys[String(r)] = () => state?.done && setRating(r);
   useKeys(keys);
   return (
@@ -319,19 +359,21 @@ function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSub
             ))}
           </ol>
           {state.awaiting && (
-            <button className="primary" onClick={perform} data-testid="perform">
+            <button className="primary" onClick={perform} ref={performRef} data-testid="perform">
               Perform: {state.awaiting} <Kbd k="P" />
             </button>
           )}
           {state.done && (
             <>
-              <p className={`outcome ${state.success ? 'good' : 'bad'}`} data-testid="outcome">
+              <p className={`outcome ${state.success ? 'good' : 'bad'}`} tabIndex={-1} ref={outcomeRef} data-testid="outcome">
                 Episode over: {state.success ? 'the model answered correctly' : `failed (${state.outcome})`}
               </p>
-              <p className="instructions">Rate the exchange (1 = poor, 5 = excellent):</p>
-              <div className="row">
+              <p className="instructions" id={`${ids}-rate`}>
+                Rate the exchange (1 = poor, 5 = excellent):
+              </p>
+              <div className="row" role="group" aria-labelledby={`${ids}-rate`}>
                 {[1, 2, 3, 4, 5].map((r) => (
-                  <button key={r} className={rating === r ? 'toggle on' : 'toggle'} onClick={() => setRating(r)} data-testid={`rate-${r}`}>
+                  <button key={r} className={rating === r ? 'toggle on' : 'toggle'} aria-pressed={rating === r} onClick={() => setRating(r)} aria-label={`${r} of 5`} aria-keyshortcuts={String(r)} data-testid={`rate-${r}`}>
                     {'★'.repeat(r)} <Kbd k={String(r)} />
                   </button>
                 ))}
