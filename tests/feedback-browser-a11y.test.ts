@@ -133,7 +133,7 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
           // The server refuses the label (taken by others meanwhile): the stale notice.
           await page.route('**/annotation', (r) => r.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { code: 'NOT_FOUND', message: 'gone' } }) }));
           await page.getByTestId('submit').click();
-          await page.getByTestId('stale').waitFor();
+          await page.getByRole('alert').and(page.getByTestId('stale')).waitFor();
           await noViolations(page, 'stale notice');
           await page.unroute('**/annotation');
           await page.getByTestId('load-current').click();
@@ -148,16 +148,19 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
           const aid = await card.getAttribute('data-assignment');
           await page.route(`**/api/assignments/${aid}/play`, (r) => r.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'busy, try later' } }) }));
           await page.getByTestId('perform').click();
-          await page.getByTestId('play-error').waitFor();
+          await page.getByRole('alert').and(page.getByTestId('play-error')).waitFor();
           await noViolations(page, 'play step failed');
           await page.unroute(`**/api/assignments/${aid}/play`);
           await page.getByTestId('play-retry').click();
         } else await page.getByTestId('perform').click();
         await page.getByTestId('outcome').waitFor();
         if (first) await noViolations(page, 'play over');
+        expect(await page.getByTestId('outcome').getAttribute('role')).toBe('status');
         await page.getByTestId('rate-4').click();
       }
       const before = (await labels('screens')).length;
+      // The status region is in the page before its message, so a screen reader announces "Saved" when it comes.
+      if (step === 0) expect(await page.locator('[role=status][data-testid=flash]').textContent()).toBe('');
       await page.getByTestId('submit').click();
       await expect.poll(async () => (await labels('screens')).length).toBe(before + 1);
       if (step === 0) {

@@ -337,7 +337,7 @@ function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSub
       <Header a={a} title="Play: you are the user" />
       <p className="question">{a.item.question}</p>
       {err && (
-        <p className="error" data-testid="play-error">
+        <p className="error" role="alert" data-testid="play-error">
           {err}{' '}
           <button type="button" onClick={retry} data-testid="play-retry">
             Try again
@@ -365,7 +365,7 @@ function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSub
           )}
           {state.done && (
             <>
-              <p className={`outcome ${state.success ? 'good' : 'bad'}`} tabIndex={-1} ref={outcomeRef} data-testid="outcome">
+              <p className={`outcome ${state.success ? 'good' : 'bad'}`} role="status" tabIndex={-1} ref={outcomeRef} data-testid="outcome">
                 Episode over: {state.success ? 'the model answered correctly' : `failed (${state.outcome})`}
               </p>
               <p className="instructions" id={`${ids}-rate`}>
