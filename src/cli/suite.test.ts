@@ -67,6 +67,34 @@ describe('askfirst suite generate', () => {
     expect(existsSync(join(dir, STAGING_DIR))).toBe(false);
   });
 
+  it('writes the ProactiveBench layout the same way: each episode staged as it is generated, an earlier index kept until the last one', async () => {
+    const dir = tmpDir('askfirst-cli-pb-stream');
+    const pb = (episodes: number, seed: number) => SuiteGenerateSchema.parse({ out: dir, episodes, kinds: ['sketch'], seed, format: 'proactivebench', progress: false });
+    await runSuiteGenerate(pb(1, 1));
+    const index = join(dir, 'QuickDraw_preprocessed.jsonl');
+    const before = readFileSync(index, 'utf8');
+    const staged = (): number => (existsSync(join(dir, STAGING_DIR)) ? readdirSync(join(dir, STAGING_DIR), { recursive: true }).filter((n) => String(n).endsWith('.png')).length : 0);
+    let stagedWhileGenerating = 0;
+    let indexWhileGenerating: string | null = null;
+    let replacing = false;
+    const watch = () => {
+      if (replacing) return;
+      const n = staged();
+      if (n > stagedWhileGenerating) {
+        stagedWhileGenerating = n;
+        indexWhileGenerating = readFileSync(index, 'utf8');
+      }
+      setImmediate(watch);
+    };
+    setImmediate(watch);
+    const r = await runSuiteGenerate(pb(3, 2), () => (replacing = true));
+    expect(stagedWhileGenerating).toBeGreaterThan(0);
+    expect(indexWhileGenerating).toBe(before);
+    expect(r.episodes).toBe(3);
+    expect(readFileSync(index, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(existsSync(join(dir, STAGING_DIR))).toBe(false);
+  });
+
   it('shows progress while moving the staged images into place, after the generating bar', async () => {
     const dir = tmpDir('askfirst-cli-suite-moving');
     const said: string[] = [];

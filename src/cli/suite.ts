@@ -19,41 +19,36 @@ export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () =
   const gen = resolveSuiteConfig({ episodes: cfg.episodes, kinds: cfg.kinds, seed: cfg.seed, size: cfg.size, controlShare: cfg.controlShare });
   const total = gen.episodes * gen.kinds.length;
   const bar = progress('generating', total, { enabled: cfg.progress, unit: 'episodes' });
-  if (cfg.format === 'proactivebench') {
-    const episodes: SuiteEpisode[] = [];
-    for (const ep of suiteEpisodes(gen)) {
-      episodes.push(ep);
-      bar.tick(1, { kind: ep.kind });
-      await yieldToEventLoop();
-    }
-    bar.stop();
-    onWriting();
-    const res = await writeProactiveBench(cfg.out, episodes);
-    if (res.skipped.length)
-      process.stderr.write(`skipped ${res.skipped.length} episodes the ProactiveBench layout cannot hold (first: ${res.skipped[0].id}: ${res.skipped[0].reason})\n`);
-    return { episodes: episodes.length, views: episodes.reduce((n, e) => n + e.views.length, 0), out: cfg.out };
-  }
-  // askfirst's own format: each episode is written as it is generated (writeSuite stages its images until the last one),
-  // so only one episode's pixels are held at a time, not the whole suite's
+  // each episode is written as it is generated (both writers stage its files until the last one), so only one episode's
+  // pixels are held at a time, not the whole suite's
   let views = 0;
+  let count = 0;
   async function* generated(): AsyncGenerator<SuiteEpisode> {
     for (const ep of suiteEpisodes(gen)) {
+      count++;
       views += ep.views.length;
       yield ep;
       await yieldToEventLoop();
     }
   }
   const moving: { bar?: Progress } = {};
-  const written = await writeSuite(cfg.out, generated(), {
-    manifest: { generator: gen },
-    onEpisode: (ep) => bar.tick(1, { kind: ep.kind }),
-    onReplacing: (images) => {
+  const streaming = {
+    onEpisode: (ep: SuiteEpisode) => bar.tick(1, { kind: ep.kind }),
+    onReplacing: (images: number) => {
       bar.stop();
       onWriting();
       moving.bar = progress('moving into place', images, { enabled: cfg.progress, unit: 'images' });
     },
     onImageMoved: () => moving.bar?.tick(),
-  });
+  };
+  if (cfg.format === 'proactivebench') {
+    const res = await writeProactiveBench(cfg.out, generated(), streaming);
+    moving.bar?.stop();
+    if (res.skipped.length)
+      process.stderr.write(`skipped ${res.skipped.length} episodes the ProactiveBench layout cannot hold (first: ${res.skipped[0].id}: ${res.skipped[0].reason})\n`);
+    return { episodes: count, views, out: cfg.out };
+  }
+  const written = await writeSuite(cfg.out, generated(), { manifest: { generator: gen }, ...streaming });
   moving.bar?.stop();
   return { episodes: written.length, views, out: cfg.out };
 }

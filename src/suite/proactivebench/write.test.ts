@@ -4,6 +4,8 @@
  * sequence; and the native-fields report is right for episodes that do and do not fit their
  * dataset's own state machine.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import type { EvalMode } from '../../episode/types.js';
 import { createImage, type RGBImage } from '../../scenes/image.js';
 import { tmpDir } from '../../testing/tmp.js';
 import { generateSuite } from '../generate.js';
+import { STAGING_DIR } from '../io.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench, type WriteProactiveBenchResult } from './read.js';
 import type { SuiteEpisode } from '../types.js';
 
@@ -208,15 +211,70 @@ describe('writeProactiveBench', () => {
   });
 });
 
+/** Every file under `dir` (relative path → sha256), the staging folder included. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rel of readdirSync(dir, { recursive: true }) as string[]) {
+    const p = join(dir, rel);
+    if (statSync(p).isFile()) out.set(rel, createHash('sha256').update(readFileSync(p)).digest('hex'));
+  }
+  return out;
+}
+
+describe('writeProactiveBench, streaming', () => {
+  it('writes each episode as it comes into the staging folder, the earlier files in dir untouched until the last one', async () => {
+    const d = tmpDir('askfirst-pbw-stream');
+    await writeProactiveBench(d, generateSuite({ episodes: 1, seed: 1, size: 32, kinds: ['sketch'] }));
+    const before = snapshot(d);
+    const eps = generateSuite({ episodes: 3, seed: 2, size: 32, kinds: ['sketch', 'camera'] });
+    const seen: { staged: number; earlier: Map<string, string> }[] = [];
+    async function* one(): AsyncGenerator<SuiteEpisode> {
+      for (const e of eps) {
+        const now = snapshot(d);
+        seen.push({ staged: [...now.keys()].filter((k) => k.startsWith(`${STAGING_DIR}/`) && k.endsWith('.png')).length, earlier: new Map([...now].filter(([k]) => !k.startsWith(`${STAGING_DIR}/`))) });
+        yield e;
+      }
+    }
+    const r = await writeProactiveBench(d, one());
+    expect(seen.map((s) => s.staged > 0)).toEqual([false, true, true, true, true, true]); // each earlier episode's PNGs were on disk
+    for (const s of seen) expect(s.earlier).toEqual(before); // and the earlier write was as it was meanwhile
+    expect(r.files.map((f) => [f.dataset, f.episodes])).toEqual([['QuickDraw', 3], ['coco2014', 3]]);
+    expect((await readProactiveBench(d)).map((e) => e.id).sort()).toEqual(eps.map((e) => e.id).sort());
+    expect(existsSync(join(d, STAGING_DIR))).toBe(false);
+  });
+
+  it('writes the same bytes from a generator as from an array', async () => {
+    const a = tmpDir('askfirst-pbw-arr');
+    const b = tmpDir('askfirst-pbw-gen');
+    const eps = generateSuite({ episodes: 2, seed: 3, size: 32, kinds: ['occlusion', 'corruption', 'viewpoint'] });
+    const ra = await writeProactiveBench(a, eps);
+    const rb = await writeProactiveBench(b, (function* () { yield* eps; })());
+    expect(snapshot(b)).toEqual(snapshot(a));
+    expect({ ...rb, files: rb.files.map((f) => f.episodes) }).toEqual({ ...ra, files: ra.files.map((f) => f.episodes) });
+  });
+});
+
 describe('an interrupted writeProactiveBench', () => {
-  it('over an earlier write leaves no index of the datasets it was rewriting, so the half-replaced folder is not read as data', async () => {
+  it('stopped while episodes are still coming leaves an earlier write as it was, byte for byte, and no staging folder', async () => {
     const d = tmpDir('askfirst-pbw-cut');
     const eps = generateSuite({ episodes: 2, seed: 0, size: 32, kinds: ['sketch'] });
     await writeProactiveBench(d, eps);
-    expect((await readProactiveBench(d)).length).toBe(2);
+    const before = snapshot(d);
     // the second episode's views come from a loader that fails: the write stops after the first episode's images
     const cut = [eps[0], { ...eps[1], views: eps[1].views.map((_, v) => ({ path: `gone_${v}.png` })) }];
     await expect(writeProactiveBench(d, cut, { loader: async () => Promise.reject(new Error('killed')) })).rejects.toThrow('killed');
+    expect(snapshot(d)).toEqual(before);
+    expect((await readProactiveBench(d)).length).toBe(2);
+  });
+
+  it('stopped while replacing leaves no index of the datasets it was rewriting, so the half-replaced folder is not read as data', async () => {
+    const d = tmpDir('askfirst-pbw-cut2');
+    const eps = generateSuite({ episodes: 2, seed: 0, size: 32, kinds: ['sketch'] });
+    await writeProactiveBench(d, eps);
+    const stop = () => {
+      throw new Error('killed');
+    };
+    await expect(writeProactiveBench(d, eps, { onImageMoved: stop })).rejects.toThrow('killed');
     expect(await readProactiveBench(d).then((e) => e.length, () => 0)).toBe(0);
   });
 });

@@ -17,15 +17,19 @@
  * (replayed by build.ts) plays identically — e.g. never for ROD, whose first turn
  * accepts no answer, nor for coco2014, whose views are crops of one photo.
  *
- * Files are written atomically (temporary file + rename); existing files of other datasets in
- * `dir` are left alone.
+ * Episodes are taken one at a time (an array, or a generator making each as it is asked for: one
+ * episode's pixels held at once) and written as they come into a staging folder (`dir/.writing/`,
+ * the STAGING_DIR of the own format); earlier files in `dir` are untouched until the last one, then
+ * replaced (docs/architecture.md §4). Files are written atomically (temporary file + rename);
+ * existing files of other datasets in `dir` are left alone.
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { shownOptions } from '../../episode/prompt.js';
 import { encodePNG } from '../../scenes/codec.js';
 import { InputError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/fsx.js';
+import { AtomicFileWriter, writeFileAtomic } from '../../util/fsx.js';
+import { STAGING_DIR } from '../io.js';
 import { buildNativeEpisode } from './build.js';
 import { zfill } from './python.js';
 import {
@@ -43,6 +47,12 @@ import type { SuiteEpisode, ViewLoader } from '../types.js';
 export interface WriteProactiveBenchOptions {
   /** Resolves `{path}` views of the episodes being written (not needed when every view is `{image}`). */
   loader?: ViewLoader;
+  /** Called after each episode is written (into the staging folder), or skipped. */
+  onEpisode?: (ep: SuiteEpisode) => void;
+  /** Called once every episode is staged, just before earlier files in `dir` are replaced, with how many images are to be moved into place. */
+  onReplacing?: (images: number) => void;
+  /** Called after each staged image is moved into place. */
+  onImageMoved?: () => void;
 }
 
 export interface WriteProactiveBenchResult {
@@ -207,74 +217,104 @@ function datasetOf(ep: SuiteEpisode): PBDataset | undefined {
 }
 
 /**
- * Write `episodes` under `dir` in ProactiveBench's layout (see the file comment). The
- * `<Dataset>_preprocessed.jsonl` files are written last, and earlier ones of the datasets written
- * now are removed first: a write stopped midway leaves no index to read half-replaced images by.
+ * Write `episodes` under `dir` in ProactiveBench's layout (see the file comment), taking them one at
+ * a time. Each episode's PNGs and its line go into `dir/.writing/` (STAGING_DIR, removed first, and on
+ * a failure) as it comes, so a write stopped while episodes are still coming leaves `dir` as it was.
+ * Then the earlier `<Dataset>_preprocessed.jsonl` of the datasets written now are removed, the images
+ * moved into place, and the new `<Dataset>_preprocessed.jsonl` files moved in last: a write stopped
+ * while replacing leaves no index to read half-replaced images by.
  */
 export async function writeProactiveBench(
   dir: string,
-  episodes: readonly SuiteEpisode[],
+  episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>,
   opts: WriteProactiveBenchOptions = {},
 ): Promise<WriteProactiveBenchResult> {
   const result: WriteProactiveBenchResult = { files: [], images: 0, skipped: [], native: {} };
-  const lines = new Map<PBDataset, string[]>();
-  for (const ds of new Set(episodes.map(datasetOf))) if (ds) await rm(join(dir, `${ds}_preprocessed.jsonl`), { force: true });
-  for (const ep of episodes) {
-    const ds = datasetOf(ep);
-    if (!ds) {
-      result.skipped.push({
-        id: ep.id,
-        kind: ep.kind,
-        reason: `kind "${ep.kind}" has no ProactiveBench dataset (known kinds: ${Object.keys(KIND_TO_DATASET).join(', ')})`,
-      });
-      continue;
-    }
-    const list = lines.get(ds) ?? [];
-    lines.set(ds, list);
-    const ids = [...filterIds(ds)!].sort((a, b) => a - b);
-    const nativeId = list.length < ids.length ? ids[list.length] : ids[ids.length - 1] + 1 + (list.length - ids.length);
-    const { entry, files } = encode(ds, ep, nativeId);
-
-    // Pixels, one PNG per file.
-    const cache = new Map<number, Buffer>();
-    for (const [rel, v] of files) {
-      let png = cache.get(v);
-      if (!png) {
-        const ref = ep.views[v];
-        let img;
-        if ('image' in ref) img = ref.image;
-        else if (opts.loader) img = await opts.loader(ref, ep.id);
-        else throw new InputError(`episode ${ep.id}: view ${v} is a file reference (${ref.path}); pass a loader to writeProactiveBench`);
-        png = encodePNG(img);
-        cache.set(v, png);
+  const staging = join(dir, STAGING_DIR);
+  const indexName = (ds: PBDataset) => `${ds}_preprocessed.jsonl`;
+  /** Per dataset: its index being written in the staging folder, and how many lines it has. */
+  const indexes = new Map<PBDataset, { file: AtomicFileWriter; lines: number }>();
+  const staged = new Set<string>(); // a set: two ids that safeName maps alike share files, as when they were overwritten in place
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  try {
+    for await (const ep of episodes) {
+      const ds = datasetOf(ep);
+      if (!ds) {
+        result.skipped.push({
+          id: ep.id,
+          kind: ep.kind,
+          reason: `kind "${ep.kind}" has no ProactiveBench dataset (known kinds: ${Object.keys(KIND_TO_DATASET).join(', ')})`,
+        });
+        opts.onEpisode?.(ep);
+        continue;
       }
-      await writeFileAtomic(join(dir, rel), png);
-      result.images++;
-    }
+      let index = indexes.get(ds);
+      if (!index) indexes.set(ds, (index = { file: await AtomicFileWriter.open(join(staging, indexName(ds))), lines: 0 }));
+      const ids = [...filterIds(ds)!].sort((a, b) => a - b);
+      const nativeId = index.lines < ids.length ? ids[index.lines] : ids[ids.length - 1] + 1 + (index.lines - ids.length);
+      const { entry, files } = encode(ds, ep, nativeId);
 
-    const paths = viewPaths(files, ep.views.length);
-    const { views: _views, ...rest } = ep;
-    entry.askfirst = { version: 1, ...rest, views: paths };
-    list.push(JSON.stringify(entry));
+      // Pixels, one PNG per file.
+      const cache = new Map<number, Buffer>();
+      for (const [rel, v] of files) {
+        let png = cache.get(v);
+        if (!png) {
+          const ref = ep.views[v];
+          let img;
+          if ('image' in ref) img = ref.image;
+          else if (opts.loader) img = await opts.loader(ref, ep.id);
+          else throw new InputError(`episode ${ep.id}: view ${v} is a file reference (${ref.path}); pass a loader to writeProactiveBench`);
+          png = encodePNG(img);
+          cache.set(v, png);
+        }
+        await writeFileAtomic(join(staging, rel), png);
+        staged.add(rel);
+        result.images++;
+      }
 
-    // How ProactiveBench's own environment would play the native fields.
-    let same: boolean;
-    try {
-      const nat = buildNativeEpisode(ds, { ...entry, askfirst: undefined }, ep.id, { file: '(written entry)', line: 0 });
-      same = playsIdentically(nat, ep, (r) => ('path' in r && !r.crop ? files.get(r.path) : undefined));
-    } catch {
-      same = false;
+      const paths = viewPaths(files, ep.views.length);
+      const { views: _views, ...rest } = ep;
+      entry.askfirst = { version: 1, ...rest, views: paths };
+      await index.file.write(JSON.stringify(entry) + '\n');
+      index.lines++;
+
+      // How ProactiveBench's own environment would play the native fields.
+      let same: boolean;
+      try {
+        const nat = buildNativeEpisode(ds, { ...entry, askfirst: undefined }, ep.id, { file: '(written entry)', line: 0 });
+        same = playsIdentically(nat, ep, (r) => ('path' in r && !r.crop ? files.get(r.path) : undefined));
+      } catch {
+        same = false;
+      }
+      const tally = (result.native[ds] ??= { identical: 0, total: 0 });
+      tally.total++;
+      if (same) tally.identical++;
+      opts.onEpisode?.(ep);
     }
-    const tally = (result.native[ds] ??= { identical: 0, total: 0 });
-    tally.total++;
-    if (same) tally.identical++;
+    for (const { file } of indexes.values()) await file.commit();
+  } catch (e) {
+    for (const { file } of indexes.values()) await file.abort();
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  opts.onReplacing?.(staged.size);
+  for (const ds of indexes.keys()) await rm(join(dir, indexName(ds)), { force: true });
+  const made = new Set<string>();
+  for (const rel of staged) {
+    const parent = dirname(join(dir, rel));
+    if (!made.has(parent)) await mkdir(parent, { recursive: true });
+    made.add(parent);
+    await rename(join(staging, rel), join(dir, rel));
+    opts.onImageMoved?.();
   }
   for (const ds of PB_DATASETS) {
-    const list = lines.get(ds);
-    if (!list) continue;
-    const path = join(dir, `${ds}_preprocessed.jsonl`);
-    await writeFileAtomic(path, list.join('\n') + '\n');
-    result.files.push({ dataset: ds, path, episodes: list.length });
+    const index = indexes.get(ds);
+    if (!index) continue;
+    const path = join(dir, indexName(ds));
+    await rename(join(staging, indexName(ds)), path);
+    result.files.push({ dataset: ds, path, episodes: index.lines });
   }
+  await rm(staging, { recursive: true, force: true });
   return result;
 }
