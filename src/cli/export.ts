@@ -13,7 +13,7 @@ import { ExportSchema, type ExportConfig } from './export-schema.js';
 export async function runExport(cfg: ExportConfig) {
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: cfg.progress }); // reading a large suite takes seconds: a bar
   const bar = progress('exporting', data.episodes.length, { enabled: cfg.progress, unit: 'episodes' });
-  // with Parquet the 'exporting' bar ends once every view is encoded, and exportTrl's own 'writing' bar follows
+  // each episode's images and rows are written as it comes (exportTrl), so the 'exporting' bar covers the writing too
   let done = 0;
   try {
     const res = await exportTrl(data.episodes, data.loader, {
@@ -23,7 +23,6 @@ export async function runExport(cfg: ExportConfig) {
       parquet: cfg.parquet,
       absolutePaths: cfg.absolutePaths,
       source: cfg.data,
-      progress: cfg.progress,
       onEpisode: () => {
         bar.tick();
         if (++done === data.episodes.length) bar.stop();

@@ -14,7 +14,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { EpisodePool } from './episodes.js';
 import { resolveRewardConfig, Rewarder } from './rewards.js';
 import { EnvSession } from './session.js';
-import { exportTrl, trlRows, type TrlRow } from './trl-export.js';
+import { exportTrl, parquetSchema, trlRows, type TrlRow } from './trl-export.js';
 import { buildNativeEpisode } from '../suite/proactivebench/build.js';
 import { checkEntry } from '../suite/proactivebench/datasets.js';
 import { CANNOT } from '../testing/proactivebench-fixture.js';
@@ -22,15 +22,15 @@ import { scoreSingleTurn } from './single-turn.js';
 
 const episodes = generateSuite({ episodes: 4, seed: 8, size: 32 });
 
-// A failure between files: the Parquet writer (after images/ and train.jsonl) fails when told to.
+// A failure between files: the Parquet writer fails when told to.
 const inject = vi.hoisted(() => ({ parquetFails: false }));
 vi.mock('hyparquet-writer', async (importOriginal) => {
   const real = await importOriginal<typeof import('hyparquet-writer')>();
   return {
     ...real,
-    parquetWriteBuffer: (...args: Parameters<typeof real.parquetWriteBuffer>) => {
+    parquetWriteRows: (...args: Parameters<typeof real.parquetWriteRows>) => {
       if (inject.parquetFails) throw new Error('disk full (injected)');
-      return real.parquetWriteBuffer(...args);
+      return real.parquetWriteRows(...args);
     },
   };
 });
@@ -137,15 +137,69 @@ describe('export --format trl', () => {
     expect(readdirSync(parent)).toEqual(['ds']);
   });
 
-  it('a view that does not load fails the export before anything is written', async () => {
-    const out = join(tmpDir('askfirst-trl-badview'), 'ds');
+  it('a view that does not load fails the export and leaves no folder (no images/ without a train.jsonl)', async () => {
+    const parent = tmpDir('askfirst-trl-badview');
+    const out = join(parent, 'ds');
     let n = 0;
     const failing: typeof memoryLoader = async (ref, id) => {
       if (++n === 5) throw new Error(`cannot load a view of ${id}`);
       return memoryLoader(ref, id);
     };
     await expect(exportTrl(episodes, failing, { out, turns: 'path' })).rejects.toThrow(/cannot load a view/);
-    expect(existsSync(out)).toBe(false); // no images/ without a train.jsonl
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('with Parquet writes each episode as it comes and train.parquet row group by row group; it reads back as the one-group file does', async () => {
+    const parent = tmpDir('askfirst-trl-pq-streamed');
+    const out = join(parent, 'ds');
+    const whole = await exportTrl(episodes, memoryLoader, { out, turns: 'path' });
+    const snapWhole = snapshot(out);
+    const read = async () => parquetReadObjects({ file: new Uint8Array(readFileSync(join(out, 'train.parquet'))).buffer, utf8: false });
+    const rowsWhole = await read();
+    const parquetSizes: number[] = [];
+    let seen = 0;
+    const res = await exportTrl(episodes, memoryLoader, {
+      out,
+      turns: 'path',
+      parquetRowGroupRows: 2,
+      onEpisode: () => {
+        // this episode's images are in the folder being written before the next episode is read, and the Parquet
+        // file being written already holds the row groups made so far
+        const tmp = readdirSync(parent).filter((n) => n.startsWith('.ds.tmp-'));
+        expect(tmp).toHaveLength(1);
+        for (const r of trlRows(episodes[seen], 'path')) expect(existsSync(join(parent, tmp[0], r.images[0]))).toBe(true);
+        const pq = readdirSync(join(parent, tmp[0])).filter((n) => n.startsWith('.train.parquet.'));
+        expect(pq).toHaveLength(1);
+        parquetSizes.push(statSync(join(parent, tmp[0], pq[0])).size);
+        seen++;
+      },
+    });
+    expect(seen).toBe(episodes.length);
+    expect(res).toEqual(whole);
+    expect(parquetSizes[parquetSizes.length - 1]).toBeGreaterThan(parquetSizes[0]); // written as the rows came, not at the end
+    const { 'train.parquet': pqStreamed, ...rest } = snapshot(out);
+    const { 'train.parquet': pqWhole, ...restWhole } = snapWhole;
+    expect(rest).toEqual(restWhole); // train.jsonl, every image and the card, byte for byte
+    expect(pqStreamed).not.toBe(pqWhole); // more row groups
+    expect(await read()).toEqual(rowsWhole);
+  });
+
+  it('up to 1,000 rows, the streamed train.parquet is byte for byte the file one write of every row gives', async () => {
+    const out = tmpDir('askfirst-trl-pq-same');
+    await exportTrl(episodes, memoryLoader, { out, turns: 'path' });
+    const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrlRow);
+    const col = <K extends keyof TrlRow>(name: K) => ({ name, data: rows.map((r) => r[name]) });
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const once = parquetWriteBuffer({
+      schema: parquetSchema() as never,
+      columnData: [
+        { name: 'prompt', data: rows.map((r) => r.prompt.map((m) => ({ role: m.role, content: m.content.map((p) => ({ type: p.type, text: 'text' in p ? p.text : null })) }))) },
+        { name: 'images', data: rows.map((r) => r.images.map((p) => ({ bytes: readFileSync(join(out, p)), path: p }))) },
+        ...(['episode_id', 'kind', 'mode', 'turn', 'view', 'max_turns', 'control', 'label', 'options', 'answer', 'answer_letter', 'valid_intervention_letters'] as const).map(col),
+      ] as never,
+      createdBy: 'askfirst export --format trl',
+    });
+    expect(Buffer.from(once).equals(readFileSync(join(out, 'train.parquet')))).toBe(true);
   });
 
   it('a failure between files leaves the earlier export as it was, and no temporary folder beside it', async () => {

@@ -23,7 +23,6 @@ import { encodePNGFast } from '../scenes/png.js';
 import { safeFileName } from '../suite/io.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError } from '../util/errors.js';
-import { progress } from '../util/progress.js';
 import { AtomicFileWriter, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
@@ -56,10 +55,10 @@ export interface TrlExportOptions {
   parquet?: boolean;
   /** Write absolute image paths in train.jsonl (OpenRLHF opens them from its working directory). */
   absolutePaths?: boolean;
-  /** Called after each episode's rows are made (and, without Parquet, written). */
+  /** Called after each episode's images and JSONL lines are written (its Parquet rows go with their row group). */
   onEpisode?: () => void;
-  /** With Parquet, a 'writing' bar (util/progress.ts) over the files written once every episode is read: each image, train.jsonl, train.parquet. */
-  progress?: boolean;
+  /** Rows per Parquet row group (PARQUET_ROW_GROUP_ROWS unless set: tests write small groups). */
+  parquetRowGroupRows?: number;
   source?: string;
 }
 
@@ -107,7 +106,7 @@ const list = (name: string) => [
 ];
 
 /** The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. */
-function parquetSchema() {
+export function parquetSchema() {
   return [
     { name: 'root', num_children: 14 },
     ...list('prompt'),
@@ -174,108 +173,91 @@ async function checkOut(out: string): Promise<void> {
  */
 export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
   await checkOut(resolve(o.out));
-  if (o.parquet === false) return exportTrlStreamed(episodes, loader, o);
-  // With Parquet, every view is read and encoded before anything is written (Parquet needs all the bytes at once anyway):
-  // a view that does not load fails the export before the slow part of writing starts.
-  const rows: TrlRow[] = [];
-  const pngs = new Map<string, Buffer>();
-  for (const ep of episodes) {
-    for (const r of trlRows(ep, o.turns, o.mode)) {
-      const path = r.images[0];
-      if (!pngs.has(path)) pngs.set(path, encodePNGFast(await loader(ep.views[r.view], ep.id)));
-      rows.push(r);
-    }
-    o.onEpisode?.();
-  }
-  const files = ['train.jsonl'];
-  // writing thousands of images, then building train.parquet (one call: the bar stands at N-1/N meanwhile), takes seconds
-  const bar = progress('writing', pngs.size + 2, { enabled: o.progress ?? false, unit: 'files' });
-  await writeDirAtomic(o.out, async (dir) => {
-    await mkdir(join(dir, 'images'));
-    for (const [path, png] of pngs) {
-      await writeFileAtomic(join(dir, path), png);
-      bar.tick();
-    }
-    // absolute paths name where the folder will be, not the temporary one
-    const jsonlRow = (r: TrlRow) => (o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r);
-    await writeFileAtomic(join(dir, 'train.jsonl'), rows.map((r) => JSON.stringify(jsonlRow(r))).join('\n') + (rows.length ? '\n' : ''));
-    bar.tick();
-    if (o.parquet !== false) {
-      const { parquetWriteBuffer } = await import('hyparquet-writer');
-      const col = <K extends keyof TrlRow>(name: K) => ({ name, data: rows.map((r) => r[name]) });
-      const buf = parquetWriteBuffer({
-        schema: parquetSchema() as never,
-        columnData: [
-          // Parquet structs need every field: the image part gets text = null.
-          { name: 'prompt', data: rows.map((r) => r.prompt.map((m) => ({ role: m.role, content: m.content.map((p) => ({ type: p.type, text: 'text' in p ? p.text : null })) }))) },
-          { name: 'images', data: rows.map((r) => r.images.map((p) => ({ bytes: pngs.get(p)!, path: p }))) },
-          col('episode_id'),
-          col('kind'),
-          col('mode'),
-          col('turn'),
-          col('view'),
-          col('max_turns'),
-          col('control'),
-          col('label'),
-          col('options'),
-          col('answer'),
-          col('answer_letter'),
-          col('valid_intervention_letters'),
-        ] as never,
-        createdBy: 'askfirst export --format trl',
-      });
-      await writeFileAtomic(join(dir, 'train.parquet'), new Uint8Array(buf));
-      files.push('train.parquet');
-      bar.tick();
-    }
-    await writeFileAtomic(join(dir, 'README.md'), datasetCard(cardCounts(rows), o));
-    files.push('README.md');
-  }).catch((e: unknown) => {
-    bar.fail();
-    throw e;
-  });
-  bar.stop();
-  return { rows: rows.length, images: pngs.size, files };
-}
-
-/**
- * exportTrl without Parquet: nothing needs every image or row at once, so each episode's images and JSONL lines are
- * written as it comes (train.jsonl through AtomicFileWriter; the folder still appears as a whole, writeDirAtomic) and
- * only the image paths written and the dataset card's counts are kept. The files are byte for byte those the Parquet
- * path writes beside train.parquet; a view that does not load fails the export part-way, leaving `out` as it was.
- */
-async function exportTrlStreamed(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
   const counts: CardCounts = { rows: 0, kinds: new Map(), episodes: 0 };
   const written = new Set<string>();
   const ids = new Set<string>();
   await writeDirAtomic(o.out, async (dir) => {
     await mkdir(join(dir, 'images'));
     const jsonl = await AtomicFileWriter.open(join(dir, 'train.jsonl'));
-    try {
+    const parquet = o.parquet === false ? null : await AtomicFileWriter.open(join(dir, 'train.parquet'));
+    /** Each row as it is made, its images and JSONL line already written, with the PNG bytes Parquet embeds. */
+    async function* rowsWritten(): AsyncGenerator<{ row: TrlRow; pngs: Map<string, Buffer> }> {
       for (const ep of episodes) {
         let lines = '';
+        const rows: { row: TrlRow; pngs: Map<string, Buffer> }[] = [];
+        const pngs = new Map<string, Buffer>(); // this episode's images (a view on its path twice is encoded once)
         for (const r of trlRows(ep, o.turns, o.mode)) {
           const path = r.images[0];
           if (!written.has(path)) {
-            await writeFileAtomic(join(dir, path), encodePNGFast(await loader(ep.views[r.view], ep.id)));
+            const png = encodePNGFast(await loader(ep.views[r.view], ep.id));
+            await writeFileAtomic(join(dir, path), png);
             written.add(path);
-          }
+            pngs.set(path, png);
+          } else if (parquet && !pngs.has(path)) pngs.set(path, await readFile(join(dir, path))); // another episode's id names the same file: its bytes, as written
           lines += JSON.stringify(o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r) + '\n';
           counts.rows++;
           counts.kinds.set(r.kind, (counts.kinds.get(r.kind) ?? 0) + 1);
           ids.add(r.episode_id);
+          rows.push({ row: r, pngs });
         }
         if (lines) await jsonl.write(lines);
         o.onEpisode?.();
+        yield* rows;
       }
+    }
+    try {
+      if (parquet) await writeParquet(parquet, rowsWritten(), o.parquetRowGroupRows ?? PARQUET_ROW_GROUP_ROWS);
+      else for await (const row of rowsWritten()) void row; // each row is written as it is made
       await jsonl.commit();
+      await parquet?.commit();
     } finally {
       await jsonl.abort(); // nothing once committed
+      await parquet?.abort();
     }
     counts.episodes = ids.size;
     await writeFileAtomic(join(dir, 'README.md'), datasetCard(counts, o));
   });
-  return { rows: counts.rows, images: written.size, files: ['train.jsonl', 'README.md'] };
+  return { rows: counts.rows, images: written.size, files: o.parquet === false ? ['train.jsonl', 'README.md'] : ['train.jsonl', 'train.parquet', 'README.md'] };
+}
+
+/**
+ * Rows per Parquet row group: the rows of one group (and their PNGs) are what the export holds at once. The file is byte
+ * for byte what one write of every row gives (hyparquet-writer's first group is 1,000 rows too) up to 1,000 rows; beyond,
+ * its later groups are 1,000 rows instead of up to 100,000 (the same rows, read back alike).
+ */
+export const PARQUET_ROW_GROUP_ROWS = 1000;
+
+/** Write train.parquet row group by row group as `rows` come (each group's bytes appended to `file` once encoded). */
+async function writeParquet(file: AtomicFileWriter, rows: AsyncIterable<{ row: TrlRow; pngs: Map<string, Buffer> }>, groupRows: number): Promise<void> {
+  const { ByteWriter, parquetWriteRows } = await import('hyparquet-writer');
+  const writer: InstanceType<typeof ByteWriter> & { flush?: () => Promise<void> } = new ByteWriter();
+  // after each row group (and at the end), what is encoded goes to the file and the buffer is reused; `offset` keeps counting
+  writer.flush = async () => {
+    const bytes = writer.getBytes().slice();
+    writer.index = 0;
+    await file.write(bytes);
+  };
+  const flush = writer.flush;
+  writer.finish = flush;
+  async function* parquetRows() {
+    for await (const { row: r, pngs } of rows) {
+      yield {
+        ...r,
+        // Parquet structs need every field: the image part gets text = null.
+        prompt: r.prompt.map((m) => ({ role: m.role, content: m.content.map((p) => ({ type: p.type, text: 'text' in p ? p.text : null })) })),
+        images: r.images.map((p) => ({ bytes: pngs.get(p)!, path: p })),
+      };
+    }
+  }
+  const columns = ['prompt', 'images', 'episode_id', 'kind', 'mode', 'turn', 'view', 'max_turns', 'control', 'label', 'options', 'answer', 'answer_letter', 'valid_intervention_letters'];
+  await parquetWriteRows({
+    writer,
+    schema: parquetSchema() as never,
+    rows: parquetRows(),
+    columns: columns.map((name) => ({ name })),
+    rowGroupSize: groupRows,
+    createdBy: 'askfirst export --format trl',
+  });
 }
 
 /** What the dataset card counts: rows, rows per kind (in the order kinds first appear), distinct episodes. */
@@ -283,12 +265,6 @@ interface CardCounts {
   rows: number;
   kinds: Map<string, number>;
   episodes: number;
-}
-
-function cardCounts(rows: readonly TrlRow[]): CardCounts {
-  const kinds = new Map<string, number>();
-  for (const r of rows) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + 1);
-  return { rows: rows.length, kinds, episodes: new Set(rows.map((r) => r.episode_id)).size };
 }
 
 function datasetCard({ rows, kinds, episodes }: CardCounts, o: TrlExportOptions): string {
