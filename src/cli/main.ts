@@ -6,6 +6,7 @@ import { explainFsError, withTildeHint } from '../util/fs-errors.js';
 import { InvalidConfigError, settingName, type FieldNamer } from '../util/config.js';
 import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/old-checkpoints.js';
 import { loadCommands } from './commands.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string; description: string };
@@ -47,6 +48,7 @@ function oneLineParseErrors(cmd: Command): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe(); // `askfirst … | head`: the reader closing early ends askfirst quietly
   const program = await buildProgram();
   let running: Command | undefined; // the subcommand whose action runs: its flags name the fields of a bad config
   program.hook('preAction', (_program, action) => {

@@ -1,0 +1,29 @@
+/**
+ * A reader that closes early: `askfirst … | head`, or `less` quit before the end. Writing to the
+ * closed pipe fails with EPIPE, which Node reports as an 'error' event on process.stdout (or
+ * stderr); with no listener that event is an uncaught exception with a stack trace and exit 1
+ * (commander's help output crashed so). The command line listens once, here, for the whole
+ * process: the reader has had what it wanted, so askfirst exits at once, saying nothing (there is
+ * nowhere to say it), with the exit code already set (0 unless an error set it). A long command
+ * stops as for a second Ctrl-C: what it wrote atomically is whole, a lock it held is taken over as
+ * stale by the next run (docs/hardening.md, "Workbench and the command line").
+ */
+
+const WATCHED = Symbol.for('askfirst.closedPipe');
+
+type Watched = NodeJS.WritableStream & { [WATCHED]?: true };
+
+/** Exit quietly when stdout or stderr is a pipe whose reader has gone; any other stream error is thrown as before. */
+export function exitQuietlyOnClosedPipe(
+  streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr],
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  for (const s of streams as Watched[]) {
+    if (s[WATCHED]) continue; // main() may run more than once in one process (tests): one listener per stream
+    s[WATCHED] = true;
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      exit(Number(process.exitCode ?? 0) || 0);
+    });
+  }
+}
