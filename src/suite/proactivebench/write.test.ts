@@ -5,7 +5,7 @@
  * dataset's own state machine.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -276,5 +276,28 @@ describe('an interrupted writeProactiveBench', () => {
     };
     await expect(writeProactiveBench(d, eps, { onImageMoved: stop })).rejects.toThrow('killed');
     expect(await readProactiveBench(d).then((e) => e.length, () => 0)).toBe(0);
+  });
+});
+
+describe('writeProactiveBench over an earlier write', () => {
+  it("removes the images the earlier indexes named that the new output does not use, and leaves files they did not name and other datasets' files", async () => {
+    const files = (root: string) => [...snapshot(root).keys()].filter((k) => !k.endsWith('_preprocessed.jsonl')).sort();
+    const kinds = ['occlusion', 'passerby', 'viewpoint', 'corruption', 'sketch', 'late-event'] as const;
+    const d = tmpDir('askfirst-pbw-over');
+    await writeProactiveBench(d, generateSuite({ episodes: 3, seed: 0, size: 32, kinds: [...kinds, 'camera'] }));
+    const coco = files(d).filter((k) => k.startsWith('coco2014/')); // a dataset the new write leaves alone
+    const mine = ['QuickDraw/mine.png', `${files(d).find((k) => k.startsWith('MVP-N/'))!.split('/').slice(0, 2).join('/')}/notes.txt`];
+    for (const rel of mine) writeFileSync(join(d, rel), 'a file of the user'); // not named by the earlier indexes
+    const before = files(d).length;
+    const next = generateSuite({ episodes: 1, seed: 1, size: 32, kinds: [...kinds] });
+    await writeProactiveBench(d, next);
+    const fresh = tmpDir('askfirst-pbw-fresh'); // what the new write is on its own
+    await writeProactiveBench(fresh, next);
+    expect(files(d)).toEqual([...files(fresh), ...coco, ...mine].sort());
+    expect(before).toBeGreaterThan(files(d).length);
+    const camera = generateSuite({ episodes: 3, seed: 0, size: 32, kinds: ['camera'] });
+    expect((await readProactiveBench(d)).map((e) => e.id).sort()).toEqual([...next, ...camera].map((e) => e.id).sort());
+    const folders = (readdirSync(d, { recursive: true }) as string[]).filter((k) => statSync(join(d, k)).isDirectory());
+    expect(folders.filter((k) => readdirSync(join(d, k)).length === 0)).toEqual([]); // the removed episodes' folders went too
   });
 });

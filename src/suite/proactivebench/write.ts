@@ -23,12 +23,13 @@
  * replaced (docs/architecture.md §4). Files are written atomically (temporary file + rename);
  * existing files of other datasets in `dir` are left alone.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { shownOptions } from '../../episode/prompt.js';
 import { encodePNG } from '../../scenes/codec.js';
 import { InputError } from '../../util/errors.js';
 import { AtomicFileWriter, writeFileAtomic } from '../../util/fsx.js';
+import { readTextLines } from '../../util/text-file.js';
 import { STAGING_DIR } from '../io.js';
 import { buildNativeEpisode } from './build.js';
 import { zfill } from './python.js';
@@ -222,7 +223,9 @@ function datasetOf(ep: SuiteEpisode): PBDataset | undefined {
  * a failure) as it comes, so a write stopped while episodes are still coming leaves `dir` as it was.
  * Then the earlier `<Dataset>_preprocessed.jsonl` of the datasets written now are removed, the images
  * moved into place, and the new `<Dataset>_preprocessed.jsonl` files moved in last: a write stopped
- * while replacing leaves no index to read half-replaced images by.
+ * while replacing leaves no index to read half-replaced images by. Once they are in place, the images
+ * those earlier indexes named that the new output does not use are removed (and folders they leave
+ * empty), as the own format does (writeSuite); files the earlier indexes did not name are left alone.
  */
 export async function writeProactiveBench(
   dir: string,
@@ -299,6 +302,8 @@ export async function writeProactiveBench(
     throw e;
   }
   opts.onReplacing?.(staged.size);
+  const earlier = new Set<string>();
+  for (const ds of indexes.keys()) for (const rel of await namedImages(ds, join(dir, indexName(ds)))) earlier.add(rel);
   for (const ds of indexes.keys()) await rm(join(dir, indexName(ds)), { force: true });
   const made = new Set<string>();
   for (const rel of staged) {
@@ -316,5 +321,46 @@ export async function writeProactiveBench(
     result.files.push({ dataset: ds, path, episodes: index.lines });
   }
   await rm(staging, { recursive: true, force: true });
+  const emptied = new Set<string>();
+  for (const rel of earlier) {
+    if (staged.has(rel)) continue;
+    await rm(join(dir, rel), { force: true });
+    for (let d = dirname(rel); d !== '.' && d !== ''; d = dirname(d)) emptied.add(d);
+  }
+  // deepest first; a folder still holding anything (another episode's images, a file of the user) stays
+  for (const d of [...emptied].sort((a, b) => b.split('/').length - a.split('/').length)) await rmdir(join(dir, d)).catch(() => undefined);
   return result;
+}
+
+/**
+ * The image files an earlier `<Dataset>_preprocessed.jsonl` names, relative to its folder: each
+ * line's askfirst block views and the files its native fields lead to (buildNativeEpisode), those
+ * inside the folder only (no absolute path, no `..`). An index that is missing or does not read
+ * names none: nothing is removed on a guess.
+ */
+async function namedImages(ds: PBDataset, file: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  const add = (p: unknown) => {
+    if (typeof p !== 'string' || !p || isAbsolute(p) || p.includes('\\')) return;
+    const parts = p.split('/');
+    if (parts.some((x) => x === '' || x === '.' || x === '..')) return;
+    out.add(p);
+  };
+  try {
+    for await (const line of readTextLines(file)) {
+      if (!line.trim()) continue;
+      const entry = JSON.parse(line) as PBEntry & { askfirst?: { views?: unknown } };
+      const block = entry.askfirst?.views;
+      if (Array.isArray(block)) for (const p of block) add(p);
+      try {
+        const nat = buildNativeEpisode(ds, { ...entry, askfirst: undefined }, String(entry.id), { file, line: 0 });
+        for (const v of nat.views) if ('path' in v) add(v.path);
+      } catch {
+        // native fields that do not build name no more than the block does
+      }
+    }
+  } catch {
+    return new Set();
+  }
+  return out;
 }
