@@ -1,7 +1,7 @@
 /**
  * The workbench UI's accessibility in Debian's Chromium (playwright-core): axe-core finds no
- * serious or critical violation on any screen an annotator meets (sign-in and its error, each task
- * type, a play step and its end, "Saved", a refused label, a failed save, a failed play step, all
+ * serious or critical violation on any screen an annotator meets (sign-in and its error, "Loading…",
+ * each task type, an image that failed to load, a play step and its end, "Saved", a refused label, a failed save, a failed play step, all
  * done); the whole flow works with the keyboard alone (Tab, Enter, Space, arrow keys) with a visible
  * focus; and messages that appear are announced (role=status / role=alert regions).
  */
@@ -86,7 +86,7 @@ async function noViolations(page: Page, screen: string) {
 describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () => {
   afterAll(() => console.log(`axe violations by screen:\n${Object.entries(seen).map(([s, v]) => `  ${s}: ${v.join(', ') || 'none'}`).join('\n')}`));
 
-  it('sign-in, each task type, play, Saved, a refused label, a failed save, a failed play step, all done', async () => {
+  it('sign-in, loading, each task type, an image that failed to load, play, Saved, a refused label, a failed save, a failed play step, all done', async () => {
     const { page, problems } = await open();
     await page.locator('#token').waitFor();
     await noViolations(page, 'sign-in');
@@ -94,9 +94,20 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
     await page.click('button[type=submit]');
     await page.getByRole('alert').waitFor();
     await noViolations(page, 'sign-in refused');
+    // The first task is held back: "Loading…" (grey on the page's background) stays long enough to check.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/api/projects/*/next', async (r) => {
+      await held;
+      await r.continue();
+    });
     await page.fill('#token', tokens.screens);
     await page.click('button[type=submit]');
-    await page.getByTestId('progress').waitFor();
+    await page.getByText('Loading…').waitFor();
+    await noViolations(page, 'loading');
+    release();
+    await page.getByTestId('progress').waitFor(); // the held request answered: only then is its route let go
+    await page.unroute('**/api/projects/*/next');
 
     const done = new Set<string>();
     const card = page.locator('div.task[data-assignment]');
@@ -112,6 +123,18 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
       const first = !done.has(type);
       done.add(type);
       if (first) await noViolations(page, type);
+      if (first && type === 'rationale') {
+        // Its image fails to load (the project owner moved the folder): the error takes the picture's place, announced.
+        await page.route('**/image', (r) => r.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { code: 'NOT_FOUND', message: 'gone' } }) }));
+        await page.reload();
+        await page.getByRole('alert').and(page.getByTestId('image-error')).waitFor();
+        expect(await page.getByTestId('image-error').textContent()).toMatch(/image unavailable \(404\)/);
+        await noViolations(page, 'image failed');
+        await page.unroute('**/image');
+        await page.reload();
+        await page.getByTestId('task-image').waitFor();
+        await page.locator('div.task[data-ready=true]').waitFor();
+      }
       if (type === 'rationale') {
         await page.getByTestId('rationale-0').check();
         if (first) {

@@ -78,7 +78,13 @@ function Picture({ aid, view }: { aid: number; view?: number }) {
       if (made) URL.revokeObjectURL(made);
     };
   }, [aid, view]);
-  if (err) return <div className="picture missing">{err}</div>;
+  // Announced as it appears (an alert: it takes the place of the picture the task is about).
+  if (err)
+    return (
+      <div className="picture missing" role="alert" data-testid="image-error">
+        {err}
+      </div>
+    );
   return <div className="picture">{url ? <img src={url} alt="the image the model saw" data-testid="task-image" /> : null}</div>;
 }
 
