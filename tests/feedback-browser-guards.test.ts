@@ -13,6 +13,7 @@ import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
 import type { NextResponse, PlayState } from '../src/feedback/api-types.js';
 import { FeedbackStore } from '../src/feedback/store.js';
+import { AUTH_CACHE_MS } from '../src/server/workbench/app.js';
 import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { packageRoot } from '../src/server/workbench/static.js';
 import { tmpDir } from '../src/testing/tmp.js';
@@ -31,7 +32,11 @@ let goneProject: number;
 let movedProject: number;
 let playProject: number;
 let retryProject: number;
+let tokenLabelProject: number;
+let tokenPlayProject: number;
 let otherId: number;
+/** How far the server's login-cache clock is ahead of the real one (`revoke` moves it past AUTH_CACHE_MS). */
+let skew = 0;
 
 beforeAll(async () => {
   if (skip) return;
@@ -48,11 +53,13 @@ beforeAll(async () => {
   movedProject = (await createDemoProject(store, 'moved', join(dir, 'images-m'), 2, 1, { types: ['rationale'] })).project.id;
   playProject = (await createDemoProject(store, 'play', join(dir, 'images-y'), 2, 1, { types: ['play'] })).project.id;
   retryProject = (await createDemoProject(store, 'retry', join(dir, 'images-t'), 1, 1, { types: ['play'] })).project.id;
+  tokenLabelProject = (await createDemoProject(store, 'token-label', join(dir, 'images-tl'), 1, 1, { types: ['rationale'] })).project.id;
+  tokenPlayProject = (await createDemoProject(store, 'token-play', join(dir, 'images-tp'), 1, 1, { types: ['play'] })).project.id;
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
   annotatorId = a.id;
-  server = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', uiDir, log: () => undefined });
+  server = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', uiDir, log: () => undefined, now: () => Date.now() + skew });
   browser = await launchChromium(dir, { width: 1200, height: 760 });
 });
 
@@ -81,6 +88,16 @@ async function signIn(project?: number, clock = false, as = token): Promise<Page
     await page.locator(assignment ? `div.task[data-assignment="${assignment.id}"]` : '[data-testid=all-done]').waitFor();
   }
   return page;
+}
+
+/**
+ * Revokes an annotator's token and moves the server's login-cache clock past AUTH_CACHE_MS (app.ts),
+ * so the server refuses the token at once instead of up to 5 s later (checked here).
+ */
+async function revoke(name: string, tok: string) {
+  await server.store.revokeAnnotator(name);
+  skew += AUTH_CACHE_MS;
+  expect((await fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${tok}` } })).status).toBe(401);
 }
 
 const card = (page: Page) => page.locator('div.task[data-assignment]');
@@ -268,10 +285,7 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     await page.getByTestId('task-rationale').waitFor();
     const aid = await assignmentShown(page);
     expect(await activity(aid)).toMatchObject({ held: true });
-    await store.revokeAnnotator('revoked-while-open');
-    // the server refuses the token once its login cache lets go of it (AUTH_CACHE_MS, app.ts)
-    const me = () => fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${leaver.token}` } }).then((r) => r.status);
-    await expect.poll(me, { timeout: 10_000, interval: 250 }).toBe(401);
+    await revoke('revoked-while-open', leaver.token);
     await page.clock.fastForward('01:05');
     const refused = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/heartbeat`));
     await page.mouse.move(400, 333);
@@ -441,6 +455,54 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     await expect.poll(assignmentShown.bind(null, page)).toBe(current.id);
     expect(await page.getByTestId('stale').count()).toBe(0);
     expect((await labels()).filter((l) => l.assignment === first)).toEqual([{ assignment: first, label: { accepted: [0] } }]);
+    await page.close();
+  });
+});
+
+describe.skipIf(!!skip)('workbench in Chromium: a token revoked while a task is open', () => {
+  const focused = (page: Page) => page.evaluate(`document.activeElement?.getAttribute('data-testid') ?? null`);
+
+  it('a label submitted with it is refused (401): the token-gone notice, not an error line beside the task', async () => {
+    const store = server.store;
+    const who = await store.addAnnotator('revoked-at-label');
+    const page = await signIn(tokenLabelProject, false, who.token);
+    await page.locator('div.task[data-ready=true]').waitFor();
+    const aid = await assignmentShown(page);
+    await page.getByTestId('rationale-0').check();
+    await revoke('revoked-at-label', who.token);
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/annotation`));
+    await page.getByTestId('submit').click();
+    expect((await refused).status()).toBe(401);
+    const notice = page.locator('[data-testid=token-gone][data-refused-what=label]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/^Your token no longer works: the project owner revoked or replaced it .* so the label you just gave was not saved.* Sign out, then sign in/);
+    expect(await page.getByRole('alert').count()).toBe(1); // the notice alone: no generic error line
+    expect(await page.locator('p.error').count()).toBe(0);
+    expect(await card(page).count()).toBe(0);
+    await expect.poll(() => focused(page)).toBe('token-gone'); // the Submit button that had the focus went with the task
+    const annotations = await store.db.query('SELECT 1 FROM annotations WHERE annotator_id = $1', [who.id]);
+    expect(annotations.length).toBe(0);
+    await notice.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#token').waitFor();
+    await page.close();
+  });
+
+  it('a play step taken with it is refused (401): the token-gone notice, not "Try again"', async () => {
+    const who = await server.store.addAnnotator('revoked-at-play');
+    const page = await signIn(tokenPlayProject, false, who.token);
+    await page.getByTestId('perform').waitFor();
+    const aid = await assignmentShown(page);
+    await revoke('revoked-at-play', who.token);
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/play`));
+    await page.keyboard.press('p');
+    expect((await refused).status()).toBe(401);
+    const notice = page.locator('[data-testid=token-gone][data-refused-what=play]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/^Your token no longer works: the project owner revoked or replaced it .* so the model stopped here.* Sign out, then sign in/);
+    expect(await page.getByRole('alert').count()).toBe(1);
+    expect(await page.getByTestId('play-error').count()).toBe(0);
+    expect(await page.getByTestId('stale').count()).toBe(0);
+    expect(await card(page).count()).toBe(0);
     await page.close();
   });
 });

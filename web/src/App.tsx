@@ -111,6 +111,36 @@ function StaleNotice({ stale, onLoad }: { stale: StaleState; onLoad: () => void 
   );
 }
 
+/**
+ * The server refused the annotator's token (401: revoked or replaced by the project owner while the
+ * page was open), learned at a heartbeat, a label submitted or a play step: the page says so and
+ * stops, as a stale one does — nothing more it sends could be saved.
+ */
+type TokenGone = 'heartbeat' | 'label' | 'play';
+
+const TOKEN_GONE_WHAT: Record<TokenGone, string> = {
+  heartbeat: 'so nothing more you do here can be saved',
+  label: 'so the label you just gave was not saved, nor can anything more you do here be',
+  play: 'so the model stopped here, and nothing more you do here can be saved',
+};
+
+/** The token-gone notice: it takes the focus when the button that had it went away with the task (a label or play step refused). */
+function TokenGoneNotice({ when, onSignOut }: { when: TokenGone; onSignOut: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useFocusIfLost(ref);
+  return (
+    <div className="card stale" tabIndex={-1} ref={ref} data-testid="token-gone" data-refused-what={when === 'heartbeat' ? undefined : when} role="alert">
+      <p>
+        Your token no longer works: the project owner revoked or replaced it while this page was open, {TOKEN_GONE_WHAT[when]}. Sign out, then sign in with the token the project
+        owner gives you.
+      </p>
+      <button type="button" className="primary" onClick={onSignOut}>
+        Sign out
+      </button>
+    </div>
+  );
+}
+
 /** Nothing left: the card takes the focus when the last task's button went away with it. */
 function AllDone() {
   const ref = useRef<HTMLDivElement>(null);
@@ -133,9 +163,9 @@ export function App() {
   const [flash, setFlash] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [stale, setStale] = useState<StaleState | null>(null);
-  // The server refused the token at a heartbeat (401: revoked or replaced by the project owner while
-  // the page was open): the page says so and stops, as a stale one does — nothing more it sends could be saved.
-  const [tokenGone, setTokenGone] = useState(false);
+  // The server refused the token (401) at a heartbeat, a label or a play step: `TokenGoneNotice`.
+  const [tokenGone, setTokenGone] = useState<TokenGone | null>(null);
+  const isTokenGone = tokenGone !== null;
 
   useEffect(() => {
     if (tokenStore.get()) api.me().then(setMe, () => tokenStore.clear());
@@ -171,7 +201,7 @@ export function App() {
   const aid = assignment?.id;
   const isStale = stale !== null;
   useEffect(() => {
-    if (aid === undefined || pid === null || isStale || tokenGone) return;
+    if (aid === undefined || pid === null || isStale || isTokenGone) return;
     const every = Math.min(60_000, (ttlSeconds * 1000) / 4);
     let last = Date.now(); // fetching it just now counted as activity
     let sending = false;
@@ -186,7 +216,7 @@ export function App() {
           if (live && why) setStale({ why, refused: null });
         },
         (e: unknown) => {
-          if (live && e instanceof ApiError && e.status === 401) setTokenGone(true);
+          if (live && e instanceof ApiError && e.status === 401) setTokenGone('heartbeat');
           // else offline for a moment: the next event tries again; a late label is still stored while the task has room
         },
       ).finally(() => (sending = false));
@@ -197,7 +227,7 @@ export function App() {
       live = false;
       for (const e of events) window.removeEventListener(e, beat);
     };
-  }, [aid, pid, ttlSeconds, isStale, tokenGone]);
+  }, [aid, pid, ttlSeconds, isStale, isTokenGone]);
 
   useEffect(() => {
     if (me && pid !== null) loadNext(pid).catch((e) => setError(String(e.message)));
@@ -208,6 +238,11 @@ export function App() {
   const onRefused = useCallback(({ why, what }: Refused) => {
     setError(null);
     setStale({ why, refused: what });
+  }, []);
+  // The server refused the token at a label or a play step (401): the same notice as at a heartbeat.
+  const onTokenGone = useCallback((what: 'label' | 'play') => {
+    setError(null);
+    setTokenGone(what);
   }, []);
 
   // One submission at a time: a second press while one is on its way would be sent for this
@@ -231,7 +266,7 @@ export function App() {
         return;
       }
       if (e instanceof ApiError && e.status === 401) {
-        setError('Your sign-in is no longer valid, so this label was not saved. Sign out and sign in again with your token.');
+        onTokenGone('label');
         return;
       }
       if (e instanceof ApiError && e.status < 500) {
@@ -286,23 +321,14 @@ export function App() {
       )}
       <main>
         {tokenGone && (
-          <div className="card stale" data-testid="token-gone" role="alert">
-            <p>
-              Your token no longer works: the project owner revoked or replaced it while this page was open, so nothing more you do here can be saved. Sign out, then sign in
-              with the token the project owner gives you.
-            </p>
-            <button
-              type="button"
-              className="primary"
-              onClick={() => {
-                tokenStore.clear();
-                setTokenGone(false);
-                setMe(null);
-              }}
-            >
-              Sign out
-            </button>
-          </div>
+          <TokenGoneNotice
+            when={tokenGone}
+            onSignOut={() => {
+              tokenStore.clear();
+              setTokenGone(null);
+              setMe(null);
+            }}
+          />
         )}
         {!tokenGone && assignment === undefined && <p className="muted">Loading…</p>}
         {!tokenGone && assignment === null && (
@@ -310,7 +336,7 @@ export function App() {
         )}
         {!tokenGone && assignment && stale && <StaleNotice stale={stale} onLoad={() => pid !== null && void loadNext(pid).catch((e: Error) => setError(String(e.message)))} />}
         {/* a label from a stale page is still stored while its task has room (store.ts): the task stays, unless nothing can be saved for it */}
-        {!tokenGone && assignment && (stale === null || stale.why === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} onRefused={onRefused} busy={busy} />}
+        {!tokenGone && assignment && (stale === null || stale.why === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} onRefused={onRefused} onTokenGone={onTokenGone} busy={busy} />}
       </main>
     </div>
   );

@@ -299,7 +299,17 @@ function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSu
 }
 
 // ── play ───────────────────────────────────────────────────────────────────────────────────────
-function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSubmit: (l: PlayLabel) => void; onRefused: (r: Refused) => void }) {
+function PlayTask({
+  a,
+  onSubmit,
+  onRefused,
+  onTokenGone,
+}: {
+  a: AssignmentInfo<'play'>;
+  onSubmit: (l: PlayLabel) => void;
+  onRefused: (r: Refused) => void;
+  onTokenGone: (what: 'play') => void;
+}) {
   const [performed, setPerformed] = useState(0);
   const [state, setState] = useState<PlayState | null>(null);
   const [rating, setRating] = useState<number | null>(null);
@@ -314,13 +324,15 @@ function PlayTask({ a, onSubmit, onRefused }: { a: AssignmentInfo<'play'>; onSub
         // A step refused as a label would be (its task went to others: 404; labelled already: 409):
         // the page's stale notice, as for a refused label (App.tsx), not an error beside the task.
         if (e instanceof ApiError && (e.status === 404 || e.status === 409)) onRefused({ why: e.status === 409 ? 'labelled' : 'taken', what: 'play' });
+        // The token was revoked or replaced (401): the page's token-gone notice (App.tsx), not a "Try again" that cannot succeed.
+        else if (e instanceof ApiError && e.status === 401) onTokenGone('play');
         else setErr(String(e.message));
       },
     );
     return () => {
       live = false;
     };
-  }, [a.id, performed, attempt, onRefused]);
+  }, [a.id, performed, attempt, onRefused, onTokenGone]);
   // A step is a replay on the server (the same performed count gives the same play), so asking again is safe.
   const retry = () => {
     setErr(null);
@@ -397,12 +409,15 @@ export function TaskView({
   a,
   onSubmit: submit,
   onRefused,
+  onTokenGone,
   busy = false,
 }: {
   a: AssignmentInfo;
   onSubmit: (l: Label) => void;
   /** The server refused a play step because the page is stale (App.tsx `StaleNotice`). */
   onRefused: (r: Refused) => void;
+  /** The server refused the annotator's token at a play step (401: App.tsx `TokenGoneNotice`). */
+  onTokenGone: (what: 'play') => void;
   busy?: boolean;
 }) {
   const [armed, setArmed] = useState(false);
@@ -422,7 +437,7 @@ export function TaskView({
           {a.type === 'rationale' && <RationaleTask a={a} onSubmit={onSubmit} />}
           {a.type === 'ask' && <AskTask a={a} onSubmit={onSubmit} />}
           {a.type === 'preference' && <PreferenceTask a={a} onSubmit={onSubmit} />}
-          {a.type === 'play' && <PlayTask a={a} onSubmit={onSubmit} onRefused={onRefused} />}
+          {a.type === 'play' && <PlayTask a={a} onSubmit={onSubmit} onRefused={onRefused} onTokenGone={onTokenGone} />}
         </div>
       </div>
     </Ready.Provider>

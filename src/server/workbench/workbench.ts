@@ -38,6 +38,8 @@ export interface ServeOptions {
   authLimit?: Partial<AuthLimitConfig>;
   /** On a loopback host: further Host names to answer besides its own (a reverse proxy's; host-check.ts). */
   allowHosts?: string[];
+  /** The clock of the login cache and the sign-in limit, in ms (app.ts `AppOptions.now`); tests move it past AUTH_CACHE_MS. Default Date.now. */
+  now?: () => number;
 }
 
 /** What a server on a non-loopback host prints once at start (docs/feedback-rlhf.md, "People"). */
@@ -80,7 +82,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let boundPort = o.port;
   const loopback = isLoopbackHost(o.host);
   const hostAllowed = loopback ? loopbackHosts(() => boundPort, o.allowHosts) : undefined;
-  const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), assignmentTtlSeconds: ttl, uiDir: o.uiDir ?? findUiDir(), log: o.log, authLimit: o.authLimit, hostAllowed });
+  const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), assignmentTtlSeconds: ttl, uiDir: o.uiDir ?? findUiDir(), log: o.log, authLimit: o.authLimit, hostAllowed, now: o.now });
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((res, rej) => {
