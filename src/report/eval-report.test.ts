@@ -12,6 +12,7 @@ import { DataError } from '../util/errors.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { mcnemar } from '../util/stats.js';
 import { intervalSummary } from '../eval/intervals.js';
+import { codeSpanText } from '../testing/code-span.js';
 import { pairwiseMcnemar, pValue, readEvalRun, renderEvalReport, writeEvalReport, type EvalRun } from './eval-report.js';
 
 describe('readEvalRun', () => {
@@ -180,6 +181,23 @@ describe("renderEvalReport: a suite's own strings", () => {
     expect(prose).not.toMatch(/(?<!\\)&amp;/);
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quotes&#39; &amp;amp; |');
+  });
+});
+
+describe('renderEvalReport: replies with backticks', () => {
+  it("report.md shows each reply as written (a code span fenced by mdCode), not with its backticks turned into '", async () => {
+    const replies = ['I would `zoom in` first', '`A', 'B``', '``'];
+    const rec: EpisodeRecord = {
+      id: 'e0', kind: 'sketch', mode: 'proactive', control: false, success: false, outcome: 'wrong-category', turns: replies.length, interventions: 0, ps: 0,
+      minInterventions: 1, guessed: true, replies, actions: replies.map(() => ({ type: 'unparseable' as const })), views: replies.map((_, i) => i),
+    };
+    const run: EvalRun = { dir: 'r', label: 'scripted', summary: {}, records: { proactive: [rec] }, intervals: { proactive: intervalSummary([rec]) } };
+    const { markdown } = await renderEvalReport([run]);
+    const shown = replies.map((_, t) => {
+      const line = markdown.split('\n').find((l) => l.startsWith(`  - turn ${t + 1} (view ${t}): reply `))!;
+      return codeSpanText(line.slice(line.indexOf(': reply ') + ': reply '.length));
+    });
+    expect(shown).toEqual(replies.map((r) => JSON.stringify(r)));
   });
 });
 

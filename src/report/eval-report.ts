@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { askVsGuessRowsSpec, COLORS, renderSvg } from './charts.js';
 import { askVsGuess } from './data.js';
 import { CSS, esc, num, pct } from './html.js';
-import { mdCell } from './model-card.js';
+import { mdCell, mdCode } from './model-card.js';
 import { MISSING } from '../util/missing.js';
 
 /** One `askfirst eval --out DIR`: its summary.json and every mode's records. */
@@ -285,12 +285,15 @@ function exampleHtml(e: Example): string {
   return `<section class="example"><header><strong>${esc(e.id)}</strong> <span class="badge">${esc(e.kind)}</span>${e.runs[0].rec.control ? ' <span class="badge control">control</span>' : ''}</header><div class="runs" style="grid-template-columns:repeat(${e.runs.length},1fr)">${runs}</div></section>`;
 }
 
-/** An example in report.md: the episode's id, the options read and right (a suite's own text) and the run's label escaped as Markdown (mdCell), as in the tables. */
+/**
+ * An example in report.md: the episode's id, the options read and right (a suite's own text) and the run's label escaped
+ * as Markdown (mdCell), as in the tables; each reply (JSON, cut at 160 characters) as a code span (mdCode), backticks shown as written.
+ */
 function exampleMd(e: Example): string {
   const lines = [`#### ${mdCell(e.id)} (${mdCell(e.kind)}${e.runs[0].rec.control ? ', control' : ''})`, ''];
   for (const { label, rec } of e.runs) {
     lines.push(`- **${mdCell(label)}** → ${mdCell(rec.outcome)}`);
-    rec.replies.forEach((reply, t) => lines.push(`  - turn ${t + 1} (view ${rec.views[t]}): reply \`${JSON.stringify(reply).slice(0, 160).replace(/`/g, "'")}\`, read as ${mdCell(rec.parsed?.[t] ?? rec.actions[t]?.type ?? MISSING)}; right: ${mdCell(rec.targets?.[t] ?? MISSING)}`));
+    rec.replies.forEach((reply, t) => lines.push(`  - turn ${t + 1} (view ${rec.views[t]}): reply ${mdCode(JSON.stringify(reply).slice(0, 160))}, read as ${mdCell(rec.parsed?.[t] ?? rec.actions[t]?.type ?? MISSING)}; right: ${mdCell(rec.targets?.[t] ?? MISSING)}`));
   }
   return lines.join('\n');
 }

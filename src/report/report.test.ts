@@ -6,6 +6,7 @@ import { encodePNG } from '../scenes/codec.js';
 import { createImage } from '../scenes/image.js';
 import { mdCell, mdCode, renderModelCard, writeModelCard } from './model-card.js';
 import { perKindSpec, renderSvg } from './charts.js';
+import { codeSpanText } from '../testing/code-span.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
 import { headlineRows } from './headline.js';
@@ -298,18 +299,6 @@ describe('report.html', () => {
     await expect(renderReport(dir, bad)).rejects.toThrow(/accuracy/);
   });
 });
-
-/** What a CommonMark code span at the start of `md` shows (spec §6.1): the text between an opening run of N backticks and the next run of exactly N, line endings as spaces, one space stripped from each side when both sides have one and it is not all spaces. */
-function codeSpanText(md: string): string | undefined {
-  const open = /^`+/.exec(md)?.[0];
-  if (!open) return undefined;
-  const close = new RegExp(`(?<!\`)${open}(?!\`)`, 'g');
-  close.lastIndex = open.length;
-  const m = close.exec(md);
-  if (!m) return undefined;
-  const body = md.slice(open.length, m.index).replace(/\r\n|[\r\n]/g, ' ');
-  return body.startsWith(' ') && body.endsWith(' ') && body.trim() !== '' ? body.slice(1, -1) : body;
-}
 
 describe('mdCode (a path or command line as a Markdown code span)', () => {
   it.each(['runs/rl/final', 'runs/a`b/final', 'a``b`c', '`lead', 'trail`', '``', ' both ', 'x ` y'])('shows %j exactly as it is', (s) => {
