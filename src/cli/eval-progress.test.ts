@@ -2,16 +2,23 @@
  * `askfirst eval` shows every phase before its first episode: reading the suite (each line checked, each image's
  * file looked up) and fingerprinting its views each take seconds on a large dataset, so each has a bar.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
+import * as fingerprintModule from '../suite/fingerprint.js';
 import { dataFingerprint } from '../suite/fingerprint.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { tmpDir } from '../testing/tmp.js';
 import { runEval } from './eval.js';
 import { EvalCommandSchema } from './eval-schema.js';
+
+// dataFingerprint as it is, unless a test makes it fail part-way (mockImplementationOnce)
+vi.mock('../suite/fingerprint.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../suite/fingerprint.js')>();
+  return { ...real, dataFingerprint: vi.fn(real.dataFingerprint) };
+});
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -58,6 +65,33 @@ describe('askfirst eval before its first episode', () => {
     said.length = 0;
     await run({ progress: false }, 'b');
     expect(said.join('')).not.toMatch(/reading|checking|fingerprinting/);
+  });
+
+  it('a phase that fails part-way ends its bar as failed, not at "N/M in Xs" as if done: reading the suite, fingerprinting', async () => {
+    const d = tmpDir('askfirst-eval-progress-fail');
+    await writeSuite(join(d, 's'), generateSuite({ episodes: 3, seed: 1, kinds: ['camera'] }));
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    const run = () => runEval(EvalCommandSchema.parse({ policy: ['oracle'], data: join(d, 's'), out: join(d, 'out'), mode: ['reference'] }), () => undefined);
+    // 1. Line 2 of episodes.jsonl does not parse: reading stops there.
+    const file = join(d, 's', 'episodes.jsonl');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    writeFileSync(file, [lines[0], '{"id": ', ...lines.slice(2)].join('\n'));
+    await expect(run()).rejects.toThrow(/malformed JSON/);
+    expect(said).toEqual(['reading suite: 1/3 lines\n', expect.stringMatching(/^reading suite: failed at 2\/3 lines after [0-9.]+s\n$/)]);
+    // 2. The suite reads; fingerprinting fails after its first episode (a view file that cannot be read, say).
+    writeFileSync(file, lines.join('\n'));
+    said.length = 0;
+    vi.mocked(fingerprintModule.dataFingerprint).mockImplementationOnce((eps, dir, onEpisode) => {
+      onEpisode?.();
+      throw new Error(`EIO: i/o error, read ${dir}`);
+    });
+    await expect(run()).rejects.toThrow(/EIO/);
+    expect(said.slice(2)).toEqual([
+      `eval: 3 episodes from ${join(d, 's')}; fingerprinting their views (a re-run resumes only on the same data)\n`,
+      'fingerprinting: 1/3 episodes\n',
+      expect.stringMatching(/^fingerprinting: failed at 1\/3 episodes after [0-9.]+s\n$/),
+    ]);
   });
 
   it('the bar changes no fingerprint', async () => {

@@ -104,9 +104,11 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   let fingerprint: string;
   try {
     fingerprint = dataFingerprint(data.episodes, data.dir, () => fbar.tick());
-  } finally {
-    fbar.stop();
+  } catch (e) {
+    fbar.fail(); // not "N/M episodes in Xs" as if done
+    throw e;
   }
+  fbar.stop();
   const outs = policyOutDirs(cfg.policy, cfg.out);
   const results: Record<string, unknown>[] = [];
   for (let i = 0; i < cfg.policy.length; i++) {

@@ -221,8 +221,10 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
       }
       episodes.push(ep);
     }
-  } finally {
-    bar.stop();
+  } catch (e) {
+    bar.fail(); // a line refused (or the file unreadable): the bar says where, not "N/M lines in Xs" as if read
+    throw e;
   }
+  bar.stop();
   return episodes;
 }
