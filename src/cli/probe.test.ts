@@ -65,6 +65,30 @@ describe('askfirst probe with an openai: policy', () => {
   });
 });
 
+describe('askfirst probe hallucination, progress', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('generating its items (drawing the scenes) is a bar before the first played; --no-progress and --json keep quiet', async () => {
+    const d = tmpDir('askfirst-probe-hall-progress');
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    const opts = { policy: 'oracle', scenes: '2', unseenScenes: '3', openScenes: '0' };
+    await runProbeHallucination({ ...opts, out: join(d, 'a') }, () => undefined);
+    expect(said.slice(0, 3)).toEqual([
+      'generating items: 1/5 scenes\n',
+      expect.stringMatching(/^generating items: 5\/5 scenes in [0-9.]+s\n$/),
+      expect.stringMatching(/^presence questions: /),
+    ]);
+    said.length = 0;
+    await runProbeHallucination({ ...opts, splits: ['random'], out: join(d, 'b') }, () => undefined); // no unseen split: only the clean scenes are drawn
+    expect(said[1]).toMatch(/^generating items: 2\/2 scenes in [0-9.]+s\n$/);
+    said.length = 0;
+    await runProbeHallucination({ ...opts, out: join(d, 'c'), progress: false }, () => undefined);
+    await runProbeHallucination({ ...opts, out: join(d, 'e'), json: true }, () => undefined);
+    expect(said.join('')).not.toMatch(/generating items/);
+  });
+});
+
 describe('askfirst probe injection, progress', () => {
   afterEach(() => vi.restoreAllMocks());
 

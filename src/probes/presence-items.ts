@@ -48,6 +48,13 @@ export interface PresenceItemsOptions {
   /** Categories questions may name (default: every known one). */
   categories?: readonly string[];
   splits?: readonly PresenceSplit[];
+  /** Called after each scene is drawn (a progress bar: `presenceScenes` of them; drawing them takes most of the time). */
+  onScene?: () => void;
+}
+
+/** How many scenes `presenceItems` draws: the clean ones, and the degraded ones when the unseen split is asked for. */
+export function presenceScenes(o: Pick<PresenceItemsOptions, 'scenes' | 'unseenScenes' | 'splits'>): number {
+  return o.scenes + ((o.splits ?? PRESENCE_SPLITS).includes('unseen') ? o.unseenScenes : 0);
 }
 
 /** Validate a category list against the known categories (clear error naming the bad ones). */
@@ -121,7 +128,11 @@ export function presenceItems(o: PresenceItemsOptions): { episodes: SuiteEpisode
   const cats = o.categories ?? CATEGORIES;
   checkCategories(cats);
   const splits = o.splits ?? PRESENCE_SPLITS;
-  const clean = Array.from({ length: o.scenes }, (_, i) => multiObjectScene('clean', i, { seed: o.seed, size: o.size }));
+  const clean = Array.from({ length: o.scenes }, (_, i) => {
+    const s = multiObjectScene('clean', i, { seed: o.seed, size: o.size });
+    o.onScene?.();
+    return s;
+  });
   const episodes: SuiteEpisode[] = [];
   // frequencies and co-occurrences over the probe's own scenes (POPE counts them over its images)
   const freq = new Map<string, number>(cats.map((c) => [c, 0]));
@@ -160,6 +171,7 @@ export function presenceItems(o: PresenceItemsOptions): { episodes: SuiteEpisode
     const conds: SceneCondition[] = ['hidden', 'cut', 'corrupted'];
     for (let i = 0; i < o.unseenScenes; i++) {
       const s = multiObjectScene(conds[i % 3], Math.floor(i / 3), { seed: o.seed, size: o.size });
+      o.onScene?.();
       scenes.push(s);
       let n = 0;
       const t = s.facts.objects[s.facts.target!];
