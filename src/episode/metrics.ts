@@ -3,7 +3,7 @@
  * proactive-suggestion rate, plus askfirst's guess, abstain, invalid, unparseable,
  * over-asking and control-abstain rates, and the gap-closed figure. Pure functions.
  */
-import type { EpisodeRecord } from './types.js';
+import type { EpisodeRecordCore } from './types.js';
 import { average } from '../util/stats.js';
 
 export interface Metrics {
@@ -72,8 +72,8 @@ export interface Summary extends Metrics {
 }
 
 
-export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
-  const share = (f: (r: EpisodeRecord) => boolean) => average(records.map((r) => (f(r) ? 1 : 0)));
+export function computeMetrics(records: readonly EpisodeRecordCore[]): Metrics {
+  const share = (f: (r: EpisodeRecordCore) => boolean) => average(records.map((r) => (f(r) ? 1 : 0)));
   const controls = records.filter((r) => r.control);
   const nonControl = records.filter((r) => !r.control);
   const guessable = records.filter(guessKnown);
@@ -96,33 +96,33 @@ export function computeMetrics(records: readonly EpisodeRecord[]): Metrics {
 }
 
 /** The episode's first move was an intervention (valid or not): on a control episode, over-asking. */
-export const askedFirst = (r: EpisodeRecord): boolean => r.actions[0]?.type === 'intervention';
+export const askedFirst = (r: EpisodeRecordCore): boolean => r.actions[0]?.type === 'intervention';
 /** The episode's first move was an abstention (it ends the episode): on a control episode, `Metrics.controlAbstain`. */
-export const abstainedFirst = (r: EpisodeRecord): boolean => r.actions[0]?.type === 'abstain';
+export const abstainedFirst = (r: EpisodeRecordCore): boolean => r.actions[0]?.type === 'abstain';
 
 /**
  * Whether a record can tell a guess: the informativeness of the view it ended on is known. Records that carry no per-turn
  * `informative` list (written before it existed) count, as their `guessed` flag always did.
  */
-export function guessKnown(r: EpisodeRecord): boolean {
+export function guessKnown(r: EpisodeRecordCore): boolean {
   const last = r.informative?.[r.informative.length - 1];
   return last !== null;
 }
 
-export function summarize(records: readonly EpisodeRecord[]): Summary {
+export function summarize(records: readonly EpisodeRecordCore[]): Summary {
   const byKind = statsBy(records, kindKey, computeMetrics);
   const byVariant = statsBy(records, variantKey, computeMetrics);
   return Object.keys(byVariant).length ? { ...computeMetrics(records), byKind, byVariant } : { ...computeMetrics(records), byKind };
 }
 
 /** The record's kind: the key of every per-kind breakdown. */
-export const kindKey = (r: EpisodeRecord): string => r.kind;
+export const kindKey = (r: EpisodeRecordCore): string => r.kind;
 /** "kind/variant" (e.g. "corruption/blur"), or null for a record that names no variant (episode/variant.ts). */
-export const variantKey = (r: EpisodeRecord): string | null => (r.variant === undefined ? null : `${r.kind}/${r.variant}`);
+export const variantKey = (r: EpisodeRecordCore): string | null => (r.variant === undefined ? null : `${r.kind}/${r.variant}`);
 
 /** `stat` of each group of records, groups sorted by key (one pass); records whose key is null belong to none. */
-export function statsBy<T>(records: readonly EpisodeRecord[], key: (r: EpisodeRecord) => string | null, stat: (rs: EpisodeRecord[]) => T): Record<string, T> {
-  const groups = new Map<string, EpisodeRecord[]>();
+export function statsBy<R extends EpisodeRecordCore, T>(records: readonly R[], key: (r: R) => string | null, stat: (rs: R[]) => T): Record<string, T> {
+  const groups = new Map<string, R[]>();
   for (const r of records) {
     const k = key(r);
     if (k === null) continue;

@@ -128,3 +128,13 @@ export interface EpisodeRecord {
    */
   targets?: string[];
 }
+
+/** The per-turn text of an `EpisodeRecord`: what a reader of the episode needs, and no metric reads. */
+export const RECORD_TEXT_FIELDS = ['replies', 'prompts', 'parsed', 'targets'] as const;
+
+/**
+ * An episode record without its per-turn text (`RECORD_TEXT_FIELDS`): everything every metric, interval and
+ * breakdown reads (episode/metrics.ts, eval/intervals.ts), at a fraction of the memory — `askfirst report` holds every
+ * record of every run it compares this way (report/eval-report.ts). Every `EpisodeRecord` is one.
+ */
+export type EpisodeRecordCore = Omit<EpisodeRecord, (typeof RECORD_TEXT_FIELDS)[number]>;

@@ -6,7 +6,7 @@
  * interval for the mean number of proactive suggestions (ps-rate, its lower bound cut at 0), overall, per kind and per variant.
  */
 import { abstainedFirst, askedFirst, guessKnown, kindKey, statsBy, variantKey } from '../episode/metrics.js';
-import type { EpisodeRecord } from '../episode/types.js';
+import type { EpisodeRecordCore } from '../episode/types.js';
 import { meanInterval95, wilson95, type MeanInterval, type RateInterval } from '../util/stats.js';
 
 export type RateName = 'accuracy' | 'guessRate' | 'abstainRate' | 'invalidRate' | 'unparseableRate' | 'maxTurnsRate' | 'overAsking' | 'controlAbstain' | 'accuracyNonControl';
@@ -19,8 +19,8 @@ export interface IntervalSummary extends Intervals {
   byVariant?: Record<string, Intervals>;
 }
 
-export function rateIntervals(records: readonly EpisodeRecord[]): Intervals {
-  const count = (rs: readonly EpisodeRecord[], f: (r: EpisodeRecord) => boolean) => wilson95(rs.filter(f).length, rs.length);
+export function rateIntervals(records: readonly EpisodeRecordCore[]): Intervals {
+  const count = (rs: readonly EpisodeRecordCore[], f: (r: EpisodeRecordCore) => boolean) => wilson95(rs.filter(f).length, rs.length);
   const controls = records.filter((r) => r.control);
   const nonControl = records.filter((r) => !r.control);
   return {
@@ -48,7 +48,7 @@ export function psInterval(ps: readonly number[]): MeanInterval {
 }
 
 /** Intervals overall, per kind and per variant when records name variants (grouped and sorted as `summarize` does). */
-export function intervalSummary(records: readonly EpisodeRecord[]): IntervalSummary {
+export function intervalSummary(records: readonly EpisodeRecordCore[]): IntervalSummary {
   const byKind = statsBy(records, kindKey, rateIntervals);
   const byVariant = statsBy(records, variantKey, rateIntervals);
   return Object.keys(byVariant).length ? { ...rateIntervals(records), byKind, byVariant } : { ...rateIntervals(records), byKind };

@@ -5,7 +5,7 @@
  * docs/architecture.md), and the first-move ask-vs-guess shares.
  */
 import { gapClosed, type Metrics, type Summary } from '../episode/metrics.js';
-import type { EpisodeRecord } from '../episode/types.js';
+import type { EpisodeRecordCore } from '../episode/types.js';
 import type {
   AccuracyBlock,
   AskVsGuess,
@@ -79,7 +79,7 @@ export function headlineFigures(
   };
 }
 
-function shares(records: readonly EpisodeRecord[]): DecisionShares {
+function shares(records: readonly EpisodeRecordCore[]): DecisionShares {
   const n = records.length;
   let asked = 0;
   let guessed = 0;
@@ -102,7 +102,7 @@ function shares(records: readonly EpisodeRecord[]): DecisionShares {
  * uninformative by construction (see docs/architecture.md); on control episodes it is
  * informative.
  */
-export function askVsGuess(records: readonly EpisodeRecord[]): AskVsGuess {
+export function askVsGuess(records: readonly EpisodeRecordCore[]): AskVsGuess {
   const proactive = records.filter((r) => r.mode !== 'reference');
   return {
     uninformative: shares(proactive.filter((r) => !r.control)),

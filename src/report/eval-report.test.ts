@@ -13,7 +13,8 @@ import type { EpisodeRecord } from '../episode/types.js';
 import { mcnemar } from '../util/stats.js';
 import { intervalSummary } from '../eval/intervals.js';
 import { codeSpanText } from '../testing/code-span.js';
-import { pairwiseMcnemar, pValue, readEvalRun, renderEvalReport, writeEvalReport, type EvalRun } from './eval-report.js';
+import { mdCell } from './model-card.js';
+import { pairwiseMcnemar, pValue, readEvalRun, readFullRecords, renderEvalReport, writeEvalReport, type EvalRun } from './eval-report.js';
 
 describe('readEvalRun', () => {
   it('a summary.json that does not parse, or is not an object, is a DataError naming the file', async () => {
@@ -72,6 +73,43 @@ describe('readEvalRun: one record per episode', () => {
     expect(await ids()).toEqual(['e0', 'e1', 'e2']);
     await evalRun(dir, eps); // resumed: the store drops the cut line, plays e3
     expect(await ids()).toEqual(['e0', 'e1', 'e2', 'e3']);
+  });
+});
+
+describe('readEvalRun: what it holds', () => {
+  const eps = Array.from({ length: 4 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+  const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+
+  it('keeps the records without their text; the examples read theirs again from results.jsonl, only the ids asked for', async () => {
+    const dir = tmpDir('af-report-text');
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ policy: 'oracle' }));
+    const store = await openResults(join(dir, 'proactive'), { policy: 'oracle', data: 'mem', mode: 'proactive' });
+    await runEpisodes(eps, new OraclePolicy(eps), { mode: 'proactive', loader, skip: store.doneIds, onRecord: (r) => store.append(r) });
+    store.close();
+    const file = join(dir, 'proactive', 'results.jsonl');
+    const onFile = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpisodeRecord);
+    expect(onFile[0].replies.length && onFile[0].prompts?.length && onFile[0].parsed?.length && onFile[0].targets?.length).toBeTruthy();
+
+    const run = await readEvalRun(dir);
+    const held = run.records.proactive!;
+    // every figure's field, none of the per-turn text (it was every record held whole, and its JSON besides)
+    expect(held).toEqual(onFile.map(({ replies: _r, prompts: _p, parsed: _pa, targets: _t, ...core }) => core));
+    for (const r of held) expect(Object.keys(r)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^(replies|prompts|parsed|targets)$/)]));
+    expect(JSON.stringify(held)).not.toContain(onFile[0].prompts![0]);
+    expect(run.files).toEqual({ proactive: file });
+
+    const two = await readFullRecords(file, new Set(['e3', 'e1']));
+    expect([...two.keys()].sort()).toEqual(['e1', 'e3']);
+    expect(two.get('e3')).toEqual(onFile.find((r) => r.id === 'e3'));
+    await expect(readFullRecords(file, new Set(['e9']))).rejects.toThrow(/results\.jsonl: episode "e9" is no longer in it .*run askfirst report again/);
+
+    // the page shows each example's replies, prompts, options read and right, read back from the file
+    const { markdown, html } = await renderEvalReport([run]);
+    for (const r of onFile) {
+      expect(markdown).toContain(`#### ${r.id} (`);
+      expect(markdown).toContain(`read as ${mdCell(r.parsed![0]!)}; right: ${mdCell(r.targets![0])}`);
+      expect(html).toContain(`<pre>${r.prompts![0].replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')}</pre>`);
+    }
   });
 });
 

@@ -6,16 +6,17 @@
  * the episodes they share, and example episodes with their images, prompts, raw replies, the
  * option each reply was read as, and what was right.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { EVAL_MODES, type EpisodeRecord, type EvalMode } from '../episode/types.js';
+import { EVAL_MODES, type EpisodeRecord, type EpisodeRecordCore, type EvalMode } from '../episode/types.js';
 import { intervalSummary, type IntervalSummary, type Intervals } from '../eval/intervals.js';
 import { loadData, type LoadedData } from '../suite/open.js';
 import { pngDataUrl } from '../scenes/png.js';
 import { fitPixels } from '../scenes/resize.js';
-import { parseJsonl } from '../util/jsonl.js';
+import { streamJsonl } from '../util/jsonl.js';
 import { mcnemar, type McNemar, type RateInterval } from '../util/stats.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -25,13 +26,19 @@ import { CSS, esc, num, pct } from './html.js';
 import { mdCell, mdCode } from './model-card.js';
 import { MISSING } from '../util/missing.js';
 
-/** One `askfirst eval --out DIR`: its summary.json and every mode's records. */
+/**
+ * One `askfirst eval --out DIR`: its summary.json and every mode's records. readEvalRun keeps the records without their
+ * text (EpisodeRecordCore: a run of thousands of episodes holds its replies and prompts nowhere), and `files` names the
+ * results.jsonl each mode was read from, read a second time for the full records of the example episodes only
+ * (readFullRecords). A run made in memory may leave `files` out and give full records.
+ */
 export interface EvalRun {
   dir: string;
   label: string;
   summary: Record<string, unknown>;
-  records: Partial<Record<EvalMode, EpisodeRecord[]>>;
+  records: Partial<Record<EvalMode, EpisodeRecordCore[]>>;
   intervals: Partial<Record<EvalMode, IntervalSummary>>;
+  files?: Partial<Record<EvalMode, string>>;
 }
 
 export async function readEvalRun(dir: string): Promise<EvalRun> {
@@ -46,44 +53,73 @@ export async function readEvalRun(dir: string): Promise<EvalRun> {
   if (!summary || typeof summary !== 'object' || Array.isArray(summary)) throw new DataError('must hold one JSON object (the summary askfirst eval writes)', { file });
   const records: EvalRun['records'] = {};
   const intervals: EvalRun['intervals'] = {};
+  const files: NonNullable<EvalRun['files']> = {};
   for (const mode of EVAL_MODES) {
     const f = join(dir, mode, 'results.jsonl');
     if (!existsSync(f)) continue;
-    const recs = episodeRecords(await readFile(f, 'utf8'), f);
+    const recs = await episodeRecords(f);
     if (!recs.length) continue;
     records[mode] = recs;
     intervals[mode] = intervalSummary(recs);
+    files[mode] = f;
   }
   if (!Object.keys(records).length) throw new InputError(`${dir}: no <mode>/results.jsonl with episodes in it`);
-  return { dir, label: String(summary.policy ?? basename(dir)), summary, records, intervals };
+  return { dir, label: String(summary.policy ?? basename(dir)), summary, records, intervals, files };
 }
 
 /**
- * The records of a results.jsonl, one per episode. A line cut short by a crash (the last, without
- * its newline) is dropped, as the results store does when the run resumes (eval/store.ts); a
- * second record of an episode — a file concatenated or merged by hand — is an error naming both
- * lines: it would count the episode twice in every metric, and quietly keeping either would hide
- * that (or which play the numbers describe).
+ * The records of a results.jsonl, one per episode, without their text (EpisodeRecordCore), read a line at a time. A line
+ * cut short by a crash (the last, without its newline) is dropped, as the results store does when the run resumes
+ * (eval/store.ts); a second record of an episode — a file concatenated or merged by hand — is an error naming both
+ * lines: it would count the episode twice in every metric, and quietly keeping either would hide that (or which play the
+ * numbers describe). Whether the second is the same record is told by a SHA-256 of each record's JSON, not the JSON
+ * itself, so the check holds no record a second time.
  */
-function episodeRecords(text: string, file: string): EpisodeRecord[] {
-  const first = new Map<string, { line: number; json: string }>();
-  const recs: EpisodeRecord[] = [];
-  for (const { line, value } of parseJsonl<EpisodeRecord>(text, file, { tolerateTruncatedTail: true }).lines) {
-    if (!value || typeof value !== 'object' || typeof value.id !== 'string') {
-      throw new DataError(`not an episode record (${JSON.stringify(value)?.slice(0, 40)}); delete that line (the same askfirst eval command then plays its episode again)`, { file, line });
-    }
-    const json = JSON.stringify(value);
+async function episodeRecords(file: string): Promise<EpisodeRecordCore[]> {
+  const first = new Map<string, { line: number; digest: string }>();
+  const recs: EpisodeRecordCore[] = [];
+  for await (const { line, value } of streamJsonl<EpisodeRecord>(file, { tolerateTruncatedTail: true })) {
+    checkRecord(value, file, line);
+    const digest = createHash('sha256').update(JSON.stringify(value)).digest('base64');
     const seen = first.get(value.id);
     if (seen) {
       throw new DataError(
-        `episode "${value.id}" is recorded a second time (first on line ${seen.line}${seen.json === json ? ', the same record' : ', another play'}): it would count twice in every metric. Keep one of the two lines (results.jsonl holds one record per episode; was the file concatenated or merged by hand?)`,
+        `episode "${value.id}" is recorded a second time (first on line ${seen.line}${seen.digest === digest ? ', the same record' : ', another play'}): it would count twice in every metric. Keep one of the two lines (results.jsonl holds one record per episode; was the file concatenated or merged by hand?)`,
         { file, line },
       );
     }
-    first.set(value.id, { line, json });
-    recs.push(value);
+    first.set(value.id, { line, digest });
+    recs.push(withoutText(value));
   }
   return recs;
+}
+
+function checkRecord(value: EpisodeRecord, file: string, line: number): void {
+  if (!value || typeof value !== 'object' || typeof value.id !== 'string') {
+    throw new DataError(`not an episode record (${JSON.stringify(value)?.slice(0, 40)}); delete that line (the same askfirst eval command then plays its episode again)`, { file, line });
+  }
+}
+
+/** The record without its per-turn text (a new object: the text is not kept alive by it). */
+export function withoutText(r: EpisodeRecord): EpisodeRecordCore {
+  const { replies: _replies, prompts: _prompts, parsed: _parsed, targets: _targets, ...core } = r;
+  return core;
+}
+
+/**
+ * The full records of `ids` from a results.jsonl readEvalRun read (a second pass, a line at a time): only those are
+ * kept, each the first record of its id, as the first pass kept it. An id no longer there (the file replaced while the
+ * report read it) is a DataError saying to run the report again.
+ */
+export async function readFullRecords(file: string, ids: ReadonlySet<string>): Promise<Map<string, EpisodeRecord>> {
+  const out = new Map<string, EpisodeRecord>();
+  for await (const { line, value } of streamJsonl<EpisodeRecord>(file, { tolerateTruncatedTail: true })) {
+    checkRecord(value, file, line);
+    if (ids.has(value.id) && !out.has(value.id)) out.set(value.id, value);
+  }
+  const missing = [...ids].filter((id) => !out.has(id));
+  if (missing.length) throw new DataError(`episode "${missing[0]}" is no longer in it (was the file replaced while the report read it?); run askfirst report again`, { file });
+  return out;
 }
 
 /** Runs with the same policy name are told apart by their directory. */
@@ -255,12 +291,30 @@ interface Example {
   runs: { label: string; rec: EpisodeRecord; images: (string | null)[] }[];
 }
 
+const isFull = (r: EpisodeRecordCore): r is EpisodeRecord => Array.isArray((r as Partial<EpisodeRecord>).replies);
+
+/** The full records of `ids` in a run's `mode`: read again from its results.jsonl, or its own records when it has no file (made in memory). */
+async function fullRecords(run: EvalRun, mode: EvalMode, ids: readonly string[]): Promise<Map<string, EpisodeRecord>> {
+  const file = run.files?.[mode];
+  if (file) return readFullRecords(file, new Set(ids));
+  const out = new Map<string, EpisodeRecord>();
+  for (const r of run.records[mode] ?? []) {
+    if (!ids.includes(r.id)) continue;
+    if (!isFull(r)) throw new Error(`${run.dir}: the ${mode} record of "${r.id}" carries no replies and the run names no results.jsonl to read them from`);
+    out.set(r.id, r);
+  }
+  return out;
+}
+
 async function buildExamples(runs: readonly EvalRun[], mode: EvalMode, data: LoadedData | null): Promise<Example[]> {
   const out: Example[] = [];
-  for (const id of pickDisagreements(runs, mode)) {
+  const ids = pickDisagreements(runs, mode);
+  if (!ids.length) return out;
+  const full = await Promise.all(runs.map((r) => fullRecords(r, mode, ids)));
+  for (const id of ids) {
     const per = await Promise.all(
-      runs.map(async (r) => {
-        const rec = r.records[mode]!.find((x) => x.id === id)!;
+      runs.map(async (r, i) => {
+        const rec = full[i].get(id)!;
         return { label: r.label, rec, images: await Promise.all(rec.views.map((v) => viewImage(data, id, v))) };
       }),
     );
