@@ -1,6 +1,6 @@
 /**
  * The workbench UI's accessibility in Debian's Chromium (playwright-core): axe-core finds no
- * serious or critical violation on any screen an annotator meets (sign-in and its error, "Loading…",
+ * violation, of any impact, on any screen an annotator meets (sign-in and its error, "Loading…",
  * each task type, an image that failed to load, a play step and its end, "Saved", a refused label, a failed save, a failed play step, all
  * done); the whole flow works with the keyboard alone (Tab, Enter, Space, arrow keys) with a visible
  * focus; and messages that appear are announced (role=status / role=alert regions).
@@ -12,10 +12,10 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
 import { FeedbackStore } from '../src/feedback/store.js';
-import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
-import { packageRoot } from '../src/server/workbench/static.js';
+import type { RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+import { buildUi, closeWorkbench, workbenchInBrowser } from './helpers/workbench-browser.js';
 import { axeViolations } from './helpers/axe.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
@@ -31,9 +31,7 @@ beforeAll(async () => {
   if (skip) return;
   dir = tmpDir('af-browser-a11y');
   // Built afresh from web/ for this file, so it never checks an old build of dist/web.
-  const uiDir = join(dir, 'ui');
-  const { build } = await import('vite');
-  await build({ configFile: join(packageRoot(), 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true } });
+  const uiDir = await buildUi(dir);
   const store = await FeedbackStore.open(await openDb());
   // The first project (opened on sign-in) holds every task type; the second, ask and play tasks.
   await createDemoProject(store, 'screens', join(dir, 'images-s'), 2, 1);
@@ -43,17 +41,10 @@ beforeAll(async () => {
     tokens[name] = a.token;
     ids[name] = a.id;
   }
-  server = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', uiDir, log: () => undefined });
-  browser = await launchChromium(dir, { width: 1200, height: 760 });
+  ({ server, browser } = await workbenchInBrowser(dir, store, uiDir));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (server) {
-    await server.close();
-    await server.store.close();
-  }
-});
+afterAll(() => closeWorkbench({ server, browser }));
 
 /** A new tab whose CSP refusals and page errors are collected (both must stay empty). */
 async function open(): Promise<{ page: Page; problems: string[] }> {

@@ -14,10 +14,10 @@ import { createDemoProject } from '../src/feedback/importer.js';
 import type { NextResponse, PlayState } from '../src/feedback/api-types.js';
 import { FeedbackStore } from '../src/feedback/store.js';
 import { AUTH_CACHE_MS } from '../src/server/workbench/app.js';
-import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
-import { packageRoot } from '../src/server/workbench/static.js';
+import type { RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+import { buildUi, closeWorkbench, workbenchInBrowser } from './helpers/workbench-browser.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 
@@ -41,9 +41,7 @@ let skew = 0;
 beforeAll(async () => {
   if (skip) return;
   dir = tmpDir('af-browser-guards');
-  const uiDir = join(dir, 'ui');
-  const { build } = await import('vite');
-  await build({ configFile: join(packageRoot(), 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true } });
+  const uiDir = await buildUi(dir);
   const store = await FeedbackStore.open(await openDb());
   // The UI opens the first project (rationale tasks only); the second holds preference tasks only.
   await createDemoProject(store, 'rationales', join(dir, 'images-r'), 4, 1, { types: ['rationale'] });
@@ -59,17 +57,10 @@ beforeAll(async () => {
   const a = await store.addAnnotator('hurried');
   token = a.token;
   annotatorId = a.id;
-  server = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', uiDir, log: () => undefined, now: () => Date.now() + skew });
-  browser = await launchChromium(dir, { width: 1200, height: 760 });
+  ({ server, browser } = await workbenchInBrowser(dir, store, uiDir, { now: () => Date.now() + skew }));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (server) {
-    await server.close();
-    await server.store.close();
-  }
-});
+afterAll(() => closeWorkbench({ server, browser }));
 
 /** A new tab, signed in; with `clock`, the page's clock is Playwright's (it runs, and `page.clock.fastForward` jumps it). */
 async function signIn(project?: number, clock = false, as = token): Promise<Page> {

@@ -14,10 +14,11 @@ import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
 import { FeedbackStore } from '../src/feedback/store.js';
 import type { AskPayload } from '../src/feedback/tasks.js';
-import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
+import type { RunningServer } from '../src/server/workbench/workbench.js';
 import { findUiDir } from '../src/server/workbench/static.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+import { closeWorkbench, workbenchInBrowser } from './helpers/workbench-browser.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 const SHOTS = process.env.ASKFIRST_SHOTS ?? resolve('.tmp', 'feedback-shots');
@@ -48,17 +49,10 @@ beforeAll(async () => {
   const a = await store.addAnnotator('alice');
   token = a.token;
   annotatorId = a.id;
-  server = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', log: () => undefined });
-  browser = await launchChromium(dir, { width: 1200, height: 760 });
+  ({ server, browser } = await workbenchInBrowser(dir, store));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (server) {
-    await server.close();
-    await server.store.close();
-  }
-});
+afterAll(() => closeWorkbench({ server, browser }));
 
 async function mine(page: Page): Promise<number> {
   return Number(await page.getByTestId('mine').textContent());

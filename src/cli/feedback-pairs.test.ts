@@ -14,15 +14,20 @@ import { runPairs } from './feedback-rlhf.js';
 
 afterEach(() => vi.restoreAllMocks());
 
+/** A 4-episode suite and two plays of it that differ on every episode (the right category at once, and a wrong one): 4 pairs. */
+async function twoPlays(name: string): Promise<{ dir: string; suite: string; files: string[] }> {
+  const dir = tmpDir(name);
+  const suite = join(dir, 'suite');
+  const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
+  await writeSuite(suite, eps);
+  const files = [0, 1].map((k) => join(dir, `plays-${k}.jsonl`));
+  for (const [k, f] of files.entries()) await writeFile(f, eps.map((ep) => JSON.stringify(playEpisode(ep, 'proactive', () => ep.categories[(ep.answer + k) % ep.categories.length])) + '\n').join(''));
+  return { dir, suite, files };
+}
+
 describe('askfirst feedback pairs, progress', () => {
   it('shows reading the suite and inserting the pairs as bars; run again, the pairs already there count too; --no-progress keeps quiet', async () => {
-    const dir = tmpDir('askfirst-pairs-progress');
-    const suite = join(dir, 'suite');
-    const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
-    await writeSuite(suite, eps);
-    // two plays an episode that differ: the right category at once, and a wrong one
-    const files = [0, 1].map((k) => join(dir, `plays-${k}.jsonl`));
-    for (const [k, f] of files.entries()) await writeFile(f, eps.map((ep) => JSON.stringify(playEpisode(ep, 'proactive', () => ep.categories[(ep.answer + k) % ep.categories.length])) + '\n').join(''));
+    const { dir, suite, files } = await twoPlays('askfirst-pairs-progress');
     const said: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
     const opts = { dbDir: join(dir, 'db'), project: 'p', suite, results: files, seed: 1 };
@@ -43,12 +48,7 @@ describe('askfirst feedback pairs, progress', () => {
   });
 
   it('a transaction that fails part-way ends its bar as failed (not at N/M as if done), and inserts nothing', async () => {
-    const dir = tmpDir('askfirst-pairs-progress-fail');
-    const suite = join(dir, 'suite');
-    const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
-    await writeSuite(suite, eps);
-    const files = [0, 1].map((k) => join(dir, `plays-${k}.jsonl`));
-    for (const [k, f] of files.entries()) await writeFile(f, eps.map((ep) => JSON.stringify(playEpisode(ep, 'proactive', () => ep.categories[(ep.answer + k) % ep.categories.length])) + '\n').join(''));
+    const { dir, suite, files } = await twoPlays('askfirst-pairs-progress-fail');
     const said: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
     // the store throws inside its one transaction after the second pair (as a PostgreSQL error mid-way would)
