@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { exited, stopChild } from '../testing/child.js';
 import { buildProgram } from './main.js';
-import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
+import { CLOSED_PIPE_EXIT, exitQuietlyOnClosedPipe } from './closed-pipe.js';
 
 const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
 
@@ -45,7 +45,7 @@ function commandPaths(cmd: Command, path: string[] = []): string[][] {
 }
 
 describe('a reader that closes early ends askfirst quietly', () => {
-  it('--help of every command, --version and help: exit 0, nothing on stderr', { timeout: 120_000 }, async () => {
+  it('--help of every command, --version and help: exit 141 (as cat or git whose reader went), nothing on stderr', { timeout: 120_000 }, async () => {
     const runs = [...commandPaths(await buildProgram()).map((p) => [...p, '--help']), ['--version'], ['help', 'suite']];
     expect(runs.length).toBeGreaterThan(20);
     const failures: string[] = [];
@@ -53,21 +53,21 @@ describe('a reader that closes early ends askfirst quietly', () => {
       // two cores: four children at a time
       await Promise.all(runs.slice(i, i + 4).map(async (args) => {
         const r = await runClosed(args, 'stdout');
-        if (r.code !== 0 || r.stderr !== '') failures.push(`askfirst ${args.join(' ')}: exit ${r.code}, stderr ${JSON.stringify(r.stderr.slice(0, 200))}`);
+        if (r.code !== CLOSED_PIPE_EXIT || r.stderr !== '') failures.push(`askfirst ${args.join(' ')}: exit ${r.code}, stderr ${JSON.stringify(r.stderr.slice(0, 200))}`);
       }));
     }
     expect(failures).toEqual([]);
   });
 
-  it('a long command whose progress on stderr closes stops with exit 0', { timeout: 60_000 }, async () => {
+  it('a long command whose progress on stderr closes stops at once with exit 141, not 0: it did not finish', { timeout: 60_000 }, async () => {
     const out = tmpDir('af-closed-pipe');
     const r = await runClosed(['suite', 'generate', '--episodes', '2', '--kinds', 'occlusion', '--out', join(out, 'suite')], 'stderr');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(CLOSED_PIPE_EXIT);
   });
 });
 
 describe('exitQuietlyOnClosedPipe', () => {
-  it('exits with the exit code set so far on EPIPE, rethrows any other error, listens once per stream', () => {
+  it('exits on EPIPE with 141, or the exit code an error set, rethrows any other error, listens once per stream', () => {
     const stream = new EventEmitter() as unknown as NodeJS.WritableStream;
     const codes: number[] = [];
     exitQuietlyOnClosedPipe([stream], (c) => codes.push(c));
@@ -81,7 +81,7 @@ describe('exitQuietlyOnClosedPipe', () => {
     } finally {
       process.exitCode = saved;
     }
-    expect(codes).toEqual([0, 1]);
+    expect(codes).toEqual([141, 1]);
     expect(() => stream.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }))).toThrow('write EIO');
   });
 });

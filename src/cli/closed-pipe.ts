@@ -4,10 +4,16 @@
  * stderr); with no listener that event is an uncaught exception with a stack trace and exit 1
  * (commander's help output crashed so). The command line listens once, here, for the whole
  * process: the reader has had what it wanted, so askfirst exits at once, saying nothing (there is
- * nowhere to say it), with the exit code already set (0 unless an error set it). A long command
- * stops as for a second Ctrl-C: what it wrote atomically is whole, a lock it held is taken over as
- * stale by the next run (docs/hardening.md, "Workbench and the command line").
+ * nowhere to say it), with the exit code an error already set, else 141 (128 + SIGPIPE): what
+ * `cat`, `git` or Python give when their reader goes, so a script under `set -o pipefail` can tell
+ * the command did not finish (a long command's work stopped there), and one without it sees the
+ * reader's status as usual. A long command stops as for a second Ctrl-C: what it wrote atomically is
+ * whole, a lock it held is taken over as stale by the next run (docs/hardening.md, "Workbench and
+ * the command line").
  */
+
+/** The exit code of a process killed by SIGPIPE, which a shell reports as 128 + 13. */
+export const CLOSED_PIPE_EXIT = 141;
 
 const WATCHED = Symbol.for('askfirst.closedPipe');
 
@@ -23,7 +29,7 @@ export function exitQuietlyOnClosedPipe(
     s[WATCHED] = true;
     s.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') throw e;
-      exit(Number(process.exitCode ?? 0) || 0);
+      exit(Number(process.exitCode ?? 0) || CLOSED_PIPE_EXIT);
     });
   }
 }
