@@ -213,8 +213,11 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     const open = (await store.next(project.id, who.id, 'ask'))!; // held when the revocation comes
     // ten tabs ask for work (of either type) while the CLI revokes
     const tabs = Array.from({ length: 10 }, (_, i) => store.next(project.id, who.id, i % 2 ? 'ask' : 'preference').catch((e: unknown) => e));
+    // and five play steps or heartbeats keep the open one: each before the revocation (held) or after it (401), never a 'taken'
+    const keeps = Array.from({ length: 5 }, () => store.keep(open.id, who.id).catch((e: unknown) => e));
     const revoked = cli.revokeAnnotator('leaver');
-    await Promise.all([...tabs, revoked]);
+    await Promise.all([...tabs, ...keeps, revoked]);
+    for (const k of await Promise.all(keeps)) expect(k === 'held' || (k as { code?: string }).code === 'UNAUTHORIZED', String(k)).toBe(true);
     const rows = await cli.db.query<{ n: number }>('SELECT count(*)::int AS n FROM assignments WHERE annotator_id = $1 AND released_at IS NULL AND NOT labelled', [who.id]);
     expect(rows[0].n).toBe(0); // whatever a tab took before the revocation went back; none took one after
     expect(await store.next(project.id, who.id)).toBeNull();
@@ -230,6 +233,10 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect(late.status).toBe(401);
     expect(((await late.json()) as { error: { message: string } }).error.message).toMatch(/your token was revoked, so this label was not saved/);
     expect((await cli.labelled(project.id, 'ask')).map((l) => l.annotation.submissionId)).toEqual(['revoke-pg-sub-1']);
+    // a play step (or heartbeat) for it is refused the same way, and takes nothing back
+    const kept = await app.request(`/api/assignments/${open.id}/heartbeat`, { method: 'POST', headers: { authorization: `Bearer ${who.token}` } });
+    expect(kept.status).toBe(401);
+    expect((await cli.tasks(project.id)).reduce((s, t) => s + t.assigned, 0)).toBe(1);
     vi.setSystemTime(t0 + AUTH_CACHE_MS);
     expect((await me(who.token)).status).toBe(401);
   });

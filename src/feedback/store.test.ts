@@ -70,7 +70,9 @@ describe('FeedbackStore (PGlite in memory)', () => {
     await store.submit(b.id, taken.id, 'revoke-sub-b1', { verdict: 'ask', option: 0 }); // (leaves nothing open for the stale-release test below)
     // a request already signed in (inside the workbench's login cache) takes or takes back nothing
     expect(await store.next(project.id, a.id)).toBeNull();
-    expect(await store.keep(heldPref.id, a.id)).toBe('taken');
+    // nor keeps one (a play step or a heartbeat: refused as a label is, not answered 'taken' or 'labelled')
+    await expect(store.keep(heldPref.id, a.id)).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/your token was revoked, so this task is no longer yours/) });
+    await expect(store.keep(done.id, a.id)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     // nor stores a label: not for a released assignment whose task has room (it was stored), nor a change to an old one
     await expect(store.submit(a.id, heldPref.id, 'revoke-sub-a2', { lessHallucination: 0, moreHelpful: 1 })).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/your token was revoked, so this label was not saved/) });
     expect(await store.labelled(project.id, 'preference')).toEqual([]);

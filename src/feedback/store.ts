@@ -526,17 +526,23 @@ export class FeedbackStore {
    * another task of the project: a label sent now is stored, as its task has a free slot, but
    * that slot is not kept for it), 'labelled' (already labelled), or 'taken' (it was released and
    * every slot of its task is held by others: a label for it would not be stored). NOT_FOUND for
-   * anyone else's.
+   * anyone else's; UNAUTHORIZED for an annotator revoked meanwhile (a play step or heartbeat let in
+   * by the workbench's login cache), as `submit` refuses their label.
    */
   async keep(assignmentId: number, annotatorId: number): Promise<'held' | 'elsewhere' | 'labelled' | 'taken'> {
     return this.db.transaction(async (tx) => {
+      // A revoked annotator (the workbench's login cache still let the request in) is refused, as a
+      // label from them is (\`submit\`): a revocation that committed first released every open assignment
+      // of theirs, so it is seen here, or under the annotator's lock below for a released one; one that
+      // commits later waits for this assignment's row lock to release it.
       const rows = await tx.query(
-        `SELECT a.task_id, a.project_id, a.released_at IS NOT NULL AS released, a.labelled
-         FROM assignments a WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
+        `SELECT a.task_id, a.project_id, a.released_at IS NOT NULL AS released, a.labelled, p.revoked_at IS NOT NULL AS revoked
+         FROM assignments a JOIN annotators p ON p.id = a.annotator_id WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
         [assignmentId, annotatorId],
       );
       if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
       const r = rows[0];
+      if (r.revoked) throw revokedError('this task is no longer yours and nothing more for it can be saved');
       if (r.labelled) return 'labelled';
       if (!r.released) {
         await tx.query('UPDATE assignments SET seen_at = now() WHERE id = $1', [assignmentId]);
@@ -544,7 +550,7 @@ export class FeedbackStore {
       }
       // As `claimOnce`: the annotator's claims wait, so none takes a task while this looks. A
       // revoked annotator takes nothing back (their assignments were released when revoked).
-      if ((await lockAnnotator(tx, annotatorId)).revoked) return 'taken';
+      if ((await lockAnnotator(tx, annotatorId)).revoked) throw revokedError('this task is no longer yours and nothing more for it can be saved');
       const other = await tx.query(
         'SELECT 1 FROM assignments b WHERE b.annotator_id = $1 AND b.project_id = $2 AND b.released_at IS NULL AND NOT b.labelled LIMIT 1',
         [annotatorId, r.project_id],

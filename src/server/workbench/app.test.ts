@@ -228,6 +228,28 @@ describe('workbench API security', () => {
     expect(await store.keep(aid, owner.id)).toBe('held');
   });
 
+  it('a play step or heartbeat by an annotator revoked inside the login cache is refused (401), not answered as a task gone to others', async () => {
+    const [t] = await store.tasks(project.id, 'play');
+    const it0 = await store.item(t.itemId);
+    const p = await store.createProject('revoked-play', project.imageDir, 1);
+    await store.addItems(p.id, [{ externalId: 'p0', image: it0.image, question: it0.question, tasks: [{ type: 'play', payload: t.payload }] }]);
+    const who = await store.addAnnotator('rv-player');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const n = (await (await call(`/api/projects/${p.id}/next`, who.token)).json()) as { assignment: { id: number } };
+      const post = (path: string, body: unknown = {}) => call(path, who.token, { method: 'POST', body: JSON.stringify(body) });
+      expect((await post(`/api/assignments/${n.assignment.id}/play`, { performed: 0 })).status).toBe(200); // signed in: cached
+      await store.revokeAnnotator('rv-player'); // releases the assignment; its task has room again
+      const step = await post(`/api/assignments/${n.assignment.id}/play`, { performed: 0 });
+      expect(step.status).toBe(401);
+      expect(((await step.json()) as { error: { message: string } }).error.message).toMatch(/your token was revoked, so this task is no longer yours .*--new-token/);
+      expect((await post(`/api/assignments/${n.assignment.id}/heartbeat`)).status).toBe(401);
+      expect((await store.tasks(p.id))[0]).toMatchObject({ assigned: 0 }); // nothing taken back
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('play: the model asks, the person performs the intervention, the episode continues to the answer', async () => {
     const n = (await (await call(`/api/projects/${project.id}/next?type=play`, alice.token)).json()) as { assignment: { id: number } };
     const step = async (performed: number) =>

@@ -317,7 +317,8 @@ export function createApp(o: AppOptions): Hono<Env> {
     if (a.task.type !== 'play') throw new InputError(`assignment ${a.id} is a ${a.task.type} task, not play`);
     // A play step is activity, and answers as a label would (the submit route): the model plays on
     // only while a label for this play can still be stored — 'held', or 'elsewhere' (stored while its
-    // task has room). Else the page learns now, not only when it submits.
+    // task has room). Else the page learns now, not only when it submits. An annotator revoked inside
+    // the login cache is refused here (401) as their label would be.
     const state = await store.keep(a.id, me);
     if (state === 'taken') {
       throw new NotFoundError(
