@@ -115,15 +115,20 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
       done.add(type);
       if (first) await noViolations(page, type);
       if (first && type === 'rationale') {
-        // Its image fails to load (the project owner moved the folder): the error takes the picture's place, announced.
+        // Its image fails to load (the project owner moved the folder): the error takes the picture's place, announced,
+        // and says in plain words what the annotator can do; "Try again" loads it once it is back.
         await page.route('**/image', (r) => r.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { code: 'NOT_FOUND', message: 'gone' } }) }));
         await page.reload();
         await page.getByRole('alert').and(page.getByTestId('image-error')).waitFor();
-        expect(await page.getByTestId('image-error').textContent()).toMatch(/image unavailable \(404\)/);
+        const item = (await page.locator('.task-head .muted').textContent())!.replace(/^item /, '');
+        expect(await page.getByTestId('image-error').textContent()).toBe(
+          `The picture for this task is missing on the server (404), so the task cannot be labelled fairly. Press "Try again" or reload the page; if it is still missing, tell the project owner (item ${item}), and do not label this task without its picture.Try again`,
+        );
         await noViolations(page, 'image failed');
         await page.unroute('**/image');
-        await page.reload();
+        await page.getByTestId('image-retry').click();
         await page.getByTestId('task-image').waitFor();
+        expect(await page.getByTestId('image-error').count()).toBe(0);
         await page.locator('div.task[data-ready=true]').waitFor();
       }
       if (type === 'rationale') {

@@ -34,6 +34,8 @@ let playProject: number;
 let retryProject: number;
 let tokenLabelProject: number;
 let tokenPlayProject: number;
+let tokenImageProject: number;
+let tokenNextProject: number;
 let otherId: number;
 /** How far the server's login-cache clock is ahead of the real one (`revoke` moves it past AUTH_CACHE_MS). */
 let skew = 0;
@@ -53,6 +55,8 @@ beforeAll(async () => {
   retryProject = (await createDemoProject(store, 'retry', join(dir, 'images-t'), 1, 1, { types: ['play'] })).project.id;
   tokenLabelProject = (await createDemoProject(store, 'token-label', join(dir, 'images-tl'), 1, 1, { types: ['rationale'] })).project.id;
   tokenPlayProject = (await createDemoProject(store, 'token-play', join(dir, 'images-tp'), 1, 1, { types: ['play'] })).project.id;
+  tokenImageProject = (await createDemoProject(store, 'token-image', join(dir, 'images-ti'), 1, 1, { types: ['rationale'] })).project.id;
+  tokenNextProject = (await createDemoProject(store, 'token-next', join(dir, 'images-tn'), 2, 1, { types: ['rationale'] })).project.id;
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -494,6 +498,68 @@ describe.skipIf(!!skip)('workbench in Chromium: a token revoked while a task is 
     expect(await page.getByTestId('play-error').count()).toBe(0);
     expect(await page.getByTestId('stale').count()).toBe(0);
     expect(await card(page).count()).toBe(0);
+    await page.close();
+  });
+
+  /** Holds the page's requests matching `url` until `release` is called (then they go to the server as sent). */
+  async function hold(page: Page, url: string) {
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    await page.route(url, async (r) => {
+      await gate;
+      await r.continue();
+    });
+    return release;
+  }
+
+  it("the task's picture loaded with it is refused (401): the token-gone notice, not \"image unavailable (401)\"", async () => {
+    const who = await server.store.addAnnotator('revoked-at-image');
+    const page = await browser.newPage();
+    const release = await hold(page, '**/api/assignments/*/image*'); // the pictures wait while the token is revoked
+    await page.goto(server.url);
+    await page.fill('#token', who.token);
+    await page.click('button[type=submit]');
+    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor(); // the first project's, as in signIn
+    const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${tokenImageProject}/next`));
+    await page.getByLabel('Project').selectOption(String(tokenImageProject));
+    const { assignment } = (await (await loaded).json()) as NextResponse;
+    await page.locator(`div.task[data-assignment="${assignment!.id}"]`).waitFor();
+    await revoke('revoked-at-image', who.token);
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${assignment!.id}/image`));
+    release();
+    expect((await refused).status()).toBe(401);
+    const notice = page.locator('[data-testid=token-gone][data-refused-what=image]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/^Your token no longer works: the project owner revoked or replaced it .* so this task's picture could not be loaded.* Sign out, then sign in/);
+    expect(await page.getByRole('alert').count()).toBe(1);
+    expect(await page.getByTestId('image-error').count()).toBe(0);
+    expect(await card(page).count()).toBe(0);
+    await page.close();
+  });
+
+  it('the next task loaded after a saved label is refused (401): the token-gone notice saying the label was saved, not a generic line', async () => {
+    const store = server.store;
+    const who = await store.addAnnotator('revoked-at-next');
+    const page = await signIn(tokenNextProject, false, who.token);
+    await page.locator('div.task[data-ready=true]').waitFor();
+    const aid = await assignmentShown(page);
+    await page.getByTestId('rationale-0').check();
+    const release = await hold(page, `**/api/projects/${tokenNextProject}/next`);
+    const saved = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/annotation`));
+    await page.getByTestId('submit').click();
+    expect((await saved).status()).toBe(201);
+    await revoke('revoked-at-next', who.token);
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${tokenNextProject}/next`));
+    release();
+    expect((await refused).status()).toBe(401);
+    const notice = page.locator('[data-testid=token-gone][data-refused-what=next]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/^Your token no longer works: the project owner revoked or replaced it .* so the next task could not be loaded \(your last label was saved\).* Sign out, then sign in/);
+    expect(await page.getByRole('alert').count()).toBe(1);
+    expect(await page.locator('p.error').count()).toBe(0);
+    expect(await card(page).count()).toBe(0);
+    const annotations = await store.db.query('SELECT 1 FROM annotations WHERE annotator_id = $1', [who.id]);
+    expect(annotations.length).toBe(1);
     await page.close();
   });
 });

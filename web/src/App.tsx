@@ -113,15 +113,17 @@ function StaleNotice({ stale, onLoad }: { stale: StaleState; onLoad: () => void 
 
 /**
  * The server refused the annotator's token (401: revoked or replaced by the project owner while the
- * page was open), learned at a heartbeat, a label submitted or a play step: the page says so and
- * stops, as a stale one does — nothing more it sends could be saved.
+ * page was open), learned at a heartbeat, a label submitted, a play step, the task's picture or the
+ * next task loaded: the page says so and stops, as a stale one does — nothing more it sends could be saved.
  */
-type TokenGone = 'heartbeat' | 'label' | 'play';
+type TokenGone = 'heartbeat' | 'label' | 'play' | 'image' | 'next';
 
 const TOKEN_GONE_WHAT: Record<TokenGone, string> = {
   heartbeat: 'so nothing more you do here can be saved',
   label: 'so the label you just gave was not saved, nor can anything more you do here be',
   play: 'so the model stopped here, and nothing more you do here can be saved',
+  image: "so this task's picture could not be loaded, and nothing more you do here can be saved",
+  next: 'so the next task could not be loaded (your last label was saved), and nothing more you do here can be saved',
 };
 
 /** The token-gone notice: it takes the focus when the button that had it went away with the task (a label or play step refused). */
@@ -239,8 +241,8 @@ export function App() {
     setError(null);
     setStale({ why, refused: what });
   }, []);
-  // The server refused the token at a label or a play step (401): the same notice as at a heartbeat.
-  const onTokenGone = useCallback((what: 'label' | 'play') => {
+  // The server refused the token at a label, a play step, a picture or the next task (401): the same notice as at a heartbeat.
+  const onTokenGone = useCallback((what: 'label' | 'play' | 'image' | 'next') => {
     setError(null);
     setTokenGone(what);
   }, []);
@@ -258,7 +260,10 @@ export function App() {
       setFlash('Saved');
       setTimeout(() => setFlash(null), 1200);
       // Saved: a failure from here on is about the next task, not this label.
-      await loadNext(pid).catch((e: Error) => setError(`Your label was saved, but the next task could not be loaded (${e instanceof ApiError ? e.message : 'the workbench server could not be reached'}). Reload the page to continue.`));
+      await loadNext(pid).catch((e: Error) => {
+        if (e instanceof ApiError && e.status === 401) onTokenGone('next');
+        else setError(`Your label was saved, but the next task could not be loaded (${e instanceof ApiError ? e.message : 'the workbench server could not be reached'}). Reload the page to continue.`);
+      });
     } catch (e) {
       // The assignment went to others (404) or was labelled already (409): the stale notice.
       if (e instanceof ApiError && (e.status === 404 || e.status === 409)) {

@@ -3,7 +3,7 @@
  * each usable with the mouse or the keys shown on its buttons. Keys are ignored while typing in
  * a text field (Ctrl+Enter still submits).
  */
-import { createContext, useContext, useEffect, useId, useRef, useState } from 'react';
+import { createContext, useContext, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { api, ApiError, type AskLabel, type AssignmentInfo, type Label, type PlayLabel, type PlayState, type PreferenceLabel, type RationaleLabel } from './api.js';
 
 type Keys = Record<string, () => void>;
@@ -59,9 +59,27 @@ function Kbd({ k }: { k: string }) {
   return <kbd>{k}</kbd>;
 }
 
+/** What a picture of the task on screen needs besides its assignment: the item's id (to name to the project owner) and what to do at a 401. */
+const PictureCtx = createContext<{ item: string; onTokenGone: (what: 'image') => void }>({ item: '', onTokenGone: () => undefined });
+
+/**
+ * Why the picture is not shown, in plain words, and what the annotator can do: try again, and tell
+ * the project owner (naming the item) if it stays missing. A 401 is not shown here: the page's
+ * token-gone notice (App.tsx) takes the task's place.
+ */
+function pictureError(e: unknown, item: string): string {
+  const tell = `tell the project owner (item ${item}), and do not label this task without its picture`;
+  if (e instanceof ApiError && e.status === 404)
+    return `The picture for this task is missing on the server (404), so the task cannot be labelled fairly. Press "Try again" or reload the page; if it is still missing, ${tell}.`;
+  const why = e instanceof ApiError ? `the server answered ${e.status}` : 'the workbench server could not be reached';
+  return `The picture for this task could not be loaded (${why}). Press "Try again" or reload the page; if it keeps failing, ${tell}.`;
+}
+
 function Picture({ aid, view }: { aid: number; view?: number }) {
+  const { item, onTokenGone } = useContext(PictureCtx);
   const [url, setUrl] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     let live = true;
     let made: string | null = null;
@@ -71,18 +89,33 @@ function Picture({ aid, view }: { aid: number; view?: number }) {
         if (live) setUrl(u);
         else URL.revokeObjectURL(u);
       },
-      (e) => live && setErr(String(e.message)),
+      (e: unknown) => {
+        if (!live) return;
+        // The token was revoked or replaced (401): the page's token-gone notice, as for a label or a play step.
+        if (e instanceof ApiError && e.status === 401) onTokenGone('image');
+        else setErr(pictureError(e, item));
+      },
     );
     return () => {
       live = false;
       if (made) URL.revokeObjectURL(made);
     };
-  }, [aid, view]);
+  }, [aid, view, attempt, item, onTokenGone]);
   // Announced as it appears (an alert: it takes the place of the picture the task is about).
   if (err)
     return (
       <div className="picture missing" role="alert" data-testid="image-error">
-        {err}
+        <p>{err}</p>
+        <button
+          type="button"
+          onClick={() => {
+            setErr(null);
+            setAttempt((n) => n + 1);
+          }}
+          data-testid="image-retry"
+        >
+          Try again
+        </button>
       </div>
     );
   return <div className="picture">{url ? <img src={url} alt="the image the model saw" data-testid="task-image" /> : null}</div>;
@@ -416,8 +449,8 @@ export function TaskView({
   onSubmit: (l: Label) => void;
   /** The server refused a play step because the page is stale (App.tsx `StaleNotice`). */
   onRefused: (r: Refused) => void;
-  /** The server refused the annotator's token at a play step (401: App.tsx `TokenGoneNotice`). */
-  onTokenGone: (what: 'play') => void;
+  /** The server refused the annotator's token at a play step or a picture (401: App.tsx `TokenGoneNotice`). */
+  onTokenGone: (what: 'play' | 'image') => void;
   busy?: boolean;
 }) {
   const [armed, setArmed] = useState(false);
@@ -426,20 +459,23 @@ export function TaskView({
     return () => clearTimeout(t);
   }, []);
   const ready = armed && !busy;
+  const picture = useMemo(() => ({ item: a.item.externalId, onTokenGone }), [a.item.externalId, onTokenGone]);
   const onSubmit = (l: Label) => {
     if (ready) submit(l);
   };
   return (
     <Ready.Provider value={ready}>
-      <div className="card task" data-testid={`task-${a.type}`} data-assignment={a.id} data-ready={ready}>
-        {a.type !== 'play' && <Picture aid={a.id} />}
-        <div className="task-body">
-          {a.type === 'rationale' && <RationaleTask a={a} onSubmit={onSubmit} />}
-          {a.type === 'ask' && <AskTask a={a} onSubmit={onSubmit} />}
-          {a.type === 'preference' && <PreferenceTask a={a} onSubmit={onSubmit} />}
-          {a.type === 'play' && <PlayTask a={a} onSubmit={onSubmit} onRefused={onRefused} onTokenGone={onTokenGone} />}
+      <PictureCtx.Provider value={picture}>
+        <div className="card task" data-testid={`task-${a.type}`} data-assignment={a.id} data-ready={ready}>
+          {a.type !== 'play' && <Picture aid={a.id} />}
+          <div className="task-body">
+            {a.type === 'rationale' && <RationaleTask a={a} onSubmit={onSubmit} />}
+            {a.type === 'ask' && <AskTask a={a} onSubmit={onSubmit} />}
+            {a.type === 'preference' && <PreferenceTask a={a} onSubmit={onSubmit} />}
+            {a.type === 'play' && <PlayTask a={a} onSubmit={onSubmit} onRefused={onRefused} onTokenGone={onTokenGone} />}
+          </div>
         </div>
-      </div>
+      </PictureCtx.Provider>
     </Ready.Provider>
   );
 }
