@@ -9,7 +9,8 @@
  *   - several servers starting at once on a new database all open it (migrations run once);
  *   - `askfirst feedback annotator NAME --revoke` from another process, while the annotator's tabs
  *     ask for work: the server refuses the token within its login cache bound, and no claim racing
- *     the revocation leaves them a task held.
+ *     the revocation leaves them a task held;
+ *   - `--new-token` committing while a label sent with the old token waits on it: the label is refused.
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -239,6 +240,40 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect((await cli.tasks(project.id)).reduce((s, t) => s + t.assigned, 0)).toBe(1);
     vi.setSystemTime(t0 + AUTH_CACHE_MS);
     expect((await me(who.token)).status).toBe(401);
+  });
+
+  it('a token replaced from another process while a label with it waits on the swap: the label is refused (401), not let in by the login cache', { timeout: 120_000 }, async () => {
+    const server: TestPostgres = await startPostgres(bin!);
+    onTestFinished(() => server.stop());
+    const store = await FeedbackStore.open(await openDb({ url: server.url })); // the workbench's
+    onTestFinished(() => store.close());
+    const { project } = await createDemoProject(store, 'replace', join(tmpDir('af-pg-replace'), 'images'), 2, 1, { types: ['ask'] });
+    const app = createApp({ store, playPolicy: async (ep) => new OraclePolicy([ep]), log: () => undefined });
+    const who = await store.addAnnotator('swapper');
+    const post = (path: string, body: unknown) =>
+      app.request(path, { method: 'POST', headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const a = (await store.next(project.id, who.id))!;
+    expect((await post(`/api/assignments/${a.id}/heartbeat`, {})).status).toBe(200); // signed in: cached
+    // The CLI's --new-token, paused inside its transaction: the row holds the new hash, not yet committed.
+    const watch = new pg.Client({ connectionString: server.url });
+    await watch.connect();
+    onTestFinished(() => watch.end());
+    const cli = new pg.Client({ connectionString: server.url });
+    await cli.connect();
+    onTestFinished(() => cli.end());
+    const cliPid = (await cli.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    await cli.query('BEGIN');
+    await cli.query("SELECT 1 FROM annotators WHERE id = $1 FOR NO KEY UPDATE", [who.id]);
+    await cli.query("UPDATE annotators SET token_hash = repeat('0', 64) WHERE id = $1", [who.id]);
+    const label = post(`/api/assignments/${a.id}/annotation`, { submissionId: 'replace-pg-sub-1', label: { verdict: 'ask', option: 0 } });
+    await until(async () => ((await waitingOn(watch, cliPid)).length ? true : null), "the label never waited on the annotator's row: the store no longer reads it FOR SHARE");
+    await cli.query('COMMIT');
+    const r = await label;
+    expect(r.status).toBe(401);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/your token was replaced by a new one, so this label was not saved/);
+    expect(await store.labelled(project.id, 'ask')).toEqual([]);
+    // a heartbeat (or play step) with it after the swap: refused too, though the login cache still has the token
+    expect((await post(`/api/assignments/${a.id}/heartbeat`, {})).status).toBe(401);
   });
 
   it('several stores opening a new database at once all open it, and each migration is applied once', { timeout: 120_000 }, async () => {

@@ -6,7 +6,7 @@ import { exportDpo, exportSft, majorityAccepted, toJsonl, type DpoRow, type SftR
 import { createDemoProject } from './importer.js';
 import { tmpDir } from '../testing/tmp.js';
 import { migrate } from './migrations.js';
-import { FeedbackStore } from './store.js';
+import { FeedbackStore, hashToken } from './store.js';
 import type { PreferencePayload, RationaleLabel, RationalePayload } from './tasks.js';
 
 let dir: string;
@@ -105,6 +105,29 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect(await store.authenticate(fresh.token)).toBeNull();
     expect(await store.authenticate(back.token)).toEqual({ id: a.id, name: 'rotator' });
     expect((await store.annotators()).find((x) => x.id === a.id)).toMatchObject({ labels: 1, revokedAt: null });
+  });
+
+  it("a replaced token's label, label change, play step and heartbeat are refused in the store's own statement (the login cache may still let them in); the new token's go through", async () => {
+    const { project } = await createDemoProject(store, 'replace', join(dir, 'replace'), 2, 1, { types: ['ask'] });
+    const a = await store.addAnnotator('swapper');
+    const oldHash = hashToken(a.token);
+    const first = (await store.next(project.id, a.id))!;
+    const { annotation } = await store.submit(a.id, first.id, 'replace-sub-a1', { verdict: 'ask', option: 0 }, oldHash);
+    const held = (await store.next(project.id, a.id))!;
+    expect(await store.keep(held.id, a.id, oldHash)).toBe('held'); // the token still works
+    const fresh = await store.newToken('swapper');
+    const replaced = { code: 'UNAUTHORIZED', message: expect.stringMatching(/your token was replaced by a new one, so .*sign in with the new token/) };
+    await expect(store.keep(held.id, a.id, oldHash)).rejects.toMatchObject(replaced);
+    await expect(store.submit(a.id, held.id, 'replace-sub-a2', { verdict: 'ask', option: 0 }, oldHash)).rejects.toMatchObject({
+      ...replaced,
+      message: expect.stringMatching(/your token was replaced by a new one, so this label was not saved/),
+    });
+    await expect(store.update(a.id, annotation.id, { verdict: 'ask', option: 1 }, oldHash)).rejects.toMatchObject(replaced);
+    expect((await store.tasks(project.id)).find((t) => t.id === held.task.id)).toMatchObject({ done: 0 }); // nothing stored
+    const newHash = hashToken(fresh.token);
+    expect(await store.keep(held.id, a.id, newHash)).toBe('held');
+    expect((await store.submit(a.id, held.id, 'replace-sub-a3', { verdict: 'ask', option: 0 }, newHash)).replayed).toBe(false);
+    expect((await store.update(a.id, annotation.id, { verdict: 'ask', option: 1 }, newHash)).label).toEqual({ verdict: 'ask', option: 1 });
   });
 
   it('an unknown annotator name, and adding a name that exists, are one-line errors saying what to do', async () => {

@@ -111,11 +111,30 @@ const unknownAnnotator = (name: string) =>
   new NotFoundError(`no annotator "${name}": \`askfirst feedback annotator --list\` lists them; \`askfirst feedback annotator ${ANNOTATOR_NAME.test(name) ? name : 'NAME'}\` adds one`);
 
 /**
- * A label write by an annotator revoked meanwhile (the workbench takes a checked token on trust for
- * a few seconds, app.ts `AUTH_CACHE_MS`): refused, as their token now is.
+ * A label write by an annotator revoked meanwhile, or sent with a token replaced meanwhile (the
+ * workbench takes a checked token on trust for a few seconds, app.ts `AUTH_CACHE_MS`): refused, as
+ * their token now is.
  */
-const revokedError = (what: string) =>
-  new AskfirstError('UNAUTHORIZED', `your token was revoked, so ${what}; ask the project owner for a new token (\`askfirst feedback annotator NAME --new-token\`)`);
+const revokedError = (what: string, why: TokenGone = 'revoked') =>
+  new AskfirstError(
+    'UNAUTHORIZED',
+    why === 'revoked'
+      ? `your token was revoked, so ${what}; ask the project owner for a new token (\`askfirst feedback annotator NAME --new-token\`)`
+      : `your token was replaced by a new one, so ${what}; sign out and sign in with the new token (ask the project owner for it)`,
+  );
+
+type TokenGone = 'revoked' | 'replaced';
+
+/**
+ * Why a write must be refused, read in the statement that reads the annotator's row (alias `p`):
+ * 'revoked', 'replaced' (the caller's token, `tokenParam`, is no longer theirs: `newToken` swapped
+ * the hash; a caller without a token, the CLI or a test, is checked for revocation only), or null.
+ * `newToken` updates the row under FOR NO KEY UPDATE, so a statement that reads it FOR SHARE either
+ * sees the new hash or commits before the swap — a replaced token is then refused as a revoked one
+ * is, not let in for the rest of the login cache's bound.
+ */
+const tokenGoneSql = (tokenParam: string) =>
+  `CASE WHEN p.revoked_at IS NOT NULL THEN 'revoked' WHEN ${tokenParam}::text IS NOT NULL AND p.token_hash <> ${tokenParam}::text THEN 'replaced' END AS gone`;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -201,9 +220,9 @@ function queueQuery(projectId: number, annotatorId: number, type?: TaskType): Qu
  * heartbeat taking a released assignment back (`keep`) run one at a time on PostgreSQL. A claim
  * waits for it, then sees what the other took. (No KEY: labels referring to the annotator still go in.)
  */
-async function lockAnnotator(tx: Queryable, annotatorId: number): Promise<{ revoked: boolean }> {
-  const rows = await tx.query('SELECT revoked_at IS NOT NULL AS revoked FROM annotators WHERE id = $1 FOR NO KEY UPDATE', [annotatorId]);
-  return { revoked: !rows.length || (rows[0].revoked as boolean) };
+async function lockAnnotator(tx: Queryable, annotatorId: number, tokenHash: string | null = null): Promise<{ gone: TokenGone | null }> {
+  const rows = await tx.query(`SELECT ${tokenGoneSql('$2')} FROM annotators p WHERE p.id = $1 FOR NO KEY UPDATE`, [annotatorId, tokenHash]);
+  return { gone: rows.length ? ((rows[0].gone as TokenGone | null) ?? null) : 'revoked' };
 }
 
 export class FeedbackStore {
@@ -526,23 +545,27 @@ export class FeedbackStore {
    * another task of the project: a label sent now is stored, as its task has a free slot, but
    * that slot is not kept for it), 'labelled' (already labelled), or 'taken' (it was released and
    * every slot of its task is held by others: a label for it would not be stored). NOT_FOUND for
-   * anyone else's; UNAUTHORIZED for an annotator revoked meanwhile (a play step or heartbeat let in
-   * by the workbench's login cache), as `submit` refuses their label.
+   * anyone else's; UNAUTHORIZED for an annotator revoked meanwhile, or a `tokenHash` (the workbench's
+   * caller's token) replaced meanwhile (a play step or heartbeat let in by the workbench's login
+   * cache), as `submit` refuses their label.
    */
-  async keep(assignmentId: number, annotatorId: number): Promise<'held' | 'elsewhere' | 'labelled' | 'taken'> {
+  async keep(assignmentId: number, annotatorId: number, tokenHash: string | null = null): Promise<'held' | 'elsewhere' | 'labelled' | 'taken'> {
+    const goneWhat = 'this task is no longer yours and nothing more for it can be saved';
     return this.db.transaction(async (tx) => {
       // A revoked annotator (the workbench's login cache still let the request in) is refused, as a
-      // label from them is (\`submit\`): a revocation that committed first released every open assignment
+      // label from them is (`submit`): a revocation that committed first released every open assignment
       // of theirs, so it is seen here, or under the annotator's lock below for a released one; one that
-      // commits later waits for this assignment's row lock to release it.
+      // commits later waits for this assignment's row lock to release it. A replaced token (`newToken`
+      // releases nothing) is seen here when the swap committed first; one committing later is ordered
+      // after this step, which only renews the assignment's time (a label after it is refused by `submit`).
       const rows = await tx.query(
-        `SELECT a.task_id, a.project_id, a.released_at IS NOT NULL AS released, a.labelled, p.revoked_at IS NOT NULL AS revoked
+        `SELECT a.task_id, a.project_id, a.released_at IS NOT NULL AS released, a.labelled, ${tokenGoneSql('$3')}
          FROM assignments a JOIN annotators p ON p.id = a.annotator_id WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
-        [assignmentId, annotatorId],
+        [assignmentId, annotatorId, tokenHash],
       );
       if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
       const r = rows[0];
-      if (r.revoked) throw revokedError('this task is no longer yours and nothing more for it can be saved');
+      if (r.gone) throw revokedError(goneWhat, r.gone as TokenGone);
       if (r.labelled) return 'labelled';
       if (!r.released) {
         await tx.query('UPDATE assignments SET seen_at = now() WHERE id = $1', [assignmentId]);
@@ -550,7 +573,8 @@ export class FeedbackStore {
       }
       // As `claimOnce`: the annotator's claims wait, so none takes a task while this looks. A
       // revoked annotator takes nothing back (their assignments were released when revoked).
-      if ((await lockAnnotator(tx, annotatorId)).revoked) throw revokedError('this task is no longer yours and nothing more for it can be saved');
+      const { gone } = await lockAnnotator(tx, annotatorId, tokenHash);
+      if (gone) throw revokedError(goneWhat, gone);
       const other = await tx.query(
         'SELECT 1 FROM assignments b WHERE b.annotator_id = $1 AND b.project_id = $2 AND b.released_at IS NULL AND NOT b.labelled LIMIT 1',
         [annotatorId, r.project_id],
@@ -583,9 +607,10 @@ export class FeedbackStore {
    * Store the label for an assignment. Idempotent by `submissionId`: replaying the same
    * submission (same label) returns the stored annotation with `replayed: true`; the same id with
    * another label, or a second, different submission for the same assignment, is a CONFLICT
-   * (change a label with `update`).
+   * (change a label with `update`). `tokenHash` (the workbench's: the hash of the token the request
+   * came with) is refused (UNAUTHORIZED) once that token was replaced, as a revoked annotator is.
    */
-  async submit(annotatorId: number, assignmentId: number, submissionId: string, label: unknown): Promise<SubmitResponse> {
+  async submit(annotatorId: number, assignmentId: number, submissionId: string, label: unknown, tokenHash: string | null = null): Promise<SubmitResponse> {
     if (!/^[\w-]{8,100}$/.test(submissionId)) throw new InputError('submissionId must be 8–100 letters, digits, "_" or "-" (use a UUID)');
     const replay = async (valid: Label): Promise<SubmitResponse | null> => {
       const rows = await this.db.query('SELECT * FROM annotations WHERE submission_id = $1', [submissionId]);
@@ -610,16 +635,17 @@ export class FeedbackStore {
       return await this.db.transaction(async (tx) => {
         // The annotator's row is share-locked in the same statement: a revocation (which locks it
         // FOR NO KEY UPDATE) either committed first, and this sees it, or waits until this label is in
-        // (then releases what is left). The workbench's login cache still let the request in.
+        // (then releases what is left). The workbench's login cache still let the request in. A token
+        // replaced meanwhile (`newToken`, under the same row lock) is refused the same way (`tokenGoneSql`).
         const rows = await tx.query(
-          `SELECT a.task_id, a.released_at IS NOT NULL AS released, t.type, t.payload, t.needed, p.revoked_at IS NOT NULL AS revoked
+          `SELECT a.task_id, a.released_at IS NOT NULL AS released, t.type, t.payload, t.needed, ${tokenGoneSql('$3')}
            FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN annotators p ON p.id = a.annotator_id
            WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a FOR SHARE OF p`,
-          [assignmentId, annotatorId],
+          [assignmentId, annotatorId, tokenHash],
         );
         if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
         const r = rows[0];
-        if (r.revoked) throw revokedError('this label was not saved');
+        if (r.gone) throw revokedError('this label was not saved', r.gone as TokenGone);
         valid = validateLabel(r.type as TaskType, r.payload, label);
         // A label sent after the assignment expired (the annotator was away longer than the time
         // limit) is still their honest work: stored when the task has a free slot, so the task
@@ -669,17 +695,17 @@ export class FeedbackStore {
     return rows.map((r) => ({ ...toAnnotation(r), type: r.type as TaskType, externalId: r.external_id as string }));
   }
 
-  /** Change one's own label (the count of labels does not change). */
-  async update(annotatorId: number, id: number, label: unknown): Promise<Annotation> {
+  /** Change one's own label (the count of labels does not change); refused once revoked, or `tokenHash` replaced, as `submit` is. */
+  async update(annotatorId: number, id: number, label: unknown, tokenHash: string | null = null): Promise<Annotation> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query(
-        `SELECT n.id, t.type, t.payload, p.revoked_at IS NOT NULL AS revoked FROM annotations n JOIN tasks t ON t.id = n.task_id
+        `SELECT n.id, t.type, t.payload, ${tokenGoneSql('$3')} FROM annotations n JOIN tasks t ON t.id = n.task_id
          JOIN annotators p ON p.id = n.annotator_id
          WHERE n.id = $1 AND n.annotator_id = $2 FOR UPDATE OF n FOR SHARE OF p`,
-        [id, annotatorId],
+        [id, annotatorId, tokenHash],
       );
       if (!rows.length) throw new NotFoundError(`no annotation ${id} of yours`);
-      if (rows[0].revoked) throw revokedError('the label was not changed');
+      if (rows[0].gone) throw revokedError('the label was not changed', rows[0].gone as TokenGone);
       const valid = validateLabel(rows[0].type as TaskType, rows[0].payload, label);
       const upd = await tx.query('UPDATE annotations SET label = $1::jsonb, updated_at = now() WHERE id = $2 RETURNING *', [json(valid), id]);
       return toAnnotation(upd[0]);

@@ -250,6 +250,34 @@ describe('workbench API security', () => {
     }
   });
 
+  it('a label, play step or heartbeat sent with a token replaced inside the login cache is refused (401) saying so; the new token goes on', async () => {
+    const [t] = await store.tasks(project.id, 'play');
+    const it0 = await store.item(t.itemId);
+    const p = await store.createProject('replaced-play', project.imageDir, 1);
+    await store.addItems(p.id, [{ externalId: 'p0', image: it0.image, question: it0.question, tasks: [{ type: 'play', payload: t.payload }] }]);
+    const who = await store.addAnnotator('rp-player');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const n = (await (await call(`/api/projects/${p.id}/next`, who.token)).json()) as { assignment: { id: number } };
+      const post = (token: string, path: string, body: unknown = {}) => call(path, token, { method: 'POST', body: JSON.stringify(body) });
+      expect((await post(who.token, `/api/assignments/${n.assignment.id}/play`, { performed: 0 })).status).toBe(200); // signed in: cached
+      const askProject = (await createDemoProject(store, 'replaced-ask', join(dir, 'replaced-ask'), 1, 1, { types: ['ask'] })).project;
+      const ask = (await (await call(`/api/projects/${askProject.id}/next`, who.token)).json()) as { assignment: { id: number } };
+      const fresh = await store.newToken('rp-player'); // releases nothing
+      const step = await post(who.token, `/api/assignments/${n.assignment.id}/play`, { performed: 0 });
+      expect(step.status).toBe(401);
+      expect(((await step.json()) as { error: { message: string } }).error.message).toMatch(/your token was replaced by a new one, so this task is no longer yours .*sign in with the new token/);
+      expect((await post(who.token, `/api/assignments/${n.assignment.id}/heartbeat`)).status).toBe(401);
+      const label = await post(who.token, `/api/assignments/${ask.assignment.id}/annotation`, { submissionId: 'rp-player-sub-1', label: { verdict: 'ask', option: 0 } });
+      expect(label.status).toBe(401);
+      expect(((await label.json()) as { error: { message: string } }).error.message).toMatch(/your token was replaced by a new one, so this label was not saved/);
+      expect((await store.tasks(askProject.id))[0]).toMatchObject({ done: 0 });
+      expect((await post(fresh.token, `/api/assignments/${n.assignment.id}/heartbeat`)).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('play: the model asks, the person performs the intervention, the episode continues to the answer', async () => {
     const n = (await (await call(`/api/projects/${project.id}/next?type=play`, alice.token)).json()) as { assignment: { id: number } };
     const step = async (performed: number) =>

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import type { Policy } from '../../agents/policy.js';
 import { checkPlayLabel, playUntilPause } from '../../feedback/play.js';
 import { resolveImage } from '../../feedback/paths.js';
-import type { Annotator, Assignment, FeedbackStore } from '../../feedback/store.js';
+import { hashToken, type Annotator, type Assignment, type FeedbackStore } from '../../feedback/store.js';
 import type { AssignmentInfo, HeartbeatResponse, NextResponse, PlayInfo, ProjectInfo } from '../../feedback/api-types.js';
 import { isTaskType, type PlayPayload, type PreferencePayload } from '../../feedback/tasks.js';
 import type { Episode } from '../../episode/types.js';
@@ -59,7 +59,9 @@ function peerAddress(c: Context): string | undefined {
   }
 }
 
-type Env = { Variables: { annotator: Annotator } };
+// tokenHash: the hash of the token the request came with; the store refuses a label, play step or
+// heartbeat once it was replaced (store.ts `tokenGoneSql`), though the login cache still let it in.
+type Env = { Variables: { annotator: Annotator; tokenHash: string } };
 
 // No 'unsafe-inline' for styles either: the UI's one style (the progress bar's width) is set through
 // the DOM, which a CSP does not restrict; an injected <style> or style="" attribute would not apply.
@@ -220,9 +222,11 @@ export function createApp(o: AppOptions): Hono<Env> {
   app.use('/api/*', async (c, next) => {
     const h = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(h);
-    const who = m ? await authenticate(c, m[1]) : null;
-    if (!who) throw new AskfirstError('UNAUTHORIZED', 'missing or invalid token: send "Authorization: Bearer <your annotator token>"');
+    const token = m?.[1];
+    const who = token ? await authenticate(c, token) : null;
+    if (!who || !token) throw new AskfirstError('UNAUTHORIZED', 'missing or invalid token: send "Authorization: Bearer <your annotator token>"');
     c.set('annotator', who);
+    c.set('tokenHash', hashToken(token));
     await next();
     // API answers are not cached; a route that says how its answer may be (an image) keeps its own
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
@@ -293,7 +297,7 @@ export function createApp(o: AppOptions): Hono<Env> {
     const me = c.get('annotator').id;
     const aid = intParam(c, 'aid');
     const a = await store.assignment(aid, me);
-    const r = await store.submit(me, aid, body.submissionId, await labelToStore(a, body.label));
+    const r = await store.submit(me, aid, body.submissionId, await labelToStore(a, body.label), c.get('tokenHash'));
     return c.json(r, r.replayed ? 200 : 201);
   });
 
@@ -301,7 +305,7 @@ export function createApp(o: AppOptions): Hono<Env> {
   // while its task has a free slot). `held: false` says a label for it could no longer be stored;
   // `elsewhere`, that the annotator has since moved on to another task (api-types.ts).
   app.post('/api/assignments/:aid/heartbeat', async (c) => {
-    const state = await store.keep(intParam(c, 'aid'), c.get('annotator').id);
+    const state = await store.keep(intParam(c, 'aid'), c.get('annotator').id, c.get('tokenHash'));
     return c.json({ held: state !== 'taken', elsewhere: state === 'elsewhere', labelled: state === 'labelled', ttlSeconds } satisfies HeartbeatResponse);
   });
 
@@ -318,8 +322,8 @@ export function createApp(o: AppOptions): Hono<Env> {
     // A play step is activity, and answers as a label would (the submit route): the model plays on
     // only while a label for this play can still be stored — 'held', or 'elsewhere' (stored while its
     // task has room). Else the page learns now, not only when it submits. An annotator revoked inside
-    // the login cache is refused here (401) as their label would be.
-    const state = await store.keep(a.id, me);
+    // the login cache, or with a token replaced inside it, is refused here (401) as their label would be.
+    const state = await store.keep(a.id, me, c.get('tokenHash'));
     if (state === 'taken') {
       throw new NotFoundError(
         `no assignment ${a.id} for you any more: it expired (no activity for longer than the time limit) and the task's places have since gone to other annotators, so a label for this play could not be saved; load your current task`,
@@ -344,7 +348,7 @@ export function createApp(o: AppOptions): Hono<Env> {
     const me = c.get('annotator').id;
     const n = await store.annotation(me, intParam(c, 'id'));
     const label = await labelToStore(await store.assignment(n.assignmentId, me), body.label);
-    return c.json(await store.update(me, n.id, label));
+    return c.json(await store.update(me, n.id, label, c.get('tokenHash')));
   });
 
   if (o.uiDir) serveUi(app, o.uiDir);
