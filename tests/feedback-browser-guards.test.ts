@@ -36,6 +36,8 @@ let tokenLabelProject: number;
 let tokenPlayProject: number;
 let tokenImageProject: number;
 let tokenNextProject: number;
+let tokenSwitchProject: number;
+let tokenLoadProject: number;
 let otherId: number;
 /** How far the server's login-cache clock is ahead of the real one (`revoke` moves it past AUTH_CACHE_MS). */
 let skew = 0;
@@ -57,6 +59,8 @@ beforeAll(async () => {
   tokenPlayProject = (await createDemoProject(store, 'token-play', join(dir, 'images-tp'), 1, 1, { types: ['play'] })).project.id;
   tokenImageProject = (await createDemoProject(store, 'token-image', join(dir, 'images-ti'), 1, 1, { types: ['rationale'] })).project.id;
   tokenNextProject = (await createDemoProject(store, 'token-next', join(dir, 'images-tn'), 2, 1, { types: ['rationale'] })).project.id;
+  tokenSwitchProject = (await createDemoProject(store, 'token-switch', join(dir, 'images-ts'), 1, 1, { types: ['rationale'] })).project.id;
+  tokenLoadProject = (await createDemoProject(store, 'token-load', join(dir, 'images-tx'), 2, 1, { types: ['rationale'] })).project.id;
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -560,6 +564,85 @@ describe.skipIf(!!skip)('workbench in Chromium: a token revoked while a task is 
     expect(await card(page).count()).toBe(0);
     const annotations = await store.db.query('SELECT 1 FROM annotations WHERE annotator_id = $1', [who.id]);
     expect(annotations.length).toBe(1);
+    await page.close();
+  });
+});
+
+describe.skipIf(!!skip)('workbench in Chromium: every other request refused with a 401, or failing, says so in plain words', () => {
+  const GONE = /^Your token no longer works: the project owner revoked or replaced it .* so your task could not be loaded.* Sign out, then sign in/;
+
+  it('switching project with a revoked token: the token-gone notice, not the server\'s raw message', async () => {
+    const who = await server.store.addAnnotator('revoked-at-switch');
+    const page = await signIn(undefined, false, who.token);
+    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
+    await revoke('revoked-at-switch', who.token);
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${tokenSwitchProject}/next`));
+    await page.getByLabel('Project').selectOption(String(tokenSwitchProject));
+    expect((await refused).status()).toBe(401);
+    const notice = page.locator('[data-testid=token-gone][data-refused-what=load]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(GONE);
+    expect(await page.locator('p.error').count()).toBe(0);
+    expect(await card(page).count()).toBe(0);
+    await page.close();
+  });
+
+  it('"Load my current task" with a revoked token: the token-gone notice, not the server\'s raw message', async () => {
+    const store = server.store;
+    const who = await store.addAnnotator('revoked-at-load');
+    const page = await signIn(tokenLoadProject, false, who.token);
+    await page.locator('div.task[data-ready=true]').waitFor();
+    const aid = await assignmentShown(page);
+    await store.submit(who.id, aid, 'revoked-at-load-other-tab', { accepted: [0] }); // labelled in another tab
+    await page.getByTestId('rationale-1').check();
+    await page.getByTestId('submit').click();
+    await page.locator('[data-testid=stale][data-why=labelled]').waitFor(); // 409: "Load my current task"
+    await revoke('revoked-at-load', who.token);
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${tokenLoadProject}/next`));
+    await page.getByTestId('load-current').click();
+    expect((await refused).status()).toBe(401);
+    const notice = page.locator('[data-testid=token-gone][data-refused-what=load]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(GONE);
+    expect(await page.locator('p.error').count()).toBe(0);
+    await page.close();
+  });
+
+  it('signing in with a token just revoked, or reloading a page that holds one, says the token does not work and to ask the project owner', async () => {
+    const who = await server.store.addAnnotator('revoked-at-sign-in');
+    const page = await signIn(undefined, false, who.token);
+    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
+    await revoke('revoked-at-sign-in', who.token);
+    await page.reload(); // the saved token is asked about again
+    const atStart = page.getByTestId('sign-in-error');
+    await atStart.waitFor({ timeout: 10_000 });
+    expect(await atStart.textContent()).toMatch(/^Your token no longer works: the project owner revoked it or replaced it with a new one\. Ask the project owner for a new token/);
+    await page.fill('#token', who.token);
+    await page.click('button[type=submit]');
+    await expect.poll(() => atStart.textContent()).toMatch(/^That token does not work: .* revoked it or replaced it .* ask the project owner for a new token/);
+    await page.close();
+  });
+
+  it('a server that answers no JSON, or cannot be reached, is said in plain words, never as a raw status or the browser\'s message', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.route('**/api/me', (r) => r.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' }));
+    await page.fill('#token', token);
+    await page.click('button[type=submit]');
+    const said = page.getByTestId('sign-in-error');
+    await said.waitFor();
+    expect(await said.textContent()).toBe('Could not sign in: the workbench server answered with an error (HTTP 502); try again in a moment, or tell the project owner if it keeps happening.');
+    await page.unroute('**/api/me');
+    await page.route('**/api/me', (r) => r.abort('connectionrefused'));
+    await page.click('button[type=submit]');
+    await expect.poll(() => said.textContent()).toBe('Could not sign in: the workbench server could not be reached.');
+    // signed in, the projects' list failing the same way
+    await page.unroute('**/api/me');
+    await page.route('**/api/projects', (r) => r.abort('connectionrefused'));
+    await page.click('button[type=submit]');
+    const error = page.locator('p.error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('Your task could not be loaded (the workbench server could not be reached). Reload the page to try again.');
     await page.close();
   });
 });

@@ -4,12 +4,20 @@
  * double-counts). All model text is rendered as React text nodes — never as HTML.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, tokenStore, type AssignmentInfo, type Label, type Me, type ProjectInfo, type Progress } from './api.js';
+import { api, ApiError, isTokenRefused, tokenStore, whyFailed, type AssignmentInfo, type Label, type Me, type ProjectInfo, type Progress } from './api.js';
 import { TaskView, useFocusIfLost, type Refused } from './tasks.js';
 
-function Login({ onLogin }: { onLogin: (me: Me) => void }) {
+/** What the sign-in form says when the server refuses a token (401): it may be mistyped, or revoked or replaced by the project owner. */
+export const TOKEN_REFUSED_AT_SIGN_IN =
+  'That token does not work: it is not one the project owner gave you, or they have since revoked it or replaced it with a new one. Check that you pasted all of it; if it still does not work, ask the project owner for a new token and sign in with that.';
+
+/** What the sign-in form says when the page opened with a saved token the server no longer takes (a reload after a revocation). */
+export const TOKEN_GONE_AT_START =
+  'Your token no longer works: the project owner revoked it or replaced it with a new one. Ask the project owner for a new token and sign in with that.';
+
+function Login({ onLogin, notice }: { onLogin: (me: Me) => void; notice: string | null }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(notice);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     tokenStore.set(token.trim());
@@ -17,7 +25,7 @@ function Login({ onLogin }: { onLogin: (me: Me) => void }) {
       onLogin(await api.me());
     } catch (err) {
       tokenStore.clear();
-      setError(err instanceof ApiError && err.status === 401 ? 'That token is not valid. Ask the project owner for yours.' : String((err as Error).message));
+      setError(isTokenRefused(err) ? TOKEN_REFUSED_AT_SIGN_IN : `Could not sign in: ${whyFailed(err)}.`);
     }
   };
   return (
@@ -30,7 +38,7 @@ function Login({ onLogin }: { onLogin: (me: Me) => void }) {
         <button type="submit" className="primary" disabled={!token.trim()} data-testid="sign-in">
           Sign in
         </button>
-        {error && <p className="error" role="alert">{error}</p>}
+        {error && <p className="error" role="alert" data-testid="sign-in-error">{error}</p>}
       </form>
     </main>
   );
@@ -113,10 +121,11 @@ function StaleNotice({ stale, onLoad }: { stale: StaleState; onLoad: () => void 
 
 /**
  * The server refused the annotator's token (401: revoked or replaced by the project owner while the
- * page was open), learned at a heartbeat, a label submitted, a play step, the task's picture or the
- * next task loaded: the page says so and stops, as a stale one does — nothing more it sends could be saved.
+ * page was open), learned at a heartbeat, a label submitted, a play step, the task's picture, the
+ * next task loaded after a label, or the projects or a task loaded otherwise ('load': the first
+ * one, another project's, "Load my current task"): the page says so and stops, as a stale one does — nothing more it sends could be saved.
  */
-type TokenGone = 'heartbeat' | 'label' | 'play' | 'image' | 'next';
+type TokenGone = 'heartbeat' | 'label' | 'play' | 'image' | 'next' | 'load';
 
 const TOKEN_GONE_WHAT: Record<TokenGone, string> = {
   heartbeat: 'so nothing more you do here can be saved',
@@ -124,6 +133,8 @@ const TOKEN_GONE_WHAT: Record<TokenGone, string> = {
   play: 'so the model stopped here, and nothing more you do here can be saved',
   image: "so this task's picture could not be loaded, and nothing more you do here can be saved",
   next: 'so the next task could not be loaded (your last label was saved), and nothing more you do here can be saved',
+  // the projects, the first task, another project's task, "Load my current task"
+  load: 'so your task could not be loaded, and nothing you do here can be saved',
 };
 
 /** The token-gone notice: it takes the focus when the button that had it went away with the task (a label or play step refused). */
@@ -165,19 +176,34 @@ export function App() {
   const [flash, setFlash] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [stale, setStale] = useState<StaleState | null>(null);
-  // The server refused the token (401) at a heartbeat, a label or a play step: `TokenGoneNotice`.
+  // The server refused the token (401) at any request but the sign-in's: `TokenGoneNotice`.
   const [tokenGone, setTokenGone] = useState<TokenGone | null>(null);
   const isTokenGone = tokenGone !== null;
+  // What the sign-in form says first: why the saved token was not taken (a reload after a revocation).
+  const [signInNotice, setSignInNotice] = useState<string | null>(null);
+
+  // The projects or a task could not be loaded: a refused token (401) is the token-gone notice, as
+  // anywhere else; anything else says so in plain words with what to do.
+  const loadFailed = useCallback((e: unknown) => {
+    if (isTokenRefused(e)) {
+      setError(null);
+      setTokenGone('load');
+    } else setError(`Your task could not be loaded (${whyFailed(e)}). Reload the page to try again.`);
+  }, []);
 
   useEffect(() => {
-    if (tokenStore.get()) api.me().then(setMe, () => tokenStore.clear());
+    if (tokenStore.get())
+      api.me().then(setMe, (e: unknown) => {
+        tokenStore.clear();
+        setSignInNotice(isTokenRefused(e) ? TOKEN_GONE_AT_START : `Please sign in again (${whyFailed(e)}).`);
+      });
   }, []);
   useEffect(() => {
     if (!me) return;
     api.projects().then((ps) => {
       setProjects(ps);
       if (ps.length && pid === null) setPid(ps[0].id);
-    }, (e) => setError(String(e.message)));
+    }, loadFailed);
   }, [me]); // pid is read once to pick the first project
 
   const [ttlSeconds, setTtlSeconds] = useState(3600);
@@ -232,8 +258,8 @@ export function App() {
   }, [aid, pid, ttlSeconds, isStale, isTokenGone]);
 
   useEffect(() => {
-    if (me && pid !== null) loadNext(pid).catch((e) => setError(String(e.message)));
-  }, [me, pid, loadNext]);
+    if (me && pid !== null) loadNext(pid).catch(loadFailed);
+  }, [me, pid, loadNext, loadFailed]);
 
   // The server refused a label or a play step for the task on screen (404/409): say so, and offer
   // the current task as a heartbeat's stale answer does — not swapped in under the annotator's keys.
@@ -262,7 +288,7 @@ export function App() {
       // Saved: a failure from here on is about the next task, not this label.
       await loadNext(pid).catch((e: Error) => {
         if (e instanceof ApiError && e.status === 401) onTokenGone('next');
-        else setError(`Your label was saved, but the next task could not be loaded (${e instanceof ApiError ? e.message : 'the workbench server could not be reached'}). Reload the page to continue.`);
+        else setError(`Your label was saved, but the next task could not be loaded (${whyFailed(e)}). Reload the page to continue.`);
       });
     } catch (e) {
       // The assignment went to others (404) or was labelled already (409): the stale notice.
@@ -281,7 +307,7 @@ export function App() {
       // No answer (network down, server restarting) or a server error: the label may or may not
       // have been stored; the same submission sent again is stored once.
       setError(
-        `Could not save this label (${e instanceof ApiError ? e.message : 'the workbench server could not be reached'}). It may not have been saved: check your connection and press Submit again — a label sent twice is stored once.`,
+        `Could not save this label (${whyFailed(e)}). It may not have been saved: check your connection and press Submit again — a label sent twice is stored once.`,
       );
     } finally {
       inFlight.current = false;
@@ -289,7 +315,17 @@ export function App() {
     }
   };
 
-  if (!me) return <Login onLogin={setMe} />;
+  if (!me)
+    return (
+      <Login
+        key={signInNotice ?? ''}
+        onLogin={(m) => {
+          setSignInNotice(null);
+          setMe(m);
+        }}
+        notice={signInNotice}
+      />
+    );
   return (
     <div className="app">
       <header>
@@ -339,7 +375,7 @@ export function App() {
         {!tokenGone && assignment === null && (
           <AllDone />
         )}
-        {!tokenGone && assignment && stale && <StaleNotice stale={stale} onLoad={() => pid !== null && void loadNext(pid).catch((e: Error) => setError(String(e.message)))} />}
+        {!tokenGone && assignment && stale && <StaleNotice stale={stale} onLoad={() => pid !== null && void loadNext(pid).catch(loadFailed)} />}
         {/* a label from a stale page is still stored while its task has room (store.ts): the task stays, unless nothing can be saved for it */}
         {!tokenGone && assignment && (stale === null || stale.why === 'elsewhere') && <TaskView key={assignment.id} a={assignment} onSubmit={submit} onRefused={onRefused} onTokenGone={onTokenGone} busy={busy} />}
       </main>

@@ -31,23 +31,59 @@ export const tokenStore = {
   clear: () => sessionStorage.removeItem(KEY),
 };
 
+/** Thrown when no answer came (offline, server down): its message is plain words, never the browser's "Failed to fetch". */
+export class Unreachable extends Error {
+  constructor(cause: unknown) {
+    super('the workbench server could not be reached: check your connection, then try again', { cause });
+  }
+}
+
+/** `fetch`, with a network failure as `Unreachable`. */
+async function send(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, init);
+  } catch (e) {
+    throw new Unreachable(e);
+  }
+}
+
+/**
+ * The error for a refused request: the server's own message (plain words saying what to do), or,
+ * from something in between that answered no JSON (a proxy's 502 page), a plain sentence — never
+ * a bare "502 Bad Gateway".
+ */
+async function refused(res: Response): Promise<ApiError> {
+  try {
+    const msg = ((await res.json()) as ErrorBody).error.message;
+    if (typeof msg === 'string' && msg) return new ApiError(res.status, msg);
+  } catch {
+    /* not JSON */
+  }
+  return new ApiError(res.status, `the workbench server answered with an error (HTTP ${res.status}); try again in a moment, or tell the project owner if it keeps happening`);
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
+  const res = await send(path, {
     method,
     headers: { authorization: `Bearer ${tokenStore.get() ?? ''}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  if (!res.ok) {
-    let msg = `${res.status} ${res.statusText}`;
-    try {
-      msg = ((await res.json()) as ErrorBody).error.message;
-    } catch {
-      /* not JSON */
-    }
-    throw new ApiError(res.status, msg);
+  if (!res.ok) throw await refused(res);
+  try {
+    return (await res.json()) as T;
+  } catch (e) {
+    // A cut-off answer: as if none came.
+    throw new Unreachable(e);
   }
-  return (await res.json()) as T;
 }
+
+/** What went wrong, in words for the page: the server's message, or that it could not be reached (never a stack or a raw status). */
+export function whyFailed(e: unknown): string {
+  return e instanceof ApiError ? e.message : 'the workbench server could not be reached';
+}
+
+/** A 401: the token is not (or no longer) one the server accepts. */
+export const isTokenRefused = (e: unknown): boolean => e instanceof ApiError && e.status === 401;
 
 export const api = {
   me: () => request<Me>('GET', '/api/me'),
@@ -60,10 +96,14 @@ export const api = {
   play: (aid: number, performed: number) => request<PlayState>('POST', `/api/assignments/${aid}/play`, { performed } satisfies PlayRequest),
   /** The image of an assignment as an object URL (fetched with the token, so images need auth too). */
   async image(aid: number, view?: number): Promise<string> {
-    const res = await fetch(`/api/assignments/${aid}/image${view === undefined ? '' : `?view=${view}`}`, {
+    const res = await send(`/api/assignments/${aid}/image${view === undefined ? '' : `?view=${view}`}`, {
       headers: { authorization: `Bearer ${tokenStore.get() ?? ''}` },
     });
-    if (!res.ok) throw new ApiError(res.status, `image unavailable (${res.status})`);
-    return URL.createObjectURL(await res.blob());
+    if (!res.ok) throw await refused(res);
+    try {
+      return URL.createObjectURL(await res.blob());
+    } catch (e) {
+      throw new Unreachable(e);
+    }
   },
 };

@@ -4,7 +4,7 @@
  * a text field (Ctrl+Enter still submits).
  */
 import { createContext, useContext, useEffect, useId, useMemo, useRef, useState } from 'react';
-import { api, ApiError, type AskLabel, type AssignmentInfo, type Label, type PlayLabel, type PlayState, type PreferenceLabel, type RationaleLabel } from './api.js';
+import { api, ApiError, whyFailed, type AskLabel, type AssignmentInfo, type Label, type PlayLabel, type PlayState, type PreferenceLabel, type RationaleLabel } from './api.js';
 
 type Keys = Record<string, () => void>;
 
@@ -352,14 +352,14 @@ function PlayTask({
     let live = true; // an answer for a task no longer on screen says nothing about the one that is
     api.play(a.id, performed).then(
       (s) => live && setState(s),
-      (e: Error) => {
+      (e: unknown) => {
         if (!live) return;
         // A step refused as a label would be (its task went to others: 404; labelled already: 409):
         // the page's stale notice, as for a refused label (App.tsx), not an error beside the task.
         if (e instanceof ApiError && (e.status === 404 || e.status === 409)) onRefused({ why: e.status === 409 ? 'labelled' : 'taken', what: 'play' });
         // The token was revoked or replaced (401): the page's token-gone notice (App.tsx), not a "Try again" that cannot succeed.
         else if (e instanceof ApiError && e.status === 401) onTokenGone('play');
-        else setErr(String(e.message));
+        else setErr(`The model's next step could not be loaded (${whyFailed(e)}).`);
       },
     );
     return () => {
