@@ -246,12 +246,25 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
       await page.locator('div.task[data-ready=true]').waitFor();
       const before = (await labels('keys')).length;
       if (type === 'ask') {
+        // Each single choice is a radio group: one tab stop, the arrow keys move and check.
         await tabTo(page, 'verdict-ask');
         await page.keyboard.press('Space');
-        await page.getByRole('button', { name: /Should have asked/, pressed: true }).waitFor();
-        await tabTo(page, 'option-0');
+        await page.getByRole('radio', { name: /Should have asked/, checked: true }).waitFor();
+        await page.keyboard.press('ArrowRight');
+        await page.getByRole('radio', { name: /Could answer/, checked: true }).waitFor();
+        expect((await focus(page)).id).toBe('verdict-answer');
+        expect(await page.getByTestId('verdict-ask').getAttribute('aria-checked')).toBe('false');
+        await page.keyboard.press('ArrowLeft');
+        await page.getByRole('radio', { name: /Should have asked/, checked: true }).waitFor();
+        expect(await page.getByRole('radiogroup').count()).toBe(2); // the verdict's, and the intervention's it opened
+        await tabTo(page, 'option-0'); // the group's one tab stop (none checked: its first)
+        const optionCount = await page.getByRole('radiogroup').nth(1).getByRole('radio').count();
+        expect(await page.getByRole('radiogroup').nth(1).locator('[role=radio][tabindex="0"]').count()).toBe(1);
+        await page.keyboard.press('ArrowLeft'); // round the start: the last one
+        expect((await focus(page)).id).toBe(`option-${optionCount - 1}`);
+        await page.keyboard.press('ArrowRight'); // round the end: the first again
         await page.keyboard.press('Enter');
-        expect(await page.getByTestId('option-0').getAttribute('aria-pressed')).toBe('true');
+        expect(await page.getByTestId('option-0').getAttribute('aria-checked')).toBe('true');
         // The label is refused (the page is stale): the notice takes the focus; Tab and Enter load the task again.
         await page.route('**/annotation', (r) => r.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { code: 'NOT_FOUND', message: 'gone' } }) }));
         await tabTo(page, 'submit');
@@ -278,10 +291,14 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
         await page.getByTestId('outcome').waitFor();
         // The button it was on is gone: the focus stays in the task, so Tab goes on from there.
         expect((await focus(page)).inTask).toBe(true);
-        await tabTo(page, 'rate-5');
+        await tabTo(page, 'rate-1'); // one tab stop for the five stars
         await page.keyboard.press('Space');
-        await page.getByRole('button', { name: /5 of 5/, pressed: true }).waitFor();
-        await tabTo(page, 'submit');
+        await page.getByRole('radio', { name: /1 of 5/, checked: true }).waitFor();
+        for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+        await page.getByRole('radio', { name: /5 of 5/, checked: true }).waitFor();
+        expect((await focus(page)).id).toBe('rate-5');
+        await page.keyboard.press('Tab'); // out of the group at once: no stop on the other stars
+        expect((await focus(page)).id).toBe('submit');
         await page.keyboard.press('Enter');
         await expect.poll(async () => (await labels('keys')).length).toBe(before + 1);
         expect((await labels('keys')).at(-1)).toMatchObject({ type: 'play', label: { outcome: 'correct', rating: 5 } });

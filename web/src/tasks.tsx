@@ -59,6 +59,57 @@ function Kbd({ k }: { k: string }) {
   return <kbd>{k}</kbd>;
 }
 
+/** One choice of a `RadioRow`: its value, what the button shows, and its test id (and an accessible name or key shortcut, when the text is not enough). */
+interface RadioChoice<T> {
+  value: T;
+  testId: string;
+  content: React.ReactNode;
+  ariaLabel?: string;
+  keyshortcuts?: string;
+}
+
+/**
+ * A row of single-choice buttons as a radio group (the WAI-ARIA Authoring Practices' radio group
+ * pattern): role=radiogroup named by `labelledBy`, role=radio buttons with aria-checked, one tab
+ * stop (the checked one, else the first), the arrow keys move to the next or previous one (round
+ * the end) and check it, and Space, Enter on a button reached with the keyboard (`useKeys`) or a
+ * click checks the one focused. The task's letter and number keys still check any one. A row where
+ * several may be ticked (the rationales) stays a list of checkboxes.
+ */
+function RadioRow<T>({ labelledBy, choices, value, onChange, wrap = false }: { labelledBy: string; choices: RadioChoice<T>[]; value: T | null; onChange: (v: T) => void; wrap?: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const at = choices.findIndex((c) => c.value === value);
+  const onKeyDown = (e: React.KeyboardEvent, i: number) => {
+    const step = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? -1 : 0;
+    if (!step || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault(); // not a scroll of the page
+    const j = (i + step + choices.length) % choices.length;
+    onChange(choices[j].value);
+    ref.current?.querySelectorAll<HTMLElement>('[role=radio]')[j]?.focus();
+  };
+  return (
+    <div className={wrap ? 'row wrap' : 'row'} role="radiogroup" aria-labelledby={labelledBy} ref={ref}>
+      {choices.map((c, i) => (
+        <button
+          key={c.testId}
+          type="button"
+          role="radio"
+          aria-checked={i === at}
+          tabIndex={i === at || (at < 0 && i === 0) ? 0 : -1}
+          className={i === at ? 'toggle on' : 'toggle'}
+          onClick={() => onChange(c.value)}
+          onKeyDown={(e) => onKeyDown(e, i)}
+          aria-label={c.ariaLabel}
+          aria-keyshortcuts={c.keyshortcuts}
+          data-testid={c.testId}
+        >
+          {c.content}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** What a picture of the task on screen needs besides its assignment: the item's id (to name to the project owner) and what to do at a 401. */
 const PictureCtx = createContext<{ item: string; onTokenGone: (what: 'image') => void }>({ item: '', onTokenGone: () => undefined });
 
@@ -238,26 +289,27 @@ function AskTask({ a, onSubmit }: { a: AssignmentInfo<'ask'>; onSubmit: (l: AskL
       <p className="instructions" id={`${ids}-verdict`}>
         Given this image, should the model have asked for an intervention, or answered?
       </p>
-      <div className="row" role="group" aria-labelledby={`${ids}-verdict`}>
-        <button className={verdict === 'ask' ? 'toggle on' : 'toggle'} aria-pressed={verdict === 'ask'} onClick={() => choose('ask')} data-testid="verdict-ask">
-          Should have asked <Kbd k="Q" />
-        </button>
-        <button className={verdict === 'answer' ? 'toggle on' : 'toggle'} aria-pressed={verdict === 'answer'} onClick={() => choose('answer')} data-testid="verdict-answer">
-          Could answer <Kbd k="W" />
-        </button>
-      </div>
+      <RadioRow
+        labelledBy={`${ids}-verdict`}
+        value={verdict}
+        onChange={choose}
+        choices={[
+          { value: 'ask', testId: 'verdict-ask', content: <>Should have asked <Kbd k="Q" /></> },
+          { value: 'answer', testId: 'verdict-answer', content: <>Could answer <Kbd k="W" /></> },
+        ]}
+      />
       {verdict && (
         <>
           <p className="instructions" id={`${ids}-option`}>
             {verdict === 'ask' ? 'Which intervention would help?' : 'What is the answer?'}
           </p>
-          <div className="row wrap" role="group" aria-labelledby={`${ids}-option`}>
-            {range.map((o, i) => (
-              <button key={o} className={option === o ? 'toggle on' : 'toggle'} aria-pressed={option === o} onClick={() => setOption(o)} data-testid={`option-${o}`}>
-                {options[o]} <Kbd k={String(i + 1)} />
-              </button>
-            ))}
-          </div>
+          <RadioRow
+            labelledBy={`${ids}-option`}
+            wrap
+            value={option}
+            onChange={setOption}
+            choices={range.map((o, i) => ({ value: o, testId: `option-${o}`, content: <>{options[o]} <Kbd k={String(i + 1)} /></> }))}
+          />
         </>
       )}
       <SubmitBar onSubmit={send} disabled={!verdict || option === null} />
@@ -307,25 +359,27 @@ function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSu
       <p className="instructions" id={`${ids}-less`}>
         1. Which reply hallucinates less (states fewer things that are not true)?
       </p>
-      <div className="row" role="group" aria-labelledby={`${ids}-less`}>
-        <button className={less === 0 ? 'toggle on' : 'toggle'} aria-pressed={less === 0} onClick={() => setLess(0)} data-testid="less-0">
-          A <Kbd k="A" />
-        </button>
-        <button className={less === 1 ? 'toggle on' : 'toggle'} aria-pressed={less === 1} onClick={() => setLess(1)} data-testid="less-1">
-          B <Kbd k="B" />
-        </button>
-      </div>
+      <RadioRow
+        labelledBy={`${ids}-less`}
+        value={less}
+        onChange={setLess}
+        choices={[
+          { value: 0 as const, testId: 'less-0', content: <>A <Kbd k="A" /></> },
+          { value: 1 as const, testId: 'less-1', content: <>B <Kbd k="B" /></> },
+        ]}
+      />
       <p className="instructions" id={`${ids}-helpful`}>
         2. Which reply is more helpful?
       </p>
-      <div className="row" role="group" aria-labelledby={`${ids}-helpful`}>
-        <button className={helpful === 0 ? 'toggle on' : 'toggle'} aria-pressed={helpful === 0} onClick={() => setHelpful(0)} data-testid="helpful-0">
-          A <Kbd k="1" />
-        </button>
-        <button className={helpful === 1 ? 'toggle on' : 'toggle'} aria-pressed={helpful === 1} onClick={() => setHelpful(1)} data-testid="helpful-1">
-          B <Kbd k="2" />
-        </button>
-      </div>
+      <RadioRow
+        labelledBy={`${ids}-helpful`}
+        value={helpful}
+        onChange={setHelpful}
+        choices={[
+          { value: 0 as const, testId: 'helpful-0', content: <>A <Kbd k="1" /></> },
+          { value: 1 as const, testId: 'helpful-1', content: <>B <Kbd k="2" /></> },
+        ]}
+      />
       <SubmitBar onSubmit={send} disabled={less === null || helpful === null} />
     </>
   );
@@ -422,13 +476,12 @@ function PlayTask({
               <p className="instructions" id={`${ids}-rate`}>
                 Rate the exchange (1 = poor, 5 = excellent):
               </p>
-              <div className="row" role="group" aria-labelledby={`${ids}-rate`}>
-                {[1, 2, 3, 4, 5].map((r) => (
-                  <button key={r} className={rating === r ? 'toggle on' : 'toggle'} aria-pressed={rating === r} onClick={() => setRating(r)} aria-label={`${r} of 5`} aria-keyshortcuts={String(r)} data-testid={`rate-${r}`}>
-                    {'★'.repeat(r)} <Kbd k={String(r)} />
-                  </button>
-                ))}
-              </div>
+              <RadioRow
+                labelledBy={`${ids}-rate`}
+                value={rating}
+                onChange={setRating}
+                choices={[1, 2, 3, 4, 5].map((r) => ({ value: r, testId: `rate-${r}`, ariaLabel: `${r} of 5`, keyshortcuts: String(r), content: <>{'★'.repeat(r)} <Kbd k={String(r)} /></> }))}
+              />
               <SubmitBar onSubmit={send} disabled={rating === null} />
             </>
           )}
