@@ -311,7 +311,7 @@ describe('askfirst feedback annotator: add, --list, --revoke, --new-token', () =
 
     out.length = 0;
     await runAnnotator('ann', { dbDir, revoke: true }, print);
-    expect(out).toEqual([`annotator ann (id ${annId}) revoked: their token stops working on a running workbench within 5 s; 1 open assignment went back to the queue; their 1 label stays`]);
+    expect(out).toEqual([`annotator ann (id ${annId}) revoked: a running workbench refuses their labels and play steps at once, and their token within 5 s; 1 open assignment went back to the queue; their 1 label stays`]);
     await expect(runAnnotator('nobody', { dbDir, revoke: true })).rejects.toThrow('no annotator "nobody": `askfirst feedback annotator --list` lists them; `askfirst feedback annotator nobody` adds one');
     out.length = 0;
     await runAnnotator(undefined, { dbDir, list: true, json: true }, print);
@@ -323,7 +323,7 @@ describe('askfirst feedback annotator: add, --list, --revoke, --new-token', () =
     out.length = 0;
     await runAnnotator('ann', { dbDir, newToken: true }, print);
     const [said, newToken] = out[0].split('\n');
-    expect(said).toBe(`annotator ann (id ${annId}); reinstated (was revoked): new token (keep it secret, it is not stored); the old one stops working on a running workbench within 5 s:`);
+    expect(said).toBe(`annotator ann (id ${annId}); reinstated (was revoked): new token (keep it secret, it is not stored); a running workbench refuses labels and play steps sent with the old one at once, and the old one within 5 s:`);
     const store2 = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
     try {
       expect(await store2.authenticate(annToken)).toBeNull();

@@ -257,7 +257,7 @@ export async function runAnnotator(name: string | undefined, raw: Record<string,
     return withStore(cfg.dbDir, async (store) => {
       const r = await store.revokeAnnotator(name);
       const labels = (await store.annotators()).find((a) => a.id === r.annotator.id)!.labels;
-      const what = r.already ? `was already revoked (since ${minute(r.already)})` : `revoked: their token stops working on a running workbench within ${bound}`;
+      const what = r.already ? `was already revoked (since ${minute(r.already)})` : `revoked: a running workbench refuses their labels and play steps at once, and their token within ${bound}`;
       print(`annotator ${r.annotator.name} (id ${r.annotator.id}) ${what}; ${r.released} open assignment${r.released === 1 ? '' : 's'} went back to the queue; their ${labels} label${labels === 1 ? ' stays' : 's stay'}`);
     }, { create: false, ...announceOpening('feedback annotator', note) });
   }
@@ -265,7 +265,7 @@ export async function runAnnotator(name: string | undefined, raw: Record<string,
     return withStore(cfg.dbDir, async (store) => {
       const a = await store.newToken(name);
       const back = a.reinstated ? '; reinstated (was revoked)' : '';
-      print(`annotator ${a.name} (id ${a.id})${back}: new token (keep it secret, it is not stored); the old one stops working on a running workbench within ${bound}:\n${a.token}`);
+      print(`annotator ${a.name} (id ${a.id})${back}: new token (keep it secret, it is not stored); a running workbench refuses labels and play steps sent with the old one at once, and the old one within ${bound}:\n${a.token}`);
     }, { create: false, ...announceOpening('feedback annotator', note) });
   }
   await withStore(cfg.dbDir, async (store) => {
