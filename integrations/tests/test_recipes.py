@@ -422,7 +422,7 @@ class Recipes(unittest.TestCase):
     def test_make_verl_data_rows(self):
         """make_verl_data.py with a fake `datasets` on a real `askfirst export --format trl --turns first`: the rows verl's
         RLHFDataset and ToolAgentLoop read (verl 0.7.0 / main: agent_name picks the agent loop, "<image>" marks where
-        each image goes, extra_info.interaction_kwargs.name picks the interaction)."""
+        each image goes, extra_info.interaction_kwargs.name picks the interaction, extra_info.index numbers the rows)."""
         import types
         trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
         if not trl_dir:
@@ -453,7 +453,9 @@ class Recipes(unittest.TestCase):
         ds = captured["ds"]
         self.assertEqual(captured["path"], os.path.join(out, "train.parquet"))
         self.assertEqual(len(ds.rows), len(src))
-        for row, s in zip(ds.rows, src):
+        for i, (row, s) in enumerate(zip(ds.rows, src)):
+            # verl's RLHFDataset reads extra_info.index (0 when absent) and its agent loop numbers a prompt's rollouts by it
+            self.assertEqual(row["extra_info"]["index"], i)
             self.assertEqual(row["agent_name"], "tool_agent")  # verl's default agent loop (single_turn_agent) never calls interactions
             self.assertEqual(row["extra_info"]["interaction_kwargs"], {"name": "askfirst", "episode_id": s["episode_id"], "mode": s["mode"]})
             self.assertEqual(row["reward_model"]["ground_truth"], s["answer_letter"])

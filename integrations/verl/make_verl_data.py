@@ -1,5 +1,9 @@
 """`askfirst export --format trl` rows → verl's RL parquet (data_source, agent_name, prompt, images,
-ability, reward_model, extra_info.interaction_kwargs). Needs `datasets` (a verl dependency).
+ability, reward_model, extra_info.index and extra_info.interaction_kwargs). Needs `datasets` (a verl dependency).
+
+`extra_info.index` is the row's number, as in verl's own data preprocessors: verl's RLHFDataset reads it
+(0 when absent) and its agent loop numbers the `rollout.n` rollouts of a prompt by it — every row at 0 made
+the whole batch one prompt in verl's rollout traces.
 
 `agent_name: "tool_agent"` sends each row to verl's ToolAgentLoop, the agent loop that runs
 interactions (without it verl uses `rollout.agent.default_agent_loop`, `single_turn_agent`, and the
@@ -21,7 +25,7 @@ def _read(path: str) -> bytes:
         return f.read()
 
 
-def to_verl(row: dict, folder: str) -> dict:
+def to_verl(row: dict, folder: str, index: int = 0) -> dict:
     text = row["prompt"][0]["content"][1]["text"]
     return {
         "data_source": "askfirst",
@@ -32,6 +36,7 @@ def to_verl(row: dict, folder: str) -> dict:
         "ability": "ask-or-answer",
         "reward_model": {"style": "rule", "ground_truth": row["answer_letter"]},
         "extra_info": {
+            "index": index,
             "episode_id": row["episode_id"],
             "interaction_kwargs": {"name": "askfirst", "episode_id": row["episode_id"], "mode": row["mode"]},
         },
@@ -44,7 +49,8 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     with open(os.path.join(a.trl, "train.jsonl")) as f:
-        rows = [to_verl(json.loads(line), a.trl) for line in f if line.strip()]
+        lines = [line for line in f if line.strip()]
+    rows = [to_verl(json.loads(line), a.trl, i) for i, line in enumerate(lines)]
     os.makedirs(a.out, exist_ok=True)
     Dataset.from_list(rows).cast_column("images", Sequence(Image())).to_parquet(os.path.join(a.out, "train.parquet"))
     print(f"wrote {len(rows)} rows to {a.out}/train.parquet")
