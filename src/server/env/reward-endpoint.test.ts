@@ -27,7 +27,7 @@ const RP = 0.75;
 beforeAll(async () => {
   episodes = generateSuite({ episodes: 12, seed: 21, size: 32 });
   byId = new Map(episodes.map((e) => [e.id, e]));
-  srv = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({ reward: 'proactivebench', rp: RP })), maxSessions: 2, sessionTimeout: 0, port: 0 });
+  srv = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({ reward: 'proactivebench', rp: RP })), maxSessions: 2, sessionTimeout: 0, port: 0, log: () => undefined });
 });
 afterAll(() => srv.close());
 
@@ -85,5 +85,27 @@ describe('POST /get_reward (OpenRLHF remote reward model)', () => {
     const c = await post({ query: ['x'], labels: [JSON.stringify({ episode_id: 'nope', turn: 0 })] });
     expect(c.status).toBe(404);
     expect(singleTurnReward({ type: 'unparseable' }, { rc: 1, rp: RP, rw: -1 })).toBe(-1);
+  });
+
+  it('says why it refused a request in its own log, once per message: OpenRLHF shows only the status', async () => {
+    const logged: string[] = [];
+    const own = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({ reward: 'proactivebench', rp: RP })), maxSessions: 1, sessionTimeout: 0, port: 0, log: (m) => logged.push(m) });
+    const post = (b: unknown) => fetch(`${own.url}/get_reward`, { method: 'POST', body: JSON.stringify(b) });
+    // OpenRLHF retries a failed request five times, and a misconfigured run sends the same mistake for every sample.
+    for (let i = 0; i < 5; i++) expect((await post({ query: ['B.'], prompts: [''], labels: [''] })).status).toBe(400);
+    expect((await post({ query: ['B.'], prompts: [''], labels: [JSON.stringify({ episode_id: 'nope' })] })).status).toBe(404);
+    const ok = items(1, 3)[0];
+    expect((await post({ query: [ok.reply], prompts: [''], labels: [ok.row.label] })).status).toBe(200);
+    expect(logged).toEqual([
+      'askfirst env serve: refused POST /get_reward (400): labels[0] is not JSON; expected {"episode_id": "...", "turn": 0} (the label column of `askfirst export --format trl`)',
+      'askfirst env serve: refused POST /get_reward (404): labels[0]: no episode "nope" on this server',
+    ]);
+    await own.close();
+  });
+
+  it('an empty batch is answered with empty lists (OpenRLHF splits each request over every --reward.remote_url, leaving the others none)', async () => {
+    const res = await fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query: [], prompts: [], labels: [] }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ rewards: [], scores: [], extra_logs: { askfirst_correct: [], askfirst_valid_ask: [] } });
   });
 });

@@ -29,6 +29,7 @@ import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
 import { InputError } from '../../util/errors.js';
 import { allowedMethods, listenError, toHttp } from '../errors.js';
+import { RefusalLog } from './refusals.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -92,10 +93,13 @@ export class EnvServer {
   private reaper: NodeJS.Timeout | null = null;
   readonly app: Hono;
   private readonly log: (msg: string) => void;
+  /** OpenRLHF never shows an error body: refused /get_reward requests are said in the server log (refusals.ts). */
+  private readonly rewardRefusals: RefusalLog;
   counters = { sessionsOpened: 0, sessionsReaped: 0, sessionsRefused: 0, steps: 0, errors: 0 };
 
   constructor(private readonly o: EnvServerOptions) {
     this.log = o.log ?? ((m) => console.error(m));
+    this.rewardRefusals = new RefusalLog(this.log, 'POST /get_reward');
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? 16 * 1024 * 1024 });
     this.app = this.routes();
   }
@@ -164,6 +168,7 @@ export class EnvServer {
         return c.json(rewardBatch(o.pool, o.rewarder, body));
       } catch (e) {
         const { status, message } = toHttp(e, this.log);
+        if (status < 500) this.rewardRefusals.note(status, message);
         return c.json({ detail: message }, status as 400);
       }
     });
