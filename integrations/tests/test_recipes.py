@@ -465,7 +465,8 @@ class Recipes(unittest.TestCase):
         self.assertEqual(ds.casts, [("images", ("Sequence", "Image()"))])
 
     def test_train_grpo_saves_the_final_model(self):
-        """train_grpo.py with fake `datasets` and `trl` modules: the trained model is saved in --output-dir, after training."""
+        """train_grpo.py with fake `datasets` and `trl` modules: the trained model is saved in --output-dir, after training;
+        the rollout's token budget fits whole multi-turn episodes."""
         import types
         calls = []
 
@@ -475,7 +476,7 @@ class Recipes(unittest.TestCase):
 
         class FakeTrainer:
             def __init__(self, **kw):
-                calls.append(("init", kw["args"]["output_dir"]))
+                calls.append(("init", kw["args"]["output_dir"], kw["args"]["max_completion_length"]))
 
             def train(self):
                 calls.append(("train",))
@@ -488,7 +489,13 @@ class Recipes(unittest.TestCase):
             "trl": types.SimpleNamespace(GRPOConfig=lambda **kw: kw, GRPOTrainer=FakeTrainer),
         }
         run_with_fake_modules(fakes, "train_grpo", ["train_grpo.py", "--data", "d", "--output-dir", "runs/x"])
-        self.assertEqual(calls, [("init", "runs/x"), ("train",), ("save_model", "runs/x")])
+        self.assertEqual(calls, [("init", "runs/x", 64), ("train",), ("save_model", "runs/x")])
+        # Multi-turn: TRL's max_completion_length holds every turn's reply and tool result (view prompt + image) of the
+        # rollout; 512 cut about half the default suite's canonical paths, each then scored as a reply naming no option.
+        for argv, tokens in ((["--multi-turn"], 2048), (["--multi-turn", "--max-completion-length", "4096"], 4096)):
+            calls.clear()
+            run_with_fake_modules(fakes, "train_grpo", ["train_grpo.py", "--data", "d", "--output-dir", "runs/y", *argv])
+            self.assertEqual(calls[0], ("init", "runs/y", tokens))
 
 
 if __name__ == "__main__":

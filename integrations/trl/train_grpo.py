@@ -18,6 +18,16 @@ from trl import GRPOConfig, GRPOTrainer
 
 from askfirst_trl import AskfirstToolEnv, askfirst_reward
 
+# TRL's max_completion_length bounds the whole rollout: with environment_factory every reply and every tool result
+# (the next view's prompt and its image tokens) counts (grpo_trainer.py drops tool results past it). On the default
+# suite a view's prompt is 190-360 characters and an episode's canonical path (its asks, then the answer) up to 11
+# views; at ~4 characters a token (an estimate, no tokenizer here) plus the tool call and chat markup, ~120 tokens a
+# turn: ~1,200 for the longest path, ~550 on average. 512 cut about half the paths, and a cut rollout is scored as a
+# reply naming no option, so asking as often as the episode needs was paid like a wrong answer. 2,048 holds the
+# longest episode (13 turns); views with more image tokens (ProactiveBench's photos) need more.
+SINGLE_TURN_TOKENS = 64
+MULTI_TURN_TOKENS = 2048
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -27,7 +37,15 @@ def main() -> None:
     ap.add_argument("--output-dir", default="runs/askfirst-grpo")
     ap.add_argument("--num-generations", type=int, default=8)
     ap.add_argument("--max-steps", type=int, default=500)
+    ap.add_argument(
+        "--max-completion-length",
+        type=int,
+        default=None,
+        help=f"tokens per rollout (default {SINGLE_TURN_TOKENS}; with --multi-turn {MULTI_TURN_TOKENS}: TRL counts every turn's "
+        "reply and tool result, images included, and a rollout cut there is scored as a reply naming no option)",
+    )
     a = ap.parse_args()
+    max_completion_length = a.max_completion_length or (MULTI_TURN_TOKENS if a.multi_turn else SINGLE_TURN_TOKENS)
 
     ds = load_dataset("parquet", data_files=os.path.join(a.data, "train.parquet"), split="train")
     ds = ds.cast_column("images", Sequence(Image()))
@@ -36,7 +54,7 @@ def main() -> None:
         num_generations=a.num_generations,
         max_steps=a.max_steps,
         per_device_train_batch_size=a.num_generations,
-        max_completion_length=64 if not a.multi_turn else 512,
+        max_completion_length=max_completion_length,
         learning_rate=1e-5,
         bf16=True,
         use_vllm=True,
