@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalView, EpisodePool } from '../src/environment/episodes.js';
 import { resolveRewardConfig, Rewarder } from '../src/environment/rewards.js';
-import { exportTrl } from '../src/environment/trl-export.js';
+import { exportTrl, trlRows } from '../src/environment/trl-export.js';
 import { parseReply } from '../src/episode/parse.js';
 import { shownOptions } from '../src/episode/prompt.js';
 import { EpisodeState } from '../src/episode/state.js';
@@ -96,6 +96,25 @@ describe('integrations/verl/README.md: the training command', () => {
     const reward = overrides.get('custom_reward_function.path')!;
     expect(readFileSync(join(root, reward), 'utf8')).toContain(`def ${overrides.get('custom_reward_function.name')}(`);
     expect(readFileSync(join(root, overrides.get('actor_rollout_ref.rollout.multi_turn.interaction_config_path')!), 'utf8')).toContain('askfirst_interaction.AskfirstInteraction');
+  });
+
+  it('gives a whole episode room: the response length holds the longest canonical path, and no turn cap cuts it', () => {
+    // verl's ToolAgentLoop ends a rollout at rollout.response_length (data.max_response_length, 512 by default) and at
+    // multi_turn.max_assistant_turns, right after a generation; a cut episode is paid as a reply naming no option.
+    // Tokens are estimated at 4 characters each, plus 16 a turn for the reply and the chat markup.
+    const eps = generateSuite({ episodes: 20, seed: 1, size: 32 });
+    let tokens = 0;
+    let turns = 0;
+    for (const ep of eps) {
+      const rows = trlRows(ep, 'path');
+      const told = rows.slice(1).map((r) => `You now see view ${r.view} (turn ${r.turn + 1} of at most ${r.max_turns}).\n${(r.prompt[0].content[1] as { text: string }).text}`);
+      tokens = Math.max(tokens, told.reduce((n, t) => n + Math.ceil(t.length / 4), 0) + 16 * rows.length);
+      turns = Math.max(turns, rows.length);
+    }
+    expect(turns).toBeGreaterThan(8); // the suite has paths longer than the turn cap the command set before
+    expect(num('data.max_response_length')).toBeGreaterThanOrEqual(tokens);
+    const cap = overrides.get('actor_rollout_ref.rollout.multi_turn.max_assistant_turns');
+    if (cap !== undefined) expect(Number(cap)).toBeGreaterThanOrEqual(Math.max(...eps.map((e) => e.maxTurns)));
   });
 
   it('points the reward function at the server the interaction plays on', () => {
