@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalView, EpisodePool } from '../src/environment/episodes.js';
 import { resolveRewardConfig, Rewarder } from '../src/environment/rewards.js';
-import { exportTrl, trlRows } from '../src/environment/trl-export.js';
+import { exportTrl, trlRows, type TrlRow } from '../src/environment/trl-export.js';
 import { parseReply } from '../src/episode/parse.js';
 import { shownOptions } from '../src/episode/prompt.js';
 import { EpisodeState } from '../src/episode/state.js';
@@ -81,6 +81,34 @@ describe.skipIf(skip !== null)('integrations/ recipes (Python, fake model) again
   }, 180_000);
 });
 
+const promptText = (r: TrlRow) => (r.prompt[0].content[1] as { text: string }).text;
+
+/**
+ * The longest canonical path (its asks, then the answer) of a generated suite, in turns and in estimated tokens: what
+ * comes back after each reply (`told`, at 4 characters a token) plus `perTurn` for the reply and the chat markup.
+ */
+function longestPath(told: (row: TrlRow) => string, perTurn: number): { eps: SuiteEpisode[]; turns: number; tokens: number } {
+  const eps = generateSuite({ episodes: 20, seed: 1, size: 32 });
+  let tokens = 0;
+  let turns = 0;
+  for (const ep of eps) {
+    const rows = trlRows(ep, 'path');
+    tokens = Math.max(tokens, rows.slice(1).reduce((n, r) => n + Math.ceil(told(r).length / 4), 0) + perTurn * rows.length);
+    turns = Math.max(turns, rows.length);
+  }
+  return { eps, turns, tokens };
+}
+
+describe('integrations/trl/train_grpo.py: the multi-turn token budget', () => {
+  it('holds the longest canonical path: TRL counts every reply and tool result (prompt and image) against max_completion_length', () => {
+    // Per turn: the tool call (~25 tokens), the tool message's markup and a 64-pixel view's image tokens (< 16).
+    const { turns, tokens } = longestPath(promptText, 48);
+    expect(turns).toBeGreaterThan(8);
+    const budget = Number(/^MULTI_TURN_TOKENS = (\d+)$/m.exec(readFileSync(join(root, 'integrations/trl/train_grpo.py'), 'utf8'))![1]);
+    expect(budget).toBeGreaterThanOrEqual(tokens);
+  });
+});
+
 describe('integrations/verl/README.md: the training command', () => {
   const md = readFileSync(join(root, 'integrations/verl/README.md'), 'utf8');
   const block = /```bash\n([\s\S]*?)```/.exec(md)![1];
@@ -102,15 +130,7 @@ describe('integrations/verl/README.md: the training command', () => {
     // verl's ToolAgentLoop ends a rollout at rollout.response_length (data.max_response_length, 512 by default) and at
     // multi_turn.max_assistant_turns, right after a generation; a cut episode is paid as a reply naming no option.
     // Tokens are estimated at 4 characters each, plus 16 a turn for the reply and the chat markup.
-    const eps = generateSuite({ episodes: 20, seed: 1, size: 32 });
-    let tokens = 0;
-    let turns = 0;
-    for (const ep of eps) {
-      const rows = trlRows(ep, 'path');
-      const told = rows.slice(1).map((r) => `You now see view ${r.view} (turn ${r.turn + 1} of at most ${r.max_turns}).\n${(r.prompt[0].content[1] as { text: string }).text}`);
-      tokens = Math.max(tokens, told.reduce((n, t) => n + Math.ceil(t.length / 4), 0) + 16 * rows.length);
-      turns = Math.max(turns, rows.length);
-    }
+    const { eps, turns, tokens } = longestPath((r) => `You now see view ${r.view} (turn ${r.turn + 1} of at most ${r.max_turns}).\n${promptText(r)}`, 16);
     expect(turns).toBeGreaterThan(8); // the suite has paths longer than the turn cap the command set before
     expect(num('data.max_response_length')).toBeGreaterThanOrEqual(tokens);
     const cap = overrides.get('actor_rollout_ref.rollout.multi_turn.max_assistant_turns');
