@@ -21,10 +21,11 @@ from askfirst_trl import AskfirstToolEnv, askfirst_reward
 # TRL's max_completion_length bounds the whole rollout: with environment_factory every reply and every tool result
 # (the next view's prompt and its image tokens) counts (grpo_trainer.py drops tool results past it). On the default
 # suite a view's prompt is 190-360 characters and an episode's canonical path (its asks, then the answer) up to 11
-# views; at ~4 characters a token (an estimate, no tokenizer here) plus the tool call and chat markup, ~120 tokens a
-# turn: ~1,200 for the longest path, ~550 on average. 512 cut about half the paths, and a cut rollout is scored as a
-# reply naming no option, so asking as often as the episode needs was paid like a wrong answer. 2,048 holds the
-# longest episode (13 turns); views with more image tokens (ProactiveBench's photos) need more.
+# views; at ~4 characters a token (an estimate, no tokenizer here) plus 48 a turn for the tool call, the markup and
+# a 64-pixel view's image tokens: ~1,270 tokens for the longest path, ~600 on average over 140 episodes, 57 % of them
+# over 512. 512 cut those before their answer, and a cut rollout is scored as a reply naming no option, so asking as
+# often as the episode needs was paid like a wrong answer (tests/integrations-python.test.ts checks the budget
+# against the data). Views with more image tokens (ProactiveBench's photos) need more.
 SINGLE_TURN_TOKENS = 64
 MULTI_TURN_TOKENS = 2048
 
