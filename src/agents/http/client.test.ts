@@ -195,6 +195,25 @@ describe('ChatClient', () => {
     expect(c.stats()).toMatchObject({ requests: 2, logprobsFallbacks: 0, failures: 1 });
   });
 
+  it('keeps asking for logprobs after a 400 that names no field and comes back without them too (vLLM: context length)', async () => {
+    const asked: boolean[] = [];
+    const url = await server((_q, res, _n, b) => {
+      const j = JSON.parse(b);
+      asked.push(j.logprobs === true);
+      if (j.messages[0].content === 'too long') res.writeHead(400).end(JSON.stringify({ object: 'error', message: "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens.", type: 'BadRequestError', param: null, code: 400 }));
+      else ok(res);
+    });
+    const c = new ChatClient(opts(url));
+    const e = await c.complete({ ...body, messages: [{ role: 'user', content: 'too long' }], logprobs: true, top_logprobs: 5 }).catch((x) => x);
+    expect(e).toBeInstanceOf(UpstreamError);
+    expect(e.message).toMatch(/HTTP 400.*maximum context length/);
+    // the resend without logprobs was refused as well: logprobs were not the reason, so later requests still ask for them
+    expect(c.logprobsRefused).toBe(false);
+    await c.complete({ ...body, logprobs: true, top_logprobs: 5 });
+    expect(asked).toEqual([true, false, true]);
+    expect(c.stats()).toMatchObject({ requests: 3, logprobsFallbacks: 0, failures: 1 });
+  });
+
   it('keeps at most `concurrency` requests in flight', async () => {
     let inFlight = 0;
     let peak = 0;

@@ -230,12 +230,16 @@ export class ChatClient {
     } catch (e) {
       // A server that rejects logprobs with 400/422: resend once without them, and stop asking
       // (the documented automatic fallback). A rejection that names another field is the caller's to fix.
+      // Stop asking only once the resend is answered: a refusal that names no field and comes back
+      // without logprobs too (vLLM's "maximum context length" for one long prompt) was not about
+      // them, and must not cost every later request its scores.
       const named = e instanceof UpstreamError ? e.param : undefined;
       if (e instanceof UpstreamError && (e.status === 400 || e.status === 422) && 'logprobs' in b && (!named || named === 'logprobs' || named === 'top_logprobs')) {
-        this.counters.failures--; // not a failure yet
+        this.counters.failures--; // not a failure yet (the resend counts its own)
+        const plain = await this.complete(withoutLogprobs(b), o);
         this.logprobsRefused = true;
         this.counters.logprobsFallbacks++;
-        return this.complete(withoutLogprobs(b), o);
+        return plain;
       }
       throw e;
     }
