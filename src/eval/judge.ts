@@ -95,6 +95,7 @@ export class HttpJudge implements Judge {
       baseUrl,
       apiKey: apiKeyFromEnv(c.apiKeyEnv, env),
       apiKeyHeader: c.apiKeyHeader,
+      apiKeyEnv: c.apiKeyEnv,
       concurrency: c.concurrency,
       timeoutMs: c.timeoutMs,
       retries: c.retries,

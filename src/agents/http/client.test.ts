@@ -147,6 +147,38 @@ describe('ChatClient', () => {
     expect(c.stats().requests).toBe(1);
   });
 
+  it('says whether a 401 came with no key (set the variable) or with one the server refused', async () => {
+    const url = await server((_q, res) => res.writeHead(401).end('{"error":{"message":"Incorrect API key provided"}}'));
+    const none = await new ChatClient(opts(url)).complete(body).catch((x) => x);
+    expect(none.message).toMatch(/HTTP 401 \(no API key was sent: put it in ASKFIRST_API_KEY or OPENAI_API_KEY, or name its variable with --api-key-env\)/);
+    const wrong = await new ChatClient(opts(url, { apiKey: 'sk-wrong-1234' })).complete(body).catch((x) => x);
+    expect(wrong.message).toMatch(/HTTP 401 \(the server refused the API key sent: check the key in the variable --api-key-env names/);
+  });
+
+  it("does not retry a 404 and says what to fix: the model name (vLLM's, Ollama's, OpenAI's model errors) or the base URL's /v1", async () => {
+    const replies: [number, string][] = [
+      [404, JSON.stringify({ object: 'error', message: 'The model `qwen` does not exist.', type: 'NotFoundError', param: null, code: 404 })],
+      [404, JSON.stringify({ error: { message: 'model "qwen" not found, try pulling it first', type: 'api_error', param: null, code: null } })],
+      [404, JSON.stringify({ error: { message: 'The model `qwen` does not exist or you do not have access to it.', type: 'invalid_request_error', param: null, code: 'model_not_found' } })],
+    ];
+    let i = 0;
+    const url = await server((_q, res) => res.writeHead(replies[i][0]).end(replies[i][1]));
+    for (; i < replies.length; i++) {
+      const c = new ChatClient(opts(url));
+      const e = await c.complete({ ...body, model: 'qwen' }).catch((x) => x);
+      expect(e).toBeInstanceOf(UpstreamError);
+      expect(e.message).toContain(`HTTP 404 (the server has no model "qwen": use a name that GET ${url}/models lists, after the "#" of openai:URL#MODEL; with Ollama, ollama pull it first)`);
+      expect(c.stats().requests).toBe(1);
+    }
+    // Ollama's own root (no /v1) answers its plain-text 404; vLLM's FastAPI {"detail":"Not Found"}
+    const root = (await server((_q, res) => res.writeHead(404).end('404 page not found'))).replace(/\/v1$/, '');
+    const e1 = await new ChatClient(opts(root)).complete(body).catch((x) => x);
+    expect(e1.message).toContain(`HTTP 404 (no chat-completions endpoint at ${root}/chat/completions: OpenAI-compatible servers serve it under /v1, so try openai:${root}/v1#m)`);
+    const twice = `${await server((_q, res) => res.writeHead(404).end('{"detail":"Not Found"}'))}/v1`;
+    const e2 = await new ChatClient(opts(twice)).complete(body).catch((x) => x);
+    expect(e2.message).toContain(`HTTP 404 (no chat-completions endpoint at ${twice}/chat/completions: the base URL repeats /v1, so try openai:${twice.replace(/\/v1$/, '')}#m)`);
+  });
+
   it('redacts the key from error messages even when a server echoes it', async () => {
     const url = await server((req, res) => res.writeHead(403).end(`bad key ${req.headers.authorization}`));
     const c = new ChatClient(opts(url, { apiKey: 'sk-secret-123456' }));

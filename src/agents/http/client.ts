@@ -14,7 +14,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setMaxListeners } from 'node:events';
 import { AskfirstError, UpstreamError } from '../../util/errors.js';
 import { ResponseCache, requestKey } from './cache.js';
-import { paramAdvice, parseErrorBody, rejectedParam } from './rejection.js';
+import { paramAdvice, parseErrorBody, rejectedParam, statusAdvice } from './rejection.js';
 import { MAX_RETRY_AFTER_MS, Retryable, abortError, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
 import { Semaphore } from './semaphore.js';
 
@@ -37,6 +37,8 @@ export interface ChatClientOptions {
   apiKey?: string;
   /** How the key is sent: `Authorization: Bearer KEY` (default) or Azure OpenAI's `api-key: KEY`. */
   apiKeyHeader?: 'authorization' | 'api-key';
+  /** The variable the key was read from (named in the advice of a 401 sent without a key). */
+  apiKeyEnv?: string;
   concurrency: number;
   timeoutMs: number;
   retries: number;
@@ -317,9 +319,16 @@ export class ChatClient {
         throw new Retryable('retryOther', `HTTP ${resp.status}`, wait);
       }
       if (resp.status < 200 || resp.status >= 300) {
-        const hint = resp.status === 401 || resp.status === 403 ? ' (set the API-key environment variable, see --api-key-env)' : '';
         const body = parseErrorBody(text);
-        const param = resp.status === 400 || resp.status === 422 ? rejectedParam(body, JSON.parse(payload) as Record<string, unknown>) : undefined;
+        const sent = JSON.parse(payload) as Record<string, unknown>;
+        const hint = statusAdvice(resp.status, body, {
+          baseUrl: this.opts.baseUrl,
+          endpoint: this.endpoint,
+          model: typeof sent.model === 'string' ? sent.model : undefined,
+          keySent: this.opts.apiKey !== undefined,
+          apiKeyEnv: this.opts.apiKeyEnv,
+        });
+        const param = resp.status === 400 || resp.status === 422 ? rejectedParam(body, sent) : undefined;
         if (param && param !== 'logprobs' && param !== 'top_logprobs') {
           throw new UpstreamError(
             `${this.endpoint}: the server rejected the request parameter "${param}" (HTTP ${resp.status}: ${this.redact(snippet(text))}); ${paramAdvice(param)}`,

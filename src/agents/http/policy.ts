@@ -86,6 +86,7 @@ export class HttpPolicy implements Policy {
       baseUrl: this.config.baseUrl,
       apiKey: apiKeyFromEnv(this.config.apiKeyEnv, env),
       apiKeyHeader: this.config.apiKeyHeader,
+      apiKeyEnv: this.config.apiKeyEnv,
       concurrency: this.config.concurrency,
       timeoutMs: this.config.timeoutMs,
       retries: this.config.retries,

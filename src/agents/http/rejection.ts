@@ -1,6 +1,6 @@
 /**
- * What a server's refusal (HTTP 400/422) blames and what to change: the request field it names,
- * and the `askfirst eval` flag that changes it.
+ * What a server's refusal blames and what to change: for HTTP 400/422 the request field it names
+ * and the `askfirst eval` flag that changes it; for 401/403 the key; for 404 the model name or the base URL.
  */
 
 /** An error reply's JSON body (OpenAI: `{"error": {"message", "param", "code"}}`; vLLM: `{"message", "param"}`), or undefined. */
@@ -48,4 +48,41 @@ export function paramAdvice(param: string): string {
     default:
       return `remove "${param}" from --extra-body (or the config file's extraBody)`;
   }
+}
+
+/**
+ * What to fix after a refusal that retrying cannot help, said in the message (empty when there is
+ * nothing to add): a 401/403 sent without a key (set the variable) or with one (the key is wrong);
+ * a 404 that names a model (vLLM's "The model `x` does not exist.", Ollama's `model "x" not found`,
+ * OpenAI's model_not_found: the name after "#") or a 404 of the route (the base URL lacks or repeats `/v1`).
+ */
+export function statusAdvice(
+  status: number,
+  body: Record<string, unknown> | undefined,
+  o: { baseUrl: string; endpoint: string; model?: string; keySent: boolean; apiKeyEnv?: string },
+): string {
+  if (status === 401 || status === 403) {
+    return o.keySent
+      ? ' (the server refused the API key sent: check the key in the variable --api-key-env names, and for Azure OpenAI send it with --api-key-header api-key)'
+      : ` (no API key was sent: put it in ${o.apiKeyEnv ?? 'ASKFIRST_API_KEY'} or OPENAI_API_KEY, or name its variable with --api-key-env)`;
+  }
+  if (status !== 404) return '';
+  const message = typeof body?.message === 'string' ? body.message : '';
+  const base = o.baseUrl.replace(/\/+$/, '');
+  const model = o.model ?? 'MODEL';
+  if (/\bmodel\b/i.test(message) || body?.code === 'model_not_found') {
+    return ` (the server has no model ${JSON.stringify(model)}: use a name that GET ${base}/models lists, after the "#" of openai:URL#MODEL; with Ollama, ollama pull it first)`;
+  }
+  const u = new URL(base);
+  const path = u.pathname.replace(/\/+$/, '');
+  const at = `no chat-completions endpoint at ${o.endpoint}`;
+  if (/\/v1\/v1$/.test(path)) {
+    u.pathname = path.replace(/\/v1$/, '');
+    return ` (${at}: the base URL repeats /v1, so try openai:${u.toString().replace(/\/+$/, '')}#${model})`;
+  }
+  if (!/\/v\d+(beta)?$/.test(path) && !/\/deployments\//.test(path)) {
+    u.pathname = `${path}/v1`;
+    return ` (${at}: OpenAI-compatible servers serve it under /v1, so try openai:${u.toString()}#${model})`;
+  }
+  return ` (${at}: check the base URL; GET ${base}/models should list the model)`;
 }
