@@ -60,6 +60,24 @@ describe('helpers', () => {
     expect(() => parseChatBody('{"choices":[')).toThrow(/not JSON/);
     expect(() => parseChatBody('{"choices":[]}')).toThrow(/choices/);
   });
+  it("takes a reasoning model's first answer token, not its reasoning's (SGLang's and vLLM's logprobs cover the <think> span too)", () => {
+    const tok = (token: string, tops: [string, number][] = [[token, -0.01]]) => ({ token, logprob: tops[0][1], top_logprobs: tops.map(([t, l]) => ({ token: t, logprob: l })) });
+    const answer = tok('B', [['B', -0.1], ['A', -2.5]]);
+    const reasoning = [tok('<think>'), tok('Okay', [['Okay', -0.2], ['A', -6]]), tok(' so'), tok('</think>'), tok('\n\n')];
+    const parse = (message: Record<string, unknown>, content: unknown[]) => parseChatBody(JSON.stringify({ choices: [{ message, logprobs: { content }, finish_reason: 'stop' }] })).firstTokenTop;
+    const want = [{ token: 'B', logprob: -0.1 }, { token: 'A', logprob: -2.5 }];
+    // reasoning split off by the server's parser, its tokens still in logprobs
+    expect(parse({ content: 'B.', reasoning_content: 'Okay so' }, [...reasoning, answer, tok('.')])).toEqual(want);
+    // no parser: the think block is in the content
+    expect(parse({ content: '<think>Okay so</think>\n\nB.' }, [...reasoning, answer, tok('.')])).toEqual(want);
+    // logprobs aligned with the content, as OpenAI's spec has it (Ollama's "reasoning" field)
+    expect(parse({ content: 'B.', reasoning: 'Okay so' }, [answer, tok('.')])).toEqual(want);
+    // only reasoning tokens (cut off before the answer, or their end not marked): no scores rather than the reasoning's
+    expect(parse({ content: 'B.', reasoning_content: 'Okay so' }, reasoning.slice(0, 3))).toBeUndefined();
+    expect(parse({ content: '<think>Okay so' }, reasoning.slice(0, 3))).toBeUndefined();
+    // a model without reasoning: its first token, as before
+    expect(parse({ content: 'Okay' }, [reasoning[1]])).toEqual([{ token: 'Okay', logprob: -0.2 }, { token: 'A', logprob: -6 }]);
+  });
   it('canonical JSON sorts keys so equal requests share a cache key', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
     expect(requestKey('u', { a: 1, b: 2 })).toBe(requestKey('u', { b: 2, a: 1 }));

@@ -83,13 +83,41 @@ export type ClientStats = {
 /** Run signals whose listener limit was lifted (many requests wait on one run signal at once). */
 const listenerLimitRaised = new WeakSet<AbortSignal>();
 
+type TokenLogprob = { token?: unknown; logprob?: unknown; top_logprobs?: unknown };
+
+/**
+ * The position of the answer's first token in a chat `logprobs.content[]`. A reasoning model's
+ * logprobs may cover its reasoning too (SGLang's and vLLM's do, `<think>…</think>` markers
+ * included, while `message.content` holds the answer only): then the first token after `</think>`
+ * that is not whitespace. When the message carries reasoning (`reasoning_content`, or Ollama's
+ * `reasoning`) or the tokens open a `<think>` block but no `</think>` token is there, the tokens
+ * are the answer's only if their text begins with the answer; else -1 (no scores: the
+ * alternatives at the first position would be the reasoning's, not the answer's).
+ */
+function answerStart(content: readonly TokenLogprob[], message: Record<string, unknown> | undefined, text: string): number {
+  const tokenText = (t: TokenLogprob) => (typeof t?.token === 'string' ? t.token : '');
+  const end = content.findIndex((t) => tokenText(t).includes('</think>'));
+  const firstWord = (from: number) => {
+    for (let i = from; i < content.length; i++) if (tokenText(content[i]).trim()) return i;
+    return -1;
+  };
+  if (end >= 0) return firstWord(end + 1);
+  const reasoning = [message?.reasoning_content, message?.reasoning].some((r) => typeof r === 'string' && r.trim() !== '');
+  const joined = content.map(tokenText).join('').trimStart();
+  if (!reasoning && !joined.startsWith('<think>')) return 0;
+  const answer = text.trim();
+  return answer && !answer.startsWith('<think>') && joined.startsWith(answer.slice(0, 8)) ? firstWord(0) : -1;
+}
+
 /** Pull the first-token alternatives out of either logprobs shape (chat `content[]` or legacy `top_logprobs[]`). */
-function firstTokenTop(choice: Record<string, unknown>): TopLogprob[] | undefined {
+function firstTokenTop(choice: Record<string, unknown>, text: string): TopLogprob[] | undefined {
   const lp = choice.logprobs as Record<string, unknown> | null | undefined;
   if (!lp || typeof lp !== 'object') return undefined;
-  const content = lp.content as { token?: unknown; logprob?: unknown; top_logprobs?: unknown }[] | undefined;
+  const content = lp.content as TokenLogprob[] | undefined;
   if (Array.isArray(content) && content.length) {
-    const first = content[0];
+    const at = answerStart(content, choice.message as Record<string, unknown> | undefined, text);
+    if (at < 0) return undefined;
+    const first = content[at];
     const tops = Array.isArray(first.top_logprobs) ? (first.top_logprobs as { token?: unknown; logprob?: unknown }[]) : [];
     const out = tops
       .filter((t) => typeof t.token === 'string' && typeof t.logprob === 'number')
@@ -133,7 +161,7 @@ export function parseChatBody(text: string): ChatResult {
   }
   return {
     text: content as string,
-    firstTokenTop: firstTokenTop(c),
+    firstTokenTop: firstTokenTop(c, content as string),
     finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : undefined,
   };
 }
