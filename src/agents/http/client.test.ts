@@ -78,6 +78,12 @@ describe('helpers', () => {
     // a model without reasoning: its first token, as before
     expect(parse({ content: 'Okay' }, [reasoning[1]])).toEqual([{ token: 'Okay', logprob: -0.2 }, { token: 'A', logprob: -6 }]);
   });
+  it('says what a 200 without choices held: an error object (proxies such as OpenRouter and LiteLLM send them) or an empty list', async () => {
+    expect(() => parseChatBody('{"error":{"message":"Provider returned error","code":502}}')).toThrow('reply has no choices but an error: Provider returned error');
+    expect(() => parseChatBody('{"id":"x","choices":[]}')).toThrow('reply has an empty "choices" list');
+    const url = await server((_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"error":{"message":"Upstream idle timeout"}}'));
+    await expect(new ChatClient(opts(url, { retries: 1 })).complete(body)).rejects.toThrow(/gave up after 2 attempts \(last: reply has no choices but an error: Upstream idle timeout\)/);
+  });
   it('canonical JSON sorts keys so equal requests share a cache key', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
     expect(requestKey('u', { a: 1, b: 2 })).toBe(requestKey('u', { b: 2, a: 1 }));

@@ -146,7 +146,12 @@ export function parseChatBody(text: string): ChatResult {
   }
   const choice = (body as { choices?: unknown })?.choices;
   if (!Array.isArray(choice) || !choice.length || typeof choice[0] !== 'object' || choice[0] === null) {
-    throw new Retryable('retryMalformed', 'reply has no choices[0]');
+    // Proxies (OpenRouter, LiteLLM) may answer 200 with an error object: say what it said.
+    const error = parseErrorBody(text);
+    if (!Array.isArray(choice) && error && body && typeof body === 'object' && 'error' in body && typeof error.message === 'string') {
+      throw new Retryable('retryMalformed', `reply has no choices but an error: ${snippet(error.message)}`);
+    }
+    throw new Retryable('retryMalformed', Array.isArray(choice) && !choice.length ? 'reply has an empty "choices" list' : 'reply has no choices[0]');
   }
   const c = choice[0] as Record<string, unknown>;
   const msg = c.message as { content?: unknown } | undefined;
@@ -294,7 +299,7 @@ export class ChatClient {
         if (attempt >= this.opts.retries) {
           this.counters.failures++;
           throw new UpstreamError(
-            `${this.endpoint}: gave up after ${attempt + 1} attempt${attempt === 0 ? '' : 's'} (last: ${e.message}); check the server, or raise --retries/--timeout`,
+            `${this.endpoint}: gave up after ${attempt + 1} attempt${attempt === 0 ? '' : 's'} (last: ${this.redact(e.message)}); check the server, or raise --retries/--timeout`,
           );
         }
         this.counters.retries++;
