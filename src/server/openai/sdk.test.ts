@@ -97,6 +97,26 @@ describe('openai SDK → askfirst serve', () => {
     expect(ok.choices[0].logprobs!.content![0].logprob).toBeLessThan(0);
   });
 
+  it('stop ends each reply before its first stop sequence, streamed too; a stop or response_format it cannot honour is a 400 naming it', async () => {
+    for (const stop of ['.', ['\n', '.'], ['zz', '.', 'yy', 'xx']]) {
+      const r = await client.chat.completions.create({ model: 'rnd', messages: turn(), n: 3, temperature: 1, stop });
+      expect(r.choices.map((c) => c.message.content), JSON.stringify(stop)).toEqual(expect.arrayContaining([expect.stringMatching(/^[ABC]$/)]));
+      expect(r.choices.every((c) => /^[ABC]$/.test(c.message.content!) && c.finish_reason === 'stop')).toBe(true);
+      expect(r.usage!.completion_tokens).toBe(3);
+    }
+    const chunks = [];
+    for await (const c of await client.chat.completions.create({ model: 'rnd', messages: turn(), stream: true, stop: '.' })) chunks.push(c);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toMatch(/^[ABC]$/);
+    expect((await client.chat.completions.create({ model: 'rnd', messages: turn(), stop: null })).choices[0].message.content).toMatch(/^[ABC]\.$/);
+    const bad: [string, unknown][] = [['stop', 5], ['stop', ['a', 'b', 'c', 'd', 'e']], ['stop', [1]], ['response_format', { type: 'json_object' }], ['response_format', { type: 'json_schema', json_schema: { name: 'x', schema: {} } }]];
+    for (const [k, v] of bad) {
+      const e = (await client.chat.completions.create({ model: 'rnd', messages: turn(), [k]: v } as never).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+      expect(e, `${k}=${JSON.stringify(v)}`).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e.param).toBe(k);
+    }
+    expect((await client.chat.completions.create({ model: 'rnd', messages: turn(), response_format: { type: 'text' } })).choices[0].message.content).toMatch(/^[ABC]\.$/);
+  });
+
   it('streams chat.completion.chunk events that the SDK reads, ending with [DONE]', async () => {
     const chunks = [];
     for await (const c of await client.chat.completions.create({ model: 'rnd', messages: turn(), stream: true })) chunks.push(c);

@@ -8,7 +8,9 @@
  *                              `temperature` (0–2, greedy at 0, the default), `n` (1–128),
  *                              `top_logprobs` (0–20), `max_tokens`/`max_completion_tokens` (≥ 1,
  *                              checked, not applied: replies are short) out of range are 400s
- *                              naming the field; other fields are ignored;
+ *                              naming the field; `stop` (a string or up to 4) ends each reply
+ *                              before its first stop sequence; `response_format` other than
+ *                              text is a 400 (replies are never JSON); other fields are ignored;
  *                              `n` gives n choices (one policy reply each, each sampled from a
  *                              stream of its own: `Observation.draw`);
  *                              `stream: true` is answered as one SSE chunk per choice (plus
@@ -194,6 +196,43 @@ export function numberParam(body: Record<string, unknown>, name: string, min: nu
   return v;
 }
 
+/** OpenAI's `stop`: a string or a list of up to 4 strings (absent or null: none); anything else is a 400 naming it. */
+export function stopParam(body: Record<string, unknown>): string[] {
+  const v = body.stop;
+  if (v === undefined || v === null) return [];
+  const list: unknown = typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(list) || list.length > 4 || !list.every((x) => typeof x === 'string')) {
+    throw new ParamError('BAD_INPUT', 'stop', `"stop" must be a string or a list of up to 4 strings; got ${JSON.stringify(v).slice(0, 80)}`);
+  }
+  return (list as string[]).filter((x) => x !== '');
+}
+
+/** The reply up to its first stop sequence, which is left out (as OpenAI returns it). */
+export function cutAtStop(reply: string, stops: readonly string[]): string {
+  let end = reply.length;
+  for (const x of stops) {
+    const i = reply.indexOf(x);
+    if (i >= 0 && i < end) end = i;
+  }
+  return reply.slice(0, end);
+}
+
+/**
+ * OpenAI's `response_format`: only `{"type": "text"}` (or none) can be honoured, since a reply is an
+ * option's letter or text; JSON modes are a 400 naming the field rather than a reply the client cannot parse.
+ */
+export function checkResponseFormat(body: Record<string, unknown>): void {
+  const v = body.response_format;
+  if (v === undefined || v === null) return;
+  const type = typeof v === 'object' && !Array.isArray(v) ? (v as { type?: unknown }).type : undefined;
+  if (type === 'text') return;
+  throw new ParamError(
+    'BAD_INPUT',
+    'response_format',
+    `"response_format" ${JSON.stringify(type ?? v).slice(0, 80)} cannot be honoured: this server replies with an option's letter or text, never JSON; leave it out or send {"type": "text"}`,
+  );
+}
+
 /** OpenAI-style logprobs for the reply's first token: one alternative per option letter. */
 function letterLogprobs(reply: string, scores: readonly number[], top: number) {
   const alts = scores.map((logprob, i) => ({ token: optionLetter(i), logprob, bytes: null })).sort((a, b) => b.logprob - a.logprob);
@@ -316,6 +355,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const n = numberParam(body, 'n', 1, 128, true) ?? 1;
       for (const k of ['max_tokens', 'max_completion_tokens']) numberParam(body, k, 1, Number.MAX_SAFE_INTEGER, true);
       const top = numberParam(body, 'top_logprobs', 0, 20, true) ?? obs.options.length;
+      const stops = stopParam(body);
+      checkResponseFormat(body);
       let replies: PolicyReply[];
       try {
         // n choices: n observations in the same batch, each its own draw (sampled ones are drawn
@@ -329,6 +370,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         throw e;
       }
       served++;
+      if (stops.length) replies = replies.map((r) => ({ ...r, reply: cutAtStop(r.reply, stops) }));
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
       const choices = replies.map((r, index) => ({
         index,
