@@ -203,6 +203,21 @@ describe('ChatClient', () => {
     expect(e2.message).toContain(`HTTP 404 (no chat-completions endpoint at ${twice}/chat/completions: the base URL repeats /v1, so try openai:${twice.replace(/\/v1$/, '')}#m)`);
   });
 
+  it("does not retry OpenAI's insufficient_quota 429 and says so; other 429/5xx keep the server's message for the give-up line; a 413 points at --max-pixels", async () => {
+    const quota = { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } };
+    const q = await server((_q, res) => res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify(quota)));
+    const c = new ChatClient(opts(q));
+    const e = await c.complete(body).catch((x) => x);
+    expect(e).toBeInstanceOf(UpstreamError);
+    expect(e.message).toMatch(/HTTP 429 \(the account's quota is used up: add credit or raise its limit; retrying does not help\): .*exceeded your current quota/);
+    expect(c.stats()).toMatchObject({ requests: 1, retries: 0, failures: 1 });
+    const busy = await server((_q, res) => res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"Engine is overloaded"}}'));
+    await expect(new ChatClient(opts(busy, { retries: 1 })).complete(body)).rejects.toThrow(/gave up after 2 attempts \(last: HTTP 503: Engine is overloaded\)/);
+    const big = await server((_q, res) => res.writeHead(413).end('<html>413 Request Entity Too Large</html>'));
+    const e413 = await new ChatClient(opts(big)).complete(body).catch((x) => x);
+    expect(e413.message).toMatch(/HTTP 413 \(the request is larger than the server accepts: send smaller views with --max-pixels N \(e\.g\. 1000000\), or raise the server's body limit\)/);
+  });
+
   it('redacts the key from error messages even when a server echoes it', async () => {
     const url = await server((req, res) => res.writeHead(403).end(`bad key ${req.headers.authorization}`));
     const c = new ChatClient(opts(url, { apiKey: 'sk-secret-123456' }));

@@ -344,15 +344,20 @@ export class ChatClient {
         throw new Retryable('retryNetwork', `network error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       const text = resp.text;
-      if ((resp.status < 200 || resp.status >= 300) && shouldRetry(resp.status, headerValue(resp.headers['x-should-retry'])?.trim().toLowerCase())) {
+      const failed = resp.status < 200 || resp.status >= 300;
+      const body = failed ? parseErrorBody(text) : undefined;
+      // OpenAI's 429 for a used-up quota is not a rate limit: no wait makes it pass.
+      const quota = resp.status === 429 && (body?.code === 'insufficient_quota' || body?.type === 'insufficient_quota');
+      if (failed && !quota && shouldRetry(resp.status, headerValue(resp.headers['x-should-retry'])?.trim().toLowerCase())) {
         const wait = retryAfterOf(resp.headers);
-        if (resp.status === 429) throw new Retryable('retry429', 'HTTP 429 (rate limited)', wait);
-        if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}`, wait);
-        if (resp.status === 408) throw new Retryable('retryTimeout', 'HTTP 408 (request timeout)', wait);
-        throw new Retryable('retryOther', `HTTP ${resp.status}`, wait);
+        // the server's own words, for the give-up message
+        const said = typeof body?.message === 'string' && body.message.trim() ? `: ${snippet(body.message)}` : '';
+        if (resp.status === 429) throw new Retryable('retry429', `HTTP 429 (rate limited)${said}`, wait);
+        if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}${said}`, wait);
+        if (resp.status === 408) throw new Retryable('retryTimeout', `HTTP 408 (request timeout)${said}`, wait);
+        throw new Retryable('retryOther', `HTTP ${resp.status}${said}`, wait);
       }
-      if (resp.status < 200 || resp.status >= 300) {
-        const body = parseErrorBody(text);
+      if (failed) {
         const sent = JSON.parse(payload) as Record<string, unknown>;
         const hint = statusAdvice(resp.status, body, {
           baseUrl: this.opts.baseUrl,

@@ -1,6 +1,7 @@
 /**
  * What a server's refusal blames and what to change: for HTTP 400/422 the request field it names
- * and the `askfirst eval` flag that changes it; for 401/403 the key; for 404 the model name or the base URL.
+ * and the `askfirst eval` flag that changes it; for 401/403 the key; for 404 the model name or the base URL;
+ * for 413 the image size; for a 429 of a used-up quota, the account.
  */
 
 /** An error reply's JSON body (OpenAI: `{"error": {"message", "param", "code"}}`; vLLM: `{"message", "param"}`), or undefined. */
@@ -53,6 +54,7 @@ export function paramAdvice(param: string): string {
 /**
  * What to fix after a refusal that retrying cannot help, said in the message (empty when there is
  * nothing to add): a 401/403 sent without a key (set the variable) or with one (the key is wrong);
+ * a 429 that is not retried (OpenAI's insufficient_quota); a 413 (smaller views);
  * a 404 that names a model (vLLM's "The model `x` does not exist.", Ollama's `model "x" not found`,
  * OpenAI's model_not_found: the name after "#") or a 404 of the route (the base URL lacks or repeats `/v1`).
  */
@@ -66,6 +68,8 @@ export function statusAdvice(
       ? ' (the server refused the API key sent: check the key in the variable --api-key-env names, and for Azure OpenAI send it with --api-key-header api-key)'
       : ` (no API key was sent: put it in ${o.apiKeyEnv ?? 'ASKFIRST_API_KEY'} or OPENAI_API_KEY, or name its variable with --api-key-env)`;
   }
+  if (status === 429 && (body?.code === 'insufficient_quota' || body?.type === 'insufficient_quota')) return " (the account's quota is used up: add credit or raise its limit; retrying does not help)";
+  if (status === 413) return " (the request is larger than the server accepts: send smaller views with --max-pixels N (e.g. 1000000), or raise the server's body limit)";
   if (status !== 404) return '';
   const message = typeof body?.message === 'string' ? body.message : '';
   const base = o.baseUrl.replace(/\/+$/, '');
