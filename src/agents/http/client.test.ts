@@ -218,6 +218,14 @@ describe('ChatClient', () => {
     expect(e413.message).toMatch(/HTTP 413 \(the request is larger than the server accepts: send smaller views with --max-pixels N \(e\.g\. 1000000\), or raise the server's body limit\)/);
   });
 
+  it('does not follow a redirect (a POST would lose its body) and names where to point the base URL instead', async () => {
+    const url = await server((_q, res) => res.writeHead(301, { location: 'https://api.example.test/v1/chat/completions' }).end());
+    const c = new ChatClient(opts(url));
+    const e = await c.complete(body).catch((x) => x);
+    expect(e.message).toMatch(/HTTP 301 \(the server redirects to https:\/\/api\.example\.test\/v1\/chat\/completions: use openai:https:\/\/api\.example\.test\/v1#m as the base URL\)/);
+    expect(c.stats().requests).toBe(1);
+  });
+
   it('redacts the key from error messages even when a server echoes it', async () => {
     const url = await server((req, res) => res.writeHead(403).end(`bad key ${req.headers.authorization}`));
     const c = new ChatClient(opts(url, { apiKey: 'sk-secret-123456' }));

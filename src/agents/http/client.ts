@@ -365,6 +365,7 @@ export class ChatClient {
           model: typeof sent.model === 'string' ? sent.model : undefined,
           keySent: this.opts.apiKey !== undefined,
           apiKeyEnv: this.opts.apiKeyEnv,
+          location: headerValue(resp.headers.location) ?? undefined,
         });
         const param = resp.status === 400 || resp.status === 422 ? rejectedParam(body, sent) : undefined;
         if (param && param !== 'logprobs' && param !== 'top_logprobs') {

@@ -54,15 +54,25 @@ export function paramAdvice(param: string): string {
 /**
  * What to fix after a refusal that retrying cannot help, said in the message (empty when there is
  * nothing to add): a 401/403 sent without a key (set the variable) or with one (the key is wrong);
- * a 429 that is not retried (OpenAI's insufficient_quota); a 413 (smaller views);
+ * a 429 that is not retried (OpenAI's insufficient_quota); a 413 (smaller views); a redirect (where to);
  * a 404 that names a model (vLLM's "The model `x` does not exist.", Ollama's `model "x" not found`,
  * OpenAI's model_not_found: the name after "#") or a 404 of the route (the base URL lacks or repeats `/v1`).
  */
 export function statusAdvice(
   status: number,
   body: Record<string, unknown> | undefined,
-  o: { baseUrl: string; endpoint: string; model?: string; keySent: boolean; apiKeyEnv?: string },
+  o: { baseUrl: string; endpoint: string; model?: string; keySent: boolean; apiKeyEnv?: string; location?: string },
 ): string {
+  if (status >= 300 && status < 400 && o.location) {
+    // Not followed: a 301/302 turns a POST into a GET without its body. The new base URL is the target less the route.
+    const target = new URL(o.location, o.endpoint);
+    let base: string | undefined;
+    if (target.pathname.endsWith('/chat/completions')) {
+      target.pathname = target.pathname.slice(0, -'/chat/completions'.length);
+      base = target.toString().replace(/\/+$/, '');
+    }
+    return ` (the server redirects to ${o.location}${base ? `: use openai:${base}#${o.model ?? 'MODEL'} as the base URL` : ': point the base URL there'})`;
+  }
   if (status === 401 || status === 403) {
     return o.keySent
       ? ' (the server refused the API key sent: check the key in the variable --api-key-env names, and for Azure OpenAI send it with --api-key-header api-key)'
