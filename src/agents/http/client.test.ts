@@ -226,6 +226,13 @@ describe('ChatClient', () => {
     expect(c.stats().requests).toBe(1);
   });
 
+  it('says what a refused connection or an unknown host means when it gives up', async () => {
+    const refused = await new ChatClient(opts('http://127.0.0.1:1/v1', { retries: 1 })).complete(body).catch((x) => x);
+    expect(refused.message).toMatch(/gave up after 2 attempts \(last: network error: ECONNREFUSED \(nothing listens at 127\.0\.0\.1:1: is the server running, on that port\?\)\)/);
+    const unknown = await new ChatClient(opts('http://no-such-host.invalid/v1', { retries: 0 })).complete(body).catch((x) => x);
+    expect(unknown.message).toMatch(/network error: (ENOTFOUND|EAI_AGAIN) \(the host no-such-host\.invalid was not found: check the base URL\)/);
+  });
+
   it('redacts the key from error messages even when a server echoes it', async () => {
     const url = await server((req, res) => res.writeHead(403).end(`bad key ${req.headers.authorization}`));
     const c = new ChatClient(opts(url, { apiKey: 'sk-secret-123456' }));

@@ -341,7 +341,8 @@ export class ChatClient {
       } catch (e) {
         if (o.signal?.aborted) throw abortError();
         if (ctl.signal.aborted) throw new Retryable('retryTimeout', `no complete reply within ${this.opts.timeoutMs} ms`);
-        throw new Retryable('retryNetwork', `network error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Retryable('retryNetwork', `network error: ${code ?? (e as Error).message}${networkAdvice(code, this.url)}`);
       }
       const text = resp.text;
       const failed = resp.status < 200 || resp.status >= 300;
@@ -385,6 +386,13 @@ export class ChatClient {
       o.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** What a connection error means for the base URL (retried all the same: a server may be starting, DNS may blink). */
+function networkAdvice(code: string | undefined, url: URL): string {
+  if (code === 'ECONNREFUSED') return ` (nothing listens at ${url.host}: is the server running, on that port?)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return ` (the host ${url.hostname} was not found: check the base URL)`;
+  return '';
 }
 
 function withoutLogprobs(b: Record<string, unknown>): Record<string, unknown> {
