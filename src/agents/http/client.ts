@@ -1,7 +1,8 @@
 /**
  * A robust client for OpenAI-compatible `POST …/chat/completions` (Ollama, vLLM, llama.cpp's
  * server, LM Studio, hosted APIs): a concurrency limit, a per-attempt timeout
- * (AbortController), retries with exponential backoff and jitter (half fixed, half random) on 408 / 409 / 429 / 5xx
+ * (AbortController), retries with exponential backoff and jitter (half fixed, half random) on 408 / 409 / 429 (not
+ * OpenAI's insufficient_quota, which no wait cures) / 5xx
  * (the OpenAI SDK's statuses; a server's `x-should-retry: true|false` overrides) / network
  * errors / timeouts / malformed bodies, honouring `retry-after-ms` and `Retry-After`, an optional response cache,
  * and counters for the run summary. Requests go through node:http(s) with a keep-alive agent
