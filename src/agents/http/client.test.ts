@@ -233,6 +233,17 @@ describe('ChatClient', () => {
     expect(unknown.message).toMatch(/network error: (ENOTFOUND|EAI_AGAIN) \(the host no-such-host\.invalid was not found: check the base URL\)/);
   });
 
+  it('does not retry a streamed reply (stream: true in --extra-body, or a gateway that streams by default) and says to send stream: false', async () => {
+    const url = await server((_q, res) =>
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'B.' } }] })}\n\ndata: [DONE]\n\n`),
+    );
+    const c = new ChatClient(opts(url));
+    const e = await c.complete({ ...body, stream: true }).catch((x) => x);
+    expect(e).toBeInstanceOf(UpstreamError);
+    expect(e.message).toMatch(/the server streamed its reply \(text\/event-stream\); askfirst reads one JSON reply: remove "stream" from --extra-body, or add "stream": false to it/);
+    expect(c.stats()).toMatchObject({ requests: 1, retries: 0, failures: 1 });
+  });
+
   it('redacts the key from error messages even when a server echoes it', async () => {
     const url = await server((req, res) => res.writeHead(403).end(`bad key ${req.headers.authorization}`));
     const c = new ChatClient(opts(url, { apiKey: 'sk-secret-123456' }));

@@ -381,6 +381,13 @@ export class ChatClient {
         const blamed = param ?? (typeof body?.param === 'string' && body.param ? body.param : undefined);
         throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${this.redact(snippet(text))}`, { status: resp.status, param: blamed });
       }
+      // A stream (asked for in --extra-body, or a gateway's default) comes back the same on every retry.
+      if (/^text\/event-stream/i.test(headerValue(resp.headers['content-type']) ?? '') || /^\s*data:/.test(text)) {
+        throw new UpstreamError(
+          `${this.endpoint}: the server streamed its reply (text/event-stream); askfirst reads one JSON reply: remove "stream" from --extra-body, or add "stream": false to it`,
+          { status: resp.status },
+        );
+      }
       return parseChatBody(text);
     } finally {
       clearTimeout(timer);
