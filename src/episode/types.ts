@@ -133,8 +133,12 @@ export interface EpisodeRecord {
 export const RECORD_TEXT_FIELDS = ['replies', 'prompts', 'parsed', 'targets'] as const;
 
 /**
- * An episode record without its per-turn text (`RECORD_TEXT_FIELDS`): everything every metric, interval and
- * breakdown reads (episode/metrics.ts, eval/intervals.ts), at a fraction of the memory — `askfirst report` holds every
- * record of every run it compares this way (report/eval-report.ts). Every `EpisodeRecord` is one.
+ * An episode record without its per-turn text (`RECORD_TEXT_FIELDS`) and views: everything every metric, interval and
+ * breakdown reads (episode/metrics.ts, eval/intervals.ts, report/data.ts), at a fraction of the memory — `askfirst
+ * report` holds every record of every run it compares this way (report/eval-report.ts). Of the per-turn lists, the
+ * figures read only the first move (`actions[0]`: over-asking, abstaining at once, ask-vs-guess) and the last view's
+ * informativeness (`informative`'s last entry: whether a guess can be told), so a holder of many records may keep only
+ * those (eval-report.ts compactRecord: `actions` of one move, `informative` of one entry); read anything else per turn
+ * from the full record. Every `EpisodeRecord` is one.
  */
-export type EpisodeRecordCore = Omit<EpisodeRecord, (typeof RECORD_TEXT_FIELDS)[number]>;
+export type EpisodeRecordCore = Omit<EpisodeRecord, (typeof RECORD_TEXT_FIELDS)[number] | 'views'>;

@@ -92,9 +92,15 @@ describe('readEvalRun: what it holds', () => {
 
     const run = await readEvalRun(dir);
     const held = run.records.proactive!;
-    // every figure's field, none of the per-turn text (it was every record held whole, and its JSON besides)
-    expect(held).toEqual(onFile.map(({ replies: _r, prompts: _p, parsed: _pa, targets: _t, ...core }) => core));
-    for (const r of held) expect(Object.keys(r)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^(replies|prompts|parsed|targets)$/)]));
+    // every figure's field, none of the per-turn text (it was every record held whole, and its JSON besides), no views,
+    // and of the per-turn lists only what the figures read: the first move and the last view's informativeness
+    expect(onFile.some((r) => r.actions.length > 1)).toBe(true);
+    expect(held).toEqual(
+      onFile.map(({ replies: _r, prompts: _p, parsed: _pa, targets: _t, views: _v, actions, informative, ...core }) => ({ ...core, actions: [actions[0]], informative: [informative!.at(-1)] })),
+    );
+    for (const r of held) expect(Object.keys(r)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^(replies|prompts|parsed|targets|views)$/)]));
+    // the same figures as from the records whole
+    expect(intervalSummary(held)).toEqual(intervalSummary(onFile));
     expect(JSON.stringify(held)).not.toContain(onFile[0].prompts![0]);
     expect(run.files).toEqual({ proactive: file });
 

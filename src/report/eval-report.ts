@@ -13,7 +13,8 @@ import { basename, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { EVAL_MODES, type EpisodeRecord, type EpisodeRecordCore, type EvalMode } from '../episode/types.js';
 import { intervalSummary, type IntervalSummary, type Intervals } from '../eval/intervals.js';
-import { loadData, type LoadedData } from '../suite/open.js';
+import { loadDataEpisodes } from '../suite/open.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { pngDataUrl } from '../scenes/png.js';
 import { fitPixels } from '../scenes/resize.js';
 import { streamJsonl } from '../util/jsonl.js';
@@ -28,7 +29,7 @@ import { MISSING } from '../util/missing.js';
 
 /**
  * One `askfirst eval --out DIR`: its summary.json and every mode's records. readEvalRun keeps the records without their
- * text (EpisodeRecordCore: a run of thousands of episodes holds its replies and prompts nowhere), and `files` names the
+ * text and per-turn lists (compactRecord: a run of thousands of episodes holds its replies, prompts, views and later moves nowhere), and `files` names the
  * results.jsonl each mode was read from, read a second time for the full records of the example episodes only
  * (readFullRecords). A run made in memory may leave `files` out and give full records.
  */
@@ -68,7 +69,7 @@ export async function readEvalRun(dir: string): Promise<EvalRun> {
 }
 
 /**
- * The records of a results.jsonl, one per episode, without their text (EpisodeRecordCore), read a line at a time. A line
+ * The records of a results.jsonl, one per episode, compact (compactRecord), read a line at a time. A line
  * cut short by a crash (the last, without its newline) is dropped, as the results store does when the run resumes
  * (eval/store.ts); a second record of an episode — a file concatenated or merged by hand — is an error naming both
  * lines: it would count the episode twice in every metric, and quietly keeping either would hide that (or which play the
@@ -89,7 +90,7 @@ async function episodeRecords(file: string): Promise<EpisodeRecordCore[]> {
       );
     }
     first.set(value.id, { line, digest });
-    recs.push(withoutText(value));
+    recs.push(compactRecord(value));
   }
   return recs;
 }
@@ -100,10 +101,14 @@ function checkRecord(value: EpisodeRecord, file: string, line: number): void {
   }
 }
 
-/** The record without its per-turn text (a new object: the text is not kept alive by it). */
-export function withoutText(r: EpisodeRecord): EpisodeRecordCore {
-  const { replies: _replies, prompts: _prompts, parsed: _parsed, targets: _targets, ...core } = r;
-  return core;
+/**
+ * What the report holds of a record (a new object: nothing else of the record is kept alive by it): no per-turn text
+ * and no views, `actions` cut to the first move and `informative` to the last view's entry — all that any figure reads
+ * (EpisodeRecordCore); the examples read their full records again (readFullRecords).
+ */
+export function compactRecord(r: EpisodeRecord): EpisodeRecordCore {
+  const { replies: _replies, prompts: _prompts, parsed: _parsed, targets: _targets, views: _views, actions, informative, ...rest } = r;
+  return { ...rest, actions: actions.slice(0, 1), ...(informative ? { informative: informative.slice(-1) } : {}) };
 }
 
 /**
@@ -275,8 +280,14 @@ export function pickDisagreements(runs: readonly EvalRun[], mode: EvalMode, max 
   return ids;
 }
 
-async function viewImage(data: LoadedData | null, id: string, view: number): Promise<string | null> {
-  const ep = data?.episodes.find((e) => e.id === id);
+/** The episodes the examples show (only those: loadDataEpisodes) and the loader of their views. */
+interface ExampleData {
+  episodes: ReadonlyMap<string, SuiteEpisode>;
+  loader: ViewLoader;
+}
+
+async function viewImage(data: ExampleData | null, id: string, view: number): Promise<string | null> {
+  const ep = data?.episodes.get(id);
   if (!data || !ep || !ep.views[view]) return null;
   try {
     return pngDataUrl(fitPixels(await data.loader(ep.views[view], id), 160 * 160));
@@ -306,9 +317,8 @@ async function fullRecords(run: EvalRun, mode: EvalMode, ids: readonly string[])
   return out;
 }
 
-async function buildExamples(runs: readonly EvalRun[], mode: EvalMode, data: LoadedData | null): Promise<Example[]> {
+async function buildExamples(runs: readonly EvalRun[], mode: EvalMode, ids: readonly string[], data: ExampleData | null): Promise<Example[]> {
   const out: Example[] = [];
-  const ids = pickDisagreements(runs, mode);
   if (!ids.length) return out;
   const full = await Promise.all(runs.map((r) => fullRecords(r, mode, ids)));
   for (const id of ids) {
@@ -393,9 +403,11 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
   ];
   // example images from the first run that names its data
   const dataSpec = runs.map((r) => dataOf(r).spec).find((x) => x !== null) ?? null;
-  let data: LoadedData | null = null;
+  // the examples' ids of every mode first: only those episodes are read from the data
+  const exampleIds = new Map(modes.map((m) => [m, pickDisagreements(runs, m)]));
+  let data: ExampleData | null = null;
   try {
-    if (dataSpec) data = await loadData(dataSpec);
+    if (dataSpec) data = await loadDataEpisodes(dataSpec, new Set([...exampleIds.values()].flat()));
     else notes.push('No run records its data, so example episodes show no images.');
   } catch {
     notes.push(`The data (${dataSpec}) could not be opened from here, so example episodes show no images.`);
@@ -413,7 +425,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
     if (!markdownTable) markdownTable = `${mode} mode\n${mt}`;
     const charts = [await renderSvg(perKindAccuracySpec(runs, mode))];
     if (mode !== 'reference') charts.push(await renderSvg(askVsGuessRowsSpec(runs.map((r) => [r.label, askVsGuess(r.records[mode]!)]))));
-    const examples = await buildExamples(runs, mode, data);
+    const examples = await buildExamples(runs, mode, exampleIds.get(mode)!, data);
     html.push(
       `<h2>${esc(mode)} mode</h2>`,
       `<h3>Per model</h3>${stackedTable(MODEL_HEAD, models)}`,

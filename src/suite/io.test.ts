@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
-import { loadData } from './open.js';
+import { loadData, loadDataEpisodes } from './open.js';
 import { generateSuite } from './generate.js';
 import { EPISODES_FILE, readSuite, STAGING_DIR, writeSuite } from './io.js';
 import { createViewLoader } from './loader.js';
@@ -136,6 +136,25 @@ describe('suite I/O', () => {
 
   it('says where to look when there is no suite', async () => {
     await expect(readSuite(join(dir, 'nope'))).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('loadDataEpisodes', () => {
+  it('keeps only the episodes asked for (as loadData reads them), and refuses what loadData refuses', async () => {
+    const d = tmpDir('askfirst-io-some');
+    await writeSuite(d, eps);
+    const all = (await loadData(d)).episodes;
+    const want = new Set([all[1].id, all[4].id, 'not-there']);
+    const { episodes, loader } = await loadDataEpisodes(`suite:${d}`, want);
+    expect([...episodes.keys()].sort()).toEqual([all[1].id, all[4].id].sort());
+    expect(episodes.get(all[4].id)).toEqual(all[4]);
+    const view = all[1].views[0];
+    expect((await loader(view, all[1].id)).width).toBe(eps[1].views[0] && 'image' in eps[1].views[0] ? eps[1].views[0].image.width : -1);
+    // an image missing anywhere (not only in the episodes asked for) refuses the data, as loadData does
+    await unlink(join(d, (all[5].views[0] as { path: string }).path));
+    await expect(loadDataEpisodes(d, want)).rejects.toThrow(/image of views\[0\] is missing/);
+    writeFileSync(join(d, EPISODES_FILE), '');
+    await expect(loadDataEpisodes(d, want)).rejects.toThrow(/it holds no episodes \(episodes\.jsonl is empty\)/);
   });
 });
 

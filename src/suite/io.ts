@@ -168,6 +168,16 @@ async function misplacedViewHint(dir: string, rel: string): Promise<string> {
 
 /** Read a suite written by writeSuite; views come back as `{path}` relative to `dir`. */
 export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promise<SuiteEpisode[]> {
+  const episodes: SuiteEpisode[] = [];
+  for await (const ep of suiteEpisodes(dir, opts)) episodes.push(ep);
+  return episodes;
+}
+
+/**
+ * The episodes of a suite one at a time, each checked as readSuite checks it (readSuite collects them): a reader that
+ * needs a few episodes of a large suite (`askfirst report`'s examples) holds only those.
+ */
+export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): AsyncGenerator<SuiteEpisode> {
   const file = join(dir, EPISODES_FILE);
   try {
     await stat(file);
@@ -177,7 +187,6 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
     throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with \`askfirst suite generate --out ${dir}\`)`, { cause: e });
   }
   const known = new Set<string>([...SCENARIO_KINDS, ...(opts.extraKinds ?? [])]);
-  const episodes: SuiteEpisode[] = [];
   const ids = new Map<string, number>();
   let line = 0;
   const bar = progress('reading suite', opts.progress ? await countLines(file) : 0, { enabled: opts.progress ?? false, unit: 'lines' });
@@ -219,12 +228,11 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
           }
         }
       }
-      episodes.push(ep);
+      yield ep;
     }
   } catch (e) {
     bar.fail(); // a line refused (or the file unreadable): the bar says where, not "N/M lines in Xs" as if read
     throw e;
   }
   bar.stop();
-  return episodes;
 }

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readSuite } from './io.js';
+import { readSuite, suiteEpisodes } from './io.js';
 import { createViewLoader } from './loader.js';
 import { directoryViewLoader, loadProactiveBench, PB_SUFFIX, type SkippedEntry } from './proactivebench/read.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
@@ -27,20 +27,7 @@ export interface LoadedData {
  * (readSuite), or ProactiveBench's files read and their images checked (loadProactiveBench).
  */
 export async function loadData(spec: string, opts: { kinds?: readonly string[]; limit?: number; progress?: boolean } = {}): Promise<LoadedData> {
-  let format: LoadedData['format'] | null = null;
-  let dir = spec;
-  const m = /^(suite|proactivebench):(.*)$/.exec(spec);
-  if (m) {
-    format = m[1] as LoadedData['format'];
-    dir = m[2];
-  }
-  if (existsSync(dir) && statSync(dir).isFile()) throw new InputError(`--data ${dir} is a file; give the folder that holds it (here: ${dirname(dir)})`);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NotFoundError(`--data: no directory at ${dir}`);
-  if (!format) {
-    if (existsSync(join(dir, 'episodes.jsonl'))) format = 'suite';
-    else if (readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX))) format = 'proactivebench';
-    else throw new InputError(`--data ${dir}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench); generate one with \`askfirst suite generate --out ${dir}\``);
-  }
+  const { format, dir } = dataSpec(spec);
   let skipped: SkippedEntry[] = [];
   let episodes: SuiteEpisode[];
   if (format === 'suite') episodes = await readSuite(dir, { progress: opts.progress });
@@ -70,4 +57,46 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
   }
   const loader = format === 'suite' ? createViewLoader(dir) : directoryViewLoader(dir);
   return { episodes, loader, format, dir, skipped };
+}
+
+/** A `--data` spec's format and folder (its files tell the format when the spec names none); throws when it names no data. */
+function dataSpec(spec: string): { format: LoadedData['format']; dir: string } {
+  let format: LoadedData['format'] | null = null;
+  let dir = spec;
+  const m = /^(suite|proactivebench):(.*)$/.exec(spec);
+  if (m) {
+    format = m[1] as LoadedData['format'];
+    dir = m[2];
+  }
+  if (existsSync(dir) && statSync(dir).isFile()) throw new InputError(`--data ${dir} is a file; give the folder that holds it (here: ${dirname(dir)})`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NotFoundError(`--data: no directory at ${dir}`);
+  if (!format) {
+    if (existsSync(join(dir, 'episodes.jsonl'))) format = 'suite';
+    else if (readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX))) format = 'proactivebench';
+    else throw new InputError(`--data ${dir}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench); generate one with \`askfirst suite generate --out ${dir}\``);
+  }
+  return { format, dir };
+}
+
+/**
+ * The episodes of `ids` in the data of `spec` and its view loader, for a reader that shows a few of them (`askfirst
+ * report`'s example episodes): everything loadData checks is checked (so data it refuses is refused here too), but an
+ * askfirst suite is read a line at a time (suite/io.ts suiteEpisodes) and only the episodes asked for are kept — not
+ * the tens of MB a suite of ten thousand episodes takes live. ProactiveBench's layout is read as loadData reads it.
+ */
+export async function loadDataEpisodes(spec: string, ids: ReadonlySet<string>): Promise<{ episodes: Map<string, SuiteEpisode>; loader: ViewLoader }> {
+  const { format, dir } = dataSpec(spec);
+  const episodes = new Map<string, SuiteEpisode>();
+  if (format === 'proactivebench') {
+    const data = await loadData(spec);
+    for (const ep of data.episodes) if (ids.has(ep.id)) episodes.set(ep.id, ep);
+    return { episodes, loader: data.loader };
+  }
+  let any = false;
+  for await (const ep of suiteEpisodes(dir)) {
+    any = true;
+    if (ids.has(ep.id)) episodes.set(ep.id, ep);
+  }
+  if (!any) throw new DataError(`--data ${dir}: it holds no episodes (episodes.jsonl is empty); generate some with \`askfirst suite generate --out ${dir}\``);
+  return { episodes, loader: createViewLoader(dir) };
 }
