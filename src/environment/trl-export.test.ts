@@ -9,7 +9,9 @@ import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it, vi } from 'vitest';
 import { decodePNG } from '../scenes/codec.js';
 import { generateSuite } from '../suite/generate.js';
-import { memoryLoader } from '../suite/loader.js';
+import { createViewLoader, memoryLoader } from '../suite/loader.js';
+import { writeSuite } from '../suite/io.js';
+import { DataError } from '../util/errors.js';
 import { tmpDir } from '../testing/tmp.js';
 import { EpisodePool } from './episodes.js';
 import { resolveRewardConfig, Rewarder } from './rewards.js';
@@ -147,6 +149,32 @@ describe('export --format trl', () => {
     };
     await expect(exportTrl(episodes, failing, { out, turns: 'path' })).rejects.toThrow(/cannot load a view/);
     expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('a view file cut short: the error names the episode, the view and the file, says nothing was exported and what to do', async () => {
+    const data = tmpDir('askfirst-trl-cutview');
+    const suite = await writeSuite(join(data, 'suite'), episodes.slice(0, 3));
+    const loader = createViewLoader(join(data, 'suite'));
+    const ep = suite[1];
+    const file = resolve(data, 'suite', (ep.views[ep.firstView] as { path: string }).path);
+    writeFileSync(file, readFileSync(file).subarray(0, 60)); // a copy stopped midway
+    const parent = tmpDir('askfirst-trl-cutview-out');
+    const out = join(parent, 'ds');
+    const fresh = (await exportTrl(suite, loader, { out, turns: 'path' }).catch((e: unknown) => e)) as DataError;
+    expect(fresh).toBeInstanceOf(DataError);
+    expect(fresh.message).toBe(
+      `${file}: episode ${ep.id}, view ${ep.firstView}: cannot load view: cannot decode image: the PNG file ends early (truncated: a copy or download stopped midway?); copy or save it again. Nothing was exported (${out} was not created): replace that view's file, or leave its episode out of the data, and run the same askfirst export again`,
+    );
+    expect(readdirSync(parent)).toEqual([]);
+    await exportTrl(suite.slice(0, 1), loader, { out, turns: 'first' });
+    const before = snapshot(out);
+    for (const parquet of [true, false]) {
+      const err = (await exportTrl(suite, loader, { out, turns: 'path', parquet }).catch((e: unknown) => e)) as DataError;
+      expect(err.message).toContain(`: episode ${ep.id}, view ${ep.firstView}: cannot load view: `);
+      expect(err.message).toContain(`Nothing was exported (${out} holds the earlier export as it was)`);
+      expect(snapshot(out)).toEqual(before);
+      expect(readdirSync(parent)).toEqual(['ds']);
+    }
   });
 
   it('with Parquet writes each episode as it comes and train.parquet row group by row group; it reads back as the one-group file does', async () => {

@@ -14,15 +14,17 @@
  * temporary sibling, then renamed into place: no old file beside new ones after a crash); an
  * existing `out` must be empty or an earlier export, which is replaced.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { optionLetter } from '../episode/parse.js';
 import { formatPrompt, optionTexts, questionFor, shownOptions } from '../episode/prompt.js';
 import type { EvalMode } from '../episode/types.js';
+import type { RGBImage } from '../scenes/image.js';
 import { encodePNGFast } from '../scenes/png.js';
 import { safeFileName } from '../suite/io.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
-import { InputError } from '../util/errors.js';
+import { DataError, InputError } from '../util/errors.js';
 import { AtomicFileWriter, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
@@ -173,6 +175,7 @@ async function checkOut(out: string): Promise<void> {
  */
 export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
   await checkOut(resolve(o.out));
+  const earlier = existsSync(o.out); // checkOut let it through: empty or an earlier export
   const counts: CardCounts = { rows: 0, kinds: new Map(), episodes: 0 };
   const written = new Set<string>();
   const ids = new Set<string>();
@@ -189,7 +192,13 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
         for (const r of trlRows(ep, o.turns, o.mode)) {
           const path = r.images[0];
           if (!written.has(path)) {
-            const png = encodePNGFast(await loader(ep.views[r.view], ep.id));
+            let image: RGBImage;
+            try {
+              image = await loader(ep.views[r.view], ep.id);
+            } catch (e) {
+              throw viewError(e, ep, r.view, o.out, earlier);
+            }
+            const png = encodePNGFast(image);
             await writeFileAtomic(join(dir, path), png);
             written.add(path);
             pngs.set(path, png);
@@ -218,6 +227,24 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
     await writeFileAtomic(join(dir, 'README.md'), datasetCard(counts, o));
   });
   return { rows: counts.rows, images: written.size, files: o.parquet === false ? ['train.jsonl', 'README.md'] : ['train.jsonl', 'train.parquet', 'README.md'] };
+}
+
+/**
+ * The error of a view that does not load, which stops the export part-way: it names the episode, the view and its file
+ * (once, in front), says that nothing was exported (writeDirAtomic: `out` is as it was) and what to do. The loader's
+ * own message says why (a PNG cut short, a file missing); one that already names the episode does not name it twice.
+ */
+function viewError(e: unknown, ep: SuiteEpisode, view: number, out: string, earlier: boolean): DataError {
+  const ref = ep.views[view];
+  const file = e instanceof DataError && e.file ? e.file : ref && 'path' in ref ? ref.path : undefined;
+  let msg = e instanceof Error ? e.message : String(e);
+  if (file && msg.startsWith(`${file}: `)) msg = msg.slice(file.length + 2);
+  if (msg.startsWith(`episode ${ep.id}: `)) msg = msg.slice(`episode ${ep.id}: `.length);
+  const kept = earlier ? `${out} holds the earlier export as it was` : `${out} was not created`;
+  return new DataError(
+    `episode ${ep.id}, view ${view}: ${msg}. Nothing was exported (${kept}): replace that view's file, or leave its episode out of the data, and run the same askfirst export again`,
+    { file, cause: e },
+  );
 }
 
 /**
