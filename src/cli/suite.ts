@@ -56,11 +56,12 @@ export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () =
 /**
  * What Ctrl-C during `suite generate` leaves in `out`: while generating, the suite already there as it was (the new one's
  * images wait in a staging folder, removed by the next run); while replacing it, no complete suite (an earlier one's episode
- * list was removed first and the new one is written last, so nothing reads the folder as a suite).
+ * list was moved aside first and the new one is written last, so nothing reads the folder as a suite; the next run removes
+ * the earlier images the set-aside list names, suite/replacing.ts).
  */
 export function suiteInterruptedHint(out: string, writing: boolean): string {
   if (!writing) return `no suite was written to ${out} yet (a suite already there is as it was; the episodes generated so far, staged in ${join(out, STAGING_DIR)}, are removed by the next run); run the same command again to generate it`;
-  return `${out} holds no complete suite now (its episode list is written last, so nothing reads the half-written folder as a suite); run the same command again to write the whole one (the same seed gives the same suite)`;
+  return `${out} holds no complete suite now (its episode list is written last, so nothing reads the half-written folder as a suite); run the same command again to write the whole one (the same seed gives the same suite; the earlier suite's images it does not use are removed then)`;
 }
 
 /** The action of `askfirst suite generate` (suite-command.ts). */

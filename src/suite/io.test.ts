@@ -8,6 +8,7 @@ import { loadData, loadDataEpisodes } from './open.js';
 import { generateSuite } from './generate.js';
 import { EPISODES_FILE, readSuite, STAGING_DIR, writeSuite } from './io.js';
 import { createViewLoader } from './loader.js';
+import { REPLACING_DIR } from './replacing.js';
 import type { SuiteEpisode } from './types.js';
 
 let dir: string;
@@ -170,6 +171,25 @@ describe('a suite written over an earlier one', () => {
     const used = (await readSuite(d)).flatMap((e) => e.views.map((v) => (v as { path: string }).path.slice('images/'.length)));
     expect(left).toEqual([...used, 'mine.png'].sort());
     expect(before).toBeGreaterThan(left.length);
+  });
+});
+
+describe('a suite written over an earlier one, stopped while replacing it', () => {
+  it('(the earlier list set aside, its images not yet removed): the next write removes them', async () => {
+    const d = tmpDir('askfirst-suite-over-cut');
+    await writeSuite(d, generateSuite({ episodes: 3, seed: 0, size: 32, kinds: ['occlusion'] }));
+    writeFileSync(join(d, 'images', 'mine.png'), 'a file of the user');
+    const next = generateSuite({ episodes: 1, seed: 1, size: 32, kinds: ['occlusion'] });
+    let moved = 0;
+    const kill = () => {
+      if (++moved === 2) throw new Error('killed'); // a kill while the new images are moved in: the earlier list is gone from d
+    };
+    await expect(writeSuite(d, next, { onImageMoved: kill })).rejects.toThrow('killed');
+    expect(readdirSync(join(d, REPLACING_DIR))).toEqual([EPISODES_FILE]); // the record of what to remove
+    await writeSuite(d, next); // run again
+    const used = (await readSuite(d)).flatMap((e) => e.views.map((v) => (v as { path: string }).path.slice('images/'.length)));
+    expect(readdirSync(join(d, 'images')).sort()).toEqual([...used, 'mine.png'].sort());
+    expect(existsSync(join(d, REPLACING_DIR))).toBe(false);
   });
 });
 

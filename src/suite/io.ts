@@ -15,6 +15,7 @@ import { encodePNG } from '../scenes/codec.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
+import { finishReplacing, indexNames, setAside, type IndexLayout } from './replacing.js';
 import { readTextLines } from '../util/text-file.js';
 import type { SuiteEpisode, ViewRef } from './types.js';
 
@@ -47,15 +48,17 @@ export const STAGING_DIR = '.writing';
  * `{path}` views are kept as they are (they must already be relative to `dir`). Returns the episodes as
  * written (views as paths). The images go first into `dir/.writing/` (STAGING_DIR, removed at the
  * start of the next write if a run was stopped), so an earlier suite in `dir` is untouched until every
- * episode is there; then its `episodes.jsonl` is removed, the images are moved into `images/`, and the
- * new `episodes.jsonl` is written last: a write stopped midway (Ctrl-C, a kill) leaves either the earlier
- * suite as it was or no `episodes.jsonl`, so a folder whose images are half old, half new is never
- * read as a suite. Once the new list is in place, the earlier suite's images that the new one does not
- * use are removed (a suite of 10 episodes written over one of 400 would otherwise keep 390 episodes'
- * images); files the earlier list did not name are left alone.
+ * episode is there; then its `episodes.jsonl` is moved aside into `dir/.replacing/` (suite/replacing.ts), the images
+ * are moved into `images/`, and the new `episodes.jsonl` is written last: a write stopped midway (Ctrl-C, a kill)
+ * leaves either the earlier suite as it was or no `episodes.jsonl`, so a folder whose images are half old, half new is
+ * never read as a suite. Once the new list is in place, the earlier suite's images that the new one does not use are
+ * removed (a suite of 10 episodes written over one of 400 would otherwise keep 390 episodes' images), by the
+ * set-aside list — so a write stopped before that is finished by the next write into `dir`; files the earlier list did
+ * not name are left alone.
  */
 export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, opts: WriteSuiteOptions = {}): Promise<SuiteEpisode[]> {
   const staging = join(dir, STAGING_DIR);
+  await finishReplacing(dir, OWN_LAYOUT, { pruneFolders: false }); // a replacement a stopped write left part-done
   await rm(staging, { recursive: true, force: true });
   await mkdir(join(staging, IMAGES_DIR), { recursive: true });
   const ids = new Set<string>();
@@ -88,8 +91,7 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
     throw e;
   }
   opts.onReplacing?.(staged.length);
-  const earlier = await listedImages(join(dir, EPISODES_FILE));
-  await rm(join(dir, EPISODES_FILE), { force: true });
+  await setAside(dir, [EPISODES_FILE]); // the record of the earlier suite's images until they are removed (suite/replacing.ts)
   await rm(join(dir, MANIFEST_FILE), { force: true });
   await mkdir(join(dir, IMAGES_DIR), { recursive: true });
   for (const rel of staged) {
@@ -102,10 +104,15 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
     JSON.stringify({ format: 'askfirst-suite', version: 1, episodes: written.length, kinds, ...opts.manifest }, null, 2) + '\n',
   );
   await writeFileAtomic(join(dir, EPISODES_FILE), lines.join('\n') + (lines.length ? '\n' : ''));
-  for (const ep of written) for (const ref of ep.views) if ('path' in ref) earlier.delete(ref.path);
-  for (const rel of earlier) await rm(join(dir, rel), { force: true });
+  await finishReplacing(dir, OWN_LAYOUT, { keep: new Set(staged), pruneFolders: false });
   return written;
 }
+
+/** The own format's index: `episodes.jsonl` naming `images/NAME` files (suite/replacing.ts). */
+const OWN_LAYOUT: IndexLayout = {
+  indexes: (folder) => indexNames(folder, (n) => n === EPISODES_FILE),
+  images: (file) => listedImages(file),
+};
 
 /**
  * The image files an earlier suite's episode list names in its own `images/` folder (`images/NAME`, no

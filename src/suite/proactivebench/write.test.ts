@@ -16,6 +16,7 @@ import { createImage, type RGBImage } from '../../scenes/image.js';
 import { tmpDir } from '../../testing/tmp.js';
 import { generateSuite } from '../generate.js';
 import { STAGING_DIR } from '../io.js';
+import { REPLACING_DIR } from '../replacing.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench, type WriteProactiveBenchResult } from './read.js';
 import type { SuiteEpisode } from '../types.js';
 
@@ -299,5 +300,25 @@ describe('writeProactiveBench over an earlier write', () => {
     expect((await readProactiveBench(d)).map((e) => e.id).sort()).toEqual([...next, ...camera].map((e) => e.id).sort());
     const folders = (readdirSync(d, { recursive: true }) as string[]).filter((k) => statSync(join(d, k)).isDirectory());
     expect(folders.filter((k) => readdirSync(join(d, k)).length === 0)).toEqual([]); // the removed episodes' folders went too
+  });
+
+  it('stopped while replacing (the earlier indexes set aside, their images not yet removed), the next write removes them', async () => {
+    const files = (root: string) => [...snapshot(root).keys()].filter((k) => !k.endsWith('_preprocessed.jsonl')).sort();
+    const kinds = ['occlusion', 'sketch'] as ('occlusion' | 'sketch')[];
+    const d = tmpDir('askfirst-pbw-over-cut');
+    await writeProactiveBench(d, generateSuite({ episodes: 3, seed: 0, size: 32, kinds }));
+    writeFileSync(join(d, 'QuickDraw', 'mine.png'), 'a file of the user');
+    const next = generateSuite({ episodes: 1, seed: 1, size: 32, kinds });
+    let moved = 0;
+    const kill = () => {
+      if (++moved === 2) throw new Error('killed'); // a kill while the new images are moved in: the earlier indexes are gone from d
+    };
+    await expect(writeProactiveBench(d, next, { onImageMoved: kill })).rejects.toThrow('killed');
+    expect(readdirSync(join(d, REPLACING_DIR)).sort()).toEqual(['QuickDraw_preprocessed.jsonl', 'Realistic-Occlusion-Dataset_preprocessed.jsonl']); // the record of what to remove
+    await writeProactiveBench(d, next); // run again
+    const fresh = tmpDir('askfirst-pbw-over-cut-fresh');
+    await writeProactiveBench(fresh, next);
+    expect(files(d)).toEqual([...files(fresh), 'QuickDraw/mine.png'].sort());
+    expect(existsSync(join(d, REPLACING_DIR))).toBe(false);
   });
 });

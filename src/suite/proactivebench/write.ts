@@ -23,7 +23,7 @@
  * replaced (docs/architecture.md §4). Files are written atomically (temporary file + rename);
  * existing files of other datasets in `dir` are left alone.
  */
-import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { shownOptions } from '../../episode/prompt.js';
 import { encodePNG } from '../../scenes/codec.js';
@@ -31,6 +31,7 @@ import { InputError } from '../../util/errors.js';
 import { AtomicFileWriter, writeFileAtomic } from '../../util/fsx.js';
 import { readTextLines } from '../../util/text-file.js';
 import { STAGING_DIR } from '../io.js';
+import { finishReplacing, indexNames, setAside, type IndexLayout } from '../replacing.js';
 import { buildNativeEpisode } from './build.js';
 import { zfill } from './python.js';
 import {
@@ -221,11 +222,13 @@ function datasetOf(ep: SuiteEpisode): PBDataset | undefined {
  * Write `episodes` under `dir` in ProactiveBench's layout (see the file comment), taking them one at
  * a time. Each episode's PNGs and its line go into `dir/.writing/` (STAGING_DIR, removed first, and on
  * a failure) as it comes, so a write stopped while episodes are still coming leaves `dir` as it was.
- * Then the earlier `<Dataset>_preprocessed.jsonl` of the datasets written now are removed, the images
- * moved into place, and the new `<Dataset>_preprocessed.jsonl` files moved in last: a write stopped
- * while replacing leaves no index to read half-replaced images by. Once they are in place, the images
- * those earlier indexes named that the new output does not use are removed (and folders they leave
- * empty), as the own format does (writeSuite); files the earlier indexes did not name are left alone.
+ * Then the earlier `<Dataset>_preprocessed.jsonl` of the datasets written now are moved aside into
+ * `dir/.replacing/` (suite/replacing.ts), the images moved into place, and the new
+ * `<Dataset>_preprocessed.jsonl` files moved in last: a write stopped while replacing leaves no index to
+ * read half-replaced images by. Once they are in place, the images those earlier indexes named that no
+ * index in `dir` names are removed (and folders they leave empty), as the own format does (writeSuite);
+ * a write stopped before that has it finished by the next write into `dir`. Files the earlier indexes
+ * did not name are left alone.
  */
 export async function writeProactiveBench(
   dir: string,
@@ -238,6 +241,7 @@ export async function writeProactiveBench(
   /** Per dataset: its index being written in the staging folder, and how many lines it has. */
   const indexes = new Map<PBDataset, { file: AtomicFileWriter; lines: number }>();
   const staged = new Set<string>(); // a set: two ids that safeName maps alike share files, as when they were overwritten in place
+  await finishReplacing(dir, PB_LAYOUT); // a replacement a stopped write left part-done
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
@@ -302,9 +306,8 @@ export async function writeProactiveBench(
     throw e;
   }
   opts.onReplacing?.(staged.size);
-  const earlier = new Set<string>();
-  for (const ds of indexes.keys()) for (const rel of await namedImages(ds, join(dir, indexName(ds)))) earlier.add(rel);
-  for (const ds of indexes.keys()) await rm(join(dir, indexName(ds)), { force: true });
+  // the record of the earlier images until they are removed: their indexes, moved aside (suite/replacing.ts)
+  await setAside(dir, [...indexes.keys()].map(indexName));
   const made = new Set<string>();
   for (const rel of staged) {
     const parent = dirname(join(dir, rel));
@@ -321,16 +324,15 @@ export async function writeProactiveBench(
     result.files.push({ dataset: ds, path, episodes: index.lines });
   }
   await rm(staging, { recursive: true, force: true });
-  const emptied = new Set<string>();
-  for (const rel of earlier) {
-    if (staged.has(rel)) continue;
-    await rm(join(dir, rel), { force: true });
-    for (let d = dirname(rel); d !== '.' && d !== ''; d = dirname(d)) emptied.add(d);
-  }
-  // deepest first; a folder still holding anything (another episode's images, a file of the user) stays
-  for (const d of [...emptied].sort((a, b) => b.split('/').length - a.split('/').length)) await rmdir(join(dir, d)).catch(() => undefined);
+  await finishReplacing(dir, PB_LAYOUT, { keep: staged });
   return result;
 }
+
+/** ProactiveBench's indexes: each `<Dataset>_preprocessed.jsonl`, naming files under its folder (suite/replacing.ts). */
+const PB_LAYOUT: IndexLayout = {
+  indexes: (folder) => indexNames(folder, (n) => n.endsWith('_preprocessed.jsonl') && isPBDataset(n.slice(0, -'_preprocessed.jsonl'.length))),
+  images: (file, name) => namedImages(name.slice(0, -'_preprocessed.jsonl'.length) as PBDataset, file),
+};
 
 /**
  * The image files an earlier `<Dataset>_preprocessed.jsonl` names, relative to its folder: each
