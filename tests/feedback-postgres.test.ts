@@ -221,7 +221,7 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     for (const k of await Promise.all(keeps)) expect(k === 'held' || (k as { code?: string }).code === 'UNAUTHORIZED', String(k)).toBe(true);
     const rows = await cli.db.query<{ n: number }>('SELECT count(*)::int AS n FROM assignments WHERE annotator_id = $1 AND released_at IS NULL AND NOT labelled', [who.id]);
     expect(rows[0].n).toBe(0); // whatever a tab took before the revocation went back; none took one after
-    expect(await store.next(project.id, who.id)).toBeNull();
+    await expect(store.next(project.id, who.id)).rejects.toMatchObject({ code: 'UNAUTHORIZED' }); // not "all done"
     const tasks = await cli.tasks(project.id);
     expect(tasks.reduce((s, t) => s + t.assigned, 0)).toBe(1); // only the labelled one's slot
     expect((await cli.labelled(project.id, 'ask')).map((l) => l.annotation.submissionId)).toEqual(['revoke-pg-sub-1']);

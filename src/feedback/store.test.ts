@@ -68,8 +68,10 @@ describe('FeedbackStore (PGlite in memory)', () => {
     const taken = (await store.next(project.id, b.id, 'ask'))!;
     expect(taken.task.id).toBe(heldAsk.task.id);
     await store.submit(b.id, taken.id, 'revoke-sub-b1', { verdict: 'ask', option: 0 }); // (leaves nothing open for the stale-release test below)
-    // a request already signed in (inside the workbench's login cache) takes or takes back nothing
-    expect(await store.next(project.id, a.id)).toBeNull();
+    // a request already signed in (inside the workbench's login cache) takes or takes back nothing, and is told why
+    // (not answered "all done")
+    await expect(store.next(project.id, a.id)).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/your token was revoked, so it gets no more tasks/) });
+    expect((await store.tasks(project.id)).find((t) => t.id === heldPref.task.id)).toMatchObject({ assigned: 0 });
     // nor keeps one (a play step or a heartbeat: refused as a label is, not answered 'taken' or 'labelled')
     await expect(store.keep(heldPref.id, a.id)).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/your token was revoked, so this task is no longer yours/) });
     await expect(store.keep(done.id, a.id)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
@@ -123,8 +125,10 @@ describe('FeedbackStore (PGlite in memory)', () => {
       message: expect.stringMatching(/your token was replaced by a new one, so this label was not saved/),
     });
     await expect(store.update(a.id, annotation.id, { verdict: 'ask', option: 1 }, oldHash)).rejects.toMatchObject(replaced);
+    await expect(store.next(project.id, a.id, undefined, oldHash)).rejects.toMatchObject({ ...replaced, message: expect.stringMatching(/replaced by a new one, so it gets no more tasks/) });
     expect((await store.tasks(project.id)).find((t) => t.id === held.task.id)).toMatchObject({ done: 0 }); // nothing stored
     const newHash = hashToken(fresh.token);
+    expect((await store.next(project.id, a.id, undefined, newHash))!.id).toBe(held.id); // the new token resumes it
     expect(await store.keep(held.id, a.id, newHash)).toBe('held');
     expect((await store.submit(a.id, held.id, 'replace-sub-a3', { verdict: 'ask', option: 0 }, newHash)).replayed).toBe(false);
     expect((await store.update(a.id, annotation.id, { verdict: 'ask', option: 1 }, newHash)).label).toEqual({ verdict: 'ask', option: 1 });

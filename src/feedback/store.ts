@@ -326,7 +326,9 @@ export class FeedbackStore {
       if (!rows.length) throw unknownAnnotator(name);
       const r = rows[0];
       if (r.revoked_at == null) await tx.query('UPDATE annotators SET revoked_at = now() WHERE id = $1', [r.id]);
-      const released = await this.releaseIn(tx, 'a.annotator_id = $1', [r.id]);
+      // `wait`: an assignment a heartbeat or play step (`keep`) or a label (`submit`) holds locked right now is
+      // waited for, not skipped as the sweeper skips it: skipped, it stayed open for good, held by a revoked annotator.
+      const released = await this.releaseIn(tx, 'a.annotator_id = $1', [r.id], true);
       return { annotator: { id: r.id as number, name: r.name as string }, released, already: r.revoked_at == null ? null : iso(r.revoked_at) };
     });
   }
@@ -375,11 +377,24 @@ export class FeedbackStore {
   }
 
   // ── queue ───────────────────────────────────────────────────────────────────────────────
-  /** The annotator's next assignment in a project (their open one first), or null when nothing is left for them. */
-  async next(projectId: number, annotatorId: number, type?: TaskType): Promise<Assignment | null> {
+  /**
+   * The annotator's next assignment in a project (their open one first), or null when nothing is left for them.
+   * A revoked annotator, or a `tokenHash` (the workbench's: the request's token) replaced meanwhile, is refused
+   * (UNAUTHORIZED, as `submit`), so a page inside the workbench's login-cache bound says the token no longer works
+   * instead of "all done"; a revocation committed between that check and the claim is caught by the claim itself
+   * (`claimOnce` gives a revoked annotator nothing), and checked again.
+   */
+  async next(projectId: number, annotatorId: number, type?: TaskType, tokenHash: string | null = null): Promise<Assignment | null> {
+    const refuseGone = async () => {
+      const rows = await this.db.query(`SELECT ${tokenGoneSql('$2')} FROM annotators p WHERE p.id = $1`, [annotatorId, tokenHash]);
+      const gone = rows.length ? ((rows[0].gone as TokenGone | null) ?? null) : 'revoked';
+      if (gone) throw revokedError('it gets no more tasks', gone);
+    };
+    await refuseGone(); // a replaced token takes nothing either
     for (let attempt = 0; attempt < 8; attempt++) {
       try {
         const id = await this.claim(projectId, annotatorId, type);
+        if (id === null) await refuseGone(); // revoked between the check and the claim, which then took nothing
         return id === null ? null : this.assignment(id, annotatorId);
       } catch (e) {
         // Two concurrent requests by the same annotator raced for one task: try again.
@@ -496,7 +511,7 @@ export class FeedbackStore {
   }
 
   /** `release` inside the caller's transaction `tx`. */
-  private async releaseIn(tx: Queryable, where: string, params: unknown[]): Promise<number> {
+  private async releaseIn(tx: Queryable, where: string, params: unknown[], wait = false): Promise<number> {
     // Two statements, on purpose. A label being written for an assignment holds a lock on it
     // (its foreign key, or `submit`'s row lock) while it commits; one UPDATE … WHERE NOT EXISTS
     // (label) would wait for that lock, then release the assignment anyway (its NOT EXISTS was
@@ -504,10 +519,14 @@ export class FeedbackStore {
     // counted free. So: lock the candidates first (skipping any a label is being written for;
     // once locked, no label can be added to them), then release those still unlabelled,
     // checked by a statement that sees every label committed before it.
+    // `wait` (a revocation, which must release every open assignment): locked candidates are waited
+    // for instead, in id order; the second statement still decides on the labels committed meanwhile.
+    // A label waiting for the annotator's row the revocation holds can deadlock with it: PostgreSQL
+    // aborts one, and `Db.transaction` runs it again (40P01).
     const open = await tx.query<{ id: number }>(
       `SELECT a.id FROM assignments a WHERE ${where} AND a.released_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.assignment_id = a.id)
-       FOR UPDATE OF a SKIP LOCKED`,
+       ORDER BY a.id FOR UPDATE OF a${wait ? '' : ' SKIP LOCKED'}`,
       params,
     );
     if (!open.length) return 0;

@@ -89,9 +89,15 @@ describe('workbench API security', () => {
       const fresh = await store.newToken('rv-erin');
       expect(await status(fresh.token)).toBe(200); // a new token works at once
       vi.setSystemTime(t0 + AUTH_CACHE_MS - 1);
-      // inside the bound a cached login may still answer, but takes nothing: dave's task went back to the queue
-      const inside = (await (await call(`/api/projects/${p.id}/next`, dave.token)).json()) as { assignment: unknown };
-      expect(inside.assignment).toBeNull();
+      // inside the bound a cached login may still answer /api/me, but asking for work is refused, not answered "all done"
+      // (dave's task went back to the queue), and so is erin's replaced token
+      const inside = await call(`/api/projects/${p.id}/next`, dave.token);
+      expect(inside.status).toBe(401);
+      expect(((await inside.json()) as { error: { message: string } }).error.message).toMatch(/your token was revoked, so it gets no more tasks/);
+      const replaced = await call(`/api/projects/${p.id}/next`, erin.token);
+      expect(replaced.status).toBe(401);
+      expect(((await replaced.json()) as { error: { message: string } }).error.message).toMatch(/your token was replaced by a new one/);
+      expect(await store.tasks(p.id).then((ts) => ts[0].assigned)).toBe(0); // neither took the task
       vi.setSystemTime(t0 + AUTH_CACHE_MS);
       expect(await status(dave.token)).toBe(401);
       expect(await status(dave.token, `/api/projects/${p.id}/next`)).toBe(401);

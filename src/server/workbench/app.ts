@@ -250,7 +250,7 @@ export function createApp(o: AppOptions): Hono<Env> {
     const p = await store.project(intParam(c, 'pid'));
     const type = c.req.query('type');
     if (type !== undefined && !isTaskType(type)) throw new InputError(`type must be one of rationale, ask, preference, play; got ${JSON.stringify(type)}`);
-    const a = await store.next(p.id, c.get('annotator').id, type);
+    const a = await store.next(p.id, c.get('annotator').id, type, c.get('tokenHash'));
     return c.json({ assignment: a ? publicAssignment(a) : null, ttlSeconds } satisfies NextResponse);
   });
 
