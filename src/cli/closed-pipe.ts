@@ -9,7 +9,9 @@
  * the command did not finish (a long command's work stopped there), and one without it sees the
  * reader's status as usual. A long command stops as for a second Ctrl-C: what it wrote atomically is
  * whole, a lock it held is taken over as stale by the next run (docs/hardening.md, "Workbench and
- * the command line").
+ * the command line"). A server that prints its address and then writes nothing learns of a closed
+ * stdout only at its next write: Node 20 gives no event for it without one (docs/hardening.md,
+ * "Every server").
  */
 
 /** The exit code of a process killed by SIGPIPE, which a shell reports as 128 + 13. */

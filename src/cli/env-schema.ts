@@ -1,15 +1,23 @@
 /** The settings of `askfirst env serve` (light: read at startup for its options and --help; see commands.ts). */
 import { z } from 'zod';
 import { REWARD_KINDS } from '../environment/rewards.js';
+import { AllowHostSchema } from '../server/host-config.js';
+import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES } from '../server/env/limits.js';
 
 export const EnvServeSchema = z.object({
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
   limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
   port: z.number().int().min(0).max(65535).default(8000).describe('TCP port (0 picks a free one)'),
-  host: z.string().default('127.0.0.1').describe('address to listen on (0.0.0.0 to accept other machines)'),
+  host: z
+    .string()
+    .default('127.0.0.1')
+    .describe('address to listen on (0.0.0.0 to accept other machines: the server speaks plain HTTP, so put a TLS-terminating reverse proxy in front)'),
+  ...AllowHostSchema.shape,
   maxSessions: z.number().int().min(1).max(100000).default(64).describe('most WebSocket sessions at once (OpenEnv max_concurrent_envs; ≥ the trainer\'s generation batch)'),
   sessionTimeout: z.number().min(0).default(600).describe('close a session after this many seconds without a message (0 = never)'),
+  maxMessageBytes: z.number().int().min(1024).default(DEFAULT_MAX_MESSAGE_BYTES).describe('largest WebSocket message in bytes (beyond it the session is closed with code 1009, message too big)'),
+  maxBodyBytes: z.number().int().min(1024).default(DEFAULT_ENV_MAX_BODY_BYTES).describe('largest HTTP request body in bytes (POST /reset /step /get_reward /mcp; 413 beyond)'),
   reward: z.enum(REWARD_KINDS).optional().describe('askfirst (multi-turn, paid when the episode ends) or proactivebench (single-turn r_c/r_p/r_w every step); default askfirst'),
   weights: z.string().optional().describe('askfirst reward weights, e.g. correct=1,wrong=-0.5,interventions=-0.05'),
   rc: z.number().optional().describe('proactivebench: reward for the correct category (default 1)'),

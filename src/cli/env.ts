@@ -10,24 +10,26 @@ import { loadRewardConfig, parseWeights, Rewarder } from '../environment/rewards
 import { startEnvServer, type RunningEnvServer } from '../server/env/server.js';
 import { loadData } from '../suite/open.js';
 import { untilStopped } from './signals.js';
-import { configFromOptions } from './options.js';
+import { configFromOptions, refuseUnread } from './options.js';
+import { isLoopbackHost } from '../server/host-check.js';
 import { EnvServeSchema, type EnvServeConfig } from './env-schema.js';
 
 
 const require = createRequire(import.meta.url);
 
-export async function runEnvServe(cfg: EnvServeConfig): Promise<RunningEnvServer & { episodes: number; reward: string }> {
+export async function runEnvServe(cfg: EnvServeConfig, warn?: (msg: string) => void): Promise<RunningEnvServer & { episodes: number; reward: string }> {
   const rewardCfg = loadRewardConfig(cfg.rewardConfig, { reward: cfg.reward, weights: cfg.weights ? parseWeights(cfg.weights) : undefined, rc: cfg.rc, rp: cfg.rp, rw: cfg.rw });
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
   const pool = new EpisodePool(data.episodes, data.loader);
   const version = (require('../../package.json') as { version: string }).version;
-  const srv = await startEnvServer({ pool, rewarder: new Rewarder(rewardCfg), maxSessions: cfg.maxSessions, sessionTimeout: cfg.sessionTimeout, port: cfg.port, host: cfg.host, version });
+  const srv = await startEnvServer({ pool, rewarder: new Rewarder(rewardCfg), maxSessions: cfg.maxSessions, sessionTimeout: cfg.sessionTimeout, maxMessageBytes: cfg.maxMessageBytes, maxBodyBytes: cfg.maxBodyBytes, port: cfg.port, host: cfg.host, allowHosts: cfg.allowHost, version, ...(warn ? { warn } : {}) });
   return { ...srv, episodes: data.episodes.length, reward: rewardCfg.reward === 'askfirst' ? 'askfirst (multi-turn)' : `proactivebench (r_c=${rewardCfg.rc}, r_p=${rewardCfg.rp}, r_w=${rewardCfg.rw})` };
 }
 
 /** The action of `askfirst env serve` (env-command.ts): serve until Ctrl-C. */
 export async function envServeAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(EnvServeSchema, raw, 'env serve');
+  if (!isLoopbackHost(cfg.host)) refuseUnread(EnvServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   const srv = await runEnvServe(cfg);
   await untilStopped(() => srv.close(), () => console.log(`askfirst env serve: ${srv.episodes} episode${srv.episodes === 1 ? '' : 's'} at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws, POST /reset /step /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`));
 }

@@ -1,4 +1,5 @@
 /** `askfirst feedback …`: the options and --help of its subcommands; the work is in feedback.ts, loaded only when one runs (commands.ts). */
+import { SLOW_CLIENT_HELP } from '../server/timeouts.js';
 import type { Command } from 'commander';
 import { AgreementSchema, AnnotatorSchema, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
 import { addSchemaOptions, commandGroup } from './options.js';
@@ -6,7 +7,7 @@ import { addSchemaOptions, commandGroup } from './options.js';
 export function register(program: Command): void {
   const g = commandGroup(program, 'feedback', 'the human-feedback workbench: serve, import, export, agreement, ILLUME');
 
-  addSchemaOptions(g.command('serve').description('run the workbench (API + UI); DATABASE_URL selects PostgreSQL'), ServeSchema).action(async (raw) => (await import('./feedback.js')).serveAction(raw));
+  addSchemaOptions(g.command('serve').description('run the workbench (API + UI); DATABASE_URL selects PostgreSQL').addHelpText('after', `\n${SLOW_CLIENT_HELP}`), ServeSchema).action(async (raw) => (await import('./feedback.js')).serveAction(raw));
 
   addSchemaOptions(
     g

@@ -5,6 +5,7 @@ import { DEFAULT_FEEDBACK_DB_DIR, newProjectField } from '../feedback/db-dir.js'
 import { TASK_TYPES } from '../feedback/tasks.js';
 import { outDirField, outPathField } from '../util/config.js';
 import { AuthLimitSchema } from '../server/workbench-config.js';
+import { AllowHostSchema } from '../server/host-config.js';
 
 /** The workbench database options every feedback subcommand shares. */
 export const dbFields = {
@@ -18,10 +19,7 @@ export const ServeSchema = z.object({
     .default('127.0.0.1')
     .describe('interface to listen on (0.0.0.0 to accept other machines: the server speaks plain HTTP, so put a TLS-terminating reverse proxy in front, or tokens cross the network in the clear)'),
   port: z.number().int().min(0).max(65535).default(8787).describe('port (0 = any free port)'),
-  allowHost: z
-    .array(z.string().regex(/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/i, 'a host name without port or scheme, e.g. annotate.example.org'))
-    .default([])
-    .describe("on a loopback --host: host names to answer besides localhost, 127.0.0.1 and [::1] (comma-separated; a reverse proxy's, when it forwards its own Host); any other Host is refused (403), against DNS rebinding"),
+  ...AllowHostSchema.shape,
   ...AuthLimitSchema.shape,
   playPolicy: z.string().default('oracle').describe('the model in play tasks: a policy spec (oracle, random[:SEED], builtin:DIR, openai:URL#MODEL …)'),
   assignmentTtl: z.number().int().min(10).default(3600).describe('seconds without activity (the open page sends heartbeats while in use) before an unlabelled assignment goes back to the queue; a label sent later is still stored while its task has room'),

@@ -30,7 +30,7 @@ import type { Episode } from '../episode/types.js';
 import { readImageFile } from '../scenes/codec.js';
 import { AUTH_CACHE_MS } from '../server/workbench/app.js';
 import { startServer } from '../server/workbench/workbench.js';
-import { isLoopbackHost } from '../server/workbench/host-check.js';
+import { isLoopbackHost } from '../server/host-check.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';

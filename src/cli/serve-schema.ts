@@ -1,11 +1,16 @@
 /** The settings of `askfirst serve`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT } from '../server/openai/limits.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from '../server/openai/limits.js';
+import { AllowHostSchema } from '../server/host-config.js';
 
 export const ServeSchema = z.object({
   policy: z.string().min(1).describe('policy to serve: builtin:CHECKPOINT, oracle, random[:SEED], scripted:FILE, openai:URL#MODEL'),
   port: z.number().int().min(0).max(65535).default(8000).describe('TCP port (0 picks a free one)'),
-  host: z.string().default('127.0.0.1').describe('address to listen on (0.0.0.0 to accept other machines)'),
+  host: z
+    .string()
+    .default('127.0.0.1')
+    .describe('address to listen on (0.0.0.0 to accept other machines: the server speaks plain HTTP, so put a TLS-terminating reverse proxy in front, or the API key and images cross the network in the clear)'),
+  ...AllowHostSchema.shape,
   data: z.string().optional().describe('episodes for policies that need them (oracle, scripted): suite DIR, suite:DIR or proactivebench:DIR'),
   modelName: z.string().optional().describe('model id clients send as "model" (listed by /v1/models; any other is a 404; default: the policy spec)'),
   maxBatch: z.number().int().min(1).max(4096).default(64).describe('largest batch of concurrent requests handed to the policy at once'),
@@ -18,6 +23,7 @@ export const ServeSchema = z.object({
     .describe('environment variable holding the key to require, when --api-key is not given'),
   maxBodyBytes: z.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES).describe('largest request body in bytes (413 beyond)'),
   maxConcurrent: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONCURRENT).describe('most requests handled at once (429 with Retry-After beyond)'),
+  maxMessages: z.number().int().min(1).default(DEFAULT_MAX_MESSAGES).describe('most entries in a request\'s "messages" (400 naming the field beyond; only the last user message\'s one image is decoded, any other image is not read)'),
   maxImagePixels: z.number().int().min(1).default(4_194_304).describe('largest width × height a request image may declare (refused before decoding)'),
 });
 export type ServeConfig = z.output<typeof ServeSchema>;

@@ -6,7 +6,8 @@ import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench } from '../suite/proactivebench/read.js';
 import { buildProgram } from './main.js';
-import { runServe } from './serve.js';
+import { runServe, serveAction } from './serve.js';
+import { requestWithHost } from '../testing/host-request.js';
 import { ServeSchema } from './serve-schema.js';
 
 describe('askfirst serve without askfirst headers', () => {
@@ -50,16 +51,19 @@ describe('askfirst serve', () => {
     for (const p of ['always-answer', 'constant:TEXT', 'ocr-follow', 'builtin:DIR', 'openai:URL#MODEL']) expect(text).toContain(p);
   });
 
-  it('warns when listening beyond this machine without a key; a key from --api-key or the environment protects it', async () => {
+  it('warns when listening beyond this machine without a key, and that it is plain HTTP even with one; a key from --api-key or the environment protects it', async () => {
     const warnings: string[] = [];
     const open = await runServe(ServeSchema.parse({ policy: 'random', port: 0, host: '0.0.0.0', apiKeyEnv: 'AF_TEST_NO_SUCH_KEY' }), (m) => warnings.push(m));
     await open.close();
-    expect(warnings).toEqual([expect.stringMatching(/listening on 0\.0\.0\.0 without an API key: anyone who can reach this machine.*AF_TEST_NO_SUCH_KEY or pass --api-key/)]);
+    const plainHttp = expect.stringMatching(/^--host 0\.0\.0\.0 serves plain HTTP: the API key \(when one is set\), prompts and images cross the network unencrypted\. Put a TLS-terminating reverse proxy/);
+    expect(warnings).toEqual([expect.stringMatching(/listening on 0\.0\.0\.0 without an API key: anyone who can reach this machine.*AF_TEST_NO_SUCH_KEY or pass --api-key/), plainHttp]);
     expect(open.protectedByKey).toBe(false);
     warnings.length = 0;
     const keyed = await runServe(ServeSchema.parse({ policy: 'random', port: 0, host: '0.0.0.0', apiKey: 'k1' }), (m) => warnings.push(m));
     await keyed.close();
     expect(keyed.protectedByKey).toBe(true);
+    expect(warnings, 'a key does not make plain HTTP safe').toEqual([plainHttp]);
+    warnings.length = 0;
     process.env.AF_TEST_SERVE_KEY = 'k2';
     try {
       const srv = await runServe(ServeSchema.parse({ policy: 'random', port: 0, host: '127.0.0.1', apiKeyEnv: 'AF_TEST_SERVE_KEY' }), (m) => warnings.push(m));
@@ -73,6 +77,18 @@ describe('askfirst serve', () => {
       delete process.env.AF_TEST_SERVE_KEY;
     }
     expect(warnings).toEqual([]);
+  });
+
+  it('answers on loopback only its own Host names and --allow-host ones; refuses --allow-host with another --host', async () => {
+    const srv = await runServe(ServeSchema.parse({ policy: 'random', port: 0, allowHost: ['proxy.example.org'] }));
+    try {
+      const root = srv.url.replace('/v1', '');
+      expect((await requestWithHost(`${root}/v1/models`, 'evil.example')).status).toBe(403);
+      expect((await requestWithHost(`${root}/v1/models`, 'proxy.example.org')).status).toBe(200);
+    } finally {
+      await srv.close();
+    }
+    await expect(serveAction({ policy: 'random', host: '0.0.0.0', allowHost: ['proxy.example.org'] })).rejects.toThrow(/--allow-host does not apply with --host 0\.0\.0\.0: it is read with a loopback --host only/);
   });
 
   it('refuses the oracle without --data', async () => {

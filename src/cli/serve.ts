@@ -6,16 +6,18 @@
  * name the model `--model-name` (default: the policy spec), as `openai:URL#MODEL` does.
  * `--data` supplies episodes for policies that need them (oracle, scripted).
  * `--api-key` (or the variable named by `--api-key-env`) protects every route but /healthz;
- * listening beyond this machine without one prints a warning.
+ * listening beyond this machine without one prints a warning, as does listening beyond it at all (plain
+ * HTTP: put a TLS proxy in front); on loopback only its own Host names and `--allow-host` ones are answered.
  */
 import { createPolicy } from '../agents/registry.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { loadData } from '../suite/open.js';
 import { InputError } from '../util/errors.js';
 import { setImageLimits } from '../scenes/image-limits.js';
-import { isLoopback, startOpenAIServer, type RunningServer } from '../server/openai/server.js';
+import { isLoopbackHost } from '../server/host-check.js';
+import { startOpenAIServer, type RunningServer } from '../server/openai/server.js';
 import { untilStopped } from './signals.js';
-import { configFromOptions } from './options.js';
+import { configFromOptions, refuseUnread } from './options.js';
 import { ServeSchema, type ServeConfig } from './serve-schema.js';
 
 export async function loadServeEpisodes(data: string | undefined, warn: (msg: string) => void = console.error): Promise<SuiteEpisode[]> {
@@ -35,7 +37,7 @@ export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): P
   setImageLimits({ maxPixels: cfg.maxImagePixels });
   const envKey = process.env[cfg.apiKeyEnv]?.trim();
   const apiKey = cfg.apiKey ?? (envKey ? envKey : undefined);
-  if (!apiKey && !isLoopback(cfg.host)) {
+  if (!apiKey && !isLoopbackHost(cfg.host)) {
     warn(`listening on ${cfg.host} without an API key: anyone who can reach this machine can use the policy${cfg.policy.startsWith('openai:') ? ' (and spend the upstream API key)' : ''}; set ${cfg.apiKeyEnv} or pass --api-key`);
   }
   const policy = await createPolicy(cfg.policy, { episodes, seed: cfg.seed });
@@ -49,6 +51,9 @@ export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): P
     apiKey,
     maxBodyBytes: cfg.maxBodyBytes,
     maxConcurrent: cfg.maxConcurrent,
+    maxMessages: cfg.maxMessages,
+    allowHosts: cfg.allowHost,
+    warn,
   });
   return {
     ...srv,
@@ -65,6 +70,7 @@ export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): P
 /** The action of `askfirst serve` (serve-command.ts): serve until Ctrl-C. */
 export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ServeSchema, raw, 'serve');
+  if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   const srv = await runServe(cfg);
   await untilStopped(() => srv.close(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
 }

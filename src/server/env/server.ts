@@ -17,6 +17,10 @@
  * `maxPayload`, all of which the session limit and malformed-client handling need).
  * Each session is an `EnvSession` with its own episode state; messages of one socket are handled
  * strictly in order; one socket's bad message is answered on that socket only.
+ * Guards (docs/hardening.md, "Every server"): on loopback only its own Host names and --allow-host
+ * ones (403 otherwise, HTTP and the upgrade: ../host-check.ts); HTTP bodies up to `maxBodyBytes`
+ * (413), WebSocket messages up to `maxMessageBytes` (close 1009), `maxSessions` sessions
+ * (CAPACITY_REACHED), idle ones closed after `sessionTimeout`; slow clients cut by ../timeouts.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
@@ -28,8 +32,12 @@ import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
 import { InputError } from '../../util/errors.js';
+import { bodyLimit } from 'hono/body-limit';
 import { allowedMethods, listenError, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
+import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
+import { slowClientOptions, type SlowClientLimits } from '../timeouts.js';
+import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES } from './limits.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -40,8 +48,15 @@ export interface EnvServerOptions {
   maxSessions: number;
   /** Close sessions idle this long, in seconds (OpenEnv's session_timeout); 0 = never. */
   sessionTimeout: number;
-  /** Largest incoming WebSocket message, in bytes. */
+  /** Largest incoming WebSocket message, in bytes (default DEFAULT_MAX_MESSAGE_BYTES); a larger one closes the session with 1009. */
   maxMessageBytes?: number;
+  /** Largest HTTP request body, in bytes (default DEFAULT_ENV_MAX_BODY_BYTES); a larger one is a 413. */
+  maxBodyBytes?: number;
+  /**
+   * Which Host headers to answer, on HTTP routes and the WebSocket upgrade (../host-check.ts: a
+   * loopback server's own names, against DNS rebinding); omitted = any. Another Host is a 403.
+   */
+  hostAllowed?: (host: string | undefined) => boolean;
   /** Name, description and version for /metadata. */
   name?: string;
   description?: string;
@@ -100,7 +115,7 @@ export class EnvServer {
   constructor(private readonly o: EnvServerOptions) {
     this.log = o.log ?? ((m) => console.error(m));
     this.rewardRefusals = new RefusalLog(this.log, 'POST /get_reward');
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? 16 * 1024 * 1024 });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
     this.app = this.routes();
   }
 
@@ -108,6 +123,17 @@ export class EnvServer {
   private routes(): Hono {
     const app = new Hono();
     const o = this.o;
+    if (o.hostAllowed) {
+      const allowed = o.hostAllowed;
+      app.use('*', async (c, next) => {
+        const host = c.req.header('host');
+        if (!allowed(host)) return c.json({ detail: hostRefusal('environment server', host) }, 403);
+        await next();
+      });
+    }
+    const maxBody = o.maxBodyBytes ?? DEFAULT_ENV_MAX_BODY_BYTES;
+    // FastAPI's error shape ({"detail": message}); counted as the body streams, content-length or not.
+    app.use('*', bodyLimit({ maxSize: maxBody, onError: (c) => c.json({ detail: `${c.req.method} ${c.req.path}: request body over the limit of ${maxBody} bytes (askfirst env serve --max-body-bytes)` }, 413) }));
     app.get('/health', (c) => c.json({ status: 'healthy' }));
     app.get('/metadata', (c) =>
       c.json({
@@ -193,6 +219,12 @@ export class EnvServer {
       const path = (req.url ?? '').split('?')[0];
       if (path !== '/ws') {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      if (this.o.hostAllowed && !this.o.hostAllowed(req.headers.host)) {
+        // Refused before the upgrade, as the HTTP routes refuse it: a page on a rebound name opens no session.
+        const body = JSON.stringify({ detail: hostRefusal('environment server', req.headers.host) });
+        socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws));
@@ -324,13 +356,25 @@ export interface RunningEnvServer {
   close(): Promise<void>;
 }
 
-/** Start listening; port 0 picks a free one. */
-export async function startEnvServer(o: EnvServerOptions & { port?: number; host?: string }): Promise<RunningEnvServer> {
+/** What a server on a non-loopback host warns about once at start (plain HTTP). */
+export const ENV_PLAIN_HTTP = "episodes' images, replies and rewards";
+
+/**
+ * Start listening; port 0 picks a free one. On a loopback host only its own names and `allowHosts`
+ * are answered (HTTP and the WebSocket upgrade; DNS rebinding); on any other, `warn` says once that
+ * it is plain HTTP.
+ */
+export async function startEnvServer(
+  o: EnvServerOptions & { port?: number; host?: string; allowHosts?: readonly string[]; warn?: (msg: string) => void; slowClients?: Partial<SlowClientLimits> },
+): Promise<RunningEnvServer> {
   const { serve } = await import('@hono/node-server');
-  const env = new EnvServer(o);
   const host = o.host ?? '127.0.0.1';
+  let boundPort = o.port ?? 0;
+  const env = new EnvServer({ ...o, hostAllowed: o.hostAllowed ?? hostGuard(host, () => boundPort, o.allowHosts) });
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: env.app.fetch, port: o.port ?? 0, hostname: host }, (info) => {
+    const server = serve({ fetch: env.app.fetch, port: o.port ?? 0, hostname: host, serverOptions: slowClientOptions(o.slowClients) }, (info) => {
+      boundPort = info.port; // before any request can name it
+      if (!isLoopbackHost(host)) (o.warn ?? ((m: string) => console.error(`askfirst env serve: warning: ${m}`)))(plainHttpWarning(host, ENV_PLAIN_HTTP));
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         port: info.port,

@@ -1,4 +1,5 @@
 /** `serve` safe to expose (issue 20): API key, body-size limit, concurrency limit, image-size limit, non-loopback warning. */
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { RandomPolicy } from '../../agents/baselines/random.js';
@@ -7,7 +8,8 @@ import { createImage } from '../../scenes/image.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, setImageLimits } from '../../scenes/image-limits.js';
 import { pngDataUrl } from '../../scenes/png.js';
 import { hostilePNG } from '../../testing/hostile.js';
-import { isLoopback, startOpenAIServer, type RunningServer, type ServeOptions } from './server.js';
+import { requestWithHost } from '../../testing/host-request.js';
+import { startOpenAIServer, type RunningServer } from './server.js';
 
 type ErrorBody = { error: { message: string; code: string } };
 const quiet = () => undefined;
@@ -16,7 +18,7 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
   setImageLimits({ maxPixels: DEFAULT_MAX_IMAGE_PIXELS });
 });
-async function start(o: Partial<ServeOptions> = {}): Promise<RunningServer> {
+async function start(o: Partial<Parameters<typeof startOpenAIServer>[0]> = {}): Promise<RunningServer> {
   const s = await startOpenAIServer({ policy: new RandomPolicy(1), modelName: 'm', log: quiet, ...o });
   servers.push(s);
   return s;
@@ -46,10 +48,25 @@ describe('serve --api-key', () => {
     const s = await start();
     expect((await fetch(`${s.url}/models`)).status).toBe(200);
   });
+});
 
-  it('isLoopback knows the loopback addresses', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopback(h), h).toBe(true);
-    for (const h of ['0.0.0.0', '::', '192.168.1.4', 'example.org']) expect(isLoopback(h), h).toBe(false);
+describe('serve on loopback (DNS rebinding)', () => {
+  it('refuses another Host on every route with a 403 in OpenAI\'s error shape, and answers its own names and --allow-host ones', async () => {
+    const s = await start({ allowHosts: ['proxy.example.org'] });
+    const root = s.url.replace('/v1', '');
+    for (const host of ['evil.example', `evil.example:${s.port}`, `127.0.0.1:${s.port + 1}`]) {
+      for (const [method, path] of [['GET', '/healthz'], ['GET', '/v1/models'], ['POST', '/v1/chat/completions']]) {
+        const r = await requestWithHost(`${root}${path}`, host, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: body() } : {}) });
+        expect(r.status, `${host} ${path}`).toBe(403);
+        expect(JSON.parse(r.body)).toEqual({ error: { message: expect.stringMatching(/^this server listens on loopback .* not Host ".*": a guard against DNS rebinding.*--allow-host/), type: 'invalid_request_error', param: null, code: 'FORBIDDEN' } });
+      }
+    }
+    for (const host of [null, `localhost:${s.port}`, `[::1]:${s.port}`, 'proxy.example.org']) expect((await requestWithHost(`${root}/v1/models`, host)).status, String(host)).toBe(200);
+  });
+
+  it('on another address answers any Host', async () => {
+    const s = await start({ host: '0.0.0.0', warn: quiet });
+    expect((await requestWithHost(`http://127.0.0.1:${s.port}/v1/models`, 'anything.example')).status).toBe(200);
   });
 });
 
@@ -105,5 +122,48 @@ describe('serve limits', () => {
       expect(((await r.json()) as ErrorBody).error.message).toMatch(/request image: image declares 30000×30000 = 900000000 pixels, over the limit/);
     }
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+  });
+});
+
+describe('serve --max-messages', () => {
+  it('refuses more messages than the limit with a 400 naming "messages", before reading them', async () => {
+    const s = await start({ maxMessages: 8 });
+    const one = JSON.parse(body()) as { model: string; messages: unknown[] };
+    const many = { ...one, messages: [...Array.from({ length: 8 }, () => ({ role: 'user', content: 'hi' })), ...one.messages] };
+    const r = await chat(s, JSON.stringify(many));
+    expect(r.status).toBe(400);
+    expect(await r.json()).toEqual({ error: { message: expect.stringMatching(/^"messages" holds 9 messages, over the limit of 8 \(the server's --max-messages\)/), type: 'invalid_request_error', param: 'messages', code: 'BAD_INPUT' } });
+    expect((await chat(s, JSON.stringify({ ...one, messages: many.messages.slice(1) }))).status).toBe(200);
+  });
+});
+
+describe('serve and slow clients', () => {
+  const slow = { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 };
+
+  it('cuts a client that sends its body slowly (408, connection closed)', async () => {
+    const s = await start({ slowClients: slow });
+    const sock = connect(s.port, '127.0.0.1');
+    let got = '';
+    sock.setEncoding('utf8').on('data', (d: string) => (got += d));
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`);
+    const drip = setInterval(() => sock.write(' '), 50);
+    const t0 = Date.now();
+    await new Promise((r) => sock.once('close', r));
+    clearInterval(drip);
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(got).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('does not cut an answer that takes longer to compute than the request limit', async () => {
+    const slowPolicy: Policy = {
+      name: 'slow',
+      async act(batch: readonly Observation[]): Promise<PolicyReply[]> {
+        await new Promise((r) => setTimeout(r, 1200)); // twice the request limit
+        return batch.map((o) => ({ reply: o.options[0] }));
+      },
+    };
+    const s = await start({ policy: slowPolicy, slowClients: slow });
+    expect((await chat(s, body())).status).toBe(200);
   });
 });

@@ -30,7 +30,10 @@
  * the categories (ProactiveBench shows four), and the previous reply
  * is taken from the conversation's last assistant message when there is one.
  *
- * Safe to expose: with an API key every route but /healthz wants `Authorization: Bearer KEY`
+ * Safe to expose: bound to loopback it answers only its own Host names and --allow-host ones (403
+ * otherwise, against DNS rebinding: ../host-check.ts); on another address it warns once at start
+ * that it speaks plain HTTP; slow clients are cut by Node's timeouts (../timeouts.ts);
+ * with an API key every route but /healthz wants `Authorization: Bearer KEY`
  * (401 otherwise); bodies over `maxBodyBytes` are refused with 413 before they are read whole;
  * beyond `maxConcurrent` requests in flight a request is refused at once with 429 and
  * Retry-After (askfirst's client, like OpenAI's, retries it), so memory stays bounded.
@@ -45,7 +48,9 @@ import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { allowedMethods, listenError, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT } from './limits.js';
+import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
+import { slowClientOptions, type SlowClientLimits } from '../timeouts.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { textParts, usageOf } from './usage.js';
 
@@ -255,6 +260,13 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Most requests handled at once; more are refused with 429 (default DEFAULT_MAX_CONCURRENT). */
   maxConcurrent?: number;
+  /** Most entries in "messages" (default DEFAULT_MAX_MESSAGES); more are a 400 naming the field. */
+  maxMessages?: number;
+  /**
+   * Which Host headers to answer (../host-check.ts: a loopback server's own names, against DNS
+   * rebinding); omitted = any. Another Host is a 403 in OpenAI's error shape, on every route.
+   */
+  hostAllowed?: (host: string | undefined) => boolean;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest();
@@ -272,12 +284,6 @@ function requireKey(key: string): MiddlewareHandler {
   };
 }
 
-/** True for addresses only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h);
-}
-
 export function createOpenAIApp(o: ServeOptions): Hono {
   const app = new Hono();
   const model = o.modelName ?? o.policy.name;
@@ -293,6 +299,14 @@ export function createOpenAIApp(o: ServeOptions): Hono {
     return c.json(body, status as 400);
   };
 
+  if (o.hostAllowed) {
+    const allowed = o.hostAllowed;
+    app.use('*', async (c, next) => {
+      const host = c.req.header('host');
+      if (!allowed(host)) return fail(c, new AskfirstError('FORBIDDEN', hostRefusal('server', host)));
+      await next();
+    });
+  }
   app.get('/healthz', (c) => c.json({ ok: true, model, served, errors, batches: batcher.batches, observations: batcher.observations }));
   if (o.apiKey !== undefined) app.use('*', requireKey(o.apiKey));
   const maxConcurrent = o.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
@@ -341,6 +355,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       // pointed at the wrong server is told so instead of being answered by another policy.
       if (typeof body.model !== 'string' || !body.model) throw new ParamError('BAD_INPUT', 'model', `"model" is required: the id this server serves, ${JSON.stringify(model)} (GET /v1/models)`);
       if (body.model !== model) throw unknownModel(body.model);
+      // Before any message is read: 215 000 tiny messages in an 8 MiB body took 0.76 s of the one thread to answer (0.32 s to refuse, mostly parsing).
+      const maxMessages = o.maxMessages ?? DEFAULT_MAX_MESSAGES;
+      if (Array.isArray(body.messages) && body.messages.length > maxMessages) {
+        throw new ParamError('BAD_INPUT', 'messages', `"messages" holds ${body.messages.length} messages, over the limit of ${maxMessages} (the server's --max-messages); send the conversation's last turns only`);
+      }
       const { text, imageUrl, priorAssistant, previousReply } = lastUserTurn(body.messages);
       const obs = observationFrom(c, text, decodeDataUrl(imageUrl), priorAssistant, previousReply);
       if (!obs.options.length) {
@@ -416,13 +435,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Start the endpoint; port 0 picks a free one (tests). */
-export async function startOpenAIServer(o: ServeOptions & { port?: number; host?: string }): Promise<RunningServer> {
+/** What a server on a non-loopback host warns about once at start (plain HTTP). */
+export const SERVE_PLAIN_HTTP = 'the API key (when one is set), prompts and images';
+
+/**
+ * Start the endpoint; port 0 picks a free one (tests). On a loopback host only its own names and
+ * `allowHosts` are answered (DNS rebinding); on any other, `warn` says once that it is plain HTTP.
+ */
+export async function startOpenAIServer(
+  o: ServeOptions & { port?: number; host?: string; allowHosts?: readonly string[]; warn?: (msg: string) => void; slowClients?: Partial<SlowClientLimits> },
+): Promise<RunningServer> {
   const { serve } = await import('@hono/node-server');
-  const app = createOpenAIApp(o);
   const host = o.host ?? '127.0.0.1';
+  let boundPort = o.port ?? 0;
+  const app = createOpenAIApp({ ...o, hostAllowed: o.hostAllowed ?? hostGuard(host, () => boundPort, o.allowHosts) });
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: o.port ?? 0, hostname: host }, (info) => {
+    const server = serve({ fetch: app.fetch, port: o.port ?? 0, hostname: host, serverOptions: slowClientOptions(o.slowClients) }, (info) => {
+      boundPort = info.port; // before any request can name it
+      if (!isLoopbackHost(host)) (o.warn ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`)))(plainHttpWarning(host, SERVE_PLAIN_HTTP));
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}/v1`;
       resolve({
         url,

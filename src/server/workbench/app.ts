@@ -19,6 +19,7 @@ import { isTaskType, type PlayPayload, type PreferencePayload } from '../../feed
 import type { Episode } from '../../episode/types.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { errorResponse } from '../errors.js';
+import { hostRefusal } from '../host-check.js';
 import { serveUi } from './static.js';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { FailedAuthLimiter } from './auth-limit.js';
@@ -44,7 +45,7 @@ export interface AppOptions {
   /** The client's address (the sign-in limit's key); default the TCP peer's. Without one (a request made in-process) nothing is limited. */
   clientAddress?: (c: Context) => string | undefined;
   /**
-   * Which Host headers to answer (host-check.ts; a loopback server's own names, against DNS
+   * Which Host headers to answer (../host-check.ts; a loopback server's own names, against DNS
    * rebinding); omitted = any. Another Host is a 403 saying so.
    */
   hostAllowed?: (host: string | undefined) => boolean;
@@ -176,10 +177,7 @@ export function createApp(o: AppOptions): Hono<Env> {
     app.use('*', async (c, next) => {
       const host = c.req.header('host');
       if (!allowed(host)) {
-        throw new AskfirstError(
-          'FORBIDDEN',
-          `this workbench listens on loopback and answers only its own address (http://127.0.0.1, localhost or [::1] with its port), not Host ${JSON.stringify((host ?? '').slice(0, 100))}: a guard against DNS rebinding. Open the address the server printed; behind a reverse proxy, start it with --allow-host <the proxy's name>`,
-        );
+        throw new AskfirstError('FORBIDDEN', hostRefusal('workbench', host));
       }
       await next();
     });

@@ -1,9 +1,9 @@
-/** A loopback workbench answers only its own Host names (DNS rebinding); another host is warned about plain HTTP once. */
+/** A loopback workbench answers only its own Host names (DNS rebinding: ../host-check.ts); another host is warned about plain HTTP once; slow clients are cut. */
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../feedback/db.js';
 import { FeedbackStore } from '../../feedback/store.js';
-import { isLoopbackHost, loopbackHosts } from './host-check.js';
 import { PLAIN_HTTP_WARNING, startServer } from './workbench.js';
 
 /** Status and body of GET `path` on `url` with this Host header (fetch would send the URL's own). */
@@ -18,21 +18,6 @@ const get = (url: string, path: string, host: string | null, token?: string) =>
     if (host !== null) req.setHeader('host', host);
     req.on('error', rej).end();
   });
-
-describe('host names', () => {
-  it('tells loopback listen addresses from others', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) expect(isLoopbackHost(h), h).toBe(true);
-    for (const h of ['0.0.0.0', '::', '192.168.1.5', 'example.org', '::2', '10.0.0.1']) expect(isLoopbackHost(h), h).toBe(false);
-  });
-
-  it("accepts the server's own names with its port, and the extra names with any port", () => {
-    const ok = loopbackHosts(() => 8787, ['Annotate.Example.org']);
-    for (const h of ['127.0.0.1:8787', 'localhost:8787', 'LocalHost:8787', '[::1]:8787', 'annotate.example.org', 'annotate.example.org:443']) expect(ok(h), h).toBe(true);
-    for (const h of [undefined, '', 'localhost', '127.0.0.1:8788', 'evil.example:8787', 'evil.example', '127.0.0.1.evil.example:8787', 'localhost:8787@evil', '[::1]', 'x.annotate.example.org'])
-      expect(ok(h), String(h)).toBe(false);
-    expect(loopbackHosts(() => 80)('localhost')).toBe(true); // a browser leaves out port 80
-  });
-});
 
 describe('the workbench server', () => {
   let store: FeedbackStore;
@@ -75,5 +60,24 @@ describe('the workbench server', () => {
     }
     expect(logged).toEqual([`askfirst workbench: warning: --host 0.0.0.0 ${PLAIN_HTTP_WARNING}`]);
     expect(PLAIN_HTTP_WARNING).toMatch(/plain HTTP.*TLS-terminating reverse proxy/);
+  });
+
+  it('cuts a client that sends its headers slowly (408, connection closed: ../timeouts.ts)', async () => {
+    const s = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', slowClients: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 } });
+    try {
+      const sock = connect(Number(new URL(s.url).port), '127.0.0.1');
+      let got = '';
+      sock.setEncoding('utf8').on('data', (d: string) => (got += d));
+      await new Promise((r) => sock.once('connect', r));
+      sock.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      const drip = setInterval(() => sock.write('X-a: b\r\n'), 50);
+      const t0 = Date.now();
+      await new Promise((r) => sock.once('close', r));
+      clearInterval(drip);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(got).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await s.close();
+    }
   });
 });

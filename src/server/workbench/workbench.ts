@@ -15,7 +15,8 @@ import { listenError } from '../errors.js';
 import { createApp } from './app.js';
 import { findUiDir } from './static.js';
 import type { AuthLimitConfig } from '../workbench-config.js';
-import { isLoopbackHost, loopbackHosts } from './host-check.js';
+import { hostGuard, isLoopbackHost } from '../host-check.js';
+import { slowClientOptions, type SlowClientLimits } from '../timeouts.js';
 
 export interface ServeOptions {
   /** PostgreSQL URL (DATABASE_URL); omitted = PGlite at `dataDir` (or in memory when that is omitted too). */
@@ -36,8 +37,10 @@ export interface ServeOptions {
   log?: (msg: string) => void;
   /** Refused tokens allowed per client address and window (auth-limit.ts defaults when omitted). */
   authLimit?: Partial<AuthLimitConfig>;
-  /** On a loopback host: further Host names to answer besides its own (a reverse proxy's; host-check.ts). */
+  /** On a loopback host: further Host names to answer besides its own (a reverse proxy's; ../host-check.ts). */
   allowHosts?: string[];
+  /** Node's limits on slow clients (../timeouts.ts; tests shorten them). */
+  slowClients?: Partial<SlowClientLimits>;
   /** The clock of the login cache and the sign-in limit, in ms (app.ts `AppOptions.now`); tests move it past AUTH_CACHE_MS. Default Date.now. */
   now?: () => number;
 }
@@ -81,12 +84,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   // Bound to loopback: answer only its own names (DNS rebinding). Else: say once that it is plain HTTP.
   let boundPort = o.port;
   const loopback = isLoopbackHost(o.host);
-  const hostAllowed = loopback ? loopbackHosts(() => boundPort, o.allowHosts) : undefined;
+  const hostAllowed = hostGuard(o.host, () => boundPort, o.allowHosts);
   const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), assignmentTtlSeconds: ttl, uiDir: o.uiDir ?? findUiDir(), log: o.log, authLimit: o.authLimit, hostAllowed, now: o.now });
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((res, rej) => {
-      const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, (info) => {
+      const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port, serverOptions: slowClientOptions(o.slowClients) }, (info) => {
         boundPort = info.port; // before any request can name it
         res(s);
       });

@@ -1,0 +1,136 @@
+/**
+ * `askfirst env serve`'s guards (docs/hardening.md, "Every server"): on loopback only its own Host
+ * names (HTTP and the WebSocket upgrade, against DNS rebinding), a body limit (413 in FastAPI's
+ * shape), the WebSocket message limit (close 1009), the plain-HTTP warning elsewhere, and slow
+ * clients cut by Node's timeouts.
+ */
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { EpisodePool } from '../../environment/episodes.js';
+import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
+import { generateSuite } from '../../suite/generate.js';
+import { memoryLoader } from '../../suite/loader.js';
+import { requestWithHost } from '../../testing/host-request.js';
+import { startEnvServer, type RunningEnvServer } from './server.js';
+
+const episodes = generateSuite({ episodes: 1, seed: 3, size: 32 });
+const servers: RunningEnvServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+async function start(o: Partial<Parameters<typeof startEnvServer>[0]> = {}): Promise<RunningEnvServer> {
+  const s = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 4, sessionTimeout: 0, port: 0, ...o });
+  servers.push(s);
+  return s;
+}
+
+/** Open a WebSocket with this Host header: 'open', or the status of a refused upgrade. */
+function upgrade(url: string, host?: string): Promise<{ ws?: WebSocket; status?: number; body?: string }> {
+  return new Promise((res, rej) => {
+    const ws = new WebSocket(url, host ? { headers: { host } } : {});
+    ws.once('open', () => res({ ws }));
+    ws.once('unexpected-response', (_req, r) => {
+      let body = '';
+      r.setEncoding('utf8').on('data', (d: string) => (body += d));
+      r.on('end', () => res({ status: r.statusCode, body }));
+    });
+    ws.once('error', rej);
+  });
+}
+
+describe('env serve on loopback (DNS rebinding)', () => {
+  it('refuses another Host with a 403 {detail} on HTTP routes and on the WebSocket upgrade; answers its own names and --allow-host ones', async () => {
+    const s = await start({ allowHosts: ['proxy.example.org'] });
+    for (const host of ['evil.example', `evil.example:${s.port}`, `127.0.0.1:${s.port + 1}`]) {
+      for (const [method, path] of [['GET', '/health'], ['POST', '/reset'], ['POST', '/get_reward']]) {
+        const r = await requestWithHost(`${s.url}${path}`, host, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+        expect(r.status, `${host} ${path}`).toBe(403);
+        expect(JSON.parse(r.body).detail).toMatch(/^this environment server listens on loopback .* not Host ".*": a guard against DNS rebinding.*--allow-host/);
+      }
+      const u = await upgrade(`${s.url.replace('http', 'ws')}/ws`, host);
+      expect(u.status, `ws ${host}`).toBe(403);
+      expect(JSON.parse(u.body!).detail).toMatch(/DNS rebinding/);
+    }
+    expect(s.server.sessions.size).toBe(0);
+    for (const host of [undefined, `localhost:${s.port}`, 'proxy.example.org']) {
+      expect((await requestWithHost(`${s.url}/health`, host ?? null)).status, String(host)).toBe(200);
+      const u = await upgrade(`${s.url.replace('http', 'ws')}/ws`, host);
+      expect(u.ws, `ws ${host}`).toBeDefined();
+      u.ws!.close();
+    }
+  });
+
+  it('on another address answers any Host and warns once that it is plain HTTP', async () => {
+    const warned: string[] = [];
+    const s = await start({ host: '0.0.0.0', warn: (m) => warned.push(m) });
+    expect((await requestWithHost(`http://127.0.0.1:${s.port}/health`, 'anything.example')).status).toBe(200);
+    expect(warned).toEqual([expect.stringMatching(/^--host 0\.0\.0\.0 serves plain HTTP: .* cross the network unencrypted\. Put a TLS-terminating reverse proxy/)]);
+    const quiet: string[] = [];
+    await start({ warn: (m) => quiet.push(m) });
+    expect(quiet).toEqual([]);
+  });
+});
+
+describe('env serve limits', () => {
+  it('refuses an HTTP body over --max-body-bytes with 413 {detail}, with and without content-length', async () => {
+    const s = await start({ maxBodyBytes: 4096 });
+    const big = JSON.stringify({ query: ['x'.repeat(10_000)], prompts: ['p'], labels: ['l'] });
+    for (const path of ['/get_reward', '/reset', '/step', '/mcp']) {
+      const r = await fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      expect(r.status, path).toBe(413);
+      expect(await r.json()).toEqual({ detail: `POST ${path}: request body over the limit of 4096 bytes (askfirst env serve --max-body-bytes)` });
+    }
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(big));
+        c.close();
+      },
+    });
+    const chunked = await fetch(`${s.url}/get_reward`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect((await fetch(`${s.url}/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(200);
+  });
+
+  it('closes a session whose WebSocket message is over --max-message-bytes with 1009 (message too big); others go on', async () => {
+    const s = await start({ maxMessageBytes: 2048 });
+    const url = `${s.url.replace('http', 'ws')}/ws`;
+    const a = (await upgrade(url)).ws!;
+    const b = (await upgrade(url)).ws!;
+    const closed = new Promise<number>((r) => a.once('close', (code) => r(code)));
+    a.send(JSON.stringify({ type: 'reset', data: { pad: 'x'.repeat(4096) } }));
+    expect(await closed).toBe(1009);
+    const answer = new Promise<string>((r) => b.once('message', (d) => r(d.toString())));
+    b.send(JSON.stringify({ type: 'reset', data: {} }));
+    expect(JSON.parse(await answer).type).toBe('observation');
+    b.close();
+  });
+
+  it('cuts a client that sends its headers slowly (408, connection closed)', async () => {
+    const s = await start({ slowClients: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 } });
+    const sock = connect(s.port, '127.0.0.1');
+    let got = '';
+    sock.setEncoding('utf8').on('data', (d: string) => (got += d));
+    await new Promise((r) => sock.once('connect', r));
+    sock.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const drip = setInterval(() => sock.write('X-a: b\r\n'), 50);
+    const t0 = Date.now();
+    await new Promise((r) => sock.once('close', r));
+    clearInterval(drip);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(got).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('leaves a WebSocket session open past the request limit (an upgraded connection is not a slow request)', async () => {
+    const s = await start({ slowClients: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 } });
+    const ws = (await upgrade(`${s.url.replace('http', 'ws')}/ws`)).ws!;
+    let closed = false;
+    ws.once('close', () => (closed = true));
+    await new Promise((r) => setTimeout(r, 1000));
+    const answer = new Promise<string>((r) => ws.once('message', (d) => r(d.toString())));
+    ws.send(JSON.stringify({ type: 'reset', data: {} }));
+    expect(JSON.parse(await answer).type).toBe('observation');
+    expect(closed).toBe(false);
+    ws.close();
+  });
+});

@@ -1,0 +1,32 @@
+/** Which listen addresses are loopback, and which Host headers a loopback server answers (all three servers use these). */
+import { describe, expect, it } from 'vitest';
+import { hostGuard, hostRefusal, isLoopbackHost, loopbackHosts, plainHttpWarning } from './host-check.js';
+
+describe('host names', () => {
+  it('tells loopback listen addresses from others', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '192.168.1.5', 'example.org', '::2', '10.0.0.1']) expect(isLoopbackHost(h), h).toBe(false);
+  });
+
+  it("accepts the server's own names with its port, and the extra names with any port", () => {
+    const ok = loopbackHosts(() => 8787, ['Annotate.Example.org']);
+    for (const h of ['127.0.0.1:8787', 'localhost:8787', 'LocalHost:8787', '[::1]:8787', 'annotate.example.org', 'annotate.example.org:443']) expect(ok(h), h).toBe(true);
+    for (const h of [undefined, '', 'localhost', '127.0.0.1:8788', 'evil.example:8787', 'evil.example', '127.0.0.1.evil.example:8787', 'localhost:8787@evil', '[::1]', 'x.annotate.example.org'])
+      expect(ok(h), String(h)).toBe(false);
+    expect(loopbackHosts(() => 80)('localhost')).toBe(true); // a browser leaves out port 80
+  });
+});
+
+describe('hostGuard and the messages', () => {
+  it('guards a loopback listen address only', () => {
+    expect(hostGuard('127.0.0.1', () => 8000)?.('localhost:8000')).toBe(true);
+    expect(hostGuard('127.0.0.1', () => 8000)?.('evil.example:8000')).toBe(false);
+    expect(hostGuard('::1', () => 8000, ['proxy.example'])?.('proxy.example')).toBe(true);
+    expect(hostGuard('0.0.0.0', () => 8000)).toBeUndefined();
+  });
+
+  it('say what to do', () => {
+    expect(hostRefusal('server', 'evil.example:1')).toMatch(/^this server listens on loopback .* not Host "evil.example:1": a guard against DNS rebinding.*--allow-host/);
+    expect(plainHttpWarning('0.0.0.0', 'tokens')).toMatch(/^--host 0.0.0.0 serves plain HTTP: tokens cross the network unencrypted. Put a TLS-terminating reverse proxy/);
+  });
+});
