@@ -78,7 +78,7 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
     // A wrong token is refused with a message; the right one signs in.
     await page.fill('#token', 'af_wrong');
     await page.click('button[type=submit]');
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not valid/);
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^That token does not work: .*Check that you pasted all of it/);
     await page.screenshot({ path: join(SHOTS, '0-login.png') });
     await page.fill('#token', token);
     await page.click('button[type=submit]');
