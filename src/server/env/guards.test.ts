@@ -1,11 +1,11 @@
 /**
  * `askfirst env serve`'s guards (docs/hardening.md, "Every server"): on loopback only its own Host
  * names (HTTP and the WebSocket upgrade, against DNS rebinding), a body limit (413 in FastAPI's
- * shape), the WebSocket message limit (close 1009), the plain-HTTP warning elsewhere, and slow
+ * shape), the WebSocket message limit (close 1009), backpressure on a session's waiting messages, the plain-HTTP warning elsewhere, and slow
  * clients cut by Node's timeouts.
  */
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { EpisodePool } from '../../environment/episodes.js';
 import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
@@ -104,6 +104,33 @@ describe('env serve limits', () => {
     b.send(JSON.stringify({ type: 'reset', data: {} }));
     expect(JSON.parse(await answer).type).toBe('observation');
     b.close();
+  });
+
+  it('reads no more of a session\'s socket while --max-queued-messages wait to be answered (backpressure); all are answered once stepping goes on', async () => {
+    // Every view load waits until released: the server cannot answer, so messages pile up.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slowLoader: typeof memoryLoader = async (ref, id) => {
+      await gate;
+      return memoryLoader(ref, id);
+    };
+    const s = await startEnvServer({ pool: new EpisodePool(episodes, slowLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 4, sessionTimeout: 0, port: 0, maxQueuedMessages: 4 });
+    servers.push(s);
+    const ws = (await upgrade(`${s.url.replace('http', 'ws')}/ws`)).ws!;
+    const answers: string[] = [];
+    ws.on('message', (d) => answers.push(JSON.parse(d.toString()).type as string));
+    const pad = 'x'.repeat(16 * 1024); // 16 KiB a message: a few per socket read
+    for (let i = 0; i < 200; i++) ws.send(JSON.stringify({ type: 'reset', data: { seed: i, pad } }));
+    await new Promise((r) => setTimeout(r, 500));
+    const session = [...s.server.sessions.values()][0]!;
+    // Without backpressure all 200 (3.2 MiB) would be waiting in the server by now.
+    expect(session.waiting).toBeLessThanOrEqual(4 + 8);
+    expect(session.ws.isPaused).toBe(true);
+    release();
+    await vi.waitFor(() => expect(answers.length).toBe(200), { timeout: 10_000 });
+    expect(new Set(answers)).toEqual(new Set(['observation']));
+    expect(session.waiting).toBe(0);
+    ws.close();
   });
 
   it('cuts a client that sends its headers slowly (408, connection closed)', async () => {

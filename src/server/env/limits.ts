@@ -4,3 +4,10 @@
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** 16 MiB for an HTTP body: an OpenRLHF /get_reward batch of a few thousand long replies fits. */
 export const DEFAULT_ENV_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * 32: uvicorn's default `ws_max_queue`, which OpenEnv's servers run with. A session with this many
+ * messages received and not yet answered stops reading its socket until one is answered (TCP
+ * backpressure, as uvicorn does), so a client sending faster than the server steps holds at most
+ * about this many messages (each up to the message limit) in the server's memory.
+ */
+export const DEFAULT_MAX_QUEUED_MESSAGES = 32;

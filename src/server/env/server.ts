@@ -19,7 +19,8 @@
  * strictly in order; one socket's bad message is answered on that socket only.
  * Guards (docs/hardening.md, "Every server"): on loopback only its own Host names and --allow-host
  * ones (403 otherwise, HTTP and the upgrade: ../host-check.ts); HTTP bodies up to `maxBodyBytes`
- * (413), WebSocket messages up to `maxMessageBytes` (close 1009), `maxSessions` sessions
+ * (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them
+ * waiting per session (the socket is not read beyond: backpressure), `maxSessions` sessions
  * (CAPACITY_REACHED), idle ones closed after `sessionTimeout`; slow clients cut by ../timeouts.ts.
  */
 import { randomUUID } from 'node:crypto';
@@ -37,7 +38,7 @@ import { allowedMethods, listenError, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
 import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
 import { slowClientOptions, type SlowClientLimits } from '../timeouts.js';
-import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES } from './limits.js';
+import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES } from './limits.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -50,6 +51,11 @@ export interface EnvServerOptions {
   sessionTimeout: number;
   /** Largest incoming WebSocket message, in bytes (default DEFAULT_MAX_MESSAGE_BYTES); a larger one closes the session with 1009. */
   maxMessageBytes?: number;
+  /**
+   * Most messages of one session received and not yet answered (default DEFAULT_MAX_QUEUED_MESSAGES,
+   * uvicorn's ws_max_queue); at it the socket is not read until one is answered (backpressure).
+   */
+  maxQueuedMessages?: number;
   /** Largest HTTP request body, in bytes (default DEFAULT_ENV_MAX_BODY_BYTES); a larger one is a 413. */
   maxBodyBytes?: number;
   /**
@@ -71,6 +77,8 @@ interface LiveSession {
   lastActivity: number;
   steps: number;
   queue: Promise<void>;
+  /** Messages received and not yet answered (at maxQueuedMessages the socket is paused). */
+  waiting: number;
 }
 
 /**
@@ -249,11 +257,16 @@ export class EnvServer {
       ws.close(1013, 'server at capacity');
       return;
     }
-    const s: LiveSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), ws, lastActivity: Date.now(), steps: 0, queue: Promise.resolve() };
+    const s: LiveSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), ws, lastActivity: Date.now(), steps: 0, queue: Promise.resolve(), waiting: 0 };
     this.sessions.set(s.id, s);
     this.counters.sessionsOpened++;
+    const maxQueued = this.o.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
     ws.on('message', (raw, isBinary) => {
       s.lastActivity = Date.now();
+      // Backpressure (uvicorn's ws_max_queue): with maxQueued messages waiting, stop reading the socket
+      // (messages already in the chunk being read still arrive) until one is answered, so a client
+      // sending faster than the server steps cannot fill its memory (docs/hardening.md, "Every server").
+      if (++s.waiting >= maxQueued) ws.pause();
       // One message at a time per session, in arrival order.
       s.queue = s.queue
         .then(() => this.handle(s, isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString()))
@@ -261,6 +274,9 @@ export class EnvServer {
           // A bug in handling one message must not stop this session's queue (nor touch any other session).
           this.log(`askfirst env serve: session ${s.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
           this.send(s.ws, errorMessage('EXECUTION_ERROR', 'internal server error (see the server log)'));
+        })
+        .finally(() => {
+          if (--s.waiting < maxQueued && ws.isPaused) ws.resume();
         });
     });
     ws.on('close', () => this.sessions.delete(s.id));
