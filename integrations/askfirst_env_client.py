@@ -36,6 +36,15 @@ class AskfirstEnvError(RuntimeError):
         self.data = data or {}
 
 
+def close_code(e: "websockets.exceptions.ConnectionClosed") -> tuple:
+    """(code, reason) of a closed connection: the close frame received (`e.rcvd`, websockets 10 and later,
+    where `e.code` / `e.reason` are deprecated since 13.1), 1006 when none came (the connection dropped);
+    `e.code` only on releases before 10, which have no `rcvd`."""
+    if not hasattr(e, "rcvd"):
+        return e.code, e.reason
+    return (1006, "") if e.rcvd is None else (e.rcvd.code, e.rcvd.reason)
+
+
 @dataclass
 class StepResult:
     observation: dict
@@ -81,8 +90,9 @@ class AsyncAskfirstEnv:
             await self._ws.send(text)
             raw = await asyncio.wait_for(self._ws.recv(), timeout=self.timeout)
         except websockets.exceptions.ConnectionClosed as e:
+            code, reason = close_code(e)
             raise AskfirstEnvError(
-                f"askfirst env server at {self.url} closed the connection (code {e.code}{', ' + e.reason if e.reason else ''}); "
+                f"askfirst env server at {self.url} closed the connection (code {code}{', ' + reason if reason else ''}); "
                 "the server stopped or the session was closed — restart it / reconnect and reset",
                 code="CONNECTION_CLOSED",
             ) from e

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import unittest
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
@@ -18,7 +19,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "trl"))
 sys.path.insert(0, os.path.join(HERE, "..", "verl"))
 
 import askfirst_trl  # noqa: E402
-from askfirst_env_client import AskfirstEnv, AskfirstEnvError, health, http_url, stateless_reset, stateless_step, ws_url  # noqa: E402
+from askfirst_env_client import AskfirstEnv, AskfirstEnvError, AsyncAskfirstEnv, health, http_url, stateless_reset, stateless_step, ws_url  # noqa: E402
 from askfirst_interaction import AskfirstInteraction  # noqa: E402
 from askfirst_reward import compute_score  # noqa: E402
 
@@ -418,6 +419,38 @@ class Recipes(unittest.TestCase):
             stateless_step(URL, "no-such-episode", [], "A.")
         self.assertEqual(cm.exception.code, "HTTP_404")
         self.assertIn("no episode with id", str(cm.exception))
+
+    def test_close_code_without_the_deprecated_attributes(self):
+        """websockets 13.1 and later deprecate ConnectionClosed.code / .reason (rcvd.code is the way); Debian's 10.4
+        has both. A ConnectionClosed whose .code warns, as the newer ones do, must still give the close code, quietly."""
+        import websockets.exceptions
+        from websockets.frames import Close
+
+        class NewerClosed(websockets.exceptions.ConnectionClosed):
+            @property
+            def code(self):
+                warnings.warn("ConnectionClosed.code is deprecated; use Protocol.close_code or ConnectionClosed.rcvd.code", DeprecationWarning)
+                return 0
+
+            @property
+            def reason(self):
+                warnings.warn("ConnectionClosed.reason is deprecated; use Protocol.close_reason or ConnectionClosed.rcvd.reason", DeprecationWarning)
+                return ""
+
+        for rcvd, expected in [(Close(1009, "message too big"), "(code 1009, message too big)"), (None, "(code 1006)")]:
+
+            class Closing:
+                async def send(self, text, rcvd=rcvd):
+                    raise NewerClosed(rcvd, None)
+
+            env = AsyncAskfirstEnv(URL)
+            env._ws = Closing()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", DeprecationWarning)
+                with self.assertRaises(AskfirstEnvError) as cm:
+                    asyncio.run(env.send_raw("{}"))
+            self.assertEqual(cm.exception.code, "CONNECTION_CLOSED")
+            self.assertIn(f"closed the connection {expected}", str(cm.exception))
 
     def test_make_verl_data_rows(self):
         """make_verl_data.py with a fake `datasets` on a real `askfirst export --format trl --turns first`: the rows verl's
