@@ -28,3 +28,31 @@ export function slowClientOptions(over: Partial<SlowClientLimits> = {}): ServerO
 
 /** What each server command's --help says about these limits. */
 export const SLOW_CLIENT_HELP = `Slow clients: a request's headers must arrive within ${SLOW_CLIENT_LIMITS.headersTimeout / 1000} s and the whole request within ${SLOW_CLIENT_LIMITS.requestTimeout / 1000} s (408 beyond; answering time does not count). See docs/hardening.md, "Every server".`;
+
+/** The status Node gives a client error (its own defaults, `_http_server.js` socketOnError), and what it means. */
+function clientErrorStatus(code: string | undefined, limits: SlowClientLimits): [number, string, string] {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', `the request did not arrive in time (headers within ${limits.headersTimeout / 1000} s, the whole request within ${limits.requestTimeout / 1000} s); send it again, faster`];
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'Request Header Fields Too Large', 'the request headers are too large'];
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return [413, 'Payload Too Large', 'the chunk extensions are too large'];
+  return [400, 'Bad Request', 'the request is not valid HTTP'];
+}
+
+/**
+ * Answer what Node answers itself before any route sees a request (408 for a slow client, 400 for
+ * malformed HTTP, 431 for oversized headers) with the status Node would use and a JSON body of the
+ * server's error shape (`body(message)`), where Node sends none (`over`: the limits the server was
+ * started with, named in the 408's message). As Node does: only when the socket
+ * is writable and no answer was started on it, then the connection is closed.
+ */
+export function jsonClientErrors(server: import('node:http').Server, body: (message: string) => unknown, over: Partial<SlowClientLimits> = {}): void {
+  const limits = { ...SLOW_CLIENT_LIMITS, ...over };
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
+      const [status, text, message] = clientErrorStatus(err.code, limits);
+      const json = JSON.stringify(body(message));
+      socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+    }
+    socket.destroy(err);
+  });
+}

@@ -146,6 +146,21 @@ describe('env serve limits', () => {
     clearInterval(drip);
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(got).toMatch(/^HTTP\/1\.1 408/);
+    // FastAPI's shape, as every other answer of the server (Node's own 408 has no body).
+    expect(got).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+    expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4))).toEqual({ detail: expect.stringMatching(/^the request did not arrive in time \(headers within 0\.3 s, the whole request within 0\.6 s\)/) });
+  });
+
+  it('answers malformed HTTP 400 {detail} as Node would, with a body', async () => {
+    const s = await start();
+    const sock = connect(s.port, '127.0.0.1');
+    let got = '';
+    sock.setEncoding('utf8').on('data', (d: string) => (got += d));
+    await new Promise((r) => sock.once('connect', r));
+    sock.write('NOT HTTP AT ALL\r\n\r\n');
+    await new Promise((r) => sock.once('close', r));
+    expect(got).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4))).toEqual({ detail: 'the request is not valid HTTP' });
   });
 
   it('leaves a WebSocket session open past the request limit (an upgraded connection is not a slow request)', async () => {

@@ -37,7 +37,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { allowedMethods, listenError, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
 import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
-import { slowClientOptions, type SlowClientLimits } from '../timeouts.js';
+import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES } from './limits.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
@@ -405,6 +405,7 @@ export async function startEnvServer(
       });
     }) as Server;
     env.attach(server);
+    jsonClientErrors(server, (message) => ({ detail: message }), o.slowClients); // a slow client's 408 in FastAPI's shape, not Node's empty one
     server.on('error', (e) => reject(listenError(e, host, o.port ?? 0)));
   });
 }
