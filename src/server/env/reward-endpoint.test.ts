@@ -103,6 +103,26 @@ describe('POST /get_reward (OpenRLHF remote reward model)', () => {
     await own.close();
   });
 
+  it('refuses a batch over --max-reward-items with 413 {detail} before scoring any (scoring holds the one thread), and says so in its log', async () => {
+    const logged: string[] = [];
+    const own = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({ reward: 'proactivebench', rp: RP })), maxSessions: 1, sessionTimeout: 0, port: 0, maxRewardItems: 50, log: (m) => logged.push(m) });
+    const post = (b: unknown) => fetch(`${own.url}/get_reward`, { method: 'POST', body: JSON.stringify(b) });
+    const batch = items(51, 4);
+    const query = batch.map(({ reply }) => reply);
+    const labels = batch.map(({ row }) => row.label);
+    const over = await post({ query, prompts: query.map(() => ''), labels });
+    expect(over.status).toBe(413);
+    const detail = 'POST /get_reward: 51 items, over the limit of 50 a request (askfirst env serve --max-reward-items); send smaller batches';
+    expect(await over.json()).toEqual({ detail });
+    // Counted on any of the three lists (a long labels list alone is refused too, not scored up to the mismatch).
+    expect((await post({ query: ['B.'], prompts: [''], labels })).status).toBe(413);
+    const at = await post({ query: query.slice(1), prompts: query.slice(1).map(() => ''), labels: labels.slice(1) });
+    expect(at.status).toBe(200);
+    expect(((await at.json()) as RewardResponse).rewards).toEqual(batch.slice(1).map(({ row, reply }) => inProcess(row, reply)));
+    expect(logged).toEqual([`askfirst env serve: refused POST /get_reward (413): ${detail}`]);
+    await own.close();
+  });
+
   it('an empty batch is answered with empty lists (OpenRLHF splits each request over every --reward.remote_url, leaving the others none)', async () => {
     const res = await fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query: [], prompts: [], labels: [] }) });
     expect(res.status).toBe(200);

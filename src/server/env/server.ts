@@ -19,7 +19,7 @@
  * strictly in order; one socket's bad message is answered on that socket only.
  * Guards (docs/hardening.md, "Every server"): on loopback only its own Host names and --allow-host
  * ones (403 otherwise, HTTP and the upgrade: ../host-check.ts); HTTP bodies up to `maxBodyBytes`
- * (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them
+ * (413) and `maxRewardItems` items a /get_reward (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them
  * waiting per session (the socket is not read beyond: backpressure), `maxSessions` sessions
  * (CAPACITY_REACHED), idle ones closed after `sessionTimeout`; slow clients cut by ../timeouts.ts.
  */
@@ -32,13 +32,13 @@ import { EnvSession } from '../../environment/session.js';
 import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
-import { InputError } from '../../util/errors.js';
+import { AskfirstError, InputError } from '../../util/errors.js';
 import { bodyLimit } from 'hono/body-limit';
 import { allowedMethods, listenError, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
 import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
 import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
-import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES } from './limits.js';
+import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS } from './limits.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -58,6 +58,8 @@ export interface EnvServerOptions {
   maxQueuedMessages?: number;
   /** Largest HTTP request body, in bytes (default DEFAULT_ENV_MAX_BODY_BYTES); a larger one is a 413. */
   maxBodyBytes?: number;
+  /** Most items of one POST /get_reward (default DEFAULT_MAX_REWARD_ITEMS); more is a 413 before any is scored. */
+  maxRewardItems?: number;
   /**
    * Which Host headers to answer, on HTTP routes and the WebSocket upgrade (../host-check.ts: a
    * loopback server's own names, against DNS rebinding); omitted = any. Another Host is a 403.
@@ -195,10 +197,14 @@ export class EnvServer {
         return this.httpError(c, e);
       }
     });
+    const maxRewardItems = o.maxRewardItems ?? DEFAULT_MAX_REWARD_ITEMS;
     app.post('/get_reward', async (c) => {
       const body = await readBody(c);
       try {
         if (body === INVALID_JSON) throw new InputError('request body is not valid JSON');
+        // Scoring is synchronous on the server's one thread: a huge batch would stall every session meanwhile.
+        const items = isObject(body) ? Math.max(...[body.query, body.prompts, body.labels].map((l) => (Array.isArray(l) ? l.length : 0))) : 0;
+        if (items > maxRewardItems) throw new AskfirstError('TOO_LARGE', `POST /get_reward: ${items} items, over the limit of ${maxRewardItems} a request (askfirst env serve --max-reward-items); send smaller batches`);
         return c.json(rewardBatch(o.pool, o.rewarder, body));
       } catch (e) {
         const { status, message } = toHttp(e, this.log);
