@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { REWARD_KINDS } from '../environment/rewards.js';
 import { AllowHostSchema } from '../server/host-config.js';
-import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS } from '../server/env/limits.js';
+import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from '../server/env/limits.js';
 
 export const EnvServeSchema = z.object({
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
@@ -19,6 +19,7 @@ export const EnvServeSchema = z.object({
   maxMessageBytes: z.number().int().min(1024).default(DEFAULT_MAX_MESSAGE_BYTES).describe('largest WebSocket message in bytes (beyond it the session is closed with code 1009, message too big)'),
   maxQueuedMessages: z.number().int().min(1).max(10000).default(DEFAULT_MAX_QUEUED_MESSAGES).describe('most WebSocket messages of one session waiting to be answered (uvicorn ws_max_queue); at it the socket is not read until one is answered'),
   maxBodyBytes: z.number().int().min(1024).default(DEFAULT_ENV_MAX_BODY_BYTES).describe('largest HTTP request body in bytes (POST /reset /step /get_reward /mcp; 413 beyond)'),
+  maxConcurrent: z.number().int().min(1).max(100_000).default(DEFAULT_ENV_MAX_CONCURRENT).describe('most HTTP POST requests (/reset /step /get_reward /mcp) handled at once; more wait, bodies unread, for a slot (none is refused)'),
   maxRewardItems: z.number().int().min(1).max(10_000_000).default(DEFAULT_MAX_REWARD_ITEMS).describe('most items of one POST /get_reward (413 beyond; scoring holds the server\'s one thread, about 30 µs an item)'),
   reward: z.enum(REWARD_KINDS).optional().describe('askfirst (multi-turn, paid when the episode ends) or proactivebench (single-turn r_c/r_p/r_w every step); default askfirst'),
   weights: z.string().optional().describe('askfirst reward weights, e.g. correct=1,wrong=-0.5,interventions=-0.05'),

@@ -133,6 +133,29 @@ describe('env serve limits', () => {
     ws.close();
   });
 
+  it('handles at most --max-concurrent HTTP POSTs at once; the others wait for a slot and are all answered', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let inside = 0;
+    let most = 0;
+    const slowLoader: typeof memoryLoader = async (ref, id) => {
+      most = Math.max(most, ++inside);
+      await gate;
+      inside--;
+      return memoryLoader(ref, id);
+    };
+    const s = await startEnvServer({ pool: new EpisodePool(episodes, slowLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 4, sessionTimeout: 0, port: 0, maxConcurrent: 2 });
+    servers.push(s);
+    const answers = Array.from({ length: 6 }, (_, i) => fetch(`${s.url}/reset`, { method: 'POST', body: JSON.stringify({ seed: i }) }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inside).toBe(2);
+    // GET routes are not held up by the POSTs waiting.
+    expect((await fetch(`${s.url}/health`)).status).toBe(200);
+    release();
+    expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(most).toBe(2);
+  });
+
   it('cuts a client that sends its headers slowly (408, connection closed)', async () => {
     const s = await start({ slowClients: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 } });
     const sock = connect(s.port, '127.0.0.1');

@@ -16,3 +16,10 @@ export const DEFAULT_MAX_QUEUED_MESSAGES = 32;
  * a 16 MiB batch of short items (285,000) took 8.6 s, during which every session and /health waited.
  */
 export const DEFAULT_MAX_REWARD_ITEMS = 16_384;
+/**
+ * 32 HTTP POSTs handled at once; more wait, unread, for a slot (nothing is refused: verl replays turns
+ * with many concurrent stateless /step calls and does not retry a refusal). One step is a few ms of
+ * the one thread, so the limit is not for time but for bodies in memory: 64 concurrent 12 MiB /step
+ * bodies took the server to 720 MB resident; now at most 32 bodies (each up to the body limit) are read at once.
+ */
+export const DEFAULT_ENV_MAX_CONCURRENT = 32;

@@ -19,7 +19,7 @@
  * strictly in order; one socket's bad message is answered on that socket only.
  * Guards (docs/hardening.md, "Every server"): on loopback only its own Host names and --allow-host
  * ones (403 otherwise, HTTP and the upgrade: ../host-check.ts); HTTP bodies up to `maxBodyBytes`
- * (413) and `maxRewardItems` items a /get_reward (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them
+ * (413), `maxConcurrent` POSTs handled at once (the rest wait, bodies unread), `maxRewardItems` items a /get_reward (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them
  * waiting per session (the socket is not read beyond: backpressure), `maxSessions` sessions
  * (CAPACITY_REACHED), idle ones closed after `sessionTimeout`; slow clients cut by ../timeouts.ts.
  */
@@ -38,7 +38,8 @@ import { allowedMethods, listenError, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
 import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
 import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
-import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS } from './limits.js';
+import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
+import { Semaphore } from '../../agents/http/semaphore.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -58,6 +59,11 @@ export interface EnvServerOptions {
   maxQueuedMessages?: number;
   /** Largest HTTP request body, in bytes (default DEFAULT_ENV_MAX_BODY_BYTES); a larger one is a 413. */
   maxBodyBytes?: number;
+  /**
+   * Most HTTP POST requests handled at once (default DEFAULT_ENV_MAX_CONCURRENT); more wait for a slot
+   * before their body is read (not refused), so at most this many bodies are in memory.
+   */
+  maxConcurrent?: number;
   /** Most items of one POST /get_reward (default DEFAULT_MAX_REWARD_ITEMS); more is a 413 before any is scored. */
   maxRewardItems?: number;
   /**
@@ -141,6 +147,17 @@ export class EnvServer {
         await next();
       });
     }
+    // Before the body limit: a request waiting for a slot has its body unread (TCP backpressure holds the rest).
+    const slots = new Semaphore(o.maxConcurrent ?? DEFAULT_ENV_MAX_CONCURRENT);
+    app.use('*', async (c, next) => {
+      if (c.req.method !== 'POST') return next();
+      await slots.acquire();
+      try {
+        await next();
+      } finally {
+        slots.release();
+      }
+    });
     const maxBody = o.maxBodyBytes ?? DEFAULT_ENV_MAX_BODY_BYTES;
     // FastAPI's error shape ({"detail": message}); counted as the body streams, content-length or not.
     app.use('*', bodyLimit({ maxSize: maxBody, onError: (c) => c.json({ detail: `${c.req.method} ${c.req.path}: request body over the limit of ${maxBody} bytes (askfirst env serve --max-body-bytes)` }, 413) }));
