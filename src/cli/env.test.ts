@@ -1,4 +1,4 @@
-/** `askfirst env serve`'s guard options reach the server: --allow-host, --max-body-bytes, --max-message-bytes, the plain-HTTP warning. */
+/** `askfirst env serve`'s guard options reach the server: --allow-host, --max-body-bytes, --max-message-bytes, --max-reward-items, the plain-HTTP warning. */
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { generateSuite } from '../suite/generate.js';
@@ -27,6 +27,17 @@ describe('env serve options', () => {
       const code = new Promise<number>((r) => ws.once('close', (c) => r(c)));
       ws.send(JSON.stringify({ type: 'reset', data: { pad: 'x'.repeat(4096) } }));
       expect(await code).toBe(1009);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('--max-reward-items is applied', async () => {
+    const srv = await runEnvServe(EnvServeSchema.parse({ data: await suite(), port: 0, maxRewardItems: 1 }));
+    try {
+      const r = await fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query: ['A.', 'B.'], prompts: ['', ''], labels: ['l', 'l'] }) });
+      expect(r.status).toBe(413);
+      expect(((await r.json()) as { detail: string }).detail).toMatch(/2 items, over the limit of 1 .*--max-reward-items/);
     } finally {
       await srv.close();
     }
