@@ -7,6 +7,7 @@
 import type { TurnView } from '../episode/state.js';
 import type { RGBImage } from '../scenes/image.js';
 import type { SuiteEpisode, ViewRef } from '../suite/types.js';
+import type { ReplyCause } from '../episode/types.js';
 
 /** What a policy sees at one turn: the turn view with its image resolved. */
 export interface Observation extends Omit<TurnView<ViewRef>, 'viewRef'> {
@@ -24,6 +25,11 @@ export interface PolicyReply {
   reply: string;
   /** Log-probability per option of `Observation.options`, when the backend can give it. */
   optionLogProbs?: number[];
+  /**
+   * Why `reply` has no usable text, when the backend's server said (a content filter, the token limit, reasoning only):
+   * kept in the record of an episode it ends as unparseable (`EpisodeRecord.unparseableCause`).
+   */
+  cause?: ReplyCause;
 }
 
 export interface ActOptions {

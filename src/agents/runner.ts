@@ -69,7 +69,7 @@ export async function runEpisodes(
     const still: typeof active = [];
     for (let i = 0; i < active.length; i++) {
       const s = active[i];
-      s.step(replies[i].reply);
+      s.step(replies[i].reply, replies[i].cause);
       if (s.done) {
         const r = s.record();
         out.push(r);
@@ -108,7 +108,7 @@ async function runPipelined(
         const obs: Observation = { ...rest, image: await opts.loader(viewRef, rest.episodeId) };
         const replies = await policy.act([obs], actOpts);
         if (replies.length !== 1) throw new AskfirstError('INTERNAL', `policy ${policy.name} returned ${replies.length} replies for 1 observation`);
-        s.step(replies[0].reply);
+        s.step(replies[0].reply, replies[0].cause);
       }
       if (stop) return;
       const r = s.record();

@@ -129,6 +129,8 @@ export function statsLine(label: string, s: Record<string, number> | undefined):
   const parts = [`${s.requests} requests`, `${s.retries} retried (429: ${s.retry429}, 5xx: ${s.retry5xx}, timeout: ${s.retryTimeout}, network: ${s.retryNetwork}, malformed: ${s.retryMalformed}, other: ${s.retryOther})`, `${s.failures} failed`];
   if (s.cacheHits || s.cacheMisses) parts.push(`cache ${s.cacheHits} hits / ${s.cacheMisses} misses`);
   if (s.truncated) parts.push(`${s.truncated} replies cut off at the token limit (raise --max-tokens)`);
+  if (s.contentFiltered) parts.push(`${s.contentFiltered} replies stopped by the server's content filter`);
+  if (s.reasoningOnly) parts.push(`${s.reasoningOnly} replies all reasoning with an empty answer (raise --max-tokens, or lower the reasoning effort in --extra-body)`);
   return `${label}: ${parts.join(', ')}`;
 }
 

@@ -7,7 +7,7 @@
  */
 import { stopOnCtrlC } from './signals.js';
 import type { EvalMode } from '../episode/types.js';
-import type { Summary } from '../episode/metrics.js';
+import { unparseableCausesText, type Summary } from '../episode/metrics.js';
 import { checkPolicySpec, createPolicy } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
@@ -194,6 +194,8 @@ async function evalOne(
       if (bad.length) {
         const ex = bad.slice(0, 3).map((r) => `  ${r.id} turn ${r.turns - 1}: ${JSON.stringify(r.replies[r.replies.length - 1]).slice(0, 80)}`);
         print(`${bad.length} episode(s) ended on a reply that names no option (neither its text nor its letter), e.g.:\n${ex.join('\n')}`);
+        const why = unparseableCausesText(s.unparseableCauses);
+        if (why) print(`  of them, the model's server said the reply had no usable text: ${why}`);
       }
     }
     if (open) print(open.table);

@@ -3,7 +3,7 @@
  * proactive-suggestion rate, plus askfirst's guess, abstain, invalid, unparseable,
  * over-asking and control-abstain rates, and the gap-closed figure. Pure functions.
  */
-import type { EpisodeRecordCore } from './types.js';
+import { REPLY_CAUSES, type EpisodeRecordCore, type ReplyCause } from './types.js';
 import { average } from '../util/stats.js';
 
 export interface Metrics {
@@ -69,6 +69,13 @@ export interface Summary extends Metrics {
    * absent when no record names a variant (episode/variant.ts).
    */
   byVariant?: Record<string, Metrics>;
+  /**
+   * Of the episodes that ended on an unparseable reply, how many did so because the policy's server said the reply had
+   * no usable text, per cause (`EpisodeRecord.unparseableCause`: content-filter, length, reasoning-only); the rest of
+   * `unparseableRate` named no option. Absent when no record names a cause (every run of the built-in model and
+   * baselines), so such a summary is as before.
+   */
+  unparseableCauses?: Partial<Record<ReplyCause, number>>;
 }
 
 
@@ -112,7 +119,30 @@ export function guessKnown(r: EpisodeRecordCore): boolean {
 export function summarize(records: readonly EpisodeRecordCore[]): Summary {
   const byKind = statsBy(records, kindKey, computeMetrics);
   const byVariant = statsBy(records, variantKey, computeMetrics);
-  return Object.keys(byVariant).length ? { ...computeMetrics(records), byKind, byVariant } : { ...computeMetrics(records), byKind };
+  const causes = unparseableCauses(records);
+  return {
+    ...computeMetrics(records),
+    byKind,
+    ...(Object.keys(byVariant).length ? { byVariant } : {}),
+    ...(causes ? { unparseableCauses: causes } : {}),
+  };
+}
+
+/** Episodes that ended unparseable per cause the server gave (`Summary.unparseableCauses`), in REPLY_CAUSES order; undefined when none names one. */
+export function unparseableCauses(records: readonly EpisodeRecordCore[]): Partial<Record<ReplyCause, number>> | undefined {
+  const n = new Map<ReplyCause, number>();
+  for (const r of records) if (r.outcome === 'unparseable' && r.unparseableCause !== undefined) n.set(r.unparseableCause, (n.get(r.unparseableCause) ?? 0) + 1);
+  return n.size ? Object.fromEntries(REPLY_CAUSES.filter((c) => n.has(c)).map((c) => [c, n.get(c)!])) : undefined;
+}
+
+/** "2 cut off at the token limit, 1 stopped by a content filter" (`Summary.unparseableCauses` in words), or '' when none. */
+export function unparseableCausesText(causes: Partial<Record<ReplyCause, number>> | undefined): string {
+  const words: Record<ReplyCause, string> = {
+    'content-filter': 'stopped by a content filter',
+    length: 'cut off at the token limit',
+    'reasoning-only': 'all reasoning, no answer',
+  };
+  return REPLY_CAUSES.filter((c) => causes?.[c]).map((c) => `${causes![c]} ${words[c]}`).join(', ');
 }
 
 /** The record's kind: the key of every per-kind breakdown. */

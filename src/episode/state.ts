@@ -8,7 +8,7 @@
  */
 import { optionLetter, parseReply, type ShownOptions } from './parse.js';
 import { formatPrompt, optionTexts, questionFor, shownOptions } from './prompt.js';
-import type { Episode, EpisodeRecord, EvalMode, Outcome, ParsedAction, TurnRecord } from './types.js';
+import type { Episode, EpisodeRecord, EvalMode, Outcome, ParsedAction, ReplyCause, TurnRecord } from './types.js';
 import { episodeVariant } from './variant.js';
 
 /** What the policy sees at one turn (the view itself is resolved by the caller from `view`). */
@@ -81,8 +81,8 @@ export class EpisodeState<V = unknown> {
     };
   }
 
-  /** Apply one reply; returns the parsed action. */
-  step(reply: string): ParsedAction {
+  /** Apply one reply (`cause`: why it has no usable text, when the policy's server said); returns the parsed action. */
+  step(reply: string, cause?: ReplyCause): ParsedAction {
     if (this.done) throw new Error(`episode ${this.episode.id} is over`);
     const ep = this.episode;
     const shown = this.shown();
@@ -101,6 +101,7 @@ export class EpisodeState<V = unknown> {
       prompt: formatPrompt(questionFor(ep, this.mode), options),
       parsed: action.type === 'unparseable' ? null : lettered(action.option),
       target: right.map(lettered).join(' | '),
+      ...(cause === undefined ? {} : { cause }),
     });
 
     if (action.type === 'category') {
@@ -143,6 +144,7 @@ export class EpisodeState<V = unknown> {
       minInterventions: this.mode === 'reference' ? 0 : ep.minInterventions,
       guessed,
       ...(variant === undefined ? {} : { variant }),
+      ...(this.outcome === 'unparseable' && last.cause !== undefined ? { unparseableCause: last.cause } : {}),
       replies: this.turnsLog.map((t) => t.reply),
       actions: this.turnsLog.map((t) => t.action),
       views: this.turnsLog.map((t) => t.view),

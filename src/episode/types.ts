@@ -67,6 +67,15 @@ export type ParsedAction =
   | { type: 'abstain'; option: number; intervention: number }
   | { type: 'unparseable' };
 
+/**
+ * Why a reply had no usable text, as the model's server said (docs/evaluation.md, "Why replies were unparseable"):
+ * `content-filter` — it stopped the reply (`finish_reason: "content_filter"`); `length` — the reply was cut off at the
+ * token limit (`finish_reason: "length"`); `reasoning-only` — all its text was reasoning (`reasoning_content` /
+ * `reasoning`, or a `<think>` block), the answer empty. Backends without a server (the built-in model, baselines) give none.
+ */
+export type ReplyCause = 'content-filter' | 'length' | 'reasoning-only';
+export const REPLY_CAUSES: readonly ReplyCause[] = ['content-filter', 'length', 'reasoning-only'];
+
 /** How an episode ended. */
 export type Outcome =
   | 'correct'
@@ -89,6 +98,8 @@ export interface TurnRecord {
   prompt?: string;
   /** The matched option as "B. text", null when none. */
   parsed?: string | null;
+  /** Why the reply had no usable text, when the policy's server said (ReplyCause). */
+  cause?: ReplyCause;
   /** What would have been right here (see EpisodeRecord.targets). */
   target?: string;
 }
@@ -113,6 +124,11 @@ export interface EpisodeRecord {
   guessed: boolean;
   /** The episode's variant within its kind (the corruption kind's operation), when it has one (episode/variant.ts). */
   variant?: string;
+  /**
+   * Why the reply that ended the episode as unparseable had no usable text, when the policy's server said (ReplyCause);
+   * absent on every other record, and on unparseable ones whose reply simply named no option.
+   */
+  unparseableCause?: ReplyCause;
   replies: string[];
   actions: ParsedAction[];
   views: number[];

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { EVAL_MODES, type EpisodeRecord, type EpisodeRecordCore, type EvalMode } from '../episode/types.js';
+import { unparseableCauses, unparseableCausesText } from '../episode/metrics.js';
 import { intervalSummary, type IntervalSummary, type Intervals } from '../eval/intervals.js';
 import { loadDataEpisodes } from '../suite/open.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
@@ -125,6 +126,17 @@ export async function readFullRecords(file: string, ids: ReadonlySet<string>): P
   const missing = [...ids].filter((id) => !out.has(id));
   if (missing.length) throw new DataError(`episode "${missing[0]}" is no longer in it (was the file replaced while the report read it?); run askfirst report again`, { file });
   return out;
+}
+
+const CAUSE_NOTE = 'Unparseable replies the model\'s server said had no usable text (the rest of the unparseable column named no option):';
+
+/** Per run with any: "label: 2 cut off at the token limit, 1 stopped by a content filter (of 5 unparseable)" (episode/metrics.ts unparseableCauses). */
+function causeLines(runs: readonly EvalRun[], mode: EvalMode): string[] {
+  return runs.flatMap((r) => {
+    const recs = r.records[mode] ?? [];
+    const text = unparseableCausesText(unparseableCauses(recs));
+    return text ? [`${r.label}: ${text} (of ${recs.filter((x) => x.outcome === 'unparseable').length} unparseable)`] : [];
+  });
 }
 
 /** Runs with the same policy name are told apart by their directory. */
@@ -426,10 +438,12 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
     const charts = [await renderSvg(perKindAccuracySpec(runs, mode))];
     if (mode !== 'reference') charts.push(await renderSvg(askVsGuessRowsSpec(runs.map((r) => [r.label, askVsGuess(r.records[mode]!)]))));
     const examples = await buildExamples(runs, mode, exampleIds.get(mode)!, data);
+    const causes = causeLines(runs, mode);
     html.push(
       `<h2>${esc(mode)} mode</h2>`,
       `<h3>Per model</h3>${stackedTable(MODEL_HEAD, models)}`,
       '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (mean interventions asked per episode, turns − 1) with a Student\'s t 95 % interval; invalid intervention: the reply named an intervention the view does not offer as valid; unparseable: it named no option (neither its text nor its letter); over-asking and abstained at once are over the control episodes (answerable at the first view): the first reply asked for an intervention, or abstained.</p>',
+      ...(causes.length ? [`<p class="meta">${esc(CAUSE_NOTE)}</p><ul class="meta">${causes.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`] : []),
       `<h3>Per kind: accuracy</h3>${htmlTable(kinds.head, kinds.rows)}`,
       ...charts.map((svg) => `<figure>${svg}</figure>`),
       ...(variants.rows.length ? [`<h3>Per variant: accuracy</h3>${htmlTable(variants.head, variants.rows)}`, VARIANT_NOTE] : []),
@@ -437,7 +451,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
       '<p class="meta">Each pair on the episodes both runs played: "only A right" (b) and "only B right" (c) are the discordant episodes; the exact two-sided p = 2·P(X ≤ min(b, c)), X ~ Binomial(b + c, ½); χ² = max(0, |b − c| − 1)² / (b + c), with 1 degree of freedom. p below 0.05 means the accuracy difference is unlikely to be chance on these episodes.</p>',
       `<h3>Example episodes</h3>${examples.map(exampleHtml).join('\n') || '<p class="meta">No episodes shared by all runs.</p>'}`,
     );
-    md.push(`## ${mode} mode`, '', '### Per model', '', mt, '', '### Per kind: accuracy [95 % CI]', '', mdTable(kinds.head, kinds.rows), '', ...(variants.rows.length ? ['### Per variant: accuracy [95 % CI]', '', mdTable(variants.head, variants.rows), ''] : []), '### Paired comparisons (McNemar)', '', tests.length ? mdTable(PAIR_HEAD, pairRows(tests)) : 'One run: nothing to pair.', '', '### Example episodes', '', ...examples.map(exampleMd), '');
+    md.push(`## ${mode} mode`, '', '### Per model', '', mt, '', ...(causes.length ? [mdCell(CAUSE_NOTE), '', ...causes.map((c) => `- ${mdCell(c)}`), ''] : []), '### Per kind: accuracy [95 % CI]', '', mdTable(kinds.head, kinds.rows), '', ...(variants.rows.length ? ['### Per variant: accuracy [95 % CI]', '', mdTable(variants.head, variants.rows), ''] : []), '### Paired comparisons (McNemar)', '', tests.length ? mdTable(PAIR_HEAD, pairRows(tests)) : 'One run: nothing to pair.', '', '### Example episodes', '', ...examples.map(exampleMd), '');
   }
   const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

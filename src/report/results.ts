@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import type { Metrics, Summary } from '../episode/metrics.js';
-import type { Outcome, ParsedAction } from '../episode/types.js';
+import { REPLY_CAUSES, type Outcome, type ParsedAction } from '../episode/types.js';
 
 /** Bumped when a field changes meaning or is removed. */
 export const RESULTS_VERSION = 1;
@@ -101,7 +101,15 @@ export const metricsSchema = exactly<Metrics>()(
 );
 
 export const summarySchema = exactly<Summary>()(
-  z.intersection(metricsSchema, z.object({ byKind: z.record(z.string(), metricsSchema), byVariant: z.record(z.string(), metricsSchema).optional() })),
+  z.intersection(
+    metricsSchema,
+    z.object({
+      byKind: z.record(z.string(), metricsSchema),
+      byVariant: z.record(z.string(), metricsSchema).optional(),
+      /** Unparseable endings per cause the policy's server gave (episode/metrics.ts), when any did. */
+      unparseableCauses: z.partialRecord(z.enum(REPLY_CAUSES), z.number().int().min(0)).optional(),
+    }),
+  ),
 );
 
 /** Accuracy over all episodes and per scenario kind. */

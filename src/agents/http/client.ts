@@ -18,6 +18,8 @@ import { ResponseCache, requestKey } from './cache.js';
 import { paramAdvice, parseErrorBody, rejectedParam, statusAdvice } from './rejection.js';
 import { MAX_RETRY_AFTER_MS, Retryable, abortError, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
 import { Semaphore } from './semaphore.js';
+import { stripThinking } from './messages.js';
+import type { ReplyCause } from '../../episode/types.js';
 
 /** One alternative at one token position. */
 export interface TopLogprob {
@@ -31,6 +33,21 @@ export interface ChatResult {
   /** Alternatives at the first generated token (when logprobs were returned). */
   firstTokenTop?: TopLogprob[];
   finishReason?: string;
+  /** True when the message carried reasoning text (`reasoning_content`, or Ollama's `reasoning`). */
+  reasoning?: boolean;
+}
+
+/**
+ * Why a reply has no usable text, as the server said (episode/types.ts ReplyCause): a content filter stopped it, it was
+ * cut off at the token limit, or its answer (`answer`: the text with any leading think block removed) is empty while
+ * it carried reasoning, or is a `<think>` block never closed. Undefined for a reply that ended normally (stop) with an answer, whatever the answer says.
+ */
+export function replyCause(res: ChatResult, answer: string): ReplyCause | undefined {
+  if (res.finishReason === 'content_filter') return 'content-filter';
+  if (res.finishReason === 'length') return 'length';
+  const unclosed = /^\s*<think>/i.test(answer) && !/<\/think>/i.test(answer);
+  if (unclosed || (answer.trim() === '' && (res.reasoning === true || /^\s*<think>/i.test(res.text)))) return 'reasoning-only';
+  return undefined;
 }
 
 export interface ChatClientOptions {
@@ -79,6 +96,10 @@ export type ClientStats = {
   logprobsFallbacks: number;
   /** Replies cut off at the token limit (finish_reason "length"): raise --max-tokens. */
   truncated: number;
+  /** Replies a content filter stopped (finish_reason "content_filter"). */
+  contentFiltered: number;
+  /** Replies whose text was all reasoning (reasoning_content / reasoning, or a think block), the answer empty. */
+  reasoningOnly: number;
 };
 
 /** Run signals whose listener limit was lifted (many requests wait on one run signal at once). */
@@ -155,7 +176,7 @@ export function parseChatBody(text: string): ChatResult {
     throw new Retryable('retryMalformed', Array.isArray(choice) && !choice.length ? 'reply has an empty "choices" list' : 'reply has no choices[0]');
   }
   const c = choice[0] as Record<string, unknown>;
-  const msg = c.message as { content?: unknown } | undefined;
+  const msg = c.message as { content?: unknown; reasoning_content?: unknown; reasoning?: unknown } | undefined;
   let content = msg?.content;
   // Some servers send content as an array of parts.
   if (Array.isArray(content)) {
@@ -169,6 +190,7 @@ export function parseChatBody(text: string): ChatResult {
     text: content as string,
     firstTokenTop: firstTokenTop(c, content as string),
     finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : undefined,
+    ...([msg?.reasoning_content, msg?.reasoning].some((r) => typeof r === 'string' && r.trim() !== '') ? { reasoning: true } : {}),
   };
 }
 
@@ -213,6 +235,8 @@ export class ChatClient {
     failures: 0,
     logprobsFallbacks: 0,
     truncated: 0,
+    contentFiltered: 0,
+    reasoningOnly: 0,
   };
   /** Set once the server refused a logprobs request; later requests omit logprobs. */
   logprobsRefused = false;
@@ -279,7 +303,10 @@ export class ChatClient {
       }
       throw e;
     }
-    if (res.finishReason === 'length') this.counters.truncated++;
+    const cause = replyCause(res, stripThinking(res.text));
+    if (cause === 'length') this.counters.truncated++;
+    else if (cause === 'content-filter') this.counters.contentFiltered++;
+    else if (cause === 'reasoning-only') this.counters.reasoningOnly++;
     if (key) await this.cache!.put(key, res);
     return res;
   }

@@ -10,7 +10,7 @@
  */
 import { AskfirstError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply } from '../policy.js';
-import { ChatClient, type ClientStats } from './client.js';
+import { ChatClient, replyCause, type ClientStats } from './client.js';
 import { Semaphore } from './semaphore.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
 import { optionLogProbs } from './logprobs.js';
@@ -131,7 +131,8 @@ export class HttpPolicy implements Policy {
     const reply = stripThinking(res.text);
     if (c.history) this.memory.record(o.episodeId, o.turn, { prompt: o.prompt, imageUrl, reply });
     const scores = o.options.length ? optionLogProbs(res.firstTokenTop, o.options) : undefined;
-    return scores ? { reply, optionLogProbs: scores } : { reply };
+    const cause = replyCause(res, reply);
+    return { reply, ...(scores ? { optionLogProbs: scores } : {}), ...(cause ? { cause } : {}) };
   }
 
   async close(): Promise<void> {
