@@ -9,7 +9,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readSuite, suiteEpisodes } from './io.js';
 import { createViewLoader } from './loader.js';
-import { directoryViewLoader, loadProactiveBench, PB_SUFFIX, type SkippedEntry } from './proactivebench/read.js';
+import { directoryViewLoader, loadProactiveBench, PB_SUFFIX, proactiveBenchEpisodes, withImages, type SkippedEntry } from './proactivebench/read.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 
@@ -82,15 +82,31 @@ function dataSpec(spec: string): { format: LoadedData['format']; dir: string } {
  * The episodes of `ids` in the data of `spec` and its view loader, for a reader that shows a few of them (`askfirst
  * report`'s example episodes): everything loadData checks is checked (so data it refuses is refused here too), but an
  * askfirst suite is read a line at a time (suite/io.ts suiteEpisodes) and only the episodes asked for are kept — not
- * the tens of MB a suite of ten thousand episodes takes live. ProactiveBench's layout is read as loadData reads it.
+ * the tens of MB a suite of ten thousand episodes takes live. ProactiveBench's layout is read the same way
+ * (proactivebench/read.ts proactiveBenchEpisodes, the lines loadData's reader reads, checked as it checks them, and
+ * withImages, the episodes its image check keeps).
  */
 export async function loadDataEpisodes(spec: string, ids: ReadonlySet<string>): Promise<{ episodes: Map<string, SuiteEpisode>; loader: ViewLoader }> {
   const { format, dir } = dataSpec(spec);
   const episodes = new Map<string, SuiteEpisode>();
   if (format === 'proactivebench') {
-    const data = await loadData(spec);
-    for (const ep of data.episodes) if (ids.has(ep.id)) episodes.set(ep.id, ep);
-    return { episodes, loader: data.loader };
+    // a batch at a time through the image check loadData's reader makes (withImages), so only the batch is held
+    let kept = 0;
+    let batch: SuiteEpisode[] = [];
+    const flush = async () => {
+      for (const ep of await withImages(dir, batch)) {
+        kept++;
+        if (ids.has(ep.id)) episodes.set(ep.id, ep);
+      }
+      batch = [];
+    };
+    for await (const ep of proactiveBenchEpisodes(dir)) {
+      batch.push(ep);
+      if (batch.length >= 256) await flush();
+    }
+    await flush();
+    if (!kept) throw new DataError(`--data ${dir}: none of its entries could be read or all were filtered out; run askfirst eval --data ${spec} to see why`);
+    return { episodes, loader: directoryViewLoader(dir) };
   }
   let any = false;
   for await (const ep of suiteEpisodes(dir)) {

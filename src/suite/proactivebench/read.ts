@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
 import { DataError, InputError, NotFoundError } from '../../util/errors.js';
 import { progress } from '../../util/progress.js';
-import { readTextFile } from '../../util/text-file.js';
+import { readTextFile, readTextLines } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
 import { checkEntry, DATASET_INFO, isPBDataset, PB_DATASETS, type PBDataset } from './datasets.js';
 import { filterIds } from './filter.js';
@@ -128,37 +128,10 @@ export async function loadProactiveBench(
     for (const { dataset, file, lines } of texts) {
       const keep = filterIds(dataset)!;
       for (let i = 0; i < lines.length; i++) {
-        const line = i + 1;
         bar.tick();
-        if (!lines[i].trim()) continue;
-        let id: string | undefined;
-        try {
-          let value: unknown;
-          try {
-            value = JSON.parse(lines[i]);
-          } catch (e) {
-            throw new DataError(`malformed JSON: ${(e as Error).message}`, { file, line, cause: e });
-          }
-          const entry = checkEntry(value, dataset, file, line);
-          // data_utils skip_args: {"strong_occlusions": False} (Python's False == 0 too).
-          if (entry.strong_occlusions === false || (entry.strong_occlusions as unknown) === 0) continue;
-          const block = opts.native ? undefined : entry.askfirst;
-          const applyFilter = filter === true || (filter === 'auto' && block === undefined);
-          if (applyFilter && !(typeof entry.id === 'number' && keep.has(entry.id))) continue;
-          id = block === undefined ? `${DATASET_INFO[dataset].acronym}-${entry.id}` : undefined;
-          const ep = block !== undefined ? episodeFromBlock(block, file, line) : buildNativeEpisode(dataset, entry, id!, { file, line });
-          id = ep.id;
-          const problems = episodeProblems(ep);
-          if (problems.length) throw new DataError(`episode ${ep.id}: ${problems.join('; ')}`, { file, line });
-          const seen = origin.get(ep.id);
-          if (seen) throw new DataError(`duplicate episode id ${ep.id} (first at ${seen.file}:${seen.line})`, { file, line });
-          origin.set(ep.id, { file, line });
-          ep.meta = { ...ep.meta, dataset, file, line };
-          episodes.push(ep);
-        } catch (e) {
-          if (!skip || !(e instanceof DataError)) throw e;
-          skipped.push({ file, line, dataset, kind: DATASET_INFO[dataset].kind, ...(id !== undefined ? { id } : {}), reason: e.message });
-        }
+        const got = readEntryLine(lines[i], { dataset, file, line: i + 1, keep, filter, native: opts.native, skip, origin });
+        if (got && 'skipped' in got) skipped.push(got.skipped);
+        else if (got) episodes.push(got.episode);
       }
     }
   } catch (e) {
@@ -180,6 +153,74 @@ export async function loadProactiveBench(
     }
   }
   return { episodes, skipped };
+}
+
+/**
+ * One line of a `<Dataset>_preprocessed.jsonl` as loadProactiveBench reads it: its episode (its id recorded in `origin`,
+ * a repeated one refused), its bad entry (`skipped`, or thrown when `skip` is off), or null for a blank line or an entry
+ * ProactiveBench leaves out (`strong_occlusions: false`, an id not in its filter). Images are not checked here.
+ */
+function readEntryLine(
+  text: string,
+  c: { dataset: PBDataset; file: string; line: number; keep: ReadonlySet<number>; filter: boolean | 'auto'; native?: boolean; skip: boolean; origin: Map<string, { file: string; line: number }> },
+): { episode: SuiteEpisode } | { skipped: SkippedEntry } | null {
+  const { dataset, file, line } = c;
+  if (!text.trim()) return null;
+  let id: string | undefined;
+  try {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new DataError(`malformed JSON: ${(e as Error).message}`, { file, line, cause: e });
+    }
+    const entry = checkEntry(value, dataset, file, line);
+    // data_utils skip_args: {"strong_occlusions": False} (Python's False == 0 too).
+    if (entry.strong_occlusions === false || (entry.strong_occlusions as unknown) === 0) return null;
+    const block = c.native ? undefined : entry.askfirst;
+    const applyFilter = c.filter === true || (c.filter === 'auto' && block === undefined);
+    if (applyFilter && !(typeof entry.id === 'number' && c.keep.has(entry.id))) return null;
+    id = block === undefined ? `${DATASET_INFO[dataset].acronym}-${entry.id}` : undefined;
+    const ep = block !== undefined ? episodeFromBlock(block, file, line) : buildNativeEpisode(dataset, entry, id!, { file, line });
+    id = ep.id;
+    const problems = episodeProblems(ep);
+    if (problems.length) throw new DataError(`episode ${ep.id}: ${problems.join('; ')}`, { file, line });
+    const seen = c.origin.get(ep.id);
+    if (seen) throw new DataError(`duplicate episode id ${ep.id} (first at ${seen.file}:${seen.line})`, { file, line });
+    c.origin.set(ep.id, { file, line });
+    ep.meta = { ...ep.meta, dataset, file, line };
+    return { episode: ep };
+  } catch (e) {
+    if (!c.skip || !(e instanceof DataError)) throw e;
+    return { skipped: { file, line, dataset, kind: DATASET_INFO[dataset].kind, ...(id !== undefined ? { id } : {}), reason: e.message } };
+  }
+}
+
+/**
+ * The episodes of a ProactiveBench directory one at a time, each read and checked as loadProactiveBench reads it (the
+ * same lines, filter, checks and duplicate ids; a bad entry is left out, as loadProactiveBench skips it), its files
+ * streamed a line at a time: a reader that needs a few episodes (`askfirst report`'s examples) holds only those. Images
+ * are not checked here: pass the episodes through `withImages` (what loadProactiveBench's eager check keeps).
+ */
+export async function* proactiveBenchEpisodes(dir: string, opts: Pick<ReadProactiveBenchOptions, 'filter' | 'native'> = {}): AsyncGenerator<SuiteEpisode> {
+  const origin = new Map<string, { file: string; line: number }>();
+  const files = await listProactiveBenchFiles(dir);
+  if (files.length === 0) throw new NotFoundError(`no *${PB_SUFFIX} files in ${dir} (is it ProactiveBench's test/ folder?)`);
+  for (const { dataset, file } of files) {
+    const keep = filterIds(dataset)!;
+    let line = 0;
+    // a BOM dropped and a CRLF line read as LF, as readTextFile reads the whole file
+    for await (const text of readTextLines(file)) {
+      const got = readEntryLine(text, { dataset, file, line: ++line, keep, filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin });
+      if (got && 'episode' in got) yield got.episode;
+    }
+  }
+}
+
+/** Of `episodes`, those whose every image file exists (the episodes loadProactiveBench's eager image check keeps). */
+export async function withImages(dir: string, episodes: SuiteEpisode[]): Promise<SuiteEpisode[]> {
+  const bad = new Set((await missingImages(dir, episodes, false)).map((m) => m.episode));
+  return bad.size ? episodes.filter((e) => !bad.has(e.id)) : episodes;
 }
 
 /** Stat every referenced image once; every missing one with every episode that shows it. */
