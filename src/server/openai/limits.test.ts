@@ -100,9 +100,16 @@ describe('serve limits', () => {
         return batch.map((o) => ({ reply: o.options[0] }));
       },
     };
-    const s = await start({ policy: slow, maxConcurrent: 2 });
+    // The third request goes once both first ones hold their slots, not after a fixed wait (on a loaded
+    // machine they had not always arrived by then). The policy cannot tell (its calls run one at a time,
+    // so the second waits behind the first); the Host check, the step just before the limit, can.
+    let arrived = 0;
+    let bothArrived!: () => void;
+    const both = new Promise<void>((r) => (bothArrived = r));
+    const s = await start({ policy: slow, maxConcurrent: 2, hostAllowed: () => (++arrived === 2 && bothArrived(), true) });
     const first = [chat(s, body()), chat(s, body())];
-    await new Promise((r) => setTimeout(r, 100)); // both are in the handler, waiting on the policy
+    await both;
+    await new Promise((r) => setImmediate(r)); // past the limit's count, taken in the same turn as the check
     const third = await chat(s, body());
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).toBe('1');
