@@ -1,5 +1,4 @@
 /** `serve` safe to expose (issue 20): API key, body-size limit, concurrency limit, image-size limit, non-loopback warning. */
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { RandomPolicy } from '../../agents/baselines/random.js';
@@ -10,6 +9,7 @@ import { pngDataUrl } from '../../scenes/png.js';
 import { hostilePNG } from '../../testing/hostile.js';
 import { requestWithHost } from '../../testing/host-request.js';
 import { startOpenAIServer, type RunningServer } from './server.js';
+import { slowClient } from '../../testing/slow-client.js';
 
 type ErrorBody = { error: { message: string; code: string } };
 const quiet = () => undefined;
@@ -149,16 +149,8 @@ describe('serve and slow clients', () => {
 
   it('cuts a client that sends its body slowly (408, connection closed)', async () => {
     const s = await start({ slowClients: slow });
-    const sock = connect(s.port, '127.0.0.1');
-    let got = '';
-    sock.setEncoding('utf8').on('data', (d: string) => (got += d));
-    await new Promise((r) => sock.once('connect', r));
-    sock.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`);
-    const drip = setInterval(() => sock.write(' '), 50);
-    const t0 = Date.now();
-    await new Promise((r) => sock.once('close', r));
-    clearInterval(drip);
-    expect(Date.now() - t0).toBeLessThan(2500);
+    const { got, ms } = await slowClient(s.port, `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`, ' ');
+    expect(ms).toBeLessThan(2500);
     expect(got).toMatch(/^HTTP\/1\.1 408/);
   });
 

@@ -1,10 +1,10 @@
 /** A loopback workbench answers only its own Host names (DNS rebinding: ../host-check.ts); another host is warned about plain HTTP once; slow clients are cut. */
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../feedback/db.js';
 import { FeedbackStore } from '../../feedback/store.js';
 import { PLAIN_HTTP_WARNING, startServer } from './workbench.js';
+import { slowClient } from '../../testing/slow-client.js';
 
 /** Status and body of GET `path` on `url` with this Host header (fetch would send the URL's own). */
 const get = (url: string, path: string, host: string | null, token?: string) =>
@@ -65,16 +65,8 @@ describe('the workbench server', () => {
   it('cuts a client that sends its headers slowly (408, connection closed: ../timeouts.ts)', async () => {
     const s = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', slowClients: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 } });
     try {
-      const sock = connect(Number(new URL(s.url).port), '127.0.0.1');
-      let got = '';
-      sock.setEncoding('utf8').on('data', (d: string) => (got += d));
-      await new Promise((r) => sock.once('connect', r));
-      sock.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-      const drip = setInterval(() => sock.write('X-a: b\r\n'), 50);
-      const t0 = Date.now();
-      await new Promise((r) => sock.once('close', r));
-      clearInterval(drip);
-      expect(Date.now() - t0).toBeLessThan(2000);
+      const { got, ms } = await slowClient(Number(new URL(s.url).port), 'GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-a: b\r\n');
+      expect(ms).toBeLessThan(2000);
       expect(got).toMatch(/^HTTP\/1\.1 408/);
     } finally {
       await s.close();
