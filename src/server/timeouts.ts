@@ -44,13 +44,13 @@ function clientErrorStatus(code: string | undefined, limits: SlowClientLimits): 
  * started with, named in the 408's message). As Node does: only when the socket
  * is writable and no answer was started on it, then the connection is closed.
  */
-export function jsonClientErrors(server: import('node:http').Server, body: (message: string) => unknown, over: Partial<SlowClientLimits> = {}): void {
+export function jsonClientErrors(server: import('node:http').Server, body: (message: string, status: number) => unknown, over: Partial<SlowClientLimits> = {}): void {
   const limits = { ...SLOW_CLIENT_LIMITS, ...over };
   server.on('clientError', (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
     const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
       const [status, text, message] = clientErrorStatus(err.code, limits);
-      const json = JSON.stringify(body(message));
+      const json = JSON.stringify(body(message, status));
       socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
     }
     socket.destroy(err);

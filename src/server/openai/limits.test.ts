@@ -152,6 +152,10 @@ describe('serve and slow clients', () => {
     const { got, ms } = await slowClient(s.port, `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`, ' ');
     expect(ms).toBeLessThan(2500);
     expect(got).toMatch(/^HTTP\/1\.1 408/);
+    // OpenAI's error shape, as every other answer of serve (Node's own 408 has no body)
+    expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: { message: expect.stringMatching(/^the request did not arrive in time \(headers within 0\.3 s, the whole request within 0\.6 s\)/), type: 'invalid_request_error', param: null, code: null },
+    });
   });
 
   it('does not cut an answer that takes longer to compute than the request limit', async () => {

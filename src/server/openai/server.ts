@@ -49,7 +49,7 @@ import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { allowedMethods, listenError, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
-import { slowClientOptions, type SlowClientLimits } from '../timeouts.js';
+import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { textParts, usageOf } from './usage.js';
@@ -464,6 +464,8 @@ export async function startOpenAIServer(
           }),
       });
     });
+    // a slow or malformed request's 408/400/431 in OpenAI's error shape, not Node's empty one
+    jsonClientErrors(server as import('node:http').Server, (message) => ({ error: { message, type: 'invalid_request_error', param: null, code: null } }), o.slowClients);
     server.on('error', (e) => reject(listenError(e, host, o.port ?? 0)));
   });
 }

@@ -68,6 +68,8 @@ describe('the workbench server', () => {
       const { got, ms } = await slowClient(Number(new URL(s.url).port), 'GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-a: b\r\n');
       expect(ms).toBeLessThan(2000);
       expect(got).toMatch(/^HTTP\/1\.1 408/);
+      // the workbench's error shape, as every other answer (Node's own 408 has no body)
+      expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'TIMEOUT', message: expect.stringMatching(/^the request did not arrive in time/) } });
     } finally {
       await s.close();
     }

@@ -16,7 +16,7 @@ import { createApp } from './app.js';
 import { findUiDir } from './static.js';
 import type { AuthLimitConfig } from '../workbench-config.js';
 import { hostGuard, isLoopbackHost } from '../host-check.js';
-import { slowClientOptions, type SlowClientLimits } from '../timeouts.js';
+import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
 
 export interface ServeOptions {
   /** PostgreSQL URL (DATABASE_URL); omitted = PGlite at `dataDir` (or in memory when that is omitted too). */
@@ -94,6 +94,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         res(s);
       });
       s.once('error', rej);
+      // a slow or malformed request's 408/400/431 in the workbench's error shape (errors.ts), not Node's empty one
+      jsonClientErrors(s as import('node:http').Server, (message, status) => ({ error: { code: status === 408 ? 'TIMEOUT' : status === 400 ? 'BAD_INPUT' : 'TOO_LARGE', message } }), o.slowClients);
     });
   } catch (e) {
     if (!o.store) await store.close(); // close the database (and remove its lock) before reporting
