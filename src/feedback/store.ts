@@ -221,8 +221,13 @@ function queueQuery(projectId: number, annotatorId: number, type?: TaskType): Qu
  * waits for it, then sees what the other took. (No KEY: labels referring to the annotator still go in.)
  */
 async function lockAnnotator(tx: Queryable, annotatorId: number, tokenHash: string | null = null): Promise<{ gone: TokenGone | null }> {
-  const rows = await tx.query(`SELECT ${tokenGoneSql('$2')} FROM annotators p WHERE p.id = $1 FOR NO KEY UPDATE`, [annotatorId, tokenHash]);
-  return { gone: rows.length ? ((rows[0].gone as TokenGone | null) ?? null) : 'revoked' };
+  return { gone: await tokenGone(tx, annotatorId, tokenHash, ' FOR NO KEY UPDATE') };
+}
+
+/** `tokenGoneSql` for one annotator (a missing row counts as revoked), read with `lock` appended (or none). */
+async function tokenGone(q: Queryable, annotatorId: number, tokenHash: string | null, lock = ''): Promise<TokenGone | null> {
+  const rows = await q.query(`SELECT ${tokenGoneSql('$2')} FROM annotators p WHERE p.id = $1${lock}`, [annotatorId, tokenHash]);
+  return rows.length ? ((rows[0].gone as TokenGone | null) ?? null) : 'revoked';
 }
 
 export class FeedbackStore {
@@ -386,8 +391,7 @@ export class FeedbackStore {
    */
   async next(projectId: number, annotatorId: number, type?: TaskType, tokenHash: string | null = null): Promise<Assignment | null> {
     const refuseGone = async () => {
-      const rows = await this.db.query(`SELECT ${tokenGoneSql('$2')} FROM annotators p WHERE p.id = $1`, [annotatorId, tokenHash]);
-      const gone = rows.length ? ((rows[0].gone as TokenGone | null) ?? null) : 'revoked';
+      const gone = await tokenGone(this.db, annotatorId, tokenHash);
       if (gone) throw revokedError('it gets no more tasks', gone);
     };
     await refuseGone(); // a replaced token takes nothing either
