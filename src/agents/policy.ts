@@ -64,6 +64,8 @@ export interface PolicyContext {
   seed: number;
   /** Backend options from the command line (e.g. concurrency, timeoutMs for openai:); each backend reads the keys it knows. */
   options?: Record<string, unknown>;
+  /** Where a backend says something the user should see mid-run (an HTTP backend waiting minutes on a rate limit); stderr in the CLI. */
+  notice?: (line: string) => void;
 }
 
 /** One backend of the policy registry: builds a Policy from the argument of its spec (`name:arg`). */

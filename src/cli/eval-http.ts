@@ -12,6 +12,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { HttpJudge, parseJudgeSpec } from '../eval/judge.js';
 import { evaluateOpenEnded, openSummaryTable, type OpenSummary } from '../eval/open-ended.js';
 import { ConfigError, InputError } from '../util/errors.js';
+import { noteLine } from '../util/progress.js';
 import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
 import { refuseUnread } from './options.js';
 
@@ -156,7 +157,7 @@ export async function runOpenMode(a: {
   signal: AbortSignal;
   title: string;
 }): Promise<OpenRun> {
-  const judge = new HttpJudge(a.cli.judge!, httpOptions(a.cli));
+  const judge = new HttpJudge(a.cli.judge!, httpOptions(a.cli), process.env, (l) => noteLine(`askfirst eval: judge: ${l}`));
   try {
     const res = await evaluateOpenEnded({ ...a, judge, hint: a.cli.hint });
     const resumed = res.resumed ? ` (${res.resumed} resumed from an earlier run)` : '';

@@ -21,7 +21,7 @@ import { readJsonFlagFile } from '../util/fsx.js';
 import { generationOptions, httpOptions, refuseUnreadHttpFlags, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { join } from 'node:path';
 import { dataFingerprint } from '../suite/fingerprint.js';
-import { progress } from '../util/progress.js';
+import { noteLine, progress } from '../util/progress.js';
 import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';
 import { writeEvalReport } from './report.js';
@@ -137,7 +137,7 @@ async function runOne(o: {
 }): Promise<Record<string, unknown>> {
   const { cfg, spec, data } = o;
   const options = { ...httpOptions(cfg), ...(spec.startsWith('openai:') ? generationOptions(cfg) : {}) };
-  const policy = await createPolicy(spec, { episodes: data.episodes, seed: cfg.seed, options });
+  const policy = await createPolicy(spec, { episodes: data.episodes, seed: cfg.seed, options, notice: (l) => noteLine(`askfirst eval: ${l}`) });
   try {
     return await stopOnCtrlC('finished episodes are saved', (signal) => evalOne(o, policy, signal));
   } finally {

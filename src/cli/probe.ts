@@ -17,7 +17,7 @@ import { configFromOptions } from './options.js';
 import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
 import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, statsLine } from './eval-http.js';
 import { ConfigError } from '../util/errors.js';
-import { progress } from '../util/progress.js';
+import { noteLine, progress } from '../util/progress.js';
 
 /** The generation settings for an openai: policy (--temperature, --max-tokens …), as the HTTP policy's config keys; none for other policies. */
 function probeGeneration(cfg: z.output<typeof CommonSchema>): Record<string, unknown> {
@@ -37,7 +37,7 @@ function generationRun(cfg: z.output<typeof CommonSchema>): Record<string, unkno
 }
 
 async function withPolicy<T>(spec: string, episodes: Parameters<typeof createPolicy>[1]['episodes'], cfg: z.output<typeof CommonSchema>, seed: number, fn: (p: Policy, signal: AbortSignal) => Promise<T>): Promise<T> {
-  const policy = await createPolicy(spec, { episodes, seed, options: { ...httpOptions({ ...cfg, hint: false }), ...probeGeneration(cfg) } });
+  const policy = await createPolicy(spec, { episodes, seed, options: { ...httpOptions({ ...cfg, hint: false }), ...probeGeneration(cfg) }, notice: (l) => noteLine(`askfirst probe: ${l}`) });
   try {
     return await stopOnCtrlC('finished items are saved', (signal) => fn(policy, signal));
   } finally {
@@ -66,7 +66,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
       warn(`askfirst: warning: ${dir} has no presence head, so its ask-or-answer heads (never trained on yes/no questions) answer "Is there a … in the image?"; add one with askfirst train presence --init ${dir} --out ${dir}-presence`);
     }
     const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits, ...generationRun(cfg) };
-    const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false })) : undefined;
+    const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false }), process.env, (l) => noteLine(`askfirst probe: judge: ${l}`)) : undefined;
     const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
     const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
     await writeProbeHtml(cfg.out, { hallucination: res.summary });

@@ -85,7 +85,8 @@ export class HttpJudge implements Judge {
   private readonly model: string;
   private readonly maxTokens: number;
 
-  constructor(spec: string, opts: Partial<HttpPolicyConfig> = {}, env: NodeJS.ProcessEnv = process.env) {
+  /** `notice`: where the client says it waits long before a retry (ChatClientOptions.notice). */
+  constructor(spec: string, opts: Partial<HttpPolicyConfig> = {}, env: NodeJS.ProcessEnv = process.env, notice?: (line: string) => void) {
     const { baseUrl, model } = parseJudgeSpec(spec);
     const c = resolveHttpPolicyConfig({ ...opts, baseUrl, model, maxTokens: opts.maxTokens ?? 1024 });
     this.name = `openai:${baseUrl}#${model}`;
@@ -102,6 +103,7 @@ export class HttpJudge implements Judge {
       backoffMs: c.backoffMs,
       maxBackoffMs: c.maxBackoffMs,
       cacheDir: c.cacheDir,
+      notice,
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PIPED_EVERY_MS, progress } from './progress.js';
+import { noteLine, PIPED_EVERY_MS, progress } from './progress.js';
 
 /** A piped (not a terminal) stream that keeps what is written, and a clock the test moves. */
 function piped() {
@@ -91,5 +91,16 @@ describe('a phase that fails', () => {
     const tail = text.slice(text.lastIndexOf('2/4 pairs |'));
     expect(tail.indexOf('\n')).toBe(tail.length - 1);
     expect(tail).toMatch(new RegExp(`${String.fromCharCode(27)}\\[2Kinserting: failed at 2/4 pairs after [0-9.]+s\n$`));
+  });
+});
+
+describe('a note in the middle of a run', () => {
+  it('stands on its own line: a terminal bar line is cleared first, a pipe gets the line alone', () => {
+    const tty: string[] = [];
+    noteLine('waiting 30 s', { isTTY: true, write: (s: string) => tty.push(s) });
+    expect(tty).toEqual(['\r\x1b[Kwaiting 30 s\n']);
+    const p = piped();
+    noteLine('waiting 30 s', p.stream);
+    expect(p.lines).toEqual(['waiting 30 s\n']);
   });
 });

@@ -111,3 +111,11 @@ export function progress(label: string, total: number, opts: { enabled?: boolean
     },
   };
 }
+
+/**
+ * One line for the user in the middle of a run (a backend waiting on a rate limit), on stderr: on a terminal the line
+ * a bar is drawing is cleared first, so the note stands on its own line and the bar redraws below it.
+ */
+export function noteLine(line: string, stream: ProgressOutput = process.stderr): void {
+  stream.write(`${stream.isTTY ? '\r\x1b[K' : ''}${line}\n`);
+}

@@ -147,6 +147,32 @@ describe('ChatClient', () => {
     expect(c.stats().retry429).toBe(1);
   });
 
+  it('says a long wait before a retry once (a server asking for minutes reads as a hung run otherwise), and not a short one', async () => {
+    const url = await server((_q, res) => res.writeHead(429, { 'retry-after': '30', 'content-type': 'application/json' }).end('{"error":{"message":"slow down"}}'));
+    const said: string[] = [];
+    const ctl = new AbortController();
+    const c = new ChatClient(opts(url, { notice: (l) => said.push(l) }));
+    // three requests in flight hit the limit together; the note comes once, then the run is stopped
+    const runs = [1, 2, 3].map(() => c.complete(body, { signal: ctl.signal }).catch((e: Error) => e));
+    while (c.stats().retry429 < 3) await new Promise((r) => setTimeout(r, 10));
+    ctl.abort();
+    await Promise.all(runs);
+    expect(said).toEqual([expect.stringMatching(/chat\/completions: HTTP 429 \(rate limited\).*slow down.*; the server asked to wait 30 s \(Retry-After\) before retry 1 of 4/)]);
+
+    const down = await server((_q, res) => res.writeHead(503).end()); // no Retry-After: our own backoff, 15–30 s at first
+    const ctl2 = new AbortController();
+    const one = new ChatClient(opts(down, { backoffMs: 30_000, maxBackoffMs: 30_000, notice: (l) => said.push(l) })).complete(body, { signal: ctl2.signal }).catch((e: Error) => e);
+    while (said.length < 2) await new Promise((r) => setTimeout(r, 10));
+    ctl2.abort();
+    await one;
+    expect(said[1]).toMatch(/: HTTP 503; backing off (1[5-9]|2\d|30) s before retry 1 of 4/);
+
+    const short = await server((_q, res, n) => (n === 0 ? res.writeHead(503).end() : ok(res)));
+    const quiet: string[] = [];
+    await new ChatClient(opts(short, { notice: (l) => quiet.push(l) })).complete(body);
+    expect(quiet).toEqual([]);
+  });
+
   it('times out a hanging request and retries it', async () => {
     const url = await server((_q, res, n) => (n === 0 ? undefined : ok(res)));
     const c = new ChatClient(opts(url, { timeoutMs: 150 }));

@@ -63,7 +63,17 @@ export interface ChatClientOptions {
   backoffMs: number;
   maxBackoffMs: number;
   cacheDir?: string;
+  /**
+   * Where the client says it is waiting long before a retry (stderr in the CLI): a server's Retry-After of minutes, or
+   * a backoff near its cap, otherwise reads as a hung run. At most one line a minute; none when absent.
+   */
+  notice?: (line: string) => void;
 }
+
+/** A wait before a retry this long or longer is announced through `ChatClientOptions.notice`. */
+export const ANNOUNCE_WAIT_MS = 10_000;
+/** At most one announcement in this long (many requests in flight hit the same rate limit at once). */
+export const ANNOUNCE_EVERY_MS = 60_000;
 
 /**
  * `…/chat/completions` under a base URL, its query kept after the path (Azure OpenAI's base URLs
@@ -240,6 +250,8 @@ export class ChatClient {
   };
   /** Set once the server refused a logprobs request; later requests omit logprobs. */
   logprobsRefused = false;
+  /** When the last long wait was announced (ANNOUNCE_EVERY_MS apart). */
+  private announcedAt = -Infinity;
 
   private readonly url: URL;
   private readonly agent: HttpAgent;
@@ -316,6 +328,7 @@ export class ChatClient {
     for (let attempt = 0; ; attempt++) {
       if (o.signal?.aborted) throw abortError();
       let retryAfter: number | undefined;
+      let why: string | undefined;
       await this.sem.acquire();
       try {
         return await this.attempt(payload, o);
@@ -333,13 +346,25 @@ export class ChatClient {
         this.counters.retries++;
         this.counters[e.reason]++;
         retryAfter = e.retryAfterMs;
+        why = this.redact(e.message);
       } finally {
         this.sem.release();
       }
       const backoff = backoffDelay(attempt, this.opts.backoffMs, this.opts.maxBackoffMs);
       const wait = retryAfter !== undefined ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.random() * 0.1 * this.opts.backoffMs : backoff;
+      this.announce(wait, retryAfter !== undefined, why ?? '', attempt);
       await sleep(wait, o.signal);
     }
+  }
+
+  /** Say a long wait before a retry, once a minute at most, so a run held by a rate limit does not read as hung. */
+  private announce(waitMs: number, serverAsked: boolean, why: string, attempt: number): void {
+    const now = Date.now();
+    if (!this.opts.notice || waitMs < ANNOUNCE_WAIT_MS || now - this.announcedAt < ANNOUNCE_EVERY_MS) return;
+    this.announcedAt = now;
+    const secs = Math.round(waitMs / 1000);
+    const asked = serverAsked ? `the server asked to wait ${secs} s (Retry-After)` : `backing off ${secs} s`;
+    this.opts.notice(`${this.endpoint}: ${why}; ${asked} before retry ${attempt + 1} of ${this.opts.retries} (said at most once a minute)`);
   }
 
   private async attempt(payload: string, o: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<ChatResult> {

@@ -79,7 +79,8 @@ export class HttpPolicy implements Policy {
   private readonly gate: Semaphore;
   private closed = false;
 
-  constructor(config: Partial<HttpPolicyConfig> & { baseUrl: string; model: string }, env: NodeJS.ProcessEnv = process.env) {
+  /** `notice`: where the client says it waits long before a retry (ChatClientOptions.notice). */
+  constructor(config: Partial<HttpPolicyConfig> & { baseUrl: string; model: string }, env: NodeJS.ProcessEnv = process.env, notice?: (line: string) => void) {
     this.config = resolveHttpPolicyConfig(config);
     this.name = `openai:${this.config.baseUrl}#${this.config.model}`;
     this.client = new ChatClient({
@@ -93,6 +94,7 @@ export class HttpPolicy implements Policy {
       backoffMs: this.config.backoffMs,
       maxBackoffMs: this.config.maxBackoffMs,
       cacheDir: this.config.cacheDir,
+      notice,
     });
     this.gate = new Semaphore(this.config.concurrency);
   }
@@ -155,6 +157,6 @@ export const openaiPolicyFactory: PolicyFactory = {
     const extra: Record<string, unknown> = {};
     for (const k of OPTION_KEYS) if (ctx.options?.[k] !== undefined) extra[k] = ctx.options[k];
     if (extra.seed === undefined) extra.seed = ctx.seed;
-    return new HttpPolicy({ ...extra, baseUrl, model });
+    return new HttpPolicy({ ...extra, baseUrl, model }, process.env, ctx.notice);
   },
 };
