@@ -5,11 +5,14 @@ import { ServeSchema } from './serve-schema.js';
 import { SLOW_CLIENT_HELP } from '../server/timeouts.js';
 import { addSchemaOptions } from './options.js';
 
+/** What the endpoint does with OpenAI's request fields (server/openai/server.ts), for --help. */
+export const SERVE_REQUEST_HELP = `Request fields: n, stream, temperature (greedy at 0) and stop are applied; max_completion_tokens (else max_tokens) cuts a reply after that many words, as usage counts them (finish_reason "length"; a stop sequence within the limit comes first); logprobs/top_logprobs give per-option letter scores; a JSON response_format is a 400; other fields are ignored.`;
+
 export function register(program: Command): void {
   const cmd = program
     .command('serve')
     .description('serve a policy (e.g. builtin:CHECKPOINT) as an OpenAI-compatible chat-completions endpoint')
-    .addHelpText('after', `\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExample:\n  askfirst serve --policy builtin:runs/rl --port 8000\n  curl http://127.0.0.1:8000/v1/models\n\n${SLOW_CLIENT_HELP}`);
+    .addHelpText('after', `\nPolicies:\n  ${policyUsage().join('\n  ')}\n\nExample:\n  askfirst serve --policy builtin:runs/rl --port 8000\n  curl http://127.0.0.1:8000/v1/models\n\n${SERVE_REQUEST_HELP}\n\n${SLOW_CLIENT_HELP}`);
   addSchemaOptions(cmd, ServeSchema);
   cmd.action(async (raw: Record<string, unknown>) => (await import('./serve.js')).serveAction(raw));
 }

@@ -7,6 +7,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { ConstantPolicy } from '../../agents/baselines/constant.js';
 import { RandomPolicy } from '../../agents/baselines/random.js';
 import { formatPrompt } from '../../episode/prompt.js';
 import { createImage } from '../../scenes/image.js';
@@ -115,6 +116,53 @@ describe('openai SDK → askfirst serve', () => {
       expect(e.param).toBe(k);
     }
     expect((await client.chat.completions.create({ model: 'rnd', messages: turn(), response_format: { type: 'text' } })).choices[0].message.content).toMatch(/^[ABC]\.$/);
+  });
+
+  describe('max_tokens / max_completion_tokens', () => {
+    // a policy with a reply longer than a letter: 7 tokens as usage counts them (words)
+    const long = 'B. Move the block to the left.';
+    let lsrv: RunningServer;
+    let lc: OpenAI;
+    beforeAll(async () => {
+      lsrv = await startOpenAIServer({ policy: new ConstantPolicy(long), modelName: 'long', log: () => undefined });
+      lc = new OpenAI({ baseURL: lsrv.url, apiKey: 'unused', maxRetries: 0 });
+    });
+    afterAll(() => lsrv.close());
+
+    it('cut every choice after the limit-th token with finish_reason "length"; usage counts the cut replies', async () => {
+      const one = await lc.chat.completions.create({ model: 'long', messages: turn(), max_tokens: 3 });
+      expect(one.choices[0]).toMatchObject({ message: { content: 'B. Move the' }, finish_reason: 'length' });
+      expect(one.usage!.completion_tokens).toBe(3);
+      const three = await lc.chat.completions.create({ model: 'long', messages: turn(), n: 3, max_completion_tokens: 2 });
+      expect(three.choices.map((c) => [c.message.content, c.finish_reason])).toEqual([0, 1, 2].map(() => ['B. Move', 'length']));
+      expect(three.usage!.completion_tokens).toBe(6); // every choice counts (OpenAI's rule), each at most the limit
+      // max_completion_tokens (OpenAI's newer name) wins over max_tokens, as vLLM reads them
+      const both = await lc.chat.completions.create({ model: 'long', messages: turn(), max_tokens: 1, max_completion_tokens: 4 });
+      expect(both.choices[0].message.content).toBe('B. Move the block');
+      // a reply within the limit is whole, and said to have stopped
+      for (const max_tokens of [7, 256]) {
+        const whole = await lc.chat.completions.create({ model: 'long', messages: turn(), max_tokens });
+        expect(whole.choices[0]).toMatchObject({ message: { content: long }, finish_reason: 'stop' });
+        expect(whole.usage!.completion_tokens).toBe(7);
+      }
+    });
+
+    it('streamed too, n > 1, and the SDK’s stream helper reads the cut', async () => {
+      const chunks = [];
+      for await (const c of await lc.chat.completions.create({ model: 'long', messages: turn(), n: 2, max_tokens: 1, stream: true, stream_options: { include_usage: true } })) chunks.push(c);
+      const choiceChunks = chunks.filter((c) => c.choices.length);
+      expect(choiceChunks.map((c) => [c.choices[0].index, c.choices[0].delta.content, c.choices[0].finish_reason]).sort()).toEqual([[0, 'B', 'length'], [1, 'B', 'length']]);
+      expect(chunks.at(-1)!.usage!.completion_tokens).toBe(2);
+      const final = await lc.chat.completions.stream({ model: 'long', messages: turn(), max_tokens: 2 }).finalChatCompletion();
+      expect(final.choices[0]).toMatchObject({ message: { content: 'B. Move' }, finish_reason: 'length' });
+    });
+
+    it('with stop: whichever comes first ends the reply (a stop sequence within the limit wins)', async () => {
+      const at = async (stop: string, max_tokens: number) => (await lc.chat.completions.create({ model: 'long', messages: turn(), stop, max_tokens })).choices[0];
+      expect(await at('.', 3)).toMatchObject({ message: { content: 'B' }, finish_reason: 'stop' });
+      expect(await at('block', 3)).toMatchObject({ message: { content: 'B. Move the' }, finish_reason: 'length' });
+      expect(await at('the', 3)).toMatchObject({ message: { content: 'B. Move ' }, finish_reason: 'stop' });
+    });
   });
 
   it('streams chat.completion.chunk events that the SDK reads, ending with [DONE]', async () => {

@@ -6,10 +6,12 @@
  *                              `logprobs`/`top_logprobs` return per-option letter scores (all
  *                              options when top_logprobs is absent);
  *                              `temperature` (0–2, greedy at 0, the default), `n` (1–128),
- *                              `top_logprobs` (0–20), `max_tokens`/`max_completion_tokens` (≥ 1,
- *                              checked, not applied: replies are short) out of range are 400s
- *                              naming the field; `stop` (a string or up to 4) ends each reply
- *                              before its first stop sequence; `response_format` other than
+ *                              `top_logprobs` (0–20), `max_tokens`/`max_completion_tokens` (≥ 1)
+ *                              out of range are 400s naming the field; the token limit
+ *                              (`max_completion_tokens`, else `max_tokens`) cuts each reply after
+ *                              that many tokens as `usage` counts them, finish_reason "length";
+ *                              `stop` (a string or up to 4) ends each reply before its first stop
+ *                              sequence, when it is complete within the limit (finish.ts); `response_format` other than
  *                              text is a 400 (replies are never JSON); other fields are ignored;
  *                              `n` gives n choices (one policy reply each, each sampled from a
  *                              stream of its own: `Observation.draw`);
@@ -51,6 +53,7 @@ import { allowedMethods, listenError, openaiErrorResponse, ParamError, type Open
 import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
 import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
+import { finishReply } from './finish.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { textParts, usageOf } from './usage.js';
 
@@ -212,16 +215,6 @@ export function stopParam(body: Record<string, unknown>): string[] {
   return (list as string[]).filter((x) => x !== '');
 }
 
-/** The reply up to its first stop sequence, which is left out (as OpenAI returns it). */
-export function cutAtStop(reply: string, stops: readonly string[]): string {
-  let end = reply.length;
-  for (const x of stops) {
-    const i = reply.indexOf(x);
-    if (i >= 0 && i < end) end = i;
-  }
-  return reply.slice(0, end);
-}
-
 /**
  * OpenAI's `response_format`: only `{"type": "text"}` (or none) can be honoured, since a reply is an
  * option's letter or text; JSON modes are a 400 naming the field rather than a reply the client cannot parse.
@@ -369,10 +362,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
           'the last user message is not a multiple-choice prompt, and this server answers only those: ProactiveBench\'s template, "QUESTION Choose from the following options. Options:\\nA. OPTION\\nB. OPTION\\n" (one line per option, lettered A, B, C… in order, each ending in a newline), optionally followed by "Please only return one of the options without any other words." with nothing after it',
         );
       }
-      // OpenAI's ranges; the token limits are checked but not applied (a reply is a letter or an option text).
+      // OpenAI's ranges; of the two token limits max_completion_tokens (OpenAI's newer name) wins, as in vLLM.
       const temperature = numberParam(body, 'temperature', 0, 2, false) ?? 0;
       const n = numberParam(body, 'n', 1, 128, true) ?? 1;
-      for (const k of ['max_tokens', 'max_completion_tokens']) numberParam(body, k, 1, Number.MAX_SAFE_INTEGER, true);
+      const maxTokens = numberParam(body, 'max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
+      const limit = numberParam(body, 'max_completion_tokens', 1, Number.MAX_SAFE_INTEGER, true) ?? maxTokens;
       const top = numberParam(body, 'top_logprobs', 0, 20, true) ?? obs.options.length;
       const stops = stopParam(body);
       checkResponseFormat(body);
@@ -389,15 +383,16 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         throw e;
       }
       served++;
-      if (stops.length) replies = replies.map((r) => ({ ...r, reply: cutAtStop(r.reply, stops) }));
+      // each reply ends at its first stop sequence or the token limit, whichever comes first (finish.ts)
+      const finished = replies.map((r) => finishReply(r.reply, stops, limit));
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
       const choices = replies.map((r, index) => ({
         index,
-        message: { role: 'assistant', content: r.reply },
-        logprobs: body.logprobs === true && r.optionLogProbs !== undefined ? letterLogprobs(r.reply, r.optionLogProbs, top) : null,
-        finish_reason: 'stop',
+        message: { role: 'assistant', content: finished[index].content },
+        logprobs: body.logprobs === true && r.optionLogProbs !== undefined ? letterLogprobs(finished[index].content, r.optionLogProbs, top) : null,
+        finish_reason: finished[index].finish_reason,
       }));
-      const usage = usageOf(body.messages, replies.map((r) => r.reply)); // a documented word count (usage.ts), not a tokenizer's
+      const usage = usageOf(body.messages, finished.map((f) => f.content)); // a documented word count (usage.ts), not a tokenizer's
       if (body.stream === true) {
         // OpenAI's stream_options.include_usage: every chunk carries "usage": null, and one more
         // chunk with no choices and the usage comes before [DONE].

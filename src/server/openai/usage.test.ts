@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { usageOf } from './usage.js';
+import { tokenize } from '../../agents/builtin/vocab.js';
+import { cutAtTokens, usageOf } from './usage.js';
 
 describe('usage of a chat completion (a documented word count)', () => {
   it('counts the words of every message text and of every reply; images and punctuation count 0', () => {
@@ -16,5 +17,35 @@ describe('usage of a chat completion (a documented word count)', () => {
     expect(usageOf([{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }], ['…'])).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
     expect(usageOf(undefined, [])).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
     expect(usageOf([null, { content: [null, { type: 'text', text: 7 }] }], ['A.'])).toEqual({ prompt_tokens: 0, completion_tokens: 1, total_tokens: 1 });
+  });
+});
+
+describe('cutAtTokens (max_tokens, counted as usage counts)', () => {
+  it('keeps a text of at most max tokens whole, and cuts a longer one right after its max-th token', () => {
+    expect(cutAtTokens('B. Move the block to the left.', 8)).toEqual({ text: 'B. Move the block to the left.', cut: false });
+    expect(cutAtTokens('B. Move the block to the left.', 7)).toEqual({ text: 'B. Move the block to the left.', cut: false });
+    expect(cutAtTokens('B. Move the block to the left.', 2)).toEqual({ text: 'B. Move', cut: true });
+    expect(cutAtTokens('B. Move', 1)).toEqual({ text: 'B', cut: true }); // the "." after the last kept token goes too
+    expect(cutAtTokens('…', 1)).toEqual({ text: '…', cut: false });
+    // lower-casing lengthens İ (to i + a combining dot): the cut still falls after whole characters
+    expect(cutAtTokens('İx yz', 1)).toEqual({ text: 'İ', cut: true });
+    expect(cutAtTokens('a İİ b', 2)).toEqual({ text: 'a İ', cut: true });
+  });
+
+  it('a cut text is a prefix holding exactly max tokens, the first max of the whole (random texts)', () => {
+    const alphabet = ['a', 'Z', '7', ' ', '.', ',', '\n', 'İ', 'ß', 'K', 'é', '😀', '-'];
+    let seed = 1;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let t = 0; t < 500; t++) {
+      const text = Array.from({ length: Math.floor(rnd() * 30) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+      const all = tokenize(text);
+      for (let max = 1; max <= all.length + 1; max++) {
+        const r = cutAtTokens(text, max);
+        expect(text.startsWith(r.text), JSON.stringify(text)).toBe(true);
+        expect(r.cut).toBe(all.length > max);
+        expect(tokenize(r.text), `${JSON.stringify(text)} at ${max}`).toEqual(all.slice(0, max));
+        if (r.cut) expect([...r.text].at(-1)!.toLowerCase(), JSON.stringify(text)).toMatch(/[a-z0-9]/); // nothing after the last token
+      }
+    }
   });
 });

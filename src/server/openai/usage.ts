@@ -12,6 +12,8 @@
  *   - completion_tokens: the tokens of every choice's reply (all `n` of them, as OpenAI counts);
  *   - total_tokens: their sum.
  * So the same request always reports the same usage, and a longer prompt or reply a larger one.
+ * `max_tokens` counts the same tokens: a reply is cut after its limit-th one (`cutAtTokens`), so
+ * each choice's completion_tokens is at most the limit.
  */
 import { tokenize } from '../../agents/builtin/vocab.js';
 
@@ -42,4 +44,32 @@ export function usageOf(messages: unknown, replies: readonly string[]): Usage {
   const prompt = count(messageTexts(messages));
   const completion = count(replies);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/**
+ * The text up to the end of its `max`-th token, counted as `usageOf` counts them (`tokenize`), and
+ * whether anything was cut: the text is kept whole when it holds at most `max` tokens. A cut text
+ * holds exactly `max` tokens; what followed its last one (punctuation too) is left out, as a
+ * tokenizer's next token would be.
+ */
+export function cutAtTokens(text: string, max: number): { text: string; cut: boolean } {
+  if (tokenize(text).length <= max) return { text, cut: false };
+  // tokenize lower-cases first, which can lengthen a character (İ → i̇): map each lower-cased
+  // position back to the end of the character it came from, so the cut never splits one.
+  let lowered = '';
+  const sourceEnd: number[] = [];
+  let at = 0;
+  for (const ch of text) {
+    at += ch.length;
+    const low = ch.toLowerCase();
+    lowered += low;
+    for (let k = 0; k < low.length; k++) sourceEnd.push(at);
+  }
+  const words = /[a-z0-9]+/g;
+  let end = 0;
+  for (let k = 0; k < max; k++) {
+    const m = words.exec(lowered)!; // tokenize found more than max of them
+    end = m.index + m[0].length;
+  }
+  return { text: text.slice(0, sourceEnd[end - 1]), cut: true };
 }
