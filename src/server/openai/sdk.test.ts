@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ConstantPolicy } from '../../agents/baselines/constant.js';
 import { RandomPolicy } from '../../agents/baselines/random.js';
+import { HttpPolicy } from '../../agents/http/policy.js';
 import { formatPrompt } from '../../episode/prompt.js';
 import { createImage } from '../../scenes/image.js';
 import { pngDataUrl } from '../../scenes/png.js';
@@ -163,6 +164,29 @@ describe('openai SDK → askfirst serve', () => {
       expect(await at('block', 3)).toMatchObject({ message: { content: 'B. Move the' }, finish_reason: 'length' });
       expect(await at('the', 3)).toMatchObject({ message: { content: 'B. Move ' }, finish_reason: 'stop' });
     });
+  });
+
+  it('logprobs of a policy that does not score options are null, and askfirst’s client reads no scores from them', async () => {
+    // A constant (oracle, scripted) reply has no distribution behind it: a logprob 0 for its letter would be
+    // read by askfirst's client as a scoring model sure of its answer (agents/http/logprobs.ts).
+    const csrv = await startOpenAIServer({ policy: new ConstantPolicy('B.'), modelName: 'const', log: () => undefined });
+    try {
+      const c = new OpenAI({ baseURL: csrv.url, apiKey: 'unused', maxRetries: 0 });
+      const r = await c.chat.completions.create({ model: 'const', messages: turn(), logprobs: true, top_logprobs: 3 });
+      expect(r.choices[0]).toMatchObject({ message: { content: 'B.' }, logprobs: null });
+      const http = new HttpPolicy({ baseUrl: csrv.url, model: 'const', retries: 0, askfirstHeaders: false }, {});
+      try {
+        const [reply] = await http.act([{ episodeId: 'e', kind: 'k', turn: 0, view: 0, question: 'Q?', options: ['a', 'b', 'c'], numInterventions: 0, prompt: formatPrompt('Q?', ['a', 'b', 'c']), history: [], image: createImage(4, 4, [1, 2, 3]) }]);
+        expect(reply).toEqual({ reply: 'B.' }); // no optionLogProbs
+      } finally {
+        await http.close();
+      }
+    } finally {
+      await csrv.close();
+    }
+    // … while the random baseline, which does score (uniformly), gives them
+    const rr = await client.chat.completions.create({ model: 'rnd', messages: turn(), logprobs: true });
+    expect(rr.choices[0].logprobs!.content![0].top_logprobs).toHaveLength(3);
   });
 
   it('streams chat.completion.chunk events that the SDK reads, ending with [DONE]', async () => {

@@ -4,7 +4,10 @@
  *                              image data URL (PNG or JPEG); the MCQA template is parsed back
  *                              into question + options so the policy can score the options;
  *                              `logprobs`/`top_logprobs` return per-option letter scores (all
- *                              options when top_logprobs is absent);
+ *                              options when top_logprobs is absent) from a policy that scores
+ *                              options (built-in, random, openai: with scores); one that does
+ *                              not (oracle, scripted, constant, …) gets `logprobs: null`, since a
+ *                              logprob 0 for its letter would read as a model sure of its answer;
  *                              `temperature` (0–2, greedy at 0, the default), `n` (1–128),
  *                              `top_logprobs` (0–20), `max_tokens`/`max_completion_tokens` (≥ 1)
  *                              out of range are 400s naming the field; the token limit
@@ -389,6 +392,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const choices = replies.map((r, index) => ({
         index,
         message: { role: 'assistant', content: finished[index].content },
+        // a policy that does not score options (oracle, scripted, …) has no probabilities to give: null, not a made-up 0
         logprobs: body.logprobs === true && r.optionLogProbs !== undefined ? letterLogprobs(finished[index].content, r.optionLogProbs, top) : null,
         finish_reason: finished[index].finish_reason,
       }));
