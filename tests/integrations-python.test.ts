@@ -6,8 +6,8 @@
  * (src/episode/state.ts, src/environment/rewards.ts) and must agree exactly.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalView, EpisodePool } from '../src/environment/episodes.js';
@@ -79,6 +79,60 @@ describe.skipIf(skip !== null)('integrations/ recipes (Python, fake model) again
       }
     }
   }, 180_000);
+
+  it('OpenRLHF agent (integrations/openrlhf/askfirst_agent.py) under a stand-in of its MultiTurnAgentExecutor: outcomes and rewards equal in-process replays', async () => {
+    const dir = tmpDir('askfirst-openrlhf-agent');
+    const out = join(dir, 'played.json');
+    const trl = join(dir, 'trl'); // the rows OpenRLHF reads: one per episode, its first state
+    await exportTrl(episodes, memoryLoader, { out: trl, turns: 'first', parquet: false });
+    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_openrlhf_agent.py'], { cwd: root, env: { ...process.env, ASKFIRST_ENV_URL: srv.url, ASKFIRST_TEST_OUT: out, ASKFIRST_TEST_TRL_DIR: trl, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
+    expect(r.stderr).toMatch(/\nOK\s*$/);
+    const played = (JSON.parse(readFileSync(out, 'utf8')) as { openrlhf: Played[] }).openrlhf;
+    const byId = new Map(episodes.map((e) => [e.id, e]));
+    expect(played.length).toBeGreaterThan(4 * episodes.length); // four policies per episode, plus the samples cut short
+    expect(new Set(played.map((p) => p.outcome)).size).toBeGreaterThan(2);
+    for (const p of played) {
+      const s = new EpisodeState(byId.get(p.episode_id)!, 'proactive');
+      for (const reply of p.replies) s.step(reply);
+      expect(s.done, p.episode_id).toBe(true);
+      const rec = s.record();
+      expect({ outcome: p.outcome, reward: p.reward }, p.episode_id).toEqual({ outcome: rec.outcome, reward: rewarder.episode(rec).total });
+    }
+  }, 180_000);
+
+  it('integrations/openrlhf/launch_multiturn.sh hands OpenRLHF the agent, the server and room for a whole episode', async () => {
+    const dir = tmpDir('askfirst-openrlhf-launch');
+    const trl = join(dir, 'trl');
+    await exportTrl(episodes, memoryLoader, { out: trl, turns: 'first', parquet: false, absolutePaths: true });
+    // A stand-in `python3 -m openrlhf.cli.train_ppo_ray` that records what it was started with.
+    const fake = join(dir, 'fake', 'openrlhf', 'cli');
+    mkdirSync(fake, { recursive: true });
+    writeFileSync(join(dir, 'fake', 'openrlhf', '__init__.py'), '');
+    writeFileSync(join(fake, '__init__.py'), '');
+    writeFileSync(join(fake, 'train_ppo_ray.py'), 'import json, os, sys\njson.dump({"argv": sys.argv[1:], "env_url": os.environ.get("ASKFIRST_ENV_URL")}, open(os.environ["FAKE_OUT"], "w"))\n');
+    const env = { ...process.env, PATH: `${dirname(SYSTEM_PYTHON)}:${process.env.PATH}`, PYTHONPATH: join(dir, 'fake'), FAKE_OUT: join(dir, 'argv.json'), PYTHONDONTWRITEBYTECODE: '1' };
+    const script = join(root, 'integrations/openrlhf/launch_multiturn.sh');
+    await run('bash', [script, join(trl, 'train.jsonl'), srv.url], { cwd: dir, env });
+    const { argv, env_url } = JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as { argv: string[]; env_url: string };
+    const flag = (k: string) => argv[argv.indexOf(k) + 1];
+    expect(env_url).toBe(srv.url); // what the agent reads
+    expect(flag('--train.agent_func_path')).toBe(join(root, 'integrations/openrlhf/askfirst_agent.py'));
+    expect(argv).not.toContain('--reward.remote_url'); // the agent pays the reward
+    // vLLM refuses a request with more images than --data.max_images_per_prompt: one per turn of the longest episode.
+    expect(Number(flag('--data.max_images_per_prompt'))).toBe(Math.max(...episodes.map((e) => e.maxTurns)));
+    const row = JSON.parse(readFileSync(join(trl, 'train.jsonl'), 'utf8').split('\n')[0]) as Record<string, unknown>;
+    for (const k of ['--data.input_key', '--data.label_key', '--data.image_key']) expect(row, k).toHaveProperty(flag(k));
+    // The sequence (prompt, every reply and every feedback turn) must hold the longest canonical path: per later view the
+    // agent's user turn (view told in words, chat markup), per turn the reply and a 64-pixel view's image tokens (< 16);
+    // tokens estimated at 4 characters each, as for TRL and verl above.
+    const told = (r: TrlRow) => `\n<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>You now see view ${r.view} (turn ${r.turn + 1} of at most ${r.max_turns}).\n${promptText(r)}<|im_end|>\n<|im_start|>assistant\n`;
+    const { tokens } = longestPath(told, 48);
+    expect(Number(flag('--data.max_len'))).toBeGreaterThanOrEqual(tokens + Math.ceil(told(trlRows(episodes[0], 'first')[0]).length / 4));
+    // Rows past a first state cannot be played from: refused before OpenRLHF starts.
+    const path = join(dir, 'path');
+    await exportTrl(episodes, memoryLoader, { out: path, turns: 'path', parquet: false, absolutePaths: true });
+    await expect(run('bash', [script, join(path, 'train.jsonl'), srv.url], { cwd: dir, env })).rejects.toThrow(/not an episode's first state .*--turns first/);
+  }, 60_000);
 });
 
 const promptText = (r: TrlRow) => (r.prompt[0].content[1] as { text: string }).text;

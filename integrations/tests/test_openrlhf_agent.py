@@ -1,0 +1,365 @@
+"""integrations/openrlhf/askfirst_agent.py driven the way OpenRLHF drives an agent, without OpenRLHF, torch or a GPU.
+
+OpenRLHF is not installable here, so `openrlhf.utils.agent` and `torch` are stand-ins put in `sys.modules`:
+`MultiTurnAgentExecutor.execute` below is OpenRLHF 0.11's (OpenRLHF/OpenRLHF 3c3be62, `openrlhf/utils/agent.py`)
+call sequence, copied in shape and cut to what an agent sees — reset with {"observation", "label"}, the token
+budget checked before each generation (a sample stopped there is never told), step with {"observation_text",
+"action_text", "label", "sampling_params"}, `rewards.item()` summed, the last `scores` and `extra_logs` kept, feedback
+images decoded as `vlm_utils.load_images` decodes them and handed to the next generation; the file is loaded as
+`vllm_engine._load_agent_executor` loads it. A fake engine plays scripted replies (text ending in `<|im_end|>`,
+as OpenRLHF decodes with skip_special_tokens=False) and, beside it, the same replies on a WebSocket session of the
+same server: each view the agent hands back must be that session's next view, done must come with the session's.
+
+Needs a running `askfirst env serve` (ASKFIRST_ENV_URL) and the rows of `askfirst export --format trl --turns first`
+of its episodes (ASKFIRST_TEST_TRL_DIR); writes what it played to ASKFIRST_TEST_OUT for
+tests/integrations-python.test.ts, which replays every episode in process and checks outcome and reward.
+"""
+import asyncio
+import base64
+import importlib.util
+import json
+import os
+import struct
+import sys
+import types
+import unittest
+from abc import ABC, abstractmethod
+from copy import deepcopy
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+
+from askfirst_env_client import AskfirstEnv, AskfirstEnvError  # noqa: E402
+
+URL = os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
+OUT = os.environ.get("ASKFIRST_TEST_OUT")
+TRL_DIR = os.environ.get("ASKFIRST_TEST_TRL_DIR")
+AGENT_FILE = os.path.join(HERE, "..", "openrlhf", "askfirst_agent.py")
+RESULTS: dict = {"openrlhf": []}
+LETTERS = ["A.", "B.", "C.", "D.", "E.", "F.", "nonsense"]
+
+
+# ── stand-ins: torch.tensor (float32 unless told otherwise, as torch) and openrlhf.utils.agent ──────────────────────
+
+
+class _Tensor:
+    def __init__(self, value, dtype=None):
+        v = float(value)
+        self._v = v if dtype == "float64" else struct.unpack("f", struct.pack("f", v))[0]
+
+    def item(self):
+        return self._v
+
+
+def _load_images(refs):
+    """vlm_utils.load_images for what the agent returns: data URLs (decoded to their bytes here) and file paths."""
+    out = []
+    for ref in refs:
+        if isinstance(ref, str) and ref.startswith("data:image"):
+            out.append(base64.b64decode(ref.split(",", 1)[-1]))
+        else:
+            with open(ref, "rb") as f:
+                out.append(f.read())
+    return out
+
+
+def process_prompt_with_images(tokenizer, text, images):
+    """vlm_utils.process_prompt_with_images with a character tokenizer; a real processor refuses a text whose image
+    placeholders do not match its images."""
+    pil = _load_images(images)
+    if text.count("<|image_pad|>") != len(pil):
+        raise ValueError(f"{text.count('<|image_pad|>')} image placeholders for {len(pil)} images")
+    return tokenizer(text), pil
+
+
+class AgentExecutorBase(ABC):
+    @abstractmethod
+    async def execute(self, prompt, label, sampling_params, max_length: int, hf_tokenizer, llm_engine, images=None):
+        raise NotImplementedError
+
+
+class AgentInstanceBase(ABC):
+    @abstractmethod
+    def __init__(self, *args, **kwargs):
+        pass
+
+    async def reset(self, states: dict, **kwargs):
+        return states
+
+    @abstractmethod
+    async def step(self, state_dict: dict, **kwargs):
+        raise NotImplementedError
+
+
+class MultiTurnAgentExecutor(AgentExecutorBase):
+    def __init__(self, agent_instance_cls):
+        assert issubclass(agent_instance_cls, AgentInstanceBase), "AgentInstance must inherit from AgentInstanceBase"
+        self.agent_instance_cls = agent_instance_cls
+
+    async def execute(self, prompt, label, sampling_params, max_length: int, hf_tokenizer, llm_engine, images=None):
+        agent_instance = self.agent_instance_cls()
+        reset_result = await agent_instance.reset({"observation": prompt, "label": label})
+        observation_text = reset_result["observation"]
+        current_obs_tokens, pil_images = process_prompt_with_images(hf_tokenizer, observation_text, images)
+        total_reward, final_scores, extra_logs, steps = 0, 0, {}, []
+        while True:
+            sampling_params.max_tokens = max_length - len(current_obs_tokens)
+            if sampling_params.max_tokens <= 0:
+                break
+            mm_data = {"image": pil_images} if pil_images else None
+            request_output = await llm_engine.generate(current_obs_tokens, deepcopy(sampling_params), multi_modal_data=mm_data)
+            action_tokens = request_output.outputs[0].token_ids
+            action_text = request_output.outputs[0].text
+            states = {"observation_text": observation_text, "action_text": action_text, "label": label, "sampling_params": sampling_params}
+            step_result = await agent_instance.step(states)
+            total_reward += step_result["rewards"].item()
+            final_scores = step_result.get("scores", total_reward)
+            environment_feedback_text = step_result["environment_feedback"]
+            environment_images = step_result.get("environment_images")
+            done = step_result["done"]
+            extra_logs = step_result.get("extra_logs", {})
+            if environment_images:
+                feedback_tokens, new_pil = process_prompt_with_images(hf_tokenizer, environment_feedback_text, environment_images)
+                pil_images.extend(new_pil)
+            else:
+                feedback_tokens = hf_tokenizer(environment_feedback_text)
+                new_pil = []
+            steps.append({"done": done, "images": new_pil, "feedback": environment_feedback_text})  # the test's record
+            observation_text = observation_text + action_text + environment_feedback_text
+            current_obs_tokens = current_obs_tokens + action_tokens + feedback_tokens
+            if step_result.get("sampling_params", None):
+                sampling_params = step_result["sampling_params"]
+            if done:
+                break
+        return {"prompt": prompt, "label": label, "images": images, "reward": total_reward, "scores": final_scores,
+                "observation_tokens": current_obs_tokens, "extra_logs": extra_logs, "steps": steps}
+
+
+def load_agent_executor(path: str):
+    """vllm_engine._load_agent_executor, with the stand-ins as `torch` and `openrlhf.utils.agent`."""
+    torch = types.ModuleType("torch")
+    torch.tensor = _Tensor
+    torch.float64 = "float64"
+    agent = types.ModuleType("openrlhf.utils.agent")
+    agent.AgentExecutorBase, agent.AgentInstanceBase, agent.MultiTurnAgentExecutor = AgentExecutorBase, AgentInstanceBase, MultiTurnAgentExecutor
+    fakes = {"torch": torch, "openrlhf": types.ModuleType("openrlhf"), "openrlhf.utils": types.ModuleType("openrlhf.utils"), "openrlhf.utils.agent": agent}
+    saved = {k: sys.modules.get(k) for k in fakes}
+    sys.modules.update(fakes)
+    try:
+        assert path.endswith(".py"), "Agent path must be a Python file"
+        spec = importlib.util.spec_from_file_location("agent_module", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+    assert hasattr(module, "AgentExecutor"), "Agent module must contain AgentExecutor class"
+    assert issubclass(module.AgentExecutor, AgentExecutorBase), "AgentExecutor must inherit from AgentExecutorBase"
+    return module.AgentExecutor(), module
+
+
+# ── the fake model, the rows ────────────────────────────────────────────────────────────────────────────────────────
+
+
+def tokenizer(text):
+    return [ord(c) for c in text]
+
+
+class SamplingParams:
+    def __init__(self):
+        self.max_tokens = None
+        self.logprobs = None
+
+
+class ScriptedEngine:
+    """A fake vLLM engine for one sample: `policy(observation, turn)` gives the reply; each reply is also stepped on a
+    WebSocket session of the server, whose observations say what the agent must hand back."""
+
+    def __init__(self, test, episode_id, policy):
+        self.test, self.policy, self.turn = test, policy, 0
+        self.env = AskfirstEnv(URL)
+        self.obs = self.env.reset(episode_id=episode_id).observation
+        self.replies, self.expected, self.session_reward, self.outcome = [], [], 0.0, None
+
+    async def generate(self, tokens, sampling_params, multi_modal_data=None):
+        seen = multi_modal_data["image"]
+        self.test.assertEqual(len(seen), self.turn + 1)  # the row's image, then one view per reply that kept the episode open
+        if self.turn > 0:  # the view the model sees last is the one the session shows now
+            self.test.assertEqual(seen[-1], base64.b64decode(self.obs["image_png_base64"]))
+        reply = self.policy(self.obs, self.turn)
+        r = self.env.step(reply)
+        self.replies.append(reply)
+        self.session_reward += float(r.reward or 0.0)
+        self.expected.append({"done": r.done, "images": [] if r.done else [base64.b64decode(r.observation["image_png_base64"])]})
+        if r.done:
+            self.outcome = r.observation["outcome"]
+        self.obs, self.turn = r.observation, self.turn + 1
+        text = reply + "<|im_end|>"
+        ids = tokenizer(text)[: sampling_params.max_tokens]
+        return types.SimpleNamespace(outputs=[types.SimpleNamespace(token_ids=ids, text="".join(map(chr, ids)), logprobs=None)])
+
+    def close(self):
+        self.env.close()
+
+
+def chat(row):
+    """The row's prompt through a Qwen-VL chat template (OpenRLHF's --data.apply_chat_template)."""
+    text = row["prompt"][0]["content"][1]["text"]
+    return f"<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>{text}<|im_end|>\n<|im_start|>assistant\n"
+
+
+def rows():
+    with open(os.path.join(TRL_DIR, "train.jsonl")) as f:
+        out = [json.loads(line) for line in f if line.strip()]
+    for r in out:
+        r["images"] = [os.path.join(TRL_DIR, p) for p in r["images"]]
+    return out
+
+
+def first_category(obs, turn):
+    return obs["options"][obs["num_interventions"]]["letter"] + "."
+
+
+def first_category_by_name(obs, turn):
+    return obs["options"][obs["num_interventions"]]["text"]
+
+
+def valid_asks(episode_id: str, n: int) -> list:
+    """Up to n replies, each a valid intervention after the ones before (the episode goes on after every one)."""
+    asks: list = []
+    with AskfirstEnv(URL) as env:
+        while len(asks) < n:
+            found = None
+            r = env.reset(episode_id=episode_id)
+            for a in asks:
+                r = env.step(a)
+            for opt in r.observation["options"][: r.observation["num_interventions"]]:
+                env.reset(episode_id=episode_id)
+                for a in asks:
+                    env.step(a)
+                if not env.step(opt["letter"] + ".").done:
+                    found = opt["letter"] + "."
+                    break
+            if found is None:
+                break
+            asks.append(found)
+    return asks
+
+
+@unittest.skipUnless(TRL_DIR, "ASKFIRST_TEST_TRL_DIR not set (the rows of askfirst export --format trl --turns first)")
+class OpenRLHFAgent(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.executor, cls.module = load_agent_executor(AGENT_FILE)
+        cls.rows = rows()
+        os.environ["ASKFIRST_ENV_URL"] = URL
+
+    @classmethod
+    def tearDownClass(cls):
+        if OUT:
+            with open(OUT, "w") as f:
+                json.dump(RESULTS, f)
+
+    def play(self, row, policy, max_length=100_000):
+        engine = ScriptedEngine(self, row["episode_id"], policy)
+        try:
+            out = asyncio.run(self.executor.execute(chat(row), row["label"], SamplingParams(), max_length, tokenizer, engine, images=row["images"]))
+        finally:
+            engine.close()
+        return out, engine
+
+    def test_whole_episodes_asking_and_guessing(self):
+        """Asking (every valid ask, then a category), guessing (a category at once, by letter and by name) and a model
+        that cycles through letters and nonsense: each step hands back the session's next view, done comes at the episode's end, and the
+        rewards OpenRLHF sums are the server's reward for the episode."""
+        self.assertGreaterEqual(len(self.rows), 4)
+        asked = 0
+        for k, row in enumerate(self.rows):
+            asks = valid_asks(row["episode_id"], 20)
+            asked += len(asks)
+            policies = {
+                "ask": lambda obs, t, asks=asks: asks[t] if t < len(asks) else first_category(obs, t),
+                "guess": first_category,
+                "guess by name": first_category_by_name,  # matched by its text: only once <|im_end|> is removed
+                "cycle": lambda obs, t, k=k: LETTERS[(k + t) % len(LETTERS)],
+            }
+            for name, policy in policies.items():
+                out, engine = self.play(row, policy)
+                where = f"{row['episode_id']} {name}"
+                self.assertIsNotNone(engine.outcome, f"{where}: the episode did not end")
+                self.assertEqual([s["done"] for s in out["steps"]], [e["done"] for e in engine.expected], where)
+                self.assertEqual([s["images"] for s in out["steps"]], [e["images"] for e in engine.expected], where)
+                self.assertEqual(out["steps"][-1]["feedback"], "", where)
+                for s in out["steps"][:-1]:  # a user turn with the next view, then the assistant's turn opens
+                    self.assertTrue(s["feedback"].startswith("\n<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>You now see view "), where)
+                    self.assertTrue(s["feedback"].endswith("<|im_end|>\n<|im_start|>assistant\n"), where)
+                scores = out["scores"].item()
+                self.assertEqual(scores, engine.session_reward, where)
+                self.assertAlmostEqual(out["reward"], scores, places=12, msg=where)
+                if name == "ask":
+                    self.assertEqual(len(out["steps"]), len(asks) + 1, where)
+                if name.startswith("guess"):
+                    self.assertEqual(len(out["steps"]), 1, where)
+                logs = out["extra_logs"]
+                self.assertEqual(logs["askfirst_done"], 1.0)
+                self.assertEqual(logs["askfirst_correct"], float(engine.outcome == "correct"))
+                self.assertEqual(logs["askfirst_turns"], float(len(engine.replies)))
+                RESULTS["openrlhf"].append({"episode_id": row["episode_id"], "replies": engine.replies, "outcome": engine.outcome, "reward": scores})
+        self.assertGreater(asked, 0, "no episode with a valid ask: the asking path was not exercised")
+
+    def test_sample_stopped_by_the_token_budget_is_paid_as_an_empty_reply(self):
+        """OpenRLHF stops a sample when the sequence reaches max_length, before the next generation, and never tells the
+        agent: the rewards summed so far must be what askfirst pays the episode closed there with an empty reply
+        (below 0 under askfirst's reward), not the 0 of an episode still open."""
+        cut = 0
+        for row in self.rows:
+            asks = valid_asks(row["episode_id"], 1)
+            if not asks:
+                continue
+            # Room for the prompt and one reply; the feedback of that reply uses up the rest.
+            budget = len(tokenizer(chat(row))) + len(asks[0] + "<|im_end|>") + 1
+            out, engine = self.play(row, lambda obs, t, asks=asks: asks[t], max_length=budget)
+            self.assertEqual(len(out["steps"]), 1)
+            self.assertFalse(out["steps"][0]["done"])
+            self.assertLess(out["reward"], 0.0, row["episode_id"])
+            self.assertEqual(out["scores"].item(), out["reward"])
+            self.assertEqual(out["extra_logs"]["askfirst_done"], 0.0)
+            RESULTS["openrlhf"].append({"episode_id": row["episode_id"], "replies": [*asks, ""], "outcome": "unparseable", "reward": out["reward"]})
+            cut += 1
+        self.assertGreater(cut, 0)
+
+    def test_reply_is_the_text_without_end_of_turn_tokens(self):
+        reply_of = self.module.reply_of
+        self.assertEqual(reply_of("B.<|im_end|>"), "B.")
+        self.assertEqual(reply_of(" the red one <|im_end|><|endoftext|>\n"), "the red one")
+        self.assertEqual(reply_of("A.<end_of_turn>"), "A.")
+
+    def test_rows_it_cannot_play_are_refused_with_what_to_do(self):
+        row = self.rows[0]
+        lab = json.loads(row["label"])
+
+        def reset(label, prompt=None):
+            inst = self.module.AgentInstance()
+            return asyncio.run(inst.reset({"observation": prompt or chat(row), "label": label}))
+
+        self.assertEqual(reset(row["label"]), {"observation": chat(row)})
+        with self.assertRaisesRegex(ValueError, "--turns first"):
+            reset(json.dumps({**lab, "turn": 1}))
+        with self.assertRaisesRegex(ValueError, "not askfirst's.*--data.label_key label"):
+            reset("B")
+        with self.assertRaisesRegex(ValueError, "starts at view"):
+            reset(json.dumps({**lab, "view": lab["view"] + 1}))
+        with self.assertRaisesRegex(ValueError, "prompt is not episode"):
+            reset(row["label"], prompt="<|im_start|>user\nsomething else<|im_end|>")
+        with self.assertRaisesRegex(AskfirstEnvError, "no-such-episode"):
+            reset(json.dumps({"episode_id": "no-such-episode", "turn": 0}))
+        inst = self.module.AgentInstance()
+        with self.assertRaisesRegex(RuntimeError, "step before reset"):
+            asyncio.run(inst.step({"action_text": "A."}))
+
+
+if __name__ == "__main__":
+    unittest.main()
