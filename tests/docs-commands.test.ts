@@ -31,6 +31,7 @@ const PAGES = [
 const OTHER_FLAGS: Record<string, string> = {
   '--logdir': 'tensorboard --logdir runs',
   '--model': 'integrations/trl/train_grpo.py (docs/train-a-real-vlm.md)',
+  '--train': "OpenRLHF's --train.agent_func_path (docs/train-a-real-vlm.md)",
   '--gao-which-bound': 'a branch never merged, named as such (docs/feedback-rlhf.md)',
   '--x': 'the shape of a refusal, `--x does not apply <when>` (docs/architecture.md §6)',
 };
