@@ -354,6 +354,12 @@ class OpenRLHFAgent(unittest.TestCase):
             reset(json.dumps({**lab, "view": lab["view"] + 1}))
         with self.assertRaisesRegex(ValueError, "prompt is not episode"):
             reset(row["label"], prompt="<|im_start|>user\nsomething else<|im_end|>")
+        os.environ["ASKFIRST_MODE"] = "hint"  # rows exported in proactive mode, the agent told another
+        try:
+            with self.assertRaisesRegex(ValueError, "mode hint.*ASKFIRST_MODE"):
+                reset(row["label"])
+        finally:
+            del os.environ["ASKFIRST_MODE"]
         with self.assertRaisesRegex(AskfirstEnvError, "no-such-episode"):
             reset(json.dumps({"episode_id": "no-such-episode", "turn": 0}))
         inst = self.module.AgentInstance()
