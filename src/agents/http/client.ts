@@ -17,7 +17,7 @@ import { AskfirstError, UpstreamError } from '../../util/errors.js';
 import { ResponseCache, requestKey } from './cache.js';
 import { paramAdvice, parseErrorBody, rejectedParam, statusAdvice } from './rejection.js';
 import { MAX_RETRY_AFTER_MS, Retryable, abortError, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore } from '../../util/semaphore.js';
 import { stripThinking } from './messages.js';
 import type { ReplyCause } from '../../episode/types.js';
 

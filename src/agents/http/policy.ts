@@ -11,7 +11,7 @@
 import { AskfirstError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply } from '../policy.js';
 import { ChatClient, replyCause, type ClientStats } from './client.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore } from '../../util/semaphore.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
 import { optionLogProbs } from './logprobs.js';
 import { buildMessages, ConversationMemory, stripThinking } from './messages.js';

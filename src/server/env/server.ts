@@ -39,7 +39,7 @@ import { RefusalLog } from './refusals.js';
 import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
 import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
-import { Semaphore } from '../../agents/http/semaphore.js';
+import { Semaphore } from '../../util/semaphore.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
