@@ -113,6 +113,16 @@ export function listenError(e: unknown, host: string, port: number): unknown {
 }
 
 /**
+ * An answer written straight to a socket where no response object exists (a slow or malformed
+ * request before any route: timeouts.ts; a refused WebSocket upgrade: env/server.ts): `status`
+ * with its reason phrase `text` and `body` as JSON, and the connection closed after it.
+ */
+export function rawJsonAnswer(status: number, text: string, body: unknown): string {
+  const json = JSON.stringify(body);
+  return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`;
+}
+
+/**
  * The `Allow` of a 405: the methods `app`'s own routes (not its middleware) answer on `path`, GET
  * bringing HEAD (Hono, like Starlette, answers HEAD where GET is routed); undefined when no route
  * has that path (a 404). Read from the app's routes, so a route added is never missing here.

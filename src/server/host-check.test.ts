@@ -1,6 +1,7 @@
 /** Which listen addresses are loopback, and which Host headers a loopback server answers (all three servers use these). */
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { hostGuard, hostRefusal, isLoopbackHost, loopbackHosts, plainHttpWarning } from './host-check.js';
+import { hostCheck, hostGuard, hostRefusal, isLoopbackHost, loopbackHosts, plainHttpNote, plainHttpWarning, refusedHost, warnIfPlainHttp } from './host-check.js';
 
 describe('host names', () => {
   it('tells loopback listen addresses from others', () => {
@@ -28,5 +29,39 @@ describe('hostGuard and the messages', () => {
   it('say what to do', () => {
     expect(hostRefusal('server', 'evil.example:1')).toMatch(/^this server listens on loopback .* not Host "evil.example:1": a guard against DNS rebinding.*--allow-host/);
     expect(plainHttpWarning('0.0.0.0', 'tokens')).toMatch(/^--host 0.0.0.0 serves plain HTTP: tokens cross the network unencrypted. Put a TLS-terminating reverse proxy/);
+  });
+});
+
+describe('the shared wiring (hostCheck, refusedHost, warnIfPlainHttp)', () => {
+  const allowed = hostGuard('127.0.0.1', () => 8000);
+  const app = (test: typeof allowed) => {
+    const a = new Hono();
+    a.use('*', hostCheck(test, 'test server', (c, message) => c.json({ refused: message }, 403)));
+    a.get('/', (c) => c.text('ok'));
+    return a;
+  };
+
+  it("answers an allowed Host, refuses another in the server's own shape, and answers any Host without a test", async () => {
+    expect(await (await app(allowed).request('/', { headers: { host: 'localhost:8000' } })).text()).toBe('ok');
+    const r = await app(allowed).request('/', { headers: { host: 'evil.example:8000' } });
+    expect(r.status).toBe(403);
+    expect(await r.json()).toEqual({ refused: hostRefusal('test server', 'evil.example:8000') });
+    expect(await (await app(undefined).request('/', { headers: { host: 'evil.example:8000' } })).text()).toBe('ok');
+  });
+
+  it('refusedHost names the refusal, or nothing when the Host is answered', () => {
+    expect(refusedHost(allowed, 'environment server', 'evil.example')).toBe(hostRefusal('environment server', 'evil.example'));
+    expect(refusedHost(allowed, 'environment server', '127.0.0.1:8000')).toBeUndefined();
+    expect(refusedHost(undefined, 'environment server', 'evil.example')).toBeUndefined();
+  });
+
+  it('warns of plain HTTP on a non-loopback host only, naming who is given the proxy address', () => {
+    const said: string[] = [];
+    warnIfPlainHttp('127.0.0.1', 'tokens', (m) => said.push(m));
+    expect(said).toEqual([]);
+    warnIfPlainHttp('0.0.0.0', 'tokens', (m) => said.push(m), 'annotators');
+    expect(said).toEqual([`--host 0.0.0.0 ${plainHttpNote('tokens', 'annotators')}`]);
+    expect(said[0]).toMatch(/give annotators its https:\/\/ address/);
+    expect(plainHttpWarning('::', 'x')).toMatch(/give clients its https:\/\/ address/);
   });
 });

@@ -8,6 +8,10 @@
  * answers every Host and says once at start that it speaks plain HTTP (`plainHttpWarning`).
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import type { Context, MiddlewareHandler } from 'hono';
+
+/** A test of a request's Host header: whether the server answers it. */
+export type HostTest = (host: string | undefined) => boolean;
 
 /** Whether `host` (a listen address or name, IPv6 with or without brackets) is this machine's loopback. */
 export function isLoopbackHost(host: string): boolean {
@@ -25,7 +29,7 @@ export function isLoopbackHost(host: string): boolean {
  * A test of a request's Host header for a loopback server on `port()` (read per request: port 0 is
  * known only once listening). `extra` names are allowed with any port or none.
  */
-export function loopbackHosts(port: () => number, extra: readonly string[] = []): (host: string | undefined) => boolean {
+export function loopbackHosts(port: () => number, extra: readonly string[] = []): HostTest {
   const names = new Set(extra.map((n) => n.toLowerCase()));
   return (host) => {
     if (!host) return false;
@@ -43,7 +47,7 @@ export function loopbackHosts(port: () => number, extra: readonly string[] = [])
  * The Host test of a server listening on `listenHost`: on loopback, `loopbackHosts` (its own names
  * and `allowHosts`); elsewhere undefined (any Host is answered).
  */
-export function hostGuard(listenHost: string, port: () => number, allowHosts: readonly string[] = []): ((host: string | undefined) => boolean) | undefined {
+export function hostGuard(listenHost: string, port: () => number, allowHosts: readonly string[] = []): HostTest | undefined {
   return isLoopbackHost(listenHost) ? loopbackHosts(port, allowHosts) : undefined;
 }
 
@@ -53,10 +57,42 @@ export function hostRefusal(server: string, host: string | undefined): string {
 }
 
 /**
+ * The Host check of one request to `server` (named as in `hostRefusal`): what a refused Host is
+ * told, or undefined when `allowed` (undefined: any Host) answers it. For a request hono does not
+ * see (env serve's WebSocket upgrade); hono routes use `hostCheck`.
+ */
+export function refusedHost(allowed: HostTest | undefined, server: string, host: string | undefined): string | undefined {
+  return allowed && !allowed(host) ? hostRefusal(server, host) : undefined;
+}
+
+/**
+ * The Host check as hono middleware, for every route of `server` (named as in `hostRefusal`): a
+ * refused Host is answered by `refuse(c, message)`, the server's own 403 in its error shape (it may
+ * throw to its app's error handler instead); `allowed` undefined answers any Host.
+ */
+export function hostCheck(allowed: HostTest | undefined, server: string, refuse: (c: Context, message: string) => Response | Promise<Response>): MiddlewareHandler {
+  return async (c, next) => {
+    const refused = refusedHost(allowed, server, c.req.header('host'));
+    if (refused !== undefined) return refuse(c, refused);
+    await next();
+  };
+}
+
+/**
  * The one-time warning of a server started on a non-loopback `--host`: it speaks plain HTTP, so
  * what crosses the network (`what`: an API key and images, annotator tokens and labels …) is
- * unencrypted; put a TLS-terminating reverse proxy in front.
+ * unencrypted; put a TLS-terminating reverse proxy in front and give `audience` its address.
  */
-export function plainHttpWarning(listenHost: string, what: string): string {
-  return `--host ${listenHost} serves plain HTTP: ${what} cross the network unencrypted. Put a TLS-terminating reverse proxy (Caddy, nginx) in front and give clients its https:// address, or keep --host 127.0.0.1 and reach it over SSH port forwarding`;
+export function plainHttpWarning(listenHost: string, what: string, audience = 'clients'): string {
+  return `--host ${listenHost} ${plainHttpNote(what, audience)}`;
+}
+
+/** `plainHttpWarning` without its `--host` (the workbench's `PLAIN_HTTP_WARNING`). */
+export function plainHttpNote(what: string, audience = 'clients'): string {
+  return `serves plain HTTP: ${what} cross the network unencrypted. Put a TLS-terminating reverse proxy (Caddy, nginx) in front and give ${audience} its https:// address, or keep --host 127.0.0.1 and reach it over SSH port forwarding`;
+}
+
+/** Say `plainHttpWarning` through `warn` when `listenHost` is not loopback (once, at start). */
+export function warnIfPlainHttp(listenHost: string, what: string, warn: (msg: string) => void, audience?: string): void {
+  if (!isLoopbackHost(listenHost)) warn(plainHttpWarning(listenHost, what, audience));
 }

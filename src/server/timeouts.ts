@@ -8,6 +8,7 @@
  * arrived, and an upgraded connection is no longer Node's HTTP.
  */
 import type { ServerOptions } from 'node:http';
+import { rawJsonAnswer } from './errors.js';
 
 export interface SlowClientLimits {
   /** Most ms from a connection's request start to the end of its headers. */
@@ -50,8 +51,7 @@ export function jsonClientErrors(server: import('node:http').Server, body: (mess
     const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
       const [status, text, message] = clientErrorStatus(err.code, limits);
-      const json = JSON.stringify(body(message, status));
-      socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+      socket.write(rawJsonAnswer(status, text, body(message, status)));
     }
     socket.destroy(err);
   });

@@ -34,10 +34,11 @@ import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
 import { AskfirstError, InputError } from '../../util/errors.js';
 import { bodyLimit } from 'hono/body-limit';
-import { allowedMethods, listenError, toHttp } from '../errors.js';
+import { allowedMethods, rawJsonAnswer, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
-import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
-import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
+import { hostCheck, hostGuard, refusedHost, warnIfPlainHttp, type HostTest } from '../host-check.js';
+import { listen } from '../listen.js';
+import type { SlowClientLimits } from '../timeouts.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
@@ -70,7 +71,7 @@ export interface EnvServerOptions {
    * Which Host headers to answer, on HTTP routes and the WebSocket upgrade (../host-check.ts: a
    * loopback server's own names, against DNS rebinding); omitted = any. Another Host is a 403.
    */
-  hostAllowed?: (host: string | undefined) => boolean;
+  hostAllowed?: HostTest;
   /** Name, description and version for /metadata. */
   name?: string;
   description?: string;
@@ -139,14 +140,7 @@ export class EnvServer {
   private routes(): Hono {
     const app = new Hono();
     const o = this.o;
-    if (o.hostAllowed) {
-      const allowed = o.hostAllowed;
-      app.use('*', async (c, next) => {
-        const host = c.req.header('host');
-        if (!allowed(host)) return c.json({ detail: hostRefusal('environment server', host) }, 403);
-        await next();
-      });
-    }
+    app.use('*', hostCheck(o.hostAllowed, 'environment server', (c, message) => c.json({ detail: message }, 403)));
     // Before the body limit: a request waiting for a slot has its body unread (TCP backpressure holds the rest).
     const slots = new Semaphore(o.maxConcurrent ?? DEFAULT_ENV_MAX_CONCURRENT);
     app.use('*', async (c, next) => {
@@ -252,10 +246,10 @@ export class EnvServer {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      if (this.o.hostAllowed && !this.o.hostAllowed(req.headers.host)) {
+      const refused = refusedHost(this.o.hostAllowed, 'environment server', req.headers.host);
+      if (refused !== undefined) {
         // Refused before the upgrade, as the HTTP routes refuse it: a page on a rebound name opens no session.
-        const body = JSON.stringify({ detail: hostRefusal('environment server', req.headers.host) });
-        socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(rawJsonAnswer(403, 'Forbidden', { detail: refused }));
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws));
@@ -406,29 +400,20 @@ export const ENV_PLAIN_HTTP = "episodes' images, replies and rewards";
 export async function startEnvServer(
   o: EnvServerOptions & { port?: number; host?: string; allowHosts?: readonly string[]; warn?: (msg: string) => void; slowClients?: Partial<SlowClientLimits> },
 ): Promise<RunningEnvServer> {
-  const { serve } = await import('@hono/node-server');
   const host = o.host ?? '127.0.0.1';
   let boundPort = o.port ?? 0;
   const env = new EnvServer({ ...o, hostAllowed: o.hostAllowed ?? hostGuard(host, () => boundPort, o.allowHosts) });
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: env.app.fetch, port: o.port ?? 0, hostname: host, serverOptions: slowClientOptions(o.slowClients) }, (info) => {
-      boundPort = info.port; // before any request can name it
-      if (!isLoopbackHost(host)) (o.warn ?? ((m: string) => console.error(`askfirst env serve: warning: ${m}`)))(plainHttpWarning(host, ENV_PLAIN_HTTP));
-      resolve({
-        url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
-        port: info.port,
-        server: env,
-        close: async () => {
-          await env.close();
-          await new Promise<void>((res) => {
-            (server as Server).closeAllConnections?.();
-            server.close(() => res());
-          });
-        },
-      });
-    }) as Server;
-    env.attach(server);
-    jsonClientErrors(server, (message) => ({ detail: message }), o.slowClients); // a slow client's 408 in FastAPI's shape, not Node's empty one
-    server.on('error', (e) => reject(listenError(e, host, o.port ?? 0)));
-  });
+  // a slow client's 408 in FastAPI's shape, not Node's empty one
+  const l = await listen({ fetch: env.app.fetch, host, port: boundPort, slowClients: o.slowClients, clientErrorBody: (message) => ({ detail: message }), setup: (server) => env.attach(server) });
+  boundPort = l.port; // before any request can name it
+  warnIfPlainHttp(host, ENV_PLAIN_HTTP, o.warn ?? ((m: string) => console.error(`askfirst env serve: warning: ${m}`)));
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${l.port}`,
+    port: l.port,
+    server: env,
+    close: async () => {
+      await env.close();
+      await l.close();
+    },
+  };
 }

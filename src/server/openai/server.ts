@@ -52,9 +52,10 @@ import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
-import { allowedMethods, listenError, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
-import { hostGuard, hostRefusal, isLoopbackHost, plainHttpWarning } from '../host-check.js';
-import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
+import { allowedMethods, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
+import { hostCheck, hostGuard, warnIfPlainHttp, type HostTest } from '../host-check.js';
+import { listen } from '../listen.js';
+import type { SlowClientLimits } from '../timeouts.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
 import { finishReply } from './finish.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
@@ -262,7 +263,7 @@ export interface ServeOptions {
    * Which Host headers to answer (../host-check.ts: a loopback server's own names, against DNS
    * rebinding); omitted = any. Another Host is a 403 in OpenAI's error shape, on every route.
    */
-  hostAllowed?: (host: string | undefined) => boolean;
+  hostAllowed?: HostTest;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest();
@@ -295,14 +296,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
     return c.json(body, status as 400);
   };
 
-  if (o.hostAllowed) {
-    const allowed = o.hostAllowed;
-    app.use('*', async (c, next) => {
-      const host = c.req.header('host');
-      if (!allowed(host)) return fail(c, new AskfirstError('FORBIDDEN', hostRefusal('server', host)));
-      await next();
-    });
-  }
+  app.use('*', hostCheck(o.hostAllowed, 'server', (c, message) => fail(c, new AskfirstError('FORBIDDEN', message))));
   app.get('/healthz', (c) => c.json({ ok: true, model, served, errors, batches: batcher.batches, observations: batcher.observations }));
   if (o.apiKey !== undefined) app.use('*', requireKey(o.apiKey));
   const maxConcurrent = o.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
@@ -444,27 +438,12 @@ export const SERVE_PLAIN_HTTP = 'the API key (when one is set), prompts and imag
 export async function startOpenAIServer(
   o: ServeOptions & { port?: number; host?: string; allowHosts?: readonly string[]; warn?: (msg: string) => void; slowClients?: Partial<SlowClientLimits> },
 ): Promise<RunningServer> {
-  const { serve } = await import('@hono/node-server');
   const host = o.host ?? '127.0.0.1';
   let boundPort = o.port ?? 0;
   const app = createOpenAIApp({ ...o, hostAllowed: o.hostAllowed ?? hostGuard(host, () => boundPort, o.allowHosts) });
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: o.port ?? 0, hostname: host, serverOptions: slowClientOptions(o.slowClients) }, (info) => {
-      boundPort = info.port; // before any request can name it
-      if (!isLoopbackHost(host)) (o.warn ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`)))(plainHttpWarning(host, SERVE_PLAIN_HTTP));
-      const url = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}/v1`;
-      resolve({
-        url,
-        port: info.port,
-        close: () =>
-          new Promise<void>((res) => {
-            (server as import('node:http').Server).closeAllConnections?.();
-            server.close(() => res());
-          }),
-      });
-    });
-    // a slow or malformed request's 408/400/431 in OpenAI's error shape, not Node's empty one
-    jsonClientErrors(server as import('node:http').Server, (message) => ({ error: { message, type: 'invalid_request_error', param: null, code: null } }), o.slowClients);
-    server.on('error', (e) => reject(listenError(e, host, o.port ?? 0)));
-  });
+  // a slow or malformed request's 408/400/431 in OpenAI's error shape, not Node's empty one
+  const l = await listen({ fetch: app.fetch, host, port: boundPort, slowClients: o.slowClients, clientErrorBody: (message) => ({ error: { message, type: 'invalid_request_error', param: null, code: null } }) });
+  boundPort = l.port; // before any request can name it
+  warnIfPlainHttp(host, SERVE_PLAIN_HTTP, o.warn ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`)));
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${l.port}/v1`, port: l.port, close: l.close };
 }

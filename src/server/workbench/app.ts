@@ -19,7 +19,7 @@ import { isTaskType, type PlayPayload, type PreferencePayload } from '../../feed
 import type { Episode } from '../../episode/types.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { errorResponse } from '../errors.js';
-import { hostRefusal } from '../host-check.js';
+import { hostCheck, type HostTest } from '../host-check.js';
 import { serveUi } from './static.js';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { FailedAuthLimiter } from './auth-limit.js';
@@ -48,7 +48,7 @@ export interface AppOptions {
    * Which Host headers to answer (../host-check.ts; a loopback server's own names, against DNS
    * rebinding); omitted = any. Another Host is a 403 saying so.
    */
-  hostAllowed?: (host: string | undefined) => boolean;
+  hostAllowed?: HostTest;
 }
 
 /** The TCP peer's address as @hono/node-server tells it; undefined when there is none (a request made in-process, `app.request`). */
@@ -172,16 +172,13 @@ export function createApp(o: AppOptions): Hono<Env> {
     c.header('X-Frame-Options', 'DENY');
   });
 
-  if (o.hostAllowed) {
-    const allowed = o.hostAllowed;
-    app.use('*', async (c, next) => {
-      const host = c.req.header('host');
-      if (!allowed(host)) {
-        throw new AskfirstError('FORBIDDEN', hostRefusal('workbench', host));
-      }
-      await next();
-    });
-  }
+  // a refused Host goes to onError: the workbench's error shape
+  app.use(
+    '*',
+    hostCheck(o.hostAllowed, 'workbench', (_c, message) => {
+      throw new AskfirstError('FORBIDDEN', message);
+    }),
+  );
 
   // Token → annotator, cached for AUTH_CACHE_MS, so a page's requests cost no extra query each. A token
   // revoked or replaced (`askfirst feedback annotator NAME --revoke | --new-token`, perhaps from another

@@ -3,7 +3,6 @@
  * apply migrations, build the Hono app and listen with @hono/node-server. Returns the URL and a
  * `close()` that stops accepting connections and closes the database.
  */
-import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Policy } from '../../agents/policy.js';
@@ -11,12 +10,12 @@ import type { Episode } from '../../episode/types.js';
 import { openDb } from '../../feedback/db.js';
 import { FeedbackStore } from '../../feedback/store.js';
 import type { SuiteEpisode } from '../../suite/types.js';
-import { listenError } from '../errors.js';
 import { createApp } from './app.js';
 import { findUiDir } from './static.js';
 import type { AuthLimitConfig } from '../workbench-config.js';
-import { hostGuard, isLoopbackHost } from '../host-check.js';
-import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from '../timeouts.js';
+import { hostGuard, plainHttpNote, warnIfPlainHttp } from '../host-check.js';
+import { listen, type Listening } from '../listen.js';
+import type { SlowClientLimits } from '../timeouts.js';
 
 export interface ServeOptions {
   /** PostgreSQL URL (DATABASE_URL); omitted = PGlite at `dataDir` (or in memory when that is omitted too). */
@@ -45,9 +44,11 @@ export interface ServeOptions {
   now?: () => number;
 }
 
-/** What a server on a non-loopback host prints once at start (docs/feedback-rlhf.md, "People"). */
-export const PLAIN_HTTP_WARNING =
-  'serves plain HTTP: annotator tokens and labels cross the network unencrypted. Put a TLS-terminating reverse proxy (Caddy, nginx) in front and give annotators its https:// address, or keep --host 127.0.0.1 and reach it over SSH port forwarding';
+/** What crosses the network unencrypted when the workbench listens on a non-loopback host. */
+export const WORKBENCH_PLAIN_HTTP = 'annotator tokens and labels';
+
+/** What a server on a non-loopback host prints once at start, after `--host HOST` (docs/feedback-rlhf.md, "People"). */
+export const PLAIN_HTTP_WARNING = plainHttpNote(WORKBENCH_PLAIN_HTTP, 'annotators');
 
 export interface RunningServer {
   url: string;
@@ -83,38 +84,29 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const log = o.log ?? console.error;
   // Bound to loopback: answer only its own names (DNS rebinding). Else: say once that it is plain HTTP.
   let boundPort = o.port;
-  const loopback = isLoopbackHost(o.host);
   const hostAllowed = hostGuard(o.host, () => boundPort, o.allowHosts);
   const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), assignmentTtlSeconds: ttl, uiDir: o.uiDir ?? findUiDir(), log: o.log, authLimit: o.authLimit, hostAllowed, now: o.now });
-  let server: ReturnType<typeof serve>;
+  let l: Listening;
   try {
-    server = await new Promise<ReturnType<typeof serve>>((res, rej) => {
-      const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port, serverOptions: slowClientOptions(o.slowClients) }, (info) => {
-        boundPort = info.port; // before any request can name it
-        res(s);
-      });
-      s.once('error', rej);
-      // a slow or malformed request's 408/400/431 in the workbench's error shape (errors.ts), not Node's empty one
-      jsonClientErrors(s as import('node:http').Server, (message, status) => ({ error: { code: status === 408 ? 'TIMEOUT' : status === 400 ? 'BAD_INPUT' : 'TOO_LARGE', message } }), o.slowClients);
-    });
+    // a slow or malformed request's 408/400/431 in the workbench's error shape (errors.ts), not Node's empty one
+    l = await listen({ fetch: app.fetch, host: o.host, port: o.port, slowClients: o.slowClients, clientErrorBody: (message, status) => ({ error: { code: status === 408 ? 'TIMEOUT' : status === 400 ? 'BAD_INPUT' : 'TOO_LARGE', message } }) });
   } catch (e) {
     if (!o.store) await store.close(); // close the database (and remove its lock) before reporting
-    throw listenError(e, o.host, o.port);
+    throw e;
   }
+  boundPort = l.port; // before any request can name it
   // Slots of assignments without activity for longer than `assignmentTtlSeconds` go back to the queue.
   const sweeper = setInterval(() => void store.releaseStale(ttl).catch((e) => (o.log ?? console.error)(`askfirst server: releasing stale assignments failed: ${(e as Error).message}`)), Math.min(ttl, 300) * 1000);
   sweeper.unref();
-  const addr = server.address() as AddressInfo;
-  if (!loopback) log(`askfirst workbench: warning: --host ${o.host} ${PLAIN_HTTP_WARNING}`);
+  const addr = l.server.address() as AddressInfo;
+  warnIfPlainHttp(o.host, WORKBENCH_PLAIN_HTTP, (m) => log(`askfirst workbench: warning: ${m}`), 'annotators');
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,
     store,
     close: async () => {
       clearInterval(sweeper);
-      const closing = new Promise<void>((res) => server.close(() => res()));
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      await closing;
+      await l.close();
       if (!o.store) await store.close();
     },
   };

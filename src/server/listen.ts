@@ -1,0 +1,55 @@
+/**
+ * Listening, for every server (`serve`, `env serve`, `feedback serve`; docs/hardening.md, "Every
+ * server"): @hono/node-server on `host` and `port` (0: any free one) with Node's slow-client limits
+ * (timeouts.ts), whose 408 (400, 431) carries the server's error shape instead of Node's empty
+ * answer; a failure to listen said in the server's terms (errors.ts `listenError`); and a `close`
+ * that ends every open connection, keep-alive ones included, so that it returns at once.
+ */
+import type { Server } from 'node:http';
+import { listenError } from './errors.js';
+import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from './timeouts.js';
+
+export interface ListenOptions {
+  fetch: (request: Request) => Response | Promise<Response>;
+  host: string;
+  port: number;
+  /** The body of a slow or malformed request's answer, in the server's error shape (timeouts.ts `jsonClientErrors`). */
+  clientErrorBody: (message: string, status: number) => unknown;
+  /** Node's limits on slow clients (tests shorten them). */
+  slowClients?: Partial<SlowClientLimits>;
+  /** Called with the server before it listens (env serve attaches its WebSocket upgrade here). */
+  setup?: (server: Server) => void;
+}
+
+export interface Listening {
+  server: Server;
+  /** The port bound (the one asked for, or the free one port 0 got). */
+  port: number;
+  /** Stop listening and end every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listen; resolves once listening, rejects with `listenError`. A caller whose Host check reads the
+ * port (host-check.ts `hostGuard`) sets it from `port` right after the await: that runs before the
+ * first request can arrive.
+ */
+export async function listen(o: ListenOptions): Promise<Listening> {
+  const { serve } = await import('@hono/node-server'); // loaded only when a server starts
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: o.fetch, port: o.port, hostname: o.host, serverOptions: slowClientOptions(o.slowClients) }, (info) =>
+      resolve({
+        server,
+        port: info.port,
+        close: () =>
+          new Promise<void>((res) => {
+            server.closeAllConnections();
+            server.close(() => res());
+          }),
+      }),
+    ) as Server;
+    o.setup?.(server);
+    jsonClientErrors(server, o.clientErrorBody, o.slowClients);
+    server.on('error', (e) => reject(listenError(e, o.host, o.port)));
+  });
+}
