@@ -33,10 +33,10 @@ import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
 import { AskfirstError, InputError } from '../../util/errors.js';
-import { bodyLimit } from 'hono/body-limit';
 import { allowedMethods, rawJsonAnswer, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
 import { hostCheck, hostGuard, refusedHost, warnIfPlainHttp, type HostTest } from '../host-check.js';
+import { bodySizeLimit } from '../body-limit.js';
 import { listen } from '../listen.js';
 import type { SlowClientLimits } from '../timeouts.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
@@ -153,8 +153,8 @@ export class EnvServer {
       }
     });
     const maxBody = o.maxBodyBytes ?? DEFAULT_ENV_MAX_BODY_BYTES;
-    // FastAPI's error shape ({"detail": message}); counted as the body streams, content-length or not.
-    app.use('*', bodyLimit({ maxSize: maxBody, onError: (c) => c.json({ detail: `${c.req.method} ${c.req.path}: request body over the limit of ${maxBody} bytes (askfirst env serve --max-body-bytes)` }, 413) }));
+    // FastAPI's error shape ({"detail": message}).
+    app.use('*', bodySizeLimit(maxBody, 'askfirst env serve --max-body-bytes', (c, message) => c.json({ detail: message }, 413)));
     app.get('/health', (c) => c.json({ status: 'healthy' }));
     app.get('/metadata', (c) =>
       c.json({

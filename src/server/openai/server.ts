@@ -45,7 +45,6 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { optionLetter } from '../../episode/parse.js';
 import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
@@ -54,6 +53,7 @@ import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { allowedMethods, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { hostCheck, hostGuard, warnIfPlainHttp, type HostTest } from '../host-check.js';
+import { bodySizeLimit } from '../body-limit.js';
 import { listen } from '../listen.js';
 import type { SlowClientLimits } from '../timeouts.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
@@ -317,13 +317,10 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   });
   app.use(
     '/v1/*',
-    bodyLimit({
-      maxSize: maxBody,
-      onError: (c) => {
-        errors++;
-        const { status, body } = openaiErrorResponse(new AskfirstError('TOO_LARGE', `${c.req.method} ${c.req.path}: request body over the limit of ${maxBody} bytes (the server's --max-body-bytes)`));
-        return c.json(body, status as 413);
-      },
+    bodySizeLimit(maxBody, "the server's --max-body-bytes", (c, message) => {
+      errors++;
+      const { status, body } = openaiErrorResponse(new AskfirstError('TOO_LARGE', message));
+      return c.json(body, status as 413);
     }),
   );
   const modelObject = { id: model, object: 'model', created, owned_by: 'askfirst' };
