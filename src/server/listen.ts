@@ -21,6 +21,24 @@ export interface ListenOptions {
   setup?: (server: Server) => void;
 }
 
+/** What starting `serve` or `env serve` takes besides its app's options (the workbench has its own ServeOptions). */
+export interface StartOptions {
+  /** 0 (the default) picks a free one. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** On a loopback host: further Host names to answer besides its own (host-check.ts). */
+  allowHosts?: readonly string[];
+  /** Where the plain-HTTP warning of a non-loopback host goes (default stderr). */
+  warn?: (msg: string) => void;
+  slowClients?: Partial<SlowClientLimits>;
+}
+
+/** http://host:port for a listen host as given (an IPv6 one in brackets). */
+export function baseUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export interface Listening {
   server: Server;
   /** The port bound (the one asked for, or the free one port 0 got). */

@@ -37,8 +37,7 @@ import { allowedMethods, rawJsonAnswer, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
 import { hostCheck, hostGuard, refusedHost, warnIfPlainHttp, type HostTest } from '../host-check.js';
 import { bodySizeLimit } from '../body-limit.js';
-import { listen } from '../listen.js';
-import type { SlowClientLimits } from '../timeouts.js';
+import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
@@ -398,7 +397,7 @@ export const ENV_PLAIN_HTTP = "episodes' images, replies and rewards";
  * it is plain HTTP.
  */
 export async function startEnvServer(
-  o: EnvServerOptions & { port?: number; host?: string; allowHosts?: readonly string[]; warn?: (msg: string) => void; slowClients?: Partial<SlowClientLimits> },
+  o: EnvServerOptions & StartOptions,
 ): Promise<RunningEnvServer> {
   const host = o.host ?? '127.0.0.1';
   let boundPort = o.port ?? 0;
@@ -408,7 +407,7 @@ export async function startEnvServer(
   boundPort = l.port; // before any request can name it
   warnIfPlainHttp(host, ENV_PLAIN_HTTP, o.warn ?? ((m: string) => console.error(`askfirst env serve: warning: ${m}`)));
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${l.port}`,
+    url: baseUrl(host, l.port),
     port: l.port,
     server: env,
     close: async () => {

@@ -54,8 +54,7 @@ import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { allowedMethods, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { hostCheck, hostGuard, warnIfPlainHttp, type HostTest } from '../host-check.js';
 import { bodySizeLimit } from '../body-limit.js';
-import { listen } from '../listen.js';
-import type { SlowClientLimits } from '../timeouts.js';
+import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
 import { finishReply } from './finish.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
@@ -433,7 +432,7 @@ export const SERVE_PLAIN_HTTP = 'the API key (when one is set), prompts and imag
  * `allowHosts` are answered (DNS rebinding); on any other, `warn` says once that it is plain HTTP.
  */
 export async function startOpenAIServer(
-  o: ServeOptions & { port?: number; host?: string; allowHosts?: readonly string[]; warn?: (msg: string) => void; slowClients?: Partial<SlowClientLimits> },
+  o: ServeOptions & StartOptions,
 ): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   let boundPort = o.port ?? 0;
@@ -442,5 +441,5 @@ export async function startOpenAIServer(
   const l = await listen({ fetch: app.fetch, host, port: boundPort, slowClients: o.slowClients, clientErrorBody: (message) => ({ error: { message, type: 'invalid_request_error', param: null, code: null } }) });
   boundPort = l.port; // before any request can name it
   warnIfPlainHttp(host, SERVE_PLAIN_HTTP, o.warn ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`)));
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${l.port}/v1`, port: l.port, close: l.close };
+  return { url: `${baseUrl(host, l.port)}/v1`, port: l.port, close: l.close };
 }
