@@ -1,10 +1,12 @@
 /**
- * The one place where errors become HTTP statuses (docs/architecture.md §6.6), for both servers: the
- * OpenAI-compatible policy server (openai/server.ts, `askfirst serve`) and the feedback workbench
- * (workbench/app.ts). Handlers throw askfirst errors; `toHttp` maps their `code` to a status through
- * `STATUS`. Each server keeps its own body shape, built here from the same `toHttp`:
+ * The one place where errors become HTTP statuses (docs/architecture.md §6.6), for all three servers: the
+ * OpenAI-compatible policy server (openai/server.ts, `askfirst serve`), the environment server
+ * (env/server.ts, `askfirst env serve`) and the feedback workbench (workbench/app.ts). Handlers throw
+ * askfirst errors; `toHttp` maps their `code` to a status through `STATUS`. Each server keeps its own
+ * body shape, from the same `toHttp`:
  *   workbench  {error: {code, message}}                          (`errorResponse`)
  *   OpenAI     {error: {message, type, param, code}}, as OpenAI answers  (`openaiErrorResponse`)
+ *   env serve  {detail: message}, as OpenEnv's FastAPI server answers   (built in env/server.ts)
  * Unknown errors are 500 with a generic message (details go to the server log, not the client).
  *
  * BAD_DATA is 400, not 422. The policy server is OpenAI-compatible: OpenAI answers an image that
