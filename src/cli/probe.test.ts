@@ -8,6 +8,9 @@ import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { REASONING_TOKENS, startReasoningServer } from '../testing/reasoning-server.js';
+import { startFaultServer } from '../testing/fault-server.js';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 
 describe('askfirst probe --help', () => {
   it('names no --sample (the probes ask greedily) and says --temperature defaults to 0', async () => {
@@ -59,6 +62,29 @@ describe('askfirst probe with an openai: policy', () => {
       await expect(
         runProbeHallucination({ ...opts, out: join(dir, 'set'), maxTokensParam: 'max_completion_tokens', maxTokens: String(5 * REASONING_TOKENS), temperature: '1' }, () => {}),
       ).rejects.toThrow(/different run.*generation/);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('askfirst probe hallucination with a VLM that answers in words', () => {
+  it('reads "Yes, there is a cat." / "No." / a reasoning block then "yes" by the first word, as POPE-style evaluations do, not as unparseable', async () => {
+    // the reply depends on the question only (its object's name), so the same words meet present and absent objects
+    const replies = ['Yes, there is a cat.', 'No.', '<think>I see the shapes.</think>\nyes', 'No, there is not.', 'B', 'Maybe.'];
+    const want: Record<string, string> = { 'Yes, there is a cat.': 'yes', 'No.': 'no', yes: 'yes', 'No, there is not.': 'no', B: 'yes', 'Maybe.': 'invalid' };
+    const pick = (text: string) => replies[createHash('sha256').update(/Is there an? (\w+)/.exec(text)?.[1] ?? '').digest().readUInt8(0) % replies.length];
+    const srv = await startFaultServer({ answer: pick });
+    try {
+      const out = join(tmpDir('askfirst-probe-words'), 'p');
+      const s = (await runProbeHallucination({ policy: `openai:${srv.url}#vlm`, scenes: '8', unseenScenes: '0', openScenes: '0', splits: ['random'], progress: false, json: true, out }, () => {})) as {
+        pope: { random: { invalidRate: { value: number }; yesRatio: { value: number } } };
+      };
+      const items = readFileSync(join(out, 'items.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { reply: string; answer: string });
+      expect(new Set(items.map((i) => i.reply)).size).toBeGreaterThan(3); // several kinds of reply met
+      for (const i of items) expect(i.answer, i.reply).toBe(want[i.reply]); // the think block is gone from the recorded reply
+      expect(s.pope.random.invalidRate.value).toBeCloseTo(items.filter((i) => i.reply === 'Maybe.').length / items.length, 12);
+      expect(s.pope.random.yesRatio.value).toBeCloseTo(items.filter((i) => want[i.reply] === 'yes').length / items.length, 12);
     } finally {
       await srv.close();
     }

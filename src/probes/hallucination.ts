@@ -15,6 +15,7 @@ import type { PresenceAnswer } from '../episode/presence.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { itemMeta, presenceItems } from './presence-items.js';
+import { firstWordAnswer } from './pope-reply.js';
 import { fixed, pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
 import { partDir, playItems, type ProbeRunOptions } from './run.js';
 import { judgeText, openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
@@ -43,13 +44,17 @@ export interface HallucinationSummary {
   open?: OpenSummary;
 }
 
-/** How a one-turn record answered: the ask-style option → cannot, categories Yes/No, else invalid (named no option: eval's unparseable). */
+/**
+ * How a one-turn record answered: the ask-style option → cannot, categories Yes/No; a reply that named no option by the
+ * protocol's rules is read by its first word (pope-reply.ts: "Yes, there is a cat." → yes, "No." → no), else invalid
+ * (eval's unparseable).
+ */
 export function answerOf(r: EpisodeRecord): Reply {
   const a = r.actions[0];
   if (!a) return 'invalid';
   if (a.type === 'intervention') return 'cannot';
   if (a.type === 'category') return a.category === 0 ? 'yes' : 'no';
-  return 'invalid';
+  return firstWordAnswer(r.replies[0] ?? '') ?? 'invalid';
 }
 
 export function itemResults(episodes: readonly SuiteEpisode[], records: readonly EpisodeRecord[]): PresenceItemResult[] {

@@ -4,7 +4,7 @@
  * POPE (Li et al., EMNLP 2023): accuracy, precision, recall, F1 of "yes" and the yes-ratio. A
  * reply counts as positive only when it is "yes"; "I cannot tell" and unparseable replies are
  * negatives, and are reported apart (`askRate`, and `invalidRate`: despite its name, the share of
- * replies that named none of the three options, what `askfirst eval` calls unparseable — its
+ * replies that named none of the three options nor began with yes or no (pope-reply.ts), what `askfirst eval` calls unparseable — its
  * `unparseableRate`; eval's `invalidRate`, an intervention not valid at that view, has no
  * counterpart here; docs/probes.md, "Names"). Our convention: POPE's evaluate.py
  * reads a reply as no only when its first sentence has the word "no"/"No"/"not", so "I cannot tell
