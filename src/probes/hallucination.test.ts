@@ -56,6 +56,23 @@ describe('POPE metrics', () => {
     const m = popeMetrics([{ truth: 'yes', reply: 'cannot' }, { truth: 'no', reply: 'cannot' }, { truth: 'yes', reply: 'yes' }, { truth: 'no', reply: 'no' }]);
     expect([m.recall.value, m.precision.value, m.yesRatio.value, m.askRate.value]).toEqual([0.5, 1, 0.25, 0.5]);
   });
+  it('accuracy is POPE\'s (tp + tn) / n with the negatives precision and recall use: "cannot tell" or unparseable about an absent object is right', () => {
+    // counted by hand: tp 2 (yes/yes ×2), fp 1 (no/yes), fn 2 (yes/no, yes/cannot), tn 3 (no/no, no/cannot, no/invalid)
+    const xs: ScoredItem[] = [
+      { truth: 'yes', reply: 'yes' },
+      { truth: 'yes', reply: 'yes' },
+      { truth: 'no', reply: 'yes' },
+      { truth: 'yes', reply: 'no' },
+      { truth: 'yes', reply: 'cannot' },
+      { truth: 'no', reply: 'no' },
+      { truth: 'no', reply: 'cannot' },
+      { truth: 'no', reply: 'invalid' },
+    ];
+    const m = popeMetrics(xs);
+    expect(m.accuracy.value).toBe(5 / 8);
+    expect([m.precision.value, m.recall.value, m.f1.value, m.yesRatio.value]).toEqual([2 / 3, 2 / 4, (2 * 2) / (2 * 2 + 1 + 2), 3 / 8]);
+    expect(m.accuracy.n).toBe(8);
+  });
   it('precision and recall are proportions with Wilson intervals: 0 of 5 does not collapse to [0, 0]', () => {
     const xs: ScoredItem[] = [
       ...Array.from({ length: 5 }, (): ScoredItem => ({ truth: 'yes', reply: 'no' })),

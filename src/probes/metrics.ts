@@ -138,7 +138,9 @@ export function popeMetrics(xs: readonly ScoredItem[], seed = 1): PopeMetrics {
   const share = (among: (x: ScoredItem) => boolean, of: (x: ScoredItem) => boolean, s: number) => clusteredShare(xs, scenes, among, of, seed + s);
   return {
     n: xs.length,
-    accuracy: share(all, (x) => x.reply === x.truth, 10),
+    // (tp + tn) / n with "cannot tell" and unparseable replies negatives, as precision, recall and F1 count them (an exact
+    // match scored a "cannot tell" about an absent object wrong, a negative there but not here)
+    accuracy: share(all, (x) => yes(x) === (x.truth === 'yes'), 10),
     precision: share(yes, (x) => x.truth === 'yes', 11),
     recall: share((x) => x.truth === 'yes', yes, 12),
     f1: clusterBootstrapFigure(xs, scenes, f1Of, seed + 2),
