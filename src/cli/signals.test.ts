@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RunAborted } from '../agents/runner.js';
 import { stopOnCtrlC, untilStopped } from './signals.js';
+import { abortError } from '../agents/http/retry.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -35,6 +36,18 @@ describe('stopOnCtrlC', () => {
     expect([said.join(''), error].join('\n').match(/finished (items|episodes) are saved/g)).toEqual(['finished items are saved']);
     // a RunAborted without a Ctrl-C (another abort) keeps its own message
     await expect(stopOnCtrlC('x', async () => Promise.reject(new RunAborted()))).rejects.toThrow(/finished episodes are saved/);
+  });
+
+  it('an openai: request aborted by the Ctrl-C ends the job as interrupted (resume by re-running), not as a failure', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const run = stopOnCtrlC('finished items are saved', async () => {
+      process.emit('SIGINT');
+      throw abortError(); // what the pipelined runner rethrows from a request in flight (the HTTP client's)
+    });
+    await expect(run).rejects.toThrow(RunAborted);
+    await expect(run).rejects.toThrow('run interrupted; re-run the same command to resume');
+    // without a Ctrl-C it stays what it is
+    await expect(stopOnCtrlC('x', async () => Promise.reject(abortError()))).rejects.toThrow(/^request aborted/);
   });
 
   it('removes its handler when the job throws', async () => {

@@ -4,6 +4,7 @@
  * saved — a second Ctrl-C quits at once.
  */
 import { RunAborted } from '../agents/runner.js';
+import { RequestAborted } from '../agents/http/retry.js';
 
 /**
  * Keep a server command running until Ctrl-C or SIGTERM, then close it (the serve commands share
@@ -28,7 +29,7 @@ export function untilStopped(close: () => Promise<void>, ready: () => void = () 
  * Run `fn` with a signal that aborts on the first Ctrl-C (the job stops after its current batch;
  * `what` names what is kept, e.g. "finished episodes are saved"); a second Ctrl-C exits with 130.
  * What is kept is said once, at the first Ctrl-C: the job's own "run interrupted" error
- * (RunAborted, which names episodes) ends in the command's words without repeating it.
+ * (RunAborted, which names episodes, or an HTTP request's RequestAborted) ends in the command's words without repeating it.
  */
 export async function stopOnCtrlC<T>(
   what: string,
@@ -46,7 +47,8 @@ export async function stopOnCtrlC<T>(
   try {
     return await fn(ac.signal);
   } catch (e) {
-    if (ac.signal.aborted && e instanceof RunAborted) throw new RunAborted(INTERRUPTED);
+    // an openai: policy's (or judge's) requests in flight are aborted too, and one of theirs may be the error the job ends with
+    if (ac.signal.aborted && (e instanceof RunAborted || e instanceof RequestAborted)) throw new RunAborted(INTERRUPTED);
     throw e;
   } finally {
     process.off('SIGINT', onSig);

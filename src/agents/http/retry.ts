@@ -72,9 +72,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** A request stopped because the run was interrupted (its own class: a command stopped by Ctrl-C tells it from a failure). */
+export class RequestAborted extends AskfirstError {
+  constructor() {
+    super('TIMEOUT', 'request aborted (run interrupted)');
+  }
+}
+
 /** The error of a request stopped because the run was interrupted. */
 export function abortError(): AskfirstError {
-  return new AskfirstError('TIMEOUT', 'request aborted (run interrupted)');
+  return new RequestAborted();
 }
 
 /** A header's value (its first, when sent more than once), or null. */
