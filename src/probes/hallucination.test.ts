@@ -12,7 +12,7 @@ import { resolveConfig } from '../util/config.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../testing/tmp.js';
-import { hallucinationHtml } from './html.js';
+import { hallucinationHtml, writeProbeHtml } from './html.js';
 
 const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96 }, 'test');
 
@@ -193,6 +193,17 @@ describe('the open questions in the report and the terminal', () => {
     const s = summary([item(0, 1), item(1, 0), item(2, null)]);
     expect(hallucinationTable(s)).toContain("agreement with the rule judge 50.0 %, Cohen's kappa 0.00 (n = 2, 1 verdicts unparsed)");
     expect(hallucinationHtml(s)).toContain("<p>Judge openai:u#judge: agreement with the rule judge 50.0 %, Cohen's kappa 0.00 (n = 2, 1 verdicts unparsed).</p>");
+  });
+});
+
+describe('report.html', () => {
+  it('says how its intervals were made: the hallucination probe resamples scenes (not a plain Wilson / item bootstrap)', async () => {
+    const dir = tmpDir('askfirst-probe-html');
+    await writeProbeHtml(dir, { hallucination: summarizeHallucination('p', []) });
+    const note = /<p>Figures in %.*?<\/p>/.exec(readFileSync(join(dir, 'report.html'), 'utf8'))![0];
+    expect(note).toContain('the scene is the unit');
+    expect(note).toContain("Wilson's interval at the effective sample size");
+    expect(note).toContain('cluster bootstrap over scenes for F1');
   });
 });
 
