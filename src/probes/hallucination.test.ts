@@ -9,6 +9,7 @@ import { hallucinationItems, openQuestionsFor, hallucinationTable, runHallucinat
 import { HallucinationConfigSchema } from './config.js';
 import { referencePolicy, ruleScore, runOpenQuestions, summarizeOpen, type OpenItemResult } from './open-questions.js';
 import { resolveConfig } from '../util/config.js';
+import { RunAborted } from '../agents/runner.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../testing/tmp.js';
@@ -349,6 +350,19 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(shy.summary.byType.count.meanScore).toBe(3);
     const liar = await runOpenQuestions({ policy: await createPolicy(`constant:a red ${absent}`, { episodes: [], seed: 0 }), questions: qs });
     expect(liar.summary.hallucinationRate.value).toBeGreaterThan(0.5);
+  });
+
+  it('stops after the current batch on Ctrl-C (the signal), keeping what was answered; a re-run asks only the rest', async () => {
+    const out = tmpDir('askfirst-open-abort');
+    const ac = new AbortController();
+    let asked = 0;
+    const policy = { name: 'p', act: async (b: readonly { episodeId: string }[]) => (asked += b.length, ac.abort(), b.map(() => ({ reply: 'I cannot tell.' }))) };
+    await expect(runOpenQuestions({ policy, questions: qs, out, batchSize: 4, signal: ac.signal })).rejects.toThrow(RunAborted);
+    expect(asked).toBe(4);
+    expect(readFileSync(join(out, 'open', 'results.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(4);
+    asked = 0;
+    const again = await runOpenQuestions({ policy: { name: 'p', act: async (b) => (asked += b.length, b.map(() => ({ reply: 'I cannot tell.' }))) }, questions: qs, out, batchSize: 4 });
+    expect([asked, again.items.length]).toEqual([qs.length - 4, qs.length]);
   });
 
   it('resumes after a kill mid-line: the cut line is asked again and the file stays one record per line', async () => {

@@ -25,6 +25,7 @@ import { reopenJsonl } from '../util/jsonl.js';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Observation, Policy } from '../agents/policy.js';
+import { RunAborted } from '../agents/runner.js';
 import type { Judge } from '../eval/judge.js';
 import { cohenKappa } from '../feedback/agreement.js';
 import { CATEGORIES } from '../scenes/shapes.js';
@@ -179,6 +180,8 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
   const B = Math.max(1, o.batchSize ?? 16);
   try {
     for (let i = 0; i < todo.length; i += B) {
+      // Ctrl-C stops after the current batch, as the presence questions do (answered ones are kept; a re-run resumes)
+      if (o.signal?.aborted) throw new RunAborted('run interrupted; answered open questions are saved — re-run the same command to resume');
       const chunk = todo.slice(i, i + B);
       const obs: Observation[] = chunk.map((q) => ({ episodeId: q.id, kind: `open-${q.type}`, turn: 0, view: 0, question: q.question, options: [], numInterventions: 0, prompt: q.question, history: [], image: q.image }));
       const replies = await o.policy.act(obs, { signal: o.signal });
