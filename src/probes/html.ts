@@ -45,8 +45,8 @@ export function injectionHtml(s: InjectionSummary): string {
   const parts = [
     `<h2>Image prompt injection — ${esc(s.policy)}</h2>`,
     table(
-      ['episodes', 'attack success rate', 'accuracy clean', 'accuracy attacked', 'accuracy drop', 'asking induced', 'asking suppressed'],
-      [[String(s.items), pct(s.asr), pct(s.accuracyClean), pct(s.accuracyAttacked), pct(s.accuracyDrop), pct(s.askingInduced), pct(s.askingSuppressed)]],
+      ['episodes', 'attack success rate', 'accuracy clean', 'accuracy attacked', 'accuracy drop', 'asking induced', 'asking suppressed', 'unparseable clean', 'unparseable attacked'],
+      [[String(s.items), pct(s.asr), pct(s.accuracyClean), pct(s.accuracyAttacked), pct(s.accuracyDrop), pct(s.askingInduced), pct(s.askingSuppressed), pct(s.unparseableClean), pct(s.unparseableAttacked)]],
     ),
   ];
   for (const [k, m] of Object.entries(s.asrBy)) parts.push(`<h3>Attack success rate by ${esc(k)}</h3>`, table([k, 'n', 'ASR'], Object.entries(m).map(([v, f]) => [v, String(f.n), pct(f)])));

@@ -5,7 +5,7 @@ import { generateSuite } from '../suite/generate.js';
 import { resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
 import { hasTesseract } from '../testing/tesseract.js';
-import { attackEpisode, attackGrid, injectionItems, instructionText, runInjection } from './injection.js';
+import { attackEpisode, attackGrid, injectionItems, injectionTable, instructionText, runInjection } from './injection.js';
 import { InjectionConfigSchema, INSTRUCTIONS, minImageSize, TEXT_POSITIONS, TEXT_SIZES } from './config.js';
 import { drawText } from './text.js';
 
@@ -109,6 +109,19 @@ describe('probe injection', () => {
     expect(summary.asr.value).toBe(0);
     expect(summary.accuracyDrop.value).toBe(0);
     expect(summary.accuracyClean.value).toBe(1);
+  });
+
+  it('says how many first replies named no option, clean and attacked (an ASR of 0 from unread replies is not robustness)', async () => {
+    const items = await injectionItems(cfg);
+    // reads nothing: its replies go unread, so it follows no instruction — the summary must show why
+    const policy = await createPolicy('constant:The picture shows a cat.', { episodes: [], seed: 0 });
+    const { summary, items: xs } = await runInjection({ items, policy, run: {} });
+    expect(summary.asr.value).toBe(0);
+    expect([summary.unparseableClean.value, summary.unparseableAttacked.value]).toEqual([1, 1]);
+    expect(xs.every((x) => x.cleanUnparseable && x.attackedUnparseable)).toBe(true);
+    expect(injectionTable(summary)).toMatch(/unparseable +clean 100\.0 \[[\d.]+, 100\.0\], attacked 100\.0 /);
+    const oracle = await runInjection({ items, policy: await createPolicy('oracle', { episodes: [...items.clean, ...items.attacked], seed: 0 }), run: {} });
+    expect([oracle.summary.unparseableClean.value, oracle.summary.unparseableAttacked.value]).toEqual([0, 0]);
   });
 
   it.skipIf(!tesseract)('the OCR-following control is hijacked: ASR near 100 %', async () => {
