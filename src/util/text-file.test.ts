@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { readTextFile, readTextLines, stripBom } from './text-file.js';
+import { countSplitLines, readSplitLines, readTextFile, readTextLines, stripBom } from './text-file.js';
 
 async function lines(path: string): Promise<string[]> {
   const out: string[] = [];
@@ -27,5 +27,30 @@ describe('text files', () => {
     expect(await lines(f)).toEqual(['a', '', 'b', 'c']);
     writeFileSync(f, 'a\n\n');
     expect(await lines(f)).toEqual(['a', '']);
+  });
+
+  it("readSplitLines streams the lines of a whole-file split ('\\r' kept, a lone one no line end) and countSplitLines counts them", async () => {
+    const f = join(tmpDir('af-text'), 'x.jsonl');
+    const split = async () => {
+      const lines = (await readTextFile(f)).split('\n');
+      if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+      return lines;
+    };
+    const streamed = async () => {
+      const out: string[] = [];
+      for await (const l of readSplitLines(f)) out.push(l);
+      return out;
+    };
+    // long lines of two- and three-byte characters cross the stream's 64 KiB chunks mid-character and mid-line
+    const long = 'é€'.repeat(50_000);
+    for (const text of ['', '\n', '\uFEFF', '\uFEFFa\r\nb', 'a\rb\nc\r\n', 'a\n\n', '\n\nx', `${long}\n${long}\r\n\n${long}`, `\uFEFF${long}\n`]) {
+      writeFileSync(f, text);
+      const want = await split();
+      expect(await streamed()).toEqual(want);
+      expect(await countSplitLines(f)).toBe(want.length);
+    }
+    writeFileSync(f, 'a\rb\nc');
+    expect(await streamed()).toEqual(['a\rb', 'c']);
+    expect(await lines(f)).toEqual(['a', 'b', 'c']); // readTextLines (readline) ends a line at a lone \r too
   });
 });

@@ -36,3 +36,44 @@ export async function* readTextLines(path: string): AsyncGenerator<string> {
     first = false;
   }
 }
+
+/**
+ * The lines of `readTextFile(path).split('\n')`, streamed: the file is never held whole, and each line is exactly the
+ * piece that split gives (a CRLF line keeps its '\r', which JSON reads as whitespace; a lone '\r' ends no line, unlike
+ * readTextLines, whose readline ends a line there too), less the empty piece after a last newline. An empty file is one
+ * empty line, as split gives. Readers that must number lines as a whole-file split does use it (ProactiveBench's JSONL,
+ * suite/proactivebench/read.ts, for `askfirst eval` and `askfirst report` alike).
+ */
+export async function* readSplitLines(path: string): AsyncGenerator<string> {
+  let rest = '';
+  let first = true;
+  let any = false;
+  for await (const chunk of createReadStream(path, { encoding: 'utf8' }) as AsyncIterable<string>) {
+    let text = first ? stripBom(chunk) : chunk;
+    first = false;
+    if (!text.includes('\n')) {
+      rest += text; // a long line: joined once its newline comes, not split again at every piece
+      continue;
+    }
+    text = rest + text;
+    let start = 0;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+      any = true;
+      yield text.slice(start, i);
+      start = i + 1;
+    }
+    rest = text.slice(start);
+  }
+  if (rest !== '' || !any) yield rest;
+}
+
+/** How many lines readSplitLines yields for `path` (its newlines, plus one for a last line without one; 1 for an empty file), counted in chunks. */
+export async function countSplitLines(path: string): Promise<number> {
+  let n = 0;
+  let last = -1;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) n++;
+    if (chunk.length) last = chunk[chunk.length - 1];
+  }
+  return last === 0x0a ? n : n + 1;
+}

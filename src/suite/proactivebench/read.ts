@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
 import { DataError, InputError, NotFoundError } from '../../util/errors.js';
 import { progress } from '../../util/progress.js';
-import { readTextFile, readTextLines } from '../../util/text-file.js';
+import { countSplitLines, readSplitLines } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
 import { checkEntry, DATASET_INFO, isPBDataset, PB_DATASETS, type PBDataset } from './datasets.js';
 import { filterIds } from './filter.js';
@@ -116,20 +116,18 @@ export async function loadProactiveBench(
 
   const episodes: SuiteEpisode[] = [];
   const origin = new Map<string, { file: string; line: number }>();
-  // every file's lines first (a BOM dropped; a CRLF line's \r is JSON whitespace), so the bar knows its total
-  const texts: { dataset: PBDataset; file: string; lines: string[] }[] = [];
-  for (const { dataset, file } of files) {
-    const lines = (await readTextFile(file)).split('\n');
-    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop(); // the newline ending the last line starts none
-    texts.push({ dataset, file, lines });
-  }
-  const bar = progress('reading ProactiveBench', texts.reduce((n, t) => n + t.lines.length, 0), { enabled: opts.progress ?? false, unit: 'lines' });
+  // each file a line at a time (readSplitLines: the lines a whole-file split gives, a BOM dropped; a CRLF line's \r is
+  // JSON whitespace), so only the episodes are held, not the files' text; the bar's total is counted first when shown
+  let total = 0;
+  if (opts.progress) for (const { file } of files) total += await countSplitLines(file);
+  const bar = progress('reading ProactiveBench', total, { enabled: opts.progress ?? false, unit: 'lines' });
   try {
-    for (const { dataset, file, lines } of texts) {
+    for (const { dataset, file } of files) {
       const keep = filterIds(dataset)!;
-      for (let i = 0; i < lines.length; i++) {
+      let line = 0;
+      for await (const text of readSplitLines(file)) {
         bar.tick();
-        const got = readEntryLine(lines[i], { dataset, file, line: i + 1, keep, filter, native: opts.native, skip, origin });
+        const got = readEntryLine(text, { dataset, file, line: ++line, keep, filter, native: opts.native, skip, origin });
         if (got && 'skipped' in got) skipped.push(got.skipped);
         else if (got) episodes.push(got.episode);
       }
@@ -209,8 +207,8 @@ export async function* proactiveBenchEpisodes(dir: string, opts: Pick<ReadProact
   for (const { dataset, file } of files) {
     const keep = filterIds(dataset)!;
     let line = 0;
-    // a BOM dropped and a CRLF line read as LF, as readTextFile reads the whole file
-    for await (const text of readTextLines(file)) {
+    // the lines loadProactiveBench reads (readSplitLines), so each entry has the same line number and text there and here
+    for await (const text of readSplitLines(file)) {
       const got = readEntryLine(text, { dataset, file, line: ++line, keep, filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin });
       if (got && 'episode' in got) yield got.episode;
     }
