@@ -134,6 +134,29 @@ describe('env serve limits', () => {
     ws.close();
   });
 
+  it('counts a message as waiting until its answer has left the send buffer: a client that sends and never reads is paused too', async () => {
+    const s = await start({ maxQueuedMessages: 4 });
+    const ws = (await upgrade(`${s.url.replace('http', 'ws')}/ws`)).ws!;
+    const answers: string[] = [];
+    ws.on('message', (d) => answers.push(JSON.parse(d.toString()).type as string));
+    // a 1 MiB reply (unparseable: the episode ends) that every state answer echoes
+    ws.send(JSON.stringify({ type: 'reset', data: {} }));
+    ws.send(JSON.stringify({ type: 'step', data: { reply: 'x'.repeat(1 << 20) } }));
+    await vi.waitFor(() => expect(answers).toEqual(['observation', 'observation']));
+    const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.pause(); // read nothing more
+    for (let i = 0; i < 60; i++) ws.send(JSON.stringify({ type: 'state' }));
+    await new Promise((r) => setTimeout(r, 1000));
+    const session = [...s.server.sessions.values()][0]!;
+    // Without it every answer (60 MiB) was written into the server's send buffer at once.
+    expect(session.ws.isPaused).toBe(true);
+    expect(session.ws.bufferedAmount).toBeLessThan(8 << 20);
+    raw.resume();
+    await vi.waitFor(() => expect(answers.length).toBe(62), { timeout: 20_000 });
+    expect(new Set(answers.slice(2))).toEqual(new Set(['state']));
+    ws.close();
+  });
+
   it('handles at most --max-concurrent HTTP POSTs at once; the others wait for a slot and are all answered', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

@@ -85,7 +85,7 @@ interface LiveSession {
   lastActivity: number;
   steps: number;
   queue: Promise<void>;
-  /** Messages received and not yet answered (at maxQueuedMessages the socket is paused). */
+  /** Messages received and not yet answered, an answer counting until it is out of the send buffer (at maxQueuedMessages the socket is paused). */
   waiting: number;
 }
 
@@ -260,8 +260,14 @@ export class EnvServer {
     }
   }
 
-  private send(ws: WebSocket, m: WSOutgoing): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+  /**
+   * Send `m`; resolves once it has left the process's buffers for the socket (or could not be sent), so a session's
+   * message counts as waiting until its answer is out: a client that sends and never reads is paused as one that
+   * sends faster than the server steps, not answered into an ever-growing send buffer (docs/hardening.md).
+   */
+  private send(ws: WebSocket, m: WSOutgoing): Promise<void> {
+    if (ws.readyState !== ws.OPEN) return Promise.resolve();
+    return new Promise((done) => ws.send(JSON.stringify(m), () => done()));
   }
 
   private open(ws: WebSocket): void {
@@ -269,7 +275,7 @@ export class EnvServer {
       // OpenEnv: accept, answer CAPACITY_REACHED with the counts, close.
       this.counters.sessionsRefused++;
       const n = this.sessions.size;
-      this.send(ws, errorMessage('CAPACITY_REACHED', `Server at capacity: ${n}/${this.o.maxSessions} sessions active. Cannot accept new connections. (askfirst env serve --max-sessions raises the limit; idle sessions are closed after --session-timeout seconds)`, { active_sessions: n, max_sessions: this.o.maxSessions }));
+      void this.send(ws, errorMessage('CAPACITY_REACHED', `Server at capacity: ${n}/${this.o.maxSessions} sessions active. Cannot accept new connections. (askfirst env serve --max-sessions raises the limit; idle sessions are closed after --session-timeout seconds)`, { active_sessions: n, max_sessions: this.o.maxSessions }));
       ws.close(1013, 'server at capacity');
       return;
     }
@@ -289,7 +295,7 @@ export class EnvServer {
         .catch((e: unknown) => {
           // A bug in handling one message must not stop this session's queue (nor touch any other session).
           this.log(`askfirst env serve: session ${s.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-          this.send(s.ws, errorMessage('EXECUTION_ERROR', 'internal server error (see the server log)'));
+          return this.send(s.ws, errorMessage('EXECUTION_ERROR', 'internal server error (see the server log)'));
         })
         .finally(() => {
           if (--s.waiting < maxQueued && ws.isPaused) ws.resume();
@@ -351,7 +357,7 @@ export class EnvServer {
       if (now - s.lastActivity <= timeoutMs) continue;
       this.sessions.delete(s.id);
       this.counters.sessionsReaped++;
-      this.send(s.ws, errorMessage('SESSION_ERROR', `session closed after ${this.o.sessionTimeout} s without a message (askfirst env serve --session-timeout); reconnect and reset to go on`));
+      void this.send(s.ws, errorMessage('SESSION_ERROR', `session closed after ${this.o.sessionTimeout} s without a message (askfirst env serve --session-timeout); reconnect and reset to go on`));
       s.ws.close(1001, 'idle timeout');
     }
   }
