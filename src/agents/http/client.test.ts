@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { UpstreamError } from '../../util/errors.js';
 import { ChatClient, chatCompletionsUrl, parseChatBody, type ChatClientOptions } from './client.js';
 import { backoffDelay, parseRetryAfter, retryAfterOf } from './retry.js';
@@ -130,7 +130,7 @@ describe('ChatClient', () => {
     expect((await c.complete(body)).text).toBe('B.');
     const waited = performance.now() - t0;
     expect(waited).toBeGreaterThanOrEqual(290); // retry-after-ms, not Retry-After's 30 s
-    expect(waited).toBeLessThan(5000);
+    expect(waited).toBeLessThan(20_000); // not Retry-After's 30 s (the size of this bound is not the point: a loaded machine may be slow)
     expect(c.stats()).toMatchObject({ requests: 4, retries: 3, retryOther: 2, retry429: 1, failures: 0 });
     const refuse = await server((_q, res) => res.writeHead(503, { 'x-should-retry': 'false' }).end('{}'));
     const c2 = new ChatClient(opts(refuse));
@@ -174,10 +174,25 @@ describe('ChatClient', () => {
   });
 
   it('times out a hanging request and retries it', async () => {
-    const url = await server((_q, res, n) => (n === 0 ? undefined : ok(res)));
+    // The attempt timer runs on fake time, moved on only until the retry is sent: the answered
+    // retry cannot time out however slow a loaded machine is (with a real 150 ms it could).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
+    let hung!: () => void;
+    const firstArrived = new Promise<void>((r) => (hung = r));
+    const url = await server((_q, res, n) => (n === 0 ? hung() : ok(res)));
     const c = new ChatClient(opts(url, { timeoutMs: 150 }));
-    expect((await c.complete(body)).text).toBe('B.');
-    expect(c.stats()).toMatchObject({ retryTimeout: 1, retries: 1 });
+    const reply = c.complete(body);
+    await firstArrived; // the first attempt reached the server, which never answers it
+    await vi.advanceTimersByTimeAsync(149);
+    expect(c.stats()).toMatchObject({ requests: 1, retryTimeout: 0 }); // not before its timeout
+    for (let ms = 149; c.stats().requests < 2; ms++) {
+      expect(ms, 'no retry within 1 s of fake time: the attempt did not time out').toBeLessThan(1000);
+      await vi.advanceTimersByTimeAsync(1); // the timeout, then the backoff before the retry
+      await new Promise((r) => setImmediate(r)); // real I/O, should the abort need any
+    }
+    expect((await reply).text).toBe('B.');
+    expect(c.stats()).toMatchObject({ requests: 2, retryTimeout: 1, retries: 1 });
   });
 
   it('gives up after the configured retries with a message that says what to do', async () => {
@@ -338,14 +353,25 @@ describe('ChatClient', () => {
   });
 
   it('keeps at most `concurrency` requests in flight', async () => {
-    let inFlight = 0;
+    // The server holds each request until three are held (a fixed hold let a loaded machine answer
+    // the first before the third arrived, so 3 was never seen), then waits 50 ms for any request
+    // beyond the limit before answering the three. A client sending fewer at once is answered
+    // after 5 s, so the test fails on its count rather than its timeout.
+    let held: ServerResponse[] = [];
     let peak = 0;
+    let lonely: NodeJS.Timeout | undefined;
+    const answer = () => {
+      clearTimeout(lonely);
+      const now = held;
+      held = [];
+      for (const res of now) ok(res);
+    };
     const url = await server((_q, res) => {
-      peak = Math.max(peak, ++inFlight);
-      setTimeout(() => {
-        inFlight--;
-        ok(res);
-      }, 20);
+      held.push(res);
+      peak = Math.max(peak, held.length);
+      clearTimeout(lonely);
+      if (held.length >= 3) setTimeout(answer, 50);
+      else lonely = setTimeout(answer, 5000);
     });
     const c = new ChatClient(opts(url, { concurrency: 3 }));
     await Promise.all(Array.from({ length: 12 }, () => c.complete(body)));
