@@ -141,6 +141,8 @@ describe.skipIf(!!skip)('workbench in Chromium: no label given by accident', () 
       await page.keyboard.down('Enter');
     }
     await page.keyboard.up('Enter');
+    // The label lands (a loaded machine took longer than a fixed 700 ms to save it), then 700 ms for any extra one.
+    await expect.poll(async () => (await labels()).length).toBeGreaterThan(before);
     await page.waitForTimeout(700);
     const now = await labels();
     expect(now.slice(before)).toEqual([{ assignment: first, label: { accepted: [1] } }]);
