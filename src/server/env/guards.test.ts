@@ -13,7 +13,7 @@ import { generateSuite } from '../../suite/generate.js';
 import { memoryLoader } from '../../suite/loader.js';
 import { requestWithHost } from '../../testing/host-request.js';
 import { startEnvServer, type RunningEnvServer } from './server.js';
-import { slowClient } from '../../testing/slow-client.js';
+import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 const episodes = generateSuite({ episodes: 1, seed: 3, size: 32 });
 const servers: RunningEnvServer[] = [];
@@ -183,7 +183,7 @@ describe('env serve limits', () => {
   it('cuts a client that sends its headers slowly (408, connection closed)', async () => {
     const s = await start({ slowClients: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 } });
     const { got, ms } = await slowClient(s.port, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-a: b\r\n');
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(CUT_WITHIN_MS);
     expect(got).toMatch(/^HTTP\/1\.1 408/);
     // FastAPI's shape, as every other answer of the server (Node's own 408 has no body).
     expect(got).toMatch(/\r\ncontent-type: application\/json\r\n/i);

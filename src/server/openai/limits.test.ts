@@ -9,7 +9,7 @@ import { pngDataUrl } from '../../scenes/png.js';
 import { hostilePNG } from '../../testing/hostile.js';
 import { requestWithHost } from '../../testing/host-request.js';
 import { startOpenAIServer, type RunningServer } from './server.js';
-import { slowClient } from '../../testing/slow-client.js';
+import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 type ErrorBody = { error: { message: string; code: string } };
 const quiet = () => undefined;
@@ -150,7 +150,7 @@ describe('serve and slow clients', () => {
   it('cuts a client that sends its body slowly (408, connection closed)', async () => {
     const s = await start({ slowClients: slow });
     const { got, ms } = await slowClient(s.port, `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`, ' ');
-    expect(ms).toBeLessThan(2500);
+    expect(ms).toBeLessThan(CUT_WITHIN_MS);
     expect(got).toMatch(/^HTTP\/1\.1 408/);
     // OpenAI's error shape, as every other answer of serve (Node's own 408 has no body)
     expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4))).toEqual({

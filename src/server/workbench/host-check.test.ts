@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../feedback/db.js';
 import { FeedbackStore } from '../../feedback/store.js';
 import { PLAIN_HTTP_WARNING, startServer } from './workbench.js';
-import { slowClient } from '../../testing/slow-client.js';
+import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 /** Status and body of GET `path` on `url` with this Host header (fetch would send the URL's own). */
 const get = (url: string, path: string, host: string | null, token?: string) =>
@@ -66,7 +66,7 @@ describe('the workbench server', () => {
     const s = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', slowClients: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 } });
     try {
       const { got, ms } = await slowClient(Number(new URL(s.url).port), 'GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-a: b\r\n');
-      expect(ms).toBeLessThan(2000);
+      expect(ms).toBeLessThan(CUT_WITHIN_MS);
       expect(got).toMatch(/^HTTP\/1\.1 408/);
       // the workbench's error shape, as every other answer (Node's own 408 has no body)
       expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'TIMEOUT', message: expect.stringMatching(/^the request did not arrive in time/) } });
