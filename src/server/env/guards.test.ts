@@ -122,7 +122,8 @@ describe('env serve limits', () => {
     ws.on('message', (d) => answers.push(JSON.parse(d.toString()).type as string));
     const pad = 'x'.repeat(16 * 1024); // 16 KiB a message: a few per socket read
     for (let i = 0; i < 200; i++) ws.send(JSON.stringify({ type: 'reset', data: { seed: i, pad } }));
-    await new Promise((r) => setTimeout(r, 500));
+    await expect.poll(() => [...s.server.sessions.values()][0]?.ws.isPaused).toBe(true); // not a fixed wait: a loaded machine is slower
+    await new Promise((r) => setTimeout(r, 500)); // time for more to be read, were the socket not paused
     const session = [...s.server.sessions.values()][0]!;
     // Without backpressure all 200 (3.2 MiB) would be waiting in the server by now.
     expect(session.waiting).toBeLessThanOrEqual(4 + 8);
@@ -171,7 +172,8 @@ describe('env serve limits', () => {
     const s = await startEnvServer({ pool: new EpisodePool(episodes, slowLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 4, sessionTimeout: 0, port: 0, maxConcurrent: 2 });
     servers.push(s);
     const answers = Array.from({ length: 6 }, (_, i) => fetch(`${s.url}/reset`, { method: 'POST', body: JSON.stringify({ seed: i }) }));
-    await new Promise((r) => setTimeout(r, 300));
+    await expect.poll(() => inside).toBe(2); // a loaded machine may take longer than a fixed wait to get two in
+    await new Promise((r) => setTimeout(r, 300)); // time for a third to get in, were the limit not kept
     expect(inside).toBe(2);
     // GET routes are not held up by the POSTs waiting.
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
