@@ -27,9 +27,11 @@ from abc import ABC, abstractmethod
 from copy import deepcopy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # episodes.py, shared by the recipe tests
 sys.path.insert(0, os.path.join(HERE, ".."))
 
 from askfirst_env_client import AskfirstEnv, AskfirstEnvError  # noqa: E402
+from episodes import valid_asks as _valid_asks  # noqa: E402
 
 URL = os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
 OUT = os.environ.get("ASKFIRST_TEST_OUT")
@@ -228,25 +230,7 @@ def first_category_by_name(obs, turn):
 
 
 def valid_asks(episode_id: str, n: int) -> list:
-    """Up to n replies, each a valid intervention after the ones before (the episode goes on after every one)."""
-    asks: list = []
-    with AskfirstEnv(URL) as env:
-        while len(asks) < n:
-            found = None
-            r = env.reset(episode_id=episode_id)
-            for a in asks:
-                r = env.step(a)
-            for opt in r.observation["options"][: r.observation["num_interventions"]]:
-                env.reset(episode_id=episode_id)
-                for a in asks:
-                    env.step(a)
-                if not env.step(opt["letter"] + ".").done:
-                    found = opt["letter"] + "."
-                    break
-            if found is None:
-                break
-            asks.append(found)
-    return asks
+    return _valid_asks(URL, episode_id, n)
 
 
 @unittest.skipUnless(TRL_DIR, "ASKFIRST_TEST_TRL_DIR not set (the rows of askfirst export --format trl --turns first)")

@@ -14,6 +14,7 @@ import unittest
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # episodes.py, shared by the recipe tests
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "trl"))
 sys.path.insert(0, os.path.join(HERE, "..", "verl"))
@@ -21,6 +22,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "verl"))
 import askfirst_trl  # noqa: E402
 from askfirst_env_client import AskfirstEnv, AskfirstEnvError, AsyncAskfirstEnv, health, http_url, stateless_reset, stateless_step, ws_url  # noqa: E402
 from askfirst_interaction import AskfirstInteraction  # noqa: E402
+from episodes import valid_asks as _valid_asks  # noqa: E402
 from askfirst_reward import compute_score  # noqa: E402
 
 URL = os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
@@ -30,32 +32,13 @@ RESULTS: dict = {"reward_items": [], "tool_env": [], "rollout": [], "verl": []}
 LETTERS = ["A.", "B.", "C.", "D.", "E.", "F.", "nonsense"]
 
 
+def valid_asks(episode_id: str, n: int) -> list:
+    return _valid_asks(URL, episode_id, n)
+
+
 def episode_ids(n: int) -> list:
     with AskfirstEnv(URL) as env:
         return [env.reset(seed=i).observation["episode_id"] for i in range(n)]
-
-
-def valid_asks(episode_id: str, n: int) -> list:
-    """Up to n replies, each a valid intervention after the ones before it (the episode goes on after every one),
-    found by trying the interventions offered at each turn; fewer when the episode has no further ask that keeps it open."""
-    asks: list = []
-    with AskfirstEnv(URL) as env:
-        while len(asks) < n:
-            r = env.reset(episode_id=episode_id)
-            for a in asks:
-                r = env.step(a)
-            found = None
-            for opt in r.observation["options"][: r.observation["num_interventions"]]:
-                env.reset(episode_id=episode_id)
-                for a in asks:
-                    env.step(a)
-                if not env.step(opt["letter"] + ".").done:
-                    found = opt["letter"] + "."
-                    break
-            if found is None:
-                break
-            asks.append(found)
-    return asks
 
 
 async def server_sessions(url: str) -> int:
