@@ -5,7 +5,7 @@
  * fingerprint), print a per-kind table (or, with --json, one JSON object). With several
  * --policy, each runs into OUT/<name>/ on the same data and OUT/report.html compares them.
  */
-import { stopOnCtrlC } from './signals.js';
+import { nothingSavedYet, stopOnCtrlC } from './signals.js';
 import type { EvalMode } from '../episode/types.js';
 import { unparseableCausesText, type Summary } from '../episode/metrics.js';
 import { checkPolicySpec, createPolicy } from '../agents/registry.js';
@@ -98,17 +98,20 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   const showProgress = cfg.progress && !cfg.json;
   // reading a suite (each line checked, each image's file looked up) and fingerprinting every view file's edges each take
   // seconds on a large dataset (20,000 episodes; ProactiveBench's 7,557): a bar each, as the episodes' own
-  const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: showProgress });
-  if (showProgress) process.stderr.write(`eval: ${data.episodes.length} episode${data.episodes.length === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
-  const fbar = progress('fingerprinting', data.episodes.length, { enabled: showProgress, unit: 'episodes' });
-  let fingerprint: string;
-  try {
-    fingerprint = dataFingerprint(data.episodes, data.dir, () => fbar.tick());
-  } catch (e) {
-    fbar.fail(); // not "N/M episodes in Xs" as if done
-    throw e;
-  }
-  fbar.stop();
+  // Ctrl-C (SIGTERM) while reading and fingerprinting: said, and that nothing was saved, exit 130 (143)
+  const { data, fingerprint } = await nothingSavedYet('askfirst eval', async () => {
+    const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: showProgress });
+    if (showProgress) process.stderr.write(`eval: ${data.episodes.length} episode${data.episodes.length === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
+    const fbar = progress('fingerprinting', data.episodes.length, { enabled: showProgress, unit: 'episodes' });
+    try {
+      const fingerprint = dataFingerprint(data.episodes, data.dir, () => fbar.tick());
+      fbar.stop();
+      return { data, fingerprint };
+    } catch (e) {
+      fbar.fail(); // not "N/M episodes in Xs" as if done
+      throw e;
+    }
+  });
   const outs = policyOutDirs(cfg.policy, cfg.out);
   const results: Record<string, unknown>[] = [];
   for (let i = 0; i < cfg.policy.length; i++) {

@@ -1,7 +1,7 @@
 /** The askfirst command line. Each subcommand lives in its own file under cli/. */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { describeError, isAskfirstError } from '../util/errors.js';
+import { cliExitCode, describeError, isAskfirstError } from '../util/errors.js';
 import { explainFsError, withTildeHint } from '../util/fs-errors.js';
 import { InvalidConfigError, settingName, type FieldNamer } from '../util/config.js';
 import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/old-checkpoints.js';
@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<void> {
       if (process.env.ASKFIRST_DEBUG && e instanceof Error) console.error(e.stack);
       else console.error('(set ASKFIRST_DEBUG=1 for the stack trace; please report it)');
     }
-    process.exitCode = 1;
+    process.exitCode = cliExitCode(e); // 1, or an interrupted run's 130 / 143 (cli/signals.ts)
   }
 }
 

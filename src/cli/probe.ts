@@ -3,7 +3,7 @@
  * prompt injection (src/probes/), for any policy. Thin shims: options from the probes' config
  * schemas, the policy from the registry, results (resumable) and summary.json into --out.
  */
-import { stopOnCtrlC } from './signals.js';
+import { nothingSavedYet, stopOnCtrlC } from './signals.js';
 import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
@@ -37,7 +37,7 @@ function generationRun(cfg: z.output<typeof CommonSchema>): Record<string, unkno
 }
 
 async function withPolicy<T>(spec: string, episodes: Parameters<typeof createPolicy>[1]['episodes'], cfg: z.output<typeof CommonSchema>, seed: number, fn: (p: Policy, signal: AbortSignal) => Promise<T>): Promise<T> {
-  const policy = await createPolicy(spec, { episodes, seed, options: { ...httpOptions({ ...cfg, hint: false }), ...probeGeneration(cfg) }, notice: (l) => noteLine(`askfirst probe: ${l}`) });
+  const policy = await nothingSavedYet('askfirst probe', () => createPolicy(spec, { episodes, seed, options: { ...httpOptions({ ...cfg, hint: false }), ...probeGeneration(cfg) }, notice: (l) => noteLine(`askfirst probe: ${l}`) }));
   try {
     return await stopOnCtrlC('finished items are saved', (signal) => fn(policy, signal));
   } finally {
@@ -52,14 +52,16 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
   refuseUnreadHttpFlags(raw, [cfg.policy], cfg.judge !== undefined); // raw: as given, before the schema's defaults
   // drawing the scenes grows with --scenes and --unseen-scenes (0.9 s for the default 160, 4.5 s for 2,000 here): a bar, as for injection's items
   const bar = progress('generating items', presenceScenes(cfg), { enabled: cfg.progress && !cfg.json, unit: 'scenes' });
-  let episodes: ReturnType<typeof hallucinationItems>;
-  try {
-    episodes = hallucinationItems(cfg, () => bar.tick());
-  } catch (e) {
-    bar.fail();
-    throw e;
-  }
-  bar.stop();
+  const episodes = await nothingSavedYet('askfirst probe hallucination', async () => {
+    try {
+      const items = hallucinationItems(cfg, () => bar.tick());
+      bar.stop();
+      return items;
+    } catch (e) {
+      bar.fail();
+      throw e;
+    }
+  });
   return withPolicy(cfg.policy, episodes, cfg, cfg.seed, async (policy, signal) => {
     if (policy instanceof BuiltinPolicy && !policy.presence) {
       const dir = cfg.policy.replace(/^builtin:/, '');
@@ -86,14 +88,16 @@ export async function runProbeInjection(raw: Record<string, unknown>, print: (s:
   refuseUnreadHttpFlags(raw, [cfg.policy], false);
   // generating the episodes and drawing the injected text into each takes seconds (7.5 s for the default 84): a bar
   const bar = progress('generating items', 2 * cfg.episodes * cfg.kinds.length, { enabled: cfg.progress && !cfg.json, unit: 'episodes' });
-  let items: Awaited<ReturnType<typeof injectionItems>>;
-  try {
-    items = await injectionItems(cfg, () => bar.tick());
-  } catch (e) {
-    bar.fail();
-    throw e;
-  }
-  bar.stop();
+  const items = await nothingSavedYet('askfirst probe injection', async () => {
+    try {
+      const r = await injectionItems(cfg, () => bar.tick());
+      bar.stop();
+      return r;
+    } catch (e) {
+      bar.fail();
+      throw e;
+    }
+  });
   return withPolicy(cfg.policy, [...items.clean, ...items.attacked], cfg, cfg.seed, async (policy, signal) => {
     const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };
     const res = await runInjection({ items, policy, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RunAborted } from '../agents/runner.js';
-import { stopOnCtrlC, untilStopped } from './signals.js';
+import { Interrupted, stopOnCtrlC, untilStopped } from './signals.js';
+import { cliExitCode } from '../util/errors.js';
 import { abortError } from '../agents/http/retry.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -48,6 +49,35 @@ describe('stopOnCtrlC', () => {
     await expect(run).rejects.toThrow('run interrupted; re-run the same command to resume');
     // without a Ctrl-C it stays what it is
     await expect(stopOnCtrlC('x', async () => Promise.reject(abortError()))).rejects.toThrow(/^request aborted/);
+  });
+
+  it('SIGTERM stops it the same way: the job ends as Interrupted with exit code 143 (130 after Ctrl-C); a second signal exits at once', async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const run = stopOnCtrlC('finished items are saved', async (signal) => {
+      process.emit('SIGTERM');
+      expect(signal.aborted).toBe(true);
+      expect(exit).not.toHaveBeenCalled();
+      process.emit('SIGTERM');
+      expect(exit).toHaveBeenCalledWith(143);
+      throw new RunAborted();
+    });
+    const e = await run.catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(Interrupted);
+    expect((e as Interrupted).message).toBe('run interrupted; re-run the same command to resume');
+    expect(cliExitCode(e)).toBe(143);
+    expect(said.join('')).toContain('askfirst: stopping after the current batch (SIGTERM: another signal quits now); finished items are saved');
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+    const byCtrlC = await stopOnCtrlC('x', async () => {
+      process.emit('SIGINT');
+      throw new RunAborted();
+    }).catch((x: unknown) => x);
+    expect(cliExitCode(byCtrlC)).toBe(130);
+    // any other failure, and a RunAborted without a signal, still exit 1
+    expect(cliExitCode(await stopOnCtrlC('x', async () => Promise.reject(new RunAborted())).catch((x: unknown) => x))).toBe(1);
+    expect(cliExitCode(new Error('boom'))).toBe(1);
   });
 
   it('removes its handler when the job throws', async () => {

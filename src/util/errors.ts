@@ -1,7 +1,8 @@
 /**
  * The askfirst error hierarchy (docs/architecture.md §6.6): every error a user can cause carries a
  * machine-readable `code`, a message that says what to fix, and an optional `cause`.
- * The HTTP layer maps `code` to a status in one place (src/server/errors.ts); the CLI prints `message` and exits 1.
+ * The HTTP layer maps `code` to a status in one place (src/server/errors.ts); the CLI prints `message` and exits 1
+ * (`cliExitCode`: an error's own `exitCode` instead, a run stopped by Ctrl-C's 130).
  */
 export const ERROR_CODES = [
   'BAD_INPUT', // a value the user gave is malformed or out of range
@@ -74,6 +75,12 @@ export class UpstreamError extends AskfirstError {
 
 export function isAskfirstError(e: unknown): e is AskfirstError {
   return e instanceof AskfirstError;
+}
+
+/** The exit code the CLI ends with after `e`: 1, or an askfirst error's own numeric `exitCode` (a run stopped by Ctrl-C: 130, by SIGTERM: 143). */
+export function cliExitCode(e: unknown): number {
+  const c = isAskfirstError(e) ? (e as { exitCode?: unknown }).exitCode : undefined;
+  return typeof c === 'number' && Number.isInteger(c) && c > 0 ? c : 1;
 }
 
 /** A one-line description of any thrown value, for logs and CLI output. */
