@@ -10,7 +10,7 @@ import { HallucinationConfigSchema } from './config.js';
 import { referencePolicy, ruleScore, runOpenQuestions, summarizeOpen, type OpenItemResult } from './open-questions.js';
 import { resolveConfig } from '../util/config.js';
 import { RunAborted } from '../agents/runner.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../testing/tmp.js';
 import { hallucinationHtml, writeProbeHtml } from './html.js';
@@ -273,6 +273,18 @@ describe('probe hallucination on reference policies', () => {
     const policy = await createPolicy(spec, { episodes, seed: 0 });
     return (await runHallucination({ cfg, policy, episodes, run: {} })).summary;
   };
+
+  it('--overwrite with --open-scenes 0 leaves no earlier run\'s open questions (open/) in --out', async () => {
+    const out = tmpDir('askfirst-hall-overwrite');
+    const policy = await createPolicy('oracle', { episodes, seed: 0 });
+    const open = openQuestionsFor({ ...cfg, openScenes: 4 });
+    await runHallucination({ cfg, policy, episodes, open, out, run: { openScenes: 4 } });
+    expect(readFileSync(join(out, 'open', 'results.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(open.length);
+    const none = await runHallucination({ cfg, policy, episodes, out, run: { openScenes: 0 }, overwrite: true });
+    expect(none.summary.open).toBeUndefined();
+    expect(existsSync(join(out, 'open'))).toBe(false);
+    expect(existsSync(join(out, 'presence', 'results.jsonl'))).toBe(true);
+  });
 
   it('the facts-reading oracle scores F1 1.0 on every POPE split and answers "cannot tell" to exactly the unseen objects', async () => {
     const s = await run('oracle');

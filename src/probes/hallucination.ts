@@ -9,6 +9,7 @@
  *   items.jsonl                                 per item: split, scene, category, truth, reply, answer
  *   summary.json                                metrics per split (metrics.ts; intervals resample scenes)
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpisodeRecord } from '../episode/types.js';
 import type { PresenceAnswer } from '../episode/presence.js';
@@ -92,6 +93,9 @@ export async function runHallucination(
     judge?: Judge;
   },
 ): Promise<HallucinationRun> {
+  // --overwrite starts the whole run over, open questions included: an earlier run's open/ (its answers, items and
+  // summary) would otherwise stay beside a run that did not make them — whole when this one asks none (--open-scenes 0)
+  if (o.out && o.overwrite) rmSync(join(o.out, 'open'), { recursive: true, force: true });
   const { records, resumed } = await playItems({
     policy: o.policy,
     episodes: o.episodes,
