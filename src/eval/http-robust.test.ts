@@ -71,14 +71,33 @@ describe('HTTP evaluation under faults', () => {
     const injected = Object.values(faulty.stats.faults).reduce((a, b) => a + b, 0);
     expect(injected).toBeGreaterThan(50);
     for (const k of ['429', '500', 'hang', 'malformed'] as const) expect(faulty.stats.faults[k]).toBeGreaterThan(0);
-    // Every injected fault was retried (a busy machine may add a few timeouts or connection resets of its own).
-    expect(s).toMatchObject({ failures: 0, retry429: faulty.stats.faults['429'], retry5xx: faulty.stats.faults['500'], retryMalformed: faulty.stats.faults.malformed });
-    expect(s.retryTimeout).toBeGreaterThanOrEqual(faulty.stats.faults.hang);
+    // Every attempt that failed was retried once, for the reason it failed, and no other was: the accounting is exact
+    // whatever the machine's load. A loaded machine may let the client's 400 ms timer fire before it reads a reply the
+    // server sent in time (the server is in this process); such an attempt is a timeout (retried as one), which the
+    // server sees as a connection closed under that reply (`abandoned`). Counting those rather than allowing a share
+    // of extra retries keeps what this proves (no retry of an attempt that succeeded, none missed, none misfiled)
+    // without a bound the load decides. The last abandoned connection's close may reach the server just after the run.
+    const ab = faulty.stats.abandoned;
+    const abandoned = () => Object.values(ab).reduce((a, b) => a + b, 0);
+    await expect.poll(abandoned).toBe(s.retryTimeout);
+    expect(ab.hang).toBe(faulty.stats.faults.hang); // every hang was ended by the client's timeout, and retried
+    expect(s).toMatchObject({
+      failures: 0,
+      retryNetwork: 0,
+      retryOther: 0,
+      retry429: faulty.stats.faults['429'] - ab['429'],
+      retry5xx: faulty.stats.faults['500'] - ab['500'],
+      retryMalformed: faulty.stats.faults.malformed - ab.malformed,
+    });
+    expect(s.retries).toBe(s.retry429 + s.retry5xx + s.retryMalformed + s.retryTimeout);
+    // Each call's one successful attempt is an answer the client read; every other answer it abandoned (and retried).
+    expect(faulty.stats.answered - ab.answered).toBe(s.requests - s.retries);
     expect(s.retries).toBeGreaterThanOrEqual(injected);
-    expect(s.retries - injected).toBeLessThanOrEqual(0.05 * s.requests);
     expect(res.summaries.proactive).toEqual(reference.summaries.proactive);
     expect(res.records.proactive).toEqual(reference.records.proactive);
-    console.log(`[http-robust] ${N} episodes, ${s.requests} requests, ${s.retries} retries (429 ${s.retry429}, 5xx ${s.retry5xx}, timeout ${s.retryTimeout}, malformed ${s.retryMalformed}), failures ${s.failures}`);
+    console.log(
+      `[http-robust] ${N} episodes, ${s.requests} requests, ${s.retries} retries (429 ${s.retry429}, 5xx ${s.retry5xx}, timeout ${s.retryTimeout}, malformed ${s.retryMalformed}), failures ${s.failures}; abandoned ${JSON.stringify(ab)}`,
+    );
   });
 
   it('an interrupted run (AbortSignal) resumes to the same summary, without duplicates', async () => {

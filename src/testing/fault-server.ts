@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { optionLetter } from '../episode/parse.js';
 import { SceneRng } from '../util/rng.js';
 
@@ -37,10 +37,20 @@ export interface FaultServerOptions {
   finish?: (content: string, body: Record<string, unknown>) => { content: string; finishReason: string };
 }
 
+/** What the server did with a request: a fault, an answer (`answered`), or nothing yet (`unread`: its body had not all arrived). */
+export type Outcome = Fault | 'answered' | 'unread';
+
 export interface FaultServer {
   url: string;
-  /** Counters: requests received, faults injected by kind, answers given. */
-  stats: { requests: number; answered: number; faults: Record<Fault, number> };
+  /**
+   * Counters: requests received, faults injected by kind, answers given, and `abandoned`: requests whose connection the
+   * client closed before it was done with them, by what the server had done with each — a hang it gave up on, a reply it
+   * gave up reading (its own timer fired first on a loaded machine), a request cut before it had all arrived. A client
+   * only closes a connection mid-request (a finished reply leaves it open for the next request), so these are the
+   * attempts it abandoned; the other replies it read. Closes by the server itself (an idle connection's keep-alive
+   * timeout, `close()`) are not counted.
+   */
+  stats: { requests: number; answered: number; faults: Record<Fault, number>; abandoned: Record<Outcome, number> };
   /** Every request's headers and body (for the secrets test); off unless `keepLog` is set. */
   log: { headers: IncomingMessage['headers']; body: string }[];
   keepLog: boolean;
@@ -84,18 +94,31 @@ export async function startFaultServer(o: FaultServerOptions & { port?: number }
   const hanging = new Set<ServerResponse>();
   const fs: FaultServer = {
     url: '',
-    stats: { requests: 0, answered: 0, faults: { '429': 0, '500': 0, hang: 0, malformed: 0 } },
+    stats: {
+      requests: 0,
+      answered: 0,
+      faults: { '429': 0, '500': 0, hang: 0, malformed: 0 },
+      abandoned: { '429': 0, '500': 0, hang: 0, malformed: 0, answered: 0, unread: 0 },
+    },
     log: [],
     keepLog: false,
     close: async () => {},
   };
+  // Per connection, the request last received on it and what became of it; a connection the client closes while it is
+  // set was abandoned (`FaultServer.stats.abandoned`). A finished reply keeps it set: the client may still give up reading it.
+  const current = new WeakMap<Socket, { outcome: Outcome }>();
+  const byServer = new WeakSet<Socket>();
+  let closing = false;
   const server = createServer((req, res) => {
+    const attempt: { outcome: Outcome } = { outcome: 'unread' };
+    current.set(req.socket, attempt);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       if (fs.keepLog) fs.log.push({ headers: req.headers, body: raw });
       if (req.method === 'GET' && req.url?.endsWith('/models')) {
+        attempt.outcome = 'answered';
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'fault', object: 'model' }] }));
         return;
       }
@@ -103,6 +126,7 @@ export async function startFaultServer(o: FaultServerOptions & { port?: number }
       const fault = (o.faultRate ?? 0) > 0 && rand() < o.faultRate! ? faults[Math.floor(rand() * faults.length)] : null;
       const respond = () => {
         if (fault) fs.stats.faults[fault]++;
+        attempt.outcome = fault ?? 'answered';
         if (fault === '429') {
           res.writeHead(429, { 'retry-after': String(o.retryAfterSec ?? 1), 'content-type': 'application/json' }).end('{"error":{"message":"slow down"}}');
         } else if (fault === '500') {
@@ -146,10 +170,18 @@ export async function startFaultServer(o: FaultServerOptions & { port?: number }
     });
   });
   server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket: Socket) => {
+    socket.on('timeout', () => byServer.add(socket)); // the keep-alive timeout: the server closes an idle connection
+    socket.on('close', () => {
+      const attempt = current.get(socket);
+      if (attempt && !closing && !byServer.has(socket)) fs.stats.abandoned[attempt.outcome]++;
+    });
+  });
   await new Promise<void>((r) => server.listen(o.port ?? 0, '127.0.0.1', () => r()));
   fs.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   fs.close = () =>
     new Promise<void>((r) => {
+      closing = true;
       for (const h of hanging) h.destroy();
       server.closeAllConnections();
       server.close(() => r());
