@@ -213,7 +213,17 @@ export function createApp(o: AppOptions): Hono<Env> {
 
   app.get('/api/health', (c) => c.json({ ok: true, engine: store.db.engine }));
 
-  app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: { code: 'BAD_INPUT', message: 'request body larger than 64 KiB' } }, 413) }));
+  // 413 TOO_LARGE, as the workbench's other size refusals (431 headers: workbench.ts) and the other servers' body limits.
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => {
+        const { status, body } = errorResponse(new AskfirstError('TOO_LARGE', 'request body larger than 64 KiB'));
+        return c.json(body, status as 413);
+      },
+    }),
+  );
   app.use('/api/*', async (c, next) => {
     const h = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(h);

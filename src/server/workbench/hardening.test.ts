@@ -57,6 +57,14 @@ describe('a label with U+0000', () => {
     expect(findNul({ label: { transcript: [{ reply: 'x' }] } }, 'body')).toBeNull();
   });
 
+  it('a body over 64 KiB is a 413 TOO_LARGE, as every other size refusal of the workbench (it said BAD_INPUT)', async () => {
+    const a = await store.addAnnotator('big-tester');
+    const big = JSON.stringify({ submissionId: 'big-sub-0001', label: { accepted: [0], own: 'x'.repeat(64 * 1024) } });
+    const r = await app.request('/api/assignments/1/annotation', { method: 'POST', body: big, headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' } });
+    expect(r.status).toBe(413);
+    expect(await r.json()).toEqual({ error: { code: 'TOO_LARGE', message: 'request body larger than 64 KiB' } });
+  });
+
   it('an id beyond the database integer range is a 400 naming the parameter, not a 500', async () => {
     const a = await store.addAnnotator('big-id-tester');
     const call = (path: string, init: RequestInit = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' } });
