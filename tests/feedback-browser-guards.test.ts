@@ -17,7 +17,7 @@ import { AUTH_CACHE_MS } from '../src/server/workbench/app.js';
 import type { RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { CHROMIUM, requireDep } from './helpers/system-deps.js';
-import { buildUi, closeWorkbench, workbenchInBrowser } from './helpers/workbench-browser.js';
+import { buildUi, closeWorkbench, pressShortcut, workbenchInBrowser } from './helpers/workbench-browser.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 
@@ -365,14 +365,14 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     expect((await store.next(playProject, otherId))!.task.id).toBe((await store.assignment(first, annotatorId)).task.id);
     const before = (await labels()).length;
     const refused = step(first);
-    await page.keyboard.press('p');
+    await pressShortcut(page, 'p');
     expect((await refused).status()).toBe(404);
     const gone = page.locator('[data-testid=stale][data-why=taken][data-refused=true][data-refused-what=play]');
     await gone.waitFor({ timeout: 10_000 });
     expect(await gone.textContent()).toMatch(/^This task is no longer yours: it expired while you were away .* so the model stopped here — a label for this play could no longer be saved\./);
     expect(await page.getByRole('alert').count()).toBe(1);
     expect(await card(page).count()).toBe(0);
-    await page.keyboard.press('p'); // keys pressed meanwhile play and label nothing
+    await pressShortcut(page, 'p'); // keys pressed meanwhile (they reach the page) play and label nothing
     await page.keyboard.press('Enter');
     await page.waitForTimeout(300);
     expect(await quiet()).toBe(0);
@@ -392,7 +392,7 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     const label = { transcript: end.turns, outcome: end.outcome, rating: 5 };
     expect((await other(`/api/assignments/${second}/annotation`, { submissionId: 'play-other-tab-0001', label })).status).toBe(201);
     const refusedAgain = step(second);
-    await page.keyboard.press('p');
+    await pressShortcut(page, 'p');
     expect((await refusedAgain).status()).toBe(409);
     const labelled = page.locator('[data-testid=stale][data-why=labelled][data-refused=true][data-refused-what=play]');
     await labelled.waitFor({ timeout: 10_000 });
@@ -500,7 +500,7 @@ describe.skipIf(!!skip)('workbench in Chromium: a token revoked while a task is 
     const aid = await assignmentShown(page);
     await revoke('revoked-at-play', who.token);
     const refused = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/play`));
-    await page.keyboard.press('p');
+    await pressShortcut(page, 'p');
     expect((await refused).status()).toBe(401);
     const notice = page.locator('[data-testid=token-gone][data-refused-what=play]');
     await notice.waitFor({ timeout: 10_000 });

@@ -18,7 +18,7 @@ import type { RunningServer } from '../src/server/workbench/workbench.js';
 import { findUiDir } from '../src/server/workbench/static.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { CHROMIUM, requireDep } from './helpers/system-deps.js';
-import { closeWorkbench, workbenchInBrowser } from './helpers/workbench-browser.js';
+import { closeWorkbench, pressShortcut, workbenchInBrowser } from './helpers/workbench-browser.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 const SHOTS = process.env.ASKFIRST_SHOTS ?? resolve('.tmp', 'feedback-shots');
@@ -146,7 +146,7 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
       } else {
         await page.getByTestId('perform').waitFor();
         await page.screenshot({ path: join(SHOTS, `${step + 1}-play-asking.png`) });
-        if (useKeys) await page.keyboard.press('p');
+        if (useKeys) await pressShortcut(page, 'p');
         else await page.getByTestId('perform').click();
         await page.getByTestId('outcome').waitFor();
         expect(await page.getByTestId('outcome').textContent()).toMatch(/answered correctly/);

@@ -4,7 +4,7 @@
  * context; `close` ends them in reverse order, whatever part of the setup ran.
  */
 import { join } from 'node:path';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { FeedbackStore } from '../../src/feedback/store.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/workbench/workbench.js';
 import { packageRoot } from '../../src/server/workbench/static.js';
@@ -41,5 +41,49 @@ export async function closeWorkbench(w: Partial<WorkbenchInBrowser>): Promise<vo
   if (w.server) {
     await w.server.close();
     await w.server.store.close();
+  }
+}
+
+/**
+ * Presses a task's key shortcut (web/src/tasks.tsx `useKeys`, a keydown listener on the window) once the page is in the
+ * state the shortcut acts in, as far as the page shows it: the page has the focus, and the focus is not in a text field
+ * or a select (keys typed there are the field's, by design). The caller has waited for what the key acts on (the
+ * Perform button: the play step awaits an intervention). Then it checks that the keydown reached the window, so a
+ * press lost on its way (seen once in about five whole-file runs on a loaded machine, cause not found: the focus was
+ * on the task title) fails here saying so and where the focus was, rather than as a 30 s wait for what the key does.
+ * It never presses twice: a second press would hide a lost one.
+ */
+export async function pressShortcut(page: Page, key: string): Promise<void> {
+  // Page-side code as text (this project's tests are compiled without the DOM's types), run by page.evaluate: the
+  // workbench's CSP forbids eval, so page.waitForFunction's string form fails as soon as it has to wait.
+  const until = async (check: string, timeoutMs = 10_000) => {
+    for (const end = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 20))) {
+      if (await page.evaluate(check)) return true;
+      if (Date.now() > end) return false;
+    }
+  };
+  const state = () =>
+    page.evaluate(`(() => {
+      const t = document.activeElement;
+      return { hasFocus: document.hasFocus(), visibility: document.visibilityState, active: t ? t.tagName.toLowerCase() + (t.dataset.testid ? '[data-testid=' + t.dataset.testid + ']' : '') : 'none' };
+    })()`);
+  const ready = `(() => {
+    const t = document.activeElement;
+    const field = !!t && (['TEXTAREA', 'SELECT'].includes(t.tagName) || t.isContentEditable || (t.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit'].includes(t.type)));
+    return document.hasFocus() && !field;
+  })()`;
+  if (!(await until(ready))) throw new Error(`pressShortcut('${key}'): the page never reached a state where the shortcut acts: ${JSON.stringify(await state())}`);
+  await page.evaluate(`(() => {
+    window.__shortcutSeen = null;
+    const seen = (e) => {
+      if (e.key !== ${JSON.stringify(key)}) return;
+      window.__shortcutSeen = e.target && e.target.tagName ? e.target.tagName.toLowerCase() : 'window';
+      window.removeEventListener('keydown', seen, true);
+    };
+    window.addEventListener('keydown', seen, true);
+  })()`);
+  await page.keyboard.press(key);
+  if (!(await until('window.__shortcutSeen != null'))) {
+    throw new Error(`pressShortcut('${key}'): the keydown never reached the page's window (lost before the shortcut's handler): ${JSON.stringify(await state())}`);
   }
 }
