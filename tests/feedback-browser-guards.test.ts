@@ -38,6 +38,7 @@ let tokenImageProject: number;
 let tokenNextProject: number;
 let tokenSwitchProject: number;
 let tokenLoadProject: number;
+let doublePlayProject: number;
 let otherId: number;
 /** How far the server's login-cache clock is ahead of the real one (`revoke` moves it past AUTH_CACHE_MS). */
 let skew = 0;
@@ -61,6 +62,7 @@ beforeAll(async () => {
   tokenNextProject = (await createDemoProject(store, 'token-next', join(dir, 'images-tn'), 2, 1, { types: ['rationale'] })).project.id;
   tokenSwitchProject = (await createDemoProject(store, 'token-switch', join(dir, 'images-ts'), 1, 1, { types: ['rationale'] })).project.id;
   tokenLoadProject = (await createDemoProject(store, 'token-load', join(dir, 'images-tx'), 2, 1, { types: ['rationale'] })).project.id;
+  doublePlayProject = (await createDemoProject(store, 'double-play', join(dir, 'images-dp'), 1, 1, { types: ['play'] })).project.id;
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -170,6 +172,40 @@ describe.skipIf(!!skip)('workbench in Chromium: a doubled press', () => {
       await page.waitForTimeout(700);
       expect((await labels()).slice(before)).toEqual([{ assignment: shown, label: { accepted: [0] } }]);
     }
+    await page.close();
+  });
+});
+
+describe.skipIf(!!skip)('workbench in Chromium: answers arriving late', () => {
+  it('P and Space pressed again before a play step is answered ask for that one step, not two; Perform is disabled meanwhile', async () => {
+    const page = await signIn(doublePlayProject);
+    await page.getByTestId('task-play').waitFor();
+    await page.getByTestId('perform').waitFor();
+    const aid = await assignmentShown(page);
+    const steps: number[] = [];
+    page.on('request', (r) => void (r.url().endsWith(`/api/assignments/${aid}/play`) && steps.push(JSON.parse(r.postData() ?? '{}').performed as number)));
+    // The step's answer is held back until the extra presses are made.
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(`**/api/assignments/${aid}/play`, async (r) => {
+      await held;
+      await r.continue();
+    });
+    await pressShortcut(page, 'p');
+    await expect.poll(() => steps).toEqual([1]);
+    expect(await page.getByTestId('perform').getAttribute('aria-disabled')).toBe('true');
+    await pressShortcut(page, 'p');
+    await pressShortcut(page, ' ');
+    await page.getByTestId('perform').dispatchEvent('click');
+    release();
+    await page.getByTestId('outcome').waitFor();
+    expect(steps).toEqual([1]); // one step asked for; none discarded, none skipped
+    // The episode shown is the one the server plays with one intervention: its label is taken.
+    await page.locator('div.task[data-ready=true]').waitFor();
+    await page.getByTestId('rate-4').click();
+    await page.getByTestId('submit').click();
+    await page.getByTestId('all-done').waitFor();
+    expect((await labels()).filter((l) => l.assignment === aid)).toMatchObject([{ assignment: aid, label: { rating: 4 } }]);
     await page.close();
   });
 });

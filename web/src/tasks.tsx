@@ -402,10 +402,17 @@ function PlayTask({
   const [rating, setRating] = useState<number | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0); // "Try again" after a failed step asks for the same step once more
+  // The performed count `state` answers: while it lags `performed`, a step is on its way (or failed: "Try again").
+  const [answered, setAnswered] = useState<number | null>(null);
+  const stepping = answered !== performed;
   useEffect(() => {
     let live = true; // an answer for a task no longer on screen says nothing about the one that is
     api.play(a.id, performed).then(
-      (s) => live && setState(s),
+      (s) => {
+        if (!live) return;
+        setState(s);
+        setAnswered(performed);
+      },
       (e: unknown) => {
         if (!live) return;
         // A step refused as a label would be (its task went to others: 404; labelled already: 409):
@@ -425,7 +432,9 @@ function PlayTask({
     setErr(null);
     setAttempt((n) => n + 1);
   };
-  const perform = () => state?.awaiting && setPerformed((p) => p + 1);
+  // One step per press: a press while a step is on its way (the screen still shows the previous one's
+  // intervention) is ignored — it would ask for a step further, and the answer to this one be discarded.
+  const perform = () => !stepping && state?.awaiting && setPerformed(performed + 1);
   const send = () =>
     state?.done && rating !== null && onSubmit({ transcript: state.turns, outcome: state.outcome ?? 'unknown', rating });
   const keys: Keys = { p: perform, ' ': perform, enter: send };
@@ -464,7 +473,8 @@ function PlayTask({
             ))}
           </ol>
           {state.awaiting && (
-            <button className="primary" onClick={perform} ref={performRef} data-testid="perform">
+            // aria-disabled, not disabled: the button keeps the focus while the step is on its way.
+            <button className="primary" onClick={perform} ref={performRef} aria-disabled={stepping || undefined} data-testid="perform">
               Perform: {state.awaiting} <Kbd k="P" />
             </button>
           )}
