@@ -39,6 +39,8 @@ let tokenNextProject: number;
 let tokenSwitchProject: number;
 let tokenLoadProject: number;
 let doublePlayProject: number;
+let switchProjectA: number;
+let switchProjectB: number;
 let otherId: number;
 /** How far the server's login-cache clock is ahead of the real one (`revoke` moves it past AUTH_CACHE_MS). */
 let skew = 0;
@@ -63,6 +65,9 @@ beforeAll(async () => {
   tokenSwitchProject = (await createDemoProject(store, 'token-switch', join(dir, 'images-ts'), 1, 1, { types: ['rationale'] })).project.id;
   tokenLoadProject = (await createDemoProject(store, 'token-load', join(dir, 'images-tx'), 2, 1, { types: ['rationale'] })).project.id;
   doublePlayProject = (await createDemoProject(store, 'double-play', join(dir, 'images-dp'), 1, 1, { types: ['play'] })).project.id;
+  // Two projects told apart by their task counts (the progress bar says "/ 2 tasks" or "/ 3 tasks").
+  switchProjectA = (await createDemoProject(store, 'switch-a', join(dir, 'images-sa'), 2, 1, { types: ['rationale'] })).project.id;
+  switchProjectB = (await createDemoProject(store, 'switch-b', join(dir, 'images-sb'), 3, 1, { types: ['rationale'] })).project.id;
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -206,6 +211,35 @@ describe.skipIf(!!skip)('workbench in Chromium: answers arriving late', () => {
     await page.getByTestId('submit').click();
     await page.getByTestId('all-done').waitFor();
     expect((await labels()).filter((l) => l.assignment === aid)).toMatchObject([{ assignment: aid, label: { rating: 4 } }]);
+    await page.close();
+  });
+
+  it("switching projects quickly shows the last chosen project's task, never an earlier one's answering late", async () => {
+    const page = await signIn();
+    await card(page).waitFor();
+    // Project A's next task is answered only after project B's is on screen.
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => (release = r));
+    const nextOf = (p: number) => (u: string) => u.endsWith(`/api/projects/${p}/next`);
+    await page.route(`**/api/projects/${switchProjectA}/next`, async (r) => {
+      await held;
+      await r.continue();
+    });
+    const askedA = page.waitForRequest((r) => nextOf(switchProjectA)(r.url()));
+    await page.getByLabel('Project').selectOption(String(switchProjectA));
+    await askedA;
+    const loadedB = page.waitForResponse((r) => nextOf(switchProjectB)(r.url()));
+    await page.getByLabel('Project').selectOption(String(switchProjectB));
+    const b = ((await (await loadedB).json()) as NextResponse).assignment!;
+    await page.locator(`div.task[data-assignment="${b.id}"]`).waitFor();
+    const answeredA = page.waitForEvent('requestfinished', (r) => nextOf(switchProjectA)(r.url()));
+    release();
+    const a = ((await (await (await answeredA).response())!.json()) as NextResponse).assignment!;
+    expect(a.id).not.toBe(b.id);
+    await page.waitForTimeout(300); // A's answer is in the page by now: nothing shows when it is ignored, so no event to wait for
+    expect(await assignmentShown(page)).toBe(b.id);
+    expect(await page.getByTestId('progress').textContent()).toMatch(/\/ 3 tasks complete/);
+    expect(await page.getByLabel('Project').inputValue()).toBe(String(switchProjectB));
     await page.close();
   });
 });

@@ -4,7 +4,7 @@
  * double-counts). All model text is rendered as React text nodes — never as HTML.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, isTokenRefused, tokenStore, whyFailed, type AssignmentInfo, type Label, type Me, type ProjectInfo, type Progress } from './api.js';
+import { api, ApiError, isTokenRefused, tokenStore, whyFailed, type AssignmentInfo, type Label, type Me, type NextResponse, type ProjectInfo, type Progress } from './api.js';
 import { TaskView, useFocusIfLost, type Refused } from './tasks.js';
 
 /** What the sign-in form says when the server refuses a token (401): it may be mistyped, or revoked or replaced by the project owner. */
@@ -207,9 +207,21 @@ export function App() {
   }, [me]); // pid is read once to pick the first project
 
   const [ttlSeconds, setTtlSeconds] = useState(3600);
+  // Only the latest load's answer is shown: switched quickly from project A to B, A's answer (or
+  // failure) arriving after B's would put A's task under B's name.
+  const loads = useRef(0);
   const loadNext = useCallback(async (projectId: number) => {
+    const mine = ++loads.current;
     setError(null);
-    const [{ assignment: a, ttlSeconds: ttl }, p] = await Promise.all([api.next(projectId), api.progress(projectId)]);
+    let answers: [NextResponse, Progress];
+    try {
+      answers = await Promise.all([api.next(projectId), api.progress(projectId)]);
+    } catch (e) {
+      if (mine !== loads.current) return;
+      throw e;
+    }
+    if (mine !== loads.current) return;
+    const [{ assignment: a, ttlSeconds: ttl }, p] = answers;
     setStale(null);
     setAssignment(a);
     setTtlSeconds(ttl);
