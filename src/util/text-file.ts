@@ -25,8 +25,9 @@ export function readTextFileSync(path: string): string {
 
 /**
  * The lines of a text file, streamed (a file larger than memory is never held whole): LF and CRLF
- * both end a line and neither is part of it; the first line's byte-order mark is dropped; a last
- * line without a newline is a line.
+ * both end a line and neither is part of it — and so does a lone CR (Node's readline ends a line
+ * there; readSplitLines does not); the first line's byte-order mark is dropped; a last line without
+ * a newline is a line.
  */
 export async function* readTextLines(path: string): AsyncGenerator<string> {
   const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
