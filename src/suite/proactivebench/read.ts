@@ -116,21 +116,16 @@ export async function loadProactiveBench(
 
   const episodes: SuiteEpisode[] = [];
   const origin = new Map<string, { file: string; line: number }>();
-  // each file a line at a time (readSplitLines: the lines a whole-file split gives, a BOM dropped; a CRLF line's \r is
-  // JSON whitespace), so only the episodes are held, not the files' text; the bar's total is counted first when shown
+  // each file a line at a time (readEntries), so only the episodes are held, not the files' text; the bar's total is
+  // counted first when shown
   let total = 0;
   if (opts.progress) for (const { file } of files) total += await countSplitLines(file);
   const bar = progress('reading ProactiveBench', total, { enabled: opts.progress ?? false, unit: 'lines' });
   try {
-    for (const { dataset, file } of files) {
-      const keep = filterIds(dataset)!;
-      let line = 0;
-      for await (const text of readSplitLines(file)) {
-        bar.tick();
-        const got = readEntryLine(text, { dataset, file, line: ++line, keep, filter, native: opts.native, skip, origin });
-        if (got && 'skipped' in got) skipped.push(got.skipped);
-        else if (got) episodes.push(got.episode);
-      }
+    for await (const got of readEntries(files, { filter, native: opts.native, skip, origin })) {
+      bar.tick();
+      if (got && 'skipped' in got) skipped.push(got.skipped);
+      else if (got) episodes.push(got.episode);
     }
   } catch (e) {
     bar.fail();
@@ -160,7 +155,7 @@ export async function loadProactiveBench(
  */
 function readEntryLine(
   text: string,
-  c: { dataset: PBDataset; file: string; line: number; keep: ReadonlySet<number>; filter: boolean | 'auto'; native?: boolean; skip: boolean; origin: Map<string, { file: string; line: number }> },
+  c: EntryContext & { dataset: PBDataset; file: string; line: number; keep: ReadonlySet<number> },
 ): { episode: SuiteEpisode } | { skipped: SkippedEntry } | null {
   const { dataset, file, line } = c;
   if (!text.trim()) return null;
@@ -201,17 +196,23 @@ function readEntryLine(
  * are not checked here: pass the episodes through `withImages` (what loadProactiveBench's eager check keeps).
  */
 export async function* proactiveBenchEpisodes(dir: string, opts: Pick<ReadProactiveBenchOptions, 'filter' | 'native'> = {}): AsyncGenerator<SuiteEpisode> {
-  const origin = new Map<string, { file: string; line: number }>();
   const files = await listProactiveBenchFiles(dir);
   if (files.length === 0) throw new NotFoundError(`no *${PB_SUFFIX} files in ${dir} (is it ProactiveBench's test/ folder?)`);
+  // the entries loadProactiveBench reads (readEntries), so each has the same line number and text there and here
+  for await (const got of readEntries(files, { filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin: new Map() })) {
+    if (got && 'episode' in got) yield got.episode;
+  }
+}
+
+type EntryContext = { filter: boolean | 'auto'; native?: boolean; skip: boolean; origin: Map<string, { file: string; line: number }> };
+
+/** Every line of `files`, in order, as readEntryLine reads it (one result per line, null included, so a bar can count lines). */
+async function* readEntries(files: readonly { dataset: PBDataset; file: string }[], c: EntryContext): AsyncGenerator<ReturnType<typeof readEntryLine>> {
   for (const { dataset, file } of files) {
     const keep = filterIds(dataset)!;
     let line = 0;
-    // the lines loadProactiveBench reads (readSplitLines), so each entry has the same line number and text there and here
-    for await (const text of readSplitLines(file)) {
-      const got = readEntryLine(text, { dataset, file, line: ++line, keep, filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin });
-      if (got && 'episode' in got) yield got.episode;
-    }
+    // readSplitLines: the lines a whole-file split gives, a BOM dropped; a CRLF line's \r is JSON whitespace
+    for await (const text of readSplitLines(file)) yield readEntryLine(text, { ...c, dataset, file, line: ++line, keep });
   }
 }
 
