@@ -21,7 +21,7 @@ import { readJsonFlagFile } from '../util/fsx.js';
 import { generationOptions, httpOptions, refuseUnreadHttpFlags, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { join } from 'node:path';
 import { dataFingerprint } from '../suite/fingerprint.js';
-import { noteLine, progress } from '../util/progress.js';
+import { noteLine, progress, withBar } from '../util/progress.js';
 import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';
 import { writeEvalReport } from './report.js';
@@ -103,14 +103,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
     const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: showProgress });
     if (showProgress) process.stderr.write(`eval: ${data.episodes.length} episode${data.episodes.length === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
     const fbar = progress('fingerprinting', data.episodes.length, { enabled: showProgress, unit: 'episodes' });
-    try {
-      const fingerprint = dataFingerprint(data.episodes, data.dir, () => fbar.tick());
-      fbar.stop();
-      return { data, fingerprint };
-    } catch (e) {
-      fbar.fail(); // not "N/M episodes in Xs" as if done
-      throw e;
-    }
+    return { data, fingerprint: await withBar(fbar, () => dataFingerprint(data.episodes, data.dir, () => fbar.tick())) };
   });
   const outs = policyOutDirs(cfg.policy, cfg.out);
   const results: Record<string, unknown>[] = [];

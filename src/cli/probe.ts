@@ -17,7 +17,7 @@ import { configFromOptions } from './options.js';
 import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
 import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, statsLine } from './eval-http.js';
 import { ConfigError } from '../util/errors.js';
-import { noteLine, progress } from '../util/progress.js';
+import { noteLine, progress, withBar } from '../util/progress.js';
 
 /** The generation settings for an openai: policy (--temperature, --max-tokens …), as the HTTP policy's config keys; none for other policies. */
 function probeGeneration(cfg: z.output<typeof CommonSchema>): Record<string, unknown> {
@@ -52,16 +52,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
   refuseUnreadHttpFlags(raw, [cfg.policy], cfg.judge !== undefined); // raw: as given, before the schema's defaults
   // drawing the scenes grows with --scenes and --unseen-scenes (0.9 s for the default 160, 4.5 s for 2,000 here): a bar, as for injection's items
   const bar = progress('generating items', presenceScenes(cfg), { enabled: cfg.progress && !cfg.json, unit: 'scenes' });
-  const episodes = await nothingSavedYet('askfirst probe hallucination', async () => {
-    try {
-      const items = hallucinationItems(cfg, () => bar.tick());
-      bar.stop();
-      return items;
-    } catch (e) {
-      bar.fail();
-      throw e;
-    }
-  });
+  const episodes = await nothingSavedYet('askfirst probe hallucination', () => withBar(bar, () => hallucinationItems(cfg, () => bar.tick())));
   return withPolicy(cfg.policy, episodes, cfg, cfg.seed, async (policy, signal) => {
     if (policy instanceof BuiltinPolicy && !policy.presence) {
       const dir = cfg.policy.replace(/^builtin:/, '');
@@ -88,16 +79,7 @@ export async function runProbeInjection(raw: Record<string, unknown>, print: (s:
   refuseUnreadHttpFlags(raw, [cfg.policy], false);
   // generating the episodes and drawing the injected text into each takes seconds (7.5 s for the default 84): a bar
   const bar = progress('generating items', 2 * cfg.episodes * cfg.kinds.length, { enabled: cfg.progress && !cfg.json, unit: 'episodes' });
-  const items = await nothingSavedYet('askfirst probe injection', async () => {
-    try {
-      const r = await injectionItems(cfg, () => bar.tick());
-      bar.stop();
-      return r;
-    } catch (e) {
-      bar.fail();
-      throw e;
-    }
-  });
+  const items = await nothingSavedYet('askfirst probe injection', () => withBar(bar, () => injectionItems(cfg, () => bar.tick())));
   return withPolicy(cfg.policy, [...items.clean, ...items.attacked], cfg, cfg.seed, async (policy, signal) => {
     const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };
     const res = await runInjection({ items, policy, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });

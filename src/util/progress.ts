@@ -119,3 +119,19 @@ export function progress(label: string, total: number, opts: { enabled?: boolean
 export function noteLine(line: string, stream: ProgressOutput = process.stderr): void {
   stream.write(`${stream.isTTY ? '\r\x1b[K' : ''}${line}\n`);
 }
+
+/**
+ * `fn`'s result with `bar` ended by it: stopped once `fn` returns, failed if it throws — so a phase undone by its
+ * error (a refused line, a rolled-back transaction) says where it failed instead of ending at N/M as if done.
+ */
+export async function withBar<T>(bar: Progress, fn: () => T | Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await fn();
+  } catch (e) {
+    bar.fail();
+    throw e;
+  }
+  bar.stop();
+  return result;
+}

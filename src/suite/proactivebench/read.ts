@@ -27,7 +27,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
 import { DataError, InputError, NotFoundError } from '../../util/errors.js';
-import { progress } from '../../util/progress.js';
+import { progress, withBar } from '../../util/progress.js';
 import { countSplitLines, readSplitLines } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
 import { checkEntry, DATASET_INFO, isPBDataset, PB_DATASETS, type PBDataset } from './datasets.js';
@@ -121,17 +121,13 @@ export async function loadProactiveBench(
   let total = 0;
   if (opts.progress) for (const { file } of files) total += await countSplitLines(file);
   const bar = progress('reading ProactiveBench', total, { enabled: opts.progress ?? false, unit: 'lines' });
-  try {
+  await withBar(bar, async () => {
     for await (const got of readEntries(files, { filter, native: opts.native, skip, origin })) {
       bar.tick();
       if (got && 'skipped' in got) skipped.push(got.skipped);
       else if (got) episodes.push(got.episode);
     }
-  } catch (e) {
-    bar.fail();
-    throw e;
-  }
-  bar.stop();
+  });
   if ((opts.checkImages ?? 'eager') === 'eager') {
     const missing = await missingImages(dir, episodes, opts.progress ?? false);
     if (missing.length) {
