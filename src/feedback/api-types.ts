@@ -15,6 +15,7 @@
  *   POST /api/assignments/:aid/annotation   SubmitRequest → SubmitResponse (201 new, 200 replayed)
  *   POST /api/assignments/:aid/play         PlayRequest → PlayState
  *   POST /api/assignments/:aid/heartbeat    → HeartbeatResponse (the annotator is at work on it)
+ *   POST /api/assignments/:aid/leave        → LeaveResponse (the annotator left it: page closed, signed out)
  *   GET  /api/annotations?project=P       → MyAnnotation[]
  *   GET  /api/annotations/:id             → Annotation
  *   PUT  /api/annotations/:id               UpdateRequest → Annotation
@@ -196,20 +197,31 @@ export interface SubmitResponse {
 export interface HeartbeatResponse {
   /**
    * Whether a label for the assignment would be stored now (false: it expired and every slot of its task went to
-   * others). True reserves the slot unless the annotator has since taken another task of the project (another tab):
+   * others). True reserves the slot unless the annotator has since taken another task (another tab, another project):
    * then the assignment stays released, and a label sent later is stored only if a slot is still free (store.ts `keep`).
    */
   held: boolean;
   /**
-   * The assignment expired and the annotator has since taken another task of the project (in another tab, or
-   * this page reloaded), so it stays released: `held` is true (its task has a free slot), but nothing keeps that
-   * slot for it. The page is stale: it says so and offers to load the current task (GET …/next resumes it).
+   * The assignment was released (it expired, or the annotator asked for work in another project) and the annotator
+   * has since taken another task (in another tab, this page reloaded, another project), so it stays released: `held`
+   * is true (its task has a free slot), but nothing keeps that slot for it. The page is stale: it says so and offers
+   * to load the current task (GET …/next resumes it).
    */
   elsewhere: boolean;
   /** Whether it is labelled already (in another tab, say: the page is stale). */
   labelled: boolean;
   /** The server's time limit without activity, in seconds. */
   ttlSeconds: number;
+}
+
+/**
+ * The answer to POST /api/assignments/:aid/leave, which the page sends when it is closed or its annotator signs out
+ * (unless another tab of theirs shows the same task): the task's slot goes back to the queue at once (store.ts
+ * `leave`). A label sent for it later is still stored while its task has a free slot.
+ */
+export interface LeaveResponse {
+  /** False when there was nothing to give back: it was labelled or released already. */
+  released: boolean;
 }
 
 export interface UpdateRequest {

@@ -379,6 +379,66 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect(await store.keep(first.id, a.id)).toBe('held');
   });
 
+  it('asking for work in another project gives back the task held in the first at once; a label for it is still stored while it has room, and asking there again gives it back', async () => {
+    const p1 = (await createDemoProject(store, 'leave-1', join(dir, 'leave-1'), 1, 1, { types: ['ask'] })).project;
+    const p2 = (await createDemoProject(store, 'leave-2', join(dir, 'leave-2'), 2, 1, { types: ['ask'] })).project;
+    const a = await store.addAnnotator('leave-a');
+    const b = await store.addAnnotator('leave-b');
+    const held = (await store.next(p1.id, a.id))!;
+    expect(await store.next(p1.id, b.id)).toBeNull(); // a holds the only place
+    const there = (await store.next(p2.id, a.id))!; // a switches to the second project
+    expect(await counts(held.task.id)).toMatchObject({ assigned: 0, done: 0 }); // given back at once, not after the time limit
+    expect(await openOf(a.id)).toBe(1);
+    // the page a left on the first project is told they moved on, and does not take it back beside the second's
+    expect(await store.keep(held.id, a.id)).toBe('elsewhere');
+    expect(await openOf(a.id)).toBe(1);
+    // a label sent from that page is stored while the task has room (as after expiry)
+    await store.submit(a.id, held.id, 'leave-sub-a1', { verdict: 'ask', option: 0 });
+    expect(await counts(held.task.id)).toEqual({ assigned: 1, done: 1, n: 1 });
+    expect(await store.next(p1.id, b.id)).toBeNull(); // labelled: complete
+    // a project that has nothing for them releases too: asking there says they left
+    expect(await store.keep(there.id, a.id)).toBe('held');
+    expect(await store.next(p1.id, a.id)).toBeNull();
+    expect(await counts(there.task.id)).toMatchObject({ assigned: 0, done: 0 });
+    // back in the second project: the same assignment while its task has room
+    expect((await store.next(p2.id, a.id))!.id).toBe(there.id);
+    expect(await counts(there.task.id)).toMatchObject({ assigned: 1, done: 0 });
+    // and once another annotator took its place meanwhile, a label for it is refused, nothing stored
+    await store.next(p1.id, a.id);
+    const bs = (await store.next(p2.id, b.id))!;
+    expect(bs.task.id).toBe(there.task.id);
+    await expect(store.submit(a.id, there.id, 'leave-sub-a2', { verdict: 'ask', option: 0 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await counts(there.task.id)).toEqual({ assigned: 1, done: 0, n: 0 });
+  });
+
+  it('leaving an assignment (the page closed, signed out) gives its place back at once; a repeat, a labelled one and anyone else\'s change nothing', async () => {
+    const { project } = await createDemoProject(store, 'leave-page', join(dir, 'leave-page'), 1, 1, { types: ['ask'] });
+    const a = await store.addAnnotator('leave-page-a');
+    const b = await store.addAnnotator('leave-page-b');
+    const held = (await store.next(project.id, a.id))!;
+    await expect(store.leave(held.id, b.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await store.next(project.id, b.id)).toBeNull();
+    expect(await store.leave(held.id, a.id)).toBe(true);
+    expect(await counts(held.task.id)).toMatchObject({ assigned: 0, done: 0 });
+    expect(await store.leave(held.id, a.id)).toBe(false); // released already: nothing more given back
+    expect(await counts(held.task.id)).toMatchObject({ assigned: 0, done: 0 });
+    // a reload after leaving (the page told the server it closed) resumes the same assignment while there is room
+    expect((await store.next(project.id, a.id))!.id).toBe(held.id);
+    expect(await store.leave(held.id, a.id)).toBe(true);
+    const bs = (await store.next(project.id, b.id))!; // another annotator takes it at once
+    expect(bs.task.id).toBe(held.task.id);
+    await store.submit(b.id, bs.id, 'leave-page-b1', { verdict: 'ask', option: 0 });
+    expect(await store.leave(bs.id, b.id)).toBe(false); // labelled: never given back
+    expect(await counts(held.task.id)).toEqual({ assigned: 1, done: 1, n: 1 });
+    // a replaced token leaves nothing (its tab is refused, as its heartbeat is)
+    const c = await store.addAnnotator('leave-page-c');
+    const { project: p2 } = await createDemoProject(store, 'leave-page-2', join(dir, 'leave-page-2'), 1, 1, { types: ['ask'] });
+    const cs = (await store.next(p2.id, c.id))!;
+    await store.newToken('leave-page-c');
+    await expect(store.leave(cs.id, c.id, hashToken(c.token))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await counts(cs.task.id)).toMatchObject({ assigned: 1 });
+  });
+
   it('another annotator can neither read nor change a label', async () => {
     const { project } = await createDemoProject(store, 'privacy', join(dir, 'privacy'), 1, 2, { types: ['ask'] });
     const a = await store.addAnnotator('priv-a');

@@ -24,6 +24,13 @@
  * taken every slot meanwhile; the task never holds more labels than it needs, nor two for one
  * assignment. The annotator's next `next()` gives them the released assignment back (same id)
  * while its task has a free slot.
+ *
+ * Leaving: an annotator who leaves a task gives its slot back at once, not when its time limit
+ * runs out — asking for work in another project releases their open assignments in every other
+ * one (in the claim's own statement, `claimOnce`), the page tells the server when it is closed or
+ * its annotator signs out (`leave`), and revoking them releases all of theirs (`revokeAnnotator`).
+ * A released assignment stays theirs as after expiry: a label sent for it later is stored while
+ * its task has a free slot.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -439,12 +446,21 @@ export class FeedbackStore {
    * it. The schema's one-open-assignment index stops a second one regardless (the loser is a
    * CONFLICT, retried by `next`); the lock makes untyped requests, which could otherwise take
    * tasks of two types, agree too. PGlite has one connection: statements already run one at a time.
+   * The same statement first releases the annotator's open assignments in every other project
+   * (they left it), so requests from two tabs in two projects, run one after the other, leave
+   * them holding one task, the later request's.
    */
   private async claimOnce(annotatorId: number, q: QueueQuery): Promise<number | null> {
     const typeSql = q.type('t');
     // A revoked annotator (a request inside the workbench's login cache bound) takes and resumes nothing: each way to an
     // assignment (open, back, pick) is closed while `revoked` holds a row.
     const sql = `WITH revoked AS (SELECT 1 FROM annotators r WHERE r.id = $2 AND r.revoked_at IS NOT NULL),
+         -- Asking for work in this project says the annotator left every other one: their open assignments
+         -- there go back to the queue now, not when their time limit runs out (the annotator leaving a project, in the header).
+         gone AS (
+           UPDATE assignments SET released_at = now()
+           WHERE annotator_id = $2 AND project_id <> $1 AND released_at IS NULL AND NOT labelled RETURNING task_id),
+         freed AS (UPDATE tasks SET assigned = tasks.assigned - 1 FROM gone WHERE tasks.id = gone.task_id RETURNING tasks.id),
          open AS (
            SELECT a.id FROM assignments a
            WHERE a.project_id = $1 AND a.annotator_id = $2 ${q.type('a')} AND a.released_at IS NULL AND NOT a.labelled
@@ -557,15 +573,16 @@ export class FeedbackStore {
   /**
    * The annotator is at work on an assignment (a heartbeat from the page, a play step): its time
    * limit starts again. A released one is taken back when its task has a free slot — unless the
-   * annotator has since taken another task in the project, of any type (in another tab, or this
-   * one reloaded): that one is what `next` without a type (the workbench page's) shows them. The
+   * annotator has since taken another task, of any type, in this project (in another tab, or this
+   * one reloaded: that one is what `next` without a type, the workbench page's, shows them) or in
+   * another (asking for work there released this one: they left this project). The
    * schema allows one open assignment per type (migrations.ts: `next` can ask for a type), but an
    * untyped claim never takes a second, and neither does this: taking this one back beside theirs
    * would hold two places for one annotator, and a reload would show the older of the two, not the
    * one they moved on to. So this one stays released and a label for it is stored if a slot is free
    * when it comes (a client asking by type gets it back from `next` for its type). Returns
    * 'held' (theirs: a label will be stored), 'elsewhere' (released, and they have since taken
-   * another task of the project: a label sent now is stored, as its task has a free slot, but
+   * another task, here or in another project: a label sent now is stored, as its task has a free slot, but
    * that slot is not kept for it), 'labelled' (already labelled), or 'taken' (it was released and
    * every slot of its task is held by others: a label for it would not be stored). NOT_FOUND for
    * anyone else's; UNAUTHORIZED for an annotator revoked meanwhile, or a `tokenHash` (the workbench's
@@ -582,7 +599,7 @@ export class FeedbackStore {
       // releases nothing) is seen here when the swap committed first; one committing later is ordered
       // after this step, which only renews the assignment's time (a label after it is refused by `submit`).
       const rows = await tx.query(
-        `SELECT a.task_id, a.project_id, a.released_at IS NOT NULL AS released, a.labelled, ${tokenGoneSql('$3')}
+        `SELECT a.task_id, a.released_at IS NOT NULL AS released, a.labelled, ${tokenGoneSql('$3')}
          FROM assignments a JOIN annotators p ON p.id = a.annotator_id WHERE a.id = $1 AND a.annotator_id = $2 FOR UPDATE OF a`,
         [assignmentId, annotatorId, tokenHash],
       );
@@ -598,10 +615,7 @@ export class FeedbackStore {
       // revoked annotator takes nothing back (their assignments were released when revoked).
       const { gone } = await lockAnnotator(tx, annotatorId, tokenHash);
       if (gone) throw revokedError(goneWhat, gone);
-      const other = await tx.query(
-        'SELECT 1 FROM assignments b WHERE b.annotator_id = $1 AND b.project_id = $2 AND b.released_at IS NULL AND NOT b.labelled LIMIT 1',
-        [annotatorId, r.project_id],
-      );
+      const other = await tx.query('SELECT 1 FROM assignments b WHERE b.annotator_id = $1 AND b.released_at IS NULL AND NOT b.labelled LIMIT 1', [annotatorId]);
       if (other.length) {
         const free = await tx.query('SELECT 1 FROM tasks WHERE id = $1 AND assigned < needed', [r.task_id]);
         return free.length ? 'elsewhere' : 'taken';
@@ -609,6 +623,29 @@ export class FeedbackStore {
       if (!(await this.takeSlot(tx, r.task_id as number))) return 'taken';
       await tx.query('UPDATE assignments SET released_at = NULL, seen_at = now() WHERE id = $1', [assignmentId]);
       return 'held';
+    });
+  }
+
+  /**
+   * The annotator left an assignment (closed the page that showed it, signed out): its slot goes
+   * back to the queue now, in one transaction, as expiry would give it back later (`releaseIn`,
+   * waiting for a label or heartbeat that holds it locked, then deciding on the labels committed).
+   * Returns whether it was released: false when it was labelled or released already (a repeat is
+   * harmless). The assignment stays theirs: a label they send for it later is stored while its task
+   * has a free slot, and their next `next()` in its project gives it back. NOT_FOUND for anyone
+   * else's; UNAUTHORIZED for an annotator revoked meanwhile (theirs were released then) or a
+   * `tokenHash` replaced meanwhile, as `keep`.
+   */
+  async leave(assignmentId: number, annotatorId: number, tokenHash: string | null = null): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query(`SELECT ${tokenGoneSql('$3')} FROM assignments a JOIN annotators p ON p.id = a.annotator_id WHERE a.id = $1 AND a.annotator_id = $2`, [
+        assignmentId,
+        annotatorId,
+        tokenHash,
+      ]);
+      if (!rows.length) throw new NotFoundError(`no assignment ${assignmentId} for you`);
+      if (rows[0].gone) throw revokedError('nothing of yours was changed', rows[0].gone as TokenGone);
+      return (await this.releaseIn(tx, 'a.id = $1', [assignmentId], true)) > 0;
     });
   }
 

@@ -46,7 +46,7 @@ describe('workbench API security', () => {
     const routes: [string, string][] = [
       ['GET', '/api/me'], ['GET', '/api/projects'], ['GET', `/api/projects/${project.id}/progress`], ['GET', `/api/projects/${project.id}/next`],
       ['GET', '/api/assignments/1'], ['GET', '/api/assignments/1/image'], ['POST', '/api/assignments/1/annotation'], ['POST', '/api/assignments/1/play'],
-      ['POST', '/api/assignments/1/heartbeat'], ['GET', `/api/annotations?project=${project.id}`], ['GET', '/api/annotations/1'], ['PUT', '/api/annotations/1'],
+      ['POST', '/api/assignments/1/heartbeat'], ['POST', '/api/assignments/1/leave'], ['GET', `/api/annotations?project=${project.id}`], ['GET', '/api/annotations/1'], ['PUT', '/api/annotations/1'],
     ];
     const headers: Record<string, string>[] = [
       {},
@@ -425,5 +425,19 @@ describe('workbench API security', () => {
     const late = await req(`/api/assignments/${aid}/annotation`, erin.token, 'POST', { submissionId: 'erin-late-0001', label: { lessHallucination: 0, moreHelpful: 1 } });
     expect(late.status).toBe(201);
     expect(await (await beat(erin.token)).json()).toEqual({ held: true, elsewhere: false, labelled: true, ttlSeconds: 120 });
+  });
+  it('leave: the place goes back to the queue at once (another annotator gets the task), answered { released }; not for anyone else\'s', async () => {
+    const p = await store.createProject('leave', project.imageDir, 1);
+    await store.addItems(p.id, [{ externalId: 'l0', image: 'x.png', question: 'q', tasks: [{ type: 'preference', payload: { replies: ['a', 'b'] } }] }]);
+    const [gina, hal] = await Promise.all(['leaver-gina', 'leaver-hal'].map((x) => store.addAnnotator(x)));
+    const next = async (token: string) => ((await (await call(`/api/projects/${p.id}/next`, token)).json()) as { assignment: { id: number } | null }).assignment;
+    const aid = (await next(gina.token))!.id;
+    expect(await next(hal.token)).toBeNull();
+    expect((await call(`/api/assignments/${aid}/leave`, hal.token, { method: 'POST' })).status).toBe(404);
+    const left = await call(`/api/assignments/${aid}/leave`, gina.token, { method: 'POST' });
+    expect(left.status).toBe(200);
+    expect(await left.json()).toEqual({ released: true });
+    expect(await (await call(`/api/assignments/${aid}/leave`, gina.token, { method: 'POST' })).json()).toEqual({ released: false });
+    expect(await next(hal.token)).not.toBeNull();
   });
 });

@@ -14,7 +14,7 @@ import type { Policy } from '../../agents/policy.js';
 import { checkPlayLabel, playUntilPause } from '../../feedback/play.js';
 import { resolveImage } from '../../feedback/paths.js';
 import { hashToken, type Annotator, type Assignment, type FeedbackStore } from '../../feedback/store.js';
-import type { AssignmentInfo, HeartbeatResponse, NextResponse, PlayInfo, ProjectInfo } from '../../feedback/api-types.js';
+import type { AssignmentInfo, HeartbeatResponse, LeaveResponse, NextResponse, PlayInfo, ProjectInfo } from '../../feedback/api-types.js';
 import { isTaskType, type PlayPayload, type PreferencePayload } from '../../feedback/tasks.js';
 import type { Episode } from '../../episode/types.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
@@ -312,6 +312,13 @@ export function createApp(o: AppOptions): Hono<Env> {
   app.post('/api/assignments/:aid/heartbeat', async (c) => {
     const state = await store.keep(intParam(c, 'aid'), c.get('annotator').id, c.get('tokenHash'));
     return c.json({ held: state !== 'taken', elsewhere: state === 'elsewhere', labelled: state === 'labelled', ttlSeconds } satisfies HeartbeatResponse);
+  });
+
+  // The annotator left the task (the page was closed, they signed out): its slot goes back to the queue now, not
+  // when its time limit runs out (store.ts `leave`). Asking for work in another project does the same for this one.
+  app.post('/api/assignments/:aid/leave', async (c) => {
+    const released = await store.leave(intParam(c, 'aid'), c.get('annotator').id, c.get('tokenHash'));
+    return c.json({ released } satisfies LeaveResponse);
   });
 
   app.post('/api/assignments/:aid/play', async (c) => {
