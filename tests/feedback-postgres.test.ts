@@ -10,7 +10,10 @@
  *   - `askfirst feedback annotator NAME --revoke` from another process, while the annotator's tabs
  *     ask for work: the server refuses the token within its login cache bound, and no claim racing
  *     the revocation leaves them a task held;
- *   - `--new-token` committing while a label sent with the old token waits on it: the label is refused.
+ *   - `--new-token` committing while a label sent with the old token waits on it: the label is refused;
+ *   - an annotator leaving a project (asking for work in another, from another tab) while a label, a
+ *     heartbeat and other annotators' claims of the last free place race it: they hold one task at
+ *     most, the label is kept, a place goes to one annotator only, and the counts stay right.
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -274,6 +277,75 @@ describe.skipIf(!!skip)('feedback store on PostgreSQL', () => {
     expect(await store.labelled(project.id, 'ask')).toEqual([]);
     // a heartbeat (or play step) with it after the swap: refused too, though the login cache still has the token
     expect((await post(`/api/assignments/${a.id}/heartbeat`, {})).status).toBe(401);
+  });
+
+  it('leaving a project while a label, a heartbeat, another tab and others claiming the last place race it: one task held, the label kept, one taker, counts right', { timeout: 120_000 }, async () => {
+    const server: TestPostgres = await startPostgres(bin!);
+    onTestFinished(() => server.stop());
+    const store = await FeedbackStore.open(await openDb({ url: server.url }));
+    onTestFinished(() => store.close());
+    const ROUNDS = 8;
+    const images = tmpDir('af-pg-leave');
+    // P1: one place per task (the last free place is the only one); P2: where the annotator goes
+    const p1 = (await createDemoProject(store, 'leave-1', join(images, '1'), 2 * ROUNDS, 1, { types: ['ask'] })).project;
+    const p2 = (await createDemoProject(store, 'leave-2', join(images, '2'), 2 * ROUNDS, 1, { types: ['ask'] })).project;
+    /** Every task's counts agree with its rows, and no task holds more places than it needs. */
+    const countsRight = async (round: number) => {
+      const bad = await store.db.query(
+        `SELECT t.id, t.assigned, t.done, t.needed,
+                (SELECT count(*)::int FROM assignments a WHERE a.task_id = t.id AND a.released_at IS NULL) AS held,
+                (SELECT count(*)::int FROM annotations n WHERE n.task_id = t.id) AS labels
+         FROM tasks t WHERE t.assigned <> (SELECT count(*) FROM assignments a WHERE a.task_id = t.id AND a.released_at IS NULL)
+            OR t.done <> (SELECT count(*) FROM annotations n WHERE n.task_id = t.id) OR t.assigned > t.needed`,
+      );
+      expect(bad, `round ${round}: counts disagree with the rows`).toEqual([]);
+    };
+    const openOf = async (id: number) =>
+      (await store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM assignments WHERE annotator_id = $1 AND released_at IS NULL AND NOT labelled', [id]))[0].n;
+    const after = <T>(ms: number, f: () => Promise<T>) => new Promise<T>((res, rej) => setTimeout(() => f().then(res, rej), ms));
+    let labelsKept = 0;
+    let placesToOthers = 0;
+    for (let k = 0; k < ROUNDS; k++) {
+      const who = await store.addAnnotator(`leaver-${k}`);
+      const [b, c] = [await store.addAnnotator(`taker-b-${k}`), await store.addAnnotator(`taker-c-${k}`)];
+      // Race 1: a label for the task held in P1, a heartbeat from its page, the annotator's other tab asking in P2 and
+      // again in P1 (started a few ms apart, in an order that changes by round, so each can come first)
+      const x = (await store.next(p1.id, who.id))!;
+      const d = (i: number) => ((k + i) % 4) * 6;
+      const [label, beat, inP2, inP1] = await Promise.allSettled([
+        after(d(0), () => store.submit(who.id, x.id, `leave-pg-${k}`, { verdict: 'ask', option: 0 })),
+        after(d(1), () => store.keep(x.id, who.id)),
+        after(d(2), () => store.next(p2.id, who.id)),
+        after(d(3), () => store.next(p1.id, who.id)),
+      ]);
+      for (const r of [beat, inP2, inP1]) if (r.status === 'rejected') throw r.reason;
+      // nobody else wants the task: the label is stored whether it came before or after the leaving released it
+      expect(label.status, `round ${k}: ${label.status === 'rejected' ? String(label.reason) : ''}`).toBe('fulfilled');
+      labelsKept++;
+      expect(await openOf(who.id), `round ${k}: the annotator holds more than one task`).toBeLessThanOrEqual(1);
+      await countsRight(k);
+      // Race 2: they hold the last free place of a P1 task and leave for P2 while two others ask in P1
+      const held = (await store.next(p1.id, who.id))!;
+      const [left, gotB, gotC] = await Promise.allSettled([
+        after(d(0), () => store.next(p2.id, who.id)),
+        after(d(1), () => store.next(p1.id, b.id)),
+        after(d(2), () => store.next(p1.id, c.id)),
+      ]);
+      for (const r of [left, gotB, gotC]) if (r.status === 'rejected') throw r.reason;
+      const takers = [gotB, gotC].filter((r) => (r as PromiseFulfilledResult<{ task: { id: number } } | null>).value?.task.id === held.task.id).length;
+      expect(takers, `round ${k}: the place went to two annotators`).toBeLessThanOrEqual(1);
+      placesToOthers += takers;
+      expect(await openOf(who.id)).toBeLessThanOrEqual(1);
+      await countsRight(k);
+      // after the race the place the annotator left is free or taken by one of them, never still theirs
+      const [t] = await store.tasks(p1.id).then((ts) => ts.filter((q) => q.id === held.task.id));
+      expect(t.assigned).toBe(takers);
+      // the round's tasks go back, so rounds stay independent
+      for (const name of [`leaver-${k}`, `taker-b-${k}`, `taker-c-${k}`]) await store.releaseOpenOf(p1.id, name);
+      await store.releaseOpenOf(p2.id, `leaver-${k}`);
+      await countsRight(k);
+    }
+    console.log(`[postgres leave race] ${labelsKept} of ${ROUNDS} labels kept; ${placesToOthers} of ${ROUNDS} left places taken by another annotator in the race`);
   });
 
   it('several stores opening a new database at once all open it, and each migration is applied once', { timeout: 120_000 }, async () => {
