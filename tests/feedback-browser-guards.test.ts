@@ -42,6 +42,7 @@ let doublePlayProject: number;
 let switchProjectA: number;
 let switchProjectB: number;
 let otherId: number;
+let leaveProjects: Record<'from' | 'to' | 'closed' | 'twoTabs' | 'signOut', number>;
 /** How far the server's login-cache clock is ahead of the real one (`revoke` moves it past AUTH_CACHE_MS). */
 let skew = 0;
 
@@ -68,6 +69,9 @@ beforeAll(async () => {
   // Two projects told apart by their task counts (the progress bar says "/ 2 tasks" or "/ 3 tasks").
   switchProjectA = (await createDemoProject(store, 'switch-a', join(dir, 'images-sa'), 2, 1, { types: ['rationale'] })).project.id;
   switchProjectB = (await createDemoProject(store, 'switch-b', join(dir, 'images-sb'), 3, 1, { types: ['rationale'] })).project.id;
+  // One task with one place each: whoever holds it keeps it from everyone else.
+  const one = async (name: string) => (await createDemoProject(store, name, join(dir, `images-${name}`), 1, 1, { types: ['rationale'] })).project.id;
+  leaveProjects = { from: await one('leave-from'), to: await one('leave-to'), closed: await one('leave-closed'), twoTabs: await one('leave-two-tabs'), signOut: await one('leave-sign-out') };
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -240,6 +244,87 @@ describe.skipIf(!!skip)('workbench in Chromium: answers arriving late', () => {
     expect(await assignmentShown(page)).toBe(b.id);
     expect(await page.getByTestId('progress').textContent()).toMatch(/\/ 3 tasks complete/);
     expect(await page.getByLabel('Project').inputValue()).toBe(String(switchProjectB));
+    await page.close();
+  });
+});
+
+describe.skipIf(!!skip)('workbench in Chromium: leaving a task gives its place back at once', () => {
+  /** Whether the project's only task is held by nobody (its place free for another annotator). */
+  const free = async (project: number) => (await server.store.tasks(project))[0].assigned === 0;
+  /** A new annotator, signed in on `project`, and the id of the task the page shows. */
+  async function holder(name: string, project: number): Promise<{ page: Page; aid: number; who: { id: number; token: string } }> {
+    const who = await server.store.addAnnotator(name);
+    const page = await signIn(project, false, who.token);
+    const aid = await assignmentShown(page);
+    expect(await free(project)).toBe(false);
+    return { page, aid, who };
+  }
+  const taker = () => server.store.addAnnotator(`taker-${Math.random().toString(36).slice(2, 10)}`);
+
+  it('switching project: the task left goes to another annotator at once, and comes back when they return while it has room', async () => {
+    const { page, aid } = await holder('leaves-by-switching', leaveProjects.from);
+    const other = await taker();
+    expect(await server.store.next(leaveProjects.from, other.id)).toBeNull(); // held
+    const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${leaveProjects.to}/next`));
+    await page.getByLabel('Project').selectOption(String(leaveProjects.to));
+    await loaded;
+    expect(await free(leaveProjects.from)).toBe(true); // given back by the switch itself, not an hour later
+    // back again before anyone took it: the same task
+    const again = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${leaveProjects.from}/next`));
+    await page.getByLabel('Project').selectOption(String(leaveProjects.from));
+    expect(((await (await again).json()) as NextResponse).assignment?.id).toBe(aid);
+    // away again: now another annotator takes it
+    const away = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${leaveProjects.to}/next`));
+    await page.getByLabel('Project').selectOption(String(leaveProjects.to));
+    await away;
+    expect((await server.store.next(leaveProjects.from, other.id))?.task.id).toBe((await server.store.tasks(leaveProjects.from))[0].id);
+    await page.close();
+  });
+
+  it('closing the tab: the task goes back to the queue as it closes', async () => {
+    const { page } = await holder('leaves-by-closing', leaveProjects.closed);
+    await page.close();
+    await expect.poll(() => free(leaveProjects.closed), { timeout: 10_000 }).toBe(true);
+    expect(await server.store.next(leaveProjects.closed, (await taker()).id)).not.toBeNull();
+  });
+
+  it('closing one of two tabs showing the task keeps it for the other; closing that one too gives it back', async () => {
+    const { page: first, aid, who } = await holder('leaves-one-tab', leaveProjects.twoTabs);
+    const second = await signIn(leaveProjects.twoTabs, false, who.token);
+    expect(await assignmentShown(second)).toBe(aid);
+    // The first tab has heard the second say it shows the task (web/src/tabs.ts): asked from the first tab's context,
+    // the second answers what it shows.
+    const heard = await first.evaluate(`new Promise((res) => {
+      const ch = new BroadcastChannel('askfirst.tabs');
+      ch.onmessage = (e) => { if (e.data.kind === 'shows' && e.data.aid === ${aid}) { ch.close(); res(true); } };
+      ch.postMessage({ kind: 'hello', tab: 'test' });
+    })`);
+    expect(heard).toBe(true);
+    // The first tab is hidden for good (what closing it fires, here on a page still open, so every request it sends
+    // is seen: a request it sent would come before the one after it, as the page's events arrive in order).
+    const sent: string[] = [];
+    first.on('request', (r) => void sent.push(new URL(r.url()).pathname));
+    const after = first.waitForRequest((r) => r.url().endsWith('/api/me'));
+    await first.evaluate(`(() => {
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+      void fetch('/api/me', { headers: { authorization: 'Bearer ' + sessionStorage.getItem('askfirst.token') } });
+    })()`);
+    await after;
+    expect(sent).toEqual(['/api/me']); // no leave: the second tab shows the task
+    expect(await free(leaveProjects.twoTabs)).toBe(false);
+    // the second tab signs out: that gives it back
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    await second.locator('#token').waitFor();
+    await expect.poll(() => free(leaveProjects.twoTabs), { timeout: 10_000 }).toBe(true);
+    await first.close();
+    await second.close();
+  });
+
+  it('signing out gives the task back', async () => {
+    const { page } = await holder('leaves-by-signing-out', leaveProjects.signOut);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#token').waitFor();
+    await expect.poll(() => free(leaveProjects.signOut), { timeout: 10_000 }).toBe(true);
     await page.close();
   });
 });
@@ -521,7 +606,7 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     expect(await activity(first)).toMatchObject({ held: true, elsewhere: true, labelled: false });
     const notice = page.locator('[data-testid=stale][data-why=elsewhere]');
     await notice.waitFor({ timeout: 10_000 });
-    expect(await notice.textContent()).toMatch(/you have since moved on to another task — in another tab, or by reloading .* still saved while the task has room/);
+    expect(await notice.textContent()).toMatch(/no longer kept for you: it expired while you were away .* or you opened another project, and you have since moved on to another task — in another tab, in another project or by reloading\. A label you submit here is still saved while the task has room/);
     expect(await assignmentShown(page)).toBe(first); // still there to finish, told plainly it is not kept
     expect(await quiet()).toBe(0);
     // Labelled from here: saved (the task had room), and the page goes on to the task the annotator holds.

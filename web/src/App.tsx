@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, isTokenRefused, tokenStore, whyFailed, type AssignmentInfo, type Label, type Me, type NextResponse, type ProjectInfo, type Progress } from './api.js';
 import { TaskView, useFocusIfLost, type Refused } from './tasks.js';
+import { TabPresence } from './tabs.js';
 
 /** What the sign-in form says when the server refuses a token (401): it may be mistyped, or revoked or replaced by the project owner. */
 export const TOKEN_REFUSED_AT_SIGN_IN =
@@ -63,9 +64,9 @@ function ProgressBar({ p }: { p: Progress }) {
  * `keep`) or from a label or play step the server just refused:
  * 'taken' — it expired and every place of its task went to others, so a label is no longer saved
  * (refused: 404); 'labelled' — it already has their label (from another tab, or sent before a
- * lost answer; refused: 409); 'elsewhere' — it expired and they have since taken
- * another task (another tab, a reload), so this one is not kept for them, though a label sent
- * from here is still saved while its task has room.
+ * lost answer; refused: 409); 'elsewhere' — it expired, or they asked for work in another
+ * project, and they have since taken another task (another tab, a reload, another project), so
+ * this one is not kept for them, though a label sent from here is still saved while its task has room.
  */
 type Stale = 'taken' | 'labelled' | 'elsewhere';
 /**
@@ -82,7 +83,7 @@ const STALE_MESSAGE: Record<Stale, string> = {
     'This task expired while you were away (no activity for too long) and other annotators have since taken all its places, so a label for it can no longer be saved.',
   labelled: 'This task already has your label (given in another tab, or before a reload), so there is nothing more to do here.',
   elsewhere:
-    'This task expired while you were away (no activity for too long), and you have since moved on to another task — in another tab, or by reloading — so this one is no longer kept for you. A label you submit here is still saved while the task has room.',
+    'This task is no longer kept for you: it expired while you were away (no activity for too long) or you opened another project, and you have since moved on to another task — in another tab, in another project or by reloading. A label you submit here is still saved while the task has room.',
 };
 
 /** What the page says when the server refused the label just given (404: 'taken', 409: 'labelled'). */
@@ -273,6 +274,32 @@ export function App() {
     if (me && pid !== null) loadNext(pid).catch(loadFailed);
   }, [me, pid, loadNext, loadFailed]);
 
+  // Leaving: the task this page holds goes back to the queue as soon as the annotator leaves it, not when its time
+  // limit runs out — for another project the server sees to it (asking for work there releases it, store.ts), and
+  // when the page is closed, reloaded or navigated away from, or they sign out, the page says so (POST …/leave),
+  // unless another tab of theirs shows the same task (tabs.ts). A reload gets it back (same task) while it has room;
+  // a page back from the back/forward cache asks again for its task, as a reload does.
+  const held = me && assignment && stale === null && !isTokenGone ? assignment.id : null;
+  const tabs = useRef<TabPresence | null>(null);
+  useEffect(() => {
+    const t = new TabPresence();
+    tabs.current = t;
+    return () => t.close();
+  }, []);
+  useEffect(() => tabs.current?.show(me?.id ?? null, held), [me, held]);
+  const leaveHeld = useCallback(() => {
+    if (me && held !== null && !tabs.current?.shownElsewhere(me.id, held)) api.leave(held).catch(() => undefined); // the time limit still frees it
+  }, [me, held]);
+  useEffect(() => {
+    const back = (e: PageTransitionEvent) => e.persisted && pid !== null && void loadNext(pid).catch(loadFailed);
+    window.addEventListener('pagehide', leaveHeld);
+    window.addEventListener('pageshow', back);
+    return () => {
+      window.removeEventListener('pagehide', leaveHeld);
+      window.removeEventListener('pageshow', back);
+    };
+  }, [leaveHeld, pid, loadNext, loadFailed]);
+
   // The server refused a label or a play step for the task on screen (404/409): say so, and offer
   // the current task as a heartbeat's stale answer does — not swapped in under the annotator's keys.
   const onRefused = useCallback(({ why, what }: Refused) => {
@@ -355,6 +382,7 @@ export function App() {
           <button
             className="link"
             onClick={() => {
+              leaveHeld(); // sent with the token, before it is forgotten
               tokenStore.clear();
               setMe(null);
             }}

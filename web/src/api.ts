@@ -4,6 +4,7 @@ import type {
   ErrorBody,
   HeartbeatResponse,
   Label,
+  LeaveResponse,
   Me,
   NextResponse,
   PlayRequest,
@@ -62,9 +63,11 @@ async function refused(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `the workbench server answered with an error (HTTP ${res.status}); try again in a moment, or tell the project owner if it keeps happening`);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** `keepalive`: the request outlives the page (sent as it is closed). */
+async function request<T>(method: string, path: string, body?: unknown, keepalive = false): Promise<T> {
   const res = await send(path, {
     method,
+    keepalive,
     headers: { authorization: `Bearer ${tokenStore.get() ?? ''}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
@@ -93,6 +96,8 @@ export const api = {
   submit: (aid: number, submissionId: string, label: Label) =>
     request<SubmitResponse>('POST', `/api/assignments/${aid}/annotation`, { submissionId, label } satisfies SubmitRequest),
   heartbeat: (aid: number) => request<HeartbeatResponse>('POST', `/api/assignments/${aid}/heartbeat`),
+  /** The annotator left the task (the page is being closed, they sign out): its place goes back to the queue now. */
+  leave: (aid: number) => request<LeaveResponse>('POST', `/api/assignments/${aid}/leave`, undefined, true),
   play: (aid: number, performed: number) => request<PlayState>('POST', `/api/assignments/${aid}/play`, { performed } satisfies PlayRequest),
   /** The image of an assignment as an object URL (fetched with the token, so images need auth too). */
   async image(aid: number, view?: number): Promise<string> {
