@@ -22,7 +22,7 @@ export const ServeSchema = z.object({
   ...AllowHostSchema.shape,
   ...AuthLimitSchema.shape,
   playPolicy: z.string().default('oracle').describe('the model in play tasks: a policy spec (oracle, random[:SEED], builtin:DIR, openai:URL#MODEL …)'),
-  assignmentTtl: z.number().int().min(10).default(3600).describe('seconds without activity (the open page sends heartbeats while in use) before an unlabelled assignment goes back to the queue; a label sent later is still stored while its task has room'),
+  assignmentTtl: z.number().int().min(10).default(3600).describe('seconds without activity (the open page sends heartbeats while in use) before an unlabelled assignment goes back to the queue (at once when its annotator leaves it: another project, the tab closed, signed out); a label sent later is still stored while its task has room'),
 });
 
 export const ImportSchema = z.object({
