@@ -1,21 +1,53 @@
 /**
  * Where a served reply ends, and its `finish_reason`, from the request's `stop` and token limit
- * (`max_completion_tokens`, else `max_tokens`, as vLLM reads them). A model generating token by
- * token stops at whichever comes first: a stop sequence complete within the first `limit` tokens
- * ends the reply before it ("stop", vLLM checks stop sequences before the length at each token);
- * otherwise a reply of more than `limit` tokens is cut after its limit-th token ("length"). Tokens
- * are the words `usage` counts (usage.ts), so a cut choice's completion_tokens is the limit.
+ * (`max_completion_tokens`, else `max_tokens`, as vLLM reads them), as a model generating the
+ * reply token by token would end it. Tokens are the words `usage` counts (usage.ts); a token's
+ * text is what follows the previous token up to its own end (the spaces and punctuation before a
+ * word come with it), and what follows the last token, if anything, comes as one more step.
+ *
+ * OpenAI documents only that the reply stops before a stop sequence and leaves it out ("up to 4
+ * sequences where the API will stop generating further tokens; the returned text will not contain
+ * the stop sequence"). Which one wins when several occur is vLLM's rule (the server researchers
+ * compare with), read from vllm-project/vllm at commit e372329d90d7d12e3957ac21c4097fd9bb79192c:
+ * vllm/v1/engine/detokenizer.py `BaseIncrementalDetokenizer.update` appends each step's text and
+ * calls `StopChecker.check_stop_strings` (vllm/engine/output_processor/stop_checker.py), which
+ * tries the request's stop strings in list order, looks for each only among matches that end in
+ * the text just added (`output_text.find(stop_str, 1 - new_char_count - len(stop_str))`), and
+ * cuts the text before the first one found. So:
+ *   - the stop sequence COMPLETED at the earliest token wins, wherever it starts (in "B. Move the
+ *     block", "the" completed by the third token beats "Move the block", completed by the fourth
+ *     though it starts first: the reply is "B. Move ");
+ *   - among those completed by the same token, the first in the request's list wins (stops "b",
+ *     "ab", both completed by the token "xab": the reply is "xa"; listed "ab", "b": "x");
+ *   - the reply is cut before that sequence's first occurrence.
+ * The token limit: a stop sequence completed within the first `limit` tokens ends the reply before
+ * it ("stop": in vLLM v1 the scheduler caps the length, then the detokenizer's stop match for that
+ * same step replaces finish_reason with "stop"); otherwise a reply of more than `limit` tokens is
+ * cut after its limit-th token ("length"), so a cut choice's completion_tokens is the limit.
  */
-import { cutAtTokens } from './usage.js';
+import { cutAtTokens, tokenEnds } from './usage.js';
 
-/** The reply up to its first stop sequence, which is left out (as OpenAI returns it). */
-export function cutAtStop(reply: string, stops: readonly string[]): string {
-  let end = reply.length;
-  for (const x of stops) {
-    const i = reply.indexOf(x);
-    if (i >= 0 && i < end) end = i;
+/**
+ * The stop sequence a model generating `text` step by step stops at (vLLM's rule, above): where
+ * its first occurrence starts, or undefined when none occurs. `stepEnds`: where each step of the
+ * text ends, ascending, the last at text.length.
+ */
+export function firstStop(text: string, stops: readonly string[], stepEnds: readonly number[]): { stop: string; at: number } | undefined {
+  let best: { stop: string; at: number; step: number } | undefined;
+  for (const stop of stops) {
+    const at = text.indexOf(stop);
+    if (at < 0) continue;
+    const step = stepEnds.findIndex((end) => end >= at + stop.length); // the step that completes it
+    if (best === undefined || step < best.step) best = { stop, at, step }; // same step: the earlier in the list stays
   }
-  return reply.slice(0, end);
+  return best && { stop: best.stop, at: best.at };
+}
+
+/** Where each step of a generated text ends: after each token, and at the text's end for what follows the last one. */
+export function stepEnds(text: string): number[] {
+  const ends = tokenEnds(text);
+  if ((ends.at(-1) ?? -1) < text.length) ends.push(text.length);
+  return ends;
 }
 
 export interface FinishedReply {
@@ -26,7 +58,8 @@ export interface FinishedReply {
 /** A policy's whole reply as the client gets it: cut at the token limit (undefined: none) or before a stop sequence. */
 export function finishReply(reply: string, stops: readonly string[], limit: number | undefined): FinishedReply {
   const { text, cut } = limit === undefined ? { text: reply, cut: false } : cutAtTokens(reply, limit);
-  // only what the first `limit` tokens hold could have been stopped: a stop sequence beyond them never appears
-  const content = cutAtStop(text, stops);
-  return { content, finish_reason: cut && content === text ? 'length' : 'stop' };
+  // only what the first `limit` tokens hold could have been stopped: a stop sequence completed beyond them never appears
+  const hit = firstStop(text, stops, stepEnds(text));
+  if (hit) return { content: text.slice(0, hit.at), finish_reason: 'stop' };
+  return { content: text, finish_reason: cut ? 'length' : 'stop' };
 }

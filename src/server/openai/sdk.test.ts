@@ -164,6 +164,23 @@ describe('openai SDK → askfirst serve', () => {
       expect(await at('block', 3)).toMatchObject({ message: { content: 'B. Move the' }, finish_reason: 'length' });
       expect(await at('the', 3)).toMatchObject({ message: { content: 'B. Move ' }, finish_reason: 'stop' });
     });
+
+    it('several stops: the one completed at the earliest token wins, the first listed on a tie (vLLM), streamed too', async () => {
+      const at = async (stop: string[], max_tokens?: number) => (await lc.chat.completions.create({ model: 'long', messages: turn(), stop, max_tokens })).choices[0];
+      // "Move the block" starts first, "the" is completed first (3rd token against 4th)
+      expect(await at(['Move the block', 'the'])).toMatchObject({ message: { content: 'B. Move ' }, finish_reason: 'stop' });
+      // overlapping, both completed by the token "block": list order decides
+      expect(await at(['ck', 'lock'])).toMatchObject({ message: { content: 'B. Move the blo' }, finish_reason: 'stop' });
+      expect(await at(['lock', 'ck'])).toMatchObject({ message: { content: 'B. Move the b' }, finish_reason: 'stop' });
+      // one spanning tokens ("the block") against one inside the last of them
+      expect(await at(['lock', 'the block'])).toMatchObject({ message: { content: 'B. Move the b' }, finish_reason: 'stop' });
+      expect(await at(['the block', 'lock'])).toMatchObject({ message: { content: 'B. Move ' }, finish_reason: 'stop' });
+      // with max_tokens: a stop completed beyond the limit is never generated
+      expect(await at(['to the', 'block'], 4)).toMatchObject({ message: { content: 'B. Move the ' }, finish_reason: 'stop' });
+      expect(await at(['Move the block', 'the'], 2)).toMatchObject({ message: { content: 'B. Move' }, finish_reason: 'length' });
+      const final = await lc.chat.completions.stream({ model: 'long', messages: turn(), stop: ['ck', 'lock'], n: 2 }).finalChatCompletion();
+      expect(final.choices.map((c) => [c.message.content, c.finish_reason])).toEqual([['B. Move the blo', 'stop'], ['B. Move the blo', 'stop']]);
+    });
   });
 
   it('logprobs of a policy that does not score options are null, and askfirst’s client reads no scores from them', async () => {

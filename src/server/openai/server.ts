@@ -13,8 +13,8 @@
  *                              out of range are 400s naming the field; the token limit
  *                              (`max_completion_tokens`, else `max_tokens`) cuts each reply after
  *                              that many tokens as `usage` counts them, finish_reason "length";
- *                              `stop` (a string or up to 4) ends each reply before its first stop
- *                              sequence, when it is complete within the limit (finish.ts); `response_format` other than
+ *                              `stop` (a string or up to 4) ends each reply before the stop
+ *                              sequence it completes first (vLLM's rule), when that is within the limit (finish.ts); `response_format` other than
  *                              text is a 400 (replies are never JSON); other fields are ignored;
  *                              `n` gives n choices (one policy reply each, each sampled from a
  *                              stream of its own: `Observation.draw`);
@@ -376,7 +376,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         throw e;
       }
       served++;
-      // each reply ends at its first stop sequence or the token limit, whichever comes first (finish.ts)
+      // each reply ends at the stop sequence it completes first or the token limit, whichever comes first (finish.ts)
       const finished = replies.map((r) => finishReply(r.reply, stops, limit));
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
       const choices = replies.map((r, index) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tokenize } from '../../agents/builtin/vocab.js';
-import { cutAtTokens, usageOf } from './usage.js';
+import { cutAtTokens, tokenEnds, usageOf } from './usage.js';
 
 describe('usage of a chat completion (a documented word count)', () => {
   it('counts the words of every message text and of every reply; images and punctuation count 0', () => {
@@ -39,6 +39,7 @@ describe('cutAtTokens (max_tokens, counted as usage counts)', () => {
     for (let t = 0; t < 500; t++) {
       const text = Array.from({ length: Math.floor(rnd() * 30) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
       const all = tokenize(text);
+      expect(tokenEnds(text).map((end, k) => tokenize(text.slice(0, end)).length === k + 1 && /[a-z0-9]/.test([...text.slice(0, end)].at(-1)!.toLowerCase()))).toEqual(all.map(() => true));
       for (let max = 1; max <= all.length + 1; max++) {
         const r = cutAtTokens(text, max);
         expect(text.startsWith(r.text), JSON.stringify(text)).toBe(true);

@@ -47,15 +47,12 @@ export function usageOf(messages: unknown, replies: readonly string[]): Usage {
 }
 
 /**
- * The text up to the end of its `max`-th token, counted as `usageOf` counts them (`tokenize`), and
- * whether anything was cut: the text is kept whole when it holds at most `max` tokens. A cut text
- * holds exactly `max` tokens; what followed its last one (punctuation too) is left out, as a
- * tokenizer's next token would be.
+ * Where each token of the text ends (the index just after its last character), counting tokens as
+ * `usageOf` does (`tokenize`). tokenize lower-cases first, which can lengthen a character (İ → i̇):
+ * each lower-cased position is mapped back to the end of the character it came from, so an end
+ * never splits one.
  */
-export function cutAtTokens(text: string, max: number): { text: string; cut: boolean } {
-  if (tokenize(text).length <= max) return { text, cut: false };
-  // tokenize lower-cases first, which can lengthen a character (İ → i̇): map each lower-cased
-  // position back to the end of the character it came from, so the cut never splits one.
+export function tokenEnds(text: string): number[] {
   let lowered = '';
   const sourceEnd: number[] = [];
   let at = 0;
@@ -65,11 +62,16 @@ export function cutAtTokens(text: string, max: number): { text: string; cut: boo
     lowered += low;
     for (let k = 0; k < low.length; k++) sourceEnd.push(at);
   }
-  const words = /[a-z0-9]+/g;
-  let end = 0;
-  for (let k = 0; k < max; k++) {
-    const m = words.exec(lowered)!; // tokenize found more than max of them
-    end = m.index + m[0].length;
-  }
-  return { text: text.slice(0, sourceEnd[end - 1]), cut: true };
+  return [...lowered.matchAll(/[a-z0-9]+/g)].map((m) => sourceEnd[m.index + m[0].length - 1]);
+}
+
+/**
+ * The text up to the end of its `max`-th token (`tokenEnds`), and whether anything was cut: the
+ * text is kept whole when it holds at most `max` tokens. A cut text holds exactly `max` tokens;
+ * what followed its last one (punctuation too) is left out, as a tokenizer's next token would be.
+ */
+export function cutAtTokens(text: string, max: number): { text: string; cut: boolean } {
+  const ends = tokenEnds(text);
+  if (ends.length <= max) return { text, cut: false };
+  return { text: text.slice(0, max > 0 ? ends[max - 1] : 0), cut: true };
 }
