@@ -2,8 +2,16 @@
  * Listening, for every server (`serve`, `env serve`, `feedback serve`; docs/hardening.md, "Every
  * server"): @hono/node-server on `host` and `port` (0: any free one) with Node's slow-client limits
  * (timeouts.ts), whose 408 (400, 431) carries the server's error shape instead of Node's empty
- * answer; a failure to listen said in the server's terms (errors.ts `listenError`); and a `close`
- * that ends every open connection, keep-alive ones included, so that it returns at once.
+ * answer; a failure to listen said in the server's terms (errors.ts `listenError`); an error of
+ * the listening server said once per kind (`acceptError`), the server going on; and a `close` that
+ * ends every open connection, keep-alive ones included, so that it returns at once.
+ *
+ * Once listening, Node's server emits 'error' for a connection it could not accept (net.js
+ * `onconnection`: EMFILE/ENFILE when the process is out of file descriptors; libuv has already
+ * closed that connection and keeps accepting). Left to the listen-time handler, such an error was
+ * a rejection of the already-settled promise: nothing said, the dropped clients unexplained; with no
+ * handler at all it would end the process. Malformed or slow requests are 'clientError', not
+ * 'error' (timeouts.ts).
  */
 import type { Server } from 'node:http';
 import { listenError } from './errors.js';
@@ -19,6 +27,8 @@ export interface ListenOptions {
   slowClients?: Partial<SlowClientLimits>;
   /** Called with the server before it listens (env serve attaches its WebSocket upgrade here). */
   setup?: (server: Server) => void;
+  /** Where an error of the listening server is said (`acceptError`), once per kind. */
+  warn: (msg: string) => void;
 }
 
 /** What starting `serve` or `env serve` takes besides its app's options (the workbench has its own ServeOptions). */
@@ -55,7 +65,17 @@ export interface Listening {
 export async function listen(o: ListenOptions): Promise<Listening> {
   const { serve } = await import('@hono/node-server'); // loaded only when a server starts
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: o.fetch, port: o.port, hostname: o.host, serverOptions: slowClientOptions(o.slowClients) }, (info) =>
+    const failedToListen = (e: Error) => reject(listenError(e, o.host, o.port));
+    const server = serve({ fetch: o.fetch, port: o.port, hostname: o.host, serverOptions: slowClientOptions(o.slowClients) }, (info) => {
+      // listening: later errors are the running server's, said (once per kind), not a rejection of this settled promise
+      server.off('error', failedToListen);
+      const said = new Set<string>();
+      server.on('error', (e: NodeJS.ErrnoException) => {
+        const kind = e.code ?? e.message;
+        if (said.has(kind)) return;
+        said.add(kind);
+        o.warn(acceptError(e));
+      });
       resolve({
         server,
         port: info.port,
@@ -64,10 +84,19 @@ export async function listen(o: ListenOptions): Promise<Listening> {
             server.closeAllConnections();
             server.close(() => res());
           }),
-      }),
-    ) as Server;
+      });
+    }) as Server;
     o.setup?.(server);
     jsonClientErrors(server, o.clientErrorBody, o.slowClients);
-    server.on('error', (e) => reject(listenError(e, o.host, o.port)));
+    server.on('error', failedToListen);
   });
+}
+
+/** One line for an error of a listening server (a connection it could not accept), with what to do. */
+export function acceptError(e: NodeJS.ErrnoException): string {
+  if (e.syscall !== 'accept') return `the server had an error (${e.message}) and goes on (said once)`;
+  const out = e.code === 'EMFILE' || e.code === 'ENFILE';
+  const what = out ? `out of file descriptors (${e.code})` : e.message;
+  const fix = out ? '; raise the open-file limit (ulimit -n) or send fewer connections at once' : '';
+  return `a connection could not be accepted, ${what}: it was closed and the server goes on${fix} (said once)`;
 }

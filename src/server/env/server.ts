@@ -409,9 +409,10 @@ export async function startEnvServer(
   let boundPort = o.port ?? 0;
   const env = new EnvServer({ ...o, hostAllowed: o.hostAllowed ?? hostGuard(host, () => boundPort, o.allowHosts) });
   // a slow client's 408 in FastAPI's shape, not Node's empty one
-  const l = await listen({ fetch: env.app.fetch, host, port: boundPort, slowClients: o.slowClients, clientErrorBody: (message) => ({ detail: message }), setup: (server) => env.attach(server) });
+  const warn = o.warn ?? ((m: string) => console.error(`askfirst env serve: warning: ${m}`));
+  const l = await listen({ fetch: env.app.fetch, host, port: boundPort, slowClients: o.slowClients, warn, clientErrorBody: (message) => ({ detail: message }), setup: (server) => env.attach(server) });
   boundPort = l.port; // before any request can name it
-  warnIfPlainHttp(host, ENV_PLAIN_HTTP, o.warn ?? ((m: string) => console.error(`askfirst env serve: warning: ${m}`)));
+  warnIfPlainHttp(host, ENV_PLAIN_HTTP, warn);
   return {
     url: baseUrl(host, l.port),
     port: l.port,

@@ -438,8 +438,9 @@ export async function startOpenAIServer(
   let boundPort = o.port ?? 0;
   const app = createOpenAIApp({ ...o, hostAllowed: o.hostAllowed ?? hostGuard(host, () => boundPort, o.allowHosts) });
   // a slow or malformed request's 408/400/431 in OpenAI's error shape, not Node's empty one
-  const l = await listen({ fetch: app.fetch, host, port: boundPort, slowClients: o.slowClients, clientErrorBody: (message) => ({ error: { message, type: 'invalid_request_error', param: null, code: null } }) });
+  const warn = o.warn ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
+  const l = await listen({ fetch: app.fetch, host, port: boundPort, slowClients: o.slowClients, warn, clientErrorBody: (message) => ({ error: { message, type: 'invalid_request_error', param: null, code: null } }) });
   boundPort = l.port; // before any request can name it
-  warnIfPlainHttp(host, SERVE_PLAIN_HTTP, o.warn ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`)));
+  warnIfPlainHttp(host, SERVE_PLAIN_HTTP, warn);
   return { url: `${baseUrl(host, l.port)}/v1`, port: l.port, close: l.close };
 }

@@ -86,10 +86,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let boundPort = o.port;
   const hostAllowed = hostGuard(o.host, () => boundPort, o.allowHosts);
   const app = createApp({ store, playPolicy: playPolicyFactory(o.playPolicy), assignmentTtlSeconds: ttl, uiDir: o.uiDir ?? findUiDir(), log: o.log, authLimit: o.authLimit, hostAllowed, now: o.now });
+  const warn = (m: string) => log(`askfirst workbench: warning: ${m}`);
   let l: Listening;
   try {
     // a slow or malformed request's 408/400/431 in the workbench's error shape (errors.ts), not Node's empty one
-    l = await listen({ fetch: app.fetch, host: o.host, port: o.port, slowClients: o.slowClients, clientErrorBody: (message, status) => ({ error: { code: status === 408 ? 'TIMEOUT' : status === 400 ? 'BAD_INPUT' : 'TOO_LARGE', message } }) });
+    l = await listen({ fetch: app.fetch, host: o.host, port: o.port, slowClients: o.slowClients, warn, clientErrorBody: (message, status) => ({ error: { code: status === 408 ? 'TIMEOUT' : status === 400 ? 'BAD_INPUT' : 'TOO_LARGE', message } }) });
   } catch (e) {
     if (!o.store) await store.close(); // close the database (and remove its lock) before reporting
     throw e;
@@ -99,7 +100,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const sweeper = setInterval(() => void store.releaseStale(ttl).catch((e) => (o.log ?? console.error)(`askfirst server: releasing stale assignments failed: ${(e as Error).message}`)), Math.min(ttl, 300) * 1000);
   sweeper.unref();
   const addr = l.server.address() as AddressInfo;
-  warnIfPlainHttp(o.host, WORKBENCH_PLAIN_HTTP, (m) => log(`askfirst workbench: warning: ${m}`), 'annotators');
+  warnIfPlainHttp(o.host, WORKBENCH_PLAIN_HTTP, warn, 'annotators');
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,

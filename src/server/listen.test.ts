@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { listen } from './listen.js';
+
+const start = (warn: (m: string) => void, port = 0) =>
+  listen({ fetch: () => new Response('ok'), host: '127.0.0.1', port, clientErrorBody: (message) => ({ message }), warn });
+
+/** An error as Node's net.Server emits it for a connection it could not accept (net.js onconnection). */
+const acceptFailed = (code: string) => Object.assign(new Error(`accept ${code}`), { code, errno: -24, syscall: 'accept' });
+
+describe('listen', () => {
+  it("once listening, a server error (EMFILE on accept) is said in one line, once per kind, and the server goes on", async () => {
+    const said: string[] = [];
+    const l = await start((m) => said.push(m));
+    try {
+      expect(l.server.listenerCount('error')).toBe(1); // the listen-time handler is gone
+      l.server.emit('error', acceptFailed('EMFILE'));
+      l.server.emit('error', acceptFailed('EMFILE'));
+      l.server.emit('error', acceptFailed('ENFILE'));
+      expect(said).toEqual([
+        'a connection could not be accepted, out of file descriptors (EMFILE): it was closed and the server goes on; raise the open-file limit (ulimit -n) or send fewer connections at once (said once)',
+        'a connection could not be accepted, out of file descriptors (ENFILE): it was closed and the server goes on; raise the open-file limit (ulimit -n) or send fewer connections at once (said once)',
+      ]);
+      expect(said.every((m) => !m.includes('\n'))).toBe(true);
+      expect(await (await fetch(`http://127.0.0.1:${l.port}/`)).text()).toBe('ok');
+    } finally {
+      await l.close();
+    }
+  });
+
+  it('a failure to listen rejects in the server’s terms and warns nothing', async () => {
+    const said: string[] = [];
+    const first = await start(() => undefined);
+    try {
+      await expect(start((m) => said.push(m), first.port)).rejects.toMatchObject({ code: 'CONFLICT', message: `port ${first.port} on 127.0.0.1 is already in use (another workbench or server?); stop it or choose another --port` });
+      expect(said).toEqual([]);
+    } finally {
+      await first.close();
+    }
+  });
+});
