@@ -114,6 +114,18 @@ describe('suite I/O', () => {
     await expect(readSuite(d)).rejects.toThrow(/episodes\.jsonl:3: malformed JSON/);
   });
 
+  it('a lone \\r between an episode’s fields is JSON whitespace, not a line end: read and numbered as every JSONL of askfirst (util/text-file.ts)', async () => {
+    const d = await copySuite((t) => t);
+    const lines = (await readFile(join(d, EPISODES_FILE), 'utf8')).trimEnd().split('\n');
+    const cr = lines.map((l, i) => (i === 0 ? l.replace(',"kind"', ',\r"kind"') : l));
+    expect(cr[0]).toContain('\r');
+    await writeFile(join(d, EPISODES_FILE), cr.join('\n') + '\n');
+    expect((await readSuite(d)).map((e) => e.id)).toEqual(eps.map((e) => e.id)); // was "episodes.jsonl:1: malformed JSON"
+    // a malformed line is named by the line number a whole-file split (and ProactiveBench's reader, and wc -l) gives
+    await writeFile(join(d, EPISODES_FILE), [cr[0], '{"id": "x",', ...cr.slice(1)].join('\n'));
+    await expect(readSuite(d)).rejects.toThrow(/episodes\.jsonl:2: malformed JSON/);
+  });
+
   it('a view path written relative to the working directory, or with backslashes: the missing image says how to write it', async () => {
     const d = await copySuite((t) => t);
     const text = (await readFile(join(d, EPISODES_FILE), 'utf8')).trimEnd().split('\n');

@@ -6,7 +6,7 @@
  * reader never sees a half-written suite. Reading
  * validates every line and names the file, line and episode of each problem.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { episodeProblems } from '../episode/validate.js';
@@ -16,7 +16,7 @@ import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import { finishReplacing, indexNames, setAside, type IndexLayout } from './replacing.js';
-import { readTextLines } from '../util/text-file.js';
+import { countSplitLines, readSplitLines } from '../util/text-file.js';
 import type { SuiteEpisode, ViewRef } from './types.js';
 
 export const EPISODES_FILE = 'episodes.jsonl';
@@ -122,7 +122,7 @@ const OWN_LAYOUT: IndexLayout = {
 async function listedImages(file: string): Promise<Set<string>> {
   const out = new Set<string>();
   try {
-    for await (const line of readTextLines(file)) {
+    for await (const line of readSplitLines(file)) {
       if (!line.trim()) continue;
       const views = (JSON.parse(line) as { views?: unknown }).views;
       if (!Array.isArray(views)) continue;
@@ -145,17 +145,6 @@ export interface ReadSuiteOptions {
   checkImages?: boolean;
   /** A progress bar over the lines read and their images checked (util/progress.ts; default off): 20,000 episodes take seconds. */
   progress?: boolean;
-}
-
-/** How many lines `file` has (a last line without a newline counts), read in chunks: the reading bar's total. */
-async function countLines(file: string): Promise<number> {
-  let n = 0;
-  let last = 0x0a;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) n++;
-    if (chunk.length) last = chunk[chunk.length - 1];
-  }
-  return last === 0x0a ? n : n + 1;
 }
 
 /**
@@ -196,10 +185,11 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
   const known = new Set<string>([...SCENARIO_KINDS, ...(opts.extraKinds ?? [])]);
   const ids = new Map<string, number>();
   let line = 0;
-  const bar = progress('reading suite', opts.progress ? await countLines(file) : 0, { enabled: opts.progress ?? false, unit: 'lines' });
+  const bar = progress('reading suite', opts.progress ? await countSplitLines(file) : 0, { enabled: opts.progress ?? false, unit: 'lines' });
   try {
-    // a byte-order mark and CRLF line ends, as Windows editors save a hand-written file, are read as any other
-    for await (const text of readTextLines(file)) {
+    // a byte-order mark and CRLF line ends, as Windows editors save a hand-written file, are read as any other; lines
+    // end at LF only, as every JSONL of the project is read (util/text-file.ts readSplitLines)
+    for await (const text of readSplitLines(file)) {
       line++;
       bar.tick();
       if (text.trim() === '') continue;

@@ -1,12 +1,17 @@
 /**
  * Text files as people save them: a UTF-8 byte-order mark (Windows Notepad, Excel's "CSV UTF-8",
- * PowerShell's `Out-File`) is dropped, and lines end at LF or CRLF. Every reader of a file a user
+ * PowerShell's `Out-File`) is dropped, and a CRLF line end reads as LF. Every reader of a file a user
  * may have written by hand (episodes.jsonl, ProactiveBench's JSONL, a --config JSON) goes through
  * here, so each command takes the same files (docs/architecture.md §4).
+ *
+ * JSONL is read one way: lines end at LF only (`readSplitLines`, as JSON Lines defines them; a
+ * CRLF line's '\r' is JSON whitespace), as util/jsonl.ts reads results.jsonl. Node's readline,
+ * used here before for askfirst's episodes.jsonl, also ends a line at a lone '\r': an episode with
+ * one between its fields was two malformed lines there, one episode in ProactiveBench's files, and
+ * every later line number was one off from `wc -l`'s and a whole-file split's.
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 
 /** `text` without a leading byte-order mark (U+FEFF), which JSON.parse refuses as "Unexpected token". */
 export function stripBom(text: string): string {
@@ -24,26 +29,12 @@ export function readTextFileSync(path: string): string {
 }
 
 /**
- * The lines of a text file, streamed (a file larger than memory is never held whole): LF and CRLF
- * both end a line and neither is part of it — and so does a lone CR (Node's readline ends a line
- * there; readSplitLines does not); the first line's byte-order mark is dropped; a last line without
- * a newline is a line.
- */
-export async function* readTextLines(path: string): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
-  let first = true;
-  for await (const line of rl) {
-    yield first ? stripBom(line) : line;
-    first = false;
-  }
-}
-
-/**
  * The lines of `readTextFile(path).split('\n')`, streamed: the file is never held whole, and each line is exactly the
- * piece that split gives (a CRLF line keeps its '\r', which JSON reads as whitespace; a lone '\r' ends no line, unlike
- * readTextLines, whose readline ends a line there too), less the empty piece after a last newline. An empty file is one
- * empty line, as split gives. Readers that must number lines as a whole-file split does use it (ProactiveBench's JSONL,
- * suite/proactivebench/read.ts, for `askfirst eval` and `askfirst report` alike).
+ * piece that split gives (a CRLF line keeps its '\r', which JSON reads as whitespace; a lone '\r' ends no line), less
+ * the empty piece after a last newline. An empty file is one empty line, as split gives. Every JSONL a user may write is
+ * read with it, so every command numbers its lines alike: askfirst's episodes.jsonl (suite/io.ts, for eval, report,
+ * suite show, export, …, and the images an earlier suite names when it is replaced) and ProactiveBench's files
+ * (suite/proactivebench/read.ts for eval and report; write.ts for the images an earlier write names).
  */
 export async function* readSplitLines(path: string): AsyncGenerator<string> {
   let rest = '';

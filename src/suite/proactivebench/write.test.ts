@@ -302,6 +302,21 @@ describe('writeProactiveBench over an earlier write', () => {
     expect(folders.filter((k) => readdirSync(join(d, k)).length === 0)).toEqual([]); // the removed episodes' folders went too
   });
 
+  it('an earlier index with a lone \\r between an entry’s fields names its images as eval reads it (one entry, not two malformed lines)', async () => {
+    const files = (root: string) => [...snapshot(root).keys()].filter((k) => !k.endsWith('_preprocessed.jsonl')).sort();
+    const d = tmpDir('askfirst-pbw-over-cr');
+    await writeProactiveBench(d, generateSuite({ episodes: 3, seed: 0, size: 32, kinds: ['sketch'] }));
+    const index = join(d, 'QuickDraw_preprocessed.jsonl');
+    const lines = readFileSync(index, 'utf8').trimEnd().split('\n');
+    writeFileSync(index, lines.map((l) => l.replace(',"prompt"', ',\r"prompt"')).join('\r\n') + '\r\n'); // as a hand edit saved it
+    expect((await readProactiveBench(d)).length).toBe(3); // eval reads every entry
+    const next = generateSuite({ episodes: 1, seed: 1, size: 32, kinds: ['sketch'] });
+    await writeProactiveBench(d, next);
+    const fresh = tmpDir('askfirst-pbw-over-cr-fresh');
+    await writeProactiveBench(fresh, next);
+    expect(files(d)).toEqual(files(fresh)); // the earlier entries' images are gone: they had all been kept, the index read as unreadable
+  });
+
   it('stopped while replacing (the earlier indexes set aside, their images not yet removed), the next write removes them', async () => {
     const files = (root: string) => [...snapshot(root).keys()].filter((k) => !k.endsWith('_preprocessed.jsonl')).sort();
     const kinds = ['occlusion', 'sketch'] as ('occlusion' | 'sketch')[];

@@ -29,7 +29,7 @@ import { shownOptions } from '../../episode/prompt.js';
 import { encodePNG } from '../../scenes/codec.js';
 import { InputError } from '../../util/errors.js';
 import { AtomicFileWriter, writeFileAtomic } from '../../util/fsx.js';
-import { readTextLines } from '../../util/text-file.js';
+import { readSplitLines } from '../../util/text-file.js';
 import { STAGING_DIR } from '../io.js';
 import { finishReplacing, indexNames, setAside, type IndexLayout } from '../replacing.js';
 import { buildNativeEpisode } from './build.js';
@@ -349,7 +349,7 @@ async function namedImages(ds: PBDataset, file: string): Promise<Set<string>> {
     out.add(p);
   };
   try {
-    for await (const line of readTextLines(file)) {
+    for await (const line of readSplitLines(file)) { // the lines eval reads (read.ts), so it names the images of the entries eval sees
       if (!line.trim()) continue;
       const entry = JSON.parse(line) as PBEntry & { askfirst?: { views?: unknown } };
       const block = entry.askfirst?.views;
