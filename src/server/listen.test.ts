@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { listen } from './listen.js';
 
@@ -25,6 +26,27 @@ describe('listen', () => {
     } finally {
       await l.close();
     }
+  });
+
+  it('a setup that throws rejects with its error and leaves nothing listening', async () => {
+    let server: Server | undefined;
+    const failing = listen({
+      fetch: () => new Response('ok'),
+      host: '127.0.0.1',
+      port: 0,
+      clientErrorBody: (message) => ({ message }),
+      warn: () => undefined,
+      setup: (s) => {
+        server = s;
+        throw new Error('setup failed');
+      },
+    });
+    await expect(failing).rejects.toThrow('setup failed');
+    // serve() had begun listening (Node binds and says 'listening' a tick later): the failed start must not keep the port
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+    const left = server!.listening;
+    if (left) await new Promise((resolve) => server!.close(resolve)); // leave nothing behind even when the test fails
+    expect(left).toBe(false);
   });
 
   it('a failure to listen rejects in the server’s terms and warns nothing', async () => {

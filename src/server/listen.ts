@@ -86,9 +86,16 @@ export async function listen(o: ListenOptions): Promise<Listening> {
           }),
       });
     }) as Server;
-    o.setup?.(server);
-    jsonClientErrors(server, o.clientErrorBody, o.slowClients);
     server.on('error', failedToListen);
+    try {
+      o.setup?.(server);
+      jsonClientErrors(server, o.clientErrorBody, o.slowClients);
+    } catch (e) {
+      // serve() has begun listening: a server whose setup failed must not be left holding the port
+      server.off('error', failedToListen);
+      server.close();
+      reject(e);
+    }
   });
 }
 
