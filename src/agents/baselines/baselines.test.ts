@@ -69,6 +69,16 @@ describe('random', () => {
     const sd = Math.sqrt((expected * (1 - expected)) / eps.length);
     expect(Math.abs(acc - expected)).toBeLessThan(4 * sd);
   });
+  it('replies by (seed, episode, turn): playing only the episodes a killed run left gives the records an uninterrupted run gave', async () => {
+    const eps = Array.from({ length: 40 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+    const all = await runEpisodes(eps, new RandomPolicy(7), { mode: 'proactive', loader, batchSize: 8 });
+    const skip = new Set(eps.filter((_, i) => i % 3 === 0).map((e) => e.id)); // done before the kill
+    const rest = await runEpisodes(eps, new RandomPolicy(7), { mode: 'proactive', loader, batchSize: 8, skip });
+    expect(rest).toEqual(all.filter((r) => !skip.has(r.id)));
+    expect(new Set(all.map((r) => r.replies.join())).size).toBeGreaterThan(5); // still random
+    const other = await runEpisodes(eps, new RandomPolicy(8), { mode: 'proactive', loader, batchSize: 8 });
+    expect(other).not.toEqual(all); // and the seed counts
+  });
 });
 
 describe('scripted', () => {

@@ -10,7 +10,8 @@ import type { SuiteEpisode, ViewLoader, ViewRef } from '../../suite/types.js';
 import { DataError } from '../../util/errors.js';
 import { headBatch, imageBatch } from './features.js';
 import type { MultimodalModel } from './model.js';
-import { replies, sampleStream, type BuiltinPolicy } from './policy.js';
+import { replies, type BuiltinPolicy } from './policy.js';
+import { sampleStream } from '../sample-stream.js';
 
 /** Image features per view, computed by the (frozen) encoder on first use. */
 export class FeatureCache {

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { RGBImage } from '../../scenes/image.js';
 import { noGrad, oldCheckpointsAllowed, readCheckpoint, resolveCheckpointDir, sigmoid, tensor, type ReadCheckpointOptions, type Tensor } from '../../nn/index.js';
-import { hashSeed, Rng } from '../../util/rng.js';
+import type { Rng } from '../../util/rng.js';
+import { sampleStream } from '../sample-stream.js';
 import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch, lastResort } from './features.js';
@@ -201,16 +202,6 @@ export function greedyOption(row: readonly number[], numInterventions: number): 
   if (bestCat < 0) return bestIv;
   if (bestIv < 0) return bestCat;
   return ask > Math.exp(row[bestCat]) ? bestIv : bestCat;
-}
-
-/**
- * The random stream a sampled reply is drawn from: one per (seed, episode, turn), so a reply does
- * not depend on which other episodes share its batch or ran before it, and a resumed evaluation
- * draws the same replies; a later draw of the same turn (`Observation.draw`, e.g. the second of
- * n choices) gets a stream of its own.
- */
-export function sampleStream(seed: number, o: Observation): Rng {
-  return new Rng(o.draw ? hashSeed(seed, o.episodeId, o.turn, o.draw) : hashSeed(seed, o.episodeId, o.turn));
 }
 
 /**
