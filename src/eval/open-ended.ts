@@ -161,6 +161,7 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
   const known = ((store?.done ?? []) as unknown as OpenRecord[]).filter((r) => order.has(r.id));
   const todo = o.episodes.filter((e) => !store?.doneIds.has(e.id));
   const fresh: OpenRecord[] = [];
+  let records: OpenRecord[];
   const bar = progress('eval open', o.episodes.length, { enabled: o.showProgress ?? false, unit: 'episodes' });
   bar.tick(known.length);
   const bs = Math.max(1, o.batchSize ?? 64);
@@ -195,11 +196,12 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
     }
+    records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    await store?.finish(records as never); // in input order, as the judge's verdicts come in any order (eval/store.ts)
   } finally {
     bar.stop();
     store?.close();
   }
-  const records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   const summary = summarizeOpen(records);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (o.out) await writeJson(join(o.out, 'open', 'summary.json'), { policy: o.policy.name, ...run, summary, wallSeconds });

@@ -12,6 +12,8 @@ import { tmpDir } from '../testing/tmp.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { DataError } from '../util/errors.js';
 import { playMode } from './play.js';
+import { openResults } from './store.js';
+import { runEpisodes } from '../agents/runner.js';
 
 const eps = Array.from({ length: 6 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
 const good: ViewLoader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
@@ -51,5 +53,27 @@ describe('playMode stopped by a view that cannot be read', () => {
     const again = await playMode({ ...o, loader: good, run: { data: 'sha256:fixed' } });
     expect(again.resumed).toBe(0);
     expect(again.records.map((r) => r.id)).toEqual(eps.map((e) => e.id));
+  });
+});
+
+describe('playMode resumed after a kill', () => {
+  it('leaves results.jsonl byte for byte as an uninterrupted run does: the records in the episodes’ order', async () => {
+    // episodes of 1 to 4 turns in a pool of 4: they end in another order than they started, and the order depends on
+    // which episodes are left to play
+    const many = Array.from({ length: 24 }, (_, i) => chainEpisode(`e${i}`, 4, (i * 7) % 4));
+    const base = { episodes: many, policy: new OraclePolicy(many), mode: 'proactive' as const, loader: good, run: { policy: 'oracle' }, label: 'eval', batchSize: 4 };
+    const root = tmpDir('askfirst-play-resume');
+    const whole = join(root, 'whole');
+    await playMode({ ...base, dir: whole });
+    // killed part-way: the store as the first run left it (records appended as episodes ended, never put in order)
+    const killed = join(root, 'killed');
+    const first = await openResults(killed, base.run);
+    await runEpisodes(many.slice(0, 11), base.policy, { mode: 'proactive', loader: good, batchSize: 4, onRecord: (r) => first.append(r) });
+    first.close();
+    const again = await playMode({ ...base, dir: killed });
+    expect(again.resumed).toBe(11);
+    const file = (dir: string) => readFileSync(join(dir, 'results.jsonl'), 'utf8');
+    expect(file(whole).trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(many.map((e) => e.id));
+    expect(file(killed)).toBe(file(whole));
   });
 });

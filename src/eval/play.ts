@@ -66,6 +66,7 @@ export async function playMode(
       },
     });
     const records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    await store?.finish(records); // the file in input order: a resumed run's bytes are an uninterrupted one's
     return { records, resumed: known.length };
   } catch (e) {
     // A view that cannot be read stops the run with its results kept. Say what a re-run does: the data fingerprint

@@ -1,6 +1,6 @@
 /**
  * A resumable results directory for one evaluation: `results.jsonl` (one EpisodeRecord a line,
- * appended as each episode ends) and `run.json` (what was run). Re-opening the same directory
+ * appended as each episode ends, put in the episodes' order once all are played) and `run.json` (what was run). Re-opening the same directory
  * with the same run description continues where it stopped, skipping finished episodes; a
  * line cut short by a crash is dropped and its episode re-run; a different run description is
  * refused so two runs never mix in one file (unless the earlier run finished no episode: then
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { EpisodeRecord } from '../episode/types.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { lockDir } from './lock.js';
-import { JsonlAppender, writeFileAtomic, writeJson } from '../util/fsx.js';
+import { AtomicFileWriter, JsonlAppender, writeFileAtomic, writeJson } from '../util/fsx.js';
 import { reopenJsonl } from '../util/jsonl.js';
 
 export interface ResultsStore {
@@ -24,6 +24,13 @@ export interface ResultsStore {
   /** Whether results.jsonl was repaired on open (a cut-short tail line dropped, a repeated id, a missing final newline). */
   repairedTail: boolean;
   append(r: EpisodeRecord): void;
+  /**
+   * Once every episode is played: rewrite results.jsonl (atomically) with `records` in the run's input order, when its
+   * lines are in another. Records are appended as episodes end, and which end first depends on the episodes left to
+   * play (the runner refills its batch as episodes finish), so an uninterrupted and a resumed run would otherwise hold
+   * the same lines in different orders. Records in the file that `records` lacks stay, after them. Closes the file.
+   */
+  finish(records: readonly EpisodeRecord[]): Promise<void>;
   close(): void;
 }
 
@@ -39,6 +46,7 @@ export async function openResults(dir: string, run: Record<string, unknown>, opt
     const store = await openLocked(dir, run, opts);
     return {
       ...store,
+      finish: (records) => store.finish(records),
       close: () => {
         store.close();
         lock.release();
@@ -89,12 +97,25 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: { ove
   }
   await writeJson(runPath, run);
   const appender = new JsonlAppender(resultsPath);
+  const inFile = done.map((r) => r.id); // the file's order
   return {
     dir,
     done,
-    doneIds: new Set(done.map((r) => r.id)),
+    doneIds: new Set(inFile),
     repairedTail,
-    append: (r) => appender.append(r),
+    append: (r) => {
+      appender.append(r);
+      inFile.push(r.id);
+    },
+    finish: async (records) => {
+      appender.close();
+      const ids = new Set(records.map((r) => r.id));
+      const ordered = [...records, ...done.filter((r) => !ids.has(r.id))];
+      if (ordered.length === inFile.length && ordered.every((r, i) => r.id === inFile[i])) return;
+      const file = await AtomicFileWriter.open(resultsPath);
+      for (let i = 0; i < ordered.length; i += 500) await file.write(ordered.slice(i, i + 500).map((r) => JSON.stringify(r) + '\n').join(''));
+      await file.commit();
+    },
     close: () => appender.close(),
   };
 }
