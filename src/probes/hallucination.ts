@@ -115,7 +115,10 @@ export async function runHallucination(
   }
   if (o.out) {
     await writeFileAtomic(join(o.out, 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));
-    await writeJson(join(o.out, 'summary.json'), { probe: 'hallucination', ...o.run, ...summary });
+    // how many items an earlier run had played (`resumed`, in --json) is no figure of the run: a resumed run's
+    // summary.json is an uninterrupted one's
+    const { resumed: _resumed, ...figures } = summary;
+    await writeJson(join(o.out, 'summary.json'), { probe: 'hallucination', ...o.run, ...figures });
   }
   return { summary, items };
 }
