@@ -1,0 +1,71 @@
+/**
+ * kill -9 of a command that writes files, then the same command again: it finishes, and what it leaves is byte for byte
+ * what an uninterrupted run leaves (every file's sha256; of summary.json, all but the fields documented to hold wall
+ * time and provenance), with nothing else beside it. The real command (bin/askfirst.js: `npm run build` first) in a
+ * child, killed once a file it writes shows the moment (src/testing/cli-kill.ts). docs/hardening.md lists what was
+ * audited this way.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { killCliWhen, runCli, treeHashes } from '../src/testing/cli-kill.js';
+import { tmpDir } from '../src/testing/tmp.js';
+import { generateSuite } from '../src/suite/generate.js';
+import { writeSuite } from '../src/suite/io.js';
+
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
+
+/** summary.json without its wall time and provenance (date, command line: docs/evaluation.md). */
+function summaryBody(out: string): unknown {
+  const { wallSeconds: _w, provenance: _p, ...rest } = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  return rest;
+}
+
+describe('askfirst eval killed with SIGKILL, then run again', () => {
+  it('random:1, killed in the middle of the proactive mode: the re-run resumes and leaves the bytes of an uninterrupted run', { timeout: 240_000 }, async () => {
+    const root = tmpDir('askfirst-kill-eval');
+    const data = join(root, 'suite');
+    await writeSuite(data, generateSuite({ episodes: 60, seed: 3, size: 32 })); // 420 episodes
+    // each run in a folder of its own, writing to `out` there: the same command line, so the same run.json and config
+    const args = ['eval', '--policy', 'random:1', '--data', data, '--out', 'out', '--no-progress'];
+    const whole = join(root, 'whole');
+    const killed = join(root, 'killed');
+    mkdirSync(whole);
+    mkdirSync(killed);
+    expect((await runCli(args, whole)).code).toBe(0);
+
+    const results = join(killed, 'out', 'proactive', 'results.jsonl');
+    await killCliWhen(args, killed, () => lines(results) >= 100);
+    const kept = lines(results);
+    expect(kept).toBeLessThan(420); // killed part-way
+    expect(existsSync(join(killed, 'out', 'proactive', '.lock'))).toBe(true); // its lock, left behind: taken over below
+    const again = await runCli(args, killed);
+    expect(again.code, again.stderr).toBe(0);
+
+    const [a, b] = [treeHashes(join(whole, 'out')), treeHashes(join(killed, 'out'))];
+    delete a['summary.json'];
+    delete b['summary.json'];
+    expect(b).toEqual(a); // the same files (no lock, no temporary file left) with the same bytes
+    expect(summaryBody(join(killed, 'out'))).toEqual(summaryBody(join(whole, 'out')));
+  });
+});
+
+describe('askfirst probe hallucination killed with SIGKILL, then run again', () => {
+  it('random:1, killed while playing the presence questions: the re-run leaves the bytes of an uninterrupted run', { timeout: 240_000 }, async () => {
+    const root = tmpDir('askfirst-kill-probe');
+    const args = ['probe', 'hallucination', '--policy', 'random:1', '--scenes', '40', '--open-scenes', '4', '--batch-size', '8', '--out', 'out', '--no-progress'];
+    const whole = join(root, 'whole');
+    const killed = join(root, 'killed');
+    mkdirSync(whole);
+    mkdirSync(killed);
+    expect((await runCli(args, whole)).code).toBe(0);
+    const results = join(killed, 'out', 'presence', 'results.jsonl');
+    const total = lines(join(whole, 'out', 'presence', 'results.jsonl'));
+    await killCliWhen(args, killed, () => lines(results) >= 40);
+    expect(lines(results)).toBeLessThan(total); // killed part-way
+    const again = await runCli(args, killed);
+    expect(again.code, again.stderr).toBe(0);
+    // summary.json too: it said how many items the earlier run had played ("resumed": 40 here, 0 uninterrupted)
+    expect(treeHashes(join(killed, 'out'))).toEqual(treeHashes(join(whole, 'out')));
+  });
+});
