@@ -96,6 +96,25 @@ describe('train subcommands', () => {
     }
     expect(said.join('\n')).not.toMatch(/generating/);
   });
+  it('train rl shows a progress bar while it generates its training and validation suites', async () => {
+    const dir = tmpDir('askfirst-train-rl-generating');
+    saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const said: string[] = [];
+    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
+    const barSpy = vi.spyOn(process.stderr, 'write').mockImplementation((s: unknown) => (said.push(String(s)), true));
+    try {
+      await run(['train', 'rl', '--init', join(dir, 'sup'), '--out', join(dir, 'rl'), '--episodes', '2', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none']);
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+      barSpy.mockRestore();
+    }
+    // with the default 300 episodes per kind, about 12 s of silence on a busy machine between this line and the next (the demo shows a bar for the same suites)
+    const from = said.indexOf('rl: generating 2 episodes per kind of camera');
+    expect(from).toBeGreaterThanOrEqual(0);
+    expect(said.slice(from + 1).filter((l) => /^generating\b.*\b22\/22 episodes/.test(l))).not.toEqual([]); // 2 training + 20 validation episodes of one kind
+  }, 120_000);
   it('train supervised says how many images its accuracy is on, and a --resume of a finished run says it had nothing to do', async () => {
     const out = join(tmpDir('askfirst-train-sup-done'), 'sup');
     const args = ['train', 'supervised', '--out', out, '--steps', '2', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--no-progress', '--report-to', 'none'];

@@ -20,9 +20,9 @@ import { trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
 import { loadData } from '../suite/open.js';
-import { rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
+import { RL_VAL_EPISODES, rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
 import { ConfigError, InputError } from '../util/errors.js';
-import { progress } from '../util/progress.js';
+import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RunDir } from '../nn/run-dir.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
@@ -84,7 +84,8 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>, given: Reado
       data = { train: d.episodes, val: rlValSuite(cfg), loader: d.loader };
     } else {
       log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}`);
-      data = { ...rlSplits({ episodes, seed: cfg.seed, kinds: cfg.kinds, controlShare }), loader: memoryLoader };
+      const bar = progress('generating', (episodes + RL_VAL_EPISODES) * cfg.kinds.length, { enabled: cfg.progress, unit: 'episodes' }); // the training and validation suites
+      data = { ...(await withBar(bar, () => rlSplits({ episodes, seed: cfg.seed, kinds: cfg.kinds, controlShare }, () => bar.tick()))), loader: memoryLoader };
     }
     views.loader = data.loader;
     const ctx = { policy, ...data, log, ...(learned ? { reward: learned } : {}) };
