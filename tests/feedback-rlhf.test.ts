@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
 import { runPairs, runSimulate } from '../src/cli/feedback-rlhf.js';
@@ -152,6 +152,22 @@ describe('feedback simulate started again', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('feedback simulate', () => {
+  it('shows a progress bar of the labels it gives, as the feedback demo does', async () => {
+    const [a, b] = await writeResults(generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 }));
+    expect(await runPairs({ dbDir, project: 'sim-bar', suite: suiteDir, results: [a, b], seed: 1, progress: false }, () => undefined)).toBe(4);
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: unknown) => (said.push(String(s)), true));
+    try {
+      expect((await runSimulate({ dbDir, project: 'sim-bar', annotators: 2 }, () => undefined)).labels).toBe(4);
+    } finally {
+      spy.mockRestore();
+    }
+    // before, nothing between "opening the feedback database" and the last line (69 labels: 11 s of silence on a loaded machine; it grows with the labels)
+    expect(said.filter((l) => /^simulated annotators\b.*\b4\/4 labels/.test(l))).not.toEqual([]);
   });
 });
 

@@ -21,6 +21,7 @@ export const SimulateSchema = SimulateConfigSchema.extend({
   annotators: z.number().int().min(1).max(100).default(3).describe('simulated annotators (each gets its own token)'),
   host: z.string().default('127.0.0.1').describe('interface of the workbench it serves'),
   port: z.number().int().min(0).max(65535).default(0).describe('port of the workbench it serves (0 = any free port)'),
+  progress: z.boolean().default(true).describe('show a progress bar on stderr (the labels given)'),
 });
 
 export const DemoAggregateSchema = z.object({

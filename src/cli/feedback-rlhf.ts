@@ -12,7 +12,8 @@ import type { EpisodeRecord } from '../episode/types.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { readJsonl } from '../util/jsonl.js';
-import { progress } from '../util/progress.js';
+import { progress, withBar } from '../util/progress.js';
+import type { SimulatedAnnotator } from '../feedback/simulate.js';
 import { configFromOptions } from './options.js';
 import { openStore } from '../feedback/open-store.js';
 import { projectForImages } from '../feedback/importer.js';
@@ -74,9 +75,12 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
     const [{ startServer }, { simulateAnnotators }, { goldReward }] = await Promise.all([import('../server/workbench/workbench.js'), import('../feedback/simulate.js'), import('../demo/feedback.js')]);
     const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' });
     try {
-      const people = [];
+      const people: SimulatedAnnotator[] = [];
       for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`${SIM_PREFIX}${cfg.bias}-${k + 1}-${Date.now().toString(36)}`));
-      const r = await simulateAnnotators(server.url, project.id, people, pairs, goldReward, cfg, undefined, await labelsPerPair(store, project.id));
+      const held = await labelsPerPair(store, project.id);
+      const open = await store.progress(project.id);
+      const bar = progress('simulated annotators', open.needed - open.labels, { enabled: cfg.progress, unit: 'labels' }); // as the feedback demo shows it
+      const r = await withBar(bar, () => simulateAnnotators(server.url, project.id, people, pairs, goldReward, cfg, () => bar.tick(), held));
       print(`${r.labels} labels by ${people.length} simulated annotators over ${server.url} (noise ${cfg.noise}, bias ${cfg.bias})`);
       return r;
     } finally {
