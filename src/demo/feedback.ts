@@ -24,8 +24,8 @@ import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { summarize, type Summary } from '../episode/metrics.js';
-import { TRAIN_KINDS } from '../suite/kinds/names.js';
-import { rlSplits, supervisedSuite } from '../suite/splits.js';
+import { SCENARIO_KINDS, TRAIN_KINDS } from '../suite/kinds/names.js';
+import { RL_VAL_EPISODES, rlSplits, supervisedSuite } from '../suite/splits.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { createViewLoader } from '../suite/loader.js';
@@ -58,7 +58,7 @@ import type { AskfirstError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { Rng } from '../util/rng.js';
 import { mean } from '../util/stats.js';
-import { progress } from '../util/progress.js';
+import { progress, withBar } from '../util/progress.js';
 import { FeedbackDemoConfigSchema, type FeedbackDemoConfig } from './feedback-config.js';
 
 export interface FeedbackDemoDeps {
@@ -124,8 +124,11 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // ── 1. suites and the supervised guesser ──────────────────────────────────
   const supDir = cfg.init ? resolve(cfg.init) : join(out, 'supervised');
   if (cfg.init) resolveCheckpointDir(supDir); // a wrong --init fails now, not after the suites are generated (tens of seconds)
-  const { train, val } = rlSplits({ episodes: cfg.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS });
-  const test = generateSuite({ episodes: cfg.evalEpisodes, seed: cfg.seed + 4 });
+  const bar = progress('generate suites', (cfg.rlEpisodes + RL_VAL_EPISODES) * TRAIN_KINDS.length + cfg.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' }); // as the demo shows it
+  const { train, val, test } = await withBar(bar, () => {
+    const tick = () => bar.tick();
+    return { ...rlSplits({ episodes: cfg.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS }, tick), test: generateSuite({ episodes: cfg.evalEpisodes, seed: cfg.seed + 4 }, tick) };
+  });
   if (!cfg.init && !new RunDir(supDir).isFinished()) {
     await stage('supervised', () => trainSupervised(resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: 720, resume: true, progress: cfg.progress, model: { seed: cfg.seed } }), supervisedSuite({ episodes: 300, seed: cfg.seed + 1 }), log));
   }
