@@ -1,4 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PolicyResult } from '../report/feedback-section.js';
@@ -36,5 +37,17 @@ describe('aggregateFeedback (the feedback demo over seeds)', () => {
     expect(ca.stats.ci95!.halfWidth).toBeCloseTo(12.706 * 0.01, 3); // sd 0.01·√2, over √2;
     expect(agg.policies.gold.overAsking.perSeed).toEqual([0.1, 0.08, 0.09]);
     expect(JSON.parse(await readFile(join(out, 'aggregate.json'), 'utf8')).policies.gold.controlAbstain.perSeed).toEqual([0.02, 0.04, null]);
+  });
+});
+
+describe('aggregateFeedback: each seed folder holds that seed\'s demo', () => {
+  it('refuses a feedback.json of another seed (a demo run without --seed into seed-1/) instead of counting seed 0 twice', async () => {
+    const out = tmpDir('askfirst-feedback-seeds-mixed');
+    for (const s of [0, 1]) {
+      await mkdir(join(out, `seed-${s}`), { recursive: true });
+      await writeFile(join(out, `seed-${s}`, 'feedback.json'), JSON.stringify(fakeFeedbackResults([policy('gold', 0.1)], { labels: [100], seed: 0 })));
+    }
+    await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(`${join(out, 'seed-1', 'feedback.json')} is a feedback demo of seed 0 (its config.seed), not of seed 1; run: askfirst feedback demo --seed 1 --out ${join(out, 'seed-1')}, or leave 1 out of --seeds`);
+    expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
   });
 });

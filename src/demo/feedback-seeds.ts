@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js';
-import { NotFoundError } from '../util/errors.js';
+import { InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { meanInterval95, type MeanInterval } from '../util/stats.js';
 
@@ -26,11 +26,17 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
   const rs: FeedbackResults[] = [];
   for (const s of seeds) {
     const f = join(out, `seed-${s}`, 'feedback.json');
+    const rerun = `askfirst feedback demo --seed ${s} --out ${join(out, `seed-${s}`)}`;
+    let r: FeedbackResults;
     try {
-      rs.push(JSON.parse(await readFile(f, 'utf8')) as FeedbackResults);
+      r = JSON.parse(await readFile(f, 'utf8')) as FeedbackResults;
     } catch (e) {
-      throw new NotFoundError(`no finished feedback demo for seed ${s} (${f}); run: askfirst feedback demo --seed ${s} --out ${join(out, `seed-${s}`)}`, { cause: e });
+      throw new NotFoundError(`no finished feedback demo for seed ${s} (${f}); run: ${rerun}`, { cause: e });
     }
+    // a demo run without --seed (the default 0) into seed-1/ would be counted as a second seed, narrowing the interval
+    const ran = r.config?.seed;
+    if (typeof ran === 'number' && ran !== s) throw new InputError(`${f} is a feedback demo of seed ${ran} (its config.seed), not of seed ${s}; run: ${rerun}, or leave ${s} out of --seeds`);
+    rs.push(r);
   }
   const names = [...new Set(rs.flatMap((r) => r.policies.map((p) => p.name)))];
   const pol = (r: FeedbackResults, n: string) => r.policies.find((p) => p.name === n);
