@@ -82,6 +82,23 @@ describe('atomic writes', () => {
     await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'newer.txt'), 'newer')); // now out[1] is there
     expect(readdirSync(d).sort()).toEqual(['.out[1].tmp-1-0a1b2c3d', 'out[1]']);
   });
+
+  it('the temporary files a writer killed mid-write left are removed by the next write into their folder; a running one’s stay', async () => {
+    const d = tmp();
+    const dead = ['.report.md.2147483646.f49f9ee2.tmp', '.summary.json.2147483646.0a1b2c3d.tmp']; // no such process
+    const running = ['.report.html.1.0a1b2c3d.tmp', `.a.${process.pid}.0a1b2c3d.tmp`]; // pid 1 runs; ours is in progress
+    const notOurs = ['.notes.2147483646.tmp', 'report.2147483646.0a1b2c3d.tmp']; // not the writers' names: the user's
+    for (const name of [...dead, ...running, ...notOurs]) writeFileSync(join(d, name), 'half');
+    await writeFileAtomic(join(d, 'report.md'), 'whole\n');
+    expect(readdirSync(d).sort()).toEqual([...running, ...notOurs, 'report.md'].sort());
+    for (const [i, write] of [(p: string) => writeFileAtomicSync(p, 'x'), async (p: string) => (await AtomicFileWriter.open(p)).commit()].entries()) {
+      const sub = join(d, `sub${i}`); // the synchronous writer and the piecewise one clear their folder too
+      mkdirSync(sub);
+      for (const name of dead) writeFileSync(join(sub, name), 'half');
+      await write(join(sub, 'f'));
+      expect(readdirSync(sub)).toEqual(['f']);
+    }
+  });
 });
 
 describe('readJsonFlagFile', () => {

@@ -3,7 +3,7 @@
  * sibling and are renamed into place, and so do whole directories (writeDirAtomic); JSONL
  * records are appended one whole line per write.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,8 +11,36 @@ import { InputError } from './errors.js';
 import { processAlive } from './lockfile.js';
 import { readTextFileSync } from './text-file.js';
 
+/** A temporary sibling of `path`, `.NAME.PID.HEX.tmp`; the first in a folder clears what killed writers left there. */
 function tmpName(path: string): string {
+  removeDeadTmpFiles(dirname(path));
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+const TMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+const clearedDirs = new Set<string>();
+
+/**
+ * Remove the temporary files (`.NAME.PID.HEX.tmp`, ours and lockfile.ts's) that a writer killed mid-write (kill -9, a
+ * power cut) left in `dir`: nothing else ever would, and a re-run writes under a new name. A file whose process still
+ * runs here is another writer's, in progress, and stays (as does a reused pid's: kept, never wrongly removed). Once per
+ * folder per process — a run writes many files into one folder, and what a killed run left is there from the start.
+ */
+function removeDeadTmpFiles(dir: string): void {
+  const key = resolve(dir);
+  if (clearedDirs.has(key)) return;
+  clearedDirs.add(key);
+  let names: string[];
+  try {
+    names = readdirSync(key);
+  } catch {
+    return; // not there yet (the writer creates it) or unreadable (the write itself will say why)
+  }
+  for (const name of names) {
+    const pid = Number(TMP_FILE.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(key, name), { force: true });
+  }
 }
 
 /**
