@@ -5,7 +5,7 @@
  * fingerprint), print a per-kind table (or, with --json, one JSON object). With several
  * --policy, each runs into OUT/<name>/ on the same data and OUT/report.html compares them.
  */
-import { nothingSavedYet, stopOnCtrlC } from './signals.js';
+import { nothingSavedYet, stoppable, type StoppableJob } from './signals.js';
 import type { EvalMode } from '../episode/types.js';
 import { unparseableCausesText, type Summary } from '../episode/metrics.js';
 import { checkPolicySpec, createPolicy } from '../agents/registry.js';
@@ -24,7 +24,7 @@ import { dataFingerprint } from '../suite/fingerprint.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
 import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';
-import { writeEvalReport } from './report.js';
+import { readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { EvalCommandSchema, type EvalCommandConfig } from './eval-schema.js';
 
 /** The JSON printed by --json: the first mode's summary at the top level, every mode under `modes`. */
@@ -96,46 +96,61 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
   for (const p of cfg.policy) checkPolicySpec(p); // an unknown --policy fails before the data is read and fingerprinted
   const showProgress = cfg.progress && !cfg.json;
-  // reading a suite (each line checked, each image's file looked up) and fingerprinting every view file's edges each take
-  // seconds on a large dataset (20,000 episodes; ProactiveBench's 7,557): a bar each, as the episodes' own
-  // Ctrl-C (SIGTERM) while reading and fingerprinting: said, and that nothing was saved, exit 130 (143)
-  const { data, fingerprint } = await nothingSavedYet('askfirst eval', async () => {
+  // Ctrl-C (SIGTERM) at any point says what is kept and exits 130 (143): while the data is read and fingerprinted and a
+  // policy loaded, nothing is written and it stops at once; a policy's run stops after its current batch
+  return stoppable(nothingSavedYet('askfirst eval'), async (job) => {
+    // reading a suite (each line checked, each image's file looked up) and fingerprinting every view file's edges each take
+    // seconds on a large dataset (20,000 episodes; ProactiveBench's 7,557): a bar each, as the episodes' own
     const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: showProgress });
     if (showProgress) process.stderr.write(`eval: ${data.episodes.length} episode${data.episodes.length === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
     const fbar = progress('fingerprinting', data.episodes.length, { enabled: showProgress, unit: 'episodes' });
-    return { data, fingerprint: await withBar(fbar, () => dataFingerprint(data.episodes, data.dir, () => fbar.tick())) };
+    const fingerprint = await withBar(fbar, () => dataFingerprint(data.episodes, data.dir, () => fbar.tick()));
+    const outs = policyOutDirs(cfg.policy, cfg.out);
+    const results: Record<string, unknown>[] = [];
+    for (let i = 0; i < cfg.policy.length; i++) {
+      const finished = cfg.policy.slice(0, i);
+      results.push(await runOne({ cfg, spec: cfg.policy[i], outDir: outs[i], data, modes, fingerprint, print }, job, finished));
+      job.kept = `${finishedRuns(cfg.policy.slice(0, i + 1), outs)}; run the same command again to ${i + 1 < cfg.policy.length ? 'evaluate the rest' : 'write the comparison report'} (finished runs are resumed, not played again)`;
+    }
+    if (cfg.policy.length === 1) return results[0];
+    // Several policies on the same data: one comparison report over their runs (reading them takes seconds on large runs;
+    // its two files are written last, whole)
+    const read = await readEvalReport(outs);
+    const report = await job.stopAfter('writing the comparison report', `${finishedRuns(cfg.policy, outs)}; the comparison report is written whole`, () => saveEvalReport(read, cfg.out));
+    if (!cfg.json) {
+      print(`\n${report.markdownTable}`);
+      print(`comparison: ${report.html} and ${report.markdown} (paired McNemar tests on the same episodes inside)`);
+    }
+    const out = { policies: results, report: { html: report.html, markdown: report.markdown } };
+    if (cfg.json) print(JSON.stringify(out));
+    return out;
   });
-  const outs = policyOutDirs(cfg.policy, cfg.out);
-  const results: Record<string, unknown>[] = [];
-  for (let i = 0; i < cfg.policy.length; i++) {
-    results.push(await runOne({ cfg, spec: cfg.policy[i], outDir: outs[i], data, modes, fingerprint, print }));
-  }
-  if (cfg.policy.length === 1) return results[0];
-  // Several policies on the same data: one comparison report over their runs.
-  const report = await writeEvalReport(outs, cfg.out);
-  if (!cfg.json) {
-    print(`\n${report.markdownTable}`);
-    print(`comparison: ${report.html} and ${report.markdown} (paired McNemar tests on the same episodes inside)`);
-  }
-  const out = { policies: results, report: { html: report.html, markdown: report.markdown } };
-  if (cfg.json) print(JSON.stringify(out));
-  return out;
 }
 
-async function runOne(o: {
-  cfg: EvalCommandConfig;
-  spec: string;
-  outDir: string;
-  data: LoadedData;
-  modes: { mcqa: EvalMode[]; open: boolean };
-  fingerprint: string;
-  print: (s: string) => void;
-}): Promise<Record<string, unknown>> {
+/** What the finished runs of `policies` (the first of `outs`) keep, for what a signal says. */
+function finishedRuns(policies: readonly string[], outs: readonly string[]): string {
+  return policies.length === 1 ? `the run of ${policies[0]} is saved (${outs[0]})` : `the runs of ${policies.join(', ')} are saved (${outs.slice(0, policies.length).join(', ')})`;
+}
+
+async function runOne(
+  o: {
+    cfg: EvalCommandConfig;
+    spec: string;
+    outDir: string;
+    data: LoadedData;
+    modes: { mcqa: EvalMode[]; open: boolean };
+    fingerprint: string;
+    print: (s: string) => void;
+  },
+  job: StoppableJob,
+  finished: readonly string[],
+): Promise<Record<string, unknown>> {
   const { cfg, spec, data } = o;
   const options = { ...httpOptions(cfg), ...(spec.startsWith('openai:') ? generationOptions(cfg) : {}) };
   const policy = await createPolicy(spec, { episodes: data.episodes, seed: cfg.seed, options, notice: (l) => noteLine(`askfirst eval: ${l}`) });
   try {
-    return await stopOnCtrlC('finished episodes are saved', (signal) => evalOne(o, policy, signal));
+    const kept = `finished episodes are saved${finished.length ? `, as are the whole runs of ${finished.join(', ')}` : ''}`;
+    return await job.stopAfter('the current batch', kept, (signal) => evalOne(o, policy, signal));
   } finally {
     await (policy as Policy).close?.();
   }

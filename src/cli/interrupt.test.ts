@@ -4,23 +4,36 @@
  * after a fixed sleep. It saves what it finished, says so, and exits 130 (143 for SIGTERM), as shells, make and CI
  * runners expect of an interrupted command; a re-run resumes.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { exited, stopChild } from '../testing/child.js';
 import { startFaultServer, type FaultServer } from '../testing/fault-server.js';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { policyOutDirs } from './eval.js';
 
 const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
 
 /**
- * Run `askfirst ARGS`; once stderr matches `when` and then `also()` holds (checked every 10 ms), send `sig` (once).
+ * Run `askfirst ARGS`; once stderr matches `when` and then `also()` holds (checked every 10 ms), send `sig` (once); or
+ * let `trigger` signal it (`inPipe`).
  * Resolves with the exit code, the signal that killed it (if any), stdout and stderr.
  */
-async function runSignalled(args: readonly string[], when: RegExp | undefined, sig: NodeJS.Signals, also: () => boolean = () => true): Promise<{ code: number | null; killedBy: NodeJS.Signals | null; stderr: string; stdout: string }> {
+async function runSignalled(
+  args: readonly string[],
+  when: RegExp | undefined,
+  sig: NodeJS.Signals,
+  also: () => boolean = () => true,
+  trigger?: (child: ChildProcess) => Promise<unknown>,
+): Promise<{ code: number | null; killedBy: NodeJS.Signals | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (trigger) void trigger(child);
   try {
     let stderr = '';
     let stdout = '';
@@ -103,5 +116,120 @@ describe('an eval stopped by a signal', () => {
     const again = await runSignalled([...args, '--json'], undefined, 'SIGINT');
     expect(again.code).toBe(0);
     expect(saved()).toBe(24);
+  });
+});
+
+/** A named pipe at `path` (`mkfifo`): a command that reads it waits there until the test writes, so it can be signalled in that phase. */
+function namedPipe(path: string): string {
+  execFileSync('mkfifo', [path]);
+  return path;
+}
+
+/**
+ * Send `sig` to `child` once it has opened the named pipe `path` to read it (it waits there for the test), after
+ * `meanwhile(writer)`; then, once it says it was interrupted, end the pipe: Node, exiting, waits for its thread that reads
+ * the pipe. If the child ends without opening the pipe, the waiting writer is let go (the pipe opened from this side too,
+ * without blocking), so the test fails on what the child said instead of hanging.
+ */
+async function inPipe(path: string, child: ChildProcess, sig: NodeJS.Signals, meanwhile: (w: FileHandle) => Promise<void> = async () => {}): Promise<void> {
+  let done = false;
+  const ended = exited(child);
+  void ended.then(async () => {
+    if (!done) await (await open(path, constants.O_RDONLY | constants.O_NONBLOCK)).close();
+  });
+  const writer = await open(path, 'w');
+  done = true;
+  try {
+    await meanwhile(writer);
+    const said = new Promise<void>((resolve) => {
+      let err = '';
+      child.stderr?.on('data', (b: Buffer) => /askfirst: interrupted/.test((err += b.toString())) && resolve());
+    });
+    child.kill(sig);
+    await Promise.race([said, ended]);
+  } finally {
+    await writer.close();
+  }
+}
+
+const linesOf = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0);
+
+describe('an eval stopped outside its runs: loading a policy, between two runs, reading the runs for the report', () => {
+  /** Two occlusion episodes, and the eval of oracle then a scripted policy reading `replies` on them. */
+  async function setUp(): Promise<{ dir: string; suite: string; replies: string; out: string; args: string[]; ids: string[] }> {
+    const dir = tmpDir('af-interrupt');
+    const suite = join(dir, 'suite');
+    const ids = (await writeSuite(suite, generateSuite({ episodes: 2, kinds: ['occlusion'], seed: 1 }))).map((e) => e.id);
+    const replies = join(dir, 'replies.jsonl');
+    const out = join(dir, 'eval');
+    return { dir, suite, replies, out, ids, args: ['eval', '--data', suite, '--policy', 'oracle', '--policy', `scripted:${replies}`, '--mode', 'proactive', '--no-progress', '--out', out] };
+  }
+  const repliesFor = (ids: readonly string[]) => ids.map((id) => JSON.stringify({ episode_id: id, replies: ['A'] }) + '\n').join('');
+
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${sig} while the second policy loads: says the first one's run is saved, exits ${code}; the same command then resumes it and runs the second`, { timeout: 60_000 }, async () => {
+      const { replies, out, args, ids } = await setUp();
+      namedPipe(replies); // the scripted policy reads it as it loads: held open here, it is still loading when the signal comes
+      const r = await runSignalled(args, undefined, sig, undefined, (child) => inPipe(replies, child, sig));
+      expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code, killedBy: null }); // it was killed by the signal, without a word
+      expect(r.stderr).toContain(`askfirst: interrupted; the run of oracle is saved (${join(out, 'oracle')}); run the same command again to evaluate the rest (finished runs are resumed, not played again)`);
+      expect(linesOf(join(out, 'oracle', 'proactive', 'results.jsonl'))).toBe(2);
+      rmSync(replies);
+      writeFileSync(replies, repliesFor(ids));
+      const again = await runSignalled(args, undefined, sig);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('(2 resumed from an earlier run)'); // oracle's
+      expect(linesOf(join(policyOutDirs(['oracle', `scripted:${replies}`], out)[1], 'proactive', 'results.jsonl'))).toBe(2);
+      expect(existsSync(join(out, 'report.html'))).toBe(true);
+    });
+  }
+
+  it('SIGTERM while the first policy loads: nothing was saved, exits 143', { timeout: 60_000 }, async () => {
+    const { suite, replies, out } = await setUp();
+    namedPipe(replies);
+    const r = await runSignalled(['eval', '--data', suite, '--policy', `scripted:${replies}`, '--no-progress', '--out', out], undefined, 'SIGTERM', undefined, (child) => inPipe(replies, child, 'SIGTERM'));
+    expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (askfirst eval had not started its run yet); run the same command again');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('Ctrl-C while the comparison report reads the runs and data: says every run is saved and the report is not written, exits 130', { timeout: 60_000 }, async () => {
+    const { suite, replies, out, args, ids } = await setUp();
+    namedPipe(replies);
+    const episodes = join(suite, 'episodes.jsonl');
+    const data = readFileSync(episodes);
+    const r = await runSignalled(args, undefined, 'SIGINT', undefined, async (child) => {
+      // while the second policy loads, the data's episode list becomes a named pipe: the report reads it again for its
+      // example episodes (the runs read it only at the start), so the command waits there, in the report's reading
+      const replying = await open(replies, 'w');
+      renameSync(namedPipe(join(suite, 'pipe')), episodes);
+      await replying.writeFile(repliesFor(ids));
+      await replying.close();
+      await inPipe(episodes, child, 'SIGINT');
+    });
+    rmSync(episodes);
+    writeFileSync(episodes, data);
+    expect(r.stderr).toContain(`askfirst: interrupted; the runs of oracle, scripted:${replies} are saved (${policyOutDirs(['oracle', `scripted:${replies}`], out).join(', ')}); run the same command again to write the comparison report`);
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expect(linesOf(join(policyOutDirs(['oracle', `scripted:${replies}`], out)[1], 'proactive', 'results.jsonl'))).toBe(2);
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
+  });
+});
+
+describe('askfirst report stopped by a signal', () => {
+  it('SIGTERM while it reads the runs: says nothing was written, exits 143', { timeout: 60_000 }, async () => {
+    const dir = tmpDir('af-interrupt');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, kinds: ['occlusion'], seed: 1 }));
+    const run = join(dir, 'run');
+    expect((await runSignalled(['eval', '--data', suite, '--policy', 'oracle', '--mode', 'proactive', '--no-progress', '--out', run], undefined, 'SIGINT')).code).toBe(0);
+    const results = join(run, 'proactive', 'results.jsonl');
+    rmSync(results);
+    namedPipe(results); // the report reads it: held open here, it is still reading when the signal comes
+    const out = join(dir, 'report');
+    const r = await runSignalled(['report', run, '--out', out], undefined, 'SIGTERM', undefined, (child) => inPipe(results, child, 'SIGTERM'));
+    expect(r.stderr).toContain(`askfirst: interrupted; nothing was written (askfirst report writes ${out}/report.html and report.md last); run the same command again`);
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
  * prompt injection (src/probes/), for any policy. Thin shims: options from the probes' config
  * schemas, the policy from the registry, results (resumable) and summary.json into --out.
  */
-import { nothingSavedYet, stopOnCtrlC } from './signals.js';
+import { nothingSavedYet, stoppable, type StoppableJob } from './signals.js';
 import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
@@ -36,10 +36,14 @@ function generationRun(cfg: z.output<typeof CommonSchema>): Record<string, unkno
   return Object.keys(gen).length ? { generation: gen } : {};
 }
 
-async function withPolicy<T>(spec: string, episodes: Parameters<typeof createPolicy>[1]['episodes'], cfg: z.output<typeof CommonSchema>, seed: number, fn: (p: Policy, signal: AbortSignal) => Promise<T>): Promise<T> {
-  const policy = await nothingSavedYet('askfirst probe', () => createPolicy(spec, { episodes, seed, options: { ...httpOptions({ ...cfg, hint: false }), ...probeGeneration(cfg) }, notice: (l) => noteLine(`askfirst probe: ${l}`) }));
+/**
+ * Run `fn` on the policy of `cfg`, loaded for `episodes`: inside `job` (stoppable), a signal while it loads exits at once
+ * (nothing was saved), one during `fn`, the run, stops it after the current batch (finished items are saved).
+ */
+async function withPolicy<T>(job: StoppableJob, episodes: Parameters<typeof createPolicy>[1]['episodes'], cfg: z.output<typeof CommonSchema> & { seed: number }, fn: (p: Policy, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const policy = await createPolicy(cfg.policy, { episodes, seed: cfg.seed, options: { ...httpOptions({ ...cfg, hint: false }), ...probeGeneration(cfg) }, notice: (l) => noteLine(`askfirst probe: ${l}`) });
   try {
-    return await stopOnCtrlC('finished items are saved', (signal) => fn(policy, signal));
+    return await job.stopAfter('the current batch', 'finished items are saved', (signal) => fn(policy, signal));
   } finally {
     await policy.close?.();
   }
@@ -52,25 +56,28 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
   refuseUnreadHttpFlags(raw, [cfg.policy], cfg.judge !== undefined); // raw: as given, before the schema's defaults
   // drawing the scenes grows with --scenes and --unseen-scenes (0.9 s for the default 160, 4.5 s for 2,000 here): a bar, as for injection's items
   const bar = progress('generating items', presenceScenes(cfg), { enabled: cfg.progress && !cfg.json, unit: 'scenes' });
-  const episodes = await nothingSavedYet('askfirst probe hallucination', () => withBar(bar, () => hallucinationItems(cfg, () => bar.tick())));
-  return withPolicy(cfg.policy, episodes, cfg, cfg.seed, async (policy, signal) => {
-    if (policy instanceof BuiltinPolicy && !policy.presence) {
-      const dir = cfg.policy.replace(/^builtin:/, '');
-      warn(`askfirst: warning: ${dir} has no presence head, so its ask-or-answer heads (never trained on yes/no questions) answer "Is there a … in the image?"; add one with askfirst train presence --init ${dir} --out ${dir}-presence`);
-    }
-    const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits, ...generationRun(cfg) };
-    const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false }), process.env, (l) => noteLine(`askfirst probe: judge: ${l}`)) : undefined;
-    const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
-    const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
-    await writeProbeHtml(cfg.out, { hallucination: res.summary });
-    if (cfg.json) print(JSON.stringify(out));
-    else {
-      print(hallucinationTable(res.summary));
-      const line = statsLine(policy.name, policy.stats?.());
-      if (line) print(line);
-      print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
-    }
-    return out;
+  // Ctrl-C (SIGTERM) while the items are drawn or the policy loads: nothing was saved, exit 130 (143)
+  return stoppable(nothingSavedYet('askfirst probe hallucination'), async (job) => {
+    const episodes = await withBar(bar, () => hallucinationItems(cfg, () => bar.tick()));
+    return withPolicy(job, episodes, cfg, async (policy, signal) => {
+      if (policy instanceof BuiltinPolicy && !policy.presence) {
+        const dir = cfg.policy.replace(/^builtin:/, '');
+        warn(`askfirst: warning: ${dir} has no presence head, so its ask-or-answer heads (never trained on yes/no questions) answer "Is there a … in the image?"; add one with askfirst train presence --init ${dir} --out ${dir}-presence`);
+      }
+      const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits, ...generationRun(cfg) };
+      const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false }), process.env, (l) => noteLine(`askfirst probe: judge: ${l}`)) : undefined;
+      const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
+      const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
+      await writeProbeHtml(cfg.out, { hallucination: res.summary });
+      if (cfg.json) print(JSON.stringify(out));
+      else {
+        print(hallucinationTable(res.summary));
+        const line = statsLine(policy.name, policy.stats?.());
+        if (line) print(line);
+        print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
+      }
+      return out;
+    });
   });
 }
 
@@ -79,19 +86,21 @@ export async function runProbeInjection(raw: Record<string, unknown>, print: (s:
   refuseUnreadHttpFlags(raw, [cfg.policy], false);
   // generating the episodes and drawing the injected text into each takes seconds (7.5 s for the default 84): a bar
   const bar = progress('generating items', 2 * cfg.episodes * cfg.kinds.length, { enabled: cfg.progress && !cfg.json, unit: 'episodes' });
-  const items = await nothingSavedYet('askfirst probe injection', () => withBar(bar, () => injectionItems(cfg, () => bar.tick())));
-  return withPolicy(cfg.policy, [...items.clean, ...items.attacked], cfg, cfg.seed, async (policy, signal) => {
-    const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };
-    const res = await runInjection({ items, policy, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });
-    const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
-    await writeProbeHtml(cfg.out, { injection: res.summary });
-    if (cfg.json) print(JSON.stringify(out));
-    else {
-      print(injectionTable(res.summary));
-      const line = statsLine(policy.name, policy.stats?.());
-      if (line) print(line);
-      print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
-    }
-    return out;
+  return stoppable(nothingSavedYet('askfirst probe injection'), async (job) => {
+    const items = await withBar(bar, () => injectionItems(cfg, () => bar.tick()));
+    return withPolicy(job, [...items.clean, ...items.attacked], cfg, async (policy, signal) => {
+      const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };
+      const res = await runInjection({ items, policy, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });
+      const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
+      await writeProbeHtml(cfg.out, { injection: res.summary });
+      if (cfg.json) print(JSON.stringify(out));
+      else {
+        print(injectionTable(res.summary));
+        const line = statsLine(policy.name, policy.stats?.());
+        if (line) print(line);
+        print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
+      }
+      return out;
+    });
   });
 }

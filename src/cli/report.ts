@@ -1,19 +1,20 @@
 /**
  * `askfirst report RUN… --out DIR`: compare `askfirst eval` runs in one offline HTML page and
- * a Markdown file (src/report/eval-report.ts).
+ * a Markdown file (src/report/eval-report.ts). Ctrl-C (SIGTERM) while the runs are read says that
+ * nothing was written and exits 130 (143) at once; the two files are written last, each whole.
  */
-import { writeEvalReport as write } from '../report/eval-report.js';
+import { readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { configFromOptions } from './options.js';
 import { ReportSchema } from './report-schema.js';
-
-export async function writeEvalReport(dirs: readonly string[], out: string, title?: string) {
-  return write(dirs, out, title ? { title } : {});
-}
+import { stoppable } from './signals.js';
 
 /** The action of `askfirst report` (report-command.ts). */
 export async function reportAction(runs: string[], raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ReportSchema, raw, 'report');
-  const r = await write(runs, cfg.out, cfg.title ? { title: cfg.title } : {});
+  const r = await stoppable(`nothing was written (askfirst report writes ${cfg.out}/report.html and report.md last); run the same command again`, async (job) => {
+    const read = await readEvalReport(runs, cfg.title ? { title: cfg.title } : {});
+    return job.stopAfter('writing the report', 'the report is written whole', () => saveEvalReport(read, cfg.out));
+  });
   console.log(r.markdownTable);
   console.log(`\nreport: ${r.html} and ${r.markdown}`);
 }

@@ -1,28 +1,47 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RunAborted } from '../agents/runner.js';
-import { Interrupted, stopOnCtrlC, untilStopped } from './signals.js';
+import { Interrupted, stoppable, untilStopped } from './signals.js';
 import { cliExitCode } from '../util/errors.js';
 import { abortError } from '../agents/http/retry.js';
 
 afterEach(() => vi.restoreAllMocks());
 
-describe('stopOnCtrlC', () => {
-  it('the first Ctrl-C aborts the job (which then finishes and returns), the second exits with 130, and the handler is gone afterwards', async () => {
+/** A batch command with one run (eval's, a probe's): `what` is what a signal during it keeps. */
+const stopOnCtrlC = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => stoppable('nothing was saved', (job) => job.stopAfter('the current batch', what, fn));
+
+describe('stoppable: a run (stopAfter)', () => {
+  it('the first Ctrl-C aborts the run, the second exits with 130, and the handler is gone afterwards', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
     const before = process.listenerCount('SIGINT');
-    const result = await stopOnCtrlC('finished episodes are saved', async (signal) => {
+    const run = stopOnCtrlC('finished episodes are saved', async (signal) => {
       expect(process.listenerCount('SIGINT')).toBe(before + 1);
       process.emit('SIGINT');
       expect(signal.aborted).toBe(true);
       expect(exit).not.toHaveBeenCalled();
       process.emit('SIGINT');
       expect(exit).toHaveBeenCalledWith(130);
-      return 'partial';
+      throw new RunAborted();
     });
-    expect(result).toBe('partial');
-    expect(String(stderr.mock.calls[0][0])).toContain('finished episodes are saved');
+    await expect(run).rejects.toThrow(Interrupted);
+    expect(String(stderr.mock.calls[0][0])).toContain('askfirst: stopping after the current batch (Ctrl-C again to quit now); finished episodes are saved');
     expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+
+  it('a run that finishes anyway after the signal (it came during the last batch) still ends the command as Interrupted: nothing after it starts (eval\'s next policy)', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const started: string[] = [];
+    const e = await stoppable('nothing was saved', async (job) => {
+      await job.stopAfter('the current batch', 'x', async () => {
+        process.emit('SIGTERM');
+        return 'finished';
+      });
+      started.push('next policy');
+      return job.stopAfter('the current batch', 'x', async () => 'done');
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(Interrupted);
+    expect(cliExitCode(e)).toBe(143);
+    expect(started).toEqual([]);
   });
 
   it('says what is kept once, in the command’s words: the job’s “run interrupted” error does not name episodes for a probe’s items', async () => {
@@ -84,6 +103,32 @@ describe('stopOnCtrlC', () => {
     const before = process.listenerCount('SIGINT');
     await expect(stopOnCtrlC('x', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+});
+
+describe('stoppable: outside a run', () => {
+  it('a signal before, between and after runs says what is kept then and exits at once (130, 143 for SIGTERM); the handlers listen from start to end', async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    await stoppable('nothing was saved (askfirst eval had not started its run yet); run the same command again', async () => {
+      expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual([before[0] + 1, before[1] + 1]);
+      process.emit('SIGINT'); // loading the data or the first policy
+      expect(said.join('')).toBe('\naskfirst: interrupted; nothing was saved (askfirst eval had not started its run yet); run the same command again\n');
+      expect(exit).toHaveBeenLastCalledWith(130);
+    });
+    said.length = 0;
+    await stoppable('nothing was saved', async (job) => {
+      await job.stopAfter('the current batch', 'finished episodes are saved', async () => 'run');
+      job.kept = 'the run of oracle is saved (out/oracle); run the same command again to evaluate the rest';
+      // between one policy's run and the next: the handlers still listen
+      expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual([before[0] + 1, before[1] + 1]);
+      process.emit('SIGTERM');
+      expect(said.join('')).toBe('\naskfirst: interrupted; the run of oracle is saved (out/oracle); run the same command again to evaluate the rest\n');
+      expect(exit).toHaveBeenLastCalledWith(143);
+    });
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
   });
 });
 

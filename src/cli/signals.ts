@@ -1,11 +1,13 @@
 /**
  * How long-running commands meet Ctrl-C and SIGTERM: servers close cleanly (their databases and
- * sockets) and exit 0, and batch jobs (eval, probes) stop after the current batch with what they
- * finished saved and exit 130 (143 for SIGTERM) — a second signal quits at once.
+ * sockets) and exit 0, and batch jobs (eval, probes, report) say what is kept and exit 130 (143 for
+ * SIGTERM) — at once while they write nothing, after the current batch while they run — and a
+ * second signal quits at once.
  */
 import { RunAborted } from '../agents/runner.js';
 import { RequestAborted } from '../agents/http/retry.js';
-import { exitOnInterrupt, SIGNAL_EXIT } from './run-guard.js';
+import { SIGNAL_EXIT } from './run-guard.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 /**
  * Keep a server command running until Ctrl-C or SIGTERM, then close it (the serve commands share
@@ -27,39 +29,79 @@ export function untilStopped(close: () => Promise<void>, ready: () => void = () 
 }
 
 /**
- * Run `fn` with a signal that aborts on the first Ctrl-C or SIGTERM (the job stops after its current batch;
- * `what` names what is kept, e.g. "finished episodes are saved"); a second one exits at once with 130 (143 for
- * SIGTERM). What is kept is said once, at the first signal: the job's own "run interrupted" error
- * (RunAborted, which names episodes, or an HTTP request's RequestAborted) ends in the command's words without
- * repeating it, as an `Interrupted` whose exit code main() uses: 130 after Ctrl-C, 143 after SIGTERM, as shells,
- * make and CI runners expect of an interrupted command (docs/hardening.md, "Training runs and the demo").
+ * Ctrl-C and SIGTERM over a batch command (eval, the probes, report), from its first step to its exit, so that no phase
+ * of it ends the process without a word. One pair of handlers listens all along (there is no gap between phases where
+ * Node's default would end the process silently); what a signal does depends on the phase:
+ * - outside `stopAfter` (reading data, drawing items, loading a policy, between one policy's run and the next, reading
+ *   runs for a report: phases that write nothing), it says "askfirst: interrupted; " + `job.kept` (what is kept now, set
+ *   by the command as it goes: nothing yet, the finished policies' results …) and exits at once with 130 (143 for SIGTERM);
+ * - inside `job.stopAfter(step, kept, fn)` (a run, whose batches append results; writing files) it says once what is
+ *   kept and aborts `fn`'s signal: `fn` stops after its current step, and the command then ends as `Interrupted` (main()
+ *   exits with 130 / 143), even when that step was its last, so no later phase starts after a signal and a shell script
+ *   running the command stops too (docs/hardening.md, "Training runs and the demo").
+ * A second signal exits at once. Synchronous work (drawing scenes) sees a signal only once it hands the event loop a
+ * turn.
  */
-export async function stopOnCtrlC<T>(
-  what: string,
-  fn: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const ac = new AbortController();
-  let stoppedBy: StopSignal | undefined;
-  const onSig = (sig: StopSignal) => {
-    if (stoppedBy) process.exit(SIGNAL_EXIT[sig]);
-    stoppedBy = sig;
-    const again = sig === 'SIGINT' ? 'Ctrl-C again to quit now' : 'SIGTERM: another signal quits now';
-    process.stderr.write(`\naskfirst: stopping after the current batch (${again}); ${what}\n`);
-    ac.abort();
-  };
-  const onInt = () => onSig('SIGINT');
-  const onTerm = () => onSig('SIGTERM');
+export async function stoppable<T>(kept: string, fn: (job: StoppableJob) => Promise<T>): Promise<T> {
+  const job = new StoppableJob(kept);
+  const onInt = () => job.signalled('SIGINT');
+  const onTerm = () => job.signalled('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   try {
-    return await fn(ac.signal);
-  } catch (e) {
-    // an openai: policy's (or judge's) requests in flight are aborted too, and one of theirs may be the error the job ends with
-    if (stoppedBy && (e instanceof RunAborted || e instanceof RequestAborted)) throw new Interrupted(SIGNAL_EXIT[stoppedBy]);
-    throw e;
+    return await fn(job);
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+  }
+}
+
+/** What a batch command tells `stoppable` of its phases. */
+export class StoppableJob {
+  private stoppedBy: StopSignal | undefined;
+  private step: { ac: AbortController; after: string; kept: string } | undefined;
+
+  /** `kept`: what a signal now keeps, said after "askfirst: interrupted; " (e.g. "nothing was saved …; run the same command again"). */
+  constructor(public kept: string) {}
+
+  /**
+   * Run `fn`, a step that must not be cut short (a run, whose batches append results; writing a report): a signal
+   * meanwhile says "askfirst: stopping after `after` (…); `kept`" and aborts `fn`'s signal; once `fn` settles the
+   * command ends as `Interrupted`. The job's own "run interrupted" error (RunAborted, which names episodes, or an HTTP
+   * request's RequestAborted) ends the same way, in the command's words, without repeating what is kept.
+   */
+  async stopAfter<T>(after: string, kept: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // a signal that came during synchronous work before this step (loading a checkpoint) is acted on here, as one before
+    // it: the event loop reads it in its poll phase, which the second of two immediates follows whatever phase this is
+    for (let i = 0; i < 2; i++) await yieldToEventLoop();
+    if (this.stoppedBy) throw new Interrupted(SIGNAL_EXIT[this.stoppedBy]);
+    const step = { ac: new AbortController(), after, kept };
+    this.step = step;
+    let result: T;
+    try {
+      result = await fn(step.ac.signal);
+    } catch (e) {
+      // an openai: policy's (or judge's) requests in flight are aborted too, and one of theirs may be the error the job ends with
+      if (this.stoppedBy && (e instanceof RunAborted || e instanceof RequestAborted)) throw new Interrupted(SIGNAL_EXIT[this.stoppedBy]);
+      throw e;
+    } finally {
+      this.step = undefined;
+    }
+    if (this.stoppedBy) throw new Interrupted(SIGNAL_EXIT[this.stoppedBy]);
+    return result;
+  }
+
+  /** Ctrl-C or SIGTERM came (stoppable's handlers). */
+  signalled(sig: StopSignal): void {
+    if (this.stoppedBy) return process.exit(SIGNAL_EXIT[sig]);
+    this.stoppedBy = sig;
+    if (!this.step) {
+      process.stderr.write(`\naskfirst: interrupted; ${this.kept}\n`);
+      return process.exit(SIGNAL_EXIT[sig]);
+    }
+    const again = sig === 'SIGINT' ? 'Ctrl-C again to quit now' : 'SIGTERM: another signal quits now';
+    process.stderr.write(`\naskfirst: stopping after ${this.step.after} (${again}); ${this.step.kept}\n`);
+    this.step.ac.abort();
   }
 }
 
@@ -74,18 +116,7 @@ export class Interrupted extends RunAborted {
 
 const INTERRUPTED = 'run interrupted; re-run the same command to resume';
 
-/**
- * Run `fn`, the preparation before a job saves anything (a probe generating its items, an eval reading and
- * fingerprinting its data): on Ctrl-C or SIGTERM meanwhile say so, and that nothing was saved, and exit with 130
- * (143). Without it Node ends the process silently. Synchronous work (drawing scenes) sees the signal once it
- * hands the event loop a turn.
- */
-export function nothingSavedYet<T>(command: string, fn: () => Promise<T>): Promise<T> {
-  return exitOnInterrupt(() => `nothing was saved (${command} had not started its run yet); run the same command again`, async () => {
-    const r = await fn();
-    // a signal that came during synchronous work is handled here, while the handlers listen: the event loop reads it in
-    // its poll phase, which the second of two immediates follows whatever phase this is
-    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
-    return r;
-  });
+/** What a batch command keeps when stopped before its run started (`stoppable`'s first `kept`). */
+export function nothingSavedYet(command: string): string {
+  return `nothing was saved (${command} had not started its run yet); run the same command again`;
 }

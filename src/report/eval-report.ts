@@ -466,8 +466,8 @@ ${html.join('\n')}
   return { html: page, markdown: md.join('\n'), markdownTable };
 }
 
-/** Read the runs, write `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */
-export async function writeEvalReport(dirs: readonly string[], outDir: string, o: { title?: string } = {}): Promise<{ html: string; markdown: string; markdownTable: string; runs: EvalRun[] }> {
+/** Read the runs and render their report (nothing is written: a command may stop at once meanwhile; `saveEvalReport` writes it). */
+export async function readEvalReport(dirs: readonly string[], o: { title?: string } = {}): Promise<EvalReport & { runs: EvalRun[] }> {
   const seen = new Map<string, string>();
   for (const d of dirs) {
     const key = resolve(d);
@@ -475,11 +475,19 @@ export async function writeEvalReport(dirs: readonly string[], outDir: string, o
     seen.set(key, d);
   }
   const runs = await Promise.all(dirs.map(readEvalRun));
-  const rep = await renderEvalReport(runs, o);
+  return { ...(await renderEvalReport(runs, o)), runs };
+}
+
+/** Write a read report (`readEvalReport`) to `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */
+export async function saveEvalReport(rep: EvalReport & { runs: EvalRun[] }, outDir: string): Promise<{ html: string; markdown: string; markdownTable: string; runs: EvalRun[] }> {
   const html = join(outDir, 'report.html');
   const markdown = join(outDir, 'report.md');
   await writeFileAtomic(html, rep.html);
   await writeFileAtomic(markdown, rep.markdown);
-  return { html, markdown, markdownTable: rep.markdownTable, runs };
+  return { html, markdown, markdownTable: rep.markdownTable, runs: rep.runs };
 }
 
+/** Read the runs, write `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */
+export async function writeEvalReport(dirs: readonly string[], outDir: string, o: { title?: string } = {}): Promise<{ html: string; markdown: string; markdownTable: string; runs: EvalRun[] }> {
+  return saveEvalReport(await readEvalReport(dirs, o), outDir);
+}
