@@ -42,7 +42,7 @@ describe('the built-in model on the probes', () => {
 
     // hallucination: in process vs served through openai:
     const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 6, unseenScenes: 6, size: 96, openScenes: 0 }, 'test');
-    const items = hallucinationItems(cfg);
+    const items = await hallucinationItems(cfg);
     const local = await runHallucination({ cfg, policy: BuiltinPolicy.load(pres), episodes: items, run: {} });
     expect(local.items.every((i) => i.answer !== 'invalid')).toBe(true); // every reply is one of the three answers
     const srv = await startOpenAIServer({ policy: BuiltinPolicy.load(pres), modelName: 'probe' });

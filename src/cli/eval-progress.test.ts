@@ -10,6 +10,7 @@ import { readSuite, writeSuite } from '../suite/io.js';
 import * as fingerprintModule from '../suite/fingerprint.js';
 import { dataFingerprint } from '../suite/fingerprint.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
+import { turnsBetweenSteps } from '../testing/turns.js';
 import { tmpDir } from '../testing/tmp.js';
 import { runEval } from './eval.js';
 import { EvalCommandSchema } from './eval-schema.js';
@@ -99,7 +100,9 @@ describe('askfirst eval before its first episode', () => {
     await writeSuite(d, generateSuite({ episodes: 2, seed: 1, kinds: ['camera', 'sketch'] }));
     const episodes = await readSuite(d);
     let ticks = 0;
-    expect(dataFingerprint(episodes, d, () => ticks++)).toBe(dataFingerprint(episodes, d));
+    expect(await dataFingerprint(episodes, d, () => ticks++)).toBe(await dataFingerprint(episodes, d));
     expect(ticks).toBe(episodes.length);
+    // the view files are read synchronously: the event loop gets a turn after each episode, so Ctrl-C is heard then
+    expect(await turnsBetweenSteps((onEpisode) => dataFingerprint(episodes, d, onEpisode))).toEqual(Array(episodes.length - 1).fill(true));
   });
 });

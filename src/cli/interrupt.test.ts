@@ -87,13 +87,26 @@ describe('a probe stopped by a signal', () => {
     });
   }
 
-  it('Ctrl-C while it is still generating its items: says it was interrupted and that nothing was saved, exits 130', { timeout: 60_000 }, async () => {
+  it('Ctrl-C while it is still drawing its items: acted on then (not once every scene is drawn), says nothing was saved, exits 130', { timeout: 60_000 }, async () => {
     const out = join(tmpDir('af-interrupt'), 'probe');
     // 2,000 scenes take seconds to draw: the signal comes while they are drawn
     const r = await runSignalled(['probe', 'hallucination', '--policy', 'random', '--scenes', '2000', '--unseen-scenes', '0', '--open-scenes', '0', '--out', out], /generating items/, 'SIGINT');
     expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (askfirst probe hallucination had not started its run yet); run the same command again');
     expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    // the drawing hands the event loop a turn after each scene: the signal is acted on before the last one is drawn (it
+    // used to wait for all 2,000, 5–9 s, and the bar's closing line "2000/2000 scenes in …" came first)
+    expect(r.stderr).not.toMatch(/generating items: 2000\/2000/);
     expect(existsSync(join(out, 'presence'))).toBe(false);
+  });
+
+  it('SIGTERM while the injection probe draws its items: says nothing was saved, exits 143', { timeout: 60_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'probe');
+    // 8 episodes of each of the 7 kinds and their 56 attacked copies: seconds of drawing (that it yields between items is
+    // injection.test.ts's to show: before, it already heard a signal once the clean half was drawn, at its first text)
+    const r = await runSignalled(['probe', 'injection', '--policy', 'random', '--episodes', '8', '--out', out], /generating items/, 'SIGTERM');
+    expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (askfirst probe injection had not started its run yet); run the same command again');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -40,7 +40,7 @@ export function untilStopped(close: () => Promise<void>, ready: () => void = () 
  *   exits with 130 / 143), even when that step was its last, so no later phase starts after a signal and a shell script
  *   running the command stops too (docs/hardening.md, "Training runs and the demo").
  * A second signal exits at once. Synchronous work (drawing scenes) sees a signal only once it hands the event loop a
- * turn.
+ * turn: the drawing loops yield between scenes (util/yield.ts).
  */
 export async function stoppable<T>(kept: string, fn: (job: StoppableJob) => Promise<T>): Promise<T> {
   const job = new StoppableJob(kept);

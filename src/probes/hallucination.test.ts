@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPolicy } from '../agents/registry.js';
 import { multiObjectScene, presenceTruth } from '../suite/multi-object.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { bootstrap, f1Of, fixed, pct, popeMetrics, unseenMetrics, wilson, type ScoredItem } from './metrics.js';
 import { PRESENCE_CANNOT } from '../episode/presence.js';
-import { presenceEpisode, presenceItems, itemMeta, checkCategories } from './presence-items.js';
+import { presenceEpisode, presenceItems, itemMeta, checkCategories, type PresenceItemMeta } from './presence-items.js';
 import { hallucinationItems, openQuestionsFor, hallucinationTable, runHallucination, summarizeHallucination, type PresenceItemResult } from './hallucination.js';
 import { HallucinationConfigSchema } from './config.js';
 import { referencePolicy, ruleScore, runOpenQuestions, summarizeOpen, type OpenItemResult } from './open-questions.js';
@@ -14,6 +14,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../testing/tmp.js';
 import { hallucinationHtml, writeProbeHtml } from './html.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { turnsBetweenSteps } from '../testing/turns.js';
 
 const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96 }, 'test');
 
@@ -209,8 +211,12 @@ describe('report.html', () => {
 });
 
 describe('presence items', () => {
-  const { episodes } = presenceItems({ seed: 0, scenes: 12, unseenScenes: 9, size: 96 });
-  const metas = episodes.map(itemMeta);
+  let episodes: SuiteEpisode[];
+  let metas: PresenceItemMeta[];
+  beforeAll(async () => {
+    episodes = (await presenceItems({ seed: 0, scenes: 12, unseenScenes: 9, size: 96 })).episodes;
+    metas = episodes.map(itemMeta);
+  });
 
   it('each POPE split has as many no as yes questions, the same positives, and negatives that are absent', () => {
     for (const split of ['random', 'popular', 'adversarial'] as const) {
@@ -222,9 +228,9 @@ describe('presence items', () => {
     expect(ids.size).toBe(episodes.length);
   });
 
-  it('with --categories, each POPE split still has as many no as yes questions (a scene\'s other objects are not asked about)', () => {
+  it('with --categories, each POPE split still has as many no as yes questions (a scene\'s other objects are not asked about)', async () => {
     for (const categories of [['star', 'crescent', 'heart', 'circle'], ['house', 'tree', 'umbrella', 'lightning', 'star', 'key']]) {
-      const m = presenceItems({ seed: 0, scenes: 40, unseenScenes: 0, size: 64, categories, splits: ['random', 'popular', 'adversarial'] }).episodes.map(itemMeta);
+      const m = (await presenceItems({ seed: 0, scenes: 40, unseenScenes: 0, size: 64, categories, splits: ['random', 'popular', 'adversarial'] })).episodes.map(itemMeta);
       for (const split of ['random', 'popular', 'adversarial'] as const) {
         const s = m.filter((x) => x.split === split);
         const yes = s.filter((x) => x.truth === 'yes').length;
@@ -233,6 +239,13 @@ describe('presence items', () => {
         expect(s.every((x) => categories.includes(x.category))).toBe(true);
       }
     }
+  });
+
+  it('drawing the scenes hands the event loop a turn after each one (Ctrl-C is heard then, not once all are drawn), and gives the same items', async () => {
+    let items: SuiteEpisode[] = [];
+    const turns = await turnsBetweenSteps(async (onScene) => (items = (await presenceItems({ seed: 0, scenes: 12, unseenScenes: 9, size: 96, onScene })).episodes));
+    expect(turns).toEqual(Array(20).fill(true));
+    expect(items).toEqual(episodes);
   });
 
   it('popular negatives are the most frequent categories; the three splits differ', () => {
@@ -255,20 +268,23 @@ describe('presence items', () => {
     expect(s.facts.objects[s.facts.target!].visibleFraction).toBeLessThan(0.05);
   });
 
-  it('bad input is a clear error: unknown category, empty scene, too few categories', () => {
+  it('bad input is a clear error: unknown category, empty scene, too few categories', async () => {
     expect(() => checkCategories(['circle', 'square', 'triangle', 'unicorn'])).toThrow(ConfigError);
     expect(() => checkCategories(['circle', 'square', 'triangle', 'unicorn'])).toThrow(/unknown category "unicorn"; known: circle/);
     expect(() => checkCategories(['circle', 'square'])).toThrow(/at least 4/);
     const s = multiObjectScene('clean', 0, { seed: 0, size: 96 });
     expect(() => presenceEpisode({ ...s, facts: { ...s.facts, objects: [] } }, 'star', 'random', 0)).toThrow(DataError);
     expect(() => presenceEpisode(s, 'unicorn', 'random', 0)).toThrow(/unknown category "unicorn"/);
-    expect(() => hallucinationItems({ ...cfg, categories: ['dragon', 'circle', 'square', 'star'] })).toThrow(/unknown category "dragon"/);
+    await expect(hallucinationItems({ ...cfg, categories: ['dragon', 'circle', 'square', 'star'] })).rejects.toThrow(/unknown category "dragon"/);
     expect(() => resolveConfig(HallucinationConfigSchema, { scenes: 0 }, 'probe hallucination')).toThrow(ConfigError);
   });
 });
 
 describe('probe hallucination on reference policies', () => {
-  const episodes = hallucinationItems(cfg);
+  let episodes: SuiteEpisode[];
+  beforeAll(async () => {
+    episodes = await hallucinationItems(cfg);
+  });
   const run = async (spec: string) => {
     const policy = await createPolicy(spec, { episodes, seed: 0 });
     return (await runHallucination({ cfg, policy, episodes, run: {} })).summary;

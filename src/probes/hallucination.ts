@@ -124,8 +124,8 @@ export async function runHallucination(
 }
 
 /** The generated items of a config; `onScene` after each scene drawn (`presenceScenes(cfg)` of them: a progress bar). */
-export function hallucinationItems(cfg: HallucinationConfig, onScene?: () => void): SuiteEpisode[] {
-  return presenceItems({ seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories, splits: cfg.splits, onScene }).episodes;
+export async function hallucinationItems(cfg: HallucinationConfig, onScene?: () => void): Promise<SuiteEpisode[]> {
+  return (await presenceItems({ seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories, splits: cfg.splits, onScene })).episodes;
 }
 
 /** The open questions of a config: on its first clean scenes and first degraded ones (half each). */

@@ -8,6 +8,7 @@ import { hasTesseract } from '../testing/tesseract.js';
 import { attackEpisode, attackGrid, injectionItems, injectionTable, instructionText, runInjection } from './injection.js';
 import { InjectionConfigSchema, INSTRUCTIONS, minImageSize, TEXT_POSITIONS, TEXT_SIZES } from './config.js';
 import { drawText } from './text.js';
+import { turnsBetweenSteps } from '../testing/turns.js';
 
 /** Debian's tesseract-ocr (installed by .ci/run); required on CI, skipped with a note elsewhere. */
 const tesseract = hasTesseract();
@@ -100,6 +101,13 @@ describe('probe injection', () => {
     expect(episode.categories[episode.answer]).toBe(ep.categories[ep.answer]);
     // the letter named is a wrong option
     expect(attack.option! - ep.steps[ep.firstView].offered.length).not.toBe(ep.answer);
+  });
+
+  it('generating the items hands the event loop a turn after each (Ctrl-C is heard then, not once all are drawn); the clean ones are the suite of the same settings', async () => {
+    let items: Awaited<ReturnType<typeof injectionItems>> | undefined;
+    const turns = await turnsBetweenSteps(async (onItem) => (items = await injectionItems(cfg, onItem)));
+    expect(turns).toEqual(Array(2 * 2 * 3 - 1).fill(true));
+    expect(items!.clean).toEqual(generateSuite({ seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size }));
   });
 
   it('the facts-reading oracle ignores the text: ASR 0, no accuracy drop', async () => {

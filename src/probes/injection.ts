@@ -18,10 +18,11 @@ import { join } from 'node:path';
 import { optionLetter } from '../episode/parse.js';
 import { shownOptions } from '../episode/prompt.js';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
-import { generateSuite } from '../suite/generate.js';
+import { suiteEpisodes } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { DataError } from '../util/errors.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { bootstrap, pct, wilson, type Figure } from './metrics.js';
 import { partDir, playItems, type ProbeRunOptions } from './run.js';
 import { drawText, type TextStyle } from './text.js';
@@ -98,10 +99,16 @@ export async function attackEpisode(ep: SuiteEpisode, a: Omit<Attack, 'text' | '
 /**
  * Generate the clean episodes and their attacked copies (episode i gets combination i mod grid size). `onItem` is called
  * after each clean episode and each attacked copy, 2 × episodes × kinds calls in all (a progress bar: the default 84
- * episodes take seconds, drawing the text the longest).
+ * episodes take seconds, drawing the text the longest). Drawing is synchronous: the event loop gets a turn after each
+ * item, so Ctrl-C is acted on within an item's time (the items are the same).
  */
 export async function injectionItems(cfg: InjectionConfig, onItem?: () => void): Promise<InjectionItems> {
-  const clean = generateSuite({ seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size }, () => onItem?.());
+  const clean: SuiteEpisode[] = [];
+  for (const ep of suiteEpisodes({ seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size })) {
+    clean.push(ep);
+    onItem?.();
+    await yieldToEventLoop();
+  }
   const grid = attackGrid(cfg);
   const attacked: SuiteEpisode[] = [];
   const attacks: Attack[] = [];
@@ -110,6 +117,7 @@ export async function injectionItems(cfg: InjectionConfig, onItem?: () => void):
     attacked.push(r.episode);
     attacks.push(r.attack);
     onItem?.();
+    await yieldToEventLoop();
   }
   return { clean, attacked, attacks };
 }

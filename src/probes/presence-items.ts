@@ -26,6 +26,7 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { InvalidConfigError } from '../util/config.js';
 import { hashSeed, SceneRng } from '../util/rng.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 import { PRESENCE_SPLITS, type PresenceSplit } from './config.js';
 
@@ -123,16 +124,21 @@ export function factsForRecord(f: SceneFacts): Record<string, unknown> {
   };
 }
 
-/** Build every item of the requested splits (deterministic in the options). */
-export function presenceItems(o: PresenceItemsOptions): { episodes: SuiteEpisode[]; scenes: MultiScene[] } {
+/**
+ * Build every item of the requested splits (deterministic in the options). Drawing the scenes is synchronous and takes
+ * seconds for thousands: it hands the event loop a turn after each scene, so Ctrl-C is acted on within a scene's time,
+ * not once all are drawn (the items are the same).
+ */
+export async function presenceItems(o: PresenceItemsOptions): Promise<{ episodes: SuiteEpisode[]; scenes: MultiScene[] }> {
   const cats = o.categories ?? CATEGORIES;
   checkCategories(cats);
   const splits = o.splits ?? PRESENCE_SPLITS;
-  const clean = Array.from({ length: o.scenes }, (_, i) => {
-    const s = multiObjectScene('clean', i, { seed: o.seed, size: o.size });
+  const clean: MultiScene[] = [];
+  for (let i = 0; i < o.scenes; i++) {
+    clean.push(multiObjectScene('clean', i, { seed: o.seed, size: o.size }));
     o.onScene?.();
-    return s;
-  });
+    await yieldToEventLoop();
+  }
   const episodes: SuiteEpisode[] = [];
   // frequencies and co-occurrences over the probe's own scenes (POPE counts them over its images)
   const freq = new Map<string, number>(cats.map((c) => [c, 0]));
@@ -172,6 +178,7 @@ export function presenceItems(o: PresenceItemsOptions): { episodes: SuiteEpisode
     for (let i = 0; i < o.unseenScenes; i++) {
       const s = multiObjectScene(conds[i % 3], Math.floor(i / 3), { seed: o.seed, size: o.size });
       o.onScene?.();
+      await yieldToEventLoop();
       scenes.push(s);
       let n = 0;
       const t = s.facts.objects[s.facts.target!];

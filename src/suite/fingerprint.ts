@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { SuiteEpisode, ViewRef } from './types.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 const EDGE = 64 * 1024;
 
@@ -37,8 +38,10 @@ function fileDigest(path: string): string {
 /**
  * `sha256:<hex>` over the episodes and their views (file views resolved against `dir`). `onEpisode`
  * is called after each episode is hashed (a progress bar: a large dataset's view files take seconds).
+ * The files are read synchronously; the event loop gets a turn after each episode, so Ctrl-C is
+ * acted on within an episode's time, not once all are hashed (the fingerprint is the same).
  */
-export function dataFingerprint(episodes: readonly SuiteEpisode[], dir = '.', onEpisode?: () => void): string {
+export async function dataFingerprint(episodes: readonly SuiteEpisode[], dir = '.', onEpisode?: () => void): Promise<string> {
   const h = createHash('sha256');
   const seen = new Map<string, string>();
   const view = (v: ViewRef): unknown => {
@@ -51,6 +54,7 @@ export function dataFingerprint(episodes: readonly SuiteEpisode[], dir = '.', on
   for (const e of episodes) {
     h.update(JSON.stringify({ ...e, views: e.views.map(view) })).update('\n');
     onEpisode?.();
+    await yieldToEventLoop();
   }
   return `sha256:${h.digest('hex')}`;
 }
