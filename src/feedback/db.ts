@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { PGlite as PGliteDb } from '@electric-sql/pglite';
 import { AskfirstError, InputError } from '../util/errors.js';
 import { processAlive, releaseLockFile, takeLockFile } from '../util/lockfile.js';
+import { createPgliteDir } from './pglite-create.js';
 
 /** Something that runs parameterised SQL ($1, $2 …) and returns rows. */
 export interface Queryable {
@@ -32,6 +33,8 @@ export interface OpenOptions {
   url?: string;
   /** PGlite data directory; omitted = in memory. */
   dataDir?: string;
+  /** Stops making a new PGlite database (seconds; pglite-create.ts): the open then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** A promise-chain mutex: one holder at a time, FIFO. */
@@ -107,9 +110,12 @@ export function checkDataDir(dataDir: string): void {
   }
 }
 
-async function openPglite(dataDir?: string): Promise<Db> {
+async function openPglite(dataDir?: string, signal?: AbortSignal): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
-  if (dataDir) checkDataDir(dataDir);
+  if (dataDir) {
+    checkDataDir(dataDir);
+    await createPgliteDir(dataDir, signal); // a new one is made in a worker thread: a command stays responsive meanwhile
+  }
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   let pg: PGliteDb;
   try {
@@ -208,5 +214,5 @@ export function redact(url: string): string {
 
 /** Open PostgreSQL when `url` is given, else PGlite (on disk at `dataDir`, or in memory). */
 export async function openDb(opts: OpenOptions = {}): Promise<Db> {
-  return opts.url ? openPostgres(opts.url) : openPglite(opts.dataDir);
+  return opts.url ? openPostgres(opts.url) : openPglite(opts.dataDir, opts.signal);
 }

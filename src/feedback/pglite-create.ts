@@ -1,0 +1,51 @@
+/**
+ * Making a new PGlite database runs PostgreSQL's bootstrap (initdb) in WebAssembly: 10–30 s in which the thread running
+ * it answers nothing, a command's Ctrl-C handler included (the feedback demo took that long to stop, silently). So it
+ * runs in a worker thread, into a hidden sibling folder renamed into place once complete: the command stays responsive,
+ * `signal` stops it at once, and a creation stopped or killed part-way leaves no half-made database (its folder is removed
+ * when the creation is abandoned or the process exits; one left by a kill -9 is removed by the next creation beside it).
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { processAlive } from '../util/lockfile.js';
+
+const CREATE = `const { workerData, parentPort } = require('node:worker_threads');
+const { PGlite } = require(workerData.module);
+PGlite.create(workerData.dir).then((pg) => pg.close()).then(() => parentPort.postMessage('created'));`;
+
+/** Make a PGlite database in `dataDir` unless one is there (PG_VERSION); see the header. */
+export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  signal?.throwIfAborted();
+  const parent = dirname(dataDir);
+  const prefix = `.${basename(dataDir)}.creating-`;
+  mkdirSync(parent, { recursive: true });
+  for (const n of readdirSync(parent)) if (n.startsWith(prefix) && !processAlive(Number(n.slice(prefix.length).split('-')[0]))) rmSync(join(parent, n), { recursive: true, force: true });
+  const tmp = join(parent, `${prefix}${process.pid}-${randomBytes(4).toString('hex')}`);
+  const remove = () => rmSync(tmp, { recursive: true, force: true });
+  process.on('exit', remove);
+  const worker = new Worker(CREATE, { eval: true, workerData: { module: createRequire(import.meta.url).resolve('@electric-sql/pglite'), dir: tmp } });
+  const abandon = () => void worker.terminate();
+  signal?.addEventListener('abort', abandon);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(signal?.aborted ? signal.reason : new Error(`creating the PGlite database in ${dataDir} stopped (worker exit code ${code})`)));
+    });
+    try {
+      renameSync(tmp, dataDir); // onto a missing or empty folder
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e; // another process made it meanwhile: PGlite opens that one
+    }
+  } finally {
+    signal?.removeEventListener('abort', abandon);
+    await worker.terminate();
+    remove();
+    process.off('exit', remove);
+  }
+}
