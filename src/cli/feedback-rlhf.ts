@@ -20,6 +20,8 @@ import { projectForImages } from '../feedback/importer.js';
 import { announceOpening, toStderr, type Note } from './feedback-notes.js';
 import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlhf-schema.js';
 import { MISSING } from '../util/missing.js';
+import type { FeedbackStore } from '../feedback/store.js';
+import { exitOnInterrupt, guardRun } from './run-guard.js';
 
 export async function runPairs(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined): Promise<number> {
   const cfg = configFromOptions(PairsSchema, raw, 'feedback pairs');
@@ -62,7 +64,8 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
 /** The names of the annotators `feedback simulate` makes start with this. */
 export const SIM_PREFIX = 'sim-';
 
-export async function runSimulate(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined) {
+/** `signal`: stop after the labels in progress (Ctrl-C, simulateAction), closing the server and the database. */
+export async function runSimulate(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined, signal?: AbortSignal) {
   const cfg = configFromOptions(SimulateSchema, raw, 'feedback simulate');
   const store = await openStore(cfg.dbDir, { create: false, ...announceOpening('feedback simulate', note) }); // it labels pairs `feedback pairs` imported
   try {
@@ -80,7 +83,7 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
       const held = await labelsPerPair(store, project.id);
       const open = await store.progress(project.id);
       const bar = progress('simulated annotators', open.needed - open.labels, { enabled: cfg.progress, unit: 'labels' }); // as the feedback demo shows it
-      const r = await withBar(bar, () => simulateAnnotators(server.url, project.id, people, pairs, goldReward, cfg, () => bar.tick(), held));
+      const r = await withBar(bar, () => simulateAnnotators(server.url, project.id, people, pairs, goldReward, cfg, { onLabel: () => bar.tick(), held, signal }));
       print(`${r.labels} labels by ${people.length} simulated annotators over ${server.url} (noise ${cfg.noise}, bias ${cfg.bias})`);
       return r;
     } finally {
@@ -96,9 +99,13 @@ export async function pairsAction(raw: Record<string, unknown>): Promise<void> {
   await runPairs(raw, console.log, toStderr);
 }
 
-/** `feedback simulate`: its notes to stderr. */
+/**
+ * `feedback simulate`: its notes to stderr; Ctrl-C or SIGTERM stops it after the labels in progress, closes the server
+ * and the database (no lock left) and exits 130 (143); the same command labels the rest.
+ */
 export async function simulateAction(raw: Record<string, unknown>): Promise<void> {
-  await runSimulate(raw, console.log, toStderr);
+  const hint = () => 'the labels given are saved in the project; run the same command again to label the rest';
+  await exitOnInterrupt(hint, (orderly) => orderly('closing the workbench and its database after the labels in progress', (signal) => runSimulate(raw, console.log, toStderr, signal)));
 }
 
 /** `feedback demo-aggregate`. */
@@ -109,11 +116,20 @@ export async function demoAggregateAction(raw: Record<string, unknown>): Promise
   console.log(`aggregate: ${resolve(cfg.out, 'aggregate.json')}`);
 }
 
-/** `feedback demo`. */
+/**
+ * What Ctrl-C during `feedback demo` keeps in `out` and what running it again does (docs/hardening.md, "Training runs and
+ * the demo"): only the RL runs resume part-way; the rest is redone from what is kept, to the same numbers.
+ */
+export function feedbackDemoInterruptedHint(out: string): string {
+  return `the labels, the finished RL runs and their checkpoints in ${out} are kept; run the same command again to continue (a run in progress resumes from its latest checkpoint; the suites, the pairs of a project not fully labelled, the reward models, the evaluation and the routing are computed again, to the same numbers)`;
+}
+
+/** `feedback demo`: one run at a time into --out; Ctrl-C stops it at once, or after the current label while its database is open. */
 export async function feedbackDemoAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(FeedbackDemoConfigSchema, raw, 'feedback demo');
   const [{ runFeedbackDemo }, { startServer }] = await Promise.all([import('../demo/feedback.js'), import('../server/workbench/workbench.js')]);
-  const r = await runFeedbackDemo(cfg, { startWorkbench: (store) => startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle' }) }, (s) => console.error(s));
+  const startWorkbench = (store: FeedbackStore) => startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle' });
+  const r = await guardRun(cfg.out, 'askfirst feedback demo', () => feedbackDemoInterruptedHint(cfg.out), (whileOpen) => runFeedbackDemo(cfg, { startWorkbench, whileOpen }, (s) => console.error(s)));
   const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? MISSING : `${(100 * x).toFixed(1)}%`);
   console.log(`\nfeedback demo finished in ${(r.wallSeconds / 60).toFixed(1)} min`);
   for (const p of r.policies) console.log(`  ${p.name.padEnd(28)} gap closed train ${pct(p.gapClosed.train)} unseen ${pct(p.gapClosed.unseen)}  over-asking ${pct(p.overAsking)} (controls abstained on ${pct(p.controlAbstain)})  guess ${pct(p.guessRate)}`);

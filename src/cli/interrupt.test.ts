@@ -4,56 +4,18 @@
  * after a fixed sleep. It saves what it finished, says so, and exits 130 (143 for SIGTERM), as shells, make and CI
  * runners expect of an interrupted command; a re-run resumes.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { exited, stopChild } from '../testing/child.js';
+import { exited, runSignalled } from '../testing/child.js';
 import { startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { policyOutDirs } from './eval.js';
-
-const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
-
-/**
- * Run `askfirst ARGS`; once stderr matches `when` and then `also()` holds (checked every 10 ms), send `sig` (once); or
- * let `trigger` signal it (`inPipe`).
- * Resolves with the exit code, the signal that killed it (if any), stdout and stderr.
- */
-async function runSignalled(
-  args: readonly string[],
-  when: RegExp | undefined,
-  sig: NodeJS.Signals,
-  also: () => boolean = () => true,
-  trigger?: (child: ChildProcess) => Promise<unknown>,
-): Promise<{ code: number | null; killedBy: NodeJS.Signals | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  if (trigger) void trigger(child);
-  try {
-    let stderr = '';
-    let stdout = '';
-    let sent = false;
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-      if (when && !sent && when.test(stderr)) {
-        sent = true;
-        const send = () => (child.exitCode === null && !also() ? setTimeout(send, 10) : child.kill(sig));
-        send();
-      }
-    });
-    const code = await exited(child);
-    if (when) expect(sent, `never saw ${when} on stderr: ${stderr}`).toBe(true);
-    return { code, killedBy: child.signalCode, stderr, stdout };
-  } finally {
-    await stopChild(child);
-  }
-}
 
 let server: FaultServer;
 beforeAll(async () => {

@@ -22,10 +22,11 @@ export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIG
 /**
  * Run `fn` holding the lock on `out` (`what` names the command in the refusal another process
  * gets); on Ctrl-C or SIGTERM print `askfirst: interrupted; ` + `resumeHint()` (computed then, so
- * it can name the latest checkpoint) and exit with 130 (143) (`exitOnInterrupt`). An --out this
- * call created and left empty (the command failed before writing anything) is removed again.
+ * it can name the latest checkpoint) and exit with 130 (143) (`exitOnInterrupt`; at once, or once an
+ * `orderly` section of `fn` has closed what it opened). An --out this call created and left empty
+ * (the command failed before writing anything) is removed again.
  */
-export async function guardRun<T>(out: string, what: string, resumeHint: () => string, fn: () => Promise<T>): Promise<T> {
+export async function guardRun<T>(out: string, what: string, resumeHint: () => string, fn: (orderly: Orderly) => Promise<T>): Promise<T> {
   const created = !existsSync(out);
   const lock = lockDir(out, what);
   const hint = () => {
@@ -47,25 +48,56 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
 }
 
 /**
+ * A section of a command guarded by `exitOnInterrupt` that must end in order — it holds a database or a server open,
+ * which an exit at once would leave locked: `orderly(doing, fn)` runs `fn` so that Ctrl-C or SIGTERM meanwhile says
+ * `askfirst: stopping: ${doing}` and aborts `fn`'s signal instead of exiting. `fn` stops after its current unit of
+ * work (a label) and closes what it opened; once it has settled the command exits as it would have at once (the hint,
+ * 130 / 143). A second signal exits at once.
+ */
+export type Orderly = <T>(doing: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
+/**
  * Run `fn`; on Ctrl-C or SIGTERM meanwhile print `askfirst: interrupted; ` + `hint()` (computed then: what is kept and
- * how to continue) and exit with 130 (143) at once, after `onStop` (e.g. releasing a lock). For a command whose writes
- * are each complete or ignored when it runs again (train, demo, export, suite generate), so stopping at once loses no
+ * how to continue) and exit with 130 (143) at once, after `onStop` (e.g. releasing a lock) — or, inside an `orderly`
+ * section of `fn`, once that section has stopped and closed what it opened. For a command whose writes are each complete
+ * or ignored when it runs again (train, demo, export, suite generate, the feedback demo), so stopping at once loses no
  * finished work. The handlers are gone once `fn` settles.
  */
-export async function exitOnInterrupt<T>(hint: () => string, fn: () => Promise<T>, onStop: () => void = () => {}): Promise<T> {
-  const stop = (sig: 'SIGINT' | 'SIGTERM') => {
+export async function exitOnInterrupt<T>(hint: () => string, fn: (orderly: Orderly) => Promise<T>, onStop: () => void = () => {}): Promise<T> {
+  let section: { doing: string; stop: AbortController } | undefined;
+  let stoppedBy: StopSignal | undefined;
+  const exit = (sig: StopSignal) => {
     process.stderr.write(`\naskfirst: interrupted; ${hint()}\n`);
     onStop();
     process.exit(SIGNAL_EXIT[sig]);
   };
-  const onInt = () => stop('SIGINT');
-  const onTerm = () => stop('SIGTERM');
+  const onSignal = (sig: StopSignal) => {
+    if (!section || stoppedBy) return exit(sig);
+    stoppedBy = sig;
+    const again = sig === 'SIGINT' ? 'Ctrl-C again to quit now' : 'SIGTERM: another signal quits now';
+    process.stderr.write(`\naskfirst: stopping: ${section.doing} (${again})\n`);
+    section.stop.abort();
+  };
+  const orderly: Orderly = async (doing, body) => {
+    section = { doing, stop: new AbortController() };
+    try {
+      return await body(section.stop.signal);
+    } finally {
+      section = undefined;
+      if (stoppedBy) exit(stoppedBy);
+    }
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   try {
-    return await fn();
+    return await fn(orderly);
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }
 }
+
+/** The signals that stop a command (SIGINT: Ctrl-C). */
+export type StopSignal = keyof typeof SIGNAL_EXIT;

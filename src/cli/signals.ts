@@ -6,7 +6,7 @@
  */
 import { RunAborted } from '../agents/runner.js';
 import { RequestAborted } from '../agents/http/retry.js';
-import { SIGNAL_EXIT } from './run-guard.js';
+import { SIGNAL_EXIT, type StopSignal } from './run-guard.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
 /**
@@ -105,7 +105,6 @@ export class StoppableJob {
   }
 }
 
-type StopSignal = keyof typeof SIGNAL_EXIT;
 
 /** The error a job stopped by Ctrl-C (SIGTERM) ends with (what it kept was said at the signal); main() exits with `exitCode`. */
 export class Interrupted extends RunAborted {

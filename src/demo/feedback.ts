@@ -14,7 +14,8 @@
  *   margin, random, a learned router and a committee of reward models) → feedback.json and report.html (the feedback section).
  *
  * A demo whose two workbench projects are fully labelled resumes from the database (no pairs are
- * sampled again); finished RL runs are read back from their directories.
+ * sampled again); finished RL runs are read back from their directories, one in progress resumes
+ * from its latest checkpoint, and the over-optimisation regime after its last evaluated segment.
  *
  * Budgets are counted in steps, updates and labels, never in seconds. The HTTP server is handed
  * in (`deps.startWorkbench`): the workbench lives on this floor's neighbour, server/.
@@ -25,8 +26,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { summarize, type Summary } from '../episode/metrics.js';
 import { SCENARIO_KINDS, TRAIN_KINDS } from '../suite/kinds/names.js';
-import { RL_VAL_EPISODES, rlSplits, supervisedSuite } from '../suite/splits.js';
-import { generateSuite } from '../suite/generate.js';
+import { RL_VAL_EPISODES, rlSplitConfigs, supervisedSuiteConfig } from '../suite/splits.js';
+import { generateSuiteYielding } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { createViewLoader } from '../suite/loader.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
@@ -64,6 +65,12 @@ import { FeedbackDemoConfigSchema, type FeedbackDemoConfig } from './feedback-co
 export interface FeedbackDemoDeps {
   /** Serve the workbench API over HTTP on `store` (server/workbench); returns its URL and a close. */
   startWorkbench(store: FeedbackStore): Promise<{ url: string; close(): Promise<void> }>;
+  /**
+   * Run `fn`, which holds the workbench database open, so that Ctrl-C meanwhile aborts its signal (saying `doing`)
+   * instead of ending the process at once: `fn` stops after the current label and closes the server and the database
+   * (the CLI's `orderly`, cli/run-guard.ts). Without it nothing aborts the signal.
+   */
+  whileOpen?<T>(doing: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -125,12 +132,17 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const supDir = cfg.init ? resolve(cfg.init) : join(out, 'supervised');
   if (cfg.init) resolveCheckpointDir(supDir); // a wrong --init fails now, not after the suites are generated (tens of seconds)
   const bar = progress('generate suites', (cfg.rlEpisodes + RL_VAL_EPISODES) * TRAIN_KINDS.length + cfg.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' }); // as the demo shows it
-  const { train, val, test } = await withBar(bar, () => {
+  // drawn a turn of the event loop at a time: Ctrl-C stops the demo between episodes, not after every suite
+  const splits = rlSplitConfigs({ episodes: cfg.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS });
+  const { train, val, test } = await withBar(bar, async () => {
     const tick = () => bar.tick();
-    return { ...rlSplits({ episodes: cfg.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS }, tick), test: generateSuite({ episodes: cfg.evalEpisodes, seed: cfg.seed + 4 }, tick) };
+    const train = await generateSuiteYielding(splits.train, tick);
+    const val = await generateSuiteYielding(splits.val, tick);
+    return { train, val, test: await generateSuiteYielding({ episodes: cfg.evalEpisodes, seed: cfg.seed + 4 }, tick) };
   });
   if (!cfg.init && !new RunDir(supDir).isFinished()) {
-    await stage('supervised', () => trainSupervised(resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: 720, resume: true, progress: cfg.progress, model: { seed: cfg.seed } }), supervisedSuite({ episodes: 300, seed: cfg.seed + 1 }), log));
+    const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: 720, resume: true, progress: cfg.progress, model: { seed: cfg.seed } });
+    await stage('supervised', async () => trainSupervised(supCfg, await generateSuiteYielding(supervisedSuiteConfig({ episodes: 300, seed: cfg.seed + 1 })), log));
   }
   const supervised = BuiltinPolicy.load(supDir);
   const pairsDir = join(out, 'pairs');
@@ -139,15 +151,20 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const rlBase = { updates: cfg.rlUpdates, episodesPerUpdate: cfg.episodesPerUpdate, seed: cfg.seed, resume: true, progress: cfg.progress, evalEvery: 10 };
 
   // ── 2. pairs from the RL starting policy's own plays ──────────────────────
-  // A resumed demo whose two projects are fully labelled reads its pairs back from the database.
-  log(openingLine('feedback demo', join(out, 'feedback-db'))); // PGlite takes seconds to open
-  const store = await FeedbackStore.open(await openDb({ dataDir: join(out, 'feedback-db') }));
-  const labelled = async (name: string) => {
-    const p = await store.project(name).catch(() => null);
-    const pr = p && (await store.progress(p.id));
-    return !!pr && pr.needed > 0 && pr.labels >= pr.needed;
-  };
-  const resumed = (await labelled('pairs-honest')) && (await labelled('pairs-confident'));
+  // The workbench database is open only while the demo reads and writes it (`withDb`); there Ctrl-C stops after the
+  // current label and closes it (deps.whileOpen), elsewhere at once: all else the demo writes is complete or redone.
+  const dbDir = join(out, 'feedback-db');
+  const whileOpen = deps.whileOpen ?? ((_doing, fn) => fn(new AbortController().signal));
+  const withDb = <T>(fn: (store: FeedbackStore, signal: AbortSignal) => Promise<T>): Promise<T> =>
+    whileOpen('closing the feedback database after the current label (every label given is saved)', async (signal) => {
+      log(openingLine('feedback demo', dbDir)); // PGlite takes seconds to open
+      const store = await FeedbackStore.open(await openDb({ dataDir: dbDir, signal })); // a new one is made in seconds, stopped by the signal
+      try {
+        return await fn(store, signal);
+      } finally {
+        await store.close();
+      }
+    });
   const samplePairs = async () => {
     const sampler = await new RLRun(BaseRLConfigSchema.parse({ ...rlBase, out: join(pairsDir, 'sampler'), resume: false, progress: false }), { policy: BuiltinPolicy.load(supDir), train, val, loader, features: cache }).init();
     const rng = new Rng(cfg.seed + 11);
@@ -175,38 +192,51 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     if (want) log(`feedback demo: ${extra.length} more pairs hold a play that keeps asking on views that show enough (${extra.filter((p) => [p.a, p.b].some((r) => r.outcome === 'max-turns')).length} run out of turns)`);
     return rng.shuffle([...ordinaryPairs, ...extra]).slice(0, maxLabels);
   };
-  const pairs = resumed ? [] : await stage('pairs', () => samplePairs().catch(async (e) => { await store.close(); throw e; }));
-  if (!resumed) log(`feedback demo: ${pairs.length} pairs of differing plays from the RL starting policy`);
 
   // ── 3. simulated annotators over the workbench's HTTP API ─────────────────
-  let honest: LabelledPair[];
-  let confident: LabelledPair[];
-  try {
-    const label = async (name: string, bias: Bias) => {
-      const project = await pairsProject(store, name, join(pairsDir, 'suite'), pairs);
-      // a demo stopped between an annotator's taking a pair and labelling it: give the pair back
-      await store.releaseOpenOf(project.id, `${name}-sim-`);
-      const pr = await store.progress(project.id);
-      if (pr.labels < pr.needed) {
-        const server = await deps.startWorkbench(store);
-        try {
-          const people = [];
-          for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`${name}-sim-${k + 1}-${Date.now().toString(36)}`));
-          const bar = progress(`simulated annotators (${name})`, pr.needed - pr.labels, { enabled: cfg.progress, unit: 'labels' });
-          const r = await simulateAnnotators(server.url, project.id, people, new Map(pairs.map((p) => [p.id, p])), goldReward, { noise: cfg.noise, bias, seed: cfg.seed }, () => bar.tick(), await labelsPerPair(store, project.id));
-          bar.stop();
-          log(`feedback demo: ${r.labels} labels over HTTP in project ${name} (${Object.entries(r.byAnnotator).map(([a, n]) => `${a.split('-sim-')[1]?.split('-')[0] ?? a}: ${n}`).join(', ')})`);
-        } finally {
-          await server.close();
-        }
+  const label = async (store: FeedbackStore, signal: AbortSignal, name: string, bias: Bias, pairs: readonly TrajectoryPair[]) => {
+    signal.throwIfAborted();
+    const project = await pairsProject(store, name, join(pairsDir, 'suite'), pairs);
+    // a demo stopped between an annotator's taking a pair and labelling it: give the pair back
+    await store.releaseOpenOf(project.id, `${name}-sim-`);
+    const pr = await store.progress(project.id);
+    if (pr.labels < pr.needed) {
+      const server = await deps.startWorkbench(store);
+      try {
+        const people = [];
+        for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`${name}-sim-${k + 1}-${Date.now().toString(36)}`));
+        const bar = progress(`simulated annotators (${name})`, pr.needed - pr.labels, { enabled: cfg.progress, unit: 'labels' });
+        const held = await labelsPerPair(store, project.id);
+        const r = await simulateAnnotators(server.url, project.id, people, new Map(pairs.map((p) => [p.id, p])), goldReward, { noise: cfg.noise, bias, seed: cfg.seed }, { onLabel: () => bar.tick(), held, signal });
+        bar.stop();
+        log(`feedback demo: ${r.labels} labels over HTTP in project ${name} (${Object.entries(r.byAnnotator).map(([a, n]) => `${a.split('-sim-')[1]?.split('-')[0] ?? a}: ${n}`).join(', ')})`);
+      } finally {
+        await server.close();
       }
-      return readLabelledPairs(store, project);
-    };
-    honest = await stage('labels-honest', () => label('pairs-honest', 'none'));
-    confident = await stage('labels-confident', () => label('pairs-confident', 'confident'));
-  } finally {
-    await store.close();
+      signal.throwIfAborted(); // stopped after the labels in progress (the orderly section then exits)
+    }
+    return readLabelledPairs(store, project);
+  };
+  const labelBoth = async (store: FeedbackStore, signal: AbortSignal, pairs: readonly TrajectoryPair[]) => ({
+    honest: await stage('labels-honest', () => label(store, signal, 'pairs-honest', 'none', pairs)),
+    confident: await stage('labels-confident', () => label(store, signal, 'pairs-confident', 'confident', pairs)),
+  });
+  // A resumed demo whose two projects are fully labelled reads its pairs back from the database; otherwise the pairs are
+  // sampled (the database closed meanwhile) and labelled.
+  const fullyLabelled = async (store: FeedbackStore, name: string) => {
+    const p = await store.project(name).catch(() => null);
+    const pr = p && (await store.progress(p.id));
+    return !!pr && pr.needed > 0 && pr.labels >= pr.needed;
+  };
+  let pairs: TrajectoryPair[] = [];
+  let labels = await withDb(async (store, signal) => ((await fullyLabelled(store, 'pairs-honest')) && (await fullyLabelled(store, 'pairs-confident')) ? labelBoth(store, signal, pairs) : null));
+  const resumed = labels !== null;
+  if (!labels) {
+    pairs = await stage('pairs', samplePairs);
+    log(`feedback demo: ${pairs.length} pairs of differing plays from the RL starting policy`);
+    labels = await withDb((store, signal) => labelBoth(store, signal, pairs));
   }
+  const { honest, confident } = labels;
 
   // The labelled pairs as the reward model reads them: views as files of the pair suite.
   const suiteDir = join(pairsDir, 'suite');
@@ -272,24 +302,28 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // proxy (the reward model's score) of the same held-out plays, against the KL from the start.
   const gaoEval = new Map<string, GaoPoint[]>();
   const gaoRun = async (name: string, reward: RewardModel) => {
-    const file = join(out, 'rl', name, 'gao-eval.json');
-    const done = await readFile(file, 'utf8').then((t) => JSON.parse(t) as GaoPoint[]).catch(() => null);
-    if (done && new RunDir(join(out, 'rl', name)).isFinished()) {
-      gaoEval.set(name, done);
+    const dir = join(out, 'rl', name);
+    const file = join(dir, 'gao-eval.json');
+    // the points of the segments evaluated so far, written after each: a demo stopped part-way goes on after the last
+    const points = await readFile(file, 'utf8').then((t) => JSON.parse(t) as GaoPoint[]).catch(() => [] as GaoPoint[]);
+    const last = points.at(-1)?.update ?? 0;
+    if (last >= cfg.gaoUpdates && new RunDir(dir).isFinished()) {
+      gaoEval.set(name, points);
       return rlRun(name, reward);
     }
-    const points: GaoPoint[] = [];
     let r: RLResult | undefined;
-    for (let u = Math.min(cfg.gaoEvalEvery, cfg.gaoUpdates); ; u = Math.min(u + cfg.gaoEvalEvery, cfg.gaoUpdates)) {
+    for (let u = Math.min(last + cfg.gaoEvalEvery, cfg.gaoUpdates); ; u = Math.min(u + cfg.gaoEvalEvery, cfg.gaoUpdates)) {
       const ctx = { policy: BuiltinPolicy.load(supDir), train, val, loader, log, features: cache, reward: (t: readonly Trajectory[]) => reward.score(t) };
-      r = await trainGRPO({ out: join(out, 'rl', name), ...rlBase, updates: u, klCoef: cfg.gaoKlCoef, checkpointEvery: cfg.gaoEvalEvery }, ctx);
+      r = await trainGRPO({ out: dir, ...rlBase, updates: u, klCoef: cfg.gaoKlCoef, checkpointEvery: cfg.gaoEvalEvery }, ctx);
+      // a segment trained to its end before the demo stopped: its weights are final/'s, its curve rl.jsonl's
+      if (r.alreadyFinished) r = { ...r, curve: (await readCurve(dir)) ?? [] };
       const recs = await runEpisodes(test, new CachedPolicy(r.policy, cache, test), { mode: 'proactive', loader, batchSize: 512 });
       const proxy = await reward.score(recs.map((record, i) => ({ episode: test[i], record })));
       const kls = r.curve.filter((c) => c.update > u - cfg.gaoEvalEvery && c.update <= u).map((c) => c['rl/kl']).filter((x) => Number.isFinite(x));
       points.push({ update: u, kl: kls.length ? mean(kls) : null, proxy: mean([...proxy]), gold: mean(recs.map(goldReward)), evalAccuracy: summarize(recs).accuracy });
+      await writeFileAtomic(file, `${JSON.stringify(points)}\n`);
       if (u >= cfg.gaoUpdates) break;
     }
-    await writeFileAtomic(file, `${JSON.stringify(points)}\n`);
     gaoEval.set(name, points);
     runs.set(name, r!);
     return r!;

@@ -78,7 +78,7 @@ describe('the labels a pair gets do not depend on who takes it or on an interrup
       for (const [r, maxLabels] of perRun.entries()) {
         const people = [];
         for (let k = 0; k < annotators; k++) people.push(await store.addAnnotator(`run${r}-${k}`));
-        await simulateAnnotators(url, project.id, people, byId, utility, { noise: 0.5, seed: 3, maxLabels }, undefined, await labelsPerPair(store, project.id));
+        await simulateAnnotators(url, project.id, people, byId, utility, { noise: 0.5, seed: 3, maxLabels }, { held: await labelsPerPair(store, project.id) });
       }
       const got = new Map<string, number[]>();
       for (const l of await readLabelledPairs(store, project)) got.set(l.pair.id, [...(got.get(l.pair.id) ?? []), l.preferred].sort());

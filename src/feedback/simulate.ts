@@ -104,7 +104,9 @@ async function call<T>(url: string, token: string, init: RequestInit = {}): Prom
  * pair (what the simulated person knows of the scene); items not in it are left for people.
  * `held` counts the labels each pair (by id) already holds, so a resumed run draws each new
  * label from the slot an uninterrupted run would have (`labelsPerPair` reads it from the store).
- * Annotators run concurrently, each one label at a time, as people do.
+ * `onLabel` is told the count after each new label. Annotators run concurrently, each one label
+ * at a time, as people do; once `signal` aborts, each stops after the label it is giving (Ctrl-C:
+ * every label given is in, a pair taken and not labelled is given back by the next run).
  */
 export async function simulateAnnotators(
   baseUrl: string,
@@ -113,8 +115,7 @@ export async function simulateAnnotators(
   pairs: ReadonlyMap<string, TrajectoryPair>,
   utility: (r: EpisodeRecord) => number,
   partial: Partial<SimulateConfig> = {},
-  onLabel?: (n: number) => void,
-  held: ReadonlyMap<string, number> = new Map(),
+  { onLabel, held = new Map(), signal }: { onLabel?: (n: number) => void; held?: ReadonlyMap<string, number>; signal?: AbortSignal } = {},
 ): Promise<SimulateResult> {
   const cfg = resolveSimulateConfig(partial);
   const res: SimulateResult = { labels: 0, byAnnotator: {}, skipped: 0 };
@@ -124,7 +125,7 @@ export async function simulateAnnotators(
     res.byAnnotator[who.name] = 0;
     const skip = new Set<number>();
     for (;;) {
-      if (cfg.maxLabels !== undefined && res.labels >= cfg.maxLabels) return;
+      if (signal?.aborted || (cfg.maxLabels !== undefined && res.labels >= cfg.maxLabels)) return;
       const { assignment } = await call<NextResponse>(`${base}/api/projects/${projectId}/next?type=preference`, who.token);
       if (!assignment || skip.has(assignment.id)) return; // nothing left (an unknown item stays open: the queue returns it again)
       const a = assignment as AssignmentInfo<'preference'>;

@@ -12,6 +12,7 @@ import type { ScenarioKind } from './kinds/names.js';
 import { SceneRng, hashSeed } from '../util/rng.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { AskfirstError } from '../util/errors.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { generateCamera } from './kinds/camera.js';
 import { assembleEpisode, RejectedDraw, type KindContext, type RawEpisode } from './kinds/common.js';
 import { generateCorruption } from './kinds/corruption.js';
@@ -76,6 +77,20 @@ export function* suiteEpisodes(partial: Partial<SuiteConfig> = {}): Generator<Su
     const controls = controlIndices(cfg.seed, kind, cfg.episodes, cfg.controlShare);
     for (let i = 0; i < cfg.episodes; i++) yield generateEpisode(kind, i, cfg, controls.has(i));
   }
+}
+
+/**
+ * `generateSuite` (the same episodes) handing the event loop a turn after each episode: a command's Ctrl-C handler runs
+ * between episodes, not once the whole suite is drawn (tens of seconds at the feedback demo's size).
+ */
+export async function generateSuiteYielding(partial: Partial<SuiteConfig> = {}, onEpisode?: (ep: SuiteEpisode) => void): Promise<SuiteEpisode[]> {
+  const out: SuiteEpisode[] = [];
+  for (const ep of suiteEpisodes(partial)) {
+    out.push(ep);
+    onEpisode?.(ep);
+    await yieldToEventLoop();
+  }
+  return out;
 }
 
 /** Generate a whole suite; `onEpisode` is called after each episode (progress bars). */

@@ -7,6 +7,7 @@
  */
 import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
 import { generateSuite } from './generate.js';
+import type { SuiteConfig } from './suite-config.js';
 import type { SuiteEpisode } from './types.js';
 
 /** Validation episodes per kind for RL's periodic greedy evaluation. */
@@ -14,16 +15,31 @@ export const RL_VAL_EPISODES = 20;
 
 /** The supervised stage's training suite: `episodes` per kind of every kind, no controls. */
 export function supervisedSuite(o: { episodes: number; seed: number; size?: number }, onEpisode?: () => void): SuiteEpisode[] {
-  return generateSuite({ episodes: o.episodes, seed: o.seed, size: o.size ?? 64, kinds: [...SCENARIO_KINDS], controlShare: 0 }, onEpisode);
+  return generateSuite(supervisedSuiteConfig(o), onEpisode);
+}
+
+/** The generator settings of the supervised stage's suite (supervisedSuite; a caller that generates it its own way). */
+export function supervisedSuiteConfig(o: { episodes: number; seed: number; size?: number }): Partial<SuiteConfig> {
+  return { episodes: o.episodes, seed: o.seed, size: o.size ?? 64, kinds: [...SCENARIO_KINDS], controlShare: 0 };
 }
 
 /** RL's validation suite for the given kinds, from the run's seed. */
 export function rlValSuite(o: { seed: number; kinds: readonly ScenarioKind[] }, onEpisode?: () => void): SuiteEpisode[] {
-  return generateSuite({ episodes: RL_VAL_EPISODES, seed: o.seed + 3, kinds: [...o.kinds] }, onEpisode);
+  return generateSuite(rlValConfig(o), onEpisode);
 }
 
+const rlValConfig = (o: { seed: number; kinds: readonly ScenarioKind[] }): Partial<SuiteConfig> => ({ episodes: RL_VAL_EPISODES, seed: o.seed + 3, kinds: [...o.kinds] });
+
 /** RL's training and validation suites for the given kinds, from the run's seed. */
-export function rlSplits(o: { episodes: number; seed: number; kinds: readonly ScenarioKind[]; controlShare?: number }, onEpisode?: () => void): { train: SuiteEpisode[]; val: SuiteEpisode[] } {
+export function rlSplits(o: RLSplitOptions, onEpisode?: () => void): { train: SuiteEpisode[]; val: SuiteEpisode[] } {
+  const c = rlSplitConfigs(o);
+  return { train: generateSuite(c.train, onEpisode), val: generateSuite(c.val, onEpisode) };
+}
+
+type RLSplitOptions = { episodes: number; seed: number; kinds: readonly ScenarioKind[]; controlShare?: number };
+
+/** The generator settings of RL's training and validation suites (rlSplits; a caller that generates them its own way). */
+export function rlSplitConfigs(o: RLSplitOptions): { train: Partial<SuiteConfig>; val: Partial<SuiteConfig> } {
   const controls = o.controlShare === undefined ? {} : { controlShare: o.controlShare }; // the training suite's share of controls (default: the suite's)
-  return { train: generateSuite({ episodes: o.episodes, seed: o.seed + 2, kinds: [...o.kinds], ...controls }, onEpisode), val: rlValSuite(o, onEpisode) };
+  return { train: { episodes: o.episodes, seed: o.seed + 2, kinds: [...o.kinds], ...controls }, val: rlValConfig(o) };
 }

@@ -5,7 +5,9 @@
  * the child — its `finally` would only run once that await settles, if ever.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { onTestFinished, TestRunner } from 'vitest';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, onTestFinished, TestRunner } from 'vitest';
 
 /**
  * `node --import tsx SCRIPT ...ARGS`. tsx's on-disk transform cache is turned off: it would
@@ -29,4 +31,42 @@ export async function stopChild(child: ChildProcess | undefined): Promise<void> 
   const gone = exited(child);
   child.kill('SIGKILL');
   await gone;
+}
+
+/** The real command (bin/askfirst.js, the build in dist/: run `npm run build` first). */
+const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
+
+/**
+ * Run `askfirst ARGS`; once stderr matches `when` and then `also()` holds (checked every 10 ms), send `sig` (once); or
+ * let `trigger` signal it (e.g. once the command waits on a named pipe the test holds).
+ * Resolves with the exit code, the signal that killed it (if any), stdout and stderr.
+ */
+export async function runSignalled(
+  args: readonly string[],
+  when: RegExp | undefined,
+  sig: NodeJS.Signals,
+  also: () => boolean = () => true,
+  trigger?: (child: ChildProcess) => Promise<unknown>,
+): Promise<{ code: number | null; killedBy: NodeJS.Signals | null; stderr: string; stdout: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (trigger) void trigger(child);
+  try {
+    let stderr = '';
+    let stdout = '';
+    let sent = false;
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      if (when && !sent && when.test(stderr)) {
+        sent = true;
+        const send = () => (child.exitCode === null && !also() ? setTimeout(send, 10) : child.kill(sig));
+        send();
+      }
+    });
+    const code = await exited(child);
+    if (when) expect(sent, `never saw ${when} on stderr: ${stderr}`).toBe(true);
+    return { code, killedBy: child.signalCode, stderr, stdout };
+  } finally {
+    await stopChild(child);
+  }
 }

@@ -8,6 +8,7 @@ import { noGrad, tensor, type Tensor } from '../../nn/index.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import type { SuiteEpisode, ViewLoader, ViewRef } from '../../suite/types.js';
 import { DataError } from '../../util/errors.js';
+import { yieldToEventLoop } from '../../util/yield.js';
 import { headBatch, imageBatch } from './features.js';
 import type { MultimodalModel } from './model.js';
 import { replies, type BuiltinPolicy } from './policy.js';
@@ -53,6 +54,7 @@ export class FeatureCache {
       const H = h.shape[1];
       chunk.forEach(([ref], r) => this.rows.set(ref, h.data.slice(r * H, (r + 1) * H)));
       this.count += chunk.length;
+      await yieldToEventLoop(); // thousands of views take tens of seconds: Ctrl-C's handler runs between chunks
     }
     const H = this.model.config.hidden + this.model.whereSize;
     const out = new Float32Array(items.length * H);
