@@ -5,7 +5,7 @@
  */
 import { exportTrl } from '../environment/trl-export.js';
 import { loadData } from '../suite/open.js';
-import { progress } from '../util/progress.js';
+import { progress, withBar } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
 import { ExportSchema, type ExportConfig } from './export-schema.js';
@@ -15,8 +15,9 @@ export async function runExport(cfg: ExportConfig) {
   const bar = progress('exporting', data.episodes.length, { enabled: cfg.progress, unit: 'episodes' });
   // each episode's images and rows are written as it comes (exportTrl), so the 'exporting' bar covers the writing too
   let done = 0;
-  try {
-    const res = await exportTrl(data.episodes, data.loader, {
+  // the bar stops at the last episode (the Parquet file is written after it) and fails if the export does (withBar)
+  return withBar(bar, () =>
+    exportTrl(data.episodes, data.loader, {
       out: cfg.out,
       turns: cfg.turns,
       mode: cfg.mode,
@@ -27,13 +28,8 @@ export async function runExport(cfg: ExportConfig) {
         bar.tick();
         if (++done === data.episodes.length) bar.stop();
       },
-    });
-    bar.stop();
-    return res;
-  } catch (e) {
-    bar.fail(); // nothing once stopped
-    throw e;
-  }
+    }),
+  );
 }
 
 /** What Ctrl-C during an export leaves: the folder is replaced as a whole (writeDirAtomic), so only a complete export ever appears in --out. */

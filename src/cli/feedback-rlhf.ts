@@ -43,17 +43,13 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
     // one transaction (all pairs or none), which takes a while for thousands: a bar over its inserts
     const bar = progress('inserting pairs', pairs.length, { enabled: cfg.progress, unit: 'pairs' });
     let shown = 0;
-    let added: number;
-    try {
-      added = await store.addItems(project.id, pairs.map(pairToItem), (done) => {
+    // failed if the transaction is rolled back (withBar): no pair was inserted, so the bar must not end at N/M as if done
+    const added = await withBar(bar, () =>
+      store.addItems(project.id, pairs.map(pairToItem), (done) => {
         if (done > shown) bar.tick(done - shown); // a retried transaction (PostgreSQL) counts again from 1: shown once
         shown = Math.max(shown, done);
-      });
-    } catch (e) {
-      bar.fail(); // the transaction is rolled back: no pair was inserted, so the bar must not end at N/M as if done
-      throw e;
-    }
-    bar.stop();
+      }),
+    );
     print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records.length} records`);
     return added;
   } finally {
