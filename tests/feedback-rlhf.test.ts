@@ -171,6 +171,25 @@ describe('feedback simulate', () => {
   });
 });
 
+describe('train reward', () => {
+  it('says its held-out metrics once', async () => {
+    const [a, b] = await writeResults(generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 }));
+    expect(await runPairs({ dbDir, project: 'rm-once', suite: suiteDir, results: [a, b], seed: 1, progress: false }, () => undefined)).toBe(4);
+    expect((await runSimulate({ dbDir, project: 'rm-once', annotators: 1, progress: false }, () => undefined)).labels).toBe(4);
+    const said: string[] = [];
+    const out = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void said.push(String(s)));
+    const err = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
+    try {
+      await runRewardStage(RewardStageOptions.parse({ init: initDir, project: 'rm-once', dbDir, out: join(dir, 'rm-once'), steps: 5, heldOut: 0.5, progress: false }));
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    // before, the training library said them too: "reward model (fact): 4 labels on 4 pairs; held-out accuracy …" above the closing line
+    expect(said.filter((l) => /held-out/.test(l))).toEqual([expect.stringMatching(/^reward model \(fact\) from 4 labels on 4 pairs: (held-out accuracy|no held-out pairs).*; model: .*rm-once\/final, metrics: /)]);
+  });
+});
+
 describe('train dpo --resume', () => {
   it('stops when the labels changed since the run started, and resumes on the same ones', async () => {
     const [a, b] = await writeResults(generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 }));

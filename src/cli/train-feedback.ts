@@ -20,7 +20,7 @@ import { openingLine } from '../feedback/db-dir.js';
 import { readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
 import { RunDir } from '../nn/run-dir.js';
 import { trainDPO } from '../rl/dpo.js';
-import { describeHeldOut, RewardModel, rewardSpecDir, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
+import { RewardModel, rewardSpecDir, rewardSummary, trainRewardModel, type PreferenceExample } from '../rl/reward-model.js';
 import type { RLContext } from '../rl/run.js';
 import { createViewLoader } from '../suite/loader.js';
 import { rlValSuite } from '../suite/splits.js';
@@ -55,20 +55,12 @@ export async function labelledExamples(dbDir: string, projectName: string, onOpe
   return { examples, loader: createViewLoader(imageDir), episodes: [...eps.values()] };
 }
 
-/**
- * The reward stage's closing line. With no held-out labels (`--held-out 0`, or too few pairs)
- * it says so instead of printing NaN %, and the gold accuracy appears only when gold pairs exist.
- */
-export function rewardSummary(m: RewardModelMetrics, out: string): string {
-  return `reward model (${m.variant}) from ${m.labels} labels on ${m.pairs} pairs: ${describeHeldOut(m.heldOut)}; model: ${out}/final, metrics: ${out}/metrics.json`;
-}
-
 /** `train reward` (the stage registered in train-command.ts). */
 export async function runRewardStage(c: z.output<typeof RewardStageOptions>, log = (s: string) => console.error(s)): Promise<void> {
   const { init, ...rest } = c;
   const cfg = resolveConfig(RewardStageSchema, rest, 'reward model');
   const { examples, loader } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train reward', d)));
-  const { metrics: m } = await trainRewardModel(cfg, { encoder: BuiltinPolicy.load(init), encoderDir: init, examples, loader, gold: goldReward, log });
+  const { metrics: m } = await trainRewardModel(cfg, { encoder: BuiltinPolicy.load(init), encoderDir: init, examples, loader, gold: goldReward });
   console.log(rewardSummary(m, cfg.out));
 }
 

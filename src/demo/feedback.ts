@@ -48,7 +48,7 @@ import { makeRewards, scoreTrajectory } from '../rl/rewards.js';
 import { rolloutMultiTurn } from '../rl/rollout.js';
 import { RLRun, type RLResult } from '../rl/run.js';
 import { BaseRLConfigSchema } from '../rl/configs.js';
-import { RewardModel, isHeldOut, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
+import { RewardModel, isHeldOut, rewardSummary, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
 import { routePairs, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
 import { featuresFromPerceptions, turnPerceptions, type Trajectory } from '../rl/trajectory-features.js';
 import { judgePair } from '../rl/pair-judge.js';
@@ -258,7 +258,9 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // ── 4. reward models ──────────────────────────────────────────────────────
   const rms = new Map<string, { model: RewardModel; metrics: RewardModelMetrics }>();
   const rm = async (name: string, variant: 'plain' | 'fact', ex: readonly PreferenceExample[]) => {
-    const r = await trainRewardModel({ out: join(out, 'reward', name), variant, steps: cfg.rmSteps, seed: cfg.seed, progress: false }, { encoder: supervised, encoderDir: supDir, examples: ex, loader, features: cache, gold: goldReward, log });
+    const dir = join(out, 'reward', name);
+    const r = await trainRewardModel({ out: dir, variant, steps: cfg.rmSteps, seed: cfg.seed, progress: false }, { encoder: supervised, encoderDir: supDir, examples: ex, loader, features: cache, gold: goldReward });
+    log(rewardSummary(r.metrics, dir));
     rms.set(name, r);
     return r;
   };

@@ -223,7 +223,6 @@ export interface RewardTrainContext {
   features?: FeatureCache;
   /** The gold reward (the simulator's), for held-out gold accuracy; absent: goldAccuracy is NaN. */
   gold?: (r: EpisodeRecord) => number;
-  log?: (msg: string) => void;
 }
 
 export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext): Promise<{ model: RewardModel; metrics: RewardModelMetrics }> {
@@ -294,14 +293,22 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
     rm.save(new RunDir(cfg.out).finalDir);
     writeFileAtomicSync(join(cfg.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   }
-  ctx.log?.(`reward model (${cfg.variant}): ${metrics.labels} labels on ${metrics.pairs} pairs; ${describeHeldOut(metrics.heldOut)}`);
-  return { model: rm, metrics };
+  return { model: rm, metrics }; // the caller reports them (rewardSummary), as the other training stages do
 }
 
 /** The held-out metrics in words (no NaN when nothing is held out, no gold figure without gold pairs). */
 export function describeHeldOut(h: PairMetrics): string {
   if (h.n === 0) return 'no held-out pairs (--held-out 0 or too few pairs), so no held-out accuracy or calibration';
   return `held-out accuracy ${(100 * h.accuracy).toFixed(1)}% on ${h.n} labels${h.goldPairs > 0 ? ` (gold ${(100 * h.goldAccuracy).toFixed(1)}%)` : ''}, ECE ${h.ece.toFixed(3)}, Brier ${h.brier.toFixed(3)}`;
+}
+
+/**
+ * A trained reward model in one line, for its caller to print (`train reward`'s closing line, the
+ * feedback demo's per model). With no held-out labels (`--held-out 0`, or too few pairs) it says
+ * so instead of printing NaN %, and the gold accuracy appears only when gold pairs exist.
+ */
+export function rewardSummary(m: RewardModelMetrics, out: string): string {
+  return `reward model (${m.variant}) from ${m.labels} labels on ${m.pairs} pairs: ${describeHeldOut(m.heldOut)}; model: ${out}/final, metrics: ${out}/metrics.json`;
 }
 
 /** Read a reward model's metrics.json (null when absent). */
