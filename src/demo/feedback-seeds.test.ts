@@ -47,7 +47,10 @@ describe('aggregateFeedback: each seed folder holds that seed\'s demo', () => {
       await mkdir(join(out, `seed-${s}`), { recursive: true });
       await writeFile(join(out, `seed-${s}`, 'feedback.json'), JSON.stringify(fakeFeedbackResults([policy('gold', 0.1)], { labels: [100], seed: 0 })));
     }
-    await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(`${join(out, 'seed-1', 'feedback.json')} is a feedback demo of seed 0 (its config.seed), not of seed 1; run: askfirst feedback demo --seed 1 --out ${join(out, 'seed-1')}, or leave 1 out of --seeds`);
+    const dir = join(out, 'seed-1');
+    await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(
+      `${join(dir, 'feedback.json')} is a feedback demo of seed 0 (its config.seed), not of seed 1; move ${dir} aside (a feedback demo run into it again takes up its finished stages), then run: askfirst feedback demo --seed 1 --out ${dir}, or leave 1 out of --seeds`,
+    );
     expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
   });
 });

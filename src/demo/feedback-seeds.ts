@@ -8,9 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js';
-import { InputError, NotFoundError } from '../util/errors.js';
+import { NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { meanInterval95, type MeanInterval } from '../util/stats.js';
+import { checkSeedRun, seedDir } from './seed-dirs.js';
 
 export interface SeedFigure {
   perSeed: (number | null)[];
@@ -25,17 +26,18 @@ const fig = (xs: (number | null | undefined)[]): SeedFigure => {
 export async function aggregateFeedback(out: string, seeds: readonly number[]): Promise<Record<string, unknown>> {
   const rs: FeedbackResults[] = [];
   for (const s of seeds) {
-    const f = join(out, `seed-${s}`, 'feedback.json');
-    const rerun = `askfirst feedback demo --seed ${s} --out ${join(out, `seed-${s}`)}`;
+    const dir = seedDir(out, s);
+    const f = join(dir, 'feedback.json');
+    const rerun = `askfirst feedback demo --seed ${s} --out ${dir}`;
     let r: FeedbackResults;
     try {
       r = JSON.parse(await readFile(f, 'utf8')) as FeedbackResults;
     } catch (e) {
       throw new NotFoundError(`no finished feedback demo for seed ${s} (${f}); run: ${rerun}`, { cause: e });
     }
-    // a demo run without --seed (the default 0) into seed-1/ would be counted as a second seed, narrowing the interval
+    // the feedback demo has no --fresh: run into that folder again, it would take up the other seed's finished stages
     const ran = r.config?.seed;
-    if (typeof ran === 'number' && ran !== s) throw new InputError(`${f} is a feedback demo of seed ${ran} (its config.seed), not of seed ${s}; run: ${rerun}, or leave ${s} out of --seeds`);
+    checkSeedRun(f, s, typeof ran === 'number' ? ran : undefined, { run: 'a feedback demo', field: 'config.seed', fix: `move ${dir} aside (a feedback demo run into it again takes up its finished stages), then run: ${rerun}` });
     rs.push(r);
   }
   const names = [...new Set(rs.flatMap((r) => r.policies.map((p) => p.name)))];

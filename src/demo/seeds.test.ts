@@ -7,7 +7,8 @@ import { writeResults } from '../report/results-io.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
 import { type DemoConfig, resolveDemoCommandConfig } from './config.js';
-import { aggregateSeeds, runSeeds, seedDir, type DemoRunner } from './seeds.js';
+import { seedDir } from './seed-dirs.js';
+import { aggregateSeeds, runSeeds, type DemoRunner } from './seeds.js';
 
 /** A stand-in for runDemo: records its config and writes a fake results.json for the seed into cfg.out. */
 function stubDemo(calls: DemoConfig[], failOn?: number): DemoRunner {
@@ -74,12 +75,20 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     await expect(aggregateSeeds(out, [0, 1, 2, 3])).rejects.toThrow(/no finished demo run for seeds 1, 2 .*seed-1.*seed-2.*--seeds 0,1,2,3/);
   });
 
-  it('refuses a seed directory holding another seed\u2019s run', async () => {
+  it('refuses a seed directory holding another seed\u2019s run in one line: the file, both seeds, the command to run', async () => {
     const out = tmpDir('askfirst-seeds-wrong');
-    const r = fakeResults(3);
-    r.data.seed = 7;
-    await writeResults(seedDir(out, 1), r);
-    await expect(aggregateSeeds(out, [1])).rejects.toThrow(/made with seed 7, not 1/);
+    // a demo run without --seed (so seed 0) into seed-1/: before, "seed-1: the run in seed-1 was made with seed 0, not 1", no file, no command
+    for (const s of [0, 1]) {
+      const r = fakeResults(3);
+      r.data.seed = 0;
+      r.quick = true;
+      await writeResults(seedDir(out, s), r);
+    }
+    const dir = seedDir(out, 1);
+    await expect(aggregateSeeds(out, [0, 1])).rejects.toThrow(
+      `${join(dir, 'results.json')} is a demo of seed 0 (its data.seed), not of seed 1; run: askfirst demo --seed 1 --quick --fresh --out ${dir} (--fresh: its finished stages are the other seed's), or leave 1 out of --seeds`,
+    );
+    expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
   });
 });
 

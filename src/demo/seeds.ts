@@ -8,16 +8,13 @@
 import { join } from 'node:path';
 import { buildAggregate, writeAggregate, type Aggregate, type SeedRun } from '../report/aggregate.js';
 import { writeAggregatePage } from '../report/aggregate-page.js';
-import { readResults } from '../report/results-io.js';
+import { readResults, RESULTS_FILE } from '../report/results-io.js';
+import type { Results } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
 import { NotFoundError } from '../util/errors.js';
 import { runDemo } from './pipeline.js';
+import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { type DemoCommandConfig, DemoConfigSchema, type DemoConfig } from './config.js';
-
-/** Where the run of one seed lives. */
-export function seedDir(out: string, seed: number): string {
-  return join(out, `seed-${seed}`);
-}
 
 /** The demo for one seed (runDemo; tests pass a stub). */
 export type DemoRunner = (cfg: DemoConfig, log: (s: string) => void) => Promise<unknown>;
@@ -46,18 +43,27 @@ export async function runSeeds(
 
 /**
  * Read `<out>/seed-<n>/results.json` for every seed, aggregate, and write `<out>/aggregate.json`
- * (validated) and `<out>/aggregate.html`. A missing run is a NotFoundError naming every missing seed.
+ * (validated) and `<out>/aggregate.html`. A missing run is a NotFoundError naming every missing seed;
+ * a run of another seed in a seed's folder is refused (checkSeedRun), naming the file and the fix.
  */
 export async function aggregateSeeds(out: string, seeds: readonly number[]): Promise<SeedsOutcome> {
   const runs: SeedRun[] = [];
   const missing: number[] = [];
   for (const seed of seeds) {
+    const dir = seedDir(out, seed);
+    let results: Results;
     try {
-      runs.push({ seed, dir: `seed-${seed}`, results: await readResults(seedDir(out, seed)) });
+      results = await readResults(dir);
     } catch (e) {
-      if (e instanceof NotFoundError) missing.push(seed);
-      else throw e;
+      if (e instanceof NotFoundError) {
+        missing.push(seed);
+        continue;
+      }
+      throw e;
     }
+    const fresh = `run: askfirst demo --seed ${seed}${results.quick ? ' --quick' : ''} --fresh --out ${dir} (--fresh: its finished stages are the other seed's)`;
+    checkSeedRun(join(dir, RESULTS_FILE), seed, results.data.seed, { run: 'a demo', field: 'data.seed', fix: fresh });
+    runs.push({ seed, dir: `seed-${seed}`, results });
   }
   if (missing.length)
     throw new NotFoundError(
