@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readSuite, STAGING_DIR } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
-import { runSuiteGenerate } from './suite.js';
+import { generatedLine, runSuiteGenerate } from './suite.js';
 import { SuiteGenerateSchema } from './suite-schema.js';
 import { register } from './suite-command.js';
 
@@ -40,6 +40,35 @@ describe('askfirst suite generate', () => {
     expect(r.episodes).toBe(2);
     const files = await readdir(dir);
     expect(files.filter((f) => f.endsWith('_preprocessed.jsonl'))).toHaveLength(2);
+  });
+
+  it('in the ProactiveBench layout, counts both the views and the image files it moved into place (the layout adds copies)', async () => {
+    const dir = tmpDir('askfirst-cli-pb-count');
+    const program = new Command().exitOverride();
+    register(program);
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    try {
+      // MVP-N (viewpoint) and coco2014 (camera) keep copies of views where ProactiveBench's loaders read them
+      await program.parseAsync(['node', 'askfirst', 'suite', 'generate', '--out', dir, '--episodes', '2', '--kinds', 'viewpoint,camera', '--format', 'proactivebench']);
+    } finally {
+      spy.mockRestore();
+    }
+    const views = readdirSync(dir)
+      .filter((f) => f.endsWith('_preprocessed.jsonl'))
+      .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'))
+      .reduce((n, line) => n + (JSON.parse(line) as { askfirst: { views: string[] } }).askfirst.views.length, 0);
+    const files = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.png')).length;
+    expect(files).toBeGreaterThan(views);
+    const text = said.join('');
+    expect(text).toContain(`moving into place: ${files}/${files} images`);
+    // before: "wrote 4 episodes (<views> views)", beside a bar that moved <files> images
+    expect(text).toMatch(new RegExp(`wrote 4 episodes \\(${views} views in ${files} image files: the ProactiveBench layout keeps ${files - views} copies of views where its own loaders look for them\\) to `));
+  });
+
+  it('in its own format, one image file per view: the line names the views only', async () => {
+    const r = { episodes: 2, views: 9, images: 9, out: 'suite' };
+    expect(generatedLine(r, 8.34)).toBe('wrote 2 episodes (9 views) to suite in 8.3 s');
   });
 
   it('writes each episode as it is generated (one episode\'s pixels held at a time), an earlier suite in --out kept as it was until the last one', async () => {

@@ -15,7 +15,15 @@ import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
 import { SuiteGenerateSchema, type SuiteGenerateConfig } from './suite-schema.js';
 
-export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () => void = () => {}): Promise<{ episodes: number; views: number; out: string }> {
+/** What `suite generate` wrote: episodes, their views, and the image files moved into place (one per view in the own format; ProactiveBench's layout adds copies, writeProactiveBench). */
+export interface SuiteGenerated {
+  episodes: number;
+  views: number;
+  images: number;
+  out: string;
+}
+
+export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () => void = () => {}): Promise<SuiteGenerated> {
   const gen = resolveSuiteConfig({ episodes: cfg.episodes, kinds: cfg.kinds, seed: cfg.seed, size: cfg.size, controlShare: cfg.controlShare });
   const total = gen.episodes * gen.kinds.length;
   const bar = progress('generating', total, { enabled: cfg.progress, unit: 'episodes' });
@@ -31,12 +39,13 @@ export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () =
       await yieldToEventLoop();
     }
   }
-  const moving: { bar?: Progress } = {};
+  const moving: { bar?: Progress; images: number } = { images: 0 };
   const streaming = {
     onEpisode: (ep: SuiteEpisode) => bar.tick(1, { kind: ep.kind }),
     onReplacing: (images: number) => {
       bar.stop();
       onWriting();
+      moving.images = images;
       moving.bar = progress('moving into place', images, { enabled: cfg.progress, unit: 'images' });
     },
     onImageMoved: () => moving.bar?.tick(),
@@ -46,11 +55,11 @@ export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () =
     moving.bar?.stop();
     if (res.skipped.length)
       process.stderr.write(`skipped ${res.skipped.length} episodes the ProactiveBench layout cannot hold (first: ${res.skipped[0].id}: ${res.skipped[0].reason})\n`);
-    return { episodes: count, views, out: cfg.out };
+    return { episodes: count, views, images: moving.images, out: cfg.out };
   }
   const written = await writeSuite(cfg.out, generated(), { manifest: { generator: gen }, ...streaming });
   moving.bar?.stop();
-  return { episodes: written.length, views, out: cfg.out };
+  return { episodes: written.length, views, images: moving.images, out: cfg.out };
 }
 
 /**
@@ -64,11 +73,22 @@ export function suiteInterruptedHint(out: string, writing: boolean): string {
   return `${out} holds no complete suite now (its episode list is written last, so nothing reads the half-written folder as a suite); run the same command again to write the whole one (the same seed gives the same suite; the earlier suite's images it does not use are removed then)`;
 }
 
+/**
+ * The closing line of `suite generate`. Its views are the episodes' (each one image file in the own format); the
+ * ProactiveBench layout also writes copies of some where its own loaders look for them (MVP-N's informative folder,
+ * coco2014's full photo), so it moves more files than there are views, and says both.
+ */
+export function generatedLine(r: SuiteGenerated, seconds: number): string {
+  const copies = r.images - r.views;
+  const files = copies > 0 ? ` in ${r.images} image files: the ProactiveBench layout keeps ${copies} copies of views where its own loaders look for them` : '';
+  return `wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views${files}) to ${r.out} in ${seconds.toFixed(1)} s`;
+}
+
 /** The action of `askfirst suite generate` (suite-command.ts). */
 export async function suiteGenerateAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
   const t0 = Date.now();
   let writing = false;
   const r = await guardRun(cfg.out, 'askfirst suite generate', () => suiteInterruptedHint(cfg.out, writing), () => runSuiteGenerate(cfg, () => (writing = true))); // one run at a time into --out
-  process.stderr.write(`wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views) to ${r.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`${generatedLine(r, (Date.now() - t0) / 1000)}\n`);
 }
