@@ -72,5 +72,5 @@ export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ServeSchema, raw, 'serve');
   if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   const srv = await runServe(cfg);
-  await untilStopped(() => srv.close(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
+  await untilStopped({ name: 'askfirst serve', closed: 'connections closed' }, () => srv.close(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
 }

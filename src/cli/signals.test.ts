@@ -1,4 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { exited, stopChild } from '../testing/child.js';
+import { tmpDir } from '../testing/tmp.js';
 import { RunAborted } from '../agents/runner.js';
 import { Interrupted, stoppable, untilStopped } from './signals.js';
 import { cliExitCode } from '../util/errors.js';
@@ -133,28 +140,79 @@ describe('stoppable: outside a run', () => {
 });
 
 describe('untilStopped', () => {
-  it('SIGTERM closes the server once and resolves; both handlers are removed', async () => {
+  const serve = { name: 'askfirst serve', closed: 'connections closed' };
+
+  it('SIGTERM closes the server once, says so on stderr and resolves; both handlers are removed', async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
     const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
     const close = vi.fn(async () => {});
-    const done = untilStopped(close);
+    const done = untilStopped(serve, close);
     process.emit('SIGTERM');
     await done;
     expect(close).toHaveBeenCalledTimes(1);
+    expect(said).toEqual(['askfirst serve: stopped by SIGTERM; connections closed\n']);
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
   });
 
   it('announces readiness only once the handlers are in place', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const before = process.listenerCount('SIGTERM');
     const seen: number[] = [];
-    const done = untilStopped(async () => {}, () => seen.push(process.listenerCount('SIGTERM')));
+    const done = untilStopped(serve, async () => {}, () => seen.push(process.listenerCount('SIGTERM')));
     expect(seen).toEqual([before + 1]); // called once, with its SIGTERM handler already listening
     process.emit('SIGTERM');
     await done;
   });
 
-  it('a failure while closing rejects (the command then reports it), instead of hanging', async () => {
-    const done = untilStopped(async () => Promise.reject(new Error('close failed')));
+  it('a failure while closing rejects (the command then reports it), instead of hanging, and says no "stopped" line', async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const done = untilStopped(serve, async () => Promise.reject(new Error('close failed')));
     process.emit('SIGINT');
     await expect(done).rejects.toThrow('close failed');
+    expect(said).toEqual([]);
   });
+});
+
+/**
+ * The real commands (bin/askfirst.js, the build in dist/ — run `npm run build` first), signalled once their
+ * "… Ctrl-C stops" line is on stdout. Before, `serve` and `env serve` ended without a word while the workbench
+ * said it had stopped (its SIGTERM test: src/server/workbench/hardening.test.ts).
+ */
+describe('the serve commands stopped by a signal', () => {
+  const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
+  const suite = tmpDir('askfirst-stop-suite');
+  beforeAll(async () => writeSuite(suite, generateSuite({ episodes: 1, seed: 1, kinds: ['sketch'] })));
+
+  async function stopped(args: readonly string[], sig: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, [bin, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      child.stdout.on('data', (b: Buffer) => {
+        const was = stdout;
+        stdout += b.toString();
+        if (!/Ctrl-C stops/.test(was) && /Ctrl-C stops/.test(stdout)) child.kill(sig); // listening, its handlers in place
+      });
+      const code = await exited(child);
+      expect(stdout, stderr).toMatch(/Ctrl-C stops/);
+      return { code, stderr };
+    } finally {
+      await stopChild(child);
+    }
+  }
+
+  const commands = [
+    { args: ['serve', '--policy', 'random'], line: 'askfirst serve: stopped by {sig}; connections closed' },
+    { args: ['env', 'serve', '--data', suite], line: 'askfirst env serve: stopped by {sig}; sessions and connections closed' },
+  ];
+  for (const { args, line } of commands)
+    for (const [sig, by] of [['SIGTERM', 'SIGTERM'], ['SIGINT', 'Ctrl-C']] as const)
+      it(`askfirst ${args.slice(0, args[0] === 'env' ? 2 : 1).join(' ')}: ${sig} once it listens: says it stopped on stderr, exits 0`, { timeout: 60_000 }, async () => {
+        const r = await stopped(args, sig);
+        expect(r.code).toBe(0);
+        expect(r.stderr.split('\n').filter((l) => /stopped/.test(l))).toEqual([line.replace('{sig}', by)]);
+      });
 });

@@ -9,23 +9,43 @@ import { RequestAborted } from '../agents/http/retry.js';
 import { SIGNAL_EXIT, type StopSignal } from './run-guard.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
+/** How a server names itself and what its close releases, for the line it says when it stops (untilStopped). */
+export interface Stopping {
+  /** e.g. "askfirst serve" */
+  name: string;
+  /** e.g. "connections closed" */
+  closed: string;
+}
+
 /**
- * Keep a server command running until Ctrl-C or SIGTERM, then close it (the serve commands share
- * this). `ready` (the command's "listening on …" line) runs once the handlers are in place: whoever
- * waits for that line may send SIGTERM at once. A failure while closing rejects, so the command
- * reports it and exits non-zero.
+ * Keep a server command running until Ctrl-C or SIGTERM, then close it and say so on stderr, the
+ * same kind of line for every server: `askfirst serve: stopped by SIGTERM; connections closed`
+ * (the serve commands share this). `ready` (the command's "listening on …" line) runs once the
+ * handlers are in place: whoever waits for that line may send SIGTERM at once. A failure while
+ * closing rejects, so the command reports it and exits non-zero; a clean stop is exit 0
+ * (docs/hardening.md: stopping is how a server is meant to end).
  */
-export function untilStopped(close: () => Promise<void>, ready: () => void = () => {}): Promise<void> {
+export function untilStopped(stopping: Stopping, close: () => Promise<void>, ready: () => void = () => {}): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      close().then(resolve, reject);
+    const stop = (sig: StopSignal) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      close().then(() => {
+        process.stderr.write(`${stoppedLine(stopping, sig)}\n`);
+        resolve();
+      }, reject);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
     ready();
   });
+}
+
+/** The line a server says once it has stopped (untilStopped). */
+export function stoppedLine(s: Stopping, sig: StopSignal): string {
+  return `${s.name}: stopped by ${sig === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}; ${s.closed}`;
 }
 
 /**

@@ -125,7 +125,7 @@ describe('feedback serve and SIGTERM', () => {
       expect(existsSync(join(dbDir, 'askfirst.lock'))).toBe(true);
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);
-      expect(out).toMatch(/stopped, database closed/);
+      expect(err).toContain('askfirst workbench: stopped by SIGTERM; connections and database closed\n'); // on stderr, as serve and env serve say it
       expect(existsSync(join(dbDir, 'askfirst.lock'))).toBe(false);
       const s = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
       await s.close();
