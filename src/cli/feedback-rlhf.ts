@@ -21,7 +21,8 @@ import { announceOpening, toStderr, type Note } from './feedback-notes.js';
 import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlhf-schema.js';
 import { MISSING } from '../util/missing.js';
 import type { FeedbackStore } from '../feedback/store.js';
-import { exitOnInterrupt, guardRun } from './run-guard.js';
+import { guardRun } from './run-guard.js';
+import { stoppable } from './signals.js';
 
 export async function runPairs(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined): Promise<number> {
   const cfg = configFromOptions(PairsSchema, raw, 'feedback pairs');
@@ -101,7 +102,7 @@ export async function pairsAction(raw: Record<string, unknown>): Promise<void> {
  */
 export async function simulateAction(raw: Record<string, unknown>): Promise<void> {
   const hint = () => 'the labels given are saved in the project; run the same command again to label the rest';
-  await exitOnInterrupt(hint, (orderly) => orderly('closing the workbench and its database after the labels in progress', (signal) => runSimulate(raw, console.log, toStderr, signal)));
+  await stoppable(hint, (job) => job.orderly('closing the workbench and its database after the labels in progress', (signal) => runSimulate(raw, console.log, toStderr, signal)));
 }
 
 /** `feedback demo-aggregate`. */

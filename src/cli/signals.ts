@@ -1,13 +1,19 @@
 /**
  * How long-running commands meet Ctrl-C and SIGTERM: servers close cleanly (their databases and
- * sockets) and exit 0, and batch jobs (eval, probes, report) say what is kept and exit 130 (143 for
- * SIGTERM) — at once while they write nothing, after the current batch while they run — and a
- * second signal quits at once.
+ * sockets) and exit 0 (`untilStopped`); every other long command stops after its current unit of
+ * work, says what is kept and exits 130 (143 for SIGTERM) — at once while it writes nothing or only
+ * what is complete, after the current batch or label while it is inside a step — and a second
+ * signal quits at once (`stoppable`).
  */
 import { RunAborted } from '../agents/runner.js';
 import { RequestAborted } from '../agents/http/retry.js';
-import { SIGNAL_EXIT, type StopSignal } from './run-guard.js';
 import { yieldToEventLoop } from '../util/yield.js';
+
+/** Exit code of a process stopped by this signal (the shell's 128 + its number). */
+export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** The signals that stop a command (SIGINT: Ctrl-C). */
+export type StopSignal = keyof typeof SIGNAL_EXIT;
 
 /** How a server names itself and what its close releases, for the line it says when it stops (untilStopped). */
 export interface Stopping {
@@ -49,21 +55,27 @@ export function stoppedLine(s: Stopping, sig: StopSignal): string {
 }
 
 /**
- * Ctrl-C and SIGTERM over a batch command (eval, the probes, report), from its first step to its exit, so that no phase
- * of it ends the process without a word. One pair of handlers listens all along (there is no gap between phases where
- * Node's default would end the process silently); what a signal does depends on the phase:
- * - outside `stopAfter` (reading data, drawing items, loading a policy, between one policy's run and the next, reading
- *   runs for a report: phases that write nothing), it says "askfirst: interrupted; " + `job.kept` (what is kept now, set
- *   by the command as it goes: nothing yet, the finished policies' results …) and exits at once with 130 (143 for SIGTERM);
- * - inside `job.stopAfter(step, kept, fn)` (a run, whose batches append results; writing files) it says once what is
- *   kept and aborts `fn`'s signal: `fn` stops after its current step, and the command then ends as `Interrupted` (main()
- *   exits with 130 / 143), even when that step was its last, so no later phase starts after a signal and a shell script
- *   running the command stops too (docs/hardening.md, "Training runs and the demo").
- * A second signal exits at once. Synchronous work (drawing scenes) sees a signal only once it hands the event loop a
- * turn: the drawing loops yield between scenes (util/yield.ts).
+ * Ctrl-C and SIGTERM over a command that must stop after its current unit of work, not in the middle of it — the one
+ * mechanism every such command goes through (eval, the probes, report; and train, demo, export, suite generate, the
+ * feedback demo and feedback simulate, through `guardRun` in run-guard.ts). One pair of handlers listens from `fn`'s
+ * start to its end (there is no gap between phases where Node's default would end the process silently); what a
+ * signal does depends on the phase:
+ * - outside a step (reading data, drawing items, loading a policy, between one policy's run and the next, training,
+ *   whose writes are each complete or ignored when it runs again), it says "askfirst: interrupted; " + what is kept
+ *   (`kept`, or `job.kept` as the command sets it as it goes; a function is asked then, so it can name the latest
+ *   checkpoint) and exits at once with 130 (143 for SIGTERM), after `onExit` (e.g. releasing a lock);
+ * - inside a step it says "askfirst: stopping …" and aborts the step's signal: the step stops after its current unit
+ *   of work (a batch, a label) and closes what it opened. A `job.stopAfter` step (a run, whose batches append results;
+ *   writing a report) says what is kept at once, and the command then ends as `Interrupted` (main() exits with
+ *   130 / 143), even when that step was its last, so no later phase starts after a signal and a shell script running
+ *   the command stops too (docs/hardening.md, "Training runs and the demo"); a `job.orderly` section (one that holds a
+ *   database or a server open, which an exit at once would leave locked) exits once it has settled, as it would have
+ *   at once.
+ * A second signal exits at once, saying what is kept unless that was said already. Synchronous work (drawing scenes)
+ * sees a signal only once it hands the event loop a turn: the drawing loops yield between scenes (util/yield.ts).
  */
-export async function stoppable<T>(kept: string, fn: (job: StoppableJob) => Promise<T>): Promise<T> {
-  const job = new StoppableJob(kept);
+export async function stoppable<T>(kept: Kept, fn: (job: StoppableJob) => Promise<T>, onExit: () => void = () => {}): Promise<T> {
+  const job = new StoppableJob(kept, onExit);
   const onInt = () => job.signalled('SIGINT');
   const onTerm = () => job.signalled('SIGTERM');
   process.on('SIGINT', onInt);
@@ -76,13 +88,27 @@ export async function stoppable<T>(kept: string, fn: (job: StoppableJob) => Prom
   }
 }
 
-/** What a batch command tells `stoppable` of its phases. */
+/** What a signal keeps, said after "askfirst: interrupted; " (e.g. "nothing was saved …; run the same command again"); a function is asked at the signal. */
+export type Kept = string | (() => string);
+
+/** `job.orderly`: run a section that must end in order (a database or a server open) so that a signal meanwhile aborts its signal instead of exiting. */
+export type Orderly = <T>(doing: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
+/** A step a signal lets finish, as the line it says names it: `after` it stops (and what is then `kept`), or what it is `doing`. */
+type Step = { stop: AbortController } & ({ after: string; kept: string } | { doing: string });
+
+/** What a command tells `stoppable` of its phases. */
 export class StoppableJob {
   private stoppedBy: StopSignal | undefined;
-  private step: { ac: AbortController; after: string; kept: string } | undefined;
+  private step: Step | undefined;
+  /** What is kept was said (by "interrupted; …" or a `stopAfter` step's "stopping after …; …"): a second signal exits without a word. */
+  private keptSaid = false;
 
-  /** `kept`: what a signal now keeps, said after "askfirst: interrupted; " (e.g. "nothing was saved …; run the same command again"). */
-  constructor(public kept: string) {}
+  /** `kept`: what a signal now keeps (see `Kept`); the command updates it as it goes. */
+  constructor(
+    public kept: Kept,
+    private readonly onExit: () => void = () => {},
+  ) {}
 
   /**
    * Run `fn`, a step that must not be cut short (a run, whose batches append results; writing a report): a signal
@@ -95,11 +121,11 @@ export class StoppableJob {
     // it: the event loop reads it in its poll phase, which the second of two immediates follows whatever phase this is
     for (let i = 0; i < 2; i++) await yieldToEventLoop();
     if (this.stoppedBy) throw new Interrupted(SIGNAL_EXIT[this.stoppedBy]);
-    const step = { ac: new AbortController(), after, kept };
+    const step = { stop: new AbortController(), after, kept };
     this.step = step;
     let result: T;
     try {
-      result = await fn(step.ac.signal);
+      result = await fn(step.stop.signal);
     } catch (e) {
       // an openai: policy's (or judge's) requests in flight are aborted too, and one of theirs may be the error the job ends with
       if (this.stoppedBy && (e instanceof RunAborted || e instanceof RequestAborted)) throw new Interrupted(SIGNAL_EXIT[this.stoppedBy]);
@@ -111,20 +137,46 @@ export class StoppableJob {
     return result;
   }
 
+  /**
+   * Run `fn`, a section that holds a database or a server open, so that a signal meanwhile says
+   * "askfirst: stopping: `doing` (…)" and aborts `fn`'s signal instead of exiting: `fn` stops after its current unit of
+   * work (a label) and closes what it opened; once it has settled the command exits as it would have at once (what is
+   * kept, 130 / 143). A property, so that it can be handed on alone (`guardRun`'s `fn(orderly)`).
+   */
+  readonly orderly: Orderly = async (doing, fn) => {
+    const step = { stop: new AbortController(), doing };
+    this.step = step;
+    try {
+      return await fn(step.stop.signal);
+    } finally {
+      this.step = undefined;
+      if (this.stoppedBy) this.exit(this.stoppedBy);
+    }
+  };
+
   /** Ctrl-C or SIGTERM came (stoppable's handlers). */
   signalled(sig: StopSignal): void {
-    if (this.stoppedBy) return process.exit(SIGNAL_EXIT[sig]);
-    this.stoppedBy = sig;
-    if (!this.step) {
-      process.stderr.write(`\naskfirst: interrupted; ${this.kept}\n`);
-      return process.exit(SIGNAL_EXIT[sig]);
+    if (this.stoppedBy || !this.step) {
+      this.stoppedBy ??= sig;
+      return this.exit(sig);
     }
+    this.stoppedBy = sig;
     const again = sig === 'SIGINT' ? 'Ctrl-C again to quit now' : 'SIGTERM: another signal quits now';
-    process.stderr.write(`\naskfirst: stopping after ${this.step.after} (${again}); ${this.step.kept}\n`);
-    this.step.ac.abort();
+    if ('after' in this.step) {
+      process.stderr.write(`\naskfirst: stopping after ${this.step.after} (${again}); ${this.step.kept}\n`);
+      this.keptSaid = true;
+    } else process.stderr.write(`\naskfirst: stopping: ${this.step.doing} (${again})\n`);
+    this.step.stop.abort();
+  }
+
+  /** Exit now with `sig`'s code, saying what is kept unless it was said, after `onExit`. */
+  private exit(sig: StopSignal): void {
+    if (!this.keptSaid) process.stderr.write(`\naskfirst: interrupted; ${typeof this.kept === 'function' ? this.kept() : this.kept}\n`);
+    this.keptSaid = true;
+    this.onExit();
+    process.exit(SIGNAL_EXIT[sig]);
   }
 }
-
 
 /** The error a job stopped by Ctrl-C (SIGTERM) ends with (what it kept was said at the signal); main() exits with `exitCode`. */
 export class Interrupted extends RunAborted {

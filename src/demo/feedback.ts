@@ -68,7 +68,7 @@ export interface FeedbackDemoDeps {
   /**
    * Run `fn`, which holds the workbench database open, so that Ctrl-C meanwhile aborts its signal (saying `doing`)
    * instead of ending the process at once: `fn` stops after the current label and closes the server and the database
-   * (the CLI's `orderly`, cli/run-guard.ts). Without it nothing aborts the signal.
+   * (the CLI's `orderly`, cli/signals.ts). Without it nothing aborts the signal.
    */
   whileOpen?<T>(doing: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
