@@ -72,6 +72,28 @@ describe('a probe stopped by a signal', () => {
   });
 });
 
+describe('train and the demo stopped while they draw their suites', () => {
+  it('Ctrl-C while train supervised draws its suite: acted on then (not once every episode is drawn), exits 130, leaves no --out', { timeout: 60_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'sup');
+    // 600 episodes of each of 7 kinds take seconds to draw: the signal comes at the bar's first line
+    const r = await runSignalled(['train', 'supervised', '--episodes', '600', '--steps', '2', '--warmup-steps', '1', '--out', out], /generating: 1\/4200/, 'SIGINT');
+    expect(r.stderr).toContain('askfirst: interrupted;');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    // the drawing hands the event loop a turn after each episode: the signal is acted on before the last one is drawn
+    // (it used to wait for all 4,200, and the bar's closing line "4200/4200 episodes in …" came first)
+    expect(r.stderr).not.toMatch(/4200\/4200 episodes in/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('SIGTERM while the demo draws its suites: acted on then, exits 143', { timeout: 60_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'demo');
+    const r = await runSignalled(['demo', '--quick', '--no-baselines', '--out', out], /generate suites: 1\//, 'SIGTERM');
+    expect(r.stderr).toContain('askfirst: interrupted;');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expect(r.stderr).not.toMatch(/generate suites: (\d+)\/\1 episodes in/);
+  });
+});
+
 describe('an eval stopped by a signal', () => {
   it('Ctrl-C during the run: saves the finished episodes, says so, exits 130; the same command resumes and finishes with 0', { timeout: 90_000 }, async () => {
     const dir = tmpDir('af-interrupt');

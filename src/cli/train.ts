@@ -20,7 +20,7 @@ import { trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
 import { loadData } from '../suite/open.js';
-import { RL_VAL_EPISODES, rlSplits, rlValSuite, supervisedSuite } from '../suite/splits.js';
+import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding } from '../suite/splits.js';
 import { ConfigError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
@@ -43,8 +43,7 @@ export async function runSupervisedStage(c: z.output<typeof SupervisedStageSchem
   const cfg = resolveSupervisedConfig(rest); // its cross-field checks come before the suite is generated
   log(`supervised: generating ${episodes} episodes per kind of ${SCENARIO_KINDS.length} kinds`);
   const bar = progress('generating', episodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' });
-  const suite = supervisedSuite({ episodes, seed: cfg.seed, size }, () => bar.tick());
-  bar.stop();
+  const suite = await withBar(bar, () => supervisedSuiteYielding({ episodes, seed: cfg.seed, size }, () => bar.tick())); // Ctrl-C heard between episodes
   const r = await trainSupervised(cfg, suite, log);
   console.log(supervisedSummary(r, cfg.out));
 }
@@ -85,7 +84,7 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>, given: Reado
     } else {
       log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}`);
       const bar = progress('generating', (episodes + RL_VAL_EPISODES) * cfg.kinds.length, { enabled: cfg.progress, unit: 'episodes' }); // the training and validation suites
-      data = { ...(await withBar(bar, () => rlSplits({ episodes, seed: cfg.seed, kinds: cfg.kinds, controlShare }, () => bar.tick()))), loader: memoryLoader };
+      data = { ...(await withBar(bar, () => rlSplitsYielding({ episodes, seed: cfg.seed, kinds: cfg.kinds, controlShare }, () => bar.tick()))), loader: memoryLoader };
     }
     views.loader = data.loader;
     const ctx = { policy, ...data, log, ...(learned ? { reward: learned } : {}) };

@@ -26,7 +26,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { summarize, type Summary } from '../episode/metrics.js';
 import { SCENARIO_KINDS, TRAIN_KINDS } from '../suite/kinds/names.js';
-import { RL_VAL_EPISODES, rlSplitConfigs, supervisedSuiteConfig } from '../suite/splits.js';
+import { RL_VAL_EPISODES, rlSplitsYielding, supervisedSuiteYielding } from '../suite/splits.js';
 import { generateSuiteYielding } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { createViewLoader } from '../suite/loader.js';
@@ -133,16 +133,14 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   if (cfg.init) resolveCheckpointDir(supDir); // a wrong --init fails now, not after the suites are generated (tens of seconds)
   const bar = progress('generate suites', (cfg.rlEpisodes + RL_VAL_EPISODES) * TRAIN_KINDS.length + cfg.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' }); // as the demo shows it
   // drawn a turn of the event loop at a time: Ctrl-C stops the demo between episodes, not after every suite
-  const splits = rlSplitConfigs({ episodes: cfg.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS });
   const { train, val, test } = await withBar(bar, async () => {
     const tick = () => bar.tick();
-    const train = await generateSuiteYielding(splits.train, tick);
-    const val = await generateSuiteYielding(splits.val, tick);
+    const { train, val } = await rlSplitsYielding({ episodes: cfg.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS }, tick);
     return { train, val, test: await generateSuiteYielding({ episodes: cfg.evalEpisodes, seed: cfg.seed + 4 }, tick) };
   });
   if (!cfg.init && !new RunDir(supDir).isFinished()) {
     const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: 720, resume: true, progress: cfg.progress, model: { seed: cfg.seed } });
-    await stage('supervised', async () => trainSupervised(supCfg, await generateSuiteYielding(supervisedSuiteConfig({ episodes: 300, seed: cfg.seed + 1 })), log));
+    await stage('supervised', async () => trainSupervised(supCfg, await supervisedSuiteYielding({ episodes: 300, seed: cfg.seed + 1 }), log));
   }
   const supervised = BuiltinPolicy.load(supDir);
   const pairsDir = join(out, 'pairs');

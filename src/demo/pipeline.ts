@@ -15,9 +15,9 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import type { Policy } from '../agents/policy.js';
 import { memoryLoader } from '../suite/loader.js';
-import { RL_VAL_EPISODES, rlSplits, supervisedSuite } from '../suite/splits.js';
+import { RL_VAL_EPISODES, rlSplitsYielding, supervisedSuiteYielding } from '../suite/splits.js';
 import type { SuiteEpisode } from '../suite/types.js';
-import { generateSuite } from '../suite/generate.js';
+import { generateSuiteYielding } from '../suite/generate.js';
 import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';
 import { RunDir } from '../nn/index.js';
 import { trainSupervised, accuracyOn, resolveSupervisedConfig } from '../rl/supervised.js';
@@ -37,7 +37,7 @@ import { writeDemoOutputs } from '../report/report.js';
 import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
-import { progress } from '../util/progress.js';
+import { progress, withBar } from '../util/progress.js';
 import { DemoConfigSchema } from './config.js';
 
 /**
@@ -72,12 +72,14 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const { supTrain, rlTrain, rlVal, test } = await stage('generate', () => {
     const supCount = supDone ? 0 : b.supEpisodes * SCENARIO_KINDS.length;
     const bar = progress('generate suites', supCount + (b.rlEpisodes + RL_VAL_EPISODES) * trainKinds.length + b.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' });
-    const tick = () => bar.tick();
-    const supTrain = supDone ? [] : supervisedSuite({ episodes: b.supEpisodes, seed: cfg.seed + 1 }, tick);
-    const { train: rlTrain, val: rlVal } = rlSplits({ episodes: b.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS, controlShare: cfg.rlControlShare }, tick);
-    const test = generateSuite({ episodes: b.evalEpisodes, seed: cfg.seed + 4 }, tick);
-    bar.stop();
-    return { supTrain, rlTrain, rlVal, test };
+    // drawn a turn of the event loop at a time: Ctrl-C stops the demo between episodes, not once every suite is drawn
+    return withBar(bar, async () => {
+      const tick = () => bar.tick();
+      const supTrain = supDone ? [] : await supervisedSuiteYielding({ episodes: b.supEpisodes, seed: cfg.seed + 1 }, tick);
+      const { train: rlTrain, val: rlVal } = await rlSplitsYielding({ episodes: b.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS, controlShare: cfg.rlControlShare }, tick);
+      const test = await generateSuiteYielding({ episodes: b.evalEpisodes, seed: cfg.seed + 4 }, tick);
+      return { supTrain, rlTrain, rlVal, test };
+    });
   });
   log(`demo: ${rlTrain.length} RL training episodes (${trainKinds.join(' + ')}), ${test.length} test episodes (all ${SCENARIO_KINDS.length} kinds)`);
 

@@ -6,7 +6,7 @@
  *     (the demo's test suite is at `seed + 4`, so the three never share an episode).
  */
 import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
-import { generateSuite } from './generate.js';
+import { generateSuite, generateSuiteYielding } from './generate.js';
 import type { SuiteConfig } from './suite-config.js';
 import type { SuiteEpisode } from './types.js';
 
@@ -42,4 +42,19 @@ type RLSplitOptions = { episodes: number; seed: number; kinds: readonly Scenario
 export function rlSplitConfigs(o: RLSplitOptions): { train: Partial<SuiteConfig>; val: Partial<SuiteConfig> } {
   const controls = o.controlShare === undefined ? {} : { controlShare: o.controlShare }; // the training suite's share of controls (default: the suite's)
   return { train: { episodes: o.episodes, seed: o.seed + 2, kinds: [...o.kinds], ...controls }, val: rlValConfig(o) };
+}
+
+/**
+ * `supervisedSuite` (the same episodes) handing the event loop a turn after each episode (`generateSuiteYielding`): a
+ * command drawing it hears Ctrl-C between episodes, not once the whole suite is drawn (seconds to minutes at the
+ * default sizes). For `train` and the demos; the synchronous one stays for library callers and tests.
+ */
+export function supervisedSuiteYielding(o: { episodes: number; seed: number; size?: number }, onEpisode?: () => void): Promise<SuiteEpisode[]> {
+  return generateSuiteYielding(supervisedSuiteConfig(o), onEpisode);
+}
+
+/** `rlSplits` (the same episodes) handing the event loop a turn after each episode, as `supervisedSuiteYielding`. */
+export async function rlSplitsYielding(o: RLSplitOptions, onEpisode?: () => void): Promise<{ train: SuiteEpisode[]; val: SuiteEpisode[] }> {
+  const c = rlSplitConfigs(o);
+  return { train: await generateSuiteYielding(c.train, onEpisode), val: await generateSuiteYielding(c.val, onEpisode) };
 }
