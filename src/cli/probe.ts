@@ -49,6 +49,30 @@ async function withPolicy<T>(job: StoppableJob, episodes: Parameters<typeof crea
   }
 }
 
+/**
+ * What both probes do once their run has ended: report.html over `html`, then `summary` (with the policy's request
+ * statistics) as one JSON line under --json, else the table, the statistics line and where the files are.
+ */
+async function reportProbe(
+  cfg: { out: string; json: boolean },
+  policy: Policy,
+  html: Parameters<typeof writeProbeHtml>[1],
+  summary: object,
+  table: () => string,
+  print: (s: string) => void,
+): Promise<unknown> {
+  const out = { ...summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
+  await writeProbeHtml(cfg.out, html);
+  if (cfg.json) print(JSON.stringify(out));
+  else {
+    print(table());
+    const line = statsLine(policy.name, policy.stats?.());
+    if (line) print(line);
+    print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
+  }
+  return out;
+}
+
 export async function runProbeHallucination(raw: Record<string, unknown>, print: (s: string) => void = console.log, warn: (s: string) => void = (s) => console.error(s)): Promise<unknown> {
   const cfg = configFromOptions(HallSchema, raw, 'probe hallucination');
   if (cfg.judge) checkJudgeSpec(cfg.judge);
@@ -67,16 +91,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
       const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits, ...generationRun(cfg) };
       const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false }), process.env, (l) => noteLine(`askfirst probe: judge: ${l}`)) : undefined;
       const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
-      const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
-      await writeProbeHtml(cfg.out, { hallucination: res.summary });
-      if (cfg.json) print(JSON.stringify(out));
-      else {
-        print(hallucinationTable(res.summary));
-        const line = statsLine(policy.name, policy.stats?.());
-        if (line) print(line);
-        print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
-      }
-      return out;
+      return reportProbe(cfg, policy, { hallucination: res.summary }, res.summary, () => hallucinationTable(res.summary), print);
     });
   });
 }
@@ -91,16 +106,7 @@ export async function runProbeInjection(raw: Record<string, unknown>, print: (s:
     return withPolicy(job, [...items.clean, ...items.attacked], cfg, async (policy, signal) => {
       const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };
       const res = await runInjection({ items, policy, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });
-      const out = { ...res.summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
-      await writeProbeHtml(cfg.out, { injection: res.summary });
-      if (cfg.json) print(JSON.stringify(out));
-      else {
-        print(injectionTable(res.summary));
-        const line = statsLine(policy.name, policy.stats?.());
-        if (line) print(line);
-        print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
-      }
-      return out;
+      return reportProbe(cfg, policy, { injection: res.summary }, res.summary, () => injectionTable(res.summary), print);
     });
   });
 }
