@@ -1,11 +1,13 @@
 /** `askfirst eval` with an OpenAI-compatible model: MCQA + open-ended in one run, request counters, resume, secrets. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashAnswer, startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
+import { writeSuite } from '../suite/io.js';
+import { UpstreamError } from '../util/errors.js';
 import { runEval } from './eval.js';
 import { EvalCommandSchema } from './eval-schema.js';
 import { splitModes } from './eval-http.js';
@@ -90,5 +92,49 @@ describe('askfirst eval --policy openai:…', () => {
     expect(files.length).toBeGreaterThanOrEqual(5);
     for (const f of files) expect(readFileSync(f, 'utf8')).not.toContain(KEY);
     expect(lines.join('\n')).not.toContain(KEY);
+  });
+});
+
+describe('askfirst eval when the model server goes away mid-run', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('stops with the episodes played so far kept and says so, its bar failed where it stopped; once the server is back the same command resumes to the bytes of an unbroken run', async () => {
+    const d = tmpDir('askfirst-eval-gone');
+    await writeSuite(join(d, 's'), generateSuite({ episodes: 3, seed: 4, kinds: ['occlusion', 'camera'] }));
+    // answers its first 5 requests, then 503s (a server gone behind its proxy) until `down` is cleared
+    let answered = 0;
+    let down = true;
+    const vlm = await startFaultServer({ refuse: () => (down && ++answered > 5 ? { status: 503, error: { message: 'no healthy upstream' } } : undefined) });
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    const cfg = (out: string) => EvalCommandSchema.parse({ policy: [`openai:${vlm.url}#vlm`], data: join(d, 's'), out, mode: ['proactive'], concurrency: 1, batchSize: 1, retries: 0 });
+    try {
+      const out = join(d, 'out');
+      const err = await runEval(cfg(out), () => undefined).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamError);
+      const file = join(out, 'proactive', 'results.jsonl');
+      const kept = readFileSync(file, 'utf8').trim().split('\n').length;
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(6);
+      expect((err as Error).message).toMatch(/gave up after 1 attempt \(last: HTTP 503: no healthy upstream\)/);
+      expect((err as Error).message).toContain(
+        `. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}: run the same command again once the server answers, and it resumes from`,
+      );
+      // the bar does not end "eval proactive: K/6 episodes in Xs" as if it were done
+      expect(said.filter((l) => l.startsWith('eval proactive: ')).at(-1)).toMatch(new RegExp(`^eval proactive: failed at ${kept}/6 episodes after [0-9.]+s\n$`));
+      down = false;
+      const again = await runEval(cfg(out), () => undefined);
+      expect((again.requests as Record<string, number>).failures).toBe(0);
+      const whole = join(d, 'whole');
+      await runEval(cfg(whole), () => undefined);
+      expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(whole, 'proactive', 'results.jsonl'), 'utf8'));
+      // gone before the first episode ended: nothing to keep, and it says that
+      down = true;
+      answered = 5;
+      const none = await runEval(cfg(join(d, 'none')), () => undefined).catch((e: unknown) => e);
+      expect((none as Error).message).toMatch(/\. No episode finished, so \S+results\.jsonl is empty: run the same command again once the server answers$/);
+    } finally {
+      await vlm.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import type { Policy } from '../agents/policy.js';
 import { runEpisodes } from '../agents/runner.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
-import { DataError } from '../util/errors.js';
+import { DataError, UpstreamError } from '../util/errors.js';
 import { progress } from '../util/progress.js';
 import { openResults } from './store.js';
 
@@ -69,6 +69,8 @@ export async function playMode(
     await store?.finish(records); // the file in input order: a resumed run's bytes are an uninterrupted one's
     return { records, resumed: known.length };
   } catch (e) {
+    // Ended by an error, not a signal: the bar says where it failed, not "N/M episodes in Xs" as if done
+    if (!o.signal?.aborted) bar.fail();
     // A view that cannot be read stops the run with its results kept. Say what a re-run does: the data fingerprint
     // (suite/fingerprint.ts) covers every image, so the fixed image is other data: with records kept only --overwrite
     // starts again; with none (eval/store.ts: nothing to lose) the same command does.
@@ -79,6 +81,17 @@ export async function playMode(
           ? `${e.message}. No episode finished, so ${file} is empty: once the file is fixed (or removed from the data), run the same command again; it starts this mode afresh`
           : `${e.message}. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}, but the data fingerprint covers every image: once the file is fixed (or removed from the data) this run cannot resume on it; run the same command with --overwrite to play this mode afresh`,
         { cause: e },
+      );
+    }
+    // The model's server failed (gone, overloaded past --retries, or refusing): the records so far are kept, and the
+    // same command resumes from them once it answers (the key is not part of the run's description: a fixed key resumes too)
+    if (store && e instanceof UpstreamError) {
+      const file = join(store.dir, 'results.jsonl');
+      throw new UpstreamError(
+        kept === 0
+          ? `${e.message}. No episode finished, so ${file} is empty: run the same command again once the server answers`
+          : `${e.message}. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}: run the same command again once the server answers, and it resumes from ${kept === 1 ? 'it' : 'them'} (another model or other generation settings need --overwrite)`,
+        { cause: e, status: e.status, param: e.param },
       );
     }
     throw e;
