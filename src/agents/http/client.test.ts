@@ -195,6 +195,31 @@ describe('ChatClient', () => {
     expect(c.stats()).toMatchObject({ requests: 2, retryTimeout: 1, retries: 1 });
   });
 
+  it('says a retry after an attempt that waited out a long --timeout (a server that accepts and never answers), not one after a short one', async () => {
+    // fake time (the attempt timer, the backoff and the clock that measures the attempt): 30 s pass at once
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    let arrived = 0;
+    const url = await server(() => void arrived++); // never answers
+    const said: string[] = [];
+    const ctl = new AbortController();
+    const c = new ChatClient(opts(url, { timeoutMs: 30_000, retries: 3, notice: (l) => said.push(l) }));
+    const reply = c.complete(body, { signal: ctl.signal }).catch((e: Error) => e);
+    while (arrived < 1) await new Promise((r) => setImmediate(r));
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(said).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(said).toEqual([expect.stringMatching(/\/chat\/completions: no complete reply within 30 s \(--timeout\); backing off 0\.\d s before retry 1 of 3 \(said at most once a minute\)$/)]);
+    ctl.abort();
+    await reply;
+    // the same server with a 2 s timeout: each retry holds the run about 2 s, said by nobody
+    const quiet: string[] = [];
+    const fast = new ChatClient(opts(url, { timeoutMs: 2000, retries: 1, notice: (l) => quiet.push(l) })).complete(body).catch((e: Error) => e);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(((await fast) as Error).message).toMatch(/gave up after 2 attempts \(last: no complete reply within 2 s \(--timeout\)\)/);
+    expect(quiet).toEqual([]);
+  });
+
   it('gives up after the configured retries with a message that says what to do', async () => {
     const url = await server((_q, res) => res.writeHead(503).end());
     const c = new ChatClient(opts(url, { retries: 2 }));

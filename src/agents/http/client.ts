@@ -64,13 +64,14 @@ export interface ChatClientOptions {
   maxBackoffMs: number;
   cacheDir?: string;
   /**
-   * Where the client says it is waiting long before a retry (stderr in the CLI): a server's Retry-After of minutes, or
-   * a backoff near its cap, otherwise reads as a hung run. At most one line a minute; none when absent.
+   * Where the client says it is waiting long before a retry (stderr in the CLI): a server's Retry-After of minutes, a
+   * backoff near its cap, or an attempt that waited out a long --timeout (a server that never answers) otherwise reads
+   * as a hung run. At most one line a minute; none when absent.
    */
   notice?: (line: string) => void;
 }
 
-/** A wait before a retry this long or longer is announced through `ChatClientOptions.notice`. */
+/** A retry that holds the run this long or longer (the failed attempt plus the wait before the next) is announced through `ChatClientOptions.notice`. */
 export const ANNOUNCE_WAIT_MS = 10_000;
 /** At most one announcement in this long (many requests in flight hit the same rate limit at once). */
 export const ANNOUNCE_EVERY_MS = 60_000;
@@ -330,6 +331,7 @@ export class ChatClient {
       let retryAfter: number | undefined;
       let why: string | undefined;
       await this.sem.acquire();
+      const sent = Date.now();
       try {
         return await this.attempt(payload, o);
       } catch (e) {
@@ -352,17 +354,21 @@ export class ChatClient {
       }
       const backoff = backoffDelay(attempt, this.opts.backoffMs, this.opts.maxBackoffMs);
       const wait = retryAfter !== undefined ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.random() * 0.1 * this.opts.backoffMs : backoff;
-      this.announce(wait, retryAfter !== undefined, why ?? '', attempt);
+      this.announce(wait, Date.now() - sent, retryAfter !== undefined, why ?? '', attempt);
       await sleep(wait, o.signal);
     }
   }
 
-  /** Say a long wait before a retry, once a minute at most, so a run held by a rate limit does not read as hung. */
-  private announce(waitMs: number, serverAsked: boolean, why: string, attempt: number): void {
+  /**
+   * Say a retry that holds the run long, once a minute at most, so a run held by a rate limit or by a server that
+   * accepts requests and never answers them (each attempt waits out --timeout) does not read as hung: `heldMs`, how
+   * long the failed attempt took, plus `waitMs`, the wait before the next, is ANNOUNCE_WAIT_MS or more.
+   */
+  private announce(waitMs: number, heldMs: number, serverAsked: boolean, why: string, attempt: number): void {
     const now = Date.now();
-    if (!this.opts.notice || waitMs < ANNOUNCE_WAIT_MS || now - this.announcedAt < ANNOUNCE_EVERY_MS) return;
+    if (!this.opts.notice || waitMs + heldMs < ANNOUNCE_WAIT_MS || now - this.announcedAt < ANNOUNCE_EVERY_MS) return;
     this.announcedAt = now;
-    const secs = Math.round(waitMs / 1000);
+    const secs = waitMs < ANNOUNCE_WAIT_MS ? (waitMs / 1000).toFixed(1) : String(Math.round(waitMs / 1000));
     const asked = serverAsked ? `the server asked to wait ${secs} s (Retry-After)` : `backing off ${secs} s`;
     this.opts.notice(`${this.endpoint}: ${why}; ${asked} before retry ${attempt + 1} of ${this.opts.retries} (said at most once a minute)`);
   }
@@ -393,7 +399,7 @@ export class ChatClient {
         resp = await post(this.url, this.agent, headers, payload, signal);
       } catch (e) {
         if (o.signal?.aborted) throw abortError();
-        if (ctl.signal.aborted) throw new Retryable('retryTimeout', `no complete reply within ${this.opts.timeoutMs} ms`);
+        if (ctl.signal.aborted) throw new Retryable('retryTimeout', `no complete reply within ${seconds(this.opts.timeoutMs)} (--timeout)`);
         const code = (e as NodeJS.ErrnoException).code;
         throw new Retryable('retryNetwork', `network error: ${code ?? (e as Error).message}${networkAdvice(code, this.url)}`);
       }
@@ -460,6 +466,11 @@ function withoutLogprobs(b: Record<string, unknown>): Record<string, unknown> {
   delete rest.logprobs;
   delete rest.top_logprobs;
   return rest;
+}
+
+/** Milliseconds as seconds for a message: "120 s", "0.4 s". */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 /** The first 200 characters of a server's error body, on one line. */
