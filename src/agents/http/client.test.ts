@@ -84,6 +84,14 @@ describe('helpers', () => {
     const url = await server((_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"error":{"message":"Upstream idle timeout"}}'));
     await expect(new ChatClient(opts(url, { retries: 1 })).complete(body)).rejects.toThrow(/gave up after 2 attempts \(last: reply has no choices but an error: Upstream idle timeout\)/);
   });
+  it('says what came instead of a chat completion: the content type and the start of a body that is not JSON (an HTML page: the base URL), of one without choices', async () => {
+    const page = '<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>';
+    const url = await server((_q, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
+    const e = await new ChatClient(opts(url, { retries: 1 })).complete(body).catch((x: Error) => x);
+    expect(e.message).toContain(`gave up after 2 attempts (last: reply is not JSON (text/html, ${page.length} bytes: ${page}); an HTML page answered: is the base URL that of the API (…/v1), not of a web page or proxy?)`);
+    expect(() => parseChatBody('{"id":"x","choices":[{"mess')).toThrow('reply is not JSON (27 bytes: {"id":"x","choices":[{"mess)');
+    expect(() => parseChatBody('{"id":"x","object":"chat.completion","model":"m"}')).toThrow('reply has no choices[0]: {"id":"x","object":"chat.completion","model":"m"}');
+  });
   it('canonical JSON sorts keys so equal requests share a cache key', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
     expect(requestKey('u', { a: 1, b: 2 })).toBe(requestKey('u', { b: 2, a: 1 }));

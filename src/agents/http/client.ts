@@ -169,13 +169,21 @@ function firstTokenTop(choice: Record<string, unknown>, text: string): TopLogpro
   return undefined;
 }
 
-/** Parse a chat-completions body; throws Retryable('retryMalformed') when it is not one. */
-export function parseChatBody(text: string): ChatResult {
+/**
+ * Parse a chat-completions body; throws Retryable('retryMalformed') when it is not one, saying what came instead: its
+ * content type (when given) and its first 200 characters (a proxy's or web app's HTML page, a body cut short).
+ */
+export function parseChatBody(text: string, contentType?: string): ChatResult {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new Retryable('retryMalformed', `reply is not JSON (${text.length} bytes)`);
+    const html = /html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(text);
+    const what = [contentType, `${Buffer.byteLength(text)} bytes`].filter(Boolean).join(', ');
+    throw new Retryable(
+      'retryMalformed',
+      `reply is not JSON (${what}${text.trim() ? `: ${snippet(text)}` : ''})${html ? '; an HTML page answered: is the base URL that of the API (…/v1), not of a web page or proxy?' : ''}`,
+    );
   }
   const choice = (body as { choices?: unknown })?.choices;
   if (!Array.isArray(choice) || !choice.length || typeof choice[0] !== 'object' || choice[0] === null) {
@@ -184,7 +192,7 @@ export function parseChatBody(text: string): ChatResult {
     if (!Array.isArray(choice) && error && body && typeof body === 'object' && 'error' in body && typeof error.message === 'string') {
       throw new Retryable('retryMalformed', `reply has no choices but an error: ${snippet(error.message)}`);
     }
-    throw new Retryable('retryMalformed', Array.isArray(choice) && !choice.length ? 'reply has an empty "choices" list' : 'reply has no choices[0]');
+    throw new Retryable('retryMalformed', `${Array.isArray(choice) && !choice.length ? 'reply has an empty "choices" list' : 'reply has no choices[0]'}: ${snippet(text)}`);
   }
   const c = choice[0] as Record<string, unknown>;
   const msg = c.message as { content?: unknown; reasoning_content?: unknown; reasoning?: unknown } | undefined;
@@ -446,7 +454,7 @@ export class ChatClient {
           { status: resp.status },
         );
       }
-      return parseChatBody(text);
+      return parseChatBody(text, headerValue(resp.headers['content-type']) ?? undefined);
     } finally {
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
