@@ -6,6 +6,7 @@ import { conformanceEpisodes } from '../testing/policy-conformance.js';
 import type { Observation, Policy, PolicyReply } from './policy.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { runEpisodes } from './runner.js';
+import { optionLetter } from '../episode/parse.js';
 
 const loader = async (r: SuiteEpisode['views'][number]) => ('image' in r ? r.image : Promise.reject(new Error('memory only')));
 
@@ -57,5 +58,27 @@ describe('pipelined runner', () => {
     let calls = 0;
     const failing: Policy = { name: 'failing', pipelined: true, act: async () => { if (++calls === 5) throw new Error('upstream down'); await new Promise((r) => setTimeout(r, 1)); return [{ reply: 'A.' }]; } };
     await expect(runEpisodes(eps, failing, { mode: 'proactive', loader, batchSize: 4 })).rejects.toThrow(/upstream down/);
+  });
+
+  it('records an episode its last reply ends after another worker failed (the reply was paid for), then throws the failure', async () => {
+    const two = conformanceEpisodes(2);
+    let release!: () => void;
+    const answered = new Promise<void>((r) => (release = r));
+    const written: string[] = [];
+    // the first episode's reply (a category: it ends the episode) comes after the second's request failed
+    const policy: Policy = {
+      name: 'one-refused',
+      pipelined: true,
+      act: async ([o]) => {
+        if (o.episodeId === two[1].id) {
+          setImmediate(release);
+          throw new Error('HTTP 400: the prompt is longer than the context');
+        }
+        await answered;
+        return [{ reply: `${optionLetter(o.options.length - 1)}.` }];
+      },
+    };
+    await expect(runEpisodes(two, policy, { mode: 'proactive', loader, batchSize: 2, onRecord: (r) => void written.push(r.id) })).rejects.toThrow(/longer than the context/);
+    expect(written).toEqual([two[0].id]);
   });
 });

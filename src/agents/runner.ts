@@ -86,8 +86,10 @@ export async function runEpisodes(
 /**
  * Pipelined play: `batchSize` workers each play one episode at a time, one observation per
  * policy call, so a concurrent backend keeps its requests in flight instead of waiting at
- * every turn for the slowest reply of a batch. Workers stop at the first error or abort and
- * are all settled before returning, so no record is written after the run has ended.
+ * every turn for the slowest reply of a batch. Workers stop at the first error or abort: a reply
+ * already asked for is awaited, and an episode it ends is recorded (its replies were paid for; a
+ * re-run would ask again), an episode it does not end is left for a re-run. All are settled
+ * before returning, so no record is written after the run has ended.
  */
 async function runPipelined(
   todo: readonly SuiteEpisode[],
@@ -110,7 +112,6 @@ async function runPipelined(
         if (replies.length !== 1) throw new AskfirstError('INTERNAL', `policy ${policy.name} returned ${replies.length} replies for 1 observation`);
         s.step(replies[0].reply, replies[0].cause);
       }
-      if (stop) return;
       const r = s.record();
       out.push(r);
       await opts.onRecord?.(r, s.episode as SuiteEpisode);
