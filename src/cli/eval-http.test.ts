@@ -118,7 +118,7 @@ describe('askfirst eval when the model server goes away mid-run', () => {
       expect(kept).toBeLessThan(6);
       expect((err as Error).message).toMatch(/gave up after 1 attempt \(last: HTTP 503: no healthy upstream\)/);
       expect((err as Error).message).toContain(
-        `. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}: run the same command again once the server answers, and it resumes from`,
+        `. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}: once the server answers (or what it refused is fixed), run the same command again, and it resumes from`,
       );
       // the bar does not end "eval proactive: K/6 episodes in Xs" as if it were done
       expect(said.filter((l) => l.startsWith('eval proactive: ')).at(-1)).toMatch(new RegExp(`^eval proactive: failed at ${kept}/6 episodes after [0-9.]+s\n$`));
@@ -132,7 +132,7 @@ describe('askfirst eval when the model server goes away mid-run', () => {
       down = true;
       answered = 5;
       const none = await runEval(cfg(join(d, 'none')), () => undefined).catch((e: unknown) => e);
-      expect((none as Error).message).toMatch(/\. No episode finished, so \S+results\.jsonl is empty: run the same command again once the server answers$/);
+      expect((none as Error).message).toMatch(/\. No episode finished, so \S+results\.jsonl is empty: once the server answers \(or what it refused is fixed\), run the same command again$/);
     } finally {
       await vlm.close();
     }

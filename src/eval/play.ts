@@ -84,13 +84,14 @@ export async function playMode(
       );
     }
     // The model's server failed (gone, overloaded past --retries, or refusing): the records so far are kept, and the
-    // same command resumes from them once it answers (the key is not part of the run's description: a fixed key resumes too)
+    // same command resumes from them once it answers (the key is not part of the run's description: a fixed key resumes
+    // too; a change of model or generation settings is other settings, which --overwrite starts afresh)
     if (store && e instanceof UpstreamError) {
       const file = join(store.dir, 'results.jsonl');
       throw new UpstreamError(
         kept === 0
-          ? `${e.message}. No episode finished, so ${file} is empty: run the same command again once the server answers`
-          : `${e.message}. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}: run the same command again once the server answers, and it resumes from ${kept === 1 ? 'it' : 'them'} (another model or other generation settings need --overwrite)`,
+          ? `${e.message}. No episode finished, so ${file} is empty: once the server answers (or what it refused is fixed), run the same command again`
+          : `${e.message}. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}: once the server answers (or what it refused is fixed), run the same command again, and it resumes from ${kept === 1 ? 'it' : 'them'} (another model or other generation settings need --overwrite)`,
         { cause: e, status: e.status, param: e.param },
       );
     }
