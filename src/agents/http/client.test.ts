@@ -88,7 +88,7 @@ describe('helpers', () => {
     const page = '<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>';
     const url = await server((_q, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
     const e = await new ChatClient(opts(url, { retries: 1 })).complete(body).catch((x: Error) => x);
-    expect(e.message).toContain(`gave up after 2 attempts (last: reply is not JSON (text/html, ${page.length} bytes: ${page}); an HTML page answered: is the base URL that of the API (…/v1), not of a web page or proxy?)`);
+    expect((e as Error).message).toContain(`gave up after 2 attempts (last: reply is not JSON (text/html, ${page.length} bytes: ${page}); an HTML page answered: is the base URL that of the API (…/v1), not of a web page or proxy?)`);
     expect(() => parseChatBody('{"id":"x","choices":[{"mess')).toThrow('reply is not JSON (27 bytes: {"id":"x","choices":[{"mess)');
     expect(() => parseChatBody('{"id":"x","object":"chat.completion","model":"m"}')).toThrow('reply has no choices[0]: {"id":"x","object":"chat.completion","model":"m"}');
   });
