@@ -6,7 +6,7 @@ import { SLOW_CLIENT_HELP } from '../server/timeouts.js';
 import { addSchemaOptions } from './options.js';
 
 /** What the endpoint does with OpenAI's request fields (server/openai/server.ts), for --help. */
-export const SERVE_REQUEST_HELP = `Request fields: n, stream, temperature (greedy at 0) and stop are applied; max_completion_tokens (else max_tokens) cuts a reply after that many words, as usage counts them (finish_reason "length"; a stop sequence within the limit comes first); logprobs/top_logprobs give per-option letter scores from a policy that scores options (builtin, random, openai: when its server gives them) and null from one that does not (oracle, scripted, constant, ...), not a made-up certainty; a JSON response_format is a 400; other fields are ignored.`;
+export const SERVE_REQUEST_HELP = `Request fields: n, stream, temperature (0, the default, is greedy; above 0 samples from the policy's own distribution, unscaled, the same request giving the same replies) and stop are applied; max_completion_tokens (else max_tokens) cuts a reply after that many words, as usage counts them (finish_reason "length"; a stop sequence within the limit comes first); logprobs/top_logprobs give per-option letter scores from a policy that scores options (builtin, random, openai: when its server gives them) and null from one that does not (oracle, scripted, constant, ...), not a made-up certainty (top_logprobs without logprobs: true is a 400); a JSON response_format or a tool_choice demanding a tool call ("required", a named function) is a 400; other fields are ignored (seed, top_p, ...). GET /health answers as /healthz.`;
 
 export function register(program: Command): void {
   const cmd = program

@@ -15,7 +15,7 @@ export const ServeSchema = z.object({
   modelName: z.string().optional().describe('model id clients send as "model" (listed by /v1/models; any other is a 404; default: the policy spec)'),
   maxBatch: z.number().int().min(1).max(4096).default(64).describe('largest batch of concurrent requests handed to the policy at once'),
   seed: z.number().int().default(0).describe('seed for stochastic policies'),
-  apiKey: z.string().min(1).optional().describe('require "Authorization: Bearer KEY" on every route but /healthz (visible in the process list: prefer --api-key-env)'),
+  apiKey: z.string().min(1).optional().describe('require "Authorization: Bearer KEY" on every route but /healthz and /health (visible in the process list: prefer --api-key-env)'),
   apiKeyEnv: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')

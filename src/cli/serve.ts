@@ -2,10 +2,10 @@
  * `askfirst serve --policy SPEC --port N`: expose any Policy (the built-in model
  * `builtin:CHECKPOINT`, a baseline, even another `openai:` endpoint) as an OpenAI-compatible
  * endpoint — POST /v1/chat/completions with the image as a data URL, GET /v1/models,
- * GET /healthz — so any OpenAI client can talk to it (see src/server/openai/server.ts); requests
+ * GET /healthz (and /health) — so any OpenAI client can talk to it (see src/server/openai/server.ts); requests
  * name the model `--model-name` (default: the policy spec), as `openai:URL#MODEL` does.
  * `--data` supplies episodes for policies that need them (oracle, scripted).
- * `--api-key` (or the variable named by `--api-key-env`) protects every route but /healthz;
+ * `--api-key` (or the variable named by `--api-key-env`) protects every route but /healthz and /health;
  * listening beyond this machine without one prints a warning, as does listening beyond it at all (plain
  * HTTP: put a TLS proxy in front); on loopback only its own Host names and `--allow-host` ones are answered.
  */

@@ -29,10 +29,13 @@ const chat = (s: RunningServer, b: string | ReadableStream, headers: Record<stri
   fetch(`${s.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b, ...(typeof b === 'string' ? {} : { duplex: 'half' }) } as RequestInit);
 
 describe('serve --api-key', () => {
-  it('protects every route but /healthz', async () => {
+  it('protects every route but /healthz and /health (vLLM\'s name for it, open as vLLM\'s is)', async () => {
     const s = await start({ apiKey: 'sekret' });
-    const health = await fetch(s.url.replace('/v1', '/healthz'));
-    expect(health.status).toBe(200);
+    for (const path of ['/healthz', '/health']) {
+      const health = await fetch(s.url.replace('/v1', path));
+      expect(health.status, path).toBe(200);
+      expect(await health.json(), path).toMatchObject({ ok: true, model: 'm' });
+    }
     for (const [method, path] of [['GET', '/models'], ['POST', '/chat/completions'], ['GET', '/nope']]) {
       const r = await fetch(`${s.url}${path}`, { method, ...(method === 'POST' ? { body: body() } : {}) });
       expect(r.status, path).toBe(401);

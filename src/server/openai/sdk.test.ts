@@ -119,6 +119,31 @@ describe('openai SDK → askfirst serve', () => {
     expect((await client.chat.completions.create({ model: 'rnd', messages: turn(), response_format: { type: 'text' } })).choices[0].message.content).toMatch(/^[ABC]\.$/);
   });
 
+  it('top_logprobs without logprobs, a logprobs that is not a boolean, and a tool_choice demanding a tool call are 400s naming the field (as vLLM refuses them); tools with "auto" or "none" are answered', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
+    const bad: [string, Record<string, unknown>][] = [
+      ['top_logprobs', { top_logprobs: 2 }],
+      ['top_logprobs', { top_logprobs: 2, logprobs: false }],
+      ['logprobs', { logprobs: 5 }],
+      ['logprobs', { logprobs: 'yes' }],
+      ['tool_choice', { tools, tool_choice: 'required' }],
+      ['tool_choice', { tools, tool_choice: { type: 'function', function: { name: 'f' } } }],
+      ['function_call', { functions: [{ name: 'f', parameters: {} }], function_call: { name: 'f' } }],
+    ];
+    for (const [param, fields] of bad) {
+      const e = (await client.chat.completions.create({ model: 'rnd', messages: turn(), ...fields } as never).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+      expect(e, JSON.stringify(fields)).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e.param, JSON.stringify(fields)).toBe(param);
+      expect(e.message).toMatch(param.endsWith('logprobs') ? /"logprobs"/ : /never a tool call; leave it out or send "auto" or "none"/);
+    }
+    for (const tool_choice of [undefined, 'auto', 'none'] as const) {
+      const r = await client.chat.completions.create({ model: 'rnd', messages: turn(), tools, ...(tool_choice ? { tool_choice } : {}) });
+      expect(r.choices[0].message.content, String(tool_choice)).toMatch(/^[ABC]\.$/);
+    }
+    const r = await client.chat.completions.create({ model: 'rnd', messages: turn(), logprobs: false, top_logprobs: null } as never);
+    expect(r.choices[0].logprobs).toBeNull();
+  });
+
   describe('max_tokens / max_completion_tokens', () => {
     // a policy with a reply longer than a letter: 7 tokens as usage counts them (words)
     const long = 'B. Move the block to the left.';
@@ -248,6 +273,15 @@ describe('openai SDK → askfirst serve', () => {
     const e = (await client.chat.completions.create({ model: 'rnd', messages: turn('http://127.0.0.1:9/x.png') }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect(e.error).toEqual({ message: expect.stringMatching(/data URLs/), type: 'invalid_request_error', param: 'messages', code: 'BAD_INPUT' });
+    // a data URL that is not a base64 image one is told what is wrong with it, not that it should be a data URL
+    for (const url of [img.replace('image/png', 'text/plain'), img.replace(';base64', '')]) {
+      const d = (await client.chat.completions.create({ model: 'rnd', messages: turn(url) }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+      expect(d, url.slice(0, 30)).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(d.message).toMatch(/^400 an image data URL must be base64 of type image\/…: data:image\/png;base64,… or data:image\/jpeg;base64,…; got "data:/);
+      expect(d.param).toBe('messages');
+    }
+    // the declared type is not the format: the bytes are (as vLLM reads data URLs)
+    expect((await client.chat.completions.create({ model: 'rnd', messages: turn(img.replace('image/png', 'image/gif')) })).choices[0].message.content).toMatch(/^[ABC]\.$/);
     expect([e.type, e.param, e.code]).toEqual(['invalid_request_error', 'messages', 'BAD_INPUT']);
     // no field to blame: param is null (present, as OpenAI sends it)
     const r = await fetch(`${srv.url}/chat/completions`, { method: 'POST', body: '{nope' });

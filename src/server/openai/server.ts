@@ -15,7 +15,10 @@
  *                              that many tokens as `usage` counts them, finish_reason "length";
  *                              `stop` (a string or up to 4) ends each reply before the stop
  *                              sequence it completes first (vLLM's rule), when that is within the limit (finish.ts); `response_format` other than
- *                              text is a 400 (replies are never JSON); other fields are ignored;
+ *                              text is a 400 (replies are never JSON), as are a `tool_choice`
+ *                              that demands a tool call ("required", a named function) and
+ *                              `top_logprobs` without `"logprobs": true` (OpenAI and vLLM refuse
+ *                              it too); other fields are ignored (`seed`, `top_p`, `user`, …);
  *                              `n` gives n choices (one policy reply each, each sampled from a
  *                              stream of its own: `Observation.draw`);
  *                              `stream: true` is answered as one SSE chunk per choice (plus
@@ -23,7 +26,7 @@
  *                              `usage` counts words, not a tokenizer's tokens (usage.ts).
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
  *                              it in "model" (400 without, 404 for any other id, as OpenAI answers)
- *   GET  /healthz              liveness and counters
+ *   GET  /healthz              liveness and counters (GET /health too: vLLM's name for it)
  * Another method on one of these paths is a 405 with `Allow`; any other path a 404.
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
  * in arrival order), so a batched model is used well under load. Greedy unless the request
@@ -38,7 +41,7 @@
  * Safe to expose: bound to loopback it answers only its own Host names and --allow-host ones (403
  * otherwise, against DNS rebinding: ../host-check.ts); on another address it warns once at start
  * that it speaks plain HTTP; slow clients are cut by Node's timeouts (../timeouts.ts);
- * with an API key every route but /healthz wants `Authorization: Bearer KEY`
+ * with an API key every route but /healthz and /health wants `Authorization: Bearer KEY`
  * (401 otherwise); bodies over `maxBodyBytes` are refused with 413 before they are read whole;
  * beyond `maxConcurrent` requests in flight a request is refused at once with 429 and
  * Retry-After (askfirst's client, like OpenAI's, retries it), so memory stays bounded.
@@ -114,10 +117,23 @@ export class MicroBatcher {
 type Part = { type?: string; text?: string; image_url?: string | { url?: string } };
 type Msg = { role?: string; content?: string | Part[] | null };
 
-/** Decode an image data URL (PNG or JPEG, base64). */
+/**
+ * Decode an image data URL (PNG or JPEG, base64). The bytes decide the format, not the declared type
+ * (`data:image/gif;base64,` holding a PNG is read as the PNG, as vLLM reads data URLs); a URL that is not
+ * a data URL is refused at once, never fetched, and a data URL that is not a base64 image one is told so.
+ */
 export function decodeDataUrl(url: string): RGBImage {
   const m = /^data:image\/[a-zA-Z0-9.+-]+;base64,(.*)$/s.exec(url);
-  if (!m) throw new ParamError('BAD_INPUT', 'messages', 'images must be data URLs (data:image/png;base64,…); remote image URLs are not fetched');
+  if (!m) {
+    const got = JSON.stringify(url.length > 40 ? `${url.slice(0, 40)}…` : url);
+    throw new ParamError(
+      'BAD_INPUT',
+      'messages',
+      /^data:/i.test(url)
+        ? `an image data URL must be base64 of type image/…: data:image/png;base64,… or data:image/jpeg;base64,…; got ${got}`
+        : `images must be data URLs (data:image/png;base64,…): remote image URLs are not fetched; got ${got}`,
+    );
+  }
   return decodeImage(Buffer.from(m[1], 'base64'), 'request image');
 }
 
@@ -234,6 +250,40 @@ export function checkResponseFormat(body: Record<string, unknown>): void {
   );
 }
 
+/**
+ * OpenAI's `logprobs` (true or false) and `top_logprobs` (0–20, checked by the caller), which is read only with
+ * `"logprobs": true`: OpenAI and vLLM refuse it alone, rather than answer without the scores it asks for; a
+ * 400 naming the field here too. Returns whether scores are asked for.
+ */
+export function logprobsParam(body: Record<string, unknown>): boolean {
+  const v = body.logprobs;
+  if (v !== undefined && v !== null && typeof v !== 'boolean') {
+    throw new ParamError('BAD_INPUT', 'logprobs', `"logprobs" must be true or false; got ${JSON.stringify(v).slice(0, 40)} (how many alternatives: "top_logprobs")`);
+  }
+  if (v !== true && body.top_logprobs !== undefined && body.top_logprobs !== null) {
+    throw new ParamError('BAD_INPUT', 'top_logprobs', '"top_logprobs" is read only with "logprobs": true; add that, or leave top_logprobs out');
+  }
+  return v === true;
+}
+
+/**
+ * OpenAI's `tool_choice` (and the older `function_call`): a reply here is an option's letter or text,
+ * never a tool call. "none" and "auto" are answered (under "auto", OpenAI's default when `tools` are
+ * sent, a text reply is a valid answer); "required" or a named function demand a tool call, so they are
+ * a 400 naming the field rather than a text reply the client does not expect.
+ */
+export function checkToolChoice(body: Record<string, unknown>): void {
+  for (const name of ['tool_choice', 'function_call']) {
+    const v = body[name];
+    if (v === undefined || v === null || v === 'none' || v === 'auto') continue;
+    throw new ParamError(
+      'BAD_INPUT',
+      name,
+      `"${name}" ${JSON.stringify(v).slice(0, 80)} cannot be honoured: this server replies with an option's letter or text, never a tool call; leave it out or send "auto" or "none"`,
+    );
+  }
+}
+
 /** OpenAI-style logprobs for the reply's first token: one alternative per option letter. */
 function letterLogprobs(reply: string, scores: readonly number[], top: number) {
   const alts = scores.map((logprob, i) => ({ token: optionLetter(i), logprob, bytes: null })).sort((a, b) => b.logprob - a.logprob);
@@ -250,7 +300,7 @@ export interface ServeOptions {
   maxBatch?: number;
   /** Where 5xx errors are logged (default console.error). */
   log?: (msg: string) => void;
-  /** When set, every route but /healthz wants `Authorization: Bearer <apiKey>`. */
+  /** When set, every route but /healthz and /health wants `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   /** Largest request body in bytes (default DEFAULT_MAX_BODY_BYTES). */
   maxBodyBytes?: number;
@@ -296,7 +346,10 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   };
 
   app.use('*', hostCheck(o.hostAllowed, 'server', (c, message) => fail(c, new AskfirstError('FORBIDDEN', message))));
-  app.get('/healthz', (c) => c.json({ ok: true, model, served, errors, batches: batcher.batches, observations: batcher.observations }));
+  // /health is vLLM's name for it (what a client or probe written for vLLM asks); both are open without the key, as vLLM's is
+  const health = (c: Context) => c.json({ ok: true, model, served, errors, batches: batcher.batches, observations: batcher.observations });
+  app.get('/healthz', health);
+  app.get('/health', health);
   if (o.apiKey !== undefined) app.use('*', requireKey(o.apiKey));
   const maxConcurrent = o.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -361,8 +414,10 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const maxTokens = numberParam(body, 'max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
       const limit = numberParam(body, 'max_completion_tokens', 1, Number.MAX_SAFE_INTEGER, true) ?? maxTokens;
       const top = numberParam(body, 'top_logprobs', 0, 20, true) ?? obs.options.length;
+      const wantLogprobs = logprobsParam(body);
       const stops = stopParam(body);
       checkResponseFormat(body);
+      checkToolChoice(body);
       let replies: PolicyReply[];
       try {
         // n choices: n observations in the same batch, each its own draw (sampled ones are drawn
@@ -383,7 +438,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         index,
         message: { role: 'assistant', content: finished[index].content },
         // a policy that does not score options (oracle, scripted, …) has no probabilities to give: null, not a made-up 0
-        logprobs: body.logprobs === true && r.optionLogProbs !== undefined ? letterLogprobs(finished[index].content, r.optionLogProbs, top) : null,
+        logprobs: wantLogprobs && r.optionLogProbs !== undefined ? letterLogprobs(finished[index].content, r.optionLogProbs, top) : null,
         finish_reason: finished[index].finish_reason,
       }));
       const usage = usageOf(body.messages, finished.map((f) => f.content)); // a documented word count (usage.ts), not a tokenizer's
@@ -411,7 +466,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const body: OpenAIErrorBody = { error: { message: `Invalid method for URL (${c.req.method} ${p}): use ${allow.split(',')[0]}`, type: 'invalid_request_error', param: null, code: null } };
       return c.json(body, 405, { allow });
     }
-    const { status, body } = openaiErrorResponse(new NotFoundError(`no route ${c.req.method} ${c.req.path}; try POST /v1/chat/completions, GET /v1/models, GET /healthz`));
+    const { status, body } = openaiErrorResponse(new NotFoundError(`no route ${c.req.method} ${c.req.path}; try POST /v1/chat/completions, GET /v1/models, GET /healthz (or /health)`));
     return c.json(body, status as 404);
   });
   return app;
