@@ -8,6 +8,8 @@
  * `--api-key` (or the variable named by `--api-key-env`) protects every route but /healthz and /health;
  * listening beyond this machine without one prints a warning, as does listening beyond it at all (plain
  * HTTP: put a TLS proxy in front); on loopback only its own Host names and `--allow-host` ones are answered.
+ * Ctrl-C or SIGTERM stops it after the requests in flight are answered (new connections refused meanwhile);
+ * a second signal cuts them.
  */
 import { createPolicy } from '../agents/registry.js';
 import type { SuiteEpisode } from '../suite/types.js';
@@ -64,6 +66,11 @@ export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): P
       await srv.close();
       await policy.close?.();
     },
+    // the policy is closed only once every request in flight has its answer (closed under one, it failed as INTERNAL)
+    stop: async () => {
+      await srv.stop();
+      await policy.close?.();
+    },
   };
 }
 
@@ -72,5 +79,5 @@ export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ServeSchema, raw, 'serve');
   if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   const srv = await runServe(cfg);
-  await untilStopped({ name: 'askfirst serve', closed: 'connections closed' }, () => srv.close(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
+  await untilStopped({ name: 'askfirst serve', closed: 'connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
 }

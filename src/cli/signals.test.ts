@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -215,4 +218,95 @@ describe('the serve commands stopped by a signal', () => {
         expect(r.code).toBe(0);
         expect(r.stderr.split('\n').filter((l) => /stopped/.test(l))).toEqual([line.replace('{sig}', by)]);
       });
+});
+
+/**
+ * `askfirst serve` signalled while a request is being answered (its policy an `openai:` endpoint that answers
+ * when the test lets it). Before, the stop ended every connection at once: the client got a socket error
+ * (UND_ERR_SOCKET; the openai SDK, retrying, a connection error) and the server logged "INTERNAL: … is closed"
+ * for the policy closed under the request. vLLM's server, on uvicorn, answers the requests in flight first.
+ */
+describe('askfirst serve stopped while it answers', () => {
+  const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
+
+  async function inFlightAtSignal(second?: NodeJS.Signals) {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const arrived: (() => void)[] = [];
+    const upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        arrived.shift()?.();
+        void gate.then(() => {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'B.' }, finish_reason: 'stop' }] }));
+        });
+      });
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const up = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+    const child = spawn(process.execPath, [bin, 'serve', '--policy', `openai:${up}#m`, '--model-name', 'm', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stdout = '';
+      let stderr = '';
+      const lineOn = (stream: NodeJS.ReadableStream, re: RegExp, get: () => string) =>
+        new Promise<void>((resolve) => {
+          const check = () => re.test(get()) && (stream.off('data', check), resolve());
+          stream.on('data', check);
+        });
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      await lineOn(child.stdout, /Ctrl-C stops/, () => stdout);
+      const url = /at (http:\S+\/v1) /.exec(stdout)![1];
+      const reached = new Promise<void>((r) => arrived.push(r));
+      const prompt = 'Q? Choose from the following options. Options:\nA. a\nB. b\nC. c\n';
+      const image = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+      const answer = fetch(`${url}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: image } }, { type: 'text', text: prompt }] }] }),
+      }).then(
+        async (r) => [r.status, ((await r.json()) as { choices?: { message: { content: string } }[] }).choices?.[0].message.content],
+        (e: Error & { cause?: { code?: string } }) => ['error', e.cause?.code ?? e.message],
+      );
+      await reached; // the request is in flight: its policy waits on the upstream
+      const stopping = lineOn(child.stderr, /stopping: answering/, () => stderr);
+      child.kill('SIGTERM');
+      await Promise.race([stopping, answer]); // before, the request was cut at once
+      if (!/stopping: answering/.test(stderr)) {
+        release();
+        return { code: await exited(child), stderr, answer: await answer };
+      }
+      if (second) {
+        child.kill(second);
+        const code = await exited(child);
+        release();
+        return { code, stderr, answer: await answer };
+      }
+      // not listening any more while it finishes
+      expect(await fetch(`${url}/models`).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code)).toBe('ECONNREFUSED');
+      release();
+      const code = await exited(child);
+      return { code, stderr, answer: await answer };
+    } finally {
+      release();
+      await stopChild(child);
+      upstream.closeAllConnections();
+      await new Promise((r) => upstream.close(r));
+    }
+  }
+
+  it('answers the request in flight, then stops (exit 0), saying it waited for it', { timeout: 60_000 }, async () => {
+    const r = await inFlightAtSignal();
+    expect(r.answer).toEqual([200, 'B.']);
+    expect(r.code).toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual(['askfirst serve: stopping: answering the 1 request in flight first (another signal cuts them)', 'askfirst serve: stopped by SIGTERM; connections closed']);
+  });
+
+  it('a second signal cuts it, saying so, and exits 130', { timeout: 60_000 }, async () => {
+    const r = await inFlightAtSignal('SIGINT');
+    expect(r.code).toBe(130);
+    expect(r.answer[0]).toBe('error');
+    expect(r.stderr.trim().split('\n')).toEqual(['askfirst serve: stopping: answering the 1 request in flight first (another signal cuts them)', 'askfirst serve: stopped at once by a second Ctrl-C; 1 request in flight cut']);
+  });
 });

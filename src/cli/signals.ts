@@ -1,6 +1,6 @@
 /**
  * How long-running commands meet Ctrl-C and SIGTERM: servers close cleanly (their databases and
- * sockets) and exit 0 (`untilStopped`); every other long command stops after its current unit of
+ * sockets; `serve` answers the requests in flight first) and exit 0, a second signal cutting that short (`untilStopped`); every other long command stops after its current unit of
  * work, says what is kept and exits 130 (143 for SIGTERM) — at once while it writes nothing or only
  * what is complete, after the current batch or label while it is inside a step — and a second
  * signal quits at once (`stoppable`).
@@ -21,25 +21,54 @@ export interface Stopping {
   name: string;
   /** e.g. "connections closed" */
   closed: string;
+  /**
+   * Requests being answered, for a server whose close answers them first (server/listen.ts `drain`): at the
+   * signal it says how many it waits for, and that a second signal cuts them.
+   */
+  inFlight?: () => number;
 }
 
 /**
  * Keep a server command running until Ctrl-C or SIGTERM, then close it and say so on stderr, the
  * same kind of line for every server: `askfirst serve: stopped by SIGTERM; connections closed`
  * (the serve commands share this). `ready` (the command's "listening on …" line) runs once the
- * handlers are in place: whoever waits for that line may send SIGTERM at once. A failure while
+ * handlers are in place: whoever waits for that line may send SIGTERM at once. A close that answers
+ * the requests in flight first (`inFlight`) says so when there are any ("stopping: answering the 2
+ * requests in flight first (Ctrl-C again cuts them)"); a second signal during any close exits at once,
+ * saying so, with 130 (143 for SIGTERM), as every command's second signal does. A failure while
  * closing rejects, so the command reports it and exits non-zero; a clean stop is exit 0
  * (docs/hardening.md: stopping is how a server is meant to end).
  */
 export function untilStopped(stopping: Stopping, close: () => Promise<void>, ready: () => void = () => {}): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    let first: StopSignal | undefined;
     const stop = (sig: StopSignal) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      close().then(() => {
-        process.stderr.write(`${stoppedLine(stopping, sig)}\n`);
-        resolve();
-      }, reject);
+      if (first) {
+        const cut = stopping.inFlight?.() ?? 0;
+        process.stderr.write(`${stopping.name}: stopped at once by a second ${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'}${cut ? `; ${cut} request${cut === 1 ? '' : 's'} in flight cut` : ''}\n`);
+        process.exit(SIGNAL_EXIT[sig]);
+      }
+      first = sig;
+      const waiting = stopping.inFlight?.() ?? 0;
+      if (waiting) {
+        const again = sig === 'SIGINT' ? 'Ctrl-C again' : 'another signal';
+        process.stderr.write(`${stopping.name}: stopping: answering the ${waiting} request${waiting === 1 ? '' : 's'} in flight first (${again} cuts them)\n`);
+      }
+      const done = () => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      };
+      close().then(
+        () => {
+          done();
+          process.stderr.write(`${stoppedLine(stopping, sig)}\n`);
+          resolve();
+        },
+        (e: unknown) => {
+          done();
+          reject(e);
+        },
+      );
     };
     const onInt = () => stop('SIGINT');
     const onTerm = () => stop('SIGTERM');

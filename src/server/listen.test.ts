@@ -59,4 +59,49 @@ describe('listen', () => {
       await first.close();
     }
   });
+
+  describe('drain (a server stopped by a signal)', () => {
+    /** A server whose answers wait until the test lets them go; `arrived` resolves as each request reaches it. */
+    async function held() {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const arrivals: (() => void)[] = [];
+      const l = await listen({
+        fetch: async () => {
+          arrivals.shift()?.();
+          await gate;
+          return new Response('answered');
+        },
+        host: '127.0.0.1',
+        port: 0,
+        clientErrorBody: (message) => ({ message }),
+        warn: () => undefined,
+      });
+      const arrived = () => new Promise<void>((r) => arrivals.push(r));
+      return { l, release, arrived };
+    }
+
+    it('answers the requests in flight, accepts no new connection, and ends once the last answer is written', async () => {
+      const { l, release, arrived } = await held();
+      try {
+        const first = arrived();
+        const inFlight = fetch(`http://127.0.0.1:${l.port}/`).then(async (r) => [r.status, await r.text()]);
+        await first;
+        expect(l.inFlight()).toBe(1);
+        let drained = false;
+        const draining = l.drain().then(() => (drained = true));
+        // not listening any more: a new connection is refused, not left waiting
+        const refused = await fetch(`http://127.0.0.1:${l.port}/`).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code);
+        expect(refused).toBe('ECONNREFUSED');
+        expect(drained).toBe(false);
+        release();
+        expect(await inFlight).toEqual([200, 'answered']); // before: the connection was cut (UND_ERR_SOCKET)
+        await draining;
+        expect(l.inFlight()).toBe(0);
+      } finally {
+        release();
+        await l.close();
+      }
+    });
+  });
 });

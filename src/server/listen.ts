@@ -3,8 +3,9 @@
  * server"): @hono/node-server on `host` and `port` (0: any free one) with Node's slow-client limits
  * (timeouts.ts), whose 408 (400, 431) carries the server's error shape instead of Node's empty
  * answer; a failure to listen said in the server's terms (errors.ts `listenError`); an error of
- * the listening server said once per kind (`acceptError`), the server going on; and a `close` that
- * ends every open connection, keep-alive ones included, so that it returns at once.
+ * the listening server said once per kind (`acceptError`), the server going on; a `close` that
+ * ends every open connection, keep-alive ones included, so that it returns at once; and a `drain` for a
+ * server stopped by a signal, which first answers the requests in flight (docs/hardening.md, "Every server").
  *
  * Once listening, Node's server emits 'error' for a connection it could not accept (net.js
  * `onconnection`: EMFILE/ENFILE when the process is out of file descriptors; libuv has already
@@ -13,7 +14,7 @@
  * handler at all it would end the process. Malformed or slow requests are 'clientError', not
  * 'error' (timeouts.ts).
  */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { listenError } from './errors.js';
 import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from './timeouts.js';
 
@@ -55,6 +56,14 @@ export interface Listening {
   port: number;
   /** Stop listening and end every connection. */
   close(): Promise<void>;
+  /** Requests received and not yet answered. */
+  inFlight(): number;
+  /**
+   * Stop after the current unit of work: accept no more connections, close the idle ones, answer the
+   * requests in flight and any whose arrival had begun (each connection closed after its answer, so none
+   * takes another); resolves once no connection is left. `close` during it ends every connection at once.
+   */
+  drain(): Promise<void>;
 }
 
 /**
@@ -64,6 +73,8 @@ export interface Listening {
  */
 export async function listen(o: ListenOptions): Promise<Listening> {
   const { serve } = await import('@hono/node-server'); // loaded only when a server starts
+  let draining = false;
+  const answering = new Set<ServerResponse>();
   return new Promise((resolve, reject) => {
     const failedToListen = (e: Error) => reject(listenError(e, o.host, o.port));
     const server = serve({ fetch: o.fetch, port: o.port, hostname: o.host, serverOptions: slowClientOptions(o.slowClients) }, (info) => {
@@ -84,8 +95,22 @@ export async function listen(o: ListenOptions): Promise<Listening> {
             server.closeAllConnections();
             server.close(() => res());
           }),
+        inFlight: () => answering.size,
+        drain: () =>
+          new Promise<void>((res) => {
+            draining = true;
+            // an answer not yet begun says Connection: close, so its connection ends once it is written
+            for (const r of answering) if (!r.headersSent) r.shouldKeepAlive = false;
+            // not listening any more, idle connections closed (Node 20's close does both); done when the last one ends
+            server.close(() => res());
+          }),
       });
     }) as Server;
+    server.on('request', (_req, res: ServerResponse) => {
+      if (draining) res.shouldKeepAlive = false;
+      answering.add(res);
+      res.on('close', () => answering.delete(res));
+    });
     server.on('error', failedToListen);
     try {
       o.setup?.(server);

@@ -476,7 +476,12 @@ export interface RunningServer {
   /** Base URL including /v1, e.g. http://127.0.0.1:8080/v1 */
   url: string;
   port: number;
+  /** End every connection at once, requests in flight included. */
   close(): Promise<void>;
+  /** Stop as `askfirst serve` does at Ctrl-C: no new connection, the requests in flight answered, then closed (../listen.ts `drain`). */
+  stop(): Promise<void>;
+  /** Requests received and not yet answered. */
+  inFlight(): number;
 }
 
 /** What a server on a non-loopback host warns about once at start (plain HTTP). */
@@ -497,5 +502,5 @@ export async function startOpenAIServer(
   const l = await listen({ fetch: app.fetch, host, port: boundPort, slowClients: o.slowClients, warn, clientErrorBody: (message) => ({ error: { message, type: 'invalid_request_error', param: null, code: null } }) });
   boundPort = l.port; // before any request can name it
   warnIfPlainHttp(host, SERVE_PLAIN_HTTP, warn);
-  return { url: `${baseUrl(host, l.port)}/v1`, port: l.port, close: l.close };
+  return { url: `${baseUrl(host, l.port)}/v1`, port: l.port, close: l.close, stop: l.drain, inFlight: l.inFlight };
 }
