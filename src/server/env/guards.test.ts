@@ -107,6 +107,34 @@ describe('env serve limits', () => {
     b.close();
   });
 
+  it('refuses a step reply over --max-reply-bytes (a session keeps its replies) with VALIDATION_ERROR naming the flag, 422 on POST /step; the session goes on', async () => {
+    const s = await start({ maxReplyBytes: 2048 });
+    const ws = (await upgrade(`${s.url.replace('http', 'ws')}/ws`)).ws!;
+    const next = () => new Promise<{ type: string; data: Record<string, unknown> }>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+    let answer = next();
+    ws.send(JSON.stringify({ type: 'reset', data: {} }));
+    expect((await answer).type).toBe('observation');
+    answer = next();
+    ws.send(JSON.stringify({ type: 'step', data: { reply: `A. ${'é'.repeat(1024)}` } })); // 2051 bytes, 1027 characters
+    const refused = await answer;
+    expect(refused).toMatchObject({ type: 'error', data: { code: 'VALIDATION_ERROR' } });
+    const [err] = (refused.data as { errors: { type: string; loc: unknown[]; msg: string; input: string }[] }).errors;
+    expect(err).toMatchObject({ type: 'string_too_long', loc: ['reply'] });
+    expect(err.msg).toBe("reply of 2051 bytes, over the limit of 2048 (askfirst env serve --max-reply-bytes): a session keeps its episode's replies until the next reset; send the model's answer, not more");
+    expect(err.input.length).toBeLessThan(100); // not echoed whole
+    answer = next();
+    ws.send(JSON.stringify({ type: 'state' }));
+    expect((await answer).data).toMatchObject({ step_count: 0 }); // nothing kept, the episode not moved
+    answer = next();
+    ws.send(JSON.stringify({ type: 'step', data: { reply: 'A.' } }));
+    expect((await answer).type).toBe('observation');
+    ws.close();
+    const [episode] = episodes;
+    const r = await fetch(`${s.url}/step`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ episode_id: episode.id, action: { reply: 'x'.repeat(2049) } }) });
+    expect(r.status).toBe(422);
+    expect(((await r.json()) as { detail: { loc: unknown[]; msg: string }[] }).detail[0]).toMatchObject({ loc: ['body', 'action', 'reply'], msg: expect.stringMatching(/--max-reply-bytes/) });
+  });
+
   it('reads no more of a session\'s socket while --max-queued-messages wait to be answered (backpressure); all are answered once stepping goes on', async () => {
     // Every view load waits until released: the server cannot answer, so messages pile up.
     let release!: () => void;

@@ -12,6 +12,14 @@ export const DEFAULT_ENV_MAX_BODY_BYTES = 16 * 1024 * 1024;
  */
 export const DEFAULT_MAX_QUEUED_MESSAGES = 32;
 /**
+ * 1 MiB for one step's reply (UTF-8): a VLM's answer is a few hundred bytes, a reasoning model's 32k tokens
+ * about 128 KiB. A session keeps its episode's replies (up to its turn limit, 17 in the synthetic suite) until
+ * the next reset, and answers with the last one: with the message limit alone (16 MiB) that was about 272 MiB a
+ * session, times --max-sessions (64 sessions holding 5 replies of 1 MiB each took the server from 84 to 547 MB
+ * resident); now at most about 17 MiB a session.
+ */
+export const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;
+/**
  * 16,384 items per POST /get_reward: about 0.5 s of the server's one thread (30 µs an item measured);
  * a 16 MiB batch of short items (285,000) took 8.6 s, during which every session and /health waited.
  */

@@ -69,10 +69,15 @@ export function validateMessage(m: Record<string, unknown>): WSIncoming {
 }
 
 /** Our Action: `{"reply": str, "metadata"?: dict}`, extra fields forbidden. */
-export function validateAction(a: Record<string, unknown>, loc: (string | number)[] = []): { reply: string } {
+export function validateAction(a: Record<string, unknown>, loc: (string | number)[] = [], maxReplyBytes = Infinity): { reply: string } {
   const errs = extraForbidden(a, ['reply', 'metadata'], loc);
   if (a.reply === undefined) errs.push({ type: 'missing', loc: [...loc, 'reply'], msg: 'Field required', input: a });
   else if (typeof a.reply !== 'string') errs.push({ type: 'string_type', loc: [...loc, 'reply'], msg: 'Input should be a valid string', input: a.reply });
+  else if (a.reply.length > maxReplyBytes / 3 && Buffer.byteLength(a.reply) > maxReplyBytes) {
+    // its start only: echoing the whole reply back would hold it twice more
+    const bytes = Buffer.byteLength(a.reply);
+    errs.push({ type: 'string_too_long', loc: [...loc, 'reply'], msg: `reply of ${bytes} bytes, over the limit of ${maxReplyBytes} (askfirst env serve --max-reply-bytes): a session keeps its episode's replies until the next reset; send the model's answer, not more`, input: `${a.reply.slice(0, 60)}…` });
+  }
   if (a.metadata !== undefined && !isObject(a.metadata)) errs.push({ type: 'dict_type', loc: [...loc, 'metadata'], msg: 'Input should be a valid dictionary', input: a.metadata });
   if (errs.length) throw new ValidationFailure(errs);
   return { reply: a.reply as string };

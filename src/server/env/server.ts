@@ -20,7 +20,8 @@
  * Guards (docs/hardening.md, "Every server"): on loopback only its own Host names and --allow-host
  * ones (403 otherwise, HTTP and the upgrade: ../host-check.ts); HTTP bodies up to `maxBodyBytes`
  * (413), `maxConcurrent` POSTs handled at once (the rest wait, bodies unread), `maxRewardItems` items a /get_reward (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them
- * waiting per session (the socket is not read beyond: backpressure), `maxSessions` sessions
+ * waiting per session (the socket is not read beyond: backpressure), step replies up to `maxReplyBytes`
+ * (VALIDATION_ERROR, 422 over HTTP), `maxSessions` sessions
  * (CAPACITY_REACHED), idle ones closed after `sessionTimeout`; slow clients cut by ../timeouts.ts.
  */
 import { randomUUID } from 'node:crypto';
@@ -38,7 +39,7 @@ import { RefusalLog } from './refusals.js';
 import { hostCheck, hostGuard, refusedHost, warnIfPlainHttp, type HostTest } from '../host-check.js';
 import { bodySizeLimit } from '../body-limit.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
-import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
+import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
@@ -64,6 +65,11 @@ export interface EnvServerOptions {
    * before their body is read (not refused), so at most this many bodies are in memory.
    */
   maxConcurrent?: number;
+  /**
+   * Largest reply of a step, in UTF-8 bytes (default DEFAULT_MAX_REPLY_BYTES); a longer one is a VALIDATION_ERROR
+   * (422 on POST /step) and the session goes on. A session keeps its episode's replies until the next reset.
+   */
+  maxReplyBytes?: number;
   /** Most items of one POST /get_reward (default DEFAULT_MAX_REWARD_ITEMS); more is a 413 before any is scored. */
   maxRewardItems?: number;
   /**
@@ -183,6 +189,7 @@ export class EnvServer {
         return this.httpError(c, e);
       }
     });
+    const maxReply = o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     app.post('/step', async (c) => {
       const body = await readBody(c);
       try {
@@ -196,7 +203,7 @@ export class EnvServer {
         if (typeof body.episode_id !== 'string') errs.push({ type: 'missing', loc: ['episode_id'], msg: 'Field required: a stateless step replays the episode, so it needs "episode_id" (and "history", the earlier replies); use the /ws session to avoid resending them', input: body.episode_id ?? null });
         if (body.history !== undefined && !(Array.isArray(body.history) && body.history.every((h) => typeof h === 'string'))) errs.push({ type: 'list_type', loc: ['history'], msg: 'Input should be a valid list of strings', input: body.history });
         if (errs.length) throw new ValidationFailure(errs);
-        const { reply } = validateAction(body.action as Record<string, unknown>, ['action']);
+        const { reply } = validateAction(body.action as Record<string, unknown>, ['action'], maxReply);
         const s = new EnvSession(o.pool, o.rewarder);
         await s.reset({ episode_id: body.episode_id as string, mode: body.mode as never });
         for (const h of (body.history as string[] | undefined) ?? []) {
@@ -337,7 +344,7 @@ export class EnvServer {
         s.lastActivity = Date.now();
         return this.send(s.ws, { type: 'observation', data: r });
       }
-      const { reply } = validateAction(m.data);
+      const { reply } = validateAction(m.data, [], this.o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES);
       const r = await s.env.step(reply);
       s.steps++;
       this.counters.steps++;
