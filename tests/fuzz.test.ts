@@ -151,6 +151,39 @@ describe('fuzz: episodes readers', () => {
     );
   });
 
+  it('askfirst suites edited by hand: one line naming the file, the field and its value as written; a folder where a file goes says so', async () => {
+    const dir = tmpDir('af-fuzz-hand');
+    await writeSuite(dir, generateSuite({ episodes: 1, seed: 5, kinds: ['camera'] }));
+    const { readFileSync, renameSync, rmSync } = await import('node:fs');
+    const file = join(dir, 'episodes.jsonl');
+    const good = readFileSync(file, 'utf8');
+    const refused = async (edit: (ep: Record<string, unknown>) => void) => {
+      const ep = JSON.parse(good) as Record<string, unknown>;
+      edit(ep);
+      writeFileSync(file, JSON.stringify(ep) + '\n');
+      const e = await readSuite(dir).then(() => null, (x: unknown) => x);
+      expect(e).toBeInstanceOf(AskfirstError);
+      const msg = (e as Error).message;
+      expect(msg.split('\n'), msg).toHaveLength(1); // was "is invalid:" and the problems on lines of their own
+      return msg;
+    };
+    expect(await refused((ep) => delete ep.answer)).toMatch(/episodes\.jsonl:1: episode "camera-00000" is invalid: answer is missing \(it must be a category index \(0\.\.3\)\)$/); // was "answer undefined is not …"
+    expect(await refused((ep) => (ep.answer = '2'))).toMatch(/answer "2" is not a category index/); // was "answer 2 is not …", as if 2 were wrong
+    expect(await refused((ep) => ((ep.firstView = 99), (ep.referenceView = null)))).toMatch(/is invalid: firstView 99 is not a view index \(0\.\.\d+\); referenceView null is not a view index/);
+    writeFileSync(file, good);
+    // a view's image that is a folder: refused when the suite is read (it failed only when the view was shown, with Node's EISDIR)
+    const view = join(dir, (JSON.parse(good) as { views: { path: string }[] }).views[1].path);
+    rmSync(view);
+    mkdirSync(view);
+    await expect(readSuite(dir)).rejects.toThrow(/episodes\.jsonl:1: episode "camera-00000": image of views\[1\] is a folder, not an image file: .*camera-00000_v1\.png$/);
+    // episodes.jsonl that is a folder: said so (was Node's EISDIR, which names no path: "unexpected error" in the CLI)
+    renameSync(file, join(dir, 'kept.jsonl'));
+    mkdirSync(file);
+    const e = await readSuite(dir).then(() => null, (x: unknown) => x);
+    expect(e).toBeInstanceOf(AskfirstError);
+    expect((e as Error).message).toMatch(/^no suite at .*: .*episodes\.jsonl is a folder, not the suite's episode file/);
+  });
+
   it('ProactiveBench files: every entry is read or skipped with a reason; nothing throws', async () => {
     const dir = tmpDir('af-fuzz-pb');
     mkdirSync(join(dir, 'QD'));

@@ -8,17 +8,19 @@ import type { Episode } from './types.js';
 export function episodeProblems(ep: Episode): string[] {
   const p: string[] = [];
   const isInt = (x: unknown) => Number.isInteger(x);
+  // a value as written in the file: a missing field says so, and "2" (a string) is not shown as 2
+  const bad = (field: string, v: unknown, what: string) => (v === undefined ? `${field} is missing (it must be ${what})` : `${field} ${JSON.stringify(v)} is not ${what}`);
   if (typeof ep.id !== 'string' || ep.id === '') p.push('id must be a non-empty string');
   if (typeof ep.kind !== 'string' || ep.kind === '') p.push('kind must be a non-empty string');
   if (typeof ep.question !== 'string') p.push('question must be a string');
   if (!Array.isArray(ep.views) || ep.views.length === 0) p.push('views must be a non-empty array');
   const nv = Array.isArray(ep.views) ? ep.views.length : 0;
   const inView = (v: unknown) => isInt(v) && (v as number) >= 0 && (v as number) < nv;
-  if (!inView(ep.firstView)) p.push(`firstView ${ep.firstView} is not a view index (0..${nv - 1})`);
-  if (!inView(ep.referenceView)) p.push(`referenceView ${ep.referenceView} is not a view index (0..${nv - 1})`);
+  if (!inView(ep.firstView)) p.push(bad('firstView', ep.firstView, `a view index (0..${nv - 1})`));
+  if (!inView(ep.referenceView)) p.push(bad('referenceView', ep.referenceView, `a view index (0..${nv - 1})`));
   if (!Array.isArray(ep.categories) || ep.categories.length < 2) p.push('categories must list at least 2 options');
   else if (!isInt(ep.answer) || ep.answer < 0 || ep.answer >= ep.categories.length)
-    p.push(`answer ${ep.answer} is not a category index (0..${ep.categories.length - 1})`);
+    p.push(bad('answer', ep.answer, `a category index (0..${ep.categories.length - 1})`));
   if (!Array.isArray(ep.interventions)) p.push('interventions must be an array');
   const ni = Array.isArray(ep.interventions) ? ep.interventions.length : 0;
   if (!Array.isArray(ep.abstain) || ep.abstain.some((i) => !isInt(i) || i < 0 || i >= ni))
@@ -34,7 +36,7 @@ export function episodeProblems(ep: Episode): string[] {
       }
       for (const [k, to] of Object.entries(s.next)) {
         if (!s.offered?.includes(Number(k))) p.push(`steps[${v}].next: intervention ${k} is not offered`);
-        if (!inView(to)) p.push(`steps[${v}].next[${k}] = ${to} is not a view index`);
+        if (!inView(to)) p.push(`steps[${v}].next[${k}] = ${JSON.stringify(to)} is not a view index`);
       }
     });
   if (!isInt(ep.maxTurns) || ep.maxTurns < 1) p.push('maxTurns must be a positive integer');

@@ -176,8 +176,10 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
 export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): AsyncGenerator<SuiteEpisode> {
   const file = join(dir, EPISODES_FILE);
   try {
-    await stat(file);
+    // a folder of that name stats fine, and reading it failed with Node's EISDIR, which names no path ("unexpected error")
+    if ((await stat(file)).isDirectory()) throw new InputError(`no suite at ${dir}: ${file} is a folder, not the suite's episode file (one JSON episode a line); move it aside, or give another suite folder`);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const isFile = await stat(dir).then((st) => st.isFile(), () => false);
     if (isFile) throw new InputError(`no suite at ${dir}: it is a file; give the suite's folder, the one holding ${EPISODES_FILE} and images/ (here: ${dirname(dir)})`, { cause: e });
     throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with \`askfirst suite generate --out ${dir}\`)`, { cause: e });
@@ -202,7 +204,7 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
       if (typeof ep !== 'object' || ep === null || Array.isArray(ep)) throw new DataError('expected an episode object', { file, line });
       const name = typeof ep.id === 'string' ? `episode "${ep.id}"` : 'episode';
       const problems = episodeProblems(ep);
-      if (problems.length) throw new DataError(`${name} is invalid:\n  - ${problems.join('\n  - ')}`, { file, line });
+      if (problems.length) throw new DataError(`${name} is invalid: ${problems.join('; ')}`, { file, line }); // one line, as every CLI error
       if (!known.has(ep.kind)) throw new DataError(`${name} has unknown kind "${ep.kind}" (known: ${[...known].join(', ')})`, { file, line });
       if (ids.has(ep.id)) throw new DataError(`${name} repeats the id of line ${ids.get(ep.id)}`, { file, line });
       ids.set(ep.id, line);
@@ -218,11 +220,14 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
         if (opts.checkImages ?? true) {
           const p = resolve(dir, rel);
           // statSync: one awaited stat per view (a trip through libuv's thread pool each) took most of reading a large suite
+          let isFile: boolean;
           try {
-            statSync(p);
+            isFile = statSync(p).isFile();
           } catch {
             throw new DataError(`${name}: image of views[${v}] is missing: ${p}${await misplacedViewHint(dir, rel)}`, { file, line });
           }
+          // a folder there was read only when the view was shown, as Node's EISDIR ("illegal operation on a directory")
+          if (!isFile) throw new DataError(`${name}: image of views[${v}] is a folder, not an image file: ${p}`, { file, line });
         }
       }
       yield ep;
