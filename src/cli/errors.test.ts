@@ -132,6 +132,39 @@ describe('CLI errors a user can fix', () => {
     expect(r.err).toMatch(/proactive\/run\.json: run\.json does not parse as JSON/);
   });
 
+  it('a results.jsonl line edited by hand (a field gone, or of another type): eval, report and feedback pairs name the line and the field', async () => {
+    const d = tmpDir('af-cli-record');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, seed: 3, kinds: ['camera'] }));
+    const out = join(d, 'run');
+    const evalArgs = ['eval', '--policy', 'oracle', '--data', suite, '--out', out, '--no-progress', '--mode', 'proactive'];
+    expect((await cli(...evalArgs)).code).toBe(0);
+    const file = join(out, 'proactive', 'results.jsonl');
+    const [first, ...rest] = readFileSync(file, 'utf8').trim().split('\n');
+    const { kind: _kind, ...noKind } = JSON.parse(first) as Record<string, unknown>;
+    writeFileSync(file, [JSON.stringify({ ...noKind, success: 'yes' }), ...rest].join('\n') + '\n');
+    const summary = readFileSync(join(out, 'summary.json'), 'utf8');
+    const damaged = /results\.jsonl:1: the record of episode "camera-00000" is damaged: kind is missing \(it must be a non-empty string\); success "yes" is not true or false; delete that line/;
+    // eval resuming had counted it: a kind "undefined" at 0 % accuracy in summary.json, exit 0
+    const resumed = await cli(...evalArgs);
+    expect(resumed.code).toBe(1);
+    expect(resumed.err).toMatch(damaged);
+    expect(readFileSync(join(out, 'summary.json'), 'utf8')).toBe(summary);
+    // report had stopped with "unexpected error: Cannot read properties of undefined (reading 'slice')" for a record without actions
+    writeFileSync(file, [JSON.stringify({ ...noKind, actions: undefined }), ...rest].join('\n') + '\n');
+    const report = await cli('report', out, '--out', join(d, 'cmp'));
+    expect(report.code).toBe(1);
+    expect(report.err).toMatch(/results\.jsonl:1: the record of episode "camera-00000" is damaged: kind is missing \(it must be a non-empty string\); actions is missing \(it must be a list\); delete that line/);
+    // feedback pairs had imported it as it was (exit 0); refused before the database is made
+    const other = join(d, 'run2');
+    expect((await cli('eval', '--policy', 'random:1', '--data', suite, '--out', other, '--no-progress', '--mode', 'proactive')).code).toBe(0);
+    const pairs = await cli('feedback', 'pairs', '--db-dir', join(d, 'db'), '--project', 'p', '--suite', suite, '--results', `${file},${join(other, 'proactive', 'results.jsonl')}`, '--no-progress');
+    expect(pairs.code).toBe(1);
+    expect(pairs.err).toMatch(/results\.jsonl:1: the record of episode "camera-00000" is damaged: kind is missing/);
+    for (const r of [resumed, report, pairs]) expect(r.err.split('\n').filter((l) => l.startsWith('askfirst')), r.err).toHaveLength(1);
+    expect(readdirSync(d).sort()).toEqual(['run', 'run2', 'suite']);
+  });
+
   it('a checkpoint of an older layout: refused with the flag to use, loaded with --allow-old-checkpoint and a warning', async () => {
     const { newBuiltin, saveBuiltin } = await import('../agents/builtin/build.js');
     const { saveSafetensors } = await import('../nn/safetensors.js');

@@ -9,8 +9,9 @@ import { resolve } from 'node:path';
 import { FeedbackDemoConfigSchema } from '../demo/feedback-config.js';
 import { labelsPerPair, pairOfItem, pairToItem, pairsFromRecords } from '../feedback/pairs.js';
 import type { EpisodeRecord } from '../episode/types.js';
+import { recordProblem } from '../episode/validate.js';
 import { readSuite } from '../suite/io.js';
-import { InputError } from '../util/errors.js';
+import { DataError, InputError } from '../util/errors.js';
 import { readJsonl } from '../util/jsonl.js';
 import { progress, withBar } from '../util/progress.js';
 import type { SimulatedAnnotator } from '../feedback/simulate.js';
@@ -35,7 +36,12 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
     }),
   }));
   const records: { record: EpisodeRecord; source: string }[] = [];
-  for (const f of cfg.results) for (const l of (await readJsonl<EpisodeRecord>(f)).lines) records.push({ record: l.value, source: `${f}:${l.line}` });
+  for (const f of cfg.results)
+    for (const l of (await readJsonl<EpisodeRecord>(f)).lines) {
+      const problem = recordProblem(l.value); // a damaged line would be shown to annotators (and learned from) as it is
+      if (problem) throw new DataError(`${problem}; give the results.jsonl an askfirst eval wrote, or delete that line`, { file: f, line: l.line });
+      records.push({ record: l.value, source: `${f}:${l.line}` });
+    }
   const pairs = pairsFromRecords(episodes, records, { seed: cfg.seed, perEpisode: cfg.perEpisode });
   if (!pairs.length) throw new InputError(`no pairs: no episode has two different plays in ${cfg.results.join(', ')} (give results of two policies, or of one policy sampled twice)`);
   const store = await openStore(cfg.dbDir, announceOpening('feedback pairs', note));

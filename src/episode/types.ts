@@ -84,6 +84,7 @@ export type Outcome =
   | 'invalid-intervention'
   | 'unparseable'
   | 'max-turns';
+export const OUTCOMES: readonly Outcome[] = ['correct', 'wrong-category', 'abstain', 'invalid-intervention', 'unparseable', 'max-turns'];
 
 export interface TurnRecord {
   /** View index shown at this turn. */

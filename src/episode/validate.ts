@@ -1,15 +1,17 @@
 /**
- * Structural checks on an episode, so that bad data is rejected when it is loaded, with a
- * message naming the episode and the field, instead of failing mid-run.
+ * Structural checks on an episode, and on an episode record read back from a results.jsonl, so that bad data is
+ * rejected when it is loaded, with a message naming the episode and the field, instead of failing mid-run (or being
+ * counted as it is).
  */
-import type { Episode } from './types.js';
+import { OUTCOMES, type Episode } from './types.js';
+
+/** A field's value as written in the file: a missing one says so, and "2" (a string) is not shown as 2. */
+const bad = (field: string, v: unknown, what: string) => (v === undefined ? `${field} is missing (it must be ${what})` : `${field} ${JSON.stringify(v)} is not ${what}`);
 
 /** Returns the problems found (empty when the episode is well-formed). */
 export function episodeProblems(ep: Episode): string[] {
   const p: string[] = [];
   const isInt = (x: unknown) => Number.isInteger(x);
-  // a value as written in the file: a missing field says so, and "2" (a string) is not shown as 2
-  const bad = (field: string, v: unknown, what: string) => (v === undefined ? `${field} is missing (it must be ${what})` : `${field} ${JSON.stringify(v)} is not ${what}`);
   if (typeof ep.id !== 'string' || ep.id === '') p.push('id must be a non-empty string');
   if (typeof ep.kind !== 'string' || ep.kind === '') p.push('kind must be a non-empty string');
   if (typeof ep.question !== 'string') p.push('question must be a string');
@@ -45,4 +47,25 @@ export function episodeProblems(ep: Episode): string[] {
   if (typeof ep.control !== 'boolean') p.push('control must be true or false');
   if (!isInt(ep.minInterventions) || ep.minInterventions < 0) p.push('minInterventions must be a whole number');
   return p;
+}
+
+/**
+ * What is wrong with a line of results.jsonl read back (eval resuming, `askfirst report`, `feedback pairs`), in one
+ * line, or null for a record every metric can read: the fields they read, with their types. A line edited by hand or
+ * written by another tool had been counted as it was: a record without `kind` became a kind "undefined" at 0 %
+ * accuracy in a resumed eval's summary, and `askfirst report` stopped with "unexpected error: Cannot read properties
+ * of undefined (reading 'slice')".
+ */
+export function recordProblem(r: unknown): string | null {
+  const o = r as Record<string, unknown> | null;
+  if (!o || typeof o !== 'object' || Array.isArray(o) || typeof o.id !== 'string' || o.id === '') return `not an episode record (${JSON.stringify(r)?.slice(0, 40)})`;
+  const p: string[] = [];
+  const check = (k: string, ok: (v: unknown) => boolean, what: string) => void (ok(o[k]) || p.push(bad(k, o[k], what)));
+  check('kind', (v) => typeof v === 'string' && v !== '', 'a non-empty string');
+  check('outcome', (v) => (OUTCOMES as readonly unknown[]).includes(v), `one of ${OUTCOMES.join(', ')}`);
+  for (const k of ['success', 'control', 'guessed']) check(k, (v) => typeof v === 'boolean', 'true or false');
+  for (const k of ['turns', 'interventions', 'ps', 'minInterventions']) check(k, (v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number');
+  check('actions', Array.isArray, 'a list');
+  if (o.informative !== undefined) check('informative', Array.isArray, 'a list');
+  return p.length ? `the record of episode ${JSON.stringify(o.id)} is damaged: ${p.join('; ')}` : null;
 }

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
+import { recordProblem } from '../episode/validate.js';
 import type { Policy } from '../agents/policy.js';
 import { runEpisodes } from '../agents/runner.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
@@ -38,7 +39,7 @@ export interface PlayModeOptions {
 export async function playMode(
   o: PlayModeOptions,
 ): Promise<{ records: EpisodeRecord[]; resumed: number }> {
-  const store = o.dir ? await openResults(o.dir, o.run, { overwrite: o.overwrite }) : null;
+  const store = o.dir ? await openResults(o.dir, o.run, { overwrite: o.overwrite, check: recordProblem }) : null; // a damaged record is named, not counted as it is
   const order = new Map(o.episodes.map((e, i) => [e.id, i]));
   const known = store ? store.done.filter((r) => order.has(r.id)) : [];
   const bar = progress(o.label, o.episodes.length, {

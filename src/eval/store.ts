@@ -40,7 +40,16 @@ function short(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}…` : s;
 }
 
-export async function openResults(dir: string, run: Record<string, unknown>, opts: { overwrite?: boolean } = {}): Promise<ResultsStore> {
+/**
+ * `check`: what is wrong with a record read back, in one line, or null (`recordProblem` for episode records, which
+ * every metric reads; open mode's records have fields of their own); without it, any object with an id is kept.
+ */
+export interface OpenResultsOptions {
+  overwrite?: boolean;
+  check?: (value: unknown) => string | null;
+}
+
+export async function openResults(dir: string, run: Record<string, unknown>, opts: OpenResultsOptions = {}): Promise<ResultsStore> {
   const lock = lockDir(dir);
   try {
     const store = await openLocked(dir, run, opts);
@@ -58,7 +67,7 @@ export async function openResults(dir: string, run: Record<string, unknown>, opt
   }
 }
 
-async function openLocked(dir: string, run: Record<string, unknown>, opts: { overwrite?: boolean }): Promise<ResultsStore> {
+async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenResultsOptions): Promise<ResultsStore> {
   const resultsPath = join(dir, 'results.jsonl');
   const runPath = join(dir, 'run.json');
   let done: EpisodeRecord[];
@@ -84,9 +93,8 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: { ove
     // The first record per id (a crash between append and exit cannot duplicate, but be safe); a cut-short last line
     // dropped, and the file rewritten whole when the next append would join a line (reopenJsonl).
     const reopened = await reopenJsonl<EpisodeRecord>(resultsPath, text, (value, line) => {
-      if (!value || typeof value !== 'object' || typeof value.id !== 'string') {
-        throw new DataError(`not an episode record (${JSON.stringify(value)?.slice(0, 40)}); delete that line to re-run its episode, or use --overwrite`, { file: resultsPath, line });
-      }
+      const problem = !value || typeof value !== 'object' || typeof value.id !== 'string' ? `not an episode record (${JSON.stringify(value)?.slice(0, 40)})` : opts.check?.(value);
+      if (problem) throw new DataError(`${problem}; delete that line to re-run its episode, or use --overwrite`, { file: resultsPath, line });
       return value.id;
     });
     done = reopened.records;

@@ -13,6 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { EVAL_MODES, type EpisodeRecord, type EpisodeRecordCore, type EvalMode } from '../episode/types.js';
 import { unparseableCauses, unparseableCausesText } from '../episode/metrics.js';
+import { recordProblem } from '../episode/validate.js';
 import { intervalSummary, type IntervalSummary, type Intervals } from '../eval/intervals.js';
 import { loadDataEpisodes } from '../suite/open.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
@@ -97,9 +98,8 @@ async function episodeRecords(file: string): Promise<EpisodeRecordCore[]> {
 }
 
 function checkRecord(value: EpisodeRecord, file: string, line: number): void {
-  if (!value || typeof value !== 'object' || typeof value.id !== 'string') {
-    throw new DataError(`not an episode record (${JSON.stringify(value)?.slice(0, 40)}); delete that line (the same askfirst eval command then plays its episode again)`, { file, line });
-  }
+  const problem = recordProblem(value);
+  if (problem) throw new DataError(`${problem}; delete that line (the same askfirst eval command then plays its episode again)`, { file, line });
 }
 
 /**
