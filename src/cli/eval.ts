@@ -17,6 +17,7 @@ import { loadData, type LoadedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable, variantTable } from '../eval/table.js';
 import { configFromOptions } from './options.js';
+import { refuseOthersResults } from './results-owner.js';
 import { readJsonFlagFile } from '../util/fsx.js';
 import { generationOptions, httpOptions, refuseUnreadHttpFlags, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { join } from 'node:path';
@@ -95,6 +96,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   refuseUnreadHttpFlags(given, cfg.policy, modes.open); // e.g. --max-tokens with --policy builtin:DIR: refused, not ignored
   if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
   for (const p of cfg.policy) checkPolicySpec(p); // an unknown --policy fails before the data is read and fingerprinted
+  refuseOthersResults([cfg.out, ...policyOutDirs(cfg.policy, cfg.out)], 'eval'); // a probe's --out: its summary.json would be replaced
   const showProgress = cfg.progress && !cfg.json;
   // Ctrl-C (SIGTERM) at any point says what is kept and exits 130 (143): while the data is read and fingerprinted and a
   // policy loaded, nothing is written and it stops at once; a policy's run stops after its current batch

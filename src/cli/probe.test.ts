@@ -43,6 +43,37 @@ describe('askfirst probe hallucination with a built-in checkpoint', () => {
   });
 });
 
+describe("askfirst probe and eval given each other's --out", () => {
+  it("are refused before any work, and the other's files stay as they were (injection wrote over a hallucination probe's summary.json and report.html, eval over a probe's, a probe over eval's)", async () => {
+    const dir = tmpDir('askfirst-probe-others');
+    const hall = join(dir, 'hall');
+    const opts = { scenes: '2', unseenScenes: '2', openScenes: '0', progress: false, json: true, policy: 'random:1' };
+    await runProbeHallucination({ ...opts, out: hall }, () => {});
+    const files = ['summary.json', 'report.html', 'items.jsonl'].map((f) => readFileSync(join(hall, f), 'utf8'));
+    await expect(runProbeInjection({ policy: 'random:1', episodes: '1', kinds: 'camera', progress: false, json: true, out: hall }, () => {})).rejects.toThrow(
+      `--out ${hall} holds the results of askfirst probe hallucination (${join(hall, 'summary.json')}); askfirst probe injection would write over them: give another --out`,
+    );
+    const { runEval } = await import('./eval.js');
+    const { EvalCommandSchema } = await import('./eval-schema.js');
+    const suite = join(dir, 'suite');
+    const { writeSuite } = await import('../suite/io.js');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const evalCfg = (out: string, policy = ['oracle']) => EvalCommandSchema.parse({ policy, data: suite, out, progress: false, json: true, mode: ['proactive'] });
+    await expect(runEval(evalCfg(hall), () => {})).rejects.toThrow(/^--out \S*hall holds the results of askfirst probe hallucination .*askfirst eval would write over them/);
+    expect(['summary.json', 'report.html', 'items.jsonl'].map((f) => readFileSync(join(hall, f), 'utf8'))).toEqual(files);
+    // the other way: a probe into an eval run's --out (one policy, or one of several: OUT/<name>/)
+    const run = join(dir, 'run');
+    await runEval(evalCfg(run, ['oracle', 'random:1']), () => {});
+    for (const out of [join(run, 'oracle'), join(run, 'random-1')]) {
+      const summary = readFileSync(join(out, 'summary.json'), 'utf8');
+      await expect(runProbeHallucination({ ...opts, out }, () => {})).rejects.toThrow(/holds the results of askfirst eval .*askfirst probe hallucination would write over them/);
+      expect(readFileSync(join(out, 'summary.json'), 'utf8')).toBe(summary);
+    }
+    // its own --out again resumes, as before
+    await expect(runProbeHallucination({ ...opts, out: hall }, () => {})).resolves.toBeDefined();
+  });
+});
+
 describe('askfirst probe with an openai: policy', () => {
   it('sends the generation settings (--max-tokens-param, --max-tokens, --temperature): a reasoning-model endpoint that refuses the defaults answers', async () => {
     const srv = await startReasoningServer();
