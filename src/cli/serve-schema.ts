@@ -20,7 +20,7 @@ export const ServeSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
     .default('ASKFIRST_SERVE_API_KEY')
-    .describe('environment variable holding the key to require, when --api-key is not given'),
+    .describe('environment variable holding the key to require, instead of --api-key (the default one is read when set; one named here must be set)'),
   maxBodyBytes: z.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES).describe('largest request body in bytes (413 beyond)'),
   maxConcurrent: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONCURRENT).describe('most requests handled at once (429 with Retry-After beyond)'),
   maxMessages: z.number().int().min(1).default(DEFAULT_MAX_MESSAGES).describe('most entries in a request\'s "messages" (400 naming the field beyond; only the last user message\'s one image is decoded, any other image is not read)'),

@@ -81,6 +81,25 @@ describe('askfirst serve', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('refuses an --api-key-env naming a variable that is not set (it served without a key, not a word on loopback), and --api-key with --api-key-env', async () => {
+    delete process.env.AF_TEST_UNSET_KEY;
+    const given = { policy: 'random', port: '0', apiKeyEnv: 'AF_TEST_UNSET_KEY' };
+    const started = (r: Awaited<ReturnType<typeof runServe>>) => r.close().then(() => 'started without a key');
+    await expect(runServe(ServeSchema.parse({ ...given, port: 0 }), () => {}, given).then(started)).rejects.toThrow(
+      '--api-key-env AF_TEST_UNSET_KEY: that environment variable is not set (or empty), so the server would require no key; export AF_TEST_UNSET_KEY=KEY first, or leave --api-key-env out',
+    );
+    process.env.AF_TEST_UNSET_KEY = 'k3';
+    try {
+      const both = { ...given, apiKey: 'k4' };
+      await expect(runServe(ServeSchema.parse({ ...both, port: 0 }), () => {}, both).then(started)).rejects.toThrow(/^--api-key and --api-key-env contradict each other/);
+      const srv = await runServe(ServeSchema.parse({ ...given, port: 0 }), () => {}, given); // set: served with that key
+      await srv.close();
+      expect(srv.protectedByKey).toBe(true);
+    } finally {
+      delete process.env.AF_TEST_UNSET_KEY;
+    }
+  });
+
   it('answers on loopback only its own Host names and --allow-host ones; refuses --allow-host with another --host', async () => {
     const srv = await runServe(ServeSchema.parse({ policy: 'random', port: 0, allowHost: ['proxy.example.org'] }));
     try {

@@ -29,9 +29,26 @@ export async function loadServeEpisodes(data: string | undefined, warn: (msg: st
   return d.episodes;
 }
 
-/** Start serving; resolves once listening. */
-export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
+/**
+ * The key flags as given (`given`: the options before the schema's defaults): --api-key and --api-key-env together
+ * contradict each other, and an --api-key-env naming a variable that is not set (a typo, or not exported) left the
+ * server without a key on loopback without a word, though a key was asked for.
+ */
+function refuseKeyFlags(cfg: ServeConfig, given: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): void {
+  if (given.apiKeyEnv === undefined) return;
+  if (given.apiKey !== undefined) throw new InputError('--api-key and --api-key-env contradict each other: --api-key is the key itself, --api-key-env names the environment variable holding it; give one');
+  if (!env[cfg.apiKeyEnv]?.trim())
+    throw new InputError(`--api-key-env ${cfg.apiKeyEnv}: that environment variable is not set (or empty), so the server would require no key; export ${cfg.apiKeyEnv}=KEY first, or leave --api-key-env out`);
+}
+
+/** Start serving; resolves once listening. `given`: the options as the user gave them (the key flags are checked). */
+export async function runServe(
+  cfg: ServeConfig,
+  log?: (msg: string) => void,
+  given: Readonly<Record<string, unknown>> = {},
+): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
   const warn = log ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
+  refuseKeyFlags(cfg, given, process.env);
   const episodes = await loadServeEpisodes(cfg.data, warn);
   if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !episodes.length) {
     throw new InputError('the oracle needs the episodes it will be asked about: add --data DIR');
@@ -78,6 +95,6 @@ export async function runServe(cfg: ServeConfig, log?: (msg: string) => void): P
 export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ServeSchema, raw, 'serve');
   if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
-  const srv = await runServe(cfg);
+  const srv = await runServe(cfg, undefined, raw);
   await untilStopped({ name: 'askfirst serve', closed: 'connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
 }
