@@ -165,6 +165,26 @@ describe('CLI errors a user can fix', () => {
     expect(readdirSync(d).sort()).toEqual(['run', 'run2', 'suite']);
   });
 
+  it('eval resumes the same data spelled another way (suite/, ./suite, suite:DIR): the fingerprint decides, other data is still refused', async () => {
+    const d = tmpDir('af-cli-spelling');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, seed: 3, kinds: ['camera'] }));
+    const out = join(d, 'run');
+    const evalOn = (data: string) => cli('eval', '--policy', 'oracle', '--data', data, '--out', out, '--no-progress', '--mode', 'proactive', '--json');
+    expect((await evalOn(suite)).code).toBe(0);
+    const results = readFileSync(join(out, 'proactive', 'results.jsonl'), 'utf8');
+    for (const data of [`${suite}/`, join(d, '.', 'suite') + '/.', `suite:${suite}`]) {
+      const r = await evalOn(data); // was refused: "holds results of a different run — data: "…/suite" before, "…/suite/" now"
+      expect(r, data).toEqual({ code: 0, err: '' });
+      expect(readFileSync(join(out, 'proactive', 'results.jsonl'), 'utf8')).toBe(results);
+    }
+    const other = join(d, 'other');
+    await writeSuite(other, generateSuite({ episodes: 2, seed: 4, kinds: ['camera'] }));
+    const r = await evalOn(other);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/holds results of a different run .* — data: .* before, .* now; dataFingerprint: "sha256:/);
+  });
+
   it('a checkpoint of an older layout: refused with the flag to use, loaded with --allow-old-checkpoint and a warning', async () => {
     const { newBuiltin, saveBuiltin } = await import('../agents/builtin/build.js');
     const { saveSafetensors } = await import('../nn/safetensors.js');

@@ -83,8 +83,12 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
     } catch (e) {
       throw new DataError('run.json does not parse as JSON (damaged?); use --overwrite to start this directory afresh, or another --out', { file: runPath, cause: e });
     }
-    if (JSON.stringify(prev) !== JSON.stringify(run)) {
-      const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter((k) => JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]));
+    // the data as spelled (`suite`, `suite/`, `./suite`, `suite:suite`, or from another working directory) is the same
+    // data when its fingerprint is: only the fingerprint counts then (`--data suite/`, as a shell completes it, was refused)
+    const sameData = typeof run.dataFingerprint === 'string' && prev?.dataFingerprint === run.dataFingerprint;
+    const differs = (k: string) => !(sameData && k === 'data') && JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]);
+    const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter(differs);
+    if (keys.length) {
       const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
       throw new ConfigError(
         `${dir} holds results of a different run (${runPath}) — ${what}; resuming would mix two runs in one file. Use another --out, run with the earlier settings and data, or add --overwrite to start afresh`,
