@@ -47,6 +47,9 @@ describe('streamJsonl', () => {
       '{"a":1}\n{"a":2\n{"a":3}\n', // malformed, not the last: an error naming line 2
       '{"a":1}\n{"a":2\n', // malformed with its newline: not a cut line
       `${big}\n{"b":2}\n${big}\n${big.slice(0, 70_000)}`,
+      '\uFEFF{"a":1}\r\n{"a":2', // a byte-order mark: whitespace to parseJsonl's trim, dropped by the stream's reader
+      '\uFEFF{"a":',
+      '\uFEFF{"a":\n{"a":2}\n',
     ]) {
       const want = parsed(text);
       const got = await streamed(text);

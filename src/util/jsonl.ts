@@ -1,8 +1,8 @@
 /** Reading JSONL with errors that name the file and line; reopening an appended-to JSONL file after a kill. */
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { DataError, InputError, NotFoundError } from './errors.js';
 import { writeFileAtomic } from './fsx.js';
+import { readLines } from './text-file.js';
 
 export interface JsonlLine<T> {
   line: number;
@@ -57,45 +57,33 @@ export function parseJsonl<T = unknown>(
 }
 
 /**
- * `parseJsonl` of a file read a piece at a time, one line parsed and handed on at once: a file larger than memory is
- * never held whole (as a string or as its list of records). The same lines, numbers and errors as `parseJsonl` of the
- * whole text, the tolerated last line included: only the text after the last newline can be a line cut short. `onTail`
- * is called when such a line was dropped.
+ * `parseJsonl` of a file read a piece at a time (`readLines`, the project's one chunked LF split), one line parsed and
+ * handed on at once: a file larger than memory is never held whole (as a string or as its list of records). The same
+ * lines, numbers and errors as `parseJsonl` of the whole text, the tolerated last line included: only a last line
+ * without newline can be a line cut short (a leading byte-order mark, dropped here, is whitespace to parseJsonl's
+ * trim). `onTail` is called when such a line was dropped.
  */
 export async function* streamJsonl<T = unknown>(
   path: string,
   opts: { tolerateTruncatedTail?: boolean; onTail?: () => void } = {},
 ): AsyncGenerator<JsonlLine<T>> {
-  let rest = '';
-  let lineNo = 0;
-  const parse = (raw: string, isTail: boolean): JsonlLine<T> | null => {
-    lineNo++;
-    const s = raw.trim();
-    if (!s) return null;
+  let line = 0;
+  for await (const { text, ended } of readLines(path)) {
+    line++;
+    const s = text.trim();
+    if (!s) continue;
+    let value: T;
     try {
-      return { line: lineNo, value: JSON.parse(s) as T };
+      value = JSON.parse(s) as T;
     } catch (e) {
-      if (opts.tolerateTruncatedTail && isTail) {
+      if (opts.tolerateTruncatedTail && !ended) {
         opts.onTail?.();
-        return null;
+        continue;
       }
-      throw new DataError(`malformed JSON: ${(e as Error).message}`, { file: path, line: lineNo, cause: e });
+      throw new DataError(`malformed JSON: ${(e as Error).message}`, { file: path, line, cause: e });
     }
-  };
-  for await (const chunk of createReadStream(path, { encoding: 'utf8' }) as AsyncIterable<string>) {
-    if (!chunk.includes('\n')) {
-      rest += chunk; // a long line: joined once its newline comes, not split again at every piece
-      continue;
-    }
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop()!;
-    for (const raw of parts) {
-      const l = parse(raw, false);
-      if (l) yield l;
-    }
+    yield { line, value };
   }
-  const l = parse(rest, true);
-  if (l) yield l;
 }
 
 /**

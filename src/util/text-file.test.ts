@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { countSplitLines, readSplitLines, readTextFile, stripBom } from './text-file.js';
+import { countSplitLines, readLines, readSplitLines, readTextFile, stripBom, type SplitLine } from './text-file.js';
 
 async function lines(path: string): Promise<string[]> {
   const out: string[] = [];
@@ -49,6 +49,11 @@ describe('text files', () => {
       const want = await split();
       expect(await streamed()).toEqual(want);
       expect(await countSplitLines(f)).toBe(want.length);
+      // readLines, which readSplitLines and streamJsonl build on: the same lines, each but a last one without newline ended
+      const withEnds: SplitLine[] = [];
+      for await (const l of readLines(f)) withEnds.push(l);
+      expect(withEnds.map((l) => l.text)).toEqual(want);
+      expect(withEnds.map((l) => l.ended)).toEqual(want.map((_, i) => i < want.length - 1 || text.endsWith('\n')));
     }
     writeFileSync(f, 'a\rb\nc');
     expect(await streamed()).toEqual(['a\rb', 'c']); // a lone \r ends no line (Node's readline ends one there)

@@ -4,8 +4,9 @@
  * may have written by hand (episodes.jsonl, ProactiveBench's JSONL, a --config JSON) goes through
  * here, so each command takes the same files (docs/architecture.md §4).
  *
- * JSONL is read one way: lines end at LF only (`readSplitLines`, as JSON Lines defines them; a
- * CRLF line's '\r' is JSON whitespace), as util/jsonl.ts reads results.jsonl. Node's readline,
+ * JSONL is read one way: lines end at LF only (`readLines`, as JSON Lines defines them; a CRLF
+ * line's '\r' is JSON whitespace), the one split `readSplitLines` and util/jsonl.ts `streamJsonl`
+ * (results.jsonl) build on. Node's readline,
  * used here before for askfirst's episodes.jsonl, also ends a line at a lone '\r': an episode with
  * one between its fields was two malformed lines there, one episode in ProactiveBench's files, and
  * every later line number was one off from `wc -l`'s and a whole-file split's.
@@ -28,15 +29,21 @@ export function readTextFileSync(path: string): string {
   return stripBom(readFileSync(path, 'utf8'));
 }
 
+/** A line of `readLines`: its text, and whether a newline ended it (only a file's last line can lack one). */
+export interface SplitLine {
+  text: string;
+  ended: boolean;
+}
+
 /**
- * The lines of `readTextFile(path).split('\n')`, streamed: the file is never held whole, and each line is exactly the
- * piece that split gives (a CRLF line keeps its '\r', which JSON reads as whitespace; a lone '\r' ends no line), less
- * the empty piece after a last newline. An empty file is one empty line, as split gives. Every JSONL a user may write is
- * read with it, so every command numbers its lines alike: askfirst's episodes.jsonl (suite/io.ts, for eval, report,
- * suite show, export, …, and the images an earlier suite names when it is replaced) and ProactiveBench's files
- * (suite/proactivebench/read.ts for eval and report; write.ts for the images an earlier write names).
+ * The one chunked split of a file at LF, every JSONL reader's (`readSplitLines`, and util/jsonl.ts `streamJsonl`): the
+ * pieces of `readTextFile(path).split('\n')`, streamed, so the file is never held whole. A CRLF line keeps its '\r'
+ * (JSON whitespace), a lone '\r' ends no line, the empty piece after a last newline is left out, an empty file is one
+ * empty line; a UTF-8 character split across the stream's chunks is joined by its decoder, and a line longer than a
+ * chunk is joined once its newline comes. `ended` is false only for a last line without newline (one a kill may have
+ * cut short).
  */
-export async function* readSplitLines(path: string): AsyncGenerator<string> {
+export async function* readLines(path: string): AsyncGenerator<SplitLine> {
   let rest = '';
   let first = true;
   let any = false;
@@ -51,12 +58,22 @@ export async function* readSplitLines(path: string): AsyncGenerator<string> {
     let start = 0;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
       any = true;
-      yield text.slice(start, i);
+      yield { text: text.slice(start, i), ended: true };
       start = i + 1;
     }
     rest = text.slice(start);
   }
-  if (rest !== '' || !any) yield rest;
+  if (rest !== '' || !any) yield { text: rest, ended: false };
+}
+
+/**
+ * The lines of `readLines` as text. Every JSONL a user may write is read with it, so every command numbers its lines
+ * alike: askfirst's episodes.jsonl (suite/io.ts, for eval, report, suite show, export, …, and the images an earlier
+ * suite names when it is replaced) and ProactiveBench's files (suite/proactivebench/read.ts for eval and report;
+ * write.ts for the images an earlier write names).
+ */
+export async function* readSplitLines(path: string): AsyncGenerator<string> {
+  for await (const l of readLines(path)) yield l.text;
 }
 
 /** How many lines readSplitLines yields for `path` (its newlines, plus one for a last line without one; 1 for an empty file), counted in chunks. */
