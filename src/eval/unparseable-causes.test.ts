@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpPolicy } from '../agents/http/policy.js';
 import { conformanceEpisodes } from '../testing/policy-conformance.js';
 import { tmpDir } from '../testing/tmp.js';
-import { writeEvalReport } from '../report/eval-report.js';
+import { readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { evaluate } from './evaluate.js';
 
 const episodes = conformanceEpisodes(6);
@@ -73,7 +73,7 @@ describe('why replies were unparseable', () => {
     expect(summary.modes.proactive.unparseableRate).toBeCloseTo(5 / 6);
     expect(p.stats()).toMatchObject({ truncated: 1, contentFiltered: 1, reasoningOnly: 2, failures: 0 });
     // askfirst report says it per run
-    const rep = await writeEvalReport([join(out, 'run')], join(out, 'report'));
+    const rep = await saveEvalReport(await readEvalReport([join(out, 'run')]), join(out, 'report')); // as askfirst report does (cli/report.ts)
     const md = readFileSync(rep.markdown, 'utf8');
     expect(md).toContain('1 stopped by a content filter, 1 cut off at the token limit, 2 all reasoning, no answer (of 5 unparseable)');
     expect(readFileSync(rep.html, 'utf8')).toContain('1 stopped by a content filter, 1 cut off at the token limit, 2 all reasoning, no answer (of 5 unparseable)');

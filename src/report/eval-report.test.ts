@@ -14,7 +14,7 @@ import { mcnemar } from '../util/stats.js';
 import { intervalSummary } from '../eval/intervals.js';
 import { codeSpanText } from '../testing/code-span.js';
 import { mdCell } from './model-card.js';
-import { pairwiseMcnemar, pValue, readEvalRun, readFullRecords, renderEvalReport, writeEvalReport, type EvalRun } from './eval-report.js';
+import { pairwiseMcnemar, pValue, readEvalReport, readEvalRun, readFullRecords, renderEvalReport, type EvalRun } from './eval-report.js';
 
 describe('readEvalRun', () => {
   it('a summary.json that does not parse, or is not an object, is a DataError naming the file', async () => {
@@ -119,11 +119,11 @@ describe('readEvalRun: what it holds', () => {
   });
 });
 
-describe('writeEvalReport', () => {
+describe('readEvalReport', () => {
   it('refuses a run given twice (by the same or another spelling of its path), before reading anything', async () => {
     const dir = tmpDir('af-report-twice');
-    await expect(writeEvalReport([dir, dir], join(dir, 'r'))).rejects.toThrow(/is given twice: a run compared with itself shows no difference; give each run once/);
-    await expect(writeEvalReport([dir, `${dir}/.`], join(dir, 'r'))).rejects.toThrow(/is given twice \(as .*\)/);
+    await expect(readEvalReport([dir, dir])).rejects.toThrow(/is given twice: a run compared with itself shows no difference; give each run once/);
+    await expect(readEvalReport([dir, `${dir}/.`])).rejects.toThrow(/is given twice \(as .*\)/);
   });
 });
 

@@ -486,8 +486,3 @@ export async function saveEvalReport(rep: EvalReport & { runs: EvalRun[] }, outD
   await writeFileAtomic(markdown, rep.markdown);
   return { html, markdown, markdownTable: rep.markdownTable, runs: rep.runs };
 }
-
-/** Read the runs, write `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */
-export async function writeEvalReport(dirs: readonly string[], outDir: string, o: { title?: string } = {}): Promise<{ html: string; markdown: string; markdownTable: string; runs: EvalRun[] }> {
-  return saveEvalReport(await readEvalReport(dirs, o), outDir);
-}
