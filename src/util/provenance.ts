@@ -5,9 +5,9 @@
  * traced back to the code that made it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findPackageRoot } from './package-root.js';
 
 export interface Provenance {
   askfirstVersion: string;
@@ -17,16 +17,6 @@ export interface Provenance {
   date: string;
   node: string;
   argv: string[];
-}
-
-/** The package root: the nearest ancestor of this file holding package.json (works from src/ and dist/). */
-export function packageRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(d, 'package.json'))) return d;
-    d = dirname(d);
-  }
-  return process.cwd();
 }
 
 function git(args: string[], cwd: string): string | null {
@@ -41,7 +31,7 @@ let cached: Omit<Provenance, 'date'> | null = null;
 
 export function provenance(): Provenance {
   if (!cached) {
-    const root = packageRoot();
+    const root = findPackageRoot() ?? process.cwd();
     let version = 'unknown';
     try {
       version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { FeedbackStore } from '../../src/feedback/store.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/workbench/workbench.js';
-import { packageRoot } from '../../src/server/workbench/static.js';
+import { packageRoot } from '../../src/util/package-root.js';
 import { launchChromium } from './system-deps.js';
 
 /** Builds web/ into `<dir>/ui` with vite and returns that folder. */

@@ -21,10 +21,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../util/errors.js';
+import { packageRoot } from '../../util/package-root.js';
 import type { Kernels } from './types.js';
 import type { AdamStepParams, ConvGeom } from './ref.js';
 
@@ -120,16 +120,6 @@ for (;;) {
   Atomics.notify(c, 1);
 }
 `;
-
-/** The package root: the nearest ancestor of this file holding package.json (works from src/ and dist/). */
-function packageRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(d, 'package.json'))) return d;
-    d = dirname(d);
-  }
-  throw new Error('cannot find the askfirst package root (package.json) above ' + fileURLToPath(import.meta.url));
-}
 
 export function wasmPath(): string {
   return process.env.ASKFIRST_KERNELS_WASM ?? join(packageRoot(), 'build', 'kernels.wasm');

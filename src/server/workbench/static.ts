@@ -6,10 +6,10 @@
 import type { Hono } from 'hono';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join } from 'node:path';
 import { resolveImage } from '../../feedback/paths.js';
 import { NotFoundError } from '../../util/errors.js';
+import { packageRoot } from '../../util/package-root.js';
 import { errorResponse } from '../errors.js';
 
 const TYPES: Record<string, string> = {
@@ -21,17 +21,6 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.json': 'application/json',
 };
-
-/** The package root (the folder holding package.json) above this file. */
-export function packageRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('cannot find the askfirst package root');
-    d = up;
-  }
-  return d;
-}
 
 /** dist/web under the package root, where `npm run build` puts the UI. */
 export function findUiDir(): string {
