@@ -19,7 +19,7 @@
  * answers every item right.
  */
 import { PRESENCE_CANNOT, PRESENCE_NO, PRESENCE_YES, presenceQuestion, type PresenceAnswer } from '../episode/presence.js';
-import { canonicalMasks } from '../scenes/masks.js';
+import { canonicalMasks, maskIoU } from '../scenes/masks.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { multiObjectScene, presenceTruth, type MultiScene, type SceneCondition, type SceneFacts } from '../suite/multi-object.js';
 import type { SuiteEpisode } from '../suite/types.js';
@@ -72,15 +72,7 @@ export function checkCategories(cats: readonly string[]): void {
 /** Silhouette overlap (IoU of the canonical masks) of two categories: how alike they look. */
 function similarity(a: string, b: string): number {
   const m = canonicalMasks();
-  const x = m[CATEGORIES.indexOf(a)];
-  const y = m[CATEGORIES.indexOf(b)];
-  let i = 0;
-  let u = 0;
-  for (let k = 0; k < x.length; k++) {
-    i += x[k] & y[k];
-    u += x[k] | y[k];
-  }
-  return u ? i / u : 0;
+  return maskIoU(m[CATEGORIES.indexOf(a)], m[CATEGORIES.indexOf(b)]);
 }
 
 /** One probe item as a one-turn episode. */

@@ -18,7 +18,7 @@
  */
 import { backgroundColor, darker, drawBackground, fillMask, objectColor } from '../scenes/draw.js';
 import type { RGBImage } from '../scenes/image.js';
-import { CANON, canonicalMasks, rasterize } from '../scenes/masks.js';
+import { CANON, canonicalMasks, maskIoU, rasterize } from '../scenes/masks.js';
 import { SceneRng } from '../util/rng.js';
 
 /** A shape this close to a category's silhouette (IoU, both fitted to their bounding box with the aspect kept) is not an outlier. */
@@ -132,21 +132,11 @@ function fitted(n: number, at: (i: number, j: number) => boolean): Uint8Array {
   return out;
 }
 
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let uni = 0;
-  for (let i = 0; i < a.length; i++) {
-    inter += a[i] & b[i];
-    uni += a[i] | b[i];
-  }
-  return uni ? inter / uni : 0;
-}
-
 /** The largest IoU between the shape (fitted to its box) and any category silhouette. */
 export function categoryOverlap(shape: Shape): number {
   const g = grid(shape);
   const f = fitted(G, (i, j) => g[j * G + i] === 1);
-  return Math.max(...categoryGrids().map((c) => iou(f, c)));
+  return Math.max(...categoryGrids().map((c) => maskIoU(f, c)));
 }
 
 /** One outlier image at `size`×`size`: a random non-category shape painted like a suite object. */

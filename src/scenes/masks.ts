@@ -128,6 +128,17 @@ export function maskArea(m: BoxMask): number {
   return n;
 }
 
+/** Intersection over union of two 0/1 masks of the same grid (0 when both are empty). */
+export function maskIoU(a: Uint8Array, b: Uint8Array): number {
+  let inter = 0;
+  let uni = 0;
+  for (let i = 0; i < a.length; i++) {
+    inter += a[i] & b[i];
+    uni += a[i] | b[i];
+  }
+  return uni ? inter / uni : 0;
+}
+
 /** The inclusive bounding box of the set pixels of a `w`×`h` row-major mask; null when none is set. */
 export function bbox(mask: ArrayLike<number>, w: number, h: number): { x0: number; y0: number; x1: number; y1: number } | null {
   let x0 = w;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { crop, downsample, upsample } from './camera.js';
 import { backgroundColor, colorDist, drawBackground, fillMask, isoluminantColor, luma, objectColor } from './draw.js';
 import { createImage } from './image.js';
-import { bbox, canonicalMasks, canonicalSDFs, CANON, categoryMask, maskArea, outlineOf } from './masks.js';
+import { bbox, canonicalMasks, canonicalSDFs, CANON, categoryMask, maskArea, maskIoU, outlineOf } from './masks.js';
 import { SceneRng } from '../util/rng.js';
 import { CATEGORIES } from './shapes.js';
 
@@ -13,16 +13,16 @@ describe('categories', () => {
     for (let i = 0; i < masks.length; i++) {
       const area = masks[i].reduce((s, v) => s + v, 0) / (CANON * CANON);
       expect(area, CATEGORIES[i]).toBeGreaterThan(0.12); // fills a decent part of its box
-      for (let j = i + 1; j < masks.length; j++) {
-        let inter = 0;
-        let union = 0;
-        for (let k = 0; k < masks[i].length; k++) {
-          inter += masks[i][k] & masks[j][k];
-          union += masks[i][k] | masks[j][k];
-        }
-        expect(inter / union, `${CATEGORIES[i]} vs ${CATEGORIES[j]}`).toBeLessThan(0.85);
-      }
+      for (let j = i + 1; j < masks.length; j++) expect(maskIoU(masks[i], masks[j]), `${CATEGORIES[i]} vs ${CATEGORIES[j]}`).toBeLessThan(0.85);
     }
+  });
+
+  it('maskIoU: intersection over union of two 0/1 masks, 0 for two empty ones', () => {
+    const m = (...v: number[]) => Uint8Array.from(v);
+    expect(maskIoU(m(1, 1, 0, 0), m(0, 1, 1, 0))).toBeCloseTo(1 / 3);
+    expect(maskIoU(m(1, 0), m(1, 0))).toBe(1);
+    expect(maskIoU(m(1, 0), m(0, 1))).toBe(0);
+    expect(maskIoU(m(0, 0), m(0, 0))).toBe(0);
   });
 
   it('rasterises at a pose, squashes, outlines', () => {
