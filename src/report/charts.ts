@@ -5,7 +5,7 @@
  * with more than one series has a legend.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { Summary } from '../episode/metrics.js';
+import { overKinds } from './data.js';
 import {
   CURVE_METRICS as C,
   type AskVsGuess,
@@ -61,18 +61,6 @@ function runs(res: Results): Run[] {
   return [ours, ...bl];
 }
 
-/** Episode-weighted oracle minimum ps-rate over `kinds` of a summary (NaN when none). */
-export function oracleOver(s: Summary, kinds: readonly string[]): number {
-  let n = 0;
-  let sum = 0;
-  for (const k of kinds) {
-    const m = s.byKind[k];
-    if (!m) continue;
-    n += m.episodes;
-    sum += m.oraclePsRate * m.episodes;
-  }
-  return n ? sum / n : Number.NaN;
-}
 
 /** Accuracy, ps-rate (with the oracle's minimum) and over-asking per RL update; ours beside the baselines. */
 export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
@@ -107,7 +95,7 @@ export function trainingCurvesSpec(res: Results): TopLevelSpec | null {
     : logged(C.evalOraclePsRate);
   const oracle = oracleLogged.length
     ? oracleLogged.reduce((a, b) => a + b, 0) / oracleLogged.length
-    : oracleOver(res.summaries.after, res.data.trainKinds);
+    : overKinds(res.summaries.after, res.data.trainKinds, (m) => m.oraclePsRate); // the oracle's minimum ps-rate
   const dash =
     sources.length > 1
       ? {

@@ -25,17 +25,22 @@ export function accuracyBlock(s: Summary): AccuracyBlock {
   return s.byVariant ? { overall: s.accuracy, byKind, byVariant: accuracies(s.byVariant) } : { overall: s.accuracy, byKind };
 }
 
-/** Episode-weighted accuracy over `kinds` (NaN when none of them has episodes). */
-export function accuracyOver(s: Summary, kinds: readonly string[]): number {
+/** Episode-weighted mean of a per-kind figure over `kinds` of a summary (NaN when none of them has episodes). */
+export function overKinds(s: Summary, kinds: readonly string[], figure: (m: Metrics) => number): number {
   let n = 0;
-  let hits = 0;
+  let sum = 0;
   for (const k of kinds) {
     const m = s.byKind[k];
     if (!m) continue;
     n += m.episodes;
-    hits += m.accuracy * m.episodes;
+    sum += figure(m) * m.episodes;
   }
-  return n > 0 ? hits / n : Number.NaN;
+  return n > 0 ? sum / n : Number.NaN;
+}
+
+/** Episode-weighted accuracy over `kinds` (NaN when none of them has episodes). */
+export function accuracyOver(s: Summary, kinds: readonly string[]): number {
+  return overKinds(s, kinds, (m) => m.accuracy);
 }
 
 /** Gap closed on the training kinds, the unseen kinds and all kinds. */

@@ -15,6 +15,7 @@ import {
   finiteOrNull,
   gapClosedSplit,
   headlineFigures,
+  overKinds,
 } from './data.js';
 import { buildExample, pickExampleIds } from './examples.js';
 import { fakeResults } from '../testing/report-fixture.js';
@@ -133,6 +134,9 @@ describe('results figures', () => {
   it('weights accuracy over kinds by episodes', () => {
     expect(accuracyOver(after, ['sketch', 'camera'])).toBeCloseTo((9 + 18) / 40, 12);
     expect(accuracyOver(after, ['nope'])).toBeNaN();
+    // any per-kind figure the same way (the report's oracle line: the oracle's minimum ps-rate over the trained kinds)
+    expect(overKinds(after, ['sketch', 'camera'], (k) => k.episodes * 0.01)).toBeCloseTo((10 * 0.1 + 30 * 0.3) / 40, 12);
+    expect(overKinds(after, [], (k) => k.accuracy)).toBeNaN();
   });
 
   it('computes gap closed per split', () => {
