@@ -41,7 +41,8 @@ export class ValidationFailure extends Error {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (pydantic's dict): not null, not an array. */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function extraForbidden(o: Record<string, unknown>, allowed: readonly string[], loc: (string | number)[] = []): FieldError[] {
   return Object.keys(o)

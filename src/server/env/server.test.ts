@@ -124,6 +124,11 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     expect(((await notJson.json()) as Json).detail[0].type).toBe('json_invalid');
     const noAction = await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ episode_id: id }) });
     expect(noAction.status).toBe(422);
+    for (const [path, body] of [['/reset', [1]], ['/step', 'x']] as const) {
+      const notObject = await fetch(`${srv.url}${path}`, { method: 'POST', body: JSON.stringify(body) }); // JSON, but no object: FastAPI's model_attributes_type
+      expect(notObject.status, path).toBe(422);
+      expect(await notObject.json(), path).toEqual({ detail: [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }] });
+    }
     const unknown = await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: 'nope' }) });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as Json).detail).toMatch(/no episode with id "nope"/);

@@ -41,7 +41,7 @@ import { bodySizeLimit } from '../body-limit.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
-import { errorMessage, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
+import { errorMessage, isObject, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
 export interface EnvServerOptions {
@@ -117,8 +117,6 @@ function openApi(description?: string) {
   };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** FastAPI's 422 body: {"detail": [errors]} with locations under "body". */
 function unprocessable(c: Context, errors: FieldError[]) {
   return c.json({ detail: errors.map((e) => ({ ...e, loc: ['body', ...e.loc] })) }, 422);
@@ -181,7 +179,7 @@ export class EnvServer {
     app.post('/reset', async (c) => {
       const body = await readBody(c);
       if (body === INVALID_JSON) return unprocessable(c, [JSON_INVALID]);
-      if (!isObject(body)) return unprocessable(c, [{ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }]);
+      if (!isObject(body)) return unprocessable(c, [notAnObject(body)]);
       try {
         const choice = validateReset(body);
         return c.json(await new EnvSession(o.pool, o.rewarder).reset(choice as Parameters<EnvSession['reset']>[0]));
@@ -194,7 +192,7 @@ export class EnvServer {
       const body = await readBody(c);
       try {
         if (body === INVALID_JSON) throw new ValidationFailure([JSON_INVALID]);
-        if (!isObject(body)) throw new ValidationFailure([{ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }]);
+        if (!isObject(body)) throw new ValidationFailure([notAnObject(body)]);
         const errs: FieldError[] = [];
         if (!isObject(body.action)) errs.push(body.action === undefined ? { type: 'missing', loc: ['action'], msg: 'Field required', input: body } : { type: 'dict_type', loc: ['action'], msg: 'Input should be a valid dictionary', input: body.action });
         if (body.timeout_s !== undefined && body.timeout_s !== null && !(typeof body.timeout_s === 'number' && body.timeout_s > 0)) errs.push({ type: 'greater_than', loc: ['timeout_s'], msg: 'Input should be greater than 0', input: body.timeout_s });
@@ -382,6 +380,8 @@ export class EnvServer {
 /** A body that is not JSON (answered 422 `json_invalid`, as FastAPI does). */
 const INVALID_JSON = Symbol('invalid-json');
 const JSON_INVALID: FieldError = { type: 'json_invalid', loc: [0], msg: 'JSON decode error', input: {} };
+/** FastAPI's error for a request body that is JSON but no object (/reset, /step). */
+const notAnObject = (body: unknown): FieldError => ({ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body });
 
 async function readBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
