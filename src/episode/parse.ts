@@ -40,12 +40,6 @@ export function standardizeLetter(s: string): string {
   return [...head].length > 1 ? '#' : head;
 }
 
-/** The letter a reply names ("b" for "B. cat", "b", " b ."), or null if its first token is not one letter. */
-export function replyLetter(s: string): string | null {
-  const head = standardizeLetter(s);
-  return head.length > 0 && head !== '#' ? head : null;
-}
-
 /** Option letters as ProactiveBench writes them: `chr(65 + i)` — A … Z, then "[", "\\", "]", "^", "_", "`", "a", … */
 export function optionLetter(i: number): string {
   return String.fromCodePoint(65 + i);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeMetrics, gapClosed, summarize } from './metrics.js';
 import { execFileSync } from 'node:child_process';
-import { matchOptions, normalizeText, optionLetter, parseReply, replyLetter, standardizeLetter } from './parse.js';
+import { matchOptions, normalizeText, optionLetter, parseReply, standardizeLetter } from './parse.js';
 import { formatPrompt, shownOptions } from './prompt.js';
 import { EpisodeState, playEpisode } from './state.js';
 import type { Episode } from './types.js';
@@ -60,7 +60,7 @@ describe('reply normalisation (ProactiveBench _standardize_*)', () => {
     expect(normalizeText('\x85dog\x1c')).toBe('dog'); // … and removes NEL and U+001C, which trim() keeps
     expect(normalizeText('x\rB. dog')).toBe('dog'); // Python's "." matches "\r"
     expect(normalizeText('x\nB. dog')).toBe('x\nb.dog'); // … but not "\n"
-    expect(replyLetter('\ufeffB. dog')).toBeNull(); // "\ufeffb" is two characters
+    expect(standardizeLetter('\ufeffB. dog')).toBe('#'); // "\ufeffb" is two characters: no letter
   });
   it('agrees with ProactiveBench’s own Python code on every tricky reply', (ctx) => {
     const cases = ['B.  Dog ', 'A.\tMove the block\nto the left.', 'Move the\tblock', '\u00a0dog\u00a0', '\ufeffdog', '\ufeff B. dog', '\x85dog\x1c', 'x\rB. dog', 'x\nB. dog', 'a. B. c', ' c ', '', '.', 'İ', 'ΟΔΟΣ', 'AB. x', '\u3000C.\u2028dog', 'c\u00a0.'];
@@ -122,11 +122,11 @@ print(json.dumps(out))`;
     expect(ours.filter((o) => o.startsWith('move:')).length).toBeGreaterThan(5);
     expect(ours.filter((o) => o === 'stop:unparseable').length).toBeGreaterThan(5);
   });
-  it('reads a single letter before the first dot', () => {
-    expect(replyLetter('B. dog')).toBe('b');
-    expect(replyLetter(' c ')).toBe('c');
-    expect(replyLetter('dog')).toBeNull();
-    expect(replyLetter('')).toBeNull();
+  it('reads a single letter before the first dot ("#" for a longer first token, as Python)', () => {
+    expect(standardizeLetter('B. dog')).toBe('b');
+    expect(standardizeLetter(' c ')).toBe('c');
+    expect(standardizeLetter('dog')).toBe('#');
+    expect(standardizeLetter('')).toBe('');
   });
   it('prefers a correct option and otherwise reports the matched one', () => {
     expect(matchOptions('Dog', ['cat', 'dog'], new Set([1]), 0)).toEqual({ verdict: 'correct', index: 1 });

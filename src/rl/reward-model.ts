@@ -17,7 +17,7 @@
  * and their standardisation, the encoder checkpoint it reads through) and `DIR/metrics.json`.
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { AdamW, Linear, Module, add, noGrad, readCheckpoint, relu, reshape, saveCheckpoint, sub, tensor, RunDir, type Tensor } from '../nn/index.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { FeatureCache } from '../agents/builtin/feature-cache.js';
@@ -309,10 +309,4 @@ export function describeHeldOut(h: PairMetrics): string {
  */
 export function rewardSummary(m: RewardModelMetrics, out: string): string {
   return `reward model (${m.variant}) from ${m.labels} labels on ${m.pairs} pairs: ${describeHeldOut(m.heldOut)}; model: ${out}/final, metrics: ${out}/metrics.json`;
-}
-
-/** Read a reward model's metrics.json (null when absent). */
-export function readRewardMetrics(dir: string): RewardModelMetrics | null {
-  const f = join(dir, 'metrics.json');
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as RewardModelMetrics) : null;
 }

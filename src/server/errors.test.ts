@@ -16,7 +16,7 @@ import { FeedbackStore, type Project } from '../feedback/store.js';
 import type { PlayPayload } from '../feedback/tasks.js';
 import { createImage } from '../scenes/image.js';
 import { AskfirstError, DataError, ERROR_CODES, InputError, NotFoundError, UpstreamError } from '../util/errors.js';
-import { STATUS, errorResponse, openaiErrorResponse, statusOf, toHttp } from './errors.js';
+import { STATUS, errorResponse, openaiErrorResponse, toHttp } from './errors.js';
 import { createOpenAIApp } from './openai/server.js';
 import { createApp } from './workbench/app.js';
 
@@ -49,8 +49,8 @@ describe('toHttp', () => {
     expect(toHttp(new UpstreamError('upstream down'), log).status).toBe(502);
     expect(logs).toHaveLength(2);
     expect(logs[0]).toContain('hunter2');
-    expect(statusOf(new DataError('bad png', { file: 'x.png' }))).toBe(400);
-    expect(statusOf('a string')).toBe(500);
+    expect(toHttp(new DataError('bad png', { file: 'x.png' }), () => undefined).status).toBe(400);
+    expect(toHttp('a string', () => undefined).status).toBe(500);
   });
 
   it('builds both body shapes with the same status', () => {

@@ -57,11 +57,6 @@ export function toHttp(e: unknown, log: (msg: string) => void = console.error): 
   return { status: STATUS.INTERNAL, code: 'INTERNAL', message: 'internal server error (see the server log)' };
 }
 
-/** The status alone (nothing is logged). */
-export function statusOf(e: unknown): number {
-  return toHttp(e, () => undefined).status;
-}
-
 /** The workbench's error body (the web client reads it as api-types.ts ErrorBody). */
 export interface ErrorBody extends WorkbenchErrorBody {
   error: { code: ErrorCode; message: string };

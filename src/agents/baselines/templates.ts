@@ -10,14 +10,6 @@ import { bbox, canonicalMasks, CANON, categoryMask, outlineOf, type BoxMask } fr
 import { CATEGORIES } from '../../scenes/shapes.js';
 import { objectness } from '../../suite/oracle.js';
 
-export interface CategoryTemplate {
-  category: string;
-  /** size×size, 1 inside the silhouette (object centred, 90 % of the frame). */
-  fill: Uint8Array;
-  /** size×size, 1 on the silhouette's outline. */
-  outline: Uint8Array;
-}
-
 function toFrame(m: BoxMask, size: number): Uint8Array {
   const out = new Uint8Array(size * size);
   for (let y = 0; y < m.h; y++)
@@ -29,14 +21,6 @@ function toFrame(m: BoxMask, size: number): Uint8Array {
   return out;
 }
 
-/** Every category's silhouette and outline, centred in a size×size frame. */
-export function categoryTemplates(size: number): CategoryTemplate[] {
-  const pose = { cx: size / 2, cy: size / 2, r: size * 0.45, sx: 1, sy: 1 };
-  return CATEGORIES.map((category, i) => {
-    const m = categoryMask(i, pose);
-    return { category, fill: toFrame(m, size), outline: toFrame(outlineOf(m, Math.max(1, Math.round(size / 64))), size) };
-  });
-}
 
 let extents: { u0: number; u1: number; v0: number; v1: number }[] | null = null;
 /** Canonical bounding box of each category, in [-1, 1] units. */
