@@ -14,7 +14,7 @@ import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
 import { runPairs, runSimulate } from '../src/cli/feedback-rlhf.js';
 import { labelledExamples, runDpoStage, runRewardStage } from '../src/cli/train-feedback.js';
 import { DPOStageOptions, RewardStageOptions } from '../src/cli/train-schema.js';
-import { playEpisode } from '../src/episode/state.js';
+import { playEpisode } from '../src/testing/play-episode.js';
 import type { Episode } from '../src/episode/types.js';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';

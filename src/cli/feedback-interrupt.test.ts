@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from '../testing/play-episode.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';

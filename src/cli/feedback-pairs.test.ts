@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from '../testing/play-episode.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { FeedbackStore } from '../feedback/store.js';

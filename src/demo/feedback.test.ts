@@ -5,7 +5,7 @@ import { pairsProject, regimeExamples, regimeRm, rlRegime, runFeedbackDemo } fro
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { tmpDir } from '../testing/tmp.js';
 import { FeedbackDemoConfigSchema } from './feedback-config.js';
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from '../testing/play-episode.js';
 import { openDb } from '../feedback/db.js';
 import { pairsFromRecords } from '../feedback/pairs.js';
 import { FeedbackStore } from '../feedback/store.js';

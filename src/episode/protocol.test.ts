@@ -3,7 +3,8 @@ import { computeMetrics, gapClosed, summarize } from './metrics.js';
 import { execFileSync } from 'node:child_process';
 import { matchOptions, normalizeText, optionLetter, parseReply, standardizeLetter } from './parse.js';
 import { formatPrompt, shownOptions } from './prompt.js';
-import { EpisodeState, playEpisode } from './state.js';
+import { EpisodeState } from './state.js';
+import { playEpisode } from '../testing/play-episode.js';
 import type { Episode } from './types.js';
 import { episodeProblems } from './validate.js';
 

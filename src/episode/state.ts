@@ -155,14 +155,3 @@ export class EpisodeState<V = unknown> {
     };
   }
 }
-
-/** Play an episode to the end with a synchronous reply function (tests, oracles, scripts). */
-export function playEpisode<V>(
-  ep: Episode<V>,
-  mode: EvalMode,
-  reply: (t: TurnView<V>) => string,
-): EpisodeRecord {
-  const s = new EpisodeState(ep, mode);
-  while (!s.done) s.step(reply(s.observe()));
-  return s.record();
-}

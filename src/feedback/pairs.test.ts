@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from '../testing/play-episode.js';
 import type { Episode } from '../episode/types.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { openDb } from './db.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from '../testing/play-episode.js';
 import type { Episode, EpisodeRecord } from '../episode/types.js';
 import { createApp } from '../server/workbench/app.js';
 import { chainEpisode } from '../testing/chain-episode.js';

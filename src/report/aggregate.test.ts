@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../episode/metrics.js';
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from '../testing/play-episode.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { headlineFigures } from './data.js';

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chainEpisode } from '../testing/chain-episode.js';
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from '../testing/play-episode.js';
 import { headlineRows } from './headline.js';
 import { summarize, type Metrics, type Summary } from '../episode/metrics.js';
 import type { EpisodeRecord } from '../episode/types.js';

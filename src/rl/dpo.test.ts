@@ -6,7 +6,7 @@ import { memoryLoader } from '../suite/loader.js';
 import { tmpDir } from '../testing/tmp.js';
 import { trainDPO, replayTurns } from './dpo.js';
 import { randomPairs } from '../testing/preference-pairs.js';
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from '../testing/play-episode.js';
 
 describe('DPO', () => {
   it('raises the preferred plays over the rejected ones relative to the start', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from '../testing/play-episode.js';
 import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
 import { episodeProblems } from '../episode/validate.js';
 import { CATEGORIES } from '../scenes/shapes.js';

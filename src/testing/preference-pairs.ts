@@ -1,5 +1,5 @@
 /** Preference pairs for reward-model and DPO tests: two random plays per episode, labelled by the gold reward. */
-import { playEpisode } from '../episode/state.js';
+import { playEpisode } from './play-episode.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { makeRewards, scoreTrajectory } from '../rl/rewards.js';
 import type { PreferenceExample } from '../rl/reward-model.js';

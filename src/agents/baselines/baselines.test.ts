@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { playEpisode } from '../../episode/state.js';
+import { playEpisode } from '../../testing/play-episode.js';
 import { summarize } from '../../episode/metrics.js';
 import { runEpisodes } from '../runner.js';
 import type { SuiteEpisode } from '../../suite/types.js';

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { playEpisode } from '../../episode/state.js';
+import { playEpisode } from '../../testing/play-episode.js';
 import { CANNOT, quickDrawEntry, writeProactiveBench } from '../../testing/proactivebench-fixture.js';
 import { loadData } from '../open.js';
 import { buildNativeEpisode } from './build.js';
