@@ -66,7 +66,7 @@ describe('atomic writes', () => {
     expect(readdirSync(d).sort()).toEqual(['link', 'out']);
   });
 
-  it('what a killed run left beside the directory is removed by the next one, except the only copy of the earlier directory', async () => {
+  it('what a killed run left beside the directory is removed by the next one; the earlier directory it moved aside once a new one is in place', async () => {
     const d = tmp();
     const dir = join(d, 'out[1]'); // regex characters in the name
     const left = (what: string) => {
@@ -77,10 +77,16 @@ describe('atomic writes', () => {
     left('old'); // killed between its two renames: out[1] missing, this is the earlier one
     left('tmp');
     writeFileSync(join(d, '.out[1].tmp-1-0a1b2c3d'), ''); // pid 1 runs: not ours to remove
-    await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'new.txt'), 'new'));
-    expect(readdirSync(d).sort()).toEqual(['.out[1].old-2147483646-0a1b2c3d', '.out[1].tmp-1-0a1b2c3d', 'out[1]']);
-    await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'newer.txt'), 'newer')); // now out[1] is there
-    expect(readdirSync(d).sort()).toEqual(['.out[1].tmp-1-0a1b2c3d', 'out[1]']);
+    writeFileSync(join(d, '.out[1].old-1-0a1b2c3d'), '');
+    // out[1] there again but holding only a lock (askfirst export takes one on --out first): a write that fails keeps the
+    // earlier directory moved aside, the only copy of it (it was removed as soon as out[1] existed, before the new one was written)
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.lock'), '{}');
+    await expect(writeDirAtomic(dir, async () => Promise.reject(new Error('a view does not load')))).rejects.toThrow('a view does not load');
+    expect(readdirSync(d).sort()).toEqual(['.out[1].old-1-0a1b2c3d', '.out[1].old-2147483646-0a1b2c3d', '.out[1].tmp-1-0a1b2c3d', 'out[1]']);
+    await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'new.txt'), 'new')); // a new out[1] in place: nothing of the killed run is left
+    expect(readdirSync(d).sort()).toEqual(['.out[1].old-1-0a1b2c3d', '.out[1].tmp-1-0a1b2c3d', 'out[1]']);
+    expect(readdirSync(dir)).toEqual(['new.txt']);
   });
 
   it('the temporary files a writer killed mid-write left are removed by the next write into their folder; a running one’s stay', async () => {

@@ -142,16 +142,17 @@ function siblingDir(path: string, what: 'tmp' | 'old'): string {
 }
 
 /**
- * Remove what writeDirAtomic runs on `target` left when their process was killed part-way: their
- * temporary folders, and earlier folders moved aside — those only once `target` is there again
- * (killed between its two renames, the one moved aside is the only copy: kept for the user).
+ * Remove what writeDirAtomic runs on `target` left when their process was killed part-way (`what`): their temporary
+ * folders, or the earlier folders they had moved aside — those only once a new `target` is in place (killed between
+ * its two renames, the one moved aside is the only copy of the earlier directory until then: a `target` folder that
+ * merely exists again proves nothing, `askfirst export` makes one for its lock before writing).
  */
-async function removeLeftovers(target: string, exists: boolean): Promise<void> {
+async function removeLeftovers(target: string, what: 'tmp' | 'old'): Promise<void> {
   const base = basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const mine = new RegExp(`^\\.${base}\\.(tmp|old)-(\\d+)-[0-9a-f]{8}$`);
+  const mine = new RegExp(`^\\.${base}\\.${what}-(\\d+)-[0-9a-f]{8}$`);
   for (const name of await readdir(dirname(target))) {
     const m = mine.exec(name);
-    if (!m || processAlive(Number(m[2])) || (m[1] === 'old' && !exists)) continue;
+    if (!m || processAlive(Number(m[1]))) continue;
     await rm(join(dirname(target), name), { recursive: true, force: true });
   }
 }
@@ -164,7 +165,8 @@ async function removeLeftovers(target: string, exists: boolean): Promise<void> {
  * in place: rename(2) cannot replace a non-empty directory in one step, so a crash between those
  * two renames leaves `dir` missing and both versions beside it under their dot-names, nothing
  * lost. On a failure before that the temporary sibling is removed and `dir` is left as it was;
- * what a killed run left is removed by the next one (removeLeftovers). A `dir` that is a
+ * what a killed run left is removed by the next one (removeLeftovers): its temporary folder at
+ * the start, an earlier folder it had moved aside once the new one is in place. A `dir` that is a
  * symbolic link to a directory is replaced where the link points.
  */
 export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
@@ -180,7 +182,7 @@ export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise
       () => true,
       (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? false : Promise.reject(e)),
     );
-  await removeLeftovers(target, await exists());
+  await removeLeftovers(target, 'tmp');
   const tmp = siblingDir(target, 'tmp');
   await mkdir(tmp);
   let old: string | null = null;
@@ -202,6 +204,7 @@ export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise
     throw e;
   }
   if (old) await rm(old, { recursive: true, force: true });
+  await removeLeftovers(target, 'old');
 }
 
 /** An append-only JSONL file: each record is one write() of one complete line. */
