@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
@@ -52,5 +53,30 @@ describe('askfirst export, progress', () => {
     said.length = 0;
     await run({ progress: false });
     expect(said).toEqual([]);
+  });
+});
+
+describe('askfirst export, a view that does not load', () => {
+  it('says what --out holds: nothing when it was new (the lock on it made the folder: it said "holds the earlier export"), else the earlier export', async () => {
+    const dir = tmpDir('askfirst-cli-export-badview');
+    const suite = join(dir, 'suite');
+    const written = await writeSuite(suite, generateSuite({ episodes: 2, kinds: ['sketch'], size: 32 }));
+    const out = join(dir, 'out');
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true); // its closing line
+    const run = (...extra: string[]) => {
+      const program = new Command().exitOverride();
+      register(program);
+      return program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--no-progress', ...extra]);
+    };
+    await run('--out', out, '--limit', '1'); // an earlier export of the first episode
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    const view = join(suite, (written[1].views[0] as { path: string }).path);
+    writeFileSync(view, readFileSync(view).subarray(0, 60)); // the second episode's first view cut short
+    await expect(run('--out', out)).rejects.toThrow(`Nothing was exported (${out} holds the earlier export as it was)`);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe(card);
+    const fresh = join(dir, 'fresh');
+    await expect(run('--out', fresh)).rejects.toThrow(`Nothing was exported (${fresh} was not created)`);
+    expect(existsSync(fresh)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['out', 'suite']);
   });
 });

@@ -14,7 +14,6 @@
  * temporary sibling, then renamed into place: no old file beside new ones after a crash); an
  * existing `out` must be empty or an earlier export, which is replaced.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { optionLetter } from '../episode/parse.js';
@@ -147,25 +146,27 @@ const CARD_MARK = 'askfirst export --format trl';
 /**
  * `out` may be replaced as a whole when it is missing, empty, or an earlier export (its files and
  * dataset card; temporary files of an interrupted write aside); anything else there would be lost.
+ * True when it holds an earlier export (a folder holding only the lock of this export is none: `askfirst export` makes it).
  */
-async function checkOut(out: string): Promise<void> {
+async function checkOut(out: string): Promise<boolean> {
   let names: string[];
   try {
     names = await readdir(out);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
+    if (code === 'ENOENT') return false;
     if (code === 'ENOTDIR') throw new InputError(`--out ${out} is a file: give a folder (a new one is created)`);
     throw e;
   }
   names = names.filter((n) => n !== LOCK_FILE && n !== `${LOCK_FILE}.takeover`); // the lock of this export (askfirst export holds one on --out)
-  if (!names.length) return;
+  if (!names.length) return false;
   const other = names.filter((n) => !EXPORT_NAMES.has(n) && !/^\..*\.tmp$/.test(n));
   const card = names.includes('README.md') ? await readFile(join(out, 'README.md'), 'utf8').catch(() => '') : '';
   if (other.length || !card.includes(CARD_MARK)) {
     const what = other.length ? `it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}` : `its README.md is not the dataset card of an export`;
     throw new InputError(`--out ${out} is not empty and is not an earlier \`askfirst export --format trl\` (${what}): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`);
   }
+  return true;
 }
 
 /**
@@ -174,8 +175,7 @@ async function checkOut(out: string): Promise<void> {
  * was, and a new one holds no file of the earlier (e.g. images of episodes no longer exported).
  */
 export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
-  await checkOut(resolve(o.out));
-  const earlier = existsSync(o.out); // checkOut let it through: empty or an earlier export
+  const earlier = await checkOut(resolve(o.out)); // an earlier export, else nothing (or the lock) there
   const counts: CardCounts = { rows: 0, kinds: new Map(), episodes: 0 };
   const written = new Set<string>();
   const ids = new Set<string>();
