@@ -5,7 +5,7 @@
  * child, killed once a file it writes shows the moment (src/testing/cli-kill.ts). docs/hardening.md lists what was
  * audited this way.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { killCliWhen, runCli, treeHashes } from '../src/testing/cli-kill.js';
@@ -67,5 +67,54 @@ describe('askfirst probe hallucination killed with SIGKILL, then run again', () 
     expect(again.code, again.stderr).toBe(0);
     // summary.json too: it said how many items the earlier run had played ("resumed": 40 here, 0 uninterrupted)
     expect(treeHashes(join(killed, 'out'))).toEqual(treeHashes(join(whole, 'out')));
+  });
+});
+
+describe('askfirst export killed with SIGKILL, then run again', () => {
+  it('with Parquet, one row per state on the path, over an earlier export: killed after the first row group, the re-run leaves the bytes of an uninterrupted run', { timeout: 240_000 }, async () => {
+    const root = tmpDir('askfirst-kill-export');
+    const data = join(root, 'suite');
+    await writeSuite(data, generateSuite({ episodes: 40, seed: 3, size: 32 })); // 1,577 rows: two row groups of train.parquet
+    const args = ['export', '--data', data, '--out', 'out', '--no-progress']; // --turns path, Parquet: the defaults
+    const earlier = ['export', '--data', data, '--out', 'out', '--no-progress', '--turns', 'first', '--limit', '2'];
+    const whole = join(root, 'whole');
+    const killed = join(root, 'killed');
+    for (const dir of [whole, killed]) {
+      mkdirSync(dir);
+      expect((await runCli(earlier, dir)).code).toBe(0); // the export that the run replaces
+    }
+    expect((await runCli(args, whole)).code).toBe(0);
+
+    // the export is written into a temporary sibling of out (writeDirAtomic); train.parquet grows a row group at a time
+    const parquet = () => readdirSync(killed).flatMap((n) => (n.startsWith('.out.tmp-') ? [join(killed, n)] : [])).flatMap((d) => readdirSync(d).filter((f) => f.includes('train.parquet')).map((f) => statSync(join(d, f)).size));
+    await killCliWhen(args, killed, () => parquet().some((size) => size > 0));
+    expect(readdirSync(killed).some((n) => n.startsWith('.out.tmp-'))).toBe(true); // killed part-way: the partial export beside out…
+    expect(readFileSync(join(killed, 'out', 'README.md'), 'utf8')).toContain('--turns first'); // …and the earlier one still in place
+    expect(existsSync(join(killed, 'out', '.lock'))).toBe(true); // its lock, left behind: taken over below
+    const again = await runCli(args, killed);
+    expect(again.code, again.stderr).toBe(0);
+    expect(treeHashes(killed)).toEqual(treeHashes(whole)); // out and its folder: no partial export, no lock left
+  });
+});
+
+describe('askfirst suite generate --format proactivebench killed with SIGKILL, then run again', () => {
+  it('over an earlier suite, killed while replacing it: the re-run leaves the bytes of an uninterrupted run', { timeout: 240_000 }, async () => {
+    const root = tmpDir('askfirst-kill-suite-pb');
+    const base = ['suite', 'generate', '--format', 'proactivebench', '--size', '32', '--out', 'out', '--no-progress'];
+    const args = [...base, '--episodes', '12', '--seed', '0'];
+    const whole = join(root, 'whole');
+    const killed = join(root, 'killed');
+    for (const dir of [whole, killed]) {
+      mkdirSync(dir);
+      expect((await runCli([...base, '--episodes', '16', '--seed', '1'], dir)).code).toBe(0); // the suite the run replaces
+    }
+    expect((await runCli(args, whole)).code).toBe(0);
+
+    // once every episode is staged in .writing/, the earlier indexes are moved aside into .replacing/, then the images move out
+    await killCliWhen(args, killed, () => existsSync(join(killed, 'out', '.replacing')));
+    expect(existsSync(join(killed, 'out', '.writing'))).toBe(true); // killed while replacing: the new suite not all in place
+    const again = await runCli(args, killed);
+    expect(again.code, again.stderr).toBe(0);
+    expect(treeHashes(killed)).toEqual(treeHashes(whole)); // the earlier suite's images gone, no .writing/, .replacing/ or lock left
   });
 });
