@@ -6,9 +6,9 @@
  * audited this way.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { killCliWhen, runCli, treeHashes } from '../src/testing/cli-kill.js';
+import { killCliAtRename, killCliWhen, runCli, treeHashes } from '../src/testing/cli-kill.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { generateSuite } from '../src/suite/generate.js';
 import { writeSuite } from '../src/suite/io.js';
@@ -110,8 +110,11 @@ describe('askfirst suite generate --format proactivebench killed with SIGKILL, t
     }
     expect((await runCli(args, whole)).code).toBe(0);
 
-    // once every episode is staged in .writing/, the earlier indexes are moved aside into .replacing/, then the images move out
-    await killCliWhen(args, killed, () => existsSync(join(killed, 'out', '.replacing')));
+    // once every episode is staged in .writing/, the earlier indexes are moved aside into .replacing/, then the images move
+    // out: killed before the third image is moved (a moment of milliseconds when the machine is idle, so the process
+    // kills itself there: kill-at-rename.ts)
+    await killCliAtRename(args, killed, `${sep}.writing${sep}`, 3);
+    expect(existsSync(join(killed, 'out', '.replacing'))).toBe(true);
     expect(existsSync(join(killed, 'out', '.writing'))).toBe(true); // killed while replacing: the new suite not all in place
     const again = await runCli(args, killed);
     expect(again.code, again.stderr).toBe(0);

@@ -51,6 +51,28 @@ export async function killCliWhen(args: readonly string[], cwd: string, when: ()
   }
 }
 
+/**
+ * Start `askfirst ARGS` in `cwd` so that it kills itself with SIGKILL just before its `nth` rename of a file out of a
+ * path containing `from` into one that does not (kill-at-rename.ts, preloaded); resolves once it is gone. Throws when
+ * it exits otherwise (that rename never came: the test would show nothing).
+ */
+export async function killCliAtRename(args: readonly string[], cwd: string, from: string, nth = 1): Promise<void> {
+  const preload = resolve(import.meta.dirname, 'kill-at-rename.ts');
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', preload, bin, ...args], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, TSX_DISABLE_CACHE: '1', ASKFIRST_TEST_KILL_RENAME_FROM: from, ASKFIRST_TEST_KILL_RENAME_NTH: String(nth) },
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  try {
+    await exited(child);
+    if (child.signalCode !== 'SIGKILL') throw new Error(`askfirst ${args.join(' ')} exited (code ${child.exitCode}) without its rename number ${nth} out of ${from}: ${stderr}`);
+  } finally {
+    await stopChild(child);
+  }
+}
+
 /** sha256 of every file under `dir` (hidden ones too), by path relative to it; folders by a trailing '/'. */
 export function treeHashes(dir: string, rel = ''): Record<string, string> {
   const out: Record<string, string> = {};
