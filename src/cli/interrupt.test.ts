@@ -4,14 +4,14 @@
  * after a fixed sleep. It saves what it finished, says so, and exits 130 (143 for SIGTERM), as shells, make and CI
  * runners expect of an interrupted command; a re-run resumes.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { exited, runSignalled } from '../testing/child.js';
+import { runSignalled } from '../testing/child.js';
+import { holdPipe, namedPipe } from '../testing/named-pipe.js';
 import { startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
@@ -116,37 +116,16 @@ describe('an eval stopped by a signal', () => {
   });
 });
 
-/** A named pipe at `path` (`mkfifo`): a command that reads it waits there until the test writes, so it can be signalled in that phase. */
-function namedPipe(path: string): string {
-  execFileSync('mkfifo', [path]);
-  return path;
-}
-
 /**
  * Send `sig` to `child` once it has opened the named pipe `path` to read it (it waits there for the test), after
- * `meanwhile(writer)`; then, once it says it was interrupted, end the pipe: Node, exiting, waits for its thread that reads
- * the pipe. If the child ends without opening the pipe, the waiting writer is let go (the pipe opened from this side too,
- * without blocking), so the test fails on what the child said instead of hanging.
+ * `meanwhile(writer)`. The pipe stays open, nothing written, until the child has exited: the child ends by the signal
+ * once it has said what it keeps, instead of waiting in Node's exit for its thread blocked in that read (it waited until
+ * the pipe was closed, and a second signal did nothing: cli/signals.ts `exitNow`).
  */
 async function inPipe(path: string, child: ChildProcess, sig: NodeJS.Signals, meanwhile: (w: FileHandle) => Promise<void> = async () => {}): Promise<void> {
-  let done = false;
-  const ended = exited(child);
-  void ended.then(async () => {
-    if (!done) await (await open(path, constants.O_RDONLY | constants.O_NONBLOCK)).close();
-  });
-  const writer = await open(path, 'w');
-  done = true;
-  try {
-    await meanwhile(writer);
-    const said = new Promise<void>((resolve) => {
-      let err = '';
-      child.stderr?.on('data', (b: Buffer) => /askfirst: interrupted/.test((err += b.toString())) && resolve());
-    });
-    child.kill(sig);
-    await Promise.race([said, ended]);
-  } finally {
-    await writer.close();
-  }
+  const writer = await holdPipe(path, child);
+  await meanwhile(writer);
+  child.kill(sig);
 }
 
 const linesOf = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0);
@@ -164,11 +143,13 @@ describe('an eval stopped outside its runs: loading a policy, between two runs, 
   const repliesFor = (ids: readonly string[]) => ids.map((id) => JSON.stringify({ episode_id: id, replies: ['A'] }) + '\n').join('');
 
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    it(`${sig} while the second policy loads: says the first one's run is saved, exits ${code}; the same command then resumes it and runs the second`, { timeout: 60_000 }, async () => {
+    it(`${sig} while the second policy loads: says the first one's run is saved and ends by the signal (${code} to a shell), not waiting on its read of the pipe; the same command then resumes it and runs the second`, { timeout: 60_000 }, async () => {
       const { replies, out, args, ids } = await setUp();
       namedPipe(replies); // the scripted policy reads it as it loads: held open here, it is still loading when the signal comes
       const r = await runSignalled(args, undefined, sig, undefined, (child) => inPipe(replies, child, sig));
-      expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code, killedBy: null }); // it was killed by the signal, without a word
+      // ended by the signal once it said what it keeps (a shell sees 128 + its number, as for exit code 130 / 143): its read
+      // of the pipe never returns, and Node's exit would wait for it
+      expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: sig });
       expect(r.stderr).toContain(`askfirst: interrupted; the run of oracle is saved (${join(out, 'oracle')}); run the same command again to evaluate the rest (finished runs are resumed, not played again)`);
       expect(linesOf(join(out, 'oracle', 'proactive', 'results.jsonl'))).toBe(2);
       rmSync(replies);
@@ -181,16 +162,16 @@ describe('an eval stopped outside its runs: loading a policy, between two runs, 
     });
   }
 
-  it('SIGTERM while the first policy loads: nothing was saved, exits 143', { timeout: 60_000 }, async () => {
+  it('SIGTERM while the first policy loads: nothing was saved, ends by the signal (143 to a shell)', { timeout: 60_000 }, async () => {
     const { suite, replies, out } = await setUp();
     namedPipe(replies);
     const r = await runSignalled(['eval', '--data', suite, '--policy', `scripted:${replies}`, '--no-progress', '--out', out], undefined, 'SIGTERM', undefined, (child) => inPipe(replies, child, 'SIGTERM'));
     expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (askfirst eval had not started its run yet); run the same command again');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: 'SIGTERM' }); // ended by the signal, as above
     expect(existsSync(out)).toBe(false);
   });
 
-  it('Ctrl-C while the comparison report reads the runs and data: says every run is saved and the report is not written, exits 130', { timeout: 60_000 }, async () => {
+  it('Ctrl-C while the comparison report reads the runs and data: says every run is saved and the report is not written, ends by the signal (130 to a shell)', { timeout: 60_000 }, async () => {
     const { suite, replies, out, args, ids } = await setUp();
     namedPipe(replies);
     const episodes = join(suite, 'episodes.jsonl');
@@ -207,14 +188,14 @@ describe('an eval stopped outside its runs: loading a policy, between two runs, 
     rmSync(episodes);
     writeFileSync(episodes, data);
     expect(r.stderr).toContain(`askfirst: interrupted; the runs of oracle, scripted:${replies} are saved (${policyOutDirs(['oracle', `scripted:${replies}`], out).join(', ')}); run the same command again to write the comparison report`);
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: 'SIGINT' }); // ended by the signal, as above
     expect(linesOf(join(policyOutDirs(['oracle', `scripted:${replies}`], out)[1], 'proactive', 'results.jsonl'))).toBe(2);
     expect(existsSync(join(out, 'report.html'))).toBe(false);
   });
 });
 
 describe('askfirst report stopped by a signal', () => {
-  it('SIGTERM while it reads the runs: says nothing was written, exits 143', { timeout: 60_000 }, async () => {
+  it('SIGTERM while it reads the runs: says nothing was written, ends by the signal (143 to a shell)', { timeout: 60_000 }, async () => {
     const dir = tmpDir('af-interrupt');
     const suite = join(dir, 'suite');
     await writeSuite(suite, generateSuite({ episodes: 2, kinds: ['occlusion'], seed: 1 }));
@@ -226,7 +207,7 @@ describe('askfirst report stopped by a signal', () => {
     const out = join(dir, 'report');
     const r = await runSignalled(['report', run, '--out', out], undefined, 'SIGTERM', undefined, (child) => inPipe(results, child, 'SIGTERM'));
     expect(r.stderr).toContain(`askfirst: interrupted; nothing was written (askfirst report writes ${out}/report.html and report.md last); run the same command again`);
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: 'SIGTERM' }); // ended by the signal: its read of the pipe never returns
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
-import { exited, stopChild } from '../testing/child.js';
+import { exited, spawnTsx, stopChild } from '../testing/child.js';
+import { holdPipe, namedPipe, saidOnStderr } from '../testing/named-pipe.js';
 import { tmpDir } from '../testing/tmp.js';
 import { RunAborted } from '../agents/runner.js';
 import { Interrupted, stoppable, untilStopped } from './signals.js';
@@ -308,5 +309,41 @@ describe('askfirst serve stopped while it answers', () => {
     expect(r.code).toBe(130);
     expect(r.answer[0]).toBe('error');
     expect(r.stderr.trim().split('\n')).toEqual(['askfirst serve: stopping: answering the 1 request in flight first (another signal cuts them)', 'askfirst serve: stopped at once by a second Ctrl-C; 1 request in flight cut']);
+  });
+});
+
+/**
+ * Exiting while a thread of libuv's pool is blocked in a read that never returns (a named pipe nobody writes to): Node's
+ * exit joins that thread, so `process.exit` waited as long, and a second signal did nothing (Node's handling of it
+ * already closed). The job's process now ends by the signal itself, its 'exit' listeners run first (`exitNow`).
+ */
+describe('stoppable: exiting while a read of a named pipe waits', () => {
+  const child = join(dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'stoppable-pipe-child.ts');
+
+  it('a signal outside a step: says what is kept, runs the exit listeners and ends by the signal, the pipe still open', { timeout: 60_000 }, async () => {
+    const pipe = namedPipe(join(tmpDir('af-signals-pipe'), 'pipe'));
+    const c = spawnTsx(child, [pipe, 'outside'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    await holdPipe(pipe, c); // the child is reading it
+    c.kill('SIGTERM');
+    const code = await exited(c);
+    expect({ code, signal: c.signalCode }).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(stderr).toBe('\naskfirst: interrupted; nothing was saved\nexit listener ran (143)\n');
+  });
+
+  it('a second signal, the step still waiting on the pipe after the first: ends by the signal at once', { timeout: 60_000 }, async () => {
+    const pipe = namedPipe(join(tmpDir('af-signals-pipe'), 'pipe'));
+    const c = spawnTsx(child, [pipe, 'step'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const stopping = saidOnStderr(c, /askfirst: stopping after the current batch/);
+    await holdPipe(pipe, c);
+    c.kill('SIGINT');
+    await stopping; // the step cannot stop: its read waits on the pipe
+    c.kill('SIGINT');
+    const code = await exited(c);
+    expect({ code, signal: c.signalCode }).toEqual({ code: null, signal: 'SIGINT' });
+    expect(stderr).toBe('\naskfirst: stopping after the current batch (Ctrl-C again to quit now); finished items are saved\nexit listener ran (130)\n');
   });
 });

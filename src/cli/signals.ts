@@ -105,15 +105,11 @@ export function stoppedLine(s: Stopping, sig: StopSignal): string {
  */
 export async function stoppable<T>(kept: Kept, fn: (job: StoppableJob) => Promise<T>, onExit: () => void = () => {}): Promise<T> {
   const job = new StoppableJob(kept, onExit);
-  const onInt = () => job.signalled('SIGINT');
-  const onTerm = () => job.signalled('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  job.listen();
   try {
     return await fn(job);
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    job.unlisten();
   }
 }
 
@@ -133,11 +129,26 @@ export class StoppableJob {
   /** What is kept was said (by "interrupted; …" or a `stopAfter` step's "stopping after …; …"): a second signal exits without a word. */
   private keptSaid = false;
 
+  private readonly onInt = () => this.signalled('SIGINT');
+  private readonly onTerm = () => this.signalled('SIGTERM');
+
   /** `kept`: what a signal now keeps (see `Kept`); the command updates it as it goes. */
   constructor(
     public kept: Kept,
     private readonly onExit: () => void = () => {},
   ) {}
+
+  /** Listen for Ctrl-C and SIGTERM (stoppable, from the job's start). */
+  listen(): void {
+    process.on('SIGINT', this.onInt);
+    process.on('SIGTERM', this.onTerm);
+  }
+
+  /** Stop listening (the job's end, or its exit: a signal after that has Node's default effect, ending the process). */
+  unlisten(): void {
+    process.off('SIGINT', this.onInt);
+    process.off('SIGTERM', this.onTerm);
+  }
 
   /**
    * Run `fn`, a step that must not be cut short (a run, whose batches append results; writing a report): a signal
@@ -198,13 +209,35 @@ export class StoppableJob {
     this.step.stop.abort();
   }
 
-  /** Exit now with `sig`'s code, saying what is kept unless it was said, after `onExit`. */
+  /** Exit now for `sig` (`exitNow`), saying what is kept unless it was said, after `onExit`. */
   private exit(sig: StopSignal): void {
     if (!this.keptSaid) process.stderr.write(`\naskfirst: interrupted; ${typeof this.kept === 'function' ? this.kept() : this.kept}\n`);
     this.keptSaid = true;
     this.onExit();
-    process.exit(SIGNAL_EXIT[sig]);
+    this.unlisten();
+    exitNow(sig);
   }
+}
+
+/**
+ * End the process for `sig`, with 130 (143 for SIGTERM), without waiting on a thread that may never return. Node's exit
+ * (`process.exit`) joins the threads of libuv's pool, and one blocked in a call that never returns — reading a named
+ * pipe nobody writes to (or opens for writing), a stalled network mount, a DNS lookup no server answers — held the exit
+ * for as long, Node's signal handling already closed (a second Ctrl-C did nothing; only kill -9 ended it). So while the
+ * pool holds such a request (`threadpoolBusy`), the process ends by `sig` itself once the 'exit' listeners have run
+ * (lock files released, a half-made database's folder removed), before that join: as Node ends it with no handler,
+ * and the status a shell sees is the same 130 / 143. The caller has removed its own handlers (a listener still there
+ * for `sig` would take the signal: then the exit goes on as before).
+ */
+export function exitNow(sig: StopSignal): void {
+  const code = SIGNAL_EXIT[sig];
+  if (threadpoolBusy()) process.on('exit', (c) => c === code && process.listenerCount(sig) === 0 && process.kill(process.pid, sig));
+  process.exit(code);
+}
+
+/** A file-system or DNS request is in libuv's thread pool: it may be blocked in a call that never returns (`exitNow`). */
+export function threadpoolBusy(): boolean {
+  return process.getActiveResourcesInfo().some((r) => /^(FSReq|GetAddrInfoReq|GetNameInfoReq)/.test(r));
 }
 
 /** The error a job stopped by Ctrl-C (SIGTERM) ends with (what it kept was said at the signal); main() exits with `exitCode`. */

@@ -1,0 +1,49 @@
+/**
+ * Named pipes for signal tests: a command that reads one waits there — a thread of libuv's pool blocked in the read —
+ * until the test writes, so it can be signalled in that phase, and its exit is seen not to wait for that thread
+ * (cli/signals.ts `exitNow`): the test holds the pipe open, without writing, until the command has exited.
+ */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { onTestFinished } from 'vitest';
+import { exited } from './child.js';
+
+/** A named pipe at `path` (`mkfifo`). */
+export function namedPipe(path: string): string {
+  execFileSync('mkfifo', [path]);
+  return path;
+}
+
+/**
+ * Open the named pipe `path` for writing once `child` has opened it to read, and hold it open, writing nothing, until
+ * `child` has exited (a test that ends first — a timeout: the child waits on the pipe — kills it and closes the pipe).
+ * If the child ends without opening the pipe, the waiting open is let go (the pipe opened from this side too, without
+ * blocking), so the test fails on what the child said instead of hanging.
+ */
+export async function holdPipe(path: string, child: ChildProcess): Promise<FileHandle> {
+  let opened = false;
+  const ended = exited(child);
+  void ended.then(async () => {
+    if (!opened) await (await open(path, constants.O_RDONLY | constants.O_NONBLOCK)).close();
+  });
+  const writer = await open(path, 'w');
+  opened = true;
+  const close = async () => {
+    child.kill('SIGKILL');
+    await ended;
+    await writer.close().catch(() => {});
+  };
+  onTestFinished(close);
+  void ended.then(() => writer.close().catch(() => {}));
+  return writer;
+}
+
+/** Resolves once `child` has written a line matching `line` on stderr (or has exited). */
+export function saidOnStderr(child: ChildProcess, line: RegExp): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let err = '';
+    child.stderr?.on('data', (b: Buffer) => line.test((err += b.toString())) && resolve());
+    void exited(child).then(() => resolve());
+  });
+}
