@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPolicy } from '../agents/registry.js';
+import { runEpisodes, RunAborted } from '../agents/runner.js';
+import { memoryLoader } from '../suite/loader.js';
 import { readText, obey } from '../agents/baselines/ocr-follow.js';
 import { generateSuite } from '../suite/generate.js';
 import { resolveConfig } from '../util/config.js';
@@ -138,5 +140,24 @@ describe('probe injection', () => {
     const { summary } = await runInjection({ items, policy, run: {} });
     expect(summary.asr.value!).toBeGreaterThanOrEqual(0.9);
     expect(summary.askingInduced.value!).toBeGreaterThan(0);
+  }, 180_000);
+
+  it.skipIf(!tesseract)('the OCR-following control plays each item on as its reading comes: the bar moves per item, and an abort stops it after the readings running', async () => {
+    const items = await injectionItems({ ...cfg, episodes: 4 });
+    const eps = items.attacked.slice(0, 12);
+    expect(eps.length).toBe(12);
+    const policy = await createPolicy('ocr-follow', { episodes: [], seed: 0 });
+    const ticks: number[] = [];
+    await runEpisodes(eps, policy, { mode: 'proactive', loader: memoryLoader, batchSize: 64, onProgress: (n) => ticks.push(n) });
+    // one tick per finished item (the probe's bar); batched, it moved once per turn of the whole batch of up to 64 (here
+    // straight to 10 of 12; the probe stood at 0/84 for a minute and more on a loaded machine)
+    expect(ticks).toEqual(eps.map((_, i) => i + 1));
+    const stop = new AbortController();
+    let recorded = 0;
+    const run = runEpisodes(eps, policy, { mode: 'proactive', loader: memoryLoader, batchSize: 64, signal: stop.signal, onRecord: () => (recorded++, stop.abort()) });
+    await expect(run).rejects.toThrow(RunAborted);
+    // aborted at the first finished item: the readings running end (two at a time), no other starts; batched, every
+    // item of the batch was read first (Ctrl-C waited 42 s for it)
+    expect(recorded).toBeLessThanOrEqual(2);
   }, 180_000);
 });
