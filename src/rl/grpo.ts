@@ -23,6 +23,7 @@
 import { clipGradNorm } from '../nn/index.js';
 import { resolveConfig } from '../util/config.js';
 import { progress } from '../util/progress.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { groupAdvantages } from './advantages.js';
 import { makeRewards, proactiveBenchReward, scoreTrajectory } from './rewards.js';
 import { factoredClippedLoss } from './objective.js';
@@ -93,6 +94,7 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
         loss.backward();
         const gradNorm = clipGradNorm(run.params, cfg.maxGradNorm);
         run.opt.step();
+        await yieldToEventLoop(); // Ctrl-C's handler runs between minibatches, not after the whole update
         stats.add({ kl: s.kl, clipFrac: s.clipFrac, entropy: s.entropy, policyLoss: s.pg, gradNorm });
       }
     }

@@ -23,6 +23,7 @@
 import { add, mean, mulScalar, square, sub, tensor, clipGradNorm, type Tensor } from '../nn/index.js';
 import { resolveConfig } from '../util/config.js';
 import { progress } from '../util/progress.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { gae, normalize } from './advantages.js';
 import { factoredClippedLoss } from './objective.js';
 import { makeRewards, scoreTrajectory } from './rewards.js';
@@ -102,6 +103,7 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
         loss.backward();
         clipGradNorm(run.params, cfg.maxGradNorm);
         run.opt.step();
+        await yieldToEventLoop(); // Ctrl-C's handler runs between minibatches, not after the whole update
         stats.add({ kl: s.kl, clipFrac: s.clipFrac, entropy: s.entropy, policyLoss: s.pg, valueLoss: vl.item() });
       }
     }

@@ -39,6 +39,29 @@ describe('multi-turn rollouts', () => {
   }, 60_000);
 });
 
+describe('a rollout and Ctrl-C', () => {
+  it('hands the event loop a turn after each turn of its plays, so a signal is heard within an RL update', async () => {
+    const eps = generateSuite({ episodes: 8, seed: 5, kinds: ['camera', 'occlusion'], size: 32 });
+    const policy = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });
+    policy.model.gate2.bias!.data[0] += 3; // ask often: plays of several turns
+    const cache = new FeatureCache(policy.model, memoryLoader);
+    await cache.get(eps.flatMap((e) => e.views.map((_, view) => ({ episode: e, view })))); // every view encoded: the cache yields no more
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      if (done) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const ro = await rolloutMultiTurn(policy, policy.model, cache, eps, 4, new Rng(1));
+    done = true;
+    const longest = Math.max(...ro.trajectories.map((t) => t.turns.length));
+    expect(longest).toBeGreaterThan(1);
+    expect(turns).toBeGreaterThanOrEqual(longest - 1); // without: 0, the whole rollout one synchronous stretch
+  }, 60_000);
+});
+
 describe('the log-probabilities a rollout stores', () => {
   it('are the policy’s own: recomputed in shuffled minibatches before any step, every ratio is exactly 1 and the KL to itself 0', async () => {
     const eps = generateSuite({ episodes: 8, seed: 5, kinds: ['camera', 'sketch', 'occlusion'], size: 32 });

@@ -13,6 +13,7 @@ import { EpisodeState } from '../episode/state.js';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { MASKED_LOGP, noGrad } from '../nn/index.js';
 import { Rng } from '../util/rng.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { headBatch, type TextObservation } from '../agents/builtin/features.js';
 import type { FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { HeadOutput, MultimodalModel } from '../agents/builtin/model.js';
@@ -136,6 +137,7 @@ export async function rolloutMultiTurn(
       else next.push({ s, traj });
     });
     active = next;
+    await yieldToEventLoop(); // one turn of every trajectory at a time: Ctrl-C's handler runs between turns, not after the rollout
   }
   return { samples, trajectories };
 }
