@@ -49,6 +49,9 @@ describe('guardRun (train, demo)', () => {
       expect(exit).toHaveBeenLastCalledWith(130);
       expect(existsSync(join(out, '.lock'))).toBe(false);
       expect(existsSync(out)).toBe(false); // created by the call and left empty: removed before the exit too
+      expect(process.listenerCount('SIGINT')).toBe(before); // exiting, it stops listening: a further signal ends it at once
+    });
+    await guardRun(out, 'askfirst train supervised', () => 'HINT', async () => {
       process.emit('SIGTERM');
       expect(exit).toHaveBeenLastCalledWith(143);
     });
