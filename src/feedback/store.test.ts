@@ -5,8 +5,9 @@ import { openDb } from './db.js';
 import { exportDpo, exportSft, majorityAccepted, toJsonl, type DpoRow, type SftRow } from './export.js';
 import { createDemoProject } from './importer.js';
 import { tmpDir } from '../testing/tmp.js';
+import { turnsBetweenSteps } from '../testing/turns.js';
 import { migrate } from './migrations.js';
-import { FeedbackStore, hashToken } from './store.js';
+import { FeedbackStore, hashToken, type ItemInput } from './store.js';
 import type { PreferencePayload, RationaleLabel, RationalePayload } from './tasks.js';
 
 let dir: string;
@@ -31,6 +32,15 @@ describe('FeedbackStore (PGlite in memory)', () => {
     const err = store.project('no-such-project');
     await expect(err).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(err).rejects.toThrow(/no project "no-such-project".*feedback import --project.*feedback pairs --project.*feedback status/);
+  });
+
+  it("adding a project's items hands the event loop a turn after each one (Ctrl-C is heard then, not after the whole transaction), and adds the same rows", async () => {
+    const p = await store.createProject('turns', dir, 1);
+    const items: ItemInput[] = Array.from({ length: 12 }, (_, i) => ({ externalId: `turn-${i}`, image: 'a.png', question: `q${i}`, tasks: [{ type: 'ask', payload: { options: ['zoom in', 'cat'], numInterventions: 1, reply: `r${i}` } }] }));
+    // PGlite answers each insert without a turn: 1,000 pairs (about 3 s) ran as one stretch and a signal waited for it
+    expect(await turnsBetweenSteps((onItem) => store.addItems(p.id, items, onItem))).toEqual(Array(11).fill(true));
+    expect((await store.items(p.id)).map((it) => it.externalId)).toEqual(items.map((it) => it.externalId));
+    expect((await store.tasks(p.id)).map((t) => t.payload)).toEqual(items.map((it) => it.tasks[0].payload));
   });
 
   it('stores token hashes only and authenticates by token', async () => {
