@@ -4,14 +4,13 @@
  * after a fixed sleep. It saves what it finished, says so, and exits 130 (143 for SIGTERM), as shells, make and CI
  * runners expect of an interrupted command; a re-run resumes.
  */
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { runSignalled } from '../testing/child.js';
-import { holdPipe, namedPipe } from '../testing/named-pipe.js';
+import { inPipe, namedPipe } from '../testing/named-pipe.js';
 import { startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
@@ -115,18 +114,6 @@ describe('an eval stopped by a signal', () => {
     expect(saved()).toBe(24);
   });
 });
-
-/**
- * Send `sig` to `child` once it has opened the named pipe `path` to read it (it waits there for the test), after
- * `meanwhile(writer)`. The pipe stays open, nothing written, until the child has exited: the child ends by the signal
- * once it has said what it keeps, instead of waiting in Node's exit for its thread blocked in that read (it waited until
- * the pipe was closed, and a second signal did nothing: cli/signals.ts `exitNow`).
- */
-async function inPipe(path: string, child: ChildProcess, sig: NodeJS.Signals, meanwhile: (w: FileHandle) => Promise<void> = async () => {}): Promise<void> {
-  const writer = await holdPipe(path, child);
-  await meanwhile(writer);
-  child.kill(sig);
-}
 
 const linesOf = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0);
 

@@ -41,14 +41,32 @@ const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin
  * let `trigger` signal it (e.g. once the command waits on a named pipe the test holds).
  * Resolves with the exit code, the signal that killed it (if any), stdout and stderr.
  */
-export async function runSignalled(
+export function runSignalled(
   args: readonly string[],
   when: RegExp | undefined,
   sig: NodeJS.Signals,
   also: () => boolean = () => true,
   trigger?: (child: ChildProcess) => Promise<unknown>,
-): Promise<{ code: number | null; killedBy: NodeJS.Signals | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+): Promise<Signalled> {
+  return signalled(spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }), when, sig, also, trigger);
+}
+
+/** What a signalled command did (runSignalled). */
+export interface Signalled {
+  code: number | null;
+  killedBy: NodeJS.Signals | null;
+  stderr: string;
+  stdout: string;
+}
+
+/** `runSignalled` for a child already started (its stdout and stderr piped), e.g. a script run by `spawnTsx`. */
+export async function signalled(
+  child: ChildProcess,
+  when: RegExp | undefined,
+  sig: NodeJS.Signals,
+  also: () => boolean = () => true,
+  trigger?: (child: ChildProcess) => Promise<unknown>,
+): Promise<Signalled> {
   if (trigger) void trigger(child);
   try {
     let stderr = '';

@@ -1,7 +1,9 @@
 /**
- * Named pipes for signal tests: a command that reads one waits there — a thread of libuv's pool blocked in the read —
- * until the test writes, so it can be signalled in that phase, and its exit is seen not to wait for that thread
- * (cli/signals.ts `exitNow`): the test holds the pipe open, without writing, until the command has exited.
+ * Named pipes that hold a command in the phase a test signals it in: a command reading one waits there — a thread of
+ * libuv's pool blocked in the read — until the test writes or ends its side (interrupt.test.ts,
+ * feedback-interrupt.test.ts, signals.test.ts). A command that exits at once is seen not to wait for that thread
+ * (cli/signals.ts `exitNow`): the test holds the pipe open, without writing, until the command has exited; a command
+ * stopping in order reads on to the end of its step, so then the test ends the pipe.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -9,7 +11,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { onTestFinished } from 'vitest';
 import { exited } from './child.js';
 
-/** A named pipe at `path` (`mkfifo`). */
+/** A named pipe at `path` (`mkfifo`): a command that reads it waits there until the test writes, so it can be signalled in that phase. */
 export function namedPipe(path: string): string {
   execFileSync('mkfifo', [path]);
   return path;
@@ -37,6 +39,27 @@ export async function holdPipe(path: string, child: ChildProcess): Promise<FileH
   onTestFinished(close);
   void ended.then(() => writer.close().catch(() => {}));
   return writer;
+}
+
+/**
+ * Send `sig` to `child` once it has opened the named pipe `path` to read it (it waits there for the test), after
+ * `meanwhile(writer)`. If the child then says it is stopping (in order: it reads on to the end of its step), the pipe is
+ * ended; if it says it was interrupted (it exits at once), the pipe stays open, nothing written, until it has exited:
+ * it ends by the signal, not waiting in Node's exit for its thread blocked in that read (`holdPipe`).
+ */
+export async function inPipe(path: string, child: ChildProcess, sig: NodeJS.Signals, meanwhile: (w: FileHandle) => Promise<void> = async () => {}): Promise<void> {
+  const writer = await holdPipe(path, child);
+  await meanwhile(writer);
+  const said = new Promise<string>((resolve) => {
+    let err = '';
+    child.stderr?.on('data', (b: Buffer) => {
+      const m = /askfirst: (interrupted|stopping)/.exec((err += b.toString()));
+      if (m) resolve(m[1]);
+    });
+    void exited(child).then(() => resolve('exited'));
+  });
+  child.kill(sig);
+  if ((await said) === 'stopping') await writer.close().catch(() => {});
 }
 
 /** Resolves once `child` has written a line matching `line` on stderr (or has exited). */
