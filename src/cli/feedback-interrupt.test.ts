@@ -1,13 +1,14 @@
 /**
- * `askfirst feedback demo` stopped by Ctrl-C or SIGTERM (the real command in a child process, signalled once its
- * stderr shows the phase in question): it says what is kept, exits 130 (143), leaves no lock, and the same command
- * resumes to what an uninterrupted run gives. Before, it died by the signal without a word, holding its database's lock,
- * and a demo stopped in the over-optimisation regime resumed to other figures.
+ * The feedback commands stopped by Ctrl-C or SIGTERM (the real command in a child process, signalled once its output
+ * shows the phase in question, or while it waits on a named pipe the test holds): `feedback demo`, `simulate`, `pairs`,
+ * `import`, `illume`. Each says what is kept, exits 130 (143) and leaves no lock; the same command resumes (the demo to
+ * what an uninterrupted run gives). Before, they died by the signal without a word, holding their database's lock, and a
+ * demo stopped in the over-optimisation regime resumed to other figures.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { playEpisode } from '../testing/play-episode.js';
@@ -15,6 +16,7 @@ import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
 import { runSignalled } from '../testing/child.js';
+import { inPipe, namedPipe } from '../testing/named-pipe.js';
 
 let dir: string;
 let init: string;
@@ -96,3 +98,84 @@ describe('feedback simulate stopped by a signal', () => {
     expect(labels(r.stdout) + labels(again.stdout)).toBe(8); // every pair labelled once, none twice
   });
 });
+
+const dbLeft = (db: string) => readdirSync(dirname(db)).filter((n) => n.startsWith(`.${basename(db)}.creating-`)).concat(existsSync(join(db, 'askfirst.lock')) ? ['askfirst.lock'] : []);
+
+describe('feedback pairs stopped by a signal', () => {
+  it('Ctrl-C while its database is made: stops at once, none half-made, exits 130; SIGTERM in its transaction: heard then, lets it finish, says every pair is in, exits 143; run again it adds none', { timeout: 240_000 }, async () => {
+    const d = tmpDir('af-fb-pairs-stop');
+    const suite = join(d, 'suite');
+    const eps = generateSuite({ episodes: 1, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
+    await writeSuite(suite, eps);
+    // 1,000 pairs: 500 of each episode, from 1,000 plays each ending on a reply of its own (no option: unparseable);
+    // inserting them takes seconds, so the signal comes while the transaction is under way
+    const plays = join(d, 'plays.jsonl');
+    await writeFile(plays, eps.flatMap((ep) => Array.from({ length: 1000 }, (_, k) => JSON.stringify(playEpisode(ep, 'proactive', () => `reply ${k}`)) + '\n')).join(''));
+    const db = join(d, 'db');
+    const pairs = ['feedback', 'pairs', '--db-dir', db, '--project', 'p', '--suite', suite, '--results', plays, '--per-episode', '500'];
+    const making = await runSignalled(pairs, /opening the feedback database/, 'SIGINT');
+    expect({ code: making.code, killedBy: making.killedBy }).toEqual({ code: 130, killedBy: null }); // killed by the signal, without a word
+    expect(making.stderr).toContain('askfirst: interrupted; no pair was added (they go in as one transaction, all or none); run the same command again to add them');
+    expect(existsSync(join(db, 'PG_VERSION'))).toBe(false);
+    expect(dbLeft(db)).toEqual([]);
+    const inserting = await runSignalled(pairs, /inserting pairs: 1\//, 'SIGTERM');
+    expect({ code: inserting.code, killedBy: inserting.killedBy }).toEqual({ code: 143, killedBy: null });
+    const stopping = inserting.stderr.indexOf('askfirst: stopping: closing the feedback database (after the transaction of pairs, if it has begun)');
+    expect(stopping).toBeGreaterThan(0);
+    // heard during the transaction: PGlite's inserts never handed the event loop a turn, so the handler ran once all were in
+    expect(stopping).toBeLessThan(inserting.stderr.search(/inserting pairs: 1000\/1000 pairs in/));
+    expect(inserting.stderr).toContain('askfirst: interrupted; all 1000 pairs are in project p (1000 new); nothing is left to add');
+    expect(inserting.stdout).toContain('project p: 1000 new trajectory pairs (0 already there)');
+    expect(dbLeft(db)).toEqual([]);
+    const again = await runSignalled([...pairs, '--no-progress'], undefined, 'SIGINT');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('project p: 0 new trajectory pairs (1000 already there)');
+  });
+});
+
+describe('feedback import stopped by a signal', () => {
+  it('SIGINT while its policy loads (the database open): closes the database, says no item was added, exits 130; the same command then adds them', { timeout: 180_000 }, async () => {
+    const d = tmpDir('af-fb-import-stop');
+    const suite = join(d, 'suite');
+    const ids = (await writeSuite(suite, generateSuite({ episodes: 2, seed: 1, kinds: ['occlusion'] }))).map((e) => e.id);
+    const replies = namedPipe(join(d, 'replies.jsonl')); // the scripted policy reads it as it loads: held open here, it is still loading when the signal comes
+    const db = join(d, 'db');
+    const args = ['feedback', 'import', '--db-dir', db, '--project', 'imp', '--suite', suite, '--policy', `scripted:${replies}`, '--tasks', 'ask'];
+    const r = await runSignalled(args, undefined, 'SIGINT', undefined, (child) => inPipe(replies, child, 'SIGINT'));
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expect(r.stderr).toContain('askfirst: stopping: closing the feedback database (after the transaction of items, if it has begun)');
+    expect(r.stderr).toContain('askfirst: interrupted; no item was added (they go in as one transaction, all or none, once every episode is ready); run the same command again to add them');
+    expect(dbLeft(db)).toEqual([]);
+    rmSync(replies);
+    await writeFile(replies, ids.map((id) => JSON.stringify({ episode_id: id, replies: ['A'] }) + '\n').join(''));
+    const again = await runSignalled(args, undefined, 'SIGINT');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('project imp: 2 new items');
+  });
+});
+
+describe('feedback illume stopped by a signal', () => {
+  it('Ctrl-C with the automatic critic: heard between rounds (not once all are done), says nothing was saved, exits 130', { timeout: 120_000 }, async () => {
+    const out = join(tmpDir('af-fb-illume-stop'), 'illume.json');
+    // 100 rounds of tens of milliseconds each (about 4 s): the signal comes at the first
+    const r = await runSignalled(['feedback', 'illume', '--rounds', '100', '--out', out], undefined, 'SIGINT', undefined, async (child) => {
+      let said = '';
+      const once = (b: Buffer) => /round 1:/.test((said += b.toString())) && (child.stdout!.off('data', once), child.kill('SIGINT'));
+      child.stdout!.on('data', once);
+    });
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (ILLUME writes --out, and its summary, once its last round ends); run the same command again to start over');
+    expect(r.stdout).not.toContain('round 100:'); // its rounds never handed the event loop a turn: a handler would have waited for all
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("SIGTERM with --critic workbench while it waits for a round's labels: closes the workbench and its database, says the labels are kept, exits 143", { timeout: 180_000 }, async () => {
+    const db = join(tmpDir('af-fb-illume-stop'), 'db');
+    const r = await runSignalled(['feedback', 'illume', '--critic', 'workbench', '--db-dir', db, '--port', '0', '--demo', '6', '--rounds', '1'], /round labels: 0\//, 'SIGTERM');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expect(r.stderr).toContain('askfirst: stopping: closing the workbench and its database (the labels given are saved)');
+    expect(r.stderr).toContain('askfirst: interrupted; the labels given in project "illume" are saved; run the same command again to go on');
+    expect(dbLeft(db)).toEqual([]);
+  });
+});
+

@@ -23,9 +23,13 @@ import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlh
 import { MISSING } from '../util/missing.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { guardRun } from './run-guard.js';
-import { stoppable } from './signals.js';
+import { StoppableJob, stoppable } from './signals.js';
 
-export async function runPairs(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined): Promise<number> {
+/**
+ * `feedback pairs`. `job` (the CLI's, `pairsAction`): the database is open inside its `orderly` section, so Ctrl-C there
+ * stops after the pairs' transaction (or before it, when it has not begun), closes the database and says what is kept.
+ */
+export async function runPairs(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined, job = new StoppableJob('')): Promise<number> {
   const cfg = configFromOptions(PairsSchema, raw, 'feedback pairs');
   const dir = resolve(cfg.suite);
   const episodes = (await readSuite(dir, { progress: cfg.progress })).map((ep) => ({
@@ -44,24 +48,28 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
     }
   const pairs = pairsFromRecords(episodes, records, { seed: cfg.seed, perEpisode: cfg.perEpisode });
   if (!pairs.length) throw new InputError(`no pairs: no episode has two different plays in ${cfg.results.join(', ')} (give results of two policies, or of one policy sampled twice)`);
-  const store = await openStore(cfg.dbDir, announceOpening('feedback pairs', note));
-  try {
-    const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
-    // one transaction (all pairs or none), which takes a while for thousands: a bar over its inserts
-    const bar = progress('inserting pairs', pairs.length, { enabled: cfg.progress, unit: 'pairs' });
-    let shown = 0;
-    // failed if the transaction is rolled back (withBar): no pair was inserted, so the bar must not end at N/M as if done
-    const added = await withBar(bar, () =>
-      store.addItems(project.id, pairs.map(pairToItem), (done) => {
-        if (done > shown) bar.tick(done - shown); // a retried transaction (PostgreSQL) counts again from 1: shown once
-        shown = Math.max(shown, done);
-      }),
-    );
-    print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records.length} records`);
-    return added;
-  } finally {
-    await store.close();
-  }
+  return job.orderly('closing the feedback database (after the transaction of pairs, if it has begun)', async (signal) => {
+    const store = await openStore(cfg.dbDir, { signal, ...announceOpening('feedback pairs', note) });
+    try {
+      const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
+      signal.throwIfAborted(); // stopped before the transaction: no pair was added
+      // one transaction (all pairs or none), which takes a while for thousands: a bar over its inserts
+      const bar = progress('inserting pairs', pairs.length, { enabled: cfg.progress, unit: 'pairs' });
+      let shown = 0;
+      // failed if the transaction is rolled back (withBar): no pair was inserted, so the bar must not end at N/M as if done
+      const added = await withBar(bar, () =>
+        store.addItems(project.id, pairs.map(pairToItem), (done) => {
+          if (done > shown) bar.tick(done - shown); // a retried transaction (PostgreSQL) counts again from 1: shown once
+          shown = Math.max(shown, done);
+        }),
+      );
+      job.kept = `all ${pairs.length} pairs are in project ${project.name} (${added} new); nothing is left to add`;
+      print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records.length} records`);
+      return added;
+    } finally {
+      await store.close();
+    }
+  });
 }
 
 /** The names of the annotators `feedback simulate` makes start with this. */
@@ -97,9 +105,13 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
   }
 }
 
-/** `feedback pairs`: its notes to stderr. */
+/**
+ * `feedback pairs`: its notes to stderr; Ctrl-C or SIGTERM stops it at once while no database is open, else after the
+ * transaction of pairs in progress (all pairs or none), closing the database (no lock left); exit 130 (143).
+ */
 export async function pairsAction(raw: Record<string, unknown>): Promise<void> {
-  await runPairs(raw, console.log, toStderr);
+  const kept = 'no pair was added (they go in as one transaction, all or none); run the same command again to add them';
+  await stoppable(kept, (job) => runPairs(raw, console.log, toStderr, job));
 }
 
 /**

@@ -10,7 +10,7 @@
  * With PGlite only one process may open the data directory at a time: stop `serve` before
  * `import`/`export`, or use PostgreSQL. `illume --critic workbench` serves the workbench itself.
  */
-import { untilStopped } from './signals.js';
+import { StoppableJob, stoppable, untilStopped } from './signals.js';
 import { dirname, posix, resolve } from 'node:path';
 import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
@@ -44,8 +44,11 @@ export { toStderr }; // feedback-command.ts hands it to the run… functions it 
 
 const silent: Note = () => undefined;
 
-/** Run `fn` on the store; `create: false` for commands that only read what others wrote (a missing --db-dir is an error, not a new database). */
-async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>, opts: { create?: boolean; onOpening?: (dbDir: string) => void } = {}): Promise<T> {
+/**
+ * Run `fn` on the store; `create: false` for commands that only read what others wrote (a missing --db-dir is an error,
+ * not a new database); `signal` stops making a new one.
+ */
+async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>, opts: { create?: boolean; onOpening?: (dbDir: string) => void; signal?: AbortSignal } = {}): Promise<T> {
   const store = await openStore(dbDir, opts);
   try {
     return await fn(store);
@@ -80,7 +83,12 @@ async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<strin
   return out;
 }
 
-export async function runImport(raw: Record<string, unknown>, print = console.log, note: Note = silent): Promise<void> {
+/**
+ * `feedback import`. `job` (the CLI's, feedback-command.ts): the database is open inside its `orderly` section, so Ctrl-C
+ * there stops after the current episode's reply or image, or after the items' transaction once it has begun, closes
+ * the database and says what is kept.
+ */
+export async function runImport(raw: Record<string, unknown>, print = console.log, note: Note = silent, job = new StoppableJob('')): Promise<void> {
   const cfg = configFromOptions(ImportSchema, raw, 'feedback import');
   if (!cfg.suite === !cfg.demo) throw new InputError('give exactly one of --suite DIR or --demo N');
   // options the other source reads, given with this one: refused, not ignored (raw: commander's, before the schema's defaults)
@@ -88,11 +96,13 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
   else refuseUnread(ImportSchema, raw, { keys: ['policy', 'limit'], readBy: 'read with --suite only (demo items come with scripted first replies, and --demo N is their number)' }, 'with --demo');
   const dir = cfg.suite ? resolve(cfg.suite) : undefined;
   const episodes = dir ? await suiteEpisodes(dir, cfg.limit) : []; // a wrong --suite fails before any database is made
-  await withStore(cfg.dbDir, async (store) => {
+  const doing = 'closing the feedback database (after the transaction of items, if it has begun)';
+  await job.orderly(doing, (signal) => withStore(cfg.dbDir, async (store) => {
     if (!dir) {
       const demo = cfg.demo!;
       const images = resolve(cfg.images ?? `${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
-      const { project, added } = await createDemoProject(store, cfg.project, images, demo, cfg.labelsPerItem, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
+      const { project, added } = await createDemoProject(store, cfg.project, images, demo, cfg.labelsPerItem, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed, signal });
+      job.kept = `all ${demo} demo items are in project ${project.name} (${added} new); nothing is left to add`;
       const p = await store.progress(project.id);
       const already = demo - added ? ` (${demo - added} already there)` : '';
       print(`project ${project.name}: ${added} new demo items${already}, ${p.tasks} tasks × ${project.labelsPerItem} labels; images in ${images}`);
@@ -100,11 +110,26 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
     }
     const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
     const policy = await createPolicy(cfg.policy, { episodes: episodes.map((e) => ({ ...e, views: e.views.map((path) => ({ path })) })), seed: cfg.seed });
-    const replies = await firstReplies(policy, episodes, project.imageDir);
-    await policy.close?.();
+    let replies: string[];
+    try {
+      replies = await firstReplies(policy, episodes, project.imageDir, signal);
+    } finally {
+      await policy.close?.();
+    }
+    signal.throwIfAborted(); // stopped before the transaction: no item was added
     const added = await importEpisodes(store, project, episodes, replies, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
+    job.kept = `all ${episodes.length} episodes are in project ${project.name} (${added} new); nothing is left to add`;
     print(`project ${project.name}: ${added} new items from ${dir} (${episodes.length - added} already there), replies by ${policy.name}`);
-  }, announceOpening('feedback import', note));
+  }, { signal, ...announceOpening('feedback import', note) }));
+}
+
+/**
+ * `feedback import`: its notes to stderr; Ctrl-C or SIGTERM stops it at once while no database is open, else after the
+ * current episode, or the items' transaction (all or none) once it has begun, closing the database; exit 130 (143).
+ */
+export async function importAction(raw: Record<string, unknown>): Promise<void> {
+  const kept = 'no item was added (they go in as one transaction, all or none, once every episode is ready); run the same command again to add them';
+  await stoppable(kept, (job) => runImport(raw, console.log, toStderr, job));
 }
 
 export async function runAgreement(raw: Record<string, unknown>, print = console.log, note: Note = silent) {
@@ -148,7 +173,13 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
   }, { create: false, ...announceOpening('feedback export', note) });
 }
 
-export async function runIllumeCommand(raw: Record<string, unknown>, print = console.log, note: Note = silent) {
+/**
+ * `feedback illume`. With `--critic workbench` the database and the workbench are open inside `job`'s `orderly` section
+ * (the CLI's, `illumeAction`), so Ctrl-C stops the wait for the round's labels, closes both and says what is kept; with
+ * the automatic critic nothing is open and nothing is kept: a signal stops it at once (its rounds hand the event loop
+ * a turn, so it is heard).
+ */
+export async function runIllumeCommand(raw: Record<string, unknown>, print = console.log, note: Note = silent, job = new StoppableJob('')) {
   const cfg = configFromOptions(IllumeSchema, raw, 'feedback illume');
   // --demo has a default, so only its presence in `raw` says the user gave it: with --suite it would be ignored
   if (cfg.suite !== undefined && raw.demo !== undefined)
@@ -173,27 +204,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     if (!cfg.encoder.startsWith('builtin:')) throw new InputError(`--encoder must be builtin:CHECKPOINT_DIR, got "${cfg.encoder}"`);
     encoder = loadBuiltinEncoder(cfg.encoder.slice('builtin:'.length));
   }
-  let critic: Critic = autoCritic;
-  let stop = async () => undefined as void;
-  if (cfg.critic === 'workbench') {
-    const store = await openStore(cfg.dbDir, announceOpening('feedback illume', note));
-    const imageDir = resolve(`${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
-    const project = await projectForImages(store, cfg.project, imageDir, cfg.labelsPerItem).catch(async (e: unknown) => {
-      await store.close();
-      throw e;
-    });
-    const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' }).catch(async (e: unknown) => {
-      await store.close(); // a busy port: close the database (and its lock) before reporting
-      throw e;
-    });
-    print(`workbench at ${server.url} — annotators label project "${project.name}"; add one with \`askfirst feedback annotator NAME\``);
-    critic = workbenchCritic(store, project, { onWait: (d, t) => process.stderr.write(`\r  round labels: ${d}/${t} tasks`) });
-    stop = async () => {
-      await server.close();
-      await store.close();
-    };
-  }
-  try {
+  const run = async (critic: Critic) => {
     print(`ILLUME: ${train.length} training items, ${heldOut.length} held-out, k=${cfg.k}, critic ${cfg.critic}, rationale head on src/nn over image descriptors${encoder ? ` + ${encoder.name}'s encoder` : ''}`);
     const res = await runIllume(train, heldOut, critic, { ...cfg, encoder }, (r) => {
       if (!cfg.json)
@@ -204,9 +215,37 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     else print(JSON.stringify(report));
     if (cfg.out) await writeFileAtomic(cfg.out, JSON.stringify(report, null, 2));
     return report;
-  } finally {
-    await stop();
-  }
+  };
+  if (cfg.critic === 'auto') return run(autoCritic);
+  return job.orderly('closing the workbench and its database (the labels given are saved)', async (signal) => {
+    const store = await openStore(cfg.dbDir, { signal, ...announceOpening('feedback illume', note) });
+    const imageDir = resolve(`${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
+    const project = await projectForImages(store, cfg.project, imageDir, cfg.labelsPerItem).catch(async (e: unknown) => {
+      await store.close();
+      throw e;
+    });
+    const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' }).catch(async (e: unknown) => {
+      await store.close(); // a busy port: close the database (and its lock) before reporting
+      throw e;
+    });
+    try {
+      print(`workbench at ${server.url} — annotators label project "${project.name}"; add one with \`askfirst feedback annotator NAME\``);
+      job.kept = `the labels given in project "${project.name}" are saved; run the same command again to go on (its rounds are computed again, to the same rationales, and those labelled are read back)`;
+      return await run(workbenchCritic(store, project, { signal, onWait: (d, t) => process.stderr.write(`\r  round labels: ${d}/${t} tasks`) }));
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  });
+}
+
+/**
+ * `feedback illume`: its notes to stderr; Ctrl-C or SIGTERM stops it (exit 130 / 143): at once with the automatic critic
+ * (nothing is saved until its last round), with `--critic workbench` once the workbench and its database are closed.
+ */
+export async function illumeAction(raw: Record<string, unknown>): Promise<void> {
+  const kept = 'nothing was saved (ILLUME writes --out, and its summary, once its last round ends); run the same command again to start over';
+  await stoppable(kept, (job) => runIllumeCommand(raw, console.log, toStderr, job));
 }
 
 /** The action of `askfirst feedback serve` (feedback-command.ts): serve until Ctrl-C. */

@@ -105,11 +105,12 @@ export function demoEpisodes(n: number, seed = 1): DemoEpisode[] {
   return out;
 }
 
-/** Write the episodes' views as PNGs under `imageDir`; returns the episodes with views as relative paths. */
-export async function writeDemoImages(eps: readonly DemoEpisode[], imageDir: string): Promise<Episode<string>[]> {
+/** Write the episodes' views as PNGs under `imageDir`; returns the episodes with views as relative paths. `signal` stops it between two episodes (it rejects). */
+export async function writeDemoImages(eps: readonly DemoEpisode[], imageDir: string, signal?: AbortSignal): Promise<Episode<string>[]> {
   await mkdir(imageDir, { recursive: true });
   const out: Episode<string>[] = [];
   for (const ep of eps) {
+    signal?.throwIfAborted();
     const views: string[] = [];
     for (let v = 0; v < ep.views.length; v++) {
       const rel = `${ep.id}_v${v}.png`;

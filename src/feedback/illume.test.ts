@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
 import { builtinEncoder } from './builtin-encoder.js';
 import { demoEpisodes } from './demo-scenes.js';
-import { autoCritic, episodeRationaleItems, rationaleAccuracy, runIllume, sentenceVocabulary } from './illume.js';
+import { autoCritic, episodeRationaleItems, rationaleAccuracy, runIllume, sentenceVocabulary, type RoundReport } from './illume.js';
+import { turnsBetweenSteps } from '../testing/turns.js';
 import { RationaleScorer, type RationaleItem } from './rationale-scorer.js';
 
 async function items(n: number, seed: number): Promise<RationaleItem[]> {
@@ -35,6 +36,17 @@ describe('ILLUME loop with the automatic critic', () => {
     expect(last.heldOutAccuracy).toBeGreaterThan(first.heldOutAccuracy);
     expect(last.cumulativeCoverage).toBeGreaterThanOrEqual(last.coverage);
     expect(rationaleAccuracy(res.scorer, heldOut)).toBe(last.heldOutAccuracy);
+  });
+
+  it('hands the event loop a turn after each round (Ctrl-C is heard between rounds, not once all are done), with the same rounds', async () => {
+    const train = await items(20, 11);
+    const heldOut = await items(10, 12);
+    const cfg = { rounds: 4, k: 3, seed: 1, epochs: 2 };
+    const plain = await runIllume(train, heldOut, autoCritic, cfg);
+    let turned: RoundReport[] = [];
+    expect(await turnsBetweenSteps(async (onRound) => (turned = (await runIllume(train, heldOut, autoCritic, cfg, onRound)).rounds))).toEqual([true, true, true]);
+    const noTime = (rs: RoundReport[]) => rs.map(({ seconds, ...r }) => (void seconds, r));
+    expect(noTime(turned)).toEqual(noTime(plain.rounds));
   });
 
   it('the rationale head can sit on the built-in model\'s frozen CNN encoder', async () => {

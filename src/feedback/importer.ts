@@ -65,10 +65,11 @@ export async function projectForImages(store: FeedbackStore, name: string, image
   }
 }
 
-/** First-view replies of `policy` for every episode (views resolved inside `imageDir`). */
-export async function firstReplies(policy: Policy, episodes: readonly Episode<string>[], imageDir: string): Promise<string[]> {
+/** First-view replies of `policy` for every episode (views resolved inside `imageDir`); `signal` stops it between two episodes (it rejects). */
+export async function firstReplies(policy: Policy, episodes: readonly Episode<string>[], imageDir: string, signal?: AbortSignal): Promise<string[]> {
   const out: string[] = [];
   for (const ep of episodes) {
+    signal?.throwIfAborted();
     const s = new EpisodeState(ep, 'proactive');
     const o = s.observe();
     const image = await readImageFile(await resolveImage(imageDir, o.viewRef));
@@ -97,6 +98,7 @@ export async function importEpisodes(
  * A demo project: `n` demo episodes drawn into `imageDir`; replies alternate between the valid
  * intervention (asking) and a guessed category, so ask-or-answer judgements have both kinds.
  * Run again on an existing project (same image folder) it adds the items that are missing.
+ * `signal` stops it between two episodes' images, before the items' transaction (it rejects).
  */
 export async function createDemoProject(
   store: FeedbackStore,
@@ -104,13 +106,14 @@ export async function createDemoProject(
   imageDir: string,
   n: number,
   labelsPerItem: number,
-  o: Partial<ImportOptions> = {},
+  o: Partial<ImportOptions> & { signal?: AbortSignal } = {},
 ): Promise<{ project: Project; episodes: Episode<string>[]; added: number }> {
   const seed = o.seed ?? 1;
   // An existing project of this name must use this image folder; a run that stopped part-way is
   // completed (the items it added are kept, the rest added).
   const project = await projectForImages(store, name, imageDir, labelsPerItem, (dir) => `--images ${dir}`);
-  const episodes = await writeDemoImages(demoEpisodes(n, seed), imageDir);
+  const episodes = await writeDemoImages(demoEpisodes(n, seed), imageDir, o.signal);
+  o.signal?.throwIfAborted();
   const rng = SceneRng.fromState(seed + 7);
   const replies = episodes.map((ep, i) => (i % 2 === 0 ? ep.interventions[0] : ep.categories[Math.floor(rng.next() * ep.categories.length)]));
   const added = await importEpisodes(store, project, episodes, replies, { types: o.types ?? ['rationale', 'ask', 'preference', 'play'], k: o.k ?? 4, seed });

@@ -13,14 +13,15 @@ import { DEFAULT_FEEDBACK_DB_DIR } from './db-dir.js';
 
 /**
  * Open the store: DATABASE_URL's PostgreSQL, else PGlite in `dbDir` (ignored with a URL; created unless `create` is
- * false). `onOpening(dbDir)` is called just before a PGlite database is opened — seconds of silence otherwise.
+ * false). `onOpening(dbDir)` is called just before a PGlite database is opened — seconds of silence otherwise; `signal`
+ * stops making a new one (openDb).
  */
-export async function openStore(dbDir: string, opts: { create?: boolean; onOpening?: (dbDir: string) => void } = {}): Promise<FeedbackStore> {
+export async function openStore(dbDir: string, opts: { create?: boolean; onOpening?: (dbDir: string) => void; signal?: AbortSignal } = {}): Promise<FeedbackStore> {
   const url = process.env.DATABASE_URL || undefined;
   if (!url && opts.create === false && !existsSync(dbDir))
     throw new NotFoundError(
       `no feedback database at ${dbDir} (--db-dir${dbDir === DEFAULT_FEEDBACK_DB_DIR ? "'s default, relative to this folder" : ''}): \`askfirst feedback import\` or \`askfirst feedback pairs\` makes one; give the --db-dir they used (or set DATABASE_URL)`,
     );
   if (!url) opts.onOpening?.(dbDir);
-  return FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir })); // openDb checks dbDir and creates it
+  return FeedbackStore.open(await openDb({ url, dataDir: url ? undefined : dbDir, signal: opts.signal })); // openDb checks dbDir and creates it
 }

@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encodePNG } from '../scenes/codec.js';
 import { AskfirstError, InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -22,12 +23,15 @@ export interface WorkbenchCriticOptions {
   timeoutMs?: number;
   /** Called while waiting: labelled tasks so far / tasks of the round. */
   onWait?: (done: number, total: number) => void;
+  /** Stops the wait for labels (Ctrl-C): the critic then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
 export function workbenchCritic(store: FeedbackStore, project: Project, o: WorkbenchCriticOptions = {}): Critic {
   return async (items, picks, round) => {
+    o.signal?.throwIfAborted();
     await mkdir(project.imageDir, { recursive: true });
     // A run stopped part-way and started again with the same settings finds this round's items
     // (and their labels) as it made them, and goes on. Items of the same name made otherwise
@@ -72,7 +76,7 @@ export function workbenchCritic(store: FeedbackStore, project: Project, o: Workb
       o.onWait?.(done, mine.length);
       if (done === mine.length) break;
       if (Date.now() > deadline) throw new AskfirstError('TIMEOUT', `ILLUME round ${round}: only ${done} of ${mine.length} rationale tasks were labelled in time`);
-      await new Promise((r) => setTimeout(r, o.pollMs ?? 2000));
+      await sleep(o.pollMs ?? 2000, undefined, { signal: o.signal });
     }
     const labelled = await store.labelled(project.id, 'rationale');
     const byExternal = new Map<string, { id: number; label: RationaleLabel }[]>();
