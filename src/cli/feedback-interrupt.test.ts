@@ -1,22 +1,25 @@
 /**
  * The feedback commands stopped by Ctrl-C or SIGTERM (the real command in a child process, signalled once its output
  * shows the phase in question, or while it waits on a named pipe the test holds): `feedback demo`, `simulate`, `pairs`,
- * `import`, `illume`. Each says what is kept, exits 130 (143) and leaves no lock; the same command resumes (the demo to
- * what an uninterrupted run gives). Before, they died by the signal without a word, holding their database's lock, and a
- * demo stopped in the over-optimisation regime resumed to other figures.
+ * `import`, `illume`, and `train reward|dpo` reading the labels. Each says what is kept, exits 130 (143) and leaves no
+ * lock; the same command resumes (the demo to what an uninterrupted run gives). Before, they died by the signal without
+ * a word, holding their database's lock (train reward and dpo exited at once with it open), and a demo stopped in the
+ * over-optimisation regime resumed to other figures.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { playEpisode } from '../testing/play-episode.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
-import { runSignalled } from '../testing/child.js';
+import { runSignalled, signalled, spawnTsx } from '../testing/child.js';
 import { inPipe, namedPipe } from '../testing/named-pipe.js';
+import type { Episode } from '../episode/types.js';
 
 let dir: string;
 let init: string;
@@ -99,6 +102,12 @@ describe('feedback simulate stopped by a signal', () => {
   });
 });
 
+/** Two plays of each of `eps` that differ on every episode (the right category at once, and a wrong one), as results files. */
+async function twoPlays(eps: readonly Episode<unknown>[], into: string): Promise<string[]> {
+  const files = [0, 1].map((k) => join(into, `plays-${k}.jsonl`));
+  for (const [k, f] of files.entries()) await writeFile(f, eps.map((ep) => JSON.stringify(playEpisode(ep, 'proactive', () => ep.categories[(ep.answer + k) % ep.categories.length])) + '\n').join(''));
+  return files;
+}
 const dbLeft = (db: string) => readdirSync(dirname(db)).filter((n) => n.startsWith(`.${basename(db)}.creating-`)).concat(existsSync(join(db, 'askfirst.lock')) ? ['askfirst.lock'] : []);
 
 describe('feedback pairs stopped by a signal', () => {
@@ -179,3 +188,26 @@ describe('feedback illume stopped by a signal', () => {
   });
 });
 
+describe('train reward and train dpo stopped while they read the labels', () => {
+  it('Ctrl-C: they read the labels to the end, close the database (no lock left) and exit 130; before, they exited with it open', { timeout: 300_000 }, async () => {
+    const d = tmpDir('af-fb-train-stop');
+    const suite = join(d, 'suite');
+    const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
+    await writeSuite(suite, eps);
+    const db = join(d, 'db');
+    expect((await runSignalled(['feedback', 'pairs', '--db-dir', db, '--project', 'p', '--suite', suite, '--results', (await twoPlays(eps, d)).join(','), '--no-progress'], undefined, 'SIGINT')).code).toBe(0);
+    expect((await runSignalled(['feedback', 'simulate', '--db-dir', db, '--project', 'p', '--annotators', '1', '--port', '0', '--no-progress'], undefined, 'SIGINT')).code).toBe(0);
+    // the command from the sources, its reading of the labels paused on a named pipe the test holds (a real read takes milliseconds)
+    const paused = join(dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'cli-paused.ts');
+    for (const [stage, budget] of [['reward', '--steps'], ['dpo', '--updates']]) {
+      const pipe = namedPipe(join(d, `${stage}.pipe`));
+      const out = join(d, stage);
+      const child = spawnTsx(paused, [pipe, 'labelled', 'train', stage, '--init', init, '--db-dir', db, '--project', 'p', '--out', out, budget, '1', '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = await signalled(child, undefined, 'SIGINT', undefined, (c) => inPipe(pipe, c, 'SIGINT'));
+      expect({ stage, code: r.code, killedBy: r.killedBy }).toEqual({ stage, code: 130, killedBy: null });
+      expect({ stage, left: dbLeft(db), runLock: existsSync(join(out, '.lock')) }).toEqual({ stage, left: [], runLock: false }); // askfirst.lock was left
+      expect(r.stderr).toContain('askfirst: stopping: closing the feedback database after reading the labels');
+      expect(r.stderr).toContain('askfirst: interrupted; no checkpoint was written yet; run the same command again to start over');
+    }
+  });
+});

@@ -52,7 +52,7 @@ export const rewardStage: TrainStage<typeof RewardStageOptions> = {
   description: "a Bradley–Terry reward model (plain or fact-augmented) from a workbench project's labelled trajectory pairs; use it with train rl --reward rm:DIR",
   schema: RewardStageOptions,
   examples: ['askfirst train reward --init runs/sup --project pairs --variant fact --out runs/rm', 'askfirst train rl --init runs/sup --reward rm:runs/rm --out runs/rlhf'],
-  run: async (c) => (await import('./train-feedback.js')).runRewardStage(c),
+  run: async (c, _given, orderly) => (await import('./train-feedback.js')).runRewardStage(c, undefined, orderly),
 };
 
 export const dpoStage: TrainStage<typeof DPOStageOptions> = {
@@ -60,7 +60,7 @@ export const dpoStage: TrainStage<typeof DPOStageOptions> = {
   description: "DPO straight from a workbench project's labelled trajectory pairs, from the supervised checkpoint that played them",
   schema: DPOStageOptions,
   examples: ['askfirst train dpo --init runs/sup --project pairs --out runs/dpo'],
-  run: async (c) => (await import('./train-feedback.js')).runDpoStage(c),
+  run: async (c, _given, orderly) => (await import('./train-feedback.js')).runDpoStage(c, undefined, orderly),
 };
 
 function trainGroup(program: Command): Command {

@@ -17,7 +17,7 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { goldReward } from '../demo/feedback.js';
 import { openStore } from '../feedback/open-store.js';
 import { openingLine } from '../feedback/db-dir.js';
-import { readLabelledPairs, type LabelledPair } from '../feedback/pairs.js';
+import { readLabelledPairs } from '../feedback/pairs.js';
 import { RunDir } from '../nn/run-dir.js';
 import { trainDPO } from '../rl/dpo.js';
 import { RewardModel, rewardSpecDir, rewardSummary, trainRewardModel, type PreferenceExample } from '../rl/reward-model.js';
@@ -29,23 +29,32 @@ import { resolveConfig } from '../util/config.js';
 import { ConfigError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { alreadyFinishedLine } from './run-guard.js';
+import { StoppableJob, type Orderly } from './signals.js';
 import { DPOStageSchema, RewardStageSchema, type DPOStageOptions, type RewardStageOptions } from './train-schema.js';
 
 /** Where a DPO run keeps what it learns from (checkDpoLabels). */
 export const DPO_LABELS_FILE = 'labels.json';
 
-/** The labelled pairs of a project as training examples, views as files in the project's image folder. */
-export async function labelledExamples(dbDir: string, projectName: string, onOpening?: (dbDir: string) => void): Promise<{ examples: PreferenceExample[]; loader: ViewLoader; episodes: SuiteEpisode[] }> {
-  const store = await openStore(dbDir, { create: false, onOpening }); // the labels are in a database the workbench made
-  let labels: LabelledPair[];
-  let imageDir: string;
-  try {
-    const project = await store.project(projectName);
-    imageDir = project.imageDir;
-    labels = await readLabelledPairs(store, project);
-  } finally {
-    await store.close();
-  }
+/**
+ * The labelled pairs of a project as training examples, views as files in the project's image folder. The database is
+ * open inside `orderly` (the CLI's, guardRun's): a signal meanwhile lets the labels be read and the database closed
+ * before the command exits; it used to exit at once, leaving the database's lock behind.
+ */
+export async function labelledExamples(
+  dbDir: string,
+  projectName: string,
+  onOpening?: (dbDir: string) => void,
+  orderly: Orderly = new StoppableJob('').orderly,
+): Promise<{ examples: PreferenceExample[]; loader: ViewLoader; episodes: SuiteEpisode[] }> {
+  const { labels, imageDir } = await orderly('closing the feedback database after reading the labels', async () => {
+    const store = await openStore(dbDir, { create: false, onOpening }); // the labels are in a database the workbench made
+    try {
+      const project = await store.project(projectName);
+      return { imageDir: project.imageDir, labels: await readLabelledPairs(store, project) };
+    } finally {
+      await store.close();
+    }
+  });
   const eps = new Map<string, SuiteEpisode>();
   const examples = labels.map((l) => {
     let ep = eps.get(l.pair.episode.id);
@@ -55,11 +64,11 @@ export async function labelledExamples(dbDir: string, projectName: string, onOpe
   return { examples, loader: createViewLoader(imageDir), episodes: [...eps.values()] };
 }
 
-/** `train reward` (the stage registered in train-command.ts). */
-export async function runRewardStage(c: z.output<typeof RewardStageOptions>, log = (s: string) => console.error(s)): Promise<void> {
+/** `train reward` (the stage registered in train-command.ts); `orderly`: its run guard's (labelledExamples). */
+export async function runRewardStage(c: z.output<typeof RewardStageOptions>, log = (s: string) => console.error(s), orderly?: Orderly): Promise<void> {
   const { init, ...rest } = c;
   const cfg = resolveConfig(RewardStageSchema, rest, 'reward model');
-  const { examples, loader } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train reward', d)));
+  const { examples, loader } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train reward', d)), orderly);
   const { metrics: m } = await trainRewardModel(cfg, { encoder: BuiltinPolicy.load(init), encoderDir: init, examples, loader, gold: goldReward });
   console.log(rewardSummary(m, cfg.out));
 }
@@ -100,11 +109,11 @@ export function checkDpoLabels(out: string, resume: boolean, now: DpoLabels): vo
   writeFileAtomicSync(file, `${JSON.stringify(now, null, 2)}\n`);
 }
 
-/** `train dpo` (the stage registered in train-command.ts). */
-export async function runDpoStage(c: z.output<typeof DPOStageOptions>, log = (s: string) => console.error(s)): Promise<void> {
+/** `train dpo` (the stage registered in train-command.ts); `orderly`: its run guard's (labelledExamples). */
+export async function runDpoStage(c: z.output<typeof DPOStageOptions>, log = (s: string) => console.error(s), orderly?: Orderly): Promise<void> {
   const { init, ...rest } = c;
   const cfg = resolveConfig(DPOStageSchema, rest, 'DPO');
-  const { examples, loader, episodes } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train dpo', d)));
+  const { examples, loader, episodes } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train dpo', d)), orderly);
   checkDpoLabels(cfg.out, cfg.resume, dpoLabels(cfg.project, init, examples));
   const ctx: RLContext = { policy: BuiltinPolicy.load(init), train: episodes, val: rlValSuite(cfg), loader, log };
   const r = await trainDPO(cfg, ctx, examples);

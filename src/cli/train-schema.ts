@@ -9,6 +9,7 @@ import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
 import { SuiteConfigSchema } from '../suite/suite-config.js';
 import { outDirField, schemaOptions, type AnyObjectSchema } from '../util/config.js';
+import type { Orderly } from './signals.js';
 
 /** One training stage: a `train <name>` subcommand whose options come from `schema`. */
 export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {
@@ -19,9 +20,10 @@ export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {
   examples?: string[];
   /**
    * Run with the validated options (a stage registered at startup loads its work here, with `await import()`);
-   * `given`: the options as the user gave them, before the schema's defaults (options.ts's `refuseUnread`).
+   * `given`: the options as the user gave them, before the schema's defaults (options.ts's `refuseUnread`); `orderly`: the
+   * run guard's (signals.ts), for a section that holds a database open (absent without --out, where nothing guards it).
    */
-  run(cfg: z.output<S>, given: Readonly<Record<string, unknown>>): Promise<void>;
+  run(cfg: z.output<S>, given: Readonly<Record<string, unknown>>, orderly?: Orderly): Promise<void>;
 }
 
 // ─── supervised ───────────────────────────────────────────────────────────────────────

@@ -131,9 +131,9 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
   const { out, resume } = cfg as { out?: string; resume?: boolean };
   if (!('out' in stage.schema.shape) || !out) return stage.run(cfg, raw);
   const canResume = 'resume' in stage.schema.shape;
-  return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true), async () => {
+  return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true), async (orderly) => {
     refuseToReplaceRun(stage.name, { out, resume }, overwrite, canResume);
-    await stage.run(cfg, raw);
+    await stage.run(cfg, raw, orderly);
   });
 }
 
