@@ -36,6 +36,7 @@ import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { runEpisodes } from '../agents/runner.js';
 import { RunDir, resolveCheckpointDir } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
+import { hasPgliteDb } from '../feedback/pglite-create.js';
 import { openingLine } from '../feedback/db-dir.js';
 import { FeedbackStore, type Project } from '../feedback/store.js';
 import { askForeverPairs, asksOnAnswerable, labelsPerPair, pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair, type TrajectoryPair } from '../feedback/pairs.js';
@@ -226,8 +227,12 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     const pr = p && (await store.progress(p.id));
     return !!pr && pr.needed > 0 && pr.labels >= pr.needed;
   };
+  // A new demo has no database yet, so nothing to read back: it is made once, when the pairs are labelled (it was made,
+  // opened, found empty and closed first, then opened again: a second open of 2–3 s).
   let pairs: TrajectoryPair[] = [];
-  let labels = await withDb(async (store, signal) => ((await fullyLabelled(store, 'pairs-honest')) && (await fullyLabelled(store, 'pairs-confident')) ? labelBoth(store, signal, pairs) : null));
+  let labels = hasPgliteDb(dbDir)
+    ? await withDb(async (store, signal) => ((await fullyLabelled(store, 'pairs-honest')) && (await fullyLabelled(store, 'pairs-confident')) ? labelBoth(store, signal, pairs) : null))
+    : null;
   const resumed = labels !== null;
   if (!labels) {
     pairs = await stage('pairs', samplePairs);

@@ -16,9 +16,14 @@ const CREATE = `const { workerData, parentPort } = require('node:worker_threads'
 const { PGlite } = require(workerData.module);
 PGlite.create(workerData.dir).then((pg) => pg.close()).then(() => parentPort.postMessage('created'));`;
 
-/** Make a PGlite database in `dataDir` unless one is there (PG_VERSION); see the header. */
+/** Whether `dataDir` holds a PGlite database (one made whole: see the header). */
+export function hasPgliteDb(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'PG_VERSION'));
+}
+
+/** Make a PGlite database in `dataDir` unless one is there (hasPgliteDb); see the header. */
 export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Promise<void> {
-  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  if (hasPgliteDb(dataDir)) return;
   signal?.throwIfAborted();
   const parent = dirname(dataDir);
   const prefix = `.${basename(dataDir)}.creating-`;
