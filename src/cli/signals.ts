@@ -85,8 +85,8 @@ export function stoppedLine(s: Stopping, sig: StopSignal): string {
 
 /**
  * Ctrl-C and SIGTERM over a command that must stop after its current unit of work, not in the middle of it — the one
- * mechanism every such command goes through (eval, the probes, report; and train, demo, export, suite generate, the
- * feedback demo and feedback simulate, through `guardRun` in run-guard.ts). One pair of handlers listens from `fn`'s
+ * mechanism every such command goes through (eval, the probes, report, feedback simulate, pairs, import and illume; and
+ * train, demo, export, suite generate and the feedback demo, through `guardRun` in run-guard.ts). One pair of handlers listens from `fn`'s
  * start to its end (there is no gap between phases where Node's default would end the process silently); what a
  * signal does depends on the phase:
  * - outside a step (reading data, drawing items, loading a policy, between one policy's run and the next, training,
