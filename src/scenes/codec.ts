@@ -7,7 +7,7 @@
  */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { toRGBA, type RGBImage } from './image.js';
 import { checkImageLimits, imageLimits } from './image-limits.js';
@@ -88,23 +88,28 @@ export function decodeImage(buf: Uint8Array, name = 'image'): RGBImage {
   throw new DataError('not a PNG or JPEG file', { file: name });
 }
 
-/** Read and decode an image file, with errors that name the file. */
+/**
+ * Read and decode an image file, with errors that name the file. One open: the size checked and the bytes read are
+ * the same file's (it was opened twice, the second time by name), and a folder is said as one (Node's EISDIR on read).
+ */
 export async function readImageFile(path: string): Promise<RGBImage> {
   let buf: Buffer;
   try {
-    // the size first, so a huge file is refused without being read
     const fh = await open(path, 'r');
     try {
-      const { size } = await fh.stat();
+      // the size first, so a huge file is refused without being read
+      const s = await fh.stat();
+      if (s.isDirectory()) throw new DataError('is a folder, not an image file', { file: path });
       const max = imageLimits().maxBytes;
-      if (size > max) throw new DataError(`image of ${size} bytes is over the limit of ${max} (ASKFIRST_MAX_IMAGE_BYTES)`, { file: path });
+      if (s.size > max) throw new DataError(`image of ${s.size} bytes is over the limit of ${max} (ASKFIRST_MAX_IMAGE_BYTES)`, { file: path });
+      buf = await fh.readFile();
     } finally {
       await fh.close();
     }
-    buf = await readFile(path);
   } catch (e) {
     if (e instanceof DataError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`image file not found: ${path}`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new DataError('is a folder, not an image file', { file: path, cause: e }); // where a folder cannot be opened
     throw new DataError(`cannot read image: ${(e as Error).message}`, { file: path, cause: e });
   }
   const img = decodeImage(buf, path);

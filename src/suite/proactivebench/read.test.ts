@@ -3,7 +3,7 @@
  * `<Dataset>_preprocessed.jsonl` entries + tiny PNG/JPEG files), played through EpisodeState with
  * scripted replies; the expected outcomes were worked out by hand from environment.py.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EpisodeState } from '../../episode/state.js';
@@ -386,6 +386,14 @@ describe('bad input', () => {
     await expect(readProactiveBench(join(tmpDir('askfirst-pb-none'), 'ProactiveBench', 'test'))).rejects.toThrow(
       /ProactiveBench directory not found: .*download tdemin16\/ProactiveBench from Hugging Face and unzip the archives in its test\/ folder/,
     );
+  });
+
+  it('an image that is a folder is said as one, in one line: read at once, or lazily when shown (was "image file not found", and "cannot read image: EISDIR: illegal operation on a directory, read")', async () => {
+    const d = await fixture('QuickDraw_preprocessed.jsonl', [JSON.stringify(good)], ['QD/0000.png']);
+    await mkdir(join(d, 'QD', '0001.png'));
+    await expect(readProactiveBench(d)).rejects.toThrow(/QuickDraw_preprocessed\.jsonl:1: image .*QD\/0001\.png is a folder, not an image file \(episode QD-0\)\. Check/);
+    const [ep] = await readProactiveBench(d, { checkImages: 'lazy' });
+    await expect(directoryViewLoader(d)(ep.views[1], ep.id)).rejects.toThrow(/^[^\n]*QD\/0001\.png: is a folder, not an image file$/);
   });
 
   it('lazy image checks defer a missing file to the loader, naming the episode', async () => {

@@ -135,8 +135,8 @@ export async function loadProactiveBench(
       const bad = new Set(missing.map((m) => m.episode));
       for (const ep of episodes.filter((x) => bad.has(x.id))) {
         const where = origin.get(ep.id)!;
-        const files = missing.filter((m) => m.episode === ep.id).map((m) => resolveViewPath(dir, m.path));
-        skipped.push({ ...where, dataset: ep.meta!.dataset as PBDataset, kind: ep.kind, id: ep.id, reason: `${where.file}:${where.line}: episode ${ep.id}: image file not found: ${files.join(', ')}` });
+        const mine = missing.filter((m) => m.episode === ep.id);
+        skipped.push({ ...where, dataset: ep.meta!.dataset as PBDataset, kind: ep.kind, id: ep.id, reason: `${where.file}:${where.line}: episode ${ep.id}: ${imagesProblem(dir, mine)}` });
       }
       return { episodes: episodes.filter((x) => !bad.has(x.id)), skipped };
     }
@@ -218,8 +218,21 @@ export async function withImages(dir: string, episodes: SuiteEpisode[]): Promise
   return bad.size ? episodes.filter((e) => !bad.has(e.id)) : episodes;
 }
 
-/** Stat every referenced image once; every missing one with every episode that shows it. */
-async function missingImages(dir: string, episodes: SuiteEpisode[], showProgress: boolean): Promise<{ path: string; episode: string }[]> {
+/** An image an episode shows that cannot be read: not there, or a folder (`folder`), which Node's EISDIR said only when shown. */
+interface MissingImage {
+  path: string;
+  episode: string;
+  folder: boolean;
+}
+
+/** What is wrong with one episode's `missing` images, in one line: the files not found, then the folders. */
+function imagesProblem(dir: string, missing: readonly MissingImage[]): string {
+  const [folders, gone] = [missing.filter((m) => m.folder), missing.filter((m) => !m.folder)].map((l) => l.map((m) => resolveViewPath(dir, m.path)).join(', '));
+  return [gone && `image file not found: ${gone}`, folders && `image ${folders} is a folder, not an image file`].filter(Boolean).join('; ');
+}
+
+/** Stat every referenced image once; every missing one (or a folder) with every episode that shows it. */
+async function missingImages(dir: string, episodes: SuiteEpisode[], showProgress: boolean): Promise<MissingImage[]> {
   const users = new Map<string, string[]>();
   for (const ep of episodes) {
     for (const v of ep.views) {
@@ -230,7 +243,7 @@ async function missingImages(dir: string, episodes: SuiteEpisode[], showProgress
     }
   }
   const paths = [...users.keys()];
-  const missing: string[] = [];
+  const missing = new Map<string, boolean>(); // path → a folder
   const bar = progress('checking images', paths.length, { enabled: showProgress, unit: 'files' });
   let next = 0;
   const worker = async () => {
@@ -238,25 +251,24 @@ async function missingImages(dir: string, episodes: SuiteEpisode[], showProgress
       const p = paths[next++];
       try {
         const s = await stat(resolveViewPath(dir, p));
-        if (!s.isFile()) missing.push(p);
+        if (!s.isFile()) missing.set(p, s.isDirectory());
       } catch {
-        missing.push(p);
+        missing.set(p, false);
       }
       bar.tick();
     }
   };
   await Promise.all(Array.from({ length: 32 }, worker));
   bar.stop();
-  missing.sort();
-  return missing.flatMap((path) => users.get(path)!.map((episode) => ({ path, episode })));
+  return [...missing.keys()].sort().flatMap((path) => users.get(path)!.map((episode) => ({ path, episode, folder: missing.get(path)! })));
 }
 
-function missingImagesError(dir: string, missing: { path: string; episode: string }[], origin: Map<string, { file: string; line: number }>): DataError {
+function missingImagesError(dir: string, missing: MissingImage[], origin: Map<string, { file: string; line: number }>): DataError {
   const paths = [...new Set(missing.map((m) => m.path))];
   const first = missing[0];
   const where = origin.get(first.episode)!;
   const more = paths.length > 1 ? `; ${paths.length - 1} more missing, e.g. ${paths.slice(1, 4).join(', ')}` : '';
-  return new DataError(`image file not found: ${resolveViewPath(dir, first.path)} (episode ${first.episode})${more}. Check that the dataset's image folders were extracted into ${dir}; \`askfirst eval\` skips (and reports) episodes whose images are missing`, where);
+  return new DataError(`${imagesProblem(dir, [first])} (episode ${first.episode})${more}. Check that the dataset's image folders were extracted into ${dir}; \`askfirst eval\` skips (and reports) episodes whose images are missing`, where);
 }
 
 /** Our own block on lines askfirst wrote: the episode with its views as paths. */
