@@ -254,7 +254,7 @@ export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   if (!process.env.DATABASE_URL) toStderr(openingLine('feedback serve', cfg.dbDir)); // startServer opens it
   const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl, allowHosts: cfg.allowHost, authLimit: cfg });
-  await untilStopped({ name: 'askfirst workbench', closed: 'connections and database closed' }, () => s.close(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
+  await untilStopped({ name: 'askfirst workbench', closed: 'connections and database closed', inFlight: s.inFlight }, () => s.stop(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
 }
 
 /** A time as `askfirst feedback annotator --list` shows it: UTC to the minute. */

@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { execFileSync, spawn } from 'node:child_process';
+import { constants, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
@@ -14,6 +16,10 @@ import { RunAborted } from '../agents/runner.js';
 import { Interrupted, stoppable, untilStopped } from './signals.js';
 import { cliExitCode } from '../util/errors.js';
 import { abortError } from '../agents/http/retry.js';
+import { WebSocket } from 'ws';
+import { openDb } from '../feedback/db.js';
+import { createDemoProject } from '../feedback/importer.js';
+import { FeedbackStore } from '../feedback/store.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -345,5 +351,167 @@ describe('stoppable: exiting while a read of a named pipe waits', () => {
     const code = await exited(c);
     expect({ code, signal: c.signalCode }).toEqual({ code: null, signal: 'SIGINT' });
     expect(stderr).toBe('\naskfirst: stopping after the current batch (Ctrl-C again to quit now); finished items are saved\nexit listener ran (130)\n');
+  });
+});
+
+/**
+ * `askfirst env serve` and `askfirst feedback serve` signalled while they answer, as `serve` above. Before, their stop
+ * ended every connection at once: an env step being computed (its next view being read) was cut — the HTTP client got a
+ * socket error (UND_ERR_SOCKET), the WebSocket session a close frame (1001) without the step's answer — and a label
+ * being sent to the workbench was cut (ECONNRESET), the label not stored.
+ */
+describe('askfirst env serve and feedback serve stopped while they answer', () => {
+  const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
+
+  /** `askfirst ARGS --port 0`, its output gathered, once it says `ready` on stdout. */
+  async function started(args: readonly string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env) {
+    const child = spawn(process.execPath, [bin, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const out = { stdout: '', stderr: '' };
+    const on = (name: 'stdout' | 'stderr', re: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => re.test(out[name]) && (child[name].off('data', check), resolve());
+        child[name].on('data', check);
+        check();
+      });
+    child.stdout.on('data', (b: Buffer) => (out.stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out.stderr += b.toString()));
+    await Promise.race([on('stdout', ready), exited(child)]);
+    expect(out.stdout, out.stderr).toMatch(ready);
+    return { child, out, on };
+  }
+
+  /**
+   * A suite of one sketch episode; `hold()`, once the server has read the suite, makes the view after its first move a
+   * named pipe: a step onto it waits until the test writes the view (`release`), so the test can signal the server while
+   * the step is being computed (`reading`: the server has opened the view). If the server never opens it, `release`
+   * lets the waiting writer go.
+   */
+  async function suiteWithHeldView() {
+    const suite = tmpDir('askfirst-drain-suite');
+    const [ep] = await writeSuite(suite, generateSuite({ episodes: 1, seed: 1, kinds: ['sketch'] }));
+    const [move, view] = Object.entries(ep.steps[ep.firstView].next)[0];
+    const file = join(suite, (ep.views[view] as { path: string }).path);
+    let release = async () => {};
+    const hold = () => {
+      const png = readFileSync(file);
+      rmSync(file);
+      execFileSync('mkfifo', [file]);
+      let opened = false;
+      let released = false;
+      const writer = open(file, 'w').then((w) => ((opened = true), w));
+      release = async () => {
+        if (released) return;
+        released = true;
+        if (!opened) await (await open(file, constants.O_RDONLY | constants.O_NONBLOCK)).close();
+        const w = await writer;
+        if (opened) await w.write(png).catch(() => undefined);
+        await w.close();
+      };
+      return writer;
+    };
+    return { suite, id: ep.id, reply: ep.interventions[Number(move)], view, hold, release: () => release() };
+  }
+
+  const stopLines = (name: string) => [`${name}: stopping: answering the 1 request in flight first (another signal cuts them)`, `${name}: stopped by SIGTERM; ${name === 'askfirst env serve' ? 'sessions and connections closed' : 'connections and database closed'}`];
+
+  it('env serve: a POST /step being computed is answered, then it stops (exit 0)', { timeout: 60_000 }, async () => {
+    const held = await suiteWithHeldView();
+    const srv = await started(['env', 'serve', '--data', held.suite], /Ctrl-C stops/);
+    const reading = held.hold();
+    try {
+      const url = /at (http:\S+) /.exec(srv.out.stdout)![1];
+      const answer = fetch(`${url}/step`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ episode_id: held.id, action: { reply: held.reply } }) }).then(
+        async (r) => [r.status, ((await r.json()) as { observation: { view: number } }).observation.view],
+        (e: Error & { cause?: { code?: string } }) => ['error', e.cause?.code ?? e.message],
+      );
+      await reading; // the step reads its next view: it is being computed
+      srv.child.kill('SIGTERM');
+      await Promise.race([srv.on('stderr', /stopping: answering/), answer]);
+      await held.release();
+      expect(await answer).toEqual([200, held.view]);
+      expect(await exited(srv.child)).toBe(0);
+      expect(srv.out.stderr.trim().split('\n')).toEqual(stopLines('askfirst env serve'));
+    } finally {
+      await held.release();
+      await stopChild(srv.child);
+    }
+  });
+
+  it('env serve: a WebSocket session gets the answer of the step being computed, then a close frame 1001 "server shutting down"', { timeout: 60_000 }, async () => {
+    const held = await suiteWithHeldView();
+    const srv = await started(['env', 'serve', '--data', held.suite], /Ctrl-C stops/);
+    const reading = held.hold();
+    try {
+      const url = /at http(:\S+) /.exec(srv.out.stdout)![1];
+      const ws = new WebSocket(`ws${url}/ws`);
+      const got: { type: string; data: { observation?: { view: number } } }[] = [];
+      const next = () => new Promise<void>((r) => ws.once('message', () => r()));
+      ws.on('message', (m) => got.push(JSON.parse(String(m)) as (typeof got)[number]));
+      const closed = new Promise<[number, string]>((r) => ws.on('close', (code, reason) => r([code, reason.toString()])));
+      await once(ws, 'open');
+      ws.send(JSON.stringify({ type: 'reset', data: { episode_id: held.id } }));
+      await next();
+      ws.send(JSON.stringify({ type: 'step', data: { reply: held.reply } }));
+      await reading;
+      srv.child.kill('SIGTERM');
+      await Promise.race([srv.on('stderr', /stopping: answering/), closed]);
+      await held.release();
+      expect(await closed).toEqual([1001, 'server shutting down']);
+      expect(got.map((m) => [m.type, m.data.observation?.view])).toEqual([
+        ['observation', 0],
+        ['observation', held.view],
+      ]);
+      expect(await exited(srv.child)).toBe(0);
+      expect(srv.out.stderr.trim().split('\n')).toEqual(stopLines('askfirst env serve'));
+    } finally {
+      await held.release();
+      await stopChild(srv.child);
+    }
+  });
+
+  it('feedback serve: a label being sent is stored and answered, then it stops (exit 0)', { timeout: 300_000 }, async () => {
+    const dbDir = join(tmpDir('askfirst-drain-wb'), 'db');
+    const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+    let token: string;
+    try {
+      await createDemoProject(store, 'drain', join(dirname(dbDir), 'images'), 1, 1, { types: ['rationale'] });
+      ({ token } = await store.addAnnotator('drain-tester'));
+    } finally {
+      await store.close();
+    }
+    const srv = await started(['feedback', 'serve', '--db-dir', dbDir], /Ctrl-C to stop/, { ...process.env, DATABASE_URL: '' });
+    try {
+      const url = /on (http:\S+) /.exec(srv.out.stdout)![1];
+      const api = async (path: string) => (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<unknown>;
+      const [project] = (await api('/api/projects')) as { id: number }[];
+      const { assignment } = (await api(`/api/projects/${project.id}/next`)) as { assignment: { id: number } };
+      const body = JSON.stringify({ submissionId: 'drain-label-1', label: { accepted: [] } });
+      // its headers first, its body once the server has them (100 Continue): a request in flight when the signal comes
+      const req = request(`${url}/api/assignments/${assignment.id}/annotation`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } });
+      const answer = new Promise<unknown[]>((resolve) => {
+        req.on('response', (r) => {
+          let text = '';
+          r.on('data', (b: Buffer) => (text += b.toString()));
+          r.on('end', () => resolve([r.statusCode, (JSON.parse(text) as { replayed?: boolean }).replayed]));
+        });
+        req.on('error', (e: NodeJS.ErrnoException) => resolve(['error', e.code ?? e.message]));
+      });
+      req.flushHeaders();
+      await Promise.race([once(req, 'continue'), answer]);
+      srv.child.kill('SIGTERM');
+      await Promise.race([srv.on('stderr', /stopping: answering/), answer]);
+      req.end(body);
+      expect(await answer).toEqual([201, false]);
+      expect(await exited(srv.child)).toBe(0);
+      expect(srv.out.stderr.trim().split('\n').filter((l) => !/opening the feedback database/.test(l))).toEqual(stopLines('askfirst workbench'));
+      const after = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
+      try {
+        expect((await after.progress(project.id)).labels).toBe(1); // the label was stored
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await stopChild(srv.child);
+    }
   });
 });

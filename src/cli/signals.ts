@@ -1,6 +1,6 @@
 /**
  * How long-running commands meet Ctrl-C and SIGTERM: servers close cleanly (their databases and
- * sockets; `serve` answers the requests in flight first) and exit 0, a second signal cutting that short (`untilStopped`); every other long command stops after its current unit of
+ * sockets, once the requests in flight are answered) and exit 0, a second signal cutting that short (`untilStopped`); every other long command stops after its current unit of
  * work, says what is kept and exits 130 (143 for SIGTERM) — at once while it writes nothing or only
  * what is complete, after the current batch or label while it is inside a step — and a second
  * signal quits at once (`stoppable`).

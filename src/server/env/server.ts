@@ -93,6 +93,8 @@ interface LiveSession {
   queue: Promise<void>;
   /** Messages received and not yet answered, an answer counting until it is out of the send buffer (at maxQueuedMessages the socket is paused). */
   waiting: number;
+  /** A message is being handled (its answer not yet out): what a stop waits for (`EnvServer.stop`). */
+  busy: boolean;
 }
 
 /**
@@ -131,6 +133,8 @@ export class EnvServer {
   /** OpenRLHF never shows an error body: refused /get_reward requests are said in the server log (refusals.ts). */
   private readonly rewardRefusals: RefusalLog;
   counters = { sessionsOpened: 0, sessionsReaped: 0, sessionsRefused: 0, steps: 0, errors: 0 };
+  /** Stopping after the current messages (`stop`): no new session, no further message handled. */
+  private stopping = false;
 
   constructor(private readonly o: EnvServerOptions) {
     this.log = o.log ?? ((m) => console.error(m));
@@ -250,6 +254,11 @@ export class EnvServer {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
+      if (this.stopping) {
+        // an upgrade that arrived on a connection open before the stop: no new session
+        socket.end(rawJsonAnswer(503, 'Service Unavailable', { detail: 'the environment server is shutting down' }));
+        return;
+      }
       const refused = refusedHost(this.o.hostAllowed, 'environment server', req.headers.host);
       if (refused !== undefined) {
         // Refused before the upgrade, as the HTTP routes refuse it: a page on a rebound name opens no session.
@@ -284,7 +293,7 @@ export class EnvServer {
       ws.close(1013, 'server at capacity');
       return;
     }
-    const s: LiveSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), ws, lastActivity: Date.now(), steps: 0, queue: Promise.resolve(), waiting: 0 };
+    const s: LiveSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), ws, lastActivity: Date.now(), steps: 0, queue: Promise.resolve(), waiting: 0, busy: false };
     this.sessions.set(s.id, s);
     this.counters.sessionsOpened++;
     const maxQueued = this.o.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
@@ -294,16 +303,21 @@ export class EnvServer {
       // (messages already in the chunk being read still arrive) until one is answered, so a client
       // sending faster than the server steps cannot fill its memory (docs/hardening.md, "Every server").
       if (++s.waiting >= maxQueued) ws.pause();
-      // One message at a time per session, in arrival order.
+      // One message at a time per session, in arrival order; once stopping, none begun after the current one.
       s.queue = s.queue
-        .then(() => this.handle(s, isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString()))
+        .then(() => {
+          if (this.stopping) return;
+          s.busy = true;
+          return this.handle(s, isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString());
+        })
         .catch((e: unknown) => {
           // A bug in handling one message must not stop this session's queue (nor touch any other session).
           this.log(`askfirst env serve: session ${s.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
           return this.send(s.ws, errorMessage('EXECUTION_ERROR', 'internal server error (see the server log)'));
         })
         .finally(() => {
-          if (--s.waiting < maxQueued && ws.isPaused) ws.resume();
+          s.busy = false;
+          if (--s.waiting < maxQueued && ws.isPaused && !this.stopping) ws.resume();
         });
     });
     ws.on('close', () => this.sessions.delete(s.id));
@@ -367,8 +381,38 @@ export class EnvServer {
     }
   }
 
-  /** Close every session (1001, "server shutting down") and stop the reaper. */
+  /** Sessions whose current message is being handled: what `stop` waits for. */
+  busySessions(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.busy) n++;
+    return n;
+  }
+
+  /**
+   * Stop after the current unit of work (Ctrl-C / SIGTERM; the HTTP side is ../listen.ts `drain`): no new session; each
+   * session's message being handled (a step reading its next view) is answered, those received after it are not handled
+   * (the socket is not read further), then the session is closed with 1001 "server shutting down". A WebSocket session
+   * has no end of its own a client waits for, so the step is its unit: its answer comes before the close frame, and a
+   * trainer sees the stop as a closed session (OpenEnv's client: ConnectionClosed), not as a step lost without a word.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reaper) clearInterval(this.reaper);
+    this.reaper = null;
+    await Promise.all(
+      [...this.sessions.values()].map(async (s) => {
+        s.ws.pause();
+        await s.queue;
+        this.sessions.delete(s.id);
+        s.ws.close(1001, 'server shutting down');
+      }),
+    );
+    await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+
+  /** Close every session (1001, "server shutting down") and stop the reaper, at once: a message being handled is cut. */
   async close(): Promise<void> {
+    this.stopping = true;
     if (this.reaper) clearInterval(this.reaper);
     this.reaper = null;
     for (const s of this.sessions.values()) s.ws.close(1001, 'server shutting down');
@@ -398,7 +442,12 @@ export interface RunningEnvServer {
   url: string;
   port: number;
   server: EnvServer;
+  /** End every session and connection at once, messages and requests being answered included. */
   close(): Promise<void>;
+  /** Stop as `askfirst env serve` does at Ctrl-C: no new connection or session, the requests and steps in flight answered, then closed (`EnvServer.stop`, ../listen.ts `drain`). */
+  stop(): Promise<void>;
+  /** HTTP requests being answered and sessions whose message is being handled. */
+  inFlight(): number;
 }
 
 /** What a server on a non-loopback host warns about once at start (plain HTTP). */
@@ -428,5 +477,10 @@ export async function startEnvServer(
       await env.close();
       await l.close();
     },
+    // drain's server.close waits for the upgraded sockets too, which env.stop closes once their current step is answered
+    stop: async () => {
+      await Promise.all([l.drain(), env.stop()]);
+    },
+    inFlight: () => l.inFlight() + env.busySessions(),
   };
 }

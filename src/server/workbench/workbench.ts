@@ -1,7 +1,7 @@
 /**
  * Start the workbench: open the database (PGlite by default, PostgreSQL when a URL is given),
- * apply migrations, build the Hono app and listen with @hono/node-server. Returns the URL and a
- * `close()` that stops accepting connections and closes the database.
+ * apply migrations, build the Hono app and listen with @hono/node-server. Returns the URL, a `stop()` that answers the
+ * requests in flight before it closes the database (Ctrl-C) and a `close()` that ends every connection at once.
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -53,7 +53,12 @@ export const PLAIN_HTTP_WARNING = plainHttpNote(WORKBENCH_PLAIN_HTTP, 'annotator
 export interface RunningServer {
   url: string;
   store: FeedbackStore;
+  /** End every connection at once (a label being sent included), then close the database. */
   close(): Promise<void>;
+  /** Stop as `askfirst feedback serve` does at Ctrl-C: no new connection, the requests in flight answered (a label being sent is stored), then the database closed (../listen.ts `drain`). */
+  stop(): Promise<void>;
+  /** Requests received and not yet answered. */
+  inFlight(): number;
 }
 
 /**
@@ -110,5 +115,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       await l.close();
       if (!o.store) await store.close();
     },
+    // the database is closed only once every request in flight has its answer (closed under one, its label was lost)
+    stop: async () => {
+      clearInterval(sweeper);
+      await l.drain();
+      if (!o.store) await store.close();
+    },
+    inFlight: l.inFlight,
   };
 }
