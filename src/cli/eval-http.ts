@@ -132,6 +132,7 @@ export function statsLine(label: string, s: Record<string, number> | undefined):
   if (s.truncated) parts.push(`${s.truncated} replies cut off at the token limit (raise --max-tokens)`);
   if (s.contentFiltered) parts.push(`${s.contentFiltered} replies stopped by the server's content filter`);
   if (s.reasoningOnly) parts.push(`${s.reasoningOnly} replies all reasoning with an empty answer (raise --max-tokens, or lower the reasoning effort in --extra-body)`);
+  if (s.empty) parts.push(`${s.empty} replies empty though the server said they ended normally (is the model right for the prompt, its chat template loaded?)`);
   return `${label}: ${parts.join(', ')}`;
 }
 

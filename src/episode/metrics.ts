@@ -71,7 +71,7 @@ export interface Summary extends Metrics {
   byVariant?: Record<string, Metrics>;
   /**
    * Of the episodes that ended on an unparseable reply, how many did so because the policy's server said the reply had
-   * no usable text, per cause (`EpisodeRecord.unparseableCause`: content-filter, length, reasoning-only); the rest of
+   * no usable text, per cause (`EpisodeRecord.unparseableCause`: content-filter, length, reasoning-only, empty); the rest of
    * `unparseableRate` named no option. Absent when no record names a cause (every run of the built-in model and
    * baselines), so such a summary is as before.
    */
@@ -141,6 +141,7 @@ export function unparseableCausesText(causes: Partial<Record<ReplyCause, number>
     'content-filter': 'stopped by a content filter',
     length: 'cut off at the token limit',
     'reasoning-only': 'all reasoning, no answer',
+    empty: 'empty',
   };
   return REPLY_CAUSES.filter((c) => causes?.[c]).map((c) => `${causes![c]} ${words[c]}`).join(', ');
 }

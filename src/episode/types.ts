@@ -71,10 +71,12 @@ export type ParsedAction =
  * Why a reply had no usable text, as the model's server said (docs/evaluation.md, "Why replies were unparseable"):
  * `content-filter` — it stopped the reply (`finish_reason: "content_filter"`); `length` — the reply was cut off at the
  * token limit (`finish_reason: "length"`); `reasoning-only` — all its text was reasoning (`reasoning_content` /
- * `reasoning`, or a `<think>` block), the answer empty. Backends without a server (the built-in model, baselines) give none.
+ * `reasoning`, or a `<think>` block), the answer empty; `empty` — the reply had no text at all, though it ended
+ * normally (`finish_reason: "stop"`) and carried no reasoning. Backends without a server (the built-in model,
+ * baselines) give none.
  */
-export type ReplyCause = 'content-filter' | 'length' | 'reasoning-only';
-export const REPLY_CAUSES: readonly ReplyCause[] = ['content-filter', 'length', 'reasoning-only'];
+export type ReplyCause = 'content-filter' | 'length' | 'reasoning-only' | 'empty';
+export const REPLY_CAUSES: readonly ReplyCause[] = ['content-filter', 'length', 'reasoning-only', 'empty'];
 
 /** How an episode ended. */
 export type Outcome =

@@ -16,7 +16,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { evaluate } from './evaluate.js';
 
-const episodes = conformanceEpisodes(6);
+const episodes = conformanceEpisodes(7);
 const loader = async (ref: (typeof episodes)[number]['views'][number]) => {
   if ('image' in ref) return ref.image;
   throw new Error('in-memory views only');
@@ -29,6 +29,7 @@ const replies: Record<string, { message: Record<string, unknown>; finish: string
   [episodes[2].id]: { message: { role: 'assistant', content: 'The answer is' }, finish: 'length' },
   [episodes[3].id]: { message: { role: 'assistant', content: '<think>Let me look at the' }, finish: 'stop' },
   [episodes[4].id]: { message: { role: 'assistant', content: 'I like turtles' }, finish: 'stop' },
+  [episodes[5].id]: { message: { role: 'assistant', content: '' }, finish: 'stop' }, // was counted with episode 4's, without a cause
 };
 
 let server: Server;
@@ -62,21 +63,21 @@ describe('why replies were unparseable', () => {
     const res = await evaluate({ episodes, loader, policy: p, modes: ['proactive'], out: join(out, 'run'), run: { policy: 'causes' } });
     await p.close();
     const byId = new Map(res.records.proactive!.map((r) => [r.id, r]));
-    expect(episodes.slice(0, 5).map((e) => byId.get(e.id)!.outcome)).toEqual(Array(5).fill('unparseable'));
-    expect(episodes.slice(0, 5).map((e) => byId.get(e.id)!.unparseableCause)).toEqual(['content-filter', 'reasoning-only', 'length', 'reasoning-only', undefined]);
-    expect(byId.get(episodes[5].id)!.unparseableCause).toBeUndefined();
+    expect(episodes.slice(0, 6).map((e) => byId.get(e.id)!.outcome)).toEqual(Array(6).fill('unparseable'));
+    expect(episodes.slice(0, 6).map((e) => byId.get(e.id)!.unparseableCause)).toEqual(['content-filter', 'reasoning-only', 'length', 'reasoning-only', undefined, 'empty']);
+    expect(byId.get(episodes[6].id)!.unparseableCause).toBeUndefined();
     // on disk: the record's field, and summary.json's per-run count
     const onDisk = lines(join(out, 'run')).map((l) => JSON.parse(l) as { id: string; unparseableCause?: string });
     expect(onDisk.find((r) => r.id === episodes[0].id)!.unparseableCause).toBe('content-filter');
     const summary = JSON.parse(readFileSync(join(out, 'run', 'summary.json'), 'utf8')) as { modes: { proactive: { unparseableCauses?: unknown; unparseableRate: number } } };
-    expect(summary.modes.proactive.unparseableCauses).toEqual({ 'content-filter': 1, length: 1, 'reasoning-only': 2 });
-    expect(summary.modes.proactive.unparseableRate).toBeCloseTo(5 / 6);
-    expect(p.stats()).toMatchObject({ truncated: 1, contentFiltered: 1, reasoningOnly: 2, failures: 0 });
+    expect(summary.modes.proactive.unparseableCauses).toEqual({ 'content-filter': 1, length: 1, 'reasoning-only': 2, empty: 1 });
+    expect(summary.modes.proactive.unparseableRate).toBeCloseTo(6 / 7);
+    expect(p.stats()).toMatchObject({ truncated: 1, contentFiltered: 1, reasoningOnly: 2, empty: 1, failures: 0 });
     // askfirst report says it per run
     const rep = await saveEvalReport(await readEvalReport([join(out, 'run')]), join(out, 'report')); // as askfirst report does (cli/report.ts)
     const md = readFileSync(rep.markdown, 'utf8');
-    expect(md).toContain('1 stopped by a content filter, 1 cut off at the token limit, 2 all reasoning, no answer (of 5 unparseable)');
-    expect(readFileSync(rep.html, 'utf8')).toContain('1 stopped by a content filter, 1 cut off at the token limit, 2 all reasoning, no answer (of 5 unparseable)');
+    expect(md).toContain('1 stopped by a content filter, 1 cut off at the token limit, 2 all reasoning, no answer, 1 empty (of 6 unparseable)');
+    expect(readFileSync(rep.html, 'utf8')).toContain('1 stopped by a content filter, 1 cut off at the token limit, 2 all reasoning, no answer, 1 empty (of 6 unparseable)');
   });
 
   it('writes nothing new for a run of normal replies', async () => {

@@ -40,13 +40,16 @@ export interface ChatResult {
 /**
  * Why a reply has no usable text, as the server said (episode/types.ts ReplyCause): a content filter stopped it, it was
  * cut off at the token limit, or its answer (`answer`: the text with any leading think block removed) is empty while
- * it carried reasoning, or is a `<think>` block never closed. Undefined for a reply that ended normally (stop) with an answer, whatever the answer says.
+ * it carried reasoning, or is a `<think>` block never closed, or it is empty without reasoning (`empty`: a reply that
+ * ended normally, stop, with no text, was counted unparseable as if it had named no option). Undefined for a reply
+ * that ended normally with an answer, whatever the answer says.
  */
 export function replyCause(res: ChatResult, answer: string): ReplyCause | undefined {
   if (res.finishReason === 'content_filter') return 'content-filter';
   if (res.finishReason === 'length') return 'length';
   const unclosed = /^\s*<think>/i.test(answer) && !/<\/think>/i.test(answer);
   if (unclosed || (answer.trim() === '' && (res.reasoning === true || /^\s*<think>/i.test(res.text)))) return 'reasoning-only';
+  if (answer.trim() === '') return 'empty';
   return undefined;
 }
 
@@ -111,6 +114,8 @@ export type ClientStats = {
   contentFiltered: number;
   /** Replies whose text was all reasoning (reasoning_content / reasoning, or a think block), the answer empty. */
   reasoningOnly: number;
+  /** Replies with no text at all that ended normally (finish_reason "stop", no reasoning). */
+  empty: number;
 };
 
 /** Run signals whose listener limit was lifted (many requests wait on one run signal at once). */
@@ -256,6 +261,7 @@ export class ChatClient {
     truncated: 0,
     contentFiltered: 0,
     reasoningOnly: 0,
+    empty: 0,
   };
   /** Set once the server refused a logprobs request; later requests omit logprobs. */
   logprobsRefused = false;
@@ -328,6 +334,7 @@ export class ChatClient {
     if (cause === 'length') this.counters.truncated++;
     else if (cause === 'content-filter') this.counters.contentFiltered++;
     else if (cause === 'reasoning-only') this.counters.reasoningOnly++;
+    else if (cause === 'empty') this.counters.empty++;
     if (key) await this.cache!.put(key, res);
     return res;
   }
