@@ -146,6 +146,20 @@ describe('ChatClient', () => {
     expect(c2.stats()).toMatchObject({ requests: 1, retries: 0, failures: 1 });
   });
 
+  it('backs off by itself for a Retry-After of 0, as for none: it was resent at once, every retry spent in a fraction of a second', async () => {
+    const down = await server((_q, res) => res.writeHead(503, { 'retry-after': '0' }).end());
+    const said: string[] = [];
+    const ctl = new AbortController();
+    const c = new ChatClient(opts(down, { backoffMs: 30_000, maxBackoffMs: 30_000, notice: (l) => said.push(l) }));
+    const one = c.complete(body, { signal: ctl.signal }).catch((e: Error) => e);
+    // our own backoff (15–30 s) is said before the retry is sent; before, the retry came at once and nothing was said
+    while (!said.length && c.stats().requests < 2) await new Promise((r) => setTimeout(r, 10));
+    ctl.abort();
+    await one;
+    expect(c.stats().requests).toBe(1);
+    expect(said).toEqual([expect.stringMatching(/: HTTP 503; backing off (1[5-9]|2\d|30) s before retry 1 of 4/)]);
+  });
+
   it('honours Retry-After on 429', async () => {
     const url = await server((_q, res, n) => (n === 0 ? res.writeHead(429, { 'retry-after': '1' }).end() : ok(res)));
     const c = new ChatClient(opts(url));
