@@ -160,6 +160,13 @@ describe('ChatClient', () => {
     expect(said).toEqual([expect.stringMatching(/: HTTP 503; backing off (1[5-9]|2\d|30) s before retry 1 of 4/)]);
   });
 
+  it("quotes the start of a 5xx body that is not JSON (a proxy's HTML page) when it gives up, as a refusal's body is quoted: it said only \"HTTP 502\"", async () => {
+    const page = '<html>\n<head><title>502 Bad Gateway</title></head>\n<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx/1.24.0</center></body></html>';
+    const url = await server((_q, res) => res.writeHead(502, { 'content-type': 'text/html' }).end(page));
+    const c = new ChatClient(opts(url, { retries: 1 }));
+    await expect(c.complete(body)).rejects.toThrow(/gave up after 2 attempts \(last: HTTP 502: <html> <head><title>502 Bad Gateway<\/title><\/head> <body>.*nginx\/1\.24\.0.*\); check the server/);
+  });
+
   it('honours Retry-After on 429', async () => {
     const url = await server((_q, res, n) => (n === 0 ? res.writeHead(429, { 'retry-after': '1' }).end() : ok(res)));
     const c = new ChatClient(opts(url));

@@ -428,8 +428,9 @@ export class ChatClient {
       const quota = resp.status === 429 && (body?.code === 'insufficient_quota' || body?.type === 'insufficient_quota');
       if (failed && !quota && shouldRetry(resp.status, headerValue(resp.headers['x-should-retry'])?.trim().toLowerCase())) {
         const wait = retryAfterOf(resp.headers);
-        // the server's own words, for the give-up message
-        const said = typeof body?.message === 'string' && body.message.trim() ? `: ${snippet(body.message)}` : '';
+        // the server's own words, for the give-up message: its JSON error's message, or the first characters of a body
+        // that is not JSON (a proxy's HTML page for a 502, said only as "HTTP 502" before), as a refusal's are quoted
+        const said = typeof body?.message === 'string' && body.message.trim() ? `: ${snippet(body.message)}` : !body && text.trim() ? `: ${snippet(text)}` : '';
         if (resp.status === 429) throw new Retryable('retry429', `HTTP 429 (rate limited)${said}`, wait);
         if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}${said}`, wait);
         if (resp.status === 408) throw new Retryable('retryTimeout', `HTTP 408 (request timeout)${said}`, wait);
