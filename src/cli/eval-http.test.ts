@@ -138,3 +138,41 @@ describe('askfirst eval when the model server goes away mid-run', () => {
     }
   });
 });
+
+describe('askfirst eval --mode open when the judge goes away while judging', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('keeps the episodes judged so far and says how to resume, its bar failed where it stopped; the same command resumes to the bytes of an unbroken run', async () => {
+    const d = tmpDir('askfirst-judge-gone');
+    await writeSuite(join(d, 's'), generateSuite({ episodes: 2, seed: 4, kinds: ['occlusion', 'camera'] }));
+    const vlm = await startFaultServer({ answer: () => 'Please move the camera, I cannot see it.' });
+    // answers its first 2 verdicts, then 503s (a judge gone behind its proxy) until `down` is cleared
+    let judged = 0;
+    let down = true;
+    const judge = await startFaultServer({
+      answer: (t) => `VERDICT: ${[...t.matchAll(/^\d+\. (.*)$/gm)].map((m) => (/camera/i.test(m[1]) ? 1 : 0)).join(',')}`,
+      refuse: () => (down && ++judged > 2 ? { status: 503, error: { message: 'no healthy upstream' } } : undefined),
+    });
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    const cfg = (out: string) => EvalCommandSchema.parse({ policy: [`openai:${vlm.url}#vlm`], judge: `openai:${judge.url}#judge`, data: join(d, 's'), out, mode: ['open'], concurrency: 1, batchSize: 1, retries: 0 });
+    try {
+      const out = join(d, 'out');
+      const err = await runEval(cfg(out), () => undefined).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamError);
+      const file = join(out, 'open', 'results.jsonl');
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+      expect((err as Error).message).toMatch(/gave up after 1 attempt \(last: HTTP 503: no healthy upstream\)/);
+      expect((err as Error).message).toContain(`. The 2 episodes played so far are kept in ${file}: once the server answers (or what it refused is fixed), run the same command again, and it resumes from them`);
+      expect(said.filter((l) => l.startsWith('eval open: ')).at(-1)).toMatch(/^eval open: failed at 2\/4 episodes after [0-9.]+s\n$/);
+      down = false;
+      await runEval(cfg(out), () => undefined);
+      const whole = join(d, 'whole');
+      await runEval(cfg(whole), () => undefined);
+      expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(whole, 'open', 'results.jsonl'), 'utf8'));
+    } finally {
+      await vlm.close();
+      await judge.close();
+    }
+  });
+});

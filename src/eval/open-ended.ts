@@ -19,6 +19,8 @@ import type { Judge } from './judge.js';
 import { RunAborted } from '../agents/runner.js';
 import { openResults } from './store.js';
 import { formatTable } from './table.js';
+import { serverFailed } from './play.js';
+import { UpstreamError } from '../util/errors.js';
 
 /** The sentence added to the question with hints on (ProactiveBench's OEG hint, same meaning). */
 export const OPEN_HINT = 'If you cannot answer this question, please tell me what I should do to help you.';
@@ -198,6 +200,12 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
     }
     records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     await store?.finish(records as never); // in input order, as the judge's verdicts come in any order (eval/store.ts)
+  } catch (e) {
+    // as playMode: ended by an error, the bar says where it failed; a server gone (the model's or the judge's) keeps the
+    // episodes judged so far, and says so and how to resume (it said only the judge's "gave up after …")
+    if (!o.signal?.aborted) bar.fail();
+    if (store && e instanceof UpstreamError) throw serverFailed(e, join(store.dir, 'results.jsonl'), known.length + fresh.length);
+    throw e;
   } finally {
     bar.stop();
     store?.close();

@@ -35,6 +35,21 @@ export interface PlayModeOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A server failed (the model's, or open mode's judge: gone, overloaded past --retries, or refusing) with `kept` records
+ * in `file`: they are kept, and the same command resumes from them once it answers (the key is not part of the run's
+ * description: a fixed key resumes too; a change of model or generation settings is other settings, which --overwrite
+ * starts afresh). `e` with that said.
+ */
+export function serverFailed(e: UpstreamError, file: string, kept: number): UpstreamError {
+  return new UpstreamError(
+    kept === 0
+      ? `${e.message}. No episode finished, so ${file} is empty: once the server answers (or what it refused is fixed), run the same command again`
+      : `${e.message}. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}: once the server answers (or what it refused is fixed), run the same command again, and it resumes from ${kept === 1 ? 'it' : 'them'} (another model or other generation settings need --overwrite)`,
+    { cause: e, status: e.status, param: e.param },
+  );
+}
+
 /** Play every episode (skipping those done in an earlier run); records in input order, and how many were resumed. */
 export async function playMode(
   o: PlayModeOptions,
@@ -84,18 +99,7 @@ export async function playMode(
         { cause: e },
       );
     }
-    // The model's server failed (gone, overloaded past --retries, or refusing): the records so far are kept, and the
-    // same command resumes from them once it answers (the key is not part of the run's description: a fixed key resumes
-    // too; a change of model or generation settings is other settings, which --overwrite starts afresh)
-    if (store && e instanceof UpstreamError) {
-      const file = join(store.dir, 'results.jsonl');
-      throw new UpstreamError(
-        kept === 0
-          ? `${e.message}. No episode finished, so ${file} is empty: once the server answers (or what it refused is fixed), run the same command again`
-          : `${e.message}. The ${kept} episode${kept === 1 ? '' : 's'} played so far ${kept === 1 ? 'is' : 'are'} kept in ${file}: once the server answers (or what it refused is fixed), run the same command again, and it resumes from ${kept === 1 ? 'it' : 'them'} (another model or other generation settings need --overwrite)`,
-        { cause: e, status: e.status, param: e.param },
-      );
-    }
+    if (store && e instanceof UpstreamError) throw serverFailed(e, join(store.dir, 'results.jsonl'), kept);
     throw e;
   } finally {
     bar.stop();
