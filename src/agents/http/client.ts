@@ -367,11 +367,12 @@ export class ChatClient {
       } finally {
         this.sem.release();
       }
-      // The server's wait, unless it is shorter than our own backoff: a `Retry-After: 0` (or a few ms) resent every
-      // attempt at once, 7 in about 0.3 s, as a loop; the OpenAI SDK too backs off by itself for a wait it does not honour.
+      // The server's wait, unless it is shorter than the first backoff step (--backoff-ms): a `Retry-After: 0` (or a few
+      // ms) resent every attempt at once, 7 in about 0.3 s, as a loop. As the OpenAI SDK, which backs off by itself for a
+      // Retry-After of 0 and honours a second or more as asked (a later attempt's own backoff may be longer).
       const backoff = backoffDelay(attempt, this.opts.backoffMs, this.opts.maxBackoffMs);
       const asked = retryAfter !== undefined ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.random() * 0.1 * this.opts.backoffMs : undefined;
-      const wait = asked !== undefined && asked >= backoff ? asked : backoff;
+      const wait = retryAfter !== undefined && retryAfter >= this.opts.backoffMs ? asked! : backoff;
       this.announce(wait, Date.now() - sent, wait === asked, why ?? '', attempt);
       await sleep(wait, o.signal);
     }

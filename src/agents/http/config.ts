@@ -26,7 +26,7 @@ export const httpPolicySchema = z.object({
   timeoutMs: z.number().int().min(1).default(120_000).describe('per-request timeout in milliseconds'),
   retries: z.number().int().min(0).max(100).default(6).describe('retries per request on 429/5xx/network errors/timeouts/malformed replies'),
   backoffMs: z.number().min(0).default(500).describe('first retry delay in milliseconds (doubles each retry, with jitter)'),
-  maxBackoffMs: z.number().min(0).default(30_000).describe('longest backoff between retries (a Retry-After from the server is honoured up to 10 minutes, one shorter than the backoff waits the backoff; a wait of 10 s or more is said on stderr)'),
+  maxBackoffMs: z.number().min(0).default(30_000).describe('longest backoff between retries (a Retry-After from the server is honoured up to 10 minutes, one shorter than the first retry delay waits the client’s own backoff; a wait of 10 s or more is said on stderr)'),
   history: z.boolean().default(false).describe('send earlier turns of the episode (with their images) as conversation history'),
   logprobs: z.boolean().default(true).describe('request log-probabilities (top_logprobs) and turn them into per-option scores'),
   topLogprobs: z.number().int().min(1).max(20).default(10).describe('how many alternatives per token to request'),
