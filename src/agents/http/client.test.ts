@@ -160,6 +160,18 @@ describe('ChatClient', () => {
     expect(said).toEqual([expect.stringMatching(/: HTTP 503; backing off (1[5-9]|2\d|30) s before retry 1 of 4/)]);
   });
 
+  it('honours a Retry-After of a second or more as asked, even where its own backoff would wait longer (as the OpenAI SDK)', { timeout: 30_000 }, async () => {
+    let n = 0;
+    const busy = await server((_q, res) => (n++ < 4 ? res.writeHead(429, { 'retry-after': '1' }).end() : ok(res)));
+    // a first retry delay of 1 s: each of the 4 retries waits the server's 1 s (4 s in all); with the backoff as a floor
+    // they waited 1, 1–2, 2–4 and 4–8 s (8 s at least)
+    const c = new ChatClient(opts(busy, { backoffMs: 1000, maxBackoffMs: 30_000 }));
+    const t0 = Date.now();
+    expect((await c.complete(body)).text).toBe('B.');
+    expect(c.stats().requests).toBe(5);
+    expect(Date.now() - t0).toBeLessThan(7_500);
+  });
+
   it("quotes the start of a 5xx body that is not JSON (a proxy's HTML page) when it gives up, as a refusal's body is quoted: it said only \"HTTP 502\"", async () => {
     const page = '<html>\n<head><title>502 Bad Gateway</title></head>\n<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx/1.24.0</center></body></html>';
     const url = await server((_q, res) => res.writeHead(502, { 'content-type': 'text/html' }).end(page));
