@@ -7,9 +7,7 @@ import { aggregateText } from '../report/aggregate-page.js';
 import { ci95Text as ci, signedPoints as signed } from '../report/html.js';
 import { coerceOptions, schemaOptions } from '../util/config.js';
 import { guardRun } from './run-guard.js';
-import { MISSING } from '../util/missing.js';
-
-const pct = (x: number | null) => (x === null ? MISSING : `${(100 * x).toFixed(1)}%`);
+import { percent as pct } from '../util/percent.js';
 
 /** The action of `askfirst demo` (demo-command.ts). */
 export async function demoCommandAction(raw: Record<string, unknown>): Promise<void> {

@@ -27,6 +27,7 @@ import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';
 import { readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { EvalCommandSchema, type EvalCommandConfig } from './eval-schema.js';
+import { percent } from '../util/percent.js';
 
 /** The JSON printed by --json: the first mode's summary at the top level, every mode under `modes`. */
 export function jsonSummary(policy: string, summaries: Partial<Record<EvalMode, Summary>>, modes: readonly EvalMode[]): Record<string, unknown> {
@@ -216,7 +217,7 @@ async function evalOne(
     if (policy instanceof RandomPolicy) {
       for (const mode of modes.mcqa) {
         const expected = data.episodes.reduce((a, e) => a + randomSuccessProbability(e, mode), 0) / data.episodes.length;
-        print(`random, ${mode}: accuracy ${(100 * res.summaries[mode]!.accuracy).toFixed(1)}% vs analytic expectation ${(100 * expected).toFixed(1)}%`);
+        print(`random, ${mode}: accuracy ${percent(res.summaries[mode]!.accuracy)} vs analytic expectation ${percent(expected)}`);
       }
     }
     if (policy instanceof ScriptedPolicy && policy.missing.length) {

@@ -20,7 +20,7 @@ import { openStore } from '../feedback/open-store.js';
 import { projectForImages } from '../feedback/importer.js';
 import { announceOpening, toStderr, type Note } from './feedback-notes.js';
 import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlhf-schema.js';
-import { MISSING } from '../util/missing.js';
+import { percent as pct } from '../util/percent.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { guardRun } from './run-guard.js';
 import { StoppableJob, stoppable } from './signals.js';
@@ -145,7 +145,6 @@ export async function feedbackDemoAction(raw: Record<string, unknown>): Promise<
   const [{ runFeedbackDemo }, { startServer }] = await Promise.all([import('../demo/feedback.js'), import('../server/workbench/workbench.js')]);
   const startWorkbench = (store: FeedbackStore) => startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle' });
   const r = await guardRun(cfg.out, 'askfirst feedback demo', () => feedbackDemoInterruptedHint(cfg.out), (whileOpen) => runFeedbackDemo(cfg, { startWorkbench, whileOpen }, (s) => console.error(s)));
-  const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? MISSING : `${(100 * x).toFixed(1)}%`);
   console.log(`\nfeedback demo finished in ${(r.wallSeconds / 60).toFixed(1)} min`);
   for (const p of r.policies) console.log(`  ${p.name.padEnd(28)} gap closed train ${pct(p.gapClosed.train)} unseen ${pct(p.gapClosed.unseen)}  over-asking ${pct(p.overAsking)} (controls abstained on ${pct(p.controlAbstain)})  guess ${pct(p.guessRate)}`);
   for (const m of r.rewardModels) console.log(`  RM ${m.name.padEnd(25)} held-out accuracy ${pct(m.heldOut.accuracy)} (gold ${pct(m.heldOut.goldAccuracy)}), ECE ${m.heldOut.ece.toFixed(3)}`);

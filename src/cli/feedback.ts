@@ -39,6 +39,7 @@ import { configFromOptions, refuseUnread } from './options.js';
 import { AgreementSchema, AnnotatorSchema, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
 import { MISSING } from '../util/missing.js';
 import { announceOpening, toStderr, type Note } from './feedback-notes.js';
+import { percent } from '../util/percent.js';
 
 export { toStderr }; // feedback-command.ts hands it to the run… functions it loads from here
 
@@ -208,10 +209,10 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     print(`ILLUME: ${train.length} training items, ${heldOut.length} held-out, k=${cfg.k}, critic ${cfg.critic}, rationale head on src/nn over image descriptors${encoder ? ` + ${encoder.name}'s encoder` : ''}`);
     const res = await runIllume(train, heldOut, critic, { ...cfg, encoder }, (r) => {
       if (!cfg.json)
-        print(`round ${r.round}: coverage ${(100 * r.coverage).toFixed(1)}% (cumulative ${(100 * r.cumulativeCoverage).toFixed(1)}%), accepted ${r.accepted}, held-out rationale accuracy ${(100 * r.heldOutAccuracy).toFixed(1)}%, loss ${r.loss.toFixed(3)}`);
+        print(`round ${r.round}: coverage ${percent(r.coverage)} (cumulative ${percent(r.cumulativeCoverage)}), accepted ${r.accepted}, held-out rationale accuracy ${percent(r.heldOutAccuracy)}, loss ${r.loss.toFixed(3)}`);
     });
     const report = { critic: cfg.critic, train: train.length, heldOut: heldOut.length, initialAccuracy: res.initialAccuracy, rounds: res.rounds };
-    if (!cfg.json) print(`held-out rationale accuracy before training: ${(100 * res.initialAccuracy).toFixed(1)}%`);
+    if (!cfg.json) print(`held-out rationale accuracy before training: ${percent(res.initialAccuracy)}`);
     else print(JSON.stringify(report));
     if (cfg.out) await writeFileAtomic(cfg.out, JSON.stringify(report, null, 2));
     return report;

@@ -32,6 +32,7 @@ import { learnedReward } from './train-feedback.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { resolveConfig, type AnyObjectSchema } from '../util/config.js';
 import { ALGORITHMS, RLStageSchema, type PresenceStageSchema, type SupervisedStageSchema, type TrainStage } from './train-schema.js';
+import { percent } from '../util/percent.js';
 
 const log = (s: string) => console.error(s);
 
@@ -52,7 +53,7 @@ export async function runSupervisedStage(c: z.output<typeof SupervisedStageSchem
 export function supervisedSummary(r: Pick<SupervisedResult, 'steps' | 'seconds' | 'finalLoss' | 'trainAccuracy' | 'trainAccuracyImages' | 'alreadyFinished'>, out: string): string {
   if (r.alreadyFinished) return alreadyFinishedLine('supervised', out);
   const spread = r.trainAccuracyImages === 512 ? ' spread over the set' : '';
-  return `supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on ${r.trainAccuracyImages} training images${spread} ${(100 * r.trainAccuracy).toFixed(1)}%`;
+  return `supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on ${r.trainAccuracyImages} training images${spread} ${percent(r.trainAccuracy)}`;
 }
 
 // ─── rl ───────────────────────────────────────────────────────────────────────────────
@@ -116,7 +117,7 @@ function refuseOtherAlgorithms(algorithm: keyof typeof ALGORITHMS, given: Readon
 export async function runPresenceStage(c: z.output<typeof PresenceStageSchema>): Promise<void> {
   const { init, ...rest } = c;
   const r = await trainPresence(rest, init, log);
-  console.log(`presence: ${r.steps} steps in ${r.seconds.toFixed(0)} s, held-out label accuracy ${(100 * r.heldOutAccuracy).toFixed(1)}%, F1 ${(100 * r.heldOutF1).toFixed(1)}%; checkpoint: ${rest.out}/final`);
+  console.log(`presence: ${r.steps} steps in ${r.seconds.toFixed(0)} s, held-out label accuracy ${percent(r.heldOutAccuracy)}, F1 ${percent(r.heldOutF1)}; checkpoint: ${rest.out}/final`);
 }
 
 // ─── every stage ──────────────────────────────────────────────────────────────────────

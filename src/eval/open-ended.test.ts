@@ -12,7 +12,18 @@ import { directoryViewLoader, readProactiveBench, writeProactiveBench } from '..
 import type { SuiteEpisode } from '../suite/types.js';
 import { evaluate } from './evaluate.js';
 import { HttpJudge, JUDGE_SYSTEM_PROMPT, parseVerdict } from './judge.js';
-import { evaluateOpenEnded, openEndedAnswers, OPEN_HINT, scoreVerdicts } from './open-ended.js';
+import { evaluateOpenEnded, openEndedAnswers, openSummaryTable, OPEN_HINT, scoreVerdicts } from './open-ended.js';
+
+describe('openSummaryTable', () => {
+  it('prints a rate it has no value for as the placeholder, as the other tables do, never "NaN%"', () => {
+    const none = { episodes: 0, psRate: Number.NaN, categoryRate: Number.NaN, aggregateRate: Number.NaN, unparsedRate: Number.NaN };
+    const some = { episodes: 8, psRate: 0.5, categoryRate: 0.125, aggregateRate: 0.625, unparsedRate: 0 };
+    const t = openSummaryTable({ ...some, byKind: { camera: some, sketch: none } });
+    expect(t).not.toMatch(/NaN/);
+    expect(t.split('\n').find((l) => l.startsWith('sketch'))!.trim().split(/\s+/)).toEqual(['sketch', '0', '–', '–', '–', '–']);
+    expect(t.split('\n').find((l) => l.startsWith('all'))!.trim().split(/\s+/)).toEqual(['all', '8', '50.0%', '12.5%', '62.5%', '0.0%']);
+  });
+});
 
 describe('parseVerdict', () => {
   it('reads a VERDICT line, a JSON array or a bare list, after reasoning', () => {

@@ -19,6 +19,7 @@ import type { Judge } from './judge.js';
 import { RunAborted } from '../agents/runner.js';
 import { openResults } from './store.js';
 import { formatTable } from './table.js';
+import { percent as pct } from '../util/percent.js';
 import { serverFailed } from './play.js';
 import { UpstreamError } from '../util/errors.js';
 
@@ -218,7 +219,6 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
 
 /** One row per kind plus "all": proactive-suggestion, correct-category and aggregate rates. */
 export function openSummaryTable(s: OpenSummary, title?: string): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const row = (name: string, m: OpenMetrics) => [name, String(m.episodes), pct(m.psRate), pct(m.categoryRate), pct(m.aggregateRate), pct(m.unparsedRate)];
   const rows = Object.entries(s.byKind).map(([k, m]) => row(k, m));
   rows.push(row('all', s));

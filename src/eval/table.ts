@@ -4,8 +4,8 @@ import type { Metrics, Summary } from '../episode/metrics.js';
 import type { RateInterval } from '../util/stats.js';
 import type { IntervalSummary, Intervals } from './intervals.js';
 import { MISSING } from '../util/missing.js';
+import { percent as pct } from '../util/percent.js';
 
-const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : MISSING);
 const num = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : MISSING);
 
 export function formatTable(headers: string[], rows: string[][]): string {

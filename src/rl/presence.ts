@@ -28,6 +28,7 @@ import { JsonlAppender, writeFileAtomicSync } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import { PresenceConfigSchema } from './configs.js';
 import { stopIfDiverged, stopIfWeightsDiverged } from './diverged.js';
+import { percent } from '../util/percent.js';
 
 export interface PresenceResult {
   steps: number;
@@ -167,6 +168,6 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
   delete reproducible.seconds; // config.json stays the same on any machine
   pc.training = { stage: 'presence', init: src, config: savedConfig(cfg), result: reproducible };
   writeFileAtomicSync(join(fin, CONFIG_FILE), `${JSON.stringify({ ...base, presence: pc }, null, 2)}\n`);
-  logLine(`presence: ${res.steps} steps, loss ${res.finalLoss.toFixed(3)}, held-out label accuracy ${(100 * res.heldOutAccuracy).toFixed(1)}%, F1 ${(100 * res.heldOutF1).toFixed(1)}%`);
+  logLine(`presence: ${res.steps} steps, loss ${res.finalLoss.toFixed(3)}, held-out label accuracy ${percent(res.heldOutAccuracy)}, F1 ${percent(res.heldOutF1)}`);
   return res;
 }

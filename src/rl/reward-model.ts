@@ -33,6 +33,7 @@ import { preferenceLoss } from './preference-loss.js';
 import { stopIfDiverged, stopIfWeightsDiverged } from './diverged.js';
 import { featureNames, trajectoryFeatures, type RewardVariant, type Trajectory } from './trajectory-features.js';
 import { RewardModelConfigSchema, type RewardModelConfig } from './configs.js';
+import { percent } from '../util/percent.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
 export function resolveRewardModelConfig(partial: unknown): RewardModelConfig {
@@ -299,7 +300,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
 /** The held-out metrics in words (no NaN when nothing is held out, no gold figure without gold pairs). */
 export function describeHeldOut(h: PairMetrics): string {
   if (h.n === 0) return 'no held-out pairs (--held-out 0 or too few pairs), so no held-out accuracy or calibration';
-  return `held-out accuracy ${(100 * h.accuracy).toFixed(1)}% on ${h.n} labels${h.goldPairs > 0 ? ` (gold ${(100 * h.goldAccuracy).toFixed(1)}%)` : ''}, ECE ${h.ece.toFixed(3)}, Brier ${h.brier.toFixed(3)}`;
+  return `held-out accuracy ${percent(h.accuracy)} on ${h.n} labels${h.goldPairs > 0 ? ` (gold ${percent(h.goldAccuracy)})` : ''}, ECE ${h.ece.toFixed(3)}, Brier ${h.brier.toFixed(3)}`;
 }
 
 /**
