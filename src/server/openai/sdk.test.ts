@@ -144,6 +144,28 @@ describe('openai SDK → askfirst serve', () => {
     expect(r.choices[0].logprobs).toBeNull();
   });
 
+  it('stream_options without "stream": true and a seed that is not an integer are 400s naming the field (as vLLM refuses them); with stream, or an integer seed, they are answered', async () => {
+    const bad: [string, Record<string, unknown>][] = [
+      ['stream_options', { stream_options: { include_usage: true } }],
+      ['stream_options', { stream: false, stream_options: { include_usage: true } }],
+      ['stream_options', { stream: true, stream_options: 'usage' }],
+      ['seed', { seed: 1.5 }],
+      ['seed', { seed: '3' }],
+      ['seed', { seed: true }],
+      ['seed', { seed: 1e300 }],
+    ];
+    for (const [param, fields] of bad) {
+      const e = (await client.chat.completions.create({ model: 'rnd', messages: turn(), ...fields } as never).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+      expect(e, JSON.stringify(fields)).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e.error, JSON.stringify(fields)).toEqual({ message: expect.stringContaining(`"${param}"`), type: 'invalid_request_error', param, code: 'BAD_INPUT' });
+    }
+    const chunks = [];
+    for await (const c of await client.chat.completions.create({ model: 'rnd', messages: turn(), stream: true, stream_options: { include_usage: true }, seed: -7 })) chunks.push(c);
+    expect(chunks.at(-1)!.usage!.completion_tokens).toBe(1);
+    const r = await client.chat.completions.create({ model: 'rnd', messages: turn(), stream_options: null, seed: null } as never);
+    expect(r.choices[0].message.content).toMatch(/^[ABC]\.$/);
+  });
+
   describe('max_tokens / max_completion_tokens', () => {
     // a policy with a reply longer than a letter: 7 tokens as usage counts them (words)
     const long = 'B. Move the block to the left.';
@@ -279,6 +301,12 @@ describe('openai SDK → askfirst serve', () => {
       expect(d, url.slice(0, 30)).toBeInstanceOf(OpenAI.BadRequestError);
       expect(d.message).toMatch(/^400 an image data URL must be base64 of type image\/…: data:image\/png;base64,… or data:image\/jpeg;base64,…; got "data:/);
       expect(d.param).toBe('messages');
+    }
+    // bytes that are not an image (or do not decode) are the messages' fault too
+    for (const url of ['data:image/png;base64,AAAA', img.slice(0, 60)]) {
+      const d = (await client.chat.completions.create({ model: 'rnd', messages: turn(url) }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+      expect(d, url).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(d.error, url).toEqual({ message: expect.stringMatching(/^request image: /), type: 'invalid_request_error', param: 'messages', code: 'BAD_DATA' });
     }
     // the declared type is not the format: the bytes are (as vLLM reads data URLs)
     expect((await client.chat.completions.create({ model: 'rnd', messages: turn(img.replace('image/png', 'image/gif')) })).choices[0].message.content).toMatch(/^[ABC]\.$/);

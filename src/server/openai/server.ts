@@ -17,8 +17,11 @@
  *                              sequence it completes first (vLLM's rule), when that is within the limit (finish.ts); `response_format` other than
  *                              text is a 400 (replies are never JSON), as are a `tool_choice`
  *                              that demands a tool call ("required", a named function) and
- *                              `top_logprobs` without `"logprobs": true` (OpenAI and vLLM refuse
- *                              it too); other fields are ignored (`seed`, `top_p`, `user`, …);
+ *                              `top_logprobs` without `"logprobs": true`, `stream_options` without
+ *                              `"stream": true` and a `seed` that is not an integer (OpenAI and vLLM
+ *                              refuse them too); `seed` is otherwise ignored, as are other fields
+ *                              (`top_p`, `user`, …); an image that does not decode is a 400 naming
+ *                              "messages", as every image problem is;
  *                              `n` gives n choices (one policy reply each, each sampled from a
  *                              stream of its own: `Observation.draw`);
  *                              `stream: true` is answered as one SSE chunk per choice (plus
@@ -53,7 +56,7 @@ import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
-import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
+import { AskfirstError, DataError, InputError, NotFoundError } from '../../util/errors.js';
 import { allowedMethods, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { hostCheck, hostGuard, warnIfPlainHttp, type HostTest } from '../host-check.js';
 import { bodySizeLimit } from '../body-limit.js';
@@ -134,7 +137,13 @@ export function decodeDataUrl(url: string): RGBImage {
         : `images must be data URLs (data:image/png;base64,…): remote image URLs are not fetched; got ${got}`,
     );
   }
-  return decodeImage(Buffer.from(m[1], 'base64'), 'request image');
+  try {
+    return decodeImage(Buffer.from(m[1], 'base64'), 'request image');
+  } catch (e) {
+    // bytes that are not a PNG or JPEG (or do not decode) are the messages' fault, as every other image problem here
+    if (e instanceof DataError) throw new ParamError('BAD_DATA', 'messages', e.message);
+    throw e;
+  }
 }
 
 /** The prompt text and image of the last user message. */
@@ -264,6 +273,31 @@ export function logprobsParam(body: Record<string, unknown>): boolean {
     throw new ParamError('BAD_INPUT', 'top_logprobs', '"top_logprobs" is read only with "logprobs": true; add that, or leave top_logprobs out');
   }
   return v === true;
+}
+
+/**
+ * OpenAI's `stream` and `stream_options`: stream_options is read only with `"stream": true` (vLLM and OpenAI refuse
+ * it otherwise, rather than answer without the usage chunk it asks for) and is an object; either is a 400 naming it.
+ * Returns whether to stream, and whether with the usage chunk (`include_usage`).
+ */
+export function streamParams(body: Record<string, unknown>): { stream: boolean; withUsage: boolean } {
+  const v = body.stream_options;
+  if (v === undefined || v === null) return { stream: body.stream === true, withUsage: false };
+  if (body.stream !== true) throw new ParamError('BAD_INPUT', 'stream_options', '"stream_options" is read only with "stream": true; add that, or leave stream_options out');
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    throw new ParamError('BAD_INPUT', 'stream_options', `"stream_options" must be an object such as {"include_usage": true}; got ${JSON.stringify(v).slice(0, 40)}`);
+  }
+  return { stream: true, withUsage: (v as { include_usage?: unknown }).include_usage === true };
+}
+
+/**
+ * OpenAI's `seed`: replies do not depend on it (greedy, or each choice its own draw: `Observation.draw`), but one that
+ * is not a 64-bit integer is a 400 naming it, as vLLM answers, rather than ignored as if it were honoured.
+ */
+export function checkSeed(body: Record<string, unknown>): void {
+  const v = body.seed;
+  if (v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63)) return;
+  throw new ParamError('BAD_INPUT', 'seed', `"seed" must be an integer (64-bit); got ${JSON.stringify(v).slice(0, 40)}`);
 }
 
 /**
@@ -418,6 +452,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const stops = stopParam(body);
       checkResponseFormat(body);
       checkToolChoice(body);
+      checkSeed(body);
+      const { stream, withUsage } = streamParams(body);
       let replies: PolicyReply[];
       try {
         // n choices: n observations in the same batch, each its own draw (sampled ones are drawn
@@ -442,10 +478,9 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         finish_reason: finished[index].finish_reason,
       }));
       const usage = usageOf(body.messages, finished.map((f) => f.content)); // a documented word count (usage.ts), not a tokenizer's
-      if (body.stream === true) {
+      if (stream) {
         // OpenAI's stream_options.include_usage: every chunk carries "usage": null, and one more
         // chunk with no choices and the usage comes before [DONE].
-        const withUsage = (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
         const head = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
         const chunks: object[] = choices.map((ch) => ({ ...head, choices: [{ index: ch.index, delta: ch.message, logprobs: ch.logprobs, finish_reason: ch.finish_reason }], ...(withUsage ? { usage: null } : {}) }));
         if (withUsage) chunks.push({ ...head, choices: [], usage });
