@@ -14,7 +14,7 @@ export const EvalCommandSchema = z.object({
   mode: z.array(z.enum(EVAL_MODE_NAMES)).min(1).default(['proactive', 'reference']).describe('modes to run: proactive (= mcqa), hint, reference, open (open-ended, needs --judge)'),
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
   limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
-  batchSize: z.number().int().min(1).default(64).describe('episodes stepped together'),
+  batchSize: z.number().int().min(1).default(64).describe('episodes handed to the policy together each turn; for pipelined policies (openai:, ocr-follow), episodes in play at once, each stepped as its reply arrives'),
   seed: z.number().int().min(0).default(0).describe('seed for stochastic policies'),
   sample: z.boolean().default(false).describe('sample replies instead of answering greedily'),
   overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),

@@ -14,7 +14,7 @@ const httpFields = {
 export const CommonSchema = z.object({
   policy: z.string().min(1).describe('the policy: oracle (reads the facts), random[:SEED], always-answer, constant:TEXT, ocr-follow, scripted:FILE, builtin:DIR, openai:URL#MODEL'),
   out: outDirField().describe('output directory (re-running the same command resumes)'),
-  batchSize: z.number().int().min(1).default(64).describe('items stepped together'),
+  batchSize: z.number().int().min(1).default(64).describe('items handed to the policy together each turn; for pipelined policies (openai:, ocr-follow), items in play at once, each stepped as its reply arrives'),
   overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
   json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),
   progress: z.boolean().default(true).describe('show a progress bar'),
