@@ -183,6 +183,20 @@ describe('askfirst feedback illume --suite with --demo', () => {
   });
 });
 
+describe('askfirst feedback illume: a split that holds out every episode', () => {
+  it('is refused, saying what to change, instead of training on nothing and printing coverage "NaN%"', async () => {
+    const lines: string[] = [];
+    await expect(runIllumeCommand({ demo: '2', heldOut: '0.9', rounds: '1', epochs: '1' }, (l) => lines.push(l))).rejects.toThrow(
+      '--held-out 0.9 of the 2 episodes of --demo 2 holds out 2, leaving none to train on: lower --held-out or use more episodes (at least 2)',
+    );
+    expect(lines).toEqual([]);
+    // one held out of two: trained and reported, every share a percentage
+    await runIllumeCommand({ demo: '2', heldOut: '0.5', rounds: '1', epochs: '1' }, (l) => lines.push(l));
+    expect(lines[0]).toMatch(/^ILLUME: 2 training items, 2 held-out/);
+    expect(lines[1]).toMatch(/^round 1: coverage \d+\.\d% \(cumulative \d+\.\d%\)/);
+  });
+});
+
 describe('askfirst feedback import and illume: options the chosen mode does not read', () => {
   it('are refused by name before any database is opened (they were ignored)', async () => {
     const d = tmpDir('askfirst-fb-unread');

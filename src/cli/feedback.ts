@@ -197,6 +197,11 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   }
   const order = SceneRng.fromState(cfg.seed + 5).shuffle(items.map((_, i) => i));
   const nHeld = Math.max(1, Math.round(order.length * cfg.heldOut));
+  // every episode held out leaves nothing to train on (coverage 0/0, printed as "NaN%" before): refused, saying what to change
+  if (nHeld >= order.length) {
+    const from = cfg.suite ? `--suite ${cfg.suite}` : `--demo ${cfg.demo}`;
+    throw new InputError(`--held-out ${cfg.heldOut} of the ${order.length} episode${order.length === 1 ? '' : 's'} of ${from} holds out ${nHeld}, leaving none to train on: lower --held-out or use more episodes (at least 2)`);
+  }
   const heldOut = order.slice(0, nHeld).flatMap((i) => items[i]);
   const train = order.slice(nHeld).flatMap((i) => items[i]);
 
