@@ -11,6 +11,7 @@ export function register(program: Command): void {
   cmd.addHelpText(
     'after',
     '\nRe-running the same command skips finished stages (their checkpoints are in --out); --fresh starts over.' +
+      '\nA re-run with another --quick, --seed, --algorithm, --reward-weights or --rl-control-share is refused (it would take up stages trained under the others).' +
       '\nWith --seeds 0,1,2 each seed is a full demo in <out>/seed-<n>/; <out>/aggregate.json and aggregate.html give every headline figure' +
       '\nas mean ± the half-width of its 95 % confidence interval over the seeds (none with one seed), and ours − each baseline paired by seed.',
   );

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeResults } from '../report/results-io.js';
@@ -59,6 +59,21 @@ describe('askfirst demo --seeds (command line)', () => {
   it('a second demo into the --out of one that runs is refused, naming it', async () => {
     const out = tmpDir('askfirst-cli-demo-lock');
     await lockedBy(out, () => expect(demo('--seeds', '0', '--aggregate-only', '--out', out)).rejects.toThrow(/is in use by another askfirst demo \(pid \d+/));
+  });
+
+  it('a re-run under other settings than the demo in --out started with is refused before any work, naming each', async () => {
+    const out = tmpDir('askfirst-cli-demo-settings');
+    // what a quick demo of seed 0 keeps (run.json) and a finished stage: a re-run took that stage up whatever its settings
+    writeFileSync(join(out, 'run.json'), JSON.stringify({ run: 'demo', settings: { quick: true, seed: 0, algorithm: 'grpo', rewardWeights: { shown: '(defaults)', id: '{}' }, rlControlShare: 0.15 } }));
+    mkdirSync(join(out, 'supervised', 'final'), { recursive: true });
+    writeFileSync(join(out, 'supervised', 'final', 'config.json'), '{}');
+    const said = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await expect(demo('--seed', '1', '--out', out, '--no-progress', '--report-to', 'none')).rejects.toThrow(
+      `${out} holds a demo run started with other settings: --quick on → off, --seed 0 → 1; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --fresh to start over with these, or use another --out`,
+    );
+    await expect(demo('--quick', '--seed', '0', '--reward-weights', 'guessed=-1', '--out', out, '--no-progress')).rejects.toThrow(/started with other settings: --reward-weights \(defaults\) → guessed=-1;/);
+    expect(said).not.toHaveBeenCalled(); // nothing generated or trained
+    expect(readdirSync(out).sort()).toEqual(['run.json', 'supervised']);
   });
 
   it('--help describes --seeds and --aggregate-only', () => {

@@ -535,11 +535,12 @@ describe('remote-model flags that the chosen policy does not read are refused, n
     await expect(runEval(cfg, () => {}, { policy: ['oracle'], data: join(d, 's'), out: join(d, 'e'), progress: false })).resolves.toMatchObject({ policy: 'oracle' });
     await expect(runEval(cfg, () => {}, { policy: ['oracle'], maxTokens: '256' })).rejects.toThrow(/^--max-tokens does not apply with --policy oracle/);
     // train rl: --group-size (grpo's, default 8) in a ppo config that the user did not give: not refused (the missing checkpoint is what fails)
-    const { runRLStage } = await import('./train.js');
+    const { checkRLStage, runRLStage } = await import('./train.js');
     const { RLStageSchema } = await import('./train-schema.js');
     const rl = RLStageSchema.parse({ init: join(d, 'no-ckpt'), out: join(d, 'rl'), algorithm: 'ppo', groupSize: 8 });
-    await expect(runRLStage(rl, { init: join(d, 'no-ckpt'), algorithm: 'ppo' })).rejects.toThrow(/no model checkpoint in/);
-    await expect(runRLStage(rl, { init: join(d, 'no-ckpt'), algorithm: 'ppo', groupSize: '8' })).rejects.toThrow(/^--group-size does not apply to --algorithm ppo/);
+    await expect(checkRLStage(rl, { init: join(d, 'no-ckpt'), algorithm: 'ppo' })).resolves.toBeUndefined();
+    await expect(runRLStage(rl)).rejects.toThrow(/no model checkpoint in/);
+    await expect(checkRLStage(rl, { init: join(d, 'no-ckpt'), algorithm: 'ppo', groupSize: '8' })).rejects.toThrow(/^--group-size does not apply to --algorithm ppo/);
   });
 
   it('are accepted when some policy reads them (an openai: one among several), and client flags when a judge reads them', async () => {

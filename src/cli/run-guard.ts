@@ -8,7 +8,8 @@
  * after a kill -9. `export` and `suite generate` take the same guard: two of them writing into one --out would write
  * over each other (a suite's images of two seeds mixed; an export replacing the other's as it finishes).
  */
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { RUN_SETTINGS_FILE } from '../util/run-settings.js';
 import { lockDir } from '../eval/lock.js';
 import { stoppable, type Orderly } from './signals.js';
 
@@ -22,7 +23,7 @@ export function alreadyFinishedLine(stage: string, out: string): string {
  * gets); on Ctrl-C or SIGTERM print `askfirst: interrupted; ` + `resumeHint()` (computed then, so
  * it can name the latest checkpoint) and exit with 130 (143) (`stoppable` in cli/signals.ts: at once, or once an
  * `orderly` section of `fn` has closed what it opened). An --out this call created and left empty
- * (the command failed before writing anything) is removed again.
+ * (the command failed before writing anything but the settings it started with, run.json) is removed again.
  */
 export async function guardRun<T>(out: string, what: string, resumeHint: () => string, fn: (orderly: Orderly) => Promise<T>): Promise<T> {
   const created = !existsSync(out);
@@ -36,7 +37,8 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
   };
   const done = () => {
     lock.release();
-    if (created && existsSync(out) && readdirSync(out).length === 0) rmdirSync(out);
+    // the settings kept for a resume (run.json) alone are nothing to resume: a run that failed before training leaves no --out
+    if (created && existsSync(out) && readdirSync(out).every((f) => f === RUN_SETTINGS_FILE)) rmSync(out, { recursive: true, force: true });
   };
   try {
     return await stoppable(hint, (job) => fn(job.orderly), done); // stopped before writing anything, it leaves no empty --out either

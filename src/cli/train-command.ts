@@ -36,7 +36,8 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
     'askfirst train rl --init runs/sup --objective single-turn --rp 1 --out runs/pb-rp1',
     'askfirst train rl --init runs/sup --reward-weights needlessAsks=-1,guessed=-0.5 --out runs/rl-w',
   ],
-  run: async (c, given) => (await import('./train.js')).runRLStage(c, given),
+  check: async (c, given) => (await import('./train.js')).checkRLStage(c, given),
+  run: async (c) => (await import('./train.js')).runRLStage(c),
 };
 
 export const presenceStage: TrainStage<typeof PresenceStageSchema> = {
@@ -72,7 +73,7 @@ export function addTrainStage<S extends AnyObjectSchema>(program: Command, stage
   const cmd = trainGroup(program).command(stage.name).description(stage.description);
   addSchemaOptions(cmd, stage.schema);
   // only a stage with a --resume option can promise that a killed run continues
-  const resumable = 'resume' in stage.schema.shape ? '\n  (kill it any time; add --resume to the same command to continue)' : '';
+  const resumable = 'resume' in stage.schema.shape ? '\n  (kill it any time; add --resume to the same command to continue: other settings are refused, but for\n  --no-progress, --report-to, --log-every, --checkpoint-every, --max-seconds and a larger budget)' : '';
   if (stage.examples?.length) cmd.addHelpText('after', `\nExamples:\n  ${stage.examples.join('\n  ')}${resumable}`);
   if ('out' in stage.schema.shape) cmd.option('--overwrite', 'start over in an --out that already holds a run of this stage (its checkpoints and final model are replaced)');
   cmd.action(async ({ overwrite, ...raw }: Record<string, unknown>) => (await import('./train.js')).runStage(stage, raw, overwrite === true));

@@ -24,6 +24,8 @@ export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {
    * run guard's (signals.ts), for a section that holds a database open (absent without --out, where nothing guards it).
    */
   run(cfg: z.output<S>, given: Readonly<Record<string, unknown>>, orderly?: Orderly): Promise<void>;
+  /** Refuse options this run would not read (options.ts's `refuseUnread`), before --out is locked or anything is written. */
+  check?(cfg: z.output<S>, given: Readonly<Record<string, unknown>>): Promise<void>;
 }
 
 // ─── supervised ───────────────────────────────────────────────────────────────────────

@@ -8,6 +8,7 @@ import { refuseToReplaceRun } from './train.js';
 import { tmpDir } from '../testing/tmp.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
 
 async function help(path: string[]): Promise<string> {
   const program = await buildProgram();
@@ -78,7 +79,11 @@ describe('train subcommands', () => {
     writeFileSync(join(out, 'checkpoints', 'step-0000040', 'state.json'), '{}');
     await expect(run(['train', 'supervised', '--out', out, '--steps', '1'])).rejects.toThrow(/already holds a supervised run \(checkpoints up to step 40\)\. Add --resume to continue it, add --overwrite/);
     mkdirSync(join(out, 'final'));
-    await expect(run(['train', 'presence', '--init', 'x', '--out', out])).rejects.toThrow(/already holds a presence run \(a final model \(final\/\) and checkpoints up to step 40\)\. add --overwrite to start over/);
+    // the run is named as what it is (was "already holds a presence run", the stage asked for), and the sentence starts with a capital (was "add --overwrite")
+    await expect(run(['train', 'presence', '--init', 'x', '--out', out])).rejects.toThrow(/already holds a presence run \(a final model \(final\/\) and checkpoints up to step 40\)\. Add --overwrite to start over/); // nothing says what it is: the stage's
+    writeFileSync(join(out, 'checkpoints', 'step-0000040', 'config.json'), JSON.stringify({ training: { stage: 'supervised', step: 40 } }));
+    await expect(run(['train', 'presence', '--init', 'x', '--out', out])).rejects.toThrow(`${out} already holds a supervised run (a final model (final/) and checkpoints up to step 40), not a presence run. Add --overwrite to replace it, or use another --out`);
+    await expect(run(['train', 'rl', '--init', 'x', '--out', out])).rejects.toThrow(/already holds a supervised run \(.*\), not an rl run\. Add --overwrite to replace it/);
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(['step-0000040']); // nothing was deleted
     expect(() => refuseToReplaceRun('supervised', { out, resume: true }, false, true)).not.toThrow();
     expect(() => refuseToReplaceRun('supervised', { out, resume: false }, true, true)).not.toThrow();
@@ -136,6 +141,77 @@ describe('train subcommands', () => {
     expect(said[0]).not.toMatch(/512/);
     expect(said[1]).toBe(`supervised: ${out} was already finished, nothing to train; the model is ${out}/final (--overwrite starts over)`); // was "0 steps in 0 s, final loss NaN, … NaN%"
   }, 120_000);
+  it('--resume refuses a run started with other settings, naming each (old → new), before any work; what may change on a resume is allowed', async () => {
+    const out = join(tmpDir('askfirst-train-settings'), 'sup');
+    const sup = (...more: string[]) => ['train', 'supervised', '--out', out, '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--no-progress', '--report-to', 'none', '--checkpoint-every', '1', ...more];
+    const said: string[] = [];
+    const logSpy = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void said.push(String(s)));
+    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
+    try {
+      await run(sup('--steps', '2', '--size', '32'));
+      const ckpts = readdirSync(join(out, 'checkpoints'));
+      said.length = 0;
+      // a different --seed failed late ('checkpoint does not match the model: words.weight: …'), a different --size too, or resumed silently
+      await expect(run(sup('--steps', '2', '--size', '48', '--seed', '5', '--resume'))).rejects.toThrow(
+        `${out} holds a supervised run started with other settings: --seed 1 → 5, --size 32 → 48; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
+      );
+      expect(said).toEqual([]); // before any work: no suite generated
+      expect(readdirSync(join(out, 'checkpoints'))).toEqual(ckpts);
+      // what may change: the budget upwards, the clock limit, logging, checkpointing, progress
+      await run(sup('--steps', '3', '--size', '32', '--resume', '--max-seconds', '600', '--log-every', '1', '--checkpoint-every', '2', '--report-to', 'csv'));
+      expect(said.at(-1)).toMatch(/^supervised: 3 steps in/);
+      await expect(run(sup('--steps', '2', '--size', '32', '--resume'))).rejects.toThrow(/started with other settings: --steps 3 → 2 \(it may grow, not shrink\);/);
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+  }, 120_000);
+  it('train rl --resume compares --init by its weights and --data by its folder, and refuses another stage\'s run', async () => {
+    const dir = tmpDir('askfirst-train-rl-settings');
+    const eps = generateSuite({ episodes: 1, kinds: ['camera'] });
+    saveBuiltin(join(dir, 'sup'), newBuiltin(eps));
+    saveBuiltin(join(dir, 'other'), newBuiltin(eps, { seed: 9 }));
+    const out = join(dir, 'rl');
+    const rl = (...more: string[]) => ['train', 'rl', '--out', out, '--episodes', '2', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more];
+    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await run(rl('--init', join(dir, 'sup')));
+      // the same weights named another way resume (here: a finished run, so nothing to do)
+      await run(rl('--init', `${join(dir, 'sup')}/`, '--resume'));
+      await expect(run(rl('--init', join(dir, 'other'), '--resume'))).rejects.toThrow(`started with other settings: --init ${join(dir, 'sup')}/ → ${join(dir, 'other')};`);
+      await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--lr', '0.1', '--episodes', '3', '--reward-weights', 'guessed=-1', '--algorithm', 'ppo', '--group-size', '2'))).rejects.toThrow(/--group-size does not apply to --algorithm ppo/);
+      await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--lr', '0.1', '--episodes', '3', '--reward-weights', 'guessed=-1'))).rejects.toThrow(
+        /started with other settings: --episodes 2 → 3, --reward-weights \(defaults\) → guessed=-1, --lr 0\.003 → 0\.1;/,
+      );
+      await expect(run(['train', 'supervised', '--out', out, '--resume'])).rejects.toThrow(`${out} holds an rl run, not a supervised run: it cannot be resumed as one. Use another --out, or add --overwrite (instead of --resume) to replace it`);
+      await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--updates', '2'))).resolves.toBeDefined(); // a larger budget continues the run
+      // --data: the same folder spelled another way resumes, another folder is refused
+      await writeSuite(join(dir, 'suite'), generateSuite({ episodes: 2, seed: 1, kinds: ['camera'] }));
+      await writeSuite(join(dir, 'suite2'), generateSuite({ episodes: 2, seed: 2, kinds: ['camera'] }));
+      const onData = (data: string, ...more: string[]) => rl('--init', join(dir, 'sup'), '--out', join(dir, 'rl-data'), '--data', data, ...more).filter((a, i, all) => a !== '--episodes' && all[i - 1] !== '--episodes');
+      await run(onData(`suite:${join(dir, 'suite')}`));
+      await run(onData(`${join(dir, 'suite')}/`, '--resume'));
+      await expect(run(onData(join(dir, 'suite2'), '--resume'))).rejects.toThrow(`started with other settings: --data ${join(dir, 'suite')}/ → ${join(dir, 'suite2')};`);
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+  }, 120_000);
+  it('train rl refuses the options it would not read, before any work', async () => {
+    const rl = (...more: string[]) => run(['train', 'rl', '--init', 'nowhere', '--out', 'nowhere-rl', ...more]); // refused before --init is read
+    // with --data it trained 150 updates on the data, the generated suite's --episodes and --control-share ignored
+    await expect(rl('--data', 'suite', '--episodes', '10')).rejects.toThrow('--episodes does not apply with --data: it is read without --data only (they shape the training suite generated then); leave it out');
+    await expect(rl('--data', 'suite', '--episodes', '10', '--control-share', '0.3')).rejects.toThrow(/^--episodes, --control-share do not apply with --data:/);
+    await expect(rl('--rp', '1')).rejects.toThrow('--rp does not apply with --objective multi-turn (the default): it is read by --objective single-turn only (multi-turn episodes are rewarded by --reward-weights); leave it out, or add --objective single-turn');
+    await expect(rl('--objective', 'single-turn', '--reward-weights', 'guessed=-1')).rejects.toThrow(/^--reward-weights does not apply with --objective single-turn: it is read by --objective multi-turn only/);
+    await expect(rl('--curriculum-start', '0.5')).rejects.toThrow('--curriculum-start does not apply with --curriculum none (the default): it is read by --curriculum oracle only; leave it out, or add --curriculum oracle');
+    // read: no refusal (the missing --init is what fails)
+    for (const args of [['--objective', 'single-turn', '--rp', '1'], ['--curriculum', 'oracle', '--curriculum-start', '0.5'], ['--episodes', '10', '--control-share', '0.3']]) await expect(rl(...args)).rejects.toThrow(/no model checkpoint in nowhere/);
+  });
+  it('--report-to none with another target is refused', async () => {
+    await expect(run(['train', 'supervised', '--out', 'nowhere', '--report-to', 'none,csv'])).rejects.toThrow(/report-to: none means the JSONL log alone: give none by itself, or the targets without it/); // main.ts names it --report-to
+  });
   it('--reward-weights is in --help with the defaults, and a bad weight fails before any work', async () => {
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).not.toMatch(/\(default: \)/); // an empty list default is not shown as "(default: )"
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).toMatch(/--reward-weights <a,b,…>\s+change reward weights[^(]*\(the rest keep their defaults: correct 1, wrong -0\.5,[^)]*needlessAsks -0\.3/);

@@ -9,8 +9,9 @@
  *   train presence     trains a presence head (for the hallucination probe) on the frozen encoder
  *                      of any checkpoint (--init), written beside a copy of it: the model is unchanged.
  */
-import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { CONFIG_FILE } from '../nn/checkpoint.js';
 import type { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { trainGRPO } from '../rl/grpo.js';
@@ -19,12 +20,13 @@ import { resolveSupervisedConfig, trainSupervised, type SupervisedResult } from 
 import { trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
-import { loadData } from '../suite/open.js';
+import { dataSpec, loadData } from '../suite/open.js';
 import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding } from '../suite/splits.js';
 import { ConfigError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
-import { RunDir } from '../nn/run-dir.js';
+import { RUN_OPTIONS, RunDir, weightsDigest } from '../nn/run-dir.js';
+import { aRun, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { parseRewardWeights } from '../rl/rewards.js';
@@ -58,8 +60,28 @@ export function supervisedSummary(r: Pick<SupervisedResult, 'steps' | 'seconds' 
 
 // ─── rl ───────────────────────────────────────────────────────────────────────────────
 
-/** `train rl`; `given`: its options as the user gave them (settings of the other algorithm among them are refused). */
-export async function runRLStage(c: z.output<typeof RLStageSchema>, given: Readonly<Record<string, unknown>>): Promise<void> {
+/**
+ * The options of `train rl` it would not read, refused before any work (the stage's `check`); `given`: its options as the
+ * user gave them. Settings of the other algorithm; --episodes and --control-share with --data (they size the suite
+ * generated without it); --rp with the multi-turn objective, and --reward-weights or --reward with the single-turn one
+ * (each rewards with its own); the curriculum's shape without --curriculum oracle.
+ */
+export async function checkRLStage(c: z.output<typeof RLStageSchema>, given: Readonly<Record<string, unknown>>): Promise<void> {
+  const { algorithm, data, reward, objective, curriculum } = c as { algorithm: 'grpo' | 'ppo'; data?: string; reward?: string; objective?: string; curriculum: string };
+  if (reward) rewardSpecDir(reward); // a malformed --reward fails before any data is generated
+  refuseOtherAlgorithms(algorithm, given);
+  if (data) refuseUnread(RLStageSchema, given, { keys: ['episodes', 'controlShare'], readBy: 'read without --data only (they shape the training suite generated then)' }, 'with --data');
+  const dflt = (k: string) => (given[k] === undefined ? ' (the default)' : '');
+  if (algorithm === 'grpo' && objective === 'single-turn') {
+    refuseUnread(RLStageSchema, given, { keys: ['rewardWeights', 'reward'], readBy: "read by --objective multi-turn only (single-turn states are rewarded with ProactiveBench's --rp)" }, 'with --objective single-turn');
+  } else if (algorithm === 'grpo') {
+    refuseUnread(RLStageSchema, given, { keys: ['rp'], readBy: 'read by --objective single-turn only (multi-turn episodes are rewarded by --reward-weights)' }, `with --objective multi-turn${dflt('objective')}`, 'add --objective single-turn');
+  }
+  if (curriculum !== 'oracle') refuseUnread(RLStageSchema, given, { keys: ['curriculumStart', 'curriculumSpan'], readBy: 'read by --curriculum oracle only' }, `with --curriculum ${curriculum}${dflt('curriculum')}`, 'add --curriculum oracle');
+}
+
+/** `train rl` (its options checked by checkRLStage first). */
+export async function runRLStage(c: z.output<typeof RLStageSchema>): Promise<void> {
     const { init, algorithm, data: dataSpec, episodes, reward, rewardWeights, controlShare, ...rest } = c as Record<string, unknown> & {
       init: string;
       algorithm: 'grpo' | 'ppo';
@@ -69,9 +91,7 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>, given: Reado
       rewardWeights: string[];
       controlShare: number;
     };
-    if (reward) rewardSpecDir(reward); // a malformed --reward fails before any data is generated
     const schema = ALGORITHMS[algorithm] as AnyObjectSchema;
-    refuseOtherAlgorithms(algorithm, given);
     const cfg = { ...(resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>), rewards: parseRewardWeights(rewardWeights) };
     const policy = BuiltinPolicy.load(init);
     // the reward model is loaded before any data is generated (a wrong rm:DIR fails at once); it reads views through the data's loader
@@ -129,13 +149,45 @@ export async function runPresenceStage(c: z.output<typeof PresenceStageSchema>):
  */
 export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, raw: Record<string, unknown>, overwrite: boolean): Promise<void> {
   const cfg = configFromOptions(stage.schema, raw, `train ${stage.name}`);
+  await stage.check?.(cfg, raw);
   const { out, resume } = cfg as { out?: string; resume?: boolean };
   if (!('out' in stage.schema.shape) || !out) return stage.run(cfg, raw);
   const canResume = 'resume' in stage.schema.shape;
   return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true), async (orderly) => {
     refuseToReplaceRun(stage.name, { out, resume }, overwrite, canResume);
+    // kept by every stage (refuseToReplaceRun names the run an --out holds from it), compared by those that resume
+    keepRunSettings(out, resumeSettings(cfg), { run: stage.name, resuming: canResume && resume === true && new RunDir(out).hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS });
     await stage.run(cfg, raw, orderly);
   });
+}
+
+/**
+ * What may differ when a run is resumed (docs/builtin-model.md, "Resuming"): how it shows, logs and checkpoints (RUN_OPTIONS:
+ * none changes a weight), when it stops on the clock (--max-seconds), and the database `train dpo` reads its labels from
+ * (--db-dir: checkDpoLabels compares the labels themselves). Every other setting must be the one the run started with.
+ */
+const MAY_CHANGE = new Set<string>([...RUN_OPTIONS, 'maxSeconds', 'dbDir']);
+/** Budgets a resumed run may raise (it trains on to the new budget: RunDir.finishedFor), not lower. */
+const BUDGETS = ['steps', 'updates'];
+
+/** Settings compared by what they name, not as spelled: a checkpoint by its weights, --data by its folder, reward weights as parsed. */
+const IDENTIFIED: Record<string, (v: never) => Identified> = {
+  init: (v: string) => ({ shown: v, id: weightsDigest(v) }),
+  reward: (v: string) => ({ shown: v, id: weightsDigest(rewardSpecDir(v)) }),
+  data: (v: string) => {
+    const { format, dir } = dataSpec(v);
+    return { shown: v, id: `${format}:${resolve(dir)}` };
+  },
+  rewardWeights: (v: string[]) => ({ shown: v.length ? v.join(',') : '(defaults)', id: JSON.stringify(parseRewardWeights(v)) }),
+};
+
+/** A stage's settings as its run keeps them to compare on --resume (keepRunSettings): all but MAY_CHANGE, some by identity (IDENTIFIED). */
+function resumeSettings(cfg: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(cfg)
+      .filter(([k, v]) => v !== undefined && !MAY_CHANGE.has(k))
+      .map(([k, v]) => [k, k in IDENTIFIED ? IDENTIFIED[k](v as never) : v]),
+  );
 }
 
 /**
@@ -151,9 +203,29 @@ export function refuseToReplaceRun(stage: string, cfg: { out?: string; resume?: 
   const finished = existsSync(run.finalDir);
   if (!steps.length && !finished) return;
   const what = [finished ? 'a final model (final/)' : '', steps.length ? `checkpoints up to step ${steps[steps.length - 1]}` : ''].filter(Boolean).join(' and ');
-  throw new ConfigError(
-    `${cfg.out} already holds a ${stage} run (${what}). ${resumable ? 'Add --resume to continue it, ' : ''}add --overwrite to start over (it is replaced), or use another --out`,
-  );
+  const held = heldStage(run);
+  if (held && held !== stage) throw new ConfigError(`${cfg.out} already holds ${aRun(held)} (${what}), not ${aRun(stage)}. Add --overwrite to replace it, or use another --out`);
+  throw new ConfigError(`${cfg.out} already holds ${aRun(stage)} (${what}). ${resumable ? 'Add --resume to continue it, add' : 'Add'} --overwrite to start over (it is replaced), or use another --out`);
+}
+
+/**
+ * Which stage's run `run` holds: as its run.json says (keepRunSettings), else as its final model or newest checkpoint
+ * records it (config.json's `training.stage`; a reward model's `kind`); undefined when nothing says.
+ */
+function heldStage(run: RunDir): string | undefined {
+  const kept = readRunSettings(run.root);
+  if (kept) return kept.run;
+  const steps = run.completeSteps();
+  for (const dir of [run.finalDir, ...(steps.length ? [run.checkpointDir(steps[steps.length - 1])] : [])]) {
+    try {
+      const c = JSON.parse(readFileSync(join(dir, CONFIG_FILE), 'utf8')) as { kind?: unknown; training?: { stage?: unknown } };
+      if (c.kind === 'askfirst-reward-model') return 'reward';
+      if (typeof c.training?.stage === 'string') return c.training.stage;
+    } catch {
+      // no config.json there, or not one askfirst wrote: look at the next
+    }
+  }
+  return undefined;
 }
 
 /** What a training run stopped by Ctrl-C keeps in `out` and how to continue it (the newest complete checkpoint, read then). */

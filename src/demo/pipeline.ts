@@ -38,7 +38,8 @@ import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results } f
 import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
-import { DemoConfigSchema } from './config.js';
+import { DemoConfigSchema, type DemoConfig } from './config.js';
+import { keepRunSettings } from '../util/run-settings.js';
 
 /**
  * Budgets for the full and the quick demo, counted in work (optimizer steps, updates, episodes),
@@ -54,6 +55,19 @@ export function demoBudget(quick: boolean) {
   return { ...b, baseUpdates: b.rlUpdates };
 }
 
+/** The training runs of a demo, each a run directory under --out (what a re-run takes up). */
+const DEMO_RUNS = ['supervised', 'rl', 'baseline-rp0.5', 'baseline-rp1.0'];
+
+/**
+ * What a re-run of the demo must share with the run it takes up (keepRunSettings): what it trains and on what. What may
+ * change: --no-baselines (it leaves the baselines out, or adds them, each trained as it would have been), --fresh,
+ * --no-progress, --report-to.
+ */
+function demoSettings(cfg: DemoConfig): Record<string, unknown> {
+  const weights = { shown: cfg.rewardWeights.length ? cfg.rewardWeights.join(',') : '(defaults)', id: JSON.stringify(parseRewardWeights(cfg.rewardWeights)) };
+  return { quick: cfg.quick, seed: cfg.seed, algorithm: cfg.algorithm, rewardWeights: weights, rlControlShare: cfg.rlControlShare };
+}
+
 async function evalCached(policy: BuiltinPolicy, cache: FeatureCache, eps: readonly SuiteEpisode[], mode: EvalMode): Promise<EpisodeRecord[]> {
   return runEpisodes(eps, new CachedPolicy(policy, cache, eps), { mode, loader: memoryLoader, batchSize: 512 });
 }
@@ -65,6 +79,9 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];
   const unseenKinds = SCENARIO_KINDS.filter((k) => !trainKinds.includes(k));
+  // A re-run takes up the finished stages and checkpoints in --out: under other settings it would build on another demo's.
+  const started = !cfg.fresh && DEMO_RUNS.some((d) => new RunDir(join(cfg.out, d)).hasRun());
+  keepRunSettings(cfg.out, demoSettings(cfg), { run: 'demo', resuming: started, startOver: 'add --fresh' });
 
   // ── 1. suites ─────────────────────────────────────────────────────────────
   const supDir = join(cfg.out, 'supervised');

@@ -11,11 +11,12 @@
  * from. A run is finished once `final/config.json` exists (`saveCheckpoint` writes it last).
  * "step" is the stage's own unit: an optimizer step of the supervised stage, an update of RL.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
-import { CONFIG_FILE } from './checkpoint.js';
+import { CONFIG_FILE, WEIGHTS_FILE } from './checkpoint.js';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const FINAL_DIR = 'final';
@@ -93,6 +94,11 @@ export class RunDir {
       .filter((n) => STEP_DIR.test(n))
       .sort((a, b) => Number(STEP_DIR.exec(a)![1]) - Number(STEP_DIR.exec(b)![1]));
     for (const n of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(this.checkpoints, n), { recursive: true, force: true });
+  }
+
+  /** True when a run has started here: a complete checkpoint or a final model (what `--resume` continues or finds done). */
+  hasRun(): boolean {
+    return this.completeSteps().length > 0 || this.isFinished();
   }
 
   /** True once the stage wrote its final model. */
@@ -182,4 +188,12 @@ export function resolveCheckpointDir(dir: string): string {
     throw new NotFoundError(`no model checkpoint in ${dir}: it is a run that has not finished (${CHECKPOINTS_DIR}/ but no ${FINAL_DIR}/); finish it by running the training that wrote it again with --resume, or give a finished run`);
   }
   throw new NotFoundError(`no model checkpoint in ${dir} (expected ${dir}/${CONFIG_FILE} or ${dir}/${FINAL_DIR}/${CONFIG_FILE})`);
+}
+
+/**
+ * What the model at `dir` (resolveCheckpointDir) is, whatever path names it: `sha256:` of its weights file. A run resumed
+ * from another --init compares by this, so `runs/sup`, `runs/sup/` and `runs/sup/final` are the same start.
+ */
+export function weightsDigest(dir: string): string {
+  return `sha256:${createHash('sha256').update(readFileSync(join(resolveCheckpointDir(dir), WEIGHTS_FILE))).digest('hex')}`;
 }

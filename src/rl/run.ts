@@ -292,7 +292,7 @@ export class RLRun {
     if (this.update % this.cfg.checkpointEvery !== 0) return;
     stopIfWeightsDiverged(this.params, this.position(this.update));
     const state: RLState = { update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, rng: this.rng.state(), curve: this.curve };
-    this.run.saveCheckpoint(this.update, (dir) => saveBuiltin(dir, this.ctx.policy, { stage: 'rl', update: this.update }, optimizerExtras(this.opt)), state);
+    this.run.saveCheckpoint(this.update, (dir) => saveBuiltin(dir, this.ctx.policy, { stage: this.name.stage === 'dpo' ? 'dpo' : 'rl', update: this.update }, optimizerExtras(this.opt)), state);
   }
 
   /** Load the newest complete checkpoint; returns the update it resumed at (undefined when starting over). */

@@ -60,7 +60,7 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
 }
 
 /** A `--data` spec's format and folder (its files tell the format when the spec names none); throws when it names no data. */
-function dataSpec(spec: string): { format: LoadedData['format']; dir: string } {
+export function dataSpec(spec: string): { format: LoadedData['format']; dir: string } {
   let format: LoadedData['format'] | null = null;
   let dir = spec;
   const m = /^(suite|proactivebench):(.*)$/.exec(spec);

@@ -1,0 +1,108 @@
+/**
+ * The settings a resumable run started with (`askfirst train supervised|rl|dpo`, `askfirst demo`), kept in its folder as
+ * `run.json` and compared when the run is resumed: a run resumed under other settings (another --seed, --size, --lr…)
+ * would go on as a run it did not start as — silently, or failing late on a checkpoint that no longer fits the model.
+ * `askfirst eval` refuses the same for its results (eval/store.ts). Settings are named as their flags (`seed` is
+ * `--seed`); what may change on a resume (progress, logging, checkpointing, a time limit) is left out by the caller,
+ * and a budget (`--steps`, `--updates`) may grow but not shrink.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kebab } from './config.js';
+import { ConfigError, DataError } from './errors.js';
+import { writeFileAtomicSync } from './fsx.js';
+
+export const RUN_SETTINGS_FILE = 'run.json';
+
+/** A setting compared by what it is (a checkpoint by its weights' hash), shown as the user gave it (its path). */
+export interface Identified {
+  shown: string;
+  id: string;
+}
+
+function isIdentified(v: unknown): v is Identified {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as Identified).id === 'string' && typeof (v as Identified).shown === 'string';
+}
+
+/** A value as the user types it: a list joined by commas, a boolean as on / off, nothing as "(none)". */
+function shown(v: unknown): string {
+  if (v === undefined || v === null) return '(none)';
+  if (isIdentified(v)) return v.shown;
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  if (Array.isArray(v)) return v.length ? v.join(',') : '(none)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+const same = (a: unknown, b: unknown) => (isIdentified(a) && isIdentified(b) ? a.id === b.id : JSON.stringify(a) === JSON.stringify(b));
+
+/**
+ * Each setting of `now` that differs from `before`, named as its flag with both values: `--size 32 → 48`, `--init runs/sup
+ * (other weights now)` when only what a path holds changed; a key of `mayGrow` differs only when it is smaller now.
+ */
+export function changedSettings(before: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>, mayGrow: readonly string[] = []): string[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])];
+  return keys.flatMap((k) => {
+    const [b, n] = [before[k], now[k]];
+    if (same(b, n)) return [];
+    if (mayGrow.includes(k) && typeof b === 'number' && typeof n === 'number' && n > b) return [];
+    const flag = `--${kebab(k)}`;
+    if (shown(b) === shown(n)) return [`${flag} ${shown(n)} (${isIdentified(n) ? 'other weights now' : 'changed'})`];
+    return [`${flag} ${shown(b)} → ${shown(n)}${mayGrow.includes(k) ? ' (it may grow, not shrink)' : ''}`];
+  });
+}
+
+/** What `run.json` holds: which run (the stage, or "demo") and the settings it started with. */
+export interface KeptSettings {
+  run: string;
+  settings: Record<string, unknown>;
+}
+
+/** "an rl run", "a supervised run". */
+export function aRun(run: string): string {
+  return `${/^([aeio]|rl\b)/i.test(run) ? 'an' : 'a'} ${run} run`;
+}
+
+/** The run and settings kept in `dir`, or null when there are none (a run from before they were kept, or no run). */
+export function readRunSettings(dir: string): KeptSettings | null {
+  const file = join(dir, RUN_SETTINGS_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as KeptSettings;
+    if (typeof kept?.run !== 'string' || typeof kept.settings !== 'object' || kept.settings === null) throw new Error('not { run, settings }');
+    return kept;
+  } catch (e) {
+    throw new DataError('the settings the run started with are damaged (not the JSON askfirst wrote); delete the file to resume without comparing them, or start over', { file, cause: e });
+  }
+}
+
+export interface KeepRunSettings {
+  /** The run: the training stage ("supervised") or "demo". */
+  run: string;
+  /** True when this run continues one that started in the folder (a complete checkpoint or a finished stage is there). */
+  resuming: boolean;
+  /** How to start over instead: "add --overwrite (instead of --resume)". */
+  startOver: string;
+  /** Budgets a resume may raise (they are kept at the new value). */
+  mayGrow?: readonly string[];
+}
+
+/**
+ * Before a run into `dir` trains: when it is `resuming`, refuse in one line if the folder holds another kind of run, or
+ * this run started under other settings than `settings` (each named, `--seed 1 → 5`, with how to go on); then keep both
+ * in `dir/run.json` (written atomically) for the next resume. A run that started before run.json was kept is not
+ * checked (there is nothing to compare with).
+ */
+export function keepRunSettings(dir: string, settings: Readonly<Record<string, unknown>>, opts: KeepRunSettings): void {
+  const file = join(dir, RUN_SETTINGS_FILE);
+  const before = opts.resuming ? readRunSettings(dir) : null;
+  if (before && before.run !== opts.run) {
+    throw new ConfigError(`${dir} holds ${aRun(before.run)}, not ${aRun(opts.run)}: it cannot be resumed as one. Use another --out, or ${opts.startOver} to replace it`);
+  }
+  const changed = before ? changedSettings(before.settings, settings, opts.mayGrow) : [];
+  if (changed.length) {
+    throw new ConfigError(
+      `${dir} holds ${aRun(opts.run)} started with other settings: ${changed.join(', ')}; resuming would go on under settings it did not start with. Resume with its settings (${file}), ${opts.startOver} to start over with these, or use another --out`,
+    );
+  }
+  writeFileAtomicSync(file, `${JSON.stringify({ run: opts.run, settings } satisfies KeptSettings, null, 2)}\n`);
+}
