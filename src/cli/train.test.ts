@@ -186,6 +186,9 @@ describe('train subcommands', () => {
       );
       await expect(run(['train', 'supervised', '--out', out, '--resume'])).rejects.toThrow(`${out} holds an rl run, not a supervised run: it cannot be resumed as one. Use another --out, or add --overwrite (instead of --resume) to replace it`);
       await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--updates', '2'))).resolves.toBeDefined(); // a larger budget continues the run
+      // an --overwrite that fails before it trains leaves the run it was to replace with the settings it was trained under
+      await expect(run(rl('--init', join(dir, 'nope'), '--overwrite', '--lr', '0.2'))).rejects.toThrow(/no model checkpoint in/);
+      await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--updates', '2', '--lr', '0.2'))).rejects.toThrow(/started with other settings: --lr 0\.003 → 0\.2;/);
       // --data: the same folder spelled another way resumes, another folder is refused
       await writeSuite(join(dir, 'suite'), generateSuite({ episodes: 2, seed: 1, kinds: ['camera'] }));
       await writeSuite(join(dir, 'suite2'), generateSuite({ episodes: 2, seed: 2, kinds: ['camera'] }));
@@ -199,7 +202,8 @@ describe('train subcommands', () => {
     }
   }, 120_000);
   it('train rl refuses the options it would not read, before any work', async () => {
-    const rl = (...more: string[]) => run(['train', 'rl', '--init', 'nowhere', '--out', 'nowhere-rl', ...more]); // refused before --init is read
+    const out = join(tmpDir('askfirst-train-rl-unread'), 'rl');
+    const rl = (...more: string[]) => run(['train', 'rl', '--init', 'nowhere', '--out', out, ...more]); // refused before --init is read
     // with --data it trained 150 updates on the data, the generated suite's --episodes and --control-share ignored
     await expect(rl('--data', 'suite', '--episodes', '10')).rejects.toThrow('--episodes does not apply with --data: it is read without --data only (they shape the training suite generated then); leave it out');
     await expect(rl('--data', 'suite', '--episodes', '10', '--control-share', '0.3')).rejects.toThrow(/^--episodes, --control-share do not apply with --data:/);
@@ -210,7 +214,7 @@ describe('train subcommands', () => {
     for (const args of [['--objective', 'single-turn', '--rp', '1'], ['--curriculum', 'oracle', '--curriculum-start', '0.5'], ['--episodes', '10', '--control-share', '0.3']]) await expect(rl(...args)).rejects.toThrow(/no model checkpoint in nowhere/);
   });
   it('--report-to none with another target is refused', async () => {
-    await expect(run(['train', 'supervised', '--out', 'nowhere', '--report-to', 'none,csv'])).rejects.toThrow(/report-to: none means the JSONL log alone: give none by itself, or the targets without it/); // main.ts names it --report-to
+    await expect(run(['train', 'supervised', '--out', join(tmpDir('askfirst-train-report-to'), 'sup'), '--report-to', 'none,csv', '--episodes', '1', '--steps', '2', '--warmup-steps', '1', '--batch-size', '2', '--no-progress'])).rejects.toThrow(/report-to: none means the JSONL log alone: give none by itself, or the targets without it/); // main.ts names it --report-to
   });
   it('--reward-weights is in --help with the defaults, and a bad weight fails before any work', async () => {
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).not.toMatch(/\(default: \)/); // an empty list default is not shown as "(default: )"

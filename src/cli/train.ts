@@ -22,7 +22,7 @@ import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
 import { dataSpec, loadData } from '../suite/open.js';
 import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding } from '../suite/splits.js';
-import { ConfigError, InputError } from '../util/errors.js';
+import { ConfigError, InputError, NotFoundError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RUN_OPTIONS, RunDir, weightsDigest } from '../nn/run-dir.js';
@@ -156,8 +156,15 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
   return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true), async (orderly) => {
     refuseToReplaceRun(stage.name, { out, resume }, overwrite, canResume);
     // kept by every stage (refuseToReplaceRun names the run an --out holds from it), compared by those that resume
-    keepRunSettings(out, resumeSettings(cfg), { run: stage.name, resuming: canResume && resume === true && new RunDir(out).hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS });
-    await stage.run(cfg, raw, orderly);
+    const run = new RunDir(out);
+    const held = run.contents();
+    const kept = keepRunSettings(out, resumeSettings(cfg), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS });
+    try {
+      await stage.run(cfg, raw, orderly);
+    } catch (e) {
+      if (run.contents() === held) kept.undo(); // failed before it wrote a checkpoint: a run it was to replace keeps its settings
+      throw e;
+    }
   });
 }
 
@@ -172,14 +179,29 @@ const BUDGETS = ['steps', 'updates'];
 
 /** Settings compared by what they name, not as spelled: a checkpoint by its weights, --data by its folder, reward weights as parsed. */
 const IDENTIFIED: Record<string, (v: never) => Identified> = {
-  init: (v: string) => ({ shown: v, id: weightsDigest(v) }),
-  reward: (v: string) => ({ shown: v, id: weightsDigest(rewardSpecDir(v)) }),
+  init: (v: string) => ({ shown: v, id: readableDigest(v) }),
+  reward: (v: string) => ({ shown: v, id: readableDigest(rewardSpecDir(v)) }),
   data: (v: string) => {
-    const { format, dir } = dataSpec(v);
-    return { shown: v, id: `${format}:${resolve(dir)}` };
+    try {
+      const { format, dir } = dataSpec(v);
+      return { shown: v, id: `${format}:${resolve(dir)}` };
+    } catch (e) {
+      if (e instanceof InputError || e instanceof NotFoundError) return { shown: v, id: '' }; // not data: the stage says so when it reads it
+      throw e;
+    }
   },
   rewardWeights: (v: string[]) => ({ shown: v.length ? v.join(',') : '(defaults)', id: JSON.stringify(parseRewardWeights(v)) }),
 };
+
+/** The weights' digest of the model at `dir`, or '' when there is none (the stage then fails on it, in its own words and order). */
+function readableDigest(dir: string): string {
+  try {
+    return weightsDigest(dir);
+  } catch (e) {
+    if (e instanceof NotFoundError || (e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
+  }
+}
 
 /** A stage's settings as its run keeps them to compare on --resume (keepRunSettings): all but MAY_CHANGE, some by identity (IDENTIFIED). */
 function resumeSettings(cfg: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -12,7 +12,7 @@
  * "step" is the stage's own unit: an optimizer step of the supervised stage, an update of RL.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
@@ -99,6 +99,12 @@ export class RunDir {
   /** True when a run has started here: a complete checkpoint or a final model (what `--resume` continues or finds done). */
   hasRun(): boolean {
     return this.completeSteps().length > 0 || this.isFinished();
+  }
+
+  /** What the run holds, as a string that changes whenever a checkpoint or the final model is written or removed. */
+  contents(): string {
+    const mtime = (f: string) => (existsSync(f) ? statSync(f).mtimeMs : null);
+    return JSON.stringify([this.completeSteps().map((s) => [s, mtime(join(this.checkpointDir(s), STATE_FILE))]), mtime(join(this.finalDir, CONFIG_FILE))]);
   }
 
   /** True once the stage wrote its final model. */

@@ -6,7 +6,7 @@
  * `--seed`); what may change on a resume (progress, logging, checkpointing, a time limit) is left out by the caller,
  * and a budget (`--steps`, `--updates`) may grow but not shrink.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { kebab } from './config.js';
 import { ConfigError, DataError } from './errors.js';
@@ -33,7 +33,8 @@ function shown(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-const same = (a: unknown, b: unknown) => (isIdentified(a) && isIdentified(b) ? a.id === b.id : JSON.stringify(a) === JSON.stringify(b));
+/** An identity that could not be read now (`id: ''`: a checkpoint not there) is not compared: the run fails on it, saying why. */
+const same = (a: unknown, b: unknown) => (isIdentified(a) && isIdentified(b) ? a.id === b.id || b.id === '' : JSON.stringify(a) === JSON.stringify(b));
 
 /**
  * Each setting of `now` that differs from `before`, named as its flag with both values: `--size 32 → 48`, `--init runs/sup
@@ -92,7 +93,7 @@ export interface KeepRunSettings {
  * in `dir/run.json` (written atomically) for the next resume. A run that started before run.json was kept is not
  * checked (there is nothing to compare with).
  */
-export function keepRunSettings(dir: string, settings: Readonly<Record<string, unknown>>, opts: KeepRunSettings): void {
+export function keepRunSettings(dir: string, settings: Readonly<Record<string, unknown>>, opts: KeepRunSettings): KeptRun {
   const file = join(dir, RUN_SETTINGS_FILE);
   const before = opts.resuming ? readRunSettings(dir) : null;
   if (before && before.run !== opts.run) {
@@ -104,5 +105,16 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
       `${dir} holds ${aRun(opts.run)} started with other settings: ${changed.join(', ')}; resuming would go on under settings it did not start with. Resume with its settings (${file}), ${opts.startOver} to start over with these, or use another --out`,
     );
   }
+  const previous = existsSync(file) ? readFileSync(file) : null;
   writeFileAtomicSync(file, `${JSON.stringify({ run: opts.run, settings } satisfies KeptSettings, null, 2)}\n`);
+  return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })) };
+}
+
+/** What keepRunSettings wrote, to take back. */
+export interface KeptRun {
+  /**
+   * Put back the run.json that was there before (or none): for a run that failed before it wrote anything, so a run
+   * it was to replace (--overwrite) keeps the settings it was trained under.
+   */
+  undo(): void;
 }
