@@ -77,4 +77,9 @@ export interface PolicyFactory {
   create(arg: string | undefined, ctx: PolicyContext): Promise<Policy>;
   /** Check the argument alone, cheaply (no file read, no model loaded), so a malformed spec fails before any work. */
   check?(arg: string | undefined): void;
+  /** The run's settings this policy reads (`--sample`, `--seed`); none when absent: a command refuses them, not ignores them. */
+  reads?(arg: string | undefined): readonly PolicySetting[];
 }
+
+/** Settings of a run a policy may read beside its spec: sampled replies instead of greedy ones, the seed of its random stream. */
+export type PolicySetting = 'sample' | 'seed';

@@ -4,7 +4,7 @@
  * Each backend registers one factory here, its usage line from `POLICY_USAGE` (policy-usage.ts, which `--help` reads).
  */
 import { InputError } from '../util/errors.js';
-import type { Policy, PolicyContext, PolicyFactory } from './policy.js';
+import type { Policy, PolicyContext, PolicyFactory, PolicySetting } from './policy.js';
 import { POLICY_USAGE } from './policy-usage.js';
 import { OraclePolicy } from './baselines/oracle.js';
 import { RandomPolicy } from './baselines/random.js';
@@ -36,6 +36,13 @@ export function checkPolicySpec(spec: string): void {
   f.check?.(arg);
 }
 
+/** The run settings the policy of `spec` reads (PolicyFactory.reads): an unknown spec reads none (checkPolicySpec says so). */
+export function policyReads(spec: string): ReadonlySet<PolicySetting> {
+  const name = spec.split(':')[0];
+  const f = factories.get(name);
+  return new Set(f?.reads?.(spec.includes(':') ? spec.slice(name.length + 1) : undefined) ?? []);
+}
+
 function factoryOf(spec: string): { f: PolicyFactory; arg: string | undefined } {
   const i = spec.indexOf(':');
   const name = i < 0 ? spec : spec.slice(0, i);
@@ -52,6 +59,7 @@ registerPolicy({
 registerPolicy({
   name: 'random',
   usage: POLICY_USAGE.random,
+  reads: (a) => (a === undefined ? ['seed'] : []), // random:SEED has its own
   create: async (a, ctx) => {
     const seed = a === undefined ? ctx.seed : Number(a);
     if (!Number.isInteger(seed)) throw new InputError(`random:SEED needs a whole number, got "${a}"`);
@@ -88,6 +96,7 @@ registerPolicy({
 registerPolicy({
   name: 'builtin',
   usage: POLICY_USAGE.builtin,
+  reads: () => ['sample', 'seed'], // the seed of its sampled replies
   create: async (a, ctx) => {
     if (!a) throw new InputError('builtin needs a checkpoint directory: builtin:runs/demo/rl');
     return BuiltinPolicy.load(a, { seed: ctx.seed });

@@ -1,4 +1,6 @@
 /** `askfirst env serve`'s guard options reach the server: --allow-host, --max-body-bytes, --max-message-bytes, --max-reward-items, the plain-HTTP warning. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { generateSuite } from '../suite/generate.js';
@@ -15,6 +17,13 @@ async function suite(): Promise<string> {
 }
 
 describe('env serve options', () => {
+  it('a wrongly typed value in --reward-config is named as that file\'s setting, not as a flag the user did not type', async () => {
+    const d = tmpDir('askfirst-env-reward-config');
+    const file = join(d, 'reward.json');
+    writeFileSync(file, JSON.stringify({ reward: 'proactivebench', rp: 'high' }));
+    // it said "--rp: must be a number (got "high")"
+    await expect(envServeAction({ data: join(d, 'nowhere'), rewardConfig: file })).rejects.toThrow(`rp in --reward-config ${file}: must be a number (got "high")`);
+  });
   it('--allow-host, --max-body-bytes and --max-message-bytes are applied', async () => {
     const srv = await runEnvServe(EnvServeSchema.parse({ data: await suite(), port: 0, allowHost: ['proxy.example.org'], maxBodyBytes: 2048, maxMessageBytes: 2048 }));
     try {

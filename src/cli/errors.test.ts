@@ -329,6 +329,58 @@ describe('a bad value is named by the flag the user typed', () => {
   });
 });
 
+describe('flags no policy of the run reads', () => {
+  it('eval --sample / --seed with policies that neither sample nor draw at random are refused; accepted when one of them does', async () => {
+    const d = tmpDir('af-cli-policy-flags');
+    const base = ['eval', '--data', join(d, 'nowhere'), '--out', join(d, 'o')];
+    // the oracle answered the same with --sample (exit 0, a run that looked sampled)
+    expect((await cli(...base, '--policy', 'oracle', '--sample')).err).toBe(
+      'askfirst: --sample does not apply with --policy oracle: it is read by a builtin:DIR or openai:URL#MODEL policy only (the others answer the same way whether sampled or not); leave it out',
+    );
+    expect((await cli(...base, '--policy', 'random:3', '--seed', '2')).err).toMatch(/^askfirst: --seed does not apply with --policy random:3: it is read by random \(without its own :SEED\), builtin:DIR/);
+    expect((await cli(...base, '--policy', 'oracle', '--policy', 'always-answer', '--seed', '1', '--sample')).err).toMatch(/^askfirst: --sample, --seed do not apply with --policy oracle, always-answer: --sample is read by/);
+    // read by one of the policies, or by random without its own seed: on to the data (which is not there)
+    for (const p of [['--policy', 'oracle', '--policy', 'builtin:x', '--sample'], ['--policy', 'random', '--seed', '2']]) expect((await cli(...base, ...p)).err).toMatch(/no directory at/);
+  });
+  it('--data suite: with no folder says so (it said "no directory at " with an empty path)', async () => {
+    const d = tmpDir('af-cli-data-empty');
+    for (const spec of ['suite:', 'proactivebench:']) expect((await cli('eval', '--policy', 'oracle', '--data', spec, '--out', join(d, 'o'))).err).toBe(`askfirst: --data ${spec} names no folder; give ${spec}DIR (the folder of the data)`);
+  });
+  it('eval --api-key-env naming a variable that is not set is refused (it sent OPENAI_API_KEY in its place, or no key, without a word)', async () => {
+    const d = tmpDir('af-cli-key-env');
+    delete process.env.AF_TEST_UNSET_EVAL_KEY;
+    const before = process.env.OPENAI_API_KEY;
+    process.env.OPENAI_API_KEY = 'sk-other';
+    try {
+      const args = ['eval', '--policy', 'openai:http://127.0.0.1:9/v1#m', '--data', join(d, 'nowhere'), '--out', join(d, 'o')];
+      expect((await cli(...args, '--api-key-env', 'AF_TEST_UNSET_EVAL_KEY')).err).toBe(
+        'askfirst: --api-key-env AF_TEST_UNSET_EVAL_KEY: that environment variable is not set (or empty), so OPENAI_API_KEY would be sent in its place; export AF_TEST_UNSET_EVAL_KEY=KEY first, or leave --api-key-env out',
+      );
+      expect((await cli(...args)).err).toMatch(/no directory at/); // the default variable still falls back to OPENAI_API_KEY
+      process.env.AF_TEST_UNSET_EVAL_KEY = 'k';
+      expect((await cli(...args, '--api-key-env', 'AF_TEST_UNSET_EVAL_KEY')).err).toMatch(/no directory at/);
+    } finally {
+      delete process.env.AF_TEST_UNSET_EVAL_KEY;
+      if (before === undefined) delete process.env.OPENAI_API_KEY;
+      else process.env.OPENAI_API_KEY = before;
+    }
+  });
+  it('feedback serve --play-policy naming no policy is refused before the workbench starts', async () => {
+    const d = tmpDir('af-cli-play-policy');
+    const r = await cli('feedback', 'serve', '--db-dir', join(d, 'db'), '--port', '0', '--play-policy', 'bogus');
+    expect(r.err).toMatch(/^askfirst: --play-policy: unknown policy "bogus"; use one of:/);
+    expect(readdirSync(d)).toEqual([]); // no database made, no server started
+  });
+  it('feedback simulate --bias-rate without --bias confident is refused', async () => {
+    const d = tmpDir('af-cli-bias-rate');
+    expect((await cli('feedback', 'simulate', '--db-dir', join(d, 'db'), '--project', 'p', '--bias-rate', '0.5')).err).toBe(
+      'askfirst: --bias-rate does not apply with --bias none (the default): it is read with --bias confident only (the share of ask-vs-answer pairs the bias decides); leave it out, or add --bias confident',
+    );
+    expect((await cli('feedback', 'simulate', '--db-dir', join(d, 'db'), '--project', 'p', '--bias-rate', '0.5', '--bias', 'confident')).err).toMatch(/no feedback database at/);
+    expect(readdirSync(d)).toEqual([]);
+  });
+});
+
 describe('a mistyped --db-dir or --suite leaves nothing behind', () => {
   it('commands that read the workbench database refuse a --db-dir that is not there instead of making an empty one; import reads --suite first', async () => {
     const d = tmpDir('af-cli-nodb');

@@ -14,7 +14,7 @@ export const evalHttpFields = {
   timeout: z.number().positive().optional().describe('openai: per-request timeout in seconds (default 120)'),
   retries: z.number().int().min(0).max(100).optional().describe('openai: retries per request on 429/5xx/network errors/timeouts/malformed replies (default 6)'),
   cache: outPathField().optional().describe('openai: response cache directory; repeated greedy requests are answered from it'),
-  apiKeyEnv: z.string().optional().describe('openai: environment variable holding the API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY); the key is never printed or written'),
+  apiKeyEnv: z.string().optional().describe('openai: environment variable holding the API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY; one named here must be set); the key is never printed or written'),
   apiKeyHeader: z
     .enum(['authorization', 'api-key'])
     .optional()

@@ -71,6 +71,18 @@ export function refuseUnreadHttpFlags(given: Readonly<Record<string, unknown>>, 
   );
 }
 
+/**
+ * An --api-key-env naming a variable that is not set (a typo, or not exported) is refused, as `serve` refuses it: the
+ * client fell back to OPENAI_API_KEY without a word (or sent no key, and the server's 401 came after the data was read).
+ * The default variable (ASKFIRST_API_KEY) still falls back to OPENAI_API_KEY; `given`: the options as the user gave them.
+ */
+export function refuseUnsetKeyEnv(given: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env): void {
+  const name = given.apiKeyEnv;
+  if (typeof name !== 'string' || env[name]?.trim()) return;
+  const instead = env.OPENAI_API_KEY?.trim() ? 'OPENAI_API_KEY would be sent in its place' : 'no API key would be sent';
+  throw new InputError(`--api-key-env ${name}: that environment variable is not set (or empty), so ${instead}; export ${name}=KEY first, or leave --api-key-env out`);
+}
+
 /** A --judge that cannot name an endpoint is refused before any work, with the flag named (the judge is built only when open mode starts). */
 export function checkJudgeSpec(spec: string): void {
   try {

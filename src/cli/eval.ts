@@ -18,8 +18,9 @@ import { evaluate } from '../eval/evaluate.js';
 import { summaryTable, variantTable } from '../eval/table.js';
 import { configFromOptions } from './options.js';
 import { refuseOthersResults } from './results-owner.js';
+import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { readJsonFlagFile } from '../util/fsx.js';
-import { generationOptions, httpOptions, refuseUnreadHttpFlags, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
+import { generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { join } from 'node:path';
 import { dataFingerprint } from '../suite/fingerprint.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
@@ -95,8 +96,10 @@ function runDescription(cfg: EvalCommandConfig, policy: string, fingerprint: str
 export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void = console.log, given: Readonly<Record<string, unknown>> = {}): Promise<Record<string, unknown>> {
   const modes = splitModes(cfg.mode, cfg);
   refuseUnreadHttpFlags(given, cfg.policy, modes.open); // e.g. --max-tokens with --policy builtin:DIR: refused, not ignored
+  refuseUnsetKeyEnv(given);
   if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
   for (const p of cfg.policy) checkPolicySpec(p); // an unknown --policy fails before the data is read and fingerprinted
+  refuseUnreadPolicyFlags(EvalCommandSchema, given, cfg.policy, ['sample', 'seed']); // --sample with --policy oracle: refused, not ignored
   refuseOthersResults([cfg.out, ...policyOutDirs(cfg.policy, cfg.out)], 'eval'); // a probe's --out: its summary.json would be replaced
   const showProgress = cfg.progress && !cfg.json;
   // Ctrl-C (SIGTERM) at any point says what is kept and exits 130 (143): while the data is read and fingerprinted and a

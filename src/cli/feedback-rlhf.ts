@@ -15,7 +15,7 @@ import { DataError, InputError } from '../util/errors.js';
 import { readJsonl } from '../util/jsonl.js';
 import { progress, withBar } from '../util/progress.js';
 import type { SimulatedAnnotator } from '../feedback/simulate.js';
-import { configFromOptions } from './options.js';
+import { configFromOptions, refuseUnread } from './options.js';
 import { openStore } from '../feedback/open-store.js';
 import { projectForImages } from '../feedback/importer.js';
 import { announceOpening, toStderr, type Note } from './feedback-notes.js';
@@ -78,6 +78,7 @@ export const SIM_PREFIX = 'sim-';
 /** `signal`: stop after the labels in progress (Ctrl-C, simulateAction), closing the server and the database. */
 export async function runSimulate(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined, signal?: AbortSignal) {
   const cfg = configFromOptions(SimulateSchema, raw, 'feedback simulate');
+  if (cfg.bias === 'none') refuseUnread(SimulateSchema, raw, { keys: ['biasRate'], readBy: 'read with --bias confident only (the share of ask-vs-answer pairs the bias decides)' }, `with --bias none${raw.bias === undefined ? ' (the default)' : ''}`, 'add --bias confident');
   const store = await openStore(cfg.dbDir, { create: false, ...announceOpening('feedback simulate', note) }); // it labels pairs `feedback pairs` imported
   try {
     const project = await store.project(cfg.project);

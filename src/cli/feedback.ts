@@ -254,10 +254,22 @@ export async function illumeAction(raw: Record<string, unknown>): Promise<void> 
   await stoppable(kept, (job) => runIllumeCommand(raw, console.log, toStderr, job));
 }
 
+/** A --play-policy that names no policy (or a malformed one) is refused before the workbench starts, named as the flag. */
+async function checkPlayPolicy(spec: string): Promise<void> {
+  const { checkPolicySpec } = await import('../agents/registry.js'); // every backend: loaded only by the command that serves play tasks
+  try {
+    checkPolicySpec(spec);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`--play-policy: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
 /** The action of `askfirst feedback serve` (feedback-command.ts): serve until Ctrl-C. */
 export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
   if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
+  await checkPlayPolicy(cfg.playPolicy); // it was made at the first play task only: a mistyped one started a workbench whose play tasks all failed
   if (!process.env.DATABASE_URL) toStderr(openingLine('feedback serve', cfg.dbDir)); // startServer opens it
   const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl, allowHosts: cfg.allowHost, authLimit: cfg });
   await untilStopped({ name: 'askfirst workbench', closed: 'connections and database closed', inFlight: s.inFlight }, () => s.stop(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));

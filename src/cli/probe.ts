@@ -16,7 +16,7 @@ import { writeProbeHtml } from '../probes/html.js';
 import { configFromOptions } from './options.js';
 import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
 import { refuseOthersResults } from './results-owner.js';
-import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, statsLine } from './eval-http.js';
+import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, statsLine } from './eval-http.js';
 import { ConfigError } from '../util/errors.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
 
@@ -79,6 +79,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
   if (cfg.judge) checkJudgeSpec(cfg.judge);
   if (cfg.judge && cfg.openScenes === 0) throw new ConfigError('--judge grades the open questions, and --open-scenes 0 asks none: leave --judge out, or give --open-scenes a number above 0');
   refuseUnreadHttpFlags(raw, [cfg.policy], cfg.judge !== undefined); // raw: as given, before the schema's defaults
+  refuseUnsetKeyEnv(raw);
   refuseOthersResults([cfg.out], 'probe hallucination');
   // drawing the scenes grows with --scenes and --unseen-scenes (0.9 s for the default 160, 4.5 s for 2,000 here): a bar, as for injection's items
   const bar = progress('generating items', presenceScenes(cfg), { enabled: cfg.progress && !cfg.json, unit: 'scenes' });
@@ -101,6 +102,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
 export async function runProbeInjection(raw: Record<string, unknown>, print: (s: string) => void = console.log): Promise<unknown> {
   const cfg = configFromOptions(InjSchema, raw, 'probe injection');
   refuseUnreadHttpFlags(raw, [cfg.policy], false);
+  refuseUnsetKeyEnv(raw);
   refuseOthersResults([cfg.out], 'probe injection');
   // generating the episodes and drawing the injected text into each takes seconds (7.5 s for the default 84): a bar
   const bar = progress('generating items', 2 * cfg.episodes * cfg.kinds.length, { enabled: cfg.progress && !cfg.json, unit: 'episodes' });

@@ -112,6 +112,16 @@ describe('askfirst serve', () => {
     await expect(serveAction({ policy: 'random', host: '0.0.0.0', allowHost: ['proxy.example.org'] })).rejects.toThrow(/--allow-host does not apply with --host 0\.0\.0\.0: it is read with a loopback --host only/);
   });
 
+  it('refuses an empty --model-name (it was served as model "", an id no client sends)', async () => {
+    await expect(serveAction({ policy: 'random', modelName: '' })).rejects.toThrow(/model-name: must not be empty: give the id clients send as "model", or leave --model-name out/);
+  });
+
+  it('refuses --seed with a policy that draws nothing at random', async () => {
+    // it was accepted and ignored: the oracle's answers are the same under any seed
+    await expect(serveAction({ policy: 'oracle', seed: '3' })).rejects.toThrow(/^--seed does not apply with --policy oracle: it is read by random \(without its own :SEED\), builtin:DIR and openai:URL#MODEL policies only/);
+    await expect(serveAction({ policy: 'oracle' })).rejects.toThrow(/the oracle needs the episodes/); // without it: on to the data
+  });
+
   it('refuses the oracle without --data', async () => {
     await expect(runServe(ServeSchema.parse({ policy: 'oracle', port: 0 }))).rejects.toThrow(/--data/);
   });

@@ -11,7 +11,7 @@
  * Ctrl-C or SIGTERM stops it after the requests in flight are answered (new connections refused meanwhile);
  * a second signal cuts them.
  */
-import { createPolicy } from '../agents/registry.js';
+import { checkPolicySpec, createPolicy } from '../agents/registry.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { loadData } from '../suite/open.js';
 import { InputError } from '../util/errors.js';
@@ -20,6 +20,7 @@ import { isLoopbackHost } from '../server/host-check.js';
 import { startOpenAIServer, type RunningServer } from '../server/openai/server.js';
 import { untilStopped } from './signals.js';
 import { configFromOptions, refuseUnread } from './options.js';
+import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { ServeSchema, type ServeConfig } from './serve-schema.js';
 
 export async function loadServeEpisodes(data: string | undefined, warn: (msg: string) => void = console.error): Promise<SuiteEpisode[]> {
@@ -95,6 +96,8 @@ export async function runServe(
 export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ServeSchema, raw, 'serve');
   if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
+  checkPolicySpec(cfg.policy); // an unknown --policy is named as such, before its flags are weighed
+  refuseUnreadPolicyFlags(ServeSchema, raw, [cfg.policy], ['seed']);
   const srv = await runServe(cfg, undefined, raw);
   await untilStopped({ name: 'askfirst serve', closed: 'connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
 }

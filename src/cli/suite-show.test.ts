@@ -70,6 +70,21 @@ describe('suite show', () => {
     await expect(runSuiteShow(cfg({ episode: 'sketch-00001', allKinds: true }))).rejects.toThrow(/exactly one of/);
   });
 
+  it('refuses --index without --kind and --no-filter on an askfirst suite (it drew the --episode, or every kind, as if they were not given)', async () => {
+    const show = async (...args: string[]) => {
+      const program = new Command('askfirst').exitOverride();
+      register(program);
+      await program.parseAsync(['node', 'askfirst', 'suite', 'show', ...args]);
+    };
+    const pb = ['--data', `proactivebench:${data}`];
+    await expect(show(...pb, '--episode', 'sketch-00001', '--index', '2', '--out', join(out, 'e.png'))).rejects.toThrow('--index does not apply with --episode: it is read with --kind only (which episode of that kind); leave it out, or give --kind K with it');
+    await expect(show(...pb, '--all-kinds', '--index', '1', '--out', join(out, 'all'))).rejects.toThrow(/^--index does not apply with --all-kinds:/);
+    await expect(show('--data', join(out, 'nowhere'), '--kind', 'sketch', '--no-filter')).rejects.toThrow(
+      `--no-filter does not apply to an askfirst suite (--data ${join(out, 'nowhere')}): it is read for ProactiveBench's layout only (--data proactivebench:DIR: the ids the paper evaluates); leave it out`,
+    );
+    await show(...pb, '--kind', 'sketch', '--index', '1', '--no-filter', '--out', join(out, 'pb.png'), '--tile', '32'); // both read here
+  });
+
   it('is registered under `suite` with options from the schema', async () => {
     const program = new Command('askfirst').exitOverride();
     register(program);

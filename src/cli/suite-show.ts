@@ -10,7 +10,7 @@ import { directoryViewLoader } from '../suite/proactivebench/views.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
-import { configFromOptions } from './options.js';
+import { configFromOptions, refuseUnread } from './options.js';
 import { SuiteShowSchema, type SuiteShowConfig } from './suite-show-schema.js';
 
 const PB_PREFIX = 'proactivebench:';
@@ -77,8 +77,21 @@ export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
   return written;
 }
 
+/**
+ * Options `suite show` would not read, refused before the data is read: --index without --kind (it picks among that
+ * kind's episodes), --no-filter on an askfirst suite (it filters ProactiveBench's entries to the ids the paper evaluates).
+ */
+export function refuseUnreadShow(cfg: SuiteShowConfig, given: Readonly<Record<string, unknown>>): void {
+  const picked = cfg.episode !== undefined ? 'with --episode' : cfg.allKinds ? 'with --all-kinds' : 'without --kind';
+  if (cfg.kind === undefined) refuseUnread(SuiteShowSchema, given, { keys: ['index'], readBy: 'read with --kind only (which episode of that kind)' }, picked, 'give --kind K with it');
+  if (!cfg.data.startsWith(PB_PREFIX)) {
+    refuseUnread(SuiteShowSchema, given, { keys: ['filter'], readBy: "read for ProactiveBench's layout only (--data proactivebench:DIR: the ids the paper evaluates)" }, `to an askfirst suite (--data ${cfg.data})`);
+  }
+}
+
 /** The action of `askfirst suite show` (suite-show-command.ts). */
 export async function suiteShowAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(SuiteShowSchema, raw, 'suite show');
+  refuseUnreadShow(cfg, raw);
   for (const f of await runSuiteShow(cfg)) console.log(f);
 }

@@ -9,8 +9,8 @@ import { readJsonFlagFile } from '../util/fsx.js';
 import { z } from 'zod';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { DEFAULT_REWARD_WEIGHTS, makeRewards, scoreTrajectory, singleTurnReward, type NamedReward, type RewardName } from '../rl/rewards.js';
-import { InputError } from '../util/errors.js';
-import { InvalidConfigError, resolveConfig } from '../util/config.js';
+import { ConfigError, InputError } from '../util/errors.js';
+import { InvalidConfigError, resolveConfig, settingName } from '../util/config.js';
 
 export const REWARD_KINDS = ['askfirst', 'proactivebench'] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
@@ -56,6 +56,13 @@ export function loadRewardConfig(file: string | undefined, flags: Partial<Reward
     const known = Object.keys(RewardConfigSchema.shape);
     const unknown = Object.keys(base).filter((k) => !known.includes(k));
     if (unknown.length) throw new InputError(`--reward-config ${file}: unknown key(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+    // the file's own values first, named as in the file: merged with the flags, a bad "rp" there was blamed on --rp, a flag not typed
+    try {
+      resolveRewardConfig(base);
+    } catch (e) {
+      if (e instanceof InvalidConfigError) throw new ConfigError(e.describe((path) => `${settingName(path)} in --reward-config ${file}`, `invalid --reward-config ${file}`), { cause: e });
+      throw e;
+    }
   }
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   const weights = { ...((base.weights as Record<string, number>) ?? {}), ...((defined.weights as Record<string, number>) ?? {}) };

@@ -67,6 +67,7 @@ export function dataSpec(spec: string): { format: LoadedData['format']; dir: str
   if (m) {
     format = m[1] as LoadedData['format'];
     dir = m[2];
+    if (!dir) throw new InputError(`--data ${spec} names no folder; give ${spec}DIR (the folder of the data)`);
   }
   if (existsSync(dir) && statSync(dir).isFile()) throw new InputError(`--data ${dir} is a file; give the folder that holds it (here: ${dirname(dir)})`);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NotFoundError(`--data: no directory at ${dir}`);

@@ -20,7 +20,7 @@ export const reportToField = z
   .array(z.enum(REPORT_TARGETS))
   .refine((ts) => ts.length === 1 || !ts.includes('none'), { error: 'none means the JSONL log alone: give none by itself, or the targets without it' })
   .default(['tensorboard', 'csv'])
-  .describe('where metrics go besides the JSONL log: tensorboard (event files in OUT/tensorboard/), csv (OUT/<log>.csv), none');
+  .describe('where metrics go besides the JSONL log: tensorboard (event files in OUT/tensorboard/), csv (OUT/<log>.csv), or none alone');
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 

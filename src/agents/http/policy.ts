@@ -152,6 +152,7 @@ export const openaiPolicyFactory: PolicyFactory = {
   name: 'openai',
   usage: POLICY_USAGE.openai,
   check: (arg) => void parseOpenAISpec(arg),
+  reads: () => ['sample', 'seed'], // the seed is sent with a sampled request
   create: async (arg, ctx) => {
     const { baseUrl, model } = parseOpenAISpec(arg);
     const extra: Record<string, unknown> = {};
