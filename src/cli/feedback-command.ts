@@ -20,13 +20,7 @@ export function register(program: Command): void {
   addSchemaOptions(g.command('status').description('projects and their labelling progress per task type'), StatusSchema).action(async (raw) => (await import('./feedback.js')).statusAction(raw));
 
   addSchemaOptions(g.command('import').description('add items from a suite or demo scenes to a project'), ImportSchema).action(async (raw) => (await import('./feedback.js')).importAction(raw));
-  addSchemaOptions(g.command('agreement').description("inter-annotator agreement per task (Cohen's κ for two raters, Fleiss' κ for more)"), AgreementSchema).action(async (raw) => {
-    const m = await import('./feedback.js');
-    await m.runAgreement(raw, console.log, m.toStderr);
-  });
-  addSchemaOptions(g.command('export').description("JSONL for TRL's SFT or DPO trainers"), ExportSchema).action(async (raw) => {
-    const m = await import('./feedback.js');
-    await m.runExport(raw, console.log, m.toStderr);
-  });
+  addSchemaOptions(g.command('agreement').description("inter-annotator agreement per task (Cohen's κ for two raters, Fleiss' κ for more)"), AgreementSchema).action(async (raw) => (await import('./feedback.js')).agreementAction(raw));
+  addSchemaOptions(g.command('export').description("JSONL for TRL's SFT or DPO trainers"), ExportSchema).action(async (raw) => (await import('./feedback.js')).exportAction(raw));
   addSchemaOptions(g.command('illume').description('ILLUME rationale loop: sample k rationales, critique, fine-tune, repeat'), IllumeSchema).action(async (raw) => (await import('./feedback.js')).illumeAction(raw));
 }

@@ -18,7 +18,7 @@ import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
 import { runSignalled, signalled, spawnTsx } from '../testing/child.js';
-import { inPipe, namedPipe } from '../testing/named-pipe.js';
+import { holdPipe, inPipe, namedPipe, saidOnStderr } from '../testing/named-pipe.js';
 import type { Episode } from '../episode/types.js';
 
 let dir: string;
@@ -164,6 +164,55 @@ describe('feedback import stopped by a signal', () => {
     const again = await runSignalled(args, undefined, 'SIGINT');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('project imp: 2 new items');
+  });
+});
+
+describe('a second Ctrl-C, with the database open', () => {
+  it('feedback import: exits at once and leaves no askfirst.lock (it was left, for the next run to take over as stale)', { timeout: 180_000 }, async () => {
+    const d = tmpDir('af-fb-second-sigint');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 1, kinds: ['occlusion'] }));
+    const replies = namedPipe(join(d, 'replies.jsonl')); // the scripted policy reads it as it loads, with the database open: held open here, it stays there
+    const db = join(d, 'db');
+    const args = ['feedback', 'import', '--db-dir', db, '--project', 'imp', '--suite', suite, '--policy', `scripted:${replies}`, '--tasks', 'ask'];
+    const r = await runSignalled(args, undefined, 'SIGINT', undefined, async (child) => {
+      await holdPipe(replies, child);
+      const stopping = saidOnStderr(child, /askfirst: stopping: closing the feedback database/);
+      child.kill('SIGINT');
+      await stopping; // it waits for the policy to load: the second Ctrl-C quits at once
+      child.kill('SIGINT');
+    });
+    // it ends by the signal itself while a read blocks a thread of libuv's pool (cli/signals.ts exitNow), else with 130
+    expect(r.code === 130 || r.killedBy === 'SIGINT', `code ${r.code}, killed by ${r.killedBy}: ${r.stderr}`).toBe(true);
+    expect(r.stderr).toContain('askfirst: interrupted; no item was added');
+    expect(dbLeft(db)).toEqual([]);
+  });
+});
+
+describe('the quick database commands stopped by a signal', () => {
+  it('feedback status, annotator, agreement and export, signalled while the database opens: close it (no lock), say what is kept, exit 130 / 143; export writes no file', { timeout: 240_000 }, async () => {
+    const d = tmpDir('af-fb-quick-stop');
+    const db = join(d, 'db');
+    expect((await runSignalled(['feedback', 'import', '--db-dir', db, '--project', 'p', '--demo', '2', '--images', join(d, 'images')], undefined, 'SIGINT')).code).toBe(0);
+    const out = join(d, 'sft.jsonl');
+    const cases: [string[], NodeJS.Signals, number, string][] = [
+      [['feedback', 'status', '--db-dir', db], 'SIGINT', 130, 'nothing was changed (feedback status only reads the database); run the same command again'],
+      [['feedback', 'annotator', 'ann', '--db-dir', db], 'SIGTERM', 143, 'no annotator was added; run the same command again'],
+      [['feedback', 'agreement', '--db-dir', db, '--project', 'p'], 'SIGINT', 130, 'nothing was changed (feedback agreement only reads the database)'],
+      [['feedback', 'export', '--db-dir', db, '--project', 'p', '--format', 'sft', '--out', out], 'SIGTERM', 143, `nothing was written (${out} is written whole, once every row is read)`],
+    ];
+    for (const [args, sig, code, kept] of cases) {
+      // signalled once it holds the lock, while PGlite opens (seconds): before, it died by the signal, leaving the lock
+      const r = await runSignalled(args, /opening the feedback database/, sig, () => existsSync(join(db, 'askfirst.lock')));
+      const what = args.slice(0, 2).join(' ');
+      expect({ what, code: r.code, killedBy: r.killedBy }).toEqual({ what, code, killedBy: null });
+      expect(r.stderr).toContain('askfirst: stopping: closing the feedback database');
+      expect(r.stderr).toContain(`askfirst: interrupted; ${kept}`);
+      expect({ what, left: dbLeft(db) }).toEqual({ what, left: [] });
+    }
+    expect(existsSync(out)).toBe(false);
+    const list = await runSignalled(['feedback', 'annotator', '--list', '--db-dir', db], undefined, 'SIGINT');
+    expect(list.stdout).toContain('no annotators yet'); // the signalled add added none
   });
 });
 

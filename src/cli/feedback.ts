@@ -41,17 +41,18 @@ import { MISSING } from '../util/missing.js';
 import { announceOpening, toStderr, type Note } from './feedback-notes.js';
 import { percent } from '../util/percent.js';
 
-export { toStderr }; // feedback-command.ts hands it to the run… functions it loads from here
-
 const silent: Note = () => undefined;
 
 /**
  * Run `fn` on the store; `create: false` for commands that only read what others wrote (a missing --db-dir is an error,
- * not a new database); `signal` stops making a new one.
+ * not a new database); `signal` stops making a new one, and `fn` is not run once it is aborted (before the database is
+ * opened: it is not; while it opened, seconds: it is closed again).
  */
 async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>, opts: { create?: boolean; onOpening?: (dbDir: string) => void; signal?: AbortSignal } = {}): Promise<T> {
+  opts.signal?.throwIfAborted();
   const store = await openStore(dbDir, opts);
   try {
+    opts.signal?.throwIfAborted();
     return await fn(store);
   } finally {
     await store.close();
@@ -133,9 +134,19 @@ export async function importAction(raw: Record<string, unknown>): Promise<void> 
   await stoppable(kept, (job) => runImport(raw, console.log, toStderr, job));
 }
 
-export async function runAgreement(raw: Record<string, unknown>, print = console.log, note: Note = silent) {
+/**
+ * What the quick database commands (`feedback status`, `annotator`, `agreement`, `export`) say at a signal: with the
+ * CLI's `job` their database is open inside its `orderly` section, so a signal lets them close it (no `askfirst.lock`
+ * left; they died by the signal with it) and they exit 130 (143) saying what is kept; what they had not begun is not done.
+ */
+const CLOSING = 'closing the feedback database';
+
+/** What a signal keeps in a command that only reads the database. */
+const readOnly = (command: string) => `nothing was changed (${command} only reads the database); run the same command again`;
+
+export async function runAgreement(raw: Record<string, unknown>, print = console.log, note: Note = silent, job = new StoppableJob('')) {
   const cfg = configFromOptions(AgreementSchema, raw, 'feedback agreement');
-  return withStore(cfg.dbDir, async (store) => {
+  return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
     const project = await store.project(cfg.project);
     const labels = [];
     for (const type of TASK_TYPES) {
@@ -151,7 +162,12 @@ export async function runAgreement(raw: Record<string, unknown>, print = console
       if (!rep.length) print('(no labels yet)');
     }
     return rep;
-  }, { create: false, ...announceOpening('feedback agreement', note) });
+  }, { create: false, signal, ...announceOpening('feedback agreement', note) }));
+}
+
+/** `feedback agreement`: its notes to stderr; Ctrl-C or SIGTERM closes the database and exits 130 (143). */
+export async function agreementAction(raw: Record<string, unknown>): Promise<void> {
+  await stoppable(readOnly('feedback agreement'), (job) => runAgreement(raw, console.log, toStderr, job));
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : MISSING);
@@ -162,16 +178,24 @@ export function emptyExportHint(project: string, format: string): string {
   return `no labelled ${tasks} tasks in project "${project}" yet: label them in the workbench (askfirst feedback serve), then export again; askfirst feedback status shows each task type's progress`;
 }
 
-export async function runExport(raw: Record<string, unknown>, print = console.log, note: Note = silent): Promise<number> {
+export async function runExport(raw: Record<string, unknown>, print = console.log, note: Note = silent, job = new StoppableJob('')): Promise<number> {
   const cfg = configFromOptions(ExportSchema, raw, 'feedback export');
-  return withStore(cfg.dbDir, async (store) => {
+  job.kept = `nothing was written (${cfg.out} is written whole, once every row is read); run the same command again`;
+  return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
     const project = await store.project(cfg.project);
     const rows = cfg.format === 'sft' ? await exportSft(store, project.id, { images: cfg.images }) : await exportDpo(store, project.id, { images: cfg.images });
-    await writeFileAtomic(cfg.out, toJsonl(rows)); // a reader (or a crash) never finds half an export
+    signal.throwIfAborted(); // stopped while the rows were read: the file is not written
+    await writeFileAtomic(cfg.out, toJsonl(rows)); // a reader (or a crash, or a second Ctrl-C) never finds half an export
+    job.kept = `the export is written (${rows.length} rows in ${cfg.out})`;
     print(`${rows.length} ${cfg.format.toUpperCase()} rows → ${cfg.out}`);
     if (!rows.length) print(emptyExportHint(cfg.project, cfg.format));
     return rows.length;
-  }, { create: false, ...announceOpening('feedback export', note) });
+  }, { create: false, signal, ...announceOpening('feedback export', note) }));
+}
+
+/** `feedback export`: its notes to stderr; Ctrl-C or SIGTERM closes the database and exits 130 (143), the file whole or not written. */
+export async function exportAction(raw: Record<string, unknown>): Promise<void> {
+  await stoppable('', (job) => runExport(raw, console.log, toStderr, job));
 }
 
 /**
@@ -283,13 +307,14 @@ const minute = (t: string | null) => (t ? `${t.slice(0, 16).replace('T', ' ')}Z`
  * them, revoke a token or replace it. What the workbench does with a revoked or replaced token
  * (refused within AUTH_CACHE_MS) is app.ts's; the store does the rest in one transaction each.
  */
-export async function runAnnotator(name: string | undefined, raw: Record<string, unknown>, print = console.log, note: Note = silent): Promise<AnnotatorInfo[] | void> {
+export async function runAnnotator(name: string | undefined, raw: Record<string, unknown>, print = console.log, note: Note = silent, job = new StoppableJob('')): Promise<AnnotatorInfo[] | void> {
   const cfg = configFromOptions(AnnotatorSchema, raw, 'feedback annotator');
   const bound = `${AUTH_CACHE_MS / 1000} s`;
   if (cfg.list) {
     refuseUnread(AnnotatorSchema, raw, { keys: ['revoke', 'newToken'], readBy: 'read with an annotator NAME only' }, 'with --list');
     if (name !== undefined) throw new InputError(`give an annotator NAME or --list, not both: --list shows every annotator (drop "${name}")`);
-    return withStore(cfg.dbDir, async (store) => {
+    job.kept = readOnly('feedback annotator --list');
+    return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
       const all = await store.annotators();
       if (cfg.json) print(JSON.stringify(all));
       else if (!all.length) print('no annotators yet (add one with `askfirst feedback annotator NAME`)');
@@ -302,43 +327,49 @@ export async function runAnnotator(name: string | undefined, raw: Record<string,
         }
       }
       return all;
-    }, { create: false, ...announceOpening('feedback annotator', note) });
+    }, { create: false, signal, ...announceOpening('feedback annotator', note) }));
   }
   refuseUnread(AnnotatorSchema, raw, { keys: ['json'], readBy: 'read with --list only' }, 'without --list', 'add --list');
   if (name === undefined) throw new InputError('give an annotator NAME (to add one, or with --revoke or --new-token), or --list to see them all');
   if (cfg.revoke && cfg.newToken) {
     throw new InputError(`give one of --revoke (${name}'s token stops working) or --new-token (a new token replaces theirs), not both: --new-token alone already stops the old token`);
   }
+  job.kept = `annotator ${name} was not changed; run the same command again`;
   if (cfg.revoke) {
-    return withStore(cfg.dbDir, async (store) => {
+    return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
       const r = await store.revokeAnnotator(name);
+      job.kept = `annotator ${name} is revoked`;
       const labels = (await store.annotators()).find((a) => a.id === r.annotator.id)!.labels;
       const what = r.already ? `was already revoked (since ${minute(r.already)})` : `revoked: a running workbench refuses their labels and play steps at once, and their token within ${bound}`;
       print(`annotator ${r.annotator.name} (id ${r.annotator.id}) ${what}; ${r.released} open assignment${r.released === 1 ? '' : 's'} went back to the queue; their ${labels} label${labels === 1 ? ' stays' : 's stay'}`);
-    }, { create: false, ...announceOpening('feedback annotator', note) });
+    }, { create: false, signal, ...announceOpening('feedback annotator', note) }));
   }
   if (cfg.newToken) {
-    return withStore(cfg.dbDir, async (store) => {
+    return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
       const a = await store.newToken(name);
+      job.kept = `annotator ${name} has the new token printed above`;
       const back = a.reinstated ? '; reinstated (was revoked)' : '';
       print(`annotator ${a.name} (id ${a.id})${back}: new token (keep it secret, it is not stored); a running workbench refuses labels and play steps sent with the old one at once, and the old one within ${bound}:\n${a.token}`);
-    }, { create: false, ...announceOpening('feedback annotator', note) });
+    }, { create: false, signal, ...announceOpening('feedback annotator', note) }));
   }
-  await withStore(cfg.dbDir, async (store) => {
+  job.kept = `no annotator was added; run the same command again`;
+  await job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
     const a = await store.addAnnotator(name);
+    job.kept = `annotator ${name} is added, with the token printed above`;
     print(`annotator ${a.name} (id ${a.id}); token (keep it secret, it is not stored):\n${a.token}`);
-  }, announceOpening('feedback annotator', note));
+  }, { signal, ...announceOpening('feedback annotator', note) }));
 }
 
 /** The action of `askfirst feedback annotator` (feedback-command.ts). */
+/** `feedback annotator`: its notes to stderr; Ctrl-C or SIGTERM closes the database and exits 130 (143), saying whether the change was made. */
 export async function annotatorAction(name: string | undefined, raw: Record<string, unknown>): Promise<void> {
-  await runAnnotator(name, raw, console.log, toStderr);
+  await stoppable('', (job) => runAnnotator(name, raw, console.log, toStderr, job));
 }
 
 /** The action of `askfirst feedback status` (feedback-command.ts). */
 export async function statusAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(StatusSchema, raw, 'feedback status');
-  await withStore(cfg.dbDir, async (store) => {
+  await stoppable(readOnly('feedback status'), (job) => job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
     const projects = cfg.project ? [await store.project(cfg.project)] : await store.projects();
     if (!projects.length) console.log('no projects yet (create one with `askfirst feedback import`)');
     for (const p of projects) {
@@ -346,5 +377,5 @@ export async function statusAction(raw: Record<string, unknown>): Promise<void> 
       console.log(`${p.name}: ${pr.completedTasks}/${pr.tasks} tasks complete, ${pr.labels}/${pr.needed} labels (N=${p.labelsPerItem}, images in ${p.imageDir})`);
       for (const [t, b] of Object.entries(pr.byType)) console.log(`  ${t.padEnd(10)} ${b.completed}/${b.tasks} complete, ${b.labels} labels`);
     }
-  }, { create: false, ...announceOpening('feedback status', toStderr) });
+  }, { create: false, signal, ...announceOpening('feedback status', toStderr) })));
 }

@@ -72,7 +72,8 @@ const LOCK_FILE = 'askfirst.lock';
  * PGlite is one process's database: a second process opening the same directory would corrupt
  * it. Take a lock file, `askfirst.lock`, holding the owner's pid; a lock whose process is gone (a
  * kill -9) is stale and taken over — atomically, so two processes finding the same stale lock at
- * the same instant cannot both take it (src/util/lockfile.ts says how).
+ * the same instant cannot both take it (src/util/lockfile.ts says how). It is removed when the database closes, and at
+ * process exit if it is still ours (as eval/lock.ts's).
  */
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
@@ -85,7 +86,17 @@ export function lockDataDir(dataDir: string): () => void {
       `the PGlite data directory ${dataDir} is in use by process ${got.holder} (e.g. \`askfirst feedback serve\`); stop it first, or use PostgreSQL via DATABASE_URL for concurrent access`,
     );
   }
-  return () => releaseLockFile(file, me);
+  // released at any exit too (a second Ctrl-C, exit 141 on a closed stdout: cli/closed-pipe.ts) — only kill -9, or a
+  // signal with no handler, leaves it (then the next run takes it over as stale)
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    releaseLockFile(file, me);
+  };
+  process.on('exit', release);
+  return release;
 }
 
 /**
