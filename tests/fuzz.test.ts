@@ -25,6 +25,7 @@ import { createApp } from '../src/server/workbench/app.js';
 import { generateSuite } from '../src/suite/generate.js';
 import { readSuite, writeSuite } from '../src/suite/io.js';
 import { loadProactiveBench } from '../src/suite/proactivebench/read.js';
+import { namedPipe } from '../src/testing/named-pipe.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { AskfirstError } from '../src/util/errors.js';
 
@@ -176,6 +177,10 @@ describe('fuzz: episodes readers', () => {
     rmSync(view);
     mkdirSync(view);
     await expect(readSuite(dir)).rejects.toThrow(/episodes\.jsonl:1: episode "camera-00000": image of views\[1\] is a folder, not an image file: .*camera-00000_v1\.png$/);
+    // a named pipe there is said as one (it was called a folder)
+    rmSync(view, { recursive: true });
+    namedPipe(view);
+    await expect(readSuite(dir)).rejects.toThrow(/episodes\.jsonl:1: episode "camera-00000": image of views\[1\] is a named pipe, not an image file: .*camera-00000_v1\.png$/);
     // episodes.jsonl that is a folder: said so (was Node's EISDIR, which names no path: "unexpected error" in the CLI)
     renameSync(file, join(dir, 'kept.jsonl'));
     mkdirSync(file);

@@ -6,7 +6,7 @@
  * reader never sees a half-written suite. Reading
  * validates every line and names the file, line and episode of each problem.
  */
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { episodeProblems } from '../episode/validate.js';
@@ -14,6 +14,7 @@ import { SCENARIO_KINDS } from './kinds/names.js';
 import { encodePNG } from '../scenes/codec.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
+import { fileKind } from '../util/file-kind.js';
 import { progress } from '../util/progress.js';
 import { finishReplacing, indexNames, setAside, type IndexLayout } from './replacing.js';
 import { countSplitLines, readSplitLines } from '../util/text-file.js';
@@ -176,8 +177,10 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
 export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): AsyncGenerator<SuiteEpisode> {
   const file = join(dir, EPISODES_FILE);
   try {
-    // a folder of that name stats fine, and reading it failed with Node's EISDIR, which names no path ("unexpected error")
-    if ((await stat(file)).isDirectory()) throw new InputError(`no suite at ${dir}: ${file} is a folder, not the suite's episode file (one JSON episode a line); move it aside, or give another suite folder`);
+    // a folder of that name stats fine, and reading it failed with Node's EISDIR, which names no path ("unexpected error");
+    // a socket or a device is said as what it is (a named pipe is read, as a file is)
+    const st = await stat(file);
+    if (!st.isFile() && !st.isFIFO()) throw new InputError(`no suite at ${dir}: ${file} is ${fileKind(st)}, not the suite's episode file (one JSON episode a line); move it aside, or give another suite folder`);
   } catch (e) {
     if (e instanceof InputError) throw e;
     const isFile = await stat(dir).then((st) => st.isFile(), () => false);
@@ -220,14 +223,15 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
         if (opts.checkImages ?? true) {
           const p = resolve(dir, rel);
           // statSync: one awaited stat per view (a trip through libuv's thread pool each) took most of reading a large suite
-          let isFile: boolean;
+          let st: Stats;
           try {
-            isFile = statSync(p).isFile();
+            st = statSync(p);
           } catch {
             throw new DataError(`${name}: image of views[${v}] is missing: ${p}${await misplacedViewHint(dir, rel)}`, { file, line });
           }
-          // a folder there was read only when the view was shown, as Node's EISDIR ("illegal operation on a directory")
-          if (!isFile) throw new DataError(`${name}: image of views[${v}] is a folder, not an image file: ${p}`, { file, line });
+          // a folder there was read only when the view was shown, as Node's EISDIR ("illegal operation on a directory");
+          // a named pipe, socket or device is said as what it is (each was called a folder)
+          if (!st.isFile()) throw new DataError(`${name}: image of views[${v}] is ${fileKind(st)}, not an image file: ${p}`, { file, line });
         }
       }
       yield ep;
