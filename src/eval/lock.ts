@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../util/errors.js';
-import { processAlive, releaseLockFile, takeLockFile } from '../util/lockfile.js';
+import { processAlive, releasedAtExit, takeLockFile } from '../util/lockfile.js';
 
 export const LOCK_FILE = '.lock';
 
@@ -51,13 +51,5 @@ export function lockDir(dir: string, what = 'askfirst eval'): DirLock {
       `${dir} is in use by another ${what} (pid ${owner.pid} on ${owner.host}, since ${owner.started}); wait for it to finish or use another --out (if that process is gone, remove ${path})`,
     );
   }
-  let held = true;
-  const release = () => {
-    if (!held) return;
-    held = false;
-    process.off('exit', release);
-    releaseLockFile(path, content);
-  };
-  process.on('exit', release);
-  return { path, release };
+  return { path, release: releasedAtExit(path, content) };
 }

@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite as PGliteDb } from '@electric-sql/pglite';
 import { AskfirstError, InputError } from '../util/errors.js';
-import { processAlive, releaseLockFile, takeLockFile } from '../util/lockfile.js';
+import { processAlive, releasedAtExit, takeLockFile } from '../util/lockfile.js';
 import { createPgliteDir } from './pglite-create.js';
 
 /** Something that runs parameterised SQL ($1, $2 …) and returns rows. */
@@ -86,17 +86,8 @@ export function lockDataDir(dataDir: string): () => void {
       `the PGlite data directory ${dataDir} is in use by process ${got.holder} (e.g. \`askfirst feedback serve\`); stop it first, or use PostgreSQL via DATABASE_URL for concurrent access`,
     );
   }
-  // released at any exit too (a second Ctrl-C, exit 141 on a closed stdout: cli/closed-pipe.ts) — only kill -9, or a
-  // signal with no handler, leaves it (then the next run takes it over as stale)
-  let held = true;
-  const release = () => {
-    if (!held) return;
-    held = false;
-    process.off('exit', release);
-    releaseLockFile(file, me);
-  };
-  process.on('exit', release);
-  return release;
+  // released at any exit too (a second Ctrl-C, exit 141 on a closed stdout: cli/closed-pipe.ts)
+  return releasedAtExit(file, me);
 }
 
 /**

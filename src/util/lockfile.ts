@@ -126,3 +126,20 @@ export function takeLockFile(path: string, content: string, isStale: (text: stri
 export function releaseLockFile(path: string, content: string): void {
   if (readLock(path) === content) rmSync(path, { force: true });
 }
+
+/**
+ * The release of a lock file just taken (`takeLockFile`): removes `path` if it still holds `content`, once — when called,
+ * or at the process's exit, whichever comes first (a second Ctrl-C, `process.exit`: only kill -9, or a signal with no
+ * handler, leaves the lock, and the next run takes it over as stale).
+ */
+export function releasedAtExit(path: string, content: string): () => void {
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    releaseLockFile(path, content);
+  };
+  process.on('exit', release);
+  return release;
+}
