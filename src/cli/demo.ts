@@ -6,24 +6,24 @@ import { DemoCommandSchema, resolveDemoCommandConfig, type DemoCommandConfig } f
 import { aggregateText } from '../report/aggregate-page.js';
 import { ci95Text as ci, signedPoints as signed } from '../report/html.js';
 import { coerceOptions, schemaOptions } from '../util/config.js';
-import { guardRun } from './run-guard.js';
+import { guardRun, type UnlessDone } from './run-guard.js';
 import { percent as pct } from '../util/percent.js';
 
 /** The action of `askfirst demo` (demo-command.ts). */
 export async function demoCommandAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
   const hint = () => `the finished stages and the training checkpoints in ${cfg.out} are kept; run the same command again to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint)`;
-  await guardRun(cfg.out, 'askfirst demo', hint, () => demoAction(cfg));
+  await guardRun(cfg.out, 'askfirst demo', hint, (_orderly, unlessDone) => demoAction(cfg, unlessDone));
 }
 
-async function demoAction(cfg: DemoCommandConfig): Promise<void> {
+async function demoAction(cfg: DemoCommandConfig, unlessDone: UnlessDone): Promise<void> {
   if (cfg.seeds) {
     const seeds = cfg.seeds;
-    const r = cfg.aggregateOnly ? await aggregateSeeds(cfg.out, seeds) : await runSeeds({ ...cfg, seeds });
+    const r = cfg.aggregateOnly ? await aggregateSeeds(cfg.out, seeds) : await runSeeds({ ...cfg, seeds }, undefined, undefined, unlessDone);
     console.log(`\n${aggregateText(r.aggregate)}\n  aggregate: ${r.files.json}  page: ${r.files.html}`);
     return;
   }
-  const r = await runDemo(cfg);
+  const r = await runDemo(cfg, undefined, unlessDone);
   console.log(`
 askfirst demo finished in ${r.wallSeconds.toFixed(0)} s
   accuracy  reference ${pct(r.accuracy.reference.overall)} | before RL ${pct(r.accuracy.before.overall)} | after RL ${pct(r.accuracy.after.overall)}

@@ -4,7 +4,7 @@
  * after a fixed sleep. It saves what it finished, says so, and exits 130 (143 for SIGTERM), as shells, make and CI
  * runners expect of an interrupted command; a re-run resumes.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,48 @@ describe('train and the demo stopped while they draw their suites', () => {
     expect(r.stderr).toContain('askfirst: interrupted;');
     expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
     expect(r.stderr).not.toMatch(/generate suites: (\d+)\/\1 episodes in/);
+  });
+});
+
+/** A run `out` holds as one that ran before would (its run.json, a complete checkpoint, a final model): the run.json's bytes. */
+function earlierRun(out: string, run: string, sub = ''): string {
+  const kept = `${JSON.stringify({ run, settings: { seed: 9 } })}\n`;
+  for (const d of [join(out, sub, 'checkpoints', 'step-0000100'), join(out, sub, 'final')]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(out, sub, 'checkpoints', 'step-0000100', 'state.json'), '{"step":100}');
+  writeFileSync(join(out, sub, 'final', 'config.json'), '{}');
+  writeFileSync(join(out, 'run.json'), kept);
+  return kept;
+}
+
+describe('a run started over (train --overwrite, demo --fresh) stopped before its first checkpoint', () => {
+  // its run.json (the settings a --resume compares) was left saying the new run's settings over the old run's checkpoints
+  // and final model, which a --resume under those settings would then have continued: a failure put the old one back, a
+  // signal did not
+  it('Ctrl-C while train supervised --overwrite draws its suite: the run it was to replace keeps its run.json', { timeout: 60_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'sup');
+    const kept = earlierRun(out, 'supervised');
+    const r = await runSignalled(['train', 'supervised', '--overwrite', '--episodes', '600', '--steps', '2', '--warmup-steps', '1', '--out', out], /generating: 1\/4200/, 'SIGINT');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(kept);
+    expect(existsSync(join(out, 'checkpoints', 'step-0000100', 'state.json'))).toBe(true);
+  });
+
+  it('SIGTERM while train supervised --overwrite trains, its old checkpoints removed, none of its own written: the old final model keeps its run.json', { timeout: 60_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'sup');
+    const kept = earlierRun(out, 'supervised');
+    const args = ['train', 'supervised', '--overwrite', '--episodes', '1', '--steps', '100000', '--warmup-steps', '1', '--batch-size', '2', '--checkpoint-every', '100000', '--out', out];
+    const r = await runSignalled(args, /supervised: 0\/100000 steps/, 'SIGTERM');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expect(existsSync(join(out, 'checkpoints', 'step-0000100'))).toBe(false); // started over: removed
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(kept); // the final model left is the earlier run's
+  });
+
+  it('Ctrl-C while demo --fresh draws its suites: the demo it was to replace keeps its run.json', { timeout: 60_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'demo');
+    const kept = earlierRun(out, 'demo', 'supervised');
+    const r = await runSignalled(['demo', '--quick', '--fresh', '--seed', '1', '--no-baselines', '--out', out], /generate suites: 1\//, 'SIGINT');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(kept);
   });
 });
 

@@ -24,9 +24,27 @@ export function alreadyFinishedLine(stage: string, out: string): string {
  * it can name the latest checkpoint) and exit with 130 (143) (`stoppable` in cli/signals.ts: at once, or once an
  * `orderly` section of `fn` has closed what it opened). An --out this call created and left empty
  * (the command failed before writing anything but the settings it started with, run.json) is removed again.
+ * What `fn` hands `unlessDone` runs when the command ends without finishing, by an error or by a signal alike (a run
+ * that wrote nothing yet puts back the settings of the run it was to replace: `KeptRun.undo`); it returns a function
+ * that drops it again (a step that finished: `demo --seeds`' earlier seeds).
  */
-export async function guardRun<T>(out: string, what: string, resumeHint: () => string, fn: (orderly: Orderly) => Promise<T>): Promise<T> {
+export async function guardRun<T>(out: string, what: string, resumeHint: () => string, fn: (orderly: Orderly, unlessDone: UnlessDone) => Promise<T>): Promise<T> {
   const created = !existsSync(out);
+  const undos = new Set<() => void>();
+  const unlessDone: UnlessDone = (undo) => {
+    undos.add(undo);
+    return () => undos.delete(undo);
+  };
+  const abandon = () => {
+    for (const undo of [...undos].reverse()) {
+      undos.delete(undo);
+      try {
+        undo();
+      } catch (e) {
+        process.stderr.write(`askfirst: ${(e as Error).message}\n`); // said, not thrown: the error or signal that ended the command comes first
+      }
+    }
+  };
   const lock = lockDir(out, what);
   const hint = () => {
     try {
@@ -41,8 +59,20 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
     if (created && existsSync(out) && readdirSync(out).every((f) => f === RUN_SETTINGS_FILE)) rmSync(out, { recursive: true, force: true });
   };
   try {
-    return await stoppable(hint, (job) => fn(job.orderly), done); // stopped before writing anything, it leaves no empty --out either
+    // stopped before writing anything, it leaves no empty --out either
+    const r = await stoppable(hint, (job) => fn(job.orderly, unlessDone), () => {
+      abandon();
+      done();
+    });
+    undos.clear();
+    return r;
+  } catch (e) {
+    abandon();
+    throw e;
   } finally {
     done();
   }
 }
+
+/** `guardRun`'s: have `undo` run if the command ends without finishing (an error, a signal); returns what drops it. */
+export type UnlessDone = (undo: () => void) => () => void;

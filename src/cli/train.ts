@@ -153,18 +153,15 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
   const { out, resume } = cfg as { out?: string; resume?: boolean };
   if (!('out' in stage.schema.shape) || !out) return stage.run(cfg, raw);
   const canResume = 'resume' in stage.schema.shape;
-  return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true), async (orderly) => {
+  return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true), async (orderly, unlessDone) => {
     refuseToReplaceRun(stage.name, { out, resume }, overwrite, canResume);
     // kept by every stage (refuseToReplaceRun names the run an --out holds from it), compared by those that resume
     const run = new RunDir(out);
     const held = run.contents();
     const kept = keepRunSettings(out, resumeSettings(cfg), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS });
-    try {
-      await stage.run(cfg, raw, orderly);
-    } catch (e) {
-      if (run.contents() === held) kept.undo(); // failed before it wrote a checkpoint: a run it was to replace keeps its settings
-      throw e;
-    }
+    // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
+    unlessDone(() => run.wroteSince(held) || kept.undo());
+    await stage.run(cfg, raw, orderly);
   });
 }
 

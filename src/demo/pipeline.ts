@@ -72,7 +72,12 @@ async function evalCached(policy: BuiltinPolicy, cache: FeatureCache, eps: reado
   return runEpisodes(eps, new CachedPolicy(policy, cache, eps), { mode, loader: memoryLoader, batchSize: 512 });
 }
 
-export async function runDemo(partial: unknown, log: (s: string) => void = console.log): Promise<Results> {
+/**
+ * The demo into `partial.out`. `unlessDone(undo)` has `undo` run if the command ends without finishing, by an error or a
+ * signal (cli/run-guard.ts `guardRun`), and returns what drops it: a --fresh demo stopped before it writes a checkpoint
+ * leaves the demo it was to replace with the settings that demo started with.
+ */
+export async function runDemo(partial: unknown, log: (s: string) => void = console.log, unlessDone: (undo: () => void) => () => void = () => () => {}): Promise<Results> {
   const cfg = resolveConfig(DemoConfigSchema, partial, 'demo');
   const b = demoBudget(cfg.quick);
   const t0 = performance.now();
@@ -80,8 +85,11 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const trainKinds = [...TRAIN_KINDS] as string[];
   const unseenKinds = SCENARIO_KINDS.filter((k) => !trainKinds.includes(k));
   // A re-run takes up the finished stages and checkpoints in --out: under other settings it would build on another demo's.
-  const started = !cfg.fresh && DEMO_RUNS.some((d) => new RunDir(join(cfg.out, d)).hasRun());
-  keepRunSettings(cfg.out, demoSettings(cfg), { run: 'demo', resuming: started, startOver: 'add --fresh' });
+  const runs = DEMO_RUNS.map((d) => new RunDir(join(cfg.out, d)));
+  const started = !cfg.fresh && runs.some((r) => r.hasRun());
+  const held = runs.map((r) => r.contents());
+  const kept = keepRunSettings(cfg.out, demoSettings(cfg), { run: 'demo', resuming: started, startOver: 'add --fresh' });
+  const forget = unlessDone(() => runs.some((r, i) => r.wroteSince(held[i])) || kept.undo());
 
   // ── 1. suites ─────────────────────────────────────────────────────────────
   const supDir = join(cfg.out, 'supervised');
@@ -245,6 +253,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     config: { demo: cfg, budget: b, supervised: supCfg, heldOutReferenceAccuracyAllCategories: accuracyOn(supervised, referenceExamples(test)) },
   };
   await writeDemoOutputs(cfg.out, results); // a quick run's note comes from results.quick (report.ts): one note, not two
+  forget();
   return results;
 }
 

@@ -17,7 +17,7 @@ import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { type DemoCommandConfig, DemoConfigSchema, type DemoConfig } from './config.js';
 
 /** The demo for one seed (runDemo; tests pass a stub). */
-export type DemoRunner = (cfg: DemoConfig, log: (s: string) => void) => Promise<unknown>;
+export type DemoRunner = (cfg: DemoConfig, log: (s: string) => void, unlessDone?: (undo: () => void) => () => void) => Promise<unknown>;
 
 export interface SeedsOutcome {
   aggregate: Aggregate;
@@ -32,11 +32,12 @@ export async function runSeeds(
   cfg: DemoCommandConfig & { seeds: number[] },
   run: DemoRunner = runDemo,
   log: (s: string) => void = console.log,
+  unlessDone?: (undo: () => void) => () => void,
 ): Promise<SeedsOutcome> {
   for (const [i, seed] of cfg.seeds.entries()) {
     const one = resolveConfig(DemoConfigSchema, { ...cfg, seed, out: seedDir(cfg.out, seed) }, 'demo');
     log(`\ndemo: seed ${seed} (${i + 1} of ${cfg.seeds.length}) → ${one.out}`);
-    await run(one, log);
+    await run(one, log, unlessDone);
   }
   return aggregateSeeds(cfg.out, cfg.seeds);
 }

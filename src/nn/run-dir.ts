@@ -32,6 +32,12 @@ export interface CompleteCheckpoint<S> {
   state: S;
 }
 
+/** What a run directory holds (`RunDir.contents`): each complete checkpoint's step and final model, by when it was completed. */
+export interface RunContents {
+  steps: [step: number, completed: number | null][];
+  final: number | null;
+}
+
 export class RunDir {
   constructor(readonly root: string) {}
 
@@ -101,10 +107,20 @@ export class RunDir {
     return this.completeSteps().length > 0 || this.isFinished();
   }
 
-  /** What the run holds, as a string that changes whenever a checkpoint or the final model is written or removed. */
-  contents(): string {
+  /** What the run holds now: its complete checkpoints and final model, each by when it was completed (`wroteSince`). */
+  contents(): RunContents {
     const mtime = (f: string) => (existsSync(f) ? statSync(f).mtimeMs : null);
-    return JSON.stringify([this.completeSteps().map((s) => [s, mtime(join(this.checkpointDir(s), STATE_FILE))]), mtime(join(this.finalDir, CONFIG_FILE))]);
+    return { steps: this.completeSteps().map((s) => [s, mtime(join(this.checkpointDir(s), STATE_FILE))]), final: mtime(join(this.finalDir, CONFIG_FILE)) };
+  }
+
+  /**
+   * True when a checkpoint or a final model was completed here since `before` (`contents()` then). Removing only (a run
+   * started over: `reset`) is not writing: what is left is what was there.
+   */
+  wroteSince(before: RunContents): boolean {
+    const now = this.contents();
+    const had = new Set(before.steps.map((s) => JSON.stringify(s)));
+    return now.steps.some((s) => !had.has(JSON.stringify(s))) || (now.final !== null && now.final !== before.final);
   }
 
   /** True once the stage wrote its final model. */
