@@ -185,6 +185,29 @@ describe('CLI errors a user can fix', () => {
     expect(r.err).toMatch(/holds results of a different run .* — data: .* before, .* now; dataFingerprint: "sha256:/);
   });
 
+  it('eval resumes a policy that reads no --seed / --sample whatever the run was given: they are not written nor compared for it', async () => {
+    const d = tmpDir('af-cli-unread-seed');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, seed: 3, kinds: ['camera'] }));
+    const out = join(d, 'run');
+    const evalOf = (...more: string[]) => cli('eval', '--data', suite, '--out', out, '--no-progress', '--mode', 'proactive', ...more);
+    expect(await evalOf('--policy', 'oracle', '--policy', 'random', '--seed', '3')).toEqual({ code: 0, err: '' });
+    const oracleRun = join(out, 'oracle', 'proactive');
+    const results = readFileSync(join(oracleRun, 'results.jsonl'), 'utf8');
+    expect(JSON.parse(readFileSync(join(oracleRun, 'run.json'), 'utf8'))).not.toHaveProperty('seed');
+    expect(JSON.parse(readFileSync(join(out, 'random', 'proactive', 'run.json'), 'utf8'))).toMatchObject({ seed: 3 });
+    // --seed is refused with these two, and without it the oracle's run was refused: "seed: 3 before, 0 now"
+    expect(await evalOf('--policy', 'oracle', '--policy', 'random:7')).toEqual({ code: 0, err: '' });
+    expect(readFileSync(join(oracleRun, 'results.jsonl'), 'utf8')).toBe(results);
+    // a run.json written before (it held the oracle's --seed and --sample) resumes too; random's seed is still compared
+    writeFileSync(join(oracleRun, 'run.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(oracleRun, 'run.json'), 'utf8')), seed: 5, sample: true }));
+    expect(await evalOf('--policy', 'oracle', '--policy', 'random:7')).toEqual({ code: 0, err: '' });
+    expect(readFileSync(join(oracleRun, 'results.jsonl'), 'utf8')).toBe(results);
+    const other = await evalOf('--policy', 'oracle', '--policy', 'random', '--seed', '4');
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/random[/\\]proactive holds results of a different run .* — seed: 3 before, 4 now;/);
+  });
+
   it('a checkpoint of an older layout: refused with the flag to use, loaded with --allow-old-checkpoint and a warning', async () => {
     const { newBuiltin, saveBuiltin } = await import('../agents/builtin/build.js');
     const { saveSafetensors } = await import('../nn/safetensors.js');

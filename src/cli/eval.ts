@@ -8,7 +8,7 @@
 import { nothingSavedYet, stoppable, type StoppableJob } from './signals.js';
 import type { EvalMode } from '../episode/types.js';
 import { unparseableCausesText, type Summary } from '../episode/metrics.js';
-import { checkPolicySpec, createPolicy } from '../agents/registry.js';
+import { checkPolicySpec, createPolicy, policyReads } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
@@ -71,18 +71,23 @@ export async function withConfigFile(raw: Record<string, unknown>): Promise<Reco
   return out;
 }
 
-/** What must match for a re-run to resume (policy, data and its fingerprint, every setting that changes replies). */
+/**
+ * What must match for a re-run to resume (policy, data and its fingerprint, every setting that changes replies): --seed and
+ * --sample only when the policy reads them (policyReads), else undefined, not compared (openResults: `--policy oracle,random
+ * --seed 3` then `--policy oracle,random:7`, where --seed is refused, resumes the oracle's run).
+ */
 function runDescription(cfg: EvalCommandConfig, policy: string, fingerprint: string): Record<string, unknown> {
   const gen = policy.startsWith('openai:') ? generationOptions(cfg) : {};
   delete gen.askfirstHeaders;
+  const reads = policyReads(policy);
   return {
     policy,
     data: cfg.data,
     dataFingerprint: fingerprint,
     kinds: cfg.kinds ?? null,
     limit: cfg.limit ?? null,
-    seed: cfg.seed,
-    sample: cfg.sample,
+    seed: reads.has('seed') ? cfg.seed : undefined,
+    sample: reads.has('sample') ? cfg.sample : undefined,
     ...(cfg.history ? { history: true } : {}),
     ...(Object.keys(gen).length ? { generation: gen } : {}),
   };

@@ -49,6 +49,11 @@ export interface OpenResultsOptions {
   check?: (value: unknown) => string | null;
 }
 
+/**
+ * Open the results in `dir` of the run `run` describes, resuming them when its run.json describes the same run. A key of
+ * `run` given as `undefined` names a setting this run does not read (eval's `--seed` for an oracle policy): it is
+ * neither written nor compared, whatever an earlier run.json holds for it.
+ */
 export async function openResults(dir: string, run: Record<string, unknown>, opts: OpenResultsOptions = {}): Promise<ResultsStore> {
   const lock = lockDir(dir);
   try {
@@ -86,7 +91,8 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
     // the data as spelled (`suite`, `suite/`, `./suite`, `suite:suite`, or from another working directory) is the same
     // data when its fingerprint is: only the fingerprint counts then (`--data suite/`, as a shell completes it, was refused)
     const sameData = typeof run.dataFingerprint === 'string' && prev?.dataFingerprint === run.dataFingerprint;
-    const differs = (k: string) => !(sameData && k === 'data') && JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]);
+    const unread = (k: string) => k in run && run[k] === undefined;
+    const differs = (k: string) => !(sameData && k === 'data') && !unread(k) && JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]);
     const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter(differs);
     if (keys.length) {
       const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
