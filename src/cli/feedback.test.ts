@@ -197,6 +197,20 @@ describe('askfirst feedback illume: a split that holds out every episode', () =>
   });
 });
 
+describe('askfirst feedback illume: a round in which the critic accepted nothing', () => {
+  it('fits nothing and says so, where it printed "loss NaN" (JSON: loss null); later rounds fit and print their loss', async () => {
+    const lines: string[] = [];
+    await runIllumeCommand({ demo: '2', heldOut: '0.5', rounds: '2', epochs: '1' }, (l) => lines.push(l));
+    // seed 1's first round accepts none of the two training items' rationales, its second one
+    expect(lines[1]).toMatch(/^round 1: coverage 0\.0% \(cumulative 0\.0%\), accepted 0, held-out rationale accuracy \d+\.\d%, no accepted rationale: nothing fitted$/);
+    expect(lines[2]).toMatch(/^round 2: .*accepted [1-9]\d*, .*, loss \d+\.\d{3}$/);
+    expect(lines.join('\n')).not.toContain('NaN');
+    const json: string[] = [];
+    await runIllumeCommand({ demo: '2', heldOut: '0.5', rounds: '1', epochs: '1', json: true }, (l) => json.push(l));
+    expect(JSON.parse(json[1]).rounds[0]).toMatchObject({ accepted: 0, loss: null });
+  });
+});
+
 describe('askfirst feedback import and illume: options the chosen mode does not read', () => {
   it('are refused by name before any database is opened (they were ignored)', async () => {
     const d = tmpDir('askfirst-fb-unread');

@@ -238,7 +238,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     print(`ILLUME: ${train.length} training items, ${heldOut.length} held-out, k=${cfg.k}, critic ${cfg.critic}, rationale head on src/nn over image descriptors${encoder ? ` + ${encoder.name}'s encoder` : ''}`);
     const res = await runIllume(train, heldOut, critic, { ...cfg, encoder }, (r) => {
       if (!cfg.json)
-        print(`round ${r.round}: coverage ${percent(r.coverage)} (cumulative ${percent(r.cumulativeCoverage)}), accepted ${r.accepted}, held-out rationale accuracy ${percent(r.heldOutAccuracy)}, loss ${r.loss.toFixed(3)}`);
+        print(`round ${r.round}: coverage ${percent(r.coverage)} (cumulative ${percent(r.cumulativeCoverage)}), accepted ${r.accepted}, held-out rationale accuracy ${percent(r.heldOutAccuracy)}, ${r.loss === null ? 'no accepted rationale: nothing fitted' : `loss ${r.loss.toFixed(3)}`}`);
     });
     const report = { critic: cfg.critic, train: train.length, heldOut: heldOut.length, initialAccuracy: res.initialAccuracy, rounds: res.rounds };
     if (!cfg.json) print(`held-out rationale accuracy before training: ${percent(res.initialAccuracy)}`);

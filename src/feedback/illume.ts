@@ -36,7 +36,8 @@ export interface RoundReport {
   accepted: number;
   /** Held-out rationale accuracy after this round's fine-tuning. */
   heldOutAccuracy: number;
-  loss: number;
+  /** The fit's last-epoch mean loss; null when no rationale had been accepted yet, so nothing was fitted. */
+  loss: number | null;
   seconds: number;
 }
 
@@ -123,8 +124,8 @@ export async function runIllume(
       }
       for (const c of ok[i]) accepted.set(`${it.id}\u0000${c}`, { item: it, candidate: c });
     });
-    // ── fine-tune on every accepted rationale so far ──
-    const loss = scorer.fit([...accepted.values()], cfg.epochs, cfg.batchSize, rng);
+    // ── fine-tune on every accepted rationale so far (none yet: nothing to fit, and no loss — not NaN) ──
+    const loss = accepted.size ? scorer.fit([...accepted.values()], cfg.epochs, cfg.batchSize, rng) : null;
     const r: RoundReport = {
       round,
       coverage: covered / train.length,
