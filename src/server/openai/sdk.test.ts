@@ -144,8 +144,11 @@ describe('openai SDK → askfirst serve', () => {
     expect(r.choices[0].logprobs).toBeNull();
   });
 
-  it('stream_options without "stream": true and a seed that is not an integer are 400s naming the field (as vLLM refuses them); with stream, or an integer seed, they are answered', async () => {
+  it('a "stream" that is not true or false, stream_options without "stream": true and a seed that is not an integer are 400s naming the field (as vLLM refuses them); with stream, or an integer seed, they are answered', async () => {
     const bad: [string, Record<string, unknown>][] = [
+      ['stream', { stream: 'true' }],
+      ['stream', { stream: 1 }],
+      ['stream', { stream: 'false', stream_options: { include_usage: true } }],
       ['stream_options', { stream_options: { include_usage: true } }],
       ['stream_options', { stream: false, stream_options: { include_usage: true } }],
       ['stream_options', { stream: true, stream_options: 'usage' }],

@@ -17,7 +17,7 @@
  *                              sequence it completes first (vLLM's rule), when that is within the limit (finish.ts); `response_format` other than
  *                              text is a 400 (replies are never JSON), as are a `tool_choice`
  *                              that demands a tool call ("required", a named function) and
- *                              `top_logprobs` without `"logprobs": true`, `stream_options` without
+ *                              `top_logprobs` without `"logprobs": true`, a `stream` that is not true or false, `stream_options` without
  *                              `"stream": true` and a `seed` that is not an integer (OpenAI and vLLM
  *                              refuse them too); `seed` is otherwise ignored, as are other fields
  *                              (`top_p`, `user`, …); an image that does not decode is a 400 naming
@@ -276,11 +276,15 @@ export function logprobsParam(body: Record<string, unknown>): boolean {
 }
 
 /**
- * OpenAI's `stream` and `stream_options`: stream_options is read only with `"stream": true` (vLLM and OpenAI refuse
- * it otherwise, rather than answer without the usage chunk it asks for) and is an object; either is a 400 naming it.
+ * OpenAI's `stream` and `stream_options`: stream is true or false (a string such as "true" is a 400, as vLLM answers,
+ * rather than a reply that does not stream); stream_options is read only with `"stream": true` (vLLM and OpenAI refuse
+ * it otherwise, rather than answer without the usage chunk it asks for) and is an object; each is a 400 naming it.
  * Returns whether to stream, and whether with the usage chunk (`include_usage`).
  */
 export function streamParams(body: Record<string, unknown>): { stream: boolean; withUsage: boolean } {
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
+    throw new ParamError('BAD_INPUT', 'stream', `"stream" must be true or false; got ${JSON.stringify(body.stream).slice(0, 40)}`);
+  }
   const v = body.stream_options;
   if (v === undefined || v === null) return { stream: body.stream === true, withUsage: false };
   if (body.stream !== true) throw new ParamError('BAD_INPUT', 'stream_options', '"stream_options" is read only with "stream": true; add that, or leave stream_options out');
