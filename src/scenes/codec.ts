@@ -7,8 +7,10 @@
  */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { open } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { DataError, NotFoundError } from '../util/errors.js';
+import { fileKind } from '../util/file-kind.js';
 import { toRGBA, type RGBImage } from './image.js';
 import { checkImageLimits, imageLimits } from './image-limits.js';
 import { decodeJPEGTurbo } from './jpeg-turbo.js';
@@ -90,16 +92,22 @@ export function decodeImage(buf: Uint8Array, name = 'image'): RGBImage {
 
 /**
  * Read and decode an image file, with errors that name the file. One open: the size checked and the bytes read are
- * the same file's (it was opened twice, the second time by name), and a folder is said as one (Node's EISDIR on read).
+ * the same file's (it was opened twice, the second time by name). A path that is not a regular file — a folder, a named
+ * pipe, a socket, a device — is said as what it is (util/file-kind.ts), found by a stat before any open, and the open
+ * does not block (O_NONBLOCK: a named pipe put there after the stat is opened at once, then refused), where opening a
+ * named pipe waited for a writer that never came.
  */
 export async function readImageFile(path: string): Promise<RGBImage> {
   let buf: Buffer;
+  const notAnImage = (s: Stats, cause?: unknown) => new DataError(`is ${fileKind(s)}, not an image file`, { file: path, cause });
   try {
-    const fh = await open(path, 'r');
+    const named = await stat(path);
+    if (!named.isFile()) throw notAnImage(named);
+    const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
       // the size first, so a huge file is refused without being read
       const s = await fh.stat();
-      if (s.isDirectory()) throw new DataError('is a folder, not an image file', { file: path });
+      if (!s.isFile()) throw notAnImage(s);
       const max = imageLimits().maxBytes;
       if (s.size > max) throw new DataError(`image of ${s.size} bytes is over the limit of ${max} (ASKFIRST_MAX_IMAGE_BYTES)`, { file: path });
       buf = await fh.readFile();
@@ -109,7 +117,6 @@ export async function readImageFile(path: string): Promise<RGBImage> {
   } catch (e) {
     if (e instanceof DataError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`image file not found: ${path}`, { cause: e });
-    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new DataError('is a folder, not an image file', { file: path, cause: e }); // where a folder cannot be opened
     throw new DataError(`cannot read image: ${(e as Error).message}`, { file: path, cause: e });
   }
   const img = decodeImage(buf, path);

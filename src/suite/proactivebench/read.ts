@@ -27,6 +27,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
 import { DataError, InputError, NotFoundError } from '../../util/errors.js';
+import { fileKind } from '../../util/file-kind.js';
 import { progress, withBar } from '../../util/progress.js';
 import { countSplitLines, readSplitLines } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
@@ -218,20 +219,25 @@ export async function withImages(dir: string, episodes: SuiteEpisode[]): Promise
   return bad.size ? episodes.filter((e) => !bad.has(e.id)) : episodes;
 }
 
-/** An image an episode shows that cannot be read: not there, or a folder (`folder`), which Node's EISDIR said only when shown. */
+/**
+ * An image an episode shows that cannot be read: not there (`kind` undefined), or there but not a regular file — a
+ * folder, a named pipe, a socket, a device (`kind`, util/file-kind.ts), which were called "not found" or, shown, blocked.
+ */
 interface MissingImage {
   path: string;
   episode: string;
-  folder: boolean;
+  kind?: string;
 }
 
-/** What is wrong with one episode's `missing` images, in one line: the files not found, then the folders. */
+/** What is wrong with one episode's `missing` images, in one line: the files not found, then those of each other kind. */
 function imagesProblem(dir: string, missing: readonly MissingImage[]): string {
-  const [folders, gone] = [missing.filter((m) => m.folder), missing.filter((m) => !m.folder)].map((l) => l.map((m) => resolveViewPath(dir, m.path)).join(', '));
-  return [gone && `image file not found: ${gone}`, folders && `image ${folders} is a folder, not an image file`].filter(Boolean).join('; ');
+  const paths = (l: readonly MissingImage[]) => l.map((m) => resolveViewPath(dir, m.path)).join(', ');
+  const gone = missing.filter((m) => m.kind === undefined);
+  const kinds = [...new Set(missing.flatMap((m) => (m.kind === undefined ? [] : [m.kind])))];
+  return [gone.length ? `image file not found: ${paths(gone)}` : '', ...kinds.map((k) => `image ${paths(missing.filter((m) => m.kind === k))} is ${k}, not an image file`)].filter(Boolean).join('; ');
 }
 
-/** Stat every referenced image once; every missing one (or a folder) with every episode that shows it. */
+/** Stat every referenced image once; every missing one (or one not a regular file) with every episode that shows it. */
 async function missingImages(dir: string, episodes: SuiteEpisode[], showProgress: boolean): Promise<MissingImage[]> {
   const users = new Map<string, string[]>();
   for (const ep of episodes) {
@@ -243,7 +249,7 @@ async function missingImages(dir: string, episodes: SuiteEpisode[], showProgress
     }
   }
   const paths = [...users.keys()];
-  const missing = new Map<string, boolean>(); // path → a folder
+  const missing = new Map<string, string | undefined>(); // path → what it is (fileKind), undefined when not there
   const bar = progress('checking images', paths.length, { enabled: showProgress, unit: 'files' });
   let next = 0;
   const worker = async () => {
@@ -251,16 +257,16 @@ async function missingImages(dir: string, episodes: SuiteEpisode[], showProgress
       const p = paths[next++];
       try {
         const s = await stat(resolveViewPath(dir, p));
-        if (!s.isFile()) missing.set(p, s.isDirectory());
+        if (!s.isFile()) missing.set(p, fileKind(s));
       } catch {
-        missing.set(p, false);
+        missing.set(p, undefined);
       }
       bar.tick();
     }
   };
   await Promise.all(Array.from({ length: 32 }, worker));
   bar.stop();
-  return [...missing.keys()].sort().flatMap((path) => users.get(path)!.map((episode) => ({ path, episode, folder: missing.get(path)! })));
+  return [...missing.keys()].sort().flatMap((path) => users.get(path)!.map((episode) => ({ path, episode, kind: missing.get(path) })));
 }
 
 function missingImagesError(dir: string, missing: MissingImage[], origin: Map<string, { file: string; line: number }>): DataError {
