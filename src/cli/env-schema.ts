@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { REWARD_KINDS } from '../environment/rewards.js';
 import { AllowHostSchema } from '../server/host-config.js';
-import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from '../server/env/limits.js';
+import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from '../server/env/limits.js';
 
 export const EnvServeSchema = z.object({
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
@@ -18,6 +18,7 @@ export const EnvServeSchema = z.object({
   sessionTimeout: z.number().min(0).default(600).describe('close a session after this many seconds without a message (0 = never)'),
   maxMessageBytes: z.number().int().min(1024).default(DEFAULT_MAX_MESSAGE_BYTES).describe('largest WebSocket message in bytes (beyond it the session is closed with code 1009, message too big)'),
   maxQueuedMessages: z.number().int().min(1).max(10000).default(DEFAULT_MAX_QUEUED_MESSAGES).describe('most WebSocket messages of one session waiting to be answered (uvicorn ws_max_queue); at it the socket is not read until one is answered'),
+  maxQueuedBytes: z.number().int().min(1024).default(DEFAULT_MAX_QUEUED_BYTES).describe('most bytes of one WebSocket session\'s messages waiting to be answered; at it the socket is not read until one is answered'),
   maxReplyBytes: z.number().int().min(1024).default(DEFAULT_MAX_REPLY_BYTES).describe('largest reply of one step in bytes (beyond it a VALIDATION_ERROR, 422 on POST /step, and the session goes on; a session keeps its episode\'s replies until the next reset)'),
   maxBodyBytes: z.number().int().min(1024).default(DEFAULT_ENV_MAX_BODY_BYTES).describe('largest HTTP request body in bytes (POST /reset /step /get_reward /mcp; 413 beyond)'),
   maxConcurrent: z.number().int().min(1).max(100_000).default(DEFAULT_ENV_MAX_CONCURRENT).describe('most HTTP POST requests (/reset /step /get_reward /mcp) handled at once; more wait, bodies unread, for a slot (none is refused)'),

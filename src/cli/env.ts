@@ -22,7 +22,7 @@ export async function runEnvServe(cfg: EnvServeConfig, warn?: (msg: string) => v
   const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
   const pool = new EpisodePool(data.episodes, data.loader);
   const version = (require('../../package.json') as { version: string }).version;
-  const srv = await startEnvServer({ pool, rewarder: new Rewarder(rewardCfg), maxSessions: cfg.maxSessions, sessionTimeout: cfg.sessionTimeout, maxMessageBytes: cfg.maxMessageBytes, maxQueuedMessages: cfg.maxQueuedMessages, maxReplyBytes: cfg.maxReplyBytes, maxBodyBytes: cfg.maxBodyBytes, maxRewardItems: cfg.maxRewardItems, maxConcurrent: cfg.maxConcurrent, port: cfg.port, host: cfg.host, allowHosts: cfg.allowHost, version, ...(warn ? { warn } : {}) });
+  const srv = await startEnvServer({ pool, rewarder: new Rewarder(rewardCfg), maxSessions: cfg.maxSessions, sessionTimeout: cfg.sessionTimeout, maxMessageBytes: cfg.maxMessageBytes, maxQueuedMessages: cfg.maxQueuedMessages, maxQueuedBytes: cfg.maxQueuedBytes, maxReplyBytes: cfg.maxReplyBytes, maxBodyBytes: cfg.maxBodyBytes, maxRewardItems: cfg.maxRewardItems, maxConcurrent: cfg.maxConcurrent, port: cfg.port, host: cfg.host, allowHosts: cfg.allowHost, version, ...(warn ? { warn } : {}) });
   return { ...srv, episodes: data.episodes.length, reward: rewardCfg.reward === 'askfirst' ? 'askfirst (multi-turn)' : `proactivebench (r_c=${rewardCfg.rc}, r_p=${rewardCfg.rp}, r_w=${rewardCfg.rw})` };
 }
 

@@ -163,6 +163,34 @@ describe('env serve limits', () => {
     ws.close();
   });
 
+  it('reads no more of a session\'s socket while --max-queued-bytes of messages wait to be answered, however few they are; all are answered once stepping goes on', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slowLoader: typeof memoryLoader = async (ref, id) => {
+      await gate;
+      return memoryLoader(ref, id);
+    };
+    // the count would let 1,000 wait: the bytes (64 KiB, four messages) are the bound here
+    const s = await startEnvServer({ pool: new EpisodePool(episodes, slowLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 4, sessionTimeout: 0, port: 0, maxQueuedMessages: 1000, maxQueuedBytes: 64 * 1024 });
+    servers.push(s);
+    const ws = (await upgrade(`${s.url.replace('http', 'ws')}/ws`)).ws!;
+    const answers: string[] = [];
+    ws.on('message', (d) => answers.push(JSON.parse(d.toString()).type as string));
+    const pad = 'x'.repeat(16 * 1024);
+    for (let i = 0; i < 200; i++) ws.send(JSON.stringify({ type: 'reset', data: { seed: i, pad } }));
+    await expect.poll(() => [...s.server.sessions.values()][0]?.ws.isPaused).toBe(true);
+    await new Promise((r) => setTimeout(r, 500)); // time for more to be read, were the socket not paused
+    const session = [...s.server.sessions.values()][0]!;
+    // Without the byte bound all 200 (3.2 MiB) would be waiting by now: the count (1,000) does not pause the socket.
+    expect(session.waiting).toBeLessThanOrEqual(4 + 8);
+    expect(session.waitingBytes).toBeLessThanOrEqual(12 * (16 * 1024 + 100));
+    release();
+    await vi.waitFor(() => expect(answers.length).toBe(200), { timeout: 10_000 });
+    expect(new Set(answers)).toEqual(new Set(['observation']));
+    expect([session.waiting, session.waitingBytes]).toEqual([0, 0]);
+    ws.close();
+  });
+
   it('counts a message as waiting until its answer has left the send buffer: a client that sends and never reads is paused too', async () => {
     const s = await start({ maxQueuedMessages: 4 });
     const ws = (await upgrade(`${s.url.replace('http', 'ws')}/ws`)).ws!;

@@ -12,6 +12,14 @@ export const DEFAULT_ENV_MAX_BODY_BYTES = 16 * 1024 * 1024;
  */
 export const DEFAULT_MAX_QUEUED_MESSAGES = 32;
 /**
+ * 16 MiB of one session's messages waiting to be answered (their bytes as received), the other bound on the same
+ * backpressure: at it the socket is not read until one is answered. The count alone let 32 messages of up to the
+ * message limit wait, about 0.5 GiB a session (measured: a client sending 16 MiB `state` messages and reading nothing
+ * took the server from 76 to 702 MB resident); now at most about this plus one message and the rest of one socket
+ * read. A trainer's messages are kilobytes: it never reaches this before the count.
+ */
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+/**
  * 1 MiB for one step's reply (UTF-8): a VLM's answer is a few hundred bytes, a reasoning model's 32k tokens
  * about 128 KiB. A session keeps its episode's replies (up to its turn limit, 17 in the synthetic suite) until
  * the next reset, and answers with the last one: with the message limit alone (16 MiB) that was about 272 MiB a

@@ -19,8 +19,8 @@
  * strictly in order; one socket's bad message is answered on that socket only.
  * Guards (docs/hardening.md, "Every server"): on loopback only its own Host names and --allow-host
  * ones (403 otherwise, HTTP and the upgrade: ../host-check.ts); HTTP bodies up to `maxBodyBytes`
- * (413), `maxConcurrent` POSTs handled at once (the rest wait, bodies unread), `maxRewardItems` items a /get_reward (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them
- * waiting per session (the socket is not read beyond: backpressure), step replies up to `maxReplyBytes`
+ * (413), `maxConcurrent` POSTs handled at once (the rest wait, bodies unread), `maxRewardItems` items a /get_reward (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them (or
+ * `maxQueuedBytes`) waiting per session (the socket is not read beyond: backpressure), step replies up to `maxReplyBytes`
  * (VALIDATION_ERROR, 422 over HTTP), `maxSessions` sessions
  * (CAPACITY_REACHED), idle ones closed after `sessionTimeout`; slow clients cut by ../timeouts.ts.
  */
@@ -28,7 +28,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Hono, type Context } from 'hono';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { EnvSession } from '../../environment/session.js';
 import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
@@ -39,7 +39,7 @@ import { RefusalLog } from './refusals.js';
 import { hostCheck, hostGuard, refusedHost, warnIfPlainHttp, type HostTest } from '../host-check.js';
 import { bodySizeLimit } from '../body-limit.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
-import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
+import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { errorMessage, isObject, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
@@ -58,6 +58,11 @@ export interface EnvServerOptions {
    * uvicorn's ws_max_queue); at it the socket is not read until one is answered (backpressure).
    */
   maxQueuedMessages?: number;
+  /**
+   * Most bytes of one session's messages received and not yet answered (default DEFAULT_MAX_QUEUED_BYTES); at it the
+   * socket is not read until one is answered, as at maxQueuedMessages (backpressure, nothing refused).
+   */
+  maxQueuedBytes?: number;
   /** Largest HTTP request body, in bytes (default DEFAULT_ENV_MAX_BODY_BYTES); a larger one is a 413. */
   maxBodyBytes?: number;
   /**
@@ -93,6 +98,8 @@ interface LiveSession {
   queue: Promise<void>;
   /** Messages received and not yet answered, an answer counting until it is out of the send buffer (at maxQueuedMessages the socket is paused). */
   waiting: number;
+  /** Their bytes as received (at maxQueuedBytes the socket is paused too). */
+  waitingBytes: number;
   /** A message is being handled (its answer not yet out): what a stop waits for (`EnvServer.stop`). */
   busy: boolean;
 }
@@ -293,16 +300,19 @@ export class EnvServer {
       ws.close(1013, 'server at capacity');
       return;
     }
-    const s: LiveSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), ws, lastActivity: Date.now(), steps: 0, queue: Promise.resolve(), waiting: 0, busy: false };
+    const s: LiveSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), ws, lastActivity: Date.now(), steps: 0, queue: Promise.resolve(), waiting: 0, waitingBytes: 0, busy: false };
     this.sessions.set(s.id, s);
     this.counters.sessionsOpened++;
     const maxQueued = this.o.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
+    const maxQueuedBytes = this.o.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     ws.on('message', (raw, isBinary) => {
       s.lastActivity = Date.now();
-      // Backpressure (uvicorn's ws_max_queue): with maxQueued messages waiting, stop reading the socket
-      // (messages already in the chunk being read still arrive) until one is answered, so a client
-      // sending faster than the server steps cannot fill its memory (docs/hardening.md, "Every server").
-      if (++s.waiting >= maxQueued) ws.pause();
+      const bytes = rawBytes(raw);
+      // Backpressure (uvicorn's ws_max_queue, and a bound on their bytes): with maxQueued messages or maxQueuedBytes
+      // waiting, stop reading the socket (messages already in the chunk being read still arrive) until one is
+      // answered, so a client sending faster than the server steps cannot fill its memory (docs/hardening.md).
+      s.waitingBytes += bytes;
+      if (++s.waiting >= maxQueued || s.waitingBytes >= maxQueuedBytes) ws.pause();
       // One message at a time per session, in arrival order; once stopping, none begun after the current one.
       s.queue = s.queue
         .then(() => {
@@ -317,7 +327,8 @@ export class EnvServer {
         })
         .finally(() => {
           s.busy = false;
-          if (--s.waiting < maxQueued && ws.isPaused && !this.stopping) ws.resume();
+          s.waitingBytes -= bytes;
+          if (--s.waiting < maxQueued && s.waitingBytes < maxQueuedBytes && ws.isPaused && !this.stopping) ws.resume();
         });
     });
     ws.on('close', () => this.sessions.delete(s.id));
@@ -419,6 +430,11 @@ export class EnvServer {
     this.sessions.clear();
     await new Promise<void>((r) => this.wss.close(() => r()));
   }
+}
+
+/** The bytes of a WebSocket message as `ws` hands it over (one Buffer, fragments, or an ArrayBuffer). */
+function rawBytes(raw: RawData): number {
+  return Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : raw.byteLength;
 }
 
 /** A body that is not JSON (answered 422 `json_invalid`, as FastAPI does). */
