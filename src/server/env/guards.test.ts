@@ -12,7 +12,7 @@ import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
 import { generateSuite } from '../../suite/generate.js';
 import { memoryLoader } from '../../suite/loader.js';
 import { requestWithHost } from '../../testing/host-request.js';
-import { startEnvServer, type RunningEnvServer } from './server.js';
+import { ENV_CLOSE_GRACE_MS, startEnvServer, type RunningEnvServer } from './server.js';
 import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 const episodes = generateSuite({ episodes: 1, seed: 3, size: 32 });
@@ -212,6 +212,24 @@ describe('env serve limits', () => {
     await vi.waitFor(() => expect(answers.length).toBe(62), { timeout: 20_000 });
     expect(new Set(answers.slice(2))).toEqual(new Set(['state']));
     ws.close();
+  });
+
+  it('an orderly stop ends a session whose client never answers the close frame after a short grace (it waited for ws\'s 30 s close timeout)', async () => {
+    const s = await start();
+    const ws = (await upgrade(`${s.url.replace('http', 'ws')}/ws`)).ws!;
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    // a client that ignores close frames: it reads nothing more, so it never sees the server's close frame nor answers it
+    const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.pause();
+    await vi.waitFor(() => expect(s.server.sessions.size).toBe(1));
+    const t0 = performance.now();
+    await s.stop();
+    const took = performance.now() - t0;
+    servers.splice(servers.indexOf(s), 1);
+    expect(took).toBeGreaterThanOrEqual(ENV_CLOSE_GRACE_MS - 100); // the client was given its grace…
+    expect(took).toBeLessThan(ENV_CLOSE_GRACE_MS + 8_000); // …and no more: ws's own close timeout is 30 s
+    raw.resume(); // reading again, it finds the close frame the server sent before it cut the connection
+    expect(await closed).toBe(1001);
   });
 
   it('handles at most --max-concurrent HTTP POSTs at once; the others wait for a slot and are all answered', async () => {

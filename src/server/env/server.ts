@@ -28,7 +28,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Hono, type Context } from 'hono';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
 import { EnvSession } from '../../environment/session.js';
 import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
@@ -89,6 +89,12 @@ export interface EnvServerOptions {
   log?: (msg: string) => void;
 }
 
+/**
+ * 2 s: how long a WebSocket the server closes (a stop, an idle session, one at capacity) waits for the client's close
+ * frame before its connection is cut (close code 1006 at the client). A client that answers does so in milliseconds.
+ */
+export const ENV_CLOSE_GRACE_MS = 2000;
+
 interface LiveSession {
   id: string;
   env: EnvSession;
@@ -146,7 +152,10 @@ export class EnvServer {
   constructor(private readonly o: EnvServerOptions) {
     this.log = o.log ?? ((m) => console.error(m));
     this.rewardRefusals = new RefusalLog(this.log, 'POST /get_reward');
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+    // closeTimeout (ws ≥ 8.19, not in @types/ws): how long a socket the server closes waits for the client's close frame
+    // before it is cut; ws's default, 30 s, held an orderly stop that long for a client that ignores close frames
+    const wsOptions: ServerOptions & { closeTimeout: number } = { noServer: true, maxPayload: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, closeTimeout: ENV_CLOSE_GRACE_MS };
+    this.wss = new WebSocketServer(wsOptions);
     this.app = this.routes();
   }
 
