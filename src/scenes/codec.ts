@@ -7,7 +7,7 @@
  */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { constants, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { fileKind } from '../util/file-kind.js';
@@ -92,22 +92,22 @@ export function decodeImage(buf: Uint8Array, name = 'image'): RGBImage {
 
 /**
  * Read and decode an image file, with errors that name the file. One open: the size checked and the bytes read are
- * the same file's (it was opened twice, the second time by name). A path that is not a regular file — a folder, a named
- * pipe, a socket, a device — is said as what it is (util/file-kind.ts), found by a stat before any open, and the open
- * does not block (O_NONBLOCK: a named pipe put there after the stat is opened at once, then refused), where opening a
- * named pipe waited for a writer that never came.
+ * the same file's (it was opened twice, the second time by name). A folder, a socket or a device is said as what it is
+ * (util/file-kind.ts), found by a stat before any open (a socket was "cannot read image: ENXIO…"). A named pipe is read,
+ * as a stream (the drain tests of cli/signals.test.ts hold a step on one); the suite readers refuse one up front.
  */
 export async function readImageFile(path: string): Promise<RGBImage> {
   let buf: Buffer;
-  const notAnImage = (s: Stats, cause?: unknown) => new DataError(`is ${fileKind(s)}, not an image file`, { file: path, cause });
+  const readable = (s: Stats) => s.isFile() || s.isFIFO();
+  const notAnImage = (s: Stats) => new DataError(`is ${fileKind(s)}, not an image file`, { file: path });
   try {
     const named = await stat(path);
-    if (!named.isFile()) throw notAnImage(named);
-    const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    if (!readable(named)) throw notAnImage(named);
+    const fh = await open(path, 'r');
     try {
       // the size first, so a huge file is refused without being read
       const s = await fh.stat();
-      if (!s.isFile()) throw notAnImage(s);
+      if (!readable(s)) throw notAnImage(s);
       const max = imageLimits().maxBytes;
       if (s.size > max) throw new DataError(`image of ${s.size} bytes is over the limit of ${max} (ASKFIRST_MAX_IMAGE_BYTES)`, { file: path });
       buf = await fh.readFile();
