@@ -42,11 +42,16 @@ export interface Stopping {
 export function untilStopped(stopping: Stopping, close: () => Promise<void>, ready: () => void = () => {}): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let first: StopSignal | undefined;
+    const done = () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
     const stop = (sig: StopSignal) => {
       if (first) {
         const cut = stopping.inFlight?.() ?? 0;
         process.stderr.write(`${stopping.name}: stopped at once by a second ${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'}${cut ? `; ${cut} request${cut === 1 ? '' : 's'} in flight cut` : ''}\n`);
-        process.exit(SIGNAL_EXIT[sig]);
+        done();
+        return exitNow(sig); // as a job's exit: not held by a thread blocked in a read
       }
       first = sig;
       const waiting = stopping.inFlight?.() ?? 0;
@@ -54,10 +59,6 @@ export function untilStopped(stopping: Stopping, close: () => Promise<void>, rea
         const again = sig === 'SIGINT' ? 'Ctrl-C again' : 'another signal';
         process.stderr.write(`${stopping.name}: stopping: answering the ${waiting} request${waiting === 1 ? '' : 's'} in flight first (${again} cuts them)\n`);
       }
-      const done = () => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
-      };
       close().then(
         () => {
           done();
