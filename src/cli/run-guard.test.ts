@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { guardRun } from './run-guard.js';
 import { interruptedRunHint } from './train.js';
+import { RunDir } from '../nn/run-dir.js';
 import { buildProgram } from './main.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
@@ -68,6 +69,26 @@ describe('guardRun (train, demo)', () => {
     expect(interruptedRunHint(out, true, false)).toBe(`${out} keeps the run up to its latest checkpoint (checkpoints/step-0000025); run the same command with --resume to continue from there`);
     expect(interruptedRunHint(out, true, true)).toMatch(/run the same command again to continue from there/);
     expect(interruptedRunHint(out, false, false)).toMatch(/run the same command with --overwrite to start over/);
+  });
+});
+
+describe("the hint of a run started over (--overwrite) in a folder that holds an earlier run's final model", () => {
+  it("names that model and what a re-run does, before its first checkpoint and after (it said 'no checkpoint was written yet', or 'had finished')", () => {
+    const out = join(tmpDir('af-guard-hint'), 'sup');
+    mkdirSync(join(out, 'final'), { recursive: true });
+    writeFileSync(join(out, 'final', 'config.json'), '{}');
+    const run = new RunDir(out);
+    const held = run.contents(); // what --overwrite found: the earlier run finished (its checkpoints then removed)
+    expect(interruptedRunHint(out, true, false, held)).toBe(
+      `no checkpoint of this run was written yet; ${out} still holds the earlier run's final model (${join(out, 'final')}), its checkpoints removed; run the same command again to start over (that model is replaced when the new run ends)`,
+    );
+    run.saveCheckpoint(20, (d) => writeFileSync(join(d, 'model.safetensors'), 'w'), { step: 20 });
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(out, 'final', 'config.json'), old, old); // written before this run's checkpoint
+    expect(interruptedRunHint(out, true, false, held)).toBe(
+      `${out} keeps this run up to its latest checkpoint (checkpoints/step-0000020) beside the earlier run's final model (${join(out, 'final')}), which it replaces when it ends; run the same command with --resume instead of --overwrite to continue from the checkpoint`,
+    );
+    expect(interruptedRunHint(out, true, true)).toMatch(/beside the earlier run's final model .*; run the same command again to continue from the checkpoint$/);
   });
 });
 

@@ -25,7 +25,7 @@ import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding 
 import { ConfigError, InputError, NotFoundError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
-import { RUN_OPTIONS, RunDir, weightsDigest } from '../nn/run-dir.js';
+import { RUN_OPTIONS, RunDir, weightsDigest, type RunContents } from '../nn/run-dir.js';
 import { aRun, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
@@ -153,14 +153,15 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
   const { out, resume } = cfg as { out?: string; resume?: boolean };
   if (!('out' in stage.schema.shape) || !out) return stage.run(cfg, raw);
   const canResume = 'resume' in stage.schema.shape;
-  return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true), async (orderly, unlessDone) => {
+  let held: RunContents | undefined; // what --out held when the run started: the hint names a final model left from an earlier run
+  return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true, held), async (orderly, unlessDone) => {
     refuseToReplaceRun(stage.name, { out, resume }, overwrite, canResume);
     // kept by every stage (refuseToReplaceRun names the run an --out holds from it), compared by those that resume
     const run = new RunDir(out);
-    const held = run.contents();
+    const found = (held = run.contents());
     const kept = keepRunSettings(out, resumeSettings(cfg), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS });
     // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
-    unlessDone(() => run.wroteSince(held) || kept.undo());
+    unlessDone(() => run.wroteSince(found) || kept.undo());
     await stage.run(cfg, raw, orderly);
   });
 }
@@ -247,13 +248,25 @@ function heldStage(run: RunDir): string | undefined {
   return undefined;
 }
 
-/** What a training run stopped by Ctrl-C keeps in `out` and how to continue it (the newest complete checkpoint, read then). */
-export function interruptedRunHint(out: string, resumable: boolean, resumed: boolean): string {
+/**
+ * What a training run stopped by Ctrl-C keeps in `out` and how to continue it (the newest complete checkpoint, read then).
+ * `before`: what `out` held when the run started (RunDir.contents): a final model still the one it found, or older than
+ * the run's own checkpoints (RunDir.finalIsEarlier), is the earlier run's that `--overwrite` replaces when it ends, and is
+ * named as such (it was left unsaid, or called this run's: "no checkpoint was written yet", "the run had finished").
+ */
+export function interruptedRunHint(out: string, resumable: boolean, resumed: boolean, before?: RunContents): string {
   const run = new RunDir(out);
-  if (run.isFinished()) return `the run in ${out} had finished (${run.finalDir})`;
   const steps = run.completeSteps();
+  const ckpt = steps.length ? relative(out, run.checkpointDir(steps[steps.length - 1])) : '';
+  const earlier = run.finalIsEarlier() || (!resumed && before?.final != null && run.contents().final === before.final);
+  if (earlier) {
+    const final = `the earlier run's final model (${run.finalDir})`;
+    if (!steps.length) return `no checkpoint of this run was written yet; ${out} still holds ${final}, its checkpoints removed; run the same command again to start over (that model is replaced when the new run ends)`;
+    if (!resumable) return `${out} holds this run up to ${ckpt}, unfinished, beside ${final}; run the same command again to start over (that model is replaced when the new run ends)`;
+    return `${out} keeps this run up to its latest checkpoint (${ckpt}) beside ${final}, which it replaces when it ends; run the same command${resumed ? ' again' : ' with --resume instead of --overwrite'} to continue from the checkpoint`;
+  }
+  if (run.isFinished()) return `the run in ${out} had finished (${run.finalDir})`;
   if (!steps.length) return `no checkpoint was written yet; run the same command again to start over`;
-  const ckpt = relative(out, run.checkpointDir(steps[steps.length - 1]));
   if (!resumable) return `${out} holds an unfinished run (${ckpt}); run the same command with --overwrite to start over`;
   return `${out} keeps the run up to its latest checkpoint (${ckpt}); run the same command${resumed ? ' again' : ' with --resume'} to continue from there`;
 }

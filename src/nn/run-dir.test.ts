@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
@@ -48,6 +48,21 @@ describe('RunDir', () => {
     expect(run.isFinished()).toBe(true);
     expect(resolveCheckpointDir(run.root)).toBe(run.finalDir);
     expect(resolveCheckpointDir(run.finalDir)).toBe(run.finalDir);
+  });
+
+  it("a final model older than the newest complete checkpoint is an earlier run's (a run started over, stopped before its end): not finished", () => {
+    const run = fresh();
+    run.saveCheckpoint(40, weights, { step: 40 });
+    mkdirSync(run.finalDir, { recursive: true });
+    writeFileSync(join(run.finalDir, 'config.json'), JSON.stringify({ training: { step: 40 } }));
+    expect([run.isFinished(), run.finalIsEarlier(), run.finishedFor(40)]).toEqual([true, false, true]); // written after its checkpoints: this run's
+    // started over (train --overwrite, demo --fresh): its checkpoints removed, the final model kept until it ends; it wrote one
+    run.reset();
+    expect([run.isFinished(), run.finalIsEarlier()]).toEqual([true, false]); // nothing of its own yet: the earlier run is what is there
+    run.saveCheckpoint(5, weights, { step: 5 });
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(run.finalDir, 'config.json'), old, old);
+    expect([run.isFinished(), run.finalIsEarlier(), run.finishedFor(40)]).toEqual([false, true, false]); // was: finished, the earlier model taken up
   });
 
   it('says why a folder holds no model: not there, a run that has not finished, or something else', () => {

@@ -123,9 +123,26 @@ export class RunDir {
     return now.steps.some((s) => !had.has(JSON.stringify(s))) || (now.final !== null && now.final !== before.final);
   }
 
-  /** True once the stage wrote its final model. */
+  /**
+   * True once the stage wrote its final model — this run's: a final model older than the newest complete checkpoint is
+   * an earlier run's, kept while a run started over in the folder (`train --overwrite`, `demo --fresh`) trains, and
+   * replaced when it ends; stopped before that, the run is not finished: it resumes from its checkpoint (its final model
+   * was taken for the new run's, and `--resume` said "already finished" over the earlier run's model).
+   */
   isFinished(): boolean {
-    return existsSync(join(this.finalDir, CONFIG_FILE));
+    return this.finalIsEarlier() === false;
+  }
+
+  /**
+   * Whether final/ holds an earlier run's model (true: older than the newest complete checkpoint, see isFinished), this
+   * run's (false), or none (null). Written in that order by one run, a final model is never older than its checkpoints.
+   */
+  finalIsEarlier(): boolean | null {
+    const final = join(this.finalDir, CONFIG_FILE);
+    if (!existsSync(final)) return null;
+    const steps = this.completeSteps();
+    if (!steps.length) return false;
+    return statSync(join(this.checkpointDir(steps[steps.length - 1]), STATE_FILE)).mtimeMs > statSync(final).mtimeMs;
   }
 
   /**
