@@ -40,6 +40,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
 import { DemoConfigSchema, type DemoConfig } from './config.js';
 import { keepRunSettings } from '../util/run-settings.js';
+import { startDemoRL } from './rl-runs.js';
 
 /**
  * Budgets for the full and the quick demo, counted in work (optimizer steps, updates, episodes),
@@ -138,14 +139,19 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, reportTo: cfg.reportTo, evalEvery: 5 };
   const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo', model: { whichBound?: number } = {}): Promise<RLResult & { skipped?: boolean }> => {
     const dir = join(cfg.out, name);
-    if (!cfg.fresh && new RunDir(dir).isFinished()) {
+    // taken up only when it started from this guesser (rl-runs.ts): a --fresh demo's new one is not the old runs'
+    const { start, done } = startDemoRL(name, dir, supDir, cfg.fresh, log, unlessDone);
+    if (start === 'finished') {
       log(`demo: ${name} already done (${dir}/final)`);
       return { policy: BuiltinPolicy.load(dir), ...(await finishedCurve(dir)), skipped: true }; // its curve from its log: the report keeps its training charts
     }
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
     Object.assign(policy.model.config, model); // acting options only (the weights are the guesser's)
     const ctx = { policy, train: rlTrain, val: rlVal, loader: memoryLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
-    return algo === 'ppo' ? trainPPO({ out: dir, ...rlCommon, ...extra }, ctx) : trainGRPO({ out: dir, ...rlCommon, ...extra }, ctx);
+    const opts = { out: dir, ...rlCommon, resume: start === 'resume', ...extra };
+    const r = await (algo === 'ppo' ? trainPPO(opts, ctx) : trainGRPO(opts, ctx));
+    done();
+    return r;
   };
   const rewardWeights = parseRewardWeights(cfg.rewardWeights);
   const ours = await stage('rl', () => rlRun('rl', { rewards: rewardWeights }, cfg.algorithm));

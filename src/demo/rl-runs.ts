@@ -1,0 +1,31 @@
+/**
+ * Which RL runs in a demo's --out a re-run takes up (`rl/`, `baseline-rp*`): only those started from the guesser the demo
+ * has now. Each keeps the guesser it started from in its `run.json` as `init`, by the SHA-256 of its weights, as `train rl
+ * --resume` compares `--init` (util/run-settings.ts, nn/run-dir.ts `weightsDigest`). A run from another guesser — a
+ * `demo --fresh` stopped once its new supervised stage had a checkpoint, then run again: the old RL runs were still
+ * finished in --out — is trained again, saying so. A run from before the guesser was kept is taken up as before (there is
+ * nothing to compare it with).
+ */
+import { RunDir, weightsDigest } from '../nn/index.js';
+import { changedSettings, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
+
+/** What the demo does with an RL run: take up its final model, resume it from its checkpoint, or train it from the start. */
+export type DemoRLStart = 'finished' | 'resume' | 'start';
+
+/**
+ * Decide for the RL run `name` in `dir` that starts from the guesser in `guesserDir`; `fresh`: the demo starts over. A run
+ * to train keeps that guesser in its run.json first; `unlessDone(undo)` has it put back if the demo ends before the run
+ * writes a checkpoint (the final model left is still the earlier run's: cli/run-guard.ts), and returns what drops that.
+ */
+export function startDemoRL(name: string, dir: string, guesserDir: string, fresh: boolean, log: (s: string) => void, unlessDone: (undo: () => void) => () => void): { start: DemoRLStart; done: () => void } {
+  const run = new RunDir(dir);
+  const guesser: Identified = { shown: guesserDir, id: weightsDigest(guesserDir) };
+  const kept = run.hasRun() ? readRunSettings(dir) : null;
+  const other = kept !== null && changedSettings({ init: kept.settings.init }, { init: guesser }).length > 0;
+  if (other && !fresh) log(`demo: ${name} started from another guesser than ${guesserDir} holds now (the SHA-256 of its weights differs); training it again from it`);
+  const takeUp = !fresh && !other;
+  if (takeUp && run.isFinished()) return { start: 'finished', done: () => {} };
+  const held = run.contents();
+  const undo = keepRunSettings(dir, { init: guesser }, { run: 'rl', resuming: false, startOver: '' });
+  return { start: takeUp && run.hasRun() ? 'resume' : 'start', done: unlessDone(() => run.wroteSince(held) || undo.undo()) };
+}
