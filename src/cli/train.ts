@@ -25,7 +25,7 @@ import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding 
 import { ConfigError, InputError, NotFoundError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
-import { RUN_OPTIONS, RunDir, weightsDigest, type RunContents } from '../nn/run-dir.js';
+import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
 import { aRun, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
@@ -177,8 +177,8 @@ const BUDGETS = ['steps', 'updates'];
 
 /** Settings compared by what they name, not as spelled: a checkpoint by its weights, --data by its folder, reward weights as parsed. */
 const IDENTIFIED: Record<string, (v: never) => Identified> = {
-  init: (v: string) => ({ shown: v, id: readableDigest(v) }),
-  reward: (v: string) => ({ shown: v, id: readableDigest(rewardSpecDir(v)) }),
+  init: (v: string) => ({ shown: v, id: weightsDigestIfAny(v) }),
+  reward: (v: string) => ({ shown: v, id: weightsDigestIfAny(rewardSpecDir(v)) }),
   data: (v: string) => {
     try {
       const { format, dir } = dataSpec(v);
@@ -190,16 +190,6 @@ const IDENTIFIED: Record<string, (v: never) => Identified> = {
   },
   rewardWeights: (v: string[]) => ({ shown: v.length ? v.join(',') : '(defaults)', id: JSON.stringify(parseRewardWeights(v)) }),
 };
-
-/** The weights' digest of the model at `dir`, or '' when there is none (the stage then fails on it, in its own words and order). */
-function readableDigest(dir: string): string {
-  try {
-    return weightsDigest(dir);
-  } catch (e) {
-    if (e instanceof NotFoundError || (e as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw e;
-  }
-}
 
 /** A stage's settings as its run keeps them to compare on --resume (keepRunSettings): all but MAY_CHANGE, some by identity (IDENTIFIED). */
 function resumeSettings(cfg: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -115,3 +115,23 @@ describe('feedback demo: its first step', () => {
     expect(said.filter((l) => /^generate suites\b.*\b95\/95 episodes/.test(l))).not.toEqual([]); // (10 + 20 validation) × 2 training kinds + 5 × 7 kinds
   }, 120_000);
 });
+
+describe('feedback demo: a re-run under other settings', () => {
+  it('is refused before any work, in one line naming each flag that differs and how to start over (it took up the other run’s stages)', async () => {
+    const dir = tmpDir('askfirst-feedback-demo-settings');
+    saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] }), { seed: 0 }));
+    saveBuiltin(join(dir, 'other'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] }), { seed: 1 }));
+    const out = join(dir, 'out');
+    class Stopped extends Error {}
+    const deps = { startWorkbench: () => Promise.reject(new Error('not reached')) };
+    const stopAtFirstLine = () => {
+      throw new Stopped('stopped at its first line'); // where it opens its database, after the suites: the settings are kept by then
+    };
+    const run = (o: Record<string, unknown>) => runFeedbackDemo({ out, init: join(dir, 'sup'), rlEpisodes: 10, evalEpisodes: 5, progress: false, ...o }, deps, stopAtFirstLine);
+    await expect(run({})).rejects.toThrow(Stopped);
+    await expect(run({ seed: 1 })).rejects.toThrow(
+      `${out} holds a feedback demo run started with other settings: --seed 0 → 1; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), remove ${out} to start over with these, or use another --out`,
+    );
+    await expect(run({ init: join(dir, 'other'), labels: [100, 300] })).rejects.toThrow(/started with other settings: --labels 100,300,1000 → 100,300, --init .*other;/);
+  }, 120_000);
+});

@@ -23,6 +23,7 @@
 import { stageTimer } from './stages.js';
 import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { summarize, type Summary } from '../episode/metrics.js';
 import { SCENARIO_KINDS, TRAIN_KINDS } from '../suite/kinds/names.js';
@@ -34,7 +35,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { runEpisodes } from '../agents/runner.js';
-import { RunDir, resolveCheckpointDir } from '../nn/index.js';
+import { RunDir, resolveCheckpointDir, weightsDigestIfAny } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
 import { hasPgliteDb } from '../feedback/pglite-create.js';
 import { openingLine } from '../feedback/db-dir.js';
@@ -61,6 +62,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { Rng } from '../util/rng.js';
 import { mean } from '../util/stats.js';
 import { progress, withBar } from '../util/progress.js';
+import { keepRunSettings, RUN_SETTINGS_FILE } from '../util/run-settings.js';
 import { FeedbackDemoConfigSchema, type FeedbackDemoConfig } from './feedback-config.js';
 
 export interface FeedbackDemoDeps {
@@ -121,9 +123,21 @@ export async function pairsProject(store: FeedbackStore, name: string, suiteDir:
 const goldRewards = makeRewards();
 export const goldReward = (r: EpisodeRecord) => scoreTrajectory(r, goldRewards).total;
 
+/**
+ * What a re-run of the feedback demo must share with the run it takes up (keepRunSettings): every setting but where it
+ * writes and whether it shows progress; --init by the SHA-256 of the model's weights, as `train rl --resume` compares it.
+ */
+function feedbackDemoSettings(cfg: FeedbackDemoConfig): Record<string, unknown> {
+  const { out: _out, progress: _progress, init, ...rest } = cfg;
+  return { ...rest, ...(init ? { init: { shown: init, id: weightsDigestIfAny(resolve(init)) } } : {}) };
+}
+
 export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, log: (s: string) => void = console.log): Promise<FeedbackResults> {
   const cfg = resolveConfig(FeedbackDemoConfigSchema, partial, 'feedback demo');
   const out = resolve(cfg.out);
+  // A re-run takes up the labels, pairs and RL runs in --out: under other settings (--seed, --init…) it would build on another demo's.
+  const started = existsSync(out) && readdirSync(out).some((f) => f !== RUN_SETTINGS_FILE && !f.startsWith('.'));
+  keepRunSettings(out, feedbackDemoSettings(cfg), { run: 'feedback demo', resuming: started, startOver: `remove ${cfg.out}` });
   const t0 = performance.now();
   const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];

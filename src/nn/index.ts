@@ -72,7 +72,7 @@ export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, CHECKSUM_KEY, type SafetensorsContents } from './safetensors.js';
 export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, checkFinite, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint, type ReadCheckpointOptions } from './checkpoint.js';
 export { oldCheckpointsAllowed, ALLOW_OLD_CHECKPOINT_ENV } from './old-checkpoints.js';
-export { RunDir, resolveCheckpointDir, savedConfig, weightsDigest, RUN_OPTIONS, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint } from './run-dir.js';
+export { RunDir, resolveCheckpointDir, savedConfig, weightsDigest, weightsDigestIfAny, RUN_OPTIONS, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint } from './run-dir.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export { kernels, setKernels, refKernels } from './kernels/index.js';
 export type { Kernels } from './kernels/types.js';

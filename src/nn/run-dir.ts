@@ -236,3 +236,13 @@ export function resolveCheckpointDir(dir: string): string {
 export function weightsDigest(dir: string): string {
   return `sha256:${createHash('sha256').update(readFileSync(join(resolveCheckpointDir(dir), WEIGHTS_FILE))).digest('hex')}`;
 }
+
+/** weightsDigest, or '' when `dir` holds no model: a setting not to compare (run-settings.ts), the run failing on it in its own words and order. */
+export function weightsDigestIfAny(dir: string): string {
+  try {
+    return weightsDigest(dir);
+  } catch (e) {
+    if (e instanceof NotFoundError || (e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
+  }
+}
