@@ -5,6 +5,7 @@
  */
 import { exportTrl } from '../environment/trl-export.js';
 import { loadData } from '../suite/open.js';
+import { refuseMountPoint } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
@@ -40,6 +41,7 @@ export function exportInterruptedHint(out: string): string {
 /** The action of `askfirst export` (export-command.ts). */
 export async function exportAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ExportSchema, raw, 'export');
+  refuseMountPoint(cfg.out, '--out', 'export'); // before the work: the export is renamed onto --out (writeDirAtomic)
   const t0 = Date.now();
   const r = await guardRun(cfg.out, 'askfirst export', () => exportInterruptedHint(cfg.out), () => runExport(cfg)); // one export at a time into --out
   process.stderr.write(`wrote ${r.rows} rows (${r.images} images) to ${cfg.out}: ${r.files.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

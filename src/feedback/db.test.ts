@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { spawnTsx, stopChild } from '../testing/child.js';
@@ -124,4 +124,17 @@ it('a DATABASE_URL that cannot be used is named in the error without its passwor
     expect(e.message).not.toMatch(/p\/ss|secret|:pw@/);
   }
   expect(redact('postgres://127.0.0.1:5432/db')).toBe('postgres://127.0.0.1:5432/db'); // nothing to hide
+});
+
+it('a --db-dir that is a symbolic link to an empty folder with a 240-byte name: the database is made where the link points, and opens through the link', async () => {
+  const dir = tmpDir('af-dblink');
+  const real = join(dir, 'é'.repeat(120)); // 240 bytes: the folder it is made in beside it (.NAME.creating-PID-HEX) took more than 255
+  mkdirSync(real);
+  const link = join(dir, 'db');
+  symlinkSync(real, link);
+  await (await openDb({ dataDir: link })).close(); // made: was "link is a file, not a directory" (ENOTDIR renaming onto the link), then ENAMETOOLONG
+  expect(readdirSync(real)).toContain('PG_VERSION');
+  expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  await (await openDb({ dataDir: link })).close(); // opened again: PGlite threw a bare object ("unexpected error: [object Object]") on the link
+  expect(readdirSync(dir).sort()).toEqual(['db', 'é'.repeat(120)]);
 });

@@ -6,7 +6,7 @@
  * on PostgreSQL each transaction takes a pooled client and is retried on serialisation
  * failures and deadlocks.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite as PGliteDb } from '@electric-sql/pglite';
 import { AskfirstError, InputError } from '../util/errors.js';
@@ -117,6 +117,7 @@ async function openPglite(dataDir?: string, signal?: AbortSignal): Promise<Db> {
   if (dataDir) {
     checkDataDir(dataDir);
     await createPgliteDir(dataDir, signal); // a new one is made in a worker thread: a command stays responsive meanwhile
+    dataDir = realpathSync(dataDir); // PGlite's file system cannot open a symbolic link to the folder (it threw a bare object)
   }
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   let pg: PGliteDb;

@@ -4,13 +4,17 @@
  * runs in a worker thread, into a hidden sibling folder renamed into place once complete: the command stays responsive,
  * `signal` stops it at once, and a creation stopped or killed part-way leaves no half-made database (its folder is removed
  * when the creation is abandoned or the process exits; one left by a kill -9 is removed by the next creation beside it).
+ * A `--db-dir` that is a link to a folder is made where the link points; one that is a mount point is refused (a folder
+ * cannot be renamed onto it: util/fsx.ts refuseMountPoint).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { refuseMountPoint } from '../util/fsx.js';
 import { processAlive } from '../util/lockfile.js';
+import { siblingStem } from '../util/sibling-name.js';
 
 const CREATE = `const { workerData, parentPort } = require('node:worker_threads');
 const { PGlite } = require(workerData.module);
@@ -25,8 +29,10 @@ export function hasPgliteDb(dataDir: string): boolean {
 export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Promise<void> {
   if (hasPgliteDb(dataDir)) return;
   signal?.throwIfAborted();
-  const parent = dirname(dataDir);
-  const prefix = `.${basename(dataDir)}.creating-`;
+  refuseMountPoint(dataDir, '--db-dir', 'feedback-db');
+  const target = existsSync(dataDir) ? realpathSync(dataDir) : dataDir; // a link to an (empty) folder: made where it points, not over the link
+  const parent = dirname(target);
+  const prefix = `${siblingStem(target)}.creating-`;
   mkdirSync(parent, { recursive: true });
   for (const n of readdirSync(parent)) if (n.startsWith(prefix) && !processAlive(Number(n.slice(prefix.length).split('-')[0]))) rmSync(join(parent, n), { recursive: true, force: true });
   const tmp = join(parent, `${prefix}${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -42,7 +48,7 @@ export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Pr
       worker.once('exit', (code) => reject(signal?.aborted ? signal.reason : new Error(`creating the PGlite database in ${dataDir} stopped (worker exit code ${code})`)));
     });
     try {
-      renameSync(tmp, dataDir); // onto a missing or empty folder
+      renameSync(tmp, target); // onto a missing or empty folder
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e; // another process made it meanwhile: PGlite opens that one

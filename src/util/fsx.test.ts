@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { AtomicFileWriter, readJsonFlagFile, writeDirAtomic, writeFileAtomic, writeFileAtomicSync } from './fsx.js';
+import { siblingStem } from './sibling-name.js';
 
 const tmp = () => tmpDir('askfirst-fsx');
 
@@ -87,6 +88,25 @@ describe('atomic writes', () => {
     await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'new.txt'), 'new')); // a new out[1] in place: nothing of the killed run is left
     expect(readdirSync(d).sort()).toEqual(['.out[1].old-1-0a1b2c3d', '.out[1].tmp-1-0a1b2c3d', 'out[1]']);
     expect(readdirSync(dir)).toEqual(['new.txt']);
+  });
+
+  it('a name near the 255-byte limit (240 bytes of "é", 85 of "中"): written whole, its hidden siblings fit, and what a killed run left beside it is still found', async () => {
+    for (const name of ['é'.repeat(120), '中'.repeat(85)]) {
+      const d = tmp();
+      const dir = join(d, name);
+      const stem = siblingStem(dir);
+      expect(Buffer.byteLength(stem)).toBeLessThanOrEqual(215);
+      expect(stem).toBe(siblingStem(join('/elsewhere', name))); // the same for the same name each time
+      expect(stem).not.toBe(siblingStem(dir.slice(0, -1) + 'x')); // two long names that start alike differ
+      const killed = join(d, `${stem}.tmp-2147483646-0a1b2c3d`); // left by a killed run: no such process
+      mkdirSync(killed);
+      await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'a.txt'), 'a')); // was ENAMETOOLONG on .NAME.tmp-PID-HEX
+      await writeDirAtomic(dir, async (t) => writeFileSync(join(t, 'b.txt'), 'b')); // over the earlier one: .NAME.old-PID-HEX too
+      await writeFileAtomic(join(d, `${name.slice(0, -2)}.json`), '{}'); // a file: .NAME.PID.HEX.tmp
+      expect(readdirSync(d).sort()).toEqual([name, `${name.slice(0, -2)}.json`].sort());
+      expect(readdirSync(dir)).toEqual(['b.txt']);
+    }
+    expect(siblingStem('/x/out')).toBe('.out'); // a name of normal length is kept as it is
   });
 
   it('the temporary files a writer killed mid-write left are removed by the next write into their folder; a running one’s stay', async () => {

@@ -3,18 +3,19 @@
  * sibling and are renamed into place, and so do whole directories (writeDirAtomic); JSONL
  * records are appended one whole line per write.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync, mkdirSync } from 'node:fs';
 import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { dirname, basename, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from './errors.js';
 import { processAlive } from './lockfile.js';
+import { siblingStem } from './sibling-name.js';
 import { readTextFileSync } from './text-file.js';
 
 /** A temporary sibling of `path`, `.NAME.PID.HEX.tmp`; the first in a folder clears what killed writers left there. */
 function tmpName(path: string): string {
   removeDeadTmpFiles(dirname(path));
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  return join(dirname(path), `${siblingStem(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 const TMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
@@ -138,7 +139,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 
 /** A hidden sibling of `path` for a directory being written (`what`: tmp) or moved aside (old). */
 function siblingDir(path: string, what: 'tmp' | 'old'): string {
-  return join(dirname(path), `.${basename(path)}.${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(path), `${siblingStem(path)}.${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
 /**
@@ -148,13 +149,32 @@ function siblingDir(path: string, what: 'tmp' | 'old'): string {
  * merely exists again proves nothing, `askfirst export` makes one for its lock before writing).
  */
 async function removeLeftovers(target: string, what: 'tmp' | 'old'): Promise<void> {
-  const base = basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const mine = new RegExp(`^\\.${base}\\.${what}-(\\d+)-[0-9a-f]{8}$`);
+  const stem = siblingStem(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mine = new RegExp(`^${stem}\\.${what}-(\\d+)-[0-9a-f]{8}$`);
   for (const name of await readdir(dirname(target))) {
     const m = mine.exec(name);
     if (!m || processAlive(Number(m[1]))) continue;
     await rm(join(dirname(target), name), { recursive: true, force: true });
   }
+}
+
+/**
+ * Refuse a `dir` that is a mount point (its real path's parent is on another file system: a Docker volume, a USB disk,
+ * a tmpfs mounted there) where askfirst makes a folder beside it and renames it into place (writeDirAtomic, a new PGlite
+ * database): rename(2) cannot replace a mount point (EBUSY, after all the work) nor move across file systems (EXDEV).
+ * `inside`: the name the message suggests for a folder inside it.
+ */
+export function refuseMountPoint(dir: string, flag: string, inside: string): void {
+  let target: string;
+  try {
+    target = realpathSync(dir);
+  } catch {
+    return; // not there (yet): made beside its parent, on the parent's file system
+  }
+  if (dirname(target) === target || !statSync(target).isDirectory() || statSync(target).dev === statSync(dirname(target)).dev) return;
+  throw new InputError(
+    `${flag} ${dir} is a mount point (a file system of its own): askfirst makes this folder beside it and renames it into place, which cannot be done to a mount point; give a folder inside it, e.g. ${join(dir, inside)}`,
+  );
 }
 
 /**
@@ -167,9 +187,11 @@ async function removeLeftovers(target: string, what: 'tmp' | 'old'): Promise<voi
  * lost. On a failure before that the temporary sibling is removed and `dir` is left as it was;
  * what a killed run left is removed by the next one (removeLeftovers): its temporary folder at
  * the start, an earlier folder it had moved aside once the new one is in place. A `dir` that is a
- * symbolic link to a directory is replaced where the link points.
+ * symbolic link to a directory is replaced where the link points; one that is a mount point is refused before `fill`
+ * (refuseMountPoint).
  */
 export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  refuseMountPoint(dir, 'the folder', 'out');
   let target = resolve(dir);
   try {
     target = await realpath(target);
