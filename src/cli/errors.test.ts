@@ -627,3 +627,74 @@ describe('remote-model flags that the chosen policy does not read are refused, n
     expect(() => refuseUnreadHttpFlags({ logprobs: true, jpegPassthrough: true, history: false, askfirstHeaders: false }, ['oracle'], false)).not.toThrow();
   });
 });
+
+/** Paths a careless or unlucky user gives: links that loop or lead nowhere, names longer than a file system takes, mount points. */
+describe('awkward paths', () => {
+  it('a symbolic link loop or a link to nothing as --out, --data, builtin: or a run: named as such (was "unexpected error: ELOOP" or "no directory at")', async () => {
+    const d = tmpDir('af-cli-loop');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    symlinkSync(join(d, 'loop-b'), join(d, 'loop-a'));
+    symlinkSync(join(d, 'loop-a'), join(d, 'loop-b'));
+    symlinkSync(join(d, 'gone'), join(d, 'dangling'));
+    const loop = join(d, 'loop-a');
+    for (const args of [['suite', 'generate', '--episodes', '1', '--no-progress', '--out', loop], ['eval', '--policy', 'oracle', '--data', suite, '--no-progress', '--out', loop], ['export', '--data', suite, '--no-progress', '--out', loop]]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toMatch(/^askfirst: cannot write \/.*\/loop-a(\/proactive)?: a symbolic link on it leads back to itself \(a link loop\); fix or remove the link, or give another path$/);
+    }
+    const data = await cli('eval', '--policy', 'oracle', '--data', loop, '--out', join(d, 'r'), '--no-progress');
+    expect(data.err).toBe(`askfirst: --data: no directory at ${loop}: a symbolic link on it leads back to itself (a link loop)`);
+    const gone = await cli('eval', '--policy', 'oracle', '--data', join(d, 'dangling'), '--out', join(d, 'r'), '--no-progress');
+    expect(gone.err).toBe(`askfirst: --data: no directory at ${join(d, 'dangling')}: it is a symbolic link to ${join(d, 'gone')}, which does not exist`);
+    const model = await cli('eval', '--policy', `builtin:${loop}`, '--data', suite, '--out', join(d, 'r'), '--no-progress');
+    expect(model.err).toMatch(/^askfirst: no model checkpoint in .*loop-a: a symbolic link on it leads back to itself \(a link loop\); give a model folder/);
+    const scripted = await cli('eval', '--policy', `scripted:${loop}`, '--data', suite, '--out', join(d, 'r'), '--no-progress');
+    expect(scripted.err).toMatch(/^askfirst: cannot use .*loop-a: a symbolic link on it leads back to itself/);
+    const run = await cli('report', join(d, 'dangling'), '--out', join(d, 'rep'));
+    expect(run.err).toBe(`askfirst: ${join(d, 'dangling')}: it is a symbolic link to ${join(d, 'gone')}, which does not exist — give the --out directory of an askfirst eval run`);
+    expect(readdirSync(d).sort()).toEqual(['dangling', 'loop-a', 'loop-b', 'suite']);
+  });
+
+  it('a name longer than a file system takes (255 bytes: 86 × "中" is 258) or a path over 4,096 bytes: says which, shortened (was "unexpected error: ENAMETOOLONG")', async () => {
+    const d = tmpDir('af-cli-long');
+    const name = '中'.repeat(86);
+    const r = await cli('suite', 'generate', '--episodes', '1', '--no-progress', '--out', join(d, name));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`askfirst: cannot write ${join(d, name)}: a name in it (${name}) is 258 bytes, more than the 255 a file system allows; choose a shorter path`);
+    const deep = join(d, ...Array.from({ length: 17 }, () => 'e'.repeat(250)));
+    const p = await cli('suite', 'generate', '--episodes', '1', '--no-progress', '--out', deep);
+    expect(p.err).toMatch(/^askfirst: cannot write .{50}…e{50}: the whole path is \d{4} bytes, more than the file system allows \(4,096 on Linux\); choose a shorter path$/);
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('a name near the limit (240 bytes) works for export, whose folder is made under a longer hidden name beside it (was ENAMETOOLONG on that name)', async () => {
+    const d = tmpDir('af-cli-long-export');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const out = join(d, 'é'.repeat(120)); // 240 bytes
+    const r = await cli('export', '--data', suite, '--out', out, '--no-progress');
+    expect(r).toEqual({ code: 0, err: '' });
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'images', 'train.jsonl', 'train.parquet']);
+    expect(readdirSync(d).sort()).toEqual(['suite', 'é'.repeat(120)]); // nothing left beside it
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a mount point as export --out or --db-dir: refused before any work, naming a folder inside it (was EBUSY after the work) [root: mounts a tmpfs]', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const d = tmpDir('af-cli-mount');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const mnt = join(d, 'mnt');
+    mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', mnt]);
+    onTestFinished(() => void execFileSync('umount', [mnt]));
+    const r = await cli('export', '--data', suite, '--out', mnt, '--no-progress');
+    expect(r).toEqual({ code: 1, err: `askfirst: --out ${mnt} is a mount point (a file system of its own): askfirst makes this folder beside it and renames it into place, which cannot be done to a mount point; give a folder inside it, e.g. ${join(mnt, 'export')}` });
+    const db = await cli('feedback', 'status', '--db-dir', mnt);
+    expect(db.code).toBe(1); // status makes no database: nothing there
+    const imp = await cli('feedback', 'import', '--db-dir', mnt, '--project', 'p', '--suite', suite);
+    expect(imp.err).toMatch(/--db-dir .*mnt is a mount point \(a file system of its own\): .*give a folder inside it, e\.g\. .*mnt\/feedback-db$/);
+    expect(readdirSync(mnt)).toEqual([]);
+    expect(readdirSync(d).sort()).toEqual(['mnt', 'suite']);
+  });
+});

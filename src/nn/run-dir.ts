@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
+import { linkTrouble } from '../util/fs-errors.js';
 import { CONFIG_FILE, WEIGHTS_FILE } from './checkpoint.js';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
@@ -222,7 +223,7 @@ export function resolveCheckpointDir(dir: string): string {
   if (existsSync(join(dir, FINAL_DIR, CONFIG_FILE))) return join(dir, FINAL_DIR);
   // Say which of the three it is: a path that is not there, a run stopped before its end (only checkpoints/: the
   // training that wrote it finishes it with --resume), or a folder of something else.
-  if (!existsSync(dir)) throw new NotFoundError(`no model checkpoint in ${dir}: it does not exist; give a model folder (holding ${CONFIG_FILE}) or a finished run's folder (holding ${FINAL_DIR}/)`);
+  if (!existsSync(dir)) throw new NotFoundError(`no model checkpoint in ${dir}: ${linkTrouble(dir) ?? 'it does not exist'}; give a model folder (holding ${CONFIG_FILE}) or a finished run's folder (holding ${FINAL_DIR}/)`);
   if (existsSync(join(dir, CHECKPOINTS_DIR))) {
     throw new NotFoundError(`no model checkpoint in ${dir}: it is a run that has not finished (${CHECKPOINTS_DIR}/ but no ${FINAL_DIR}/); finish it by running the training that wrote it again with --resume, or give a finished run`);
   }

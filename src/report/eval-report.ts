@@ -23,6 +23,7 @@ import { streamJsonl } from '../util/jsonl.js';
 import { mcnemar, type McNemar, type RateInterval } from '../util/stats.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
+import { linkTrouble } from '../util/fs-errors.js';
 import { askVsGuessRowsSpec, COLORS, renderSvg } from './charts.js';
 import { askVsGuess } from './data.js';
 import { CSS, esc, num, pct } from './html.js';
@@ -46,7 +47,7 @@ export interface EvalRun {
 
 export async function readEvalRun(dir: string): Promise<EvalRun> {
   const file = join(dir, 'summary.json');
-  if (!existsSync(file)) throw new NotFoundError(`${dir}: no summary.json — give the --out directory of an askfirst eval run`);
+  if (!existsSync(file)) throw new NotFoundError(`${dir}: ${linkTrouble(dir) ?? 'no summary.json'} — give the --out directory of an askfirst eval run`);
   let summary: Record<string, unknown>;
   try {
     summary = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;

@@ -12,6 +12,7 @@ import { createViewLoader } from './loader.js';
 import { directoryViewLoader, loadProactiveBench, PB_SUFFIX, proactiveBenchEpisodes, withImages, type SkippedEntry } from './proactivebench/read.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
+import { linkTrouble } from '../util/fs-errors.js';
 
 export interface LoadedData {
   episodes: SuiteEpisode[];
@@ -59,6 +60,12 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
   return { episodes, loader, format, dir, skipped };
 }
 
+/** `: why` when a symbolic link is why `dir` is not there (util/fs-errors.ts linkTrouble), else nothing. */
+function linkNote(dir: string): string {
+  const why = linkTrouble(dir);
+  return why ? `: ${why}` : '';
+}
+
 /** A `--data` spec's format and folder (its files tell the format when the spec names none); throws when it names no data. */
 export function dataSpec(spec: string): { format: LoadedData['format']; dir: string } {
   let format: LoadedData['format'] | null = null;
@@ -70,7 +77,7 @@ export function dataSpec(spec: string): { format: LoadedData['format']; dir: str
     if (!dir) throw new InputError(`--data ${spec} names no folder; give ${spec}DIR (the folder of the data)`);
   }
   if (existsSync(dir) && statSync(dir).isFile()) throw new InputError(`--data ${dir} is a file; give the folder that holds it (here: ${dirname(dir)})`);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NotFoundError(`--data: no directory at ${dir}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NotFoundError(`--data: no directory at ${dir}${linkNote(dir)}`);
   if (!format) {
     if (existsSync(join(dir, 'episodes.jsonl'))) format = 'suite';
     else if (readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX))) format = 'proactivebench';

@@ -7,6 +7,7 @@
 import { accessSync, constants, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AskfirstError, ConfigError, InputError } from './errors.js';
+import { NAME_MAX_BYTES } from './sibling-name.js';
 
 type FsError = NodeJS.ErrnoException & { path?: string; dest?: string };
 
@@ -39,6 +40,21 @@ function danglingLink(p: string): { path: string; target: string } | null {
   return null;
 }
 
+/**
+ * Why `p` cannot be found when a symbolic link is the cause — a link on it that leads back to itself (a loop), or one
+ * to something that does not exist (what it points to named) — else null (it simply is not there, or it is).
+ */
+export function linkTrouble(p: string): string | null {
+  try {
+    statSync(p);
+    return null;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') return 'a symbolic link on it leads back to itself (a link loop)';
+  }
+  const link = danglingLink(p);
+  return link ? `${link.path === p ? 'it' : link.path} is a symbolic link to ${link.target}, which does not exist` : null;
+}
+
 function writable(p: string): boolean {
   try {
     accessSync(p, constants.W_OK);
@@ -53,8 +69,9 @@ export function explainFsError(e: unknown): AskfirstError | null {
   if (!(e instanceof Error)) return null;
   const err = e as FsError;
   // A failed rename of a temporary file into place (fsx.ts's atomic writes) is about its destination, not the temporary name.
-  // A path in writeDirAtomic's temporary sibling folder (fsx.ts) is shown where it is going: /p/.out.tmp-PID-HEX/x → /p/out/x.
-  const raw = (err.syscall === 'rename' && err.dest ? err.dest : err.path)?.replace(/([\\/])\.([^\\/]+)\.(?:tmp|old)-\d+-[0-9a-f]{8}(?=[\\/]|$)/, '$1$2');
+  // A path in writeDirAtomic's temporary sibling folder (fsx.ts) or a PGlite database being made (pglite-create.ts) is shown
+  // where it is going: /p/.out.tmp-PID-HEX/x → /p/out/x.
+  const raw = (err.syscall === 'rename' && err.dest ? err.dest : err.path)?.replace(/([\\/]|^)\.([^\\/]+)\.(?:tmp|old|creating)-\d+-[0-9a-f]{8}(?=[\\/]|$)/, '$1$2');
   // A temporary file (fsx.ts writeFileAtomic, lockfile.ts: `.NAME.PID.HEX.tmp` beside NAME) is named as the file it becomes: ro/.report.html.123.0a1b2c3d.tmp → ro/report.html.
   const tmpFile = /([\\/]|^)\.([^\\/]+)\.\d+\.[0-9a-f]{8}\.tmp$/;
   const path = raw?.replace(tmpFile, '$1$2');
@@ -90,9 +107,33 @@ export function explainFsError(e: unknown): AskfirstError | null {
       }
       return new AskfirstError('NOT_FOUND', `no such file or directory: ${path}`, { cause: e });
     }
+    case 'ELOOP':
+      return new InputError(`cannot ${verb} ${path}: a symbolic link on it leads back to itself (a link loop); fix or remove the link, or give another path`, { cause: e });
+    case 'ENAMETOOLONG':
+      return new InputError(`cannot ${verb} ${shortened(path)}: ${tooLong(path)}; choose a shorter path`, { cause: e });
+    case 'EBUSY':
+    case 'EXDEV':
+      if (err.syscall !== 'rename') return null;
+      return new InputError(
+        `cannot move a folder into place at ${path}: it is a mount point, or on another file system than the folder beside it (${err.code}); give a folder inside it, on one file system`,
+        { cause: e },
+      );
     default:
       return null;
   }
+}
+
+/** Why a path was too long: a name in it over NAME_MAX bytes, else the whole over PATH_MAX (Linux: 4,096 bytes). */
+function tooLong(path: string): string {
+  const long = path.split(/[\\/]/).find((n) => Buffer.byteLength(n) > NAME_MAX_BYTES);
+  if (long) return `a name in it (${shortened(long)}) is ${Buffer.byteLength(long)} bytes, more than the ${NAME_MAX_BYTES} a file system allows`;
+  return `the whole path is ${Buffer.byteLength(resolve(path))} bytes, more than the file system allows (4,096 on Linux)`;
+}
+
+/** A path of more than 120 characters as its first and last 50, so a 4 KB path does not fill the terminal. */
+function shortened(p: string): string {
+  const cs = [...p];
+  return cs.length > 120 ? `${cs.slice(0, 50).join('')}…${cs.slice(-50).join('')}` : p;
 }
 
 /** A path in `message` that starts with `~` as typed: the shell expands it only where it is not quoted, askfirst never does. */
