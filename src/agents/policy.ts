@@ -37,6 +37,11 @@ export interface ActOptions {
   sample?: boolean;
   /** Abort in-flight work (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Set once the run has failed (another request failed for good): start no new request or retry and cut a backoff
+   * wait, but let a request already on the wire end (an episode its reply ends is kept: agents/runner.ts).
+   */
+  halt?: AbortSignal;
 }
 
 export interface Policy {

@@ -86,10 +86,12 @@ export async function runEpisodes(
 /**
  * Pipelined play: `batchSize` workers each play one episode at a time, one observation per
  * policy call, so a concurrent backend keeps its requests in flight instead of waiting at
- * every turn for the slowest reply of a batch. Workers stop at the first error or abort: a reply
- * already asked for is awaited, and an episode it ends is recorded (its replies were paid for; a
+ * every turn for the slowest reply of a batch. Workers stop at the first error or abort: the
+ * policy is told to halt (`ActOptions.halt`: no new request or retry, a backoff wait cut), a reply
+ * already on the wire is awaited, and an episode it ends is recorded (its replies were paid for; a
  * re-run would ask again), an episode it does not end is left for a re-run. All are settled
- * before returning, so no record is written after the run has ended.
+ * before returning, so no record is written after the run has ended; the first failure is thrown
+ * (not one a halted request ended with), a signal's RunAborted only when nothing else failed.
  */
 async function runPipelined(
   todo: readonly SuiteEpisode[],
@@ -101,6 +103,8 @@ async function runPipelined(
 ): Promise<void> {
   let next = 0;
   let stop = false;
+  const halt = new AbortController();
+  const act: ActOptions = { ...actOpts, halt: halt.signal };
   const worker = async () => {
     while (!stop && next < todo.length) {
       const s = new EpisodeState(todo[next++], opts.mode);
@@ -108,7 +112,7 @@ async function runPipelined(
         if (stop || opts.signal?.aborted) throw new RunAborted();
         const { viewRef, ...rest } = s.observe();
         const obs: Observation = { ...rest, image: await opts.loader(viewRef, rest.episodeId) };
-        const replies = await policy.act([obs], actOpts);
+        const replies = await policy.act([obs], act);
         if (replies.length !== 1) throw new AskfirstError('INTERNAL', `policy ${policy.name} returned ${replies.length} replies for 1 observation`);
         s.step(replies[0].reply, replies[0].cause);
       }
@@ -118,15 +122,15 @@ async function runPipelined(
       opts.onProgress?.(out.length, todo.length);
     }
   };
-  const settled = await Promise.allSettled(
+  const errors: unknown[] = []; // in the order they came
+  await Promise.all(
     Array.from({ length: Math.min(batchSize, todo.length) }, () =>
-      worker().catch((e) => {
+      worker().catch((e: unknown) => {
         stop = true;
-        throw e;
+        halt.abort();
+        errors.push(e);
       }),
     ),
   );
-  const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected' && !(x.reason instanceof RunAborted)) ??
-    settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed) throw failed.reason;
+  if (errors.length) throw errors.find((e) => !(e instanceof RunAborted)) ?? errors[0];
 }

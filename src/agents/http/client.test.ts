@@ -459,6 +459,19 @@ describe('ChatClient', () => {
     expect(fs.stats.requests).toBe(2);
   });
 
+  it('a halt (the run failed elsewhere) lets an attempt on the wire end and be read, and sends no new one', async () => {
+    const halt = new AbortController();
+    const url = await server((_q, res, n) => {
+      if (n > 0) return void ok(res, 'late'); // a request sent after the halt
+      halt.abort(); // the run fails while this attempt is on the wire, then its reply comes
+      ok(res);
+    });
+    const c = new ChatClient(opts(url));
+    await expect(c.complete(body, { halt: halt.signal })).resolves.toMatchObject({ text: 'B.' });
+    await expect(c.complete(body, { halt: halt.signal })).rejects.toThrow(/not sent: the run had already failed/);
+    expect(c.stats()).toMatchObject({ requests: 1, failures: 0 });
+  });
+
   it('an aborted signal stops retrying at once', async () => {
     const url = await server((_q, res) => res.writeHead(500).end());
     const c = new ChatClient(opts(url, { retries: 50, backoffMs: 200, maxBackoffMs: 200 }));

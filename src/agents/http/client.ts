@@ -9,6 +9,8 @@
  * (about a quarter of fetch's CPU cost per request, which matters at high concurrency). The API key is sent in a header only (a
  * bearer `Authorization`, or Azure OpenAI's `api-key`); it never appears in errors, counters, cache keys or cache entries.
  * When to retry and how long to wait is `retry.ts`; what a refusal blames and what to change, `rejection.ts`.
+ * A run that has failed on another request halts the rest (`halt`): no new attempt or retry, a backoff wait cut; an
+ * attempt on the wire ends and is read.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -16,7 +18,7 @@ import { setMaxListeners } from 'node:events';
 import { AskfirstError, UpstreamError } from '../../util/errors.js';
 import { ResponseCache, requestKey } from './cache.js';
 import { paramAdvice, parseErrorBody, rejectedParam, statusAdvice } from './rejection.js';
-import { MAX_RETRY_AFTER_MS, Retryable, abortError, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
+import { MAX_RETRY_AFTER_MS, RequestHalted, Retryable, abortError, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { stripThinking } from './messages.js';
 import type { ReplyCause } from '../../episode/types.js';
@@ -120,6 +122,16 @@ export type ClientStats = {
 
 /** Run signals whose listener limit was lifted (many requests wait on one run signal at once). */
 const listenerLimitRaised = new WeakSet<AbortSignal>();
+
+/** Lift a run signal's listener limit, once: every request in flight, or backing off, listens to it. */
+function manyListeners(signal: AbortSignal): void {
+  if (listenerLimitRaised.has(signal)) return;
+  setMaxListeners(0, signal);
+  listenerLimitRaised.add(signal);
+}
+
+/** What a request is sent with: the run's interrupt (`signal`, aborts an attempt on the wire too) and halt (ActOptions.halt: no new attempt or retry). */
+type RequestOptions = { signal?: AbortSignal; halt?: AbortSignal; headers?: Record<string, string> };
 
 type TokenLogprob = { token?: unknown; logprob?: unknown; top_logprobs?: unknown };
 
@@ -302,7 +314,7 @@ export class ChatClient {
    */
   async complete(
     body: Record<string, unknown>,
-    o: { cacheable?: boolean; signal?: AbortSignal; headers?: Record<string, string> } = {},
+    o: RequestOptions & { cacheable?: boolean } = {},
   ): Promise<ChatResult> {
     let b = body;
     if (this.logprobsRefused && 'logprobs' in b) b = withoutLogprobs(b);
@@ -339,19 +351,23 @@ export class ChatClient {
     return res;
   }
 
-  private async withRetries(body: Record<string, unknown>, o: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<ChatResult> {
+  private async withRetries(body: Record<string, unknown>, o: RequestOptions): Promise<ChatResult> {
     const payload = JSON.stringify(body);
+    // Interrupted, or the run failed on another request: no attempt starts (one on the wire ends as it does)
+    const stopped = () => (o.signal?.aborted ? abortError() : o.halt?.aborted ? new RequestHalted() : undefined);
+    if (o.halt) manyListeners(o.halt);
     for (let attempt = 0; ; attempt++) {
-      if (o.signal?.aborted) throw abortError();
       let retryAfter: number | undefined;
       let why: string | undefined;
       await this.sem.acquire();
       const sent = Date.now();
       try {
+        const stop = stopped(); // checked once a slot is ours: the run may have failed while this request waited for one
+        if (stop) throw stop;
         return await this.attempt(payload, o);
       } catch (e) {
         if (!(e instanceof Retryable)) {
-          if (!(e instanceof AskfirstError && e.code === 'TIMEOUT')) this.counters.failures++;
+          if (!(e instanceof AskfirstError && e.code === 'TIMEOUT') && !(e instanceof RequestHalted)) this.counters.failures++;
           throw e;
         }
         if (attempt >= this.opts.retries) {
@@ -374,7 +390,9 @@ export class ChatClient {
       const asked = retryAfter !== undefined ? Math.min(retryAfter, MAX_RETRY_AFTER_MS) + Math.random() * 0.1 * this.opts.backoffMs : undefined;
       const wait = retryAfter !== undefined && retryAfter >= this.opts.backoffMs ? asked! : backoff;
       this.announce(wait, Date.now() - sent, wait === asked, why ?? '', attempt);
-      await sleep(wait, o.signal);
+      await sleep(wait, o.signal, o.halt).catch((e: unknown) => {
+        throw stopped() ?? e;
+      });
     }
   }
 
@@ -392,17 +410,14 @@ export class ChatClient {
     this.opts.notice(`${this.endpoint}: ${why}; ${asked} before retry ${attempt + 1} of ${this.opts.retries} (said at most once a minute)`);
   }
 
-  private async attempt(payload: string, o: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<ChatResult> {
+  private async attempt(payload: string, o: RequestOptions): Promise<ChatResult> {
     this.counters.requests++;
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), this.opts.timeoutMs);
     // The run's signal aborts this attempt too (one listener per request in flight, removed after).
     const onAbort = () => ctl.abort();
     if (o.signal) {
-      if (!listenerLimitRaised.has(o.signal)) {
-        setMaxListeners(0, o.signal);
-        listenerLimitRaised.add(o.signal);
-      }
+      manyListeners(o.signal);
       if (o.signal.aborted) ctl.abort();
       else o.signal.addEventListener('abort', onAbort, { once: true });
     }

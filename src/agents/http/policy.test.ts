@@ -1,10 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { conformanceEpisodes, conformanceObservations, policyConformance } from '../../testing/policy-conformance.js';
 import { createPolicy } from '../registry.js';
 import { apiKeyFromEnv, parseOpenAISpec } from './config.js';
 import { startFaultServer, type FaultServer } from '../../testing/fault-server.js';
 import { ConversationMemory } from './messages.js';
 import { HttpPolicy } from './policy.js';
+import { runEpisodes } from '../runner.js';
+import type { SuiteEpisode } from '../../suite/types.js';
 
 describe('spec and config', () => {
   it('parses openai:URL#MODEL, keeping colons in the model name', () => {
@@ -86,6 +90,54 @@ describe('HttpPolicy requests', () => {
     const noHist = new HttpPolicy({ baseUrl: fs.url, model: 'vlm' }, {});
     await noHist.act([obs[1]]);
     expect(JSON.parse(fs.log[2].body).messages).toHaveLength(1);
+  });
+});
+
+describe('a request that fails for good halts the others', () => {
+  /** A server answering the first three requests 503 (retried after a 10–20 s backoff) and the fourth 400 (not retried), any later one 503. */
+  async function oneRefused(): Promise<{ url: string; requests: () => number }> {
+    let n = 0;
+    const s = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const refused = n++ === 3;
+        res.writeHead(refused ? 400 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: refused ? 'the prompt is longer than the context' : 'overloaded' } }));
+      });
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    onTestFinished(() => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }));
+    return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`, requests: () => n };
+  }
+  /** The policy, and how many of its requests have settled. */
+  function policy(url: string): { p: HttpPolicy; settled: () => number } {
+    const p = new HttpPolicy({ baseUrl: url, model: 'm', concurrency: 4, retries: 1, backoffMs: 20_000, maxBackoffMs: 20_000, logprobs: false }, {});
+    let settled = 0;
+    const complete = p.client.complete.bind(p.client);
+    vi.spyOn(p.client, 'complete').mockImplementation((b, o) => complete(b, o).finally(() => void settled++));
+    onTestFinished(() => p.close());
+    return { p, settled: () => settled };
+  }
+  const eps = conformanceEpisodes(4);
+  const loader = async (r: SuiteEpisode['views'][number]) => ('image' in r ? r.image : Promise.reject(new Error('memory only')));
+
+  it('eval (the pipelined runner): the backoffs of the 503s are cut, no retry is sent, and the 400 is what the run throws', async () => {
+    // Before, each 503 was retried after its backoff (the run ended 10–20 s later, 7 requests) and the run threw
+    // whichever worker's error came first in worker order (here a 503's "gave up after 2 attempts")
+    const srv = await oneRefused();
+    const { p, settled } = policy(srv.url);
+    await expect(runEpisodes(eps, p, { mode: 'proactive', loader, batchSize: 4 })).rejects.toThrow(/HTTP 400.*longer than the context/);
+    expect(srv.requests()).toBe(4);
+    expect(settled()).toBe(4);
+  });
+
+  it('a batch (open mode): it fails once every request has settled, none left backing off to retry after it', async () => {
+    // Before, act threw at the 400 while the three others slept out their backoffs and retried, unseen
+    const srv = await oneRefused();
+    const { p, settled } = policy(srv.url);
+    await expect(p.act(conformanceObservations(eps).obs.slice(0, 4))).rejects.toThrow(/HTTP 400.*longer than the context/);
+    expect(settled()).toBe(4);
+    expect(srv.requests()).toBe(4);
   });
 });
 

@@ -104,9 +104,29 @@ export class HttpPolicy implements Policy {
     return this.client.stats();
   }
 
+  /**
+   * One request per observation. The first to fail for good halts the others (no new attempt or retry; one on the wire
+   * ends) and is thrown once all have settled, so none still runs, or backs off, after the batch has failed.
+   */
   async act(batch: readonly Observation[], opts: ActOptions = {}): Promise<PolicyReply[]> {
     if (this.closed) throw new AskfirstError('INTERNAL', `${this.name} is closed`);
-    return Promise.all(batch.map((o) => this.one(o, opts)));
+    if (batch.length === 1) return [await this.one(batch[0], opts)]; // the pipelined runner's call: it halts on failure itself
+    const failed = new AbortController();
+    const one = { ...opts, halt: opts.halt ? AbortSignal.any([opts.halt, failed.signal]) : failed.signal };
+    let first: { error: unknown } | undefined;
+    const settled = await Promise.allSettled(
+      batch.map((o) =>
+        this.one(o, one).catch((error: unknown) => {
+          if (!first) {
+            first = { error };
+            failed.abort();
+          }
+          throw error;
+        }),
+      ),
+    );
+    if (first) throw first.error;
+    return settled.map((r) => (r as PromiseFulfilledResult<PolicyReply>).value);
   }
 
   private async one(o: Observation, opts: ActOptions): Promise<PolicyReply> {
@@ -127,6 +147,7 @@ export class HttpPolicy implements Policy {
     const res = await this.client.complete(body, {
       cacheable: !opts.sample,
       signal: opts.signal,
+      halt: opts.halt,
       // Episode facts for askfirst's own server only: a third-party endpoint never sees them unless asked.
       headers: c.askfirstHeaders ? episodeHeaders(o) : undefined,
     });

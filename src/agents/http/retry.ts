@@ -56,19 +56,22 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return d / 2 + rand() * (d / 2);
 }
 
-/** Waits `ms`, or rejects as soon as the run's signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects as soon as one of the signals (the run's interrupt, its halt) aborts. */
+export function sleep(ms: number, ...signals: (AbortSignal | undefined)[]): Promise<void> {
+  const on = signals.filter((s): s is AbortSignal => s !== undefined);
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
+    if (on.some((s) => s.aborted)) return reject(abortError());
+    const done = () => on.forEach((s) => s.removeEventListener('abort', onAbort));
     const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      done();
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
+      done();
       reject(abortError());
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    on.forEach((s) => s.addEventListener('abort', onAbort, { once: true }));
   });
 }
 
@@ -76,6 +79,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export class RequestAborted extends AskfirstError {
   constructor() {
     super('TIMEOUT', 'request aborted (run interrupted)');
+  }
+}
+
+/**
+ * A request not sent, or not retried, because its run had already failed on another request (`ActOptions.halt`): the
+ * runner reports that first failure, not this.
+ */
+export class RequestHalted extends AskfirstError {
+  constructor() {
+    super('UPSTREAM', 'request not sent: the run had already failed on another request');
   }
 }
 
