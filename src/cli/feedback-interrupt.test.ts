@@ -6,7 +6,10 @@
  * a word, holding their database's lock (train reward and dpo exited at once with it open), and a demo stopped in the
  * over-optimisation regime resumed to other figures.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { request } from 'node:http';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -20,6 +23,8 @@ import { tmpDir } from '../testing/tmp.js';
 import { runSignalled, signalled, spawnTsx } from '../testing/child.js';
 import { holdPipe, inPipe, namedPipe, saidOnStderr } from '../testing/named-pipe.js';
 import type { Episode } from '../episode/types.js';
+import { openDb } from '../feedback/db.js';
+import { FeedbackStore } from '../feedback/store.js';
 
 let dir: string;
 let init: string;
@@ -235,9 +240,62 @@ describe('feedback illume stopped by a signal', () => {
     const db = join(tmpDir('af-fb-illume-stop'), 'db');
     const r = await runSignalled(['feedback', 'illume', '--critic', 'workbench', '--db-dir', db, '--port', '0', '--demo', '6', '--rounds', '1'], /round labels: 0\//, 'SIGTERM');
     expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
-    expect(r.stderr).toContain('askfirst: stopping: closing the workbench and its database (the labels given are saved)');
+    expect(r.stderr).toContain('askfirst: stopping: answering the requests in flight, then closing the workbench and its database (the labels given are saved)');
     expect(r.stderr).toContain('askfirst: interrupted; the labels given in project "illume" are saved; run the same command again to go on');
     expect(dbLeft(db)).toEqual([]);
+  });
+
+  it('SIGTERM with --critic workbench while a label is being sent: the label is answered and stored, then it stops (143)', { timeout: 300_000 }, async () => {
+    // before, the workbench was closed at once (server.close): the label's connection was cut (ECONNRESET), the label lost
+    const db = join(tmpDir('af-fb-illume-drain'), 'db');
+    const store = await FeedbackStore.open(await openDb({ dataDir: db }));
+    const { token } = await store.addAnnotator('drain-tester').finally(() => store.close());
+    let answer: Promise<unknown[]> | undefined;
+    let failed: unknown;
+    const r = await runSignalled(['feedback', 'illume', '--critic', 'workbench', '--db-dir', db, '--port', '0', '--demo', '6', '--rounds', '1'], undefined, 'SIGTERM', undefined, (child) => labelAtSignal(child).catch((e: unknown) => ((failed = e), child.kill('SIGKILL'))));
+    async function labelAtSignal(child: ChildProcess) {
+      const said = { stdout: '', stderr: '' };
+      for (const name of ['stdout', 'stderr'] as const) child[name]!.on('data', (b: Buffer) => (said[name] += b.toString()));
+      const on = (name: 'stdout' | 'stderr', re: RegExp) =>
+        new Promise<void>((resolve) => {
+          const check = () => re.test(said[name]) && (child[name]!.off('data', check), resolve());
+          child[name]!.on('data', check);
+          check();
+        });
+      await on('stderr', /round labels: 0\//); // the round's tasks are in the workbench
+      const url = /workbench at (http:\S+) /.exec(said.stdout)![1];
+      const api = async (path: string) => (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<unknown>;
+      const [project] = (await api('/api/projects')) as { id: number }[];
+      const { assignment } = (await api(`/api/projects/${project.id}/next`)) as { assignment: { id: number } };
+      const body = JSON.stringify({ submissionId: 'illume-drain-1', label: { accepted: [] } });
+      // its headers first, its body once the server has them (100 Continue): a request in flight when the signal comes
+      const req = request(`${url}/api/assignments/${assignment.id}/annotation`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } });
+      answer = new Promise<unknown[]>((resolve) => {
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (b: Buffer) => (text += b.toString()));
+          res.on('end', () => resolve([res.statusCode, (JSON.parse(text) as { replayed?: boolean }).replayed]));
+        });
+        req.on('error', (e: NodeJS.ErrnoException) => resolve(['error', e.code ?? e.message]));
+      });
+      req.flushHeaders();
+      await Promise.race([once(req, 'continue'), answer]);
+      const stopping = on('stderr', /askfirst: stopping: /);
+      child.kill('SIGTERM');
+      await Promise.race([stopping, answer]);
+      req.end(body);
+    }
+    expect(failed).toBeUndefined();
+    expect(await answer).toEqual([201, false]);
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expect(r.stderr).toContain('askfirst: interrupted; the labels given in project "illume" are saved');
+    expect(dbLeft(db)).toEqual([]);
+    const after = await FeedbackStore.open(await openDb({ dataDir: db }));
+    try {
+      expect((await after.progress((await after.project('illume')).id)).labels).toBe(1); // the label was stored
+    } finally {
+      await after.close();
+    }
   });
 });
 

@@ -200,7 +200,8 @@ export async function exportAction(raw: Record<string, unknown>): Promise<void> 
 
 /**
  * `feedback illume`. With `--critic workbench` the database and the workbench are open inside `job`'s `orderly` section
- * (the CLI's, `illumeAction`), so Ctrl-C stops the wait for the round's labels, closes both and says what is kept; with
+ * (the CLI's, `illumeAction`), so Ctrl-C stops the wait for the round's labels, answers the requests in flight (a label
+ * being sent is stored), closes both and says what is kept; with
  * the automatic critic nothing is open and nothing is kept: a signal stops it at once (its rounds hand the event loop
  * a turn, so it is heard).
  */
@@ -247,7 +248,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     return report;
   };
   if (cfg.critic === 'auto') return run(autoCritic);
-  return job.orderly('closing the workbench and its database (the labels given are saved)', async (signal) => {
+  return job.orderly('answering the requests in flight, then closing the workbench and its database (the labels given are saved)', async (signal) => {
     const store = await openStore(cfg.dbDir, { signal, ...announceOpening('feedback illume', note) });
     const imageDir = resolve(`${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
     const project = await projectForImages(store, cfg.project, imageDir, cfg.labelsPerItem).catch(async (e: unknown) => {
@@ -263,7 +264,8 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
       job.kept = `the labels given in project "${project.name}" are saved; run the same command again to go on (its rounds are computed again, to the same rationales, and those labelled are read back)`;
       return await run(workbenchCritic(store, project, { signal, onWait: (d, t) => process.stderr.write(`\r  round labels: ${d}/${t} tasks`) }));
     } finally {
-      await server.close();
+      // as `feedback serve` stops (../server/listen.ts `drain`): annotators are people, a label being sent is answered and stored
+      await server.stop();
       await store.close();
     }
   });
