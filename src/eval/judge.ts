@@ -68,7 +68,8 @@ export interface JudgeVerdict {
 
 export interface Judge {
   readonly name: string;
-  judge(input: JudgeInput, signal?: AbortSignal): Promise<JudgeVerdict>;
+  /** `signal`: Ctrl-C; `halt`: the run failed on another request (ActOptions.halt: no new attempt or retry). */
+  judge(input: JudgeInput, signal?: AbortSignal, halt?: AbortSignal): Promise<JudgeVerdict>;
   stats?(): Record<string, number>;
   close?(): void;
 }
@@ -107,7 +108,7 @@ export class HttpJudge implements Judge {
     });
   }
 
-  async judge(input: JudgeInput, signal?: AbortSignal): Promise<JudgeVerdict> {
+  async judge(input: JudgeInput, signal?: AbortSignal, halt?: AbortSignal): Promise<JudgeVerdict> {
     const body = {
       model: this.model,
       temperature: 0,
@@ -117,7 +118,7 @@ export class HttpJudge implements Judge {
         { role: 'user', content: judgeUserPrompt(input.question, input.answers, input.reply) },
       ],
     };
-    const r = await this.client.complete(body, { cacheable: true, signal });
+    const r = await this.client.complete(body, { cacheable: true, signal, halt });
     return { verdicts: parseVerdict(r.text, input.answers.length), raw: r.text };
   }
 

@@ -13,6 +13,7 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { evaluate } from './evaluate.js';
 import { HttpJudge, JUDGE_SYSTEM_PROMPT, parseVerdict } from './judge.js';
 import { evaluateOpenEnded, openEndedAnswers, openSummaryTable, OPEN_HINT, scoreVerdicts } from './open-ended.js';
+import { oneRefused, REFUSAL } from '../testing/one-refused.js';
 
 describe('openSummaryTable', () => {
   it('prints a rate it has no value for as the placeholder, as the other tables do, never "NaN%"', () => {
@@ -95,6 +96,23 @@ function expected(episodes: readonly SuiteEpisode[]) {
   });
   return { psRate: ps / episodes.length, categoryRate: cp / episodes.length, aggregateRate: (ps + cp) / episodes.length };
 }
+
+describe('open-ended evaluation: a judgement that fails for good', () => {
+  it('halts the others (their backoffs cut, no retry sent) and is what the run throws once all have settled', async () => {
+    // Before, the three judgements that got a 503 slept out their 10–20 s backoffs and were sent again (7 requests),
+    // and the run threw the first rejection in episode order, not the 400 that stopped it
+    const srv = await oneRefused();
+    const episodes = conformanceEpisodes(4);
+    const loader = async (r: SuiteEpisode['views'][number]) => ('image' in r ? r.image : Promise.reject(new Error('memory only')));
+    const judge = new HttpJudge(`openai:${srv.url}#judge`, { concurrency: 4, retries: 1, backoffMs: 20_000, maxBackoffMs: 20_000 }, {});
+    try {
+      await expect(evaluateOpenEnded({ episodes, loader, policy: new OraclePolicy(episodes), judge, batchSize: 4 })).rejects.toThrow(`HTTP 400: {"error":{"message":"${REFUSAL}"}}`);
+      expect(srv.requests()).toBe(4);
+    } finally {
+      judge.close?.();
+    }
+  });
+});
 
 describe('open-ended evaluation over HTTP', () => {
   const episodes = conformanceEpisodes(30);

@@ -174,12 +174,16 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
       const chunk = todo.slice(i, i + bs);
       const obs = await Promise.all(chunk.map((ep) => openObservation(ep, o.loader, !!o.hint)));
       const replies = await o.policy.act(obs, { sample: o.sample, signal: o.signal });
-      const settled = await Promise.allSettled(
+      // the first judgement to fail for good halts the others (no new attempt or retry; one on the wire ends, and its
+      // episode is kept) and is what the run throws once all have settled
+      const halt = new AbortController();
+      let failed: { error: unknown } | undefined;
+      await Promise.all(
         chunk.map(async (ep, j) => {
           const answers = openEndedAnswers(ep);
           const all = [...answers.suggestions, ...answers.categories];
           const reply = replies[j].reply;
-          const v = all.length ? await o.judge.judge({ question: obs[j].question, answers: all, reply }, o.signal) : { verdicts: [], raw: '' };
+          const v = all.length ? await o.judge.judge({ question: obs[j].question, answers: all, reply }, o.signal, halt.signal) : { verdicts: [], raw: '' };
           const rec: OpenRecord = {
             id: ep.id,
             kind: ep.kind,
@@ -194,10 +198,15 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
           fresh.push(rec);
           store?.append(rec as never);
           bar.tick(1);
-        }),
+        }).map((p) =>
+          p.catch((error: unknown) => {
+            if (failed) return;
+            failed = { error };
+            halt.abort();
+          }),
+        ),
       );
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (failed) throw failed.reason;
+      if (failed) throw failed.error;
     }
     records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     await store?.finish(records as never); // in input order, as the judge's verdicts come in any order (eval/store.ts)

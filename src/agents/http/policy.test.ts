@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { conformanceEpisodes, conformanceObservations, policyConformance } from '../../testing/policy-conformance.js';
 import { createPolicy } from '../registry.js';
@@ -9,6 +7,7 @@ import { ConversationMemory } from './messages.js';
 import { HttpPolicy } from './policy.js';
 import { runEpisodes } from '../runner.js';
 import type { SuiteEpisode } from '../../suite/types.js';
+import { oneRefused, REFUSAL } from '../../testing/one-refused.js';
 
 describe('spec and config', () => {
   it('parses openai:URL#MODEL, keeping colons in the model name', () => {
@@ -94,21 +93,6 @@ describe('HttpPolicy requests', () => {
 });
 
 describe('a request that fails for good halts the others', () => {
-  /** A server answering the first three requests 503 (retried after a 10–20 s backoff) and the fourth 400 (not retried), any later one 503. */
-  async function oneRefused(): Promise<{ url: string; requests: () => number }> {
-    let n = 0;
-    const s = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        const refused = n++ === 3;
-        res.writeHead(refused ? 400 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: refused ? 'the prompt is longer than the context' : 'overloaded' } }));
-      });
-    });
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-    onTestFinished(() => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }));
-    return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`, requests: () => n };
-  }
   /** The policy, and how many of its requests have settled. */
   function policy(url: string): { p: HttpPolicy; settled: () => number } {
     const p = new HttpPolicy({ baseUrl: url, model: 'm', concurrency: 4, retries: 1, backoffMs: 20_000, maxBackoffMs: 20_000, logprobs: false }, {});
@@ -126,7 +110,7 @@ describe('a request that fails for good halts the others', () => {
     // whichever worker's error came first in worker order (here a 503's "gave up after 2 attempts")
     const srv = await oneRefused();
     const { p, settled } = policy(srv.url);
-    await expect(runEpisodes(eps, p, { mode: 'proactive', loader, batchSize: 4 })).rejects.toThrow(/HTTP 400.*longer than the context/);
+    await expect(runEpisodes(eps, p, { mode: 'proactive', loader, batchSize: 4 })).rejects.toThrow(`HTTP 400: {"error":{"message":"${REFUSAL}"}}`);
     expect(srv.requests()).toBe(4);
     expect(settled()).toBe(4);
   });
@@ -135,7 +119,7 @@ describe('a request that fails for good halts the others', () => {
     // Before, act threw at the 400 while the three others slept out their backoffs and retried, unseen
     const srv = await oneRefused();
     const { p, settled } = policy(srv.url);
-    await expect(p.act(conformanceObservations(eps).obs.slice(0, 4))).rejects.toThrow(/HTTP 400.*longer than the context/);
+    await expect(p.act(conformanceObservations(eps).obs.slice(0, 4))).rejects.toThrow(`HTTP 400: {"error":{"message":"${REFUSAL}"}}`);
     expect(settled()).toBe(4);
     expect(srv.requests()).toBe(4);
   });
