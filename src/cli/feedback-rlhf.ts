@@ -19,6 +19,7 @@ import { configFromOptions, refuseUnread } from './options.js';
 import { openStore } from '../feedback/open-store.js';
 import { projectForImages } from '../feedback/importer.js';
 import { announceOpening, toStderr, type Note } from './feedback-notes.js';
+import { inStore } from './feedback-store.js';
 import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlhf-schema.js';
 import { percent as pct } from '../util/percent.js';
 import type { FeedbackStore } from '../feedback/store.js';
@@ -48,27 +49,22 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
     }
   const pairs = pairsFromRecords(episodes, records, { seed: cfg.seed, perEpisode: cfg.perEpisode });
   if (!pairs.length) throw new InputError(`no pairs: no episode has two different plays in ${cfg.results.join(', ')} (give results of two policies, or of one policy sampled twice)`);
-  return job.orderly('closing the feedback database (after the transaction of pairs, if it has begun)', async (signal) => {
-    const store = await openStore(cfg.dbDir, { signal, ...announceOpening('feedback pairs', note) });
-    try {
-      const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
-      signal.throwIfAborted(); // stopped before the transaction: no pair was added
-      // one transaction (all pairs or none), which takes a while for thousands: a bar over its inserts
-      const bar = progress('inserting pairs', pairs.length, { enabled: cfg.progress, unit: 'pairs' });
-      let shown = 0;
-      // failed if the transaction is rolled back (withBar): no pair was inserted, so the bar must not end at N/M as if done
-      const added = await withBar(bar, () =>
-        store.addItems(project.id, pairs.map(pairToItem), (done) => {
-          if (done > shown) bar.tick(done - shown); // a retried transaction (PostgreSQL) counts again from 1: shown once
-          shown = Math.max(shown, done);
-        }),
-      );
-      job.kept = `all ${pairs.length} pairs are in project ${project.name} (${added} new); nothing is left to add`;
-      print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records.length} records`);
-      return added;
-    } finally {
-      await store.close();
-    }
+  return inStore(job, { dbDir: cfg.dbDir, command: 'feedback pairs', note, doing: 'closing the feedback database (after the transaction of pairs, if it has begun)' }, async (store, signal) => {
+    const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
+    signal.throwIfAborted(); // stopped before the transaction: no pair was added
+    // one transaction (all pairs or none), which takes a while for thousands: a bar over its inserts
+    const bar = progress('inserting pairs', pairs.length, { enabled: cfg.progress, unit: 'pairs' });
+    let shown = 0;
+    // failed if the transaction is rolled back (withBar): no pair was inserted, so the bar must not end at N/M as if done
+    const added = await withBar(bar, () =>
+      store.addItems(project.id, pairs.map(pairToItem), (done) => {
+        if (done > shown) bar.tick(done - shown); // a retried transaction (PostgreSQL) counts again from 1: shown once
+        shown = Math.max(shown, done);
+      }),
+    );
+    job.kept = `all ${pairs.length} pairs are in project ${project.name} (${added} new); nothing is left to add`;
+    print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records.length} records`);
+    return added;
   });
 }
 

@@ -20,10 +20,9 @@ import { autoCritic, episodeRationaleItems, runIllume, type Critic } from '../fe
 import { createDemoProject, firstReplies, importEpisodes, projectForImages } from '../feedback/importer.js';
 import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
-import { openStore } from '../feedback/open-store.js';
 import { resolveImage } from '../feedback/paths.js';
 import { openingLine } from '../feedback/db-dir.js';
-import type { AnnotatorInfo, FeedbackStore } from '../feedback/store.js';
+import type { AnnotatorInfo } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';
 import type { Episode } from '../episode/types.js';
@@ -38,26 +37,11 @@ import { SceneRng } from '../util/rng.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { AgreementSchema, AnnotatorSchema, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
 import { MISSING } from '../util/missing.js';
-import { announceOpening, toStderr, type Note } from './feedback-notes.js';
+import { toStderr, type Note } from './feedback-notes.js';
+import { inStore } from './feedback-store.js';
 import { percent } from '../util/percent.js';
 
 const silent: Note = () => undefined;
-
-/**
- * Run `fn` on the store; `create: false` for commands that only read what others wrote (a missing --db-dir is an error,
- * not a new database); `signal` stops making a new one, and `fn` is not run once it is aborted (before the database is
- * opened: it is not; while it opened, seconds: it is closed again).
- */
-async function withStore<T>(dbDir: string, fn: (s: FeedbackStore) => Promise<T>, opts: { create?: boolean; onOpening?: (dbDir: string) => void; signal?: AbortSignal } = {}): Promise<T> {
-  opts.signal?.throwIfAborted();
-  const store = await openStore(dbDir, opts);
-  try {
-    opts.signal?.throwIfAborted();
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /**
  * Episodes of a suite with views as paths relative to the suite directory, in the plain form the
@@ -99,7 +83,7 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
   const dir = cfg.suite ? resolve(cfg.suite) : undefined;
   const episodes = dir ? await suiteEpisodes(dir, cfg.limit) : []; // a wrong --suite fails before any database is made
   const doing = 'closing the feedback database (after the transaction of items, if it has begun)';
-  await job.orderly(doing, (signal) => withStore(cfg.dbDir, async (store) => {
+  await inStore(job, { dbDir: cfg.dbDir, command: 'feedback import', note, doing }, async (store, signal) => {
     if (!dir) {
       const demo = cfg.demo!;
       const images = resolve(cfg.images ?? `${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
@@ -122,7 +106,7 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
     const added = await importEpisodes(store, project, episodes, replies, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
     job.kept = `all ${episodes.length} episodes are in project ${project.name} (${added} new); nothing is left to add`;
     print(`project ${project.name}: ${added} new items from ${dir} (${episodes.length - added} already there), replies by ${policy.name}`);
-  }, { signal, ...announceOpening('feedback import', note) }));
+  });
 }
 
 /**
@@ -135,18 +119,16 @@ export async function importAction(raw: Record<string, unknown>): Promise<void> 
 }
 
 /**
- * What the quick database commands (`feedback status`, `annotator`, `agreement`, `export`) say at a signal: with the
- * CLI's `job` their database is open inside its `orderly` section, so a signal lets them close it (no `askfirst.lock`
- * left; they died by the signal with it) and they exit 130 (143) saying what is kept; what they had not begun is not done.
+ * What a signal keeps in a command that only reads the database. The quick database commands (`feedback status`,
+ * `annotator`, `agreement`, `export`) open theirs in the CLI's `job` (inStore), so a signal lets them close it (no
+ * `askfirst.lock` left; they died by the signal with it) and they exit 130 (143) saying what is kept; what they had not
+ * begun is not done.
  */
-const CLOSING = 'closing the feedback database';
-
-/** What a signal keeps in a command that only reads the database. */
 const readOnly = (command: string) => `nothing was changed (${command} only reads the database); run the same command again`;
 
 export async function runAgreement(raw: Record<string, unknown>, print = console.log, note: Note = silent, job = new StoppableJob('')) {
   const cfg = configFromOptions(AgreementSchema, raw, 'feedback agreement');
-  return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
+  return inStore(job, { dbDir: cfg.dbDir, command: 'feedback agreement', note, create: false }, async (store) => {
     const project = await store.project(cfg.project);
     const labels = [];
     for (const type of TASK_TYPES) {
@@ -162,7 +144,7 @@ export async function runAgreement(raw: Record<string, unknown>, print = console
       if (!rep.length) print('(no labels yet)');
     }
     return rep;
-  }, { create: false, signal, ...announceOpening('feedback agreement', note) }));
+  });
 }
 
 /** `feedback agreement`: its notes to stderr; Ctrl-C or SIGTERM closes the database and exits 130 (143). */
@@ -181,7 +163,7 @@ export function emptyExportHint(project: string, format: string): string {
 export async function runExport(raw: Record<string, unknown>, print = console.log, note: Note = silent, job = new StoppableJob('')): Promise<number> {
   const cfg = configFromOptions(ExportSchema, raw, 'feedback export');
   job.kept = `nothing was written (${cfg.out} is written whole, once every row is read); run the same command again`;
-  return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
+  return inStore(job, { dbDir: cfg.dbDir, command: 'feedback export', note, create: false }, async (store, signal) => {
     const project = await store.project(cfg.project);
     const rows = cfg.format === 'sft' ? await exportSft(store, project.id, { images: cfg.images }) : await exportDpo(store, project.id, { images: cfg.images });
     signal.throwIfAborted(); // stopped while the rows were read: the file is not written
@@ -190,7 +172,7 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
     print(`${rows.length} ${cfg.format.toUpperCase()} rows → ${cfg.out}`);
     if (!rows.length) print(emptyExportHint(cfg.project, cfg.format));
     return rows.length;
-  }, { create: false, signal, ...announceOpening('feedback export', note) }));
+  });
 }
 
 /** `feedback export`: its notes to stderr; Ctrl-C or SIGTERM closes the database and exits 130 (143), the file whole or not written. */
@@ -248,17 +230,11 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     return report;
   };
   if (cfg.critic === 'auto') return run(autoCritic);
-  return job.orderly('answering the requests in flight, then closing the workbench and its database (the labels given are saved)', async (signal) => {
-    const store = await openStore(cfg.dbDir, { signal, ...announceOpening('feedback illume', note) });
+  const doing = 'answering the requests in flight, then closing the workbench and its database (the labels given are saved)';
+  return inStore(job, { dbDir: cfg.dbDir, command: 'feedback illume', note, doing }, async (store, signal) => {
     const imageDir = resolve(`${dirname(resolve(cfg.dbDir))}/images/${cfg.project}`);
-    const project = await projectForImages(store, cfg.project, imageDir, cfg.labelsPerItem).catch(async (e: unknown) => {
-      await store.close();
-      throw e;
-    });
-    const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' }).catch(async (e: unknown) => {
-      await store.close(); // a busy port: close the database (and its lock) before reporting
-      throw e;
-    });
+    const project = await projectForImages(store, cfg.project, imageDir, cfg.labelsPerItem);
+    const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' }); // a busy port: the database is closed (and its lock) before it is reported
     try {
       print(`workbench at ${server.url} — annotators label project "${project.name}"; add one with \`askfirst feedback annotator NAME\``);
       job.kept = `the labels given in project "${project.name}" are saved; run the same command again to go on (its rounds are computed again, to the same rationales, and those labelled are read back)`;
@@ -266,7 +242,6 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     } finally {
       // as `feedback serve` stops (../server/listen.ts `drain`): annotators are people, a label being sent is answered and stored
       await server.stop();
-      await store.close();
     }
   });
 }
@@ -316,7 +291,7 @@ export async function runAnnotator(name: string | undefined, raw: Record<string,
     refuseUnread(AnnotatorSchema, raw, { keys: ['revoke', 'newToken'], readBy: 'read with an annotator NAME only' }, 'with --list');
     if (name !== undefined) throw new InputError(`give an annotator NAME or --list, not both: --list shows every annotator (drop "${name}")`);
     job.kept = readOnly('feedback annotator --list');
-    return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
+    return inStore(job, { dbDir: cfg.dbDir, command: 'feedback annotator', note, create: false }, async (store) => {
       const all = await store.annotators();
       if (cfg.json) print(JSON.stringify(all));
       else if (!all.length) print('no annotators yet (add one with `askfirst feedback annotator NAME`)');
@@ -329,7 +304,7 @@ export async function runAnnotator(name: string | undefined, raw: Record<string,
         }
       }
       return all;
-    }, { create: false, signal, ...announceOpening('feedback annotator', note) }));
+    });
   }
   refuseUnread(AnnotatorSchema, raw, { keys: ['json'], readBy: 'read with --list only' }, 'without --list', 'add --list');
   if (name === undefined) throw new InputError('give an annotator NAME (to add one, or with --revoke or --new-token), or --list to see them all');
@@ -338,28 +313,28 @@ export async function runAnnotator(name: string | undefined, raw: Record<string,
   }
   job.kept = `annotator ${name} was not changed; run the same command again`;
   if (cfg.revoke) {
-    return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
+    return inStore(job, { dbDir: cfg.dbDir, command: 'feedback annotator', note, create: false }, async (store) => {
       const r = await store.revokeAnnotator(name);
       job.kept = `annotator ${name} is revoked`;
       const labels = (await store.annotators()).find((a) => a.id === r.annotator.id)!.labels;
       const what = r.already ? `was already revoked (since ${minute(r.already)})` : `revoked: a running workbench refuses their labels and play steps at once, and their token within ${bound}`;
       print(`annotator ${r.annotator.name} (id ${r.annotator.id}) ${what}; ${r.released} open assignment${r.released === 1 ? '' : 's'} went back to the queue; their ${labels} label${labels === 1 ? ' stays' : 's stay'}`);
-    }, { create: false, signal, ...announceOpening('feedback annotator', note) }));
+    });
   }
   if (cfg.newToken) {
-    return job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
+    return inStore(job, { dbDir: cfg.dbDir, command: 'feedback annotator', note, create: false }, async (store) => {
       const a = await store.newToken(name);
       job.kept = `annotator ${name} has the new token printed above`;
       const back = a.reinstated ? '; reinstated (was revoked)' : '';
       print(`annotator ${a.name} (id ${a.id})${back}: new token (keep it secret, it is not stored); a running workbench refuses labels and play steps sent with the old one at once, and the old one within ${bound}:\n${a.token}`);
-    }, { create: false, signal, ...announceOpening('feedback annotator', note) }));
+    });
   }
   job.kept = `no annotator was added; run the same command again`;
-  await job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
+  await inStore(job, { dbDir: cfg.dbDir, command: 'feedback annotator', note }, async (store) => {
     const a = await store.addAnnotator(name);
     job.kept = `annotator ${name} is added, with the token printed above`;
     print(`annotator ${a.name} (id ${a.id}); token (keep it secret, it is not stored):\n${a.token}`);
-  }, { signal, ...announceOpening('feedback annotator', note) }));
+  });
 }
 
 /** The action of `askfirst feedback annotator` (feedback-command.ts). */
@@ -371,7 +346,7 @@ export async function annotatorAction(name: string | undefined, raw: Record<stri
 /** The action of `askfirst feedback status` (feedback-command.ts). */
 export async function statusAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(StatusSchema, raw, 'feedback status');
-  await stoppable(readOnly('feedback status'), (job) => job.orderly(CLOSING, (signal) => withStore(cfg.dbDir, async (store) => {
+  await stoppable(readOnly('feedback status'), (job) => inStore(job, { dbDir: cfg.dbDir, command: 'feedback status', note: toStderr, create: false }, async (store) => {
     const projects = cfg.project ? [await store.project(cfg.project)] : await store.projects();
     if (!projects.length) console.log('no projects yet (create one with `askfirst feedback import`)');
     for (const p of projects) {
@@ -379,5 +354,5 @@ export async function statusAction(raw: Record<string, unknown>): Promise<void> 
       console.log(`${p.name}: ${pr.completedTasks}/${pr.tasks} tasks complete, ${pr.labels}/${pr.needed} labels (N=${p.labelsPerItem}, images in ${p.imageDir})`);
       for (const [t, b] of Object.entries(pr.byType)) console.log(`  ${t.padEnd(10)} ${b.completed}/${b.tasks} complete, ${b.labels} labels`);
     }
-  }, { create: false, signal, ...announceOpening('feedback status', toStderr) })));
+  }));
 }
