@@ -18,6 +18,11 @@ export interface Observation extends Omit<TurnView<ViewRef>, 'viewRef'> {
    * draw. Absent or 0: the first (the stream a single sample uses).
    */
   draw?: number;
+  /**
+   * The seed of this observation's random stream, instead of the policy's own: an OpenAI request's `seed`, or
+   * the one `askfirst serve` draws for a sampled request without one (sample-stream.ts). Absent: the policy's seed.
+   */
+  seed?: number;
 }
 
 export interface PolicyReply {
@@ -32,9 +37,22 @@ export interface PolicyReply {
   cause?: ReplyCause;
 }
 
+/**
+ * How a sampled reply is drawn: OpenAI's `temperature` and `top_p`, as vLLM applies them (softmax(z / T), then
+ * the nucleus). Absent fields take the defaults, which draw from the model's own distribution (what `--sample` does).
+ */
+export interface Sampling {
+  /** Divides the logits before the softmax: below 1 sharper (towards the greedy choice), above 1 flatter; > 0, default 1. */
+  temperature?: number;
+  /** Nucleus sampling: only the likeliest choices whose probabilities first reach top_p are drawn from; in (0, 1], default 1 (all). */
+  topP?: number;
+}
+
 export interface ActOptions {
   /** Sample instead of answering greedily (backends without sampling ignore it). */
   sample?: boolean;
+  /** How to sample, read with `sample` only (default: the model's own distribution); checked by `resolveSampling` (sampling.ts). */
+  sampling?: Sampling;
   /** Abort in-flight work (Ctrl-C). */
   signal?: AbortSignal;
   /**

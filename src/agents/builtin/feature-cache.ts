@@ -11,8 +11,7 @@ import { DataError } from '../../util/errors.js';
 import { yieldToEventLoop } from '../../util/yield.js';
 import { headBatch, imageBatch } from './features.js';
 import type { MultimodalModel } from './model.js';
-import { replies, type BuiltinPolicy } from './policy.js';
-import { sampleStream } from '../sample-stream.js';
+import { optionPicker, replies, type BuiltinPolicy } from './policy.js';
 
 /** Image features per view, computed by the (frozen) encoder on first use. */
 export class FeatureCache {
@@ -85,6 +84,6 @@ export class CachedPolicy implements Policy {
     const h = await this.cache.get(items);
     const out = noGrad(() => this.policy.model.head(h, headBatch(batch, this.policy.vocab, this.textCache)));
     // sampled: the stream BuiltinPolicy draws from (independent of batching and resumes)
-    return replies(batch, out.logp, opts.sample ? (o) => sampleStream(this.seed, o) : null, this.policy.model.config.abstainPrior);
+    return replies(batch, out.logp, optionPicker(opts, this.seed), this.policy.model.config.abstainPrior);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The built-in model as a Policy: scores every shown option, replies with the chosen option's
- * text (greedy: the most likely; sampled: drawn from the distribution) and reports the
+ * text (greedy: the most likely; sampled: drawn from the distribution, at a temperature and top_p when asked) and reports the
  * per-option log-probabilities. Load one with `BuiltinPolicy.load(dir)` or the spec
  * `builtin:DIR`.
  */
@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { RGBImage } from '../../scenes/image.js';
 import { noGrad, oldCheckpointsAllowed, readCheckpoint, resolveCheckpointDir, sigmoid, tensor, type ReadCheckpointOptions, type Tensor } from '../../nn/index.js';
-import type { Rng } from '../../util/rng.js';
 import { sampleStream } from '../sample-stream.js';
+import { isDefaultSampling, resolveSampling } from '../sampling.js';
+import { sampledOption } from './sampled-option.js';
 import { DataError } from '../../util/errors.js';
 import type { ActOptions, Observation, Policy, PolicyReply } from '../policy.js';
 import { headBatch, imageBatch, lastResort } from './features.js';
@@ -102,7 +103,7 @@ export class BuiltinPolicy implements Policy {
     const probe = this.presence ? batch.map((o) => presenceCategory(o)) : [];
     if (probe.some((c) => c !== null)) return this.actWithPresence(batch, probe, opts);
     const out = noGrad(() => this.forward(batch));
-    return replies(batch, out.logp, opts.sample ? (o) => sampleStream(this.seed, o) : null, this.model.config.abstainPrior);
+    return replies(batch, out.logp, optionPicker(opts, this.seed), this.model.config.abstainPrior);
   }
 
   /** Presence questions go to the presence head (presence.ts), the rest to the policy as usual, in order. */
@@ -204,17 +205,31 @@ export function greedyOption(row: readonly number[], numInterventions: number): 
   return ask > Math.exp(row[bestCat]) ? bestIv : bestCat;
 }
 
+/** How `replies` chooses an option in a row of log-probabilities (after the last-resort rule). */
+export type OptionPicker = (o: Observation, row: readonly number[]) => number;
+
 /**
- * Choose per row (greedy, or sampled with the random stream `rngFor` gives each observation) and
- * package replies with per-option log-probs, after the abstain-as-a-last-resort rule (`abstainPrior`
- * nats, features.ts `lastResort`; 0 = off).
+ * The built-in model's choice under `opts`: greedy (`greedyOption`) unless `opts.sample`; sampled from the stream
+ * `sampleStream` gives each observation (the policy's `seed`, or the observation's own), with the plain categorical
+ * over the options at the default settings (the bytes of every `--sample` run) and `sampledOption`'s two steps at
+ * another temperature or top_p (`opts.sampling`, checked here).
  */
-export function replies(batch: readonly Observation[], logp: Tensor, rngFor: ((o: Observation) => Rng) | null, abstainPrior = 0): PolicyReply[] {
+export function optionPicker(opts: ActOptions, seed: number): OptionPicker {
+  if (!opts.sample) return (o, row) => greedyOption(row, o.numInterventions);
+  const s = resolveSampling(opts.sampling);
+  if (isDefaultSampling(s)) return (o, row) => sampleStream(seed, o).categorical(row.map(Math.exp));
+  return (o, row) => sampledOption(row, o.numInterventions, sampleStream(seed, o), s);
+}
+
+/**
+ * Choose per row (`pick`: greedy or sampled, `optionPicker`) and package replies with per-option log-probs, after
+ * the abstain-as-a-last-resort rule (`abstainPrior` nats, features.ts `lastResort`; 0 = off).
+ */
+export function replies(batch: readonly Observation[], logp: Tensor, pick: OptionPicker, abstainPrior = 0): PolicyReply[] {
   const K = logp.shape[1];
   return batch.map((o, r) => {
     const n = o.options.length;
     const row = lastResort(o, Array.from(logp.data.subarray(r * K, r * K + n)), abstainPrior);
-    const pick = rngFor ? rngFor(o).categorical(row.map(Math.exp)) : greedyOption(row, o.numInterventions);
-    return { reply: o.options[pick] ?? '', optionLogProbs: row }; // no options (an open question): it has nothing to say
+    return { reply: o.options[pick(o, row)] ?? '', optionLogProbs: row }; // no options (an open question): it has nothing to say
   });
 }
