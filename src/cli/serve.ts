@@ -68,6 +68,7 @@ export async function runServe(
     host: cfg.host,
     modelName: model,
     maxBatch: cfg.maxBatch,
+    seed: cfg.seed,
     apiKey,
     maxBodyBytes: cfg.maxBodyBytes,
     maxConcurrent: cfg.maxConcurrent,

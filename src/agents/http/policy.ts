@@ -9,7 +9,7 @@
  * name, temperatures, omitted fields, extra body fields) are in the config (config.ts).
  */
 import { AskfirstError } from '../../util/errors.js';
-import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply } from '../policy.js';
+import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply, Sampling } from '../policy.js';
 import { ChatClient, replyCause, type ClientStats } from './client.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
@@ -30,14 +30,23 @@ export function viewDataUrl(img: RGBImage, o: { jpegPassthrough: boolean; maxPix
 /**
  * The JSON body of one chat-completions request: model and messages, the token limit under the
  * field the endpoint wants, the temperature (greedy or sampled), seed and logprobs — each left
- * out when listed in `omitParams` — then `extraBody` merged over it.
+ * out when listed in `omitParams` — then `extraBody` merged over it. A sampled request's own
+ * settings (`sampling`, and the observation's `seed`: what `askfirst serve --policy openai:…` was
+ * asked) stand for the config's temperature and seed, and its top_p is sent when it has one; the
+ * draw-th of n choices sends seed + draw (as vLLM seeds the n choices of a request), so they differ.
  */
-export function requestBody(c: HttpPolicyConfig, messages: unknown, o: { sample: boolean; wantLogprobs: boolean }): Record<string, unknown> {
+export function requestBody(
+  c: HttpPolicyConfig,
+  messages: unknown,
+  o: { sample: boolean; wantLogprobs: boolean; sampling?: Sampling; seed?: number; draw?: number },
+): Record<string, unknown> {
   const omit = new Set(c.omitParams);
   const body: Record<string, unknown> = { model: c.model, messages };
   if (!omit.has('max_tokens')) body[c.maxTokensParam] = c.maxTokens;
-  if (!omit.has('temperature')) body.temperature = o.sample ? c.temperature : c.greedyTemperature;
-  if (o.sample && c.seed !== undefined && !omit.has('seed')) body.seed = c.seed;
+  if (!omit.has('temperature')) body.temperature = o.sample ? (o.sampling?.temperature ?? c.temperature) : c.greedyTemperature;
+  if (o.sample && o.sampling?.topP !== undefined) body.top_p = o.sampling.topP;
+  const seed = o.seed ?? c.seed;
+  if (o.sample && seed !== undefined && !omit.has('seed')) body.seed = seed + (o.draw ?? 0);
   if (c.logprobs && o.wantLogprobs && !omit.has('logprobs')) {
     body.logprobs = true;
     body.top_logprobs = c.topLogprobs;
@@ -143,7 +152,13 @@ export class HttpPolicy implements Policy {
     const imageUrl = viewDataUrl(o.image, c);
     const past = c.history ? this.memory.before(o.episodeId, o.turn) : [];
     const messages = buildMessages({ system: c.systemPrompt, past, prompt: o.prompt, imageUrl });
-    const body = requestBody(c, messages, { sample: opts.sample === true, wantLogprobs: o.options.length > 0 });
+    const body = requestBody(c, messages, {
+      sample: opts.sample === true,
+      wantLogprobs: o.options.length > 0,
+      ...(opts.sampling ? { sampling: opts.sampling } : {}),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.draw ? { draw: o.draw } : {}),
+    });
     const res = await this.client.complete(body, {
       cacheable: !opts.sample,
       signal: opts.signal,

@@ -110,7 +110,7 @@ describe('n sampled choices from the built-in model', () => {
         const r = await fetch(`${srv.url}/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-askfirst-interventions': '0' },
-          body: JSON.stringify({ model: 'b', n, temperature: 1, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: formatPrompt('Q?', options) }] }] }),
+          body: JSON.stringify({ model: 'b', n, temperature: 1, seed: 3, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: formatPrompt('Q?', options) }] }] }),
         });
         expect(r.status).toBe(200);
         return ((await r.json()) as { choices: { message: { content: string } }[] }).choices.map((c) => c.message.content);
@@ -118,7 +118,7 @@ describe('n sampled choices from the built-in model', () => {
       const many = await ask(24);
       // the same stream for every choice gave 24 copies of one reply
       expect(new Set(many).size).toBeGreaterThan(2);
-      expect(await ask(24)).toEqual(many); // reproducible: each draw has its own seeded stream
+      expect(await ask(24)).toEqual(many); // reproducible with the request's seed: each draw has its own seeded stream
       expect(await ask(1)).toEqual([many[0]]);
     } finally {
       await srv.close();

@@ -8,9 +8,12 @@
  *                              options (built-in, random, openai: with scores); one that does
  *                              not (oracle, scripted, constant, …) gets `logprobs: null`, since a
  *                              logprob 0 for its letter would read as a model sure of its answer;
- *                              `temperature` (0–2, greedy at 0, the default), `n` (1–128),
+ *                              `temperature` (0–2, greedy at 0, the default), `top_p` ((0, 1]), `n` (1–128),
  *                              `top_logprobs` (0–20), `max_tokens`/`max_completion_tokens` (≥ 1)
- *                              out of range are 400s naming the field; the token limit
+ *                              out of range are 400s naming the field; temperature scales the
+ *                              logits, top_p keeps the nucleus and `seed` makes a sampled reply
+ *                              reproducible, as vLLM reads them (without one, each sampled request
+ *                              draws anew: sampling.ts); the token limit
  *                              (`max_completion_tokens`, else `max_tokens`) cuts each reply after
  *                              that many tokens as `usage` counts them, finish_reason "length";
  *                              `stop` (a string or up to 4) ends each reply before the stop
@@ -19,11 +22,10 @@
  *                              that demands a tool call ("required", a named function) and
  *                              `top_logprobs` without `"logprobs": true`, a `stream` that is not true or false, `stream_options` without
  *                              `"stream": true` and a `seed` that is not an integer (OpenAI and vLLM
- *                              refuse them too); `seed` is otherwise ignored, as are other fields
- *                              (`top_p`, `user`, …); an image that does not decode is a 400 naming
- *                              "messages", as every image problem is;
+ *                              refuse them too); other fields (`user`, …) are ignored; an image that
+ *                              does not decode is a 400 naming "messages", as every image problem is;
  *                              `n` gives n choices (one policy reply each, each sampled from a
- *                              stream of its own: `Observation.draw`);
+ *                              stream of its own: seed + i, as vLLM, or `Observation.draw`);
  *                              `stream: true` is answered as one SSE chunk per choice (plus
  *                              the usage chunk of `stream_options.include_usage`), then [DONE];
  *                              `usage` counts words, not a tokenizer's tokens (usage.ts).
@@ -32,8 +34,8 @@
  *   GET  /healthz              liveness and counters (GET /health too: vLLM's name for it)
  * Another method on one of these paths is a 405 with `Allow`; any other path a 404.
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
- * in arrival order), so a batched model is used well under load. Greedy unless the request
- * sets temperature > 0. The `x-askfirst-*` headers that askfirst's HTTP client sends when asked
+ * in arrival order; greedy and each temperature and top_p apart), so a batched model is used well under load.
+ * Greedy unless the request sets temperature > 0. The `x-askfirst-*` headers that askfirst's HTTP client sends when asked
  * (`askfirst eval --askfirst-headers`; never by default, so third-party servers do not see them) carry
  * episode id, turn, view, kind, intervention count and the earlier turns' views and replies
  * (policies such as the oracle need them; the built-in model reads the replies and views);
@@ -52,7 +54,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { optionLetter } from '../../episode/parse.js';
-import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
+import type { ActOptions, Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
@@ -64,6 +66,8 @@ import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
 import { finishReply } from './finish.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
+import { numberParam } from './params.js';
+import { requestSampling, unseededStream } from './sampling.js';
 import { textParts, usageOf } from './usage.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
@@ -75,9 +79,14 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** Gathers concurrent requests into `act` calls of at most `maxBatch`, in arrival order, greedy and sampled apart. */
+/**
+ * Gathers concurrent requests into `act` calls of at most `maxBatch`, in arrival order, one call per way of answering:
+ * greedy, or sampled at one temperature and top_p (each observation carries its own seed, so the batch a request
+ * shares does not change its reply).
+ */
 export class MicroBatcher {
-  private readonly queues: Record<'greedy' | 'sample', Pending[]> = { greedy: [], sample: [] };
+  /** Pending requests per way of answering, the oldest way first (a Map keeps insertion order). */
+  private readonly queues = new Map<string, { opts: ActOptions; items: Pending[] }>();
   private running = false;
   batches = 0;
   observations = 0;
@@ -86,23 +95,28 @@ export class MicroBatcher {
     private readonly maxBatch: number,
   ) {}
 
-  submit(obs: Observation, sample: boolean): Promise<PolicyReply> {
+  submit(obs: Observation, opts: Pick<ActOptions, 'sample' | 'sampling'> = {}): Promise<PolicyReply> {
+    const key = opts.sample ? JSON.stringify(['sample', opts.sampling?.temperature ?? 1, opts.sampling?.topP ?? 1]) : 'greedy';
     return new Promise((resolve, reject) => {
-      this.queues[sample ? 'sample' : 'greedy'].push({ obs, resolve, reject });
+      let q = this.queues.get(key);
+      if (!q) this.queues.set(key, (q = { opts: opts.sample ? { sample: true, ...(opts.sampling ? { sampling: opts.sampling } : {}) } : {}, items: [] }));
+      q.items.push({ obs, resolve, reject });
       setImmediate(() => void this.pump());
     });
   }
 
   private async pump(): Promise<void> {
     if (this.running) return;
-    const which = this.queues.greedy.length ? 'greedy' : this.queues.sample.length ? 'sample' : null;
-    if (!which) return;
+    const next = this.queues.entries().next();
+    if (next.done) return;
+    const [key, q] = next.value;
     this.running = true;
-    const batch = this.queues[which].splice(0, this.maxBatch);
+    const batch = q.items.splice(0, this.maxBatch);
+    if (!q.items.length) this.queues.delete(key);
     try {
       const replies = await this.policy.act(
         batch.map((p) => p.obs),
-        { sample: which === 'sample' },
+        q.opts,
       );
       if (replies.length !== batch.length) throw new AskfirstError('INTERNAL', `policy ${this.policy.name} returned ${replies.length} replies for ${batch.length}`);
       batch.forEach((p, i) => p.resolve(replies[i]));
@@ -112,7 +126,7 @@ export class MicroBatcher {
       for (const p of batch) p.reject(e);
     } finally {
       this.running = false;
-      if (this.queues.greedy.length || this.queues.sample.length) setImmediate(() => void this.pump());
+      if (this.queues.size) setImmediate(() => void this.pump());
     }
   }
 }
@@ -222,16 +236,6 @@ export function observationFrom(c: Context, text: string, image: RGBImage, prior
   };
 }
 
-/** A numeric request field: undefined when absent or null, else checked against OpenAI's range (400 naming the field). */
-export function numberParam(body: Record<string, unknown>, name: string, min: number, max: number, integer: boolean): number | undefined {
-  const v = body[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-    throw new ParamError('BAD_INPUT', name, `"${name}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}; got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 /** OpenAI's `stop`: a string or a list of up to 4 strings (absent or null: none); anything else is a 400 naming it. */
 export function stopParam(body: Record<string, unknown>): string[] {
   const v = body.stop;
@@ -295,16 +299,6 @@ export function streamParams(body: Record<string, unknown>): { stream: boolean; 
 }
 
 /**
- * OpenAI's `seed`: replies do not depend on it (greedy, or each choice its own draw: `Observation.draw`), but one that
- * is not a 64-bit integer is a 400 naming it, as vLLM answers, rather than ignored as if it were honoured.
- */
-export function checkSeed(body: Record<string, unknown>): void {
-  const v = body.seed;
-  if (v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63)) return;
-  throw new ParamError('BAD_INPUT', 'seed', `"seed" must be an integer (64-bit); got ${JSON.stringify(v).slice(0, 40)}`);
-}
-
-/**
  * OpenAI's `tool_choice` (and the older `function_call`): a reply here is an option's letter or text,
  * never a tool call. "none" and "auto" are answered (under "auto", OpenAI's default when `tools` are
  * sent, a text reply is a valid answer); "required" or a named function demand a tool call, so they are
@@ -336,6 +330,8 @@ export interface ServeOptions {
   modelName?: string;
   /** Largest batch handed to the policy at once. */
   maxBatch?: number;
+  /** Seeds the stream that gives a sampled request without a `seed` its own (`serve --seed`; default 0): sampling.ts. */
+  seed?: number;
   /** Where 5xx errors are logged (default console.error). */
   log?: (msg: string) => void;
   /** When set, every route but /healthz and /health wants `Authorization: Bearer <apiKey>`. */
@@ -372,6 +368,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   const app = new Hono();
   const model = o.modelName ?? o.policy.name;
   const batcher = new MicroBatcher(o.policy, o.maxBatch ?? 64);
+  const unseeded = unseededStream(o.seed ?? 0);
   const created = Math.floor(Date.now() / 1000);
   let served = 0;
   let errors = 0;
@@ -447,7 +444,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         );
       }
       // OpenAI's ranges; of the two token limits max_completion_tokens (OpenAI's newer name) wins, as in vLLM.
-      const temperature = numberParam(body, 'temperature', 0, 2, false) ?? 0;
+      const sampling = requestSampling(body); // temperature, top_p, seed (sampling.ts)
       const n = numberParam(body, 'n', 1, 128, true) ?? 1;
       const maxTokens = numberParam(body, 'max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
       const limit = numberParam(body, 'max_completion_tokens', 1, Number.MAX_SAFE_INTEGER, true) ?? maxTokens;
@@ -456,13 +453,16 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const stops = stopParam(body);
       checkResponseFormat(body);
       checkToolChoice(body);
-      checkSeed(body);
       const { stream, withUsage } = streamParams(body);
+      // a sampled request without a seed draws one only now that it is accepted, so a refused one takes none
+      const seed = sampling.seed ?? (sampling.act.sample ? unseeded() : undefined);
       let replies: PolicyReply[];
       try {
-        // n choices: n observations in the same batch, each its own draw (sampled ones are drawn
-        // independently, greedy ones agree, as OpenAI's do at temperature 0)
-        replies = await Promise.all(Array.from({ length: n }, (_, draw) => batcher.submit(draw ? { ...obs, draw } : obs, temperature > 0)));
+        // n choices: n observations in the same batch, each its own stream (sampled ones are drawn independently,
+        // greedy ones agree, as OpenAI's do at temperature 0): choice i is seeded seed + i, as vLLM seeds a request's
+        // n choices; without a seed (greedy), the policy's own stream's i-th draw (`Observation.draw`)
+        const choice = (i: number): Observation => (seed !== undefined ? { ...obs, seed: seed + i } : i ? { ...obs, draw: i } : obs);
+        replies = await Promise.all(Array.from({ length: n }, (_, i) => batcher.submit(choice(i), sampling.act)));
       } catch (e) {
         // A policy that needs the episode (the oracle, scripted replies) cannot know it without the headers.
         if (e instanceof InputError && c.req.header(EPISODE_HEADERS.episode) === undefined) {

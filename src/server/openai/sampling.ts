@@ -1,0 +1,62 @@
+/**
+ * How `askfirst serve` samples a request, from OpenAI's `temperature`, `top_p` and `seed`, as vLLM reads them:
+ * - `temperature` (0–2, default 0 here: greedy, as askfirst's client and lmms-eval ask) divides the logits
+ *   (softmax(z / T)); below 1e-5 it is greedy and top_p is not read, and from there to 0.01 it is raised to 0.01
+ *   (vLLM's `_SAMPLING_EPS` and `_MAX_TEMP`);
+ * - `top_p` in (0, 1] (default 1) keeps the nucleus (agents/sampling.ts); 0 or above 1 is a 400, as vLLM answers;
+ * - `seed` (a 64-bit integer; read as a JSON number, so beyond 2^53 it is rounded) makes a sampled reply reproducible:
+ *   the same seed and request give the same reply, the reply a policy built with that seed gives in process for the
+ *   same episode and turn (`Observation.seed`, agents/sample-stream.ts). Without one, each sampled request draws a seed
+ *   of its own from the server's stream (seeded by `serve --seed`), so asking again draws again, independently, as vLLM
+ *   does; a server started afresh with the same --seed replays the same sequence.
+ * Choice i of a request's n is drawn with seed + i, as vLLM seeds them (so a proxy, `serve --policy openai:…`, that
+ * asks each choice alone gets the same). A request's reply depends on its own seed, episode and turn only, never on
+ * the requests batched with it.
+ */
+import type { ActOptions } from '../../agents/policy.js';
+import { hashSeed, Rng } from '../../util/rng.js';
+import { ParamError } from '../errors.js';
+import { numberParam } from './params.js';
+
+/** Below this temperature a request is greedy (vLLM's `_SAMPLING_EPS`). */
+export const GREEDY_BELOW = 1e-5;
+/** A temperature from GREEDY_BELOW up to this is raised to it (vLLM's `_MAX_TEMP`: the logits / T stay finite). */
+export const MIN_TEMPERATURE = 1e-2;
+
+export interface RequestSampling {
+  /** What the policy is asked (`sample` and `sampling`: greedy when absent). */
+  act: Pick<ActOptions, 'sample' | 'sampling'>;
+  /** The request's own seed; a sampled request without one is given one by the server (`unseededStream`) once it is checked whole. */
+  seed?: number;
+}
+
+/** OpenAI's `seed`: absent or null, else a 64-bit integer (a 400 naming it otherwise, as vLLM answers). */
+export function seedParam(body: Record<string, unknown>): number | undefined {
+  const v = body.seed;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63) return v;
+  throw new ParamError('BAD_INPUT', 'seed', `"seed" must be an integer (64-bit); got ${JSON.stringify(v).slice(0, 40)}`);
+}
+
+/** OpenAI's `top_p`: absent or null is 1; else a number above 0 and at most 1 (a 400 naming it otherwise, as vLLM answers). */
+export function topPParam(body: Record<string, unknown>): number {
+  const v = body.top_p;
+  if (v === undefined || v === null) return 1;
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 1) return v;
+  throw new ParamError('BAD_INPUT', 'top_p', `"top_p" must be a number above 0 and at most 1 (1 keeps every option); got ${JSON.stringify(v).slice(0, 40)}`);
+}
+
+/** The seeds a server gives sampled requests that bring none: a stream from `serve --seed`. */
+export function unseededStream(serverSeed: number): () => number {
+  const rng = new Rng(hashSeed('serve-unseeded', serverSeed));
+  return () => rng.nextU32();
+}
+
+/** The sampling of one request: its temperature, top_p and seed, checked. */
+export function requestSampling(body: Record<string, unknown>): RequestSampling {
+  const temperature = numberParam(body, 'temperature', 0, 2, false) ?? 0;
+  const topP = topPParam(body);
+  const seed = seedParam(body);
+  const act = temperature < GREEDY_BELOW ? {} : { sample: true, sampling: { temperature: Math.max(temperature, MIN_TEMPERATURE), topP } };
+  return { act, ...(seed !== undefined ? { seed } : {}) };
+}
