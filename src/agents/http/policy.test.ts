@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { conformanceEpisodes, conformanceObservations, policyConformance } from '../../testing/policy-conformance.js';
 import { createPolicy } from '../registry.js';
-import { apiKeyFromEnv, parseOpenAISpec } from './config.js';
+import { apiKeyFromEnv, parseOpenAISpec, resolveHttpPolicyConfig } from './config.js';
 import { startFaultServer, type FaultServer } from '../../testing/fault-server.js';
 import { ConversationMemory } from './messages.js';
-import { HttpPolicy } from './policy.js';
+import { HttpPolicy, requestBody } from './policy.js';
 import { runEpisodes } from '../runner.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { oneRefused, REFUSAL } from '../../testing/one-refused.js';
@@ -26,6 +26,22 @@ describe('spec and config', () => {
     expect(p.name).toBe('openai:http://127.0.0.1:9/v1#m');
     expect(p.config).toMatchObject({ concurrency: 3, history: true, seed: 1 });
     await expect(createPolicy('openai:http://127.0.0.1:9/v1#m', { episodes: [], seed: 1, options: { concurrency: 0 } })).rejects.toThrow(/concurrency/);
+  });
+});
+
+describe('requestBody: the sampling a request was asked for (serve --policy openai:…)', () => {
+  const c = resolveHttpPolicyConfig({ baseUrl: 'http://x/v1', model: 'm', seed: 4 });
+  const fields = (o: Parameters<typeof requestBody>[2]) => {
+    const { temperature, top_p, seed } = requestBody(c, [], o);
+    return { temperature, top_p, seed };
+  };
+  it('sends its temperature, a top_p below 1 and its seed (+ the choice) in place of the config’s', () => {
+    expect(fields({ sample: true, wantLogprobs: false, sampling: { temperature: 0.3, topP: 0.5 }, seed: 9, draw: 2 })).toEqual({ temperature: 0.3, top_p: 0.5, seed: 11 });
+    expect(fields({ sample: true, wantLogprobs: false, sampling: { temperature: 1.2, topP: 1 }, seed: 9 })).toEqual({ temperature: 1.2, top_p: undefined, seed: 9 });
+  });
+  it('without them: the config’s, as every eval sends (greedy: no seed, no top_p)', () => {
+    expect(fields({ sample: true, wantLogprobs: false })).toEqual({ temperature: 1, top_p: undefined, seed: 4 });
+    expect(fields({ sample: false, wantLogprobs: false, sampling: { temperature: 0.3, topP: 0.5 }, seed: 9 })).toEqual({ temperature: 0, top_p: undefined, seed: undefined });
   });
 });
 

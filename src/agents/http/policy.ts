@@ -32,7 +32,7 @@ export function viewDataUrl(img: RGBImage, o: { jpegPassthrough: boolean; maxPix
  * field the endpoint wants, the temperature (greedy or sampled), seed and logprobs — each left
  * out when listed in `omitParams` — then `extraBody` merged over it. A sampled request's own
  * settings (`sampling`, and the observation's `seed`: what `askfirst serve --policy openai:…` was
- * asked) stand for the config's temperature and seed, and its top_p is sent when it has one; the
+ * asked) stand for the config's temperature and seed, and its top_p is sent when below 1; the
  * draw-th of n choices sends seed + draw (as vLLM seeds the n choices of a request), so they differ.
  */
 export function requestBody(
@@ -44,7 +44,7 @@ export function requestBody(
   const body: Record<string, unknown> = { model: c.model, messages };
   if (!omit.has('max_tokens')) body[c.maxTokensParam] = c.maxTokens;
   if (!omit.has('temperature')) body.temperature = o.sample ? (o.sampling?.temperature ?? c.temperature) : c.greedyTemperature;
-  if (o.sample && o.sampling?.topP !== undefined) body.top_p = o.sampling.topP;
+  if (o.sample && o.sampling?.topP !== undefined && o.sampling.topP !== 1) body.top_p = o.sampling.topP; // 1 is every server's default: not sent
   const seed = o.seed ?? c.seed;
   if (o.sample && seed !== undefined && !omit.has('seed')) body.seed = seed + (o.draw ?? 0);
   if (c.logprobs && o.wantLogprobs && !omit.has('logprobs')) {
