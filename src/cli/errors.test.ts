@@ -1,8 +1,9 @@
 /** CLI error messages for a careless user (issue 20): every one says what to fix, none says "unexpected error … please report it". */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
@@ -666,6 +667,21 @@ describe('awkward paths', () => {
     const p = await cli('suite', 'generate', '--episodes', '1', '--no-progress', '--out', deep);
     expect(p.err).toMatch(/^askfirst: cannot write .{50}…e{50}: the whole path is \d{4} bytes, more than the file system allows \(4,096 on Linux\); choose a shorter path$/);
     expect(readdirSync(d)).toEqual([]);
+  });
+
+  it("a command an error suggests runs as printed in sh for a path with a space, a quote and $ (it was printed unquoted: sh split it)", async () => {
+    const d = tmpDir('af-cli-quote');
+    const dir = join(d, "my $HOME's suite");
+    mkdirSync(dir);
+    const r = await cli('eval', '--policy', 'oracle', '--data', dir, '--out', join(d, 'r'), '--no-progress');
+    expect(r.code).toBe(1);
+    const cmd = /`(askfirst suite generate [^`]*)`/.exec(r.err)?.[1];
+    expect(cmd).toBe(`askfirst suite generate --out '${d}/my $HOME'\\''s suite'`);
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'askfirst.js');
+    const env = { ...process.env, AF_NODE: process.execPath, AF_BIN: bin };
+    execFileSync('sh', ['-c', `askfirst() { "$AF_NODE" "$AF_BIN" "$@"; }; ${cmd} --episodes 1 --kinds camera --no-progress`], { env, stdio: 'pipe' });
+    expect(readdirSync(dir).sort()).toEqual(['episodes.jsonl', 'images', 'suite.json']);
+    expect(readdirSync(d)).toEqual([basename(dir)]);
   });
 
   it('a name near the limit (240 bytes) works for export, whose folder is made under a longer hidden name beside it (was ENAMETOOLONG on that name)', async () => {

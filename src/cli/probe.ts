@@ -19,6 +19,7 @@ import { refuseOthersResults } from './results-owner.js';
 import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, statsLine } from './eval-http.js';
 import { ConfigError } from '../util/errors.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 /** The generation settings for an openai: policy (--temperature, --max-tokens …), as the HTTP policy's config keys; none for other policies. */
 function probeGeneration(cfg: z.output<typeof CommonSchema>): Record<string, unknown> {
@@ -89,7 +90,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
     return withPolicy(job, episodes, cfg, async (policy, signal) => {
       if (policy instanceof BuiltinPolicy && !policy.presence) {
         const dir = cfg.policy.replace(/^builtin:/, '');
-        warn(`askfirst: warning: ${dir} has no presence head, so its ask-or-answer heads (never trained on yes/no questions) answer "Is there a … in the image?"; add one with askfirst train presence --init ${dir} --out ${dir}-presence`);
+        warn(`askfirst: warning: ${dir} has no presence head, so its ask-or-answer heads (never trained on yes/no questions) answer "Is there a … in the image?"; add one with askfirst train presence --init ${shellQuote(dir)} --out ${shellQuote(`${dir}-presence`)}`);
       }
       const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits, ...generationRun(cfg) };
       const judge = cfg.judge ? new HttpJudge(cfg.judge, httpOptions({ ...cfg, hint: false }), process.env, (l) => noteLine(`askfirst probe: judge: ${l}`)) : undefined;

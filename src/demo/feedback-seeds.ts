@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js';
 import { NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { meanInterval95, type MeanInterval } from '../util/stats.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
 
@@ -28,7 +29,7 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
   for (const s of seeds) {
     const dir = seedDir(out, s);
     const f = join(dir, 'feedback.json');
-    const rerun = `askfirst feedback demo --seed ${s} --out ${dir}`;
+    const rerun = `askfirst feedback demo --seed ${s} --out ${shellQuote(dir)}`;
     let r: FeedbackResults;
     try {
       r = JSON.parse(await readFile(f, 'utf8')) as FeedbackResults;

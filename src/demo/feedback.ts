@@ -63,6 +63,7 @@ import { Rng } from '../util/rng.js';
 import { mean } from '../util/stats.js';
 import { progress, withBar } from '../util/progress.js';
 import { keepRunSettings, RUN_SETTINGS_FILE } from '../util/run-settings.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { FeedbackDemoConfigSchema, type FeedbackDemoConfig } from './feedback-config.js';
 
 export interface FeedbackDemoDeps {
@@ -429,7 +430,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // ── 8. results and the report section ────────────────────────────────────
   const results: FeedbackResults = {
     createdAt: new Date().toISOString(),
-    command: `askfirst feedback demo --seed ${cfg.seed} --out ${cfg.out}${cfg.init ? ` --init ${cfg.init}` : ''}`,
+    command: `askfirst feedback demo --seed ${cfg.seed} --out ${shellQuote(cfg.out)}${cfg.init ? ` --init ${shellQuote(cfg.init)}` : ''}`,
     config: cfg,
     pairs: resumed ? new Set(honest.map((l) => l.pair.id)).size : pairs.length,
     labels: { honest: honest.length, confident: confident.length, honestGoldAgreement: labelAgreement(honestEx), confidentGoldAgreement: labelAgreement(confidentEx) },

@@ -12,6 +12,7 @@ import { readResults, RESULTS_FILE } from '../report/results-io.js';
 import type { Results } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
 import { NotFoundError } from '../util/errors.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { runDemo } from './pipeline.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { type DemoCommandConfig, DemoConfigSchema, type DemoConfig } from './config.js';
@@ -62,14 +63,14 @@ export async function aggregateSeeds(out: string, seeds: readonly number[]): Pro
       }
       throw e;
     }
-    const fresh = `run: askfirst demo --seed ${seed}${results.quick ? ' --quick' : ''} --fresh --out ${dir} (--fresh: its finished stages are the other seed's)`;
+    const fresh = `run: askfirst demo --seed ${seed}${results.quick ? ' --quick' : ''} --fresh --out ${shellQuote(dir)} (--fresh: its finished stages are the other seed's)`;
     checkSeedRun(join(dir, RESULTS_FILE), seed, results.data.seed, { run: 'a demo', field: 'data.seed', fix: fresh });
     runs.push({ seed, dir: `seed-${seed}`, results });
   }
   if (missing.length)
     throw new NotFoundError(
       `no finished demo run for seed${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (no results.json in ${missing.map((s) => seedDir(out, s)).join(', ')}); ` +
-        `run \`askfirst demo --seeds ${seeds.join(',')} --out ${out}\` without --aggregate-only to finish them`,
+        `run \`askfirst demo --seeds ${seeds.join(',')} --out ${shellQuote(out)}\` without --aggregate-only to finish them`,
     );
   const aggregate = buildAggregate(runs);
   const json = await writeAggregate(out, aggregate);

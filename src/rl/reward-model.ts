@@ -34,6 +34,7 @@ import { stopIfDiverged, stopIfWeightsDiverged } from './diverged.js';
 import { featureNames, trajectoryFeatures, type RewardVariant, type Trajectory } from './trajectory-features.js';
 import { RewardModelConfigSchema, type RewardModelConfig } from './configs.js';
 import { percent } from '../util/percent.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 // ── config ──────────────────────────────────────────────────────────────────
 export function resolveRewardModelConfig(partial: unknown): RewardModelConfig {
@@ -197,7 +198,7 @@ export class RewardModel {
    */
   static load(dir: string, loader: ViewLoader, encoder?: BuiltinPolicy, cache?: FeatureCache): RewardModel {
     const d = existsSync(join(dir, 'final', 'config.json')) ? join(dir, 'final') : dir;
-    if (!existsSync(join(d, 'config.json'))) throw new InputError(`no reward model in ${dir} (train one with \`askfirst train reward --out ${dir}\`)`);
+    if (!existsSync(join(d, 'config.json'))) throw new InputError(`no reward model in ${dir} (train one with \`askfirst train reward --out ${shellQuote(dir)}\`)`);
     const ck = readCheckpoint(d);
     const f = ck.config as RewardModelFile;
     if (f?.kind !== 'askfirst-reward-model') throw new DataError('config.json is not an askfirst reward model', { file: join(d, 'config.json') });

@@ -15,6 +15,7 @@ import { encodePNG } from '../scenes/codec.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { fileKind } from '../util/file-kind.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { progress } from '../util/progress.js';
 import { finishReplacing, indexNames, setAside, type IndexLayout } from './replacing.js';
 import { countSplitLines, readSplitLines } from '../util/text-file.js';
@@ -185,7 +186,7 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
     if (e instanceof InputError) throw e;
     const isFile = await stat(dir).then((st) => st.isFile(), () => false);
     if (isFile) throw new InputError(`no suite at ${dir}: it is a file; give the suite's folder, the one holding ${EPISODES_FILE} and images/ (here: ${dirname(dir)})`, { cause: e });
-    throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with \`askfirst suite generate --out ${dir}\`)`, { cause: e });
+    throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with \`askfirst suite generate --out ${shellQuote(dir)}\`)`, { cause: e });
   }
   const known = new Set<string>([...SCENARIO_KINDS, ...(opts.extraKinds ?? [])]);
   const ids = new Map<string, number>();

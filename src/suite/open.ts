@@ -13,6 +13,7 @@ import { directoryViewLoader, loadProactiveBench, PB_SUFFIX, proactiveBenchEpiso
 import type { SuiteEpisode, ViewLoader } from './types.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { linkTrouble } from '../util/fs-errors.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 export interface LoadedData {
   episodes: SuiteEpisode[];
@@ -51,7 +52,7 @@ export async function loadData(spec: string, opts: { kinds?: readonly string[]; 
     });
   }
   if (!episodes.length && !skipped.length) {
-    throw new DataError(`--data ${dir}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with \`askfirst suite generate --out ${dir}\``);
+    throw new DataError(`--data ${dir}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with \`askfirst suite generate --out ${shellQuote(dir)}\``);
   }
   if (!episodes.length && skipped.length) {
     throw new DataError(`--data ${dir}: none of its entries could be read (${skipped.length} skipped), e.g.:\n  ${skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
@@ -81,7 +82,7 @@ export function dataSpec(spec: string): { format: LoadedData['format']; dir: str
   if (!format) {
     if (existsSync(join(dir, 'episodes.jsonl'))) format = 'suite';
     else if (readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX))) format = 'proactivebench';
-    else throw new InputError(`--data ${dir}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench); generate one with \`askfirst suite generate --out ${dir}\``);
+    else throw new InputError(`--data ${dir}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench); generate one with \`askfirst suite generate --out ${shellQuote(dir)}\``);
   }
   return { format, dir };
 }
@@ -113,7 +114,7 @@ export async function loadDataEpisodes(spec: string, ids: ReadonlySet<string>): 
       if (batch.length >= 256) await flush();
     }
     await flush();
-    if (!kept) throw new DataError(`--data ${dir}: none of its entries could be read or all were filtered out; run askfirst eval --data ${spec} to see why`);
+    if (!kept) throw new DataError(`--data ${dir}: none of its entries could be read or all were filtered out; run askfirst eval --data ${shellQuote(spec)} to see why`);
     return { episodes, loader: directoryViewLoader(dir) };
   }
   let any = false;
@@ -121,6 +122,6 @@ export async function loadDataEpisodes(spec: string, ids: ReadonlySet<string>): 
     any = true;
     if (ids.has(ep.id)) episodes.set(ep.id, ep);
   }
-  if (!any) throw new DataError(`--data ${dir}: it holds no episodes (episodes.jsonl is empty); generate some with \`askfirst suite generate --out ${dir}\``);
+  if (!any) throw new DataError(`--data ${dir}: it holds no episodes (episodes.jsonl is empty); generate some with \`askfirst suite generate --out ${shellQuote(dir)}\``);
   return { episodes, loader: createViewLoader(dir) };
 }
