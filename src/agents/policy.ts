@@ -102,6 +102,8 @@ export interface PolicyFactory {
   check?(arg: string | undefined): void;
   /** The run's settings this policy reads (`--sample`, `--seed`); none when absent: a command refuses them, not ignores them. */
   reads?(arg: string | undefined): readonly PolicySetting[];
+  /** Its argument is a path (builtin:DIR, scripted:FILE): two spellings of one path (`DIR/`, `./DIR`) are one policy (registry.ts samePolicySpec). */
+  path?: boolean;
 }
 
 /** Settings of a run a policy may read beside its spec: sampled replies instead of greedy ones, the seed of its random stream. */

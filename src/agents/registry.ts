@@ -3,6 +3,7 @@
  *   oracle | random[:seed] | always-answer | constant:TEXT | ocr-follow | scripted:FILE.jsonl | builtin:CHECKPOINT_DIR | openai:URL#MODEL
  * Each backend registers one factory here, its usage line from `POLICY_USAGE` (policy-usage.ts, which `--help` reads).
  */
+import { resolve } from 'node:path';
 import { InputError } from '../util/errors.js';
 import type { Policy, PolicyContext, PolicyFactory, PolicySetting } from './policy.js';
 import { POLICY_USAGE } from './policy-usage.js';
@@ -38,17 +39,32 @@ export function checkPolicySpec(spec: string): void {
 
 /** The run settings the policy of `spec` reads (PolicyFactory.reads): an unknown spec reads none (checkPolicySpec says so). */
 export function policyReads(spec: string): ReadonlySet<PolicySetting> {
-  const name = spec.split(':')[0];
-  const f = factories.get(name);
-  return new Set(f?.reads?.(spec.includes(':') ? spec.slice(name.length + 1) : undefined) ?? []);
+  const { name, arg } = splitSpec(spec);
+  return new Set(factories.get(name)?.reads?.(arg) ?? []);
+}
+
+/**
+ * Whether two specs name one policy, for a run that resumes only under the policy it started with (eval/store.ts): the
+ * same text, or, for a policy whose argument is a path (builtin:DIR, scripted:FILE), the same path however it is spelled
+ * (`builtin:runs/rl/` as a shell completes it, `./runs/rl`, absolute: resolved against the working directory).
+ */
+export function samePolicySpec(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [x, y] = [splitSpec(a), splitSpec(b)];
+  return x.name === y.name && factories.get(x.name)?.path === true && !!x.arg && !!y.arg && resolve(x.arg) === resolve(y.arg);
+}
+
+/** `name:argument` → its two parts (no argument without a colon). */
+function splitSpec(spec: string): { name: string; arg: string | undefined } {
+  const i = spec.indexOf(':');
+  return i < 0 ? { name: spec, arg: undefined } : { name: spec.slice(0, i), arg: spec.slice(i + 1) };
 }
 
 function factoryOf(spec: string): { f: PolicyFactory; arg: string | undefined } {
-  const i = spec.indexOf(':');
-  const name = i < 0 ? spec : spec.slice(0, i);
+  const { name, arg } = splitSpec(spec);
   const f = factories.get(name);
   if (!f) throw new InputError(`unknown policy "${spec}"; use one of:\n  ${policyUsage().join('\n  ')}`);
-  return { f, arg: i < 0 ? undefined : spec.slice(i + 1) };
+  return { f, arg };
 }
 
 registerPolicy({
@@ -69,6 +85,7 @@ registerPolicy({
 registerPolicy({
   name: 'scripted',
   usage: POLICY_USAGE.scripted,
+  path: true,
   create: async (a, ctx) => {
     if (!a) throw new InputError('scripted needs a file: scripted:replies.jsonl');
     return ScriptedPolicy.fromFile(a, ctx.episodes); // refuses a file recorded on other data, before any work
@@ -96,6 +113,7 @@ registerPolicy({
 registerPolicy({
   name: 'builtin',
   usage: POLICY_USAGE.builtin,
+  path: true,
   reads: () => ['sample', 'seed'], // the seed of its sampled replies
   create: async (a, ctx) => {
     if (!a) throw new InputError('builtin needs a checkpoint directory: builtin:runs/demo/rl');

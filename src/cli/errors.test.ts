@@ -186,6 +186,28 @@ describe('CLI errors a user can fix', () => {
     expect(r.err).toMatch(/holds results of a different run .* — data: .* before, .* now; dataFingerprint: "sha256:/);
   });
 
+  it('eval resumes builtin:DIR spelled another way (DIR/, DIR/., a/../DIR); another model folder is still refused', async () => {
+    const { newBuiltin, saveBuiltin } = await import('../agents/builtin/build.js');
+    const d = tmpDir('af-cli-policy-spelling');
+    const eps = generateSuite({ episodes: 2, seed: 3, kinds: ['camera'] });
+    const suite = join(d, 'suite');
+    await writeSuite(suite, eps);
+    const ck = join(d, 'ck');
+    for (const m of [ck, `${ck}2`]) saveBuiltin(m, newBuiltin(eps, { imageSize: 32, channels: [4], hidden: 8 }));
+    const out = join(d, 'run');
+    const evalOf = (policy: string) => cli('eval', '--policy', policy, '--data', suite, '--out', out, '--no-progress', '--mode', 'proactive');
+    expect(await evalOf(`builtin:${ck}`)).toEqual({ code: 0, err: '' });
+    const results = readFileSync(join(out, 'proactive', 'results.jsonl'), 'utf8');
+    for (const policy of [`builtin:${ck}/`, `builtin:${ck}/.`, `builtin:${d}/suite/../ck`]) {
+      const r = await evalOf(policy); // was refused: "holds results of a different run — policy: "builtin:…/ck" before, "builtin:…/ck/" now"
+      expect(r, policy).toEqual({ code: 0, err: '' });
+      expect(readFileSync(join(out, 'proactive', 'results.jsonl'), 'utf8')).toBe(results);
+    }
+    const other = await evalOf(`builtin:${ck}2`);
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/holds results of a different run .* — policy: "builtin:.*ck" before, "builtin:.*ck2" now/);
+  });
+
   it('eval resumes a policy that reads no --seed / --sample whatever the run was given: they are not written nor compared for it', async () => {
     const d = tmpDir('af-cli-unread-seed');
     const suite = join(d, 'suite');

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpisodeRecord } from '../episode/types.js';
+import { samePolicySpec } from '../agents/registry.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { lockDir } from './lock.js';
 import { AtomicFileWriter, JsonlAppender, writeFileAtomic, writeJson } from '../util/fsx.js';
@@ -91,8 +92,10 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
     // the data as spelled (`suite`, `suite/`, `./suite`, `suite:suite`, or from another working directory) is the same
     // data when its fingerprint is: only the fingerprint counts then (`--data suite/`, as a shell completes it, was refused)
     const sameData = typeof run.dataFingerprint === 'string' && prev?.dataFingerprint === run.dataFingerprint;
+    // so is a policy whose argument is a path (`builtin:runs/rl/` after `builtin:runs/rl`): the path decides, not its spelling
+    const samePolicy = typeof prev?.policy === 'string' && typeof run.policy === 'string' && samePolicySpec(prev.policy, run.policy);
     const unread = (k: string) => k in run && run[k] === undefined;
-    const differs = (k: string) => !(sameData && k === 'data') && !unread(k) && JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]);
+    const differs = (k: string) => !(sameData && k === 'data') && !(samePolicy && k === 'policy') && !unread(k) && JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]);
     const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter(differs);
     if (keys.length) {
       const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
