@@ -4,6 +4,8 @@
  * The HTTP layer maps `code` to a status in one place (src/server/errors.ts); the CLI prints `message` and exits 1
  * (`cliExitCode`: an error's own `exitCode` instead, a run stopped by Ctrl-C's 130).
  */
+import { inspect } from 'node:util';
+
 export const ERROR_CODES = [
   'BAD_INPUT', // a value the user gave is malformed or out of range
   'BAD_CONFIG', // a config combination is rejected up front
@@ -83,8 +85,17 @@ export function cliExitCode(e: unknown): number {
   return typeof c === 'number' && Number.isInteger(c) && c > 0 ? c : 1;
 }
 
-/** A one-line description of any thrown value, for logs and CLI output. */
+/** How long `describeError` lets a thrown value that is not an Error run (a library's bare object can be large). */
+const DESCRIBED_MAX = 300;
+
+/**
+ * A one-line description of any thrown value, for logs and CLI output: an Error's message, a string as it is, anything
+ * else as `util.inspect` shows it on one line, cut to 300 characters (`String()` said "[object Object]" for a library's
+ * bare error object, and threw for one without a prototype).
+ */
 export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message;
-  return String(e);
+  if (typeof e === 'string') return e;
+  const s = inspect(e, { breakLength: Infinity, depth: 2, maxArrayLength: 10, maxStringLength: DESCRIBED_MAX });
+  return s.length > DESCRIBED_MAX ? `${s.slice(0, DESCRIBED_MAX - 1)}…` : s;
 }
