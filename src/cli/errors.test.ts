@@ -343,6 +343,16 @@ describe('a bad value is named by the flag the user typed', () => {
     await one(['eval', '--limt', '3'], "askfirst: unknown option '--limt' (Did you mean --limit?); see askfirst eval --help");
   });
 
+  it('suite show and report accept --no-progress as the other commands that read data do (it was "unknown option")', async () => {
+    const d = tmpDir('af-cli-no-progress');
+    const suite = join(d, 'suite');
+    const [ep] = await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    expect(await cli('suite', 'show', '--data', suite, '--episode', ep.id, '--tile', '32', '--out', join(d, 'sheet.png'), '--no-progress')).toEqual({ code: 0, err: '' });
+    expect(await cli('eval', '--policy', 'oracle', '--data', suite, '--out', join(d, 'run'), '--mode', 'proactive', '--no-progress')).toEqual({ code: 0, err: '' });
+    expect(await cli('report', join(d, 'run'), '--out', join(d, 'rep'), '--no-progress')).toEqual({ code: 0, err: '' });
+    expect(readdirSync(d).sort()).toEqual(['rep', 'run', 'sheet.png', 'suite']);
+  });
+
   it('ranges, whole numbers, lists and choices say what is allowed and what was given', async () => {
     const r = async (...a: string[]) => (await cli(...a)).err;
     expect(await r('train', 'rl', '--init', 'x', '--out', 'y', '--lr', '-1')).toBe('askfirst: --lr: must be more than 0 (got -1)');
