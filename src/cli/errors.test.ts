@@ -343,7 +343,7 @@ describe('a bad value is named by the flag the user typed', () => {
     await one(['eval', '--limt', '3'], "askfirst: unknown option '--limt' (Did you mean --limit?); see askfirst eval --help");
   });
 
-  it('suite show and report accept --no-progress as the other commands that read data do (it was "unknown option")', async () => {
+  it('suite show and report accept --no-progress as suite generate and eval do (it was "unknown option")', async () => {
     const d = tmpDir('af-cli-no-progress');
     const suite = join(d, 'suite');
     const [ep] = await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));

@@ -5,7 +5,7 @@ import { outDirField } from '../util/config.js';
 export const ReportSchema = z.object({
   out: outDirField().default('.').describe('folder for report.html and report.md'),
   title: z.string().optional().describe('page title (default: the compared policies)'),
-  progress: z.boolean().default(true).describe('show progress bars (report has none to show: accepted, as by eval, which writes the same report, and changes nothing)'),
+  progress: z.boolean().default(true).describe('show progress bars (report has none to show: accepted, as eval, which writes the same report, accepts it, and changes nothing)'),
 });
 
 /** Used by `askfirst report` and by `askfirst eval` with several policies. */

@@ -12,6 +12,6 @@ export const SuiteShowSchema = z.object({
   tile: z.number().int().min(32).max(1024).default(256).describe('longest side of each view in the sheet, in pixels'),
   maxViews: z.number().int().min(1).max(1000).default(24).describe('draw at most this many views of an episode'),
   filter: z.boolean().default(true).describe("ProactiveBench data: show only the ids the paper evaluates (off: every entry)"),
-  progress: z.boolean().default(true).describe('show progress bars (suite show has none to show: accepted, as by every command that reads data, and changes nothing)'),
+  progress: z.boolean().default(true).describe('show progress bars (suite show has none to show: accepted, as suite generate accepts it, and changes nothing)'),
 });
 export type SuiteShowConfig = z.output<typeof SuiteShowSchema>;
