@@ -402,6 +402,18 @@ describe('flags no policy of the run reads', () => {
     const d = tmpDir('af-cli-data-empty');
     for (const spec of ['suite:', 'proactivebench:']) expect((await cli('eval', '--policy', 'oracle', '--data', spec, '--out', join(d, 'o'))).err).toBe(`askfirst: --data ${spec} names no folder; give ${spec}DIR (the folder of the data)`);
   });
+  it('--data with a prefix askfirst does not read (file:X) names the prefixes it does (it said "no directory at file:X")', async () => {
+    const d = tmpDir('af-cli-data-prefix');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    for (const args of [['eval', '--policy', 'oracle', '--out', join(d, 'o')], ['export', '--out', join(d, 'x')]]) {
+      const r = await cli(...args, '--data', `file:${suite}`, '--no-progress');
+      expect(r, args[0]).toEqual({ code: 1, err: `askfirst: --data file:${suite}: there is no folder of that name, and "file:" is no prefix askfirst reads; give suite:DIR (askfirst's format), proactivebench:DIR (ProactiveBench's layout), or the folder alone (its files tell which)` });
+    }
+    const plain = await cli('eval', '--policy', 'oracle', '--data', join(d, 'nope'), '--out', join(d, 'o'), '--no-progress');
+    expect(plain.err).toBe(`askfirst: --data: no directory at ${join(d, 'nope')}`); // no prefix: as before
+    expect(readdirSync(d)).toEqual(['suite']);
+  });
   it('eval --api-key-env naming a variable that is not set is refused (it sent OPENAI_API_KEY in its place, or no key, without a word)', async () => {
     const d = tmpDir('af-cli-key-env');
     delete process.env.AF_TEST_UNSET_EVAL_KEY;

@@ -4,6 +4,7 @@
  *                         layout (<Dataset>_preprocessed.jsonl), recognised by its files;
  *   suite:DIR             askfirst's format;
  *   proactivebench:DIR    ProactiveBench's layout (e.g. the real test split once downloaded).
+ * Any other `name:` before a path that is not a folder (`file:X`) is refused as a prefix askfirst does not read.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -78,7 +79,12 @@ export function dataSpec(spec: string): { format: LoadedData['format']; dir: str
     if (!dir) throw new InputError(`--data ${spec} names no folder; give ${spec}DIR (the folder of the data)`);
   }
   if (existsSync(dir) && statSync(dir).isFile()) throw new InputError(`--data ${dir} is a file; give the folder that holds it (here: ${dirname(dir)})`);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NotFoundError(`--data: no directory at ${dir}${linkNote(dir)}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    // `file:X`, `pb:X`: a prefix askfirst does not read, said as such (it was "no directory at file:X"); one letter is a drive (C:)
+    const prefix = m ? null : /^([A-Za-z][\w+.-]+):/.exec(spec);
+    if (prefix && !linkNote(dir)) throw new InputError(`--data ${spec}: there is no folder of that name, and "${prefix[1]}:" is no prefix askfirst reads; give suite:DIR (askfirst's format), proactivebench:DIR (ProactiveBench's layout), or the folder alone (its files tell which)`);
+    throw new NotFoundError(`--data: no directory at ${dir}${linkNote(dir)}`);
+  }
   if (!format) {
     if (existsSync(join(dir, 'episodes.jsonl'))) format = 'suite';
     else if (readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX))) format = 'proactivebench';
