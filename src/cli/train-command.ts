@@ -37,7 +37,7 @@ export const rlStage: TrainStage<typeof RLStageSchema> = {
     'askfirst train rl --init runs/sup --reward-weights needlessAsks=-1,guessed=-0.5 --out runs/rl-w',
   ],
   check: async (c, given) => (await import('./train.js')).checkRLStage(c, given),
-  run: async (c) => (await import('./train.js')).runRLStage(c),
+  run: async (c, _given, _orderly, data) => (await import('./train.js')).runRLStage(c, data),
 };
 
 export const presenceStage: TrainStage<typeof PresenceStageSchema> = {

@@ -10,6 +10,10 @@ import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
 import { SuiteConfigSchema } from '../suite/suite-config.js';
 import { outDirField, schemaOptions, type AnyObjectSchema } from '../util/config.js';
 import type { Orderly } from './signals.js';
+import type { LoadedData } from '../suite/open.js';
+
+/** A stage's --data, read once (the first call reads it; every call gets that one read, or its error). */
+export type ReadData = () => Promise<LoadedData>;
 
 /** One training stage: a `train <name>` subcommand whose options come from `schema`. */
 export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {
@@ -21,9 +25,10 @@ export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {
   /**
    * Run with the validated options (a stage registered at startup loads its work here, with `await import()`);
    * `given`: the options as the user gave them, before the schema's defaults (options.ts's `refuseUnread`); `orderly`: the
-   * run guard's (signals.ts), for a section that holds a database open (absent without --out, where nothing guards it).
+   * run guard's (signals.ts), for a section that holds a database open (absent without --out, where nothing guards it);
+   * `data`: the stage's --data as read for its resume check (train.ts `trainingData`), to train on without reading it again.
    */
-  run(cfg: z.output<S>, given: Readonly<Record<string, unknown>>, orderly?: Orderly): Promise<void>;
+  run(cfg: z.output<S>, given: Readonly<Record<string, unknown>>, orderly?: Orderly, data?: ReadData): Promise<void>;
   /** Refuse options this run would not read (options.ts's `refuseUnread`), before --out is locked or anything is written. */
   check?(cfg: z.output<S>, given: Readonly<Record<string, unknown>>): Promise<void>;
 }

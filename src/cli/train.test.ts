@@ -166,7 +166,7 @@ describe('train subcommands', () => {
       errSpy.mockRestore();
     }
   }, 120_000);
-  it('train rl --resume compares --init by its weights and --data by its folder, and refuses another stage\'s run', async () => {
+  it('train rl --resume compares --init by its weights and --data by what it holds, and refuses another stage\'s run', async () => {
     const dir = tmpDir('askfirst-train-rl-settings');
     const eps = generateSuite({ episodes: 1, kinds: ['camera'] });
     saveBuiltin(join(dir, 'sup'), newBuiltin(eps));
@@ -195,7 +195,40 @@ describe('train subcommands', () => {
       const onData = (data: string, ...more: string[]) => rl('--init', join(dir, 'sup'), '--out', join(dir, 'rl-data'), '--data', data, ...more).filter((a, i, all) => a !== '--episodes' && all[i - 1] !== '--episodes');
       await run(onData(`suite:${join(dir, 'suite')}`));
       await run(onData(`${join(dir, 'suite')}/`, '--resume'));
-      await expect(run(onData(join(dir, 'suite2'), '--resume'))).rejects.toThrow(`started with other settings: --data ${join(dir, 'suite')}/ → ${join(dir, 'suite2')};`);
+      await expect(run(onData(join(dir, 'suite2'), '--resume'))).rejects.toThrow(`started with other settings: --data ${join(dir, 'suite')} → ${join(dir, 'suite2')};`);
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+  }, 120_000);
+  it('train rl --resume on a suite regenerated into the same --data folder is refused; the same suite, however spelled, resumes', async () => {
+    const dir = tmpDir('askfirst-train-rl-data');
+    saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const [suite, out] = [join(dir, 'suite'), join(dir, 'rl')];
+    const rl = (data: string, updates: number, ...more: string[]) =>
+      run(['train', 'rl', '--init', join(dir, 'sup'), '--out', out, '--data', data, '--kinds', 'camera', '--updates', String(updates), '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more]);
+    const said: string[] = [];
+    const logSpy = vi.spyOn(console, 'log').mockImplementation((s: string) => void said.push(s));
+    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await writeSuite(suite, generateSuite({ episodes: 2, seed: 1, kinds: ['camera'] }));
+      await rl(suite, 1);
+      // spelled as a shell completes it, with ./, with its format: the same data, so the run goes on (one more update each)
+      for (const [i, spelling] of [`${suite}/`, `${dir}/./suite`, `suite:${suite}`].entries()) {
+        await rl(spelling, i + 2, '--resume');
+        expect(said.at(-1)).toMatch(new RegExp(`^rl \\(grpo\\): ${i + 2} updates in`));
+      }
+      // regenerated into the same folder with another seed: it resumed on the other episodes, unnoticed
+      await writeSuite(suite, generateSuite({ episodes: 2, seed: 2, kinds: ['camera'] }));
+      const ckpts = readdirSync(join(out, 'checkpoints'));
+      said.length = 0;
+      await expect(rl(suite, 5, '--resume')).rejects.toThrow(
+        `${out} holds an rl run started with other settings: --data ${suite} (other episodes or images in it now); resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
+      );
+      expect([said, readdirSync(join(out, 'checkpoints'))]).toEqual([[], ckpts]); // before any training
+      await rl(suite, 1, '--overwrite'); // starting over on the new suite is allowed
+      await rl(suite, 2, '--resume'); // and resumes on it
+      expect(said.at(-1)).toMatch(/^rl \(grpo\): 2 updates in/);
     } finally {
       logSpy.mockRestore();
       errSpy.mockRestore();

@@ -20,9 +20,10 @@ import { resolveSupervisedConfig, trainSupervised, type SupervisedResult } from 
 import { trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
-import { dataSpec, loadData } from '../suite/open.js';
+import { loadData, type LoadedData } from '../suite/open.js';
+import { dataFingerprint } from '../suite/fingerprint.js';
 import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding } from '../suite/splits.js';
-import { ConfigError, InputError, NotFoundError } from '../util/errors.js';
+import { ConfigError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
@@ -33,7 +34,7 @@ import { parseRewardWeights } from '../rl/rewards.js';
 import { learnedReward } from './train-feedback.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { resolveConfig, type AnyObjectSchema } from '../util/config.js';
-import { ALGORITHMS, RLStageSchema, type PresenceStageSchema, type SupervisedStageSchema, type TrainStage } from './train-schema.js';
+import { ALGORITHMS, RLStageSchema, type PresenceStageSchema, type ReadData, type SupervisedStageSchema, type TrainStage } from './train-schema.js';
 import { percent } from '../util/percent.js';
 
 const log = (s: string) => console.error(s);
@@ -80,9 +81,9 @@ export async function checkRLStage(c: z.output<typeof RLStageSchema>, given: Rea
   if (curriculum !== 'oracle') refuseUnread(RLStageSchema, given, { keys: ['curriculumStart', 'curriculumSpan'], readBy: 'read by --curriculum oracle only' }, `with --curriculum ${curriculum}${dflt('curriculum')}`, 'add --curriculum oracle');
 }
 
-/** `train rl` (its options checked by checkRLStage first). */
-export async function runRLStage(c: z.output<typeof RLStageSchema>): Promise<void> {
-    const { init, algorithm, data: dataSpec, episodes, reward, rewardWeights, controlShare, ...rest } = c as Record<string, unknown> & {
+/** `train rl` (its options checked by checkRLStage first); `read`: its --data as read for the resume check (runStage). */
+export async function runRLStage(c: z.output<typeof RLStageSchema>, read: ReadData | undefined = trainingData(c)): Promise<void> {
+    const { init, algorithm, data: _data, episodes, reward, rewardWeights, controlShare, ...rest } = c as Record<string, unknown> & {
       init: string;
       algorithm: 'grpo' | 'ppo';
       data?: string;
@@ -98,8 +99,8 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>): Promise<voi
     const views: { loader?: ViewLoader } = {};
     const learned = reward ? learnedReward(reward, (ref, id) => views.loader!(ref, id)) : undefined;
     let data;
-    if (dataSpec) {
-      const d = await loadData(dataSpec, { kinds: cfg.kinds });
+    if (read) {
+      const d = await read();
       if (d.skipped.length) log(`rl: ${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
       data = { train: d.episodes, val: rlValSuite(cfg), loader: d.loader };
     } else {
@@ -153,16 +154,17 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
   const { out, resume } = cfg as { out?: string; resume?: boolean };
   if (!('out' in stage.schema.shape) || !out) return stage.run(cfg, raw);
   const canResume = 'resume' in stage.schema.shape;
+  const data = trainingData(cfg);
   let held: RunContents | undefined; // what --out held when the run started: the hint names a final model left from an earlier run
   return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true, held), async (orderly, unlessDone) => {
     refuseToReplaceRun(stage.name, { out, resume }, overwrite, canResume);
     // kept by every stage (refuseToReplaceRun names the run an --out holds from it), compared by those that resume
     const run = new RunDir(out);
     const found = (held = run.contents());
-    const kept = keepRunSettings(out, resumeSettings(cfg), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS });
+    const kept = keepRunSettings(out, await resumeSettings(cfg, data), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS });
     // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
     unlessDone(() => run.wroteSince(found) || kept.undo());
-    await stage.run(cfg, raw, orderly);
+    await stage.run(cfg, raw, orderly, data);
   });
 }
 
@@ -175,29 +177,55 @@ const MAY_CHANGE = new Set<string>([...RUN_OPTIONS, 'maxSeconds', 'dbDir']);
 /** Budgets a resumed run may raise (it trains on to the new budget: RunDir.finishedFor), not lower. */
 const BUDGETS = ['steps', 'updates'];
 
-/** Settings compared by what they name, not as spelled: a checkpoint by its weights, --data by its folder, reward weights as parsed. */
+/** Settings compared by what they name, not as spelled: a checkpoint by its weights, reward weights as parsed (--data: dataIdentity). */
 const IDENTIFIED: Record<string, (v: never) => Identified> = {
   init: (v: string) => ({ shown: v, id: weightsDigestIfAny(v) }),
   reward: (v: string) => ({ shown: v, id: weightsDigestIfAny(rewardSpecDir(v)) }),
-  data: (v: string) => {
-    try {
-      const { format, dir } = dataSpec(v);
-      return { shown: v, id: `${format}:${resolve(dir)}` };
-    } catch (e) {
-      if (e instanceof InputError || e instanceof NotFoundError) return { shown: v, id: '' }; // not data: the stage says so when it reads it
-      throw e;
-    }
-  },
   rewardWeights: (v: string[]) => ({ shown: v.length ? v.join(',') : '(defaults)', id: JSON.stringify(parseRewardWeights(v)) }),
 };
 
-/** A stage's settings as its run keeps them to compare on --resume (keepRunSettings): all but MAY_CHANGE, some by identity (IDENTIFIED). */
-function resumeSettings(cfg: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(
+/**
+ * A stage's settings as its run keeps them to compare on --resume (keepRunSettings): all but MAY_CHANGE, some by identity
+ * (IDENTIFIED), --data by what it holds (dataIdentity, read by `data`).
+ */
+async function resumeSettings(cfg: Readonly<Record<string, unknown>>, data: ReadData | undefined): Promise<Record<string, unknown>> {
+  const settings = Object.fromEntries(
     Object.entries(cfg)
       .filter(([k, v]) => v !== undefined && !MAY_CHANGE.has(k))
       .map(([k, v]) => [k, k in IDENTIFIED ? IDENTIFIED[k](v as never) : v]),
   );
+  if (data) settings.data = await dataIdentity(String(cfg.data), data, cfg.progress === true);
+  return settings;
+}
+
+/**
+ * The training episodes a stage's `--data` names (of its --kinds), read once for the run: its resume check fingerprints them
+ * (dataIdentity), then the stage trains on them; undefined without --data.
+ */
+function trainingData(cfg: Readonly<Record<string, unknown>>): ReadData | undefined {
+  if (typeof cfg.data !== 'string') return undefined;
+  const [spec, kinds] = [cfg.data, cfg.kinds as readonly string[] | undefined];
+  let read: Promise<LoadedData> | undefined;
+  return () => (read ??= loadData(spec, { kinds }));
+}
+
+/**
+ * `--data` by what it holds, not by its folder: the fingerprint `askfirst eval` resumes on (suite/fingerprint.ts: the episodes,
+ * each view file's size and first and last 64 KiB), so a suite regenerated into the same folder (another --seed) is another
+ * --data, and `suite/`, `./suite`, `suite:suite` are the same; shown as its folder's full path, however spelled (a refusal
+ * says `suite/ → suite` of no change). Data that cannot be read is not compared (`id: ''`): the stage fails on it, in its own
+ * order (a wrong --init first), from the same read.
+ */
+async function dataIdentity(shown: string, read: ReadData, showProgress: boolean): Promise<Identified> {
+  let data: LoadedData;
+  try {
+    data = await read();
+  } catch {
+    return { shown, id: '' };
+  }
+  const bar = progress('fingerprinting --data', data.episodes.length, { enabled: showProgress, unit: 'episodes' });
+  const id = await withBar(bar, () => dataFingerprint(data.episodes, data.dir, () => bar.tick()));
+  return { shown: resolve(data.dir), id, changed: 'other episodes or images in it now' };
 }
 
 /**

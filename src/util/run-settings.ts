@@ -18,6 +18,8 @@ export const RUN_SETTINGS_FILE = 'run.json';
 export interface Identified {
   shown: string;
   id: string;
+  /** What changed when only what `shown` names did ("other weights now", the default; `--data`'s episodes or images). */
+  changed?: string;
 }
 
 function isIdentified(v: unknown): v is Identified {
@@ -38,7 +40,7 @@ const same = (a: unknown, b: unknown) => (isIdentified(a) && isIdentified(b) ? a
 
 /**
  * Each setting of `now` that differs from `before`, named as its flag with both values: `--size 32 → 48`, `--init runs/sup
- * (other weights now)` when only what a path holds changed; a key of `mayGrow` differs only when it is smaller now.
+ * (other weights now)` when only what a path holds changed (as `now` says it: `Identified.changed`); a key of `mayGrow` differs only when it is smaller now.
  */
 export function changedSettings(before: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>, mayGrow: readonly string[] = []): string[] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])];
@@ -47,7 +49,7 @@ export function changedSettings(before: Readonly<Record<string, unknown>>, now: 
     if (same(b, n)) return [];
     if (mayGrow.includes(k) && typeof b === 'number' && typeof n === 'number' && n > b) return [];
     const flag = `--${kebab(k)}`;
-    if (shown(b) === shown(n)) return [`${flag} ${shown(n)} (${isIdentified(n) ? 'other weights now' : 'changed'})`];
+    if (shown(b) === shown(n)) return [`${flag} ${shown(n)} (${isIdentified(n) ? (n.changed ?? 'other weights now') : 'changed'})`];
     return [`${flag} ${shown(b)} → ${shown(n)}${mayGrow.includes(k) ? ' (it may grow, not shrink)' : ''}`];
   });
 }
