@@ -9,6 +9,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
+import { startDemoRL } from '../demo/rl-runs.js';
 
 async function help(path: string[]): Promise<string> {
   const program = await buildProgram();
@@ -233,6 +234,33 @@ describe('train subcommands', () => {
       logSpy.mockRestore();
       errSpy.mockRestore();
     }
+  }, 120_000);
+  it("a demo's RL run is a stage of the demo: train rl --resume into it is refused, saying what it is; --overwrite replaces it, and the demo then trains its stage again", async () => {
+    const demo = join(tmpDir('askfirst-train-demo-rl'), 'demo');
+    const [sup, out] = [join(demo, 'supervised'), join(demo, 'rl')];
+    saveBuiltin(join(sup, 'final'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const said: string[] = [];
+    const decide = () => startDemoRL('rl', out, sup, false, (s) => said.push(s), () => () => {}).start;
+    expect(decide()).toBe('start'); // the demo keeps the guesser its RL stage starts from, then trains it
+    saveBuiltin(join(out, 'final'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    expect(decide()).toBe('finished');
+    const rl = (...more: string[]) => run(['train', 'rl', '--init', sup, '--out', out, '--episodes', '2', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', ...more]);
+    const refusal = `${out} is the rl stage of the demo in ${demo}, trained under that demo's settings, not a train rl run: train cannot resume it. Run that demo again to continue it (askfirst demo --out ${demo}, with the settings it started with), add --overwrite to replace it with a train rl run (the demo then trains its stage again), or use another --out`;
+    // it listed every setting of train rl as changed ('--algorithm (none) → grpo, …'): its run.json holds the guesser alone
+    await expect(rl('--resume')).rejects.toThrow(refusal);
+    await expect(rl()).rejects.toThrow(refusal);
+    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await rl('--overwrite');
+      await rl('--resume', '--updates', '2'); // now a train rl run: it resumes as one
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+    expect(said).toEqual([]);
+    expect(decide()).toBe('start'); // was: taken up by the demo as its finished stage (same guesser, run 'rl')
+    expect(said).toEqual([`demo: ${out} holds a train rl run, not the demo's rl stage; training the stage again from ${sup}`]);
   }, 120_000);
   it('train rl refuses the options it would not read, before any work', async () => {
     const out = join(tmpDir('askfirst-train-rl-unread'), 'rl');

@@ -10,7 +10,7 @@
  *                      of any checkpoint (--init), written beside a copy of it: the model is unchanged.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { CONFIG_FILE } from '../nn/checkpoint.js';
 import type { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
@@ -29,6 +29,7 @@ import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
 import { aRun, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
+import { isDemoRL } from '../demo/rl-runs.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { parseRewardWeights } from '../rl/rewards.js';
 import { learnedReward } from './train-feedback.js';
@@ -157,6 +158,7 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
   const data = trainingData(cfg);
   let held: RunContents | undefined; // what --out held when the run started: the hint names a final model left from an earlier run
   return guardRun(out, `askfirst train ${stage.name}`, () => interruptedRunHint(out, canResume, resume === true, held), async (orderly, unlessDone) => {
+    refuseDemoStage(stage.name, out, overwrite);
     refuseToReplaceRun(stage.name, { out, resume }, overwrite, canResume);
     // kept by every stage (refuseToReplaceRun names the run an --out holds from it), compared by those that resume
     const run = new RunDir(out);
@@ -244,6 +246,19 @@ export function refuseToReplaceRun(stage: string, cfg: { out?: string; resume?: 
   const held = heldStage(run);
   if (held && held !== stage) throw new ConfigError(`${cfg.out} already holds ${aRun(held)} (${what}), not ${aRun(stage)}. Add --overwrite to replace it, or use another --out`);
   throw new ConfigError(`${cfg.out} already holds ${aRun(stage)} (${what}). ${resumable ? 'Add --resume to continue it, add' : 'Add'} --overwrite to start over (it is replaced), or use another --out`);
+}
+
+/**
+ * An RL run of a demo (`<demo>/rl`, `<demo>/baseline-rp*`: demo/rl-runs.ts) is a stage of that demo, trained under the demo's
+ * settings (its budget, its suites), which its run.json does not hold: `train` does not resume it (it would go on under
+ * settings nothing checks) nor replace it unless --overwrite says so (the demo then trains its stage again).
+ */
+function refuseDemoStage(stage: string, out: string, overwrite: boolean): void {
+  if (overwrite || !new RunDir(out).hasRun() || !isDemoRL(readRunSettings(out))) return;
+  const demo = dirname(out);
+  throw new ConfigError(
+    `${out} is the ${basename(out)} stage of the demo in ${demo}, trained under that demo's settings, not a train ${stage} run: train cannot resume it. Run that demo again to continue it (askfirst demo --out ${demo}, with the settings it started with), add --overwrite to replace it with a train ${stage} run (the demo then trains its stage again), or use another --out`,
+  );
 }
 
 /**

@@ -7,7 +7,7 @@ import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { keepRunSettings } from '../util/run-settings.js';
 import { runDemo } from './pipeline.js';
-import { startDemoRL } from './rl-runs.js';
+import { DEMO_RL_RUN, startDemoRL } from './rl-runs.js';
 
 /** A guesser (an untrained built-in model of `seed`) saved as a finished run's final model in `dir`. */
 function guesser(dir: string, seed: number): string {
@@ -16,7 +16,7 @@ function guesser(dir: string, seed: number): string {
 }
 
 /** What an RL run of a demo keeps of the guesser it started from (rl-runs.ts): run.json's `init`, by its weights' SHA-256. */
-const startedFrom = (dir: string, from: string) => keepRunSettings(dir, { init: { shown: from, id: weightsDigest(from) } }, { run: 'rl', resuming: false, startOver: '' });
+const startedFrom = (dir: string, from: string, run = DEMO_RL_RUN) => keepRunSettings(dir, { init: { shown: from, id: weightsDigest(from) } }, { run, resuming: false, startOver: '' });
 
 class Stopped extends Error {}
 
@@ -49,6 +49,8 @@ describe('a demo re-run takes up an RL run only when it started from the guesser
     const finished = join(root, 'finished');
     saveBuiltin(join(finished, 'final'), newBuiltin(generateSuite({ episodes: 1, seed: 0 })));
     expect(decide(finished)).toBe('finished'); // no guesser kept (a run from before): taken up as before
+    startedFrom(finished, sup, 'rl'); // as kept before the demo's runs were named `demo rl`: the guesser alone
+    expect(decide(finished)).toBe('finished');
     startedFrom(finished, sup);
     expect([decide(finished), decide(finished, true)]).toEqual(['finished', 'start']);
     const resumable = join(root, 'resumable');

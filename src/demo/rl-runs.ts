@@ -5,9 +5,21 @@
  * `demo --fresh` stopped once its new supervised stage had a checkpoint, then run again: the old RL runs were still
  * finished in --out — is trained again, saying so. A run from before the guesser was kept is taken up as before (there is
  * nothing to compare it with).
+ *
+ * Such a run is a stage of its demo, trained under the demo's settings (its budget, its suites), not a `train rl` run: its
+ * run.json names it `demo rl` (DEMO_RL_RUN), so `train rl --resume` into it is refused, saying what it is (cli/train.ts), and a
+ * `train rl` run written over it (--overwrite) is not taken up by the demo as its own.
  */
 import { RunDir, weightsDigest } from '../nn/index.js';
-import { changedSettings, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
+import { changedSettings, keepRunSettings, readRunSettings, type Identified, type KeptSettings } from '../util/run-settings.js';
+
+/** The run a demo's RL run keeps in its run.json (`run`): a stage of the demo, not a `train rl` run. */
+export const DEMO_RL_RUN = 'demo rl';
+
+/** Whether the settings kept in a run's folder are a demo's RL run's (also as kept before they were named so: `rl`, `init` alone). */
+export function isDemoRL(kept: KeptSettings | null): boolean {
+  return kept?.run === DEMO_RL_RUN || (kept?.run === 'rl' && Object.keys(kept.settings).join() === 'init');
+}
 
 /** What the demo does with an RL run: take up its final model, resume it from its checkpoint, or train it from the start. */
 export type DemoRLStart = 'finished' | 'resume' | 'start';
@@ -21,11 +33,13 @@ export function startDemoRL(name: string, dir: string, guesserDir: string, fresh
   const run = new RunDir(dir);
   const guesser: Identified = { shown: guesserDir, id: weightsDigest(guesserDir) };
   const kept = run.hasRun() ? readRunSettings(dir) : null;
-  const other = kept !== null && changedSettings({ init: kept.settings.init }, { init: guesser }).length > 0;
-  if (other && !fresh) log(`demo: ${name} started from another guesser than ${guesserDir} holds now (the SHA-256 of its weights differs); training it again from it`);
+  const notOurs = kept !== null && !isDemoRL(kept); // a `train rl --overwrite` run written over the demo's
+  const other = notOurs || (kept !== null && changedSettings({ init: kept.settings.init }, { init: guesser }).length > 0);
+  if (notOurs && !fresh) log(`demo: ${dir} holds a train ${kept.run} run, not the demo's ${name} stage; training the stage again from ${guesserDir}`);
+  else if (other && !fresh) log(`demo: ${name} started from another guesser than ${guesserDir} holds now (the SHA-256 of its weights differs); training it again from it`);
   const takeUp = !fresh && !other;
   if (takeUp && run.isFinished()) return { start: 'finished', done: () => {} };
   const held = run.contents();
-  const undo = keepRunSettings(dir, { init: guesser }, { run: 'rl', resuming: false, startOver: '' });
+  const undo = keepRunSettings(dir, { init: guesser }, { run: DEMO_RL_RUN, resuming: false, startOver: '' });
   return { start: takeUp && run.hasRun() ? 'resume' : 'start', done: unlessDone(() => run.wroteSince(held) || undo.undo()) };
 }
