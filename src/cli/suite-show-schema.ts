@@ -9,6 +9,7 @@ export const SuiteShowSchema = z.object({
   index: z.number().int().min(0).default(0).describe('with --kind: which episode of that kind (0 = the first)'),
   allKinds: z.boolean().default(false).describe('write one sheet per kind (its first non-control episode) into the --out folder'),
   out: outPathField().optional().describe('output PNG file (a folder with --all-kinds); default sheet-<episode>.png, or sheets/'),
+  overwrite: z.boolean().default(false).describe('replace sheet files that already exist (without it, an existing one is refused)'),
   tile: z.number().int().min(32).max(1024).default(256).describe('longest side of each view in the sheet, in pixels'),
   maxViews: z.number().int().min(1).max(1000).default(24).describe('draw at most this many views of an episode'),
   filter: z.boolean().default(true).describe("ProactiveBench data: show only the ids the paper evaluates (off: every entry)"),

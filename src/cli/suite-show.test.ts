@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +84,25 @@ describe('suite show', () => {
       `--no-filter does not apply to an askfirst suite (--data ${join(out, 'nowhere')}): it is read for ProactiveBench's layout only (--data proactivebench:DIR: the ids the paper evaluates); leave it out`,
     );
     await show(...pb, '--kind', 'sketch', '--index', '1', '--no-filter', '--out', join(out, 'pb.png'), '--tile', '32'); // both read here
+  });
+
+  it('refuses to replace a sheet file that exists, before drawing any, unless --overwrite (it replaced any file given as --out silently)', async () => {
+    const file = join(out, 'mine.png');
+    writeFileSync(file, 'not a sheet');
+    await expect(runSuiteShow(cfg({ episode: 'sketch-00001', out: file }))).rejects.toThrow(`${file} already exists: add --overwrite to replace it, or give another --out`);
+    expect(readFileSync(file, 'utf8')).toBe('not a sheet');
+    // --all-kinds: every sheet is checked before the first is drawn (none is written when one is there)
+    const kinds = join(out, 'kinds-again');
+    mkdirSync(kinds);
+    writeFileSync(join(kinds, 'sketch.png'), 'mine');
+    await expect(runSuiteShow(cfg({ allKinds: true, out: kinds }))).rejects.toThrow(`${join(kinds, 'sketch.png')} already exists: add --overwrite`);
+    expect(readdirSync(kinds)).toEqual(['sketch.png']);
+    // a folder given as the sheet's file
+    await expect(runSuiteShow(cfg({ episode: 'sketch-00001', out: kinds }))).rejects.toThrow(`${kinds} is a folder, not an image file: give a file name (or --all-kinds`);
+    // --overwrite replaces them
+    await runSuiteShow(cfg({ episode: 'sketch-00001', out: file, overwrite: true }));
+    expect(decodeImage(readFileSync(file)).width).toBeGreaterThan(16);
+    expect((await runSuiteShow(cfg({ allKinds: true, out: kinds, overwrite: true }))).length).toBe(2);
   });
 
   it('is registered under `suite` with options from the schema', async () => {

@@ -3,6 +3,7 @@
  * its markers and moves, the question and the lettered options). Reads an askfirst suite
  * directory (episodes.jsonl + images/) or ProactiveBench's layout (`--data proactivebench:DIR`).
  */
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderContactSheet } from '../suite/contact-sheet.js';
 import { readProactiveBench } from '../suite/proactivebench/read.js';
@@ -61,16 +62,27 @@ function fileName(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-/** Render the chosen sheets; returns the files written. */
+/**
+ * Render the chosen sheets; returns the files written. A sheet file that exists already is refused before any is drawn,
+ * unless --overwrite (it was replaced silently: an image of another episode, or any file given as --out), as `train`
+ * refuses to replace a run and `eval` to discard results without it.
+ */
 export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
   const { dir, episodes } = await loadSuiteForShow(cfg.data, cfg.filter);
   if (episodes.length === 0) throw new NotFoundError(`${cfg.data} holds no episodes`);
   const picked = pickEpisodes(episodes, cfg);
+  const sheets = picked.map((ep) => ({ ep, out: cfg.allKinds ? join(cfg.out ?? 'sheets', `${fileName(ep.kind)}.png`) : (cfg.out ?? `sheet-${fileName(ep.id)}.png`) }));
+  const folder = sheets.find((s) => statSync(s.out, { throwIfNoEntry: false })?.isDirectory());
+  if (folder) throw new InputError(`${folder.out} is a folder, not an image file: give a file name${cfg.allKinds ? '' : ' (or --all-kinds to write one sheet per kind into the folder)'}`);
+  const there = sheets.filter((s) => existsSync(s.out));
+  if (there.length && !cfg.overwrite) {
+    const names = there.slice(0, 3).map((s) => s.out).join(', ') + (there.length > 3 ? `, … (${there.length})` : '');
+    throw new InputError(`${names} already exist${there.length === 1 ? 's' : ''}: add --overwrite to replace ${there.length === 1 ? 'it' : 'them'}, or give another --out`);
+  }
   const loader = directoryViewLoader(dir);
   const written: string[] = [];
-  for (const ep of picked) {
+  for (const { ep, out } of sheets) {
     const png = await renderContactSheet(ep, loader, { tile: cfg.tile, maxViews: cfg.maxViews });
-    const out = cfg.allKinds ? join(cfg.out ?? 'sheets', `${fileName(ep.kind)}.png`) : (cfg.out ?? `sheet-${fileName(ep.id)}.png`);
     await writeFileAtomic(out, png);
     written.push(resolve(out));
   }
