@@ -7,11 +7,13 @@ import { aggregateText } from '../report/aggregate-page.js';
 import { ci95Text as ci, signedPoints as signed } from '../report/html.js';
 import { coerceOptions, schemaOptions } from '../util/config.js';
 import { guardRun, type UnlessDone } from './run-guard.js';
+import { refuseOthersOutput } from './out-owner.js';
 import { percent as pct } from '../util/percent.js';
 
 /** The action of `askfirst demo` (demo-command.ts). */
 export async function demoCommandAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
+  refuseOthersOutput([cfg.out], 'demo'); // a suite's, an eval's, a training run's --out: its stages are not written beside it
   const hint = () => `the finished stages and the training checkpoints in ${cfg.out} are kept; run the same command again to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint)`;
   await guardRun(cfg.out, 'askfirst demo', hint, (_orderly, unlessDone) => demoAction(cfg, unlessDone));
 }

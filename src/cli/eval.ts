@@ -17,7 +17,7 @@ import { loadData, type LoadedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable, variantTable } from '../eval/table.js';
 import { configFromOptions } from './options.js';
-import { refuseOthersResults } from './results-owner.js';
+import { refuseOthersOutput } from './out-owner.js';
 import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { readJsonFlagFile } from '../util/fsx.js';
 import { generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
@@ -105,7 +105,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
   for (const p of cfg.policy) checkPolicySpec(p); // an unknown --policy fails before the data is read and fingerprinted
   refuseUnreadPolicyFlags(EvalCommandSchema, given, cfg.policy, ['sample', 'seed']); // --sample with --policy oracle: refused, not ignored
-  refuseOthersResults([cfg.out, ...policyOutDirs(cfg.policy, cfg.out)], 'eval'); // a probe's --out: its summary.json would be replaced
+  refuseOthersOutput([cfg.out, ...policyOutDirs(cfg.policy, cfg.out)], 'eval'); // a suite's, a probe's, a training run's --out…: not mixed with results
   const showProgress = cfg.progress && !cfg.json;
   // Ctrl-C (SIGTERM) at any point says what is kept and exits 130 (143): while the data is read and fingerprinted and a
   // policy loaded, nothing is written and it stops at once; a policy's run stops after its current batch

@@ -9,6 +9,7 @@ import { refuseMountPoint } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
+import { refuseOthersOutput } from './out-owner.js';
 import { ExportSchema, type ExportConfig } from './export-schema.js';
 
 export async function runExport(cfg: ExportConfig) {
@@ -42,6 +43,7 @@ export function exportInterruptedHint(out: string): string {
 export async function exportAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ExportSchema, raw, 'export');
   refuseMountPoint(cfg.out, '--out', 'export'); // before the work: the export is renamed onto --out (writeDirAtomic)
+  refuseOthersOutput([cfg.out], 'export'); // before the data is read (exportTrl refuses any other file there, once it is)
   const t0 = Date.now();
   const r = await guardRun(cfg.out, 'askfirst export', () => exportInterruptedHint(cfg.out), () => runExport(cfg)); // one export at a time into --out
   process.stderr.write(`wrote ${r.rows} rows (${r.images} images) to ${cfg.out}: ${r.files.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -51,7 +51,7 @@ describe("askfirst probe and eval given each other's --out", () => {
     await runProbeHallucination({ ...opts, out: hall }, () => {});
     const files = ['summary.json', 'report.html', 'items.jsonl'].map((f) => readFileSync(join(hall, f), 'utf8'));
     await expect(runProbeInjection({ policy: 'random:1', episodes: '1', kinds: 'camera', progress: false, json: true, out: hall }, () => {})).rejects.toThrow(
-      `--out ${hall} holds the results of askfirst probe hallucination (${join(hall, 'summary.json')}); askfirst probe injection would write over them: give another --out`,
+      `--out ${hall} holds the results of askfirst probe hallucination (${join(hall, 'summary.json')}); askfirst probe injection would write into it: choose another --out`,
     );
     const { runEval } = await import('./eval.js');
     const { EvalCommandSchema } = await import('./eval-schema.js');
@@ -59,14 +59,14 @@ describe("askfirst probe and eval given each other's --out", () => {
     const { writeSuite } = await import('../suite/io.js');
     await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
     const evalCfg = (out: string, policy = ['oracle']) => EvalCommandSchema.parse({ policy, data: suite, out, progress: false, json: true, mode: ['proactive'] });
-    await expect(runEval(evalCfg(hall), () => {})).rejects.toThrow(/^--out \S*hall holds the results of askfirst probe hallucination .*askfirst eval would write over them/);
+    await expect(runEval(evalCfg(hall), () => {})).rejects.toThrow(/^--out \S*hall holds the results of askfirst probe hallucination .*askfirst eval would write into it/);
     expect(['summary.json', 'report.html', 'items.jsonl'].map((f) => readFileSync(join(hall, f), 'utf8'))).toEqual(files);
     // the other way: a probe into an eval run's --out (one policy, or one of several: OUT/<name>/)
     const run = join(dir, 'run');
     await runEval(evalCfg(run, ['oracle', 'random:1']), () => {});
     for (const out of [join(run, 'oracle'), join(run, 'random-1')]) {
       const summary = readFileSync(join(out, 'summary.json'), 'utf8');
-      await expect(runProbeHallucination({ ...opts, out }, () => {})).rejects.toThrow(/holds the results of askfirst eval .*askfirst probe hallucination would write over them/);
+      await expect(runProbeHallucination({ ...opts, out }, () => {})).rejects.toThrow(/holds the results of askfirst eval .*askfirst probe hallucination would write into it/);
       expect(readFileSync(join(out, 'summary.json'), 'utf8')).toBe(summary);
     }
     // its own --out again resumes, as before

@@ -15,7 +15,7 @@ import { presenceScenes } from '../probes/presence-items.js';
 import { writeProbeHtml } from '../probes/html.js';
 import { configFromOptions } from './options.js';
 import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
-import { refuseOthersResults } from './results-owner.js';
+import { refuseOthersOutput } from './out-owner.js';
 import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, statsLine } from './eval-http.js';
 import { ConfigError } from '../util/errors.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
@@ -81,7 +81,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
   if (cfg.judge && cfg.openScenes === 0) throw new ConfigError('--judge grades the open questions, and --open-scenes 0 asks none: leave --judge out, or give --open-scenes a number above 0');
   refuseUnreadHttpFlags(raw, [cfg.policy], cfg.judge !== undefined); // raw: as given, before the schema's defaults
   refuseUnsetKeyEnv(raw);
-  refuseOthersResults([cfg.out], 'probe hallucination');
+  refuseOthersOutput([cfg.out], 'probe hallucination');
   // drawing the scenes grows with --scenes and --unseen-scenes (0.9 s for the default 160, 4.5 s for 2,000 here): a bar, as for injection's items
   const bar = progress('generating items', presenceScenes(cfg), { enabled: cfg.progress && !cfg.json, unit: 'scenes' });
   // Ctrl-C (SIGTERM) while the items are drawn (the drawing yields between scenes) or the policy loads: nothing was saved, exit 130 (143)
@@ -104,7 +104,7 @@ export async function runProbeInjection(raw: Record<string, unknown>, print: (s:
   const cfg = configFromOptions(InjSchema, raw, 'probe injection');
   refuseUnreadHttpFlags(raw, [cfg.policy], false);
   refuseUnsetKeyEnv(raw);
-  refuseOthersResults([cfg.out], 'probe injection');
+  refuseOthersOutput([cfg.out], 'probe injection');
   // generating the episodes and drawing the injected text into each takes seconds (7.5 s for the default 84): a bar
   const bar = progress('generating items', 2 * cfg.episodes * cfg.kinds.length, { enabled: cfg.progress && !cfg.json, unit: 'episodes' });
   return stoppable(nothingSavedYet('askfirst probe injection'), async (job) => {

@@ -13,6 +13,7 @@ import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { progress, type Progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
+import { refuseOthersOutput } from './out-owner.js';
 import { SuiteGenerateSchema, type SuiteGenerateConfig } from './suite-schema.js';
 
 /** What `suite generate` wrote: episodes, their views, and the image files moved into place (one per view in the own format; ProactiveBench's layout adds copies, writeProactiveBench). */
@@ -87,6 +88,7 @@ export function generatedLine(r: SuiteGenerated, seconds: number): string {
 /** The action of `askfirst suite generate` (suite-command.ts). */
 export async function suiteGenerateAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
+  refuseOthersOutput([cfg.out], 'suite generate'); // an eval's or a training run's --out: no suite written beside it
   const t0 = Date.now();
   let writing = false;
   const r = await guardRun(cfg.out, 'askfirst suite generate', () => suiteInterruptedHint(cfg.out, writing), () => runSuiteGenerate(cfg, () => (writing = true))); // one run at a time into --out

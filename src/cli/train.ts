@@ -30,6 +30,7 @@ import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn
 import { aRun, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoRL } from '../demo/rl-runs.js';
+import { refuseOthersOutput } from './out-owner.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { parseRewardWeights } from '../rl/rewards.js';
 import { learnedReward } from './train-feedback.js';
@@ -154,6 +155,7 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
   await stage.check?.(cfg, raw);
   const { out, resume } = cfg as { out?: string; resume?: boolean };
   if (!('out' in stage.schema.shape) || !out) return stage.run(cfg, raw);
+  refuseOthersOutput([out], 'train', `train ${stage.name}`); // a suite's, an eval's, a demo's --out: --overwrite replaces runs only
   const canResume = 'resume' in stage.schema.shape;
   const data = trainingData(cfg);
   let held: RunContents | undefined; // what --out held when the run started: the hint names a final model left from an earlier run

@@ -138,10 +138,12 @@ export function parquetSchema() {
   ];
 }
 
+/** The dataset card of an export. */
+export const CARD_FILE = 'README.md';
 /** What an export writes; an `out` holding only these (and its dataset card) is an earlier export. */
-const EXPORT_NAMES = new Set(['train.jsonl', 'train.parquet', 'README.md', 'images']);
-/** The dataset card says who wrote it. */
-const CARD_MARK = 'askfirst export --format trl';
+const EXPORT_NAMES = new Set(['train.jsonl', 'train.parquet', CARD_FILE, 'images']);
+/** The dataset card says who wrote it (cli/out-owner.ts knows an export by it). */
+export const CARD_MARK = 'askfirst export --format trl';
 
 /**
  * `out` may be replaced as a whole when it is missing, empty, or an earlier export (its files and
@@ -161,7 +163,7 @@ async function checkOut(out: string): Promise<boolean> {
   names = names.filter((n) => n !== LOCK_FILE && n !== `${LOCK_FILE}.takeover`); // the lock of this export (askfirst export holds one on --out)
   if (!names.length) return false;
   const other = names.filter((n) => !EXPORT_NAMES.has(n) && !/^\..*\.tmp$/.test(n));
-  const card = names.includes('README.md') ? await readFile(join(out, 'README.md'), 'utf8').catch(() => '') : '';
+  const card = names.includes(CARD_FILE) ? await readFile(join(out, CARD_FILE), 'utf8').catch(() => '') : '';
   if (other.length || !card.includes(CARD_MARK)) {
     const what = other.length ? `it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}` : `its README.md is not the dataset card of an export`;
     throw new InputError(`--out ${out} is not empty and is not an earlier \`askfirst export --format trl\` (${what}): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`);
@@ -224,7 +226,7 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
       await parquet?.abort();
     }
     counts.episodes = ids.size;
-    await writeFileAtomic(join(dir, 'README.md'), datasetCard(counts, o));
+    await writeFileAtomic(join(dir, CARD_FILE), datasetCard(counts, o));
   });
   return { rows: counts.rows, images: written.size, files: o.parquet === false ? ['train.jsonl', 'README.md'] : ['train.jsonl', 'train.parquet', 'README.md'] };
 }

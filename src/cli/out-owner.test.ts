@@ -1,0 +1,119 @@
+/**
+ * No command writes beside or over another's output (cli/out-owner.ts): `suite generate`, `train`, `demo`, `eval`,
+ * `export` and the probes, each given an --out that holds what another wrote (made here by the commands themselves), are
+ * refused before any work in one line naming what it holds, and the folder is left as it was; before, all but a few
+ * pairs wrote into it (eval's proactive/ and summary.json beside a suite, a training run's train.jsonl over an export's).
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from './main.js';
+import { heldOutputs, refuseOthersOutput, type OutWriter } from './out-owner.js';
+import { tmpDir } from '../testing/tmp.js';
+import { keepRunSettings } from '../util/run-settings.js';
+
+async function run(args: string[]): Promise<void> {
+  const program = await buildProgram();
+  program.exitOverride();
+  program.commands.forEach((c) => c.exitOverride());
+  await program.parseAsync(['node', 'askfirst', ...args]);
+}
+
+/** Every file under `dir` with its size and modification time: what a refused command must leave as it was. */
+function snapshot(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => {
+    const p = join(e.parentPath, e.name);
+    const s = statSync(p);
+    return `${p} ${e.isDirectory() ? 'dir' : `${s.size} ${s.mtimeMs}`}`;
+  });
+}
+
+const root = tmpDir('askfirst-owners');
+const at = (name: string) => join(root, name);
+const quiet = ['--no-progress'];
+const suiteArgs = ['--episodes', '1', '--kinds', 'camera', '--size', '32', ...quiet];
+
+/** The folders each command wrote, by name, and what the refusal says they hold. */
+const HOLDERS: Record<string, { writer: OutWriter; holds: RegExp }> = {
+  suite: { writer: 'suite generate', holds: /a suite \(\S+suite\.json\)/ },
+  'suite-pb': { writer: 'suite generate', holds: /a suite in ProactiveBench's layout \(\S+_preprocessed\.jsonl\)/ },
+  train: { writer: 'train', holds: /a supervised run of askfirst train \(\S+run\.json\)/ },
+  demo: { writer: 'demo', holds: /a demo run \(\S+run\.json\)/ },
+  eval: { writer: 'eval', holds: /the results of askfirst eval \(\S+summary\.json\)/ },
+  'eval-several': { writer: 'eval', holds: /the results of askfirst eval \(\S+oracle\/summary\.json\)/ },
+  'eval-stopped': { writer: 'eval', holds: /the results of askfirst eval \(\S+proactive\/run\.json\)/ },
+  export: { writer: 'export', holds: /an export of askfirst export --format trl \(\S+README\.md\)/ },
+  'probe-hall': { writer: 'probe hallucination', holds: /the results of askfirst probe hallucination \(\S+summary\.json\)/ },
+  'probe-inj': { writer: 'probe injection', holds: /the results of askfirst probe injection \(\S+summary\.json\)/ },
+};
+
+/** Each command, with everything but --out; --data names a folder that is not there: a refusal comes before it is read. */
+const nowhere = at('no-data-here');
+const WRITERS: { writer: OutWriter; command: string; args: string[] }[] = [
+  { writer: 'suite generate', command: 'suite generate', args: ['suite', 'generate', ...suiteArgs] },
+  { writer: 'train', command: 'train supervised', args: ['train', 'supervised', '--steps', '2', '--warmup-steps', '1', '--episodes', '2', '--batch-size', '8', '--size', '32', '--report-to', 'none', ...quiet] },
+  { writer: 'train', command: 'train rl', args: ['train', 'rl', '--init', nowhere, '--data', nowhere, ...quiet] },
+  { writer: 'demo', command: 'demo', args: ['demo', '--seeds', '0', '--aggregate-only', ...quiet] }, // refused before the first line of work: the same for every demo
+  { writer: 'eval', command: 'eval', args: ['eval', '--policy', 'oracle', '--data', nowhere, ...quiet] },
+  { writer: 'export', command: 'export', args: ['export', '--format', 'trl', '--data', nowhere, ...quiet] },
+  { writer: 'probe hallucination', command: 'probe hallucination', args: ['probe', 'hallucination', '--policy', 'random:1', ...quiet] },
+  { writer: 'probe injection', command: 'probe injection', args: ['probe', 'injection', '--policy', 'random:1', ...quiet] },
+];
+
+beforeAll(async () => {
+  await run(['suite', 'generate', ...suiteArgs, '--out', at('suite')]);
+  await run(['suite', 'generate', ...suiteArgs, '--format', 'proactivebench', '--out', at('suite-pb')]);
+  await run(['train', 'supervised', '--steps', '2', '--warmup-steps', '1', '--episodes', '2', '--batch-size', '8', '--size', '32', '--report-to', 'none', '--checkpoint-every', '1', ...quiet, '--out', at('train')]);
+  mkdirSync(at('demo'));
+  keepRunSettings(at('demo'), {}, { run: 'demo', resuming: false, startOver: 'add --fresh' }); // what a demo writes first
+  const evalArgs = ['eval', '--data', at('suite'), '--mode', 'proactive', '--json', ...quiet];
+  await run([...evalArgs, '--policy', 'oracle', '--out', at('eval')]);
+  await run([...evalArgs, '--policy', 'oracle', '--policy', 'random:1', '--out', at('eval-several')]);
+  // an eval stopped before its summary: one mode's run.json (and its results so far)
+  mkdirSync(at('eval-stopped/proactive'), { recursive: true });
+  writeFileSync(at('eval-stopped/proactive/run.json'), readFileSync(at('eval/proactive/run.json')));
+  await run(['export', '--format', 'trl', '--data', at('suite'), ...quiet, '--out', at('export')]);
+  const probe = ['--policy', 'random:1', '--json', ...quiet];
+  await run(['probe', 'hallucination', ...probe, '--scenes', '2', '--unseen-scenes', '2', '--open-scenes', '0', '--out', at('probe-hall')]);
+  await run(['probe', 'injection', ...probe, '--episodes', '1', '--kinds', 'camera', '--out', at('probe-inj')]);
+}, 120_000);
+
+describe("every command given another command's --out", () => {
+  it('is refused before any work, in one line naming what the folder holds, and the folder is left as it was', async () => {
+    const refused: string[] = [];
+    for (const w of WRITERS) {
+      for (const [name, held] of Object.entries(HOLDERS)) {
+        if (held.writer === w.writer) continue;
+        const before = snapshot(at(name));
+        const pair = `${w.command} --out ${name}`;
+        await expect(run([...w.args, '--out', at(name)]), pair).rejects.toThrow(new RegExp(`^--out ${at(name)} holds ${held.holds.source}; askfirst ${w.command} would write into it: choose another --out$`));
+        expect(snapshot(at(name)), pair).toEqual(before);
+        refused.push(pair);
+      }
+    }
+    expect(refused).toHaveLength(69); // 8 commands × the 10 folders, less each one's own (suite generate 2, train supervised and rl 1 each, demo 1, eval 3, export 1, probes 1 each)
+  });
+
+  it("tells each folder by what its command wrote, and an empty folder, or one of files no command writes, by nothing", () => {
+    for (const [name, held] of Object.entries(HOLDERS)) expect(heldOutputs(at(name)).map((h) => h.writer), name).toContain(held.writer);
+    expect(heldOutputs(at('train')).map((h) => h.writer)).toEqual(['train']);
+    const empty = at('empty');
+    mkdirSync(empty);
+    const mine = at('unrelated');
+    mkdirSync(join(mine, '.git'), { recursive: true });
+    writeFileSync(join(mine, 'README.md'), '# my notes\n');
+    writeFileSync(join(mine, 'notes.txt'), 'x');
+    for (const dir of [empty, mine, at('missing'), join(at('suite'), 'suite.json')]) {
+      expect(heldOutputs(dir), dir).toEqual([]);
+      for (const w of WRITERS) expect(() => refuseOthersOutput([dir], w.writer), `${w.command} ${dir}`).not.toThrow();
+    }
+  });
+
+  it('a demo keeps writing its stages into subfolders of its own --out: a training run and eval results there are its own', () => {
+    // what the demo's --out holds part-way (supervised/, eval/<name>/) is the demo's, and each stage's folder is its command's
+    expect(heldOutputs(at('demo')).map((h) => h.writer)).toEqual(['demo']);
+    expect(() => refuseOthersOutput([at('demo')], 'demo')).not.toThrow();
+    expect(() => refuseOthersOutput([at('train')], 'train')).not.toThrow();
+    expect(() => refuseOthersOutput([at('eval'), join(at('eval-several'), 'oracle')], 'eval')).not.toThrow();
+  });
+});

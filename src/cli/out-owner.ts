@@ -1,0 +1,126 @@
+/**
+ * What an --out holds: which askfirst command's output a folder is, so that no command writes beside or over another's.
+ * `suite generate`, `train <stage>`, `demo`, `eval`, `export` and the two probes each write a folder of their own
+ * (docs/architecture.md §4); given another's, each wrote into it, deleting nothing but leaving a mix that later commands
+ * misread (`eval --out` a suite: a summary.json and proactive/ beside episodes.jsonl; `suite generate --out` a training
+ * run; a probe over eval's summary.json). Each now asks `refuseOthersOutput` before any work and is refused in one line
+ * naming what the folder holds. A folder is known by the files its command writes, read from the modules that write
+ * them (nothing is added to any output for this); a missing or empty folder, or one holding only files no askfirst
+ * command writes (a README.md, .git), holds nobody's output and is written into, as `eval` always did (`export`, which
+ * replaces its --out as a whole, still refuses files it did not write: trl-export.ts). It lives in cli/ because it
+ * reads the layouts of rooms on every floor below (suite, nn, eval, probes, environment, demo).
+ */
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
+import { EVAL_MODES } from '../episode/types.js';
+import { CHECKPOINTS_DIR, FINAL_DIR } from '../nn/run-dir.js';
+import { CARD_FILE, CARD_MARK } from '../environment/trl-export.js';
+import { EPISODES_FILE, MANIFEST_FILE, STAGING_DIR } from '../suite/io.js';
+import { PB_SUFFIX } from '../suite/proactivebench/read.js';
+import { REPLACING_DIR } from '../suite/replacing.js';
+import { InputError } from '../util/errors.js';
+import { aRun, RUN_SETTINGS_FILE } from '../util/run-settings.js';
+
+/** The commands that write a folder of their own at --out (every training stage is `train`: its own guard tells the stages apart). */
+export type OutWriter = 'suite generate' | 'train' | 'demo' | 'eval' | 'probe hallucination' | 'probe injection' | 'export';
+
+/** Whose output a folder holds: the command, what it is in words ("a suite"), and the file or folder that says so. */
+export interface HeldOutput {
+  writer: OutWriter;
+  what: string;
+  evidence: string;
+}
+
+/** The folders eval writes one mode's results into (EVAL_MODES, and open: eval/open-ended.ts). */
+const EVAL_MODE_DIRS = [...EVAL_MODES, 'open'];
+
+/** The text of `file`, or '' when it cannot be read (a folder, no permission). */
+function textOf(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** A JSON object read from `file`, or undefined when there is none or it is not one (its own command reports damage). */
+function jsonObject(file: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(textOf(file));
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+
+/**
+ * Eval's or a probe's results in `dir`: its summary.json (a probe's names the probe, eval's holds the data's
+ * fingerprint), else the run.json of one mode or part (eval/store.ts: the same fields, written at the run's start, so an
+ * interrupted run is known too).
+ */
+function resultsIn(dir: string): HeldOutput | undefined {
+  for (const file of [join(dir, 'summary.json'), join(dir, 'run.json')]) {
+    const s = jsonObject(file);
+    if (!s) continue;
+    if (s.probe === 'hallucination' || s.probe === 'injection') return { writer: `probe ${s.probe}`, what: `the results of askfirst probe ${s.probe}`, evidence: file };
+    if ('dataFingerprint' in s) return { writer: 'eval', what: 'the results of askfirst eval', evidence: file };
+  }
+  return undefined;
+}
+
+/** The run askfirst train or the demo keeps in `dir`/run.json (util/run-settings.ts), read without judging it. */
+function keptRun(dir: string): HeldOutput | undefined {
+  const file = join(dir, RUN_SETTINGS_FILE);
+  const kept = jsonObject(file);
+  if (typeof kept?.run !== 'string' || typeof kept.settings !== 'object') return undefined;
+  return kept.run === 'demo' ? { writer: 'demo', what: 'a demo run', evidence: file } : { writer: 'train', what: `${aRun(kept.run)} of askfirst train`, evidence: file };
+}
+
+/**
+ * Every command's output `dir` holds (none: missing, not a folder, empty, or only files no askfirst command writes).
+ * Its own names first; then its subfolders, for the commands that write their results there: eval (one folder per mode,
+ * and with several --policy one per policy, each with its modes) and the probes (one per part), and a demo over several
+ * seeds (`seed-<n>/`, each a demo run).
+ */
+export function heldOutputs(dir: string): HeldOutput[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // the same refusal on any file system
+  } catch {
+    return []; // missing, or not a folder: the command says so in its own words
+  }
+  const names = new Set(entries.map((e) => e.name));
+  const held: HeldOutput[] = [];
+  const at = (name: string) => join(dir, name);
+  const suite = [MANIFEST_FILE, EPISODES_FILE, REPLACING_DIR, STAGING_DIR].find((n) => names.has(n));
+  if (suite) held.push({ writer: 'suite generate', what: 'a suite', evidence: at(suite) });
+  const pb = [...names].find((n) => n.endsWith(PB_SUFFIX));
+  if (pb) held.push({ writer: 'suite generate', what: "a suite in ProactiveBench's layout", evidence: at(pb) });
+  const run = keptRun(dir);
+  if (run) held.push(run);
+  const model = [CHECKPOINTS_DIR, FINAL_DIR].find((n) => names.has(n) && isDir(at(n)));
+  if (model && !run) held.push({ writer: 'train', what: 'a training run of askfirst train', evidence: at(model) });
+  if (names.has(CARD_FILE) && textOf(at(CARD_FILE)).includes(CARD_MARK)) held.push({ writer: 'export', what: 'an export of askfirst export --format trl', evidence: at(CARD_FILE) });
+  const results = resultsIn(dir);
+  if (results) held.push(results);
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    const sub = at(e.name);
+    const inSub = resultsIn(sub) ?? EVAL_MODE_DIRS.map((m) => resultsIn(join(sub, m))).find(Boolean) ?? (keptRun(sub)?.writer === 'demo' ? keptRun(sub) : undefined);
+    if (inSub) held.push(inSub);
+  }
+  return held;
+}
+
+/**
+ * Refuse, before any work, to write `self`'s output into any of `dirs` when it holds another command's, in one line
+ * naming what it holds and the file that says so; `command` is how the refusal names the command ("train supervised").
+ */
+export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, command: string = self): void {
+  for (const dir of new Set(dirs)) {
+    const other = heldOutputs(dir).find((h) => h.writer !== self);
+    if (other) throw new InputError(`--out ${dir} holds ${other.what} (${other.evidence}); askfirst ${command} would write into it: choose another --out`);
+  }
+}
