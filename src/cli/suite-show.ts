@@ -72,9 +72,8 @@ export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
   if (episodes.length === 0) throw new NotFoundError(`${cfg.data} holds no episodes`);
   const picked = pickEpisodes(episodes, cfg);
   const sheets = picked.map((ep) => ({ ep, out: cfg.allKinds ? join(cfg.out ?? 'sheets', `${fileName(ep.kind)}.png`) : (cfg.out ?? `sheet-${fileName(ep.id)}.png`) }));
-  const folder = sheets.find((s) => statSync(s.out, { throwIfNoEntry: false })?.isDirectory());
-  if (folder) throw new InputError(`${folder.out} is a folder, not an image file: give a file name${cfg.allKinds ? '' : ' (or --all-kinds to write one sheet per kind into the folder)'}`);
-  const there = sheets.filter((s) => existsSync(s.out));
+  // a folder there is named by the write (src/util/fs-errors.ts: "… is a directory where a file is expected")
+  const there = sheets.filter((s) => existsSync(s.out) && !statSync(s.out).isDirectory());
   if (there.length && !cfg.overwrite) {
     const names = there.slice(0, 3).map((s) => s.out).join(', ') + (there.length > 3 ? `, … (${there.length})` : '');
     throw new InputError(`${names} already exist${there.length === 1 ? 's' : ''}: add --overwrite to replace ${there.length === 1 ? 'it' : 'them'}, or give another --out`);
