@@ -2,13 +2,13 @@
  * kill -9 of a command that writes files, then the same command again: it finishes, and what it leaves is byte for byte
  * what an uninterrupted run leaves (every file's sha256; of summary.json, all but the fields documented to hold wall
  * time and provenance), with nothing else beside it. The real command (bin/askfirst.js: `npm run build` first) in a
- * child, killed once a file it writes shows the moment (src/testing/cli-kill.ts). docs/hardening.md lists what was
- * audited this way.
+ * child that kills itself at the moment (its Nth write to a file, or rename: src/testing/cli-kill.ts, fs-fault.ts), so
+ * the kill lands there however fast the machine. docs/hardening.md lists what was audited this way.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { killCliAtRename, killCliWhen, runCli, treeHashes } from '../src/testing/cli-kill.js';
+import { killCliAt, runCli, treeHashes } from '../src/testing/cli-kill.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { generateSuite } from '../src/suite/generate.js';
 import { writeSuite } from '../src/suite/io.js';
@@ -35,9 +35,8 @@ describe('askfirst eval killed with SIGKILL, then run again', () => {
     expect((await runCli(args, whole)).code).toBe(0);
 
     const results = join(killed, 'out', 'proactive', 'results.jsonl');
-    await killCliWhen(args, killed, () => lines(results) >= 100);
-    const kept = lines(results);
-    expect(kept).toBeLessThan(420); // killed part-way
+    await killCliAt(args, killed, { op: 'write', path: join('proactive', 'results.jsonl'), nth: 100 }); // before its 100th record
+    expect(lines(results)).toBe(99); // killed part-way
     expect(existsSync(join(killed, 'out', 'proactive', '.lock'))).toBe(true); // its lock, left behind: taken over below
     const again = await runCli(args, killed);
     expect(again.code, again.stderr).toBe(0);
@@ -53,7 +52,7 @@ describe('askfirst eval killed with SIGKILL, then run again', () => {
 describe('askfirst probe hallucination killed with SIGKILL, then run again', () => {
   it('random:1, killed while playing the presence questions: the re-run leaves the bytes of an uninterrupted run', { timeout: 240_000 }, async () => {
     const root = tmpDir('askfirst-kill-probe');
-    const args = ['probe', 'hallucination', '--policy', 'random:1', '--scenes', '400', '--open-scenes', '4', '--batch-size', '8', '--out', 'out', '--no-progress'];
+    const args = ['probe', 'hallucination', '--policy', 'random:1', '--scenes', '40', '--open-scenes', '4', '--batch-size', '8', '--out', 'out', '--no-progress'];
     const whole = join(root, 'whole');
     const killed = join(root, 'killed');
     mkdirSync(whole);
@@ -61,11 +60,12 @@ describe('askfirst probe hallucination killed with SIGKILL, then run again', () 
     expect((await runCli(args, whole)).code).toBe(0);
     const results = join(killed, 'out', 'presence', 'results.jsonl');
     const total = lines(join(whole, 'out', 'presence', 'results.jsonl'));
-    await killCliWhen(args, killed, () => lines(results) >= 40);
+    await killCliAt(args, killed, { op: 'write', path: join('presence', 'results.jsonl'), nth: 40 }); // before its 40th record
+    expect(lines(results)).toBe(39);
     expect(lines(results)).toBeLessThan(total); // killed part-way
     const again = await runCli(args, killed);
     expect(again.code, again.stderr).toBe(0);
-    // summary.json too: it said how many items the earlier run had played ("resumed": 40 or more here, 0 uninterrupted)
+    // summary.json too: it said how many items the earlier run had played ("resumed": 39 here, 0 uninterrupted)
     expect(treeHashes(join(killed, 'out'))).toEqual(treeHashes(join(whole, 'out')));
   });
 });
@@ -85,9 +85,11 @@ describe('askfirst export killed with SIGKILL, then run again', () => {
     }
     expect((await runCli(args, whole)).code).toBe(0);
 
-    // the export is written into a temporary sibling of out (writeDirAtomic); train.parquet grows a row group at a time
-    const parquet = () => readdirSync(killed).flatMap((n) => (n.startsWith('.out.tmp-') ? [join(killed, n)] : [])).flatMap((d) => readdirSync(d).filter((f) => f.includes('train.parquet')).map((f) => statSync(join(d, f)).size));
-    await killCliWhen(args, killed, () => parquet().some((size) => size > 0));
+    // the export is written into a temporary sibling of out (writeDirAtomic); train.parquet grows a row group at a time:
+    // killed before the second is written
+    await killCliAt(args, killed, { op: 'write', path: 'train.parquet', nth: 2 });
+    const parquet = readdirSync(killed).flatMap((n) => (n.startsWith('.out.tmp-') ? [join(killed, n)] : [])).flatMap((d) => readdirSync(d).filter((f) => f.includes('train.parquet')).map((f) => statSync(join(d, f)).size));
+    expect(parquet.some((size) => size > 0)).toBe(true); // the first row group written
     expect(readdirSync(killed).some((n) => n.startsWith('.out.tmp-'))).toBe(true); // killed part-way: the partial export beside out…
     expect(readFileSync(join(killed, 'out', 'README.md'), 'utf8')).toContain('--turns first'); // …and the earlier one still in place
     expect(existsSync(join(killed, 'out', '.lock'))).toBe(true); // its lock, left behind: taken over below
@@ -112,8 +114,8 @@ describe('askfirst suite generate --format proactivebench killed with SIGKILL, t
 
     // once every episode is staged in .writing/, the earlier indexes are moved aside into .replacing/, then the images move
     // out: killed before the third image is moved (a moment of milliseconds when the machine is idle, so the process
-    // kills itself there: kill-at-rename.ts)
-    await killCliAtRename(args, killed, `${sep}.writing${sep}`, 3);
+    // kills itself there)
+    await killCliAt(args, killed, { op: 'rename', path: `${sep}.writing${sep}`, nth: 3 });
     expect(existsSync(join(killed, 'out', '.replacing'))).toBe(true);
     expect(existsSync(join(killed, 'out', '.writing'))).toBe(true); // killed while replacing: the new suite not all in place
     const again = await runCli(args, killed);

@@ -1,8 +1,10 @@
 /**
  * kill -9 of a real `askfirst` command (bin/askfirst.js: the build in dist/ — run `npm run build` first), then the same
- * command again: what the kill tests of the commands that write files share (tests/kill-nine.test.ts). The kill comes
- * once a file the command writes shows it has reached the moment in question (`when`, checked every 10 ms), never after
- * a fixed sleep; what is compared afterwards is every file's sha256 (`treeHashes`).
+ * command again: what the kill tests of the commands that write files share (tests/kill-nine.test.ts). The command kills
+ * itself at the moment in question (its Nth write to a file, or rename: fs-fault.ts, preloaded), never after a fixed
+ * sleep nor when a file watched from outside shows it (an idle machine could write the whole run before that kill
+ * lands); the same preload makes a write fail as on a full disk. What is compared afterwards is every file's sha256
+ * (`treeHashes`).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,52 +27,39 @@ export async function runCli(args: readonly string[], cwd: string): Promise<{ co
 }
 
 /**
- * Start `askfirst ARGS` in `cwd` and kill it with SIGKILL as soon as `when()` holds; resolves once it is gone. Throws
- * when it exits on its own first (the moment was never seen: the test would show nothing) or `withinMs` passes.
+ * A file-system fault at an exact moment (fs-fault.ts): at the `nth` (1 by default) `op` — a write to a file whose path
+ * contains `path`, or a rename of a file out of a path containing it into one that does not — the command kills itself
+ * with SIGKILL (`fault: 'kill'`) or that call and every matching one after it fail with ENOSPC (`'enospc'`, a full disk).
  */
-export async function killCliWhen(args: readonly string[], cwd: string, when: () => boolean, withinMs = 120_000): Promise<void> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+export interface FsFault {
+  op: 'write' | 'rename';
+  path: string;
+  nth?: number;
+  fault?: 'kill' | 'enospc';
+}
+
+/** Run `askfirst ARGS` in `cwd` with `fault` preloaded (fs-fault.ts) to its end: its exit code, the signal that ended it, stderr. */
+export async function runCliWithFault(args: readonly string[], cwd: string, fault: FsFault): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  const preload = resolve(import.meta.dirname, 'fs-fault.ts');
+  const env = { ...process.env, TSX_DISABLE_CACHE: '1', ASKFIRST_TEST_FAULT_OP: fault.op, ASKFIRST_TEST_FAULT_PATH: fault.path, ASKFIRST_TEST_FAULT_NTH: String(fault.nth ?? 1), ASKFIRST_TEST_FAULT: fault.fault ?? 'kill' };
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', preload, bin, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   try {
-    const t0 = Date.now();
-    for (;;) {
-      let now = false;
-      try {
-        now = when();
-      } catch {
-        // a file read while it is being replaced: look again
-      }
-      if (now) break;
-      if (child.exitCode !== null) throw new Error(`askfirst ${args.join(' ')} exited (code ${child.exitCode}) before the moment to kill it: ${stderr}`);
-      if (Date.now() - t0 > withinMs) throw new Error(`askfirst ${args.join(' ')}: the moment to kill it did not come within ${withinMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const code = await exited(child);
+    return { code, signal: child.signalCode, stderr };
   } finally {
-    await stopChild(child); // SIGKILL
+    await stopChild(child);
   }
 }
 
 /**
- * Start `askfirst ARGS` in `cwd` so that it kills itself with SIGKILL just before its `nth` rename of a file out of a
- * path containing `from` into one that does not (kill-at-rename.ts, preloaded); resolves once it is gone. Throws when
- * it exits otherwise (that rename never came: the test would show nothing).
+ * Run `askfirst ARGS` in `cwd` so that it kills itself with SIGKILL just before its `nth` `op` on `path` (runCliWithFault);
+ * resolves once it is gone. Throws when it exits otherwise (that moment never came: the test would show nothing).
  */
-export async function killCliAtRename(args: readonly string[], cwd: string, from: string, nth = 1): Promise<void> {
-  const preload = resolve(import.meta.dirname, 'kill-at-rename.ts');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', preload, bin, ...args], {
-    cwd,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, TSX_DISABLE_CACHE: '1', ASKFIRST_TEST_KILL_RENAME_FROM: from, ASKFIRST_TEST_KILL_RENAME_NTH: String(nth) },
-  });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  try {
-    await exited(child);
-    if (child.signalCode !== 'SIGKILL') throw new Error(`askfirst ${args.join(' ')} exited (code ${child.exitCode}) without its rename number ${nth} out of ${from}: ${stderr}`);
-  } finally {
-    await stopChild(child);
-  }
+export async function killCliAt(args: readonly string[], cwd: string, at: Omit<FsFault, 'fault'>): Promise<void> {
+  const run = await runCliWithFault(args, cwd, { ...at, fault: 'kill' });
+  if (run.signal !== 'SIGKILL') throw new Error(`askfirst ${args.join(' ')} exited (code ${run.code}) without its ${at.op} number ${at.nth ?? 1} on ${at.path}: ${run.stderr}`);
 }
 
 /** sha256 of every file under `dir` (hidden ones too), by path relative to it; folders by a trailing '/'. */
