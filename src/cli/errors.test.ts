@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
-import { explainFsError } from '../util/fs-errors.js';
+import { explainFsError, namePath, withKept } from '../util/fs-errors.js';
 import { main } from './main.js';
 
 async function cli(...args: string[]): Promise<{ code: number; err: string }> {
@@ -98,6 +98,18 @@ describe('CLI errors a user can fix', () => {
     expect(explainFsError(fsErr('EACCES', 'open', '/srv/ro/.report.html.123.0a1b2c3d.tmp'))?.message).toBe('cannot write /srv/ro/report.html: permission denied (a read-only directory?); choose a directory you can write to');
     expect(explainFsError(fsErr('EACCES', 'open', 'ro/..lock.123.0a1b2c3d.tmp'))?.message).toMatch(/^cannot write ro\/\.lock: permission denied/);
     expect(explainFsError(new Error('plain'))).toBeNull();
+  });
+
+  it('a full disk under a write by descriptor, whose error names no file: named by the writer, then said with what is kept', () => {
+    const write = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    expect(explainFsError(write())?.message).toBe('no space left on the device (or quota exceeded); free some space or choose another disk'); // not "unexpected error"
+    const named = namePath(write(), '/srv/out/.results.jsonl.123.0a1b2c3d.tmp');
+    expect(explainFsError(named)?.message).toBe('cannot write /srv/out/results.jsonl: no space left on the device (or quota exceeded); free some space or choose another disk');
+    expect((withKept(named, 'finished episodes are saved') as Error).message).toBe(
+      'cannot write /srv/out/results.jsonl: no space left on the device (or quota exceeded); free some space or choose another disk; finished episodes are saved',
+    );
+    expect(withKept(fsErr('EACCES', 'open', '/srv/x'), 'kept')).toBeInstanceOf(Error); // not a full disk: as it was
+    expect((withKept(fsErr('EACCES', 'open', '/srv/x'), 'kept') as Error).message).not.toContain('kept');
   });
 
   it('an empty episodes file exits non-zero with a message', async () => {

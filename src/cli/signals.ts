@@ -8,6 +8,7 @@
 import { RunAborted } from '../agents/runner.js';
 import { RequestAborted } from '../agents/http/retry.js';
 import { yieldToEventLoop } from '../util/yield.js';
+import { withKept } from '../util/fs-errors.js';
 
 /** Exit code of a process stopped by this signal (the shell's 128 + its number). */
 export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -103,12 +104,17 @@ export function stoppedLine(s: Stopping, sig: StopSignal): string {
  *   at once.
  * A second signal exits at once, saying what is kept unless that was said already. Synchronous work (drawing scenes)
  * sees a signal only once it hands the event loop a turn: the drawing loops yield between scenes (util/yield.ts).
+ * A full disk ends the command as a signal would have there, in one line that says so, names the file, and says what
+ * is kept and how to go on in the same words (`withKept`, util/fs-errors.ts; a step's `kept`, then "re-run the same
+ * command again to resume").
  */
 export async function stoppable<T>(kept: Kept, fn: (job: StoppableJob) => Promise<T>, onExit: () => void = () => {}): Promise<T> {
   const job = new StoppableJob(kept, onExit);
   job.listen();
   try {
     return await fn(job);
+  } catch (e) {
+    throw withKept(e, typeof job.kept === 'function' ? job.kept() : job.kept);
   } finally {
     job.unlisten();
   }
@@ -170,7 +176,8 @@ export class StoppableJob {
     } catch (e) {
       // an openai: policy's (or judge's) requests in flight are aborted too, and one of theirs may be the error the job ends with
       if (this.stoppedBy && (e instanceof RunAborted || e instanceof RequestAborted)) throw new Interrupted(SIGNAL_EXIT[this.stoppedBy]);
-      throw e;
+      throw withKept(e, `${kept}; ${RERUN}`); // a full disk: what is kept, as a signal here would say it
+
     } finally {
       this.step = undefined;
     }
@@ -248,7 +255,8 @@ export class Interrupted extends RunAborted {
   }
 }
 
-const INTERRUPTED = 'run interrupted; re-run the same command to resume';
+const RERUN = 're-run the same command to resume';
+const INTERRUPTED = `run interrupted; ${RERUN}`;
 
 /** What a batch command keeps when stopped before its run started (`stoppable`'s first `kept`). */
 export function nothingSavedYet(command: string): string {

@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite as PGliteDb } from '@electric-sql/pglite';
 import { AskfirstError, InputError } from '../util/errors.js';
+import { DiskFullError } from '../util/fs-errors.js';
 import { processAlive, releasedAtExit, takeLockFile } from '../util/lockfile.js';
 import { createPgliteDir } from './pglite-create.js';
 
@@ -56,9 +57,13 @@ class Mutex {
 /** Postgres error codes worth retrying a whole transaction for. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
-/** Map driver errors (unique violations …) to askfirst errors so the HTTP layer can map them to statuses. */
-export function dbError(e: unknown): unknown {
+/**
+ * Map driver errors (unique violations …) to askfirst errors so the HTTP layer can map them to statuses. A full disk
+ * (PostgreSQL's disk_full, 53100: "could not extend file …: No space left on device") names `where`, the database.
+ */
+export function dbError(e: unknown, where?: string): unknown {
   const code = (e as { code?: string }).code;
+  if (code === '53100') return new DiskFullError(where, undefined, { cause: e });
   if (code === '23505') return new AskfirstError('CONFLICT', `already exists: ${(e as Error).message}`, { cause: e });
   if (code === '23503') return new AskfirstError('BAD_INPUT', `refers to a missing row: ${(e as Error).message}`, { cause: e });
   // a NUL (U+0000) or an unconvertible character in text: the input's fault, not the server's
@@ -120,19 +125,27 @@ async function openPglite(dataDir?: string, signal?: AbortSignal): Promise<Db> {
     dataDir = realpathSync(dataDir); // PGlite's file system cannot open a symbolic link to the folder (it threw a bare object)
   }
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
+  const where = dataDir ? `the feedback database ${dataDir}` : undefined;
   let pg: PGliteDb;
   try {
     pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   } catch (e) {
     unlock();
-    throw e;
+    throw dbError(e, where);
   }
   const mutex = new Mutex();
   const q = async <R>(sql: string, params?: unknown[]): Promise<R[]> => {
     try {
       return (await pg.query<R>(sql, params)).rows;
     } catch (e) {
-      throw dbError(e);
+      throw dbError(e, where);
+    }
+  };
+  const exec = async (sql: string): Promise<void> => {
+    try {
+      await pg.exec(sql);
+    } catch (e) {
+      throw dbError(e, where);
     }
   };
   return {
@@ -140,17 +153,17 @@ async function openPglite(dataDir?: string, signal?: AbortSignal): Promise<Db> {
     query: (sql, params) => mutex.run(() => q(sql, params)),
     transaction: (fn) =>
       mutex.run(async () => {
-        await pg.exec('BEGIN');
+        await exec('BEGIN');
         try {
           const out = await fn({ query: q });
-          await pg.exec('COMMIT');
+          await exec('COMMIT');
           return out;
         } catch (e) {
           await pg.exec('ROLLBACK');
           throw e;
         }
       }),
-    exec: (sql) => mutex.run(async () => void (await pg.exec(sql))),
+    exec: (sql) => mutex.run(() => exec(sql)),
     close: async () => {
       try {
         await pg.close();
@@ -171,7 +184,7 @@ async function openPostgres(url: string): Promise<Db> {
       try {
         return (await c.query(sql, params)).rows as R[];
       } catch (e) {
-        throw dbError(e);
+        throw dbError(e, `the PostgreSQL database at ${redact(url)}`);
       }
     };
   try {

@@ -15,10 +15,23 @@ import { Worker } from 'node:worker_threads';
 import { refuseMountPoint } from '../util/fsx.js';
 import { processAlive } from '../util/lockfile.js';
 import { siblingStem } from '../util/sibling-name.js';
+import { DiskFullError } from '../util/fs-errors.js';
 
+// PGlite's file system fails with Emscripten's ErrnoError, which is no Error (a worker reports it as "#<ErrnoError>"):
+// its errno is sent instead (Emscripten's numbering: ENOSPC is 51)
 const CREATE = `const { workerData, parentPort } = require('node:worker_threads');
 const { PGlite } = require(workerData.module);
-PGlite.create(workerData.dir).then((pg) => pg.close()).then(() => parentPort.postMessage('created'));`;
+PGlite.create(workerData.dir).then((pg) => pg.close()).then(
+  () => parentPort.postMessage('created'),
+  (e) => parentPort.postMessage({ errno: e && e.errno, message: String((e && e.message) || (e && e.name) || e) }),
+);`;
+const EMSCRIPTEN_ENOSPC = 51;
+
+/** Why the worker failed to make the database (a full disk: DiskFullError, naming the folder). */
+function createFailed(dataDir: string, m: { errno?: number; message?: string }): Error {
+  if (m.errno === EMSCRIPTEN_ENOSPC) return new DiskFullError(`the feedback database ${dataDir}`);
+  return new Error(`creating the PGlite database in ${dataDir} failed: ${m.message}${m.errno === undefined ? '' : ` (errno ${m.errno})`}`);
+}
 
 /** Whether `dataDir` holds a PGlite database (one made whole: see the header). */
 export function hasPgliteDb(dataDir: string): boolean {
@@ -43,7 +56,7 @@ export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Pr
   signal?.addEventListener('abort', abandon);
   try {
     await new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
+      worker.once('message', (m: unknown) => (m === 'created' ? resolve() : reject(createFailed(dataDir, m as { errno?: number; message?: string }))));
       worker.once('error', reject);
       worker.once('exit', (code) => reject(signal?.aborted ? signal.reason : new Error(`creating the PGlite database in ${dataDir} stopped (worker exit code ${code})`)));
     });

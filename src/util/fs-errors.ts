@@ -75,6 +75,7 @@ export function explainFsError(e: unknown): AskfirstError | null {
   // A temporary file (fsx.ts writeFileAtomic, lockfile.ts: `.NAME.PID.HEX.tmp` beside NAME) is named as the file it becomes: ro/.report.html.123.0a1b2c3d.tmp → ro/report.html.
   const tmpFile = /([\\/]|^)\.([^\\/]+)\.\d+\.[0-9a-f]{8}\.tmp$/;
   const path = raw?.replace(tmpFile, '$1$2');
+  if (err.code === 'ENOSPC' || err.code === 'EDQUOT') return new DiskFullError(path, undefined, { cause: e }); // a write by descriptor names no path
   if (typeof err.code !== 'string' || !path) return null;
   if (err.syscall === 'rename' && err.code === 'ENOTDIR' && /[\\/]$/.test(path)) return new InputError(`${path} names a directory (it ends with "/") where a file is expected; give a file name`, { cause: e });
   const verb = raw !== path ? 'write' : err.syscall === 'open' || err.syscall === 'read' || err.syscall === 'scandir' || err.syscall === 'stat' ? 'use' : 'write';
@@ -92,9 +93,6 @@ export function explainFsError(e: unknown): AskfirstError | null {
       return new InputError(`cannot ${verb} ${path}: permission denied (a read-only directory?); choose a directory you can write to`, { cause: e });
     case 'EROFS':
       return new InputError(`cannot write ${path}: the file system is read-only; choose an output directory on a writable disk`, { cause: e });
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return new ConfigError(`cannot write ${path}: no space left on the device (or quota exceeded); free some space or choose another disk`, { cause: e });
     case 'EMFILE':
     case 'ENFILE':
       return new ConfigError(`too many open files while using ${path}; raise the limit (ulimit -n) or lower --batch-size/--concurrency`, { cause: e });
@@ -134,6 +132,39 @@ function tooLong(path: string): string {
 function shortened(p: string): string {
   const cs = [...p];
   return cs.length > 120 ? `${cs.slice(0, 50).join('')}…${cs.slice(-50).join('')}` : p;
+}
+
+/**
+ * The disk is full (ENOSPC, or a quota: EDQUOT) where `where` (a file, or the folder of a database) was being written:
+ * "cannot write WHERE: no space left on the device (or quota exceeded); free some space or choose another disk", then,
+ * once the command that failed says it (`withKept`: cli/signals.ts `stoppable`, the one place every long command goes
+ * through), what it kept and how to go on — the words a Ctrl-C there would have said ("finished episodes are saved; …").
+ */
+export class DiskFullError extends ConfigError {
+  constructor(
+    readonly where: string | undefined,
+    readonly kept?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${where ? `cannot write ${where}: ` : ''}no space left on the device (or quota exceeded); free some space or choose another disk${kept ? `; ${kept}` : ''}`, options);
+  }
+}
+
+/**
+ * Node's error of a write by descriptor (`writeSync(fd, …)`, a FileHandle's `writeFile`) names no file: `e` with `path`
+ * set to the file written, so that explainFsError can name it (a temporary file as the one it becomes). Returns `e`.
+ */
+export function namePath(e: unknown, path: string): unknown {
+  const err = e as FsError;
+  if (e instanceof Error && typeof err.code === 'string' && !err.path) err.path = path;
+  return e;
+}
+
+/** `e` as a DiskFullError that says `kept` (what the command keeps and how to go on) when it is a full disk, else `e` as it is. */
+export function withKept(e: unknown, kept: string): unknown {
+  const full = e instanceof DiskFullError ? e : explainFsError(e);
+  if (!(full instanceof DiskFullError) || full.kept || !kept) return e;
+  return new DiskFullError(full.where, kept, { cause: full === e ? full.cause : e });
 }
 
 /** A path in `message` that starts with `~` as typed: the shell expands it only where it is not quoted, askfirst never does. */

@@ -8,6 +8,7 @@ import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile, type File
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from './errors.js';
+import { namePath } from './fs-errors.js';
 import { processAlive } from './lockfile.js';
 import { siblingStem } from './sibling-name.js';
 import { readTextFileSync } from './text-file.js';
@@ -62,7 +63,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw namePath(e, tmp); // a write by descriptor names no file
   }
 }
 
@@ -90,7 +91,7 @@ export class AtomicFileWriter {
       await this.fh.writeFile(data); // the whole of data, at the current position (after what was written before)
     } catch (e) {
       await this.abort();
-      throw e;
+      throw namePath(e, this.tmp);
     }
   }
 
@@ -104,7 +105,7 @@ export class AtomicFileWriter {
       await rename(this.tmp, this.path);
     } catch (e) {
       await this.abort();
-      throw e;
+      throw namePath(e, this.tmp);
     }
   }
 
@@ -133,7 +134,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw namePath(e, tmp);
   }
 }
 
@@ -237,20 +238,35 @@ export class JsonlAppender {
     this.fd = openSync(path, 'a');
   }
   append(record: unknown): void {
-    writeSync(this.fd, Buffer.from(JSON.stringify(record) + '\n'));
+    this.appendRaw(JSON.stringify(record) + '\n');
   }
   /** Append text as it is (e.g. CSV rows). */
   appendRaw(text: string): void {
-    if (text) writeSync(this.fd, Buffer.from(text));
+    if (!text) return;
+    try {
+      writeSync(this.fd, Buffer.from(text));
+    } catch (e) {
+      throw namePath(e, this.path); // a full disk: Node's error names no file
+    }
   }
   sync(): void {
-    fsyncSync(this.fd);
+    try {
+      fsyncSync(this.fd);
+    } catch (e) {
+      throw namePath(e, this.path);
+    }
   }
   close(): void {
     if (this.fd >= 0) {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
+      const fd = this.fd;
       this.fd = -1;
+      try {
+        fsyncSync(fd);
+      } catch (e) {
+        throw namePath(e, this.path);
+      } finally {
+        closeSync(fd);
+      }
     }
   }
 }

@@ -22,6 +22,7 @@
  * automatically (that would be the same race one level up): the error names it for the user.
  */
 import { closeSync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { namePath } from './fs-errors.js';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { AskfirstError } from './errors.js';
@@ -49,7 +50,12 @@ export function processAlive(pid: number): boolean {
 function createExclusive(path: string, content: string): boolean {
   // `.NAME.PID.HEX.tmp` beside it, as fsx.ts names its temporary files (fs-errors.ts names either by NAME)
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  writeFileSync(tmp, content, { flag: 'wx' });
+  try {
+    writeFileSync(tmp, content, { flag: 'wx' });
+  } catch (e) {
+    rmSync(tmp, { force: true }); // created, then its write failed (a full disk)
+    throw namePath(e, tmp); // Node's error of that write names no file
+  }
   try {
     linkSync(tmp, path);
     return true;
@@ -70,9 +76,12 @@ function createExclusive(path: string, content: string): boolean {
   }
   try {
     writeSync(fd, content);
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    rmSync(path, { force: true }); // ours, made just now: an empty lock would name no owner
+    throw namePath(e, path);
   }
+  closeSync(fd);
   return true;
 }
 

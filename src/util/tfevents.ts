@@ -19,6 +19,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { namePath } from './fs-errors.js';
 
 // ─── CRC-32C (Castagnoli), table-driven ────────────────────────────────────────────────
 const CRC_TABLE = (() => {
@@ -114,7 +115,11 @@ export class EventFileWriter {
   }
 
   private write(e: Parameters<typeof encodeEvent>[0]): void {
-    writeSync(this.fd, tfRecord(encodeEvent(e)));
+    try {
+      writeSync(this.fd, tfRecord(encodeEvent(e)));
+    } catch (err) {
+      throw namePath(err, this.path); // a full disk: Node's error names no file
+    }
   }
 
   /** Log finite numbers of `row` at `step` (non-finite values are skipped: TensorBoard cannot plot them usefully). */
@@ -125,9 +130,15 @@ export class EventFileWriter {
 
   close(): void {
     if (this.fd >= 0) {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
+      const fd = this.fd;
       this.fd = -1;
+      try {
+        fsyncSync(fd);
+      } catch (err) {
+        throw namePath(err, this.path);
+      } finally {
+        closeSync(fd);
+      }
     }
   }
 }
