@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Policy } from '../agents/policy.js';
 import { pngDataUrl } from '../scenes/png.js';
 import { formatPrompt } from '../episode/prompt.js';
-import { openDb } from '../feedback/db.js';
+import { dbError, openDb } from '../feedback/db.js';
 import { createDemoProject } from '../feedback/importer.js';
 import { FeedbackStore, type Project } from '../feedback/store.js';
 import type { PlayPayload } from '../feedback/tasks.js';
@@ -51,6 +51,13 @@ describe('toHttp', () => {
     expect(logs[0]).toContain('hunter2');
     expect(toHttp(new DataError('bad png', { file: 'x.png' }), () => undefined).status).toBe(400);
     expect(toHttp('a string', () => undefined).status).toBe(500);
+  });
+
+  it("says 507 for a full disk (the feedback database could not grow): the server's fault, not the request's, logged", () => {
+    const logs: string[] = [];
+    const full = toHttp(dbError(Object.assign(new Error('could not extend file "base/5/16432": No space left on device'), { code: '53100' }), 'the feedback database /srv/db'), (m) => logs.push(m));
+    expect(full).toEqual({ status: 507, code: 'INTERNAL', message: "not stored: the server's disk is full (the feedback database /srv/db); try again once space is freed" });
+    expect(logs).toEqual(['askfirst server: cannot write the feedback database /srv/db: no space left on the device (or quota exceeded); free some space or choose another disk']);
   });
 
   it('builds both body shapes with the same status', () => {

@@ -7,7 +7,7 @@
  *   workbench  {error: {code, message}}                          (`errorResponse`)
  *   OpenAI     {error: {message, type, param, code}}, as OpenAI answers  (`openaiErrorResponse`)
  *   env serve  {detail: message}, as OpenEnv's FastAPI server answers   (built in env/server.ts)
- * Unknown errors are 500 with a generic message (details go to the server log, not the client).
+ * Unknown errors are 500 with a generic message (details go to the server log, not the client); a full disk is 507.
  *
  * BAD_DATA is 400, not 422. The policy server is OpenAI-compatible: OpenAI answers an image that
  * does not decode (the usual BAD_DATA there: a data URL that is not a PNG or JPEG) with 400
@@ -18,6 +18,7 @@
 import type { Hono } from 'hono';
 import type { ErrorBody as WorkbenchErrorBody } from '../feedback/api-types.js';
 import { AskfirstError, InputError, isAskfirstError, type ErrorCode } from '../util/errors.js';
+import { DiskFullError } from '../util/fs-errors.js';
 
 export const STATUS: Record<ErrorCode, number> = {
   BAD_INPUT: 400,
@@ -47,6 +48,12 @@ export interface HttpError {
  * generic message. Every 5xx is logged with its details.
  */
 export function toHttp(e: unknown, log: (msg: string) => void = console.error): HttpError {
+  // the server's disk is full (a label not stored: the feedback database could not grow): not the client's request at
+  // fault, as its BAD_CONFIG would say to a command line, but the server's — 507 Insufficient Storage, logged
+  if (e instanceof DiskFullError) {
+    log(`askfirst server: ${e.message}`);
+    return { status: 507, code: 'INTERNAL', message: `not stored: the server's disk is full (${e.where ?? 'no space left on the device'}); try again once space is freed` };
+  }
   if (isAskfirstError(e)) {
     const status = STATUS[e.code] ?? 500;
     if (status >= 500) log(`askfirst server: ${e.code}: ${e.message}`);
