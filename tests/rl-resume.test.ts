@@ -33,8 +33,9 @@ describe('RL run survives kill -9', () => {
     const out = join(dir, 'run');
     const log = join(out, 'rl.jsonl');
     const run = new KillResume({ dir, out, cwd: root, script: (resume) => script(out, resume) });
-    // Kill -9 once the second checkpoint is complete.
-    const saved = await run.killAfterCheckpoint(2 * EVERY, 120_000);
+    // Kill -9 as the third checkpoint starts: the second is complete.
+    const saved = await run.killAtCheckpoint(3 * EVERY);
+    expect(saved).toBe(2 * EVERY);
     expect(existsSync(join(out, 'final'))).toBe(false);
     expect(saved).toBeLessThan(UPDATES);
     const before = rows(log);

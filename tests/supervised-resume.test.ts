@@ -24,8 +24,9 @@ describe('supervised stage survives kill -9', () => {
     const dir = tmpDir('askfirst-resume');
     const out = join(dir, 'run');
     const run = new KillResume({ dir, out, cwd: root, script: (resume) => script(out, resume) });
-    // Kill -9 once the second checkpoint is complete.
-    const saved = await run.killAfterCheckpoint(10, 90_000);
+    // Kill -9 as the third checkpoint starts: the second is complete.
+    const saved = await run.killAtCheckpoint(15);
+    expect(saved).toBe(10);
     expect(existsSync(join(out, 'final'))).toBe(false);
     expect(Math.max(...steps(out)) - saved).toBeLessThan(5 + 1); // at most one interval beyond the checkpoint
 

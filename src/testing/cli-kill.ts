@@ -38,11 +38,16 @@ export interface FsFault {
   fault?: 'kill' | 'enospc';
 }
 
+/** Node's arguments (tsx, then fs-fault.ts preloaded) and the environment of a child that meets `fault`. */
+export function withFault(fault: FsFault): { nodeArgs: string[]; env: NodeJS.ProcessEnv } {
+  const env = { ...process.env, TSX_DISABLE_CACHE: '1', ASKFIRST_TEST_FAULT_OP: fault.op, ASKFIRST_TEST_FAULT_PATH: fault.path, ASKFIRST_TEST_FAULT_NTH: String(fault.nth ?? 1), ASKFIRST_TEST_FAULT: fault.fault ?? 'kill' };
+  return { nodeArgs: ['--import', import.meta.resolve('tsx'), '--import', resolve(import.meta.dirname, 'fs-fault.ts')], env };
+}
+
 /** Run `askfirst ARGS` in `cwd` with `fault` preloaded (fs-fault.ts) to its end: its exit code, the signal that ended it, stderr. */
 export async function runCliWithFault(args: readonly string[], cwd: string, fault: FsFault): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const preload = resolve(import.meta.dirname, 'fs-fault.ts');
-  const env = { ...process.env, TSX_DISABLE_CACHE: '1', ASKFIRST_TEST_FAULT_OP: fault.op, ASKFIRST_TEST_FAULT_PATH: fault.path, ASKFIRST_TEST_FAULT_NTH: String(fault.nth ?? 1), ASKFIRST_TEST_FAULT: fault.fault ?? 'kill' };
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', preload, bin, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env });
+  const { nodeArgs, env } = withFault(fault);
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   try {

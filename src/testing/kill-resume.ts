@@ -1,13 +1,16 @@
 /**
  * kill -9 in the middle of a training run, then the same run with `resume: true` — the set-up the
  * resume tests share (tests/supervised-resume.test.ts, tests/rl-resume.test.ts). The run is a
- * TypeScript module written for each value of `resume`; it runs as a child (`spawnTsx`), which is
- * stopped when the test ends, even when the test times out.
+ * TypeScript module written for each value of `resume`; it runs as a child (`spawnTsx`; the first with fs-fault.ts
+ * preloaded, to die at an exact write), which is stopped when the test ends, even when the test times out.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { RunDir } from '../nn/run-dir.js';
 import { exited, spawnTsx, stopChild } from './child.js';
+import { onTestFinished } from 'vitest';
+import { withFault } from './cli-kill.js';
 
 export interface KillResumeOptions {
   /** Folder for the two scripts (the test's temp folder). */
@@ -32,18 +35,20 @@ export class KillResume {
   }
 
   /**
-   * Starts the run, waits until a complete checkpoint at `step` or later exists, kills the run
-   * with SIGKILL and returns the step of the latest complete checkpoint left behind.
+   * Starts the run so that it kills itself with SIGKILL as it starts writing its checkpoint at `step` (fs-fault.ts,
+   * preloaded: its first write into that checkpoint's folder; never a kill from outside once a checkpoint shows, which
+   * an idle machine could outrun to the end) and returns the step of the latest complete checkpoint left behind.
    */
-  async killAfterCheckpoint(step: number, withinMs: number): Promise<number> {
-    const child = spawnTsx(join(this.o.dir, 'first.mts'), [], { cwd: this.o.cwd, stdio: 'ignore' });
-    const t0 = Date.now();
-    while (!this.completeSteps().some((s) => s >= step)) {
-      if (child.exitCode !== null) throw new Error(`the run exited (code ${child.exitCode}) before a checkpoint at step ${step}`);
-      if (Date.now() - t0 > withinMs) throw new Error(`no checkpoint at step ${step} within ${withinMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 50));
+  async killAtCheckpoint(step: number): Promise<number> {
+    const { nodeArgs, env } = withFault({ op: 'write', path: `${sep}${basename(new RunDir(this.o.out).checkpointDir(step))}${sep}` });
+    const child = spawn(process.execPath, [...nodeArgs, join(this.o.dir, 'first.mts')], { cwd: this.o.cwd, stdio: 'ignore', env });
+    onTestFinished(() => stopChild(child)); // as spawnTsx: stopped when the test times out too
+    try {
+      await exited(child);
+      if (child.signalCode !== 'SIGKILL') throw new Error(`the run exited (code ${child.exitCode}) without writing a checkpoint at step ${step}`);
+    } finally {
+      await stopChild(child);
     }
-    await stopChild(child);
     return Math.max(...this.completeSteps());
   }
 
