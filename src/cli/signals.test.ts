@@ -1,6 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { constants, readFileSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { FileHandle } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
@@ -11,6 +10,7 @@ import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { exited, spawnTsx, stopChild } from '../testing/child.js';
 import { holdPipe, namedPipe, saidOnStderr } from '../testing/named-pipe.js';
+import { heldOpenArgs, heldOpenEnv } from '../testing/held-open.js';
 import { tmpDir } from '../testing/tmp.js';
 import { RunAborted } from '../agents/runner.js';
 import { Interrupted, stoppable, untilStopped } from './signals.js';
@@ -364,8 +364,8 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
   const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
 
   /** `askfirst ARGS --port 0`, its output gathered, once it says `ready` on stdout. */
-  async function started(args: readonly string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env) {
-    const child = spawn(process.execPath, [bin, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  async function started(args: readonly string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env, node: readonly string[] = []) {
+    const child = spawn(process.execPath, [...node, bin, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
     const out = { stdout: '', stderr: '' };
     const on = (name: 'stdout' | 'stderr', re: RegExp) =>
       new Promise<void>((resolve) => {
@@ -381,43 +381,35 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
   }
 
   /**
-   * A suite of one sketch episode; `hold()`, once the server has read the suite, makes the view after its first move a
-   * named pipe: a step onto it waits until the test writes the view (`release`), so the test can signal the server while
-   * the step is being computed (`reading`: the server has opened the view). If the server never opens it, `release`
-   * lets the waiting writer go.
+   * A suite of one sketch episode whose view after its first move is held: the server's first opening of it waits
+   * (testing/held-open.ts, loaded by `held.node` with `held.env`) until the test ends a named pipe it holds from
+   * `hold(child)` on (`release`), so the test can signal the server while a step is being computed (`hold`'s promise:
+   * the server is opening that view). A named pipe at the view itself did this before; it is now refused before any open.
    */
   async function suiteWithHeldView() {
     const suite = tmpDir('askfirst-drain-suite');
     const [ep] = await writeSuite(suite, generateSuite({ episodes: 1, seed: 1, kinds: ['sketch'] }));
     const [move, view] = Object.entries(ep.steps[ep.firstView].next)[0];
     const file = join(suite, (ep.views[view] as { path: string }).path);
-    let release = async () => {};
-    const hold = () => {
-      const png = readFileSync(file);
-      rmSync(file);
-      execFileSync('mkfifo', [file]);
-      let opened = false;
-      let released = false;
-      const writer = open(file, 'w').then((w) => ((opened = true), w));
-      release = async () => {
-        if (released) return;
-        released = true;
-        if (!opened) await (await open(file, constants.O_RDONLY | constants.O_NONBLOCK)).close();
-        const w = await writer;
-        if (opened) await w.write(png).catch(() => undefined);
-        await w.close();
-      };
-      return writer;
+    const pipe = namedPipe(join(tmpDir('askfirst-drain-pipe'), 'pipe'));
+    let writer: FileHandle | undefined;
+    let released = false;
+    const hold = async (child: ChildProcess) => (writer = await holdPipe(pipe, child));
+    // the step goes on once the pipe is ended (a child that never opened it is let go by holdPipe when it is stopped)
+    const release = async () => {
+      if (released || !writer) return;
+      released = true;
+      await writer.close().catch(() => undefined);
     };
-    return { suite, id: ep.id, reply: ep.interventions[Number(move)], view, hold, release: () => release() };
+    return { suite, id: ep.id, reply: ep.interventions[Number(move)], view, node: heldOpenArgs(), env: heldOpenEnv(file, pipe), hold, release };
   }
 
   const stopLines = (name: string) => [`${name}: stopping: answering the 1 request in flight first (another signal cuts them)`, `${name}: stopped by SIGTERM; ${name === 'askfirst env serve' ? 'sessions and connections closed' : 'connections and database closed'}`];
 
   it('env serve: a POST /step being computed is answered, then it stops (exit 0)', { timeout: 60_000 }, async () => {
     const held = await suiteWithHeldView();
-    const srv = await started(['env', 'serve', '--data', held.suite], /Ctrl-C stops/);
-    const reading = held.hold();
+    const srv = await started(['env', 'serve', '--data', held.suite], /Ctrl-C stops/, held.env, held.node);
+    const reading = held.hold(srv.child);
     try {
       const url = /at (http:\S+) /.exec(srv.out.stdout)![1];
       const answer = fetch(`${url}/step`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ episode_id: held.id, action: { reply: held.reply } }) }).then(
@@ -439,8 +431,8 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
 
   it('env serve: a WebSocket session gets the answer of the step being computed, then a close frame 1001 "server shutting down"', { timeout: 60_000 }, async () => {
     const held = await suiteWithHeldView();
-    const srv = await started(['env', 'serve', '--data', held.suite], /Ctrl-C stops/);
-    const reading = held.hold();
+    const srv = await started(['env', 'serve', '--data', held.suite], /Ctrl-C stops/, held.env, held.node);
+    const reading = held.hold(srv.child);
     try {
       const url = /at http(:\S+) /.exec(srv.out.stdout)![1];
       const ws = new WebSocket(`ws${url}/ws`);

@@ -93,12 +93,13 @@ export function decodeImage(buf: Uint8Array, name = 'image'): RGBImage {
 /**
  * Read and decode an image file, with errors that name the file. One open: the size checked and the bytes read are
  * the same file's (it was opened twice, the second time by name). A folder, a socket or a device is said as what it is
- * (util/file-kind.ts), found by a stat before any open (a socket was "cannot read image: ENXIO…"). A named pipe is read,
- * as a stream (the drain tests of cli/signals.test.ts hold a step on one); the suite readers refuse one up front.
+ * (util/file-kind.ts), found by a stat before any open (a socket was "cannot read image: ENXIO…"); so is a named pipe: its
+ * open and read wait for a writer, holding a thread of libuv's pool and the step that shows it, and its size (0 to a stat)
+ * let it past the image size limit (the suite readers refuse one up front, but not with `checkImages: 'lazy'`).
  */
 export async function readImageFile(path: string): Promise<RGBImage> {
   let buf: Buffer;
-  const readable = (s: Stats) => s.isFile() || s.isFIFO();
+  const readable = (s: Stats) => s.isFile();
   const notAnImage = (s: Stats) => new DataError(`is ${fileKind(s)}, not an image file`, { file: path });
   try {
     const named = await stat(path);

@@ -3,7 +3,8 @@
  * `<Dataset>_preprocessed.jsonl` entries + tiny PNG/JPEG files), played through EpisodeState with
  * scripted replies; the expected outcomes were worked out by hand from environment.py.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -11,6 +12,8 @@ import { EpisodeState } from '../../episode/state.js';
 import type { EvalMode } from '../../episode/types.js';
 import { CANNOT, putImage as put, quickDrawEntry, tagged, writeProactiveBench } from '../../testing/proactivebench-fixture.js';
 import { namedPipe } from '../../testing/named-pipe.js';
+import { encodePNG } from '../../scenes/codec.js';
+import { createImage } from '../../scenes/image.js';
 import { tmpDir } from '../../testing/tmp.js';
 import { DataError } from '../../util/errors.js';
 import { formatTemplate, roundHalfEven, zfill } from './python.js';
@@ -409,6 +412,24 @@ describe('bad input', () => {
     onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
     await expect(readProactiveBench(d)).rejects.toThrow(/QuickDraw_preprocessed\.jsonl:1: image .*QD\/0001\.png is a socket, not an image file \(episode QD-0\)\. Check/);
     await expect(directoryViewLoader(d)(ep.views[1], ep.id)).rejects.toThrow(/^[^\n]*QD\/0001\.png: is a socket, not an image file$/);
+  });
+
+  it('an image that is a named pipe is refused when shown after a lazy check, before any open (it was read: the step showing it waited for a writer, and its size, 0 to a stat, slipped past the image size limit)', async () => {
+    const d = await fixture('QuickDraw_preprocessed.jsonl', [JSON.stringify(good)], ['QD/0000.png']);
+    const pipe = namedPipe(join(d, 'QD', '0001.png'));
+    const [ep] = await readProactiveBench(d, { checkImages: 'lazy' });
+    // a writer that hands the pipe an image once something opens it to read: before, the loader did, and showed it
+    const png = encodePNG(createImage(4, 4, [9, 9, 9]));
+    const writer = open(pipe, 'w').then(async (w) => {
+      try {
+        await w.write(png);
+      } finally {
+        await w.close();
+      }
+    });
+    await expect(directoryViewLoader(d)(ep.views[1], ep.id)).rejects.toThrow(/^[^\n]*QD\/0001\.png: is a named pipe, not an image file$/);
+    await (await open(pipe, constants.O_RDONLY | constants.O_NONBLOCK)).close(); // nothing read it: let the waiting writer go
+    await writer.catch(() => undefined);
   });
 
   it('lazy image checks defer a missing file to the loader, naming the episode', async () => {
