@@ -236,6 +236,15 @@ describe('feedback illume stopped by a signal', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('Ctrl-C while it draws its demo scenes: heard between scenes, not once all are drawn and a round is done; exits 130', { timeout: 120_000 }, async () => {
+    // 4000 scenes take seconds to draw, and they were drawn in one stretch, the first round after them: the signal, sent
+    // as the drawing starts, was heard only once that round ended (its "ILLUME:" line printed)
+    const r = await runSignalled(['feedback', 'illume', '--demo', '4000', '--rounds', '1'], /drawing 4000 demo scenes/, 'SIGINT');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expect(r.stderr).toContain('askfirst: interrupted; nothing was saved');
+    expect(r.stdout).not.toContain('ILLUME:');
+  });
+
   it("SIGTERM with --critic workbench while it waits for a round's labels: closes the workbench and its database, says the labels are kept, exits 143", { timeout: 180_000 }, async () => {
     const db = join(tmpDir('af-fb-illume-stop'), 'db');
     const r = await runSignalled(['feedback', 'illume', '--critic', 'workbench', '--db-dir', db, '--port', '0', '--demo', '6', '--rounds', '1'], /round labels: 0\//, 'SIGTERM');

@@ -14,7 +14,7 @@ import { StoppableJob, stoppable, untilStopped } from './signals.js';
 import { dirname, posix, resolve } from 'node:path';
 import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
-import { demoEpisodes } from '../feedback/demo-scenes.js';
+import { drawDemoEpisodes } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
 import { autoCritic, episodeRationaleItems, runIllume, type Critic } from '../feedback/illume.js';
 import { createDemoProject, firstReplies, importEpisodes, projectForImages } from '../feedback/importer.js';
@@ -33,6 +33,7 @@ import { isLoopbackHost } from '../server/host-check.js';
 import { readSuite } from '../suite/io.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { SceneRng } from '../util/rng.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { AgreementSchema, AnnotatorSchema, ExportSchema, IllumeSchema, ImportSchema, ServeSchema, StatusSchema } from './feedback-schema.js';
@@ -200,7 +201,11 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     const dir = resolve(cfg.suite);
     for (const ep of await suiteEpisodes(dir)) items.push(await episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
   } else {
-    for (const ep of demoEpisodes(cfg.demo, cfg.seed)) items.push(await episodeRationaleItems(ep, async (v) => v));
+    note(`feedback illume: drawing ${cfg.demo} demo scenes`);
+    for (const ep of drawDemoEpisodes(cfg.demo, cfg.seed)) {
+      items.push(await episodeRationaleItems(ep, async (v) => v));
+      await yieldToEventLoop(); // 1500 scenes take seconds: Ctrl-C's handler runs between them
+    }
   }
   const order = SceneRng.fromState(cfg.seed + 5).shuffle(items.map((_, i) => i));
   const nHeld = Math.max(1, Math.round(order.length * cfg.heldOut));

@@ -71,16 +71,23 @@ export interface DemoEpisode extends Episode<RGBImage> {
 
 /** `n` demo episodes, deterministic by `seed`. */
 export function demoEpisodes(n: number, seed = 1): DemoEpisode[] {
+  return [...drawDemoEpisodes(n, seed)];
+}
+
+/**
+ * `demoEpisodes` drawn one at a time as they are asked for, the same episodes: drawing 1500 takes seconds, so a caller
+ * that hands the event loop a turn between them (or writes each) hears Ctrl-C meanwhile (cli/signals.ts).
+ */
+export function* drawDemoEpisodes(n: number, seed = 1): Generator<DemoEpisode> {
   const rng = SceneRng.fromState(seed);
   const rand = () => rng.next();
-  const out: DemoEpisode[] = [];
   for (let i = 0; i < n; i++) {
     const shape = DEMO_SHAPES[Math.floor(rand() * DEMO_SHAPES.length)];
     const colour = COLOURS[Math.floor(rand() * COLOURS.length)];
     const condition = DEMO_CONDITIONS[i % DEMO_CONDITIONS.length];
     const clear = drawShape(shape, colour);
     const ivs = [...INTERVENTIONS[condition], ABSTAIN];
-    out.push({
+    yield {
       id: `demo-${seed}-${i}`,
       kind: condition === 'occlusion' || condition === 'camera' ? condition : 'corruption',
       question: 'Which shape is shown in the image?',
@@ -100,13 +107,12 @@ export function demoEpisodes(n: number, seed = 1): DemoEpisode[] {
       control: false,
       minInterventions: 1,
       meta: { shape, colour, condition },
-    });
+    };
   }
-  return out;
 }
 
-/** Write the episodes' views as PNGs under `imageDir`; returns the episodes with views as relative paths. `signal` stops it between two episodes (it rejects). */
-export async function writeDemoImages(eps: readonly DemoEpisode[], imageDir: string, signal?: AbortSignal): Promise<Episode<string>[]> {
+/** Write the episodes' views as PNGs under `imageDir` (as they are drawn, when `eps` draws them); returns the episodes with views as relative paths. `signal` stops it between two episodes (it rejects). */
+export async function writeDemoImages(eps: Iterable<DemoEpisode>, imageDir: string, signal?: AbortSignal): Promise<Episode<string>[]> {
   await mkdir(imageDir, { recursive: true });
   const out: Episode<string>[] = [];
   for (const ep of eps) {

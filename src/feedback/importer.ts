@@ -12,7 +12,7 @@ import { EpisodeState } from '../episode/state.js';
 import type { Policy } from '../agents/policy.js';
 import { AskfirstError, InputError } from '../util/errors.js';
 import { SceneRng } from '../util/rng.js';
-import { demoEpisodes, writeDemoImages } from './demo-scenes.js';
+import { drawDemoEpisodes, writeDemoImages } from './demo-scenes.js';
 import { episodeToItem } from './items.js';
 import { resolveImage } from './paths.js';
 import type { FeedbackStore, Project } from './store.js';
@@ -112,7 +112,7 @@ export async function createDemoProject(
   // An existing project of this name must use this image folder; a run that stopped part-way is
   // completed (the items it added are kept, the rest added).
   const project = await projectForImages(store, name, imageDir, labelsPerItem, (dir) => `--images ${dir}`);
-  const episodes = await writeDemoImages(demoEpisodes(n, seed), imageDir, o.signal);
+  const episodes = await writeDemoImages(drawDemoEpisodes(n, seed), imageDir, o.signal);
   o.signal?.throwIfAborted();
   const rng = SceneRng.fromState(seed + 7);
   const replies = episodes.map((ep, i) => (i % 2 === 0 ? ep.interventions[0] : ep.categories[Math.floor(rng.next() * ep.categories.length)]));
