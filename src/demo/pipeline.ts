@@ -257,7 +257,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     examples,
     wallSeconds: (performance.now() - t0) / 1000,
     timings,
-    config: { demo: cfg, budget: b, supervised: supCfg, heldOutReferenceAccuracyAllCategories: accuracyOn(supervised, referenceExamples(test)) },
+    config: { demo: cfg, budget: b, supervised: supCfg, heldOutReferenceAccuracyAllCategories: await accuracyOn(supervised, referenceExamples(test)) },
   };
   await writeDemoOutputs(cfg.out, results); // a quick run's note comes from results.quick (report.ts): one note, not two
   forget();

@@ -256,6 +256,10 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
       loss = add(loss, ll);
     }
     stopIfDiverged(loss.item(), at(state.step + 1));
+    // Ctrl-C's handler runs between the forward pass and the backward pass too (a step held the event loop for both:
+    // 0.4–0.9 s in demo --quick, 2–4 s at the default size on a loaded machine; the backward pass is about 60 % of it).
+    // A batch cannot be split further without changing the weights: its gradient would be summed in another order.
+    await yieldToEventLoop();
     loss.backward();
     clipGradNorm(model.parameters(), 5);
     opt.lr = sched(state.step);
@@ -292,12 +296,16 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   }
   bar.stop();
   logFile.close();
+  // the last step, writing final/ and the accuracy below ran as one stretch (1.8 s at the quick demo's size): Ctrl-C's
+  // handler now runs between them, and between the accuracy's batches
+  await yieldToEventLoop();
   stopIfWeightsDiverged(model.parameters(), { ...at(state.step), close: undefined });
   saveBuiltin(run.finalDir, policy, { stage: 'supervised', step: state.step, config: savedConfig(cfg) });
+  await yieldToEventLoop();
   // 512 images spread over the whole set (it lists one kind after another: its first 512 were one kind's)
   const stride = Math.max(1, Math.floor(data.length / 512));
   const sample = data.filter((_, i) => i % stride === 0).slice(0, 512);
-  const trainAccuracy = accuracyOn(policy, sample);
+  const trainAccuracy = await accuracyOn(policy, sample);
   return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy, trainAccuracyImages: sample.length };
 }
 
@@ -344,19 +352,18 @@ export function binaryCrossEntropy(p: Tensor, t: Tensor): Tensor {
   return neg(mean(add(mul(t, log(q)), mul(addScalar(neg(t), 1), log(addScalar(neg(q), 1))))));
 }
 
-/** Top-1 accuracy over all categories on reference examples. */
-export function accuracyOn(policy: BuiltinPolicy, data: readonly ReferenceExample[], batchSize = 128): number {
-  return noGrad(() => accuracyNoGrad(policy, data, batchSize));
-}
-
-function accuracyNoGrad(policy: BuiltinPolicy, data: readonly ReferenceExample[], batchSize: number): number {
+/** Top-1 accuracy over all categories on reference examples; the event loop gets a turn between batches (a batch of 128 takes a few hundred ms). */
+export async function accuracyOn(policy: BuiltinPolicy, data: readonly ReferenceExample[], batchSize = 128): Promise<number> {
   const categories = [...CATEGORIES];
   let ok = 0;
   for (let i = 0; i < data.length; i += batchSize) {
+    if (i > 0) await yieldToEventLoop();
     const b = data.slice(i, i + batchSize);
-    const out = policy.model.head(
-      policy.model.encode(imageBatch(b.map((e) => e.image), policy.model.config.imageSize)),
-      headBatch(b.map((e) => ({ question: e.question, options: categories, numInterventions: 0 })), policy.vocab),
+    const out = noGrad(() =>
+      policy.model.head(
+        policy.model.encode(imageBatch(b.map((e) => e.image), policy.model.config.imageSize)),
+        headBatch(b.map((e) => ({ question: e.question, options: categories, numInterventions: 0 })), policy.vocab),
+      ),
     );
     b.forEach((e, r) => {
       if (rowArgmax(out.logp, r) === e.label) ok++;
