@@ -11,6 +11,7 @@ import { difficultyRanks } from './curriculum.js';
 import { finishedCurve, RLRun } from './run.js';
 import { BaseRLConfigSchema } from './configs.js';
 import { RunDir } from '../nn/run-dir.js';
+import { FeatureCache } from '../agents/builtin/feature-cache.js';
 
 describe('resuming an RL run', () => {
   it('an Rng restored from its state continues the same stream (normals’ spare included)', () => {
@@ -156,4 +157,25 @@ describe('which episodes an update draws', () => {
     // after the span, the curriculum draws as the uniform sampler does
     expect(draws({ curriculum: 'oracle', curriculumSpan: 0.5 }, 60)).toEqual(draws({}, 60));
   });
+});
+
+describe("RL's ask-gate calibration and Ctrl-C", () => {
+  it('hands the event loop a turn before and after the head over the first turns, also when the feature cache holds every view (then nothing else did)', async () => {
+    const train = generateSuite({ episodes: 6, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const policy = newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 });
+    const loader = async (v: { image: never }) => v.image;
+    const features = new FeatureCache(policy.model, loader as never);
+    await features.get(train.map((e) => ({ episode: e, view: e.firstView })));
+    const ctx = { policy, train, val: train.slice(0, 2), loader, features };
+    const run = new RLRun(BaseRLConfigSchema.parse({ out: join(tmpDir('af-rl-gate'), 'run'), episodesPerUpdate: 4, updates: 1, askPrior: 0.6, reportTo: ['none'] }), ctx as never);
+    // a chain of immediates runs one link per turn of the event loop, while the gate is calibrated
+    let turns = 0;
+    let calibrating = true;
+    const link = () => calibrating && (turns++, setImmediate(link));
+    setImmediate(link);
+    await run.init();
+    calibrating = false;
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(policy.model.gate2.bias!.data[0]).not.toBe(resolveModelConfig({}).askBiasInit);
+  }, 60_000);
 });

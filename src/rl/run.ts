@@ -168,6 +168,10 @@ export class RLRun {
     const eps = this.train.slice(0, ASK_PRIOR_EPISODES);
     const obs = eps.map((e) => new EpisodeState(e, 'proactive').observe());
     const h = await this.cache.get(eps.map((e) => ({ episode: e, view: e.firstView })));
+    // Ctrl-C's handler runs before and after the head over every first turn (0.5 s for 256 on a loaded machine): it was
+    // one stretch with what init and the first update do next (0.8 s), or with the work before it when the cache held
+    // every view already (it hands the event loop a turn only after a batch it encodes)
+    await yieldToEventLoop();
     const out = noGrad(() => m.head(h, headBatch(obs, this.ctx.policy.vocab)));
     const K = out.logp.shape[1];
     const logits = obs.map((o, r) => {
@@ -186,6 +190,7 @@ export class RLRun {
     }
     const shift = (lo + hi) / 2;
     m.gate2.bias!.data[0] += shift;
+    await yieldToEventLoop();
     return shift;
   }
 

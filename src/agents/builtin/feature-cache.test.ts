@@ -23,6 +23,19 @@ describe('FeatureCache', () => {
     await expect(cache.get([{ episode: a[0], view: 99 }])).rejects.toThrow(/has no view 99/);
   });
 
+  it("a view's features are the same bytes whatever the batch it is encoded in (the cache's batch size changes no figure)", async () => {
+    const eps = generateSuite({ episodes: 3, seed: 4, kinds: ['camera', 'sketch', 'occlusion'] });
+    const policy = newBuiltin(eps, { imageSize: 32, channels: [4], hidden: 8 });
+    const loader = async (ref: ViewRef) => ('image' in ref ? ref.image : Promise.reject(new Error('in-memory only')));
+    const items = eps.flatMap((episode) => episode.views.map((_, view) => ({ episode, view })));
+    expect(items.length).toBeGreaterThan(7);
+    const byOne = await new FeatureCache(policy.model, loader, 1).get(items);
+    const inThrees = await new FeatureCache(policy.model, loader, 3).get(items);
+    const all = await new FeatureCache(policy.model, loader, items.length).get(items);
+    expect(Buffer.from(inThrees.data.buffer).equals(Buffer.from(all.data.buffer))).toBe(true);
+    expect(Buffer.from(byOne.data.buffer).equals(Buffer.from(all.data.buffer))).toBe(true);
+  });
+
   it('CachedPolicy replies exactly as the built-in model it reads features for (replies and log-probs)', async () => {
     const eps = conformanceEpisodes();
     const policy = newBuiltin(eps, { imageSize: 32, channels: [4], hidden: 8 });
