@@ -718,7 +718,10 @@ describe('awkward paths', () => {
     const name = '中'.repeat(86);
     const r = await cli('suite', 'generate', '--episodes', '1', '--no-progress', '--out', join(d, name));
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`askfirst: cannot write ${join(d, name)}: a name in it (${name}) is 258 bytes, more than the 255 a file system allows; choose a shorter path`);
+    // the path itself is shortened to its two ends when over 120 characters (a TMPDIR deeper than /tmp makes it so)
+    expect(r.err.startsWith('askfirst: cannot write ')).toBe(true);
+    expect(r.err.endsWith(`${name.slice(-50)}: a name in it (${name}) is 258 bytes, more than the 255 a file system allows; choose a shorter path`)).toBe(true);
+    expect(r.err.split('\n')).toHaveLength(1);
     const deep = join(d, ...Array.from({ length: 17 }, () => 'e'.repeat(250)));
     const p = await cli('suite', 'generate', '--episodes', '1', '--no-progress', '--out', deep);
     expect(p.err).toMatch(/^askfirst: cannot write .{50}…e{50}: the whole path is \d{4} bytes, more than the file system allows \(4,096 on Linux\); choose a shorter path$/);
