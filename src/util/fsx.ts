@@ -3,7 +3,7 @@
  * sibling and are renamed into place, and so do whole directories (writeDirAtomic); JSONL
  * records are appended one whole line per write.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync, mkdirSync } from 'node:fs';
 import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -230,7 +230,7 @@ export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise
   await removeLeftovers(target, 'old');
 }
 
-/** An append-only JSONL file: each record is one write() of one complete line. */
+/** An append-only JSONL file: each record is one complete line, or nothing if its write fails part-way. */
 export class JsonlAppender {
   private fd: number;
   constructor(readonly path: string) {
@@ -243,9 +243,13 @@ export class JsonlAppender {
   /** Append text as it is (e.g. CSV rows). */
   appendRaw(text: string): void {
     if (!text) return;
+    const b = Buffer.from(text);
+    let off = 0;
     try {
-      writeSync(this.fd, Buffer.from(text));
+      while (off < b.length) off += writeSync(this.fd, b, off, b.length - off); // a nearly full disk may write less than asked
     } catch (e) {
+      // the part of the line already written is taken back, so the file holds whole lines only (the writer holds the lock)
+      if (off > 0) ftruncateSync(this.fd, fstatSync(this.fd).size - off);
       throw namePath(e, this.path); // a full disk: Node's error names no file
     }
   }
