@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it, vi } from 'vitest';
 import { decodePNG } from '../scenes/codec.js';
@@ -13,6 +14,8 @@ import { createViewLoader, memoryLoader } from '../suite/loader.js';
 import { writeSuite } from '../suite/io.js';
 import { DataError } from '../util/errors.js';
 import { tmpDir } from '../testing/tmp.js';
+import { watchFsyncs } from '../testing/fsync-watch.js';
+import { STAGED_SYNC_BATCH } from '../util/fsx.js';
 import { EpisodePool } from './episodes.js';
 import { resolveRewardConfig, Rewarder } from './rewards.js';
 import { EnvSession } from './session.js';
@@ -79,6 +82,18 @@ describe('export --format trl', () => {
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     expect(card).toMatch(/^---\nconfigs:/);
     expect(card).toContain(`${rows.length} rows from ${episodes.length} episodes`);
+  });
+
+  it('syncs its images together before the folder appears, not each in turn (an fsync per image, waited on, was most of a large export)', async () => {
+    const out = tmpDir('askfirst-trl-export');
+    const fsyncs = await watchFsyncs(fileURLToPath(import.meta.url));
+    const res = await exportTrl(episodes, memoryLoader, { out, turns: 'path', parquet: false });
+    expect(res.images).toBeGreaterThan(episodes.length);
+    // every image is synced (a crash after the folder appears finds them whole), all of them at once: they number fewer
+    // than a batch (STAGED_SYNC_BATCH); before, one writeFileAtomic each, so one fsync in flight at a time
+    expect(res.images).toBeLessThan(STAGED_SYNC_BATCH);
+    expect(fsyncs.maxInFlight).toBe(res.images);
+    expect(fsyncs.calls).toBe(res.images + 2); // and train.jsonl's and README.md's
   });
 
   it('--no-parquet over an earlier export removes its train.parquet, which would disagree with the new train.jsonl', async () => {

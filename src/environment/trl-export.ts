@@ -24,7 +24,7 @@ import { encodePNGFast } from '../scenes/png.js';
 import { safeFileName } from '../suite/io.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { DataError, InputError } from '../util/errors.js';
-import { AtomicFileWriter, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
+import { AtomicFileWriter, StagedFiles, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
 
@@ -185,6 +185,7 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
     await mkdir(join(dir, 'images'));
     const jsonl = await AtomicFileWriter.open(join(dir, 'train.jsonl'));
     const parquet = o.parquet === false ? null : await AtomicFileWriter.open(join(dir, 'train.parquet'));
+    const images = new StagedFiles(); // dir is published whole once filled (writeDirAtomic): the images are synced together
     /** Each row as it is made, its images and JSONL line already written, with the PNG bytes Parquet embeds. */
     async function* rowsWritten(): AsyncGenerator<{ row: TrlRow; pngs: Map<string, Buffer> }> {
       for (const ep of episodes) {
@@ -201,7 +202,7 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
               throw viewError(e, ep, r.view, o.out, earlier);
             }
             const png = encodePNGFast(image);
-            await writeFileAtomic(join(dir, path), png);
+            await images.write(join(dir, path), png);
             written.add(path);
             pngs.set(path, png);
           } else if (parquet && !pngs.has(path)) pngs.set(path, await readFile(join(dir, path))); // another episode's id names the same file: its bytes, as written
@@ -219,6 +220,7 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
     try {
       if (parquet) await writeParquet(parquet, rowsWritten(), o.parquetRowGroupRows ?? PARQUET_ROW_GROUP_ROWS);
       else for await (const row of rowsWritten()) void row; // each row is written as it is made
+      await images.flush();
       await jsonl.commit();
       await parquet?.commit();
     } finally {

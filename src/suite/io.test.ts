@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
+import { watchFsyncs } from '../testing/fsync-watch.js';
+import { STAGED_SYNC_BATCH } from '../util/fsx.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { loadData, loadDataEpisodes } from './open.js';
 import { generateSuite } from './generate.js';
@@ -56,6 +59,16 @@ describe('suite I/O', () => {
     expect(JSON.parse(await readFile(join(dir, 'suite.json'), 'utf8')).seed).toBe(4);
   });
 
+  it('syncs the staged images together before moving them into place, not each in turn (an fsync per image, waited on, was most of a large suite generate)', async () => {
+    const d = tmpDir('askfirst-io-sync');
+    const fsyncs = await watchFsyncs(fileURLToPath(import.meta.url));
+    await writeSuite(d, eps);
+    const images = eps.reduce((n, e) => n + e.views.length, 0);
+    expect(images).toBeLessThan(STAGED_SYNC_BATCH); // one batch: all at once
+    expect(readdirSync(join(d, 'images')).length).toBe(images);
+    expect(fsyncs.maxInFlight).toBe(images); // before: one writeFileAtomic each, one fsync in flight at a time
+    expect(fsyncs.calls).toBe(images + 2); // and suite.json's and episodes.jsonl's
+  });
   it('names the file and line of a malformed JSONL line', async () => {
     const d = await copySuite((t) => [t[0], '{"id": "x",', ...t.slice(1)]);
     await expect(readSuite(d)).rejects.toThrow(/episodes\.jsonl:2: malformed JSON/);

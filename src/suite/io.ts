@@ -1,8 +1,8 @@
 /**
  * The suite on disk (docs/architecture.md §4): `episodes.jsonl` (one episode a line, views as
  * `{"path": "images/…png"}` relative to the suite directory) + `images/*.png` + a small
- * `suite.json` manifest. Writing is atomic per file (util/fsx: temp name, fsync, rename), the
- * images are staged until every episode is written, and the JSONL is renamed into place last, so a
+ * `suite.json` manifest. The images are staged until every episode is written and synced together
+ * (util/fsx StagedFiles), the manifest and the JSONL written atomically (temp name, fsync, rename), the JSONL last, so a
  * reader never sees a half-written suite. Reading
  * validates every line and names the file, line and episode of each problem.
  */
@@ -13,7 +13,7 @@ import { episodeProblems } from '../episode/validate.js';
 import { SCENARIO_KINDS } from './kinds/names.js';
 import { encodePNG } from '../scenes/codec.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fsx.js';
+import { StagedFiles, writeFileAtomic } from '../util/fsx.js';
 import { fileKind } from '../util/file-kind.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { progress } from '../util/progress.js';
@@ -67,6 +67,7 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
   const written: SuiteEpisode[] = [];
   const lines: string[] = [];
   const staged: string[] = [];
+  const images = new StagedFiles(); // moved into images/ once all are written and synced
   const kinds: Record<string, number> = {};
   try {
     for await (const ep of episodes) {
@@ -77,7 +78,7 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
         const ref = ep.views[v];
         if ('image' in ref) {
           const rel = `${IMAGES_DIR}/${safeFileName(ep.id)}_v${v}.png`;
-          await writeFileAtomic(join(staging, rel), encodePNG(ref.image));
+          await images.write(join(staging, rel), encodePNG(ref.image));
           staged.push(rel);
           views.push({ path: rel });
         } else views.push(ref);
@@ -88,6 +89,7 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
       kinds[ep.kind] = (kinds[ep.kind] ?? 0) + 1;
       opts.onEpisode?.(ep);
     }
+    await images.flush();
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
     throw e;

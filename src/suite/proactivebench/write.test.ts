@@ -8,12 +8,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { optionLetter } from '../../episode/parse.js';
 import { EpisodeState } from '../../episode/state.js';
 import type { EvalMode } from '../../episode/types.js';
 import { createImage, type RGBImage } from '../../scenes/image.js';
 import { tmpDir } from '../../testing/tmp.js';
+import { watchFsyncs } from '../../testing/fsync-watch.js';
+import { STAGED_SYNC_BATCH } from '../../util/fsx.js';
 import { generateSuite } from '../generate.js';
 import { STAGING_DIR } from '../io.js';
 import { REPLACING_DIR } from '../replacing.js';
@@ -223,6 +226,15 @@ function snapshot(dir: string): Map<string, string> {
 }
 
 describe('writeProactiveBench, streaming', () => {
+  it('syncs the staged images together before moving them into place, not each in turn (an fsync per image, waited on)', async () => {
+    const d = tmpDir('askfirst-pbw-sync');
+    const fsyncs = await watchFsyncs(fileURLToPath(import.meta.url));
+    const r = await writeProactiveBench(d, generateSuite({ episodes: 3, seed: 2, size: 32, kinds: ['sketch', 'camera'] }));
+    expect(r.images).toBeGreaterThan(1);
+    expect(r.images).toBeLessThan(STAGED_SYNC_BATCH); // one batch: all at once
+    expect(fsyncs.maxInFlight).toBe(r.images); // before: one writeFileAtomic each, one fsync in flight at a time
+    expect(fsyncs.calls).toBe(r.images + r.files.length); // and each dataset's index
+  });
   it('writes each episode as it comes into the staging folder, the earlier files in dir untouched until the last one', async () => {
     const d = tmpDir('askfirst-pbw-stream');
     await writeProactiveBench(d, generateSuite({ episodes: 1, seed: 1, size: 32, kinds: ['sketch'] }));

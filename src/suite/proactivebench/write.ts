@@ -28,7 +28,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { shownOptions } from '../../episode/prompt.js';
 import { encodePNG } from '../../scenes/codec.js';
 import { InputError } from '../../util/errors.js';
-import { AtomicFileWriter, writeFileAtomic } from '../../util/fsx.js';
+import { AtomicFileWriter, StagedFiles } from '../../util/fsx.js';
 import { readSplitLines } from '../../util/text-file.js';
 import { STAGING_DIR } from '../io.js';
 import { finishReplacing, indexNames, setAside, type IndexLayout } from '../replacing.js';
@@ -241,6 +241,7 @@ export async function writeProactiveBench(
   /** Per dataset: its index being written in the staging folder, and how many lines it has. */
   const indexes = new Map<PBDataset, { file: AtomicFileWriter; lines: number }>();
   const staged = new Set<string>(); // a set: two ids that safeName maps alike share files, as when they were overwritten in place
+  const images = new StagedFiles(); // moved into place once all are written and synced
   await finishReplacing(dir, PB_LAYOUT); // a replacement a stopped write left part-done
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
@@ -275,7 +276,7 @@ export async function writeProactiveBench(
           png = encodePNG(img);
           cache.set(v, png);
         }
-        await writeFileAtomic(join(staging, rel), png);
+        await images.write(join(staging, rel), png);
         staged.add(rel);
         result.images++;
       }
@@ -299,6 +300,7 @@ export async function writeProactiveBench(
       if (same) tally.identical++;
       opts.onEpisode?.(ep);
     }
+    await images.flush();
     for (const { file } of indexes.values()) await file.commit();
   } catch (e) {
     for (const { file } of indexes.values()) await file.abort();
