@@ -1,6 +1,6 @@
 /**
  * `askfirst feedback pairs` inserts every pair in one transaction (all or none), which takes a while for thousands:
- * reading the suite and the inserts each show a bar on stderr; --no-progress keeps quiet.
+ * reading the suite, reading the results and the inserts each show a bar on stderr; --no-progress keeps quiet.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ async function twoPlays(name: string): Promise<{ dir: string; suite: string; fil
 }
 
 describe('askfirst feedback pairs, progress', () => {
-  it('shows reading the suite and inserting the pairs as bars; run again, the pairs already there count too; --no-progress keeps quiet', async () => {
+  it('shows reading the suite, reading the results and inserting the pairs as bars; run again, the pairs already there count too; --no-progress keeps quiet', async () => {
     const { dir, suite, files } = await twoPlays('askfirst-pairs-progress');
     const said: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
@@ -36,12 +36,14 @@ describe('askfirst feedback pairs, progress', () => {
     expect(said).toEqual([
       'reading suite: 1/4 lines\n',
       expect.stringMatching(/^reading suite: 4\/4 lines in [0-9.]+s\n$/),
+      'reading results: 1/8 lines\n', // both files, a line at a time (each was read whole into one string, silently)
+      expect.stringMatching(/^reading results: 8\/8 lines in [0-9.]+s\n$/),
       'inserting pairs: 1/4 pairs\n',
       expect.stringMatching(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/),
     ]);
     said.length = 0;
     expect(await runPairs(opts, () => undefined)).toBe(0); // all there already: skipped, still counted
-    expect(said[3]).toMatch(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/);
+    expect(said[5]).toMatch(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/);
     said.length = 0;
     expect(await runPairs({ ...opts, progress: false }, () => undefined)).toBe(0);
     expect(said).toEqual([]);
@@ -61,10 +63,10 @@ describe('askfirst feedback pairs, progress', () => {
     });
     const opts = { dbDir: join(dir, 'db'), project: 'p', suite, results: files, seed: 1 };
     await expect(runPairs(opts, () => undefined)).rejects.toThrow('connection lost');
-    expect(said.slice(2)).toEqual(['inserting pairs: 1/4 pairs\n', expect.stringMatching(/^inserting pairs: failed at 2\/4 pairs after [0-9.]+s\n$/)]);
+    expect(said.slice(4)).toEqual(['inserting pairs: 1/4 pairs\n', expect.stringMatching(/^inserting pairs: failed at 2\/4 pairs after [0-9.]+s\n$/)]);
     spy.mockRestore();
     said.length = 0;
     expect(await runPairs(opts, () => undefined)).toBe(4); // rolled back: every pair is still new
-    expect(said[3]).toMatch(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/);
+    expect(said[5]).toMatch(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/);
   });
 });

@@ -11,8 +11,9 @@ import { labelsPerPair, pairOfItem, pairToItem, pairsFromRecords } from '../feed
 import type { EpisodeRecord } from '../episode/types.js';
 import { recordProblem } from '../episode/validate.js';
 import { readSuite } from '../suite/io.js';
+import { countSplitLines } from '../util/text-file.js';
 import { DataError, InputError } from '../util/errors.js';
-import { readJsonl } from '../util/jsonl.js';
+import { jsonlOpenError, streamJsonl } from '../util/jsonl.js';
 import { progress, withBar } from '../util/progress.js';
 import type { SimulatedAnnotator } from '../feedback/simulate.js';
 import { configFromOptions, refuseUnread } from './options.js';
@@ -41,12 +42,24 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
     }),
   }));
   const records: { record: EpisodeRecord; source: string }[] = [];
-  for (const f of cfg.results)
-    for (const l of (await readJsonl<EpisodeRecord>(f)).lines) {
-      const problem = recordProblem(l.value); // a damaged line would be shown to annotators (and learned from) as it is
-      if (problem) throw new DataError(`${problem}; give the results.jsonl an askfirst eval wrote, or delete that line`, { file: f, line: l.line });
-      records.push({ record: l.value, source: `${f}:${l.line}` });
+  // a line at a time (a results.jsonl was read whole into one string: one of over 512 MB, some 600,000 records, is more
+  // than a string holds), with a bar over the lines of every file
+  const lines: number[] = [];
+  if (cfg.progress) for (const f of cfg.results) lines.push(await countSplitLines(f).catch((e: unknown) => Promise.reject(jsonlOpenError(e, f))));
+  const bar = progress('reading results', lines.reduce((a, b) => a + b, 0), { enabled: cfg.progress, unit: 'lines' });
+  await withBar(bar, async () => {
+    for (const [k, f] of cfg.results.entries()) {
+      let at = 0;
+      for await (const l of streamJsonl<EpisodeRecord>(f)) {
+        bar.tick(l.line - at);
+        at = l.line;
+        const problem = recordProblem(l.value); // a damaged line would be shown to annotators (and learned from) as it is
+        if (problem) throw new DataError(`${problem}; give the results.jsonl an askfirst eval wrote, or delete that line`, { file: f, line: l.line });
+        records.push({ record: l.value, source: `${f}:${l.line}` });
+      }
+      if (lines[k] > at) bar.tick(lines[k] - at); // blank lines at the end
     }
+  });
   const pairs = pairsFromRecords(episodes, records, { seed: cfg.seed, perEpisode: cfg.perEpisode });
   if (!pairs.length) throw new InputError(`no pairs: no episode has two different plays in ${cfg.results.join(', ')} (give results of two policies, or of one policy sampled twice)`);
   return inStore(job, { dbDir: cfg.dbDir, command: 'feedback pairs', note, doing: 'closing the feedback database (after the transaction of pairs, if it has begun)' }, async (store, signal) => {

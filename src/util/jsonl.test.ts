@@ -11,6 +11,15 @@ describe('readJsonl', () => {
     await expect(readJsonl(d)).rejects.toThrow(`${d} is a folder; give a JSONL file (one JSON object per line)`);
     await expect(readJsonl(`${d}/none.jsonl`)).rejects.toThrow(`file not found: ${d}/none.jsonl`);
   });
+
+  it('streamJsonl says the same of a folder and of a missing file (feedback pairs reads its results with it)', async () => {
+    const d = tmpDir('af-jsonl-dir');
+    const all = async (p: string) => {
+      for await (const l of streamJsonl(p)) void l;
+    };
+    await expect(all(d)).rejects.toThrow(`${d} is a folder; give a JSONL file (one JSON object per line)`);
+    await expect(all(`${d}/none.jsonl`)).rejects.toThrow(`file not found: ${d}/none.jsonl`);
+  });
 });
 
 describe('streamJsonl', () => {

@@ -22,13 +22,17 @@ export async function readJsonl<T = unknown>(
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NotFoundError(`file not found: ${path}`, { cause: e });
-    // Node's EISDIR from a read names no path, so the CLI could only call it an unexpected error
-    if (code === 'EISDIR') throw new InputError(`${path} is a folder; give a JSONL file (one JSON object per line)`, { cause: e });
-    throw e;
+    throw jsonlOpenError(e, path);
   }
   return parseJsonl<T>(text, path, opts);
+}
+
+/** A JSONL file that cannot be read, in the user's terms: missing, or a folder (Node's EISDIR names no path, so the CLI could only call it an unexpected error); else the error as it is. */
+export function jsonlOpenError(e: unknown, path: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new NotFoundError(`file not found: ${path}`, { cause: e });
+  if (code === 'EISDIR') return new InputError(`${path} is a folder; give a JSONL file (one JSON object per line)`, { cause: e });
+  return e;
 }
 
 export function parseJsonl<T = unknown>(
@@ -68,21 +72,25 @@ export async function* streamJsonl<T = unknown>(
   opts: { tolerateTruncatedTail?: boolean; onTail?: () => void } = {},
 ): AsyncGenerator<JsonlLine<T>> {
   let line = 0;
-  for await (const { text, ended } of readLines(path)) {
-    line++;
-    const s = text.trim();
-    if (!s) continue;
-    let value: T;
-    try {
-      value = JSON.parse(s) as T;
-    } catch (e) {
-      if (opts.tolerateTruncatedTail && !ended) {
-        opts.onTail?.();
-        continue;
+  try {
+    for await (const { text, ended } of readLines(path)) {
+      line++;
+      const s = text.trim();
+      if (!s) continue;
+      let value: T;
+      try {
+        value = JSON.parse(s) as T;
+      } catch (e) {
+        if (opts.tolerateTruncatedTail && !ended) {
+          opts.onTail?.();
+          continue;
+        }
+        throw new DataError(`malformed JSON: ${(e as Error).message}`, { file: path, line, cause: e });
       }
-      throw new DataError(`malformed JSON: ${(e as Error).message}`, { file: path, line, cause: e });
+      yield { line, value };
     }
-    yield { line, value };
+  } catch (e) {
+    throw jsonlOpenError(e, path); // a file that cannot be opened, said as readJsonl says it; any other error as it is
   }
 }
 
