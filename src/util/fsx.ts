@@ -138,7 +138,9 @@ export class StagedFiles {
     const parent = dirname(path);
     if (!this.made.has(parent)) await mkdir(parent, { recursive: true });
     this.made.add(parent);
-    await writeFile(path, data);
+    await writeFile(path, data).catch((e: unknown) => {
+      throw namePath(e, path); // a full disk: the write's error names no file
+    });
     this.pending.push(path);
     if (this.pending.length >= STAGED_SYNC_BATCH) await this.flush();
   }
@@ -153,7 +155,7 @@ export class StagedFiles {
       for (const h of opened) if (h.status === 'fulfilled') handles.push(h.value);
       const failed = opened.find((h) => h.status === 'rejected');
       if (failed) throw failed.reason;
-      await Promise.all(handles.map((h) => h.sync()));
+      await Promise.all(handles.map((h, i) => h.sync().catch((e: unknown) => Promise.reject(namePath(e, paths[i])))));
     } finally {
       await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
     }
