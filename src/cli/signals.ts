@@ -56,11 +56,14 @@ export function untilStopped(stopping: Stopping, close: () => Promise<void>, rea
       }
       first = sig;
       const waiting = stopping.inFlight?.() ?? 0;
+      // closing first: its synchronous part stops listening, so no client that read the line below can still connect
+      // (a connection the kernel queued before the listener closed is reset: ECONNRESET where ECONNREFUSED was meant)
+      const closed = close();
       if (waiting) {
         const again = sig === 'SIGINT' ? 'Ctrl-C again' : 'another signal';
         process.stderr.write(`${stopping.name}: stopping: answering the ${waiting} request${waiting === 1 ? '' : 's'} in flight first (${again} cuts them)\n`);
       }
-      close().then(
+      closed.then(
         () => {
           done();
           process.stderr.write(`${stoppedLine(stopping, sig)}\n`);
