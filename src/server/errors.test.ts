@@ -60,6 +60,13 @@ describe('toHttp', () => {
     expect(logs).toEqual(['askfirst server: cannot write the feedback database /srv/db: no space left on the device (or quota exceeded); free some space or choose another disk']);
   });
 
+  it('logs a thrown value that is not an Error as it is (String() said "[object Object]", and threw on one without a prototype)', () => {
+    const logs: string[] = [];
+    expect(toHttp({ status: 500, detail: 'pool exhausted' }, (m) => logs.push(m))).toMatchObject({ status: 500, code: 'INTERNAL', message: 'internal server error (see the server log)' });
+    expect(toHttp(Object.assign(Object.create(null), { why: 'no prototype' }), (m) => logs.push(m)).status).toBe(500);
+    expect(logs).toEqual(["askfirst server: unexpected error: { status: 500, detail: 'pool exhausted' }", "askfirst server: unexpected error: [Object: null prototype] { why: 'no prototype' }"]);
+  });
+
   it('builds both body shapes with the same status', () => {
     const e = new InputError('say what to fix');
     expect(errorResponse(e)).toEqual({ status: 400, body: { error: { code: 'BAD_INPUT', message: 'say what to fix' } } });

@@ -17,7 +17,7 @@
  */
 import type { Hono } from 'hono';
 import type { ErrorBody as WorkbenchErrorBody } from '../feedback/api-types.js';
-import { AskfirstError, InputError, isAskfirstError, type ErrorCode } from '../util/errors.js';
+import { AskfirstError, describeErrorForLog, InputError, isAskfirstError, type ErrorCode } from '../util/errors.js';
 import { DiskFullError } from '../util/fs-errors.js';
 
 export const STATUS: Record<ErrorCode, number> = {
@@ -60,7 +60,7 @@ export function toHttp(e: unknown, log: (msg: string) => void = console.error): 
     return { status, code: e.code, message: e.message };
   }
   if (e instanceof SyntaxError) return { status: STATUS.BAD_INPUT, code: 'BAD_INPUT', message: 'request body is not valid JSON' };
-  log(`askfirst server: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  log(`askfirst server: unexpected error: ${describeErrorForLog(e)}`);
   return { status: STATUS.INTERNAL, code: 'INTERNAL', message: 'internal server error (see the server log)' };
 }
 

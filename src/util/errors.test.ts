@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, InputError } from './errors.js';
+import { describeError, describeErrorForLog, InputError } from './errors.js';
 
 describe('describeError', () => {
   it('an Error is its message, a string itself', () => {
@@ -21,5 +21,17 @@ describe('describeError', () => {
     expect(big.length).toBeLessThanOrEqual(300);
     expect(big).toMatch(/^\{ rows: \[ \{ i: 0, text: 'x{50}' \}, .*…$/);
     expect(big).not.toContain('\n');
+  });
+});
+
+describe('describeErrorForLog', () => {
+  it("an Error's stack, anything else as describeError shows it", () => {
+    const e = new Error('boom');
+    expect(describeErrorForLog(e)).toBe(e.stack);
+    const noStack = new Error('no stack');
+    noStack.stack = undefined;
+    expect(describeErrorForLog(noStack)).toBe('no stack');
+    expect(describeErrorForLog({ code: 'EPIPE' })).toBe("{ code: 'EPIPE' }");
+    expect(describeErrorForLog(Object.create(null))).toBe('[Object: null prototype] {}');
   });
 });

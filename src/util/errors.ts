@@ -99,3 +99,11 @@ export function describeError(e: unknown): string {
   const s = inspect(e, { breakLength: Infinity, depth: 2, maxArrayLength: 10, maxStringLength: DESCRIBED_MAX });
   return s.length > DESCRIBED_MAX ? `${s.slice(0, DESCRIBED_MAX - 1)}…` : s;
 }
+
+/**
+ * `describeError` for a server log, where a bug is looked for: an Error's stack (its message when it has none), anything
+ * else as `describeError` shows it (the servers' unexpected errors: src/server/errors.ts `toHttp`, env serve's sessions).
+ */
+export function describeErrorForLog(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : describeError(e);
+}

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { EpisodePool } from '../../environment/episodes.js';
 import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
 import { generateSuite } from '../../suite/generate.js';
-import { memoryLoader } from '../../suite/loader.js';
+import { memoryLoader, type ViewLoader } from '../../suite/loader.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { startEnvServer, type RunningEnvServer } from './server.js';
 
@@ -171,6 +171,37 @@ describe('WebSocket sessions', () => {
     const ok = await c.send({ type: 'reset', data: { episode_id: episodes[2].id } });
     expect(ok.type).toBe('observation');
     c.ws.close();
+  });
+
+  it('an unexpected error that is not an Error is logged as it is (it was "[object Object]"), and the session goes on', async () => {
+    // A loader throwing a library's bare error object (toHttp logs it), and a log sink that fails once with another
+    // (the session's own catch logs that): both named in the log, the client told only EXECUTION_ERROR.
+    const logs: string[] = [];
+    let sinkFails = true;
+    const log = (m: string): void => {
+      logs.push(m);
+      if (sinkFails) {
+        sinkFails = false;
+        throw { sink: 'closed', fd: 2 }; // what a library may throw
+      }
+    };
+    const bare: ViewLoader = async () => {
+      throw { errno: 5, reason: 'disk gone' }; // what a library may throw
+    };
+    const own = await startEnvServer({ pool: new EpisodePool(episodes, bare), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 1, sessionTimeout: 0, port: 0, log });
+    try {
+      const c = await Client.open(`${own.url.replace('http', 'ws')}/ws`);
+      expect((await c.send({ type: 'reset', data: { episode_id: episodes[0].id } })).data).toEqual({ code: 'EXECUTION_ERROR', message: 'internal server error (see the server log)' });
+      expect(logs).toEqual([
+        "askfirst server: unexpected error: { errno: 5, reason: 'disk gone' }",
+        expect.stringMatching(/^askfirst env serve: session [\w-]+: \{ sink: 'closed', fd: 2 \}$/),
+      ]);
+      expect((await c.send({ type: 'reset', data: { episode_id: episodes[0].id } })).data.code).toBe('EXECUTION_ERROR');
+      expect(logs[2]).toBe("askfirst server: unexpected error: { errno: 5, reason: 'disk gone' }");
+      c.ws.close();
+    } finally {
+      await own.close();
+    }
   });
 
   it('sessions are isolated: interleaved steps on two sockets never mix', async () => {

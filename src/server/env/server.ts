@@ -33,7 +33,7 @@ import { EnvSession } from '../../environment/session.js';
 import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
-import { AskfirstError, InputError } from '../../util/errors.js';
+import { AskfirstError, describeErrorForLog, InputError } from '../../util/errors.js';
 import { allowedMethods, rawJsonAnswer, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
 import { hostCheck, hostGuard, refusedHost, warnIfPlainHttp, type HostTest } from '../host-check.js';
@@ -331,7 +331,7 @@ export class EnvServer {
         })
         .catch((e: unknown) => {
           // A bug in handling one message must not stop this session's queue (nor touch any other session).
-          this.log(`askfirst env serve: session ${s.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          this.log(`askfirst env serve: session ${s.id}: ${describeErrorForLog(e)}`);
           return this.send(s.ws, errorMessage('EXECUTION_ERROR', 'internal server error (see the server log)'));
         })
         .finally(() => {
