@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { outPathField } from '../util/config.js';
 
 export const SuiteShowSchema = z.object({
-  data: z.string().min(1).describe("suite directory (askfirst format), or proactivebench:DIR for ProactiveBench's layout"),
+  data: z.string().min(1).describe("the data, as eval --data reads it: a folder (askfirst's format or ProactiveBench's layout, its files tell which), suite:DIR or proactivebench:DIR"),
   episode: z.string().optional().describe('id of the episode to show'),
   kind: z.string().optional().describe('show the --index-th episode of this kind instead of --episode'),
   index: z.number().int().min(0).default(0).describe('with --kind: which episode of that kind (0 = the first)'),
@@ -13,6 +13,6 @@ export const SuiteShowSchema = z.object({
   tile: z.number().int().min(32).max(1024).default(256).describe('longest side of each view in the sheet, in pixels'),
   maxViews: z.number().int().min(1).max(1000).default(24).describe('draw at most this many views of an episode'),
   filter: z.boolean().default(true).describe("ProactiveBench data: show only the ids the paper evaluates (off: every entry)"),
-  progress: z.boolean().default(true).describe('show progress bars (suite show has none to show: accepted, as suite generate accepts it, and changes nothing)'),
+  progress: z.boolean().default(true).describe('show progress bars while the data is read (as eval does)'),
 });
 export type SuiteShowConfig = z.output<typeof SuiteShowSchema>;

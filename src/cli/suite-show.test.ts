@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../scenes/codec.js';
@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createImage } from '../scenes/image.js';
 import { tmpDir } from '../testing/tmp.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
+import { writeSuite } from '../suite/io.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { pickEpisodes, runSuiteShow } from './suite-show.js';
@@ -39,7 +40,10 @@ function episode(id: string, kind: string, control = false): SuiteEpisode {
 
 const data = tmpDir('askfirst-show');
 const out = tmpDir('askfirst-show-out');
+/** The same episodes in askfirst's own format. */
+const own = join(out, 'own-suite');
 beforeAll(async () => {
+  await writeSuite(own, [episode('sketch-00000', 'sketch', true), episode('sketch-00001', 'sketch')]);
   await writeProactiveBench(data, [
     episode('sketch-00000', 'sketch', true),
     episode('sketch-00001', 'sketch'),
@@ -48,7 +52,7 @@ beforeAll(async () => {
   ]);
 });
 
-const cfg = (over: Record<string, unknown>) => SuiteShowSchema.parse({ data: `proactivebench:${data}`, ...over });
+const cfg = (over: Record<string, unknown>) => SuiteShowSchema.parse({ data: `proactivebench:${data}`, progress: false, ...over });
 
 describe('suite show', () => {
   it('writes one sheet per kind, preferring a non-control episode', async () => {
@@ -75,14 +79,15 @@ describe('suite show', () => {
     const show = async (...args: string[]) => {
       const program = new Command('askfirst').exitOverride();
       register(program);
-      await program.parseAsync(['node', 'askfirst', 'suite', 'show', ...args]);
+      await program.parseAsync(['node', 'askfirst', 'suite', 'show', '--no-progress', ...args]);
     };
     const pb = ['--data', `proactivebench:${data}`];
     await expect(show(...pb, '--episode', 'sketch-00001', '--index', '2', '--out', join(out, 'e.png'))).rejects.toThrow('--index does not apply with --episode: it is read with --kind only (which episode of that kind); leave it out, or give --kind K with it');
     await expect(show(...pb, '--all-kinds', '--index', '1', '--out', join(out, 'all'))).rejects.toThrow(/^--index does not apply with --all-kinds:/);
-    await expect(show('--data', join(out, 'nowhere'), '--kind', 'sketch', '--no-filter')).rejects.toThrow(
-      `--no-filter does not apply to an askfirst suite (--data ${join(out, 'nowhere')}): it is read for ProactiveBench's layout only (--data proactivebench:DIR: the ids the paper evaluates); leave it out`,
+    await expect(show('--data', own, '--kind', 'sketch', '--no-filter')).rejects.toThrow(
+      `--no-filter does not apply to an askfirst suite (--data ${own}): it is read for ProactiveBench's layout only (--data proactivebench:DIR or its folder: the ids the paper evaluates); leave it out`,
     );
+    await expect(show('--data', `suite:${own}`, '--kind', 'sketch', '--no-filter')).rejects.toThrow(/^--no-filter does not apply to an askfirst suite/);
     await show(...pb, '--kind', 'sketch', '--index', '1', '--no-filter', '--out', join(out, 'pb.png'), '--tile', '32'); // both read here
   });
 
@@ -103,11 +108,38 @@ describe('suite show', () => {
     expect((await runSuiteShow(cfg({ allKinds: true, out: kinds, overwrite: true }))).length).toBe(2);
   });
 
+  it('reads --data as eval does (suite/open.ts dataSpec): suite:DIR, a ProactiveBench folder alone, and refuses file:X naming the prefixes', async () => {
+    const sheet = join(out, 'spec.png');
+    // suite:DIR was read as a folder named "suite:DIR"; a ProactiveBench folder without its prefix as an askfirst suite
+    for (const spec of [`suite:${own}`, own, data, `proactivebench:${data}`]) {
+      expect(await runSuiteShow(cfg({ data: spec, episode: 'sketch-00001', out: sheet, tile: 32 })), spec).toEqual([sheet]);
+    }
+    await expect(runSuiteShow(cfg({ data: `file:${own}`, episode: 'sketch-00001', out: sheet }))).rejects.toThrow(
+      `--data file:${own}: there is no folder of that name, and "file:" is no prefix askfirst reads; give suite:DIR (askfirst's format), proactivebench:DIR (ProactiveBench's layout), or the folder alone (its files tell which)`,
+    );
+    await expect(runSuiteShow(cfg({ data: out, episode: 'sketch-00001', out: sheet }))).rejects.toThrow(`--data ${out}: found neither episodes.jsonl (askfirst suite) nor *_preprocessed.jsonl (ProactiveBench)`);
+    await expect(runSuiteShow(cfg({ data: 'proactivebench:', episode: 'sketch-00001' }))).rejects.toThrow('--data proactivebench: names no folder; give proactivebench:DIR (the folder of the data)');
+  });
+
+  it("shows the other entries of ProactiveBench data with an entry eval skips, and says why when that entry is asked for (the first bad entry refused every sheet)", async () => {
+    const dir = join(out, 'pb-bad');
+    await writeProactiveBench(dir, [episode('sketch-00000', 'sketch', true), episode('sketch-00001', 'sketch')]);
+    const file = join(dir, 'QuickDraw_preprocessed.jsonl');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const bad = JSON.parse(lines[1]);
+    bad.askfirst.answer = 9; // no such category
+    lines[1] = JSON.stringify(bad);
+    await writeFile(file, lines.join('\n'));
+    const sheet = join(out, 'bad.png');
+    expect(await runSuiteShow(cfg({ data: `proactivebench:${dir}`, episode: 'sketch-00000', out: sheet, tile: 32 }))).toEqual([sheet]);
+    await expect(runSuiteShow(cfg({ data: `proactivebench:${dir}`, episode: 'sketch-00001', out: sheet }))).rejects.toThrow(/^episode "sketch-00001" in .* could not be read \(askfirst eval leaves it out too\): .*QuickDraw_preprocessed\.jsonl:2: /);
+  });
+
   it('is registered under `suite` with options from the schema', async () => {
     const program = new Command('askfirst').exitOverride();
     register(program);
     const file = join(out, 'cli.png');
-    await program.parseAsync(['node', 'askfirst', 'suite', 'show', '--data', `proactivebench:${data}`, '--episode', 'corruption-00000', '--out', file, '--tile', '64']);
+    await program.parseAsync(['node', 'askfirst', 'suite', 'show', '--no-progress', '--data', `proactivebench:${data}`, '--episode', 'corruption-00000', '--out', file, '--tile', '64']);
     const img = decodeImage(await readFile(file));
     expect(img.height).toBeGreaterThan(64);
   });

@@ -1,49 +1,48 @@
 /**
  * `askfirst suite show`: render episodes as contact-sheet PNGs a person can look at (every view,
- * its markers and moves, the question and the lettered options). Reads an askfirst suite
- * directory (episodes.jsonl + images/) or ProactiveBench's layout (`--data proactivebench:DIR`).
+ * its markers and moves, the question and the lettered options). Reads `--data` as eval does: an askfirst suite
+ * (episodes.jsonl + images/) or ProactiveBench's layout, named by `suite:DIR`, `proactivebench:DIR` or the folder alone.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderContactSheet } from '../suite/contact-sheet.js';
-import { readProactiveBench } from '../suite/proactivebench/read.js';
-import { directoryViewLoader } from '../suite/proactivebench/views.js';
-import type { SuiteEpisode } from '../suite/types.js';
+import { readSuite } from '../suite/io.js';
+import { createViewLoader } from '../suite/loader.js';
+import { dataSpec, type LoadedData } from '../suite/open.js';
+import { directoryViewLoader, loadProactiveBench, type SkippedEntry } from '../suite/proactivebench/read.js';
+import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { SuiteShowSchema, type SuiteShowConfig } from './suite-show-schema.js';
 
-const PB_PREFIX = 'proactivebench:';
-
-/** Load the episodes of `--data` and the directory their view paths are relative to. */
-export async function loadSuiteForShow(data: string, filter: boolean): Promise<{ dir: string; episodes: SuiteEpisode[] }> {
-  if (data.startsWith(PB_PREFIX)) {
-    const dir = data.slice(PB_PREFIX.length);
-    if (!dir) throw new InputError('--data proactivebench:DIR needs a directory after the colon');
-    return { dir, episodes: await readProactiveBench(dir, { filter: filter ? 'auto' : false, checkImages: 'lazy' }) };
-  }
-  // askfirst's own format (suite/io.ts), loaded lazily so this command does not depend on it at startup.
-  const spec = '../suite/io.js';
-  let io: { readSuite?: (dir: string) => Promise<SuiteEpisode[] | { episodes: SuiteEpisode[] }> };
-  try {
-    io = (await import(spec)) as typeof io;
-  } catch (e) {
-    throw new NotFoundError(`reading askfirst suite directories is not available in this build (${(e as Error).message}); use --data proactivebench:DIR`, { cause: e });
-  }
-  if (typeof io.readSuite !== 'function') throw new NotFoundError('suite/io.js has no readSuite; use --data proactivebench:DIR');
-  const got = await io.readSuite(data);
-  return { dir: data, episodes: Array.isArray(got) ? got : got.episodes };
+/**
+ * The episodes of `--data` and their view loader, read as `eval --data` reads them (suite/open.ts: the spec through
+ * `dataSpec`, so `suite:DIR`, `proactivebench:DIR` and a folder alone are all read, and anything else is refused in the
+ * same words; each format by the same reader, with its progress bars), except that ProactiveBench's images are checked
+ * when a sheet draws them, not all up front, and `filter` (--no-filter) can keep every entry. Entries eval would skip
+ * are skipped (returned, so a sheet asked for by one says why).
+ */
+export async function loadSuiteForShow(
+  data: string,
+  opts: { filter?: boolean; progress?: boolean } = {},
+): Promise<{ format: LoadedData['format']; episodes: SuiteEpisode[]; loader: ViewLoader; skipped: SkippedEntry[] }> {
+  const { format, dir } = dataSpec(data);
+  if (format === 'suite') return { format, episodes: await readSuite(dir, { progress: opts.progress ?? false }), loader: createViewLoader(dir), skipped: [] };
+  const { episodes, skipped } = await loadProactiveBench(dir, { filter: opts.filter === false ? false : 'auto', checkImages: 'lazy', progress: opts.progress ?? false });
+  return { format, episodes, loader: directoryViewLoader(dir), skipped };
 }
 
 /** Pick the episodes to draw, by id, by kind + index, or one per kind. */
-export function pickEpisodes(episodes: readonly SuiteEpisode[], cfg: SuiteShowConfig): SuiteEpisode[] {
+export function pickEpisodes(episodes: readonly SuiteEpisode[], cfg: SuiteShowConfig, skipped: readonly SkippedEntry[] = []): SuiteEpisode[] {
   const chosen = [cfg.episode !== undefined, cfg.kind !== undefined, cfg.allKinds].filter(Boolean).length;
   if (chosen !== 1) throw new InputError('say which episode to show: exactly one of --episode ID, --kind K [--index N], or --all-kinds');
   const kinds = [...new Set(episodes.map((e) => e.kind))];
   if (cfg.episode !== undefined) {
     const ep = episodes.find((e) => e.id === cfg.episode);
     if (!ep) {
+      const bad = skipped.find((x) => x.id === cfg.episode);
+      if (bad) throw new NotFoundError(`episode "${cfg.episode}" in ${cfg.data} could not be read (askfirst eval leaves it out too): ${bad.reason}`);
       const sample = episodes.slice(0, 3).map((e) => e.id).join(', ');
       throw new NotFoundError(`no episode "${cfg.episode}" in ${cfg.data} (${episodes.length} episodes, e.g. ${sample})`);
     }
@@ -68,9 +67,9 @@ function fileName(id: string): string {
  * refuses to replace a run and `eval` to discard results without it.
  */
 export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
-  const { dir, episodes } = await loadSuiteForShow(cfg.data, cfg.filter);
-  if (episodes.length === 0) throw new NotFoundError(`${cfg.data} holds no episodes`);
-  const picked = pickEpisodes(episodes, cfg);
+  const { episodes, loader, skipped } = await loadSuiteForShow(cfg.data, { filter: cfg.filter, progress: cfg.progress });
+  if (episodes.length === 0) throw new NotFoundError(`${cfg.data} holds no episodes${skipped.length ? ` that could be read (${skipped.length} skipped), e.g.: ${skipped[0].reason}` : ''}`);
+  const picked = pickEpisodes(episodes, cfg, skipped);
   const sheets = picked.map((ep) => ({ ep, out: cfg.allKinds ? join(cfg.out ?? 'sheets', `${fileName(ep.kind)}.png`) : (cfg.out ?? `sheet-${fileName(ep.id)}.png`) }));
   // a folder there is named by the write (src/util/fs-errors.ts: "… is a directory where a file is expected")
   const there = sheets.filter((s) => existsSync(s.out) && !statSync(s.out).isDirectory());
@@ -78,7 +77,6 @@ export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
     const names = there.slice(0, 3).map((s) => s.out).join(', ') + (there.length > 3 ? `, … (${there.length})` : '');
     throw new InputError(`${names} already exist${there.length === 1 ? 's' : ''}: add --overwrite to replace ${there.length === 1 ? 'it' : 'them'}, or give another --out`);
   }
-  const loader = directoryViewLoader(dir);
   const written: string[] = [];
   for (const { ep, out } of sheets) {
     const png = await renderContactSheet(ep, loader, { tile: cfg.tile, maxViews: cfg.maxViews });
@@ -90,13 +88,14 @@ export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
 
 /**
  * Options `suite show` would not read, refused before the data is read: --index without --kind (it picks among that
- * kind's episodes), --no-filter on an askfirst suite (it filters ProactiveBench's entries to the ids the paper evaluates).
+ * kind's episodes), --no-filter on an askfirst suite (it filters ProactiveBench's entries to the ids the paper
+ * evaluates; the format is the one `--data` names or its files tell, as eval reads it).
  */
 export function refuseUnreadShow(cfg: SuiteShowConfig, given: Readonly<Record<string, unknown>>): void {
   const picked = cfg.episode !== undefined ? 'with --episode' : cfg.allKinds ? 'with --all-kinds' : 'without --kind';
   if (cfg.kind === undefined) refuseUnread(SuiteShowSchema, given, { keys: ['index'], readBy: 'read with --kind only (which episode of that kind)' }, picked, 'give --kind K with it');
-  if (!cfg.data.startsWith(PB_PREFIX)) {
-    refuseUnread(SuiteShowSchema, given, { keys: ['filter'], readBy: "read for ProactiveBench's layout only (--data proactivebench:DIR: the ids the paper evaluates)" }, `to an askfirst suite (--data ${cfg.data})`);
+  if (dataSpec(cfg.data).format === 'suite') {
+    refuseUnread(SuiteShowSchema, given, { keys: ['filter'], readBy: "read for ProactiveBench's layout only (--data proactivebench:DIR or its folder: the ids the paper evaluates)" }, `to an askfirst suite (--data ${cfg.data})`);
   }
 }
 

@@ -8,7 +8,8 @@ import WebSocket from 'ws';
 import { EpisodePool } from '../../environment/episodes.js';
 import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
 import { generateSuite } from '../../suite/generate.js';
-import { memoryLoader, type ViewLoader } from '../../suite/loader.js';
+import { memoryLoader } from '../../suite/loader.js';
+import type { ViewLoader } from '../../suite/types.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { startEnvServer, type RunningEnvServer } from './server.js';
 
