@@ -8,6 +8,7 @@ export const EnvServeSchema = z.object({
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
   limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
+  progress: z.boolean().default(true).describe('show progress bars on stderr while --data is read (as eval shows them)'),
   port: z.number().int().min(0).max(65535).default(8000).describe('TCP port (0 picks a free one)'),
   host: z
     .string()

@@ -19,7 +19,7 @@ const require = createRequire(import.meta.url);
 
 export async function runEnvServe(cfg: EnvServeConfig, warn?: (msg: string) => void): Promise<RunningEnvServer & { episodes: number; reward: string }> {
   const rewardCfg = loadRewardConfig(cfg.rewardConfig, { reward: cfg.reward, weights: cfg.weights ? parseWeights(cfg.weights) : undefined, rc: cfg.rc, rp: cfg.rp, rw: cfg.rw });
-  const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit });
+  const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: cfg.progress });
   const pool = new EpisodePool(data.episodes, data.loader);
   const version = (require('../../package.json') as { version: string }).version;
   const srv = await startEnvServer({ pool, rewarder: new Rewarder(rewardCfg), maxSessions: cfg.maxSessions, sessionTimeout: cfg.sessionTimeout, maxMessageBytes: cfg.maxMessageBytes, maxQueuedMessages: cfg.maxQueuedMessages, maxQueuedBytes: cfg.maxQueuedBytes, maxReplyBytes: cfg.maxReplyBytes, maxBodyBytes: cfg.maxBodyBytes, maxRewardItems: cfg.maxRewardItems, maxConcurrent: cfg.maxConcurrent, port: cfg.port, host: cfg.host, allowHosts: cfg.allowHost, version, ...(warn ? { warn } : {}) });

@@ -355,6 +355,61 @@ describe('a bad value is named by the flag the user typed', () => {
     await one(['eval', '--limt', '3'], "askfirst: unknown option '--limt' (Did you mean --limit?); see askfirst eval --help");
   });
 
+  it('every subcommand takes --no-progress, so a script can pass it to each (serve, env serve and most feedback commands refused it: "unknown option")', async () => {
+    let checked = 0;
+    for (const { words, cmd } of await leaves()) {
+      const args = cmd.registeredArguments.map(() => 'x');
+      // parsed up to the option after it: the unknown one is that one, not --no-progress
+      expect((await cli(...words, ...args, '--no-progress', '--no-such-option')).err, words.join(' ')).toBe(`askfirst: unknown option '--no-such-option'; see askfirst ${words.join(' ')} --help`);
+      const help = cmd.options.find((o) => o.long === '--no-progress')!.description;
+      expect(help, words.join(' ')).toMatch(/\bshow (a )?progress bars?\b/);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it('serve, env serve, suite show, feedback import and illume show the bars of the data they read, as eval does, and --no-progress silences them', async () => {
+    const d = tmpDir('af-cli-progress-read');
+    const suite = join(d, 'suite');
+    const [ep] = await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
+    const linked = join(d, 'linked');
+    mkdirSync(linked);
+    writeFileSync(join(linked, 'episodes.jsonl'), readFileSync(join(suite, 'episodes.jsonl')));
+    symlinkSync(join(suite, 'images'), join(linked, 'images'));
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((t: string | Uint8Array) => said.push(String(t)) > 0);
+    onTestFinished(() => spy.mockRestore());
+    const bars = async (run: (progress: boolean) => Promise<unknown>): Promise<[string, string]> => {
+      const out: string[] = [];
+      for (const progress of [true, false]) {
+        said.length = 0;
+        await run(progress);
+        out.push(said.join(''));
+      }
+      return out as [string, string];
+    };
+    const { runServe } = await import('./serve.js');
+    const { ServeSchema } = await import('./serve-schema.js');
+    const { runEnvServe } = await import('./env.js');
+    const { EnvServeSchema } = await import('./env-schema.js');
+    const { runIllumeCommand, runImport } = await import('./feedback.js');
+    const reading = /^reading suite: 1\/1 lines/m;
+    const served = async (start: () => Promise<{ close(): Promise<void> }>) => (await start()).close();
+    for (const [what, run] of [
+      ['serve', (progress: boolean) => served(() => runServe(ServeSchema.parse({ policy: 'oracle', data: suite, port: 0, progress }), () => undefined))],
+      ['env serve', (progress: boolean) => served(() => runEnvServe(EnvServeSchema.parse({ data: suite, port: 0, progress }), () => undefined))],
+      ['suite show', (progress: boolean) => cli('suite', 'show', '--data', suite, '--episode', ep.id, '--tile', '32', '--out', join(d, 'sheet.png'), ...(progress ? [] : ['--no-progress']))],
+      // both refused once the suite is read, before any database or training: images linked from outside the suite (the
+      // workbench would not serve them), a split leaving nothing to train on
+      ['feedback import', (progress: boolean) => expect(runImport({ dbDir: join(d, 'db'), project: 'p', suite: linked, progress }, () => undefined)).rejects.toThrow(/\(symlink\)/)],
+      ['feedback illume', (progress: boolean) => expect(runIllumeCommand({ suite, heldOut: '0.9', rounds: '1', progress }, () => undefined)).rejects.toThrow(/--held-out 0\.9 of the 1 episode of --suite/)],
+    ] as const) {
+      const [shown, silent] = await bars(run);
+      expect(shown, what).toMatch(reading);
+      expect(silent, what).not.toMatch(/reading/);
+    }
+  });
+
   it('suite show and report accept --no-progress as suite generate and eval do (it was "unknown option")', async () => {
     const d = tmpDir('af-cli-no-progress');
     const suite = join(d, 'suite');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SimulateConfigSchema } from '../feedback/simulate.js';
 import { dbFields } from './feedback-schema.js';
 import { newProjectField } from '../feedback/db-dir.js';
+import { unusedProgressField } from '../util/config.js';
 
 export const PairsSchema = z.object({
   ...dbFields,
@@ -27,4 +28,5 @@ export const SimulateSchema = SimulateConfigSchema.extend({
 export const DemoAggregateSchema = z.object({
   out: z.string().min(1).describe('the folder holding seed-<n>/feedback.json'),
   seeds: z.array(z.coerce.number().int().min(0)).min(1).describe('seeds to fold, comma-separated'),
+  progress: unusedProgressField('feedback demo-aggregate'),
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { IllumeConfigSchema } from '../feedback/illume-config.js';
 import { DEFAULT_FEEDBACK_DB_DIR, newProjectField } from '../feedback/db-dir.js';
 import { TASK_TYPES } from '../feedback/tasks.js';
-import { outDirField, outPathField } from '../util/config.js';
+import { outDirField, outPathField, unusedProgressField } from '../util/config.js';
 import { AuthLimitSchema } from '../server/workbench-config.js';
 import { AllowHostSchema } from '../server/host-config.js';
 
@@ -22,6 +22,7 @@ export const ServeSchema = z.object({
   ...AllowHostSchema.shape,
   ...AuthLimitSchema.shape,
   playPolicy: z.string().default('oracle').describe('the model in play tasks: a policy spec (oracle, random[:SEED], builtin:DIR, openai:URL#MODEL …)'),
+  progress: unusedProgressField('feedback serve'),
   assignmentTtl: z.number().int().min(10).default(3600).describe('seconds without activity (the open page sends heartbeats while in use) before an unlabelled assignment goes back to the queue (at once when its annotator leaves it: another project, the tab closed, signed out); a label sent later is still stored while its task has room'),
 });
 
@@ -37,6 +38,7 @@ export const ImportSchema = z.object({
   policy: z.string().default('random').describe('with --suite: the model whose first-view replies are judged (a policy spec)'),
   limit: z.number().int().min(1).optional().describe('with --suite: import at most this many of its episodes'),
   seed: z.number().int().min(0).default(1).describe('seed (sampling, demo scenes)'),
+  progress: z.boolean().default(true).describe('show a progress bar on stderr while --suite is read'),
 });
 
 export const ExportSchema = z.object({
@@ -45,12 +47,14 @@ export const ExportSchema = z.object({
   format: z.enum(['sft', 'dpo']).describe('sft: accepted rationales (messages); dpo: preferences (prompt/chosen/rejected)'),
   out: outPathField().describe('output JSONL file'),
   images: z.enum(['path', 'base64']).default('path').describe('images as absolute paths or inline base64 data URIs'),
+  progress: unusedProgressField('feedback export'),
 });
 
 export const AgreementSchema = z.object({
   ...dbFields,
   project: z.string().min(1).describe('project name'),
   json: z.boolean().default(false).describe('print JSON instead of a table'),
+  progress: unusedProgressField('feedback agreement'),
 });
 
 export const IllumeSchema = IllumeConfigSchema.extend({
@@ -66,6 +70,7 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   port: z.number().int().min(0).max(65535).default(8787).describe('for --critic workbench: port of the workbench it serves'),
   out: outPathField().optional().describe('write the per-round report as JSON here'),
   json: z.boolean().default(false).describe('print the report as JSON'),
+  progress: z.boolean().default(true).describe('show a progress bar on stderr while --suite is read'),
 });
 
 export const AnnotatorSchema = z.object({
@@ -74,5 +79,6 @@ export const AnnotatorSchema = z.object({
   revoke: z.boolean().default(false).describe("revoke NAME's token: it stops working, their open assignments go back to the queue, their labels stay"),
   newToken: z.boolean().default(false).describe('give NAME a new token (printed once) that replaces the old one; a revoked annotator is reinstated'),
   json: z.boolean().default(false).describe('with --list: print JSON instead of a table'),
+  progress: unusedProgressField('feedback annotator'),
 });
-export const StatusSchema = z.object({ ...dbFields, project: z.string().optional().describe('one project (default: all)') });
+export const StatusSchema = z.object({ ...dbFields, project: z.string().optional().describe('one project (default: all)'), progress: unusedProgressField('feedback status') });

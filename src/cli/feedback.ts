@@ -48,10 +48,11 @@ const silent: Note = () => undefined;
  * Episodes of a suite with views as paths relative to the suite directory, in the plain form the
  * workbench stores and serves (`./images/a.png` → `images/a.png`), each checked to be a file inside
  * the suite folder as the workbench will resolve it (a linked images/ leading out of it is not), so
- * a suite eval reads but the workbench could not serve fails here, before any database is made.
+ * a suite eval reads but the workbench could not serve fails here, before any database is made. `progress`: readSuite's
+ * bar while the suite is read.
  */
-async function suiteEpisodes(dir: string, limit?: number): Promise<Episode<string>[]> {
-  const eps = (await readSuite(dir)).slice(0, limit);
+async function suiteEpisodes(dir: string, opts: { limit?: number; progress: boolean }): Promise<Episode<string>[]> {
+  const eps = (await readSuite(dir, { progress: opts.progress })).slice(0, opts.limit);
   const out: Episode<string>[] = [];
   for (const ep of eps) {
     const views: string[] = [];
@@ -82,7 +83,7 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
   if (cfg.suite) refuseUnread(ImportSchema, raw, { keys: ['images'], readBy: "read with --demo only (a suite's own folder is its image folder)" }, 'with --suite');
   else refuseUnread(ImportSchema, raw, { keys: ['policy', 'limit'], readBy: 'read with --suite only (demo items come with scripted first replies, and --demo N is their number)' }, 'with --demo');
   const dir = cfg.suite ? resolve(cfg.suite) : undefined;
-  const episodes = dir ? await suiteEpisodes(dir, cfg.limit) : []; // a wrong --suite fails before any database is made
+  const episodes = dir ? await suiteEpisodes(dir, { limit: cfg.limit, progress: cfg.progress }) : []; // a wrong --suite fails before any database is made
   const doing = 'closing the feedback database (after the transaction of items, if it has begun)';
   await inStore(job, { dbDir: cfg.dbDir, command: 'feedback import', note, doing }, async (store, signal) => {
     if (!dir) {
@@ -199,7 +200,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   const items: RationaleItem[][] = [];
   if (cfg.suite) {
     const dir = resolve(cfg.suite);
-    for (const ep of await suiteEpisodes(dir)) items.push(await episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
+    for (const ep of await suiteEpisodes(dir, { progress: cfg.progress })) items.push(await episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
   } else {
     note(`feedback illume: drawing ${cfg.demo} demo scenes`);
     for (const ep of drawDemoEpisodes(cfg.demo, cfg.seed)) {

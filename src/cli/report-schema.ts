@@ -1,11 +1,11 @@
 /** The settings of `askfirst report`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { outDirField } from '../util/config.js';
+import { outDirField, unusedProgressField } from '../util/config.js';
 
 export const ReportSchema = z.object({
   out: outDirField().default('.').describe('folder for report.html and report.md'),
   title: z.string().optional().describe('page title (default: the compared policies)'),
-  progress: z.boolean().default(true).describe('show progress bars (report has none to show: accepted, as eval, which writes the same report, accepts it, and changes nothing)'),
+  progress: unusedProgressField('report'),
 });
 
 /** Used by `askfirst report` and by `askfirst eval` with several policies. */

@@ -23,9 +23,10 @@ import { configFromOptions, refuseUnread } from './options.js';
 import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { ServeSchema, type ServeConfig } from './serve-schema.js';
 
-export async function loadServeEpisodes(data: string | undefined, warn: (msg: string) => void = console.error): Promise<SuiteEpisode[]> {
+/** The episodes of `--data`, read as eval reads them (`progress`: its bars while reading). */
+export async function loadServeEpisodes(data: string | undefined, warn: (msg: string) => void = console.error, progress = false): Promise<SuiteEpisode[]> {
   if (!data) return [];
-  const d = await loadData(data);
+  const d = await loadData(data, { progress });
   if (d.skipped.length) warn(`${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
   return d.episodes;
 }
@@ -50,7 +51,7 @@ export async function runServe(
 ): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
   const warn = log ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
   refuseKeyFlags(cfg, given, process.env);
-  const episodes = await loadServeEpisodes(cfg.data, warn);
+  const episodes = await loadServeEpisodes(cfg.data, warn, cfg.progress);
   if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !episodes.length) {
     throw new InputError('the oracle needs the episodes it will be asked about: add --data DIR');
   }

@@ -118,6 +118,15 @@ export function outDirField(): z.ZodString {
 }
 
 /**
+ * `--no-progress` on a command that shows no progress bar (`report`, the feedback commands that only read or change the
+ * database, `feedback serve`): accepted as every command accepts it, so a script can pass it to every command (it was
+ * refused as an unknown option), and said in --help to change nothing there.
+ */
+export function unusedProgressField(command: string): z.ZodDefault<z.ZodBoolean> {
+  return z.boolean().default(true).describe(`show progress bars (${command} has none to show: accepted, as every askfirst command accepts it, and changes nothing)`);
+}
+
+/**
  * A path option naming a file or folder to write (`suite show --out`, `feedback export --out`,
  * `--cache`): one starting with `~` is refused. Quoted, or after "=", the shell leaves `~` as it
  * is, and the run would write into a folder named `~` in the working directory.
