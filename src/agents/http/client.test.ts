@@ -472,6 +472,30 @@ describe('ChatClient', () => {
     expect(c.stats()).toMatchObject({ requests: 1, failures: 0 });
   });
 
+  it('a retry cut short by a halt is not counted, nor its backoff announced (the summary said "1 retried" for none sent)', async () => {
+    // halted while the failing attempt is on the wire: no backoff begins, nothing is said
+    const halt = new AbortController();
+    const said: string[] = [];
+    const url = await server((_q, res) => {
+      halt.abort();
+      res.writeHead(500).end();
+    });
+    const c = new ChatClient(opts(url, { backoffMs: 30_000, maxBackoffMs: 30_000, notice: (l) => said.push(l) }));
+    await expect(c.complete(body, { halt: halt.signal })).rejects.toThrow(/not sent: the run had already failed/);
+    expect(said).toEqual([]);
+    expect(c.stats()).toMatchObject({ requests: 1, retries: 0, retry5xx: 0, failures: 0 });
+    // halted during the backoff (as it is announced): the retry it waited for is never sent, so not counted
+    const later = new AbortController();
+    const d = new ChatClient(opts(await server((_q, res) => res.writeHead(503).end()), { backoffMs: 30_000, maxBackoffMs: 30_000, notice: (l) => (said.push(l), later.abort()) }));
+    await expect(d.complete(body, { halt: later.signal })).rejects.toThrow(/not sent: the run had already failed/);
+    expect(said).toEqual([expect.stringMatching(/HTTP 503; backing off \d+ s before retry 1 of 4/)]);
+    expect(d.stats()).toMatchObject({ requests: 1, retries: 0, retry5xx: 0, failures: 0 });
+    // a retry sent is counted, with its reason
+    const e = new ChatClient(opts(await server((_q, res, n) => (n < 2 ? res.writeHead(500).end() : ok(res)))));
+    await expect(e.complete(body)).resolves.toMatchObject({ text: 'B.' });
+    expect(e.stats()).toMatchObject({ requests: 3, retries: 2, retry5xx: 2, failures: 0 });
+  });
+
   it('an aborted signal stops retrying at once', async () => {
     const url = await server((_q, res) => res.writeHead(500).end());
     const c = new ChatClient(opts(url, { retries: 50, backoffMs: 200, maxBackoffMs: 200 }));

@@ -18,7 +18,7 @@ import { setMaxListeners } from 'node:events';
 import { AskfirstError, UpstreamError } from '../../util/errors.js';
 import { ResponseCache, requestKey } from './cache.js';
 import { paramAdvice, parseErrorBody, rejectedParam, statusAdvice } from './rejection.js';
-import { MAX_RETRY_AFTER_MS, RequestHalted, Retryable, abortError, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
+import { MAX_RETRY_AFTER_MS, RequestHalted, Retryable, abortError, type RetryReason, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { stripThinking } from './messages.js';
 import type { ReplyCause } from '../../episode/types.js';
@@ -94,7 +94,7 @@ export function chatCompletionsUrl(baseUrl: string): string {
 export type ClientStats = {
   /** HTTP attempts made. */
   requests: number;
-  /** Attempts that were retried, and why. */
+  /** Retries sent, and why the attempt before failed (a backoff cut short by a halt or an interrupt sends none). */
   retries: number;
   retry429: number;
   retry5xx: number;
@@ -356,6 +356,9 @@ export class ChatClient {
     // Interrupted, or the run failed on another request: no attempt starts (one on the wire ends as it does)
     const stopped = () => (o.signal?.aborted ? abortError() : o.halt?.aborted ? new RequestHalted() : undefined);
     if (o.halt) manyListeners(o.halt);
+    // why the attempt before failed: counted (retries, and by reason) once the retry is sent, not when a halt or an
+    // interrupt cuts its backoff short (the summary's "N retried" counted retries never made)
+    let retrying: RetryReason | undefined;
     for (let attempt = 0; ; attempt++) {
       let retryAfter: number | undefined;
       let why: string | undefined;
@@ -364,6 +367,10 @@ export class ChatClient {
       try {
         const stop = stopped(); // checked once a slot is ours: the run may have failed while this request waited for one
         if (stop) throw stop;
+        if (retrying) {
+          this.counters.retries++;
+          this.counters[retrying]++;
+        }
         return await this.attempt(payload, o);
       } catch (e) {
         if (!(e instanceof Retryable)) {
@@ -376,13 +383,15 @@ export class ChatClient {
             `${this.endpoint}: gave up after ${attempt + 1} attempt${attempt === 0 ? '' : 's'} (last: ${this.redact(e.message)}); check the server, or raise --retries/--timeout`,
           );
         }
-        this.counters.retries++;
-        this.counters[e.reason]++;
+        retrying = e.reason;
         retryAfter = e.retryAfterMs;
         why = this.redact(e.message);
       } finally {
         this.sem.release();
       }
+      // halted or interrupted while the attempt was on the wire: no backoff, and no notice of one
+      const stop = stopped();
+      if (stop) throw stop;
       // The server's wait, unless it is shorter than the first backoff step (--backoff-ms): a `Retry-After: 0` (or a few
       // ms) resent every attempt at once, 7 in about 0.3 s, as a loop. As the OpenAI SDK, which backs off by itself for a
       // Retry-After of 0 and honours a second or more as asked (a later attempt's own backoff may be longer).
