@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { outPathField } from '../util/config.js';
 import { EVAL_MODES } from '../episode/types.js';
+import { OMITTABLE_PARAMS } from '../agents/http/config.js';
 
 export const EVAL_MODE_NAMES = [...EVAL_MODES, 'mcqa', 'open'] as const;
 
@@ -23,7 +24,7 @@ export const evalHttpFields = {
   temperature: z.number().min(0).max(2).optional().describe('openai: temperature sent with every request (default 0 when greedy, 1 with --sample); reasoning models accept only 1'),
   maxTokens: z.number().int().min(1).optional().describe('openai: longest reply in tokens (default 256); reasoning models count their hidden reasoning too, give them thousands'),
   maxTokensParam: z.enum(['max_tokens', 'max_completion_tokens']).optional().describe('openai: request field carrying --max-tokens (default max_tokens; OpenAI reasoning models want max_completion_tokens)'),
-  omitParams: z.array(z.enum(['temperature', 'max_tokens', 'seed', 'logprobs'])).optional().describe('openai: request fields never sent, e.g. temperature for a model that accepts only its default'),
+  omitParams: z.array(z.enum(OMITTABLE_PARAMS)).optional().describe('openai: request fields never sent, e.g. temperature for a model that accepts only its default'),
   extraBody: z
     .union([z.string(), z.record(z.string(), z.unknown())])
     .optional()

@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { resolveConfig } from '../../util/config.js';
 import { InputError } from '../../util/errors.js';
 
+/** The request fields `--omit-params` can leave out (max_tokens covers either spelling); every one requestBody (policy.ts) may send. */
+export const OMITTABLE_PARAMS = ['temperature', 'top_p', 'max_tokens', 'seed', 'logprobs'] as const;
+
 export const httpPolicySchema = z.object({
   /** Base URL of the API, up to and including the version path ("http://127.0.0.1:11434/v1"). */
   baseUrl: z.string().url().describe('base URL of the OpenAI-compatible API (…/v1)'),
@@ -38,7 +41,7 @@ export const httpPolicySchema = z.object({
     .default('max_tokens')
     .describe('request field that carries --max-tokens: max_tokens (most servers) or max_completion_tokens (OpenAI reasoning models, o-series)'),
   omitParams: z
-    .array(z.enum(['temperature', 'max_tokens', 'seed', 'logprobs']))
+    .array(z.enum(OMITTABLE_PARAMS))
     .default([])
     .describe('request fields never sent (e.g. temperature for models that accept only their default; max_tokens covers either spelling)'),
   extraBody: z.record(z.string(), z.unknown()).default({}).describe('extra request-body fields merged into every request, e.g. {"reasoning_effort":"low"}'),

@@ -5,6 +5,7 @@ import { apiKeyFromEnv, parseOpenAISpec, resolveHttpPolicyConfig } from './confi
 import { startFaultServer, type FaultServer } from '../../testing/fault-server.js';
 import { ConversationMemory } from './messages.js';
 import { HttpPolicy, requestBody } from './policy.js';
+import { paramAdvice } from './rejection.js';
 import { runEpisodes } from '../runner.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { oneRefused, REFUSAL } from '../../testing/one-refused.js';
@@ -42,6 +43,13 @@ describe('requestBody: the sampling a request was asked for (serve --policy open
   it('without them: the config’s, as every eval sends (greedy: no seed, no top_p)', () => {
     expect(fields({ sample: true, wantLogprobs: false })).toEqual({ temperature: 1, top_p: undefined, seed: 4 });
     expect(fields({ sample: false, wantLogprobs: false, sampling: { temperature: 0.3, topP: 0.5 }, seed: 9 })).toEqual({ temperature: 0, top_p: undefined, seed: undefined });
+  });
+  it('--omit-params top_p leaves it out as it does the other fields (it had no entry: a server refusing top_p could not be served)', () => {
+    const omitting = resolveHttpPolicyConfig({ baseUrl: 'http://x/v1', model: 'm', seed: 4, omitParams: ['top_p'] });
+    const body = requestBody(omitting, [], { sample: true, wantLogprobs: false, sampling: { temperature: 0.3, topP: 0.5 }, seed: 9 });
+    expect(body).toMatchObject({ temperature: 0.3, seed: 9 });
+    expect(body).not.toHaveProperty('top_p');
+    expect(paramAdvice('top_p')).toBe('leave top_p out with --omit-params top_p (the server then samples from every token, at the temperature sent)');
   });
 });
 

@@ -29,8 +29,8 @@ export function viewDataUrl(img: RGBImage, o: { jpegPassthrough: boolean; maxPix
 
 /**
  * The JSON body of one chat-completions request: model and messages, the token limit under the
- * field the endpoint wants, the temperature (greedy or sampled), seed and logprobs — each left
- * out when listed in `omitParams` — then `extraBody` merged over it. A sampled request's own
+ * field the endpoint wants, the temperature (greedy or sampled), top_p, seed and logprobs — each
+ * left out when listed in `omitParams` — then `extraBody` merged over it. A sampled request's own
  * settings (`sampling`, and the observation's `seed`: what `askfirst serve --policy openai:…` was
  * asked) stand for the config's temperature and seed, and its top_p is sent when below 1; the
  * draw-th of n choices sends seed + draw (as vLLM seeds the n choices of a request), so they differ.
@@ -44,7 +44,7 @@ export function requestBody(
   const body: Record<string, unknown> = { model: c.model, messages };
   if (!omit.has('max_tokens')) body[c.maxTokensParam] = c.maxTokens;
   if (!omit.has('temperature')) body.temperature = o.sample ? (o.sampling?.temperature ?? c.temperature) : c.greedyTemperature;
-  if (o.sample && o.sampling?.topP !== undefined && o.sampling.topP !== 1) body.top_p = o.sampling.topP; // 1 is every server's default: not sent
+  if (o.sample && o.sampling?.topP !== undefined && o.sampling.topP !== 1 && !omit.has('top_p')) body.top_p = o.sampling.topP; // 1 is every server's default: not sent
   const seed = o.seed ?? c.seed;
   if (o.sample && seed !== undefined && !omit.has('seed')) body.seed = seed + (o.draw ?? 0);
   if (c.logprobs && o.wantLogprobs && !omit.has('logprobs')) {

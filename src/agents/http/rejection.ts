@@ -46,6 +46,8 @@ export function paramAdvice(param: string): string {
       return 'models that accept only their default temperature need --temperature 1, or --omit-params temperature';
     case 'seed':
       return 'leave the seed out with --omit-params seed';
+    case 'top_p':
+      return 'leave top_p out with --omit-params top_p (the server then samples from every token, at the temperature sent)';
     default:
       return `remove "${param}" from --extra-body (or the config file's extraBody)`;
   }
