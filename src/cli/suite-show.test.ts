@@ -112,7 +112,7 @@ describe('suite show', () => {
     const sheet = join(out, 'spec.png');
     // suite:DIR was read as a folder named "suite:DIR"; a ProactiveBench folder without its prefix as an askfirst suite
     for (const spec of [`suite:${own}`, own, data, `proactivebench:${data}`]) {
-      expect(await runSuiteShow(cfg({ data: spec, episode: 'sketch-00001', out: sheet, tile: 32 })), spec).toEqual([sheet]);
+      expect(await runSuiteShow(cfg({ data: spec, episode: 'sketch-00001', out: sheet, tile: 32, overwrite: true })), spec).toEqual([sheet]); // one sheet file, drawn again
     }
     await expect(runSuiteShow(cfg({ data: `file:${own}`, episode: 'sketch-00001', out: sheet }))).rejects.toThrow(
       `--data file:${own}: there is no folder of that name, and "file:" is no prefix askfirst reads; give suite:DIR (askfirst's format), proactivebench:DIR (ProactiveBench's layout), or the folder alone (its files tell which)`,
