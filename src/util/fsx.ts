@@ -308,14 +308,19 @@ export class JsonlAppender {
     if (this.fd >= 0) {
       const fd = this.fd;
       this.fd = -1;
-      try {
-        fsyncSync(fd);
-      } catch (e) {
-        throw namePath(e, this.path);
-      } finally {
-        closeSync(fd);
-      }
+      syncAndClose(fd, this.path);
     }
+  }
+}
+
+/** fsync then close a file written by descriptor; a failed fsync (a full disk) names `path` (Node's error names none). */
+export function syncAndClose(fd: number, path: string): void {
+  try {
+    fsyncSync(fd);
+  } catch (e) {
+    throw namePath(e, path);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -16,10 +16,11 @@
  * logged after that step by the interrupted run (they are logged again). Tests read the files
  * back with an independent Python reader (standard library only, tests/tensorboard.test.ts).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { namePath } from './fs-errors.js';
+import { syncAndClose } from './fsx.js';
 
 // ─── CRC-32C (Castagnoli), table-driven ────────────────────────────────────────────────
 const CRC_TABLE = (() => {
@@ -132,13 +133,7 @@ export class EventFileWriter {
     if (this.fd >= 0) {
       const fd = this.fd;
       this.fd = -1;
-      try {
-        fsyncSync(fd);
-      } catch (err) {
-        throw namePath(err, this.path);
-      } finally {
-        closeSync(fd);
-      }
+      syncAndClose(fd, this.path);
     }
   }
 }
