@@ -8,8 +8,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { request } from 'node:http';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -17,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { playEpisode } from '../testing/play-episode.js';
+import { labelInFlight } from '../testing/label-in-flight.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
@@ -273,26 +272,12 @@ describe('feedback illume stopped by a signal', () => {
         });
       await on('stderr', /round labels: 0\//); // the round's tasks are in the workbench
       const url = /workbench at (http:\S+) /.exec(said.stdout)![1];
-      const api = async (path: string) => (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<unknown>;
-      const [project] = (await api('/api/projects')) as { id: number }[];
-      const { assignment } = (await api(`/api/projects/${project.id}/next`)) as { assignment: { id: number } };
-      const body = JSON.stringify({ submissionId: 'illume-drain-1', label: { accepted: [] } });
-      // its headers first, its body once the server has them (100 Continue): a request in flight when the signal comes
-      const req = request(`${url}/api/assignments/${assignment.id}/annotation`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } });
-      answer = new Promise<unknown[]>((resolve) => {
-        req.on('response', (res) => {
-          let text = '';
-          res.on('data', (b: Buffer) => (text += b.toString()));
-          res.on('end', () => resolve([res.statusCode, (JSON.parse(text) as { replayed?: boolean }).replayed]));
-        });
-        req.on('error', (e: NodeJS.ErrnoException) => resolve(['error', e.code ?? e.message]));
-      });
-      req.flushHeaders();
-      await Promise.race([once(req, 'continue'), answer]);
+      const label = await labelInFlight(url, token, 'illume-drain-1');
+      answer = label.answer;
       const stopping = on('stderr', /askfirst: stopping: /);
       child.kill('SIGTERM');
       await Promise.race([stopping, answer]);
-      req.end(body);
+      label.send();
     }
     expect(failed).toBeUndefined();
     expect(await answer).toEqual([201, false]);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { FileHandle } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { exited, spawnTsx, stopChild } from '../testing/child.js';
+import { labelInFlight } from '../testing/label-in-flight.js';
 import { holdPipe, namedPipe, saidOnStderr } from '../testing/named-pipe.js';
 import { heldOpenArgs, heldOpenEnv } from '../testing/held-open.js';
 import { tmpDir } from '../testing/tmp.js';
@@ -408,7 +409,7 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
 
   it('env serve: a POST /step being computed is answered, then it stops (exit 0)', { timeout: 60_000 }, async () => {
     const held = await suiteWithHeldView();
-    const srv = await started(['env', 'serve', '--data', held.suite], /Ctrl-C stops/, held.env, held.node);
+    const srv = await started(['env', 'serve', '--data', held.suite, '--no-progress'], /Ctrl-C stops/, held.env, held.node);
     const reading = held.hold(srv.child);
     try {
       const url = /at (http:\S+) /.exec(srv.out.stdout)![1];
@@ -431,7 +432,7 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
 
   it('env serve: a WebSocket session gets the answer of the step being computed, then a close frame 1001 "server shutting down"', { timeout: 60_000 }, async () => {
     const held = await suiteWithHeldView();
-    const srv = await started(['env', 'serve', '--data', held.suite], /Ctrl-C stops/, held.env, held.node);
+    const srv = await started(['env', 'serve', '--data', held.suite, '--no-progress'], /Ctrl-C stops/, held.env, held.node);
     const reading = held.hold(srv.child);
     try {
       const url = /at http(:\S+) /.exec(srv.out.stdout)![1];
@@ -474,31 +475,16 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
     const srv = await started(['feedback', 'serve', '--db-dir', dbDir], /Ctrl-C to stop/, { ...process.env, DATABASE_URL: '' });
     try {
       const url = /on (http:\S+) /.exec(srv.out.stdout)![1];
-      const api = async (path: string) => (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<unknown>;
-      const [project] = (await api('/api/projects')) as { id: number }[];
-      const { assignment } = (await api(`/api/projects/${project.id}/next`)) as { assignment: { id: number } };
-      const body = JSON.stringify({ submissionId: 'drain-label-1', label: { accepted: [] } });
-      // its headers first, its body once the server has them (100 Continue): a request in flight when the signal comes
-      const req = request(`${url}/api/assignments/${assignment.id}/annotation`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } });
-      const answer = new Promise<unknown[]>((resolve) => {
-        req.on('response', (r) => {
-          let text = '';
-          r.on('data', (b: Buffer) => (text += b.toString()));
-          r.on('end', () => resolve([r.statusCode, (JSON.parse(text) as { replayed?: boolean }).replayed]));
-        });
-        req.on('error', (e: NodeJS.ErrnoException) => resolve(['error', e.code ?? e.message]));
-      });
-      req.flushHeaders();
-      await Promise.race([once(req, 'continue'), answer]);
+      const { answer, send, project } = await labelInFlight(url, token, 'drain-label-1');
       srv.child.kill('SIGTERM');
       await Promise.race([srv.on('stderr', /stopping: answering/), answer]);
-      req.end(body);
+      send();
       expect(await answer).toEqual([201, false]);
       expect(await exited(srv.child)).toBe(0);
       expect(srv.out.stderr.trim().split('\n').filter((l) => !/opening the feedback database/.test(l))).toEqual(stopLines('askfirst workbench'));
       const after = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
       try {
-        expect((await after.progress(project.id)).labels).toBe(1); // the label was stored
+        expect((await after.progress(project)).labels).toBe(1); // the label was stored
       } finally {
         await after.close();
       }
