@@ -1,12 +1,25 @@
 import { readFileSync, appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { tmpDir } from '../testing/tmp.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { runEpisodes } from '../agents/runner.js';
 import { openResults } from './store.js';
+
+// every file read whole (readFile): results.jsonl must never be one of them (a string holds at most ~512 MB)
+const wholeReads = vi.hoisted(() => ({ files: [] as string[] }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...real,
+    readFile: (async (path: Parameters<typeof real.readFile>[0], ...rest: unknown[]) => {
+      wholeReads.files.push(String(path));
+      return (real.readFile as (...a: unknown[]) => unknown)(path, ...rest);
+    }) as typeof real.readFile,
+  };
+});
 
 const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
 
@@ -69,5 +82,35 @@ describe('results store', () => {
     writeFileSync(join(dir2, 'run.json'), '{"poli');
     (await openResults(dir2, run)).close();
     expect(JSON.parse(readFileSync(join(dir2, 'run.json'), 'utf8'))).toEqual(run);
+  });
+
+  it('reads results.jsonl a line at a time on resume, never whole, and keeps what the resume did', async () => {
+    const dir = tmpDir('askfirst-store');
+    const file = join(dir, 'results.jsonl');
+    const s1 = await openResults(dir, run);
+    await runEpisodes(eps.slice(0, 3), new OraclePolicy(eps), { mode: 'proactive', loader, onRecord: (r) => s1.append(r) });
+    s1.close();
+    const played = readFileSync(file, 'utf8');
+    const [first] = played.split('\n');
+    // a repeated record and a torn last line: the first kept, the torn one dropped, the file rewritten to the played bytes
+    appendFileSync(file, `${first}\n{"id":"e3","kind":"occ`);
+    wholeReads.files.length = 0;
+    const s2 = await openResults(dir, run, { check: (v) => ((v as { kind?: unknown }).kind === 'bad' ? 'a bad record' : null) });
+    s2.close();
+    expect(wholeReads.files.filter((f) => f.endsWith('results.jsonl'))).toEqual([]);
+    expect(s2.repairedTail).toBe(true);
+    expect(s2.done.map((r) => r.id)).toEqual(['e0', 'e1', 'e2']);
+    expect(readFileSync(file, 'utf8')).toBe(played);
+    // a file that needs no repair is left as it is; the check still names the line it refuses
+    const s3 = await openResults(dir, run);
+    s3.close();
+    expect(s3.repairedTail).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(played);
+    writeFileSync(file, played.replace(/"kind":"[^"]*"/, '"kind":"bad"'));
+    await expect(openResults(dir, run, { check: (v) => ((v as { kind?: unknown }).kind === 'bad' ? 'a bad record' : null) })).rejects.toThrow(/results\.jsonl:1.*a bad record; delete that line/);
+    // whitespace only: nothing to lose, started afresh even under other settings
+    writeFileSync(file, '\n  \n');
+    (await openResults(dir, { ...run, policy: 'random' })).close();
+    expect(readFileSync(file, 'utf8')).toBe('');
   });
 });

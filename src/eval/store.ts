@@ -14,8 +14,8 @@ import type { EpisodeRecord } from '../episode/types.js';
 import { samePolicySpec } from '../agents/registry.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { lockDir } from './lock.js';
-import { AtomicFileWriter, JsonlAppender, writeFileAtomic, writeJson } from '../util/fsx.js';
-import { reopenJsonl } from '../util/jsonl.js';
+import { JsonlAppender, writeFileAtomic, writeJson, writeJsonlAtomic } from '../util/fsx.js';
+import { jsonlHasContent, reopenJsonl } from '../util/jsonl.js';
 
 export interface ResultsStore {
   dir: string;
@@ -80,8 +80,8 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
   let repairedTail = false;
   // An earlier run that stopped before its first episode (e.g. on a view that did not load) left
   // nothing to lose: whatever its run.json says, this run simply starts afresh there.
-  const text = existsSync(resultsPath) ? await readFile(resultsPath, 'utf8') : '';
-  const resume = !opts.overwrite && existsSync(runPath) && text.trim() !== '';
+  // (the file is read a line at a time, here and below: one of over 512 MB, some 600,000 records, is more than a string holds)
+  const resume = !opts.overwrite && existsSync(runPath) && existsSync(resultsPath) && (await jsonlHasContent(resultsPath));
   if (resume) {
     let prev: Record<string, unknown> | null;
     try {
@@ -105,7 +105,7 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
     }
     // The first record per id (a crash between append and exit cannot duplicate, but be safe); a cut-short last line
     // dropped, and the file rewritten whole when the next append would join a line (reopenJsonl).
-    const reopened = await reopenJsonl<EpisodeRecord>(resultsPath, text, (value, line) => {
+    const reopened = await reopenJsonl<EpisodeRecord>(resultsPath, (value, line) => {
       const problem = !value || typeof value !== 'object' || typeof value.id !== 'string' ? `not an episode record (${JSON.stringify(value)?.slice(0, 40)})` : opts.check?.(value);
       if (problem) throw new DataError(`${problem}; delete that line to re-run its episode, or use --overwrite`, { file: resultsPath, line });
       return value.id;
@@ -133,9 +133,7 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
       const ids = new Set(records.map((r) => r.id));
       const ordered = [...records, ...done.filter((r) => !ids.has(r.id))];
       if (ordered.length === inFile.length && ordered.every((r, i) => r.id === inFile[i])) return;
-      const file = await AtomicFileWriter.open(resultsPath);
-      for (let i = 0; i < ordered.length; i += 500) await file.write(ordered.slice(i, i + 500).map((r) => JSON.stringify(r) + '\n').join(''));
-      await file.commit();
+      await writeJsonlAtomic(resultsPath, ordered);
     },
     close: () => appender.close(),
   };

@@ -23,7 +23,7 @@
 import { JsonlAppender } from '../util/fsx.js';
 import { reopenJsonl } from '../util/jsonl.js';
 import { join } from 'node:path';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Observation, Policy } from '../agents/policy.js';
 import { RunAborted } from '../agents/runner.js';
 import type { Judge } from '../eval/judge.js';
@@ -170,7 +170,7 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
     else if (existsSync(path)) {
       // A line cut short by a kill is dropped (its question is asked again) and the file repaired before appending;
       // any other malformed line is an error naming it.
-      for (const r of (await reopenJsonl<OpenItemResult>(path, readFileSync(path, 'utf8'), (r) => r.id)).records) done.set(r.id, r);
+      for (const r of (await reopenJsonl<OpenItemResult>(path, (r) => r.id)).records) done.set(r.id, r);
     }
     appender = new JsonlAppender(path);
   }

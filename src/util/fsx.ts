@@ -274,6 +274,16 @@ export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise
   await removeLeftovers(target, 'old');
 }
 
+/**
+ * Write `values` as a JSONL file (one JSON value a line), atomically, a few hundred lines at a time (AtomicFileWriter):
+ * never one string of the whole file, which a JavaScript string cannot hold past ~512 MB (some 600,000 episode records).
+ */
+export async function writeJsonlAtomic(path: string, values: readonly unknown[]): Promise<void> {
+  const file = await AtomicFileWriter.open(path);
+  for (let i = 0; i < values.length; i += 500) await file.write(values.slice(i, i + 500).map((v) => JSON.stringify(v) + '\n').join(''));
+  await file.commit();
+}
+
 /** An append-only JSONL file: each record is one complete line, or nothing if its write fails part-way. */
 export class JsonlAppender {
   private fd: number;

@@ -1,7 +1,7 @@
 /** Reading JSONL with errors that name the file and line; reopening an appended-to JSONL file after a kill. */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { DataError, InputError, NotFoundError } from './errors.js';
-import { writeFileAtomic } from './fsx.js';
+import { writeJsonlAtomic } from './fsx.js';
 import { readLines } from './text-file.js';
 
 export interface JsonlLine<T> {
@@ -95,26 +95,51 @@ export async function* streamJsonl<T = unknown>(
 }
 
 /**
- * Reopen `text`, the content of the JSONL file `path` that a resumable run appends records to, so
- * appending can go on: its records, the first per key (`keyOf`, which throws for a line that is
- * no record), a line cut short by a kill dropped. The file is rewritten whole (atomically) when a
- * line was dropped, a key repeated, or the last record lost only its newline (killed between the
- * two writes) — the next append would otherwise join that line into one malformed line of two
- * records. `repaired` says whether it was. A malformed line that is not the last is a DataError
- * naming it.
+ * Whether the JSONL file `path` holds anything but whitespace (its first such line found, read a piece at a time): a
+ * resumable run's file that holds nothing to lose is started afresh.
  */
-export async function reopenJsonl<T>(path: string, text: string, keyOf: (value: T, line: number) => string): Promise<{ records: T[]; repaired: boolean }> {
-  const parsed = parseJsonl<T>(text, path, { tolerateTruncatedTail: true });
+export async function jsonlHasContent(path: string): Promise<boolean> {
+  for await (const { text } of readLines(path)) if (text.trim() !== '') return true;
+  return false;
+}
+
+/** Whether the file at `path` is not empty and its last byte is not a newline (its last line lost its newline or was cut short). */
+async function lacksFinalNewline(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return false;
+    const { buffer } = await fh.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer[0] !== 0x0a;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Reopen the JSONL file `path` that a resumable run appends records to, so appending can go on: its records, the first
+ * per key (`keyOf`, which throws for a line that is no record), a line cut short by a kill dropped. Read a line at a
+ * time (streamJsonl): the file is never one string, which a JavaScript string cannot hold past ~512 MB (some 600,000
+ * episode records). `onLine` is told each line number read (a progress bar). The file is rewritten (atomically, in
+ * pieces: writeJsonlAtomic) when a line was dropped, a key repeated, or the last record lost only its newline (killed
+ * between the two writes) — the next append would otherwise join that line into one malformed line of two records.
+ * `repaired` says whether it was. A malformed line that is not the last is a DataError naming it.
+ */
+export async function reopenJsonl<T>(path: string, keyOf: (value: T, line: number) => string, opts: { onLine?: (line: number) => void } = {}): Promise<{ records: T[]; repaired: boolean }> {
   const seen = new Set<string>();
   const records: T[] = [];
-  for (const { line, value } of parsed.lines) {
+  let truncated = false;
+  let lines = 0;
+  for await (const { line, value } of streamJsonl<T>(path, { tolerateTruncatedTail: true, onTail: () => (truncated = true) })) {
+    opts.onLine?.(line);
+    lines++;
     const key = keyOf(value, line);
     if (!seen.has(key)) {
       seen.add(key);
       records.push(value);
     }
   }
-  const repaired = text !== '' && (parsed.truncated || records.length !== parsed.lines.length || !text.endsWith('\n'));
-  if (repaired) await writeFileAtomic(path, records.map((r) => JSON.stringify(r) + '\n').join(''));
+  const repaired = truncated || records.length !== lines || (await lacksFinalNewline(path));
+  if (repaired) await writeJsonlAtomic(path, records);
   return { records, repaired };
 }
