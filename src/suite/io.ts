@@ -145,8 +145,11 @@ async function listedImages(file: string): Promise<Set<string>> {
 export interface ReadSuiteOptions {
   /** Kinds accepted besides the seven synthetic ones (e.g. imported dataset names). */
   extraKinds?: readonly string[];
-  /** Check that every image file exists (default true). */
-  checkImages?: boolean;
+  /**
+   * Check that every image file exists (default true); a function: only those of the episodes whose id it accepts (a
+   * reader that shows a few episodes, `askfirst report`'s examples, checks their images, not every one of the suite's).
+   */
+  checkImages?: boolean | ((id: string) => boolean);
   /** A progress bar over the lines read and their images checked (util/progress.ts; default off): 20,000 episodes take seconds. */
   progress?: boolean;
 }
@@ -214,6 +217,7 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
       if (!known.has(ep.kind)) throw new DataError(`${name} has unknown kind "${ep.kind}" (known: ${[...known].join(', ')})`, { file, line });
       if (ids.has(ep.id)) throw new DataError(`${name} repeats the id of line ${ids.get(ep.id)}`, { file, line });
       ids.set(ep.id, line);
+      const checkImages = typeof opts.checkImages === 'function' ? opts.checkImages(ep.id) : (opts.checkImages ?? true);
       for (let v = 0; v < ep.views.length; v++) {
         const ref = ep.views[v] as unknown;
         if (typeof ref !== 'object' || ref === null || typeof (ref as { path?: unknown }).path !== 'string')
@@ -223,7 +227,7 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
         if (isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel) || relative(resolve(dir), resolve(dir, rel)).split(/[\\/]/)[0] === '..') {
           throw new DataError(`${name}: views[${v}] path ${JSON.stringify(rel)} must be relative to the suite directory and stay inside it`, { file, line });
         }
-        if (opts.checkImages ?? true) {
+        if (checkImages) {
           const p = resolve(dir, rel);
           // statSync: one awaited stat per view (a trip through libuv's thread pool each) took most of reading a large suite
           let st: Stats;

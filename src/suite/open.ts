@@ -95,36 +95,31 @@ export function dataSpec(spec: string): { format: LoadedData['format']; dir: str
 
 /**
  * The episodes of `ids` in the data of `spec` and its view loader, for a reader that shows a few of them (`askfirst
- * report`'s example episodes): everything loadData checks is checked (so data it refuses is refused here too), but an
- * askfirst suite is read a line at a time (suite/io.ts suiteEpisodes) and only the episodes asked for are kept — not
- * the tens of MB a suite of ten thousand episodes takes live. ProactiveBench's layout is read the same way
- * (proactivebench/read.ts proactiveBenchEpisodes, the lines loadData's reader reads, checked as it checks them, and
- * withImages, the episodes its image check keeps).
+ * report`'s example episodes): every line is checked as loadData checks it (so a line it refuses is refused here too),
+ * but the image files only of the episodes asked for — those are the ones shown (a suite of 200,000 episodes has over a
+ * million, and stating them all took seconds to show six) — and an askfirst suite is read a line at a time (suite/io.ts
+ * suiteEpisodes) and only the episodes asked for are kept — not the tens of MB a suite of ten thousand episodes takes
+ * live. ProactiveBench's layout is read the same way (proactivebench/read.ts proactiveBenchEpisodes, the lines
+ * loadData's reader reads, checked as it checks them, and withImages on the episodes asked for: loadData leaves out one
+ * with an image missing, and so is it left out here).
  */
 export async function loadDataEpisodes(spec: string, ids: ReadonlySet<string>): Promise<{ episodes: Map<string, SuiteEpisode>; loader: ViewLoader }> {
   const { format, dir } = dataSpec(spec);
   const episodes = new Map<string, SuiteEpisode>();
   if (format === 'proactivebench') {
-    // a batch at a time through the image check loadData's reader makes (withImages), so only the batch is held
-    let kept = 0;
-    let batch: SuiteEpisode[] = [];
-    const flush = async () => {
-      for (const ep of await withImages(dir, batch)) {
-        kept++;
-        if (ids.has(ep.id)) episodes.set(ep.id, ep);
-      }
-      batch = [];
-    };
+    // the episodes asked for through the image check loadData's reader makes (withImages): only their images are checked
+    let read = 0;
+    const wanted: SuiteEpisode[] = [];
     for await (const ep of proactiveBenchEpisodes(dir)) {
-      batch.push(ep);
-      if (batch.length >= 256) await flush();
+      read++;
+      if (ids.has(ep.id)) wanted.push(ep);
     }
-    await flush();
-    if (!kept) throw new DataError(`--data ${dir}: none of its entries could be read or all were filtered out; run askfirst eval --data ${shellQuote(spec)} to see why`);
+    for (const ep of await withImages(dir, wanted)) episodes.set(ep.id, ep);
+    if (!read) throw new DataError(`--data ${dir}: none of its entries could be read or all were filtered out; run askfirst eval --data ${shellQuote(spec)} to see why`);
     return { episodes, loader: directoryViewLoader(dir) };
   }
   let any = false;
-  for await (const ep of suiteEpisodes(dir)) {
+  for await (const ep of suiteEpisodes(dir, { checkImages: (id) => ids.has(id) })) {
     any = true;
     if (ids.has(ep.id)) episodes.set(ep.id, ep);
   }
