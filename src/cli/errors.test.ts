@@ -416,7 +416,19 @@ describe('a bad value is named by the flag the user typed', () => {
     const [ep] = await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
     expect(await cli('suite', 'show', '--data', suite, '--episode', ep.id, '--tile', '32', '--out', join(d, 'sheet.png'), '--no-progress')).toEqual({ code: 0, err: '' });
     expect(await cli('eval', '--policy', 'oracle', '--data', suite, '--out', join(d, 'run'), '--mode', 'proactive', '--no-progress')).toEqual({ code: 0, err: '' });
-    expect(await cli('report', join(d, 'run'), '--out', join(d, 'rep'), '--no-progress')).toEqual({ code: 0, err: '' });
+    // report shows a bar while it reads the results (it printed nothing for 28 s on 203k records); the flag silences it
+    const stderr = async (...a: string[]) => {
+      const text: string[] = [];
+      const w = vi.spyOn(process.stderr, 'write').mockImplementation((t: string | Uint8Array) => (text.push(String(t)), true));
+      try {
+        expect(await cli('report', join(d, 'run'), '--out', join(d, 'rep'), ...a)).toEqual({ code: 0, err: '' });
+      } finally {
+        w.mockRestore();
+      }
+      return text.join('');
+    };
+    expect(await stderr('--no-progress')).toBe('');
+    expect(await stderr()).toMatch(/reading results/);
     expect(readdirSync(d).sort()).toEqual(['rep', 'run', 'sheet.png', 'suite']);
   });
 

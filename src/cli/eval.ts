@@ -126,7 +126,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
     if (cfg.policy.length === 1) return results[0];
     // Several policies on the same data: one comparison report over their runs (reading them takes seconds on large runs;
     // its two files are written last, whole)
-    const read = await readEvalReport(outs);
+    const read = await readEvalReport(outs, { progress: cfg.progress });
     const report = await job.stopAfter('writing the comparison report', `${finishedRuns(cfg.policy, outs)}; the comparison report is written whole`, () => saveEvalReport(read, cfg.out));
     if (!cfg.json) {
       print(`\n${report.markdownTable}`);

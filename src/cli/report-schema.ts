@@ -1,11 +1,11 @@
 /** The settings of `askfirst report`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { outDirField, unusedProgressField } from '../util/config.js';
+import { outDirField } from '../util/config.js';
 
 export const ReportSchema = z.object({
   out: outDirField().default('.').describe('folder for report.html and report.md'),
   title: z.string().optional().describe('page title (default: the compared policies)'),
-  progress: unusedProgressField('report'),
+  progress: z.boolean().default(true).describe('show a progress bar on stderr while the runs\' results are read'),
 });
 
 /** Used by `askfirst report` and by `askfirst eval` with several policies. */

@@ -12,7 +12,7 @@ import { stoppable } from './signals.js';
 export async function reportAction(runs: string[], raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ReportSchema, raw, 'report');
   const r = await stoppable(`nothing was written (askfirst report writes ${cfg.out}/report.html and report.md last); run the same command again`, async (job) => {
-    const read = await readEvalReport(runs, cfg.title ? { title: cfg.title } : {});
+    const read = await readEvalReport(runs, { ...(cfg.title ? { title: cfg.title } : {}), progress: cfg.progress });
     return job.stopAfter('writing the report', 'the report is written whole', () => saveEvalReport(read, cfg.out));
   });
   console.log(r.markdownTable);

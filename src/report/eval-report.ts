@@ -20,6 +20,8 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { pngDataUrl } from '../scenes/png.js';
 import { fitPixels } from '../scenes/resize.js';
 import { streamJsonl } from '../util/jsonl.js';
+import { progress, withBar } from '../util/progress.js';
+import { countSplitLines } from '../util/text-file.js';
 import { mcnemar, type McNemar, type RateInterval } from '../util/stats.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -45,7 +47,8 @@ export interface EvalRun {
   files?: Partial<Record<EvalMode, string>>;
 }
 
-export async function readEvalRun(dir: string): Promise<EvalRun> {
+/** `onLines`: told how many lines of a results.jsonl were read since it was last told (a progress bar over them). */
+export async function readEvalRun(dir: string, onLines?: (n: number) => void): Promise<EvalRun> {
   const file = join(dir, 'summary.json');
   if (!existsSync(file)) throw new NotFoundError(`${dir}: ${linkTrouble(dir) ?? 'no summary.json'} — give the --out directory of an askfirst eval run`);
   let summary: Record<string, unknown>;
@@ -61,7 +64,7 @@ export async function readEvalRun(dir: string): Promise<EvalRun> {
   for (const mode of EVAL_MODES) {
     const f = join(dir, mode, 'results.jsonl');
     if (!existsSync(f)) continue;
-    const recs = await episodeRecords(f);
+    const recs = await episodeRecords(f, onLines);
     if (!recs.length) continue;
     records[mode] = recs;
     intervals[mode] = intervalSummary(recs);
@@ -79,10 +82,13 @@ export async function readEvalRun(dir: string): Promise<EvalRun> {
  * numbers describe). Whether the second is the same record is told by a SHA-256 of each record's JSON, not the JSON
  * itself, so the check holds no record a second time.
  */
-async function episodeRecords(file: string): Promise<EpisodeRecordCore[]> {
+async function episodeRecords(file: string, onLines?: (n: number) => void): Promise<EpisodeRecordCore[]> {
   const first = new Map<string, { line: number; digest: string }>();
   const recs: EpisodeRecordCore[] = [];
+  let at = 0;
   for await (const { line, value } of streamJsonl<EpisodeRecord>(file, { tolerateTruncatedTail: true })) {
+    onLines?.(line - at);
+    at = line;
     checkRecord(value, file, line);
     const digest = createHash('sha256').update(JSON.stringify(value)).digest('base64');
     const seen = first.get(value.id);
@@ -467,16 +473,28 @@ ${html.join('\n')}
   return { html: page, markdown: md.join('\n'), markdownTable };
 }
 
-/** Read the runs and render their report (nothing is written: a command may stop at once meanwhile; `saveEvalReport` writes it). */
-export async function readEvalReport(dirs: readonly string[], o: { title?: string } = {}): Promise<EvalReport & { runs: EvalRun[] }> {
+/**
+ * Read the runs and render their report (nothing is written: a command may stop at once meanwhile; `saveEvalReport`
+ * writes it). `progress`: a bar on stderr over the lines of every results.jsonl read (200,000 records take seconds).
+ */
+export async function readEvalReport(dirs: readonly string[], o: { title?: string; progress?: boolean } = {}): Promise<EvalReport & { runs: EvalRun[] }> {
   const seen = new Map<string, string>();
   for (const d of dirs) {
     const key = resolve(d);
     if (seen.has(key)) throw new InputError(`${d} is given twice${seen.get(key) !== d ? ` (as ${seen.get(key)})` : ''}: a run compared with itself shows no difference; give each run once`);
     seen.set(key, d);
   }
-  const runs = await Promise.all(dirs.map(readEvalRun));
-  return { ...(await renderEvalReport(runs, o)), runs };
+  // one bar over every file (the runs are read at once); a file that cannot be counted is left to the reader to name
+  const files = o.progress ? dirs.flatMap((d) => EVAL_MODES.map((m) => join(d, m, 'results.jsonl'))).filter((f) => existsSync(f)) : [];
+  const total = (await Promise.all(files.map((f) => countSplitLines(f).catch(() => 0)))).reduce((a, b) => a + b, 0);
+  const bar = progress('reading results', total, { enabled: o.progress ?? false, unit: 'lines' });
+  let read = 0;
+  const runs = await withBar(bar, async () => {
+    const rs = await Promise.all(dirs.map((d) => readEvalRun(d, (n) => ((read += n), bar.tick(n)))));
+    if (total > read) bar.tick(total - read); // blank lines at the ends, a torn last line
+    return rs;
+  });
+  return { ...(await renderEvalReport(runs, { title: o.title })), runs };
 }
 
 /** Write a read report (`readEvalReport`) to `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */

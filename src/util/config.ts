@@ -118,7 +118,7 @@ export function outDirField(): z.ZodString {
 }
 
 /**
- * `--no-progress` on a command that shows no progress bar (`report`, the feedback commands that only read or change the
+ * `--no-progress` on a command that shows no progress bar (the feedback commands that only read or change the
  * database, `feedback serve`): accepted as every command accepts it, so a script can pass it to every command (it was
  * refused as an unknown option), and said in --help to change nothing there.
  */
