@@ -11,7 +11,7 @@ import type { Policy } from '../agents/policy.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { HttpJudge, parseJudgeSpec } from '../eval/judge.js';
 import { evaluateOpenEnded, openSummaryTable, type OpenSummary } from '../eval/open-ended.js';
-import { ConfigError, InputError } from '../util/errors.js';
+import { ConfigError, describeError, InputError } from '../util/errors.js';
 import { noteLine } from '../util/progress.js';
 import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
 import { refuseUnread } from './options.js';
@@ -112,7 +112,7 @@ export function parseExtraBody(v: string | Record<string, unknown> | undefined):
   try {
     j = JSON.parse(v);
   } catch (e) {
-    throw new ConfigError(`--extra-body must be a JSON object, e.g. '{"reasoning_effort":"low"}'; got ${JSON.stringify(v.slice(0, 60))} (${(e as Error).message})`);
+    throw new ConfigError(`--extra-body must be a JSON object, e.g. '{"reasoning_effort":"low"}'; got ${JSON.stringify(v.slice(0, 60))} (${describeError(e)})`);
   }
   if (!j || typeof j !== 'object' || Array.isArray(j)) throw new ConfigError(`--extra-body must be a JSON object, got ${JSON.stringify(v.slice(0, 60))}`);
   for (const k of ['model', 'messages']) if (k in (j as object)) throw new ConfigError(`--extra-body may not set "${k}" (askfirst sends it)`);

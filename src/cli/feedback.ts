@@ -31,7 +31,7 @@ import { AUTH_CACHE_MS } from '../server/workbench/app.js';
 import { startServer } from '../server/workbench/workbench.js';
 import { isLoopbackHost } from '../server/host-check.js';
 import { readSuite } from '../suite/io.js';
-import { InputError } from '../util/errors.js';
+import { describeError, InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { SceneRng } from '../util/rng.js';
@@ -60,7 +60,7 @@ async function suiteEpisodes(dir: string, opts: { limit?: number; progress: bool
       if (!('path' in v) || v.crop) throw new InputError(`episode ${ep.id} view ${i}: only plain image-path views can be imported into the workbench`);
       const rel = posix.normalize(v.path);
       await resolveImage(dir, rel).catch((e: unknown) => {
-        const why = e instanceof Error ? e.message : String(e);
+        const why = describeError(e);
         const fix = /\(symlink\)$/.test(why) ? '; the workbench serves only images inside the suite folder: copy them in instead of linking' : '';
         throw new InputError(`--suite ${dir}: episode ${ep.id} view ${i}: ${why}${fix}`, { cause: e });
       });

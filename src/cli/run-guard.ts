@@ -10,6 +10,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { RUN_SETTINGS_FILE } from '../util/run-settings.js';
+import { describeError } from '../util/errors.js';
 import { lockDir } from '../eval/lock.js';
 import { stoppable, type Orderly } from './signals.js';
 
@@ -41,7 +42,7 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
       try {
         undo();
       } catch (e) {
-        process.stderr.write(`askfirst: ${(e as Error).message}\n`); // said, not thrown: the error or signal that ended the command comes first
+        process.stderr.write(`askfirst: ${describeError(e)}\n`); // said, not thrown: the error or signal that ended the command comes first
       }
     }
   };

@@ -23,7 +23,7 @@ import type { RGBImage } from '../scenes/image.js';
 import { encodePNGFast } from '../scenes/png.js';
 import { safeFileName } from '../suite/io.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
-import { DataError, InputError } from '../util/errors.js';
+import { DataError, describeError, InputError } from '../util/errors.js';
 import { AtomicFileWriter, StagedFiles, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
@@ -241,7 +241,7 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
 function viewError(e: unknown, ep: SuiteEpisode, view: number, out: string, earlier: boolean): DataError {
   const ref = ep.views[view];
   const file = e instanceof DataError && e.file ? e.file : ref && 'path' in ref ? ref.path : undefined;
-  let msg = e instanceof Error ? e.message : String(e);
+  let msg = describeError(e);
   if (file && msg.startsWith(`${file}: `)) msg = msg.slice(file.length + 2);
   if (msg.startsWith(`episode ${ep.id}: `)) msg = msg.slice(`episode ${ep.id}: `.length);
   const kept = earlier ? `${out} holds the earlier export as it was` : `${out} was not created`;

@@ -9,7 +9,7 @@
 import { mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite as PGliteDb } from '@electric-sql/pglite';
-import { AskfirstError, InputError } from '../util/errors.js';
+import { AskfirstError, describeError, InputError } from '../util/errors.js';
 import { DiskFullError } from '../util/fs-errors.js';
 import { processAlive, releasedAtExit, takeLockFile } from '../util/lockfile.js';
 import { createPgliteDir } from './pglite-create.js';
@@ -64,10 +64,10 @@ const RETRYABLE = new Set(['40001', '40P01']);
 export function dbError(e: unknown, where?: string): unknown {
   const code = (e as { code?: string }).code;
   if (code === '53100') return new DiskFullError(where, undefined, { cause: e });
-  if (code === '23505') return new AskfirstError('CONFLICT', `already exists: ${(e as Error).message}`, { cause: e });
-  if (code === '23503') return new AskfirstError('BAD_INPUT', `refers to a missing row: ${(e as Error).message}`, { cause: e });
+  if (code === '23505') return new AskfirstError('CONFLICT', `already exists: ${describeError(e)}`, { cause: e });
+  if (code === '23503') return new AskfirstError('BAD_INPUT', `refers to a missing row: ${describeError(e)}`, { cause: e });
   // a NUL (U+0000) or an unconvertible character in text: the input's fault, not the server's
-  if (code === '22021' || code === '22P05') return new AskfirstError('BAD_INPUT', `text the database cannot store: ${(e as Error).message}`, { cause: e });
+  if (code === '22021' || code === '22P05') return new AskfirstError('BAD_INPUT', `text the database cannot store: ${describeError(e)}`, { cause: e });
   return e;
 }
 
@@ -191,7 +191,7 @@ async function openPostgres(url: string): Promise<Db> {
     await pool.query('SELECT 1');
   } catch (e) {
     await pool.end();
-    throw new AskfirstError('UPSTREAM', `cannot connect to PostgreSQL at ${redact(url)}: ${(e as Error).message} (check DATABASE_URL)`, { cause: e });
+    throw new AskfirstError('UPSTREAM', `cannot connect to PostgreSQL at ${redact(url)}: ${describeError(e)} (check DATABASE_URL)`, { cause: e });
   }
   return {
     engine: 'postgres',

@@ -18,7 +18,7 @@
  * limit counts from there. A revoked annotator (`annotators.revoked_at` set, migration 5) signs in
  * no more; revoking releases their open assignments in the same transaction.
  */
-import { AskfirstError } from '../util/errors.js';
+import { AskfirstError, describeError } from '../util/errors.js';
 import type { Db } from './db.js';
 
 export interface Migration {
@@ -187,7 +187,7 @@ export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATI
           if ((e as { code?: string }).code !== '42P07') throw e;
           throw new AskfirstError(
             'CONFLICT',
-            `the database already holds ${(e as Error).message.replace(/ already exists$/, '')}, which askfirst's schema (migration ${m.version}, ${m.name}) would create: it is not a feedback database. Give an empty database (DATABASE_URL) or a new --db-dir`,
+            `the database already holds ${describeError(e).replace(/ already exists$/, '')}, which askfirst's schema (migration ${m.version}, ${m.name}) would create: it is not a feedback database. Give an empty database (DATABASE_URL) or a new --db-dir`,
             { cause: e },
           );
         }

@@ -26,7 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { EpisodeRecord } from '../episode/types.js';
 import { resolveConfig } from '../util/config.js';
-import { AskfirstError, UpstreamError } from '../util/errors.js';
+import { AskfirstError, describeError, UpstreamError } from '../util/errors.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import type { AssignmentInfo, ErrorBody, NextResponse, PreferenceLabel, SubmitResponse } from './api-types.js';
 import type { TrajectoryPair } from './pairs.js';
@@ -88,7 +88,7 @@ async function call<T>(url: string, token: string, init: RequestInit = {}): Prom
   try {
     res = await fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
   } catch (e) {
-    throw new UpstreamError(`workbench at ${url} is unreachable: ${(e as Error).message}`, { cause: e });
+    throw new UpstreamError(`workbench at ${url} is unreachable: ${describeError(e)}`, { cause: e });
   }
   const body = (await res.json().catch(() => null)) as T | ErrorBody | null;
   if (!res.ok) {

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, NotFoundError } from '../util/errors.js';
+import { DataError, describeError, NotFoundError } from '../util/errors.js';
 import { writeJson } from '../util/fsx.js';
 import { resultsSchema, type Results } from './results.js';
 
@@ -41,13 +41,13 @@ export async function readResults(path: string): Promise<Results> {
         `results file not found: ${file} (run \`askfirst demo --out DIR\` first)`,
         { cause: e },
       );
-    throw new DataError(`cannot read results: ${(e as Error).message}`, { file, cause: e });
+    throw new DataError(`cannot read results: ${describeError(e)}`, { file, cause: e });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new DataError(`invalid JSON: ${(e as Error).message}`, { file, cause: e });
+    throw new DataError(`invalid JSON: ${describeError(e)}`, { file, cause: e });
   }
   return parseResults(json, file);
 }

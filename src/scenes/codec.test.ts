@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { PNG } from 'pngjs';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeImage, decodeJPEG, encodeJPEG, encodePNG } from './codec.js';
 import { createImage } from './image.js';
 
@@ -17,6 +18,16 @@ describe('codec', () => {
   });
   it('an empty file says it is empty, not that it is not an image', () => {
     expect(() => decodeImage(new Uint8Array(0), 'x.png')).toThrow('x.png: the file is empty (0 bytes); copy or save it again');
+  });
+  it("a decoder's thrown value that is not an Error is described, not \"[object Object]\" (describeError)", () => {
+    const read = vi.spyOn(PNG.sync, 'read').mockImplementation(() => {
+      throw { code: 'ZLIB', detail: 'bad block' }; // a library's bare error object
+    });
+    try {
+      expect(() => decodeImage(encodePNG(img), 'x.png')).toThrow("x.png: cannot decode image: { code: 'ZLIB', detail: 'bad block' }");
+    } finally {
+      read.mockRestore();
+    }
   });
   it('names the file on garbage', () => {
     expect(() => decodeImage(new Uint8Array([1, 2, 3]), 'x.png')).toThrow(/x\.png.*not a PNG or JPEG/);

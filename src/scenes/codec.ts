@@ -9,7 +9,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { DataError, NotFoundError } from '../util/errors.js';
+import { DataError, describeError, NotFoundError } from '../util/errors.js';
 import { fileKind } from '../util/file-kind.js';
 import { toRGBA, type RGBImage } from './image.js';
 import { checkImageLimits, imageLimits } from './image-limits.js';
@@ -85,7 +85,7 @@ export function decodeImage(buf: Uint8Array, name = 'image'): RGBImage {
     if (buf[0] === 0xff && buf[1] === 0xd8) return decodeJPEG(buf, name);
   } catch (e) {
     if (e instanceof DataError) throw e;
-    throw new DataError(`cannot decode image: ${e instanceof Error ? e.message : String(e)}`, { file: name, cause: e });
+    throw new DataError(`cannot decode image: ${describeError(e)}`, { file: name, cause: e });
   }
   throw new DataError('not a PNG or JPEG file', { file: name });
 }
@@ -118,7 +118,7 @@ export async function readImageFile(path: string): Promise<RGBImage> {
   } catch (e) {
     if (e instanceof DataError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`image file not found: ${path}`, { cause: e });
-    throw new DataError(`cannot read image: ${(e as Error).message}`, { file: path, cause: e });
+    throw new DataError(`cannot read image: ${describeError(e)}`, { file: path, cause: e });
   }
   const img = decodeImage(buf, path);
   if (buf[0] === 0xff && buf[1] === 0xd8) img.encoded = { mime: 'image/jpeg', bytes: buf };

@@ -24,7 +24,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { DataError } from '../util/errors.js';
+import { DataError, describeError } from '../util/errors.js';
 import type { RGBImage } from './image.js';
 
 // TurboJPEG constants (turbojpeg.h)
@@ -179,7 +179,7 @@ export function decodeJPEGTurbo(buf: Uint8Array, name: string, declared: { width
     instance = undefined; // its stack and heap are unknown after an exception
     handle = input = meta = output = 0;
     if (e instanceof DataError) throw e;
-    const why = e instanceof LibjpegError ? 'libjpeg-turbo cannot decode it (corrupted or unsupported JPEG)' : `libjpeg-turbo failed: ${(e as Error).message}`;
+    const why = e instanceof LibjpegError ? 'libjpeg-turbo cannot decode it (corrupted or unsupported JPEG)' : `libjpeg-turbo failed: ${describeError(e)}`;
     throw new DataError(`cannot decode image: ${why}`, { file: name, cause: e });
   } finally {
     if (instance === t) {

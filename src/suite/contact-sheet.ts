@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { optionLetter } from '../episode/parse.js';
 import { shownOptions } from '../episode/prompt.js';
 import type { RGBImage } from '../scenes/image.js';
-import { AskfirstError } from '../util/errors.js';
+import { AskfirstError, describeError } from '../util/errors.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
 
 type Canvas = import('@napi-rs/canvas').Canvas;
@@ -40,7 +40,7 @@ export async function fonts(): Promise<{ canvas: typeof import('@napi-rs/canvas'
   try {
     canvas = await import('@napi-rs/canvas');
   } catch (e) {
-    throw new AskfirstError('INTERNAL', `contact sheets need @napi-rs/canvas, which failed to load: ${(e as Error).message}`, { cause: e });
+    throw new AskfirstError('INTERNAL', `contact sheets need @napi-rs/canvas, which failed to load: ${describeError(e)}`, { cause: e });
   }
   if (fontFamily === null) {
     fontFamily = 'sans-serif';

@@ -12,7 +12,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { episodeProblems } from '../episode/validate.js';
 import { SCENARIO_KINDS } from './kinds/names.js';
 import { encodePNG } from '../scenes/codec.js';
-import { DataError, InputError, NotFoundError } from '../util/errors.js';
+import { DataError, describeError, InputError, NotFoundError } from '../util/errors.js';
 import { StagedFiles, writeFileAtomic } from '../util/fsx.js';
 import { fileKind } from '../util/file-kind.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -208,7 +208,7 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
       try {
         ep = JSON.parse(text) as SuiteEpisode;
       } catch (e) {
-        throw new DataError(`malformed JSON (${(e as Error).message}); each line must be one episode object`, { file, line, cause: e });
+        throw new DataError(`malformed JSON (${describeError(e)}); each line must be one episode object`, { file, line, cause: e });
       }
       if (typeof ep !== 'object' || ep === null || Array.isArray(ep)) throw new DataError('expected an episode object', { file, line });
       const name = typeof ep.id === 'string' ? `episode "${ep.id}"` : 'episode';

@@ -6,7 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { readImageFile } from '../scenes/codec.js';
 import type { RGBImage } from '../scenes/image.js';
-import { AskfirstError, DataError } from '../util/errors.js';
+import { DataError, describeError } from '../util/errors.js';
 import type { ViewLoader, ViewRef } from './types.js';
 
 export interface SuiteLoader extends ViewLoader {
@@ -29,7 +29,7 @@ export function createViewLoader(baseDir: string, cacheSize = 256): SuiteLoader 
     }
     const p = readImageFile(full).catch((e: unknown) => {
       cache.delete(full);
-      let msg = e instanceof AskfirstError ? e.message : String(e);
+      let msg = describeError(e);
       if (e instanceof DataError && e.file === full && msg.startsWith(`${full}: `)) msg = msg.slice(full.length + 2); // the file is named once, in front
       throw new DataError(`episode ${episodeId}: cannot load view: ${msg}`, { file: full, cause: e });
     });

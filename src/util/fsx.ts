@@ -7,7 +7,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, 
 import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { InputError } from './errors.js';
+import { describeError, InputError } from './errors.js';
 import { namePath } from './fs-errors.js';
 import { processAlive } from './lockfile.js';
 import { siblingStem } from './sibling-name.js';
@@ -350,13 +350,13 @@ export function readJsonFlagFile(flag: string, path: string): unknown {
     text = readTextFileSync(path); // a byte-order mark dropped, as Windows editors save one
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder; give a JSON file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder; give a JSON file' : code === 'EACCES' ? 'permission denied' : describeError(e);
     throw new InputError(`${flag} ${path}: ${why}`, { cause: e });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
     // V8 quotes a short file whole in its message, newlines and all: one line, as every CLI error is
-    throw new InputError(`${flag} ${path}: not a JSON file (${(e as Error).message.replace(/\s*\n\s*/g, ' ').trim()})`, { cause: e });
+    throw new InputError(`${flag} ${path}: not a JSON file (${describeError(e).replace(/\s*\n\s*/g, ' ').trim()})`, { cause: e });
   }
 }

@@ -1,6 +1,6 @@
 /** Reading JSONL with errors that name the file and line; reopening an appended-to JSONL file after a kill. */
 import { open, readFile } from 'node:fs/promises';
-import { DataError, InputError, NotFoundError } from './errors.js';
+import { DataError, describeError, InputError, NotFoundError } from './errors.js';
 import { writeJsonlAtomic } from './fsx.js';
 import { readLines } from './text-file.js';
 
@@ -54,7 +54,7 @@ export function parseJsonl<T = unknown>(
         truncated = true;
         continue;
       }
-      throw new DataError(`malformed JSON: ${(e as Error).message}`, { file: path, line: i + 1, cause: e });
+      throw new DataError(`malformed JSON: ${describeError(e)}`, { file: path, line: i + 1, cause: e });
     }
   }
   return { lines, truncated };
@@ -85,7 +85,7 @@ export async function* streamJsonl<T = unknown>(
           opts.onTail?.();
           continue;
         }
-        throw new DataError(`malformed JSON: ${(e as Error).message}`, { file: path, line, cause: e });
+        throw new DataError(`malformed JSON: ${describeError(e)}`, { file: path, line, cause: e });
       }
       yield { line, value };
     }

@@ -15,7 +15,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setMaxListeners } from 'node:events';
-import { AskfirstError, UpstreamError } from '../../util/errors.js';
+import { AskfirstError, describeError, UpstreamError } from '../../util/errors.js';
 import { ResponseCache, requestKey } from './cache.js';
 import { paramAdvice, parseErrorBody, rejectedParam, statusAdvice } from './rejection.js';
 import { MAX_RETRY_AFTER_MS, RequestHalted, Retryable, abortError, type RetryReason, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
@@ -444,7 +444,7 @@ export class ChatClient {
         if (o.signal?.aborted) throw abortError();
         if (ctl.signal.aborted) throw new Retryable('retryTimeout', `no complete reply within ${seconds(this.opts.timeoutMs)} (--timeout)`);
         const code = (e as NodeJS.ErrnoException).code;
-        throw new Retryable('retryNetwork', `network error: ${code ?? (e as Error).message}${networkAdvice(code, this.url)}`);
+        throw new Retryable('retryNetwork', `network error: ${code ?? describeError(e)}${networkAdvice(code, this.url)}`);
       }
       const text = resp.text;
       const failed = resp.status < 200 || resp.status >= 300;

@@ -8,7 +8,7 @@
  * if build/kernels.wasm loads, else ref with a one-line warning), and `ASKFIRST_THREADS=n`
  * (default: all cores, at most 8). `setKernels('ref')` switches at run time (tests do this).
  */
-import { ConfigError } from '../../util/errors.js';
+import { ConfigError, describeError } from '../../util/errors.js';
 import { adamStepRef, conv2dBackwardRef, conv2dForwardRef, gemmRef, maxPool2dBackwardRef, maxPool2dForwardRef, reluBackwardRef, reluForwardRef } from './ref.js';
 import type { Kernels } from './types.js';
 import { loadWasmKernels } from './wasm.js';
@@ -51,7 +51,7 @@ export function kernels(): Kernels {
     if (want === 'wasm') throw e;
     if (!warned) {
       warned = true;
-      process.stderr.write(`askfirst: WASM kernels unavailable (${(e as Error).message}); using the slow TypeScript reference kernels. Run \`npm run build\`.\n`);
+      process.stderr.write(`askfirst: WASM kernels unavailable (${describeError(e)}); using the slow TypeScript reference kernels. Run \`npm run build\`.\n`);
     }
     current = refKernels;
   }

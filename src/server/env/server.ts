@@ -33,7 +33,7 @@ import { EnvSession } from '../../environment/session.js';
 import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { rewardBatch } from '../../environment/single-turn.js';
-import { AskfirstError, describeErrorForLog, InputError } from '../../util/errors.js';
+import { AskfirstError, describeError, describeErrorForLog, InputError } from '../../util/errors.js';
 import { allowedMethods, rawJsonAnswer, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
 import { hostCheck, hostGuard, refusedHost, warnIfPlainHttp, type HostTest } from '../host-check.js';
@@ -350,7 +350,7 @@ export class EnvServer {
       msg = JSON.parse(text);
     } catch (e) {
       this.counters.errors++;
-      return this.send(s.ws, errorMessage('INVALID_JSON', `Invalid JSON: ${e instanceof Error ? e.message : String(e)}`));
+      return this.send(s.ws, errorMessage('INVALID_JSON', `Invalid JSON: ${describeError(e)}`));
     }
     // Our choice: JSON that is not an object is a validation error (OpenEnv's server would end the session on it).
     if (!isObject(msg)) {

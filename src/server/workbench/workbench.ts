@@ -10,6 +10,7 @@ import type { Episode } from '../../episode/types.js';
 import { openDb } from '../../feedback/db.js';
 import { FeedbackStore } from '../../feedback/store.js';
 import type { SuiteEpisode } from '../../suite/types.js';
+import { describeError } from '../../util/errors.js';
 import { createApp } from './app.js';
 import { findUiDir } from './static.js';
 import type { AuthLimitConfig } from '../workbench-config.js';
@@ -102,7 +103,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   }
   boundPort = l.port; // before any request can name it
   // Slots of assignments without activity for longer than `assignmentTtlSeconds` go back to the queue.
-  const sweeper = setInterval(() => void store.releaseStale(ttl).catch((e) => (o.log ?? console.error)(`askfirst server: releasing stale assignments failed: ${(e as Error).message}`)), Math.min(ttl, 300) * 1000);
+  const sweeper = setInterval(() => void store.releaseStale(ttl).catch((e) => (o.log ?? console.error)(`askfirst server: releasing stale assignments failed: ${describeError(e)}`)), Math.min(ttl, 300) * 1000);
   sweeper.unref();
   const addr = l.server.address() as AddressInfo;
   warnIfPlainHttp(o.host, WORKBENCH_PLAIN_HTTP, warn, 'annotators');

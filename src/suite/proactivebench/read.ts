@@ -26,7 +26,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
-import { DataError, InputError, NotFoundError } from '../../util/errors.js';
+import { DataError, describeError, InputError, NotFoundError } from '../../util/errors.js';
 import { fileKind } from '../../util/file-kind.js';
 import { progress, withBar } from '../../util/progress.js';
 import { countSplitLines, readSplitLines } from '../../util/text-file.js';
@@ -162,7 +162,7 @@ function readEntryLine(
     try {
       value = JSON.parse(text);
     } catch (e) {
-      throw new DataError(`malformed JSON: ${(e as Error).message}`, { file, line, cause: e });
+      throw new DataError(`malformed JSON: ${describeError(e)}`, { file, line, cause: e });
     }
     const entry = checkEntry(value, dataset, file, line);
     // data_utils skip_args: {"strong_occlusions": False} (Python's False == 0 too).
