@@ -11,6 +11,8 @@ import { buildProgram } from './main.js';
 import { heldOutputs, refuseOthersOutput, type OutWriter } from './out-owner.js';
 import { tmpDir } from '../testing/tmp.js';
 import { keepRunSettings } from '../util/run-settings.js';
+import { DEMO_RL_RUN } from '../demo/demo-rl-run.js';
+import { FEEDBACK_DEMO_RUN } from '../demo/feedback-config.js';
 
 async function run(args: string[]): Promise<void> {
   const program = await buildProgram();
@@ -39,6 +41,8 @@ const HOLDERS: Record<string, { writer: OutWriter; holds: RegExp }> = {
   'suite-pb': { writer: 'suite generate', holds: /a suite in ProactiveBench's layout \(\S+_preprocessed\.jsonl\)/ },
   train: { writer: 'train', holds: /a supervised run of askfirst train \(\S+run\.json\)/ },
   demo: { writer: 'demo', holds: /a demo run \(\S+run\.json\)/ },
+  'demo/rl': { writer: 'train', holds: /the rl stage of an askfirst demo \(\S+rl\/run\.json\)/ },
+  'feedback-demo': { writer: 'feedback demo', holds: /a run of askfirst feedback demo \(\S+run\.json\)/ },
   eval: { writer: 'eval', holds: /the results of askfirst eval \(\S+summary\.json\)/ },
   'eval-several': { writer: 'eval', holds: /the results of askfirst eval \(\S+oracle\/summary\.json\)/ },
   'eval-stopped': { writer: 'eval', holds: /the results of askfirst eval \(\S+proactive\/run\.json\)/ },
@@ -66,6 +70,10 @@ beforeAll(async () => {
   await run(['train', 'supervised', '--steps', '2', '--warmup-steps', '1', '--episodes', '2', '--batch-size', '8', '--size', '32', '--report-to', 'none', '--checkpoint-every', '1', ...quiet, '--out', at('train')]);
   mkdirSync(at('demo'));
   keepRunSettings(at('demo'), {}, { run: 'demo', resuming: false, startOver: 'add --fresh' }); // what a demo writes first
+  mkdirSync(at('demo/rl'));
+  keepRunSettings(at('demo/rl'), { init: { shown: 'x', id: 'y' } }, { run: DEMO_RL_RUN, resuming: false, startOver: '' }); // what a demo's RL stage writes first (rl-runs.ts)
+  mkdirSync(at('feedback-demo'));
+  keepRunSettings(at('feedback-demo'), {}, { run: FEEDBACK_DEMO_RUN, resuming: false, startOver: '' }); // what a feedback demo writes first
   const evalArgs = ['eval', '--data', at('suite'), '--mode', 'proactive', '--json', ...quiet];
   await run([...evalArgs, '--policy', 'oracle', '--out', at('eval')]);
   await run([...evalArgs, '--policy', 'oracle', '--policy', 'random:1', '--out', at('eval-several')]);
@@ -91,7 +99,7 @@ describe("every command given another command's --out", () => {
         refused.push(pair);
       }
     }
-    expect(refused).toHaveLength(69); // 8 commands × the 10 folders, less each one's own (suite generate 2, train supervised and rl 1 each, demo 1, eval 3, export 1, probes 1 each)
+    expect(refused).toHaveLength(83); // 8 commands × the 12 folders, less each one's own (suite generate 2, train supervised and rl 2 each, demo 1, eval 3, export 1, probes 1 each)
   });
 
   it("tells each folder by what its command wrote, and an empty folder, or one of files no command writes, by nothing", () => {
@@ -115,5 +123,15 @@ describe("every command given another command's --out", () => {
     expect(() => refuseOthersOutput([at('demo')], 'demo')).not.toThrow();
     expect(() => refuseOthersOutput([at('train')], 'train')).not.toThrow();
     expect(() => refuseOthersOutput([at('eval'), join(at('eval-several'), 'oracle')], 'eval')).not.toThrow();
+  });
+
+  it("a feedback demo's folder and a demo's RL stage are named as what they are, not as runs of askfirst train", () => {
+    expect(heldOutputs(at('feedback-demo'))).toEqual([{ writer: 'feedback demo', what: 'a run of askfirst feedback demo', evidence: join(at('feedback-demo'), 'run.json') }]);
+    expect(heldOutputs(at('demo/rl'))).toEqual([{ writer: 'train', what: 'the rl stage of an askfirst demo', evidence: join(at('demo/rl'), 'run.json') }]);
+    // a feedback demo over several seeds: one run per seed-<n>/
+    const seeds = at('feedback-seeds');
+    mkdirSync(join(seeds, 'seed-0'), { recursive: true });
+    keepRunSettings(join(seeds, 'seed-0'), {}, { run: FEEDBACK_DEMO_RUN, resuming: false, startOver: '' });
+    expect(() => refuseOthersOutput([seeds], 'train', 'train rl')).toThrow(`--out ${seeds} holds a run of askfirst feedback demo (${join(seeds, 'seed-0', 'run.json')}); askfirst train rl would write into it: choose another --out`);
   });
 });

@@ -11,7 +11,9 @@
  * reads the layouts of rooms on every floor below (suite, nn, eval, probes, environment, demo).
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { isDemoRL } from '../demo/demo-rl-run.js';
+import { FEEDBACK_DEMO_RUN } from '../demo/feedback-config.js';
 import { EVAL_MODES } from '../episode/types.js';
 import { CHECKPOINTS_DIR, FINAL_DIR } from '../nn/run-dir.js';
 import { CARD_FILE, CARD_MARK } from '../environment/trl-export.js';
@@ -21,8 +23,12 @@ import { REPLACING_DIR } from '../suite/replacing.js';
 import { InputError } from '../util/errors.js';
 import { aRun, RUN_SETTINGS_FILE } from '../util/run-settings.js';
 
-/** The commands that write a folder of their own at --out (every training stage is `train`: its own guard tells the stages apart). */
-export type OutWriter = 'suite generate' | 'train' | 'demo' | 'eval' | 'probe hallucination' | 'probe injection' | 'export';
+/**
+ * The commands that write a folder of their own at --out (every training stage is `train`: its own guard tells the stages
+ * apart, and a demo's RL stage from a `train rl` run, cli/train.ts `refuseDemoStage`). `feedback demo` does not ask yet:
+ * its folder is known so that the others refuse it.
+ */
+export type OutWriter = 'suite generate' | 'train' | 'demo' | 'feedback demo' | 'eval' | 'probe hallucination' | 'probe injection' | 'export';
 
 /** Whose output a folder holds: the command, what it is in words ("a suite"), and the file or folder that says so. */
 export interface HeldOutput {
@@ -70,19 +76,34 @@ function resultsIn(dir: string): HeldOutput | undefined {
   return undefined;
 }
 
-/** The run askfirst train or the demo keeps in `dir`/run.json (util/run-settings.ts), read without judging it. */
+/**
+ * The run `dir`/run.json names (util/run-settings.ts), read without judging it: a demo, a feedback demo
+ * (FEEDBACK_DEMO_RUN), a demo's RL stage (`<demo>/rl`, `<demo>/baseline-rp*`: DEMO_RL_RUN; `train`'s as far as owners go,
+ * since `train rl --overwrite` may replace it: cli/train.ts `refuseDemoStage`), else a stage of askfirst train. All but the
+ * demo were "… of askfirst train" (a feedback demo's folder: "a feedback demo run of askfirst train").
+ */
 function keptRun(dir: string): HeldOutput | undefined {
   const file = join(dir, RUN_SETTINGS_FILE);
   const kept = jsonObject(file);
-  if (typeof kept?.run !== 'string' || typeof kept.settings !== 'object') return undefined;
-  return kept.run === 'demo' ? { writer: 'demo', what: 'a demo run', evidence: file } : { writer: 'train', what: `${aRun(kept.run)} of askfirst train`, evidence: file };
+  if (typeof kept?.run !== 'string' || typeof kept.settings !== 'object' || kept.settings === null) return undefined;
+  const run = { run: kept.run, settings: kept.settings as Record<string, unknown> };
+  if (run.run === 'demo') return { writer: 'demo', what: 'a demo run', evidence: file };
+  if (run.run === FEEDBACK_DEMO_RUN) return { writer: 'feedback demo', what: 'a run of askfirst feedback demo', evidence: file };
+  if (isDemoRL(run)) return { writer: 'train', what: `the ${basename(dir)} stage of an askfirst demo`, evidence: file };
+  return { writer: 'train', what: `${aRun(run.run)} of askfirst train`, evidence: file };
+}
+
+/** A demo's or feedback demo's run in a subfolder (`seed-<n>/`), whose --out holds one per seed. */
+function seedRun(sub: string): HeldOutput | undefined {
+  const run = keptRun(sub);
+  return run?.writer === 'demo' || run?.writer === 'feedback demo' ? run : undefined;
 }
 
 /**
  * Every command's output `dir` holds (none: missing, not a folder, empty, or only files no askfirst command writes).
  * Its own names first; then its subfolders, for the commands that write their results there: eval (one folder per mode,
- * and with several --policy one per policy, each with its modes) and the probes (one per part), and a demo over several
- * seeds (`seed-<n>/`, each a demo run).
+ * and with several --policy one per policy, each with its modes) and the probes (one per part), and a demo or feedback
+ * demo over several seeds (`seed-<n>/`, each a run of its own).
  */
 export function heldOutputs(dir: string): HeldOutput[] {
   let entries: Dirent[];
@@ -108,7 +129,7 @@ export function heldOutputs(dir: string): HeldOutput[] {
   for (const e of entries) {
     if (!e.isDirectory() || e.name.startsWith('.')) continue;
     const sub = at(e.name);
-    const inSub = resultsIn(sub) ?? EVAL_MODE_DIRS.map((m) => resultsIn(join(sub, m))).find(Boolean) ?? (keptRun(sub)?.writer === 'demo' ? keptRun(sub) : undefined);
+    const inSub = resultsIn(sub) ?? EVAL_MODE_DIRS.map((m) => resultsIn(join(sub, m))).find(Boolean) ?? seedRun(sub);
     if (inSub) held.push(inSub);
   }
   return held;

@@ -29,7 +29,7 @@ import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
 import { aRun, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
-import { isDemoRL } from '../demo/rl-runs.js';
+import { isDemoRL } from '../demo/demo-rl-run.js';
 import { refuseOthersOutput } from './out-owner.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { parseRewardWeights } from '../rl/rewards.js';

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { BaseRLConfigSchema } from '../rl/configs.js';
 import { outDirField } from '../util/config.js';
 
+/** The run the feedback demo keeps in its --out's run.json (`run`: util/run-settings.ts), by which cli/out-owner.ts tells its folder. */
+export const FEEDBACK_DEMO_RUN = 'feedback demo';
+
 export const FeedbackDemoConfigSchema = z.object({
   out: outDirField().default('runs/feedback-demo').describe('output directory (feedback.json, report.html, the workbench database, checkpoints)'),
   init: z.string().optional().describe('a supervised checkpoint to start from (e.g. runs/demo/supervised); default: train one as the demo does'),

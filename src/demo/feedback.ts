@@ -64,7 +64,7 @@ import { mean } from '../util/stats.js';
 import { progress, withBar } from '../util/progress.js';
 import { keepRunSettings, RUN_SETTINGS_FILE } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
-import { FeedbackDemoConfigSchema, type FeedbackDemoConfig } from './feedback-config.js';
+import { FEEDBACK_DEMO_RUN, FeedbackDemoConfigSchema, type FeedbackDemoConfig } from './feedback-config.js';
 
 export interface FeedbackDemoDeps {
   /** Serve the workbench API over HTTP on `store` (server/workbench); returns its URL and a close. */
@@ -138,7 +138,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const out = resolve(cfg.out);
   // A re-run takes up the labels, pairs and RL runs in --out: under other settings (--seed, --init…) it would build on another demo's.
   const started = existsSync(out) && readdirSync(out).some((f) => f !== RUN_SETTINGS_FILE && !f.startsWith('.'));
-  keepRunSettings(out, feedbackDemoSettings(cfg), { run: 'feedback demo', resuming: started, startOver: `remove ${cfg.out}` });
+  keepRunSettings(out, feedbackDemoSettings(cfg), { run: FEEDBACK_DEMO_RUN, resuming: started, startOver: `remove ${cfg.out}` });
   const t0 = performance.now();
   const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];
