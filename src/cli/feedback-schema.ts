@@ -46,6 +46,7 @@ export const ExportSchema = z.object({
   project: z.string().min(1).describe('project name'),
   format: z.enum(['sft', 'dpo']).describe('sft: accepted rationales (messages); dpo: preferences (prompt/chosen/rejected)'),
   out: outPathField().describe('output JSONL file'),
+  overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused)'),
   images: z.enum(['path', 'base64']).default('path').describe('images as absolute paths or inline base64 data URIs'),
   progress: unusedProgressField('feedback export'),
 });

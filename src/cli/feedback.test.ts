@@ -111,10 +111,22 @@ describe('askfirst feedback export: the output file', () => {
     await simulateAnnotators(dbDir, 'atomic');
     const out = join(d, 'dpo.jsonl');
     writeFileSync(out, 'an earlier export\n');
-    const partial = await partialContents(out, 'an earlier export\n', () => runExport({ dbDir, project: 'atomic', format: 'dpo', out, images: 'base64' }, () => undefined));
+    const partial = await partialContents(out, 'an earlier export\n', () => runExport({ dbDir, project: 'atomic', format: 'dpo', out, images: 'base64', overwrite: true }, () => undefined));
     expect(partial).toEqual([]);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(6 * 3);
     expect(readdirSync(d).sort()).toEqual(['db', 'dpo.jsonl', 'images']); // no temporary file left
+  });
+
+  it('an existing --out file is refused before the database is opened, and left as it was, unless --overwrite', async () => {
+    const d = tmpDir('af-cli-fb-overwrite');
+    const out = join(d, 'prefs.jsonl');
+    writeFileSync(out, 'labels exported last week\n');
+    const dbDir = join(d, 'db');
+    await runImport({ dbDir, project: 'p', demo: '2', seed: '1' }, () => undefined); // it was replaced by an empty export
+    await expect(runExport({ dbDir, project: 'p', format: 'dpo', out }, () => undefined)).rejects.toThrow(`${out} already exists: add --overwrite to replace it, or give another --out`);
+    expect(readFileSync(out, 'utf8')).toBe('labels exported last week\n');
+    await expect(runExport({ dbDir: join(d, 'no-db-here'), project: 'p', format: 'dpo', out }, () => undefined)).rejects.toThrow(/already exists/); // before the database is opened
+    expect(readdirSync(d).sort()).toEqual(['db', 'images', 'prefs.jsonl']);
   });
 });
 

@@ -11,6 +11,7 @@
  * `import`/`export`, or use PostgreSQL. `illume --critic workbench` serves the workbench itself.
  */
 import { StoppableJob, stoppable, untilStopped } from './signals.js';
+import { refuseToOverwrite } from './overwrite.js';
 import { dirname, posix, resolve } from 'node:path';
 import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
@@ -164,6 +165,7 @@ export function emptyExportHint(project: string, format: string): string {
 
 export async function runExport(raw: Record<string, unknown>, print = console.log, note: Note = silent, job = new StoppableJob('')): Promise<number> {
   const cfg = configFromOptions(ExportSchema, raw, 'feedback export');
+  refuseToOverwrite([cfg.out], cfg.overwrite); // before the database is opened
   job.kept = `nothing was written (${cfg.out} is written whole, once every row is read); run the same command again`;
   return inStore(job, { dbDir: cfg.dbDir, command: 'feedback export', note, create: false }, async (store, signal) => {
     const project = await store.project(cfg.project);

@@ -3,7 +3,6 @@
  * its markers and moves, the question and the lettered options). Reads `--data` as eval does: an askfirst suite
  * (episodes.jsonl + images/) or ProactiveBench's layout, named by `suite:DIR`, `proactivebench:DIR` or the folder alone.
  */
-import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderContactSheet } from '../suite/contact-sheet.js';
 import { readSuite } from '../suite/io.js';
@@ -14,6 +13,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { configFromOptions, refuseUnread } from './options.js';
+import { refuseToOverwrite } from './overwrite.js';
 import { SuiteShowSchema, type SuiteShowConfig } from './suite-show-schema.js';
 
 /**
@@ -71,12 +71,7 @@ export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
   if (episodes.length === 0) throw new NotFoundError(`${cfg.data} holds no episodes${skipped.length ? ` that could be read (${skipped.length} skipped), e.g.: ${skipped[0].reason}` : ''}`);
   const picked = pickEpisodes(episodes, cfg, skipped);
   const sheets = picked.map((ep) => ({ ep, out: cfg.allKinds ? join(cfg.out ?? 'sheets', `${fileName(ep.kind)}.png`) : (cfg.out ?? `sheet-${fileName(ep.id)}.png`) }));
-  // a folder there is named by the write (src/util/fs-errors.ts: "… is a directory where a file is expected")
-  const there = sheets.filter((s) => existsSync(s.out) && !statSync(s.out).isDirectory());
-  if (there.length && !cfg.overwrite) {
-    const names = there.slice(0, 3).map((s) => s.out).join(', ') + (there.length > 3 ? `, … (${there.length})` : '');
-    throw new InputError(`${names} already exist${there.length === 1 ? 's' : ''}: add --overwrite to replace ${there.length === 1 ? 'it' : 'them'}, or give another --out`);
-  }
+  refuseToOverwrite(sheets.map((s) => s.out), cfg.overwrite);
   const written: string[] = [];
   for (const { ep, out } of sheets) {
     const png = await renderContactSheet(ep, loader, { tile: cfg.tile, maxViews: cfg.maxViews });
