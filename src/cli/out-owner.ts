@@ -59,6 +59,9 @@ function jsonObject(file: string): Record<string, unknown> | undefined {
   }
 }
 
+/** An export's dataset card: YAML front matter first, and the mark (a README.md that only mentions the command, as askfirst's own, is none). */
+const isDatasetCard = (text: string) => text.startsWith('---\n') && text.includes(CARD_MARK);
+
 const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 
 /**
@@ -123,7 +126,7 @@ export function heldOutputs(dir: string): HeldOutput[] {
   if (run) held.push(run);
   const model = [CHECKPOINTS_DIR, FINAL_DIR].find((n) => names.has(n) && isDir(at(n)));
   if (model && !run) held.push({ writer: 'train', what: 'a training run of askfirst train', evidence: at(model) });
-  if (names.has(CARD_FILE) && textOf(at(CARD_FILE)).includes(CARD_MARK)) held.push({ writer: 'export', what: 'an export of askfirst export --format trl', evidence: at(CARD_FILE) });
+  if (names.has(CARD_FILE) && isDatasetCard(textOf(at(CARD_FILE)))) held.push({ writer: 'export', what: 'an export of askfirst export --format trl', evidence: at(CARD_FILE) });
   const results = resultsIn(dir);
   if (results) held.push(results);
   for (const e of entries) {
@@ -140,8 +143,21 @@ export function heldOutputs(dir: string): HeldOutput[] {
  * naming what it holds and the file that says so; `command` is how the refusal names the command ("train supervised").
  */
 export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, command: string = self): void {
+  refuseOutputs(dirs, (h) => h.writer !== self, command);
+}
+
+/**
+ * `askfirst report`'s --out (default `.`): its report.html and report.md go beside the eval or probe results it
+ * compares, or in a folder of nobody's output, but not into a suite, a training run, an export or a demo (whose own
+ * report.html and report.md it replaced: `report --out runs/demo`), refused as refuseOthersOutput refuses.
+ */
+export function refuseReportOut(out: string): void {
+  refuseOutputs([out], (h) => h.writer !== 'eval' && !h.writer.startsWith('probe '), 'report');
+}
+
+function refuseOutputs(dirs: readonly string[], refused: (h: HeldOutput) => boolean, command: string): void {
   for (const dir of new Set(dirs)) {
-    const other = heldOutputs(dir).find((h) => h.writer !== self);
+    const other = heldOutputs(dir).find(refused);
     if (other) throw new InputError(`--out ${dir} holds ${other.what} (${other.evidence}); askfirst ${command} would write into it: choose another --out`);
   }
 }
