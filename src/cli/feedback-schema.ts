@@ -70,6 +70,7 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   host: z.string().default('127.0.0.1').describe('for --critic workbench: interface of the workbench it serves'),
   port: z.number().int().min(0).max(65535).default(8787).describe('for --critic workbench: port of the workbench it serves'),
   out: outPathField().optional().describe('write the per-round report as JSON here'),
+  overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused)'),
   json: z.boolean().default(false).describe('print the report as JSON'),
   progress: z.boolean().default(true).describe('show a progress bar on stderr while --suite is read'),
 });

@@ -145,11 +145,21 @@ describe('askfirst feedback export of a project nobody has labelled', () => {
 });
 
 describe('askfirst feedback illume --out', () => {
-  it('replaces an earlier report atomically', async () => {
+  it('refuses an existing --out file before any round unless --overwrite (it replaced it silently)', async () => {
+    const d = tmpDir('af-cli-illume-exists');
+    const out = join(d, 'illume.json');
+    writeFileSync(out, '{"an earlier": "report"}');
+    const said: string[] = [];
+    await expect(runIllumeCommand({ demo: '6', rounds: '1', epochs: '1', out, json: true }, (s) => said.push(s))).rejects.toThrow(`${out} already exists: add --overwrite to replace it, or give another --out`);
+    expect(said).toEqual([]); // no round ran
+    expect(readFileSync(out, 'utf8')).toBe('{"an earlier": "report"}');
+  });
+
+  it('replaces an earlier report atomically with --overwrite', async () => {
     const d = tmpDir('af-cli-illume-atomic');
     const out = join(d, 'illume.json');
     writeFileSync(out, '{"an earlier": "report"}');
-    const partial = await partialContents(out, '{"an earlier": "report"}', () => runIllumeCommand({ demo: '6', rounds: '1', epochs: '1', out, json: true }, () => undefined));
+    const partial = await partialContents(out, '{"an earlier": "report"}', () => runIllumeCommand({ demo: '6', rounds: '1', epochs: '1', out, json: true, overwrite: true }, () => undefined));
     expect(partial).toEqual([]);
     expect(JSON.parse(readFileSync(out, 'utf8')).rounds).toHaveLength(1);
     expect(readdirSync(d)).toEqual(['illume.json']);

@@ -196,6 +196,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   // --demo has a default, so only its presence in `raw` says the user gave it: with --suite it would be ignored
   if (cfg.suite !== undefined && raw.demo !== undefined)
     throw new InputError(`give one of --suite DIR (items from that suite) or --demo N (N demo episodes), not both: drop --demo to use ${cfg.suite}, or --suite to use demo episodes`);
+  if (cfg.out) refuseToOverwrite([cfg.out], cfg.overwrite); // before the rounds (minutes with --critic workbench)
   if (cfg.critic === 'auto')
     refuseUnread(IllumeSchema, raw, { keys: ['dbDir', 'project', 'labelsPerItem', 'host', 'port'], readBy: 'read by --critic workbench only (the automatic critic needs no workbench)' }, `with --critic auto${raw.critic === undefined ? ' (the default)' : ''}`, 'add --critic workbench');
   // ── items: (view, answer) pairs of episodes, split by episode into train / held-out ──

@@ -1,7 +1,8 @@
 /**
- * Files a command would replace, refused unless --overwrite (`suite show`'s sheets, `feedback export`'s JSONL): each was
- * replaced silently, as `train` refuses to replace a run and `eval` to discard results without it. A folder there is
- * not counted: the write names it (src/util/fs-errors.ts: "… is a directory where a file is expected").
+ * Files a command would replace, refused unless --overwrite (`suite show`'s sheets, `feedback export`'s JSONL, `feedback
+ * illume`'s report): each was replaced silently, as `train` refuses to replace a run and `eval` to discard results
+ * without it. A folder there is not counted: the write names it (src/util/fs-errors.ts: "… is a directory where a file
+ * is expected").
  */
 import { statSync } from 'node:fs';
 import { InputError } from '../util/errors.js';
