@@ -30,6 +30,7 @@ import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn
 import { aRun, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoRL } from '../demo/demo-rl-run.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { refuseOthersOutput } from './out-owner.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { parseRewardWeights } from '../rl/rewards.js';
@@ -259,7 +260,7 @@ function refuseDemoStage(stage: string, out: string, overwrite: boolean): void {
   if (overwrite || !new RunDir(out).hasRun() || !isDemoRL(readRunSettings(out))) return;
   const demo = dirname(out);
   throw new ConfigError(
-    `${out} is the ${basename(out)} stage of the demo in ${demo}, trained under that demo's settings, not a train ${stage} run: train cannot resume it. Run that demo again to continue it (askfirst demo --out ${demo}, with the settings it started with), add --overwrite to replace it with a train ${stage} run (the demo then trains its stage again), or use another --out`,
+    `${out} is the ${basename(out)} stage of the demo in ${demo}, trained under that demo's settings, not a train ${stage} run: train cannot resume it. Run that demo again to continue it (askfirst demo --out ${shellQuote(demo)}, with the settings it started with), add --overwrite to replace it with a train ${stage} run (the demo then trains its stage again), or use another --out`,
   );
 }
 
