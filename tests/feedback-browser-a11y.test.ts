@@ -2,8 +2,10 @@
  * The workbench UI's accessibility in Debian's Chromium (playwright-core): axe-core finds no
  * violation, of any impact, on any screen an annotator meets (sign-in and its error, "Loading…",
  * each task type, an image that failed to load, a play step and its end, "Saved", a refused label, a failed save, a failed play step, all
- * done); the whole flow works with the keyboard alone (Tab, Enter, Space, arrow keys) with a visible
- * focus; and messages that appear are announced (role=status / role=alert regions).
+ * done, a trajectory pair, a workbench with no project yet); each task type and a pair fit a window 320 CSS pixels
+ * wide (WCAG 1.4.10 reflow); each picture of a pair says which reply, turn and view it is; the whole flow works
+ * with the keyboard alone (Tab, Enter, Space, arrow keys) with a visible focus; and messages that appear are
+ * announced (role=status / role=alert regions; a play's exchange is a role=log).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
 import { FeedbackStore } from '../src/feedback/store.js';
-import type { RunningServer } from '../src/server/workbench/workbench.js';
+import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { CHROMIUM, requireDep } from './helpers/system-deps.js';
 import { buildUi, closeWorkbench, workbenchInBrowser } from './helpers/workbench-browser.js';
@@ -24,6 +26,7 @@ let dir: string;
 let server: RunningServer;
 let browser: BrowserContext;
 let flowProject: number;
+let uiDir: string;
 const tokens: Record<string, string> = {};
 const ids: Record<string, number> = {};
 
@@ -31,12 +34,38 @@ beforeAll(async () => {
   if (skip) return;
   dir = tmpDir('af-browser-a11y');
   // Built afresh from web/ for this file, so it never checks an old build of dist/web.
-  const uiDir = await buildUi(dir);
+  uiDir = await buildUi(dir);
   const store = await FeedbackStore.open(await openDb());
   // The first project (opened on sign-in) holds every task type; the second, ask and play tasks.
-  await createDemoProject(store, 'screens', join(dir, 'images-s'), 2, 1);
+  const { episodes } = await createDemoProject(store, 'screens', join(dir, 'images-s'), 2, 1);
   flowProject = (await createDemoProject(store, 'flow', join(dir, 'images-f'), 2, 1, { types: ['ask', 'play'] })).project.id;
-  for (const name of ['screens', 'keys', 'live']) {
+  // A trajectory pair (as `askfirst feedback pairs` makes them): each reply's turns, each with the view it saw.
+  const ep = episodes[0];
+  await store.createProject('pairs', join(dir, 'images-s'), 1, [
+    {
+      externalId: 'pair-0',
+      image: ep.views[0],
+      question: ep.question,
+      facts: [{ text: 'view 2 shows enough to tell what it is', holds: true }],
+      tasks: [
+        {
+          type: 'preference',
+          payload: {
+            replies: ['1. I need another view.  2. It is this one.', '1. It is that one.'],
+            views: ep.views.slice(0, 2),
+            turns: [
+              [
+                { view: 0, reply: 'I need another view.' },
+                { view: 1, reply: 'It is this one.' },
+              ],
+              [{ view: 0, reply: 'It is that one.' }],
+            ],
+          },
+        },
+      ],
+    },
+  ]);
+  for (const name of ['screens', 'keys', 'live', 'pairs']) {
     const a = await store.addAnnotator(name);
     tokens[name] = a.token;
     ids[name] = a.id;
@@ -74,8 +103,9 @@ async function noViolations(page: Page, screen: string) {
   expect({ screen, violations: found.flatMap((v) => v.targets.map((t) => `${v.impact} ${v.id}: ${t}`)) }).toEqual({ screen, violations: [] });
 }
 
+afterAll(() => void (Object.keys(seen).length && console.log(`axe violations by screen:\n${Object.entries(seen).map(([s, v]) => `  ${s}: ${v.join(', ') || 'none'}`).join('\n')}`)));
+
 describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () => {
-  afterAll(() => console.log(`axe violations by screen:\n${Object.entries(seen).map(([s, v]) => `  ${s}: ${v.join(', ') || 'none'}`).join('\n')}`));
 
   it('sign-in, loading, each task type, an image that failed to load, play, Saved, a refused label, a failed save, a failed play step, all done', async () => {
     const { page, problems } = await open();
@@ -113,7 +143,10 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
       await page.locator('div.task[data-ready=true]').waitFor();
       const first = !done.has(type);
       done.add(type);
-      if (first) await noViolations(page, type);
+      if (first) {
+        await noViolations(page, type);
+        await noSidewaysScroll(page, type);
+      }
       if (first && type === 'rationale') {
         // Its image fails to load (the project owner moved the folder): the error takes the picture's place, announced,
         // and says in plain words what the annotator can do; "Try again" loads it once it is back.
@@ -193,6 +226,17 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
     await page.close();
   });
 });
+
+/**
+ * At 320 CSS pixels wide (a 1280-pixel window at 400 % zoom, WCAG 2.1's reflow criterion 1.4.10) the
+ * page needs no scrolling sideways: the task, its picture and its controls fit one column.
+ */
+async function noSidewaysScroll(page: Page, screen: string) {
+  await page.setViewportSize({ width: 320, height: 760 });
+  const sizes = (await page.evaluate('({ content: document.documentElement.scrollWidth, window: document.documentElement.clientWidth })')) as { content: number; window: number };
+  await page.setViewportSize({ width: 1200, height: 760 });
+  expect({ screen, wide: sizes.content > sizes.window ? sizes : null }).toEqual({ screen, wide: null });
+}
 
 /** What has the focus: its test id (or id, or tag), whether it is inside the task card, and whether a focus ring shows. */
 async function focus(page: Page): Promise<{ id: string; inTask: boolean; ring: boolean }> {
@@ -286,9 +330,13 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
         expect((await labels('keys')).at(-1)).toMatchObject({ type: 'ask', label: { verdict: 'ask', option: 0 } });
       } else {
         await page.getByTestId('perform').waitFor();
+        // The exchange is a log already in the page: the model's reply after the step is announced.
+        const log = page.getByRole('log', { name: 'The exchange so far' });
+        const turns = await log.getByTestId('transcript').locator('li').count();
         await tabTo(page, 'perform');
         await page.keyboard.press('Enter'); // the focused button, as a click: the step is taken
         await page.getByTestId('outcome').waitFor();
+        expect(await log.getByTestId('transcript').locator('li').count()).toBe(turns + 1); // the new reply, in the same log
         // The button it was on is gone: the focus stays in the task, so Tab goes on from there.
         expect((await focus(page)).inTask).toBe(true);
         await tabTo(page, 'rate-1'); // one tab stop for the five stars
@@ -311,5 +359,55 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
     expect(done.sort()).toEqual(['ask', 'play']);
     expect(problems).toEqual([]);
     await page.close();
+  });
+});
+
+describe.skipIf(!!skip)('workbench in Chromium: the screens the flow above does not reach', () => {
+  it('a trajectory pair: axe finds nothing, and each view of each reply says which it is', async () => {
+    const { page, problems } = await open();
+    await page.fill('#token', tokens.pairs);
+    await page.click('button[type=submit]');
+    await page.getByTestId('progress').waitFor();
+    await page.getByTestId('project').selectOption({ label: 'pairs' });
+    await page.getByTestId('turns-1').waitFor();
+    await expect.poll(() => page.locator('[data-testid^=turns-] [data-testid=task-image]').count()).toBe(3);
+    await page.locator('div.task[data-ready=true]').waitFor();
+    await noViolations(page, 'trajectory pair');
+    await noSidewaysScroll(page, 'trajectory pair');
+    const alts = await page.locator('[data-testid=task-image]').evaluateAll((es) => es.map((e) => e.getAttribute('alt')));
+    expect(alts).toEqual([
+      'The picture the question is about (item pair-0), as the model saw it',
+      'Reply A, turn 1: view 1 of 2 of the scene, as the model saw it',
+      'Reply A, turn 2: view 2 of 2 of the scene, as the model saw it',
+      'Reply B, turn 1: view 1 of 2 of the scene, as the model saw it',
+    ]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a workbench with no project yet says so, with what to do, rather than "Loading…" for ever', async () => {
+    const store = await FeedbackStore.open(await openDb());
+    const who = await store.addAnnotator('early');
+    const empty = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', uiDir, log: () => undefined });
+    const page = await browser.newPage();
+    try {
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(empty.url);
+      await page.fill('#token', who.token);
+      await page.click('button[type=submit]');
+      await page.getByTestId('no-projects').waitFor();
+      expect(await page.getByTestId('no-projects').textContent()).toBe(
+        'Nothing to label yetThis workbench has no project yet. Ask the project owner to import one, then reload this page.',
+      );
+      expect(await page.getByText('Loading…').count()).toBe(0);
+      expect((await focus(page)).id).toBe('no-projects');
+      await noViolations(page, 'no project');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+      await empty.close();
+      await store.close();
+    }
   });
 });

@@ -155,6 +155,21 @@ function TokenGoneNotice({ when, onSignOut }: { when: TokenGone; onSignOut: () =
   );
 }
 
+/**
+ * No project on this workbench yet (none imported, or every one deleted): said in plain words with
+ * what to do, not "Loading…" for ever. It takes the focus when the sign-in form that had it is gone.
+ */
+function NoProjects() {
+  const ref = useRef<HTMLDivElement>(null);
+  useFocusIfLost(ref);
+  return (
+    <div className="card done" tabIndex={-1} ref={ref} data-testid="no-projects">
+      <h2>Nothing to label yet</h2>
+      <p>This workbench has no project yet. Ask the project owner to import one, then reload this page.</p>
+    </div>
+  );
+}
+
 /** Nothing left: the card takes the focus when the last task's button went away with it. */
 function AllDone() {
   const ref = useRef<HTMLDivElement>(null);
@@ -169,7 +184,9 @@ function AllDone() {
 
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
-  const [projects, setProjects] = useState<ProjectInfo[]>([]);
+  // null until the server has said which projects there are: none at all is a screen of its own (`NoProjects`).
+  const [projects, setProjects] = useState<ProjectInfo[] | null>(null);
+  const noProjects = projects !== null && projects.length === 0;
   const [pid, setPid] = useState<number | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [assignment, setAssignment] = useState<AssignmentInfo | null | undefined>(undefined);
@@ -369,13 +386,15 @@ export function App() {
     <div className="app">
       <header>
         <h1 className="brand">askfirst · workbench</h1>
-        <select aria-label="Project" data-testid="project" value={pid ?? ''} onChange={(e) => setPid(Number(e.target.value))}>
-          {projects.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
+        {!noProjects && (
+          <select aria-label="Project" data-testid="project" value={pid ?? ''} onChange={(e) => setPid(Number(e.target.value))}>
+            {(projects ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        )}
         {progress && <ProgressBar p={progress} />}
         <span className="who">
           {me.name}{' '}
@@ -411,7 +430,8 @@ export function App() {
             }}
           />
         )}
-        {!tokenGone && assignment === undefined && <p className="muted">Loading…</p>}
+        {!tokenGone && noProjects && <NoProjects />}
+        {!tokenGone && !noProjects && assignment === undefined && <p className="muted">Loading…</p>}
         {!tokenGone && assignment === null && (
           <AllDone />
         )}

@@ -126,7 +126,11 @@ function pictureError(e: unknown, item: string): string {
   return `The picture for this task could not be loaded (${why}). Press "Try again" or reload the page; if it keeps failing, ${tell}.`;
 }
 
-function Picture({ aid, view }: { aid: number; view?: number }) {
+/**
+ * A picture of the task. `alt` says which picture it is — the one the question is about, or which
+ * view of the scene at which turn of which reply — never what it shows: that is for the annotator to judge.
+ */
+function Picture({ aid, view, alt }: { aid: number; view?: number; alt: string }) {
   const { item, onTokenGone } = useContext(PictureCtx);
   const [url, setUrl] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
@@ -169,7 +173,7 @@ function Picture({ aid, view }: { aid: number; view?: number }) {
         </button>
       </div>
     );
-  return <div className="picture">{url ? <img src={url} alt="the image the model saw" data-testid="task-image" /> : null}</div>;
+  return <div className="picture">{url ? <img src={url} alt={alt} data-testid="task-image" /> : null}</div>;
 }
 
 /** The task's title: a heading that takes the focus when the task comes while nothing has it (after a label, after sign-in). */
@@ -337,7 +341,11 @@ function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSu
               <ol className="turns" data-testid={`turns-${i}`}>
                 {a.payload.turns[i].map((t, k) => (
                   <li key={k}>
-                    <Picture aid={a.id} view={t.view} />
+                    <Picture
+                      aid={a.id}
+                      view={t.view}
+                      alt={`Reply ${i === 0 ? 'A' : 'B'}, turn ${k + 1}: view ${t.view + 1}${a.payload.views ? ` of ${a.payload.views.length}` : ''} of the scene, as the model saw it`}
+                    />
                     <p className="model-text">{t.reply}</p>
                   </li>
                 ))}
@@ -461,17 +469,20 @@ function PlayTask({
       {state && (
         <>
           <div className="play-view">
-            <Picture aid={a.id} view={state.view} />
+            <Picture aid={a.id} view={state.view} alt={`View ${state.view + 1} of ${a.payload.views} of the scene: what the model sees now`} />
             <span className="muted">view {state.view + 1} of {a.payload.views}</span>
           </div>
-          <ol className="transcript" data-testid="transcript">
-            {state.turns.map((t, i) => (
-              <li key={i}>
-                <span className="label">Model</span> <span className="model-text">{t.reply}</span>
-                {t.performed && <div className="performed">You: performed “{t.performed}”</div>}
-              </li>
-            ))}
-          </ol>
+          {/* A log (a polite live region): the reply the model gives after each step is announced, while the focus stays on Perform. */}
+          <div role="log" aria-label="The exchange so far" data-testid="exchange">
+            <ol className="transcript" data-testid="transcript">
+              {state.turns.map((t, i) => (
+                <li key={i}>
+                  <span className="label">Model</span> <span className="model-text">{t.reply}</span>
+                  {t.performed && <div className="performed">You: performed “{t.performed}”</div>}
+                </li>
+              ))}
+            </ol>
+          </div>
           {state.awaiting && (
             // aria-disabled, not disabled: the button keeps the focus while the step is on its way.
             <button className="primary" onClick={perform} ref={performRef} aria-disabled={stepping || undefined} data-testid="perform">
@@ -530,7 +541,7 @@ export function TaskView({
     <Ready.Provider value={ready}>
       <PictureCtx.Provider value={picture}>
         <div className="card task" data-testid={`task-${a.type}`} data-assignment={a.id} data-ready={ready}>
-          {a.type !== 'play' && <Picture aid={a.id} />}
+          {a.type !== 'play' && <Picture aid={a.id} alt={`The picture the question is about (item ${a.item.externalId}), as the model saw it`} />}
           <div className="task-body">
             {a.type === 'rationale' && <RationaleTask a={a} onSubmit={onSubmit} />}
             {a.type === 'ask' && <AskTask a={a} onSubmit={onSubmit} />}
