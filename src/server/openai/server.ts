@@ -34,7 +34,8 @@
  *   GET  /healthz              liveness and counters (GET /health too: vLLM's name for it)
  * Another method on one of these paths is a 405 with `Allow`; any other path a 404.
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
- * in arrival order; greedy and each temperature and top_p apart), so a batched model is used well under load.
+ * in arrival order; greedy and each temperature and top_p apart), so a batched model is used well under load; a pipelined
+ * policy (`openai:`, as a proxy) is asked per request, and one request's failure is its own (batcher.ts).
  * Greedy unless the request sets temperature > 0. The `x-askfirst-*` headers that askfirst's HTTP client sends when asked
  * (`askfirst eval --askfirst-headers`; never by default, so third-party servers do not see them) carry
  * episode id, turn, view, kind, intervention count and the earlier turns' views and replies
@@ -54,7 +55,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { optionLetter } from '../../episode/parse.js';
-import type { ActOptions, Observation, Policy, PolicyReply } from '../../agents/policy.js';
+import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
@@ -64,6 +65,7 @@ import { hostCheck, hostGuard, warnIfPlainHttp, type HostTest } from '../host-ch
 import { bodySizeLimit } from '../body-limit.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
+import { MicroBatcher } from './batcher.js';
 import { finishReply } from './finish.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { numberParam } from './params.js';
@@ -72,64 +74,6 @@ import { textParts, usageOf } from './usage.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
 export const DEFAULT_CATEGORIES = 4;
-
-interface Pending {
-  obs: Observation;
-  resolve: (r: PolicyReply) => void;
-  reject: (e: unknown) => void;
-}
-
-/**
- * Gathers concurrent requests into `act` calls of at most `maxBatch`, in arrival order, one call per way of answering:
- * greedy, or sampled at one temperature and top_p (each observation carries its own seed, so the batch a request
- * shares does not change its reply).
- */
-export class MicroBatcher {
-  /** Pending requests per way of answering, the oldest way first (a Map keeps insertion order). */
-  private readonly queues = new Map<string, { opts: ActOptions; items: Pending[] }>();
-  private running = false;
-  batches = 0;
-  observations = 0;
-  constructor(
-    private readonly policy: Policy,
-    private readonly maxBatch: number,
-  ) {}
-
-  submit(obs: Observation, opts: Pick<ActOptions, 'sample' | 'sampling'> = {}): Promise<PolicyReply> {
-    const key = opts.sample ? JSON.stringify(['sample', opts.sampling?.temperature ?? 1, opts.sampling?.topP ?? 1]) : 'greedy';
-    return new Promise((resolve, reject) => {
-      let q = this.queues.get(key);
-      if (!q) this.queues.set(key, (q = { opts: opts.sample ? { sample: true, ...(opts.sampling ? { sampling: opts.sampling } : {}) } : {}, items: [] }));
-      q.items.push({ obs, resolve, reject });
-      setImmediate(() => void this.pump());
-    });
-  }
-
-  private async pump(): Promise<void> {
-    if (this.running) return;
-    const next = this.queues.entries().next();
-    if (next.done) return;
-    const [key, q] = next.value;
-    this.running = true;
-    const batch = q.items.splice(0, this.maxBatch);
-    if (!q.items.length) this.queues.delete(key);
-    try {
-      const replies = await this.policy.act(
-        batch.map((p) => p.obs),
-        q.opts,
-      );
-      if (replies.length !== batch.length) throw new AskfirstError('INTERNAL', `policy ${this.policy.name} returned ${replies.length} replies for ${batch.length}`);
-      batch.forEach((p, i) => p.resolve(replies[i]));
-      this.batches++;
-      this.observations += batch.length;
-    } catch (e) {
-      for (const p of batch) p.reject(e);
-    } finally {
-      this.running = false;
-      if (this.queues.size) setImmediate(() => void this.pump());
-    }
-  }
-}
 
 type Part = { type?: string; text?: string; image_url?: string | { url?: string } };
 type Msg = { role?: string; content?: string | Part[] | null };
@@ -462,7 +406,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         // greedy ones agree, as OpenAI's do at temperature 0): choice i is seeded seed + i, as vLLM seeds a request's
         // n choices; without a seed (greedy), the policy's own stream's i-th draw (`Observation.draw`)
         const choice = (i: number): Observation => (seed !== undefined ? { ...obs, seed: seed + i } : i ? { ...obs, draw: i } : obs);
-        replies = await Promise.all(Array.from({ length: n }, (_, i) => batcher.submit(choice(i), sampling.act)));
+        replies = await batcher.submitAll(Array.from({ length: n }, (_, i) => choice(i)), sampling.act);
       } catch (e) {
         // A policy that needs the episode (the oracle, scripted replies) cannot know it without the headers.
         if (e instanceof InputError && c.req.header(EPISODE_HEADERS.episode) === undefined) {

@@ -1,0 +1,96 @@
+/**
+ * The batcher keeps each request's outcome its own (batcher.ts): one request whose policy call fails does not fail the
+ * requests batched with it, and a proxy (`serve --policy openai:…`) neither fails nor halts the other clients' upstream
+ * calls when one of them fails for good.
+ */
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
+import { HttpPolicy } from '../../agents/http/policy.js';
+import { formatPrompt } from '../../episode/prompt.js';
+import { createImage } from '../../scenes/image.js';
+import { pngDataUrl } from '../../scenes/png.js';
+import { startFaultServer } from '../../testing/fault-server.js';
+import { InputError } from '../../util/errors.js';
+import { MicroBatcher } from './batcher.js';
+import { startOpenAIServer } from './server.js';
+
+const OPTIONS = ['a', 'b', 'c'];
+const obs = (question: string): Observation => ({
+  episodeId: question,
+  kind: 'unknown',
+  turn: 0,
+  view: 0,
+  question,
+  options: OPTIONS,
+  numInterventions: 0,
+  prompt: formatPrompt(question, OPTIONS),
+  history: [],
+  image: createImage(4, 4, [1, 2, 3]),
+});
+
+/** Refuses the upstream request whose prompt holds BAD, as a server refuses one too long for its context. */
+const refuseBad = (body: Record<string, unknown>) =>
+  JSON.stringify(body).includes('BAD') ? { status: 400, error: { message: 'too long for the context', type: 'invalid_request_error', param: 'messages', code: null } } : undefined;
+
+describe('MicroBatcher: a request fails alone', () => {
+  it('a batched policy: the requests sharing a failed batch get their own replies, the failing one its error', async () => {
+    const calls: number[] = [];
+    const policy: Policy = {
+      name: 'picky',
+      async act(batch): Promise<PolicyReply[]> {
+        calls.push(batch.length);
+        if (batch.some((o) => o.question === 'BAD')) throw new InputError('picky: no episode BAD');
+        return batch.map((o) => ({ reply: `${o.question}.` }));
+      },
+    };
+    const b = new MicroBatcher(policy, 64);
+    // submitted in one tick: one queue, one batch
+    const out = await Promise.allSettled([b.submitAll([obs('Q1')]), b.submitAll([obs('BAD')]), b.submitAll([obs('Q2'), obs('Q3')])]);
+    expect(calls[0]).toBe(4); // they did share a batch
+    // before: all three were rejected with BAD's error
+    expect(out[0]).toEqual({ status: 'fulfilled', value: [{ reply: 'Q1.' }] });
+    expect(out[1]).toMatchObject({ status: 'rejected', reason: { message: 'picky: no episode BAD' } });
+    expect(out[2]).toEqual({ status: 'fulfilled', value: [{ reply: 'Q2.' }, { reply: 'Q3.' }] });
+  });
+
+  it('a pipelined policy (openai:): one upstream failure neither fails nor halts the other requests', async () => {
+    const up = await startFaultServer({ refuse: refuseBad });
+    const http = new HttpPolicy({ baseUrl: up.url, model: 'm', retries: 0, concurrency: 8 }, {});
+    try {
+      const b = new MicroBatcher(http, 64);
+      const out = await Promise.allSettled([b.submitAll([obs('Q1')]), b.submitAll([obs('BAD')]), b.submitAll([obs('Q2'), obs('Q3')])]);
+      // before: batched together, so HttpPolicy.act failed the whole batch with BAD's 400 and halted the calls not yet made
+      expect(out.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(String((out[1] as PromiseRejectedResult).reason)).toContain('too long for the context');
+      expect(up.stats.answered).toBe(3); // Q1, Q2 and Q3 were each asked upstream once and answered
+    } finally {
+      await http.close();
+      await up.close();
+    }
+  });
+});
+
+describe('serve --policy openai:… (a proxy) when an upstream request fails for good', () => {
+  it("the failing client gets a 502 naming the upstream's refusal; concurrent clients get their replies", async () => {
+    const up = await startFaultServer({ refuse: refuseBad, delayMs: 20 });
+    const http = new HttpPolicy({ baseUrl: up.url, model: 'm', retries: 0 }, {});
+    const proxy = await startOpenAIServer({ policy: http, modelName: 'p', log: () => undefined });
+    try {
+      const client = new OpenAI({ baseURL: proxy.url, apiKey: 'unused', maxRetries: 0 });
+      const url = pngDataUrl(createImage(4, 4, [1, 2, 3]));
+      const ask = (q: string) =>
+        client.chat.completions.create({ model: 'p', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: formatPrompt(q, OPTIONS) }] }] });
+      const out = await Promise.allSettled(['Q1', 'Q2', 'BAD', 'Q3', 'Q4', 'Q5'].map(ask));
+      expect(out.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      const e = (out[2] as PromiseRejectedResult).reason as InstanceType<typeof OpenAI.APIError>;
+      expect(e.status).toBe(502);
+      expect(e.message).toContain('too long for the context');
+      expect(up.stats.answered).toBe(5);
+    } finally {
+      await proxy.close();
+      await http.close();
+      await up.close();
+    }
+  });
+});

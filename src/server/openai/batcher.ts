@@ -1,0 +1,98 @@
+/**
+ * How `askfirst serve` hands requests to its policy: concurrent requests are gathered into `act` calls (a batched model is
+ * used well under load), and a request's outcome is its own — the replies do not depend on the batch, and one request's
+ * failure does not fail the others (a pipelined policy is asked per request; a failed batch is asked again one by one).
+ */
+import type { ActOptions, Observation, Policy, PolicyReply } from '../../agents/policy.js';
+import { AskfirstError } from '../../util/errors.js';
+
+/** What the policy is asked for a way of answering: greedy (nothing), or sampled with the request's temperature and top_p. */
+function actOptions(opts: Pick<ActOptions, 'sample' | 'sampling'>): ActOptions {
+  return opts.sample ? { sample: true, ...(opts.sampling ? { sampling: opts.sampling } : {}) } : {};
+}
+
+interface Pending {
+  obs: Observation;
+  resolve: (r: PolicyReply) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Gathers concurrent requests into `act` calls of at most `maxBatch`, in arrival order, one call per way of answering:
+ * greedy, or sampled at one temperature and top_p (each observation carries its own seed, so the batch a request
+ * shares does not change its reply).
+ */
+export class MicroBatcher {
+  /** Pending requests per way of answering, the oldest way first (a Map keeps insertion order). */
+  private readonly queues = new Map<string, { opts: ActOptions; items: Pending[] }>();
+  private running = false;
+  batches = 0;
+  observations = 0;
+  constructor(
+    private readonly policy: Policy,
+    private readonly maxBatch: number,
+  ) {}
+
+  /**
+   * The replies to one request's observations (its n choices). A pipelined policy (`openai:`, ocr-follow: one upstream
+   * call per observation, nothing gained from batching) is asked for them alone, at once: batched with other clients'
+   * requests, one upstream failure failed every request of its batch with that request's error, and halted their
+   * upstream calls. Any other policy gets them through the batches.
+   */
+  async submitAll(obs: readonly Observation[], opts: Pick<ActOptions, 'sample' | 'sampling'> = {}): Promise<PolicyReply[]> {
+    if (!this.policy.pipelined) return Promise.all(obs.map((o) => this.submit(o, opts)));
+    return this.act(obs, actOptions(opts));
+  }
+
+  /** One `act` call, counted for /healthz; a policy that returns another number of replies than asked is an INTERNAL error. */
+  private async act(obs: readonly Observation[], opts: ActOptions): Promise<PolicyReply[]> {
+    const replies = await this.policy.act(obs, opts);
+    if (replies.length !== obs.length) throw new AskfirstError('INTERNAL', `policy ${this.policy.name} returned ${replies.length} replies for ${obs.length}`);
+    this.batches++;
+    this.observations += obs.length;
+    return replies;
+  }
+
+  submit(obs: Observation, opts: Pick<ActOptions, 'sample' | 'sampling'> = {}): Promise<PolicyReply> {
+    const key = opts.sample ? JSON.stringify(['sample', opts.sampling?.temperature ?? 1, opts.sampling?.topP ?? 1]) : 'greedy';
+    return new Promise((resolve, reject) => {
+      let q = this.queues.get(key);
+      if (!q) this.queues.set(key, (q = { opts: actOptions(opts), items: [] }));
+      q.items.push({ obs, resolve, reject });
+      setImmediate(() => void this.pump());
+    });
+  }
+
+  private async alone(p: Pending, opts: ActOptions): Promise<void> {
+    try {
+      p.resolve((await this.act([p.obs], opts))[0]);
+    } catch (e) {
+      p.reject(e);
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    const next = this.queues.entries().next();
+    if (next.done) return;
+    const [key, q] = next.value;
+    this.running = true;
+    const batch = q.items.splice(0, this.maxBatch);
+    if (!q.items.length) this.queues.delete(key);
+    try {
+      const replies = await this.act(
+        batch.map((p) => p.obs),
+        q.opts,
+      );
+      batch.forEach((p, i) => p.resolve(replies[i]));
+    } catch (e) {
+      // Replies do not depend on the batch, so each observation is asked again alone and gets its own outcome: one
+      // request's failure (an oracle asked about an episode it was not given) failed every request batched with it.
+      if (batch.length === 1) batch[0].reject(e);
+      else for (const p of batch) await this.alone(p, q.opts);
+    } finally {
+      this.running = false;
+      if (this.queues.size) setImmediate(() => void this.pump());
+    }
+  }
+}
