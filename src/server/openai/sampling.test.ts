@@ -4,11 +4,13 @@
  * the built-in model on a prompt whose distribution is far from degenerate: fresh weights with the gate raised, so
  * asking (two interventions) and four categories all have mass, and the greedy choice is to ask.
  */
+import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { newBuiltin } from '../../agents/builtin/build.js';
 import { BuiltinPolicy } from '../../agents/builtin/policy.js';
+import { RandomPolicy } from '../../agents/baselines/random.js';
 import { HttpPolicy } from '../../agents/http/policy.js';
 import { runEpisodes } from '../../agents/runner.js';
 import { formatPrompt } from '../../episode/prompt.js';
@@ -150,5 +152,45 @@ describe('requestSampling', () => {
     expect(requestSampling({ temperature: 0.000009 })).toEqual({ act: {} });
     expect(requestSampling({ temperature: 0.00001 })).toEqual({ act: { sample: true, sampling: { temperature: 0.01, topP: 1 } } });
     expect(requestSampling({ temperature: 1.5, top_p: 0.9, seed: -2 })).toEqual({ act: { sample: true, sampling: { temperature: 1.5, topP: 0.9 } }, seed: -2 });
+  });
+});
+
+describe('serve: seeds read exactly, and only by sampled requests', () => {
+  const raw = (seed: string, extra = '') =>
+    fetch(`${srv.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"model":"b","messages":${JSON.stringify(messages())},"temperature":1,"seed":${seed}${extra}}` });
+
+  it('a seed beyond ±(2^53 − 1), or whose n choices (seed + i) go beyond it, is a 400 naming "seed", not a reply to a rounded seed', async () => {
+    // 2^53 + 1 arrives as 2^53 from JSON.parse: before, both drew the one reply 2^53's stream gives
+    for (const [seed, extra] of [['9007199254740993', ''], ['9007199254740992', ''], ['-9007199254740993', ''], ['18446744073709551615', ''], ['9007199254740991', ',"n":2']]) {
+      const r = await raw(seed, extra);
+      expect(r.status, seed + extra).toBe(400);
+      const { error } = (await r.json()) as { error: { message: string; param: string } };
+      expect(error.param).toBe('seed');
+      expect(error.message).toMatch(/cannot be read exactly .*send a seed within ±9007199254740991/);
+    }
+    for (const [seed, extra] of [['9007199254740991', ''], ['-9007199254740991', ',"n":3'], ['9007199254740990', ',"n":2']]) expect((await raw(seed, extra)).status, seed + extra).toBe(200);
+  });
+});
+
+describe('serve: a greedy request reads no seed (as vLLM)', () => {
+  it("the random baseline answers a temperature-0 request from its own seed (serve --seed), as in process, whatever the request's seed", async () => {
+    const served = await startOpenAIServer({ policy: new RandomPolicy(3), modelName: 'r', seed: 3, log: () => undefined });
+    try {
+      const c = new OpenAI({ baseURL: served.url, apiKey: 'unused', maxRetries: 0 });
+      const questions = Array.from({ length: 12 }, (_, i) => `Which shape ${i}?`);
+      const reply = async (q: string, fields: Record<string, unknown>) => (await c.chat.completions.create({ model: 'r', messages: messages(q), ...fields } as never)).choices[0].message.content!;
+      const inProcess = async (seed: number, q: string) =>
+        (await new RandomPolicy(seed).act([{ episodeId: `anon-${createHash('sha256').update(formatPrompt(q, OPTIONS)).digest('hex').slice(0, 12)}`, kind: 'unknown', turn: 0, view: 0, question: q, options: OPTIONS, numInterventions: 3, prompt: formatPrompt(q, OPTIONS), history: [], image: createImage(8, 8, [90, 120, 30]) }]))[0].reply;
+      const own = await Promise.all(questions.map((q) => inProcess(3, q)));
+      const other = await Promise.all(questions.map((q) => inProcess(99, q)));
+      expect(own).not.toEqual(other); // the two seeds pick differently here
+      // before: a greedy request with seed 99 was answered with seed 99's picks
+      expect(await Promise.all(questions.map((q) => reply(q, { temperature: 0, seed: 99 })))).toEqual(own);
+      expect(await Promise.all(questions.map((q) => reply(q, { temperature: 0 })))).toEqual(own);
+      // a sampled request's seed stands for the policy's, as before
+      expect(await Promise.all(questions.map((q) => reply(q, { temperature: 1, seed: 99 })))).toEqual(other);
+    } finally {
+      await served.close();
+    }
   });
 });

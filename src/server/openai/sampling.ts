@@ -4,11 +4,14 @@
  *   (softmax(z / T)); below 1e-5 it is greedy and top_p is not read, and from there to 0.01 it is raised to 0.01
  *   (vLLM's `_SAMPLING_EPS` and `_MAX_TEMP`);
  * - `top_p` in (0, 1] (default 1) keeps the nucleus (agents/sampling.ts); 0 or above 1 is a 400, as vLLM answers;
- * - `seed` (a 64-bit integer; read as a JSON number, so beyond 2^53 it is rounded) makes a sampled reply reproducible:
+ * - `seed` (an integer within ±(2^53 − 1): JSON.parse rounds larger ones, so 2^53 + 1 read as 2^53 drew 2^53's reply;
+ *   they are a 400 naming it, as is a seed whose n choices, seed + i, leave that range) makes a sampled reply reproducible:
  *   the same seed and request give the same reply, the reply a policy built with that seed gives in process for the
  *   same episode and turn (`Observation.seed`, agents/sample-stream.ts). Without one, each sampled request draws a seed
  *   of its own from the server's stream (seeded by `serve --seed`), so asking again draws again, independently, as vLLM
- *   does; a server started afresh with the same --seed replays the same sequence.
+ *   does; a server started afresh with the same --seed replays the same sequence. A greedy request reads no seed (as
+ *   vLLM's greedy sampler): a policy that draws even then, the random baseline, answers from its own (`serve --seed`),
+ *   as `askfirst eval --policy random --seed N` in process.
  * Choice i of a request's n is drawn with seed + i, as vLLM seeds them (so a proxy, `serve --policy openai:…`, that
  * asks each choice alone gets the same). A request's reply depends on its own seed, episode and turn only, never on
  * the requests batched with it.
@@ -30,12 +33,25 @@ export interface RequestSampling {
   seed?: number;
 }
 
-/** OpenAI's `seed`: absent or null, else a 64-bit integer (a 400 naming it otherwise, as vLLM answers). */
+/**
+ * OpenAI's `seed`: absent or null, else an integer (a 400 naming it otherwise, as vLLM answers). vLLM takes any 64-bit
+ * one; here a JSON number beyond ±(2^53 − 1) arrived rounded (JSON.parse), two seeds drawing one reply, so it is a 400
+ * naming it rather than a reply to a seed the client did not send.
+ */
 export function seedParam(body: Record<string, unknown>): number | undefined {
   const v = body.seed;
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63) return v;
-  throw new ParamError('BAD_INPUT', 'seed', `"seed" must be an integer (64-bit); got ${JSON.stringify(v).slice(0, 40)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ParamError('BAD_INPUT', 'seed', `"seed" must be an integer; got ${JSON.stringify(v).slice(0, 40)}`);
+  if (!Number.isSafeInteger(v)) throw beyondExact(`"seed" ${v < 0 ? 'below' : 'above'} ${v < 0 ? '-' : ''}${Number.MAX_SAFE_INTEGER}`);
+  return v;
+}
+
+const beyondExact = (what: string) =>
+  new ParamError('BAD_INPUT', 'seed', `${what} cannot be read exactly (a JSON number beyond ±(2^53 − 1) arrives rounded, so two seeds would draw one reply); send a seed within ±${Number.MAX_SAFE_INTEGER}`);
+
+/** The seeds of a request's n choices, seed + i (as vLLM seeds them), must stay exact too: a 400 naming `seed` otherwise. */
+export function checkChoiceSeeds(seed: number | undefined, n: number): void {
+  if (seed !== undefined && !Number.isSafeInteger(seed + (n - 1))) throw beyondExact(`"seed" ${seed} with "n" ${n} (choice i is seeded seed + i, up to ${seed + (n - 1)})`);
 }
 
 /** OpenAI's `top_p`: absent or null is 1; else a number above 0 and at most 1 (a 400 naming it otherwise, as vLLM answers). */

@@ -22,7 +22,7 @@
  *                              that demands a tool call ("required", a named function) and
  *                              `top_logprobs` without `"logprobs": true`, a `stream` that is not true or false, `stream_options` without
  *                              `"stream": true` and a `seed` that is not an integer (OpenAI and vLLM
- *                              refuse them too); other fields (`user`, …) are ignored; an image that
+ *                              refuse them too) or is beyond ±(2^53 − 1) (it would arrive rounded); other fields (`user`, …) are ignored; an image that
  *                              does not decode is a 400 naming "messages", as every image problem is;
  *                              `n` gives n choices (one policy reply each, each sampled from a
  *                              stream of its own: seed + i, as vLLM, or `Observation.draw`);
@@ -69,7 +69,7 @@ import { MicroBatcher } from './batcher.js';
 import { finishReply } from './finish.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { numberParam } from './params.js';
-import { requestSampling, unseededStream } from './sampling.js';
+import { checkChoiceSeeds, requestSampling, unseededStream } from './sampling.js';
 import { textParts, usageOf } from './usage.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
@@ -390,6 +390,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       // OpenAI's ranges; of the two token limits max_completion_tokens (OpenAI's newer name) wins, as in vLLM.
       const sampling = requestSampling(body); // temperature, top_p, seed (sampling.ts)
       const n = numberParam(body, 'n', 1, 128, true) ?? 1;
+      checkChoiceSeeds(sampling.seed, n);
       const maxTokens = numberParam(body, 'max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
       const limit = numberParam(body, 'max_completion_tokens', 1, Number.MAX_SAFE_INTEGER, true) ?? maxTokens;
       const top = numberParam(body, 'top_logprobs', 0, 20, true) ?? obs.options.length;
@@ -398,8 +399,10 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       checkResponseFormat(body);
       checkToolChoice(body);
       const { stream, withUsage } = streamParams(body);
-      // a sampled request without a seed draws one only now that it is accepted, so a refused one takes none
-      const seed = sampling.seed ?? (sampling.act.sample ? unseeded() : undefined);
+      // A greedy request reads no seed, as vLLM's and OpenAI's do not (the random baseline answers it from its own seed,
+      // `serve --seed`, as in process; before, a request's seed changed its temperature-0 reply). A sampled request
+      // without one draws one only now that it is accepted, so a refused one takes none.
+      const seed = sampling.act.sample ? (sampling.seed ?? unseeded()) : undefined;
       let replies: PolicyReply[];
       try {
         // n choices: n observations in the same batch, each its own stream (sampled ones are drawn independently,
