@@ -1,6 +1,6 @@
 /**
  * How `askfirst serve` samples a request, from OpenAI's `temperature`, `top_p` and `seed`, as vLLM reads them:
- * - `temperature` (0–2, default 0 here: greedy, as askfirst's client and lmms-eval ask) divides the logits
+ * - `temperature` (0–2; default 0 here: greedy) divides the logits
  *   (softmax(z / T)); below 1e-5 it is greedy and top_p is not read, and from there to 0.01 it is raised to 0.01
  *   (vLLM's `_SAMPLING_EPS` and `_MAX_TEMP`);
  * - `top_p` in (0, 1] (default 1) keeps the nucleus (agents/sampling.ts); 0 or above 1 is a 400, as vLLM answers;
@@ -12,6 +12,11 @@
  *   does; a server started afresh with the same --seed replays the same sequence. A greedy request reads no seed (as
  *   vLLM's greedy sampler): a policy that draws even then, the random baseline, answers from its own (`serve --seed`),
  *   as `askfirst eval --policy random --seed N` in process.
+ * The default temperature is not OpenAI's 1 (nor vLLM's without a generation config), but the served policy's own, as
+ * vLLM takes a model's generation_config (`--generation-config auto`; Qwen2-VL's is greedy in effect: top_k 1): every askfirst
+ * policy answers greedily unless asked to sample, and a request that leaves temperature out —
+ * `askfirst eval --omit-params temperature`, which caches such replies as greedy — gets the records eval makes in
+ * process (at 1, 33 of 40 such episodes of the built-in model went otherwise). askfirst's client sends 0 itself.
  * Choice i of a request's n is drawn with seed + i, as vLLM seeds them (so a proxy, `serve --policy openai:…`, that
  * asks each choice alone gets the same). A request's reply depends on its own seed, episode and turn only, never on
  * the requests batched with it.
