@@ -12,6 +12,8 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { writeJson } from '../util/fsx.js';
 import { playMode } from './play.js';
 import { intervalSummary, type IntervalSummary } from './intervals.js';
+import { formatFields } from '../util/file-format.js';
+import { EVAL_SUMMARY_FORMAT } from './formats.js';
 
 export interface EvaluateOptions {
   episodes: readonly SuiteEpisode[];
@@ -54,6 +56,7 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   res.wallSeconds = (performance.now() - t0) / 1000;
   if (o.out) {
     await writeJson(join(o.out, 'summary.json'), {
+      ...formatFields(EVAL_SUMMARY_FORMAT),
       policy: o.policy.name,
       ...o.run,
       ...o.summaryExtra,

@@ -67,6 +67,27 @@ describe('results store', () => {
     (await openResults(dir, { ...run, policy: 'random' }, { overwrite: true })).close();
   });
 
+  it("an older askfirst's run.json (no version, a setting it did not write) resumes; a newer one's is refused in one line", async () => {
+    const dir = tmpDir('askfirst-store');
+    const s = await openResults(dir, { ...run, limit: null });
+    s.append({ id: 'e0' } as never);
+    s.close();
+    const runJson = join(dir, 'run.json');
+    writeFileSync(runJson, JSON.stringify(run)); // as an older askfirst wrote it: no format, no `limit` (not kept then)
+    const again = await openResults(dir, { ...run, limit: null }); // it said "limit: (absent) before, null now"
+    expect([...again.doneIds]).toEqual(['e0']);
+    again.close();
+    expect(JSON.parse(readFileSync(runJson, 'utf8'))).toMatchObject({ format: 'askfirst-results-run', version: 1 });
+    // a newer askfirst's: refused as such (it was "a different run — format: … before, (absent) now"), the file left as it was
+    const newer = JSON.stringify({ format: 'askfirst-results-run', version: 2, ...run, limit: null });
+    writeFileSync(runJson, newer);
+    const err = (await openResults(dir, { ...run, limit: null }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe(
+      `${runJson}: written by a newer askfirst (askfirst-results-run version 2; this askfirst reads version 1 and older): upgrade askfirst to read it, or add --overwrite to start this directory afresh, or use another --out`,
+    );
+    expect(readFileSync(runJson, 'utf8')).toBe(newer);
+  });
+
   it('an earlier run that finished no episode is replaced without --overwrite: there is nothing to lose', async () => {
     const dir = tmpDir('askfirst-store');
     (await openResults(dir, run)).close(); // e.g. stopped on a view that did not load
@@ -74,14 +95,14 @@ describe('results store', () => {
     expect(s.done).toEqual([]);
     s.append({ id: 'e0' } as never);
     s.close();
-    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toEqual({ ...run, data: 'fixed' });
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toEqual({ format: 'askfirst-results-run', version: 1, ...run, data: 'fixed' });
     await expect(openResults(dir, run)).rejects.toThrow(/holds results of a different run/);
     // a run.json damaged before any episode finished is no obstacle either
     const dir2 = tmpDir('askfirst-store');
     (await openResults(dir2, run)).close();
     writeFileSync(join(dir2, 'run.json'), '{"poli');
     (await openResults(dir2, run)).close();
-    expect(JSON.parse(readFileSync(join(dir2, 'run.json'), 'utf8'))).toEqual(run);
+    expect(JSON.parse(readFileSync(join(dir2, 'run.json'), 'utf8'))).toEqual({ format: 'askfirst-results-run', version: 1, ...run });
   });
 
   it('reads results.jsonl a line at a time on resume, never whole, and keeps what the resume did', async () => {

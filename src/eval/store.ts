@@ -16,6 +16,8 @@ import { ConfigError, DataError } from '../util/errors.js';
 import { lockDir } from './lock.js';
 import { JsonlAppender, writeFileAtomic, writeJson, writeJsonlAtomic } from '../util/fsx.js';
 import { jsonlHasContent, reopenJsonl } from '../util/jsonl.js';
+import { checkFileFormat, formatFields, withoutFormat } from '../util/file-format.js';
+import { RESULTS_RUN_FORMAT } from './formats.js';
 
 export interface ResultsStore {
   dir: string;
@@ -89,13 +91,17 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
     } catch (e) {
       throw new DataError('run.json does not parse as JSON (damaged?); use --overwrite to start this directory afresh, or another --out', { file: runPath, cause: e });
     }
+    checkFileFormat(prev, runPath, RESULTS_RUN_FORMAT, 'add --overwrite to start this directory afresh, or use another --out');
+    if (prev && typeof prev === 'object' && !Array.isArray(prev)) prev = withoutFormat(prev);
     // the data as spelled (`suite`, `suite/`, `./suite`, `suite:suite`, or from another working directory) is the same
     // data when its fingerprint is: only the fingerprint counts then (`--data suite/`, as a shell completes it, was refused)
     const sameData = typeof run.dataFingerprint === 'string' && prev?.dataFingerprint === run.dataFingerprint;
     // so is a policy whose argument is a path (`builtin:runs/rl/` after `builtin:runs/rl`): the path decides, not its spelling
     const samePolicy = typeof prev?.policy === 'string' && typeof run.policy === 'string' && samePolicySpec(prev.policy, run.policy);
     const unread = (k: string) => k in run && run[k] === undefined;
-    const differs = (k: string) => !(sameData && k === 'data') && !(samePolicy && k === 'policy') && !unread(k) && JSON.stringify(prev?.[k]) !== JSON.stringify(run[k]);
+    // a setting not written (an older askfirst's run.json, before the setting was kept) and one written as null are both "not set"
+    const value = (v: unknown) => JSON.stringify(v ?? null);
+    const differs = (k: string) => !(sameData && k === 'data') && !(samePolicy && k === 'policy') && !unread(k) && value(prev?.[k]) !== value(run[k]);
     const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter(differs);
     if (keys.length) {
       const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
@@ -116,7 +122,7 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
     done = [];
     await writeFileAtomic(resultsPath, '');
   }
-  await writeJson(runPath, run);
+  await writeJson(runPath, { ...formatFields(RESULTS_RUN_FORMAT), ...run });
   const appender = new JsonlAppender(resultsPath);
   const inFile = done.map((r) => r.id); // the file's order
   return {

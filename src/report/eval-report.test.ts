@@ -1,6 +1,6 @@
 /** `askfirst report`'s reading of eval runs: a damaged summary.json is named, not "an unexpected error". */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { runEpisodes } from '../agents/runner.js';
@@ -29,6 +29,33 @@ describe('readEvalRun', () => {
       expect(err).toBeInstanceOf(DataError);
       expect((err as Error).message).toMatch(msg);
     }
+  });
+});
+
+describe('readEvalRun: a summary.json of another askfirst', () => {
+  const eps = Array.from({ length: 2 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+  const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+  async function evalRun(summary: Record<string, unknown>): Promise<string> {
+    const dir = tmpDir('af-report-format');
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
+    const store = await openResults(join(dir, 'proactive'), { policy: 'oracle', data: 'mem', mode: 'proactive' });
+    await runEpisodes(eps, new OraclePolicy(eps), { mode: 'proactive', loader, onRecord: (r) => store.append(r) });
+    store.close();
+    return dir;
+  }
+
+  it('fields it does not know are ignored; a newer version is refused in one line naming the file', async () => {
+    expect((await readEvalRun(await evalRun({ policy: 'oracle', addedLater: { x: 1 } }))).label).toBe('oracle');
+    expect((await readEvalRun(await evalRun({ format: 'askfirst-eval-summary', version: 1, policy: 'oracle' }))).label).toBe('oracle');
+    const dir = await evalRun({ format: 'askfirst-eval-summary', version: 2, policy: 'oracle' });
+    await expect(readEvalRun(dir)).rejects.toThrow(
+      `${join(dir, 'summary.json')}: written by a newer askfirst (askfirst-eval-summary version 2; this askfirst reads version 1 and older): upgrade askfirst to read it`,
+    );
+  });
+
+  it('a policy that is not a name is not shown as "[object Object]": the folder names the run', async () => {
+    const dir = await evalRun({ policy: { name: 'oracle' } });
+    expect((await readEvalRun(dir)).label).toBe(basename(dir));
   });
 });
 

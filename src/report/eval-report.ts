@@ -15,6 +15,8 @@ import { EVAL_MODES, type EpisodeRecord, type EpisodeRecordCore, type EvalMode }
 import { unparseableCauses, unparseableCausesText } from '../episode/metrics.js';
 import { recordProblem } from '../episode/validate.js';
 import { intervalSummary, type IntervalSummary, type Intervals } from '../eval/intervals.js';
+import { EVAL_SUMMARY_FORMAT } from '../eval/formats.js';
+import { checkFileFormat } from '../util/file-format.js';
 import { loadDataEpisodes } from '../suite/open.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { pngDataUrl } from '../scenes/png.js';
@@ -58,6 +60,7 @@ export async function readEvalRun(dir: string, onLines?: (n: number) => void): P
     throw new DataError('does not parse as JSON (damaged?); re-run the same askfirst eval command to write it again', { file, cause: e });
   }
   if (!summary || typeof summary !== 'object' || Array.isArray(summary)) throw new DataError('must hold one JSON object (the summary askfirst eval writes)', { file });
+  checkFileFormat(summary, file, EVAL_SUMMARY_FORMAT);
   const records: EvalRun['records'] = {};
   const intervals: EvalRun['intervals'] = {};
   const files: NonNullable<EvalRun['files']> = {};
@@ -71,7 +74,8 @@ export async function readEvalRun(dir: string, onLines?: (n: number) => void): P
     files[mode] = f;
   }
   if (!Object.keys(records).length) throw new InputError(`${dir}: no <mode>/results.jsonl with episodes in it`);
-  return { dir, label: String(summary.policy ?? basename(dir)), summary, records, intervals, files };
+  // the policy as eval names it (a string); anything else (a summary of another askfirst, edited) is not shown as "[object Object]"
+  return { dir, label: typeof summary.policy === 'string' && summary.policy ? summary.policy : basename(dir), summary, records, intervals, files };
 }
 
 /**

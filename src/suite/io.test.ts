@@ -30,6 +30,25 @@ async function copySuite(lines: (text: string[]) => string[]): Promise<string> {
   return d;
 }
 
+describe('suite I/O: a suite of another askfirst', () => {
+  it("a newer askfirst's suite.json is refused in one line naming it; one without a version, or not askfirst's, is read", async () => {
+    const d = tmpDir('askfirst-io-format');
+    await writeSuite(d, eps);
+    const manifest = join(d, 'suite.json');
+    expect(JSON.parse(await readFile(manifest, 'utf8'))).toMatchObject({ format: 'askfirst-suite', version: 1 });
+    await writeFile(manifest, JSON.stringify({ format: 'askfirst-suite', version: 2, episodes: eps.length }));
+    await expect(readSuite(d)).rejects.toThrow(
+      `${manifest}: written by a newer askfirst (askfirst-suite version 2; this askfirst reads version 1 and older): upgrade askfirst to read it, or generate one with this askfirst (askfirst suite generate) into another folder`,
+    );
+    for (const text of ['{"episodes": 6}', '{"format": "my-dataset", "version": "2024-01"}', '{"form', '[]']) {
+      await writeFile(manifest, text);
+      expect(await readSuite(d)).toHaveLength(eps.length);
+    }
+    rmSync(manifest);
+    expect(await readSuite(d)).toHaveLength(eps.length);
+  });
+});
+
 describe('suite I/O', () => {
   it('a file given where the suite folder is expected is named as such, with the folder to give instead', async () => {
     const d = tmpDir('askfirst-io-file');

@@ -15,15 +15,18 @@ import { encodePNG } from '../scenes/codec.js';
 import { DataError, describeError, InputError, NotFoundError } from '../util/errors.js';
 import { StagedFiles, writeFileAtomic } from '../util/fsx.js';
 import { fileKind } from '../util/file-kind.js';
+import { checkFileFormat, formatFields, type FileFormat } from '../util/file-format.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { progress } from '../util/progress.js';
 import { finishReplacing, indexNames, setAside, type IndexLayout } from './replacing.js';
-import { countSplitLines, readSplitLines } from '../util/text-file.js';
+import { countSplitLines, readSplitLines, readTextFile } from '../util/text-file.js';
 import type { SuiteEpisode, ViewRef } from './types.js';
 
 export const EPISODES_FILE = 'episodes.jsonl';
 export const IMAGES_DIR = 'images';
 export const MANIFEST_FILE = 'suite.json';
+/** suite.json's version (util/file-format.ts): a suite without one (written by hand) is read as any other. */
+export const SUITE_FORMAT: FileFormat = { name: 'askfirst-suite', version: 1 };
 
 /** A file name that is safe on every file system. */
 export function safeFileName(s: string): string {
@@ -105,7 +108,7 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
   await rm(staging, { recursive: true, force: true });
   await writeFileAtomic(
     join(dir, MANIFEST_FILE),
-    JSON.stringify({ format: 'askfirst-suite', version: 1, episodes: written.length, kinds, ...opts.manifest }, null, 2) + '\n',
+    JSON.stringify({ ...formatFields(SUITE_FORMAT), episodes: written.length, kinds, ...opts.manifest }, null, 2) + '\n',
   );
   await writeFileAtomic(join(dir, EPISODES_FILE), lines.join('\n') + (lines.length ? '\n' : ''));
   await finishReplacing(dir, OWN_LAYOUT, { keep: new Set(staged), pruneFolders: false });
@@ -169,6 +172,22 @@ async function misplacedViewHint(dir: string, rel: string): Promise<string> {
   return '';
 }
 
+/**
+ * Refuse a suite whose suite.json says a newer askfirst wrote it (its episodes may mean something else by the same
+ * fields). Nothing else of suite.json is read: a suite without one, or with one that does not parse or is not askfirst's
+ * (a hand-made suite's), is read as before.
+ */
+async function checkManifest(dir: string): Promise<void> {
+  const file = join(dir, MANIFEST_FILE);
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(await readTextFile(file));
+  } catch {
+    return;
+  }
+  checkFileFormat(manifest, file, SUITE_FORMAT, 'generate one with this askfirst (askfirst suite generate) into another folder');
+}
+
 /** Read a suite written by writeSuite; views come back as `{path}` relative to `dir`. */
 export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promise<SuiteEpisode[]> {
   const episodes: SuiteEpisode[] = [];
@@ -193,6 +212,7 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
     if (isFile) throw new InputError(`no suite at ${dir}: it is a file; give the suite's folder, the one holding ${EPISODES_FILE} and images/ (here: ${dirname(dir)})`, { cause: e });
     throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with \`askfirst suite generate --out ${shellQuote(dir)}\`)`, { cause: e });
   }
+  await checkManifest(dir);
   const known = new Set<string>([...SCENARIO_KINDS, ...(opts.extraKinds ?? [])]);
   const ids = new Map<string, number>();
   let line = 0;

@@ -11,8 +11,11 @@ import { join } from 'node:path';
 import { kebab } from './config.js';
 import { ConfigError, DataError } from './errors.js';
 import { writeFileAtomicSync } from './fsx.js';
+import { checkFileFormat, formatFields, type FileFormat } from './file-format.js';
 
 export const RUN_SETTINGS_FILE = 'run.json';
+/** run.json's version (util/file-format.ts): one without it, as askfirst wrote before, is version 1. */
+export const RUN_SETTINGS_FORMAT: FileFormat = { name: 'askfirst-run', version: 1 };
 
 /** A setting compared by what it is (a checkpoint by its weights' hash), shown as the user gave it (its path). */
 export interface Identified {
@@ -69,13 +72,16 @@ export function aRun(run: string): string {
 export function readRunSettings(dir: string): KeptSettings | null {
   const file = join(dir, RUN_SETTINGS_FILE);
   if (!existsSync(file)) return null;
+  let kept: KeptSettings;
   try {
-    const kept = JSON.parse(readFileSync(file, 'utf8')) as KeptSettings;
+    kept = JSON.parse(readFileSync(file, 'utf8')) as KeptSettings;
     if (typeof kept?.run !== 'string' || typeof kept.settings !== 'object' || kept.settings === null) throw new Error('not { run, settings }');
-    return kept;
   } catch (e) {
     throw new DataError('the settings the run started with are damaged (not the JSON askfirst wrote); delete the file to resume without comparing them, or start over', { file, cause: e });
   }
+  // a newer askfirst's run may have started under settings this one cannot name, or name differently: not compared as if ours
+  checkFileFormat(kept, file, RUN_SETTINGS_FORMAT, 'use another --out');
+  return { run: kept.run, settings: kept.settings };
 }
 
 export interface KeepRunSettings {
@@ -108,7 +114,7 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
     );
   }
   const previous = existsSync(file) ? readFileSync(file) : null;
-  writeFileAtomicSync(file, `${JSON.stringify({ run: opts.run, settings } satisfies KeptSettings, null, 2)}\n`);
+  writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings } satisfies KeptSettings) }, null, 2)}\n`);
   return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })) };
 }
 
