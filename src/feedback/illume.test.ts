@@ -4,6 +4,7 @@ import { builtinEncoder } from './builtin-encoder.js';
 import { demoEpisodes } from './demo-scenes.js';
 import { autoCritic, episodeRationaleItems, rationaleAccuracy, runIllume, sentenceVocabulary, type RoundReport } from './illume.js';
 import { turnsBetweenSteps } from '../testing/turns.js';
+import { InputError } from '../util/errors.js';
 import { RationaleScorer, type RationaleItem } from './rationale-scorer.js';
 
 async function items(n: number, seed: number): Promise<RationaleItem[]> {
@@ -77,5 +78,21 @@ describe('rationale accuracy of a diverged scorer (NaN scores)', () => {
     expect(scorer.best(firstSupports).every((b) => b === -1)).toBe(true);
     expect(rationaleAccuracy(scorer, firstSupports)).toBe(0);
     expect(rationaleAccuracy(scorer, all)).toBe(0);
+  });
+});
+
+describe('a diverged ILLUME fine-tune (too high a --lr)', () => {
+  it('stops at the first NaN loss with an InputError naming the round and the step, instead of reporting "loss NaN" (null in JSON)', async () => {
+    const train = await items(20, 11);
+    const heldOut = await items(10, 12);
+    const rounds: RoundReport[] = [];
+    const e = await runIllume(train, heldOut, autoCritic, { rounds: 3, k: 3, seed: 1, lr: 1e8 }, (r) => rounds.push(r)).then(
+      () => null,
+      (err: unknown) => err as Error,
+    );
+    expect(e).toBeInstanceOf(InputError);
+    expect(e!.message).toMatch(/^illume round \d+: the loss is NaN at step \d+: training diverged, and stopped there without applying it\. Lower --lr and run again \(this stage keeps no checkpoints\)\.$/);
+    // every round it reported had a finite loss (or none yet)
+    for (const r of rounds) expect(r.loss === null || Number.isFinite(r.loss)).toBe(true);
   });
 });

@@ -125,7 +125,7 @@ export async function runIllume(
       for (const c of ok[i]) accepted.set(`${it.id}\u0000${c}`, { item: it, candidate: c });
     });
     // ── fine-tune on every accepted rationale so far (none yet: nothing to fit, and no loss — not NaN) ──
-    const loss = accepted.size ? scorer.fit([...accepted.values()], cfg.epochs, cfg.batchSize, rng) : null;
+    const loss = accepted.size ? scorer.fit([...accepted.values()], cfg.epochs, cfg.batchSize, rng, `illume round ${round}`) : null;
     const r: RoundReport = {
       round,
       coverage: covered / train.length,

@@ -9,7 +9,7 @@
  * rationales a critic accepted (cross-entropy over the offered candidates), nothing else.
  * Sampling k rationales is Gumbel-top-k over the logits (k draws without replacement).
  */
-import { AdamW, Linear, gather, logSoftmax, mean, neg, noGrad, relu, tensor, type Tensor } from '../nn/index.js';
+import { AdamW, Linear, gather, logSoftmax, mean, neg, noGrad, relu, stopIfDiverged, tensor, type Tensor } from '../nn/index.js';
 import { Rng, type SceneRng } from '../util/rng.js';
 import type { RGBImage } from '../scenes/image.js';
 import type { Candidate } from './facts.js';
@@ -129,12 +129,15 @@ export class RationaleScorer {
 
   /**
    * Fine-tune on accepted (item, candidate index) pairs: `epochs` passes of minibatch AdamW on the
-   * cross-entropy over each item's offered candidates. Returns the mean loss of the last epoch.
+   * cross-entropy over each item's offered candidates. Returns the mean loss of the last epoch. A diverged fit (too high
+   * a --lr) stops at its first non-finite loss, before applying it, with an InputError naming `stage` and the step
+   * (nn/diverged.ts): it used to train on, its NaN loss printed as "loss NaN" and written as null.
    */
-  fit(pairs: readonly { item: RationaleItem; candidate: number }[], epochs: number, batchSize: number, rng: SceneRng): number {
+  fit(pairs: readonly { item: RationaleItem; candidate: number }[], epochs: number, batchSize: number, rng: SceneRng, stage = 'rationale head'): number {
     const V = this.vocab.length;
     const usable = pairs.filter((p) => this.sentenceIndex(p.item.candidates[p.candidate].text) >= 0);
     let last = NaN;
+    let step = 0;
     for (let e = 0; e < epochs; e++) {
       const order = rng.shuffle(usable.map((_, i) => i));
       let total = 0;
@@ -152,6 +155,7 @@ export class RationaleScorer {
         this.opt.zeroGrad();
         const lp = logSoftmax(this.logits(batch.map((p) => p.item)), mask);
         const loss = neg(mean(gather(lp, target)));
+        stopIfDiverged(loss.data[0], { stage, unit: 'step', index: ++step });
         loss.backward();
         this.opt.step();
         total += loss.data[0];

@@ -73,6 +73,7 @@ export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors,
 export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, checkFinite, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint, type ReadCheckpointOptions } from './checkpoint.js';
 export { oldCheckpointsAllowed, ALLOW_OLD_CHECKPOINT_ENV } from './old-checkpoints.js';
 export { RunDir, resolveCheckpointDir, savedConfig, weightsDigest, weightsDigestIfAny, RUN_OPTIONS, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint } from './run-dir.js';
+export { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from './diverged.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export { kernels, setKernels, refKernels } from './kernels/index.js';
 export type { Kernels } from './kernels/types.js';

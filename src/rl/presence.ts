@@ -27,7 +27,7 @@ import { ConfigError } from '../util/errors.js';
 import { JsonlAppender, writeFileAtomicSync } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import { PresenceConfigSchema } from './configs.js';
-import { stopIfDiverged, stopIfWeightsDiverged } from './diverged.js';
+import { stopIfDiverged, stopIfWeightsDiverged } from '../nn/diverged.js';
 import { percent } from '../util/percent.js';
 
 export interface PresenceResult {

@@ -30,7 +30,7 @@ import { writeFileAtomicSync } from '../util/fsx.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import { progress } from '../util/progress.js';
 import { preferenceLoss } from './preference-loss.js';
-import { stopIfDiverged, stopIfWeightsDiverged } from './diverged.js';
+import { stopIfDiverged, stopIfWeightsDiverged } from '../nn/diverged.js';
 import { featureNames, trajectoryFeatures, type RewardVariant, type Trajectory } from './trajectory-features.js';
 import { RewardModelConfigSchema, type RewardModelConfig } from './configs.js';
 import { percent } from '../util/percent.js';

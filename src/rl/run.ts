@@ -28,7 +28,7 @@ import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
 import { competence, difficultyRanks, eligible } from './curriculum.js';
 import type { BaseRLConfig } from './configs.js';
-import { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from './diverged.js';
+import { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from '../nn/diverged.js';
 
 export interface RLContext {
   /** The supervised policy to start from (it is trained in place). */

@@ -67,7 +67,7 @@ import { MetricsLog } from '../util/metrics-log.js';
 import { progress } from '../util/progress.js';
 import { tokenize, UNK } from '../agents/builtin/vocab.js';
 import { informativeExamples, referenceExamples, uninformativeExamples, type ReferenceExample } from './supervised-examples.js';
-import { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from './diverged.js';
+import { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from '../nn/diverged.js';
 
 export function resolveSupervisedConfig(partial: unknown): SupervisedConfig {
   const c = resolveConfig(SupervisedConfigSchema, partial, 'supervised training');

@@ -1,14 +1,15 @@
 /**
  * Stopping a diverged run. Too high a --lr drives a training loss to NaN or ∞, and every step after
  * it trains on garbage: the weights fill with NaN and the run would save them as its checkpoints and
- * `final/`. The trainers of this room (the supervised stage, the presence head, GRPO, PPO, DPO, the
- * reward model) check the loss of each optimizer step before they apply it, and the weights before
- * they save them, and stop at the first non-finite value with an InputError that names the step, the
- * value and what to do. The newest complete checkpoint (from before the divergence) stays, so
- * `--resume` with a lower --lr continues from it. Reading a loss or a weight changes nothing: a run
- * that does not diverge trains exactly as before.
+ * `final/`. Every trainer (src/rl/: the supervised stage, the presence head, GRPO, PPO, DPO, the
+ * reward model; src/feedback/: ILLUME's rationale head) checks the loss of each optimizer step before
+ * it applies it, and the weights before it saves them, and stops at the first non-finite value with
+ * an InputError that names the step, the value and what to do. The newest complete checkpoint (from
+ * before the divergence) stays, so `--resume` with a lower --lr continues from it. Reading a loss or a
+ * weight changes nothing: a run that does not diverge trains exactly as before.
  */
-import type { RunDir, Tensor } from '../nn/index.js';
+import type { RunDir } from './run-dir.js';
+import type { Tensor } from './tensor.js';
 import { InputError } from '../util/errors.js';
 
 /** Where a run is: its stage, its unit, the 1-based index of the step at hand, and its run directory (absent: the stage keeps no checkpoints). */
