@@ -142,6 +142,17 @@ describe('train subcommands', () => {
     expect(said[0]).not.toMatch(/512/);
     expect(said[1]).toBe(`supervised: ${out} was already finished, nothing to train; the model is ${out}/final (--overwrite starts over)`); // was "0 steps in 0 s, final loss NaN, … NaN%"
   }, 120_000);
+  it('train supervised --size below the suite\'s 32 px is refused before any work (it was taken, the suite drawn, then refused by suite generation)', async () => {
+    const out = join(tmpDir('askfirst-train-size'), 'sup');
+    const said: string[] = [];
+    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
+    try {
+      await expect(run(['train', 'supervised', '--out', out, '--steps', '2', '--warmup-steps', '1', '--episodes', '3', '--size', '16', '--no-progress'])).rejects.toThrow(/size.*must be at least 32 \(got 16\)/);
+    } finally {
+      errSpy.mockRestore();
+    }
+    expect(said).toEqual([]);
+  });
   it('--resume refuses a run started with other settings, naming each (old → new), before any work; what may change on a resume is allowed', async () => {
     const out = join(tmpDir('askfirst-train-settings'), 'sup');
     const sup = (...more: string[]) => ['train', 'supervised', '--out', out, '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--no-progress', '--report-to', 'none', '--checkpoint-every', '1', ...more];
