@@ -5,8 +5,12 @@
  */
 import { OUTCOMES, type Episode } from './types.js';
 
-/** A field's value as written in the file: a missing one says so, and "2" (a string) is not shown as 2. */
-const bad = (field: string, v: unknown, what: string) => (v === undefined ? `${field} is missing (it must be ${what})` : `${field} ${JSON.stringify(v)} is not ${what}`);
+/**
+ * A field's value as written in the file: a missing one says so, and "2" (a string) is not shown as 2. A number too
+ * large for a double (1e999, which JSON.parse reads as Infinity) is named as such: JSON.stringify wrote it "null".
+ */
+const shown = (v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number out of range)` : JSON.stringify(v));
+const bad = (field: string, v: unknown, what: string) => (v === undefined ? `${field} is missing (it must be ${what})` : `${field} ${shown(v)} is not ${what}`);
 
 /** Returns the problems found (empty when the episode is well-formed). */
 export function episodeProblems(ep: Episode): string[] {
