@@ -152,11 +152,12 @@ export function feedbackDemoInterruptedHint(out: string): string {
 /** `feedback demo`: one run at a time into --out; Ctrl-C stops it at once, or after the current label while its database is open. */
 export async function feedbackDemoAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(FeedbackDemoConfigSchema, raw, 'feedback demo');
-  const [{ runFeedbackDemo }, { startServer }] = await Promise.all([import('../demo/feedback.js'), import('../server/workbench/workbench.js')]);
+  const [{ runFeedbackDemo }, { startServer }, { describeHeldOut }] = await Promise.all([import('../demo/feedback.js'), import('../server/workbench/workbench.js'), import('../rl/reward-model.js')]);
   const startWorkbench = (store: FeedbackStore) => startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle' });
   const r = await guardRun(cfg.out, 'askfirst feedback demo', () => feedbackDemoInterruptedHint(cfg.out), (whileOpen) => runFeedbackDemo(cfg, { startWorkbench, whileOpen }, (s) => console.error(s)));
   console.log(`\nfeedback demo finished in ${(r.wallSeconds / 60).toFixed(1)} min`);
   for (const p of r.policies) console.log(`  ${p.name.padEnd(28)} gap closed train ${pct(p.gapClosed.train)} unseen ${pct(p.gapClosed.unseen)}  over-asking ${pct(p.overAsking)} (controls abstained on ${pct(p.controlAbstain)})  guess ${pct(p.guessRate)}`);
-  for (const m of r.rewardModels) console.log(`  RM ${m.name.padEnd(25)} held-out accuracy ${pct(m.heldOut.accuracy)} (gold ${pct(m.heldOut.goldAccuracy)}), ECE ${m.heldOut.ece.toFixed(3)}`);
+  // as train reward says it (describeHeldOut): no held-out pair (10 labels at --held-out 0.2 can leave none) printed 'ECE NaN'
+  for (const m of r.rewardModels) console.log(`  RM ${m.name.padEnd(25)} ${describeHeldOut(m.heldOut)}`);
   console.log(`  report: ${resolve(cfg.out, 'report.html')}`);
 }
