@@ -290,6 +290,16 @@ describe('renderEvalReport: a run whose summary.json records less (an older askf
     expect(html).not.toMatch(/data – \(–…\)|no git/);
   });
 
+  it('a mode one run played no episode in is said to be left out, naming that run (it vanished without a word)', async () => {
+    const none: EvalRun = { ...run('empty', recorded('sha256:1')), records: { proactive: [], reference: records }, intervals: { reference: intervalSummary(records) } };
+    const both: EvalRun = { ...run('both', recorded('sha256:1')), records: { proactive: records, reference: records }, intervals: { proactive: intervalSummary(records), reference: intervalSummary(records) } };
+    const { markdown, html } = await renderEvalReport([both, none]);
+    expect(markdown).toContain('> The proactive mode is left out: empty played no episode in it (a mode is compared only when every run played it).');
+    expect(markdown).not.toContain('## proactive mode');
+    expect(html).toContain('The proactive mode is left out: empty played no episode in it');
+    expect((await renderEvalReport([both, both].map((r, i) => ({ ...r, label: `r${i}` })))).markdown).not.toContain('left out');
+  });
+
   it('runs on the same data get no note; runs on other data get the one that says so', async () => {
     expect((await renderEvalReport([run('p', recorded('sha256:1')), run('q', recorded('sha256:1'))])).markdown).not.toMatch(/different data|not recorded/);
     expect((await renderEvalReport([run('p', recorded('sha256:1')), run('q', recorded('sha256:2'))])).markdown).toContain('The runs were made on different data');

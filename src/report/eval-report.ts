@@ -420,7 +420,10 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
   // a run whose summary.json records no fingerprint (an older askfirst) is not "other data": it is unknown, and said so
   const fps = new Set(runs.flatMap((r) => dataOf(r).fingerprint ?? []));
   const unknown = runs.filter((r) => !dataOf(r).fingerprint).map((r) => r.label);
+  // a mode some run played and another did not (its results.jsonl empty, or not run) was left out without a word
+  const leftOut = EVAL_MODES.filter((m) => !modes.includes(m) && runs.some((r) => r.records[m]?.length));
   const notes = [
+    ...leftOut.map((m) => `The ${m} mode is left out: ${runs.filter((r) => !r.records[m]?.length).map((r) => r.label).join(', ')} played no episode in it (a mode is compared only when every run played it).`),
     ...(fps.size > 1 ? ['The runs were made on different data (their fingerprints differ): paired tests use only the episode ids they share.'] : []),
     ...(unknown.length && runs.length > 1 ? [`The data of ${unknown.join(', ')} is not recorded in its summary.json, so whether the runs played the same data is not known: paired tests use the episode ids they share.`] : []),
   ];
