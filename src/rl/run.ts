@@ -278,13 +278,13 @@ export class RLRun {
     this.logFile.append(row);
   }
 
-  /** Where the run is, for diverged.ts: `index` is the update (counting from 1) its messages name. */
+  /** Where the run is, for nn/diverged.ts: `index` is the update (counting from 1) its messages name. */
   private position(index: number): RunPosition {
     return { ...this.name, index, run: this.run, close: () => (this.onDiverged?.(), this.logFile.close()) };
   }
 
   /**
-   * Stop a diverged run (diverged.ts): throws at a non-finite `loss` of the update in progress before it is applied, so
+   * Stop a diverged run (nn/diverged.ts): throws at a non-finite `loss` of the update in progress before it is applied, so
    * the newest checkpoint is the last one written from finite weights. `value` names the loss ("the loss", "the policy loss").
    */
   stopIfDiverged(loss: number, value?: string): void {

@@ -172,7 +172,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const save = (dir: string) => {
     saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: savedConfig(cfg) }, optimizerExtras(opt));
   };
-  // a diverged run stops at its first non-finite loss and saves no weights that are not finite (diverged.ts)
+  // a diverged run stops at its first non-finite loss and saves no weights that are not finite (nn/diverged.ts)
   const at = (index: number): RunPosition => ({ stage: 'supervised', unit: 'step', index, run, close: () => (bar.stop(), logFile.close()) });
   while (state.step < cfg.steps) {
     await yieldToEventLoop(); // Ctrl-C's handler runs between steps, not after the whole run
@@ -375,7 +375,7 @@ export async function accuracyOn(policy: BuiltinPolicy, data: readonly Reference
 /**
  * The column of the largest entry of row `r` of a [N, K] tensor (the first on ties), or −1 — never a label — when the
  * row holds a NaN. A diverged model (too high a --lr: the supervised loop stops at its first non-finite loss,
- * diverged.ts, but a model from elsewhere can still hold NaN weights) gives rows of NaN log-probabilities: skipping
+ * nn/diverged.ts, but a model from elsewhere can still hold NaN weights) gives rows of NaN log-probabilities: skipping
  * them would answer column 0 and count every label-0 example correct (train/accuracy and trainAccuracy near the share
  * of label 0, not 0); torch.argmax would answer the first NaN's column, right as often by
  * chance. A NaN prediction is never counted correct.
