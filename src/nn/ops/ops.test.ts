@@ -412,6 +412,25 @@ describe('non-finite and empty inputs as PyTorch', () => {
     expect(inf.map(Number.isNaN)).toEqual([true, true, true]);
   });
 
+  it('logSoftmax / softmax / crossEntropy of huge equal logits (1e20, 3e38: a diverging model) are log K, 1/K and log K, not 0, 1 and 0', () => {
+    for (const big of [1e20, 3e38, -3e38]) {
+      const x = tensor([big, big, big, big, big, -Infinity], [2, 3], true);
+      const lp = noGrad(() => logSoftmax(x)).toArray();
+      for (const v of lp.slice(0, 3)) expect(v).toBeCloseTo(-Math.log(3), 5);
+      for (const v of lp.slice(3, 5)) expect(v).toBeCloseTo(-Math.log(2), 5);
+      expect(lp[5]).toBe(-Infinity);
+      const p = noGrad(() => softmax(x)).toArray();
+      expect(p[0] + p[1] + p[2]).toBeCloseTo(1, 6);
+      expect(p[3] + p[4] + p[5]).toBeCloseTo(1, 6);
+      expect(p[5]).toBe(0);
+      const ce = crossEntropy(x, [0, 1]);
+      expect(ce.item()).toBeCloseTo((Math.log(3) + Math.log(2)) / 2, 5);
+      ce.backward();
+      // gradient of the mean: (p − onehot) / 2 per row, summing to 0
+      expect(Array.from(x.grad!).map((g) => +g.toFixed(4))).toEqual([-1 / 3, 1 / 6, 1 / 6, 0.25, -0.25, 0].map((g) => +g.toFixed(4)));
+    }
+  });
+
   it('maximum / minimum propagate a NaN in either argument and give both the gradient (torch.maximum / torch.minimum)', () => {
     const a = new Tensor(Float32Array.from([NaN, 1, Infinity, 2]), [4], true);
     const b = new Tensor(Float32Array.from([1, NaN, NaN, 3]), [4], true);

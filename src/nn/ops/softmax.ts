@@ -49,8 +49,10 @@ function logSoftmaxRows(X: Float32Array, out: Float32Array, R: number, K: number
     }
     let s = 0;
     for (let j = 0; j < K; j++) if (!mask || mask[o + j]) s += Math.exp(X[o + j] - m);
-    const lse = m + Math.log(s);
-    for (let j = 0; j < K; j++) out[o + j] = !mask || mask[o + j] ? X[o + j] - lse : MASKED_LOGP;
+    // (x − m) − log s, not x − (m + log s): past |m| ≈ 1e16 (a diverging model's logits) m + log s rounds to m, which
+    // made every maximal entry's log-probability 0 — probabilities summing to more than 1, a cross-entropy of 0
+    const ls = Math.log(s);
+    for (let j = 0; j < K; j++) out[o + j] = !mask || mask[o + j] ? X[o + j] - m - ls : MASKED_LOGP;
   }
 }
 
