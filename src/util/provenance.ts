@@ -2,10 +2,12 @@
  * Where a result came from: askfirst's version, the git commit of the checkout it ran from
  * (with a flag when the work tree had uncommitted changes; null outside a git checkout), the
  * date, Node's version and the command line — written into summary files so a figure can be
- * traced back to the code that made it.
+ * traced back to the code that made it. The commit is askfirst's only when its package root is the top of
+ * the git work tree: an installed askfirst (`node_modules/askfirst` inside a researcher's own repository)
+ * has none, and git, which walks up to the nearest repository, would name the researcher's commit.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPackageRoot } from './package-root.js';
 
@@ -27,6 +29,26 @@ function git(args: string[], cwd: string): string | null {
   }
 }
 
+/**
+ * The git commit of the checkout whose top is `root` (and whether its tracked files differ from it); both null when
+ * `root` is in no git work tree or is not its top (an installed package inside another project's repository).
+ */
+export function gitCheckout(root: string): { gitCommit: string | null; gitDirty: boolean | null } {
+  const top = git(['rev-parse', '--show-toplevel'], root);
+  if (top === null || realpathOrSelf(top) !== realpathOrSelf(root)) return { gitCommit: null, gitDirty: null };
+  const commit = git(['rev-parse', 'HEAD'], root);
+  const status = commit ? git(['status', '--porcelain', '--untracked-files=no'], root) : null;
+  return { gitCommit: commit, gitDirty: status === null ? null : status.length > 0 };
+}
+
+function realpathOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 let cached: Omit<Provenance, 'date'> | null = null;
 
 export function provenance(): Provenance {
@@ -38,9 +60,7 @@ export function provenance(): Provenance {
     } catch {
       /* keep unknown */
     }
-    const commit = git(['rev-parse', 'HEAD'], root);
-    const status = commit ? git(['status', '--porcelain', '--untracked-files=no'], root) : null;
-    cached = { askfirstVersion: version, gitCommit: commit, gitDirty: status === null ? null : status.length > 0, node: process.version, argv: process.argv.slice(2) };
+    cached = { askfirstVersion: version, ...gitCheckout(root), node: process.version, argv: process.argv.slice(2) };
   }
   return { ...cached, date: new Date().toISOString() };
 }
