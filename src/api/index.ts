@@ -1,0 +1,31 @@
+/**
+ * askfirst as a library: `import { evaluate, … } from 'askfirst'` (package.json "exports" points here, with the
+ * declarations beside it). The few entry points a researcher needs to do in code what `askfirst suite generate` and
+ * `askfirst eval` do (docs/library.md): episodes (generated in memory, or read from a `--data` folder), a policy (a
+ * spec such as `oracle` or `openai:URL#MODEL`, or their own object meeting `Policy`), `evaluate` (resumable results
+ * and `summary.json` when given `out`), and the metrics with their 95 % intervals. Everything else under dist/ is
+ * internal: the package exports only this file, so it may change between versions without notice.
+ */
+
+// Episodes
+export { generateSuite } from '../suite/generate.js';
+export { memoryLoader } from '../suite/loader.js';
+export { loadData, type LoadedData } from '../suite/open.js';
+export { SCENARIO_KINDS, TRAIN_KINDS, type ScenarioKind } from '../suite/kinds/names.js';
+export type { SuiteConfig } from '../suite/suite-config.js';
+export type { SuiteEpisode, ViewLoader, ViewRef } from '../suite/types.js';
+export type { Episode, EpisodeRecord, EvalMode, Outcome } from '../episode/types.js';
+
+// Policies
+export { createPolicy } from '../agents/registry.js';
+export type { ActOptions, Observation, Policy, PolicyContext, PolicyReply } from '../agents/policy.js';
+export type { RGBImage } from '../scenes/image.js';
+export { pngDataUrl } from '../scenes/png.js';
+
+// Evaluation and metrics
+export { evaluate, type EvaluateOptions, type EvaluateResult } from '../eval/evaluate.js';
+export { gapClosed, summarize, type Metrics, type Summary } from '../episode/metrics.js';
+export { intervalSummary, type IntervalSummary } from '../eval/intervals.js';
+
+// Errors (each has a machine-readable `code`; the message says what to fix)
+export { AskfirstError } from '../util/errors.js';

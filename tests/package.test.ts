@@ -1,0 +1,64 @@
+/**
+ * askfirst installed as a package (docs/library.md): `npm pack` of this checkout's build, installed from the tarball
+ * into a new project, runs `askfirst --help`, and docs/library.md's example type-checks against the installed
+ * declarations (through package.json "exports") and runs. The tarball holds what an installation runs and nothing of
+ * the sources or tests. Packs with --ignore-scripts: it packs the build in dist/ (`npm run build` first, as every test
+ * that runs the command needs), which `npm pack`'s own "prepare" would rebuild for a minute.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../src/testing/tmp.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+/** The TypeScript block after `<!-- library-example -->` in docs/library.md. */
+function libraryExample(): string {
+  const doc = readFileSync(join(repo, 'docs', 'library.md'), 'utf8');
+  const m = /<!-- library-example -->\s*```ts\n([\s\S]*?)```/.exec(doc);
+  if (!m) throw new Error('docs/library.md has no ```ts block after <!-- library-example -->');
+  return m[1];
+}
+
+describe('askfirst as an installed package', () => {
+  it('packs the build without sources or tests; the installed tarball runs --help and the docs example', () => {
+    expect(existsSync(join(repo, 'dist', 'api', 'index.d.ts')), 'dist/ is not built with declarations: run `npm run build`').toBe(true);
+    const work = tmpDir('askfirst-package');
+    const run = (cmd: string, args: string[], cwd: string): string => {
+      const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}${r.stderr}`);
+      return r.stdout;
+    };
+
+    const [packed] = JSON.parse(run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], repo)) as { filename: string; files: { path: string }[] }[];
+    const files = packed.files.map((f) => f.path);
+    for (const needed of ['bin/askfirst.js', 'dist/cli/main.js', 'dist/api/index.js', 'dist/api/index.d.ts', 'build/kernels.wasm', 'dist/web/index.html', 'package.json']) {
+      expect(files, needed).toContain(needed);
+    }
+    expect(files.filter((f) => /^(src|tests|bench|web|\.ci)\/|\.test\.|\.map$|^integrations\/tests\//.test(f))).toEqual([]);
+
+    const project = join(work, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-askfirst', private: true, type: 'module' }));
+    run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, packed.filename)], project);
+
+    expect(run(join(project, 'node_modules', '.bin', 'askfirst'), ['--help'], project)).toMatch(/^Usage: askfirst /);
+
+    writeFileSync(join(project, 'example.ts'), libraryExample());
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, skipLibCheck: true, outDir: 'out', types: ['node'], typeRoots: [join(repo, 'node_modules', '@types')] },
+        files: ['example.ts'],
+      }),
+    );
+    run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], project);
+    const lines = run(process.execPath, [join('out', 'example.js')], project).trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^oracle: accuracy 1 \[/);
+    const guesser = /^first-category: accuracy ([\d.]+) /.exec(lines[1]);
+    expect(Number(guesser?.[1])).toBeLessThan(1);
+  }, 300_000); // about 25 s of CPU (npm install from its cache most of it), minutes on a machine shared with other runs
+});
