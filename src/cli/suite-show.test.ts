@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { createImage } from '../scenes/image.js';
 import { tmpDir } from '../testing/tmp.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { writeSuite } from '../suite/io.js';
+import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { pickEpisodes, runSuiteShow } from './suite-show.js';
@@ -59,7 +60,7 @@ describe('suite show', () => {
     const files = await runSuiteShow(cfg({ allKinds: true, out: join(out, 'kinds') }));
     expect(files.map((f) => f.split('/').at(-1))).toEqual(['corruption.png', 'sketch.png']);
     const eps = [episode('s0', 'sketch', true), episode('s1', 'sketch'), episode('c0', 'corruption', true)];
-    expect(pickEpisodes(eps, cfg({ allKinds: true })).map((e) => e.id)).toEqual(['s1', 'c0']);
+    expect((await pickEpisodes(eps.map((episode) => ({ episode })), cfg({ allKinds: true }))).map((e) => e.id)).toEqual(['s1', 'c0']);
     expect((await readdir(join(out, 'kinds'))).sort()).toEqual(['corruption.png', 'sketch.png']);
     const img = decodeImage(await readFile(files[0]));
     expect(img.width).toBeGreaterThanOrEqual(960);
@@ -132,7 +133,41 @@ describe('suite show', () => {
     await writeFile(file, lines.join('\n'));
     const sheet = join(out, 'bad.png');
     expect(await runSuiteShow(cfg({ data: `proactivebench:${dir}`, episode: 'sketch-00000', out: sheet, tile: 32 }))).toEqual([sheet]);
-    await expect(runSuiteShow(cfg({ data: `proactivebench:${dir}`, episode: 'sketch-00001', out: sheet }))).rejects.toThrow(/^episode "sketch-00001" in .* could not be read \(askfirst eval leaves it out too\): .*QuickDraw_preprocessed\.jsonl:2: /);
+    await expect(runSuiteShow(cfg({ data: `proactivebench:${dir}`, episode: 'sketch-00001', out: join(out, 'bad-1.png') }))).rejects.toThrow(/^episode "sketch-00001" in .* could not be read \(askfirst eval leaves it out too\): .*QuickDraw_preprocessed\.jsonl:2: /);
+  });
+
+  it('reads only as far as the sheets it draws: the episode asked for, or a non-control episode of each of the seven kinds (a suite of 200,000 was read whole to draw one)', async () => {
+    const dir = join(out, 'early');
+    const kinds = [...SCENARIO_KINDS];
+    await writeSuite(dir, [episode('sketch-00000', 'sketch', true), episode('sketch-00001', 'sketch'), ...kinds.map((k) => episode(`${k}-00009`, k))]);
+    appendFileSync(join(dir, 'episodes.jsonl'), '{"a line no reader of the sheets above gets to"\n');
+    const sheet = (name: string) => join(out, `early-${name}.png`);
+    expect(await runSuiteShow(cfg({ data: dir, episode: 'sketch-00000', out: sheet('id'), tile: 32 }))).toEqual([sheet('id')]);
+    expect(await runSuiteShow(cfg({ data: dir, kind: 'sketch', index: 1, out: sheet('kind'), tile: 32 }))).toEqual([sheet('kind')]);
+    const all = await runSuiteShow(cfg({ data: dir, allKinds: true, out: sheet('all'), tile: 32 }));
+    expect(all.map((f) => f.split('/').at(-1))).toEqual(['sketch', ...kinds.filter((k) => k !== 'sketch')].map((k) => `${k}.png`)); // in the order the kinds come
+    // what is not there is said once all is read (here: the line no sheet above read is refused on the way)
+    await expect(runSuiteShow(cfg({ data: dir, episode: 'nope', out: sheet('nope') }))).rejects.toThrow(/malformed JSON/);
+    // the picker takes entries only up to the one it draws
+    let taken = 0;
+    const entries = function* () {
+      for (const k of kinds) for (let i = 0; i < 3; i++) yield (taken++, { episode: episode(`${k}-${i}`, k) });
+    };
+    expect((await pickEpisodes(entries(), cfg({ kind: 'passerby', index: 1 }))).map((e) => e.id)).toEqual(['passerby-1']);
+    expect(taken).toBe(kinds.indexOf('passerby') * 3 + 2);
+  });
+
+  it('refuses an existing sheet file and a missing choice before reading the data (here unreadable)', async () => {
+    const dir = join(out, 'unreadable');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'episodes.jsonl'), '{not json\n');
+    const file = join(out, 'there.png');
+    writeFileSync(file, 'mine');
+    await expect(runSuiteShow(cfg({ data: dir, episode: 'sketch-00001', out: file }))).rejects.toThrow(`${file} already exists: add --overwrite`);
+    await expect(runSuiteShow(cfg({ data: dir, kind: 'sketch', out: file }))).rejects.toThrow(`${file} already exists: add --overwrite`);
+    await expect(runSuiteShow(cfg({ data: dir }))).rejects.toThrow(/exactly one of/);
+    await expect(runSuiteShow(cfg({ data: dir, episode: 'sketch-00001', out: file, overwrite: true }))).rejects.toThrow(/malformed JSON/); // read once allowed
+    expect(readFileSync(file, 'utf8')).toBe('mine');
   });
 
   it('is registered under `suite` with options from the schema', async () => {

@@ -5,10 +5,11 @@
  */
 import { join, resolve } from 'node:path';
 import { renderContactSheet } from '../suite/contact-sheet.js';
-import { readSuite } from '../suite/io.js';
+import { suiteEpisodes } from '../suite/io.js';
+import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { createViewLoader } from '../suite/loader.js';
 import { dataSpec, type LoadedData } from '../suite/open.js';
-import { directoryViewLoader, loadProactiveBench, type SkippedEntry } from '../suite/proactivebench/read.js';
+import { directoryViewLoader, proactiveBenchEntries, type SkippedEntry } from '../suite/proactivebench/read.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -16,61 +17,111 @@ import { configFromOptions, refuseUnread } from './options.js';
 import { refuseToOverwrite } from './overwrite.js';
 import { SuiteShowSchema, type SuiteShowConfig } from './suite-show-schema.js';
 
+/** An entry of `--data` as `suite show` reads it: an episode, or (ProactiveBench) an entry eval would skip, and why. */
+export type ShowEntry = { episode: SuiteEpisode } | { skipped: SkippedEntry };
+
 /**
- * The episodes of `--data` and their view loader, read as `eval --data` reads them (suite/open.ts: the spec through
- * `dataSpec`, so `suite:DIR`, `proactivebench:DIR` and a folder alone are all read, and anything else is refused in the
- * same words; each format by the same reader, with its progress bars), except that ProactiveBench's images are checked
- * when a sheet draws them, not all up front, and `filter` (--no-filter) can keep every entry. Entries eval would skip
- * are skipped (returned, so a sheet asked for by one says why).
+ * The entries of `--data` one at a time and their view loader, read as `eval --data` reads them (suite/open.ts: the
+ * spec through `dataSpec`, so `suite:DIR`, `proactivebench:DIR` and a folder alone are all read, and anything else is
+ * refused in the same words; each format by the same reader, a line at a time, with its progress bar), except that
+ * ProactiveBench's images are checked when a sheet draws them, not all up front, and `filter` (--no-filter) can keep
+ * every entry. Entries eval would skip come as such (so a sheet asked for by one says why). A reader that stops early
+ * reads no further: a suite of 200,000 episodes was read whole (800 MB) to draw one.
  */
-export async function loadSuiteForShow(
-  data: string,
-  opts: { filter?: boolean; progress?: boolean } = {},
-): Promise<{ format: LoadedData['format']; episodes: SuiteEpisode[]; loader: ViewLoader; skipped: SkippedEntry[] }> {
+export function showEntries(data: string, opts: { filter?: boolean; progress?: boolean } = {}): { format: LoadedData['format']; entries: AsyncIterable<ShowEntry>; loader: ViewLoader } {
   const { format, dir } = dataSpec(data);
-  if (format === 'suite') return { format, episodes: await readSuite(dir, { progress: opts.progress ?? false }), loader: createViewLoader(dir), skipped: [] };
-  const { episodes, skipped } = await loadProactiveBench(dir, { filter: opts.filter === false ? false : 'auto', checkImages: 'lazy', progress: opts.progress ?? false });
-  return { format, episodes, loader: directoryViewLoader(dir), skipped };
+  const progress = opts.progress ?? false;
+  if (format === 'suite') {
+    const episodes = suiteEpisodes(dir, { progress });
+    return { format, entries: (async function* () { for await (const episode of episodes) yield { episode }; })(), loader: createViewLoader(dir) };
+  }
+  return { format, entries: proactiveBenchEntries(dir, { filter: opts.filter === false ? false : 'auto', progress }), loader: directoryViewLoader(dir) };
 }
 
-/** Pick the episodes to draw, by id, by kind + index, or one per kind. */
-export function pickEpisodes(episodes: readonly SuiteEpisode[], cfg: SuiteShowConfig, skipped: readonly SkippedEntry[] = []): SuiteEpisode[] {
+/** Which of --episode, --kind or --all-kinds picks the sheets; refused unless exactly one is given. */
+function pickedBy(cfg: SuiteShowConfig): 'episode' | 'kind' | 'allKinds' {
   const chosen = [cfg.episode !== undefined, cfg.kind !== undefined, cfg.allKinds].filter(Boolean).length;
   if (chosen !== 1) throw new InputError('say which episode to show: exactly one of --episode ID, --kind K [--index N], or --all-kinds');
-  const kinds = [...new Set(episodes.map((e) => e.kind))];
-  if (cfg.episode !== undefined) {
-    const ep = episodes.find((e) => e.id === cfg.episode);
-    if (!ep) {
-      const bad = skipped.find((x) => x.id === cfg.episode);
-      if (bad) throw new NotFoundError(`episode "${cfg.episode}" in ${cfg.data} could not be read (askfirst eval leaves it out too): ${bad.reason}`);
-      const sample = episodes.slice(0, 3).map((e) => e.id).join(', ');
-      throw new NotFoundError(`no episode "${cfg.episode}" in ${cfg.data} (${episodes.length} episodes, e.g. ${sample})`);
+  return cfg.episode !== undefined ? 'episode' : cfg.kind !== undefined ? 'kind' : 'allKinds';
+}
+
+/**
+ * Pick the episodes to draw, by id, by kind + index, or one per kind (its first non-control episode, else its first),
+ * reading `entries` only as far as that takes: up to the episode asked for (by id, or the --index-th of --kind), or, for
+ * every kind, up to the point where each of the kinds `kinds` allows has a non-control episode (askfirst's own suites
+ * hold only the seven synthetic kinds). Only the episodes that may be drawn are held. Whatever is not there is said
+ * once all is read.
+ */
+export async function pickEpisodes(
+  entries: AsyncIterable<ShowEntry> | Iterable<ShowEntry>,
+  cfg: SuiteShowConfig,
+  kinds: { only?: readonly string[] } = {},
+): Promise<SuiteEpisode[]> {
+  const by = pickedBy(cfg);
+  const seen: string[] = []; // kinds, in the order of their first episode
+  const first = new Map<string, SuiteEpisode>(); // per kind its first episode and (below) its first non-control one
+  const firstAsked = new Map<string, SuiteEpisode>();
+  const sample: string[] = [];
+  let count = 0;
+  let ofKind = 0;
+  let skippedAsked: SkippedEntry | undefined;
+  let anySkipped: SkippedEntry | undefined;
+  let skipped = 0;
+  for await (const entry of entries) {
+    if ('skipped' in entry) {
+      anySkipped ??= entry.skipped;
+      skipped++;
+      if (by === 'episode' && entry.skipped.id === cfg.episode) skippedAsked ??= entry.skipped;
+      continue;
     }
-    return [ep];
+    const ep = entry.episode;
+    count++;
+    if (sample.length < 3) sample.push(ep.id);
+    if (!first.has(ep.kind)) {
+      seen.push(ep.kind);
+      first.set(ep.kind, ep);
+    }
+    if (by === 'episode' && ep.id === cfg.episode) return [ep];
+    if (by === 'kind' && ep.kind === cfg.kind && ofKind++ === cfg.index) return [ep];
+    if (by === 'allKinds') {
+      if (!ep.control && !firstAsked.has(ep.kind)) firstAsked.set(ep.kind, ep);
+      if (kinds.only && kinds.only.every((k) => firstAsked.has(k))) break; // no later episode can change the pick
+    }
   }
-  if (cfg.kind !== undefined) {
-    const ofKind = episodes.filter((e) => e.kind === cfg.kind);
-    if (ofKind.length === 0) throw new NotFoundError(`no episode of kind "${cfg.kind}" in ${cfg.data} (kinds: ${kinds.join(', ')})`);
-    if (cfg.index >= ofKind.length) throw new InputError(`--index ${cfg.index} is out of range: ${cfg.data} has ${ofKind.length} ${cfg.kind} episodes (0..${ofKind.length - 1})`);
-    return [ofKind[cfg.index]];
+  if (count === 0) throw new NotFoundError(`${cfg.data} holds no episodes${anySkipped ? ` that could be read (${skipped} skipped), e.g.: ${anySkipped.reason}` : ''}`);
+  if (by === 'episode') {
+    if (skippedAsked) throw new NotFoundError(`episode "${cfg.episode}" in ${cfg.data} could not be read (askfirst eval leaves it out too): ${skippedAsked.reason}`);
+    throw new NotFoundError(`no episode "${cfg.episode}" in ${cfg.data} (${count} episodes, e.g. ${sample.join(', ')})`);
   }
-  return kinds.map((k) => episodes.find((e) => e.kind === k && !e.control) ?? episodes.find((e) => e.kind === k)!);
+  if (by === 'kind') {
+    if (ofKind === 0) throw new NotFoundError(`no episode of kind "${cfg.kind}" in ${cfg.data} (kinds: ${seen.join(', ')})`);
+    throw new InputError(`--index ${cfg.index} is out of range: ${cfg.data} has ${ofKind} ${cfg.kind} episodes (0..${ofKind - 1})`);
+  }
+  return seen.map((k) => firstAsked.get(k) ?? first.get(k)!);
 }
 
 function fileName(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
+/** The sheet file of `ep`. */
+function sheetFile(cfg: SuiteShowConfig, ep: Pick<SuiteEpisode, 'id' | 'kind'>): string {
+  return cfg.allKinds ? join(cfg.out ?? 'sheets', `${fileName(ep.kind)}.png`) : (cfg.out ?? `sheet-${fileName(ep.id)}.png`);
+}
+
 /**
- * Render the chosen sheets; returns the files written. A sheet file that exists already is refused before any is drawn,
- * unless --overwrite (it was replaced silently: an image of another episode, or any file given as --out), as `train`
- * refuses to replace a run and `eval` to discard results without it.
+ * Render the chosen sheets; returns the files written. A sheet file that exists already is refused unless --overwrite
+ * (it was replaced silently: an image of another episode, or any file given as --out), as `train` refuses to replace a
+ * run and `eval` to discard results without it: before the data is read when its name is known from the options
+ * (--out, or --episode's sheet-<id>.png), else (--kind without --out, --all-kinds: named by the episode or its kind)
+ * before any is drawn.
  */
 export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
-  const { episodes, loader, skipped } = await loadSuiteForShow(cfg.data, { filter: cfg.filter, progress: cfg.progress });
-  if (episodes.length === 0) throw new NotFoundError(`${cfg.data} holds no episodes${skipped.length ? ` that could be read (${skipped.length} skipped), e.g.: ${skipped[0].reason}` : ''}`);
-  const picked = pickEpisodes(episodes, cfg, skipped);
-  const sheets = picked.map((ep) => ({ ep, out: cfg.allKinds ? join(cfg.out ?? 'sheets', `${fileName(ep.kind)}.png`) : (cfg.out ?? `sheet-${fileName(ep.id)}.png`) }));
+  const by = pickedBy(cfg);
+  const { format, entries, loader } = showEntries(cfg.data, { filter: cfg.filter, progress: cfg.progress }); // the spec checked; nothing read yet
+  if (by !== 'allKinds' && (cfg.out !== undefined || by === 'episode')) refuseToOverwrite([sheetFile(cfg, { id: cfg.episode ?? '', kind: '' })], cfg.overwrite);
+  const picked = await pickEpisodes(entries, cfg, { only: format === 'suite' ? SCENARIO_KINDS : undefined });
+  const sheets = picked.map((ep) => ({ ep, out: sheetFile(cfg, ep) }));
   refuseToOverwrite(sheets.map((s) => s.out), cfg.overwrite);
   const written: string[] = [];
   for (const { ep, out } of sheets) {

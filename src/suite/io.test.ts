@@ -9,7 +9,7 @@ import { STAGED_SYNC_BATCH } from '../util/fsx.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { loadData, loadDataEpisodes } from './open.js';
 import { generateSuite } from './generate.js';
-import { EPISODES_FILE, readSuite, STAGING_DIR, writeSuite } from './io.js';
+import { EPISODES_FILE, readSuite, STAGING_DIR, suiteEpisodes, writeSuite } from './io.js';
 import { createViewLoader } from './loader.js';
 import { REPLACING_DIR } from './replacing.js';
 import type { SuiteEpisode } from './types.js';
@@ -50,6 +50,19 @@ describe('suite I/O: a suite of another askfirst', () => {
 });
 
 describe('suite I/O', () => {
+  it('a reader that stops early ends the progress bar where it stopped (a terminal\'s bar left running would keep the process alive)', async () => {
+    const d = tmpDir('askfirst-io-early');
+    await writeSuite(d, eps);
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((t: string | Uint8Array) => (lines.push(String(t)), true));
+    try {
+      for await (const ep of suiteEpisodes(d, { progress: true })) if (ep.id === eps[1].id) break;
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.at(-1)).toMatch(new RegExp(`^reading suite: 2/${eps.length} lines in [0-9.]+s\\n$`));
+  });
+
   it('a file given where the suite folder is expected is named as such, with the folder to give instead', async () => {
     const d = tmpDir('askfirst-io-file');
     await writeSuite(d, eps.slice(0, 1));

@@ -197,7 +197,8 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
 
 /**
  * The episodes of a suite one at a time, each checked as readSuite checks it (readSuite collects them): a reader that
- * needs a few episodes of a large suite (`askfirst report`'s examples) holds only those.
+ * needs a few episodes of a large suite (`askfirst report`'s examples) holds only those, and one that stops early
+ * (`suite show`, `feedback import --limit`) reads no further.
  */
 export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): AsyncGenerator<SuiteEpisode> {
   const file = join(dir, EPISODES_FILE);
@@ -266,6 +267,7 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
   } catch (e) {
     bar.fail(); // a line refused (or the file unreadable): the bar says where, not "N/M lines in Xs" as if read
     throw e;
+  } finally {
+    bar.stop(); // also when the reader stops early (`suite show` once it has its episode); a no-op after fail
   }
-  bar.stop();
 }

@@ -186,19 +186,40 @@ function readEntryLine(
   }
 }
 
+/** An entry of a ProactiveBench file as loadProactiveBench reads it: its episode, or why it is skipped. */
+export type ProactiveBenchEntry = { episode: SuiteEpisode } | { skipped: SkippedEntry };
+
 /**
- * The episodes of a ProactiveBench directory one at a time, each read and checked as loadProactiveBench reads it (the
- * same lines, filter, checks and duplicate ids; a bad entry is left out, as loadProactiveBench skips it), its files
- * streamed a line at a time: a reader that needs a few episodes (`askfirst report`'s examples) holds only those. Images
- * are not checked here: pass the episodes through `withImages` (what loadProactiveBench's eager check keeps).
+ * The entries of a ProactiveBench directory one at a time, each read and checked as loadProactiveBench reads it (the
+ * same lines, filter, checks and duplicate ids; a bad entry comes as loadProactiveBench lists it in `skipped`), its files
+ * streamed a line at a time: a reader that needs a few episodes (`askfirst report`'s examples, `suite show`'s sheet)
+ * holds only those, and one that stops early reads no further. Images are not checked here: pass the episodes through
+ * `withImages` (what loadProactiveBench's eager check keeps). `progress`: loadProactiveBench's bar over the files' lines
+ * (ended where the reader stopped).
  */
-export async function* proactiveBenchEpisodes(dir: string, opts: Pick<ReadProactiveBenchOptions, 'filter' | 'native'> = {}): AsyncGenerator<SuiteEpisode> {
+export async function* proactiveBenchEntries(dir: string, opts: Pick<ReadProactiveBenchOptions, 'filter' | 'native' | 'progress'> = {}): AsyncGenerator<ProactiveBenchEntry> {
   const files = await listProactiveBenchFiles(dir);
   if (files.length === 0) throw new NotFoundError(`no *${PB_SUFFIX} files in ${dir} (is it ProactiveBench's test/ folder?)`);
-  // the entries loadProactiveBench reads (readEntries), so each has the same line number and text there and here
-  for await (const got of readEntries(files, { filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin: new Map() })) {
-    if (got && 'episode' in got) yield got.episode;
+  let total = 0;
+  if (opts.progress) for (const { file } of files) total += await countSplitLines(file);
+  const bar = progress('reading ProactiveBench', total, { enabled: opts.progress ?? false, unit: 'lines' });
+  try {
+    // the entries loadProactiveBench reads (readEntries), so each has the same line number and text there and here
+    for await (const got of readEntries(files, { filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin: new Map() })) {
+      bar.tick();
+      if (got) yield got;
+    }
+  } catch (e) {
+    bar.fail();
+    throw e;
+  } finally {
+    bar.stop(); // also when the reader stops early (a no-op after fail)
   }
+}
+
+/** The episodes of proactiveBenchEntries (a bad entry is left out, as loadProactiveBench skips it). */
+export async function* proactiveBenchEpisodes(dir: string, opts: Pick<ReadProactiveBenchOptions, 'filter' | 'native'> = {}): AsyncGenerator<SuiteEpisode> {
+  for await (const got of proactiveBenchEntries(dir, opts)) if ('episode' in got) yield got.episode;
 }
 
 type EntryContext = { filter: boolean | 'auto'; native?: boolean; skip: boolean; origin: Map<string, { file: string; line: number }> };
