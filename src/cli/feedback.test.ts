@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -303,6 +303,26 @@ describe('askfirst feedback import --suite with view paths eval reads', () => {
       `--suite ${linked}: episode ${first.id} view 0: image path ${JSON.stringify(first.views[0].path)} leads outside the image folder (symlink); the workbench serves only images inside the suite folder: copy them in instead of linking`,
     );
     expect(existsSync(join(d, 'db2'))).toBe(false);
+  });
+});
+
+describe('askfirst feedback import --suite --limit', () => {
+  it('reads the suite only up to its limit: the same first episodes, the lines after them not read (it read and held the whole suite first)', async () => {
+    const d = tmpDir('af-cli-fb-limit');
+    const suite = join(d, 'suite');
+    const eps = generateSuite({ episodes: 2, seed: 3, kinds: ['camera', 'sketch'] });
+    await writeSuite(suite, eps);
+    appendFileSync(join(suite, 'episodes.jsonl'), '{"a line --limit 3 does not get to"\n');
+    const out: string[] = [];
+    await runImport({ dbDir: join(d, 'db'), project: 'lim', suite, labelsPerItem: '1', tasks: ['ask'], limit: '3', progress: false }, (s) => out.push(s));
+    expect(out[0]).toMatch(/^project lim: 3 new items from /);
+    const store = await FeedbackStore.open(await openDb({ dataDir: join(d, 'db') }));
+    try {
+      const rows = await store.db.query<{ external_id: string }>('SELECT external_id FROM items ORDER BY id');
+      expect(rows.map((r) => r.external_id)).toEqual(eps.slice(0, 3).map((e) => e.id));
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -31,7 +31,7 @@ import { readImageFile } from '../scenes/codec.js';
 import { AUTH_CACHE_MS } from '../server/workbench/app.js';
 import { startServer } from '../server/workbench/workbench.js';
 import { isLoopbackHost } from '../server/host-check.js';
-import { readSuite } from '../suite/io.js';
+import { suiteEpisodes } from '../suite/io.js';
 import { describeError, InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { yieldToEventLoop } from '../util/yield.js';
@@ -49,13 +49,14 @@ const silent: Note = () => undefined;
  * Episodes of a suite with views as paths relative to the suite directory, in the plain form the
  * workbench stores and serves (`./images/a.png` → `images/a.png`), each checked to be a file inside
  * the suite folder as the workbench will resolve it (a linked images/ leading out of it is not), so
- * a suite eval reads but the workbench could not serve fails here, before any database is made. `progress`: readSuite's
- * bar while the suite is read.
+ * a suite eval reads but the workbench could not serve fails here, before any database is made. One at a time, read
+ * a line at a time (suite/io.ts suiteEpisodes) and no further than `limit` episodes: `feedback import --limit 100` read a
+ * suite of 105,000 whole first (and held it) to keep its first 100. `progress`: the reader's bar while the suite is read.
  */
-async function suiteEpisodes(dir: string, opts: { limit?: number; progress: boolean }): Promise<Episode<string>[]> {
-  const eps = (await readSuite(dir, { progress: opts.progress })).slice(0, opts.limit);
-  const out: Episode<string>[] = [];
-  for (const ep of eps) {
+async function* workbenchEpisodes(dir: string, opts: { limit?: number; progress: boolean }): AsyncGenerator<Episode<string>> {
+  let n = 0;
+  if (opts.limit !== undefined && opts.limit < 1) return;
+  for await (const ep of suiteEpisodes(dir, { progress: opts.progress })) {
     const views: string[] = [];
     for (const [i, v] of ep.views.entries()) {
       if (!('path' in v) || v.crop) throw new InputError(`episode ${ep.id} view ${i}: only plain image-path views can be imported into the workbench`);
@@ -67,9 +68,9 @@ async function suiteEpisodes(dir: string, opts: { limit?: number; progress: bool
       });
       views.push(rel);
     }
-    out.push({ ...ep, views });
+    yield { ...ep, views };
+    if (++n === opts.limit) return;
   }
-  return out;
 }
 
 /**
@@ -84,7 +85,8 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
   if (cfg.suite) refuseUnread(ImportSchema, raw, { keys: ['images'], readBy: "read with --demo only (a suite's own folder is its image folder)" }, 'with --suite');
   else refuseUnread(ImportSchema, raw, { keys: ['policy', 'limit'], readBy: 'read with --suite only (demo items come with scripted first replies, and --demo N is their number)' }, 'with --demo');
   const dir = cfg.suite ? resolve(cfg.suite) : undefined;
-  const episodes = dir ? await suiteEpisodes(dir, { limit: cfg.limit, progress: cfg.progress }) : []; // a wrong --suite fails before any database is made
+  const episodes: Episode<string>[] = [];
+  if (dir) for await (const ep of workbenchEpisodes(dir, { limit: cfg.limit, progress: cfg.progress })) episodes.push(ep); // a wrong --suite fails before any database is made
   const doing = 'closing the feedback database (after the transaction of items, if it has begun)';
   await inStore(job, { dbDir: cfg.dbDir, command: 'feedback import', note, doing }, async (store, signal) => {
     if (!dir) {
@@ -203,7 +205,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   const items: RationaleItem[][] = [];
   if (cfg.suite) {
     const dir = resolve(cfg.suite);
-    for (const ep of await suiteEpisodes(dir, { progress: cfg.progress })) items.push(await episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
+    for await (const ep of workbenchEpisodes(dir, { progress: cfg.progress })) items.push(await episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
   } else {
     note(`feedback illume: drawing ${cfg.demo} demo scenes`);
     for (const ep of drawDemoEpisodes(cfg.demo, cfg.seed)) {
