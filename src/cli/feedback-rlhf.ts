@@ -25,6 +25,7 @@ import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlh
 import { percent as pct } from '../util/percent.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { guardRun } from './run-guard.js';
+import { refuseOthersOutput } from './out-owner.js';
 import { StoppableJob, stoppable } from './signals.js';
 
 /**
@@ -152,6 +153,7 @@ export function feedbackDemoInterruptedHint(out: string): string {
 /** `feedback demo`: one run at a time into --out; Ctrl-C stops it at once, or after the current label while its database is open. */
 export async function feedbackDemoAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(FeedbackDemoConfigSchema, raw, 'feedback demo');
+  refuseOthersOutput([cfg.out], 'feedback demo'); // a suite's, a training run's, an export's --out…: not written into, before anything loads
   const [{ runFeedbackDemo }, { startServer }, { describeHeldOut }] = await Promise.all([import('../demo/feedback.js'), import('../server/workbench/workbench.js'), import('../rl/reward-model.js')]);
   const startWorkbench = (store: FeedbackStore) => startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle' });
   const r = await guardRun(cfg.out, 'askfirst feedback demo', () => feedbackDemoInterruptedHint(cfg.out), (whileOpen) => runFeedbackDemo(cfg, { startWorkbench, whileOpen }, (s) => console.error(s)));

@@ -58,6 +58,7 @@ const WRITERS: { writer: OutWriter; command: string; args: string[] }[] = [
   { writer: 'train', command: 'train supervised', args: ['train', 'supervised', '--steps', '2', '--warmup-steps', '1', '--episodes', '2', '--batch-size', '8', '--size', '32', '--report-to', 'none', ...quiet] },
   { writer: 'train', command: 'train rl', args: ['train', 'rl', '--init', nowhere, '--data', nowhere, ...quiet] },
   { writer: 'demo', command: 'demo', args: ['demo', '--seeds', '0', '--aggregate-only', ...quiet] }, // refused before the first line of work: the same for every demo
+  { writer: 'feedback demo', command: 'feedback demo', args: ['feedback', 'demo', '--init', nowhere, ...quiet] },
   { writer: 'eval', command: 'eval', args: ['eval', '--policy', 'oracle', '--data', nowhere, ...quiet] },
   { writer: 'export', command: 'export', args: ['export', '--format', 'trl', '--data', nowhere, ...quiet] },
   { writer: 'probe hallucination', command: 'probe hallucination', args: ['probe', 'hallucination', '--policy', 'random:1', ...quiet] },
@@ -99,7 +100,7 @@ describe("every command given another command's --out", () => {
         refused.push(pair);
       }
     }
-    expect(refused).toHaveLength(83); // 8 commands × the 12 folders, less each one's own (suite generate 2, train supervised and rl 2 each, demo 1, eval 3, export 1, probes 1 each)
+    expect(refused).toHaveLength(94); // 9 commands × the 12 folders, less each one's own (suite generate 2, train supervised and rl 2 each, demo 1, feedback demo 1, eval 3, export 1, probes 1 each)
   });
 
   it("tells each folder by what its command wrote, and an empty folder, or one of files no command writes, by nothing", () => {

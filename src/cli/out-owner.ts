@@ -25,8 +25,7 @@ import { aRun, RUN_SETTINGS_FILE } from '../util/run-settings.js';
 
 /**
  * The commands that write a folder of their own at --out (every training stage is `train`: its own guard tells the stages
- * apart, and a demo's RL stage from a `train rl` run, cli/train.ts `refuseDemoStage`). `feedback demo` does not ask yet:
- * its folder is known so that the others refuse it.
+ * apart, and a demo's RL stage from a `train rl` run, cli/train.ts `refuseDemoStage`).
  */
 export type OutWriter = 'suite generate' | 'train' | 'demo' | 'feedback demo' | 'eval' | 'probe hallucination' | 'probe injection' | 'export';
 
