@@ -17,11 +17,11 @@ import { loadData, type LoadedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable, variantTable } from '../eval/table.js';
 import { configFromOptions } from './options.js';
-import { refuseOthersOutput } from './out-owner.js';
+import { refuseOtherLayout, refuseOthersOutput } from './out-owner.js';
 import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { readJsonFlagFile } from '../util/fsx.js';
 import { generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { dataFingerprint } from '../suite/fingerprint.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
 import { ConfigError } from '../util/errors.js';
@@ -106,6 +106,10 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   for (const p of cfg.policy) checkPolicySpec(p); // an unknown --policy fails before the data is read and fingerprinted
   refuseUnreadPolicyFlags(EvalCommandSchema, given, cfg.policy, ['sample', 'seed']); // --sample with --policy oracle: refused, not ignored
   refuseOthersOutput([cfg.out, ...policyOutDirs(cfg.policy, cfg.out)], 'eval'); // a suite's, a probe's, a training run's --out…: not mixed with results
+  // one policy's results and several policies' folders: not mixed either
+  refuseOtherLayout(cfg.out, cfg.policy.length === 1 ? 'one policy' : 'several policies', 'eval', (held) =>
+    held.layout === 'several policies' ? `choose another --out, or that policy's own folder (${join(cfg.out, relative(cfg.out, held.evidence).split(sep)[0])}) to resume its run` : 'choose another --out',
+  );
   const showProgress = cfg.progress && !cfg.json;
   // Ctrl-C (SIGTERM) at any point says what is kept and exits 130 (143): while the data is read and fingerprinted and a
   // policy loaded, nothing is written and it stops at once; a policy's run stops after its current batch

@@ -8,10 +8,10 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from './main.js';
-import { heldOutputs, refuseOthersOutput, type OutWriter } from './out-owner.js';
+import { heldOutputs, layoutsIn, refuseOtherLayout, refuseOthersOutput, type OutWriter } from './out-owner.js';
 import { tmpDir } from '../testing/tmp.js';
 import { keepRunSettings } from '../util/run-settings.js';
-import { DEMO_RL_RUN } from '../demo/demo-rl-run.js';
+import { DEMO_RL_RUN, DEMO_SUPERVISED_RUN } from '../demo/demo-stage-run.js';
 import { FEEDBACK_DEMO_RUN } from '../demo/feedback-config.js';
 
 async function run(args: string[]): Promise<void> {
@@ -129,11 +129,37 @@ describe("every command given another command's --out", () => {
   it("a feedback demo's folder and a demo's RL stage are named as what they are, not as runs of askfirst train", () => {
     expect(heldOutputs(at('feedback-demo'))).toEqual([{ writer: 'feedback demo', what: 'a run of askfirst feedback demo', evidence: join(at('feedback-demo'), 'run.json') }]);
     expect(heldOutputs(at('demo/rl'))).toEqual([{ writer: 'train', what: 'the rl stage of an askfirst demo', evidence: join(at('demo/rl'), 'run.json') }]);
+    const sup = at('demo/supervised');
+    keepRunSettings(sup, { steps: 1 }, { run: DEMO_SUPERVISED_RUN, resuming: false, startOver: '' }); // what a demo's supervised stage writes first (supervised-run.ts)
+    expect(heldOutputs(sup)).toEqual([{ writer: 'train', what: 'the supervised stage of an askfirst demo', evidence: join(sup, 'run.json') }]);
     // a feedback demo over several seeds: one run per seed-<n>/
     const seeds = at('feedback-seeds');
     mkdirSync(join(seeds, 'seed-0'), { recursive: true });
     keepRunSettings(join(seeds, 'seed-0'), {}, { run: FEEDBACK_DEMO_RUN, resuming: false, startOver: '' });
     expect(() => refuseOthersOutput([seeds], 'train', 'train rl')).toThrow(`--out ${seeds} holds a run of askfirst feedback demo (${join(seeds, 'seed-0', 'run.json')}); askfirst train rl would write into it: choose another --out`);
+  });
+
+  it("suite generate and eval refuse their own output in the other layout (a suite's two formats, eval's one and several --policy), and take it in the same", async () => {
+    const evalArgs = ['eval', '--data', at('suite'), '--mode', 'proactive', '--json', ...quiet];
+    const oracle = join(at('eval-several'), 'oracle');
+    const cases: [string[], string, string][] = [
+      [[...evalArgs, '--policy', 'oracle', '--out', at('eval-several')], `the results of an askfirst eval of several --policy, a folder each (${join(oracle, 'summary.json')}); askfirst eval writes one --policy's results into --out itself, which would mix the two: choose another --out, or that policy's own folder (${oracle}) to resume its run`, 'eval-several'],
+      [[...evalArgs, '--policy', 'oracle', '--policy', 'random:1', '--out', at('eval')], `the results of an askfirst eval of one --policy (${join(at('eval'), 'summary.json')}); askfirst eval writes a folder per --policy and a report comparing them, which would mix the two: choose another --out`, 'eval'],
+      [[...evalArgs, '--policy', 'oracle', '--policy', 'random:1', '--out', at('eval-stopped')], `the results of an askfirst eval of one --policy (${join(at('eval-stopped'), 'proactive', 'run.json')}); askfirst eval writes a folder per --policy and a report comparing them, which would mix the two: choose another --out`, 'eval-stopped'],
+      [['suite', 'generate', ...suiteArgs, '--out', at('suite-pb')], `a suite in ProactiveBench's layout (${join(at('suite-pb'), 'coco2014_preprocessed.jsonl')}); askfirst suite generate writes a suite in askfirst's own layout (--format own), which would mix the two: choose another --out, or give --format proactivebench to replace that suite`, 'suite-pb'],
+      [['suite', 'generate', ...suiteArgs, '--format', 'proactivebench', '--out', at('suite')], `a suite in askfirst's own layout (${join(at('suite'), 'suite.json')}); askfirst suite generate writes a suite in ProactiveBench's layout (--format proactivebench), which would mix the two: choose another --out, or give --format own to replace that suite`, 'suite'],
+    ];
+    for (const [args, holds, name] of cases) {
+      const before = snapshot(at(name));
+      // each wrote into the folder and exited 0: summary.json and proactive/ beside the policies' folders, episodes.jsonl beside coco2014_preprocessed.jsonl
+      await expect(run(args), args.join(' ')).rejects.toThrow(`--out ${at(name)} holds ${holds}`);
+      expect(snapshot(at(name)), name).toEqual(before);
+    }
+    const layouts = (dir: string) => [...new Set(layoutsIn(dir).map((l) => l.layout))];
+    expect([layouts(at('eval-several')), layouts(at('eval')), layouts(at('eval-stopped'))]).toEqual([['several policies'], ['one policy'], ['one policy']]);
+    expect(layouts(oracle)).toEqual(['one policy']); // a policy's own folder of several is one policy's
+    expect(() => refuseOtherLayout(oracle, 'one policy', 'eval')).not.toThrow();
+    expect(() => refuseOtherLayout(at('suite-pb'), 'proactivebench suite', 'suite generate')).not.toThrow();
   });
 
   it("report writes beside the eval or probe results it compares (or into nobody's folder), not into a suite, a training run or a demo", async () => {

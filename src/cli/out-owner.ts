@@ -11,8 +11,8 @@
  * reads the layouts of rooms on every floor below (suite, nn, eval, probes, environment, demo).
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
-import { basename, join } from 'node:path';
-import { isDemoRL } from '../demo/demo-rl-run.js';
+import { basename, join, relative, sep } from 'node:path';
+import { isDemoStage } from '../demo/demo-stage-run.js';
 import { FEEDBACK_DEMO_RUN } from '../demo/feedback-config.js';
 import { EVAL_MODES } from '../episode/types.js';
 import { CHECKPOINTS_DIR, FINAL_DIR } from '../nn/run-dir.js';
@@ -80,7 +80,7 @@ function resultsIn(dir: string): HeldOutput | undefined {
 
 /**
  * The run `dir`/run.json names (util/run-settings.ts), read without judging it: a demo, a feedback demo
- * (FEEDBACK_DEMO_RUN), a demo's RL stage (`<demo>/rl`, `<demo>/baseline-rp*`: DEMO_RL_RUN; `train`'s as far as owners go,
+ * (FEEDBACK_DEMO_RUN), a demo's stage (`<demo>/supervised`, `<demo>/rl`, `<demo>/baseline-rp*`: demo-stage-run.ts; `train`'s as far as owners go,
  * since `train rl --overwrite` may replace it: cli/train.ts `refuseDemoStage`), else a stage of askfirst train. All but the
  * demo were "… of askfirst train" (a feedback demo's folder: "a feedback demo run of askfirst train").
  */
@@ -91,7 +91,7 @@ function keptRun(dir: string): HeldOutput | undefined {
   const run = { run: kept.run, settings: kept.settings as Record<string, unknown> };
   if (run.run === 'demo') return { writer: 'demo', what: 'a demo run', evidence: file };
   if (run.run === FEEDBACK_DEMO_RUN) return { writer: 'feedback demo', what: 'a run of askfirst feedback demo', evidence: file };
-  if (isDemoRL(run)) return { writer: 'train', what: `the ${basename(dir)} stage of an askfirst demo`, evidence: file };
+  if (isDemoStage(run)) return { writer: 'train', what: `the ${basename(dir)} stage of an askfirst demo`, evidence: file };
   return { writer: 'train', what: `${aRun(run.run)} of askfirst train`, evidence: file };
 }
 
@@ -152,6 +152,45 @@ export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, com
  */
 export function refuseReportOut(out: string): void {
   refuseOutputs([out], (h) => h.writer !== 'eval' && !h.writer.startsWith('probe '), 'report');
+}
+
+/**
+ * The layouts one command writes, told apart: a suite in askfirst's own layout or ProactiveBench's (`suite generate
+ * --format`), eval's results of one --policy (summary.json and a folder per mode in --out) or of several (a folder per
+ * policy, each with its modes). Written into a folder of the other, each mixed them, and exited 0: a suite's
+ * `episodes.jsonl` beside ProactiveBench's `<Dataset>_preprocessed.jsonl` (`--data` then read the own one only), one
+ * policy's `summary.json` and `proactive/` beside the several policies' folders and their report (or those beside it).
+ */
+export type OutLayout = 'own suite' | 'proactivebench suite' | 'one policy' | 'several policies';
+
+/** A folder of `layout` as a refusal names it (`held`), and what a command writing it writes (`writes`). */
+const LAYOUT_WORDS: Record<OutLayout, { held: string; writes: string }> = {
+  'own suite': { held: "a suite in askfirst's own layout", writes: "a suite in askfirst's own layout (--format own)" },
+  'proactivebench suite': { held: "a suite in ProactiveBench's layout", writes: "a suite in ProactiveBench's layout (--format proactivebench)" },
+  'one policy': { held: 'the results of an askfirst eval of one --policy', writes: "one --policy's results into --out itself" },
+  'several policies': { held: 'the results of an askfirst eval of several --policy, a folder each', writes: 'a folder per --policy and a report comparing them' },
+};
+
+/** Each layout `dir` holds (OutLayout), with the file that says so (heldOutputs' evidence); none for a folder of neither command. */
+export function layoutsIn(dir: string): { layout: OutLayout; evidence: string }[] {
+  const found: { layout: OutLayout; evidence: string }[] = [];
+  for (const h of heldOutputs(dir)) {
+    if (h.writer === 'suite generate') found.push({ layout: h.evidence.endsWith(PB_SUFFIX) ? 'proactivebench suite' : 'own suite', evidence: h.evidence });
+    if (h.writer !== 'eval') continue;
+    // its own summary.json or run.json, or a mode's folder: one policy's; another subfolder's results: several policies'
+    const [first, ...rest] = relative(dir, h.evidence).split(sep);
+    found.push({ layout: !rest.length || EVAL_MODE_DIRS.includes(first) ? 'one policy' : 'several policies', evidence: h.evidence });
+  }
+  return found;
+}
+
+/**
+ * Refuse, before any work, to write `layout` into `dir` when it holds the same command's output in another layout
+ * (OutLayout), in one line as refuseOthersOutput's; `fix(other)`: what to do instead, given the layout held.
+ */
+export function refuseOtherLayout(dir: string, layout: OutLayout, command: string, fix: (held: { layout: OutLayout; evidence: string }) => string = () => 'choose another --out'): void {
+  const other = layoutsIn(dir).find((l) => l.layout !== layout);
+  if (other) throw new InputError(`--out ${dir} holds ${LAYOUT_WORDS[other.layout].held} (${other.evidence}); askfirst ${command} writes ${LAYOUT_WORDS[layout].writes}, which would mix the two: ${fix(other)}`);
 }
 
 function refuseOutputs(dirs: readonly string[], refused: (h: HeldOutput) => boolean, command: string): void {

@@ -13,7 +13,7 @@ import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { progress, type Progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
-import { refuseOthersOutput } from './out-owner.js';
+import { refuseOtherLayout, refuseOthersOutput } from './out-owner.js';
 import { SuiteGenerateSchema, type SuiteGenerateConfig } from './suite-schema.js';
 
 /** What `suite generate` wrote: episodes, their views, and the image files moved into place (one per view in the own format; ProactiveBench's layout adds copies, writeProactiveBench). */
@@ -89,6 +89,8 @@ export function generatedLine(r: SuiteGenerated, seconds: number): string {
 export async function suiteGenerateAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
   refuseOthersOutput([cfg.out], 'suite generate'); // an eval's or a training run's --out: no suite written beside it
+  // a suite in the other layout: not written beside it (--data would read one of the two)
+  refuseOtherLayout(cfg.out, cfg.format === 'proactivebench' ? 'proactivebench suite' : 'own suite', 'suite generate', (held) => `choose another --out, or give --format ${held.layout === 'own suite' ? 'own' : 'proactivebench'} to replace that suite`);
   const t0 = Date.now();
   let writing = false;
   const r = await guardRun(cfg.out, 'askfirst suite generate', () => suiteInterruptedHint(cfg.out, writing), () => runSuiteGenerate(cfg, () => (writing = true))); // one run at a time into --out

@@ -1,7 +1,7 @@
 /** `askfirst train supervised|rl`: per-stage options and defaults in --help, `train --stage X` still works, --no-X flags say what they do. */
 import { describe, expect, it, vi } from 'vitest';
 import type { Command } from 'commander';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProgram } from './main.js';
 import { refuseToReplaceRun } from './train.js';
@@ -10,6 +10,9 @@ import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { startDemoRL } from '../demo/rl-runs.js';
+import { startDemoSupervised } from '../demo/supervised-run.js';
+import { DEMO_SUPERVISED_RUN } from '../demo/demo-stage-run.js';
+import { keepRunSettings, readRunSettings } from '../util/run-settings.js';
 
 async function help(path: string[]): Promise<string> {
   const program = await buildProgram();
@@ -272,6 +275,39 @@ describe('train subcommands', () => {
     expect(said).toEqual([]);
     expect(decide()).toBe('start'); // was: taken up by the demo as its finished stage (same guesser, run 'rl')
     expect(said).toEqual([`demo: ${out} holds a train rl run, not the demo's rl stage; training the stage again from ${sup}`]);
+  }, 120_000);
+  it("a demo's supervised stage is a stage of the demo: train supervised --resume into it is refused (one kept before it was named so too); --overwrite replaces it, and the demo then trains its stage again", async () => {
+    const demo = join(tmpDir('askfirst-train-demo-sup'), 'demo');
+    const out = join(demo, 'supervised');
+    keepRunSettings(demo, {}, { run: 'demo', resuming: false, startOver: 'add --fresh' }); // what a demo writes first
+    saveBuiltin(join(out, 'final'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const sup = (...more: string[]) => run(['train', 'supervised', '--out', out, '--steps', '2', '--warmup-steps', '1', '--episodes', '2', '--batch-size', '8', '--size', '32', '--report-to', 'none', '--no-progress', ...more]);
+    const refusal = `${out} is the supervised stage of the demo in ${demo}, trained under that demo's settings, not a train supervised run: train cannot resume it. Run that demo again to continue it (askfirst demo --out ${demo}, with the settings it started with), add --overwrite to replace it with a train supervised run (the demo then trains its stage again), or use another --out`;
+    // a demo's supervised stage from before it kept a run.json: known by its place (it resumed, comparing no settings)
+    await expect(sup('--resume')).rejects.toThrow(refusal);
+    const said: string[] = [];
+    const decide = () => startDemoSupervised(out, { steps: 2 }, false, (s) => said.push(s), () => () => {}).start;
+    expect(decide()).toBe('finished'); // taken up as before
+    rmSync(join(out, 'final'), { recursive: true });
+    expect(decide()).toBe('start'); // the demo keeps its stage's settings, then trains it
+    expect(readRunSettings(out)).toEqual({ run: DEMO_SUPERVISED_RUN, settings: { steps: 2 } });
+    saveBuiltin(join(out, 'final'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    rmSync(join(demo, 'run.json')); // known by its own run.json now, wherever it is
+    await expect(sup('--resume')).rejects.toThrow(refusal);
+    await expect(sup()).rejects.toThrow(refusal);
+    expect(decide()).toBe('finished');
+    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await sup('--overwrite');
+      await sup('--resume', '--steps', '3'); // now a train supervised run: it resumes as one
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+    expect(said).toEqual([]);
+    expect(decide()).toBe('start'); // was: taken up by the demo as its finished guesser
+    expect(said).toEqual([`demo: ${out} holds a train supervised run, not the demo's supervised stage; training the stage again`]);
   }, 120_000);
   it('train rl refuses the options it would not read, before any work', async () => {
     const out = join(tmpDir('askfirst-train-rl-unread'), 'rl');

@@ -29,7 +29,7 @@ import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
 import { aRun, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
-import { isDemoRL } from '../demo/demo-rl-run.js';
+import { isDemoStageDir } from '../demo/demo-stage-run.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { refuseOthersOutput } from './out-owner.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
@@ -252,12 +252,13 @@ export function refuseToReplaceRun(stage: string, cfg: { out?: string; resume?: 
 }
 
 /**
- * An RL run of a demo (`<demo>/rl`, `<demo>/baseline-rp*`: demo/rl-runs.ts) is a stage of that demo, trained under the demo's
- * settings (its budget, its suites), which its run.json does not hold: `train` does not resume it (it would go on under
- * settings nothing checks) nor replace it unless --overwrite says so (the demo then trains its stage again).
+ * A demo's supervised stage (`<demo>/supervised`: demo/supervised-run.ts) and its RL runs (`<demo>/rl`, `<demo>/baseline-rp*`:
+ * demo/rl-runs.ts) are stages of that demo, trained under the demo's settings (its budget, its suites), not a `train` stage's:
+ * `train` does not resume one (it would go on under settings it did not start with, or that nothing checks: a supervised
+ * stage kept no run.json before) nor replace it unless --overwrite says so (the demo then trains its stage again).
  */
 function refuseDemoStage(stage: string, out: string, overwrite: boolean): void {
-  if (overwrite || !new RunDir(out).hasRun() || !isDemoRL(readRunSettings(out))) return;
+  if (overwrite || !new RunDir(out).hasRun() || !isDemoStageDir(out)) return;
   const demo = dirname(out);
   throw new ConfigError(
     `${out} is the ${basename(out)} stage of the demo in ${demo}, trained under that demo's settings, not a train ${stage} run: train cannot resume it. Run that demo again to continue it (askfirst demo --out ${shellQuote(demo)}, with the settings it started with), add --overwrite to replace it with a train ${stage} run (the demo then trains its stage again), or use another --out`,

@@ -19,7 +19,7 @@ import { RL_VAL_EPISODES, rlSplitsYielding, supervisedSuiteYielding } from '../s
 import type { SuiteEpisode } from '../suite/types.js';
 import { generateSuiteYielding } from '../suite/generate.js';
 import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';
-import { RunDir } from '../nn/index.js';
+import { RunDir, savedConfig } from '../nn/index.js';
 import { trainSupervised, accuracyOn, resolveSupervisedConfig } from '../rl/supervised.js';
 import { referenceExamples } from '../rl/supervised-examples.js';
 import { trainGRPO } from '../rl/grpo.js';
@@ -42,6 +42,8 @@ import { DemoConfigSchema, type DemoConfig } from './config.js';
 import { keepRunSettings } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
+import { DEMO_SUPERVISED_DIR } from './demo-stage-run.js';
+import { startDemoSupervised } from './supervised-run.js';
 
 /**
  * Budgets for the full and the quick demo, counted in work (optimizer steps, updates, episodes),
@@ -58,7 +60,7 @@ export function demoBudget(quick: boolean) {
 }
 
 /** The training runs of a demo, each a run directory under --out (what a re-run takes up). */
-const DEMO_RUNS = ['supervised', 'rl', 'baseline-rp0.5', 'baseline-rp1.0'];
+const DEMO_RUNS = [DEMO_SUPERVISED_DIR, 'rl', 'baseline-rp0.5', 'baseline-rp1.0'];
 
 /**
  * What a re-run of the demo must share with the run it takes up (keepRunSettings): what it trains and on what. What may
@@ -94,8 +96,11 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const forget = unlessDone(() => runs.some((r, i) => r.wroteSince(held[i])) || kept.undo());
 
   // ── 1. suites ─────────────────────────────────────────────────────────────
-  const supDir = join(cfg.out, 'supervised');
-  const supDone = !cfg.fresh && new RunDir(supDir).isFinished();
+  const supDir = join(cfg.out, DEMO_SUPERVISED_DIR);
+  const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: b.supSteps, resume: !cfg.fresh, progress: cfg.progress, reportTo: cfg.reportTo, model: { seed: cfg.seed } });
+  // a stage of the demo, kept as one (supervised-run.ts): a train supervised run written over it is not its guesser
+  const supStart = startDemoSupervised(supDir, { ...savedConfig(supCfg), episodes: b.supEpisodes }, cfg.fresh, log, unlessDone);
+  const supDone = supStart.start === 'finished';
   const { supTrain, rlTrain, rlVal, test } = await stage('generate', () => {
     const supCount = supDone ? 0 : b.supEpisodes * SCENARIO_KINDS.length;
     const bar = progress('generate suites', supCount + (b.rlEpisodes + RL_VAL_EPISODES) * trainKinds.length + b.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' });
@@ -111,13 +116,14 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   log(`demo: ${rlTrain.length} RL training episodes (${trainKinds.join(' + ')}), ${test.length} test episodes (all ${SCENARIO_KINDS.length} kinds)`);
 
   // ── 2. supervised stage ───────────────────────────────────────────────────
-  const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: b.supSteps, resume: !cfg.fresh, progress: cfg.progress, reportTo: cfg.reportTo, model: { seed: cfg.seed } });
   const sup = await stage('supervised', async () => {
     if (supDone) {
       log(`demo: supervised stage already done (${supDir}/final)`);
       return { policy: BuiltinPolicy.load(supDir), steps: 0, seconds: 0 };
     }
-    return trainSupervised(supCfg, supTrain, log);
+    const r = await trainSupervised({ ...supCfg, resume: supStart.start === 'resume' }, supTrain, log);
+    supStart.done();
+    return r;
   });
   const supervised = sup.policy;
 

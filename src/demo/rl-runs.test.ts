@@ -7,7 +7,7 @@ import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { keepRunSettings } from '../util/run-settings.js';
 import { runDemo } from './pipeline.js';
-import { DEMO_RL_RUN } from './demo-rl-run.js';
+import { DEMO_RL_RUN } from './demo-stage-run.js';
 import { startDemoRL } from './rl-runs.js';
 
 /** A guesser (an untrained built-in model of `seed`) saved as a finished run's final model in `dir`. */

@@ -7,12 +7,12 @@
  * nothing to compare it with).
  *
  * Such a run is a stage of its demo, trained under the demo's settings (its budget, its suites), not a `train rl` run: its
- * run.json names it `demo rl` (DEMO_RL_RUN, demo-rl-run.ts), so `train rl --resume` into it is refused, saying what it is (cli/train.ts), and a
+ * run.json names it `demo rl` (DEMO_RL_RUN, demo-stage-run.ts), so `train rl --resume` into it is refused, saying what it is (cli/train.ts), and a
  * `train rl` run written over it (--overwrite) is not taken up by the demo as its own.
  */
 import { RunDir, weightsDigest } from '../nn/index.js';
 import { changedSettings, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
-import { DEMO_RL_RUN, isDemoRL } from './demo-rl-run.js';
+import { DEMO_RL_RUN, isDemoRL } from './demo-stage-run.js';
 
 /** What the demo does with an RL run: take up its final model, resume it from its checkpoint, or train it from the start. */
 export type DemoRLStart = 'finished' | 'resume' | 'start';

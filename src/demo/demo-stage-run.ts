@@ -1,0 +1,40 @@
+/**
+ * How a demo's training stages are named in their run.json: `<demo>/supervised` (supervised-run.ts) and the RL runs
+ * (`<demo>/rl`, `<demo>/baseline-rp*`: rl-runs.ts) are stages of the demo, trained under its settings, not `train supervised`
+ * or `train rl` runs. Light (no model code), so the commands that tell an --out's owner (cli/out-owner.ts) and `train`'s
+ * guard read it without loading the demo.
+ */
+import { basename, dirname } from 'node:path';
+import { readRunSettings, type KeptSettings } from '../util/run-settings.js';
+
+/** The run a demo's RL run keeps in its run.json (`run`): a stage of the demo, not a `train rl` run. */
+export const DEMO_RL_RUN = 'demo rl';
+/** The run a demo's supervised stage keeps in its run.json: a stage of the demo, not a `train supervised` run. */
+export const DEMO_SUPERVISED_RUN = 'demo supervised';
+/** The folder of a demo's supervised stage in its --out. */
+export const DEMO_SUPERVISED_DIR = 'supervised';
+
+/** Whether the settings kept in a run's folder are a demo's RL run's (also as kept before they were named so: `rl`, `init` alone). */
+export function isDemoRL(kept: KeptSettings | null | undefined): boolean {
+  return kept?.run === DEMO_RL_RUN || (kept?.run === 'rl' && Object.keys(kept.settings).join() === 'init');
+}
+
+/** Whether the settings kept in a run's folder are a demo stage's: its supervised stage or one of its RL runs. */
+export function isDemoStage(kept: KeptSettings | null | undefined): boolean {
+  return kept?.run === DEMO_SUPERVISED_RUN || isDemoRL(kept);
+}
+
+/**
+ * Whether the run folder `dir` is a stage of a demo, by what it keeps (isDemoStage) or, for a demo's supervised stage kept
+ * before it was named so (none kept), by its place: `supervised/` of a folder whose run.json is a demo's.
+ */
+export function isDemoStageDir(dir: string): boolean {
+  const kept = readRunSettings(dir);
+  if (kept) return isDemoStage(kept);
+  if (basename(dir) !== DEMO_SUPERVISED_DIR) return false;
+  try {
+    return readRunSettings(dirname(dir))?.run === 'demo';
+  } catch {
+    return false; // a damaged run.json above: not a demo's to say
+  }
+}
