@@ -3,7 +3,7 @@
  *   oracle | random[:seed] | always-answer | constant:TEXT | ocr-follow | scripted:FILE.jsonl | builtin:CHECKPOINT_DIR | openai:URL#MODEL
  * Each backend registers one factory here, its usage line from `POLICY_USAGE` (policy-usage.ts, which `--help` reads).
  */
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { InputError } from '../util/errors.js';
 import type { Policy, PolicyContext, PolicyFactory, PolicySetting } from './policy.js';
 import { POLICY_USAGE } from './policy-usage.js';
@@ -52,6 +52,18 @@ export function samePolicySpec(a: string, b: string): boolean {
   if (a === b) return true;
   const [x, y] = [splitSpec(a), splitSpec(b)];
   return x.name === y.name && factories.get(x.name)?.path === true && !!x.arg && !!y.arg && resolve(x.arg) === resolve(y.arg);
+}
+
+/**
+ * `spec` spelled one way for each policy it names (samePolicySpec's same policy): a path argument relative to the working
+ * directory, without `./` or a trailing `/` (`builtin:./runs/rl/` and `builtin:/abs/cwd/runs/rl` → `builtin:runs/rl`), or
+ * absolute when it lies outside; any other spec as it is.
+ */
+export function normalPolicySpec(spec: string): string {
+  const { name, arg } = splitSpec(spec);
+  if (!arg || factories.get(name)?.path !== true) return spec;
+  const rel = relative(process.cwd(), resolve(arg));
+  return `${name}:${rel === '' ? '.' : rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? resolve(arg) : rel}`;
 }
 
 /** `name:argument` → its two parts (no argument without a colon). */

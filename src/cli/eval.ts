@@ -6,9 +6,9 @@
  * --policy, each runs into OUT/<name>/ on the same data and OUT/report.html compares them.
  */
 import { nothingSavedYet, stoppable, type StoppableJob } from './signals.js';
-import type { EvalMode } from '../episode/types.js';
+import { EVAL_MODES, type EvalMode } from '../episode/types.js';
 import { unparseableCausesText, type Summary } from '../episode/metrics.js';
-import { checkPolicySpec, createPolicy, policyReads } from '../agents/registry.js';
+import { checkPolicySpec, createPolicy, normalPolicySpec, policyReads, samePolicySpec } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
@@ -21,6 +21,7 @@ import { refuseOtherLayout, refuseOthersOutput } from './out-owner.js';
 import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { readJsonFlagFile } from '../util/fsx.js';
 import { generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { dataFingerprint } from '../suite/fingerprint.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
@@ -40,20 +41,50 @@ function skippedSummary(skipped: LoadedData['skipped']): Record<string, unknown>
   return skipped.length ? { skipped: skipped.length, skippedEntries: skipped.map(({ file, line, id, reason }) => ({ file, line, ...(id ? { id } : {}), reason })) } : {};
 }
 
-/** Each policy's results directory: OUT itself for one policy, OUT/<policy as a folder name> for several. */
+/**
+ * Each policy's results directory: OUT itself for one policy, OUT/<policy as a folder name> for several, named from the spec
+ * spelled one way (normalPolicySpec: `builtin:./runs/rl`, `builtin:runs/rl/` and its absolute path are `builtin-runs_rl`;
+ * each started a fresh run in a folder of its own). A policy's run kept under the name its spec was typed as before
+ * (`builtin-._runs_rl`), with no folder under the name now, is found by the policy its run.json records and resumed there.
+ */
 export function policyOutDirs(policies: readonly string[], out: string): string[] {
   if (policies.length === 1) return [out];
   // openai:URL#MODEL → openai-MODEL; builtin:runs/rl → builtin-runs_rl; oracle → oracle
   const names = policies.map((p) => {
-    const spec = p.startsWith('openai:') && p.includes('#') ? `openai-${p.slice(p.lastIndexOf('#') + 1)}` : p.replace(':', '-');
+    const spec = p.startsWith('openai:') && p.includes('#') ? `openai-${p.slice(p.lastIndexOf('#') + 1)}` : normalPolicySpec(p).replace(':', '-');
     return spec.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/-_/g, '-').replace(/^[_.]+|_+$/g, '').slice(0, 80) || 'policy';
   });
   const seen = new Map<string, number>();
-  return names.map((n) => {
+  const dirs = names.map((n) => {
     const k = (seen.get(n) ?? 0) + 1;
     seen.set(n, k);
     return join(out, k > 1 ? `${n}-${k}` : n);
   });
+  const taken = new Set(dirs);
+  return dirs.map((d, i) => {
+    if (existsSync(d)) return d;
+    const earlier = earlierPolicyDir(out, policies[i], taken);
+    if (earlier) taken.add(earlier);
+    return earlier ?? d;
+  });
+}
+
+/** A folder of `out`, none of `taken`, whose runs (a mode's run.json) record `spec`'s policy however it was spelled (samePolicySpec). */
+function earlierPolicyDir(out: string, spec: string, taken: ReadonlySet<string>): string | undefined {
+  let subs: string[];
+  try {
+    subs = readdirSync(out, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    return undefined; // no --out yet
+  }
+  return subs.map((n) => join(out, n)).find((dir) => !taken.has(dir) && [...EVAL_MODES, 'open'].some((m) => {
+    try {
+      const run = JSON.parse(readFileSync(join(dir, m, 'run.json'), 'utf8')) as { policy?: unknown };
+      return typeof run.policy === 'string' && samePolicySpec(run.policy, spec);
+    } catch {
+      return false; // no run of that mode there
+    }
+  }));
 }
 
 /** Settings from `--config FILE` under those given on the command line (flags win). */
