@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { RunDir, resolveCheckpointDir, STATE_FILE } from './run-dir.js';
+import { RunDir, resolveCheckpointDir, RUN_ID_FILE, STATE_FILE } from './run-dir.js';
 
 const root = tmpDir('askfirst-rundir');
 let n = 0;
@@ -17,7 +17,7 @@ describe('RunDir', () => {
     mkdirSync(run.checkpointDir(200), { recursive: true }); // killed while writing: no state.json
     writeFileSync(join(run.checkpointDir(200), 'model.safetensors'), 'half');
     expect(run.completeSteps()).toEqual([9, 100]);
-    expect(run.latestComplete()).toEqual({ dir: run.checkpointDir(100), step: 100, state: { step: 100 } });
+    expect(run.latestComplete()).toEqual({ dir: run.checkpointDir(100), step: 100, state: { step: 100, runId: run.runId() } });
   });
 
   it('keeps the newest `keep` checkpoints', () => {
@@ -63,6 +63,41 @@ describe('RunDir', () => {
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(run.finalDir, 'config.json'), old, old);
     expect([run.isFinished(), run.finalIsEarlier(), run.finishedFor(40)]).toEqual([false, true, false]); // was: finished, the earlier model taken up
+  });
+
+  it("tells this run's final model from an earlier run's by the run id both record, whatever the files' times (a folder copied with cp -r)", () => {
+    const run = fresh();
+    const final = (r: RunDir) => r.saveFinal((dir) => {
+      mkdirSync(dir, { recursive: true });
+      weights(dir);
+      writeFileSync(join(dir, 'config.json'), '{}');
+    });
+    const age = (file: string, seconds: number) => utimesSync(file, new Date(Date.now() - seconds * 1000), new Date(Date.now() - seconds * 1000));
+    run.saveCheckpoint(40, weights, { step: 40 });
+    final(run);
+    const id = run.runId();
+    expect(readFileSync(join(run.finalDir, RUN_ID_FILE), 'utf8')).toBe(`${id}\n`);
+    expect(JSON.parse(readFileSync(join(run.checkpointDir(40), STATE_FILE), 'utf8'))).toEqual({ step: 40, runId: id });
+    // copied without its times: the final model's config.json older than the checkpoint's state.json (cp -r wrote final/ first)
+    age(join(run.finalDir, 'config.json'), 60);
+    expect([run.finalIsEarlier(), run.isFinished(), run.finishedFor(40)]).toEqual([false, true, true]); // was: not finished, resumed from step 40
+    // a resumed run goes on as the run of the checkpoint it resumed from
+    const resumed = new RunDir(run.root);
+    resumed.saveCheckpoint(50, weights, { step: 50 });
+    expect(resumed.runId()).toBe(id);
+    // started over (train --overwrite): a new run; the earlier final model, however new its files look, is the earlier run's
+    resumed.reset();
+    resumed.saveCheckpoint(5, weights, { step: 5 });
+    expect(resumed.runId()).not.toBe(id);
+    age(join(resumed.checkpointDir(5), STATE_FILE), 120);
+    expect([resumed.finalIsEarlier(), resumed.isFinished()]).toEqual([true, false]);
+    final(resumed);
+    expect([resumed.finalIsEarlier(), resumed.isFinished()]).toEqual([false, true]);
+    // a final model without an id (written before ids were kept, or stopped before it): by modification time, as before
+    rmSync(join(resumed.finalDir, RUN_ID_FILE));
+    expect(resumed.finalIsEarlier()).toBe(false);
+    age(join(resumed.finalDir, 'config.json'), 300);
+    expect(resumed.finalIsEarlier()).toBe(true);
   });
 
   it('says why a folder holds no model: not there, a run that has not finished, or something else', () => {

@@ -8,10 +8,11 @@
  *
  * A checkpoint is complete once its `state.json` exists (written atomically after the weights),
  * so a kill -9 in the middle of writing one leaves an incomplete directory that is never resumed
- * from. A run is finished once `final/config.json` exists (`saveCheckpoint` writes it last).
+ * from. A run is finished once `final/config.json` exists (`saveCheckpoint` writes it last) and is this run's: final/run-id
+ * and the checkpoints' state.json name the run that wrote them (RunDir.runId).
  * "step" is the stage's own unit: an optimizer step of the supervised stage, an update of RL.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
@@ -23,6 +24,8 @@ export const CHECKPOINTS_DIR = 'checkpoints';
 export const FINAL_DIR = 'final';
 /** Written last into a checkpoint directory: its presence marks the checkpoint complete. */
 export const STATE_FILE = 'state.json';
+/** Written into final/ after its model: the id of the run that wrote it, as its checkpoints' state.json records it (`runId`). */
+export const RUN_ID_FILE = 'run-id';
 
 const STEP_DIR = /^step-(\d+)$/;
 
@@ -40,7 +43,40 @@ export interface RunContents {
 }
 
 export class RunDir {
+  private id: string | undefined;
+
   constructor(readonly root: string) {}
+
+  /**
+   * The id of the run training here, recorded in each checkpoint it writes (state.json's `runId`) and beside its final model
+   * (final/run-id): the id of the newest complete checkpoint's run when there is one (a resumed run goes on as that run),
+   * else a new one (a run started afresh: `reset` removed the checkpoints). It tells an earlier run's final model from this
+   * run's exactly (finalIsEarlier), where modification times do not survive a copy (`cp -r` without `-p`).
+   */
+  runId(): string {
+    if (this.id) return this.id;
+    const steps = this.completeSteps();
+    return (this.id = (steps.length ? this.checkpointRunId(steps[steps.length - 1]) : undefined) ?? randomUUID());
+  }
+
+  /** The run id the checkpoint at `step` records, or undefined (a checkpoint from before ids were kept, or unreadable). */
+  private checkpointRunId(step: number): string | undefined {
+    try {
+      const id = (JSON.parse(readFileSync(join(this.checkpointDir(step), STATE_FILE), 'utf8')) as { runId?: unknown }).runId;
+      return typeof id === 'string' && id ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The run id final/ records, or undefined (a final model from before ids were kept, or one whose id was not written yet). */
+  private finalRunId(): string | undefined {
+    try {
+      return readFileSync(join(this.finalDir, RUN_ID_FILE), 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
 
   get checkpoints(): string {
     return join(this.root, CHECKPOINTS_DIR);
@@ -88,9 +124,21 @@ export class RunDir {
     const dir = this.checkpointDir(step);
     mkdirSync(dir, { recursive: true });
     writeWeights(dir);
-    writeFileAtomicSync(join(dir, STATE_FILE), JSON.stringify(state));
+    writeFileAtomicSync(join(dir, STATE_FILE), JSON.stringify({ ...(state as object), runId: this.runId() }));
     this.prune(keep);
     return dir;
+  }
+
+  /**
+   * Write the final model: `writeWeights(dir)` into final/ (its config.json last: finished from then), then this run's id
+   * (runId) beside it. Stopped between the two, final/ holds the model with the id of the run it replaced, or none: an
+   * earlier run's by the id, by modification time without one, so the run resumes from its checkpoint and writes it again.
+   */
+  saveFinal(writeWeights: (dir: string) => void): string {
+    const id = this.runId();
+    writeWeights(this.finalDir);
+    writeFileAtomicSync(join(this.finalDir, RUN_ID_FILE), `${id}\n`);
+    return this.finalDir;
   }
 
   /** Delete all checkpoint directories but the newest `keep` (incomplete ones count as old). */
@@ -135,15 +183,21 @@ export class RunDir {
   }
 
   /**
-   * Whether final/ holds an earlier run's model (true: older than the newest complete checkpoint, see isFinished), this
-   * run's (false), or none (null). Written in that order by one run, a final model is never older than its checkpoints.
+   * Whether final/ holds an earlier run's model (true, see isFinished), this run's (false), or none (null): by the run id
+   * final/ and the newest complete checkpoint record (runId), else — one of them from before ids were kept — by
+   * modification time, older than that checkpoint being an earlier run's (written in that order by one run, a final model
+   * is never older than its checkpoints; but a run folder copied without its times, `cp -r`, can look so: 5 of 5 copies of
+   * a demo's rl/ read as not finished here).
    */
   finalIsEarlier(): boolean | null {
     const final = join(this.finalDir, CONFIG_FILE);
     if (!existsSync(final)) return null;
     const steps = this.completeSteps();
     if (!steps.length) return false;
-    return statSync(join(this.checkpointDir(steps[steps.length - 1]), STATE_FILE)).mtimeMs > statSync(final).mtimeMs;
+    const newest = steps[steps.length - 1];
+    const [ran, finalRan] = [this.checkpointRunId(newest), this.finalRunId()];
+    if (ran && finalRan) return ran !== finalRan;
+    return statSync(join(this.checkpointDir(newest), STATE_FILE)).mtimeMs > statSync(final).mtimeMs;
   }
 
   /**
@@ -188,6 +242,7 @@ export class RunDir {
 
   /** Start over: remove the checkpoints and the named log files (the final model is overwritten when the run ends). */
   reset(...logs: string[]): void {
+    this.id = undefined; // a new run
     rmSync(this.checkpoints, { recursive: true, force: true });
     for (const l of logs) rmSync(join(this.root, l), { force: true });
   }

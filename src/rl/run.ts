@@ -326,7 +326,7 @@ export class RLRun {
     this.logFile.close();
     if (this.update < this.cfg.updates) this.ctx.log?.(`rl: time budget of ${this.cfg.maxSeconds} s reached at update ${this.update} of ${this.cfg.updates}`);
     const saved = training ? { ...training, config: savedConfig(training.config) } : {}; // the config without run options
-    saveBuiltin(this.run.finalDir, this.ctx.policy, { ...saved, update: this.update }); // the update it reached: --resume knows it finished (RunDir.finishedFor)
+    this.run.saveFinal((dir) => saveBuiltin(dir, this.ctx.policy, { ...saved, update: this.update })); // the update it reached: --resume knows it finished (RunDir.finishedFor)
     return { policy: this.ctx.policy, updates: this.update, seconds: this.elapsed, curve: this.curve };
   }
 }

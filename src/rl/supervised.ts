@@ -300,7 +300,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   // handler now runs between them, and between the accuracy's batches
   await yieldToEventLoop();
   stopIfWeightsDiverged(model.parameters(), { ...at(state.step), close: undefined });
-  saveBuiltin(run.finalDir, policy, { stage: 'supervised', step: state.step, config: savedConfig(cfg) });
+  run.saveFinal((dir) => saveBuiltin(dir, policy, { stage: 'supervised', step: state.step, config: savedConfig(cfg) }));
   await yieldToEventLoop();
   // 512 images spread over the whole set (it lists one kind after another: its first 512 were one kind's)
   const stride = Math.max(1, Math.floor(data.length / 512));
