@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { noteLine, PIPED_EVERY_MS, progress } from './progress.js';
 
+const ESC = String.fromCharCode(27);
+
+/** A terminal `columns` wide that keeps what is written (the methods readline's cursor moves call). */
+function terminal(columns: number) {
+  const out = { text: '' };
+  const stream = { isTTY: true, columns, write: (s: string) => ((out.text += s), true), on() {}, removeListener() {}, cursorTo() { return true; }, clearLine() { return true; }, moveCursor() { return true; } };
+  return { out, stream: stream as never };
+}
+
 /** A piped (not a terminal) stream that keeps what is written, and a clock the test moves. */
 function piped() {
   const lines: string[] = [];
@@ -83,7 +92,7 @@ describe('a phase that fails', () => {
 
   it('on a terminal: the bar is cleared, not left at N/M, and a line says it failed, ending with a newline', () => {
     let text = '';
-    const bar = progress('inserting', 4, { unit: 'pairs', stream: { isTTY: true, write: (s: string) => ((text += s), true), on() {}, removeListener() {}, cursorTo() { return true; }, clearLine() { return true; }, moveCursor() { return true; } } as never });
+    const bar = progress('inserting', 4, { unit: 'pairs', env: {}, stream: { isTTY: true, write: (s: string) => ((text += s), true), on() {}, removeListener() {}, cursorTo() { return true; }, clearLine() { return true; }, moveCursor() { return true; } } as never });
     bar.tick();
     bar.tick();
     bar.fail();
@@ -94,10 +103,36 @@ describe('a phase that fails', () => {
   });
 });
 
+describe('progress on a terminal of the user', () => {
+  it('a bar never stopped (Ctrl-C, an error, a closed pipe) leaves the cursor shown and line wrapping on; a 20-column terminal gets lines cut to 20', () => {
+    const t = terminal(20);
+    const bar = progress('generating', 300, { unit: 'episodes', stream: t.stream, env: { TERM: 'xterm-256color' } });
+    for (let i = 0; i < 5; i++) bar.tick(1, { kind: 'occlusion' });
+    // it had written ESC[?25l (cursor hidden) and ESC[?7l (no wrapping), undone only by stop(): the shell after an
+    // interrupted command had no cursor, and the interrupted run's hint was cut at the right edge
+    expect(t.out.text).toContain('generating [');
+    expect(t.out.text).not.toMatch(new RegExp(`${ESC}\\[\\?(25l|7l)`));
+    const drawn = t.out.text.split(new RegExp(`${ESC}\\[[0-9;]*[A-Za-z]|\r|\n`)).filter((s) => s !== '');
+    expect(drawn.length).toBeGreaterThan(0);
+    for (const line of drawn) expect(line.length, JSON.stringify(line)).toBeLessThanOrEqual(20);
+    bar.stop();
+  });
+
+  it('TERM=dumb (Emacs\' shell): the piped lines, with no escape sequence, and a note has none either', () => {
+    const t = terminal(80);
+    const bar = progress('eval', 3, { unit: 'episodes', stream: t.stream, env: { TERM: 'dumb' } });
+    bar.tick();
+    bar.tick(2);
+    bar.stop();
+    noteLine('waiting 30 s', t.stream, { TERM: 'dumb' });
+    expect(t.out.text).toMatch(/^eval: 1\/3 episodes\neval: 3\/3 episodes in [0-9.]+s\nwaiting 30 s\n$/);
+  });
+});
+
 describe('a note in the middle of a run', () => {
   it('stands on its own line: a terminal bar line is cleared first, a pipe gets the line alone', () => {
     const tty: string[] = [];
-    noteLine('waiting 30 s', { isTTY: true, write: (s: string) => tty.push(s) });
+    noteLine('waiting 30 s', { isTTY: true, write: (s: string) => tty.push(s) }, {});
     expect(tty).toEqual(['\r\x1b[Kwaiting 30 s\n']);
     const p = piped();
     noteLine('waiting 30 s', p.stream);

@@ -1,6 +1,6 @@
 /**
- * A progress bar with rate and ETA on stderr when it is a terminal; elsewhere (piped to a file or
- * another program) plain lines: the first at the first tick, then one at most every 5 s so logs
+ * A progress bar with rate and ETA on stderr when it is a terminal that draws one (`drawsBars`); elsewhere (piped to a
+ * file or another program, or a terminal whose TERM is "dumb") plain lines: the first at the first tick, then one at most every 5 s so logs
  * show that a long job is alive, and at `stop()` one saying it finished ("label: N/N unit in Xs"),
  * so a phase shorter than the throttle still shows that it ran.
  */
@@ -24,21 +24,38 @@ export interface ProgressOutput {
   isTTY?: boolean;
 }
 
+/**
+ * Whether `stream` gets a drawn bar: a terminal, unless its TERM is "dumb" (Emacs' shell, some CI and IDE consoles),
+ * which moves no cursor and prints escape sequences as text: there the bar would be a growing line of garbage, so it
+ * gets the piped lines.
+ */
+export function drawsBars(stream: ProgressOutput, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}
+
 /** Milliseconds between the piped lines after the first (a line comes at the first tick after this long). */
 export const PIPED_EVERY_MS = 5000;
 
-export function progress(label: string, total: number, opts: { enabled?: boolean; unit?: string; stream?: ProgressOutput; now?: () => number } = {}): Progress {
+export function progress(
+  label: string,
+  total: number,
+  opts: { enabled?: boolean; unit?: string; stream?: ProgressOutput; now?: () => number; env?: NodeJS.ProcessEnv } = {},
+): Progress {
   const enabled = opts.enabled ?? true;
   const unit = opts.unit ?? 'it';
   const stream = opts.stream ?? process.stderr;
   const clock = opts.now ?? Date.now;
   if (!enabled) return { tick() {}, setTotal() {}, stop() {}, fail() {} };
-  if (stream.isTTY) {
+  if (drawsBars(stream, opts.env)) {
     const bar = new cliProgress.SingleBar(
       {
         format: `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted} {info}`,
         stream: stream as NodeJS.WritableStream,
-        hideCursor: true,
+        // The terminal's modes are left alone: a bar that hid the cursor and turned line wrapping off left both so in the
+        // user's shell when the command ended without stopping it (Ctrl-C, an error, a closed pipe), and the lines written
+        // meanwhile (the interrupted run's hint) were cut at the right edge. Each redraw is cut to the width instead.
+        hideCursor: false,
+        linewrap: true,
         etaBuffer: 50,
         fps: 10,
       },
@@ -116,8 +133,8 @@ export function progress(label: string, total: number, opts: { enabled?: boolean
  * One line for the user in the middle of a run (a backend waiting on a rate limit), on stderr: on a terminal the line
  * a bar is drawing is cleared first, so the note stands on its own line and the bar redraws below it.
  */
-export function noteLine(line: string, stream: ProgressOutput = process.stderr): void {
-  stream.write(`${stream.isTTY ? '\r\x1b[K' : ''}${line}\n`);
+export function noteLine(line: string, stream: ProgressOutput = process.stderr, env: NodeJS.ProcessEnv = process.env): void {
+  stream.write(`${drawsBars(stream, env) ? '\r\x1b[K' : ''}${line}\n`);
 }
 
 /**
