@@ -17,6 +17,11 @@ export default tseslint.config(
           selector: "CallExpression[callee.property.name='sort'] > :matches(ArrowFunctionExpression, FunctionExpression)[params.length=0]",
           message: 'A comparator that ignores its arguments is not a shuffle (biased order); use the shuffle of Rng or SceneRng (src/util/rng.ts).',
         },
+        {
+          // a.localeCompare(b) follows the user's LANG / LC_ALL: the same runs would be ordered by the shell they ran in
+          selector: "CallExpression[callee.property.name='localeCompare'][arguments.length<2]",
+          message: "localeCompare without a locale follows the user's LANG / LC_ALL (cs_CZ sorts 'ch' after 'h'); use compareText (src/util/text-order.ts).",
+        },
       ],
     },
   },

@@ -6,6 +6,7 @@
  * kind gained 33 points), so every report lists both. Pure function.
  */
 import type { Metrics, Summary } from './metrics.js';
+import { compareText } from '../util/text-order.js';
 
 export interface AccuracyLoss {
   /** The kind ("corruption") or variant ("corruption/saturation"). */
@@ -26,6 +27,6 @@ export function accuracyLosses(before: Summary, after: Summary): AccuracyLoss[] 
       if (!b || !(a.accuracy < b.accuracy)) return [];
       return [{ group, episodes: a.episodes, before: b.accuracy, after: a.accuracy, lost: Math.round((b.accuracy - a.accuracy) * a.episodes) }];
     });
-  const byLost = (x: AccuracyLoss, y: AccuracyLoss) => y.lost - x.lost || x.group.localeCompare(y.group);
+  const byLost = (x: AccuracyLoss, y: AccuracyLoss) => y.lost - x.lost || compareText(x.group, y.group);
   return [...fall(after.byKind, before.byKind).sort(byLost), ...fall(after.byVariant, before.byVariant).sort(byLost)];
 }

@@ -6,6 +6,7 @@ import type { Episode, EpisodeRecord } from '../episode/types.js';
 import { createApp } from '../server/workbench/app.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { Rng } from '../util/rng.js';
+import { compareText } from '../util/text-order.js';
 import { openDb } from './db.js';
 import { labelsPerPair, pairToItem, readLabelledPairs, type TrajectoryPair } from './pairs.js';
 import { simulateAnnotators, simulatedChoice } from './simulate.js';
@@ -82,7 +83,7 @@ describe('the labels a pair gets do not depend on who takes it or on an interrup
       }
       const got = new Map<string, number[]>();
       for (const l of await readLabelledPairs(store, project)) got.set(l.pair.id, [...(got.get(l.pair.id) ?? []), l.preferred].sort());
-      return [...got.entries()].sort(([a], [b]) => a.localeCompare(b));
+      return [...got.entries()].sort(([a], [b]) => compareText(a, b));
     } finally {
       await new Promise((res) => server.close(res));
       await store.close();

@@ -29,6 +29,7 @@ import { hashSeed, SceneRng } from '../util/rng.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
 import { PRESENCE_SPLITS, type PresenceSplit } from './config.js';
+import { compareText } from '../util/text-order.js';
 
 /** What the probe records of an item (episode meta). */
 export interface PresenceItemMeta {
@@ -140,7 +141,7 @@ export async function presenceItems(o: PresenceItemsOptions): Promise<{ episodes
     for (const c of here) freq.set(c, (freq.get(c) ?? 0) + 1);
     for (const a of here) for (const b of here) if (a !== b) co.set(`${a}|${b}`, (co.get(`${a}|${b}`) ?? 0) + 1);
   }
-  const popular = [...cats].sort((a, b) => freq.get(b)! - freq.get(a)! || a.localeCompare(b));
+  const popular = [...cats].sort((a, b) => freq.get(b)! - freq.get(a)! || compareText(a, b));
   for (const split of splits.filter((s) => s !== 'unseen')) {
     clean.forEach((s, si) => {
       const present = s.facts.objects.map((x) => x.category);
@@ -157,7 +158,7 @@ export async function presenceItems(o: PresenceItemsOptions): Promise<{ episodes
       else {
         const score = (c: string) => present.reduce((a, p) => a + (co.get(`${p}|${c}`) ?? 0), 0);
         const sim = (c: string) => Math.max(...present.map((p) => similarity(p, c)));
-        neg = [...absent].sort((a, b) => score(b) - score(a) || sim(b) - sim(a) || a.localeCompare(b)).slice(0, k);
+        neg = [...absent].sort((a, b) => score(b) - score(a) || sim(b) - sim(a) || compareText(a, b)).slice(0, k);
       }
       let n = 0;
       for (const c of positives) episodes.push(presenceEpisode(s, c, split, n++));

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { AGGREGATE_PAGE, PAIRED_FIGURES, seedStat, type Aggregate, type FigureStats, type PairedFigure, type SeedStat } from './aggregate.js';
 import { ci95Text, CSS, esc, pct, signedPoints, valueCell } from './html.js';
 import { MISSING } from '../util/missing.js';
+import { compareText } from '../util/text-order.js';
 
 /** pct: a fraction shown as %; pts: a difference of fractions, in percentage points; ratio: ×; num: plain. */
 type Unit = 'pct' | 'pts' | 'ratio' | 'num';
@@ -179,7 +180,7 @@ export function belowGuesser(agg: Aggregate): { who: string; falls: Fall[] }[] {
         const seeds = both.filter(([bv, av]) => av < bv).length;
         return seeds ? [{ group, seeds, n: both.length, before: b.mean, after: a.mean }] : [];
       })
-      .sort((x, y) => y.seeds - x.seeds || x.group.localeCompare(y.group));
+      .sort((x, y) => y.seeds - x.seeds || compareText(x.group, y.group));
   const fallsOf = (after: FigureStats['accuracy']['after']) => [...fallsIn(after.byKind, before.byKind), ...fallsIn(after.byVariant, before.byVariant)];
   return [{ who: 'ours', falls: fallsOf(agg.ours.accuracy.after) }, ...agg.baselines.map((b) => ({ who: b.label, falls: fallsOf(b.figures.accuracy.after) }))];
 }

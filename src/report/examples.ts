@@ -9,6 +9,7 @@ import { pngDataUrl } from '../scenes/png.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError } from '../util/errors.js';
 import type { ExampleRun, ReportExample } from './results.js';
+import { compareText } from '../util/text-order.js';
 
 async function exampleRun(
   ep: SuiteEpisode,
@@ -81,7 +82,7 @@ export function pickExampleIds(
   const byKind = new Map<string, EpisodeRecord[]>();
   for (const a of after) if (b.has(a.id)) byKind.set(a.kind, [...(byKind.get(a.kind) ?? []), a]);
   const ids: string[] = [];
-  for (const [, recs] of [...byKind].sort(([x], [y]) => x.localeCompare(y))) {
+  for (const [, recs] of [...byKind].sort(([x], [y]) => compareText(x, y))) {
     const ranked = [...recs].sort((x, y) => score(y) - score(x));
     ids.push(...ranked.slice(0, perKind).map((r) => r.id));
   }

@@ -20,6 +20,7 @@ import { CSS, ci95Text, duration, esc, num, pct, signedPoints, valueCell } from 
 import type { ExampleRun, ExampleTurn, ReportExample, Results } from './results.js';
 import { parseResults, REPORT_FILE, writeResults } from './results-io.js';
 import { MISSING } from '../util/missing.js';
+import { compareText } from '../util/text-order.js';
 
 export interface ReportExtras {
   /** Page title (default "askfirst demo report"). */
@@ -301,7 +302,7 @@ function trainingDetails(r: Results): string {
   const finals = last
     ? Object.entries(last)
         .filter(([k]) => k !== 'step')
-        .sort(([a], [b]) => a.localeCompare(b))
+        .sort(([a], [b]) => compareText(a, b))
         .map(
           ([k, v]) =>
             `<tr><td><code>${esc(k)}</code></td><td class="num">${esc(v != null && Number.isFinite(v) ? +v.toPrecision(4) : MISSING)}</td></tr>`,
