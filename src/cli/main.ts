@@ -7,6 +7,7 @@ import { InvalidConfigError, settingName, type FieldNamer } from '../util/config
 import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/old-checkpoints.js';
 import { loadCommands } from './commands.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
+import { requireCurrentFolder } from './current-folder.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string; description: string };
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<void> {
   let running: Command | undefined; // the subcommand whose action runs: its flags name the fields of a bad config
   program.hook('preAction', (_program, action) => {
     running = action;
+    requireCurrentFolder(); // a deleted current folder: one line, not a hang on the first relative --out (cli/current-folder.ts)
   });
   try {
     await program.parseAsync(argv);
