@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { spawnTsx, stopChild } from '../testing/child.js';
@@ -138,3 +138,20 @@ it('a --db-dir that is a symbolic link to an empty folder with a 240-byte name: 
   await (await openDb({ dataDir: link })).close(); // opened again: PGlite threw a bare object ("unexpected error: [object Object]") on the link
   expect(readdirSync(dir).sort()).toEqual(['db', 'é'.repeat(120)]);
 });
+
+it('a PGlite data directory is closed to other users (0700, as initdb makes one): PGlite writes its files writable by everyone', async () => {
+  const db = join(tmpDir('af-dbmode'), 'db');
+  const old = process.umask(0o022); // the usual umask, whatever the test runner's
+  try {
+    await (await openDb({ dataDir: db })).close();
+  } finally {
+    process.umask(old);
+  }
+  const mode = (p: string) => statSync(p).mode & 0o777;
+  expect(readdirSync(db, { recursive: true }).map(String).filter((f) => mode(join(db, f)) === 0o666).length).toBeGreaterThan(0); // why the folder must keep others out
+  expect(mode(db)).toBe(0o700); // was 0755: any local user could rewrite the labels
+  chmodSync(db, 0o755); // a database made before: closed to others when it is opened
+  await (await openDb({ dataDir: db })).close();
+  expect(mode(db)).toBe(0o700);
+}, 120_000);
+

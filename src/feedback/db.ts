@@ -12,7 +12,7 @@ import type { PGlite as PGliteDb } from '@electric-sql/pglite';
 import { AskfirstError, describeError, InputError } from '../util/errors.js';
 import { DiskFullError } from '../util/fs-errors.js';
 import { processAlive, releasedAtExit, takeLockFile } from '../util/lockfile.js';
-import { createPgliteDir } from './pglite-create.js';
+import { createPgliteDir, keepDataDirPrivate } from './pglite-create.js';
 
 /** Something that runs parameterised SQL ($1, $2 …) and returns rows. */
 export interface Queryable {
@@ -123,6 +123,7 @@ async function openPglite(dataDir?: string, signal?: AbortSignal): Promise<Db> {
     checkDataDir(dataDir);
     await createPgliteDir(dataDir, signal); // a new one is made in a worker thread: a command stays responsive meanwhile
     dataDir = realpathSync(dataDir); // PGlite's file system cannot open a symbolic link to the folder (it threw a bare object)
+    keepDataDirPrivate(dataDir); // its files are writable by everyone: the folder keeps others out
   }
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   const where = dataDir ? `the feedback database ${dataDir}` : undefined;

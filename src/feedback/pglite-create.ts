@@ -7,7 +7,7 @@
  * A `--db-dir` that is a link to a folder is made where the link points; one that is a mount point is refused (a folder
  * cannot be renamed onto it: util/fsx.ts refuseMountPoint).
  */
-import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -38,6 +38,18 @@ export function hasPgliteDb(dataDir: string): boolean {
   return existsSync(join(dataDir, 'PG_VERSION'));
 }
 
+/**
+ * PGlite writes most of its files readable and writable by everyone (mode 666 whatever the umask: 968 of a new
+ * database's 1,022 files), so its folder is what keeps other users out of the labels and annotators' tokens: 0700, as
+ * PostgreSQL's initdb makes its data directory. Made so here before it is moved into place (it had been 755 under the
+ * usual umask 022: any local user could rewrite the database), and a database made before is closed to others when it
+ * is opened, if this user owns its folder.
+ */
+export function keepDataDirPrivate(dataDir: string): void {
+  const st = statSync(dataDir);
+  if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) chmodSync(dataDir, 0o700);
+}
+
 /** Make a PGlite database in `dataDir` unless one is there (hasPgliteDb); see the header. */
 export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Promise<void> {
   if (hasPgliteDb(dataDir)) return;
@@ -60,6 +72,7 @@ export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Pr
       worker.once('error', reject);
       worker.once('exit', (code) => reject(signal?.aborted ? signal.reason : new Error(`creating the PGlite database in ${dataDir} stopped (worker exit code ${code})`)));
     });
+    keepDataDirPrivate(tmp);
     try {
       renameSync(tmp, target); // onto a missing or empty folder
     } catch (e) {
