@@ -68,10 +68,16 @@ export class UpstreamError extends AskfirstError {
   readonly status?: number;
   /** The request field the server rejected, when its reply names one. */
   readonly param?: string;
-  constructor(message: string, options?: { cause?: unknown; status?: number; param?: string }) {
+  /**
+   * The server's own words about its refusal (its JSON error's message, or the start of a body that is not JSON), without
+   * its address or askfirst's advice: what a proxy (`askfirst serve --policy openai:…`) tells its client.
+   */
+  readonly said?: string;
+  constructor(message: string, options?: { cause?: unknown; status?: number; param?: string; said?: string }) {
     super('UPSTREAM', message, options);
     this.status = options?.status;
     this.param = options?.param;
+    this.said = options?.said;
   }
 }
 

@@ -379,8 +379,10 @@ export class ChatClient {
         }
         if (attempt >= this.opts.retries) {
           this.counters.failures++;
+          const said = e.answered?.said === undefined ? undefined : this.redact(e.answered.said);
           throw new UpstreamError(
             `${this.endpoint}: gave up after ${attempt + 1} attempt${attempt === 0 ? '' : 's'} (last: ${this.redact(e.message)}); check the server, or raise --retries/--timeout`,
+            { status: e.answered?.status, said },
           );
         }
         retrying = e.reason;
@@ -455,11 +457,13 @@ export class ChatClient {
         const wait = retryAfterOf(resp.headers);
         // the server's own words, for the give-up message: its JSON error's message, or the first characters of a body
         // that is not JSON (a proxy's HTML page for a 502, said only as "HTTP 502" before), as a refusal's are quoted
-        const said = typeof body?.message === 'string' && body.message.trim() ? `: ${snippet(body.message)}` : !body && text.trim() ? `: ${snippet(text)}` : '';
-        if (resp.status === 429) throw new Retryable('retry429', `HTTP 429 (rate limited)${said}`, wait);
-        if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}${said}`, wait);
-        if (resp.status === 408) throw new Retryable('retryTimeout', `HTTP 408 (request timeout)${said}`, wait);
-        throw new Retryable('retryOther', `HTTP ${resp.status}${said}`, wait);
+        const words = serverWords(body, text);
+        const said = words ? `: ${words}` : '';
+        const answered = { status: resp.status, said: words };
+        if (resp.status === 429) throw new Retryable('retry429', `HTTP 429 (rate limited)${said}`, wait, answered);
+        if (resp.status >= 500) throw new Retryable('retry5xx', `HTTP ${resp.status}${said}`, wait, answered);
+        if (resp.status === 408) throw new Retryable('retryTimeout', `HTTP 408 (request timeout)${said}`, wait, answered);
+        throw new Retryable('retryOther', `HTTP ${resp.status}${said}`, wait, answered);
       }
       if (failed) {
         const sent = JSON.parse(payload) as Record<string, unknown>;
@@ -472,16 +476,18 @@ export class ChatClient {
           location: headerValue(resp.headers.location) ?? undefined,
         });
         const param = resp.status === 400 || resp.status === 422 ? rejectedParam(body, sent) : undefined;
+        const words = serverWords(body, text);
+        const said = words === undefined ? undefined : this.redact(words);
         if (param && param !== 'logprobs' && param !== 'top_logprobs') {
           throw new UpstreamError(
             `${this.endpoint}: the server rejected the request parameter "${param}" (HTTP ${resp.status}: ${this.redact(snippet(text))}); ${paramAdvice(param)}`,
-            { status: resp.status, param },
+            { status: resp.status, param, said },
           );
         }
         // A `param` that is none of our settings (OpenAI's "messages.[0].content.[1].image_url") still
         // says which part was at fault: kept, so the logprobs fallback does not take it for a refusal of logprobs.
         const blamed = param ?? (typeof body?.param === 'string' && body.param ? body.param : undefined);
-        throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${this.redact(snippet(text))}`, { status: resp.status, param: blamed });
+        throw new UpstreamError(`${this.endpoint}: HTTP ${resp.status}${hint}: ${this.redact(snippet(text))}`, { status: resp.status, param: blamed, said });
       }
       // A stream (asked for in --extra-body, or a gateway's default) comes back the same on every retry.
       if (/^text\/event-stream/i.test(headerValue(resp.headers['content-type']) ?? '') || /^\s*data:/.test(text)) {
@@ -518,6 +524,12 @@ function seconds(ms: number): string {
 }
 
 /** The first 200 characters of a server's error body, on one line. */
+/** What an error answer says in its own words: its JSON error's message, else the start of a body that is not JSON (a proxy's page). */
+function serverWords(body: Record<string, unknown> | undefined, text: string): string | undefined {
+  if (typeof body?.message === 'string' && body.message.trim()) return snippet(body.message);
+  return !body && text.trim() ? snippet(text) : undefined;
+}
+
 function snippet(s: string): string {
   const one = s.replace(/\s+/g, ' ').trim();
   return one.length > 200 ? `${one.slice(0, 200)}…` : one;

@@ -10,12 +10,16 @@ export const MAX_RETRY_AFTER_MS = 600_000;
 
 export type RetryReason = 'retry429' | 'retry5xx' | 'retryTimeout' | 'retryNetwork' | 'retryMalformed' | 'retryOther';
 
-/** A failed attempt worth another, with why (the counter it adds to) and how long the server asked to wait. */
+/**
+ * A failed attempt worth another, with why (the counter it adds to), how long the server asked to wait and, for an HTTP
+ * answer, its status and its own words (`UpstreamError.status`/`said` if it is the last).
+ */
 export class Retryable extends Error {
   constructor(
     readonly reason: RetryReason,
     message: string,
     readonly retryAfterMs?: number,
+    readonly answered?: { status: number; said?: string },
   ) {
     super(message);
   }

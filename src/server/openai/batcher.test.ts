@@ -1,7 +1,7 @@
 /**
  * The batcher keeps each request's outcome its own (batcher.ts): one request whose policy call fails does not fail the
  * requests batched with it, and a proxy (`serve --policy openai:…`) neither fails nor halts the other clients' upstream
- * calls when one of them fails for good.
+ * calls when one of them fails for good; a proxy's 502 keeps the upstream's address to the server's log.
  */
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
@@ -72,10 +72,11 @@ describe('MicroBatcher: a request fails alone', () => {
 });
 
 describe('serve --policy openai:… (a proxy) when an upstream request fails for good', () => {
-  it("the failing client gets a 502 naming the upstream's refusal; concurrent clients get their replies", async () => {
+  it("the failing client gets a 502 naming the upstream's refusal, not its address; concurrent clients get their replies", async () => {
     const up = await startFaultServer({ refuse: refuseBad, delayMs: 20 });
     const http = new HttpPolicy({ baseUrl: up.url, model: 'm', retries: 0 }, {});
-    const proxy = await startOpenAIServer({ policy: http, modelName: 'p', log: () => undefined });
+    const logged: string[] = [];
+    const proxy = await startOpenAIServer({ policy: http, modelName: 'p', log: (m) => logged.push(m) });
     try {
       const client = new OpenAI({ baseURL: proxy.url, apiKey: 'unused', maxRetries: 0 });
       const url = pngDataUrl(createImage(4, 4, [1, 2, 3]));
@@ -85,8 +86,36 @@ describe('serve --policy openai:… (a proxy) when an upstream request fails for
       expect(out.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
       const e = (out[2] as PromiseRejectedResult).reason as InstanceType<typeof OpenAI.APIError>;
       expect(e.status).toBe(502);
-      expect(e.message).toContain('too long for the context');
+      // the upstream's status and words only (before: "http://127.0.0.1:PORT/v1/chat/completions: HTTP 400: {…its whole body…}")
+      expect(e.message).toBe('502 the upstream model server answered HTTP 400: too long for the context');
+      expect(e.message).not.toContain(new URL(up.url).host);
+      // the whole error, address included, is in the server's log
+      expect(logged).toEqual([expect.stringContaining(`${up.url}/chat/completions: HTTP 400`)]);
       expect(up.stats.answered).toBe(5);
+    } finally {
+      await proxy.close();
+      await http.close();
+      await up.close();
+    }
+  });
+});
+
+describe('a proxy whose upstream fails after its retries', () => {
+  it("the client is told the last status and the upstream's words, the server's log the rest", async () => {
+    const up = await startFaultServer({ faultRate: 1, faults: ['500'] });
+    const http = new HttpPolicy({ baseUrl: up.url, model: 'm', retries: 1, backoffMs: 1 }, {});
+    const logged: string[] = [];
+    const proxy = await startOpenAIServer({ policy: http, modelName: 'p', log: (m) => logged.push(m) });
+    try {
+      const url = pngDataUrl(createImage(4, 4, [1, 2, 3]));
+      const r = await fetch(`${proxy.url}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'p', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: formatPrompt('Q', OPTIONS) }] }] }),
+      });
+      expect(r.status).toBe(502);
+      // before: "http://127.0.0.1:PORT/v1/chat/completions: gave up after 2 attempts (…); check the server, or raise --retries/--timeout"
+      expect(((await r.json()) as { error: { message: string } }).error.message).toBe('the upstream model server answered HTTP 500: boom');
+      expect(logged).toEqual([expect.stringMatching(new RegExp(`^askfirst server: UPSTREAM: ${up.url}/chat/completions: gave up after 2 attempts \\(last: HTTP 500: boom\\)`))]);
     } finally {
       await proxy.close();
       await http.close();

@@ -35,7 +35,8 @@
  * Another method on one of these paths is a 405 with `Allow`; any other path a 404.
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
  * in arrival order; greedy and each temperature and top_p apart), so a batched model is used well under load; a pipelined
- * policy (`openai:`, as a proxy) is asked per request, and one request's failure is its own (batcher.ts).
+ * policy (`openai:`, as a proxy) is asked per request, and one request's failure is its own (batcher.ts). A proxy's upstream failure is a 502 with the upstream's status and words;
+ * its URL and the advice meant for the operator go to the server's log only (`upstreamFailure`).
  * Greedy unless the request sets temperature > 0. The `x-askfirst-*` headers that askfirst's HTTP client sends when asked
  * (`askfirst eval --askfirst-headers`; never by default, so third-party servers do not see them) carry
  * episode id, turn, view, kind, intervention count and the earlier turns' views and replies
@@ -59,7 +60,7 @@ import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
-import { AskfirstError, DataError, InputError, NotFoundError } from '../../util/errors.js';
+import { AskfirstError, DataError, InputError, NotFoundError, UpstreamError } from '../../util/errors.js';
 import { allowedMethods, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { hostCheck, hostGuard, warnIfPlainHttp, type HostTest } from '../host-check.js';
 import { bodySizeLimit } from '../body-limit.js';
@@ -260,6 +261,18 @@ export function checkToolChoice(body: Record<string, unknown>): void {
   }
 }
 
+/**
+ * What the client of a proxy (`serve --policy openai:…`) is told of an upstream failure: a 502 with the upstream's status
+ * and its own words only, as vLLM's and OpenAI-compatible gateways answer; the whole error, with the upstream URL
+ * (an address behind this server the client need not know) and the advice meant for whoever runs this server (its
+ * --retries, --timeout, API key variable), goes to the server's log. Before, the client read it all.
+ */
+export function upstreamFailure(e: UpstreamError, log: (msg: string) => void): AskfirstError {
+  log(`askfirst server: UPSTREAM: ${e.message}`);
+  const answered = e.status !== undefined && e.status >= 400 ? ` answered HTTP ${e.status}${e.said ? `: ${e.said}` : ''}` : ' gave no usable reply (this server\'s log says why)';
+  return new AskfirstError('UPSTREAM', `the upstream model server${answered}`);
+}
+
 /** OpenAI-style logprobs for the reply's first token: one alternative per option letter. */
 function letterLogprobs(reply: string, scores: readonly number[], top: number) {
   const alts = scores.map((logprob, i) => ({ token: optionLetter(i), logprob, bytes: null })).sort((a, b) => b.logprob - a.logprob);
@@ -310,6 +323,7 @@ function requireKey(key: string): MiddlewareHandler {
 
 export function createOpenAIApp(o: ServeOptions): Hono {
   const app = new Hono();
+  const log = o.log ?? console.error;
   const model = o.modelName ?? o.policy.name;
   const batcher = new MicroBatcher(o.policy, o.maxBatch ?? 64);
   const unseeded = unseededStream(o.seed ?? 0);
@@ -317,10 +331,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   let served = 0;
   let errors = 0;
 
-  // Statuses come from the one map shared with the workbench (../errors.ts); the body is OpenAI's.
+  // Statuses come from the one map shared with the workbench (../errors.ts); the body is OpenAI's. A proxy's upstream
+  // failure is logged whole and told to the client without the upstream's address (upstreamFailure).
   const fail = (c: Context, e: unknown) => {
     errors++;
-    const { status, body } = openaiErrorResponse(e, o.log);
+    const { status, body } = e instanceof UpstreamError ? openaiErrorResponse(upstreamFailure(e, log), () => undefined) : openaiErrorResponse(e, o.log);
     return c.json(body, status as 400);
   };
 
