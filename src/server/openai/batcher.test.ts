@@ -1,8 +1,11 @@
 /**
  * The batcher keeps each request's outcome its own (batcher.ts): one request whose policy call fails does not fail the
  * requests batched with it, and a proxy (`serve --policy openai:…`) neither fails nor halts the other clients' upstream
- * calls when one of them fails for good; a proxy's 502 keeps the upstream's address to the server's log.
+ * calls when one of them fails for good. A client that leaves stops its request's work; a proxy's 502 keeps the
+ * upstream's address to the server's log.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
@@ -12,7 +15,7 @@ import { createImage } from '../../scenes/image.js';
 import { pngDataUrl } from '../../scenes/png.js';
 import { startFaultServer } from '../../testing/fault-server.js';
 import { InputError } from '../../util/errors.js';
-import { MicroBatcher } from './batcher.js';
+import { ClientGone, MicroBatcher } from './batcher.js';
 import { startOpenAIServer } from './server.js';
 
 const OPTIONS = ['a', 'b', 'c'];
@@ -121,5 +124,66 @@ describe('a proxy whose upstream fails after its retries', () => {
       await http.close();
       await up.close();
     }
+  });
+});
+
+describe('a client that leaves before its reply', () => {
+  it('a proxy cancels its upstream request (it ran on to its end for no one)', async () => {
+    // an upstream that never answers: it sees its request received, then closed unanswered
+    let received!: () => void;
+    let closed!: () => void;
+    const got = new Promise<void>((r) => (received = r));
+    const cancelled = new Promise<void>((r) => (closed = r));
+    const up = createServer((req, res) => {
+      req.resume();
+      res.on('close', () => closed());
+      received();
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    const http = new HttpPolicy({ baseUrl: `http://127.0.0.1:${(up.address() as AddressInfo).port}/v1`, model: 'm', retries: 0, timeoutMs: 600_000 }, {});
+    const proxy = await startOpenAIServer({ policy: http, modelName: 'p', log: () => undefined });
+    try {
+      const url = pngDataUrl(createImage(4, 4, [1, 2, 3]));
+      const body = JSON.stringify({ model: 'p', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: formatPrompt('Q', OPTIONS) }] }] });
+      const client = new AbortController();
+      const asked = fetch(`${proxy.url}/chat/completions`, { method: 'POST', body, signal: client.signal }).catch((e: unknown) => e);
+      await got;
+      client.abort();
+      expect(await asked).toMatchObject({ name: 'AbortError' });
+      await cancelled; // before: only at the upstream's reply or the proxy's --timeout (here 10 minutes: the test times out)
+    } finally {
+      await proxy.close();
+      await http.close();
+      up.closeAllConnections();
+      await new Promise((r) => up.close(r));
+    }
+  });
+
+  it('a batched policy: its observations still waiting for a batch leave the queue, never asked', async () => {
+    const asked: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const policy: Policy = {
+      name: 'slow',
+      async act(batch): Promise<PolicyReply[]> {
+        asked.push(batch.map((o) => o.question));
+        await gate;
+        return batch.map((o) => ({ reply: `${o.question}.` }));
+      },
+    };
+    const b = new MicroBatcher(policy, 64);
+    const first = b.submitAll([obs('Q1')]);
+    await new Promise((r) => setImmediate(r)); // its batch is asked (the batcher pumps on setImmediate), held at the gate
+    expect(asked).toEqual([['Q1']]);
+    const client = new AbortController();
+    const left = b.submitAll([obs('Q2'), obs('Q3')], { signal: client.signal }).then(
+      (v) => v,
+      (e: unknown) => e,
+    );
+    client.abort(); // Q2 and Q3 wait behind the held batch
+    release();
+    expect(await first).toEqual([{ reply: 'Q1.' }]);
+    expect(await left).toBeInstanceOf(ClientGone); // before: answered, by a batch asked for no one
+    expect(asked).toEqual([['Q1']]);
   });
 });

@@ -2,6 +2,8 @@
  * How `askfirst serve` hands requests to its policy: concurrent requests are gathered into `act` calls (a batched model is
  * used well under load), and a request's outcome is its own — the replies do not depend on the batch, and one request's
  * failure does not fail the others (a pipelined policy is asked per request; a failed batch is asked again one by one).
+ * A request whose client has gone (its `signal`: the connection closed) is not worked on further: a pipelined policy's
+ * call is aborted (a proxy's upstream request is cancelled), and its observations still waiting for a batch leave the queue.
  */
 import type { ActOptions, Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { AskfirstError } from '../../util/errors.js';
@@ -11,7 +13,19 @@ function actOptions(opts: Pick<ActOptions, 'sample' | 'sampling'>): ActOptions {
   return opts.sample ? { sample: true, ...(opts.sampling ? { sampling: opts.sampling } : {}) } : {};
 }
 
+/** How a request is submitted: its way of answering, and `signal`, aborted once its client has gone (its connection closed). */
+export type SubmitOptions = Pick<ActOptions, 'sample' | 'sampling' | 'signal'>;
+
+/** Why a request was dropped: its client left before the reply (no one reads this; the server counts it and logs nothing). */
+export class ClientGone extends AskfirstError {
+  constructor() {
+    super('TIMEOUT', 'the client closed its connection before the reply');
+  }
+}
+
 interface Pending {
+  /** Its queue (the way of answering). */
+  key: string;
   obs: Observation;
   resolve: (r: PolicyReply) => void;
   reject: (e: unknown) => void;
@@ -39,9 +53,34 @@ export class MicroBatcher {
    * requests, one upstream failure failed every request of its batch with that request's error, and halted their
    * upstream calls. Any other policy gets them through the batches.
    */
-  async submitAll(obs: readonly Observation[], opts: Pick<ActOptions, 'sample' | 'sampling'> = {}): Promise<PolicyReply[]> {
-    if (!this.policy.pipelined) return Promise.all(obs.map((o) => this.submit(o, opts)));
-    return this.act(obs, actOptions(opts));
+  async submitAll(obs: readonly Observation[], opts: SubmitOptions = {}): Promise<PolicyReply[]> {
+    const { signal } = opts;
+    if (signal?.aborted) throw new ClientGone();
+    // the client's leaving aborts the pipelined call (an upstream request on the wire is cancelled, a backoff cut short):
+    // before, it ran to its end for no one, holding one of --max-concurrent's places meanwhile
+    if (this.policy.pipelined) return this.act(obs, { ...actOptions(opts), ...(signal ? { signal } : {}) });
+    const mine: Pending[] = [];
+    const replies = Promise.all(obs.map((o) => this.submit(o, opts, mine)));
+    // observations still queued are withdrawn (one listener for the request's n): a batch already asked is others' too
+    const withdraw = () => {
+      for (const p of mine) this.withdraw(p);
+    };
+    signal?.addEventListener('abort', withdraw, { once: true });
+    try {
+      return await replies;
+    } finally {
+      signal?.removeEventListener('abort', withdraw);
+    }
+  }
+
+  /** Take a pending observation out of its queue, rejected with `ClientGone`; one already in a batch is left to it. */
+  private withdraw(p: Pending): void {
+    const q = this.queues.get(p.key);
+    const at = q ? q.items.indexOf(p) : -1;
+    if (at < 0) return;
+    q!.items.splice(at, 1);
+    if (!q!.items.length) this.queues.delete(p.key);
+    p.reject(new ClientGone());
   }
 
   /** One `act` call, counted for /healthz; a policy that returns another number of replies than asked is an INTERNAL error. */
@@ -53,12 +92,15 @@ export class MicroBatcher {
     return replies;
   }
 
-  submit(obs: Observation, opts: Pick<ActOptions, 'sample' | 'sampling'> = {}): Promise<PolicyReply> {
+  /** One observation, through the batches; `mine` collects its pending entry (submitAll withdraws it when the client goes). */
+  private submit(obs: Observation, opts: SubmitOptions, mine: Pending[]): Promise<PolicyReply> {
     const key = opts.sample ? JSON.stringify(['sample', opts.sampling?.temperature ?? 1, opts.sampling?.topP ?? 1]) : 'greedy';
     return new Promise((resolve, reject) => {
       let q = this.queues.get(key);
       if (!q) this.queues.set(key, (q = { opts: actOptions(opts), items: [] }));
-      q.items.push({ obs, resolve, reject });
+      const p: Pending = { key, obs, resolve, reject };
+      mine.push(p);
+      q.items.push(p);
       setImmediate(() => void this.pump());
     });
   }

@@ -35,7 +35,9 @@
  * Another method on one of these paths is a 405 with `Allow`; any other path a 404.
  * Concurrent requests are gathered into batches for `Policy.act` (one batch per policy call,
  * in arrival order; greedy and each temperature and top_p apart), so a batched model is used well under load; a pipelined
- * policy (`openai:`, as a proxy) is asked per request, and one request's failure is its own (batcher.ts). A proxy's upstream failure is a 502 with the upstream's status and words;
+ * policy (`openai:`, as a proxy) is asked per request, and one request's failure is its own (batcher.ts). A request whose
+ * client disconnects is worked on no further (a proxy's upstream request is cancelled, a request waiting for its batch leaves
+ * the queue; /healthz counts them as `cancelled`). A proxy's upstream failure is a 502 with the upstream's status and words;
  * its URL and the advice meant for the operator go to the server's log only (`upstreamFailure`).
  * Greedy unless the request sets temperature > 0. The `x-askfirst-*` headers that askfirst's HTTP client sends when asked
  * (`askfirst eval --askfirst-headers`; never by default, so third-party servers do not see them) carry
@@ -330,6 +332,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   const created = Math.floor(Date.now() / 1000);
   let served = 0;
   let errors = 0;
+  let cancelled = 0; // requests whose client left before the reply (their work stopped)
 
   // Statuses come from the one map shared with the workbench (../errors.ts); the body is OpenAI's. A proxy's upstream
   // failure is logged whole and told to the client without the upstream's address (upstreamFailure).
@@ -341,7 +344,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
 
   app.use('*', hostCheck(o.hostAllowed, 'server', (c, message) => fail(c, new AskfirstError('FORBIDDEN', message))));
   // /health is vLLM's name for it (what a client or probe written for vLLM asks); both are open without the key, as vLLM's is
-  const health = (c: Context) => c.json({ ok: true, model, served, errors, batches: batcher.batches, observations: batcher.observations });
+  const health = (c: Context) => c.json({ ok: true, model, served, errors, cancelled, batches: batcher.batches, observations: batcher.observations });
   app.get('/healthz', health);
   app.get('/health', health);
   if (o.apiKey !== undefined) app.use('*', requireKey(o.apiKey));
@@ -424,7 +427,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         // greedy ones agree, as OpenAI's do at temperature 0): choice i is seeded seed + i, as vLLM seeds a request's
         // n choices; without a seed (greedy), the policy's own stream's i-th draw (`Observation.draw`)
         const choice = (i: number): Observation => (seed !== undefined ? { ...obs, seed: seed + i } : i ? { ...obs, draw: i } : obs);
-        replies = await batcher.submitAll(Array.from({ length: n }, (_, i) => choice(i)), sampling.act);
+        // the request's signal aborts when its client closes the connection unanswered (@hono/node-server): its work stops
+        replies = await batcher.submitAll(Array.from({ length: n }, (_, i) => choice(i)), { ...sampling.act, signal: c.req.raw.signal });
       } catch (e) {
         // A policy that needs the episode (the oracle, scripted replies) cannot know it without the headers.
         if (e instanceof InputError && c.req.header(EPISODE_HEADERS.episode) === undefined) {
@@ -454,6 +458,11 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       }
       return c.json({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices, usage });
     } catch (e) {
+      // its client has gone (its work was stopped): nothing to answer, nor an error of the server's to log
+      if (c.req.raw.signal.aborted) {
+        cancelled++;
+        return c.body(null, 499 as 200); // nginx's "client closed request"; never sent
+      }
       return fail(c, e);
     }
   });
