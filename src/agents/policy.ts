@@ -71,6 +71,11 @@ export interface Policy {
    * own reply arrives instead of waiting for the whole batch. Greedy results are the same.
    */
   readonly pipelined?: boolean;
+  /**
+   * What its replies depend on that its name does not say, wherever it was loaded from (a built-in model: its weights'
+   * SHA-256 and config): `askfirst serve`'s `system_fingerprint` hashes it instead of the name. Absent: the name says it.
+   */
+  readonly fingerprint?: string;
   /** Reply to a batch of observations (one per active episode), in order. */
   act(batch: readonly Observation[], opts?: ActOptions): Promise<PolicyReply[]>;
   /** Counters for the run summary (e.g. HTTP requests, retries, failures, cache hits), when the backend keeps any. */

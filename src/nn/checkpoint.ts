@@ -51,6 +51,8 @@ export interface LoadedCheckpoint {
   config: unknown;
   tensors: Map<string, TensorData>;
   metadata: Record<string, string>;
+  /** The SHA-256 of the weights' data (safetensors.ts `sha256`): what a served model's `system_fingerprint` hashes. */
+  weightsSha256: string;
 }
 
 export interface ReadCheckpointOptions {
@@ -91,7 +93,7 @@ export function readCheckpoint(dir: string, opts: ReadCheckpointOptions = {}): L
     throw new DataError('config.json does not parse as JSON', { file: cfgPath, cause: e });
   }
   const file = join(dir, WEIGHTS_FILE);
-  const { tensors, metadata, checksummed } = loadSafetensors(file);
+  const { tensors, metadata, checksummed, sha256 } = loadSafetensors(file);
   if (!checksummed) {
     if (!(opts.allowOldLayout ?? oldCheckpointsAllowed())) {
       throw new DataError(
@@ -102,7 +104,7 @@ export function readCheckpoint(dir: string, opts: ReadCheckpointOptions = {}): L
     (opts.warn ?? defaultWarn)(`${file}: loading weights without a checksum (older layout, allowed): damage cannot be detected`);
   }
   checkFinite(tensors, file);
-  return { config, tensors, metadata };
+  return { config, tensors, metadata, weightsSha256: sha256 };
 }
 
 /** Load parameters from `dir` into `model` (strict: names and shapes must match). Returns the config. */

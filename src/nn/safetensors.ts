@@ -23,6 +23,8 @@ export interface SafetensorsContents {
   metadata: Record<string, string>;
   /** True when the file carried a checksum (and it matched: a mismatch throws). */
   checksummed: boolean;
+  /** The SHA-256 of the data section (lower-case hex): the stored checksum, verified, or computed for a file without one. */
+  sha256: string;
 }
 
 /** Metadata key of the data section's SHA-256 (lower-case hex). */
@@ -135,8 +137,8 @@ export function decodeSafetensors(buf: Uint8Array, file?: string): SafetensorsCo
   if (pos !== dataLen) fail(`the tensors cover ${pos} bytes but the data section has ${dataLen} (truncated or trailing bytes)`);
   const checksum = metadata[CHECKSUM_KEY];
   delete metadata[CHECKSUM_KEY];
+  const actual = createHash('sha256').update(buf.subarray(dataStart)).digest('hex');
   if (checksum !== undefined) {
-    const actual = createHash('sha256').update(buf.subarray(dataStart)).digest('hex');
     if (actual !== checksum) {
       throw new DataError('the weights do not match the checksum stored with them: the file was damaged or changed after it was written (restore it or retrain)', { file });
     }
@@ -150,7 +152,7 @@ export function decodeSafetensors(buf: Uint8Array, file?: string): SafetensorsCo
     else for (let i = 0; i < count; i++) data[i] = dv.getFloat32(base + 4 * i, true);
     tensors.set(e.name, { data, shape: e.shape });
   }
-  return { tensors, metadata: { ...metadata }, checksummed: checksum !== undefined };
+  return { tensors, metadata: { ...metadata }, checksummed: checksum !== undefined, sha256: actual };
 }
 
 export function saveSafetensors(

@@ -50,17 +50,24 @@ function realpathOrSelf(p: string): string {
 }
 
 let cached: Omit<Provenance, 'date'> | null = null;
+let version: string | null = null;
+
+/** askfirst's version, from its package.json ("unknown" when that cannot be read). */
+export function askfirstVersion(): string {
+  if (version === null) {
+    try {
+      version = (JSON.parse(readFileSync(join(findPackageRoot() ?? process.cwd(), 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      version = 'unknown';
+    }
+  }
+  return version;
+}
 
 export function provenance(): Provenance {
   if (!cached) {
     const root = findPackageRoot() ?? process.cwd();
-    let version = 'unknown';
-    try {
-      version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      /* keep unknown */
-    }
-    cached = { askfirstVersion: version, ...gitCheckout(root), node: process.version, argv: process.argv.slice(2) };
+    cached = { askfirstVersion: askfirstVersion(), ...gitCheckout(root), node: process.version, argv: process.argv.slice(2) };
   }
   return { ...cached, date: new Date().toISOString() };
 }

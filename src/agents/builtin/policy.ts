@@ -35,6 +35,11 @@ export class BuiltinPolicy implements Policy {
   private readonly textCache = new Map<string, number[]>();
   /** The presence head (answers "Is there a … in the image?"), when the checkpoint has one. */
   presence: PresenceHead | null = null;
+  /**
+   * What its replies depend on besides the code and its seed, wherever its files lie: the model's config and vocabulary,
+   * its weights' SHA-256 and its presence head's (Policy.fingerprint). Set by `load`; a model built in memory has none.
+   */
+  fingerprint?: string;
   /** Window-pooled category scores per image (by a hash of its pixels): the probes ask several questions about one scene. */
   private readonly scoreCache = new Map<string, { scores: Float32Array; best: Int32Array }>();
 
@@ -88,6 +93,9 @@ export class BuiltinPolicy implements Policy {
     }
     p.model.loadStateDict(tensors, true, file);
     p.presence = PresenceHead.load(d, cfg.presence);
+    // the config as the model reads it (the checkpoint's free-form training provenance changes no reply)
+    const read = { model: p.model.config, vocab: cfg.vocab, presence: p.presence ? { categories: p.presence.config.categories, sha256: p.presence.weightsSha256 } : null };
+    p.fingerprint = `builtin:${createHash('sha256').update(JSON.stringify(read)).update(ck.weightsSha256).digest('hex')}`;
     return p;
   }
 

@@ -50,6 +50,8 @@ export interface PresenceConfig {
 export class PresenceHead extends Module {
   readonly scale: Tensor;
   readonly bias: Tensor;
+  /** The SHA-256 of the weights it was loaded from (a head built in memory has none). */
+  weightsSha256?: string;
   constructor(readonly config: PresenceConfig) {
     super();
     const C = config.categories.length;
@@ -76,7 +78,9 @@ export class PresenceHead extends Module {
     }
     if (!existsSync(file)) throw new DataError(`config.json names a presence head but ${PRESENCE_FILE} is missing`, { file });
     const head = new PresenceHead(c);
-    head.loadStateDict(loadSafetensors(file).tensors, true, file);
+    const { tensors, sha256 } = loadSafetensors(file);
+    head.loadStateDict(tensors, true, file);
+    head.weightsSha256 = sha256;
     return head;
   }
 }

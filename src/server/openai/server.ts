@@ -28,7 +28,8 @@
  *                              stream of its own: seed + i, as vLLM, or `Observation.draw`);
  *                              `stream: true` is answered as one SSE chunk per choice (plus
  *                              the usage chunk of `stream_options.include_usage`), then [DONE];
- *                              `usage` counts words, not a tokenizer's tokens (usage.ts).
+ *                              `usage` counts words, not a tokenizer's tokens (usage.ts); `system_fingerprint` (in every
+ *                              chunk too) changes exactly with what replies depend on: version, policy, weights, seed (fingerprint.ts).
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
  *                              it in "model" (400 without, 404 for any other id, as OpenAI answers)
  *   GET  /healthz              liveness and counters (GET /health too: vLLM's name for it)
@@ -70,6 +71,7 @@ import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
 import { MicroBatcher } from './batcher.js';
 import { finishReply } from './finish.js';
+import { systemFingerprint } from './fingerprint.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { numberParam } from './params.js';
 import { checkChoiceSeeds, requestSampling, unseededStream } from './sampling.js';
@@ -329,6 +331,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   const model = o.modelName ?? o.policy.name;
   const batcher = new MicroBatcher(o.policy, o.maxBatch ?? 64);
   const unseeded = unseededStream(o.seed ?? 0);
+  const fingerprint = systemFingerprint(o.policy, o.seed ?? 0); // in every reply and chunk (fingerprint.ts)
   const created = Math.floor(Date.now() / 1000);
   let served = 0;
   let errors = 0;
@@ -451,12 +454,12 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       if (stream) {
         // OpenAI's stream_options.include_usage: every chunk carries "usage": null, and one more
         // chunk with no choices and the usage comes before [DONE].
-        const head = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
+        const head = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: fingerprint };
         const chunks: object[] = choices.map((ch) => ({ ...head, choices: [{ index: ch.index, delta: ch.message, logprobs: ch.logprobs, finish_reason: ch.finish_reason }], ...(withUsage ? { usage: null } : {}) }));
         if (withUsage) chunks.push({ ...head, choices: [], usage });
         return c.body(`${chunks.map((k) => `data: ${JSON.stringify(k)}\n\n`).join('')}data: [DONE]\n\n`, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       }
-      return c.json({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices, usage });
+      return c.json({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, system_fingerprint: fingerprint, choices, usage });
     } catch (e) {
       // its client has gone (its work was stopped): nothing to answer, nor an error of the server's to log
       if (c.req.raw.signal.aborted) {

@@ -1,0 +1,52 @@
+/**
+ * `system_fingerprint` (fingerprint.ts): the same for two servers whose replies to a request and seed are the same (one
+ * checkpoint's weights, wherever its files lie), another when they could differ (other weights, another `serve --seed`);
+ * in a reply and in every streamed chunk, as OpenAI sends it.
+ */
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
+import { BuiltinPolicy } from '../../agents/builtin/policy.js';
+import type { Policy } from '../../agents/policy.js';
+import { formatPrompt } from '../../episode/prompt.js';
+import { createImage } from '../../scenes/image.js';
+import { pngDataUrl } from '../../scenes/png.js';
+import { generateSuite } from '../../suite/generate.js';
+import { tmpDir } from '../../testing/tmp.js';
+import { startOpenAIServer } from './server.js';
+
+const messages = [{ role: 'user' as const, content: [{ type: 'image_url' as const, image_url: { url: pngDataUrl(createImage(8, 8, [1, 2, 3])) } }, { type: 'text' as const, text: formatPrompt('Q?', ['a', 'b', 'c']) }] }];
+
+/** The fingerprint of a server over `policy`: of a reply, and of each chunk of a streamed one (all must agree). */
+async function fingerprintOf(policy: Policy, seed = 0): Promise<string> {
+  const srv = await startOpenAIServer({ policy, modelName: 'm', seed, log: () => undefined });
+  try {
+    const client = new OpenAI({ baseURL: srv.url, apiKey: 'unused', maxRetries: 0 });
+    const reply = await client.chat.completions.create({ model: 'm', messages });
+    const chunks: (string | null | undefined)[] = [];
+    for await (const k of await client.chat.completions.create({ model: 'm', messages, stream: true, stream_options: { include_usage: true } })) chunks.push(k.system_fingerprint);
+    expect(chunks).toEqual([reply.system_fingerprint, reply.system_fingerprint]); // the choice's chunk and the usage chunk
+    expect(reply.system_fingerprint).toMatch(/^fp_[0-9a-f]{10}$/);
+    return reply.system_fingerprint!;
+  } finally {
+    await srv.close();
+  }
+}
+
+describe('system_fingerprint', () => {
+  it('is the same for one checkpoint, wherever it lies, and another for other weights or another serve --seed', async () => {
+    const p = newBuiltin(generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] }), { imageSize: 32, channels: [4], hidden: 8 });
+    const root = tmpDir('af-fingerprint');
+    saveBuiltin(join(root, 'a'), p);
+    cpSync(join(root, 'a'), join(root, 'copy'), { recursive: true }); // the same weights under another path (another spec)
+    p.model.catProj.weight.data[0] += 0.5; // one weight changed
+    saveBuiltin(join(root, 'b'), p);
+    const a = await fingerprintOf(BuiltinPolicy.load(join(root, 'a')));
+    expect(await fingerprintOf(BuiltinPolicy.load(join(root, 'a')))).toBe(a); // a restart over the same checkpoint
+    expect(await fingerprintOf(BuiltinPolicy.load(join(root, 'copy')))).toBe(a);
+    expect(await fingerprintOf(BuiltinPolicy.load(join(root, 'b')))).not.toBe(a);
+    expect(await fingerprintOf(BuiltinPolicy.load(join(root, 'a')), 1)).not.toBe(a);
+  });
+});
