@@ -1,7 +1,7 @@
 /** `askfirst train supervised|rl`: per-stage options and defaults in --help, `train --stage X` still works, --no-X flags say what they do. */
 import { describe, expect, it, vi } from 'vitest';
 import type { Command } from 'commander';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProgram } from './main.js';
 import { refuseToReplaceRun } from './train.js';
@@ -176,6 +176,17 @@ describe('train subcommands', () => {
       await run(sup('--steps', '3', '--size', '32', '--resume', '--max-seconds', '600', '--log-every', '1', '--checkpoint-every', '2', '--report-to', 'csv'));
       expect(said.at(-1)).toMatch(/^supervised: 3 steps in/);
       await expect(run(sup('--steps', '2', '--size', '32', '--resume'))).rejects.toThrow(/started with other settings: --steps 3 → 2 \(it may grow, not shrink\);/);
+      // a run.json edited as damage or a newer askfirst would leave it: said so, naming the file (a string "3" was '--steps 3 → 3 (it may grow, not shrink)')
+      const file = join(out, 'run.json');
+      const kept = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
+      const edited = (settings: Record<string, unknown>) => writeFileSync(file, JSON.stringify({ ...kept, settings }));
+      edited({ ...kept.settings, steps: '3' });
+      await expect(run(sup('--steps', '3', '--size', '32', '--resume'))).rejects.toThrow(`${file}: "steps" is "3", not a number (--steps): the file is damaged;`);
+      edited({ ...kept.settings, sharpen: 0.3 });
+      await expect(run(sup('--steps', '3', '--size', '32', '--resume'))).rejects.toThrow(`${file}: the run started with a setting this askfirst does not know (--sharpen 0.3): it was made by a newer askfirst;`);
+      const { mild: _mild, ...withoutMild } = kept.settings;
+      edited(withoutMild);
+      await expect(run(sup('--steps', '3', '--size', '32', '--resume'))).rejects.toThrow(`${file}: it holds no --mild, which every askfirst that keeps run.json writes for this run: the file is damaged;`);
     } finally {
       logSpy.mockRestore();
       errSpy.mockRestore();

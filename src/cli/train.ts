@@ -27,7 +27,7 @@ import { ConfigError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
-import { aRun, keepRunSettings, readRunSettings, type Identified } from '../util/run-settings.js';
+import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, type AddedSetting, type Identified } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoStageDir } from '../demo/demo-stage-run.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -166,7 +166,7 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
     // kept by every stage (refuseToReplaceRun names the run an --out holds from it), compared by those that resume
     const run = new RunDir(out);
     const found = (held = run.contents());
-    const kept = keepRunSettings(out, await resumeSettings(cfg, data), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS });
+    const kept = keepRunSettings(out, await resumeSettings(cfg, data), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS, known: keptSettingKinds(stage.schema.shape, MAY_CHANGE), added: ADDED_SETTINGS });
     // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
     unlessDone(() => run.wroteSince(found) || kept.undo());
     await stage.run(cfg, raw, orderly, data);
@@ -179,6 +179,13 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
  * (--db-dir: checkDpoLabels compares the labels themselves). Every other setting must be the one the run started with.
  */
 const MAY_CHANGE = new Set<string>([...RUN_OPTIONS, 'maxSeconds', 'dbDir']);
+/**
+ * The settings of a stage added since askfirst began keeping run.json (a1ffb18), with the value that does what askfirst did
+ * before each (keepRunSettings: a run.json without one resumes under that value, else is refused as an older askfirst's).
+ * None yet: every option of every stage is older than run.json (`git log -S` on rl/configs.ts, train-schema.ts,
+ * suite-config.ts). A setting added to a stage goes here, with what the stage did before it.
+ */
+const ADDED_SETTINGS: Readonly<Record<string, AddedSetting>> = {};
 /** Budgets a resumed run may raise (it trains on to the new budget: RunDir.finishedFor), not lower. */
 const BUDGETS = ['steps', 'updates'];
 

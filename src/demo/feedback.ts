@@ -62,7 +62,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { Rng } from '../util/rng.js';
 import { mean } from '../util/stats.js';
 import { progress, withBar } from '../util/progress.js';
-import { keepRunSettings, RUN_SETTINGS_FILE } from '../util/run-settings.js';
+import { keepRunSettings, keptSettingKinds, RUN_SETTINGS_FILE } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { FEEDBACK_DEMO_RUN, FeedbackDemoConfigSchema, type FeedbackDemoConfig } from './feedback-config.js';
 
@@ -127,6 +127,7 @@ export const goldReward = (r: EpisodeRecord) => scoreTrajectory(r, goldRewards).
 /**
  * What a re-run of the feedback demo must share with the run it takes up (keepRunSettings): every setting but where it
  * writes and whether it shows progress; --init by the SHA-256 of the model's weights, as `train rl --resume` compares it.
+ * None was added since the feedback demo began keeping them (KeepRunSettings.added).
  */
 function feedbackDemoSettings(cfg: FeedbackDemoConfig): Record<string, unknown> {
   const { out: _out, progress: _progress, init, ...rest } = cfg;
@@ -138,7 +139,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const out = resolve(cfg.out);
   // A re-run takes up the labels, pairs and RL runs in --out: under other settings (--seed, --init…) it would build on another demo's.
   const started = existsSync(out) && readdirSync(out).some((f) => f !== RUN_SETTINGS_FILE && !f.startsWith('.'));
-  keepRunSettings(out, feedbackDemoSettings(cfg), { run: FEEDBACK_DEMO_RUN, resuming: started, startOver: `remove ${cfg.out}` });
+  keepRunSettings(out, feedbackDemoSettings(cfg), { run: FEEDBACK_DEMO_RUN, resuming: started, startOver: `remove ${cfg.out}`, known: keptSettingKinds(FeedbackDemoConfigSchema.shape, new Set(['out', 'progress'])) });
   const t0 = performance.now();
   const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];

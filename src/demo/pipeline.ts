@@ -65,7 +65,7 @@ const DEMO_RUNS = [DEMO_SUPERVISED_DIR, 'rl', 'baseline-rp0.5', 'baseline-rp1.0'
 /**
  * What a re-run of the demo must share with the run it takes up (keepRunSettings): what it trains and on what. What may
  * change: --no-baselines (it leaves the baselines out, or adds them, each trained as it would have been), --fresh,
- * --no-progress, --report-to.
+ * --no-progress, --report-to. None was added since the demo began keeping them (KeepRunSettings.added).
  */
 function demoSettings(cfg: DemoConfig): Record<string, unknown> {
   const weights = { shown: cfg.rewardWeights.length ? cfg.rewardWeights.join(',') : '(defaults)', id: JSON.stringify(parseRewardWeights(cfg.rewardWeights)) };

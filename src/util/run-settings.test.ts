@@ -30,3 +30,46 @@ describe('run.json of another askfirst', () => {
     expect(() => readRunSettings(dir)).toThrow(/run\.json: "version" is "two", not the whole number ≥ 1 askfirst writes \(damaged\?\)/);
   });
 });
+
+describe('run.json of an older or newer askfirst, or damaged', () => {
+  const opts = { run: 'supervised', resuming: true, startOver: 'add --overwrite (instead of --resume)' };
+  const known = { seed: 'always', mild: 'always', steps: 'always', data: 'if-given' } as const;
+  const kept = (dir: string, settings: Record<string, unknown>) => writeFileSync(join(dir, 'run.json'), JSON.stringify({ run: 'supervised', settings }));
+
+  it('a setting added since (KeepRunSettings.added) resumes under the value that does what the older askfirst did, else is refused as an older askfirst\'s', () => {
+    const dir = tmpDir('askfirst-run-settings');
+    const file = join(dir, 'run.json');
+    kept(dir, { seed: 1, steps: 4 });
+    // it was '--mild (none) → 0.1 … Resume with its settings', which this askfirst cannot do
+    expect(() => keepRunSettings(dir, { seed: 1, steps: 4, mild: 0.1 }, { ...opts, known, added: { mild: { before: 0 } } })).toThrow(
+      `${dir} holds a supervised run made by an older askfirst, before --mild existed: add --mild 0 to resume it as it was made (what the older askfirst did), add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
+    );
+    expect(() => keepRunSettings(dir, { seed: 1, steps: 4, mild: 0.1 }, { ...opts, known, added: { mild: {} } })).toThrow(
+      `${dir} holds a supervised run made by an older askfirst, before --mild existed: add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
+    );
+    expect(() => keepRunSettings(dir, { seed: 1, steps: 4, mild: true }, { ...opts, known, added: { mild: { before: false } } })).toThrow(/: add --no-mild to resume it as it was made/);
+    keepRunSettings(dir, { seed: 1, steps: 4, mild: 0 }, { ...opts, known, added: { mild: { before: 0 } } });
+    expect(JSON.parse(readFileSync(file, 'utf8')).settings).toEqual({ seed: 1, steps: 4, mild: 0 });
+  });
+
+  it('a setting this askfirst does not know is a newer askfirst\'s; a value of another kind, or one always written missing, is damage, each naming the file', () => {
+    const dir = tmpDir('askfirst-run-settings');
+    const file = join(dir, 'run.json');
+    const now = { seed: 1, steps: 4, mild: 0.1 };
+    kept(dir, { ...now, sharpen: 0.3 });
+    expect(() => keepRunSettings(dir, now, { ...opts, known })).toThrow(
+      `${file}: the run started with a setting this askfirst does not know (--sharpen 0.3): it was made by a newer askfirst; upgrade askfirst to resume it, add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
+    );
+    kept(dir, { ...now, steps: '4' });
+    // it was '--steps 4 → 4 (it may grow, not shrink)'
+    expect(() => keepRunSettings(dir, now, { ...opts, known, mayGrow: ['steps'] })).toThrow(
+      `${file}: "steps" is "4", not a number (--steps): the file is damaged; delete it to resume without comparing the settings, add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
+    );
+    kept(dir, { seed: 1, steps: 4 });
+    expect(() => keepRunSettings(dir, now, { ...opts, known })).toThrow(`${file}: it holds no --mild, which every askfirst that keeps run.json writes for this run: the file is damaged;`);
+    // an option given only if set is compared as before: left out then, given now
+    kept(dir, now);
+    expect(() => keepRunSettings(dir, { ...now, data: 'suite' }, { ...opts, known })).toThrow(/started with other settings: --data \(none\) → suite; .*Resume with its settings/);
+    keepRunSettings(dir, now, { ...opts, known });
+  });
+});

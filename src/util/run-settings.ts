@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { kebab } from './config.js';
 import { ConfigError, DataError } from './errors.js';
 import { writeFileAtomicSync } from './fsx.js';
@@ -84,6 +85,30 @@ export function readRunSettings(dir: string): KeptSettings | null {
   return { run: kept.run, settings: kept.settings };
 }
 
+/**
+ * A setting askfirst added to a run after it began keeping run.json (a1ffb18): a run.json an older askfirst wrote lacks it.
+ * `before`: the value that does what askfirst did before the setting existed (so such a run resumes under it); absent
+ * when no value does (such a run cannot be resumed by this askfirst).
+ */
+export interface AddedSetting {
+  before?: unknown;
+}
+
+/**
+ * The settings this askfirst keeps for a run, each `'always'` (written whatever the command line: it has a default) or
+ * `'if-given'` (an optional option left out is not written): a schema's fields less `leaveOut` (what may change on a resume).
+ */
+export function keptSettingKinds(shape: Readonly<Record<string, z.core.$ZodType>>, leaveOut: ReadonlySet<string> = new Set()): Record<string, 'always' | 'if-given'> {
+  return Object.fromEntries(
+    Object.entries(shape)
+      .filter(([k]) => !leaveOut.has(k))
+      .map(([k, field]) => {
+        const left = z.safeParse(field, undefined); // a required setting fails without a value: always given
+        return [k, left.success && left.data === undefined ? 'if-given' : 'always'];
+      }),
+  );
+}
+
 export interface KeepRunSettings {
   /** The run: the training stage ("supervised") or "demo". */
   run: string;
@@ -93,6 +118,56 @@ export interface KeepRunSettings {
   startOver: string;
   /** Budgets a resume may raise (they are kept at the new value). */
   mayGrow?: readonly string[];
+  /** Every setting this askfirst keeps for the run (keptSettingKinds); default: each of `settings`, always written. */
+  known?: Readonly<Record<string, 'always' | 'if-given'>>;
+  /** The settings added since askfirst began keeping run.json, by name (none yet, for any run: docs/hardening.md). */
+  added?: Readonly<Record<string, AddedSetting>>;
+}
+
+/** What a kept value is, as JSON has it: a number, a string, on/off, a list, a path kept by what it holds… */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (isIdentified(v)) return 'a path and what it holds';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'boolean') return 'on or off';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/**
+ * Refuse, before its settings are compared, a run.json (`file`, `before`'s) that this askfirst would misjudge: a setting it
+ * does not know (a newer askfirst's, written without a newer version), a setting stored as another kind of value than
+ * askfirst writes or one it always writes missing (damaged), a setting added since the run started (`opts.added`) whose
+ * value now does not do what the older askfirst did. Returns `before`'s settings with each added setting an older
+ * askfirst left out filled in as what it did.
+ */
+function readableSettings(dir: string, file: string, before: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>, opts: KeepRunSettings): Record<string, unknown> {
+  const known = opts.known ?? Object.fromEntries(Object.keys(now).map((k) => [k, 'always' as const]));
+  const added = opts.added ?? {};
+  const flag = (k: string) => `--${kebab(k)}`;
+  const typed = (k: string, v: unknown) => (typeof v === 'boolean' ? `--${v ? '' : 'no-'}${kebab(k)}` : `${flag(k)} ${shown(v)}`); // as typed on the command line
+  const orElse = `${opts.startOver} to start over with this askfirst, or use another --out`;
+  const unknown = Object.keys(before).filter((k) => !(k in known));
+  if (unknown.length) {
+    const listed = unknown.map((k) => `${flag(k)} ${shown(before[k])}`).join(', ');
+    throw new DataError(`the run started with ${unknown.length === 1 ? 'a setting' : 'settings'} this askfirst does not know (${listed}): it was made by a newer askfirst; upgrade askfirst to resume it, ${orElse}`, { file });
+  }
+  const wrong = Object.keys(before).filter((k) => now[k] !== undefined && kindOf(before[k]) !== kindOf(now[k]));
+  if (wrong.length) {
+    const listed = wrong.map((k) => `"${k}" is ${JSON.stringify(before[k])}, not ${kindOf(now[k])} (${flag(k)})`).join('; ');
+    throw new DataError(`${listed}: the file is damaged; delete it to resume without comparing the settings, ${orElse}`, { file });
+  }
+  const missing = Object.keys(known).filter((k) => known[k] === 'always' && !(k in before));
+  const lost = missing.filter((k) => !(k in added));
+  if (lost.length) {
+    throw new DataError(`it holds no ${lost.map(flag).join(', ')}, which every askfirst that keeps run.json writes for this run: the file is damaged; delete it to resume without comparing the settings, ${orElse}`, { file });
+  }
+  const older = missing.filter((k) => !('before' in added[k]) || !same(added[k].before, now[k]));
+  if (older.length) {
+    const asBefore = older.filter((k) => 'before' in added[k]);
+    const how = asBefore.length === older.length ? `add ${asBefore.map((k) => typed(k, added[k].before)).join(' ')} to resume it as it was made (what the older askfirst did), ` : '';
+    throw new ConfigError(`${dir} holds ${aRun(opts.run)} made by an older askfirst, before ${older.map(flag).join(', ')} existed: ${how}${orElse}`);
+  }
+  return { ...before, ...Object.fromEntries(missing.map((k) => [k, added[k].before])) };
 }
 
 /**
@@ -107,7 +182,7 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
   if (before && before.run !== opts.run) {
     throw new ConfigError(`${dir} holds ${aRun(before.run)}, not ${aRun(opts.run)}: it cannot be resumed as one. Use another --out, or ${opts.startOver} to replace it`);
   }
-  const changed = before ? changedSettings(before.settings, settings, opts.mayGrow) : [];
+  const changed = before ? changedSettings(readableSettings(dir, file, before.settings, settings, opts), settings, opts.mayGrow) : [];
   if (changed.length) {
     throw new ConfigError(
       `${dir} holds ${aRun(opts.run)} started with other settings: ${changed.join(', ')}; resuming would go on under settings it did not start with. Resume with its settings (${file}), ${opts.startOver} to start over with these, or use another --out`,
