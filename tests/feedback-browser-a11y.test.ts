@@ -17,7 +17,7 @@ import { FeedbackStore } from '../src/feedback/store.js';
 import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { CHROMIUM, requireDep } from './helpers/system-deps.js';
-import { buildUi, closeWorkbench, workbenchInBrowser } from './helpers/workbench-browser.js';
+import { buildUi, closeWorkbench, pressShortcut, workbenchInBrowser } from './helpers/workbench-browser.js';
 import { axeViolations } from './helpers/axe.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
@@ -26,6 +26,7 @@ let dir: string;
 let server: RunningServer;
 let browser: BrowserContext;
 let flowProject: number;
+let keyboardProject: number;
 let uiDir: string;
 const tokens: Record<string, string> = {};
 const ids: Record<string, number> = {};
@@ -39,6 +40,8 @@ beforeAll(async () => {
   // The first project (opened on sign-in) holds every task type; the second, ask and play tasks.
   const { episodes } = await createDemoProject(store, 'screens', join(dir, 'images-s'), 2, 1);
   flowProject = (await createDemoProject(store, 'flow', join(dir, 'images-f'), 2, 1, { types: ['ask', 'play'] })).project.id;
+  // The third: one rationale task and one preference task, labelled with the keyboard alone.
+  keyboardProject = (await createDemoProject(store, 'keyboard', join(dir, 'images-k'), 1, 1, { types: ['rationale', 'preference'] })).project.id;
   // A trajectory pair (as `askfirst feedback pairs` makes them): each reply's turns, each with the view it saw.
   const ep = episodes[0];
   await store.createProject('pairs', join(dir, 'images-s'), 1, [
@@ -65,7 +68,9 @@ beforeAll(async () => {
       ],
     },
   ]);
-  for (const name of ['screens', 'keys', 'live', 'pairs']) {
+  // The fifth: rationale tasks, on which a page goes stale ('elsewhere') and then loses its token.
+  await createDemoProject(store, 'notices', join(dir, 'images-n'), 1, 1, { types: ['rationale'] });
+  for (const name of ['screens', 'keys', 'keys2', 'live', 'pairs', 'notices']) {
     const a = await store.addAnnotator(name);
     tokens[name] = a.token;
     ids[name] = a.id;
@@ -357,6 +362,81 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
       await expect.poll(async () => { const f = await focus(page); return f.inTask || f.id === 'all-done'; }).toBe(true);
     }
     expect(done.sort()).toEqual(['ask', 'play']);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('labels a rationale task (Tab, Space, a number key, Ctrl+Enter from the text field) and a preference task (Tab, the arrow keys, A/B and 1/2, Enter) with the keyboard alone', async () => {
+    const { page, problems } = await open();
+    expect((await focus(page)).id).toBe('token');
+    await page.keyboard.type(tokens.keys2);
+    await page.keyboard.press('Enter'); // submits the sign-in form from its field
+    await page.getByTestId('progress').waitFor();
+    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
+    await expect.poll(async () => { const f = await focus(page); return f.inTask || f.id === 'all-done'; }).toBe(true);
+    // Up to the project list, and down to the third project (through the second, which the test above left unfinished).
+    await tabTo(page, 'project', 'Shift+Tab');
+    const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${keyboardProject}/next`));
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await loaded;
+    const card = page.locator('div.task[data-assignment]');
+    const done: string[] = [];
+    let shown = '';
+    while (done.length < 2) {
+      await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"])`).waitFor();
+      shown = (await card.getAttribute('data-assignment'))!;
+      const type = (await card.getAttribute('data-testid'))!.replace('task-', '');
+      if (done.includes(type)) throw new Error(`a second ${type} task before the other type`);
+      await page.locator('div.task[data-ready=true]').waitFor();
+      const before = (await labels('keys2')).length;
+      if (type === 'rationale') {
+        // The first rationale by Tab and Space, the second by its number key (pressed on the first's checkbox).
+        await tabTo(page, 'rationale-0');
+        await page.keyboard.press('Space');
+        await expect.poll(() => page.getByTestId('rationale-0').isChecked()).toBe(true);
+        await pressShortcut(page, '2');
+        await expect.poll(() => page.getByTestId('rationale-1').isChecked()).toBe(true);
+        // One's own rationale, typed: its digits and Enter are the text's, not shortcuts; Ctrl+Enter submits from there.
+        await tabTo(page, 'own-rationale');
+        await page.keyboard.type('Because 1 view hides it, 3 do not');
+        await page.keyboard.press('Enter');
+        await page.keyboard.type('and 2 agree');
+        expect(await page.getByTestId('own-rationale').inputValue()).toBe('Because 1 view hides it, 3 do not\nand 2 agree');
+        expect([await page.getByTestId('rationale-0').isChecked(), await page.getByTestId('rationale-1').isChecked(), await page.getByTestId('rationale-2').isChecked()]).toEqual([true, true, false]);
+        expect(await labels('keys2')).toHaveLength(before); // Enter in the text field submitted nothing
+        await page.keyboard.press('Control+Enter');
+        await expect.poll(async () => (await labels('keys2')).length).toBe(before + 1);
+        expect((await labels('keys2')).at(-1)).toEqual({ type: 'rationale', label: { accepted: [0, 1], own: 'Because 1 view hides it, 3 do not\nand 2 agree' } });
+      } else {
+        // Which hallucinates less: Tab into its group, the arrow key to B, then the A key back to A.
+        await tabTo(page, 'less-0');
+        await page.keyboard.press('ArrowRight');
+        await page.getByRole('radio', { name: /^B/, checked: true }).first().waitFor();
+        expect((await focus(page)).id).toBe('less-1');
+        await pressShortcut(page, 'a');
+        expect(await page.getByTestId('less-0').getAttribute('aria-checked')).toBe('true');
+        expect(await page.getByTestId('less-1').getAttribute('aria-checked')).toBe('false');
+        // Which is more helpful: Tab leaves the first group at once (one stop), Space checks A, the 2 key B.
+        await page.keyboard.press('Tab');
+        expect((await focus(page)).id).toBe('helpful-0');
+        await page.keyboard.press('Space');
+        expect(await page.getByTestId('helpful-0').getAttribute('aria-checked')).toBe('true');
+        await pressShortcut(page, '2');
+        expect(await page.getByTestId('helpful-1').getAttribute('aria-checked')).toBe('true');
+        // The focus followed the check (left on A, the next Tab went to B: a second stop in the group).
+        expect(await focus(page)).toEqual({ id: 'helpful-1', inTask: true, ring: true });
+        await page.keyboard.press('Tab');
+        expect((await focus(page)).id).toBe('submit');
+        await page.keyboard.press('Enter');
+        await expect.poll(async () => (await labels('keys2')).length).toBe(before + 1);
+        expect((await labels('keys2')).at(-1)).toEqual({ type: 'preference', label: { lessHallucination: 0, moreHelpful: 1 } });
+      }
+      done.push(type);
+      await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"]), [data-testid=all-done]`).waitFor();
+      await expect.poll(async () => { const f = await focus(page); return f.inTask || f.id === 'all-done'; }).toBe(true);
+    }
+    expect(done.sort()).toEqual(['preference', 'rationale']);
     expect(problems).toEqual([]);
     await page.close();
   });

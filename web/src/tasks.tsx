@@ -73,12 +73,19 @@ interface RadioChoice<T> {
  * pattern): role=radiogroup named by `labelledBy`, role=radio buttons with aria-checked, one tab
  * stop (the checked one, else the first), the arrow keys move to the next or previous one (round
  * the end) and check it, and Space, Enter on a button reached with the keyboard (`useKeys`) or a
- * click checks the one focused. The task's letter and number keys still check any one. A row where
- * several may be ticked (the rationales) stays a list of checkboxes.
+ * click checks the one focused. The task's letter and number keys still check any one (the focus, when in
+ * the group, moves to it). A row where several may be ticked (the rationales) stays a list of checkboxes.
  */
 function RadioRow<T>({ labelledBy, choices, value, onChange, wrap = false }: { labelledBy: string; choices: RadioChoice<T>[]; value: T | null; onChange: (v: T) => void; wrap?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const at = choices.findIndex((c) => c.value === value);
+  // A key shortcut checked another one while the focus is in the group: the focus follows the check, so the group
+  // keeps one tab stop (left on the unchecked one, Tab went next to the checked one, a second stop in the group).
+  useEffect(() => {
+    const radios = ref.current?.querySelectorAll<HTMLElement>('[role=radio]');
+    const had = document.activeElement;
+    if (radios && at >= 0 && had !== radios[at] && [...radios].some((r) => r === had)) radios[at].focus();
+  }, [at]);
   const onKeyDown = (e: React.KeyboardEvent, i: number) => {
     const step = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? -1 : 0;
     if (!step || e.altKey || e.ctrlKey || e.metaKey) return;
