@@ -2,9 +2,11 @@
  * The workbench UI's accessibility in Debian's Chromium (playwright-core): axe-core finds no
  * violation, of any impact, on any screen an annotator meets (sign-in and its error, "Loading…",
  * each task type, an image that failed to load, a play step and its end, "Saved", a refused label, a failed save, a failed play step, all
- * done, a trajectory pair, a workbench with no project yet); each task type and a pair fit a window 320 CSS pixels
+ * done, a trajectory pair, a workbench with no project yet, a page stale because its annotator moved on ('elsewhere'), a token
+ * gone); each task type, a pair and those two notices fit a window 320 CSS pixels
  * wide (WCAG 1.4.10 reflow); each picture of a pair says which reply, turn and view it is; the whole flow works
- * with the keyboard alone (Tab, Enter, Space, arrow keys) with a visible focus; and messages that appear are
+ * with the keyboard alone (Tab, Enter, Space, arrow keys, each task type's shortcut keys, Ctrl+Enter from the text field)
+ * with a visible focus; and messages that appear are
  * announced (role=status / role=alert regions; a play's exchange is a role=log).
  */
 import { existsSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { openDb } from '../src/feedback/db.js';
 import { createDemoProject } from '../src/feedback/importer.js';
+import type { HeartbeatResponse } from '../src/feedback/api-types.js';
 import { FeedbackStore } from '../src/feedback/store.js';
 import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
@@ -461,6 +464,41 @@ describe.skipIf(!!skip)('workbench in Chromium: the screens the flow above does 
       'Reply A, turn 2: view 2 of 2 of the scene, as the model saw it',
       'Reply B, turn 1: view 1 of 2 of the scene, as the model saw it',
     ]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("a page stale because its annotator moved on ('elsewhere'), then one whose token is gone: axe finds nothing on either notice", async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.clock.install(); // the page's clock runs, and jumps to the next heartbeat
+    await page.goto(server.url);
+    await page.fill('#token', tokens.notices);
+    await page.click('button[type=submit]');
+    await page.getByTestId('progress').waitFor();
+    await page.getByTestId('project').selectOption({ label: 'notices' });
+    await page.getByTestId('task-rationale').waitFor();
+    await page.getByTestId('task-image').waitFor();
+    await page.locator('div.task[data-ready=true]').waitFor();
+    const aid = await page.locator('div.task[data-assignment]').getAttribute('data-assignment');
+    // The next heartbeat says the annotator has since taken another task (another tab): the 'elsewhere' notice above the task.
+    const answer: HeartbeatResponse = { held: true, elsewhere: true, labelled: false, ttlSeconds: 3600 };
+    await page.route(`**/api/assignments/${aid}/heartbeat`, (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(answer) }));
+    await page.clock.fastForward('01:05');
+    await page.mouse.move(40, 300);
+    await page.getByRole('alert').and(page.locator('[data-testid=stale][data-why=elsewhere]')).waitFor();
+    expect(await page.locator('div.task[data-assignment]').count()).toBe(1); // the task stays, to finish
+    await noViolations(page, 'stale elsewhere');
+    await noSidewaysScroll(page, 'stale elsewhere');
+    // The label sent from it is refused: the token was revoked meanwhile (401). The token-gone notice takes the page.
+    await page.route('**/annotation', (r) => r.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'token revoked' } }) }));
+    await page.getByTestId('rationale-0').check();
+    await page.getByTestId('submit').click();
+    await page.getByRole('alert').and(page.locator('[data-testid=token-gone][data-refused-what=label]')).waitFor();
+    expect(await page.locator('div.task[data-assignment]').count()).toBe(0);
+    await noViolations(page, 'token gone');
+    await noSidewaysScroll(page, 'token gone');
     expect(problems).toEqual([]);
     await page.close();
   });
