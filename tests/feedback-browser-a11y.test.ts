@@ -4,7 +4,8 @@
  * each task type, an image that failed to load, a play step and its end, "Saved", a refused label, a failed save, a failed play step, all
  * done, a trajectory pair, a workbench with no project yet, a page stale because its annotator moved on ('elsewhere'), a token
  * gone); each task type, a pair and those two notices fit a window 320 CSS pixels
- * wide (WCAG 1.4.10 reflow); each picture of a pair says which reply, turn and view it is; the whole flow works
+ * wide (WCAG 1.4.10 reflow); each picture of a pair says which reply, turn and view it is; an ask task's interventions and
+ * answers are told apart in words, not by colour alone (WCAG 1.4.1); the whole flow works
  * with the keyboard alone (Tab, Enter, Space, arrow keys, each task type's shortcut keys, Ctrl+Enter from the text field)
  * with a visible focus; and messages that appear are
  * announced (role=status / role=alert regions; a play's exchange is a role=log).
@@ -183,6 +184,7 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
           await page.unroute('**/annotation');
         }
       } else if (type === 'ask') {
+        if (first) await optionsToldApartWithoutColour(page, Number(shown));
         await page.getByTestId('verdict-ask').click();
         await page.getByTestId('option-0').click();
         if (first) await noViolations(page, 'ask with options');
@@ -234,6 +236,35 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
     await page.close();
   });
 });
+
+/**
+ * An ask task's options say which are interventions and which are answers in words a screen reader reads too, not by
+ * colour alone (WCAG 1.4.1): two lists, each named by the heading above it, lettered on from one to the next as the
+ * model saw them (A, B … for the interventions, then the answers).
+ */
+async function optionsToldApartWithoutColour(page: Page, aid: number) {
+  const [{ payload }] = await server.store.db.query<{ payload: { options: string[]; numInterventions: number } }>(
+    'SELECT t.payload FROM assignments a JOIN tasks t ON t.id = a.task_id WHERE a.id = $1',
+    [aid],
+  );
+  const { options, numInterventions: nI } = payload;
+  expect(nI).toBeGreaterThan(0);
+  expect(nI).toBeLessThan(options.length);
+  const lists = [
+    { heading: 'Interventions the model could ask for', items: options.slice(0, nI), start: '1' },
+    { heading: 'Answers the model could give', items: options.slice(nI), start: String(nI + 1) },
+  ];
+  for (const { heading, items, start } of lists) {
+    expect({ heading, count: await page.getByRole('heading', { name: heading }).count() }).toEqual({ heading, count: 1 }); // the task is on screen
+    const list = page.getByRole('list', { name: heading });
+    expect({ heading, items: await list.getByRole('listitem').allTextContents(), type: await list.getAttribute('type'), start: (await list.getAttribute('start')) ?? '1' }).toEqual({
+      heading,
+      items,
+      type: 'A',
+      start,
+    });
+  }
+}
 
 /**
  * At 320 CSS pixels wide (a 1280-pixel window at 400 % zoom, WCAG 2.1's reflow criterion 1.4.10) the

@@ -270,6 +270,22 @@ function RationaleTask({ a, onSubmit }: { a: AssignmentInfo<'rationale'>; onSubm
 }
 
 // ── ask-or-answer judgement ───────────────────────────────────────────────────────────────────
+/** One kind of an ask task's options under a heading that names the list; lettered from `from` (0: A). */
+function OptionList({ heading, id, className, options, from }: { heading: string; id: string; className: string; options: string[]; from: number }) {
+  return (
+    <>
+      <h3 className="label options-head" id={id}>
+        {heading}
+      </h3>
+      <ol className={`options ${className}`} type="A" start={from + 1} aria-labelledby={id}>
+        {options.map((o, i) => (
+          <li key={i}>{o}</li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
 function AskTask({ a, onSubmit }: { a: AssignmentInfo<'ask'>; onSubmit: (l: AskLabel) => void }) {
   const options: string[] = a.payload.options;
   const nI: number = a.payload.numInterventions;
@@ -289,13 +305,9 @@ function AskTask({ a, onSubmit }: { a: AssignmentInfo<'ask'>; onSubmit: (l: AskL
     <>
       <Header a={a} title="Ask or answer?" />
       <p className="question">{a.item.question}</p>
-      <ol className="options" type="A">
-        {options.map((o, i) => (
-          <li key={i} className={i < nI ? 'iv' : 'cat'}>
-            {o}
-          </li>
-        ))}
-      </ol>
+      {/* Interventions and answers told apart in words (a heading naming each list), not by colour alone (WCAG 1.4.1); lettered on as the model saw them. */}
+      {nI > 0 && <OptionList heading="Interventions the model could ask for" id={`${ids}-iv`} className="iv" options={options.slice(0, nI)} from={0} />}
+      {nI < options.length && <OptionList heading="Answers the model could give" id={`${ids}-cat`} className="cat" options={options.slice(nI)} from={nI} />}
       <ModelSays text={a.payload.reply} />
       <p className="instructions" id={`${ids}-verdict`}>
         Given this image, should the model have asked for an intervention, or answered?
