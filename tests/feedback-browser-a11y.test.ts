@@ -363,6 +363,15 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
         await page.keyboard.press('Enter');
         await tabTo(page, 'option-0');
         await page.keyboard.press('Space');
+        // W pressed on an intervention: the answers replace the interventions, and the focus goes to the verdict
+        // just checked (not lost to the page with the button it was on: Tab went on from the top); Q back again.
+        await pressShortcut(page, 'w');
+        expect(await focus(page)).toEqual({ id: 'verdict-answer', inTask: true, ring: true });
+        await pressShortcut(page, 'q');
+        expect(await focus(page)).toEqual({ id: 'verdict-ask', inTask: true, ring: true });
+        await page.keyboard.press('Tab');
+        expect((await focus(page)).id).toBe('option-0');
+        await page.keyboard.press('Space');
         await tabTo(page, 'submit');
         await page.keyboard.press('Enter');
         await expect.poll(async () => (await labels('keys')).length).toBe(before + 1);

@@ -74,17 +74,20 @@ interface RadioChoice<T> {
  * stop (the checked one, else the first), the arrow keys move to the next or previous one (round
  * the end) and check it, and Space, Enter on a button reached with the keyboard (`useKeys`) or a
  * click checks the one focused. The task's letter and number keys still check any one (the focus, when in
- * the group, moves to it). A row where several may be ticked (the rationales) stays a list of checkboxes.
+ * the group or lost with the element that had it, moves to it). A row where several may be ticked (the rationales) stays a list of checkboxes.
  */
 function RadioRow<T>({ labelledBy, choices, value, onChange, wrap = false }: { labelledBy: string; choices: RadioChoice<T>[]; value: T | null; onChange: (v: T) => void; wrap?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const at = choices.findIndex((c) => c.value === value);
   // A key shortcut checked another one while the focus is in the group: the focus follows the check, so the group
   // keeps one tab stop (left on the unchecked one, Tab went next to the checked one, a second stop in the group).
+  // So it does when the check took away the element that had the focus (an ask task's W on an intervention: the
+  // answers replace them), rather than leave it on the page, where Tab starts again from the top.
   useEffect(() => {
     const radios = ref.current?.querySelectorAll<HTMLElement>('[role=radio]');
     const had = document.activeElement;
-    if (radios && at >= 0 && had !== radios[at] && [...radios].some((r) => r === had)) radios[at].focus();
+    const lost = had === null || had === document.body;
+    if (radios && at >= 0 && had !== radios[at] && (lost || [...radios].some((r) => r === had))) radios[at].focus();
   }, [at]);
   const onKeyDown = (e: React.KeyboardEvent, i: number) => {
     const step = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? -1 : 0;
