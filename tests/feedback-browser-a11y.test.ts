@@ -372,6 +372,12 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
         await page.keyboard.press('Tab');
         expect((await focus(page)).id).toBe('option-0');
         await page.keyboard.press('Space');
+        // The verdict pressed again (Enter on the checked one, or its key) keeps the intervention chosen.
+        await page.keyboard.press('Shift+Tab');
+        expect((await focus(page)).id).toBe('verdict-ask');
+        await page.keyboard.press('Enter');
+        await pressShortcut(page, 'q');
+        expect(await page.getByTestId('option-0').getAttribute('aria-checked')).toBe('true');
         await tabTo(page, 'submit');
         await page.keyboard.press('Enter');
         await expect.poll(async () => (await labels('keys')).length).toBe(before + 1);

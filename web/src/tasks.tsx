@@ -295,7 +295,9 @@ function AskTask({ a, onSubmit }: { a: AssignmentInfo<'ask'>; onSubmit: (l: AskL
   const [verdict, setVerdict] = useState<'ask' | 'answer' | null>(null);
   const [option, setOption] = useState<number | null>(null);
   const range = verdict === 'ask' ? [...Array(nI).keys()] : verdict === 'answer' ? [...Array(options.length - nI).keys()].map((i) => i + nI) : [];
+  // Another verdict offers other options; the same one again (Space or Enter on the checked one, Q twice) keeps the option chosen.
   const choose = (v: 'ask' | 'answer') => {
+    if (v === verdict) return;
     setVerdict(v);
     setOption(null);
   };
