@@ -2,8 +2,12 @@
  * `askfirst feedback pairs` inserts every pair in one transaction (all or none), which takes a while for thousands:
  * reading the suite, reading the results and the inserts each show a bar on stderr; --no-progress keeps quiet.
  */
+import { execFile } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { playEpisode } from '../testing/play-episode.js';
 import { generateSuite } from '../suite/generate.js';
@@ -11,6 +15,8 @@ import { writeSuite } from '../suite/io.js';
 import { FeedbackStore } from '../feedback/store.js';
 import { tmpDir } from '../testing/tmp.js';
 import { runPairs } from './feedback-rlhf.js';
+import { packageRoot } from '../util/package-root.js';
+import { openStore } from '../feedback/open-store.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -69,4 +75,33 @@ describe('askfirst feedback pairs, progress', () => {
     expect(await runPairs(opts, () => undefined)).toBe(4); // rolled back: every pair is still new
     expect(said[5]).toMatch(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/);
   });
+});
+
+describe('askfirst feedback pairs at scale', () => {
+  it('keeps where the plays are, not the records: 128 MB of results go through a 64 MB heap, and the pairs stored are the same', async () => {
+    const { dir, suite, files } = await twoPlays('askfirst-pairs-heap');
+    // 32 more plays of each episode, each the first file's play again (no new pair) with 1 MB of padding: holding every
+    // record read (as `feedback pairs` did) needs over 128 MB of heap
+    const big = join(dir, 'repeats.jsonl');
+    const out = createWriteStream(big);
+    const plays = readFileSync(files[0], 'utf8').trim().split('\n');
+    const pad = 'x'.repeat(2 ** 20);
+    for (let i = 0; i < 32; i++) for (const l of plays) if (!out.write(`${l.slice(0, -1)},"padding":"${pad}"}\n`)) await once(out, 'drain');
+    await new Promise((r) => out.end(r));
+    const args = ['feedback', 'pairs', '--project', 'p', '--suite', suite, '--seed', '1', '--no-progress'];
+    const run = (db: string, results: string[]) =>
+      promisify(execFile)(process.execPath, ['--max-old-space-size=64', join(packageRoot(), 'bin', 'askfirst.js'), ...args, '--db-dir', join(dir, db), '--results', results.join(',')]);
+    const { stdout } = await run('db-big', [...files, big]);
+    expect(stdout).toContain('project p: 4 new trajectory pairs (0 already there) from 136 records');
+    await run('db-small', files);
+    const rows = async (db: string) => {
+      const store = await openStore(join(dir, db), { create: false });
+      try {
+        return await store.db.query('SELECT i.id, i.external_id, i.image, i.question, i.model_output, i.facts, i.meta, t.id AS task, t.type, t.payload, t.needed FROM items i JOIN tasks t ON t.item_id = i.id ORDER BY i.id');
+      } finally {
+        await store.close();
+      }
+    };
+    expect(await rows('db-big')).toEqual(await rows('db-small'));
+  }, 120_000);
 });

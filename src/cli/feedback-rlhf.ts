@@ -5,15 +5,16 @@
  * The demo, its aggregate, the simulator and the workbench server are loaded (`await import()`) by the commands that
  * use them only, so `feedback pairs` does not pay for them (docs/architecture.md §1, floor 8).
  */
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FeedbackDemoConfigSchema } from '../demo/feedback-config.js';
-import { labelsPerPair, pairOfItem, pairToItem, pairsFromRecords } from '../feedback/pairs.js';
+import { PairPicker, labelsPerPair, pairOfItem, pairToItem, trajectoryKey } from '../feedback/pairs.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { recordProblem } from '../episode/validate.js';
 import { readSuite } from '../suite/io.js';
 import { countSplitLines } from '../util/text-file.js';
 import { DataError, InputError } from '../util/errors.js';
-import { jsonlOpenError, streamJsonl } from '../util/jsonl.js';
+import { jsonlOpenError, readJsonlLineAt, streamJsonl } from '../util/jsonl.js';
 import { progress, withBar } from '../util/progress.js';
 import type { SimulatedAnnotator } from '../feedback/simulate.js';
 import { configFromOptions, refuseUnread } from './options.js';
@@ -27,6 +28,15 @@ import type { FeedbackStore } from '../feedback/store.js';
 import { guardRun } from './run-guard.js';
 import { refuseOthersOutput } from './out-owner.js';
 import { StoppableJob, stoppable } from './signals.js';
+
+/** Where `feedback pairs` reads a play again (the `file`-th results file, its line's bytes), and which play it was. */
+interface RecordAt {
+  file: number;
+  line: number;
+  offset: number;
+  bytes: number;
+  key: string;
+}
 
 /**
  * `feedback pairs`. `job` (the CLI's, `pairsAction`): the database is open inside its `orderly` section, so Ctrl-C there
@@ -42,12 +52,14 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
       return v.path;
     }),
   }));
-  const records: { record: EpisodeRecord; source: string }[] = [];
   // a line at a time (a results.jsonl was read whole into one string: one of over 512 MB, some 600,000 records, is more
-  // than a string holds), with a bar over the lines of every file
+  // than a string holds), with a bar over the lines of every file; each record is checked as it comes and only where the
+  // plays that make pairs are is kept (every record held took 2.1 GB at 259k): a pair's two are read again as it goes in
   const lines: number[] = [];
   if (cfg.progress) for (const f of cfg.results) lines.push(await countSplitLines(f).catch((e: unknown) => Promise.reject(jsonlOpenError(e, f))));
   const bar = progress('reading results', lines.reduce((a, b) => a + b, 0), { enabled: cfg.progress, unit: 'lines' });
+  const picker = new PairPicker<RecordAt>(episodes, cfg.perEpisode);
+  let records = 0;
   await withBar(bar, async () => {
     for (const [k, f] of cfg.results.entries()) {
       let at = 0;
@@ -56,29 +68,48 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
         at = l.line;
         const problem = recordProblem(l.value); // a damaged line would be shown to annotators (and learned from) as it is
         if (problem) throw new DataError(`${problem}; give the results.jsonl an askfirst eval wrote, or delete that line`, { file: f, line: l.line });
-        records.push({ record: l.value, source: `${f}:${l.line}` });
+        records++;
+        picker.add(l.value, `${f}:${l.line}`, { file: k, line: l.line, offset: l.offset, bytes: l.bytes, key: trajectoryKey(l.value) });
       }
       if (lines[k] > at) bar.tick(lines[k] - at); // blank lines at the end
     }
   });
-  const pairs = pairsFromRecords(episodes, records, { seed: cfg.seed, perEpisode: cfg.perEpisode });
+  const pairs = picker.pairs(cfg.seed);
   if (!pairs.length) throw new InputError(`no pairs: no episode has two different plays in ${cfg.results.join(', ')} (give results of two policies, or of one policy sampled twice)`);
   return inStore(job, { dbDir: cfg.dbDir, command: 'feedback pairs', note, doing: 'closing the feedback database (after the transaction of pairs, if it has begun)' }, async (store, signal) => {
     const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
     signal.throwIfAborted(); // stopped before the transaction: no pair was added
-    // one transaction (all pairs or none), which takes a while for thousands: a bar over its inserts
-    const bar = progress('inserting pairs', pairs.length, { enabled: cfg.progress, unit: 'pairs' });
-    let shown = 0;
-    // failed if the transaction is rolled back (withBar): no pair was inserted, so the bar must not end at N/M as if done
-    const added = await withBar(bar, () =>
-      store.addItems(project.id, pairs.map(pairToItem), (done) => {
-        if (done > shown) bar.tick(done - shown); // a retried transaction (PostgreSQL) counts again from 1: shown once
-        shown = Math.max(shown, done);
-      }),
-    );
-    job.kept = `all ${pairs.length} pairs are in project ${project.name} (${added} new); nothing is left to add`;
-    print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records.length} records`);
-    return added;
+    const files = await Promise.all(cfg.results.map((f) => open(f, 'r')));
+    try {
+      const read = async (r: RecordAt) => {
+        const f = cfg.results[r.file];
+        const record = await readJsonlLineAt<EpisodeRecord>(files[r.file], f, r);
+        // the play read before (the file was not replaced meanwhile), still a whole record
+        if (recordProblem(record) || trajectoryKey(record) !== r.key) throw new DataError('the record is not the one read before: the file was changed meanwhile; run the command again', { file: f, line: r.line });
+        return record;
+      };
+      // each pair's item made as it goes in; a new iteration for each run of the transaction (PostgreSQL may retry it)
+      const items = {
+        async *[Symbol.asyncIterator]() {
+          for (const p of pairs) yield pairToItem({ id: p.id, episode: p.episode, a: await read(p.a), b: await read(p.b), source: p.source });
+        },
+      };
+      // one transaction (all pairs or none), which takes a while for thousands: a bar over its inserts
+      const bar = progress('inserting pairs', pairs.length, { enabled: cfg.progress, unit: 'pairs' });
+      let shown = 0;
+      // failed if the transaction is rolled back (withBar): no pair was inserted, so the bar must not end at N/M as if done
+      const added = await withBar(bar, () =>
+        store.addItems(project.id, items, (done) => {
+          if (done > shown) bar.tick(done - shown); // a retried transaction (PostgreSQL) counts again from 1: shown once
+          shown = Math.max(shown, done);
+        }),
+      );
+      job.kept = `all ${pairs.length} pairs are in project ${project.name} (${added} new); nothing is left to add`;
+      print(`project ${project.name}: ${added} new trajectory pairs (${pairs.length - added} already there) from ${records} records`);
+      return added;
+    } finally {
+      await Promise.all(files.map((fh) => fh.close()));
+    }
   });
 }
 

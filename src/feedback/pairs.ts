@@ -69,37 +69,72 @@ export function checkRecord(ep: Episode<string>, r: EpisodeRecord, where: string
   }
 }
 
+/** A pair `PairPicker` chose: two plays of one episode, each as the `ref` it was added with. */
+export interface PickedPair<R> {
+  id: string;
+  episode: Episode<string>;
+  a: R;
+  b: R;
+  source: string;
+}
+
+/**
+ * Pairs from episode records given one at a time (`add`), holding only what pairing needs: per episode id the first
+ * 2·`perEpisode` distinct plays (by `trajectoryKey`), each as its key, its source and a `ref` the caller chooses (the
+ * record itself, or where to read it again: `askfirst feedback pairs` keeps file offsets, so a results.jsonl of any size
+ * is never held). Each record is checked against its episode as it comes (`checkRecord`); one whose episode is not in
+ * `episodes` is an error naming it.
+ */
+export class PairPicker<R> {
+  private readonly byId: Map<string, Episode<string>>;
+  private readonly groups = new Map<string, { ref: R; key: string; source: string }[]>();
+
+  constructor(
+    episodes: readonly Episode<string>[],
+    private readonly perEpisode = 1,
+  ) {
+    this.byId = new Map(episodes.map((e) => [e.id, e]));
+  }
+
+  add(record: EpisodeRecord, source: string, ref: R): void {
+    if (record.mode !== 'proactive') return; // reference-mode plays have no decision to ask
+    const ep = this.byId.get(record.id);
+    if (!ep) throw new DataError(`${source}: a record names episode "${record.id}", which is not in the suite (give the suite the results were made on)`);
+    checkRecord(ep, record, source);
+    const g = this.groups.get(ep.id) ?? [];
+    this.groups.set(ep.id, g);
+    if (g.length >= 2 * this.perEpisode) return; // only the first 2·perEpisode distinct plays make pairs
+    const key = trajectoryKey(record);
+    if (!g.some((y) => y.key === key)) g.push({ ref, key, source });
+  }
+
+  /** Per episode (in the order of their first records), up to `perEpisode` pairs of its distinct plays, A/B order shuffled by `seed`. */
+  pairs(seed: number): PickedPair<R>[] {
+    const rng = SceneRng.fromState(seed);
+    const out: PickedPair<R>[] = [];
+    for (const [id, g] of this.groups) {
+      for (let i = 0, k = 0; i + 1 < g.length && k < this.perEpisode; i += 2, k++) {
+        const [x, y] = rng.next() < 0.5 ? [g[i], g[i + 1]] : [g[i + 1], g[i]];
+        out.push({ id: `${id}#pair${k}`, episode: this.byId.get(id)!, a: x.ref, b: y.ref, source: x.source === y.source ? x.source : `${x.source} vs ${y.source}` });
+      }
+    }
+    return out;
+  }
+}
+
 /**
  * Pairs from episode records: per episode id, up to `perEpisode` pairs of distinct plays (the
- * first plays of each distinct reply sequence, in the order given), A/B order shuffled by `seed`.
- * A record whose episode is not in `episodes` is an error naming it.
+ * first plays of each distinct reply sequence, in the order given), A/B order shuffled by `seed`
+ * (`PairPicker`). A record whose episode is not in `episodes` is an error naming it.
  */
 export function pairsFromRecords(
   episodes: readonly Episode<string>[],
   records: readonly { record: EpisodeRecord; source: string }[],
   o: { seed: number; perEpisode?: number },
 ): TrajectoryPair[] {
-  const byId = new Map(episodes.map((e) => [e.id, e]));
-  const groups = new Map<string, { record: EpisodeRecord; source: string }[]>();
-  for (const x of records) {
-    if (x.record.mode !== 'proactive') continue; // reference-mode plays have no decision to ask
-    const ep = byId.get(x.record.id);
-    if (!ep) throw new DataError(`${x.source}: a record names episode "${x.record.id}", which is not in the suite (give the suite the results were made on)`);
-    checkRecord(ep, x.record, x.source);
-    const g = groups.get(ep.id) ?? [];
-    if (!g.some((y) => trajectoryKey(y.record) === trajectoryKey(x.record))) g.push(x);
-    groups.set(ep.id, g);
-  }
-  const rng = SceneRng.fromState(o.seed);
-  const out: TrajectoryPair[] = [];
-  for (const [id, g] of groups) {
-    let k = 0;
-    for (let i = 0; i + 1 < g.length && k < (o.perEpisode ?? 1); i += 2, k++) {
-      const [x, y] = rng.next() < 0.5 ? [g[i], g[i + 1]] : [g[i + 1], g[i]];
-      out.push({ id: `${id}#pair${k}`, episode: byId.get(id)!, a: x.record, b: y.record, source: x.source === y.source ? x.source : `${x.source} vs ${y.source}` });
-    }
-  }
-  return out;
+  const picker = new PairPicker<EpisodeRecord>(episodes, o.perEpisode ?? 1);
+  for (const x of records) picker.add(x.record, x.source, x.record);
+  return picker.pairs(o.seed);
 }
 
 /** Whether a play asked on a view that already showed enough (the annotator sees it beside the facts). */

@@ -185,14 +185,20 @@ const toAnnotation = (r: Row): Annotation => ({
 const json = (v: unknown) => JSON.stringify(v);
 
 /**
+ * Items to add: a list, or items made one at a time as they go in (a large import never holds them all). Each run of a
+ * transaction iterates it from the start (PostgreSQL may retry one), so it must give the same items each time.
+ */
+export type ItemSource = Iterable<ItemInput> | AsyncIterable<ItemInput>;
+
+/**
  * Insert items with their tasks inside a transaction; items whose external id exists are skipped. Returns how many were
  * added. PGlite answers a query without handing the event loop a turn, so 1,000 items (about 3 s) would run as one
  * stretch in which Ctrl-C's handler waits: the loop gets a turn after each item (the same statements, in the same order).
  */
-async function insertItems(tx: Queryable, project: Project, items: readonly ItemInput[], onItem?: (done: number) => void): Promise<number> {
+async function insertItems(tx: Queryable, project: Project, items: ItemSource, onItem?: (done: number) => void): Promise<number> {
   let added = 0;
   let done = 0;
-  for (const it of items) {
+  for await (const it of items) {
     const rows = await tx.query(
       `INSERT INTO items (project_id, external_id, image, question, model_output, facts, meta)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (project_id, external_id) DO NOTHING RETURNING id`,
@@ -370,9 +376,10 @@ export class FeedbackStore {
   /**
    * Add items with their tasks; items whose external id already exists are skipped. Returns how many were added. One
    * transaction: all or none. `onItem(done)` is called after each item is inserted or skipped, `done` counting from 1 (a
-   * progress bar over a large import; on PostgreSQL a retried transaction counts again from 1).
+   * progress bar over a large import; on PostgreSQL a retried transaction counts again from 1). `items` may be made one
+   * at a time as they go in (`ItemSource`).
    */
-  async addItems(projectId: number, items: readonly ItemInput[], onItem?: (done: number) => void): Promise<number> {
+  async addItems(projectId: number, items: ItemSource, onItem?: (done: number) => void): Promise<number> {
     const project = await this.project(projectId);
     return this.db.transaction((tx) => insertItems(tx, project, items, onItem));
   }

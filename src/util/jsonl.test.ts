@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { parseJsonl, readJsonl, streamJsonl, type JsonlLine } from './jsonl.js';
+import { parseJsonl, readJsonl, readJsonlLineAt, streamJsonl, type JsonlLine } from './jsonl.js';
+import { open } from 'node:fs/promises';
 
 describe('readJsonl', () => {
   it('a folder where a JSONL file is expected: names it and says what to give (was "unexpected error: EISDIR", no path)', async () => {
@@ -29,10 +30,16 @@ describe('streamJsonl', () => {
     writeFileSync(file, text);
     const lines: JsonlLine<unknown>[] = [];
     let truncated = false;
+    const fh = await open(file, 'r');
     try {
-      for await (const l of streamJsonl(file, { tolerateTruncatedTail: true, onTail: () => (truncated = true) })) lines.push(l);
+      for await (const l of streamJsonl(file, { tolerateTruncatedTail: true, onTail: () => (truncated = true) })) {
+        expect(await readJsonlLineAt(fh, file, l)).toEqual(l.value); // where the line is: read again, the same record
+        lines.push({ line: l.line, value: l.value });
+      }
     } catch (e) {
       return (e as Error).message.replace(file, 'x');
+    } finally {
+      await fh.close();
     }
     return { lines, truncated };
   }

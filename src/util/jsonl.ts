@@ -1,5 +1,5 @@
 /** Reading JSONL with errors that name the file and line; reopening an appended-to JSONL file after a kill. */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { DataError, describeError, InputError, NotFoundError } from './errors.js';
 import { writeJsonlAtomic } from './fsx.js';
 import { readLines } from './text-file.js';
@@ -7,6 +7,12 @@ import { readLines } from './text-file.js';
 export interface JsonlLine<T> {
   line: number;
   value: T;
+}
+
+/** A line of `streamJsonl`, with where its bytes are in the file (`readLines`): `readJsonlLineAt` reads it again. */
+export interface StreamedJsonlLine<T> extends JsonlLine<T> {
+  offset: number;
+  bytes: number;
 }
 
 /**
@@ -70,10 +76,10 @@ export function parseJsonl<T = unknown>(
 export async function* streamJsonl<T = unknown>(
   path: string,
   opts: { tolerateTruncatedTail?: boolean; onTail?: () => void } = {},
-): AsyncGenerator<JsonlLine<T>> {
+): AsyncGenerator<StreamedJsonlLine<T>> {
   let line = 0;
   try {
-    for await (const { text, ended } of readLines(path)) {
+    for await (const { text, ended, offset, bytes } of readLines(path)) {
       line++;
       const s = text.trim();
       if (!s) continue;
@@ -87,10 +93,25 @@ export async function* streamJsonl<T = unknown>(
         }
         throw new DataError(`malformed JSON: ${describeError(e)}`, { file: path, line, cause: e });
       }
-      yield { line, value };
+      yield { line, value, offset, bytes };
     }
   } catch (e) {
     throw jsonlOpenError(e, path); // a file that cannot be opened, said as readJsonl says it; any other error as it is
+  }
+}
+
+/**
+ * The line `at` of a `streamJsonl` read of `path`, open as `fh`, read again and parsed: a reader that needs some records of
+ * a large file again keeps where they are, not the records. A line that is no longer JSON (the file was changed since)
+ * is a DataError saying so.
+ */
+export async function readJsonlLineAt<T = unknown>(fh: FileHandle, path: string, at: Pick<StreamedJsonlLine<T>, 'line' | 'offset' | 'bytes'>): Promise<T> {
+  const buf = Buffer.alloc(at.bytes);
+  const { bytesRead } = await fh.read(buf, 0, at.bytes, at.offset);
+  try {
+    return JSON.parse(buf.toString('utf8', 0, bytesRead)) as T;
+  } catch (e) {
+    throw new DataError(`malformed JSON on reading the line again (${describeError(e)}): the file was changed meanwhile; run the command again`, { file: path, line: at.line, cause: e });
   }
 }
 

@@ -1,5 +1,5 @@
 /** text-file.ts: files as editors save them read as the same lines. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
@@ -54,6 +54,9 @@ describe('text files', () => {
       for await (const l of readLines(f)) withEnds.push(l);
       expect(withEnds.map((l) => l.text)).toEqual(want);
       expect(withEnds.map((l) => l.ended)).toEqual(want.map((_, i) => i < want.length - 1 || text.endsWith('\n')));
+      // and where each line's bytes are: read there again, they are its text (a byte-order mark outside them)
+      const bytes = readFileSync(f);
+      expect(withEnds.map((l) => bytes.toString('utf8', l.offset, l.offset + l.bytes))).toEqual(want);
     }
     writeFileSync(f, 'a\rb\nc');
     expect(await streamed()).toEqual(['a\rb', 'c']); // a lone \r ends no line (Node's readline ends one there)

@@ -29,41 +29,53 @@ export function readTextFileSync(path: string): string {
   return stripBom(readFileSync(path, 'utf8'));
 }
 
-/** A line of `readLines`: its text, and whether a newline ended it (only a file's last line can lack one). */
+/**
+ * A line of `readLines`: its text, whether a newline ended it (only a file's last line can lack one), and where its bytes
+ * are in the file (`offset`, `bytes`: its text is those bytes decoded, a leading byte-order mark outside them), so a
+ * reader can keep where a line is instead of the line and read it again later (util/jsonl.ts `readJsonlLineAt`).
+ */
 export interface SplitLine {
   text: string;
   ended: boolean;
+  offset: number;
+  bytes: number;
 }
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
  * The one chunked split of a file at LF, every JSONL reader's (`readSplitLines`, and util/jsonl.ts `streamJsonl`): the
  * pieces of `readTextFile(path).split('\n')`, streamed, so the file is never held whole. A CRLF line keeps its '\r'
  * (JSON whitespace), a lone '\r' ends no line, the empty piece after a last newline is left out, an empty file is one
- * empty line; a UTF-8 character split across the stream's chunks is joined by its decoder, and a line longer than a
- * chunk is joined once its newline comes. `ended` is false only for a last line without newline (one a kill may have
- * cut short).
+ * empty line. The bytes are split (an LF byte is never part of a UTF-8 character) and each line decoded on its own, a
+ * line longer than a chunk joined once its newline comes. `ended` is false only for a last line without newline (one a
+ * kill may have cut short).
  */
 export async function* readLines(path: string): AsyncGenerator<SplitLine> {
-  let rest = '';
-  let first = true;
+  let rest: Buffer[] = []; // the start of a line whose newline has not come yet (a long line: its pieces joined once, at its end)
+  let restAt = 0; // the file offset of rest's first byte
+  let pos = 0; // the file offset of the chunk's first byte
   let any = false;
-  for await (const chunk of createReadStream(path, { encoding: 'utf8' }) as AsyncIterable<string>) {
-    let text = first ? stripBom(chunk) : chunk;
-    first = false;
-    if (!text.includes('\n')) {
-      rest += text; // a long line: joined once its newline comes, not split again at every piece
-      continue;
-    }
-    text = rest + text;
+  const line = (bytes: Buffer, offset: number, ended: boolean): SplitLine => {
+    const bom = offset === 0 && bytes.subarray(0, 3).equals(BOM) ? 3 : 0; // stripBom, on the bytes
+    return { text: bytes.toString('utf8', bom), ended, offset: offset + bom, bytes: bytes.length - bom };
+  };
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
     let start = 0;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, start)) {
       any = true;
-      yield { text: text.slice(start, i), ended: true };
+      const piece = chunk.subarray(start, i);
+      yield rest.length ? line(Buffer.concat([...rest, piece]), restAt, true) : line(piece, pos + start, true);
+      rest = [];
       start = i + 1;
     }
-    rest = text.slice(start);
+    if (start < chunk.length) {
+      if (!rest.length) restAt = pos + start;
+      rest.push(chunk.subarray(start));
+    }
+    pos += chunk.length;
   }
-  if (rest !== '' || !any) yield { text: rest, ended: false };
+  if (rest.length || !any) yield line(Buffer.concat(rest), rest.length ? restAt : pos, false);
 }
 
 /**
