@@ -22,7 +22,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { pngDataUrl } from '../scenes/png.js';
 import { fitPixels } from '../scenes/resize.js';
 import { streamJsonl } from '../util/jsonl.js';
-import { progress, withBar } from '../util/progress.js';
+import { progress, withBar, type Progress } from '../util/progress.js';
 import { countSplitLines } from '../util/text-file.js';
 import { mcnemar, type McNemar, type RateInterval } from '../util/stats.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
@@ -412,11 +412,17 @@ function provenanceLine(r: EvalRun): string {
   return `${r.label}: ${r.dir} · ${data} · ${made}`;
 }
 
-export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = {}): Promise<EvalReport> {
+/**
+ * The page and its Markdown. `bar`: told each step done — the example episodes' data, then per mode its tables and tests,
+ * its charts, and its examples (their records read again from each results.jsonl: seconds at 200,000 records).
+ */
+export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar?: Progress } = {}): Promise<EvalReport> {
   if (!runs.length) throw new InputError('askfirst report needs at least one eval run directory');
   uniqueLabels(runs);
   const modes = sharedModes(runs);
   if (!modes.length) throw new InputError(`the runs share no evaluation mode (${runs.map((r) => `${r.dir}: ${Object.keys(r.records).join('/')}`).join('; ')})`);
+  o.bar?.setTotal(1 + 3 * modes.length);
+  o.bar?.tick(0); // said at once: picking the examples and reading their data come first
   // a run whose summary.json records no fingerprint (an older askfirst) is not "other data": it is unknown, and said so
   const fps = new Set(runs.flatMap((r) => dataOf(r).fingerprint ?? []));
   const unknown = runs.filter((r) => !dataOf(r).fingerprint).map((r) => r.label);
@@ -438,6 +444,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
   } catch {
     notes.push(`The data (${dataSpec}) could not be opened from here, so example episodes show no images.`);
   }
+  o.bar?.tick();
   const title = o.title ?? `askfirst eval report: ${runs.map((r) => r.label).join(' vs ')}`;
   const html: string[] = [];
   const md: string[] = [`# ${mdCell(title)}`, '', ...notes.map((n) => `> ${mdCell(n)}\n`), '## Runs', '', ...runs.map((r) => `- ${mdCell(provenanceLine(r))}`), ''];
@@ -447,11 +454,14 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string } = 
     const kinds = groupRows(runs, mode, 'byKind');
     const variants = groupRows(runs, mode, 'byVariant');
     const tests = pairwiseMcnemar(runs, mode);
+    o.bar?.tick();
     const mt = mdTable(MODEL_HEAD, models);
     if (!markdownTable) markdownTable = `${mode} mode\n${mt}`;
     const charts = [await renderSvg(perKindAccuracySpec(runs, mode))];
     if (mode !== 'reference') charts.push(await renderSvg(askVsGuessRowsSpec(runs.map((r) => [r.label, askVsGuess(r.records[mode]!)]))));
+    o.bar?.tick();
     const examples = await buildExamples(runs, mode, exampleIds.get(mode)!, data);
+    o.bar?.tick();
     const causes = causeLines(runs, mode);
     html.push(
       `<h2>${esc(mode)} mode</h2>`,
@@ -482,7 +492,8 @@ ${html.join('\n')}
 
 /**
  * Read the runs and render their report (nothing is written: a command may stop at once meanwhile; `saveEvalReport`
- * writes it). `progress`: a bar on stderr over the lines of every results.jsonl read (200,000 records take seconds).
+ * writes it). `progress`: a bar on stderr over the lines of every results.jsonl read (200,000 records take seconds), then
+ * one over rendering (`renderEvalReport`'s steps).
  */
 export async function readEvalReport(dirs: readonly string[], o: { title?: string; progress?: boolean } = {}): Promise<EvalReport & { runs: EvalRun[] }> {
   const seen = new Map<string, string>();
@@ -501,7 +512,9 @@ export async function readEvalReport(dirs: readonly string[], o: { title?: strin
     if (total > read) bar.tick(total - read); // blank lines at the ends, a torn last line
     return rs;
   });
-  return { ...(await renderEvalReport(runs, { title: o.title })), runs };
+  // then a bar over rendering, which reads each example's records again (about 10 s at 260,000 records, said nothing)
+  const rendering = progress('rendering report', 0, { enabled: o.progress ?? false, unit: 'steps' });
+  return { ...(await withBar(rendering, () => renderEvalReport(runs, { title: o.title, bar: rendering }))), runs };
 }
 
 /** Write a read report (`readEvalReport`) to `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */
