@@ -165,12 +165,26 @@ export function statsBy<R extends EpisodeRecordCore, T>(records: readonly R[], k
 }
 
 /**
- * Gap closed = (acc − acc_untrained) / (acc_reference − acc_untrained): the share of the
- * distance between guessing and seeing clearly that training recovered. NaN when the
- * reference is no better than the untrained model (nothing to close).
+ * The fewest episodes the reference must answer right beyond the untrained model (the guesser) for gap closed to be
+ * told: below it one episode moves the figure by more than 20 points, and a gap of one or two episodes turned a few
+ * episodes' luck into "gap closed 1400 %". Five, not more: the quick demo's sketch kind (40 episodes) rests on 8.
  */
-export function gapClosed(acc: number, accUntrained: number, accReference: number): number {
+export const MIN_GAP_EPISODES = 5;
+
+/** Whether a gap of `gapEpisodes` (reference − untrained, in episodes answered right over the same episodes) is one gap closed is told on. */
+export function isGap(gapEpisodes: number): boolean {
+  // accuracies are k / n: (k_ref − k_untrained) / n · n comes back within rounding of a whole number
+  return gapEpisodes >= MIN_GAP_EPISODES - 1e-6;
+}
+
+/**
+ * Gap closed = (acc − acc_untrained) / (acc_reference − acc_untrained): the share of the
+ * distance between guessing and seeing clearly that training recovered, the three accuracies over the
+ * same `episodes`. NaN when the reference answers fewer than `MIN_GAP_EPISODES` more of them right than
+ * the untrained model (`isGap`: no gap, or too small a one to close).
+ */
+export function gapClosed(acc: number, accUntrained: number, accReference: number, episodes: number): number {
   const gap = accReference - accUntrained;
-  if (!(gap > 1e-9)) return Number.NaN;
+  if (!isGap(gap * episodes)) return Number.NaN;
   return (acc - accUntrained) / gap;
 }

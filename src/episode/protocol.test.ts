@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, gapClosed, summarize } from './metrics.js';
+import { computeMetrics, gapClosed, MIN_GAP_EPISODES, summarize } from './metrics.js';
 import { execFileSync } from 'node:child_process';
 import { matchOptions, normalizeText, optionLetter, parseReply, standardizeLetter } from './parse.js';
 import { formatPrompt, shownOptions } from './prompt.js';
@@ -284,8 +284,17 @@ describe('metrics', () => {
     expect('variant' in recs[3]).toBe(false); // records without one keep their old shape
   });
   it('gap closed', () => {
-    expect(gapClosed(0.5, 0.2, 0.8)).toBeCloseTo(0.5);
-    expect(Number.isNaN(gapClosed(0.5, 0.8, 0.8))).toBe(true);
+    expect(gapClosed(0.5, 0.2, 0.8, 100)).toBeCloseTo(0.5);
+    expect(Number.isNaN(gapClosed(0.5, 0.8, 0.8, 100))).toBe(true);
+  });
+  it('gap closed is told only on a gap of at least MIN_GAP_EPISODES episodes, not on a handful', () => {
+    // 70 episodes: the reference answers 63, the guesser 62, ours 76 % → 53: a one-episode gap read "gap closed −900 %"
+    expect(Number.isNaN(gapClosed(53 / 70, 62 / 70, 63 / 70, 70))).toBe(true);
+    expect(Number.isNaN(gapClosed(60 / 70, 59 / 70, 63 / 70, 70))).toBe(true); // 4 episodes
+    expect(gapClosed(60 / 70, 58 / 70, 63 / 70, 70)).toBeCloseTo(0.4, 12); // 5: told
+    expect(MIN_GAP_EPISODES).toBe(5);
+    // accuracies of k / n whose difference times n falls a hair under the whole number still count as that number
+    expect(gapClosed(0.3, 0.2, 0.3, 50)).toBeCloseTo(1, 12);
   });
 });
 

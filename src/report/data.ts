@@ -43,7 +43,7 @@ export function accuracyOver(s: Summary, kinds: readonly string[]): number {
   return overKinds(s, kinds, (m) => m.accuracy);
 }
 
-/** Gap closed on the training kinds, the unseen kinds and all kinds. */
+/** Gap closed on the training kinds, the unseen kinds and all kinds (null where the gap is under `MIN_GAP_EPISODES` episodes). */
 export function gapClosedSplit(
   reference: Summary,
   before: Summary,
@@ -55,12 +55,17 @@ export function gapClosedSplit(
   const unseen = kinds.filter((k) => !trainKinds.includes(k));
   const over = (ks: readonly string[]) =>
     finiteOrNull(
-      gapClosed(accuracyOver(after, ks), accuracyOver(before, ks), accuracyOver(reference, ks)),
+      gapClosed(
+        accuracyOver(after, ks),
+        accuracyOver(before, ks),
+        accuracyOver(reference, ks),
+        ks.reduce((n, k) => n + after.byKind[k].episodes, 0),
+      ),
     );
   return {
     train: over(train),
     unseen: over(unseen),
-    all: finiteOrNull(gapClosed(after.accuracy, before.accuracy, reference.accuracy)),
+    all: finiteOrNull(gapClosed(after.accuracy, before.accuracy, reference.accuracy, after.episodes)),
   };
 }
 

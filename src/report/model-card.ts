@@ -201,7 +201,7 @@ export function renderModelCard(results: Results): string {
         const ref = reference.byKind[k];
         const b = before.byKind[k];
         const a = after.byKind[k];
-        const g = a && b && ref ? gapClosed(a.accuracy, b.accuracy, ref.accuracy) : Number.NaN;
+        const g = a && b && ref ? gapClosed(a.accuracy, b.accuracy, ref.accuracy, a.episodes) : Number.NaN;
         return [
           mdCell(k),
           train.has(k) ? 'RL-trained' : 'unseen',

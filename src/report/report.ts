@@ -90,7 +90,7 @@ function perKindTable(r: Results): string {
     const ref = reference.byKind[k];
     const b = before.byKind[k];
     const a = after.byKind[k];
-    const g = a && b && ref ? gapClosed(a.accuracy, b.accuracy, ref.accuracy) : Number.NaN;
+    const g = a && b && ref ? gapClosed(a.accuracy, b.accuracy, ref.accuracy, a.episodes) : Number.NaN;
     const split = train.has(k)
       ? '<span class="badge train">RL-trained</span>'
       : '<span class="badge unseen">unseen</span>';
