@@ -4,7 +4,7 @@ import { runDemo } from '../demo/pipeline.js';
 import { aggregateSeeds, runSeeds } from '../demo/seeds.js';
 import { DemoCommandSchema, resolveDemoCommandConfig, type DemoCommandConfig } from '../demo/config.js';
 import { aggregateText } from '../report/aggregate-page.js';
-import { ci95Text as ci, signedPoints as signed } from '../report/html.js';
+import { gapClosedText, gapLeadText } from '../report/gap-text.js';
 import { coerceOptions, schemaOptions } from '../util/config.js';
 import { guardRun, type UnlessDone } from './run-guard.js';
 import { refuseOthersOutput } from './out-owner.js';
@@ -29,9 +29,9 @@ async function demoAction(cfg: DemoCommandConfig, unlessDone: UnlessDone): Promi
   console.log(`
 askfirst demo finished in ${r.wallSeconds.toFixed(0)} s
   accuracy  reference ${pct(r.accuracy.reference.overall)} | before RL ${pct(r.accuracy.before.overall)} | after RL ${pct(r.accuracy.after.overall)}
-  gap closed  train kinds ${pct(r.gapClosed.train)}${ci(r.gapClosedCi95?.train)} | unseen kinds ${pct(r.gapClosed.unseen)}${ci(r.gapClosedCi95?.unseen)} | all ${pct(r.gapClosed.all)}${ci(r.gapClosedCi95?.all)}
+  gap closed  train kinds ${gapClosedText(r, 'train', pct)} | unseen kinds ${gapClosedText(r, 'unseen', pct)} | all ${gapClosedText(r, 'all', pct)}
   ps-rate ${r.psRate.toFixed(2)} (oracle minimum ${r.oraclePsRate.toFixed(2)}), over-asking on controls ${pct(r.overAsking)}
-${r.baselines.map((b) => `  ${b.label}: accuracy ${pct(b.accuracy.after.overall)}, ps-rate ${b.psRate.toFixed(2)}, gap closed ${pct(b.gapClosed.all)}${b.oursMinus ? `; ours − it on the unseen kinds ${signed(b.oursMinus.gapClosed.unseen)}${ci(b.oursMinus.ci95.unseen)}` : ''}`).join('\n')}
+${r.baselines.map((b) => `  ${b.label}: accuracy ${pct(b.accuracy.after.overall)}, ps-rate ${b.psRate.toFixed(2)}, gap closed ${pct(b.gapClosed.all)}${b.oursMinus ? `; ours − it on the unseen kinds ${gapLeadText(b, 'unseen', pct)}` : ''}`).join('\n')}
   [brackets]: 95 % intervals over the test episodes (paired bootstrap; evaluation noise only — --seeds measures training's)
   report: ${join(cfg.out, 'report.html')}  results: ${join(cfg.out, 'results.json')}  model card: ${join(cfg.out, 'MODEL_CARD.md')}`);
 }

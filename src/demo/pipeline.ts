@@ -31,7 +31,7 @@ import { runEpisodes } from '../agents/runner.js';
 import { lossesLine, summaryTable, variantTable } from '../eval/table.js';
 import { accuracyLosses } from '../episode/losses.js';
 import { askVsGuess, headlineFigures } from '../report/data.js';
-import { gapDifference, gapIntervals } from '../report/gap-intervals.js';
+import { gapDifference, gapIntervals, MAX_NO_GAP_SHARE } from '../report/gap-intervals.js';
 import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
 import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results } from '../report/results.js';
@@ -203,8 +203,11 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   // Evaluation noise: every gap closed with its interval over the test episodes, ours' lead over each baseline paired.
   const ourFigures = headlineFigures(reference, before, after, trainKinds);
   const noise = gapIntervals(refRecs, beforeRecs, [{ name: 'ours', records: afterRecs }, ...baselineRecs], trainKinds);
+  // why an interval is missing, recorded only when one is (results.json of every other run keeps its bytes)
+  const noGap = Object.values(noise.noGap).some((share) => share > MAX_NO_GAP_SHARE) ? { gapClosedNoGap: noise.noGap } : {};
   for (const b of baselines) {
     b.gapClosedCi95 = noise.gapClosed[b.name];
+    Object.assign(b, noGap);
     b.oursMinus = { gapClosed: gapDifference(ourFigures.gapClosed, b.gapClosed), ci95: noise.firstMinus[b.name] };
   }
   const byId = new Map(test.map((e) => [e.id, e]));
@@ -249,6 +252,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     },
     ...ourFigures,
     gapClosedCi95: noise.gapClosed.ours,
+    ...noGap,
     oraclePsRate: oracle.psRate,
     summaries: { reference, before, after },
     askVsGuess: { before: askVsGuess(beforeRecs), after: askVsGuess(afterRecs) },

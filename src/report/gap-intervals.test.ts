@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EpisodeRecord } from '../episode/types.js';
-import { gapDifference, gapIntervals } from './gap-intervals.js';
+import { gapDifference, gapIntervals, MAX_NO_GAP_SHARE } from './gap-intervals.js';
 
 /** Records of `n` episodes per kind; `right(kind, i)` says which succeed. */
 function records(
@@ -76,6 +76,30 @@ describe('gap closed intervals over the test episodes (paired, stratified bootst
     expect(() =>
       gapIntervals(reference, before, [{ name: 'ours', records: ours.slice(1) }], TRAIN),
     ).toThrow(/ours has no record of episode sketch-0/);
+  });
+
+  it('gives no interval when more than 2.5 % of resamples have no gap, and says in how many (7 kinds × 10 episodes, guesser 1 a kind behind)', () => {
+    const kinds = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    // reference 9 of 10 a kind, the guesser 8 (gap 7 episodes over all, 2 on the training kinds a and b), ours 9
+    const ref = records(kinds, 10, (_, i) => i < 9);
+    const guesser = records(kinds, 10, (_, i) => i < 8);
+    const ours = records(kinds, 10, (k, i) => i < 9 || (k === 'a' && i === 9));
+    const base = records(kinds, 10, (_, i) => i < 8);
+    const iv = gapIntervals(ref, guesser, [{ name: 'ours', records: ours }, { name: 'base', records: base }], ['a', 'b']);
+    // the gap is ≥ 5 episodes in only part of the resamples: leaving the others out gave an interval of a gap assumed there
+    expect(iv.noGap.all).toBeGreaterThan(MAX_NO_GAP_SHARE);
+    expect(iv.noGap.all).toBeLessThan(0.9);
+    expect(iv.gapClosed.ours).toEqual({ train: null, unseen: null, all: null });
+    expect(iv.firstMinus.base).toEqual({ train: null, unseen: null, all: null });
+    // a gap of 2 episodes (train) is under MIN_GAP_EPISODES (5) in nearly every resample
+    expect(iv.noGap.train).toBeGreaterThan(0.9);
+    expect(iv.noGap.train).toBeGreaterThan(iv.noGap.all);
+  });
+
+  it('keeps the interval of a wide gap, with no resample short of one', () => {
+    const iv = gapIntervals(reference, before, [{ name: 'ours', records: ours }], TRAIN);
+    expect(iv.noGap).toEqual({ train: 0, unseen: 0, all: 0 });
+    expect(iv.gapClosed.ours.all).not.toBeNull();
   });
 
   it('gapDifference subtracts per split and keeps undefined splits undefined', () => {

@@ -5,8 +5,15 @@
  * baseline), so a difference between two policies is read on the same episodes. The interval says how far a figure would
  * move on another test suite of the same size from the same generator. It leaves out training's own variation (another
  * seed trains another guesser and another policy), which only several seeds measure (`askfirst demo --seeds`).
+ *
+ * A resample in which the reference is not `MIN_GAP_EPISODES` ahead of the guesser has no gap closed (`isGap`, the rule
+ * of the point figure). Leaving those resamples out, as this file did, made the interval one conditional on a gap and too
+ * narrow (seven kinds of 10 episodes, guesser 10 points below the reference: a tenth of the resamples had no gap); more
+ * than `MAX_NO_GAP_SHARE` of them and there is no interval (null), as a percentile bootstrap of a ratio whose
+ * denominator may vanish is then undefined, and `noGap` says in how many.
  */
 import type { EpisodeRecord } from '../episode/types.js';
+import { isGap } from '../episode/metrics.js';
 import { stratifiedBootstrap } from '../util/stats.js';
 import type { GapClosed, GapClosedIntervals } from './results.js';
 
@@ -15,7 +22,15 @@ export interface GapIntervals {
   gapClosed: Record<string, GapClosedIntervals>;
   /** Per run after the first: the interval of (first run's gap closed − this run's), per split, from the same resamples. */
   firstMinus: Record<string, GapClosedIntervals>;
+  /** Per split, the share of resamples in which the reference was not `MIN_GAP_EPISODES` ahead of the guesser (the same for every run). */
+  noGap: GapShares;
 }
+
+/** Per split, a share of the bootstrap's resamples. */
+export type GapShares = Record<(typeof SPLITS)[number], number>;
+
+/** The largest share of resamples without a gap that still gives an interval: half the 5 % outside a 95 % interval's ends. */
+export const MAX_NO_GAP_SHARE = 0.025;
 
 const SPLITS = ['train', 'unseen', 'all'] as const;
 
@@ -52,6 +67,8 @@ export function gapIntervals(
     all: kinds.map(() => true),
   };
 
+  const noGapDraws = { train: 0, unseen: 0, all: 0 };
+  let resamples = 0;
   const stats = (draws: readonly Int32Array[]): (number | null)[] => {
     // hits[p][g]: policy p's successes among group g's drawn episodes
     const hits = policies.map((s) =>
@@ -60,11 +77,13 @@ export function gapIntervals(
     // successes of policy p over a split's drawn episodes; each split's accuracies share one denominator, so counts will do
     const over = (p: number, split: (typeof SPLITS)[number]) =>
       hits[p].reduce((a, h, g) => a + (inSplit[split][g] ? h : 0), 0);
+    resamples++;
+    const gapOf = SPLITS.map((split) => over(0, split) - over(1, split));
+    SPLITS.forEach((split, s) => {
+      if (!isGap(gapOf[s])) noGapDraws[split]++;
+    });
     const gaps = runs.map((_, r) =>
-      SPLITS.map((split) => {
-        const [ref, guesser, run] = [over(0, split), over(1, split), over(r + 2, split)];
-        return ref > guesser ? (run - guesser) / (ref - guesser) : null;
-      }),
+      SPLITS.map((split, s) => (isGap(gapOf[s]) ? (over(r + 2, split) - over(1, split)) / gapOf[s] : null)),
     );
     const leads = runs
       .slice(1)
@@ -80,12 +99,20 @@ export function gapIntervals(
     stats,
     opts,
   );
+  const noGap: GapShares = {
+    train: noGapDraws.train / resamples,
+    unseen: noGapDraws.unseen / resamples,
+    all: noGapDraws.all / resamples,
+  };
+  const kept = (split: (typeof SPLITS)[number], iv: (typeof ci)[number]) =>
+    noGap[split] > MAX_NO_GAP_SHARE ? null : (iv ?? null);
   const splitOf = (at: number): GapClosedIntervals => ({
-    train: ci[at] ?? null,
-    unseen: ci[at + 1] ?? null,
-    all: ci[at + 2] ?? null,
+    train: kept('train', ci[at]),
+    unseen: kept('unseen', ci[at + 1]),
+    all: kept('all', ci[at + 2]),
   });
   return {
+    noGap,
     gapClosed: Object.fromEntries(runs.map((r, i) => [r.name, splitOf(3 * i)])),
     firstMinus: Object.fromEntries(
       runs.slice(1).map((r, i) => [r.name, splitOf(3 * (runs.length + i))]),

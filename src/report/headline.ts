@@ -2,7 +2,8 @@
  * The headline figures as rows (label, raw value, formatted text, target, verdict), shared by
  * `report.html` and `MODEL_CARD.md` so both show the same numbers formatted the same way.
  */
-import { ci95Text, duration, num, pct } from './html.js';
+import { duration, num, pct } from './html.js';
+import { gapClosedText } from './gap-text.js';
 import type { Results } from './results.js';
 import { MISSING } from '../util/missing.js';
 
@@ -48,7 +49,7 @@ export function headlineRows(r: Results): HeadlineRow[] {
       key: 'gapClosed.train',
       label: `Gap closed, RL-trained kinds (${kindsList(r.data.trainKinds)})`,
       value: r.gapClosed.train,
-      text: pct(r.gapClosed.train) + ci95Text(r.gapClosedCi95?.train),
+      text: gapClosedText(r, 'train'),
       target: `≥ ${pct(TARGETS.gapClosedTrain, 0)}`,
       pass: r.gapClosed.train == null ? undefined : r.gapClosed.train >= TARGETS.gapClosedTrain,
     },
@@ -56,7 +57,7 @@ export function headlineRows(r: Results): HeadlineRow[] {
       key: 'gapClosed.unseen',
       label: `Gap closed, unseen kinds (${kindsList(r.data.unseenKinds)})`,
       value: r.gapClosed.unseen,
-      text: pct(r.gapClosed.unseen) + ci95Text(r.gapClosedCi95?.unseen),
+      text: gapClosedText(r, 'unseen'),
       target: `≥ ${pct(TARGETS.gapClosedUnseen, 0)}`,
       pass: r.gapClosed.unseen == null ? undefined : r.gapClosed.unseen >= TARGETS.gapClosedUnseen,
     },
@@ -64,7 +65,7 @@ export function headlineRows(r: Results): HeadlineRow[] {
       key: 'gapClosed.all',
       label: 'Gap closed, all kinds',
       value: r.gapClosed.all,
-      text: pct(r.gapClosed.all) + ci95Text(r.gapClosedCi95?.all),
+      text: gapClosedText(r, 'all'),
     },
     {
       key: 'overAsking',

@@ -135,7 +135,7 @@ export function renderModelCard(results: Results): string {
     "- **ps-rate**: mean proactive suggestions (interventions) per episode, compared with the **oracle's minimum** for the same episodes.",
   );
   p(
-    '- **Gap closed** = (accuracy after RL − before) ÷ (reference − before), episode-weighted over the kinds of a split.',
+    '- **Gap closed** = (accuracy after RL − before) ÷ (reference − before), episode-weighted over the kinds of a split; “–” where the reference answers fewer than 5 more episodes right than before (`MIN_GAP_EPISODES`), and no interval where more than 2.5 % of the bootstrap resamples have no such gap.',
   );
   p('- **Over-asking**: share of control episodes in which the first reply was an intervention.');
   p(

@@ -225,6 +225,22 @@ describe('report.html', () => {
     expect(await renderReport(dir, r)).toContain('-2.0<span class="meta"> [-6.0, 2.0]</span>'); // behind: signed as pct signs it
   });
 
+  it('says why a gap closed has no interval (too many resamples without a gap) in the headline, the baselines table and the model card', async () => {
+    const r = fakeResults();
+    r.gapClosedCi95 = { train: { low: 0.81, high: 0.95 }, unseen: null, all: null };
+    r.gapClosedNoGap = { train: 0, unseen: 0.123, all: 0.01 };
+    r.baselines[1].gapClosedCi95 = { train: null, unseen: null, all: null };
+    r.baselines[1].gapClosedNoGap = r.gapClosedNoGap;
+    r.baselines[1].oursMinus = { gapClosed: { train: 0.1, unseen: 0.114, all: 0.2 }, ci95: { train: null, unseen: null, all: null } };
+    const page = await renderReport(dir, r);
+    const why = ' [no interval: no gap in 12.3 % of resamples]';
+    expect(page).toContain(`>${esc(pct(r.gapClosed.unseen) + why)}<`); // the headline cell
+    expect(page).toContain(`${esc(pct(r.gapClosed.unseen))}<span class="meta">${esc(why)}</span>`); // ours' row of the baselines table
+    expect(page).toContain(`+11.4<span class="meta">${esc(why)}</span>`); // ours − r_p = 1 on the unseen kinds
+    expect(page).toContain(`>${esc(pct(r.gapClosed.all))}<`); // 1 % without a gap is not a reason: no interval, none said
+    expect(renderModelCard(r)).toContain(`${pct(r.gapClosed.unseen)}${why}`);
+  });
+
   it('shows abstentions on controls beside over-asking (headline, per kind, baselines) and apart from unparseable replies in the first-move chart', async () => {
     const r = fakeResults();
     r.summaries.after.controlAbstain = 0.125;

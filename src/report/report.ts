@@ -15,8 +15,9 @@ import { lossText } from '../eval/table.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { writeModelCard } from './model-card.js';
 import { renderCharts } from './charts.js';
+import { gapClosedText, gapLeadText } from './gap-text.js';
 import { headlineRows } from './headline.js';
-import { CSS, ci95Text, duration, esc, num, pct, signedPoints, valueCell } from './html.js';
+import { CSS, duration, esc, num, pct, valueCell } from './html.js';
 import type { ExampleRun, ExampleTurn, ReportExample, Results } from './results.js';
 import { parseResults, REPORT_FILE, writeResults } from './results-io.js';
 import { MISSING } from '../util/missing.js';
@@ -150,18 +151,23 @@ function lossesList(r: Results): string {
 }
 
 function baselinesTable(r: Results): string {
-  const gapCell = (f: Pick<Results, 'gapClosed' | 'gapClosedCi95'>, split: 'train' | 'unseen' | 'all') =>
-    `<td class="num">${esc(pct(f.gapClosed[split]))}<span class="meta">${esc(ci95Text(f.gapClosedCi95?.[split]))}</span></td>`;
+  // the figure, and in the lighter type what follows it: its interval, or why there is none (gap-text.ts)
+  const split2 = (text: string) => {
+    const at = text.indexOf(' [') < 0 ? text.length : text.indexOf(' [');
+    return `${esc(text.slice(0, at))}<span class="meta">${esc(text.slice(at))}</span>`;
+  };
+  const gapCell = (f: Pick<Results, 'gapClosed' | 'gapClosedCi95' | 'gapClosedNoGap'>, split: 'train' | 'unseen' | 'all') =>
+    `<td class="num">${split2(gapClosedText(f, split))}</td>`;
   const row = (
     name: string,
-    f: Pick<Results, 'gapClosed' | 'gapClosedCi95' | 'overAsking' | 'psRate' | 'oraclePsRate' | 'accuracy'>,
+    f: Pick<Results, 'gapClosed' | 'gapClosedCi95' | 'gapClosedNoGap' | 'overAsking' | 'psRate' | 'oraclePsRate' | 'accuracy'>,
     controlAbstain: number | null,
     lead: string,
   ) =>
     `<tr><td>${esc(name)}</td><td class="num">${esc(pct(f.accuracy.after.overall))}</td>${gapCell(f, 'train')}${gapCell(f, 'unseen')}${gapCell(f, 'all')}` +
     `<td class="num">${esc(pct(f.overAsking))}</td><td class="num">${esc(pct(controlAbstain))}</td><td class="num">${esc(num(f.psRate))} / ${esc(num(f.oraclePsRate))}</td><td class="num">${lead}</td></tr>`;
   const leadCell = (b: Results['baselines'][number]) =>
-    b.oursMinus ? `${esc(signedPoints(b.oursMinus.gapClosed.unseen))}<span class="meta">${esc(ci95Text(b.oursMinus.ci95.unseen))}</span>` : MISSING;
+    b.oursMinus ? split2(gapLeadText(b, 'unseen')) : MISSING;
   return (
     // headers on two lines: the figures (intervals in brackets) do not wrap, and one-line headers left the run's name a
     // column one letter wide at 1280 px (report.browser.test.ts checks the rows' heights)
@@ -353,7 +359,7 @@ RL on ${esc(d.trainKinds.join(' + '))}; evaluated on all ${d.kinds.length} kinds
 ${notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}
 <h2>Headline figures</h2>
 ${headlineTable(r)}
-<p class="meta">Gap closed = (accuracy after − before) ÷ (reference − before): the share of the distance between guessing and seeing clearly that RL recovered; in brackets its 95 % interval over the test episodes (evaluation noise only, see the baselines' table).</p>
+<p class="meta">Gap closed = (accuracy after − before) ÷ (reference − before): the share of the distance between guessing and seeing clearly that RL recovered; in brackets its 95 % interval over the test episodes (evaluation noise only, see the baselines' table). “–” where the reference answers fewer than 5 more episodes right than the guesser (too small a gap to close); no interval where more than 2.5 % of the bootstrap's resamples have no such gap (docs/demo.md).</p>
 <h3>Where the time went</h3>
 ${timingsTable(r)}
 <h2>During training</h2>

@@ -147,6 +147,11 @@ const headlineFiguresSchema = z.object({
   gapClosed: gapClosedSchema,
   /** `gapClosed`'s intervals over the test episodes (absent in results written before they were computed). */
   gapClosedCi95: gapClosedCi95Schema.optional(),
+  /**
+   * Per split, the share of the bootstrap's resamples in which the reference was not `MIN_GAP_EPISODES` episodes ahead of
+   * the guesser (report/gap-intervals.ts); recorded only when it withheld an interval (more than 2.5 %).
+   */
+  gapClosedNoGap: z.object({ train: frac, unseen: frac, all: frac }).optional(),
   /** Control episodes (answerable at once) in which the policy asked first, after RL; null when the test suite has no control episode. */
   overAsking: frac.nullable(),
   /** Mean proactive suggestions per episode after RL (proactive mode). */
