@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { AGGREGATE_PAGE, PAIRED_FIGURES, seedStat, type Aggregate, type FigureStats, type PairedFigure, type SeedStat } from './aggregate.js';
-import { ci95Text, CSS, esc, pct, signedPoints, valueCell } from './html.js';
+import { CSS, esc, pct, signedPoints, valueCell } from './html.js';
+import { gapIntervalText } from './gap-text.js';
 import { MISSING } from '../util/missing.js';
 import { compareText } from '../util/text-order.js';
 
@@ -98,9 +99,12 @@ export function aggregateText(agg: Aggregate): string {
 /** "seed 0 +2.6 [−1.9, 7.0], seed 1 …": each seed's ours − baseline on the unseen kinds with its evaluation interval; "" when no seed has one. */
 export function evaluationNoise(agg: Aggregate, b: Aggregate['baselines'][number]): string {
   const ivs = b.evaluationCi95?.['gapClosed.unseen'];
-  if (!ivs?.some((iv) => iv !== null)) return '';
+  const noGap = b.evaluationNoGap?.['gapClosed.unseen'];
+  // the interval, or why it was withheld (gap-text.ts); "" for a seed with neither
+  const after = agg.seeds.map((_, i) => gapIntervalText(ivs?.[i], noGap?.[i]));
+  if (!after.some(Boolean)) return '';
   // a seed whose results.json predates these intervals says so, rather than reading as a figure without noise
-  return agg.seeds.map((seed, i) => `seed ${seed} ${signedPoints(b.paired['gapClosed.unseen'].values[i])}${ivs[i] ? ci95Text(ivs[i]) : ' (no interval recorded)'}`).join(', ');
+  return agg.seeds.map((seed, i) => `seed ${seed} ${signedPoints(b.paired['gapClosed.unseen'].values[i])}${after[i] || ' (no interval recorded)'}`).join(', ');
 }
 
 // ─── aggregate.html ─────────────────────────────────────────────────────────────────────

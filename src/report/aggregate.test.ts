@@ -196,6 +196,12 @@ describe('multi-seed aggregate', () => {
     expect(agg.baselines[0].evaluationCi95).toEqual({ 'gapClosed.unseen': [null, { low: 0.5, high: 0.71 }], 'gapClosed.all': [null, { low: 0.1, high: 0.3 }] });
     expect(aggregateText(agg)).toContain('per seed, unseen kinds, with the interval over its test episodes: seed 0 +70.0 (no interval recorded), seed 1 +60.0 [50.0, 71.0]');
     expect(renderAggregatePage(agg)).toContain('<ul id="paired-evaluation"><li>ours − ProactiveBench reward, r_p = 0.5: seed 0 +70.0 (no interval recorded), seed 1 +60.0 [50.0, 71.0]</li>');
+    expect(agg.baselines[0]).not.toHaveProperty('evaluationNoGap'); // nothing withheld: aggregate.json as before
+    // seed 0's interval withheld: too many resamples without a gap (gap-intervals.ts), said where the interval would be
+    runs[0].results.baselines[0].gapClosedNoGap = { train: 0, unseen: 0.31, all: 0.02 };
+    const withheld = buildAggregate(runs);
+    expect(withheld.baselines[0].evaluationNoGap).toEqual({ 'gapClosed.unseen': [0.31, null], 'gapClosed.all': [0.02, null] });
+    expect(aggregateText(withheld)).toContain('seed 0 +70.0 [no interval: no gap in 31.0 % of resamples], seed 1 +60.0 [50.0, 71.0]');
     const none = buildAggregate([run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6)]);
     expect(aggregateText(none)).not.toContain('per seed, unseen kinds');
     expect(renderAggregatePage(none)).not.toContain('paired-evaluation');

@@ -94,6 +94,11 @@ const baselineStatsSchema = z.object({
    * `oursMinus`: evaluation noise only); null for a seed whose run has none. Absent in aggregates written before it existed.
    */
   evaluationCi95: z.object({ 'gapClosed.unseen': z.array(intervalSchema.nullable()), 'gapClosed.all': z.array(intervalSchema.nullable()) }).optional(),
+  /**
+   * Per seed, the share of resamples without a gap that withheld `evaluationCi95`'s interval (results.json's
+   * `gapClosedNoGap`; null where none was withheld). Present only when a seed's interval was withheld.
+   */
+  evaluationNoGap: z.object({ 'gapClosed.unseen': z.array(z.number().nullable()), 'gapClosed.all': z.array(z.number().nullable()) }).optional(),
 });
 
 /** The whole of `aggregate.json`. */
@@ -208,7 +213,11 @@ export function buildAggregate(runs: readonly SeedRun[], createdAt = new Date().
       'gapClosed.unseen': per.map((b) => b?.oursMinus?.ci95.unseen ?? null),
       'gapClosed.all': per.map((b) => b?.oursMinus?.ci95.all ?? null),
     };
-    return { name, label: any.label, rp: any.rp, figures: figureStats(per, kinds, per.map((b) => b?.summary.controlAbstain)), paired, evaluationCi95 };
+    // why a seed's interval is missing, kept only when one is (every other aggregate.json keeps its bytes)
+    const evaluationNoGap = per.some((b) => b?.gapClosedNoGap)
+      ? { evaluationNoGap: { 'gapClosed.unseen': per.map((b) => b?.gapClosedNoGap?.unseen ?? null), 'gapClosed.all': per.map((b) => b?.gapClosedNoGap?.all ?? null) } }
+      : {};
+    return { name, label: any.label, rp: any.rp, figures: figureStats(per, kinds, per.map((b) => b?.summary.controlAbstain)), paired, evaluationCi95, ...evaluationNoGap };
   });
   const agg: Aggregate = {
     version: AGGREGATE_VERSION,
