@@ -184,6 +184,8 @@ export function isGap(gapEpisodes: number): boolean {
  * the untrained model (`isGap`: no gap, or too small a one to close).
  */
 export function gapClosed(acc: number, accUntrained: number, accReference: number, episodes: number): number {
+  // a caller from plain JavaScript that leaves out `episodes` (gapClosed took three arguments before) would get NaN for every gap
+  if (!Number.isInteger(episodes) || episodes < 0) throw new TypeError(`gapClosed: episodes must be the number of episodes the accuracies are over (a whole number ≥ 0), not ${String(episodes)}`);
   const gap = accReference - accUntrained;
   if (!isGap(gap * episodes)) return Number.NaN;
   return (acc - accUntrained) / gap;

@@ -287,6 +287,11 @@ describe('metrics', () => {
     expect(gapClosed(0.5, 0.2, 0.8, 100)).toBeCloseTo(0.5);
     expect(Number.isNaN(gapClosed(0.5, 0.8, 0.8, 100))).toBe(true);
   });
+  it('gap closed without the number of episodes (its three-argument form, from plain JavaScript) is refused, not NaN', () => {
+    const call = gapClosed as unknown as (...a: unknown[]) => number;
+    expect(() => call(0.5, 0.2, 0.8)).toThrow(/episodes must be the number of episodes/);
+    expect(() => gapClosed(0.5, 0.2, 0.8, 2.5)).toThrow(TypeError);
+  });
   it('gap closed is told only on a gap of at least MIN_GAP_EPISODES episodes, not on a handful', () => {
     // 70 episodes: the reference answers 63, the guesser 62, ours 76 % → 53: a one-episode gap read "gap closed −900 %"
     expect(Number.isNaN(gapClosed(53 / 70, 62 / 70, 63 / 70, 70))).toBe(true);
