@@ -72,7 +72,7 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   out: outPathField().optional().describe('write the per-round report as JSON here'),
   overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused)'),
   json: z.boolean().default(false).describe('print the report as JSON'),
-  progress: z.boolean().default(true).describe('show a progress bar on stderr while --suite is read'),
+  progress: z.boolean().default(true).describe('show progress bars on stderr while --suite is read and its images described'),
 });
 
 export const AnnotatorSchema = z.object({

@@ -19,7 +19,7 @@ import { drawDemoEpisodes } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
 import { autoCritic, episodeRationaleItems, runIllume, type Critic } from '../feedback/illume.js';
 import { createDemoProject, firstReplies, importEpisodes, projectForImages } from '../feedback/importer.js';
-import type { ImageEncoder, RationaleItem } from '../feedback/rationale-scorer.js';
+import { describeItems, type ImageEncoder, type RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
 import { resolveImage } from '../feedback/paths.js';
 import { openingLine } from '../feedback/db-dir.js';
@@ -42,6 +42,7 @@ import { MISSING } from '../util/missing.js';
 import { toStderr, type Note } from './feedback-notes.js';
 import { inStore } from './feedback-store.js';
 import { percent } from '../util/percent.js';
+import { progress, withBar } from '../util/progress.js';
 
 const silent: Note = () => undefined;
 
@@ -205,11 +206,11 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   const items: RationaleItem[][] = [];
   if (cfg.suite) {
     const dir = resolve(cfg.suite);
-    for await (const ep of workbenchEpisodes(dir, { progress: cfg.progress })) items.push(await episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
+    for await (const ep of workbenchEpisodes(dir, { progress: cfg.progress })) items.push(episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
   } else {
     note(`feedback illume: drawing ${cfg.demo} demo scenes`);
     for (const ep of drawDemoEpisodes(cfg.demo, cfg.seed)) {
-      items.push(await episodeRationaleItems(ep, async (v) => v));
+      items.push(episodeRationaleItems(ep, async (v) => v));
       await yieldToEventLoop(); // 1500 scenes take seconds: Ctrl-C's handler runs between them
     }
   }
@@ -228,6 +229,14 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
     if (!cfg.encoder.startsWith('builtin:')) throw new InputError(`--encoder must be builtin:CHECKPOINT_DIR, got "${cfg.encoder}"`);
     encoder = loadBuiltinEncoder(cfg.encoder.slice('builtin:'.length));
   }
+  // ── each item's image read and described once, a batch at a time, before any database or workbench is opened (an image
+  // that does not decode fails here); the items keep their descriptors, not their pixels (the workbench critic reads a
+  // round's images again) — the held-out items first, as the rationale head described them on first use ──
+  const bar = progress('describing images', heldOut.length + train.length, { enabled: cfg.progress && cfg.suite !== undefined, unit: 'images' });
+  await withBar(bar, async () => {
+    await describeItems(heldOut, encoder, () => bar.tick());
+    await describeItems(train, encoder, () => bar.tick());
+  });
   const run = async (critic: Critic) => {
     print(`ILLUME: ${train.length} training items, ${heldOut.length} held-out, k=${cfg.k}, critic ${cfg.critic}, rationale head on src/nn over image descriptors${encoder ? ` + ${encoder.name}'s encoder` : ''}`);
     const res = await runIllume(train, heldOut, critic, { ...cfg, encoder }, (r) => {

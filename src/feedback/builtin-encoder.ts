@@ -7,9 +7,9 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { imageBatch } from '../agents/builtin/features.js';
 import { noGrad } from '../nn/index.js';
 import type { RGBImage } from '../scenes/image.js';
-import type { ImageEncoder } from './rationale-scorer.js';
+import { DESCRIBE_BATCH, type ImageEncoder } from './rationale-scorer.js';
 
-export function builtinEncoder(policy: BuiltinPolicy, batchSize = 64): ImageEncoder {
+export function builtinEncoder(policy: BuiltinPolicy, batchSize = DESCRIBE_BATCH): ImageEncoder {
   const model = policy.model;
   const encode = (images: readonly RGBImage[]): Float32Array[] => {
     const out: Float32Array[] = [];

@@ -5,11 +5,11 @@ import { demoEpisodes } from './demo-scenes.js';
 import { autoCritic, episodeRationaleItems, rationaleAccuracy, runIllume, sentenceVocabulary, type RoundReport } from './illume.js';
 import { turnsBetweenSteps } from '../testing/turns.js';
 import { InputError } from '../util/errors.js';
-import { RationaleScorer, type RationaleItem } from './rationale-scorer.js';
+import { DESCRIBE_BATCH, describeItems, RationaleScorer, type RationaleItem } from './rationale-scorer.js';
 
 async function items(n: number, seed: number): Promise<RationaleItem[]> {
   const out: RationaleItem[] = [];
-  for (const ep of demoEpisodes(n, seed)) out.push(...(await episodeRationaleItems(ep, async (v) => v)));
+  for (const ep of demoEpisodes(n, seed)) out.push(...episodeRationaleItems(ep, async (v) => v));
   return out;
 }
 
@@ -56,7 +56,7 @@ describe('ILLUME loop with the automatic critic', () => {
     const encoder = builtinEncoder(policy);
     expect(encoder.size).toBeGreaterThan(0);
     const all: RationaleItem[] = [];
-    for (const ep of eps) all.push(...(await episodeRationaleItems(ep, async (v) => v)));
+    for (const ep of eps) all.push(...episodeRationaleItems(ep, async (v) => v));
     const res = await runIllume(all.slice(0, 56), all.slice(56), autoCritic, { rounds: 3, seed: 2, encoder });
     expect(res.rounds[2].coverage).toBeGreaterThan(res.rounds[0].coverage);
     expect(res.rounds[2].heldOutAccuracy).toBeGreaterThan(res.initialAccuracy);
@@ -94,5 +94,51 @@ describe('a diverged ILLUME fine-tune (too high a --lr)', () => {
     expect(e!.message).toMatch(/^illume round \d+: the loss is NaN at step \d+: training diverged, and stopped there without applying it\. Lower --lr and run again \(this stage keeps no checkpoints\)\.$/);
     // every round it reported had a finite loss (or none yet)
     for (const r of rounds) expect(r.loss === null || Number.isFinite(r.loss)).toBe(true);
+  });
+});
+
+describe('rationale items hold no pixels: an image is decoded when it is described', () => {
+  it('makes no image while items are built, then decodes each once, a batch at a time, keeping only descriptors (every image was decoded as its episode was read, and held)', async () => {
+    const eps = demoEpisodes(90, 4);
+    let asked = 0;
+    let describedAtAsk: number[] = [];
+    let all: RationaleItem[] = [];
+    const view = async (v: (typeof eps)[number]['views'][number]) => {
+      asked++;
+      describedAtAsk.push(all.filter((it) => it.features).length);
+      return v;
+    };
+    all = eps.flatMap((ep) => episodeRationaleItems(ep, view));
+    expect(asked).toBe(0); // building the items of 90 episodes decoded none (it decoded 2 an episode, or 1 for a control)
+    expect(all.length).toBeGreaterThan(2 * DESCRIBE_BATCH);
+    describedAtAsk = [];
+    await describeItems(all);
+    expect(asked).toBe(all.length); // each image once
+    // the j-th image is asked for once the batches before it are described: at most DESCRIBE_BATCH decoded at a time
+    expect(describedAtAsk).toEqual(all.map((_, j) => j - (j % DESCRIBE_BATCH)));
+    // what an item keeps is its descriptors: no pixels (an RGBImage's data) among its fields
+    for (const it of all) {
+      expect(it.features).toBeInstanceOf(Float32Array);
+      expect(Object.values(it).some((v) => typeof v === 'object' && v !== null && 'data' in v)).toBe(false);
+    }
+    await describeItems(all);
+    expect(asked).toBe(all.length); // described items are not decoded again
+  });
+
+  it('gives the same descriptors, encoder features and rounds described all at once or a batch at a time', async () => {
+    const eps = demoEpisodes(40, 21);
+    const policy = newBuiltin(eps.map((e) => ({ ...e, views: e.views.map((image) => ({ image })) })));
+    const encoder = builtinEncoder(policy);
+    const make = () => eps.flatMap((ep) => episodeRationaleItems(ep, async (v) => v));
+    const a = make();
+    const b = make();
+    await describeItems(b.slice(0, 7), encoder); // another grouping of the same images
+    await describeItems(b, encoder);
+    const cfg = { rounds: 2, seed: 2, epochs: 2, encoder };
+    const ra = await runIllume(a.slice(0, 56), a.slice(56), autoCritic, cfg);
+    const rb = await runIllume(b.slice(0, 56), b.slice(56), autoCritic, cfg);
+    expect(b.map((it) => [...it.features!])).toEqual(a.map((it) => [...it.features!]));
+    const noTime = (rs: RoundReport[]) => rs.map(({ seconds, ...r }) => (void seconds, r));
+    expect(noTime(rb.rounds)).toEqual(noTime(ra.rounds));
   });
 });

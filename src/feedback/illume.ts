@@ -63,17 +63,22 @@ export function sentenceVocabulary(categories: readonly string[]): string[] {
 /**
  * Rationale items of one episode: its first view with the first valid intervention as the
  * answer (when that view does not show enough), and its reference view with the correct category.
+ * Their images are not read here: each item holds its view (a path, say) and `view` turns it into pixels when the
+ * image is asked for (rationale-scorer.ts describeItems), so items of thousands of episodes hold no pixels.
  */
-export async function episodeRationaleItems<V>(ep: Episode<V>, view: (v: V) => Promise<RGBImage>): Promise<RationaleItem[]> {
+export function episodeRationaleItems<V>(ep: Episode<V>, view: (v: V) => Promise<RGBImage>): RationaleItem[] {
   const truth = sceneTruth(ep);
   const out: RationaleItem[] = [];
   const firstInformative = ep.informative?.[ep.firstView] ?? ep.control;
   const step = ep.steps[ep.firstView];
   const valid = step?.offered.find((i) => step.next[i] !== undefined);
+  // the two views alone, not the episode (a closure over `ep` would keep all its views)
+  const first = ep.views[ep.firstView];
+  const reference = ep.views[ep.referenceView];
   if (!firstInformative && valid !== undefined) {
     out.push({
       id: `${ep.id}#ask`,
-      image: await view(ep.views[ep.firstView]),
+      image: () => view(first),
       question: ep.question,
       answer: ep.interventions[valid],
       answerKind: 'ask',
@@ -83,7 +88,7 @@ export async function episodeRationaleItems<V>(ep: Episode<V>, view: (v: V) => P
   const category = ep.categories[ep.answer];
   out.push({
     id: `${ep.id}#answer`,
-    image: await view(ep.views[ep.referenceView]),
+    image: () => view(reference),
     question: ep.question,
     answer: category,
     answerKind: 'answer',
@@ -93,6 +98,10 @@ export async function episodeRationaleItems<V>(ep: Episode<V>, view: (v: V) => P
   return out;
 }
 
+/**
+ * The loop. Items not yet described for its scorer (rationale-scorer.ts describeItems) are described first, the
+ * held-out ones before the training ones, as they were when the scorer described them on first use.
+ */
 export async function runIllume(
   train: readonly RationaleItem[],
   heldOut: readonly RationaleItem[],
@@ -105,6 +114,8 @@ export async function runIllume(
   const categories = [...new Set([...train, ...heldOut].flatMap((it) => (it.category ? [it.category] : [])))].sort();
   const sentences = [...sentenceVocabulary(categories), ...[...train, ...heldOut].flatMap((it) => it.candidates.map((c) => c.text))];
   const scorer = new RationaleScorer(sentences, categories, { hidden: cfg.hidden, lr: cfg.lr, seed: cfg.seed, encoder });
+  await scorer.describe(heldOut);
+  await scorer.describe(train);
   const rng = SceneRng.fromState(cfg.seed + 101);
   const initialAccuracy = rationaleAccuracy(scorer, heldOut);
   const accepted = new Map<string, { item: RationaleItem; candidate: number }>();

@@ -18,15 +18,48 @@ import { IMAGE_FEATURES, imageFeatures } from './rationale-features.js';
 /** One item the scorer sees: an image, the answer it explains, and the offered candidate sentences. */
 export interface RationaleItem {
   id: string;
-  image: RGBImage;
+  /**
+   * Its image, decoded when asked (a suite's view file read again, a drawn scene's pixels as held): for its descriptors
+   * (`describeItems`, once) and by the workbench critic (its PNG, each round). Items held every image decoded: ILLUME on
+   * a suite of 4,900 episodes of 64-pixel views held 9,065 of them through all its rounds.
+   */
+  image: () => Promise<RGBImage>;
   question: string;
   answer: string;
   answerKind: 'ask' | 'answer';
   /** The answer's category when `answerKind` is 'answer'. */
   category?: string;
   candidates: Candidate[];
-  /** Cached image descriptors. */
+  /** Its image's descriptors (+ encoder features), set by `describeItems`. */
   features?: Float32Array;
+}
+
+/** Images `describeItems` decodes at once: the built-in encoder's batch (builtin-encoder.ts), so its batches stay as they were. */
+export const DESCRIBE_BATCH = 64;
+
+/**
+ * Set `features` of the items that lack them (or have them for another encoder): image descriptors (+ `encoder`'s
+ * features), decoding `DESCRIBE_BATCH` images at a time, in the items' order, and holding none of them after. `onImage`:
+ * after each image (a progress bar).
+ */
+export async function describeItems(items: readonly RationaleItem[], encoder?: ImageEncoder, onImage?: () => void): Promise<void> {
+  const size = IMAGE_FEATURES + (encoder?.size ?? 0);
+  const missing = items.filter((it) => it.features?.length !== size);
+  for (let s = 0; s < missing.length; s += DESCRIBE_BATCH) {
+    const chunk = missing.slice(s, s + DESCRIBE_BATCH);
+    const images: RGBImage[] = [];
+    for (const it of chunk) {
+      images.push(await it.image());
+      onImage?.();
+    }
+    const enc = encoder?.encode(images);
+    chunk.forEach((it, i) => {
+      const f = new Float32Array(size);
+      f.set(imageFeatures(images[i]));
+      if (enc) f.set(enc[i], IMAGE_FEATURES);
+      it.features = f;
+    });
+  }
 }
 
 /** Extra image features, e.g. the built-in model's frozen CNN encoder (see builtin-encoder.ts). */
@@ -73,17 +106,14 @@ export class RationaleScorer {
     return this.index.get(text) ?? -1;
   }
 
+  /** Describe the items for this scorer (its encoder's features too): what `scores`, `sample`, `best` and `fit` read. */
+  describe(items: readonly RationaleItem[], onImage?: () => void): Promise<void> {
+    return describeItems(items, this.cfg.encoder, onImage);
+  }
+
   private inputs(items: readonly RationaleItem[]): Tensor {
-    const missing = items.filter((it) => it.features?.length !== this.featureSize);
-    if (missing.length) {
-      const enc = this.cfg.encoder?.encode(missing.map((it) => it.image));
-      missing.forEach((it, i) => {
-        const f = new Float32Array(this.featureSize);
-        f.set(imageFeatures(it.image));
-        if (enc) f.set(enc[i], IMAGE_FEATURES);
-        it.features = f;
-      });
-    }
+    const missing = items.find((it) => it.features?.length !== this.featureSize);
+    if (missing) throw new Error(`rationale item ${missing.id} is not described for this scorer: call describe(items) first`);
     const F = this.featureSize;
     const x = new Float32Array(items.length * this.inputSize); // [B, inputSize]
     items.forEach((it, b) => {

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 it('workbench critic: sampled rationales become tasks; majority of annotators decides acceptance', async () => {
   const items: RationaleItem[] = [];
-  for (const ep of demoEpisodes(4, 5)) items.push(...(await episodeRationaleItems(ep, async (v) => v)));
+  for (const ep of demoEpisodes(4, 5)) items.push(...episodeRationaleItems(ep, async (v) => v));
   const picks = items.map((it) => [...new Set([0, 1, 2, it.candidates.findIndex((c) => c.supports)])]);
   const project = await store.createProject('illume', join(dir, 'images'), 2);
   const people = await Promise.all(['w1', 'w2'].map((n) => store.addAnnotator(n)));
@@ -52,7 +52,7 @@ it('workbench critic: sampled rationales become tasks; majority of annotators de
 
 it('workbench critic started again: the same round goes on from its labels; one made with other rationales is refused', async () => {
   const items: RationaleItem[] = [];
-  for (const ep of demoEpisodes(2, 9)) items.push(...(await episodeRationaleItems(ep, async (v) => v)));
+  for (const ep of demoEpisodes(2, 9)) items.push(...episodeRationaleItems(ep, async (v) => v));
   const picks = items.map(() => [0, 1]);
   const project = await store.createProject('illume-again', join(dir, 'images-again'), 1);
   const who = await store.addAnnotator('w-again');

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { majorityAccepted } from './export.js';
 import { rationaleText } from './facts.js';
 import type { Critic } from './illume.js';
+import type { RationaleItem } from './rationale-scorer.js';
 import type { FeedbackStore, Project } from './store.js';
 import type { RationaleLabel, RationalePayload } from './tasks.js';
 
@@ -41,29 +42,29 @@ export function workbenchCritic(store: FeedbackStore, project: Project, o: Workb
     const storedTasks = new Map((await store.tasks(project.id, 'rationale')).map((t) => [t.itemId, t]));
     const ids: string[] = [];
     const inputs = [];
-    const images: { file: string; png: Uint8Array }[] = [];
+    const toWrite: { file: string; it: RationaleItem }[] = []; // their PNGs are made again as they are written: a round's thousands are not held
+    const png = async (it: RationaleItem) => encodePNG(await it.image());
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
       const externalId = `illume-r${round}-${safe(it.id)}`;
       const image = `${externalId}.png`;
-      const png = encodePNG(it.image);
       const payload: RationalePayload = { answer: it.answer, rationales: picks[i].map((c) => rationaleText(it.candidates[c].text)) };
       const have = stored.get(externalId);
       if (have) {
         const p = storedTasks.get(have.id)?.payload as RationalePayload | undefined;
         const onDisk = await readFile(join(project.imageDir, image)).catch(() => null);
-        const same = p?.answer === payload.answer && JSON.stringify(p.rationales) === JSON.stringify(payload.rationales) && (onDisk === null || Buffer.compare(onDisk, png) === 0);
+        const same = p?.answer === payload.answer && JSON.stringify(p.rationales) === JSON.stringify(payload.rationales) && (onDisk === null || Buffer.compare(onDisk, await png(it)) === 0);
         if (!same) {
           throw new InputError(
             `project "${project.name}" already holds ILLUME round ${round}'s item ${externalId} with other rationales or another image (made by a run with other settings: --seed, --k, --demo, --suite); its labels do not fit this run: use another --project (a run stopped part-way goes on when started again with the same settings)`,
           );
         }
-        if (onDisk === null) images.push({ file: join(project.imageDir, image), png }); // its image went missing: put it back
-      } else images.push({ file: join(project.imageDir, image), png });
+        if (onDisk === null) toWrite.push({ file: join(project.imageDir, image), it }); // its image went missing: put it back
+      } else toWrite.push({ file: join(project.imageDir, image), it });
       inputs.push({ externalId, image, question: it.question, modelOutput: it.answer, tasks: [{ type: 'rationale' as const, payload }] });
       ids.push(externalId);
     }
-    for (const { file, png } of images) await writeFileAtomic(file, png);
+    for (const { file, it } of toWrite) await writeFileAtomic(file, await png(it));
     await store.addItems(project.id, inputs);
     const wanted = new Set(ids);
     const deadline = Date.now() + (o.timeoutMs ?? 24 * 3600_000);
