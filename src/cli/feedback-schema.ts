@@ -12,6 +12,12 @@ export const dbFields = {
   dbDir: outDirField().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
 };
 
+/**
+ * `--limit` of the commands that take a suite's episodes (`feedback import`, `feedback illume`): its first N episodes in
+ * the order of its episodes.jsonl, the lines after them not read (feedback.ts workbenchEpisodes).
+ */
+const suiteLimitField = z.number().int().min(1).optional().describe('with --suite: take only its first N episodes (in episodes.jsonl order; the rest is not read)');
+
 export const ServeSchema = z.object({
   ...dbFields,
   host: z
@@ -36,7 +42,7 @@ export const ImportSchema = z.object({
   tasks: z.array(z.enum(TASK_TYPES)).min(1).default([...TASK_TYPES]).describe('task types to create: rationale, ask, preference, play'),
   k: z.number().int().min(1).max(20).default(4).describe('rationales shown per rationale task'),
   policy: z.string().default('random').describe('with --suite: the model whose first-view replies are judged (a policy spec)'),
-  limit: z.number().int().min(1).optional().describe('with --suite: import at most this many of its episodes'),
+  limit: suiteLimitField,
   seed: z.number().int().min(0).default(1).describe('seed (sampling, demo scenes)'),
   progress: z.boolean().default(true).describe('show a progress bar on stderr while --suite is read'),
 });
@@ -63,6 +69,7 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   encoder: z.string().optional().describe("extra image features for the rationale head: builtin:CHECKPOINT_DIR (the built-in model's frozen CNN encoder)"),
   critic: z.enum(['auto', 'workbench']).default('auto').describe('auto: knows the true scene facts; workbench: people label each round'),
   suite: z.string().optional().describe('suite directory to take items from (default: demo scenes; not with --demo)'),
+  limit: suiteLimitField,
   demo: z.number().int().min(2).default(120).describe('demo episodes when no --suite is given (not with --suite)'),
   heldOut: z.number().min(0.05).max(0.9).default(0.33).describe('share of episodes held out for rationale accuracy'),
   project: newProjectField().default('illume').describe('workbench project for --critic workbench'),

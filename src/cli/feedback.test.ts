@@ -326,6 +326,36 @@ describe('askfirst feedback import --suite --limit', () => {
   });
 });
 
+describe('askfirst feedback illume --suite --limit', () => {
+  it('takes the first N episodes, as import --limit does (the same reader), reading no further: the report of a suite of just those (it had no --limit, and read and decoded every episode)', async () => {
+    const d = tmpDir('af-cli-illume-limit');
+    const eps = generateSuite({ episodes: 3, seed: 3, kinds: ['camera', 'sketch'] });
+    const suite = join(d, 'suite');
+    const first = join(d, 'first');
+    await writeSuite(suite, eps);
+    await writeSuite(first, eps.slice(0, 4));
+    appendFileSync(join(suite, 'episodes.jsonl'), '{"a line --limit 4 does not get to"\n');
+    const opts = { rounds: '2', epochs: '2', heldOut: '0.25', json: true, progress: false };
+    const report = async (o: Record<string, unknown>) => {
+      const out: string[] = [];
+      await runIllumeCommand({ ...opts, ...o }, (l) => out.push(l));
+      return (JSON.parse(out.at(-1)!) as { rounds: { seconds?: number }[] }).rounds.map(({ seconds, ...r }) => (void seconds, r));
+    };
+    const limited = await report({ suite, limit: '4' });
+    expect(limited).toEqual(await report({ suite: first }));
+    expect(limited.length).toBe(2);
+    await expect(runIllumeCommand({ ...opts, suite, limit: '1' }, () => undefined)).rejects.toThrow(
+      `--held-out 0.25 of the 1 episode of --suite ${suite} --limit 1 holds out 1, leaving none to train on: lower --held-out or use more episodes (at least 2)`,
+    );
+  });
+
+  it('is refused without --suite, saying it is read with --suite only', async () => {
+    await expect(runIllumeCommand({ demo: '6', limit: '3', rounds: '1', json: true }, () => undefined)).rejects.toThrow(
+      '--limit does not apply without --suite: it is read with --suite only (--demo N is the number of demo episodes); leave it out',
+    );
+  });
+});
+
 describe('askfirst feedback import --project with a name the store refuses', () => {
   it('is refused with the options, before any database is made (it made an empty one first)', async () => {
     const d = tmpDir('af-cli-fb-name');

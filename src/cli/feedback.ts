@@ -51,8 +51,9 @@ const silent: Note = () => undefined;
  * workbench stores and serves (`./images/a.png` → `images/a.png`), each checked to be a file inside
  * the suite folder as the workbench will resolve it (a linked images/ leading out of it is not), so
  * a suite eval reads but the workbench could not serve fails here, before any database is made. One at a time, read
- * a line at a time (suite/io.ts suiteEpisodes) and no further than `limit` episodes: `feedback import --limit 100` read a
- * suite of 105,000 whole first (and held it) to keep its first 100. `progress`: the reader's bar while the suite is read.
+ * a line at a time (suite/io.ts suiteEpisodes) and no further than `limit` episodes, the one choice of `--limit` of
+ * `feedback import` and `feedback illume`: `feedback import --limit 100` read a suite of 105,000 whole first (and held
+ * it) to keep its first 100. `progress`: the reader's bar while the suite is read.
  */
 async function* workbenchEpisodes(dir: string, opts: { limit?: number; progress: boolean }): AsyncGenerator<Episode<string>> {
   let n = 0;
@@ -200,13 +201,14 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   if (cfg.suite !== undefined && raw.demo !== undefined)
     throw new InputError(`give one of --suite DIR (items from that suite) or --demo N (N demo episodes), not both: drop --demo to use ${cfg.suite}, or --suite to use demo episodes`);
   if (cfg.out) refuseToOverwrite([cfg.out], cfg.overwrite); // before the rounds (minutes with --critic workbench)
+  if (cfg.suite === undefined) refuseUnread(IllumeSchema, raw, { keys: ['limit'], readBy: 'read with --suite only (--demo N is the number of demo episodes)' }, 'without --suite');
   if (cfg.critic === 'auto')
     refuseUnread(IllumeSchema, raw, { keys: ['dbDir', 'project', 'labelsPerItem', 'host', 'port'], readBy: 'read by --critic workbench only (the automatic critic needs no workbench)' }, `with --critic auto${raw.critic === undefined ? ' (the default)' : ''}`, 'add --critic workbench');
   // ── items: (view, answer) pairs of episodes, split by episode into train / held-out ──
   const items: RationaleItem[][] = [];
   if (cfg.suite) {
     const dir = resolve(cfg.suite);
-    for await (const ep of workbenchEpisodes(dir, { progress: cfg.progress })) items.push(episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
+    for await (const ep of workbenchEpisodes(dir, { limit: cfg.limit, progress: cfg.progress })) items.push(episodeRationaleItems(ep, (v) => readImageFile(resolve(dir, v))));
   } else {
     note(`feedback illume: drawing ${cfg.demo} demo scenes`);
     for (const ep of drawDemoEpisodes(cfg.demo, cfg.seed)) {
@@ -218,7 +220,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
   const nHeld = Math.max(1, Math.round(order.length * cfg.heldOut));
   // every episode held out leaves nothing to train on (coverage 0/0, printed as "NaN%" before): refused, saying what to change
   if (nHeld >= order.length) {
-    const from = cfg.suite ? `--suite ${cfg.suite}` : `--demo ${cfg.demo}`;
+    const from = cfg.suite ? `--suite ${cfg.suite}${cfg.limit === undefined ? '' : ` --limit ${cfg.limit}`}` : `--demo ${cfg.demo}`;
     throw new InputError(`--held-out ${cfg.heldOut} of the ${order.length} episode${order.length === 1 ? '' : 's'} of ${from} holds out ${nHeld}, leaving none to train on: lower --held-out or use more episodes (at least 2)`);
   }
   const heldOut = order.slice(0, nHeld).flatMap((i) => items[i]);
