@@ -75,7 +75,7 @@ describe('MicroBatcher: a request fails alone', () => {
 });
 
 describe('serve --policy openai:… (a proxy) when an upstream request fails for good', () => {
-  it("the failing client gets a 502 naming the upstream's refusal, not its address; concurrent clients get their replies", async () => {
+  it("the failing client gets the upstream's refusal of its request as a 400 (not a 502 a client retries), not its address; concurrent clients get their replies", async () => {
     const up = await startFaultServer({ refuse: refuseBad, delayMs: 20 });
     const http = new HttpPolicy({ baseUrl: up.url, model: 'm', retries: 0 }, {});
     const logged: string[] = [];
@@ -88,13 +88,35 @@ describe('serve --policy openai:… (a proxy) when an upstream request fails for
       const out = await Promise.allSettled(['Q1', 'Q2', 'BAD', 'Q3', 'Q4', 'Q5'].map(ask));
       expect(out.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
       const e = (out[2] as PromiseRejectedResult).reason as InstanceType<typeof OpenAI.APIError>;
-      expect(e.status).toBe(502);
+      // before: a 502, which askfirst's client (as OpenAI's) retries, to be refused again
+      expect(e.status).toBe(400);
       // the upstream's status and words only (before: "http://127.0.0.1:PORT/v1/chat/completions: HTTP 400: {…its whole body…}")
-      expect(e.message).toBe('502 the upstream model server answered HTTP 400: too long for the context');
+      expect(e.message).toBe('400 the upstream model server refused this request (HTTP 400): too long for the context');
       expect(e.message).not.toContain(new URL(up.url).host);
       // the whole error, address included, is in the server's log
       expect(logged).toEqual([expect.stringContaining(`${up.url}/chat/completions: HTTP 400`)]);
       expect(up.stats.answered).toBe(5);
+    } finally {
+      await proxy.close();
+      await http.close();
+      await up.close();
+    }
+  });
+});
+
+describe("a proxy whose upstream refuses it, not the request", () => {
+  it("an upstream 401 (this server's key) stays a 502: the client is not told its request is bad", async () => {
+    const up = await startFaultServer({ refuse: () => ({ status: 401, error: { message: 'bad key', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }) });
+    const http = new HttpPolicy({ baseUrl: up.url, model: 'm', retries: 0 }, {});
+    const proxy = await startOpenAIServer({ policy: http, modelName: 'p', log: () => {} });
+    try {
+      const url = pngDataUrl(createImage(4, 4, [1, 2, 3]));
+      const r = await fetch(`${proxy.url}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'p', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: formatPrompt('Q', OPTIONS) }] }] }),
+      });
+      expect(r.status).toBe(502);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toBe('the upstream model server answered HTTP 401: bad key');
     } finally {
       await proxy.close();
       await http.close();

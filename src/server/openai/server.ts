@@ -273,6 +273,11 @@ export function checkToolChoice(body: Record<string, unknown>): void {
  */
 export function upstreamFailure(e: UpstreamError, log: (msg: string) => void): AskfirstError {
   log(`askfirst server: UPSTREAM: ${e.message}`);
+  // The request itself refused (bad, too long for the context, too large): the client's to fix, and the same request
+  // would be refused again — as a 502 (a 5xx) a client such as askfirst eval retried it. An upstream 401/403/404 is this
+  // server's configuration (its key, its model name), not the client's: that stays a 502.
+  if (e.status === 400 || e.status === 422 || e.status === 413)
+    return new AskfirstError(e.status === 413 ? 'TOO_LARGE' : 'BAD_INPUT', `the upstream model server refused this request (HTTP ${e.status})${e.said ? `: ${e.said}` : ''}`);
   const answered = e.status !== undefined && e.status >= 400 ? ` answered HTTP ${e.status}${e.said ? `: ${e.said}` : ''}` : ' gave no usable reply (this server\'s log says why)';
   return new AskfirstError('UPSTREAM', `the upstream model server${answered}`);
 }
