@@ -255,6 +255,13 @@ describe('train subcommands', () => {
       await rl(suite, 1, '--overwrite'); // starting over on the new suite is allowed
       await rl(suite, 2, '--resume'); // and resumes on it
       expect(said.at(-1)).toMatch(/^rl \(grpo\): 2 updates in/);
+      // a run.json of an askfirst before ebdcedd kept --data by its folder: it said '--data suite → /abs/suite … Resume with its settings', which cannot work
+      const file = join(out, 'run.json');
+      const kept = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
+      writeFileSync(file, JSON.stringify({ ...kept, settings: { ...kept.settings, data: { shown: 'suite', id: `suite:${suite}` } } }));
+      await expect(rl(suite, 3, '--resume')).rejects.toThrow(
+        `${out} holds an rl run made by an older askfirst, which kept --data by its folder, not by the episodes and images in it: this askfirst cannot tell whether it is the same; add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
+      );
     } finally {
       logSpy.mockRestore();
       errSpy.mockRestore();

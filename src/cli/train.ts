@@ -27,7 +27,7 @@ import { ConfigError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
-import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, type AddedSetting, type Identified } from '../util/run-settings.js';
+import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, type AddedSetting, type Identified, type KeptOtherwise } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoStageDir } from '../demo/demo-stage-run.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -166,7 +166,7 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
     // kept by every stage (refuseToReplaceRun names the run an --out holds from it), compared by those that resume
     const run = new RunDir(out);
     const found = (held = run.contents());
-    const kept = keepRunSettings(out, await resumeSettings(cfg, data), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS, known: keptSettingKinds(stage.schema.shape, MAY_CHANGE), added: ADDED_SETTINGS });
+    const kept = keepRunSettings(out, await resumeSettings(cfg, data), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS, known: keptSettingKinds(stage.schema.shape, MAY_CHANGE), added: ADDED_SETTINGS, keptOtherwise: KEPT_OTHERWISE });
     // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
     unlessDone(() => run.wroteSince(found) || kept.undo());
     await stage.run(cfg, raw, orderly, data);
@@ -186,6 +186,14 @@ const MAY_CHANGE = new Set<string>([...RUN_OPTIONS, 'maxSeconds', 'dbDir']);
  * suite-config.ts). A setting added to a stage goes here, with what the stage did before it.
  */
 const ADDED_SETTINGS: Readonly<Record<string, AddedSetting>> = {};
+/**
+ * Settings an older askfirst kept in a form this one cannot compare (keepRunSettings refuses such a run as an older
+ * askfirst's): before ebdcedd, `--data` by its folder (`id: "suite:/abs/suite"`, its format and full path), not by what it
+ * holds (dataIdentity's `sha256:`, or `''` when unreadable).
+ */
+const KEPT_OTHERWISE: Readonly<Record<string, KeptOtherwise>> = {
+  data: { is: (kept) => /^(suite|proactivebench):/.test(String((kept as Partial<Identified> | null)?.id)), how: 'by its folder, not by the episodes and images in it' },
+};
 /** Budgets a resumed run may raise (it trains on to the new budget: RunDir.finishedFor), not lower. */
 const BUDGETS = ['steps', 'updates'];
 

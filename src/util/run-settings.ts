@@ -122,6 +122,16 @@ export interface KeepRunSettings {
   known?: Readonly<Record<string, 'always' | 'if-given'>>;
   /** The settings added since askfirst began keeping run.json, by name (none yet, for any run: docs/hardening.md). */
   added?: Readonly<Record<string, AddedSetting>>;
+  /** The settings an older askfirst kept in another form, by name (train.ts: `--data` by its folder before ebdcedd). */
+  keptOtherwise?: Readonly<Record<string, KeptOtherwise>>;
+}
+
+/** A form in which an older askfirst kept a setting, which this askfirst cannot compare with what it keeps now. */
+export interface KeptOtherwise {
+  /** Whether a kept value is in that form. */
+  is(kept: unknown): boolean;
+  /** How the older askfirst kept it, and what this one compares: "by its folder, not by the episodes and images in it". */
+  how: string;
 }
 
 /** What a kept value is, as JSON has it: a number, a string, on/off, a list, a path kept by what it holds… */
@@ -135,7 +145,8 @@ function kindOf(v: unknown): string {
 
 /**
  * Refuse, before its settings are compared, a run.json (`file`, `before`'s) that this askfirst would misjudge: a setting it
- * does not know (a newer askfirst's, written without a newer version), a setting stored as another kind of value than
+ * does not know (a newer askfirst's, written without a newer version), a setting an older askfirst kept in another form
+ * (`opts.keptOtherwise`), a setting stored as another kind of value than
  * askfirst writes or one it always writes missing (damaged), a setting added since the run started (`opts.added`) whose
  * value now does not do what the older askfirst did. Returns `before`'s settings with each added setting an older
  * askfirst left out filled in as what it did.
@@ -150,6 +161,11 @@ function readableSettings(dir: string, file: string, before: Readonly<Record<str
   if (unknown.length) {
     const listed = unknown.map((k) => `${flag(k)} ${shown(before[k])}`).join(', ');
     throw new DataError(`the run started with ${unknown.length === 1 ? 'a setting' : 'settings'} this askfirst does not know (${listed}): it was made by a newer askfirst; upgrade askfirst to resume it, ${orElse}`, { file });
+  }
+  const otherwise = Object.entries(opts.keptOtherwise ?? {}).filter(([k, o]) => k in before && o.is(before[k]));
+  if (otherwise.length) {
+    const listed = otherwise.map(([k, o]) => `${flag(k)} ${o.how}`).join(', ');
+    throw new ConfigError(`${dir} holds ${aRun(opts.run)} made by an older askfirst, which kept ${listed}: this askfirst cannot tell whether it is the same; ${orElse}`);
   }
   const wrong = Object.keys(before).filter((k) => now[k] !== undefined && kindOf(before[k]) !== kindOf(now[k]));
   if (wrong.length) {
