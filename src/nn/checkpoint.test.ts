@@ -120,3 +120,30 @@ describe('damaged checkpoints are refused on load', () => {
     expect(warnings).toEqual([expect.stringMatching(/model\.safetensors: loading weights without a checksum \(older layout, allowed\)/)]);
   });
 });
+
+describe("config.json's format version", () => {
+  it('is written first in config.json and is not part of the config read back; a newer one is refused in one line naming the file; none is version 1', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { readCheckpoint, saveCheckpoint } = await import('./checkpoint.js');
+    const { tmpDir } = await import('../testing/tmp.js');
+    const dir = tmpDir('af-config-format');
+    saveCheckpoint(dir, new Two(), { config: { kind: 'k', n: 1 } });
+    const file = join(dir, 'config.json');
+    const text = readFileSync(file, 'utf8');
+    expect(JSON.parse(text)).toEqual({ format: 'askfirst-checkpoint', version: 1, kind: 'k', n: 1 });
+    expect(Object.keys(JSON.parse(text))[0]).toBe('format');
+    expect(readCheckpoint(dir).config).toEqual({ kind: 'k', n: 1 });
+    // saved again as read: the same bytes (the stamp is not doubled or moved)
+    saveCheckpoint(dir, new Two(), { config: readCheckpoint(dir).config });
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    // a newer askfirst's: it was read as today's
+    writeFileSync(file, JSON.stringify({ format: 'askfirst-checkpoint', version: 2, kind: 'k', n: 1 }));
+    expect(() => readCheckpoint(dir)).toThrow(`${file}: written by a newer askfirst (askfirst-checkpoint version 2; this askfirst reads version 1 and older): upgrade askfirst to read it`);
+    writeFileSync(file, JSON.stringify({ format: 'askfirst-checkpoint', version: '1', kind: 'k' }));
+    expect(() => readCheckpoint(dir)).toThrow(/config\.json: "version" is "1", not the whole number ≥ 1 askfirst writes \(damaged\?\)/);
+    // written before config.json had a version: version 1, read as it is
+    writeFileSync(file, JSON.stringify({ kind: 'k', n: 1 }));
+    expect(readCheckpoint(dir).config).toEqual({ kind: 'k', n: 1 });
+  });
+});

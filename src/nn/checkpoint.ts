@@ -7,11 +7,17 @@
  * every value must be finite. A checkpoint without a checksum (written before askfirst stored
  * one) or without parameters added later is an older layout, loaded only when the caller allows
  * it (`--allow-old-checkpoint`, or ASKFIRST_ALLOW_OLD_CHECKPOINT=1), and then with a warning.
+ *
+ * config.json carries a format version (util/file-format.ts, CHECKPOINT_FORMAT): one without it (written before) is
+ * version 1, a newer one is refused in one line naming the file. The version is not part of the config a caller saves or
+ * reads (configJson adds it, readCheckpoint takes it out), so what identifies a model (its weights, the config as read:
+ * BuiltinPolicy.fingerprint) is unchanged by it.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
+import { checkFileFormat, formatFields, withoutFormat, type FileFormat } from '../util/file-format.js';
 import type { Module, TensorData } from './module.js';
 import type { Optimizer } from './optim.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
@@ -19,6 +25,21 @@ import { ALLOW_OLD_CHECKPOINT_ENV, oldCheckpointsAllowed } from './old-checkpoin
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
+/** config.json's version (util/file-format.ts): one without it, as askfirst wrote before, is version 1. */
+export const CHECKPOINT_FORMAT: FileFormat = { name: 'askfirst-checkpoint', version: 1 };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `config` without CHECKPOINT_FORMAT's stamp, when it has one. */
+function unstamped(config: unknown): unknown {
+  return isRecord(config) && config.format === CHECKPOINT_FORMAT.name ? withoutFormat(config) : config;
+}
+
+/** config.json's text for `config` (a config.json read as it is, or a config to save): stamped with CHECKPOINT_FORMAT first. */
+export function configJson(config: unknown): string {
+  const c = unstamped(config);
+  return `${JSON.stringify(isRecord(c) ? { ...formatFields(CHECKPOINT_FORMAT), ...c } : c, null, 2)}\n`;
+}
 
 export interface SaveCheckpointOptions {
   /** JSON-serialisable model/training config, written to config.json. */
@@ -44,10 +65,11 @@ export function saveCheckpoint(dir: string, model: Module, opts: SaveCheckpointO
     tensors.push([n, t]);
   }
   saveSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: 'askfirst', ...opts.metadata });
-  writeFileAtomicSync(join(dir, CONFIG_FILE), `${JSON.stringify(opts.config, null, 2)}\n`);
+  writeFileAtomicSync(join(dir, CONFIG_FILE), configJson(opts.config));
 }
 
 export interface LoadedCheckpoint {
+  /** config.json as saved: without its format version (configJson). */
   config: unknown;
   tensors: Map<string, TensorData>;
   metadata: Record<string, string>;
@@ -92,6 +114,9 @@ export function readCheckpoint(dir: string, opts: ReadCheckpointOptions = {}): L
   } catch (e) {
     throw new DataError('config.json does not parse as JSON', { file: cfgPath, cause: e });
   }
+  // a newer askfirst's model may mean something else by the same fields: refused before its weights are read
+  checkFileFormat(config, cfgPath, CHECKPOINT_FORMAT);
+  config = unstamped(config);
   const file = join(dir, WEIGHTS_FILE);
   const { tensors, metadata, checksummed, sha256 } = loadSafetensors(file);
   if (!checksummed) {

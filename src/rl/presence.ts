@@ -14,7 +14,7 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdamW, add, clamp, log, mean, mul, mulScalar, neg, noGrad, resolveCheckpointDir, RunDir, savedConfig, addScalar, sigmoid, tensor, warmupCosine, WEIGHTS_FILE, CONFIG_FILE, type Tensor } from '../nn/index.js';
+import { AdamW, add, clamp, log, mean, mul, mulScalar, neg, noGrad, resolveCheckpointDir, RunDir, savedConfig, addScalar, sigmoid, tensor, warmupCosine, configJson, WEIGHTS_FILE, CONFIG_FILE, type Tensor } from '../nn/index.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { PresenceHead, presenceScores, type PresenceConfig } from '../agents/builtin/presence.js';
 import { multiObjectScene } from '../suite/multi-object.js';
@@ -167,7 +167,7 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
   const reproducible: Partial<PresenceResult> = { ...res };
   delete reproducible.seconds; // config.json stays the same on any machine
   pc.training = { stage: 'presence', init: src, config: savedConfig(cfg), result: reproducible };
-  writeFileAtomicSync(join(fin, CONFIG_FILE), `${JSON.stringify({ ...base, presence: pc }, null, 2)}\n`);
+  writeFileAtomicSync(join(fin, CONFIG_FILE), configJson({ ...base, presence: pc }));
   logLine(`presence: ${res.steps} steps, loss ${res.finalLoss.toFixed(3)}, held-out label accuracy ${percent(res.heldOutAccuracy)}, F1 ${percent(res.heldOutF1)}`);
   return res;
 }
