@@ -88,6 +88,11 @@ describe('train subcommands', () => {
     writeFileSync(join(out, 'checkpoints', 'step-0000040', 'config.json'), JSON.stringify({ training: { stage: 'supervised', step: 40 } }));
     await expect(run(['train', 'presence', '--init', 'x', '--out', out])).rejects.toThrow(`${out} already holds a supervised run (a final model (final/) and checkpoints up to step 40), not a presence run. Add --overwrite to replace it, or use another --out`);
     await expect(run(['train', 'rl', '--init', 'x', '--out', out])).rejects.toThrow(/already holds a supervised run \(.*\), not an rl run\. Add --overwrite to replace it/);
+    // a newer askfirst's checkpoint: refused in one line naming the file, not read as if it were today's
+    const newer = join(out, 'checkpoints', 'step-0000040', 'config.json');
+    writeFileSync(newer, JSON.stringify({ format: 'askfirst-checkpoint', version: 99, training: { stage: 'supervised', step: 40 } }));
+    await expect(run(['train', 'presence', '--init', 'x', '--out', out])).rejects.toThrow(`${newer}: written by a newer askfirst (askfirst-checkpoint version 99`);
+    writeFileSync(newer, JSON.stringify({ training: { stage: 'supervised', step: 40 } }));
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(['step-0000040']); // nothing was deleted
     expect(() => refuseToReplaceRun('supervised', { out, resume: true }, false, true)).not.toThrow();
     expect(() => refuseToReplaceRun('supervised', { out, resume: false }, true, true)).not.toThrow();

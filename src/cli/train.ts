@@ -9,9 +9,9 @@
  *   train presence     trains a presence head (for the hallucination probe) on the frozen encoder
  *                      of any checkpoint (--init), written beside a copy of it: the model is unchanged.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
-import { CONFIG_FILE } from '../nn/checkpoint.js';
+import { existsSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
+import { readCheckpointConfig } from '../nn/checkpoint.js';
 import type { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { trainGRPO } from '../rl/grpo.js';
@@ -289,13 +289,10 @@ function heldStage(run: RunDir): string | undefined {
   if (kept) return kept.run;
   const steps = run.completeSteps();
   for (const dir of [run.finalDir, ...(steps.length ? [run.checkpointDir(steps[steps.length - 1])] : [])]) {
-    try {
-      const c = JSON.parse(readFileSync(join(dir, CONFIG_FILE), 'utf8')) as { kind?: unknown; training?: { stage?: unknown } };
-      if (c.kind === 'askfirst-reward-model') return 'reward';
-      if (typeof c.training?.stage === 'string') return c.training.stage;
-    } catch {
-      // no config.json there, or not one askfirst wrote: look at the next
-    }
+    // no config.json there, or not JSON: look at the next; a newer askfirst's is refused (readCheckpointConfig)
+    const c = readCheckpointConfig(dir, { ifReadable: true }) as { kind?: unknown; training?: { stage?: unknown } } | null | undefined;
+    if (c?.kind === 'askfirst-reward-model') return 'reward';
+    if (typeof c?.training?.stage === 'string') return c.training.stage;
   }
   return undefined;
 }

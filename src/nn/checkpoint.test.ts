@@ -146,4 +146,21 @@ describe("config.json's format version", () => {
     writeFileSync(file, JSON.stringify({ kind: 'k', n: 1 }));
     expect(readCheckpoint(dir).config).toEqual({ kind: 'k', n: 1 });
   });
+  it('readCheckpointConfig, the one reader of config.json (a run\'s stage or step looked up): as saved, refused when newer; ifReadable: a missing or unparseable one is undefined', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { readCheckpointConfig, saveCheckpoint } = await import('./checkpoint.js');
+    const { tmpDir } = await import('../testing/tmp.js');
+    const dir = tmpDir('af-config-reader');
+    const file = join(dir, 'config.json');
+    expect(() => readCheckpointConfig(dir)).toThrow(`no checkpoint config at ${file}`);
+    expect(readCheckpointConfig(dir, { ifReadable: true })).toBeUndefined();
+    saveCheckpoint(dir, new Two(), { config: { kind: 'k', training: { step: 3 } } });
+    expect(readCheckpointConfig(dir)).toEqual({ kind: 'k', training: { step: 3 } });
+    writeFileSync(file, '{ not json');
+    expect(() => readCheckpointConfig(dir)).toThrow(`${file}: config.json does not parse as JSON`);
+    expect(readCheckpointConfig(dir, { ifReadable: true })).toBeUndefined();
+    writeFileSync(file, JSON.stringify({ format: 'askfirst-checkpoint', version: 2, training: { step: 3 } }));
+    for (const ifReadable of [false, true]) expect(() => readCheckpointConfig(dir, { ifReadable })).toThrow(`${file}: written by a newer askfirst (askfirst-checkpoint version 2;`);
+  });
 });

@@ -99,24 +99,36 @@ export function checkFinite(tensors: ReadonlyMap<string, TensorData>, file: stri
   }
 }
 
-/** Read `dir/config.json` and `dir/model.safetensors` (DataError/NotFoundError on problems). */
-export function readCheckpoint(dir: string, opts: ReadCheckpointOptions = {}): LoadedCheckpoint {
+/**
+ * `dir/config.json` as saved (without its format version): the one reader of a checkpoint's config, so a newer one is
+ * refused (checkFileFormat) wherever it is read — a model loaded, or a run's stage or step looked up. A missing file is a
+ * NotFoundError, one that does not parse a DataError; `ifReadable`: either gives undefined instead (a caller that only
+ * looks, and goes on without it). A newer version is refused either way.
+ */
+export function readCheckpointConfig(dir: string, opts: { ifReadable?: boolean } = {}): unknown {
   const cfgPath = join(dir, CONFIG_FILE);
   let text: string;
   try {
     text = readFileSync(cfgPath, 'utf8');
   } catch (e) {
+    if (opts.ifReadable) return undefined;
     throw new NotFoundError(`no checkpoint config at ${cfgPath}`, { cause: e });
   }
   let config: unknown;
   try {
     config = JSON.parse(text);
   } catch (e) {
+    if (opts.ifReadable) return undefined;
     throw new DataError('config.json does not parse as JSON', { file: cfgPath, cause: e });
   }
-  // a newer askfirst's model may mean something else by the same fields: refused before its weights are read
   checkFileFormat(config, cfgPath, CHECKPOINT_FORMAT);
-  config = unstamped(config);
+  return unstamped(config);
+}
+
+/** Read `dir/config.json` and `dir/model.safetensors` (DataError/NotFoundError on problems). */
+export function readCheckpoint(dir: string, opts: ReadCheckpointOptions = {}): LoadedCheckpoint {
+  // a newer askfirst's model may mean something else by the same fields: refused before its weights are read
+  const config = readCheckpointConfig(dir);
   const file = join(dir, WEIGHTS_FILE);
   const { tensors, metadata, checksummed, sha256 } = loadSafetensors(file);
   if (!checksummed) {

@@ -70,7 +70,7 @@ export { Optimizer, AdamW, SGD, clipGradNorm, gradNorm, type AdamWOptions, type 
 export { constantLR, warmupCosine, type Schedule, type WarmupCosineOptions } from './schedule.js';
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from './init.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, CHECKSUM_KEY, type SafetensorsContents } from './safetensors.js';
-export { saveCheckpoint, readCheckpoint, loadCheckpointInto, optimizerExtras, restoreOptimizer, checkFinite, configJson, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint, type ReadCheckpointOptions } from './checkpoint.js';
+export { saveCheckpoint, readCheckpoint, readCheckpointConfig, loadCheckpointInto, optimizerExtras, restoreOptimizer, checkFinite, configJson, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint, type ReadCheckpointOptions } from './checkpoint.js';
 export { oldCheckpointsAllowed, ALLOW_OLD_CHECKPOINT_ENV } from './old-checkpoints.js';
 export { RunDir, resolveCheckpointDir, savedConfig, weightsDigest, weightsDigestIfAny, RUN_OPTIONS, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint } from './run-dir.js';
 export { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from './diverged.js';

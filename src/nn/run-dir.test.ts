@@ -134,5 +134,11 @@ describe('RunDir', () => {
     writeFileSync(join(run.finalDir, 'config.json'), JSON.stringify({ training: { stage: 'rl', algorithm: 'grpo' } }));
     expect(run.finishedFor(13)).toBe(false); // a final model that does not say: resume from the checkpoint, as before
     expect(run.finishedFor(12)).toBe(true);
+    writeFileSync(join(run.finalDir, 'config.json'), '{ not json');
+    expect(run.finishedFor(13)).toBe(false); // unreadable: resume from the checkpoint, as before
+    // a newer askfirst's final model: refused in one line naming the file (was read as if it were today's: "finished")
+    const file = join(run.finalDir, 'config.json');
+    writeFileSync(file, JSON.stringify({ format: 'askfirst-checkpoint', version: 99, training: { stage: 'supervised', step: 13 } }));
+    expect(() => run.finishedFor(13)).toThrow(`${file}: written by a newer askfirst (askfirst-checkpoint version 99; this askfirst reads version 1 and older): upgrade askfirst to read it`);
   });
 });

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { linkTrouble } from '../util/fs-errors.js';
-import { CONFIG_FILE, WEIGHTS_FILE } from './checkpoint.js';
+import { CONFIG_FILE, readCheckpointConfig, WEIGHTS_FILE } from './checkpoint.js';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const FINAL_DIR = 'final';
@@ -210,13 +210,10 @@ export class RunDir {
     if (!this.isFinished()) return false;
     const steps = this.completeSteps();
     if (!steps.length || steps[steps.length - 1] >= total) return true;
-    let training: { step?: unknown; update?: unknown } | undefined;
-    try {
-      training = (JSON.parse(readFileSync(join(this.finalDir, CONFIG_FILE), 'utf8')) as { training?: typeof training }).training;
-    } catch {
-      return false; // unreadable: resume from the checkpoint, as before
-    }
-    const reached = training?.step ?? training?.update;
+    // unreadable: resume from the checkpoint, as before; a newer askfirst's is refused (readCheckpointConfig)
+    const config = readCheckpointConfig(this.finalDir, { ifReadable: true }) as { training?: { step?: unknown; update?: unknown } } | undefined;
+    if (!config) return false;
+    const reached = config.training?.step ?? config.training?.update;
     return typeof reached === 'number' && reached >= total;
   }
 

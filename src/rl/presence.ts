@@ -12,9 +12,9 @@
  * on clean scenes (where absent means absent). The encoder passes (nine windows per scene)
  * take most of the time: about half a minute for the default 800 scenes on a quiet laptop.
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdamW, add, clamp, log, mean, mul, mulScalar, neg, noGrad, resolveCheckpointDir, RunDir, savedConfig, addScalar, sigmoid, tensor, warmupCosine, configJson, WEIGHTS_FILE, CONFIG_FILE, type Tensor } from '../nn/index.js';
+import { AdamW, add, clamp, log, mean, mul, mulScalar, neg, noGrad, resolveCheckpointDir, RunDir, savedConfig, addScalar, sigmoid, tensor, warmupCosine, configJson, readCheckpointConfig, WEIGHTS_FILE, CONFIG_FILE, type Tensor } from '../nn/index.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { PresenceHead, presenceScores, type PresenceConfig } from '../agents/builtin/presence.js';
 import { multiObjectScene } from '../suite/multi-object.js';
@@ -163,7 +163,7 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
   rmSync(join(fin, CONFIG_FILE), { force: true }); // an earlier final/ (--overwrite) is unfinished until config.json is back
   copyFileSync(join(src, WEIGHTS_FILE), join(fin, WEIGHTS_FILE));
   head.save(fin);
-  const base = JSON.parse(readFileSync(join(src, CONFIG_FILE), 'utf8')) as Record<string, unknown>;
+  const base = readCheckpointConfig(src) as Record<string, unknown>;
   const reproducible: Partial<PresenceResult> = { ...res };
   delete reproducible.seconds; // config.json stays the same on any machine
   pc.training = { stage: 'presence', init: src, config: savedConfig(cfg), result: reproducible };
