@@ -132,6 +132,15 @@ describe("every command given another command's --out", () => {
     const sup = at('demo/supervised');
     keepRunSettings(sup, { steps: 1 }, { run: DEMO_SUPERVISED_RUN, resuming: false, startOver: '' }); // what a demo's supervised stage writes first (supervised-run.ts)
     expect(heldOutputs(sup)).toEqual([{ writer: 'train', what: 'the supervised stage of an askfirst demo', evidence: join(sup, 'run.json') }]);
+    // one an older demo left, without its own run.json: known by its place (was "a training run of askfirst train")
+    const old = at('demo-old/supervised');
+    mkdirSync(join(old, 'final'), { recursive: true });
+    keepRunSettings(at('demo-old'), {}, { run: 'demo', resuming: false, startOver: 'add --fresh' });
+    expect(heldOutputs(old)).toEqual([{ writer: 'train', what: 'the supervised stage of an askfirst demo', evidence: join(old, 'final') }]);
+    // a supervised/ folder under anything else is a training run, as before
+    const lone = at('not-a-demo/supervised');
+    mkdirSync(join(lone, 'final'), { recursive: true });
+    expect(heldOutputs(lone)).toEqual([{ writer: 'train', what: 'a training run of askfirst train', evidence: join(lone, 'final') }]);
     // a feedback demo over several seeds: one run per seed-<n>/
     const seeds = at('feedback-seeds');
     mkdirSync(join(seeds, 'seed-0'), { recursive: true });

@@ -12,7 +12,7 @@
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { isDemoStage } from '../demo/demo-stage-run.js';
+import { isDemoStage, isDemoStageDir } from '../demo/demo-stage-run.js';
 import { FEEDBACK_DEMO_RUN } from '../demo/feedback-config.js';
 import { EVAL_MODES } from '../episode/types.js';
 import { CHECKPOINTS_DIR, FINAL_DIR } from '../nn/run-dir.js';
@@ -95,6 +95,19 @@ function keptRun(dir: string): HeldOutput | undefined {
   return { writer: 'train', what: `${aRun(run.run)} of askfirst train`, evidence: file };
 }
 
+/**
+ * Whether `dir`, a run without run.json, is a demo's supervised stage kept before the stage named itself so (isDemoStageDir:
+ * by its place, `supervised/` of a demo's folder); it was "a training run of askfirst train". A damaged run.json is not
+ * ours to report (its own command does): no.
+ */
+function keptBeforeNamed(dir: string): boolean {
+  try {
+    return isDemoStageDir(dir);
+  } catch {
+    return false;
+  }
+}
+
 /** A demo's or feedback demo's run in a subfolder (`seed-<n>/`), whose --out holds one per seed. */
 function seedRun(sub: string): HeldOutput | undefined {
   const run = keptRun(sub);
@@ -124,7 +137,7 @@ export function heldOutputs(dir: string): HeldOutput[] {
   const run = keptRun(dir);
   if (run) held.push(run);
   const model = [CHECKPOINTS_DIR, FINAL_DIR].find((n) => names.has(n) && isDir(at(n)));
-  if (model && !run) held.push({ writer: 'train', what: 'a training run of askfirst train', evidence: at(model) });
+  if (model && !run) held.push({ writer: 'train', what: keptBeforeNamed(dir) ? `the ${basename(dir)} stage of an askfirst demo` : 'a training run of askfirst train', evidence: at(model) });
   if (names.has(CARD_FILE) && isDatasetCard(textOf(at(CARD_FILE)))) held.push({ writer: 'export', what: 'an export of askfirst export --format trl', evidence: at(CARD_FILE) });
   const results = resultsIn(dir);
   if (results) held.push(results);
