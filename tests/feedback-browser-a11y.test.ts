@@ -5,7 +5,8 @@
  * done, a trajectory pair, a workbench with no project yet, a page stale because its annotator moved on ('elsewhere'), a token
  * gone); each task type, a pair and those two notices fit a window 320 CSS pixels
  * wide (WCAG 1.4.10 reflow); each picture of a pair says which reply, turn and view it is; an ask task's interventions and
- * answers are told apart in words, not by colour alone (WCAG 1.4.1); the whole flow works
+ * answers are told apart in words, not by colour alone (WCAG 1.4.1), and so is the reply a preference task marks as
+ * hallucinating less; the whole flow works
  * with the keyboard alone (Tab, Enter, Space, arrow keys, each task type's shortcut keys, Ctrl+Enter from the text field)
  * with a visible focus; and messages that appear are
  * announced (role=status / role=alert regions; a play's exchange is a role=log).
@@ -459,13 +460,19 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
         expect((await labels('keys2')).at(-1)).toEqual({ type: 'rationale', label: { accepted: [0, 1], own: 'Because 1 view hides it, 3 do not\nand 2 agree' } });
       } else {
         // Which hallucinates less: Tab into its group, the arrow key to B, then the A key back to A.
+        // The chosen reply's card says so in words a screen reader reads (its accessibility tree), not by its green ring alone.
+        const cue = /chosen: hallucinates less/;
+        const reads = async (i: number) => page.getByTestId(`reply-${i}`).ariaSnapshot();
+        expect([await reads(0), await reads(1)].some((t) => cue.test(t))).toBe(false);
         await tabTo(page, 'less-0');
         await page.keyboard.press('ArrowRight');
         await page.getByRole('radio', { name: /^B/, checked: true }).first().waitFor();
         expect((await focus(page)).id).toBe('less-1');
+        expect([cue.test(await reads(0)), cue.test(await reads(1))]).toEqual([false, true]);
         await pressShortcut(page, 'a');
         expect(await page.getByTestId('less-0').getAttribute('aria-checked')).toBe('true');
         expect(await page.getByTestId('less-1').getAttribute('aria-checked')).toBe('false');
+        expect([cue.test(await reads(0)), cue.test(await reads(1))]).toEqual([true, false]);
         // Which is more helpful: Tab leaves the first group at once (one stop), Space checks A, the 2 key B.
         await page.keyboard.press('Tab');
         expect((await focus(page)).id).toBe('helpful-0');

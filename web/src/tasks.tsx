@@ -361,6 +361,12 @@ function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSu
         {replies.map((r, i) => (
           <div key={i} className={`reply ${less === i ? 'picked' : ''}`} data-testid={`reply-${i}`}>
             <span className="label">Reply {i === 0 ? 'A' : 'B'}</span>
+            {/* the green ring in words too, for a screen reader and for anyone who does not tell the colour (WCAG 1.4.1) */}
+            {less === i && (
+              <span className="chosen-cue" data-testid={`reply-${i}-chosen`}>
+                chosen: hallucinates less
+              </span>
+            )}
             {a.payload.turns ? (
               <ol className="turns" data-testid={`turns-${i}`}>
                 {a.payload.turns[i].map((t, k) => (
