@@ -98,10 +98,15 @@ async function call<T>(url: string, token: string, init: RequestInit = {}): Prom
   return body as T;
 }
 
+/** An item's pair by its external id (undefined: not a pair), looked up when an annotator is assigned the item. */
+export type PairLookup = (externalId: string) => TrajectoryPair | undefined | Promise<TrajectoryPair | undefined>;
+
 /**
  * Let every annotator label preference tasks of project `projectId` over HTTP until the queue
  * is empty for them (or `maxLabels` labels are in). `pairs` maps an item's external id to its
- * pair (what the simulated person knows of the scene); items not in it are left for people.
+ * pair (what the simulated person knows of the scene): a map, or a lookup asked as each item is
+ * assigned (`storedPair` in pairs.ts reads one item then, not the whole project first); items
+ * without a pair are left for people.
  * `held` counts the labels each pair (by id) already holds, so a resumed run draws each new
  * label from the slot an uninterrupted run would have (`labelsPerPair` reads it from the store).
  * `onLabel` is told the count after each new label. Annotators run concurrently, each one label
@@ -112,7 +117,7 @@ export async function simulateAnnotators(
   baseUrl: string,
   projectId: number,
   annotators: readonly SimulatedAnnotator[],
-  pairs: ReadonlyMap<string, TrajectoryPair>,
+  pairs: ReadonlyMap<string, TrajectoryPair> | PairLookup,
   utility: (r: EpisodeRecord) => number,
   partial: Partial<SimulateConfig> = {},
   { onLabel, held = new Map(), signal }: { onLabel?: (n: number) => void; held?: ReadonlyMap<string, number>; signal?: AbortSignal } = {},
@@ -121,6 +126,7 @@ export async function simulateAnnotators(
   const res: SimulateResult = { labels: 0, byAnnotator: {}, skipped: 0 };
   const base = baseUrl.replace(/\/$/, '');
   const slots = new Map(held);
+  const pairOf: PairLookup = typeof pairs === 'function' ? pairs : (id) => pairs.get(id);
   const one = async (who: SimulatedAnnotator) => {
     res.byAnnotator[who.name] = 0;
     const skip = new Set<number>();
@@ -129,7 +135,7 @@ export async function simulateAnnotators(
       const { assignment } = await call<NextResponse>(`${base}/api/projects/${projectId}/next?type=preference`, who.token);
       if (!assignment || skip.has(assignment.id)) return; // nothing left (an unknown item stays open: the queue returns it again)
       const a = assignment as AssignmentInfo<'preference'>;
-      const pair = pairs.get(a.item.externalId);
+      const pair = await pairOf(a.item.externalId);
       if (!pair) {
         skip.add(a.id);
         res.skipped++;

@@ -401,6 +401,27 @@ export class FeedbackStore {
     return (await this.db.query('SELECT * FROM items WHERE project_id = $1 ORDER BY id', [projectId])).map(toItem);
   }
 
+  /** The item of a project with this external id, or null: one row, read by the (project, external id) index. */
+  async itemByExternalId(projectId: number, externalId: string): Promise<Item | null> {
+    const rows = await this.db.query('SELECT * FROM items WHERE project_id = $1 AND external_id = $2', [projectId, externalId]);
+    return rows.length ? toItem(rows[0]) : null;
+  }
+
+  /** Whether a project holds an item whose `meta.kind` is `kind` (read until the first one). */
+  async hasItemOfKind(projectId: number, kind: string): Promise<boolean> {
+    return (await this.db.query("SELECT 1 FROM items WHERE project_id = $1 AND meta->>'kind' = $2 LIMIT 1", [projectId, kind])).length > 0;
+  }
+
+  /** How many labels the tasks of one type hold, by their item's external id (items without a label are left out); counted in the database. */
+  async labelCounts(projectId: number, type: TaskType): Promise<Map<string, number>> {
+    const rows = await this.db.query(
+      `SELECT i.external_id, count(*)::int AS n FROM annotations n JOIN tasks t ON t.id = n.task_id JOIN items i ON i.id = t.item_id
+       WHERE t.project_id = $1 AND t.type = $2 GROUP BY i.external_id`,
+      [projectId, type],
+    );
+    return new Map(rows.map((r) => [r.external_id as string, r.n as number]));
+  }
+
   // ── queue ───────────────────────────────────────────────────────────────────────────────
   /**
    * The annotator's next assignment in a project (their open one first), or null when nothing is left for them.

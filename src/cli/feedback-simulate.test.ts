@@ -1,0 +1,83 @@
+/**
+ * `askfirst feedback simulate` on a large project: before its first label it read every item of the project with its
+ * stored data (both plays of each pair) and checked every pair, and read every label with its item to count the labels
+ * each pair holds — 132 s and 2 GB at 115k pairs, silent for over a minute. It reads an item when an annotator is
+ * assigned it, and counts the labels in the database. Measured here by the item rows (rows carrying an item's `meta`)
+ * the command reads from the database, not by time.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Db } from '../feedback/db.js';
+import { openStore } from '../feedback/open-store.js';
+import { pairToItem, type TrajectoryPair } from '../feedback/pairs.js';
+import { FeedbackStore } from '../feedback/store.js';
+import type { Episode } from '../episode/types.js';
+import { chainEpisode } from '../testing/chain-episode.js';
+import { playEpisode } from '../testing/play-episode.js';
+import { tmpDir } from '../testing/tmp.js';
+import { runSimulate } from './feedback-rlhf.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+const ep = (id: string): Episode<string> => ({ ...chainEpisode(id, 3, 2), views: ['v0.png', 'v1.png', 'v2.png'] });
+const ask = (e: Episode<string>) => playEpisode(e, 'proactive', (t) => (t.view === 2 ? e.categories[e.answer] : t.options[0]));
+const guess = (e: Episode<string>) => playEpisode(e, 'proactive', () => e.categories[0]);
+
+/** A project "p" of `n` trajectory pairs, two labels each, in a new PGlite directory. */
+async function project(n: number): Promise<string> {
+  const dbDir = join(tmpDir('af-fb-simulate-start'), 'db');
+  const store = await openStore(dbDir);
+  try {
+    const pairs: TrajectoryPair[] = Array.from({ length: n }, (_, k) => ({ id: `e${k}#pair0`, episode: ep(`e${k}`), a: guess(ep(`e${k}`)), b: ask(ep(`e${k}`)) }));
+    await store.createProject('p', '/tmp', 2, pairs.map(pairToItem));
+  } finally {
+    await store.close();
+  }
+  return dbDir;
+}
+
+/** Counts the item rows (an item's stored data: its `meta`) each store opened from now on reads from its database. */
+function countItemRows(): { rows: number } {
+  const seen = { rows: 0 };
+  const open = FeedbackStore.open.bind(FeedbackStore);
+  vi.spyOn(FeedbackStore, 'open').mockImplementation((db: Db) => {
+    const query = db.query.bind(db);
+    db.query = (async (sql: string, params?: unknown[]) => {
+      const rows = await query(sql, params);
+      seen.rows += rows.filter((r) => typeof r === 'object' && r !== null && 'meta' in r).length;
+      return rows;
+    }) as Db['query'];
+    return open(db);
+  });
+  return seen;
+}
+
+describe('askfirst feedback simulate, startup on a large project', () => {
+  it('reads the items it labels (not the whole project, nor every label with its item): 1 label of 40 pairs, 20 labelled, reads 3 item rows', { timeout: 60_000 }, async () => {
+    const dbDir = await project(40);
+    const opts = { dbDir, project: 'p', annotators: 1, seed: 2, progress: false };
+    expect((await runSimulate({ ...opts, maxLabels: 20 }, () => undefined)).labels).toBe(20); // half the labels are in: a resumed run
+    const read = countItemRows();
+    expect((await runSimulate({ ...opts, maxLabels: 1 }, () => undefined)).labels).toBe(1);
+    // the workbench reads the assignment with its item twice (handing it out, storing its label), the simulator the pair
+    // once; it read 40 items + 20 labels with theirs + those 3
+    expect(read.rows).toBe(3);
+  });
+
+  it('a project without trajectory pairs is still refused before any annotator is made, saying how to add some', { timeout: 60_000 }, async () => {
+    const dbDir = join(tmpDir('af-fb-simulate-nopairs'), 'db');
+    const store = await openStore(dbDir);
+    try {
+      await store.createProject('p', '/tmp', 1, [{ externalId: 'x', image: 'a.png', question: 'q?', tasks: [{ type: 'preference', payload: { replies: ['a', 'b'] } as never }] }]);
+    } finally {
+      await store.close();
+    }
+    await expect(runSimulate({ dbDir, project: 'p', progress: false }, () => undefined)).rejects.toThrow('project "p" has no trajectory pairs: import some with `askfirst feedback pairs`');
+    const check = await openStore(dbDir, { create: false });
+    try {
+      expect(await check.annotators()).toEqual([]);
+    } finally {
+      await check.close();
+    }
+  });
+});
