@@ -188,7 +188,13 @@ const LAYOUT_WORDS: Record<OutLayout, { held: string; writes: string }> = {
 export function layoutsIn(dir: string): { layout: OutLayout; evidence: string }[] {
   const found: { layout: OutLayout; evidence: string }[] = [];
   for (const h of heldOutputs(dir)) {
-    if (h.writer === 'suite generate') found.push({ layout: h.evidence.endsWith(PB_SUFFIX) ? 'proactivebench suite' : 'own suite', evidence: h.evidence });
+    if (h.writer === 'suite generate') {
+      // a write stopped part-way (.replacing, the staging folder) is either layout's: the next write finishes it first
+      // (suite/replacing.ts); only an index tells the layout
+      const name = basename(h.evidence);
+      if (name === REPLACING_DIR || name === STAGING_DIR) continue;
+      found.push({ layout: name.endsWith(PB_SUFFIX) ? 'proactivebench suite' : 'own suite', evidence: h.evidence });
+    }
     if (h.writer !== 'eval') continue;
     // its own summary.json or run.json, or a mode's folder: one policy's; another subfolder's results: several policies'
     const [first, ...rest] = relative(dir, h.evidence).split(sep);
