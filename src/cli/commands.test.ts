@@ -48,7 +48,7 @@ describe('askfirst startup (commands.ts)', () => {
     expect(work, 'a command module loads its work at startup').toEqual([]);
     const heavy = loaded.filter(
       (f) =>
-        /^src\/(nn\/(index|module|optim|checkpoint|tensor|ops\/|kernels\/)|feedback\/(open-store|db|store|migrations)\.ts|report\/|server\/workbench\/|agents\/builtin\/(model|policy)\.ts|rl\/(run|grpo|ppo|dpo|supervised|presence|reward-model)\.ts|demo\/(feedback|pipeline)\.ts)/.test(f) ||
+        /^src\/(nn\/(index|module|optim|checkpoint\.ts|tensor|ops\/|kernels\/)|feedback\/(open-store|db|store|migrations)\.ts|report\/|server\/workbench\/|agents\/builtin\/(model|policy)\.ts|rl\/(run|grpo|ppo|dpo|supervised|presence|reward-model)\.ts|demo\/(feedback|pipeline)\.ts)/.test(f) ||
         /^pkg:(vega|d3-|hono|@hono\/|@electric-sql\/)/.test(f),
     );
     expect(heavy, 'startup loads the engine, the report, a server or PGlite').toEqual([]);
@@ -58,7 +58,7 @@ describe('askfirst startup (commands.ts)', () => {
     // a suite that is not there: the command's work module is loaded, then it stops at reading the suite
     const loaded = loadedBy(['feedback', 'pairs', '--suite', 'no-such-suite', '--results', 'no-such.jsonl', '--project', 'p', '--db-dir', 'no-such-db'], 1);
     expect(loaded).toContain('src/cli/feedback-rlhf.ts');
-    const unneeded = loaded.filter((f) => /^src\/(cli\/feedback\.ts|demo\/(feedback|feedback-seeds|pipeline)\.ts|server\/workbench\/|agents\/builtin\/(model|policy)\.ts|rl\/(run|grpo|ppo|dpo|supervised|presence|reward-model)\.ts|report\/|nn\/(index|module|optim|checkpoint|tensor|ops\/|kernels\/))/.test(f) || /^pkg:(vega|d3-|hono|@hono\/)/.test(f));
+    const unneeded = loaded.filter((f) => /^src\/(cli\/feedback\.ts|demo\/(feedback|feedback-seeds|pipeline)\.ts|server\/workbench\/|agents\/builtin\/(model|policy)\.ts|rl\/(run|grpo|ppo|dpo|supervised|presence|reward-model)\.ts|report\/|nn\/(index|module|optim|checkpoint\.ts|tensor|ops\/|kernels\/))/.test(f) || /^pkg:(vega|d3-|hono|@hono\/)/.test(f));
     expect(unneeded, 'feedback pairs loads work it does not run').toEqual([]);
   });
 });

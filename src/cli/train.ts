@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { readCheckpointConfig } from '../nn/checkpoint.js';
+import { readCheckpointConfig } from '../nn/checkpoint-config.js';
 import type { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { trainGRPO } from '../rl/grpo.js';

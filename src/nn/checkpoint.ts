@@ -13,33 +13,17 @@
  * reads (configJson adds it, readCheckpoint takes it out), so what identifies a model (its weights, the config as read:
  * BuiltinPolicy.fingerprint) is unchanged by it.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, NotFoundError } from '../util/errors.js';
+import { DataError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
-import { checkFileFormat, formatFields, withoutFormat, type FileFormat } from '../util/file-format.js';
 import type { Module, TensorData } from './module.js';
 import type { Optimizer } from './optim.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
 import { ALLOW_OLD_CHECKPOINT_ENV, oldCheckpointsAllowed } from './old-checkpoints.js';
+import { CONFIG_FILE, configJson, readCheckpointConfig, WEIGHTS_FILE } from './checkpoint-config.js';
 
-export const WEIGHTS_FILE = 'model.safetensors';
-export const CONFIG_FILE = 'config.json';
-/** config.json's version (util/file-format.ts): one without it, as askfirst wrote before, is version 1. */
-export const CHECKPOINT_FORMAT: FileFormat = { name: 'askfirst-checkpoint', version: 1 };
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** `config` without CHECKPOINT_FORMAT's stamp, when it has one. */
-function unstamped(config: unknown): unknown {
-  return isRecord(config) && config.format === CHECKPOINT_FORMAT.name ? withoutFormat(config) : config;
-}
-
-/** config.json's text for `config` (a config.json read as it is, or a config to save): stamped with CHECKPOINT_FORMAT first. */
-export function configJson(config: unknown): string {
-  const c = unstamped(config);
-  return `${JSON.stringify(isRecord(c) ? { ...formatFields(CHECKPOINT_FORMAT), ...c } : c, null, 2)}\n`;
-}
+export { CHECKPOINT_FORMAT, CONFIG_FILE, configJson, readCheckpointConfig, WEIGHTS_FILE } from './checkpoint-config.js';
 
 export interface SaveCheckpointOptions {
   /** JSON-serialisable model/training config, written to config.json. */
@@ -97,32 +81,6 @@ export function checkFinite(tensors: ReadonlyMap<string, TensorData>, file: stri
   if (bad.length) {
     throw new DataError(`the checkpoint holds non-finite values (NaN or infinity) in ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more tensors` : ''}: it is damaged or its training diverged; use an earlier checkpoint`, { file });
   }
-}
-
-/**
- * `dir/config.json` as saved (without its format version): the one reader of a checkpoint's config, so a newer one is
- * refused (checkFileFormat) wherever it is read — a model loaded, or a run's stage or step looked up. A missing file is a
- * NotFoundError, one that does not parse a DataError; `ifReadable`: either gives undefined instead (a caller that only
- * looks, and goes on without it). A newer version is refused either way.
- */
-export function readCheckpointConfig(dir: string, opts: { ifReadable?: boolean } = {}): unknown {
-  const cfgPath = join(dir, CONFIG_FILE);
-  let text: string;
-  try {
-    text = readFileSync(cfgPath, 'utf8');
-  } catch (e) {
-    if (opts.ifReadable) return undefined;
-    throw new NotFoundError(`no checkpoint config at ${cfgPath}`, { cause: e });
-  }
-  let config: unknown;
-  try {
-    config = JSON.parse(text);
-  } catch (e) {
-    if (opts.ifReadable) return undefined;
-    throw new DataError('config.json does not parse as JSON', { file: cfgPath, cause: e });
-  }
-  checkFileFormat(config, cfgPath, CHECKPOINT_FORMAT);
-  return unstamped(config);
 }
 
 /** Read `dir/config.json` and `dir/model.safetensors` (DataError/NotFoundError on problems). */

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { linkTrouble } from '../util/fs-errors.js';
-import { CONFIG_FILE, readCheckpointConfig, WEIGHTS_FILE } from './checkpoint.js';
+import { CONFIG_FILE, readCheckpointConfig, WEIGHTS_FILE } from './checkpoint-config.js';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const FINAL_DIR = 'final';
