@@ -36,6 +36,26 @@ const obs = (question: string): Observation => ({
 const refuseBad = (body: Record<string, unknown>) =>
   JSON.stringify(body).includes('BAD') ? { status: 400, error: { message: 'too long for the context', type: 'invalid_request_error', param: 'messages', code: null } } : undefined;
 
+/** `serve --policy openai:` in front of a fault server; `ask` posts one question to the proxy, `close` stops all three. */
+async function proxyBefore(upstream: Parameters<typeof startFaultServer>[0], client: { retries: number; backoffMs?: number }) {
+  const up = await startFaultServer(upstream);
+  const http = new HttpPolicy({ baseUrl: up.url, model: 'm', ...client }, {});
+  const logged: string[] = [];
+  const proxy = await startOpenAIServer({ policy: http, modelName: 'p', log: (m) => logged.push(m) });
+  const url = pngDataUrl(createImage(4, 4, [1, 2, 3]));
+  const ask = (q: string) =>
+    fetch(`${proxy.url}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'p', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: formatPrompt(q, OPTIONS) }] }] }),
+    });
+  const close = async () => {
+    await proxy.close();
+    await http.close();
+    await up.close();
+  };
+  return { up, logged, ask, close };
+}
+
 describe('MicroBatcher: a request fails alone', () => {
   it('a batched policy: the requests sharing a failed batch get their own replies, the failing one its error', async () => {
     const calls: number[] = [];
@@ -106,45 +126,28 @@ describe('serve --policy openai:… (a proxy) when an upstream request fails for
 
 describe("a proxy whose upstream refuses it, not the request", () => {
   it("an upstream 401 (this server's key) stays a 502: the client is not told its request is bad", async () => {
-    const up = await startFaultServer({ refuse: () => ({ status: 401, error: { message: 'bad key', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }) });
-    const http = new HttpPolicy({ baseUrl: up.url, model: 'm', retries: 0 }, {});
-    const proxy = await startOpenAIServer({ policy: http, modelName: 'p', log: () => {} });
+    const p = await proxyBefore({ refuse: () => ({ status: 401, error: { message: 'bad key', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }) }, { retries: 0 });
     try {
-      const url = pngDataUrl(createImage(4, 4, [1, 2, 3]));
-      const r = await fetch(`${proxy.url}/chat/completions`, {
-        method: 'POST',
-        body: JSON.stringify({ model: 'p', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: formatPrompt('Q', OPTIONS) }] }] }),
-      });
+      const r = await p.ask('Q');
       expect(r.status).toBe(502);
       expect(((await r.json()) as { error: { message: string } }).error.message).toBe('the upstream model server answered HTTP 401: bad key');
     } finally {
-      await proxy.close();
-      await http.close();
-      await up.close();
+      await p.close();
     }
   });
 });
 
 describe('a proxy whose upstream fails after its retries', () => {
   it("the client is told the last status and the upstream's words, the server's log the rest", async () => {
-    const up = await startFaultServer({ faultRate: 1, faults: ['500'] });
-    const http = new HttpPolicy({ baseUrl: up.url, model: 'm', retries: 1, backoffMs: 1 }, {});
-    const logged: string[] = [];
-    const proxy = await startOpenAIServer({ policy: http, modelName: 'p', log: (m) => logged.push(m) });
+    const p = await proxyBefore({ faultRate: 1, faults: ['500'] }, { retries: 1, backoffMs: 1 });
     try {
-      const url = pngDataUrl(createImage(4, 4, [1, 2, 3]));
-      const r = await fetch(`${proxy.url}/chat/completions`, {
-        method: 'POST',
-        body: JSON.stringify({ model: 'p', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: formatPrompt('Q', OPTIONS) }] }] }),
-      });
+      const r = await p.ask('Q');
       expect(r.status).toBe(502);
       // before: "http://127.0.0.1:PORT/v1/chat/completions: gave up after 2 attempts (…); check the server, or raise --retries/--timeout"
       expect(((await r.json()) as { error: { message: string } }).error.message).toBe('the upstream model server answered HTTP 500: boom');
-      expect(logged).toEqual([expect.stringMatching(new RegExp(`^askfirst server: UPSTREAM: ${up.url}/chat/completions: gave up after 2 attempts \\(last: HTTP 500: boom\\)`))]);
+      expect(p.logged).toEqual([expect.stringMatching(new RegExp(`^askfirst server: UPSTREAM: ${p.up.url}/chat/completions: gave up after 2 attempts \\(last: HTTP 500: boom\\)`))]);
     } finally {
-      await proxy.close();
-      await http.close();
-      await up.close();
+      await p.close();
     }
   });
 });
