@@ -51,8 +51,10 @@ USER_END = "<|im_end|>\n<|im_start|>assistant\n"
 IMAGE_PLACEHOLDER = "<|vision_start|><|image_pad|><|vision_end|>"
 
 # Special tokens chat templates end a turn with, removed from the end of a reply (the same set as the server's
-# /get_reward, src/environment/single-turn.ts).
-_TRAILING_SPECIALS = re.compile(r"(\s*(<\|[^|<>]{1,40}\|>|</s>|<eos>|<end_of_turn>|<\|endoftext\|>|\[/INST\]))+\s*$")
+# /get_reward, src/environment/single-turn.ts): <|...|> (Qwen, InternVL, Llama 3, Phi), </s> and [/INST] (Mistral,
+# LLaVA), <eos> and <end_of_turn> (Gemma 3), <turn|> (Gemma 4, which OpenRLHF 0.11's vlm_utils.py names beside Qwen3.5;
+# TRL 1.9 chat_templates/diffusion_gemma.jinja), <end_of_utterance> (Idefics3, SmolVLM; TRL's idefics3.jinja).
+_TRAILING_SPECIALS = re.compile(r"(\s*(<\|[^|<>]{1,40}\|>|</s>|<eos>|<end_of_turn>|<turn\|>|<end_of_utterance>|\[/INST\]))+\s*$")
 
 
 def reply_of(action_text: str) -> str:

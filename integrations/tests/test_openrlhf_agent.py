@@ -321,6 +321,26 @@ class OpenRLHFAgent(unittest.TestCase):
         self.assertEqual(reply_of(" the red one <|im_end|><|endoftext|>\n"), "the red one")
         self.assertEqual(reply_of("A.<end_of_turn>"), "A.")
 
+    def test_each_vlm_family_end_of_turn_token_is_dropped_by_the_agent_and_by_get_reward_alike(self):
+        """OpenRLHF decodes with skip_special_tokens=False (samples_generator.py, utils/agent.py), so a reply arrives
+        with its model's end-of-turn token, and OpenRLHF 0.11's VLM support names Qwen3.5 and Gemma 4
+        (utils/vlm_utils.py). A reply given as an option's text is matched only once that token is gone: the agent
+        (multi-turn) and askfirst env serve's /get_reward (single-turn) must both drop it, for every chat format of
+        TRL 1.9's chat_templates/ — Gemma 4 ends a turn with <turn|> (grpo_trainer.py, diffusion_gemma.jinja),
+        Idefics3 / SmolVLM with <end_of_utterance> (idefics3.jinja) — or the right answer is paid as unparseable."""
+        from askfirst_env_client import get_rewards
+
+        ends = ["<|im_end|>", "<|im_end|><|endoftext|>", "<|eot_id|>", "<|end|>", "<|return|>", "<end_of_turn>", "<turn|>", "<end_of_utterance>", "</s>", "<eos>"]
+        row = next(r for r in self.rows if r["answer_letter"])
+        text = row["options"][ord(row["answer_letter"][0]) - ord("A")]  # the right answer, by its text
+        for end in ends:
+            self.assertEqual(self.module.reply_of(text + end), text, end)
+            self.assertEqual(self.module.reply_of(f" {text} {end}\n"), text, end)
+        prompt = chat(row)
+        got = get_rewards(URL, [prompt + text] + [prompt + text + end for end in ends], [prompt] * (len(ends) + 1), [row["label"]] * (len(ends) + 1))["rewards"]
+        self.assertGreater(got[0], 0.0)  # the right answer pays (r_c)
+        self.assertEqual(dict(zip(ends, got[1:])), {end: got[0] for end in ends})
+
     def test_rows_it_cannot_play_are_refused_with_what_to_do(self):
         row = self.rows[0]
         lab = json.loads(row["label"])

@@ -18,6 +18,16 @@ describe('extractReply', () => {
     expect(extractReply(prompt.replace('<|image_pad|>', '<|image_pad|>'.repeat(9)) + 'A.<|im_end|><|endoftext|>', prompt)).toBe('A.');
     expect(extractReply('just a reply', '')).toBe('just a reply');
   });
+
+  it("drops the end-of-turn token of every VLM family OpenRLHF decodes it with (skip_special_tokens=False)", () => {
+    // Gemma 4 ends a turn with <turn|> (TRL 1.9 grpo_trainer.py, chat_templates/diffusion_gemma.jinja; OpenRLHF 0.11's
+    // vlm_utils.py names Qwen3.5 and Gemma 4), Idefics3 / SmolVLM with <end_of_utterance> (TRL's idefics3.jinja): an
+    // option named by its text was unparseable with the token left on.
+    for (const end of ['<|im_end|>', '<|eot_id|>', '<end_of_turn>', '<turn|>', '<end_of_utterance>', '</s>', '<eos>']) {
+      expect(extractReply(`PROMPT square${end}`, 'PROMPT'), end).toBe('square');
+      expect(extractReply(`PROMPT square ${end}\n`, 'PROMPT'), end).toBe('square');
+    }
+  });
 });
 
 describe('labels and rewards', () => {
