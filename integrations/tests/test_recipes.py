@@ -480,6 +480,40 @@ class Recipes(unittest.TestCase):
                 self.assertEqual(img["bytes"][:8], b"\x89PNG\r\n\x1a\n")
         self.assertEqual(ds.casts, [("images", ("Sequence", "Image()"))])
 
+    def test_dataset_card_loads_images_as_images(self):
+        """The dataset card's loading snippet, run on a real export with a fake `datasets` whose Parquet reader gives
+        what `datasets` gives for our file (no Hugging Face features in it): `images` as {bytes, path} structs. TRL
+        hands the column to the processor (grpo_trainer.py `prepare_multimodal_messages`, TRL 1.9), which needs images:
+        the snippet must cast it to Sequence(Image()), as train_grpo.py does."""
+        import re
+        import types
+        trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
+        if not trl_dir:
+            self.skipTest("ASKFIRST_TEST_TRL_DIR (a TRL export) not set")
+        with open(os.path.join(trl_dir, "README.md")) as f:
+            snippet = re.search(r"```python\n(.*?)```", f.read(), re.S).group(1)
+
+        class FakeDataset:
+            features = {"images": "List({bytes, path})"}
+
+            def cast_column(self, name, feature):
+                out = FakeDataset()
+                out.features = {**self.features, name: feature}
+                return out
+
+        fake = types.SimpleNamespace(load_dataset=lambda *a, **k: FakeDataset(), Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
+        saved = sys.modules.get("datasets")
+        sys.modules["datasets"] = fake
+        try:
+            scope: dict = {}
+            exec(snippet, scope)
+        finally:
+            if saved is None:
+                sys.modules.pop("datasets", None)
+            else:
+                sys.modules["datasets"] = saved
+        self.assertEqual(scope["ds"].features["images"], ("Sequence", "Image()"))
+
     def test_train_grpo_saves_the_final_model(self):
         """train_grpo.py with fake `datasets` and `trl` modules: the trained model is saved in --output-dir, after training;
         the rollout's token budget fits whole multi-turn episodes."""

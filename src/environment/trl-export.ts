@@ -342,6 +342,7 @@ ${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG byte
 \`\`\`python
 from datasets import load_dataset, Image, Sequence
 ds = load_dataset("parquet", data_files="train.parquet", split="train")
+ds = ds.cast_column("images", Sequence(Image()))  # {bytes, path} structs to images: TRL hands them to the processor
 # or: ds = load_dataset("json", data_files="train.jsonl", split="train") and open images/<file> yourself
 \`\`\`
 
