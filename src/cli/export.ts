@@ -1,7 +1,8 @@
 /**
  * `askfirst export --format trl`: episodes as a dataset external trainers load (TRL's
  * conversational prompt-only format with images, JSONL + PNG files and Parquet, and a dataset
- * card); see src/environment/trl-export.ts and docs/train-a-real-vlm.md.
+ * card); see src/environment/trl-export.ts and docs/train-a-real-vlm.md. `--format lmms-eval`: their first turns
+ * as the docs of the lmms-eval task in integrations/lmms_eval (src/environment/lmms-eval-export.ts).
  */
 import { exportTrl } from '../environment/trl-export.js';
 import { loadData } from '../suite/open.js';
@@ -21,7 +22,8 @@ export async function runExport(cfg: ExportConfig) {
   return withBar(bar, () =>
     exportTrl(data.episodes, data.loader, {
       out: cfg.out,
-      turns: cfg.turns,
+      format: cfg.format,
+      turns: cfg.turns ?? (cfg.format === 'lmms-eval' ? 'first' : 'path'),
       mode: cfg.mode,
       parquet: cfg.parquet,
       absolutePaths: cfg.absolutePaths,

@@ -46,7 +46,7 @@ const HOLDERS: Record<string, { writer: OutWriter; holds: RegExp }> = {
   eval: { writer: 'eval', holds: /the results of askfirst eval \(\S+summary\.json\)/ },
   'eval-several': { writer: 'eval', holds: /the results of askfirst eval \(\S+oracle\/summary\.json\)/ },
   'eval-stopped': { writer: 'eval', holds: /the results of askfirst eval \(\S+proactive\/run\.json\)/ },
-  export: { writer: 'export', holds: /an export of askfirst export --format trl \(\S+README\.md\)/ },
+  export: { writer: 'export', holds: /an export of askfirst export \(\S+README\.md\)/ },
   'probe-hall': { writer: 'probe hallucination', holds: /the results of askfirst probe hallucination \(\S+summary\.json\)/ },
   'probe-inj': { writer: 'probe injection', holds: /the results of askfirst probe injection \(\S+summary\.json\)/ },
 };

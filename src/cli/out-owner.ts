@@ -138,7 +138,7 @@ export function heldOutputs(dir: string): HeldOutput[] {
   if (run) held.push(run);
   const model = [CHECKPOINTS_DIR, FINAL_DIR].find((n) => names.has(n) && isDir(at(n)));
   if (model && !run) held.push({ writer: 'train', what: keptBeforeNamed(dir) ? `the ${basename(dir)} stage of an askfirst demo` : 'a training run of askfirst train', evidence: at(model) });
-  if (names.has(CARD_FILE) && isDatasetCard(textOf(at(CARD_FILE)))) held.push({ writer: 'export', what: 'an export of askfirst export --format trl', evidence: at(CARD_FILE) });
+  if (names.has(CARD_FILE) && isDatasetCard(textOf(at(CARD_FILE)))) held.push({ writer: 'export', what: 'an export of askfirst export', evidence: at(CARD_FILE) });
   const results = resultsIn(dir);
   if (results) held.push(results);
   for (const e of entries) {

@@ -279,7 +279,7 @@ describe('export --format trl', () => {
     const dir = tmpDir('askfirst-trl-notours');
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');
     await expect(exportTrl(episodes, memoryLoader, { out: dir, turns: 'first' })).rejects.toThrow(
-      `--out ${dir} is not empty and is not an earlier \`askfirst export --format trl\` (it holds notes.txt): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`,
+      `--out ${dir} is not empty and is not an earlier \`askfirst export\` (it holds notes.txt): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`,
     );
     writeFileSync(join(dir, 'README.md'), '# my dataset\n');
     await expect(exportTrl(episodes, memoryLoader, { out: join(dir, 'README.md'), turns: 'first' })).rejects.toThrow(`--out ${join(dir, 'README.md')} is a file: give a folder`);
@@ -289,6 +289,12 @@ describe('export --format trl', () => {
     await expect(exportTrl(episodes, memoryLoader, { out: readmeOnly, turns: 'first' })).rejects.toThrow(/its README\.md is not the dataset card of an export/);
     expect(readdirSync(dir).sort()).toEqual(['README.md', 'notes.txt', 'sub']);
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# my dataset\n');
+  });
+
+  it('--format lmms-eval exports first turns only: --turns path is refused in one line, and nothing is written', async () => {
+    const out = join(tmpDir('askfirst-lmms-export'), 'x');
+    await expect(exportTrl(episodes, memoryLoader, { out, turns: 'path', format: 'lmms-eval' })).rejects.toThrow(/^--format lmms-eval exports the first turn of each episode .*: give --turns first, or leave --turns out$/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('--turns first gives one row per episode; reference mode one row on the clearest view', () => {

@@ -27,6 +27,7 @@ import { DataError, describeError, InputError } from '../util/errors.js';
 import { AtomicFileWriter, StagedFiles, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
+import { LMMS_EVAL_CARD, LMMS_EVAL_COLUMNS, lmmsEvalColumns } from './lmms-eval-export.js';
 
 type Part = { type: 'image' } | { type: 'text'; text: string };
 export interface TrlRow {
@@ -49,9 +50,14 @@ export interface TrlRow {
   valid_intervention_letters: string[];
 }
 
+/** `trl`, or `lmms-eval`: first-turn rows with the columns the lmms-eval task reads besides (lmms-eval-export.ts). */
+export type ExportFormat = 'trl' | 'lmms-eval';
+
 export interface TrlExportOptions {
   out: string;
   turns: 'path' | 'first';
+  /** `trl` unless set; `lmms-eval` needs `turns: 'first'`. */
+  format?: ExportFormat;
   mode?: EvalMode;
   parquet?: boolean;
   /** Write absolute image paths in train.jsonl (OpenRLHF opens them from its working directory). */
@@ -107,9 +113,10 @@ const list = (name: string) => [
 ];
 
 /** The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. */
-export function parquetSchema() {
+export function parquetSchema(format: ExportFormat = 'trl') {
+  const added = format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.flatMap((name) => [...list(name), { name: 'element', ...STR }]) : [];
   return [
-    { name: 'root', num_children: 14 },
+    { name: 'root', num_children: 14 + (format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.length : 0) },
     ...list('prompt'),
     { name: 'element', repetition_type: 'REQUIRED', num_children: 2 },
     { name: 'role', ...STR },
@@ -135,6 +142,7 @@ export function parquetSchema() {
     { name: 'answer_letter', ...STR },
     ...list('valid_intervention_letters'),
     { name: 'element', ...STR },
+    ...added,
   ];
 }
 
@@ -142,8 +150,8 @@ export function parquetSchema() {
 export const CARD_FILE = 'README.md';
 /** What an export writes; an `out` holding only these (and its dataset card) is an earlier export. */
 const EXPORT_NAMES = new Set(['train.jsonl', 'train.parquet', CARD_FILE, 'images']);
-/** The dataset card says who wrote it (cli/out-owner.ts knows an export by it). */
-export const CARD_MARK = 'askfirst export --format trl';
+/** The dataset card says who wrote it (cli/out-owner.ts knows an export by it): `askfirst export --format trl` or `lmms-eval`. */
+export const CARD_MARK = 'askfirst export --format ';
 
 /**
  * `out` may be replaced as a whole when it is missing, empty, or an earlier export (its files and
@@ -166,7 +174,7 @@ async function checkOut(out: string): Promise<boolean> {
   const card = names.includes(CARD_FILE) ? await readFile(join(out, CARD_FILE), 'utf8').catch(() => '') : '';
   if (other.length || !card.includes(CARD_MARK)) {
     const what = other.length ? `it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}` : `its README.md is not the dataset card of an export`;
-    throw new InputError(`--out ${out} is not empty and is not an earlier \`askfirst export --format trl\` (${what}): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`);
+    throw new InputError(`--out ${out} is not empty and is not an earlier \`askfirst export\` (${what}): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`);
   }
   return true;
 }
@@ -177,6 +185,12 @@ async function checkOut(out: string): Promise<boolean> {
  * was, and a new one holds no file of the earlier (e.g. images of episodes no longer exported).
  */
 export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
+  const format = o.format ?? 'trl';
+  if (format === 'lmms-eval' && o.turns !== 'first') throw new InputError(`--format lmms-eval exports the first turn of each episode (lmms-eval runs one generation per doc): give --turns first, or leave --turns out`);
+  const rowsOf = (ep: SuiteEpisode): TrlRow[] => {
+    const rows = trlRows(ep, o.turns, o.mode);
+    return format === 'lmms-eval' ? rows.map((r) => ({ ...r, ...lmmsEvalColumns(ep, r.view, o.mode ?? 'proactive') })) : rows;
+  };
   const earlier = await checkOut(resolve(o.out)); // an earlier export, else nothing (or the lock) there
   const counts: CardCounts = { rows: 0, kinds: new Map(), episodes: 0 };
   const written = new Set<string>();
@@ -192,7 +206,7 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
         let lines = '';
         const rows: { row: TrlRow; pngs: Map<string, Buffer> }[] = [];
         const pngs = new Map<string, Buffer>(); // this episode's images (a view on its path twice is encoded once)
-        for (const r of trlRows(ep, o.turns, o.mode)) {
+        for (const r of rowsOf(ep)) {
           const path = r.images[0];
           if (!written.has(path)) {
             let image: RGBImage;
@@ -218,7 +232,7 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
       }
     }
     try {
-      if (parquet) await writeParquet(parquet, rowsWritten(), o.parquetRowGroupRows ?? PARQUET_ROW_GROUP_ROWS);
+      if (parquet) await writeParquet(parquet, rowsWritten(), o.parquetRowGroupRows ?? PARQUET_ROW_GROUP_ROWS, format);
       else for await (const row of rowsWritten()) void row; // each row is written as it is made
       await images.flush();
       await jsonl.commit();
@@ -259,7 +273,7 @@ function viewError(e: unknown, ep: SuiteEpisode, view: number, out: string, earl
 export const PARQUET_ROW_GROUP_ROWS = 1000;
 
 /** Write train.parquet row group by row group as `rows` come (each group's bytes appended to `file` once encoded). */
-async function writeParquet(file: AtomicFileWriter, rows: AsyncIterable<{ row: TrlRow; pngs: Map<string, Buffer> }>, groupRows: number): Promise<void> {
+async function writeParquet(file: AtomicFileWriter, rows: AsyncIterable<{ row: TrlRow; pngs: Map<string, Buffer> }>, groupRows: number, format: ExportFormat): Promise<void> {
   const { ByteWriter, parquetWriteRows } = await import('hyparquet-writer');
   const writer: InstanceType<typeof ByteWriter> & { flush?: () => Promise<void> } = new ByteWriter();
   // after each row group (and at the end), what is encoded goes to the file and the buffer is reused; `offset` keeps counting
@@ -280,14 +294,14 @@ async function writeParquet(file: AtomicFileWriter, rows: AsyncIterable<{ row: T
       };
     }
   }
-  const columns = ['prompt', 'images', 'episode_id', 'kind', 'mode', 'turn', 'view', 'max_turns', 'control', 'label', 'options', 'answer', 'answer_letter', 'valid_intervention_letters'];
+  const columns = ['prompt', 'images', 'episode_id', 'kind', 'mode', 'turn', 'view', 'max_turns', 'control', 'label', 'options', 'answer', 'answer_letter', 'valid_intervention_letters', ...(format === 'lmms-eval' ? LMMS_EVAL_COLUMNS : [])];
   await parquetWriteRows({
     writer,
-    schema: parquetSchema() as never,
+    schema: parquetSchema(format) as never,
     rows: parquetRows(),
     columns: columns.map((name) => ({ name })),
     rowGroupSize: groupRows,
-    createdBy: 'askfirst export --format trl',
+    createdBy: `askfirst export --format ${format}`,
   });
 }
 
@@ -299,6 +313,7 @@ interface CardCounts {
 }
 
 function datasetCard({ rows, kinds, episodes }: CardCounts, o: TrlExportOptions): string {
+  const lmms = o.format === 'lmms-eval';
   return `---
 configs:
 - config_name: default
@@ -310,18 +325,17 @@ task_categories:
 tags:
 - askfirst
 - proactivebench
-- grpo
-- trl
+${lmms ? '- lmms-eval' : '- grpo\n- trl'}
 ---
 
-# askfirst episodes for GRPO (TRL conversational prompt-only, with images)
+${lmms ? LMMS_EVAL_CARD.title : '# askfirst episodes for GRPO (TRL conversational prompt-only, with images)'}
 
-Written by \`askfirst export --format trl --turns ${o.turns}\`${o.source ? ` from \`${o.source}\`` : ''}: ${rows} rows from ${episodes} episodes
+Written by \`askfirst export --format ${lmms ? 'lmms-eval' : `trl --turns ${o.turns}`}\`${o.source ? ` from \`${o.source}\`` : ''}: ${rows} rows from ${episodes} episodes
 (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}).
 
 Each row is one turn of ProactiveBench's multiple-choice protocol: the view, the question and
 lettered options (interventions that ask for a better view first, then the categories); the
-model should answer with one option (\`"B."\` or its text). ${o.turns === 'path' ? 'There is one row per state on the episode\'s canonical path (the first view, then the view each first valid intervention leads to), for single-turn training with ProactiveBench\'s reward.' : 'There is one row per episode, at its first turn, for multi-turn training through `askfirst env serve`.'}
+model should answer with one option (\`"B."\` or its text). ${lmms ? LMMS_EVAL_CARD.rows : o.turns === 'path' ? 'There is one row per state on the episode\'s canonical path (the first view, then the view each first valid intervention leads to), for single-turn training with ProactiveBench\'s reward.' : 'There is one row per episode, at its first turn, for multi-turn training through `askfirst env serve`.'}
 
 ## Files
 - \`train.jsonl\` + \`images/\`: image paths are ${o.absolutePaths ? 'absolute' : 'relative to this folder'}.
@@ -337,7 +351,7 @@ ${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG byte
 | \`options\` | option texts in letter order |
 | \`answer\`, \`answer_letter\` | the correct category and its letter (empty where no category counts at this view: ProactiveBench's ROD first turn) |
 | \`valid_intervention_letters\` | interventions that lead to a better view here |
-
+${lmms ? LMMS_EVAL_CARD.columns : ''}
 ## Loading
 \`\`\`python
 from datasets import load_dataset, Image, Sequence
@@ -346,10 +360,10 @@ ds = ds.cast_column("images", Sequence(Image()))  # {bytes, path} structs to ima
 # or: ds = load_dataset("json", data_files="train.jsonl", split="train") and open images/<file> yourself
 \`\`\`
 
-## Rewards
+${lmms ? LMMS_EVAL_CARD.use : `## Rewards
 Score replies with \`integrations/trl/askfirst_trl.py\` (\`askfirst_reward\`, TRL's reward-function
 signature) or OpenRLHF's remote reward model pointed at \`askfirst env serve\`'s \`/get_reward\`.
 Single-turn reward: r_c = 1 for the correct category, r_p for a valid intervention (0.5 by default),
 r_w = 0 otherwise (De Min et al. 2026). See docs/train-a-real-vlm.md.
-`;
+`}`;
 }
