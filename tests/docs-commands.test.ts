@@ -32,6 +32,7 @@ const OTHER_FLAGS: Record<string, string> = {
   '--logdir': 'tensorboard --logdir runs',
   '--model': 'integrations/trl/train_grpo.py (docs/train-a-real-vlm.md)',
   '--train': "OpenRLHF's --train.agent_func_path (docs/train-a-real-vlm.md)",
+  '--include': "lmms-eval's --include_path (README.md, the lmms-eval task)",
   '--gao-which-bound': 'a branch never merged, named as such (docs/feedback-rlhf.md)',
   '--x': 'the shape of a refusal, `--x does not apply <when>` (docs/architecture.md §6)',
 };

@@ -1,0 +1,199 @@
+"""askfirst's episodes in lmms-eval: the first turn of each episode, one generation per doc.
+
+The docs are the rows of `askfirst export --format lmms-eval` (train.parquet, PNGs embedded; or train.jsonl written
+with --absolute-paths). Each shows the episode's first view and ProactiveBench's multiple-choice prompt (interventions
+first, then the categories); `askfirst_process_results` reads the reply exactly as `askfirst eval` does
+(src/episode/parse.ts `parseReply`, after src/agents/http/messages.ts `stripThinking`) and scores the first move:
+
+    correct             the correct category (ends the episode as a success)
+    wrong-category      another category (ends it as a failure)
+    valid-intervention  an intervention that leads to a better view here (askfirst eval would go on to the next view)
+    invalid-intervention an intervention offered but not valid here (ends it)
+    abstain             the abstain-style option, "I cannot answer this question." (ends it)
+    unparseable         a reply that names no option, by its text or its letter (ends it)
+
+The aggregations are shares of docs as docs/evaluation.md ("What the rates mean") defines askfirst's rates; what a
+first turn can and cannot measure is in integrations/README.md, "lmms-eval".
+
+Written against lmms-eval main 75571cf (August 2026, after v0.7.2): lmms_eval/api/task.py (TaskConfig,
+ConfigurableTask: doc_to_visual(doc), doc_to_text(doc, lmms_eval_specific_kwargs), doc_to_target(doc),
+process_results(doc, results) with each reply already .strip()-ed, aggregation(items) per metric_list entry) and
+lmms_eval/evaluator_utils.py (calculate_aggregate_metric; a metric's None values are left out by the aggregations
+here, and by the CLT stderr, which counts numbers only). Only the standard library at import time; PIL (an
+lmms-eval dependency) when an image is opened.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+from typing import Optional
+
+# --- Reply matching: ProactiveBench's MCQA `_evaluate` (environment.py), as askfirst's src/episode/parse.ts ports it ---
+
+
+def normalize_text(s: str) -> str:
+    """ProactiveBench's `_standardize_full_answer`: drop a leading "X." letter prefix (greedy, within the first line),
+    lower-case, strip, remove ASCII spaces only."""
+    return re.sub(r"^.*[A-Z]\.\s*", "", s).lower().strip().replace(" ", "")
+
+
+def standardize_letter(s: str) -> str:
+    """ProactiveBench's `_standardize_letter_answer`: the text before the first ".", lower-cased and stripped; "#"
+    when that is longer than one character."""
+    head = s.split(".")[0].lower().strip()
+    return "#" if len(head) > 1 else head
+
+
+def option_letter(i: int) -> str:
+    """Option letters as ProactiveBench writes them: chr(65 + i)."""
+    return chr(65 + i)
+
+
+def match_options(reply: str, options: list, correct: set, shift: int) -> tuple:
+    """ProactiveBench `_evaluate` for one option list whose letters start at `shift`: ("correct" | "wrong", index) or
+    ("mismatch", -1). Full text first (a correct option before any other), then the letter."""
+    full = normalize_text(reply)
+    norm = [normalize_text(o) for o in options]
+    for i, n in enumerate(norm):
+        if i in correct and n == full:
+            return ("correct", i)
+    if full in norm:
+        return ("wrong", norm.index(full))
+    letter = standardize_letter(reply)
+    letters = [standardize_letter(option_letter(i + shift)) for i in range(len(options))]
+    if letter in letters:
+        k = letters.index(letter)
+        return ("correct" if any(letters[i] == letter for i in correct) else "wrong", k)
+    return ("mismatch", -1)
+
+
+# JavaScript's \s (what askfirst's stripThinking matches), not Python's: it has U+FEFF and lacks U+001C-U+001F, U+0085.
+_JS_WS = "[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+_TAG = "[tT][hH][iI][nN][kK]"  # JavaScript's /i on ASCII letters (Python's re.I would also fold the Kelvin sign)
+_THINK = re.compile(f"^{_JS_WS}*<{_TAG}>.*?</{_TAG}>{_JS_WS}*", re.DOTALL)
+
+
+def strip_thinking(s: str) -> str:
+    """Remove a leading reasoning block (`<think>…</think>`), as askfirst's HTTP policy does before matching."""
+    return _THINK.sub("", s, count=1)
+
+
+def _letters(doc: dict, key: str) -> list:
+    v = doc.get(key)
+    if v is None:
+        raise ValueError(
+            f"the doc has no {key!r} column: lmms-eval's askfirst task reads the rows of `askfirst export --format lmms-eval` "
+            "(a `--format trl` export lacks the columns the reply is read by); export again with --format lmms-eval"
+        )
+    return list(v)
+
+
+def parse_reply(reply: str, doc: dict) -> dict:
+    """The reply read against the options of `doc`, as askfirst's `parseReply` (after `stripThinking`): a dict with
+    "type" (category, intervention, abstain, unparseable), "option" (index in the options, letter order) and
+    "correct" (a category) or "valid" (an intervention)."""
+    text = strip_thinking(reply)
+    options = list(doc["options"])
+    iv_letters = _letters(doc, "intervention_letters")
+    abstain = set(_letters(doc, "abstain_letters"))
+    valid = set(doc["valid_intervention_letters"])
+    n = len(iv_letters)
+    # The export lists the valid interventions but abstain ones (none of askfirst's kinds or ProactiveBench's datasets
+    # makes an abstain option lead anywhere); validity only orders two options of the same text, never one abstention.
+    iv = match_options(text, options[:n], {i for i, l in enumerate(iv_letters) if l in valid}, 0)
+    answer = ord(doc["answer_letter"]) - 65 - n if doc["answer_letter"] else -1  # none where no category counts (ROD)
+    cat = match_options(text, options[n:], {answer} if answer >= 0 else set(), n)
+    if cat[0] == "correct":
+        return {"type": "category", "option": n + cat[1], "correct": True}
+    if iv[0] != "mismatch":
+        if iv_letters[iv[1]] in abstain:
+            return {"type": "abstain", "option": iv[1]}
+        return {"type": "intervention", "option": iv[1], "valid": iv[0] == "correct"}
+    if cat[0] == "wrong":
+        return {"type": "category", "option": n + cat[1], "correct": False}
+    return {"type": "unparseable"}
+
+
+def first_move(reply: str, doc: dict) -> str:
+    """What the first reply did: correct, wrong-category, valid-intervention, invalid-intervention, abstain or
+    unparseable (the episode outcomes of docs/evaluation.md, plus the intervention that lets an episode go on)."""
+    p = parse_reply(reply, doc)
+    if p["type"] == "category":
+        return "correct" if p["correct"] else "wrong-category"
+    if p["type"] == "intervention":
+        return "valid-intervention" if p["valid"] else "invalid-intervention"
+    return p["type"]
+
+
+# --- The lmms-eval task's functions (askfirst_first_turn.yaml) ---
+
+
+def askfirst_doc_to_visual(doc: dict) -> list:
+    """The first view as an RGB PIL image: embedded bytes (train.parquet) or an absolute path (train.jsonl written
+    with --absolute-paths)."""
+    from PIL import Image  # an lmms-eval dependency
+
+    out = []
+    for im in doc["images"]:
+        if hasattr(im, "convert"):  # already a PIL image (a dataset cast to datasets.Image)
+            out.append(im.convert("RGB"))
+            continue
+        if isinstance(im, dict) and im.get("bytes"):
+            out.append(Image.open(io.BytesIO(im["bytes"])).convert("RGB"))
+            continue
+        path = im.get("path") if isinstance(im, dict) else im
+        if not isinstance(path, str) or not os.path.isabs(path):
+            raise ValueError(
+                f"image {path!r} of doc {doc.get('episode_id')!r} is a path relative to its export, which lmms-eval cannot "
+                "know: name the export's train.parquet (images embedded) in dataset_kwargs.data_files, or export with --absolute-paths"
+            )
+        with Image.open(path) as f:
+            out.append(f.convert("RGB"))
+    return out
+
+
+def askfirst_doc_to_text(doc: dict, lmms_eval_specific_kwargs: Optional[dict] = None) -> str:
+    """The prompt `askfirst eval` shows at the first turn (ProactiveBench's template), with the task's pre/post prompt
+    around it (empty by default: any other text is no longer askfirst's prompt)."""
+    kw = lmms_eval_specific_kwargs or {}
+    text = next(p["text"] for p in doc["prompt"][0]["content"] if p["type"] == "text")
+    return f"{kw.get('pre_prompt', '')}{text}{kw.get('post_prompt', '')}"
+
+
+def askfirst_doc_to_target(doc: dict) -> str:
+    """What is right at the first view, as `askfirst eval` records it: the valid interventions' letters where the view
+    does not show enough, then the correct category ("A. / B. / F. lightning" reads as: asking A or B, or answering F)."""
+    valid = list(doc["valid_intervention_letters"])
+    answer = f"{doc['answer_letter']}. {doc['answer']}" if doc["answer_letter"] else ""
+    return " / ".join([f"{l}." for l in (valid if not doc["control"] else [])] + ([answer] if answer else []))
+
+
+# metric → (the docs it counts over, the first moves it counts); a doc outside the first gets None (left out).
+_ALL = lambda doc: True  # noqa: E731
+_CONTROL = lambda doc: bool(doc["control"])  # noqa: E731
+_NOT_CONTROL = lambda doc: not doc["control"]  # noqa: E731
+METRICS = {
+    "askfirst_accuracy": (_ALL, {"correct"}),
+    "askfirst_valid_ask": (_NOT_CONTROL, {"valid-intervention"}),
+    "askfirst_over_asking": (_CONTROL, {"valid-intervention", "invalid-intervention"}),
+    "askfirst_control_abstain": (_CONTROL, {"abstain"}),
+    "askfirst_wrong_category": (_ALL, {"wrong-category"}),
+    "askfirst_abstain": (_ALL, {"abstain"}),
+    "askfirst_invalid": (_ALL, {"invalid-intervention"}),
+    "askfirst_unparseable": (_ALL, {"unparseable"}),
+}
+
+
+def askfirst_process_results(doc: dict, results: list) -> dict:
+    """Per metric 1 or 0 for this doc's first move, None where the metric does not count this doc (over-asking and
+    control abstain count control episodes only, the valid ask the others)."""
+    move = first_move(results[0] if results else "", doc)
+    return {name: (int(move in moves) if over(doc) else None) for name, (over, moves) in METRICS.items()}
+
+
+def askfirst_aggregate_rate(items: list) -> Optional[float]:
+    """The share of the docs a metric counts (its None values left out); None, not 0, where it counts none (no control
+    episode: as askfirst's summary.json has null, and its tables print –)."""
+    counted = [x for x in items if x is not None]
+    return sum(counted) / len(counted) if counted else None

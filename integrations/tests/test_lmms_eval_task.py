@@ -1,0 +1,148 @@
+"""The lmms-eval task (integrations/lmms_eval/askfirst_first_turn) run without lmms-eval: its YAML loaded as lmms-eval
+loads it, its functions called on the docs of a real export as lmms-eval calls them. Needs /usr/bin/python3 with
+PyYAML (an lmms-eval dependency; Debian's python3-yaml) and PIL (python3-pil). Run by tests/lmms-eval-task.test.ts,
+which makes the export with the CLI and checks every verdict written to ASKFIRST_TEST_OUT against askfirst's own.
+
+    ASKFIRST_TEST_EXPORTS=dir1,dir2 ASKFIRST_TEST_REPLIES=replies.json ASKFIRST_TEST_OUT=out.json \
+        /usr/bin/python3 -m unittest integrations/tests/test_lmms_eval_task.py
+"""
+import importlib.util
+import io
+import json
+import os
+import unittest
+
+import yaml
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TASK_DIR = os.path.join(HERE, "..", "lmms_eval", "askfirst_first_turn")
+YAML_PATH = os.path.join(TASK_DIR, "askfirst_first_turn.yaml")
+EXPORTS = [d for d in os.environ.get("ASKFIRST_TEST_EXPORTS", "").split(",") if d]
+OUT = os.environ.get("ASKFIRST_TEST_OUT")
+
+# The fields of lmms-eval's TaskConfig (lmms_eval/api/task.py at 75571cf, August 2026, after v0.7.2): ConfigurableTask
+# builds TaskConfig(**yaml), so a key that is not one of them is refused there.
+TASK_CONFIG_FIELDS = set(
+    "task task_alias tag group group_alias dataset_path dataset_name dataset_kwargs training_split validation_split "
+    "test_split fewshot_split full_docs process_results_use_image process_docs doc_to_visual doc_to_text doc_to_target "
+    "doc_to_choice doc_to_messages process_results use_prompt description target_delimiter fewshot_delimiter "
+    "fewshot_config num_fewshot metric_list output_type generation_kwargs repeats filter_list should_decontaminate "
+    "doc_to_decontamination_query cluster_key score_key metadata lmms_eval_specific_kwargs "
+    "model_specific_generation_kwargs model_specific_target_kwargs reasoning_tags auto_strip_thinking".split()
+)
+
+
+def load_task_yaml() -> dict:
+    """As lmms_eval/utils.py load_yaml_config (mode "full"): yaml.full_load with `!function module.name` imported from
+    module.py beside the YAML (import_function's relative file import)."""
+
+    class Loader(yaml.FullLoader):
+        pass
+
+    def import_function(loader, node):
+        *module, name = loader.construct_scalar(node).split(".")
+        path = os.path.join(os.path.dirname(YAML_PATH), ".".join(module) + ".py")
+        spec = importlib.util.spec_from_file_location(".".join(module), path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return getattr(mod, name)
+
+    Loader.add_constructor("!function", import_function)
+    with open(YAML_PATH, "rb") as f:
+        return yaml.load(f, Loader=Loader)
+
+
+CFG = load_task_yaml()
+utils = importlib.util.module_from_spec(spec := importlib.util.spec_from_file_location("askfirst_lmms_utils", os.path.join(TASK_DIR, "utils.py")))
+spec.loader.exec_module(utils)
+
+
+def docs_of(export: str) -> list:
+    with open(os.path.join(export, "train.jsonl"), encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class TaskYaml(unittest.TestCase):
+    def test_keys_are_task_config_fields(self):
+        self.assertEqual(set(CFG) - TASK_CONFIG_FIELDS, set())
+        self.assertEqual(CFG["output_type"], "generate_until")
+        self.assertEqual(CFG["dataset_path"], "parquet")
+        self.assertIn(CFG["test_split"], CFG["dataset_kwargs"]["data_files"])
+        self.assertEqual(CFG["dataset_kwargs"]["data_files"][CFG["test_split"]], "data/train.parquet")
+        for k in ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results"):
+            self.assertTrue(callable(CFG[k]), k)
+        self.assertEqual(set(CFG["generation_kwargs"]), {"max_new_tokens", "temperature", "top_p", "num_beams", "do_sample"})
+
+    def test_metric_list_names_what_process_results_returns(self):
+        names = [m["metric"] for m in CFG["metric_list"]]
+        self.assertEqual(names, list(utils.METRICS))
+        for m in CFG["metric_list"]:
+            self.assertEqual(set(m), {"metric", "aggregation", "higher_is_better"})
+            self.assertTrue(callable(m["aggregation"]))
+            self.assertIsInstance(m["higher_is_better"], bool)
+            self.assertEqual(m["higher_is_better"], m["metric"] in ("askfirst_accuracy", "askfirst_valid_ask"), m["metric"])
+        doc = docs_of(EXPORTS[0])[0]
+        self.assertEqual(set(CFG["process_results"](doc, ["A."])), set(names))
+
+    def test_specific_kwargs_leave_askfirst_prompt(self):
+        kw = CFG["lmms_eval_specific_kwargs"]["default"]
+        doc = docs_of(EXPORTS[0])[0]
+        self.assertEqual(CFG["doc_to_text"](doc, kw), doc["prompt"][0]["content"][1]["text"])
+
+
+class Docs(unittest.TestCase):
+    def test_visual_from_parquet_bytes_and_absolute_paths(self):
+        for export in EXPORTS:
+            for doc in docs_of(export)[:6]:
+                path = os.path.join(export, doc["images"][0])
+                with open(path, "rb") as f:
+                    png = f.read()
+                want = Image.open(io.BytesIO(png)).convert("RGB")
+                for images in ([{"bytes": png, "path": doc["images"][0]}], [os.path.abspath(path)], [want]):
+                    got = utils.askfirst_doc_to_visual({**doc, "images": images})
+                    self.assertEqual(len(got), 1)
+                    self.assertEqual(got[0].size, want.size)
+                    self.assertEqual(got[0].tobytes(), want.tobytes())
+                with self.assertRaisesRegex(ValueError, "relative to its export.*train.parquet.*--absolute-paths"):
+                    utils.askfirst_doc_to_visual(doc)
+
+    def test_a_trl_row_is_refused_with_what_to_do(self):
+        doc = docs_of(EXPORTS[0])[0]
+        trl = {k: v for k, v in doc.items() if k not in ("intervention_letters", "abstain_letters")}
+        with self.assertRaisesRegex(ValueError, "no 'intervention_letters' column.*--format lmms-eval"):
+            utils.askfirst_process_results(trl, ["A."])
+
+    def test_aggregate_leaves_out_none_and_says_none_for_no_doc(self):
+        self.assertEqual(utils.askfirst_aggregate_rate([1, None, 0, 1]), 2 / 3)
+        self.assertIsNone(utils.askfirst_aggregate_rate([None, None]))
+
+
+class Verdicts(unittest.TestCase):
+    """Every reply of ASKFIRST_TEST_REPLIES on every doc, and a scripted model's run; tests/lmms-eval-task.test.ts
+    checks them against askfirst's parseReply and metrics."""
+
+    def test_write_verdicts_and_a_run(self):
+        with open(os.environ["ASKFIRST_TEST_REPLIES"], encoding="utf-8") as f:
+            replies = json.load(f)  # {export: {episode_id: [reply, ...]}, "pick": {export: {episode_id: index}}}
+        out = {}
+        for export in EXPORTS:
+            docs = docs_of(export)
+            parsed = {d["episode_id"]: [utils.parse_reply(r, d) for r in replies[export][d["episode_id"]]] for d in docs}
+            # A run as lmms-eval makes it: process_results per doc on its (stripped) reply, each metric aggregated.
+            per_metric = {m: [] for m in utils.METRICS}
+            moves = {}
+            for d in docs:
+                reply = replies[export][d["episode_id"]][replies["pick"][export][d["episode_id"]]]
+                moves[d["episode_id"]] = utils.first_move(reply.strip(), d)
+                for m, v in CFG["process_results"](d, [reply.strip()]).items():
+                    per_metric[m].append(v)
+            aggregation = {m["metric"]: m["aggregation"] for m in CFG["metric_list"]}
+            rates = {m: aggregation[m](v) for m, v in per_metric.items()}
+            out[export] = {"parsed": parsed, "moves": moves, "rates": rates}
+        with open(OUT, "w", encoding="utf-8") as f:
+            json.dump(out, f, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,190 @@
+/**
+ * The lmms-eval task (integrations/lmms_eval/askfirst_first_turn): exports made with the CLI (`askfirst export --format
+ * lmms-eval`, of an askfirst suite and of ProactiveBench's own entries: its ImageNet-C entries offer interventions that
+ * are not valid, and abstain at other letters; its ROD entries' first view counts no category), the task's YAML and utils.py run by
+ * /usr/bin/python3 as lmms-eval runs them (integrations/tests/test_lmms_eval_task.py: PyYAML and PIL, no lmms-eval).
+ * Every reply of a set is read by utils.py and by askfirst (`parseReply` after the HTTP policy's `stripThinking`) and
+ * must be read alike; a scripted model's rates, aggregated as lmms-eval aggregates them, must be askfirst's
+ * (episode/metrics.ts) on the same first replies.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parquetReadObjects } from 'hyparquet';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stripThinking } from '../src/agents/http/messages.js';
+import { computeMetrics } from '../src/episode/metrics.js';
+import { optionLetter, parseReply, pyStrip } from '../src/episode/parse.js';
+import { shownOptions } from '../src/episode/prompt.js';
+import { EpisodeState } from '../src/episode/state.js';
+import type { ParsedAction } from '../src/episode/types.js';
+import { loadData } from '../src/suite/open.js';
+import type { SuiteEpisode } from '../src/suite/types.js';
+import { runCli } from '../src/testing/cli-kill.js';
+import { tmpDir } from '../src/testing/tmp.js';
+import { requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '..');
+
+function hasPythonModules(mods: string[]): boolean {
+  if (!existsSync(SYSTEM_PYTHON)) return false;
+  try {
+    execFileSync(SYSTEM_PYTHON, ['-c', `import ${mods.join(', ')}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const skip = requireDep(hasPythonModules(['yaml', 'PIL']), 'python3-yaml and python3-pil for /usr/bin/python3');
+
+interface Row {
+  episode_id: string;
+  view: number;
+  control: boolean;
+  options: string[];
+  answer_letter: string;
+  intervention_letters: string[];
+  abstain_letters: string[];
+  valid_intervention_letters: string[];
+}
+type PyParsed = { type: 'category'; option: number; correct: boolean } | { type: 'intervention'; option: number; valid: boolean } | { type: 'abstain'; option: number } | { type: 'unparseable' };
+
+/** askfirst's reading of a reply, in the shape utils.py's parse_reply gives it. */
+function tsParsed(a: ParsedAction): PyParsed {
+  if (a.type === 'category') return { type: 'category', option: a.option, correct: a.correct };
+  if (a.type === 'intervention') return { type: 'intervention', option: a.option, valid: a.valid };
+  if (a.type === 'abstain') return { type: 'abstain', option: a.option };
+  return { type: 'unparseable' };
+}
+
+/** Replies that probe every rule of the matching: letters, texts, prefixes, whitespace of both languages, reasoning blocks. */
+function repliesFor(r: Row): string[] {
+  const out = ['', 'nonsense', 'Z.', 'z', '[.', 'The answer is B.', 'B) tree', 'AB.', 'ab', '#.', '.', 'İ.', 'ı.', 'K.', 'ſ'];
+  r.options.forEach((o, i) => {
+    const l = optionLetter(i);
+    out.push(l, `${l}.`, `${l.toLowerCase()}.`, ` ${l}. `, `${l}. ${o}`, `${l}.${o}`, o, o.toUpperCase(), o.toLowerCase(), o.replaceAll(' ', ''), `  ${o}\n`);
+    out.push(`Q. ${o}`, `x. ${o}`, `${l}\u00a0.`, `\u00a0${l}.`, `\u3000${o}\u3000`, `\x1c${l}.\x1f`, `\ufeff${l}.`, `\u0085${o}`, `${o}.`, `${o}\tx`, o.replace(' ', '\u00a0'));
+    out.push(`<think>I would say ${l}.</think>${l}.`, `<THINK>\n${o}\n</Think>\n\n${o}`, `<think>${l}.`, `\x1c<think>x</think>${l}.`, `\ufeff<think>x</think> ${l}.`, `<think>a</think><think>b</think>${l}`, `<\u212Aink>x</think>${l}.`);
+    out.push(`${l}.\nbecause ${o}`, `first line\n${l}. ${o}`, `${l}. ${o}\nsecond`);
+  });
+  return out;
+}
+
+describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn task under /usr/bin/python3', () => {
+  let dir: string;
+  const exports: Record<string, { spec: string; episodes: Map<string, SuiteEpisode>; rows: Row[] }> = {};
+
+  beforeAll(async () => {
+    dir = tmpDir('askfirst-lmms-eval');
+    const cli = async (...args: string[]) => {
+      const r = await runCli([...args, '--no-progress'], dir);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await cli('suite', 'generate', '--out', 'suite', '--episodes', '4', '--size', '48', '--control-share', '0.5');
+    await cli('suite', 'generate', '--format', 'proactivebench', '--out', 'pb', '--episodes', '2', '--size', '48');
+    // Without askfirst's blocks its lines are read as ProactiveBench's own entries (its state machines replayed): ROD's
+    // first view counts no category, ImageNet-C offers every enhancement.
+    for (const f of readdirSync(join(dir, 'pb')).filter((n) => n.endsWith('_preprocessed.jsonl'))) {
+      const lines = readFileSync(join(dir, 'pb', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      writeFileSync(join(dir, 'pb', f), lines.map(({ askfirst: _, ...native }) => JSON.stringify(native) + '\n').join(''));
+    }
+    for (const [name, spec] of [['own', 'suite'], ['pb', 'proactivebench:pb']] as const) {
+      await cli('export', '--format', 'lmms-eval', '--data', spec, '--out', `export-${name}`);
+      const out = join(dir, `export-${name}`);
+      const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+      const { episodes } = await loadData(spec.replace(/^(proactivebench:)?/, `$1${dir}/`));
+      exports[out] = { spec, episodes: new Map(episodes.map((e) => [e.id, e])), rows };
+    }
+  }, 120_000);
+
+  it('exports one row per episode at its first view, with the letters a reply is read by; Parquet holds the same rows', async () => {
+    for (const [out, { episodes, rows }] of Object.entries(exports)) {
+      expect(rows.length).toBe(episodes.size);
+      for (const r of rows) {
+        const ep = episodes.get(r.episode_id)!;
+        expect(r.view).toBe(ep.firstView);
+        const shown = shownOptions(ep, ep.firstView, 'proactive');
+        expect(r.options.slice(0, r.intervention_letters.length)).toEqual(shown.interventions.map((o) => o.text));
+        expect(r.abstain_letters.map((l) => r.options[l.charCodeAt(0) - 65])).toEqual(shown.interventions.filter((o) => o.abstain).map((o) => o.text));
+      }
+      const pq = await parquetReadObjects({ file: new Uint8Array(readFileSync(join(out, 'train.parquet'))).buffer, utf8: false });
+      expect(pq.map((p) => [p.episode_id, p.intervention_letters, p.abstain_letters])).toEqual(rows.map((r) => [r.episode_id, r.intervention_letters, r.abstain_letters]));
+    }
+    const all = Object.values(exports).flatMap((e) => e.rows);
+    expect(all.some((r) => r.answer_letter === '')).toBe(true); // ROD: no category counts at the first view
+    expect(all.some((r) => r.intervention_letters.length > r.valid_intervention_letters.length + r.abstain_letters.length)).toBe(true); // ImageNet-C: offered, not valid
+    expect(all.some((r) => r.control)).toBe(true);
+  });
+
+  it('utils.py reads every reply as askfirst does, and a scripted run gets askfirst\'s rates', async () => {
+    const replies: Record<string, unknown> = { pick: {} };
+    const picks: Record<string, Record<string, number>> = {};
+    for (const [out, { rows }] of Object.entries(exports)) {
+      replies[out] = Object.fromEntries(rows.map((r) => [r.episode_id, repliesFor(r)]));
+      // The scripted model: a reply per episode that lands on each first move somewhere (seeded by position).
+      picks[out] = Object.fromEntries(rows.map((r, i) => [r.episode_id, (i * 7 + 3) % repliesFor(r).length]));
+    }
+    replies.pick = picks;
+    const repliesFile = join(dir, 'replies.json');
+    const outFile = join(dir, 'verdicts.json');
+    writeFileSync(repliesFile, JSON.stringify(replies));
+    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_lmms_eval_task.py'], {
+      cwd: root,
+      env: { ...process.env, ASKFIRST_TEST_EXPORTS: Object.keys(exports).join(','), ASKFIRST_TEST_REPLIES: repliesFile, ASKFIRST_TEST_OUT: outFile, PYTHONDONTWRITEBYTECODE: '1' },
+      timeout: 120_000,
+    });
+    expect(r.stderr).toMatch(/\nOK\s*$/);
+    const got = JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, { parsed: Record<string, PyParsed[]>; moves: Record<string, string>; rates: Record<string, number | null> }>;
+
+    const seen = new Set<string>();
+    for (const [out, { episodes, rows }] of Object.entries(exports)) {
+      let compared = 0;
+      for (const row of rows) {
+        const ep = episodes.get(row.episode_id)!;
+        const shown = shownOptions(ep, ep.firstView, 'proactive');
+        const rs = (replies[out] as Record<string, string[]>)[row.episode_id];
+        rs.forEach((reply, i) => {
+          const want = tsParsed(parseReply(stripThinking(reply), shown));
+          expect(got[out].parsed[row.episode_id][i], `${out} ${row.episode_id} ${JSON.stringify(reply)}`).toEqual(want);
+          seen.add(want.type === 'category' ? `category-${want.correct}` : want.type === 'intervention' ? `intervention-${want.valid}` : want.type);
+          compared++;
+        });
+      }
+      expect(compared).toBeGreaterThan(500);
+
+      // The run: each episode played by askfirst with the scripted first reply (lmms-eval strips it: Python's strip), its
+      // later turns unparseable; the first-turn rates are askfirst's over those records.
+      const records = rows.map((row) => {
+        const s = new EpisodeState(episodes.get(row.episode_id)!, 'proactive');
+        s.step(stripThinking(pyStrip((replies[out] as Record<string, string[]>)[row.episode_id][picks[out][row.episode_id]])));
+        while (!s.done) s.step('');
+        return s.record();
+      });
+      const m = computeMetrics(records);
+      const atOnce = (outcome: string) => records.filter((x) => x.turns === 1 && x.outcome === outcome).length / records.length;
+      const nonControl = records.filter((x) => !x.control);
+      const want = {
+        askfirst_accuracy: atOnce('correct'),
+        askfirst_valid_ask: nonControl.length ? nonControl.filter((x) => x.actions[0].type === 'intervention' && x.actions[0].valid).length / nonControl.length : null,
+        askfirst_over_asking: m.overAsking,
+        askfirst_control_abstain: m.controlAbstain,
+        askfirst_wrong_category: atOnce('wrong-category'),
+        askfirst_abstain: atOnce('abstain'),
+        askfirst_invalid: atOnce('invalid-intervention'),
+        askfirst_unparseable: atOnce('unparseable'),
+      };
+      for (const [k, v] of Object.entries(want)) {
+        if (v === null) expect(got[out].rates[k], `${out} ${k}`).toBeNull();
+        else expect(got[out].rates[k], `${out} ${k}`).toBeCloseTo(v, 12);
+      }
+      // The first moves partition the docs: the non-control valid asks and the control asks are the rest.
+      const asks = records.filter((x) => x.actions[0].type === 'intervention' && x.actions[0].valid).length / records.length;
+      const sum = ['askfirst_accuracy', 'askfirst_wrong_category', 'askfirst_abstain', 'askfirst_invalid', 'askfirst_unparseable'].reduce((a, k) => a + got[out].rates[k]!, asks);
+      expect(sum).toBeCloseTo(1, 12);
+    }
+    // the replies reached every reading
+    expect([...seen].sort()).toEqual(['abstain', 'category-false', 'category-true', 'intervention-false', 'intervention-true', 'unparseable']);
+  }, 180_000);
+});
