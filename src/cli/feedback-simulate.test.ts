@@ -64,6 +64,19 @@ describe('askfirst feedback simulate, startup on a large project', () => {
     expect(read.rows).toBe(3);
   });
 
+  it('--max-labels is exact with several annotators: 2 labels by 3 annotators store 2 (they stored 3 or 4)', { timeout: 60_000 }, async () => {
+    const dbDir = await project(10);
+    // each annotator checked the count before taking a pair, so all three took one before the first label was in
+    // (302 labels at --max-labels 300); they take a pair only while the labels given and being given are under it
+    expect((await runSimulate({ dbDir, project: 'p', annotators: 3, seed: 2, progress: false, maxLabels: 2 }, () => undefined)).labels).toBe(2);
+    const store = await openStore(dbDir, { create: false });
+    try {
+      expect((await store.progress((await store.project('p')).id)).labels).toBe(2); // the labels stored, counted in the database
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a project without trajectory pairs is still refused before any annotator is made, saying how to add some', { timeout: 60_000 }, async () => {
     const dbDir = join(tmpDir('af-fb-simulate-nopairs'), 'db');
     const store = await openStore(dbDir);

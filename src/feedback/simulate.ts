@@ -23,6 +23,7 @@
  * share one noise model, so nothing is lost by not keying on the person).
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
 import { z } from 'zod';
 import type { EpisodeRecord } from '../episode/types.js';
 import { resolveConfig } from '../util/config.js';
@@ -127,30 +128,53 @@ export async function simulateAnnotators(
   const base = baseUrl.replace(/\/$/, '');
   const slots = new Map(held);
   const pairOf: PairLookup = typeof pairs === 'function' ? pairs : (id) => pairs.get(id);
+  // --max-labels is exact: an annotator takes a pair only while the labels given and being given (`taken`) are under it;
+  // checking the labels given only let every annotator take one more at the limit (302 of 300 with 3). One that finds
+  // the limit taken waits for the labels in progress (a pair skipped gives its place back) before it stops.
+  const limit = cfg.maxLabels ?? Infinity;
+  let taken = 0;
+  const settled = new EventEmitter().setMaxListeners(0);
+  /** One pair taken and labelled: 'labelled' (a new label is in), 'skipped' (not a known pair, or a replayed label), 'empty' (nothing left). */
+  const labelNext = async (who: SimulatedAnnotator, skip: Set<number>): Promise<'labelled' | 'skipped' | 'empty'> => {
+    const { assignment } = await call<NextResponse>(`${base}/api/projects/${projectId}/next?type=preference`, who.token);
+    if (!assignment || skip.has(assignment.id)) return 'empty'; // nothing left (an unknown item stays open: the queue returns it again)
+    const a = assignment as AssignmentInfo<'preference'>;
+    const pair = await pairOf(a.item.externalId);
+    if (!pair) {
+      skip.add(a.id);
+      res.skipped++;
+      return 'skipped';
+    }
+    const slot = slots.get(pair.id) ?? 0;
+    slots.set(pair.id, slot + 1);
+    const c = simulatedChoice(pair, utility, cfg, labelRng(cfg.seed, pair.id, slot));
+    const label: PreferenceLabel = { lessHallucination: c, moreHelpful: c };
+    const r = await call<SubmitResponse>(`${base}/api/assignments/${a.id}/annotation`, who.token, { method: 'POST', body: JSON.stringify({ submissionId: randomUUID(), label }) });
+    return r.replayed ? 'skipped' : 'labelled';
+  };
   const one = async (who: SimulatedAnnotator) => {
     res.byAnnotator[who.name] = 0;
     const skip = new Set<number>();
     for (;;) {
-      if (signal?.aborted || (cfg.maxLabels !== undefined && res.labels >= cfg.maxLabels)) return;
-      const { assignment } = await call<NextResponse>(`${base}/api/projects/${projectId}/next?type=preference`, who.token);
-      if (!assignment || skip.has(assignment.id)) return; // nothing left (an unknown item stays open: the queue returns it again)
-      const a = assignment as AssignmentInfo<'preference'>;
-      const pair = await pairOf(a.item.externalId);
-      if (!pair) {
-        skip.add(a.id);
-        res.skipped++;
+      if (signal?.aborted || res.labels >= limit) return;
+      if (taken >= limit) {
+        await once(settled, 'settled'); // some label is in progress (taken > labels): see what it came to
         continue;
       }
-      const slot = slots.get(pair.id) ?? 0;
-      slots.set(pair.id, slot + 1);
-      const c = simulatedChoice(pair, utility, cfg, labelRng(cfg.seed, pair.id, slot));
-      const label: PreferenceLabel = { lessHallucination: c, moreHelpful: c };
-      const r = await call<SubmitResponse>(`${base}/api/assignments/${a.id}/annotation`, who.token, { method: 'POST', body: JSON.stringify({ submissionId: randomUUID(), label }) });
-      if (!r.replayed) {
-        res.labels++;
-        res.byAnnotator[who.name]++;
-        onLabel?.(res.labels);
+      taken++;
+      let outcome: 'labelled' | 'skipped' | 'empty' = 'empty';
+      try {
+        outcome = await labelNext(who, skip);
+        if (outcome === 'labelled') {
+          res.labels++;
+          res.byAnnotator[who.name]++;
+        }
+      } finally {
+        if (outcome !== 'labelled') taken--;
+        settled.emit('settled');
       }
+      if (outcome === 'empty') return;
+      if (outcome === 'labelled') onLabel?.(res.labels);
     }
   };
   await Promise.all(annotators.map(one));
