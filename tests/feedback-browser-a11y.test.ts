@@ -22,7 +22,7 @@ import { FeedbackStore } from '../src/feedback/store.js';
 import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { CHROMIUM, requireDep } from './helpers/system-deps.js';
-import { buildUi, closeWorkbench, pressShortcut, workbenchInBrowser } from './helpers/workbench-browser.js';
+import { buildUi, chooseProject, closeWorkbench, pressShortcut, signIn, submitToken, workbenchInBrowser } from './helpers/workbench-browser.js';
 import { axeViolations } from './helpers/axe.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
@@ -32,6 +32,8 @@ let server: RunningServer;
 let browser: BrowserContext;
 let flowProject: number;
 let keyboardProject: number;
+let pairsProject: number;
+let noticesProject: number;
 let uiDir: string;
 const tokens: Record<string, string> = {};
 const ids: Record<string, number> = {};
@@ -49,7 +51,7 @@ beforeAll(async () => {
   keyboardProject = (await createDemoProject(store, 'keyboard', join(dir, 'images-k'), 1, 1, { types: ['rationale', 'preference'] })).project.id;
   // A trajectory pair (as `askfirst feedback pairs` makes them): each reply's turns, each with the view it saw.
   const ep = episodes[0];
-  await store.createProject('pairs', join(dir, 'images-s'), 1, [
+  pairsProject = (await store.createProject('pairs', join(dir, 'images-s'), 1, [
     {
       externalId: 'pair-0',
       image: ep.views[0],
@@ -72,9 +74,9 @@ beforeAll(async () => {
         },
       ],
     },
-  ]);
+  ])).id;
   // The fifth: rationale tasks, on which a page goes stale ('elsewhere') and then loses its token.
-  await createDemoProject(store, 'notices', join(dir, 'images-n'), 1, 1, { types: ['rationale'] });
+  noticesProject = (await createDemoProject(store, 'notices', join(dir, 'images-n'), 1, 1, { types: ['rationale'] })).project.id;
   for (const name of ['screens', 'keys', 'keys2', 'live', 'pairs', 'notices']) {
     const a = await store.addAnnotator(name);
     tokens[name] = a.token;
@@ -121,8 +123,7 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
     const { page, problems } = await open();
     await page.locator('#token').waitFor();
     await noViolations(page, 'sign-in');
-    await page.fill('#token', 'af_wrong');
-    await page.click('button[type=submit]');
+    await submitToken(page, 'af_wrong');
     await page.getByRole('alert').waitFor();
     await noViolations(page, 'sign-in refused');
     // The first task is held back: "Loading…" (grey on the page's background) stays long enough to check.
@@ -132,8 +133,7 @@ describe.skipIf(!!skip)('workbench in Chromium: axe-core on every screen', () =>
       await held;
       await r.continue();
     });
-    await page.fill('#token', tokens.screens);
-    await page.click('button[type=submit]');
+    await submitToken(page, tokens.screens);
     await page.getByText('Loading…').waitFor();
     await noViolations(page, 'loading');
     release();
@@ -501,10 +501,8 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
 describe.skipIf(!!skip)('workbench in Chromium: the screens the flow above does not reach', () => {
   it('a trajectory pair: axe finds nothing, and each view of each reply says which it is', async () => {
     const { page, problems } = await open();
-    await page.fill('#token', tokens.pairs);
-    await page.click('button[type=submit]');
-    await page.getByTestId('progress').waitFor();
-    await page.getByTestId('project').selectOption({ label: 'pairs' });
+    await signIn(page, tokens.pairs);
+    await chooseProject(page, pairsProject);
     await page.getByTestId('turns-1').waitFor();
     await expect.poll(() => page.locator('[data-testid^=turns-] [data-testid=task-image]').count()).toBe(3);
     await page.locator('div.task[data-ready=true]').waitFor();
@@ -527,10 +525,8 @@ describe.skipIf(!!skip)('workbench in Chromium: the screens the flow above does 
     page.on('pageerror', (e) => problems.push(e.message));
     await page.clock.install(); // the page's clock runs, and jumps to the next heartbeat
     await page.goto(server.url);
-    await page.fill('#token', tokens.notices);
-    await page.click('button[type=submit]');
-    await page.getByTestId('progress').waitFor();
-    await page.getByTestId('project').selectOption({ label: 'notices' });
+    await signIn(page, tokens.notices);
+    await chooseProject(page, noticesProject);
     await page.getByTestId('task-rationale').waitFor();
     await page.getByTestId('task-image').waitFor();
     await page.locator('div.task[data-ready=true]').waitFor();
@@ -565,13 +561,15 @@ describe.skipIf(!!skip)('workbench in Chromium: the screens the flow above does 
       const problems: string[] = [];
       page.on('pageerror', (e) => problems.push(e.message));
       await page.goto(empty.url);
-      await page.fill('#token', who.token);
-      await page.click('button[type=submit]');
-      await page.getByTestId('no-projects').waitFor();
-      expect(await page.getByTestId('no-projects').textContent()).toBe(
+      // Without NoProjects the page went on showing "Loading…" once the server had said there is no project: the
+      // test waits for that answer, then for the page to show it (saying what it shows instead), not for its own timeout.
+      const listed = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/projects');
+      await submitToken(page, who.token);
+      expect(await (await listed).json()).toEqual([]);
+      await expect.poll(() => page.locator('main').textContent(), { timeout: 5_000 }).toBe(
         'Nothing to label yetThis workbench has no project yet. Ask the project owner to import one, then reload this page.',
       );
-      expect(await page.getByText('Loading…').count()).toBe(0);
+      expect(await page.getByTestId('project').count()).toBe(0); // no empty, unnamed project list beside it
       expect((await focus(page)).id).toBe('no-projects');
       await noViolations(page, 'no project');
       expect(problems).toEqual([]);

@@ -17,7 +17,7 @@ import { AUTH_CACHE_MS } from '../src/server/workbench/app.js';
 import type { RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { CHROMIUM, requireDep } from './helpers/system-deps.js';
-import { buildUi, closeWorkbench, pressShortcut, workbenchInBrowser } from './helpers/workbench-browser.js';
+import { buildUi, chooseProject, closeWorkbench, pressShortcut, signIn as signInAs, submitToken, workbenchInBrowser } from './helpers/workbench-browser.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 
@@ -88,17 +88,8 @@ async function signIn(project?: number, clock = false, as = token): Promise<Page
   const page = await browser.newPage();
   if (clock) await page.clock.install();
   await page.goto(server.url);
-  await page.fill('#token', as);
-  await page.click('button[type=submit]');
-  await page.getByTestId('progress').waitFor();
-  if (project !== undefined) {
-    // The first project's task first, then the chosen one's: a test never reads the first project's task as its own.
-    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
-    const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${project}/next`));
-    await page.getByLabel('Project').selectOption(String(project));
-    const { assignment } = (await (await loaded).json()) as NextResponse;
-    await page.locator(assignment ? `div.task[data-assignment="${assignment.id}"]` : '[data-testid=all-done]').waitFor();
-  }
+  await signInAs(page, as);
+  if (project !== undefined) await chooseProject(page, project);
   return page;
 }
 
@@ -683,13 +674,8 @@ describe.skipIf(!!skip)('workbench in Chromium: a token revoked while a task is 
     const page = await browser.newPage();
     const release = await hold(page, '**/api/assignments/*/image*'); // the pictures wait while the token is revoked
     await page.goto(server.url);
-    await page.fill('#token', who.token);
-    await page.click('button[type=submit]');
-    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor(); // the first project's, as in signIn
-    const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${tokenImageProject}/next`));
-    await page.getByLabel('Project').selectOption(String(tokenImageProject));
-    const { assignment } = (await (await loaded).json()) as NextResponse;
-    await page.locator(`div.task[data-assignment="${assignment!.id}"]`).waitFor();
+    await submitToken(page, who.token);
+    const { assignment } = await chooseProject(page, tokenImageProject);
     await revoke('revoked-at-image', who.token);
     const refused = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${assignment!.id}/image`));
     release();
@@ -779,8 +765,7 @@ describe.skipIf(!!skip)('workbench in Chromium: every other request refused with
     const atStart = page.getByTestId('sign-in-error');
     await atStart.waitFor({ timeout: 10_000 });
     expect(await atStart.textContent()).toMatch(/^Your token no longer works: the project owner revoked it or replaced it with a new one\. Ask the project owner for a new token/);
-    await page.fill('#token', who.token);
-    await page.click('button[type=submit]');
+    await submitToken(page, who.token);
     await expect.poll(() => atStart.textContent()).toMatch(/^That token does not work: .* revoked it or replaced it .* ask the project owner for a new token/);
     await page.close();
   });
@@ -789,8 +774,7 @@ describe.skipIf(!!skip)('workbench in Chromium: every other request refused with
     const page = await browser.newPage();
     await page.goto(server.url);
     await page.route('**/api/me', (r) => r.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' }));
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
+    await submitToken(page, token);
     const said = page.getByTestId('sign-in-error');
     await said.waitFor();
     expect(await said.textContent()).toBe('Could not sign in: the workbench server answered with an error (HTTP 502); try again in a moment, or tell the project owner if it keeps happening.');

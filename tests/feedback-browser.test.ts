@@ -18,7 +18,7 @@ import type { RunningServer } from '../src/server/workbench/workbench.js';
 import { findUiDir } from '../src/server/workbench/static.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { CHROMIUM, requireDep } from './helpers/system-deps.js';
-import { closeWorkbench, pressShortcut, workbenchInBrowser } from './helpers/workbench-browser.js';
+import { closeWorkbench, pressShortcut, signIn, submitToken, workbenchInBrowser } from './helpers/workbench-browser.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 const SHOTS = process.env.ASKFIRST_SHOTS ?? resolve('.tmp', 'feedback-shots');
@@ -76,13 +76,10 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
     await page.goto(server.url);
 
     // A wrong token is refused with a message; the right one signs in.
-    await page.fill('#token', 'af_wrong');
-    await page.click('button[type=submit]');
+    await submitToken(page, 'af_wrong');
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^That token does not work: .*Check that you pasted all of it/);
     await page.screenshot({ path: join(SHOTS, '0-login.png') });
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
-    await page.getByTestId('progress').waitFor();
+    await signIn(page, token);
     expect(await page.getByTestId('progress').textContent()).toMatch(/0 \/ 9 tasks complete/);
 
     const seen: Record<string, number> = {};

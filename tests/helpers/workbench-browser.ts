@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import type { NextResponse } from '../../src/feedback/api-types.js';
 import type { FeedbackStore } from '../../src/feedback/store.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/workbench/workbench.js';
 import { packageRoot } from '../../src/util/package-root.js';
@@ -42,6 +43,32 @@ export async function closeWorkbench(w: Partial<WorkbenchInBrowser>): Promise<vo
     await w.server.close();
     await w.server.store.close();
   }
+}
+
+/** Sends the sign-in form `page` shows with `token` typed into it (by the mouse; the keyboard tests type and press their own). */
+export async function submitToken(page: Page, token: string): Promise<void> {
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+}
+
+/** Signs `page` in with `token` and waits until it is signed in: the first project's progress shows. */
+export async function signIn(page: Page, token: string): Promise<void> {
+  await submitToken(page, token);
+  await page.getByTestId('progress').waitFor();
+}
+
+/**
+ * Switches a signed-in `page` to project `project` from the project list and waits for that project's task (or its
+ * "all done"); returns the server's answer. The first project's task (or end) is waited for first, so a test never
+ * reads the first project's task as its own.
+ */
+export async function chooseProject(page: Page, project: number): Promise<NextResponse> {
+  await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
+  const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${project}/next`));
+  await page.getByLabel('Project').selectOption(String(project));
+  const next = (await (await loaded).json()) as NextResponse;
+  await page.locator(next.assignment ? `div.task[data-assignment="${next.assignment.id}"]` : '[data-testid=all-done]').waitFor();
+  return next;
 }
 
 /**
