@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { noteLine, PIPED_EVERY_MS, progress } from './progress.js';
+import stringWidth from 'string-width';
+import { fitColumns, noteLine, PIPED_EVERY_MS, progress } from './progress.js';
 
 const ESC = String.fromCharCode(27);
 
@@ -116,6 +117,29 @@ describe('progress on a terminal of the user', () => {
     expect(drawn.length).toBeGreaterThan(0);
     for (const line of drawn) expect(line.length, JSON.stringify(line)).toBeLessThanOrEqual(20);
     bar.stop();
+  });
+
+  it('a label of wide characters (CJK, emoji) is cut by the columns it takes, not by characters: a 40-column terminal gets no line over 40 columns', () => {
+    const t = terminal(40);
+    // 14 CJK characters and 2 emoji: 16 characters (18 UTF-16 units) that take 32 columns; cut at 40 UTF-16 units, each
+    // redraw took 54 columns and wrapped onto a second line, where the next redraw began (a new line each time)
+    const bar = progress('注釈者のラベルを数えています📷🙂', 300, { unit: 'labels', stream: t.stream, env: {} });
+    for (let i = 0; i < 5; i++) bar.tick(1, { file: '猫の写真.png' });
+    bar.stop();
+    const drawn = t.out.text.split(new RegExp(`${ESC}(?:\\[[0-9;]*[A-Za-z]|[78])|\r|\n`)).filter((s) => s !== '');
+    expect(drawn.length).toBeGreaterThan(0);
+    for (const line of drawn) expect(stringWidth(line), JSON.stringify(line)).toBeLessThanOrEqual(40);
+    expect(drawn[0]).toMatch(/^注釈者のラベルを数えています📷🙂 \[/); // the label whole, the bar cut after it
+  });
+
+  it('fitColumns cuts at a whole character: a wide one that would straddle the edge, or an emoji of several code points, is left out whole', () => {
+    expect(fitColumns('ab猫c', 3)).toBe('ab'); // 猫 would take columns 3 and 4
+    expect(fitColumns('ab猫c', 4)).toBe('ab猫');
+    // one emoji of 5 code points (8 UTF-16 units), 2 columns: whole or not at all, and never past `columns` units either,
+    // which cli-progress cuts at after it (it would split the emoji)
+    expect(fitColumns('a👩‍👩‍👧b', 9)).toBe('a👩‍👩‍👧');
+    expect(fitColumns('a👩‍👩‍👧b', 8)).toBe('a');
+    expect(fitColumns('plain', 80)).toBe('plain');
   });
 
   it('TERM=dumb (Emacs\' shell): the piped lines, with no escape sequence, and a note has none either', () => {

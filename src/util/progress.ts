@@ -5,6 +5,7 @@
  * so a phase shorter than the throttle still shows that it ran.
  */
 import cliProgress from 'cli-progress';
+import stringWidth from 'string-width';
 
 export interface Progress {
   tick(n?: number, info?: Record<string, string | number>): void;
@@ -33,6 +34,25 @@ export function drawsBars(stream: ProgressOutput, env: NodeJS.ProcessEnv = proce
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
+/**
+ * `line` cut to what fits `columns` terminal columns, at a whole character (a grapheme: an emoji of several code points
+ * stays whole or goes), each as wide as a terminal shows it (string-width: two columns for a CJK character or an emoji,
+ * none for a combining mark). It also keeps to `columns` UTF-16 code units, where cli-progress cuts a redraw after it
+ * (`Terminal.write`), so that cut never splits a character.
+ */
+export function fitColumns(line: string, columns: number): string {
+  if (line.length <= columns && stringWidth(line) <= columns) return line;
+  let out = '';
+  let width = 0;
+  for (const { segment } of new Intl.Segmenter().segment(line)) {
+    const w = stringWidth(segment);
+    if (width + w > columns || out.length + segment.length > columns) break;
+    out += segment;
+    width += w;
+  }
+  return out;
+}
+
 /** Milliseconds between the piped lines after the first (a line comes at the first tick after this long). */
 export const PIPED_EVERY_MS = 5000;
 
@@ -47,9 +67,12 @@ export function progress(
   const clock = opts.now ?? Date.now;
   if (!enabled) return { tick() {}, setTotal() {}, stop() {}, fail() {} };
   if (drawsBars(stream, opts.env)) {
+    const template = `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted} {info}`;
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted} {info}`,
+        // cli-progress's own line, cut to the columns it takes (fitColumns): its cut by characters let a line of wide
+        // characters (a CJK or emoji label or file name) wrap on a narrow terminal, each redraw on a new line
+        format: (options, params, payload) => fitColumns(cliProgress.Format.Formatter({ ...options, format: template }, params, payload), params.maxWidth),
         stream: stream as NodeJS.WritableStream,
         // The terminal's modes are left alone: a bar that hid the cursor and turned line wrapping off left both so in the
         // user's shell when the command ended without stopping it (Ctrl-C, an error, a closed pipe), and the lines written
