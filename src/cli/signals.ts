@@ -237,8 +237,9 @@ export class StoppableJob {
  * for as long, Node's signal handling already closed (a second Ctrl-C did nothing; only kill -9 ended it). So while the
  * pool holds such a request (`threadpoolBusy`), the process ends by `sig` itself once the 'exit' listeners have run
  * (lock files released, a half-made database's folder removed), before that join: as Node ends it with no handler,
- * and the status a shell sees is the same 130 / 143. The caller has removed its own handlers (a listener still there
- * for `sig` would take the signal: then the exit goes on as before).
+ * and the status a shell sees is the same 130 / 143 (a Node parent sees the signal, not the code; docs/hardening.md
+ * has the figures, and why not `process.exit(130)` there). The caller has removed its own handlers (a listener still
+ * there for `sig` would take the signal: then the exit goes on as before).
  */
 export function exitNow(sig: StopSignal): void {
   const code = SIGNAL_EXIT[sig];
