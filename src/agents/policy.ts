@@ -107,6 +107,11 @@ export interface PolicyFactory {
   check?(arg: string | undefined): void;
   /** The run's settings this policy reads (`--sample`, `--seed`); none when absent: a command refuses them, not ignores them. */
   reads?(arg: string | undefined): readonly PolicySetting[];
+  /**
+   * Its replies depend on the episodes it is given (the oracle: their answers and view graphs): `askfirst serve`'s
+   * `system_fingerprint` then covers the fingerprint of `--data` (suite/fingerprint.ts), as its name does not say them.
+   */
+  answersFromData?: boolean;
   /** Its argument is a path (builtin:DIR, scripted:FILE): two spellings of one path (`DIR/`, `./DIR`) are one policy (registry.ts samePolicySpec). */
   path?: boolean;
 }

@@ -43,6 +43,11 @@ export function policyReads(spec: string): ReadonlySet<PolicySetting> {
   return new Set(factories.get(name)?.reads?.(arg) ?? []);
 }
 
+/** Whether the replies of `spec`'s policy depend on the episodes it is given (PolicyFactory.answersFromData: the oracle). */
+export function policyAnswersFromData(spec: string): boolean {
+  return factories.get(splitSpec(spec).name)?.answersFromData === true;
+}
+
 /**
  * Whether two specs name one policy, for a run that resumes only under the policy it started with (eval/store.ts): the
  * same text, or, for a policy whose argument is a path (builtin:DIR, scripted:FILE), the same path however it is spelled
@@ -82,6 +87,7 @@ function factoryOf(spec: string): { f: PolicyFactory; arg: string | undefined } 
 registerPolicy({
   name: 'oracle',
   usage: POLICY_USAGE.oracle,
+  answersFromData: true,
   create: async (_a, ctx) => new OraclePolicy(ctx.episodes),
 });
 registerPolicy({

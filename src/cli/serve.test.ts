@@ -1,3 +1,5 @@
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HttpPolicy } from '../agents/http/policy.js';
 import { AlwaysAnswerPolicy } from '../agents/baselines/always-answer.js';
@@ -9,6 +11,10 @@ import { buildProgram } from './main.js';
 import { runServe, serveAction } from './serve.js';
 import { requestWithHost } from '../testing/host-request.js';
 import { ServeSchema } from './serve-schema.js';
+import { readSuite, writeSuite } from '../suite/io.js';
+import { formatPrompt } from '../episode/prompt.js';
+import { createImage } from '../scenes/image.js';
+import { pngDataUrl } from '../scenes/png.js';
 
 describe('askfirst serve without askfirst headers', () => {
   it('answers a plain OpenAI client (no x-askfirst-* headers) as the policy answers directly; the oracle asks for the headers', async () => {
@@ -138,5 +144,36 @@ describe('askfirst serve', () => {
     } finally {
       await srv.close();
     }
+  });
+
+  it("gives the oracle a system_fingerprint over its --data's contents, not its path", async () => {
+    // before, the oracle's fingerprint was its spec's: other data under one --data path answered under the same one
+    const root = tmpDir('askfirst-serve-fp');
+    const [here, copy] = [join(root, 'data'), join(root, 'copy')];
+    const fingerprint = async (dir: string) => {
+      const srv = await runServe(ServeSchema.parse({ policy: 'oracle', port: 0, data: `suite:${dir}`, progress: false }));
+      try {
+        const ep = (await readSuite(dir))[0];
+        const content = [{ type: 'image_url', image_url: { url: pngDataUrl(createImage(8, 8, [1, 2, 3])) } }, { type: 'text', text: formatPrompt(ep.question, ['a', 'b']) }];
+        const res = await fetch(`${srv.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-askfirst-episode': encodeURIComponent(ep.id) },
+          body: JSON.stringify({ model: 'oracle', messages: [{ role: 'user', content }] }),
+        });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { system_fingerprint: string }).system_fingerprint;
+      } finally {
+        await srv.close();
+      }
+    };
+    await writeSuite(here, generateSuite({ episodes: 2, seed: 9 }));
+    cpSync(here, copy, { recursive: true });
+    const first = await fingerprint(here);
+    expect(first).toMatch(/^fp_[0-9a-f]{10}$/);
+    expect(await fingerprint(here)).toBe(first); // a restart over the same data
+    expect(await fingerprint(copy)).toBe(first); // the same suite elsewhere
+    rmSync(here, { recursive: true });
+    await writeSuite(here, generateSuite({ episodes: 2, seed: 10 })); // another suite at the same path
+    expect(await fingerprint(here)).not.toBe(first);
   });
 });

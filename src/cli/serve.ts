@@ -11,9 +11,11 @@
  * Ctrl-C or SIGTERM stops it after the requests in flight are answered (new connections refused meanwhile);
  * a second signal cuts them.
  */
-import { checkPolicySpec, createPolicy } from '../agents/registry.js';
+import { checkPolicySpec, createPolicy, policyAnswersFromData } from '../agents/registry.js';
 import type { SuiteEpisode } from '../suite/types.js';
+import { dataFingerprint } from '../suite/fingerprint.js';
 import { loadData } from '../suite/open.js';
+import { progress as progressBar, withBar } from '../util/progress.js';
 import { InputError } from '../util/errors.js';
 import { setImageLimits } from '../scenes/image-limits.js';
 import { isLoopbackHost } from '../server/host-check.js';
@@ -23,12 +25,23 @@ import { configFromOptions, refuseUnread } from './options.js';
 import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { ServeSchema, type ServeConfig } from './serve-schema.js';
 
-/** The episodes of `--data`, read as eval reads them (`progress`: its bars while reading). */
-export async function loadServeEpisodes(data: string | undefined, warn: (msg: string) => void = console.error, progress = false): Promise<SuiteEpisode[]> {
-  if (!data) return [];
+/**
+ * The episodes of `--data`, read as eval reads them (`progress`: its bars while reading), and, for a policy that answers
+ * from them (`fingerprinted`: the oracle), their fingerprint as eval records it, for `system_fingerprint`: before, the
+ * oracle's covered only its spec, so other data under one path answered under one fingerprint.
+ */
+export async function loadServeEpisodes(
+  data: string | undefined,
+  warn: (msg: string) => void = console.error,
+  progress = false,
+  fingerprinted = false,
+): Promise<{ episodes: SuiteEpisode[]; fingerprint?: string }> {
+  if (!data) return { episodes: [] };
   const d = await loadData(data, { progress });
   if (d.skipped.length) warn(`${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
-  return d.episodes;
+  if (!fingerprinted) return { episodes: d.episodes };
+  const bar = progressBar('fingerprinting', d.episodes.length, { enabled: progress, unit: 'episodes' });
+  return { episodes: d.episodes, fingerprint: await withBar(bar, () => dataFingerprint(d.episodes, d.dir, () => bar.tick())) };
 }
 
 /**
@@ -51,7 +64,7 @@ export async function runServe(
 ): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
   const warn = log ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
   refuseKeyFlags(cfg, given, process.env);
-  const episodes = await loadServeEpisodes(cfg.data, warn, cfg.progress);
+  const { episodes, fingerprint: dataFingerprint } = await loadServeEpisodes(cfg.data, warn, cfg.progress, policyAnswersFromData(cfg.policy));
   if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !episodes.length) {
     throw new InputError('the oracle needs the episodes it will be asked about: add --data DIR');
   }
@@ -70,6 +83,7 @@ export async function runServe(
     modelName: model,
     maxBatch: cfg.maxBatch,
     seed: cfg.seed,
+    dataFingerprint,
     apiKey,
     maxBodyBytes: cfg.maxBodyBytes,
     maxConcurrent: cfg.maxConcurrent,

@@ -20,17 +20,18 @@ export interface StreamedJsonlLine<T> extends JsonlLine<T> {
  * `tolerateTruncatedTail` is set and it is the last line without a trailing newline (a write
  * interrupted mid-line), which is then dropped and reported through `truncated`.
  */
+/** `text`: the file as read (what the lines were parsed from: a caller may hash it, e.g. scripted:FILE's fingerprint). */
 export async function readJsonl<T = unknown>(
   path: string,
   opts: { tolerateTruncatedTail?: boolean } = {},
-): Promise<{ lines: JsonlLine<T>[]; truncated: boolean }> {
+): Promise<{ lines: JsonlLine<T>[]; truncated: boolean; text: string }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
     throw jsonlOpenError(e, path);
   }
-  return parseJsonl<T>(text, path, opts);
+  return { ...parseJsonl<T>(text, path, opts), text };
 }
 
 /** A JSONL file that cannot be read, in the user's terms: missing, or a folder (Node's EISDIR names no path, so the CLI could only call it an unexpected error); else the error as it is. */

@@ -4,6 +4,7 @@
  * An episode with no line, or a turn past its replies, gets an empty reply (unparseable) and is
  * counted in `missing`, so the run says what was absent instead of failing silently.
  */
+import { createHash } from 'node:crypto';
 import { DataError, InputError } from '../../util/errors.js';
 import { readJsonl } from '../../util/jsonl.js';
 import type { Observation, Policy, PolicyReply } from '../policy.js';
@@ -11,11 +12,18 @@ import type { Observation, Policy, PolicyReply } from '../policy.js';
 export class ScriptedPolicy implements Policy {
   readonly name: string;
   readonly missing: { episodeId: string; turn: number }[] = [];
+  /**
+   * The replies file by its text's SHA-256 (Policy.fingerprint), so `askfirst serve`'s system_fingerprint changes with
+   * the script, not with its path: two scripts written in turn at one path had one fingerprint (their spec's).
+   */
+  readonly fingerprint?: string;
   private constructor(
     private readonly replies: Map<string, string[]>,
     file: string,
+    textSha256?: string,
   ) {
     this.name = `scripted:${file}`;
+    if (textSha256 !== undefined) this.fingerprint = `scripted:sha256:${textSha256}`;
   }
 
   /**
@@ -23,7 +31,7 @@ export class ScriptedPolicy implements Policy {
    * recorded on other data would score every turn as unparseable.
    */
   static async fromFile(path: string, episodes: readonly { id: string }[] = []): Promise<ScriptedPolicy> {
-    const { lines } = await readJsonl<Record<string, unknown>>(path);
+    const { lines, text } = await readJsonl<Record<string, unknown>>(path); // the replies and their fingerprint: one read
     const map = new Map<string, string[]>();
     for (const { line, value } of lines) {
       const id = value?.episode_id;
@@ -38,7 +46,7 @@ export class ScriptedPolicy implements Policy {
       const first = map.keys().next().value ?? 'none';
       throw new InputError(`scripted:${path}: none of its ${map.size} episode ids is an episode of the data (its first: ${first}; the data's first: ${episodes[0].id}); were the replies recorded on this --data?`);
     }
-    return new ScriptedPolicy(map, path);
+    return new ScriptedPolicy(map, path, createHash('sha256').update(text).digest('hex'));
   }
 
   static fromMap(replies: Record<string, string[]>): ScriptedPolicy {

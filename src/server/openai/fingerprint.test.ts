@@ -3,12 +3,13 @@
  * checkpoint's weights, wherever its files lie), another when they could differ (other weights, another `serve --seed`);
  * in a reply and in every streamed chunk, as OpenAI sends it.
  */
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
 import { BuiltinPolicy } from '../../agents/builtin/policy.js';
+import { ScriptedPolicy } from '../../agents/baselines/scripted.js';
 import type { Policy } from '../../agents/policy.js';
 import { formatPrompt } from '../../episode/prompt.js';
 import { createImage } from '../../scenes/image.js';
@@ -48,5 +49,17 @@ describe('system_fingerprint', () => {
     expect(await fingerprintOf(BuiltinPolicy.load(join(root, 'copy')))).toBe(a);
     expect(await fingerprintOf(BuiltinPolicy.load(join(root, 'b')))).not.toBe(a);
     expect(await fingerprintOf(BuiltinPolicy.load(join(root, 'a')), 1)).not.toBe(a);
+  });
+
+  it("is a scripted:FILE policy's by its file's contents, not its path", async () => {
+    // before, it was the spec's: two scripts written in turn at one path answered under one fingerprint
+    const root = tmpDir('af-fingerprint-scripted');
+    const [file, copy] = [join(root, 'replies.jsonl'), join(root, 'copy.jsonl')];
+    writeFileSync(file, '{"episode_id": "e1", "replies": ["A."]}\n');
+    cpSync(file, copy);
+    const a = await fingerprintOf(await ScriptedPolicy.fromFile(file));
+    expect(await fingerprintOf(await ScriptedPolicy.fromFile(copy))).toBe(a);
+    writeFileSync(file, '{"episode_id": "e1", "replies": ["B."]}\n');
+    expect(await fingerprintOf(await ScriptedPolicy.fromFile(file))).not.toBe(a);
   });
 });

@@ -29,7 +29,7 @@
  *                              `stream: true` is answered as one SSE chunk per choice (plus
  *                              the usage chunk of `stream_options.include_usage`), then [DONE];
  *                              `usage` counts words, not a tokenizer's tokens (usage.ts); `system_fingerprint` (in every
- *                              chunk too) changes exactly with what replies depend on: version, policy, weights, seed (fingerprint.ts).
+ *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed (fingerprint.ts).
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
  *                              it in "model" (400 without, 404 for any other id, as OpenAI answers)
  *   GET  /healthz              liveness and counters (GET /health too: vLLM's name for it)
@@ -298,6 +298,8 @@ export interface ServeOptions {
   maxBatch?: number;
   /** Seeds the stream that gives a sampled request without a `seed` its own (`serve --seed`; default 0): sampling.ts. */
   seed?: number;
+  /** The fingerprint of the data the policy answers from (`serve --data` for the oracle: suite/fingerprint.ts), covered by `system_fingerprint`. */
+  dataFingerprint?: string;
   /** Where 5xx errors are logged (default console.error). */
   log?: (msg: string) => void;
   /** When set, every route but /healthz and /health wants `Authorization: Bearer <apiKey>`. */
@@ -336,7 +338,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   const model = o.modelName ?? o.policy.name;
   const batcher = new MicroBatcher(o.policy, o.maxBatch ?? 64);
   const unseeded = unseededStream(o.seed ?? 0);
-  const fingerprint = systemFingerprint(o.policy, o.seed ?? 0); // in every reply and chunk (fingerprint.ts)
+  const fingerprint = systemFingerprint(o.policy, o.seed ?? 0, o.dataFingerprint); // in every reply and chunk (fingerprint.ts)
   const created = Math.floor(Date.now() / 1000);
   let served = 0;
   let errors = 0;
