@@ -35,6 +35,11 @@ export interface PolicyReply {
    * kept in the record of an episode it ends as unparseable (`EpisodeRecord.unparseableCause`).
    */
   cause?: ReplyCause;
+  /**
+   * The backend's own fingerprint of what answered (an OpenAI-compatible server's `system_fingerprint`), when it sent
+   * one: `askfirst serve` as a proxy folds it into its own, so a change of the upstream's model shows.
+   */
+  fingerprint?: string;
 }
 
 /**

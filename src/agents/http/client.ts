@@ -37,6 +37,8 @@ export interface ChatResult {
   finishReason?: string;
   /** True when the message carried reasoning text (`reasoning_content`, or Ollama's `reasoning`). */
   reasoning?: boolean;
+  /** The server's `system_fingerprint` (its backend's configuration, OpenAI's), when it sent one (vLLM sends none). */
+  systemFingerprint?: string;
 }
 
 /**
@@ -212,6 +214,7 @@ export function parseChatBody(text: string, contentType?: string): ChatResult {
     throw new Retryable('retryMalformed', `${Array.isArray(choice) && !choice.length ? 'reply has an empty "choices" list' : 'reply has no choices[0]'}: ${snippet(text)}`);
   }
   const c = choice[0] as Record<string, unknown>;
+  const fp = (body as { system_fingerprint?: unknown }).system_fingerprint;
   const msg = c.message as { content?: unknown; reasoning_content?: unknown; reasoning?: unknown } | undefined;
   let content = msg?.content;
   // Some servers send content as an array of parts.
@@ -227,6 +230,7 @@ export function parseChatBody(text: string, contentType?: string): ChatResult {
     firstTokenTop: firstTokenTop(c, content as string),
     finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : undefined,
     ...([msg?.reasoning_content, msg?.reasoning].some((r) => typeof r === 'string' && r.trim() !== '') ? { reasoning: true } : {}),
+    ...(typeof fp === 'string' && fp !== '' ? { systemFingerprint: fp } : {}),
   };
 }
 

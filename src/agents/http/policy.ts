@@ -170,7 +170,7 @@ export class HttpPolicy implements Policy {
     if (c.history) this.memory.record(o.episodeId, o.turn, { prompt: o.prompt, imageUrl, reply });
     const scores = o.options.length ? optionLogProbs(res.firstTokenTop, o.options) : undefined;
     const cause = replyCause(res, reply);
-    return { reply, ...(scores ? { optionLogProbs: scores } : {}), ...(cause ? { cause } : {}) };
+    return { reply, ...(scores ? { optionLogProbs: scores } : {}), ...(cause ? { cause } : {}), ...(res.systemFingerprint ? { fingerprint: res.systemFingerprint } : {}) };
   }
 
   async close(): Promise<void> {

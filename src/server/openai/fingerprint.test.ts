@@ -4,12 +4,15 @@
  * in a reply and in every streamed chunk, as OpenAI sends it.
  */
 import { cpSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
 import { BuiltinPolicy } from '../../agents/builtin/policy.js';
 import { ScriptedPolicy } from '../../agents/baselines/scripted.js';
+import { HttpPolicy } from '../../agents/http/policy.js';
 import type { Policy } from '../../agents/policy.js';
 import { formatPrompt } from '../../episode/prompt.js';
 import { createImage } from '../../scenes/image.js';
@@ -61,5 +64,36 @@ describe('system_fingerprint', () => {
     expect(await fingerprintOf(await ScriptedPolicy.fromFile(copy))).toBe(a);
     writeFileSync(file, '{"episode_id": "e1", "replies": ["B."]}\n');
     expect(await fingerprintOf(await ScriptedPolicy.fromFile(file))).not.toBe(a);
+  });
+
+  it("is a proxy's folded with its upstream's own system_fingerprint, when the upstream sends one", async () => {
+    // before, a proxy's was its spec's: a client comparing fingerprints saw no change when the model behind it changed
+    let upstreamFp: string | undefined;
+    const up = createServer((req, res) => {
+      req.resume().on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'A.' }, finish_reason: 'stop' }], system_fingerprint: upstreamFp }));
+      });
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    const made: HttpPolicy[] = [];
+    const proxy = () => {
+      made.push(new HttpPolicy({ baseUrl: `http://127.0.0.1:${(up.address() as AddressInfo).port}/v1`, model: 'm', retries: 0 }, {}));
+      return made.at(-1)!;
+    };
+    try {
+      const none = await fingerprintOf(proxy()); // an upstream that sends none (vLLM): the proxy's own, as before
+      upstreamFp = 'fp_upstream1';
+      const one = await fingerprintOf(proxy());
+      expect(one).not.toBe(none);
+      expect(await fingerprintOf(proxy())).toBe(one); // the same upstream configuration
+      upstreamFp = 'fp_upstream2'; // the upstream's model changed
+      expect(await fingerprintOf(proxy())).not.toBe(one);
+      upstreamFp = undefined;
+      expect(await fingerprintOf(proxy())).toBe(none);
+    } finally {
+      for (const p of made) await p.close();
+      await new Promise((r) => up.close(r));
+    }
   });
 });

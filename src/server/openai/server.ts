@@ -29,7 +29,8 @@
  *                              `stream: true` is answered as one SSE chunk per choice (plus
  *                              the usage chunk of `stream_options.include_usage`), then [DONE];
  *                              `usage` counts words, not a tokenizer's tokens (usage.ts); `system_fingerprint` (in every
- *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed (fingerprint.ts).
+ *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed, and
+ *                              a proxy's upstream's own system_fingerprint when it sends one (fingerprint.ts).
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
  *                              it in "model" (400 without, 404 for any other id, as OpenAI answers)
  *   GET  /healthz              liveness and counters (GET /health too: vLLM's name for it)
@@ -338,7 +339,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   const model = o.modelName ?? o.policy.name;
   const batcher = new MicroBatcher(o.policy, o.maxBatch ?? 64);
   const unseeded = unseededStream(o.seed ?? 0);
-  const fingerprint = systemFingerprint(o.policy, o.seed ?? 0, o.dataFingerprint); // in every reply and chunk (fingerprint.ts)
+  const fingerprint = systemFingerprint(o.policy, o.seed ?? 0, { data: o.dataFingerprint }); // in every reply and chunk (fingerprint.ts)
   const created = Math.floor(Date.now() / 1000);
   let served = 0;
   let errors = 0;
@@ -458,15 +459,18 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         finish_reason: finished[index].finish_reason,
       }));
       const usage = usageOf(body.messages, finished.map((f) => f.content)); // a documented word count (usage.ts), not a tokenizer's
+      // a proxy's reply carries the upstream's fingerprints too (its n choices' upstream replies), when the upstream sent any
+      const upstream = replies.flatMap((r) => (r.fingerprint ? [r.fingerprint] : []));
+      const system_fingerprint = upstream.length ? systemFingerprint(o.policy, o.seed ?? 0, { data: o.dataFingerprint, upstream }) : fingerprint;
       if (stream) {
         // OpenAI's stream_options.include_usage: every chunk carries "usage": null, and one more
         // chunk with no choices and the usage comes before [DONE].
-        const head = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: fingerprint };
+        const head = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint };
         const chunks: object[] = choices.map((ch) => ({ ...head, choices: [{ index: ch.index, delta: ch.message, logprobs: ch.logprobs, finish_reason: ch.finish_reason }], ...(withUsage ? { usage: null } : {}) }));
         if (withUsage) chunks.push({ ...head, choices: [], usage });
         return c.body(`${chunks.map((k) => `data: ${JSON.stringify(k)}\n\n`).join('')}data: [DONE]\n\n`, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       }
-      return c.json({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, system_fingerprint: fingerprint, choices, usage });
+      return c.json({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, system_fingerprint, choices, usage });
     } catch (e) {
       // its client has gone (its work was stopped): nothing to answer, nor an error of the server's to log
       if (c.req.raw.signal.aborted) {
