@@ -98,6 +98,20 @@ describe('serve: temperature, top_p and seed', () => {
     expect(await ask({ temperature: 1, top_p: null, seed: null })).toHaveLength(1);
   });
 
+  it('logit_bias, and top_k or min_p on a sampled request, that cannot be honoured are 400s naming the field, not ignored', async () => {
+    // before, each was ignored: a reply drawn otherwise than asked
+    const bad: [string, unknown, number][] = [['logit_bias', { '15': 100 }, 0], ['logit_bias', { '15': -100 }, 1], ['logit_bias', [1], 0], ['top_k', 1, 1], ['top_k', 5, 0.7], ['min_p', 0.1, 1]];
+    for (const [param, v, temperature] of bad) {
+      const e = (await ask({ temperature, [param]: v }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+      expect(e, `${param}=${JSON.stringify(v)}`).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e.error).toEqual({ message: expect.stringContaining(`"${param}"`), type: 'invalid_request_error', param, code: 'BAD_INPUT' });
+    }
+    // what turns them off is answered, and a greedy request reads neither top_k nor min_p (as vLLM's greedy sampler)
+    for (const fields of [{ logit_bias: {} }, { logit_bias: null, top_k: -1, min_p: 0, temperature: 1 }, { top_k: 0, temperature: 1 }, { top_k: 1, min_p: 0.5, temperature: 0 }]) {
+      expect(await ask(fields), JSON.stringify(fields)).toHaveLength(1);
+    }
+  });
+
   it('a request gets the same reply batched with others or alone', async () => {
     const alone = await ask({ temperature: 0.7, top_p: 0.9, n: 4, seed: 11 });
     const health = async () => (await (await fetch(srv.url.replace('/v1', '/healthz'))).json()) as { batches: number; observations: number };

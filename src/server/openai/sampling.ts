@@ -73,11 +73,37 @@ export function unseededStream(serverSeed: number): () => number {
   return () => rng.nextU32();
 }
 
-/** The sampling of one request: its temperature, top_p and seed, checked. */
+/**
+ * What a request asks of its sampling that cannot be honoured here is a 400 naming the field, not a reply drawn
+ * otherwise than asked (before, each was ignored without a word):
+ * - `logit_bias` (OpenAI's, vLLM's) with any entry: it names token ids, and a reply here is an option's letter or text,
+ *   not drawn token by token from a vocabulary of ids (vLLM refuses an id outside its vocabulary alike); `{}` is nothing;
+ * - vLLM's `top_k` and `min_p` on a sampled request, other than what turns them off (top_k -1 or 0, min_p 0): only
+ *   temperature and top_p shape the draw (a greedy request reads neither, as vLLM's greedy sampler does not).
+ */
+function refuseUnhonoured(body: Record<string, unknown>, sampled: boolean): void {
+  const bias = body.logit_bias;
+  if (bias !== undefined && bias !== null && (typeof bias !== 'object' || Array.isArray(bias) || Object.keys(bias).length)) {
+    throw new ParamError('BAD_INPUT', 'logit_bias', `"logit_bias" cannot be honoured: this server's replies are options' letters or texts, not drawn from token ids, so no token it names exists here; leave it out`);
+  }
+  if (!sampled) return;
+  const off: [string, readonly unknown[]][] = [
+    ['top_k', [-1, 0]],
+    ['min_p', [0]],
+  ];
+  for (const [name, none] of off) {
+    const v = body[name];
+    if (v === undefined || v === null || none.includes(v)) continue;
+    throw new ParamError('BAD_INPUT', name, `"${name}" ${JSON.stringify(v).slice(0, 40)} cannot be honoured: a sampled reply here is shaped by temperature and top_p only; use top_p, or leave ${name} out`);
+  }
+}
+
+/** The sampling of one request: its temperature, top_p and seed, checked (and what it asks that cannot be honoured refused). */
 export function requestSampling(body: Record<string, unknown>): RequestSampling {
   const temperature = numberParam(body, 'temperature', 0, 2, false) ?? 0;
   const topP = topPParam(body);
   const seed = seedParam(body);
+  refuseUnhonoured(body, temperature >= GREEDY_BELOW);
   const act = temperature < GREEDY_BELOW ? {} : { sample: true, sampling: { temperature: Math.max(temperature, MIN_TEMPERATURE), topP } };
   return { act, ...(seed !== undefined ? { seed } : {}) };
 }

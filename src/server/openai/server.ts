@@ -18,7 +18,8 @@
  *                              that many tokens as `usage` counts them, finish_reason "length";
  *                              `stop` (a string or up to 4) ends each reply before the stop
  *                              sequence it completes first (vLLM's rule), when that is within the limit (finish.ts); `response_format` other than
- *                              text is a 400 (replies are never JSON), as are a `tool_choice`
+ *                              text is a 400 (replies are never JSON), as are a `logit_bias` with entries, vLLM's
+ *                              `top_k`/`min_p` on a sampled request (sampling.ts), a `tool_choice`
  *                              that demands a tool call ("required", a named function) and
  *                              `top_logprobs` without `"logprobs": true`, a `stream` that is not true or false, `stream_options` without
  *                              `"stream": true` and a `seed` that is not an integer (OpenAI and vLLM
