@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { RunDir, resolveCheckpointDir, RUN_ID_FILE, STATE_FILE } from './run-dir.js';
+import { RunDir, resolveCheckpointDir, RUN_ID_FILE, STATE_FILE, STATE_FORMAT } from './run-dir.js';
 
 const root = tmpDir('askfirst-rundir');
 let n = 0;
@@ -37,6 +37,24 @@ describe('RunDir', () => {
     run.saveCheckpoint(5, weights, {});
     writeFileSync(join(run.checkpointDir(5), STATE_FILE), '{"cut');
     expect(() => run.latestComplete()).toThrow(/does not parse/);
+  });
+
+  it("state.json's format version: written first; one without it (an older askfirst's) resumes as version 1; a newer one is refused naming the file", () => {
+    const run = fresh();
+    run.saveCheckpoint(7, weights, { step: 7 });
+    const file = join(run.checkpointDir(7), STATE_FILE);
+    const written = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(written).slice(0, 2)).toEqual(['format', 'version']);
+    expect(written).toMatchObject({ format: 'askfirst-checkpoint-state', version: 1 });
+    const id = run.runId();
+    expect(run.latestComplete()).toEqual({ dir: run.checkpointDir(7), step: 7, state: { step: 7, runId: id } }); // the state without its stamp
+    writeFileSync(file, JSON.stringify({ step: 7, runId: id })); // as askfirst wrote it before
+    expect(new RunDir(run.root).latestComplete()).toEqual({ dir: run.checkpointDir(7), step: 7, state: { step: 7, runId: id } });
+    expect(new RunDir(run.root).runId()).toBe(id);
+    writeFileSync(file, JSON.stringify({ format: STATE_FORMAT.name, version: STATE_FORMAT.version + 1, step: 7, runId: id }));
+    const newer = new RunDir(run.root);
+    expect(() => newer.latestComplete()).toThrow(`${file}: written by a newer askfirst (askfirst-checkpoint-state version ${STATE_FORMAT.version + 1}; this askfirst reads version ${STATE_FORMAT.version} and older): upgrade askfirst to read it, or use another --out`);
+    expect(newer.runId()).not.toBe(id); // its fields are not read as today's
   });
 
   it('is finished once final/config.json exists; resolveCheckpointDir takes the run or the checkpoint', () => {
@@ -77,7 +95,7 @@ describe('RunDir', () => {
     final(run);
     const id = run.runId();
     expect(readFileSync(join(run.finalDir, RUN_ID_FILE), 'utf8')).toBe(`${id}\n`);
-    expect(JSON.parse(readFileSync(join(run.checkpointDir(40), STATE_FILE), 'utf8'))).toEqual({ step: 40, runId: id });
+    expect(JSON.parse(readFileSync(join(run.checkpointDir(40), STATE_FILE), 'utf8'))).toEqual({ format: STATE_FORMAT.name, version: STATE_FORMAT.version, step: 40, runId: id });
     // copied without its times: the final model's config.json older than the checkpoint's state.json (cp -r wrote final/ first)
     age(join(run.finalDir, 'config.json'), 60);
     expect([run.finalIsEarlier(), run.isFinished(), run.finishedFor(40)]).toEqual([false, true, true]); // was: not finished, resumed from step 40

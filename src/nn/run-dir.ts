@@ -9,7 +9,8 @@
  * A checkpoint is complete once its `state.json` exists (written atomically after the weights),
  * so a kill -9 in the middle of writing one leaves an incomplete directory that is never resumed
  * from. A run is finished once `final/config.json` exists (`saveCheckpoint` writes it last) and is this run's: final/run-id
- * and the checkpoints' state.json name the run that wrote them (RunDir.runId).
+ * and the checkpoints' state.json name the run that wrote them (RunDir.runId). state.json carries a format version
+ * (util/file-format.ts, STATE_FORMAT): one without it (written before) is version 1, a newer one is refused on resume.
  * "step" is the stage's own unit: an optimizer step of the supervised stage, an update of RL.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
+import { checkFileFormat, formatFields, withoutFormat, type FileFormat } from '../util/file-format.js';
 import { linkTrouble } from '../util/fs-errors.js';
 import { CONFIG_FILE, readCheckpointConfig, WEIGHTS_FILE } from './checkpoint-config.js';
 
@@ -24,6 +26,8 @@ export const CHECKPOINTS_DIR = 'checkpoints';
 export const FINAL_DIR = 'final';
 /** Written last into a checkpoint directory: its presence marks the checkpoint complete. */
 export const STATE_FILE = 'state.json';
+/** state.json's version (util/file-format.ts): one without it, as askfirst wrote before, is version 1. */
+export const STATE_FORMAT: FileFormat = { name: 'askfirst-checkpoint-state', version: 1 };
 /** Written into final/ after its model: the id of the run that wrote it, as its checkpoints' state.json records it (`runId`). */
 export const RUN_ID_FILE = 'run-id';
 
@@ -59,10 +63,16 @@ export class RunDir {
     return (this.id = (steps.length ? this.checkpointRunId(steps[steps.length - 1]) : undefined) ?? randomUUID());
   }
 
-  /** The run id the checkpoint at `step` records, or undefined (a checkpoint from before ids were kept, or unreadable). */
+  /**
+   * The run id the checkpoint at `step` records, or undefined (a checkpoint from before ids were kept, unreadable, or a
+   * newer askfirst's, whose fields may mean something else: resuming it is refused, latestComplete).
+   */
   private checkpointRunId(step: number): string | undefined {
     try {
-      const id = (JSON.parse(readFileSync(join(this.checkpointDir(step), STATE_FILE), 'utf8')) as { runId?: unknown }).runId;
+      const file = join(this.checkpointDir(step), STATE_FILE);
+      const state: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      checkFileFormat(state, file, STATE_FORMAT);
+      const id = (state as { runId?: unknown }).runId;
       return typeof id === 'string' && id ? id : undefined;
     } catch {
       return undefined;
@@ -102,29 +112,36 @@ export class RunDir {
       .sort((a, b) => a - b);
   }
 
-  /** The newest complete checkpoint with its saved state, or null when there is none. */
+  /**
+   * The newest complete checkpoint with its saved state (without its format version), or null when there is none. A
+   * state.json of a newer askfirst (STATE_FORMAT) is refused in one line naming it: its fields may mean something else.
+   */
   latestComplete<S>(): CompleteCheckpoint<S> | null {
     const steps = this.completeSteps();
     if (!steps.length) return null;
     const step = steps[steps.length - 1];
     const dir = this.checkpointDir(step);
     const file = join(dir, STATE_FILE);
+    let state: unknown;
     try {
-      return { dir, step, state: JSON.parse(readFileSync(file, 'utf8')) as S };
+      state = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
       throw new DataError('the checkpoint state does not parse as JSON; delete that checkpoint directory to resume from the one before', { file, cause: e });
     }
+    checkFileFormat(state, file, STATE_FORMAT, 'use another --out');
+    const fields = state && typeof state === 'object' && !Array.isArray(state) ? withoutFormat(state as Record<string, unknown>) : state;
+    return { dir, step, state: fields as S };
   }
 
   /**
-   * Write the checkpoint at `step`: `writeWeights(dir)` first, then `state` as `state.json`
+   * Write the checkpoint at `step`: `writeWeights(dir)` first, then `state` as `state.json`, stamped with STATE_FORMAT first
    * (atomically: the checkpoint is complete from that moment), then prune to the newest `keep`.
    */
   saveCheckpoint(step: number, writeWeights: (dir: string) => void, state: unknown, keep = 2): string {
     const dir = this.checkpointDir(step);
     mkdirSync(dir, { recursive: true });
     writeWeights(dir);
-    writeFileAtomicSync(join(dir, STATE_FILE), JSON.stringify({ ...(state as object), runId: this.runId() }));
+    writeFileAtomicSync(join(dir, STATE_FILE), JSON.stringify({ ...formatFields(STATE_FORMAT), ...(state as object), runId: this.runId() }));
     this.prune(keep);
     return dir;
   }
