@@ -148,6 +148,34 @@ describe("every command given another command's --out", () => {
     expect(() => refuseOthersOutput([seeds], 'train', 'train rl')).toThrow(`--out ${seeds} holds a run of askfirst feedback demo (${join(seeds, 'seed-0', 'run.json')}); askfirst train rl would write into it: choose another --out`);
   });
 
+  it("a newer askfirst's run.json or eval results are named so, not read as today's (which named them another command's, or nobody's): every command is refused", async () => {
+    const newer = (name: string, file: string, value: Record<string, unknown>) => {
+      mkdirSync(join(at(name), file, '..'), { recursive: true });
+      writeFileSync(join(at(name), file), JSON.stringify(value));
+      return join(at(name), file);
+    };
+    const cases: [string, string, string][] = [
+      // fields a newer askfirst may have renamed: nobody's output before, so any command wrote into it
+      [newer('newer-run', 'run.json', { format: 'askfirst-run', version: 2, stage: 'supervised', options: {} }), 'a run made by a newer askfirst (askfirst-run version 2)', 'newer-run'],
+      // the same fields, which may mean something else now: "a demo run" before, so demo took it as its own
+      [newer('newer-demo', 'run.json', { format: 'askfirst-run', version: 2, run: 'demo', settings: {} }), 'a run made by a newer askfirst (askfirst-run version 2)', 'newer-demo'],
+      [newer('newer-stopped', 'proactive/run.json', { format: 'askfirst-results-run', version: 2, data: { fingerprint: 'x' } }), 'results made by a newer askfirst (askfirst-results-run version 2)', 'newer-stopped'],
+    ];
+    for (const [file, what, name] of cases) {
+      expect(heldOutputs(at(name)), name).toEqual([{ writer: 'a newer askfirst', what, evidence: file }]);
+      for (const w of WRITERS) {
+        expect(() => refuseOthersOutput([at(name)], w.writer, w.command), `${w.command} ${name}`).toThrow(`--out ${at(name)} holds ${what} (${file}); askfirst ${w.command} would write into it: upgrade askfirst to use it, or choose another --out`);
+      }
+    }
+    // eval's summary.json is eval's by its format, whatever fields a newer one holds (without the data's fingerprint: nobody's before)
+    const summary = newer('newer-eval', 'summary.json', { format: 'askfirst-eval-summary', version: 2, data: { fingerprint: 'x' } });
+    expect(heldOutputs(at('newer-eval'))).toEqual([{ writer: 'eval', what: 'the results of askfirst eval', evidence: summary }]);
+    // through the command: refused before any work, the folder as it was
+    const before = snapshot(at('newer-demo'));
+    await expect(run([...WRITERS[1].args, '--out', at('newer-demo')])).rejects.toThrow(/^--out \S+newer-demo holds a run made by a newer askfirst \(askfirst-run version 2\) \(\S+run\.json\); askfirst train supervised would write into it: upgrade askfirst to use it, or choose another --out$/);
+    expect(snapshot(at('newer-demo'))).toEqual(before);
+  });
+
   it("suite generate and eval refuse their own output in the other layout (a suite's two formats, eval's one and several --policy), and take it in the same", async () => {
     const evalArgs = ['eval', '--data', at('suite'), '--mode', 'proactive', '--json', ...quiet];
     const oracle = join(at('eval-several'), 'oracle');

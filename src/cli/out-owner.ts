@@ -15,13 +15,15 @@ import { basename, join, relative, sep } from 'node:path';
 import { isDemoStage, isDemoStageDir } from '../demo/demo-stage-run.js';
 import { FEEDBACK_DEMO_RUN } from '../demo/feedback-config.js';
 import { EVAL_MODES } from '../episode/types.js';
+import { EVAL_SUMMARY_FORMAT, RESULTS_RUN_FORMAT } from '../eval/formats.js';
 import { CHECKPOINTS_DIR, FINAL_DIR } from '../nn/run-dir.js';
 import { CARD_FILE, CARD_MARK } from '../environment/trl-export.js';
 import { EPISODES_FILE, MANIFEST_FILE, STAGING_DIR } from '../suite/io.js';
 import { PB_SUFFIX } from '../suite/proactivebench/read.js';
 import { REPLACING_DIR } from '../suite/replacing.js';
 import { InputError } from '../util/errors.js';
-import { aRun, RUN_SETTINGS_FILE } from '../util/run-settings.js';
+import { newerVersion, type FileFormat } from '../util/file-format.js';
+import { aRun, RUN_SETTINGS_FILE, RUN_SETTINGS_FORMAT } from '../util/run-settings.js';
 
 /**
  * The commands that write a folder of their own at --out (every training stage is `train`: its own guard tells the stages
@@ -29,9 +31,13 @@ import { aRun, RUN_SETTINGS_FILE } from '../util/run-settings.js';
  */
 export type OutWriter = 'suite generate' | 'train' | 'demo' | 'feedback demo' | 'eval' | 'probe hallucination' | 'probe injection' | 'export';
 
-/** Whose output a folder holds: the command, what it is in words ("a suite"), and the file or folder that says so. */
+/**
+ * Whose output a folder holds: the command, what it is in words ("a suite"), and the file or folder that says so. The
+ * command is 'a newer askfirst' when the file that would say it is a newer askfirst's (file-format.ts): its fields may
+ * mean something else, so no command of this askfirst is named from them, and every one is refused.
+ */
 export interface HeldOutput {
-  writer: OutWriter;
+  writer: OutWriter | 'a newer askfirst';
   what: string;
   evidence: string;
 }
@@ -63,15 +69,24 @@ const isDatasetCard = (text: string) => text.startsWith('---\n') && text.include
 
 const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 
+/** `s`, read from `file`, when a newer askfirst wrote it as `f` (`what` it is then, in words): named so, its fields not read. */
+function newerOutput(s: Record<string, unknown>, file: string, f: FileFormat, what: string): HeldOutput | undefined {
+  const v = newerVersion(s, f);
+  return v === undefined ? undefined : { writer: 'a newer askfirst', what: `${what} made by a newer askfirst (${f.name} version ${v})`, evidence: file };
+}
+
 /**
- * Eval's or a probe's results in `dir`: its summary.json (a probe's names the probe, eval's holds the data's
- * fingerprint), else the run.json of one mode or part (eval/store.ts: the same fields, written at the run's start, so an
- * interrupted run is known too).
+ * Eval's or a probe's results in `dir`: its summary.json (a probe's names the probe, eval's is stamped as eval's and
+ * holds the data's fingerprint), else the run.json of one mode or part (eval/store.ts: the same fields, written at the
+ * run's start, so an interrupted run is known too; a newer askfirst's, eval's or a probe's, is named as such).
  */
 function resultsIn(dir: string): HeldOutput | undefined {
   for (const file of [join(dir, 'summary.json'), join(dir, 'run.json')]) {
     const s = jsonObject(file);
     if (!s) continue;
+    if (s.format === EVAL_SUMMARY_FORMAT.name) return { writer: 'eval', what: 'the results of askfirst eval', evidence: file }; // whatever its version
+    const newer = newerOutput(s, file, RESULTS_RUN_FORMAT, 'results');
+    if (newer) return newer;
     if (s.probe === 'hallucination' || s.probe === 'injection') return { writer: `probe ${s.probe}`, what: `the results of askfirst probe ${s.probe}`, evidence: file };
     if ('dataFingerprint' in s) return { writer: 'eval', what: 'the results of askfirst eval', evidence: file };
   }
@@ -87,6 +102,8 @@ function resultsIn(dir: string): HeldOutput | undefined {
 function keptRun(dir: string): HeldOutput | undefined {
   const file = join(dir, RUN_SETTINGS_FILE);
   const kept = jsonObject(file);
+  const newer = kept && newerOutput(kept, file, RUN_SETTINGS_FORMAT, 'a run');
+  if (newer) return newer;
   if (typeof kept?.run !== 'string' || typeof kept.settings !== 'object' || kept.settings === null) return undefined;
   const run = { run: kept.run, settings: kept.settings as Record<string, unknown> };
   if (run.run === 'demo') return { writer: 'demo', what: 'a demo run', evidence: file };
@@ -164,7 +181,7 @@ export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, com
  * report.html and report.md it replaced: `report --out runs/demo`), refused as refuseOthersOutput refuses.
  */
 export function refuseReportOut(out: string): void {
-  refuseOutputs([out], (h) => h.writer !== 'eval' && !h.writer.startsWith('probe '), 'report');
+  refuseOutputs([out], (h) => h.writer !== 'eval' && !h.writer.startsWith('probe '), 'report'); // a newer askfirst's too
 }
 
 /**
@@ -215,6 +232,8 @@ export function refuseOtherLayout(dir: string, layout: OutLayout, command: strin
 function refuseOutputs(dirs: readonly string[], refused: (h: HeldOutput) => boolean, command: string): void {
   for (const dir of new Set(dirs)) {
     const other = heldOutputs(dir).find(refused);
-    if (other) throw new InputError(`--out ${dir} holds ${other.what} (${other.evidence}); askfirst ${command} would write into it: choose another --out`);
+    if (!other) continue;
+    const fix = other.writer === 'a newer askfirst' ? 'upgrade askfirst to use it, or choose another --out' : 'choose another --out';
+    throw new InputError(`--out ${dir} holds ${other.what} (${other.evidence}); askfirst ${command} would write into it: ${fix}`);
   }
 }

@@ -27,8 +27,8 @@ export function formatFields(f: FileFormat): { format: string; version: number }
  * (damaged); `instead`: what else the user may do, "add --overwrite to start afresh". A file without `format: f.name` is version 1.
  */
 export function checkFileFormat(value: unknown, file: string, f: FileFormat, instead = ''): void {
-  if (!value || typeof value !== 'object' || Array.isArray(value) || (value as { format?: unknown }).format !== f.name) return;
-  const v = (value as { version: unknown }).version;
+  if (!isOfFormat(value, f)) return;
+  const v = value.version;
   const or = instead ? `, or ${instead}` : '';
   if (!Number.isSafeInteger(v) || (v as number) < 1) {
     throw new DataError(`"version" is ${JSON.stringify(v)}, not the whole number ≥ 1 askfirst writes (damaged?)${or}`, { file });
@@ -36,6 +36,20 @@ export function checkFileFormat(value: unknown, file: string, f: FileFormat, ins
   if ((v as number) > f.version) {
     throw new DataError(`written by a newer askfirst (${f.name} version ${v as number}; this askfirst reads version ${f.version} and older): upgrade askfirst to read it${or}`, { file });
   }
+}
+
+/** Whether `value` is stamped with `f`'s name (else it is version 1, whatever its `version`). */
+function isOfFormat(value: unknown, f: FileFormat): value is { format: string; version: unknown } {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && (value as { format?: unknown }).format === f.name;
+}
+
+/**
+ * The version of `value`, a file of format `f`, when a newer askfirst wrote it (one checkFileFormat refuses as such), else
+ * undefined: for a reader that only looks at a file to say what it is (cli/out-owner.ts), and names a newer one so
+ * instead of reading its fields as today's.
+ */
+export function newerVersion(value: unknown, f: FileFormat): number | undefined {
+  return isOfFormat(value, f) && Number.isSafeInteger(value.version) && (value.version as number) > f.version ? (value.version as number) : undefined;
 }
 
 /** `value` without the fields formatFields adds: what a caller compares or keeps. */
