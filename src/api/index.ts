@@ -23,7 +23,8 @@ export type { RGBImage } from '../scenes/image.js';
 export { pngDataUrl } from '../scenes/png.js';
 
 // Evaluation and metrics
-export { evaluate, type EvaluateOptions, type EvaluateResult } from '../eval/evaluate.js';
+export { evaluate } from './evaluate.js'; // with `out`: refuses another command's folder, as askfirst eval does
+export type { EvaluateOptions, EvaluateResult } from '../eval/evaluate.js';
 export { gapClosed, summarize, type Metrics, type Summary } from '../episode/metrics.js';
 export { intervalSummary, type IntervalSummary } from '../eval/intervals.js';
 

@@ -7,7 +7,7 @@ import { aggregateText } from '../report/aggregate-page.js';
 import { gapClosedText, gapLeadText } from '../report/gap-text.js';
 import { coerceOptions, schemaOptions } from '../util/config.js';
 import { guardRun, type UnlessDone } from './run-guard.js';
-import { refuseOthersOutput } from './out-owner.js';
+import { refuseOthersOutput } from '../outputs/out-owner.js';
 import { percent as pct } from '../util/percent.js';
 
 /** The action of `askfirst demo` (demo-command.ts). */

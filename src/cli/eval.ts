@@ -17,7 +17,7 @@ import { loadData, type LoadedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable, variantTable } from '../eval/table.js';
 import { configFromOptions } from './options.js';
-import { refuseOtherLayout, refuseOthersOutput } from './out-owner.js';
+import { refuseOtherLayout, refuseOthersOutput } from '../outputs/out-owner.js';
 import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { readJsonFlagFile } from '../util/fsx.js';
 import { generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';

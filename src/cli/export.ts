@@ -10,7 +10,7 @@ import { refuseMountPoint } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
-import { refuseOthersOutput } from './out-owner.js';
+import { refuseOthersOutput } from '../outputs/out-owner.js';
 import { ExportSchema, type ExportConfig } from './export-schema.js';
 
 export async function runExport(cfg: ExportConfig) {

@@ -3,7 +3,7 @@
  * registers them and loads this file only when one runs): preference pairs from real plays,
  * simulated annotators over the workbench's HTTP API, and the feedback demo (src/demo/feedback.ts).
  * The demo, its aggregate, the simulator and the workbench server are loaded (`await import()`) by the commands that
- * use them only, so `feedback pairs` does not pay for them (docs/architecture.md §1, floor 8).
+ * use them only, so `feedback pairs` does not pay for them (docs/architecture.md §1, floor 9).
  */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -26,7 +26,7 @@ import { DemoAggregateSchema, PairsSchema, SimulateSchema } from './feedback-rlh
 import { percent as pct } from '../util/percent.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import { guardRun } from './run-guard.js';
-import { refuseOthersOutput } from './out-owner.js';
+import { refuseOthersOutput } from '../outputs/out-owner.js';
 import { StoppableJob, stoppable } from './signals.js';
 
 /** Where `feedback pairs` reads a play again (the `file`-th results file, its line's bytes), and which play it was. */

@@ -15,7 +15,7 @@ import { presenceScenes } from '../probes/presence-items.js';
 import { writeProbeHtml } from '../probes/html.js';
 import { configFromOptions } from './options.js';
 import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
-import { refuseOthersOutput } from './out-owner.js';
+import { refuseOthersOutput } from '../outputs/out-owner.js';
 import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, statsLine } from './eval-http.js';
 import { ConfigError } from '../util/errors.js';
 import { noteLine, progress, withBar } from '../util/progress.js';

@@ -5,7 +5,7 @@
  */
 import { readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { configFromOptions } from './options.js';
-import { refuseReportOut } from './out-owner.js';
+import { refuseReportOut } from '../outputs/out-owner.js';
 import { ReportSchema } from './report-schema.js';
 import { stoppable } from './signals.js';
 

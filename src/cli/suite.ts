@@ -13,7 +13,7 @@ import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { progress, type Progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
-import { refuseOtherLayout, refuseOthersOutput } from './out-owner.js';
+import { refuseOtherLayout, refuseOthersOutput } from '../outputs/out-owner.js';
 import { SuiteGenerateSchema, type SuiteGenerateConfig } from './suite-schema.js';
 
 /** What `suite generate` wrote: episodes, their views, and the image files moved into place (one per view in the own format; ProactiveBench's layout adds copies, writeProactiveBench). */

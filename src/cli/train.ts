@@ -31,7 +31,7 @@ import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, type AddedSet
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoStageDir } from '../demo/demo-stage-run.js';
 import { shellQuote } from '../util/shell-quote.js';
-import { refuseOthersOutput } from './out-owner.js';
+import { refuseOthersOutput } from '../outputs/out-owner.js';
 import { rewardSpecDir } from '../rl/reward-model.js';
 import { parseRewardWeights } from '../rl/rewards.js';
 import { learnedReward } from './train-feedback.js';

@@ -1,7 +1,7 @@
 /**
  * How a demo's training stages are named in their run.json: `<demo>/supervised` (supervised-run.ts) and the RL runs
  * (`<demo>/rl`, `<demo>/baseline-rp*`: rl-runs.ts) are stages of the demo, trained under its settings, not `train supervised`
- * or `train rl` runs. Light (no model code), so the commands that tell an --out's owner (cli/out-owner.ts) and `train`'s
+ * or `train rl` runs. Light (no model code), so the commands that tell an --out's owner (outputs/out-owner.ts) and `train`'s
  * guard read it without loading the demo.
  */
 import { basename, dirname } from 'node:path';

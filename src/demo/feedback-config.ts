@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BaseRLConfigSchema } from '../rl/configs.js';
 import { outDirField } from '../util/config.js';
 
-/** The run the feedback demo keeps in its --out's run.json (`run`: util/run-settings.ts), by which cli/out-owner.ts tells its folder. */
+/** The run the feedback demo keeps in its --out's run.json (`run`: util/run-settings.ts), by which outputs/out-owner.ts tells its folder. */
 export const FEEDBACK_DEMO_RUN = 'feedback demo';
 
 export const FeedbackDemoConfigSchema = z.object({

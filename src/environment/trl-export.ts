@@ -150,7 +150,7 @@ export function parquetSchema(format: ExportFormat = 'trl') {
 export const CARD_FILE = 'README.md';
 /** What an export writes; an `out` holding only these (and its dataset card) is an earlier export. */
 const EXPORT_NAMES = new Set(['train.jsonl', 'train.parquet', CARD_FILE, 'images']);
-/** The dataset card says who wrote it (cli/out-owner.ts knows an export by it): `askfirst export --format trl` or `lmms-eval`. */
+/** The dataset card says who wrote it (outputs/out-owner.ts knows an export by it): `askfirst export --format trl` or `lmms-eval`. */
 export const CARD_MARK = 'askfirst export --format ';
 
 /**

@@ -45,7 +45,7 @@ function isOfFormat(value: unknown, f: FileFormat): value is { format: string; v
 
 /**
  * The version of `value`, a file of format `f`, when a newer askfirst wrote it (one checkFileFormat refuses as such), else
- * undefined: for a reader that only looks at a file to say what it is (cli/out-owner.ts), and names a newer one so
+ * undefined: for a reader that only looks at a file to say what it is (outputs/out-owner.ts), and names a newer one so
  * instead of reading its fields as today's.
  */
 export function newerVersion(value: unknown, f: FileFormat): number | undefined {

@@ -3,12 +3,14 @@
  * `suite generate`, `train <stage>`, `demo`, `eval`, `export` and the two probes each write a folder of their own
  * (docs/architecture.md §4); given another's, each wrote into it, deleting nothing but leaving a mix that later commands
  * misread (`eval --out` a suite: a summary.json and proactive/ beside episodes.jsonl; `suite generate --out` a training
- * run; a probe over eval's summary.json). Each now asks `refuseOthersOutput` before any work and is refused in one line
+ * run; a probe over eval's summary.json). Each now asks `refuseOthersOutput` before any work (so does the library's
+ * `evaluate` given `out`: api/evaluate.ts) and is refused in one line
  * naming what the folder holds. A folder is known by the files its command writes, read from the modules that write
  * them (nothing is added to any output for this); a missing or empty folder, or one holding only files no askfirst
  * command writes (a README.md, .git), holds nobody's output and is written into, as `eval` always did (`export`, which
- * replaces its --out as a whole, still refuses files it did not write: trl-export.ts). It lives in cli/ because it
- * reads the layouts of rooms on every floor below (suite, nn, eval, probes, environment, demo).
+ * replaces its --out as a whole, still refuses files it did not write: trl-export.ts). It is a room of its own (outputs/)
+ * because it reads the layouts of rooms on every floor below (suite, nn, eval, probes, environment, demo) and both rooms
+ * above ask it: the commands (cli/) and the library (api/).
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
@@ -88,7 +90,8 @@ function resultsIn(dir: string): HeldOutput | undefined {
     const newer = newerOutput(s, file, RESULTS_RUN_FORMAT, 'results');
     if (newer) return newer;
     if (s.probe === 'hallucination' || s.probe === 'injection') return { writer: `probe ${s.probe}`, what: `the results of askfirst probe ${s.probe}`, evidence: file };
-    if ('dataFingerprint' in s) return { writer: 'eval', what: 'the results of askfirst eval', evidence: file };
+    // eval's mode run.json: stamped as results (a probe's part names its probe, above), or, unstamped, by the data's fingerprint
+    if ('dataFingerprint' in s || s.format === RESULTS_RUN_FORMAT.name) return { writer: 'eval', what: 'the results of askfirst eval', evidence: file };
   }
   return undefined;
 }
@@ -168,11 +171,22 @@ export function heldOutputs(dir: string): HeldOutput[] {
 }
 
 /**
+ * How a refusal names the folder's option and what would write into it: `--out` and `askfirst train supervised` for a
+ * command (given as its name, "train supervised"), `out` and `evaluate()` for the library (api/evaluate.ts).
+ */
+export interface Writing {
+  option: string;
+  writer: string;
+}
+
+const writing = (command: string | Writing): Writing => (typeof command === 'string' ? { option: '--out', writer: `askfirst ${command}` } : command);
+
+/**
  * Refuse, before any work, to write `self`'s output into any of `dirs` when it holds another command's, in one line
  * naming what it holds and the file that says so; `command` is how the refusal names the command ("train supervised").
  */
-export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, command: string = self): void {
-  refuseOutputs(dirs, (h) => h.writer !== self, command);
+export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, command: string | Writing = self): void {
+  refuseOutputs(dirs, (h) => h.writer !== self, writing(command));
 }
 
 /**
@@ -181,7 +195,7 @@ export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, com
  * report.html and report.md it replaced: `report --out runs/demo`), refused as refuseOthersOutput refuses.
  */
 export function refuseReportOut(out: string): void {
-  refuseOutputs([out], (h) => h.writer !== 'eval' && !h.writer.startsWith('probe '), 'report'); // a newer askfirst's too
+  refuseOutputs([out], (h) => h.writer !== 'eval' && !h.writer.startsWith('probe '), writing('report')); // a newer askfirst's too
 }
 
 /**
@@ -224,16 +238,18 @@ export function layoutsIn(dir: string): { layout: OutLayout; evidence: string }[
  * Refuse, before any work, to write `layout` into `dir` when it holds the same command's output in another layout
  * (OutLayout), in one line as refuseOthersOutput's; `fix(other)`: what to do instead, given the layout held.
  */
-export function refuseOtherLayout(dir: string, layout: OutLayout, command: string, fix: (held: { layout: OutLayout; evidence: string }) => string = () => 'choose another --out'): void {
+export function refuseOtherLayout(dir: string, layout: OutLayout, command: string | Writing, fix?: (held: { layout: OutLayout; evidence: string }) => string): void {
   const other = layoutsIn(dir).find((l) => l.layout !== layout);
-  if (other) throw new InputError(`--out ${dir} holds ${LAYOUT_WORDS[other.layout].held} (${other.evidence}); askfirst ${command} writes ${LAYOUT_WORDS[layout].writes}, which would mix the two: ${fix(other)}`);
+  if (!other) return;
+  const w = writing(command);
+  throw new InputError(`${w.option} ${dir} holds ${LAYOUT_WORDS[other.layout].held} (${other.evidence}); ${w.writer} writes ${LAYOUT_WORDS[layout].writes}, which would mix the two: ${fix?.(other) ?? `choose another ${w.option}`}`);
 }
 
-function refuseOutputs(dirs: readonly string[], refused: (h: HeldOutput) => boolean, command: string): void {
+function refuseOutputs(dirs: readonly string[], refused: (h: HeldOutput) => boolean, w: Writing): void {
   for (const dir of new Set(dirs)) {
     const other = heldOutputs(dir).find(refused);
     if (!other) continue;
-    const fix = other.writer === 'a newer askfirst' ? 'upgrade askfirst to use it, or choose another --out' : 'choose another --out';
-    throw new InputError(`--out ${dir} holds ${other.what} (${other.evidence}); askfirst ${command} would write into it: ${fix}`);
+    const fix = `${other.writer === 'a newer askfirst' ? 'upgrade askfirst to use it, or ' : ''}choose another ${w.option}`;
+    throw new InputError(`${w.option} ${dir} holds ${other.what} (${other.evidence}); ${w.writer} would write into it: ${fix}`);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * No command writes beside or over another's output (cli/out-owner.ts): `suite generate`, `train`, `demo`, `eval`,
+ * No command writes beside or over another's output (outputs/out-owner.ts): `suite generate`, `train`, `demo`, `eval`,
  * `export` and the probes, each given an --out that holds what another wrote (made here by the commands themselves), are
  * refused before any work in one line naming what it holds, and the folder is left as it was; before, all but a few
  * pairs wrote into it (eval's proactive/ and summary.json beside a suite, a training run's train.jsonl over an export's).
@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram } from './main.js';
+import { buildProgram } from '../cli/main.js';
 import { heldOutputs, layoutsIn, refuseOtherLayout, refuseOthersOutput, type OutWriter } from './out-owner.js';
 import { tmpDir } from '../testing/tmp.js';
 import { keepRunSettings } from '../util/run-settings.js';
