@@ -2,7 +2,9 @@
  * askfirst installed as a package (docs/library.md): `npm pack` of this checkout's build, installed from the tarball
  * into a new project, runs `askfirst --help`, and docs/library.md's example type-checks against the installed
  * declarations (through package.json "exports") and runs. The tarball holds what an installation runs and nothing of
- * the sources or tests. Packs with --ignore-scripts: it packs the build in dist/ (`npm run build` first, as every test
+ * the sources or tests; `require('askfirst')` from CommonJS gives the same module where Node can require() an ES module,
+ * and one line saying to import() it where it cannot (package.json's "require" condition, src/api/require.cts). The
+ * example is type-checked without skipLibCheck: the installed declarations themselves are checked. Packs with --ignore-scripts: it packs the build in dist/ (`npm run build` first, as every test
  * that runs the command needs), which `npm pack`'s own "prepare" would rebuild for a minute.
  */
 import { spawnSync } from 'node:child_process';
@@ -26,15 +28,16 @@ describe('askfirst as an installed package', () => {
   it('packs the build without sources or tests; the installed tarball runs --help and the docs example', () => {
     expect(existsSync(join(repo, 'dist', 'api', 'index.d.ts')), 'dist/ is not built with declarations: run `npm run build`').toBe(true);
     const work = tmpDir('askfirst-package');
+    const spawn = (cmd: string, args: string[], cwd: string) => spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const run = (cmd: string, args: string[], cwd: string): string => {
-      const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = spawn(cmd, args, cwd);
       if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}${r.stderr}`);
       return r.stdout;
     };
 
     const [packed] = JSON.parse(run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], repo)) as { filename: string; files: { path: string }[] }[];
     const files = packed.files.map((f) => f.path);
-    for (const needed of ['bin/askfirst.js', 'dist/cli/main.js', 'dist/api/index.js', 'dist/api/index.d.ts', 'build/kernels.wasm', 'dist/web/index.html', 'package.json']) {
+    for (const needed of ['bin/askfirst.js', 'dist/cli/main.js', 'dist/api/index.js', 'dist/api/index.d.ts', 'dist/api/require.cjs', 'build/kernels.wasm', 'dist/web/index.html', 'package.json']) {
       expect(files, needed).toContain(needed);
     }
     expect(files.filter((f) => /^(src|tests|bench|web|\.ci)\/|\.test\.|\.map$|^integrations\/tests\//.test(f))).toEqual([]);
@@ -46,11 +49,20 @@ describe('askfirst as an installed package', () => {
 
     expect(run(join(project, 'node_modules', '.bin', 'askfirst'), ['--help'], project)).toMatch(/^Usage: askfirst /);
 
+    // require() from CommonJS: the module where this Node can require() an ES module (20.19 or later, 22.12 or later), else one line saying to import() it
+    const required = ['-e', "console.log(typeof require('askfirst').evaluate)"];
+    const canRequireEsm = (process.features as { require_module?: boolean }).require_module === true;
+    if (canRequireEsm) expect(run(process.execPath, required, project).trim()).toBe('function');
+    const refused = spawn(process.execPath, [...(canRequireEsm ? ['--no-experimental-require-module'] : []), ...required], project); // as a Node that cannot (before 20.19)
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain("Error: askfirst is an ES module, and this Node cannot require() one: use `const askfirst = await import('askfirst')`");
+    expect(refused.stderr).not.toContain('require() of ES Module'); // Node's own, naming a file inside dist/
+
     writeFileSync(join(project, 'example.ts'), libraryExample());
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, skipLibCheck: true, outDir: 'out', types: ['node'], typeRoots: [join(repo, 'node_modules', '@types')] },
+        compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, outDir: 'out', types: ['node'], typeRoots: [join(repo, 'node_modules', '@types')] },
         files: ['example.ts'],
       }),
     );
