@@ -31,6 +31,31 @@ describe('run.json of another askfirst', () => {
   });
 });
 
+describe('a setting kept by what a path held (--init, --reward, --data by their SHA-256)', () => {
+  const opts = { run: 'rl', resuming: true, startOver: 'add --overwrite (instead of --resume)' };
+  const sha = { shown: 'runs/sup', id: 'sha256:aaaa' };
+
+  it("keeps what it held when a re-run cannot read the path (not compared: the run fails on it), so the run resumes once it is back", () => {
+    const dir = tmpDir('askfirst-run-settings');
+    keepRunSettings(dir, { init: sha, seed: 1 }, { ...opts, resuming: false });
+    // --init moved away: not compared, and the run fails on it (the feedback demo, which keeps run.json whatever then happens)
+    keepRunSettings(dir, { init: { shown: 'runs/sup', id: '' }, seed: 1 }, opts);
+    expect(readRunSettings(dir)?.settings).toEqual({ init: sha, seed: 1 }); // was { id: '' }: then "--init runs/sup (other weights now)" for ever
+    expect(() => keepRunSettings(dir, { init: sha, seed: 1 }, opts)).not.toThrow();
+    expect(() => keepRunSettings(dir, { init: { ...sha, id: 'sha256:bbbb' }, seed: 1 }, opts)).toThrow('--init runs/sup (other weights now)');
+  });
+
+  it("one kept without what it held (written so before) is refused in one line saying so, not as 'other weights now'", () => {
+    const dir = tmpDir('askfirst-run-settings');
+    const file = join(dir, 'run.json');
+    writeFileSync(file, JSON.stringify({ format: 'askfirst-run', version: 1, run: 'rl', settings: { init: { shown: 'runs/sup', id: '' }, seed: 1 } }));
+    expect(() => keepRunSettings(dir, { init: sha, seed: 1 }, opts)).toThrow(
+      `${dir} holds an rl run whose ${file} keeps --init runs/sup without the SHA-256 of what it held (it could not be read when the file was written): this askfirst cannot tell whether --init runs/sup is what the run started from; add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
+    );
+    keepRunSettings(dir, { init: { shown: 'runs/sup', id: '' }, seed: 1 }, opts); // unreadable now too: not compared, the run fails on it
+  });
+});
+
 describe('run.json of an older or newer askfirst, or damaged', () => {
   const opts = { run: 'supervised', resuming: true, startOver: 'add --overwrite (instead of --resume)' };
   const known = { seed: 'always', mild: 'always', steps: 'always', data: 'if-given' } as const;

@@ -162,6 +162,13 @@ function readableSettings(dir: string, file: string, before: Readonly<Record<str
     const listed = unknown.map((k) => `${flag(k)} ${shown(before[k])}`).join(', ');
     throw new DataError(`the run started with ${unknown.length === 1 ? 'a setting' : 'settings'} this askfirst does not know (${listed}): it was made by a newer askfirst; upgrade askfirst to resume it, ${orElse}`, { file });
   }
+  // kept without what it held (`id: ''`: unreadable when run.json was written; an askfirst before keptKnown wrote that over
+  // a run's known one): nothing to compare a readable one with, and "resume with its settings" cannot work
+  const unheld = Object.keys(before).filter((k) => isIdentified(before[k]) && (before[k] as Identified).id === '' && isIdentified(now[k]) && (now[k] as Identified).id !== '');
+  if (unheld.length) {
+    const listed = unheld.map((k) => `${flag(k)} ${shown(before[k])}`).join(', ');
+    throw new ConfigError(`${dir} holds ${aRun(opts.run)} whose ${file} keeps ${listed} without the SHA-256 of what it held (it could not be read when the file was written): this askfirst cannot tell whether ${unheld.map((k) => `${flag(k)} ${shown(now[k])}`).join(', ')} is what the run started from; ${orElse}`);
+  }
   const otherwise = Object.entries(opts.keptOtherwise ?? {}).filter(([k, o]) => k in before && o.is(before[k]));
   if (otherwise.length) {
     const listed = otherwise.map(([k, o]) => `${flag(k)} ${o.how}`).join(', ');
@@ -205,8 +212,18 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
     );
   }
   const previous = existsSync(file) ? readFileSync(file) : null;
-  writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings } satisfies KeptSettings) }, null, 2)}\n`);
+  const kept = before ? keptKnown(before.settings, settings) : settings;
+  writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings: kept } satisfies KeptSettings) }, null, 2)}\n`);
   return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })) };
+}
+
+/**
+ * `now`, but where it names a path it cannot read (`id: ''`, not compared) and `before` kept what that setting held: the
+ * kept one. The run fails on the unreadable path; its run.json goes on saying what its checkpoints were trained under (a
+ * feedback demo re-run while its --init was moved away wrote `id: ''` over it, and the run could never be resumed again).
+ */
+function keptKnown(before: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, isIdentified(v) && v.id === '' && isIdentified(before[k]) && before[k].id !== '' ? before[k] : v]));
 }
 
 /** What keepRunSettings wrote, to take back. */
