@@ -150,6 +150,23 @@ describe('train subcommands', () => {
     expect(said[0]).not.toMatch(/512/);
     expect(said[1]).toBe(`supervised: ${out} was already finished, nothing to train; the model is ${out}/final (--overwrite starts over)`); // was "0 steps in 0 s, final loss NaN, … NaN%"
   }, 120_000);
+  it("train --resume of a run whose newest checkpoint's state.json a newer askfirst wrote is refused in one line before any work", async () => {
+    const out = join(tmpDir('askfirst-train-newer-state'), 'sup');
+    const file = join(out, 'checkpoints', 'step-0000002', 'state.json');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, JSON.stringify({ format: 'askfirst-checkpoint-state', version: 2, step: 2 }));
+    const progress: string[] = [];
+    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void progress.push(String(s)));
+    try {
+      await expect(run(['train', 'supervised', '--out', out, '--resume', '--steps', '4', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--no-progress', '--report-to', 'none'])).rejects.toThrow(
+        `${file}: written by a newer askfirst (askfirst-checkpoint-state version 2; this askfirst reads version 1 and older): upgrade askfirst to read it, or use another --out`,
+      );
+    } finally {
+      errSpy.mockRestore();
+    }
+    expect(progress).toEqual([]); // was: 'supervised: generating 3 episodes per kind of 7 kinds', the images prepared, then the refusal
+  });
+
   it('train supervised --size below the suite\'s 32 px is refused before any work (it was taken, the suite drawn, then refused by suite generation)', async () => {
     const out = join(tmpDir('askfirst-train-size'), 'sup');
     const said: string[] = [];

@@ -166,7 +166,9 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
     // kept by every stage (refuseToReplaceRun names the run an --out holds from it), compared by those that resume
     const run = new RunDir(out);
     const found = (held = run.contents());
-    const kept = keepRunSettings(out, await resumeSettings(cfg, data), { run: stage.name, resuming: canResume && resume === true && run.hasRun(), startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS, known: keptSettingKinds(stage.schema.shape, MAY_CHANGE), added: ADDED_SETTINGS, keptOtherwise: KEPT_OTHERWISE });
+    const resuming = canResume && resume === true && run.hasRun();
+    if (resuming) run.latestComplete(); // its state.json: a newer askfirst's is refused now, before the data is read or drawn
+    const kept = keepRunSettings(out, await resumeSettings(cfg, data), { run: stage.name, resuming, startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS, known: keptSettingKinds(stage.schema.shape, MAY_CHANGE), added: ADDED_SETTINGS, keptOtherwise: KEPT_OTHERWISE });
     // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
     unlessDone(() => run.wroteSince(found) || kept.undo());
     await stage.run(cfg, raw, orderly, data);
