@@ -482,9 +482,10 @@ class Recipes(unittest.TestCase):
 
     def test_dataset_card_loads_images_as_images(self):
         """The dataset card's loading snippet, run on a real export with a fake `datasets` whose Parquet reader gives
-        what `datasets` gives for our file (no Hugging Face features in it): `images` as {bytes, path} structs. TRL
-        hands the column to the processor (grpo_trainer.py `prepare_multimodal_messages`, TRL 1.9), which needs images:
-        the snippet must cast it to Sequence(Image()), as train_grpo.py does."""
+        what `datasets` gives for our file: train.parquet declares its features (trl-export.test.ts 'carries its
+        Hugging Face features'), so `images` loads as a list of Image, which TRL hands to the processor (grpo_trainer.py
+        `prepare_multimodal_messages`, TRL 1.9). The snippet must load train.parquet with the Parquet builder and keep
+        that feature (a cast to Sequence(Image()), as train_grpo.py makes for older exports, would too)."""
         import re
         import types
         trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
@@ -493,15 +494,21 @@ class Recipes(unittest.TestCase):
         with open(os.path.join(trl_dir, "README.md")) as f:
             snippet = re.search(r"```python\n(.*?)```", f.read(), re.S).group(1)
 
+        loads = []
+
         class FakeDataset:
-            features = {"images": "List({bytes, path})"}
+            features = {"images": ("Sequence", "Image()")}  # what datasets gives for the features in train.parquet
 
             def cast_column(self, name, feature):
                 out = FakeDataset()
                 out.features = {**self.features, name: feature}
                 return out
 
-        fake = types.SimpleNamespace(load_dataset=lambda *a, **k: FakeDataset(), Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
+        def load_dataset(*a, **k):
+            loads.append((a, k))
+            return FakeDataset()
+
+        fake = types.SimpleNamespace(load_dataset=load_dataset, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
         saved = sys.modules.get("datasets")
         sys.modules["datasets"] = fake
         try:
@@ -512,6 +519,7 @@ class Recipes(unittest.TestCase):
                 sys.modules.pop("datasets", None)
             else:
                 sys.modules["datasets"] = saved
+        self.assertEqual(loads, [(("parquet",), {"data_files": "train.parquet", "split": "train"})])
         self.assertEqual(scope["ds"].features["images"], ("Sequence", "Image()"))
 
     def test_train_grpo_saves_the_final_model(self):

@@ -49,6 +49,8 @@ def main() -> None:
     max_completion_length = a.max_completion_length or (MULTI_TURN_TOKENS if a.multi_turn else SINGLE_TURN_TOKENS)
 
     ds = load_dataset("parquet", data_files=os.path.join(a.data, "train.parquet"), split="train")
+    # train.parquet declares `images` as a list of Image (askfirst export writes its features): this cast changes nothing
+    # there, and turns the {bytes, path} structs of an export written before it (no features) into images.
     ds = ds.cast_column("images", Sequence(Image()))
     args = GRPOConfig(
         output_dir=a.output_dir,

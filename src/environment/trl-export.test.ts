@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects, parquetSchema as schemaTree } from 'hyparquet';
 import { describe, expect, it, vi } from 'vitest';
 import { decodePNG } from '../scenes/codec.js';
 import { generateSuite } from '../suite/generate.js';
@@ -19,7 +19,7 @@ import { STAGED_SYNC_BATCH } from '../util/fsx.js';
 import { EpisodePool } from './episodes.js';
 import { resolveRewardConfig, Rewarder } from './rewards.js';
 import { EnvSession } from './session.js';
-import { exportTrl, parquetSchema, trlRows, type TrlRow } from './trl-export.js';
+import { exportTrl, parquetKvMetadata, parquetSchema, trlRows, type TrlRow } from './trl-export.js';
 import { buildNativeEpisode } from '../suite/proactivebench/build.js';
 import { checkEntry } from '../suite/proactivebench/datasets.js';
 import { CANNOT } from '../testing/proactivebench-fixture.js';
@@ -82,6 +82,38 @@ describe('export --format trl', () => {
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     expect(card).toMatch(/^---\nconfigs:/);
     expect(card).toContain(`${rows.length} rows from ${episodes.length} episodes`);
+  });
+
+  it('train.parquet carries its Hugging Face features: datasets loads images as images, no cast (datasets 3 and 4+ read the JSON)', async () => {
+    const out = tmpDir('askfirst-trl-export');
+    await exportTrl(episodes, memoryLoader, { out, turns: 'path' });
+    const meta = parquetMetadata(new Uint8Array(readFileSync(join(out, 'train.parquet'))).buffer);
+    // datasets' Features.from_arrow_schema reads the schema metadata key `huggingface`: {"info": {"features": …}}
+    const kv = meta.key_value_metadata?.find((e) => e.key === 'huggingface');
+    expect(kv, 'no `huggingface` key in the footer: datasets gives images as {bytes, path} structs').toBeDefined();
+    const { info } = JSON.parse(kv!.value!) as { info: { features: Record<string, unknown> } };
+    const V = (dtype: string) => ({ dtype, _type: 'Value' });
+    const str = V('string');
+    // as datasets serialises them (features.py generate_from_dict): a list of structs as [{…}], other lists as Sequence
+    expect(info.features).toEqual({
+      prompt: [{ role: str, content: [{ type: str, text: str }] }],
+      images: { feature: { _type: 'Image' }, _type: 'Sequence' },
+      episode_id: str, kind: str, mode: str,
+      turn: V('int32'), view: V('int32'), max_turns: V('int32'), control: V('bool'),
+      label: str,
+      options: { feature: str, _type: 'Sequence' },
+      answer: str, answer_letter: str,
+      valid_intervention_letters: { feature: str, _type: 'Sequence' },
+    });
+    // one feature per column, in the file's order
+    expect(Object.keys(info.features)).toEqual(schemaTree(meta).children.map((c) => c.element.name));
+    // datasets applies a column's feature only where its Arrow field equals the file's, nullability included (a feature
+    // is nullable): pyarrow reads a REQUIRED column or list element as `not null`. An Image list: images and its element
+    // are OPTIONAL, bytes and path too.
+    const images = meta.schema.findIndex((e) => e.name === 'images');
+    expect(meta.schema.slice(images, images + 5).map((e) => [e.name, e.repetition_type])).toEqual([
+      ['images', 'OPTIONAL'], ['list', 'REPEATED'], ['element', 'OPTIONAL'], ['bytes', 'OPTIONAL'], ['path', 'OPTIONAL'],
+    ]);
   });
 
   it('syncs its images together before the folder appears, not each in turn (an fsync per image, waited on, was most of a large export)', async () => {
@@ -241,6 +273,7 @@ describe('export --format trl', () => {
         ...(['episode_id', 'kind', 'mode', 'turn', 'view', 'max_turns', 'control', 'label', 'options', 'answer', 'answer_letter', 'valid_intervention_letters'] as const).map(col),
       ] as never,
       createdBy: 'askfirst export --format trl',
+      kvMetadata: parquetKvMetadata(),
     });
     expect(Buffer.from(once).equals(readFileSync(join(out, 'train.parquet')))).toBe(true);
   });

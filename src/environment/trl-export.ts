@@ -10,7 +10,8 @@
  * first turn with `turns: 'first'` (multi-turn training through `askfirst env serve`).
  * Written as `train.jsonl` + `images/*.png` (paths relative to the JSONL) and, unless turned off,
  * `train.parquet` with the images embedded as `{bytes, path}` structs (Hugging Face `datasets`'
- * Image layout), plus a dataset card `README.md`. The folder appears as a whole (written into a
+ * Image layout) and its `datasets` features in the footer (`hfFeatures`: it loads with images as images), plus a
+ * dataset card `README.md`. The folder appears as a whole (written into a
  * temporary sibling, then renamed into place: no old file beside new ones after a crash); an
  * existing `out` must be empty or an earlier export, which is replaced.
  */
@@ -107,12 +108,17 @@ export function trlRows(ep: SuiteEpisode, turns: 'path' | 'first', mode: EvalMod
 }
 
 const STR = { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' } as const;
-const list = (name: string) => [
-  { name, repetition_type: 'REQUIRED', converted_type: 'LIST', num_children: 1 },
+const list = (name: string, repetition: 'REQUIRED' | 'OPTIONAL' = 'REQUIRED') => [
+  { name, repetition_type: repetition, converted_type: 'LIST', num_children: 1 },
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
 ];
 
-/** The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. */
+/**
+ * The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. `images` and its elements are OPTIONAL
+ * (never null): pyarrow reads them as nullable, as `datasets` writes an Image list, so that `datasets` applies the
+ * features in the footer (`hfFeatures`), which it does only to a column whose Arrow field equals theirs, nullability
+ * included (features.py `Features.from_arrow_schema`; pyarrow `Field::Equals`).
+ */
 export function parquetSchema(format: ExportFormat = 'trl') {
   const added = format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.flatMap((name) => [...list(name), { name: 'element', ...STR }]) : [];
   return [
@@ -124,8 +130,8 @@ export function parquetSchema(format: ExportFormat = 'trl') {
     { name: 'element', repetition_type: 'REQUIRED', num_children: 2 },
     { name: 'type', ...STR },
     { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-    ...list('images'),
-    { name: 'element', repetition_type: 'REQUIRED', num_children: 2 },
+    ...list('images', 'OPTIONAL'),
+    { name: 'element', repetition_type: 'OPTIONAL', num_children: 2 },
     { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
     { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
     { name: 'episode_id', ...STR },
@@ -145,6 +151,53 @@ export function parquetSchema(format: ExportFormat = 'trl') {
     ...added,
   ];
 }
+
+type SchemaElement = ReturnType<typeof parquetSchema>[number];
+type Feature = { _type: string; [k: string]: unknown } | Feature[] | { [field: string]: Feature };
+const VALUE_DTYPES: Record<string, string> = { BYTE_ARRAY: 'binary', 'BYTE_ARRAY/UTF8': 'string', INT32: 'int32', BOOLEAN: 'bool' };
+
+/**
+ * The Hugging Face `datasets` features of the Parquet schema, which train.parquet carries in its footer under the key
+ * `huggingface` as `{"info": {"features": …}}` (what `datasets` writes, features.py `Features.arrow_schema`; pyarrow
+ * reads a footer key-value without `ARROW:schema` as the schema's metadata, parquet/arrow/schema.cc `GetOriginSchema`),
+ * so that `load_dataset("parquet", …)` gives `images` as images without a cast. A struct of exactly `bytes` and `path`
+ * is an Image (its storage); lists are written as `datasets` 3 wrote them, which `datasets` ≥ 4 still reads
+ * (features.py `generate_from_dict`): a list of structs as `[{…}]`, any other as `Sequence` (`List` would fail to
+ * load in `datasets` 3).
+ */
+function hfFeatures(schema: readonly SchemaElement[]): Record<string, Feature> {
+  let i = 1; // schema[0] is the root
+  const field = (): [string, Feature] => {
+    const el = schema[i++];
+    if (el.converted_type === 'LIST') {
+      i++; // the repeated group, whose one child is the element
+      const [, item] = field();
+      return [el.name, isStruct(item) ? [item] : { feature: item, _type: 'Sequence' }];
+    }
+    if (el.num_children) {
+      const fields: Record<string, Feature> = {};
+      for (let k = 0; k < el.num_children; k++) {
+        const [name, f] = field();
+        fields[name] = f;
+      }
+      const image = Object.keys(fields).join() === 'bytes,path';
+      return [el.name, image ? { _type: 'Image' } : fields];
+    }
+    const dtype = VALUE_DTYPES['type' in el ? [el.type, el.converted_type].filter(Boolean).join('/') : ''];
+    if (!dtype) throw new Error(`no datasets feature for Parquet column ${el.name}`);
+    return [el.name, { dtype, _type: 'Value' }];
+  };
+  const features: Record<string, Feature> = {};
+  while (i < schema.length) {
+    const [name, f] = field();
+    features[name] = f;
+  }
+  return features;
+}
+const isStruct = (f: Feature) => !Array.isArray(f) && !('_type' in f);
+
+/** train.parquet's footer key-value metadata: its `datasets` features, as `datasets` writes them. */
+export const parquetKvMetadata = (format: ExportFormat = 'trl') => [{ key: 'huggingface', value: JSON.stringify({ info: { features: hfFeatures(parquetSchema(format)) } }) }];
 
 /** The dataset card of an export. */
 export const CARD_FILE = 'README.md';
@@ -302,6 +355,7 @@ async function writeParquet(file: AtomicFileWriter, rows: AsyncIterable<{ row: T
     columns: columns.map((name) => ({ name })),
     rowGroupSize: groupRows,
     createdBy: `askfirst export --format ${format}`,
+    kvMetadata: parquetKvMetadata(format),
   });
 }
 
@@ -339,7 +393,7 @@ model should answer with one option (\`"B."\` or its text). ${lmms ? LMMS_EVAL_C
 
 ## Files
 - \`train.jsonl\` + \`images/\`: image paths are ${o.absolutePaths ? 'absolute' : 'relative to this folder'}.
-${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG bytes embedded (`images` is a list of `{bytes, path}`, the layout of `datasets.Image`).\n'}
+${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG bytes embedded (`images` is a list of `{bytes, path}`, the layout of `datasets.Image`), with its `datasets` features in the file: `load_dataset` gives `images` as images.\n'}
 ## Columns
 | column | meaning |
 |---|---|
@@ -354,9 +408,8 @@ ${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG byte
 ${lmms ? LMMS_EVAL_CARD.columns : ''}
 ## Loading
 \`\`\`python
-from datasets import load_dataset, Image, Sequence
-ds = load_dataset("parquet", data_files="train.parquet", split="train")
-ds = ds.cast_column("images", Sequence(Image()))  # {bytes, path} structs to images: TRL hands them to the processor
+from datasets import load_dataset
+ds = load_dataset("parquet", data_files="train.parquet", split="train")  # images as images: train.parquet declares its features
 # or: ds = load_dataset("json", data_files="train.jsonl", split="train") and open images/<file> yourself
 \`\`\`
 
