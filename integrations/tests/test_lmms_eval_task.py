@@ -6,61 +6,24 @@ which makes the export with the CLI and checks every verdict written to ASKFIRST
     ASKFIRST_TEST_EXPORTS=dir1,dir2 ASKFIRST_TEST_REPLIES=replies.json ASKFIRST_TEST_OUT=out.json \
         /usr/bin/python3 -m unittest integrations/tests/test_lmms_eval_task.py
 """
-import importlib.util
 import io
 import json
 import os
+import sys
 import unittest
 
-import yaml
 from PIL import Image
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TASK_DIR = os.path.join(HERE, "..", "lmms_eval", "askfirst_first_turn")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # lmms_eval_harness.py, shared with test_lmms_eval_episode.py
+from lmms_eval_harness import TASK_CONFIG_FIELDS, TASKS, docs_of, load_module, load_task_yaml, reasoning_tags, strip_reasoning_tags  # noqa: E402
+
+TASK_DIR = os.path.join(TASKS, "askfirst_first_turn")
 YAML_PATH = os.path.join(TASK_DIR, "askfirst_first_turn.yaml")
 EXPORTS = [d for d in os.environ.get("ASKFIRST_TEST_EXPORTS", "").split(",") if d]
 OUT = os.environ.get("ASKFIRST_TEST_OUT")
 
-# The fields of lmms-eval's TaskConfig (lmms_eval/api/task.py at 75571cf, August 2026, after v0.7.2): ConfigurableTask
-# builds TaskConfig(**yaml), so a key that is not one of them is refused there.
-TASK_CONFIG_FIELDS = set(
-    "task task_alias tag group group_alias dataset_path dataset_name dataset_kwargs training_split validation_split "
-    "test_split fewshot_split full_docs process_results_use_image process_docs doc_to_visual doc_to_text doc_to_target "
-    "doc_to_choice doc_to_messages process_results use_prompt description target_delimiter fewshot_delimiter "
-    "fewshot_config num_fewshot metric_list output_type generation_kwargs repeats filter_list should_decontaminate "
-    "doc_to_decontamination_query cluster_key score_key metadata lmms_eval_specific_kwargs "
-    "model_specific_generation_kwargs model_specific_target_kwargs reasoning_tags auto_strip_thinking".split()
-)
-
-
-def load_task_yaml() -> dict:
-    """As lmms_eval/utils.py load_yaml_config (mode "full"): yaml.full_load with `!function module.name` imported from
-    module.py beside the YAML (import_function's relative file import)."""
-
-    class Loader(yaml.FullLoader):
-        pass
-
-    def import_function(loader, node):
-        *module, name = loader.construct_scalar(node).split(".")
-        path = os.path.join(os.path.dirname(YAML_PATH), ".".join(module) + ".py")
-        spec = importlib.util.spec_from_file_location(".".join(module), path)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return getattr(mod, name)
-
-    Loader.add_constructor("!function", import_function)
-    with open(YAML_PATH, "rb") as f:
-        return yaml.load(f, Loader=Loader)
-
-
-CFG = load_task_yaml()
-utils = importlib.util.module_from_spec(spec := importlib.util.spec_from_file_location("askfirst_lmms_utils", os.path.join(TASK_DIR, "utils.py")))
-spec.loader.exec_module(utils)
-
-
-def docs_of(export: str) -> list:
-    with open(os.path.join(export, "train.jsonl"), encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+CFG = load_task_yaml(YAML_PATH)
+utils = load_module(os.path.join(TASK_DIR, "utils.py"), "askfirst_lmms_utils")
 
 
 class TaskYaml(unittest.TestCase):
@@ -84,6 +47,14 @@ class TaskYaml(unittest.TestCase):
             self.assertEqual(m["higher_is_better"], m["metric"] in ("askfirst_accuracy", "askfirst_valid_ask"), m["metric"])
         doc = docs_of(EXPORTS[0])[0]
         self.assertEqual(set(CFG["process_results"](doc, ["A."])), set(names))
+
+    def test_lmms_eval_hands_process_results_the_reply_as_generated(self):
+        # lmms-eval's CLI strips every <think>/<analysis> block before process_results unless the task says "none";
+        # askfirst removes a leading <think> block only, so a reply would be read otherwise than by askfirst eval.
+        self.assertIsNone(reasoning_tags(CFG))
+        doc = docs_of(EXPORTS[0])[0]
+        reply = "<think>a</think><think>b</think>A."
+        self.assertNotEqual(utils.parse_reply(strip_reasoning_tags(reply, reasoning_tags({})), doc), utils.parse_reply(reply, doc))
 
     def test_specific_kwargs_leave_askfirst_prompt(self):
         kw = CFG["lmms_eval_specific_kwargs"]["default"]
