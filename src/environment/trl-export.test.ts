@@ -20,6 +20,10 @@ import { EpisodePool } from './episodes.js';
 import { resolveRewardConfig, Rewarder } from './rewards.js';
 import { EnvSession } from './session.js';
 import { exportTrl, parquetKvMetadata, parquetSchema, trlRows, type TrlRow } from './trl-export.js';
+import type { EpisodeJson } from './lmms-eval-export.js';
+import { EpisodeState } from '../episode/state.js';
+import { optionLetter } from '../episode/parse.js';
+import { Rng } from '../util/rng.js';
 import { buildNativeEpisode } from '../suite/proactivebench/build.js';
 import { checkEntry } from '../suite/proactivebench/datasets.js';
 import { CANNOT } from '../testing/proactivebench-fixture.js';
@@ -324,10 +328,57 @@ describe('export --format trl', () => {
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# my dataset\n');
   });
 
-  it('--format lmms-eval exports first turns only: --turns path is refused in one line, and nothing is written', async () => {
+  it('--format lmms-eval exports first turns (or whole episodes): --turns path is refused in one line, --turns episode with --format trl too, and nothing is written', async () => {
     const out = join(tmpDir('askfirst-lmms-export'), 'x');
-    await expect(exportTrl(episodes, memoryLoader, { out, turns: 'path', format: 'lmms-eval' })).rejects.toThrow(/^--format lmms-eval exports the first turn of each episode .*: give --turns first, or leave --turns out$/);
+    await expect(exportTrl(episodes, memoryLoader, { out, turns: 'path', format: 'lmms-eval' })).rejects.toThrow(/^--format lmms-eval exports the first turn of each episode .*: give --turns first or episode, or leave --turns out$/);
+    await expect(exportTrl(episodes, memoryLoader, { out, turns: 'episode' })).rejects.toThrow(/^--turns episode is for --format lmms-eval .*: give --format lmms-eval, or --turns path or first$/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--format lmms-eval --turns episode: the first-turn row plus every reachable view and the protocol, as EpisodeState plays it; Parquet embeds the views', async () => {
+    const out = join(tmpDir('askfirst-lmms-episode'), 'x');
+    await exportTrl(episodes, memoryLoader, { out, turns: 'episode', format: 'lmms-eval' });
+    const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrlRow & { views: string[]; episode: string; intervention_letters: string[] });
+    const first = readFileSync(join(out, 'train.jsonl'), 'utf8');
+    expect(rows).toHaveLength(episodes.length);
+    const rng = new Rng(3);
+    let moves = 0;
+    for (const [i, ep] of episodes.entries()) {
+      const r = rows[i];
+      const e = JSON.parse(r.episode) as EpisodeJson;
+      expect(r.views[0]).toBe(r.images[0]);
+      expect(e.views.map((v) => `images/${ep.id}_v${v.view}.png`)).toEqual(r.views);
+      expect([e.first_view, e.max_turns, e.control, e.min_interventions]).toEqual([ep.firstView, ep.maxTurns, ep.control, ep.minInterventions]);
+      const at = new Map(e.views.map((v) => [v.view, v]));
+      // random walks: at every turn the view is in the row, with the prompt and options shown, and each valid ask leads where `next` says
+      for (let walk = 0; walk < 20; walk++) {
+        const s = new EpisodeState(ep, 'proactive');
+        while (!s.done) {
+          const o = s.observe();
+          const v = at.get(s.currentView)!;
+          expect([v.prompt, v.options, v.intervention_letters.length]).toEqual([o.prompt, o.options, o.numInterventions]);
+          expect(v.informative).toBe(ep.informative?.[s.currentView] ?? null);
+          const letter = optionLetter(rng.int(o.numInterventions + 1)); // mostly interventions, sometimes the first category
+          const a = s.step(`${letter}.`);
+          if (!s.done && a.type === 'intervention') {
+            expect(s.currentView).toBe(v.next[letter]);
+            moves++;
+          } else expect(v.next[letter] === undefined || s.done).toBe(true);
+        }
+      }
+    }
+    expect(moves).toBeGreaterThan(100);
+    const pq = await parquetReadObjects({ file: new Uint8Array(readFileSync(join(out, 'train.parquet'))).buffer, utf8: false });
+    for (const [i, p] of pq.entries()) {
+      expect(p.episode).toBe(rows[i].episode);
+      expect((p.views as { bytes: Uint8Array; path: string }[]).map((v) => [v.path, Buffer.from(v.bytes).equals(readFileSync(join(out, v.path)))])).toEqual(rows[i].views.map((v) => [v, true]));
+    }
+    // the first-turn columns are a --turns first export's, row for row
+    const firstOut = join(tmpDir('askfirst-lmms-first'), 'x');
+    await exportTrl(episodes, memoryLoader, { out: firstOut, turns: 'first', format: 'lmms-eval' });
+    const firstRows = readFileSync(join(firstOut, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map(({ views: _v, episode: _e, ...rest }) => rest)).toEqual(firstRows);
+    expect(first).toContain('"episode":');
   });
 
   it('--turns first gives one row per episode; reference mode one row on the clearest view', () => {

@@ -7,7 +7,8 @@
  * `view`, `label` for OpenRLHF's `--data.label_key`, the correct answer's letter and text).
  * One row per state on each episode's canonical path (see `canonicalView`) with
  * `turns: 'path'` (single-turn training, ProactiveBench's recipe), or one row per episode at its
- * first turn with `turns: 'first'` (multi-turn training through `askfirst env serve`).
+ * first turn with `turns: 'first'` (multi-turn training through `askfirst env serve`); `turns: 'episode'` (lmms-eval
+ * only) is that row with the whole episode beside it (lmms-eval-export.ts).
  * Written as `train.jsonl` + `images/*.png` (paths relative to the JSONL) and, unless turned off,
  * `train.parquet` with the images embedded as `{bytes, path}` structs (Hugging Face `datasets`'
  * Image layout) and its `datasets` features in the footer (`hfFeatures`: it loads with images as images), plus a
@@ -17,18 +18,16 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { optionLetter } from '../episode/parse.js';
-import { formatPrompt, optionTexts, questionFor, shownOptions } from '../episode/prompt.js';
 import type { EvalMode } from '../episode/types.js';
 import type { RGBImage } from '../scenes/image.js';
 import { encodePNGFast } from '../scenes/png.js';
-import { safeFileName } from '../suite/io.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { DataError, describeError, InputError } from '../util/errors.js';
 import { AtomicFileWriter, StagedFiles, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
-import { LMMS_EVAL_CARD, LMMS_EVAL_COLUMNS, lmmsEvalColumns } from './lmms-eval-export.js';
+import { LMMS_EVAL_CARD, LMMS_EVAL_COLUMNS, LMMS_EVAL_EPISODE_COLUMNS, lmmsEvalColumns, lmmsEvalEpisode, type LmmsEvalColumns } from './lmms-eval-export.js';
+import { turnColumns, viewImagePath } from './turn-columns.js';
 
 type Part = { type: 'image' } | { type: 'text'; text: string };
 export interface TrlRow {
@@ -51,13 +50,19 @@ export interface TrlRow {
   valid_intervention_letters: string[];
 }
 
+/** An lmms-eval row (lmms-eval-export.ts): a TRL row plus the letters a reply is read by, and with `--turns episode` the episode. */
+type ExportRow = TrlRow & Partial<LmmsEvalColumns> & { views?: string[]; episode?: string };
+
+/** Which rows an export holds: `path` and `first` (trlRows), or `episode` (lmms-eval only): the first turn with the whole episode. */
+export type ExportTurns = 'path' | 'first' | 'episode';
+
 /** `trl`, or `lmms-eval`: first-turn rows with the columns the lmms-eval task reads besides (lmms-eval-export.ts). */
 export type ExportFormat = 'trl' | 'lmms-eval';
 
 export interface TrlExportOptions {
   out: string;
-  turns: 'path' | 'first';
-  /** `trl` unless set; `lmms-eval` needs `turns: 'first'`. */
+  turns: ExportTurns;
+  /** `trl` unless set; `lmms-eval` needs `turns: 'first'` or `'episode'`, which only it takes. */
   format?: ExportFormat;
   mode?: EvalMode;
   parquet?: boolean;
@@ -82,12 +87,10 @@ export function trlRows(ep: SuiteEpisode, turns: 'path' | 'first', mode: EvalMod
   for (let t = 0; ; t++) {
     const view = mode === 'reference' ? ep.referenceView : canonicalView(ep, t);
     if (view === null) break;
-    const shown = shownOptions(ep, view, mode);
-    const options = optionTexts(shown);
-    const question = questionFor(ep, mode);
+    const c = turnColumns(ep, view, mode);
     rows.push({
-      prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: formatPrompt(question, options) }] }],
-      images: [`images/${safeFileName(ep.id)}_v${view}.png`],
+      prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: c.text }] }],
+      images: [viewImagePath(ep, view)],
       episode_id: ep.id,
       kind: ep.kind,
       mode,
@@ -96,11 +99,10 @@ export function trlRows(ep: SuiteEpisode, turns: 'path' | 'first', mode: EvalMod
       max_turns: mode === 'reference' ? 1 : ep.maxTurns,
       control: ep.control,
       label: JSON.stringify({ episode_id: ep.id, turn: t, view }),
-      options,
+      options: c.options,
       answer: ep.categories[ep.answer],
-      // No letter where no category counts (ProactiveBench's ROD first turn): naming it earns r_w there, not r_c.
-      answer_letter: shown.answer >= 0 ? optionLetter(shown.interventions.length + shown.answer) : '',
-      valid_intervention_letters: shown.interventions.flatMap((o, i) => (o.valid && !o.abstain ? [optionLetter(i)] : [])),
+      answer_letter: c.answer_letter,
+      valid_intervention_letters: c.valid_intervention_letters,
     });
     if (turns === 'first' || mode === 'reference') break;
   }
@@ -114,15 +116,25 @@ const list = (name: string, repetition: 'REQUIRED' | 'OPTIONAL' = 'REQUIRED') =>
 ];
 
 /**
- * The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. `images` and its elements are OPTIONAL
+ * A list of images as `datasets.Image` lays them out: `{bytes, path}` structs. The list and its elements are OPTIONAL
  * (never null): pyarrow reads them as nullable, as `datasets` writes an Image list, so that `datasets` applies the
  * features in the footer (`hfFeatures`), which it does only to a column whose Arrow field equals theirs, nullability
  * included (features.py `Features.from_arrow_schema`; pyarrow `Field::Equals`).
  */
-export function parquetSchema(format: ExportFormat = 'trl') {
-  const added = format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.flatMap((name) => [...list(name), { name: 'element', ...STR }]) : [];
+const imageList = (name: string) => [
+  ...list(name, 'OPTIONAL'),
+  { name: 'element', repetition_type: 'OPTIONAL', num_children: 2 },
+  { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
+  { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+];
+
+/** The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. */
+export function parquetSchema(format: ExportFormat = 'trl', episode = false) {
+  const added: Record<string, unknown>[] = format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.flatMap((name) => [...list(name), { name: 'element', ...STR }]) : [];
+  // --turns episode: every reachable view's image (as `images`), and the episode as JSON
+  if (episode) added.push(...imageList('views'), { name: 'episode', ...STR });
   return [
-    { name: 'root', num_children: 14 + (format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.length : 0) },
+    { name: 'root', num_children: 14 + (format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.length : 0) + (episode ? LMMS_EVAL_EPISODE_COLUMNS.length : 0) },
     ...list('prompt'),
     { name: 'element', repetition_type: 'REQUIRED', num_children: 2 },
     { name: 'role', ...STR },
@@ -130,10 +142,7 @@ export function parquetSchema(format: ExportFormat = 'trl') {
     { name: 'element', repetition_type: 'REQUIRED', num_children: 2 },
     { name: 'type', ...STR },
     { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-    ...list('images', 'OPTIONAL'),
-    { name: 'element', repetition_type: 'OPTIONAL', num_children: 2 },
-    { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
-    { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+    ...imageList('images'),
     { name: 'episode_id', ...STR },
     { name: 'kind', ...STR },
     { name: 'mode', ...STR },
@@ -197,7 +206,7 @@ function hfFeatures(schema: readonly SchemaElement[]): Record<string, Feature> {
 const isStruct = (f: Feature) => !Array.isArray(f) && !('_type' in f);
 
 /** train.parquet's footer key-value metadata: its `datasets` features, as `datasets` writes them. */
-export const parquetKvMetadata = (format: ExportFormat = 'trl') => [{ key: 'huggingface', value: JSON.stringify({ info: { features: hfFeatures(parquetSchema(format)) } }) }];
+export const parquetKvMetadata = (format: ExportFormat = 'trl', episode = false) => [{ key: 'huggingface', value: JSON.stringify({ info: { features: hfFeatures(parquetSchema(format, episode)) } }) }];
 
 /** The dataset card of an export. */
 export const CARD_FILE = 'README.md';
@@ -239,11 +248,21 @@ async function checkOut(out: string): Promise<boolean> {
  */
 export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
   const format = o.format ?? 'trl';
-  if (format === 'lmms-eval' && o.turns !== 'first') throw new InputError(`--format lmms-eval exports the first turn of each episode (lmms-eval runs one generation per doc): give --turns first, or leave --turns out`);
-  const rowsOf = (ep: SuiteEpisode): TrlRow[] => {
-    const rows = trlRows(ep, o.turns, o.mode);
-    return format === 'lmms-eval' ? rows.map((r) => ({ ...r, ...lmmsEvalColumns(ep, r.view, o.mode ?? 'proactive') })) : rows;
-  };
+  if (format === 'lmms-eval' && o.turns === 'path') throw new InputError(`--format lmms-eval exports the first turn of each episode (lmms-eval runs one generation per doc), or with --turns episode the whole episode from it: give --turns first or episode, or leave --turns out`);
+  if (format === 'trl' && o.turns === 'episode') throw new InputError(`--turns episode is for --format lmms-eval (whole episodes for lmms-eval's multi-round task askfirst_episode): give --format lmms-eval, or --turns path or first`);
+  const mode = o.mode ?? 'proactive';
+  /** The rows of `ep`, each with the images it shows (path and view: `images`, then `views` when it has them). */
+  const rowsOf = (ep: SuiteEpisode): { row: ExportRow; shows: [string, number][] }[] =>
+    trlRows(ep, o.turns === 'path' ? 'path' : 'first', o.mode).map((r) => {
+      const shows: [string, number][] = [[r.images[0], r.view]];
+      if (format === 'trl') return { row: r, shows };
+      const row: ExportRow = { ...r, ...lmmsEvalColumns(ep, r.view, mode) };
+      if (o.turns !== 'episode') return { row, shows };
+      const e = lmmsEvalEpisode(ep, mode);
+      row.views = e.views.map((v) => viewImagePath(ep, v));
+      row.episode = JSON.stringify(e.episode);
+      return { row, shows: [...shows, ...e.views.map((v, i): [string, number] => [row.views![i], v])] };
+    });
   const earlier = await checkOut(resolve(o.out)); // an earlier export, else nothing (or the lock) there
   const counts: CardCounts = { rows: 0, kinds: new Map(), episodes: 0 };
   const written = new Set<string>();
@@ -254,26 +273,28 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
     const parquet = o.parquet === false ? null : await AtomicFileWriter.open(join(dir, 'train.parquet'));
     const images = new StagedFiles(); // dir is published whole once filled (writeDirAtomic): the images are synced together
     /** Each row as it is made, its images and JSONL line already written, with the PNG bytes Parquet embeds. */
-    async function* rowsWritten(): AsyncGenerator<{ row: TrlRow; pngs: Map<string, Buffer> }> {
+    async function* rowsWritten(): AsyncGenerator<{ row: ExportRow; pngs: Map<string, Buffer> }> {
       for (const ep of episodes) {
         let lines = '';
-        const rows: { row: TrlRow; pngs: Map<string, Buffer> }[] = [];
+        const rows: { row: ExportRow; pngs: Map<string, Buffer> }[] = [];
         const pngs = new Map<string, Buffer>(); // this episode's images (a view on its path twice is encoded once)
-        for (const r of rowsOf(ep)) {
-          const path = r.images[0];
-          if (!written.has(path)) {
-            let image: RGBImage;
-            try {
-              image = await loader(ep.views[r.view], ep.id);
-            } catch (e) {
-              throw viewError(e, ep, r.view, o.out, earlier);
-            }
-            const png = encodePNGFast(image);
-            await images.write(join(dir, path), png);
-            written.add(path);
-            pngs.set(path, png);
-          } else if (parquet && !pngs.has(path)) pngs.set(path, await readFile(join(dir, path))); // another episode's id names the same file: its bytes, as written
-          lines += JSON.stringify(o.absolutePaths ? { ...r, images: r.images.map((p) => resolve(o.out, p)) } : r) + '\n';
+        for (const { row: r, shows } of rowsOf(ep)) {
+          for (const [path, view] of shows) {
+            if (!written.has(path)) {
+              let image: RGBImage;
+              try {
+                image = await loader(ep.views[view], ep.id);
+              } catch (e) {
+                throw viewError(e, ep, view, o.out, earlier);
+              }
+              const png = encodePNGFast(image);
+              await images.write(join(dir, path), png);
+              written.add(path);
+              pngs.set(path, png);
+            } else if (parquet && !pngs.has(path)) pngs.set(path, await readFile(join(dir, path))); // another episode's id names the same file: its bytes, as written
+          }
+          const absolute = (ps: string[]) => ps.map((p) => resolve(o.out, p));
+          lines += JSON.stringify(o.absolutePaths ? { ...r, images: absolute(r.images), ...(r.views ? { views: absolute(r.views) } : {}) } : r) + '\n';
           counts.rows++;
           counts.kinds.set(r.kind, (counts.kinds.get(r.kind) ?? 0) + 1);
           ids.add(r.episode_id);
@@ -285,7 +306,7 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
       }
     }
     try {
-      if (parquet) await writeParquet(parquet, rowsWritten(), o.parquetRowGroupRows ?? PARQUET_ROW_GROUP_ROWS, format);
+      if (parquet) await writeParquet(parquet, rowsWritten(), o.parquetRowGroupRows ?? PARQUET_ROW_GROUP_ROWS, format, o.turns === 'episode');
       else for await (const row of rowsWritten()) void row; // each row is written as it is made
       await images.flush();
       await jsonl.commit();
@@ -326,7 +347,7 @@ function viewError(e: unknown, ep: SuiteEpisode, view: number, out: string, earl
 export const PARQUET_ROW_GROUP_ROWS = 1000;
 
 /** Write train.parquet row group by row group as `rows` come (each group's bytes appended to `file` once encoded). */
-async function writeParquet(file: AtomicFileWriter, rows: AsyncIterable<{ row: TrlRow; pngs: Map<string, Buffer> }>, groupRows: number, format: ExportFormat): Promise<void> {
+async function writeParquet(file: AtomicFileWriter, rows: AsyncIterable<{ row: ExportRow; pngs: Map<string, Buffer> }>, groupRows: number, format: ExportFormat, episode: boolean): Promise<void> {
   const { ByteWriter, parquetWriteRows } = await import('hyparquet-writer');
   const writer: InstanceType<typeof ByteWriter> & { flush?: () => Promise<void> } = new ByteWriter();
   // after each row group (and at the end), what is encoded goes to the file and the buffer is reused; `offset` keeps counting
@@ -344,18 +365,19 @@ async function writeParquet(file: AtomicFileWriter, rows: AsyncIterable<{ row: T
         // Parquet structs need every field: the image part gets text = null.
         prompt: r.prompt.map((m) => ({ role: m.role, content: m.content.map((p) => ({ type: p.type, text: 'text' in p ? p.text : null })) })),
         images: r.images.map((p) => ({ bytes: pngs.get(p)!, path: p })),
+        ...(r.views ? { views: r.views.map((p) => ({ bytes: pngs.get(p)!, path: p })) } : {}),
       };
     }
   }
-  const columns = ['prompt', 'images', 'episode_id', 'kind', 'mode', 'turn', 'view', 'max_turns', 'control', 'label', 'options', 'answer', 'answer_letter', 'valid_intervention_letters', ...(format === 'lmms-eval' ? LMMS_EVAL_COLUMNS : [])];
+  const columns = ['prompt', 'images', 'episode_id', 'kind', 'mode', 'turn', 'view', 'max_turns', 'control', 'label', 'options', 'answer', 'answer_letter', 'valid_intervention_letters', ...(format === 'lmms-eval' ? LMMS_EVAL_COLUMNS : []), ...(episode ? LMMS_EVAL_EPISODE_COLUMNS : [])];
   await parquetWriteRows({
     writer,
-    schema: parquetSchema(format) as never,
+    schema: parquetSchema(format, episode) as never,
     rows: parquetRows(),
     columns: columns.map((name) => ({ name })),
     rowGroupSize: groupRows,
     createdBy: `askfirst export --format ${format}`,
-    kvMetadata: parquetKvMetadata(format),
+    kvMetadata: parquetKvMetadata(format, episode),
   });
 }
 
@@ -368,6 +390,7 @@ interface CardCounts {
 
 function datasetCard({ rows, kinds, episodes }: CardCounts, o: TrlExportOptions): string {
   const lmms = o.format === 'lmms-eval';
+  const episode = o.turns === 'episode';
   return `---
 configs:
 - config_name: default
@@ -382,14 +405,14 @@ tags:
 ${lmms ? '- lmms-eval' : '- grpo\n- trl'}
 ---
 
-${lmms ? LMMS_EVAL_CARD.title : '# askfirst episodes for GRPO (TRL conversational prompt-only, with images)'}
+${lmms ? (episode ? LMMS_EVAL_CARD.episodeTitle : LMMS_EVAL_CARD.title) : '# askfirst episodes for GRPO (TRL conversational prompt-only, with images)'}
 
-Written by \`askfirst export --format ${lmms ? 'lmms-eval' : `trl --turns ${o.turns}`}\`${o.source ? ` from \`${o.source}\`` : ''}: ${rows} rows from ${episodes} episodes
+Written by \`askfirst export --format ${lmms ? `lmms-eval${episode ? ' --turns episode' : ''}` : `trl --turns ${o.turns}`}\`${o.source ? ` from \`${o.source}\`` : ''}: ${rows} rows from ${episodes} episodes
 (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}).
 
 Each row is one turn of ProactiveBench's multiple-choice protocol: the view, the question and
 lettered options (interventions that ask for a better view first, then the categories); the
-model should answer with one option (\`"B."\` or its text). ${lmms ? LMMS_EVAL_CARD.rows : o.turns === 'path' ? 'There is one row per state on the episode\'s canonical path (the first view, then the view each first valid intervention leads to), for single-turn training with ProactiveBench\'s reward.' : 'There is one row per episode, at its first turn, for multi-turn training through `askfirst env serve`.'}
+model should answer with one option (\`"B."\` or its text). ${lmms ? (episode ? LMMS_EVAL_CARD.episodeRows : LMMS_EVAL_CARD.rows) : o.turns === 'path' ? 'There is one row per state on the episode\'s canonical path (the first view, then the view each first valid intervention leads to), for single-turn training with ProactiveBench\'s reward.' : 'There is one row per episode, at its first turn, for multi-turn training through `askfirst env serve`.'}
 
 ## Files
 - \`train.jsonl\` + \`images/\`: image paths are ${o.absolutePaths ? 'absolute' : 'relative to this folder'}.
@@ -405,7 +428,7 @@ ${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG byte
 | \`options\` | option texts in letter order |
 | \`answer\`, \`answer_letter\` | the correct category and its letter (empty where no category counts at this view: ProactiveBench's ROD first turn) |
 | \`valid_intervention_letters\` | interventions that lead to a better view here |
-${lmms ? LMMS_EVAL_CARD.columns : ''}
+${lmms ? LMMS_EVAL_CARD.columns : ''}${episode ? LMMS_EVAL_CARD.episodeColumns : ''}
 ## Loading
 \`\`\`python
 from datasets import load_dataset
@@ -413,7 +436,7 @@ ds = load_dataset("parquet", data_files="train.parquet", split="train")  # image
 # or: ds = load_dataset("json", data_files="train.jsonl", split="train") and open images/<file> yourself
 \`\`\`
 
-${lmms ? LMMS_EVAL_CARD.use : `## Rewards
+${lmms ? (episode ? LMMS_EVAL_CARD.episodeUse : LMMS_EVAL_CARD.use) : `## Rewards
 Score replies with \`integrations/trl/askfirst_trl.py\` (\`askfirst_reward\`, TRL's reward-function
 signature) or OpenRLHF's remote reward model pointed at \`askfirst env serve\`'s \`/get_reward\`.
 Single-turn reward: r_c = 1 for the correct category, r_p for a valid intervention (0.5 by default),
