@@ -18,7 +18,7 @@ import { computeMetrics } from '../src/episode/metrics.js';
 import { optionLetter, parseReply, pyStrip } from '../src/episode/parse.js';
 import { shownOptions } from '../src/episode/prompt.js';
 import { EpisodeState } from '../src/episode/state.js';
-import type { ParsedAction } from '../src/episode/types.js';
+import type { EpisodeRecord, ParsedAction } from '../src/episode/types.js';
 import { loadData } from '../src/suite/open.js';
 import type { SuiteEpisode } from '../src/suite/types.js';
 import { runCli } from '../src/testing/cli-kill.js';
@@ -72,6 +72,21 @@ function repliesFor(r: Row): string[] {
   return out;
 }
 
+/**
+ * An askfirst suite (half of it controls) and ProactiveBench's own entries (its state machines replayed: ROD's first view
+ * counts no category, ImageNet-C offers every enhancement), made with the CLI in `dir`: their --data specs.
+ */
+async function makeSuites(dir: string, cli: (...args: string[]) => Promise<void>): Promise<string[]> {
+  await cli('suite', 'generate', '--out', 'suite', '--episodes', '4', '--size', '48', '--control-share', '0.5');
+  await cli('suite', 'generate', '--format', 'proactivebench', '--out', 'pb', '--episodes', '2', '--size', '48');
+  // Without askfirst's blocks its lines are read as ProactiveBench's own entries.
+  for (const f of readdirSync(join(dir, 'pb')).filter((n) => n.endsWith('_preprocessed.jsonl'))) {
+    const lines = readFileSync(join(dir, 'pb', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    writeFileSync(join(dir, 'pb', f), lines.map(({ askfirst: _, ...native }) => JSON.stringify(native) + '\n').join(''));
+  }
+  return ['suite', 'proactivebench:pb'];
+}
+
 describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn task under /usr/bin/python3', () => {
   let dir: string;
   const exports: Record<string, { spec: string; episodes: Map<string, SuiteEpisode>; rows: Row[] }> = {};
@@ -82,15 +97,7 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn 
       const r = await runCli([...args, '--no-progress'], dir);
       expect(r.code, r.stderr).toBe(0);
     };
-    await cli('suite', 'generate', '--out', 'suite', '--episodes', '4', '--size', '48', '--control-share', '0.5');
-    await cli('suite', 'generate', '--format', 'proactivebench', '--out', 'pb', '--episodes', '2', '--size', '48');
-    // Without askfirst's blocks its lines are read as ProactiveBench's own entries (its state machines replayed): ROD's
-    // first view counts no category, ImageNet-C offers every enhancement.
-    for (const f of readdirSync(join(dir, 'pb')).filter((n) => n.endsWith('_preprocessed.jsonl'))) {
-      const lines = readFileSync(join(dir, 'pb', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      writeFileSync(join(dir, 'pb', f), lines.map(({ askfirst: _, ...native }) => JSON.stringify(native) + '\n').join(''));
-    }
-    for (const [name, spec] of [['own', 'suite'], ['pb', 'proactivebench:pb']] as const) {
+    for (const [name, spec] of (await makeSuites(dir, cli)).map((sp, i) => [['own', 'pb'][i], sp] as const)) {
       await cli('export', '--format', 'lmms-eval', '--data', spec, '--out', `export-${name}`);
       const out = join(dir, `export-${name}`);
       const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
@@ -187,4 +194,95 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn 
     // the replies reached every reading
     expect([...seen].sort()).toEqual(['abstain', 'category-false', 'category-true', 'intervention-false', 'intervention-true', 'unparseable']);
   }, 180_000);
+});
+
+/**
+ * The episode task (integrations/lmms_eval/askfirst_episode): `--turns episode` exports of the same two suites, each doc
+ * played through lmms-eval's multi-round loop by a scripted model (integrations/tests/test_lmms_eval_episode.py), and the
+ * same replies played by `askfirst eval --policy scripted:FILE`: every episode must end alike (replies, views, prompts,
+ * outcome, turns, interventions, guessed) and every rate must be summary.json's, in proactive and in reference mode.
+ */
+describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_episode task (generate_until_multi_round) against askfirst eval', () => {
+  let dir: string;
+  const suites: { spec: string; episodes: SuiteEpisode[] }[] = [];
+  const cli = async (...args: string[]) => {
+    const r = await runCli([...args, '--no-progress'], dir);
+    expect(r.code, r.stderr).toBe(0);
+  };
+
+  beforeAll(async () => {
+    dir = tmpDir('askfirst-lmms-episode');
+    for (const spec of await makeSuites(dir, cli)) suites.push({ spec, episodes: (await loadData(spec.replace(/^(proactivebench:)?/, `$1${dir}/`))).episodes });
+  }, 120_000);
+
+  /** A script per episode that plays it one way (by its position): ask along the path then answer, ask until it cannot, answer at once right or wrong, abstain, an option's text, nonsense, an intervention not valid (after valid ones where none is offered); one reply more than it needs. */
+  function script(ep: SuiteEpisode, i: number): string[] {
+    const s = new EpisodeState(ep, 'proactive');
+    const replies: string[] = [];
+    while (!s.done) {
+      const shown = s.shown();
+      const n = shown.interventions.length;
+      const ask = shown.interventions.findIndex((o) => o.valid && !o.abstain);
+      const abstain = shown.interventions.findIndex((o) => o.abstain);
+      const right = shown.answer >= 0 ? optionLetter(n + shown.answer) : optionLetter(n);
+      const informative = ep.informative?.[s.currentView] ?? replies.length >= 2;
+      const reply = [
+        () => (informative || ask < 0 ? `${right}.` : `${optionLetter(ask)}.`),
+        () => (ask < 0 ? `${optionLetter(0)}.` : `${optionLetter(ask)}. ${shown.interventions[ask].text}`),
+        () => `${right}.`,
+        () => `${optionLetter(n + ((shown.answer + 1) % shown.categories.length))}.`,
+        () => (abstain >= 0 ? shown.interventions[abstain].text : 'I do not know'),
+        () => (replies.length === 0 && ask >= 0 ? `${optionLetter(ask)}` : shown.categories[Math.max(shown.answer, 0)]),
+        () => 'nonsense',
+        () => {
+          const invalid = shown.interventions.findIndex((o) => !o.valid && !o.abstain);
+          return invalid >= 0 ? `${optionLetter(invalid)}.` : ask >= 0 ? `${optionLetter(ask)}.` : 'Z.';
+        },
+      ][i % 8]();
+      replies.push(reply);
+      s.step(stripThinking(reply));
+    }
+    return [...replies, 'A.'];
+  }
+
+  it('plays each episode to its end as askfirst eval does, and aggregates to its summary.json, proactive and reference', async () => {
+    const seen = new Set<string>();
+    for (const [k, { spec, episodes }] of suites.entries()) {
+      const scripts = Object.fromEntries(episodes.map((e, i) => [e.id, script(e, i)]));
+      writeFileSync(join(dir, `replies-${k}.jsonl`), Object.entries(scripts).map(([id, r]) => JSON.stringify({ episode_id: id, replies: r }) + '\n').join(''));
+      writeFileSync(join(dir, `replies-${k}.json`), JSON.stringify(scripts));
+      await cli('eval', '--policy', `scripted:replies-${k}.jsonl`, '--data', spec, '--out', `run-${k}`);
+      const modes = ['proactive', 'reference'] as const;
+      const exportsOf = modes.map((m) => join(dir, `episode-${k}-${m}`));
+      for (const [j, m] of modes.entries()) await cli('export', '--format', 'lmms-eval', '--turns', 'episode', '--mode', m, '--no-parquet', '--absolute-paths', '--data', spec, '--out', exportsOf[j]);
+      const outFile = join(dir, `plays-${k}.json`);
+      const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_lmms_eval_episode.py'], {
+        cwd: root,
+        env: { ...process.env, ASKFIRST_TEST_EXPORTS: exportsOf.join(','), ASKFIRST_TEST_REPLIES: join(dir, `replies-${k}.json`), ASKFIRST_TEST_OUT: outFile, PYTHONDONTWRITEBYTECODE: '1' },
+        timeout: 120_000,
+      });
+      expect(r.stderr).toMatch(/\nOK\s*$/);
+      const got = JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, { plays: Record<string, { replies: string[]; views: number[]; prompts: string[]; score: Record<string, unknown> }>; rates: Record<string, number | null>; fields: Record<string, string> }>;
+      const summary = JSON.parse(readFileSync(join(dir, `run-${k}`, 'summary.json'), 'utf8')) as { modes: Record<string, Record<string, number | null>> };
+      for (const [j, m] of modes.entries()) {
+        const py = got[exportsOf[j]];
+        const records = readFileSync(join(dir, `run-${k}`, m, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpisodeRecord);
+        expect(Object.keys(py.plays).sort()).toEqual(records.map((x) => x.id).sort());
+        for (const rec of records) {
+          const p = py.plays[rec.id];
+          expect([p.replies, p.views, p.prompts], `${spec} ${m} ${rec.id}`).toEqual([rec.replies, rec.views, rec.prompts]);
+          const s = p.score;
+          expect([s.outcome, s.success, s.turns, s.ps, s.interventions, s.min_interventions, s.guessed, s.control], `${spec} ${m} ${rec.id}`).toEqual([rec.outcome, rec.success, rec.turns, rec.ps, rec.interventions, rec.minInterventions, rec.guessed, rec.control]);
+          seen.add(`${m} ${rec.outcome}${rec.interventions ? ' after asking' : ''}`);
+        }
+        for (const [metric, field] of Object.entries(py.fields)) {
+          const want = summary.modes[m][field];
+          if (want === null) expect(py.rates[metric], `${spec} ${m} ${metric}`).toBeNull();
+          else expect(py.rates[metric], `${spec} ${m} ${metric}`).toBeCloseTo(want, 12);
+        }
+      }
+    }
+    // the scripts reached every ending, and success after asking
+    for (const o of ['correct', 'correct after asking', 'wrong-category', 'abstain', 'invalid-intervention', 'unparseable', 'max-turns after asking']) expect([...seen], o).toContain(`proactive ${o}`);
+  }, 300_000);
 });
