@@ -128,9 +128,12 @@ const imageList = (name: string) => [
   { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
 ];
 
+/** One element of a Parquet schema, as hyparquet-writer takes it. */
+interface SchemaElement { name: string; type?: string; converted_type?: string; repetition_type?: string; num_children?: number }
+
 /** The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. */
-export function parquetSchema(format: ExportFormat = 'trl', episode = false) {
-  const added: Record<string, unknown>[] = format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.flatMap((name) => [...list(name), { name: 'element', ...STR }]) : [];
+export function parquetSchema(format: ExportFormat = 'trl', episode = false): SchemaElement[] {
+  const added: SchemaElement[] = format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.flatMap((name) => [...list(name), { name: 'element', ...STR }]) : [];
   // --turns episode: every reachable view's image (as `images`), and the episode as JSON
   if (episode) added.push(...imageList('views'), { name: 'episode', ...STR });
   return [
@@ -161,7 +164,6 @@ export function parquetSchema(format: ExportFormat = 'trl', episode = false) {
   ];
 }
 
-type SchemaElement = ReturnType<typeof parquetSchema>[number];
 type Feature = { _type: string; [k: string]: unknown } | Feature[] | { [field: string]: Feature };
 const VALUE_DTYPES: Record<string, string> = { BYTE_ARRAY: 'binary', 'BYTE_ARRAY/UTF8': 'string', INT32: 'int32', BOOLEAN: 'bool' };
 
