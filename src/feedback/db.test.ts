@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { spawnTsx, stopChild } from '../testing/child.js';
@@ -139,19 +139,24 @@ it('a --db-dir that is a symbolic link to an empty folder with a 240-byte name: 
   expect(readdirSync(dir).sort()).toEqual(['db', 'é'.repeat(120)]);
 });
 
-it('a PGlite data directory is closed to other users (0700, as initdb makes one): PGlite writes its files writable by everyone', async () => {
+it('a PGlite database is closed to other users (0700, its files 600, as initdb makes one), the files PGlite adds while open too, and one made before once opened', async () => {
   const db = join(tmpDir('af-dbmode'), 'db');
+  const mode = (p: string) => lstatSync(p).mode & 0o777;
+  const open = (p: string) => [p, ...readdirSync(p, { recursive: true }).map((f) => join(p, String(f)))].filter((f) => (mode(f) & 0o077) !== 0);
   const old = process.umask(0o022); // the usual umask, whatever the test runner's
   try {
     await (await openDb({ dataDir: db })).close();
+    expect(open(db)).toEqual([]); // the folder was 0755 (any local user could rewrite the labels), 968 of its 971 files 666
+    const pg = await openDb({ dataDir: db });
+    await pg.exec('CREATE TABLE t (x int); INSERT INTO t VALUES (1)'); // new files, which PGlite makes 666 whatever the umask
+    expect(open(db).length).toBeGreaterThan(0);
+    await pg.close();
+    expect(open(db)).toEqual([]);
   } finally {
     process.umask(old);
   }
-  const mode = (p: string) => statSync(p).mode & 0o777;
-  expect(readdirSync(db, { recursive: true }).map(String).filter((f) => mode(join(db, f)) === 0o666).length).toBeGreaterThan(0); // why the folder must keep others out
-  expect(mode(db)).toBe(0o700); // was 0755: any local user could rewrite the labels
   chmodSync(db, 0o755); // a database made before: closed to others when it is opened
+  chmodSync(join(db, 'PG_VERSION'), 0o666);
   await (await openDb({ dataDir: db })).close();
-  expect(mode(db)).toBe(0o700);
+  expect(open(db)).toEqual([]);
 }, 120_000);
-

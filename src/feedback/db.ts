@@ -123,7 +123,7 @@ async function openPglite(dataDir?: string, signal?: AbortSignal): Promise<Db> {
     checkDataDir(dataDir);
     await createPgliteDir(dataDir, signal); // a new one is made in a worker thread: a command stays responsive meanwhile
     dataDir = realpathSync(dataDir); // PGlite's file system cannot open a symbolic link to the folder (it threw a bare object)
-    keepDataDirPrivate(dataDir); // its files are writable by everyone: the folder keeps others out
+    keepDataDirPrivate(dataDir); // PGlite makes its files writable by everyone: closed to others (one made before too)
   }
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   const where = dataDir ? `the feedback database ${dataDir}` : undefined;
@@ -168,6 +168,7 @@ async function openPglite(dataDir?: string, signal?: AbortSignal): Promise<Db> {
     close: async () => {
       try {
         await pg.close();
+        if (dataDir) keepDataDirPrivate(dataDir); // the files PGlite added while open (mode 666)
       } finally {
         unlock();
       }

@@ -7,7 +7,7 @@
  * A `--db-dir` that is a link to a folder is made where the link points; one that is a mount point is refused (a folder
  * cannot be renamed onto it: util/fsx.ts refuseMountPoint).
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -39,15 +39,36 @@ export function hasPgliteDb(dataDir: string): boolean {
 }
 
 /**
- * PGlite writes most of its files readable and writable by everyone (mode 666 whatever the umask: 968 of a new
- * database's 1,022 files), so its folder is what keeps other users out of the labels and annotators' tokens: 0700, as
- * PostgreSQL's initdb makes its data directory. Made so here before it is moved into place (it had been 755 under the
- * usual umask 022: any local user could rewrite the database), and a database made before is closed to others when it
- * is opened, if this user owns its folder.
+ * PGlite writes its files readable and writable by everyone (it sets mode 666 whatever the umask: 968 of a new
+ * database's 971 files, and each file it adds later), so the database is closed to other users here, as PostgreSQL's
+ * initdb makes its data directory: the folder 0700, everything in it without group or other permissions (600, 700).
+ * Done to a new database before it is moved into place, to one made before when it is opened by its owner, and at each
+ * close to the files PGlite added meanwhile (until then the folder keeps others out). Its folder had been 755 under the
+ * usual umask 022: any local user could rewrite the labels and annotators' tokens.
  */
 export function keepDataDirPrivate(dataDir: string): void {
-  const st = statSync(dataDir);
-  if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) chmodSync(dataDir, 0o700);
+  withoutModes(dataDir, 0o077);
+}
+
+/**
+ * Take the permissions in `mask` off `dir` and everything in it (links aside), if this user owns it; `readable` gives
+ * every user read access too (and folders' search).
+ */
+function withoutModes(dir: string, mask: number, readable = false): void {
+  const me = process.getuid?.();
+  const set = (p: string, mode: number, add: number) => {
+    const m = ((mode & 0o777 & ~mask) | (readable ? add : 0)) >>> 0;
+    if (m !== (mode & 0o777)) chmodSync(p, m);
+  };
+  const st = statSync(dir);
+  if (st.uid !== me) return;
+  set(dir, st.mode, 0o555);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isSymbolicLink()) continue; // a link's mode is not its target's
+    if (e.isDirectory()) withoutModes(p, mask, readable);
+    else set(p, lstatSync(p).mode, 0o444);
+  }
 }
 
 /** Make a PGlite database in `dataDir` unless one is there (hasPgliteDb); see the header. */
