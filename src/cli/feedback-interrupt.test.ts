@@ -46,6 +46,18 @@ function outputs(out: string): Record<string, string> {
   return files;
 }
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+/**
+ * `fn` with a new database made by PGlite's initdb in its worker (10–30 s), not copied from build/pglite-template (a
+ * fraction of a second, over before a signal could come): what happens without a template of the PGlite installed.
+ */
+async function withInitdb<T>(fn: () => Promise<T>): Promise<T> {
+  process.env.ASKFIRST_TEST_PGLITE_INITDB = '1';
+  try {
+    return await fn();
+  } finally {
+    delete process.env.ASKFIRST_TEST_PGLITE_INITDB;
+  }
+}
 const left = (out: string) => ({ runLock: existsSync(join(out, '.lock')), dbLock: existsSync(join(out, 'feedback-db', 'askfirst.lock')) });
 
 beforeAll(() => {
@@ -57,8 +69,8 @@ beforeAll(() => {
 describe('feedback demo stopped by a signal', () => {
   it('Ctrl-C while its new database is made: stops at once (no half-made database, no lock) and exits 130', { timeout: 120_000 }, async () => {
     const out = join(dir, 'new-db');
-    // making a PGlite database takes 10-30 s of WebAssembly; it ran on the thread the handler needs, so the demo stopped only once it was made
-    const r = await runSignalled(demo(out), /opening the feedback database/, 'SIGINT');
+    // making a PGlite database with initdb takes 10-30 s of WebAssembly; it ran on the thread the handler needs, so the demo stopped only once it was made
+    const r = await withInitdb(() => runSignalled(demo(out), /opening the feedback database/, 'SIGINT'));
     expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
     expect(r.stderr).toContain('askfirst: interrupted; ');
     expect(r.stderr).toContain('run the same command again to continue');
@@ -130,7 +142,7 @@ describe('feedback pairs stopped by a signal', () => {
     await writeFile(plays, eps.flatMap((ep) => Array.from({ length: 1000 }, (_, k) => JSON.stringify(playEpisode(ep, 'proactive', () => `reply ${k}`)) + '\n')).join(''));
     const db = join(d, 'db');
     const pairs = ['feedback', 'pairs', '--db-dir', db, '--project', 'p', '--suite', suite, '--results', plays, '--per-episode', '500'];
-    const making = await runSignalled(pairs, /opening the feedback database/, 'SIGINT');
+    const making = await withInitdb(() => runSignalled(pairs, /opening the feedback database/, 'SIGINT'));
     expect({ code: making.code, killedBy: making.killedBy }).toEqual({ code: 130, killedBy: null }); // killed by the signal, without a word
     expect(making.stderr).toContain('askfirst: interrupted; no pair was added (they go in as one transaction, all or none); run the same command again to add them');
     expect(existsSync(join(db, 'PG_VERSION'))).toBe(false);

@@ -121,7 +121,7 @@ async function openPglite(dataDir?: string, signal?: AbortSignal): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (dataDir) {
     checkDataDir(dataDir);
-    await createPgliteDir(dataDir, signal); // a new one is made in a worker thread: a command stays responsive meanwhile
+    await createPgliteDir(dataDir, signal); // a new one is copied from build/pglite-template (or made in a worker thread)
     dataDir = realpathSync(dataDir); // PGlite's file system cannot open a symbolic link to the folder (it threw a bare object)
     keepDataDirPrivate(dataDir); // PGlite makes its files writable by everyone: closed to others (one made before too)
   }

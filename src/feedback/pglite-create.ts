@@ -1,13 +1,18 @@
 /**
- * Making a new PGlite database runs PostgreSQL's bootstrap (initdb) in WebAssembly: 10–30 s in which the thread running
- * it answers nothing, a command's Ctrl-C handler included (the feedback demo took that long to stop, silently). So it
- * runs in a worker thread, into a hidden sibling folder renamed into place once complete: the command stays responsive,
- * `signal` stops it at once, and a creation stopped or killed part-way leaves no half-made database (its folder is removed
- * when the creation is abandoned or the process exits; one left by a kill -9 is removed by the next creation beside it).
+ * Making a new PGlite database. PostgreSQL's bootstrap (initdb) in WebAssembly costs 4–6 s of CPU and 0.85 GB of memory
+ * (two PostgreSQL instances and initdb's own, 10–30 s on a loaded machine), and every new database's is the same files;
+ * so `npm run build` runs it once, into build/pglite-template (`makePgliteTemplate`: data/, and VERSION, the PGlite
+ * version that made it), and a new database is that folder copied: 0.2 s, no WebAssembly, the memory of a copy. Without
+ * a template of the PGlite version installed (not built, or PGlite upgraded since) initdb runs as before, in a worker
+ * thread: the thread running it would answer nothing, a command's Ctrl-C handler included. Either way the database is
+ * made in a hidden sibling folder renamed into place once complete: `signal` stops it (at once in the worker, after the
+ * copy otherwise), and a creation stopped or killed part-way leaves no half-made database (its folder is removed when the
+ * creation is abandoned or the process exits; one left by a kill -9 is removed by the next creation beside it).
  * A `--db-dir` that is a link to a folder is made where the link points; one that is a mount point is refused (a folder
  * cannot be renamed onto it: util/fsx.ts refuseMountPoint).
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -16,6 +21,7 @@ import { refuseMountPoint } from '../util/fsx.js';
 import { processAlive } from '../util/lockfile.js';
 import { siblingStem } from '../util/sibling-name.js';
 import { DiskFullError } from '../util/fs-errors.js';
+import { packageRoot } from '../util/package-root.js';
 
 // PGlite's file system fails with Emscripten's ErrnoError, which is no Error (a worker reports it as "#<ErrnoError>"):
 // its errno is sent instead (Emscripten's numbering: ENOSPC is 51)
@@ -71,6 +77,84 @@ function withoutModes(dir: string, mask: number, readable = false): void {
   }
 }
 
+/** The PGlite version installed (the one that opens the databases). */
+function pgliteVersion(): string {
+  const main = createRequire(import.meta.url).resolve('@electric-sql/pglite'); // …/dist/index.cjs: its package.json is not exported
+  return (JSON.parse(readFileSync(join(dirname(main), '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Where `npm run build` makes the empty database a new one is copied from (see the header). */
+export function pgliteTemplateDir(): string {
+  return join(packageRoot(), 'build', 'pglite-template');
+}
+
+/**
+ * The template's database folder if it was made by the PGlite version installed, else undefined (initdb runs instead).
+ * ASKFIRST_TEST_PGLITE_INITDB=1 ignores it: the tests of a creation stopped in the worker.
+ */
+function usableTemplate(): string | undefined {
+  if (process.env.ASKFIRST_TEST_PGLITE_INITDB === '1') return undefined;
+  const dir = pgliteTemplateDir();
+  try {
+    return readFileSync(join(dir, 'VERSION'), 'utf8') === pgliteVersion() && hasPgliteDb(join(dir, 'data')) ? join(dir, 'data') : undefined;
+  } catch {
+    return undefined; // none
+  }
+}
+
+/** Run PGlite's initdb into `dir` in a worker thread (see the header); `signal` ends the worker at once. */
+async function initdbInWorker(dir: string, dataDir: string, signal?: AbortSignal): Promise<void> {
+  const worker = new Worker(CREATE, { eval: true, workerData: { module: createRequire(import.meta.url).resolve('@electric-sql/pglite'), dir } });
+  const abandon = () => void worker.terminate();
+  signal?.addEventListener('abort', abandon);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', (m: unknown) => (m === 'created' ? resolve() : reject(createFailed(dataDir, m as { errno?: number; message?: string }))));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(signal?.aborted ? signal.reason : new Error(`creating the PGlite database in ${dataDir} stopped (worker exit code ${code})`)));
+    });
+  } finally {
+    signal?.removeEventListener('abort', abandon);
+    await worker.terminate();
+  }
+}
+
+/** Copy the template's database into `dir`; a full disk is a DiskFullError naming the database, not the hidden folder. */
+async function copyTemplate(template: string, dir: string, dataDir: string, signal?: AbortSignal): Promise<void> {
+  try {
+    await cp(template, dir, { recursive: true, errorOnExist: true, force: false });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new DiskFullError(`the feedback database ${dataDir}`, undefined, { cause: e });
+    throw e;
+  }
+  signal?.throwIfAborted();
+}
+
+/**
+ * Make build/pglite-template (`npm run build`): PGlite's initdb once, its files writable by none but the builder; nothing
+ * to do when one of the PGlite version installed is there. Made beside it and renamed into place.
+ */
+export async function makePgliteTemplate(): Promise<string> {
+  const dir = pgliteTemplateDir();
+  if (usableTemplate() === join(dir, 'data')) return `${dir}: already made by PGlite ${pgliteVersion()}`;
+  const tmp = `${dir}.creating-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const remove = () => rmSync(tmp, { recursive: true, force: true });
+  process.on('exit', remove);
+  try {
+    mkdirSync(tmp, { recursive: true });
+    await initdbInWorker(join(tmp, 'data'), join(tmp, 'data'));
+    withoutModes(tmp, 0o022, true); // read by every user who runs askfirst (each copy is then made theirs alone), written by none
+    writeFileSync(join(tmp, 'VERSION'), pgliteVersion());
+    rmSync(dir, { recursive: true, force: true }); // one of another version
+    renameSync(tmp, dir);
+  } finally {
+    remove();
+    process.off('exit', remove);
+  }
+  return `${dir}: made by PGlite ${pgliteVersion()}`;
+}
+
 /** Make a PGlite database in `dataDir` unless one is there (hasPgliteDb); see the header. */
 export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Promise<void> {
   if (hasPgliteDb(dataDir)) return;
@@ -84,15 +168,10 @@ export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Pr
   const tmp = join(parent, `${prefix}${process.pid}-${randomBytes(4).toString('hex')}`);
   const remove = () => rmSync(tmp, { recursive: true, force: true });
   process.on('exit', remove);
-  const worker = new Worker(CREATE, { eval: true, workerData: { module: createRequire(import.meta.url).resolve('@electric-sql/pglite'), dir: tmp } });
-  const abandon = () => void worker.terminate();
-  signal?.addEventListener('abort', abandon);
   try {
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', (m: unknown) => (m === 'created' ? resolve() : reject(createFailed(dataDir, m as { errno?: number; message?: string }))));
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(signal?.aborted ? signal.reason : new Error(`creating the PGlite database in ${dataDir} stopped (worker exit code ${code})`)));
-    });
+    const template = usableTemplate();
+    if (template) await copyTemplate(template, tmp, dataDir, signal);
+    else await initdbInWorker(tmp, dataDir, signal);
     keepDataDirPrivate(tmp);
     try {
       renameSync(tmp, target); // onto a missing or empty folder
@@ -101,8 +180,6 @@ export async function createPgliteDir(dataDir: string, signal?: AbortSignal): Pr
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e; // another process made it meanwhile: PGlite opens that one
     }
   } finally {
-    signal?.removeEventListener('abort', abandon);
-    await worker.terminate();
     remove();
     process.off('exit', remove);
   }
