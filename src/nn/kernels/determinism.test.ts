@@ -7,12 +7,18 @@
  * (the old per-thread running sums of the convolution's weight and bias gradients) fails this:
  * at the latest when the worker takes every image, its sum of them is added to the caller's
  * (non-zero) gradient in one go instead of image by image.
+ *
+ * And wherever in the memory the operands sit: placeArena puts small operands at the offsets an
+ * operation on gigabytes would reach (past 2 GiB, up to 4 GiB), where JS's int32 bitwise
+ * operators once made an offset negative (a cold batch of 4096 images: ReLU's work counter out
+ * of the memory, "memory access out of bounds"; a warm one: the counter left unzeroed, the
+ * previous call's outputs returned).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng.js';
 import type { Kernels } from './types.js';
 import { convGeom } from './ref.js';
-import { loadWasmKernels, skewThreads } from './wasm.js';
+import { loadWasmKernels, placeArena, skewThreads } from './wasm.js';
 
 const rng = new Rng(2024);
 const randArr = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
@@ -139,4 +145,56 @@ describe('WASM kernels are bit-identical whatever the split of work between thre
       skewThreads(two, 0, 0);
     });
   });
+});
+
+describe('WASM kernels are bit-identical wherever their operands sit in the memory (offsets past 2 GiB)', () => {
+  const GiB = 2 ** 30;
+  const two = loadWasmKernels(2);
+  afterAll(() => placeArena(two));
+  // x and y in one 64 KiB page below 2 GiB, the work counter just past it: the memory grows to exactly 2 GiB for x,
+  // as it grew to just past y for ReLU on 4096 images of 16 × 64 × 64 (y the 2 GiB's second half), then not for the counter
+  const n = 4096;
+  const inputs = [randArr(n), randArr(n)];
+  const relu = (x: Float32Array) => {
+    const y = new Float32Array(n);
+    two.reluForward(x, y);
+    return [y];
+  };
+  placeArena(two);
+  const reluWant = inputs.map(relu);
+  const counterPast2GiB = 2 * GiB - 2 * n * 4;
+
+  // (these two first: they need a memory not yet grown past 2 GiB)
+  it('ReLU on a cold memory whose work counter falls just past 2 GiB', () => {
+    placeArena(two, counterPast2GiB);
+    expect(firstDiff(relu(inputs[0]), reluWant[0])).toEqual([-1]);
+    placeArena(two);
+  });
+
+  it('ReLU twice with its work counter just past 2 GiB, on a memory grown past it', () => {
+    placeArena(two, 2 * GiB - GiB / 4); // grows the memory to 1.75 GiB, so the next growth reaches past 2 GiB
+    relu(inputs[0]);
+    placeArena(two, counterPast2GiB);
+    inputs.forEach((x, i) => expect(firstDiff(relu(x), reluWant[i]), `call ${i + 1}`).toEqual([-1]));
+    placeArena(two);
+  });
+
+  const all = cases();
+  placeArena(two);
+  const want = all.map(([, run]) => run(two));
+  const bases: [base: number, where: string][] = [
+    [2 * GiB - 64, 'straddling 2 GiB'],
+    [2 * GiB, 'from 2 GiB'],
+    [4 * GiB - 64 * 2 ** 20, 'just under 4 GiB'],
+  ];
+  all.forEach(([name, run], c) => {
+    it(name, () => {
+      for (const [base, where] of bases) {
+        placeArena(two, base);
+        for (let r = 0; r < 2; r++) expect(firstDiff(run(two), want[c]), `${where}, call ${r + 1}`).toEqual(want[c].map(() => -1));
+      }
+      placeArena(two);
+    });
+  });
+
 });

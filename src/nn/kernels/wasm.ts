@@ -17,7 +17,12 @@
  *
  * Operands are copied into a bump arena in the wasm memory per call (reset every call) and the
  * results copied back; the memory grows on demand and is reused, so steady-state calls do not
- * allocate. Workers are unref'd: they never keep the process alive.
+ * allocate. Arena offsets run up to 4 GiB, past the int32 range of JS's bitwise operators: they
+ * are aligned with plain arithmetic and turned into view indices with `>>> 2`, never `&` or
+ * `>> 2` (which made an offset past 2 GiB negative: an op whose operands passed 2 GiB, ReLU
+ * on a batch of 4096 64×64 images, placed its work counter outside the memory, or, once the
+ * memory had grown that far, never zeroed it and returned the previous call's outputs).
+ * Workers are unref'd: they never keep the process alive.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -72,6 +77,8 @@ const TAKEN = 2;
 const WITHDRAWN = 3;
 const ARENA_BASE = 65536; // below: wasm statics (none today) — keep clear
 const PAGE = 65536;
+/** The memory's maximum in pages (4 GiB, all a wasm32 address reaches): build/kernels.wasm's --maximumMemory. */
+const MAX_PAGES = 65536;
 const NR = 8;
 /** The fewest rows or columns of C a GEMM work item gets (see gemm). */
 const MIN_SPLIT = 64;
@@ -135,6 +142,8 @@ class WasmKernels implements Kernels {
   private f32: Float32Array;
   private i32: Int32Array;
   private top = ARENA_BASE;
+  /** Where the arena starts: ARENA_BASE, or (tests only, placeArena) further up. */
+  private base = ARENA_BASE;
   private seq = 0;
   /** Tests only (skewThreads): ms, or −1 = after the workers / after the main thread. */
   private skewMain = 0;
@@ -142,7 +151,7 @@ class WasmKernels implements Kernels {
 
   constructor(module: WasmModule, threads: number) {
     this.threads = threads;
-    this.memory = new WA.Memory({ initial: 32, maximum: 65536, shared: true });
+    this.memory = new WA.Memory({ initial: 32, maximum: MAX_PAGES, shared: true });
     this.ex = new WA.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
@@ -172,22 +181,27 @@ class WasmKernels implements Kernels {
     this.skewWorker = worker === 'last' ? -1 : worker;
   }
 
+  /** Tests only: see placeArena below. */
+  placeArena(base: number): void {
+    this.base = base;
+  }
+
   private slot(t: number): Int32Array {
     return this.ctrl.subarray((t - 1) * SLOT, t * SLOT);
   }
 
   // ------------------------------------------------------------ arena
   private reset(): void {
-    this.top = ARENA_BASE;
+    this.top = this.base;
   }
   private alloc(bytes: number): number {
-    const p = (this.top + 63) & ~63;
+    const p = Math.ceil(this.top / 64) * 64;
     const end = p + bytes;
     if (end > this.memory.buffer.byteLength) {
       const need = Math.ceil((end - this.memory.buffer.byteLength) / PAGE);
       // grow geometrically so repeated calls with rising sizes do not grow every time
       const cur = this.memory.buffer.byteLength / PAGE;
-      this.memory.grow(Math.max(need, Math.min(cur, 65536 - cur - 1) >> 2));
+      this.memory.grow(Math.max(need, Math.min(cur, MAX_PAGES - cur - 1) >> 2));
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
     }
@@ -196,21 +210,21 @@ class WasmKernels implements Kernels {
   }
   private put(a: Float32Array, n = a.length): number {
     const p = this.alloc(n * 4);
-    this.f32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
+    this.f32.set(n === a.length ? a : a.subarray(0, n), p >>> 2);
     return p;
   }
   private zeroed(n: number): number {
     const p = this.alloc(n * 4);
-    this.f32.fill(0, p >> 2, (p >> 2) + n);
+    this.f32.fill(0, p >>> 2, (p >>> 2) + n);
     return p;
   }
   private get(p: number, out: Float32Array, n = out.length): void {
-    (n === out.length ? out : out.subarray(0, n)).set(this.f32.subarray(p >> 2, (p >> 2) + n));
+    (n === out.length ? out : out.subarray(0, n)).set(this.f32.subarray(p >>> 2, (p >>> 2) + n));
   }
   /** A zeroed work counter for one call. */
   private counter(): number {
     const p = this.alloc(4);
-    this.f32[p >> 2] = 0;
+    this.f32[p >>> 2] = 0;
     return p;
   }
 
@@ -375,7 +389,7 @@ class WasmKernels implements Kernels {
     const chunk = Math.max(1, Math.floor(ELEM_CHUNK / (H * W)));
     this.run('maxPool2dForward', this.elemThreads(P * H * W), () => [px, py, pa, ctr, P, chunk, H, W, k, s, OH, OW]);
     this.get(py, y, P * OH * OW);
-    if (arg) arg.set(this.i32.subarray(pa >> 2, (pa >> 2) + P * OH * OW));
+    if (arg) arg.set(this.i32.subarray(pa >>> 2, (pa >>> 2) + P * OH * OW));
   }
 
   maxPool2dBackward(dy: Float32Array, y: Float32Array | null, arg: Int32Array, dx: Float32Array, P: number, accumulate: boolean): void {
@@ -385,7 +399,7 @@ class WasmKernels implements Kernels {
     const pdy = this.put(dy);
     const py = y ? this.put(y, nOut) : 0;
     const parg = this.alloc(nOut * 4);
-    this.i32.set(arg.length === nOut ? arg : arg.subarray(0, nOut), parg >> 2);
+    this.i32.set(arg.length === nOut ? arg : arg.subarray(0, nOut), parg >>> 2);
     const pdx = accumulate ? this.put(dx) : this.alloc(nIn * 4);
     const ctr = this.counter();
     const chunk = Math.max(1, Math.floor((ELEM_CHUNK * P) / nIn));
@@ -419,7 +433,7 @@ class WasmKernels implements Kernels {
     if (g.length < n || m.length < n || v.length < n) throw new InputError(`adamStep: buffers shorter than the ${n} weights`);
     this.reset();
     const hp = this.alloc(24);
-    this.f32.set([h.beta1, h.beta2, h.eps, h.stepSize, 1 / h.sqrtBc2, h.decay], hp >> 2);
+    this.f32.set([h.beta1, h.beta2, h.eps, h.stepSize, 1 / h.sqrtBc2, h.decay], hp >>> 2);
     const pw = this.put(w);
     const pg = this.put(g, n);
     const pm = this.put(m, n);
@@ -440,6 +454,15 @@ class WasmKernels implements Kernels {
  */
 export function skewThreads(k: Kernels, main: number | 'last', worker: number | 'last'): void {
   if (k instanceof WasmKernels) k.skewThreads(main, worker);
+}
+
+/**
+ * Tests only: start the arena of a WASM backend at byte `base` instead of 64 KiB (a no-op for
+ * other backends), so small operands sit where those of an operation on gigabytes would (the
+ * memory grows to reach them, untouched pages costing no RAM). No base: back to the start.
+ */
+export function placeArena(k: Kernels, base = ARENA_BASE): void {
+  if (k instanceof WasmKernels) k.placeArena(base);
 }
 
 let cached: WasmKernels | null = null;
