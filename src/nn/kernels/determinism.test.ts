@@ -15,6 +15,7 @@
  * previous call's outputs returned).
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import type { Kernels } from './types.js';
 import { convGeom } from './ref.js';
@@ -197,4 +198,11 @@ describe('WASM kernels are bit-identical wherever their operands sit in the memo
     });
   });
 
+  it('an operation whose operands would pass 4 GiB is refused in one line, and the next one runs', () => {
+    placeArena(two, 4 * GiB - n * 4); // x fits, y does not
+    expect(() => relu(inputs[0])).toThrow(InputError);
+    expect(() => relu(inputs[0])).toThrow(/more than the 4 GiB a WebAssembly memory can hold: use a smaller batch$/);
+    placeArena(two);
+    expect(firstDiff(relu(inputs[1]), reluWant[1])).toEqual([-1]);
+  });
 });

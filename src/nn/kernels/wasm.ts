@@ -198,6 +198,9 @@ class WasmKernels implements Kernels {
     const p = Math.ceil(this.top / 64) * 64;
     const end = p + bytes;
     if (end > this.memory.buffer.byteLength) {
+      if (end > MAX_PAGES * PAGE) {
+        throw new InputError(`one operation of the WASM kernels needs ${(end / 2 ** 30).toFixed(2)} GiB for its operands, more than the 4 GiB a WebAssembly memory can hold: use a smaller batch`);
+      }
       const need = Math.ceil((end - this.memory.buffer.byteLength) / PAGE);
       // grow geometrically so repeated calls with rising sizes do not grow every time
       const cur = this.memory.buffer.byteLength / PAGE;
