@@ -10,8 +10,11 @@ import { resolve } from 'node:path';
 import { FeedbackDemoConfigSchema } from '../demo/feedback-config.js';
 import { PairPicker, labelsPerPair, pairToItem, storedPair, trajectoryKey } from '../feedback/pairs.js';
 import type { EpisodeRecord } from '../episode/types.js';
+import type { z } from 'zod';
 import { recordProblem } from '../episode/validate.js';
-import { readSuite } from '../suite/io.js';
+import { SuiteIndex } from '../suite/episode-index.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import type { Episode } from '../episode/types.js';
 import { countSplitLines } from '../util/text-file.js';
 import { DataError, InputError } from '../util/errors.js';
 import { jsonlOpenError, readJsonlLineAt, streamJsonl } from '../util/jsonl.js';
@@ -45,20 +48,39 @@ interface RecordAt {
 export async function runPairs(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined, job = new StoppableJob('')): Promise<number> {
   const cfg = configFromOptions(PairsSchema, raw, 'feedback pairs');
   const dir = resolve(cfg.suite);
-  const episodes = (await readSuite(dir, { progress: cfg.progress })).map((ep) => ({
+  // where each episode is, not the episodes (0.45 GB at 130k): a record's episode is read again as the record is checked,
+  // a pair's as it goes in
+  const suite = await SuiteIndex.open(dir, { progress: cfg.progress, each: (ep) => void workbenchViews(ep) });
+  try {
+    return await pairsOf(cfg, dir, suite, print, note, job);
+  } finally {
+    await suite.close();
+  }
+}
+
+/** An episode's views as the workbench shows them (plain image paths), or an InputError naming the first that is not one. */
+function workbenchViews(ep: SuiteEpisode): Episode<string> {
+  return {
     ...ep,
     views: ep.views.map((v, i) => {
       if (!('path' in v) || v.crop) throw new InputError(`episode ${ep.id} view ${i}: only plain image-path views can be shown in the workbench`);
       return v.path;
     }),
-  }));
+  };
+}
+
+async function pairsOf(cfg: z.output<typeof PairsSchema>, dir: string, suite: SuiteIndex, print: (s: string) => void, note: Note, job: StoppableJob): Promise<number> {
+  const episode = async (id: string) => {
+    const ep = await suite.get(id);
+    return ep && workbenchViews(ep);
+  };
   // a line at a time (a results.jsonl was read whole into one string: one of over 512 MB, some 600,000 records, is more
   // than a string holds), with a bar over the lines of every file; each record is checked as it comes and only where the
   // plays that make pairs are is kept (every record held took 2.1 GB at 259k): a pair's two are read again as it goes in
   const lines: number[] = [];
   if (cfg.progress) for (const f of cfg.results) lines.push(await countSplitLines(f).catch((e: unknown) => Promise.reject(jsonlOpenError(e, f))));
   const bar = progress('reading results', lines.reduce((a, b) => a + b, 0), { enabled: cfg.progress, unit: 'lines' });
-  const picker = new PairPicker<RecordAt>(episodes, cfg.perEpisode);
+  const picker = new PairPicker<RecordAt>(cfg.perEpisode);
   let records = 0;
   await withBar(bar, async () => {
     for (const [k, f] of cfg.results.entries()) {
@@ -69,7 +91,8 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
         const problem = recordProblem(l.value); // a damaged line would be shown to annotators (and learned from) as it is
         if (problem) throw new DataError(`${problem}; give the results.jsonl an askfirst eval wrote, or delete that line`, { file: f, line: l.line });
         records++;
-        picker.add(l.value, `${f}:${l.line}`, { file: k, line: l.line, offset: l.offset, bytes: l.bytes, key: trajectoryKey(l.value) });
+        const ep = l.value.mode === 'proactive' ? await episode(l.value.id) : undefined; // a reference-mode play is not paired
+        picker.add(l.value, ep, `${f}:${l.line}`, { file: k, line: l.line, offset: l.offset, bytes: l.bytes, key: trajectoryKey(l.value) });
       }
       if (lines[k] > at) bar.tick(lines[k] - at); // blank lines at the end
     }
@@ -91,7 +114,7 @@ export async function runPairs(raw: Record<string, unknown>, print = console.log
       // each pair's item made as it goes in; a new iteration for each run of the transaction (PostgreSQL may retry it)
       const items = {
         async *[Symbol.asyncIterator]() {
-          for (const p of pairs) yield pairToItem({ id: p.id, episode: p.episode, a: await read(p.a), b: await read(p.b), source: p.source });
+          for (const p of pairs) yield pairToItem({ id: p.id, episode: (await episode(p.episodeId))!, a: await read(p.a), b: await read(p.b), source: p.source });
         },
       };
       // one transaction (all pairs or none), which takes a while for thousands: a bar over its inserts

@@ -69,36 +69,31 @@ export function checkRecord(ep: Episode<string>, r: EpisodeRecord, where: string
   }
 }
 
-/** A pair `PairPicker` chose: two plays of one episode, each as the `ref` it was added with. */
+/** A pair `PairPicker` chose: two plays of one episode (by its id), each as the `ref` it was added with. */
 export interface PickedPair<R> {
   id: string;
-  episode: Episode<string>;
+  episodeId: string;
   a: R;
   b: R;
   source: string;
 }
 
 /**
- * Pairs from episode records given one at a time (`add`), holding only what pairing needs: per episode id the first
- * 2·`perEpisode` distinct plays (by `trajectoryKey`), each as its key, its source and a `ref` the caller chooses (the
- * record itself, or where to read it again: `askfirst feedback pairs` keeps file offsets, so a results.jsonl of any size
- * is never held). Each record is checked against its episode as it comes (`checkRecord`); one whose episode is not in
- * `episodes` is an error naming it.
+ * Pairs from episode records given one at a time (`add`, each with its episode), holding only what pairing needs: per
+ * episode id the first 2·`perEpisode` distinct plays (by `trajectoryKey`), each as its key, its source and a `ref` the
+ * caller chooses (the record itself, or where to read it again: `askfirst feedback pairs` keeps file offsets, and reads
+ * each record's episode by its place in the suite, so neither a results.jsonl nor a suite of any size is held). Each
+ * record is checked against its episode as it comes (`checkRecord`); one whose episode is not in the suite is an error
+ * naming it.
  */
 export class PairPicker<R> {
-  private readonly byId: Map<string, Episode<string>>;
   private readonly groups = new Map<string, { ref: R; key: string; source: string }[]>();
 
-  constructor(
-    episodes: readonly Episode<string>[],
-    private readonly perEpisode = 1,
-  ) {
-    this.byId = new Map(episodes.map((e) => [e.id, e]));
-  }
+  constructor(private readonly perEpisode = 1) {}
 
-  add(record: EpisodeRecord, source: string, ref: R): void {
+  /** `ep`: the suite's episode of `record.id` (undefined: the suite has none), not read for a reference-mode play. */
+  add(record: EpisodeRecord, ep: Episode<string> | undefined, source: string, ref: R): void {
     if (record.mode !== 'proactive') return; // reference-mode plays have no decision to ask
-    const ep = this.byId.get(record.id);
     if (!ep) throw new DataError(`${source}: a record names episode "${record.id}", which is not in the suite (give the suite the results were made on)`);
     checkRecord(ep, record, source);
     const g = this.groups.get(ep.id) ?? [];
@@ -115,7 +110,7 @@ export class PairPicker<R> {
     for (const [id, g] of this.groups) {
       for (let i = 0, k = 0; i + 1 < g.length && k < this.perEpisode; i += 2, k++) {
         const [x, y] = rng.next() < 0.5 ? [g[i], g[i + 1]] : [g[i + 1], g[i]];
-        out.push({ id: `${id}#pair${k}`, episode: this.byId.get(id)!, a: x.ref, b: y.ref, source: x.source === y.source ? x.source : `${x.source} vs ${y.source}` });
+        out.push({ id: `${id}#pair${k}`, episodeId: id, a: x.ref, b: y.ref, source: x.source === y.source ? x.source : `${x.source} vs ${y.source}` });
       }
     }
     return out;
@@ -132,9 +127,10 @@ export function pairsFromRecords(
   records: readonly { record: EpisodeRecord; source: string }[],
   o: { seed: number; perEpisode?: number },
 ): TrajectoryPair[] {
-  const picker = new PairPicker<EpisodeRecord>(episodes, o.perEpisode ?? 1);
-  for (const x of records) picker.add(x.record, x.source, x.record);
-  return picker.pairs(o.seed);
+  const byId = new Map(episodes.map((e) => [e.id, e]));
+  const picker = new PairPicker<EpisodeRecord>(o.perEpisode ?? 1);
+  for (const x of records) picker.add(x.record, byId.get(x.record.id), x.source, x.record);
+  return picker.pairs(o.seed).map((p) => ({ id: p.id, episode: byId.get(p.episodeId)!, a: p.a, b: p.b, source: p.source }));
 }
 
 /** Whether a play asked on a view that already showed enough (the annotator sees it beside the facts). */

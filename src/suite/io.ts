@@ -19,7 +19,7 @@ import { checkFileFormat, formatFields, type FileFormat } from '../util/file-for
 import { shellQuote } from '../util/shell-quote.js';
 import { progress } from '../util/progress.js';
 import { finishReplacing, indexNames, setAside, type IndexLayout } from './replacing.js';
-import { countSplitLines, readSplitLines, readTextFile } from '../util/text-file.js';
+import { countSplitLines, readLines, readSplitLines, readTextFile } from '../util/text-file.js';
 import type { SuiteEpisode, ViewRef } from './types.js';
 
 export const EPISODES_FILE = 'episodes.jsonl';
@@ -201,6 +201,19 @@ export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promi
  * (`suite show`, `feedback import --limit`) reads no further.
  */
 export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): AsyncGenerator<SuiteEpisode> {
+  for await (const { episode } of suiteEpisodeLines(dir, opts)) yield episode;
+}
+
+/** An episode of `suiteEpisodeLines` and where its line is in episodes.jsonl (util/text-file.ts SplitLine): suite/episode-index.ts reads it again from there. */
+export interface SuiteEpisodeLine {
+  episode: SuiteEpisode;
+  line: number;
+  offset: number;
+  bytes: number;
+}
+
+/** `suiteEpisodes` with each episode's place in episodes.jsonl, so a reader can keep where an episode is instead of the episode. */
+export async function* suiteEpisodeLines(dir: string, opts: ReadSuiteOptions = {}): AsyncGenerator<SuiteEpisodeLine> {
   const file = join(dir, EPISODES_FILE);
   try {
     // a folder of that name stats fine, and reading it failed with Node's EISDIR, which names no path ("unexpected error");
@@ -220,8 +233,8 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
   const bar = progress('reading suite', opts.progress ? await countSplitLines(file) : 0, { enabled: opts.progress ?? false, unit: 'lines' });
   try {
     // a byte-order mark and CRLF line ends, as Windows editors save a hand-written file, are read as any other; lines
-    // end at LF only, as every JSONL of the project is read (util/text-file.ts readSplitLines)
-    for await (const text of readSplitLines(file)) {
+    // end at LF only, as every JSONL of the project is read (util/text-file.ts readLines)
+    for await (const { text, offset, bytes } of readLines(file)) {
       line++;
       bar.tick();
       if (text.trim() === '') continue;
@@ -262,7 +275,7 @@ export async function* suiteEpisodes(dir: string, opts: ReadSuiteOptions = {}): 
           if (!st.isFile()) throw new DataError(`${name}: image of views[${v}] is ${fileKind(st)}, not an image file: ${p}`, { file, line });
         }
       }
-      yield ep;
+      yield { episode: ep, line, offset, bytes };
     }
   } catch (e) {
     bar.fail(); // a line refused (or the file unreadable): the bar says where, not "N/M lines in Xs" as if read

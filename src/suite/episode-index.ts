@@ -1,0 +1,55 @@
+/**
+ * Where each episode of a suite is in its episodes.jsonl, read again by id when it is asked for: a reader that needs
+ * every episode once in a while but never all at once (`askfirst feedback pairs`: each record's episode as the record is
+ * checked, a pair's as it goes in) holds the places of a suite's episodes (a few MB at 100,000), not the episodes (0.45 GB
+ * at 130,000). Every line is read and checked first as readSuite checks it (suite/io.ts suiteEpisodeLines); an episode
+ * read again is the line read then, or a DataError saying the file was changed meanwhile.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError } from '../util/errors.js';
+import { readJsonlLineAt } from '../util/jsonl.js';
+import { EPISODES_FILE, suiteEpisodeLines, type ReadSuiteOptions } from './io.js';
+import type { SuiteEpisode } from './types.js';
+
+type Place = { line: number; offset: number; bytes: number };
+
+export class SuiteIndex {
+  private last: SuiteEpisode | undefined; // the episode read last (a sampled policy's plays of one episode come together)
+
+  private constructor(
+    private readonly file: string,
+    private readonly fh: FileHandle,
+    private readonly places: ReadonlyMap<string, Place>,
+  ) {}
+
+  /** Read and check every episode of `dir` (`each` sees each one as it is read, to refuse what its reader cannot use), keeping where each is. Close it when done. */
+  static async open(dir: string, opts: ReadSuiteOptions & { each?: (ep: SuiteEpisode) => void } = {}): Promise<SuiteIndex> {
+    const places = new Map<string, Place>();
+    for await (const { episode, line, offset, bytes } of suiteEpisodeLines(dir, opts)) {
+      opts.each?.(episode);
+      places.set(episode.id, { line, offset, bytes });
+    }
+    const file = join(dir, EPISODES_FILE);
+    return new SuiteIndex(file, await open(file, 'r'), places);
+  }
+
+  /** How many episodes the suite holds. */
+  get size(): number {
+    return this.places.size;
+  }
+
+  /** The episode `id`, read again from its line; undefined when the suite has none of that id. */
+  async get(id: string): Promise<SuiteEpisode | undefined> {
+    if (this.last?.id === id) return this.last;
+    const at = this.places.get(id);
+    if (!at) return undefined;
+    const ep = await readJsonlLineAt<SuiteEpisode>(this.fh, this.file, at);
+    if (ep?.id !== id) throw new DataError(`the episode read again is not episode "${id}" read before: the file was changed meanwhile; run the command again`, { file: this.file, line: at.line });
+    return (this.last = ep);
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
