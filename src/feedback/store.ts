@@ -407,6 +407,31 @@ export class FeedbackStore {
     return rows.length ? toItem(rows[0]) : null;
   }
 
+  /**
+   * The items of a project with these external ids and each one's task of `type` (null when it has none), read by the
+   * (project, external id) index: a reader of a few items of a large project (a round of `feedback illume --critic
+   * workbench`) reads those, not every item.
+   */
+  async itemsWithTask(projectId: number, externalIds: readonly string[], type: TaskType): Promise<{ item: Item; task: Task | null }[]> {
+    const rows = await this.db.query(
+      `SELECT i.*, t.id AS t_id, t.project_id AS t_project_id, t.item_id, t.type, t.payload, t.needed, t.assigned, t.done
+       FROM items i LEFT JOIN tasks t ON t.item_id = i.id AND t.type = $3
+       WHERE i.project_id = $1 AND i.external_id = ANY($2::text[]) ORDER BY i.id`,
+      [projectId, externalIds, type],
+    );
+    return rows.map((r) => ({ item: toItem(r), task: r.t_id === null ? null : toTask({ ...r, id: r.t_id, project_id: r.t_project_id }) }));
+  }
+
+  /** Of the tasks of `type` on the items with these external ids: how many there are, and how many have all their labels. */
+  async taskProgress(projectId: number, externalIds: readonly string[], type: TaskType): Promise<{ tasks: number; done: number }> {
+    const [r] = await this.db.query(
+      `SELECT count(*)::int AS tasks, count(*) FILTER (WHERE t.done >= t.needed)::int AS done
+       FROM tasks t JOIN items i ON i.id = t.item_id WHERE t.project_id = $1 AND t.type = $3 AND i.external_id = ANY($2::text[])`,
+      [projectId, externalIds, type],
+    );
+    return { tasks: r.tasks as number, done: r.done as number };
+  }
+
   /** Whether a project holds an item whose `meta.kind` is `kind` (read until the first one). */
   async hasItemOfKind(projectId: number, kind: string): Promise<boolean> {
     return (await this.db.query("SELECT 1 FROM items WHERE project_id = $1 AND meta->>'kind' = $2 LIMIT 1", [projectId, kind])).length > 0;
@@ -807,13 +832,14 @@ export class FeedbackStore {
   }
 
   /** Every annotation of one task type in a project with its task and item (for agreement and export). */
-  async labelled(projectId: number, type: TaskType): Promise<{ annotation: Annotation; task: Task; item: Item }[]> {
+  async labelled(projectId: number, type: TaskType, externalIds?: readonly string[]): Promise<{ annotation: Annotation; task: Task; item: Item }[]> {
+    // externalIds: only the labels on those items (a round of `feedback illume --critic workbench`), not the project's
     const rows = await this.db.query(
       `SELECT n.id AS n_id, n.assignment_id, n.task_id, n.annotator_id, n.submission_id, n.label, n.created_at AS n_created, n.updated_at AS n_updated,
               t.*, i.id AS i_id, i.project_id AS i_project_id, i.external_id, i.image, i.question, i.model_output, i.facts, i.meta
        FROM annotations n JOIN tasks t ON t.id = n.task_id JOIN items i ON i.id = t.item_id
-       WHERE t.project_id = $1 AND t.type = $2 ORDER BY t.id, n.annotator_id`,
-      [projectId, type],
+       WHERE t.project_id = $1 AND t.type = $2${externalIds ? ' AND i.external_id = ANY($3::text[])' : ''} ORDER BY t.id, n.annotator_id`,
+      externalIds ? [projectId, type, externalIds] : [projectId, type],
     );
     return rows.map((r) => ({
       annotation: toAnnotation({ ...r, id: r.n_id, created_at: r.n_created, updated_at: r.n_updated }),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { openDb } from './db.js';
 import { demoEpisodes } from './demo-scenes.js';
@@ -72,4 +72,40 @@ it('workbench critic started again: the same round goes on from its labels; one 
   expect((await store.progress(project.id)).tasks).toBe(items.length);
   // started again with other rationales sampled for the same items: their labels do not fit them
   await expect(critic()(items, items.map(() => [1, 2]), 1)).rejects.toThrow(/already holds ILLUME round 1's item illume-r1-\S+ with other rationales or another image .*use another --project/);
+});
+
+it("a round reads its own items, not the project's: an earlier round's items are neither read at its start nor polled", async () => {
+  const items: RationaleItem[] = [];
+  for (const ep of demoEpisodes(2, 11)) items.push(...episodeRationaleItems(ep, async (v) => v));
+  const picks = items.map(() => [0, 1]);
+  const project = await store.createProject('illume-own', join(dir, 'images-own'), 1);
+  // an earlier round's 100 items of 10 kB each (1 MB): every item and task of the project was read at each round's start and poll
+  const old = Array.from({ length: 100 }, (_, k) => ({ externalId: `illume-r0-old${k}`, image: 'old.png', question: 'q', meta: { padding: 'x'.repeat(10_000) }, tasks: [] }));
+  await store.addItems(project.id, old);
+  const who = await store.addAnnotator('w-own');
+  const critic = () => workbenchCritic(store, project, { pollMs: 20, timeoutMs: 60_000 });
+  const first = critic()(items, picks, 1);
+  let s = 0;
+  for (;;) {
+    const a = await store.next(project.id, who.id);
+    if (a) await store.submit(who.id, a.id, `own-sub-${s++}`, { accepted: [1] });
+    else if ((await store.progress(project.id)).labels === items.length) break;
+    else await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(await first).toEqual(picks.map((p) => [p[1]]));
+  // started again (its start, one poll, its labels): what its queries return is counted
+  let read = 0;
+  const query = store.db.query.bind(store.db);
+  const spy = vi.spyOn(store.db, 'query').mockImplementation(async (...a: Parameters<typeof query>) => {
+    const rows = await query(...a);
+    read += JSON.stringify(rows).length;
+    return rows;
+  });
+  try {
+    expect(await critic()(items, picks, 1)).toEqual(picks.map((p) => [p[1]]));
+  } finally {
+    spy.mockRestore();
+  }
+  expect(read).toBeGreaterThan(0);
+  expect(read).toBeLessThan(100 * 10_000); // less than the earlier round's items alone
 });

@@ -38,20 +38,20 @@ export function workbenchCritic(store: FeedbackStore, project: Project, o: Workb
     // (and their labels) as it made them, and goes on. Items of the same name made otherwise
     // (another --seed, --k, suite …) hold other rationales, or another image under this
     // name, and their labels would be read against this run's: refused before anything is written.
-    const stored = new Map((await store.items(project.id)).map((x) => [x.externalId, x]));
-    const storedTasks = new Map((await store.tasks(project.id, 'rationale')).map((t) => [t.itemId, t]));
-    const ids: string[] = [];
+    // only this round's items are read (and polled, and their labels), not the project's: every item and task of a
+    // project that holds every earlier round was read at each round's start and at every poll
+    const ids = items.map((it) => `illume-r${round}-${safe(it.id)}`);
+    const stored = new Map((await store.itemsWithTask(project.id, ids, 'rationale')).map((x) => [x.item.externalId, x.task]));
     const inputs = [];
     const toWrite: { file: string; it: RationaleItem }[] = []; // their PNGs are made again as they are written: a round's thousands are not held
     const png = async (it: RationaleItem) => encodePNG(await it.image());
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
-      const externalId = `illume-r${round}-${safe(it.id)}`;
+      const externalId = ids[i];
       const image = `${externalId}.png`;
       const payload: RationalePayload = { answer: it.answer, rationales: picks[i].map((c) => rationaleText(it.candidates[c].text)) };
-      const have = stored.get(externalId);
-      if (have) {
-        const p = storedTasks.get(have.id)?.payload as RationalePayload | undefined;
+      if (stored.has(externalId)) {
+        const p = stored.get(externalId)?.payload as RationalePayload | undefined;
         const onDisk = await readFile(join(project.imageDir, image)).catch(() => null);
         const same = p?.answer === payload.answer && JSON.stringify(p.rationales) === JSON.stringify(payload.rationales) && (onDisk === null || Buffer.compare(onDisk, await png(it)) === 0);
         if (!same) {
@@ -62,27 +62,20 @@ export function workbenchCritic(store: FeedbackStore, project: Project, o: Workb
         if (onDisk === null) toWrite.push({ file: join(project.imageDir, image), it }); // its image went missing: put it back
       } else toWrite.push({ file: join(project.imageDir, image), it });
       inputs.push({ externalId, image, question: it.question, modelOutput: it.answer, tasks: [{ type: 'rationale' as const, payload }] });
-      ids.push(externalId);
     }
     for (const { file, it } of toWrite) await writeFileAtomic(file, await png(it));
     await store.addItems(project.id, inputs);
-    const wanted = new Set(ids);
     const deadline = Date.now() + (o.timeoutMs ?? 24 * 3600_000);
     for (;;) {
-      const tasks = await store.tasks(project.id, 'rationale');
-      const items2 = await store.items(project.id);
-      const byItem = new Map(items2.map((x) => [x.id, x.externalId]));
-      const mine = tasks.filter((t) => wanted.has(byItem.get(t.itemId) ?? ''));
-      const done = mine.filter((t) => t.done >= t.needed).length;
-      o.onWait?.(done, mine.length);
-      if (done === mine.length) break;
-      if (Date.now() > deadline) throw new AskfirstError('TIMEOUT', `ILLUME round ${round}: only ${done} of ${mine.length} rationale tasks were labelled in time`);
+      const { tasks, done } = await store.taskProgress(project.id, ids, 'rationale');
+      o.onWait?.(done, tasks);
+      if (done === tasks) break;
+      if (Date.now() > deadline) throw new AskfirstError('TIMEOUT', `ILLUME round ${round}: only ${done} of ${tasks} rationale tasks were labelled in time`);
       await sleep(o.pollMs ?? 2000, undefined, { signal: o.signal });
     }
-    const labelled = await store.labelled(project.id, 'rationale');
+    const labelled = await store.labelled(project.id, 'rationale', ids);
     const byExternal = new Map<string, { id: number; label: RationaleLabel }[]>();
     for (const l of labelled) {
-      if (!wanted.has(l.item.externalId)) continue;
       byExternal.set(l.item.externalId, [...(byExternal.get(l.item.externalId) ?? []), { id: l.annotation.id, label: l.annotation.label as RationaleLabel }]);
     }
     return items.map((it, i) => {
