@@ -173,7 +173,7 @@ describe('feedback import stopped by a signal', () => {
     const r = await runSignalled(args, undefined, 'SIGINT', undefined, (child) => inPipe(replies, child, 'SIGINT'));
     expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
     expect(r.stderr).toContain('askfirst: stopping: closing the feedback database (after the transaction of items, if it has begun)');
-    expect(r.stderr).toContain('askfirst: interrupted; no item was added (they go in as one transaction, all or none, once every episode is ready); run the same command again to add them');
+    expect(r.stderr).toContain('askfirst: interrupted; no item was added (they go in by transactions, each all or none; a suite\'s 1000 episodes at a time); run the same command again to add them');
     expect(dbLeft(db)).toEqual([]);
     rmSync(replies);
     await writeFile(replies, ids.map((id) => JSON.stringify({ episode_id: id, replies: ['A'] }) + '\n').join(''));

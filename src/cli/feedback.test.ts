@@ -1,6 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { packageRoot } from '../util/package-root.js';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../feedback/db.js';
 import { FeedbackStore } from '../feedback/store.js';
@@ -324,6 +327,20 @@ describe('askfirst feedback import --suite --limit', () => {
       await store.close();
     }
   });
+});
+
+describe('askfirst feedback import --suite, a large suite', () => {
+  it('reads the episodes again as they go in, not held: 128 MB of episodes go through a 64 MB heap', async () => {
+    const d = tmpDir('af-cli-fb-import-heap');
+    const suite = join(d, 'suite');
+    const eps = await writeSuite(suite, generateSuite({ episodes: 1, seed: 3, kinds: ['camera', 'sketch'] }));
+    // 128 copies under new ids with 1 MB in their meta (not in the items: --tasks ask): holding the suite, as import did, needs 128 MB
+    const pad = 'x'.repeat(2 ** 20);
+    for (let i = 0; i < 128; i++) appendFileSync(join(suite, 'episodes.jsonl'), JSON.stringify({ ...eps[i % 2], id: `copy-${i}`, meta: { ...eps[i % 2].meta, padding: pad } }) + '\n');
+    const args = ['feedback', 'import', '--db-dir', join(d, 'db'), '--project', 'big', '--suite', suite, '--tasks', 'ask', '--no-progress'];
+    const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=64', join(packageRoot(), 'bin', 'askfirst.js'), ...args]);
+    expect(stdout).toMatch(/^project big: 130 new items from .* \(0 already there\), replies by random/);
+  }, 120_000);
 });
 
 describe('askfirst feedback illume --suite --limit', () => {

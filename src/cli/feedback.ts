@@ -13,12 +13,12 @@
 import { StoppableJob, stoppable, untilStopped } from './signals.js';
 import { refuseToOverwrite } from './overwrite.js';
 import { dirname, posix, resolve } from 'node:path';
-import { createPolicy } from '../agents/registry.js';
+import { createPolicy, policyReadsEpisodes } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
 import { drawDemoEpisodes } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
 import { autoCritic, episodeRationaleItems, runIllume, type Critic } from '../feedback/illume.js';
-import { createDemoProject, firstReplies, importEpisodes, projectForImages } from '../feedback/importer.js';
+import { createDemoProject, importReplied, projectForImages } from '../feedback/importer.js';
 import { describeItems, type ImageEncoder, type RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
 import { resolveImage } from '../feedback/paths.js';
@@ -77,8 +77,8 @@ async function* workbenchEpisodes(dir: string, opts: { limit?: number; progress:
 
 /**
  * `feedback import`. `job` (the CLI's, feedback-command.ts): the database is open inside its `orderly` section, so Ctrl-C
- * there stops after the current episode's reply or image, or after the items' transaction once it has begun, closes
- * the database and says what is kept.
+ * there stops after the current episode's reply or image (a suite's episodes replied to so far go in first, as one more
+ * batch: importReplied), or after the items' transaction once it has begun, closes the database and says what is kept.
  */
 export async function runImport(raw: Record<string, unknown>, print = console.log, note: Note = silent, job = new StoppableJob('')): Promise<void> {
   const cfg = configFromOptions(ImportSchema, raw, 'feedback import');
@@ -87,8 +87,18 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
   if (cfg.suite) refuseUnread(ImportSchema, raw, { keys: ['images'], readBy: "read with --demo only (a suite's own folder is its image folder)" }, 'with --suite');
   else refuseUnread(ImportSchema, raw, { keys: ['policy', 'limit'], readBy: 'read with --suite only (demo items come with scripted first replies, and --demo N is their number)' }, 'with --demo');
   const dir = cfg.suite ? resolve(cfg.suite) : undefined;
+  // a wrong --suite fails before any database is made: every line is read and checked first, and held only for a policy
+  // that reads the list (the oracle, scripted); the others' episodes are read again as they go in (the whole suite was
+  // held through the replies and the items: 1.3 GB at 100,000 episodes)
+  const whole = dir !== undefined && policyReadsEpisodes(cfg.policy);
   const episodes: Episode<string>[] = [];
-  if (dir) for await (const ep of workbenchEpisodes(dir, { limit: cfg.limit, progress: cfg.progress })) episodes.push(ep); // a wrong --suite fails before any database is made
+  let count = 0;
+  if (dir) {
+    for await (const ep of workbenchEpisodes(dir, { limit: cfg.limit, progress: cfg.progress })) {
+      count++;
+      if (whole) episodes.push(ep);
+    }
+  }
   const doing = 'closing the feedback database (after the transaction of items, if it has begun)';
   await inStore(job, { dbDir: cfg.dbDir, command: 'feedback import', note, doing }, async (store, signal) => {
     if (!dir) {
@@ -103,25 +113,26 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
     }
     const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
     const policy = await createPolicy(cfg.policy, { episodes: episodes.map((e) => ({ ...e, views: e.views.map((path) => ({ path })) })), seed: cfg.seed });
-    let replies: string[];
+    let added: number;
     try {
-      replies = await firstReplies(policy, episodes, project.imageDir, signal);
+      const source = whole ? episodes : workbenchEpisodes(dir, { limit: cfg.limit, progress: false });
+      const onBatch = (done: number, n: number) => (job.kept = `the items of the first ${done} of the ${count} episodes are in project ${project.name} (${n} new); run the same command again to add the rest (the items there are skipped)`);
+      ({ added } = await importReplied(store, project, source, policy, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed, signal, onBatch }));
     } finally {
       await policy.close?.();
     }
-    signal.throwIfAborted(); // stopped before the transaction: no item was added
-    const added = await importEpisodes(store, project, episodes, replies, { types: cfg.tasks as TaskType[], k: cfg.k, seed: cfg.seed });
-    job.kept = `all ${episodes.length} episodes are in project ${project.name} (${added} new); nothing is left to add`;
-    print(`project ${project.name}: ${added} new items from ${dir} (${episodes.length - added} already there), replies by ${policy.name}`);
+    job.kept = `all ${count} episodes are in project ${project.name} (${added} new); nothing is left to add`;
+    print(`project ${project.name}: ${added} new items from ${dir} (${count - added} already there), replies by ${policy.name}`);
   });
 }
 
 /**
  * `feedback import`: its notes to stderr; Ctrl-C or SIGTERM stops it at once while no database is open, else after the
- * current episode, or the items' transaction (all or none) once it has begun, closing the database; exit 130 (143).
+ * current episode (a suite's: the batch of items so far added first), or the items' transaction (all or none) once it
+ * has begun, closing the database; exit 130 (143).
  */
 export async function importAction(raw: Record<string, unknown>): Promise<void> {
-  const kept = 'no item was added (they go in as one transaction, all or none, once every episode is ready); run the same command again to add them';
+  const kept = 'no item was added (they go in by transactions, each all or none; a suite\'s 1000 episodes at a time); run the same command again to add them';
   await stoppable(kept, (job) => runImport(raw, console.log, toStderr, job));
 }
 

@@ -15,7 +15,7 @@ import { SceneRng } from '../util/rng.js';
 import { drawDemoEpisodes, writeDemoImages } from './demo-scenes.js';
 import { episodeToItem } from './items.js';
 import { resolveImage } from './paths.js';
-import type { FeedbackStore, Project } from './store.js';
+import type { FeedbackStore, ItemInput, Project } from './store.js';
 import type { TaskType } from './tasks.js';
 
 export interface ImportOptions {
@@ -65,20 +65,56 @@ export async function projectForImages(store: FeedbackStore, name: string, image
   }
 }
 
-/** First-view replies of `policy` for every episode (views resolved inside `imageDir`); `signal` stops it between two episodes (it rejects). */
-export async function firstReplies(policy: Policy, episodes: readonly Episode<string>[], imageDir: string, signal?: AbortSignal): Promise<string[]> {
-  const out: string[] = [];
-  for (const ep of episodes) {
-    signal?.throwIfAborted();
-    const s = new EpisodeState(ep, 'proactive');
-    const o = s.observe();
-    const image = await readImageFile(await resolveImage(imageDir, o.viewRef));
-    const { viewRef, ...rest } = o;
-    void viewRef; // the policy gets the decoded image instead of the path
-    const [r] = await policy.act([{ ...rest, image }]);
-    out.push(r.reply);
+/** The first-view reply of `policy` to `ep` (its view resolved inside `imageDir`). */
+async function firstReply(policy: Policy, ep: Episode<string>, imageDir: string): Promise<string> {
+  const s = new EpisodeState(ep, 'proactive');
+  const o = s.observe();
+  const image = await readImageFile(await resolveImage(imageDir, o.viewRef));
+  const { viewRef, ...rest } = o;
+  void viewRef; // the policy gets the decoded image instead of the path
+  const [r] = await policy.act([{ ...rest, image }]);
+  return r.reply;
+}
+
+/** How many episodes `importReplied` adds in one transaction. */
+export const IMPORT_BATCH = 1000;
+
+/**
+ * Add episodes to a project as they come (an array, or a suite read a line at a time: none is held after its batch),
+ * each with `policy`'s first-view reply (views resolved inside `imageDir`), `IMPORT_BATCH` episodes a transaction: the
+ * items of a batch go in together or not at all, items already there (by external id: the episode's) are skipped, and
+ * every episode's item is made (the same draws, in the same order) whether or not it is there, so a run stopped between
+ * batches and started again adds the rest as an unbroken run would have. `signal` stops it after the current episode:
+ * the episodes replied to so far go in first, then it rejects with the signal's reason. `onBatch` is told after each
+ * batch how many episodes are in and how many of their items were new.
+ */
+export async function importReplied(
+  store: FeedbackStore,
+  project: Project,
+  episodes: Iterable<Episode<string>> | AsyncIterable<Episode<string>>,
+  policy: Policy,
+  o: ImportOptions & { signal?: AbortSignal; onBatch?: (done: number, added: number) => void },
+): Promise<{ episodes: number; added: number }> {
+  const rng = SceneRng.fromState(o.seed);
+  let batch: ItemInput[] = [];
+  let done = 0;
+  let added = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    added += await store.addItems(project.id, batch);
+    done += batch.length;
+    batch = [];
+    o.onBatch?.(done, added);
+  };
+  for await (const ep of episodes) {
+    if (o.signal?.aborted) break;
+    const reply = await firstReply(policy, ep, project.imageDir);
+    batch.push(episodeToItem(ep, { reply, types: o.types, k: o.k, rng }));
+    if (batch.length === IMPORT_BATCH) await flush();
   }
-  return out;
+  await flush();
+  o.signal?.throwIfAborted();
+  return { episodes: done, added };
 }
 
 /** Add episodes to a project; `replies[i]` is the model's first-view reply to episode i. */
