@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -216,6 +216,16 @@ describe('loadDataEpisodes', () => {
     await expect(loadDataEpisodes(d, want)).rejects.toThrow(/image of views\[0\] is missing/);
     writeFileSync(join(d, EPISODES_FILE), '');
     await expect(loadDataEpisodes(d, want)).rejects.toThrow(/it holds no episodes \(episodes\.jsonl is empty\)/);
+  });
+
+  it("reads no further than the last episode asked for (report's examples: a suite of 100,000 was read whole to show six)", async () => {
+    const d = tmpDir('askfirst-io-some-early');
+    const all = await writeSuite(d, eps);
+    appendFileSync(join(d, EPISODES_FILE), '{"a line after the episodes asked for"\n');
+    const want = new Set([all[1].id, all[2].id]);
+    expect([...(await loadDataEpisodes(d, want)).episodes.keys()].sort()).toEqual([all[1].id, all[2].id].sort());
+    // one not there: every line is read, and the broken one refused as before
+    await expect(loadDataEpisodes(d, new Set([all[1].id, 'not-there']))).rejects.toThrow(/malformed JSON/);
   });
 });
 
