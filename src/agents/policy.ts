@@ -91,8 +91,11 @@ export interface Policy {
 
 /** What a policy factory is given (see registry.ts). */
 export interface PolicyContext {
-  /** The episodes the policy will be run on (the oracle needs them). */
-  episodes: readonly SuiteEpisode[];
+  /**
+   * The episodes the policy will be run on (the oracle needs them): a list, or episodes read one at a time (`askfirst
+   * eval`'s stream of a large suite), which a factory reads at most once and does not hold.
+   */
+  episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>;
   /** Seed for stochastic policies. */
   seed: number;
   /** Backend options from the command line (e.g. concurrency, timeoutMs for openai:); each backend reads the keys it knows. */

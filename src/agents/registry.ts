@@ -94,7 +94,7 @@ registerPolicy({
   usage: POLICY_USAGE.oracle,
   answersFromData: true,
   episodes: true,
-  create: async (_a, ctx) => new OraclePolicy(ctx.episodes),
+  create: async (_a, ctx) => OraclePolicy.of(ctx.episodes),
 });
 registerPolicy({
   name: 'random',

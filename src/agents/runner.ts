@@ -22,7 +22,7 @@ export interface RunOptions {
   /** Called once per finished episode, in completion order. */
   onRecord?: (r: EpisodeRecord, ep: SuiteEpisode) => void | Promise<void>;
   /** Called after every policy call with the number of episodes finished so far. */
-  onProgress?: (finished: number, total: number) => void;
+  onProgress?: (finished: number) => void;
   /** Sample replies instead of greedy ones. */
   sample?: boolean;
   signal?: AbortSignal;
@@ -40,21 +40,47 @@ export async function runEpisodes(
   policy: Policy,
   opts: RunOptions,
 ): Promise<EpisodeRecord[]> {
-  const todo = episodes.filter((e) => !opts.skip?.has(e.id));
-  const batchSize = Math.max(1, opts.batchSize ?? 64);
-  const order = new Map(todo.map((e, i) => [e.id, i]));
+  const order = new Map(episodes.map((e, i) => [e.id, i]));
   const out: EpisodeRecord[] = [];
-  const active: EpisodeState<SuiteEpisode['views'][number]>[] = [];
-  let next = 0;
-  const actOpts: ActOptions = { sample: opts.sample, signal: opts.signal };
-  if (opts.pipeline ?? policy.pipelined === true) {
-    await runPipelined(todo, policy, opts, batchSize, actOpts, out);
-    return out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-  }
+  await playEpisodes(episodes, policy, {
+    ...opts,
+    onRecord: async (r, ep) => {
+      out.push(r);
+      await opts.onRecord?.(r, ep);
+    },
+  });
+  return out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+}
 
-  while (next < todo.length || active.length) {
+/**
+ * Play every episode of `episodes` (minus `skip`) to the end, taking each from it only when a place in the batch is free
+ * (a stream read a line at a time holds no more than the batch: suite/episode-stream.ts), and handing each record to
+ * `onRecord` as its episode ends; it keeps none. Returns how many were played. The same batches, in the same order, as
+ * from a list: the replies are the same.
+ */
+export async function playEpisodes(
+  episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>,
+  policy: Policy,
+  opts: RunOptions,
+): Promise<number> {
+  const todo = toPlay(episodes, opts.skip);
+  const batchSize = Math.max(1, opts.batchSize ?? 64);
+  const actOpts: ActOptions = { sample: opts.sample, signal: opts.signal };
+  const counted = { finished: 0 };
+  if (opts.pipeline ?? policy.pipelined === true) {
+    await runPipelined(todo, policy, opts, batchSize, actOpts, counted);
+    return counted.finished;
+  }
+  const active: EpisodeState<SuiteEpisode['views'][number]>[] = [];
+  let more = true;
+  for (;;) {
+    while (more && active.length < batchSize) {
+      const next = await todo.next();
+      if (next.done) more = false;
+      else active.push(new EpisodeState(next.value, opts.mode));
+    }
+    if (!active.length) break;
     if (opts.signal?.aborted) throw new RunAborted();
-    while (active.length < batchSize && next < todo.length) active.push(new EpisodeState(todo[next++], opts.mode));
     const views = active.map((s) => s.observe());
     const obs: Observation[] = await Promise.all(
       views.map(async (v) => {
@@ -71,16 +97,22 @@ export async function runEpisodes(
       const s = active[i];
       s.step(replies[i].reply, replies[i].cause);
       if (s.done) {
-        const r = s.record();
-        out.push(r);
-        await opts.onRecord?.(r, s.episode as SuiteEpisode);
+        counted.finished++;
+        await opts.onRecord?.(s.record(), s.episode as SuiteEpisode);
       } else still.push(s);
     }
     active.length = 0;
     active.push(...still);
-    opts.onProgress?.(out.length, todo.length);
+    opts.onProgress?.(counted.finished);
   }
-  return out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  return counted.finished;
+}
+
+/** The episodes of `episodes` not in `skip`, one at a time (concurrent takers get one each, in order). */
+function toPlay(episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, skip: ReadonlySet<string> | undefined): AsyncGenerator<SuiteEpisode> {
+  return (async function* () {
+    for await (const e of episodes) if (!skip?.has(e.id)) yield e;
+  })();
 }
 
 /**
@@ -94,20 +126,21 @@ export async function runEpisodes(
  * (not one a halted request ended with), a signal's RunAborted only when nothing else failed.
  */
 async function runPipelined(
-  todo: readonly SuiteEpisode[],
+  todo: AsyncGenerator<SuiteEpisode>,
   policy: Policy,
   opts: RunOptions,
   batchSize: number,
   actOpts: ActOptions,
-  out: EpisodeRecord[],
+  counted: { finished: number },
 ): Promise<void> {
-  let next = 0;
   let stop = false;
   const halt = new AbortController();
   const act: ActOptions = { ...actOpts, halt: halt.signal };
   const worker = async () => {
-    while (!stop && next < todo.length) {
-      const s = new EpisodeState(todo[next++], opts.mode);
+    while (!stop) {
+      const next = await todo.next();
+      if (next.done || stop) return; // another worker failed (or a signal came) while this one waited for its episode
+      const s = new EpisodeState(next.value, opts.mode);
       while (!s.done) {
         if (stop || opts.signal?.aborted) throw new RunAborted();
         const { viewRef, ...rest } = s.observe();
@@ -116,15 +149,14 @@ async function runPipelined(
         if (replies.length !== 1) throw new AskfirstError('INTERNAL', `policy ${policy.name} returned ${replies.length} replies for 1 observation`);
         s.step(replies[0].reply, replies[0].cause);
       }
-      const r = s.record();
-      out.push(r);
-      await opts.onRecord?.(r, s.episode as SuiteEpisode);
-      opts.onProgress?.(out.length, todo.length);
+      counted.finished++;
+      await opts.onRecord?.(s.record(), s.episode as SuiteEpisode);
+      opts.onProgress?.(counted.finished);
     }
   };
   const errors: unknown[] = []; // in the order they came
   await Promise.all(
-    Array.from({ length: Math.min(batchSize, todo.length) }, () =>
+    Array.from({ length: batchSize }, () =>
       worker().catch((e: unknown) => {
         stop = true;
         halt.abort();

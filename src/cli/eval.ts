@@ -6,14 +6,15 @@
  * --policy, each runs into OUT/<name>/ on the same data and OUT/report.html compares them.
  */
 import { nothingSavedYet, stoppable, type StoppableJob } from './signals.js';
-import { EVAL_MODES, type EvalMode } from '../episode/types.js';
+import { EVAL_MODES, type EpisodeRecord, type EvalMode } from '../episode/types.js';
+import type { SuiteEpisode } from '../suite/types.js';
 import { unparseableCausesText, type Summary } from '../episode/metrics.js';
 import { checkPolicySpec, createPolicy, normalPolicySpec, policyReads, samePolicySpec } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
 import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
 import { randomSuccessProbability } from '../agents/baselines/graph.js';
-import { loadData, type LoadedData } from '../suite/open.js';
+import { openData, type LoadedData, type StreamedData } from '../suite/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { summaryTable, variantTable } from '../eval/table.js';
 import { configFromOptions } from './options.js';
@@ -27,7 +28,7 @@ import { dataFingerprint } from '../suite/fingerprint.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
 import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';
-import { readEvalReport, saveEvalReport } from '../report/eval-report.js';
+import { compactRecord, readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { EvalCommandSchema, type EvalCommandConfig } from './eval-schema.js';
 import { percent } from '../util/percent.js';
 
@@ -147,10 +148,12 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
   return stoppable(nothingSavedYet('askfirst eval'), async (job) => {
     // reading a suite (each line checked, each image's file looked up) and fingerprinting every view file's edges each take
     // seconds on a large dataset (20,000 episodes; ProactiveBench's 7,557): a bar each, as the episodes' own
-    const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: showProgress });
-    if (showProgress) process.stderr.write(`eval: ${data.episodes.length} episode${data.episodes.length === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
-    const fbar = progress('fingerprinting', data.episodes.length, { enabled: showProgress, unit: 'episodes' });
-    const fingerprint = await withBar(fbar, () => dataFingerprint(data.episodes, data.dir, () => fbar.tick()));
+    // the episodes are not held: each pass (the fingerprint, a policy that reads them, each mode's play, the random
+    // baseline's expectation) reads them again (suite/open.ts openData; docs/hardening.md, "Memory on large data")
+    const data = await openData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: showProgress });
+    if (showProgress) process.stderr.write(`eval: ${data.count} episode${data.count === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
+    const fbar = progress('fingerprinting', data.count, { enabled: showProgress, unit: 'episodes' });
+    const fingerprint = await withBar(fbar, () => dataFingerprint(data.episodes(), data.dir, () => fbar.tick()));
     const outs = policyOutDirs(cfg.policy, cfg.out);
     const results: Record<string, unknown>[] = [];
     for (let i = 0; i < cfg.policy.length; i++) {
@@ -183,7 +186,7 @@ async function runOne(
     cfg: EvalCommandConfig;
     spec: string;
     outDir: string;
-    data: LoadedData;
+    data: StreamedData;
     modes: { mcqa: EvalMode[]; open: boolean };
     fingerprint: string;
     print: (s: string) => void;
@@ -193,7 +196,7 @@ async function runOne(
 ): Promise<Record<string, unknown>> {
   const { cfg, spec, data } = o;
   const options = { ...httpOptions(cfg), ...(spec.startsWith('openai:') ? generationOptions(cfg) : {}) };
-  const policy = await createPolicy(spec, { episodes: data.episodes, seed: cfg.seed, options, notice: (l) => noteLine(`askfirst eval: ${l}`) });
+  const policy = await createPolicy(spec, { episodes: data.episodes(), seed: cfg.seed, options, notice: (l) => noteLine(`askfirst eval: ${l}`) });
   try {
     const kept = `finished episodes are saved${finished.length ? `, as are the whole runs of ${finished.join(', ')}` : ''}`;
     return await job.stopAfter('the current batch', kept, (signal) => evalOne(o, policy, signal));
@@ -209,8 +212,17 @@ async function evalOne(
   signal: AbortSignal,
 ): Promise<Record<string, unknown>> {
   const run = runDescription(cfg, spec, fingerprint);
+  // what is kept of each record: what the summary reads (compactRecord), and the first few that ended unparseable whole
+  const unparseable: Partial<Record<EvalMode, { count: number; examples: EpisodeRecord[] }>> = {};
+  const keep = (r: EpisodeRecord, mode: EvalMode) => {
+    if (r.outcome === 'unparseable') {
+      const bad = (unparseable[mode] ??= { count: 0, examples: [] });
+      if (bad.count++ < 3) bad.examples.push(r);
+    }
+    return compactRecord(r);
+  };
   const res = await evaluate({
-    episodes: data.episodes,
+    episodes: data,
     loader: data.loader,
     policy,
     modes: modes.mcqa,
@@ -224,13 +236,13 @@ async function evalOne(
     summaryExtra: {
       provenance: provenance(),
       config: { ...cfg, policy: spec, out: outDir },
-      dataInfo: { spec: cfg.data, format: data.format, dir: data.dir, episodes: data.episodes.length, fingerprint },
+      dataInfo: { spec: cfg.data, format: data.format, dir: data.dir, episodes: data.count, fingerprint },
       ...skippedSummary(data.skipped),
     },
-  });
+  }, keep);
   const common = { loader: data.loader, policy, cli: cfg, out: outDir, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, sample: cfg.sample, signal };
   const open: OpenRun | null = modes.open
-    ? await runOpenMode({ ...common, episodes: data.episodes, showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
+    ? await runOpenMode({ ...common, episodes: await held(data), showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
     : null;
   const out: Record<string, unknown> = modes.mcqa.length ? jsonSummary(policy.name, res.summaries, modes.mcqa) : { policy: policy.name, mode: 'open', ...open!.summary, modes: {} };
   out.out = outDir;
@@ -247,10 +259,10 @@ async function evalOne(
       const resumed = res.resumed[mode] ? ` (${res.resumed[mode]} resumed from an earlier run)` : '';
       print(summaryTable(s, `\n${policy.name} on ${data.dir} — ${mode} mode, ${s.episodes} episodes${resumed}`, res.intervals[mode]));
       if (s.byVariant) print(variantTable(s, `\nby variant (${mode} mode)`, res.intervals[mode]));
-      const bad = (res.records[mode] ?? []).filter((r) => r.outcome === 'unparseable');
-      if (bad.length) {
-        const ex = bad.slice(0, 3).map((r) => `  ${r.id} turn ${r.turns - 1}: ${JSON.stringify(r.replies[r.replies.length - 1]).slice(0, 80)}`);
-        print(`${bad.length} episode(s) ended on a reply that names no option (neither its text nor its letter), e.g.:\n${ex.join('\n')}`);
+      const bad = unparseable[mode];
+      if (bad) {
+        const ex = bad.examples.map((r) => `  ${r.id} turn ${r.turns - 1}: ${JSON.stringify(r.replies[r.replies.length - 1]).slice(0, 80)}`);
+        print(`${bad.count} episode(s) ended on a reply that names no option (neither its text nor its letter), e.g.:\n${ex.join('\n')}`);
         const why = unparseableCausesText(s.unparseableCauses);
         if (why) print(`  of them, the model's server said the reply had no usable text: ${why}`);
       }
@@ -259,7 +271,9 @@ async function evalOne(
     for (const line of [statsLine(policy.name, policy.stats?.()), statsLine('judge', open?.judgeStats)]) if (line) print(line);
     if (policy instanceof RandomPolicy) {
       for (const mode of modes.mcqa) {
-        const expected = data.episodes.reduce((a, e) => a + randomSuccessProbability(e, mode), 0) / data.episodes.length;
+        let sum = 0;
+        for await (const e of data.episodes()) sum += randomSuccessProbability(e, mode);
+        const expected = sum / data.count;
         print(`random, ${mode}: accuracy ${percent(res.summaries[mode]!.accuracy)} vs analytic expectation ${percent(expected)}`);
       }
     }
@@ -273,6 +287,13 @@ async function evalOne(
     print(`\nresults: ${outDir}/<mode>/results.jsonl, summary: ${outDir}/summary.json (${res.wallSeconds.toFixed(1)} s)`);
   }
   return out;
+}
+
+/** The episodes of `data` held in a list: open-ended mode's evaluation (eval/open-ended.ts) takes them so. */
+async function held(data: StreamedData): Promise<SuiteEpisode[]> {
+  const list: SuiteEpisode[] = [];
+  for await (const e of data.episodes()) list.push(e);
+  return list;
 }
 
 /** The action of `askfirst eval` (eval-command.ts). */

@@ -6,9 +6,10 @@
  */
 import { join } from 'node:path';
 import { summarize, type Summary } from '../episode/metrics.js';
-import type { EpisodeRecord, EvalMode } from '../episode/types.js';
+import type { EpisodeRecord, EpisodeRecordCore, EvalMode } from '../episode/types.js';
 import type { Policy } from '../agents/policy.js';
-import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import type { ViewLoader } from '../suite/types.js';
+import type { Episodes } from '../suite/episode-stream.js';
 import { writeJson } from '../util/fsx.js';
 import { playMode } from './play.js';
 import { intervalSummary, type IntervalSummary } from './intervals.js';
@@ -16,7 +17,8 @@ import { formatFields } from '../util/file-format.js';
 import { EVAL_SUMMARY_FORMAT } from './formats.js';
 
 export interface EvaluateOptions {
-  episodes: readonly SuiteEpisode[];
+  /** A list, or a stream read again for each mode (suite/episode-stream.ts: `askfirst eval` holds no suite whole). */
+  episodes: Episodes;
   loader: ViewLoader;
   policy: Policy;
   modes: readonly EvalMode[];
@@ -33,21 +35,29 @@ export interface EvaluateOptions {
   summaryExtra?: Record<string, unknown>;
 }
 
-export interface EvaluateResult {
+/** `R`: what is kept of each record (evaluate's `keep`; the whole record unless said). */
+export interface EvaluateResult<R extends EpisodeRecordCore = EpisodeRecord> {
   summaries: Partial<Record<EvalMode, Summary>>;
   /** 95 % intervals of every rate, per mode (overall and per kind). */
   intervals: Partial<Record<EvalMode, IntervalSummary>>;
-  records: Partial<Record<EvalMode, EpisodeRecord[]>>;
+  records: Partial<Record<EvalMode, R[]>>;
   /** Episodes finished in earlier runs and skipped now, per mode. */
   resumed: Partial<Record<EvalMode, number>>;
   wallSeconds: number;
 }
 
-export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
+/**
+ * `keep`: what to keep of each record, handed every record of a mode in input order once the mode is played (`askfirst
+ * eval`: compactRecord, what the summary reads; a large run's records are read back from its results.jsonl, not held
+ * while it plays). Without it, the whole records.
+ */
+export function evaluate(o: EvaluateOptions): Promise<EvaluateResult>;
+export function evaluate<R extends EpisodeRecordCore>(o: EvaluateOptions, keep: (r: EpisodeRecord, mode: EvalMode) => R): Promise<EvaluateResult<R>>;
+export async function evaluate<R extends EpisodeRecordCore>(o: EvaluateOptions, keep: (r: EpisodeRecord, mode: EvalMode) => R = (r) => r as unknown as R): Promise<EvaluateResult<R>> {
   const t0 = performance.now();
-  const res: EvaluateResult = { summaries: {}, intervals: {}, records: {}, resumed: {}, wallSeconds: 0 };
+  const res: EvaluateResult<R> = { summaries: {}, intervals: {}, records: {}, resumed: {}, wallSeconds: 0 };
   for (const mode of o.modes) {
-    const { records, resumed } = await playMode({ ...o, mode, dir: o.out ? join(o.out, mode) : undefined, run: { ...(o.run ?? {}), mode }, label: `eval ${mode}` });
+    const { records, resumed } = await playMode({ ...o, mode, dir: o.out ? join(o.out, mode) : undefined, run: { ...(o.run ?? {}), mode }, label: `eval ${mode}` }, (r) => keep(r, mode));
     res.records[mode] = records;
     res.summaries[mode] = summarize(records);
     res.intervals[mode] = intervalSummary(records);

@@ -161,12 +161,12 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
   const order = new Map(o.episodes.map((e, i) => [e.id, i]));
   const run = { ...(o.run ?? {}), mode: 'open', hint: !!o.hint, judge: o.judge.name };
   const store = o.out ? await openResults(join(o.out, 'open'), run, { overwrite: o.overwrite }) : null;
-  const known = ((store?.done ?? []) as unknown as OpenRecord[]).filter((r) => order.has(r.id));
   const todo = o.episodes.filter((e) => !store?.doneIds.has(e.id));
+  const known = o.episodes.length - todo.length; // resumed: the episodes with a record of an earlier run
   const fresh: OpenRecord[] = [];
   let records: OpenRecord[];
   const bar = progress('eval open', o.episodes.length, { enabled: o.showProgress ?? false, unit: 'episodes' });
-  bar.tick(known.length);
+  bar.tick(known);
   const bs = Math.max(1, o.batchSize ?? 64);
   try {
     for (let i = 0; i < todo.length; i += bs) {
@@ -208,13 +208,17 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
       );
       if (failed) throw failed.error;
     }
-    records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    await store?.finish(records as never); // in input order, as the judge's verdicts come in any order (eval/store.ts)
+    if (store) {
+      // in input order, as the judge's verdicts come in any order (eval/store.ts); the earlier run's records read back
+      const inOrder: OpenRecord[] = [];
+      await store.finish(order, (r) => inOrder.push(r as unknown as OpenRecord));
+      records = inOrder;
+    } else records = fresh.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   } catch (e) {
     // as playMode: ended by an error, the bar says where it failed; a server gone (the model's or the judge's) keeps the
     // episodes judged so far, and says so and how to resume (it said only the judge's "gave up after …")
     if (!o.signal?.aborted) bar.fail();
-    if (store && e instanceof UpstreamError) throw serverFailed(e, join(store.dir, 'results.jsonl'), known.length + fresh.length);
+    if (store && e instanceof UpstreamError) throw serverFailed(e, join(store.dir, 'results.jsonl'), known + fresh.length);
     throw e;
   } finally {
     bar.stop();
@@ -223,7 +227,7 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
   const summary = summarizeOpen(records);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (o.out) await writeJson(join(o.out, 'open', 'summary.json'), { policy: o.policy.name, ...run, summary, wallSeconds });
-  return { summary, records, resumed: known.length, wallSeconds };
+  return { summary, records, resumed: known, wallSeconds };
 }
 
 /** One row per kind plus "all": proactive-suggestion, correct-category and aggregate rates. */

@@ -9,14 +9,16 @@ import { join } from 'node:path';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { recordProblem } from '../episode/validate.js';
 import type { Policy } from '../agents/policy.js';
-import { runEpisodes } from '../agents/runner.js';
-import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { playEpisodes } from '../agents/runner.js';
+import type { ViewLoader } from '../suite/types.js';
+import { episodeStream, type Episodes } from '../suite/episode-stream.js';
 import { DataError, UpstreamError } from '../util/errors.js';
 import { progress } from '../util/progress.js';
 import { openResults } from './store.js';
 
 export interface PlayModeOptions {
-  episodes: readonly SuiteEpisode[];
+  /** A list, or a stream read a line at a time (suite/episode-stream.ts): a pass plays them, none held but its batch. */
+  episodes: Episodes;
   loader: ViewLoader;
   policy: Policy;
   mode: EvalMode;
@@ -50,22 +52,45 @@ export function serverFailed(e: UpstreamError, file: string, kept: number): Upst
   );
 }
 
-/** Play every episode (skipping those done in an earlier run); records in input order, and how many were resumed. */
-export async function playMode(
-  o: PlayModeOptions,
-): Promise<{ records: EpisodeRecord[]; resumed: number }> {
+/** What playMode returns: the mode's records in input order (as `keep` makes them), and how many were resumed. */
+export interface Played<R> {
+  records: R[];
+  resumed: number;
+}
+
+/**
+ * Play every episode (skipping those done in an earlier run); records in input order, and how many were resumed. With a
+ * results directory, the records are read back from its results.jsonl once all are played (ResultsStore.finish) and
+ * each is kept as `keep` makes it: `askfirst eval` keeps what its summary reads (compactRecord), not 100,000 records'
+ * per-turn text.
+ */
+export function playMode(o: PlayModeOptions): Promise<Played<EpisodeRecord>>;
+export function playMode<R>(o: PlayModeOptions, keep: (r: EpisodeRecord) => R): Promise<Played<R>>;
+export async function playMode<R>(o: PlayModeOptions, keep: (r: EpisodeRecord) => R = (r) => r as R): Promise<Played<R>> {
   const store = o.dir ? await openResults(o.dir, o.run, { overwrite: o.overwrite, check: recordProblem }) : null; // a damaged record is named, not counted as it is
-  const order = new Map(o.episodes.map((e, i) => [e.id, i]));
-  const known = store ? store.done.filter((r) => order.has(r.id)) : [];
-  const bar = progress(o.label, o.episodes.length, {
+  const episodes = episodeStream(o.episodes);
+  const order = new Map<string, number>(); // each episode's place, as the runner takes them
+  const bar = progress(o.label, episodes.count, {
     enabled: o.showProgress ?? false,
     unit: o.unit ?? 'episodes',
   });
-  bar.tick(known.length);
-  let last = known.length;
-  let kept = known.length;
+  let resumed = 0; // the episodes taken that an earlier run played
+  let ticked = 0;
+  const taken = async function* () {
+    let place = 0;
+    for await (const e of episodes.episodes()) {
+      order.set(e.id, place++);
+      if (store?.doneIds.has(e.id)) {
+        resumed++;
+        bar.tick(1);
+      }
+      yield e;
+    }
+  };
+  let kept = store?.doneIds.size ?? 0;
+  const fresh: EpisodeRecord[] = []; // without a results directory: the records, held
   try {
-    const fresh = await runEpisodes(o.episodes, o.policy, {
+    await playEpisodes(taken(), o.policy, {
       mode: o.mode,
       loader: o.loader,
       batchSize: o.batchSize,
@@ -73,17 +98,20 @@ export async function playMode(
       sample: o.sample,
       signal: o.signal,
       onRecord: (r) => {
-        store?.append(r);
+        if (store) store.append(r);
+        else fresh.push(r);
         kept++;
       },
       onProgress: (n) => {
-        bar.tick(n + known.length - last);
-        last = n + known.length;
+        bar.tick(n - ticked);
+        ticked = n;
       },
     });
-    const records = [...known, ...fresh].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    await store?.finish(records); // the file in input order: a resumed run's bytes are an uninterrupted one's
-    return { records, resumed: known.length };
+    const records: R[] = [];
+    // the file in input order: a resumed run's bytes are an uninterrupted one's
+    if (store) await store.finish(order, (r) => records.push(keep(r)));
+    else for (const r of fresh.sort((a, b) => order.get(a.id)! - order.get(b.id)!)) records.push(keep(r));
+    return { records, resumed };
   } catch (e) {
     // Ended by an error, not a signal: the bar says where it failed, not "N/M episodes in Xs" as if done
     if (!o.signal?.aborted) bar.fail();

@@ -92,7 +92,7 @@ describe('results store', () => {
     const dir = tmpDir('askfirst-store');
     (await openResults(dir, run)).close(); // e.g. stopped on a view that did not load
     const s = await openResults(dir, { ...run, data: 'fixed' });
-    expect(s.done).toEqual([]);
+    expect(s.doneIds).toEqual(new Set());
     s.append({ id: 'e0' } as never);
     s.close();
     expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toEqual({ format: 'askfirst-results-run', version: 1, ...run, data: 'fixed' });
@@ -120,7 +120,7 @@ describe('results store', () => {
     s2.close();
     expect(wholeReads.files.filter((f) => f.endsWith('results.jsonl'))).toEqual([]);
     expect(s2.repairedTail).toBe(true);
-    expect(s2.done.map((r) => r.id)).toEqual(['e0', 'e1', 'e2']);
+    expect([...s2.doneIds]).toEqual(['e0', 'e1', 'e2']);
     expect(readFileSync(file, 'utf8')).toBe(played);
     // a file that needs no repair is left as it is; the check still names the line it refuses
     const s3 = await openResults(dir, run);

@@ -8,32 +8,33 @@
  * two processes on the same `--out` cannot both append.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpisodeRecord } from '../episode/types.js';
 import { samePolicySpec } from '../agents/registry.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { lockDir } from './lock.js';
 import { JsonlAppender, writeFileAtomic, writeJson, writeJsonlAtomic } from '../util/fsx.js';
-import { jsonlHasContent, reopenJsonl } from '../util/jsonl.js';
+import { jsonlHasContent, readJsonlLineAt, reopenJsonl, streamJsonl } from '../util/jsonl.js';
 import { checkFileFormat, formatFields, withoutFormat } from '../util/file-format.js';
 import { RESULTS_RUN_FORMAT } from './formats.js';
 
 export interface ResultsStore {
   dir: string;
-  /** Records already present (from earlier runs), in file order. */
-  done: EpisodeRecord[];
+  /** The episodes whose records are already present (from earlier runs); the records are not held (finish reads them). */
   doneIds: Set<string>;
   /** Whether results.jsonl was repaired on open (a cut-short tail line dropped, a repeated id, a missing final newline). */
   repairedTail: boolean;
   append(r: EpisodeRecord): void;
   /**
-   * Once every episode is played: rewrite results.jsonl (atomically) with `records` in the run's input order, when its
-   * lines are in another. Records are appended as episodes end, and which end first depends on the episodes left to
-   * play (the runner refills its batch as episodes finish), so an uninterrupted and a resumed run would otherwise hold
-   * the same lines in different orders. Records in the file that `records` lacks stay, after them. Closes the file.
+   * Once every episode is played: rewrite results.jsonl (atomically) with its records in the run's input order (`order`:
+   * each episode's place), when its lines are in another, and hand `each` the records of `order`'s episodes in that order.
+   * Records are appended as episodes end, and which end first depends on the episodes left to play (the runner refills
+   * its batch as episodes finish), so an uninterrupted and a resumed run would otherwise hold the same lines in different
+   * orders. Records in the file of no episode of `order` stay, after them. The file is read a line at a time and each
+   * record read again where it is (util/jsonl.ts readJsonlLineAt) as it is written: none is held. Closes the file.
    */
-  finish(records: readonly EpisodeRecord[]): Promise<void>;
+  finish(order: ReadonlyMap<string, number>, each?: (r: EpisodeRecord) => void): Promise<void>;
   close(): void;
 }
 
@@ -63,7 +64,7 @@ export async function openResults(dir: string, run: Record<string, unknown>, opt
     const store = await openLocked(dir, run, opts);
     return {
       ...store,
-      finish: (records) => store.finish(records),
+      finish: (order, each) => store.finish(order, each),
       close: () => {
         store.close();
         lock.release();
@@ -78,7 +79,7 @@ export async function openResults(dir: string, run: Record<string, unknown>, opt
 async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenResultsOptions): Promise<ResultsStore> {
   const resultsPath = join(dir, 'results.jsonl');
   const runPath = join(dir, 'run.json');
-  let done: EpisodeRecord[];
+  let doneIds: Set<string>;
   let repairedTail = false;
   // An earlier run that stopped before its first episode (e.g. on a view that did not load) left
   // nothing to lose: whatever its run.json says, this run simply starts afresh there.
@@ -116,31 +117,48 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
       if (problem) throw new DataError(`${problem}; delete that line to re-run its episode, or use --overwrite`, { file: resultsPath, line });
       return value.id;
     });
-    done = reopened.records;
+    doneIds = reopened.keys;
     repairedTail = reopened.repaired;
   } else {
-    done = [];
+    doneIds = new Set();
     await writeFileAtomic(resultsPath, '');
   }
   await writeJson(runPath, { ...formatFields(RESULTS_RUN_FORMAT), ...run });
   const appender = new JsonlAppender(resultsPath);
-  const inFile = done.map((r) => r.id); // the file's order
   return {
     dir,
-    done,
-    doneIds: new Set(inFile),
+    doneIds,
     repairedTail,
-    append: (r) => {
-      appender.append(r);
-      inFile.push(r.id);
-    },
-    finish: async (records) => {
+    append: (r) => appender.append(r),
+    finish: async (order, each) => {
       appender.close();
-      const ids = new Set(records.map((r) => r.id));
-      const ordered = [...records, ...done.filter((r) => !ids.has(r.id))];
-      if (ordered.length === inFile.length && ordered.every((r, i) => r.id === inFile[i])) return;
-      await writeJsonlAtomic(resultsPath, ordered);
+      await putInOrder(resultsPath, order, each);
     },
     close: () => appender.close(),
   };
+}
+
+/** ResultsStore.finish's work on the file `path`: its records in `order`, the others after them in file order. */
+async function putInOrder(path: string, order: ReadonlyMap<string, number>, each?: (r: EpisodeRecord) => void): Promise<void> {
+  // where each record's line is, and its episode's place (-1: no episode of `order`)
+  const lines: { place: number; line: number; offset: number; bytes: number }[] = [];
+  for await (const { value, line, offset, bytes } of streamJsonl<EpisodeRecord>(path)) lines.push({ place: order.get(value.id) ?? -1, line, offset, bytes });
+  const ordered = [...lines.filter((l) => l.place >= 0).sort((a, b) => a.place - b.place), ...lines.filter((l) => l.place < 0)];
+  if (ordered.every((l, i) => l === lines[i])) {
+    if (each) for await (const { value } of streamJsonl<EpisodeRecord>(path)) if (order.has(value.id)) each(value);
+    return;
+  }
+  const fh = await open(path, 'r');
+  try {
+    const records = async function* () {
+      for (const l of ordered) {
+        const r = await readJsonlLineAt<EpisodeRecord>(fh, path, l);
+        if (l.place >= 0) each?.(r);
+        yield r;
+      }
+    };
+    await writeJsonlAtomic(path, records()); // the file read (fh) stays the one replaced until it is closed
+  } finally {
+    await fh.close();
+  }
 }

@@ -170,7 +170,7 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
     else if (existsSync(path)) {
       // A line cut short by a kill is dropped (its question is asked again) and the file repaired before appending;
       // any other malformed line is an error naming it.
-      for (const r of (await reopenJsonl<OpenItemResult>(path, (r) => r.id)).records) done.set(r.id, r);
+      await reopenJsonl<OpenItemResult>(path, (r) => r.id, { onRecord: (r) => done.set(r.id, r) });
     }
     appender = new JsonlAppender(path);
   }

@@ -11,6 +11,8 @@ import type { SuiteEpisode, ViewRef } from './types.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
 const EDGE = 64 * 1024;
+/** The file digests dataFingerprint keeps (the same fingerprint whatever it keeps: a file is read again otherwise). */
+const SEEN_FILES = 4096;
 
 function fileDigest(path: string): string {
   try {
@@ -36,22 +38,29 @@ function fileDigest(path: string): string {
 }
 
 /**
- * `sha256:<hex>` over the episodes and their views (file views resolved against `dir`). `onEpisode`
+ * `sha256:<hex>` over the episodes (a list, or a stream read a line at a time) and their views (file views resolved
+ * against `dir`). `onEpisode`
  * is called after each episode is hashed (a progress bar: a large dataset's view files take seconds).
  * The files are read synchronously; the event loop gets a turn after each episode, so Ctrl-C is
  * acted on within an episode's time, not once all are hashed (the fingerprint is the same).
  */
-export async function dataFingerprint(episodes: readonly SuiteEpisode[], dir = '.', onEpisode?: () => void): Promise<string> {
+export async function dataFingerprint(episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, dir = '.', onEpisode?: () => void): Promise<string> {
   const h = createHash('sha256');
+  // a file's digest, kept for the views of later episodes that show it again (ProactiveBench's share one photo), the
+  // newest SEEN_FILES only: an askfirst suite of 100,000 episodes has some 650,000 files, each shown by one episode
   const seen = new Map<string, string>();
   const view = (v: ViewRef): unknown => {
     if ('image' in v) return { pixels: createHash('sha256').update(v.image.data).digest('hex').slice(0, 16), w: v.image.width, h: v.image.height };
     const full = isAbsolute(v.path) ? v.path : join(dir, v.path);
     let d = seen.get(full);
-    if (d === undefined) seen.set(full, (d = fileDigest(full)));
+    if (d === undefined) {
+      d = fileDigest(full);
+      if (seen.size >= SEEN_FILES) seen.delete(seen.keys().next().value!);
+      seen.set(full, d);
+    }
     return { path: v.path, crop: v.crop ?? null, file: d };
   };
-  for (const e of episodes) {
+  for await (const e of episodes) {
     h.update(JSON.stringify({ ...e, views: e.views.map(view) })).update('\n');
     onEpisode?.();
     await yieldToEventLoop();

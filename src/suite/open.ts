@@ -8,7 +8,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readSuite, suiteEpisodes } from './io.js';
+import { EPISODES_FILE, readSuite, suiteEpisodes } from './io.js';
+import { episodeStream, type EpisodeStream } from './episode-stream.js';
 import { createViewLoader } from './loader.js';
 import { directoryViewLoader, loadProactiveBench, PB_SUFFIX, proactiveBenchEpisodes, withImages, type SkippedEntry } from './proactivebench/read.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
@@ -29,37 +30,124 @@ export interface LoadedData {
  * `progress`: bars while the data is read (default off): an askfirst suite's episodes.jsonl read and its images checked
  * (readSuite), or ProactiveBench's files read and their images checked (loadProactiveBench).
  */
-export async function loadData(spec: string, opts: { kinds?: readonly string[]; limit?: number; progress?: boolean } = {}): Promise<LoadedData> {
+export async function loadData(spec: string, opts: DataOptions = {}): Promise<LoadedData> {
   const { format, dir } = dataSpec(spec);
   let skipped: SkippedEntry[] = [];
   let episodes: SuiteEpisode[];
   if (format === 'suite') episodes = await readSuite(dir, { progress: opts.progress });
   else ({ episodes, skipped } = await loadProactiveBench(dir, { progress: opts.progress }));
-  if (opts.kinds?.length) {
-    const ks = new Set(opts.kinds);
-    skipped = skipped.filter((s) => ks.has(s.kind));
-    const known = new Set([...episodes.map((e) => e.kind), ...skipped.map((s) => s.kind)]);
-    const unknown = [...ks].filter((k) => !known.has(k));
-    if (unknown.length) throw new InputError(`--kinds: ${unknown.join(', ')} not in ${dir} (it has: ${[...known].sort().join(', ')})`);
-    episodes = episodes.filter((e) => ks.has(e.kind));
-  }
-  if (opts.limit !== undefined) {
-    // Take the first `limit` episodes of each kind, so a limited run still covers every kind.
-    const per = new Map<string, number>();
-    episodes = episodes.filter((e) => {
-      const n = per.get(e.kind) ?? 0;
-      per.set(e.kind, n + 1);
-      return n < opts.limit!;
-    });
-  }
-  if (!episodes.length && !skipped.length) {
-    throw new DataError(`--data ${dir}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with \`askfirst suite generate --out ${shellQuote(dir)}\``);
-  }
-  if (!episodes.length && skipped.length) {
-    throw new DataError(`--data ${dir}: none of its entries could be read (${skipped.length} skipped), e.g.:\n  ${skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
-  }
+  skipped = chosenSkipped(skipped, opts);
+  const chosen = chooser(opts);
+  episodes = episodes.filter(chosen);
+  checkChosen(dir, format, opts, new Set([...chosen.kinds, ...skipped.map((s) => s.kind)]), episodes.length, skipped);
   const loader = format === 'suite' ? createViewLoader(dir) : directoryViewLoader(dir);
   return { episodes, loader, format, dir, skipped };
+}
+
+export interface DataOptions {
+  kinds?: readonly string[];
+  limit?: number;
+  progress?: boolean;
+}
+
+/** loadData's data with its episodes as a stream (suite/episode-stream.ts): `episodes()` reads them again each time. */
+export interface StreamedData extends Omit<LoadedData, 'episodes'>, EpisodeStream {}
+
+/**
+ * The data of `spec` as loadData chooses and checks it, its episodes read again for each pass instead of held (`askfirst
+ * eval`: 100,000 episodes held were some 330 MB). An askfirst suite is read whole once here (every line checked, every
+ * image's file looked up, as loadData does: what it refuses is refused before any pass), and a pass reads its
+ * episodes.jsonl again a line at a time, each line checked again but no image looked up; a file changed since (its
+ * size, modification time or inode) or a pass that yields another number of episodes is a DataError, not other episodes
+ * played under this data's fingerprint. ProactiveBench's layout is read as loadData reads it and its episodes held (its
+ * reader builds them from several files; docs/hardening.md).
+ */
+export async function openData(spec: string, opts: DataOptions = {}): Promise<StreamedData> {
+  const { format, dir } = dataSpec(spec);
+  const file = join(dir, EPISODES_FILE);
+  if (format === 'proactivebench' || !isFile(file)) {
+    // (an episodes.jsonl that is no file: a named pipe is read once; none, or a folder, is refused by loadData's reader)
+    const { episodes, ...rest } = await loadData(spec, opts);
+    return { ...rest, ...episodeStream(episodes) };
+  }
+  const before = fileState(file);
+  const chosen = chooser(opts);
+  let count = 0;
+  for await (const ep of suiteEpisodes(dir, { progress: opts.progress })) if (chosen(ep)) count++;
+  checkChosen(dir, format, opts, chosen.kinds, count, []);
+  const changed = () => new DataError(`--data ${dir}: ${file} changed while askfirst read it; run the command again on data no one is writing`, { file });
+  return {
+    format,
+    dir,
+    skipped: [],
+    loader: createViewLoader(dir),
+    count,
+    episodes: async function* () {
+      if (fileState(file) !== before) throw changed();
+      const chosenNow = chooser(opts);
+      let n = 0;
+      for await (const ep of suiteEpisodes(dir, { checkImages: false })) {
+        if (!chosenNow(ep)) continue;
+        if (++n > count) throw changed();
+        yield ep;
+      }
+      if (n !== count || fileState(file) !== before) throw changed();
+    },
+  };
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** What tells that a file changed: its size, modification time and inode (a file replaced by a rename). */
+function fileState(file: string): string {
+  const st = statSync(file);
+  return `${st.size}:${st.mtimeMs}:${st.ino}`;
+}
+
+/** `--kinds`' skipped entries only (ProactiveBench's entries that could not be read). */
+function chosenSkipped(skipped: SkippedEntry[], opts: DataOptions): SkippedEntry[] {
+  if (!opts.kinds?.length) return skipped;
+  const ks = new Set(opts.kinds);
+  return skipped.filter((s) => ks.has(s.kind));
+}
+
+/**
+ * Whether an episode is chosen, asked of each in order: of `--kinds` (when given) and the first `--limit` of its kind,
+ * so a limited run still covers every kind. `kinds`: every kind asked about (an unknown --kinds is told from them).
+ */
+function chooser(opts: DataOptions): ((e: SuiteEpisode) => boolean) & { kinds: Set<string> } {
+  const ks = opts.kinds?.length ? new Set(opts.kinds) : null;
+  const per = new Map<string, number>();
+  const kinds = new Set<string>();
+  const chosen = (e: SuiteEpisode) => {
+    kinds.add(e.kind);
+    if (ks && !ks.has(e.kind)) return false;
+    if (opts.limit === undefined) return true;
+    const n = per.get(e.kind) ?? 0;
+    per.set(e.kind, n + 1);
+    return n < opts.limit;
+  };
+  return Object.assign(chosen, { kinds });
+}
+
+/** Refuse a --kinds the data does not have, and data of which no episode is chosen (`count`), in one line each. */
+function checkChosen(dir: string, format: LoadedData['format'], opts: DataOptions, known: ReadonlySet<string>, count: number, skipped: readonly SkippedEntry[]): void {
+  if (opts.kinds?.length) {
+    const unknown = [...new Set(opts.kinds)].filter((k) => !known.has(k));
+    if (unknown.length) throw new InputError(`--kinds: ${unknown.join(', ')} not in ${dir} (it has: ${[...known].sort().join(', ')})`);
+  }
+  if (!count && !skipped.length) {
+    throw new DataError(`--data ${dir}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with \`askfirst suite generate --out ${shellQuote(dir)}\``);
+  }
+  if (!count && skipped.length) {
+    throw new DataError(`--data ${dir}: none of its entries could be read (${skipped.length} skipped), e.g.:\n  ${skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
+  }
 }
 
 /** `: why` when a symbolic link is why `dir` is not there (util/fs-errors.ts linkTrouble), else nothing. */

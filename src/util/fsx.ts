@@ -277,10 +277,25 @@ export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise
 /**
  * Write `values` as a JSONL file (one JSON value a line), atomically, a few hundred lines at a time (AtomicFileWriter):
  * never one string of the whole file, which a JavaScript string cannot hold past ~512 MB (some 600,000 episode records).
+ * `values` may be made one at a time as they are written (eval/store.ts: records read back from the file being replaced),
+ * so none need be held.
  */
-export async function writeJsonlAtomic(path: string, values: readonly unknown[]): Promise<void> {
+export async function writeJsonlAtomic(path: string, values: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
   const file = await AtomicFileWriter.open(path);
-  for (let i = 0; i < values.length; i += 500) await file.write(values.slice(i, i + 500).map((v) => JSON.stringify(v) + '\n').join(''));
+  try {
+    let lines: string[] = [];
+    for await (const v of values) {
+      lines.push(JSON.stringify(v) + '\n');
+      if (lines.length === 500) {
+        await file.write(lines.join(''));
+        lines = [];
+      }
+    }
+    if (lines.length) await file.write(lines.join(''));
+  } catch (e) {
+    await file.abort(); // the values failed (a line read back no longer parses): `path` stays as it was
+    throw e;
+  }
   await file.commit();
 }
 

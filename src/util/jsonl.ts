@@ -139,29 +139,46 @@ async function lacksFinalNewline(path: string): Promise<boolean> {
 }
 
 /**
- * Reopen the JSONL file `path` that a resumable run appends records to, so appending can go on: its records, the first
- * per key (`keyOf`, which throws for a line that is no record), a line cut short by a kill dropped. Read a line at a
- * time (streamJsonl): the file is never one string, which a JavaScript string cannot hold past ~512 MB (some 600,000
- * episode records). `onLine` is told each line number read (a progress bar). The file is rewritten (atomically, in
- * pieces: writeJsonlAtomic) when a line was dropped, a key repeated, or the last record lost only its newline (killed
- * between the two writes) — the next append would otherwise join that line into one malformed line of two records.
- * `repaired` says whether it was. A malformed line that is not the last is a DataError naming it.
+ * Reopen the JSONL file `path` that a resumable run appends records to, so appending can go on: the keys of its records
+ * (`keyOf`, which throws for a line that is no record), the first record per key handed to `onRecord` (a reader that
+ * needs them keeps them; eval/store.ts keeps none: 100,000 episode records are over 100 MB held), a line cut short by a
+ * kill dropped. Read a line at a time (streamJsonl): the file is never one string, which a JavaScript string cannot hold
+ * past ~512 MB (some 600,000 episode records). `onLine` is told each line number read (a progress bar). The file is
+ * rewritten (atomically, in pieces: writeJsonlAtomic, the records read again as they are written) when a line was
+ * dropped, a key repeated, or the last record lost only its newline (killed between the two writes) — the next append
+ * would otherwise join that line into one malformed line of two records. `repaired` says whether it was. A malformed
+ * line that is not the last is a DataError naming it.
  */
-export async function reopenJsonl<T>(path: string, keyOf: (value: T, line: number) => string, opts: { onLine?: (line: number) => void } = {}): Promise<{ records: T[]; repaired: boolean }> {
-  const seen = new Set<string>();
-  const records: T[] = [];
+export async function reopenJsonl<T>(
+  path: string,
+  keyOf: (value: T, line: number) => string,
+  opts: { onLine?: (line: number) => void; onRecord?: (value: T) => void } = {},
+): Promise<{ keys: Set<string>; repaired: boolean }> {
+  const keys = new Set<string>();
   let truncated = false;
   let lines = 0;
   for await (const { line, value } of streamJsonl<T>(path, { tolerateTruncatedTail: true, onTail: () => (truncated = true) })) {
     opts.onLine?.(line);
     lines++;
     const key = keyOf(value, line);
-    if (!seen.has(key)) {
-      seen.add(key);
-      records.push(value);
+    if (!keys.has(key)) {
+      keys.add(key);
+      opts.onRecord?.(value);
     }
   }
-  const repaired = truncated || records.length !== lines || (await lacksFinalNewline(path));
-  if (repaired) await writeJsonlAtomic(path, records);
-  return { records, repaired };
+  const repaired = truncated || keys.size !== lines || (await lacksFinalNewline(path));
+  if (repaired) {
+    // the first record per key, read again as the new file is written (the same lines writeJsonlAtomic of them all wrote)
+    const kept = async function* () {
+      const seen = new Set<string>();
+      for await (const { line, value } of streamJsonl<T>(path, { tolerateTruncatedTail: true })) {
+        const key = keyOf(value, line);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        yield value;
+      }
+    };
+    await writeJsonlAtomic(path, kept());
+  }
+  return { keys, repaired };
 }

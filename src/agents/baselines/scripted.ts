@@ -30,7 +30,7 @@ export class ScriptedPolicy implements Policy {
    * Load a replies file. With `episodes` (the data it will play), a file none of whose ids is among them is refused: replies
    * recorded on other data would score every turn as unparseable.
    */
-  static async fromFile(path: string, episodes: readonly { id: string }[] = []): Promise<ScriptedPolicy> {
+  static async fromFile(path: string, episodes: Iterable<{ id: string }> | AsyncIterable<{ id: string }> = []): Promise<ScriptedPolicy> {
     const { lines, text } = await readJsonl<Record<string, unknown>>(path); // the replies and their fingerprint: one read
     const map = new Map<string, string[]>();
     for (const { line, value } of lines) {
@@ -42,11 +42,18 @@ export class ScriptedPolicy implements Policy {
       if (map.has(id)) throw new DataError(`episode_id ${id} appears twice`, { file: path, line });
       map.set(id, replies as string[]);
     }
-    if (episodes.length && !episodes.some((e) => map.has(e.id))) {
-      const first = map.keys().next().value ?? 'none';
-      throw new InputError(`scripted:${path}: none of its ${map.size} episode ids is an episode of the data (its first: ${first}; the data's first: ${episodes[0].id}); were the replies recorded on this --data?`);
+    const fingerprint = createHash('sha256').update(text).digest('hex');
+    // the data read only as far as its first episode with replies (a stream of a large suite: usually its first line)
+    let dataFirst: string | undefined;
+    for await (const e of episodes) {
+      dataFirst ??= e.id;
+      if (map.has(e.id)) return new ScriptedPolicy(map, path, fingerprint);
     }
-    return new ScriptedPolicy(map, path, createHash('sha256').update(text).digest('hex'));
+    if (dataFirst !== undefined) {
+      const first = map.keys().next().value ?? 'none';
+      throw new InputError(`scripted:${path}: none of its ${map.size} episode ids is an episode of the data (its first: ${first}; the data's first: ${dataFirst}); were the replies recorded on this --data?`);
+    }
+    return new ScriptedPolicy(map, path, fingerprint);
   }
 
   static fromMap(replies: Record<string, string[]>): ScriptedPolicy {

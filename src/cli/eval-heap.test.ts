@@ -1,0 +1,75 @@
+/**
+ * `askfirst eval` holds no suite whole (docs/hardening.md, "Memory on large data"): each pass — the fingerprint, the
+ * oracle's plans, each mode's play — reads episodes.jsonl again a line at a time (suite/open.ts openData), the oracle
+ * keeps a plan per episode, not the episode, and the results store keeps no record (eval/store.ts finish reads them
+ * back in the episodes' order). It held every episode (and every record) before.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { tmpDir } from '../testing/tmp.js';
+import { packageRoot } from '../util/package-root.js';
+import { runEval } from './eval.js';
+import { EvalCommandSchema } from './eval-schema.js';
+
+/**
+ * A suite of 512 episodes, each of 7 (one per kind) again under a new id, its views the same image files: `plain` as
+ * they are, `padded` with 256 KiB in `meta` each (read by no pass, and in no record), 128 MB that holding every episode
+ * needs in the heap (`which` of them). Their ids, in order.
+ */
+async function suites(dir: string, which: readonly ('plain' | 'padded')[] = ['plain', 'padded']): Promise<string[]> {
+  const episodes = await writeSuite(join(dir, 'small'), generateSuite({ episodes: 1, seed: 2, size: 32 }));
+  const copies = Array.from({ length: 512 }, (_, i) => ({ ...episodes[i % 7], id: `${episodes[i % 7].id}-copy${i}` }));
+  const pad = 'x'.repeat(2 ** 18);
+  for (const name of which) {
+    const eps = name === 'plain' ? copies : copies.map((e) => ({ ...e, meta: { ...e.meta, padding: pad } }));
+    cpSync(join(dir, 'small', 'images'), join(dir, name, 'images'), { recursive: true });
+    writeFileSync(join(dir, name, 'episodes.jsonl'), eps.map((e) => JSON.stringify(e) + '\n').join(''));
+  }
+  return copies.map((e) => e.id);
+}
+
+/** `askfirst eval ARGS` in a child process whose heap is 64 MB. */
+const evalIn64MB = (args: string[]) => promisify(execFile)(process.execPath, ['--max-old-space-size=64', join(packageRoot(), 'bin', 'askfirst.js'), 'eval', '--batch-size', '8', '--no-progress', ...args]);
+
+describe('askfirst eval at scale', () => {
+  it('reads the episodes a line at a time: 128 MB of episodes go through a 64 MB heap, and the records are the same', async () => {
+    const dir = tmpDir('askfirst-eval-heap');
+    await suites(dir);
+    await evalIn64MB(['--policy', 'oracle', '--data', join(dir, 'padded'), '--out', join(dir, 'out-padded')]);
+    await runEval(EvalCommandSchema.parse({ policy: ['oracle'], batchSize: 8, progress: false, json: true, data: join(dir, 'plain'), out: join(dir, 'out-plain') }), () => undefined);
+    for (const mode of ['proactive', 'reference']) {
+      const results = (run: string) => readFileSync(join(dir, run, mode, 'results.jsonl'), 'utf8');
+      expect(results('out-padded').split('\n').length).toBe(513);
+      expect(results('out-padded')).toBe(results('out-plain')); // in the episodes' order, the same bytes
+    }
+    const summary = (run: string) => {
+      const { modes, intervals } = JSON.parse(readFileSync(join(dir, run, 'summary.json'), 'utf8')) as Record<string, unknown>;
+      return { modes, intervals };
+    };
+    expect(summary('out-padded')).toEqual(summary('out-plain'));
+  }, 120_000);
+
+  it('keeps no record whole: a re-run over 100 MB of records (a 96 KiB reply each, two modes) goes through a 64 MB heap', async () => {
+    const dir = tmpDir('askfirst-eval-heap-records');
+    const ids = await suites(dir, ['plain']);
+    // each episode ends on the reply (it names no option): its record holds it, and each record read back is a copy
+    const policy = `constant:${'y'.repeat(96 * 1024)}`;
+    const out = join(dir, 'out');
+    await runEval(EvalCommandSchema.parse({ policy: [policy], batchSize: 8, progress: false, json: true, data: join(dir, 'plain'), out }), () => undefined);
+    const results = (mode: string) => readFileSync(join(out, mode, 'results.jsonl'), 'utf8');
+    const played = { proactive: results('proactive'), reference: results('reference') };
+    // the same command again: every episode resumed, read back from results.jsonl (which it held whole, each mode's)
+    const { stdout } = await evalIn64MB(['--policy', policy, '--data', join(dir, 'plain'), '--out', out]);
+    expect(stdout).toContain('proactive mode, 512 episodes (512 resumed from an earlier run)');
+    expect(stdout).toContain(`512 episode(s) ended on a reply that names no option (neither its text nor its letter), e.g.:\n  ${ids[0]} turn 0: "yyy`);
+    for (const mode of ['proactive', 'reference'] as const) {
+      expect(results(mode)).toBe(played[mode]);
+      expect(played[mode].trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(ids); // in the episodes' order
+    }
+  }, 120_000);
+});
