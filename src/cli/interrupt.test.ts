@@ -4,7 +4,7 @@
  * after a fixed sleep. It saves what it finished, says so, and exits 130 (143 for SIGTERM), as shells, make and CI
  * runners expect of an interrupted command; a re-run resumes.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,21 +201,23 @@ describe('an eval stopped outside its runs: loading a policy, between two runs, 
   });
 
   it('Ctrl-C while the comparison report reads the runs and data: says every run is saved and the report is not written, ends by the signal (130 to a shell)', { timeout: 60_000 }, async () => {
-    const { suite, replies, out, args, ids } = await setUp();
+    const { replies, out, args, ids } = await setUp();
     namedPipe(replies);
-    const episodes = join(suite, 'episodes.jsonl');
-    const data = readFileSync(episodes);
+    const oracleResults = join(policyOutDirs(['oracle', `scripted:${replies}`], out)[0], 'proactive', 'results.jsonl');
+    let records = Buffer.alloc(0);
     const r = await runSignalled(args, undefined, 'SIGINT', undefined, async (child) => {
-      // while the second policy loads, the data's episode list becomes a named pipe: the report reads it again for its
-      // example episodes (the runs read it only at the start), so the command waits there, in the report's reading
+      // while the second policy loads (the first run is over), the first run's results become a named pipe: the report
+      // reads them again (the runs read only their own), so the command waits there, in the report's reading
       const replying = await open(replies, 'w');
-      renameSync(namedPipe(join(suite, 'pipe')), episodes);
+      records = readFileSync(oracleResults);
+      rmSync(oracleResults);
+      namedPipe(oracleResults);
       await replying.writeFile(repliesFor(ids));
       await replying.close();
-      await inPipe(episodes, child, 'SIGINT');
+      await inPipe(oracleResults, child, 'SIGINT');
     });
-    rmSync(episodes);
-    writeFileSync(episodes, data);
+    rmSync(oracleResults);
+    writeFileSync(oracleResults, records);
     expect(r.stderr).toContain(`askfirst: interrupted; the runs of oracle, scripted:${replies} are saved (${policyOutDirs(['oracle', `scripted:${replies}`], out).join(', ')}); run the same command again to write the comparison report`);
     expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: 'SIGINT' }); // ended by the signal, as above
     expect(linesOf(join(policyOutDirs(['oracle', `scripted:${replies}`], out)[1], 'proactive', 'results.jsonl'))).toBe(2);
