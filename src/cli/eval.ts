@@ -143,7 +143,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
     held.layout === 'several policies' ? `choose another --out, or that policy's own folder (${join(cfg.out, relative(cfg.out, held.evidence).split(sep)[0])}) to resume its run` : 'choose another --out',
   );
   const showProgress = cfg.progress && !cfg.json;
-  // Ctrl-C (SIGTERM) at any point says what is kept and exits 130 (143): while the data is read and fingerprinted and a
+  // Ctrl-C (SIGTERM) at any point says what is kept and ends by the signal (130 / 143 to a shell): while the data is read and fingerprinted and a
   // policy loaded, nothing is written and it stops at once; a policy's run stops after its current batch
   return stoppable(nothingSavedYet('askfirst eval'), async (job) => {
     // reading a suite (each line checked, each image's file looked up) and fingerprinting every view file's edges each take

@@ -172,7 +172,7 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
 
 /**
  * `feedback pairs`: its notes to stderr; Ctrl-C or SIGTERM stops it at once while no database is open, else after the
- * transaction of pairs in progress (all pairs or none), closing the database (no lock left); exit 130 (143).
+ * transaction of pairs in progress (all pairs or none), closing the database (no lock left); it ends by the signal (130 / 143 to a shell).
  */
 export async function pairsAction(raw: Record<string, unknown>): Promise<void> {
   const kept = 'no pair was added (they go in as one transaction, all or none); run the same command again to add them';
@@ -181,7 +181,7 @@ export async function pairsAction(raw: Record<string, unknown>): Promise<void> {
 
 /**
  * `feedback simulate`: its notes to stderr; Ctrl-C or SIGTERM stops it after the labels in progress, closes the server
- * and the database (no lock left) and exits 130 (143); the same command labels the rest.
+ * and the database (no lock left) and ends by the signal (130 / 143 to a shell); the same command labels the rest.
  */
 export async function simulateAction(raw: Record<string, unknown>): Promise<void> {
   const hint = () => 'the labels given are saved in the project; run the same command again to label the rest';

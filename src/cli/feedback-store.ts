@@ -1,7 +1,7 @@
 /**
  * The feedback commands' database section (`inStore`): the store at --db-dir opened inside the job's `orderly` section
  * (signals.ts), so that a signal lets the command stop after its current unit of work and close the database (no
- * `askfirst.lock` left) before it exits 130 (143) saying what is kept.
+ * `askfirst.lock` left) before it ends by the signal (130 / 143 to a shell) saying what is kept.
  */
 import { openStore } from '../feedback/open-store.js';
 import type { FeedbackStore } from '../feedback/store.js';

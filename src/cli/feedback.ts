@@ -129,7 +129,7 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
 /**
  * `feedback import`: its notes to stderr; Ctrl-C or SIGTERM stops it at once while no database is open, else after the
  * current episode (a suite's: the batch of items so far added first), or the items' transaction (all or none) once it
- * has begun, closing the database; exit 130 (143).
+ * has begun, closing the database; it ends by the signal (130 / 143 to a shell).
  */
 export async function importAction(raw: Record<string, unknown>): Promise<void> {
   const kept = 'no item was added (they go in by transactions, each all or none; a suite\'s 1000 episodes at a time); run the same command again to add them';
@@ -139,7 +139,7 @@ export async function importAction(raw: Record<string, unknown>): Promise<void> 
 /**
  * What a signal keeps in a command that only reads the database. The quick database commands (`feedback status`,
  * `annotator`, `agreement`, `export`) open theirs in the CLI's `job` (inStore), so a signal lets them close it (no
- * `askfirst.lock` left; they died by the signal with it) and they exit 130 (143) saying what is kept; what they had not
+ * `askfirst.lock` left; they died by the signal with it) and they end by the signal (130 / 143 to a shell) saying what is kept; what they had not
  * begun is not done.
  */
 const readOnly = (command: string) => `nothing was changed (${command} only reads the database); run the same command again`;
@@ -165,7 +165,7 @@ export async function runAgreement(raw: Record<string, unknown>, print = console
   });
 }
 
-/** `feedback agreement`: its notes to stderr; Ctrl-C or SIGTERM closes the database and exits 130 (143). */
+/** `feedback agreement`: its notes to stderr; Ctrl-C or SIGTERM closes the database and ends by the signal (130 / 143 to a shell). */
 export async function agreementAction(raw: Record<string, unknown>): Promise<void> {
   await stoppable(readOnly('feedback agreement'), (job) => runAgreement(raw, console.log, toStderr, job));
 }
@@ -194,7 +194,7 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
   });
 }
 
-/** `feedback export`: its notes to stderr; Ctrl-C or SIGTERM closes the database and exits 130 (143), the file whole or not written. */
+/** `feedback export`: its notes to stderr; Ctrl-C or SIGTERM closes the database and ends by the signal (130 / 143 to a shell), the file whole or not written. */
 export async function exportAction(raw: Record<string, unknown>): Promise<void> {
   await stoppable('', (job) => runExport(raw, console.log, toStderr, job));
 }
@@ -280,7 +280,7 @@ export async function runIllumeCommand(raw: Record<string, unknown>, print = con
 }
 
 /**
- * `feedback illume`: its notes to stderr; Ctrl-C or SIGTERM stops it (exit 130 / 143): at once with the automatic critic
+ * `feedback illume`: its notes to stderr; Ctrl-C or SIGTERM stops it (by the signal: 130 / 143 to a shell): at once with the automatic critic
  * (nothing is saved until its last round), with `--critic workbench` once the workbench and its database are closed.
  */
 export async function illumeAction(raw: Record<string, unknown>): Promise<void> {
@@ -371,7 +371,7 @@ export async function runAnnotator(name: string | undefined, raw: Record<string,
 }
 
 /** The action of `askfirst feedback annotator` (feedback-command.ts). */
-/** `feedback annotator`: its notes to stderr; Ctrl-C or SIGTERM closes the database and exits 130 (143), saying whether the change was made. */
+/** `feedback annotator`: its notes to stderr; Ctrl-C or SIGTERM closes the database and ends by the signal (130 / 143 to a shell), saying whether the change was made. */
 export async function annotatorAction(name: string | undefined, raw: Record<string, unknown>): Promise<void> {
   await stoppable('', (job) => runAnnotator(name, raw, console.log, toStderr, job));
 }

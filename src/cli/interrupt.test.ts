@@ -1,20 +1,22 @@
 /**
  * A batch job (probe, eval) stopped by Ctrl-C or SIGTERM: the real command (bin/askfirst.js, the build in dist/ — run
  * `npm run build` first) in a child process, signalled once its progress on stderr shows the stage in question, not
- * after a fixed sleep. It saves what it finished, says so, and exits 130 (143 for SIGTERM), as shells, make and CI
- * runners expect of an interrupted command; a re-run resumes.
+ * after a fixed sleep. It saves what it finished, says so, and ends by the signal (a shell sees 130, 143 for SIGTERM, as
+ * shells, make and CI runners expect of an interrupted command; a shell script running it stops too: see the end of this
+ * file); a re-run resumes.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { runSignalled } from '../testing/child.js';
+import { expectInterrupted, runShellSignalled, runSignalled } from '../testing/child.js';
 import { inPipe, namedPipe } from '../testing/named-pipe.js';
 import { startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { policyOutDirs } from './eval.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 let server: FaultServer;
 beforeAll(async () => {
@@ -31,14 +33,14 @@ const savedLines = (out: string) => {
 
 describe('a probe stopped by a signal', () => {
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    it(`${sig} during the run: saves the finished items, says so, exits ${code}; the same command resumes and finishes with 0`, { timeout: 60_000 }, async () => {
+    it(`${sig} during the run: saves the finished items, says so, ends by the signal (${code} to a shell); the same command resumes and finishes with 0`, { timeout: 60_000 }, async () => {
       const out = join(tmpDir('af-interrupt'), 'probe');
       // once the first batches are saved (an item whose request the signal aborts is not)
       const r = await runSignalled(probeArgs(out), /presence questions/, sig, () => savedLines(out) >= 4);
       expect(r.stderr).toContain('askfirst: stopping after the current batch');
       expect(r.stderr).toContain('finished items are saved');
       expect(r.stderr).toContain('askfirst: run interrupted; re-run the same command to resume');
-      expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code, killedBy: null });
+      expectInterrupted(r, sig);
       const saved = savedLines(out);
       expect(saved).toBeGreaterThan(0);
       expect(saved).toBeLessThan(144);
@@ -48,47 +50,47 @@ describe('a probe stopped by a signal', () => {
     });
   }
 
-  it('Ctrl-C while it is still drawing its items: acted on then (not once every scene is drawn), says nothing was saved, exits 130', { timeout: 60_000 }, async () => {
+  it('Ctrl-C while it is still drawing its items: acted on then (not once every scene is drawn), says nothing was saved, ends by SIGINT', { timeout: 60_000 }, async () => {
     const out = join(tmpDir('af-interrupt'), 'probe');
     // 2,000 scenes take seconds to draw: the signal comes while they are drawn
     const r = await runSignalled(['probe', 'hallucination', '--policy', 'random', '--scenes', '2000', '--unseen-scenes', '0', '--open-scenes', '0', '--out', out], /generating items/, 'SIGINT');
     expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (askfirst probe hallucination had not started its run yet); run the same command again');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expectInterrupted(r, 'SIGINT');
     // the drawing hands the event loop a turn after each scene: the signal is acted on before the last one is drawn (it
     // used to wait for all 2,000, 5–9 s, and the bar's closing line "2000/2000 scenes in …" came first)
     expect(r.stderr).not.toMatch(/generating items: 2000\/2000/);
     expect(existsSync(join(out, 'presence'))).toBe(false);
   });
 
-  it('SIGTERM while the injection probe draws its items: says nothing was saved, exits 143', { timeout: 60_000 }, async () => {
+  it('SIGTERM while the injection probe draws its items: says nothing was saved, ends by SIGTERM', { timeout: 60_000 }, async () => {
     const out = join(tmpDir('af-interrupt'), 'probe');
     // 8 episodes of each of the 7 kinds and their 56 attacked copies: seconds of drawing (that it yields between items is
     // injection.test.ts's to show: before, it already heard a signal once the clean half was drawn, at its first text)
     const r = await runSignalled(['probe', 'injection', '--policy', 'random', '--episodes', '8', '--out', out], /generating items/, 'SIGTERM');
     expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (askfirst probe injection had not started its run yet); run the same command again');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expectInterrupted(r, 'SIGTERM');
     expect(existsSync(out)).toBe(false);
   });
 });
 
 describe('train and the demo stopped while they draw their suites', () => {
-  it('Ctrl-C while train supervised draws its suite: acted on then (not once every episode is drawn), exits 130, leaves no --out', { timeout: 60_000 }, async () => {
+  it('Ctrl-C while train supervised draws its suite: acted on then (not once every episode is drawn), ends by SIGINT, leaves no --out', { timeout: 60_000 }, async () => {
     const out = join(tmpDir('af-interrupt'), 'sup');
     // 600 episodes of each of 7 kinds take seconds to draw: the signal comes at the bar's first line
     const r = await runSignalled(['train', 'supervised', '--episodes', '600', '--steps', '2', '--warmup-steps', '1', '--out', out], /generating: 1\/4200/, 'SIGINT');
     expect(r.stderr).toContain('askfirst: interrupted;');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expectInterrupted(r, 'SIGINT');
     // the drawing hands the event loop a turn after each episode: the signal is acted on before the last one is drawn
     // (it used to wait for all 4,200, and the bar's closing line "4200/4200 episodes in …" came first)
     expect(r.stderr).not.toMatch(/4200\/4200 episodes in/);
     expect(existsSync(out)).toBe(false);
   });
 
-  it('SIGTERM while the demo draws its suites: acted on then, exits 143', { timeout: 60_000 }, async () => {
+  it('SIGTERM while the demo draws its suites: acted on then, ends by SIGTERM', { timeout: 60_000 }, async () => {
     const out = join(tmpDir('af-interrupt'), 'demo');
     const r = await runSignalled(['demo', '--quick', '--no-baselines', '--out', out], /generate suites: 1\//, 'SIGTERM');
     expect(r.stderr).toContain('askfirst: interrupted;');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expectInterrupted(r, 'SIGTERM');
     expect(r.stderr).not.toMatch(/generate suites: (\d+)\/\1 episodes in/);
   });
 });
@@ -111,7 +113,7 @@ describe('a run started over (train --overwrite, demo --fresh) stopped before it
     const out = join(tmpDir('af-interrupt'), 'sup');
     const kept = earlierRun(out, 'supervised');
     const r = await runSignalled(['train', 'supervised', '--overwrite', '--episodes', '600', '--steps', '2', '--warmup-steps', '1', '--out', out], /generating: 1\/4200/, 'SIGINT');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expectInterrupted(r, 'SIGINT');
     expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(kept);
     expect(existsSync(join(out, 'checkpoints', 'step-0000100', 'state.json'))).toBe(true);
   });
@@ -121,7 +123,7 @@ describe('a run started over (train --overwrite, demo --fresh) stopped before it
     const kept = earlierRun(out, 'supervised');
     const args = ['train', 'supervised', '--overwrite', '--episodes', '1', '--steps', '100000', '--warmup-steps', '1', '--batch-size', '2', '--checkpoint-every', '100000', '--out', out];
     const r = await runSignalled(args, /supervised: 0\/100000 steps/, 'SIGTERM');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 143, killedBy: null });
+    expectInterrupted(r, 'SIGTERM');
     expect(existsSync(join(out, 'checkpoints', 'step-0000100'))).toBe(false); // started over: removed
     expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(kept); // the final model left is the earlier run's
   });
@@ -130,13 +132,13 @@ describe('a run started over (train --overwrite, demo --fresh) stopped before it
     const out = join(tmpDir('af-interrupt'), 'demo');
     const kept = earlierRun(out, 'demo', 'supervised');
     const r = await runSignalled(['demo', '--quick', '--fresh', '--seed', '1', '--no-baselines', '--out', out], /generate suites: 1\//, 'SIGINT');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expectInterrupted(r, 'SIGINT');
     expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(kept);
   });
 });
 
 describe('an eval stopped by a signal', () => {
-  it('Ctrl-C during the run: saves the finished episodes, says so, exits 130; the same command resumes and finishes with 0', { timeout: 90_000 }, async () => {
+  it('Ctrl-C during the run: saves the finished episodes, says so, ends by SIGINT; the same command resumes and finishes with 0', { timeout: 90_000 }, async () => {
     const dir = tmpDir('af-interrupt');
     const suite = join(dir, 'suite');
     expect((await runSignalled(['suite', 'generate', '--episodes', '24', '--kinds', 'occlusion', '--no-progress', '--out', suite], undefined, 'SIGINT')).code).toBe(0);
@@ -147,7 +149,7 @@ describe('an eval stopped by a signal', () => {
     const r = await runSignalled(args, /fingerprinting/, 'SIGINT', () => saved() >= 2);
     expect(r.stderr).toContain('finished episodes are saved');
     expect(r.stderr).toContain('askfirst: run interrupted; re-run the same command to resume');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expectInterrupted(r, 'SIGINT');
     const kept = saved();
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(24);
@@ -176,9 +178,9 @@ describe('an eval stopped outside its runs: loading a policy, between two runs, 
       const { replies, out, args, ids } = await setUp();
       namedPipe(replies); // the scripted policy reads it as it loads: held open here, it is still loading when the signal comes
       const r = await runSignalled(args, undefined, sig, undefined, (child) => inPipe(replies, child, sig));
-      // ended by the signal once it said what it keeps (a shell sees 128 + its number, as for exit code 130 / 143): its read
-      // of the pipe never returns, and Node's exit would wait for it
-      expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: sig });
+      // ended by the signal once it said what it keeps, not waiting on its read of the pipe, which never returns (Node's
+      // exit would wait for it)
+      expectInterrupted(r, sig);
       expect(r.stderr).toContain(`askfirst: interrupted; the run of oracle is saved (${join(out, 'oracle')}); run the same command again to evaluate the rest (finished runs are resumed, not played again)`);
       expect(linesOf(join(out, 'oracle', 'proactive', 'results.jsonl'))).toBe(2);
       rmSync(replies);
@@ -196,7 +198,7 @@ describe('an eval stopped outside its runs: loading a policy, between two runs, 
     namedPipe(replies);
     const r = await runSignalled(['eval', '--data', suite, '--policy', `scripted:${replies}`, '--no-progress', '--out', out], undefined, 'SIGTERM', undefined, (child) => inPipe(replies, child, 'SIGTERM'));
     expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (askfirst eval had not started its run yet); run the same command again');
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: 'SIGTERM' }); // ended by the signal, as above
+    expectInterrupted(r, 'SIGTERM');
     expect(existsSync(out)).toBe(false);
   });
 
@@ -219,7 +221,7 @@ describe('an eval stopped outside its runs: loading a policy, between two runs, 
     rmSync(oracleResults);
     writeFileSync(oracleResults, records);
     expect(r.stderr).toContain(`askfirst: interrupted; the runs of oracle, scripted:${replies} are saved (${policyOutDirs(['oracle', `scripted:${replies}`], out).join(', ')}); run the same command again to write the comparison report`);
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: 'SIGINT' }); // ended by the signal, as above
+    expectInterrupted(r, 'SIGINT');
     expect(linesOf(join(policyOutDirs(['oracle', `scripted:${replies}`], out)[1], 'proactive', 'results.jsonl'))).toBe(2);
     expect(existsSync(join(out, 'report.html'))).toBe(false);
   });
@@ -238,7 +240,41 @@ describe('askfirst report stopped by a signal', () => {
     const out = join(dir, 'report');
     const r = await runSignalled(['report', run, '--out', out], undefined, 'SIGTERM', undefined, (child) => inPipe(results, child, 'SIGTERM'));
     expect(r.stderr).toContain(`askfirst: interrupted; nothing was written (askfirst report writes ${out}/report.html and report.md last); run the same command again`);
-    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: 'SIGTERM' }); // ended by the signal: its read of the pipe never returns
+    expectInterrupted(r, 'SIGTERM'); // not waiting on its read of the pipe, which never returns
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+/**
+ * A shell script (or loop) whose askfirst command is stopped by Ctrl-C: the terminal sends SIGINT to the whole foreground
+ * process group, the shell and askfirst alike, and bash stops the script only when its command died by SIGINT — one
+ * that exited 130 is taken to have handled the Ctrl-C itself, and the script goes on ("wait and cooperative exit"). So
+ * askfirst ends by the signal (cli/signals.ts `endBySignal`); it used to exit 130, and the script's next command (the
+ * next seed of a loop) started.
+ */
+describe('a shell script whose askfirst command is stopped by Ctrl-C stops too', () => {
+  const next = (askfirst: string, first: string) => `${askfirst} ${first}; echo "next command ran after status $?"`;
+
+  it('stopped at once (a probe drawing its items): the script ends by SIGINT, its next command not run, what is kept said', { timeout: 60_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'probe');
+    const r = await runShellSignalled((askfirst) => next(askfirst, `probe hallucination --policy random --scenes 2000 --unseen-scenes 0 --open-scenes 0 --out ${shellQuote(out)}`), /generating items/, 'SIGINT');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (askfirst probe hallucination had not started its run yet); run the same command again');
+    expectInterrupted(r, 'SIGINT', 'the shell');
+  });
+
+  it('stopped after its current batch (an eval run): the script ends by SIGINT once the run has saved its batches and said so', { timeout: 90_000 }, async () => {
+    const dir = tmpDir('af-interrupt');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 24, kinds: ['occlusion'], seed: 1 }));
+    const out = join(dir, 'eval');
+    const results = join(out, 'proactive', 'results.jsonl');
+    const args = `eval --data ${shellQuote(suite)} --policy ${shellQuote(`openai:${server.url}#fault`)} --mode proactive --concurrency 1 --batch-size 2 --out ${shellQuote(out)}`;
+    const r = await runShellSignalled((askfirst) => next(askfirst, args), /fingerprinting/, 'SIGINT', () => linesOf(results) >= 2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('finished episodes are saved');
+    expect(r.stderr).toContain('askfirst: run interrupted; re-run the same command to resume'); // said last, once the run had stopped
+    expectInterrupted(r, 'SIGINT', 'the shell');
+    expect(linesOf(results)).toBeGreaterThan(0);
   });
 });

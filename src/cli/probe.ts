@@ -84,7 +84,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
   refuseOthersOutput([cfg.out], 'probe hallucination');
   // drawing the scenes grows with --scenes and --unseen-scenes (0.9 s for the default 160, 4.5 s for 2,000 here): a bar, as for injection's items
   const bar = progress('generating items', presenceScenes(cfg), { enabled: cfg.progress && !cfg.json, unit: 'scenes' });
-  // Ctrl-C (SIGTERM) while the items are drawn (the drawing yields between scenes) or the policy loads: nothing was saved, exit 130 (143)
+  // Ctrl-C (SIGTERM) while the items are drawn (the drawing yields between scenes) or the policy loads: nothing was saved, ended by the signal (130 / 143 to a shell)
   return stoppable(nothingSavedYet('askfirst probe hallucination'), async (job) => {
     const episodes = await withBar(bar, () => hallucinationItems(cfg, () => bar.tick()));
     return withPolicy(job, episodes, cfg, async (policy, signal) => {

@@ -1,7 +1,7 @@
 /**
  * `askfirst report RUN… --out DIR`: compare `askfirst eval` runs in one offline HTML page and
  * a Markdown file (src/report/eval-report.ts). Ctrl-C (SIGTERM) while the runs are read says that
- * nothing was written and exits 130 (143) at once; the two files are written last, each whole.
+ * nothing was written and ends by the signal (130 / 143 to a shell) at once; the two files are written last, each whole.
  */
 import { readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { configFromOptions } from './options.js';

@@ -22,7 +22,7 @@ export function alreadyFinishedLine(stage: string, out: string): string {
 /**
  * Run `fn` holding the lock on `out` (`what` names the command in the refusal another process
  * gets); on Ctrl-C or SIGTERM print `askfirst: interrupted; ` + `resumeHint()` (computed then, so
- * it can name the latest checkpoint) and exit with 130 (143) (`stoppable` in cli/signals.ts: at once, or once an
+ * it can name the latest checkpoint) and end by the signal (130 / 143 to a shell) (`stoppable` in cli/signals.ts: at once, or once an
  * `orderly` section of `fn` has closed what it opened). An --out this call created and left empty
  * (the command failed before writing anything but the settings it started with, run.json) is removed again.
  * What `fn` hands `unlessDone` runs when the command ends without finishing, by an error or by a signal alike (a run

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
-import { exited, spawnTsx, stopChild } from '../testing/child.js';
+import { exited, expectInterrupted, spawnTsx, stopChild } from '../testing/child.js';
 import { labelInFlight } from '../testing/label-in-flight.js';
 import { holdPipe, namedPipe, saidOnStderr } from '../testing/named-pipe.js';
 import { heldOpenArgs, heldOpenEnv } from '../testing/held-open.js';
@@ -289,7 +289,7 @@ describe('askfirst serve stopped while it answers', () => {
         child.kill(second);
         const code = await exited(child);
         release();
-        return { code, stderr, answer: await answer };
+        return { code, killedBy: child.signalCode, stderr, answer: await answer };
       }
       // not listening any more while it finishes
       expect(await fetch(`${url}/models`).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code)).toBe('ECONNREFUSED');
@@ -311,9 +311,9 @@ describe('askfirst serve stopped while it answers', () => {
     expect(r.stderr.trim().split('\n')).toEqual(['askfirst serve: stopping: answering the 1 request in flight first (another signal cuts them)', 'askfirst serve: stopped by SIGTERM; connections closed']);
   });
 
-  it('a second signal cuts it, saying so, and exits 130', { timeout: 60_000 }, async () => {
+  it('a second signal cuts it, saying so, and ends by that signal', { timeout: 60_000 }, async () => {
     const r = await inFlightAtSignal('SIGINT');
-    expect(r.code).toBe(130);
+    expectInterrupted({ code: r.code, killedBy: r.killedBy ?? null, stderr: r.stderr }, 'SIGINT');
     expect(r.answer[0]).toBe('error');
     expect(r.stderr.trim().split('\n')).toEqual(['askfirst serve: stopping: answering the 1 request in flight first (another signal cuts them)', 'askfirst serve: stopped at once by a second Ctrl-C; 1 request in flight cut']);
   });
@@ -334,8 +334,7 @@ describe('stoppable: exiting while a read of a named pipe waits', () => {
     c.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     await holdPipe(pipe, c); // the child is reading it
     c.kill('SIGTERM');
-    const code = await exited(c);
-    expect({ code, signal: c.signalCode }).toEqual({ code: null, signal: 'SIGTERM' });
+    expectInterrupted({ code: await exited(c), killedBy: c.signalCode, stderr }, 'SIGTERM');
     expect(stderr).toBe('\naskfirst: interrupted; nothing was saved\nexit listener ran (143)\n');
   });
 
@@ -349,9 +348,39 @@ describe('stoppable: exiting while a read of a named pipe waits', () => {
     c.kill('SIGINT');
     await stopping; // the step cannot stop: its read waits on the pipe
     c.kill('SIGINT');
-    const code = await exited(c);
-    expect({ code, signal: c.signalCode }).toEqual({ code: null, signal: 'SIGINT' });
+    expectInterrupted({ code: await exited(c), killedBy: c.signalCode, stderr }, 'SIGINT');
     expect(stderr).toBe('\naskfirst: stopping after the current batch (Ctrl-C again to quit now); finished items are saved\nexit listener ran (130)\n');
+  });
+});
+
+/**
+ * How a command ends after a job stopped by a signal (`endBySignal`): by the signal itself, so that a shell script running
+ * it stops too (the real commands in a shell script: interrupt.test.ts), once what it wrote is out and its 'exit'
+ * listeners have run; an exit code decided after (an error's 1) stays.
+ */
+describe('endBySignal', () => {
+  const child = join(dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'end-by-signal-child.ts');
+  const run = async (mode: string) => {
+    const c = spawnTsx(child, [mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    c.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const [code, killedBy] = (await once(c, 'close')) as [number | null, NodeJS.Signals | null]; // its pipes read to the end
+    return { code, killedBy, stdout, stderr };
+  };
+
+  it('ends the process by the signal once its queued output is written and its exit listeners have run', { timeout: 60_000 }, async () => {
+    const r = await run('interrupted');
+    expectInterrupted(r, 'SIGINT');
+    expect(r.stdout.length).toBe(200_000);
+    expect(r.stderr).toBe('exit listener ran (130)\n');
+  });
+
+  it('an exit code set after it (an error\'s 1) is kept: the process exits with it', { timeout: 60_000 }, async () => {
+    const r = await run('failed');
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 1, killedBy: null });
+    expect(r.stdout.length).toBe(200_000);
   });
 });
 

@@ -1,9 +1,9 @@
 /**
  * How long-running commands meet Ctrl-C and SIGTERM: servers close cleanly (their databases and
  * sockets, once the requests in flight are answered) and exit 0, a second signal cutting that short (`untilStopped`); every other long command stops after its current unit of
- * work, says what is kept and exits 130 (143 for SIGTERM) — at once while it writes nothing or only
- * what is complete, after the current batch or label while it is inside a step — and a second
- * signal quits at once (`stoppable`).
+ * work, says what is kept and ends by that signal (a shell sees 130, 143 for SIGTERM; `endBySignal` says why not an
+ * exit with that code) — at once while it writes nothing or only what is complete, after the current batch or label while
+ * it is inside a step — and a second signal quits at once (`stoppable`).
  */
 import { RunAborted } from '../agents/runner.js';
 import { RequestAborted } from '../agents/http/retry.js';
@@ -36,7 +36,7 @@ export interface Stopping {
  * handlers are in place: whoever waits for that line may send SIGTERM at once. A close that answers
  * the requests in flight first (`inFlight`) says so when there are any ("stopping: answering the 2
  * requests in flight first (Ctrl-C again cuts them)"); a second signal during any close exits at once,
- * saying so, with 130 (143 for SIGTERM), as every command's second signal does. A failure while
+ * saying so, by the signal (130, 143 for SIGTERM, to a shell), as every command's second signal does. A failure while
  * closing rejects, so the command reports it and exits non-zero; a clean stop is exit 0
  * (docs/hardening.md: stopping is how a server is meant to end).
  */
@@ -97,11 +97,11 @@ export function stoppedLine(s: Stopping, sig: StopSignal): string {
  * - outside a step (reading data, drawing items, loading a policy, between one policy's run and the next, training,
  *   whose writes are each complete or ignored when it runs again), it says "askfirst: interrupted; " + what is kept
  *   (`kept`, or `job.kept` as the command sets it as it goes; a function is asked then, so it can name the latest
- *   checkpoint) and exits at once with 130 (143 for SIGTERM), after `onExit` (e.g. releasing a lock);
+ *   checkpoint) and ends at once by the signal (`exitNow`: 130, 143 for SIGTERM, to a shell), after `onExit` (e.g. releasing a lock);
  * - inside a step it says "askfirst: stopping …" and aborts the step's signal: the step stops after its current unit
  *   of work (a batch, a label) and closes what it opened. A `job.stopAfter` step (a run, whose batches append results;
- *   writing a report) says what is kept at once, and the command then ends as `Interrupted` (main() exits with
- *   130 / 143), even when that step was its last, so no later phase starts after a signal and a shell script running
+ *   writing a report) says what is kept at once, and the command then ends as `Interrupted` (main() ends by the
+ *   signal once its event loop has drained), even when that step was its last, so no later phase starts after a signal and a shell script running
  *   the command stops too (docs/hardening.md, "Training runs and the demo"); a `job.orderly` section (one that holds a
  *   database or a server open, which an exit at once would leave locked) exits once it has settled, as it would have
  *   at once.
@@ -170,7 +170,7 @@ export class StoppableJob {
     // a signal that came during synchronous work before this step (loading a checkpoint) is acted on here, as one before
     // it: the event loop reads it in its poll phase, which the second of two immediates follows whatever phase this is
     for (let i = 0; i < 2; i++) await yieldToEventLoop();
-    if (this.stoppedBy) throw new Interrupted(SIGNAL_EXIT[this.stoppedBy]);
+    if (this.stoppedBy) throw new Interrupted(this.stoppedBy);
     const step = { stop: new AbortController(), after, kept };
     this.step = step;
     let result: T;
@@ -178,13 +178,13 @@ export class StoppableJob {
       result = await fn(step.stop.signal);
     } catch (e) {
       // an openai: policy's (or judge's) requests in flight are aborted too, and one of theirs may be the error the job ends with
-      if (this.stoppedBy && (e instanceof RunAborted || e instanceof RequestAborted)) throw new Interrupted(SIGNAL_EXIT[this.stoppedBy]);
+      if (this.stoppedBy && (e instanceof RunAborted || e instanceof RequestAborted)) throw new Interrupted(this.stoppedBy);
       throw withKept(e, `${kept}; ${RERUN}`); // a full disk: what is kept, as a signal here would say it
 
     } finally {
       this.step = undefined;
     }
-    if (this.stoppedBy) throw new Interrupted(SIGNAL_EXIT[this.stoppedBy]);
+    if (this.stoppedBy) throw new Interrupted(this.stoppedBy);
     return result;
   }
 
@@ -192,7 +192,7 @@ export class StoppableJob {
    * Run `fn`, a section that holds a database or a server open, so that a signal meanwhile says
    * "askfirst: stopping: `doing` (…)" and aborts `fn`'s signal instead of exiting: `fn` stops after its current unit of
    * work (a label) and closes what it opened; once it has settled the command exits as it would have at once (what is
-   * kept, 130 / 143). A property, so that it can be handed on alone (`guardRun`'s `fn(orderly)`).
+   * kept, by the signal). A property, so that it can be handed on alone (`guardRun`'s `fn(orderly)`).
    */
   readonly orderly: Orderly = async (doing, fn) => {
     const step = { stop: new AbortController(), doing };
@@ -231,31 +231,52 @@ export class StoppableJob {
 }
 
 /**
- * End the process for `sig`, with 130 (143 for SIGTERM), without waiting on a thread that may never return. Node's exit
- * (`process.exit`) joins the threads of libuv's pool, and one blocked in a call that never returns — reading a named
- * pipe nobody writes to (or opens for writing), a stalled network mount, a DNS lookup no server answers — held the exit
- * for as long, Node's signal handling already closed (a second Ctrl-C did nothing; only kill -9 ended it). So while the
- * pool holds such a request (`threadpoolBusy`), the process ends by `sig` itself once the 'exit' listeners have run
- * (lock files released, a half-made database's folder removed), before that join: as Node ends it with no handler,
- * and the status a shell sees is the same 130 / 143 (a Node parent sees the signal, not the code; docs/hardening.md
- * has the figures, and why not `process.exit(130)` there). The caller has removed its own handlers (a listener still
- * there for `sig` would take the signal: then the exit goes on as before).
+ * End the process for `sig` now, by the signal itself (`endBySignal`: a shell sees 130, 143 for SIGTERM), once the 'exit'
+ * listeners have run (lock files released, a half-made database's folder removed), without waiting on a thread that may
+ * never return. Node's exit (`process.exit`) joins the threads of libuv's pool, and one blocked in a call that never
+ * returns — reading a named pipe nobody writes to (or opens for writing), a stalled network mount, a DNS lookup no server
+ * answers — held the exit for as long, Node's signal handling already closed (a second Ctrl-C did nothing; only kill -9
+ * ended it); the signal ends the process before that join. What was written to stdout and stderr before is there, as
+ * with `process.exit`: only what a pipe had not taken yet, its reader more than its 64 KiB behind, would be lost.
  */
 export function exitNow(sig: StopSignal): void {
-  const code = SIGNAL_EXIT[sig];
-  if (threadpoolBusy()) process.on('exit', (c) => c === code && process.listenerCount(sig) === 0 && process.kill(process.pid, sig));
-  process.exit(code);
+  endBySignal(sig);
+  process.exit(SIGNAL_EXIT[sig]);
 }
 
-/** A file-system or DNS request is in libuv's thread pool: it may be blocked in a call that never returns (`exitNow`). */
-export function threadpoolBusy(): boolean {
-  return process.getActiveResourcesInfo().some((r) => /^(FSReq|GetAddrInfoReq|GetNameInfoReq)/.test(r));
+/**
+ * Have the process, when it exits with 130 (143 for SIGTERM) — at once (`exitNow`) or once a job that ended as
+ * `Interrupted` has let its event loop drain (main(): its stdout and stderr then written out) — end by `sig` instead:
+ * after the 'exit' listeners registered before this call, its own listeners for `sig` removed (none of them can run any
+ * more), the signal is sent to itself with its default effect, so the kernel ends the process there, no further code
+ * running. Why by the signal: a shell sees the same 130 / 143, but a shell script (or loop) whose command was stopped by
+ * Ctrl-C stops too only when that command died by SIGINT; one that exited 130 is taken to have handled the Ctrl-C, and
+ * the script runs its next command (bash's "wait and cooperative exit"; docs/hardening.md has the figures). A parent
+ * process sees the signal, not the code. If the signal is not delivered (a handler outside Node's listeners), the exit
+ * goes on with 130 / 143; an exit with another code (an error's 1, decided since) stays as it is. One listener per
+ * process, whichever signal came last.
+ */
+export function endBySignal(sig: StopSignal): void {
+  if (!endingBy) process.on('exit', (code) => endingBy && code === SIGNAL_EXIT[endingBy] && raise(endingBy));
+  endingBy = sig;
 }
 
-/** The error a job stopped by Ctrl-C (SIGTERM) ends with (what it kept was said at the signal); main() exits with `exitCode`. */
+let endingBy: StopSignal | undefined;
+
+function raise(sig: StopSignal): void {
+  process.removeAllListeners(sig); // the last one removed restores the signal's default effect
+  process.kill(process.pid, sig);
+}
+
+/**
+ * The error a job stopped by Ctrl-C (SIGTERM) ends with (what it kept was said at the signal); main() says its message and
+ * ends by `signal` once the event loop has drained (`endBySignal`), `exitCode` (130 / 143) its status.
+ */
 export class Interrupted extends RunAborted {
-  constructor(readonly exitCode: number) {
+  readonly exitCode: number;
+  constructor(readonly signal: StopSignal) {
     super(INTERRUPTED);
+    this.exitCode = SIGNAL_EXIT[signal];
   }
 }
 

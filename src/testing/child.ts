@@ -8,6 +8,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, onTestFinished, TestRunner } from 'vitest';
+import { shellQuote } from '../util/shell-quote.js';
 
 /**
  * `node --import tsx SCRIPT ...ARGS`. tsx's on-disk transform cache is turned off: it would
@@ -51,6 +52,15 @@ export function runSignalled(
   return signalled(spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }), when, sig, also, trigger);
 }
 
+/**
+ * A command stopped by `sig` ended as askfirst's interrupted commands do (cli/signals.ts `endBySignal`): by the signal
+ * itself, once it said what it kept — a shell sees 130 (143 for SIGTERM), and a shell script running it stops too, which
+ * an exit with code 130 would not have made it do. `r`: `runSignalled`'s, or `{ code, killedBy: child.signalCode }`.
+ */
+export function expectInterrupted(r: { code: number | null; killedBy: NodeJS.Signals | null; stderr?: string }, sig: 'SIGINT' | 'SIGTERM', what?: string): void {
+  expect({ code: r.code, killedBy: r.killedBy }, [what, r.stderr].filter(Boolean).join(': ')).toEqual({ code: null, killedBy: sig });
+}
+
 /** What a signalled command did (runSignalled). */
 export interface Signalled {
   code: number | null;
@@ -59,13 +69,32 @@ export interface Signalled {
   stdout: string;
 }
 
-/** `runSignalled` for a child already started (its stdout and stderr piped), e.g. a script run by `spawnTsx`. */
+/**
+ * Run the shell script `script(askfirst)` (`bash -c`; `askfirst` is the real command, `node bin/askfirst.js`) in a process
+ * group of its own, as a terminal runs a command line; once stderr matches `when` and then `also()` holds, send `sig` to the
+ * whole group, as Ctrl-C in a terminal does. Resolves as `runSignalled` does, `code` and `killedBy` the shell's.
+ */
+export function runShellSignalled(script: (askfirst: string) => string, when: RegExp, sig: NodeJS.Signals, also: () => boolean = () => true): Promise<Signalled> {
+  const child = spawn('bash', ['-c', script(`${shellQuote(process.execPath)} ${shellQuote(bin)}`)], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const group = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, s);
+    } catch {
+      // the group is gone
+    }
+  };
+  if (TestRunner.getCurrentTest()) onTestFinished(() => group('SIGKILL')); // whatever of the script still runs
+  return signalled(child, when, sig, also, undefined, group);
+}
+
+/** `runSignalled` for a child already started (its stdout and stderr piped), e.g. a script run by `spawnTsx`; `send` sends the signal (to the child alone unless told). */
 export async function signalled(
   child: ChildProcess,
   when: RegExp | undefined,
   sig: NodeJS.Signals,
   also: () => boolean = () => true,
   trigger?: (child: ChildProcess) => Promise<unknown>,
+  send: (sig: NodeJS.Signals) => void = (s) => child.kill(s),
 ): Promise<Signalled> {
   if (trigger) void trigger(child);
   try {
@@ -77,8 +106,8 @@ export async function signalled(
       stderr += b.toString();
       if (when && !sent && when.test(stderr)) {
         sent = true;
-        const send = () => (child.exitCode === null && !also() ? setTimeout(send, 10) : child.kill(sig));
-        send();
+        const signal = () => (child.exitCode === null && !also() ? setTimeout(signal, 10) : send(sig));
+        signal();
       }
     });
     const code = await exited(child);

@@ -2,7 +2,8 @@
  * The askfirst error hierarchy (docs/architecture.md §6.6): every error a user can cause carries a
  * machine-readable `code`, a message that says what to fix, and an optional `cause`.
  * The HTTP layer maps `code` to a status in one place (src/server/errors.ts); the CLI prints `message` and exits 1
- * (`cliExitCode`: an error's own `exitCode` instead, a run stopped by Ctrl-C's 130).
+ * (`cliExitCode`: an error's own `exitCode` instead, a run stopped by Ctrl-C's 130 — the status a shell sees; it ends
+ * by the signal itself, cli/signals.ts `endBySignal`).
  */
 import { inspect } from 'node:util';
 
