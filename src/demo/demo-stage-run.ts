@@ -5,6 +5,7 @@
  * guard read it without loading the demo.
  */
 import { basename, dirname } from 'node:path';
+import { RunDir } from '../nn/run-dir.js';
 import { readRunSettings, type KeptSettings } from '../util/run-settings.js';
 
 /** The run a demo's RL run keeps in its run.json (`run`): a stage of the demo, not a `train rl` run. */
@@ -37,4 +38,16 @@ export function isDemoStageDir(dir: string): boolean {
   } catch {
     return false; // a damaged run.json above: not a demo's to say
   }
+}
+
+/**
+ * Before a demo draws its suites (minutes): refuse now what taking up its stage in `dir` would refuse once the stage is
+ * reached, a newer askfirst's run.json there or state.json or config.json (RunDir.checkFormats). A stage the demo trains
+ * again instead, a `train` run written over it (supervised-run.ts, rl-runs.ts), has only its run.json read, as then.
+ */
+export function checkDemoStage(dir: string): void {
+  const run = new RunDir(dir);
+  if (!run.hasRun()) return;
+  const kept = readRunSettings(dir);
+  if (kept === null || isDemoStage(kept)) run.checkFormats();
 }

@@ -116,6 +116,38 @@ describe('feedback demo: its first step', () => {
   }, 120_000);
 });
 
+describe('feedback demo: a re-run over files a newer askfirst wrote', () => {
+  it('is refused in one line naming the file before any suite is drawn: an RL run\'s state.json or final config.json, the --init model\'s config.json', async () => {
+    const dir = tmpDir('askfirst-feedback-demo-newer');
+    saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'feedback-db'), 'a file, not a database folder'); // without the check, it stops where it opens its database, after the suites
+    const write = (file: string, value: unknown) => (mkdirSync(join(file, '..'), { recursive: true }), writeFileSync(file, JSON.stringify(value)));
+    const newer = (file: string, format: string) => `${file}: written by a newer askfirst (${format} version 2; this askfirst reads version 1 and older)`;
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: unknown) => (said.push(String(s)), true));
+    const deps = { startWorkbench: () => Promise.reject(new Error('not reached')) };
+    const run = (init = join(dir, 'sup')) => runFeedbackDemo({ out, init, rlEpisodes: 10, evalEpisodes: 5 }, deps, (s) => void said.push(s));
+    try {
+      const state = join(out, 'rl', 'gold', 'checkpoints', 'step-0000002', 'state.json'); // a run in progress: resumed at its stage
+      write(state, { format: 'askfirst-checkpoint-state', version: 2, update: 2 });
+      await expect(run()).rejects.toThrow(newer(state, 'askfirst-checkpoint-state'));
+      write(state, { update: 2 });
+      const final = join(out, 'rl', 'dpo-1000', 'final', 'config.json'); // a finished run: its model loaded at its stage
+      write(final, { format: 'askfirst-checkpoint', version: 2 });
+      await expect(run()).rejects.toThrow(newer(final, 'askfirst-checkpoint'));
+      write(final, {});
+      const init = join(dir, 'newer-sup');
+      write(join(init, 'config.json'), { format: 'askfirst-checkpoint', version: 2 });
+      await expect(run(init)).rejects.toThrow(newer(join(init, 'config.json'), 'askfirst-checkpoint'));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(said).toEqual([]); // was: 'generate suites … 95/95 episodes', the database's line, then the refusal (or the database's error)
+  }, 120_000);
+});
+
 describe('feedback demo: a re-run under other settings', () => {
   it('is refused before any work, in one line naming each flag that differs and how to start over (it took up the other run’s stages)', async () => {
     const dir = tmpDir('askfirst-feedback-demo-settings');

@@ -35,7 +35,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { runEpisodes } from '../agents/runner.js';
-import { RunDir, resolveCheckpointDir, weightsDigestIfAny } from '../nn/index.js';
+import { RunDir, readCheckpointConfig, resolveCheckpointDir, weightsDigestIfAny } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
 import { hasPgliteDb } from '../feedback/pglite-create.js';
 import { openingLine } from '../feedback/db-dir.js';
@@ -137,6 +137,12 @@ function feedbackDemoSettings(cfg: FeedbackDemoConfig): Record<string, unknown> 
 export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, log: (s: string) => void = console.log): Promise<FeedbackResults> {
   const cfg = resolveConfig(FeedbackDemoConfigSchema, partial, 'feedback demo');
   const out = resolve(cfg.out);
+  const supDir = cfg.init ? resolve(cfg.init) : join(out, 'supervised');
+  const dbDir = join(out, 'feedback-db');
+  // The training runs it takes up (its supervised stage, every RL run: finished, or resumed), each checked now for what going
+  // on from it reads: a newer askfirst's state.json or config.json was refused once its stage was reached, after the suites.
+  const takenUp = () => [...(cfg.init ? [] : [supDir]), ...subfolders(join(out, 'rl'))].map((d) => new RunDir(d));
+  for (const r of takenUp()) r.checkFormats();
   // A re-run takes up the labels, pairs and RL runs in --out: under other settings (--seed, --init…) it would build on another demo's.
   const started = existsSync(out) && readdirSync(out).some((f) => f !== RUN_SETTINGS_FILE && !f.startsWith('.'));
   keepRunSettings(out, feedbackDemoSettings(cfg), { run: FEEDBACK_DEMO_RUN, resuming: started, startOver: `remove ${cfg.out}`, known: keptSettingKinds(FeedbackDemoConfigSchema.shape, new Set(['out', 'progress'])) });
@@ -146,8 +152,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const maxLabels = Math.max(...cfg.labels);
 
   // ── 1. suites and the supervised guesser ──────────────────────────────────
-  const supDir = cfg.init ? resolve(cfg.init) : join(out, 'supervised');
-  if (cfg.init) resolveCheckpointDir(supDir); // a wrong --init fails now, not after the suites are generated (tens of seconds)
+  if (cfg.init) readCheckpointConfig(resolveCheckpointDir(supDir)); // a wrong --init (or a newer askfirst's) fails now, not after the suites are generated (tens of seconds)
   const bar = progress('generate suites', (cfg.rlEpisodes + RL_VAL_EPISODES) * TRAIN_KINDS.length + cfg.evalEpisodes * SCENARIO_KINDS.length, { enabled: cfg.progress, unit: 'episodes' }); // as the demo shows it
   // drawn a turn of the event loop at a time: Ctrl-C stops the demo between episodes, not after every suite
   const { train, val, test } = await withBar(bar, async () => {
@@ -168,7 +173,6 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // ── 2. pairs from the RL starting policy's own plays ──────────────────────
   // The workbench database is open only while the demo reads and writes it (`withDb`); there Ctrl-C stops after the
   // current label and closes it (deps.whileOpen), elsewhere at once: all else the demo writes is complete or redone.
-  const dbDir = join(out, 'feedback-db');
   const whileOpen = deps.whileOpen ?? ((_doing, fn) => fn(new AbortController().signal));
   const withDb = <T>(fn: (store: FeedbackStore, signal: AbortSignal) => Promise<T>): Promise<T> =>
     whileOpen('closing the feedback database after the current label (every label given is saved)', async (signal) => {
@@ -463,6 +467,11 @@ function gaoPoint(row: Record<string, number>) {
     gold: row['rl/goldReward'] ?? row['rl/reward'] ?? null,
     evalAccuracy: row['eval/accuracy'] ?? null,
   };
+}
+
+/** The folders in `dir` (none when it is not there). */
+function subfolders(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [join(dir, e.name)] : [])) : [];
 }
 
 async function readCurve(dir: string): Promise<Record<string, number>[] | null> {

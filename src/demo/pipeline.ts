@@ -39,10 +39,10 @@ import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
 import { DemoConfigSchema, type DemoConfig } from './config.js';
-import { keepRunSettings } from '../util/run-settings.js';
+import { keepRunSettings, readRunSettings } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
-import { DEMO_SUPERVISED_DIR } from './demo-stage-run.js';
+import { checkDemoStage, DEMO_SUPERVISED_DIR } from './demo-stage-run.js';
 import { startDemoSupervised } from './supervised-run.js';
 
 /**
@@ -61,6 +61,18 @@ export function demoBudget(quick: boolean) {
 
 /** The training runs of a demo, each a run directory under --out (what a re-run takes up). */
 const DEMO_RUNS = [DEMO_SUPERVISED_DIR, 'rl', 'baseline-rp0.5', 'baseline-rp1.0'];
+
+/**
+ * What a re-run of the demo into `cfg.out` would refuse only once it reached a stage (a newer askfirst's run.json, state.json
+ * or config.json there), refused before it draws anything: its run.json and each stage it takes up (checkDemoStage; the
+ * baselines' only with them). A --fresh demo takes up none. `demo --seeds` asks it for every seed before the first.
+ */
+export function checkDemoTakeUp(cfg: Pick<DemoConfig, 'out' | 'fresh' | 'baselines'>): void {
+  if (cfg.fresh) return;
+  const stages = DEMO_RUNS.filter((d) => cfg.baselines || !d.startsWith('baseline-')).map((d) => join(cfg.out, d));
+  if (stages.some((d) => new RunDir(d).hasRun())) readRunSettings(cfg.out); // the demo's own, compared before any work
+  for (const d of stages) checkDemoStage(d);
+}
 
 /**
  * What a re-run of the demo must share with the run it takes up (keepRunSettings): what it trains and on what. What may
@@ -88,6 +100,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];
   const unseenKinds = SCENARIO_KINDS.filter((k) => !trainKinds.includes(k));
+  checkDemoTakeUp(cfg);
   // A re-run takes up the finished stages and checkpoints in --out: under other settings it would build on another demo's.
   const runs = DEMO_RUNS.map((d) => new RunDir(join(cfg.out, d)));
   const started = !cfg.fresh && runs.some((r) => r.hasRun());

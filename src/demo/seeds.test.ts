@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +62,17 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     const fresh = resolveDemoCommandConfig({ out, seeds: [0], fresh: true, progress: false });
     await runSeeds({ ...fresh, seeds: [0] }, stubDemo(calls), quiet);
     expect(calls.at(-1)!.fresh).toBe(true);
+  });
+
+  it("a later seed's stage a newer askfirst wrote is refused before the first seed runs (it was refused once that seed was reached)", async () => {
+    const out = tmpDir('askfirst-seeds-newer');
+    const file = join(seedDir(out, 1), 'rl', 'final', 'config.json');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, JSON.stringify({ format: 'askfirst-checkpoint', version: 2 }));
+    const calls: DemoConfig[] = [];
+    const cfg = resolveDemoCommandConfig({ out, seeds: [0, 1], progress: false });
+    await expect(runSeeds({ ...cfg, seeds: [0, 1] }, stubDemo(calls), quiet)).rejects.toThrow(`${file}: written by a newer askfirst (askfirst-checkpoint version 2;`);
+    expect(calls).toEqual([]); // was: seed 0's whole demo first
   });
 
   it('--aggregate-only rebuilds the aggregate from finished runs, and names every missing seed', async () => {

@@ -13,7 +13,7 @@ import type { Results } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
 import { NotFoundError } from '../util/errors.js';
 import { shellQuote } from '../util/shell-quote.js';
-import { runDemo } from './pipeline.js';
+import { checkDemoTakeUp, runDemo } from './pipeline.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { type DemoCommandConfig, DemoConfigSchema, type DemoConfig } from './config.js';
 
@@ -35,6 +35,8 @@ export async function runSeeds(
   log: (s: string) => void = console.log,
   unlessDone?: (undo: () => void) => () => void,
 ): Promise<SeedsOutcome> {
+  // every seed's stages read now: a newer askfirst's file in the last seed's folder is refused before the first seed's hours
+  for (const seed of cfg.seeds) checkDemoTakeUp({ ...cfg, out: seedDir(cfg.out, seed) });
   for (const [i, seed] of cfg.seeds.entries()) {
     const one = resolveConfig(DemoConfigSchema, { ...cfg, seed, out: seedDir(cfg.out, seed) }, 'demo');
     log(`\ndemo: seed ${seed} (${i + 1} of ${cfg.seeds.length}) → ${one.out}`);

@@ -134,6 +134,22 @@ export class RunDir {
   }
 
   /**
+   * Refuse now what going on from this run would refuse later, reading the files it reads then: final/config.json when the
+   * run is finished (its model is loaded), else the newest complete checkpoint's state.json and config.json (resumed from;
+   * an unparseable state.json too, as latestComplete says). A newer askfirst's is refused in one line naming the file. For a
+   * caller that takes the run up only after minutes of other work (the demos draw their suites first). A missing or
+   * unparseable config.json is left to the reader then.
+   */
+  checkFormats(): void {
+    if (this.isFinished()) {
+      readCheckpointConfig(this.finalDir, { ifReadable: true });
+      return;
+    }
+    const newest = this.latestComplete();
+    if (newest) readCheckpointConfig(newest.dir, { ifReadable: true });
+  }
+
+  /**
    * Write the checkpoint at `step`: `writeWeights(dir)` first, then `state` as `state.json`, stamped with STATE_FORMAT first
    * (atomically: the checkpoint is complete from that moment), then prune to the newest `keep`.
    */

@@ -1,0 +1,42 @@
+/** `askfirst demo` re-run over stages a newer askfirst wrote: refused before any suite is drawn (pipeline.ts checkDemoTakeUp). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../testing/tmp.js';
+import { checkDemoTakeUp, runDemo } from './pipeline.js';
+
+/** Write `value` as JSON at `file`, its folders made. */
+function writeJson(file: string, value: unknown): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, JSON.stringify(value));
+}
+
+const newer = (file: string, format: string, version: number) => `${file}: written by a newer askfirst (${format} version ${version}; this askfirst reads version 1 and older)`;
+
+describe('demo re-run over a stage a newer askfirst wrote', () => {
+  it('is refused in one line naming the file before any suite is drawn: a checkpoint state.json, a run.json, a final config.json', async () => {
+    const out = join(tmpDir('askfirst-demo-newer-stage'), 'demo');
+    const said: string[] = [];
+    const run = () => runDemo({ out, quick: true, progress: false, reportTo: [] }, (s) => void said.push(s));
+    // the supervised stage's newest checkpoint (resumed from)
+    const state = join(out, 'supervised', 'checkpoints', 'step-0000002', 'state.json');
+    writeJson(state, { format: 'askfirst-checkpoint-state', version: 2, step: 2 });
+    await expect(run()).rejects.toThrow(newer(state, 'askfirst-checkpoint-state', 2));
+    expect(said).toEqual([]); // was: 'demo: 320 RL training episodes …' (every suite drawn), then the refusal
+    // an RL run's run.json, and the final model of a baseline (taken up as finished): read at their stage, after the supervised one
+    writeJson(state, { step: 2 });
+    const kept = join(out, 'rl', 'run.json');
+    writeJson(kept, { format: 'askfirst-run', version: 3, run: 'demo rl', settings: {} });
+    writeJson(join(out, 'rl', 'checkpoints', 'step-0000001', 'state.json'), { step: 1 });
+    await expect(run()).rejects.toThrow(newer(kept, 'askfirst-run', 3));
+    writeJson(kept, { format: 'askfirst-run', version: 1, run: 'demo rl', settings: {} });
+    const final = join(out, 'baseline-rp1.0', 'final', 'config.json');
+    writeJson(final, { format: 'askfirst-checkpoint', version: 2 });
+    await expect(run()).rejects.toThrow(newer(final, 'askfirst-checkpoint', 2));
+    expect(said).toEqual([]);
+    // without the baselines (--no-baselines) theirs is not taken up, nor read; with --fresh none is
+    expect(() => checkDemoTakeUp({ out, fresh: false, baselines: false })).not.toThrow();
+    writeJson(state, { format: 'askfirst-checkpoint-state', version: 2, step: 2 });
+    expect(() => checkDemoTakeUp({ out, fresh: true, baselines: true })).not.toThrow();
+  });
+});
