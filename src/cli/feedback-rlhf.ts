@@ -210,7 +210,7 @@ export async function feedbackDemoAction(raw: Record<string, unknown>): Promise<
   refuseOthersOutput([cfg.out], 'feedback demo'); // a suite's, a training run's, an export's --out…: not written into, before anything loads
   const [{ runFeedbackDemo }, { startServer }, { describeHeldOut }] = await Promise.all([import('../demo/feedback.js'), import('../server/workbench/workbench.js'), import('../rl/reward-model.js')]);
   const startWorkbench = (store: FeedbackStore) => startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle' });
-  const r = await guardRun(cfg.out, 'askfirst feedback demo', () => feedbackDemoInterruptedHint(cfg.out), (whileOpen) => runFeedbackDemo(cfg, { startWorkbench, whileOpen }, (s) => console.error(s)));
+  const r = await guardRun(cfg.out, 'askfirst feedback demo', () => feedbackDemoInterruptedHint(cfg.out), (whileOpen, unlessDone) => runFeedbackDemo(cfg, { startWorkbench, whileOpen, unlessDone }, (s) => console.error(s)));
   console.log(`\nfeedback demo finished in ${(r.wallSeconds / 60).toFixed(1)} min`);
   for (const p of r.policies) console.log(`  ${p.name.padEnd(28)} gap closed train ${pct(p.gapClosed.train)} unseen ${pct(p.gapClosed.unseen)}  over-asking ${pct(p.overAsking)} (controls abstained on ${pct(p.controlAbstain)})  guess ${pct(p.guessRate)}`);
   // as train reward says it (describeHeldOut): no held-out pair (10 labels at --held-out 0.2 can leave none) printed 'ECE NaN'

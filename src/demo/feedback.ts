@@ -35,7 +35,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { runEpisodes } from '../agents/runner.js';
-import { RunDir, readCheckpointConfig, resolveCheckpointDir, weightsDigestIfAny } from '../nn/index.js';
+import { RunDir, readCheckpointConfig, resolveCheckpointDir, weightsDigestIfAny, type RunContents } from '../nn/index.js';
 import { openDb } from '../feedback/db.js';
 import { hasPgliteDb } from '../feedback/pglite-create.js';
 import { openingLine } from '../feedback/db-dir.js';
@@ -75,6 +75,11 @@ export interface FeedbackDemoDeps {
    * (the CLI's `orderly`, cli/signals.ts). Without it nothing aborts the signal.
    */
   whileOpen?<T>(doing: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /**
+   * Have `undo` run if the demo ends without finishing, by an error or a signal (the CLI's, cli/run-guard.ts `guardRun`):
+   * a re-run that fails before it trains or labels anything puts back the run.json it found, as `train` and the demo do.
+   */
+  unlessDone?(undo: () => void): () => void;
 }
 
 /**
@@ -142,10 +147,16 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // The training runs it takes up (its supervised stage, every RL run: finished, or resumed), each checked now for what going
   // on from it reads: a newer askfirst's state.json or config.json was refused once its stage was reached, after the suites.
   const takenUp = () => [...(cfg.init ? [] : [supDir]), ...subfolders(join(out, 'rl'))].map((d) => new RunDir(d));
+  const held = new Map(takenUp().map((r) => [r.root, r.contents()]));
   for (const r of takenUp()) r.checkFormats();
   // A re-run takes up the labels, pairs and RL runs in --out: under other settings (--seed, --init…) it would build on another demo's.
   const started = existsSync(out) && readdirSync(out).some((f) => f !== RUN_SETTINGS_FILE && !f.startsWith('.'));
-  keepRunSettings(out, feedbackDemoSettings(cfg), { run: FEEDBACK_DEMO_RUN, resuming: started, startOver: `remove ${cfg.out}`, known: keptSettingKinds(FeedbackDemoConfigSchema.shape, new Set(['out', 'progress'])) });
+  const hadDb = hasPgliteDb(dbDir);
+  const kept = keepRunSettings(out, feedbackDemoSettings(cfg), { run: FEEDBACK_DEMO_RUN, resuming: started, startOver: `remove ${cfg.out}`, known: keptSettingKinds(FeedbackDemoConfigSchema.shape, new Set(['out', 'progress'])) });
+  // failed or stopped before it trained or labelled anything: the run.json it found stays (a re-run with a wrong --init or
+  // --seed into an older askfirst's folder left its settings there, and the right re-run was refused)
+  const none: RunContents = { steps: [], final: null };
+  deps.unlessDone?.(() => takenUp().some((r) => r.wroteSince(held.get(r.root) ?? none)) || (!hadDb && hasPgliteDb(dbDir)) || kept.undo());
   const t0 = performance.now();
   const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];

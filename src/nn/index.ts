@@ -72,7 +72,7 @@ export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, fans } from
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, CHECKSUM_KEY, type SafetensorsContents } from './safetensors.js';
 export { saveCheckpoint, readCheckpoint, readCheckpointConfig, loadCheckpointInto, optimizerExtras, restoreOptimizer, checkFinite, configJson, WEIGHTS_FILE, CONFIG_FILE, type LoadedCheckpoint, type ReadCheckpointOptions } from './checkpoint.js';
 export { oldCheckpointsAllowed, ALLOW_OLD_CHECKPOINT_ENV } from './old-checkpoints.js';
-export { RunDir, resolveCheckpointDir, savedConfig, weightsDigest, weightsDigestIfAny, RUN_OPTIONS, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint } from './run-dir.js';
+export { RunDir, resolveCheckpointDir, savedConfig, weightsDigest, weightsDigestIfAny, RUN_OPTIONS, CHECKPOINTS_DIR, FINAL_DIR, STATE_FILE, type CompleteCheckpoint, type RunContents } from './run-dir.js';
 export { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from './diverged.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export { kernels, setKernels, refKernels } from './kernels/index.js';

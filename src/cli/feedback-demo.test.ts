@@ -1,0 +1,37 @@
+/** `askfirst feedback demo` (feedback-rlhf.ts feedbackDemoAction) run for real: what a re-run that fails leaves of run.json. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
+import { generateSuite } from '../suite/generate.js';
+import { tmpDir } from '../testing/tmp.js';
+import { feedbackDemoAction } from './feedback-rlhf.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('feedback demo: a re-run that fails before it trains or labels anything', () => {
+  it('puts back the run.json it found (here none: an older askfirst\'s folder), so the right re-run is not refused', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const dir = tmpDir('askfirst-feedback-demo-rerun');
+    saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const out = join(dir, 'fd');
+    mkdirSync(join(out, 'pairs'), { recursive: true }); // a feedback demo's folder from before run.json was kept
+    writeFileSync(join(out, 'feedback-db'), 'a file, not a database folder'); // the right re-run stops where it opens its database, after the suites
+    const run = (o: Record<string, unknown>) => feedbackDemoAction({ out, rlEpisodes: 10, evalEpisodes: 5, progress: false, ...o });
+    // a typo in --init and another --seed: fails before any work
+    await expect(run({ init: join(dir, 'moved'), seed: 1 })).rejects.toThrow(`no model checkpoint in ${join(dir, 'moved')}`);
+    expect(existsSync(join(out, 'run.json')) && readFileSync(join(out, 'run.json'), 'utf8')).toBe(false); // was: --seed 1 and --init without its SHA-256 kept
+    // was: 'holds a feedback demo run whose …/run.json keeps --init …/moved without the SHA-256 of what it held' (or '--seed 1 → 0')
+    await expect(run({ init: join(dir, 'sup') })).rejects.toThrow(/PGlite data directory .*feedback-db/);
+    expect(existsSync(join(out, 'run.json'))).toBe(false); // it failed too before it trained or labelled anything
+    // one that wrote a checkpoint before it failed keeps its settings: that checkpoint was trained under them
+    const checkpoint = join(out, 'rl', 'gold', 'checkpoints', 'step-0000001');
+    vi.spyOn(console, 'error').mockImplementation((s: unknown) => {
+      if (!String(s).includes('feedback-db')) return; // where it opens its database, after the suites
+      mkdirSync(checkpoint, { recursive: true });
+      writeFileSync(join(checkpoint, 'state.json'), '{}');
+    });
+    await expect(run({ init: join(dir, 'sup'), seed: 2 })).rejects.toThrow(/PGlite data directory .*feedback-db/);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ run: 'feedback demo', settings: { seed: 2 } });
+  }, 120_000);
+});
