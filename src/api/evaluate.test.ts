@@ -30,7 +30,7 @@ describe('evaluate({ out }) from the library', () => {
     const refusals: [string, string][] = [
       [train, `out ${train} holds a supervised run of askfirst train (${join(train, 'run.json')}); evaluate() would write into it: choose another out`],
       [suite, `out ${suite} holds a suite (${join(suite, 'suite.json')}); evaluate() would write into it: choose another out`],
-      [several, `out ${several} holds the results of an askfirst eval of several --policy, a folder each (${join(several, 'oracle', 'summary.json')}); evaluate() writes one --policy's results into --out itself, which would mix the two: choose another out`],
+      [several, `out ${several} holds the results of an askfirst eval of several --policy, a folder each (${join(several, 'oracle', 'summary.json')}); evaluate() writes one policy's results into out itself, which would mix the two: choose another out`], // was 'one --policy's results into --out itself': no such options
     ];
     for (const [out, refusal] of refusals) {
       const before = readdirSync(out);

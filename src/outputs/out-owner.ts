@@ -207,12 +207,21 @@ export function refuseReportOut(out: string): void {
  */
 export type OutLayout = 'own suite' | 'proactivebench suite' | 'one policy' | 'several policies';
 
-/** A folder of `layout` as a refusal names it (`held`), and what a command writing it writes (`writes`). */
-const LAYOUT_WORDS: Record<OutLayout, { held: string; writes: string }> = {
-  'own suite': { held: "a suite in askfirst's own layout", writes: "a suite in askfirst's own layout (--format own)" },
-  'proactivebench suite': { held: "a suite in ProactiveBench's layout", writes: "a suite in ProactiveBench's layout (--format proactivebench)" },
-  'one policy': { held: 'the results of an askfirst eval of one --policy', writes: "one --policy's results into --out itself" },
-  'several policies': { held: 'the results of an askfirst eval of several --policy, a folder each', writes: 'a folder per --policy and a report comparing them' },
+/**
+ * An option as `w` names its options: a command's flag (`--policy`, as its `--out`), the library's field (`policy`, as its
+ * `out`: api/evaluate.ts), which has no flags.
+ */
+const named = (w: Writing, option: string) => (w.option.startsWith('--') ? `--${option}` : option);
+
+/**
+ * A folder of `layout` as a refusal names it (`held`: what askfirst wrote there), and what a command writing it writes
+ * (`writes`, in the words of the command or library call `w` that would write it).
+ */
+const LAYOUT_WORDS: Record<OutLayout, { held: string; writes: (w: Writing) => string }> = {
+  'own suite': { held: "a suite in askfirst's own layout", writes: (w) => `a suite in askfirst's own layout (${named(w, 'format')} own)` },
+  'proactivebench suite': { held: "a suite in ProactiveBench's layout", writes: (w) => `a suite in ProactiveBench's layout (${named(w, 'format')} proactivebench)` },
+  'one policy': { held: 'the results of an askfirst eval of one --policy', writes: (w) => `one ${named(w, 'policy')}'s results into ${w.option} itself` },
+  'several policies': { held: 'the results of an askfirst eval of several --policy, a folder each', writes: (w) => `a folder per ${named(w, 'policy')} and a report comparing them` },
 };
 
 /** Each layout `dir` holds (OutLayout), with the file that says so (heldOutputs' evidence); none for a folder of neither command. */
@@ -242,7 +251,7 @@ export function refuseOtherLayout(dir: string, layout: OutLayout, command: strin
   const other = layoutsIn(dir).find((l) => l.layout !== layout);
   if (!other) return;
   const w = writing(command);
-  throw new InputError(`${w.option} ${dir} holds ${LAYOUT_WORDS[other.layout].held} (${other.evidence}); ${w.writer} writes ${LAYOUT_WORDS[layout].writes}, which would mix the two: ${fix?.(other) ?? `choose another ${w.option}`}`);
+  throw new InputError(`${w.option} ${dir} holds ${LAYOUT_WORDS[other.layout].held} (${other.evidence}); ${w.writer} writes ${LAYOUT_WORDS[layout].writes(w)}, which would mix the two: ${fix?.(other) ?? `choose another ${w.option}`}`);
 }
 
 function refuseOutputs(dirs: readonly string[], refused: (h: HeldOutput) => boolean, w: Writing): void {
