@@ -164,6 +164,7 @@ export async function runOpenMode(a: {
   out: string;
   run: Record<string, unknown>;
   overwrite: boolean;
+  earlierDataFingerprints: readonly string[];
   batchSize: number;
   sample: boolean;
   showProgress: boolean;

@@ -24,7 +24,7 @@ import { readJsonFlagFile } from '../util/fsx.js';
 import { generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { dataFingerprint } from '../suite/fingerprint.js';
+import { dataFingerprints, type DataFingerprints } from '../suite/fingerprint.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
 import { ConfigError } from '../util/errors.js';
 import { provenance } from '../util/provenance.js';
@@ -153,7 +153,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
     const data = await openData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: showProgress });
     if (showProgress) process.stderr.write(`eval: ${data.count} episode${data.count === 1 ? '' : 's'} from ${data.dir}; fingerprinting their views (a re-run resumes only on the same data)\n`);
     const fbar = progress('fingerprinting', data.count, { enabled: showProgress, unit: 'episodes' });
-    const fingerprint = await withBar(fbar, () => dataFingerprint(data.episodes(), data.dir, () => fbar.tick()));
+    const fingerprint = await withBar(fbar, () => dataFingerprints(data.episodes(), data.dir, () => fbar.tick()));
     const outs = policyOutDirs(cfg.policy, cfg.out);
     const results: Record<string, unknown>[] = [];
     for (let i = 0; i < cfg.policy.length; i++) {
@@ -188,7 +188,8 @@ async function runOne(
     outDir: string;
     data: StreamedData;
     modes: { mcqa: EvalMode[]; open: boolean };
-    fingerprint: string;
+    /** The data's fingerprint, and its earlier forms (a run.json an older askfirst wrote holds one). */
+    fingerprint: DataFingerprints;
     print: (s: string) => void;
   },
   job: StoppableJob,
@@ -211,7 +212,8 @@ async function evalOne(
   policy: Policy,
   signal: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  const run = runDescription(cfg, spec, fingerprint);
+  const run = runDescription(cfg, spec, fingerprint.fingerprint);
+  const earlierDataFingerprints = fingerprint.earlier;
   // what is kept of each record: what the summary reads (compactRecord), and the first few that ended unparseable whole
   const unparseable: Partial<Record<EvalMode, { count: number; examples: EpisodeRecord[] }>> = {};
   const keep = (r: EpisodeRecord, mode: EvalMode) => {
@@ -229,6 +231,7 @@ async function evalOne(
     out: outDir,
     run,
     overwrite: cfg.overwrite,
+    earlierDataFingerprints,
     batchSize: cfg.batchSize,
     sample: cfg.sample,
     showProgress: cfg.progress && !cfg.json,
@@ -236,11 +239,11 @@ async function evalOne(
     summaryExtra: {
       provenance: provenance(),
       config: { ...cfg, policy: spec, out: outDir },
-      dataInfo: { spec: cfg.data, format: data.format, dir: data.dir, episodes: data.count, fingerprint },
+      dataInfo: { spec: cfg.data, format: data.format, dir: data.dir, episodes: data.count, fingerprint: fingerprint.fingerprint },
       ...skippedSummary(data.skipped),
     },
   }, keep);
-  const common = { loader: data.loader, policy, cli: cfg, out: outDir, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, sample: cfg.sample, signal };
+  const common = { loader: data.loader, policy, cli: cfg, out: outDir, run, overwrite: cfg.overwrite, earlierDataFingerprints, batchSize: cfg.batchSize, sample: cfg.sample, signal };
   const open: OpenRun | null = modes.open
     ? await runOpenMode({ ...common, episodes: await held(data), showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
     : null;

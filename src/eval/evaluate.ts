@@ -27,6 +27,8 @@ export interface EvaluateOptions {
   /** What identifies this run (policy, data, …): a re-run with the same description resumes. */
   run?: Record<string, unknown>;
   overwrite?: boolean;
+  /** Earlier forms of run.dataFingerprint for the same data: an earlier run.json holding one resumes (store.ts openResults). */
+  earlierDataFingerprints?: readonly string[];
   batchSize?: number;
   sample?: boolean;
   showProgress?: boolean;

@@ -144,6 +144,8 @@ export interface OpenEvalOptions {
   out?: string;
   run?: Record<string, unknown>;
   overwrite?: boolean;
+  /** Earlier forms of run.dataFingerprint for the same data: an earlier run.json holding one resumes (store.ts openResults). */
+  earlierDataFingerprints?: readonly string[];
   batchSize?: number;
   showProgress?: boolean;
   signal?: AbortSignal;
@@ -160,7 +162,7 @@ export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalRes
   const t0 = performance.now();
   const order = new Map(o.episodes.map((e, i) => [e.id, i]));
   const run = { ...(o.run ?? {}), mode: 'open', hint: !!o.hint, judge: o.judge.name };
-  const store = o.out ? await openResults(join(o.out, 'open'), run, { overwrite: o.overwrite }) : null;
+  const store = o.out ? await openResults(join(o.out, 'open'), run, { overwrite: o.overwrite, earlierDataFingerprints: o.earlierDataFingerprints }) : null;
   const todo = o.episodes.filter((e) => !store?.doneIds.has(e.id));
   const known = o.episodes.length - todo.length; // resumed: the episodes with a record of an earlier run
   const fresh: OpenRecord[] = [];

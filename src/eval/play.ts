@@ -27,6 +27,8 @@ export interface PlayModeOptions {
   /** What identifies the run: a re-run with the same description resumes. */
   run: Record<string, unknown>;
   overwrite?: boolean;
+  /** Earlier forms of run.dataFingerprint for the same data: an earlier run.json holding one resumes (store.ts openResults). */
+  earlierDataFingerprints?: readonly string[];
   batchSize?: number;
   sample?: boolean;
   /** Progress bar label. */
@@ -67,7 +69,7 @@ export interface Played<R> {
 export function playMode(o: PlayModeOptions): Promise<Played<EpisodeRecord>>;
 export function playMode<R>(o: PlayModeOptions, keep: (r: EpisodeRecord) => R): Promise<Played<R>>;
 export async function playMode<R>(o: PlayModeOptions, keep: (r: EpisodeRecord) => R = (r) => r as R): Promise<Played<R>> {
-  const store = o.dir ? await openResults(o.dir, o.run, { overwrite: o.overwrite, check: recordProblem }) : null; // a damaged record is named, not counted as it is
+  const store = o.dir ? await openResults(o.dir, o.run, { overwrite: o.overwrite, check: recordProblem, earlierDataFingerprints: o.earlierDataFingerprints }) : null; // a damaged record is named, not counted as it is
   const episodes = episodeStream(o.episodes);
   const order = new Map<string, number>(); // each episode's place, as the runner takes them
   const bar = progress(o.label, episodes.count, {

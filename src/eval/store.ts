@@ -51,6 +51,11 @@ function short(v: unknown): string {
 export interface OpenResultsOptions {
   overwrite?: boolean;
   check?: (value: unknown) => string | null;
+  /**
+   * Earlier forms of `run.dataFingerprint` for the same data (suite/fingerprint.ts dataFingerprints): a run.json holding
+   * one is of this data, and resumes (its run.json then gets today's form).
+   */
+  earlierDataFingerprints?: readonly string[];
 }
 
 /**
@@ -96,13 +101,16 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
     if (prev && typeof prev === 'object' && !Array.isArray(prev)) prev = withoutFormat(prev);
     // the data as spelled (`suite`, `suite/`, `./suite`, `suite:suite`, or from another working directory) is the same
     // data when its fingerprint is: only the fingerprint counts then (`--data suite/`, as a shell completes it, was refused)
-    const sameData = typeof run.dataFingerprint === 'string' && prev?.dataFingerprint === run.dataFingerprint;
+    // (or an earlier form of it: an older askfirst's fingerprint of the same data)
+    const sameData =
+      typeof run.dataFingerprint === 'string' &&
+      (prev?.dataFingerprint === run.dataFingerprint || (typeof prev?.dataFingerprint === 'string' && !!opts.earlierDataFingerprints?.includes(prev.dataFingerprint)));
     // so is a policy whose argument is a path (`builtin:runs/rl/` after `builtin:runs/rl`): the path decides, not its spelling
     const samePolicy = typeof prev?.policy === 'string' && typeof run.policy === 'string' && samePolicySpec(prev.policy, run.policy);
     const unread = (k: string) => k in run && run[k] === undefined;
     // a setting not written (an older askfirst's run.json, before the setting was kept) and one written as null are both "not set"
     const value = (v: unknown) => JSON.stringify(v ?? null);
-    const differs = (k: string) => !(sameData && k === 'data') && !(samePolicy && k === 'policy') && !unread(k) && value(prev?.[k]) !== value(run[k]);
+    const differs = (k: string) => !(sameData && (k === 'data' || k === 'dataFingerprint')) && !(samePolicy && k === 'policy') && !unread(k) && value(prev?.[k]) !== value(run[k]);
     const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter(differs);
     if (keys.length) {
       const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');

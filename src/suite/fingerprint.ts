@@ -3,10 +3,16 @@
  * what their views point at — a file reference by its path, size and the hash of its first and
  * last 64 KiB (so a changed image changes the fingerprint without reading whole datasets), an
  * in-memory view by the hash of its pixels. Two runs with the same fingerprint saw the same data.
+ *
+ * Where the data is does not count: an episode's `meta.file` (ProactiveBench's reader names the
+ * `<Dataset>_preprocessed.jsonl` it came from, as `dir` was spelled, often a full path) is taken relative to `dir`, so
+ * the same data copied or moved elsewhere keeps its fingerprint (`askfirst eval` resumes on it). Before, it was hashed
+ * as it was: that fingerprint is given too (`earlier`), so a run.json an older askfirst wrote still resumes when the
+ * data is where it was.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { SuiteEpisode, ViewRef } from './types.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
@@ -37,15 +43,30 @@ function fileDigest(path: string): string {
   }
 }
 
+/** `file` relative to `dir` (with `/`), when it is inside it; else undefined. */
+function inside(dir: string, file: unknown): string | undefined {
+  if (typeof file !== 'string') return undefined;
+  const rel = relative(dir, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : undefined;
+}
+
+/** A data fingerprint, and those an earlier askfirst gave the same data where they differ (the file comment). */
+export interface DataFingerprints {
+  fingerprint: string;
+  /** Older forms of `fingerprint` for the same data where it is now (meta.file hashed as it was): a run.json holding one is of this data. */
+  earlier: string[];
+}
+
 /**
  * `sha256:<hex>` over the episodes (a list, or a stream read a line at a time) and their views (file views resolved
- * against `dir`). `onEpisode`
- * is called after each episode is hashed (a progress bar: a large dataset's view files take seconds).
- * The files are read synchronously; the event loop gets a turn after each episode, so Ctrl-C is
- * acted on within an episode's time, not once all are hashed (the fingerprint is the same).
+ * against `dir`), and its earlier form. `onEpisode` is called after each episode is hashed (a progress bar: a large
+ * dataset's view files take seconds). The files are read synchronously; the event loop gets a turn after each episode,
+ * so Ctrl-C is acted on within an episode's time, not once all are hashed (the fingerprint is the same).
  */
-export async function dataFingerprint(episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, dir = '.', onEpisode?: () => void): Promise<string> {
+export async function dataFingerprints(episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, dir = '.', onEpisode?: () => void): Promise<DataFingerprints> {
   const h = createHash('sha256');
+  const before = createHash('sha256');
+  let differs = false;
   // a file's digest, kept for the views of later episodes that show it again (ProactiveBench's share one photo), the
   // newest SEEN_FILES only: an askfirst suite of 100,000 episodes has some 650,000 files, each shown by one episode
   const seen = new Map<string, string>();
@@ -61,9 +82,21 @@ export async function dataFingerprint(episodes: Iterable<SuiteEpisode> | AsyncIt
     return { path: v.path, crop: v.crop ?? null, file: d };
   };
   for await (const e of episodes) {
-    h.update(JSON.stringify({ ...e, views: e.views.map(view) })).update('\n');
+    const views = e.views.map(view);
+    const was = JSON.stringify({ ...e, views });
+    const file = inside(dir, e.meta?.file);
+    const now = file === undefined ? was : JSON.stringify({ ...e, meta: { ...e.meta, file }, views });
+    differs ||= now !== was;
+    h.update(now).update('\n');
+    before.update(was).update('\n');
     onEpisode?.();
     await yieldToEventLoop();
   }
-  return `sha256:${h.digest('hex')}`;
+  const earlier = `sha256:${before.digest('hex')}`;
+  return { fingerprint: `sha256:${h.digest('hex')}`, earlier: differs ? [earlier] : [] };
+}
+
+/** dataFingerprints' fingerprint alone. */
+export async function dataFingerprint(episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, dir = '.', onEpisode?: () => void): Promise<string> {
+  return (await dataFingerprints(episodes, dir, onEpisode)).fingerprint;
 }
