@@ -112,6 +112,32 @@ describe('serve: temperature, top_p and seed', () => {
     }
   });
 
+  it('presence_penalty or frequency_penalty outside -2..2, echo true and modalities asking for audio are 400s naming the field, not ignored', async () => {
+    // before, each was accepted and ignored: penalties of any size, an echo and audio never given
+    const bad: [string, unknown][] = [
+      ['presence_penalty', 2.5],
+      ['presence_penalty', -3],
+      ['frequency_penalty', 7],
+      ['frequency_penalty', '1'],
+      ['echo', true],
+      ['echo', 'yes'],
+      ['modalities', ['text', 'audio']],
+      ['modalities', ['audio']],
+      ['modalities', 'text'],
+    ];
+    for (const [param, v] of bad) {
+      const e = (await ask({ temperature: 1, [param]: v }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+      expect(e, `${param}=${JSON.stringify(v)}`).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e.error).toEqual({ message: expect.stringContaining(`"${param}"`), type: 'invalid_request_error', param, code: 'BAD_INPUT' });
+    }
+    // within range the penalties are answered, and change nothing: a one-option reply has no earlier token to penalise
+    const plain = await ask({ temperature: 1, n: 8, seed: 4 });
+    expect(await ask({ temperature: 1, n: 8, seed: 4, presence_penalty: 2, frequency_penalty: -2 })).toEqual(plain);
+    for (const fields of [{ presence_penalty: null, frequency_penalty: 0, echo: false }, { echo: null, modalities: ['text'] }, { modalities: null }]) {
+      expect(await ask(fields), JSON.stringify(fields)).toHaveLength(1);
+    }
+  });
+
   it('a request gets the same reply batched with others or alone', async () => {
     const alone = await ask({ temperature: 0.7, top_p: 0.9, n: 4, seed: 11 });
     const health = async () => (await (await fetch(srv.url.replace('/v1', '/healthz'))).json()) as { batches: number; observations: number };

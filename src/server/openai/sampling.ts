@@ -17,6 +17,9 @@
  * policy answers greedily unless asked to sample, and a request that leaves temperature out —
  * `askfirst eval --omit-params temperature`, which caches such replies as greedy — gets the records eval makes in
  * process (at 1, 33 of 40 such episodes of the built-in model went otherwise). askfirst's client sends 0 itself.
+ * `presence_penalty` and `frequency_penalty` (OpenAI's −2 to 2; outside is a 400 naming the field, as OpenAI answers) are
+ * checked and then have nothing to act on: both lower the logits of tokens the reply has already produced (vLLM applies
+ * them to the output tokens so far), and a reply here is one option chosen at once, with no earlier token of its own.
  * Choice i of a request's n is drawn with seed + i, as vLLM seeds them (so a proxy, `serve --policy openai:…`, that
  * asks each choice alone gets the same). A request's reply depends on its own seed, episode and turn only, never on
  * the requests batched with it.
@@ -98,11 +101,12 @@ function refuseUnhonoured(body: Record<string, unknown>, sampled: boolean): void
   }
 }
 
-/** The sampling of one request: its temperature, top_p and seed, checked (and what it asks that cannot be honoured refused). */
+/** The sampling of one request: its temperature, top_p and seed, checked (the penalties too, read no further) (and what it asks that cannot be honoured refused). */
 export function requestSampling(body: Record<string, unknown>): RequestSampling {
   const temperature = numberParam(body, 'temperature', 0, 2, false) ?? 0;
   const topP = topPParam(body);
   const seed = seedParam(body);
+  for (const name of ['presence_penalty', 'frequency_penalty']) numberParam(body, name, -2, 2, false); // checked, nothing to act on (above)
   refuseUnhonoured(body, temperature >= GREEDY_BELOW);
   const act = temperature < GREEDY_BELOW ? {} : { sample: true, sampling: { temperature: Math.max(temperature, MIN_TEMPERATURE), topP } };
   return { act, ...(seed !== undefined ? { seed } : {}) };

@@ -22,8 +22,10 @@
  *                              `top_k`/`min_p` on a sampled request (sampling.ts), a `tool_choice`
  *                              that demands a tool call ("required", a named function) and
  *                              `top_logprobs` without `"logprobs": true`, a `stream` that is not true or false, `stream_options` without
- *                              `"stream": true` and a `seed` that is not an integer (OpenAI and vLLM
- *                              refuse them too) or is beyond ±(2^53 − 1) (it would arrive rounded); other fields (`user`, …) are ignored; an image that
+ *                              `"stream": true`, a `seed` that is not an integer and a `presence_penalty`/`frequency_penalty`
+ *                              outside −2..2 (OpenAI and vLLM refuse them too) or a seed beyond ±(2^53 − 1) (it would arrive
+ *                              rounded), vLLM's `echo: true` and `modalities` other than ["text"] (checkTextReply); the penalties
+ *                              within range have nothing to act on in a one-option reply (sampling.ts); other fields (`user`, …) are ignored; an image that
  *                              does not decode is a 400 naming "messages", as every image problem is;
  *                              `n` gives n choices (one policy reply each, each sampled from a
  *                              stream of its own: seed + i, as vLLM, or `Observation.draw`);
@@ -212,6 +214,29 @@ export function checkResponseFormat(body: Record<string, unknown>): void {
     'response_format',
     `"response_format" ${JSON.stringify(type ?? v).slice(0, 80)} cannot be honoured: this server replies with an option's letter or text, never JSON; leave it out or send {"type": "text"}`,
   );
+}
+
+/**
+ * vLLM's `echo` and OpenAI's `modalities` ask for a reply this server cannot give, so each is a 400 naming the field
+ * rather than a reply otherwise than asked (before, both were ignored): `echo: true` asks for the last message put
+ * before the reply, and a reply here is the chosen option alone; `modalities` other than `["text"]` (OpenAI's
+ * `["text", "audio"]`) asks for audio, and replies are text only. `echo: false`, `["text"]` and null are answered.
+ */
+export function checkTextReply(body: Record<string, unknown>): void {
+  const echo = body.echo;
+  if (echo !== undefined && echo !== null && typeof echo !== 'boolean') throw new ParamError('BAD_INPUT', 'echo', `"echo" must be true or false; got ${JSON.stringify(echo).slice(0, 40)}`);
+  if (echo === true) {
+    throw new ParamError('BAD_INPUT', 'echo', `"echo": true cannot be honoured: a reply here is the chosen option alone, never the last message put before it; leave echo out or send false`);
+  }
+  const m = body.modalities;
+  if (m === undefined || m === null) return;
+  if (!Array.isArray(m) || !m.every((x) => typeof x === 'string')) {
+    throw new ParamError('BAD_INPUT', 'modalities', `"modalities" must be a list of output types such as ["text"]; got ${JSON.stringify(m).slice(0, 40)}`);
+  }
+  const other = m.filter((x) => x !== 'text');
+  if (other.length) {
+    throw new ParamError('BAD_INPUT', 'modalities', `"modalities" ${JSON.stringify(other).slice(0, 40)} cannot be honoured: this server replies with text only; send ["text"] or leave modalities out`);
+  }
 }
 
 /**
@@ -428,6 +453,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const stops = stopParam(body);
       checkResponseFormat(body);
       checkToolChoice(body);
+      checkTextReply(body);
       const { stream, withUsage } = streamParams(body);
       // A greedy request reads no seed, as vLLM's and OpenAI's do not (the random baseline answers it from its own seed,
       // `serve --seed`, as in process; before, a request's seed changed its temperature-0 reply). A sampled request
