@@ -167,12 +167,26 @@ describe('export --format trl', () => {
       expect(parquet).toBeDefined();
       const { 'README.md': streamedCard, ...streamedRest } = streamed;
       expect(streamedRest).toEqual(rest); // train.jsonl and every image, byte for byte
-      // the card differs only where it names the Parquet file
+      // the card differs only where it names the Parquet file, and in how to load the data (the next test)
       const text = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
-      expect(text(streamedCard)).toBe(text(card).replace('path: train.parquet', 'path: train.jsonl').replace(/^- `train\.parquet`.*\n/m, ''));
+      const loading = /## Loading\n```python\n[^`]*```/;
+      expect(text(streamedCard).replace(loading, '')).toBe(text(card).replace('path: train.parquet', 'path: train.jsonl').replace(/^- `train\.parquet`.*\n/m, '').replace(loading, ''));
       expect(res).toEqual({ rows: text(rest['train.jsonl']).trim().split('\n').length, images: Object.keys(rest).length - 1, files: ['train.jsonl', 'README.md'] });
     }
     expect(readdirSync(parent)).toEqual(['ds']);
+  });
+
+  it('--no-parquet: the card loads train.jsonl and opens its images, naming no train.parquet (its Loading snippet named one)', async () => {
+    for (const absolutePaths of [false, true]) {
+      const out = tmpDir('askfirst-trl-card');
+      await exportTrl(episodes, memoryLoader, { out, turns: 'path', parquet: false, absolutePaths });
+      const card = readFileSync(join(out, 'README.md'), 'utf8');
+      expect(card).not.toContain('train.parquet');
+      const snippet = /## Loading\n```python\n([^`]*)```/.exec(card)![1];
+      expect(snippet).toContain('load_dataset("json", data_files="train.jsonl", split="train")');
+      expect(snippet).toContain('ds.cast_column("images", Sequence(Image()))');
+      expect(snippet.includes('relative to this folder')).toBe(!absolutePaths);
+    }
   });
 
   it('--no-parquet: a view that does not load part-way leaves the earlier export as it was, and no temporary file', async () => {

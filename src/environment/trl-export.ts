@@ -390,6 +390,22 @@ interface CardCounts {
   episodes: number;
 }
 
+/** The card's Loading snippet with train.parquet: its images are in the file, and it declares them images. */
+const LOADING_PARQUET = `from datasets import load_dataset
+ds = load_dataset("parquet", data_files="train.parquet", split="train")  # images as images: train.parquet declares its features
+# or: ds = load_dataset("json", data_files="train.jsonl", split="train") and open images/<file> yourself`;
+
+/**
+ * The card's Loading snippet without train.parquet (--no-parquet): train.jsonl, its image paths cast to images (as
+ * integrations/trl/train_grpo.py casts); relative paths are opened from the working directory, so from this folder.
+ */
+function loadingJsonl(o: TrlExportOptions): string {
+  return `from datasets import Image, Sequence, load_dataset
+ds = load_dataset("json", data_files="train.jsonl", split="train")  # this export has no Parquet file (askfirst export --no-parquet)
+ds = ds.cast_column("images", Sequence(Image()))  # the image paths, opened as images when read${o.absolutePaths ? '' : `
+# the paths are relative to this folder: run from it (os.chdir), or export with --absolute-paths`}`;
+}
+
 function datasetCard({ rows, kinds, episodes }: CardCounts, o: TrlExportOptions): string {
   const lmms = o.format === 'lmms-eval';
   const episode = o.turns === 'episode';
@@ -433,9 +449,7 @@ ${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG byte
 ${lmms ? LMMS_EVAL_CARD.columns : ''}${episode ? LMMS_EVAL_CARD.episodeColumns : ''}
 ## Loading
 \`\`\`python
-from datasets import load_dataset
-ds = load_dataset("parquet", data_files="train.parquet", split="train")  # images as images: train.parquet declares its features
-# or: ds = load_dataset("json", data_files="train.jsonl", split="train") and open images/<file> yourself
+${o.parquet === false ? loadingJsonl(o) : LOADING_PARQUET}
 \`\`\`
 
 ${lmms ? (episode ? LMMS_EVAL_CARD.episodeUse : LMMS_EVAL_CARD.use) : `## Rewards
