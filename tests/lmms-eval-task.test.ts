@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stripThinking } from '../src/agents/http/messages.js';
-import { computeMetrics } from '../src/episode/metrics.js';
+import { computeMetrics, gapClosed, MIN_GAP_EPISODES } from '../src/episode/metrics.js';
 import { optionLetter, parseReply, pyStrip } from '../src/episode/parse.js';
 import { shownOptions } from '../src/episode/prompt.js';
 import { EpisodeState } from '../src/episode/state.js';
@@ -285,4 +285,42 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_episode tas
     // the scripts reached every ending, and success after asking
     for (const o of ['correct', 'correct after asking', 'wrong-category', 'abstain', 'invalid-intervention', 'unparseable', 'max-turns after asking']) expect([...seen], o).toContain(`proactive ${o}`);
   }, 300_000);
+});
+
+/**
+ * utils.py's `gap_closed` (integrations/lmms_eval/askfirst_episode, a port of episode/metrics.ts gapClosed) on a table of
+ * accuracies k / n as runs give them, the TypeScript values computed here and checked by
+ * integrations/tests/test_lmms_eval_gap_closed.py: gaps of fewer than MIN_GAP_EPISODES episodes (none, one short, a
+ * reference behind), exactly that many where k / n rounds (n = 7,557, ProactiveBench's test split), and more.
+ */
+describe.skipIf(!existsSync(SYSTEM_PYTHON))('integrations/lmms_eval: gap_closed is askfirst\'s gapClosed', () => {
+  it('gives the TypeScript value, or None where it is NaN (the reference under MIN_GAP_EPISODES ahead), on every case', async () => {
+    const cases: { args: [number, number, number, number]; want: number | null }[] = [];
+    for (const n of [0, 7, 10, 40, 100, 7557]) {
+      for (const untrained of [0, 3, Math.floor(n / 3)]) {
+        for (const ahead of [-3, 0, 1, MIN_GAP_EPISODES - 1, MIN_GAP_EPISODES, MIN_GAP_EPISODES + 1, 20]) {
+          const reference = untrained + ahead;
+          if (reference < 0 || reference > n) continue;
+          for (const k of new Set([0, untrained, Math.min(n, untrained + 2), reference, n])) {
+            const args: [number, number, number, number] = [n ? k / n : 0, n ? untrained / n : 0, n ? reference / n : 0, n];
+            const want = gapClosed(...args);
+            cases.push({ args, want: Number.isNaN(want) ? null : want });
+          }
+        }
+      }
+    }
+    // the table reaches both sides of the rule, and gaps closed below 0, at 0, between, at 1 and above
+    expect(cases.some((c) => c.want === null) && cases.some((c) => c.want !== null)).toBe(true);
+    for (const want of [0, 1]) expect(cases.some((c) => c.want === want)).toBe(true);
+    expect(cases.some((c) => c.want !== null && c.want < 0) && cases.some((c) => c.want !== null && c.want > 1) && cases.some((c) => c.want !== null && c.want > 0 && c.want < 1)).toBe(true);
+    expect(cases.some((c) => c.args[3] === 7557 && c.want !== null && Math.round((c.args[2] - c.args[1]) * 7557) === MIN_GAP_EPISODES)).toBe(true);
+    const file = join(tmpDir('askfirst-gap-closed'), 'cases.json');
+    writeFileSync(file, JSON.stringify({ min_gap_episodes: MIN_GAP_EPISODES, cases }));
+    const r = await run(SYSTEM_PYTHON, ['-m', 'unittest', '-v', 'integrations/tests/test_lmms_eval_gap_closed.py'], {
+      cwd: root,
+      env: { ...process.env, ASKFIRST_TEST_GAP_CASES: file, PYTHONDONTWRITEBYTECODE: '1' },
+      timeout: 60_000,
+    });
+    expect(r.stderr).toMatch(/test_matches_askfirst .* ok\n[\s\S]*\nOK\s*$/);
+  });
 });
