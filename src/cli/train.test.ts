@@ -1,7 +1,7 @@
 /** `askfirst train supervised|rl`: per-stage options and defaults in --help, `train --stage X` still works, --no-X flags say what they do. */
 import { describe, expect, it, vi } from 'vitest';
 import type { Command } from 'commander';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProgram } from './main.js';
 import { refuseToReplaceRun } from './train.js';
@@ -9,6 +9,10 @@ import { tmpDir } from '../testing/tmp.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
+import { dataFingerprints } from '../suite/fingerprint.js';
+import { loadData } from '../suite/open.js';
+import { filterIds } from '../suite/proactivebench/filter.js';
+import { quickDrawEntry, writeProactiveBench } from '../testing/proactivebench-fixture.js';
 import { startDemoRL } from '../demo/rl-runs.js';
 import { startDemoSupervised } from '../demo/supervised-run.js';
 import { DEMO_SUPERVISED_RUN } from '../demo/demo-stage-run.js';
@@ -284,6 +288,37 @@ describe('train subcommands', () => {
       await expect(rl(suite, 3, '--resume')).rejects.toThrow(
         `${out} holds an rl run made by an older askfirst, which kept --data by its folder, not by the episodes and images in it: this askfirst cannot tell whether it is the same; add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
       );
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+  }, 120_000);
+  it('train rl --resume on ProactiveBench data that moved resumes, as does a run.json an older askfirst kept of it where it was', async () => {
+    const dir = tmpDir('askfirst-train-rl-pb');
+    const ids = [...filterIds('QuickDraw')!].slice(0, 2);
+    const pb = await writeProactiveBench('askfirst-train-rl-pb-data', { 'QuickDraw_preprocessed.jsonl': ids.map((id) => JSON.stringify(quickDrawEntry(id))) }, ['QD/0000.png', 'QD/0001.png']);
+    const moved = join(dir, 'moved');
+    cpSync(pb, moved, { recursive: true });
+    const data = await loadData(`proactivebench:${pb}`);
+    saveBuiltin(join(dir, 'sup'), newBuiltin(data.episodes));
+    const out = join(dir, 'rl');
+    const rl = (d: string, updates: number, ...more: string[]) =>
+      run(['train', 'rl', '--init', join(dir, 'sup'), '--out', out, '--data', `proactivebench:${d}`, '--kinds', 'sketch', '--updates', String(updates), '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more]);
+    const said: string[] = [];
+    const logSpy = vi.spyOn(console, 'log').mockImplementation((s: string) => void said.push(s));
+    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await rl(pb, 1);
+      await rl(moved, 2, '--resume'); // was: "--data … → … (other episodes or images in it now)"
+      expect(said.at(-1)).toMatch(/^rl \(grpo\): 2 updates in/);
+      // the run.json of an askfirst that hashed each entry's file by its path, on the data where it was
+      const file = join(out, 'run.json');
+      const kept = JSON.parse(readFileSync(file, 'utf8')) as { settings: { data: { id: string } } };
+      const { earlier } = await dataFingerprints(data.episodes, data.dir);
+      writeFileSync(file, JSON.stringify({ ...kept, settings: { ...kept.settings, data: { ...kept.settings.data, id: earlier[0] } } }));
+      await rl(pb, 3, '--resume');
+      expect(said.at(-1)).toMatch(/^rl \(grpo\): 3 updates in/);
+      expect(JSON.parse(readFileSync(file, 'utf8')).settings.data.id).toBe(kept.settings.data.id);
     } finally {
       logSpy.mockRestore();
       errSpy.mockRestore();

@@ -21,7 +21,7 @@ import { trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
 import { loadData, type LoadedData } from '../suite/open.js';
-import { dataFingerprint } from '../suite/fingerprint.js';
+import { dataFingerprints } from '../suite/fingerprint.js';
 import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding } from '../suite/splits.js';
 import { ConfigError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
@@ -246,8 +246,9 @@ async function dataIdentity(shown: string, read: ReadData, showProgress: boolean
     return { shown, id: '' };
   }
   const bar = progress('fingerprinting --data', data.episodes.length, { enabled: showProgress, unit: 'episodes' });
-  const id = await withBar(bar, () => dataFingerprint(data.episodes, data.dir, () => bar.tick()));
-  return { shown: resolve(data.dir), id, changed: 'other episodes or images in it now' };
+  const { fingerprint: id, earlier } = await withBar(bar, () => dataFingerprints(data.episodes, data.dir, () => bar.tick()));
+  // a run an older askfirst kept on this data where it is now (the fingerprint's earlier form: suite/fingerprint.ts) resumes too
+  return { shown: resolve(data.dir), id, changed: 'other episodes or images in it now', ...(earlier.length ? { earlier } : {}) };
 }
 
 /**

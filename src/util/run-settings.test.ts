@@ -35,6 +35,18 @@ describe('a setting kept by what a path held (--init, --reward, --data by their 
   const opts = { run: 'rl', resuming: true, startOver: 'add --overwrite (instead of --resume)' };
   const sha = { shown: 'runs/sup', id: 'sha256:aaaa' };
 
+  it('resumes a run kept under an earlier id of the same thing (--data: the fingerprint an older askfirst gave it), and keeps the id of now', () => {
+    const dir = tmpDir('askfirst-run-settings');
+    const file = join(dir, 'run.json');
+    keepRunSettings(dir, { data: { shown: '/d/pb', id: 'sha256:old' } }, { ...opts, resuming: false });
+    const older = readFileSync(file, 'utf8');
+    // refused before as "--data /d/pb (other weights now)": the fingerprint's form changed, not the data
+    keepRunSettings(dir, { data: { shown: '/d/pb', id: 'sha256:new', earlier: ['sha256:old'] } }, opts);
+    expect(JSON.parse(readFileSync(file, 'utf8')).settings).toEqual({ data: { shown: '/d/pb', id: 'sha256:new' } });
+    writeFileSync(file, older);
+    expect(() => keepRunSettings(dir, { data: { shown: '/d/pb', id: 'sha256:other', earlier: ['sha256:elder'] } }, opts)).toThrow(/started with other settings: --data \/d\/pb \(other weights now\)/);
+  });
+
   it("keeps what it held when a re-run cannot read the path (not compared: the run fails on it), so the run resumes once it is back", () => {
     const dir = tmpDir('askfirst-run-settings');
     keepRunSettings(dir, { init: sha, seed: 1 }, { ...opts, resuming: false });

@@ -24,6 +24,11 @@ export interface Identified {
   id: string;
   /** What changed when only what `shown` names did ("other weights now", the default; `--data`'s episodes or images). */
   changed?: string;
+  /**
+   * Ids an older askfirst gave the same thing (`--data`: dataFingerprints' earlier forms): a run that kept one is of it.
+   * Compared only, never written (run.json keeps `id`).
+   */
+  earlier?: readonly string[];
 }
 
 function isIdentified(v: unknown): v is Identified {
@@ -40,7 +45,7 @@ function shown(v: unknown): string {
 }
 
 /** An identity that could not be read now (`id: ''`: a checkpoint not there) is not compared: the run fails on it, saying why. */
-const same = (a: unknown, b: unknown) => (isIdentified(a) && isIdentified(b) ? a.id === b.id || b.id === '' : JSON.stringify(a) === JSON.stringify(b));
+const same = (a: unknown, b: unknown) => (isIdentified(a) && isIdentified(b) ? a.id === b.id || b.id === '' || !!b.earlier?.includes(a.id) : JSON.stringify(a) === JSON.stringify(b));
 
 /**
  * Each setting of `now` that differs from `before`, named as its flag with both values: `--size 32 → 48`, `--init runs/sup
@@ -212,7 +217,7 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
     );
   }
   const previous = existsSync(file) ? readFileSync(file) : null;
-  const kept = before ? keptKnown(before.settings, settings) : settings;
+  const kept = withoutEarlier(before ? keptKnown(before.settings, settings) : settings);
   writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings: kept } satisfies KeptSettings) }, null, 2)}\n`);
   return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })) };
 }
@@ -224,6 +229,11 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
  */
 function keptKnown(before: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, isIdentified(v) && v.id === '' && isIdentified(before[k]) && before[k].id !== '' ? before[k] : v]));
+}
+
+/** `settings` as run.json keeps them: an identity without its earlier ids (compared, not kept). */
+function withoutEarlier(settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, isIdentified(v) && v.earlier ? { ...v, earlier: undefined } : v]));
 }
 
 /** What keepRunSettings wrote, to take back. */
