@@ -8,7 +8,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
 import { directoryViewLoader, readProactiveBench, writeProactiveBench } from '../suite/proactivebench/read.js';
 import { buildProgram } from './main.js';
-import { runServe, serveAction } from './serve.js';
+import { loadServeEpisodes, runServe, serveAction } from './serve.js';
 import { requestWithHost } from '../testing/host-request.js';
 import { ServeSchema } from './serve-schema.js';
 import { readSuite, writeSuite } from '../suite/io.js';
@@ -175,5 +175,17 @@ describe('askfirst serve', () => {
     rmSync(here, { recursive: true });
     await writeSuite(here, generateSuite({ episodes: 2, seed: 10 })); // another suite at the same path
     expect(await fingerprint(here)).not.toBe(first);
+  });
+
+  it("gives ProactiveBench data copied elsewhere the oracle's same data fingerprint", async () => {
+    // before, each entry's meta.file (its file's full path) was hashed: the copy was other data
+    const root = tmpDir('askfirst-serve-pb-fp');
+    const [here, copy] = [join(root, 'pb'), join(root, 'copy')];
+    await writeProactiveBench(here, generateSuite({ episodes: 1, seed: 9 }));
+    cpSync(here, copy, { recursive: true });
+    const fingerprint = async (dir: string) => (await loadServeEpisodes(`proactivebench:${dir}`, () => undefined, false, true)).fingerprint;
+    const first = await fingerprint(here);
+    expect(first).toMatch(/^sha256:/);
+    expect(await fingerprint(copy)).toBe(first);
   });
 });
