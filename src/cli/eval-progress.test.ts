@@ -15,10 +15,10 @@ import { tmpDir } from '../testing/tmp.js';
 import { runEval } from './eval.js';
 import { EvalCommandSchema } from './eval-schema.js';
 
-// dataFingerprint as it is, unless a test makes it fail part-way (mockImplementationOnce)
+// dataFingerprints (what eval calls) as it is, unless a test makes it fail part-way (mockImplementationOnce)
 vi.mock('../suite/fingerprint.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../suite/fingerprint.js')>();
-  return { ...real, dataFingerprint: vi.fn(real.dataFingerprint) };
+  return { ...real, dataFingerprints: vi.fn(real.dataFingerprints) };
 });
 
 afterEach(() => vi.restoreAllMocks());
@@ -83,7 +83,7 @@ describe('askfirst eval before its first episode', () => {
     // 2. The suite reads; fingerprinting fails after its first episode (a view file that cannot be read, say).
     writeFileSync(file, lines.join('\n'));
     said.length = 0;
-    vi.mocked(fingerprintModule.dataFingerprint).mockImplementationOnce((eps, dir, onEpisode) => {
+    vi.mocked(fingerprintModule.dataFingerprints).mockImplementationOnce((eps, dir, onEpisode) => {
       onEpisode?.();
       throw new Error(`EIO: i/o error, read ${dir}`);
     });
