@@ -44,7 +44,7 @@ export const ImportSchema = z.object({
   policy: z.string().default('random').describe('with --suite: the model whose first-view replies are judged (a policy spec)'),
   limit: suiteLimitField,
   seed: z.number().int().min(0).default(1).describe('seed (sampling, demo scenes)'),
-  progress: z.boolean().default(true).describe('show a progress bar on stderr while --suite is read'),
+  progress: z.boolean().default(true).describe('show progress bars on stderr while --suite is read and its episodes are replied to and added'),
 });
 
 export const ExportSchema = z.object({

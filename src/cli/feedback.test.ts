@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../util/package-root.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openDb } from '../feedback/db.js';
 import { FeedbackStore } from '../feedback/store.js';
 import type { AskPayload, Fact, PreferencePayload, RationalePayload } from '../feedback/tasks.js';
@@ -325,6 +325,32 @@ describe('askfirst feedback import --suite --limit', () => {
       expect(rows.map((r) => r.external_id)).toEqual(eps.slice(0, 3).map((e) => e.id));
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('askfirst feedback import --suite, progress', () => {
+  it('shows a bar over the episodes replied to and added, after the one reading the suite (20,000 took minutes without a word); --no-progress keeps quiet', async () => {
+    const d = tmpDir('af-cli-fb-import-progress');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, seed: 3, kinds: ['camera', 'sketch'] }));
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    try {
+      const run = (project: string, extra: Record<string, unknown>) => runImport({ dbDir: join(d, 'db'), project, suite, labelsPerItem: '1', tasks: ['ask'], ...extra }, () => undefined);
+      await run('shown', {});
+      // piped (not a terminal): each bar's first line, then the one saying it finished
+      expect(said).toEqual([
+        'reading suite: 1/4 lines\n',
+        expect.stringMatching(/^reading suite: 4\/4 lines in [0-9.]+s\n$/),
+        'importing: 1/4 episodes\n',
+        expect.stringMatching(/^importing: 4\/4 episodes in [0-9.]+s\n$/),
+      ]);
+      said.length = 0;
+      await run('quiet', { progress: false });
+      expect(said).toEqual([]);
+    } finally {
+      spy.mockRestore();
     }
   });
 });

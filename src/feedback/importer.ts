@@ -93,7 +93,7 @@ export async function importReplied(
   project: Project,
   episodes: Iterable<Episode<string>> | AsyncIterable<Episode<string>>,
   policy: Policy,
-  o: ImportOptions & { signal?: AbortSignal; onBatch?: (done: number, added: number) => void },
+  o: ImportOptions & { signal?: AbortSignal; onBatch?: (done: number, added: number) => void; onEpisode?: () => void },
 ): Promise<{ episodes: number; added: number }> {
   const rng = SceneRng.fromState(o.seed);
   let batch: ItemInput[] = [];
@@ -110,6 +110,7 @@ export async function importReplied(
     if (o.signal?.aborted) break;
     const reply = await firstReply(policy, ep, project.imageDir);
     batch.push(episodeToItem(ep, { reply, types: o.types, k: o.k, rng }));
+    o.onEpisode?.();
     if (batch.length === IMPORT_BATCH) await flush();
   }
   await flush();
