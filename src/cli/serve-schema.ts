@@ -14,7 +14,7 @@ export const ServeSchema = z.object({
   data: z.string().optional().describe('episodes for policies that need them (oracle, scripted): suite DIR, suite:DIR or proactivebench:DIR'),
   progress: z.boolean().default(true).describe('show progress bars on stderr while --data is read (as eval shows them)'),
   modelName: z.string().min(1, { error: 'must not be empty: give the id clients send as "model", or leave --model-name out (the policy spec)' }).optional().describe('model id clients send as "model" (listed by /v1/models; any other is a 404; default: the policy spec)'),
-  maxBatch: z.number().int().min(1).max(4096).default(64).describe('largest batch of observations (a request with n choices brings n) from concurrent requests handed to the policy at once'),
+  maxBatch: z.number().int().min(1).max(4096).default(64).describe('largest batch of observations (a request with n choices brings n) from concurrent requests handed to the policy at once (the built-in model at its default size: a batch of 4096 needs ~3 GiB of WASM memory, 4.8 GB resident, and took 70 s on 2 shared cores; from ~5,500 one operation would pass the 4 GiB WASM limit, hence the maximum)'),
   seed: z.number().int().default(0).describe('seed for stochastic policies (random, builtin:, openai:; refused with the others), and of the seeds sampled requests without a "seed" draw'),
   apiKey: z.string().min(1).optional().describe('require "Authorization: Bearer KEY" on every route but /healthz and /health (visible in the process list: prefer --api-key-env)'),
   apiKeyEnv: z
