@@ -1,9 +1,23 @@
 /** The built-in model's architecture settings (model.ts): light, so the training commands' options are read without loading the engine. */
 import { z } from 'zod';
 
+/**
+ * The most conv channels a stage may have. src/nn/wasm/conv.ts sizes a conv's scratch (one image's im2col buffer,
+ * C·9·OH·OW floats, twice that for the backward pass) in i32 bytes, which wrapped past 2 GiB: the arena then handed each
+ * thread a scratch too small for what the kernel writes (a negative size: the next thread's back over the operands).
+ * The largest stage input is the second stage's at imageSize 256 (128×128 pixels), where 2·C·9·128²·4 bytes stays under
+ * 2³¹ up to C = 1,820; 1024 keeps it at 1.2 GB.
+ */
+export const MAX_CHANNELS = 1024;
+
 export const ModelConfigSchema = z.object({
   imageSize: z.number().int().min(16).max(256).default(64).describe('input width/height in pixels (views are resized to it)'),
-  channels: z.array(z.number().int().min(1)).min(1).max(5).default([16, 32, 64]).describe('conv channels per stage (3×3 conv, ReLU, 2×2 max-pool)'),
+  channels: z
+    .array(z.number().int().min(1).max(MAX_CHANNELS, { error: `at most ${MAX_CHANNELS} channels a stage (the WASM kernels size a conv's scratch in 32-bit arithmetic, which wrapped past 2 GiB)` }))
+    .min(1)
+    .max(5)
+    .default([16, 32, 64])
+    .describe(`conv channels per stage (3×3 conv, ReLU, 2×2 max-pool), at most ${MAX_CHANNELS} each: the WASM kernels size a stage's scratch (one image's im2col, twice it in the backward pass) in 32-bit arithmetic, which wrapped past 2 GiB (imageSize 256: 1,820 channels at the second stage); ${MAX_CHANNELS} keeps it at 1.2 GB`),
   hidden: z.number().int().min(8).default(128).describe('image feature size'),
   embedDim: z.number().int().min(4).default(48).describe('word embedding size'),
   headHidden: z.number().int().min(4).default(64).describe('hidden units of the ask/answer/value heads'),

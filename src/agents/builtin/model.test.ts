@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gather, maxPool2d, mean, neg, noGrad, relu, tensor } from '../../nn/index.js';
 import { headBatch } from './features.js';
+import { loadWasmKernels } from '../../nn/kernels/wasm.js';
+import { MAX_CHANNELS } from './model-config.js';
 import { MultimodalModel, resolveModelConfig, splitFeatures, towardObject, uncertaintyFeatures } from './model.js';
 import { Vocab } from './vocab.js';
 
@@ -9,6 +11,18 @@ const tiny = () => new MultimodalModel(resolveModelConfig({ imageSize: 16, chann
 const img = (B: number, seed = 1) => tensor(Float32Array.from({ length: B * 3 * 16 * 16 }, (_, i) => Math.sin(i * 0.37 + seed) * 0.5), [B, 3, 16, 16]);
 
 describe('built-in model', () => {
+  it('refuses more conv channels a stage than the WASM kernels can size a scratch for (any number was taken: their i32 byte count wrapped past 2 GiB)', () => {
+    expect(() => resolveModelConfig({ imageSize: 256, channels: [16, 4096] })).toThrow(/channels\.1: at most 1024 channels a stage \(the WASM kernels size a conv's scratch in 32-bit arithmetic/);
+    expect(resolveModelConfig({ imageSize: 256, channels: [MAX_CHANNELS, MAX_CHANNELS] }).channels).toEqual([MAX_CHANNELS, MAX_CHANNELS]);
+    // the largest stage the bound lets through (the second's, at the largest imageSize: 128×128 pixels in): the kernels' own
+    // scratch sizes hold it whole; at 4096 channels they wrapped (2 × 2.4 GB came out as 0.54 GB)
+    const ex = (loadWasmKernels(1) as unknown as { ex: Record<'convScratchBytes' | 'convBackwardScratchBytes', (...a: number[]) => number> }).ex;
+    const im2col = (c: number) => c * 9 * 128 * 128 * 4;
+    expect(ex.convScratchBytes(MAX_CHANNELS, 3, 3, 128, 128)).toBeGreaterThanOrEqual(im2col(MAX_CHANNELS));
+    expect(ex.convBackwardScratchBytes(MAX_CHANNELS, 3, 3, 128, 128)).toBeGreaterThanOrEqual(2 * im2col(MAX_CHANNELS));
+    expect(ex.convBackwardScratchBytes(4096, 3, 3, 128, 128)).toBeLessThan(2 * im2col(4096));
+  });
+
   it('gives a distribution over each row’s shown options, padded entries excluded', () => {
     const m = tiny();
     const hb = headBatch(
