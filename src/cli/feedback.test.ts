@@ -339,13 +339,14 @@ describe('askfirst feedback import --suite, progress', () => {
     try {
       const run = (project: string, extra: Record<string, unknown>) => runImport({ dbDir: join(d, 'db'), project, suite, labelsPerItem: '1', tasks: ['ask'], ...extra }, () => undefined);
       await run('shown', {});
-      // piped (not a terminal): each bar's first line, then the one saying it finished
-      expect(said).toEqual([
-        'reading suite: 1/4 lines\n',
-        expect.stringMatching(/^reading suite: 4\/4 lines in [0-9.]+s\n$/),
-        'importing: 1/4 episodes\n',
-        expect.stringMatching(/^importing: 4\/4 episodes in [0-9.]+s\n$/),
-      ]);
+      // piped (not a terminal): each bar's first line, then the one saying it finished (a line every 5 s between them,
+      // if a loaded machine takes that long)
+      const bar = (name: string) => said.filter((l) => l.startsWith(`${name}: `));
+      expect(said).toEqual([...bar('reading suite'), ...bar('importing')]);
+      for (const [name, unit] of [['reading suite', 'lines'], ['importing', 'episodes']]) {
+        expect(bar(name)[0]).toBe(`${name}: 1/4 ${unit}\n`);
+        expect(bar(name).at(-1)).toMatch(new RegExp(`^${name}: 4/4 ${unit} in [0-9.]+s\n$`));
+      }
       said.length = 0;
       await run('quiet', { progress: false });
       expect(said).toEqual([]);
