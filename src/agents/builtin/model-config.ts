@@ -1,5 +1,6 @@
 /** The built-in model's architecture settings (model.ts): light, so the training commands' options are read without loading the engine. */
 import { z } from 'zod';
+import type { ConfigIssue } from '../../util/config.js';
 
 /**
  * The most conv channels a stage may have. src/nn/wasm/conv.ts sizes a conv's scratch (one image's im2col buffer,
@@ -10,6 +11,15 @@ import { z } from 'zod';
  */
 export const MAX_CHANNELS = 1024;
 
+/**
+ * The most weights one of the model's weight matrices may have: what a 4 GiB WebAssembly memory (all wasm32 reaches) holds
+ * for the optimizer's step on it, which copies the weights, their gradient and Adam's two moments into the kernels' arena
+ * (src/nn/kernels/wasm.ts adamStep: 4 arrays of 4 bytes a weight), less 1 MiB for the arena's base and alignment.
+ * The fc layer from the last conv stage to the image features grows fastest (channels × (imageSize/2^stages)² × hidden:
+ * channels [1024] at imageSize 256 gave 16.8M inputs × 128 = 2.1G weights, 8.6 GB, which failed without a clear error).
+ */
+export const MAX_TENSOR_WEIGHTS = (2 ** 32 - 2 ** 20) / 16;
+
 export const ModelConfigSchema = z.object({
   imageSize: z.number().int().min(16).max(256).default(64).describe('input width/height in pixels (views are resized to it)'),
   channels: z
@@ -18,7 +28,7 @@ export const ModelConfigSchema = z.object({
     .max(5)
     .default([16, 32, 64])
     .describe(`conv channels per stage (3×3 conv, ReLU, 2×2 max-pool), at most ${MAX_CHANNELS} each: the WASM kernels size a stage's scratch (one image's im2col, twice it in the backward pass) in 32-bit arithmetic, which wrapped past 2 GiB (imageSize 256: 1,820 channels at the second stage); ${MAX_CHANNELS} keeps it at 1.2 GB`),
-  hidden: z.number().int().min(8).default(128).describe('image feature size'),
+  hidden: z.number().int().min(8).default(128).describe(`image feature size; the fc layer from the last conv stage has channels × (imageSize/2^stages)² × hidden weights, and a weight matrix at most ${MAX_TENSOR_WEIGHTS.toLocaleString('en-US')} (what a 4 GiB WASM memory holds for Adam's step: the weights, their gradient and two moments, 4 bytes each)`),
   embedDim: z.number().int().min(4).default(48).describe('word embedding size'),
   headHidden: z.number().int().min(4).default(64).describe('hidden units of the ask/answer/value heads'),
   projDim: z.number().int().min(4).default(32).describe('image features projected for the heads'),
@@ -35,3 +45,33 @@ export const ModelConfigSchema = z.object({
   seed: z.number().int().min(0).default(0).describe('initialisation seed'),
 });
 export type ModelConfig = z.output<typeof ModelConfigSchema>;
+
+/** The model's weight matrices whose size the config sets (the word embeddings' also depends on the vocabulary), with what sets them. */
+function weightMatrices(c: ModelConfig): { name: string; weights: number; from: (name: (key: string) => string) => string; setting: keyof ModelConfig }[] {
+  const last = c.channels[c.channels.length - 1];
+  const stages = c.channels.length;
+  const side = Math.floor(c.imageSize / 2 ** stages);
+  const { hidden: H, embedDim: D, projDim: P, headHidden: M } = c;
+  const gateIn = 6 + (c.gateInputs === 'uncertainty' ? 0 : P + D);
+  return [
+    { name: 'the fc layer from the last conv stage', weights: last * side * side * H, from: (k) => `${last} channels × ${side}×${side} positions after ${stages} stage${stages === 1 ? '' : 's'} at ${k('imageSize')} ${c.imageSize}, × ${k('hidden')} ${H}`, setting: 'hidden' },
+    { name: 'the category projection', weights: H * D, from: (k) => `${k('hidden')} ${H} × ${k('embedDim')} ${D}`, setting: 'hidden' },
+    { name: 'the pooled path', weights: c.pooled ? 2 * last * H : 0, from: (k) => `2 × ${last} channels × ${k('hidden')} ${H}`, setting: 'hidden' },
+    { name: 'the which-intervention head', weights: (P + 2 * D) * M, from: (k) => `(${k('projDim')} ${P} + 2 × ${k('embedDim')} ${D}) × ${k('headHidden')} ${M}`, setting: 'headHidden' },
+    { name: 'the ask gate', weights: gateIn * M, from: (k) => `${gateIn} inputs × ${k('headHidden')} ${M}`, setting: 'headHidden' },
+  ];
+}
+
+/**
+ * The config's weight matrices that the WASM kernels could not train (more than MAX_TENSOR_WEIGHTS each), as problems (one
+ * line each, at the setting that grows them) naming the settings that size them and the limit; empty when every one fits.
+ */
+export function modelSizeProblems(c: ModelConfig): ConfigIssue[] {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return weightMatrices(c)
+    .filter((m) => m.weights > MAX_TENSOR_WEIGHTS)
+    .map((m) => ({
+      path: [m.setting],
+      message: (k) => `${m.name} would have ${n(m.weights)} weights (${m.from(k)}), more than the ${n(MAX_TENSOR_WEIGHTS)} a 4 GiB WASM memory holds for Adam's step on it (weights, gradient and two moments, 4 bytes each): lower these settings`,
+    }));
+}

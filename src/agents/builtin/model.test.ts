@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gather, maxPool2d, mean, neg, noGrad, relu, tensor } from '../../nn/index.js';
 import { headBatch } from './features.js';
 import { loadWasmKernels } from '../../nn/kernels/wasm.js';
-import { MAX_CHANNELS } from './model-config.js';
+import { MAX_CHANNELS, MAX_TENSOR_WEIGHTS } from './model-config.js';
 import { MultimodalModel, resolveModelConfig, splitFeatures, towardObject, uncertaintyFeatures } from './model.js';
 import { Vocab } from './vocab.js';
 
@@ -13,7 +13,7 @@ const img = (B: number, seed = 1) => tensor(Float32Array.from({ length: B * 3 * 
 describe('built-in model', () => {
   it('refuses more conv channels a stage than the WASM kernels can size a scratch for (any number was taken: their i32 byte count wrapped past 2 GiB)', () => {
     expect(() => resolveModelConfig({ imageSize: 256, channels: [16, 4096] })).toThrow(/channels\.1: at most 1024 channels a stage \(the WASM kernels size a conv's scratch in 32-bit arithmetic/);
-    expect(resolveModelConfig({ imageSize: 256, channels: [MAX_CHANNELS, MAX_CHANNELS] }).channels).toEqual([MAX_CHANNELS, MAX_CHANNELS]);
+    expect(resolveModelConfig({ imageSize: 256, channels: [MAX_CHANNELS, MAX_CHANNELS], hidden: 32 }).channels).toEqual([MAX_CHANNELS, MAX_CHANNELS]); // hidden 32: the fc's weights within MAX_TENSOR_WEIGHTS
     // the largest stage the bound lets through (the second's, at the largest imageSize: 128×128 pixels in): the kernels' own
     // scratch sizes hold it whole; at 4096 channels they wrapped (2 × 2.4 GB came out as 0.54 GB)
     const ex = (loadWasmKernels(1) as unknown as { ex: Record<'convScratchBytes' | 'convBackwardScratchBytes', (...a: number[]) => number> }).ex;
@@ -21,6 +21,24 @@ describe('built-in model', () => {
     expect(ex.convScratchBytes(MAX_CHANNELS, 3, 3, 128, 128)).toBeGreaterThanOrEqual(im2col(MAX_CHANNELS));
     expect(ex.convBackwardScratchBytes(MAX_CHANNELS, 3, 3, 128, 128)).toBeGreaterThanOrEqual(2 * im2col(MAX_CHANNELS));
     expect(ex.convBackwardScratchBytes(4096, 3, 3, 128, 128)).toBeLessThan(2 * im2col(4096));
+  });
+
+  it('refuses up front a config whose fc layer (or another weight matrix) has more weights than Adam can step in a 4 GiB WASM memory (hidden had no bound: 8.6 GB of fc weights failed unclearly)', () => {
+    // one stage of 1024 channels at imageSize 256: 1024·128·128 = 2^24 fc inputs, so hidden 15 fits and 16 does not
+    expect(() => resolveModelConfig({ imageSize: 256, channels: [MAX_CHANNELS] })).toThrow(
+      /^invalid model config:\n {2}- hidden: the fc layer from the last conv stage would have 2,147,483,648 weights \(1024 channels × 128×128 positions after 1 stage at image-size 256, × hidden 128\), more than the 268,369,920 a 4 GiB WASM memory holds for Adam's step on it \(weights, gradient and two moments, 4 bytes each\): lower these settings$/,
+    );
+    expect(() => resolveModelConfig({ imageSize: 256, channels: [MAX_CHANNELS], hidden: 16 })).toThrow(/268,435,456 weights/);
+    expect(resolveModelConfig({ imageSize: 256, channels: [MAX_CHANNELS], hidden: 15 }).hidden).toBe(15);
+    expect(() => resolveModelConfig({ headHidden: 10 ** 8 })).toThrow(/head-hidden: the which-intervention head would have 12,800,000,000 weights/);
+    expect(resolveModelConfig({})).toMatchObject({ hidden: 128, headHidden: 64, channels: [16, 32, 64] }); // defaults unchanged
+    // the bound is what adamStep's arena holds (wasm.ts: from 64 KiB, 24 bytes of settings, then weights, gradient, both
+    // moments, and a 4-byte counter, each at a 64-byte boundary) within 4 GiB, and 1 MiB short of 2^28 weights
+    const up = (x: number) => Math.ceil(x / 64) * 64;
+    let end = 65536 + 24;
+    for (let i = 0; i < 4; i++) end = up(end) + 4 * MAX_TENSOR_WEIGHTS;
+    expect(up(end) + 4).toBeLessThanOrEqual(2 ** 32);
+    expect(16 * MAX_TENSOR_WEIGHTS).toBe(2 ** 32 - 2 ** 20);
   });
 
   it('gives a distribution over each row’s shown options, padded entries excluded', () => {

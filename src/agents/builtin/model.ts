@@ -77,11 +77,15 @@ import {
 } from '../../nn/index.js';
 import { Rng } from '../../util/rng.js';
 import { UNK, Vocab } from './vocab.js';
-import { resolveConfig } from '../../util/config.js';
-import { ModelConfigSchema, type ModelConfig } from './model-config.js';
+import { InvalidConfigError, resolveConfig } from '../../util/config.js';
+import { ModelConfigSchema, modelSizeProblems, type ModelConfig } from './model-config.js';
 
+/** The model's config from `partial`, refused up front (a line a problem) when a weight matrix would be too large to train. */
 export function resolveModelConfig(partial: unknown): ModelConfig {
-  return resolveConfig(ModelConfigSchema, partial, 'model');
+  const c = resolveConfig(ModelConfigSchema, partial, 'model');
+  const big = modelSizeProblems(c);
+  if (big.length) throw new InvalidConfigError('model', big);
+  return c;
 }
 
 /** A batch of observations as the head needs them (text already tokenised). */
