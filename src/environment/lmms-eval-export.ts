@@ -114,6 +114,25 @@ export function lmmsEvalEpisode(ep: SuiteEpisode, mode: EvalMode): { views: numb
 /** The columns `--turns episode` adds after LMMS_EVAL_COLUMNS, in their order in train.parquet. */
 export const LMMS_EVAL_EPISODE_COLUMNS = ['views', 'episode'] as const;
 
+/** What an export wrote that the task can read: train.parquet, or (`--no-parquet`) train.jsonl with absolute image paths or not. */
+export interface LmmsEvalData {
+  parquet?: boolean;
+  absolutePaths?: boolean;
+}
+
+/**
+ * How to point the task's YAML (`yaml`) at this export. The YAMLs read train.parquet (PNGs embedded); without it, lmms-eval
+ * loads train.jsonl with `dataset_path: json`, and the task's doc_to_visual (integrations/lmms_eval/askfirst_first_turn/
+ * utils.py) opens only absolute image paths: a relative one is refused whatever the working directory, as lmms-eval does
+ * not say which file a doc came from.
+ */
+function dataIn(d: LmmsEvalData, yaml: string): string {
+  if (d.parquet !== false) return `Name this folder's \`train.parquet\` in \`dataset_kwargs.data_files\` of\n${yaml}`;
+  const jsonl = `This export has no \`train.parquet\` (\`--no-parquet\`): in\n${yaml},\nset \`dataset_path: json\` and name this folder's \`train.jsonl\` in \`dataset_kwargs.data_files\` (an absolute path works with\nevery lmms-eval; 0.7.2 and older read a relative one from the working directory)`;
+  if (d.absolutePaths) return `${jsonl}; its image paths are absolute (\`--absolute-paths\`), which the task's\n\`doc_to_visual\` opens`;
+  return `${jsonl}. But this export's image paths are relative to this folder, and the task's\n\`doc_to_visual\` opens absolute ones only (a doc does not say which file it came from; running lmms-eval from this folder\ndoes not help): export again with \`--absolute-paths\` (or without \`--no-parquet\`: train.parquet, images embedded) first`;
+}
+
 /** The dataset card's text of an lmms-eval export, where the TRL card speaks of training (`episode`: of `--turns episode`). */
 export const LMMS_EVAL_CARD = {
   title: '# askfirst episodes for lmms-eval (the first turn of each episode, with images)',
@@ -125,17 +144,14 @@ export const LMMS_EVAL_CARD = {
     '| `intervention_letters` | letters of the interventions shown (the first options; the categories follow) |\n| `abstain_letters` | letters of the abstain-style interventions ("I cannot answer this question.") |\n',
   episodeColumns:
     '| `views` | the image of every view the episode can reach from its first (the first view first), in the order of `episode`\'s `views` |\n| `episode` | JSON: `mode`, `first_view`, `max_turns`, `control`, `kind`, `min_interventions`, and per reachable view its `prompt`, `options`, the letters above, `valid_intervention_letters`, `answer_letter`, `next` (valid intervention letter → view) and `informative` |\n',
-  use: `## Evaluating
-Name this folder's \`train.parquet\` in \`dataset_kwargs.data_files\` of
-integrations/lmms_eval/askfirst_first_turn/askfirst_first_turn.yaml, then
+  use: (data: LmmsEvalData) => `## Evaluating
+${dataIn(data, 'integrations/lmms_eval/askfirst_first_turn/askfirst_first_turn.yaml')}, then
 \`lmms_eval --model MODEL --tasks askfirst_first_turn --include_path integrations/lmms_eval\`.
 What a first-turn run measures, and what it cannot (the gap closed needs whole episodes: \`askfirst eval\` or
 \`askfirst env serve\`): integrations/README.md, "lmms-eval".
 `,
-  episodeUse: `## Evaluating
-Name this folder's \`train.parquet\` in \`dataset_kwargs.data_files\` of
-integrations/lmms_eval/askfirst_episode/askfirst_episode.yaml (an export with \`--mode reference\`: of
-askfirst_episode_reference.yaml), then
+  episodeUse: (data: LmmsEvalData) => `## Evaluating
+${dataIn(data, 'integrations/lmms_eval/askfirst_episode/askfirst_episode.yaml (an export with `--mode reference`: of\naskfirst_episode_reference.yaml)')}, then
 \`lmms_eval --model MODEL --tasks askfirst_episode --include_path integrations/lmms_eval\` with a model that implements
 lmms-eval's \`generate_until_multi_round\`. What it measures, which models play whole episodes, and how to get the gap
 closed: integrations/README.md, "lmms-eval".

@@ -4,7 +4,7 @@
  * back to the same rows with the images embedded.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parquetMetadata, parquetReadObjects, parquetSchema as schemaTree } from 'hyparquet';
 import { describe, expect, it, vi } from 'vitest';
@@ -186,6 +186,29 @@ describe('export --format trl', () => {
       expect(snippet).toContain('load_dataset("json", data_files="train.jsonl", split="train")');
       expect(snippet).toContain('ds.cast_column("images", Sequence(Image()))');
       expect(snippet.includes('relative to this folder')).toBe(!absolutePaths);
+    }
+  });
+
+  it('--format lmms-eval --no-parquet: the card points the task at train.jsonl (dataset_path: json), and says its relative image paths need --absolute-paths (it named train.parquet in data_files)', async () => {
+    const evaluating = (card: string) => /## Evaluating\n[^]*$/.exec(card)![0].replace(/\n/g, ' ');
+    for (const turns of ['first', 'episode'] as const) {
+      const yaml = turns === 'first' ? 'askfirst_first_turn/askfirst_first_turn.yaml' : 'askfirst_episode/askfirst_episode.yaml';
+      const withParquet = join(tmpDir('askfirst-lmms-card'), 'ds');
+      await exportTrl(episodes, memoryLoader, { out: withParquet, turns, format: 'lmms-eval' });
+      expect(evaluating(readFileSync(join(withParquet, 'README.md'), 'utf8'))).toContain(`Name this folder's \`train.parquet\` in \`dataset_kwargs.data_files\` of integrations/lmms_eval/${yaml}`);
+      for (const absolutePaths of [false, true]) {
+        const out = join(tmpDir('askfirst-lmms-card'), 'ds');
+        await exportTrl(episodes, memoryLoader, { out, turns, format: 'lmms-eval', parquet: false, absolutePaths });
+        const text = evaluating(readFileSync(join(out, 'README.md'), 'utf8'));
+        expect(text).toContain(`This export has no \`train.parquet\` (\`--no-parquet\`): in integrations/lmms_eval/${yaml}`);
+        expect(text).toContain("set `dataset_path: json` and name this folder's `train.jsonl` in `dataset_kwargs.data_files`");
+        expect(text).not.toContain("Name this folder's `train.parquet`");
+        // what doc_to_visual opens (utils.py: absolute paths only; integrations/tests/test_lmms_eval_task.py): the rows' paths
+        const row = JSON.parse(readFileSync(join(out, 'train.jsonl'), 'utf8').split('\n')[0]) as { images: string[]; views?: string[] };
+        for (const p of [...row.images, ...(row.views ?? [])]) expect(isAbsolute(p) && existsSync(p)).toBe(absolutePaths);
+        if (absolutePaths) expect(text).toContain("its image paths are absolute (`--absolute-paths`), which the task's `doc_to_visual` opens");
+        else expect(text).toMatch(/this export's image paths are relative to this folder, and the task's `doc_to_visual` opens absolute ones only .*: export again with `--absolute-paths`/);
+      }
     }
   });
 

@@ -452,7 +452,7 @@ ${lmms ? LMMS_EVAL_CARD.columns : ''}${episode ? LMMS_EVAL_CARD.episodeColumns :
 ${o.parquet === false ? loadingJsonl(o) : LOADING_PARQUET}
 \`\`\`
 
-${lmms ? (episode ? LMMS_EVAL_CARD.episodeUse : LMMS_EVAL_CARD.use) : `## Rewards
+${lmms ? (episode ? LMMS_EVAL_CARD.episodeUse : LMMS_EVAL_CARD.use)(o) : `## Rewards
 Score replies with \`integrations/trl/askfirst_trl.py\` (\`askfirst_reward\`, TRL's reward-function
 signature) or OpenRLHF's remote reward model pointed at \`askfirst env serve\`'s \`/get_reward\`.
 Single-turn reward: r_c = 1 for the correct category, r_p for a valid intervention (0.5 by default),
