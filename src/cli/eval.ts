@@ -239,7 +239,8 @@ async function evalOne(
     summaryExtra: {
       provenance: provenance(),
       config: { ...cfg, policy: spec, out: outDir },
-      dataInfo: { spec: cfg.data, format: data.format, dir: data.dir, episodes: data.count, fingerprint: fingerprint.fingerprint },
+      // earlierFingerprints: its older form where it differs (ProactiveBench data), so `askfirst report` knows a run an older askfirst made on it
+      dataInfo: { spec: cfg.data, format: data.format, dir: data.dir, episodes: data.count, fingerprint: fingerprint.fingerprint, ...(fingerprint.earlier.length ? { earlierFingerprints: fingerprint.earlier } : {}) },
       ...skippedSummary(data.skipped),
     },
   }, keep);

@@ -394,11 +394,35 @@ export interface EvalReport {
   markdownTable: string;
 }
 
-/** What a run's summary.json says of its data: the `--data` spec and fingerprint, each null when not recorded (a summary of an older askfirst). */
-function dataOf(r: EvalRun): { spec: string | null; fingerprint: string | null } {
+/**
+ * What a run's summary.json says of its data: the `--data` spec and fingerprint, each null when not recorded (a summary of
+ * an older askfirst), its format, and the older forms of its fingerprint it records (`earlierFingerprints`: ProactiveBench
+ * data, whose fingerprint once hashed each entry's file by its full path; src/suite/fingerprint.ts), or null when it
+ * records none: a summary written before they were recorded, or of data whose fingerprint has one form only.
+ */
+function dataOf(r: EvalRun): { spec: string | null; fingerprint: string | null; format: string | null; earlier: string[] | null } {
   const d = (r.summary.dataInfo ?? {}) as Record<string, unknown>;
   const str = (x: unknown) => (typeof x === 'string' && x !== '' ? x : null);
-  return { spec: str(d.spec ?? r.summary.data), fingerprint: str(d.fingerprint ?? r.summary.dataFingerprint) };
+  const earlier = Array.isArray(d.earlierFingerprints) ? d.earlierFingerprints.filter((x): x is string => typeof x === 'string') : null;
+  return { spec: str(d.spec ?? r.summary.data), fingerprint: str(d.fingerprint ?? r.summary.dataFingerprint), format: str(d.format), earlier };
+}
+
+/**
+ * The runs that record a fingerprint, grouped by the data they played: two runs are of the same data when their
+ * fingerprints are equal, or one's is an older form the other records (the same data where it was, fingerprinted by an
+ * askfirst of before the form changed).
+ */
+function dataGroups(runs: readonly EvalRun[]): EvalRun[][] {
+  let groups: { forms: Set<string>; runs: EvalRun[] }[] = [];
+  for (const r of runs) {
+    const { fingerprint, earlier } = dataOf(r);
+    if (!fingerprint) continue;
+    const forms = [fingerprint, ...(earlier ?? [])];
+    const joined = groups.filter((g) => forms.some((f) => g.forms.has(f)));
+    const merged = { forms: new Set([...forms, ...joined.flatMap((g) => [...g.forms])]), runs: [...joined.flatMap((g) => g.runs), r] };
+    groups = [...groups.filter((g) => !joined.includes(g)), merged];
+  }
+  return groups.map((g) => g.runs);
 }
 
 /** One line per run: its label, directory, data and the askfirst that wrote it; what its summary.json does not record is said to be so. */
@@ -424,13 +448,21 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
   o.bar?.setTotal(1 + 3 * modes.length);
   o.bar?.tick(0); // said at once: picking the examples and reading their data come first
   // a run whose summary.json records no fingerprint (an older askfirst) is not "other data": it is unknown, and said so
-  const fps = new Set(runs.flatMap((r) => dataOf(r).fingerprint ?? []));
+  const groups = dataGroups(runs);
+  // ProactiveBench data's fingerprint changed form: a summary that records no other form may be of the same data as a run
+  // in another group, and nothing here can tell (the older form hashed the data's path as --data spelled it)
+  const formUnknown = groups.length > 1 ? runs.filter((r) => dataOf(r).fingerprint && dataOf(r).format === 'proactivebench' && !dataOf(r).earlier).map((r) => r.label) : [];
   const unknown = runs.filter((r) => !dataOf(r).fingerprint).map((r) => r.label);
   // a mode some run played and another did not (its results.jsonl empty, or not run) was left out without a word
   const leftOut = EVAL_MODES.filter((m) => !modes.includes(m) && runs.some((r) => r.records[m]?.length));
   const notes = [
     ...leftOut.map((m) => `The ${m} mode is left out: ${runs.filter((r) => !r.records[m]?.length).map((r) => r.label).join(', ')} played no episode in it (a mode is compared only when every run played it).`),
-    ...(fps.size > 1 ? ['The runs were made on different data (their fingerprints differ): paired tests use only the episode ids they share.'] : []),
+    ...(groups.length > 1 ? ['The runs were made on different data (their fingerprints differ): paired tests use only the episode ids they share.'] : []),
+    ...(formUnknown.length
+      ? [
+          `${formUnknown.join(', ')} ran on ProactiveBench data, whose fingerprint changed form (askfirst now hashes each entry's file relative to the data's folder, not by its full path), and ${formUnknown.length === 1 ? 'its summary.json records' : 'their summary.json files record'} one form only: a run made before the change shows as other data beside a newer one on the same data. To compare them, re-run ${formUnknown.length === 1 ? 'its' : 'each one\'s'} askfirst eval command (same --data, same --out) with this askfirst: it resumes the results without playing an episode again (while the data is where it was) and records both forms.`,
+        ]
+      : []),
     ...(unknown.length && runs.length > 1 ? [`The data of ${unknown.join(', ')} is not recorded in its summary.json, so whether the runs played the same data is not known: paired tests use the episode ids they share.`] : []),
   ];
   // example images from the first run that names its data
