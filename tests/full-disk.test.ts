@@ -155,7 +155,7 @@ describe('a full disk under askfirst feedback import (PGlite)', () => {
 
     const said = await fullDisk(args, root, { op: 'write', path: `${sep}base${sep}` }); // PostgreSQL's tables
     expect(said).toBe(
-      `askfirst: cannot write the feedback database ${db}: no space left on the device (or quota exceeded); free some space or choose another disk; no item was added (they go in as one transaction, all or none, once every episode is ready); run the same command again to add them`,
+      `askfirst: cannot write the feedback database ${db}: no space left on the device (or quota exceeded); free some space or choose another disk; no item was added (they go in by transactions, each all or none; a suite's 1000 episodes at a time); run the same command again to add them`,
     );
     const again = await runCli(args, root);
     expect(again.code, again.stderr).toBe(0);

@@ -37,10 +37,10 @@ describe('askfirst as an installed package', () => {
 
     const [packed] = JSON.parse(run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], repo)) as { filename: string; files: { path: string }[] }[];
     const files = packed.files.map((f) => f.path);
-    for (const needed of ['bin/askfirst.js', 'dist/cli/main.js', 'dist/api/index.js', 'dist/api/index.d.ts', 'dist/api/require.cjs', 'build/kernels.wasm', 'dist/web/index.html', 'package.json']) {
+    for (const needed of ['bin/askfirst.js', 'dist/cli/main.js', 'dist/api/index.js', 'dist/api/index.d.ts', 'dist/api/require.cjs', 'build/kernels.wasm', 'dist/web/index.html', 'build/pglite-template/VERSION', 'package.json']) {
       expect(files, needed).toContain(needed);
     }
-    expect(files.filter((f) => /^(src|tests|bench|web|\.ci)\/|\.test\.|\.map$|^integrations\/tests\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /^(src|tests|bench|web|\.ci)\/|\.test\.|^dist\/.*\.map$|^integrations\/tests\//.test(f))).toEqual([]);
 
     const project = join(work, 'project');
     mkdirSync(project);
