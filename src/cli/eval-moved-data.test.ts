@@ -6,10 +6,9 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { quickDrawEntry, writeProactiveBench } from '../testing/proactivebench-fixture.js';
+import { writeQuickDraw } from '../testing/proactivebench-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
 import { dataFingerprints } from '../suite/fingerprint.js';
-import { filterIds } from '../suite/proactivebench/filter.js';
 import { loadData } from '../suite/open.js';
 import { runEval } from './eval.js';
 import { EvalCommandSchema } from './eval-schema.js';
@@ -17,8 +16,7 @@ import { readEvalRun, renderEvalReport } from '../report/eval-report.js';
 
 describe('askfirst eval on ProactiveBench data that moved', () => {
   it('resumes on the data moved elsewhere and on an older run.json; refuses other data', async () => {
-    const ids = [...filterIds('QuickDraw')!].slice(0, 3);
-    const a = await writeProactiveBench('askfirst-eval-moved-a', { 'QuickDraw_preprocessed.jsonl': ids.map((id) => JSON.stringify(quickDrawEntry(id))) }, ['QD/0000.png', 'QD/0001.png']);
+    const a = await writeQuickDraw('askfirst-eval-moved-a');
     const b = join(tmpDir('askfirst-eval-moved-b'), 'pb');
     cpSync(a, b, { recursive: true });
     const out = tmpDir('askfirst-eval-moved-out');
@@ -52,8 +50,7 @@ describe('askfirst eval on ProactiveBench data that moved', () => {
   });
 
   it('askfirst report: a run an older askfirst made on the same ProactiveBench data is not "other data" beside a newer one; where it cannot tell, it says why and how to re-run', async () => {
-    const ids = [...filterIds('QuickDraw')!].slice(0, 3);
-    const a = await writeProactiveBench('askfirst-report-form', { 'QuickDraw_preprocessed.jsonl': ids.map((id) => JSON.stringify(quickDrawEntry(id))) }, ['QD/0000.png', 'QD/0001.png']);
+    const a = await writeQuickDraw('askfirst-report-form');
     const [outA, outB] = [tmpDir('askfirst-report-form-a'), tmpDir('askfirst-report-form-b')];
     const cfg = (out: string) => EvalCommandSchema.parse({ policy: ['oracle'], data: `proactivebench:${a}`, out, progress: false, mode: ['proactive'] });
     await runEval(cfg(outA), () => {});

@@ -12,6 +12,16 @@ import { workbenchCritic } from './workbench-critic.js';
 
 let dir: string;
 let store: FeedbackStore;
+
+/** An annotator labels the project's tasks as the critic posts them, accepting the rationales `accepted`, until `n` labels are in. */
+async function labelEach(projectId: number, annotatorId: number, n: number, submission: string, accepted: number[]): Promise<void> {
+  for (let s = 0; ; ) {
+    const a = await store.next(projectId, annotatorId);
+    if (a) await store.submit(annotatorId, a.id, `${submission}-${s++}`, { accepted });
+    else if ((await store.progress(projectId)).labels === n) return;
+    else await new Promise((r) => setTimeout(r, 10));
+  }
+}
 beforeAll(async () => {
   dir = tmpDir('af-wbc');
   store = await FeedbackStore.open(await openDb());
@@ -59,13 +69,7 @@ it('workbench critic started again: the same round goes on from its labels; one 
   const critic = () => workbenchCritic(store, project, { pollMs: 20, timeoutMs: 60_000 });
   // the first run: every task labelled (rationale 0 accepted), then it stops
   const first = critic()(items, picks, 1);
-  let s = 0;
-  for (;;) {
-    const a = await store.next(project.id, who.id);
-    if (a) await store.submit(who.id, a.id, `again-sub-${s++}`, { accepted: [0] });
-    else if ((await store.progress(project.id)).labels === items.length) break;
-    else await new Promise((r) => setTimeout(r, 10));
-  }
+  await labelEach(project.id, who.id, items.length, `again-sub`, [0]);
   expect(await first).toEqual(picks.map((p) => [p[0]]));
   // started again with the same settings: the labels are read back, nothing is added
   expect(await critic()(items, picks, 1)).toEqual(picks.map((p) => [p[0]]));
@@ -85,13 +89,7 @@ it("a round reads its own items, not the project's: an earlier round's items are
   const who = await store.addAnnotator('w-own');
   const critic = () => workbenchCritic(store, project, { pollMs: 20, timeoutMs: 60_000 });
   const first = critic()(items, picks, 1);
-  let s = 0;
-  for (;;) {
-    const a = await store.next(project.id, who.id);
-    if (a) await store.submit(who.id, a.id, `own-sub-${s++}`, { accepted: [1] });
-    else if ((await store.progress(project.id)).labels === items.length) break;
-    else await new Promise((r) => setTimeout(r, 10));
-  }
+  await labelEach(project.id, who.id, items.length, `own-sub`, [1]);
   expect(await first).toEqual(picks.map((p) => [p[1]]));
   // started again (its start, one poll, its labels): what its queries return is counted
   let read = 0;

@@ -7,10 +7,9 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chainEpisode } from '../testing/chain-episode.js';
-import { quickDrawEntry, writeProactiveBench } from '../testing/proactivebench-fixture.js';
+import { writeQuickDraw } from '../testing/proactivebench-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
 import { dataFingerprints } from './fingerprint.js';
-import { filterIds } from './proactivebench/filter.js';
 import { loadData } from './open.js';
 
 async function fingerprintsOf(spec: string) {
@@ -20,8 +19,7 @@ async function fingerprintsOf(spec: string) {
 
 describe('dataFingerprints', () => {
   it('gives ProactiveBench data copied elsewhere, or named by another path, the same fingerprint; other data another', async () => {
-    const ids = [...filterIds('QuickDraw')!].slice(0, 3);
-    const a = await writeProactiveBench('askfirst-fp-a', { 'QuickDraw_preprocessed.jsonl': ids.map((id) => JSON.stringify(quickDrawEntry(id))) }, ['QD/0000.png', 'QD/0001.png']);
+    const a = await writeQuickDraw('askfirst-fp-a');
     const b = join(tmpDir('askfirst-fp-b'), 'moved');
     cpSync(a, b, { recursive: true });
     const atA = await fingerprintsOf(`proactivebench:${a}`);

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { encodeJPEG, encodePNG } from '../scenes/codec.js';
 import { createImage, type RGBImage } from '../scenes/image.js';
+import { filterIds } from '../suite/proactivebench/filter.js';
 import { tmpDir } from './tmp.js';
 
 /** ProactiveBench's abstain option. */
@@ -55,4 +56,10 @@ export async function writeProactiveBench(prefix: string, files: Record<string, 
   for (const [name, lines] of Object.entries(files)) await writeFile(join(d, name), lines.join('\n') + '\n');
   for (const p of images) await putImage(d, p, tagged(1, 4, 4));
   return d;
+}
+
+/** A new temp folder of ProactiveBench's QuickDraw: the first `n` entries its filter keeps (quickDrawEntry) and their two images. */
+export function writeQuickDraw(prefix: string, n = 3): Promise<string> {
+  const ids = [...filterIds('QuickDraw')!].slice(0, n);
+  return writeProactiveBench(prefix, { 'QuickDraw_preprocessed.jsonl': ids.map((id) => JSON.stringify(quickDrawEntry(id))) }, ['QD/0000.png', 'QD/0001.png']);
 }
