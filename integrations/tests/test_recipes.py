@@ -484,8 +484,10 @@ class Recipes(unittest.TestCase):
         """The dataset card's loading snippet, run on a real export with a fake `datasets` whose Parquet reader gives
         what `datasets` gives for our file: train.parquet declares its features (trl-export.test.ts 'carries its
         Hugging Face features'), so `images` loads as a list of Image, which TRL hands to the processor (grpo_trainer.py
-        `prepare_multimodal_messages`, TRL 1.9). The snippet must load train.parquet with the Parquet builder and keep
-        that feature (a cast to Sequence(Image()), as train_grpo.py makes for older exports, would too)."""
+        `prepare_multimodal_messages`, TRL 1.9). The snippet must load what the export wrote: train.parquet with the
+        Parquet builder, keeping that feature (a cast to Sequence(Image()), as train_grpo.py makes for older exports, would
+        too), or for an export without Parquet (`--no-parquet`, as tests/integrations-python.test.ts makes) train.jsonl,
+        its image paths cast to Sequence(Image())."""
         import re
         import types
         trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
@@ -496,17 +498,21 @@ class Recipes(unittest.TestCase):
 
         loads = []
 
+        # an export with Parquet: train.parquet declares its features, images load as images; without (--no-parquet):
+        # train.jsonl's images are path strings until the card's snippet casts them
+        parquet = os.path.exists(os.path.join(trl_dir, "train.parquet"))
+        builder, data_file = ("parquet", "train.parquet") if parquet else ("json", "train.jsonl")
+
         class FakeDataset:
-            features = {"images": ("Sequence", "Image()")}  # what datasets gives for the features in train.parquet
+            def __init__(self, features):
+                self.features = features
 
             def cast_column(self, name, feature):
-                out = FakeDataset()
-                out.features = {**self.features, name: feature}
-                return out
+                return FakeDataset({**self.features, name: feature})
 
         def load_dataset(*a, **k):
             loads.append((a, k))
-            return FakeDataset()
+            return FakeDataset({"images": ("Sequence", "Image()") if a[0] == "parquet" else ("Sequence", "Value('string')")})
 
         fake = types.SimpleNamespace(load_dataset=load_dataset, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
         saved = sys.modules.get("datasets")
@@ -519,7 +525,7 @@ class Recipes(unittest.TestCase):
                 sys.modules.pop("datasets", None)
             else:
                 sys.modules["datasets"] = saved
-        self.assertEqual(loads, [(("parquet",), {"data_files": "train.parquet", "split": "train"})])
+        self.assertEqual(loads, [((builder,), {"data_files": data_file, "split": "train"})])
         self.assertEqual(scope["ds"].features["images"], ("Sequence", "Image()"))
 
     def test_train_grpo_saves_the_final_model(self):
