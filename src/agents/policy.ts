@@ -122,11 +122,6 @@ export interface PolicyFactory {
   answersFromData?: boolean;
   /** Its argument is a path (builtin:DIR, scripted:FILE): two spellings of one path (`DIR/`, `./DIR`) are one policy (registry.ts samePolicySpec). */
   path?: boolean;
-  /**
-   * It reads `PolicyContext.episodes` (the oracle its answers, scripted its check that the replies were recorded on this
-   * data): a command that otherwise reads its episodes one at a time (`feedback import`) gives this one the whole list.
-   */
-  episodes?: boolean;
 }
 
 /** Settings of a run a policy may read beside its spec: sampled replies instead of greedy ones, the seed of its random stream. */

@@ -48,11 +48,6 @@ export function policyAnswersFromData(spec: string): boolean {
   return factories.get(splitSpec(spec).name)?.answersFromData === true;
 }
 
-/** Whether the policy of `spec` reads the list of episodes it is given (PolicyFactory.episodes); an unknown spec reads none. */
-export function policyReadsEpisodes(spec: string): boolean {
-  return factories.get(splitSpec(spec).name)?.episodes === true;
-}
-
 /**
  * Whether two specs name one policy, for a run that resumes only under the policy it started with (eval/store.ts): the
  * same text, or, for a policy whose argument is a path (builtin:DIR, scripted:FILE), the same path however it is spelled
@@ -93,7 +88,6 @@ registerPolicy({
   name: 'oracle',
   usage: POLICY_USAGE.oracle,
   answersFromData: true,
-  episodes: true,
   create: async (_a, ctx) => OraclePolicy.of(ctx.episodes),
 });
 registerPolicy({
@@ -110,7 +104,6 @@ registerPolicy({
   name: 'scripted',
   usage: POLICY_USAGE.scripted,
   path: true,
-  episodes: true,
   create: async (a, ctx) => {
     if (!a) throw new InputError('scripted needs a file: scripted:replies.jsonl');
     return ScriptedPolicy.fromFile(a, ctx.episodes); // refuses a file recorded on other data, before any work

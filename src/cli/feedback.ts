@@ -13,7 +13,7 @@
 import { StoppableJob, stoppable, untilStopped } from './signals.js';
 import { refuseToOverwrite } from './overwrite.js';
 import { dirname, posix, resolve } from 'node:path';
-import { createPolicy, policyReadsEpisodes } from '../agents/registry.js';
+import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
 import { drawDemoEpisodes } from '../feedback/demo-scenes.js';
 import { exportDpo, exportSft, toJsonl } from '../feedback/export.js';
@@ -75,6 +75,11 @@ async function* workbenchEpisodes(dir: string, opts: { limit?: number; progress:
   }
 }
 
+/** The workbench's episodes as a policy is given them (PolicyContext.episodes): each view a file reference. Read only if the policy reads them. */
+async function* withPathViews(episodes: AsyncIterable<Episode<string>>) {
+  for await (const e of episodes) yield { ...e, views: e.views.map((path) => ({ path })) };
+}
+
 /**
  * `feedback import`. `job` (the CLI's, feedback-command.ts): the database is open inside its `orderly` section, so Ctrl-C
  * there stops after the current episode's reply or image (a suite's episodes replied to so far go in first, as one more
@@ -87,18 +92,11 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
   if (cfg.suite) refuseUnread(ImportSchema, raw, { keys: ['images'], readBy: "read with --demo only (a suite's own folder is its image folder)" }, 'with --suite');
   else refuseUnread(ImportSchema, raw, { keys: ['policy', 'limit'], readBy: 'read with --suite only (demo items come with scripted first replies, and --demo N is their number)' }, 'with --demo');
   const dir = cfg.suite ? resolve(cfg.suite) : undefined;
-  // a wrong --suite fails before any database is made: every line is read and checked first, and held only for a policy
-  // that reads the list (the oracle, scripted); the others' episodes are read again as they go in (the whole suite was
-  // held through the replies and the items: 1.3 GB at 100,000 episodes)
-  const whole = dir !== undefined && policyReadsEpisodes(cfg.policy);
-  const episodes: Episode<string>[] = [];
+  // a wrong --suite fails before any database is made: every line is read and checked first; the episodes are read again
+  // as they go in, and by a policy that reads them (the oracle, scripted) as a stream (the whole suite was held through
+  // the replies and the items: 1.3 GB at 100,000 episodes)
   let count = 0;
-  if (dir) {
-    for await (const ep of workbenchEpisodes(dir, { limit: cfg.limit, progress: cfg.progress })) {
-      count++;
-      if (whole) episodes.push(ep);
-    }
-  }
+  if (dir) for await (const _ of workbenchEpisodes(dir, { limit: cfg.limit, progress: cfg.progress })) count++;
   const doing = 'closing the feedback database (after the transaction of items, if it has begun)';
   await inStore(job, { dbDir: cfg.dbDir, command: 'feedback import', note, doing }, async (store, signal) => {
     if (!dir) {
@@ -112,10 +110,10 @@ export async function runImport(raw: Record<string, unknown>, print = console.lo
       return;
     }
     const project = await projectForImages(store, cfg.project, dir, cfg.labelsPerItem, (d) => `--suite ${d}`);
-    const policy = await createPolicy(cfg.policy, { episodes: episodes.map((e) => ({ ...e, views: e.views.map((path) => ({ path })) })), seed: cfg.seed });
+    const policy = await createPolicy(cfg.policy, { episodes: withPathViews(workbenchEpisodes(dir, { limit: cfg.limit, progress: false })), seed: cfg.seed });
     let added: number;
     try {
-      const source = whole ? episodes : workbenchEpisodes(dir, { limit: cfg.limit, progress: false });
+      const source = workbenchEpisodes(dir, { limit: cfg.limit, progress: false });
       const onBatch = (done: number, n: number) => (job.kept = `the items of the first ${done} of the ${count} episodes are in project ${project.name} (${n} new); run the same command again to add the rest (the items there are skipped)`);
       // replying to the episodes and adding their items, a batch at a time, took minutes for 20,000 without a word: a bar
       const bar = progress('importing', count, { enabled: cfg.progress, unit: 'episodes' });
