@@ -82,6 +82,24 @@ def strip_reasoning_tags(text: str, tags) -> str:
     return text
 
 
+def generation_kwargs(cfg: dict) -> dict:
+    """The generation_kwargs a model gets, as lmms_eval/api/task.py TaskConfig.__post_init__ completes them: `until` set
+    to [fewshot_delimiter] ("\n\n") where the task gives none."""
+    gen = dict(cfg.get("generation_kwargs") or {})
+    if "until" not in gen:
+        gen["until"] = ["\n\n"]
+    return gen
+
+
+def cut_at_until(text: str, until) -> str:
+    """A reply cut as the models that honour `until` cut it (lmms_eval/models/simple/glm4v.py, qwen2_vl.py, qwen_vl.py,
+    llama4_scout.py generate_until: each non-empty term, the text before its first occurrence)."""
+    for term in [until] if isinstance(until, str) else until:
+        if len(term) > 0:
+            text = text.split(term)[0]
+    return text
+
+
 def docs_of(export: str) -> list:
     with open(os.path.join(export, "train.jsonl"), encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]

@@ -15,7 +15,7 @@ import unittest
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # lmms_eval_harness.py, shared with test_lmms_eval_task.py
-from lmms_eval_harness import TASK_CONFIG_FIELDS, TASKS, docs_of, load_module, load_task_yaml, multi_round, reasoning_tags  # noqa: E402
+from lmms_eval_harness import TASK_CONFIG_FIELDS, TASKS, cut_at_until, docs_of, generation_kwargs, load_module, load_task_yaml, multi_round, reasoning_tags  # noqa: E402
 
 TASK_DIR = os.path.join(TASKS, "askfirst_episode")
 CFG = load_task_yaml(os.path.join(TASK_DIR, "askfirst_episode.yaml"))
@@ -34,6 +34,15 @@ class TaskYaml(unittest.TestCase):
         self.assertEqual(CFG["dataset_kwargs"]["data_files"]["test"], "data/train.parquet")
         self.assertEqual((REF["task"], REF["dataset_kwargs"]["data_files"]["test"]), ("askfirst_episode_reference", "data_reference/train.parquet"))
         self.assertEqual({k: v for k, v in REF.items() if k not in ("task", "dataset_kwargs")}.keys(), {k for k in CFG if k not in ("task", "dataset_kwargs")})
+
+    def test_until_cuts_no_round(self):
+        # Without `until` lmms-eval's TaskConfig sets ["\n\n"], at which aero_realtime_vllm cuts each round's reply
+        # (chat/aero_realtime_vllm.py _truncate_at_until): a reasoning block with a paragraph break would end unclosed.
+        for cfg in (CFG, REF):
+            until = generation_kwargs(cfg)["until"]
+            self.assertEqual(until, [])
+            reply = "<think>First the view.\n\nThen the options.</think>A."
+            self.assertEqual(cut_at_until(reply, until), reply)
 
     def test_a_first_turn_row_and_a_single_reply_are_refused_with_what_to_do(self):
         doc = docs_of(EXPORTS[0])[0]

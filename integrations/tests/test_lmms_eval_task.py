@@ -15,7 +15,7 @@ import unittest
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # lmms_eval_harness.py, shared with test_lmms_eval_episode.py
-from lmms_eval_harness import TASK_CONFIG_FIELDS, TASKS, docs_of, load_module, load_task_yaml, reasoning_tags, strip_reasoning_tags  # noqa: E402
+from lmms_eval_harness import TASK_CONFIG_FIELDS, TASKS, cut_at_until, docs_of, generation_kwargs, load_module, load_task_yaml, reasoning_tags, strip_reasoning_tags  # noqa: E402
 
 TASK_DIR = os.path.join(TASKS, "askfirst_first_turn")
 YAML_PATH = os.path.join(TASK_DIR, "askfirst_first_turn.yaml")
@@ -35,7 +35,19 @@ class TaskYaml(unittest.TestCase):
         self.assertEqual(CFG["dataset_kwargs"]["data_files"][CFG["test_split"]], "data/train.parquet")
         for k in ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results"):
             self.assertTrue(callable(CFG[k]), k)
-        self.assertEqual(set(CFG["generation_kwargs"]), {"max_new_tokens", "temperature", "top_p", "num_beams", "do_sample"})
+        self.assertEqual(set(CFG["generation_kwargs"]), {"max_new_tokens", "temperature", "top_p", "num_beams", "do_sample", "until"})
+
+    def test_until_cuts_no_reply(self):
+        # lmms-eval's default `until` is ["\n\n"], and models that honour it cut a reply at its first blank line: a
+        # reasoning block with a paragraph break would lose its end, and the reply be read otherwise than by askfirst eval
+        # (no stop string). The task gives [] (a model that drops `until` is unaffected either way).
+        gen = generation_kwargs(CFG)
+        self.assertEqual(gen["until"], [])
+        doc = docs_of(EXPORTS[0])[0]
+        answer = f"{doc['answer_letter'] or 'A'}."
+        for reply in (f"<think>The view is dark.\n\nI would say {answer}</think>{answer}", f"{answer}\n\nBecause the view shows it."):
+            self.assertEqual(cut_at_until(reply, gen["until"]), reply)
+            self.assertEqual(utils.parse_reply(cut_at_until(reply, gen["until"]), doc), utils.parse_reply(reply, doc))
 
     def test_metric_list_names_what_process_results_returns(self):
         names = [m["metric"] for m in CFG["metric_list"]]
