@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stripThinking } from '../src/agents/http/messages.js';
-import { computeMetrics, gapClosed, MIN_GAP_EPISODES } from '../src/episode/metrics.js';
+import { computeMetrics, gapClosed, guessKnown, MIN_GAP_EPISODES } from '../src/episode/metrics.js';
 import { optionLetter, parseReply, pyStrip } from '../src/episode/parse.js';
 import { shownOptions } from '../src/episode/prompt.js';
 import { EpisodeState } from '../src/episode/state.js';
@@ -48,6 +48,7 @@ interface Row {
   intervention_letters: string[];
   abstain_letters: string[];
   valid_intervention_letters: string[];
+  view_informative: boolean | null;
 }
 type PyParsed = { type: 'category'; option: number; correct: boolean } | { type: 'intervention'; option: number; valid: boolean } | { type: 'abstain'; option: number } | { type: 'unparseable' };
 
@@ -115,11 +116,13 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn 
         const shown = shownOptions(ep, ep.firstView, 'proactive');
         expect(r.options.slice(0, r.intervention_letters.length)).toEqual(shown.interventions.map((o) => o.text));
         expect(r.abstain_letters.map((l) => r.options[l.charCodeAt(0) - 65])).toEqual(shown.interventions.filter((o) => o.abstain).map((o) => o.text));
+        expect(r.view_informative).toBe(ep.informative?.[ep.firstView] ?? null);
       }
       const pq = await parquetReadObjects({ file: new Uint8Array(readFileSync(join(out, 'train.parquet'))).buffer, utf8: false });
-      expect(pq.map((p) => [p.episode_id, p.intervention_letters, p.abstain_letters])).toEqual(rows.map((r) => [r.episode_id, r.intervention_letters, r.abstain_letters]));
+      expect(pq.map((p) => [p.episode_id, p.intervention_letters, p.abstain_letters, p.view_informative])).toEqual(rows.map((r) => [r.episode_id, r.intervention_letters, r.abstain_letters, r.view_informative]));
     }
     const all = Object.values(exports).flatMap((e) => e.rows);
+    for (const v of [true, false, null]) expect(all.some((r) => r.view_informative === v), `a first view informative: ${v}`).toBe(true); // null: ProactiveBench's photos
     expect(all.some((r) => r.answer_letter === '')).toBe(true); // ROD: no category counts at the first view
     expect(all.some((r) => r.intervention_letters.length > r.valid_intervention_letters.length + r.abstain_letters.length)).toBe(true); // ImageNet-C: offered, not valid
     expect(all.some((r) => r.control)).toBe(true);
@@ -146,6 +149,7 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn 
     const got = JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, { parsed: Record<string, PyParsed[]>; moves: Record<string, string>; rates: Record<string, number | null> }>;
 
     const seen = new Set<string>();
+    const guesses: (number | null)[] = [];
     for (const [out, { episodes, rows }] of Object.entries(exports)) {
       let compared = 0;
       for (const row of rows) {
@@ -172,12 +176,15 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn 
       const m = computeMetrics(records);
       const atOnce = (outcome: string) => records.filter((x) => x.turns === 1 && x.outcome === outcome).length / records.length;
       const nonControl = records.filter((x) => !x.control);
+      // guessRate's episodes (guessKnown) and its guesses made at the first turn: a guess names a category, which ends the episode
+      const known = records.filter(guessKnown);
       const want = {
         askfirst_accuracy: atOnce('correct'),
         askfirst_valid_ask: nonControl.length ? nonControl.filter((x) => x.actions[0].type === 'intervention' && x.actions[0].valid).length / nonControl.length : null,
         askfirst_over_asking: m.overAsking,
         askfirst_control_abstain: m.controlAbstain,
         askfirst_wrong_category: atOnce('wrong-category'),
+        askfirst_guess: known.length ? known.filter((x) => x.turns === 1 && x.guessed).length / known.length : null,
         askfirst_abstain: atOnce('abstain'),
         askfirst_invalid: atOnce('invalid-intervention'),
         askfirst_unparseable: atOnce('unparseable'),
@@ -186,11 +193,16 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn 
         if (v === null) expect(got[out].rates[k], `${out} ${k}`).toBeNull();
         else expect(got[out].rates[k], `${out} ${k}`).toBeCloseTo(v, 12);
       }
+      guesses.push(want.askfirst_guess);
       // The first moves partition the docs: the non-control valid asks and the control asks are the rest.
       const asks = records.filter((x) => x.actions[0].type === 'intervention' && x.actions[0].valid).length / records.length;
       const sum = ['askfirst_accuracy', 'askfirst_wrong_category', 'askfirst_abstain', 'askfirst_invalid', 'askfirst_unparseable'].reduce((a, k) => a + got[out].rates[k]!, asks);
       expect(sum).toBeCloseTo(1, 12);
     }
+    // the scripted run guessed on some first views and not on others (the askfirst suite); ProactiveBench's cannot tell
+    expect(guesses[0]).toBeGreaterThan(0);
+    expect(guesses[0]).toBeLessThan(1);
+    expect(guesses[1]).toBeNull();
     // the replies reached every reading
     expect([...seen].sort()).toEqual(['abstain', 'category-false', 'category-true', 'intervention-false', 'intervention-true', 'unparseable']);
   }, 180_000);

@@ -96,6 +96,12 @@ class Docs(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "no 'intervention_letters' column.*--format lmms-eval"):
             utils.askfirst_process_results(trl, ["A."])
 
+    def test_an_export_without_view_informative_is_refused_with_what_to_do(self):
+        doc = docs_of(EXPORTS[0])[0]
+        old = {k: v for k, v in doc.items() if k != "view_informative"}
+        with self.assertRaisesRegex(ValueError, "no 'view_informative' column.*export again with `askfirst export --format lmms-eval`"):
+            utils.askfirst_process_results(old, ["A."])
+
     def test_aggregate_leaves_out_none_and_says_none_for_no_doc(self):
         self.assertEqual(utils.askfirst_aggregate_rate([1, None, 0, 1]), 2 / 3)
         self.assertIsNone(utils.askfirst_aggregate_rate([None, None]))

@@ -23,6 +23,11 @@ export interface LmmsEvalColumns {
   intervention_letters: string[];
   /** Letters of the abstain-style interventions ("I cannot answer this question."): naming one abstains. */
   abstain_letters: string[];
+  /**
+   * Whether the row's view shows enough to tell the category, as the episode records it (`informative`); null when that
+   * is unknown (ProactiveBench's photos). A category named where it is false is a guess (episode/state.ts `record`).
+   */
+  view_informative: boolean | null;
 }
 
 /** The added columns of the row of `ep` at `view` in `mode` (no I/O). */
@@ -31,11 +36,13 @@ export function lmmsEvalColumns(ep: SuiteEpisode, view: number, mode: EvalMode):
   return {
     intervention_letters: shown.interventions.map((_, i) => optionLetter(i)),
     abstain_letters: shown.interventions.flatMap((o, i) => (o.abstain ? [optionLetter(i)] : [])),
+    view_informative: ep.informative?.[view] ?? null,
   };
 }
 
-/** The added columns' names, in their order in train.parquet. */
-export const LMMS_EVAL_COLUMNS: readonly (keyof LmmsEvalColumns)[] = ['intervention_letters', 'abstain_letters'];
+/** The added columns' names, in their order in train.parquet: lists of letters, then `view_informative` (a nullable boolean). */
+export const LMMS_EVAL_LETTER_COLUMNS = ['intervention_letters', 'abstain_letters'] as const;
+export const LMMS_EVAL_COLUMNS: readonly (keyof LmmsEvalColumns)[] = [...LMMS_EVAL_LETTER_COLUMNS, 'view_informative'];
 
 /** One view of the `episode` column: what a turn there shows and where each reply leads. */
 export interface EpisodeViewJson {
@@ -96,15 +103,16 @@ export function lmmsEvalEpisode(ep: SuiteEpisode, mode: EvalMode): { views: numb
       views: views.map((view) => {
         const shown = shownOptions(ep, view, mode);
         const c = turnColumns(ep, view, mode);
+        const { view_informative: informative, ...letters } = lmmsEvalColumns(ep, view, mode);
         return {
           view,
           prompt: c.text,
           options: c.options,
-          ...lmmsEvalColumns(ep, view, mode),
+          ...letters,
           valid_intervention_letters: c.valid_intervention_letters,
           answer_letter: c.answer_letter,
           next: Object.fromEntries(shown.interventions.flatMap((o, i) => (o.valid && !o.abstain ? [[optionLetter(i), ep.steps[view].next[o.index]]] : []))),
-          informative: ep.informative?.[view] ?? null,
+          informative,
         };
       }),
     },
@@ -141,7 +149,7 @@ export const LMMS_EVAL_CARD = {
   episodeRows:
     'There is one row per episode, at its first turn, with the whole episode beside it: the docs of the lmms-eval task `askfirst_episode` (integrations/lmms_eval/ in askfirst\'s repository; `generate_until_multi_round`), which plays each episode to its end as `askfirst eval` does, without askfirst running. `askfirst_first_turn` reads these rows too.',
   columns:
-    '| `intervention_letters` | letters of the interventions shown (the first options; the categories follow) |\n| `abstain_letters` | letters of the abstain-style interventions ("I cannot answer this question.") |\n',
+    '| `intervention_letters` | letters of the interventions shown (the first options; the categories follow) |\n| `abstain_letters` | letters of the abstain-style interventions ("I cannot answer this question.") |\n| `view_informative` | whether the row\'s view shows enough to tell the category (null: unknown, as for ProactiveBench\'s photos); a category named where it is false is a guess |\n',
   episodeColumns:
     '| `views` | the image of every view the episode can reach from its first (the first view first), in the order of `episode`\'s `views` |\n| `episode` | JSON: `mode`, `first_view`, `max_turns`, `control`, `kind`, `min_interventions`, and per reachable view its `prompt`, `options`, the letters above, `valid_intervention_letters`, `answer_letter`, `next` (valid intervention letter → view) and `informative` |\n',
   use: (data: LmmsEvalData) => `## Evaluating

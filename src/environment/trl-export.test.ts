@@ -418,6 +418,32 @@ describe('export --format trl', () => {
     expect(first).toContain('"episode":');
   });
 
+  it('--format lmms-eval: each line is the --format trl --turns first line, byte for byte, with the letters and view_informative after it (the episode\'s informative at that view); Parquet holds it as a nullable bool', async () => {
+    const dir = tmpDir('askfirst-lmms-row');
+    await exportTrl(episodes, memoryLoader, { out: join(dir, 'trl'), turns: 'first' });
+    await exportTrl(episodes, memoryLoader, { out: join(dir, 'lmms'), turns: 'first', format: 'lmms-eval' });
+    const trl = readFileSync(join(dir, 'trl', 'train.jsonl'), 'utf8').trim().split('\n');
+    const lmms = readFileSync(join(dir, 'lmms', 'train.jsonl'), 'utf8').trim().split('\n');
+    expect(lmms).toHaveLength(trl.length);
+    const seen = new Set<boolean | null>();
+    for (const [i, line] of lmms.entries()) {
+      const r = JSON.parse(line) as TrlRow & { intervention_letters: string[]; abstain_letters: string[]; view_informative: boolean | null };
+      const ep = episodes.find((e) => e.id === r.episode_id)!;
+      expect(r.view_informative).toBe(ep.informative![r.view]);
+      seen.add(r.view_informative);
+      const { intervention_letters: il, abstain_letters: al, view_informative: vi, ...rest } = r;
+      expect(JSON.stringify(rest)).toBe(trl[i]);
+      expect(line).toBe(`${trl[i].slice(0, -1)},${JSON.stringify({ intervention_letters: il, abstain_letters: al, view_informative: vi }).slice(1)}`);
+    }
+    expect([...seen].sort()).toEqual([false, true]); // first views that show enough, and that do not
+    const pq = await parquetReadObjects({ file: new Uint8Array(readFileSync(join(dir, 'lmms', 'train.parquet'))).buffer, utf8: false });
+    expect(pq.map((p) => p.view_informative)).toEqual(lmms.map((l) => (JSON.parse(l) as { view_informative: boolean }).view_informative));
+    const meta = parquetMetadata(new Uint8Array(readFileSync(join(dir, 'lmms', 'train.parquet'))).buffer);
+    expect(meta.schema.find((e) => e.name === 'view_informative')).toMatchObject({ type: 'BOOLEAN', repetition_type: 'OPTIONAL' });
+    const { info } = JSON.parse(meta.key_value_metadata!.find((e) => e.key === 'huggingface')!.value!) as { info: { features: Record<string, unknown> } };
+    expect(info.features.view_informative).toEqual({ dtype: 'bool', _type: 'Value' });
+  });
+
   it('--turns first gives one row per episode; reference mode one row on the clearest view', () => {
     for (const e of episodes) {
       expect(trlRows(e, 'first')).toHaveLength(1);

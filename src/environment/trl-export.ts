@@ -26,7 +26,7 @@ import { DataError, describeError, InputError } from '../util/errors.js';
 import { AtomicFileWriter, StagedFiles, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
 import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
-import { LMMS_EVAL_CARD, LMMS_EVAL_COLUMNS, LMMS_EVAL_EPISODE_COLUMNS, lmmsEvalColumns, lmmsEvalEpisode, type LmmsEvalColumns } from './lmms-eval-export.js';
+import { LMMS_EVAL_CARD, LMMS_EVAL_COLUMNS, LMMS_EVAL_EPISODE_COLUMNS, LMMS_EVAL_LETTER_COLUMNS, lmmsEvalColumns, lmmsEvalEpisode, type LmmsEvalColumns } from './lmms-eval-export.js';
 import { turnColumns, viewImagePath } from './turn-columns.js';
 
 type Part = { type: 'image' } | { type: 'text'; text: string };
@@ -133,7 +133,8 @@ interface SchemaElement { name: string; type?: string; converted_type?: string; 
 
 /** The Parquet schema: nested lists/structs as pyarrow and `datasets` read them. */
 export function parquetSchema(format: ExportFormat = 'trl', episode = false): SchemaElement[] {
-  const added: SchemaElement[] = format === 'lmms-eval' ? LMMS_EVAL_COLUMNS.flatMap((name) => [...list(name), { name: 'element', ...STR }]) : [];
+  const added: SchemaElement[] =
+    format === 'lmms-eval' ? [...LMMS_EVAL_LETTER_COLUMNS.flatMap((name) => [...list(name), { name: 'element', ...STR }]), { name: 'view_informative', type: 'BOOLEAN', repetition_type: 'OPTIONAL' }] : [];
   // --turns episode: every reachable view's image (as `images`), and the episode as JSON
   if (episode) added.push(...imageList('views'), { name: 'episode', ...STR });
   return [

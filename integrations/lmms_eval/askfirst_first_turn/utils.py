@@ -12,8 +12,9 @@ first, then the categories); `askfirst_process_results` reads the reply exactly 
     abstain             the abstain-style option, "I cannot answer this question." (ends it)
     unparseable         a reply that names no option, by its text or its letter (ends it)
 
-The aggregations are shares of docs as docs/evaluation.md ("What the rates mean") defines askfirst's rates; what a
-first turn can and cannot measure is in integrations/README.md, "lmms-eval".
+The aggregations are shares of docs as docs/evaluation.md ("What the rates mean") defines askfirst's rates; the guess
+(a category named on a view known not to show enough: the row's `view_informative`) is over the docs whose view's
+informativeness is known. What a first turn can and cannot measure is in integrations/README.md, "lmms-eval".
 
 Written against lmms-eval main 75571cf (August 2026, after v0.7.2): lmms_eval/api/task.py (TaskConfig,
 ConfigurableTask: doc_to_visual(doc), doc_to_text(doc, lmms_eval_specific_kwargs), doc_to_target(doc),
@@ -169,27 +170,48 @@ def askfirst_doc_to_target(doc: dict) -> str:
     return " / ".join([f"{l}." for l in (valid if not doc["control"] else [])] + ([answer] if answer else []))
 
 
-# metric → (the docs it counts over, the first moves it counts); a doc outside the first gets None (left out).
+def view_informative(doc: dict) -> Optional[bool]:
+    """The doc's `view_informative`: whether its view shows enough to tell the category, None where that is unknown
+    (ProactiveBench's photos); a clear error for a row of an export made before the column existed."""
+    if "view_informative" not in doc:
+        raise ValueError(
+            f"doc {doc.get('episode_id')!r} has no 'view_informative' column, which askfirst_guess reads: the export was made "
+            "by an askfirst older than this task; export again with `askfirst export --format lmms-eval`"
+        )
+    return doc["view_informative"]
+
+
+def guessed(doc: dict, move: str) -> bool:
+    """src/episode/state.ts `record`'s guess, at the first turn: a category named (right or wrong) on a view known not
+    to show enough, never in reference mode."""
+    return move in ("correct", "wrong-category") and doc.get("mode") != "reference" and view_informative(doc) is False
+
+
+# metric → (the docs it counts over, whether a doc's first move counts); a doc outside the first gets None (left out).
 _ALL = lambda doc: True  # noqa: E731
 _CONTROL = lambda doc: bool(doc["control"])  # noqa: E731
 _NOT_CONTROL = lambda doc: not doc["control"]  # noqa: E731
+_INFORMATIVE_KNOWN = lambda doc: view_informative(doc) is not None  # noqa: E731
+_moves = lambda *moves: lambda doc, move: move in moves  # noqa: E731
 METRICS = {
-    "askfirst_accuracy": (_ALL, {"correct"}),
-    "askfirst_valid_ask": (_NOT_CONTROL, {"valid-intervention"}),
-    "askfirst_over_asking": (_CONTROL, {"valid-intervention", "invalid-intervention"}),
-    "askfirst_control_abstain": (_CONTROL, {"abstain"}),
-    "askfirst_wrong_category": (_ALL, {"wrong-category"}),
-    "askfirst_abstain": (_ALL, {"abstain"}),
-    "askfirst_invalid": (_ALL, {"invalid-intervention"}),
-    "askfirst_unparseable": (_ALL, {"unparseable"}),
+    "askfirst_accuracy": (_ALL, _moves("correct")),
+    "askfirst_valid_ask": (_NOT_CONTROL, _moves("valid-intervention")),
+    "askfirst_over_asking": (_CONTROL, _moves("valid-intervention", "invalid-intervention")),
+    "askfirst_control_abstain": (_CONTROL, _moves("abstain")),
+    "askfirst_wrong_category": (_ALL, _moves("wrong-category")),
+    "askfirst_guess": (_INFORMATIVE_KNOWN, guessed),
+    "askfirst_abstain": (_ALL, _moves("abstain")),
+    "askfirst_invalid": (_ALL, _moves("invalid-intervention")),
+    "askfirst_unparseable": (_ALL, _moves("unparseable")),
 }
 
 
 def askfirst_process_results(doc: dict, results: list) -> dict:
     """Per metric 1 or 0 for this doc's first move, None where the metric does not count this doc (over-asking and
-    control abstain count control episodes only, the valid ask the others)."""
+    control abstain count control episodes only, the valid ask the others, the guess those whose view's informativeness
+    is known)."""
     move = first_move(results[0] if results else "", doc)
-    return {name: (int(move in moves) if over(doc) else None) for name, (over, moves) in METRICS.items()}
+    return {name: (int(counts(doc, move)) if over(doc) else None) for name, (over, counts) in METRICS.items()}
 
 
 def askfirst_aggregate_rate(items: list) -> Optional[float]:
