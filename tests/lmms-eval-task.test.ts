@@ -19,6 +19,7 @@ import { optionLetter, parseReply, pyStrip } from '../src/episode/parse.js';
 import { shownOptions } from '../src/episode/prompt.js';
 import { EpisodeState } from '../src/episode/state.js';
 import type { EpisodeRecord, ParsedAction } from '../src/episode/types.js';
+import { SCENARIO_KINDS } from '../src/suite/kinds/names.js';
 import { loadData } from '../src/suite/open.js';
 import type { SuiteEpisode } from '../src/suite/types.js';
 import { runCli } from '../src/testing/cli-kill.js';
@@ -146,10 +147,11 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn 
       timeout: 120_000,
     });
     expect(r.stderr).toMatch(/\nOK\s*$/);
-    const got = JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, { parsed: Record<string, PyParsed[]>; moves: Record<string, string>; rates: Record<string, number | null> }>;
+    const got = JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, { parsed: Record<string, PyParsed[]>; moves: Record<string, string>; rates: Record<string, number | null>; kinds: string[] }>;
 
     const seen = new Set<string>();
     const guesses: (number | null)[] = [];
+    const perKind = new Set<string>();
     for (const [out, { episodes, rows }] of Object.entries(exports)) {
       let compared = 0;
       for (const row of rows) {
@@ -173,32 +175,44 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn 
         while (!s.done) s.step('');
         return s.record();
       });
-      const m = computeMetrics(records);
-      const atOnce = (outcome: string) => records.filter((x) => x.turns === 1 && x.outcome === outcome).length / records.length;
-      const nonControl = records.filter((x) => !x.control);
-      // guessRate's episodes (guessKnown) and its guesses made at the first turn: a guess names a category, which ends the episode
-      const known = records.filter(guessKnown);
-      const want = {
-        askfirst_accuracy: atOnce('correct'),
-        askfirst_valid_ask: nonControl.length ? nonControl.filter((x) => x.actions[0].type === 'intervention' && x.actions[0].valid).length / nonControl.length : null,
-        askfirst_over_asking: m.overAsking,
-        askfirst_control_abstain: m.controlAbstain,
-        askfirst_wrong_category: atOnce('wrong-category'),
-        askfirst_guess: known.length ? known.filter((x) => x.turns === 1 && x.guessed).length / known.length : null,
-        askfirst_abstain: atOnce('abstain'),
-        askfirst_invalid: atOnce('invalid-intervention'),
-        askfirst_unparseable: atOnce('unparseable'),
+      /** askfirst's first-turn figures over `recs` (null for every one where there is no record, as lmms-eval's N/A). */
+      const wantOf = (recs: EpisodeRecord[]): Record<string, number | null> => {
+        const m = computeMetrics(recs);
+        const atOnce = (outcome: string) => (recs.length ? recs.filter((x) => x.turns === 1 && x.outcome === outcome).length / recs.length : null);
+        const nonControl = recs.filter((x) => !x.control);
+        // guessRate's episodes (guessKnown) and its guesses made at the first turn: a guess names a category, which ends the episode
+        const known = recs.filter(guessKnown);
+        return {
+          askfirst_accuracy: atOnce('correct'),
+          askfirst_valid_ask: nonControl.length ? nonControl.filter((x) => x.actions[0].type === 'intervention' && x.actions[0].valid).length / nonControl.length : null,
+          askfirst_over_asking: m.overAsking,
+          askfirst_control_abstain: m.controlAbstain,
+          askfirst_wrong_category: atOnce('wrong-category'),
+          askfirst_guess: known.length ? known.filter((x) => x.turns === 1 && x.guessed).length / known.length : null,
+          askfirst_abstain: atOnce('abstain'),
+          askfirst_invalid: atOnce('invalid-intervention'),
+          askfirst_unparseable: atOnce('unparseable'),
+        };
       };
-      for (const [k, v] of Object.entries(want)) {
+      const want = wantOf(records);
+      // every metric overall, then per kind ("<metric>/<kind>") over that kind's records: askfirst's byKind
+      expect(got[out].kinds).toEqual([...SCENARIO_KINDS]);
+      const ofKind = new Map(SCENARIO_KINDS.map((kind) => [kind, wantOf(records.filter((x) => x.kind === kind))]));
+      const wants: [string, number | null][] = [...Object.entries(want), ...Object.keys(want).flatMap((k) => SCENARIO_KINDS.map((kind): [string, number | null] => [`${k}/${kind}`, ofKind.get(kind)![k]]))];
+      expect(Object.keys(got[out].rates)).toEqual(wants.map(([k]) => k));
+      for (const [k, v] of wants) {
         if (v === null) expect(got[out].rates[k], `${out} ${k}`).toBeNull();
         else expect(got[out].rates[k], `${out} ${k}`).toBeCloseTo(v, 12);
       }
+      for (const kind of new Set(records.map((x) => x.kind))) perKind.add(`${out} ${kind}`);
       guesses.push(want.askfirst_guess);
       // The first moves partition the docs: the non-control valid asks and the control asks are the rest.
       const asks = records.filter((x) => x.actions[0].type === 'intervention' && x.actions[0].valid).length / records.length;
       const sum = ['askfirst_accuracy', 'askfirst_wrong_category', 'askfirst_abstain', 'askfirst_invalid', 'askfirst_unparseable'].reduce((a, k) => a + got[out].rates[k]!, asks);
       expect(sum).toBeCloseTo(1, 12);
     }
+    // the exports hold many kinds (each compared per kind above; a kind absent: N/A)
+    expect(perKind.size).toBeGreaterThan(10);
     // the scripted run guessed on some first views and not on others (the askfirst suite); ProactiveBench's cannot tell
     expect(guesses[0]).toBeGreaterThan(0);
     expect(guesses[0]).toBeLessThan(1);
@@ -274,8 +288,8 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_episode tas
         timeout: 120_000,
       });
       expect(r.stderr).toMatch(/\nOK\s*$/);
-      const got = JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, { plays: Record<string, { replies: string[]; views: number[]; prompts: string[]; score: Record<string, unknown> }>; rates: Record<string, number | null>; fields: Record<string, string> }>;
-      const summary = JSON.parse(readFileSync(join(dir, `run-${k}`, 'summary.json'), 'utf8')) as { modes: Record<string, Record<string, number | null>> };
+      const got = JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, { plays: Record<string, { replies: string[]; views: number[]; prompts: string[]; score: Record<string, unknown> }>; rates: Record<string, number | null>; fields: Record<string, string>; kinds: string[] }>;
+      const summary = JSON.parse(readFileSync(join(dir, `run-${k}`, 'summary.json'), 'utf8')) as { modes: Record<string, Record<string, number | null> & { byKind: Record<string, Record<string, number | null>> }> };
       for (const [j, m] of modes.entries()) {
         const py = got[exportsOf[j]];
         const records = readFileSync(join(dir, `run-${k}`, m, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpisodeRecord);
@@ -291,6 +305,16 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_episode tas
           const want = summary.modes[m][field];
           if (want === null) expect(py.rates[metric], `${spec} ${m} ${metric}`).toBeNull();
           else expect(py.rates[metric], `${spec} ${m} ${metric}`).toBeCloseTo(want, 12);
+        }
+        // per kind: "<metric>/<kind>" is summary.json's byKind (N/A, None, for a kind the data lacks)
+        expect(py.kinds).toEqual([...SCENARIO_KINDS]);
+        expect(Object.keys(summary.modes[m].byKind).length).toBeGreaterThan(4);
+        for (const kind of SCENARIO_KINDS) {
+          for (const [metric, field] of Object.entries(py.fields)) {
+            const want = summary.modes[m].byKind[kind]?.[field] ?? null;
+            if (want === null) expect(py.rates[`${metric}/${kind}`], `${spec} ${m} ${metric}/${kind}`).toBeNull();
+            else expect(py.rates[`${metric}/${kind}`], `${spec} ${m} ${metric}/${kind}`).toBeCloseTo(want, 12);
+          }
         }
       }
     }

@@ -30,7 +30,9 @@ class TaskYaml(unittest.TestCase):
             self.assertEqual(set(cfg) - TASK_CONFIG_FIELDS, set())
             self.assertEqual(cfg["output_type"], "generate_until_multi_round")
             self.assertIsNone(reasoning_tags(cfg))  # doc_to_text and process_results read the same replies
-            self.assertEqual([m["metric"] for m in cfg["metric_list"]], list(utils.METRICS))
+            self.assertEqual([m["metric"] for m in cfg["metric_list"]], utils.metric_names(utils.METRICS))  # then each per kind
+            for m in cfg["metric_list"]:
+                self.assertEqual(m["higher_is_better"], m["metric"].split("/")[0] in ("askfirst_accuracy", "askfirst_accuracy_non_control"), m["metric"])
         self.assertEqual(CFG["dataset_kwargs"]["data_files"]["test"], "data/train.parquet")
         self.assertEqual((REF["task"], REF["dataset_kwargs"]["data_files"]["test"]), ("askfirst_episode_reference", "data_reference/train.parquet"))
         self.assertEqual({k: v for k, v in REF.items() if k not in ("task", "dataset_kwargs")}.keys(), {k for k in CFG if k not in ("task", "dataset_kwargs")})
@@ -58,7 +60,7 @@ class Plays(unittest.TestCase):
             replies = json.load(f)  # {episode_id: [reply at turn 0, 1, ...]}
         out = {}
         for export, cfg in zip(EXPORTS, (CFG, REF)):
-            per_metric = {m: [] for m in utils.METRICS}
+            per_metric = {m: [] for m in utils.metric_names(utils.METRICS)}
             plays = {}
             for doc in docs_of(export):
                 script = replies.get(doc["episode_id"], [])
@@ -71,11 +73,12 @@ class Plays(unittest.TestCase):
                     with Image.open(path) as im:
                         self.assertEqual(visuals[0].tobytes(), im.convert("RGB").tobytes())
                 metrics = cfg["process_results"](doc, [results])  # the evaluator: one request per doc, its filtered resps
+                self.assertEqual(list(metrics), list(per_metric))
                 for m, v in metrics.items():
                     per_metric[m].append(v)
                 plays[doc["episode_id"]] = {"replies": list(results), "views": views, "prompts": [c for _, c, _ in shown], "score": utils.score(doc, list(results))}
             aggregation = {m["metric"]: m["aggregation"] for m in cfg["metric_list"]}
-            out[export] = {"plays": plays, "rates": {m: aggregation[m](v) for m, v in per_metric.items()}, "fields": utils.ASKFIRST_FIELDS}
+            out[export] = {"plays": plays, "rates": {m: aggregation[m](v) for m, v in per_metric.items()}, "fields": utils.ASKFIRST_FIELDS, "kinds": list(utils.KINDS)}
         with open(os.environ["ASKFIRST_TEST_OUT"], "w", encoding="utf-8") as f:
             json.dump(out, f, ensure_ascii=False)
 

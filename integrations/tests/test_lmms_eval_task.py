@@ -51,14 +51,20 @@ class TaskYaml(unittest.TestCase):
 
     def test_metric_list_names_what_process_results_returns(self):
         names = [m["metric"] for m in CFG["metric_list"]]
-        self.assertEqual(names, list(utils.METRICS))
+        self.assertEqual(names, utils.metric_names(utils.METRICS))  # every metric, then each per kind
+        self.assertEqual(len(names), len(utils.METRICS) * (1 + len(utils.KINDS)))
         for m in CFG["metric_list"]:
             self.assertEqual(set(m), {"metric", "aggregation", "higher_is_better"})
-            self.assertTrue(callable(m["aggregation"]))
+            self.assertEqual(m["aggregation"].__name__, "askfirst_aggregate_rate")
             self.assertIsInstance(m["higher_is_better"], bool)
-            self.assertEqual(m["higher_is_better"], m["metric"] in ("askfirst_accuracy", "askfirst_valid_ask"), m["metric"])
-        doc = docs_of(EXPORTS[0])[0]
-        self.assertEqual(set(CFG["process_results"](doc, ["A."])), set(names))
+            self.assertEqual(m["higher_is_better"], m["metric"].split("/")[0] in ("askfirst_accuracy", "askfirst_valid_ask"), m["metric"])
+        for doc in docs_of(EXPORTS[0]):
+            got = CFG["process_results"](doc, ["A."])
+            self.assertEqual(list(got), names)
+            # per kind: the doc's own kind has its values, every other kind None
+            for name in utils.METRICS:
+                for k in utils.KINDS:
+                    self.assertEqual(got[f"{name}/{k}"], got[name] if k == doc["kind"] else None, f"{name}/{k}")
 
     def test_lmms_eval_hands_process_results_the_reply_as_generated(self):
         # lmms-eval's CLI strips every <think>/<analysis> block before process_results unless the task says "none";
@@ -119,7 +125,7 @@ class Verdicts(unittest.TestCase):
             docs = docs_of(export)
             parsed = {d["episode_id"]: [utils.parse_reply(r, d) for r in replies[export][d["episode_id"]]] for d in docs}
             # A run as lmms-eval makes it: process_results per doc on its (stripped) reply, each metric aggregated.
-            per_metric = {m: [] for m in utils.METRICS}
+            per_metric = {m: [] for m in utils.metric_names(utils.METRICS)}
             moves = {}
             for d in docs:
                 reply = replies[export][d["episode_id"]][replies["pick"][export][d["episode_id"]]]
@@ -128,7 +134,7 @@ class Verdicts(unittest.TestCase):
                     per_metric[m].append(v)
             aggregation = {m["metric"]: m["aggregation"] for m in CFG["metric_list"]}
             rates = {m: aggregation[m](v) for m, v in per_metric.items()}
-            out[export] = {"parsed": parsed, "moves": moves, "rates": rates}
+            out[export] = {"parsed": parsed, "moves": moves, "rates": rates, "kinds": list(utils.KINDS)}
         with open(OUT, "w", encoding="utf-8") as f:
             json.dump(out, f, ensure_ascii=False)
 

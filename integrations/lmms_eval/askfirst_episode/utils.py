@@ -42,6 +42,9 @@ _spec.loader.exec_module(first_turn)
 parse_reply = first_turn.parse_reply
 askfirst_doc_to_visual = first_turn.askfirst_doc_to_visual
 askfirst_aggregate_rate = first_turn.askfirst_aggregate_rate
+KINDS = first_turn.KINDS
+by_kind = first_turn.by_kind
+metric_names = first_turn.metric_names
 
 
 def episode_of(doc: dict) -> dict:
@@ -191,9 +194,10 @@ def replies_of(results: list) -> list:
 def askfirst_process_results(doc: dict, results: list) -> dict:
     """Per metric this episode's value (1/0 for a rate, a count for ps-rate and interventions), None where the metric
     does not count it (over-asking and control abstain count controls, accuracy_non_control the others, guess the
-    episodes whose last view's informativeness is known)."""
+    episodes whose last view's informativeness is known); then the same per kind (askfirst_first_turn's `by_kind`: each
+    "<metric>/<kind>" is summary.json's byKind)."""
     s = score(doc, replies_of(results))
-    return {name: (value(s) if counts(s) else None) for name, (counts, value) in METRICS.items()}
+    return by_kind({name: (value(s) if counts(s) else None) for name, (counts, value) in METRICS.items()}, doc["kind"])
 
 
 MIN_GAP_EPISODES = 5  # src/episode/metrics.ts: the reference must answer at least this many more episodes right

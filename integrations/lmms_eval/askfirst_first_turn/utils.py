@@ -206,12 +206,29 @@ METRICS = {
 }
 
 
+# The scenario kinds (src/suite/kinds/names.ts SCENARIO_KINDS; ProactiveBench's datasets are read as them): each metric
+# is also given per kind, as "<metric>/<kind>" (as lmms-eval's MMStar gives a metric per category), over that kind's docs.
+KINDS = ("occlusion", "passerby", "viewpoint", "corruption", "sketch", "late-event", "camera")
+
+
+def by_kind(values: dict, kind: str) -> dict:
+    """A doc's metrics, then each again per kind: its own kind's the same values, every other kind's None (left out), so
+    that "<metric>/<kind>" aggregates over that kind's docs what "<metric>" aggregates over all (askfirst eval's byKind).
+    A kind not in KINDS gets no per-kind metric (lmms-eval would drop it: the metric_list names KINDS only)."""
+    return {**values, **{f"{name}/{k}": (v if k == kind else None) for name, v in values.items() for k in KINDS}}
+
+
+def metric_names(metrics: dict) -> list:
+    """The metric_list's names, in its order: every metric, then per metric each kind's."""
+    return list(metrics) + [f"{name}/{k}" for name in metrics for k in KINDS]
+
+
 def askfirst_process_results(doc: dict, results: list) -> dict:
     """Per metric 1 or 0 for this doc's first move, None where the metric does not count this doc (over-asking and
     control abstain count control episodes only, the valid ask the others, the guess those whose view's informativeness
-    is known)."""
+    is known); then the same per kind (`by_kind`)."""
     move = first_move(results[0] if results else "", doc)
-    return {name: (int(counts(doc, move)) if over(doc) else None) for name, (over, counts) in METRICS.items()}
+    return by_kind({name: (int(counts(doc, move)) if over(doc) else None) for name, (over, counts) in METRICS.items()}, doc["kind"])
 
 
 def askfirst_aggregate_rate(items: list) -> Optional[float]:
