@@ -218,6 +218,39 @@ describe('train subcommands', () => {
       errSpy.mockRestore();
     }
   }, 120_000);
+  it('--resume of a run from before run.json was kept compares the settings its checkpoints record, naming each that differs and the file', async () => {
+    const dir = tmpDir('askfirst-train-older-run');
+    const out = join(dir, 'sup');
+    const sup = (...more: string[]) => ['train', 'supervised', '--out', out, '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--no-progress', '--report-to', 'none', '--checkpoint-every', '1', '--size', '32', ...more];
+    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await run(sup('--steps', '2'));
+      // the older layout, made by hand: no run.json, a final model and checkpoints whose config.json records the trainer's
+      // config (with the run options an askfirst before 59469d2 kept in it too)
+      rmSync(join(out, 'run.json'));
+      for (const d of [...readdirSync(join(out, 'checkpoints')).map((c) => join(out, 'checkpoints', c)), join(out, 'final')]) {
+        const file = join(d, 'config.json');
+        const c = JSON.parse(readFileSync(file, 'utf8')) as { training: { config: Record<string, unknown> } };
+        writeFileSync(file, JSON.stringify({ ...c, training: { ...c.training, config: { ...c.training.config, out, resume: false, progress: true } } }));
+      }
+      const ckpt = readdirSync(join(out, 'checkpoints')).at(-1)!;
+      // was: resumed (here: trained on to step 3) under another --seed, comparing nothing
+      await expect(run(sup('--steps', '3', '--seed', '5', '--resume'))).rejects.toThrow(
+        `${out} holds a supervised run started with other settings: --seed 1 → 5; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'final', 'config.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
+      );
+      await expect(run(sup('--steps', '3', '--lr', '0.5', '--resume'))).rejects.toThrow(/started with other settings: --lr 0\.002 → 0\.5;/);
+      expect(readdirSync(join(out, 'checkpoints')).at(-1)).toBe(ckpt);
+      // another stage's run is refused as one, as with run.json
+      await expect(run(['train', 'rl', '--init', out, '--out', out, '--resume', '--episodes', '2', '--kinds', 'camera', '--no-progress', '--report-to', 'none'])).rejects.toThrow(`${out} holds a supervised run, not an rl run`);
+      // the same settings (what may change, changed) resume: a larger budget continues it
+      await run(sup('--steps', '3', '--resume', '--log-every', '2'));
+      expect(readdirSync(join(out, 'checkpoints')).at(-1)).toBe('step-0000003');
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+  }, 120_000);
   it('train rl --resume compares --init by its weights and --data by what it holds, and refuses another stage\'s run', async () => {
     const dir = tmpDir('askfirst-train-rl-settings');
     const eps = generateSuite({ episodes: 1, kinds: ['camera'] });

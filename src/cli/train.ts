@@ -10,8 +10,8 @@
  *                      of any checkpoint (--init), written beside a copy of it: the model is unchanged.
  */
 import { existsSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
-import { readCheckpointConfig } from '../nn/checkpoint-config.js';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { CONFIG_FILE, readCheckpointConfig } from '../nn/checkpoint-config.js';
 import type { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { trainGRPO } from '../rl/grpo.js';
@@ -27,7 +27,7 @@ import { ConfigError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
-import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, type AddedSetting, type Identified, type KeptOtherwise } from '../util/run-settings.js';
+import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, type AddedSetting, type Identified, type KeptOtherwise, type RecordedSettings } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoStageDir } from '../demo/demo-stage-run.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -168,7 +168,16 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
     const found = (held = run.contents());
     const resuming = canResume && resume === true && run.hasRun();
     if (resuming) run.latestComplete(); // its state.json: a newer askfirst's is refused now, before the data is read or drawn
-    const kept = keepRunSettings(out, await resumeSettings(cfg, data), { run: stage.name, resuming, startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`, mayGrow: BUDGETS, known: keptSettingKinds(stage.schema.shape, MAY_CHANGE), added: ADDED_SETTINGS, keptOtherwise: KEPT_OTHERWISE });
+    const kept = keepRunSettings(out, await resumeSettings(cfg, data), {
+      run: stage.name,
+      resuming,
+      startOver: `add --overwrite${canResume ? ' (instead of --resume)' : ''}`,
+      mayGrow: BUDGETS,
+      known: keptSettingKinds(stage.schema.shape, MAY_CHANGE),
+      added: ADDED_SETTINGS,
+      keptOtherwise: KEPT_OTHERWISE,
+      recorded: () => recordedSettings(run, stage.name),
+    });
     // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
     unlessDone(() => run.wroteSince(found) || kept.undo());
     await stage.run(cfg, raw, orderly, data);
@@ -249,6 +258,29 @@ async function dataIdentity(shown: string, read: ReadData, showProgress: boolean
   const { fingerprint: id, earlier } = await withBar(bar, () => dataFingerprints(data.episodes, data.dir, () => bar.tick()));
   // a run an older askfirst kept on this data where it is now (the fingerprint's earlier form: suite/fingerprint.ts) resumes too
   return { shown: resolve(data.dir), id, changed: 'other episodes or images in it now', ...(earlier.length ? { earlier } : {}) };
+}
+
+/**
+ * What a run from before run.json was kept (a1ffb18) records of its settings in its own files, to compare on --resume
+ * (keepRunSettings `recorded`): its model's config.json — the final model's when the run is finished, else the newest complete
+ * checkpoint's, else the other — keeps the stage (`training.stage`; a DPO run's said `rl` before a1ffb18), the trainer's
+ * config (`training.config`: --seed, --lr, --steps… as the stage's settings name them; the supervised stage's checkpoints
+ * have it, an RL run's only its final model) and the algorithm (`training.algorithm`); not what only shaped the suite it
+ * drew (--episodes, --size: the model's imageSize is its own setting, 64 whatever --size). Null when neither says which stage wrote it; a newer askfirst's is refused (readCheckpointConfig).
+ */
+function recordedSettings(run: RunDir, stage: string): RecordedSettings | null {
+  const steps = run.completeSteps();
+  const newest = steps.length ? [run.checkpointDir(steps[steps.length - 1])] : [];
+  const dirs = existsSync(run.finalDir) ? (run.isFinished() ? [run.finalDir, ...newest] : [...newest, run.finalDir]) : newest;
+  type Recorded = { training?: { stage?: unknown; algorithm?: unknown; config?: unknown } };
+  const read = dirs.map((dir) => ({ dir, c: readCheckpointConfig(dir, { ifReadable: true }) as Recorded | null | undefined }));
+  const found = read.find((r) => r.c?.training?.config && typeof r.c.training.config === 'object') ?? read.find((r) => typeof r.c?.training?.stage === 'string');
+  const training = found?.c?.training;
+  if (!found || typeof training?.stage !== 'string') return null;
+  const config = training.config && typeof training.config === 'object' ? (training.config as Record<string, unknown>) : {};
+  const settings: Record<string, unknown> = { ...config };
+  if (typeof training.algorithm === 'string') settings.algorithm = training.algorithm;
+  return { run: training.stage === 'rl' && stage === 'dpo' ? 'dpo' : training.stage, settings, file: join(found.dir, CONFIG_FILE) };
 }
 
 /**

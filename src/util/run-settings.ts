@@ -129,6 +129,18 @@ export interface KeepRunSettings {
   added?: Readonly<Record<string, AddedSetting>>;
   /** The settings an older askfirst kept in another form, by name (train.ts: `--data` by its folder before ebdcedd). */
   keptOtherwise?: Readonly<Record<string, KeptOtherwise>>;
+  /**
+   * For a run from before run.json was kept (none in `dir`): what its own files record of the run and its settings (train.ts:
+   * a checkpoint's config.json), or null when they record nothing. Only the settings found there and kept now as the same
+   * kind of value are compared; the refusal names `file`.
+   */
+  recorded?: () => RecordedSettings | null;
+}
+
+/** What a run from before run.json was kept records of itself in its own files (KeepRunSettings.recorded). */
+export interface RecordedSettings extends KeptSettings {
+  /** The file they were read from, named by the refusal. */
+  file: string;
 }
 
 /** A form in which an older askfirst kept a setting, which this askfirst cannot compare with what it keeps now. */
@@ -201,25 +213,36 @@ function readableSettings(dir: string, file: string, before: Readonly<Record<str
 /**
  * Before a run into `dir` trains: when it is `resuming`, refuse in one line if the folder holds another kind of run, or
  * this run started under other settings than `settings` (each named, `--seed 1 → 5`, with how to go on); then keep both
- * in `dir/run.json` (written atomically) for the next resume. A run that started before run.json was kept is not
- * checked (there is nothing to compare with).
+ * in `dir/run.json` (written atomically) for the next resume. A run that started before run.json was kept is checked
+ * against what its own files record (`opts.recorded`: a checkpoint's config.json), as far as they do.
  */
 export function keepRunSettings(dir: string, settings: Readonly<Record<string, unknown>>, opts: KeepRunSettings): KeptRun {
   const file = join(dir, RUN_SETTINGS_FILE);
-  const before = opts.resuming ? readRunSettings(dir) : null;
+  const inFile = opts.resuming ? readRunSettings(dir) : null;
+  const recorded = opts.resuming && !inFile ? (opts.recorded?.() ?? null) : null;
+  const before = inFile ?? recorded;
   if (before && before.run !== opts.run) {
     throw new ConfigError(`${dir} holds ${aRun(before.run)}, not ${aRun(opts.run)}: it cannot be resumed as one. Use another --out, or ${opts.startOver} to replace it`);
   }
-  const changed = before ? changedSettings(readableSettings(dir, file, before.settings, settings, opts), settings, opts.mayGrow) : [];
+  const changed = inFile ? changedSettings(readableSettings(dir, file, inFile.settings, settings, opts), settings, opts.mayGrow) : recorded ? changedSettings(...comparable(recorded.settings, settings), opts.mayGrow) : [];
   if (changed.length) {
     throw new ConfigError(
-      `${dir} holds ${aRun(opts.run)} started with other settings: ${changed.join(', ')}; resuming would go on under settings it did not start with. Resume with its settings (${file}), ${opts.startOver} to start over with these, or use another --out`,
+      `${dir} holds ${aRun(opts.run)} started with other settings: ${changed.join(', ')}; resuming would go on under settings it did not start with. Resume with its settings (${recorded?.file ?? file}), ${opts.startOver} to start over with these, or use another --out`,
     );
   }
   const previous = existsSync(file) ? readFileSync(file) : null;
-  const kept = withoutEarlier(before ? keptKnown(before.settings, settings) : settings);
+  const kept = withoutEarlier(inFile ? keptKnown(inFile.settings, settings) : settings);
   writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings: kept } satisfies KeptSettings) }, null, 2)}\n`);
   return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })) };
+}
+
+/**
+ * The settings a run's own files recorded (`recorded`, RecordedSettings) and those kept now, each cut to what both hold as
+ * the same kind of value, not by identity (a path by what it holds is not recorded there): what can be compared.
+ */
+function comparable(recorded: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>): [Record<string, unknown>, Record<string, unknown>] {
+  const keys = Object.keys(now).filter((k) => k in recorded && now[k] !== undefined && !isIdentified(now[k]) && kindOf(recorded[k]) === kindOf(now[k]));
+  return [Object.fromEntries(keys.map((k) => [k, recorded[k]])), Object.fromEntries(keys.map((k) => [k, now[k]]))];
 }
 
 /**
