@@ -17,6 +17,11 @@ import { startDemoRL } from '../demo/rl-runs.js';
 import { startDemoSupervised } from '../demo/supervised-run.js';
 import { DEMO_SUPERVISED_RUN } from '../demo/demo-stage-run.js';
 import { keepRunSettings, readRunSettings } from '../util/run-settings.js';
+import { RewardModel, RewardNet, type RewardModelFile } from '../rl/reward-model.js';
+import { featureNames } from '../rl/trajectory-features.js';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { memoryLoader } from '../suite/loader.js';
+import { weightsDigest } from '../nn/run-dir.js';
 
 async function help(path: string[]): Promise<string> {
   const program = await buildProgram();
@@ -281,6 +286,36 @@ describe('train subcommands', () => {
       await run(onData(`suite:${join(dir, 'suite')}`));
       await run(onData(`${join(dir, 'suite')}/`, '--resume'));
       await expect(run(onData(join(dir, 'suite2'), '--resume'))).rejects.toThrow(`started with other settings: --data ${join(dir, 'suite')} → ${join(dir, 'suite2')};`);
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+  }, 120_000);
+  it('train rl --resume compares --reward by the reward model and the encoder its config.json names: another encoder at that path is refused', async () => {
+    const dir = tmpDir('askfirst-train-rl-reward');
+    const eps = generateSuite({ episodes: 1, kinds: ['camera'] });
+    const [sup, enc] = [join(dir, 'sup'), join(dir, 'encoder')];
+    saveBuiltin(sup, newBuiltin(eps));
+    saveBuiltin(enc, newBuiltin(eps));
+    const names = featureNames('plain');
+    const file: RewardModelFile = { kind: 'askfirst-reward-model', variant: 'plain', features: names, mean: names.map(() => 0), std: names.map(() => 1), hidden: 4, encoder: enc };
+    new RewardModel(new RewardNet(names.length, 4, 1), file, BuiltinPolicy.load(enc), memoryLoader).save(join(dir, 'rm', 'final'));
+    const out = join(dir, 'rl');
+    const rl = (...more: string[]) =>
+      run(['train', 'rl', '--init', sup, '--out', out, '--reward', `rm:${join(dir, 'rm')}`, '--episodes', '2', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more]);
+    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await rl();
+      await rl('--resume'); // the same reward: finished, nothing to do
+      saveBuiltin(enc, newBuiltin(eps, { seed: 9 })); // another encoder where the reward model's config.json points: another reward
+      // was: resumed (here: finished, nothing to do), the reward model's own weights being the same
+      await expect(rl('--resume', '--updates', '2')).rejects.toThrow(`started with other settings: --reward rm:${join(dir, 'rm')} (another model, or another encoder at the path its config.json names, now);`);
+      // a run.json an askfirst before this kept (the reward model's weights alone) is of the same reward model
+      const kept = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { settings: { reward: { id: string } } };
+      kept.settings.reward.id = weightsDigest(join(dir, 'rm'));
+      writeFileSync(join(out, 'run.json'), JSON.stringify(kept));
+      await rl('--resume');
     } finally {
       logSpy.mockRestore();
       errSpy.mockRestore();

@@ -32,7 +32,7 @@ import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoStageDir } from '../demo/demo-stage-run.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { refuseOthersOutput } from '../outputs/out-owner.js';
-import { rewardSpecDir } from '../rl/reward-model.js';
+import { rewardModelIdentity, rewardSpecDir } from '../rl/reward-model.js';
 import { parseRewardWeights } from '../rl/rewards.js';
 import { learnedReward } from './train-feedback.js';
 import { configFromOptions, refuseUnread } from './options.js';
@@ -211,7 +211,11 @@ const BUDGETS = ['steps', 'updates'];
 /** Settings compared by what they name, not as spelled: a checkpoint by its weights, reward weights as parsed (--data: dataIdentity). */
 const IDENTIFIED: Record<string, (v: never) => Identified> = {
   init: (v: string) => ({ shown: v, id: weightsDigestIfAny(v) }),
-  reward: (v: string) => ({ shown: v, id: weightsDigestIfAny(rewardSpecDir(v)) }),
+  reward: (v: string) => {
+    // its weights, config and the encoder it reads through (rewardModelIdentity); a run.json before this kept the weights only
+    const { id, weights } = rewardModelIdentity(rewardSpecDir(v));
+    return { shown: v, id, changed: 'another model, or another encoder at the path its config.json names, now', ...(weights ? { earlier: [weights] } : {}) };
+  },
   rewardWeights: (v: string[]) => ({ shown: v.length ? v.join(',') : '(defaults)', id: JSON.stringify(parseRewardWeights(v)) }),
 };
 

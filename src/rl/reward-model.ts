@@ -18,7 +18,8 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { AdamW, Linear, Module, add, noGrad, readCheckpoint, relu, reshape, saveCheckpoint, sub, tensor, RunDir, type Tensor } from '../nn/index.js';
+import { createHash } from 'node:crypto';
+import { AdamW, Linear, Module, add, configJson, noGrad, readCheckpoint, readCheckpointConfig, relu, reshape, resolveCheckpointDir, saveCheckpoint, sub, tensor, weightsDigestIfAny, RunDir, type Tensor } from '../nn/index.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { EpisodeRecord } from '../episode/types.js';
@@ -206,6 +207,23 @@ export class RewardModel {
     net.loadStateDict(ck.tensors, true, join(d, 'model.safetensors'));
     return new RewardModel(net, f, encoder ?? BuiltinPolicy.load(f.encoder), loader, cache);
   }
+}
+
+/**
+ * What the reward model in `dir` scores by, whatever path names it, for a run that compares its --reward on resume
+ * (cli/train.ts): `sha256:` over its weights' SHA-256, its config.json (the features' standardisation, the variant, the
+ * encoder's path) and the weights' SHA-256 of the encoder that config names (RewardModelFile.encoder: its trajectories are
+ * read through that model, loaded from the path when the reward is), so another encoder at the same path is another reward.
+ * `weights`: the SHA-256 of its weights alone, what an askfirst before this compared (a run.json keeping it is of this
+ * model). Both '' when the model, or the encoder it names, cannot be read (not compared: the run fails on it, saying why).
+ */
+export function rewardModelIdentity(dir: string): { id: string; weights: string } {
+  const weights = weightsDigestIfAny(dir);
+  if (!weights) return { id: '', weights };
+  const config = readCheckpointConfig(resolveCheckpointDir(dir), { ifReadable: true }) as Partial<RewardModelFile> | undefined;
+  const encoder = typeof config?.encoder === 'string' ? weightsDigestIfAny(config.encoder) : '';
+  if (!encoder) return { id: '', weights };
+  return { id: `sha256:${createHash('sha256').update(`${weights}\n${configJson(config)}\n${encoder}`).digest('hex')}`, weights };
 }
 
 /** `rm:DIR` → DIR, else an InputError saying the form. */
