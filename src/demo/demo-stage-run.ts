@@ -5,7 +5,7 @@
  * guard read it without loading the demo.
  */
 import { basename, dirname } from 'node:path';
-import { RunDir } from '../nn/run-dir.js';
+import { RunDir, weightsDigest } from '../nn/run-dir.js';
 import { readRunSettings, type KeptSettings } from '../util/run-settings.js';
 
 /** The run a demo's RL run keeps in its run.json (`run`): a stage of the demo, not a `train rl` run. */
@@ -43,11 +43,25 @@ export function isDemoStageDir(dir: string): boolean {
 /**
  * Before a demo draws its suites (minutes): refuse now what taking up its stage in `dir` would refuse once the stage is
  * reached, a newer askfirst's run.json there or state.json or config.json (RunDir.checkFormats). A stage the demo trains
- * again instead, a `train` run written over it (supervised-run.ts, rl-runs.ts), has only its run.json read, as then.
+ * again instead has only its run.json read, as then: a `train` run written over it (supervised-run.ts, rl-runs.ts), or an
+ * RL run kept from another guesser than `guesser` (the SHA-256 of the weights its RL runs will start from, when that is
+ * known now: its supervised stage finished and taken up; rl-runs.ts trains such a run again, reading none of its files).
  */
-export function checkDemoStage(dir: string): void {
+export function checkDemoStage(dir: string, guesser?: string): void {
   const run = new RunDir(dir);
   if (!run.hasRun()) return;
   const kept = readRunSettings(dir);
-  if (kept === null || isDemoStage(kept)) run.checkFormats();
+  const fromOther = guesser !== undefined && isDemoRL(kept) && (kept!.settings.init as { id?: unknown } | undefined)?.id !== guesser;
+  if ((kept === null || isDemoStage(kept)) && !fromOther) run.checkFormats();
+}
+
+/**
+ * The SHA-256 of the guesser a demo's RL runs will start from (nn/run-dir.ts `weightsDigest`), when it is known before the
+ * demo runs: its supervised stage in `dir` finished and taken up (supervised-run.ts: kept as the demo's, or before it was
+ * named so); else undefined (the demo trains it, its weights not known yet).
+ */
+export function takenUpGuesser(dir: string): string | undefined {
+  const run = new RunDir(dir);
+  const kept = run.hasRun() ? readRunSettings(dir) : null;
+  return (kept === null || kept.run === DEMO_SUPERVISED_RUN) && run.isFinished() ? weightsDigest(dir) : undefined;
 }

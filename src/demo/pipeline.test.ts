@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { checkDemoTakeUp, runDemo } from './pipeline.js';
+import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
+import { generateSuite } from '../suite/generate.js';
+import { weightsDigest } from '../nn/run-dir.js';
 
 /** Write `value` as JSON at `file`, its folders made. */
 function writeJson(file: string, value: unknown): void {
@@ -38,5 +41,21 @@ describe('demo re-run over a stage a newer askfirst wrote', () => {
     expect(() => checkDemoTakeUp({ out, fresh: false, baselines: false })).not.toThrow();
     writeJson(state, { format: 'askfirst-checkpoint-state', version: 2, step: 2 });
     expect(() => checkDemoTakeUp({ out, fresh: true, baselines: true })).not.toThrow();
+  });
+
+  it('is not refused over an RL run the re-run trains again, kept from another guesser than its finished supervised stage', () => {
+    const out = join(tmpDir('askfirst-demo-newer-retrained'), 'demo');
+    const sup = join(out, 'supervised');
+    saveBuiltin(join(sup, 'final'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    writeJson(join(sup, 'run.json'), { format: 'askfirst-run', version: 1, run: 'demo supervised', settings: {} });
+    const state = join(out, 'rl', 'checkpoints', 'step-0000001', 'state.json');
+    writeJson(state, { format: 'askfirst-checkpoint-state', version: 2, update: 1 });
+    const kept = (id: string) => writeJson(join(out, 'rl', 'run.json'), { format: 'askfirst-run', version: 1, run: 'demo rl', settings: { init: { shown: sup, id } } });
+    // started from another guesser: rl-runs.ts trains it again, reading none of its files (was: refused, naming the state.json)
+    kept('sha256:another');
+    expect(() => checkDemoTakeUp({ out, fresh: false, baselines: false })).not.toThrow();
+    // from this guesser it is taken up: its newer state.json is refused, as before
+    kept(weightsDigest(sup));
+    expect(() => checkDemoTakeUp({ out, fresh: false, baselines: false })).toThrow(newer(state, 'askfirst-checkpoint-state', 2));
   });
 });

@@ -42,7 +42,7 @@ import { DemoConfigSchema, type DemoConfig } from './config.js';
 import { keepRunSettings, readRunSettings } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
-import { checkDemoStage, DEMO_SUPERVISED_DIR } from './demo-stage-run.js';
+import { checkDemoStage, DEMO_SUPERVISED_DIR, takenUpGuesser } from './demo-stage-run.js';
 import { startDemoSupervised } from './supervised-run.js';
 
 /**
@@ -71,7 +71,10 @@ export function checkDemoTakeUp(cfg: Pick<DemoConfig, 'out' | 'fresh' | 'baselin
   if (cfg.fresh) return;
   const stages = DEMO_RUNS.filter((d) => cfg.baselines || !d.startsWith('baseline-')).map((d) => join(cfg.out, d));
   if (stages.some((d) => new RunDir(d).hasRun())) readRunSettings(cfg.out); // the demo's own, compared before any work
-  for (const d of stages) checkDemoStage(d);
+  const [supervised, ...rl] = stages; // DEMO_RUNS' first
+  checkDemoStage(supervised);
+  const guesser = takenUpGuesser(supervised); // an RL run from another is trained again: its files are not read (rl-runs.ts)
+  for (const d of rl) checkDemoStage(d, guesser);
 }
 
 /**
