@@ -6,6 +6,7 @@ import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { feedbackDemoAction } from './feedback-rlhf.js';
+import { openDb } from '../feedback/db.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -32,6 +33,21 @@ describe('feedback demo: a re-run that fails before it trains or labels anything
       writeFileSync(join(checkpoint, 'state.json'), '{}');
     });
     await expect(run({ init: join(dir, 'sup'), seed: 2 })).rejects.toThrow(/PGlite data directory .*feedback-db/);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ run: 'feedback demo', settings: { seed: 2 } });
+  }, 120_000);
+
+  it('one that labelled into the database it found before it failed keeps its settings: those labels were given under them', async () => {
+    const dir = tmpDir('askfirst-feedback-demo-labelled');
+    saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const out = join(dir, 'fd');
+    mkdirSync(join(out, 'pairs'), { recursive: true }); // a feedback demo's folder from before run.json was kept, with its database
+    await (await openDb({ dataDir: join(out, 'feedback-db') })).close();
+    vi.spyOn(console, 'error').mockImplementation((s: unknown) => {
+      if (String(s).includes('labels over HTTP')) throw new Error('stopped after the first project was labelled');
+    });
+    const run = feedbackDemoAction({ out, init: join(dir, 'sup'), seed: 2, labels: [10], annotators: 1, rlEpisodes: 10, evalEpisodes: 5, progress: false });
+    await expect(run).rejects.toThrow('stopped after the first project was labelled');
+    // was: no run.json (the one it found, none, put back): the labels in the database it found did not count as written
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ run: 'feedback demo', settings: { seed: 2 } });
   }, 120_000);
 });

@@ -116,12 +116,14 @@ export function firstInOrder<T extends Parameters<typeof firstByCoverage>[0][num
  * in one transaction, so a demo stopped while it is being filled finds no half-filled project
  * (whose missing pairs it would never add) when run again.
  */
-export async function pairsProject(store: FeedbackStore, name: string, suiteDir: string, pairs: readonly TrajectoryPair[]): Promise<Project> {
+export async function pairsProject(store: FeedbackStore, name: string, suiteDir: string, pairs: readonly TrajectoryPair[], onCreate?: () => void): Promise<Project> {
   try {
     return await store.project(name);
   } catch (e) {
     if ((e as AskfirstError).code !== 'NOT_FOUND') throw e;
-    return store.createProject(name, suiteDir, 1, pairs.map(pairToItem));
+    const made = await store.createProject(name, suiteDir, 1, pairs.map(pairToItem));
+    onCreate?.();
+    return made;
   }
 }
 
@@ -156,7 +158,9 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // failed or stopped before it trained or labelled anything: the run.json it found stays (a re-run with a wrong --init or
   // --seed into an older askfirst's folder left its settings there, and the right re-run was refused)
   const none: RunContents = { steps: [], final: null };
-  deps.unlessDone?.(() => takenUp().some((r) => r.wroteSince(held.get(r.root) ?? none)) || (!hadDb && hasPgliteDb(dbDir)) || kept.undo());
+  // what it wrote into the database: a project made, a label given (a database it found counts as written to only then)
+  let wroteDb = false;
+  deps.unlessDone?.(() => takenUp().some((r) => r.wroteSince(held.get(r.root) ?? none)) || (!hadDb && hasPgliteDb(dbDir)) || wroteDb || kept.undo());
   const t0 = performance.now();
   const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];
@@ -226,7 +230,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // ── 3. simulated annotators over the workbench's HTTP API ─────────────────
   const label = async (store: FeedbackStore, signal: AbortSignal, name: string, bias: Bias, pairs: readonly TrajectoryPair[]) => {
     signal.throwIfAborted();
-    const project = await pairsProject(store, name, join(pairsDir, 'suite'), pairs);
+    const project = await pairsProject(store, name, join(pairsDir, 'suite'), pairs, () => (wroteDb = true));
     // a demo stopped between an annotator's taking a pair and labelling it: give the pair back
     await store.releaseOpenOf(project.id, `${name}-sim-`);
     const pr = await store.progress(project.id);
@@ -237,7 +241,11 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
         for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`${name}-sim-${k + 1}-${Date.now().toString(36)}`));
         const bar = progress(`simulated annotators (${name})`, pr.needed - pr.labels, { enabled: cfg.progress, unit: 'labels' });
         const held = await labelsPerPair(store, project.id);
-        const r = await simulateAnnotators(server.url, project.id, people, new Map(pairs.map((p) => [p.id, p])), goldReward, { noise: cfg.noise, bias, seed: cfg.seed }, { onLabel: () => bar.tick(), held, signal });
+        const onLabel = () => {
+          wroteDb = true;
+          bar.tick();
+        };
+        const r = await simulateAnnotators(server.url, project.id, people, new Map(pairs.map((p) => [p.id, p])), goldReward, { noise: cfg.noise, bias, seed: cfg.seed }, { onLabel, held, signal });
         bar.stop();
         log(`feedback demo: ${r.labels} labels over HTTP in project ${name} (${Object.entries(r.byAnnotator).map(([a, n]) => `${a.split('-sim-')[1]?.split('-')[0] ?? a}: ${n}`).join(', ')})`);
       } finally {
