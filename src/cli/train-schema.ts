@@ -38,7 +38,7 @@ export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {
 /** The supervised stage's options: its trainer's config (minus the model architecture) plus the generated suite. */
 export const SupervisedStageSchema = SupervisedConfigSchema.omit({ model: true }).extend({
   episodes: z.number().int().min(1).default(500).describe('episodes per kind of the generated training suite'),
-  size: z.number().int().min(32).max(256).default(64).describe('view size of the generated suite (the model is built for it)'), // min: the suite's (suite-config.ts)
+  size: z.number().int().min(32).max(256).default(64).describe('view size of the generated suite, in pixels (the model reads every view resized to its own input size, 64)'), // min: the suite's (suite-config.ts)
 });
 
 // ─── rl ───────────────────────────────────────────────────────────────────────────────
