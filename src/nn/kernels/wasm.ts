@@ -216,11 +216,6 @@ class WasmKernels implements Kernels {
     this.f32.set(n === a.length ? a : a.subarray(0, n), p >>> 2);
     return p;
   }
-  private zeroed(n: number): number {
-    const p = this.alloc(n * 4);
-    this.f32.fill(0, p >>> 2, (p >>> 2) + n);
-    return p;
-  }
   private get(p: number, out: Float32Array, n = out.length): void {
     (n === out.length ? out : out.subarray(0, n)).set(this.f32.subarray(p >>> 2, (p >>> 2) + n));
   }
