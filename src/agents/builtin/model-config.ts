@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { ConfigIssue } from '../../util/config.js';
 
 /**
- * The most conv channels a stage may have. src/nn/wasm/conv.ts sizes a conv's scratch (one image's im2col buffer,
- * C·9·OH·OW floats, twice that for the backward pass) in i32 bytes, which wrapped past 2 GiB: the arena then handed each
- * thread a scratch too small for what the kernel writes (a negative size: the next thread's back over the operands).
- * The largest stage input is the second stage's at imageSize 256 (128×128 pixels), where 2·C·9·128²·4 bytes stays under
- * 2³¹ up to C = 1,820; 1024 keeps it at 1.2 GB.
+ * The most conv channels a stage may have. Each thread of src/nn/wasm/conv.ts needs a conv scratch (one image's im2col
+ * buffer, C·9·OH·OW floats, twice that for the backward pass) in the kernels' 4 GiB memory, beside the batch's operands;
+ * src/nn/kernels/wasm.ts runs a conv on fewer threads when not every thread's fits, and refuses it (naming the geometry)
+ * when not one does, mid-training. The largest stage input is the second stage's at imageSize 256 (128×128 pixels),
+ * where 2·C·9·128²·4 bytes stays under 2 GiB up to C = 1,820 (past it the kernels' i32 sizes once wrapped) and under 4 GiB up to 3,640;
+ * 1024 keeps it at 1.2 GB, refused up front instead.
  */
 export const MAX_CHANNELS = 1024;
 
@@ -23,11 +24,11 @@ export const MAX_TENSOR_WEIGHTS = (2 ** 32 - 2 ** 20) / 16;
 export const ModelConfigSchema = z.object({
   imageSize: z.number().int().min(16).max(256).default(64).describe('input width/height in pixels (views are resized to it)'),
   channels: z
-    .array(z.number().int().min(1).max(MAX_CHANNELS, { error: `at most ${MAX_CHANNELS} channels a stage (the WASM kernels size a conv's scratch in 32-bit arithmetic, which wrapped past 2 GiB)` }))
+    .array(z.number().int().min(1).max(MAX_CHANNELS, { error: `at most ${MAX_CHANNELS} channels a stage (each thread of the WASM kernels needs one image's im2col scratch, 1.2 GB at ${MAX_CHANNELS} channels, in a 4 GiB memory)` }))
     .min(1)
     .max(5)
     .default([16, 32, 64])
-    .describe(`conv channels per stage (3×3 conv, ReLU, 2×2 max-pool), at most ${MAX_CHANNELS} each: the WASM kernels size a stage's scratch (one image's im2col, twice it in the backward pass) in 32-bit arithmetic, which wrapped past 2 GiB (imageSize 256: 1,820 channels at the second stage); ${MAX_CHANNELS} keeps it at 1.2 GB`),
+    .describe(`conv channels per stage (3×3 conv, ReLU, 2×2 max-pool), at most ${MAX_CHANNELS} each: each thread of the WASM kernels needs a stage's scratch (one image's im2col, twice it in the backward pass) in a 4 GiB memory, beside the batch (imageSize 256: 3,641 channels at the second stage pass 4 GiB); ${MAX_CHANNELS} keeps it at 1.2 GB`),
   hidden: z.number().int().min(8).default(128).describe(`image feature size; the fc layer from the last conv stage has channels × (imageSize/2^stages)² × hidden weights, and a weight matrix at most ${MAX_TENSOR_WEIGHTS.toLocaleString('en-US')} (what a 4 GiB WASM memory holds for Adam's step: the weights, their gradient and two moments, 4 bytes each)`),
   embedDim: z.number().int().min(4).default(48).describe('word embedding size'),
   headHidden: z.number().int().min(4).default(64).describe('hidden units of the ask/answer/value heads'),

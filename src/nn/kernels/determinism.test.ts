@@ -19,7 +19,7 @@ import { InputError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import type { Kernels } from './types.js';
 import { convGeom } from './ref.js';
-import { loadWasmKernels, placeArena, skewThreads } from './wasm.js';
+import { convScratchThreads, loadWasmKernels, placeArena, skewThreads } from './wasm.js';
 
 const rng = new Rng(2024);
 const randArr = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
@@ -196,6 +196,55 @@ describe('WASM kernels are bit-identical wherever their operands sit in the memo
       }
       placeArena(two);
     });
+  });
+
+  // one thread's conv scratch, exact: the kernels' own sizes, which the JS side allocates
+  const ex = (two as unknown as { ex: Record<'convScratchBytes' | 'convBackwardScratchBytes' | 'gemmScratchBytes', (...a: number[]) => number> }).ex;
+  const im2colBytes = (C: number, K: number, OH: number, OW: number) => Math.ceil((C * K * K * OH * OW * 4) / 64) * 64;
+
+  it('a convolution whose im2col buffer passes 2 GiB is sized exactly, and one past 4 GiB is refused in one line naming the geometry', () => {
+    // 1024 channels, 3×3, 256×256 out: 2²⁹·1.125 floats, 2.25 GiB one image (i32 bytes wrapped negative: the arena handed
+    // out overlapping scratch); 4096 channels at 128×128 out: 2.25 GiB too, twice for the gradients
+    const gs = ex.gemmScratchBytes();
+    expect(ex.convScratchBytes(1024, 3, 3, 256, 256)).toBe(im2colBytes(1024, 3, 256, 256) + gs);
+    expect(ex.convBackwardScratchBytes(1024, 3, 3, 256, 256)).toBe(2 * im2colBytes(1024, 3, 256, 256) + gs);
+    expect(ex.convBackwardScratchBytes(4096, 3, 3, 128, 128)).toBe(2 * im2colBytes(4096, 3, 128, 128) + gs);
+    expect(ex.convScratchBytes(2 ** 20, 7, 7, 512, 512)).toBe(im2colBytes(2 ** 20, 7, 512, 512) + gs); // past 2⁵³? no: 2⁵¹ bytes, still exact
+    const big = convGeom(1, 4096, 128, 128, 16, 3, 3, 1, 1);
+    const sb = ex.convBackwardScratchBytes(big.C, big.KH, big.KW, big.OH, big.OW);
+    expect(() => convScratchThreads(big, true, sb, 65536 + 2 ** 20, 65536, 8)).toThrow(
+      /^conv2d gradients of 4096 channels, kernel 3×3, output 128×128: one image's im2col scratch \(4096·3·3 × 128·128 floats, twice\) needs 4\.50 GiB and the batch's operands 0\.00 GiB, more than the 4 GiB a WebAssembly memory can address: use fewer channels, a smaller kernel or image, or a smaller batch$/,
+    );
+    // 1.13 GiB a thread fits three times in an empty memory: 8 threads asked, 3 run
+    const fwd = convGeom(1, 512, 256, 256, 16, 3, 3, 1, 1);
+    expect(convScratchThreads(fwd, false, ex.convScratchBytes(512, 3, 3, 256, 256), 65536 + 2 ** 20, 65536, 8)).toBe(3);
+  });
+
+  it('a convolution whose scratch fits once above its operands, not once per thread, runs on one thread with the same results', () => {
+    const g = convGeom(4, 8, 16, 16, 16, 3, 3, 1, 1);
+    const x = randArr(g.N * g.C * g.H * g.W);
+    const w = randArr(g.F * g.C * 9);
+    const b = randArr(g.F);
+    const dy = randArr(g.N * g.F * g.OH * g.OW);
+    const conv = () => {
+      const y = new Float32Array(dy.length);
+      two.conv2dForward(x, w, b, y, g);
+      const [dx, dw, db] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(b.length)];
+      two.conv2dBackward(x, w, dy, dx, dw, db, g);
+      return [y, dx, dw, db];
+    };
+    placeArena(two);
+    const wantConv = conv();
+    // room above the operands (< 0.5 MiB) for 1.5 backward scratches (1.4 MiB each, a forward one a little less):
+    // 2 threads × 4 images wanted two
+    const sb = ex.convBackwardScratchBytes(g.C, g.KH, g.KW, g.OH, g.OW);
+    placeArena(two, 4 * GiB - Math.ceil((1.5 * sb + 2 ** 19) / 64) * 64);
+    expect(firstDiff(conv(), wantConv)).toEqual(wantConv.map(() => -1));
+    // and none: refused, naming the geometry
+    placeArena(two, 4 * GiB - 2 ** 20);
+    expect(() => conv()).toThrow(/^conv2d forward of 8 channels, kernel 3×3, output 16×16: one image's im2col scratch \(8·3·3 × 16·16 floats\) needs 0\.00 GiB and the batch's operands 0\.00 GiB, more than the 4 GiB/);
+    placeArena(two);
+    expect(firstDiff(conv(), wantConv)).toEqual(wantConv.map(() => -1));
   });
 
   it('an operation whose operands would pass 4 GiB is refused in one line, and the next one runs', () => {

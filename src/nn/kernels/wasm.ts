@@ -49,6 +49,7 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface Exports {
   gemmScratchBytes(): number;
   gemm(...a: number[]): void;
+  /** Exact (f64): one thread's conv scratch may pass 4 GiB (convScratchThreads refuses it). */
   convScratchBytes(C: number, KH: number, KW: number, OH: number, OW: number): number;
   conv2dForward(...a: number[]): void;
   convBackwardScratchBytes(C: number, KH: number, KW: number, OH: number, OW: number): number;
@@ -332,8 +333,8 @@ class WasmKernels implements Kernels {
     const pbias = b ? this.put(b, F) : 0;
     const py = this.alloc(N * F * OH * OW * 4);
     const ctr = this.counter();
-    const T = Math.min(this.threads, N);
     const sb = this.ex.convScratchBytes(C, KH, KW, OH, OW);
+    const T = convScratchThreads(g, false, sb, this.top, this.base, Math.min(this.threads, N));
     const scratch = Array.from({ length: T }, () => this.alloc(sb));
     this.run('conv2dForward', T, (t) => [px, pw, pbias, py, ctr, N, C, H, W, F, KH, KW, stride, pad, OH, OW, scratch[t]]);
     this.get(py, y, N * F * OH * OW);
@@ -361,18 +362,19 @@ class WasmKernels implements Kernels {
     const dwSlots = dw ? this.alloc(G * dwStride * 4) : 0;
     const dbSlots = db ? this.alloc(G * dbStride * 4) : 0;
     const ctr = this.counter();
-    const T = Math.min(this.threads, G);
+    const dwCtr = this.counter();
+    const dbCtr = this.counter();
     const sb = this.ex.convBackwardScratchBytes(C, KH, KW, OH, OW);
+    const T = convScratchThreads(g, true, sb, this.top, this.base, Math.min(this.threads, G));
     const scratch = Array.from({ length: T }, () => this.alloc(sb));
     this.run('conv2dBackward', T, (t) => [px, pw, pdy, pdx, dwSlots, dbSlots, ctr, N, per, dwStride, dbStride, overwriteDx ? 1 : 0, C, H, W, F, KH, KW, stride, pad, OH, OW, scratch[t]]);
     if (dw) {
-      const c2 = this.counter();
       const chunk = Math.max(16, Math.floor(ELEM_CHUNK / G / 16) * 16);
-      this.run('sumSlots', this.elemThreads(G * nw), () => [pdw, dwSlots, G, dwStride, nw, c2, chunk]);
+      this.run('sumSlots', this.elemThreads(G * nw), () => [pdw, dwSlots, G, dwStride, nw, dwCtr, chunk]);
       this.get(pdw, dw, nw);
     }
     if (db) {
-      this.ex.sumSlots(pdb, dbSlots, G, dbStride, F, this.counter(), F);
+      this.ex.sumSlots(pdb, dbSlots, G, dbStride, F, dbCtr, F);
       this.get(pdb, db, F);
     }
     if (dx) this.get(pdx, dx, N * C * H * W);
@@ -442,6 +444,25 @@ class WasmKernels implements Kernels {
     this.get(pm, m, n);
     this.get(pv, v, n);
   }
+}
+
+/**
+ * How many threads a convolution runs on: `want`, or fewer when the memory above arena byte
+ * `top` (the call's operands from `base` up to there) holds fewer scratches of `sb` bytes (the
+ * kernels' exact convScratchBytes / convBackwardScratchBytes: one image's im2col buffer, two in
+ * the backward pass, and a GEMM's); the result does not depend on the thread count. An
+ * InputError naming the geometry when not even one fits: the kernels' 32-bit sizes once wrapped
+ * there (one image's im2col past 2 GiB: a negative scratch, overlapping the next thread's).
+ */
+export function convScratchThreads(g: ConvGeom, backward: boolean, sb: number, top: number, base: number, want: number): number {
+  const each = Math.ceil(sb / 64) * 64;
+  const fit = Math.floor((MAX_PAGES * PAGE - Math.ceil(top / 64) * 64) / each);
+  if (fit >= 1) return Math.min(want, fit);
+  const { C, KH, KW, OH, OW } = g;
+  const gib = (b: number) => (b / 2 ** 30).toFixed(2);
+  throw new InputError(
+    `conv2d ${backward ? 'gradients' : 'forward'} of ${C} channels, kernel ${KH}×${KW}, output ${OH}×${OW}: one image's im2col scratch (${C}·${KH}·${KW} × ${OH}·${OW} floats${backward ? ', twice' : ''}) needs ${gib(sb)} GiB and the batch's operands ${gib(top - base)} GiB, more than the 4 GiB a WebAssembly memory can address: use fewer channels, a smaller kernel or image, or a smaller batch`,
+  );
 }
 
 /**

@@ -1,6 +1,13 @@
 /**
  * Convolution (NCHW, weight [F, C, KH, KW]) as im2col + GEMM per image (Chellapilla et al.,
  * 2006, "High performance convolutional neural networks for document processing").
+ *
+ * Offsets: an element index into one buffer is an i32 (every buffer lies in the 4 GiB memory,
+ * so it has fewer than 2³⁰ floats), turned into bytes as a usize (`<usize>i * 4`, exact to
+ * 4 GiB). A size in bytes is never an i32: one image's im2col buffer passes 2 GiB at K·P = 2²⁹
+ * floats (1024 channels, 3×3, 256×256 out), where `K * P * 4` wrapped negative and the scratch
+ * came out too small (the JS side then handed out overlapping scratch, silently). colBytes
+ * computes it in u64; the JS side refuses a scratch the memory cannot hold before any kernel runs.
  */
 import { gemm, gemmScratchBytes } from './gemm';
 import { next } from './work';
@@ -101,9 +108,16 @@ function col2im(dcols: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, stride: 
   }
 }
 
-/** Scratch for conv calls: one im2col buffer (K·P floats) + a gemm scratch. */
-export function convScratchBytes(C: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
-  return ((C * KH * KW * OH * OW * 4 + 63) & ~63) + gemmScratchBytes();
+/** Bytes of one im2col buffer (K·P floats), rounded up to 64, in u64 (exact for any i32 K and P). */
+// @ts-ignore: decorator
+@inline
+function colBytes(K: u64, P: u64): u64 {
+  return (K * P * 4 + 63) & ~(<u64>63);
+}
+
+/** Scratch for conv calls: one im2col buffer (K·P floats) + a gemm scratch; exact (f64: it may pass 4 GiB, which the caller refuses). */
+export function convScratchBytes(C: i32, KH: i32, KW: i32, OH: i32, OW: i32): f64 {
+  return <f64>(colBytes(<u64>C * <u64>KH * <u64>KW, <u64>OH * <u64>OW) + <u64>gemmScratchBytes());
 }
 
 /** y[n] = W·im2col(x[n]) + b for the images n < N this thread takes from ctr (b = 0 → no bias). */
@@ -114,7 +128,7 @@ export function conv2dForward(
   const K = C * KH * KW;
   const P = OH * OW;
   const cols = scratch;
-  const gs = scratch + <usize>((K * P * 4 + 63) & ~63);
+  const gs = scratch + <usize>colBytes(<u64>K, <u64>P);
   for (let n = next(ctr); n < N; n = next(ctr)) {
     const yn = y + <usize>(n * F * P) * 4;
     const xn = x + <usize>(n * C * H * W) * 4;
@@ -136,9 +150,9 @@ export function conv2dForward(
   }
 }
 
-/** Scratch for the conv backward: im2col + dcols buffers + a gemm scratch. */
-export function convBackwardScratchBytes(C: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
-  return 2 * ((C * KH * KW * OH * OW * 4 + 63) & ~63) + gemmScratchBytes();
+/** Scratch for the conv backward: im2col + dcols buffers + a gemm scratch; exact, as convScratchBytes. */
+export function convBackwardScratchBytes(C: i32, KH: i32, KW: i32, OH: i32, OW: i32): f64 {
+  return <f64>(<u64>2 * colBytes(<u64>C * <u64>KH * <u64>KW, <u64>OH * <u64>OW) + <u64>gemmScratchBytes());
 }
 
 /**
@@ -155,10 +169,10 @@ export function conv2dBackward(
 ): void {
   const K = C * KH * KW;
   const P = OH * OW;
-  const colBytes = <usize>((K * P * 4 + 63) & ~63);
+  const cb = <usize>colBytes(<u64>K, <u64>P);
   const cols = scratch;
-  const dcols = scratch + colBytes;
-  const gs = dcols + colBytes;
+  const dcols = scratch + cb;
+  const gs = dcols + cb;
   const direct = KH == 1 && KW == 1 && stride == 1 && pad == 0;
   for (let it = next(ctr); it * per < N; it = next(ctr)) {
     const n0 = it * per;
