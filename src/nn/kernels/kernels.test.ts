@@ -287,6 +287,39 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
         if (dx[i] !== Math.fround(dx0[i] + g) || dx2[i] !== g) expect.fail(`relu backward at ${i}: x ${x[i]} dy ${dy[i]} → ${dx[i]}, ${dx2[i]}`);
       }
     });
+    // What torch.optim.Adam (2.x, CPU, foreach or not; lr 1e-3, defaults) gives from w = 0.5 for a first gradient g and a
+    // second of 0.1: its v term is addcmul's (1 − β2)·g·g, finite up to |g| ≈ 5.8e20 (the weight moves by lr, v ≈ 1e-3·g²);
+    // past it v = ∞ and the weight never moves again; g = ∞ makes it NaN, as g = NaN. The SIMD kernel squared g first
+    // (∞ from |g| ≈ 1.8e19: no update), and the reference's update read v before it was stored as float32 (never ∞: it
+    // moved where the kernel did not).
+    it.each([
+      [1e19, 0.49900001287460327, 0.4983299672603607, 1.0000000409184788e35],
+      [-2e19, 0.50099998712539673, 0.50166958570480347, 4.000000163673915e35],
+      [1e20, 0.49900001287460327, 0.4983299672603607, 1.0000001201466413e37],
+      [5e20, 0.49900001287460327, 0.4983299672603607, 2.500000275013591e38],
+      [1e21, 0.5, 0.5, Infinity],
+      [1e30, 0.5, 0.5, Infinity],
+      [-1e30, 0.5, 0.5, Infinity],
+      [3e38, 0.5, 0.5, Infinity],
+      [Infinity, NaN, NaN, Infinity],
+      [NaN, NaN, NaN, NaN],
+    ])('adamStep on an extreme gradient %s as PyTorch’s Adam (SIMD lanes and scalar tail alike)', (g0, w1, w2, v1) => {
+      const k = get();
+      const n = 7; // 4 in f32x4 lanes, 3 in the WASM kernel's scalar tail
+      const [w, m, v] = [new Float32Array(n).fill(0.5), new Float32Array(n), new Float32Array(n)];
+      const [b1, b2, eps, lr] = [0.9, 0.999, 1e-8, 1e-3];
+      const after: number[][] = [];
+      for (let t = 1; t <= 2; t++) {
+        const g = new Float32Array(n).fill(t === 1 ? g0 : 0.1);
+        k.adamStep(w, g, m, v, { beta1: b1, beta2: b2, eps, stepSize: lr / (1 - b1 ** t), sqrtBc2: Math.sqrt(1 - b2 ** t), decay: 1 });
+        after.push(Array.from(w));
+        if (t === 1) expect(Array.from(v, (x) => (Number.isFinite(v1) ? x / v1 : x)), 'v after the first step (÷ PyTorch’s when finite)').toEqual(Array.from(v, () => (Number.isFinite(v1) ? expect.closeTo(1, 4) : v1)));
+      }
+      const near = (x: number) => (Number.isNaN(x) ? NaN : expect.closeTo(x, 6));
+      expect(after[0], 'w after the first step').toEqual(Array.from(w, () => near(w1)));
+      expect(after[1], 'w after the second').toEqual(Array.from(w, () => near(w2)));
+    });
+
     it.each([1, 5, 16, 1001, 70003])('adamStep (two steps, weight decay) against float64, n=%i', (n) => {
       const k = get();
       const w = randArr(n);

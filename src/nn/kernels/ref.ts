@@ -234,14 +234,18 @@ export interface AdamStepParams {
   decay: number;
 }
 
-/** In place: m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²; w = w·decay − stepSize·m / (√v / √bc2 + ε). */
+/**
+ * In place: m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²; w = w·decay − stepSize·m / (√v / √bc2 + ε).
+ * In float64, except that a v past float32's range (|g| ≳ 5.8e20 at β2 = 0.999) is ∞, as stored and as
+ * the WASM twin and PyTorch's Adam compute it: the weight then stays (the update read v's float64 value and moved it).
+ */
 export function adamStepRef(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamStepParams): void {
   const { beta1: b1, beta2: b2, eps, stepSize, sqrtBc2, decay } = h;
   for (let i = 0; i < w.length; i++) {
     const gi = g[i];
     const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
     const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-    w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+    w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(v[i] === Infinity ? Infinity : vi) / sqrtBc2 + eps);
   }
 }
 

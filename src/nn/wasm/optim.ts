@@ -7,6 +7,12 @@ import { next } from './work';
 /**
  * hp points at six f32: β1, β2, ε, step size (lr / (1 − β1ᵗ)), 1 / √(1 − β2ᵗ), decay (1 − lr·wd).
  * m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²; w = w·decay − step·m / (√v / √(1 − β2ᵗ) + ε).
+ *
+ * Extreme gradients as PyTorch's Adam (whose v term is addcmul's (1 − β2)·g·g): the lanes square g
+ * first, (1 − β2)·(g·g), which is ∞ from |g| ≈ 1.8e19 (v = ∞: no update, ever again), so there
+ * they take (1 − β2)·g·g, finite up to |g| ≈ 5.8e20 at β2 = 0.999; past it v = ∞ and the weight
+ * stops, as PyTorch's; g = ±∞ or NaN makes it NaN. Ordinary gradients keep (1 − β2)·(g·g), bit
+ * for bit (the scalar tail has always taken (1 − β2)·g·g).
  */
 export function adamStep(w: usize, g: usize, m: usize, v: usize, ctr: usize, n: i32, chunk: i32, hp: usize): void {
   for (let c = next(ctr); c * chunk < n; c = next(ctr)) adam(w, g, m, v, c * chunk, min(n, (c + 1) * chunk), hp);
@@ -27,12 +33,15 @@ function adam(w: usize, g: usize, m: usize, v: usize, i0: i32, i1: i32, hp: usiz
   const S = f32x4.splat(step);
   const Q = f32x4.splat(isq2);
   const D = f32x4.splat(decay);
+  const INF = f32x4.splat(Infinity);
   let i = i0;
   for (; i + 4 <= i1; i += 4) {
     const o = <usize>i * 4;
     const gi = v128.load(g + o);
     const mi = f32x4.add(f32x4.mul(B1, v128.load(m + o)), f32x4.mul(C1, gi));
-    const vi = f32x4.add(f32x4.mul(B2, v128.load(v + o)), f32x4.mul(C2, f32x4.mul(gi, gi)));
+    const gg = f32x4.mul(gi, gi);
+    const g2 = v128.bitselect(f32x4.mul(f32x4.mul(C2, gi), gi), f32x4.mul(C2, gg), f32x4.eq(gg, INF));
+    const vi = f32x4.add(f32x4.mul(B2, v128.load(v + o)), g2);
     v128.store(m + o, mi);
     v128.store(v + o, vi);
     const den = f32x4.add(f32x4.mul(f32x4.sqrt(vi), Q), E);
