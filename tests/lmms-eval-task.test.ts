@@ -13,16 +13,17 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stripThinking } from '../src/agents/http/messages.js';
 import { computeMetrics, gapClosed, guessKnown, MIN_GAP_EPISODES } from '../src/episode/metrics.js';
 import { optionLetter, parseReply, pyStrip } from '../src/episode/parse.js';
 import { shownOptions } from '../src/episode/prompt.js';
 import { EpisodeState } from '../src/episode/state.js';
+import { stripThinking } from '../src/episode/thinking.js';
 import type { EpisodeRecord, ParsedAction } from '../src/episode/types.js';
 import { SCENARIO_KINDS } from '../src/suite/kinds/names.js';
 import { loadData } from '../src/suite/open.js';
 import type { SuiteEpisode } from '../src/suite/types.js';
 import { runCli } from '../src/testing/cli-kill.js';
+import { familyReplies } from '../src/testing/reasoning-replies.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
 
@@ -69,6 +70,8 @@ function repliesFor(r: Row): string[] {
     out.push(l, `${l}.`, `${l.toLowerCase()}.`, ` ${l}. `, `${l}. ${o}`, `${l}.${o}`, o, o.toUpperCase(), o.toLowerCase(), o.replaceAll(' ', ''), `  ${o}\n`);
     out.push(`Q. ${o}`, `x. ${o}`, `${l}\u00a0.`, `\u00a0${l}.`, `\u3000${o}\u3000`, `\x1c${l}.\x1f`, `\ufeff${l}.`, `\u0085${o}`, `${o}.`, `${o}\tx`, o.replace(' ', '\u00a0'));
     out.push(`<think>I would say ${l}.</think>${l}.`, `<THINK>\n${o}\n</Think>\n\n${o}`, `<think>${l}.`, `\x1c<think>x</think>${l}.`, `\ufeff<think>x</think> ${l}.`, `<think>a</think><think>b</think>${l}`, `<\u212Aink>x</think>${l}.`);
+    // every VLM family's reasoning markup (episode/thinking.ts): Gemma 4, Kimi-VL, harmony, a block opened in the prompt
+    out.push(...Object.values(familyReplies(`${l}.`)), ...Object.values(familyReplies(`\u3000${o}`)), `<|channel>thought\n${l}.`, `${l}. ◁think▷x◁/think▷`, `x</think>y</think>${l}.`, `<|CHANNEL>x<Channel|>${l}.`, `◁think▷a◁/think▷◁think▷b◁/think▷${l}.`, `\u2028<|channel|>analysis<|message|>x<|end|><|start|>assistant<|channel|>final<|message|>${o}`);
     out.push(`${l}.\nbecause ${o}`, `first line\n${l}. ${o}`, `${l}. ${o}\nsecond`);
   });
   return out;

@@ -11,6 +11,7 @@ import { buildMessages, type ChatMessage } from '../agents/http/messages.js';
 import { optionLetter } from '../episode/parse.js';
 import { questionFor } from '../episode/prompt.js';
 import { EpisodeState } from '../episode/state.js';
+import { stripThinking } from '../episode/thinking.js';
 import type { EvalMode, Outcome, ParsedAction } from '../episode/types.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { AskfirstError, InputError } from '../util/errors.js';
@@ -97,18 +98,23 @@ export class EnvSession {
     return { observation: await this.observe(null, null, {}), reward: null, done: false };
   }
 
-  /** Apply one reply (option text or letter, matched as in `eval`). */
+  /**
+   * Apply one reply (option text or letter, matched as in `eval`, after its leading reasoning block is removed as the
+   * HTTP policy removes it: episode/thinking.ts, every VLM family's markup). The reply kept (`last_reply`, the state's
+   * `replies`) is the one matched, without that block.
+   */
   async step(reply: string): Promise<StepResult> {
     const s = this.state_;
     if (!s) throw new SessionStateError('step before reset: send a reset first');
     if (s.done) throw new SessionStateError(`episode ${s.episode.id} is over (${s.record().outcome}): send a reset to start another`);
     if (typeof reply !== 'string') throw new InputError('the action needs "reply": a string');
-    const action = s.step(reply);
+    const answer = stripThinking(reply);
+    const action = s.step(answer);
     this.steps++;
     const record = s.done ? s.record() : null;
     const { reward, parts } = this.rewarder.step(action, record);
     this.total += reward;
-    return { observation: await this.observe(reply, action, parts), reward, done: s.done };
+    return { observation: await this.observe(answer, action, parts), reward, done: s.done };
   }
 
   state(): EnvState {

@@ -5,10 +5,12 @@
  * `scores` for dynamic filtering and `extra_logs`). Our `labels` entry is the JSON the TRL/OpenRLHF
  * export writes: `{"episode_id", "turn", "view"}`; the state is ProactiveBench's single-turn one
  * (the episode restarted at that view, as src/rl/rollout.ts `rolloutSingleTurn` does), the reply is
- * matched as in `eval`, and the reward is `singleTurnReward` (r_c, r_p, r_w).
+ * matched as in `eval` (after its leading reasoning block, episode/thinking.ts), and the reward is `singleTurnReward`
+ * (r_c, r_p, r_w).
  */
 import { parseReply } from '../episode/parse.js';
 import { shownOptions } from '../episode/prompt.js';
+import { stripThinking } from '../episode/thinking.js';
 import type { ParsedAction } from '../episode/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { canonicalView, type EpisodePool } from './episodes.js';
@@ -73,7 +75,7 @@ export interface SingleTurnScore {
   view: number;
 }
 
-/** The single-turn reward of one reply at one state. */
+/** The single-turn reward of one reply at one state: matched after its leading reasoning block is removed, as `eval` does. */
 export function scoreSingleTurn(pool: EpisodePool, rewarder: Rewarder, label: SingleTurnLabel, reply: string, index = 0): SingleTurnScore {
   const ep = pool.byId.get(label.episode_id);
   if (!ep) throw new NotFoundError(`labels[${index}]: no episode ${JSON.stringify(label.episode_id)} on this server`);
@@ -81,7 +83,7 @@ export function scoreSingleTurn(pool: EpisodePool, rewarder: Rewarder, label: Si
   if (view === null || view < 0 || view >= ep.views.length) {
     throw new InputError(`labels[${index}]: episode ${ep.id} has no ${label.view !== undefined ? `view ${label.view}` : `turn ${label.turn} on its canonical path`}`);
   }
-  const action = parseReply(reply, shownOptions(ep, view, 'proactive'));
+  const action = parseReply(stripThinking(reply), shownOptions(ep, view, 'proactive'));
   return { reward: rewarder.singleTurn(action), action, view };
 }
 

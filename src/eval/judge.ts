@@ -8,7 +8,7 @@
  */
 import { ChatClient, type ClientStats } from '../agents/http/client.js';
 import { apiKeyFromEnv, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from '../agents/http/config.js';
-import { stripThinking } from '../agents/http/messages.js';
+import { stripThinking } from '../episode/thinking.js';
 
 export const JUDGE_SYSTEM_PROMPT = [
   'You grade answers of an assistant that looked at an image.',

@@ -12,7 +12,7 @@
  */
 import { normalizeText } from '../episode/parse.js';
 import { PRESENCE_CANNOT, type PresenceAnswer } from '../episode/presence.js';
-import { stripThinking } from '../agents/http/messages.js';
+import { stripThinking } from '../episode/thinking.js';
 
 const CANNOT = normalizeText(PRESENCE_CANNOT).replace(/\.$/, '');
 

@@ -69,15 +69,35 @@ def match_options(reply: str, options: list, correct: set, shift: int) -> tuple:
     return ("mismatch", -1)
 
 
+# A reply's leading reasoning block, removed before matching as askfirst does (src/episode/thinking.ts, which says where
+# each family's markers come from): Qwen3-VL / Qwen3.5, GLM-4.xV, InternVL3.5, MiMo-VL and others write <think>,
+# Kimi-VL-Thinking ◁think▷, Gemma 4 <|channel>thought … <channel|>, gpt-oss its harmony analysis channel. Only a
+# block the reply starts with, and only the first; one whose opening marker was in the prompt (Qwen3.5's template opens
+# it there) is the text up to its closing marker when that text holds no opening marker of the family.
+REASONING_MARKERS = [
+    ("<think>", "</think>"),
+    ("\u25c1think\u25b7", "\u25c1/think\u25b7"),  # ◁think▷ … ◁/think▷
+    ("<|channel>", "<channel|>"),
+    ("<|channel|>analysis<|message|>", "<|end|><|start|>assistant<|channel|>final<|message|>"),
+]
 # JavaScript's \s (what askfirst's stripThinking matches), not Python's: it has U+FEFF and lacks U+001C-U+001F, U+0085.
 _JS_WS = "[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
-_TAG = "[tT][hH][iI][nN][kK]"  # JavaScript's /i on ASCII letters (Python's re.I would also fold the Kelvin sign)
-_THINK = re.compile(f"^{_JS_WS}*<{_TAG}>.*?</{_TAG}>{_JS_WS}*", re.DOTALL)
+
+
+def _marker(m: str) -> str:
+    """A marker matched ignoring ASCII case only, as JavaScript's /i without u (Python's re.I would also fold the Kelvin sign)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isascii() and c.isalpha() else re.escape(c) for c in m)
+
+
+_OPENED = re.compile(f"^{_JS_WS}*(?:" + "|".join(f"{_marker(o)}.*?{_marker(c)}" for o, c in REASONING_MARKERS) + ")", re.DOTALL)
+_UNOPENED = re.compile("^(?:" + "|".join(f"(?:(?!{_marker(o)}).)*?{_marker(c)}" for o, c in REASONING_MARKERS) + ")", re.DOTALL)
+_LEADING_WS = re.compile(f"^{_JS_WS}+")
 
 
 def strip_thinking(s: str) -> str:
-    """Remove a leading reasoning block (`<think>…</think>`), as askfirst's HTTP policy does before matching."""
-    return _THINK.sub("", s, count=1)
+    """Remove a leading reasoning block of any family (above) and the whitespace after it, as askfirst does before matching."""
+    m = _OPENED.match(s) or _UNOPENED.match(s)
+    return _LEADING_WS.sub("", s[m.end():], count=1) if m else s
 
 
 def _letters(doc: dict, key: str) -> list:

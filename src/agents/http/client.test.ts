@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { UpstreamError } from '../../util/errors.js';
-import { ChatClient, chatCompletionsUrl, parseChatBody, type ChatClientOptions } from './client.js';
+import { ChatClient, chatCompletionsUrl, parseChatBody, replyCause, type ChatClientOptions } from './client.js';
 import { backoffDelay, parseRetryAfter, retryAfterOf } from './retry.js';
 import { canonicalJson, requestKey } from './cache.js';
 import { startFaultServer } from '../../testing/fault-server.js';
@@ -77,6 +77,24 @@ describe('helpers', () => {
     expect(parse({ content: '<think>Okay so' }, reasoning.slice(0, 3))).toBeUndefined();
     // a model without reasoning: its first token, as before
     expect(parse({ content: 'Okay' }, [reasoning[1]])).toEqual([{ token: 'Okay', logprob: -0.2 }, { token: 'A', logprob: -6 }]);
+  });
+  it("finds the answer's first token and a reply that was all reasoning in every VLM family's reasoning markup", () => {
+    // Gemma 4 (<|channel>thought … <channel|>), Kimi-VL (◁think▷ … ◁/think▷), Qwen3.5 (<think> in the prompt, only
+    // </think> generated): the scores were the reasoning's first token, an unclosed block was not reasoning-only
+    const tok = (token: string, tops: [string, number][] = [[token, -0.01]]) => ({ token, logprob: tops[0][1], top_logprobs: tops.map(([t, l]) => ({ token: t, logprob: l })) });
+    const answer = tok('B', [['B', -0.1], ['A', -2.5]]);
+    const want = [{ token: 'B', logprob: -0.1 }, { token: 'A', logprob: -2.5 }];
+    const parse = (content: string, tokens: unknown[]) => parseChatBody(JSON.stringify({ choices: [{ message: { content }, logprobs: { content: tokens }, finish_reason: 'stop' }] })).firstTokenTop;
+    const families: [string, string, string][] = [['<|channel>', 'thought\n', '<channel|>'], ['◁think▷', 'Okay', '◁/think▷'], ['', 'Okay', '</think>']];
+    for (const [open, thought, close] of families) {
+      const reasoning = [...(open ? [tok(open)] : []), tok(thought, [[thought, -0.2], ['A', -6]]), tok(close), tok('\n\n')];
+      expect(parse(`${open}${thought}${close}\n\nB.`, [...reasoning, answer, tok('.')]), close).toEqual(want);
+      if (open) expect(parse(`${open}${thought}`, reasoning.slice(0, 2)), open).toBeUndefined();
+      const res = parseChatBody(JSON.stringify({ choices: [{ message: { content: `${open}${thought}` }, finish_reason: 'stop' }] }));
+      if (open) expect(replyCause(res, res.text), open).toBe('reasoning-only');
+      const all = parseChatBody(JSON.stringify({ choices: [{ message: { content: `${open}${thought}${close}` }, finish_reason: 'stop' }] }));
+      expect(replyCause(all, ''), close).toBe('reasoning-only');
+    }
   });
   it('says what a 200 without choices held: an error object (proxies such as OpenRouter and LiteLLM send them) or an empty list', async () => {
     expect(() => parseChatBody('{"error":{"message":"Provider returned error","code":502}}')).toThrow('reply has no choices but an error: Provider returned error');

@@ -20,7 +20,7 @@ import { ResponseCache, requestKey } from './cache.js';
 import { paramAdvice, parseErrorBody, rejectedParam, statusAdvice } from './rejection.js';
 import { MAX_RETRY_AFTER_MS, RequestHalted, Retryable, abortError, type RetryReason, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
 import { Semaphore } from '../../util/semaphore.js';
-import { stripThinking } from './messages.js';
+import { opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from '../../episode/thinking.js';
 import type { ReplyCause } from '../../episode/types.js';
 
 /** One alternative at one token position. */
@@ -43,16 +43,15 @@ export interface ChatResult {
 
 /**
  * Why a reply has no usable text, as the server said (episode/types.ts ReplyCause): a content filter stopped it, it was
- * cut off at the token limit, or its answer (`answer`: the text with any leading think block removed) is empty while
- * it carried reasoning, or is a `<think>` block never closed, or it is empty without reasoning (`empty`: a reply that
+ * cut off at the token limit, or its answer (`answer`: the text with any leading reasoning block removed, episode/thinking.ts)
+ * is empty while it carried reasoning, or is a reasoning block never closed, or it is empty without reasoning (`empty`: a reply that
  * ended normally, stop, with no text, was counted unparseable as if it had named no option). Undefined for a reply
  * that ended normally with an answer, whatever the answer says.
  */
 export function replyCause(res: ChatResult, answer: string): ReplyCause | undefined {
   if (res.finishReason === 'content_filter') return 'content-filter';
   if (res.finishReason === 'length') return 'length';
-  const unclosed = /^\s*<think>/i.test(answer) && !/<\/think>/i.test(answer);
-  if (unclosed || (answer.trim() === '' && (res.reasoning === true || /^\s*<think>/i.test(res.text)))) return 'reasoning-only';
+  if (opensUnclosedReasoning(answer) || (answer.trim() === '' && (res.reasoning === true || reasoningEnd(res.text) > 0))) return 'reasoning-only';
   if (answer.trim() === '') return 'empty';
   return undefined;
 }
@@ -140,25 +139,29 @@ type TokenLogprob = { token?: unknown; logprob?: unknown; top_logprobs?: unknown
 /**
  * The position of the answer's first token in a chat `logprobs.content[]`. A reasoning model's
  * logprobs may cover its reasoning too (SGLang's and vLLM's do, `<think>…</think>` markers
- * included, while `message.content` holds the answer only): then the first token after `</think>`
- * that is not whitespace. When the message carries reasoning (`reasoning_content`, or Ollama's
- * `reasoning`) or the tokens open a `<think>` block but no `</think>` token is there, the tokens
+ * included, while `message.content` holds the answer only): then the first token after the token
+ * that ends the tokens' leading reasoning block (any family's markers, episode/thinking.ts, its
+ * opening in the prompt or not) that is not whitespace. When the message carries reasoning
+ * (`reasoning_content`, or Ollama's `reasoning`) or the tokens open a block that does not close, the tokens
  * are the answer's only if their text begins with the answer; else -1 (no scores: the
  * alternatives at the first position would be the reasoning's, not the answer's).
  */
 function answerStart(content: readonly TokenLogprob[], message: Record<string, unknown> | undefined, text: string): number {
   const tokenText = (t: TokenLogprob) => (typeof t?.token === 'string' ? t.token : '');
-  const end = content.findIndex((t) => tokenText(t).includes('</think>'));
   const firstWord = (from: number) => {
     for (let i = from; i < content.length; i++) if (tokenText(content[i]).trim()) return i;
     return -1;
   };
-  if (end >= 0) return firstWord(end + 1);
+  const joined = content.map(tokenText).join('');
+  const blockEnd = reasoningEnd(joined);
+  if (blockEnd > 0) {
+    // the token holding the closing marker's last character, then the answer's first word after it
+    for (let i = 0, at = 0; i < content.length; i++) if ((at += tokenText(content[i]).length) >= blockEnd) return firstWord(i + 1);
+  }
   const reasoning = [message?.reasoning_content, message?.reasoning].some((r) => typeof r === 'string' && r.trim() !== '');
-  const joined = content.map(tokenText).join('').trimStart();
-  if (!reasoning && !joined.startsWith('<think>')) return 0;
+  if (!reasoning && !opensReasoning(joined)) return 0;
   const answer = text.trim();
-  return answer && !answer.startsWith('<think>') && joined.startsWith(answer.slice(0, 8)) ? firstWord(0) : -1;
+  return answer && !opensReasoning(answer) && joined.trimStart().startsWith(answer.slice(0, 8)) ? firstWord(0) : -1;
 }
 
 /** Pull the first-token alternatives out of either logprobs shape (chat `content[]` or legacy `top_logprobs[]`). */

@@ -71,8 +71,3 @@ export function buildMessages(o: { system?: string; past: readonly PastTurn[]; p
   msgs.push(userMessage(o.prompt, o.imageUrl));
   return msgs;
 }
-
-/** Remove a leading reasoning block (`<think>…</think>`) some models emit before their answer. */
-export function stripThinking(s: string): string {
-  return s.replace(/^\s*<think>[\s\S]*?<\/think>\s*/i, '');
-}

@@ -16,6 +16,7 @@ import { proactiveBenchReward, singleTurnReward } from '../../rl/rewards.js';
 import { generateSuite } from '../../suite/generate.js';
 import { memoryLoader } from '../../suite/loader.js';
 import type { SuiteEpisode } from '../../suite/types.js';
+import { familyReplies } from '../../testing/reasoning-replies.js';
 import { Rng } from '../../util/rng.js';
 import { startEnvServer, type RunningEnvServer } from './server.js';
 
@@ -65,6 +66,22 @@ describe('POST /get_reward (OpenRLHF remote reward model)', () => {
     expect(body.extra_logs.askfirst_correct).toHaveLength(1000);
     // The batch exercises every reward value (r_c, r_p, r_w), so equality is not vacuous.
     expect(new Set(expected)).toEqual(new Set([1, RP, 0]));
+  });
+
+  it("pays a thinking reply of every VLM family as its answer (OpenRLHF decodes the reasoning with the reply)", async () => {
+    // Gemma 4's <|channel>thought … <channel|>, Kimi-VL's ◁think▷ … ◁/think▷, a Qwen3.5 block opened in the prompt
+    // (only </think> generated), gpt-oss's analysis channel, Qwen3-VL's <think>: the right answer after any was unparseable.
+    const rows = episodes.flatMap((e) => trlRows(e, 'first')).slice(0, 6);
+    const families = Object.keys(familyReplies('x'));
+    const batch = rows.flatMap((row) => [row.answer, `${row.answer_letter}.`].flatMap((answer) => [answer, ...Object.values(familyReplies(answer))].map((reply) => ({ row, reply }))));
+    const text = (row: TrlRow) => (row.prompt[0].content[1] as { text: string }).text;
+    const query = batch.map(({ row, reply }) => template(text(row), 16) + reply + '<|im_end|>');
+    const res = (await (await fetch(`${srv.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query, prompts: batch.map(({ row }) => template(text(row), 1)), labels: batch.map(({ row }) => row.label) }) })).json()) as RewardResponse;
+    const per = families.length + 1;
+    for (let i = 0; i < batch.length; i += per) {
+      expect(res.rewards[i], batch[i].reply).toBe(1); // the right answer, plain
+      expect(Object.fromEntries(families.map((f, k) => [f, res.rewards[i + 1 + k]])), batch[i].reply).toEqual(Object.fromEntries(families.map((f) => [f, 1])));
+    }
   });
 
   it('single-item requests (what OpenRLHF sends per sample) and labels given by turn only', async () => {

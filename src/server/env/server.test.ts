@@ -11,6 +11,7 @@ import { generateSuite } from '../../suite/generate.js';
 import { memoryLoader } from '../../suite/loader.js';
 import type { ViewLoader } from '../../suite/types.js';
 import type { SuiteEpisode } from '../../suite/types.js';
+import { familyReplies } from '../../testing/reasoning-replies.js';
 import { startEnvServer, type RunningEnvServer } from './server.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON in tests
@@ -133,6 +134,21 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     const unknown = await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: 'nope' }) });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as Json).detail).toMatch(/no episode with id "nope"/);
+  });
+  it("reads a thinking reply of every VLM family as its answer, in the step and in the history (the trainers send the model's text)", async () => {
+    // verl's interaction, OpenRLHF's agent and TRL send the generated text: a leading reasoning block other than
+    // <think> (Gemma 4's <|channel>thought, Kimi-VL's ◁think▷, a Qwen3.5 block opened in the prompt) was unparseable.
+    const ep = episodes.find((e) => e.steps[e.firstView].offered.some((i) => e.steps[e.firstView].next[i] !== undefined))!;
+    const first: Json = await (await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: ep.id }) })).json();
+    const ask = first.observation.options.find((_: Json, i: number) => ep.steps[ep.firstView].next[ep.steps[ep.firstView].offered[i]] !== undefined).letter + '.';
+    const plain: Json = await (await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ action: { reply: ask }, episode_id: ep.id }) })).json();
+    expect(plain.observation.last_action).toMatchObject({ type: 'intervention', valid: true });
+    for (const [family, reply] of Object.entries(familyReplies(ask))) {
+      const s: Json = await (await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ action: { reply }, episode_id: ep.id }) })).json();
+      expect({ reward: s.reward, done: s.done, view: s.observation.view, last_reply: s.observation.last_reply }, family).toEqual({ reward: plain.reward, done: plain.done, view: plain.observation.view, last_reply: ask });
+      const after: Json = await (await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ action: { reply: 'garbage' }, episode_id: ep.id, history: [reply] }) })).json();
+      expect(after.observation.turn, family).toBe(2); // the history's thinking reply moved the episode on
+    }
   });
 });
 

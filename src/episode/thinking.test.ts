@@ -1,0 +1,41 @@
+/** A reply's leading reasoning block, in every VLM family's markup (episode/thinking.ts). */
+import { describe, expect, it } from 'vitest';
+import { FAMILY_REPLIES } from '../testing/reasoning-replies.js';
+import { opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from './thinking.js';
+
+describe('stripThinking', () => {
+  it("removes the leading reasoning block of every VLM family's markup", () => {
+    // Gemma 4's <|channel>thought … <channel|> (and the others but <think>) stayed, and the reply named no option
+    for (const [family, reply] of Object.entries(FAMILY_REPLIES)) expect(stripThinking(reply), family).toBe('B.');
+    expect(stripThinking('  <THINK>x</Think>  C. cat ')).toBe('C. cat ');
+    expect(stripThinking('<|CHANNEL>thought\nx<CHANNEL|>\nA.')).toBe('A.');
+  });
+
+  it('removes the leading block only, and the first only', () => {
+    expect(stripThinking('B. <think>x</think>')).toBe('B. <think>x</think>');
+    expect(stripThinking('B. <|channel>thought\nx<channel|>')).toBe('B. <|channel>thought\nx<channel|>');
+    expect(stripThinking('<think>a</think><think>b</think>A.')).toBe('<think>b</think>A.');
+    expect(stripThinking('◁think▷a◁/think▷◁think▷b◁/think▷A.')).toBe('◁think▷b◁/think▷A.');
+    // an answer with a closing marker after an opening one is not a block opened in the prompt
+    expect(stripThinking('B. ◁think▷x◁/think▷')).toBe('B. ◁think▷x◁/think▷');
+    expect(stripThinking('B.')).toBe('B.');
+    expect(stripThinking('')).toBe('');
+  });
+
+  it('leaves a block that never closes, and says so', () => {
+    for (const r of ['<think>I would say', '◁think▷I would say', '<|channel>thought\nI would say', '<|channel|>analysis<|message|>I would']) {
+      expect(stripThinking(r), r).toBe(r);
+      expect(opensUnclosedReasoning(r), r).toBe(true);
+      expect(opensReasoning(r), r).toBe(true);
+    }
+    expect(opensUnclosedReasoning('B.')).toBe(false);
+    expect(opensUnclosedReasoning(FAMILY_REPLIES['Gemma 4'])).toBe(false);
+    expect(opensReasoning(FAMILY_REPLIES['Qwen3.5 (its template opens the block in the prompt)'])).toBe(false);
+  });
+
+  it('says where the block ends: just past its closing marker', () => {
+    expect(reasoningEnd('<think>x</think>\n\nB.')).toBe('<think>x</think>'.length);
+    expect(reasoningEnd('x<channel|> B.')).toBe('x<channel|>'.length);
+    expect(reasoningEnd('B.')).toBe(0);
+  });
+});

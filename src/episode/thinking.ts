@@ -1,0 +1,62 @@
+/**
+ * A reply's leading reasoning block, in the markup of every VLM family that writes one, removed before the reply is
+ * matched to an option (parse.ts `parseReply`). The markers, as each family's chat template and its serving stack's
+ * reasoning parser spell them:
+ * - `<think>` … `</think>`: Qwen3-VL and Qwen3.5, GLM-4.1V-Thinking / GLM-4.5V, InternVL3.5 and Intern-S1 (thinking
+ *   mode), MiMo-VL, MiniCPM-V 4.5, Keye-VL, ERNIE-4.5-VL, Step3 (LLaMA-Factory's templates, `ReasoningTemplate`'s
+ *   default thought words; vLLM's qwen3, glm45, mimo, ernie45 and step3 reasoning parsers);
+ * - `◁think▷` … `◁/think▷`: Kimi-VL-Thinking (LLaMA-Factory's kimi_vl template);
+ * - `<|channel>` … `<channel|>`: Gemma 4, whose thought channel opens `<|channel>thought\n` (vLLM's
+ *   reasoning/gemma4_utils.py, LLaMA-Factory's gemma4 template);
+ * - `<|channel|>analysis<|message|>` … `<|end|><|start|>assistant<|channel|>final<|message|>`: gpt-oss's harmony
+ *   format (LLaMA-Factory's gpt_oss template).
+ * Only a block the reply starts with is removed, and only the first: a block after the answer, or a second one, stays
+ * (and the reply then names no option). Since Qwen3.5 (and Qwen3-VL's Thinking models) the chat template opens the
+ * block in the prompt, so the generated text holds only its end (vLLM's qwen3 parser): a reply whose text up to a
+ * closing marker holds no opening marker of that family lost its opening to the prompt, and that text is the block.
+ * Markers are matched ignoring ASCII case, as JavaScript's `/i` without `u` does. integrations/lmms_eval's
+ * `strip_thinking` is this in Python (tests/lmms-eval-task.test.ts reads every reply both ways).
+ */
+
+export interface ReasoningMarkers {
+  open: string;
+  close: string;
+}
+
+/** The reasoning markup of each family (above), tried in this order. */
+export const REASONING_MARKERS: readonly ReasoningMarkers[] = [
+  { open: '<think>', close: '</think>' },
+  { open: '◁think▷', close: '◁/think▷' },
+  { open: '<|channel>', close: '<channel|>' },
+  { open: '<|channel|>analysis<|message|>', close: '<|end|><|start|>assistant<|channel|>final<|message|>' },
+];
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A block opened in the reply: whitespace, an opening marker, the reasoning, its closing marker. */
+const OPENED = new RegExp(`^\\s*(?:${REASONING_MARKERS.map((m) => `${esc(m.open)}[\\s\\S]*?${esc(m.close)}`).join('|')})`, 'i');
+/** A block opened in the prompt: text holding no opening marker of the family, then its closing marker. */
+const UNOPENED = new RegExp(`^(?:${REASONING_MARKERS.map((m) => `(?:(?!${esc(m.open)})[\\s\\S])*?${esc(m.close)}`).join('|')})`, 'i');
+/** A reply that opens a block (after whitespace), and each family's closing marker. */
+const OPENS = new RegExp(`^\\s*(?:${REASONING_MARKERS.map((m) => esc(m.open)).join('|')})`, 'i');
+const CLOSES = new RegExp(REASONING_MARKERS.map((m) => esc(m.close)).join('|'), 'i');
+
+/** Where the reply's leading reasoning block (above) ends, just past its closing marker; 0 when it has none. */
+export function reasoningEnd(s: string): number {
+  return (OPENED.exec(s) ?? UNOPENED.exec(s))?.[0].length ?? 0;
+}
+
+/** The reply without its leading reasoning block and the whitespace after it; the reply as it is when it has none. */
+export function stripThinking(s: string): string {
+  const end = reasoningEnd(s);
+  return end ? s.slice(end).replace(/^\s+/, '') : s;
+}
+
+/** Whether the reply opens with a reasoning block's opening marker (after whitespace). */
+export function opensReasoning(s: string): boolean {
+  return OPENS.test(s);
+}
+
+/** Whether the reply opens a reasoning block and holds no closing marker: it was all reasoning, cut off or not. */
+export function opensUnclosedReasoning(s: string): boolean {
+  return OPENS.test(s) && !CLOSES.test(s);
+}
