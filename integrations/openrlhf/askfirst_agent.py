@@ -15,9 +15,13 @@ Each sample plays the episode its row's `label` names (`askfirst export --format
 JSON {"episode_id", "turn": 0, "view"}) on `askfirst env serve` at ASKFIRST_ENV_URL (default
 http://127.0.0.1:8000; ASKFIRST_MODE picks the protocol mode, default the server's `proactive`, and must be the
 mode the rows were exported with). The reply is the generated text with trailing end-of-turn tokens removed
-(OpenRLHF decodes with skip_special_tokens=False); the feedback after a reply that keeps the episode open is a
-user turn holding the next view (its image and `view_as_text`), in the Qwen-VL chat format of OpenRLHF's example
-(edit USER_START / USER_END / IMAGE_PLACEHOLDER for another model family).
+(OpenRLHF decodes with skip_special_tokens=False; the server reads past a leading reasoning block, as `askfirst eval`);
+the feedback after a reply that keeps the episode open is a user turn holding the next view (its image and
+`view_as_text`), then the assistant's turn opened, in the model's own chat markup: rendered once per tokenizer by the
+chat template of the processor OpenRLHF hands `execute` (`feedback_markup`; Gemma 4's `<|turn>user` … `<|image|>`,
+Qwen3.5's `<|im_start|>` … with its `<think>` opened, …), as OpenRLHF renders the rows' prompts
+(`--data.apply_chat_template`). OpenRLHF's own example, examples/python/vlm_multiturn_agent.py, writes Qwen's markup
+by hand; that is the fallback here for a tokenizer without a chat template.
 
 Why every step is a stateless replay (`POST /step` with the episode and the earlier replies), not a WebSocket
 session: `MultiTurnAgentExecutor.execute` stops a sample without telling the instance when the sequence reaches
@@ -32,11 +36,12 @@ pays the change since the last step: the rewards summed are always that standing
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import os
 import re
 import sys
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 from openrlhf.utils.agent import AgentInstanceBase, MultiTurnAgentExecutor
@@ -44,17 +49,54 @@ from openrlhf.utils.agent import AgentInstanceBase, MultiTurnAgentExecutor
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from askfirst_env_client import stateless_reset, stateless_step, view_as_text  # noqa: E402
 
-# Chat format of the feedback turns (Qwen2.5-VL / Qwen3-VL, as OpenRLHF's vlm_multiturn_agent.py). The model's own
-# turn already ends with its end-of-turn token: OpenRLHF generates with skip_special_tokens=False.
+# Chat format of the feedback turns for a tokenizer without a chat template (Qwen2.5-VL / Qwen3-VL, as OpenRLHF's
+# vlm_multiturn_agent.py): the text between USER_START + IMAGE_PLACEHOLDER and USER_END. The model's own turn already
+# ends with its end-of-turn token: OpenRLHF generates with skip_special_tokens=False.
 USER_START = "\n<|im_start|>user\n"
 USER_END = "<|im_end|>\n<|im_start|>assistant\n"
 IMAGE_PLACEHOLDER = "<|vision_start|><|image_pad|><|vision_end|>"
+QWEN_MARKUP = (USER_START + IMAGE_PLACEHOLDER, USER_END)
 
 # Special tokens chat templates end a turn with, removed from the end of a reply (the same set as the server's
 # /get_reward, src/environment/single-turn.ts): <|...|> (Qwen, InternVL, Llama 3, Phi), </s> and [/INST] (Mistral,
 # LLaVA), <eos> and <end_of_turn> (Gemma 3), <turn|> (Gemma 4, which OpenRLHF 0.11's vlm_utils.py names beside Qwen3.5;
 # TRL 1.9 chat_templates/diffusion_gemma.jinja), <end_of_utterance> (Idefics3, SmolVLM; TRL's idefics3.jinja).
-_TRAILING_SPECIALS = re.compile(r"(\s*(<\|[^|<>]{1,40}\|>|</s>|<eos>|<end_of_turn>|<turn\|>|<end_of_utterance>|\[/INST\]))+\s*$")
+_END_TOKEN = r"<\|[^|<>]{1,40}\|>|</s>|<eos>|<end_of_turn>|<turn\|>|<end_of_utterance>|\[/INST\]"
+_TRAILING_SPECIALS = re.compile(rf"(\s*({_END_TOKEN}))+\s*$")
+_LEADING_END = re.compile(rf"^({_END_TOKEN})")
+
+# Stand-ins rendered through the chat template, then cut out of it (feedback_markup).
+_REPLY_MARK, _TEXT_MARK = "ASKFIRST_REPLY_5e1f", "ASKFIRST_FEEDBACK_5e1f"
+# The markup of the model whose tokenizer OpenRLHF handed the executor running this sample (AgentExecutor.execute).
+_MARKUP: "contextvars.ContextVar[Tuple[str, str]]" = contextvars.ContextVar("askfirst_feedback_markup", default=QWEN_MARKUP)
+
+
+def feedback_markup(tokenizer: Any) -> Tuple[str, str]:
+    """(before, after) the feedback text in the model's chat markup: what its chat template writes after an assistant
+    turn's content (that turn's end-of-turn token left out: the generated text holds it) up to a user turn's text, with
+    one image before it, and after that text to the assistant's next turn opened (add_generation_prompt). The messages
+    are content lists, as OpenRLHF's prompts_dataset.py hands the rows' prompts to the same template. Qwen's markup
+    (QWEN_MARKUP) for a tokenizer without a chat template."""
+    render = getattr(tokenizer, "apply_chat_template", None)
+    inner = getattr(tokenizer, "tokenizer", None)  # a processor's tokenizer
+    if render is None or not (getattr(tokenizer, "chat_template", None) or getattr(inner, "chat_template", None)):
+        return QWEN_MARKUP
+    text = lambda t: [{"type": "text", "text": t}]  # noqa: E731
+    messages = [
+        {"role": "user", "content": text("?")},
+        {"role": "assistant", "content": text(_REPLY_MARK)},
+        {"role": "user", "content": [{"type": "image"}, *text(_TEXT_MARK)]},
+    ]
+    try:
+        out = render(messages, tokenize=False, add_generation_prompt=True)
+    except Exception as e:
+        raise ValueError(f"askfirst agent: the model's chat template could not render a feedback turn (a user turn with an image after a reply): {e}") from e
+    out = out[0] if isinstance(out, list) else out
+    if not isinstance(out, str) or _REPLY_MARK not in out or _TEXT_MARK not in out.split(_REPLY_MARK, 1)[1]:
+        raise ValueError("askfirst agent: the model's chat template did not write a reply and then a user turn's text as given; "
+                         "cannot tell its feedback markup")
+    before, _, after = out.split(_REPLY_MARK, 1)[1].partition(_TEXT_MARK)
+    return _LEADING_END.sub("", before, count=1), after
 
 
 def reply_of(action_text: str) -> str:
@@ -152,12 +194,22 @@ class AgentInstance(AgentInstanceBase):
             return self._result(self.paid, "", None, o)
         # What the episode earns if OpenRLHF stops the sample before the next reply reaches us.
         closed = await self._step(self.replies, "")
-        feedback = f"{USER_START}{IMAGE_PLACEHOLDER}{view_as_text(o)}{USER_END}"
+        before, after = _MARKUP.get()
+        feedback = f"{before}{view_as_text(o)}{after}"
         return self._result(self.paid + float(closed.reward or 0.0), feedback, [image_of(o)], o)
 
 
 class AgentExecutor(MultiTurnAgentExecutor):
-    """What OpenRLHF loads by name from --train.agent_func_path."""
+    """What OpenRLHF loads by name from --train.agent_func_path; each sample's feedback turns in the markup of the
+    tokenizer (a VLM's processor) OpenRLHF runs it with."""
 
     def __init__(self):
         super().__init__(AgentInstance)
+        self._markups: Dict[int, tuple] = {}  # id(tokenizer) -> (tokenizer, markup): the tokenizer kept, its id not reused
+
+    async def execute(self, prompt, label, sampling_params, max_length: int, hf_tokenizer, llm_engine, images=None):
+        known = self._markups.get(id(hf_tokenizer))
+        if known is None:
+            known = self._markups[id(hf_tokenizer)] = (hf_tokenizer, feedback_markup(hf_tokenizer))
+        _MARKUP.set(known[1])  # this sample's task only: asyncio runs each coroutine gathered in a copy of the context
+        return await super().execute(prompt, label, sampling_params, max_length, hf_tokenizer, llm_engine, images)

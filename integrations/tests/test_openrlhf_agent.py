@@ -69,8 +69,9 @@ def process_prompt_with_images(tokenizer, text, images):
     """vlm_utils.process_prompt_with_images with a character tokenizer; a real processor refuses a text whose image
     placeholders do not match its images."""
     pil = _load_images(images)
-    if text.count("<|image_pad|>") != len(pil):
-        raise ValueError(f"{text.count('<|image_pad|>')} image placeholders for {len(pil)} images")
+    placeholder = getattr(tokenizer, "image_token", "<|image_pad|>")
+    if text.count(placeholder) != len(pil):
+        raise ValueError(f"{text.count(placeholder)} image placeholders {placeholder} for {len(pil)} images")
     return tokenizer(text), pil
 
 
@@ -180,8 +181,8 @@ class ScriptedEngine:
     """A fake vLLM engine for one sample: `policy(observation, turn)` gives the reply; each reply is also stepped on a
     WebSocket session of the server, whose observations say what the agent must hand back."""
 
-    def __init__(self, test, episode_id, policy):
-        self.test, self.policy, self.turn = test, policy, 0
+    def __init__(self, test, episode_id, policy, end="<|im_end|>"):
+        self.test, self.policy, self.turn, self.end = test, policy, 0, end
         self.env = AskfirstEnv(URL)
         self.obs = self.env.reset(episode_id=episode_id).observation
         self.replies, self.expected, self.session_reward, self.outcome = [], [], 0.0, None
@@ -199,7 +200,7 @@ class ScriptedEngine:
         if r.done:
             self.outcome = r.observation["outcome"]
         self.obs, self.turn = r.observation, self.turn + 1
-        text = reply + "<|im_end|>"
+        text = reply + self.end  # the model's end-of-turn token, kept (skip_special_tokens=False)
         ids = tokenizer(text)[: sampling_params.max_tokens]
         return types.SimpleNamespace(outputs=[types.SimpleNamespace(token_ids=ids, text="".join(map(chr, ids)), logprobs=None)])
 
@@ -233,6 +234,42 @@ def valid_asks(episode_id: str, n: int) -> list:
     return _valid_asks(URL, episode_id, n)
 
 
+class ChatProcessor:
+    """A VLM processor as OpenRLHF hands it to `execute` (a character tokenizer), with the chat template of a family:
+    Gemma 4's turns and image token (LLaMA-Factory's gemma4 template, transformers' Gemma 4 chat template, which opens an
+    empty thought channel in the generation prompt when not thinking), or Qwen3.5's, whose generation prompt opens
+    <think>. `apply_chat_template` renders content lists as prompts_dataset.py hands them."""
+
+    FAMILIES = {
+        # family: (turn start, turn end, roles, image token, generation prompt after the model's role)
+        "gemma4": ("<|turn>{role}\n", "<turn|>\n", {"user": "user", "assistant": "model"}, "<|image|>", "<|channel>thought\n<channel|>"),
+        "qwen3.5": ("<|im_start|>{role}\n", "<|im_end|>\n", {"user": "user", "assistant": "assistant"}, "<|vision_start|><|image_pad|><|vision_end|>", "<think>\n"),
+    }
+
+    def __init__(self, family, fail=False):
+        self.start, end, self.roles, self.image, self.gen = self.FAMILIES[family]
+        self.end, self.end_nl, self.fail = end.rstrip("\n"), end, fail
+        self.chat_template = f"{{# {family} #}}"
+        self.image_token = "<|image_pad|>" if family == "qwen3.5" else self.image
+
+    def __call__(self, text):
+        return tokenizer(text)
+
+    def apply_chat_template(self, messages, tokenize=True, add_generation_prompt=False):
+        assert tokenize is False
+        if self.fail:
+            raise TypeError("can only concatenate str (not \"list\") to str")
+        out = "<bos>" if self.roles["assistant"] == "model" else ""
+        for m in messages:
+            body = "".join(self.image if p["type"] == "image" else p["text"] for p in m["content"])
+            out += self.start.format(role=self.roles[m["role"]]) + body + self.end_nl
+        return out + (self.start.format(role=self.roles["assistant"]) + self.gen if add_generation_prompt else "")
+
+    def prompt(self, row):
+        text = row["prompt"][0]["content"][1]["text"]
+        return self.apply_chat_template([{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}], tokenize=False, add_generation_prompt=True)
+
+
 @unittest.skipUnless(TRL_DIR, "ASKFIRST_TEST_TRL_DIR not set (the rows of askfirst export --format trl --turns first)")
 class OpenRLHFAgent(unittest.TestCase):
     @classmethod
@@ -247,10 +284,11 @@ class OpenRLHFAgent(unittest.TestCase):
             with open(OUT, "w") as f:
                 json.dump(RESULTS, f)
 
-    def play(self, row, policy, max_length=100_000):
-        engine = ScriptedEngine(self, row["episode_id"], policy)
+    def play(self, row, policy, max_length=100_000, processor=None):
+        engine = ScriptedEngine(self, row["episode_id"], policy, *([processor.end] if processor else []))
+        prompt = processor.prompt(row) if processor else chat(row)
         try:
-            out = asyncio.run(self.executor.execute(chat(row), row["label"], SamplingParams(), max_length, tokenizer, engine, images=row["images"]))
+            out = asyncio.run(self.executor.execute(prompt, row["label"], SamplingParams(), max_length, processor or tokenizer, engine, images=row["images"]))
         finally:
             engine.close()
         return out, engine
@@ -368,6 +406,29 @@ class OpenRLHFAgent(unittest.TestCase):
         got = get_rewards(URL, [prompt + r for r in replies], [prompt] * len(replies), [row["label"]] * len(replies))["rewards"]
         self.assertGreater(got[0], 0.0)
         self.assertEqual(dict(zip(thoughts, got[1:])), {f: got[0] for f in thoughts})
+
+    def test_feedback_turns_are_written_in_the_models_chat_markup(self):
+        """OpenRLHF 0.11 trains Qwen3.5 and Gemma 4 VLMs (vlm_utils.py) and hands `execute` the model's processor; the
+        agent wrote every feedback turn in Qwen's markup, which a Gemma 4 processor reads with no image placeholder for
+        the view it is given (and a Qwen3.5 model was not opened its <think>): the turns follow the model's chat template."""
+        row = next(r for r in self.rows if valid_asks(r["episode_id"], 1))
+        asks = valid_asks(row["episode_id"], 20)
+        policy = lambda obs, t: asks[t] if t < len(asks) else first_category(obs, t)  # noqa: E731
+        for family, opens, closes in [
+            ("gemma4", "\n<|turn>user\n<|image|>You now see view ", "<turn|>\n<|turn>model\n<|channel>thought\n<channel|>"),
+            ("qwen3.5", "\n<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>You now see view ", "<|im_end|>\n<|im_start|>assistant\n<think>\n"),
+        ]:
+            processor = ChatProcessor(family)
+            out, engine = self.play(row, policy, processor=processor)
+            self.assertEqual(len(out["steps"]), len(asks) + 1, family)
+            self.assertEqual([s["images"] for s in out["steps"]], [e["images"] for e in engine.expected], family)
+            for s in out["steps"][:-1]:  # after the reply and its own end-of-turn token: the rest of the template's turns
+                self.assertTrue(s["feedback"].startswith(opens), (family, s["feedback"]))
+                self.assertTrue(s["feedback"].endswith(closes), (family, s["feedback"]))
+            self.assertEqual(out["scores"].item(), engine.session_reward, family)
+        self.assertEqual(self.module.feedback_markup(tokenizer), self.module.QWEN_MARKUP)  # no chat template: Qwen's
+        with self.assertRaisesRegex(ValueError, "chat template could not render a feedback turn"):
+            self.module.feedback_markup(ChatProcessor("gemma4", fail=True))
 
     def test_rows_it_cannot_play_are_refused_with_what_to_do(self):
         row = self.rows[0]
