@@ -3,7 +3,7 @@
 The docs are the rows of `askfirst export --format lmms-eval` (train.parquet, PNGs embedded; or train.jsonl written
 with --absolute-paths). Each shows the episode's first view and ProactiveBench's multiple-choice prompt (interventions
 first, then the categories); `askfirst_process_results` reads the reply exactly as `askfirst eval` does
-(src/episode/parse.ts `parseReply`, after src/agents/http/messages.ts `stripThinking`) and scores the first move:
+(src/episode/parse.ts `parseReply`, after src/episode/thinking.ts `stripThinking`) and scores the first move:
 
     correct             the correct category (ends the episode as a success)
     wrong-category      another category (ends it as a failure)
