@@ -212,3 +212,36 @@ describe('a client that leaves before its reply', () => {
     expect(asked).toEqual([['Q1']]);
   });
 });
+
+describe('a failed batch, asked again one observation at a time', () => {
+  it('skips the observations whose client has gone meanwhile: never asked again, their request ClientGone', async () => {
+    const calls: string[][] = [];
+    let fail!: () => void;
+    const failing = new Promise<void>((r) => (fail = r));
+    const policy: Policy = {
+      name: 'picky',
+      async act(batch): Promise<PolicyReply[]> {
+        calls.push(batch.map((o) => o.question));
+        if (batch.length > 1) {
+          await failing; // the batch is being computed while one of its clients leaves
+          throw new InputError('picky: no episode BAD');
+        }
+        if (batch[0].question === 'BAD') throw new InputError('picky: no episode BAD');
+        return [{ reply: `${batch[0].question}.` }];
+      },
+    };
+    const b = new MicroBatcher(policy, 64);
+    const client = new AbortController();
+    const out = Promise.allSettled([b.submitAll([obs('Q1')]), b.submitAll([obs('GONE1'), obs('GONE2')], { signal: client.signal }), b.submitAll([obs('BAD')])]);
+    await new Promise((r) => setImmediate(r)); // its one batch is asked, held until told to fail
+    expect(calls).toEqual([['Q1', 'GONE1', 'GONE2', 'BAD']]);
+    client.abort(); // its observations are in the batch already: they stay there
+    fail();
+    const [q1, gone, bad] = await out;
+    expect(q1).toEqual({ status: 'fulfilled', value: [{ reply: 'Q1.' }] });
+    expect(gone).toMatchObject({ status: 'rejected', reason: expect.any(ClientGone) });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'picky: no episode BAD' } });
+    // before: GONE1 and GONE2 were asked again alone too, for no one (6 calls)
+    expect(calls).toEqual([['Q1', 'GONE1', 'GONE2', 'BAD'], ['Q1'], ['BAD']]);
+  });
+});

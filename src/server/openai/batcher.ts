@@ -3,7 +3,8 @@
  * used well under load), and a request's outcome is its own — the replies do not depend on the batch, and one request's
  * failure does not fail the others (a pipelined policy is asked per request; a failed batch is asked again one by one).
  * A request whose client has gone (its `signal`: the connection closed) is not worked on further: a pipelined policy's
- * call is aborted (a proxy's upstream request is cancelled), and its observations still waiting for a batch leave the queue.
+ * call is aborted (a proxy's upstream request is cancelled), its observations still waiting for a batch leave the queue,
+ * and those of a failed batch are not asked again alone.
  */
 import type { ActOptions, Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { AskfirstError } from '../../util/errors.js';
@@ -27,6 +28,8 @@ interface Pending {
   /** Its queue (the way of answering). */
   key: string;
   obs: Observation;
+  /** Its request's: aborted once the client has gone. */
+  signal?: AbortSignal;
   resolve: (r: PolicyReply) => void;
   reject: (e: unknown) => void;
 }
@@ -98,7 +101,7 @@ export class MicroBatcher {
     return new Promise((resolve, reject) => {
       let q = this.queues.get(key);
       if (!q) this.queues.set(key, (q = { opts: actOptions(opts), items: [] }));
-      const p: Pending = { key, obs, resolve, reject };
+      const p: Pending = { key, obs, signal: opts.signal, resolve, reject };
       mine.push(p);
       q.items.push(p);
       setImmediate(() => void this.pump());
@@ -130,8 +133,13 @@ export class MicroBatcher {
     } catch (e) {
       // Replies do not depend on the batch, so each observation is asked again alone and gets its own outcome: one
       // request's failure (an oracle asked about an episode it was not given) failed every request batched with it.
+      // One whose client has gone meanwhile is not asked again: it was, for no one (a policy call each, in turn).
       if (batch.length === 1) batch[0].reject(e);
-      else for (const p of batch) await this.alone(p, q.opts);
+      else
+        for (const p of batch) {
+          if (p.signal?.aborted) p.reject(new ClientGone());
+          else await this.alone(p, q.opts);
+        }
     } finally {
       this.running = false;
       if (this.queues.size) setImmediate(() => void this.pump());
