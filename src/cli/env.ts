@@ -9,7 +9,7 @@ import { EpisodePool } from '../environment/episodes.js';
 import { loadRewardConfig, parseWeights, Rewarder } from '../environment/rewards.js';
 import { startEnvServer, type RunningEnvServer } from '../server/env/server.js';
 import { loadData } from '../suite/open.js';
-import { untilStopped } from './signals.js';
+import { serveUntilStopped } from './signals.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { isLoopbackHost } from '../server/host-check.js';
 import { EnvServeSchema, type EnvServeConfig } from './env-schema.js';
@@ -31,5 +31,5 @@ export async function envServeAction(raw: Record<string, unknown>): Promise<void
   const cfg = configFromOptions(EnvServeSchema, raw, 'env serve');
   if (!isLoopbackHost(cfg.host)) refuseUnread(EnvServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   const srv = await runEnvServe(cfg);
-  await untilStopped({ name: 'askfirst env serve', closed: 'sessions and connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst env serve: ${srv.episodes} episode${srv.episodes === 1 ? '' : 's'} at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws, POST /reset /step /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`));
+  await serveUntilStopped({ name: 'askfirst env serve', closed: 'sessions and connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst env serve: ${srv.episodes} episode${srv.episodes === 1 ? '' : 's'} at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws, POST /reset /step /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`));
 }

@@ -10,7 +10,7 @@
  * With PGlite only one process may open the data directory at a time: stop `serve` before
  * `import`/`export`, or use PostgreSQL. `illume --critic workbench` serves the workbench itself.
  */
-import { StoppableJob, stoppable, untilStopped } from './signals.js';
+import { serveUntilStopped, StoppableJob, stoppable } from './signals.js';
 import { refuseToOverwrite } from './overwrite.js';
 import { dirname, posix, resolve } from 'node:path';
 import { createPolicy } from '../agents/registry.js';
@@ -308,7 +308,7 @@ export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   await checkPlayPolicy(cfg.playPolicy); // it was made at the first play task only: a mistyped one started a workbench whose play tasks all failed
   if (!process.env.DATABASE_URL) toStderr(openingLine('feedback serve', cfg.dbDir)); // startServer opens it
   const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl, allowHosts: cfg.allowHost, authLimit: cfg });
-  await untilStopped({ name: 'askfirst workbench', closed: 'connections and database closed', inFlight: s.inFlight }, () => s.stop(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
+  await serveUntilStopped({ name: 'askfirst workbench', closed: 'connections and database closed', inFlight: s.inFlight }, () => s.stop(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
 }
 
 /** A time as `askfirst feedback annotator --list` shows it: UTC to the minute. */

@@ -277,4 +277,11 @@ describe('a shell script whose askfirst command is stopped by Ctrl-C stops too',
     expectInterrupted(r, 'SIGINT', 'the shell');
     expect(linesOf(results)).toBeGreaterThan(0);
   });
+  it('a server (askfirst serve): stopped by Ctrl-C once it listens, it closes, says so, and the script ends by SIGINT too', { timeout: 60_000 }, async () => {
+    // its "… Ctrl-C stops" line to stderr, where the signal waits for it
+    const r = await runShellSignalled((askfirst) => next(askfirst, 'serve --policy random --port 0 >&2'), /Ctrl-C stops/, 'SIGINT');
+    expect(r.stderr).toContain('askfirst serve: stopped by Ctrl-C; connections closed');
+    expect(r.stdout).toBe(''); // before: the server exited 0 and the script went on ("next command ran after status 0")
+    expectInterrupted(r, 'SIGINT', 'the shell');
+  });
 });

@@ -8,7 +8,7 @@ import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/old-checkpoints.js';
 import { loadCommands } from './commands.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { requireCurrentFolder } from './current-folder.js';
-import { endBySignal, Interrupted } from './signals.js';
+import { endOnceDrained, Interrupted } from './signals.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string; description: string };
@@ -74,9 +74,9 @@ export async function main(argv: string[]): Promise<void> {
       if (process.env.ASKFIRST_DEBUG && e instanceof Error) console.error(e.stack);
       else console.error('(set ASKFIRST_DEBUG=1 for the stack trace; please report it)');
     }
-    process.exitCode = cliExitCode(e); // 1, or an interrupted run's 130 / 143 (cli/signals.ts), the fallback of its signal below
-    // once the event loop has drained (what it wrote is out), by the signal itself, so a shell script stops too
-    if (e instanceof Interrupted) endBySignal(e.signal);
+    // an interrupted run: once the event loop has drained (what it wrote is out), by the signal itself, so a shell script stops too
+    if (e instanceof Interrupted) endOnceDrained(e.signal);
+    else process.exitCode = cliExitCode(e); // 1
   }
 }
 

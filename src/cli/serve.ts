@@ -8,8 +8,8 @@
  * `--api-key` (or the variable named by `--api-key-env`) protects every route but /healthz and /health;
  * listening beyond this machine without one prints a warning, as does listening beyond it at all (plain
  * HTTP: put a TLS proxy in front); on loopback only its own Host names and `--allow-host` ones are answered.
- * Ctrl-C or SIGTERM stops it after the requests in flight are answered (new connections refused meanwhile);
- * a second signal cuts them.
+ * Ctrl-C or SIGTERM stops it after the requests in flight are answered (new connections refused meanwhile), then
+ * ends the command by that signal (130 / 143 to a shell: signals.ts `serveUntilStopped`); a second signal cuts them.
  */
 import { checkPolicySpec, createPolicy, policyAnswersFromData } from '../agents/registry.js';
 import type { SuiteEpisode } from '../suite/types.js';
@@ -20,7 +20,7 @@ import { InputError } from '../util/errors.js';
 import { setImageLimits } from '../scenes/image-limits.js';
 import { isLoopbackHost } from '../server/host-check.js';
 import { startOpenAIServer, type RunningServer } from '../server/openai/server.js';
-import { untilStopped } from './signals.js';
+import { serveUntilStopped } from './signals.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { ServeSchema, type ServeConfig } from './serve-schema.js';
@@ -115,5 +115,5 @@ export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   checkPolicySpec(cfg.policy); // an unknown --policy is named as such, before its flags are weighed
   refuseUnreadPolicyFlags(ServeSchema, raw, [cfg.policy], ['seed']);
   const srv = await runServe(cfg, undefined, raw);
-  await untilStopped({ name: 'askfirst serve', closed: 'connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
+  await serveUntilStopped({ name: 'askfirst serve', closed: 'connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
 }

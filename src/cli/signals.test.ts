@@ -153,14 +153,14 @@ describe('stoppable: outside a run', () => {
 describe('untilStopped', () => {
   const serve = { name: 'askfirst serve', closed: 'connections closed' };
 
-  it('SIGTERM closes the server once, says so on stderr and resolves; both handlers are removed', async () => {
+  it('SIGTERM closes the server once, says so on stderr and resolves with the signal; both handlers are removed', async () => {
     const said: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
     const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
     const close = vi.fn(async () => {});
     const done = untilStopped(serve, close);
     process.emit('SIGTERM');
-    await done;
+    expect(await done).toBe('SIGTERM'); // serveUntilStopped ends the command by it
     expect(close).toHaveBeenCalledTimes(1);
     expect(said).toEqual(['askfirst serve: stopped by SIGTERM; connections closed\n']);
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
@@ -196,7 +196,7 @@ describe('the serve commands stopped by a signal', () => {
   const suite = tmpDir('askfirst-stop-suite');
   beforeAll(async () => writeSuite(suite, generateSuite({ episodes: 1, seed: 1, kinds: ['sketch'] })));
 
-  async function stopped(args: readonly string[], sig: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  async function stopped(args: readonly string[], sig: NodeJS.Signals): Promise<{ code: number | null; killedBy: NodeJS.Signals | null; stderr: string }> {
     const child = spawn(process.execPath, [bin, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let stdout = '';
@@ -209,7 +209,7 @@ describe('the serve commands stopped by a signal', () => {
       });
       const code = await exited(child);
       expect(stdout, stderr).toMatch(/Ctrl-C stops/);
-      return { code, stderr };
+      return { code, killedBy: child.signalCode, stderr };
     } finally {
       await stopChild(child);
     }
@@ -221,9 +221,9 @@ describe('the serve commands stopped by a signal', () => {
   ];
   for (const { args, line } of commands)
     for (const [sig, by] of [['SIGTERM', 'SIGTERM'], ['SIGINT', 'Ctrl-C']] as const)
-      it(`askfirst ${args.slice(0, args[0] === 'env' ? 2 : 1).join(' ')}: ${sig} once it listens: says it stopped on stderr, exits 0`, { timeout: 60_000 }, async () => {
+      it(`askfirst ${args.slice(0, args[0] === 'env' ? 2 : 1).join(' ')}: ${sig} once it listens: says it stopped on stderr, then ends by ${sig} (${sig === 'SIGINT' ? 130 : 143} to a shell)`, { timeout: 60_000 }, async () => {
         const r = await stopped(args, sig);
-        expect(r.code).toBe(0);
+        expectInterrupted(r, sig); // it exited 0: a shell script running it went on to its next command
         expect(r.stderr.split('\n').filter((l) => /stopped/.test(l))).toEqual([line.replace('{sig}', by)]);
       });
 });
@@ -283,7 +283,7 @@ describe('askfirst serve stopped while it answers', () => {
       await Promise.race([stopping, answer]); // before, the request was cut at once
       if (!/stopping: answering/.test(stderr)) {
         release();
-        return { code: await exited(child), stderr, answer: await answer };
+        return { code: await exited(child), killedBy: child.signalCode, stderr, answer: await answer };
       }
       if (second) {
         child.kill(second);
@@ -295,7 +295,7 @@ describe('askfirst serve stopped while it answers', () => {
       expect(await fetch(`${url}/models`).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code)).toBe('ECONNREFUSED');
       release();
       const code = await exited(child);
-      return { code, stderr, answer: await answer };
+      return { code, killedBy: child.signalCode, stderr, answer: await answer };
     } finally {
       release();
       await stopChild(child);
@@ -304,16 +304,16 @@ describe('askfirst serve stopped while it answers', () => {
     }
   }
 
-  it('answers the request in flight, then stops (exit 0), saying it waited for it', { timeout: 60_000 }, async () => {
+  it('answers the request in flight, then stops, saying it waited for it, and ends by the signal', { timeout: 60_000 }, async () => {
     const r = await inFlightAtSignal();
     expect(r.answer).toEqual([200, 'B.']);
-    expect(r.code).toBe(0);
+    expectInterrupted(r, 'SIGTERM'); // it exited 0
     expect(r.stderr.trim().split('\n')).toEqual(['askfirst serve: stopping: answering the 1 request in flight first (another signal cuts them)', 'askfirst serve: stopped by SIGTERM; connections closed']);
   });
 
   it('a second signal cuts it, saying so, and ends by that signal', { timeout: 60_000 }, async () => {
     const r = await inFlightAtSignal('SIGINT');
-    expectInterrupted({ code: r.code, killedBy: r.killedBy ?? null, stderr: r.stderr }, 'SIGINT');
+    expectInterrupted(r, 'SIGINT');
     expect(r.answer[0]).toBe('error');
     expect(r.stderr.trim().split('\n')).toEqual(['askfirst serve: stopping: answering the 1 request in flight first (another signal cuts them)', 'askfirst serve: stopped at once by a second Ctrl-C; 1 request in flight cut']);
   });
@@ -436,7 +436,7 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
 
   const stopLines = (name: string) => [`${name}: stopping: answering the 1 request in flight first (another signal cuts them)`, `${name}: stopped by SIGTERM; ${name === 'askfirst env serve' ? 'sessions and connections closed' : 'connections and database closed'}`];
 
-  it('env serve: a POST /step being computed is answered, then it stops (exit 0)', { timeout: 60_000 }, async () => {
+  it('env serve: a POST /step being computed is answered, then it stops, by the signal', { timeout: 60_000 }, async () => {
     const held = await suiteWithHeldView();
     const srv = await started(['env', 'serve', '--data', held.suite, '--no-progress'], /Ctrl-C stops/, held.env, held.node);
     const reading = held.hold(srv.child);
@@ -451,7 +451,7 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
       await Promise.race([srv.on('stderr', /stopping: answering/), answer]);
       await held.release();
       expect(await answer).toEqual([200, held.view]);
-      expect(await exited(srv.child)).toBe(0);
+      expectInterrupted({ code: await exited(srv.child), killedBy: srv.child.signalCode, stderr: srv.out.stderr }, 'SIGTERM'); // it exited 0
       expect(srv.out.stderr.trim().split('\n')).toEqual(stopLines('askfirst env serve'));
     } finally {
       await held.release();
@@ -483,7 +483,7 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
         ['observation', 0],
         ['observation', held.view],
       ]);
-      expect(await exited(srv.child)).toBe(0);
+      expectInterrupted({ code: await exited(srv.child), killedBy: srv.child.signalCode, stderr: srv.out.stderr }, 'SIGTERM'); // it exited 0
       expect(srv.out.stderr.trim().split('\n')).toEqual(stopLines('askfirst env serve'));
     } finally {
       await held.release();
@@ -491,7 +491,7 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
     }
   });
 
-  it('feedback serve: a label being sent is stored and answered, then it stops (exit 0)', { timeout: 300_000 }, async () => {
+  it('feedback serve: a label being sent is stored and answered, then it stops, by the signal', { timeout: 300_000 }, async () => {
     const dbDir = join(tmpDir('askfirst-drain-wb'), 'db');
     const store = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
     let token: string;
@@ -509,7 +509,7 @@ describe('askfirst env serve and feedback serve stopped while they answer', () =
       await Promise.race([srv.on('stderr', /stopping: answering/), answer]);
       send();
       expect(await answer).toEqual([201, false]);
-      expect(await exited(srv.child)).toBe(0);
+      expectInterrupted({ code: await exited(srv.child), killedBy: srv.child.signalCode, stderr: srv.out.stderr }, 'SIGTERM'); // it exited 0
       expect(srv.out.stderr.trim().split('\n').filter((l) => !/opening the feedback database/.test(l))).toEqual(stopLines('askfirst workbench'));
       const after = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
       try {

@@ -1,6 +1,7 @@
 /**
  * How long-running commands meet Ctrl-C and SIGTERM: servers close cleanly (their databases and
- * sockets, once the requests in flight are answered) and exit 0, a second signal cutting that short (`untilStopped`); every other long command stops after its current unit of
+ * sockets, once the requests in flight are answered) and then end by that signal like every other command
+ * (`serveUntilStopped`), a second signal cutting that short (`untilStopped`); every other long command stops after its current unit of
  * work, says what is kept and ends by that signal (a shell sees 130, 143 for SIGTERM; `endBySignal` says why not an
  * exit with that code) — at once while it writes nothing or only what is complete, after the current batch or label while
  * it is inside a step — and a second signal quits at once (`stoppable`).
@@ -30,18 +31,30 @@ export interface Stopping {
 }
 
 /**
- * Keep a server command running until Ctrl-C or SIGTERM, then close it and say so on stderr, the
- * same kind of line for every server: `askfirst serve: stopped by SIGTERM; connections closed`
- * (the serve commands share this). `ready` (the command's "listening on …" line) runs once the
+ * A server command (`serve`, `env serve`, `feedback serve`): serve until Ctrl-C or SIGTERM (`untilStopped`), then, its
+ * listener closed, the requests in flight answered and what it holds closed, end by that signal once its event loop has
+ * drained (`endOnceDrained`: 130, 143 for SIGTERM, to a shell), as every interrupted askfirst command does — so that
+ * `askfirst serve …; next` in a shell script stops at Ctrl-C instead of running `next`. It used to exit 0.
+ * Not a failure to a supervisor: systemd counts a death by SIGINT or SIGTERM as a clean stop (only an exit with code
+ * 143 would be one), and uvicorn (≥ 0.29) ends by the signal after its graceful shutdown too (docs/hardening.md,
+ * "Every server").
+ */
+export async function serveUntilStopped(stopping: Stopping, close: () => Promise<void>, ready: () => void = () => {}): Promise<void> {
+  endOnceDrained(await untilStopped(stopping, close, ready));
+}
+
+/**
+ * Keep a server running until Ctrl-C or SIGTERM, then close it and say so on stderr, the
+ * same kind of line for every server: `askfirst serve: stopped by SIGTERM; connections closed`; resolves with the
+ * signal (`serveUntilStopped` ends the command by it). `ready` (the command's "listening on …" line) runs once the
  * handlers are in place: whoever waits for that line may send SIGTERM at once. A close that answers
  * the requests in flight first (`inFlight`) says so when there are any ("stopping: answering the 2
  * requests in flight first (Ctrl-C again cuts them)"); a second signal during any close exits at once,
  * saying so, by the signal (130, 143 for SIGTERM, to a shell), as every command's second signal does. A failure while
- * closing rejects, so the command reports it and exits non-zero; a clean stop is exit 0
- * (docs/hardening.md: stopping is how a server is meant to end).
+ * closing rejects, so the command reports it and exits non-zero.
  */
-export function untilStopped(stopping: Stopping, close: () => Promise<void>, ready: () => void = () => {}): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+export function untilStopped(stopping: Stopping, close: () => Promise<void>, ready: () => void = () => {}): Promise<StopSignal> {
+  return new Promise<StopSignal>((resolve, reject) => {
     let first: StopSignal | undefined;
     const done = () => {
       process.off('SIGINT', onInt);
@@ -67,7 +80,7 @@ export function untilStopped(stopping: Stopping, close: () => Promise<void>, rea
         () => {
           done();
           process.stderr.write(`${stoppedLine(stopping, sig)}\n`);
-          resolve();
+          resolve(sig);
         },
         (e: unknown) => {
           done();
@@ -262,6 +275,16 @@ export function endBySignal(sig: StopSignal): void {
 }
 
 let endingBy: StopSignal | undefined;
+
+/**
+ * End the command by `sig` once its event loop has drained (what it wrote is out, its 'exit' listeners run): its exit
+ * status 130 (143 for SIGTERM), turned into the signal itself by `endBySignal`. What main() does for a job that ended
+ * as `Interrupted`; a server that stopped cleanly at a signal (`serveUntilStopped`) has no error to throw.
+ */
+export function endOnceDrained(sig: StopSignal): void {
+  process.exitCode = SIGNAL_EXIT[sig];
+  endBySignal(sig);
+}
 
 function raise(sig: StopSignal): void {
   process.removeAllListeners(sig); // the last one removed restores the signal's default effect

@@ -7,7 +7,7 @@ import { openDb } from '../../feedback/db.js';
 import { createDemoProject } from '../../feedback/importer.js';
 import { FeedbackStore, type Project } from '../../feedback/store.js';
 import { OraclePolicy } from '../../agents/baselines/oracle.js';
-import { exited, spawnTsx, stopChild } from '../../testing/child.js';
+import { exited, expectInterrupted, spawnTsx, stopChild } from '../../testing/child.js';
 import { tmpDir } from '../../testing/tmp.js';
 import { createApp, findNul } from './app.js';
 import { startServer } from './workbench.js';
@@ -124,7 +124,7 @@ describe('feedback serve and SIGTERM', () => {
       }
       expect(existsSync(join(dbDir, 'askfirst.lock'))).toBe(true);
       child.kill('SIGTERM');
-      expect(await exited(child)).toBe(0);
+      expectInterrupted({ code: await exited(child), killedBy: child.signalCode, stderr: err }, 'SIGTERM'); // then by the signal, as every command
       expect(err).toContain('askfirst workbench: stopped by SIGTERM; connections and database closed\n'); // on stderr, as serve and env serve say it
       expect(existsSync(join(dbDir, 'askfirst.lock'))).toBe(false);
       const s = await FeedbackStore.open(await openDb({ dataDir: dbDir }));
