@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatPrompt } from '../../episode/prompt.js';
 import { summarize } from '../../episode/metrics.js';
 import { OraclePolicy } from '../../agents/baselines/oracle.js';
@@ -194,4 +194,69 @@ describe('greedy parity: in-process vs serve + HTTP client', () => {
       }
     });
   }
+});
+
+/**
+ * Audit: clients that ask for `stream: true` and leave — while the policy computes their reply, or once they have read
+ * its first bytes. Nothing is left behind: no request counted in flight (each would hold one of --max-concurrent's places
+ * for good: here 2, so one left behind turns a later request into a 429), no connection (the stop, which waits for every
+ * connection to end, would never resolve), no observation queued (a later request would wait behind it), no listener.
+ */
+describe('streaming clients that disconnect', () => {
+  it('leave nothing behind, and the server goes on serving, then stops', async () => {
+    let onCall: (release: () => void) => void = (release) => release();
+    const policy: Policy = {
+      name: 'held',
+      async act(batch) {
+        await new Promise<void>((release) => onCall(release));
+        return batch.map(() => ({ reply: 'A.' }));
+      },
+    };
+    const srv = await startOpenAIServer({ policy, modelName: 'held', maxConcurrent: 2, log: () => undefined });
+    const img = pngDataUrl(createImage(4, 4, [1, 2, 3]));
+    const body = JSON.stringify({ model: 'held', stream: true, n: 4, messages: [{ role: 'user', content: [{ type: 'text', text: formatPrompt('Q?', ['a', 'b']) }, { type: 'image_url', image_url: { url: img } }] }] });
+    const ask = (signal?: AbortSignal) => fetch(`${srv.url}/chat/completions`, { method: 'POST', body, signal });
+    const health = async () => (await (await fetch(srv.url.replace('/v1', '/healthz'))).json()) as { served: number; cancelled: number; batches: number };
+    const listeners = () => [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM'), process.listenerCount('exit')];
+    const before = listeners();
+    const ROUNDS = 20;
+    let stopped = false;
+    try {
+      for (let i = 0; i < ROUNDS; i++) {
+        const called = new Promise<() => void>((r) => (onCall = r));
+        const client = new AbortController();
+        const asked = ask(client.signal).catch((e: unknown) => e);
+        const release = await called; // its 4 observations are with the policy
+        if (i % 2 === 0) {
+          client.abort(); // gone while the policy computes
+          expect(await asked).toMatchObject({ name: 'AbortError' });
+          await vi.waitFor(() => expect(srv.inFlight()).toBe(0), { timeout: 10_000 }); // the server has seen its connection close
+          release();
+        } else {
+          release();
+          const r = (await asked) as Response;
+          expect(r.headers.get('content-type')).toMatch(/event-stream/);
+          await r.body!.getReader().read(); // the first bytes of the stream
+          client.abort(); // gone mid-stream
+        }
+      }
+      onCall = (release) => release();
+      // every one of those requests has been handled, and its connection has ended
+      await vi.waitFor(async () => expect((await health()).batches).toBe(ROUNDS), { timeout: 10_000 });
+      // the replies computed for clients gone meanwhile are not counted as served (before: served 20, cancelled 0)
+      await vi.waitFor(async () => expect(await health()).toMatchObject({ served: ROUNDS / 2, cancelled: ROUNDS / 2 }), { timeout: 10_000 });
+      await vi.waitFor(() => expect(srv.inFlight()).toBe(0), { timeout: 10_000 });
+      // both of --max-concurrent's places are free again, and the batcher's queue holds nothing from them
+      const after = await Promise.all([ask(), ask()]);
+      expect(after.map((r) => r.status)).toEqual([200, 200]);
+      expect((await Promise.all(after.map((r) => r.text()))).every((t) => t.endsWith('data: [DONE]\n\n'))).toBe(true);
+      expect((await health()).batches).toBe(ROUNDS + 2);
+      expect(listeners()).toEqual(before);
+      await srv.stop(); // waits for every connection: one left open would hold it (the test would time out)
+      stopped = true;
+      expect(srv.inFlight()).toBe(0);
+    } finally {
+      if (!stopped) await srv.close();
+    }
+  });
 });

@@ -73,7 +73,7 @@ import { hostCheck, hostGuard, warnIfPlainHttp, type HostTest } from '../host-ch
 import { bodySizeLimit } from '../body-limit.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
-import { MicroBatcher } from './batcher.js';
+import { ClientGone, MicroBatcher } from './batcher.js';
 import { finishReply } from './finish.js';
 import { systemFingerprint } from './fingerprint.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
@@ -467,6 +467,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         const choice = (i: number): Observation => (seed !== undefined ? { ...obs, seed: seed + i } : i ? { ...obs, draw: i } : obs);
         // the request's signal aborts when its client closes the connection unanswered (@hono/node-server): its work stops
         replies = await batcher.submitAll(Array.from({ length: n }, (_, i) => choice(i)), { ...sampling.act, signal: c.req.raw.signal });
+        // its client left while the batch it shared was computed: no one to answer, counted as cancelled, not served
+        if (c.req.raw.signal.aborted) throw new ClientGone();
       } catch (e) {
         // A policy that needs the episode (the oracle, scripted replies) cannot know it without the headers.
         if (e instanceof InputError && c.req.header(EPISODE_HEADERS.episode) === undefined) {
