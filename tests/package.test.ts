@@ -48,6 +48,9 @@ describe('askfirst as an installed package', () => {
     run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, packed.filename)], project);
 
     expect(run(join(project, 'node_modules', '.bin', 'askfirst'), ['--help'], project)).toMatch(/^Usage: askfirst /);
+    // a new feedback database is the packed build/pglite-template copied: npm pack leaves out its 14 empty folders,
+    // without which PostgreSQL does not start ("PGlite failed to initialize properly"); the copy makes them again
+    expect(run(join(project, 'node_modules', '.bin', 'askfirst'), ['feedback', 'import', '--demo', '2', '--project', 'p', '--db-dir', 'db'], project)).toMatch(/^project p: 2 new demo items/);
 
     // require() from CommonJS: the module where this Node can require() an ES module (20.19 or later, 22.12 or later), else one line saying to import() it
     const required = ['-e', "console.log(typeof require('askfirst').evaluate)"];
