@@ -3,11 +3,15 @@
  * what an uninterrupted run leaves (every file's sha256; of summary.json, all but the fields documented to hold wall
  * time and provenance), with nothing else beside it. The real command (bin/askfirst.js: `npm run build` first) in a
  * child that kills itself at the moment (its Nth write to a file, or rename: src/testing/cli-kill.ts, fs-fault.ts), so
- * the kill lands there however fast the machine. docs/hardening.md lists what was audited this way.
+ * the kill lands there however fast the machine. A feedback database is compared by its rows (sha256 of them in order,
+ * without ids and times). docs/hardening.md lists what was audited this way.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../src/feedback/db.js';
+import { IMPORT_BATCH } from '../src/feedback/importer.js';
 import { killCliAt, runCli, treeHashes } from '../src/testing/cli-kill.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { generateSuite } from '../src/suite/generate.js';
@@ -121,5 +125,77 @@ describe('askfirst suite generate --format proactivebench killed with SIGKILL, t
     const again = await runCli(args, killed);
     expect(again.code, again.stderr).toBe(0);
     expect(treeHashes(killed)).toEqual(treeHashes(whole)); // the earlier suite's images gone, no .writing/, .replacing/ or lock left
+  });
+});
+
+/**
+ * The rows of a PGlite feedback database (`db`, closed): each item's task with its item and project, in the order they
+ * went in, without ids (a killed transaction's may be skipped) and times; their number and sha256, and those of the
+ * first `items` items' rows. Checked consistent on the way: no item without its tasks, no task without its item.
+ */
+async function dbRows(db: string, items = Infinity): Promise<{ items: number; rows: number; sha256: string; first: string }> {
+  const pg = await openDb({ dataDir: db });
+  try {
+    const rows = await pg.query<{ n: number }>(
+      `SELECT dense_rank() OVER (ORDER BY i.id)::int AS n, p.name, p.image_dir, p.labels_per_item, i.external_id, i.image, i.question, i.model_output, i.facts, i.meta, t.type, t.payload, t.needed, t.assigned, t.done
+       FROM items i JOIN projects p ON p.id = i.project_id JOIN tasks t ON t.item_id = i.id ORDER BY i.id, t.id`,
+    );
+    const [{ bare }] = await pg.query<{ bare: number }>('SELECT count(*)::int AS bare FROM items i WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.item_id = i.id)');
+    const [{ orphans }] = await pg.query<{ orphans: number }>('SELECT count(*)::int AS orphans FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = t.item_id)');
+    expect({ bare, orphans }).toEqual({ bare: 0, orphans: 0 });
+    const sha = (r: unknown[]) => createHash('sha256').update(JSON.stringify(r.map((x) => ({ ...(x as object), n: undefined })))).digest('hex');
+    return { items: rows.at(-1)?.n ?? 0, rows: rows.length, sha256: sha(rows), first: sha(rows.filter((r) => r.n <= items)) };
+  } finally {
+    await pg.close();
+  }
+}
+
+describe('askfirst feedback import killed with SIGKILL, then run again', () => {
+  let suite: string;
+  beforeAll(async () => {
+    suite = join(tmpDir('askfirst-kill-feedback-suite'), 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 300, seed: 3, size: 32 })); // 2,100 episodes: transactions of 1,000, 1,000 and 100
+  }, 300_000);
+
+  it('killed inside the second transaction of items: the first is kept whole, the second not at all, and the re-run leaves the rows of an unbroken run', { timeout: 600_000 }, async () => {
+    const root = tmpDir('askfirst-kill-feedback');
+    const args = ['feedback', 'import', '--suite', suite, '--project', 'p', '--db-dir', 'db', '--no-progress'];
+    const whole = join(root, 'whole');
+    const killed = join(root, 'killed');
+    mkdirSync(whole);
+    mkdirSync(killed);
+    const done = await runCli(args, whole);
+    expect(done.code, done.stderr).toBe(0);
+    const unbroken = await dbRows(join(whole, 'db'), IMPORT_BATCH);
+    expect(unbroken.items).toBe(2100);
+
+    // the WAL is written a page at a time while a transaction's rows fill its buffers, whole at each commit: its 300th
+    // write comes inside the second transaction (PGlite 0.5.16; checked below: exactly the first 1,000 items are in)
+    await killCliAt(args, killed, { op: 'write', path: `${sep}pg_wal${sep}`, nth: 300 });
+    expect(existsSync(join(killed, 'db', 'askfirst.lock'))).toBe(true); // its lock, left behind: taken over below
+    const cut = await dbRows(join(killed, 'db'), IMPORT_BATCH); // opens after the kill (PostgreSQL replays its WAL)
+    expect(cut.items).toBe(IMPORT_BATCH); // killed inside the second transaction: none of its items
+    expect(cut.sha256).toBe(unbroken.first); // the first 1,000 episodes' items and tasks, as the unbroken run's
+    const again = await runCli(args, killed);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await dbRows(join(killed, 'db'), IMPORT_BATCH)).toEqual(unbroken);
+    expect(readdirSync(killed)).toEqual(['db']);
+    expect(readdirSync(join(killed, 'db')).filter((n) => n.startsWith('askfirst.lock'))).toEqual([]);
+  });
+
+  it('killed while its new database is copied from the template: the re-run removes the hidden half-copy, makes the database and leaves the rows of an unbroken run', { timeout: 300_000 }, async () => {
+    const root = tmpDir('askfirst-kill-feedback-new');
+    const args = ['feedback', 'import', '--suite', suite, '--limit', '20', '--project', 'p', '--db-dir', 'db', '--no-progress'];
+    const whole = join(root, 'whole');
+    const killed = join(root, 'killed');
+    mkdirSync(whole);
+    mkdirSync(killed);
+    expect((await runCli(args, whole)).code).toBe(0);
+    await killCliAt(args, killed, { op: 'copy', path: 'db.creating-', nth: 500 }); // before the 500th of its 986 files
+    expect(readdirSync(killed)).toEqual([expect.stringMatching(/^\.?db\.creating-/)]); // no database yet: its hidden folder, half made
+    const again = await runCli(args, killed);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readdirSync(killed)).toEqual(['db']);
+    expect(await dbRows(join(killed, 'db'))).toEqual(await dbRows(join(whole, 'db')));
   });
 });

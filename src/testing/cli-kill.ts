@@ -28,11 +28,12 @@ export async function runCli(args: readonly string[], cwd: string): Promise<{ co
 
 /**
  * A file-system fault at an exact moment (fs-fault.ts): at the `nth` (1 by default) `op` — a write to a file whose path
- * contains `path`, or a rename of a file out of a path containing it into one that does not — the command kills itself
+ * contains `path`, a rename of a file out of a path containing it into one that does not, or a copy of a file into a
+ * path containing it — the command kills itself
  * with SIGKILL (`fault: 'kill'`) or that call and every matching one after it fail with ENOSPC (`'enospc'`, a full disk).
  */
 export interface FsFault {
-  op: 'write' | 'rename';
+  op: 'write' | 'rename' | 'copy';
   path: string;
   nth?: number;
   fault?: 'kill' | 'enospc';

@@ -5,7 +5,8 @@
  *   `writeSync`/`write` on a descriptor opened by `openSync`/`open`/`fs.promises.open`; a FileHandle's
  *   `write`/`writeFile`/`appendFile`; `writeFileSync`/`appendFileSync`/`writeFile`/`appendFile` and their promise
  *   forms, by path or descriptor) — or `rename` — a rename of a file out of a path containing it into a path that does
- *   not (a staged image moved out of `.writing/` into place);
+ *   not (a staged image moved out of `.writing/` into place) — or `copy` — a copy of a file (`copyFile`, `fs.cp`'s
+ *   too) into a path containing it (a new database's files copied from the PGlite template);
  * - ASKFIRST_TEST_FAULT_NTH: which one (1 by default; counted over the matching calls only);
  * - ASKFIRST_TEST_FAULT: `kill` — the process kills itself with SIGKILL just before it (kill -9 at a moment that lasts
  *   milliseconds on a fast machine, hit every time, where watching files from outside could miss it) — or `enospc` — it
@@ -53,6 +54,13 @@ if (op === 'rename') {
   fs.promises.rename = guarded(fs.promises.rename, out, 'rename', 'promise');
   fs.renameSync = guarded(fs.renameSync, out, 'rename', 'sync');
   fs.rename = guarded(fs.rename, out, 'rename', 'callback');
+  syncBuiltinESMExports();
+} else if (op === 'copy') {
+  // fs.cp takes fs/promises' copyFile when it first runs: patched before
+  const into = (_src: fs.PathLike, dest: fs.PathLike) => String(dest).includes(part);
+  fs.promises.copyFile = guarded(fs.promises.copyFile, into, 'copyfile', 'promise');
+  fs.copyFileSync = guarded(fs.copyFileSync, into, 'copyfile', 'sync');
+  fs.copyFile = guarded(fs.copyFile, into, 'copyfile', 'callback');
   syncBuiltinESMExports();
 } else if (op === 'write') {
   const paths = new Map<number, string>(); // descriptor → the path it was opened with
