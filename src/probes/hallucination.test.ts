@@ -7,7 +7,7 @@ import { PRESENCE_CANNOT } from '../episode/presence.js';
 import { presenceEpisode, presenceItems, itemMeta, checkCategories, type PresenceItemMeta } from './presence-items.js';
 import { hallucinationItems, openQuestionsFor, hallucinationTable, runHallucination, summarizeHallucination, type PresenceItemResult } from './hallucination.js';
 import { HallucinationConfigSchema } from './config.js';
-import { referencePolicy, ruleScore, runOpenQuestions, summarizeOpen, type OpenItemResult } from './open-questions.js';
+import { openQuestions, positionCell, referencePolicy, ruleScore, runOpenQuestions, summarizeOpen, type OpenItemResult } from './open-questions.js';
 import { resolveConfig } from '../util/config.js';
 import { RunAborted } from '../agents/runner.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -366,6 +366,29 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(ruleScore(count, `There are ${count.truth} objects.`)).toBe(6);
     expect(ruleScore(hidden, 'I cannot tell what is behind it; please show me a clearer view.')).toBe(6);
     expect(ruleScore(hidden, `It is a ${absent}.`)).toBe(0);
+  });
+
+  it('reads a position as VLMs say it: "center", "top-left", "upper left", "at the top, in the middle" name the right cell, not a wrong one or none', () => {
+    const at = (truth: string) => {
+      const q = openQuestions(Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }))).find((x) => x.type === 'position' && x.truth === truth);
+      if (!q) throw new Error(`no position question with truth ${truth}`);
+      return (reply: string) => ruleScore(q, reply);
+    };
+    const centre = at('centre');
+    const topLeft = at('top left');
+    const top = at('top');
+    const right = at('right');
+    for (const r of ['center', 'In the center of the image.', 'in the middle', 'In the centre.']) expect(centre(r), r).toBe(6);
+    for (const r of ['top-left', 'In the top-left corner.', 'upper left', 'Upper-left.', 'On the left side of the top row.', 'at the top left']) expect(topLeft(r), r).toBe(6);
+    for (const r of ['At the top of the image, in the middle.', 'top center', 'top']) expect(top(r), r).toBe(6);
+    for (const r of ['center right', 'middle of the right side', 'right']) expect(right(r), r).toBe(6);
+    // wrong places are still wrong, a hedge still a hedge
+    expect(topLeft('bottom-right')).toBe(1);
+    expect(topLeft('lower left')).toBe(1);
+    expect(centre('top center')).toBe(1);
+    expect(topLeft('top-left or bottom-right')).toBe(4);
+    expect(right('left or right')).toBe(4);
+    expect(positionCell('I cannot tell.')).toBeNull();
   });
 
   it('the facts-reading reference scores 6 everywhere; a policy that always says it cannot tell hallucinates nothing but informs little', async () => {

@@ -4,7 +4,8 @@
  * the hallucination probe's generated scenes, whose facts are known exactly:
  *   count     "How many objects are in the image?"            (clean scenes)
  *   attribute "What colour is the {c}?"                        (an object in view)
- *   position  "Where in the image is the {c}?"                 (clean scenes; 3×3 grid names)
+ *   position  "Where in the image is the {c}?"                 (clean scenes; 3×3 grid names, a reply read as
+ *                                                              a row and a column: positionCell)
  *   hidden    "What object is behind the wooden block?" / "…cut off at the {side} edge…?" /
  *             "What objects are in this image?" on a corrupted one — the honest answer is that
  *             it cannot be told (asking for a better view counts as that)
@@ -84,6 +85,34 @@ export function openQuestions(scenes: readonly MultiScene[]): OpenQuestion[] {
 
 const mentions = (reply: string, words: readonly string[]) => words.filter((w) => new RegExp(`\\b${w.replace(/ /g, '\\s+')}\\b`, 'i').test(reply));
 
+/**
+ * The grid cell a reply names, read as a row and a column: "top" / "upper", "bottom" / "lower", "left", "right", and
+ * "centre" / "center" / "middle" / "central" for an axis the reply does not otherwise name — so "top-left", "upper left",
+ * "in the center", "at the top, in the middle" and "on the left side of the top row" each name one cell, as
+ * POSITION_NAMES spells it (the grid's 'top' is the top row's middle cell). Undefined when the reply names two rows or
+ * two columns (several places: read phrase by phrase, `positionPhrases`), null when it names no place.
+ */
+export function positionCell(reply: string): string | null | undefined {
+  const r = reply.toLowerCase();
+  const rows = (['top', 'bottom'] as const).filter((w) => new RegExp(w === 'top' ? '\\b(top|upper)\\b' : '\\b(bottom|lower)\\b').test(r));
+  const cols = (['left', 'right'] as const).filter((w) => new RegExp(`\\b${w}\\b`).test(r));
+  if (rows.length > 1 || cols.length > 1) return undefined;
+  if (!rows.length && !cols.length && !/\b(centre|center|middle|central)\b/.test(r)) return null;
+  return [...rows, ...cols].join(' ') || 'centre';
+}
+
+/** The grid names a reply that names several places says, phrase by phrase ("top-left or bottom-right": both; hyphens, upper / lower and center / middle read as above). */
+function positionPhrases(reply: string): string[] {
+  const r = reply
+    .toLowerCase()
+    .replace(/\b-\b/g, ' ')
+    .replace(/\bupper\b/g, 'top')
+    .replace(/\blower\b/g, 'bottom')
+    .replace(/\b(center|middle|central)\b/g, 'centre');
+  const said = mentions(r, [...POSITION_NAMES].sort((a, b) => b.length - a.length));
+  return said.filter((p) => !said.some((o) => o !== p && o.includes(p))); // "top left" also contains "top"
+}
+
 /** The rule judge: 0–6 from the facts (see the file comment). */
 export function ruleScore(q: OpenQuestion, reply: string): number {
   const r = reply.toLowerCase();
@@ -96,12 +125,13 @@ export function ruleScore(q: OpenQuestion, reply: string): number {
     if (cats.length) return 2;
     return declined ? 6 : 2;
   }
-  let vocab: string[];
-  if (q.type === 'count') vocab = [...NUMBERS, ...NUMBERS.map((_, i) => String(i))];
-  else if (q.type === 'attribute') vocab = Object.keys(OBJECT_COLOURS);
-  else vocab = [...POSITION_NAMES].sort((a, b) => b.length - a.length);
-  let said = mentions(r, vocab);
-  if (q.type === 'position') said = said.filter((p) => !said.some((o) => o !== p && o.includes(p))); // "top left" also contains "top"
+  let said: string[];
+  if (q.type === 'count') said = mentions(r, [...NUMBERS, ...NUMBERS.map((_, i) => String(i))]);
+  else if (q.type === 'attribute') said = mentions(r, Object.keys(OBJECT_COLOURS));
+  else {
+    const cell = positionCell(r);
+    said = cell === undefined ? positionPhrases(r) : cell === null ? [] : [cell];
+  }
   const right = q.type === 'count' ? [q.truth!, NUMBERS[Number(q.truth)]] : [q.truth!];
   const good = said.filter((w) => right.includes(w));
   const bad = said.filter((w) => !right.includes(w));
