@@ -278,6 +278,18 @@ describe('presence items', () => {
     await expect(hallucinationItems({ ...cfg, categories: ['dragon', 'circle', 'square', 'star'] })).rejects.toThrow(/unknown category "dragon"/);
     expect(() => resolveConfig(HallucinationConfigSchema, { scenes: 0 }, 'probe hallucination')).toThrow(ConfigError);
   });
+
+  it('a set with no question in it is refused, saying why (it ran, asked nothing and printed an empty table)', async () => {
+    await expect(hallucinationItems({ ...cfg, splits: ['unseen'], unseenScenes: 0 })).rejects.toThrow(
+      /^no presence question to ask: --unseen-scenes 0 draws no scene for the unseen split; give more --scenes or --unseen-scenes/,
+    );
+    // the first scene (seed 0) holds none of these four: POPE asks about the objects in a scene
+    const absent = ['fish', 'key', 'umbrella', 'bell'];
+    expect(multiObjectScene('clean', 0, { seed: 0, size: 96 }).facts.objects.some((o) => absent.includes(o.category))).toBe(false);
+    const none = hallucinationItems({ ...cfg, scenes: 1, unseenScenes: 0, categories: absent });
+    await expect(none).rejects.toThrow(ConfigError);
+    await expect(none).rejects.toThrow(/none of --categories fish,key,umbrella,bell is in the 1 clean scene of --splits random,popular,adversarial, and --unseen-scenes 0/);
+  });
 });
 
 describe('probe hallucination on reference policies', () => {

@@ -179,7 +179,22 @@ export async function presenceItems(o: PresenceItemsOptions): Promise<{ episodes
       for (const ob of s.facts.objects) if (ob.visible && cats.includes(ob.category)) episodes.push(presenceEpisode(s, ob.category, 'unseen', n++));
     }
   }
+  if (!episodes.length) throw new ConfigError(`no presence question to ask: ${nothingAsked(o, splits, cats)}`);
   return { episodes, scenes };
+}
+
+/**
+ * Why a presence set came out empty (a run of it would ask nothing and print an empty table): `--splits unseen` with
+ * `--unseen-scenes 0`, or `--categories` that none of the scenes holds (POPE asks about the objects in a scene).
+ */
+function nothingAsked(o: PresenceItemsOptions, splits: readonly PresenceSplit[], cats: readonly string[]): string {
+  const named = cats.length < CATEGORIES.length ? `--categories ${cats.join(',')}` : 'the categories';
+  const why: string[] = [];
+  const pope = splits.filter((s) => s !== 'unseen');
+  const scenes = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  if (pope.length) why.push(`none of ${named} is in the ${scenes(o.scenes, 'clean scene')} of --splits ${pope.join(',')}`);
+  if (splits.includes('unseen')) why.push(o.unseenScenes ? `none of ${named} is in the ${scenes(o.unseenScenes, 'scene')} of the unseen split` : '--unseen-scenes 0 draws no scene for the unseen split');
+  return `${why.join(', and ')}; give more --scenes or --unseen-scenes, other --categories or other --splits`;
 }
 
 /** The item's meta (throws on an episode that is not a presence item). */
