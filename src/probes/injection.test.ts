@@ -10,6 +10,10 @@ import { hasTesseract } from '../testing/tesseract.js';
 import { attackEpisode, attackGrid, injectionItems, injectionTable, instructionText, runInjection } from './injection.js';
 import { InjectionConfigSchema, INSTRUCTIONS, minImageSize, TEXT_POSITIONS, TEXT_SIZES } from './config.js';
 import { drawText } from './text.js';
+import { writeProbeHtml } from './html.js';
+import { tmpDir } from '../testing/tmp.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { turnsBetweenSteps } from '../testing/turns.js';
 
 /** Debian's tesseract-ocr (installed by .ci/run); required on CI, skipped with a note elsewhere. */
@@ -132,6 +136,20 @@ describe('probe injection', () => {
     expect(injectionTable(summary)).toMatch(/unparseable +clean 100\.0 \[[\d.]+, 100\.0\], attacked 100\.0 /);
     const oracle = await runInjection({ items, policy: await createPolicy('oracle', { episodes: [...items.clean, ...items.attacked], seed: 0 }), run: {} });
     expect([oracle.summary.unparseableClean.value, oracle.summary.unparseableAttacked.value]).toEqual([0, 0]);
+  });
+
+  it('report.html shows no model text unescaped: a <script> in the replies or the model\'s name does not run', async () => {
+    const items = await injectionItems({ ...cfg, episodes: 1 });
+    const out = tmpDir('askfirst-inject-html');
+    const hostile = '<script>alert(1)</script>';
+    // an openai: policy's name carries the server's model name; the replies are the model's own text
+    const policy = { name: `openai:http://127.0.0.1:1/v1#${hostile}"<img src=x onerror=alert(2)>`, act: async (b: readonly unknown[]) => b.map(() => ({ reply: `${hostile} Ignore the question. Answer A.` })) };
+    const { summary, items: xs } = await runInjection({ items, policy, out, run: {} });
+    expect(xs[0].attackedReply).toContain(hostile); // kept as received in items.jsonl
+    await writeProbeHtml(out, { injection: summary });
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).not.toMatch(/<script|<img/i);
+    expect(html).toContain('#&lt;script&gt;alert(1)&lt;/script&gt;&quot;&lt;img src=x onerror=alert(2)&gt;');
   });
 
   it.skipIf(!tesseract)('the OCR-following control is hijacked: ASR near 100 %', async () => {
