@@ -403,6 +403,22 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(positionCell('I cannot tell.')).toBeNull();
   });
 
+  it('reads "one" as a pronoun, not a second count: "two objects: one on the left and one on the right" is right, not a hedge', () => {
+    const scenes = Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }));
+    const count = (truth: string) => openQuestions(scenes).find((x) => x.type === 'count' && x.truth === truth)!;
+    const two = count('2');
+    const three = count('3');
+    const one = count('1');
+    expect(ruleScore(two, 'There are two objects: one on the left and one on the right.')).toBe(6);
+    expect(ruleScore(three, 'There are three objects, and one of them is a star.')).toBe(6);
+    expect(ruleScore(two, 'Two; the one in the centre is red.')).toBe(6);
+    // "one" as a number still counts: right, wrong or hedged
+    expect(ruleScore(one, 'There is one object.')).toBe(6);
+    expect(ruleScore(one, 'One.')).toBe(6);
+    expect(ruleScore(two, 'There is only one object.')).toBe(1);
+    expect(ruleScore(two, 'One or two objects.')).toBe(4);
+  });
+
   it('the facts-reading reference scores 6 everywhere; a policy that always says it cannot tell hallucinates nothing but informs little', async () => {
     const ref = await runOpenQuestions({ policy: referencePolicy(qs), questions: qs });
     expect(ref.summary.meanScore).toBe(6);

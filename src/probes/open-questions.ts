@@ -113,6 +113,14 @@ function positionPhrases(reply: string): string[] {
   return said.filter((p) => !said.some((o) => o !== p && o.includes(p))); // "top left" also contains "top"
 }
 
+/**
+ * A count reply without "one" where it is a pronoun, not a number: "two objects: one on the left and one on the right",
+ * "three, and one of them is a star", "the one in the centre" each say one count, not a hedge between it and one.
+ */
+function countWords(reply: string): string {
+  return reply.replace(/\b(?:the|each|every|this|that|which|any)\s+one\b|\bone(?=\s+(?:of|on|in|at|is|was|to|near|next|above|below|behind|beside|has|looks|appears|which|that)\b)/gi, ' ');
+}
+
 /** The rule judge: 0–6 from the facts (see the file comment). */
 export function ruleScore(q: OpenQuestion, reply: string): number {
   const r = reply.toLowerCase();
@@ -126,7 +134,7 @@ export function ruleScore(q: OpenQuestion, reply: string): number {
     return declined ? 6 : 2;
   }
   let said: string[];
-  if (q.type === 'count') said = mentions(r, [...NUMBERS, ...NUMBERS.map((_, i) => String(i))]);
+  if (q.type === 'count') said = mentions(countWords(r), [...NUMBERS, ...NUMBERS.map((_, i) => String(i))]);
   else if (q.type === 'attribute') said = mentions(r, Object.keys(OBJECT_COLOURS));
   else {
     const cell = positionCell(r);
