@@ -419,6 +419,27 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(ruleScore(two, 'One or two objects.')).toBe(4);
   });
 
+  it('takes the ways a model says it cannot be told for a decline: 6 on a hidden object, not 2 (counted as a hallucination)', () => {
+    const declines = [
+      'It cannot be determined from the image.',
+      'The object behind the block is not visible.',
+      'It cannot be seen.',
+      'The object is completely covered by the wooden block.',
+      'The image is too blurry to make out any objects.',
+      'The image is too pixelated to recognise anything.',
+      'Unknown.',
+      "It's not clear.",
+      'I can’t tell.',
+      'I cannot tell what is behind it.',
+    ];
+    for (const r of declines) expect(ruleScore(hidden, r), r).toBe(6);
+    // a guess is still one, an object that is not there still a hallucination
+    expect(ruleScore(hidden, 'It is a red shape.')).toBe(2);
+    expect(ruleScore(hidden, `It is a ${absent}, though not clear.`)).toBe(0);
+    // on an answerable question, a decline is uninformative (3), not false
+    expect(ruleScore(count, 'The image is not clear enough to count.')).toBe(3);
+  });
+
   it('the facts-reading reference scores 6 everywhere; a policy that always says it cannot tell hallucinates nothing but informs little', async () => {
     const ref = await runOpenQuestions({ policy: referencePolicy(qs), questions: qs });
     expect(ref.summary.meanScore).toBe(6);

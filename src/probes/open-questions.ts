@@ -53,7 +53,23 @@ export interface OpenQuestion {
 }
 
 const NUMBERS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six'];
-const DECLINE = /(can ?not|can't|unable to|not possible to|impossible to|no way to) (tell|say|see|determine|know|answer|identify)|not sure|unclear|hidden|don't know|do not know|show me|clearer view|move the/i;
+/**
+ * A reply that says it cannot be told: "I cannot tell", "it cannot be determined", "not visible", "too blurry to make out
+ * anything", "covered by the block", "unknown", or asks for a better view. (It took only "cannot tell"-style phrases with
+ * the verb right after, so "It cannot be determined from the image." or "The object is not visible." — the honest answer
+ * to a hidden-object question — scored 2, a hallucination.)
+ */
+const DECLINE = new RegExp(
+  [
+    String.raw`(can ?not|can['’]t|could ?not|couldn['’]t|unable to|not possible to|impossible to|no way to|hard to|difficult to) (tell|say|see|determine|know|answer|identify|make out|discern|recogni[sz]e|be sure)`,
+    String.raw`(can ?not|can['’]t|could ?not|couldn['’]t) be (told|said|seen|determined|known|identified|made out|discerned|recogni[sz]ed)`,
+    String.raw`not (visible|clear|discernible|identifiable|recogni[sz]able)`,
+    String.raw`too (blurry|blurred|pixelated|dark|noisy|distorted|corrupted|obscured)`,
+    String.raw`\b(unclear|unknown|invisible|indiscernible|unidentifiable|unrecogni[sz]able|obscured|occluded|covered|hidden)\b`,
+    String.raw`not sure|don['’]t know|do not know|show me|clearer view|better view|move the`,
+  ].join('|'),
+  'i',
+);
 
 /** Questions for a list of scenes (clean ones get count/attribute/position, the others hidden). */
 export function openQuestions(scenes: readonly MultiScene[]): OpenQuestion[] {
