@@ -481,4 +481,17 @@ describe('MMHal-style open questions, rule judge', () => {
     writeFileSync(path, `{"id":\n${lines.join('\n')}\n`);
     await expect(runOpenQuestions({ policy, questions: qs, out })).rejects.toThrow(/open\/results\.jsonl:1: malformed JSON/);
   });
+
+  it('a resumed run is graded by one rule: the answers kept from before are graded again from their replies, as one never stopped', async () => {
+    const out = tmpDir('askfirst-open-regrade');
+    const policy = await createPolicy('constant:It cannot be determined; the object is not visible.', { episodes: [], seed: 0 });
+    const whole = await runOpenQuestions({ policy, questions: qs });
+    await runOpenQuestions({ policy, questions: qs.slice(0, 3), out });
+    // those three were answered by an askfirst whose rule judge graded the reply otherwise (2: not read as a decline)
+    const path = join(out, 'open', 'results.jsonl');
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/"score":\d/g, '"score":2'));
+    const resumed = await runOpenQuestions({ policy, questions: qs, out });
+    expect(resumed.items).toEqual(whole.items);
+    expect(resumed.summary).toEqual(whole.summary);
+  });
 });

@@ -256,8 +256,12 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
     bar.stop();
     appender?.close();
   }
-  // the scene from the question, so a record resumed from an older run (without it) is clustered too
-  const items = o.questions.map((q) => ({ ...done.get(q.id)!, scene: q.scene }));
+  // the scene from the question, so a record resumed from an older run (without it) is clustered too; the score graded
+  // again from the reply, so a run resumed after the rule judge changed is graded by one rule, as one never stopped
+  const items = o.questions.map((q) => {
+    const r = done.get(q.id)!;
+    return { ...r, scene: q.scene, score: ruleScore(q, r.reply) };
+  });
   const summary = summarizeOpen(o.policy.name, items, o.judge?.name);
   if (o.out) {
     await writeFileAtomic(join(o.out, 'open', 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));
