@@ -419,6 +419,17 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(ruleScore(two, 'One or two objects.')).toBe(4);
   });
 
+  it('a category named in the plural is named: "two stars" where there is no star is an object hallucination (0), not a right count', () => {
+    const two = openQuestions(Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }))).find((x) => x.type === 'count' && x.truth === '2')!;
+    const cats = two.facts.objects.map((o) => o.category);
+    const gone = ['star', 'cross', 'key', 'fish', 'hourglass'].filter((c) => !cats.includes(c));
+    expect(gone.length).toBeGreaterThan(2);
+    const plural = (c: string) => (/(s|sh)$/.test(c) ? `${c}es` : `${c}s`);
+    for (const c of gone) expect(ruleScore(two, `There are two ${plural(c)}.`), c).toBe(0);
+    expect(ruleScore(two, `There are two ${plural(cats[0])}.`)).toBe(6); // in the scene: no hallucination
+    expect(ruleScore(two, 'There are two objects; it starts at the left.')).toBe(6); // "starts" is no star
+  });
+
   it('takes the ways a model says it cannot be told for a decline: 6 on a hidden object, not 2 (counted as a hallucination)', () => {
     const declines = [
       'It cannot be determined from the image.',

@@ -141,7 +141,7 @@ function countWords(reply: string): string {
 export function ruleScore(q: OpenQuestion, reply: string): number {
   const r = reply.toLowerCase();
   if (!r.trim()) return 3; // says nothing: uninformative, but nothing false
-  const cats = mentions(r, CATEGORIES);
+  const cats = CATEGORIES.filter((c) => new RegExp(`\\b${c}(?:e?s)?\\b`, 'i').test(r)); // "two stars" names stars too
   const inScene = new Set(q.facts.objects.map((o) => o.category));
   const declined = DECLINE.test(r);
   if (cats.some((c) => !inScene.has(c) && !(q.type !== 'hidden' && q.question.includes(c)))) return 0;
