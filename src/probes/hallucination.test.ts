@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createPolicy } from '../agents/registry.js';
 import { multiObjectScene, presenceTruth } from '../suite/multi-object.js';
 import { ConfigError, DataError } from '../util/errors.js';
+import { CATEGORIES } from '../scenes/shapes.js';
 import { bootstrap, f1Of, fixed, pct, popeMetrics, unseenMetrics, wilson, type ScoredItem } from './metrics.js';
 import { PRESENCE_CANNOT } from '../episode/presence.js';
 import { presenceEpisode, presenceItems, itemMeta, checkCategories, type PresenceItemMeta } from './presence-items.js';
@@ -417,6 +418,20 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(ruleScore(one, 'One.')).toBe(6);
     expect(ruleScore(two, 'There is only one object.')).toBe(1);
     expect(ruleScore(two, 'One or two objects.')).toBe(4);
+  });
+
+  it('with --categories, an open question names only those (as the presence questions do); without, the same questions as before', () => {
+    const cats = ['circle', 'square', 'triangle', 'star'];
+    const c = { ...cfg, openScenes: 30 };
+    const named = openQuestionsFor({ ...c, categories: cats });
+    const all = openQuestionsFor(c);
+    const names = (qs: readonly { question: string }[]) => qs.flatMap((x) => CATEGORIES.filter((k) => new RegExp(`\\b${k}\\b`).test(x.question)));
+    expect(names(all).some((k) => !cats.includes(k))).toBe(true);
+    expect(names(named).length).toBeGreaterThan(0);
+    expect(names(named).filter((k) => !cats.includes(k))).toEqual([]);
+    // count and hidden-object questions name no category: all are still asked
+    for (const t of ['count', 'hidden']) expect(named.filter((x) => x.type === t).length).toBe(all.filter((x) => x.type === t).length);
+    expect(openQuestionsFor({ ...c, categories: [...CATEGORIES] }).map((x) => x.id)).toEqual(all.map((x) => x.id));
   });
 
   it('a category named in the plural is named: "two stars" where there is no star is an object hallucination (0), not a right count', () => {

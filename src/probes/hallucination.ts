@@ -128,7 +128,7 @@ export async function hallucinationItems(cfg: HallucinationConfig, onScene?: () 
   return (await presenceItems({ seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories, splits: cfg.splits, onScene })).episodes;
 }
 
-/** The open questions of a config: on its first clean scenes and first degraded ones (half each). */
+/** The open questions of a config: on its first clean scenes and first degraded ones (half each), naming only its --categories. */
 export function openQuestionsFor(cfg: HallucinationConfig): OpenQuestion[] {
   const n = cfg.openScenes;
   const conds = ['hidden', 'cut', 'corrupted'] as const;
@@ -136,7 +136,7 @@ export function openQuestionsFor(cfg: HallucinationConfig): OpenQuestion[] {
     ...Array.from({ length: Math.ceil(n / 2) }, (_, i) => multiObjectScene('clean', i, { seed: cfg.seed, size: cfg.size })),
     ...Array.from({ length: Math.floor(n / 2) }, (_, i) => multiObjectScene(conds[i % 3], Math.floor(i / 3), { seed: cfg.seed, size: cfg.size })),
   ];
-  return openQuestions(scenes);
+  return openQuestions(scenes, cfg.categories);
 }
 
 /** Plain-text tables of a summary. */

@@ -71,8 +71,12 @@ const DECLINE = new RegExp(
   'i',
 );
 
-/** Questions for a list of scenes (clean ones get count/attribute/position, the others hidden). */
-export function openQuestions(scenes: readonly MultiScene[]): OpenQuestion[] {
+/**
+ * Questions for a list of scenes (clean ones get count/attribute/position, the others hidden). `categories` (the probe's
+ * --categories) are the ones a question may name: the attribute and position questions ask about an object of one of
+ * them, and are not asked on a scene with none in view.
+ */
+export function openQuestions(scenes: readonly MultiScene[], categories: readonly string[] = CATEGORIES): OpenQuestion[] {
   const out: OpenQuestion[] = [];
   for (const s of scenes) {
     const f = s.facts;
@@ -80,10 +84,11 @@ export function openQuestions(scenes: readonly MultiScene[]): OpenQuestion[] {
     const q = (type: OpenType, question: string, reference: string, truth: string | null) =>
       out.push({ id: `${f.id}/${type}`, type, scene: f.id, question, reference, truth, facts: f, image: s.image });
     const seen = f.objects.filter((o) => o.visible);
+    const nameable = seen.filter((o) => categories.includes(o.category));
     if (f.condition === 'clean') {
       q('count', 'How many objects are in the image?', `${NUMBERS[seen.length]} (${seen.length})`, String(seen.length));
-      const o = seen[0];
-      q('position', `Where in the image is the ${o.category}?`, `at the ${o.position}`, o.position);
+      const o = nameable[0];
+      if (o) q('position', `Where in the image is the ${o.category}?`, `at the ${o.position}`, o.position);
     } else {
       const t = f.objects[f.target!];
       const question =
@@ -94,7 +99,8 @@ export function openQuestions(scenes: readonly MultiScene[]): OpenQuestion[] {
             : 'What objects are in this image?';
       q('hidden', question, 'It cannot be told from this image (the object is not visible); a clearer view is needed.', null);
     }
-    if (seen.length) q('attribute', `What colour is the ${seen[seen.length - 1].category}?`, seen[seen.length - 1].colour, seen[seen.length - 1].colour);
+    const last = nameable[nameable.length - 1];
+    if (last) q('attribute', `What colour is the ${last.category}?`, last.colour, last.colour);
   }
   return out;
 }
