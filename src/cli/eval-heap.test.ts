@@ -5,12 +5,13 @@
  * back in the episodes' order). It held every episode (and every record) before.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
+import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { tmpDir } from '../testing/tmp.js';
 import { packageRoot } from '../util/package-root.js';
 import { runEval } from './eval.js';
@@ -33,6 +34,24 @@ async function suites(dir: string, which: readonly ('plain' | 'padded')[] = ['pl
   return copies.map((e) => e.id);
 }
 
+/**
+ * The same in ProactiveBench's layout (askfirst-written index files, their lines carrying the episodes): `plain` and
+ * `padded` (256 KiB in each episode's `meta`: 128 MB), the copies' views the same image files.
+ */
+async function proactiveBenchSuites(dir: string): Promise<void> {
+  await writeProactiveBench(join(dir, 'pb-small'), generateSuite({ episodes: 1, seed: 2, size: 32 }));
+  const pad = 'x'.repeat(2 ** 18);
+  const files = readdirSync(join(dir, 'pb-small')).filter((f) => f.endsWith('_preprocessed.jsonl'));
+  for (const name of ['plain', 'padded']) {
+    cpSync(join(dir, 'pb-small'), join(dir, `pb-${name}`), { recursive: true });
+    for (const f of files) {
+      const entries = readFileSync(join(dir, 'pb-small', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { askfirst: { id: string; meta?: object } });
+      const copies = Array.from({ length: 74 }, (_, i) => entries.map((e) => ({ ...e, askfirst: { ...e.askfirst, id: `${e.askfirst.id}-copy${i}`, ...(name === 'padded' ? { meta: { ...e.askfirst.meta, padding: pad } } : {}) } }))).flat();
+      writeFileSync(join(dir, `pb-${name}`, f), copies.map((e) => JSON.stringify(e) + '\n').join(''));
+    }
+  }
+}
+
 /** `askfirst eval ARGS` in a child process whose heap is 64 MB. */
 const evalIn64MB = (args: string[]) => promisify(execFile)(process.execPath, ['--max-old-space-size=64', join(packageRoot(), 'bin', 'askfirst.js'), 'eval', '--batch-size', '8', '--no-progress', ...args]);
 
@@ -46,6 +65,23 @@ describe('askfirst eval at scale', () => {
       const results = (run: string) => readFileSync(join(dir, run, mode, 'results.jsonl'), 'utf8');
       expect(results('out-padded').split('\n').length).toBe(513);
       expect(results('out-padded')).toBe(results('out-plain')); // in the episodes' order, the same bytes
+    }
+    const summary = (run: string) => {
+      const { modes, intervals } = JSON.parse(readFileSync(join(dir, run, 'summary.json'), 'utf8')) as Record<string, unknown>;
+      return { modes, intervals };
+    };
+    expect(summary('out-padded')).toEqual(summary('out-plain'));
+  }, 120_000);
+
+  it("reads ProactiveBench's layout a line at a time too: 128 MB of its episodes go through a 64 MB heap, the records the same", async () => {
+    const dir = tmpDir('askfirst-eval-heap-pb');
+    await proactiveBenchSuites(dir);
+    await evalIn64MB(['--policy', 'oracle', '--data', join(dir, 'pb-padded'), '--out', join(dir, 'out-padded')]);
+    await runEval(EvalCommandSchema.parse({ policy: ['oracle'], batchSize: 8, progress: false, json: true, data: join(dir, 'pb-plain'), out: join(dir, 'out-plain') }), () => undefined);
+    for (const mode of ['proactive', 'reference']) {
+      const results = (run: string) => readFileSync(join(dir, run, mode, 'results.jsonl'), 'utf8');
+      expect(results('out-padded').split('\n').length).toBe(7 * 74 + 1);
+      expect(results('out-padded')).toBe(results('out-plain'));
     }
     const summary = (run: string) => {
       const { modes, intervals } = JSON.parse(readFileSync(join(dir, run, 'summary.json'), 'utf8')) as Record<string, unknown>;

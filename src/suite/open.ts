@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { EPISODES_FILE, readSuite, suiteEpisodes } from './io.js';
 import { episodeStream, type EpisodeStream } from './episode-stream.js';
 import { createViewLoader } from './loader.js';
-import { directoryViewLoader, loadProactiveBench, PB_SUFFIX, proactiveBenchEpisodes, withImages, type SkippedEntry } from './proactivebench/read.js';
+import { directoryViewLoader, listProactiveBenchFiles, loadProactiveBench, PB_SUFFIX, proactiveBenchCheckedEntries, proactiveBenchEpisodes, withImages, type SkippedEntry } from './proactivebench/read.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { linkTrouble } from '../util/fs-errors.js';
@@ -59,13 +59,13 @@ export interface StreamedData extends Omit<LoadedData, 'episodes'>, EpisodeStrea
  * image's file looked up, as loadData does: what it refuses is refused before any pass), and a pass reads its
  * episodes.jsonl again a line at a time, each line checked again but no image looked up; a file changed since (its
  * size, modification time or inode) or a pass that yields another number of episodes is a DataError, not other episodes
- * played under this data's fingerprint. ProactiveBench's layout is read as loadData reads it and its episodes held (its
- * reader builds them from several files; docs/hardening.md).
+ * played under this data's fingerprint. ProactiveBench's layout likewise (openProactiveBench).
  */
 export async function openData(spec: string, opts: DataOptions = {}): Promise<StreamedData> {
   const { format, dir } = dataSpec(spec);
+  if (format === 'proactivebench') return openProactiveBench(dir, opts);
   const file = join(dir, EPISODES_FILE);
-  if (format === 'proactivebench' || !isFile(file)) {
+  if (!isFile(file)) {
     // (an episodes.jsonl that is no file: a named pipe is read once; none, or a folder, is refused by loadData's reader)
     const { episodes, ...rest } = await loadData(spec, opts);
     return { ...rest, ...episodeStream(episodes) };
@@ -96,6 +96,49 @@ export async function openData(spec: string, opts: DataOptions = {}): Promise<St
   };
 }
 
+/**
+ * openData of ProactiveBench's layout: its `<Dataset>_preprocessed.jsonl` files (one entry a line) read once as loadData
+ * reads them — every line checked, every image file looked up, a few hundred episodes at a time
+ * (proactivebench/read.ts proactiveBenchCheckedEntries) — keeping the entries it skips (listed as loadData lists them:
+ * those skipped for their lines, then those for their images), then read again a line at a time for each pass, an
+ * episode skipped for its images left out by its id, no image looked up. It held every episode (3 KB each) before.
+ */
+async function openProactiveBench(dir: string, opts: DataOptions): Promise<StreamedData> {
+  const files = (await listProactiveBenchFiles(dir)).map((f) => f.file);
+  const before = files.map(fileState).join();
+  const chosen = chooser(opts);
+  const lineSkipped: SkippedEntry[] = [];
+  const imageSkipped: SkippedEntry[] = [];
+  let count = 0;
+  for await (const got of proactiveBenchCheckedEntries(dir, { progress: opts.progress })) {
+    if ('skipped' in got) (got.images ? imageSkipped : lineSkipped).push(got.skipped);
+    else if (chosen(got.episode)) count++;
+  }
+  const skipped = chosenSkipped([...lineSkipped, ...imageSkipped], opts);
+  checkChosen(dir, 'proactivebench', opts, new Set([...chosen.kinds, ...skipped.map((s) => s.kind)]), count, skipped);
+  const noImages = new Set(imageSkipped.map((s) => s.id!));
+  const changed = () => new DataError(`--data ${dir}: its ${PB_SUFFIX} files changed while askfirst read them; run the command again on data no one is writing`, { file: files[0] });
+  const same = () => files.map(fileState).join() === before;
+  return {
+    format: 'proactivebench',
+    dir,
+    skipped,
+    loader: directoryViewLoader(dir),
+    count,
+    episodes: async function* () {
+      if (!same()) throw changed();
+      const chosenNow = chooser(opts);
+      let n = 0;
+      for await (const ep of proactiveBenchEpisodes(dir)) {
+        if (noImages.has(ep.id) || !chosenNow(ep)) continue;
+        if (++n > count) throw changed();
+        yield ep;
+      }
+      if (n !== count || !same()) throw changed();
+    },
+  };
+}
+
 function isFile(file: string): boolean {
   try {
     return statSync(file).isFile();
@@ -121,11 +164,11 @@ function chosenSkipped(skipped: SkippedEntry[], opts: DataOptions): SkippedEntry
  * Whether an episode is chosen, asked of each in order: of `--kinds` (when given) and the first `--limit` of its kind,
  * so a limited run still covers every kind. `kinds`: every kind asked about (an unknown --kinds is told from them).
  */
-function chooser(opts: DataOptions): ((e: SuiteEpisode) => boolean) & { kinds: Set<string> } {
+function chooser(opts: DataOptions): ((e: Pick<SuiteEpisode, 'kind'>) => boolean) & { kinds: Set<string> } {
   const ks = opts.kinds?.length ? new Set(opts.kinds) : null;
   const per = new Map<string, number>();
   const kinds = new Set<string>();
-  const chosen = (e: SuiteEpisode) => {
+  const chosen = (e: Pick<SuiteEpisode, 'kind'>) => {
     kinds.add(e.kind);
     if (ks && !ks.has(e.kind)) return false;
     if (opts.limit === undefined) return true;

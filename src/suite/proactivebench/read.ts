@@ -134,11 +134,7 @@ export async function loadProactiveBench(
     if (missing.length) {
       if (!skip) throw missingImagesError(dir, missing, origin);
       const bad = new Set(missing.map((m) => m.episode));
-      for (const ep of episodes.filter((x) => bad.has(x.id))) {
-        const where = origin.get(ep.id)!;
-        const mine = missing.filter((m) => m.episode === ep.id);
-        skipped.push({ ...where, dataset: ep.meta!.dataset as PBDataset, kind: ep.kind, id: ep.id, reason: `${where.file}:${where.line}: episode ${ep.id}: ${imagesProblem(dir, mine)}` });
-      }
+      for (const ep of episodes.filter((x) => bad.has(x.id))) skipped.push(imageSkipped(dir, ep, origin.get(ep.id)!, missing.filter((m) => m.episode === ep.id)));
       return { episodes: episodes.filter((x) => !bad.has(x.id)), skipped };
     }
   }
@@ -234,6 +230,56 @@ async function* readEntries(files: readonly { dataset: PBDataset; file: string }
   }
 }
 
+/** An episode as proactiveBenchCheckedEntries gives it: what tells it (and its images), not its questions and moves. */
+export type CheckedEpisode = Pick<SuiteEpisode, 'id' | 'kind' | 'views'> & { meta: { dataset: PBDataset; file: string; line: number } };
+
+/** An entry of proactiveBenchCheckedEntries: `images` on one skipped for its image files (after the line's own checks). */
+export type CheckedEntry = { episode: CheckedEpisode } | { skipped: SkippedEntry; images?: true };
+
+/** How many episodes proactiveBenchCheckedEntries reads ahead to look their image files up together. */
+const IMAGE_CHECK_CHUNK = 256;
+
+/**
+ * The entries of proactiveBenchEntries in order, each episode's image files looked up as loadProactiveBench's eager
+ * check does, a few hundred episodes at a time (their files stated together, 32 at once), not all held first: an
+ * episode with one missing (or not a regular file) comes as the entry loadProactiveBench lists in `skipped` for it
+ * (`images: true`; loadProactiveBench lists those after the entries skipped for their lines), the others by their id,
+ * kind and views only (CheckedEpisode: an episode's own fields may be large, and a chunk of them is held). `askfirst
+ * eval` checks ProactiveBench's layout so (suite/open.ts openData), then reads its episodes again for each pass.
+ */
+export async function* proactiveBenchCheckedEntries(dir: string, opts: Pick<ReadProactiveBenchOptions, 'progress'> = {}): AsyncGenerator<CheckedEntry> {
+  let chunk: ({ episode: CheckedEpisode } | { skipped: SkippedEntry })[] = [];
+  const flush = async function* () {
+    const eps = chunk.flatMap((got) => ('episode' in got ? [got.episode] : []));
+    const byEpisode = new Map<string, MissingImage[]>();
+    for (const m of await missingImages(dir, eps, false)) byEpisode.set(m.episode, [...(byEpisode.get(m.episode) ?? []), m]);
+    for (const got of chunk) {
+      const mine = 'episode' in got ? byEpisode.get(got.episode.id) : undefined;
+      if (!mine) yield got;
+      else {
+        const ep = (got as { episode: CheckedEpisode }).episode;
+        yield { skipped: imageSkipped(dir, ep, ep.meta, mine), images: true as const };
+      }
+    }
+    chunk = [];
+  };
+  for await (const got of proactiveBenchEntries(dir, opts)) {
+    if ('skipped' in got) chunk.push(got);
+    else {
+      const { id, kind, views, meta } = got.episode;
+      const { dataset, file, line } = meta as CheckedEpisode['meta'];
+      chunk.push({ episode: { id, kind, views, meta: { dataset, file, line } } });
+    }
+    if (chunk.length >= IMAGE_CHECK_CHUNK) yield* flush();
+  }
+  yield* flush();
+}
+
+/** The entry loadProactiveBench lists in `skipped` for episode `ep` (read at `where`), whose images `mine` cannot be read. */
+function imageSkipped(dir: string, ep: Pick<SuiteEpisode, 'id' | 'kind' | 'meta'>, where: { file: string; line: number }, mine: readonly MissingImage[]): SkippedEntry {
+  return { ...where, dataset: ep.meta!.dataset as PBDataset, kind: ep.kind, id: ep.id, reason: `${where.file}:${where.line}: episode ${ep.id}: ${imagesProblem(dir, mine)}` };
+}
+
 /** Of `episodes`, those whose every image file exists (the episodes loadProactiveBench's eager image check keeps). */
 export async function withImages(dir: string, episodes: SuiteEpisode[]): Promise<SuiteEpisode[]> {
   const bad = new Set((await missingImages(dir, episodes, false)).map((m) => m.episode));
@@ -259,7 +305,7 @@ function imagesProblem(dir: string, missing: readonly MissingImage[]): string {
 }
 
 /** Stat every referenced image once; every missing one (or one not a regular file) with every episode that shows it. */
-async function missingImages(dir: string, episodes: SuiteEpisode[], showProgress: boolean): Promise<MissingImage[]> {
+async function missingImages(dir: string, episodes: readonly Pick<SuiteEpisode, 'id' | 'views'>[], showProgress: boolean): Promise<MissingImage[]> {
   const users = new Map<string, string[]>();
   for (const ep of episodes) {
     for (const v of ep.views) {
