@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
+import { startFaultServer } from '../testing/fault-server.js';
 import { tmpDir } from '../testing/tmp.js';
 import { packageRoot } from '../util/package-root.js';
 import { runEval } from './eval.js';
@@ -88,6 +89,26 @@ describe('askfirst eval at scale', () => {
       return { modes, intervals };
     };
     expect(summary('out-padded')).toEqual(summary('out-plain'));
+  }, 120_000);
+
+  it('plays open-ended mode a batch at a time: 128 MB of episodes go through a 64 MB heap, the records the same', async () => {
+    const dir = tmpDir('askfirst-eval-heap-open');
+    await suites(dir);
+    // a judge that finds the first answer only (a suggestion where the first view has one, else the category)
+    const judge = await startFaultServer({ answer: (text) => `VERDICT: ${[...text.matchAll(/^\d+\. .*$/gm)].map((_, i) => (i === 0 ? 1 : 0)).join(',')}` });
+    try {
+      const open = ['--mode', 'open', '--judge', `openai:${judge.url}#judge`, '--policy', 'constant:Move the block'];
+      await evalIn64MB([...open, '--data', join(dir, 'padded'), '--out', join(dir, 'out-padded')]);
+      await evalIn64MB([...open, '--data', join(dir, 'plain'), '--out', join(dir, 'out-plain')]);
+    } finally {
+      await judge.close();
+    }
+    const results = (run: string) => readFileSync(join(dir, run, 'open', 'results.jsonl'), 'utf8');
+    expect(results('out-padded').split('\n').length).toBe(513);
+    expect(results('out-padded')).toBe(results('out-plain'));
+    const summary = (run: string) => (JSON.parse(readFileSync(join(dir, run, 'open', 'summary.json'), 'utf8')) as { summary: { aggregateRate: number } }).summary;
+    expect(summary('out-padded')).toEqual(summary('out-plain'));
+    expect(summary('out-padded').aggregateRate).toBeGreaterThan(0);
   }, 120_000);
 
   it('keeps no record whole: a re-run over 100 MB of records (a 96 KiB reply each, two modes) goes through a 64 MB heap', async () => {

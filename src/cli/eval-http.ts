@@ -8,9 +8,10 @@
 import { z } from 'zod';
 import type { EvalMode } from '../episode/types.js';
 import type { Policy } from '../agents/policy.js';
-import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import type { ViewLoader } from '../suite/types.js';
+import type { Episodes } from '../suite/episode-stream.js';
 import { HttpJudge, parseJudgeSpec } from '../eval/judge.js';
-import { evaluateOpenEnded, openSummaryTable, type OpenSummary } from '../eval/open-ended.js';
+import { compactOpenRecord, evaluateOpenEnded, openSummaryTable, type OpenSummary } from '../eval/open-ended.js';
 import { ConfigError, describeError, InputError } from '../util/errors.js';
 import { noteLine } from '../util/progress.js';
 import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
@@ -157,7 +158,8 @@ export interface OpenRun {
 
 /** Run the open-ended mode into `out/open/` (resumable) and format its table. */
 export async function runOpenMode(a: {
-  episodes: readonly SuiteEpisode[];
+  /** Read once, a batch at a time (`askfirst eval`: the data's stream, suite/open.ts openData). */
+  episodes: Episodes;
   loader: ViewLoader;
   policy: Policy;
   cli: HttpCli;
@@ -173,7 +175,7 @@ export async function runOpenMode(a: {
 }): Promise<OpenRun> {
   const judge = new HttpJudge(a.cli.judge!, httpOptions(a.cli), process.env, (l) => noteLine(`askfirst eval: judge: ${l}`));
   try {
-    const res = await evaluateOpenEnded({ ...a, judge, hint: a.cli.hint });
+    const res = await evaluateOpenEnded({ ...a, judge, hint: a.cli.hint }, compactOpenRecord); // what the summary reads: no record's text held
     const resumed = res.resumed ? ` (${res.resumed} resumed from an earlier run)` : '';
     return {
       summary: res.summary,

@@ -7,7 +7,6 @@
  */
 import { nothingSavedYet, stoppable, type StoppableJob } from './signals.js';
 import { EVAL_MODES, type EpisodeRecord, type EvalMode } from '../episode/types.js';
-import type { SuiteEpisode } from '../suite/types.js';
 import { unparseableCausesText, type Summary } from '../episode/metrics.js';
 import { checkPolicySpec, createPolicy, normalPolicySpec, policyReads, samePolicySpec } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
@@ -246,7 +245,7 @@ async function evalOne(
   }, keep);
   const common = { loader: data.loader, policy, cli: cfg, out: outDir, run, overwrite: cfg.overwrite, earlierDataFingerprints, batchSize: cfg.batchSize, sample: cfg.sample, signal };
   const open: OpenRun | null = modes.open
-    ? await runOpenMode({ ...common, episodes: await held(data), showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
+    ? await runOpenMode({ ...common, episodes: data, showProgress: cfg.progress && !cfg.json, title: `${policy.name} on ${data.dir}` })
     : null;
   const out: Record<string, unknown> = modes.mcqa.length ? jsonSummary(policy.name, res.summaries, modes.mcqa) : { policy: policy.name, mode: 'open', ...open!.summary, modes: {} };
   out.out = outDir;
@@ -291,13 +290,6 @@ async function evalOne(
     print(`\nresults: ${outDir}/<mode>/results.jsonl, summary: ${outDir}/summary.json (${res.wallSeconds.toFixed(1)} s)`);
   }
   return out;
-}
-
-/** The episodes of `data` held in a list: open-ended mode's evaluation (eval/open-ended.ts) takes them so. */
-async function held(data: StreamedData): Promise<SuiteEpisode[]> {
-  const list: SuiteEpisode[] = [];
-  for await (const e of data.episodes()) list.push(e);
-  return list;
 }
 
 /** The action of `askfirst eval` (eval-command.ts). */

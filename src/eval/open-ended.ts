@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import type { Observation, Policy } from '../agents/policy.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { episodeStream, type Episodes } from '../suite/episode-stream.js';
 import { writeJson } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import type { Judge } from './judge.js';
@@ -99,8 +100,16 @@ export function scoreVerdicts(answers: OpenEndedAnswers, verdicts: number[] | nu
   return { proactiveSuggestion: ps, correctCategory: cp, aggregate: ps || cp };
 }
 
-function metrics(rs: readonly OpenRecord[]): OpenMetrics {
-  const share = (f: (r: OpenRecord) => boolean) => (rs.length ? rs.filter(f).length / rs.length : 0);
+/** What the summary reads of a record (summarizeOpen): not its question, reply and judge's text. */
+export type OpenRecordCore = Pick<OpenRecord, 'id' | 'kind' | 'verdicts' | 'proactiveSuggestion' | 'correctCategory' | 'aggregate'>;
+
+/** `r` as far as the summary reads it: what `askfirst eval` keeps of each open-mode record. */
+export function compactOpenRecord(r: OpenRecord): OpenRecordCore {
+  return { id: r.id, kind: r.kind, verdicts: r.verdicts, proactiveSuggestion: r.proactiveSuggestion, correctCategory: r.correctCategory, aggregate: r.aggregate };
+}
+
+function metrics(rs: readonly OpenRecordCore[]): OpenMetrics {
+  const share = (f: (r: OpenRecordCore) => boolean) => (rs.length ? rs.filter(f).length / rs.length : 0);
   return {
     episodes: rs.length,
     psRate: share((r) => r.proactiveSuggestion),
@@ -110,7 +119,7 @@ function metrics(rs: readonly OpenRecord[]): OpenMetrics {
   };
 }
 
-export function summarizeOpen(rs: readonly OpenRecord[]): OpenSummary {
+export function summarizeOpen(rs: readonly OpenRecordCore[]): OpenSummary {
   const byKind: Record<string, OpenMetrics> = {};
   for (const k of [...new Set(rs.map((r) => r.kind))].sort()) byKind[k] = metrics(rs.filter((r) => r.kind === k));
   return { ...metrics(rs), byKind };
@@ -134,7 +143,8 @@ export async function openObservation(ep: SuiteEpisode, loader: ViewLoader, hint
 }
 
 export interface OpenEvalOptions {
-  episodes: readonly SuiteEpisode[];
+  /** A list, or a stream read once (suite/episode-stream.ts): none held but a batch's. */
+  episodes: Episodes;
   loader: ViewLoader;
   policy: Policy;
   judge: Judge;
@@ -151,76 +161,97 @@ export interface OpenEvalOptions {
   signal?: AbortSignal;
 }
 
-export interface OpenEvalResult {
+/** `R`: what is kept of each record (evaluateOpenEnded's `keep`; the whole record unless said). */
+export interface OpenEvalResult<R extends OpenRecordCore = OpenRecord> {
   summary: OpenSummary;
-  records: OpenRecord[];
+  /** In input order, as `keep` makes them. */
+  records: R[];
   resumed: number;
   wallSeconds: number;
 }
 
-export async function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalResult> {
+/**
+ * Play and judge every episode (skipping those an earlier run in `out` finished), a batch at a time as the episodes
+ * stream in. `keep`: what to keep of each record, handed every record in input order once all are judged (`askfirst
+ * eval`: compactOpenRecord, what the summary reads; with `out`, read back from results.jsonl, not held meanwhile).
+ */
+export function evaluateOpenEnded(o: OpenEvalOptions): Promise<OpenEvalResult>;
+export function evaluateOpenEnded<R extends OpenRecordCore>(o: OpenEvalOptions, keep: (r: OpenRecord) => R): Promise<OpenEvalResult<R>>;
+export async function evaluateOpenEnded<R extends OpenRecordCore>(o: OpenEvalOptions, keep: (r: OpenRecord) => R = (r) => r as unknown as R): Promise<OpenEvalResult<R>> {
   const t0 = performance.now();
-  const order = new Map(o.episodes.map((e, i) => [e.id, i]));
+  const episodes = episodeStream(o.episodes);
+  const order = new Map<string, number>(); // each episode's place, as they stream in
   const run = { ...(o.run ?? {}), mode: 'open', hint: !!o.hint, judge: o.judge.name };
   const store = o.out ? await openResults(join(o.out, 'open'), run, { overwrite: o.overwrite, earlierDataFingerprints: o.earlierDataFingerprints }) : null;
-  const todo = o.episodes.filter((e) => !store?.doneIds.has(e.id));
-  const known = o.episodes.length - todo.length; // resumed: the episodes with a record of an earlier run
-  const fresh: OpenRecord[] = [];
-  let records: OpenRecord[];
-  const bar = progress('eval open', o.episodes.length, { enabled: o.showProgress ?? false, unit: 'episodes' });
-  bar.tick(known);
+  let known = 0; // resumed: the episodes with a record of an earlier run
+  let judged = 0; // records appended by this run
+  const fresh: OpenRecord[] = []; // without a results directory: the records, held
+  const records: R[] = [];
+  const bar = progress('eval open', episodes.count, { enabled: o.showProgress ?? false, unit: 'episodes' });
   const bs = Math.max(1, o.batchSize ?? 64);
+  const play = async (chunk: readonly SuiteEpisode[]) => {
+    if (o.signal?.aborted) throw new RunAborted();
+    const obs = await Promise.all(chunk.map((ep) => openObservation(ep, o.loader, !!o.hint)));
+    const replies = await o.policy.act(obs, { sample: o.sample, signal: o.signal });
+    // the first judgement to fail for good halts the others (no new attempt or retry; one on the wire ends, and its
+    // episode is kept) and is what the run throws once all have settled
+    const halt = new AbortController();
+    let failed: { error: unknown } | undefined;
+    await Promise.all(
+      chunk.map(async (ep, j) => {
+        const answers = openEndedAnswers(ep);
+        const all = [...answers.suggestions, ...answers.categories];
+        const reply = replies[j].reply;
+        const v = all.length ? await o.judge.judge({ question: obs[j].question, answers: all, reply }, o.signal, halt.signal) : { verdicts: [], raw: '' };
+        const rec: OpenRecord = {
+          id: ep.id,
+          kind: ep.kind,
+          mode: 'open',
+          question: obs[j].question,
+          reply,
+          answers,
+          verdicts: v.verdicts,
+          judgeRaw: v.raw,
+          ...scoreVerdicts(answers, v.verdicts),
+        };
+        if (store) store.append(rec as never);
+        else fresh.push(rec);
+        judged++;
+        bar.tick(1);
+      }).map((p) =>
+        p.catch((error: unknown) => {
+          if (failed) return;
+          failed = { error };
+          halt.abort();
+        }),
+      ),
+    );
+    if (failed) throw failed.error;
+  };
   try {
-    for (let i = 0; i < todo.length; i += bs) {
-      if (o.signal?.aborted) throw new RunAborted();
-      const chunk = todo.slice(i, i + bs);
-      const obs = await Promise.all(chunk.map((ep) => openObservation(ep, o.loader, !!o.hint)));
-      const replies = await o.policy.act(obs, { sample: o.sample, signal: o.signal });
-      // the first judgement to fail for good halts the others (no new attempt or retry; one on the wire ends, and its
-      // episode is kept) and is what the run throws once all have settled
-      const halt = new AbortController();
-      let failed: { error: unknown } | undefined;
-      await Promise.all(
-        chunk.map(async (ep, j) => {
-          const answers = openEndedAnswers(ep);
-          const all = [...answers.suggestions, ...answers.categories];
-          const reply = replies[j].reply;
-          const v = all.length ? await o.judge.judge({ question: obs[j].question, answers: all, reply }, o.signal, halt.signal) : { verdicts: [], raw: '' };
-          const rec: OpenRecord = {
-            id: ep.id,
-            kind: ep.kind,
-            mode: 'open',
-            question: obs[j].question,
-            reply,
-            answers,
-            verdicts: v.verdicts,
-            judgeRaw: v.raw,
-            ...scoreVerdicts(answers, v.verdicts),
-          };
-          fresh.push(rec);
-          store?.append(rec as never);
-          bar.tick(1);
-        }).map((p) =>
-          p.catch((error: unknown) => {
-            if (failed) return;
-            failed = { error };
-            halt.abort();
-          }),
-        ),
-      );
-      if (failed) throw failed.error;
+    let chunk: SuiteEpisode[] = [];
+    for await (const ep of episodes.episodes()) {
+      order.set(ep.id, order.size);
+      if (store?.doneIds.has(ep.id)) {
+        known++;
+        bar.tick(1);
+        continue;
+      }
+      chunk.push(ep);
+      if (chunk.length >= bs) {
+        await play(chunk);
+        chunk = [];
+      }
     }
-    if (store) {
-      // in input order, as the judge's verdicts come in any order (eval/store.ts); the earlier run's records read back
-      const inOrder: OpenRecord[] = [];
-      await store.finish(order, (r) => inOrder.push(r as unknown as OpenRecord));
-      records = inOrder;
-    } else records = fresh.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    if (chunk.length) await play(chunk);
+    // in input order, as the judge's verdicts come in any order (eval/store.ts); the earlier run's records read back
+    if (store) await store.finish(order, (r) => records.push(keep(r as unknown as OpenRecord)));
+    else for (const r of fresh.sort((a, b) => order.get(a.id)! - order.get(b.id)!)) records.push(keep(r));
   } catch (e) {
     // as playMode: ended by an error, the bar says where it failed; a server gone (the model's or the judge's) keeps the
     // episodes judged so far, and says so and how to resume (it said only the judge's "gave up after …")
     if (!o.signal?.aborted) bar.fail();
-    if (store && e instanceof UpstreamError) throw serverFailed(e, join(store.dir, 'results.jsonl'), known + fresh.length);
+    if (store && e instanceof UpstreamError) throw serverFailed(e, join(store.dir, 'results.jsonl'), store.doneIds.size + judged);
     throw e;
   } finally {
     bar.stop();
