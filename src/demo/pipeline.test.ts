@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
+import { resolveConfig } from '../util/config.js';
+import { DemoConfigSchema } from './config.js';
 import { checkDemoTakeUp, runDemo } from './pipeline.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
@@ -38,9 +40,9 @@ describe('demo re-run over a stage a newer askfirst wrote', () => {
     await expect(run()).rejects.toThrow(newer(final, 'askfirst-checkpoint', 2));
     expect(said).toEqual([]);
     // without the baselines (--no-baselines) theirs is not taken up, nor read; with --fresh none is
-    expect(() => checkDemoTakeUp({ out, fresh: false, baselines: false })).not.toThrow();
+    expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, quick: true, fresh: false, baselines: false }, 'demo'))).not.toThrow();
     writeJson(state, { format: 'askfirst-checkpoint-state', version: 2, step: 2 });
-    expect(() => checkDemoTakeUp({ out, fresh: true, baselines: true })).not.toThrow();
+    expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, quick: true, fresh: true, baselines: true }, 'demo'))).not.toThrow();
   });
 
   it('is not refused over an RL run the re-run trains again, kept from another guesser than its finished supervised stage', () => {

@@ -39,7 +39,7 @@ import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
 import { DemoConfigSchema, type DemoConfig } from './config.js';
-import { keepRunSettings, readRunSettings } from '../util/run-settings.js';
+import { checkRunSettings, keepRunSettings, readRunSettings } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
 import { checkDemoStage, DEMO_SUPERVISED_DIR, takenUpGuesser } from './demo-stage-run.js';
@@ -64,18 +64,27 @@ const DEMO_RUNS = [DEMO_SUPERVISED_DIR, 'rl', 'baseline-rp0.5', 'baseline-rp1.0'
 
 /**
  * What a re-run of the demo into `cfg.out` would refuse only once it reached a stage (a newer askfirst's run.json, state.json
- * or config.json there), refused before it draws anything: its run.json and each stage it takes up (checkDemoStage; the
- * baselines' only with them). A --fresh demo takes up none. `demo --seeds` asks it for every seed before the first.
+ * or config.json there), refused before it draws anything: its run.json, the settings it keeps there (another --seed,
+ * --algorithm… than the demo it takes up: checkRunSettings, what keepRunSettings refuses) and each stage it takes up
+ * (checkDemoStage; the baselines' only with them). A --fresh demo takes up none. `demo --seeds` asks it for every seed
+ * before the first: a later seed's folder holding a demo of other settings was refused once that seed was reached.
  */
-export function checkDemoTakeUp(cfg: Pick<DemoConfig, 'out' | 'fresh' | 'baselines'>): void {
+export function checkDemoTakeUp(cfg: DemoConfig): void {
   if (cfg.fresh) return;
   const stages = DEMO_RUNS.filter((d) => cfg.baselines || !d.startsWith('baseline-')).map((d) => join(cfg.out, d));
   if (stages.some((d) => new RunDir(d).hasRun())) readRunSettings(cfg.out); // the demo's own, compared before any work
+  checkRunSettings(cfg.out, demoSettings(cfg), demoKept(resumesDemo(cfg)));
   const [supervised, ...rl] = stages; // DEMO_RUNS' first
   checkDemoStage(supervised);
   const guesser = takenUpGuesser(supervised); // an RL run from another is trained again: its files are not read (rl-runs.ts)
   for (const d of rl) checkDemoStage(d, guesser);
 }
+
+/** Whether a demo into `cfg.out` takes up a run there (a finished stage or a checkpoint of one; never with --fresh). */
+const resumesDemo = (cfg: Pick<DemoConfig, 'out' | 'fresh'>) => !cfg.fresh && DEMO_RUNS.some((d) => new RunDir(join(cfg.out, d)).hasRun());
+
+/** How the demo keeps its settings (keepRunSettings). */
+const demoKept = (resuming: boolean) => ({ run: 'demo', resuming, startOver: 'add --fresh' });
 
 /**
  * What a re-run of the demo must share with the run it takes up (keepRunSettings): what it trains and on what. What may
@@ -106,9 +115,9 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   checkDemoTakeUp(cfg);
   // A re-run takes up the finished stages and checkpoints in --out: under other settings it would build on another demo's.
   const runs = DEMO_RUNS.map((d) => new RunDir(join(cfg.out, d)));
-  const started = !cfg.fresh && runs.some((r) => r.hasRun());
+  const started = resumesDemo(cfg);
   const held = runs.map((r) => r.contents());
-  const kept = keepRunSettings(cfg.out, demoSettings(cfg), { run: 'demo', resuming: started, startOver: 'add --fresh' });
+  const kept = keepRunSettings(cfg.out, demoSettings(cfg), demoKept(started));
   const forget = unlessDone(() => runs.some((r, i) => r.wroteSince(held[i])) || kept.undo());
 
   // ── 1. suites ─────────────────────────────────────────────────────────────

@@ -6,6 +6,7 @@ import { parseAggregate } from '../report/aggregate.js';
 import { writeResults } from '../report/results-io.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
+import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';
 import { type DemoConfig, resolveDemoCommandConfig } from './config.js';
 import { seedDir } from './seed-dirs.js';
 import { aggregateSeeds, runSeeds, type DemoRunner } from './seeds.js';
@@ -73,6 +74,26 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     const cfg = resolveDemoCommandConfig({ out, seeds: [0, 1], progress: false });
     await expect(runSeeds({ ...cfg, seeds: [0, 1] }, stubDemo(calls), quiet)).rejects.toThrow(`${file}: written by a newer askfirst (askfirst-checkpoint version 2;`);
     expect(calls).toEqual([]); // was: seed 0's whole demo first
+  });
+
+  it("a later seed's folder holding a demo of other settings is refused before the first seed runs, naming the setting", async () => {
+    const out = tmpDir('askfirst-seeds-settings');
+    // seed 1's demo ran with --algorithm ppo (what it keeps in run.json) and finished its supervised stage
+    const dir = seedDir(out, 1);
+    const settings = { quick: true, seed: 1, algorithm: 'ppo', rewardWeights: { shown: '(defaults)', id: '{}' }, rlControlShare: DEFAULT_CONTROL_SHARE };
+    mkdirSync(join(dir, 'supervised', 'final'), { recursive: true });
+    writeFileSync(join(dir, 'supervised', 'final', 'config.json'), '{}');
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ run: 'demo', settings }));
+    const calls: DemoConfig[] = [];
+    const cfg = resolveDemoCommandConfig({ out, seeds: [0, 1], quick: true, progress: false });
+    await expect(runSeeds({ ...cfg, seeds: [0, 1] }, stubDemo(calls), quiet)).rejects.toThrow(`${dir} holds a demo run started with other settings: --algorithm ppo → grpo;`);
+    expect(calls).toEqual([]); // was: seed 0's whole demo first, then seed 1's refusal
+    // with its settings it goes on
+    await runSeeds({ ...resolveDemoCommandConfig({ out, seeds: [0, 1], quick: true, progress: false, algorithm: 'ppo' }), seeds: [0, 1] }, stubDemo(calls), quiet);
+    expect(calls.map((c) => [c.seed, c.algorithm])).toEqual([
+      [0, 'ppo'],
+      [1, 'ppo'],
+    ]);
   });
 
   it('--aggregate-only rebuilds the aggregate from finished runs, and names every missing seed', async () => {

@@ -35,10 +35,11 @@ export async function runSeeds(
   log: (s: string) => void = console.log,
   unlessDone?: (undo: () => void) => () => void,
 ): Promise<SeedsOutcome> {
-  // every seed's stages read now: a newer askfirst's file in the last seed's folder is refused before the first seed's hours
-  for (const seed of cfg.seeds) checkDemoTakeUp({ ...cfg, out: seedDir(cfg.out, seed) });
-  for (const [i, seed] of cfg.seeds.entries()) {
-    const one = resolveConfig(DemoConfigSchema, { ...cfg, seed, out: seedDir(cfg.out, seed) }, 'demo');
+  const each = cfg.seeds.map((seed) => resolveConfig(DemoConfigSchema, { ...cfg, seed, out: seedDir(cfg.out, seed) }, 'demo'));
+  // every seed's folder read now: a newer askfirst's file, or a demo of other settings, in the last seed's folder is refused before the first seed's hours
+  for (const one of each) checkDemoTakeUp(one);
+  for (const [i, one] of each.entries()) {
+    const seed = one.seed;
     log(`\ndemo: seed ${seed} (${i + 1} of ${cfg.seeds.length}) → ${one.out}`);
     await run(one, log, unlessDone);
   }

@@ -218,6 +218,20 @@ function readableSettings(dir: string, file: string, before: Readonly<Record<str
  */
 export function keepRunSettings(dir: string, settings: Readonly<Record<string, unknown>>, opts: KeepRunSettings): KeptRun {
   const file = join(dir, RUN_SETTINGS_FILE);
+  const inFile = checkRunSettings(dir, settings, opts);
+  const previous = existsSync(file) ? readFileSync(file) : null;
+  const kept = withoutEarlier(inFile ? keptKnown(inFile.settings, settings) : settings);
+  writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings: kept } satisfies KeptSettings) }, null, 2)}\n`);
+  return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })) };
+}
+
+/**
+ * keepRunSettings' refusal alone, writing nothing: for a command that takes up several runs (`demo --seeds`) to refuse the
+ * last one's before the first one's work. Returns the settings kept in `dir`'s run.json when it is `resuming` (null: none,
+ * also when only the run's own files recorded its settings, `recorded`).
+ */
+export function checkRunSettings(dir: string, settings: Readonly<Record<string, unknown>>, opts: KeepRunSettings): KeptSettings | null {
+  const file = join(dir, RUN_SETTINGS_FILE);
   const inFile = opts.resuming ? readRunSettings(dir) : null;
   const recorded = opts.resuming && !inFile ? (opts.recorded?.() ?? null) : null;
   const before = inFile ?? recorded;
@@ -230,10 +244,7 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
       `${dir} holds ${aRun(opts.run)} started with other settings: ${changed.join(', ')}; resuming would go on under settings it did not start with. Resume with its settings (${recorded?.file ?? file}), ${opts.startOver} to start over with these, or use another --out`,
     );
   }
-  const previous = existsSync(file) ? readFileSync(file) : null;
-  const kept = withoutEarlier(inFile ? keptKnown(inFile.settings, settings) : settings);
-  writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings: kept } satisfies KeptSettings) }, null, 2)}\n`);
-  return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })) };
+  return inFile;
 }
 
 /**
