@@ -164,6 +164,26 @@ describe('multi-seed aggregate', () => {
     expect(() => buildAggregate([run(0, 0.9, 0.9, 0.7), q])).toThrow(/quick and full runs are mixed/);
   });
 
+  it('refuses seeds trained under other settings (--algorithm, --reward-weights, --rl-control-share), naming each and its seeds', () => {
+    // seed 1 ran `demo --seed 1 --algorithm ppo --reward-weights abstain=-1 --rl-control-share 0.3` into seed-1/: before, averaged with the others unsaid
+    const runs = [run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)];
+    for (const r of runs) r.results.config.demo = { rlControlShare: 0.15 };
+    const odd = runs[1].results;
+    odd.training.algorithm = 'ppo';
+    odd.training.rewards = odd.training.rewards.map((w) => (w.name === 'abstain' ? { ...w, weight: -1 } : w));
+    odd.config.demo = { rlControlShare: 0.3 };
+    expect(() => buildAggregate(runs)).toThrow(
+      "the seeds' runs were trained under other settings: --algorithm grpo (seeds 0, 2) vs ppo (seed 1); " +
+        '--reward-weights correct=1,wrong=-1,intervention-cost=-0.05,invalid=-1,abstain=-0.5 (seeds 0, 2) vs correct=1,wrong=-1,intervention-cost=-0.05,invalid=-1,abstain=-1 (seed 1); ' +
+        '--rl-control-share 0.15 (seeds 0, 2) vs 0.3 (seed 1); a mean over seeds is of one setting: re-run the odd ones with the others\' settings (and --fresh), or leave them out of --seeds',
+    );
+    expect(buildAggregate([runs[0], runs[2]]).seeds).toEqual([0, 2]);
+    // a results.json that does not record --rl-control-share is not refused for it
+    delete runs[1].results.config.demo;
+    runs[1].results.training = runs[0].results.training;
+    expect(buildAggregate(runs).seeds).toEqual([0, 1, 2]);
+  });
+
   it('is validated when written and read back', async () => {
     const dir = tmpDir('askfirst-aggregate');
     const agg = buildAggregate([run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6)]);

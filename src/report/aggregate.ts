@@ -183,9 +183,25 @@ export function pairedValue(h: HeadlineFigures, f: PairedFigure): number | null 
 
 const diff = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : a - b);
 
+/** What a seed's run trained under besides its seed and --quick, by flag (trainedUnder). */
+const TRAINED_UNDER = ['algorithm', 'reward-weights', 'rl-control-share'] as const;
+
+/**
+ * What a seed's demo was trained under besides its seed and --quick, by flag: seeds that differ in one are not draws of one
+ * experiment, and a mean over them is of no setting. --rl-control-share only where results.json records it (config.demo).
+ */
+function trainedUnder(r: Results): Partial<Record<(typeof TRAINED_UNDER)[number], string>> {
+  const share = (r.config.demo as { rlControlShare?: unknown } | undefined)?.rlControlShare;
+  return {
+    algorithm: r.training.algorithm,
+    'reward-weights': r.training.rewards.map((w) => `${w.name}=${w.weight}`).join(','),
+    ...(typeof share === 'number' ? { 'rl-control-share': String(share) } : {}),
+  };
+}
+
 /**
  * Aggregate finished seed runs (sorted by seed). Throws a DataError when the runs are not
- * comparable: a seed twice, or quick and full runs mixed. That each run is its seed's is the
+ * comparable: a seed twice, quick and full runs mixed, or runs trained under other settings (trainedUnder). That each run is its seed's is the
  * reader's to check (demo/seed-dirs.ts checkSeedRun, where the file and the fix are known).
  */
 export function buildAggregate(runs: readonly SeedRun[], createdAt = new Date().toISOString()): Aggregate {
@@ -197,6 +213,18 @@ export function buildAggregate(runs: readonly SeedRun[], createdAt = new Date().
   if (quick.size > 1)
     throw new DataError(
       `quick and full runs are mixed (quick: ${sorted.filter((r) => r.results.quick).map((r) => r.seed).join(', ')}); re-run them all with the same budget`,
+    );
+  const differ = TRAINED_UNDER.flatMap((flag) => {
+    const seedsOf = new Map<string, number[]>();
+    for (const r of sorted) {
+      const v = trainedUnder(r.results)[flag];
+      if (v !== undefined) seedsOf.set(v, [...(seedsOf.get(v) ?? []), r.seed]);
+    }
+    return seedsOf.size > 1 ? [`--${flag} ${[...seedsOf].map(([v, s]) => `${v} (seed${s.length > 1 ? 's' : ''} ${s.join(', ')})`).join(' vs ')}`] : [];
+  });
+  if (differ.length)
+    throw new DataError(
+      `the seeds' runs were trained under other settings: ${differ.join('; ')}; a mean over seeds is of one setting: re-run the odd ones with the others' settings (and --fresh), or leave them out of --seeds`,
     );
   const first = sorted[0].results;
   const kinds = [...new Set(sorted.flatMap((r) => r.results.data.kinds))];
