@@ -107,6 +107,21 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     await expect(aggregateSeeds(out, [0, 1, 2, 3])).rejects.toThrow(/no finished demo run for seeds 1, 2 .*seed-1.*seed-2.*--seeds 0,1,2,3/);
   });
 
+  it('--aggregate-only on a damaged results.json names the file, what is wrong and the command that writes it again', async () => {
+    const out = tmpDir('askfirst-seeds-damaged');
+    const calls: DemoConfig[] = [];
+    for (const seed of [0, 1]) await stubDemo(calls)(resolveDemoCommandConfig({ out: seedDir(out, seed), seed }), quiet);
+    const file = join(seedDir(out, 1), 'results.json');
+    const again = `; run \`askfirst demo --seeds 0,1 --out ${out}\` without --aggregate-only to write it again (its finished stages are kept)`;
+    writeFileSync(file, '{"version": 1, "creat'); // cut short
+    await expect(aggregateSeeds(out, [0, 1])).rejects.toThrow(`${file}: invalid JSON: `);
+    await expect(aggregateSeeds(out, [0, 1])).rejects.toThrow(again);
+    writeFileSync(file, '{"version": 1}');
+    await expect(aggregateSeeds(out, [0, 1])).rejects.toThrow(`${file}: not a valid askfirst results file: `);
+    await expect(aggregateSeeds(out, [0, 1])).rejects.toThrow(again); // was: no word of what to do
+    expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
+  });
+
   it('refuses a seed directory holding another seed\u2019s run in one line: the file, both seeds, the command to run', async () => {
     const out = tmpDir('askfirst-seeds-wrong');
     // a demo run without --seed (so seed 0) into seed-1/: before, "seed-1: the run in seed-1 was made with seed 0, not 1", no file, no command

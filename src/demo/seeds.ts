@@ -11,7 +11,7 @@ import { writeAggregatePage } from '../report/aggregate-page.js';
 import { readResults, RESULTS_FILE } from '../report/results-io.js';
 import type { Results } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
-import { NotFoundError } from '../util/errors.js';
+import { DataError, NotFoundError } from '../util/errors.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { checkDemoTakeUp, runDemo } from './pipeline.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
@@ -54,6 +54,7 @@ export async function runSeeds(
 export async function aggregateSeeds(out: string, seeds: readonly number[]): Promise<SeedsOutcome> {
   const runs: SeedRun[] = [];
   const missing: number[] = [];
+  const rerun = `run \`askfirst demo --seeds ${seeds.join(',')} --out ${shellQuote(out)}\` without --aggregate-only`;
   for (const seed of seeds) {
     const dir = seedDir(out, seed);
     let results: Results;
@@ -64,6 +65,8 @@ export async function aggregateSeeds(out: string, seeds: readonly number[]): Pro
         missing.push(seed);
         continue;
       }
+      // a damaged results.json (cut short, edited): the demo writes it again from the seed's finished stages
+      if (e instanceof DataError) throw new DataError(`${e.message}; ${rerun} to write it again (its finished stages are kept)`, { cause: e });
       throw e;
     }
     const fresh = `run: askfirst demo --seed ${seed}${results.quick ? ' --quick' : ''} --fresh --out ${shellQuote(dir)} (--fresh: its finished stages are the other seed's)`;
@@ -73,7 +76,7 @@ export async function aggregateSeeds(out: string, seeds: readonly number[]): Pro
   if (missing.length)
     throw new NotFoundError(
       `no finished demo run for seed${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (no results.json in ${missing.map((s) => seedDir(out, s)).join(', ')}); ` +
-        `run \`askfirst demo --seeds ${seeds.join(',')} --out ${shellQuote(out)}\` without --aggregate-only to finish them`,
+        `${rerun} to finish them`,
     );
   const aggregate = buildAggregate(runs);
   const json = await writeAggregate(out, aggregate);
