@@ -216,7 +216,7 @@ function pairedTable(agg: Aggregate): string {
 
 /** The whole of `aggregate.html`. */
 export function renderAggregatePage(agg: Aggregate): string {
-  const title = `askfirst demo over ${agg.seeds.length} seeds`;
+  const title = `askfirst demo over ${agg.seeds.length} seed${agg.seeds.length === 1 ? '' : 's'}`;
   const notes = [
     ...(agg.quick ? ['Quick runs (--quick): small budgets, so the figures are noisy.'] : []),
     ...(agg.seeds.length < 2 ? ['One seed: a mean of one value has no confidence interval; run two or more seeds.'] : []),

@@ -145,6 +145,7 @@ describe('multi-seed aggregate', () => {
     expect(agg.ours.accuracy.after.overall.ci95).toBeNull();
     expect(aggregateText(agg)).toMatch(/one seed: no interval/);
     expect(renderAggregatePage(agg)).toMatch(/no confidence interval/);
+    expect(renderAggregatePage(agg)).toContain('<title>askfirst demo over 1 seed</title>'); // was: over 1 seeds
   });
 
   it('a baseline missing from one seed counts as missing there', () => {
