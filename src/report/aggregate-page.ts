@@ -114,9 +114,10 @@ function ciText(s: SeedStat, unit: Unit): string {
   return `${fmtValue(s.ci95.low, unit)} … ${fmtValue(s.ci95.high, unit)}`;
 }
 
-function statCells(key: string, s: SeedStat, unit: Unit, signed = false): string {
+/** A figure's cells: each seed's value (keyed by the seed: `<key>.seed5` under "seed 5"), the mean, the half-width, the interval and n. */
+function statCells(agg: Aggregate, key: string, s: SeedStat, unit: Unit, signed = false): string {
   return (
-    s.values.map((v, i) => valueCell(`${key}.seed${i}`, v, fmtValue(v, unit, signed))).join('') +
+    s.values.map((v, i) => valueCell(`${key}.seed${agg.seeds[i]}`, v, fmtValue(v, unit, signed))).join('') +
     valueCell(`${key}.mean`, s.mean, fmtValue(s.mean, unit, signed)) +
     valueCell(`${key}.halfWidth`, s.ci95?.halfWidth ?? null, s.ci95 ? `± ${fmtValue(s.ci95.halfWidth, unit)}` : MISSING) +
     `<td class="num">${esc(ciText(s, unit))}</td><td class="num">${s.n}</td>`
@@ -130,7 +131,7 @@ function head(agg: Aggregate, ...first: string[]): string {
 }
 
 function figuresTable(agg: Aggregate, id: string, f: FigureStats): string {
-  const rows = AGGREGATE_ROWS.map((r) => `<tr><td>${esc(r.label)}</td>${statCells(`${id}.${r.key}`, rowStat(agg, r, f), r.unit)}</tr>`);
+  const rows = AGGREGATE_ROWS.map((r) => `<tr><td>${esc(r.label)}</td>${statCells(agg, `${id}.${r.key}`, rowStat(agg, r, f), r.unit)}</tr>`);
   return `<table class="headline" id="${esc(id)}">${head(agg)}<tbody>${rows.join('')}</tbody></table>`;
 }
 
@@ -138,7 +139,7 @@ function perKindTable(agg: Aggregate, f: FigureStats): string {
   const rows = Object.keys(f.accuracy.after.byKind).flatMap((k) => {
     const tag = agg.trainKinds.includes(k) ? '<span class="badge train">RL-trained</span>' : '<span class="badge unseen">unseen</span>';
     return (['reference', 'before', 'after'] as const).map(
-      (w) => `<tr><td>${esc(k)} ${w === 'reference' ? tag : ''}</td><td>${esc(w)}</td>${statCells(`ours.accuracy.${w}.${k}`, f.accuracy[w].byKind[k], 'pct')}</tr>`,
+      (w) => `<tr><td>${esc(k)} ${w === 'reference' ? tag : ''}</td><td>${esc(w)}</td>${statCells(agg, `ours.accuracy.${w}.${k}`, f.accuracy[w].byKind[k], 'pct')}</tr>`,
     );
   });
   return `<table id="per-kind">${head(agg, 'kind', 'accuracy')}<tbody>${rows.join('')}</tbody></table>`;
@@ -151,10 +152,10 @@ function perVariantTable(agg: Aggregate, f: FigureStats): string {
   const none = seedStat(agg.seeds.map(() => null));
   const rows = Object.keys(after).flatMap((v) => [
     ...(['reference', 'before', 'after'] as const).map(
-      (w) => `<tr><td>${esc(v)}</td><td>${esc(w)}</td>${statCells(`ours.accuracy.${w}.${v}`, f.accuracy[w].byVariant?.[v] ?? none, 'pct')}</tr>`,
+      (w) => `<tr><td>${esc(v)}</td><td>${esc(w)}</td>${statCells(agg, `ours.accuracy.${w}.${v}`, f.accuracy[w].byVariant?.[v] ?? none, 'pct')}</tr>`,
     ),
     ...agg.baselines.map(
-      (b) => `<tr><td>${esc(v)}</td><td>${esc(b.label)}, after</td>${statCells(`${b.name}.accuracy.after.${v}`, b.figures.accuracy.after.byVariant?.[v] ?? none, 'pct')}</tr>`,
+      (b) => `<tr><td>${esc(v)}</td><td>${esc(b.label)}, after</td>${statCells(agg, `${b.name}.accuracy.after.${v}`, b.figures.accuracy.after.byVariant?.[v] ?? none, 'pct')}</tr>`,
     ),
   ]);
   return `<table id="per-variant">${head(agg, 'variant', 'accuracy')}<tbody>${rows.join('')}</tbody></table>`;
@@ -200,7 +201,7 @@ function belowGuesserList(agg: Aggregate): string {
 
 function pairedTable(agg: Aggregate): string {
   const rows = agg.baselines.flatMap((b) =>
-    PAIRED_FIGURES.map((f) => `<tr><td>ours − ${esc(b.label)}: ${esc(PAIRED_LABELS[f])}</td>${statCells(`paired.${b.name}.${f}`, b.paired[f], 'pts', true)}</tr>`),
+    PAIRED_FIGURES.map((f) => `<tr><td>ours − ${esc(b.label)}: ${esc(PAIRED_LABELS[f])}</td>${statCells(agg, `paired.${b.name}.${f}`, b.paired[f], 'pts', true)}</tr>`),
   );
   const noise = agg.baselines.flatMap((b) => {
     const t = evaluationNoise(agg, b);

@@ -146,6 +146,9 @@ describe('multi-seed aggregate', () => {
     expect(aggregateText(agg)).toMatch(/one seed: no interval/);
     expect(renderAggregatePage(agg)).toMatch(/no confidence interval/);
     expect(renderAggregatePage(agg)).toContain('<title>askfirst demo over 1 seed</title>'); // was: over 1 seeds
+    // each seed's cell keyed by its seed, as its column is headed
+    expect(renderAggregatePage(agg)).toContain('<th class="num">seed 5</th>');
+    expect(renderAggregatePage(agg)).toContain('data-key="ours.gapClosed.unseen.seed5" data-value="0.9"'); // was: .seed0
   });
 
   it('a baseline missing from one seed counts as missing there', () => {
