@@ -4,8 +4,10 @@
  * or `train rl` runs. Light (no model code), so the commands that tell an --out's owner (outputs/out-owner.ts) and `train`'s
  * guard read it without loading the demo.
  */
-import { basename, dirname } from 'node:path';
-import { RunDir, weightsDigest } from '../nn/run-dir.js';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { WEIGHTS_FILE } from '../nn/checkpoint-config.js';
+import { resolveCheckpointDir, RunDir, weightsDigest } from '../nn/run-dir.js';
 import { readRunSettings, type KeptSettings } from '../util/run-settings.js';
 
 /** The run a demo's RL run keeps in its run.json (`run`): a stage of the demo, not a `train rl` run. */
@@ -58,10 +60,11 @@ export function checkDemoStage(dir: string, guesser?: string): void {
 /**
  * The SHA-256 of the guesser a demo's RL runs will start from (nn/run-dir.ts `weightsDigest`), when it is known before the
  * demo runs: its supervised stage in `dir` finished and taken up (supervised-run.ts: kept as the demo's, or before it was
- * named so); else undefined (the demo trains it, its weights not known yet).
+ * named so); else undefined (the demo trains it, its weights not known yet; or its weights file is missing, which the stage
+ * itself reports when the demo loads it).
  */
 export function takenUpGuesser(dir: string): string | undefined {
   const run = new RunDir(dir);
   const kept = run.hasRun() ? readRunSettings(dir) : null;
-  return (kept === null || kept.run === DEMO_SUPERVISED_RUN) && run.isFinished() ? weightsDigest(dir) : undefined;
+  return (kept === null || kept.run === DEMO_SUPERVISED_RUN) && run.isFinished() && existsSync(join(resolveCheckpointDir(dir), WEIGHTS_FILE)) ? weightsDigest(dir) : undefined;
 }

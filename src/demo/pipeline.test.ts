@@ -55,9 +55,9 @@ describe('demo re-run over a stage a newer askfirst wrote', () => {
     const kept = (id: string) => writeJson(join(out, 'rl', 'run.json'), { format: 'askfirst-run', version: 1, run: 'demo rl', settings: { init: { shown: sup, id } } });
     // started from another guesser: rl-runs.ts trains it again, reading none of its files (was: refused, naming the state.json)
     kept('sha256:another');
-    expect(() => checkDemoTakeUp({ out, fresh: false, baselines: false })).not.toThrow();
+    expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, fresh: false, baselines: false }, 'demo'))).not.toThrow();
     // from this guesser it is taken up: its newer state.json is refused, as before
     kept(weightsDigest(sup));
-    expect(() => checkDemoTakeUp({ out, fresh: false, baselines: false })).toThrow(newer(state, 'askfirst-checkpoint-state', 2));
+    expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, fresh: false, baselines: false }, 'demo'))).toThrow(newer(state, 'askfirst-checkpoint-state', 2));
   });
 });
