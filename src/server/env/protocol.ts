@@ -115,29 +115,7 @@ export function errorMessage(code: WSErrorCode, message: string, extra: Record<s
   return { type: 'error', data: { message, code, ...extra } };
 }
 
-/**
- * OpenEnv's MCP endpoint (`POST /mcp`, JSON-RPC 2.0; mcp_types.py `JsonRpcRequest`/`JsonRpcResponse`)
- * for an environment without MCP tools, as OpenEnv's server answers one: always a JSON-RPC
- * response (HTTP 200), `-32700` for a body that is not JSON, `-32600` for one that is not a
- * request (`{"jsonrpc": "2.0", "method": str, "params"?: {}, "id"?: str | int | null}`, nothing
- * else), `-32603` "Environment does not support MCP" for `tools/list` and `tools/call`, `-32601`
- * for any other method (OpenEnv's `openenv/session/*` included: askfirst's sessions are the /ws ones).
- */
-export type JsonRpcResponse = { jsonrpc: '2.0'; id: string | number | null; error: { code: number; message: string; data: unknown } };
-
-export function mcpAnswer(body: unknown, parseError = false): JsonRpcResponse {
-  const error = (code: number, message: string, id: string | number | null = null): JsonRpcResponse => ({ jsonrpc: '2.0', id, error: { code, message, data: null } });
-  if (parseError) return error(-32700, 'Parse error');
-  const problems: string[] = [];
-  if (!isObject(body)) return error(-32600, 'Invalid request: a JSON-RPC request must be an object');
-  if (body.jsonrpc !== '2.0') problems.push('"jsonrpc" must be "2.0"');
-  if (typeof body.method !== 'string') problems.push('"method" (a string) is required');
-  if (body.params !== undefined && !isObject(body.params)) problems.push('"params" must be an object');
-  const idOk = body.id === undefined || body.id === null || typeof body.id === 'string' || Number.isInteger(body.id);
-  if (!idOk) problems.push('"id" must be a string, an integer or null');
-  problems.push(...extraForbidden(body, ['jsonrpc', 'method', 'params', 'id']).map((e) => `unexpected field "${e.loc[0]}"`));
-  if (problems.length) return error(-32600, `Invalid request: ${problems.join('; ')}`);
-  const id = (body.id ?? null) as string | number | null;
-  if (body.method === 'tools/list' || body.method === 'tools/call') return error(-32603, 'Environment does not support MCP', id);
-  return error(-32601, `Method not found: ${body.method as string}`, id);
-}
+/** OpenEnv's JsonRpcResponse.model_dump() (mcp_types.py): jsonrpc, id, then result or error, never both (mcp.ts answers them). */
+export type JsonRpcResponse =
+  | { jsonrpc: '2.0'; id: string | number | null; result: unknown }
+  | { jsonrpc: '2.0'; id: string | number | null; error: { code: number; message: string; data: unknown } };

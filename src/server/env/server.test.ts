@@ -91,8 +91,8 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     };
     expect(await mcp('{}')).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600 } });
     expect(await mcp('{oops')).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error', data: null } });
-    expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', id: 7 }))).toEqual({ jsonrpc: '2.0', id: 7, error: { code: -32603, message: 'Environment does not support MCP', data: null } });
-    expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'x' }, id: 'a' }))).toMatchObject({ id: 'a', error: { code: -32603 } });
+    expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', id: 7 }))).toMatchObject({ jsonrpc: '2.0', id: 7, result: { tools: expect.any(Array) } }); // the tools: mcp.test.ts
+    expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'x' }, id: 'a' }))).toMatchObject({ id: 'a', error: { code: -32602, message: expect.stringMatching(/^Tool not found: x/) } });
     expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'nope', id: 1 }))).toMatchObject({ id: 1, error: { code: -32601, message: 'Method not found: nope' } });
     expect(await mcp(JSON.stringify({ jsonrpc: '1.0', method: 'tools/list', extra: 1 }))).toMatchObject({ error: { code: -32600, message: expect.stringMatching(/"jsonrpc" must be "2.0".*unexpected field "extra"/) } });
   });
@@ -180,8 +180,8 @@ describe('WebSocket sessions', () => {
     const v = await c.send({ type: 'step', data: { reply: 3 } });
     expect(v.data).toMatchObject({ message: 'Invalid message', code: 'VALIDATION_ERROR', errors: [{ type: 'string_type', loc: ['reply'] }] });
     expect((await c.send({ type: 'state', extra: 1 })).data.errors[0].type).toBe('extra_forbidden');
-    // OpenEnv's MCP message: a JSON-RPC answer in an "mcp" message (no tools here)
-    expect(await c.send({ type: 'mcp', data: { jsonrpc: '2.0', method: 'tools/list', id: 3 } })).toEqual({ type: 'mcp', data: { jsonrpc: '2.0', id: 3, error: { code: -32603, message: 'Environment does not support MCP', data: null } } });
+    // OpenEnv's MCP message: a JSON-RPC answer in an "mcp" message (the tools: mcp.test.ts)
+    expect(await c.send({ type: 'mcp', data: { jsonrpc: '2.0', method: 'nope', id: 3 } })).toEqual({ type: 'mcp', data: { jsonrpc: '2.0', id: 3, error: { code: -32601, message: 'Method not found: nope', data: null } } });
     expect((await c.send({ type: 'mcp' })).data).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ type: 'missing', loc: ['data'] }] });
     expect((await c.send({ type: 'step', data: { reply: 'A.' } })).data).toMatchObject({ code: 'EXECUTION_ERROR', message: expect.stringMatching(/step before reset/) });
     expect((await c.send({ type: 'reset', data: { kind: 'nope' } })).data.code).toBe('EXECUTION_ERROR');

@@ -1,7 +1,7 @@
 /**
  * `askfirst env serve`: askfirst's episodes as an OpenEnv-compatible environment server, plus
  * OpenRLHF's remote reward endpoint (docs/environment-server.md).
- *   WS   /ws          one session per connection: reset / step / state / close / mcp (protocol.ts)
+ *   WS   /ws          one session per connection: reset / step / state / close / mcp (protocol.ts, mcp.ts)
  *   GET  /health      {"status": "healthy"}
  *   GET  /schema      {action, observation, state} JSON Schemas
  *   GET  /metadata    OpenEnv's EnvironmentMetadata
@@ -9,7 +9,8 @@
  *   POST /reset       stateless: a fresh environment, reset → {observation, reward, done}
  *   POST /step        stateless: a fresh environment replays `episode_id` + `history`, then the action
  *   POST /get_reward  OpenRLHF: {query, prompts, labels} → {rewards, scores, extra_logs}
- *   POST /mcp         OpenEnv's JSON-RPC MCP endpoint, answering as for an environment without tools
+ *   POST /mcp         OpenEnv's JSON-RPC MCP endpoint: the episode as tools (start_episode, reply, episode_state) on
+ *                     sessions from openenv/session/create (mcp.ts)
  *   GET  /openapi.json the routes under OpenEnv's HTTP API version 1.0.0 (what `openenv validate` reads)
  * HTTP routes are hono (as the other servers); WebSockets are `ws`, attached to the same Node
  * server's upgrade event (why not @hono/node-ws: it is a thin wrapper over `ws` whose upgrade
@@ -41,7 +42,8 @@ import { bodySizeLimit } from '../body-limit.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
-import { errorMessage, isObject, mcpAnswer, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
+import { McpEndpoint } from './mcp.js';
+import { errorMessage, isObject, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
 export interface EnvServerOptions {
@@ -126,7 +128,7 @@ function openApi(description?: string) {
       '/metadata': { get: op('Environment metadata') },
       '/health': { get: op('Health check') },
       '/schema': { get: op('JSON Schemas of action, observation and state') },
-      '/mcp': { post: op('MCP JSON-RPC endpoint (this environment has no MCP tools)') },
+      '/mcp': { post: op('MCP JSON-RPC endpoint: tools/list, tools/call (start_episode, reply, episode_state), openenv/session/create and close') },
       '/get_reward': { post: op('OpenRLHF remote reward: {query, prompts, labels} → {rewards, scores, extra_logs}') },
     },
   };
@@ -148,6 +150,8 @@ export class EnvServer {
   counters = { sessionsOpened: 0, sessionsReaped: 0, sessionsRefused: 0, steps: 0, errors: 0 };
   /** Stopping after the current messages (`stop`): no new session, no further message handled. */
   private stopping = false;
+  /** POST /mcp and the `mcp` message: the episode as OpenEnv MCP tools, and the HTTP MCP sessions. */
+  readonly mcp: McpEndpoint;
 
   constructor(private readonly o: EnvServerOptions) {
     this.log = o.log ?? ((m) => console.error(m));
@@ -156,6 +160,15 @@ export class EnvServer {
     // before it is cut; ws's default, 30 s, held an orderly stop that long for a client that ignores close frames
     const wsOptions: ServerOptions & { closeTimeout: number } = { noServer: true, maxPayload: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, closeTimeout: ENV_CLOSE_GRACE_MS };
     this.wss = new WebSocketServer(wsOptions);
+    this.mcp = new McpEndpoint({
+      pool: o.pool,
+      rewarder: o.rewarder,
+      maxReplyBytes: o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
+      maxSessions: o.maxSessions,
+      otherSessions: () => this.sessions.size,
+      onStep: () => this.counters.steps++,
+      log: this.log,
+    });
     this.app = this.routes();
   }
 
@@ -193,7 +206,7 @@ export class EnvServer {
     app.get('/openapi.json', (c) => c.json(openApi(o.description)));
     app.post('/mcp', async (c) => {
       const body = await readBody(c);
-      return c.json(body === INVALID_JSON ? mcpAnswer(null, true) : mcpAnswer(body));
+      return c.json(await this.mcp.handle(body, undefined, body === INVALID_JSON));
     });
     app.get('/state', (c) => c.json(new EnvSession(o.pool, o.rewarder).state()));
     app.post('/reset', async (c) => {
@@ -301,10 +314,10 @@ export class EnvServer {
   }
 
   private open(ws: WebSocket): void {
-    if (this.sessions.size >= this.o.maxSessions) {
+    if (this.activeSessions() >= this.o.maxSessions) {
       // OpenEnv: accept, answer CAPACITY_REACHED with the counts, close.
       this.counters.sessionsRefused++;
-      const n = this.sessions.size;
+      const n = this.activeSessions();
       void this.send(ws, errorMessage('CAPACITY_REACHED', `Server at capacity: ${n}/${this.o.maxSessions} sessions active. Cannot accept new connections. (askfirst env serve --max-sessions raises the limit; idle sessions are closed after --session-timeout seconds)`, { active_sessions: n, max_sessions: this.o.maxSessions }));
       ws.close(1013, 'server at capacity');
       return;
@@ -370,7 +383,11 @@ export class EnvServer {
         return;
       }
       if (m.type === 'state') return this.send(s.ws, { type: 'state', data: s.env.state() });
-      if (m.type === 'mcp') return this.send(s.ws, { type: 'mcp', data: mcpAnswer(m.data) });
+      if (m.type === 'mcp') {
+        const data = await this.mcp.handle(m.data, { id: s.id, env: s.env });
+        s.lastActivity = Date.now();
+        return this.send(s.ws, { type: 'mcp', data });
+      }
       if (m.type === 'reset') {
         const r = await s.env.reset(validateReset(m.data) as Parameters<EnvSession['reset']>[0]);
         s.lastActivity = Date.now();
@@ -390,8 +407,14 @@ export class EnvServer {
     }
   }
 
+  /** Sessions open: the /ws ones and those made by openenv/session/create over POST /mcp (--max-sessions counts both). */
+  activeSessions(): number {
+    return this.sessions.size + this.mcp.sessions.size;
+  }
+
   private reap(timeoutMs: number): void {
     const now = Date.now();
+    this.counters.sessionsReaped += this.mcp.reap(timeoutMs, now);
     for (const s of [...this.sessions.values()]) {
       if (now - s.lastActivity <= timeoutMs) continue;
       this.sessions.delete(s.id);
@@ -417,6 +440,7 @@ export class EnvServer {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.mcp.stop();
     if (this.reaper) clearInterval(this.reaper);
     this.reaper = null;
     await Promise.all(
@@ -433,6 +457,7 @@ export class EnvServer {
   /** Close every session (1001, "server shutting down") and stop the reaper, at once: a message being handled is cut. */
   async close(): Promise<void> {
     this.stopping = true;
+    this.mcp.stop();
     if (this.reaper) clearInterval(this.reaper);
     this.reaper = null;
     for (const s of this.sessions.values()) s.ws.close(1001, 'server shutting down');

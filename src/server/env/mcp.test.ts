@@ -1,0 +1,222 @@
+/**
+ * The episode as OpenEnv MCP tools (mcp.ts): a client sending exactly what OpenEnv's MCPToolClient sends in production
+ * mode (src/openenv/core/mcp_client.py at 685de411: `_production_mcp_request`, `_ensure_production_session`,
+ * `list_tools`, `call_tool`, `close`) plays whole episodes through tools over POST /mcp and over the /ws `mcp` message,
+ * and gets what /reset + /step give, step for step; errors are JSON-RPC errors with OpenEnv's codes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { EpisodePool } from '../../environment/episodes.js';
+import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
+import { memoryLoader } from '../../suite/loader.js';
+import { chainEpisode } from '../../testing/chain-episode.js';
+import { McpEndpoint } from './mcp.js';
+import { startEnvServer, type RunningEnvServer } from './server.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON in tests
+type Json = any;
+
+/** OpenEnv's MCPToolClient (production mode), its request shapes ported: one id counter, params always an object. */
+class OpenEnvMcpClient {
+  private id = 0;
+  sessionId: string | null = null;
+  constructor(private readonly base: string) {}
+  /** `_production_mcp_request`: POST {base}/mcp, {"jsonrpc","method","params": params or {},"id"}; raise_for_status. */
+  async request(method: string, params?: Record<string, unknown>): Promise<Json> {
+    const r = await fetch(`${this.base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method, params: params ?? {}, id: ++this.id }) });
+    expect(r.status).toBe(200);
+    return r.json();
+  }
+  /** `_ensure_production_session`. */
+  async session(): Promise<string> {
+    if (this.sessionId) return this.sessionId;
+    const data = await this.request('openenv/session/create');
+    if ('error' in data) throw new Error(`Failed to create MCP session: ${data.error.message}`);
+    this.sessionId = data.result.session_id as string;
+    return this.sessionId;
+  }
+  /** `list_tools`: name, description, input_schema (or inputSchema). */
+  async listTools(): Promise<{ name: string; description: string; input_schema: Json }[]> {
+    const data = await this.request('tools/list', { session_id: await this.session() });
+    return data.result.tools.map((t: Json) => ({ name: t.name ?? '', description: t.description ?? '', input_schema: t.input_schema ?? t.inputSchema ?? {} }));
+  }
+  /** `call_tool`: the raw answer (the client returns result.data, or raises "Tool 'x' failed: message"). */
+  async callRaw(name: string, args: Record<string, unknown>): Promise<Json> {
+    return this.request('tools/call', { name, arguments: args, session_id: await this.session() });
+  }
+  async callTool(name: string, args: Record<string, unknown>): Promise<Json> {
+    const data = await this.callRaw(name, args);
+    if ('error' in data) throw new Error(`Tool '${name}' failed: ${data.error.message}`);
+    const result = data.result;
+    return result && typeof result === 'object' && 'data' in result ? result.data : result;
+  }
+  /** `close`: openenv/session/close, best effort. */
+  async close(): Promise<void> {
+    if (this.sessionId) await this.request('openenv/session/close', { session_id: this.sessionId });
+    this.sessionId = null;
+  }
+}
+
+/** A /ws socket: send one message, await its answer. */
+async function openSocket(url: string): Promise<{ send: (m: unknown) => Promise<Json>; ws: WebSocket }> {
+  const ws = new WebSocket(url);
+  const inbox: Json[] = [];
+  const waiters: ((m: Json) => void)[] = [];
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString());
+    const w = waiters.shift();
+    if (w) w(m);
+    else inbox.push(m);
+  });
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', rej);
+  });
+  const next = () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise<Json>((r) => waiters.push(r)));
+  return { ws, send: (m) => (ws.send(JSON.stringify(m)), next()) };
+}
+
+const episodes = [chainEpisode('chain-a', 3), chainEpisode('chain-b', 4, 2, { valid: 1, answer: 0 }), chainEpisode('chain-c', 2)];
+/** Per episode, the replies of one play: asks (letter, option text, a thinking reply), then an answer or a bad reply. */
+const plays: [string, string[], string][] = [
+  ['chain-a', ['A.', 'Move the block to the left.', 'star'], 'correct'],
+  ['chain-b', ['<think>the block hides it</think>B.', 'B.', 'E.'], 'wrong-category'],
+  ['chain-c', ['I cannot answer this question.'], 'abstain'],
+];
+let srv: RunningEnvServer;
+
+beforeAll(async () => {
+  srv = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 3, sessionTimeout: 0, port: 0 });
+});
+afterAll(() => srv.close());
+
+/** The same play through OpenEnv's HTTP path: POST /reset, then the stateless POST /step replaying the earlier replies. */
+async function playHttp(episodeId: string, replies: string[]): Promise<Json[]> {
+  const post = async (path: string, body: unknown) => (await fetch(`${srv.url}${path}`, { method: 'POST', body: JSON.stringify(body) })).json();
+  const out = [await post('/reset', { episode_id: episodeId })];
+  for (let i = 0; i < replies.length; i++) out.push(await post('/step', { action: { reply: replies[i] }, episode_id: episodeId, history: replies.slice(0, i) }));
+  return out;
+}
+
+describe('OpenEnv MCP tools over POST /mcp (MCPToolClient production mode)', () => {
+  it('lists the tools with JSON Schema inputs, none of OpenEnv\'s reserved names', async () => {
+    const c = new OpenEnvMcpClient(srv.url);
+    const tools = await c.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['start_episode', 'reply', 'episode_state']);
+    for (const t of tools) {
+      expect(['reset', 'step', 'state', 'close']).not.toContain(t.name); // mcp_types.py RESERVED_TOOL_NAMES
+      expect(t.input_schema).toMatchObject({ type: 'object', additionalProperties: false });
+      expect(t.description.length).toBeGreaterThan(20);
+    }
+    expect(tools[1].input_schema).toMatchObject({ required: ['reply'], properties: { reply: { type: 'string' } } });
+    // tools/list needs no session (OpenEnv: discovery does not require reset)
+    expect((await fetch(`${srv.url}/mcp`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', id: 1 }) }).then((r) => r.json()) as Json).result.tools).toHaveLength(3);
+    await c.close();
+  });
+
+  it('plays whole episodes through tools with the outcome, rewards and observations of /reset + /step', async () => {
+    for (const [id, replies, outcome] of plays) {
+      const c = new OpenEnvMcpClient(srv.url);
+      const viaTools = [await c.callTool('start_episode', { episode_id: id })];
+      for (const reply of replies) viaTools.push(await c.callTool('reply', { reply }));
+      expect(viaTools, id).toEqual(await playHttp(id, replies));
+      expect(viaTools.at(-1), id).toMatchObject({ done: true, observation: { outcome, turn: replies.length } });
+      expect(viaTools.at(-1).reward, id).not.toBe(0);
+      const state = await c.callTool('episode_state', {});
+      expect(state, id).toMatchObject({ episode_id: id, step_count: replies.length, done: true, outcome: viaTools.at(-1).observation.outcome });
+      await c.close();
+    }
+  });
+
+  it("answers MCP content: the prompt as text and the view as image content, in OpenEnv's CallToolResult dump", async () => {
+    const c = new OpenEnvMcpClient(srv.url);
+    const started = await c.callRaw('start_episode', { episode_id: 'chain-a' });
+    expect(started).toMatchObject({ jsonrpc: '2.0', id: 2 });
+    const r = started.result;
+    expect(Object.keys(r)).toEqual(['content', 'structured_content', 'meta', 'data', 'is_error']);
+    expect(r.is_error).toBe(false);
+    expect(r.structured_content).toEqual(r.data);
+    expect(r.content).toEqual([
+      { type: 'text', text: r.data.observation.prompt, annotations: null, meta: null },
+      { type: 'image', data: r.data.observation.image_png_base64, mimeType: 'image/png', annotations: null, meta: null },
+    ]);
+    expect(Buffer.from(r.content[1].data, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    const end = (await c.callRaw('reply', { reply: 'D.' })).result; // a wrong category: over, no view
+    expect(end.content).toEqual([{ type: 'text', text: expect.stringMatching(/^reward -?[\d.]+\. Episode chain-a is over: wrong-category after 1 turn/), annotations: null, meta: null }]);
+    await c.close();
+  });
+
+  it('refuses bad calls with JSON-RPC errors that say what to fix (OpenEnv\'s codes)', async () => {
+    const c = new OpenEnvMcpClient(srv.url);
+    const err = async (method: string, params: Record<string, unknown>) => (await c.request(method, params)).error;
+    const sid = await c.session();
+    expect(await err('tools/call', { name: 'dance', session_id: sid })).toEqual({ code: -32602, message: expect.stringMatching(/^Tool not found: dance \(the tools are start_episode, reply, episode_state/), data: null });
+    expect(await err('tools/call', { arguments: {}, session_id: sid })).toMatchObject({ code: -32602, message: "Missing 'name' in params" });
+    expect(await err('tools/call', { name: 'reply', arguments: 'B.', session_id: sid })).toMatchObject({ code: -32602, message: expect.stringMatching(/"arguments" must be an object/) });
+    const missing = await err('tools/call', { name: 'reply', arguments: {}, session_id: sid });
+    expect(missing).toMatchObject({ code: -32602, message: 'Invalid params for reply: arguments.reply: Field required', data: { errors: [{ type: 'missing', loc: ['arguments', 'reply'] }] } });
+    expect(await err('tools/call', { name: 'reply', arguments: { reply: 'B.', text: 'x' }, session_id: sid })).toMatchObject({ code: -32602, message: expect.stringMatching(/arguments\.text: Extra inputs are not permitted \(reply takes reply\)/) });
+    expect(await err('tools/call', { name: 'start_episode', arguments: { seed: -1 }, session_id: sid })).toMatchObject({ code: -32602, message: expect.stringMatching(/arguments\.seed: Input should be greater than or equal to 0/) });
+    expect(await err('tools/call', { name: 'start_episode', arguments: { episode_id: 'nope' }, session_id: sid })).toMatchObject({ code: -32602, message: expect.stringMatching(/no episode with id "nope"/) });
+    expect(await err('tools/call', { name: 'start_episode', arguments: { mode: 'loud' }, session_id: sid })).toMatchObject({ code: -32602, message: expect.stringMatching(/mode must be one of proactive, hint, reference/) });
+    // a reply before any episode: the tool failed (-32603, as OpenEnv answers a tool that raised)
+    expect(await err('tools/call', { name: 'reply', arguments: { reply: 'B.' }, session_id: sid })).toMatchObject({ code: -32603, message: expect.stringMatching(/step before reset/) });
+    // without session_id, OpenEnv runs the call on a fresh environment dropped after it: a reply says how to keep one
+    expect(await err('tools/call', { name: 'reply', arguments: { reply: 'B.' } })).toMatchObject({ code: -32603, message: expect.stringMatching(/no session_id.*openenv\/session\/create/) });
+    expect(await err('tools/call', { name: 'reply', arguments: { reply: 'B.' }, session_id: 'gone' })).toMatchObject({ code: -32602, message: expect.stringMatching(/^Unknown session_id: gone \(.*openenv\/session\/create/) });
+    expect(await err('openenv/session/close', {})).toMatchObject({ code: -32602, message: "Invalid params - 'session_id' is required" });
+    expect((await c.request('openenv/session/close', { session_id: sid })).result).toEqual({ session_id: sid, closed: true });
+    expect(await err('openenv/session/close', { session_id: sid })).toMatchObject({ code: -32602, message: expect.stringMatching(/^Unknown session_id/) });
+    expect(await err('initialize', {})).toMatchObject({ code: -32601, message: 'Method not found: initialize' });
+  });
+
+  it('HTTP MCP sessions count against --max-sessions (-32000 with the counts), and closing one frees its place', async () => {
+    const clients = [1, 2, 3].map(() => new OpenEnvMcpClient(srv.url));
+    for (const c of clients) await c.session();
+    const over = await new OpenEnvMcpClient(srv.url).request('openenv/session/create');
+    expect(over.error).toMatchObject({ code: -32000, message: expect.stringMatching(/3\/3 sessions.*--max-sessions/), data: { active_sessions: 3, max_sessions: 3 } });
+    const sock = await openSocket(`${srv.url.replace('http', 'ws')}/ws`); // a /ws session counts them too
+    expect((await sock.send({ type: 'state' })).data).toMatchObject({ code: 'CAPACITY_REACHED', active_sessions: 3 });
+    await clients[0].close();
+    expect((await new OpenEnvMcpClient(srv.url).session()).length).toBeGreaterThan(0);
+    for (const c of clients.slice(1)) await c.close();
+    for (const s of [...srv.server.mcp.sessions.keys()]) await new OpenEnvMcpClient(srv.url).request('openenv/session/close', { session_id: s });
+    expect(srv.server.activeSessions()).toBe(0);
+  });
+});
+
+describe('OpenEnv MCP tools over the /ws "mcp" message', () => {
+  it("play on the connection's own session, with the answers of /reset + /step, beside reset/step messages", async () => {
+    const sock = await openSocket(`${srv.url.replace('http', 'ws')}/ws`);
+    let n = 0;
+    const rpc = async (method: string, params: Record<string, unknown> = {}) => (await sock.send({ type: 'mcp', data: { jsonrpc: '2.0', method, params, id: ++n } })) as Json;
+    const created = await rpc('openenv/session/create');
+    expect(created).toMatchObject({ type: 'mcp', data: { jsonrpc: '2.0', id: 1, result: { session_id: expect.any(String) } } });
+    const own = created.data.result.session_id;
+    for (const [id, replies] of plays) {
+      const viaTools = [(await rpc('tools/call', { name: 'start_episode', arguments: { episode_id: id } })).data.result.data];
+      for (const reply of replies) viaTools.push((await rpc('tools/call', { name: 'reply', arguments: { reply }, session_id: 'ignored on a socket' })).data.result.data);
+      expect(viaTools, id).toEqual(await playHttp(id, replies));
+    }
+    // the tools and the OpenEnv messages drive one session
+    await rpc('tools/call', { name: 'start_episode', arguments: { episode_id: 'chain-a' } });
+    expect((await sock.send({ type: 'step', data: { reply: 'A.' } })).data.observation.turn).toBe(1);
+    expect((await rpc('tools/call', { name: 'episode_state', arguments: {} })).data.result.data).toMatchObject({ episode_id: 'chain-a', step_count: 1 });
+    expect((await rpc('openenv/session/close', { session_id: own })).data.error).toEqual({ code: -32600, message: 'Cannot close active WebSocket-managed session via MCP method', data: null });
+    expect((await sock.send({ type: 'mcp', data: { jsonrpc: '2.0', method: 'tools/call', params: { name: 'reply', arguments: { reply: 3 } }, id: 'x' } })).data).toMatchObject({ id: 'x', error: { code: -32602, message: 'Invalid params for reply: arguments.reply: Input should be a valid string' } });
+    sock.ws.close();
+  });
+});
+
+describe('McpEndpoint.reap', () => {
+  it('closes HTTP MCP sessions idle over the timeout; their next call is told the id is gone', async () => {
+    const mcp = new McpEndpoint({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxReplyBytes: 1024, maxSessions: 4, otherSessions: () => 0, onStep: () => {}, log: () => {} });
+    const created: Json = await mcp.handle({ jsonrpc: '2.0', method: 'openenv/session/create', id: 1 });
+    const sid = created.result.session_id;
+    const t0 = mcp.sessions.get(sid)!.lastActivity;
+    expect(mcp.reap(1000, t0 + 1000)).toBe(0);
+    expect(mcp.reap(1000, t0 + 1001)).toBe(1);
+    const after: Json = await mcp.handle({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'episode_state', session_id: sid }, id: 2 });
+    expect(after.error).toMatchObject({ code: -32602, message: expect.stringMatching(/idle over --session-timeout is gone/) });
+  });
+});

@@ -1,0 +1,257 @@
+/**
+ * askfirst's episodes as OpenEnv MCP tools: `POST /mcp` and the WebSocket `{"type":"mcp"}` message, JSON-RPC 2.0 as
+ * meta-pytorch/OpenEnv's server answers them (commit 685de411, May 2026: src/openenv/core/env_server/http_server.py
+ * `mcp_handler`, mcp_types.py, mcp_environment.py; its client, src/openenv/core/mcp_client.py; docs/environment-server.md):
+ *   tools/list              → {"tools": [{name, description, inputSchema}]}  (no session needed)
+ *   tools/call {name, arguments, session_id?}
+ *                           → FastMCP's CallToolResult as OpenEnv serializes it:
+ *                             {content, structured_content, meta, data, is_error}; `data` is what OpenEnv's
+ *                             MCPToolClient.call_tool returns (here the {observation, reward, done} of /reset, /step)
+ *   openenv/session/create  → {"session_id"}: an HTTP MCP session (counts against --max-sessions, reaped when idle);
+ *                             on the WebSocket, the connection's own session
+ *   openenv/session/close {session_id} → {"session_id", "closed": true}
+ * On HTTP a call names its session with `params.session_id` (OpenEnv's MCPToolClient in production mode sends it with
+ * every call); without one it runs on a fresh environment that is dropped after the call, as OpenEnv does. On the
+ * WebSocket the connection's session is used and `params.session_id` is ignored, as OpenEnv does.
+ * Tool names avoid OpenEnv's reserved ones (reset, step, state, close: mcp_types.py RESERVED_TOOL_NAMES).
+ * Error codes are OpenEnv's JsonRpcErrorCode values (-32700, -32600, -32601, -32602, -32603, -32000).
+ */
+import { randomUUID } from 'node:crypto';
+import { EnvSession, type EnvState, type StepResult } from '../../environment/session.js';
+import type { EpisodePool } from '../../environment/episodes.js';
+import type { Rewarder } from '../../environment/rewards.js';
+import { EVAL_MODES } from '../../episode/types.js';
+import { toHttp } from '../errors.js';
+import { isObject, validateAction, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse } from './protocol.js';
+
+/** OpenEnv's JsonRpcErrorCode (mcp_types.py). */
+export const RPC = { PARSE_ERROR: -32700, INVALID_REQUEST: -32600, METHOD_NOT_FOUND: -32601, INVALID_PARAMS: -32602, INTERNAL_ERROR: -32603, SERVER_ERROR: -32000 } as const;
+
+type RpcId = string | number | null;
+
+const rpcError = (code: number, message: string, id: RpcId = null, data: unknown = null): JsonRpcResponse => ({ jsonrpc: '2.0', id, error: { code, message, data } });
+const rpcResult = (result: unknown, id: RpcId): JsonRpcResponse => ({ jsonrpc: '2.0', id, result });
+
+interface JsonRpcRequest {
+  method: string;
+  params: Record<string, unknown>;
+  id: RpcId;
+}
+
+/**
+ * OpenEnv's JsonRpcRequest (`{"jsonrpc": "2.0", "method": str, "params"?: {}, "id"?: str | int | null}`, extra keys
+ * forbidden): the request, or the -32600 answer saying what is wrong with it.
+ */
+export function parseRequest(body: unknown): JsonRpcRequest | JsonRpcResponse {
+  if (!isObject(body)) return rpcError(RPC.INVALID_REQUEST, 'Invalid request: a JSON-RPC request must be an object');
+  const problems: string[] = [];
+  if (body.jsonrpc !== '2.0') problems.push('"jsonrpc" must be "2.0"');
+  if (typeof body.method !== 'string') problems.push('"method" (a string) is required');
+  if (body.params !== undefined && !isObject(body.params)) problems.push('"params" must be an object');
+  const idOk = body.id === undefined || body.id === null || typeof body.id === 'string' || Number.isInteger(body.id);
+  if (!idOk) problems.push('"id" must be a string, an integer or null');
+  for (const k of Object.keys(body)) if (!['jsonrpc', 'method', 'params', 'id'].includes(k)) problems.push(`unexpected field "${k}"`);
+  if (problems.length) return rpcError(RPC.INVALID_REQUEST, `Invalid request: ${problems.join('; ')}`);
+  return { method: body.method as string, params: (body.params as Record<string, unknown> | undefined) ?? {}, id: (body.id ?? null) as RpcId };
+}
+
+/** The tools, in MCP's Tool shape (name, description, inputSchema: a JSON Schema), as tools/list answers them. */
+export const MCP_TOOLS = [
+  {
+    name: 'start_episode',
+    description: "Start an episode (OpenEnv's reset) and observe its first turn: the view (an image), the question and lettered options. Without episode_id or seed, the next episode in order.",
+    inputSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        episode_id: { type: 'string', maxLength: 255, description: 'play this episode' },
+        seed: { type: 'integer', minimum: 0, description: 'a seeded pick: the same episode for the same seed and filter' },
+        kind: { type: 'string', description: 'only episodes of this scenario kind' },
+        kinds: { type: 'array', items: { type: 'string' }, description: 'only episodes of these kinds' },
+        mode: { enum: EVAL_MODES, description: 'proactive (default), hint or reference' },
+      },
+    },
+  },
+  {
+    name: 'reply',
+    description: "Answer the current turn (OpenEnv's step): an option letter (\"B.\") or an option's text, matched as `askfirst eval` matches it. An intervention shows the next view; a category or anything else ends the episode.",
+    inputSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['reply'],
+      properties: { reply: { type: 'string', description: 'the reply, e.g. "B."; a leading reasoning block (<think>…</think> and the like) is removed first' } },
+    },
+  },
+  {
+    name: 'episode_state',
+    description: "The session's state (OpenEnv's state): episode_id, step_count, kind, mode, view, done, outcome, replies, total_reward.",
+    inputSchema: { type: 'object', additionalProperties: false, properties: {} },
+  },
+] as const;
+
+type ToolName = (typeof MCP_TOOLS)[number]['name'];
+const TOOL_NAMES: readonly string[] = MCP_TOOLS.map((t) => t.name);
+
+/** MCP content blocks as OpenEnv dumps mcp.types' models (annotations and meta included, null). */
+const text = (t: string) => ({ type: 'text', text: t, annotations: null, meta: null });
+const image = (base64: string) => ({ type: 'image', data: base64, mimeType: 'image/png', annotations: null, meta: null });
+
+/** What a VLM agent reads of a step: the prompt (question and lettered options) while the episode goes on, else how it ended. */
+function describeStep(r: StepResult): string {
+  const o = r.observation;
+  const reward = r.reward === null ? '' : `reward ${r.reward}. `;
+  if (r.done) return `${reward}Episode ${o.episode_id} is over: ${o.outcome} after ${o.turn} turn(s), ${o.interventions} valid intervention(s). Call start_episode for another.`;
+  return `${reward}${o.prompt ?? ''}`;
+}
+
+/**
+ * FastMCP's CallToolResult as OpenEnv's server serializes it (`_make_json_serializable`: the dataclass's fields in
+ * order, each content block's model_dump): the text, the view as MCP image content, and the whole result in
+ * `structured_content` and `data` (what OpenEnv's client returns).
+ */
+function toolResult(data: StepResult | EnvState, blocks: Record<string, unknown>[]) {
+  return { content: blocks, structured_content: data, meta: null, data, is_error: false };
+}
+
+/** A tool's arguments: extra keys refused (each tool's inputSchema says additionalProperties: false). */
+function checkArguments(name: ToolName, args: Record<string, unknown>): void {
+  const tool = MCP_TOOLS.find((t) => t.name === name)!;
+  const allowed = Object.keys(tool.inputSchema.properties);
+  const extra = Object.keys(args).filter((k) => !allowed.includes(k));
+  if (extra.length) throw new ValidationFailure(extra.map((k) => ({ type: 'extra_forbidden', loc: ['arguments', k], msg: `Extra inputs are not permitted (${name} takes ${allowed.length ? allowed.join(', ') : 'no arguments'})`, input: args[k] })));
+}
+
+/** One line naming each bad argument and what it should be. */
+const describeFieldErrors = (errors: FieldError[]): string => errors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; ');
+
+interface McpSession {
+  id: string;
+  env: EnvSession;
+  lastActivity: number;
+  /** Calls of one session run one at a time, in arrival order (as a /ws session's messages). */
+  queue: Promise<unknown>;
+}
+
+export interface McpOptions {
+  pool: EpisodePool;
+  rewarder: Rewarder;
+  maxReplyBytes: number;
+  maxSessions: number;
+  /** Sessions open besides the HTTP MCP ones (the /ws sessions): the limit counts both. */
+  otherSessions: () => number;
+  /** A reply tool call played a step (the server's counters). */
+  onStep: () => void;
+  log: (msg: string) => void;
+}
+
+/** The WebSocket connection an `{"type":"mcp"}` message came on: its session, already run one message at a time. */
+export interface SocketSession {
+  id: string;
+  env: EnvSession;
+}
+
+export class McpEndpoint {
+  /** Sessions made by `openenv/session/create` over HTTP. */
+  readonly sessions = new Map<string, McpSession>();
+  private stopping = false;
+
+  constructor(private readonly o: McpOptions) {}
+
+  /** Answer one JSON-RPC request (a parsed body; `parseError` for one that is not JSON), on `socket`'s session if given. */
+  async handle(body: unknown, socket?: SocketSession, parseError = false): Promise<JsonRpcResponse> {
+    if (parseError) return rpcError(RPC.PARSE_ERROR, 'Parse error');
+    const req = parseRequest(body);
+    if ('jsonrpc' in req) return req;
+    const { method, params, id } = req;
+    if (method === 'tools/list') return rpcResult({ tools: MCP_TOOLS }, id);
+    if (method === 'openenv/session/create') return this.create(id, socket);
+    if (method === 'openenv/session/close') return this.close(params, id, socket);
+    if (method !== 'tools/call') return rpcError(RPC.METHOD_NOT_FOUND, `Method not found: ${method}`, id);
+    const name = params.name;
+    if (typeof name !== 'string' || !name) return rpcError(RPC.INVALID_PARAMS, "Missing 'name' in params", id);
+    if (!TOOL_NAMES.includes(name)) return rpcError(RPC.INVALID_PARAMS, `Tool not found: ${name} (the tools are ${TOOL_NAMES.join(', ')}; tools/list gives their arguments)`, id);
+    const args = params.arguments ?? {};
+    if (!isObject(args)) return rpcError(RPC.INVALID_PARAMS, `Invalid params: "arguments" must be an object (${name}'s inputSchema in tools/list)`, id);
+    if (socket) return this.call(name as ToolName, args, socket.env, id);
+    const sid = params.session_id;
+    if (sid === undefined || sid === null || sid === '') {
+      // OpenEnv's stateless call: a fresh environment, dropped after it (a reply has no episode to go on)
+      return this.call(name as ToolName, args, new EnvSession(this.o.pool, this.o.rewarder), id, ' (this call named no session_id, so it ran on a fresh environment that is dropped after the call: call openenv/session/create and pass its session_id with every tools/call)');
+    }
+    const s = typeof sid === 'string' ? this.sessions.get(sid) : undefined;
+    if (!s) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
+    s.lastActivity = Date.now();
+    const answer = s.queue.then(() => this.call(name as ToolName, args, s.env, id));
+    s.queue = answer.catch(() => undefined);
+    const r = await answer;
+    s.lastActivity = Date.now();
+    return r;
+  }
+
+  /** Run one tool on a session; errors become JSON-RPC errors (bad arguments -32602, a call at the wrong time -32603). */
+  private async call(name: ToolName, args: Record<string, unknown>, env: EnvSession, id: RpcId, hint = ''): Promise<JsonRpcResponse> {
+    try {
+      checkArguments(name, args);
+      if (name === 'episode_state') {
+        const st = env.state();
+        return rpcResult(toolResult(st, [text(JSON.stringify(st))]), id);
+      }
+      let r: StepResult;
+      if (name === 'start_episode') {
+        r = await env.reset(validateReset(args, ['arguments']) as Parameters<EnvSession['reset']>[0]);
+      } else {
+        r = await env.step(validateAction(args, ['arguments'], this.o.maxReplyBytes).reply);
+        this.o.onStep();
+      }
+      const blocks: Record<string, unknown>[] = [text(describeStep(r))];
+      if (r.observation.image_png_base64) blocks.push(image(r.observation.image_png_base64));
+      return rpcResult(toolResult(r, blocks), id);
+    } catch (e) {
+      if (e instanceof ValidationFailure) return rpcError(RPC.INVALID_PARAMS, `Invalid params for ${name}: ${describeFieldErrors(e.errors)}`, id, { errors: e.errors });
+      const { status, message } = toHttp(e, this.o.log);
+      // a reply at the wrong time (409) or a failure of ours: OpenEnv answers a tool that raised with -32603
+      const code = status === 400 || status === 404 ? RPC.INVALID_PARAMS : RPC.INTERNAL_ERROR;
+      return rpcError(code, `${message}${status === 409 ? hint : ''}`, id);
+    }
+  }
+
+  private create(id: RpcId, socket?: SocketSession): JsonRpcResponse {
+    if (socket) return rpcResult({ session_id: socket.id }, id);
+    if (this.stopping) return rpcError(RPC.SERVER_ERROR, 'the environment server is shutting down', id);
+    const active = this.sessions.size + this.o.otherSessions();
+    if (active >= this.o.maxSessions) {
+      return rpcError(RPC.SERVER_ERROR, `Server at capacity: ${active}/${this.o.maxSessions} sessions active. (askfirst env serve --max-sessions raises the limit; close sessions with openenv/session/close; idle ones are closed after --session-timeout seconds)`, id, { active_sessions: active, max_sessions: this.o.maxSessions });
+    }
+    const s: McpSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), lastActivity: Date.now(), queue: Promise.resolve() };
+    this.sessions.set(s.id, s);
+    return rpcResult({ session_id: s.id }, id);
+  }
+
+  private close(params: Record<string, unknown>, id: RpcId, socket?: SocketSession): JsonRpcResponse {
+    const sid = params.session_id;
+    if (!sid) return rpcError(RPC.INVALID_PARAMS, "Invalid params - 'session_id' is required", id);
+    if (socket && sid === socket.id) return rpcError(RPC.INVALID_REQUEST, 'Cannot close active WebSocket-managed session via MCP method', id);
+    if (typeof sid !== 'string' || !this.sessions.delete(sid)) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
+    return rpcResult({ session_id: sid, closed: true }, id);
+  }
+
+  private unknownSession(sid: unknown): string {
+    return `Unknown session_id: ${typeof sid === 'string' ? sid : JSON.stringify(sid)} (sessions come from openenv/session/create over POST /mcp; one closed by openenv/session/close or idle over --session-timeout is gone: create another)`;
+  }
+
+  /** Close HTTP MCP sessions idle longer than `timeoutMs` (their next call gets "Unknown session_id"). Returns how many. */
+  reap(timeoutMs: number, now = Date.now()): number {
+    let n = 0;
+    for (const s of [...this.sessions.values()]) {
+      if (now - s.lastActivity <= timeoutMs) continue;
+      this.sessions.delete(s.id);
+      n++;
+    }
+    return n;
+  }
+
+  /** No new session from now on (a stop). */
+  stop(): void {
+    this.stopping = true;
+  }
+}
