@@ -15,7 +15,7 @@ export const EnvServeSchema = z.object({
     .default('127.0.0.1')
     .describe('address to listen on (0.0.0.0 to accept other machines: the server speaks plain HTTP, so put a TLS-terminating reverse proxy in front)'),
   ...AllowHostSchema.shape,
-  maxSessions: z.number().int().min(1).max(100000).default(64).describe('most WebSocket sessions at once (OpenEnv max_concurrent_envs; ≥ the trainer\'s generation batch)'),
+  maxSessions: z.number().int().min(1).max(100000).default(64).describe('most sessions at once, WebSocket ones and HTTP MCP ones (OpenEnv max_concurrent_envs; ≥ the trainer\'s generation batch)'),
   sessionTimeout: z.number().min(0).default(600).describe('close a session after this many seconds without a message (0 = never)'),
   maxMessageBytes: z.number().int().min(1024).default(DEFAULT_MAX_MESSAGE_BYTES).describe('largest WebSocket message in bytes (beyond it the session is closed with code 1009, message too big)'),
   maxQueuedMessages: z.number().int().min(1).max(10000).default(DEFAULT_MAX_QUEUED_MESSAGES).describe('most WebSocket messages of one session waiting to be answered (uvicorn ws_max_queue); at it the socket is not read until one is answered'),

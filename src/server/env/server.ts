@@ -49,7 +49,7 @@ import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 export interface EnvServerOptions {
   pool: EpisodePool;
   rewarder: Rewarder;
-  /** Most WebSocket sessions at once (OpenEnv's max_concurrent_envs). */
+  /** Most sessions at once, /ws ones and HTTP MCP ones (OpenEnv's max_concurrent_envs). */
   maxSessions: number;
   /** Close sessions idle this long, in seconds (OpenEnv's session_timeout); 0 = never. */
   sessionTimeout: number;
