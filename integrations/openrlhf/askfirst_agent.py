@@ -60,8 +60,9 @@ QWEN_MARKUP = (USER_START + IMAGE_PLACEHOLDER, USER_END)
 # Special tokens chat templates end a turn with, removed from the end of a reply (the same set as the server's
 # /get_reward, src/environment/single-turn.ts): <|...|> (Qwen, InternVL, Llama 3, Phi), </s> and [/INST] (Mistral,
 # LLaVA), <eos> and <end_of_turn> (Gemma 3), <turn|> (Gemma 4, which OpenRLHF 0.11's vlm_utils.py names beside Qwen3.5;
-# TRL 1.9 chat_templates/diffusion_gemma.jinja), <end_of_utterance> (Idefics3, SmolVLM; TRL's idefics3.jinja).
-_END_TOKEN = r"<\|[^|<>]{1,40}\|>|</s>|<eos>|<end_of_turn>|<turn\|>|<end_of_utterance>|\[/INST\]"
+# TRL 1.9 chat_templates/diffusion_gemma.jinja), <end_of_utterance> (Idefics3, SmolVLM; TRL's idefics3.jinja). Not
+# GLM-4.5V's <|end_of_box|>, which closes the boxed answer (src/episode/thinking.ts), not the turn.
+_END_TOKEN = r"<\|(?!end_of_box\|>)[^|<>]{1,40}\|>|</s>|<eos>|<end_of_turn>|<turn\|>|<end_of_utterance>|\[/INST\]"
 _TRAILING_SPECIALS = re.compile(rf"(\s*({_END_TOKEN}))+\s*$")
 _LEADING_END = re.compile(rf"^({_END_TOKEN})")
 

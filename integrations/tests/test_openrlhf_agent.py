@@ -382,27 +382,31 @@ class OpenRLHFAgent(unittest.TestCase):
     def test_each_vlm_family_reasoning_block_is_read_past_by_the_agent_and_by_get_reward_alike(self):
         """A thinking model's reply reaches the agent with its reasoning (OpenRLHF decodes every generated token): Gemma 4's
         <|channel>thought … <channel|>, Kimi-VL's ◁think▷ … ◁/think▷, Qwen3-VL's <think> … </think>, a Qwen3.5 block whose
-        <think> the chat template put in the prompt, gpt-oss's analysis channel. The server reads past the leading block
+        <think> the chat template put in the prompt, gpt-oss's analysis channel, GLM's answer wrappers (<answer>, GLM-4.5V's
+        box, whose <|end_of_box|> is not an end of turn). The server reads past the leading block
         as askfirst eval does (src/episode/thinking.ts), in the agent's steps and in /get_reward, or the right answer after
         any but <think> was paid as unparseable."""
         from askfirst_env_client import get_rewards
 
         thoughts = {
-            "Qwen3-VL": ("<think>\nThe cat is behind the box.\n</think>\n\n", ""),
-            "Qwen3.5": ("The cat is behind the box.\n</think>\n\n", ""),
-            "Kimi-VL": ("\u25c1think\u25b7The cat is behind the box.\u25c1/think\u25b7", ""),
-            "Gemma 4": ("<|channel>thought\nThe cat is behind the box.<channel|>", "<turn|>"),
-            "gpt-oss": ("<|channel|>analysis<|message|>The cat.<|end|><|start|>assistant<|channel|>final<|message|>", "<|return|>"),
+            "Qwen3-VL": ("<think>\nThe cat is behind the box.\n</think>\n\n", "", ""),
+            "Qwen3.5": ("The cat is behind the box.\n</think>\n\n", "", ""),
+            "Kimi-VL": ("\u25c1think\u25b7The cat is behind the box.\u25c1/think\u25b7", "", ""),
+            "Gemma 4": ("<|channel>thought\nThe cat is behind the box.<channel|>", "", "<turn|>"),
+            "gpt-oss": ("<|channel|>analysis<|message|>The cat.<|end|><|start|>assistant<|channel|>final<|message|>", "", "<|return|>"),
+            # GLM's answer wrappers, then its end of turn: the box's <|end_of_box|> was cut as an end-of-turn token
+            "GLM-4.1V-Thinking": ("<think>The cat is behind the box.</think>\n<answer>", "</answer>", "<|user|>"),
+            "GLM-4.5V": ("<think>The cat is behind the box.</think><|begin_of_box|>", "<|end_of_box|>", "<|user|>"),
         }
         row = next(r for r in self.rows if r["answer_letter"])
         text = row["options"][ord(row["answer_letter"][0]) - ord("A")]  # the right answer, by its text
-        for family, (thought, end) in thoughts.items():
-            out, engine = self.play(row, lambda obs, t, thought=thought: thought + text)
+        for family, (thought, after, _end) in thoughts.items():
+            out, engine = self.play(row, lambda obs, t, thought=thought, after=after: thought + text + after)
             self.assertEqual(engine.outcome, "correct", family)
             self.assertGreater(out["scores"].item(), 0.0, family)
             self.assertEqual(out["extra_logs"]["askfirst_correct"], 1.0, family)
         prompt = chat(row)
-        replies = [text] + [thought + text + end for thought, end in thoughts.values()]
+        replies = [text] + [thought + text + after + end for thought, after, end in thoughts.values()]
         got = get_rewards(URL, [prompt + r for r in replies], [prompt] * len(replies), [row["label"]] * len(replies))["rewards"]
         self.assertGreater(got[0], 0.0)
         self.assertEqual(dict(zip(thoughts, got[1:])), {f: got[0] for f in thoughts})

@@ -47,9 +47,10 @@ export function parseLabel(raw: unknown, index: number): SingleTurnLabel {
  * Llama 3, Phi, GPT-OSS), `</s>` and `[/INST]` (Mistral, LLaVA), `<eos>` and `<end_of_turn>` (Gemma 3), `<turn|>`
  * (Gemma 4: TRL 1.9 grpo_trainer.py, chat_templates/diffusion_gemma.jinja; OpenRLHF 0.11's vlm_utils.py names Qwen3.5
  * and Gemma 4), `<end_of_utterance>` (Idefics3, SmolVLM: TRL's chat_templates/idefics3.jinja). The same set as
- * integrations/openrlhf/askfirst_agent.py's `reply_of`.
+ * integrations/openrlhf/askfirst_agent.py's `reply_of`. Not GLM-4.5V's `<|end_of_box|>`, which closes its boxed answer
+ * (episode/thinking.ts), not the turn: the box it closes was left open and the answer unparseable.
  */
-const TRAILING_SPECIALS = /(\s*(<\|[^|<>]{1,40}\|>|<\/s>|<eos>|<end_of_turn>|<turn\|>|<end_of_utterance>|\[\/INST\]))+\s*$/;
+const TRAILING_SPECIALS = /(\s*(<\|(?!end_of_box\|>)[^|<>]{1,40}\|>|<\/s>|<eos>|<end_of_turn>|<turn\|>|<end_of_utterance>|\[\/INST\]))+\s*$/;
 
 /**
  * The model's reply inside OpenRLHF's `query` (the prompt and response tokens decoded together,

@@ -33,6 +33,19 @@ describe('stripThinking', () => {
     expect(opensReasoning(FAMILY_REPLIES['Qwen3.5 (its template opens the block in the prompt)'])).toBe(false);
   });
 
+  it("unwraps GLM's answer wrappers when they are all that is left", () => {
+    // GLM-4.1V-Thinking's <answer>B.</answer> and GLM-4.5V's <|begin_of_box|>B.<|end_of_box|> named no option
+    expect(stripThinking('<think>x</think>\n<answer>B.</answer>')).toBe('B.');
+    expect(stripThinking('<think>x</think><answer> B. cat \n')).toBe('B. cat'); // the server stopped at </answer>
+    expect(stripThinking('<answer>\n<|begin_of_box|>B.<|end_of_box|>\n</answer>\n')).toBe('B.');
+    expect(stripThinking('<|BEGIN_of_box|>B.<|end_OF_box|>')).toBe('B.');
+    expect(stripThinking('<answer></answer>')).toBe('');
+    for (const r of ['<answer>B.</answer> because', 'The answer is <|begin_of_box|>B.<|end_of_box|>', '<|begin_of_box|>A<|end_of_box|> or <|begin_of_box|>B<|end_of_box|>', '<|begin_of_box|>B.', '<answer>A</answer><answer>B</answer>', '<|begin_of_box|><answer>B.</answer><|end_of_box|> x']) {
+      expect(stripThinking(r), r).toBe(r);
+    }
+    expect(stripThinking('<|begin_of_box|><answer>B.</answer><|end_of_box|>')).toBe('<answer>B.</answer>'); // boxes hold the answer, not the other way round
+  });
+
   it('says where the block ends: just past its closing marker', () => {
     expect(reasoningEnd('<think>x</think>\n\nB.')).toBe('<think>x</think>'.length);
     expect(reasoningEnd('x<channel|> B.')).toBe('x<channel|>'.length);

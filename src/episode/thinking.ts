@@ -16,6 +16,15 @@
  * closing marker holds no opening marker of that family lost its opening to the prompt, and that text is the block.
  * Markers are matched ignoring ASCII case, as JavaScript's `/i` without `u` does. integrations/lmms_eval's
  * `strip_thinking` is this in Python (tests/lmms-eval-task.test.ts reads every reply both ways).
+ *
+ * What is left may be wrapped, in GLM's markup, around the answer (`ANSWER_WRAPPERS`): GLM-4.1V-Thinking writes
+ * `<answer>…</answer>` after its block (zai-org/GLM-V's README and trans_infer_cli.py; vLLM's glm45 reasoning parser
+ * leaves it in `content`; LLaMA-Factory's glm4v and glm4_5v templates stop at `</answer>`, so a server that stops there
+ * returns the opening only), and GLM-4.5V (its API too) boxes its final answer in `<|begin_of_box|>…<|end_of_box|>`,
+ * inside `<answer>` in GLM-4.1V's reward data (zai-org/GLM-V glmv_reward). A wrapper is removed only when it is the
+ * whole of what is left, whitespace around it aside (`<answer>` also with no closing marker when nothing follows it
+ * but the answer): the `<answer>` one, then a box inside it; the answer is its inside without surrounding whitespace.
+ * A box amid other text ("The answer is <|begin_of_box|>B<|end_of_box|>") stays, as a block after the answer does.
  */
 
 export interface ReasoningMarkers {
@@ -40,15 +49,35 @@ const UNOPENED = new RegExp(`^(?:${REASONING_MARKERS.map((m) => `(?:(?!${esc(m.o
 const OPENS = new RegExp(`^\\s*(?:${REASONING_MARKERS.map((m) => esc(m.open)).join('|')})`, 'i');
 const CLOSES = new RegExp(REASONING_MARKERS.map((m) => esc(m.close)).join('|'), 'i');
 
+/** GLM's answer wrappers (above), unwrapped in this order; `open` alone is enough for `<answer>` (stopped at `</answer>`). */
+export const ANSWER_WRAPPERS: readonly (ReasoningMarkers & { unclosed: boolean })[] = [
+  { open: '<answer>', close: '</answer>', unclosed: true },
+  { open: '<|begin_of_box|>', close: '<|end_of_box|>', unclosed: false },
+];
+/** A wrapper that is the whole text: whitespace, its opening, an inside holding no closing marker, its closing, whitespace. */
+const WRAPPED = ANSWER_WRAPPERS.map(({ open, close, unclosed }) => {
+  const inside = `((?:(?!${esc(close)})[\\s\\S])*?)`;
+  return new RegExp(`^\\s*${esc(open)}\\s*${inside}\\s*(?:${esc(close)}\\s*)${unclosed ? '?' : ''}$`, 'i');
+});
+
+/** The answer inside GLM's wrappers (above) when they are all the text holds; the text as it is when not. */
+export function unwrapAnswer(s: string): string {
+  for (const re of WRAPPED) s = re.exec(s)?.[1] ?? s;
+  return s;
+}
+
 /** Where the reply's leading reasoning block (above) ends, just past its closing marker; 0 when it has none. */
 export function reasoningEnd(s: string): number {
   return (OPENED.exec(s) ?? UNOPENED.exec(s))?.[0].length ?? 0;
 }
 
-/** The reply without its leading reasoning block and the whitespace after it; the reply as it is when it has none. */
+/**
+ * The reply's answer: without its leading reasoning block and the whitespace after it, and out of GLM's answer wrappers
+ * when they are all that is left (above); the reply as it is when it has neither.
+ */
 export function stripThinking(s: string): string {
   const end = reasoningEnd(s);
-  return end ? s.slice(end).replace(/^\s+/, '') : s;
+  return unwrapAnswer(end ? s.slice(end).replace(/^\s+/, '') : s);
 }
 
 /** Whether the reply opens with a reasoning block's opening marker (after whitespace). */

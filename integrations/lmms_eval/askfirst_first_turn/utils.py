@@ -73,7 +73,9 @@ def match_options(reply: str, options: list, correct: set, shift: int) -> tuple:
 # each family's markers come from): Qwen3-VL / Qwen3.5, GLM-4.xV, InternVL3.5, MiMo-VL and others write <think>,
 # Kimi-VL-Thinking ◁think▷, Gemma 4 <|channel>thought … <channel|>, gpt-oss its harmony analysis channel. Only a
 # block the reply starts with, and only the first; one whose opening marker was in the prompt (Qwen3.5's template opens
-# it there) is the text up to its closing marker when that text holds no opening marker of the family.
+# it there) is the text up to its closing marker when that text holds no opening marker of the family. What is left is
+# then unwrapped from GLM's answer wrappers when they are the whole of it, whitespace aside: GLM-4.1V-Thinking's
+# <answer>…</answer> (its opening alone when the server stopped at </answer>), then GLM-4.5V's <|begin_of_box|>…<|end_of_box|>.
 REASONING_MARKERS = [
     ("<think>", "</think>"),
     ("\u25c1think\u25b7", "\u25c1/think\u25b7"),  # ◁think▷ … ◁/think▷
@@ -92,12 +94,22 @@ def _marker(m: str) -> str:
 _OPENED = re.compile(f"^{_JS_WS}*(?:" + "|".join(f"{_marker(o)}.*?{_marker(c)}" for o, c in REASONING_MARKERS) + ")", re.DOTALL)
 _UNOPENED = re.compile("^(?:" + "|".join(f"(?:(?!{_marker(o)}).)*?{_marker(c)}" for o, c in REASONING_MARKERS) + ")", re.DOTALL)
 _LEADING_WS = re.compile(f"^{_JS_WS}+")
+ANSWER_WRAPPERS = [("<answer>", "</answer>", True), ("<|begin_of_box|>", "<|end_of_box|>", False)]  # (open, close, unclosed allowed)
+_WRAPPED = [
+    re.compile(f"^{_JS_WS}*{_marker(o)}{_JS_WS}*((?:(?!{_marker(c)}).)*?){_JS_WS}*(?:{_marker(c)}{_JS_WS}*){'?' if u else ''}\\Z", re.DOTALL)
+    for o, c, u in ANSWER_WRAPPERS
+]
 
 
 def strip_thinking(s: str) -> str:
-    """Remove a leading reasoning block of any family (above) and the whitespace after it, as askfirst does before matching."""
+    """Remove a leading reasoning block of any family (above) and the whitespace after it, and unwrap GLM's answer
+    wrappers when they are all that is left, as askfirst does before matching."""
     m = _OPENED.match(s) or _UNOPENED.match(s)
-    return _LEADING_WS.sub("", s[m.end():], count=1) if m else s
+    s = _LEADING_WS.sub("", s[m.end():], count=1) if m else s
+    for w in _WRAPPED:
+        u = w.match(s)
+        s = u.group(1) if u else s
+    return s
 
 
 def _letters(doc: dict, key: str) -> list:
