@@ -3,7 +3,8 @@
  * client (integrations/tests/parity_client.py: standard library + Debian's python3-websockets) and
  * through `askfirst eval --policy scripted:FILE` give identical per-episode outcomes, turns,
  * interventions and rewards — askfirst's multi-turn reward and ProactiveBench's single-turn
- * reward — on 490 episodes of all seven kinds, and on the same episodes in ProactiveBench's layout.
+ * reward — on 490 episodes of all seven kinds, and on the same episodes in ProactiveBench's layout; thinking models'
+ * replies among them (every family's reasoning markup, GLM's answer wrappers).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { loadData } from '../src/suite/open.js';
 import { writeProactiveBench } from '../src/suite/proactivebench/read.js';
 import { SCENARIO_KINDS } from '../src/suite/kinds/names.js';
 import type { SuiteEpisode } from '../src/suite/types.js';
+import { familyReplies } from '../src/testing/reasoning-replies.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { Rng } from '../src/util/rng.js';
 import { hasPythonWebsockets, requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
@@ -43,6 +45,8 @@ function keepAsking(e: SuiteEpisode): string[] {
   return replies;
 }
 
+const FAMILIES = Object.keys(familyReplies('x')).length;
+
 /** Replies that reach every outcome: letters (valid, invalid, out of range), option texts with odd case and spacing, garbage, and too few replies. */
 function script(episodes: readonly SuiteEpisode[], seed: number): { episode_id: string; replies: string[] }[] {
   const rng = new Rng(seed);
@@ -50,7 +54,9 @@ function script(episodes: readonly SuiteEpisode[], seed: number): { episode_id: 
     // Every tenth episode keeps asking (the first valid intervention at each view, by letter): max-turns where the views allow it.
     if (rng.next() < 0.1) return { episode_id: e.id, replies: keepAsking(e) };
     const n = rng.int(5); // 0 → every turn missing (unparseable)
-    const pool = ['A.', 'B.', 'C', 'd.', 'E.', 'Z.', 'no idea', `  ${e.categories[e.answer].toUpperCase()} `, e.categories[(e.answer + 1) % e.categories.length], ...e.interventions.map((t) => `B. ${t}`)];
+    // and a thinking model's replies, each family's markup in turn (eval's scripted policy read them with their reasoning)
+    const thinking = (answer: string) => Object.values(familyReplies(answer))[rng.int(FAMILIES)];
+    const pool = ['A.', 'B.', 'C', 'd.', 'E.', 'Z.', 'no idea', `  ${e.categories[e.answer].toUpperCase()} `, e.categories[(e.answer + 1) % e.categories.length], ...e.interventions.map((t) => `B. ${t}`), thinking(e.categories[e.answer]), thinking('B.')];
     return { episode_id: e.id, replies: Array.from({ length: n }, () => pool[rng.int(pool.length)]) };
   });
 }

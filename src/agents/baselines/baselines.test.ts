@@ -7,6 +7,7 @@ import { distancesToTarget, randomSuccessProbability } from './graph.js';
 import { OraclePolicy } from './oracle.js';
 import { RandomPolicy } from './random.js';
 import { ScriptedPolicy } from './scripted.js';
+import { familyReplies } from '../../testing/reasoning-replies.js';
 import { chainEpisode } from '../../testing/chain-episode.js';
 import { createImage } from '../../scenes/image.js';
 import { CANNOT } from '../../testing/proactivebench-fixture.js';
@@ -89,6 +90,18 @@ describe('scripted', () => {
     expect(recs[0]).toMatchObject({ success: true, interventions: 2 });
     expect(recs[1]).toMatchObject({ success: false, outcome: 'unparseable' });
     expect(p.missing).toEqual([{ episodeId: 'b', turn: 0 }]);
+  });
+  it("reads a thinking model's replies as the HTTP policy reads them (and env serve's /step): reasoning block removed, GLM's wrappers off", async () => {
+    // eval --policy scripted: matched the reasoning too (every family's reply unparseable) where env serve read past it
+    const eps = [chainEpisode('a', 3, 2)];
+    const plain = (await runEpisodes(eps, ScriptedPolicy.fromMap({ a: ['A.', 'a', 'E. Star'] }), { mode: 'proactive', loader }))[0];
+    expect(plain).toMatchObject({ success: true, interventions: 2 });
+    const families = Object.keys(familyReplies('x'));
+    for (const f of families) {
+      const script = ['A.', 'a', 'E. Star'].map((answer) => familyReplies(answer)[f]);
+      const rec = (await runEpisodes(eps, ScriptedPolicy.fromMap({ a: script }), { mode: 'proactive', loader }))[0];
+      expect(rec, f).toEqual(plain); // the replies kept are the answers, as the HTTP policy and the env session keep them
+    }
   });
   it('same outcome as playing directly', () => {
     const ep = chainEpisode('a', 3, 2);

@@ -3,8 +3,12 @@
  * one line per episode, reply t used at turn t. This scores outputs produced elsewhere.
  * An episode with no line, or a turn past its replies, gets an empty reply (unparseable) and is
  * counted in `missing`, so the run says what was absent instead of failing silently.
+ * Each reply is read as the HTTP policy reads a model's (episode/thinking.ts `stripThinking`: its leading reasoning block
+ * removed, GLM's answer wrappers taken off), as `env serve` reads the same text sent to /step: a script holding a
+ * thinking model's replies was matched with its reasoning by `eval` and without it by `env serve`.
  */
 import { createHash } from 'node:crypto';
+import { stripThinking } from '../../episode/thinking.js';
 import { DataError, InputError } from '../../util/errors.js';
 import { readJsonl } from '../../util/jsonl.js';
 import type { Observation, Policy, PolicyReply } from '../policy.js';
@@ -67,7 +71,7 @@ export class ScriptedPolicy implements Policy {
         this.missing.push({ episodeId: o.episodeId, turn: o.turn });
         return { reply: '' };
       }
-      return { reply: r };
+      return { reply: stripThinking(r) };
     });
   }
 }
