@@ -66,6 +66,12 @@ export function unwrapAnswer(s: string): string {
   return s;
 }
 
+/** Whether a token is the opening of an answer wrapper (GLM's `<answer>` and `<|begin_of_box|>` are one token each). */
+export function opensAnswerWrapper(token: string): boolean {
+  const t = token.trim().toLowerCase();
+  return ANSWER_WRAPPERS.some((w) => w.open === t);
+}
+
 /** Where the reply's leading reasoning block (above) ends, just past its closing marker; 0 when it has none. */
 export function reasoningEnd(s: string): number {
   return (OPENED.exec(s) ?? UNOPENED.exec(s))?.[0].length ?? 0;

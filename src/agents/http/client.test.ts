@@ -96,6 +96,23 @@ describe('helpers', () => {
       expect(replyCause(all, ''), close).toBe('reasoning-only');
     }
   });
+  it("reads the scores at the answer's first token inside GLM's answer wrappers, not at <answer> or <|begin_of_box|>", () => {
+    // GLM-4.1V-Thinking's <answer>, GLM-4.5V's <|begin_of_box|> (one token each): the scores were the wrapper token's alternatives
+    const tok = (token: string, tops: [string, number][] = [[token, -0.01]]) => ({ token, logprob: tops[0][1], top_logprobs: tops.map(([t, l]) => ({ token: t, logprob: l })) });
+    const answer = tok('B', [['B', -0.1], ['A', -2.5]]);
+    const want = [{ token: 'B', logprob: -0.1 }, { token: 'A', logprob: -2.5 }];
+    const parse = (content: string, tokens: unknown[], message: Record<string, unknown> = {}) =>
+      parseChatBody(JSON.stringify({ choices: [{ message: { content, ...message }, logprobs: { content: tokens }, finish_reason: 'stop' }] })).firstTokenTop;
+    const think = [tok('<think>'), tok('Okay', [['Okay', -0.2], ['A', -6]]), tok('</think>'), tok('\n')];
+    const wrapped = (open: string, close: string) => [tok(open, [[open, -0.01], ['A', -5]]), tok('\n'), answer, tok('.'), tok(close)];
+    for (const [open, close] of [['<answer>', '</answer>'], ['<|begin_of_box|>', '<|end_of_box|>']]) {
+      expect(parse(`<think>Okay</think>\n${open}\nB.${close}`, [...think, ...wrapped(open, close)]), open).toEqual(want);
+      expect(parse(`${open}\nB.${close}`, wrapped(open, close)), open).toEqual(want); // thinking off
+      expect(parse(`${open}\nB.${close}`, wrapped(open, close), { reasoning_content: 'Okay' }), open).toEqual(want); // a reasoning parser split it off
+    }
+    expect(parse('<think>Okay</think>\n<answer><|begin_of_box|>B.<|end_of_box|></answer>', [...think, tok('<answer>'), tok('<|begin_of_box|>'), answer, tok('.')])).toEqual(want);
+    expect(parse(' B.', [tok(' '), answer, tok('.')])).toEqual([{ token: ' ', logprob: -0.01 }]); // no wrapper: the first token, as before
+  });
   it('says what a 200 without choices held: an error object (proxies such as OpenRouter and LiteLLM send them) or an empty list', async () => {
     expect(() => parseChatBody('{"error":{"message":"Provider returned error","code":502}}')).toThrow('reply has no choices but an error: Provider returned error');
     expect(() => parseChatBody('{"id":"x","choices":[]}')).toThrow('reply has an empty "choices" list');

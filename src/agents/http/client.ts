@@ -20,7 +20,7 @@ import { ResponseCache, requestKey } from './cache.js';
 import { paramAdvice, parseErrorBody, rejectedParam, statusAdvice } from './rejection.js';
 import { MAX_RETRY_AFTER_MS, RequestHalted, Retryable, abortError, type RetryReason, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
 import { Semaphore } from '../../util/semaphore.js';
-import { opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from '../../episode/thinking.js';
+import { opensAnswerWrapper, opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from '../../episode/thinking.js';
 import type { ReplyCause } from '../../episode/types.js';
 
 /** One alternative at one token position. */
@@ -144,12 +144,23 @@ type TokenLogprob = { token?: unknown; logprob?: unknown; top_logprobs?: unknown
  * opening in the prompt or not) that is not whitespace. When the message carries reasoning
  * (`reasoning_content`, or Ollama's `reasoning`) or the tokens open a block that does not close, the tokens
  * are the answer's only if their text begins with the answer; else -1 (no scores: the
- * alternatives at the first position would be the reasoning's, not the answer's).
+ * alternatives at the first position would be the reasoning's, not the answer's). Answer wrappers' opening tokens
+ * (GLM's `<answer>`, `<|begin_of_box|>`: episode/thinking.ts) are read past: the answer's first token follows them.
  */
 function answerStart(content: readonly TokenLogprob[], message: Record<string, unknown> | undefined, text: string): number {
   const tokenText = (t: TokenLogprob) => (typeof t?.token === 'string' ? t.token : '');
+  /** From `from`, past whitespace tokens and answer wrappers' opening tokens: where the first other token is, or `from`. */
+  const pastWrappers = (from: number) => {
+    let at = from;
+    for (let i = from; i < content.length; i++) {
+      const t = tokenText(content[i]);
+      if (opensAnswerWrapper(t)) at = i + 1;
+      else if (t.trim()) break;
+    }
+    return at;
+  };
   const firstWord = (from: number) => {
-    for (let i = from; i < content.length; i++) if (tokenText(content[i]).trim()) return i;
+    for (let i = pastWrappers(from); i < content.length; i++) if (tokenText(content[i]).trim()) return i;
     return -1;
   };
   const joined = content.map(tokenText).join('');
@@ -159,7 +170,7 @@ function answerStart(content: readonly TokenLogprob[], message: Record<string, u
     for (let i = 0, at = 0; i < content.length; i++) if ((at += tokenText(content[i]).length) >= blockEnd) return firstWord(i + 1);
   }
   const reasoning = [message?.reasoning_content, message?.reasoning].some((r) => typeof r === 'string' && r.trim() !== '');
-  if (!reasoning && !opensReasoning(joined)) return 0;
+  if (!reasoning && !opensReasoning(joined)) return pastWrappers(0) > 0 ? firstWord(0) : 0;
   const answer = text.trim();
   return answer && !opensReasoning(answer) && joined.trimStart().startsWith(answer.slice(0, 8)) ? firstWord(0) : -1;
 }
