@@ -12,9 +12,9 @@
  * ends the command by that signal (130 / 143 to a shell: signals.ts `serveUntilStopped`); a second signal cuts them.
  */
 import { checkPolicySpec, createPolicy, policyAnswersFromData } from '../agents/registry.js';
-import type { SuiteEpisode } from '../suite/types.js';
+import type { EpisodeStream } from '../suite/episode-stream.js';
 import { dataFingerprint } from '../suite/fingerprint.js';
-import { loadData } from '../suite/open.js';
+import { openData } from '../suite/open.js';
 import { progress as progressBar, withBar } from '../util/progress.js';
 import { InputError } from '../util/errors.js';
 import { setImageLimits } from '../scenes/image-limits.js';
@@ -26,22 +26,25 @@ import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { ServeSchema, type ServeConfig } from './serve-schema.js';
 
 /**
- * The episodes of `--data`, read as eval reads them (`progress`: its bars while reading), and, for a policy that answers
- * from them (`fingerprinted`: the oracle), their fingerprint as eval records it, for `system_fingerprint`: before, the
- * oracle's covered only its spec, so other data under one path answered under one fingerprint.
+ * The episodes of `--data`, read as eval reads them (`progress`: its bars while reading) and not held: every line checked
+ * once, then read again a line at a time by each pass (suite/open.ts openData) — the policy's (the oracle keeps each
+ * episode's plan, a few strings; scripted:FILE the ids) and, for a policy that answers from them (`fingerprinted`: the
+ * oracle), the fingerprint eval records, for `system_fingerprint` (before, the oracle's covered only its spec, so other
+ * data under one path answered under one fingerprint). It held every episode (0.45 GB at 130,000) while it served. Once
+ * the policy is made, the data is not read again: the server answers from what the policy kept.
  */
 export async function loadServeEpisodes(
   data: string | undefined,
   warn: (msg: string) => void = console.error,
   progress = false,
   fingerprinted = false,
-): Promise<{ episodes: SuiteEpisode[]; fingerprint?: string }> {
-  if (!data) return { episodes: [] };
-  const d = await loadData(data, { progress });
+): Promise<{ data?: EpisodeStream; fingerprint?: string }> {
+  if (!data) return {};
+  const d = await openData(data, { progress });
   if (d.skipped.length) warn(`${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
-  if (!fingerprinted) return { episodes: d.episodes };
-  const bar = progressBar('fingerprinting', d.episodes.length, { enabled: progress, unit: 'episodes' });
-  return { episodes: d.episodes, fingerprint: await withBar(bar, () => dataFingerprint(d.episodes, d.dir, () => bar.tick())) };
+  if (!fingerprinted) return { data: d };
+  const bar = progressBar('fingerprinting', d.count, { enabled: progress, unit: 'episodes' });
+  return { data: d, fingerprint: await withBar(bar, () => dataFingerprint(d.episodes(), d.dir, () => bar.tick())) };
 }
 
 /**
@@ -64,8 +67,8 @@ export async function runServe(
 ): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
   const warn = log ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
   refuseKeyFlags(cfg, given, process.env);
-  const { episodes, fingerprint: dataFingerprint } = await loadServeEpisodes(cfg.data, warn, cfg.progress, policyAnswersFromData(cfg.policy));
-  if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !episodes.length) {
+  const { data, fingerprint: dataFingerprint } = await loadServeEpisodes(cfg.data, warn, cfg.progress, policyAnswersFromData(cfg.policy));
+  if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !data?.count) {
     throw new InputError('the oracle needs the episodes it will be asked about: add --data DIR');
   }
   setImageLimits({ maxPixels: cfg.maxImagePixels });
@@ -74,7 +77,7 @@ export async function runServe(
   if (!apiKey && !isLoopbackHost(cfg.host)) {
     warn(`listening on ${cfg.host} without an API key: anyone who can reach this machine can use the policy${cfg.policy.startsWith('openai:') ? ' (and spend the upstream API key)' : ''}; set ${cfg.apiKeyEnv} or pass --api-key`);
   }
-  const policy = await createPolicy(cfg.policy, { episodes, seed: cfg.seed });
+  const policy = await createPolicy(cfg.policy, { episodes: data?.episodes() ?? [], seed: cfg.seed });
   const model = cfg.modelName ?? cfg.policy;
   const srv = await startOpenAIServer({
     policy,

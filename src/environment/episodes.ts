@@ -3,6 +3,10 @@
  * filter, or the next in order. "Next in order" is one cursor per kind filter shared by every
  * session, so parallel sessions of a trainer walk the suite without repeating an episode until it
  * wraps around. A seed picks the same episode every time for the same filter.
+ *
+ * The choice needs only each episode's id and kind, in order (`EpisodeSource.entries`); the episode itself is asked of
+ * its source when a session starts (`episode`), the few asked last kept: `askfirst env serve` on an askfirst suite holds
+ * where each episode is in its episodes.jsonl, not the episodes (suite/open.ts indexData), and reads one at a reset.
  */
 import { optionLetter } from '../episode/parse.js';
 import { EpisodeState } from '../episode/state.js';
@@ -11,7 +15,7 @@ import { EVAL_MODES } from '../episode/types.js';
 import { pngDataUrl } from '../scenes/png.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { Rng, hashSeed } from '../util/rng.js';
-import { InputError, NotFoundError } from '../util/errors.js';
+import { DataError, InputError, NotFoundError } from '../util/errors.js';
 
 /** What a reset may say about the episode to play (OpenEnv's ResetRequest plus our own fields). */
 export interface EpisodeChoice {
@@ -22,44 +26,87 @@ export interface EpisodeChoice {
   mode?: EvalMode;
 }
 
+/** What a reset's choice reads of an episode. */
+export type EpisodeEntry = Pick<SuiteEpisode, 'id' | 'kind'>;
+
+/** Where a pool's episodes are: their ids and kinds in order, and the episode of an id (read again, or held). */
+export interface EpisodeSource {
+  readonly entries: readonly EpisodeEntry[];
+  /** The episode `id` (undefined: none of that id); a DataError when it can no longer be read as it was. */
+  get(id: string): Promise<SuiteEpisode | undefined>;
+}
+
+/** How many episodes a pool keeps of those its source read last (a trainer's sessions often reset to the same few). */
+const EPISODE_CACHE = 32;
+
 export class EpisodePool {
-  readonly byId: Map<string, SuiteEpisode>;
+  readonly entries: readonly EpisodeEntry[];
   readonly kinds: string[];
+  private readonly byId: Map<string, EpisodeEntry>;
+  private readonly source: EpisodeSource;
   private readonly cursors = new Map<string, number>();
+  /** The episodes read last, by id (bounded LRU). */
+  private readonly read = new Map<string, Promise<SuiteEpisode | undefined>>();
   /** PNG data URLs of views, by "episode id#view index" (views are immutable; bounded LRU). */
   private readonly pngs = new Map<string, Promise<string>>();
 
+  /** `episodes`: a list held in memory, or a source that reads each one again when asked. */
   constructor(
-    readonly episodes: readonly SuiteEpisode[],
+    episodes: readonly SuiteEpisode[] | EpisodeSource,
     readonly loader: ViewLoader,
     private readonly pngCacheSize = 4096,
   ) {
-    if (!episodes.length) throw new InputError('the environment has no episodes (check --data and --kinds)');
-    this.byId = new Map(episodes.map((e) => [e.id, e]));
-    this.kinds = [...new Set(episodes.map((e) => e.kind))].sort();
+    this.source = isSource(episodes) ? episodes : heldSource(episodes);
+    this.entries = this.source.entries;
+    if (!this.entries.length) throw new InputError('the environment has no episodes (check --data and --kinds)');
+    this.byId = new Map(this.entries.map((e) => [e.id, e]));
+    this.kinds = [...new Set(this.entries.map((e) => e.kind))].sort();
   }
 
-  /** Choose an episode as a reset asks; throws a clear error for an unknown id or kind. */
-  choose(c: EpisodeChoice): SuiteEpisode {
+  /** Choose an episode as a reset asks (its id and kind: `episode` reads it); throws a clear error for an unknown id or kind. */
+  choose(c: EpisodeChoice): EpisodeEntry {
     if (c.episode_id !== undefined) {
       const e = this.byId.get(c.episode_id);
-      if (!e) throw new NotFoundError(`no episode with id ${JSON.stringify(c.episode_id)} (the server has ${this.episodes.length}, e.g. ${this.episodes[0].id})`);
+      if (!e) throw new NotFoundError(`no episode with id ${JSON.stringify(c.episode_id)} (the server has ${this.entries.length}, e.g. ${this.entries[0].id})`);
       return e;
     }
     const kinds = c.kinds ?? (c.kind !== undefined ? [c.kind] : undefined);
-    let list = this.episodes;
+    let list = this.entries;
     let key = '*';
     if (kinds?.length) {
       const unknown = kinds.filter((k) => !this.kinds.includes(k));
       if (unknown.length) throw new InputError(`unknown kind(s) ${unknown.join(', ')}; this server has ${this.kinds.join(', ')}`);
       const ks = new Set(kinds);
-      list = this.episodes.filter((e) => ks.has(e.kind));
+      list = this.entries.filter((e) => ks.has(e.kind));
       key = [...ks].sort().join(',');
     }
     if (c.seed !== undefined) return list[new Rng(hashSeed('env-reset', c.seed, key)).int(list.length)];
     const i = this.cursors.get(key) ?? 0;
     this.cursors.set(key, (i + 1) % list.length);
     return list[i];
+  }
+
+  /** The episode `choose` chose, read from its source (or kept from a recent read); a DataError when it cannot be read as it was. */
+  async episode(entry: EpisodeEntry): Promise<SuiteEpisode> {
+    const ep = await this.find(entry.id);
+    if (!ep) throw new DataError(`episode ${entry.id} is no longer in the data this server read: it was changed meanwhile; restart the server on data no one is writing`);
+    return ep;
+  }
+
+  /** The episode `id`, or undefined when the server has none of that id. */
+  find(id: string): Promise<SuiteEpisode | undefined> {
+    const hit = this.read.get(id);
+    if (hit) {
+      this.read.delete(id);
+      this.read.set(id, hit); // the newest again
+      return hit;
+    }
+    if (!this.byId.has(id)) return Promise.resolve(undefined);
+    const p = this.source.get(id);
+    p.catch(() => this.read.delete(id)); // a failed read is tried again next time (and fails again while the data differs)
+    this.read.set(id, p);
+    while (this.read.size > EPISODE_CACHE) this.read.delete(this.read.keys().next().value as string);
+    return p;
   }
 
   /** The view as a PNG data URL (encoded once per view while it stays in the cache). */
@@ -73,6 +120,16 @@ export class EpisodePool {
     while (this.pngs.size > this.pngCacheSize) this.pngs.delete(this.pngs.keys().next().value as string);
     return p;
   }
+}
+
+function isSource(e: readonly SuiteEpisode[] | EpisodeSource): e is EpisodeSource {
+  return !Array.isArray(e);
+}
+
+/** A list held in memory as a source (its episodes are their own entries). */
+function heldSource(episodes: readonly SuiteEpisode[]): EpisodeSource {
+  const byId = new Map(episodes.map((e) => [e.id, e]));
+  return { entries: episodes, get: async (id) => byId.get(id) };
 }
 
 export function checkMode(m: unknown): EvalMode {

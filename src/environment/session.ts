@@ -91,7 +91,7 @@ export class EnvSession {
   /** Start an episode (by id, seed, kind filter or next in order) and observe its first turn. */
   async reset(choice: EpisodeChoice = {}): Promise<StepResult> {
     const mode = checkMode(choice.mode);
-    const ep = this.pool.choose(choice);
+    const ep = await this.pool.episode(this.pool.choose(choice));
     this.state_ = new EpisodeState(ep, mode);
     this.total = 0;
     this.steps = 0;

@@ -15,6 +15,7 @@ import type { ParsedAction } from '../episode/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { canonicalView, type EpisodePool } from './episodes.js';
 import type { Rewarder } from './rewards.js';
+import type { SuiteEpisode } from '../suite/types.js';
 
 export interface SingleTurnLabel {
   episode_id: string;
@@ -77,8 +78,8 @@ export interface SingleTurnScore {
 }
 
 /** The single-turn reward of one reply at one state: matched after its leading reasoning block is removed, as `eval` does. */
-export function scoreSingleTurn(pool: EpisodePool, rewarder: Rewarder, label: SingleTurnLabel, reply: string, index = 0): SingleTurnScore {
-  const ep = pool.byId.get(label.episode_id);
+export function scoreSingleTurn(episodes: ReadonlyMap<string, SuiteEpisode>, rewarder: Rewarder, label: SingleTurnLabel, reply: string, index = 0): SingleTurnScore {
+  const ep = episodes.get(label.episode_id);
   if (!ep) throw new NotFoundError(`labels[${index}]: no episode ${JSON.stringify(label.episode_id)} on this server`);
   const view = label.view ?? canonicalView(ep, label.turn ?? 0);
   if (view === null || view < 0 || view >= ep.views.length) {
@@ -100,8 +101,11 @@ export interface RewardResponse {
   extra_logs: Record<string, number[]>;
 }
 
-/** Validate OpenRLHF's request body and score every item (all or nothing: a bad item fails the batch with its index). */
-export function rewardBatch(pool: EpisodePool, rewarder: Rewarder, body: unknown): RewardResponse {
+/**
+ * Validate OpenRLHF's request body and score every item (all or nothing: a bad item fails the batch with its index), in
+ * order, each item's episode asked of the pool as it comes (read again from the data when the pool does not hold it).
+ */
+export async function rewardBatch(pool: EpisodePool, rewarder: Rewarder, body: unknown): Promise<RewardResponse> {
   const b = body as Partial<RewardRequest> | null;
   if (!b || typeof b !== 'object' || !Array.isArray(b.query) || !Array.isArray(b.labels)) {
     throw new InputError('expected {"query": [...], "prompts": [...], "labels": [...]} (OpenRLHF remote reward model request)');
@@ -113,11 +117,17 @@ export function rewardBatch(pool: EpisodePool, rewarder: Rewarder, body: unknown
   const rewards: number[] = [];
   const correct: number[] = [];
   const asked: number[] = [];
+  const episodes = new Map<string, SuiteEpisode>(); // those of this batch's labels
   for (let i = 0; i < n; i++) {
     const q = b.query[i];
     const p = b.prompts?.[i] ?? '';
     if (typeof q !== 'string' || typeof p !== 'string') throw new InputError(`query[${i}] and prompts[${i}] must be strings`);
-    const s = scoreSingleTurn(pool, rewarder, parseLabel(b.labels[i], i), extractReply(q, p), i);
+    const label = parseLabel(b.labels[i], i);
+    if (!episodes.has(label.episode_id)) {
+      const ep = await pool.find(label.episode_id);
+      if (ep) episodes.set(ep.id, ep);
+    }
+    const s = scoreSingleTurn(episodes, rewarder, label, extractReply(q, p), i);
     rewards.push(s.reward);
     correct.push(s.action.type === 'category' && s.action.correct ? 1 : 0);
     asked.push(s.action.type === 'intervention' && s.action.valid ? 1 : 0);

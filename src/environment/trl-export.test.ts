@@ -460,9 +460,8 @@ describe('export --format trl on ProactiveBench data', () => {
     const entry = { id: 3, image_template: 'ROD/{image}.png', first_image: 2, num_images: 5, reference_image: 0, prompt: 'What is hidden?', options: ['Move the occluding object to the left.', 'Move the occluding object to the right.', CANNOT], categories: ['banana', 'mug'], answer: 'mug' };
     const ep = buildNativeEpisode('Realistic-Occlusion-Dataset', checkEntry(entry, 'Realistic-Occlusion-Dataset', 'x.jsonl', 1), 'ROD-3', { file: 'x.jsonl', line: 1 });
     const rows = trlRows(ep, 'path');
-    const pool = new EpisodePool([ep], memoryLoader);
     const rewarder = new Rewarder(resolveRewardConfig({ reward: 'proactivebench', rp: 0.5 }));
-    const reward = (r: TrlRow, reply: string) => scoreSingleTurn(pool, rewarder, JSON.parse(r.label), reply).reward;
+    const reward = (r: TrlRow, reply: string) => scoreSingleTurn(new Map([[ep.id, ep]]), rewarder, JSON.parse(r.label), reply).reward;
     expect(rows[0].answer_letter).toBe('');
     expect(reward(rows[0], 'E.')).toBe(0); // "mug" is E at the first turn, and does not count there
     expect(rows[1].answer_letter).toBe('E');

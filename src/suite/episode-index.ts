@@ -2,9 +2,12 @@
  * Where each episode of a suite is in its episodes.jsonl, read again by id when it is asked for: a reader that needs
  * every episode once in a while but never all at once (`askfirst feedback pairs`: each record's episode as the record is
  * checked, a pair's as it goes in) holds the places of a suite's episodes (a few MB at 100,000), not the episodes (0.45 GB
- * at 130,000). Every line is read and checked first as readSuite checks it (suite/io.ts suiteEpisodeLines); an episode
- * read again is the line read then, or a DataError saying the file was changed meanwhile.
+ * at 130,000), and so does `askfirst env serve` (suite/open.ts indexData: a reset reads its episode again). Every line is
+ * read and checked first as readSuite checks it (suite/io.ts suiteEpisodeLines); an episode read again is the line read
+ * then, or a DataError saying the file was changed meanwhile: its size, modification time or inode no longer those it had
+ * before it was read (`fileState`, the check `askfirst eval` makes before each pass), or another id at that place.
  */
+import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../util/errors.js';
@@ -14,6 +17,12 @@ import type { SuiteEpisode } from './types.js';
 
 type Place = { line: number; offset: number; bytes: number };
 
+/** What tells that a file changed: its size, modification time and inode (a file replaced by a rename). */
+export function fileState(file: string): string {
+  const st = statSync(file);
+  return `${st.size}:${st.mtimeMs}:${st.ino}`;
+}
+
 export class SuiteIndex {
   private last: SuiteEpisode | undefined; // the episode read last (a sampled policy's plays of one episode come together)
 
@@ -21,17 +30,24 @@ export class SuiteIndex {
     private readonly file: string,
     private readonly fh: FileHandle,
     private readonly places: ReadonlyMap<string, Place>,
+    private readonly state: string,
   ) {}
 
-  /** Read and check every episode of `dir` (`each` sees each one as it is read, to refuse what its reader cannot use), keeping where each is. Close it when done. */
-  static async open(dir: string, opts: ReadSuiteOptions & { each?: (ep: SuiteEpisode) => void } = {}): Promise<SuiteIndex> {
+  /**
+   * Read and check every episode of `dir` (`each` sees each one as it is read, to refuse what its reader cannot use),
+   * keeping where each is (of those `keep` keeps, when given: the others are read and checked, then not found by `get`).
+   * Close it when done.
+   */
+  static async open(dir: string, opts: ReadSuiteOptions & { each?: (ep: SuiteEpisode) => void; keep?: (ep: SuiteEpisode) => boolean } = {}): Promise<SuiteIndex> {
+    const file = join(dir, EPISODES_FILE);
+    let state: string | undefined;
     const places = new Map<string, Place>();
     for await (const { episode, line, offset, bytes } of suiteEpisodeLines(dir, opts)) {
+      state ??= fileState(file); // once the file is found (suiteEpisodeLines says what is wrong with one that is not), before its lines
       opts.each?.(episode);
-      places.set(episode.id, { line, offset, bytes });
+      if (!opts.keep || opts.keep(episode)) places.set(episode.id, { line, offset, bytes });
     }
-    const file = join(dir, EPISODES_FILE);
-    return new SuiteIndex(file, await open(file, 'r'), places);
+    return new SuiteIndex(file, await open(file, 'r'), places, state ?? fileState(file));
   }
 
   /** How many episodes the suite holds. */
@@ -44,6 +60,7 @@ export class SuiteIndex {
     if (this.last?.id === id) return this.last;
     const at = this.places.get(id);
     if (!at) return undefined;
+    if (fileState(this.file) !== this.state) throw new DataError('the file was changed since it was read: its episodes may no longer be those read then; run the command again on data no one is writing', { file: this.file });
     const ep = await readJsonlLineAt<SuiteEpisode>(this.fh, this.file, at);
     if (ep?.id !== id) throw new DataError(`the episode read again is not episode "${id}" read before: the file was changed meanwhile; run the command again`, { file: this.file, line: at.line });
     return (this.last = ep);

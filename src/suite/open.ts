@@ -10,6 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EPISODES_FILE, readSuite, suiteEpisodes } from './io.js';
 import { episodeStream, type EpisodeStream } from './episode-stream.js';
+import { fileState, SuiteIndex } from './episode-index.js';
 import { createViewLoader } from './loader.js';
 import { directoryViewLoader, listProactiveBenchFiles, loadProactiveBench, PB_SUFFIX, proactiveBenchCheckedEntries, proactiveBenchEpisodes, withImages, type SkippedEntry } from './proactivebench/read.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
@@ -139,18 +140,56 @@ async function openProactiveBench(dir: string, opts: DataOptions): Promise<Strea
   };
 }
 
+/** loadData's data with its chosen episodes' ids and kinds in order (`entries`), each episode read again by `get`. */
+export interface IndexedData extends Omit<LoadedData, 'episodes'> {
+  entries: Pick<SuiteEpisode, 'id' | 'kind'>[];
+  /** The chosen episode `id` (undefined: none of that id is chosen); a DataError when the data changed since it was read. */
+  get(id: string): Promise<SuiteEpisode | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * The data of `spec` as loadData chooses and checks it, for a reader that needs any one episode at any time but never all
+ * (`askfirst env serve`: a reset reads its episode): an askfirst suite is read once, every line checked and every image
+ * looked up as loadData does, keeping of each chosen episode its id, kind and where its line is (suite/episode-index.ts
+ * SuiteIndex: some 100 bytes an episode, not its 3 KB); `get` reads the line again, and refuses (a DataError) once the
+ * file's size, modification time or inode are not those it had when read (the check eval makes before each pass) or
+ * another episode is at that place. ProactiveBench's layout, and a suite whose episodes.jsonl is no regular file (a named
+ * pipe is read once), are read whole by loadData and held: an entry's episode is built from its line and the dataset's
+ * rules (proactivebench/read.ts), which its reader gives by file and line only.
+ */
+export async function indexData(spec: string, opts: DataOptions = {}): Promise<IndexedData> {
+  const { format, dir } = dataSpec(spec);
+  if (format === 'suite' && isFile(join(dir, EPISODES_FILE))) {
+    const chosen = chooser(opts);
+    const entries: Pick<SuiteEpisode, 'id' | 'kind'>[] = [];
+    const kinds = new Map<string, string>(); // each kind's text once (a parsed line's kind is its own string)
+    const keep = (ep: SuiteEpisode) => {
+      if (!chosen(ep)) return false;
+      const kind = kinds.get(ep.kind) ?? (kinds.set(ep.kind, ep.kind), ep.kind);
+      entries.push({ id: ep.id, kind });
+      return true;
+    };
+    const index = await SuiteIndex.open(dir, { progress: opts.progress, keep });
+    try {
+      checkChosen(dir, format, opts, chosen.kinds, entries.length, []);
+    } catch (e) {
+      await index.close();
+      throw e;
+    }
+    return { format, dir, skipped: [], loader: createViewLoader(dir), entries, get: (id) => index.get(id), close: () => index.close() };
+  }
+  const { episodes, ...rest } = await loadData(spec, opts);
+  const byId = new Map(episodes.map((e) => [e.id, e]));
+  return { ...rest, entries: episodes, get: async (id) => byId.get(id), close: async () => undefined };
+}
+
 function isFile(file: string): boolean {
   try {
     return statSync(file).isFile();
   } catch {
     return false;
   }
-}
-
-/** What tells that a file changed: its size, modification time and inode (a file replaced by a rename). */
-function fileState(file: string): string {
-  const st = statSync(file);
-  return `${st.size}:${st.mtimeMs}:${st.ino}`;
 }
 
 /** `--kinds`' skipped entries only (ProactiveBench's entries that could not be read). */

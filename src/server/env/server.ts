@@ -253,7 +253,7 @@ export class EnvServer {
         // Scoring is synchronous on the server's one thread: a huge batch would stall every session meanwhile.
         const items = isObject(body) ? Math.max(...[body.query, body.prompts, body.labels].map((l) => (Array.isArray(l) ? l.length : 0))) : 0;
         if (items > maxRewardItems) throw new AskfirstError('TOO_LARGE', `POST /get_reward: ${items} items, over the limit of ${maxRewardItems} a request (askfirst env serve --max-reward-items); send smaller batches`);
-        return c.json(rewardBatch(o.pool, o.rewarder, body));
+        return c.json(await rewardBatch(o.pool, o.rewarder, body));
       } catch (e) {
         const { status, message } = toHttp(e, this.log);
         if (status < 500) this.rewardRefusals.note(status, message);
