@@ -1,0 +1,136 @@
+/**
+ * `askfirst serve --data` and `askfirst env serve` hold no suite whole (docs/hardening.md, "Memory on large data"): serve
+ * reads --data as eval does (suite/open.ts openData: the oracle keeps a plan per episode), env serve keeps each episode's
+ * id, kind and place in episodes.jsonl and reads an episode again at a reset (suite/open.ts indexData). Both held every
+ * episode before. A suite changed under env serve is refused at the next read, not played.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HttpPolicy } from '../agents/http/policy.js';
+import { evaluate } from '../eval/evaluate.js';
+import { generateSuite } from '../suite/generate.js';
+import { readSuite, writeSuite } from '../suite/io.js';
+import { createViewLoader } from '../suite/loader.js';
+import { tmpDir } from '../testing/tmp.js';
+import { packageRoot } from '../util/package-root.js';
+import { runEnvServe } from './env.js';
+import { EnvServeSchema } from './env-schema.js';
+
+/**
+ * A suite of 512 episodes, each of 7 (one per kind) again under a new id, its views the same image files: `plain` as they
+ * are, `padded` with 256 KiB in `meta` each (read by no reset, no reply), 128 MB that holding every episode needs in the
+ * heap. Their ids, in order.
+ */
+async function suites(dir: string): Promise<string[]> {
+  const episodes = await writeSuite(join(dir, 'small'), generateSuite({ episodes: 1, seed: 2, size: 32 }));
+  const copies = Array.from({ length: 512 }, (_, i) => ({ ...episodes[i % 7], id: `${episodes[i % 7].id}-copy${i}` }));
+  const pad = 'x'.repeat(2 ** 18);
+  for (const name of ['plain', 'padded']) {
+    const eps = name === 'plain' ? copies : copies.map((e) => ({ ...e, meta: { ...e.meta, padding: pad } }));
+    cpSync(join(dir, 'small', 'images'), join(dir, name, 'images'), { recursive: true });
+    writeFileSync(join(dir, name, 'episodes.jsonl'), eps.map((e) => JSON.stringify(e) + '\n').join(''));
+  }
+  return copies.map((e) => e.id);
+}
+
+/**
+ * `askfirst ARGS` (a server, `--port 0`) in a child process whose heap is 64 MB: its URL once it listens, and `stop`
+ * (SIGTERM, resolving to the signal that ended it, or its exit code: it ends by the signal, 143 to a shell). A child that ends before it listens (out of heap) rejects, with its stderr.
+ */
+async function serveIn64MB(args: string[]): Promise<{ url: string; stop: () => Promise<string> }> {
+  const child = spawn(process.execPath, ['--max-old-space-size=64', join(packageRoot(), 'bin', 'askfirst.js'), ...args, '--port', '0', '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? String(code))));
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = / at (http:\/\/[^\s]+) /.exec(out);
+      if (m) resolve(m[1]);
+    });
+    void exited.then((code) => reject(new Error(`askfirst ${args[0]} ended (${code}) before it listened: ${err.slice(-400)}`)));
+  });
+  return {
+    url,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+const post = async (url: string, body: unknown) => {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+};
+
+describe('askfirst env serve and serve --data at scale', () => {
+  it('env serve reads an episode at a reset: 128 MB of episodes go through a 64 MB heap, the observations and rewards the same', async () => {
+    const dir = tmpDir('askfirst-serve-heap');
+    const ids = await suites(dir);
+    const big = await serveIn64MB(['env', 'serve', '--data', join(dir, 'padded')]);
+    const plain = await runEnvServe(EnvServeSchema.parse({ data: join(dir, 'plain'), port: 0, progress: false }));
+    try {
+      const resets = [{ episode_id: ids[0] }, { episode_id: ids[300] }, { episode_id: ids[511] }, { seed: 7 }, { seed: 7, kind: 'camera' }, {}, {}, { kinds: ['sketch', 'occlusion'] }];
+      for (const r of resets) {
+        const [a, b] = await Promise.all([post(`${big.url}/reset`, r), post(`${plain.url}/reset`, r)]);
+        expect(a.status, JSON.stringify(r)).toBe(200);
+        expect(a.json).toEqual(b.json);
+      }
+      const label = JSON.stringify({ episode_id: ids[42], turn: 0 });
+      const reward = { query: ['A.', 'B.', 'C.'], prompts: ['', '', ''], labels: [label, label, JSON.stringify({ episode_id: ids[43], turn: 0 })] };
+      const [a, b] = await Promise.all([post(`${big.url}/get_reward`, reward), post(`${plain.url}/get_reward`, reward)]);
+      expect(a.status).toBe(200);
+      expect(a.json).toEqual(b.json);
+    } finally {
+      await plain.close();
+      expect(await big.stop()).toBe('SIGTERM');
+    }
+  }, 120_000);
+
+  it('serve --policy oracle --data keeps plans, not episodes: it answers every episode right within a 64 MB heap', async () => {
+    const dir = tmpDir('askfirst-serve-heap-oracle');
+    await suites(dir);
+    const big = await serveIn64MB(['serve', '--policy', 'oracle', '--data', join(dir, 'padded')]);
+    try {
+      const eps = (await readSuite(join(dir, 'plain'))).filter((_, i) => i % 37 === 0);
+      const res = await evaluate({ episodes: eps, loader: createViewLoader(join(dir, 'plain')), policy: new HttpPolicy({ baseUrl: big.url, model: 'oracle', askfirstHeaders: true }, {}), modes: ['proactive'] });
+      expect(res.summaries.proactive!.accuracy).toBe(1);
+    } finally {
+      expect(await big.stop()).toBe('SIGTERM');
+    }
+  }, 120_000);
+});
+
+describe('env serve on a suite changed under it', () => {
+  it('refuses an episode once episodes.jsonl changed since it was read, in one line, never plays the changed one', async () => {
+    const dir = tmpDir('askfirst-env-changed');
+    const eps = await writeSuite(dir, generateSuite({ episodes: 1, seed: 4, size: 32 }));
+    const srv = await runEnvServe(EnvServeSchema.parse({ data: dir, port: 0, progress: false }));
+    try {
+      expect((await post(`${srv.url}/reset`, { episode_id: eps[0].id })).status).toBe(200);
+      // episode 3's question changed in place, one letter for another: the same size, its line where it was
+      const file = join(dir, 'episodes.jsonl');
+      const before = statSync(file);
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const q = eps[3].question;
+      const changed = (q[0] === 'X' ? 'Y' : 'X') + q.slice(1);
+      lines[3] = lines[3].replace(JSON.stringify(q), JSON.stringify(changed));
+      writeFileSync(file, lines.join('\n'));
+      expect(statSync(file).size).toBe(before.size);
+      // a file system whose times are coarser than this test: the write is a change all the same
+      if (statSync(file).mtimeMs === before.mtimeMs) utimesSync(file, before.atime, new Date(before.mtimeMs + 2000));
+      const r = await post(`${srv.url}/reset`, { episode_id: eps[3].id });
+      expect(r.status).toBe(400);
+      expect(r.json.detail).toMatch(/episodes\.jsonl.*changed since it was read.*run the command again/);
+      const reward = await post(`${srv.url}/get_reward`, { query: ['A.'], prompts: [''], labels: [JSON.stringify({ episode_id: eps[3].id, turn: 0 })] });
+      expect(reward.status).toBe(400);
+      expect(reward.json.detail).toMatch(/changed since it was read/);
+    } finally {
+      await srv.close();
+    }
+  });
+});
