@@ -208,6 +208,109 @@ describe('OpenEnv MCP tools over the /ws "mcp" message', () => {
   });
 });
 
+/**
+ * OpenEnv's MCPToolClient in its default mode (use_production_mode False), ported: list_tools and call_tool go as /ws
+ * step actions (`_step_payload`: {"type":"list_tools"}, {"type":"call_tool","tool_name","arguments"}), answers are read
+ * as `_parse_result` reads them ("tools" → ListToolsObservation, "tool_name" → CallToolObservation), `call_tool` raises
+ * on `error` and returns `result.data`; a {"type":"error"} answer raises as `_send_and_receive` does.
+ */
+class OpenEnvStepClient {
+  constructor(private readonly sock: { send: (m: unknown) => Promise<Json> }) {}
+  async step(payload: Record<string, unknown>): Promise<Json> {
+    const m = await this.sock.send({ type: 'step', data: payload });
+    if (m.type === 'error') throw new Error(`Server error: ${m.data.message} (code: ${m.data.code})`);
+    return m.data;
+  }
+  async listTools(): Promise<{ name: string; description: string; input_schema: Json }[]> {
+    const r = await this.step({ type: 'list_tools' });
+    return 'tools' in r.observation ? r.observation.tools.map((t: Json) => ({ name: t.name ?? '', description: t.description ?? '', input_schema: t.input_schema ?? t.inputSchema ?? {} })) : [];
+  }
+  async callTool(name: string, args: Record<string, unknown>): Promise<Json> {
+    const obs = (await this.step({ type: 'call_tool', tool_name: name, arguments: args })).observation;
+    if (obs.error) throw new Error(`Tool '${name}' failed: ${obs.error.message} (type: ${obs.error.error_type})`);
+    const result = obs.result;
+    return result && typeof result === 'object' && 'data' in result ? result.data : result;
+  }
+}
+
+describe("OpenEnv's MCP actions as steps (MCPToolClient default mode, MCPEnvironment.step)", () => {
+  it('a /ws session plays whole episodes through list_tools / call_tool steps with the answers of /reset + /step', async () => {
+    const sock = await openSocket(`${srv.url.replace('http', 'ws')}/ws`);
+    const c = new OpenEnvStepClient(sock);
+    // ListToolsObservation as serialize_observation sends it: tools (Tool: name, description, input_schema), no metadata
+    const listed = await c.step({ type: 'list_tools' });
+    expect(Object.keys(listed.observation)).toEqual(['tools']);
+    expect(listed).toMatchObject({ reward: null, done: false });
+    expect(listed.observation.tools.map((t: Json) => Object.keys(t))).toEqual([0, 1, 2].map(() => ['name', 'description', 'input_schema']));
+    expect((await c.listTools()).map((t) => t.name)).toEqual(['start_episode', 'reply', 'episode_state']);
+    for (const [id, replies, outcome] of plays) {
+      const viaSteps = [await c.callTool('start_episode', { episode_id: id })];
+      for (const reply of replies) viaSteps.push(await c.callTool('reply', { reply }));
+      expect(viaSteps, id).toEqual(await playHttp(id, replies));
+      expect(viaSteps.at(-1), id).toMatchObject({ done: true, observation: { outcome } });
+    }
+    // CallToolObservation: tool_name, result (tools/call's CallToolResult), error; the step's reward and done beside it
+    const started = await c.step({ type: 'call_tool', tool_name: 'start_episode', arguments: { episode_id: 'chain-a' } });
+    expect(Object.keys(started.observation)).toEqual(['tool_name', 'result', 'error']);
+    expect(started).toMatchObject({ reward: null, done: false, observation: { tool_name: 'start_episode', error: null } });
+    expect(Object.keys(started.observation.result)).toEqual(['content', 'structured_content', 'meta', 'data', 'is_error']);
+    const ended = await c.step({ type: 'call_tool', tool_name: 'reply', arguments: { reply: 'D.' }, metadata: {} });
+    expect({ reward: ended.reward, done: ended.done }).toEqual({ reward: ended.observation.result.data.reward, done: true });
+    expect(ended.reward).not.toBe(0);
+    // the reply action is unchanged, and drives the same session as the tools
+    await c.callTool('start_episode', { episode_id: 'chain-b' });
+    expect((await sock.send({ type: 'step', data: { reply: 'B.' } })).data.observation.turn).toBe(1);
+    expect(await c.callTool('episode_state', {})).toMatchObject({ episode_id: 'chain-b', step_count: 1 });
+    expect((await sock.send({ type: 'step', data: { type: 'reply', reply: 'B.' } })).data).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ type: 'extra_forbidden', loc: ['type'] }] });
+    sock.ws.close();
+  });
+
+  it("a failed tool is a CallToolObservation with OpenEnv's ToolError; a malformed MCP action a VALIDATION_ERROR", async () => {
+    const sock = await openSocket(`${srv.url.replace('http', 'ws')}/ws`);
+    const c = new OpenEnvStepClient(sock);
+    const failed = async (tool_name: string, args: Record<string, unknown>) => {
+      const r = await c.step({ type: 'call_tool', tool_name, arguments: args });
+      expect(r, tool_name).toMatchObject({ reward: null, done: false, observation: { tool_name, result: null } });
+      return r.observation.error;
+    };
+    expect(await failed('dance', {})).toEqual({ error_type: 'tool_not_found', message: expect.stringMatching(/^Tool not found: dance \(the tools are start_episode, reply, episode_state/) });
+    expect(await failed('reply', {})).toEqual({ error_type: 'invalid_args', message: 'Invalid params for reply: arguments.reply: Field required' });
+    expect(await failed('start_episode', { episode_id: 'nope' })).toMatchObject({ error_type: 'invalid_args', message: expect.stringMatching(/no episode with id "nope"/) });
+    expect(await failed('reply', { reply: 'B.' })).toMatchObject({ error_type: 'execution_error', message: expect.stringMatching(/step before reset/) });
+    await expect(c.callTool('reply', { reply: 'B.' })).rejects.toThrow(/^Tool 'reply' failed: .*step before reset.*\(type: execution_error\)$/);
+    const invalid = async (data: Record<string, unknown>) => (await sock.send({ type: 'step', data })).data;
+    expect(await invalid({ type: 'call_tool', arguments: {} })).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ type: 'missing', loc: ['tool_name'] }] });
+    expect(await invalid({ type: 'call_tool', tool_name: 'reply', arguments: 'B.' })).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ type: 'dict_type', loc: ['arguments'] }] });
+    expect(await invalid({ type: 'list_tools', reply: 'B.' })).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ type: 'extra_forbidden', loc: ['reply'] }] });
+    sock.ws.close();
+  });
+
+  it('POST /step takes them too: on a fresh environment, or on the episode replayed from episode_id + history', async () => {
+    const step = async (body: Record<string, unknown>) => {
+      const r = await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: r.status, body: (await r.json()) as Json };
+    };
+    const listed = await step({ action: { type: 'list_tools' } });
+    expect(listed).toMatchObject({ status: 200, body: { reward: null, done: false } });
+    expect(listed.body.observation.tools.map((t: Json) => t.name)).toEqual(['start_episode', 'reply', 'episode_state']);
+    const [, replies] = plays[1];
+    const http = await playHttp('chain-b', replies);
+    const started = await step({ action: { type: 'call_tool', tool_name: 'start_episode', arguments: { episode_id: 'chain-b' } } });
+    expect(started.body.observation.result.data).toEqual(http[0]);
+    for (let i = 0; i < replies.length; i++) {
+      const r = await step({ action: { type: 'call_tool', tool_name: 'reply', arguments: { reply: replies[i] } }, episode_id: 'chain-b', history: replies.slice(0, i) });
+      expect(r.body.observation.result.data, replies[i]).toEqual(http[i + 1]);
+      expect({ reward: r.body.reward, done: r.body.done }).toEqual({ reward: http[i + 1].reward, done: http[i + 1].done });
+    }
+    const lost = await step({ action: { type: 'call_tool', tool_name: 'reply', arguments: { reply: 'B.' } } });
+    expect(lost.body.observation.error).toMatchObject({ error_type: 'execution_error', message: expect.stringMatching(/step before reset.*send "episode_id" and "history"/) });
+    const bad = await step({ action: { type: 'call_tool', tool_name: 7 } });
+    expect(bad).toMatchObject({ status: 422, body: { detail: [{ type: 'string_type', loc: ['body', 'action', 'tool_name'] }] } });
+    // the reply action still needs its episode
+    expect((await step({ action: { reply: 'B.' } })).body).toMatchObject({ detail: [{ type: 'missing', loc: ['body', 'episode_id'] }] });
+  });
+});
+
 describe('McpEndpoint.reap', () => {
   it('closes HTTP MCP sessions idle over the timeout; their next call is told the id is gone', async () => {
     const mcp = new McpEndpoint({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxReplyBytes: 1024, maxSessions: 4, otherSessions: () => 0, onStep: () => {}, log: () => {} });

@@ -22,7 +22,7 @@ import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { EVAL_MODES } from '../../episode/types.js';
 import { toHttp } from '../errors.js';
-import { isObject, validateAction, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse } from './protocol.js';
+import { isObject, validateAction, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse, type McpAction } from './protocol.js';
 
 /** OpenEnv's JsonRpcErrorCode (mcp_types.py). */
 export const RPC = { PARSE_ERROR: -32700, INVALID_REQUEST: -32600, METHOD_NOT_FOUND: -32601, INVALID_PARAMS: -32602, INTERNAL_ERROR: -32603, SERVER_ERROR: -32000 } as const;
@@ -124,6 +124,18 @@ function checkArguments(name: ToolName, args: Record<string, unknown>): void {
 /** One line naming each bad argument and what it should be. */
 const describeFieldErrors = (errors: FieldError[]): string => errors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; ');
 
+/** OpenEnv's ToolErrorType values askfirst's tools fail with (mcp_types.py). */
+type ToolErrorType = 'tool_not_found' | 'invalid_args' | 'execution_error';
+
+type ToolRun = { result: ReturnType<typeof toolResult>; step: StepResult | null } | { failure: { code: number; type: ToolErrorType; message: string; data: unknown } };
+
+/** What a step with an MCP action answers: OpenEnv's ListToolsObservation or CallToolObservation, serialized. */
+export interface McpStepResult {
+  observation: { tools: { name: string; description: string; input_schema: unknown }[] } | { tool_name: string; result: unknown; error: { error_type: ToolErrorType; message: string } | null };
+  reward: number | null;
+  done: boolean;
+}
+
 interface McpSession {
   id: string;
   env: EnvSession;
@@ -169,32 +181,60 @@ export class McpEndpoint {
     if (method !== 'tools/call') return rpcError(RPC.METHOD_NOT_FOUND, `Method not found: ${method}`, id);
     const name = params.name;
     if (typeof name !== 'string' || !name) return rpcError(RPC.INVALID_PARAMS, "Missing 'name' in params", id);
-    if (!TOOL_NAMES.includes(name)) return rpcError(RPC.INVALID_PARAMS, `Tool not found: ${name} (the tools are ${TOOL_NAMES.join(', ')}; tools/list gives their arguments)`, id);
     const args = params.arguments ?? {};
     if (!isObject(args)) return rpcError(RPC.INVALID_PARAMS, `Invalid params: "arguments" must be an object (${name}'s inputSchema in tools/list)`, id);
-    if (socket) return this.call(name as ToolName, args, socket.env, id);
+    if (socket) return this.call(name, args, socket.env, id);
     const sid = params.session_id;
     if (sid === undefined || sid === null || sid === '') {
       // OpenEnv's stateless call: a fresh environment, dropped after it (a reply has no episode to go on)
-      return this.call(name as ToolName, args, new EnvSession(this.o.pool, this.o.rewarder), id, ' (this call named no session_id, so it ran on a fresh environment that is dropped after the call: call openenv/session/create and pass its session_id with every tools/call)');
+      return this.call(name, args, new EnvSession(this.o.pool, this.o.rewarder), id, ' (this call named no session_id, so it ran on a fresh environment that is dropped after the call: call openenv/session/create and pass its session_id with every tools/call)');
     }
     const s = typeof sid === 'string' ? this.sessions.get(sid) : undefined;
     if (!s) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
     s.lastActivity = Date.now();
-    const answer = s.queue.then(() => this.call(name as ToolName, args, s.env, id));
+    const answer = s.queue.then(() => this.call(name, args, s.env, id));
     s.queue = answer.catch(() => undefined);
     const r = await answer;
     s.lastActivity = Date.now();
     return r;
   }
 
-  /** Run one tool on a session; errors become JSON-RPC errors (bad arguments -32602, a call at the wrong time -32603). */
-  private async call(name: ToolName, args: Record<string, unknown>, env: EnvSession, id: RpcId, hint = ''): Promise<JsonRpcResponse> {
+  /** tools/call: one tool run on a session, a failure as a JSON-RPC error. */
+  private async call(name: string, args: Record<string, unknown>, env: EnvSession, id: RpcId, hint = ''): Promise<JsonRpcResponse> {
+    const r = await this.run(name, args, env, hint);
+    return 'failure' in r ? rpcError(r.failure.code, r.failure.message, id, r.failure.data) : rpcResult(r.result, id);
+  }
+
+  /**
+   * OpenEnv's MCPEnvironment.step for its MCP actions (mcp_environment.py `step_async`), answered as its
+   * serialize_observation sends them (metadata left out, reward and done beside the observation):
+   *   {"type":"list_tools"}                        → {"observation":{"tools":[{name, description, input_schema}]},"reward":null,"done":false}
+   *   {"type":"call_tool","tool_name","arguments"} → {"observation":{"tool_name","result","error"},"reward","done"}
+   * `result` is what tools/call answers; a failed call has `result` null and `error` OpenEnv's ToolError
+   * ({error_type, message}: tool_not_found, invalid_args, execution_error), as its MCPEnvironment catches what a tool
+   * raised. reward and done are those of the step the tool played (start_episode: a reset's; reply: the step's), else
+   * OpenEnv's Observation defaults (null, false). `hint` ends the message of a reply with no episode to go on.
+   */
+  async step(action: McpAction, env: EnvSession, hint = ''): Promise<McpStepResult> {
+    if (action.type === 'list_tools') return { observation: { tools: MCP_TOOLS.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })) }, reward: null, done: false };
+    const r = await this.run(action.tool_name, action.arguments, env, hint);
+    if ('failure' in r) return { observation: { tool_name: action.tool_name, result: null, error: { error_type: r.failure.type, message: r.failure.message } }, reward: null, done: false };
+    return { observation: { tool_name: action.tool_name, result: r.result, error: null }, reward: r.step?.reward ?? null, done: r.step?.done ?? false };
+  }
+
+  /**
+   * Run one tool on a session: its CallToolResult and the step it played (null for episode_state), or why it failed
+   * (an unknown tool, bad arguments or an unknown episode: -32602; a reply at the wrong time or a failure of ours:
+   * -32603, as OpenEnv answers a tool that raised).
+   */
+  private async run(name: string, args: Record<string, unknown>, env: EnvSession, hint: string): Promise<ToolRun> {
+    const fail = (code: number, type: ToolErrorType, message: string, data: unknown = null): ToolRun => ({ failure: { code, type, message, data } });
+    if (!TOOL_NAMES.includes(name)) return fail(RPC.INVALID_PARAMS, 'tool_not_found', `Tool not found: ${name} (the tools are ${TOOL_NAMES.join(', ')}; tools/list gives their arguments)`);
     try {
-      checkArguments(name, args);
+      checkArguments(name as ToolName, args);
       if (name === 'episode_state') {
         const st = env.state();
-        return rpcResult(toolResult(st, [text(JSON.stringify(st))]), id);
+        return { result: toolResult(st, [text(JSON.stringify(st))]), step: null };
       }
       let r: StepResult;
       if (name === 'start_episode') {
@@ -205,13 +245,11 @@ export class McpEndpoint {
       }
       const blocks: Record<string, unknown>[] = [text(describeStep(r))];
       if (r.observation.image_png_base64) blocks.push(image(r.observation.image_png_base64));
-      return rpcResult(toolResult(r, blocks), id);
+      return { result: toolResult(r, blocks), step: r };
     } catch (e) {
-      if (e instanceof ValidationFailure) return rpcError(RPC.INVALID_PARAMS, `Invalid params for ${name}: ${describeFieldErrors(e.errors)}`, id, { errors: e.errors });
+      if (e instanceof ValidationFailure) return fail(RPC.INVALID_PARAMS, 'invalid_args', `Invalid params for ${name}: ${describeFieldErrors(e.errors)}`, { errors: e.errors });
       const { status, message } = toHttp(e, this.o.log);
-      // a reply at the wrong time (409) or a failure of ours: OpenEnv answers a tool that raised with -32603
-      const code = status === 400 || status === 404 ? RPC.INVALID_PARAMS : RPC.INTERNAL_ERROR;
-      return rpcError(code, `${message}${status === 409 ? hint : ''}`, id);
+      return status === 400 || status === 404 ? fail(RPC.INVALID_PARAMS, 'invalid_args', message) : fail(RPC.INTERNAL_ERROR, 'execution_error', `${message}${status === 409 ? hint : ''}`);
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * OpenEnv's wire protocol (meta-pytorch/OpenEnv, src/openenv/core/env_server/types.py and
  * http_server.py), matched field for field:
- *   client → server  {"type": "reset", "data": {...}} | {"type": "step", "data": {action}}
+ *   client → server  {"type": "reset", "data": {...}} | {"type": "step", "data": {action}} (our reply action, or
+ *                    OpenEnv's MCP actions list_tools / call_tool: validateMcpAction)
  *                    | {"type": "state"} | {"type": "close"} | {"type": "mcp", "data": {JSON-RPC}}
  *                    (extra keys forbidden)
  *   server → client  {"type": "observation", "data": {"observation", "reward", "done"}}
@@ -82,6 +83,28 @@ export function validateAction(a: Record<string, unknown>, loc: (string | number
   if (a.metadata !== undefined && !isObject(a.metadata)) errs.push({ type: 'dict_type', loc: [...loc, 'metadata'], msg: 'Input should be a valid dictionary', input: a.metadata });
   if (errs.length) throw new ValidationFailure(errs);
   return { reply: a.reply as string };
+}
+
+/**
+ * OpenEnv's MCP actions (mcp_types.py ListToolsAction, CallToolAction; its MCPToolClient sends them as step actions
+ * unless in production mode): `{"type":"list_tools"}`, `{"type":"call_tool","tool_name": str,"arguments"?: {}}`,
+ * each with `metadata`?: {} and extra fields forbidden (the Action base). Told from our reply action by `type`, a
+ * field the reply action does not have.
+ */
+export type McpAction = { type: 'list_tools' } | { type: 'call_tool'; tool_name: string; arguments: Record<string, unknown> };
+
+export const isMcpAction = (a: Record<string, unknown>): boolean => a.type === 'list_tools' || a.type === 'call_tool';
+
+/** An action `isMcpAction` told apart, validated as pydantic validates OpenEnv's models; throws ValidationFailure. */
+export function validateMcpAction(a: Record<string, unknown>, loc: (string | number)[] = []): McpAction {
+  const call = a.type === 'call_tool';
+  const errs = extraForbidden(a, call ? ['type', 'tool_name', 'arguments', 'metadata'] : ['type', 'metadata'], loc);
+  if (call && a.tool_name === undefined) errs.push({ type: 'missing', loc: [...loc, 'tool_name'], msg: 'Field required: the tool to call (a {"type":"list_tools"} step lists them)', input: a });
+  else if (call && typeof a.tool_name !== 'string') errs.push({ type: 'string_type', loc: [...loc, 'tool_name'], msg: 'Input should be a valid string', input: a.tool_name });
+  if (call && a.arguments !== undefined && !isObject(a.arguments)) errs.push({ type: 'dict_type', loc: [...loc, 'arguments'], msg: 'Input should be a valid dictionary', input: a.arguments });
+  if (a.metadata !== undefined && !isObject(a.metadata)) errs.push({ type: 'dict_type', loc: [...loc, 'metadata'], msg: 'Input should be a valid dictionary', input: a.metadata });
+  if (errs.length) throw new ValidationFailure(errs);
+  return call ? { type: 'call_tool', tool_name: a.tool_name as string, arguments: (a.arguments as Record<string, unknown> | undefined) ?? {} } : { type: 'list_tools' };
 }
 
 /** OpenEnv's ResetRequest fields (seed ≥ 0, episode_id ≤ 255 chars) plus ours (mode, kind, kinds); unknown keys are ignored, as OpenEnv drops kwargs reset() does not take. */

@@ -43,7 +43,7 @@ import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { McpEndpoint } from './mcp.js';
-import { errorMessage, isObject, validateAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
+import { errorMessage, isMcpAction, isObject, validateAction, validateMcpAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
 export interface EnvServerOptions {
@@ -230,16 +230,21 @@ export class EnvServer {
         if (!isObject(body.action)) errs.push(body.action === undefined ? { type: 'missing', loc: ['action'], msg: 'Field required', input: body } : { type: 'dict_type', loc: ['action'], msg: 'Input should be a valid dictionary', input: body.action });
         if (body.timeout_s !== undefined && body.timeout_s !== null && !(typeof body.timeout_s === 'number' && body.timeout_s > 0)) errs.push({ type: 'greater_than', loc: ['timeout_s'], msg: 'Input should be greater than 0', input: body.timeout_s });
         if (body.request_id !== undefined && body.request_id !== null && !(typeof body.request_id === 'string' && body.request_id.length <= 255)) errs.push({ type: 'string_type', loc: ['request_id'], msg: 'Input should be a valid string of at most 255 characters', input: body.request_id });
+        // OpenEnv's MCP actions (list_tools, call_tool) run on a fresh environment, as OpenEnv's stateless step runs them
+        const mcpAction = isObject(body.action) && isMcpAction(body.action);
         // Our choice where OpenEnv's stateless /step has no session: the episode and the earlier replies travel with the request.
-        if (typeof body.episode_id !== 'string') errs.push({ type: 'missing', loc: ['episode_id'], msg: 'Field required: a stateless step replays the episode, so it needs "episode_id" (and "history", the earlier replies); use the /ws session to avoid resending them', input: body.episode_id ?? null });
+        if (typeof body.episode_id !== 'string' && !(mcpAction && (body.episode_id === undefined || body.episode_id === null))) errs.push({ type: 'missing', loc: ['episode_id'], msg: 'Field required: a stateless step replays the episode, so it needs "episode_id" (and "history", the earlier replies); use the /ws session to avoid resending them', input: body.episode_id ?? null });
         if (body.history !== undefined && !(Array.isArray(body.history) && body.history.every((h) => typeof h === 'string'))) errs.push({ type: 'list_type', loc: ['history'], msg: 'Input should be a valid list of strings', input: body.history });
         if (errs.length) throw new ValidationFailure(errs);
-        const { reply } = validateAction(body.action as Record<string, unknown>, ['action'], maxReply);
+        const action = body.action as Record<string, unknown>;
         const s = new EnvSession(o.pool, o.rewarder);
-        await s.reset({ episode_id: body.episode_id as string, mode: body.mode as never });
-        for (const h of (body.history as string[] | undefined) ?? []) {
-          if ((await s.step(h)).done) throw new InputError(`history: the episode ends at reply ${JSON.stringify(h)}, before the action`);
+        if (mcpAction) {
+          const a = validateMcpAction(action, ['action']);
+          if (typeof body.episode_id === 'string') await replay(s, body);
+          return c.json(await this.mcp.step(a, s, STATELESS_STEP_HINT));
         }
+        const { reply } = validateAction(action, ['action'], maxReply);
+        await replay(s, body);
         return c.json(await s.step(reply));
       } catch (e) {
         return this.httpError(c, e);
@@ -393,6 +398,11 @@ export class EnvServer {
         s.lastActivity = Date.now();
         return this.send(s.ws, { type: 'observation', data: r });
       }
+      if (isMcpAction(m.data)) {
+        const r = await this.mcp.step(validateMcpAction(m.data), s.env);
+        s.lastActivity = Date.now();
+        return this.send(s.ws, { type: 'observation', data: r });
+      }
       const { reply } = validateAction(m.data, [], this.o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES);
       const r = await s.env.step(reply);
       s.steps++;
@@ -476,6 +486,17 @@ const INVALID_JSON = Symbol('invalid-json');
 const JSON_INVALID: FieldError = { type: 'json_invalid', loc: [0], msg: 'JSON decode error', input: {} };
 /** FastAPI's error for a request body that is JSON but no object (/reset, /step). */
 const notAnObject = (body: unknown): FieldError => ({ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body });
+
+/** A stateless POST /step's `episode_id` and `history` (the earlier replies) replayed on a fresh environment. */
+async function replay(s: EnvSession, body: Record<string, unknown>): Promise<void> {
+  await s.reset({ episode_id: body.episode_id as string, mode: body.mode as never });
+  for (const h of (body.history as string[] | undefined) ?? []) {
+    if ((await s.step(h)).done) throw new InputError(`history: the episode ends at reply ${JSON.stringify(h)}, before the action`);
+  }
+}
+
+/** Ends the message of a reply tool called by a stateless POST /step that named no episode. */
+const STATELESS_STEP_HINT = ' (a stateless POST /step runs on a fresh environment: send "episode_id" and "history", the earlier replies, beside the action to replay the episode first, or play on a /ws session)';
 
 async function readBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
