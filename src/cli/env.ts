@@ -1,6 +1,6 @@
 /**
  * `askfirst env serve`: askfirst's episodes as an OpenEnv-compatible environment server (WebSocket
- * sessions at /ws, stateless POST /reset and /step, /health, /schema, /metadata, POST /mcp,
+ * sessions at /ws, stateless POST /reset and /step, /health, /schema, /metadata, POST /mcp and the /mcp WebSocket,
  * /openapi.json) with OpenRLHF's remote reward endpoint at POST /get_reward, so TRL, verl and
  * OpenRLHF train real VLMs on our episodes and rewards (src/server/env/server.ts; docs/environment-server.md).
  */
@@ -49,5 +49,5 @@ export async function envServeAction(raw: Record<string, unknown>): Promise<void
   const cfg = configFromOptions(EnvServeSchema, raw, 'env serve');
   if (!isLoopbackHost(cfg.host)) refuseUnread(EnvServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   const srv = await runEnvServe(cfg);
-  await serveUntilStopped({ name: 'askfirst env serve', closed: 'sessions and connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst env serve: ${srv.episodes} episode${srv.episodes === 1 ? '' : 's'} at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws, POST /reset /step /mcp /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`));
+  await serveUntilStopped({ name: 'askfirst env serve', closed: 'sessions and connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst env serve: ${srv.episodes} episode${srv.episodes === 1 ? '' : 's'} at ${srv.url} (ws ${srv.url.replace(/^http/, 'ws')}/ws and /mcp, POST /reset /step /mcp /get_reward), reward ${srv.reward}, up to ${cfg.maxSessions} sessions; Ctrl-C stops`));
 }

@@ -1,8 +1,9 @@
 /**
  * The episode as OpenEnv MCP tools (mcp.ts): a client sending exactly what OpenEnv's MCPToolClient sends in production
  * mode (src/openenv/core/mcp_client.py at 685de411: `_production_mcp_request`, `_ensure_production_session`,
- * `list_tools`, `call_tool`, `close`) plays whole episodes through tools over POST /mcp and over the /ws `mcp` message,
- * and gets what /reset + /step give, step for step; errors are JSON-RPC errors with OpenEnv's codes.
+ * `list_tools`, `call_tool`, `close`) plays whole episodes through tools over POST /mcp, over the /ws `mcp` message and
+ * over the raw /mcp WebSocket, and gets what /reset + /step give, step for step; errors are JSON-RPC errors with
+ * OpenEnv's codes. A port of its default mode (tool calls as /ws step actions) does the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -58,7 +59,7 @@ class OpenEnvMcpClient {
 }
 
 /** A /ws socket: send one message, await its answer. */
-async function openSocket(url: string): Promise<{ send: (m: unknown) => Promise<Json>; ws: WebSocket }> {
+async function openSocket(url: string): Promise<{ send: (m: unknown) => Promise<Json>; next: () => Promise<Json>; ws: WebSocket }> {
   const ws = new WebSocket(url);
   const inbox: Json[] = [];
   const waiters: ((m: Json) => void)[] = [];
@@ -73,7 +74,7 @@ async function openSocket(url: string): Promise<{ send: (m: unknown) => Promise<
     ws.once('error', rej);
   });
   const next = () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise<Json>((r) => waiters.push(r)));
-  return { ws, send: (m) => (ws.send(JSON.stringify(m)), next()) };
+  return { ws, next, send: (m) => (ws.send(JSON.stringify(m)), next()) };
 }
 
 const episodes = [chainEpisode('chain-a', 3), chainEpisode('chain-b', 4, 2, { valid: 1, answer: 0 }), chainEpisode('chain-c', 2)];
@@ -308,6 +309,51 @@ describe("OpenEnv's MCP actions as steps (MCPToolClient default mode, MCPEnviron
     expect(bad).toMatchObject({ status: 422, body: { detail: [{ type: 'string_type', loc: ['body', 'action', 'tool_name'] }] } });
     // the reply action still needs its episode
     expect((await step({ action: { reply: 'B.' } })).body).toMatchObject({ detail: [{ type: 'missing', loc: ['body', 'episode_id'] }] });
+  });
+});
+
+describe("OpenEnv's raw MCP WebSocket at /mcp", () => {
+  it("plays on the connection's own session: JSON-RPC requests in, responses out, as POST /mcp answers them", async () => {
+    const sock = await openSocket(`${srv.url.replace('http', 'ws')}/mcp`);
+    let n = 0;
+    const rpc = async (method: string, params: Record<string, unknown> = {}) => (await sock.send({ jsonrpc: '2.0', method, params, id: ++n })) as Json;
+    expect((await rpc('tools/list')).result.tools.map((t: Json) => t.name)).toEqual(['start_episode', 'reply', 'episode_state']);
+    const own = (await rpc('openenv/session/create')).result.session_id;
+    expect(srv.server.sessions.has(own)).toBe(true); // a session of its own, counted against --max-sessions
+    for (const [id, replies] of plays) {
+      const viaTools = [(await rpc('tools/call', { name: 'start_episode', arguments: { episode_id: id } })).result.data];
+      for (const reply of replies) viaTools.push((await rpc('tools/call', { name: 'reply', arguments: { reply } })).result.data);
+      expect(viaTools, id).toEqual(await playHttp(id, replies));
+    }
+    expect((await rpc('tools/call', { name: 'episode_state', arguments: {} })).result.data).toMatchObject({ episode_id: 'chain-c', step_count: 1, done: true });
+    expect((await rpc('openenv/session/close', { session_id: own })).error).toEqual({ code: -32600, message: 'Cannot close active WebSocket-managed session via MCP method', data: null });
+    // errors are JSON-RPC responses and the session goes on
+    sock.ws.send('{oops');
+    const parse = await sock.send({ jsonrpc: '2.0', method: 'nope', id: 'last' });
+    expect(parse).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.stringMatching(/^Parse error: .*JSON/), data: null } });
+    expect(await sock.next()).toMatchObject({ id: 'last', error: { code: -32601, message: 'Method not found: nope' } });
+    expect((await sock.send({ type: 'step', data: { reply: 'B.' } })).error).toMatchObject({ code: -32600, message: expect.stringMatching(/"jsonrpc" must be "2.0".*unexpected field "type"/) });
+    sock.ws.close();
+  });
+
+  it('over --max-sessions it answers -32000 with the counts, then closes (1013)', async () => {
+    const one = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 1, sessionTimeout: 0, port: 0 });
+    const first = await openSocket(`${one.url.replace('http', 'ws')}/mcp`);
+    const over = new WebSocket(`${one.url.replace('http', 'ws')}/mcp`);
+    const [answer, code] = await Promise.all([new Promise<Json>((r) => over.once('message', (d) => r(JSON.parse(d.toString())))), new Promise<number>((r) => over.once('close', (c) => r(c)))]);
+    expect(answer).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32000, message: expect.stringMatching(/^Server at capacity: 1\/1 sessions.*--max-sessions/), data: { active_sessions: 1, max_sessions: 1 } } });
+    expect(code).toBe(1013);
+    first.ws.close();
+    await one.close();
+  });
+
+  it('an idle one is closed with a JSON-RPC error naming --session-timeout (1001)', async () => {
+    const idle = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 1, sessionTimeout: 0.2, port: 0 });
+    const sock = await openSocket(`${idle.url.replace('http', 'ws')}/mcp`);
+    const closed = new Promise<number>((r) => sock.ws.once('close', (c) => r(c)));
+    expect(await sock.next()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32000, message: expect.stringMatching(/^session closed after 0.2 s without a message \(askfirst env serve --session-timeout\); reconnect and call start_episode/), data: null } });
+    expect(await closed).toBe(1001);
+    await idle.close();
   });
 });
 

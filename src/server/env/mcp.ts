@@ -1,5 +1,6 @@
 /**
- * askfirst's episodes as OpenEnv MCP tools: `POST /mcp` and the WebSocket `{"type":"mcp"}` message, JSON-RPC 2.0 as
+ * askfirst's episodes as OpenEnv MCP tools: `POST /mcp`, the WebSocket `{"type":"mcp"}` message and the raw JSON-RPC
+ * WebSocket at `/mcp` (each message a request, each answer a response), JSON-RPC 2.0 as
  * meta-pytorch/OpenEnv's server answers them (commit 685de411, May 2026: src/openenv/core/env_server/http_server.py
  * `mcp_handler`, mcp_types.py, mcp_environment.py; its client, src/openenv/core/mcp_client.py; docs/environment-server.md):
  *   tools/list              → {"tools": [{name, description, inputSchema}]}  (no session needed)
@@ -12,7 +13,8 @@
  *   openenv/session/close {session_id} → {"session_id", "closed": true}
  * On HTTP a call names its session with `params.session_id` (OpenEnv's MCPToolClient in production mode sends it with
  * every call); without one it runs on a fresh environment that is dropped after the call, as OpenEnv does. On the
- * WebSocket the connection's session is used and `params.session_id` is ignored, as OpenEnv does.
+ * WebSocket (/ws or /mcp) the connection's session is used and `params.session_id` is ignored, as OpenEnv does.
+ * `step` answers OpenEnv's MCP actions sent as step actions (its MCPToolClient's default mode).
  * Tool names avoid OpenEnv's reserved ones (reset, step, state, close: mcp_types.py RESERVED_TOOL_NAMES).
  * Error codes are OpenEnv's JsonRpcErrorCode values (-32700, -32600, -32601, -32602, -32603, -32000).
  */
@@ -29,7 +31,8 @@ export const RPC = { PARSE_ERROR: -32700, INVALID_REQUEST: -32600, METHOD_NOT_FO
 
 type RpcId = string | number | null;
 
-const rpcError = (code: number, message: string, id: RpcId = null, data: unknown = null): JsonRpcResponse => ({ jsonrpc: '2.0', id, error: { code, message, data } });
+/** A JSON-RPC error response (OpenEnv's JsonRpcResponse.error_response). */
+export const rpcError = (code: number, message: string, id: RpcId = null, data: unknown = null): JsonRpcResponse => ({ jsonrpc: '2.0', id, error: { code, message, data } });
 const rpcResult = (result: unknown, id: RpcId): JsonRpcResponse => ({ jsonrpc: '2.0', id, result });
 
 interface JsonRpcRequest {
@@ -169,9 +172,12 @@ export class McpEndpoint {
 
   constructor(private readonly o: McpOptions) {}
 
-  /** Answer one JSON-RPC request (a parsed body; `parseError` for one that is not JSON), on `socket`'s session if given. */
-  async handle(body: unknown, socket?: SocketSession, parseError = false): Promise<JsonRpcResponse> {
-    if (parseError) return rpcError(RPC.PARSE_ERROR, 'Parse error');
+  /**
+   * Answer one JSON-RPC request (a parsed body; `parseError` for one that is not JSON: true, or what the parser said,
+   * which OpenEnv's /mcp WebSocket adds to its "Parse error"), on `socket`'s session if given.
+   */
+  async handle(body: unknown, socket?: SocketSession, parseError: boolean | string = false): Promise<JsonRpcResponse> {
+    if (parseError) return rpcError(RPC.PARSE_ERROR, parseError === true ? 'Parse error' : `Parse error: ${parseError}`);
     const req = parseRequest(body);
     if ('jsonrpc' in req) return req;
     const { method, params, id } = req;

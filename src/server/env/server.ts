@@ -2,6 +2,7 @@
  * `askfirst env serve`: askfirst's episodes as an OpenEnv-compatible environment server, plus
  * OpenRLHF's remote reward endpoint (docs/environment-server.md).
  *   WS   /ws          one session per connection: reset / step / state / close / mcp (protocol.ts, mcp.ts)
+ *   WS   /mcp         OpenEnv's raw MCP WebSocket: one session per connection, each message a JSON-RPC request (mcp.ts)
  *   GET  /health      {"status": "healthy"}
  *   GET  /schema      {action, observation, state} JSON Schemas
  *   GET  /metadata    OpenEnv's EnvironmentMetadata
@@ -42,8 +43,8 @@ import { bodySizeLimit } from '../body-limit.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
-import { McpEndpoint } from './mcp.js';
-import { errorMessage, isMcpAction, isObject, validateAction, validateMcpAction, validateMessage, validateReset, ValidationFailure, type FieldError, type WSOutgoing } from './protocol.js';
+import { McpEndpoint, RPC, rpcError } from './mcp.js';
+import { errorMessage, isMcpAction, isObject, validateAction, validateMcpAction, validateMessage, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
 export interface EnvServerOptions {
@@ -110,6 +111,8 @@ interface LiveSession {
   waitingBytes: number;
   /** A message is being handled (its answer not yet out): what a stop waits for (`EnvServer.stop`). */
   busy: boolean;
+  /** A /mcp socket: its messages are JSON-RPC requests and every answer a JSON-RPC response (errors too). */
+  rawMcp: boolean;
 }
 
 /**
@@ -150,7 +153,7 @@ export class EnvServer {
   counters = { sessionsOpened: 0, sessionsReaped: 0, sessionsRefused: 0, steps: 0, errors: 0 };
   /** Stopping after the current messages (`stop`): no new session, no further message handled. */
   private stopping = false;
-  /** POST /mcp and the `mcp` message: the episode as OpenEnv MCP tools, and the HTTP MCP sessions. */
+  /** POST /mcp, the `mcp` message, the /mcp WebSocket and MCP step actions: the episode as OpenEnv MCP tools, and the HTTP MCP sessions. */
   readonly mcp: McpEndpoint;
 
   constructor(private readonly o: EnvServerOptions) {
@@ -280,11 +283,11 @@ export class EnvServer {
   }
 
   // 2. WebSocket sessions -------------------------------------------------------------------
-  /** Attach to a Node HTTP server: /ws upgrades become sessions, anything else is refused. */
+  /** Attach to a Node HTTP server: /ws and /mcp upgrades become sessions, anything else is refused. */
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
-      if (path !== '/ws') {
+      if (path !== '/ws' && path !== '/mcp') {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
@@ -299,7 +302,7 @@ export class EnvServer {
         socket.end(rawJsonAnswer(403, 'Forbidden', { detail: refused }));
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, path === '/mcp'));
     });
     if (this.o.sessionTimeout > 0 && !this.reaper) {
       const ms = this.o.sessionTimeout * 1000;
@@ -313,21 +316,24 @@ export class EnvServer {
    * message counts as waiting until its answer is out: a client that sends and never reads is paused as one that
    * sends faster than the server steps, not answered into an ever-growing send buffer (docs/hardening.md).
    */
-  private send(ws: WebSocket, m: WSOutgoing): Promise<void> {
+  private send(ws: WebSocket, m: WSOutgoing | JsonRpcResponse): Promise<void> {
     if (ws.readyState !== ws.OPEN) return Promise.resolve();
     return new Promise((done) => ws.send(JSON.stringify(m), () => done()));
   }
 
-  private open(ws: WebSocket): void {
+  /** A session for a new socket: OpenEnv's messages on /ws, raw JSON-RPC on /mcp (`rawMcp`). */
+  private open(ws: WebSocket, rawMcp: boolean): void {
     if (this.activeSessions() >= this.o.maxSessions) {
-      // OpenEnv: accept, answer CAPACITY_REACHED with the counts, close.
+      // OpenEnv: accept, answer CAPACITY_REACHED (on /mcp: -32000) with the counts, close.
       this.counters.sessionsRefused++;
       const n = this.activeSessions();
-      void this.send(ws, errorMessage('CAPACITY_REACHED', `Server at capacity: ${n}/${this.o.maxSessions} sessions active. Cannot accept new connections. (askfirst env serve --max-sessions raises the limit; idle sessions are closed after --session-timeout seconds)`, { active_sessions: n, max_sessions: this.o.maxSessions }));
+      const message = `Server at capacity: ${n}/${this.o.maxSessions} sessions active. Cannot accept new connections. (askfirst env serve --max-sessions raises the limit; idle sessions are closed after --session-timeout seconds)`;
+      const counts = { active_sessions: n, max_sessions: this.o.maxSessions };
+      void this.send(ws, rawMcp ? rpcError(RPC.SERVER_ERROR, message, null, counts) : errorMessage('CAPACITY_REACHED', message, counts));
       ws.close(1013, 'server at capacity');
       return;
     }
-    const s: LiveSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), ws, lastActivity: Date.now(), steps: 0, queue: Promise.resolve(), waiting: 0, waitingBytes: 0, busy: false };
+    const s: LiveSession = { id: randomUUID(), env: new EnvSession(this.o.pool, this.o.rewarder), ws, lastActivity: Date.now(), steps: 0, queue: Promise.resolve(), waiting: 0, waitingBytes: 0, busy: false, rawMcp };
     this.sessions.set(s.id, s);
     this.counters.sessionsOpened++;
     const maxQueued = this.o.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
@@ -345,12 +351,14 @@ export class EnvServer {
         .then(() => {
           if (this.stopping) return;
           s.busy = true;
-          return this.handle(s, isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString());
+          const text = isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString();
+          return rawMcp ? this.handleRawMcp(s, text) : this.handle(s, text);
         })
         .catch((e: unknown) => {
           // A bug in handling one message must not stop this session's queue (nor touch any other session).
           this.log(`askfirst env serve: session ${s.id}: ${describeErrorForLog(e)}`);
-          return this.send(s.ws, errorMessage('EXECUTION_ERROR', 'internal server error (see the server log)'));
+          const message = 'internal server error (see the server log)';
+          return this.send(s.ws, rawMcp ? rpcError(RPC.INTERNAL_ERROR, message) : errorMessage('EXECUTION_ERROR', message));
         })
         .finally(() => {
           s.busy = false;
@@ -417,7 +425,25 @@ export class EnvServer {
     }
   }
 
-  /** Sessions open: the /ws ones and those made by openenv/session/create over POST /mcp (--max-sessions counts both). */
+  /**
+   * One message of a /mcp socket (OpenEnv's `mcp_websocket_endpoint`): a JSON-RPC request answered as POST /mcp
+   * answers it, on the connection's own session; not JSON is -32700 "Parse error: …", the session goes on.
+   */
+  private async handleRawMcp(s: LiveSession, text: string): Promise<void> {
+    let body: unknown = null;
+    let parseError: string | false = false;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      parseError = describeError(e);
+    }
+    const answer = await this.mcp.handle(body, { id: s.id, env: s.env }, parseError);
+    if ('error' in answer) this.counters.errors++;
+    s.lastActivity = Date.now();
+    return this.send(s.ws, answer);
+  }
+
+  /** Sessions open: the socket ones (/ws, /mcp) and those made by openenv/session/create over POST /mcp (--max-sessions counts all). */
   activeSessions(): number {
     return this.sessions.size + this.mcp.sessions.size;
   }
@@ -429,7 +455,8 @@ export class EnvServer {
       if (now - s.lastActivity <= timeoutMs) continue;
       this.sessions.delete(s.id);
       this.counters.sessionsReaped++;
-      void this.send(s.ws, errorMessage('SESSION_ERROR', `session closed after ${this.o.sessionTimeout} s without a message (askfirst env serve --session-timeout); reconnect and reset to go on`));
+      const message = `session closed after ${this.o.sessionTimeout} s without a message (askfirst env serve --session-timeout); reconnect and ${s.rawMcp ? 'call start_episode' : 'reset'} to go on`;
+      void this.send(s.ws, s.rawMcp ? rpcError(RPC.SERVER_ERROR, message) : errorMessage('SESSION_ERROR', message));
       s.ws.close(1001, 'idle timeout');
     }
   }
