@@ -5,53 +5,16 @@
  * back in the episodes' order). It held every episode (and every record) before.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { generateSuite } from '../suite/generate.js';
-import { writeSuite } from '../suite/io.js';
-import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { startFaultServer } from '../testing/fault-server.js';
+import { paddedProactiveBenchSuites, paddedSuites } from '../testing/padded-suites.js';
 import { tmpDir } from '../testing/tmp.js';
 import { packageRoot } from '../util/package-root.js';
 import { runEval } from './eval.js';
 import { EvalCommandSchema } from './eval-schema.js';
-
-/**
- * A suite of 512 episodes, each of 7 (one per kind) again under a new id, its views the same image files: `plain` as
- * they are, `padded` with 256 KiB in `meta` each (read by no pass, and in no record), 128 MB that holding every episode
- * needs in the heap (`which` of them). Their ids, in order.
- */
-async function suites(dir: string, which: readonly ('plain' | 'padded')[] = ['plain', 'padded']): Promise<string[]> {
-  const episodes = await writeSuite(join(dir, 'small'), generateSuite({ episodes: 1, seed: 2, size: 32 }));
-  const copies = Array.from({ length: 512 }, (_, i) => ({ ...episodes[i % 7], id: `${episodes[i % 7].id}-copy${i}` }));
-  const pad = 'x'.repeat(2 ** 18);
-  for (const name of which) {
-    const eps = name === 'plain' ? copies : copies.map((e) => ({ ...e, meta: { ...e.meta, padding: pad } }));
-    cpSync(join(dir, 'small', 'images'), join(dir, name, 'images'), { recursive: true });
-    writeFileSync(join(dir, name, 'episodes.jsonl'), eps.map((e) => JSON.stringify(e) + '\n').join(''));
-  }
-  return copies.map((e) => e.id);
-}
-
-/**
- * The same in ProactiveBench's layout (askfirst-written index files, their lines carrying the episodes): `plain` and
- * `padded` (256 KiB in each episode's `meta`: 128 MB), the copies' views the same image files.
- */
-async function proactiveBenchSuites(dir: string): Promise<void> {
-  await writeProactiveBench(join(dir, 'pb-small'), generateSuite({ episodes: 1, seed: 2, size: 32 }));
-  const pad = 'x'.repeat(2 ** 18);
-  const files = readdirSync(join(dir, 'pb-small')).filter((f) => f.endsWith('_preprocessed.jsonl'));
-  for (const name of ['plain', 'padded']) {
-    cpSync(join(dir, 'pb-small'), join(dir, `pb-${name}`), { recursive: true });
-    for (const f of files) {
-      const entries = readFileSync(join(dir, 'pb-small', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { askfirst: { id: string; meta?: object } });
-      const copies = Array.from({ length: 74 }, (_, i) => entries.map((e) => ({ ...e, askfirst: { ...e.askfirst, id: `${e.askfirst.id}-copy${i}`, ...(name === 'padded' ? { meta: { ...e.askfirst.meta, padding: pad } } : {}) } }))).flat();
-      writeFileSync(join(dir, `pb-${name}`, f), copies.map((e) => JSON.stringify(e) + '\n').join(''));
-    }
-  }
-}
 
 /** `askfirst eval ARGS` in a child process whose heap is 64 MB. */
 const evalIn64MB = (args: string[]) => promisify(execFile)(process.execPath, ['--max-old-space-size=64', join(packageRoot(), 'bin', 'askfirst.js'), 'eval', '--batch-size', '8', '--no-progress', ...args]);
@@ -59,7 +22,7 @@ const evalIn64MB = (args: string[]) => promisify(execFile)(process.execPath, ['-
 describe('askfirst eval at scale', () => {
   it('reads the episodes a line at a time: 128 MB of episodes go through a 64 MB heap, and the records are the same', async () => {
     const dir = tmpDir('askfirst-eval-heap');
-    await suites(dir);
+    await paddedSuites(dir);
     await evalIn64MB(['--policy', 'oracle', '--data', join(dir, 'padded'), '--out', join(dir, 'out-padded')]);
     await runEval(EvalCommandSchema.parse({ policy: ['oracle'], batchSize: 8, progress: false, json: true, data: join(dir, 'plain'), out: join(dir, 'out-plain') }), () => undefined);
     for (const mode of ['proactive', 'reference']) {
@@ -76,7 +39,7 @@ describe('askfirst eval at scale', () => {
 
   it("reads ProactiveBench's layout a line at a time too: 128 MB of its episodes go through a 64 MB heap, the records the same", async () => {
     const dir = tmpDir('askfirst-eval-heap-pb');
-    await proactiveBenchSuites(dir);
+    await paddedProactiveBenchSuites(dir);
     await evalIn64MB(['--policy', 'oracle', '--data', join(dir, 'pb-padded'), '--out', join(dir, 'out-padded')]);
     await runEval(EvalCommandSchema.parse({ policy: ['oracle'], batchSize: 8, progress: false, json: true, data: join(dir, 'pb-plain'), out: join(dir, 'out-plain') }), () => undefined);
     for (const mode of ['proactive', 'reference']) {
@@ -93,7 +56,7 @@ describe('askfirst eval at scale', () => {
 
   it('plays open-ended mode a batch at a time: 128 MB of episodes go through a 64 MB heap, the records the same', async () => {
     const dir = tmpDir('askfirst-eval-heap-open');
-    await suites(dir);
+    await paddedSuites(dir);
     // a judge that finds the first answer only (a suggestion where the first view has one, else the category)
     const judge = await startFaultServer({ answer: (text) => `VERDICT: ${[...text.matchAll(/^\d+\. .*$/gm)].map((_, i) => (i === 0 ? 1 : 0)).join(',')}` });
     try {
@@ -113,7 +76,7 @@ describe('askfirst eval at scale', () => {
 
   it('keeps no record whole: a re-run over 100 MB of records (a 96 KiB reply each, two modes) goes through a 64 MB heap', async () => {
     const dir = tmpDir('askfirst-eval-heap-records');
-    const ids = await suites(dir, ['plain']);
+    const ids = await paddedSuites(dir, ['plain']);
     // each episode ends on the reply (it names no option): its record holds it, and each record read back is a copy
     const policy = `constant:${'y'.repeat(96 * 1024)}`;
     const out = join(dir, 'out');

@@ -5,7 +5,7 @@
  * as the docs of the lmms-eval task in integrations/lmms_eval (src/environment/lmms-eval-export.ts).
  */
 import { exportTrl } from '../environment/trl-export.js';
-import { loadData } from '../suite/open.js';
+import { openData } from '../suite/open.js';
 import { refuseMountPoint } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
 import { configFromOptions } from './options.js';
@@ -14,13 +14,15 @@ import { refuseOthersOutput } from '../outputs/out-owner.js';
 import { ExportSchema, type ExportConfig } from './export-schema.js';
 
 export async function runExport(cfg: ExportConfig) {
-  const data = await loadData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: cfg.progress }); // reading a large suite takes seconds: a bar
-  const bar = progress('exporting', data.episodes.length, { enabled: cfg.progress, unit: 'episodes' });
+  // read and checked once (reading a large suite takes seconds: a bar), then read again a line at a time as the rows are
+  // written: no episode is held (suite/open.ts openData; docs/hardening.md, "Memory on large data")
+  const data = await openData(cfg.data, { kinds: cfg.kinds, limit: cfg.limit, progress: cfg.progress });
+  const bar = progress('exporting', data.count, { enabled: cfg.progress, unit: 'episodes' });
   // each episode's images and rows are written as it comes (exportTrl), so the 'exporting' bar covers the writing too
   let done = 0;
   // the bar stops at the last episode (the Parquet file is written after it) and fails if the export does (withBar)
   return withBar(bar, () =>
-    exportTrl(data.episodes, data.loader, {
+    exportTrl(data, data.loader, {
       out: cfg.out,
       format: cfg.format,
       turns: cfg.turns ?? (cfg.format === 'lmms-eval' ? 'first' : 'path'),
@@ -30,7 +32,7 @@ export async function runExport(cfg: ExportConfig) {
       source: cfg.data,
       onEpisode: () => {
         bar.tick();
-        if (++done === data.episodes.length) bar.stop();
+        if (++done === data.count) bar.stop();
       },
     }),
   );

@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import type { EvalMode } from '../episode/types.js';
 import type { RGBImage } from '../scenes/image.js';
 import { encodePNGFast } from '../scenes/png.js';
+import { episodeStream, type Episodes } from '../suite/episode-stream.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { DataError, describeError, InputError } from '../util/errors.js';
 import { AtomicFileWriter, StagedFiles, writeDirAtomic, writeFileAtomic } from '../util/fsx.js';
@@ -248,8 +249,10 @@ async function checkOut(out: string): Promise<boolean> {
  * Write the dataset (JSONL + images, Parquet, dataset card) as the folder `o.out`, which appears
  * as a whole (writeDirAtomic): a failure or a crash part-way leaves an earlier export there as it
  * was, and a new one holds no file of the earlier (e.g. images of episodes no longer exported).
+ * `episodes`: a list, or a stream read once (`askfirst export`: suite/open.ts openData, a line at a time), each
+ * episode's rows written as it comes; what is kept of them is the card's counts and the image paths written.
  */
-export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
+export async function exportTrl(episodes: Episodes, loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
   const format = o.format ?? 'trl';
   if (format === 'lmms-eval' && o.turns === 'path') throw new InputError(`--format lmms-eval exports the first turn of each episode (lmms-eval runs one generation per doc), or with --turns episode the whole episode from it: give --turns first or episode, or leave --turns out`);
   if (format === 'trl' && o.turns === 'episode') throw new InputError(`--turns episode is for --format lmms-eval (whole episodes for lmms-eval's multi-round task askfirst_episode): give --format lmms-eval, or --turns path or first`);
@@ -277,7 +280,7 @@ export async function exportTrl(episodes: readonly SuiteEpisode[], loader: ViewL
     const images = new StagedFiles(); // dir is published whole once filled (writeDirAtomic): the images are synced together
     /** Each row as it is made, its images and JSONL line already written, with the PNG bytes Parquet embeds. */
     async function* rowsWritten(): AsyncGenerator<{ row: ExportRow; pngs: Map<string, Buffer> }> {
-      for (const ep of episodes) {
+      for await (const ep of episodeStream(episodes).episodes()) {
         let lines = '';
         const rows: { row: ExportRow; pngs: Map<string, Buffer> }[] = [];
         const pngs = new Map<string, Buffer>(); // this episode's images (a view on its path twice is encoded once)
