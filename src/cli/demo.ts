@@ -9,6 +9,7 @@ import { coerceOptions, schemaOptions } from '../util/config.js';
 import { guardRun, type UnlessDone } from './run-guard.js';
 import { refuseOthersOutput } from '../outputs/out-owner.js';
 import { percent as pct } from '../util/percent.js';
+import type { Results } from '../report/results.js';
 
 /** The action of `askfirst demo` (demo-command.ts). */
 export async function demoCommandAction(raw: Record<string, unknown>): Promise<void> {
@@ -27,11 +28,17 @@ async function demoAction(cfg: DemoCommandConfig, unlessDone: UnlessDone): Promi
   }
   const r = await runDemo(cfg, undefined, unlessDone);
   console.log(`
-askfirst demo finished in ${r.wallSeconds.toFixed(0)} s
+askfirst demo finished in ${r.wallSeconds.toFixed(0)} s${tookUp(r)}
   accuracy  reference ${pct(r.accuracy.reference.overall)} | before RL ${pct(r.accuracy.before.overall)} | after RL ${pct(r.accuracy.after.overall)}
   gap closed  train kinds ${gapClosedText(r, 'train', pct)} | unseen kinds ${gapClosedText(r, 'unseen', pct)} | all ${gapClosedText(r, 'all', pct)}
   ps-rate ${r.psRate.toFixed(2)} (oracle minimum ${r.oraclePsRate.toFixed(2)}), over-asking on controls ${pct(r.overAsking)}
 ${r.baselines.map((b) => `  ${b.label}: accuracy ${pct(b.accuracy.after.overall)}, ps-rate ${b.psRate.toFixed(2)}, gap closed ${pct(b.gapClosed.all)}${b.oursMinus ? `; ours − it on the unseen kinds ${gapLeadText(b, 'unseen', pct)}` : ''}`).join('\n')}
   [brackets]: 95 % intervals over the test episodes (paired bootstrap; evaluation noise only — --seeds measures training's)
   report: ${join(cfg.out, 'report.html')}  results: ${join(cfg.out, 'results.json')}  model card: ${join(cfg.out, 'MODEL_CARD.md')}`);
+}
+
+/** Which time the demo's is when it took up finished stages: theirs as the run that trained them recorded it (demo/stages.ts carryTakenUp). */
+function tookUp(r: Results): string {
+  const up = r.timings.filter((t) => t.takenUp);
+  return up.length ? ` (${up.map((t) => t.stage).join(', ')}: taken up finished, timed as the run that trained ${up.length > 1 ? 'them' : 'it'} recorded)` : '';
 }

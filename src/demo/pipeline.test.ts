@@ -1,5 +1,8 @@
-/** `askfirst demo` re-run over stages a newer askfirst wrote: refused before any suite is drawn (pipeline.ts checkDemoTakeUp). */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/**
+ * `askfirst demo` re-run over stages a newer askfirst wrote: refused before any suite is drawn (pipeline.ts checkDemoTakeUp);
+ * re-run over its finished stages: their times are the run's that trained them (stages.ts carryTakenUp).
+ */
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
@@ -9,6 +12,11 @@ import { checkDemoTakeUp, runDemo } from './pipeline.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { weightsDigest } from '../nn/run-dir.js';
+import { writeResults } from '../report/results-io.js';
+import type { Results } from '../report/results.js';
+import { fakeResults } from '../testing/report-fixture.js';
+import { keepRunSettings } from '../util/run-settings.js';
+import { DEMO_RL_RUN } from './demo-stage-run.js';
 
 /** Write `value` as JSON at `file`, its folders made. */
 function writeJson(file: string, value: unknown): void {
@@ -59,5 +67,44 @@ describe('demo re-run over a stage a newer askfirst wrote', () => {
     // from this guesser it is taken up: its newer state.json is refused, as before
     kept(weightsDigest(sup));
     expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, fresh: false, baselines: false }, 'demo'))).toThrow(newer(state, 'askfirst-checkpoint-state', 2));
+  });
+});
+
+describe('demo re-run over its finished stages', () => {
+  it("keeps the times the earlier run recorded for the training stages it takes up, marked so, in its wall time and the baselines'", { timeout: 300_000 }, async () => {
+    const out = join(tmpDir('askfirst-demo-rerun-times'), 'demo');
+    // every training stage finished (untrained models: the demo only loads and evaluates them), the RL runs from this guesser
+    const model = () => newBuiltin(generateSuite({ episodes: 1, seed: 0 }));
+    const sup = join(out, 'supervised');
+    saveBuiltin(join(sup, 'final'), model());
+    for (const name of ['rl', 'baseline-rp0.5', 'baseline-rp1.0']) {
+      saveBuiltin(join(out, name, 'final'), model());
+      keepRunSettings(join(out, name), { init: { shown: sup, id: weightsDigest(sup) } }, { run: DEMO_RL_RUN, resuming: false, startOver: '' });
+    }
+    // the results.json of the run that trained them: 690 s, of which supervised 300 s and RL 360 s
+    const earlier = fakeResults(3);
+    earlier.quick = true;
+    earlier.wallSeconds = 690;
+    earlier.timings = [
+      { stage: 'generate', seconds: 5 },
+      { stage: 'supervised', seconds: 300 },
+      { stage: 'rl', seconds: 360, parts: [{ name: 'rollouts', seconds: 200 }] },
+      { stage: 'baseline-rp0.5', seconds: 10 },
+      { stage: 'baseline-rp1.0', seconds: 10 },
+    ];
+    for (const b of earlier.baselines) b.wallSeconds = b.rp === 0.5 ? 11 : 12;
+    const file = await writeResults(out, earlier);
+    const later = new Date(Date.now() + 1000); // written after the stages' final models, as a finished demo's is
+    utimesSync(file, later, later);
+    await runDemo({ out, quick: true, progress: false, reportTo: [] }, () => {});
+    const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
+    const timing = (stage: string) => r.timings.find((t) => t.stage === stage);
+    expect(timing('supervised')).toEqual({ stage: 'supervised', seconds: 300, takenUp: true }); // was: a moment's loading
+    expect(timing('rl')).toEqual({ stage: 'rl', seconds: 360, parts: [{ name: 'rollouts', seconds: 200 }], takenUp: true });
+    expect(timing('baseline-rp1.0')).toEqual({ stage: 'baseline-rp1.0', seconds: 10, takenUp: true });
+    expect(timing('generate')!.takenUp).toBeUndefined(); // drawn again: this run's time
+    expect(r.wallSeconds).toBeGreaterThan(680); // was: the re-run's own few seconds (an aggregate read 14.6 s for 690 s)
+    expect(r.baselines.map((b) => b.wallSeconds)).toEqual([11, 12]);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('taken up finished by this re-run: the time of the run that trained it');
   });
 });

@@ -6,7 +6,8 @@
  *   → results.json, report.html, MODEL_CARD.md.
  * Each stage leaves its checkpoint under --out; re-running the same command skips what is done.
  */
-import { stageTimer } from './stages.js';
+import { carryTakenUp, stageTimer } from './stages.js';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { SCENARIO_KINDS, TRAIN_KINDS } from '../suite/kinds/names.js';
@@ -35,6 +36,8 @@ import { gapDifference, gapIntervals, MAX_NO_GAP_SHARE } from '../report/gap-int
 import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
 import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results } from '../report/results.js';
+import { readResults, RESULTS_FILE } from '../report/results-io.js';
+import { DataError, NotFoundError } from '../util/errors.js';
 import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
@@ -119,6 +122,13 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const held = runs.map((r) => r.contents());
   const kept = keepRunSettings(cfg.out, demoSettings(cfg), demoKept(started));
   const forget = unlessDone(() => runs.some((r, i) => r.wroteSince(held[i])) || kept.undo());
+  const earlier = cfg.fresh ? null : await earlierResults(cfg.out);
+  // the stages taken up finished, by timing name: their times are the earlier run's where it recorded them after their final model
+  const takenUp: string[] = [];
+  const tookUp = (dir: string) => {
+    const final = held[DEMO_RUNS.indexOf(dir)].final;
+    if (earlier && final !== null && final <= earlier.mtime) takenUp.push(dir);
+  };
 
   // ── 1. suites ─────────────────────────────────────────────────────────────
   const supDir = join(cfg.out, DEMO_SUPERVISED_DIR);
@@ -144,6 +154,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const sup = await stage('supervised', async () => {
     if (supDone) {
       log(`demo: supervised stage already done (${supDir}/final)`);
+      tookUp(DEMO_SUPERVISED_DIR);
       return { policy: BuiltinPolicy.load(supDir), steps: 0, seconds: 0 };
     }
     const r = await trainSupervised({ ...supCfg, resume: supStart.start === 'resume' }, supTrain, log);
@@ -175,6 +186,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     const { start, done } = startDemoRL(name, dir, supDir, cfg.fresh, log, unlessDone);
     if (start === 'finished') {
       log(`demo: ${name} already done (${dir}/final)`);
+      tookUp(name);
       return { policy: BuiltinPolicy.load(dir), ...(await finishedCurve(dir)), skipped: true }; // its curve from its log: the report keeps its training charts
     }
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
@@ -219,7 +231,8 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
         summary: s,
         askVsGuess: askVsGuess(recs),
         curves: toCurve(r.curve),
-        wallSeconds: (performance.now() - t) / 1000,
+        // taken up finished: the training and evaluation the earlier run recorded, not this run's loading of it
+        wallSeconds: (takenUp.includes(name) ? earlier?.results.baselines.find((e) => e.name === `proactivebench-rp${rp}`)?.wallSeconds : undefined) ?? (performance.now() - t) / 1000,
       });
     }
   }
@@ -290,13 +303,27 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       curves: toCurve(ours.curve),
     },
     examples,
-    wallSeconds: (performance.now() - t0) / 1000,
+    wallSeconds: carryTakenUp(timings, (performance.now() - t0) / 1000, earlier?.results.timings ?? [], takenUp),
     timings,
     config: { demo: cfg, budget: b, supervised: supCfg, heldOutReferenceAccuracyAllCategories: await accuracyOn(supervised, referenceExamples(test)) },
   };
   await writeDemoOutputs(cfg.out, results); // a quick run's note comes from results.quick (report.ts): one note, not two
   forget();
   return results;
+}
+
+/**
+ * The results.json a run of the demo before this one left in `out`, and when it was written (what a re-run takes the times of
+ * its finished stages from: carryTakenUp); null when there is none, or it is damaged (this run writes it again).
+ */
+async function earlierResults(out: string): Promise<{ results: Results; mtime: number } | null> {
+  const file = join(out, RESULTS_FILE);
+  try {
+    return { results: await readResults(file), mtime: statSync(file).mtimeMs };
+  } catch (e) {
+    if (e instanceof NotFoundError || e instanceof DataError) return null;
+    throw e;
+  }
 }
 
 /** Per-episode records of one evaluation: `<out>/eval/<name>/results.jsonl`. */

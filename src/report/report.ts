@@ -69,9 +69,12 @@ function timingsTable(r: Results): string {
   const total = r.wallSeconds > 0 ? r.wallSeconds : r.timings.reduce((a, t) => a + t.seconds, 0);
   const share = (s: number) => (total > 0 ? s / total : 0);
   const rows = r.timings.map((t) => {
-    const parts = t.parts?.length
-      ? t.parts.map((p) => `${esc(p.name)} ${esc(duration(p.seconds))}`).join(' · ')
-      : '';
+    const parts = [
+      ...(t.takenUp ? ['taken up finished by this re-run: the time of the run that trained it'] : []),
+      ...(t.parts ?? []).map((p) => `${p.name} ${duration(p.seconds)}`),
+    ]
+      .map(esc)
+      .join(' · ');
     return `<tr><td>${esc(t.stage)}</td>${valueCell(`timing.${t.stage}`, t.seconds, duration(t.seconds))}<td class="num">${esc(pct(share(t.seconds), 0))}</td><td><span class="timebar" style="width:${(share(t.seconds) * 240).toFixed(1)}px"></span></td><td class="meta">${parts}</td></tr>`;
   });
   const accounted = r.timings.reduce((a, t) => a + t.seconds, 0);

@@ -308,6 +308,7 @@ const baselineSchema = z.object({
   summary: summarySchema,
   askVsGuess: askVsGuessSchema.optional(),
   curves: z.array(curvePointSchema).optional(),
+  /** Its training and evaluation (training taken up finished by a re-run: the earlier run's figure). */
   wallSeconds: nonNeg.optional(),
 });
 
@@ -317,6 +318,11 @@ const timingSchema = z.object({
   stage: z.string(),
   seconds: nonNeg,
   parts: z.array(z.object({ name: z.string(), seconds: nonNeg })).optional(),
+  /**
+   * The demo took this stage up finished from an earlier run in its --out (a re-run): `seconds` and `parts` are what that
+   * run recorded for it (demo/stages.ts carryTakenUp), not the re-run's moment of loading it. Absent otherwise.
+   */
+  takenUp: z.literal(true).optional(),
 });
 
 /** The trained policy, as the report and the model card name it. */
@@ -372,6 +378,10 @@ export const resultsSchema = z.object({
   baselines: z.array(baselineSchema),
   training: trainingInfoSchema,
   examples: z.array(exampleSchema),
+  /**
+   * What the demo took, training and evaluation: a re-run's own time plus, for each training stage it took up finished,
+   * the time the run that trained it recorded (the `timings` marked `takenUp`).
+   */
   wallSeconds: nonNeg,
   timings: z.array(timingSchema),
   /** The resolved config (free-form JSON). */
