@@ -22,7 +22,7 @@ export async function demoCommandAction(raw: Record<string, unknown>): Promise<v
 async function demoAction(cfg: DemoCommandConfig, unlessDone: UnlessDone): Promise<void> {
   if (cfg.seeds) {
     const seeds = cfg.seeds;
-    const r = cfg.aggregateOnly ? await aggregateSeeds(cfg.out, seeds) : await runSeeds({ ...cfg, seeds }, undefined, undefined, unlessDone);
+    const r = cfg.aggregateOnly ? await aggregateSeeds(cfg.out, seeds, cfg) : await runSeeds({ ...cfg, seeds }, undefined, undefined, unlessDone);
     console.log(`\n${aggregateText(r.aggregate)}\n  aggregate: ${r.files.json}  page: ${r.files.html}`);
     return;
   }

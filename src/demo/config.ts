@@ -8,6 +8,7 @@ import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_CONTROL_SHARE, SuiteConfigSchema } from '../suite/suite-config.js';
 import { InvalidConfigError, outDirField, resolveConfig, type ConfigIssue } from '../util/config.js';
 import { reportToField } from '../util/metrics-log.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 export const DemoConfigSchema = z.object({
   out: outDirField().default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
@@ -22,6 +23,24 @@ export const DemoConfigSchema = z.object({
   reportTo: reportToField,
 });
 export type DemoConfig = z.output<typeof DemoConfigSchema>;
+
+/** What a demo's command line sets (demoFlags): `seed` left out when undefined, `baselines` when true or undefined. */
+export type DemoFlagSettings = Pick<DemoConfig, 'quick' | 'algorithm' | 'rewardWeights' | 'rlControlShare'> & { seed?: number; baselines?: boolean };
+
+/**
+ * The options of `askfirst demo` that give a demo these settings, each a leading space and shell-quoted, defaults left out:
+ * the command results.json records, and those a message says to run (a re-run without the seeds' --quick is refused).
+ */
+export function demoFlags(s: DemoFlagSettings): string {
+  return (
+    (s.quick ? ' --quick' : '') +
+    (s.seed !== undefined ? ` --seed ${s.seed}` : '') +
+    (s.algorithm !== 'grpo' ? ` --algorithm ${shellQuote(s.algorithm)}` : '') +
+    (s.rewardWeights.length ? ` --reward-weights ${shellQuote(s.rewardWeights.join(','))}` : '') +
+    (s.rlControlShare !== DEFAULT_CONTROL_SHARE ? ` --rl-control-share ${s.rlControlShare}` : '') +
+    (s.baselines === false ? ' --no-baselines' : '')
+  );
+}
 
 const seedList = z
   .array(

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ function stubDemo(calls: DemoConfig[], failOn?: number): DemoRunner {
     const r = fakeResults(cfg.seed + 11);
     r.data.seed = cfg.seed;
     r.quick = cfg.quick;
+    r.config = { ...r.config, demo: cfg }; // as the demo records it
     return writeResults(cfg.out, r);
   };
 }
@@ -122,6 +123,30 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
   });
 
+  it('--aggregate-only suggests the command the seeds ran with, shell-quoted: from their run.json, else a finished seed\u2019s results.json', async () => {
+    const out = join(tmpDir('askfirst-seeds-settings-cmd'), "my runs");
+    const calls: DemoConfig[] = [];
+    const ran = { quick: true, algorithm: 'ppo' as const, rewardWeights: ['wrong=-1', 'guessed=-0.5'], rlControlShare: 0.3 };
+    await stubDemo(calls)(resolveDemoCommandConfig({ out: seedDir(out, 0), seed: 0, ...ran }), quiet);
+    // seed 0's demo keeps what it ran with in run.json (pipeline.ts demoSettings); seed 1 never ran
+    const settings = { quick: true, seed: 0, algorithm: 'ppo', rewardWeights: { shown: 'wrong=-1,guessed=-0.5', id: '{}' }, rlControlShare: 0.3 };
+    writeFileSync(join(seedDir(out, 0), 'run.json'), JSON.stringify({ run: 'demo', settings }));
+    // the command line of --aggregate-only needs none of them (no --quick): was `askfirst demo --seeds 0,1 --out …`, refused when followed
+    const given = resolveDemoCommandConfig({ out, seeds: [0, 1], aggregateOnly: true });
+    const cmd = `run \`askfirst demo --seeds 0,1 --quick --algorithm ppo --reward-weights wrong=-1,guessed=-0.5 --rl-control-share 0.3 --out '${out}'\` without --aggregate-only`;
+    await expect(aggregateSeeds(out, [0, 1], given)).rejects.toThrow(`; ${cmd} to finish them`);
+    // the suggested command parses to the settings the seeds ran with
+    expect(resolveDemoCommandConfig({ seeds: ['0', '1'], quick: true, algorithm: 'ppo', rewardWeights: ['wrong=-1', 'guessed=-0.5'], rlControlShare: 0.3 })).toMatchObject(ran);
+    // no run.json (a demo from before it was kept): seed 0's results.json tells them
+    rmSync(join(seedDir(out, 0), 'run.json'));
+    await expect(aggregateSeeds(out, [0, 1], given)).rejects.toThrow(`; ${cmd} to finish them`);
+    // seed 1's results.json damaged (its run.json kept): the command that writes it again, with the same settings
+    mkdirSync(seedDir(out, 1));
+    writeFileSync(join(seedDir(out, 1), 'results.json'), '{');
+    writeFileSync(join(seedDir(out, 1), 'run.json'), JSON.stringify({ run: 'demo', settings: { ...settings, seed: 1 } }));
+    await expect(aggregateSeeds(out, [0, 1], given)).rejects.toThrow(`; ${cmd} to write it again`);
+  });
+
   it('refuses a seed directory holding another seed\u2019s run in one line: the file, both seeds, the command to run', async () => {
     const out = tmpDir('askfirst-seeds-wrong');
     // a demo run without --seed (so seed 0) into seed-1/: before, "seed-1: the run in seed-1 was made with seed 0, not 1", no file, no command
@@ -133,7 +158,7 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     }
     const dir = seedDir(out, 1);
     await expect(aggregateSeeds(out, [0, 1])).rejects.toThrow(
-      `${join(dir, 'results.json')} is a demo of seed 0 (its data.seed), not of seed 1; run: askfirst demo --seed 1 --quick --fresh --out ${dir} (--fresh: its finished stages are the other seed's), or leave 1 out of --seeds`,
+      `${join(dir, 'results.json')} is a demo of seed 0 (its data.seed), not of seed 1; run: askfirst demo --quick --seed 1 --fresh --out ${dir} (--fresh: its finished stages are the other seed's), or leave 1 out of --seeds`,
     );
     expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
   });

@@ -14,8 +14,9 @@ import { resolveConfig } from '../util/config.js';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { checkDemoTakeUp, runDemo } from './pipeline.js';
+import { readRunSettings } from '../util/run-settings.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
-import { type DemoCommandConfig, DemoConfigSchema, type DemoConfig } from './config.js';
+import { type DemoCommandConfig, DemoConfigSchema, type DemoConfig, demoFlags, type DemoFlagSettings } from './config.js';
 
 /** The demo for one seed (runDemo; tests pass a stub). */
 export type DemoRunner = (cfg: DemoConfig, log: (s: string) => void, unlessDone?: (undo: () => void) => () => void) => Promise<unknown>;
@@ -43,18 +44,21 @@ export async function runSeeds(
     log(`\ndemo: seed ${seed} (${i + 1} of ${cfg.seeds.length}) → ${one.out}`);
     await run(one, log, unlessDone);
   }
-  return aggregateSeeds(cfg.out, cfg.seeds);
+  return aggregateSeeds(cfg.out, cfg.seeds, cfg);
 }
 
 /**
  * Read `<out>/seed-<n>/results.json` for every seed, aggregate, and write `<out>/aggregate.json`
  * (validated) and `<out>/aggregate.html`. A missing run is a NotFoundError naming every missing seed;
  * a run of another seed in a seed's folder is refused (checkSeedRun), naming the file and the fix.
+ * `given`: the settings of the command line, for the commands an error suggests when no seed's run.json keeps them (seedSettings).
  */
-export async function aggregateSeeds(out: string, seeds: readonly number[]): Promise<SeedsOutcome> {
+export async function aggregateSeeds(out: string, seeds: readonly number[], given: DemoFlagSettings = resolveConfig(DemoConfigSchema, {}, 'demo')): Promise<SeedsOutcome> {
   const runs: SeedRun[] = [];
   const missing: number[] = [];
-  const rerun = `run \`askfirst demo --seeds ${seeds.join(',')} --out ${shellQuote(out)}\` without --aggregate-only`;
+  let ran = given; // what the commands suggested run with when no seed's run.json keeps it: a finished seed's, else the command line's
+  const settings = (first: readonly number[]) => seedSettings(out, [...first, ...seeds], ran);
+  const rerun = (first: readonly number[]) => `run \`askfirst demo --seeds ${seeds.join(',')}${demoFlags(settings(first))} --out ${shellQuote(out)}\` without --aggregate-only`;
   for (const seed of seeds) {
     const dir = seedDir(out, seed);
     let results: Results;
@@ -66,20 +70,61 @@ export async function aggregateSeeds(out: string, seeds: readonly number[]): Pro
         continue;
       }
       // a damaged results.json (cut short, edited): the demo writes it again from the seed's finished stages
-      if (e instanceof DataError) throw new DataError(`${e.message}; ${rerun} to write it again (its finished stages are kept)`, { cause: e });
+      if (e instanceof DataError) throw new DataError(`${e.message}; ${rerun([seed])} to write it again (its finished stages are kept)`, { cause: e });
       throw e;
     }
-    const fresh = `run: askfirst demo --seed ${seed}${results.quick ? ' --quick' : ''} --fresh --out ${shellQuote(dir)} (--fresh: its finished stages are the other seed's)`;
+    ran = resultsSettings(results, given);
+    const fresh = `run: askfirst demo${demoFlags({ ...settings([seed]), seed })} --fresh --out ${shellQuote(dir)} (--fresh: its finished stages are the other seed's)`;
     checkSeedRun(join(dir, RESULTS_FILE), seed, results.data.seed, { run: 'a demo', field: 'data.seed', fix: fresh });
     runs.push({ seed, dir: `seed-${seed}`, results });
   }
   if (missing.length)
     throw new NotFoundError(
       `no finished demo run for seed${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (no results.json in ${missing.map((s) => seedDir(out, s)).join(', ')}); ` +
-        `${rerun} to finish them`,
+        `${rerun(missing)} to finish them`,
     );
   const aggregate = buildAggregate(runs);
   const json = await writeAggregate(out, aggregate);
   const html = await writeAggregatePage(out, aggregate);
   return { aggregate, files: { json, html } };
+}
+
+/**
+ * The settings the seeds were run with, for a command an error suggests (a `--seeds` re-run under others is refused): those
+ * kept in the run.json of the first of `seeds` whose folder holds a demo's, else `given` (a finished seed's results.json's,
+ * else the command line's, which `--aggregate-only` needs no --quick in). --no-baselines is the command line's (a re-run may
+ * add or leave out the baselines).
+ */
+function seedSettings(out: string, seeds: readonly number[], given: DemoFlagSettings): DemoFlagSettings {
+  for (const seed of seeds) {
+    let kept;
+    try {
+      kept = readRunSettings(seedDir(out, seed));
+    } catch {
+      continue; // damaged, or a newer askfirst's: the next seed's, or the command line's
+    }
+    if (kept?.run !== 'demo') continue;
+    const s = kept.settings as { quick?: unknown; algorithm?: unknown; rewardWeights?: { shown?: unknown }; rlControlShare?: unknown };
+    const weights = s.rewardWeights?.shown;
+    return {
+      quick: typeof s.quick === 'boolean' ? s.quick : given.quick,
+      algorithm: s.algorithm === 'grpo' || s.algorithm === 'ppo' ? s.algorithm : given.algorithm,
+      rewardWeights: typeof weights === 'string' ? (weights === '(defaults)' ? [] : weights.split(',')) : given.rewardWeights,
+      rlControlShare: typeof s.rlControlShare === 'number' ? s.rlControlShare : given.rlControlShare,
+      baselines: given.baselines,
+    };
+  }
+  return given;
+}
+
+/** The settings a finished demo ran with, from its results.json (`config.demo`, `quick`; where it records none, `given`'s). */
+function resultsSettings(r: Results, given: DemoFlagSettings): DemoFlagSettings {
+  const d = (r.config.demo ?? {}) as { algorithm?: unknown; rewardWeights?: unknown; rlControlShare?: unknown };
+  return {
+    quick: r.quick,
+    algorithm: d.algorithm === 'grpo' || d.algorithm === 'ppo' ? d.algorithm : given.algorithm,
+    rewardWeights: Array.isArray(d.rewardWeights) && d.rewardWeights.every((w) => typeof w === 'string') ? d.rewardWeights : given.rewardWeights,
+    rlControlShare: typeof d.rlControlShare === 'number' ? d.rlControlShare : given.rlControlShare,
+    baselines: given.baselines,
+  };
 }
