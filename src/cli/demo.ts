@@ -1,7 +1,7 @@
 /** `askfirst demo`: the whole story on the embedded suite (see src/demo/pipeline.ts), once or once per seed (src/demo/seeds.ts). */
 import { join } from 'node:path';
 import { runDemo } from '../demo/pipeline.js';
-import { aggregateSeeds, runSeeds } from '../demo/seeds.js';
+import { aggregateSeeds, runSeeds, seedsStopped, type SeedsProgress } from '../demo/seeds.js';
 import { DemoCommandSchema, resolveDemoCommandConfig, type DemoCommandConfig } from '../demo/config.js';
 import { aggregateText } from '../report/aggregate-page.js';
 import { gapClosedText, gapLeadText } from '../report/gap-text.js';
@@ -15,14 +15,18 @@ import type { Results } from '../report/results.js';
 export async function demoCommandAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
   refuseOthersOutput([cfg.out], 'demo'); // a suite's, an eval's, a training run's --out: its stages are not written beside it
-  const hint = () => `the finished stages and the training checkpoints in ${cfg.out} are kept; run the same command again to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint)`;
-  await guardRun(cfg.out, 'askfirst demo', hint, (_orderly, unlessDone) => demoAction(cfg, unlessDone));
+  const at: SeedsProgress = { finished: [] }; // a --seeds run's: which seed runs, which are finished
+  const hint = () =>
+    cfg.seeds && !cfg.aggregateOnly
+      ? seedsStopped(at, cfg.out, cfg.seeds)
+      : `the finished stages and the training checkpoints in ${cfg.out} are kept; run the same command again to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint)`;
+  await guardRun(cfg.out, 'askfirst demo', hint, (_orderly, unlessDone) => demoAction(cfg, unlessDone, at));
 }
 
-async function demoAction(cfg: DemoCommandConfig, unlessDone: UnlessDone): Promise<void> {
+async function demoAction(cfg: DemoCommandConfig, unlessDone: UnlessDone, at: SeedsProgress): Promise<void> {
   if (cfg.seeds) {
     const seeds = cfg.seeds;
-    const r = cfg.aggregateOnly ? await aggregateSeeds(cfg.out, seeds, cfg) : await runSeeds({ ...cfg, seeds }, undefined, undefined, unlessDone);
+    const r = cfg.aggregateOnly ? await aggregateSeeds(cfg.out, seeds, cfg) : await runSeeds({ ...cfg, seeds }, undefined, undefined, unlessDone, at);
     console.log(`\n${aggregateText(r.aggregate)}\n  aggregate: ${r.files.json}  page: ${r.files.html}`);
     return;
   }

@@ -17,6 +17,8 @@ import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { policyOutDirs } from './eval.js';
 import { shellQuote } from '../util/shell-quote.js';
+import { finishedDemoStages } from '../testing/demo-stages.js';
+import { seedDir } from '../demo/seed-dirs.js';
 
 let server: FaultServer;
 beforeAll(async () => {
@@ -104,6 +106,19 @@ function earlierRun(out: string, run: string, sub = ''): string {
   writeFileSync(join(out, 'run.json'), kept);
   return kept;
 }
+
+describe('demo --seeds stopped by a signal', () => {
+  it('Ctrl-C in the second seed: says which seed it stopped in and which are finished, and that the same command resumes', { timeout: 180_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'demo');
+    finishedDemoStages(seedDir(out, 0), ['rl']); // seed 0 only evaluates: seconds
+    // once seed 1's demo has begun (its run.json kept), drawing its suites
+    const r = await runSignalled(['demo', '--seeds', '0,1', '--quick', '--no-baselines', '--out', out], /generate suites: 1\//, 'SIGINT', () => existsSync(join(seedDir(out, 1), 'run.json')));
+    // was: "the finished stages and the training checkpoints in <out> are kept; run the same command again to continue", no seed named
+    expect(r.stderr).toContain(`askfirst: interrupted; stopped in seed 1 (seed 0 finished); its finished stages and training checkpoints in ${seedDir(out, 1)} are kept; re-run the same command to resume`);
+    expectInterrupted(r, 'SIGINT');
+    expect(existsSync(join(seedDir(out, 0), 'results.json'))).toBe(true);
+  });
+});
 
 describe('a run started over (train --overwrite, demo --fresh) stopped before its first checkpoint', () => {
   // its run.json (the settings a --resume compares) was left saying the new run's settings over the old run's checkpoints

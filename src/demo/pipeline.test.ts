@@ -15,8 +15,7 @@ import { weightsDigest } from '../nn/run-dir.js';
 import { writeResults } from '../report/results-io.js';
 import type { Results } from '../report/results.js';
 import { fakeResults } from '../testing/report-fixture.js';
-import { keepRunSettings } from '../util/run-settings.js';
-import { DEMO_RL_RUN } from './demo-stage-run.js';
+import { finishedDemoStages } from '../testing/demo-stages.js';
 
 /** Write `value` as JSON at `file`, its folders made. */
 function writeJson(file: string, value: unknown): void {
@@ -73,14 +72,7 @@ describe('demo re-run over a stage a newer askfirst wrote', () => {
 describe('demo re-run over its finished stages', () => {
   it("keeps the times the earlier run recorded for the training stages it takes up, marked so, in its wall time and the baselines'", { timeout: 300_000 }, async () => {
     const out = join(tmpDir('askfirst-demo-rerun-times'), 'demo');
-    // every training stage finished (untrained models: the demo only loads and evaluates them), the RL runs from this guesser
-    const model = () => newBuiltin(generateSuite({ episodes: 1, seed: 0 }));
-    const sup = join(out, 'supervised');
-    saveBuiltin(join(sup, 'final'), model());
-    for (const name of ['rl', 'baseline-rp0.5', 'baseline-rp1.0']) {
-      saveBuiltin(join(out, name, 'final'), model());
-      keepRunSettings(join(out, name), { init: { shown: sup, id: weightsDigest(sup) } }, { run: DEMO_RL_RUN, resuming: false, startOver: '' });
-    }
+    finishedDemoStages(out); // untrained models: the demo only loads and evaluates them
     // the results.json of the run that trained them: 690 s, of which supervised 300 s and RL 360 s
     const earlier = fakeResults(3);
     earlier.quick = true;

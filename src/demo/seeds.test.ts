@@ -9,7 +9,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';
 import { type DemoConfig, resolveDemoCommandConfig } from './config.js';
 import { seedDir } from './seed-dirs.js';
-import { aggregateSeeds, runSeeds, type DemoRunner } from './seeds.js';
+import { aggregateSeeds, runSeeds, seedsStopped, type DemoRunner, type SeedsProgress } from './seeds.js';
 
 /** A stand-in for runDemo: records its config and writes a fake results.json for the seed into cfg.out. */
 function stubDemo(calls: DemoConfig[], failOn?: number): DemoRunner {
@@ -64,6 +64,22 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     const fresh = resolveDemoCommandConfig({ out, seeds: [0], fresh: true, progress: false });
     await runSeeds({ ...fresh, seeds: [0] }, stubDemo(calls), quiet);
     expect(calls.at(-1)!.fresh).toBe(true);
+  });
+
+  it('follows which seed runs and which are finished, for what an interrupted run says (seedsStopped)', async () => {
+    const out = tmpDir('askfirst-seeds-at');
+    const at: SeedsProgress = { finished: [] };
+    const said: string[] = [];
+    const run: DemoRunner = async (one) => void said.push(seedsStopped(at, out, [2, 0, 1]) + ` [${one.seed}]`);
+    await runSeeds({ ...resolveDemoCommandConfig({ out, seeds: [2, 0, 1], progress: false }), seeds: [2, 0, 1] }, run, quiet, undefined, at).catch(() => {}); // no results.json: the aggregate fails
+    const resume = 're-run the same command to resume (finished stages are skipped, the training in progress resumes from its latest checkpoint)';
+    expect(said).toEqual([
+      `stopped in seed 2 (none finished yet); its finished stages and training checkpoints in ${seedDir(out, 2)} are kept; ${resume} [2]`,
+      `stopped in seed 0 (seed 2 finished); its finished stages and training checkpoints in ${seedDir(out, 0)} are kept; ${resume} [0]`,
+      `stopped in seed 1 (seeds 2, 0 finished); its finished stages and training checkpoints in ${seedDir(out, 1)} are kept; ${resume} [1]`,
+    ]);
+    expect(seedsStopped(at, out, [2, 0, 1])).toBe('stopped writing the aggregate (seeds 2, 0, 1 finished); re-run the same command with --aggregate-only to write it');
+    expect(seedsStopped({ finished: [] }, out, [2, 0, 1])).toBe(`stopped before seed 2 started (none finished yet); ${resume}`);
   });
 
   it("a later seed's stage a newer askfirst wrote is refused before the first seed runs (it was refused once that seed was reached)", async () => {

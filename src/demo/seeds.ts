@@ -21,6 +21,26 @@ import { type DemoCommandConfig, DemoConfigSchema, type DemoConfig, demoFlags, t
 /** The demo for one seed (runDemo; tests pass a stub). */
 export type DemoRunner = (cfg: DemoConfig, log: (s: string) => void, unlessDone?: (undo: () => void) => () => void) => Promise<unknown>;
 
+/** Where a `--seeds` run is, kept up to date by runSeeds (what an interrupted one says: seedsStopped): the seed running, those finished. */
+export interface SeedsProgress {
+  running?: number;
+  finished: number[];
+}
+
+/**
+ * What a `--seeds` run stopped by a signal says after "askfirst: interrupted; ": which seed it stopped in and which are
+ * finished (was: the single demo's words, naming no seed), what is kept, and that the same command resumes.
+ */
+export function seedsStopped(at: SeedsProgress, out: string, seeds: readonly number[]): string {
+  const list = (xs: readonly number[]) => `seed${xs.length > 1 ? 's' : ''} ${xs.join(', ')}`;
+  const finished = at.finished.length ? `${list(at.finished)} finished` : 'none finished yet';
+  const resume = 're-run the same command to resume (finished stages are skipped, the training in progress resumes from its latest checkpoint)';
+  if (at.running !== undefined)
+    return `stopped in seed ${at.running} (${finished}); its finished stages and training checkpoints in ${seedDir(out, at.running)} are kept; ${resume}`;
+  if (at.finished.length === seeds.length) return `stopped writing the aggregate (${finished}); re-run the same command with --aggregate-only to write it`;
+  return `stopped before seed ${seeds[at.finished.length]} started (${finished}); ${resume}`;
+}
+
 export interface SeedsOutcome {
   aggregate: Aggregate;
   files: { json: string; html: string };
@@ -29,12 +49,14 @@ export interface SeedsOutcome {
 /**
  * Run the demo once per seed into `<out>/seed-<n>/`, in the order given, then aggregate. A
  * failing seed stops the loop (re-running resumes: finished stages are skipped by `run`).
+ * `at` follows which seed runs and which are finished (for the interrupt's message: seedsStopped).
  */
 export async function runSeeds(
   cfg: DemoCommandConfig & { seeds: number[] },
   run: DemoRunner = runDemo,
   log: (s: string) => void = console.log,
   unlessDone?: (undo: () => void) => () => void,
+  at: SeedsProgress = { finished: [] },
 ): Promise<SeedsOutcome> {
   const each = cfg.seeds.map((seed) => resolveConfig(DemoConfigSchema, { ...cfg, seed, out: seedDir(cfg.out, seed) }, 'demo'));
   // every seed's folder read now: a newer askfirst's file, or a demo of other settings, in the last seed's folder is refused before the first seed's hours
@@ -42,7 +64,10 @@ export async function runSeeds(
   for (const [i, one] of each.entries()) {
     const seed = one.seed;
     log(`\ndemo: seed ${seed} (${i + 1} of ${cfg.seeds.length}) → ${one.out}`);
+    at.running = seed;
     await run(one, log, unlessDone);
+    at.finished.push(seed);
+    at.running = undefined;
   }
   return aggregateSeeds(cfg.out, cfg.seeds, cfg);
 }
