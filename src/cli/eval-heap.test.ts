@@ -24,34 +24,14 @@ describe('askfirst eval at scale', () => {
     const dir = tmpDir('askfirst-eval-heap');
     await paddedSuites(dir);
     await evalIn64MB(['--policy', 'oracle', '--data', join(dir, 'padded'), '--out', join(dir, 'out-padded')]);
-    await runEval(EvalCommandSchema.parse({ policy: ['oracle'], batchSize: 8, progress: false, json: true, data: join(dir, 'plain'), out: join(dir, 'out-plain') }), () => undefined);
-    for (const mode of ['proactive', 'reference']) {
-      const results = (run: string) => readFileSync(join(dir, run, mode, 'results.jsonl'), 'utf8');
-      expect(results('out-padded').split('\n').length).toBe(513);
-      expect(results('out-padded')).toBe(results('out-plain')); // in the episodes' order, the same bytes
-    }
-    const summary = (run: string) => {
-      const { modes, intervals } = JSON.parse(readFileSync(join(dir, run, 'summary.json'), 'utf8')) as Record<string, unknown>;
-      return { modes, intervals };
-    };
-    expect(summary('out-padded')).toEqual(summary('out-plain'));
+    await expectOracleAsPlain(dir, 'plain', 512);
   }, 120_000);
 
   it("reads ProactiveBench's layout a line at a time too: 128 MB of its episodes go through a 64 MB heap, the records the same", async () => {
     const dir = tmpDir('askfirst-eval-heap-pb');
     await paddedProactiveBenchSuites(dir);
     await evalIn64MB(['--policy', 'oracle', '--data', join(dir, 'pb-padded'), '--out', join(dir, 'out-padded')]);
-    await runEval(EvalCommandSchema.parse({ policy: ['oracle'], batchSize: 8, progress: false, json: true, data: join(dir, 'pb-plain'), out: join(dir, 'out-plain') }), () => undefined);
-    for (const mode of ['proactive', 'reference']) {
-      const results = (run: string) => readFileSync(join(dir, run, mode, 'results.jsonl'), 'utf8');
-      expect(results('out-padded').split('\n').length).toBe(7 * 74 + 1);
-      expect(results('out-padded')).toBe(results('out-plain'));
-    }
-    const summary = (run: string) => {
-      const { modes, intervals } = JSON.parse(readFileSync(join(dir, run, 'summary.json'), 'utf8')) as Record<string, unknown>;
-      return { modes, intervals };
-    };
-    expect(summary('out-padded')).toEqual(summary('out-plain'));
+    await expectOracleAsPlain(dir, 'pb-plain', 7 * 74);
   }, 120_000);
 
   it('plays open-ended mode a batch at a time: 128 MB of episodes go through a 64 MB heap, the records the same', async () => {
@@ -93,3 +73,21 @@ describe('askfirst eval at scale', () => {
     }
   }, 120_000);
 });
+
+/**
+ * The oracle's eval of the unpadded copy `plain` (in-process) against out-padded's: the same `n` records in each mode, in
+ * the episodes' order, byte for byte, and the same summary figures.
+ */
+async function expectOracleAsPlain(dir: string, plain: string, n: number): Promise<void> {
+  await runEval(EvalCommandSchema.parse({ policy: ['oracle'], batchSize: 8, progress: false, json: true, data: join(dir, plain), out: join(dir, 'out-plain') }), () => undefined);
+  for (const mode of ['proactive', 'reference']) {
+    const results = (run: string) => readFileSync(join(dir, run, mode, 'results.jsonl'), 'utf8');
+    expect(results('out-padded').split('\n').length).toBe(n + 1);
+    expect(results('out-padded')).toBe(results('out-plain'));
+  }
+  const summary = (run: string) => {
+    const { modes, intervals } = JSON.parse(readFileSync(join(dir, run, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    return { modes, intervals };
+  };
+  expect(summary('out-padded')).toEqual(summary('out-plain'));
+}
