@@ -17,6 +17,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { kebab } from '../util/config.js';
 import { DataError } from '../util/errors.js';
 import { writeJson } from '../util/fsx.js';
 import { meanInterval95 } from '../util/stats.js';
@@ -183,20 +184,36 @@ export function pairedValue(h: HeadlineFigures, f: PairedFigure): number | null 
 
 const diff = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : a - b);
 
-/** What a seed's run trained under besides its seed and --quick, by flag (trainedUnder). */
-const TRAINED_UNDER = ['algorithm', 'reward-weights', 'rl-control-share'] as const;
-
 /**
  * What a seed's demo was trained under besides its seed and --quick, by flag: seeds that differ in one are not draws of one
  * experiment, and a mean over them is of no setting. --rl-control-share only where results.json records it (config.demo).
  */
-function trainedUnder(r: Results): Partial<Record<(typeof TRAINED_UNDER)[number], string>> {
+function trainedUnder(r: Results): Partial<Record<'algorithm' | 'reward-weights' | 'rl-control-share', string>> {
   const share = (r.config.demo as { rlControlShare?: unknown } | undefined)?.rlControlShare;
   return {
     algorithm: r.training.algorithm,
     'reward-weights': r.training.rewards.map((w) => `${w.name}=${w.weight}`).join(','),
     ...(typeof share === 'number' ? { 'rl-control-share': String(share) } : {}),
   };
+}
+
+/**
+ * Refuse seeds whose runs differ in a setting (by flag, as the user types it: `labels` → `--labels 100,300`), in one line
+ * naming each setting that differs with its seeds: `<what>: --algorithm grpo (seeds 0, 2) vs ppo (seed 1); a mean over seeds is
+ * of one setting: <fix>, or leave them out of --seeds`. A setting a seed's run does not record (undefined) is not compared for it.
+ * `demo --seeds` (buildAggregate) and `feedback demo-aggregate` (demo/feedback-seeds.ts).
+ */
+export function refuseOtherSettings(runs: readonly { seed: number; settings: Readonly<Record<string, string | undefined>> }[], what: string, fix: string): void {
+  const flags = [...new Set(runs.flatMap((r) => Object.keys(r.settings)))];
+  const differ = flags.flatMap((flag) => {
+    const seedsOf = new Map<string, number[]>();
+    for (const r of runs) {
+      const v = r.settings[flag];
+      if (v !== undefined) seedsOf.set(v, [...(seedsOf.get(v) ?? []), r.seed]);
+    }
+    return seedsOf.size > 1 ? [`--${kebab(flag)} ${[...seedsOf].map(([v, s]) => `${v} (seed${s.length > 1 ? 's' : ''} ${s.join(', ')})`).join(' vs ')}`] : [];
+  });
+  if (differ.length) throw new DataError(`${what}: ${differ.join('; ')}; a mean over seeds is of one setting: ${fix}, or leave them out of --seeds`);
 }
 
 /**
@@ -214,18 +231,11 @@ export function buildAggregate(runs: readonly SeedRun[], createdAt = new Date().
     throw new DataError(
       `quick and full runs are mixed (quick: ${sorted.filter((r) => r.results.quick).map((r) => r.seed).join(', ')}); re-run them all with the same budget`,
     );
-  const differ = TRAINED_UNDER.flatMap((flag) => {
-    const seedsOf = new Map<string, number[]>();
-    for (const r of sorted) {
-      const v = trainedUnder(r.results)[flag];
-      if (v !== undefined) seedsOf.set(v, [...(seedsOf.get(v) ?? []), r.seed]);
-    }
-    return seedsOf.size > 1 ? [`--${flag} ${[...seedsOf].map(([v, s]) => `${v} (seed${s.length > 1 ? 's' : ''} ${s.join(', ')})`).join(' vs ')}`] : [];
-  });
-  if (differ.length)
-    throw new DataError(
-      `the seeds' runs were trained under other settings: ${differ.join('; ')}; a mean over seeds is of one setting: re-run the odd ones with the others' settings (and --fresh), or leave them out of --seeds`,
-    );
+  refuseOtherSettings(
+    sorted.map((r) => ({ seed: r.seed, settings: trainedUnder(r.results) })),
+    "the seeds' runs were trained under other settings",
+    "re-run the odd ones with the others' settings (and --fresh)",
+  );
   const first = sorted[0].results;
   const kinds = [...new Set(sorted.flatMap((r) => r.results.data.kinds))];
   const ours = sorted.map((r) => r.results as HeadlineFigures);
