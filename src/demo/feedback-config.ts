@@ -1,7 +1,8 @@
 /** The settings of the feedback demo (feedback.ts, `askfirst feedback demo`): light, so its options and --help are read without loading the demo (src/cli/commands.ts). */
 import { z } from 'zod';
 import { BaseRLConfigSchema } from '../rl/configs.js';
-import { outDirField } from '../util/config.js';
+import { kebab, outDirField } from '../util/config.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 /** The run the feedback demo keeps in its --out's run.json (`run`: util/run-settings.ts), by which outputs/out-owner.ts tells its folder. */
 export const FEEDBACK_DEMO_RUN = 'feedback demo';
@@ -36,3 +37,41 @@ export const FeedbackDemoConfigSchema = z.object({
   progress: z.boolean().default(true).describe('show progress bars'),
 });
 export type FeedbackDemoConfig = z.output<typeof FeedbackDemoConfigSchema>;
+
+/** What the feedback demo's flags leave out of its settings: where it writes, whether it shows progress. */
+const NOT_SETTINGS = new Set(['out', 'progress']);
+type Field = keyof typeof FeedbackDemoConfigSchema.shape;
+const fields = Object.keys(FeedbackDemoConfigSchema.shape).filter((k) => !NOT_SETTINGS.has(k)) as Field[];
+const defaultOf = (k: Field): unknown => z.safeParse(FeedbackDemoConfigSchema.shape[k], undefined).data;
+/** A setting as the user types it: a list joined by commas. */
+const shown = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
+
+/**
+ * The options of `askfirst feedback demo` that give a demo these settings (a feedback.json's `config`, a run.json's
+ * settings with --init as given), each a leading space and shell-quoted, --seed always, other defaults left out: the command
+ * feedback.json records, and those a message says to run (a re-run under other settings is refused, keepRunSettings).
+ */
+export function feedbackDemoFlags(config: Readonly<Record<string, unknown>>): string {
+  return fields
+    .map((k) => {
+      const v = config[k];
+      if (v === undefined || v === null || (k !== 'seed' && JSON.stringify(v) === JSON.stringify(defaultOf(k)))) return '';
+      if (typeof v === 'boolean') return ` --${v ? '' : 'no-'}${kebab(k)}`;
+      return ` --${kebab(k)} ${shellQuote(shown(v))}`;
+    })
+    .join('');
+}
+
+/**
+ * What the seeds of `feedback demo-aggregate` must share for a mean over them to be of one setting, by field, as the user
+ * types it: every setting but --seed and --init (each seed starts from its own seed's supervised checkpoint) and where it
+ * writes. A setting the feedback.json does not record (written before it existed) is undefined (not compared); an optional
+ * one left out (--gao-label-order) is "(none)".
+ */
+export function feedbackDemoSharedSettings(config: Readonly<Record<string, unknown>>): Record<string, string | undefined> {
+  return Object.fromEntries(
+    fields
+      .filter((k) => k !== 'seed' && k !== 'init')
+      .map((k) => [k, config[k] !== undefined && config[k] !== null ? shown(config[k]) : defaultOf(k) === undefined ? '(none)' : undefined]),
+  );
+}

@@ -1,11 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PolicyResult } from '../report/feedback-section.js';
 import { fakeFeedbackResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
+import { FeedbackDemoConfigSchema } from './feedback-config.js';
 import { aggregateFeedback, type SeedFigure } from './feedback-seeds.js';
+import { resolveConfig } from '../util/config.js';
 
 const policy = (name: string, overAsking: number, controlAbstain?: number | null): PolicyResult => ({
   name,
@@ -49,8 +51,52 @@ describe('aggregateFeedback: each seed folder holds that seed\'s demo', () => {
     }
     const dir = join(out, 'seed-1');
     await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(
-      `${join(dir, 'feedback.json')} is a feedback demo of seed 0 (its config.seed), not of seed 1; move ${dir} aside (a feedback demo run into it again takes up its finished stages), then run: askfirst feedback demo --seed 1 --out ${dir}, or leave 1 out of --seeds`,
+      `${join(dir, 'feedback.json')} is a feedback demo of seed 0 (its config.seed), not of seed 1; move ${dir} aside (a feedback demo run into it again takes up its finished stages), then run: askfirst feedback demo --seed 1 --labels 100 --out ${dir}, or leave 1 out of --seeds`,
     );
     expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
+  });
+});
+
+describe('aggregateFeedback: the seeds ran under one setting', () => {
+  // a feedback.json's config as the demo records it (the resolved config)
+  const config = (over: Record<string, unknown>) => resolveConfig(FeedbackDemoConfigSchema, { progress: false, ...over }, 'feedback demo') as unknown as Record<string, unknown>;
+  const write = async (out: string, s: number, cfg: Record<string, unknown>) => {
+    await mkdir(join(out, `seed-${s}`), { recursive: true });
+    await writeFile(join(out, `seed-${s}`, 'feedback.json'), JSON.stringify(fakeFeedbackResults([policy('gold', 0.1)], cfg)));
+  };
+
+  it('refuses seeds whose demos ran under other settings in one line, naming each setting and its seeds (they were averaged unsaid)', async () => {
+    const out = tmpDir('askfirst-feedback-seeds-settings');
+    // seed 1 run by hand with `--labels 40,160 --noise 0.2` into seed-1/; each seed from its own supervised checkpoint (--init differs by design)
+    for (const s of [0, 2]) await write(out, s, config({ seed: s, out: join(out, `seed-${s}`), init: `runs/seeds/seed-${s}/supervised` }));
+    await write(out, 1, config({ seed: 1, out: join(out, 'seed-1'), init: 'runs/seeds/seed-1/supervised', labels: [40, 160], noise: 0.2, gaoLabelOrder: 'sampled' }));
+    await expect(aggregateFeedback(out, [0, 1, 2])).rejects.toThrow(
+      "the seeds' feedback demos ran under other settings: --labels 100,300,1000 (seeds 0, 2) vs 40,160 (seed 1); --noise 0.1 (seeds 0, 2) vs 0.2 (seed 1); " +
+        "--gao-label-order (none) (seeds 0, 2) vs sampled (seed 1); a mean over seeds is of one setting: move the odd ones' folders aside and run them again with the others' settings, or leave them out of --seeds",
+    );
+    expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
+    expect((await aggregateFeedback(out, [0, 2])).seeds).toEqual([0, 2]);
+    // a feedback.json written before a setting existed (no askForeverShare) is not refused for it
+    const old = config({ seed: 1, out: join(out, 'seed-1') });
+    delete old.askForeverShare;
+    await write(out, 1, old);
+    expect((await aggregateFeedback(out, [0, 1, 2])).seeds).toEqual([0, 1, 2]);
+  });
+
+  it('suggests, for a missing seed, the command with the settings the seeds ran with, shell-quoted: its own run.json\u2019s, else a finished seed\u2019s', async () => {
+    const out = join(tmpDir('askfirst-feedback-seeds-rerun'), 'my fb');
+    await write(out, 0, config({ seed: 0, out: join(out, 'seed-0'), init: 'runs/seeds/seed-0/supervised', labels: [40, 160], rlUpdates: 2, labelOrder: 'sampled' }));
+    const dir = join(out, 'seed-1');
+    // was `askfirst feedback demo --seed 1 --out DIR`: the defaults, another experiment (and 40 minutes instead of one)
+    await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(
+      `no finished feedback demo for seed 1 (${join(dir, 'feedback.json')}); run: askfirst feedback demo --init runs/seeds/seed-1/supervised --seed 1 --labels 40,160 --label-order sampled --rl-updates 2 --out '${dir}'`,
+    );
+    // seed 1's demo stopped part-way: its run.json keeps what it started with (--init as given)
+    await mkdir(dir, { recursive: true });
+    const { out: _out, progress: _progress, ...started } = config({ seed: 1, labels: [40, 160], rlUpdates: 2, labelOrder: 'sampled' });
+    const settings = { ...started, init: { shown: "sup's", id: 'abc' } };
+    await writeFile(join(dir, 'run.json'), JSON.stringify({ run: 'feedback demo', settings }));
+    await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(`; run: askfirst feedback demo --init 'sup'\\''s' --seed 1 --labels 40,160 --label-order sampled --rl-updates 2 --out '${dir}'`);
+    await rm(dir, { recursive: true });
   });
 });

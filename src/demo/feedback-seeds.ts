@@ -7,12 +7,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { refuseOtherSettings } from '../report/aggregate.js';
 import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js';
 import { NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { meanInterval95, type MeanInterval } from '../util/stats.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
+import { FEEDBACK_DEMO_RUN, feedbackDemoFlags, feedbackDemoSharedSettings } from './feedback-config.js';
+import { readRunSettings } from '../util/run-settings.js';
 
 export interface SeedFigure {
   perSeed: (number | null)[];
@@ -24,23 +27,41 @@ const fig = (xs: (number | null | undefined)[]): SeedFigure => {
   return { perSeed, stats: meanInterval95(perSeed.filter((x): x is number => x !== null)) };
 };
 
+/**
+ * Read `<out>/seed-<n>/feedback.json` for every seed, aggregate, and write `<out>/aggregate.json`. A seed without one is
+ * refused with the command that finishes it, with the settings the seeds ran with (rerunFlags); a folder holding another
+ * seed's demo, and seeds whose demos ran under other settings (feedbackDemoSharedSettings), are refused in one line.
+ */
 export async function aggregateFeedback(out: string, seeds: readonly number[]): Promise<Record<string, unknown>> {
+  const read = await Promise.all(
+    seeds.map(async (s) => {
+      const f = join(seedDir(out, s), 'feedback.json');
+      try {
+        return JSON.parse(await readFile(f, 'utf8')) as FeedbackResults;
+      } catch (e) {
+        return e;
+      }
+    }),
+  );
+  const finished = read.filter((r): r is FeedbackResults => typeof r === 'object' && r !== null && typeof (r as FeedbackResults).config === 'object' && (r as FeedbackResults).config !== null);
   const rs: FeedbackResults[] = [];
-  for (const s of seeds) {
+  for (const [i, s] of seeds.entries()) {
     const dir = seedDir(out, s);
     const f = join(dir, 'feedback.json');
-    const rerun = `askfirst feedback demo --seed ${s} --out ${shellQuote(dir)}`;
-    let r: FeedbackResults;
-    try {
-      r = JSON.parse(await readFile(f, 'utf8')) as FeedbackResults;
-    } catch (e) {
-      throw new NotFoundError(`no finished feedback demo for seed ${s} (${f}); run: ${rerun}`, { cause: e });
-    }
+    const rerun = `askfirst feedback demo${rerunFlags(dir, s, finished)} --out ${shellQuote(dir)}`;
+    const r = read[i];
+    if (!finished.includes(r as FeedbackResults)) throw new NotFoundError(`no finished feedback demo for seed ${s} (${f}); run: ${rerun}`, { cause: r });
+    const ran = (r as FeedbackResults).config.seed;
     // the feedback demo has no --fresh: run into that folder again, it would take up the other seed's finished stages
-    const ran = r.config?.seed;
     checkSeedRun(f, s, typeof ran === 'number' ? ran : undefined, { run: 'a feedback demo', field: 'config.seed', fix: `move ${dir} aside (a feedback demo run into it again takes up its finished stages), then run: ${rerun}` });
-    rs.push(r);
+    rs.push(r as FeedbackResults);
   }
+  // a seed run with other --labels, --noise, --rl-updates… is no draw of the others' experiment
+  refuseOtherSettings(
+    rs.map((r, i) => ({ seed: seeds[i], settings: feedbackDemoSharedSettings(r.config) })),
+    "the seeds' feedback demos ran under other settings",
+    "move the odd ones' folders aside and run them again with the others' settings",
+  );
   const names = [...new Set(rs.flatMap((r) => r.policies.map((p) => p.name)))];
   const pol = (r: FeedbackResults, n: string) => r.policies.find((p) => p.name === n);
   const gaoOf = (r: FeedbackResults, n: string) => {
@@ -86,4 +107,28 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
   const agg = { seeds, createdAt: new Date().toISOString(), rlhfOverGoldGapTrain: ratio, beforeTestGold: fig(rs.map((r) => r.before.testGold)), gaoTestCurves: Object.fromEntries(names.filter((n) => n.startsWith('gao-')).map((n) => [n, rs.map((r) => pol(r, n)?.testCurve ?? null)])), policies, rewardModels, routing, aiLabelGoldAgreement: fig(rs.map((r) => r.routing.aiLabelGoldAgreement)), humanLabelGoldAgreement: fig(rs.map((r) => r.routing.humanLabelGoldAgreement)), wallSeconds: fig(rs.map((r) => r.wallSeconds)) };
   await writeFileAtomic(join(out, 'aggregate.json'), `${JSON.stringify(agg, null, 2)}\n`);
   return agg;
+}
+
+/**
+ * The flags of the command that finishes seed `seed`'s feedback demo in `dir`, as the seeds ran (a re-run under other settings
+ * is refused, and an aggregate of them too): those kept in its own run.json (a demo stopped there), else a finished seed's
+ * feedback.json's — its --init moved to this seed's where its path names that seed's folder (`runs/seeds/seed-0/supervised`
+ * → `seed-1`) — else the defaults (`feedback demo-aggregate` has no settings of its own).
+ */
+function rerunFlags(dir: string, seed: number, finished: readonly FeedbackResults[]): string {
+  let kept;
+  try {
+    kept = readRunSettings(dir);
+  } catch {
+    kept = null; // damaged, or a newer askfirst's: a finished seed's settings
+  }
+  if (kept?.run === FEEDBACK_DEMO_RUN) {
+    const init = (kept.settings.init as { shown?: unknown } | undefined)?.shown;
+    return feedbackDemoFlags({ ...kept.settings, seed, init: typeof init === 'string' ? init : undefined });
+  }
+  const other = finished[0]?.config;
+  if (!other) return feedbackDemoFlags({ seed });
+  const init = other.init, from = other.seed;
+  const moved = typeof init === 'string' && typeof from === 'number' ? init.split(/([/\\])/).map((p) => (p === `seed-${from}` ? `seed-${seed}` : p)).join('') : init;
+  return feedbackDemoFlags({ ...other, seed, init: moved });
 }
