@@ -8,10 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { EpisodePool } from '../../environment/episodes.js';
+import { EnvSession } from '../../environment/session.js';
 import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
 import { memoryLoader } from '../../suite/loader.js';
 import { chainEpisode } from '../../testing/chain-episode.js';
-import { McpEndpoint } from './mcp.js';
+import { McpEndpoint, type SocketSession } from './mcp.js';
 import { startEnvServer, type RunningEnvServer } from './server.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON in tests
@@ -354,6 +355,37 @@ describe("OpenEnv's raw MCP WebSocket at /mcp", () => {
     expect(await sock.next()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32000, message: expect.stringMatching(/^session closed after 0.2 s without a message \(askfirst env serve --session-timeout\); reconnect and call start_episode/), data: null } });
     expect(await closed).toBe(1001);
     await idle.close();
+  });
+});
+
+describe('session_id on every method (OpenEnv looks the session up before the method)', () => {
+  it('an unknown session_id is -32602 on tools/list, unknown methods and a nameless tools/call; a known one counts as activity; a socket ignores it', async () => {
+    const mcp = new McpEndpoint({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxReplyBytes: 1024, maxSessions: 4, otherSessions: () => 0, onStep: () => {}, log: () => {} });
+    const rpc = (method: string, params: Record<string, unknown> = {}, socket?: SocketSession): Promise<Json> => mcp.handle({ jsonrpc: '2.0', method, params, id: 9 }, socket);
+    const unknown = { code: -32602, message: expect.stringMatching(/^Unknown session_id: gone \(.*openenv\/session\/create/), data: null };
+    expect((await rpc('tools/list', { session_id: 'gone' })).error).toEqual(unknown);
+    expect((await rpc('initialize', { session_id: 'gone' })).error).toEqual(unknown);
+    expect((await rpc('tools/call', { session_id: 'gone' })).error).toEqual(unknown);
+    expect((await rpc('tools/list', { session_id: 7 })).error).toMatchObject({ code: -32602, message: expect.stringMatching(/^Unknown session_id: 7 /) });
+    // no session_id (or an empty one): discovery needs no session
+    expect((await rpc('tools/list')).result.tools).toHaveLength(3);
+    expect((await rpc('tools/list', { session_id: '' })).result.tools).toHaveLength(3);
+    const sid = (await rpc('openenv/session/create')).result.session_id;
+    const s = mcp.sessions.get(sid)!;
+    s.lastActivity = 0;
+    expect((await rpc('tools/list', { session_id: sid })).result.tools).toHaveLength(3);
+    expect(s.lastActivity).toBeGreaterThan(0); // OpenEnv's _update_session_activity: listing keeps the session from the reaper
+    expect((await rpc('tools/call', { session_id: sid })).error).toMatchObject({ code: -32602, message: "Missing 'name' in params" });
+    await rpc('openenv/session/close', { session_id: sid });
+    expect((await rpc('tools/list', { session_id: sid })).error).toMatchObject({ code: -32602, message: expect.stringMatching(/^Unknown session_id/) });
+    // on a WebSocket the connection's session is used and session_id ignored, as OpenEnv does
+    const socket: SocketSession = { id: 'own', env: new EnvSession(new EpisodePool(episodes, memoryLoader), new Rewarder(resolveRewardConfig({}))) };
+    expect((await rpc('tools/list', { session_id: 'gone' }, socket)).result.tools).toHaveLength(3);
+  });
+
+  it('POST /mcp answers tools/list with an unknown session_id -32602', async () => {
+    const r: Json = await fetch(`${srv.url}/mcp`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', params: { session_id: 'gone' }, id: 3 }) }).then((x) => x.json());
+    expect(r).toEqual({ jsonrpc: '2.0', id: 3, error: { code: -32602, message: expect.stringMatching(/^Unknown session_id: gone/), data: null } });
   });
 });
 

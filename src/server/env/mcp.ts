@@ -3,7 +3,9 @@
  * WebSocket at `/mcp` (each message a request, each answer a response), JSON-RPC 2.0 as
  * meta-pytorch/OpenEnv's server answers them (commit 685de411, May 2026: src/openenv/core/env_server/http_server.py
  * `mcp_handler`, mcp_types.py, mcp_environment.py; its client, src/openenv/core/mcp_client.py; docs/environment-server.md):
- *   tools/list              → {"tools": [{name, description, inputSchema}]}  (no session needed)
+ *   tools/list {session_id?}
+ *                           → {"tools": [{name, description, inputSchema}]}  (no session needed; a session_id that
+ *                             names no session is -32602 "Unknown session_id", as on every method but session/create)
  *   tools/call {name, arguments, session_id?}
  *                           → FastMCP's CallToolResult as OpenEnv serializes it:
  *                             {content, structured_content, meta, data, is_error}; `data` is what OpenEnv's
@@ -181,23 +183,27 @@ export class McpEndpoint {
     const req = parseRequest(body);
     if ('jsonrpc' in req) return req;
     const { method, params, id } = req;
-    if (method === 'tools/list') return rpcResult({ tools: MCP_TOOLS }, id);
     if (method === 'openenv/session/create') return this.create(id, socket);
     if (method === 'openenv/session/close') return this.close(params, id, socket);
+    // OpenEnv's mcp_handler looks the named session up before it reads the method: an unknown session_id is -32602
+    // whatever the call (tools/list and unknown methods too), and a known one counts as activity. A socket's own
+    // session is used on the WebSocket, where session_id is ignored.
+    const sid = socket ? undefined : params.session_id;
+    const named = sid !== undefined && sid !== null && sid !== '';
+    const s = named && typeof sid === 'string' ? this.sessions.get(sid) : undefined;
+    if (named && !s) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
+    if (s) s.lastActivity = Date.now();
+    if (method === 'tools/list') return rpcResult({ tools: MCP_TOOLS }, id);
     if (method !== 'tools/call') return rpcError(RPC.METHOD_NOT_FOUND, `Method not found: ${method}`, id);
     const name = params.name;
     if (typeof name !== 'string' || !name) return rpcError(RPC.INVALID_PARAMS, "Missing 'name' in params", id);
     const args = params.arguments ?? {};
     if (!isObject(args)) return rpcError(RPC.INVALID_PARAMS, `Invalid params: "arguments" must be an object (${name}'s inputSchema in tools/list)`, id);
     if (socket) return this.call(name, args, socket.env, id);
-    const sid = params.session_id;
-    if (sid === undefined || sid === null || sid === '') {
+    if (!s) {
       // OpenEnv's stateless call: a fresh environment, dropped after it (a reply has no episode to go on)
       return this.call(name, args, new EnvSession(this.o.pool, this.o.rewarder), id, ' (this call named no session_id, so it ran on a fresh environment that is dropped after the call: call openenv/session/create and pass its session_id with every tools/call)');
     }
-    const s = typeof sid === 'string' ? this.sessions.get(sid) : undefined;
-    if (!s) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
-    s.lastActivity = Date.now();
     const answer = s.queue.then(() => this.call(name, args, s.env, id));
     s.queue = answer.catch(() => undefined);
     const r = await answer;
