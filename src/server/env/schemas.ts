@@ -6,8 +6,15 @@
 const str = { type: 'string' };
 const nullable = (t: Record<string, unknown>) => ({ anyOf: [t, { type: 'null' }] });
 
+/**
+ * One model's schema, as OpenEnv's /schema gives `action_cls.model_json_schema()` (http_server.py, 685de411): never a
+ * union, even for an MCPEnvironment (echo_env's is CallToolAction's alone, list_tools undescribed). A step also takes
+ * OpenEnv's own MCP actions (protocol.ts validateMcpAction); the description says so, where pydantic puts a docstring.
+ */
 export const ACTION_SCHEMA = {
   title: 'AskfirstAction',
+  description:
+    'A reply to the current turn. A step also takes OpenEnv\'s MCP actions, ListToolsAction {"type":"list_tools"} and CallToolAction {"type":"call_tool","tool_name":str,"arguments":{}} (tools: start_episode, reply, episode_state); as in OpenEnv, /schema describes the environment\'s own action only.',
   type: 'object',
   additionalProperties: false,
   required: ['reply'],

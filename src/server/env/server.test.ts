@@ -77,6 +77,11 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     const sc: Json = await (await fetch(`${srv.url}/schema`)).json();
     expect(Object.keys(sc).sort()).toEqual(['action', 'observation', 'state']);
     expect(sc.action.required).toEqual(['reply']);
+    // OpenEnv's /schema is action_cls.model_json_schema(): one model, no union even for an MCPEnvironment (echo_env
+    // gives CallToolAction's); the MCP step actions are named in the description, where pydantic puts a docstring
+    expect(sc.action).toMatchObject({ type: 'object', properties: { reply: { type: 'string' } } });
+    expect(sc.action).not.toHaveProperty('anyOf');
+    expect(sc.action.description).toMatch(/"type":"list_tools".*"type":"call_tool"/);
     expect(await (await fetch(`${srv.url}/state`)).json()).toEqual({ episode_id: null, step_count: 0 });
   });
 
