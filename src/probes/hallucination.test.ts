@@ -434,6 +434,35 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(openQuestionsFor({ ...c, categories: [...CATEGORIES] }).map((x) => x.id)).toEqual(all.map((x) => x.id));
   });
 
+  it('reads a colour as VLMs say it: "navy blue", "violet", "golden", "crimson" are right; "gray", "pink", "teal" wrong (1), not unrecognised (2); the background is not the object', () => {
+    const scenes = Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }));
+    const of = (truth: string) => {
+      const q = openQuestions(scenes).find((x) => x.type === 'attribute' && x.truth === truth);
+      if (!q) throw new Error(`no colour question with truth ${truth}`);
+      return (reply: string) => ruleScore(q, reply);
+    };
+    const blue = of('blue');
+    const purple = of('purple');
+    const red = of('red');
+    const yellow = of('yellow');
+    const green = of('green');
+    for (const r of ['It is navy blue.', 'Navy.', 'light blue', 'Bluish.', 'cobalt']) expect(blue(r), r).toBe(6);
+    for (const r of ['violet', 'It is lavender.', 'purplish']) expect(purple(r), r).toBe(6);
+    for (const r of ['crimson', 'Scarlet.', 'dark red']) expect(red(r), r).toBe(6);
+    for (const r of ['golden', 'It is gold.']) expect(yellow(r), r).toBe(6);
+    for (const r of ['emerald green', 'lime']) expect(green(r), r).toBe(6);
+    // a colour outside the palette, or between two of its colours, is a wrong colour
+    for (const r of ['gray', 'It is grey.', 'pink', 'brown', 'black', 'white', 'teal', 'turquoise', 'indigo', 'magenta']) expect(blue(r), r).toBe(1);
+    expect(red('violet')).toBe(1);
+    expect(green('blue-green')).toBe(4); // two colours: a hedge
+    expect(blue('navy or gray')).toBe(4);
+    // the background's colour is not the object's
+    expect(red('A red shape on a light gray background.')).toBe(6);
+    expect(red('It is red, on a light yellow background.')).toBe(6);
+    expect(purple('The background is white and the shape is purple.')).toBe(6);
+    expect(blue('The background appears to be off-white.')).toBe(2);
+  });
+
   it('a category named in the plural is named: "two stars" where there is no star is an object hallucination (0), not a right count', () => {
     const two = openQuestions(Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }))).find((x) => x.type === 'count' && x.truth === '2')!;
     const cats = two.facts.objects.map((o) => o.category);

@@ -3,7 +3,8 @@
  * Augmented RLHF", 2023: MMHal-Bench, a 0–6 score and the hallucination rate = share below 3) on
  * the hallucination probe's generated scenes, whose facts are known exactly:
  *   count     "How many objects are in the image?"            (clean scenes)
- *   attribute "What colour is the {c}?"                        (an object in view)
+ *   attribute "What colour is the {c}?"                        (an object in view; a reply read in the common colour
+ *                                                              words, mapped to the palette's: coloursNamed)
  *   position  "Where in the image is the {c}?"                 (clean scenes; 3×3 grid names, a reply read as
  *                                                              a row and a column: positionCell)
  *   hidden    "What object is behind the wooden block?" / "…cut off at the {side} edge…?" /
@@ -135,6 +136,43 @@ function positionPhrases(reply: string): string[] {
   return said.filter((p) => !said.some((o) => o !== p && o.includes(p))); // "top left" also contains "top"
 }
 
+/** What a colour word outside the palette reads as: a wrong colour (1), as a wrong palette colour would be. */
+const OTHER_COLOUR = 'another colour';
+
+/**
+ * The colour words a reply is read in, by the palette name (OBJECT_COLOURS) each means — "grey" is not one of the palette's
+ * and "violet" is its purple — so a common colour word is read as a right or a wrong colour rather than as nothing (2).
+ * A basic colour term outside the palette, or a hue between two of its colours (teal, turquoise, indigo, magenta, amber),
+ * is another colour. A modifier ("light blue", "navy blue") leaves the colour it names; an "-ish" form is that colour.
+ */
+const COLOUR_WORDS: Readonly<Record<string, readonly string[]>> = {
+  red: ['reddish', 'crimson', 'scarlet', 'maroon', 'burgundy', 'ruby', 'cherry', 'vermilion', 'vermillion'],
+  orange: ['orangish', 'orangey', 'orangy', 'tangerine'],
+  yellow: ['yellowish', 'gold', 'golden', 'lemon', 'mustard'],
+  green: ['greenish', 'emerald', 'lime', 'olive', 'jade'],
+  blue: ['bluish', 'blueish', 'navy', 'azure', 'cobalt', 'sapphire', 'cerulean', 'ultramarine'],
+  purple: ['purplish', 'violet', 'lavender', 'lilac', 'mauve', 'plum', 'amethyst'],
+  [OTHER_COLOUR]: [
+    ...['gray', 'grey', 'grayish', 'greyish', 'pink', 'pinkish', 'brown', 'brownish', 'black', 'white', 'beige', 'tan', 'silver'],
+    ...['cream', 'ivory', 'khaki', 'salmon', 'coral', 'peach', 'cyan', 'teal', 'turquoise', 'aqua', 'indigo', 'magenta', 'fuchsia', 'amber'],
+  ],
+};
+const COLOUR_OF = new Map<string, string>(Object.entries(OBJECT_COLOURS).map(([c]) => [c, c]));
+for (const [c, ws] of Object.entries(COLOUR_WORDS)) for (const w of ws) COLOUR_OF.set(w, c);
+const COLOUR_PHRASE = String.raw`(?:(?:light|dark|pale|bright|deep|soft|muted|off|plain|solid|${[...COLOUR_OF.keys()].join('|')})\b[\s-]*)+`;
+/** The picture's background, by its colour: "on a light grey background", "the background is white". */
+const BACKGROUND = new RegExp(String.raw`\b${COLOUR_PHRASE}(?=\s*(?:background|backdrop)\b)|\b(?:background|backdrop)\s+(?:is|looks|appears|seems)\s+(?:to\s+be\s+)?(?:an?\s+)?${COLOUR_PHRASE}`, 'gi');
+
+/**
+ * The colours a reply says the object is, as the palette names them (or OTHER_COLOUR), each once: "navy blue" and
+ * "light blue" are blue, "violet" purple, "grey" and "pink" another colour; "blue-green" names two (a hedge). The
+ * background's colour ("a red star on a light grey background", "the background is white") is not the object's.
+ */
+export function coloursNamed(reply: string): string[] {
+  const r = reply.toLowerCase().replace(BACKGROUND, (m) => (/^(background|backdrop)/.test(m) ? m.split(/\s/)[0] : ' '));
+  return [...new Set(mentions(r, [...COLOUR_OF.keys()]).map((w) => COLOUR_OF.get(w)!))];
+}
+
 /**
  * A count reply without "one" where it is a pronoun, not a number: "two objects: one on the left and one on the right",
  * "three, and one of them is a star", "the one in the centre" each say one count, not a hedge between it and one.
@@ -157,7 +195,7 @@ export function ruleScore(q: OpenQuestion, reply: string): number {
   }
   let said: string[];
   if (q.type === 'count') said = mentions(countWords(r), [...NUMBERS, ...NUMBERS.map((_, i) => String(i))]);
-  else if (q.type === 'attribute') said = mentions(r, Object.keys(OBJECT_COLOURS));
+  else if (q.type === 'attribute') said = coloursNamed(r);
   else {
     const cell = positionCell(r);
     said = cell === undefined ? positionPhrases(r) : cell === null ? [] : [cell];
