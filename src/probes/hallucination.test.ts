@@ -363,6 +363,13 @@ describe('probe hallucination on reference policies', () => {
   });
 });
 
+/** The rule judge's score of a reply to the first open question of `type` whose truth is `truth`, on 40 clean scenes. */
+function scorerOf(type: OpenItemResult['type'], truth: string): (reply: string) => number {
+  const q = openQuestions(Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }))).find((x) => x.type === type && x.truth === truth);
+  if (!q) throw new Error(`no ${type} question with truth ${truth}`);
+  return (reply: string) => ruleScore(q, reply);
+}
+
 describe('MMHal-style open questions, rule judge', () => {
   const qs = openQuestionsFor({ ...cfg, openScenes: 12 });
   const hidden = qs.find((q) => q.type === 'hidden')!;
@@ -382,11 +389,7 @@ describe('MMHal-style open questions, rule judge', () => {
   });
 
   it('reads a position as VLMs say it: "center", "top-left", "upper left", "at the top, in the middle" name the right cell, not a wrong one or none', () => {
-    const at = (truth: string) => {
-      const q = openQuestions(Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }))).find((x) => x.type === 'position' && x.truth === truth);
-      if (!q) throw new Error(`no position question with truth ${truth}`);
-      return (reply: string) => ruleScore(q, reply);
-    };
+    const at = (truth: string) => scorerOf('position', truth);
     const centre = at('centre');
     const topLeft = at('top left');
     const top = at('top');
@@ -435,12 +438,7 @@ describe('MMHal-style open questions, rule judge', () => {
   });
 
   it('reads a colour as VLMs say it: "navy blue", "violet", "golden", "crimson" are right; "gray", "pink", "teal" wrong (1), not unrecognised (2); the background is not the object', () => {
-    const scenes = Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }));
-    const of = (truth: string) => {
-      const q = openQuestions(scenes).find((x) => x.type === 'attribute' && x.truth === truth);
-      if (!q) throw new Error(`no colour question with truth ${truth}`);
-      return (reply: string) => ruleScore(q, reply);
-    };
+    const of = (truth: string) => scorerOf('attribute', truth);
     const blue = of('blue');
     const purple = of('purple');
     const red = of('red');
