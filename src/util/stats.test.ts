@@ -29,18 +29,17 @@ describe('mean, sample sd, Student t interval', () => {
     expect(sampleStd([])).toBeNaN();
   });
 
-  it('t(0.975, df) matches the published table', () => {
-    expect(tQuantile975(1)).toBe(12.706);
-    expect(tQuantile975(2)).toBe(4.303);
-    expect(tQuantile975(4)).toBe(2.776);
-    expect(tQuantile975(9)).toBe(2.262);
-    expect(tQuantile975(30)).toBe(2.042);
+  it('t(0.975, df) is exact: 40-digit values for df 1…30, 60, 120, to 1e-12', () => {
+    // mpmath (/usr/bin/python3, mp.dps = 40): findroot of 1 − betainc(df/2, 1/2, 0, df/(df + x²), regularized)/2 = 0.975.
+    // scipy 1.10.1's t.ppf is itself up to 2.4e-9 off these (df 6: 2.4469118487916806); the old 3-decimal table up to 5e-4.
+    const exact: [number, number][] = [[1, 12.706204736174705], [2, 4.3026527297494639], [3, 3.1824463052837096], [4, 2.7764451051977944], [5, 2.5705818356363155], [6, 2.44691185114497], [7, 2.3646242515927853], [8, 2.3060041352041667], [9, 2.2621571627982055], [10, 2.2281388519862747], [11, 2.2009851600916399], [12, 2.1788128296672289], [13, 2.1603686564627925], [14, 2.1447866879178038], [15, 2.1314495455597757], [16, 2.1199052992212547], [17, 2.1098155778333171], [18, 2.1009220402410385], [19, 2.0930240544083098], [20, 2.0859634472658648], [21, 2.0796138447276804], [22, 2.0738730679040262], [23, 2.0686576104190487], [24, 2.0638985616280258], [25, 2.0595385527532977], [26, 2.0555294386428732], [27, 2.0518305164802856], [28, 2.0484071417952452], [29, 2.0452296421327043], [30, 2.0422724563012383], [60, 2.0002978220142605], [120, 1.9799304050824408]];
+    for (const [df, t] of exact) expect(Math.abs(tQuantile975(df) - t), `df ${df}`).toBeLessThan(1e-12);
+    // closed forms: df 1 is Cauchy's tan(π(p − ½)); df 2 is (2p − 1)/√(2p(1 − p))
+    expect(tQuantile975(1)).toBeCloseTo(Math.tan(0.475 * Math.PI), 12);
+    expect(tQuantile975(2)).toBeCloseTo(0.95 / Math.sqrt(2 * 0.975 * 0.025), 12);
   });
 
-  it('t(0.975, df) beyond the table follows the expansion (scipy values) and falls toward z = 1.96', () => {
-    expect(tQuantile975(31)).toBeCloseTo(2.039513, 5);
-    expect(tQuantile975(60)).toBeCloseTo(2.000298, 5);
-    expect(tQuantile975(120)).toBeCloseTo(1.979930, 5);
+  it('t(0.975, df) falls toward z = 1.96 as df grows', () => {
     expect(tQuantile975(1e6)).toBeCloseTo(1.959964, 5);
     for (let df = 1; df < 200; df++) expect(tQuantile975(df + 1)).toBeLessThan(tQuantile975(df));
   });
@@ -55,11 +54,11 @@ describe('mean, sample sd, Student t interval', () => {
     expect(r.n).toBe(3);
     expect(r.mean).toBeCloseTo(0.8, 12);
     expect(r.sd).toBeCloseTo(0.1, 12);
-    expect(r.ci95!.halfWidth).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 12); // 0.2484
+    expect(r.ci95!.halfWidth).toBeCloseTo((4.302652729749464 * 0.1) / Math.sqrt(3), 12); // 0.2484
     expect(r.ci95!.low).toBeCloseTo(0.8 - 0.24844, 4);
     expect(r.ci95!.high).toBeCloseTo(0.8 + 0.24844, 4);
-    const s = meanInterval95([1, 2, 3, 4, 10]); // sd = 3.5355, t(0.975, 4) = 2.776
-    expect(s.ci95!.halfWidth).toBeCloseTo(4.3894, 3);
+    const s = meanInterval95([1, 2, 3, 4, 10]); // sd = 3.5355, t(0.975, 4) = 2.7764
+    expect(s.ci95!.halfWidth).toBeCloseTo(4.389945, 6); // scipy: t.ppf(0.975, 4) · std(ddof=1) / √5
   });
 
   it('identical values give a zero-width interval', () => {
