@@ -36,7 +36,9 @@ describe('aggregateFeedback (the feedback demo over seeds)', () => {
     expect(ca.perSeed).toEqual([0.02, 0.04, null]);
     expect(ca.stats.n).toBe(2);
     expect(ca.stats.mean).toBeCloseTo(0.03, 12);
-    expect(ca.stats.ci95!.halfWidth).toBeCloseTo(12.706 * 0.01, 3); // sd 0.01·√2, over √2;
+    expect(ca.stats.ci95!.halfWidth).toBeCloseTo(12.706204736174705 * 0.01, 12); // sd 0.01·√2, over √2; t(0.975, 1)
+    // a rate: its interval, 0.03 ± 0.127, cut at 0 (and said so), not down to −9.7 %
+    expect(ca.stats.ci95).toMatchObject({ low: 0, high: expect.closeTo(0.03 + 0.12706, 4), clipped: true });
     expect(agg.policies.gold.overAsking.perSeed).toEqual([0.1, 0.08, 0.09]);
     expect(JSON.parse(await readFile(join(out, 'aggregate.json'), 'utf8')).policies.gold.controlAbstain.perSeed).toEqual([0.02, 0.04, null]);
   });

@@ -12,7 +12,7 @@ import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js'
 import { NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { shellQuote } from '../util/shell-quote.js';
-import { meanInterval95, type MeanInterval } from '../util/stats.js';
+import { meanInterval95, RATE_RANGE, type MeanInterval, type ValueRange } from '../util/stats.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { FEEDBACK_DEMO_RUN, feedbackDemoFlags, feedbackDemoSharedSettings } from './feedback-config.js';
 import { readRunSettings } from '../util/run-settings.js';
@@ -22,9 +22,10 @@ export interface SeedFigure {
   stats: MeanInterval;
 }
 
-const fig = (xs: (number | null | undefined)[]): SeedFigure => {
+/** A figure over the seeds; a rate's (`range` RATE_RANGE) interval cut to [0, 1] and marked `clipped` (meanInterval95). */
+const fig = (xs: (number | null | undefined)[], range: ValueRange = {}): SeedFigure => {
   const perSeed = xs.map((x) => (x === null || x === undefined || !Number.isFinite(x) ? null : x));
-  return { perSeed, stats: meanInterval95(perSeed.filter((x): x is number => x !== null)) };
+  return { perSeed, stats: meanInterval95(perSeed.filter((x): x is number => x !== null), range) };
 };
 
 /**
@@ -74,11 +75,11 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
       {
         gapClosedTrain: fig(rs.map((r) => pol(r, n)?.gapClosed.train)),
         gapClosedUnseen: fig(rs.map((r) => pol(r, n)?.gapClosed.unseen)),
-        accuracy: fig(rs.map((r) => pol(r, n)?.accuracy)),
-        overAsking: fig(rs.map((r) => pol(r, n)?.overAsking)),
+        accuracy: fig(rs.map((r) => pol(r, n)?.accuracy), RATE_RANGE),
+        overAsking: fig(rs.map((r) => pol(r, n)?.overAsking), RATE_RANGE),
         // beside over-asking, not in it; null for a seed whose feedback.json predates it
-        controlAbstain: fig(rs.map((r) => pol(r, n)?.controlAbstain)),
-        guessRate: fig(rs.map((r) => pol(r, n)?.guessRate)),
+        controlAbstain: fig(rs.map((r) => pol(r, n)?.controlAbstain), RATE_RANGE),
+        guessRate: fig(rs.map((r) => pol(r, n)?.guessRate), RATE_RANGE),
         finalGold: fig(rs.map((r) => pol(r, n)?.curve.at(-1)?.gold)),
         testGold: fig(rs.map((r) => pol(r, n)?.testGold)),
         // Gao et al.: how far the gold reward fell from its peak, and the KL at the end (over-optimisation
@@ -94,7 +95,7 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
   const rmNames = [...new Set(rs.flatMap((r) => r.rewardModels.map((m) => m.name)))];
   const rm = (r: FeedbackResults, n: string) => r.rewardModels.find((m) => m.name === n);
   const rewardModels = Object.fromEntries(
-    rmNames.map((n) => [n, { heldOutAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.accuracy)), heldOutGoldAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.goldAccuracy)), ece: fig(rs.map((r) => rm(r, n)?.heldOut.ece)), brier: fig(rs.map((r) => rm(r, n)?.heldOut.brier)) }]),
+    rmNames.map((n) => [n, { heldOutAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.accuracy), RATE_RANGE), heldOutGoldAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.goldAccuracy), RATE_RANGE), ece: fig(rs.map((r) => rm(r, n)?.heldOut.ece)), brier: fig(rs.map((r) => rm(r, n)?.heldOut.brier)) }]),
   );
   const keys = [...new Set(rs.flatMap((r) => r.routing.points.map((p) => `${p.strategy}@${p.budget}`)))];
   const routing = Object.fromEntries(keys.map((k) => [k, { goldAccuracy: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.goldAccuracy)), humanLabels: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.humanLabels)), aiWrongCaught: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.aiWrongCaught)) }]));
@@ -104,7 +105,7 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
     const g = pol(r, 'gold')?.gapClosed.train;
     return a !== null && a !== undefined && g ? a / g : null;
   }));
-  const agg = { seeds, createdAt: new Date().toISOString(), rlhfOverGoldGapTrain: ratio, beforeTestGold: fig(rs.map((r) => r.before.testGold)), gaoTestCurves: Object.fromEntries(names.filter((n) => n.startsWith('gao-')).map((n) => [n, rs.map((r) => pol(r, n)?.testCurve ?? null)])), policies, rewardModels, routing, aiLabelGoldAgreement: fig(rs.map((r) => r.routing.aiLabelGoldAgreement)), humanLabelGoldAgreement: fig(rs.map((r) => r.routing.humanLabelGoldAgreement)), wallSeconds: fig(rs.map((r) => r.wallSeconds)) };
+  const agg = { seeds, createdAt: new Date().toISOString(), rlhfOverGoldGapTrain: ratio, beforeTestGold: fig(rs.map((r) => r.before.testGold)), gaoTestCurves: Object.fromEntries(names.filter((n) => n.startsWith('gao-')).map((n) => [n, rs.map((r) => pol(r, n)?.testCurve ?? null)])), policies, rewardModels, routing, aiLabelGoldAgreement: fig(rs.map((r) => r.routing.aiLabelGoldAgreement), RATE_RANGE), humanLabelGoldAgreement: fig(rs.map((r) => r.routing.humanLabelGoldAgreement), RATE_RANGE), wallSeconds: fig(rs.map((r) => r.wallSeconds)) };
   await writeFileAtomic(join(out, 'aggregate.json'), `${JSON.stringify(agg, null, 2)}\n`);
   return agg;
 }

@@ -53,7 +53,10 @@ export function fmtValue(x: number | null, unit: Unit, signed = false): string {
   return `${sign}${x.toFixed(2)}`;
 }
 
-/** "93.1 ± 4.2 %" (mean ± 95 % CI half-width); "93.1 % (n = 1, no CI)" with one value; "–" with none. */
+/**
+ * "93.1 ± 4.2 %" (mean ± 95 % CI half-width); an interval cut to the figure's range (a rate's [0, 100 %]) also says where it
+ * ends, "95.0 ± 63.5 % (cut to 31.5 … 100.0 %)"; "93.1 % (n = 1, no CI)" with one value; "–" with none.
+ */
 export function fmtStat(s: SeedStat, unit: Unit, signed = false): string {
   if (s.mean == null) return MISSING;
   if (!s.ci95) return `${fmtValue(s.mean, unit, signed)} (n = ${s.n}, no CI)`;
@@ -61,7 +64,8 @@ export function fmtStat(s: SeedStat, unit: Unit, signed = false): string {
   const digits = scale === 100 ? 1 : 2;
   const sign = signed && s.mean > 0 ? '+' : '';
   const suffix = unit === 'pct' ? ' %' : unit === 'pts' ? ' pts' : unit === 'ratio' ? '×' : '';
-  return `${sign}${(scale * s.mean).toFixed(digits)} ± ${(scale * s.ci95.halfWidth).toFixed(digits)}${suffix}`;
+  const cut = s.ci95.clipped ? ` (cut to ${fmtValue(s.ci95.low, unit)} … ${fmtValue(s.ci95.high, unit)})` : '';
+  return `${sign}${(scale * s.mean).toFixed(digits)} ± ${(scale * s.ci95.halfWidth).toFixed(digits)}${suffix}${cut}`;
 }
 
 /** The n note of a stat when some seeds have no value. */
@@ -111,7 +115,7 @@ export function evaluationNoise(agg: Aggregate, b: Aggregate['baselines'][number
 
 function ciText(s: SeedStat, unit: Unit): string {
   if (!s.ci95) return s.n < 2 ? `none (n = ${s.n})` : MISSING;
-  return `${fmtValue(s.ci95.low, unit)} … ${fmtValue(s.ci95.high, unit)}`;
+  return `${fmtValue(s.ci95.low, unit)} … ${fmtValue(s.ci95.high, unit)}${s.ci95.clipped ? ' (cut to the range)' : ''}`;
 }
 
 /** A figure's cells: each seed's value (keyed by the seed: `<key>.seed5` under "seed 5"), the mean, the half-width, the interval and n. */

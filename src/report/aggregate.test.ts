@@ -28,7 +28,7 @@ describe('multi-seed aggregate', () => {
     expect(s.values).toEqual([0.9, null, 0.8, 0.7]);
     expect(s.n).toBe(3);
     expect(s.mean).toBeCloseTo(0.8, 12);
-    expect(s.ci95!.halfWidth).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 12);
+    expect(s.ci95!.halfWidth).toBeCloseTo((4.302652729749464 * 0.1) / Math.sqrt(3), 12); // t(0.975, 2)
     expect(seedStat([null, Number.NaN])).toEqual({ values: [null, null], n: 0, mean: null, sd: null, ci95: null });
   });
 
@@ -78,9 +78,9 @@ describe('multi-seed aggregate', () => {
     const agg = buildAggregate(runs);
     expect(agg.ours.controlAbstain!.values).toEqual([0.1, 0.2, 0.3]);
     expect(agg.ours.controlAbstain!.mean).toBeCloseTo(0.2, 12);
-    expect(agg.ours.controlAbstain!.ci95!.halfWidth).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 3);
+    expect(agg.ours.controlAbstain!.ci95!.halfWidth).toBeCloseTo((4.302652729749464 * 0.1) / Math.sqrt(3), 12);
     expect(agg.baselines[0].figures.controlAbstain).toMatchObject({ values: [0.05, null, 0.15], n: 2 });
-    expect(aggregateText(agg)).toMatch(/over-asking on controls[^\n]*\n\s*abstained on controls\s+20\.0 ± 24\.8 %\s+10\.0 ± \d+\.\d % \[n = 2\]/);
+    expect(aggregateText(agg)).toMatch(/over-asking on controls[^\n]*\n\s*abstained on controls\s+20\.0 ± 24\.8 % \(cut to 0\.0 % … 44\.8 %\)\s+10\.0 ± \d+\.\d % \(cut to [^)]*\) \[n = 2\]/);
     const html = renderAggregatePage(agg);
     expect(html).toContain('data-key="ours.controlAbstain.mean" data-value="0.2');
     expect(html).toContain('data-key="proactivebench-rp0.5.controlAbstain.seed1" data-value=""');
@@ -92,6 +92,26 @@ describe('multi-seed aggregate', () => {
     expect(back.ours.controlAbstain).toBeUndefined();
     expect(aggregateText(back)).toMatch(/abstained on controls\s+– \[n = 0\]/);
     expect(renderAggregatePage(back)).toContain('data-key="ours.controlAbstain.mean" data-value="">–</td>');
+  });
+
+  it("a rate's interval is cut to [0, 100 %] and a ps-rate's at 0, and says so in aggregate.json and the text", () => {
+    // two seeds: 0.9 and 1.0 give 0.95 ± t(0.975, 1)·0.0707/√2 = ± 0.635, an interval up to 158.5 %
+    const runs = [run(0, 0.9, 0.9, 0.7), run(1, 0.8, 1.0, 0.6)];
+    runs[0].results.psRate = 0.1;
+    runs[1].results.psRate = 1.1;
+    const agg = buildAggregate(runs);
+    const acc = agg.ours.accuracy.after.overall;
+    expect(acc.mean).toBeCloseTo(0.95, 12);
+    expect(acc.ci95).toEqual({ low: expect.closeTo(0.95 - 0.6353, 4), high: 1, halfWidth: expect.closeTo(0.6353, 4), clipped: true });
+    expect(agg.ours.psRate.ci95).toMatchObject({ low: 0, clipped: true });
+    expect(agg.ours.psRate.ci95!.high).toBeCloseTo(0.6 + 6.353, 3);
+    // gap closed is no rate (it passes 100 % when RL beats the reference): its interval is not cut
+    expect(agg.ours.gapClosed.unseen.ci95!.high).toBeCloseTo(0.85 + 0.6353, 3); // 148.5 %
+    expect(agg.ours.gapClosed.unseen.ci95!.clipped).toBeUndefined();
+    expect(agg.method).toContain('cut to [0, 1]');
+    expect(() => parseAggregate(JSON.parse(JSON.stringify(agg)))).not.toThrow();
+    expect(aggregateText(agg)).toMatch(/accuracy, after RL\s+95\.0 ± 63\.5 % \(cut to 31\.5 % … 100\.0 %\)/);
+    expect(renderAggregatePage(agg)).toContain('31.5 % … 100.0 % (cut to the range)');
   });
 
   it('aggregates accuracy per variant when the runs have it, a seed without one counting as missing', () => {
@@ -128,7 +148,7 @@ describe('multi-seed aggregate', () => {
     const p = agg.baselines[0].paired;
     expect(p['accuracy.after'].values.map((v) => Number(v!.toFixed(10)))).toEqual([0.2, 0.1, 0.2]);
     expect(p['accuracy.after'].mean).toBeCloseTo(0.5 / 3, 12);
-    expect(p['accuracy.after'].ci95!.halfWidth).toBeCloseTo((4.303 * Math.sqrt(1 / 300)) / Math.sqrt(3), 10);
+    expect(p['accuracy.after'].ci95!.halfWidth).toBeCloseTo((4.302652729749464 * Math.sqrt(1 / 300)) / Math.sqrt(3), 10);
     expect(p['gapClosed.unseen'].values.map((v) => Number(v!.toFixed(10)))).toEqual([0.7, 0.6, 0.5]);
   });
 

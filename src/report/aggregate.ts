@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { kebab } from '../util/config.js';
 import { DataError } from '../util/errors.js';
 import { writeJson } from '../util/fsx.js';
-import { meanInterval95 } from '../util/stats.js';
+import { meanInterval95, RATE_RANGE, type ValueRange } from '../util/stats.js';
 import { intervalSchema, type HeadlineFigures, type Results } from './results.js';
 
 /** Bumped when a field changes meaning or is removed. */
@@ -41,8 +41,11 @@ const seedStatSchema = z.object({
   mean: z.number().nullable(),
   /** Sample standard deviation (n − 1); null when n < 2. */
   sd: z.number().nullable(),
-  /** 95 % CI for the mean, mean ± t(0.975, n − 1)·sd/√n; null when n < 2 (no interval from one value). */
-  ci95: z.object({ low: z.number(), high: z.number(), halfWidth: z.number().min(0) }).nullable(),
+  /**
+   * 95 % CI for the mean, mean ± t(0.975, n − 1)·sd/√n; null when n < 2 (no interval from one value). A rate's cut to
+   * [0, 1] and a ps-rate's at 0, then `clipped: true` (halfWidth stays the t one).
+   */
+  ci95: z.object({ low: z.number(), high: z.number(), halfWidth: z.number().min(0), clipped: z.literal(true).optional() }).nullable(),
 });
 
 const accuracyStatsSchema = z.object({
@@ -125,6 +128,8 @@ export const aggregateSchema = z.object({
 export const AGGREGATE_METHOD =
   'per figure: the value of each seed, their mean, sample sd, n and a 95 % confidence interval for the mean, ' +
   'mean ± t(0.975, n − 1)·sd/√n (Student\u2019s t, two-sided); no interval (null) when fewer than two seeds have a value. ' +
+  'A rate\u2019s interval (accuracy, over-asking, controls abstained on) is cut to [0, 1] and a ps-rate\u2019s (and its ratio to the oracle\u2019s) at 0, ' +
+  'marked clipped: true. ' +
   'Paired: per seed ours − baseline, with the same statistics over the differences.';
 
 // ─── Building ───────────────────────────────────────────────────────────────────────────
@@ -136,20 +141,23 @@ export interface SeedRun {
   results: Results;
 }
 
-/** Statistics of per-seed values (nulls kept in `values`, left out of the statistics). */
-export function seedStat(values: readonly (number | null | undefined)[]): SeedStat {
+/** Statistics of per-seed values (nulls kept in `values`, left out of the statistics); the interval cut to `range` (meanInterval95). */
+export function seedStat(values: readonly (number | null | undefined)[], range: ValueRange = {}): SeedStat {
   const vs = values.map((v) => (v == null || !Number.isFinite(v) ? null : v));
-  return { values: vs, ...meanInterval95(vs.filter((v): v is number => v !== null)) };
+  return { values: vs, ...meanInterval95(vs.filter((v): v is number => v !== null), range) };
 }
+
+/** A count's mean (ps-rate) and a ratio of counts: never below 0. */
+const NON_NEGATIVE: ValueRange = { min: 0 };
 
 const ratio = (h: HeadlineFigures) => (h.oraclePsRate > 0 ? h.psRate / h.oraclePsRate : null);
 
 function accuracyStats(hs: readonly (HeadlineFigures | undefined)[], which: 'reference' | 'before' | 'after', kinds: readonly string[]) {
-  const overall = seedStat(hs.map((h) => h?.accuracy[which].overall));
-  const byKind = Object.fromEntries(kinds.map((k) => [k, seedStat(hs.map((h) => h?.accuracy[which].byKind[k]))]));
+  const overall = seedStat(hs.map((h) => h?.accuracy[which].overall), RATE_RANGE);
+  const byKind = Object.fromEntries(kinds.map((k) => [k, seedStat(hs.map((h) => h?.accuracy[which].byKind[k]), RATE_RANGE)]));
   const variants = [...new Set(hs.flatMap((h) => Object.keys(h?.accuracy[which].byVariant ?? {})))].sort();
   if (!variants.length) return { overall, byKind };
-  return { overall, byKind, byVariant: Object.fromEntries(variants.map((v) => [v, seedStat(hs.map((h) => h?.accuracy[which].byVariant?.[v]))])) };
+  return { overall, byKind, byVariant: Object.fromEntries(variants.map((v) => [v, seedStat(hs.map((h) => h?.accuracy[which].byVariant?.[v]), RATE_RANGE)])) };
 }
 
 /**
@@ -163,10 +171,10 @@ export function figureStats(hs: readonly (HeadlineFigures | undefined)[], kinds:
       unseen: seedStat(hs.map((h) => h?.gapClosed.unseen)),
       all: seedStat(hs.map((h) => h?.gapClosed.all)),
     },
-    overAsking: seedStat(hs.map((h) => h?.overAsking)),
-    controlAbstain: seedStat(controlAbstain),
-    psRate: seedStat(hs.map((h) => h?.psRate)),
-    psRateOverOracle: seedStat(hs.map((h) => (h ? ratio(h) : null))),
+    overAsking: seedStat(hs.map((h) => h?.overAsking), RATE_RANGE),
+    controlAbstain: seedStat(controlAbstain, RATE_RANGE),
+    psRate: seedStat(hs.map((h) => h?.psRate), NON_NEGATIVE),
+    psRateOverOracle: seedStat(hs.map((h) => (h ? ratio(h) : null)), NON_NEGATIVE),
     accuracy: {
       reference: accuracyStats(hs, 'reference', kinds),
       before: accuracyStats(hs, 'before', kinds),
