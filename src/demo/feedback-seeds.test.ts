@@ -101,4 +101,32 @@ describe('aggregateFeedback: the seeds ran under one setting', () => {
     await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(`; run: askfirst feedback demo --init 'sup'\\''s' --seed 1 --labels 40,160 --label-order sampled --rl-updates 2 --out '${dir}'`);
     await rm(dir, { recursive: true });
   });
+
+  it('says a damaged feedback.json is damaged (where, what is wrong, what to do), not that the seed has no finished demo', async () => {
+    const out = tmpDir('askfirst-feedback-seeds-damaged');
+    await write(out, 0, config({ seed: 0, out: join(out, 'seed-0') }));
+    await mkdir(join(out, 'seed-1'), { recursive: true });
+    const f = join(out, 'seed-1', 'feedback.json');
+    await writeFile(f, '{"config": {"seed": 1'); // cut short
+    const cut = aggregateFeedback(out, [0, 1]);
+    await expect(cut).rejects.toThrow(`${f}: damaged (not JSON: `);
+    await expect(cut).rejects.toThrow(/; run: askfirst feedback demo --seed 1 --out \S+ to write it again \(its finished stages are taken up\)$/);
+    await writeFile(f, '{"policies": []}');
+    await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(`${f}: damaged (no "config" object: not a feedback demo's results); run: `);
+    await rm(f);
+    await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(`no finished feedback demo for seed 1 (${f})`);
+  });
+
+  it("says the --init moved from a finished seed's path is a guess, unless that checkpoint is there", async () => {
+    const out = tmpDir('askfirst-feedback-seeds-init');
+    const sup = (s: number) => join(out, 'runs', `seed-${s}`, 'supervised');
+    await write(out, 0, config({ seed: 0, out: join(out, 'seed-0'), init: sup(0) }));
+    const guessed = aggregateFeedback(out, [0, 1]);
+    await expect(guessed).rejects.toThrow(`--init ${sup(1)} --seed 1`);
+    await expect(guessed).rejects.toThrow(`(its --init is a guess, seed 0's ${sup(0)} with seed-1 for seed-0, and ${sup(1)} is not there: give seed 1's supervised checkpoint)`);
+    await mkdir(sup(1), { recursive: true });
+    const known = aggregateFeedback(out, [0, 1]);
+    await expect(known).rejects.toThrow(`--init ${sup(1)} --seed 1`);
+    await expect(known).rejects.not.toThrow('guess');
+  });
 });

@@ -5,11 +5,12 @@
  * in: gap closed (training kinds) by RLHF with the fact-augmented reward model from the most
  * labels, over that of RL on the simulator's reward from the same start.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { refuseOtherSettings } from '../report/aggregate.js';
 import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js';
-import { NotFoundError } from '../util/errors.js';
+import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { meanInterval95, RATE_RANGE, type MeanInterval, type ValueRange } from '../util/stats.js';
@@ -49,9 +50,16 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
   for (const [i, s] of seeds.entries()) {
     const dir = seedDir(out, s);
     const f = join(dir, 'feedback.json');
-    const rerun = `askfirst feedback demo${rerunFlags(dir, s, finished)} --out ${shellQuote(dir)}`;
+    const { flags, guess } = rerunFlags(dir, s, finished);
+    const rerun = `askfirst feedback demo${flags} --out ${shellQuote(dir)}${guess}`;
     const r = read[i];
-    if (!finished.includes(r as FeedbackResults)) throw new NotFoundError(`no finished feedback demo for seed ${s} (${f}); run: ${rerun}`, { cause: r });
+    if (!finished.includes(r as FeedbackResults)) {
+      const damage = damaged(r);
+      // the feedback demo never reads its feedback.json: run again, it takes up the finished stages and writes it anew
+      if (damage) throw new DataError(`damaged (${damage}); run: ${rerun} to write it again (its finished stages are taken up)`, { file: f, cause: r });
+      if ((r as NodeJS.ErrnoException).code !== 'ENOENT') throw r; // unreadable (a folder, no permission): the CLI says what
+      throw new NotFoundError(`no finished feedback demo for seed ${s} (${f}); run: ${rerun}`, { cause: r });
+    }
     const ran = (r as FeedbackResults).config.seed;
     // the feedback demo has no --fresh: run into that folder again, it would take up the other seed's finished stages
     checkSeedRun(f, s, typeof ran === 'number' ? ran : undefined, { run: 'a feedback demo', field: 'config.seed', fix: `move ${dir} aside (a feedback demo run into it again takes up its finished stages), then run: ${rerun}` });
@@ -110,13 +118,21 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
   return agg;
 }
 
+/** What is wrong with a seed's feedback.json as read (its parsed JSON, or the error reading it), or null when it is not damaged but missing or unreadable. */
+function damaged(read: unknown): string | null {
+  if (read instanceof SyntaxError) return `not JSON: ${read.message}`;
+  if (read instanceof Error) return null;
+  return `no "config" object: not a feedback demo's results`;
+}
+
 /**
  * The flags of the command that finishes seed `seed`'s feedback demo in `dir`, as the seeds ran (a re-run under other settings
  * is refused, and an aggregate of them too): those kept in its own run.json (a demo stopped there), else a finished seed's
  * feedback.json's — its --init moved to this seed's where its path names that seed's folder (`runs/seeds/seed-0/supervised`
- * → `seed-1`) — else the defaults (`feedback demo-aggregate` has no settings of its own).
+ * → `seed-1`) — else the defaults (`feedback demo-aggregate` has no settings of its own). `guess`: what the message says
+ * after the command when that moved --init is not there (a guess from another seed's path, said as one), else "".
  */
-function rerunFlags(dir: string, seed: number, finished: readonly FeedbackResults[]): string {
+function rerunFlags(dir: string, seed: number, finished: readonly FeedbackResults[]): { flags: string; guess: string } {
   let kept;
   try {
     kept = readRunSettings(dir);
@@ -125,11 +141,16 @@ function rerunFlags(dir: string, seed: number, finished: readonly FeedbackResult
   }
   if (kept?.run === FEEDBACK_DEMO_RUN) {
     const init = (kept.settings.init as { shown?: unknown } | undefined)?.shown;
-    return feedbackDemoFlags({ ...kept.settings, seed, init: typeof init === 'string' ? init : undefined });
+    return { flags: feedbackDemoFlags({ ...kept.settings, seed, init: typeof init === 'string' ? init : undefined }), guess: '' };
   }
   const other = finished[0]?.config;
-  if (!other) return feedbackDemoFlags({ seed });
+  if (!other) return { flags: feedbackDemoFlags({ seed }), guess: '' };
   const init = other.init, from = other.seed;
   const moved = typeof init === 'string' && typeof from === 'number' ? init.split(/([/\\])/).map((p) => (p === `seed-${from}` ? `seed-${seed}` : p)).join('') : init;
-  return feedbackDemoFlags({ ...other, seed, init: moved });
+  // seed-<from> swapped in a path is a guess: said as one unless that checkpoint is there
+  const guess =
+    typeof moved === 'string' && moved !== init && !existsSync(moved)
+      ? ` (its --init is a guess, seed ${from}'s ${shellQuote(String(init))} with seed-${seed} for seed-${from}, and ${shellQuote(moved)} is not there: give seed ${seed}'s supervised checkpoint)`
+      : '';
+  return { flags: feedbackDemoFlags({ ...other, seed, init: moved }), guess };
 }
