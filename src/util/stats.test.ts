@@ -39,9 +39,12 @@ describe('mean, sample sd, Student t interval', () => {
     expect(tQuantile975(2)).toBeCloseTo(0.95 / Math.sqrt(2 * 0.975 * 0.025), 12);
   });
 
-  it('t(0.975, df) falls toward z = 1.96 as df grows', () => {
+  it('t(0.975, df) falls toward z = 1.96 as df grows, through the switch from the exact sum to the expansion at df 1,000', () => {
+    // mpmath as above (nearest doubles): df 999, 1000 (the sum), 1001, 5000 (the expansion)
+    const exact: [number, number][] = [[999, 1.96234146113345], [1000, 1.9623390808264085], [1001, 1.96233670528088], [5000, 1.960438551706508]];
+    for (const [df, t] of exact) expect(Math.abs(tQuantile975(df) - t), `df ${df}`).toBeLessThan(1e-12);
     expect(tQuantile975(1e6)).toBeCloseTo(1.959964, 5);
-    for (let df = 1; df < 200; df++) expect(tQuantile975(df + 1)).toBeLessThan(tQuantile975(df));
+    for (let df = 1; df < 1100; df++) expect(tQuantile975(df + 1)).toBeLessThan(tQuantile975(df));
   });
 
   it('t(0.975, df) is NaN for df < 1 or a fraction', () => {
