@@ -8,7 +8,9 @@ import { PRESENCE_CANNOT } from '../episode/presence.js';
 import { presenceEpisode, presenceItems, itemMeta, checkCategories, type PresenceItemMeta } from './presence-items.js';
 import { hallucinationItems, openQuestionsFor, hallucinationTable, runHallucination, summarizeHallucination, type PresenceItemResult } from './hallucination.js';
 import { HallucinationConfigSchema } from './config.js';
-import { openQuestions, positionCell, referencePolicy, ruleScore, runOpenQuestions, summarizeOpen, type OpenItemResult } from './open-questions.js';
+import { nearestPaletteColour, openQuestions, positionCell, referencePolicy, ruleScore, runOpenQuestions, summarizeOpen, type OpenItemResult, type OpenQuestion } from './open-questions.js';
+import { hsv } from '../scenes/draw.js';
+import { OBJECT_COLOURS } from '../suite/multi-object.js';
 import { resolveConfig } from '../util/config.js';
 import { RunAborted } from '../agents/runner.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -437,7 +439,7 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(openQuestionsFor({ ...c, categories: [...CATEGORIES] }).map((x) => x.id)).toEqual(all.map((x) => x.id));
   });
 
-  it('reads a colour as VLMs say it: "navy blue", "violet", "golden", "crimson" are right; "gray", "pink", "teal" wrong (1), not unrecognised (2); the background is not the object', () => {
+  it('reads a colour as VLMs say it: "navy blue", "violet", "golden", "crimson" are right; "gray", "pink", "brown" wrong (1), not unrecognised; the background is not the object', () => {
     const of = (truth: string) => scorerOf('attribute', truth);
     const blue = of('blue');
     const purple = of('purple');
@@ -449,8 +451,8 @@ describe('MMHal-style open questions, rule judge', () => {
     for (const r of ['crimson', 'Scarlet.', 'dark red']) expect(red(r), r).toBe(6);
     for (const r of ['golden', 'It is gold.']) expect(yellow(r), r).toBe(6);
     for (const r of ['emerald green', 'lime']) expect(green(r), r).toBe(6);
-    // a colour outside the palette, or between two of its colours, is a wrong colour
-    for (const r of ['gray', 'It is grey.', 'pink', 'brown', 'black', 'white', 'teal', 'turquoise', 'indigo', 'magenta']) expect(blue(r), r).toBe(1);
+    // a colour outside the palette is a wrong colour (a hue between two of its colours: the next test)
+    for (const r of ['gray', 'It is grey.', 'pink', 'brown', 'black', 'white', 'beige', 'silver']) expect(blue(r), r).toBe(1);
     expect(red('violet')).toBe(1);
     expect(green('blue-green')).toBe(4); // two colours: a hedge
     expect(blue('navy or gray')).toBe(4);
@@ -458,7 +460,71 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(red('A red shape on a light gray background.')).toBe(6);
     expect(red('It is red, on a light yellow background.')).toBe(6);
     expect(purple('The background is white and the shape is purple.')).toBe(6);
-    expect(blue('The background appears to be off-white.')).toBe(2);
+    expect(blue('The background appears to be off-white.')).toBe(3); // nothing said of the object: not informative, nothing false
+  });
+
+  it('reads a hue between two of the palette\'s colours as the one its RGB is nearest (the palette as the scenes draw it): "teal" is right for blue, wrong for green, not wrong for every colour', () => {
+    // the rule: a hue's sRGB value against the palette's drawn fills (OBJECT_COLOURS through hsv), nearest by RGB distance
+    for (const [c, [h, s, v]] of Object.entries(OBJECT_COLOURS)) expect(nearestPaletteColour(hsv(h, s, v)), c).toBe(c);
+    const of = (truth: string) => scorerOf('attribute', truth);
+    const [blue, green, purple, red, yellow, orange] = ['blue', 'green', 'purple', 'red', 'yellow', 'orange'].map(of);
+    for (const r of ['teal', 'It is turquoise.', 'cyan']) {
+      expect(blue(r), r).toBe(6);
+      expect(green(r), r).toBe(1);
+    }
+    for (const r of ['indigo', 'magenta', 'fuchsia']) expect(purple(r), r).toBe(6);
+    expect(blue('indigo')).toBe(1);
+    expect(red('magenta')).toBe(1);
+    expect(yellow('amber')).toBe(6);
+    expect(orange('amber')).toBe(1);
+    expect(green('teal or green')).toBe(4); // teal is blue here: a hedge between blue and green
+  });
+
+  it('reads a colour said of another object, or denied, as not the object\'s: "the star is red and the circle is blue" and "not blue, it is red" are red, not a hedge (4)', () => {
+    // an attribute question about a red object in a scene with another object in view, whose colour is not red
+    const qs = openQuestions(Array.from({ length: 60 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 })));
+    const q = qs.find((x) => x.type === 'attribute' && x.truth === 'red' && x.facts.objects.some((o) => o.visible && o.category !== x.category && o.colour !== 'red'))!;
+    const other = q.facts.objects.find((o) => o.visible && o.category !== q.category && o.colour !== 'red')!;
+    const score = (reply: string) => ruleScore(q, reply);
+    const [it, them] = [q.category!, other.category];
+    expect(score(`The ${it} is red and the ${them} is ${other.colour}.`)).toBe(6);
+    expect(score(`A red ${it} next to a ${other.colour} ${them}.`)).toBe(6);
+    expect(score(`The ${them} is ${other.colour}; the ${it} is red.`)).toBe(6);
+    for (const r of ['It is not blue, it is red.', "It isn't orange; it's red.", 'Neither blue nor purple: red.', 'Red rather than orange.']) expect(score(r), r).toBe(6);
+    // the wrong colour is still wrong, a hedge still a hedge, and denying the right colour is a false claim
+    expect(score('It is not red, it is blue.')).toBe(1);
+    expect(score('It is red or blue.')).toBe(4);
+    expect(score(`The ${it} is blue and the ${them} is red.`)).toBe(1);
+    expect(score('It is not red.')).toBe(1);
+    expect(score('It is not blue.')).toBe(3); // true, but not the answer: not informative
+  });
+
+  it('rates a reply that states nothing checkable 3 (MMHal-Bench\'s "not informative, no hallucination"), not 2 (a hallucination); a false claim of another kind stays below 3', () => {
+    const scenes = Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }));
+    const one = (t: OpenQuestion['type']) => openQuestions(scenes).find((x) => x.type === t && x.facts.objects.filter((o) => o.visible).length >= 2)!;
+    for (const q of [one('count'), one('attribute'), one('position'), hidden]) {
+      // constant:Yes's and random's replies, and others that claim nothing about the scene
+      for (const r of ['Yes', 'A.', 'It is an object.', 'Interesting question!']) expect(ruleScore(q, r), `${q.type}: ${r}`).toBe(3);
+    }
+    // what the rubric calls a hallucination stays one: a guess about what cannot be seen, a wrong value
+    expect(ruleScore(hidden, 'It is on the left.')).toBe(2);
+    expect(ruleScore(hidden, 'There are two of them.')).toBe(2);
+    // a claim of another kind than asked is checked against the facts: true, not informative (3); false, a hallucination (1)
+    const colour = one('attribute');
+    const it = colour.facts.objects.find((o) => o.category === colour.category)!;
+    const elsewhere = ['top left', 'bottom right'].find((p) => p !== it.position)!;
+    expect(ruleScore(colour, `It is at the ${it.position}.`)).toBe(3);
+    expect(ruleScore(colour, `It is at the ${elsewhere}.`)).toBe(1);
+    expect(ruleScore(colour, `I cannot tell its colour; it is at the ${elsewhere}.`)).toBe(1);
+    const place = one('position');
+    const its = place.facts.objects.find((o) => o.category === place.category)!.colour;
+    expect(ruleScore(place, `It is ${its}.`)).toBe(3);
+    expect(ruleScore(place, `It is ${its === 'red' ? 'blue' : 'red'}.`)).toBe(1);
+    const count = one('count');
+    const seen = count.facts.objects.filter((o) => o.visible);
+    const none = Object.keys(OBJECT_COLOURS).find((c) => !seen.some((o) => o.colour === c))!;
+    expect(ruleScore(count, `They are ${seen[0].colour} and ${seen[1].colour}.`)).toBe(3);
+    expect(ruleScore(count, `They are all ${none}.`)).toBe(1);
   });
 
   it('a category named in the plural is named: "two stars" where there is no star is an object hallucination (0), not a right count', () => {
@@ -503,6 +569,11 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(shy.summary.byType.count.meanScore).toBe(3);
     const liar = await runOpenQuestions({ policy: await createPolicy(`constant:a red ${absent}`, { episodes: [], seed: 0 }), questions: qs });
     expect(liar.summary.hallucinationRate.value).toBeGreaterThan(0.5);
+    // replies that claim nothing about the scene (always "Yes", random's option letters): not informative, no hallucination
+    for (const spec of ['constant:Yes', 'random:0']) {
+      const { summary } = await runOpenQuestions({ policy: await createPolicy(spec, { episodes: [], seed: 0 }), questions: qs });
+      expect([summary.meanScore, summary.hallucinationRate.value], spec).toEqual([3, 0]);
+    }
   });
 
   it('stops after the current batch on Ctrl-C (the signal), keeping what was answered; a re-run asks only the rest', async () => {
