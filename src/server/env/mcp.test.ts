@@ -383,6 +383,20 @@ describe('session_id on every method (OpenEnv looks the session up before the me
     expect((await rpc('tools/list', { session_id: 'gone' }, socket)).result.tools).toHaveLength(3);
   });
 
+  it("a falsy session_id (Python's: 0, false, \"\", [], {}) names no session: the call runs stateless, a close is told it is required", async () => {
+    const post = async (method: string, params: Record<string, unknown>): Promise<Json> => (await fetch(`${srv.url}/mcp`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }) })).json();
+    for (const falsy of [0, false, '', [], {}, null]) {
+      // OpenEnv's mcp_handler: `elif requested_session_id:` → else, a fresh environment for the call
+      expect((await post('tools/list', { session_id: falsy })).result?.tools, JSON.stringify(falsy)).toHaveLength(3);
+      expect((await post('tools/call', { name: 'start_episode', arguments: { episode_id: 'chain-a' }, session_id: falsy })).result?.data.observation.episode_id, JSON.stringify(falsy)).toBe('chain-a');
+      // openenv/session/close: `if not target_session_id` → -32602 required
+      expect((await post('openenv/session/close', { session_id: falsy })).error, JSON.stringify(falsy)).toEqual({ code: -32602, message: "Invalid params - 'session_id' is required", data: null });
+    }
+    // a truthy one that is no session's id is unknown, whatever its type
+    for (const truthy of [1, true, 'x', [0], { a: 1 }]) expect((await post('tools/list', { session_id: truthy })).error, JSON.stringify(truthy)).toMatchObject({ code: -32602, message: expect.stringMatching(/^Unknown session_id: /) });
+    expect(srv.server.activeSessions()).toBe(0);
+  });
+
   it('POST /mcp answers tools/list with an unknown session_id -32602', async () => {
     const r: Json = await fetch(`${srv.url}/mcp`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', params: { session_id: 'gone' }, id: 3 }) }).then((x) => x.json());
     expect(r).toEqual({ jsonrpc: '2.0', id: 3, error: { code: -32602, message: expect.stringMatching(/^Unknown session_id: gone/), data: null } });

@@ -3,7 +3,7 @@
  * WebSocket at `/mcp` (each message a request, each answer a response), JSON-RPC 2.0 as
  * meta-pytorch/OpenEnv's server answers them (commit 685de411, May 2026: src/openenv/core/env_server/http_server.py
  * `mcp_handler`, mcp_types.py, mcp_environment.py; its client, src/openenv/core/mcp_client.py; docs/environment-server.md):
- *   tools/list {session_id?}
+ *   tools/list {session_id?}  (a falsy session_id, in Python's sense, is none: pyTruthy)
  *                           → {"tools": [{name, description, inputSchema}]}  (no session needed; a session_id that
  *                             names no session is -32602 "Unknown session_id", as on every method but session/create)
  *   tools/call {name, arguments, session_id?}
@@ -32,6 +32,16 @@ import { isObject, validateAction, validateReset, ValidationFailure, type FieldE
 export const RPC = { PARSE_ERROR: -32700, INVALID_REQUEST: -32600, METHOD_NOT_FOUND: -32601, INVALID_PARAMS: -32602, INTERNAL_ERROR: -32603, SERVER_ERROR: -32000 } as const;
 
 type RpcId = string | number | null;
+
+/**
+ * Python's truth of a JSON value, as OpenEnv's handler tests `session_id` (`if not target_session_id`, `elif
+ * requested_session_id:`): null, false, 0, "", [] and {} are false (JavaScript's differ on [] and {}).
+ */
+export const pyTruthy = (v: unknown): boolean => {
+  if (Array.isArray(v)) return v.length > 0;
+  if (isObject(v)) return Object.keys(v).length > 0;
+  return v !== undefined && v !== null && v !== false && v !== 0 && v !== '';
+};
 
 /** A JSON-RPC error response (OpenEnv's JsonRpcResponse.error_response). */
 export const rpcError = (code: number, message: string, id: RpcId = null, data: unknown = null): JsonRpcResponse => ({ jsonrpc: '2.0', id, error: { code, message, data } });
@@ -187,9 +197,10 @@ export class McpEndpoint {
     if (method === 'openenv/session/close') return this.close(params, id, socket);
     // OpenEnv's mcp_handler looks the named session up before it reads the method: an unknown session_id is -32602
     // whatever the call (tools/list and unknown methods too), and a known one counts as activity. A socket's own
-    // session is used on the WebSocket, where session_id is ignored.
+    // session is used on the WebSocket, where session_id is ignored. A falsy one (Python's: 0, false, "", [], {})
+    // names no session: `elif requested_session_id:` runs the call stateless.
     const sid = socket ? undefined : params.session_id;
-    const named = sid !== undefined && sid !== null && sid !== '';
+    const named = pyTruthy(sid);
     const s = named && typeof sid === 'string' ? this.sessions.get(sid) : undefined;
     if (named && !s) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
     if (s) s.lastActivity = Date.now();
@@ -279,7 +290,7 @@ export class McpEndpoint {
 
   private close(params: Record<string, unknown>, id: RpcId, socket?: SocketSession): JsonRpcResponse {
     const sid = params.session_id;
-    if (!sid) return rpcError(RPC.INVALID_PARAMS, "Invalid params - 'session_id' is required", id);
+    if (!pyTruthy(sid)) return rpcError(RPC.INVALID_PARAMS, "Invalid params - 'session_id' is required", id);
     if (socket && sid === socket.id) return rpcError(RPC.INVALID_REQUEST, 'Cannot close active WebSocket-managed session via MCP method', id);
     if (typeof sid !== 'string' || !this.sessions.delete(sid)) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
     return rpcResult({ session_id: sid, closed: true }, id);
