@@ -403,6 +403,44 @@ describe('session_id on every method (OpenEnv looks the session up before the me
   });
 });
 
+describe("one session registry (OpenEnv's _sessions holds the /ws, /mcp socket and HTTP MCP sessions alike)", () => {
+  it("a POST /mcp session_id drives a /ws session's environment, counts as its activity, and session/close ends it (1000)", async () => {
+    const sock = await openSocket(`${srv.url.replace('http', 'ws')}/ws`);
+    const own = (await sock.send({ type: 'mcp', data: { jsonrpc: '2.0', method: 'openenv/session/create', id: 1 } })).data.result.session_id;
+    const http = new OpenEnvMcpClient(srv.url);
+    http.sessionId = own;
+    // the HTTP call plays on the socket's environment: the socket's next step goes on with that episode
+    expect((await http.callTool('start_episode', { episode_id: 'chain-a' })).observation.episode_id).toBe('chain-a');
+    expect((await sock.send({ type: 'step', data: { reply: 'A.' } })).data.observation).toMatchObject({ episode_id: 'chain-a', turn: 1 });
+    expect((await http.callTool('episode_state', {})).step_count).toBe(1);
+    const live = srv.server.sessions.get(own)!;
+    live.lastActivity = 0;
+    expect((await http.request('tools/list', { session_id: own })).result.tools).toHaveLength(3);
+    expect(live.lastActivity).toBeGreaterThan(0);
+    const closed = new Promise<number>((r) => sock.ws.once('close', (c) => r(c)));
+    expect((await http.request('openenv/session/close', { session_id: own })).result).toEqual({ session_id: own, closed: true });
+    expect(await closed).toBe(1000);
+    expect((await http.request('tools/list', { session_id: own })).error).toMatchObject({ code: -32602, message: expect.stringMatching(/^Unknown session_id/) });
+    expect(srv.server.activeSessions()).toBe(0);
+  });
+
+  it("a raw /mcp socket's session too, and one socket may close another's (not its own: -32600)", async () => {
+    const a = await openSocket(`${srv.url.replace('http', 'ws')}/mcp`);
+    const b = await openSocket(`${srv.url.replace('http', 'ws')}/mcp`);
+    const idA = (await a.send({ jsonrpc: '2.0', method: 'openenv/session/create', id: 1 })).result.session_id;
+    const idB = (await b.send({ jsonrpc: '2.0', method: 'openenv/session/create', id: 1 })).result.session_id;
+    const http = new OpenEnvMcpClient(srv.url);
+    http.sessionId = idB;
+    await http.callTool('start_episode', { episode_id: 'chain-c' });
+    expect((await b.send({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'episode_state', arguments: {} }, id: 2 })).result.data).toMatchObject({ episode_id: 'chain-c', step_count: 0 });
+    const closedB = new Promise<number>((r) => b.ws.once('close', (c) => r(c)));
+    expect((await a.send({ jsonrpc: '2.0', method: 'openenv/session/close', params: { session_id: idB }, id: 3 })).result).toEqual({ session_id: idB, closed: true });
+    expect(await closedB).toBe(1000);
+    expect((await a.send({ jsonrpc: '2.0', method: 'openenv/session/close', params: { session_id: idA }, id: 4 })).error).toMatchObject({ code: -32600 });
+    a.ws.close();
+  });
+});
+
 describe('McpEndpoint.reap', () => {
   it('closes HTTP MCP sessions idle over the timeout; their next call is told the id is gone', async () => {
     const mcp = new McpEndpoint({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxReplyBytes: 1024, maxSessions: 4, otherSessions: () => 0, onStep: () => {}, log: () => {} });
@@ -412,6 +450,6 @@ describe('McpEndpoint.reap', () => {
     expect(mcp.reap(1000, t0 + 1000)).toBe(0);
     expect(mcp.reap(1000, t0 + 1001)).toBe(1);
     const after: Json = await mcp.handle({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'episode_state', session_id: sid }, id: 2 });
-    expect(after.error).toMatchObject({ code: -32602, message: expect.stringMatching(/idle over --session-timeout is gone/) });
+    expect(after.error).toMatchObject({ code: -32602, message: expect.stringMatching(/idle over --session-timeout .*is gone/) });
   });
 });

@@ -16,6 +16,7 @@
  * On HTTP a call names its session with `params.session_id` (OpenEnv's MCPToolClient in production mode sends it with
  * every call); without one it runs on a fresh environment that is dropped after the call, as OpenEnv does. On the
  * WebSocket (/ws or /mcp) the connection's session is used and `params.session_id` is ignored, as OpenEnv does.
+ * One registry, as OpenEnv's: a session_id may name a WebSocket's session too (NamedSession).
  * `step` answers OpenEnv's MCP actions sent as step actions (its MCPToolClient's default mode).
  * Tool names avoid OpenEnv's reserved ones (reset, step, state, close: mcp_types.py RESERVED_TOOL_NAMES).
  * Error codes are OpenEnv's JsonRpcErrorCode values (-32700, -32600, -32601, -32602, -32603, -32000).
@@ -159,6 +160,21 @@ interface McpSession {
   queue: Promise<unknown>;
 }
 
+/**
+ * A session a `session_id` names: an HTTP MCP one or a WebSocket's. OpenEnv keeps both in one registry (`_sessions`:
+ * `_create_session` makes the /ws, /mcp socket and openenv/session/create ones alike), so a POST /mcp naming a socket's
+ * id (which `openenv/session/create` answers on that socket) drives that socket's environment, and session/close ends it.
+ */
+export interface NamedSession {
+  env: EnvSession;
+  /** Run `f` after the session's calls and messages before it, one at a time in arrival order. */
+  run<T>(f: () => Promise<T>): Promise<T>;
+  /** Note activity (OpenEnv's _update_session_activity): the reaper leaves it alone. */
+  touch(): void;
+  /** End the session (openenv/session/close). */
+  close(): void;
+}
+
 export interface McpOptions {
   pool: EpisodePool;
   rewarder: Rewarder;
@@ -168,6 +184,8 @@ export interface McpOptions {
   otherSessions: () => number;
   /** A reply tool call played a step (the server's counters). */
   onStep: () => void;
+  /** The WebSocket session (/ws or /mcp) with this id, if any: a session_id may name one, as in OpenEnv's one registry. */
+  socketSession?: (id: string) => NamedSession | undefined;
   log: (msg: string) => void;
 }
 
@@ -201,9 +219,9 @@ export class McpEndpoint {
     // names no session: `elif requested_session_id:` runs the call stateless.
     const sid = socket ? undefined : params.session_id;
     const named = pyTruthy(sid);
-    const s = named && typeof sid === 'string' ? this.sessions.get(sid) : undefined;
+    const s = named && typeof sid === 'string' ? this.named(sid) : undefined;
     if (named && !s) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
-    if (s) s.lastActivity = Date.now();
+    s?.touch();
     if (method === 'tools/list') return rpcResult({ tools: MCP_TOOLS }, id);
     if (method !== 'tools/call') return rpcError(RPC.METHOD_NOT_FOUND, `Method not found: ${method}`, id);
     const name = params.name;
@@ -215,11 +233,25 @@ export class McpEndpoint {
       // OpenEnv's stateless call: a fresh environment, dropped after it (a reply has no episode to go on)
       return this.call(name, args, new EnvSession(this.o.pool, this.o.rewarder), id, ' (this call named no session_id, so it ran on a fresh environment that is dropped after the call: call openenv/session/create and pass its session_id with every tools/call)');
     }
-    const answer = s.queue.then(() => this.call(name, args, s.env, id));
-    s.queue = answer.catch(() => undefined);
-    const r = await answer;
-    s.lastActivity = Date.now();
+    const r = await s.run(() => this.call(name, args, s.env, id));
+    s.touch();
     return r;
+  }
+
+  /** The session `sid` names: an HTTP MCP one, else a WebSocket's (OpenEnv's one registry). */
+  private named(sid: string): NamedSession | undefined {
+    const s = this.sessions.get(sid);
+    if (!s) return this.o.socketSession?.(sid);
+    return {
+      env: s.env,
+      run: <T>(f: () => Promise<T>) => {
+        const answer = s.queue.then(f);
+        s.queue = answer.catch(() => undefined);
+        return answer;
+      },
+      touch: () => (s.lastActivity = Date.now()),
+      close: () => this.sessions.delete(sid),
+    };
   }
 
   /** tools/call: one tool run on a session, a failure as a JSON-RPC error. */
@@ -292,12 +324,14 @@ export class McpEndpoint {
     const sid = params.session_id;
     if (!pyTruthy(sid)) return rpcError(RPC.INVALID_PARAMS, "Invalid params - 'session_id' is required", id);
     if (socket && sid === socket.id) return rpcError(RPC.INVALID_REQUEST, 'Cannot close active WebSocket-managed session via MCP method', id);
-    if (typeof sid !== 'string' || !this.sessions.delete(sid)) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
+    const s = typeof sid === 'string' ? this.named(sid) : undefined;
+    if (!s) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
+    s.close();
     return rpcResult({ session_id: sid, closed: true }, id);
   }
 
   private unknownSession(sid: unknown): string {
-    return `Unknown session_id: ${typeof sid === 'string' ? sid : JSON.stringify(sid)} (sessions come from openenv/session/create over POST /mcp; one closed by openenv/session/close or idle over --session-timeout is gone: create another)`;
+    return `Unknown session_id: ${typeof sid === 'string' ? sid : JSON.stringify(sid)} (sessions come from openenv/session/create, over POST /mcp or on a WebSocket; one closed by openenv/session/close, idle over --session-timeout or whose WebSocket closed is gone: create another)`;
   }
 
   /** Close HTTP MCP sessions idle longer than `timeoutMs` (their next call gets "Unknown session_id"). Returns how many. */

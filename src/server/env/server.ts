@@ -43,7 +43,7 @@ import { bodySizeLimit } from '../body-limit.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
-import { McpEndpoint, RPC, rpcError } from './mcp.js';
+import { McpEndpoint, RPC, rpcError, type NamedSession } from './mcp.js';
 import { errorMessage, isMcpAction, isObject, validateAction, validateMcpAction, validateMessage, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -170,6 +170,7 @@ export class EnvServer {
       maxSessions: o.maxSessions,
       otherSessions: () => this.sessions.size,
       onStep: () => this.counters.steps++,
+      socketSession: (id) => this.namedSocket(id),
       log: this.log,
     });
     this.app = this.routes();
@@ -441,6 +442,31 @@ export class EnvServer {
     if ('error' in answer) this.counters.errors++;
     s.lastActivity = Date.now();
     return this.send(s.ws, answer);
+  }
+
+  /**
+   * The socket session `id` as a POST /mcp `session_id` (or another socket's session/close) reaches it, OpenEnv having one
+   * registry: its calls queue behind the socket's messages, count as its activity; closing it closes the socket (1000).
+   */
+  private namedSocket(id: string): NamedSession | undefined {
+    const s = this.sessions.get(id);
+    if (!s) return undefined;
+    return {
+      env: s.env,
+      run: <T>(f: () => Promise<T>) => {
+        const answer = s.queue.then(f);
+        s.queue = answer.then(
+          () => undefined,
+          () => undefined,
+        );
+        return answer;
+      },
+      touch: () => (s.lastActivity = Date.now()),
+      close: () => {
+        this.sessions.delete(id);
+        s.ws.close(1000, 'closed by openenv/session/close');
+      },
+    };
   }
 
   /** Sessions open: the socket ones (/ws, /mcp) and those made by openenv/session/create over POST /mcp (--max-sessions counts all). */
