@@ -7,8 +7,11 @@
  * replies through src/episode/state.ts and src/environment/rewards.ts); every malformed message
  * got an OpenEnv error response; then the server is killed (SIGKILL) mid-run and every client must
  * end with a clear error within a few seconds. Reports steps/s and step latency (p50, p99).
+ * The same load (S sessions, N steps, the same checks) is then played through OpenEnv's MCP tools (start_episode,
+ * reply) on each MCP transport: POST /mcp tools/call on sessions from openenv/session/create (`mcp-http`, as OpenEnv's
+ * MCPToolClient in production mode), and the raw /mcp WebSocket (`mcp-ws`); `--mcp none` skips them.
  *
- *   npm run build && npx tsx bench/env.ts [--sessions 64] [--steps 20000] [--episodes 70] [--size 64]
+ *   npm run build && npx tsx bench/env.ts [--sessions 64] [--steps 20000] [--episodes 70] [--size 64] [--mcp mcp-http,mcp-ws]
  *
  * Progress goes to stderr; the LAST stdout line is one JSON object.
  */
@@ -34,6 +37,12 @@ const N = Number(arg('steps', '20000'));
 const EPISODES = Number(arg('episodes', '70'));
 const SIZE = Number(arg('size', '64'));
 const root = resolve(import.meta.dirname, '..');
+const MCP_TRANSPORTS = ['mcp-http', 'mcp-ws'] as const;
+type Transport = 'ws' | (typeof MCP_TRANSPORTS)[number];
+const MCP = arg('mcp', MCP_TRANSPORTS.join(','))
+  .split(',')
+  .filter((t) => t && t !== 'none') as Transport[];
+for (const t of MCP) if (!(MCP_TRANSPORTS as readonly string[]).includes(t)) throw new Error(`--mcp: unknown transport ${t} (${MCP_TRANSPORTS.join(', ')} or none)`);
 
 async function startServer(dir: string): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, [join(root, 'bin/askfirst.js'), 'env', 'serve', '--data', dir, '--port', '0', '--max-sessions', String(S + 8)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -69,8 +78,8 @@ class Session {
     });
     ws.on('error', () => undefined);
   }
-  static open(url: string): Promise<Session> {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+  static open(url: string, path = '/ws'): Promise<Session> {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}${path}`);
     return new Promise((res, rej) => {
       ws.once('open', () => res(new Session(ws)));
       ws.once('error', rej);
@@ -87,6 +96,53 @@ class Session {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON messages
+type Answer = { observation: any; reward: number; done: boolean };
+
+/** One session's reset and step on a transport: /ws messages, or the MCP tools over POST /mcp or the /mcp WebSocket. */
+interface Play {
+  reset(): Promise<Answer>;
+  step(reply: string): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+/** A JSON-RPC answer's tools/call result data, or an error saying what came. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON messages
+function toolData(what: string, a: any): Answer {
+  if (!a?.result?.data) throw new Error(`${what} answered ${JSON.stringify(a).slice(0, 200)}`);
+  return a.result.data;
+}
+
+async function openPlay(url: string, transport: Transport): Promise<Play> {
+  if (transport === 'mcp-http') {
+    let id = 0;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON messages
+    const rpc = async (method: string, params: Record<string, unknown> = {}): Promise<any> => {
+      const r = await fetch(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method, params, id: ++id }) });
+      return r.json();
+    };
+    const created = await rpc('openenv/session/create');
+    const sid = created?.result?.session_id;
+    if (typeof sid !== 'string') throw new Error(`openenv/session/create answered ${JSON.stringify(created).slice(0, 200)}`);
+    return {
+      reset: async () => toolData('start_episode', await rpc('tools/call', { name: 'start_episode', arguments: {}, session_id: sid })),
+      step: async (reply) => toolData('reply', await rpc('tools/call', { name: 'reply', arguments: { reply }, session_id: sid })),
+      close: async () => void (await rpc('openenv/session/close', { session_id: sid })),
+    };
+  }
+  const s = await Session.open(url, transport === 'ws' ? '/ws' : '/mcp');
+  if (transport === 'mcp-ws') {
+    let id = 0;
+    const call = async (name: string, args: Record<string, unknown>) => toolData(name, await s.send({ jsonrpc: '2.0', method: 'tools/call', params: { name, arguments: args }, id: ++id }));
+    return { reset: () => call('start_episode', {}), step: (reply) => call('reply', { reply }), close: async () => s.ws.close() };
+  }
+  const answer = (what: string) => (a: { type: string; data: Answer }) => {
+    if (a.type !== 'observation') throw new Error(`${what} answered ${JSON.stringify(a).slice(0, 200)}`);
+    return a.data;
+  };
+  return { reset: async () => answer('reset')(await s.send({ type: 'reset', data: {} })), step: async (reply) => answer('step')(await s.send({ type: 'step', data: { reply } })), close: async () => s.ws.close() };
+}
+
 interface Played {
   id: string;
   replies: string[];
@@ -96,21 +152,19 @@ interface Played {
 }
 
 /** Play episodes until `quota` steps; check every answer belongs to this session's episode and turn. */
-async function player(url: string, quota: number, seed: number, lat: number[], problems: string[], stop: { now: boolean }): Promise<{ played: Played[]; steps: number; error: string | null }> {
+async function player(url: string, quota: number, seed: number, lat: number[], problems: string[], stop: { now: boolean }, transport: Transport = 'ws'): Promise<{ played: Played[]; steps: number; error: string | null }> {
   const rng = new Rng(seed);
   const played: Played[] = [];
   let steps = 0;
-  let s: Session;
+  let s: Play;
   try {
-    s = await Session.open(url);
+    s = await openPlay(url, transport);
   } catch (e) {
     return { played, steps, error: `connect: ${(e as Error).message}` };
   }
   try {
     while (steps < quota && !stop.now) {
-      const r = await s.send({ type: 'reset', data: {} });
-      if (r.type !== 'observation') throw new Error(`reset answered ${JSON.stringify(r).slice(0, 200)}`);
-      let o = r.data.observation;
+      let o = (await s.reset()).observation;
       const id = o.episode_id;
       const replies: string[] = [];
       let total = 0;
@@ -120,21 +174,20 @@ async function player(url: string, quota: number, seed: number, lat: number[], p
         const choice = rng.int(o.options.length + 2);
         const reply = choice < o.options.length ? `${o.options[choice].letter}.` : choice === o.options.length ? o.options[o.num_interventions]?.text ?? 'x' : 'not an option';
         const t0 = performance.now();
-        const a = await s.send({ type: 'step', data: { reply } });
+        const a = await s.step(reply);
         lat.push(performance.now() - t0);
         steps++;
-        if (a.type !== 'observation') throw new Error(`step answered ${JSON.stringify(a).slice(0, 200)}`);
         replies.push(reply);
-        o = a.data.observation;
-        total += a.data.reward;
-        done = a.data.done;
+        o = a.observation;
+        total += a.reward;
+        done = a.done;
         if (o.episode_id !== id) problems.push(`mixed-up step: session playing ${id} got ${o.episode_id}`);
         if (o.last_reply !== reply) problems.push(`mixed-up step: ${id} sent ${JSON.stringify(reply)}, answer is for ${JSON.stringify(o.last_reply)}`);
         if (o.turn !== turn + 1) problems.push(`lost step: ${id} turn ${turn} answered with turn ${o.turn}`);
       }
       if (done) played.push({ id, replies, outcome: o.outcome, turns: o.turn, total });
     }
-    s.ws.close();
+    await s.close();
     return { played, steps, error: null };
   } catch (e) {
     return { played, steps, error: (e as Error).message };
@@ -175,33 +228,57 @@ async function main() {
     const byId = new Map<string, SuiteEpisode>(episodes.map((e) => [e.id, e]));
     const rewarder = new Rewarder(resolveRewardConfig({}));
 
+    /** S sessions playing N steps on `transport`; every finished episode checked against an in-process replay. */
+    const load = async (url: string, transport: Transport) => {
+      const lat: number[] = [];
+      const problems: string[] = [];
+      const t0 = performance.now();
+      const per = Array.from({ length: S }, (_, i) => Math.floor(N / S) + (i < N % S ? 1 : 0));
+      const runs = await Promise.all(per.map((q, i) => player(url, q, 1000 + i, lat, problems, { now: false }, transport)));
+      const wall = (performance.now() - t0) / 1000;
+      const steps = runs.reduce((a, r) => a + r.steps, 0);
+      const errors = runs.filter((r) => r.error).map((r) => r.error);
+      let checked = 0;
+      for (const p of runs.flatMap((r) => r.played)) {
+        const st = new EpisodeState(byId.get(p.id)!, 'proactive');
+        for (const r of p.replies) st.step(r);
+        const rec = st.done ? st.record() : null;
+        const expected = rec ? rewarder.episode(rec).total : NaN;
+        if (!rec || rec.outcome !== p.outcome || rec.turns !== p.turns || expected !== p.total) problems.push(`episode ${p.id}: server said ${p.outcome}/${p.turns}/${p.total}, replay says ${rec?.outcome}/${rec?.turns}/${expected}`);
+        checked++;
+      }
+      return { steps, wall, lat, problems, errors, checked };
+    };
+
     // 1. Load: S sessions, N steps, one malformed client beside them.
     const { url, proc } = await startServer(dir);
     log(`server at ${url}; ${S} sessions, ${N} steps …`);
-    const lat: number[] = [];
-    const problems: string[] = [];
     const stopVandal = { now: false };
     const vandalRun = vandal(url, stopVandal);
-    const t0 = performance.now();
-    const per = Array.from({ length: S }, (_, i) => Math.floor(N / S) + (i < N % S ? 1 : 0));
-    const runs = await Promise.all(per.map((q, i) => player(url, q, 1000 + i, lat, problems, { now: false })));
-    const wall = (performance.now() - t0) / 1000;
+    const { steps, wall, lat, problems, errors, checked } = await load(url, 'ws');
     stopVandal.now = true;
     const v = await vandalRun;
-    const steps = runs.reduce((a, r) => a + r.steps, 0);
-    const errors = runs.filter((r) => r.error).map((r) => r.error);
-    // Every finished episode against an in-process replay of the same replies.
-    let checked = 0;
-    for (const p of runs.flatMap((r) => r.played)) {
-      const st = new EpisodeState(byId.get(p.id)!, 'proactive');
-      for (const r of p.replies) st.step(r);
-      const rec = st.done ? st.record() : null;
-      const expected = rec ? rewarder.episode(rec).total : NaN;
-      if (!rec || rec.outcome !== p.outcome || rec.turns !== p.turns || expected !== p.total) problems.push(`episode ${p.id}: server said ${p.outcome}/${p.turns}/${p.total}, replay says ${rec?.outcome}/${rec?.turns}/${expected}`);
-      checked++;
+    log(`load: ${steps} steps in ${wall.toFixed(2)} s (${(steps / wall).toFixed(0)} steps/s), ${checked} episodes checked, ${problems.length} problems, vandal ${v.answeredWithError}/${v.sent} answered with errors`);
+
+    // 1b. The same load through the MCP tools, on each MCP transport, one after the other on the same server.
+    const mcp: Record<string, unknown> = {};
+    let mcpPass = true;
+    for (const t of MCP) {
+      const r = await load(url, t);
+      log(`load (${t}): ${r.steps} steps in ${r.wall.toFixed(2)} s (${(r.steps / r.wall).toFixed(0)} steps/s), ${r.checked} episodes checked, ${r.problems.length} problems, ${r.errors.length} client errors`);
+      mcpPass &&= r.problems.length === 0 && r.errors.length === 0 && r.steps === N;
+      mcp[t] = {
+        steps: r.steps,
+        wallSeconds: +r.wall.toFixed(3),
+        stepsPerSecond: +(r.steps / r.wall).toFixed(0),
+        latencyMs: { p50: +pct(r.lat, 50).toFixed(2), p99: +pct(r.lat, 99).toFixed(2), max: +pct(r.lat, 100).toFixed(2) },
+        episodesChecked: r.checked,
+        lostOrMixedUp: r.problems.length,
+        problems: r.problems.slice(0, 5),
+        clientErrors: r.errors.slice(0, 5),
+      };
     }
     proc.kill('SIGTERM');
-    log(`load: ${steps} steps in ${wall.toFixed(2)} s (${(steps / wall).toFixed(0)} steps/s), ${checked} episodes checked, ${problems.length} problems, vandal ${v.answeredWithError}/${v.sent} answered with errors`);
 
     // 2. Kill the server mid-run: every client must end with a clear error, quickly.
     const k = await startServer(dir);
@@ -230,8 +307,10 @@ async function main() {
       clientErrors: errors.slice(0, 5),
       malformedClient: v,
       kill: { clients: S, endedWithClearError: clear, secondsToAllEnded: ended ? +killSeconds.toFixed(2) : null, example: killErrors.find(Boolean) ?? null },
+      // the same load through the MCP tools (no throughput target: correctness only)
+      mcp,
       targetStepsPerSecond: 1000,
-      pass: problems.length === 0 && errors.length === 0 && steps === N && v.answeredWithError === v.sent && clear === S && steps / wall >= 1000,
+      pass: problems.length === 0 && errors.length === 0 && steps === N && v.answeredWithError === v.sent && clear === S && steps / wall >= 1000 && mcpPass,
       loadavg: loadavg().map((x) => +x.toFixed(2)),
     };
     console.log(JSON.stringify(out));
