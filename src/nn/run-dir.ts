@@ -18,9 +18,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
-import { checkFileFormat, formatFields, withoutFormat, type FileFormat } from '../util/file-format.js';
+import { checkFileFormat, formatFields, newerVersion, withoutFormat, type FileFormat } from '../util/file-format.js';
 import { linkTrouble } from '../util/fs-errors.js';
-import { CONFIG_FILE, readCheckpointConfig, WEIGHTS_FILE } from './checkpoint-config.js';
+import { CHECKPOINT_FORMAT, CONFIG_FILE, readCheckpointConfig, WEIGHTS_FILE } from './checkpoint-config.js';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const FINAL_DIR = 'final';
@@ -147,6 +147,34 @@ export class RunDir {
     }
     const newest = this.latestComplete();
     if (newest) readCheckpointConfig(newest.dir, { ifReadable: true });
+  }
+
+  /**
+   * The first file of this run a newer askfirst wrote (util/file-format.ts): final/config.json, then each checkpoint's
+   * config.json and state.json, complete or not; undefined when there is none (a file missing or not JSON is not one). For
+   * a command about to replace the run (`train --overwrite`, `demo --fresh`: outputs/out-owner.ts), which refuses it
+   * rather than delete a newer askfirst's model it cannot read; nothing else of the run is read.
+   */
+  newerFile(): { file: string; format: FileFormat; version: number } | undefined {
+    const steps = existsSync(this.checkpoints) ? readdirSync(this.checkpoints).filter((n) => STEP_DIR.test(n)) : [];
+    const files: [string, FileFormat][] = [
+      [join(this.finalDir, CONFIG_FILE), CHECKPOINT_FORMAT],
+      ...steps.sort().flatMap((n): [string, FileFormat][] => [
+        [join(this.checkpoints, n, CONFIG_FILE), CHECKPOINT_FORMAT],
+        [join(this.checkpoints, n, STATE_FILE), STATE_FORMAT],
+      ]),
+    ];
+    for (const [file, format] of files) {
+      let value: unknown;
+      try {
+        value = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        continue;
+      }
+      const version = newerVersion(value, format);
+      if (version !== undefined) return { file, format, version };
+    }
+    return undefined;
   }
 
   /**

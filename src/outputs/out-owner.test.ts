@@ -176,6 +176,56 @@ describe("every command given another command's --out", () => {
     expect(snapshot(at('newer-demo'))).toEqual(before);
   });
 
+  it("a run a newer askfirst wrote is refused by its model's or checkpoint's files too, and a demo's by its stages' (seed-<n>/'s too): train --overwrite and demo --fresh replaced them without a word", async () => {
+    const newer = (dir: string, file: string, format: string) => {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      writeFileSync(join(dir, file), JSON.stringify({ format, version: 2 }));
+      return join(dir, file);
+    };
+    const ours = (dir: string, run: string) => {
+      mkdirSync(dir, { recursive: true });
+      keepRunSettings(dir, {}, { run, resuming: false, startOver: '' });
+    };
+    const byModel = at('newer-model');
+    ours(byModel, 'supervised');
+    const model = newer(byModel, 'final/config.json', 'askfirst-checkpoint');
+    const byState = at('newer-state');
+    const state = newer(byState, 'checkpoints/step-0000004/state.json', 'askfirst-checkpoint-state');
+    const demo = at('newer-stage');
+    ours(demo, 'demo');
+    const stage = newer(demo, 'supervised/run.json', 'askfirst-run');
+    const seeds = at('newer-seed-stage');
+    ours(join(seeds, 'seed-0'), 'demo');
+    const seedStage = newer(join(seeds, 'seed-0'), 'rl/checkpoints/step-0000002/config.json', 'askfirst-checkpoint');
+    const cases: [string, string, string][] = [
+      [byModel, model, 'askfirst-checkpoint'],
+      [byState, state, 'askfirst-checkpoint-state'],
+      [demo, stage, 'askfirst-run'],
+      [seeds, seedStage, 'askfirst-checkpoint'],
+    ];
+    for (const [dir, file, format] of cases) {
+      const what = `a run made by a newer askfirst (${format} version 2)`;
+      expect(heldOutputs(dir), dir).toContainEqual({ writer: 'a newer askfirst', what, evidence: file });
+      for (const w of WRITERS) {
+        expect(() => refuseOthersOutput([dir], w.writer, w.command), `${w.command} ${dir}`).toThrow(`--out ${dir} holds ${what} (${file}); askfirst ${w.command} would write into it: upgrade askfirst to use it, or choose another --out`);
+      }
+    }
+    // a demo's subfolder is read as a stage, another command's is not: a newer run beside eval's results is not eval's to refuse
+    const beside = at('newer-beside');
+    newer(beside, 'other/final/config.json', 'askfirst-checkpoint');
+    expect(heldOutputs(beside)).toEqual([]);
+    // through the commands that replace a run: refused before any work, the folder as it was
+    for (const [args, dir] of [
+      [[...WRITERS[1].args, '--overwrite', '--out', byModel], byModel],
+      [['demo', '--quick', '--fresh', ...quiet, '--out', demo], demo],
+      [['demo', '--quick', '--fresh', '--seeds', '0', ...quiet, '--out', seeds], seeds],
+    ] as [string[], string][]) {
+      const before = snapshot(dir);
+      await expect(run(args), dir).rejects.toThrow(/holds a run made by a newer askfirst \(askfirst-[a-z-]+ version 2\) \(\S+\); askfirst (train supervised|demo) would write into it: upgrade askfirst to use it, or choose another --out$/);
+      expect(snapshot(dir)).toEqual(before);
+    }
+  });
+
   it("suite generate and eval refuse their own output in the other layout (a suite's two formats, eval's one and several --policy), and take it in the same", async () => {
     const evalArgs = ['eval', '--data', at('suite'), '--mode', 'proactive', '--json', ...quiet];
     const oracle = join(at('eval-several'), 'oracle');

@@ -18,7 +18,7 @@ import { isDemoStage, isDemoStageDir } from '../demo/demo-stage-run.js';
 import { FEEDBACK_DEMO_RUN } from '../demo/feedback-config.js';
 import { EVAL_MODES } from '../episode/types.js';
 import { EVAL_SUMMARY_FORMAT, RESULTS_RUN_FORMAT } from '../eval/formats.js';
-import { CHECKPOINTS_DIR, FINAL_DIR } from '../nn/run-dir.js';
+import { CHECKPOINTS_DIR, FINAL_DIR, RunDir } from '../nn/run-dir.js';
 import { CARD_FILE, CARD_MARK } from '../environment/trl-export.js';
 import { EPISODES_FILE, MANIFEST_FILE, STAGING_DIR } from '../suite/io.js';
 import { PB_SUFFIX } from '../suite/proactivebench/read.js';
@@ -128,6 +128,36 @@ function keptBeforeNamed(dir: string): boolean {
   }
 }
 
+/**
+ * A run in `dir` that a newer askfirst wrote, by a file of it (nn/run-dir.ts `newerFile`: the final model's or a checkpoint's
+ * config.json, a checkpoint's state.json), when its run.json does not say so (keptRun): every command refuses it, the one
+ * that would replace it too (`train --overwrite`, `demo --fresh`), which deleted a newer askfirst's model without a word.
+ */
+function newerRunFiles(dir: string): HeldOutput | undefined {
+  const f = new RunDir(dir).newerFile();
+  return f && { writer: 'a newer askfirst', what: `a run made by a newer askfirst (${f.format.name} version ${f.version})`, evidence: f.file };
+}
+
+/** A newer askfirst's run in `dir`, by its run.json or its other files (keptRun, newerRunFiles); its own command is not named. */
+function newerRun(dir: string): HeldOutput | undefined {
+  const run = keptRun(dir);
+  return run?.writer === 'a newer askfirst' ? run : newerRunFiles(dir);
+}
+
+/**
+ * The stages of the demo or feedback demo in `dir` (its subfolders: `supervised/`, `rl/`, `baseline-rp*`…) a newer askfirst
+ * wrote: a re-run takes each up or (`demo --fresh`) trains it again over it, so the demo refuses it before any work, as
+ * `train` a run of its own.
+ */
+function newerStage(dir: string): HeldOutput | undefined {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    const newer = newerRun(join(dir, e.name));
+    if (newer) return newer;
+  }
+  return undefined;
+}
+
 /** A demo's or feedback demo's run in a subfolder (`seed-<n>/`), whose --out holds one per seed. */
 function seedRun(sub: string): HeldOutput | undefined {
   const run = keptRun(sub);
@@ -155,6 +185,10 @@ export function heldOutputs(dir: string): HeldOutput[] {
   const pb = [...names].find((n) => n.endsWith(PB_SUFFIX));
   if (pb) held.push({ writer: 'suite generate', what: "a suite in ProactiveBench's layout", evidence: at(pb) });
   const run = keptRun(dir);
+  // a newer askfirst's files named first: every command is refused as the newer askfirst's run.json refuses it
+  const isDemo = (h: HeldOutput | undefined) => h?.writer === 'demo' || h?.writer === 'feedback demo';
+  const newer = run?.writer === 'a newer askfirst' ? undefined : (newerRunFiles(dir) ?? (isDemo(run) ? newerStage(dir) : undefined));
+  if (newer) held.push(newer);
   if (run) held.push(run);
   const model = [CHECKPOINTS_DIR, FINAL_DIR].find((n) => names.has(n) && isDir(at(n)));
   if (model && !run) held.push({ writer: 'train', what: keptBeforeNamed(dir) ? `the ${basename(dir)} stage of an askfirst demo` : 'a training run of askfirst train', evidence: at(model) });
@@ -165,6 +199,8 @@ export function heldOutputs(dir: string): HeldOutput[] {
     if (!e.isDirectory() || e.name.startsWith('.')) continue;
     const sub = at(e.name);
     const inSub = resultsIn(sub) ?? EVAL_MODE_DIRS.map((m) => resultsIn(join(sub, m))).find(Boolean) ?? seedRun(sub);
+    const seedStage = isDemo(inSub) ? newerStage(sub) : undefined; // `seed-<n>/`'s stages
+    if (seedStage) held.push(seedStage);
     if (inSub) held.push(inSub);
   }
   return held;
