@@ -9,6 +9,7 @@ import { keepRunSettings } from '../util/run-settings.js';
 import { runDemo } from './pipeline.js';
 import { DEMO_RL_RUN } from './demo-stage-run.js';
 import { startDemoRL } from './rl-runs.js';
+import { startDemoSupervised } from './supervised-run.js';
 
 /** A guesser (an untrained built-in model of `seed`) saved as a finished run's final model in `dir`. */
 function guesser(dir: string, seed: number): string {
@@ -64,6 +65,20 @@ describe('a demo re-run takes up an RL run only when it started from the guesser
     expect(decide(resumable)).toBe('start'); // was: resumed from the other guesser's checkpoint
     expect(said).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(resumable, 'run.json'), 'utf8')).settings.init.id).toBe(weightsDigest(sup)); // kept for the next re-run
+  });
+
+  it('demo --fresh reads nothing an RL run or the supervised stage kept: a damaged run.json was refused ("… damaged …") where it starts over', () => {
+    const root = tmpDir('af-demo-guesser');
+    const sup = guesser(join(root, 'supervised'), 0);
+    for (const dir of [join(root, 'rl'), join(root, 'sup-stage')]) {
+      saveBuiltin(join(dir, 'final'), newBuiltin(generateSuite({ episodes: 1, seed: 0 })));
+      writeFileSync(join(dir, 'run.json'), '{"run": "demo rl", "sett');
+    }
+    const ignore = () => () => {};
+    expect(() => startDemoRL('rl', join(root, 'rl'), sup, false, () => {}, ignore)).toThrow(/damaged/); // taken up, it is read
+    expect(startDemoRL('rl', join(root, 'rl'), sup, true, () => {}, ignore).start).toBe('start');
+    expect(startDemoSupervised(join(root, 'sup-stage'), { seed: 1 }, true, () => {}, ignore).start).toBe('start');
+    expect(JSON.parse(readFileSync(join(root, 'rl', 'run.json'), 'utf8')).settings.init.id).toBe(weightsDigest(sup)); // the new run's, kept over it
   });
 
   it('stopped before the run it starts over writes a checkpoint: the guesser its earlier run started from is put back', () => {

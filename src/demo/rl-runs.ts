@@ -25,7 +25,7 @@ export type DemoRLStart = 'finished' | 'resume' | 'start';
 export function startDemoRL(name: string, dir: string, guesserDir: string, fresh: boolean, log: (s: string) => void, unlessDone: (undo: () => void) => () => void): { start: DemoRLStart; done: () => void } {
   const run = new RunDir(dir);
   const guesser: Identified = { shown: guesserDir, id: weightsDigest(guesserDir) };
-  const kept = run.hasRun() ? readRunSettings(dir) : null;
+  const kept = run.hasRun() && !fresh ? readRunSettings(dir) : null; // --fresh starts over: what the run kept is not read
   const notOurs = kept !== null && !isDemoRL(kept); // a `train rl --overwrite` run written over the demo's
   const other = notOurs || (kept !== null && changedSettings({ init: kept.settings.init }, { init: guesser }).length > 0);
   if (notOurs && !fresh) log(`demo: ${dir} holds a train ${kept.run} run, not the demo's ${name} stage; training the stage again from ${guesserDir}`);

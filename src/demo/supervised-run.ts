@@ -20,7 +20,7 @@ export type DemoSupervisedStart = 'finished' | 'resume' | 'start';
  */
 export function startDemoSupervised(dir: string, settings: Readonly<Record<string, unknown>>, fresh: boolean, log: (s: string) => void, unlessDone: (undo: () => void) => () => void): { start: DemoSupervisedStart; done: () => void } {
   const run = new RunDir(dir);
-  const kept = run.hasRun() ? readRunSettings(dir) : null;
+  const kept = run.hasRun() && !fresh ? readRunSettings(dir) : null; // --fresh starts over: what the stage kept is not read
   const notOurs = kept !== null && kept.run !== DEMO_SUPERVISED_RUN; // a `train supervised --overwrite` run written over the demo's
   if (notOurs && !fresh) log(`demo: ${dir} holds a train ${kept.run} run, not the demo's supervised stage; training the stage again`);
   const takeUp = !fresh && !notOurs;
