@@ -256,6 +256,36 @@ describe('train subcommands', () => {
       errSpy.mockRestore();
     }
   }, 120_000);
+  it('--resume of an unfinished rl run from before run.json was kept says that its checkpoints record none of its settings, which go on unchecked', async () => {
+    const dir = tmpDir('askfirst-train-older-rl');
+    const eps = generateSuite({ episodes: 1, kinds: ['camera'] });
+    saveBuiltin(join(dir, 'sup'), newBuiltin(eps));
+    const out = join(dir, 'rl');
+    const rl = (...more: string[]) => ['train', 'rl', '--init', join(dir, 'sup'), '--out', out, '--episodes', '2', '--kinds', 'camera', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more];
+    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await run(rl('--updates', '1'));
+      // the older layout, unfinished: no run.json, no final model; its checkpoint's config.json records only `training.stage`
+      rmSync(join(out, 'run.json'));
+      rmSync(join(out, 'final'), { recursive: true });
+      const ckpt = join(out, 'checkpoints', 'step-0000001', 'config.json');
+      expect(JSON.parse(readFileSync(ckpt, 'utf8')).training).toEqual({ stage: 'rl', update: 1 });
+      errSpy.mockClear();
+      // was: resumed under another --seed and --lr without a word
+      await run(rl('--updates', '2', '--seed', '5', '--lr', '0.5', '--resume'));
+      expect(errSpy.mock.calls.map((c) => String(c[0]))).toContain(
+        `train rl: ${out} holds an rl run from before run.json was kept, whose ${ckpt} records only its stage, none of the settings it started with: they are not compared; it resumes under the settings given now (if they are not those it started with, add --overwrite (instead of --resume) to start over)`,
+      );
+      expect(readRunSettings(out)?.settings.seed).toBe(5); // kept from now on: the next --resume compares them
+      errSpy.mockClear();
+      await run(rl('--updates', '3', '--seed', '5', '--lr', '0.5', '--resume'));
+      expect(errSpy.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('before run.json was kept'))).toEqual([]);
+    } finally {
+      logSpy.mockRestore();
+      errSpy.mockRestore();
+    }
+  }, 120_000);
   it('train rl --resume compares --init by its weights and --data by what it holds, and refuses another stage\'s run', async () => {
     const dir = tmpDir('askfirst-train-rl-settings');
     const eps = generateSuite({ episodes: 1, kinds: ['camera'] });

@@ -27,7 +27,7 @@ import { ConfigError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
-import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, type AddedSetting, type Identified, type KeptOtherwise, type RecordedSettings } from '../util/run-settings.js';
+import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, uncheckedLine, type AddedSetting, type Identified, type KeptOtherwise, type RecordedSettings } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoStageDir } from '../demo/demo-stage-run.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -178,6 +178,7 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
       keptOtherwise: KEPT_OTHERWISE,
       recorded: () => recordedSettings(run, stage.name),
     });
+    if (kept.unchecked) log(uncheckedLine(`train ${stage.name}`, out, stage.name, kept.unchecked, `add --overwrite${canResume ? ' (instead of --resume)' : ''}`));
     // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
     unlessDone(() => run.wroteSince(found) || kept.undo());
     await stage.run(cfg, raw, orderly, data);

@@ -218,11 +218,11 @@ function readableSettings(dir: string, file: string, before: Readonly<Record<str
  */
 export function keepRunSettings(dir: string, settings: Readonly<Record<string, unknown>>, opts: KeepRunSettings): KeptRun {
   const file = join(dir, RUN_SETTINGS_FILE);
-  const inFile = checkRunSettings(dir, settings, opts);
+  const { inFile, unchecked } = checkRun(dir, settings, opts);
   const previous = existsSync(file) ? readFileSync(file) : null;
   const kept = withoutEarlier(inFile ? keptKnown(inFile.settings, settings) : settings);
   writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings: kept } satisfies KeptSettings) }, null, 2)}\n`);
-  return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })) };
+  return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })), ...(unchecked ? { unchecked } : {}) };
 }
 
 /**
@@ -231,6 +231,11 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
  * also when only the run's own files recorded its settings, `recorded`).
  */
 export function checkRunSettings(dir: string, settings: Readonly<Record<string, unknown>>, opts: KeepRunSettings): KeptSettings | null {
+  return checkRun(dir, settings, opts).inFile;
+}
+
+/** checkRunSettings, and for a run from before run.json was kept (`opts.recorded`) what its files did not let it compare. */
+function checkRun(dir: string, settings: Readonly<Record<string, unknown>>, opts: KeepRunSettings): { inFile: KeptSettings | null; unchecked?: Unchecked } {
   const file = join(dir, RUN_SETTINGS_FILE);
   const inFile = opts.resuming ? readRunSettings(dir) : null;
   const recorded = opts.resuming && !inFile ? (opts.recorded?.() ?? null) : null;
@@ -238,13 +243,33 @@ export function checkRunSettings(dir: string, settings: Readonly<Record<string, 
   if (before && before.run !== opts.run) {
     throw new ConfigError(`${dir} holds ${aRun(before.run)}, not ${aRun(opts.run)}: it cannot be resumed as one. Use another --out, or ${opts.startOver} to replace it`);
   }
-  const changed = inFile ? changedSettings(readableSettings(dir, file, inFile.settings, settings, opts), settings, opts.mayGrow) : recorded ? changedSettings(...comparable(recorded.settings, settings), opts.mayGrow) : [];
+  const compared = recorded ? comparable(recorded.settings, settings) : undefined;
+  const changed = inFile ? changedSettings(readableSettings(dir, file, inFile.settings, settings, opts), settings, opts.mayGrow) : compared ? changedSettings(...compared, opts.mayGrow) : [];
   if (changed.length) {
     throw new ConfigError(
       `${dir} holds ${aRun(opts.run)} started with other settings: ${changed.join(', ')}; resuming would go on under settings it did not start with. Resume with its settings (${recorded?.file ?? file}), ${opts.startOver} to start over with these, or use another --out`,
     );
   }
-  return inFile;
+  if (!recorded || !compared) return { inFile };
+  const flags = Object.keys(settings).filter((k) => settings[k] !== undefined && !(k in compared[1])).map((k) => `--${kebab(k)}`);
+  return { inFile, ...(flags.length ? { unchecked: { file: recorded.file, flags, none: !Object.keys(compared[1]).length } } : {}) };
+}
+
+/**
+ * The settings of a run from before run.json was kept (KeepRunSettings.recorded) that its files do not record, so a resume
+ * goes on under them as given now, unchecked: `flags` (`--episodes`, `--init`…); `none` when they record none at all (an
+ * unfinished RL run's checkpoints keep only the stage); `file` what was read.
+ */
+export interface Unchecked {
+  file: string;
+  flags: string[];
+  none: boolean;
+}
+
+/** The line a resume of such a run says (`what`: "train rl"): which settings it could not compare, and how to start over. */
+export function uncheckedLine(what: string, dir: string, run: string, u: Unchecked, startOver: string): string {
+  const records = u.none ? 'records only its stage, none of the settings it started with' : `does not record ${u.flags.join(', ')}`;
+  return `${what}: ${dir} holds ${aRun(run)} from before run.json was kept, whose ${u.file} ${records}: ${u.none ? 'they are' : 'those are'} not compared; it resumes under ${u.none ? 'the settings' : 'them as'} given now (if they are not those it started with, ${startOver} to start over)`;
 }
 
 /**
@@ -272,6 +297,8 @@ function withoutEarlier(settings: Readonly<Record<string, unknown>>): Record<str
 
 /** What keepRunSettings wrote, to take back. */
 export interface KeptRun {
+  /** A resumed run from before run.json was kept: the settings its files did not let keepRunSettings compare (uncheckedLine). */
+  unchecked?: Unchecked;
   /**
    * Put back the run.json that was there before (or none): for a run that failed before it wrote anything, so a run
    * it was to replace (--overwrite) keeps the settings it was trained under.
