@@ -100,7 +100,7 @@ describe('train subcommands', () => {
     // a newer askfirst's checkpoint: refused in one line naming the file, not read as if it were today's
     const newer = join(out, 'checkpoints', 'step-0000040', 'config.json');
     writeFileSync(newer, JSON.stringify({ format: 'askfirst-checkpoint', version: 99, training: { stage: 'supervised', step: 40 } }));
-    await expect(run(['train', 'presence', '--init', 'x', '--out', out])).rejects.toThrow(`${newer}: written by a newer askfirst (askfirst-checkpoint version 99`);
+    await expect(run(['train', 'presence', '--init', 'x', '--out', out])).rejects.toThrow(`--out ${out} holds a run made by a newer askfirst (askfirst-checkpoint version 99) (${newer}); askfirst train presence would write into it: upgrade askfirst to use it, or choose another --out`);
     writeFileSync(newer, JSON.stringify({ training: { stage: 'supervised', step: 40 } }));
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(['step-0000040']); // nothing was deleted
     expect(() => refuseToReplaceRun('supervised', { out, resume: true }, false, true)).not.toThrow();
@@ -168,7 +168,7 @@ describe('train subcommands', () => {
     const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void progress.push(String(s)));
     try {
       await expect(run(['train', 'supervised', '--out', out, '--resume', '--steps', '4', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--no-progress', '--report-to', 'none'])).rejects.toThrow(
-        `${file}: written by a newer askfirst (askfirst-checkpoint-state version 2; this askfirst reads version 1 and older): upgrade askfirst to read it, or use another --out`,
+        `--out ${out} holds a run made by a newer askfirst (askfirst-checkpoint-state version 2) (${file}); askfirst train supervised would write into it: upgrade askfirst to use it, or choose another --out`,
       );
     } finally {
       errSpy.mockRestore();
