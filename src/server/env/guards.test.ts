@@ -8,11 +8,13 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { EpisodePool } from '../../environment/episodes.js';
+import { EnvSession } from '../../environment/session.js';
 import { resolveRewardConfig, Rewarder } from '../../environment/rewards.js';
 import { generateSuite } from '../../suite/generate.js';
 import { memoryLoader } from '../../suite/loader.js';
 import { requestWithHost } from '../../testing/host-request.js';
 import { ENV_CLOSE_GRACE_MS, startEnvServer, type RunningEnvServer } from './server.js';
+import { MAX_JSON_DEPTH } from '../json-depth.js';
 import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 const episodes = generateSuite({ episodes: 1, seed: 3, size: 32 });
@@ -91,6 +93,53 @@ describe('env serve limits', () => {
     const chunked = await fetch(`${s.url}/get_reward`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
     expect(chunked.status).toBe(413);
     expect((await fetch(`${s.url}/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(200);
+  });
+
+  it('refuses JSON nested deeper than MAX_JSON_DEPTH in its own shape on every route and socket, the session going on (it was a plain-text 500 or an internal error, and a stack overflow in the log)', async () => {
+    const logged: string[] = [];
+    const s = await start({ log: (m) => logged.push(m) });
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const why = `JSON nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects), deeper than any request here needs: send a flatter one`;
+    const post = async (path: string, b: string) => {
+      const r = await fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b });
+      return { status: r.status, body: (await r.json()) as unknown };
+    };
+    const json422 = { status: 422, body: { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: why } }] } };
+    // each was echoed in an error (a 422's input, a JSON-RPC answer): JSON.stringify overflowed the stack
+    expect(await post('/reset', `{"episode_id":${deep}}`)).toEqual(json422);
+    expect(await post('/step', `{"action":${deep}}`)).toEqual(json422);
+    expect(await post('/get_reward', `{"query":${deep}}`)).toEqual({ status: 400, body: { detail: `request body is ${why.slice(5)}` } });
+    const parseError = { jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${why}`, data: null } };
+    expect(await post('/mcp', `{"jsonrpc":"2.0","method":"tools/call","id":1,"params":{"name":"start_episode","arguments":{"episode_id":${deep}}}}`)).toEqual({ status: 200, body: parseError });
+    // the WebSocket sessions: answered, and the session goes on
+    for (const [path, message, answer] of [
+      ['/ws', `{"type":"reset","data":{"episode_id":${deep}}}`, { type: 'error', data: { message: `Invalid JSON: ${why}`, code: 'INVALID_JSON' } }],
+      ['/mcp', `{"jsonrpc":"2.0","method":${deep}}`, parseError],
+    ] as const) {
+      const ws = (await upgrade(`${s.url.replace('http', 'ws')}${path}`)).ws!;
+      const answers: unknown[] = [];
+      const two = new Promise<void>((r) => ws.on('message', (d) => answers.push(JSON.parse(d.toString())) === 2 && r()));
+      ws.send(message);
+      ws.send(path === '/ws' ? '{"type":"reset","data":{}}' : '{"jsonrpc":"2.0","method":"tools/list","id":2}');
+      await two;
+      expect(answers[0], path).toEqual(answer);
+      expect(answers[1], path).toMatchObject(path === '/ws' ? { type: 'observation' } : { id: 2, result: { tools: expect.any(Array) } });
+      ws.close();
+    }
+    expect(logged.filter((m) => !m.startsWith('askfirst env serve: refused POST /get_reward'))).toEqual([]);
+  });
+
+  it('answers a bug outside a route\'s own error handling with a 500 {detail} and logs it with its stack (hono answered a plain-text "Internal Server Error")', async () => {
+    const logged: string[] = [];
+    const s = await start({ log: (m) => logged.push(m) });
+    const bug = vi.spyOn(EnvSession.prototype, 'state').mockImplementation(() => {
+      throw new Error('a bug');
+    });
+    const r = await fetch(`${s.url}/state`);
+    bug.mockRestore();
+    expect(r.status).toBe(500);
+    expect(await r.json()).toEqual({ detail: 'internal server error (see the server log)' });
+    expect(logged).toEqual([expect.stringMatching(/^askfirst server: unexpected error: Error: a bug\n {4}at /)]);
   });
 
   it('closes a session whose WebSocket message is over --max-message-bytes with 1009 (message too big); others go on', async () => {

@@ -21,6 +21,8 @@ export interface FieldError {
   loc: (string | number)[];
   msg: string;
   input: unknown;
+  /** pydantic's context of the error (json_invalid: the decoder's `error`). */
+  ctx?: Record<string, unknown>;
 }
 
 export type WSIncoming =

@@ -30,6 +30,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
 import { EnvSession } from '../../environment/session.js';
 import type { EpisodePool } from '../../environment/episodes.js';
@@ -40,6 +41,7 @@ import { allowedMethods, rawJsonAnswer, toHttp } from '../errors.js';
 import { RefusalLog } from './refusals.js';
 import { hostCheck, hostGuard, refusedHost, warnIfPlainHttp, type HostTest } from '../host-check.js';
 import { bodySizeLimit } from '../body-limit.js';
+import { nestedDeeper, parseJson, TOO_DEEP } from '../json-depth.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
@@ -210,12 +212,12 @@ export class EnvServer {
     app.get('/openapi.json', (c) => c.json(openApi(o.description)));
     app.post('/mcp', async (c) => {
       const body = await readBody(c);
-      return c.json(await this.mcp.handle(body, undefined, body === INVALID_JSON));
+      return c.json(await this.mcp.handle(body, undefined, body === INVALID_JSON || (body === TOO_DEEP_JSON && `JSON ${TOO_DEEP}`)));
     });
     app.get('/state', (c) => c.json(new EnvSession(o.pool, o.rewarder).state()));
     app.post('/reset', async (c) => {
       const body = await readBody(c);
-      if (body === INVALID_JSON) return unprocessable(c, [JSON_INVALID]);
+      if (body === INVALID_JSON || body === TOO_DEEP_JSON) return unprocessable(c, [jsonInvalid(body)]);
       if (!isObject(body)) return unprocessable(c, [notAnObject(body)]);
       try {
         const choice = validateReset(body);
@@ -228,7 +230,7 @@ export class EnvServer {
     app.post('/step', async (c) => {
       const body = await readBody(c);
       try {
-        if (body === INVALID_JSON) throw new ValidationFailure([JSON_INVALID]);
+        if (body === INVALID_JSON || body === TOO_DEEP_JSON) throw new ValidationFailure([jsonInvalid(body)]);
         if (!isObject(body)) throw new ValidationFailure([notAnObject(body)]);
         const errs: FieldError[] = [];
         if (!isObject(body.action)) errs.push(body.action === undefined ? { type: 'missing', loc: ['action'], msg: 'Field required', input: body } : { type: 'dict_type', loc: ['action'], msg: 'Input should be a valid dictionary', input: body.action });
@@ -259,6 +261,7 @@ export class EnvServer {
       const body = await readBody(c);
       try {
         if (body === INVALID_JSON) throw new InputError('request body is not valid JSON');
+        if (body === TOO_DEEP_JSON) throw new InputError(`request body is ${TOO_DEEP}`);
         // Scoring is synchronous on the server's one thread: a huge batch would stall every session meanwhile.
         const items = isObject(body) ? Math.max(...[body.query, body.prompts, body.labels].map((l) => (Array.isArray(l) ? l.length : 0))) : 0;
         if (items > maxRewardItems) throw new AskfirstError('TOO_LARGE', `POST /get_reward: ${items} items, over the limit of ${maxRewardItems} a request (askfirst env serve --max-reward-items); send smaller batches`);
@@ -268,6 +271,13 @@ export class EnvServer {
         if (status < 500) this.rewardRefusals.note(status, message);
         return c.json({ detail: message }, status as 400);
       }
+    });
+    // A bug outside a route's own catch: FastAPI's shape, logged as every server logs one (hono's own answer was a
+    // plain-text "Internal Server Error", its stack on stderr without a word of which server).
+    app.onError((e, c) => {
+      if (e instanceof HTTPException) return e.getResponse();
+      const { status, message } = toHttp(e, this.log);
+      return c.json({ detail: message }, status as 500);
     });
     // FastAPI's answers: a known path with another method is 405 with Allow, anything else 404.
     app.notFound((c) => {
@@ -374,7 +384,7 @@ export class EnvServer {
   private async handle(s: LiveSession, text: string): Promise<void> {
     let msg: unknown;
     try {
-      msg = JSON.parse(text);
+      msg = parseJson(text);
     } catch (e) {
       this.counters.errors++;
       return this.send(s.ws, errorMessage('INVALID_JSON', `Invalid JSON: ${describeError(e)}`));
@@ -434,7 +444,7 @@ export class EnvServer {
     let body: unknown = null;
     let parseError: string | false = false;
     try {
-      body = JSON.parse(text);
+      body = parseJson(text);
     } catch (e) {
       parseError = describeError(e);
     }
@@ -536,7 +546,10 @@ function rawBytes(raw: RawData): number {
 
 /** A body that is not JSON (answered 422 `json_invalid`, as FastAPI does). */
 const INVALID_JSON = Symbol('invalid-json');
-const JSON_INVALID: FieldError = { type: 'json_invalid', loc: [0], msg: 'JSON decode error', input: {} };
+/** A body nested deeper than MAX_JSON_DEPTH (../json-depth.ts): answered as one that is not JSON, saying why. */
+const TOO_DEEP_JSON = Symbol('too-deep-json');
+/** FastAPI's 422 for a body it cannot decode; `ctx.error` says why when it is the nesting (FastAPI's says the parser's error there). */
+const jsonInvalid = (body: typeof INVALID_JSON | typeof TOO_DEEP_JSON): FieldError => ({ type: 'json_invalid', loc: [0], msg: 'JSON decode error', input: {}, ...(body === TOO_DEEP_JSON ? { ctx: { error: `JSON ${TOO_DEEP}` } } : {}) });
 /** FastAPI's error for a request body that is JSON but no object (/reset, /step). */
 const notAnObject = (body: unknown): FieldError => ({ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body });
 
@@ -554,11 +567,13 @@ const STATELESS_STEP_HINT = ' (a stateless POST /step runs on a fresh environmen
 async function readBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (!text.trim()) return {};
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     return INVALID_JSON;
   }
+  return nestedDeeper(body) ? TOO_DEEP_JSON : body;
 }
 
 export interface RunningEnvServer {

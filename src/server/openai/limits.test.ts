@@ -9,6 +9,7 @@ import { pngDataUrl } from '../../scenes/png.js';
 import { hostilePNG } from '../../testing/hostile.js';
 import { requestWithHost } from '../../testing/host-request.js';
 import { startOpenAIServer, type RunningServer } from './server.js';
+import { MAX_JSON_DEPTH } from '../json-depth.js';
 import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 type ErrorBody = { error: { message: string; code: string } };
@@ -132,6 +133,23 @@ describe('serve limits', () => {
       expect(((await r.json()) as ErrorBody).error.message).toMatch(/request image: image declares 30000×30000 = 900000000 pixels, over the limit/);
     }
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+  });
+});
+
+describe('serve and deeply nested JSON', () => {
+  it('refuses a body nested deeper than MAX_JSON_DEPTH with a 400 saying so, in any field (it was a 500 and a stack overflow in the log)', async () => {
+    const logged: string[] = [];
+    const s = await start({ log: (m) => logged.push(m) });
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const ok = JSON.parse(body()) as Record<string, unknown>;
+    // each of these fields was echoed in an error message (JSON.stringify): a RangeError
+    for (const field of ['stop', 'response_format', 'seed', 'n', 'temperature', 'max_tokens', 'user', 'metadata']) {
+      const r = await chat(s, `${JSON.stringify(ok).slice(0, -1)},"${field}":${deep}}`);
+      expect(r.status, field).toBe(400);
+      expect(((await r.json()) as ErrorBody).error, field).toEqual({ message: `request body is nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects), deeper than any request here needs: send a flatter one`, type: 'invalid_request_error', param: null, code: 'BAD_INPUT' });
+    }
+    expect(logged).toEqual([]);
+    expect((await chat(s, body())).status).toBe(200);
   });
 });
 

@@ -71,6 +71,7 @@ import { AskfirstError, DataError, InputError, NotFoundError, UpstreamError } fr
 import { allowedMethods, openaiErrorResponse, ParamError, type OpenAIErrorBody } from '../errors.js';
 import { hostCheck, hostGuard, warnIfPlainHttp, type HostTest } from '../host-check.js';
 import { bodySizeLimit } from '../body-limit.js';
+import { nestedDeeper, TOO_DEEP } from '../json-depth.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
 import { ClientGone, MicroBatcher } from './batcher.js';
@@ -423,6 +424,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       } catch {
         throw new InputError('request body is not JSON');
       }
+      // Before anything walks it: from ~5,000 levels an error echoing a value overflowed the stack (a 500, ../json-depth.ts).
+      if (nestedDeeper(body)) throw new InputError(`request body is ${TOO_DEEP}`);
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InputError('request body must be a JSON object');
       // As OpenAI (and vLLM, Ollama): the model is required and must be the one served, so a client
       // pointed at the wrong server is told so instead of being answered by another policy.
