@@ -1,7 +1,7 @@
 /** Which listen addresses are loopback, and which Host headers a loopback server answers (all three servers use these). */
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { hostCheck, hostGuard, hostRefusal, isLoopbackHost, loopbackHosts, plainHttpNote, plainHttpWarning, refusedHost, warnIfPlainHttp } from './host-check.js';
+import { hostCheck, hostGuard, hostRefusal, isLoopbackHost, loopbackHosts, originRefusal, plainHttpNote, plainHttpWarning, refusedHost, warnIfPlainHttp } from './host-check.js';
 
 describe('host names', () => {
   it('tells loopback listen addresses from others', () => {
@@ -47,6 +47,29 @@ describe('the shared wiring (hostCheck, refusedHost, warnIfPlainHttp)', () => {
     expect(r.status).toBe(403);
     expect(await r.json()).toEqual({ refused: hostRefusal('test server', 'evil.example:8000') });
     expect(await (await app(undefined).request('/', { headers: { host: 'evil.example:8000' } })).text()).toBe('ok');
+  });
+
+  it("refusedHost refuses an Origin whose host the server would not answer as a Host (another site's page, \"null\", not a URL); none is a client outside a browser", () => {
+    for (const origin of ['http://evil.example', 'http://evil.example:8000', 'http://127.0.0.1:8001', 'https://localhost', 'null', '', 'not a url', 'http://127.0.0.1:8000.evil.example'])
+      expect(refusedHost(allowed, 'server', '127.0.0.1:8000', origin), origin).toBe(originRefusal('server', origin));
+    for (const origin of [undefined, 'http://127.0.0.1:8000', 'http://localhost:8000', 'http://[::1]:8000'])
+      expect(refusedHost(allowed, 'server', '127.0.0.1:8000', origin), String(origin)).toBeUndefined();
+    expect(refusedHost(hostGuard('127.0.0.1', () => 8000, ['proxy.example']), 'server', 'proxy.example', 'https://proxy.example')).toBeUndefined();
+    expect(refusedHost(undefined, 'server', 'evil.example', 'http://evil.example')).toBeUndefined();
+    expect(refusedHost(allowed, 'server', 'evil.example', 'http://evil.example')).toBe(hostRefusal('server', 'evil.example')); // the Host first
+    expect(originRefusal('server', 'http://evil.example')).toMatch(/^this server listens on loopback and answers no web page of another site \(Origin "http:\/\/evil.example"\): .*Clients outside a browser send no Origin.*--allow-host/);
+  });
+
+  it('hostCheck checks the Origin only when asked (serve, env serve; not the workbench)', async () => {
+    const a = (checkOrigin: boolean) => {
+      const h = new Hono();
+      h.use('*', hostCheck(allowed, 'test server', (c, message) => c.json({ refused: message }, 403), checkOrigin));
+      h.post('/', (c) => c.text('ok'));
+      return h;
+    };
+    const headers = { host: '127.0.0.1:8000', origin: 'http://evil.example' };
+    expect(await (await a(true).request('/', { method: 'POST', headers })).json()).toEqual({ refused: originRefusal('test server', 'http://evil.example') });
+    expect(await (await a(false).request('/', { method: 'POST', headers })).text()).toBe('ok');
   });
 
   it('refusedHost names the refusal, or nothing when the Host is answered', () => {

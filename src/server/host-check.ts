@@ -5,7 +5,8 @@
  * server from the user's browser, and sends its own name as Host. A loopback server answers only
  * its own names — localhost, 127.0.0.1 and [::1] with its port — and any the operator allows
  * (`--allow-host NAME`: the name a reverse proxy in front forwards). On any other address a server
- * answers every Host and says once at start that it speaks plain HTTP (`plainHttpWarning`).
+ * answers every Host and says once at start that it speaks plain HTTP (`plainHttpWarning`). A loopback `serve` or
+ * `env serve` answers no web page of another site either (a request's Origin: `refusedHost`).
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -56,23 +57,47 @@ export function hostRefusal(server: string, host: string | undefined): string {
   return `this ${server} listens on loopback and answers only its own address (http://127.0.0.1, localhost or [::1] with its port), not Host ${JSON.stringify((host ?? '').slice(0, 100))}: a guard against DNS rebinding. Open the address the server printed; behind a reverse proxy, start it with --allow-host <the proxy's name>`;
 }
 
+/** What a request from a web page of another site is told (403), naming the server as `hostRefusal` does. */
+export function originRefusal(server: string, origin: string): string {
+  return `this ${server} listens on loopback and answers no web page of another site (Origin ${JSON.stringify(origin.slice(0, 100))}): a guard against the sites a browser on this machine visits. Clients outside a browser send no Origin; for a page served through a reverse proxy, start it with --allow-host <the proxy's name>`;
+}
+
 /**
  * The Host check of one request to `server` (named as in `hostRefusal`): what a refused Host is
  * told, or undefined when `allowed` (undefined: any Host) answers it. For a request hono does not
  * see (env serve's WebSocket upgrade); hono routes use `hostCheck`.
+ *
+ * With the Host its Origin, when it has one: a browser names the page that sent a request (every POST, every
+ * WebSocket), and any page a browser on this machine shows can send one to 127.0.0.1 with the right Host — a
+ * "simple" POST (text/plain, which the servers read as JSON) runs though the page cannot read the answer, and a
+ * WebSocket is not bound by the same-origin policy at all. So a loopback server answers an Origin only when its
+ * host passes `allowed` as a Host would (its own page; a --allow-host proxy's), and none that cannot be read
+ * ("null": a sandboxed frame, a file). Clients outside a browser (OpenAI's and OpenEnv's, TRL's, curl) send none.
  */
-export function refusedHost(allowed: HostTest | undefined, server: string, host: string | undefined): string | undefined {
-  return allowed && !allowed(host) ? hostRefusal(server, host) : undefined;
+export function refusedHost(allowed: HostTest | undefined, server: string, host: string | undefined, origin?: string): string | undefined {
+  if (!allowed) return undefined;
+  if (!allowed(host)) return hostRefusal(server, host);
+  if (origin === undefined) return undefined;
+  let originHost: string | undefined;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = undefined;
+  }
+  return originHost && allowed(originHost) ? undefined : originRefusal(server, origin);
 }
 
 /**
  * The Host check as hono middleware, for every route of `server` (named as in `hostRefusal`): a
  * refused Host is answered by `refuse(c, message)`, the server's own 403 in its error shape (it may
- * throw to its app's error handler instead); `allowed` undefined answers any Host.
+ * throw to its app's error handler instead); `allowed` undefined answers any Host. `checkOrigin`: the Origin too
+ * (`refusedHost`), for `serve` and `env serve`, which no web page uses. Not the workbench: its page is served
+ * through proxies that rewrite the Host (nginx's default) and not the Origin, and its API needs an Authorization
+ * header, which a page of another site cannot send without the CORS preflight the workbench never allows.
  */
-export function hostCheck(allowed: HostTest | undefined, server: string, refuse: (c: Context, message: string) => Response | Promise<Response>): MiddlewareHandler {
+export function hostCheck(allowed: HostTest | undefined, server: string, refuse: (c: Context, message: string) => Response | Promise<Response>, checkOrigin = false): MiddlewareHandler {
   return async (c, next) => {
-    const refused = refusedHost(allowed, server, c.req.header('host'));
+    const refused = refusedHost(allowed, server, c.req.header('host'), checkOrigin ? c.req.header('origin') : undefined);
     if (refused !== undefined) return refuse(c, refused);
     await next();
   };

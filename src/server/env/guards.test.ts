@@ -15,6 +15,7 @@ import { memoryLoader } from '../../suite/loader.js';
 import { requestWithHost } from '../../testing/host-request.js';
 import { ENV_CLOSE_GRACE_MS, startEnvServer, type RunningEnvServer } from './server.js';
 import { MAX_JSON_DEPTH } from '../json-depth.js';
+import { originRefusal } from '../host-check.js';
 import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 const episodes = generateSuite({ episodes: 1, seed: 3, size: 32 });
@@ -28,10 +29,10 @@ async function start(o: Partial<Parameters<typeof startEnvServer>[0]> = {}): Pro
   return s;
 }
 
-/** Open a WebSocket with this Host header: 'open', or the status of a refused upgrade. */
-function upgrade(url: string, host?: string): Promise<{ ws?: WebSocket; status?: number; body?: string }> {
+/** Open a WebSocket with this Host header (and Origin, as a browser sends): 'open', or the status of a refused upgrade. */
+function upgrade(url: string, host?: string, origin?: string): Promise<{ ws?: WebSocket; status?: number; body?: string }> {
   return new Promise((res, rej) => {
-    const ws = new WebSocket(url, host ? { headers: { host } } : {});
+    const ws = new WebSocket(url, { ...(host ? { headers: { host } } : {}), ...(origin ? { origin } : {}) });
     ws.once('open', () => res({ ws }));
     ws.once('unexpected-response', (_req, r) => {
       let body = '';
@@ -64,10 +65,38 @@ describe('env serve on loopback (DNS rebinding)', () => {
     }
   });
 
-  it('on another address answers any Host and warns once that it is plain HTTP', async () => {
+  it('refuses a web page of another site (its Origin), on HTTP routes and the WebSocket upgrade, so no page a browser shows opens a session; answers its own pages, --allow-host ones and clients with no Origin', async () => {
+    const s = await start({ allowHosts: ['proxy.example.org'], maxSessions: 16 });
+    const create = JSON.stringify({ jsonrpc: '2.0', method: 'openenv/session/create', id: 1 });
+    // what a page could do before: a "simple" POST (text/plain, no preflight) made an MCP session, and a WebSocket
+    // (not bound by the same-origin policy) played episodes and read their answers
+    for (const origin of ['http://evil.example', `http://evil.example:${s.port}`, `http://127.0.0.1:${s.port + 1}`, 'null', 'not a url']) {
+      for (const [method, path, b] of [['POST', '/mcp', create], ['POST', '/reset', '{}'], ['GET', '/health', undefined]] as const) {
+        const r = await requestWithHost(`${s.url}${path}`, null, { method, headers: { 'content-type': 'text/plain', origin }, body: b });
+        expect(r.status, `${origin} ${path}`).toBe(403);
+        expect(JSON.parse(r.body), `${origin} ${path}`).toEqual({ detail: originRefusal('environment server', origin) });
+      }
+      for (const path of ['/ws', '/mcp']) {
+        const u = await upgrade(`${s.url.replace('http', 'ws')}${path}`, undefined, origin);
+        expect(u.status, `${origin} ${path}`).toBe(403);
+        expect(JSON.parse(u.body!).detail).toMatch(/^this environment server listens on loopback and answers no web page of another site \(Origin ".*"\): .*Clients outside a browser send no Origin.*--allow-host/);
+      }
+    }
+    expect(s.server.activeSessions()).toBe(0);
+    for (const origin of [undefined, `http://127.0.0.1:${s.port}`, `http://localhost:${s.port}`, 'https://proxy.example.org']) {
+      const r = await requestWithHost(`${s.url}/mcp`, null, { method: 'POST', headers: origin ? { origin } : {}, body: create });
+      expect(JSON.parse(r.body).result, String(origin)).toEqual({ session_id: expect.any(String) });
+      const u = await upgrade(`${s.url.replace('http', 'ws')}/ws`, undefined, origin);
+      expect(u.ws, `ws ${origin}`).toBeDefined();
+      u.ws!.close();
+    }
+  });
+
+  it('on another address answers any Host and any Origin, and warns once that it is plain HTTP', async () => {
     const warned: string[] = [];
     const s = await start({ host: '0.0.0.0', warn: (m) => warned.push(m) });
     expect((await requestWithHost(`http://127.0.0.1:${s.port}/health`, 'anything.example')).status).toBe(200);
+    expect((await requestWithHost(`http://127.0.0.1:${s.port}/health`, null, { headers: { origin: 'http://evil.example' } })).status).toBe(200);
     expect(warned).toEqual([expect.stringMatching(/^--host 0\.0\.0\.0 serves plain HTTP: .* cross the network unencrypted\. Put a TLS-terminating reverse proxy/)]);
     const quiet: string[] = [];
     await start({ warn: (m) => quiet.push(m) });

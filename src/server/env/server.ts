@@ -20,7 +20,8 @@
  * Each session is an `EnvSession` with its own episode state; messages of one socket are handled
  * strictly in order; one socket's bad message is answered on that socket only.
  * Guards (docs/hardening.md, "Every server"): on loopback only its own Host names and --allow-host
- * ones (403 otherwise, HTTP and the upgrade: ../host-check.ts); HTTP bodies up to `maxBodyBytes`
+ * ones, and no web page of another site (its Origin) (403 otherwise, HTTP and the upgrade: ../host-check.ts); JSON
+ * nested at most MAX_JSON_DEPTH deep (../json-depth.ts); HTTP bodies up to `maxBodyBytes`
  * (413), `maxConcurrent` POSTs handled at once (the rest wait, bodies unread), `maxRewardItems` items a /get_reward (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them (or
  * `maxQueuedBytes`) waiting per session (the socket is not read beyond: backpressure), step replies up to `maxReplyBytes`
  * (VALIDATION_ERROR, 422 over HTTP), `maxSessions` sessions
@@ -182,7 +183,7 @@ export class EnvServer {
   private routes(): Hono {
     const app = new Hono();
     const o = this.o;
-    app.use('*', hostCheck(o.hostAllowed, 'environment server', (c, message) => c.json({ detail: message }, 403)));
+    app.use('*', hostCheck(o.hostAllowed, 'environment server', (c, message) => c.json({ detail: message }, 403), true));
     // Before the body limit: a request waiting for a slot has its body unread (TCP backpressure holds the rest).
     const slots = new Semaphore(o.maxConcurrent ?? DEFAULT_ENV_MAX_CONCURRENT);
     app.use('*', async (c, next) => {
@@ -307,9 +308,10 @@ export class EnvServer {
         socket.end(rawJsonAnswer(503, 'Service Unavailable', { detail: 'the environment server is shutting down' }));
         return;
       }
-      const refused = refusedHost(this.o.hostAllowed, 'environment server', req.headers.host);
+      const refused = refusedHost(this.o.hostAllowed, 'environment server', req.headers.host, req.headers.origin);
       if (refused !== undefined) {
-        // Refused before the upgrade, as the HTTP routes refuse it: a page on a rebound name opens no session.
+        // Refused before the upgrade, as the HTTP routes refuse it: a page on a rebound name, or any page of another
+        // site (a WebSocket is not bound by the same-origin policy), opens no session.
         socket.end(rawJsonAnswer(403, 'Forbidden', { detail: refused }));
         return;
       }

@@ -10,6 +10,7 @@ import { hostilePNG } from '../../testing/hostile.js';
 import { requestWithHost } from '../../testing/host-request.js';
 import { startOpenAIServer, type RunningServer } from './server.js';
 import { MAX_JSON_DEPTH } from '../json-depth.js';
+import { originRefusal } from '../host-check.js';
 import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 type ErrorBody = { error: { message: string; code: string } };
@@ -68,9 +69,29 @@ describe('serve on loopback (DNS rebinding)', () => {
     for (const host of [null, `localhost:${s.port}`, `[::1]:${s.port}`, 'proxy.example.org']) expect((await requestWithHost(`${root}/v1/models`, host)).status, String(host)).toBe(200);
   });
 
-  it('on another address answers any Host', async () => {
+  it('refuses a web page of another site (its Origin) with a 403, so a page a browser shows cannot make it answer (and spend a proxied upstream); answers its own pages, --allow-host ones and clients with no Origin', async () => {
+    const asked: string[] = [];
+    const counting: Policy = { name: 'counting', act: async (batch) => batch.map((o) => (asked.push(o.question), { reply: o.options[0] })) };
+    const s = await start({ policy: counting, allowHosts: ['proxy.example.org'] });
+    const root = s.url.replace('/v1', '');
+    // a "simple" POST (text/plain, no CORS preflight) was answered: the page cannot read the reply, but the policy ran
+    for (const origin of ['http://evil.example', `http://localhost:${s.port + 1}`, 'null']) {
+      const r = await requestWithHost(`${root}/v1/chat/completions`, null, { method: 'POST', headers: { 'content-type': 'text/plain', origin }, body: body() });
+      expect(r.status, origin).toBe(403);
+      expect(JSON.parse(r.body), origin).toEqual({ error: { message: originRefusal('server', origin), type: 'invalid_request_error', param: null, code: 'FORBIDDEN' } });
+    }
+    expect(asked).toEqual([]);
+    for (const origin of [undefined, `http://127.0.0.1:${s.port}`, `http://[::1]:${s.port}`, 'https://proxy.example.org']) {
+      const r = await requestWithHost(`${root}/v1/chat/completions`, null, { method: 'POST', headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) }, body: body() });
+      expect(r.status, String(origin)).toBe(200);
+    }
+    expect(asked).toHaveLength(4);
+  });
+
+  it('on another address answers any Host and any Origin', async () => {
     const s = await start({ host: '0.0.0.0', warn: quiet });
     expect((await requestWithHost(`http://127.0.0.1:${s.port}/v1/models`, 'anything.example')).status).toBe(200);
+    expect((await requestWithHost(`http://127.0.0.1:${s.port}/v1/models`, null, { headers: { origin: 'http://evil.example' } })).status).toBe(200);
   });
 });
 

@@ -380,7 +380,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
     return c.json(body, status as 400);
   };
 
-  app.use('*', hostCheck(o.hostAllowed, 'server', (c, message) => fail(c, new AskfirstError('FORBIDDEN', message))));
+  app.use('*', hostCheck(o.hostAllowed, 'server', (c, message) => fail(c, new AskfirstError('FORBIDDEN', message)), true));
   // /health is vLLM's name for it (what a client or probe written for vLLM asks); both are open without the key, as vLLM's is
   const health = (c: Context) => c.json({ ok: true, model, served, errors, cancelled, batches: batcher.batches, observations: batcher.observations });
   app.get('/healthz', health);
