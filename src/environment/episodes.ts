@@ -39,28 +39,56 @@ export interface EpisodeSource {
 /** How many episodes a pool keeps of those its source read last (a trainer's sessions often reset to the same few). */
 const EPISODE_CACHE = 32;
 
+/**
+ * How many bytes of PNG data URLs a pool keeps (64 MiB). It kept 4,096 whatever their size: a dataset's 1024×1024
+ * photos are some 2 MB each as data URLs, so 4,096 of them were gigabytes held.
+ */
+export const PNG_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** How many lists of several kinds' episodes a pool keeps (a reset's `kinds`; one kind's lists are all kept). */
+const KIND_LISTS = 16;
+
 export class EpisodePool {
   readonly entries: readonly EpisodeEntry[];
   readonly kinds: string[];
   private readonly byId: Map<string, EpisodeEntry>;
   private readonly source: EpisodeSource;
   private readonly cursors = new Map<string, number>();
+  /**
+   * The entries of each kind, in order, and of the sets of kinds resets asked for last (by their sorted names joined
+   * with ","; bounded LRU): a reset's `kind` or `kinds` filtered every entry at every reset before.
+   */
+  private readonly lists = new Map<string, readonly EpisodeEntry[]>();
+  private readonly oneKind: ReadonlyMap<string, readonly EpisodeEntry[]>;
   /** The episodes read last, by id (bounded LRU). */
   private readonly read = new Map<string, Promise<SuiteEpisode | undefined>>();
-  /** PNG data URLs of views, by "episode id#view index" (views are immutable; bounded LRU). */
-  private readonly pngs = new Map<string, Promise<string>>();
+  /** PNG data URLs of views, by "episode id#view index" (views are immutable; LRU bounded by pngCacheBytes), with their sizes once made. */
+  private readonly pngs = new Map<string, { url: Promise<string>; bytes: number }>();
+  private pngBytes = 0;
 
-  /** `episodes`: a list held in memory, or a source that reads each one again when asked. */
+  /** `episodes`: a list held in memory, or a source that reads each one again when asked. `pngCacheBytes`: the PNG data URLs kept, in bytes. */
   constructor(
     episodes: readonly SuiteEpisode[] | EpisodeSource,
     readonly loader: ViewLoader,
-    private readonly pngCacheSize = 4096,
+    private readonly pngCacheBytes = PNG_CACHE_BYTES,
   ) {
     this.source = isSource(episodes) ? episodes : heldSource(episodes);
     this.entries = this.source.entries;
     if (!this.entries.length) throw new InputError('the environment has no episodes (check --data and --kinds)');
     this.byId = new Map(this.entries.map((e) => [e.id, e]));
-    this.kinds = [...new Set(this.entries.map((e) => e.kind))].sort();
+    const byKind = new Map<string, EpisodeEntry[]>();
+    for (const e of this.entries) {
+      const l = byKind.get(e.kind);
+      if (l) l.push(e);
+      else byKind.set(e.kind, [e]);
+    }
+    this.oneKind = byKind;
+    this.kinds = [...byKind.keys()].sort();
+  }
+
+  /** The bytes of PNG data URLs the pool keeps now (at most pngCacheBytes once each is made). */
+  get cachedPngBytes(): number {
+    return this.pngBytes;
   }
 
   /** Choose an episode as a reset asks (its id and kind: `episode` reads it); throws a clear error for an unknown id or kind. */
@@ -77,13 +105,24 @@ export class EpisodePool {
       const unknown = kinds.filter((k) => !this.kinds.includes(k));
       if (unknown.length) throw new InputError(`unknown kind(s) ${unknown.join(', ')}; this server has ${this.kinds.join(', ')}`);
       const ks = new Set(kinds);
-      list = this.entries.filter((e) => ks.has(e.kind));
       key = [...ks].sort().join(',');
+      list = this.listOf(ks, key);
     }
     if (c.seed !== undefined) return list[new Rng(hashSeed('env-reset', c.seed, key)).int(list.length)];
     const i = this.cursors.get(key) ?? 0;
     this.cursors.set(key, (i + 1) % list.length);
     return list[i];
+  }
+
+  /** The entries of the kinds `ks` (all known), in order: one kind's kept from the start, several kinds' made once while they are asked for. */
+  private listOf(ks: ReadonlySet<string>, key: string): readonly EpisodeEntry[] {
+    if (ks.size === 1) return this.oneKind.get(key)!;
+    let list = this.lists.get(key);
+    if (list) this.lists.delete(key);
+    else list = this.entries.filter((e) => ks.has(e.kind));
+    this.lists.set(key, list); // the newest
+    while (this.lists.size > KIND_LISTS) this.lists.delete(this.lists.keys().next().value as string);
+    return list;
   }
 
   /** The episode `choose` chose, read from its source (or kept from a recent read); a DataError when it cannot be read as it was. */
@@ -109,16 +148,36 @@ export class EpisodePool {
     return p;
   }
 
-  /** The view as a PNG data URL (encoded once per view while it stays in the cache). */
+  /**
+   * The view as a PNG data URL (encoded once per view while it stays in the cache: once made, the views used longest
+   * ago are let go until the URLs kept are at most pngCacheBytes, the one just made too when it alone is more).
+   */
   pngDataUrl(ep: SuiteEpisode, view: number): Promise<string> {
     const k = `${ep.id}#${view}`;
     const hit = this.pngs.get(k);
-    if (hit) return hit;
-    const p = this.loader(ep.views[view], ep.id).then(pngDataUrl);
-    p.catch(() => this.pngs.delete(k));
-    this.pngs.set(k, p);
-    while (this.pngs.size > this.pngCacheSize) this.pngs.delete(this.pngs.keys().next().value as string);
-    return p;
+    if (hit) {
+      this.pngs.delete(k);
+      this.pngs.set(k, hit); // the newest again
+      return hit.url;
+    }
+    const slot = { url: this.loader(ep.views[view], ep.id).then(pngDataUrl), bytes: 0 };
+    this.pngs.set(k, slot);
+    slot.url.then(
+      (url) => {
+        if (this.pngs.get(k) !== slot) return; // let go meanwhile
+        slot.bytes = url.length; // a data URL is ASCII: a byte a character
+        this.pngBytes += slot.bytes;
+        for (const [key, s] of this.pngs) {
+          if (this.pngBytes <= this.pngCacheBytes) break;
+          this.pngs.delete(key);
+          this.pngBytes -= s.bytes;
+        }
+      },
+      () => {
+        if (this.pngs.get(k) === slot) this.pngs.delete(k); // tried again next time
+      },
+    );
+    return slot.url;
   }
 }
 
