@@ -5,7 +5,7 @@
  * episode before. A suite changed under env serve is refused at the next read, not played.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HttpPolicy } from '../agents/http/policy.js';
@@ -14,6 +14,12 @@ import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
 import { createViewLoader } from '../suite/loader.js';
 import { tmpDir } from '../testing/tmp.js';
+import { paddedProactiveBenchSuites } from '../testing/padded-suites.js';
+import { EpisodePool } from '../environment/episodes.js';
+import { resolveRewardConfig, Rewarder } from '../environment/rewards.js';
+import { startEnvServer } from '../server/env/server.js';
+import { loadData } from '../suite/open.js';
+import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { packageRoot } from '../util/package-root.js';
 import { runEnvServe } from './env.js';
 import { EnvServeSchema } from './env-schema.js';
@@ -129,6 +135,61 @@ describe('env serve on a suite changed under it', () => {
       const reward = await post(`${srv.url}/get_reward`, { query: ['A.'], prompts: [''], labels: [JSON.stringify({ episode_id: eps[3].id, turn: 0 })] });
       expect(reward.status).toBe(400);
       expect(reward.json.detail).toMatch(/changed since it was read/);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe("env serve on ProactiveBench's layout", () => {
+  it('reads an entry at a reset: 128 MB of entries go through a 64 MB heap, each reset the episode a server holding them all plays', async () => {
+    const dir = tmpDir('askfirst-serve-heap-pb');
+    await paddedProactiveBenchSuites(dir);
+    const big = await serveIn64MB(['env', 'serve', '--data', `proactivebench:${join(dir, 'pb-padded')}`]);
+    // what env serve did before: every episode of the (unpadded) folder read and held
+    const held = await loadData(`proactivebench:${join(dir, 'pb-plain')}`);
+    const plain = await startEnvServer({ pool: new EpisodePool(held.episodes, held.loader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 4, sessionTimeout: 0, port: 0 });
+    try {
+      const ids = held.episodes.map((e) => e.id);
+      expect(ids.length).toBe(518);
+      const resets = [{ episode_id: ids[0] }, { episode_id: ids[300] }, { episode_id: ids[517] }, { seed: 7 }, { seed: 7, kind: 'camera' }, {}, {}, { kinds: ['sketch', 'occlusion'] }, { kind: 'passerby' }];
+      for (const r of resets) {
+        const [a, b] = await Promise.all([post(`${big.url}/reset`, r), post(`${plain.url}/reset`, r)]);
+        expect(a.status, JSON.stringify(r)).toBe(200);
+        expect(a.json, JSON.stringify(r)).toEqual(b.json);
+      }
+      const label = JSON.stringify({ episode_id: ids[42], turn: 0 });
+      const reward = { query: ['A.', 'B.', 'C.'], prompts: ['', '', ''], labels: [label, label, JSON.stringify({ episode_id: ids[43], turn: 0 })] };
+      const [a, b] = await Promise.all([post(`${big.url}/get_reward`, reward), post(`${plain.url}/get_reward`, reward)]);
+      expect(a.status).toBe(200);
+      expect(a.json).toEqual(b.json);
+    } finally {
+      await plain.close();
+      expect(await big.stop()).toBe('SIGTERM');
+    }
+  }, 120_000);
+
+  it('refuses an entry once its file changed since it was read, in one line, never plays the changed one', async () => {
+    const dir = tmpDir('askfirst-env-changed-pb');
+    const eps = generateSuite({ episodes: 2, seed: 4, size: 32, kinds: ['occlusion'] });
+    await writeProactiveBench(dir, eps);
+    const srv = await runEnvServe(EnvServeSchema.parse({ data: `proactivebench:${dir}`, port: 0, progress: false }));
+    try {
+      expect((await post(`${srv.url}/reset`, { episode_id: eps[0].id })).status).toBe(200);
+      // episode 1's question changed in place, one letter for another: the same size, its line where it was
+      const file = join(dir, readdirSync(dir).find((f) => f.endsWith('_preprocessed.jsonl'))!);
+      const before = statSync(file);
+      const q = eps[1].question;
+      const text = readFileSync(file, 'utf8');
+      const at = text.lastIndexOf(JSON.stringify(q));
+      expect(at).toBeGreaterThan(text.indexOf(eps[1].id) - 1);
+      writeFileSync(file, text.slice(0, at + 1) + (q[0] === 'X' ? 'Y' : 'X') + text.slice(at + 2));
+      expect(statSync(file).size).toBe(before.size);
+      if (statSync(file).mtimeMs === before.mtimeMs) utimesSync(file, before.atime, new Date(before.mtimeMs + 2000));
+      const r = await post(`${srv.url}/reset`, { episode_id: eps[1].id });
+      expect(r.status).toBe(400);
+      expect(r.json.detail).toMatch(/_preprocessed\.jsonl.*changed since they were read.*run the command again/);
+      expect(String(r.json.detail)).not.toContain('\n');
     } finally {
       await srv.close();
     }

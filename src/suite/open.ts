@@ -12,7 +12,8 @@ import { EPISODES_FILE, readSuite, suiteEpisodes } from './io.js';
 import { episodeStream, type EpisodeStream } from './episode-stream.js';
 import { fileState, SuiteIndex } from './episode-index.js';
 import { createViewLoader } from './loader.js';
-import { directoryViewLoader, listProactiveBenchFiles, loadProactiveBench, PB_SUFFIX, proactiveBenchCheckedEntries, proactiveBenchEpisodes, withImages, type SkippedEntry } from './proactivebench/read.js';
+import { directoryViewLoader, listProactiveBenchFiles, loadProactiveBench, PB_SUFFIX, proactiveBenchCheckedEntries, proactiveBenchEpisodes, withImages, type CheckedEpisode, type SkippedEntry } from './proactivebench/read.js';
+import { ProactiveBenchIndex } from './proactivebench/entry-index.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { linkTrouble } from '../util/fs-errors.js';
@@ -107,17 +108,7 @@ export async function openData(spec: string, opts: DataOptions = {}): Promise<St
 async function openProactiveBench(dir: string, opts: DataOptions): Promise<StreamedData> {
   const files = (await listProactiveBenchFiles(dir)).map((f) => f.file);
   const before = files.map(fileState).join();
-  const chosen = chooser(opts);
-  const lineSkipped: SkippedEntry[] = [];
-  const imageSkipped: SkippedEntry[] = [];
-  let count = 0;
-  for await (const got of proactiveBenchCheckedEntries(dir, { progress: opts.progress })) {
-    if ('skipped' in got) (got.images ? imageSkipped : lineSkipped).push(got.skipped);
-    else if (chosen(got.episode)) count++;
-  }
-  const skipped = chosenSkipped([...lineSkipped, ...imageSkipped], opts);
-  checkChosen(dir, 'proactivebench', opts, new Set([...chosen.kinds, ...skipped.map((s) => s.kind)]), count, skipped);
-  const noImages = new Set(imageSkipped.map((s) => s.id!));
+  const { count, skipped, noImages } = await checkProactiveBench(dir, opts);
   const changed = () => new DataError(`--data ${dir}: its ${PB_SUFFIX} files changed while askfirst read them; run the command again on data no one is writing`, { file: files[0] });
   const same = () => files.map(fileState).join() === before;
   return {
@@ -140,6 +131,30 @@ async function openProactiveBench(dir: string, opts: DataOptions): Promise<Strea
   };
 }
 
+/**
+ * ProactiveBench's layout in `dir` read once as loadData reads it (proactiveBenchCheckedEntries: every line checked,
+ * every image file looked up), each chosen episode handed to `onChosen` (what tells it and where its line is); the
+ * entries skipped (of the chosen kinds, listed as loadData lists them: those skipped for their lines, then those for
+ * their images), the ids of those skipped for their images, and how many were chosen. What loadData refuses (an unknown
+ * --kinds, nothing chosen) is refused.
+ */
+async function checkProactiveBench(dir: string, opts: DataOptions, onChosen?: (ep: CheckedEpisode) => void): Promise<{ count: number; skipped: SkippedEntry[]; noImages: Set<string> }> {
+  const chosen = chooser(opts);
+  const lineSkipped: SkippedEntry[] = [];
+  const imageSkipped: SkippedEntry[] = [];
+  let count = 0;
+  for await (const got of proactiveBenchCheckedEntries(dir, { progress: opts.progress })) {
+    if ('skipped' in got) (got.images ? imageSkipped : lineSkipped).push(got.skipped);
+    else if (chosen(got.episode)) {
+      count++;
+      onChosen?.(got.episode);
+    }
+  }
+  const skipped = chosenSkipped([...lineSkipped, ...imageSkipped], opts);
+  checkChosen(dir, 'proactivebench', opts, new Set([...chosen.kinds, ...skipped.map((s) => s.kind)]), count, skipped);
+  return { count, skipped, noImages: new Set(imageSkipped.map((s) => s.id!)) };
+}
+
 /** loadData's data with its chosen episodes' ids and kinds in order (`entries`), each episode read again by `get`. */
 export interface IndexedData extends Omit<LoadedData, 'episodes'> {
   entries: Pick<SuiteEpisode, 'id' | 'kind'>[];
@@ -154,9 +169,10 @@ export interface IndexedData extends Omit<LoadedData, 'episodes'> {
  * looked up as loadData does, keeping of each chosen episode its id, kind and where its line is (suite/episode-index.ts
  * SuiteIndex: some 100 bytes an episode, not its 3 KB); `get` reads the line again, and refuses (a DataError) once the
  * file's size, modification time or inode are not those it had when read (the check eval makes before each pass) or
- * another episode is at that place. ProactiveBench's layout, and a suite whose episodes.jsonl is no regular file (a named
- * pipe is read once), are read whole by loadData and held: an entry's episode is built from its line and the dataset's
- * rules (proactivebench/read.ts), which its reader gives by file and line only.
+ * another episode is at that place. ProactiveBench's layout likewise: read once as openData checks it, keeping of each
+ * chosen entry its id, kind and where its line is (proactivebench/entry-index.ts ProactiveBenchIndex), `get` building the
+ * episode from that line again as its reader did, and refusing once one of its files changed (it held every episode
+ * before). A suite whose episodes.jsonl is no regular file (a named pipe is read once) is read whole by loadData and held.
  */
 export async function indexData(spec: string, opts: DataOptions = {}): Promise<IndexedData> {
   const { format, dir } = dataSpec(spec);
@@ -178,6 +194,22 @@ export async function indexData(spec: string, opts: DataOptions = {}): Promise<I
       throw e;
     }
     return { format, dir, skipped: [], loader: createViewLoader(dir), entries, get: (id) => index.get(id), close: () => index.close() };
+  }
+  if (format === 'proactivebench') {
+    const index = await ProactiveBenchIndex.open(await listProactiveBenchFiles(dir));
+    const entries: Pick<SuiteEpisode, 'id' | 'kind'>[] = [];
+    const kinds = new Map<string, string>(); // each kind's text once (an askfirst block's kind is its line's own string)
+    let skipped: SkippedEntry[];
+    try {
+      ({ skipped } = await checkProactiveBench(dir, opts, (ep) => {
+        entries.push({ id: ep.id, kind: kinds.get(ep.kind) ?? (kinds.set(ep.kind, ep.kind), ep.kind) });
+        index.add(ep);
+      }));
+    } catch (e) {
+      await index.close();
+      throw e;
+    }
+    return { format, dir, skipped, loader: directoryViewLoader(dir), entries, get: (id) => index.get(id), close: () => index.close() };
   }
   const { episodes, ...rest } = await loadData(spec, opts);
   const byId = new Map(episodes.map((e) => [e.id, e]));

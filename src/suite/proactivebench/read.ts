@@ -23,13 +23,13 @@
  *   files askfirst wrote; `kind` is the matching askfirst scenario kind (occlusion, corruption, …),
  *   the dataset name is in `meta.dataset`.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
 import { DataError, describeError, InputError, NotFoundError } from '../../util/errors.js';
 import { fileKind } from '../../util/file-kind.js';
 import { progress, withBar } from '../../util/progress.js';
-import { countSplitLines, readSplitLines } from '../../util/text-file.js';
+import { countSplitLines, readLines } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
 import { checkEntry, DATASET_INFO, isPBDataset, PB_DATASETS, type PBDataset } from './datasets.js';
 import { filterIds } from './filter.js';
@@ -123,7 +123,7 @@ export async function loadProactiveBench(
   if (opts.progress) for (const { file } of files) total += await countSplitLines(file);
   const bar = progress('reading ProactiveBench', total, { enabled: opts.progress ?? false, unit: 'lines' });
   await withBar(bar, async () => {
-    for await (const got of readEntries(files, { filter, native: opts.native, skip, origin })) {
+    for await (const { got } of readEntries(files, { filter, native: opts.native, skip, origin })) {
       bar.tick();
       if (got && 'skipped' in got) skipped.push(got.skipped);
       else if (got) episodes.push(got.episode);
@@ -182,8 +182,11 @@ function readEntryLine(
   }
 }
 
-/** An entry of a ProactiveBench file as loadProactiveBench reads it: its episode, or why it is skipped. */
-export type ProactiveBenchEntry = { episode: SuiteEpisode } | { skipped: SkippedEntry };
+/** Where an entry's line is in its file (util/text-file.ts SplitLine): readProactiveBenchEntryAt reads it again from there. */
+export type EntryPlace = { line: number; offset: number; bytes: number };
+
+/** An entry of a ProactiveBench file as loadProactiveBench reads it: its episode (and where its line is), or why it is skipped. */
+export type ProactiveBenchEntry = { episode: SuiteEpisode; place: EntryPlace } | { skipped: SkippedEntry };
 
 /**
  * The entries of a ProactiveBench directory one at a time, each read and checked as loadProactiveBench reads it (the
@@ -201,9 +204,10 @@ export async function* proactiveBenchEntries(dir: string, opts: Pick<ReadProacti
   const bar = progress('reading ProactiveBench', total, { enabled: opts.progress ?? false, unit: 'lines' });
   try {
     // the entries loadProactiveBench reads (readEntries), so each has the same line number and text there and here
-    for await (const got of readEntries(files, { filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin: new Map() })) {
+    for await (const { got, line, offset, bytes } of readEntries(files, { filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin: new Map() })) {
       bar.tick();
-      if (got) yield got;
+      if (got && 'episode' in got) yield { episode: got.episode, place: { line, offset, bytes } };
+      else if (got) yield got;
     }
   } catch (e) {
     bar.fail();
@@ -220,18 +224,40 @@ export async function* proactiveBenchEpisodes(dir: string, opts: Pick<ReadProact
 
 type EntryContext = { filter: boolean | 'auto'; native?: boolean; skip: boolean; origin: Map<string, { file: string; line: number }> };
 
-/** Every line of `files`, in order, as readEntryLine reads it (one result per line, null included, so a bar can count lines). */
-async function* readEntries(files: readonly { dataset: PBDataset; file: string }[], c: EntryContext): AsyncGenerator<ReturnType<typeof readEntryLine>> {
+/**
+ * Every line of `files`, in order, as readEntryLine reads it (one result per line, null included, so a bar can count
+ * lines), with where the line is in its file.
+ */
+async function* readEntries(files: readonly { dataset: PBDataset; file: string }[], c: EntryContext): AsyncGenerator<{ got: ReturnType<typeof readEntryLine> } & EntryPlace> {
   for (const { dataset, file } of files) {
     const keep = filterIds(dataset)!;
     let line = 0;
-    // readSplitLines: the lines a whole-file split gives, a BOM dropped; a CRLF line's \r is JSON whitespace
-    for await (const text of readSplitLines(file)) yield readEntryLine(text, { ...c, dataset, file, line: ++line, keep });
+    // readLines: the lines a whole-file split gives, a BOM dropped; a CRLF line's \r is JSON whitespace
+    for await (const { text, offset, bytes } of readLines(file)) {
+      line++;
+      yield { got: readEntryLine(text, { ...c, dataset, file, line, keep }), line, offset, bytes };
+    }
   }
 }
 
-/** An episode as proactiveBenchCheckedEntries gives it: what tells it (and its images), not its questions and moves. */
-export type CheckedEpisode = Pick<SuiteEpisode, 'id' | 'kind' | 'views'> & { meta: { dataset: PBDataset; file: string; line: number } };
+/**
+ * The episode of the entry at `at` in `file` (of `dataset`, open as `fh`), read again as proactiveBenchEntries read it
+ * there (the same checks, ProactiveBench's filter), for a reader that kept where an entry is instead of its episode
+ * (suite/proactivebench/entry-index.ts). A line that no longer reads as an episode is a DataError (the file was changed
+ * meanwhile); one left out by the filter or blank now, null. Its images are not checked.
+ */
+export async function readProactiveBenchEntryAt(fh: FileHandle, file: string, dataset: PBDataset, at: EntryPlace): Promise<SuiteEpisode | null> {
+  const buf = Buffer.alloc(at.bytes);
+  const { bytesRead } = await fh.read(buf, 0, at.bytes, at.offset);
+  const got = readEntryLine(buf.toString('utf8', 0, bytesRead), { filter: 'auto', skip: false, origin: new Map(), dataset, file, line: at.line, keep: filterIds(dataset)! });
+  return got && 'episode' in got ? got.episode : null;
+}
+
+/**
+ * An episode as proactiveBenchCheckedEntries gives it: what tells it (and its images), not its questions and moves, and
+ * where its line is (`offset`, `bytes`: readProactiveBenchEntryAt reads it again).
+ */
+export type CheckedEpisode = Pick<SuiteEpisode, 'id' | 'kind' | 'views'> & { meta: { dataset: PBDataset; file: string } & EntryPlace };
 
 /** An entry of proactiveBenchCheckedEntries: `images` on one skipped for its image files (after the line's own checks). */
 export type CheckedEntry = { episode: CheckedEpisode } | { skipped: SkippedEntry; images?: true };
@@ -258,7 +284,7 @@ export async function* proactiveBenchCheckedEntries(dir: string, opts: Pick<Read
       if (!mine) yield got;
       else {
         const ep = (got as { episode: CheckedEpisode }).episode;
-        yield { skipped: imageSkipped(dir, ep, ep.meta, mine), images: true as const };
+        yield { skipped: imageSkipped(dir, ep, { file: ep.meta.file, line: ep.meta.line }, mine), images: true as const };
       }
     }
     chunk = [];
@@ -267,8 +293,8 @@ export async function* proactiveBenchCheckedEntries(dir: string, opts: Pick<Read
     if ('skipped' in got) chunk.push(got);
     else {
       const { id, kind, views, meta } = got.episode;
-      const { dataset, file, line } = meta as CheckedEpisode['meta'];
-      chunk.push({ episode: { id, kind, views, meta: { dataset, file, line } } });
+      const { dataset, file } = meta as CheckedEpisode['meta'];
+      chunk.push({ episode: { id, kind, views, meta: { dataset, file, ...got.place } } });
     }
     if (chunk.length >= IMAGE_CHECK_CHUNK) yield* flush();
   }
