@@ -12,10 +12,11 @@
  * ends the command by that signal (130 / 143 to a shell: signals.ts `serveUntilStopped`); a second signal cuts them.
  */
 import { checkPolicySpec, createPolicy, policyAnswersFromData } from '../agents/registry.js';
-import type { EpisodeStream } from '../suite/episode-stream.js';
-import { dataFingerprint } from '../suite/fingerprint.js';
-import { openData } from '../suite/open.js';
-import { progress as progressBar, withBar } from '../util/progress.js';
+import type { Policy } from '../agents/policy.js';
+import { Fingerprinter } from '../suite/fingerprint.js';
+import { dataOnce, dataSpec } from '../suite/open.js';
+import type { SkippedEntry } from '../suite/proactivebench/read.js';
+import type { SuiteEpisode } from '../suite/types.js';
 import { InputError } from '../util/errors.js';
 import { setImageLimits } from '../scenes/image-limits.js';
 import { isLoopbackHost } from '../server/host-check.js';
@@ -26,25 +27,45 @@ import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { ServeSchema, type ServeConfig } from './serve-schema.js';
 
 /**
- * The episodes of `--data`, read as eval reads them (`progress`: its bars while reading) and not held: every line checked
- * once, then read again a line at a time by each pass (suite/open.ts openData) — the policy's (the oracle keeps each
- * episode's plan, a few strings; scripted:FILE the ids) and, for a policy that answers from them (`fingerprinted`: the
- * oracle), the fingerprint eval records, for `system_fingerprint` (before, the oracle's covered only its spec, so other
- * data under one path answered under one fingerprint). It held every episode (0.45 GB at 130,000) while it served. Once
- * the policy is made, the data is not read again: the server answers from what the policy kept.
+ * The episodes of `--data`, read once (`progress`: its bar while reading) and not held: each checked as eval checks it
+ * and handed, as it is read, to `use` (the policy made of them: the oracle keeps each episode's plan, a few strings;
+ * scripted:FILE reads up to its first episode with replies, the rest read on and checked after it) and, for a policy
+ * that answers from them (`fingerprinted`: the oracle), to the fingerprint eval records, for `system_fingerprint`
+ * (suite/open.ts dataOnce). It read the data three times before (openData's check, the fingerprint's pass, the
+ * oracle's), and held every episode (0.45 GB at 130,000) earlier still. Once the policy is made, the data is not read
+ * again: the server answers from what the policy kept. Data refused part way fails `use` (the oracle's episodes end in
+ * the error) or, read after it, this: what `use` made of it is not used.
  */
 export async function loadServeEpisodes(
   data: string | undefined,
   warn: (msg: string) => void = console.error,
   progress = false,
   fingerprinted = false,
-): Promise<{ data?: EpisodeStream; fingerprint?: string }> {
+  use?: (episodes: AsyncIterable<SuiteEpisode>) => Promise<unknown>,
+): Promise<{ count?: number; fingerprint?: string }> {
   if (!data) return {};
-  const d = await openData(data, { progress });
-  if (d.skipped.length) warn(`${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
-  if (!fingerprinted) return { data: d };
-  const bar = progressBar('fingerprinting', d.count, { enabled: progress, unit: 'episodes' });
-  return { data: d, fingerprint: await withBar(bar, () => dataFingerprint(d.episodes(), d.dir, () => bar.tick())) };
+  const pass = dataOnce(data, { progress });
+  const fingerprint = fingerprinted ? new Fingerprinter(dataSpec(data).dir) : undefined;
+  let end: { count: number; skipped: SkippedEntry[] } | undefined;
+  const next = async (): Promise<IteratorResult<SuiteEpisode>> => {
+    if (end) return { done: true, value: undefined };
+    const got = await pass.next();
+    if (got.done) {
+      end = got.value;
+      return { done: true, value: undefined };
+    }
+    fingerprint?.add(got.value);
+    return got;
+  };
+  try {
+    // no `return`: a reader that stops early (scripted:FILE) leaves the pass open, to be read on and checked here
+    await use?.({ [Symbol.asyncIterator]: () => ({ next }) });
+    while (!end) await next();
+  } finally {
+    if (!end) await pass.return({ count: 0, skipped: [] }); // its file closed, its bar ended
+  }
+  if (end.skipped.length) warn(`${end.skipped.length} entries of ${dataSpec(data).dir} could not be read and are left out, e.g. ${end.skipped[0].reason}`);
+  return { count: end.count, fingerprint: fingerprint?.result().fingerprint };
 }
 
 /**
@@ -67,17 +88,33 @@ export async function runServe(
 ): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
   const warn = log ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
   refuseKeyFlags(cfg, given, process.env);
-  const { data, fingerprint: dataFingerprint } = await loadServeEpisodes(cfg.data, warn, cfg.progress, policyAnswersFromData(cfg.policy));
-  if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !data?.count) {
+  if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !cfg.data) {
     throw new InputError('the oracle needs the episodes it will be asked about: add --data DIR');
   }
+  // the policy is made in the one pass that reads --data (without it, of no episodes)
+  let policy: Policy | undefined;
+  const make = async (episodes: AsyncIterable<SuiteEpisode> | readonly SuiteEpisode[]) => {
+    policy = await createPolicy(cfg.policy, { episodes, seed: cfg.seed });
+  };
+  let dataFingerprint: string | undefined;
+  try {
+    ({ fingerprint: dataFingerprint } = await loadServeEpisodes(cfg.data, warn, cfg.progress, policyAnswersFromData(cfg.policy), make));
+    if (!cfg.data) await make([]);
+  } catch (e) {
+    await (policy as Policy | undefined)?.close?.();
+    throw e;
+  }
+  return serveWith(cfg, policy!, dataFingerprint, warn);
+}
+
+/** runServe's server of `policy`. */
+async function serveWith(cfg: ServeConfig, policy: Policy, dataFingerprint: string | undefined, warn: (msg: string) => void): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
   setImageLimits({ maxPixels: cfg.maxImagePixels });
   const envKey = process.env[cfg.apiKeyEnv]?.trim();
   const apiKey = cfg.apiKey ?? (envKey ? envKey : undefined);
   if (!apiKey && !isLoopbackHost(cfg.host)) {
     warn(`listening on ${cfg.host} without an API key: anyone who can reach this machine can use the policy${cfg.policy.startsWith('openai:') ? ' (and spend the upstream API key)' : ''}; set ${cfg.apiKeyEnv} or pass --api-key`);
   }
-  const policy = await createPolicy(cfg.policy, { episodes: data?.episodes() ?? [], seed: cfg.seed });
   const model = cfg.modelName ?? cfg.policy;
   const srv = await startOpenAIServer({
     policy,

@@ -58,42 +58,63 @@ export interface DataFingerprints {
 }
 
 /**
- * `sha256:<hex>` over the episodes (a list, or a stream read a line at a time) and their views (file views resolved
- * against `dir`), and its earlier form. `onEpisode` is called after each episode is hashed (a progress bar: a large
- * dataset's view files take seconds). The files are read synchronously; the event loop gets a turn after each episode,
- * so Ctrl-C is acted on within an episode's time, not once all are hashed (the fingerprint is the same).
+ * `sha256:<hex>` over the episodes handed to `add` in order and their views (file views resolved against `dir`), and its
+ * earlier form (`result`): dataFingerprints over a pass of its own, or `askfirst serve` over the one pass that also
+ * checks the data and makes the oracle's plans (cli/serve.ts). The files are read synchronously.
  */
-export async function dataFingerprints(episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, dir = '.', onEpisode?: () => void): Promise<DataFingerprints> {
-  const h = createHash('sha256');
-  const before = createHash('sha256');
-  let differs = false;
+export class Fingerprinter {
+  private readonly h = createHash('sha256');
+  private readonly before = createHash('sha256');
+  private differs = false;
   // a file's digest, kept for the views of later episodes that show it again (ProactiveBench's share one photo), the
   // newest SEEN_FILES only: an askfirst suite of 100,000 episodes has some 650,000 files, each shown by one episode
-  const seen = new Map<string, string>();
-  const view = (v: ViewRef): unknown => {
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly dir = '.') {}
+
+  private view(v: ViewRef): unknown {
     if ('image' in v) return { pixels: createHash('sha256').update(v.image.data).digest('hex').slice(0, 16), w: v.image.width, h: v.image.height };
-    const full = isAbsolute(v.path) ? v.path : join(dir, v.path);
-    let d = seen.get(full);
+    const full = isAbsolute(v.path) ? v.path : join(this.dir, v.path);
+    let d = this.seen.get(full);
     if (d === undefined) {
       d = fileDigest(full);
-      if (seen.size >= SEEN_FILES) seen.delete(seen.keys().next().value!);
-      seen.set(full, d);
+      if (this.seen.size >= SEEN_FILES) this.seen.delete(this.seen.keys().next().value!);
+      this.seen.set(full, d);
     }
     return { path: v.path, crop: v.crop ?? null, file: d };
-  };
-  for await (const e of episodes) {
-    const views = e.views.map(view);
+  }
+
+  add(e: SuiteEpisode): void {
+    const views = e.views.map((v) => this.view(v));
     const was = JSON.stringify({ ...e, views });
-    const file = inside(dir, e.meta?.file);
+    const file = inside(this.dir, e.meta?.file);
     const now = file === undefined ? was : JSON.stringify({ ...e, meta: { ...e.meta, file }, views });
-    differs ||= now !== was;
-    h.update(now).update('\n');
-    before.update(was).update('\n');
+    this.differs ||= now !== was;
+    this.h.update(now).update('\n');
+    this.before.update(was).update('\n');
+  }
+
+  /** The fingerprints of the episodes added (once: the hashes are done then). */
+  result(): DataFingerprints {
+    const earlier = `sha256:${this.before.digest('hex')}`;
+    return { fingerprint: `sha256:${this.h.digest('hex')}`, earlier: this.differs ? [earlier] : [] };
+  }
+}
+
+/**
+ * `sha256:<hex>` over the episodes (a list, or a stream read a line at a time) and their views (file views resolved
+ * against `dir`), and its earlier form (Fingerprinter). `onEpisode` is called after each episode is hashed (a progress
+ * bar: a large dataset's view files take seconds). The event loop gets a turn after each episode, so Ctrl-C is acted on
+ * within an episode's time, not once all are hashed (the fingerprint is the same).
+ */
+export async function dataFingerprints(episodes: Iterable<SuiteEpisode> | AsyncIterable<SuiteEpisode>, dir = '.', onEpisode?: () => void): Promise<DataFingerprints> {
+  const f = new Fingerprinter(dir);
+  for await (const e of episodes) {
+    f.add(e);
     onEpisode?.();
     await yieldToEventLoop();
   }
-  const earlier = `sha256:${before.digest('hex')}`;
-  return { fingerprint: `sha256:${h.digest('hex')}`, earlier: differs ? [earlier] : [] };
+  return f.result();
 }
 
 /** dataFingerprints' fingerprint alone. */

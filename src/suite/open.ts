@@ -12,7 +12,7 @@ import { EPISODES_FILE, readSuite, suiteEpisodes } from './io.js';
 import { episodeStream, type EpisodeStream } from './episode-stream.js';
 import { fileState, SuiteIndex } from './episode-index.js';
 import { createViewLoader } from './loader.js';
-import { directoryViewLoader, listProactiveBenchFiles, loadProactiveBench, PB_SUFFIX, proactiveBenchCheckedEntries, proactiveBenchEpisodes, withImages, type CheckedEpisode, type SkippedEntry } from './proactivebench/read.js';
+import { directoryViewLoader, listProactiveBenchFiles, loadProactiveBench, PB_SUFFIX, proactiveBenchCheckedEntries, proactiveBenchCheckedEpisodes, proactiveBenchEpisodes, withImages, type CheckedEpisode, type SkippedEntry } from './proactivebench/read.js';
 import { ProactiveBenchIndex } from './proactivebench/entry-index.js';
 import type { SuiteEpisode, ViewLoader } from './types.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
@@ -138,21 +138,65 @@ async function openProactiveBench(dir: string, opts: DataOptions): Promise<Strea
  * their images), the ids of those skipped for their images, and how many were chosen. What loadData refuses (an unknown
  * --kinds, nothing chosen) is refused.
  */
-async function checkProactiveBench(dir: string, opts: DataOptions, onChosen?: (ep: CheckedEpisode) => void): Promise<{ count: number; skipped: SkippedEntry[]; noImages: Set<string> }> {
+async function checkProactiveBench(dir: string, opts: DataOptions, onChosen?: (ep: CheckedEpisode) => void): Promise<ChosenProactiveBench> {
+  const pass = chosenProactiveBench(dir, opts, proactiveBenchCheckedEntries(dir, { progress: opts.progress }));
+  for (;;) {
+    const got = await pass.next();
+    if (got.done) return got.value;
+    onChosen?.(got.value);
+  }
+}
+
+type ChosenProactiveBench = { count: number; skipped: SkippedEntry[]; noImages: Set<string> };
+
+/** checkProactiveBench's pass over `entries` (its checked entries, each episode as they give it), yielding each chosen one. */
+async function* chosenProactiveBench<T extends Pick<SuiteEpisode, 'id' | 'kind'>>(dir: string, opts: DataOptions, entries: AsyncIterable<{ episode: T } | { skipped: SkippedEntry; images?: true }>): AsyncGenerator<T, ChosenProactiveBench> {
   const chosen = chooser(opts);
   const lineSkipped: SkippedEntry[] = [];
   const imageSkipped: SkippedEntry[] = [];
   let count = 0;
-  for await (const got of proactiveBenchCheckedEntries(dir, { progress: opts.progress })) {
+  for await (const got of entries) {
     if ('skipped' in got) (got.images ? imageSkipped : lineSkipped).push(got.skipped);
     else if (chosen(got.episode)) {
       count++;
-      onChosen?.(got.episode);
+      yield got.episode;
     }
   }
   const skipped = chosenSkipped([...lineSkipped, ...imageSkipped], opts);
   checkChosen(dir, 'proactivebench', opts, new Set([...chosen.kinds, ...skipped.map((s) => s.kind)]), count, skipped);
   return { count, skipped, noImages: new Set(imageSkipped.map((s) => s.id!)) };
+}
+
+/**
+ * The chosen episodes of `spec`, each checked as loadData checks it (every line, every image file looked up) and yielded
+ * as it is read, the data read once: for a reader that needs each episode once and keeps what it makes of them only if
+ * the whole pass ends (`askfirst serve`: the oracle's plans and the data's fingerprint, made in the pass that checks it;
+ * it read the data three times before: openData's check, the fingerprint's pass, the oracle's). What loadData refuses is
+ * thrown where the pass meets it, after the episodes before it were yielded. Returns how many were chosen and the
+ * entries skipped (ProactiveBench's, listed as loadData lists them). The episodes are those, in that order, that each
+ * pass of openData gives (so the fingerprint is eval's). A suite whose episodes.jsonl is no regular file is read by
+ * loadData, as openData reads it.
+ */
+export async function* dataOnce(spec: string, opts: DataOptions = {}): AsyncGenerator<SuiteEpisode, { count: number; skipped: SkippedEntry[] }> {
+  const { format, dir } = dataSpec(spec);
+  if (format === 'proactivebench') {
+    const { count, skipped } = yield* chosenProactiveBench(dir, opts, proactiveBenchCheckedEpisodes(dir, { progress: opts.progress }));
+    return { count, skipped };
+  }
+  if (!isFile(join(dir, EPISODES_FILE))) {
+    const { episodes, skipped } = await loadData(spec, opts);
+    yield* episodes;
+    return { count: episodes.length, skipped };
+  }
+  const chosen = chooser(opts);
+  let count = 0;
+  for await (const ep of suiteEpisodes(dir, { progress: opts.progress })) {
+    if (!chosen(ep)) continue;
+    count++;
+    yield ep;
+  }
+  checkChosen(dir, format, opts, chosen.kinds, count, []);
+  return { count, skipped: [] };
 }
 
 /** loadData's data with its chosen episodes' ids and kinds in order (`entries`), each episode read again by `get`. */

@@ -273,8 +273,28 @@ const IMAGE_CHECK_CHUNK = 256;
  * kind and views only (CheckedEpisode: an episode's own fields may be large, and a chunk of them is held). `askfirst
  * eval` checks ProactiveBench's layout so (suite/open.ts openData), then reads its episodes again for each pass.
  */
-export async function* proactiveBenchCheckedEntries(dir: string, opts: Pick<ReadProactiveBenchOptions, 'progress'> = {}): AsyncGenerator<CheckedEntry> {
-  let chunk: ({ episode: CheckedEpisode } | { skipped: SkippedEntry })[] = [];
+export function proactiveBenchCheckedEntries(dir: string, opts: Pick<ReadProactiveBenchOptions, 'progress'> = {}): AsyncGenerator<CheckedEntry> {
+  return checkedEntries(dir, opts, (ep, place) => {
+    const { id, kind, views, meta } = ep;
+    return { id, kind, views, meta: { dataset: meta!.dataset as PBDataset, file: meta!.file as string, ...place } };
+  });
+}
+
+/**
+ * proactiveBenchCheckedEntries with each episode whole (a chunk of them held while their images are looked up): for a
+ * reader that reads the data once, checking it as it goes (suite/open.ts dataOnce, `askfirst serve`).
+ */
+export function proactiveBenchCheckedEpisodes(dir: string, opts: Pick<ReadProactiveBenchOptions, 'progress'> = {}): AsyncGenerator<{ episode: SuiteEpisode } | { skipped: SkippedEntry; images?: true }> {
+  return checkedEntries(dir, opts, (ep) => ep);
+}
+
+/** proactiveBenchCheckedEntries, each episode kept as `shape` makes it of the episode and its line's place. */
+async function* checkedEntries<T extends Pick<SuiteEpisode, 'id' | 'kind' | 'views' | 'meta'>>(
+  dir: string,
+  opts: Pick<ReadProactiveBenchOptions, 'progress'>,
+  shape: (ep: SuiteEpisode, place: EntryPlace) => T,
+): AsyncGenerator<{ episode: T } | { skipped: SkippedEntry; images?: true }> {
+  let chunk: ({ episode: T } | { skipped: SkippedEntry })[] = [];
   const flush = async function* () {
     const eps = chunk.flatMap((got) => ('episode' in got ? [got.episode] : []));
     const byEpisode = new Map<string, MissingImage[]>();
@@ -283,19 +303,14 @@ export async function* proactiveBenchCheckedEntries(dir: string, opts: Pick<Read
       const mine = 'episode' in got ? byEpisode.get(got.episode.id) : undefined;
       if (!mine) yield got;
       else {
-        const ep = (got as { episode: CheckedEpisode }).episode;
-        yield { skipped: imageSkipped(dir, ep, { file: ep.meta.file, line: ep.meta.line }, mine), images: true as const };
+        const ep = (got as { episode: T }).episode;
+        yield { skipped: imageSkipped(dir, ep, { file: ep.meta!.file as string, line: ep.meta!.line as number }, mine), images: true as const };
       }
     }
     chunk = [];
   };
   for await (const got of proactiveBenchEntries(dir, opts)) {
-    if ('skipped' in got) chunk.push(got);
-    else {
-      const { id, kind, views, meta } = got.episode;
-      const { dataset, file } = meta as CheckedEpisode['meta'];
-      chunk.push({ episode: { id, kind, views, meta: { dataset, file, ...got.place } } });
-    }
+    chunk.push('skipped' in got ? got : { episode: shape(got.episode, got.place) });
     if (chunk.length >= IMAGE_CHECK_CHUNK) yield* flush();
   }
   yield* flush();
