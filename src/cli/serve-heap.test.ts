@@ -5,7 +5,7 @@
  * episode before. A suite changed under env serve is refused at the next read, not played.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HttpPolicy } from '../agents/http/policy.js';
@@ -14,7 +14,7 @@ import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
 import { createViewLoader } from '../suite/loader.js';
 import { tmpDir } from '../testing/tmp.js';
-import { paddedProactiveBenchSuites } from '../testing/padded-suites.js';
+import { paddedProactiveBenchSuites, paddedSuites } from '../testing/padded-suites.js';
 import { EpisodePool } from '../environment/episodes.js';
 import { resolveRewardConfig, Rewarder } from '../environment/rewards.js';
 import { startEnvServer } from '../server/env/server.js';
@@ -23,23 +23,6 @@ import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { packageRoot } from '../util/package-root.js';
 import { runEnvServe } from './env.js';
 import { EnvServeSchema } from './env-schema.js';
-
-/**
- * A suite of 512 episodes, each of 7 (one per kind) again under a new id, its views the same image files: `plain` as they
- * are, `padded` with 256 KiB in `meta` each (read by no reset, no reply), 128 MB that holding every episode needs in the
- * heap. Their ids, in order.
- */
-async function suites(dir: string): Promise<string[]> {
-  const episodes = await writeSuite(join(dir, 'small'), generateSuite({ episodes: 1, seed: 2, size: 32 }));
-  const copies = Array.from({ length: 512 }, (_, i) => ({ ...episodes[i % 7], id: `${episodes[i % 7].id}-copy${i}` }));
-  const pad = 'x'.repeat(2 ** 18);
-  for (const name of ['plain', 'padded']) {
-    const eps = name === 'plain' ? copies : copies.map((e) => ({ ...e, meta: { ...e.meta, padding: pad } }));
-    cpSync(join(dir, 'small', 'images'), join(dir, name, 'images'), { recursive: true });
-    writeFileSync(join(dir, name, 'episodes.jsonl'), eps.map((e) => JSON.stringify(e) + '\n').join(''));
-  }
-  return copies.map((e) => e.id);
-}
 
 /**
  * `askfirst ARGS` (a server, `--port 0`) in a child process whose heap is 64 MB: its URL once it listens, and `stop`
@@ -76,7 +59,7 @@ const post = async (url: string, body: unknown) => {
 describe('askfirst env serve and serve --data at scale', () => {
   it('env serve reads an episode at a reset: 128 MB of episodes go through a 64 MB heap, the observations and rewards the same', async () => {
     const dir = tmpDir('askfirst-serve-heap');
-    const ids = await suites(dir);
+    const ids = await paddedSuites(dir);
     const big = await serveIn64MB(['env', 'serve', '--data', join(dir, 'padded')]);
     const plain = await runEnvServe(EnvServeSchema.parse({ data: join(dir, 'plain'), port: 0, progress: false }));
     try {
@@ -99,7 +82,7 @@ describe('askfirst env serve and serve --data at scale', () => {
 
   it('serve --policy oracle --data keeps plans, not episodes: it answers every episode right within a 64 MB heap', async () => {
     const dir = tmpDir('askfirst-serve-heap-oracle');
-    await suites(dir);
+    await paddedSuites(dir);
     const big = await serveIn64MB(['serve', '--policy', 'oracle', '--data', join(dir, 'padded')]);
     try {
       const eps = (await readSuite(join(dir, 'plain'))).filter((_, i) => i % 37 === 0);
