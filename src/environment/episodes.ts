@@ -4,7 +4,7 @@
  * session, so parallel sessions of a trainer walk the suite without repeating an episode until it
  * wraps around. A seed picks the same episode every time for the same filter.
  *
- * The choice needs only each episode's id and kind, in order (`EpisodeSource.entries`); the episode itself is asked of
+ * The choice needs only each episode's id and kind, in order (`EpisodeSource.entries`, suite/episode-source.ts); the episode itself is asked of
  * its source when a session starts (`episode`), the few asked last kept: `askfirst env serve` on an askfirst suite holds
  * where each episode is in its episodes.jsonl, not the episodes (suite/open.ts indexData), and reads one at a reset.
  */
@@ -14,6 +14,7 @@ import type { EvalMode } from '../episode/types.js';
 import { EVAL_MODES } from '../episode/types.js';
 import { pngDataUrl } from '../scenes/png.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { episodeSource, RecentEpisodes, type EpisodeEntry, type EpisodeSource } from '../suite/episode-source.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 
@@ -24,16 +25,6 @@ export interface EpisodeChoice {
   kind?: string;
   kinds?: string[];
   mode?: EvalMode;
-}
-
-/** What a reset's choice reads of an episode. */
-export type EpisodeEntry = Pick<SuiteEpisode, 'id' | 'kind'>;
-
-/** Where a pool's episodes are: their ids and kinds in order, and the episode of an id (read again, or held). */
-export interface EpisodeSource {
-  readonly entries: readonly EpisodeEntry[];
-  /** The episode `id` (undefined: none of that id); a DataError when it can no longer be read as it was. */
-  get(id: string): Promise<SuiteEpisode | undefined>;
 }
 
 /** How many episodes a pool keeps of those its source read last (a trainer's sessions often reset to the same few). */
@@ -52,7 +43,6 @@ export class EpisodePool {
   readonly entries: readonly EpisodeEntry[];
   readonly kinds: string[];
   private readonly byId: Map<string, EpisodeEntry>;
-  private readonly source: EpisodeSource;
   private readonly cursors = new Map<string, number>();
   /**
    * The entries of each kind, in order, and of the sets of kinds resets asked for last (by their sorted names joined
@@ -61,7 +51,7 @@ export class EpisodePool {
   private readonly lists = new Map<string, readonly EpisodeEntry[]>();
   private readonly oneKind: ReadonlyMap<string, readonly EpisodeEntry[]>;
   /** The episodes read last, by id (bounded LRU). */
-  private readonly read = new Map<string, Promise<SuiteEpisode | undefined>>();
+  private readonly read: RecentEpisodes;
   /** PNG data URLs of views, by "episode id#view index" (views are immutable; LRU bounded by pngCacheBytes), with their sizes once made. */
   private readonly pngs = new Map<string, { url: Promise<string>; bytes: number }>();
   private pngBytes = 0;
@@ -72,8 +62,8 @@ export class EpisodePool {
     readonly loader: ViewLoader,
     private readonly pngCacheBytes = PNG_CACHE_BYTES,
   ) {
-    this.source = isSource(episodes) ? episodes : heldSource(episodes);
-    this.entries = this.source.entries;
+    this.read = new RecentEpisodes(episodeSource(episodes), EPISODE_CACHE);
+    this.entries = this.read.source.entries;
     if (!this.entries.length) throw new InputError('the environment has no episodes (check --data and --kinds)');
     this.byId = new Map(this.entries.map((e) => [e.id, e]));
     const byKind = new Map<string, EpisodeEntry[]>();
@@ -134,18 +124,8 @@ export class EpisodePool {
 
   /** The episode `id`, or undefined when the server has none of that id. */
   find(id: string): Promise<SuiteEpisode | undefined> {
-    const hit = this.read.get(id);
-    if (hit) {
-      this.read.delete(id);
-      this.read.set(id, hit); // the newest again
-      return hit;
-    }
     if (!this.byId.has(id)) return Promise.resolve(undefined);
-    const p = this.source.get(id);
-    p.catch(() => this.read.delete(id)); // a failed read is tried again next time (and fails again while the data differs)
-    this.read.set(id, p);
-    while (this.read.size > EPISODE_CACHE) this.read.delete(this.read.keys().next().value as string);
-    return p;
+    return this.read.get(id);
   }
 
   /**
@@ -179,16 +159,6 @@ export class EpisodePool {
     );
     return slot.url;
   }
-}
-
-function isSource(e: readonly SuiteEpisode[] | EpisodeSource): e is EpisodeSource {
-  return !Array.isArray(e);
-}
-
-/** A list held in memory as a source (its episodes are their own entries). */
-function heldSource(episodes: readonly SuiteEpisode[]): EpisodeSource {
-  const byId = new Map(episodes.map((e) => [e.id, e]));
-  return { entries: episodes, get: async (id) => byId.get(id) };
 }
 
 export function checkMode(m: unknown): EvalMode {

@@ -12,6 +12,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../util/errors.js';
 import { readJsonlLineAt } from '../util/jsonl.js';
+import { readLines } from '../util/text-file.js';
 import { EPISODES_FILE, suiteEpisodeLines, type ReadSuiteOptions } from './io.js';
 import type { SuiteEpisode } from './types.js';
 
@@ -64,6 +65,33 @@ export class SuiteIndex {
     const ep = await readJsonlLineAt<SuiteEpisode>(this.fh, this.file, at);
     if (ep?.id !== id) throw new DataError(`the episode read again is not episode "${id}" read before: the file was changed meanwhile; run the command again`, { file: this.file, line: at.line });
     return (this.last = ep);
+  }
+
+  /**
+   * The episodes kept, in the file's order, read again in one pass over the file (`get` of each, a read of its own, took 7 s
+   * for 30,000 of 105,000 episodes on a loaded machine): only their lines parsed, each the line read then, or a DataError
+   * as `get`'s when the file changed since it was read.
+   */
+  async *episodes(): AsyncGenerator<SuiteEpisode> {
+    const changed = (line?: number) => new DataError('the file was changed since it was read: its episodes may no longer be those read then; run the command again on data no one is writing', { file: this.file, line });
+    if (fileState(this.file) !== this.state) throw changed();
+    const kept = this.places.entries(); // in the file's order (open keeps them as it reads)
+    let next = kept.next();
+    for await (const { text, offset } of readLines(this.file)) {
+      if (next.done) break;
+      const [id, at] = next.value;
+      if (offset !== at.offset) continue;
+      let ep: SuiteEpisode | undefined;
+      try {
+        ep = JSON.parse(text) as SuiteEpisode;
+      } catch {
+        throw changed(at.line);
+      }
+      if (ep?.id !== id) throw changed(at.line);
+      yield ep;
+      next = kept.next();
+    }
+    if (!next.done || fileState(this.file) !== this.state) throw changed();
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EPISODES_FILE, readSuite, suiteEpisodes } from './io.js';
 import { episodeStream, type EpisodeStream } from './episode-stream.js';
+import { episodeSource, type EpisodeSource } from './episode-source.js';
 import { fileState, SuiteIndex } from './episode-index.js';
 import { createViewLoader } from './loader.js';
 import { directoryViewLoader, listProactiveBenchFiles, loadProactiveBench, PB_SUFFIX, proactiveBenchCheckedEntries, proactiveBenchCheckedEpisodes, proactiveBenchEpisodes, withImages, type CheckedEpisode, type SkippedEntry } from './proactivebench/read.js';
@@ -200,16 +201,19 @@ export async function* dataOnce(spec: string, opts: DataOptions = {}): AsyncGene
 }
 
 /** loadData's data with its chosen episodes' ids and kinds in order (`entries`), each episode read again by `get`. */
-export interface IndexedData extends Omit<LoadedData, 'episodes'> {
-  entries: Pick<SuiteEpisode, 'id' | 'kind'>[];
+export interface IndexedData extends Omit<LoadedData, 'episodes'>, EpisodeSource {
+  /** The chosen episodes' ids and kinds, in order. */
+  readonly entries: readonly Pick<SuiteEpisode, 'id' | 'kind'>[];
   /** The chosen episode `id` (undefined: none of that id is chosen); a DataError when the data changed since it was read. */
   get(id: string): Promise<SuiteEpisode | undefined>;
+  /** The chosen episodes in order, read again a line at a time (SuiteIndex.episodes); a DataError as `get`'s. */
+  episodes(): AsyncIterable<SuiteEpisode>;
   close(): Promise<void>;
 }
 
 /**
  * The data of `spec` as loadData chooses and checks it, for a reader that needs any one episode at any time but never all
- * (`askfirst env serve`: a reset reads its episode): an askfirst suite is read once, every line checked and every image
+ * (`askfirst env serve`: a reset reads its episode; `askfirst train rl --data`: an update its episodes): an askfirst suite is read once, every line checked and every image
  * looked up as loadData does, keeping of each chosen episode its id, kind and where its line is (suite/episode-index.ts
  * SuiteIndex: some 100 bytes an episode, not its 3 KB); `get` reads the line again, and refuses (a DataError) once the
  * file's size, modification time or inode are not those it had when read (the check eval makes before each pass) or
@@ -237,7 +241,7 @@ export async function indexData(spec: string, opts: DataOptions = {}): Promise<I
       await index.close();
       throw e;
     }
-    return { format, dir, skipped: [], loader: createViewLoader(dir), entries, get: (id) => index.get(id), close: () => index.close() };
+    return { format, dir, skipped: [], loader: createViewLoader(dir), entries, get: (id) => index.get(id), episodes: () => index.episodes(), close: () => index.close() };
   }
   if (format === 'proactivebench') {
     const index = await ProactiveBenchIndex.open(await listProactiveBenchFiles(dir));
@@ -256,8 +260,7 @@ export async function indexData(spec: string, opts: DataOptions = {}): Promise<I
     return { format, dir, skipped, loader: directoryViewLoader(dir), entries, get: (id) => index.get(id), close: () => index.close() };
   }
   const { episodes, ...rest } = await loadData(spec, opts);
-  const byId = new Map(episodes.map((e) => [e.id, e]));
-  return { ...rest, entries: episodes, get: async (id) => byId.get(id), close: async () => undefined };
+  return { ...rest, ...episodeSource(episodes), close: async () => undefined };
 }
 
 function isFile(file: string): boolean {
