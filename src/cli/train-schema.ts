@@ -10,10 +10,13 @@ import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
 import { SuiteConfigSchema } from '../suite/suite-config.js';
 import { outDirField, schemaOptions, type AnyObjectSchema } from '../util/config.js';
 import type { Orderly } from './signals.js';
-import type { LoadedData } from '../suite/open.js';
+import type { IndexedData } from '../suite/open.js';
 
-/** A stage's --data, read once (the first call reads it; every call gets that one read, or its error). */
-export type ReadData = () => Promise<LoadedData>;
+/**
+ * A stage's --data, read once (the first call reads it; every call gets that one read, or its error): an askfirst suite
+ * indexed, not held (suite/open.ts indexData); `close` closes its file (again: nothing).
+ */
+export type ReadData = (() => Promise<IndexedData>) & { close(): Promise<void> };
 
 /** One training stage: a `train <name>` subcommand whose options come from `schema`. */
 export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {

@@ -20,7 +20,7 @@ import { resolveSupervisedConfig, trainSupervised, type SupervisedResult } from 
 import { trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
 import type { ViewLoader } from '../suite/types.js';
-import { loadData, type LoadedData } from '../suite/open.js';
+import { indexData, type IndexedData } from '../suite/open.js';
 import { dataFingerprints } from '../suite/fingerprint.js';
 import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding } from '../suite/splits.js';
 import { ConfigError, InputError } from '../util/errors.js';
@@ -105,7 +105,7 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>, read: ReadDa
     if (read) {
       const d = await read();
       if (d.skipped.length) log(`rl: ${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
-      data = { train: d.episodes, val: rlValSuite(cfg), loader: d.loader };
+      data = { train: d, val: rlValSuite(cfg), loader: d.loader }; // where each episode is: an update reads those it draws
     } else {
       log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}`);
       const bar = progress('generating', (episodes + RL_VAL_EPISODES) * cfg.kinds.length, { enabled: cfg.progress, unit: 'episodes' }); // the training and validation suites
@@ -113,7 +113,7 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>, read: ReadDa
     }
     views.loader = data.loader;
     const ctx = { policy, ...data, log, ...(learned ? { reward: learned } : {}) };
-    const r = algorithm === 'ppo' ? await trainPPO(cfg, ctx) : await trainGRPO(cfg, ctx);
+    const r = await (algorithm === 'ppo' ? trainPPO(cfg, ctx) : trainGRPO(cfg, ctx)).finally(() => read?.close());
     if (r.alreadyFinished) return console.log(alreadyFinishedLine(`rl (${algorithm})`, cfg.out));
     const last = r.curve[r.curve.length - 1] ?? {};
     console.log(`rl (${algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
@@ -182,7 +182,7 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
     // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
     unlessDone(() => run.wroteSince(found) || kept.undo());
     await stage.run(cfg, raw, orderly, data);
-  });
+  }).finally(() => data?.close()); // its file, when the run was refused or failed before it trained
 }
 
 /**
@@ -236,13 +236,17 @@ async function resumeSettings(cfg: Readonly<Record<string, unknown>>, data: Read
 
 /**
  * The training episodes a stage's `--data` names (of its --kinds), read once for the run: its resume check fingerprints them
- * (dataIdentity), then the stage trains on them; undefined without --data.
+ * (dataIdentity), then the stage trains on them; undefined without --data. An askfirst suite is indexed, not held
+ * (suite/open.ts indexData: where each episode is in episodes.jsonl; 100,000 episodes held were some 330 MB): the
+ * fingerprint and each update read the episodes they need again, and one read after the file changed is a DataError.
  */
 function trainingData(cfg: Readonly<Record<string, unknown>>): ReadData | undefined {
   if (typeof cfg.data !== 'string') return undefined;
   const [spec, kinds] = [cfg.data, cfg.kinds as readonly string[] | undefined];
-  let read: Promise<LoadedData> | undefined;
-  return () => (read ??= loadData(spec, { kinds }));
+  let read: Promise<IndexedData> | undefined;
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= read ? read.then((d) => d.close(), () => undefined) : Promise.resolve());
+  return Object.assign(() => (read ??= indexData(spec, { kinds })), { close });
 }
 
 /**
@@ -253,14 +257,14 @@ function trainingData(cfg: Readonly<Record<string, unknown>>): ReadData | undefi
  * order (a wrong --init first), from the same read.
  */
 async function dataIdentity(shown: string, read: ReadData, showProgress: boolean): Promise<Identified> {
-  let data: LoadedData;
+  let data: IndexedData;
   try {
     data = await read();
   } catch {
     return { shown, id: '' };
   }
-  const bar = progress('fingerprinting --data', data.episodes.length, { enabled: showProgress, unit: 'episodes' });
-  const { fingerprint: id, earlier } = await withBar(bar, () => dataFingerprints(data.episodes, data.dir, () => bar.tick()));
+  const bar = progress('fingerprinting --data', data.entries.length, { enabled: showProgress, unit: 'episodes' });
+  const { fingerprint: id, earlier } = await withBar(bar, () => dataFingerprints(data.episodes(), data.dir, () => bar.tick()));
   // a run an older askfirst kept on this data where it is now (the fingerprint's earlier form: suite/fingerprint.ts) resumes too
   return { shown: resolve(data.dir), id, changed: 'other episodes or images in it now', ...(earlier.length ? { earlier } : {}) };
 }

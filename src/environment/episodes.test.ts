@@ -5,7 +5,8 @@ import { memoryLoader } from '../suite/loader.js';
 import { pngDataUrl } from '../scenes/png.js';
 import type { ViewLoader } from '../suite/types.js';
 import { Rng, hashSeed } from '../util/rng.js';
-import { EpisodePool, type EpisodeEntry, type EpisodeSource } from './episodes.js';
+import { EpisodePool } from './episodes.js';
+import type { EpisodeEntry, EpisodeSource } from '../suite/episode-source.js';
 
 describe('EpisodePool', () => {
   const eps = generateSuite({ episodes: 6, seed: 3, size: 32, kinds: ['occlusion', 'sketch', 'corruption'] });
@@ -50,7 +51,13 @@ describe('EpisodePool', () => {
         return Reflect.get(target, p, receiver);
       },
     });
-    const source: EpisodeSource = { entries: counted, get: async (id) => eps.find((e) => e.id === id) };
+    const source: EpisodeSource = {
+      entries: counted,
+      get: async (id) => eps.find((e) => e.id === id),
+      episodes: async function* () {
+        yield* eps;
+      },
+    };
     const pool = new EpisodePool(source, memoryLoader);
     // what choose did before: each reset's list filtered from every entry
     const cursors = new Map<string, number>();

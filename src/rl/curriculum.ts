@@ -42,13 +42,17 @@ export function competence(update: number, updates: number, s: CurriculumSchedul
  * keep the episodes' order.
  */
 export function difficultyRanks(episodes: readonly SuiteEpisode[]): Float64Array {
+  return ranksWithinKinds(episodes, episodes.map(oracleDifficulty));
+}
+
+/** difficultyRanks of episodes given by their kinds and their difficulties (`d[i]`: the i-th's). */
+export function ranksWithinKinds(episodes: readonly Pick<SuiteEpisode, 'kind'>[], d: ArrayLike<number>): Float64Array {
   const byKind = new Map<string, number[]>();
   episodes.forEach((e, i) => {
     const list = byKind.get(e.kind) ?? [];
     list.push(i);
     byKind.set(e.kind, list);
   });
-  const d = episodes.map(oracleDifficulty);
   const ranks = new Float64Array(episodes.length);
   for (const list of byKind.values()) {
     const sorted = [...list].sort((a, b) => d[a] - d[b] || a - b);

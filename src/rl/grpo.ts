@@ -61,7 +61,7 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
   while (run.running) {
     // 1. Roll out G samples per episode with the current policy.
     const tRoll = performance.now();
-    const episodes = run.nextEpisodes();
+    const episodes = await run.nextEpisodes();
     const rollout =
       cfg.objective === 'multi-turn'
         ? await rolloutMultiTurn(ctx.policy, run.ref, run.cache, episodes, G, run.rng)

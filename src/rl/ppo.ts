@@ -73,7 +73,7 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
   while (run.running) {
     // 1. Roll out the current policy.
     const tRoll = performance.now();
-    const rollout = await rolloutMultiTurn(ctx.policy, run.ref, run.cache, run.nextEpisodes(), cfg.samplesPerEpisode, run.rng);
+    const rollout = await rolloutMultiTurn(ctx.policy, run.ref, run.cache, await run.nextEpisodes(), cfg.samplesPerEpisode, run.rng);
 
     // 2. Returns, GAE advantages and value targets.
     const parts: Record<string, number[]> = {};

@@ -1,10 +1,12 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin } from '../agents/builtin/build.js';
 import { resolveModelConfig } from '../agents/builtin/model.js';
 import { Rng } from '../util/rng.js';
 import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { indexData } from '../suite/open.js';
 import { tmpDir } from '../testing/tmp.js';
 import { trainGRPO } from './grpo.js';
 import { difficultyRanks } from './curriculum.js';
@@ -137,25 +139,76 @@ describe('what RL trains', () => {
 });
 
 describe('which episodes an update draws', () => {
-  it('uniform by default; with --curriculum oracle, the easiest of each kind first, then every episode', () => {
+  it('uniform by default; with --curriculum oracle, the easiest of each kind first, then every episode', async () => {
     const train = generateSuite({ episodes: 40, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
     const policy = newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 });
     const ctx = { policy, train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image };
     const out = join(tmpDir('af-rl-draws'), 'run');
-    const draws = (cfg: object, update: number) => {
+    const draws = async (cfg: object, update: number) => {
       const run = new RLRun(BaseRLConfigSchema.parse({ out, episodesPerUpdate: 16, updates: 100, ...cfg }), ctx as never);
       run.update = update;
-      return run.nextEpisodes().map((e) => train.indexOf(e));
+      return (await run.nextEpisodes()).map((e) => train.indexOf(e));
     };
     const ranks = difficultyRanks(train);
-    const early = draws({ curriculum: 'oracle', curriculumStart: 0.25 }, 0);
+    const early = await draws({ curriculum: 'oracle', curriculumStart: 0.25 }, 0);
     expect(early).toHaveLength(16);
     expect(early.every((i) => ranks[i] < 0.25)).toBe(true);
     expect(new Set(early.map((i) => train[i].kind))).toEqual(new Set(['sketch', 'camera']));
-    const uniform = draws({}, 0);
+    const uniform = await draws({}, 0);
     expect(uniform.some((i) => ranks[i] >= 0.25)).toBe(true);
     // after the span, the curriculum draws as the uniform sampler does
-    expect(draws({ curriculum: 'oracle', curriculumSpan: 0.5 }, 60)).toEqual(draws({}, 60));
+    expect(await draws({ curriculum: 'oracle', curriculumSpan: 0.5 }, 60)).toEqual(await draws({}, 60));
+  });
+
+  it('draws the same episodes from a source that reads each again (train rl --data) as from the list, keeping those it read last', async () => {
+    const train = generateSuite({ episodes: 40, seed: 3, size: 32, kinds: ['sketch', 'camera', 'occlusion'] });
+    const policy = newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 });
+    const byId = new Map(train.map((e) => [e.id, e]));
+    let reads = 0;
+    const source = {
+      entries: train.map(({ id, kind }) => ({ id, kind })),
+      get: async (id: string) => (reads++, structuredClone(byId.get(id))),
+      episodes: async function* () {
+        yield* structuredClone(train);
+      },
+    };
+    const out = join(tmpDir('af-rl-draws-source'), 'run');
+    const run = (t: unknown, cfg: object) => new RLRun(BaseRLConfigSchema.parse({ out, episodesPerUpdate: 16, updates: 100, ...cfg }), { policy, train: t, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image } as never);
+    for (const cfg of [{}, { curriculum: 'oracle', curriculumStart: 0.25 }]) {
+      const [fromList, fromSource] = [run(train, cfg), run(source, cfg)];
+      for (const update of [0, 1, 60]) {
+        fromList.update = fromSource.update = update;
+        const [a, b] = [await fromList.nextEpisodes(), await fromSource.nextEpisodes()];
+        expect(b).toEqual(a);
+        expect(a.every((e) => e.kind !== 'occlusion')).toBe(true); // of --kinds only
+      }
+    }
+    // an episode drawn again is the one read before (the feature cache is keyed by its views), not read again
+    reads = 0;
+    const again = run(source, {});
+    const first = await again.nextEpisodes();
+    expect(reads).toBe(16);
+    expect(await again.nextEpisodes()).toEqual(first);
+    expect((await again.nextEpisodes())[0]).toBe(first[0]);
+    expect(reads).toBe(16);
+  });
+
+  it('a suite changed since it was indexed (train rl --data) is refused at the next read, not trained on as other episodes', async () => {
+    const dir = tmpDir('af-rl-changed');
+    const train = await writeSuite(join(dir, 'suite'), generateSuite({ episodes: 12, seed: 3, size: 32, kinds: ['sketch', 'camera'] }));
+    const policy = newBuiltin(train, { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 });
+    const data = await indexData(join(dir, 'suite'), { kinds: ['sketch', 'camera'] });
+    try {
+      const cfg = BaseRLConfigSchema.parse({ out: join(dir, 'run'), episodesPerUpdate: 4, updates: 10, askPrior: 0 });
+      const run = new RLRun(cfg, { policy, train: data, val: train.slice(0, 2), loader: data.loader });
+      expect((await run.nextEpisodes()).map((e) => e.id)).toEqual((await new RLRun(cfg, { policy, train, val: train.slice(0, 2), loader: data.loader }).nextEpisodes()).map((e) => e.id));
+      const file = join(dir, 'suite', 'episodes.jsonl');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/"sketch-00000"/, '"sketch-0000x"'));
+      run.update = 1; // episodes not drawn yet
+      await expect(run.nextEpisodes()).rejects.toThrow(/episodes\.jsonl: the file was changed since it was read: its episodes may no longer be those read then; run the command again on data no one is writing/);
+    } finally {
+      await data.close();
+    }
   });
 });
 

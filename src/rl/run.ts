@@ -19,6 +19,7 @@ import { MultimodalModel } from '../agents/builtin/model.js';
 import type { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { saveBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
+import { episodeSource, RecentEpisodes, type EpisodeEntry, type EpisodeSource } from '../suite/episode-source.js';
 import { runEpisodes } from '../agents/runner.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { average } from '../util/stats.js';
@@ -26,15 +27,18 @@ import { readJsonl } from '../util/jsonl.js';
 import { MetricsLog } from '../util/metrics-log.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
-import { competence, difficultyRanks, eligible } from './curriculum.js';
+import { competence, eligible, oracleDifficulty, ranksWithinKinds } from './curriculum.js';
 import type { BaseRLConfig } from './configs.js';
 import { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from '../nn/diverged.js';
 
 export interface RLContext {
   /** The supervised policy to start from (it is trained in place). */
   policy: BuiltinPolicy;
-  /** Episodes to train on (all kinds; filtered to `kinds`). */
-  train: readonly SuiteEpisode[];
+  /**
+   * Episodes to train on (all kinds; filtered to `kinds`): a list held in memory, or a source that reads each again when an
+   * update draws it (`askfirst train rl --data`: suite/open.ts indexData, where each is in episodes.jsonl, not the episodes).
+   */
+  train: readonly SuiteEpisode[] | EpisodeSource;
   /** Held-out episodes for the periodic greedy evaluation (filtered to `kinds`). */
   val: readonly SuiteEpisode[];
   loader: ViewLoader;
@@ -79,6 +83,13 @@ export async function finishedCurve(dir: string): Promise<Omit<RLResult, 'policy
 
 /** How many training episodes (from the first) the ask gate's opening is measured on (`askPrior`). */
 const ASK_PRIOR_EPISODES = 256;
+/**
+ * How many training episodes read from their source a run keeps, those drawn last: drawn again, one kept is the same object,
+ * so the feature cache (keyed by its view references) has its views' features already. Data of up to this many episodes
+ * is encoded once for the whole run, as a list held in memory (some 15 MB of episodes, and their views' features); on more,
+ * an episode drawn again once dropped is read and encoded again (the same features: the encoder is frozen).
+ */
+const TRAIN_EPISODES_KEPT = 4096;
 
 /** What a checkpoint saves beside the weights and optimizer moments (its `state.json`). */
 interface RLState {
@@ -89,13 +100,19 @@ interface RLState {
   curve: Record<string, number>[];
 }
 
+/** A training episode its source no longer has (changed since it was read): said so, not trained on as something else. */
+function missing(id: string): never {
+  throw new DataError(`training episode ${id} is no longer in the data read when the run started: it was changed meanwhile; run the command again on data no one is writing`);
+}
+
 export class RLRun {
   readonly ref: MultimodalModel;
   readonly cache: FeatureCache;
   readonly params: Tensor[];
   readonly opt: AdamW;
   readonly rng: Rng;
-  readonly train: SuiteEpisode[];
+  /** The training episodes of `kinds`, by id and kind in order (`episodes` reads them). */
+  readonly train: readonly EpisodeEntry[];
   readonly val: SuiteEpisode[];
   readonly curve: Record<string, number>[] = [];
   readonly run: RunDir;
@@ -116,7 +133,8 @@ export class RLRun {
   ) {
     const m = ctx.policy.model;
     const kinds = new Set<string>(cfg.kinds);
-    this.train = ctx.train.filter((e) => kinds.has(e.kind));
+    this.source = new RecentEpisodes(episodeSource(ctx.train), TRAIN_EPISODES_KEPT);
+    this.train = this.source.source.entries.filter((e) => kinds.has(e.kind));
     this.val = ctx.val.filter((e) => kinds.has(e.kind));
     if (!this.train.length) throw new DataError(`no training episodes of kinds ${cfg.kinds.join(', ')}`);
     this.cache = ctx.features ?? new FeatureCache(m, ctx.loader);
@@ -165,7 +183,7 @@ export class RLRun {
    */
   private async calibrateAskGate(prior: number): Promise<number> {
     const m = this.ctx.policy.model;
-    const eps = this.train.slice(0, ASK_PRIOR_EPISODES);
+    const eps = await this.episodes(this.train.slice(0, ASK_PRIOR_EPISODES));
     const obs = eps.map((e) => new EpisodeState(e, 'proactive').observe());
     const h = await this.cache.get(eps.map((e) => ({ episode: e, view: e.firstView })));
     // Ctrl-C's handler runs before and after the head over every first turn (0.5 s for 256 on a loaded machine): it was
@@ -216,15 +234,34 @@ export class RLRun {
   private goldMean: number | null = null;
 
   /** Episodes for the next update: a seeded draw without replacement (with --curriculum oracle, from the easiest share so far). */
-  nextEpisodes(): SuiteEpisode[] {
+  async nextEpisodes(): Promise<SuiteEpisode[]> {
     const r = new Rng(this.cfg.seed * 100003 + this.update);
     const pool =
       this.cfg.curriculum === 'oracle'
-        ? eligible((this.ranks ??= difficultyRanks(this.train)), competence(this.update, this.cfg.updates, { start: this.cfg.curriculumStart, span: this.cfg.curriculumSpan }))
+        ? eligible((this.ranks ??= await this.difficultyRanks()), competence(this.update, this.cfg.updates, { start: this.cfg.curriculumStart, span: this.cfg.curriculumSpan }))
         : [...this.train.keys()];
-    return r.shuffle(pool).slice(0, this.cfg.episodesPerUpdate).map((i) => this.train[i]);
+    return this.episodes(r.shuffle(pool).slice(0, this.cfg.episodesPerUpdate).map((i) => this.train[i]));
   }
   private ranks: Float64Array | undefined;
+  private readonly source: RecentEpisodes;
+
+  /** The training episodes of `entries`, in order (read from the context's source, or kept from a recent read). */
+  private async episodes(entries: readonly EpisodeEntry[]): Promise<SuiteEpisode[]> {
+    return Promise.all(entries.map(async (e) => (await this.source.get(e.id)) ?? missing(e.id)));
+  }
+
+  /** The curriculum's ranks (curriculum.ts): the training episodes read once in one pass for their difficulties, none kept. */
+  private async difficultyRanks(): Promise<Float64Array> {
+    const d = new Float64Array(this.train.length);
+    let i = 0;
+    for await (const e of this.source.source.episodes()) {
+      if (e.id !== this.train[i]?.id) continue; // another kind's (or a changed file: the count below says so)
+      d[i++] = oracleDifficulty(e);
+      if (i % 1024 === 0) await yieldToEventLoop(); // 100,000 episodes take a second or two: Ctrl-C's handler runs meanwhile
+    }
+    if (i !== d.length) missing(this.train[i].id);
+    return ranksWithinKinds(this.train, d);
+  }
 
   /** Greedy evaluation with cached features. */
   async evaluate(episodes: readonly SuiteEpisode[], mode: 'proactive' | 'reference' = 'proactive'): Promise<Summary> {

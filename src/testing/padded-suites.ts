@@ -12,11 +12,14 @@ import { writeProactiveBench } from '../suite/proactivebench/read.js';
 
 const PAD = 2 ** 18;
 
-/** The askfirst suites `dir`/plain and `dir`/padded (`which` of them), as above. Their episodes' ids, in order. */
-export async function paddedSuites(dir: string, which: readonly ('plain' | 'padded')[] = ['plain', 'padded']): Promise<string[]> {
+/**
+ * The askfirst suites `dir`/plain and `dir`/padded (`which` of them), as above (`copies` episodes, each padded with `pad`
+ * bytes: the same 128 MB in more, smaller episodes for a reader that holds a few hundred at once). Their episodes' ids, in order.
+ */
+export async function paddedSuites(dir: string, which: readonly ('plain' | 'padded')[] = ['plain', 'padded'], { copies: n = 512, pad: bytes = PAD } = {}): Promise<string[]> {
   const episodes = await writeSuite(join(dir, 'small'), generateSuite({ episodes: 1, seed: 2, size: 32 }));
-  const copies = Array.from({ length: 512 }, (_, i) => ({ ...episodes[i % 7], id: `${episodes[i % 7].id}-copy${i}` }));
-  const pad = 'x'.repeat(PAD);
+  const copies = Array.from({ length: n }, (_, i) => ({ ...episodes[i % 7], id: `${episodes[i % 7].id}-copy${i}` }));
+  const pad = 'x'.repeat(bytes);
   for (const name of which) {
     const eps = name === 'plain' ? copies : copies.map((e) => ({ ...e, meta: { ...e.meta, padding: pad } }));
     cpSync(join(dir, 'small', 'images'), join(dir, name, 'images'), { recursive: true });
