@@ -14,9 +14,9 @@
  */
 import { Option, type Command } from 'commander';
 import { InputError } from '../util/errors.js';
-import type { AnyObjectSchema } from '../util/config.js';
+import { schemaOptions, type AnyObjectSchema } from '../util/config.js';
 import { addSchemaOptions, commandGroup } from './options.js';
-import { DPOStageOptions, PresenceStageSchema, RewardStageOptions, RLStageSchema, SupervisedStageSchema, type TrainStage } from './train-schema.js';
+import { BUDGETS, DPOStageOptions, MAY_CHANGE, PresenceStageSchema, RewardStageOptions, RLStageSchema, SupervisedStageSchema, type TrainStage } from './train-schema.js';
 
 export const supervisedStage: TrainStage<typeof SupervisedStageSchema> = {
   name: 'supervised',
@@ -68,13 +68,27 @@ function trainGroup(program: Command): Command {
   return commandGroup(program, 'train', 'train the built-in model: train supervised (the guesser), then train rl (teach it to ask)');
 }
 
+/**
+ * What a stage's --help says of --resume: only a stage with a --resume option can promise that a killed run continues, and
+ * it names the flags of its own that may change on the way (MAY_CHANGE) and its budget (BUDGETS), not another stage's: the
+ * one sentence for every stage named --log-every to `train rl` and `train dpo`, which have none (an unknown option there).
+ */
+export function resumeNote(schema: AnyObjectSchema): string {
+  if (!('resume' in schema.shape)) return '';
+  const opts = schemaOptions(schema);
+  const flag = (o: { flags: string }) => o.flags.split(' ')[0];
+  const free = opts.filter((o) => MAY_CHANGE.has(o.key) && o.key !== 'out' && o.key !== 'resume').map(flag);
+  const budget = opts.filter((o) => BUDGETS.includes(o.key)).map(flag);
+  const but = [...free, ...budget.map((b) => `a larger ${b}`)];
+  const list = but.length > 1 ? `${but.slice(0, -1).join(', ')} and ${but[but.length - 1]}` : but.join('');
+  return `\n  (kill it any time; add --resume to the same command to continue: other settings are refused${list ? `, but for\n  ${list}` : ''})`;
+}
+
 /** Add `train <stage.name>` (its options, defaults and examples in its own --help); its action is train.ts's `runStage`. */
 export function addTrainStage<S extends AnyObjectSchema>(program: Command, stage: TrainStage<S>): Command {
   const cmd = trainGroup(program).command(stage.name).description(stage.description);
   addSchemaOptions(cmd, stage.schema);
-  // only a stage with a --resume option can promise that a killed run continues
-  const resumable = 'resume' in stage.schema.shape ? '\n  (kill it any time; add --resume to the same command to continue: other settings are refused, but for\n  --no-progress, --report-to, --log-every, --checkpoint-every, --max-seconds and a larger budget)' : '';
-  if (stage.examples?.length) cmd.addHelpText('after', `\nExamples:\n  ${stage.examples.join('\n  ')}${resumable}`);
+  if (stage.examples?.length) cmd.addHelpText('after', `\nExamples:\n  ${stage.examples.join('\n  ')}${resumeNote(stage.schema)}`);
   if ('out' in stage.schema.shape) cmd.option('--overwrite', 'start over in an --out that already holds a run of this stage (its checkpoints and final model are replaced)');
   cmd.action(async ({ overwrite, ...raw }: Record<string, unknown>) => (await import('./train.js')).runStage(stage, raw, overwrite === true));
   return cmd;

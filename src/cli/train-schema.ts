@@ -9,6 +9,7 @@ import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
 import { SuiteConfigSchema } from '../suite/suite-config.js';
 import { outDirField, schemaOptions, type AnyObjectSchema } from '../util/config.js';
+import { RUN_OPTIONS } from '../nn/run-dir.js';
 import type { Orderly } from './signals.js';
 import type { IndexedData } from '../suite/open.js';
 
@@ -35,6 +36,16 @@ export interface TrainStage<S extends AnyObjectSchema = AnyObjectSchema> {
   /** Refuse options this run would not read (options.ts's `refuseUnread`), before --out is locked or anything is written. */
   check?(cfg: z.output<S>, given: Readonly<Record<string, unknown>>): Promise<void>;
 }
+
+/**
+ * What may differ when a run is resumed (docs/hardening.md, "may change"): how it shows, logs and checkpoints (RUN_OPTIONS:
+ * none changes a weight), when it stops on the clock (--max-seconds), and the database `train dpo` reads its labels from
+ * (--db-dir: checkDpoLabels compares the labels themselves). Every other setting must be the one the run started with
+ * (train.ts keepRunSettings); each stage's --help names those of them it has (train-command.ts resumeNote).
+ */
+export const MAY_CHANGE: ReadonlySet<string> = new Set<string>([...RUN_OPTIONS, 'maxSeconds', 'dbDir']);
+/** Budgets a resumed run may raise (it trains on to the new budget: RunDir.finishedFor), not lower. */
+export const BUDGETS: readonly string[] = ['steps', 'updates'];
 
 // ─── supervised ───────────────────────────────────────────────────────────────────────
 

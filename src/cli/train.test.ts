@@ -63,6 +63,21 @@ describe('train subcommands', () => {
       expect(out.includes('add --resume to the same command'), stage).toBe(hasOption);
     }
   });
+  it("the --resume note names only the stage's own flags that may change (it named --log-every to train rl and dpo, which have none)", async () => {
+    const program = await buildProgram();
+    const train = program.commands.find((c) => c.name() === 'train')!;
+    for (const stage of ['rl', 'dpo', 'supervised']) {
+      const cmd = train.commands.find((c) => c.name() === stage)!;
+      let out = '';
+      cmd.configureOutput({ writeOut: (t) => (out += t) });
+      cmd.outputHelp();
+      const note = out.slice(out.indexOf('add --resume to the same command')).replace(/\s+/g, ' ');
+      const named = [...note.matchAll(/--[a-z-]+/g)].map((m) => m[0]).filter((f) => f !== '--resume');
+      expect(named.length, stage).toBeGreaterThan(3);
+      for (const f of named) expect(cmd.options.map((o) => o.long), `${stage}: ${f}`).toContain(f);
+      expect(note, stage).toContain(`a larger ${stage === 'supervised' ? '--steps' : '--updates'}`);
+    }
+  });
   it('train dpo lists only the settings DPO reads', async () => {
     const dpo = await help(['train', 'dpo']);
     for (const f of ['--beta', '--pairs-per-step', '--lr', '--ask-prior', '--updates', '--init', '--project']) expect(dpo).toContain(f);

@@ -26,7 +26,7 @@ import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding 
 import { ConfigError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
-import { RUN_OPTIONS, RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
+import { RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
 import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, uncheckedLine, type AddedSetting, type Identified, type KeptOtherwise, type RecordedSettings } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoStageDir } from '../demo/demo-stage-run.js';
@@ -37,7 +37,7 @@ import { parseRewardWeights } from '../rl/rewards.js';
 import { learnedReward } from './train-feedback.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { resolveConfig, type AnyObjectSchema } from '../util/config.js';
-import { ALGORITHMS, RLStageSchema, type PresenceStageSchema, type ReadData, type SupervisedStageSchema, type TrainStage } from './train-schema.js';
+import { ALGORITHMS, BUDGETS, MAY_CHANGE, RLStageSchema, type PresenceStageSchema, type ReadData, type SupervisedStageSchema, type TrainStage } from './train-schema.js';
 import { percent } from '../util/percent.js';
 
 const log = (s: string) => console.error(s);
@@ -186,12 +186,6 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
 }
 
 /**
- * What may differ when a run is resumed (docs/builtin-model.md, "Resuming"): how it shows, logs and checkpoints (RUN_OPTIONS:
- * none changes a weight), when it stops on the clock (--max-seconds), and the database `train dpo` reads its labels from
- * (--db-dir: checkDpoLabels compares the labels themselves). Every other setting must be the one the run started with.
- */
-const MAY_CHANGE = new Set<string>([...RUN_OPTIONS, 'maxSeconds', 'dbDir']);
-/**
  * The settings of a stage added since askfirst began keeping run.json (a1ffb18), with the value that does what askfirst did
  * before each (keepRunSettings: a run.json without one resumes under that value, else is refused as an older askfirst's).
  * None yet: every option of every stage is older than run.json (`git log -S` on rl/configs.ts, train-schema.ts,
@@ -206,8 +200,6 @@ const ADDED_SETTINGS: Readonly<Record<string, AddedSetting>> = {};
 const KEPT_OTHERWISE: Readonly<Record<string, KeptOtherwise>> = {
   data: { is: (kept) => /^(suite|proactivebench):/.test(String((kept as Partial<Identified> | null)?.id)), how: 'by its folder, not by the episodes and images in it' },
 };
-/** Budgets a resumed run may raise (it trains on to the new budget: RunDir.finishedFor), not lower. */
-const BUDGETS = ['steps', 'updates'];
 
 /** Settings compared by what they name, not as spelled: a checkpoint by its weights, reward weights as parsed (--data: dataIdentity). */
 const IDENTIFIED: Record<string, (v: never) => Identified> = {
