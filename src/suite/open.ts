@@ -7,8 +7,8 @@
  * Any other `name:` before a path that is not a folder (`file:X`) is refused as a prefix askfirst does not read.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { EPISODES_FILE, readSuite, suiteEpisodes } from './io.js';
+import { basename, dirname, join } from 'node:path';
+import { EPISODES_FILE, IMAGES_DIR, MANIFEST_FILE, readSuite, suiteEpisodes } from './io.js';
 import { episodeStream, type EpisodeStream } from './episode-stream.js';
 import { episodeSource, type EpisodeSource } from './episode-source.js';
 import { fileState, SuiteIndex } from './episode-index.js';
@@ -321,6 +321,36 @@ function linkNote(dir: string): string {
   return why ? `: ${why}` : '';
 }
 
+/** Whether `dir` holds data of either layout (an error path's look into the folders of a --data that holds none). */
+function holdsData(dir: string): boolean {
+  try {
+    return existsSync(join(dir, EPISODES_FILE)) || readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What to do about a --data folder that holds no data: an empty one, or one holding a suite's leftovers alone (hidden
+ * files, suite.json, images/: a suite stopped before or while it wrote its episodes) is where a suite can be generated;
+ * one that holds other files is named by them, so a run folder given as the data (`--data runs/oracle`, eval's output)
+ * reads as such — it suggested generating a suite into it, which `suite generate` then refused (the folder holds eval's
+ * results) —, and so is a folder inside that holds the data (ProactiveBench's download, whose test/ holds it).
+ */
+function noDataHint(dir: string): string {
+  const shown = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith('.'))
+    .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+    .sort();
+  // empty, or a suite's leftovers (one stopped while it replaced an earlier one): suite generate writes it whole there
+  if (shown.every((n) => n === MANIFEST_FILE || n === `${IMAGES_DIR}/`)) return `; generate one with \`askfirst suite generate --out ${shellQuote(dir)}\``;
+  // the folder above the data (ProactiveBench's download, whose test/ holds it): name the folder that does
+  const inside = shown.filter((n) => n.endsWith('/')).map((n) => join(dir, n.slice(0, -1))).find(holdsData);
+  if (inside) return ` (it holds ${basename(inside)}/, which does): give --data ${shellQuote(inside)}`;
+  const some = shown.length > 4 ? `${shown.slice(0, 4).join(', ')}, …` : shown.join(', ');
+  return ` (it holds ${some}); give the folder of a suite (askfirst suite generate's --out) or of ProactiveBench's data`;
+}
+
 /** A `--data` spec's format and folder (its files tell the format when the spec names none); throws when it names no data. */
 export function dataSpec(spec: string): { format: LoadedData['format']; dir: string } {
   let format: LoadedData['format'] | null = null;
@@ -339,9 +369,9 @@ export function dataSpec(spec: string): { format: LoadedData['format']; dir: str
     throw new NotFoundError(`--data: no directory at ${dir}${linkNote(dir)}`);
   }
   if (!format) {
-    if (existsSync(join(dir, 'episodes.jsonl'))) format = 'suite';
+    if (existsSync(join(dir, EPISODES_FILE))) format = 'suite';
     else if (readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX))) format = 'proactivebench';
-    else throw new InputError(`--data ${dir}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench); generate one with \`askfirst suite generate --out ${shellQuote(dir)}\``);
+    else throw new InputError(`--data ${dir}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench)${noDataHint(dir)}`);
   }
   return { format, dir };
 }
