@@ -26,7 +26,12 @@ describe('eval --mode names', () => {
     expect(splitModes(['hint', 'reference'], { hint: true })).toEqual({ mcqa: ['hint', 'reference'], open: false });
     expect(splitModes(['open'], { hint: true, judge: 'openai:http://x/v1#j' })).toEqual({ mcqa: [], open: true });
     expect(splitModes(['open'], { hint: false, judge: 'openai:http://x/v1#j' })).toEqual({ mcqa: [], open: true });
-    expect(() => splitModes(['open'], { hint: false, judge: 'nope' })).toThrow(/^--judge: "nope" has no "#MODEL" part; use openai:URL#MODEL/);
+    // a policy's name given as the judge is said to be no judge (it was told it had no "#MODEL" part); a URL without one still is
+    expect(() => splitModes(['open'], { hint: false, judge: 'oracle' })).toThrow(
+      '--judge: "oracle" is no judge: a judge is a model behind an OpenAI-compatible endpoint (askfirst\'s own policies do not judge); give openai:URL#MODEL, e.g. openai:http://127.0.0.1:11434/v1#qwen2.5vl:7b',
+    );
+    expect(() => splitModes(['open'], { hint: false, judge: 'openai:http://x/v1' })).toThrow(/^--judge: "http:\/\/x\/v1" has no "#MODEL" part; use openai:URL#MODEL/);
+    expect(splitModes(['open'], { hint: false, judge: 'http://x/v1#j' })).toEqual({ mcqa: [], open: true }); // URL#MODEL alone, as before
     expect(() => splitModes(['proactive', 'open'], { hint: false, judge: 'openai:ftp://x#j' })).toThrow(/^--judge: "ftp:\/\/x" must be http\(s\)/);
   });
 });

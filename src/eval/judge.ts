@@ -9,6 +9,7 @@
 import { ChatClient, type ClientStats } from '../agents/http/client.js';
 import { apiKeyFromEnv, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from '../agents/http/config.js';
 import { stripThinking } from '../episode/thinking.js';
+import { InputError } from '../util/errors.js';
 
 export const JUDGE_SYSTEM_PROMPT = [
   'You grade answers of an assistant that looked at an image.',
@@ -74,8 +75,14 @@ export interface Judge {
   close?(): void;
 }
 
-/** The endpoint and model of a judge spec (`openai:URL#MODEL`, or just `URL#MODEL`); a malformed spec is an InputError. */
+/**
+ * The endpoint and model of a judge spec (`openai:URL#MODEL`, or just `URL#MODEL`); a malformed spec is an InputError. A
+ * spec that is neither (`--judge oracle`, a policy's name) is said to be no judge: it was told it had no "#MODEL" part.
+ */
 export function parseJudgeSpec(spec: string): { baseUrl: string; model: string } {
+  if (!spec.startsWith('openai:') && !/^https?:\/\//i.test(spec)) {
+    throw new InputError(`"${spec}" is no judge: a judge is a model behind an OpenAI-compatible endpoint (askfirst's own policies do not judge); give openai:URL#MODEL, e.g. openai:http://127.0.0.1:11434/v1#qwen2.5vl:7b`);
+  }
   return parseOpenAISpec(spec.startsWith('openai:') ? spec.slice('openai:'.length) : spec);
 }
 
