@@ -451,7 +451,9 @@ describe('a bad value is named by the flag the user typed', () => {
 
   it('checks across options name both flags, and come before any work (train supervised generates no suite first)', async () => {
     const sup = await refusedBeforeWork('train', 'supervised', '--out', 'never-written', '--steps', '5', '--warmup-steps', '10');
-    expect(sup.err).toBe('askfirst: --warmup-steps: must be below --steps (5) (got 10)');
+    expect(sup.err).toBe('askfirst: --warmup-steps: must be below --steps (5) (got 10): give a smaller --warmup-steps or a larger --steps');
+    // a short --steps alone meets the default warm-up: said to be the default (it read as if 50 had been typed)
+    expect((await cli('train', 'supervised', '--out', 'never-written', '--steps', '40')).err).toBe('askfirst: --warmup-steps: must be below --steps (40) (got 50, its default): give a smaller --warmup-steps or a larger --steps');
     expect(sup.ms).toBeLessThan(BEFORE_WORK_MS); // it generated the 3,500-episode suite first (about 25 s)
     expect((await cli('demo', '--out', 'x', '--seeds', '0,1', '--seed', '2')).err).toMatch(/^askfirst: --seed: cannot be given with --seeds: give --seeds 0,1,2 .* or --seed N for one run into --out/);
     expect((await cli('demo', '--out', 'x', '--aggregate-only', '--fresh', '--seeds', '0')).err).toBe('askfirst: --aggregate-only: --fresh would discard the runs --aggregate-only reads; give one or the other');

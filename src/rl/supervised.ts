@@ -61,7 +61,7 @@ import { degradeForCaption, LOOK_CAPTIONS, LOOKS, mildlyDegrade } from './degrad
 import { SupervisedConfigSchema, type SupervisedConfig } from './configs.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
-import { type ConfigIssue, InvalidConfigError, resolveConfig } from '../util/config.js';
+import { type ConfigIssue, InvalidConfigError, resolveConfig, schemaOptions } from '../util/config.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { MetricsLog } from '../util/metrics-log.js';
 import { progress } from '../util/progress.js';
@@ -69,10 +69,17 @@ import { tokenize, UNK } from '../agents/builtin/vocab.js';
 import { informativeExamples, referenceExamples, uninformativeExamples, type ReferenceExample } from './supervised-examples.js';
 import { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from '../nn/diverged.js';
 
+/** The warm-up a run without --warmup-steps gets (its schema's default). */
+const DEFAULT_WARMUP_STEPS = schemaOptions(SupervisedConfigSchema).find((o) => o.key === 'warmupSteps')?.defaultValue;
+
 export function resolveSupervisedConfig(partial: unknown): SupervisedConfig {
   const c = resolveConfig(SupervisedConfigSchema, partial, 'supervised training');
   const issues: ConfigIssue[] = [];
-  if (c.warmupSteps >= c.steps) issues.push({ path: ['warmupSteps'], message: (name) => `must be below ${name('steps')} (${c.steps}) (got ${c.warmupSteps})` });
+  if (c.warmupSteps >= c.steps) {
+    // a short --steps alone (`train supervised --steps 40`) meets the default warm-up: say that the 50 is it, not one typed
+    const isDefault = c.warmupSteps === DEFAULT_WARMUP_STEPS;
+    issues.push({ path: ['warmupSteps'], message: (name) => `must be below ${name('steps')} (${c.steps}) (got ${c.warmupSteps}${isDefault ? ', its default' : ''}): give a smaller ${name('warmupSteps')} or a larger ${name('steps')}` });
+  }
   if (c.calibrate + c.outliers + c.informative > 0.9)
     issues.push({
       path: ['calibrate'],
