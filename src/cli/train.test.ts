@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProgram } from './main.js';
-import { refuseToReplaceRun } from './train.js';
+import { refuseToReplaceRun, supervisedSummary } from './train.js';
 import { tmpDir } from '../testing/tmp.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
@@ -77,6 +77,12 @@ describe('train subcommands', () => {
       for (const f of named) expect(cmd.options.map((o) => o.long), `${stage}: ${f}`).toContain(f);
       expect(note, stage).toContain(`a larger ${stage === 'supervised' ? '--steps' : '--updates'}`);
     }
+  });
+  it('a resumed supervised run whose --max-seconds was spent before its first step says so, not "final loss NaN"', () => {
+    const line = supervisedSummary({ steps: 5, seconds: 4, finalLoss: NaN, trainAccuracy: 0.129, trainAccuracyImages: 70, alreadyFinished: false }, 'runs/sup');
+    expect(line).not.toContain('NaN');
+    expect(line).toBe('supervised: 5 steps in 4 s, no step in this run (its time budget, --max-seconds, was already spent), accuracy on 70 training images 12.9%');
+    expect(supervisedSummary({ steps: 20, seconds: 25, finalLoss: 2.58, trainAccuracy: 0.486, trainAccuracyImages: 70, alreadyFinished: false }, 'runs/sup')).toBe('supervised: 20 steps in 25 s, final loss 2.580, accuracy on 70 training images 48.6%');
   });
   it('train dpo lists only the settings DPO reads', async () => {
     const dpo = await help(['train', 'dpo']);

@@ -59,7 +59,9 @@ export async function runSupervisedStage(c: z.output<typeof SupervisedStageSchem
 export function supervisedSummary(r: Pick<SupervisedResult, 'steps' | 'seconds' | 'finalLoss' | 'trainAccuracy' | 'trainAccuracyImages' | 'alreadyFinished'>, out: string): string {
   if (r.alreadyFinished) return alreadyFinishedLine('supervised', out);
   const spread = r.trainAccuracyImages === 512 ? ' spread over the set' : '';
-  return `supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(3)}, accuracy on ${r.trainAccuracyImages} training images${spread} ${percent(r.trainAccuracy)}`;
+  // a resumed run whose --max-seconds was spent before its first step trains none: it printed "final loss NaN"
+  const loss = Number.isNaN(r.finalLoss) ? 'no step in this run (its time budget, --max-seconds, was already spent)' : `final loss ${r.finalLoss.toFixed(3)}`;
+  return `supervised: ${r.steps} steps in ${r.seconds.toFixed(0)} s, ${loss}, accuracy on ${r.trainAccuracyImages} training images${spread} ${percent(r.trainAccuracy)}`;
 }
 
 // ─── rl ───────────────────────────────────────────────────────────────────────────────
