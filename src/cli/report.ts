@@ -5,7 +5,7 @@
  */
 import { readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { configFromOptions } from './options.js';
-import { refuseReportOut } from '../outputs/out-owner.js';
+import { refuseReportOut, refuseReportRuns } from '../outputs/out-owner.js';
 import { ReportSchema } from './report-schema.js';
 import { stoppable } from './signals.js';
 
@@ -13,6 +13,7 @@ import { stoppable } from './signals.js';
 export async function reportAction(runs: string[], raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ReportSchema, raw, 'report');
   refuseReportOut(cfg.out); // a suite's, a training run's, a demo's (its own report.html): not written into
+  refuseReportRuns(runs); // a probe's results, a training run, one mode's folder, several policies' --out: named, before any is read
   const r = await stoppable(`nothing was written (askfirst report writes ${cfg.out}/report.html and report.md last); run the same command again`, async (job) => {
     const read = await readEvalReport(runs, { ...(cfg.title ? { title: cfg.title } : {}), progress: cfg.progress });
     return job.stopAfter('writing the report', 'the report is written whole', () => saveEvalReport(read, cfg.out));

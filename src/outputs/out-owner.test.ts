@@ -249,6 +249,21 @@ describe("every command given another command's --out", () => {
     expect(() => refuseOtherLayout(at('suite-pb'), 'proactivebench suite', 'suite generate')).not.toThrow();
   });
 
+  it("report names a run that is no eval run's --out, with what to give instead (it said \"no summary.json\" or \"no <mode>/results.jsonl\")", async () => {
+    const reportOf = (dir: string) => run(['report', dir, at('eval'), '--out', at('report-runs')]);
+    for (const name of ['probe-hall', 'train', 'suite', 'export', 'demo']) {
+      const probe = name === 'probe-hall' ? `; the probe's own tables are in ${join(at(name), 'report.html')}` : '';
+      await expect(reportOf(at(name)), name).rejects.toThrow(new RegExp(`^${at(name)} holds ${HOLDERS[name].holds.source}, not an eval run's results: askfirst report compares askfirst eval runs \\(each run's --out\\)${probe.replace(/[.()]/g, '\\$&')}$`));
+    }
+    await expect(reportOf(at('eval/proactive'))).rejects.toThrow(`${at('eval/proactive')} holds one mode's results of the askfirst eval run ${at('eval')}: give ${at('eval')}, the run's --out`);
+    await expect(reportOf(at('eval-several'))).rejects.toThrow(
+      `${at('eval-several')} holds the results of an askfirst eval of several --policy, a folder each: give those folders (${at('eval-several/oracle')}, ${at('eval-several/random-1')}), or open ${join(at('eval-several'), 'report.html')}, which compares them`,
+    );
+    expect(readdirSync(root)).not.toContain('report-runs'); // refused before anything was written
+    await run(['report', at('eval-several/oracle'), at('eval'), '--out', at('report-runs')]); // each policy's folder is a run
+    expect(readdirSync(at('report-runs'))).toEqual(expect.arrayContaining(['report.html', 'report.md']));
+  });
+
   it("report writes beside the eval or probe results it compares (or into nobody's folder), not into a suite, a training run or a demo", async () => {
     for (const name of ['suite', 'train', 'demo', 'feedback-demo', 'export']) {
       const before = snapshot(at(name));

@@ -13,7 +13,7 @@
  * above ask it: the commands (cli/) and the library (api/).
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { isDemoStage, isDemoStageDir } from '../demo/demo-stage-run.js';
 import { FEEDBACK_DEMO_RUN } from '../demo/feedback-config.js';
 import { EVAL_MODES } from '../episode/types.js';
@@ -232,6 +232,32 @@ export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, com
  */
 export function refuseReportOut(out: string): void {
   refuseOutputs([out], (h) => h.writer !== 'eval' && !h.writer.startsWith('probe '), writing('report')); // a newer askfirst's too
+}
+
+/**
+ * `askfirst report`'s runs, before any is read: each must be the --out of an askfirst eval of one --policy. A folder of
+ * another command's output (a probe's results, a training run, a suite, an export, a demo) was answered "no <mode>/results.jsonl
+ * with episodes in it" or "no summary.json — give the --out directory of an askfirst eval run", and so were one mode's
+ * folder of an eval run (`runs/oracle/proactive`) and the --out of an eval of several --policy; each is now refused in
+ * one line naming what it holds and what to give instead. A folder of nobody's output is left to the report's reader.
+ */
+export function refuseReportRuns(dirs: readonly string[]): void {
+  for (const dir of new Set(dirs)) {
+    const parent = dirname(dir);
+    if (EVAL_MODE_DIRS.includes(basename(dir)) && !jsonObject(join(dir, 'summary.json')) && layoutsIn(parent).some((l) => l.layout === 'one policy')) {
+      throw new InputError(`${dir} holds one mode's results of the askfirst eval run ${parent}: give ${parent}, the run's --out`);
+    }
+    const layouts = layoutsIn(dir);
+    if (layouts.some((l) => l.layout === 'one policy')) continue;
+    const several = [...new Set(layouts.filter((l) => l.layout === 'several policies').map((l) => join(dir, relative(dir, l.evidence).split(sep)[0])))];
+    if (several.length) {
+      throw new InputError(`${dir} holds ${LAYOUT_WORDS['several policies'].held}: give those folders (${several.join(', ')}), or open ${join(dir, 'report.html')}, which compares them`);
+    }
+    const other = heldOutputs(dir)[0];
+    if (!other) continue;
+    const own = other.writer.startsWith('probe ') ? `; the probe's own tables are in ${join(dir, 'report.html')}` : '';
+    throw new InputError(`${dir} holds ${other.what} (${other.evidence}), not an eval run's results: askfirst report compares askfirst eval runs (each run's --out)${own}`);
+  }
 }
 
 /**
