@@ -99,4 +99,30 @@ describe('demo re-run over its finished stages', () => {
     expect(r.baselines.map((b) => b.wallSeconds)).toEqual([11, 12]);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('taken up finished by this re-run: the time of the run that trained it');
   });
+
+  it('stopped after its stages finished, before it wrote results.json: keeps the times their own logs record', { timeout: 300_000 }, async () => {
+    const out = join(tmpDir('askfirst-demo-resume-times'), 'demo');
+    finishedDemoStages(out); // untrained models: the demo only loads and evaluates them
+    // what the stages logged as they trained (no results.json: the demo was stopped, say, in the evaluation after RL)
+    const jsonl = (file: string, rows: object[]) => writeFileSync(file, rows.map((r) => JSON.stringify(r) + '\n').join(''));
+    jsonl(join(out, 'supervised', 'train.jsonl'), [{ step: 140, 'train/seconds': 280 }, { step: 150, 'train/seconds': 300 }]); // the quick demo's 150 steps
+    const rl = (seconds: number) => [1, 2].map((update) => ({ update, 'time/seconds': (seconds * update) / 2, 'time/rollout': seconds / 4, 'time/optimise': seconds / 8, 'time/eval': 0 }));
+    jsonl(join(out, 'rl', 'rl.jsonl'), rl(360));
+    jsonl(join(out, 'baseline-rp0.5', 'rl.jsonl'), rl(40));
+    jsonl(join(out, 'baseline-rp1.0', 'rl.jsonl'), rl(80));
+    await runDemo({ out, quick: true, progress: false, reportTo: [] }, () => {});
+    const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    const timing = (stage: string) => r.timings.find((t) => t.stage === stage);
+    expect(timing('supervised')).toEqual({ stage: 'supervised', seconds: 300, takenUp: true }); // was: a moment's loading
+    const parts = [{ name: 'rollouts', seconds: 180 }, { name: 'optimisation (forward + backward)', seconds: 90 }, { name: 'evaluation', seconds: 0 }];
+    expect(timing('rl')).toEqual({ stage: 'rl', seconds: 360, parts, takenUp: true });
+    expect(timing('baseline-rp1.0')).toEqual({ stage: 'baseline-rp1.0', seconds: 80, takenUp: true });
+    expect(timing('generate')!.takenUp).toBeUndefined(); // drawn again: this run's time
+    expect(r.wallSeconds).toBeGreaterThan(300 + 360 + 40 + 80);
+    // a baseline's: its training as logged and this run's evaluation of it
+    const [b05, b10] = r.baselines.map((b) => b.wallSeconds);
+    expect(b05).toBeGreaterThan(40);
+    expect(b05).toBeLessThan(r.wallSeconds - 300 - 360 - 80);
+    expect(b10).toBeGreaterThan(80);
+  });
 });

@@ -6,7 +6,7 @@
  *   → results.json, report.html, MODEL_CARD.md.
  * Each stage leaves its checkpoint under --out; re-running the same command skips what is done.
  */
-import { carryTakenUp, stageTimer } from './stages.js';
+import { carryTakenUp, stageTimer, type TakenUpStage } from './stages.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
@@ -21,7 +21,7 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { generateSuiteYielding } from '../suite/generate.js';
 import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';
 import { RunDir, savedConfig } from '../nn/index.js';
-import { trainSupervised, accuracyOn, resolveSupervisedConfig } from '../rl/supervised.js';
+import { trainSupervised, accuracyOn, finishedSeconds, resolveSupervisedConfig } from '../rl/supervised.js';
 import { referenceExamples } from '../rl/supervised-examples.js';
 import { trainGRPO } from '../rl/grpo.js';
 import { trainPPO } from '../rl/ppo.js';
@@ -35,7 +35,7 @@ import { askVsGuess, headlineFigures } from '../report/data.js';
 import { gapDifference, gapIntervals, MAX_NO_GAP_SHARE } from '../report/gap-intervals.js';
 import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
-import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results } from '../report/results.js';
+import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results, type StageTiming } from '../report/results.js';
 import { readResults, RESULTS_FILE } from '../report/results-io.js';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { resolveConfig } from '../util/config.js';
@@ -123,11 +123,12 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const kept = keepRunSettings(cfg.out, demoSettings(cfg), demoKept(started));
   const forget = unlessDone(() => runs.some((r, i) => r.wroteSince(held[i])) || kept.undo());
   const earlier = cfg.fresh ? null : await earlierResults(cfg.out);
-  // the stages taken up finished, by timing name: their times are the earlier run's where it recorded them after their final model
-  const takenUp: string[] = [];
-  const tookUp = (dir: string) => {
+  // the stages taken up finished, by timing name: their times are the earlier run's where it recorded them after their final
+  // model, else their own (`own`, from their logs: a demo stopped after the stage finished, before it wrote results.json)
+  const takenUp: TakenUpStage[] = [];
+  const tookUp = (dir: string, own: Omit<StageTiming, 'stage'> | undefined) => {
     const final = held[DEMO_RUNS.indexOf(dir)].final;
-    if (earlier && final !== null && final <= earlier.mtime) takenUp.push(dir);
+    takenUp.push({ stage: dir, earlier: !!earlier && final !== null && final <= earlier.mtime, ...(own ? { own: { stage: dir, ...own } } : {}) });
   };
 
   // ── 1. suites ─────────────────────────────────────────────────────────────
@@ -154,7 +155,8 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const sup = await stage('supervised', async () => {
     if (supDone) {
       log(`demo: supervised stage already done (${supDir}/final)`);
-      tookUp(DEMO_SUPERVISED_DIR);
+      const seconds = await finishedSeconds(supDir, supCfg.steps);
+      tookUp(DEMO_SUPERVISED_DIR, seconds === undefined ? undefined : { seconds });
       return { policy: BuiltinPolicy.load(supDir), steps: 0, seconds: 0 };
     }
     const r = await trainSupervised({ ...supCfg, resume: supStart.start === 'resume' }, supTrain, log);
@@ -186,8 +188,9 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     const { start, done } = startDemoRL(name, dir, supDir, cfg.fresh, log, unlessDone);
     if (start === 'finished') {
       log(`demo: ${name} already done (${dir}/final)`);
-      tookUp(name);
-      return { policy: BuiltinPolicy.load(dir), ...(await finishedCurve(dir)), skipped: true }; // its curve from its log: the report keeps its training charts
+      const logged = await finishedCurve(dir); // its curve from its log: the report keeps its training charts
+      tookUp(name, logged.curve.length ? { seconds: logged.seconds, ...(name === 'rl' ? { parts: rlParts(logged.curve) } : {}) } : undefined);
+      return { policy: BuiltinPolicy.load(dir), ...logged, skipped: true };
     }
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
     Object.assign(policy.model.config, model); // acting options only (the weights are the guesser's)
@@ -209,6 +212,17 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   // ── 5. ProactiveBench single-turn reward baselines ────────────────────────
   const baselines: BaselineResult[] = [];
   const baselineRecs: { name: string; records: EpisodeRecord[] }[] = [];
+  /**
+   * A baseline's training and evaluation, `seconds` in this run (its stage `name`, its result `label`): taken up finished, the
+   * training and evaluation the earlier run recorded, else the training its log records and this run's evaluation; not this
+   * run's loading of it.
+   */
+  const baselineSeconds = (name: string, label: string, seconds: number) => {
+    const up = takenUp.find((u) => u.stage === name);
+    const recorded = up?.earlier ? earlier?.results.baselines.find((e) => e.name === label)?.wallSeconds : undefined;
+    const loading = timings.find((x) => x.stage === name)?.seconds ?? 0;
+    return recorded ?? (up?.own ? up.own.seconds + seconds - loading : seconds);
+  };
   if (cfg.baselines) {
     for (const rp of [0.5, 1.0]) {
       const name = `baseline-rp${rp.toFixed(1)}`;
@@ -231,8 +245,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
         summary: s,
         askVsGuess: askVsGuess(recs),
         curves: toCurve(r.curve),
-        // taken up finished: the training and evaluation the earlier run recorded, not this run's loading of it
-        wallSeconds: (takenUp.includes(name) ? earlier?.results.baselines.find((e) => e.name === `proactivebench-rp${rp}`)?.wallSeconds : undefined) ?? (performance.now() - t) / 1000,
+        wallSeconds: baselineSeconds(name, `proactivebench-rp${rp}`, (performance.now() - t) / 1000),
       });
     }
   }
@@ -258,13 +271,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const oracle = summarize(oracleRecs);
   const rlTiming = timings.find((t) => t.stage === 'rl');
   if (rlTiming && ours.curve.length && !ours.skipped) {
-    // where this invocation's RL time went (a skipped stage took none: its logged times are the earlier run's)
-    const sumOf = (k: string) => ours.curve.reduce((a, c) => a + (c[k] ?? 0), 0);
-    rlTiming.parts = [
-      { name: 'rollouts', seconds: sumOf('time/rollout') },
-      { name: 'optimisation (forward + backward)', seconds: sumOf('time/optimise') },
-      { name: 'evaluation', seconds: sumOf('time/eval') },
-    ];
+    rlTiming.parts = rlParts(ours.curve); // where this invocation's RL time went (a skipped stage took none: its own are carried, carryTakenUp)
   }
   const results: Results = {
     version: RESULTS_VERSION,
@@ -329,6 +336,16 @@ async function earlierResults(out: string): Promise<{ results: Results; mtime: n
 /** Per-episode records of one evaluation: `<out>/eval/<name>/results.jsonl`. */
 async function saveRecords(out: string, name: string, recs: readonly EpisodeRecord[]): Promise<void> {
   await writeFileAtomic(join(out, 'eval', name, 'results.jsonl'), recs.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
+/** Where an RL run's time went, from the `time/*` its log records per update. */
+function rlParts(curve: readonly Record<string, number>[]): StageTiming['parts'] {
+  const sumOf = (k: string) => curve.reduce((a, c) => a + (c[k] ?? 0), 0);
+  return [
+    { name: 'rollouts', seconds: sumOf('time/rollout') },
+    { name: 'optimisation (forward + backward)', seconds: sumOf('time/optimise') },
+    { name: 'evaluation', seconds: sumOf('time/eval') },
+  ];
 }
 
 function toCurve(rows: readonly Record<string, number>[]): CurvePoint[] {

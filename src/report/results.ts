@@ -320,7 +320,8 @@ const timingSchema = z.object({
   parts: z.array(z.object({ name: z.string(), seconds: nonNeg })).optional(),
   /**
    * The demo took this stage up finished from an earlier run in its --out (a re-run): `seconds` and `parts` are what that
-   * run recorded for it (demo/stages.ts carryTakenUp), not the re-run's moment of loading it. Absent otherwise.
+   * run recorded for it in its results.json, or, where it wrote none after the stage finished, what the stage's own log
+   * records of its training (demo/stages.ts carryTakenUp); not the re-run's moment of loading it. Absent otherwise.
    */
   takenUp: z.literal(true).optional(),
 });

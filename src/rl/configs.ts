@@ -84,7 +84,7 @@ export const SupervisedConfigSchema = z.object({
   weightDecay: z.number().min(0).default(1e-4).describe('AdamW weight decay'),
   warmupSteps: z.number().int().min(0).default(50).describe('learning-rate warm-up steps'),
   checkpointEvery: z.number().int().min(1).default(100).describe('steps between checkpoints'),
-  logEvery: z.number().int().min(1).default(20).describe('steps between log lines in train.jsonl'),
+  logEvery: z.number().int().min(1).default(20).describe('steps between log lines in train.jsonl (the last step is logged too)'),
   augment: z.number().min(0).max(1).default(0.5).describe('share of training images randomly shrunk and shifted (0 = none)'),
   calibrate: z.number().min(0).max(0.9).default(0.25).describe('share of each batch drawn from uninformative views of the RL training kinds (sketch, camera), with a uniform target: "I cannot tell" (0 = reference views only)'),
   erase: z.number().min(0).max(1).default(0.1).describe('share of reference images with a random block painted over; the target softens toward uniform as more of the object is hidden (0 = none)'),

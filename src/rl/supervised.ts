@@ -23,6 +23,8 @@
  * in the run directory (nn/run-dir.ts); `resume` continues from the latest complete one, so a
  * kill -9 loses at most one checkpoint interval.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   AdamW,
   add,
@@ -64,6 +66,7 @@ import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { type ConfigIssue, InvalidConfigError, resolveConfig, schemaOptions } from '../util/config.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { MetricsLog } from '../util/metrics-log.js';
+import { readJsonl } from '../util/jsonl.js';
 import { progress } from '../util/progress.js';
 import { tokenize, UNK } from '../agents/builtin/vocab.js';
 import { informativeExamples, referenceExamples, uninformativeExamples, type ReferenceExample } from './supervised-examples.js';
@@ -110,6 +113,19 @@ interface TrainerState {
 
 /** The training log in the run directory. */
 export const TRAIN_LOG = 'train.jsonl';
+
+/**
+ * A finished run's training seconds (across its resumes), read back from its log: `train/seconds` of its line at step
+ * `steps`, the last (every run logs its last step), so a stage taken up finished (demo/pipeline.ts) reports the time it
+ * took, as an RL run's log does (rl/run.ts finishedCurve). Undefined when the log does not end at that step: none, or one
+ * written before the last step was logged.
+ */
+export async function finishedSeconds(dir: string, steps: number): Promise<number | undefined> {
+  const file = join(dir, TRAIN_LOG);
+  if (!existsSync(file)) return undefined;
+  const last = (await readJsonl<Record<string, number>>(file, { tolerateTruncatedTail: true })).lines.at(-1)?.value;
+  return last?.step === steps && typeof last['train/seconds'] === 'number' ? last['train/seconds'] : undefined;
+}
 /**
  * Random erasing's target: one-hot while at most this share of the object is hidden (an object
  * partly cut or covered is often still plain to see)…
@@ -284,7 +300,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
     }
     state.seconds = (performance.now() - tStart) / 1000;
     bar.tick(1, { loss: lastLoss.toFixed(3) });
-    if (state.step % cfg.logEvery === 0) {
+    if (state.step % cfg.logEvery === 0 || state.step === cfg.steps) { // the last step too: the log holds the run's whole time (finishedSeconds)
       logFile.append({
         step: state.step,
         'train/loss': lastLoss,

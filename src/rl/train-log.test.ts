@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { supervisedSuite } from '../suite/splits.js';
 import { tmpDir } from '../testing/tmp.js';
-import { trainSupervised } from './supervised.js';
+import { finishedSeconds, trainSupervised } from './supervised.js';
 
 describe('train.jsonl', () => {
   it('a fresh run into an old directory replaces the old log; --resume of a finished run leaves it', async () => {
@@ -22,5 +22,15 @@ describe('train.jsonl', () => {
     expect(steps()).toEqual([1, 2, 3, 4]);
     await trainSupervised({ ...cfg, resume: true }, suite, () => undefined);
     expect(steps()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('logs the last step whatever --log-every, so a finished run holds its whole training time (finishedSeconds)', async () => {
+    const out = join(tmpDir('askfirst-trainlog-last'), 'run');
+    const suite = supervisedSuite({ episodes: 2, seed: 1, size: 32 });
+    const r = await trainSupervised({ out, steps: 5, warmupSteps: 1, batchSize: 4, checkpointEvery: 10, logEvery: 2, progress: false, model: { imageSize: 32, channels: [4], hidden: 8, embedDim: 4 } }, suite, () => undefined);
+    const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(rows.map((l) => l.step)).toEqual([2, 4, 5]); // was: [2, 4], the last 1 step's time nowhere
+    expect(await finishedSeconds(out, 5)).toBe(r.seconds);
+    expect(await finishedSeconds(out, 6)).toBeUndefined(); // a log that does not reach the step the run was to finish at
   });
 });
