@@ -8,7 +8,7 @@ import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_CONTROL_SHARE, SuiteConfigSchema } from '../suite/suite-config.js';
 import { InvalidConfigError, outDirField, resolveConfig, type ConfigIssue } from '../util/config.js';
 import { reportToField } from '../util/metrics-log.js';
-import { shellQuote } from '../util/shell-quote.js';
+import type { FlagOrder } from '../util/command-flags.js';
 
 export const DemoConfigSchema = z.object({
   out: outDirField().default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
@@ -24,23 +24,15 @@ export const DemoConfigSchema = z.object({
 });
 export type DemoConfig = z.output<typeof DemoConfigSchema>;
 
-/** What a demo's command line sets (demoFlags): `seed` left out when undefined, `baselines` when true or undefined. */
-export type DemoFlagSettings = Pick<DemoConfig, 'quick' | 'algorithm' | 'rewardWeights' | 'rlControlShare'> & { seed?: number; baselines?: boolean };
-
 /**
- * The options of `askfirst demo` that give a demo these settings, each a leading space and shell-quoted, defaults left out:
- * the command results.json records, and those a message says to run (a re-run without the seeds' --quick is refused).
+ * The options of `askfirst demo` that give a demo its settings (util/command-flags.ts flagsOf, with DemoConfigSchema),
+ * defaults left out, --seed whenever given (the demo's results.json records none for seed 0), --no-baselines last: the
+ * command results.json records, and those a message says to run (a re-run without the seeds' --quick is refused).
  */
-export function demoFlags(s: DemoFlagSettings): string {
-  return (
-    (s.quick ? ' --quick' : '') +
-    (s.seed !== undefined ? ` --seed ${s.seed}` : '') +
-    (s.algorithm !== 'grpo' ? ` --algorithm ${shellQuote(s.algorithm)}` : '') +
-    (s.rewardWeights.length ? ` --reward-weights ${shellQuote(s.rewardWeights.join(','))}` : '') +
-    (s.rlControlShare !== DEFAULT_CONTROL_SHARE ? ` --rl-control-share ${s.rlControlShare}` : '') +
-    (s.baselines === false ? ' --no-baselines' : '')
-  );
-}
+export const DEMO_FLAGS: FlagOrder<keyof typeof DemoConfigSchema.shape> = { order: ['quick', 'seed', 'algorithm', 'rewardWeights', 'rlControlShare', 'baselines'], always: ['seed'] };
+
+/** What a demo's command line sets (DEMO_FLAGS): `seed` left out when undefined, `baselines` when true or undefined. */
+export type DemoFlagSettings = Pick<DemoConfig, 'quick' | 'algorithm' | 'rewardWeights' | 'rlControlShare'> & { seed?: number; baselines?: boolean };
 
 const seedList = z
   .array(

@@ -1,8 +1,8 @@
 /** The settings of the feedback demo (feedback.ts, `askfirst feedback demo`): light, so its options and --help are read without loading the demo (src/cli/commands.ts). */
 import { z } from 'zod';
 import { BaseRLConfigSchema } from '../rl/configs.js';
-import { kebab, outDirField } from '../util/config.js';
-import { shellQuote } from '../util/shell-quote.js';
+import { outDirField } from '../util/config.js';
+import type { FlagOrder } from '../util/command-flags.js';
 
 /** The run the feedback demo keeps in its --out's run.json (`run`: util/run-settings.ts), by which outputs/out-owner.ts tells its folder. */
 export const FEEDBACK_DEMO_RUN = 'feedback demo';
@@ -47,20 +47,12 @@ const defaultOf = (k: Field): unknown => z.safeParse(FeedbackDemoConfigSchema.sh
 const shown = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
 
 /**
- * The options of `askfirst feedback demo` that give a demo these settings (a feedback.json's `config`, a run.json's
- * settings with --init as given), each a leading space and shell-quoted, --seed always, other defaults left out: the command
- * feedback.json records, and those a message says to run (a re-run under other settings is refused, keepRunSettings).
+ * The options of `askfirst feedback demo` that give a demo its settings (util/command-flags.ts flagsOf, with
+ * FeedbackDemoConfigSchema: a feedback.json's `config`, a run.json's settings with --init as given), in the schema's order,
+ * --seed always, other defaults left out: the command feedback.json records, and those a message says to run (a re-run
+ * under other settings is refused, keepRunSettings).
  */
-export function feedbackDemoFlags(config: Readonly<Record<string, unknown>>): string {
-  return fields
-    .map((k) => {
-      const v = config[k];
-      if (v === undefined || v === null || (k !== 'seed' && JSON.stringify(v) === JSON.stringify(defaultOf(k)))) return '';
-      if (typeof v === 'boolean') return ` --${v ? '' : 'no-'}${kebab(k)}`;
-      return ` --${kebab(k)} ${shellQuote(shown(v))}`;
-    })
-    .join('');
-}
+export const FEEDBACK_DEMO_FLAGS: FlagOrder<Field> = { order: fields, always: ['seed'] };
 
 /**
  * What the seeds of `feedback demo-aggregate` must share for a mean over them to be of one setting, by field, as the user

@@ -15,7 +15,8 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { meanInterval95, RATE_RANGE, type MeanInterval, type ValueRange } from '../util/stats.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
-import { FEEDBACK_DEMO_RUN, feedbackDemoFlags, feedbackDemoSharedSettings } from './feedback-config.js';
+import { FEEDBACK_DEMO_FLAGS, FEEDBACK_DEMO_RUN, FeedbackDemoConfigSchema, feedbackDemoSharedSettings } from './feedback-config.js';
+import { flagsOf } from '../util/command-flags.js';
 import { readRunSettings } from '../util/run-settings.js';
 
 export interface SeedFigure {
@@ -141,10 +142,10 @@ function rerunFlags(dir: string, seed: number, finished: readonly FeedbackResult
   }
   if (kept?.run === FEEDBACK_DEMO_RUN) {
     const init = (kept.settings.init as { shown?: unknown } | undefined)?.shown;
-    return { flags: feedbackDemoFlags({ ...kept.settings, seed, init: typeof init === 'string' ? init : undefined }), guess: '' };
+    return { flags: flagsOf(FeedbackDemoConfigSchema, { ...kept.settings, seed, init: typeof init === 'string' ? init : undefined }, FEEDBACK_DEMO_FLAGS), guess: '' };
   }
   const other = finished[0]?.config;
-  if (!other) return { flags: feedbackDemoFlags({ seed }), guess: '' };
+  if (!other) return { flags: flagsOf(FeedbackDemoConfigSchema, { seed }, FEEDBACK_DEMO_FLAGS), guess: '' };
   const init = other.init, from = other.seed;
   const moved = typeof init === 'string' && typeof from === 'number' ? init.split(/([/\\])/).map((p) => (p === `seed-${from}` ? `seed-${seed}` : p)).join('') : init;
   // seed-<from> swapped in a path is a guess: said as one unless that checkpoint is there
@@ -152,5 +153,5 @@ function rerunFlags(dir: string, seed: number, finished: readonly FeedbackResult
     typeof moved === 'string' && moved !== init && !existsSync(moved)
       ? ` (its --init is a guess, seed ${from}'s ${shellQuote(String(init))} with seed-${seed} for seed-${from}, and ${shellQuote(moved)} is not there: give seed ${seed}'s supervised checkpoint)`
       : '';
-  return { flags: feedbackDemoFlags({ ...other, seed, init: moved }), guess };
+  return { flags: flagsOf(FeedbackDemoConfigSchema, { ...other, seed, init: moved }, FEEDBACK_DEMO_FLAGS), guess };
 }

@@ -64,7 +64,8 @@ import { mean } from '../util/stats.js';
 import { progress, withBar } from '../util/progress.js';
 import { keepRunSettings, keptSettingKinds, RUN_SETTINGS_FILE } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
-import { FEEDBACK_DEMO_RUN, FeedbackDemoConfigSchema, feedbackDemoFlags, type FeedbackDemoConfig } from './feedback-config.js';
+import { FEEDBACK_DEMO_FLAGS, FEEDBACK_DEMO_RUN, FeedbackDemoConfigSchema, type FeedbackDemoConfig } from './feedback-config.js';
+import { flagsOf } from '../util/command-flags.js';
 
 export interface FeedbackDemoDeps {
   /** Serve the workbench API over HTTP on `store` (server/workbench); returns its URL and a close. */
@@ -454,7 +455,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // ── 8. results and the report section ────────────────────────────────────
   const results: FeedbackResults = {
     createdAt: new Date().toISOString(),
-    command: `askfirst feedback demo${feedbackDemoFlags(cfg)} --out ${shellQuote(cfg.out)}`,
+    command: `askfirst feedback demo${flagsOf(FeedbackDemoConfigSchema, cfg, FEEDBACK_DEMO_FLAGS)} --out ${shellQuote(cfg.out)}`,
     config: cfg,
     pairs: resumed ? new Set(honest.map((l) => l.pair.id)).size : pairs.length,
     labels: { honest: honest.length, confident: confident.length, honestGoldAgreement: labelAgreement(honestEx), confidentGoldAgreement: labelAgreement(confidentEx) },

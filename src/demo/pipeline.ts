@@ -41,7 +41,8 @@ import { DataError, NotFoundError } from '../util/errors.js';
 import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
-import { demoFlags, DemoConfigSchema, type DemoConfig } from './config.js';
+import { DEMO_FLAGS, DemoConfigSchema, type DemoConfig } from './config.js';
+import { flagsOf } from '../util/command-flags.js';
 import { checkRunSettings, keepRunSettings, readRunSettings } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
@@ -276,7 +277,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const results: Results = {
     version: RESULTS_VERSION,
     createdAt: new Date().toISOString(),
-    command: `askfirst demo${demoFlags({ ...cfg, seed: cfg.seed || undefined })} --out ${shellQuote(cfg.out)}`,
+    command: `askfirst demo${flagsOf(DemoConfigSchema, { ...cfg, seed: cfg.seed || undefined }, DEMO_FLAGS)} --out ${shellQuote(cfg.out)}`,
     quick: cfg.quick,
     model: {
       name: 'askfirst built-in (CNN + bag-of-words option scorer)',

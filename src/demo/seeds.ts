@@ -16,7 +16,8 @@ import { shellQuote } from '../util/shell-quote.js';
 import { checkDemoTakeUp, runDemo } from './pipeline.js';
 import { readRunSettings } from '../util/run-settings.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
-import { type DemoCommandConfig, DemoConfigSchema, type DemoConfig, demoFlags, type DemoFlagSettings } from './config.js';
+import { DEMO_FLAGS, type DemoCommandConfig, DemoConfigSchema, type DemoConfig, type DemoFlagSettings } from './config.js';
+import { flagsOf } from '../util/command-flags.js';
 
 /** The demo for one seed (runDemo; tests pass a stub). */
 export type DemoRunner = (cfg: DemoConfig, log: (s: string) => void, unlessDone?: (undo: () => void) => () => void) => Promise<unknown>;
@@ -83,7 +84,7 @@ export async function aggregateSeeds(out: string, seeds: readonly number[], give
   const missing: number[] = [];
   let ran = given; // what the commands suggested run with when no seed's run.json keeps it: a finished seed's, else the command line's
   const settings = (first: readonly number[]) => seedSettings(out, [...first, ...seeds], ran);
-  const rerun = (first: readonly number[]) => `run \`askfirst demo --seeds ${seeds.join(',')}${demoFlags(settings(first))} --out ${shellQuote(out)}\` without --aggregate-only`;
+  const rerun = (first: readonly number[]) => `run \`askfirst demo --seeds ${seeds.join(',')}${flagsOf(DemoConfigSchema, settings(first), DEMO_FLAGS)} --out ${shellQuote(out)}\` without --aggregate-only`;
   for (const seed of seeds) {
     const dir = seedDir(out, seed);
     let results: Results;
@@ -99,7 +100,7 @@ export async function aggregateSeeds(out: string, seeds: readonly number[], give
       throw e;
     }
     ran = resultsSettings(results, given);
-    const fresh = `run: askfirst demo${demoFlags({ ...settings([seed]), seed })} --fresh --out ${shellQuote(dir)} (--fresh: its finished stages are the other seed's)`;
+    const fresh = `run: askfirst demo${flagsOf(DemoConfigSchema, { ...settings([seed]), seed }, DEMO_FLAGS)} --fresh --out ${shellQuote(dir)} (--fresh: its finished stages are the other seed's)`;
     checkSeedRun(join(dir, RESULTS_FILE), seed, results.data.seed, { run: 'a demo', field: 'data.seed', fix: fresh });
     runs.push({ seed, dir: `seed-${seed}`, results });
   }
