@@ -8,13 +8,16 @@ import { gapClosedText, gapLeadText } from '../report/gap-text.js';
 import { coerceOptions, schemaOptions } from '../util/config.js';
 import { guardRun, type UnlessDone } from './run-guard.js';
 import { refuseOthersOutput } from '../outputs/out-owner.js';
+import { isBaselineStage } from '../demo/demo-stage-run.js';
 import { percent as pct } from '../util/percent.js';
 import type { Results } from '../report/results.js';
 
 /** The action of `askfirst demo` (demo-command.ts). */
 export async function demoCommandAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
-  refuseOthersOutput([cfg.out], 'demo'); // a suite's, an eval's, a training run's --out: its stages are not written beside it
+  // a suite's, an eval's, a training run's --out: its stages are not written beside it; a newer askfirst's stage only where it
+  // takes it up or writes it (--no-baselines leaves the baselines' alone)
+  refuseOthersOutput([cfg.out], 'demo', 'demo', { stage: (name) => cfg.baselines || !isBaselineStage(name) });
   const at: SeedsProgress = { finished: [] }; // a --seeds run's: which seed runs, which are finished
   const hint = () =>
     cfg.seeds && !cfg.aggregateOnly

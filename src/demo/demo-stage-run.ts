@@ -17,6 +17,9 @@ export const DEMO_SUPERVISED_RUN = 'demo supervised';
 /** The folder of a demo's supervised stage in its --out. */
 export const DEMO_SUPERVISED_DIR = 'supervised';
 
+/** Whether a demo's stage folder (by name) is one of its ProactiveBench baselines', which `demo --no-baselines` neither takes up nor writes. */
+export const isBaselineStage = (name: string): boolean => name.startsWith('baseline-');
+
 /** Whether the settings kept in a run's folder are a demo's RL run's (also as kept before they were named so: `rl`, `init` alone). */
 export function isDemoRL(kept: KeptSettings | null | undefined): boolean {
   return kept?.run === DEMO_RL_RUN || (kept?.run === 'rl' && Object.keys(kept.settings).join() === 'init');

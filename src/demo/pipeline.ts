@@ -46,7 +46,7 @@ import { flagsOf } from '../util/command-flags.js';
 import { checkRunSettings, keepRunSettings, readRunSettings } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
-import { checkDemoStage, DEMO_SUPERVISED_DIR, takenUpGuesser } from './demo-stage-run.js';
+import { checkDemoStage, DEMO_SUPERVISED_DIR, isBaselineStage, takenUpGuesser } from './demo-stage-run.js';
 import { startDemoSupervised } from './supervised-run.js';
 
 /**
@@ -75,7 +75,7 @@ const DEMO_RUNS = [DEMO_SUPERVISED_DIR, 'rl', 'baseline-rp0.5', 'baseline-rp1.0'
  */
 export function checkDemoTakeUp(cfg: DemoConfig): void {
   if (cfg.fresh) return;
-  const stages = DEMO_RUNS.filter((d) => cfg.baselines || !d.startsWith('baseline-')).map((d) => join(cfg.out, d));
+  const stages = DEMO_RUNS.filter((d) => cfg.baselines || !isBaselineStage(d)).map((d) => join(cfg.out, d));
   if (stages.some((d) => new RunDir(d).hasRun())) readRunSettings(cfg.out); // the demo's own, compared before any work
   checkRunSettings(cfg.out, demoSettings(cfg), demoKept(resumesDemo(cfg)));
   const [supervised, ...rl] = stages; // DEMO_RUNS' first

@@ -167,13 +167,44 @@ describe("every command given another command's --out", () => {
         expect(() => refuseOthersOutput([at(name)], w.writer, w.command), `${w.command} ${name}`).toThrow(`--out ${at(name)} holds ${what} (${file}); askfirst ${w.command} would write into it: upgrade askfirst to use it, or choose another --out`);
       }
     }
-    // eval's summary.json is eval's by its format, whatever fields a newer one holds (without the data's fingerprint: nobody's before)
+    // eval's summary.json, by its format, whatever fields a newer one holds (without the data's fingerprint: nobody's before)
     const summary = newer('newer-eval', 'summary.json', { format: 'askfirst-eval-summary', version: 2, data: { fingerprint: 'x' } });
-    expect(heldOutputs(at('newer-eval'))).toEqual([{ writer: 'eval', what: 'the results of askfirst eval', evidence: summary }]);
+    expect(heldOutputs(at('newer-eval'))).toEqual([{ writer: 'a newer askfirst', what: 'results made by a newer askfirst (askfirst-eval-summary version 2)', evidence: summary }]);
     // through the command: refused before any work, the folder as it was
     const before = snapshot(at('newer-demo'));
     await expect(run([...WRITERS[1].args, '--out', at('newer-demo')])).rejects.toThrow(/^--out \S+newer-demo holds a run made by a newer askfirst \(askfirst-run version 2\) \(\S+run\.json\); askfirst train supervised would write into it: upgrade askfirst to use it, or choose another --out$/);
     expect(snapshot(at('newer-demo'))).toEqual(before);
+  });
+
+  it("eval (--overwrite too) over results whose summary.json a newer askfirst wrote, its modes' run.json this one's: refused, the folder as it was (was: replaced without a word)", async () => {
+    const out = at('newer-summary');
+    const evalArgs = ['eval', '--data', at('suite'), '--mode', 'proactive', '--policy', 'oracle', '--json', ...quiet, '--out', out];
+    await run(evalArgs);
+    const file = join(out, 'summary.json');
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), version: 2 }));
+    expect((JSON.parse(readFileSync(join(out, 'proactive', 'run.json'), 'utf8')) as { version: number }).version).toBe(1);
+    const before = snapshot(out);
+    for (const more of [['--overwrite'], []]) {
+      await expect(run([...evalArgs, ...more])).rejects.toThrow(`--out ${out} holds results made by a newer askfirst (askfirst-eval-summary version 2) (${file}); askfirst eval would write into it: upgrade askfirst to use it, or choose another --out`);
+      expect(snapshot(out)).toEqual(before);
+    }
+  });
+
+  it("demo --no-baselines is not refused over a newer askfirst's baseline stage, which it leaves alone (seed-<n>/'s too); with the baselines it is", async () => {
+    const out = at('newer-baseline');
+    mkdirSync(join(out, 'seed-0', 'baseline-rp1.0', 'final'), { recursive: true });
+    keepRunSettings(join(out, 'seed-0'), {}, { run: 'demo', resuming: false, startOver: '' });
+    const file = join(out, 'seed-0', 'baseline-rp1.0', 'final', 'config.json');
+    writeFileSync(file, JSON.stringify({ format: 'askfirst-checkpoint', version: 2 }));
+    // --aggregate-only: refused before any work, or, past the check, stopped by the missing results.json
+    const demo = (more: string[]) => run(['demo', '--seeds', '0', '--aggregate-only', ...more, ...quiet, '--out', out]);
+    await expect(demo([])).rejects.toThrow(`--out ${out} holds a run made by a newer askfirst (askfirst-checkpoint version 2) (${file}); askfirst demo would write into it`);
+    await expect(demo(['--no-baselines'])).rejects.toThrow(/^no finished demo run for seed 0 /); // was: refused, naming the baseline's config.json
+    // another stage of the demo is still refused with --no-baselines
+    const rl = join(out, 'seed-0', 'rl', 'final', 'config.json');
+    mkdirSync(join(rl, '..'), { recursive: true });
+    writeFileSync(rl, JSON.stringify({ format: 'askfirst-checkpoint', version: 2 }));
+    await expect(demo(['--no-baselines'])).rejects.toThrow(`--out ${out} holds a run made by a newer askfirst (askfirst-checkpoint version 2) (${rl}); askfirst demo would write into it`);
   });
 
   it("a run a newer askfirst wrote is refused by its model's or checkpoint's files too, and a demo's by its stages' (seed-<n>/'s too): train --overwrite and demo --fresh replaced them without a word", async () => {

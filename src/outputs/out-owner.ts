@@ -80,15 +80,17 @@ function newerOutput(s: Record<string, unknown>, file: string, f: FileFormat, wh
 /**
  * Eval's or a probe's results in `dir`: its summary.json (a probe's names the probe, eval's is stamped as eval's and
  * holds the data's fingerprint), else the run.json of one mode or part (eval/store.ts: the same fields, written at the
- * run's start, so an interrupted run is known too; a newer askfirst's, eval's or a probe's, is named as such).
+ * run's start, so an interrupted run is known too); a newer askfirst's summary.json or run.json, eval's or a probe's, is
+ * named as such.
  */
 function resultsIn(dir: string): HeldOutput | undefined {
   for (const file of [join(dir, 'summary.json'), join(dir, 'run.json')]) {
     const s = jsonObject(file);
     if (!s) continue;
-    if (s.format === EVAL_SUMMARY_FORMAT.name) return { writer: 'eval', what: 'the results of askfirst eval', evidence: file }; // whatever its version
-    const newer = newerOutput(s, file, RESULTS_RUN_FORMAT, 'results');
+    // a newer askfirst's summary.json, whatever its modes' run.json say (eval --overwrite replaced it without a word)
+    const newer = newerOutput(s, file, EVAL_SUMMARY_FORMAT, 'results') ?? newerOutput(s, file, RESULTS_RUN_FORMAT, 'results');
     if (newer) return newer;
+    if (s.format === EVAL_SUMMARY_FORMAT.name) return { writer: 'eval', what: 'the results of askfirst eval', evidence: file };
     if (s.probe === 'hallucination' || s.probe === 'injection') return { writer: `probe ${s.probe}`, what: `the results of askfirst probe ${s.probe}`, evidence: file };
     // eval's mode run.json: stamped as results (a probe's part names its probe, above), or, unstamped, by the data's fingerprint
     if ('dataFingerprint' in s || s.format === RESULTS_RUN_FORMAT.name) return { writer: 'eval', what: 'the results of askfirst eval', evidence: file };
@@ -147,11 +149,11 @@ function newerRun(dir: string): HeldOutput | undefined {
 /**
  * The stages of the demo or feedback demo in `dir` (its subfolders: `supervised/`, `rl/`, `baseline-rp*`…) a newer askfirst
  * wrote: a re-run takes each up or (`demo --fresh`) trains it again over it, so the demo refuses it before any work, as
- * `train` a run of its own.
+ * `train` a run of its own. Only those `touched` names (Touching.stage): a stage the command leaves alone is not its to refuse.
  */
-function newerStage(dir: string): HeldOutput | undefined {
+function newerStage(dir: string, touched: (stage: string) => boolean): HeldOutput | undefined {
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    if (!e.isDirectory() || e.name.startsWith('.') || !touched(e.name)) continue;
     const newer = newerRun(join(dir, e.name));
     if (newer) return newer;
   }
@@ -164,13 +166,23 @@ function seedRun(sub: string): HeldOutput | undefined {
   return run?.writer === 'demo' || run?.writer === 'feedback demo' ? run : undefined;
 }
 
+/** What of a folder a command takes up or writes, where it leaves some alone. */
+export interface Touching {
+  /**
+   * The stages of a demo (its subfolders by name, `seed-<n>/`'s too) the command takes up or writes: `demo --no-baselines`
+   * leaves `baseline-rp*` alone, and a newer askfirst's files there are not its to refuse. Default: every one.
+   */
+  stage?: (name: string) => boolean;
+}
+
 /**
  * Every command's output `dir` holds (none: missing, not a folder, empty, or only files no askfirst command writes).
  * Its own names first; then its subfolders, for the commands that write their results there: eval (one folder per mode,
  * and with several --policy one per policy, each with its modes) and the probes (one per part), and a demo or feedback
- * demo over several seeds (`seed-<n>/`, each a run of its own).
+ * demo over several seeds (`seed-<n>/`, each a run of its own). `touching`: what the asking command leaves alone.
  */
-export function heldOutputs(dir: string): HeldOutput[] {
+export function heldOutputs(dir: string, touching: Touching = {}): HeldOutput[] {
+  const touched = touching.stage ?? (() => true);
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // the same refusal on any file system
@@ -187,7 +199,7 @@ export function heldOutputs(dir: string): HeldOutput[] {
   const run = keptRun(dir);
   // a newer askfirst's files named first: every command is refused as the newer askfirst's run.json refuses it
   const isDemo = (h: HeldOutput | undefined) => h?.writer === 'demo' || h?.writer === 'feedback demo';
-  const newer = run?.writer === 'a newer askfirst' ? undefined : (newerRunFiles(dir) ?? (isDemo(run) ? newerStage(dir) : undefined));
+  const newer = run?.writer === 'a newer askfirst' ? undefined : (newerRunFiles(dir) ?? (isDemo(run) ? newerStage(dir, touched) : undefined));
   if (newer) held.push(newer);
   if (run) held.push(run);
   const model = [CHECKPOINTS_DIR, FINAL_DIR].find((n) => names.has(n) && isDir(at(n)));
@@ -199,7 +211,7 @@ export function heldOutputs(dir: string): HeldOutput[] {
     if (!e.isDirectory() || e.name.startsWith('.')) continue;
     const sub = at(e.name);
     const inSub = resultsIn(sub) ?? EVAL_MODE_DIRS.map((m) => resultsIn(join(sub, m))).find(Boolean) ?? seedRun(sub);
-    const seedStage = isDemo(inSub) ? newerStage(sub) : undefined; // `seed-<n>/`'s stages
+    const seedStage = isDemo(inSub) ? newerStage(sub, touched) : undefined; // `seed-<n>/`'s stages
     if (seedStage) held.push(seedStage);
     if (inSub) held.push(inSub);
   }
@@ -219,10 +231,11 @@ const writing = (command: string | Writing): Writing => (typeof command === 'str
 
 /**
  * Refuse, before any work, to write `self`'s output into any of `dirs` when it holds another command's, in one line
- * naming what it holds and the file that says so; `command` is how the refusal names the command ("train supervised").
+ * naming what it holds and the file that says so; `command` is how the refusal names the command ("train supervised");
+ * `touching`: what of them it leaves alone (`demo --no-baselines` its baseline stages).
  */
-export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, command: string | Writing = self): void {
-  refuseOutputs(dirs, (h) => h.writer !== self, writing(command));
+export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, command: string | Writing = self, touching: Touching = {}): void {
+  refuseOutputs(dirs, (h) => h.writer !== self, writing(command), touching);
 }
 
 /**
@@ -316,9 +329,9 @@ export function refuseOtherLayout(dir: string, layout: OutLayout, command: strin
   throw new InputError(`${w.option} ${dir} holds ${LAYOUT_WORDS[other.layout].held} (${other.evidence}); ${w.writer} writes ${LAYOUT_WORDS[layout].writes(w)}, which would mix the two: ${fix?.(other) ?? `choose another ${w.option}`}`);
 }
 
-function refuseOutputs(dirs: readonly string[], refused: (h: HeldOutput) => boolean, w: Writing): void {
+function refuseOutputs(dirs: readonly string[], refused: (h: HeldOutput) => boolean, w: Writing, touching: Touching = {}): void {
   for (const dir of new Set(dirs)) {
-    const other = heldOutputs(dir).find(refused);
+    const other = heldOutputs(dir, touching).find(refused);
     if (!other) continue;
     const fix = `${other.writer === 'a newer askfirst' ? 'upgrade askfirst to use it, or ' : ''}choose another ${w.option}`;
     throw new InputError(`${w.option} ${dir} holds ${other.what} (${other.evidence}); ${w.writer} would write into it: ${fix}`);
