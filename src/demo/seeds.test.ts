@@ -122,6 +122,10 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     expect(r.aggregate.seeds).toEqual([0, 3]);
     expect(existsSync(join(out, 'aggregate.html'))).toBe(true);
     await expect(aggregateSeeds(out, [0, 1, 2, 3])).rejects.toThrow(/no finished demo run for seeds 1, 2 .*seed-1.*seed-2.*--seeds 0,1,2,3/);
+    // no seed ran (no run.json, no results.json): the command line's settings, without its --seed (0 by default), which
+    // --seeds refuses (was: `askfirst demo --seeds 0,1 --seed 0 --out …`)
+    const none = join(tmpDir('askfirst-seeds-none'), 'x');
+    await expect(aggregateSeeds(none, [0, 1], resolveDemoCommandConfig({ out: none, seeds: [0, 1], aggregateOnly: true }))).rejects.toThrow(`run \`askfirst demo --seeds 0,1 --out ${none}\` without --aggregate-only to finish them`);
   });
 
   it('--aggregate-only on a damaged results.json names the file, what is wrong and the command that writes it again', async () => {

@@ -84,7 +84,8 @@ export async function aggregateSeeds(out: string, seeds: readonly number[], give
   const missing: number[] = [];
   let ran = given; // what the commands suggested run with when no seed's run.json keeps it: a finished seed's, else the command line's
   const settings = (first: readonly number[]) => seedSettings(out, [...first, ...seeds], ran);
-  const rerun = (first: readonly number[]) => `run \`askfirst demo --seeds ${seeds.join(',')}${flagsOf(DemoConfigSchema, settings(first), DEMO_FLAGS)} --out ${shellQuote(out)}\` without --aggregate-only`;
+  // never --seed (the command line's, 0 by default, when no seed ran: `--seeds 0,1 --seed 0` is refused)
+  const rerun = (first: readonly number[]) => `run \`askfirst demo --seeds ${seeds.join(',')}${flagsOf(DemoConfigSchema, { ...settings(first), seed: undefined }, DEMO_FLAGS)} --out ${shellQuote(out)}\` without --aggregate-only`;
   for (const seed of seeds) {
     const dir = seedDir(out, seed);
     let results: Results;
