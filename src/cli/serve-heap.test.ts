@@ -56,6 +56,23 @@ const post = async (url: string, body: unknown) => {
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 };
 
+/**
+ * Each of `resets`, then a reward request labelling episodes `ids[42]` (twice) and `ids[43]`, sent to the env server at
+ * `big` and to the one at `plain`: `big` answers each (200) as `plain` does.
+ */
+async function expectSameAnswers(big: string, plain: string, ids: readonly string[], resets: readonly Record<string, unknown>[]): Promise<void> {
+  for (const r of resets) {
+    const [a, b] = await Promise.all([post(`${big}/reset`, r), post(`${plain}/reset`, r)]);
+    expect(a.status, JSON.stringify(r)).toBe(200);
+    expect(a.json, JSON.stringify(r)).toEqual(b.json);
+  }
+  const label = JSON.stringify({ episode_id: ids[42], turn: 0 });
+  const reward = { query: ['A.', 'B.', 'C.'], prompts: ['', '', ''], labels: [label, label, JSON.stringify({ episode_id: ids[43], turn: 0 })] };
+  const [a, b] = await Promise.all([post(`${big}/get_reward`, reward), post(`${plain}/get_reward`, reward)]);
+  expect(a.status).toBe(200);
+  expect(a.json).toEqual(b.json);
+}
+
 describe('askfirst env serve and serve --data at scale', () => {
   it('env serve reads an episode at a reset: 128 MB of episodes go through a 64 MB heap, the observations and rewards the same', async () => {
     const dir = tmpDir('askfirst-serve-heap');
@@ -63,17 +80,7 @@ describe('askfirst env serve and serve --data at scale', () => {
     const big = await serveIn64MB(['env', 'serve', '--data', join(dir, 'padded')]);
     const plain = await runEnvServe(EnvServeSchema.parse({ data: join(dir, 'plain'), port: 0, progress: false }));
     try {
-      const resets = [{ episode_id: ids[0] }, { episode_id: ids[300] }, { episode_id: ids[511] }, { seed: 7 }, { seed: 7, kind: 'camera' }, {}, {}, { kinds: ['sketch', 'occlusion'] }];
-      for (const r of resets) {
-        const [a, b] = await Promise.all([post(`${big.url}/reset`, r), post(`${plain.url}/reset`, r)]);
-        expect(a.status, JSON.stringify(r)).toBe(200);
-        expect(a.json).toEqual(b.json);
-      }
-      const label = JSON.stringify({ episode_id: ids[42], turn: 0 });
-      const reward = { query: ['A.', 'B.', 'C.'], prompts: ['', '', ''], labels: [label, label, JSON.stringify({ episode_id: ids[43], turn: 0 })] };
-      const [a, b] = await Promise.all([post(`${big.url}/get_reward`, reward), post(`${plain.url}/get_reward`, reward)]);
-      expect(a.status).toBe(200);
-      expect(a.json).toEqual(b.json);
+      await expectSameAnswers(big.url, plain.url, ids, [{ episode_id: ids[0] }, { episode_id: ids[300] }, { episode_id: ids[511] }, { seed: 7 }, { seed: 7, kind: 'camera' }, {}, {}, { kinds: ['sketch', 'occlusion'] }]);
     } finally {
       await plain.close();
       expect(await big.stop()).toBe('SIGTERM');
@@ -135,17 +142,7 @@ describe("env serve on ProactiveBench's layout", () => {
     try {
       const ids = held.episodes.map((e) => e.id);
       expect(ids.length).toBe(518);
-      const resets = [{ episode_id: ids[0] }, { episode_id: ids[300] }, { episode_id: ids[517] }, { seed: 7 }, { seed: 7, kind: 'camera' }, {}, {}, { kinds: ['sketch', 'occlusion'] }, { kind: 'passerby' }];
-      for (const r of resets) {
-        const [a, b] = await Promise.all([post(`${big.url}/reset`, r), post(`${plain.url}/reset`, r)]);
-        expect(a.status, JSON.stringify(r)).toBe(200);
-        expect(a.json, JSON.stringify(r)).toEqual(b.json);
-      }
-      const label = JSON.stringify({ episode_id: ids[42], turn: 0 });
-      const reward = { query: ['A.', 'B.', 'C.'], prompts: ['', '', ''], labels: [label, label, JSON.stringify({ episode_id: ids[43], turn: 0 })] };
-      const [a, b] = await Promise.all([post(`${big.url}/get_reward`, reward), post(`${plain.url}/get_reward`, reward)]);
-      expect(a.status).toBe(200);
-      expect(a.json).toEqual(b.json);
+      await expectSameAnswers(big.url, plain.url, ids, [{ episode_id: ids[0] }, { episode_id: ids[300] }, { episode_id: ids[517] }, { seed: 7 }, { seed: 7, kind: 'camera' }, {}, {}, { kinds: ['sketch', 'occlusion'] }, { kind: 'passerby' }]);
     } finally {
       await plain.close();
       expect(await big.stop()).toBe('SIGTERM');
