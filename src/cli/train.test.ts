@@ -1,5 +1,5 @@
 /** `askfirst train supervised|rl`: per-stage options and defaults in --help, `train --stage X` still works, --no-X flags say what they do. */
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Command } from 'commander';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +36,18 @@ async function run(args: string[]): Promise<unknown> {
   program.commands.forEach((c) => c.exitOverride());
   return program.parseAsync(['node', 'askfirst', ...args]);
 }
+
+/**
+ * console.log and console.error caught for the rest of the test (every spy is put back after each one): each line handed
+ * to `log` / `err`, or dropped where none is given. Returns the spies, for a test that reads their calls.
+ */
+function catchConsole(log: (line: string) => unknown = () => undefined, err: (line: string) => unknown = () => undefined) {
+  const logSpy = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void log(String(s)));
+  const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void err(String(s)));
+  return { logSpy, errSpy };
+}
+
+afterEach(() => vi.restoreAllMocks());
 
 describe('train subcommands', () => {
   it('each stage shows its own defaults', async () => {
@@ -132,28 +144,17 @@ describe('train subcommands', () => {
     const dir = tmpDir('askfirst-train-rm');
     saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
     const said: string[] = [];
-    const spy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
-    try {
-      await expect(run(['train', 'rl', '--init', join(dir, 'sup'), '--out', join(dir, 'rl'), '--reward', `rm:${join(dir, 'nope')}`])).rejects.toThrow(/nope/);
-    } finally {
-      spy.mockRestore();
-    }
+    catchConsole(undefined, (s) => said.push(s));
+    await expect(run(['train', 'rl', '--init', join(dir, 'sup'), '--out', join(dir, 'rl'), '--reward', `rm:${join(dir, 'nope')}`])).rejects.toThrow(/nope/);
     expect(said.join('\n')).not.toMatch(/generating/);
   });
   it('train rl shows a progress bar while it generates its training and validation suites', async () => {
     const dir = tmpDir('askfirst-train-rl-generating');
     saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
     const said: string[] = [];
-    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
-    const barSpy = vi.spyOn(process.stderr, 'write').mockImplementation((s: unknown) => (said.push(String(s)), true));
-    try {
-      await run(['train', 'rl', '--init', join(dir, 'sup'), '--out', join(dir, 'rl'), '--episodes', '2', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none']);
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
-      barSpy.mockRestore();
-    }
+    catchConsole(undefined, (s) => said.push(s));
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: unknown) => (said.push(String(s)), true));
+    await run(['train', 'rl', '--init', join(dir, 'sup'), '--out', join(dir, 'rl'), '--episodes', '2', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none']);
     // with the default 300 episodes per kind, about 12 s of silence on a busy machine between this line and the next (the demo shows a bar for the same suites)
     const from = said.indexOf('rl: generating 2 episodes per kind of camera');
     expect(from).toBeGreaterThanOrEqual(0);
@@ -164,15 +165,9 @@ describe('train subcommands', () => {
     const args = ['train', 'supervised', '--out', out, '--steps', '2', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--no-progress', '--report-to', 'none'];
     const said: string[] = [];
     const progress: string[] = [];
-    const logSpy = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void said.push(String(s)));
-    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void progress.push(String(s)));
-    try {
-      await run(args);
-      await run([...args, '--resume']);
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
-    }
+    catchConsole((s) => said.push(s), (s) => progress.push(s));
+    await run(args);
+    await run([...args, '--resume']);
     // what takes the time before the first step is said as it starts (with the default 500 episodes per kind, about 45 s of silence on a busy machine)
     expect(progress.slice(0, 3)).toEqual(['supervised: generating 3 episodes per kind of 7 kinds', 'supervised: preparing the training images of 21 episodes', 'supervised: 21 reference images from 7 kinds']);
     expect(said).toHaveLength(2);
@@ -186,96 +181,76 @@ describe('train subcommands', () => {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, JSON.stringify({ format: 'askfirst-checkpoint-state', version: 2, step: 2 }));
     const progress: string[] = [];
-    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void progress.push(String(s)));
-    try {
-      await expect(run(['train', 'supervised', '--out', out, '--resume', '--steps', '4', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--no-progress', '--report-to', 'none'])).rejects.toThrow(
-        `--out ${out} holds a run made by a newer askfirst (askfirst-checkpoint-state version 2) (${file}); askfirst train supervised would write into it: upgrade askfirst to use it, or choose another --out`,
-      );
-    } finally {
-      errSpy.mockRestore();
-    }
+    catchConsole(undefined, (s) => progress.push(s));
+    await expect(run(['train', 'supervised', '--out', out, '--resume', '--steps', '4', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--no-progress', '--report-to', 'none'])).rejects.toThrow(
+      `--out ${out} holds a run made by a newer askfirst (askfirst-checkpoint-state version 2) (${file}); askfirst train supervised would write into it: upgrade askfirst to use it, or choose another --out`,
+    );
     expect(progress).toEqual([]); // was: 'supervised: generating 3 episodes per kind of 7 kinds', the images prepared, then the refusal
   });
 
   it('train supervised --size below the suite\'s 32 px is refused before any work (it was taken, the suite drawn, then refused by suite generation)', async () => {
     const out = join(tmpDir('askfirst-train-size'), 'sup');
     const said: string[] = [];
-    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
-    try {
-      await expect(run(['train', 'supervised', '--out', out, '--steps', '2', '--warmup-steps', '1', '--episodes', '3', '--size', '16', '--no-progress'])).rejects.toThrow(/size.*must be at least 32 \(got 16\)/);
-    } finally {
-      errSpy.mockRestore();
-    }
+    catchConsole(undefined, (s) => said.push(s));
+    await expect(run(['train', 'supervised', '--out', out, '--steps', '2', '--warmup-steps', '1', '--episodes', '3', '--size', '16', '--no-progress'])).rejects.toThrow(/size.*must be at least 32 \(got 16\)/);
     expect(said).toEqual([]);
   });
   it('--resume refuses a run started with other settings, naming each (old → new), before any work; what may change on a resume is allowed', async () => {
     const out = join(tmpDir('askfirst-train-settings'), 'sup');
     const sup = (...more: string[]) => ['train', 'supervised', '--out', out, '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--no-progress', '--report-to', 'none', '--checkpoint-every', '1', ...more];
     const said: string[] = [];
-    const logSpy = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void said.push(String(s)));
-    const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
-    try {
-      await run(sup('--steps', '2', '--size', '32'));
-      const ckpts = readdirSync(join(out, 'checkpoints'));
-      said.length = 0;
-      // a different --seed failed late ('checkpoint does not match the model: words.weight: …'), a different --size too, or resumed silently
-      await expect(run(sup('--steps', '2', '--size', '48', '--seed', '5', '--resume'))).rejects.toThrow(
-        `${out} holds a supervised run started with other settings: --seed 1 → 5, --size 32 → 48; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
-      );
-      expect(said).toEqual([]); // before any work: no suite generated
-      expect(readdirSync(join(out, 'checkpoints'))).toEqual(ckpts);
-      // what may change: the budget upwards, the clock limit, logging, checkpointing, progress
-      await run(sup('--steps', '3', '--size', '32', '--resume', '--max-seconds', '600', '--log-every', '1', '--checkpoint-every', '2', '--report-to', 'csv'));
-      expect(said.at(-1)).toMatch(/^supervised: 3 steps in/);
-      await expect(run(sup('--steps', '2', '--size', '32', '--resume'))).rejects.toThrow(/started with other settings: --steps 3 → 2 \(it may grow, not shrink\);/);
-      // a run.json edited as damage or a newer askfirst would leave it: said so, naming the file (a string "3" was '--steps 3 → 3 (it may grow, not shrink)')
-      const file = join(out, 'run.json');
-      const kept = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
-      const edited = (settings: Record<string, unknown>) => writeFileSync(file, JSON.stringify({ ...kept, settings }));
-      edited({ ...kept.settings, steps: '3' });
-      await expect(run(sup('--steps', '3', '--size', '32', '--resume'))).rejects.toThrow(`${file}: "steps" is "3", not a number (--steps): the file is damaged;`);
-      edited({ ...kept.settings, sharpen: 0.3 });
-      await expect(run(sup('--steps', '3', '--size', '32', '--resume'))).rejects.toThrow(`${file}: the run started with a setting this askfirst does not know (--sharpen 0.3): it was made by a newer askfirst;`);
-      const { mild: _mild, ...withoutMild } = kept.settings;
-      edited(withoutMild);
-      await expect(run(sup('--steps', '3', '--size', '32', '--resume'))).rejects.toThrow(`${file}: it holds no --mild, which every askfirst that keeps run.json writes for this run: the file is damaged;`);
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
-    }
+    catchConsole((s) => said.push(s), (s) => said.push(s));
+    await run(sup('--steps', '2', '--size', '32'));
+    const ckpts = readdirSync(join(out, 'checkpoints'));
+    said.length = 0;
+    // a different --seed failed late ('checkpoint does not match the model: words.weight: …'), a different --size too, or resumed silently
+    await expect(run(sup('--steps', '2', '--size', '48', '--seed', '5', '--resume'))).rejects.toThrow(
+      `${out} holds a supervised run started with other settings: --seed 1 → 5, --size 32 → 48; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
+    );
+    expect(said).toEqual([]); // before any work: no suite generated
+    expect(readdirSync(join(out, 'checkpoints'))).toEqual(ckpts);
+    // what may change: the budget upwards, the clock limit, logging, checkpointing, progress
+    await run(sup('--steps', '3', '--size', '32', '--resume', '--max-seconds', '600', '--log-every', '1', '--checkpoint-every', '2', '--report-to', 'csv'));
+    expect(said.at(-1)).toMatch(/^supervised: 3 steps in/);
+    await expect(run(sup('--steps', '2', '--size', '32', '--resume'))).rejects.toThrow(/started with other settings: --steps 3 → 2 \(it may grow, not shrink\);/);
+    // a run.json edited as damage or a newer askfirst would leave it: said so, naming the file (a string "3" was '--steps 3 → 3 (it may grow, not shrink)')
+    const file = join(out, 'run.json');
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
+    const edited = (settings: Record<string, unknown>) => writeFileSync(file, JSON.stringify({ ...kept, settings }));
+    edited({ ...kept.settings, steps: '3' });
+    await expect(run(sup('--steps', '3', '--size', '32', '--resume'))).rejects.toThrow(`${file}: "steps" is "3", not a number (--steps): the file is damaged;`);
+    edited({ ...kept.settings, sharpen: 0.3 });
+    await expect(run(sup('--steps', '3', '--size', '32', '--resume'))).rejects.toThrow(`${file}: the run started with a setting this askfirst does not know (--sharpen 0.3): it was made by a newer askfirst;`);
+    const { mild: _mild, ...withoutMild } = kept.settings;
+    edited(withoutMild);
+    await expect(run(sup('--steps', '3', '--size', '32', '--resume'))).rejects.toThrow(`${file}: it holds no --mild, which every askfirst that keeps run.json writes for this run: the file is damaged;`);
   }, 120_000);
   it('--resume of a run from before run.json was kept compares the settings its checkpoints record, naming each that differs and the file', async () => {
     const dir = tmpDir('askfirst-train-older-run');
     const out = join(dir, 'sup');
     const sup = (...more: string[]) => ['train', 'supervised', '--out', out, '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--no-progress', '--report-to', 'none', '--checkpoint-every', '1', '--size', '32', ...more];
-    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      await run(sup('--steps', '2'));
-      // the older layout, made by hand: no run.json, a final model and checkpoints whose config.json records the trainer's
-      // config (with the run options an askfirst before 59469d2 kept in it too)
-      rmSync(join(out, 'run.json'));
-      for (const d of [...readdirSync(join(out, 'checkpoints')).map((c) => join(out, 'checkpoints', c)), join(out, 'final')]) {
-        const file = join(d, 'config.json');
-        const c = JSON.parse(readFileSync(file, 'utf8')) as { training: { config: Record<string, unknown> } };
-        writeFileSync(file, JSON.stringify({ ...c, training: { ...c.training, config: { ...c.training.config, out, resume: false, progress: true } } }));
-      }
-      const ckpt = readdirSync(join(out, 'checkpoints')).at(-1)!;
-      // was: resumed (here: trained on to step 3) under another --seed, comparing nothing
-      await expect(run(sup('--steps', '3', '--seed', '5', '--resume'))).rejects.toThrow(
-        `${out} holds a supervised run started with other settings: --seed 1 → 5; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'final', 'config.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
-      );
-      await expect(run(sup('--steps', '3', '--lr', '0.5', '--resume'))).rejects.toThrow(/started with other settings: --lr 0\.002 → 0\.5;/);
-      expect(readdirSync(join(out, 'checkpoints')).at(-1)).toBe(ckpt);
-      // another stage's run is refused as one, as with run.json
-      await expect(run(['train', 'rl', '--init', out, '--out', out, '--resume', '--episodes', '2', '--kinds', 'camera', '--no-progress', '--report-to', 'none'])).rejects.toThrow(`${out} holds a supervised run, not an rl run`);
-      // the same settings (what may change, changed) resume: a larger budget continues it
-      await run(sup('--steps', '3', '--resume', '--log-every', '2'));
-      expect(readdirSync(join(out, 'checkpoints')).at(-1)).toBe('step-0000003');
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
+    catchConsole();
+    await run(sup('--steps', '2'));
+    // the older layout, made by hand: no run.json, a final model and checkpoints whose config.json records the trainer's
+    // config (with the run options an askfirst before 59469d2 kept in it too)
+    rmSync(join(out, 'run.json'));
+    for (const d of [...readdirSync(join(out, 'checkpoints')).map((c) => join(out, 'checkpoints', c)), join(out, 'final')]) {
+      const file = join(d, 'config.json');
+      const c = JSON.parse(readFileSync(file, 'utf8')) as { training: { config: Record<string, unknown> } };
+      writeFileSync(file, JSON.stringify({ ...c, training: { ...c.training, config: { ...c.training.config, out, resume: false, progress: true } } }));
     }
+    const ckpt = readdirSync(join(out, 'checkpoints')).at(-1)!;
+    // was: resumed (here: trained on to step 3) under another --seed, comparing nothing
+    await expect(run(sup('--steps', '3', '--seed', '5', '--resume'))).rejects.toThrow(
+      `${out} holds a supervised run started with other settings: --seed 1 → 5; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'final', 'config.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
+    );
+    await expect(run(sup('--steps', '3', '--lr', '0.5', '--resume'))).rejects.toThrow(/started with other settings: --lr 0\.002 → 0\.5;/);
+    expect(readdirSync(join(out, 'checkpoints')).at(-1)).toBe(ckpt);
+    // another stage's run is refused as one, as with run.json
+    await expect(run(['train', 'rl', '--init', out, '--out', out, '--resume', '--episodes', '2', '--kinds', 'camera', '--no-progress', '--report-to', 'none'])).rejects.toThrow(`${out} holds a supervised run, not an rl run`);
+    // the same settings (what may change, changed) resume: a larger budget continues it
+    await run(sup('--steps', '3', '--resume', '--log-every', '2'));
+    expect(readdirSync(join(out, 'checkpoints')).at(-1)).toBe('step-0000003');
   }, 120_000);
   it('--resume of an unfinished rl run from before run.json was kept says that its checkpoints record none of its settings, which go on unchecked', async () => {
     const dir = tmpDir('askfirst-train-older-rl');
@@ -283,29 +258,23 @@ describe('train subcommands', () => {
     saveBuiltin(join(dir, 'sup'), newBuiltin(eps));
     const out = join(dir, 'rl');
     const rl = (...more: string[]) => ['train', 'rl', '--init', join(dir, 'sup'), '--out', out, '--episodes', '2', '--kinds', 'camera', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more];
-    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      await run(rl('--updates', '1'));
-      // the older layout, unfinished: no run.json, no final model; its checkpoint's config.json records only `training.stage`
-      rmSync(join(out, 'run.json'));
-      rmSync(join(out, 'final'), { recursive: true });
-      const ckpt = join(out, 'checkpoints', 'step-0000001', 'config.json');
-      expect(JSON.parse(readFileSync(ckpt, 'utf8')).training).toEqual({ stage: 'rl', update: 1 });
-      errSpy.mockClear();
-      // was: resumed under another --seed and --lr without a word
-      await run(rl('--updates', '2', '--seed', '5', '--lr', '0.5', '--resume'));
-      expect(errSpy.mock.calls.map((c) => String(c[0]))).toContain(
-        `train rl: ${out} holds an rl run from before run.json was kept, whose ${ckpt} records only its stage, none of the settings it started with: they are not compared; it resumes under the settings given now (if they are not those it started with, add --overwrite (instead of --resume) to start over)`,
-      );
-      expect(readRunSettings(out)?.settings.seed).toBe(5); // kept from now on: the next --resume compares them
-      errSpy.mockClear();
-      await run(rl('--updates', '3', '--seed', '5', '--lr', '0.5', '--resume'));
-      expect(errSpy.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('before run.json was kept'))).toEqual([]);
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
-    }
+    const { errSpy } = catchConsole();
+    await run(rl('--updates', '1'));
+    // the older layout, unfinished: no run.json, no final model; its checkpoint's config.json records only `training.stage`
+    rmSync(join(out, 'run.json'));
+    rmSync(join(out, 'final'), { recursive: true });
+    const ckpt = join(out, 'checkpoints', 'step-0000001', 'config.json');
+    expect(JSON.parse(readFileSync(ckpt, 'utf8')).training).toEqual({ stage: 'rl', update: 1 });
+    errSpy.mockClear();
+    // was: resumed under another --seed and --lr without a word
+    await run(rl('--updates', '2', '--seed', '5', '--lr', '0.5', '--resume'));
+    expect(errSpy.mock.calls.map((c) => String(c[0]))).toContain(
+      `train rl: ${out} holds an rl run from before run.json was kept, whose ${ckpt} records only its stage, none of the settings it started with: they are not compared; it resumes under the settings given now (if they are not those it started with, add --overwrite (instead of --resume) to start over)`,
+    );
+    expect(readRunSettings(out)?.settings.seed).toBe(5); // kept from now on: the next --resume compares them
+    errSpy.mockClear();
+    await run(rl('--updates', '3', '--seed', '5', '--lr', '0.5', '--resume'));
+    expect(errSpy.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('before run.json was kept'))).toEqual([]);
   }, 120_000);
   it('train rl --resume compares --init by its weights and --data by what it holds, and refuses another stage\'s run', async () => {
     const dir = tmpDir('askfirst-train-rl-settings');
@@ -314,33 +283,27 @@ describe('train subcommands', () => {
     saveBuiltin(join(dir, 'other'), newBuiltin(eps, { seed: 9 }));
     const out = join(dir, 'rl');
     const rl = (...more: string[]) => ['train', 'rl', '--out', out, '--episodes', '2', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more];
-    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      await run(rl('--init', join(dir, 'sup')));
-      // the same weights named another way resume (here: a finished run, so nothing to do)
-      await run(rl('--init', `${join(dir, 'sup')}/`, '--resume'));
-      await expect(run(rl('--init', join(dir, 'other'), '--resume'))).rejects.toThrow(`started with other settings: --init ${join(dir, 'sup')}/ → ${join(dir, 'other')};`);
-      await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--lr', '0.1', '--episodes', '3', '--reward-weights', 'guessed=-1', '--algorithm', 'ppo', '--group-size', '2'))).rejects.toThrow(/--group-size does not apply to --algorithm ppo/);
-      await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--lr', '0.1', '--episodes', '3', '--reward-weights', 'guessed=-1'))).rejects.toThrow(
-        /started with other settings: --episodes 2 → 3, --reward-weights \(defaults\) → guessed=-1, --lr 0\.003 → 0\.1;/,
-      );
-      await expect(run(['train', 'supervised', '--out', out, '--resume'])).rejects.toThrow(`${out} holds an rl run, not a supervised run: it cannot be resumed as one. Use another --out, or add --overwrite (instead of --resume) to replace it`);
-      await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--updates', '2'))).resolves.toBeDefined(); // a larger budget continues the run
-      // an --overwrite that fails before it trains leaves the run it was to replace with the settings it was trained under
-      await expect(run(rl('--init', join(dir, 'nope'), '--overwrite', '--lr', '0.2'))).rejects.toThrow(/no model checkpoint in/);
-      await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--updates', '2', '--lr', '0.2'))).rejects.toThrow(/started with other settings: --lr 0\.003 → 0\.2;/);
-      // --data: the same folder spelled another way resumes, another folder is refused
-      await writeSuite(join(dir, 'suite'), generateSuite({ episodes: 2, seed: 1, kinds: ['camera'] }));
-      await writeSuite(join(dir, 'suite2'), generateSuite({ episodes: 2, seed: 2, kinds: ['camera'] }));
-      const onData = (data: string, ...more: string[]) => rl('--init', join(dir, 'sup'), '--out', join(dir, 'rl-data'), '--data', data, ...more).filter((a, i, all) => a !== '--episodes' && all[i - 1] !== '--episodes');
-      await run(onData(`suite:${join(dir, 'suite')}`));
-      await run(onData(`${join(dir, 'suite')}/`, '--resume'));
-      await expect(run(onData(join(dir, 'suite2'), '--resume'))).rejects.toThrow(`started with other settings: --data ${join(dir, 'suite')} → ${join(dir, 'suite2')};`);
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
-    }
+    catchConsole();
+    await run(rl('--init', join(dir, 'sup')));
+    // the same weights named another way resume (here: a finished run, so nothing to do)
+    await run(rl('--init', `${join(dir, 'sup')}/`, '--resume'));
+    await expect(run(rl('--init', join(dir, 'other'), '--resume'))).rejects.toThrow(`started with other settings: --init ${join(dir, 'sup')}/ → ${join(dir, 'other')};`);
+    await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--lr', '0.1', '--episodes', '3', '--reward-weights', 'guessed=-1', '--algorithm', 'ppo', '--group-size', '2'))).rejects.toThrow(/--group-size does not apply to --algorithm ppo/);
+    await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--lr', '0.1', '--episodes', '3', '--reward-weights', 'guessed=-1'))).rejects.toThrow(
+      /started with other settings: --episodes 2 → 3, --reward-weights \(defaults\) → guessed=-1, --lr 0\.003 → 0\.1;/,
+    );
+    await expect(run(['train', 'supervised', '--out', out, '--resume'])).rejects.toThrow(`${out} holds an rl run, not a supervised run: it cannot be resumed as one. Use another --out, or add --overwrite (instead of --resume) to replace it`);
+    await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--updates', '2'))).resolves.toBeDefined(); // a larger budget continues the run
+    // an --overwrite that fails before it trains leaves the run it was to replace with the settings it was trained under
+    await expect(run(rl('--init', join(dir, 'nope'), '--overwrite', '--lr', '0.2'))).rejects.toThrow(/no model checkpoint in/);
+    await expect(run(rl('--init', join(dir, 'sup'), '--resume', '--updates', '2', '--lr', '0.2'))).rejects.toThrow(/started with other settings: --lr 0\.003 → 0\.2;/);
+    // --data: the same folder spelled another way resumes, another folder is refused
+    await writeSuite(join(dir, 'suite'), generateSuite({ episodes: 2, seed: 1, kinds: ['camera'] }));
+    await writeSuite(join(dir, 'suite2'), generateSuite({ episodes: 2, seed: 2, kinds: ['camera'] }));
+    const onData = (data: string, ...more: string[]) => rl('--init', join(dir, 'sup'), '--out', join(dir, 'rl-data'), '--data', data, ...more).filter((a, i, all) => a !== '--episodes' && all[i - 1] !== '--episodes');
+    await run(onData(`suite:${join(dir, 'suite')}`));
+    await run(onData(`${join(dir, 'suite')}/`, '--resume'));
+    await expect(run(onData(join(dir, 'suite2'), '--resume'))).rejects.toThrow(`started with other settings: --data ${join(dir, 'suite')} → ${join(dir, 'suite2')};`);
   }, 120_000);
   it('train rl --resume compares --reward by the reward model and the encoder its config.json names: another encoder at that path is refused', async () => {
     const dir = tmpDir('askfirst-train-rl-reward');
@@ -354,23 +317,17 @@ describe('train subcommands', () => {
     const out = join(dir, 'rl');
     const rl = (...more: string[]) =>
       run(['train', 'rl', '--init', sup, '--out', out, '--reward', `rm:${join(dir, 'rm')}`, '--episodes', '2', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more]);
-    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      await rl();
-      await rl('--resume'); // the same reward: finished, nothing to do
-      saveBuiltin(enc, newBuiltin(eps, { seed: 9 })); // another encoder where the reward model's config.json points: another reward
-      // was: resumed (here: finished, nothing to do), the reward model's own weights being the same
-      await expect(rl('--resume', '--updates', '2')).rejects.toThrow(`started with other settings: --reward rm:${join(dir, 'rm')} (another model, or another encoder at the path its config.json names, now);`);
-      // a run.json an askfirst before this kept (the reward model's weights alone) is of the same reward model
-      const kept = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { settings: { reward: { id: string } } };
-      kept.settings.reward.id = weightsDigest(join(dir, 'rm'));
-      writeFileSync(join(out, 'run.json'), JSON.stringify(kept));
-      await rl('--resume');
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
-    }
+    catchConsole();
+    await rl();
+    await rl('--resume'); // the same reward: finished, nothing to do
+    saveBuiltin(enc, newBuiltin(eps, { seed: 9 })); // another encoder where the reward model's config.json points: another reward
+    // was: resumed (here: finished, nothing to do), the reward model's own weights being the same
+    await expect(rl('--resume', '--updates', '2')).rejects.toThrow(`started with other settings: --reward rm:${join(dir, 'rm')} (another model, or another encoder at the path its config.json names, now);`);
+    // a run.json an askfirst before this kept (the reward model's weights alone) is of the same reward model
+    const kept = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { settings: { reward: { id: string } } };
+    kept.settings.reward.id = weightsDigest(join(dir, 'rm'));
+    writeFileSync(join(out, 'run.json'), JSON.stringify(kept));
+    await rl('--resume');
   }, 120_000);
   it('train rl --resume on a suite regenerated into the same --data folder is refused; the same suite, however spelled, resumes', async () => {
     const dir = tmpDir('askfirst-train-rl-data');
@@ -379,38 +336,32 @@ describe('train subcommands', () => {
     const rl = (data: string, updates: number, ...more: string[]) =>
       run(['train', 'rl', '--init', join(dir, 'sup'), '--out', out, '--data', data, '--kinds', 'camera', '--updates', String(updates), '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more]);
     const said: string[] = [];
-    const logSpy = vi.spyOn(console, 'log').mockImplementation((s: string) => void said.push(s));
-    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      await writeSuite(suite, generateSuite({ episodes: 2, seed: 1, kinds: ['camera'] }));
-      await rl(suite, 1);
-      // spelled as a shell completes it, with ./, with its format: the same data, so the run goes on (one more update each)
-      for (const [i, spelling] of [`${suite}/`, `${dir}/./suite`, `suite:${suite}`].entries()) {
-        await rl(spelling, i + 2, '--resume');
-        expect(said.at(-1)).toMatch(new RegExp(`^rl \\(grpo\\): ${i + 2} updates in`));
-      }
-      // regenerated into the same folder with another seed: it resumed on the other episodes, unnoticed
-      await writeSuite(suite, generateSuite({ episodes: 2, seed: 2, kinds: ['camera'] }));
-      const ckpts = readdirSync(join(out, 'checkpoints'));
-      said.length = 0;
-      await expect(rl(suite, 5, '--resume')).rejects.toThrow(
-        `${out} holds an rl run started with other settings: --data ${suite} (other episodes or images in it now); resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
-      );
-      expect([said, readdirSync(join(out, 'checkpoints'))]).toEqual([[], ckpts]); // before any training
-      await rl(suite, 1, '--overwrite'); // starting over on the new suite is allowed
-      await rl(suite, 2, '--resume'); // and resumes on it
-      expect(said.at(-1)).toMatch(/^rl \(grpo\): 2 updates in/);
-      // a run.json of an askfirst before ebdcedd kept --data by its folder: it said '--data suite → /abs/suite … Resume with its settings', which cannot work
-      const file = join(out, 'run.json');
-      const kept = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
-      writeFileSync(file, JSON.stringify({ ...kept, settings: { ...kept.settings, data: { shown: 'suite', id: `suite:${suite}` } } }));
-      await expect(rl(suite, 3, '--resume')).rejects.toThrow(
-        `${out} holds an rl run made by an older askfirst, which kept --data by its folder, not by the episodes and images in it: this askfirst cannot tell whether it is the same; add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
-      );
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
+    catchConsole((s) => said.push(s));
+    await writeSuite(suite, generateSuite({ episodes: 2, seed: 1, kinds: ['camera'] }));
+    await rl(suite, 1);
+    // spelled as a shell completes it, with ./, with its format: the same data, so the run goes on (one more update each)
+    for (const [i, spelling] of [`${suite}/`, `${dir}/./suite`, `suite:${suite}`].entries()) {
+      await rl(spelling, i + 2, '--resume');
+      expect(said.at(-1)).toMatch(new RegExp(`^rl \\(grpo\\): ${i + 2} updates in`));
     }
+    // regenerated into the same folder with another seed: it resumed on the other episodes, unnoticed
+    await writeSuite(suite, generateSuite({ episodes: 2, seed: 2, kinds: ['camera'] }));
+    const ckpts = readdirSync(join(out, 'checkpoints'));
+    said.length = 0;
+    await expect(rl(suite, 5, '--resume')).rejects.toThrow(
+      `${out} holds an rl run started with other settings: --data ${suite} (other episodes or images in it now); resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
+    );
+    expect([said, readdirSync(join(out, 'checkpoints'))]).toEqual([[], ckpts]); // before any training
+    await rl(suite, 1, '--overwrite'); // starting over on the new suite is allowed
+    await rl(suite, 2, '--resume'); // and resumes on it
+    expect(said.at(-1)).toMatch(/^rl \(grpo\): 2 updates in/);
+    // a run.json of an askfirst before ebdcedd kept --data by its folder: it said '--data suite → /abs/suite … Resume with its settings', which cannot work
+    const file = join(out, 'run.json');
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
+    writeFileSync(file, JSON.stringify({ ...kept, settings: { ...kept.settings, data: { shown: 'suite', id: `suite:${suite}` } } }));
+    await expect(rl(suite, 3, '--resume')).rejects.toThrow(
+      `${out} holds an rl run made by an older askfirst, which kept --data by its folder, not by the episodes and images in it: this askfirst cannot tell whether it is the same; add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
+    );
   }, 120_000);
   it('train rl --resume on ProactiveBench data that moved resumes, as does a run.json an older askfirst kept of it where it was', async () => {
     const dir = tmpDir('askfirst-train-rl-pb');
@@ -424,24 +375,18 @@ describe('train subcommands', () => {
     const rl = (d: string, updates: number, ...more: string[]) =>
       run(['train', 'rl', '--init', join(dir, 'sup'), '--out', out, '--data', `proactivebench:${d}`, '--kinds', 'sketch', '--updates', String(updates), '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', ...more]);
     const said: string[] = [];
-    const logSpy = vi.spyOn(console, 'log').mockImplementation((s: string) => void said.push(s));
-    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      await rl(pb, 1);
-      await rl(moved, 2, '--resume'); // was: "--data … → … (other episodes or images in it now)"
-      expect(said.at(-1)).toMatch(/^rl \(grpo\): 2 updates in/);
-      // the run.json of an askfirst that hashed each entry's file by its path, on the data where it was
-      const file = join(out, 'run.json');
-      const kept = JSON.parse(readFileSync(file, 'utf8')) as { settings: { data: { id: string } } };
-      const { earlier } = await dataFingerprints(data.episodes, data.dir);
-      writeFileSync(file, JSON.stringify({ ...kept, settings: { ...kept.settings, data: { ...kept.settings.data, id: earlier[0] } } }));
-      await rl(pb, 3, '--resume');
-      expect(said.at(-1)).toMatch(/^rl \(grpo\): 3 updates in/);
-      expect(JSON.parse(readFileSync(file, 'utf8')).settings.data.id).toBe(kept.settings.data.id);
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
-    }
+    catchConsole((s) => said.push(s));
+    await rl(pb, 1);
+    await rl(moved, 2, '--resume'); // was: "--data … → … (other episodes or images in it now)"
+    expect(said.at(-1)).toMatch(/^rl \(grpo\): 2 updates in/);
+    // the run.json of an askfirst that hashed each entry's file by its path, on the data where it was
+    const file = join(out, 'run.json');
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { settings: { data: { id: string } } };
+    const { earlier } = await dataFingerprints(data.episodes, data.dir);
+    writeFileSync(file, JSON.stringify({ ...kept, settings: { ...kept.settings, data: { ...kept.settings.data, id: earlier[0] } } }));
+    await rl(pb, 3, '--resume');
+    expect(said.at(-1)).toMatch(/^rl \(grpo\): 3 updates in/);
+    expect(JSON.parse(readFileSync(file, 'utf8')).settings.data.id).toBe(kept.settings.data.id);
   }, 120_000);
   it("a demo's RL run is a stage of the demo: train rl --resume into it is refused, saying what it is; --overwrite replaces it, and the demo then trains its stage again", async () => {
     const demo = join(tmpDir('askfirst-train-demo-rl'), 'demo');
@@ -457,15 +402,9 @@ describe('train subcommands', () => {
     // it listed every setting of train rl as changed ('--algorithm (none) → grpo, …'): its run.json holds the guesser alone
     await expect(rl('--resume')).rejects.toThrow(refusal);
     await expect(rl()).rejects.toThrow(refusal);
-    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      await rl('--overwrite');
-      await rl('--resume', '--updates', '2'); // now a train rl run: it resumes as one
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
-    }
+    catchConsole();
+    await rl('--overwrite');
+    await rl('--resume', '--updates', '2'); // now a train rl run: it resumes as one
     expect(said).toEqual([]);
     expect(decide()).toBe('start'); // was: taken up by the demo as its finished stage (same guesser, run 'rl')
     expect(said).toEqual([`demo: ${out} holds a train rl run, not the demo's rl stage; training the stage again from ${sup}`]);
@@ -490,15 +429,9 @@ describe('train subcommands', () => {
     await expect(sup('--resume')).rejects.toThrow(refusal);
     await expect(sup()).rejects.toThrow(refusal);
     expect(decide()).toBe('finished');
-    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const errSpy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      await sup('--overwrite');
-      await sup('--resume', '--steps', '3'); // now a train supervised run: it resumes as one
-    } finally {
-      logSpy.mockRestore();
-      errSpy.mockRestore();
-    }
+    catchConsole();
+    await sup('--overwrite');
+    await sup('--resume', '--steps', '3'); // now a train supervised run: it resumes as one
     expect(said).toEqual([]);
     expect(decide()).toBe('start'); // was: taken up by the demo as its finished guesser
     expect(said).toEqual([`demo: ${out} holds a train supervised run, not the demo's supervised stage; training the stage again`]);
