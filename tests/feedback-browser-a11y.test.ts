@@ -303,6 +303,43 @@ async function tabTo(page: Page, id: string, key: 'Tab' | 'Shift+Tab' = 'Tab') {
   throw new Error(`${key} never reached ${id}; it went through ${passed.join(', ')}`);
 }
 
+/**
+ * After a sign-in with `key`'s token: the first project's task, or its end, takes the focus (the sign-in form is gone);
+ * Shift+Tab goes up to the project list and `downs` presses of ArrowDown down to `project`, whose task comes. Then its
+ * two tasks, one of each type, each labelled with the keyboard alone by `label(type, before)` (`before`: how many labels
+ * `key`'s annotator had), the next task (or the end) taking the focus after each. Returns the two types, sorted.
+ */
+async function labelTwoTasksByKeyboard(page: Page, key: string, project: number, downs: number, label: (type: string, before: number) => Promise<void>): Promise<string[]> {
+  const inTaskOrDone = async () => {
+    const f = await focus(page);
+    return f.inTask || f.id === 'all-done';
+  };
+  await page.getByTestId('progress').waitFor();
+  // The first project's task, or its end (the first test labelled it all), has the focus: the sign-in form is gone.
+  await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
+  await expect.poll(inTaskOrDone).toBe(true);
+  await tabTo(page, 'project', 'Shift+Tab');
+  const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${project}/next`));
+  for (let i = 0; i < downs; i++) await page.keyboard.press('ArrowDown');
+  await loaded;
+  const card = page.locator('div.task[data-assignment]');
+  const done: string[] = [];
+  let shown = '';
+  while (done.length < 2) {
+    await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"])`).waitFor();
+    shown = (await card.getAttribute('data-assignment'))!;
+    const type = (await card.getAttribute('data-testid'))!.replace('task-', '');
+    if (done.includes(type)) throw new Error(`a second ${type} task before the other type`);
+    await page.locator('div.task[data-ready=true]').waitFor();
+    await label(type, (await labels(key)).length);
+    done.push(type);
+    // The next task (or the end) has the focus: the card the label came from is gone.
+    await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"]), [data-testid=all-done]`).waitFor();
+    await expect.poll(inTaskOrDone).toBe(true);
+  }
+  return done.sort();
+}
+
 describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
   it('signs in, picks a project with the arrow keys, labels an ask task and plays a play task with Tab, Enter and Space, with a visible focus', async () => {
     const { page, problems } = await open();
@@ -310,25 +347,8 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
     await page.keyboard.type(tokens.keys);
     await tabTo(page, 'sign-in');
     await page.keyboard.press('Enter');
-    await page.getByTestId('progress').waitFor();
-    // The first project's task, or its end (the first test labelled it all), has the focus: the sign-in form is gone.
-    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
-    await expect.poll(async () => { const f = await focus(page); return f.inTask || f.id === 'all-done'; }).toBe(true);
-    // Up to the project list, and down to the second project: its task comes.
-    await tabTo(page, 'project', 'Shift+Tab');
-    const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${flowProject}/next`));
-    await page.keyboard.press('ArrowDown');
-    await loaded;
-    const card = page.locator('div.task[data-assignment]');
-    const done: string[] = [];
-    let shown = '';
-    while (done.length < 2) {
-      await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"])`).waitFor();
-      shown = (await card.getAttribute('data-assignment'))!;
-      const type = (await card.getAttribute('data-testid'))!.replace('task-', '');
-      if (done.includes(type)) throw new Error(`a second ${type} task before the other type`);
-      await page.locator('div.task[data-ready=true]').waitFor();
-      const before = (await labels('keys')).length;
+    // Up to the project list, and down to the second project: its ask task and its play task.
+    const done = await labelTwoTasksByKeyboard(page, 'keys', flowProject, 1, async (type, before) => {
       if (type === 'ask') {
         // Each single choice is a radio group: one tab stop, the arrow keys move and check.
         await tabTo(page, 'verdict-ask');
@@ -406,12 +426,8 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
         await expect.poll(async () => (await labels('keys')).length).toBe(before + 1);
         expect((await labels('keys')).at(-1)).toMatchObject({ type: 'play', label: { outcome: 'correct', rating: 5 } });
       }
-      done.push(type);
-      // The next task (or the end) has the focus: the card the label came from is gone.
-      await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"]), [data-testid=all-done]`).waitFor();
-      await expect.poll(async () => { const f = await focus(page); return f.inTask || f.id === 'all-done'; }).toBe(true);
-    }
-    expect(done.sort()).toEqual(['ask', 'play']);
+    });
+    expect(done).toEqual(['ask', 'play']);
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -421,25 +437,8 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
     expect((await focus(page)).id).toBe('token');
     await page.keyboard.type(tokens.keys2);
     await page.keyboard.press('Enter'); // submits the sign-in form from its field
-    await page.getByTestId('progress').waitFor();
-    await page.locator('div.task[data-assignment], [data-testid=all-done]').waitFor();
-    await expect.poll(async () => { const f = await focus(page); return f.inTask || f.id === 'all-done'; }).toBe(true);
     // Up to the project list, and down to the third project (through the second, which the test above left unfinished).
-    await tabTo(page, 'project', 'Shift+Tab');
-    const loaded = page.waitForResponse((r) => r.url().endsWith(`/api/projects/${keyboardProject}/next`));
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
-    await loaded;
-    const card = page.locator('div.task[data-assignment]');
-    const done: string[] = [];
-    let shown = '';
-    while (done.length < 2) {
-      await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"])`).waitFor();
-      shown = (await card.getAttribute('data-assignment'))!;
-      const type = (await card.getAttribute('data-testid'))!.replace('task-', '');
-      if (done.includes(type)) throw new Error(`a second ${type} task before the other type`);
-      await page.locator('div.task[data-ready=true]').waitFor();
-      const before = (await labels('keys2')).length;
+    const done = await labelTwoTasksByKeyboard(page, 'keys2', keyboardProject, 2, async (type, before) => {
       if (type === 'rationale') {
         // The first rationale by Tab and Space, the second by its number key (pressed on the first's checkbox).
         await tabTo(page, 'rationale-0');
@@ -488,11 +487,8 @@ describe.skipIf(!!skip)('workbench in Chromium: the keyboard alone', () => {
         await expect.poll(async () => (await labels('keys2')).length).toBe(before + 1);
         expect((await labels('keys2')).at(-1)).toEqual({ type: 'preference', label: { lessHallucination: 0, moreHelpful: 1 } });
       }
-      done.push(type);
-      await page.locator(`div.task[data-assignment]:not([data-assignment="${shown}"]), [data-testid=all-done]`).waitFor();
-      await expect.poll(async () => { const f = await focus(page); return f.inTask || f.id === 'all-done'; }).toBe(true);
-    }
-    expect(done.sort()).toEqual(['preference', 'rationale']);
+    });
+    expect(done).toEqual(['preference', 'rationale']);
     expect(problems).toEqual([]);
     await page.close();
   });
