@@ -63,6 +63,14 @@ async function waitMine(page: Page, n: number) {
   await page.locator('[data-testid=mine]', { hasText: new RegExp(`^${n}$`) }).waitFor();
 }
 
+/** Sends the task's label: Enter once the task takes a submission (not in its first moments), or a click on Submit. */
+async function submitLabel(page: Page, useKeys: boolean) {
+  if (useKeys) {
+    await page.locator('div.task[data-ready=true]').waitFor();
+    await page.keyboard.press('Enter');
+  } else await page.getByTestId('submit').click();
+}
+
 describe.skipIf(!!skip)('workbench in Chromium', () => {
   it('logs in, labels every task type with keyboard and mouse, shows progress, renders <script> as text', async () => {
     const page = await browser.newPage();
@@ -99,12 +107,9 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
           await page.keyboard.press('1');
           await page.keyboard.press('3');
           await expect.poll(() => page.getByTestId('rationale-2').isChecked()).toBe(true);
-          await page.locator('div.task[data-ready=true]').waitFor(); // a task takes no submission in its first moments
-          await page.keyboard.press('Enter');
         } else {
           await page.getByTestId('rationale-0').click();
           await page.getByTestId('own-rationale').fill('Because the shape has three corners.');
-          await page.getByTestId('submit').click();
         }
       } else if (type === 'ask') {
         const text = await page.getByTestId('model-text').textContent();
@@ -121,24 +126,18 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
         if (useKeys) {
           await page.keyboard.press('q');
           await page.keyboard.press('1');
-          await page.locator('div.task[data-ready=true]').waitFor(); // a task takes no submission in its first moments
-          await page.keyboard.press('Enter');
         } else {
           await page.getByTestId('verdict-answer').click();
           await page.locator('[data-testid^=option-]').first().click();
-          await page.getByTestId('submit').click();
         }
       } else if (type === 'preference') {
         expect((await page.getByTestId('facts').textContent())!.length).toBeGreaterThan(20);
         if (useKeys) {
           await page.keyboard.press('a');
           await page.keyboard.press('2');
-          await page.locator('div.task[data-ready=true]').waitFor(); // a task takes no submission in its first moments
-          await page.keyboard.press('Enter');
         } else {
           await page.getByTestId('less-1').click();
           await page.getByTestId('helpful-0').click();
-          await page.getByTestId('submit').click();
         }
       } else {
         await page.getByTestId('perform').waitFor();
@@ -149,15 +148,10 @@ describe.skipIf(!!skip)('workbench in Chromium', () => {
         expect(await page.getByTestId('outcome').textContent()).toMatch(/answered correctly/);
         await page.getByTestId('task-image').waitFor();
         await page.screenshot({ path: join(SHOTS, `${step + 1}-play-done.png`) });
-        if (useKeys) {
-          await page.keyboard.press('5');
-          await page.locator('div.task[data-ready=true]').waitFor(); // a task takes no submission in its first moments
-          await page.keyboard.press('Enter');
-        } else {
-          await page.getByTestId('rate-4').click();
-          await page.getByTestId('submit').click();
-        }
+        if (useKeys) await page.keyboard.press('5');
+        else await page.getByTestId('rate-4').click();
       }
+      await submitLabel(page, useKeys);
       await waitMine(page, before + 1);
     }
     await page.getByTestId('all-done').waitFor();
