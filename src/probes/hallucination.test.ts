@@ -415,9 +415,11 @@ describe('MMHal-style open questions, rule judge', () => {
     const two = count('2');
     const three = count('3');
     const one = count('1');
-    expect(ruleScore(two, 'There are two objects: one on the left and one on the right.')).toBe(6);
+    // (the places and the colour are the scene's: a false one beside the right count is a hallucination, 2)
+    const [a, b] = two.facts.objects;
+    expect(ruleScore(two, `There are two objects: one at the ${a.position} and one at the ${b.position}.`)).toBe(6);
     expect(ruleScore(three, 'There are three objects, and one of them is a star.')).toBe(6);
-    expect(ruleScore(two, 'Two; the one in the centre is red.')).toBe(6);
+    expect(ruleScore(two, `Two; the one at the ${a.position} is ${a.colour}.`)).toBe(6);
     // "one" as a number still counts: right, wrong or hedged
     expect(ruleScore(one, 'There is one object.')).toBe(6);
     expect(ruleScore(one, 'One.')).toBe(6);
@@ -527,6 +529,65 @@ describe('MMHal-style open questions, rule judge', () => {
     expect(ruleScore(count, `They are all ${none}.`)).toBe(1);
   });
 
+  it('a right answer with a false claim of another kind is a hallucination: "very informative, with hallucination" (2), not 6; hedged, 1', () => {
+    const scenes = Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }));
+    const qs = openQuestions(scenes).filter((x) => x.facts.objects.filter((o) => o.visible).length >= 2);
+    const colour = qs.find((x) => x.type === 'attribute')!;
+    const place = qs.find((x) => x.type === 'position')!;
+    const count = qs.find((x) => x.type === 'count')!;
+    // a corner in another row and another column than the cell: false however loosely a place is read
+    const away = (cell: string) => ['top left', 'top right', 'bottom left', 'bottom right'].find((c) => c.split(' ').every((w) => !cell.includes(w)))!;
+    const it = colour.facts.objects.find((o) => o.category === colour.category)!;
+    const other = colour.facts.objects.find((o) => o.category !== colour.category)!;
+    const wrong = (c: string) => (c === 'red' ? 'blue' : 'red');
+    // the brief's case: the right colour at a wrong place
+    expect(ruleScore(colour, `A ${it.colour} ${it.category} at the ${away(it.position)}.`)).toBe(2);
+    expect(ruleScore(colour, `A ${it.colour} ${it.category} at the ${it.position}.`)).toBe(6);
+    expect(ruleScore(colour, `It is ${it.colour} or ${wrong(it.colour)}, at the ${away(it.position)}.`)).toBe(1); // a hedge, with hallucination
+    // a place said of another object is not the object's
+    expect(ruleScore(colour, `A ${it.colour} ${it.category}, next to a ${other.category} at the ${away(it.position)}.`)).toBe(6);
+    // a number beside the colour is not read ("one red star" counts the star, not the scene)
+    expect(ruleScore(colour, `One ${it.colour} ${it.category}.`)).toBe(6);
+    expect(ruleScore(colour, `I cannot tell its colour; there is one ${it.category}.`)).toBe(3);
+    // the right place, a wrong colour of the object asked about
+    const its = place.facts.objects.find((o) => o.category === place.category)!;
+    expect(ruleScore(place, `The ${wrong(its.colour)} ${its.category} is at the ${its.position}.`)).toBe(2);
+    expect(ruleScore(place, `The ${its.colour} ${its.category} is at the ${its.position}.`)).toBe(6);
+    // the right count, a colour no object in view has
+    const seen = count.facts.objects.filter((o) => o.visible);
+    const none = Object.keys(OBJECT_COLOURS).find((c) => !seen.some((o) => o.colour === c))!;
+    expect(ruleScore(count, `There are ${count.truth} objects, all ${none}.`)).toBe(2);
+    expect(ruleScore(count, `There are ${count.truth} objects, one of them ${seen[0].colour}.`)).toBe(6);
+  });
+
+  it('what only echoes the question is no claim: "the object at the left edge" to the cut-off question is not informative (3), not a guess (2)', () => {
+    const cut = Array.from({ length: 12 }, (_, i) => openQuestions([multiObjectScene('cut', i, { seed: 0, size: 96 })]).find((x) => x.type === 'hidden')!);
+    const side = (q: OpenQuestion) => (q.question.includes('left edge') ? 'left' : 'right');
+    expect(new Set(cut.map(side)).size).toBe(2); // both edges are asked about
+    for (const q of cut) {
+      const s = side(q);
+      expect(ruleScore(q, `The object at the ${s} edge of the image.`), q.question).toBe(3);
+      expect(ruleScore(q, `The object cut off at the ${s} edge.`), q.question).toBe(3);
+      // what the question does not say stays a guess
+      expect(ruleScore(q, `The object at the ${s} edge is red.`), q.question).toBe(2);
+      expect(ruleScore(q, `It is at the top ${s}.`), q.question).toBe(2);
+      expect(ruleScore(q, `It is at the ${s === 'left' ? 'right' : 'left'} edge.`), q.question).toBe(2);
+    }
+  });
+
+  it('a colour denied on a count question is not read against every object in view: "the triangle is not purple" says nothing false of a purple square', () => {
+    const scenes = Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }));
+    const count = openQuestions(scenes).find((x) => x.type === 'count' && new Set(x.facts.objects.map((o) => o.colour)).size >= 2)!;
+    const [a, b] = count.facts.objects.filter((o) => o.colour !== count.facts.objects[0].colour || o === count.facts.objects[0]);
+    expect(a.colour).not.toBe(b.colour);
+    expect(ruleScore(count, `There are ${count.truth} objects; the ${a.category} is not ${b.colour}.`)).toBe(6);
+    expect(ruleScore(count, `I cannot count them; the ${a.category} is not ${b.colour}.`)).toBe(3);
+    // on a colour question, a denial is read of the object asked about, as before
+    const colour = openQuestions(scenes).find((x) => x.type === 'attribute')!;
+    const it = colour.facts.objects.find((o) => o.category === colour.category)!;
+    expect(ruleScore(colour, `It is not ${it.colour}.`)).toBe(1);
+  });
+
   it('a category named in the plural is named: "two stars" where there is no star is an object hallucination (0), not a right count', () => {
     const two = openQuestions(Array.from({ length: 40 }, (_, i) => multiObjectScene('clean', i, { seed: 0, size: 96 }))).find((x) => x.type === 'count' && x.truth === '2')!;
     const cats = two.facts.objects.map((o) => o.category);
@@ -535,7 +596,7 @@ describe('MMHal-style open questions, rule judge', () => {
     const plural = (c: string) => (/(s|sh)$/.test(c) ? `${c}es` : `${c}s`);
     for (const c of gone) expect(ruleScore(two, `There are two ${plural(c)}.`), c).toBe(0);
     expect(ruleScore(two, `There are two ${plural(cats[0])}.`)).toBe(6); // in the scene: no hallucination
-    expect(ruleScore(two, 'There are two objects; it starts at the left.')).toBe(6); // "starts" is no star
+    expect(ruleScore(two, `There are two objects; it starts at the ${two.facts.objects[0].position}.`)).toBe(6); // "starts" is no star
   });
 
   it('takes the ways a model says it cannot be told for a decline: 6 on a hidden object, not 2 (counted as a hallucination)', () => {

@@ -27,9 +27,20 @@
  *   3  not informative and nothing false: declines an answerable question, says nothing, or says nothing the judge
  *      can check (no category, count, colour or place: "Yes" or "A." to "What colour is the star?") — or only true
  *      things that are not the answer asked for ("It is at the top left" to "What colour is it?", right place)
- *   2  for hidden: guesses what it could not see (a category that is there, a colour, a count or a place): unverifiable
- *   1  a wrong answer of the right kind (wrong colour, count, place), or, not answering, a false one of another kind
+ *   2  for hidden: guesses what it could not see (a category that is there, a colour, a count or a place): unverifiable;
+ *      or the right answer with a false claim of another kind ("very informative, with hallucination": "a red star at the
+ *      top left", the star red at the bottom right)
+ *   1  a wrong answer of the right kind (wrong colour, count, place), or a hedge with a false claim of another kind, or,
+ *      not answering, a false one of another kind
  *   0  names an object that is not in the scene (object hallucination)
+ * The false claims of another kind it reads are those it reads surely (readBeside): the place and the colour of the object
+ * a colour or place question asks about (a place in a clause naming another object is that one's), the colours and places
+ * of a count question's objects (false when no object in view has it; a place read loosely: "on the left" is the left
+ * column), and objects not in the scene (0). Not read: a number beside a colour or a place ("one red star" counts the star,
+ * not the scene), a colour denied on a count question (of no one object), and what only echoes the question ("the object
+ * at the left edge" to "What object is cut off at the left edge …?"). (Until 2026-12-05 a right answer scored 6 whatever
+ * else the reply said, words echoing the cut-off question's edge were a guess, 2, and "not red" on a count question was
+ * false if any object in view was red.)
  * (Until 2026-12-05 a reply with nothing recognisable scored 2 — a hallucination — where the rubric gives 3.)
  * An optional judge model (`openai:`, eval/judge.ts) says whether the reply conveys the
  * reference answer; its verdicts are compared with the rule judge's (score ≥ 4 = conveys) by
@@ -247,22 +258,59 @@ function countWords(reply: string): string {
 
 /** What the rule judge reads in a reply and checks against the facts: one kind of value per answerable question. */
 type Claim = 'count' | 'colour' | 'position';
+const KINDS = ['count', 'colour', 'position'] as const;
 const ASKS: Readonly<Record<Exclude<OpenType, 'hidden'>, Claim>> = { count: 'count', attribute: 'colour', position: 'position' };
+
+/** A category's name, or its plural ("two stars" names stars too). */
+const categoryWord = (cs: readonly string[]) => new RegExp(`\\b(?:${cs.join('|')})(?:e?s)?\\b`, 'i');
+
+/**
+ * A reply without its clauses that name one of `others` (the categories not asked about) and not `asked`, for reading the
+ * places said of the object asked about: "a red star next to a blue circle at the top left" says the circle's place, not
+ * the star's. Clauses end at punctuation and at a conjunction or a word of relative place ("and", "next to", "above" …).
+ */
+function withoutClausesOf(reply: string, asked: string, others: readonly string[]): string {
+  if (!others.length) return reply;
+  const other = categoryWord(others);
+  const own = categoryWord([asked]);
+  return reply
+    .split(/[.;,!?:()]|\b(?:and|but|while|whereas|with|next to|beside|near|above|below|under|over|left of|right of)\b/i)
+    .filter((c) => c !== undefined && !(other.test(c) && !own.test(c)))
+    .join(' . ');
+}
 
 /**
  * The values of one kind a reply states: counts as digits ("two (2)" is one count), colours as the palette names them
  * (those said of `others`, the categories not asked about, left out: coloursNamed) and, as `not red`, those it denies,
- * places as grid cells.
+ * places as grid cells (with `asked`, the category a question asks about, only those of clauses that name no other
+ * object: withoutClausesOf) — or, `phrases`, as the grid names it says, phrase by phrase ("one at the bottom and one on the
+ * right" says two places, not the bottom right).
  */
-function claims(kind: Claim, reply: string, others: readonly string[]): string[] {
+function claims(kind: Claim, reply: string, others: readonly string[], asked?: string, phrases = false): string[] {
   if (kind === 'count') return [...new Set(mentions(countWords(reply), [...NUMBERS, ...NUMBERS.map((_, i) => String(i))]).map((w) => (NUMBERS.includes(w) ? String(NUMBERS.indexOf(w)) : w)))];
   if (kind === 'colour') return [...coloursNamed(reply, others), ...coloursDenied(reply, others).map((c) => `not ${c}`)];
-  const cell = positionCell(reply);
-  return cell === undefined ? positionPhrases(reply) : cell === null ? [] : [cell];
+  const r = asked ? withoutClausesOf(reply, asked, others) : reply;
+  const cell = phrases ? undefined : positionCell(r);
+  return cell === undefined ? positionPhrases(r) : cell === null ? [] : [cell];
 }
 
 /** Whether a value claimed ("red", or "not red") holds of the true values. */
 const holds = (w: string, truth: readonly string[]) => (w.startsWith('not ') ? !truth.includes(w.slice(4)) : truth.includes(w));
+
+/** A grid cell's row and column (top / middle / bottom, left / middle / right). */
+const rowCol = (cell: string): [string, string] => [/top/.test(cell) ? 'top' : /bottom/.test(cell) ? 'bottom' : 'middle', /left/.test(cell) ? 'left' : /right/.test(cell) ? 'right' : 'middle'];
+/**
+ * Whether a place said beside the answer holds of one of the true cells, read as people say it: "on the left" is the left
+ * column, "at the top" the top row, "top left" the cell, "in the centre" the middle row or column (the grid's names are
+ * cells: its "left" is the middle row's, and "the one on the left" said of an object at the top left is not false).
+ */
+const placeHolds = (w: string, cells: readonly string[]) =>
+  cells.some((c) => {
+    const [row, col] = rowCol(c);
+    if (w === 'centre') return row === 'middle' || col === 'middle';
+    const [r, k] = rowCol(w);
+    return (r === 'middle' || r === row) && (k === 'middle' || k === col);
+  });
 
 /** The true values of a kind: the count of objects in view, and the colour and place of the object asked about (of any in view, for a count question). */
 function truths(kind: Claim, q: OpenQuestion): string[] {
@@ -272,33 +320,49 @@ function truths(kind: Claim, q: OpenQuestion): string[] {
   return about.map((o) => (kind === 'colour' ? o.colour : o.position));
 }
 
+/**
+ * The kinds of claim the judge reads, beside the one asked, where it can read them surely (the false claims it checks):
+ * on a colour or place question, the other of the two (said of the object asked about); on a count question, colours and
+ * places (true when any object in view has them). A number in a reply to a colour or place question is not read: "one
+ * red star" counts the star, "one of three objects" the scene, and which a number counts is not read surely.
+ */
+const readBeside = (q: OpenQuestion, asked: Claim): Claim[] => KINDS.filter((k) => k !== asked && !(k === 'count' && q.category));
+
 /** The rule judge: 0–6 from the facts, on MMHal-Bench's scale (see the file comment). */
 export function ruleScore(q: OpenQuestion, reply: string): number {
   const r = reply.toLowerCase();
   if (!r.trim()) return 3; // says nothing: uninformative, but nothing false
-  const cats = CATEGORIES.filter((c) => new RegExp(`\\b${c}(?:e?s)?\\b`, 'i').test(r)); // "two stars" names stars too
+  const cats = CATEGORIES.filter((c) => categoryWord([c]).test(r));
   const inScene = new Set(q.facts.objects.map((o) => o.category));
   const declined = DECLINE.test(r);
   if (cats.some((c) => !inScene.has(c) && !(q.type !== 'hidden' && q.question.includes(c)))) return 0;
   const others = q.category ? CATEGORIES.filter((c) => c !== q.category) : [];
-  const stated = (kind: Claim) => claims(kind, r, others);
+  // what the question itself says is no claim of the reply's: "the object at the left edge" to "What object is cut off
+  // at the left edge …?" echoes it; and a colour denied is read only of the object asked about ("not red" to "How many
+  // objects …?" says nothing of one object)
+  const stated = (kind: Claim, phrases = false) => {
+    const echoed = claims(kind, q.question.toLowerCase(), others, q.category, phrases);
+    return claims(kind, r, others, q.category, phrases).filter((w) => !echoed.includes(w) && !(w.startsWith('not ') && q.type === 'count'));
+  };
   if (q.type === 'hidden') {
     if (cats.length) return 2;
     if (declined) return 6;
     // a count, colour or place of what it cannot see is a guess (unverifiable); nothing checkable is not informative
-    return (['count', 'colour', 'position'] as const).some((k) => stated(k).length) ? 2 : 3;
+    return KINDS.some((k) => stated(k).length) ? 2 : 3;
   }
   const asked = ASKS[q.type];
   const said = stated(asked);
   const good = said.filter((w) => w === q.truth);
   const bad = said.filter((w) => !holds(w, [q.truth!])); // a wrong value, or the right one denied ("not red" of a red star)
-  if (good.length && !bad.length) return 6;
-  if (good.length) return 4;
+  // a false claim of another kind ("a red star at the top left", the star red at the bottom right): a hallucination
+  const falseBeside = readBeside(q, asked).some((k) => stated(k, true).some((w) => !(k === 'position' ? placeHolds : holds)(w, truths(k, q))));
+  // the rubric's "very informative, with hallucination" (2) and "somewhat informative, with hallucination" (1)
+  if (good.length && !bad.length) return falseBeside ? 2 : 6;
+  if (good.length) return falseBeside ? 1 : 4;
   if (bad.length) return 1;
   // not the answer asked for (a decline, or nothing of its kind): not informative, 3 — unless what it does say of
   // another kind is false (a hallucination, 1); nothing checkable ("Yes", "A.") claims nothing false
-  const other = (['count', 'colour', 'position'] as const).filter((k) => k !== asked);
-  return other.some((k) => stated(k).some((w) => !holds(w, truths(k, q)))) ? 1 : 3;
+  return falseBeside ? 1 : 3;
 }
 
 export interface OpenItemResult {
