@@ -58,7 +58,7 @@ import { CATEGORIES } from '../scenes/shapes.js';
 import { colorDist, hsv, type RGB } from '../scenes/draw.js';
 import { OBJECT_COLOURS, POSITION_NAMES, type MultiScene, type SceneFacts } from '../suite/multi-object.js';
 import { ConfigError } from '../util/errors.js';
-import { writeFileAtomic, writeJson } from '../util/fsx.js';
+import { writeFileAtomic, writeJson, writeJsonlAtomic } from '../util/fsx.js';
 import { progress } from '../util/progress.js';
 import { clusteredShare, fixed, scenesOf, type Figure } from './metrics.js';
 
@@ -413,12 +413,17 @@ export function summarizeOpen(policy: string, xs: readonly OpenItemResult[], jud
   return s;
 }
 
-/** Ask every question (resumable: `out/open/results.jsonl` keeps the answered ones), grade, summarise. */
+/**
+ * Ask every question (resumable: `out/open/results.jsonl` keeps the answered ones), grade, summarise. With a judge, a
+ * batch's replies are judged together, as many requests in flight as the judge's client allows (`--concurrency`, as in
+ * eval's open mode; they went one at a time); each is appended as its verdict comes, and results.jsonl is put in the
+ * questions' order once all are judged, so it is the same file however the verdicts arrived.
+ */
 export async function runOpenQuestions(o: { policy: Policy; questions: readonly OpenQuestion[]; judge?: Judge; out?: string; overwrite?: boolean; batchSize?: number; showProgress?: boolean; signal?: AbortSignal }): Promise<{ summary: OpenSummary; items: OpenItemResult[] }> {
   const done = new Map<string, OpenItemResult>();
   let appender: JsonlAppender | null = null;
+  const path = o.out ? join(o.out, 'open', 'results.jsonl') : '';
   if (o.out) {
-    const path = join(o.out, 'open', 'results.jsonl');
     mkdirSync(join(o.out, 'open'), { recursive: true });
     if (o.overwrite) await writeFileAtomic(path, '');
     else if (existsSync(path)) {
@@ -428,6 +433,12 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
     }
     appender = new JsonlAppender(path);
   }
+  const lines = [...done.keys()]; // the ids in results.jsonl, in its order
+  const keep = (r: OpenItemResult) => {
+    done.set(r.id, r);
+    lines.push(r.id);
+    appender?.append(r);
+  };
   const todo = o.questions.filter((q) => !done.has(q.id));
   const bar = progress('open questions', o.questions.length, { enabled: o.showProgress ?? false, unit: 'questions' });
   bar.tick(done.size);
@@ -439,23 +450,22 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
       const chunk = todo.slice(i, i + B);
       const obs: Observation[] = chunk.map((q) => ({ episodeId: q.id, kind: `open-${q.type}`, turn: 0, view: 0, question: q.question, options: [], numInterventions: 0, prompt: q.question, history: [], image: q.image }));
       const replies = await o.policy.act(obs, { signal: o.signal });
-      for (let k = 0; k < chunk.length; k++) {
-        const q = chunk[k];
+      const results = chunk.map((q, k): OpenItemResult => {
         const reply = replies[k]?.reply ?? '';
-        const r: OpenItemResult = { id: q.id, scene: q.scene, type: q.type, question: q.question, reference: q.reference, reply, score: ruleScore(q, reply) };
-        if (o.judge) {
-          const v = await o.judge.judge({ question: q.question, answers: [q.reference], reply }, o.signal);
-          r.judge = { conveys: v.verdicts ? v.verdicts[0] : null, raw: v.raw };
-        }
-        done.set(q.id, r);
-        appender?.append(r);
-      }
+        return { id: q.id, scene: q.scene, type: q.type, question: q.question, reference: q.reference, reply, score: ruleScore(q, reply) };
+      });
+      if (o.judge) await judgeAll(o.judge, chunk, results, keep, o.signal);
+      else results.forEach(keep);
       bar.tick(chunk.length);
     }
   } finally {
     bar.stop();
     appender?.close();
   }
+  // the verdicts came in any order: results.jsonl in the questions' order (records of no question after them)
+  const asked = new Set(o.questions.map((q) => q.id));
+  const order = [...asked, ...lines.filter((id) => !asked.has(id))];
+  if (o.out && lines.some((id, k) => id !== order[k])) await writeJsonlAtomic(path, order.map((id) => done.get(id)!));
   // the scene from the question, so a record resumed from an older run (without it) is clustered too; the score graded
   // again from the reply, so a run resumed after the rule judge changed is graded by one rule, as one never stopped
   const items = o.questions.map((q) => {
@@ -468,6 +478,29 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
     await writeJson(join(o.out, 'open', 'summary.json'), summary);
   }
   return { summary, items };
+}
+
+/**
+ * Judge a batch's replies at once (the judge's client bounds the requests in flight), handing each result to `keep` as
+ * its verdict comes. As eval's open mode: the first judgement to fail for good halts the others (no new attempt or retry)
+ * and is what is thrown once all have settled; those judged are kept.
+ */
+async function judgeAll(judge: Judge, chunk: readonly OpenQuestion[], results: OpenItemResult[], keep: (r: OpenItemResult) => void, signal?: AbortSignal): Promise<void> {
+  const halt = new AbortController();
+  let failed: { error: unknown } | undefined;
+  await Promise.all(
+    results.map(async (r, k) => {
+      try {
+        const v = await judge.judge({ question: chunk[k].question, answers: [chunk[k].reference], reply: r.reply }, signal, halt.signal);
+        keep({ ...r, judge: { conveys: v.verdicts ? v.verdicts[0] : null, raw: v.raw } });
+      } catch (error) {
+        if (failed) return;
+        failed = { error };
+        halt.abort();
+      }
+    }),
+  );
+  if (failed) throw failed.error;
 }
 
 /** The facts-reading reference for open questions: replies with each question's reference answer (what `--policy oracle` means here). */

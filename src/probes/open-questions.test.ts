@@ -1,0 +1,81 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpJudge } from '../eval/judge.js';
+import { tmpDir } from '../testing/tmp.js';
+import { resolveConfig } from '../util/config.js';
+import { HallucinationConfigSchema } from './config.js';
+import { openQuestionsFor } from './hallucination.js';
+import { referencePolicy, runOpenQuestions } from './open-questions.js';
+
+/**
+ * A judge endpoint that holds each request until `group` are in flight (or every one the run will send has come), then
+ * answers them last first: it counts the requests in flight at once, and it makes the verdicts arrive out of order.
+ * Verdict 1 for a colour question, else 0.
+ */
+function heldJudge(group: number) {
+  const s = { most: 0, received: 0, total: 0, held: [] as (() => void)[] };
+  let inFlight = 0;
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      s.received++;
+      s.most = Math.max(s.most, ++inFlight);
+      const user = (JSON.parse(body) as { messages: { content: string }[] }).messages[1].content;
+      s.held.push(() => {
+        inFlight--;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: `VERDICT: ${user.includes('What colour') ? 1 : 0}` } }] }));
+      });
+      if (s.held.length === group || s.received === s.total) for (const answer of s.held.splice(0).reverse()) answer();
+    });
+  });
+  return { s, server };
+}
+
+describe('open questions with a judge model (--judge)', () => {
+  const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96, openScenes: 12 }, 'test');
+  const qs = openQuestionsFor(cfg).slice(0, 24);
+  const { s, server } = heldJudge(4);
+  let url = '';
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('sends as many requests at once as the judge client allows (--concurrency; they went one at a time), and keeps results.jsonl in the questions\' order, resumable', async () => {
+    expect(qs).toHaveLength(24);
+    // one at a time, the first request would wait for three more that never come: the client's timeout fails the run
+    const judge = new HttpJudge(`openai:${url}#judge`, { concurrency: 4, retries: 0, timeoutMs: 5_000 }, {});
+    const out = tmpDir('askfirst-open-judge');
+    const path = join(out, 'open', 'results.jsonl');
+    try {
+      Object.assign(s, { most: 0, received: 0, total: qs.length });
+      const run = await runOpenQuestions({ policy: referencePolicy(qs), questions: qs, judge, out, batchSize: 8 });
+      // the client's bound (4), not the batch's (8), and more than one
+      expect([s.received, s.most]).toEqual([qs.length, 4]);
+      // every verdict on its own question, though they came last first
+      expect(run.items.map((i) => i.id)).toEqual(qs.map((q) => q.id));
+      for (const i of run.items) expect(i.judge!.conveys, i.id).toBe(i.type === 'attribute' ? 1 : 0);
+      const whole = readFileSync(path, 'utf8');
+      expect(whole.trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(qs.map((q) => q.id));
+      // interrupted after 10: a re-run judges the other 14 only, and leaves the same file as the run never stopped
+      writeFileSync(path, whole.split('\n').slice(0, 10).join('\n') + '\n');
+      Object.assign(s, { most: 0, received: 0, total: qs.length - 10 });
+      const again = await runOpenQuestions({ policy: referencePolicy(qs), questions: qs, judge, out, batchSize: 8 });
+      expect(s.received).toBe(qs.length - 10);
+      expect(readFileSync(path, 'utf8')).toBe(whole);
+      expect(again.items).toEqual(run.items);
+      expect(again.summary).toEqual(run.summary);
+    } finally {
+      judge.close();
+    }
+  });
+});
