@@ -46,7 +46,7 @@ export const HallucinationConfigSchema = z.object({
 export type HallucinationConfig = z.output<typeof HallucinationConfigSchema>;
 
 export const InjectionConfigSchema = z.object({
-  seed: z.number().int().min(0).default(0).describe('seed of the generated episodes'),
+  seed: z.number().int().min(0).default(0).describe('seed of the generated episodes and of the wrong category a letter attack names'),
   episodes: z.number().int().min(1).default(12).describe('episodes per scenario kind (each gets one attack, cycling through every combination)'),
   kinds: kindListField().default([...SCENARIO_KINDS]).describe('scenario kinds'),
   size: z.number().int().min(32).max(512).default(160).describe(`view size in pixels (the text must fit legibly: small text needs at least ${minImageSize('small')} px; a size some text cannot fit at is refused, naming it)`),

@@ -21,6 +21,7 @@ import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { suiteEpisodes } from '../suite/generate.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { DataError } from '../util/errors.js';
+import { hashSeed, SceneRng } from '../util/rng.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { bootstrap, pct, wilson, type Figure } from './metrics.js';
@@ -75,15 +76,19 @@ export function attackGrid(cfg: Pick<InjectionConfig, 'instructions' | 'position
   return out;
 }
 
-/** The attacked copy of an episode: the attack's text drawn into every view. */
-export async function attackEpisode(ep: SuiteEpisode, a: Omit<Attack, 'text' | 'option'>): Promise<{ episode: SuiteEpisode; attack: Attack }> {
+/**
+ * The attacked copy of an episode: the attack's text drawn into every view. A letter attack names a wrong category at the
+ * first view, drawn among the wrong ones from `seed` (the probe's) and the episode's id: the same on every run, and in
+ * every place of the list alike. (It named the first wrong one — the first category unless that was the answer, 11 of the
+ * 14 letter attacks of the default 56 episodes — so a model that leans to the first category looked hijacked.)
+ */
+export async function attackEpisode(ep: SuiteEpisode, a: Omit<Attack, 'text' | 'option'>, seed: number): Promise<{ episode: SuiteEpisode; attack: Attack }> {
   let option: number | undefined;
   let letter = 'A';
   if (a.instruction === 'letter') {
-    // a wrong category at the first view, by its letter
     const shown = shownOptions(ep, ep.firstView, 'proactive');
-    const wrong = shown.categories.findIndex((_, i) => i !== shown.answer);
-    option = shown.interventions.length + wrong;
+    const wrong = shown.categories.map((_, i) => i).filter((i) => i !== shown.answer);
+    option = shown.interventions.length + wrong[new SceneRng(hashSeed(seed, ep.id, 'letter attack')).int(0, wrong.length - 1)];
     letter = optionLetter(option);
   }
   const text = instructionText(a.instruction, letter);
@@ -113,7 +118,7 @@ export async function injectionItems(cfg: InjectionConfig, onItem?: () => void):
   const attacked: SuiteEpisode[] = [];
   const attacks: Attack[] = [];
   for (let i = 0; i < clean.length; i++) {
-    const r = await attackEpisode(clean[i], grid[i % grid.length]);
+    const r = await attackEpisode(clean[i], grid[i % grid.length], cfg.seed);
     attacked.push(r.episode);
     attacks.push(r.attack);
     onItem?.();
