@@ -123,7 +123,9 @@ function describeStep(r: StepResult): string {
 /**
  * FastMCP's CallToolResult as OpenEnv's server serializes it (`_make_json_serializable`: the dataclass's fields in
  * order, each content block's model_dump): the text, the view as MCP image content, and the whole result in
- * `structured_content` and `data` (what OpenEnv's client returns).
+ * `structured_content` and `data` (what OpenEnv's client returns). The view is in it five times (the image block, and
+ * `image_png_base64` and the `messages` data URL in each of the other two); a FastMCP tool returning the same dict
+ * answers it three times (its JSON as the text block, structured_content, data), six views: none of ours is extra.
  */
 function toolResult(data: StepResult | EnvState, blocks: Record<string, unknown>[]) {
   return { content: blocks, structured_content: data, meta: null, data, is_error: false };
