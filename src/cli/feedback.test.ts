@@ -140,10 +140,26 @@ describe('askfirst feedback export of a project nobody has labelled', () => {
     await runImport({ dbDir, project: 'fresh', demo: '2', seed: '1' }, () => undefined);
     for (const [format, tasks] of [['dpo', 'preference'], ['sft', 'rationale']]) {
       const said: string[] = [];
-      const n = await runExport({ dbDir, project: 'fresh', format, out: join(d, `${format}.jsonl`) }, (s) => said.push(s));
+      const out = join(d, `${format}.jsonl`);
+      const n = await runExport({ dbDir, project: 'fresh', format, out }, (s) => said.push(s));
       expect(n).toBe(0);
+      expect(said[0]).toBe(`0 ${format.toUpperCase()} rows: nothing written to ${out}`);
       expect(said.join('\n')).toContain(`no labelled ${tasks} tasks in project "fresh" yet: label them in the workbench (askfirst feedback serve)`); // was only "0 DPO rows → …"
+      expect(existsSync(out)).toBe(false); // an empty file made the next export, once labelled, need --overwrite
+      await expect(runExport({ dbDir, project: 'fresh', format, out }, () => undefined)).resolves.toBe(0); // so the same command again is not refused
     }
+  });
+
+  it('with --overwrite, an earlier export is left as it was, and the output says so', async () => {
+    const d = tmpDir('af-cli-fb-empty-over');
+    const dbDir = join(d, 'db');
+    await runImport({ dbDir, project: 'fresh', demo: '2', seed: '1' }, () => undefined);
+    const out = join(d, 'prefs.jsonl');
+    writeFileSync(out, 'labels exported last week\n');
+    const said: string[] = [];
+    await runExport({ dbDir, project: 'fresh', format: 'dpo', out, overwrite: true }, (s) => said.push(s));
+    expect(said[0]).toBe(`0 DPO rows: nothing written to ${out} (the file there is an earlier export, left as it was)`);
+    expect(readFileSync(out, 'utf8')).toBe('labels exported last week\n');
   });
 });
 

@@ -13,6 +13,7 @@
 import { serveUntilStopped, StoppableJob, stoppable } from './signals.js';
 import { refuseToOverwrite } from './overwrite.js';
 import { dirname, posix, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { createPolicy } from '../agents/registry.js';
 import { taskAgreement } from '../feedback/agreement.js';
 import { drawDemoEpisodes } from '../feedback/demo-scenes.js';
@@ -174,7 +175,7 @@ export async function agreementAction(raw: Record<string, unknown>): Promise<voi
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : MISSING);
 
-/** Why an export is empty, and what to do: an export of a project nobody has labelled yet is an empty file. */
+/** Why an export has no rows, and what to do: an export of a project nobody has labelled yet writes no file. */
 export function emptyExportHint(project: string, format: string): string {
   const tasks = format === 'sft' ? 'rationale' : 'preference';
   return `no labelled ${tasks} tasks in project "${project}" yet: label them in the workbench (askfirst feedback serve), then export again; askfirst feedback status shows each task type's progress`;
@@ -188,10 +189,17 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
     const project = await store.project(cfg.project);
     const rows = cfg.format === 'sft' ? await exportSft(store, project.id, { images: cfg.images }) : await exportDpo(store, project.id, { images: cfg.images });
     signal.throwIfAborted(); // stopped while the rows were read: the file is not written
+    if (!rows.length) {
+      // no file for no rows: an empty one would only make the next export (once there are labels) need --overwrite,
+      // and an earlier export there (--overwrite) is left as it was rather than emptied
+      job.kept = `nothing was written (0 rows)`;
+      print(`0 ${cfg.format.toUpperCase()} rows: nothing written to ${cfg.out}${existsSync(cfg.out) ? ' (the file there is an earlier export, left as it was)' : ''}`);
+      print(emptyExportHint(cfg.project, cfg.format));
+      return 0;
+    }
     await writeFileAtomic(cfg.out, toJsonl(rows)); // a reader (or a crash, or a second Ctrl-C) never finds half an export
     job.kept = `the export is written (${rows.length} rows in ${cfg.out})`;
     print(`${rows.length} ${cfg.format.toUpperCase()} rows → ${cfg.out}`);
-    if (!rows.length) print(emptyExportHint(cfg.project, cfg.format));
     return rows.length;
   });
 }
