@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { tmpDir } from '../testing/tmp.js';
-import { createPolicy } from './registry.js';
+import { checkPolicySpec, createPolicy } from './registry.js';
 
 describe('scripted:FILE', () => {
   it('is refused when none of its episode ids is in the data, and built when one is', async () => {
@@ -16,5 +16,14 @@ describe('scripted:FILE', () => {
     );
     await expect(createPolicy(`scripted:${file}`, { episodes: [...eps, chainEpisode('b', 3, 2)], seed: 0 })).resolves.toBeDefined();
     await expect(createPolicy(`scripted:${file}`, { episodes: [], seed: 0 })).resolves.toBeDefined(); // no data to check against (e.g. serve)
+  });
+});
+
+describe('an unknown policy', () => {
+  it('is one line naming the closest policies, as commander suggests an option (it was a multi-line list, no suggestion)', () => {
+    expect(() => checkPolicySpec('bulitin:runs/rl')).toThrow(/^unknown policy "bulitin:runs\/rl" \(Did you mean builtin:runs\/rl\?\); the policies: oracle, random\[:SEED\], scripted:FILE, .*, builtin:DIR \(--help says what each is\)$/);
+    expect(() => checkPolicySpec('orcale')).toThrow(/^unknown policy "orcale" \(Did you mean oracle\?\); /);
+    expect(() => checkPolicySpec('bultin')).toThrow(/^unknown policy "bultin" \(Did you mean builtin:DIR\?\); /); // its usage form, no argument given
+    expect(() => checkPolicySpec('nope')).toThrow(/^unknown policy "nope"; the policies: /); // nothing close: no guess
   });
 });

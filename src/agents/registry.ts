@@ -5,6 +5,7 @@
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { InputError } from '../util/errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import type { Policy, PolicyContext, PolicyFactory, PolicySetting } from './policy.js';
 import { POLICY_USAGE } from './policy-usage.js';
 import { OraclePolicy } from './baselines/oracle.js';
@@ -80,8 +81,19 @@ function splitSpec(spec: string): { name: string; arg: string | undefined } {
 function factoryOf(spec: string): { f: PolicyFactory; arg: string | undefined } {
   const { name, arg } = splitSpec(spec);
   const f = factories.get(name);
-  if (!f) throw new InputError(`unknown policy "${spec}"; use one of:\n  ${policyUsage().join('\n  ')}`);
+  if (!f) throw new InputError(unknownPolicy(spec));
   return { f, arg };
+}
+
+/**
+ * One line for a spec naming no policy: commander's "(Did you mean …?)" for the closest names, with the argument given
+ * kept (`bulitin:runs/rl` → builtin:runs/rl) or else the policy's usage form (builtin:DIR), then every policy's form.
+ */
+function unknownPolicy(spec: string): string {
+  const { name, arg } = splitSpec(spec);
+  const forms = new Map([...factories.values()].map((f) => [f.name, f.usage.split(/\s/)[0]]));
+  const spelled = (n: string) => (arg === undefined ? forms.get(n)! : `${n}:${arg}`);
+  return `unknown policy "${spec}"${didYouMean(name, [...forms.keys()], spelled)}; the policies: ${[...forms.values()].join(', ')} (--help says what each is)`;
 }
 
 registerPolicy({

@@ -520,7 +520,7 @@ describe('flags no policy of the run reads', () => {
   it('feedback serve --play-policy naming no policy is refused before the workbench starts', async () => {
     const d = tmpDir('af-cli-play-policy');
     const r = await cli('feedback', 'serve', '--db-dir', join(d, 'db'), '--port', '0', '--play-policy', 'bogus');
-    expect(r.err).toMatch(/^askfirst: --play-policy: unknown policy "bogus"; use one of:/);
+    expect(r.err).toMatch(/^askfirst: --play-policy: unknown policy "bogus"; the policies: oracle, /);
     expect(readdirSync(d)).toEqual([]); // no database made, no server started
   });
   it('feedback simulate --bias-rate without --bias confident is refused', async () => {
@@ -686,7 +686,7 @@ describe('values checked beyond their schema are named by flag too', () => {
     expect((await cli('probe', 'hallucination', '--policy', 'oracle', '--out', join(d, 'p'), '--categories', 'circle,unicorn')).err).toMatch(/^askfirst: --categories: unknown category "unicorn"; known: circle, /);
     expect((await cli('probe', 'hallucination', '--policy', 'oracle', '--out', join(d, 'p'), '--categories', 'circle,circle,square')).err).toBe('askfirst: --categories: needs at least 4 distinct categories (absent ones are drawn from them), got 2');
     // a --policy that names no policy, or a malformed openai: one, is refused before the data is read (it came after "fingerprinting …")
-    for (const [spec, why] of [['nope', /^askfirst: unknown policy "nope"; use one of:\n {2}oracle/], ['openai:http://127.0.0.1:9/v1', /^askfirst: "http:\/\/127\.0\.0\.1:9\/v1" has no "#MODEL" part/]] as const) {
+    for (const [spec, why] of [['nope', /^askfirst: unknown policy "nope"; the policies: oracle, random\[:SEED\], .*builtin:DIR \(--help says what each is\)$/], ['openai:http://127.0.0.1:9/v1', /^askfirst: "http:\/\/127\.0\.0\.1:9\/v1" has no "#MODEL" part/]] as const) {
       expect((await cli('eval', '--policy', spec, '--data', join(d, 'no-such-suite'), '--out', join(d, 'e'))).err).toMatch(why);
     }
     const eb = await cli('eval', '--policy', 'openai:http://127.0.0.1:9/v1#m', '--data', join(d, 'no-such-suite'), '--out', join(d, 'e'), '--extra-body', '[1]');
