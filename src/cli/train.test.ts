@@ -101,6 +101,11 @@ describe('train subcommands', () => {
     for (const f of ['--beta', '--pairs-per-step', '--lr', '--ask-prior', '--updates', '--init', '--project']) expect(dpo).toContain(f);
     for (const f of ['--episodes-per-update', '--kl-coef', '--clip-eps', '--epochs', '--minibatch', '--entropy-coef', '--which-coef', '--curriculum']) expect(dpo).not.toContain(f);
   });
+  it('train dpo --help counts in steps, as its progress bar and messages do (it said "policy updates")', async () => {
+    const dpo = (await help(['train', 'dpo'])).replace(/\s+/g, ' ');
+    expect(dpo).toContain('--updates <n> gradient steps, each on --pairs-per-step labelled pairs (default: 150)');
+    expect(dpo.replace(/--updates\b/g, '')).not.toMatch(/\bupdates?\b/); // the flag's name only
+  });
   it('--no-X flags are described by what they do', async () => {
     for (const path of [['train', 'supervised'], ['train', 'rl'], ['demo'], ['eval']]) {
       const h = await help(path);

@@ -67,9 +67,15 @@ export const PPOConfigSchema = BaseRLConfigSchema.extend({
 export type PPOConfig = z.output<typeof PPOConfigSchema>;
 
 // ── DPO ─────────────────────────────────────────────────────────────────────
+// DPO's unit is the gradient step (its bar, its messages and its checkpoints, step-N, say so): the shared RL fields that
+// count "updates" (several optimizer steps each in GRPO and PPO) are described in steps here, --updates kept as the flag
+const B = BaseRLConfigSchema.shape;
 export const DPOConfigSchema = BaseRLConfigSchema.extend({
+  updates: B.updates.describe('gradient steps, each on --pairs-per-step labelled pairs'),
+  evalEvery: B.evalEvery.describe('steps between greedy evaluations'),
+  checkpointEvery: B.checkpointEvery.describe('steps between checkpoints'),
   beta: z.number().positive().default(0.5).describe('DPO β: the strength of the implicit KL to the starting policy'),
-  pairsPerStep: z.number().int().min(1).default(64).describe('labelled pairs per gradient step (an "update" is one step)'),
+  pairsPerStep: z.number().int().min(1).default(64).describe('labelled pairs per gradient step'),
 });
 export type DPOConfig = z.output<typeof DPOConfigSchema>;
 
