@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
-import { feedbackDemoAction } from './feedback-rlhf.js';
+import { demoAggregateAction, feedbackDemoAction } from './feedback-rlhf.js';
 import { openDb } from '../feedback/db.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -50,4 +50,19 @@ describe('feedback demo: a re-run that fails before it trains or labels anything
     // was: no run.json (the one it found, none, put back): the labels in the database it found did not count as written
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ run: 'feedback demo', settings: { seed: 2 } });
   }, 120_000);
+});
+
+describe('feedback demo-aggregate --out another command\'s output', () => {
+  it('is refused before anything is suggested (it suggested a feedback demo into <eval run>/seed-0)', async () => {
+    const d = tmpDir('af-fb-aggregate-other');
+    const oracle = join(d, 'oracle');
+    mkdirSync(join(oracle, 'proactive'), { recursive: true });
+    writeFileSync(join(oracle, 'summary.json'), JSON.stringify({ format: 'askfirst-eval-summary', version: 1 }));
+    await expect(demoAggregateAction({ out: oracle, seeds: '0,1' })).rejects.toThrow(
+      `--out ${oracle} holds the results of askfirst eval (${join(oracle, 'summary.json')}); askfirst feedback demo-aggregate would write into it: choose another --out`,
+    );
+    expect(existsSync(join(oracle, 'aggregate.json'))).toBe(false);
+    // a folder of nobody's output still gets the command that makes the missing seed
+    await expect(demoAggregateAction({ out: join(d, 'fb'), seeds: '0' })).rejects.toThrow(/no finished feedback demo for seed 0 .*; run: askfirst feedback demo --seed 0 --out /);
+  });
 });

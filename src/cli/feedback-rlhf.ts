@@ -191,6 +191,8 @@ export async function simulateAction(raw: Record<string, unknown>): Promise<void
 /** `feedback demo-aggregate`. */
 export async function demoAggregateAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(DemoAggregateSchema, raw, 'feedback demo-aggregate');
+  // an eval's, a suite's, a training run's --out…: refused before a missing seed's folder inside it is suggested to a feedback demo
+  refuseOthersOutput([cfg.out], 'feedback demo', 'feedback demo-aggregate');
   const { aggregateFeedback } = await import('../demo/feedback-seeds.js');
   await aggregateFeedback(cfg.out, cfg.seeds);
   console.log(`aggregate: ${resolve(cfg.out, 'aggregate.json')}`);
