@@ -21,7 +21,7 @@ import { RewardModel, RewardNet, type RewardModelFile } from '../rl/reward-model
 import { featureNames } from '../rl/trajectory-features.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { memoryLoader } from '../suite/loader.js';
-import { weightsDigest } from '../nn/run-dir.js';
+import { RunDir, weightsDigest } from '../nn/run-dir.js';
 
 async function help(path: string[]): Promise<string> {
   const program = await buildProgram();
@@ -367,6 +367,31 @@ describe('train subcommands', () => {
     await expect(rl(suite, 3, '--resume')).rejects.toThrow(
       `${out} holds an rl run made by an older askfirst, which kept --data by its folder, not by the episodes and images in it: this askfirst cannot tell whether it is the same; add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
     );
+  }, 120_000);
+  it('train rl --data changed after a checkpoint: the error says --resume (on the data as it was) or --overwrite, not "run the command again", which is refused', async () => {
+    const dir = tmpDir('askfirst-train-rl-changed');
+    saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const [suite, out] = [join(dir, 'suite'), join(dir, 'rl')];
+    await writeSuite(suite, generateSuite({ episodes: 12, seed: 1, kinds: ['camera'] }));
+    const rl = (...more: string[]) =>
+      run(['train', 'rl', '--init', join(dir, 'sup'), '--out', out, '--data', suite, '--kinds', 'camera', '--updates', '6', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress', '--checkpoint-every', '1', '--ask-prior', '0', ...more]);
+    catchConsole();
+    const file = join(suite, 'episodes.jsonl');
+    const original = readFileSync(file, 'utf8');
+    const save = RunDir.prototype.saveCheckpoint;
+    // the data is written to once the first checkpoint is (the episodes drawn later are read then)
+    vi.spyOn(RunDir.prototype, 'saveCheckpoint').mockImplementation(function (this: RunDir, ...a: Parameters<RunDir['saveCheckpoint']>) {
+      const dir = save.apply(this, a);
+      if (a[0] === 1) writeFileSync(file, `${original}\n`);
+      return dir;
+    });
+    await expect(rl()).rejects.toThrow(/episodes\.jsonl: the file was changed since it was read: its episodes may no longer be those read then; the run's checkpoints up to step \d+ in .* are kept: put --data back as it was and add --resume to continue from them, or add --overwrite to start over on the data as it is now$/);
+    vi.restoreAllMocks();
+    catchConsole();
+    await expect(rl()).rejects.toThrow(/already holds an rl run .*Add --resume to continue it, add --overwrite to start over/); // what "run the command again" led to
+    writeFileSync(file, original); // the data as it was: --resume goes on
+    await rl('--resume');
+    expect(new RunDir(out).isFinished()).toBe(true);
   }, 120_000);
   it('train rl --resume on ProactiveBench data that moved resumes, as does a run.json an older askfirst kept of it where it was', async () => {
     const dir = tmpDir('askfirst-train-rl-pb');

@@ -23,7 +23,7 @@ import type { ViewLoader } from '../suite/types.js';
 import { indexData, type IndexedData } from '../suite/open.js';
 import { dataFingerprints } from '../suite/fingerprint.js';
 import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding } from '../suite/splits.js';
-import { ConfigError, InputError } from '../util/errors.js';
+import { ConfigError, DataChangedError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
@@ -183,8 +183,23 @@ export async function runStage<S extends AnyObjectSchema>(stage: TrainStage<S>, 
     if (kept.unchecked) log(uncheckedLine(`train ${stage.name}`, out, stage.name, kept.unchecked, `add --overwrite${canResume ? ' (instead of --resume)' : ''}`));
     // failed or stopped (Ctrl-C, SIGTERM) before it wrote a checkpoint: a run it was to replace keeps its settings
     unlessDone(() => run.wroteSince(found) || kept.undo());
-    await stage.run(cfg, raw, orderly, data);
+    await stage.run(cfg, raw, orderly, data).catch((e: unknown) => {
+      throw e instanceof DataChangedError ? dataChangedInRun(e, out, canResume) : e;
+    });
   }).finally(() => data?.close()); // its file, when the run was refused or failed before it trained
+}
+
+/**
+ * --data changed while a run trained on it (train rl reads its episodes again as it draws them): "run the command again"
+ * is refused once --out holds checkpoints (refuseToReplaceRun), so say what is: --resume on the data as it was (its
+ * fingerprint is kept in run.json), or --overwrite to start over on the data as it is now. Before the first checkpoint the
+ * same command does start again: the error is left as it is.
+ */
+export function dataChangedInRun(e: DataChangedError, out: string, canResume: boolean): DataChangedError {
+  const steps = new RunDir(out).completeSteps();
+  if (!steps.length) return e;
+  const resume = canResume ? `put --data back as it was and add --resume to continue from them, or ` : '';
+  return e.withFix(`the run's checkpoints up to step ${steps[steps.length - 1]} in ${out} are kept: ${resume}add --overwrite to start over on the data as it is now`);
 }
 
 /**

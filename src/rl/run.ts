@@ -21,7 +21,7 @@ import { saveBuiltin } from '../agents/builtin/build.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { episodeSource, RecentEpisodes, type EpisodeEntry, type EpisodeSource } from '../suite/episode-source.js';
 import { runEpisodes } from '../agents/runner.js';
-import { ConfigError, DataError } from '../util/errors.js';
+import { ConfigError, DataChangedError, DataError } from '../util/errors.js';
 import { average } from '../util/stats.js';
 import { readJsonl } from '../util/jsonl.js';
 import { MetricsLog } from '../util/metrics-log.js';
@@ -102,7 +102,7 @@ interface RLState {
 
 /** A training episode its source no longer has (changed since it was read): said so, not trained on as something else. */
 function missing(id: string): never {
-  throw new DataError(`training episode ${id} is no longer in the data read when the run started: it was changed meanwhile; run the command again on data no one is writing`);
+  throw new DataChangedError(`training episode ${id} is no longer in the data read when the run started: it was changed meanwhile`);
 }
 
 export class RLRun {

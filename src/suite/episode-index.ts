@@ -10,7 +10,7 @@
 import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError } from '../util/errors.js';
+import { DataChangedError } from '../util/errors.js';
 import { readJsonlLineAt } from '../util/jsonl.js';
 import { readLines } from '../util/text-file.js';
 import { EPISODES_FILE, suiteEpisodeLines, type ReadSuiteOptions } from './io.js';
@@ -61,9 +61,9 @@ export class SuiteIndex {
     if (this.last?.id === id) return this.last;
     const at = this.places.get(id);
     if (!at) return undefined;
-    if (fileState(this.file) !== this.state) throw new DataError('the file was changed since it was read: its episodes may no longer be those read then; run the command again on data no one is writing', { file: this.file });
+    if (fileState(this.file) !== this.state) throw new DataChangedError('the file was changed since it was read: its episodes may no longer be those read then', { file: this.file });
     const ep = await readJsonlLineAt<SuiteEpisode>(this.fh, this.file, at);
-    if (ep?.id !== id) throw new DataError(`the episode read again is not episode "${id}" read before: the file was changed meanwhile; run the command again`, { file: this.file, line: at.line });
+    if (ep?.id !== id) throw new DataChangedError(`the episode read again is not episode "${id}" read before: the file was changed meanwhile`, { file: this.file, line: at.line });
     return (this.last = ep);
   }
 
@@ -73,7 +73,7 @@ export class SuiteIndex {
    * as `get`'s when the file changed since it was read.
    */
   async *episodes(): AsyncGenerator<SuiteEpisode> {
-    const changed = (line?: number) => new DataError('the file was changed since it was read: its episodes may no longer be those read then; run the command again on data no one is writing', { file: this.file, line });
+    const changed = (line?: number) => new DataChangedError('the file was changed since it was read: its episodes may no longer be those read then', { file: this.file, line });
     if (fileState(this.file) !== this.state) throw changed();
     const kept = this.places.entries(); // in the file's order (open keeps them as it reads)
     let next = kept.next();

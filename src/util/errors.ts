@@ -59,6 +59,26 @@ export class DataError extends AskfirstError {
   }
 }
 
+/** What to do about data that changed while askfirst read it, for most commands: run it again on data left alone. */
+export const RUN_AGAIN_ON_UNCHANGED_DATA = 'run the command again on data no one is writing';
+
+/**
+ * Data that changed on disk after askfirst read it (its episodes may no longer be those read then): `what` happened, then
+ * `fix`, RUN_AGAIN_ON_UNCHANGED_DATA unless a command knows better (`train` whose --out holds checkpoints: cli/train.ts).
+ */
+export class DataChangedError extends DataError {
+  readonly what: string;
+  constructor(what: string, where?: { file?: string; line?: number }, fix = RUN_AGAIN_ON_UNCHANGED_DATA) {
+    super(`${what}; ${fix}`, where);
+    this.what = what;
+  }
+
+  /** The same error saying `fix` instead. */
+  withFix(fix: string): DataChangedError {
+    return new DataChangedError(this.what, { file: this.file, line: this.line }, fix);
+  }
+}
+
 export class NotFoundError extends AskfirstError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('NOT_FOUND', message, options);

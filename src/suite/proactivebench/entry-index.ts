@@ -8,7 +8,7 @@
  * inode no longer those it had before they were read (`fileState`), or another episode at that place.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { DataError } from '../../util/errors.js';
+import { DataChangedError } from '../../util/errors.js';
 import { fileState } from '../episode-index.js';
 import type { SuiteEpisode } from '../types.js';
 import type { PBDataset } from './datasets.js';
@@ -53,10 +53,10 @@ export class ProactiveBenchIndex {
     if (!at) return undefined;
     const { dataset, file, fh } = this.files[at.file];
     if (this.files.map((f) => fileState(f.file)).join() !== this.state) {
-      throw new DataError('the ProactiveBench files were changed since they were read: their episodes may no longer be those read then; run the command again on data no one is writing', { file });
+      throw new DataChangedError('the ProactiveBench files were changed since they were read: their episodes may no longer be those read then', { file });
     }
     const ep = await readProactiveBenchEntryAt(fh, file, dataset, at);
-    if (ep?.id !== id) throw new DataError(`the episode read again is not episode "${id}" read before: the file was changed meanwhile; run the command again`, { file, line: at.line });
+    if (ep?.id !== id) throw new DataChangedError(`the episode read again is not episode "${id}" read before: the file was changed meanwhile`, { file, line: at.line });
     return (this.last = ep);
   }
 
