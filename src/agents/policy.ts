@@ -120,6 +120,12 @@ export interface PolicyFactory {
    * `system_fingerprint` then covers the fingerprint of `--data` (suite/fingerprint.ts), as its name does not say them.
    */
   answersFromData?: boolean;
+  /**
+   * Its factory reads `PolicyContext.episodes` (the oracle, scripted:FILE): a command reading data for it hands it the one
+   * pass; any other policy is made once the data is read and checked (`askfirst serve`: a built-in model is loaded after
+   * bad data is refused, not before).
+   */
+  readsEpisodes?: boolean;
   /** Its argument is a path (builtin:DIR, scripted:FILE): two spellings of one path (`DIR/`, `./DIR`) are one policy (registry.ts samePolicySpec). */
   path?: boolean;
 }

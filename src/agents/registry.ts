@@ -44,6 +44,11 @@ export function policyReads(spec: string): ReadonlySet<PolicySetting> {
   return new Set(factories.get(name)?.reads?.(arg) ?? []);
 }
 
+/** Whether `spec`'s factory reads the episodes it is given (PolicyFactory.readsEpisodes: the oracle, scripted:FILE). */
+export function policyReadsEpisodes(spec: string): boolean {
+  return factories.get(splitSpec(spec).name)?.readsEpisodes === true;
+}
+
 /** Whether the replies of `spec`'s policy depend on the episodes it is given (PolicyFactory.answersFromData: the oracle). */
 export function policyAnswersFromData(spec: string): boolean {
   return factories.get(splitSpec(spec).name)?.answersFromData === true;
@@ -100,6 +105,7 @@ registerPolicy({
   name: 'oracle',
   usage: POLICY_USAGE.oracle,
   answersFromData: true,
+  readsEpisodes: true,
   create: async (_a, ctx) => OraclePolicy.of(ctx.episodes),
 });
 registerPolicy({
@@ -116,6 +122,7 @@ registerPolicy({
   name: 'scripted',
   usage: POLICY_USAGE.scripted,
   path: true,
+  readsEpisodes: true,
   create: async (a, ctx) => {
     if (!a) throw new InputError('scripted needs a file: scripted:replies.jsonl');
     return ScriptedPolicy.fromFile(a, ctx.episodes); // refuses a file recorded on other data, before any work

@@ -1,6 +1,8 @@
-import { cpSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { HttpPolicy } from '../agents/http/policy.js';
 import { AlwaysAnswerPolicy } from '../agents/baselines/always-answer.js';
 import { evaluate } from '../eval/evaluate.js';
@@ -126,6 +128,27 @@ describe('askfirst serve', () => {
     // it was accepted and ignored: the oracle's answers are the same under any seed
     await expect(serveAction({ policy: 'oracle', seed: '3' })).rejects.toThrow(/^--seed does not apply with --policy oracle: it is read by random \(without its own :SEED\), builtin:DIR and openai:URL#MODEL policies only/);
     await expect(serveAction({ policy: 'oracle' })).rejects.toThrow(/the oracle needs the episodes/); // without it: on to the data
+  });
+
+  it('reads and checks --data, and warns of a missing key, before it loads a built-in model (cheap checks first)', async () => {
+    const d = tmpDir('af-serve-order');
+    const eps = generateSuite({ episodes: 2, seed: 4, kinds: ['camera'] });
+    saveBuiltin(join(d, 'model'), newBuiltin(eps));
+    await writeSuite(join(d, 'suite'), eps);
+    appendFileSync(join(d, 'suite', 'episodes.jsonl'), '{"id": "broken"\n'); // a bad last line
+    const order: string[] = [];
+    const load = vi.spyOn(BuiltinPolicy, 'load').mockImplementation(() => {
+      order.push('model loaded');
+      throw new Error('not reached');
+    });
+    try {
+      const cfg = ServeSchema.parse({ policy: `builtin:${join(d, 'model')}`, port: 0, host: '0.0.0.0', apiKeyEnv: 'AF_TEST_NO_SUCH_KEY', data: join(d, 'suite') });
+      await expect(runServe(cfg, (m) => order.push(m.slice(0, 39)))).rejects.toThrow(/episodes\.jsonl:\d+: /);
+      expect(order).toEqual(['listening on 0.0.0.0 without an API key']); // was: the model loaded, the data refused, no warning said
+      expect(load).not.toHaveBeenCalled();
+    } finally {
+      load.mockRestore();
+    }
   });
 
   it('refuses the oracle without --data', async () => {

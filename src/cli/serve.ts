@@ -11,7 +11,7 @@
  * Ctrl-C or SIGTERM stops it after the requests in flight are answered (new connections refused meanwhile), then
  * ends the command by that signal (130 / 143 to a shell: signals.ts `serveUntilStopped`); a second signal cuts them.
  */
-import { checkPolicySpec, createPolicy, policyAnswersFromData } from '../agents/registry.js';
+import { checkPolicySpec, createPolicy, policyAnswersFromData, policyReadsEpisodes } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
 import { Fingerprinter } from '../suite/fingerprint.js';
 import { dataOnce, dataSpec } from '../suite/open.js';
@@ -91,30 +91,33 @@ export async function runServe(
   if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !cfg.data) {
     throw new InputError('the oracle needs the episodes it will be asked about: add --data DIR');
   }
-  // the policy is made in the one pass that reads --data (without it, of no episodes)
-  let policy: Policy | undefined;
-  const make = async (episodes: AsyncIterable<SuiteEpisode> | readonly SuiteEpisode[]) => {
-    policy = await createPolicy(cfg.policy, { episodes, seed: cfg.seed });
-  };
-  let dataFingerprint: string | undefined;
-  try {
-    ({ fingerprint: dataFingerprint } = await loadServeEpisodes(cfg.data, warn, cfg.progress, policyAnswersFromData(cfg.policy), make));
-    if (!cfg.data) await make([]);
-  } catch (e) {
-    await (policy as Policy | undefined)?.close?.();
-    throw e;
-  }
-  return serveWith(cfg, policy!, dataFingerprint, warn);
-}
-
-/** runServe's server of `policy`. */
-async function serveWith(cfg: ServeConfig, policy: Policy, dataFingerprint: string | undefined, warn: (msg: string) => void): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
-  setImageLimits({ maxPixels: cfg.maxImagePixels });
+  // the cheap checks and warnings first, before the data is read and the policy made (a built-in model loads for seconds)
   const envKey = process.env[cfg.apiKeyEnv]?.trim();
   const apiKey = cfg.apiKey ?? (envKey ? envKey : undefined);
   if (!apiKey && !isLoopbackHost(cfg.host)) {
     warn(`listening on ${cfg.host} without an API key: anyone who can reach this machine can use the policy${cfg.policy.startsWith('openai:') ? ' (and spend the upstream API key)' : ''}; set ${cfg.apiKeyEnv} or pass --api-key`);
   }
+  // a policy that reads the episodes (the oracle, scripted:FILE) is made in the one pass that reads --data; any other
+  // once --data is read and checked (it was made at the pass's start: a built-in model loaded before bad data was refused)
+  let policy: Policy | undefined;
+  const make = async (episodes: AsyncIterable<SuiteEpisode> | readonly SuiteEpisode[]) => {
+    policy = await createPolicy(cfg.policy, { episodes, seed: cfg.seed });
+  };
+  const inPass = policyReadsEpisodes(cfg.policy);
+  let dataFingerprint: string | undefined;
+  try {
+    ({ fingerprint: dataFingerprint } = await loadServeEpisodes(cfg.data, warn, cfg.progress, policyAnswersFromData(cfg.policy), inPass ? make : undefined));
+    if (!cfg.data || !inPass) await make([]);
+  } catch (e) {
+    await (policy as Policy | undefined)?.close?.();
+    throw e;
+  }
+  return serveWith(cfg, policy!, dataFingerprint, apiKey, warn);
+}
+
+/** runServe's server of `policy`, behind `apiKey` when there is one. */
+async function serveWith(cfg: ServeConfig, policy: Policy, dataFingerprint: string | undefined, apiKey: string | undefined, warn: (msg: string) => void): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
+  setImageLimits({ maxPixels: cfg.maxImagePixels });
   const model = cfg.modelName ?? cfg.policy;
   const srv = await startOpenAIServer({
     policy,
