@@ -24,6 +24,14 @@ describe('env serve options', () => {
     // it said "--rp: must be a number (got "high")"
     await expect(envServeAction({ data: join(d, 'nowhere'), rewardConfig: file })).rejects.toThrow(`rp in --reward-config ${file}: must be a number (got "high")`);
   });
+  it('an unknown key or reward weight name in --reward-config: commander\'s "(Did you mean …?)" for each close one', async () => {
+    const d = tmpDir('askfirst-env-reward-names');
+    const file = join(d, 'reward.json');
+    writeFileSync(file, JSON.stringify({ reward: 'askfirst', weigths: {} }));
+    await expect(envServeAction({ data: join(d, 'nowhere'), rewardConfig: file })).rejects.toThrow(`--reward-config ${file}: unknown key(s) weigths (Did you mean weights?); known: reward, weights`);
+    writeFileSync(file, JSON.stringify({ reward: 'askfirst', weights: { corect: 1, nope: 2 } }));
+    await expect(envServeAction({ data: join(d, 'nowhere'), rewardConfig: file })).rejects.toThrow('unknown name(s) corect (Did you mean correct?), nope; known: correct');
+  });
   it('--allow-host, --max-body-bytes and --max-message-bytes are applied', async () => {
     const srv = await runEnvServe(EnvServeSchema.parse({ data: await suite(), port: 0, allowHost: ['proxy.example.org'], maxBodyBytes: 2048, maxMessageBytes: 2048 }));
     try {

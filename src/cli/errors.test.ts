@@ -345,7 +345,9 @@ describe('a bad value is named by the flag the user typed', () => {
         await one([...words, ...args, 'stray'], `askfirst: unexpected argument "stray": askfirst ${words.join(' ')} takes ${args.length || 'none: every setting is an option'}; ${help}`);
       }
       for (const o of cmd.options.filter((o) => o.argChoices)) {
-        await one([...words, ...args, o.long!, 'nope'], `askfirst: option '${o.flags}' argument 'nope' is invalid. Allowed choices are ${o.argChoices!.join(', ')}; ${help}`);
+        await one([...words, ...args, o.long!, 'qqqqqqqq'], `askfirst: option '${o.flags}' argument 'qqqqqqqq' is invalid. Allowed choices are ${o.argChoices!.join(', ')}; ${help}`); // close to none: no suggestion
+        const close = `${o.argChoices![0]}x`; // one letter more than a choice: commander's suggestion
+        await one([...words, ...args, o.long!, close], new RegExp(`^askfirst: option '${o.flags.replace(/[<>]/g, '.')}' argument '${close}' is invalid\\. Allowed choices are .* \\(Did you mean (one of )?[^?]*\\b${o.argChoices![0]}\\b[^?]*\\?\\); see`));
       }
       checked++;
     }

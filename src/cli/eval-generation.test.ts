@@ -157,7 +157,7 @@ describe('several policies, config file, records you can inspect, refusing a mix
       // Flags win over the file; unknown keys in the file are refused by name.
       expect((await withConfigFile({ config: cfgFile, limit: 1 })).limit).toBe(1);
       writeFileSync(cfgFile, JSON.stringify({ polcy: 'oracle' }));
-      await expect(withConfigFile({ config: cfgFile })).rejects.toThrow(/polcy/);
+      await expect(withConfigFile({ config: cfgFile })).rejects.toThrow(/unknown setting\(s\) polcy \(Did you mean policy\?\); use the camelCase names/);
     }
 
     // Per turn: prompt, raw reply, parsed option, target.

@@ -26,6 +26,7 @@ import { join, relative, sep } from 'node:path';
 import { dataFingerprints, type DataFingerprints } from '../suite/fingerprint.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
 import { ConfigError } from '../util/errors.js';
+import { eachWithSuggestion } from '../util/did-you-mean.js';
 import { provenance } from '../util/provenance.js';
 import { compactRecord, readEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { EvalCommandSchema, type EvalCommandConfig } from './eval-schema.js';
@@ -96,7 +97,7 @@ export async function withConfigFile(raw: Record<string, unknown>): Promise<Reco
   if (typeof f.policy === 'string') f.policy = [f.policy];
   const known = new Set(Object.keys(EvalCommandSchema.shape));
   const unknown = Object.keys(f).filter((k) => !known.has(k));
-  if (unknown.length) throw new ConfigError(`--config ${raw.config}: unknown setting(s) ${unknown.join(', ')}; use the camelCase names of eval's flags (${[...known].slice(0, 6).join(', ')}, …)`);
+  if (unknown.length) throw new ConfigError(`--config ${raw.config}: unknown setting(s) ${eachWithSuggestion(unknown, [...known])}; use the camelCase names of eval's flags (${[...known].slice(0, 6).join(', ')}, …)`);
   const out: Record<string, unknown> = { ...f };
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = v;
   return out;

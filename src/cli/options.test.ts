@@ -44,3 +44,15 @@ describe('refuseUnread', () => {
     ).toThrow('--history, --limit, --port do not apply with z: --history, --limit are read by a; --port is read by b; leave them out, or use w');
   });
 });
+
+describe('addSchemaOptions', () => {
+  it('a value not among an enum option\'s choices: commander\'s error, with "(Did you mean …?)" when one is close', () => {
+    const cmd = addSchemaOptions(new Command('export').exitOverride(), z.object({ format: z.enum(['trl', 'lmms-eval']).default('trl').describe('format') }));
+    const parse = (v: string) => () => cmd.parse(['--format', v], { from: 'user' });
+    cmd.configureOutput({ writeErr: () => {} });
+    expect(parse('trll')).toThrow("option '--format <name>' argument 'trll' is invalid. Allowed choices are trl, lmms-eval (Did you mean trl?).");
+    expect(parse('xyz')).toThrow("option '--format <name>' argument 'xyz' is invalid. Allowed choices are trl, lmms-eval.");
+    expect(cmd.options[0].argChoices).toEqual(['trl', 'lmms-eval']); // --help still lists them
+    expect(cmd.parse(['--format', 'lmms-eval'], { from: 'user' }).opts().format).toBe('lmms-eval');
+  });
+});

@@ -1,7 +1,8 @@
 /** Glue between config schemas and commander: options and --help come from the schema. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { coerceOptions, kebab, resolveConfig, schemaOptions, type AnyObjectSchema } from '../util/config.js';
 import { InputError } from '../util/errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import type { z } from 'zod';
 
 /** Add one commander option per schema field (description, default and choices included). */
@@ -14,10 +15,18 @@ export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command
     else if (o.required) desc += ' (required)';
     else if (o.defaultValue !== undefined && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) desc += ` (default: ${Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue)})`;
     const opt = new Option(o.flags, desc);
-    if (o.choices) opt.choices(o.choices);
+    if (o.choices) opt.choices(o.choices).argParser(choiceOf(o.choices));
     cmd.addOption(opt);
   }
   return cmd;
+}
+
+/** commander's check of a value among `choices` (its words), with its "(Did you mean …?)" for a close one: `--format trll`. */
+function choiceOf(choices: readonly string[]): (value: string) => string {
+  return (value) => {
+    if (!choices.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}${didYouMean(value, choices)}.`);
+    return value;
+  };
 }
 
 /** Turn commander's parsed options into a validated config. */

@@ -14,6 +14,7 @@
  */
 import { Option, type Command } from 'commander';
 import { InputError } from '../util/errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import { schemaOptions, type AnyObjectSchema } from '../util/config.js';
 import { addSchemaOptions, commandGroup } from './options.js';
 import { BUDGETS, DPOStageOptions, MAY_CHANGE, PresenceStageSchema, RewardStageOptions, RLStageSchema, SupervisedStageSchema, type TrainStage } from './train-schema.js';
@@ -98,7 +99,8 @@ export function addTrainStage<S extends AnyObjectSchema>(program: Command, stage
 export async function runTrainStage(program: Command, name: string, args: readonly string[]): Promise<void> {
   const group = trainGroup(program);
   const sub = group.commands.find((c) => c.name() === name);
-  if (!sub) throw new InputError(`unknown training stage "${name}"; use one of: ${group.commands.map((c) => c.name()).join(', ')}`);
+  const stages = group.commands.map((c) => c.name());
+  if (!sub) throw new InputError(`unknown training stage "${name}"${didYouMean(name, stages)}; use one of: ${stages.join(', ')}`);
   await sub.parseAsync([...args], { from: 'user' });
 }
 

@@ -120,7 +120,7 @@ describe('train subcommands', () => {
     await expect(run(['train', '--stage', 'rl', '--init', 'x', '--out', 'o', '--algorithm', 'ppo', '--group-size', '4'])).rejects.toThrow('--group-size does not apply to --algorithm ppo: it is read by --algorithm grpo only; leave it out, or use --algorithm grpo');
     await expect(run(['train', 'rl', '--init', 'x', '--out', 'o', '--algorithm', 'ppo', '--group-size', '4'])).rejects.toThrow('--group-size does not apply to --algorithm ppo: it is read by --algorithm grpo only; leave it out, or use --algorithm grpo');
     await expect(run(['train', '--stage', 'nope'])).rejects.toThrow(/unknown training stage "nope"; use one of: supervised, rl/);
-    await expect(run(['train', 'superviesd', '--out', 'x'])).rejects.toThrow(/unknown training stage "superviesd"; use one of: supervised, rl/);
+    await expect(run(['train', 'superviesd', '--out', 'x'])).rejects.toThrow(/unknown training stage "superviesd" \(Did you mean supervised\?\); use one of: supervised, rl/);
   });
   it('a stage never replaces a run in --out unless told: --resume continues it, --overwrite starts over', async () => {
     const out = tmpDir('askfirst-train-out');
@@ -484,7 +484,7 @@ describe('train subcommands', () => {
   it('--reward-weights is in --help with the defaults, and a bad weight fails before any work', async () => {
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).not.toMatch(/\(default: \)/); // an empty list default is not shown as "(default: )"
     for (const path of [['train', 'rl'], ['demo']]) expect(await help(path)).toMatch(/--reward-weights <a,b,…>\s+change reward weights[^(]*\(the rest keep their defaults: correct 1, wrong -0\.5,[^)]*needlessAsks -0\.3/);
-    await expect(run(['train', 'rl', '--init', 'x', '--out', 'o', '--reward-weights', 'needlesAsks=-1'])).rejects.toThrow(/"needlesAsks" is not a reward; use one of correct, wrong/);
+    await expect(run(['train', 'rl', '--init', 'x', '--out', 'o', '--reward-weights', 'needlesAsks=-1'])).rejects.toThrow(/"needlesAsks" is not a reward \(Did you mean needlessAsks\?\); use one of correct, wrong/);
     await expect(run(['demo', '--out', 'o', '--reward-weights', 'guessed=lots'])).rejects.toThrow(/"lots" \(guessed\) is not a number/);
   });
 });

@@ -5,7 +5,7 @@ import { memoryLoader } from '../suite/loader.js';
 import { pngDataUrl } from '../scenes/png.js';
 import type { ViewLoader } from '../suite/types.js';
 import { Rng, hashSeed } from '../util/rng.js';
-import { EpisodePool } from './episodes.js';
+import { checkMode, EpisodePool } from './episodes.js';
 import type { EpisodeEntry, EpisodeSource } from '../suite/episode-source.js';
 
 describe('EpisodePool', () => {
@@ -80,5 +80,12 @@ describe('EpisodePool', () => {
     expect(got).toEqual(asks.map((a) => expected(a.kinds, a.seed)));
     // each set of several kinds filtered once (two sets here), one kind's list kept from the start
     expect(reads).toBeLessThanOrEqual(2 * eps.length);
+  });
+
+  it('an unknown kind or mode in a reset: commander\'s "(Did you mean …?)" for a close one', () => {
+    const pool = new EpisodePool(eps, memoryLoader);
+    expect(() => pool.choose({ kinds: ['sketch', 'skecth', 'zzz'] })).toThrow('unknown kind(s) skecth (Did you mean sketch?), zzz; this server has');
+    expect(() => checkMode('hnit')).toThrow('mode must be one of proactive, hint, reference (Did you mean hint?)');
+    expect(() => checkMode('loud')).toThrow(/one of proactive, hint, reference$/);
   });
 });

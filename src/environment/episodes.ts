@@ -17,6 +17,7 @@ import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { episodeSource, RecentEpisodes, type EpisodeEntry, type EpisodeSource } from '../suite/episode-source.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
+import { didYouMean, eachWithSuggestion } from '../util/did-you-mean.js';
 
 /** What a reset may say about the episode to play (OpenEnv's ResetRequest plus our own fields). */
 export interface EpisodeChoice {
@@ -93,7 +94,7 @@ export class EpisodePool {
     let key = '*';
     if (kinds?.length) {
       const unknown = kinds.filter((k) => !this.kinds.includes(k));
-      if (unknown.length) throw new InputError(`unknown kind(s) ${unknown.join(', ')}; this server has ${this.kinds.join(', ')}`);
+      if (unknown.length) throw new InputError(`unknown kind(s) ${eachWithSuggestion(unknown, this.kinds)}; this server has ${this.kinds.join(', ')}`);
       const ks = new Set(kinds);
       key = [...ks].sort().join(',');
       list = this.listOf(ks, key);
@@ -163,7 +164,7 @@ export class EpisodePool {
 
 export function checkMode(m: unknown): EvalMode {
   if (m === undefined) return 'proactive';
-  if (typeof m !== 'string' || !(EVAL_MODES as readonly string[]).includes(m)) throw new InputError(`mode must be one of ${EVAL_MODES.join(', ')}`);
+  if (typeof m !== 'string' || !(EVAL_MODES as readonly string[]).includes(m)) throw new InputError(`mode must be one of ${EVAL_MODES.join(', ')}${typeof m === 'string' ? didYouMean(m, EVAL_MODES) : ''}`);
   return m as EvalMode;
 }
 

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { DEFAULT_REWARD_WEIGHTS, makeRewards, scoreTrajectory, singleTurnReward, type NamedReward, type RewardName } from '../rl/rewards.js';
 import { ConfigError, InputError } from '../util/errors.js';
+import { eachWithSuggestion } from '../util/did-you-mean.js';
 import { InvalidConfigError, resolveConfig, settingName } from '../util/config.js';
 
 export const REWARD_KINDS = ['askfirst', 'proactivebench'] as const;
@@ -29,7 +30,7 @@ export function resolveRewardConfig(partial: unknown): RewardConfig {
   const cfg = resolveConfig(RewardConfigSchema, partial, 'reward');
   const known = Object.keys(DEFAULT_REWARD_WEIGHTS);
   const bad = Object.keys(cfg.weights).filter((k) => !known.includes(k));
-  if (bad.length) throw new InvalidConfigError('reward', [{ path: ['weights'], message: `unknown name(s) ${bad.join(', ')}; known: ${known.join(', ')}` }]);
+  if (bad.length) throw new InvalidConfigError('reward', [{ path: ['weights'], message: `unknown name(s) ${eachWithSuggestion(bad, known)}; known: ${known.join(', ')}` }]);
   return cfg;
 }
 
@@ -55,7 +56,7 @@ export function loadRewardConfig(file: string | undefined, flags: Partial<Reward
     if (!base || typeof base !== 'object' || Array.isArray(base)) throw new InputError(`--reward-config ${file} must hold one JSON object {reward, weights, rc, rp, rw}`);
     const known = Object.keys(RewardConfigSchema.shape);
     const unknown = Object.keys(base).filter((k) => !known.includes(k));
-    if (unknown.length) throw new InputError(`--reward-config ${file}: unknown key(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+    if (unknown.length) throw new InputError(`--reward-config ${file}: unknown key(s) ${eachWithSuggestion(unknown, known)}; known: ${known.join(', ')}`);
     // the file's own values first, named as in the file: merged with the flags, a bad "rp" there was blamed on --rp, a flag not typed
     try {
       resolveRewardConfig(base);

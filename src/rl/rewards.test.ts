@@ -29,6 +29,7 @@ describe('rewards', () => {
     const problems = (items: string[]) => RewardWeightListSchema.safeParse(items).error?.issues.map((i) => i.message) ?? [];
     expect(problems(['needlessAsks=-1'])).toEqual([]);
     expect(problems(['needless=-1'])).toEqual([expect.stringMatching(/"needless" is not a reward; use one of correct, wrong, .*needlessAsks/)]);
+    expect(problems(['guesed=-1'])).toEqual([expect.stringMatching(/^"guesed" is not a reward \(Did you mean guessed\?\); use one of correct/)]);
     expect(problems(['guessed'])).toEqual([expect.stringMatching(/not name=value/)]);
     expect(problems(['guessed=x', 'wrong=-1', 'wrong=-2'])).toEqual([expect.stringMatching(/"x" \(guessed\) is not a number/), 'wrong is given twice']);
     expect(() => parseRewardWeights(['x=1'])).toThrow(/invalid reward weight/);

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { EpisodeRecord, ParsedAction } from '../episode/types.js';
 import { ConfigError } from '../util/errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
 
 /** What a reward sees: the finished episode's record. */
 export type RewardFn = (r: EpisodeRecord) => number;
@@ -69,7 +70,7 @@ const WEIGHT_ITEM = /^\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/;
 function parseWeightItem(item: string): { name: RewardName; value: number } | { problem: string } {
   const m = WEIGHT_ITEM.exec(item);
   if (!m) return { problem: `"${item}" is not name=value (e.g. needlessAsks=-0.6)` };
-  if (!(REWARD_NAMES as string[]).includes(m[1])) return { problem: `"${m[1]}" is not a reward; use one of ${REWARD_NAMES.join(', ')}` };
+  if (!(REWARD_NAMES as string[]).includes(m[1])) return { problem: `"${m[1]}" is not a reward${didYouMean(m[1], REWARD_NAMES)}; use one of ${REWARD_NAMES.join(', ')}` };
   if (!Number.isFinite(Number(m[2])) || m[2].trim() === '') return { problem: `"${m[2]}" (${m[1]}) is not a number` };
   return { name: m[1] as RewardName, value: Number(m[2]) };
 }

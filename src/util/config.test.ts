@@ -64,7 +64,9 @@ describe('config schema', () => {
     expect(msg({ lr: 0 })).toMatch(/lr: must be more than 0 \(got 0\)/);
     expect(msg({ lr: 3 })).toMatch(/lr: must be at most 1 \(got 3\)/);
     expect(msg({ name: '' })).toMatch(/name: must not be empty \(got ""\)/);
-    expect(msg({ kinds: ['a', 'c'] })).toMatch(/kinds\.1: must be one of a, b \(got "c"\)/);
+    expect(msg({ kinds: ['a', 'c'] })).toMatch(/kinds\.1: must be one of a, b \(got "c"\)$/);
+    const E = z.object({ kinds: z.array(z.enum(['occlusion', 'sketch'])).default([]) });
+    expect(() => resolveConfig(E, { kinds: ['ocluson'] }, 't')).toThrow(/kinds\.0: must be one of occlusion, sketch \(got "ocluson"\) \(Did you mean occlusion\?\)$/);
     expect(msg({ seed: -1 })).toMatch(/seed: seeds are 0 or more \(got -1\)/);
   });
   it('keeps its problems as data, so a caller can name the fields its own way (the CLI: by flag)', () => {

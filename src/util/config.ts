@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { didYouMean } from './did-you-mean.js';
 
 export type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;
 
@@ -20,7 +21,9 @@ export function resolveConfig<S extends AnyObjectSchema>(schema: S, partial: unk
       // a field with no default that was not given: say so, not "expected string, received undefined"
       const value = valueAt(partial, i.path);
       if (i.path.length > 0 && value === undefined) return { path: i.path, message: 'required, but not given' }; // any check fails on a value not given (an enum's too)
-      return { path: i.path, message: value === undefined || i.code === 'custom' ? i.message : `${i.message} (got ${shown(value)})` };
+      // a value not among an enum's: commander's "(Did you mean …?)" when one is close (`--kinds occluson`)
+      const suggestion = i.code === 'invalid_value' && typeof value === 'string' ? didYouMean(value, i.values.map(String)) : '';
+      return { path: i.path, message: value === undefined || i.code === 'custom' ? i.message : `${i.message} (got ${shown(value)})${suggestion}` };
     }),
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestNames, didYouMean } from './did-you-mean.js';
+import { closestNames, didYouMean, eachWithSuggestion } from './did-you-mean.js';
 
 describe('didYouMean (commander\'s rule)', () => {
   const names = ['oracle', 'random', 'builtin', 'openai', 'scripted', 'constant'];
@@ -12,5 +12,8 @@ describe('didYouMean (commander\'s rule)', () => {
   });
   it('spells a name as the user should type it', () => {
     expect(didYouMean('bulitin', names, (n) => `${n}:DIR`)).toBe(' (Did you mean builtin:DIR?)');
+  });
+  it('several unknown words, each with its own suggestion', () => {
+    expect(eachWithSuggestion(['orcale', 'nope', 'radnom'], names)).toBe('orcale (Did you mean oracle?), nope, radnom (Did you mean random?)');
   });
 });

@@ -1,5 +1,6 @@
 /**
- * commander's suggestion for an unknown word, for the names the CLI checks itself (a policy): "(Did you mean builtin?)",
+ * commander's suggestion for an unknown word, for the names the CLI checks itself (a policy, a training stage, a reward,
+ * an enum flag's or setting's value, a key of a settings file): "(Did you mean builtin?)",
  * or "(Did you mean one of a, b?)" for ties, or nothing when no name is close. commander's rule: the fewest edits, at
  * most 2, and more than 40 % of the longer word left as it was.
  */
@@ -27,4 +28,9 @@ export function closestNames(word: string, names: readonly string[]): string[] {
 export function didYouMean(word: string, names: readonly string[], spell: (name: string) => string = (n) => n): string {
   const close = closestNames(word, names).map(spell);
   return close.length === 0 ? '' : ` (Did you mean ${close.length > 1 ? 'one of ' : ''}${close.join(', ')}?)`;
+}
+
+/** Unknown `words` for a message, each followed by its suggestion among `names`: `corect (Did you mean correct?), foo`. */
+export function eachWithSuggestion(words: readonly string[], names: readonly string[]): string {
+  return words.map((w) => `${w}${didYouMean(w, names)}`).join(', ');
 }

@@ -220,6 +220,7 @@ describe('reading the fixture', () => {
     expect(all.map((e) => e.id)).toEqual(['VSOD-6', 'VSOD-7']); // 9 has strong_occlusions: false
     expect(all[0].kind).toBe('passerby');
     expect(all[0].meta?.dataset).toBe('OcclusionDataSet-MM20');
+    await expect(readProactiveBench(dir, { datasets: ['OcclusionDataSet-MM2'] })).rejects.toThrow('unknown ProactiveBench dataset "OcclusionDataSet-MM2" (Did you mean OcclusionDataSet-MM20?); expected one of');
   });
 
   it('ROD: no answer counts at the first turn; letters and text, left/right modulo num_images', () => {

@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
 import { DataError, describeError, InputError, NotFoundError } from '../../util/errors.js';
 import { fileKind } from '../../util/file-kind.js';
+import { didYouMean } from '../../util/did-you-mean.js';
 import { progress, withBar } from '../../util/progress.js';
 import { countSplitLines, readLines } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
@@ -108,7 +109,7 @@ export async function loadProactiveBench(
   let files = await listProactiveBenchFiles(dir);
   if (opts.datasets) {
     for (const d of opts.datasets) {
-      if (!isPBDataset(d)) throw new InputError(`unknown ProactiveBench dataset "${d}"; expected one of ${PB_DATASETS.join(', ')}`);
+      if (!isPBDataset(d)) throw new InputError(`unknown ProactiveBench dataset "${d}"${didYouMean(d, PB_DATASETS)}; expected one of ${PB_DATASETS.join(', ')}`);
       if (!files.some((f) => f.dataset === d)) throw new NotFoundError(`no ${d}${PB_SUFFIX} in ${dir}`);
     }
     files = files.filter((f) => opts.datasets!.includes(f.dataset));
