@@ -72,8 +72,9 @@ function repliesFor(r: Row): string[] {
     out.push(`<think>I would say ${l}.</think>${l}.`, `<THINK>\n${o}\n</Think>\n\n${o}`, `<think>${l}.`, `\x1c<think>x</think>${l}.`, `\ufeff<think>x</think> ${l}.`, `<think>a</think><think>b</think>${l}`, `<\u212Aink>x</think>${l}.`);
     // every VLM family's reasoning markup (episode/thinking.ts): Gemma 4, Kimi-VL, harmony, a block opened in the prompt
     out.push(...Object.values(familyReplies(`${l}.`)), ...Object.values(familyReplies(`\u3000${o}`)), `<|channel>thought\n${l}.`, `${l}. ◁think▷x◁/think▷`, `x</think>y</think>${l}.`, `<|CHANNEL>x<Channel|>${l}.`, `◁think▷a◁/think▷◁think▷b◁/think▷${l}.`, `\u2028<|channel|>analysis<|message|>x<|end|><|start|>assistant<|channel|>final<|message|>${o}`);
-    // GLM's answer wrappers (episode/thinking.ts): whole replies only, whitespace of both languages around them
+    // GLM's answer wrappers (episode/thinking.ts): <answer> as the whole reply only, a box also amid text (one pair of its markers), whitespace of both languages around them
     out.push(`<answer>\x1c${l}.\u0085</answer>`, `\ufeff<ANSWER>${o}\u3000`, `<answer>${l}.</answer> ${o}`, `<|begin_of_box|>${l}.`, `The answer is <|begin_of_box|>${l}.<|end_of_box|>`, `<|begin_of_box|><answer>${l}.</answer><|end_of_box|>`, `x</think><answer><|Begin_Of_Box|>\u2028${o}<|end_of_box|></answer>\n`);
+    out.push(`so\u3000<|begin_of_box|>\x1c${o}\u0085<|end_of_box|>.`, `<answer>It is <|begin_of_box|>${l}<|end_of_box|> here</answer>`, `<|begin_of_box|>${l}<|end_of_box|> or <|begin_of_box|>Z<|end_of_box|>`, `x<|end_of_box|> <|begin_of_box|>${l}.<|end_of_box|>`, `<think>x</think>so <|begin_of_box|>${o}`);
     out.push(`${l}.\nbecause ${o}`, `first line\n${l}. ${o}`, `${l}. ${o}\nsecond`);
   });
   return out;

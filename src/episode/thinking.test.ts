@@ -40,10 +40,19 @@ describe('stripThinking', () => {
     expect(stripThinking('<answer>\n<|begin_of_box|>B.<|end_of_box|>\n</answer>\n')).toBe('B.');
     expect(stripThinking('<|BEGIN_of_box|>B.<|end_OF_box|>')).toBe('B.');
     expect(stripThinking('<answer></answer>')).toBe('');
-    for (const r of ['<answer>B.</answer> because', 'The answer is <|begin_of_box|>B.<|end_of_box|>', '<|begin_of_box|>A<|end_of_box|> or <|begin_of_box|>B<|end_of_box|>', '<|begin_of_box|>B.', '<answer>A</answer><answer>B</answer>', '<|begin_of_box|><answer>B.</answer><|end_of_box|> x']) {
-      expect(stripThinking(r), r).toBe(r);
+    for (const r of ['<answer>B.</answer> because', '<|begin_of_box|>A<|end_of_box|> or <|begin_of_box|>B<|end_of_box|>', '<|begin_of_box|>B.', '<answer>A</answer><answer>B</answer>', 'x<|end_of_box|> <|begin_of_box|>B<|end_of_box|>', '<|begin_of_box|><|begin_of_box|>B<|end_of_box|>']) {
+      expect(stripThinking(r), r).toBe(r); // GLM-V reads no answer from these either (glmv_reward: one box, no other box marker)
     }
     expect(stripThinking('<|begin_of_box|><answer>B.</answer><|end_of_box|>')).toBe('<answer>B.</answer>'); // boxes hold the answer, not the other way round
+    expect(stripThinking('<|begin_of_box|><answer>B.</answer><|end_of_box|> x')).toBe('<answer>B.</answer>');
+  });
+
+  it("takes a GLM box amid other text as the answer, as GLM-V's own answer extraction does", () => {
+    // it stayed, and the reply named no option (glmv_reward's find_boxed_content takes the one box's inside wherever it is)
+    expect(stripThinking('The answer is <|begin_of_box|>B.<|end_of_box|>')).toBe('B.');
+    expect(stripThinking('<think>x</think>\nThe cat is hidden, so <|begin_of_box|> B. cat \n<|end_of_box|>.\n')).toBe('B. cat');
+    expect(stripThinking('<answer>It is <|BEGIN_OF_BOX|>A<|end_of_box|> here</answer>')).toBe('A');
+    expect(stripThinking('so <|begin_of_box|>B.')).toBe('so <|begin_of_box|>B.'); // unclosed: stays
   });
 
   it('says where the block ends: just past its closing marker', () => {

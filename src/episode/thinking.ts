@@ -21,10 +21,12 @@
  * `<answer>…</answer>` after its block (zai-org/GLM-V's README and trans_infer_cli.py; vLLM's glm45 reasoning parser
  * leaves it in `content`; LLaMA-Factory's glm4v and glm4_5v templates stop at `</answer>`, so a server that stops there
  * returns the opening only), and GLM-4.5V (its API too) boxes its final answer in `<|begin_of_box|>…<|end_of_box|>`,
- * inside `<answer>` in GLM-4.1V's reward data (zai-org/GLM-V glmv_reward). A wrapper is removed only when it is the
- * whole of what is left, whitespace around it aside (`<answer>` also with no closing marker when nothing follows it
- * but the answer): the `<answer>` one, then a box inside it; the answer is its inside without surrounding whitespace.
- * A box amid other text ("The answer is <|begin_of_box|>B<|end_of_box|>") stays, as a block after the answer does.
+ * inside `<answer>` in GLM-4.1V's reward data (zai-org/GLM-V glmv_reward). `<answer>` is removed only when it is the
+ * whole of what is left, whitespace around it aside (also with no closing marker when nothing follows it but the
+ * answer); then a box, also amid other text ("The answer is <|begin_of_box|>B<|end_of_box|>."), as GLM-V reads its
+ * answer (glmv_reward's verifiers: the one box's inside, `find_boxed_content`; no answer when the text holds more than
+ * one box marker of a kind, `check_answer_format`); vLLM's glm45 reasoning parser removes only `<think>` and leaves the
+ * box in `content`. The answer is the inside without surrounding whitespace. Two boxes, or an unclosed one, stay.
  */
 
 export interface ReasoningMarkers {
@@ -49,18 +51,26 @@ const UNOPENED = new RegExp(`^(?:${REASONING_MARKERS.map((m) => `(?:(?!${esc(m.o
 const OPENS = new RegExp(`^\\s*(?:${REASONING_MARKERS.map((m) => esc(m.open)).join('|')})`, 'i');
 const CLOSES = new RegExp(REASONING_MARKERS.map((m) => esc(m.close)).join('|'), 'i');
 
-/** GLM's answer wrappers (above), unwrapped in this order; `open` alone is enough for `<answer>` (stopped at `</answer>`). */
-export const ANSWER_WRAPPERS: readonly (ReasoningMarkers & { unclosed: boolean })[] = [
-  { open: '<answer>', close: '</answer>', unclosed: true },
-  { open: '<|begin_of_box|>', close: '<|end_of_box|>', unclosed: false },
+/**
+ * GLM's answer wrappers (above), unwrapped in this order; `open` alone is enough for `<answer>` (`unclosed`: stopped at
+ * `</answer>`), and a box may stand amid other text (`amid`) that holds no other box marker.
+ */
+export const ANSWER_WRAPPERS: readonly (ReasoningMarkers & { unclosed: boolean; amid: boolean })[] = [
+  { open: '<answer>', close: '</answer>', unclosed: true, amid: false },
+  { open: '<|begin_of_box|>', close: '<|end_of_box|>', unclosed: false, amid: true },
 ];
-/** A wrapper that is the whole text: whitespace, its opening, an inside holding no closing marker, its closing, whitespace. */
-const WRAPPED = ANSWER_WRAPPERS.map(({ open, close, unclosed }) => {
-  const inside = `((?:(?!${esc(close)})[\\s\\S])*?)`;
-  return new RegExp(`^\\s*${esc(open)}\\s*${inside}\\s*(?:${esc(close)}\\s*)${unclosed ? '?' : ''}$`, 'i');
+/**
+ * A wrapper that is the whole text (whitespace, its opening, an inside holding no closing marker, its closing,
+ * whitespace), or for one `amid`, the one pair of its markers in the text: text without either marker around it.
+ */
+const WRAPPED = ANSWER_WRAPPERS.map(({ open, close, unclosed, amid }) => {
+  const neither = `(?:(?!${esc(open)}|${esc(close)})[\\s\\S])*`;
+  const inside = amid ? `(${neither}?)` : `((?:(?!${esc(close)})[\\s\\S])*?)`;
+  const around = amid ? neither : '\\s*';
+  return new RegExp(`^${around}${esc(open)}\\s*${inside}\\s*(?:${esc(close)}${around})${unclosed ? '?' : ''}$`, 'i');
 });
 
-/** The answer inside GLM's wrappers (above) when they are all the text holds; the text as it is when not. */
+/** The answer inside GLM's wrappers (above): `<answer>` when it is all the text holds, then the one box; the text as it is when not. */
 export function unwrapAnswer(s: string): string {
   for (const re of WRAPPED) s = re.exec(s)?.[1] ?? s;
   return s;
@@ -79,7 +89,7 @@ export function reasoningEnd(s: string): number {
 
 /**
  * The reply's answer: without its leading reasoning block and the whitespace after it, and out of GLM's answer wrappers
- * when they are all that is left (above); the reply as it is when it has neither.
+ * (above: `<answer>` when it is all that is left, then one box); the reply as it is when it has neither.
  */
 export function stripThinking(s: string): string {
   const end = reasoningEnd(s);

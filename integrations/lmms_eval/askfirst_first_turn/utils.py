@@ -74,8 +74,9 @@ def match_options(reply: str, options: list, correct: set, shift: int) -> tuple:
 # Kimi-VL-Thinking ◁think▷, Gemma 4 <|channel>thought … <channel|>, gpt-oss its harmony analysis channel. Only a
 # block the reply starts with, and only the first; one whose opening marker was in the prompt (Qwen3.5's template opens
 # it there) is the text up to its closing marker when that text holds no opening marker of the family. What is left is
-# then unwrapped from GLM's answer wrappers when they are the whole of it, whitespace aside: GLM-4.1V-Thinking's
-# <answer>…</answer> (its opening alone when the server stopped at </answer>), then GLM-4.5V's <|begin_of_box|>…<|end_of_box|>.
+# then unwrapped from GLM's answer wrappers: GLM-4.1V-Thinking's <answer>…</answer> when it is the whole of it, whitespace
+# aside (its opening alone when the server stopped at </answer>), then GLM-4.5V's <|begin_of_box|>…<|end_of_box|>, also
+# amid other text when it is the text's one pair of box markers (as GLM-V's glmv_reward reads its answer).
 REASONING_MARKERS = [
     ("<think>", "</think>"),
     ("\u25c1think\u25b7", "\u25c1/think\u25b7"),  # ◁think▷ … ◁/think▷
@@ -94,16 +95,23 @@ def _marker(m: str) -> str:
 _OPENED = re.compile(f"^{_JS_WS}*(?:" + "|".join(f"{_marker(o)}.*?{_marker(c)}" for o, c in REASONING_MARKERS) + ")", re.DOTALL)
 _UNOPENED = re.compile("^(?:" + "|".join(f"(?:(?!{_marker(o)}).)*?{_marker(c)}" for o, c in REASONING_MARKERS) + ")", re.DOTALL)
 _LEADING_WS = re.compile(f"^{_JS_WS}+")
-ANSWER_WRAPPERS = [("<answer>", "</answer>", True), ("<|begin_of_box|>", "<|end_of_box|>", False)]  # (open, close, unclosed allowed)
-_WRAPPED = [
-    re.compile(f"^{_JS_WS}*{_marker(o)}{_JS_WS}*((?:(?!{_marker(c)}).)*?){_JS_WS}*(?:{_marker(c)}{_JS_WS}*){'?' if u else ''}\\Z", re.DOTALL)
-    for o, c, u in ANSWER_WRAPPERS
-]
+# (open, close, unclosed allowed, amid other text holding neither marker allowed)
+ANSWER_WRAPPERS = [("<answer>", "</answer>", True, False), ("<|begin_of_box|>", "<|end_of_box|>", False, True)]
+
+
+def _wrapped(o: str, c: str, unclosed: bool, amid: bool) -> "re.Pattern[str]":
+    neither = f"(?:(?!{_marker(o)}|{_marker(c)}).)*"
+    inside = f"({neither}?)" if amid else f"((?:(?!{_marker(c)}).)*?)"
+    around = neither if amid else f"{_JS_WS}*"
+    return re.compile(f"^{around}{_marker(o)}{_JS_WS}*{inside}{_JS_WS}*(?:{_marker(c)}{around}){'?' if unclosed else ''}\\Z", re.DOTALL)
+
+
+_WRAPPED = [_wrapped(*w) for w in ANSWER_WRAPPERS]
 
 
 def strip_thinking(s: str) -> str:
     """Remove a leading reasoning block of any family (above) and the whitespace after it, and unwrap GLM's answer
-    wrappers when they are all that is left, as askfirst does before matching."""
+    wrappers (<answer> when it is all that is left, then one box), as askfirst does before matching."""
     m = _OPENED.match(s) or _UNOPENED.match(s)
     s = _LEADING_WS.sub("", s[m.end():], count=1) if m else s
     for w in _WRAPPED:
