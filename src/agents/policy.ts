@@ -28,6 +28,11 @@ export interface Observation extends Omit<TurnView<ViewRef>, 'viewRef'> {
 export interface PolicyReply {
   /** The raw reply text; it is parsed by the episode protocol (option text or letter). */
   reply: string;
+  /**
+   * The reply as the model wrote it, when `reply` is that text read without its reasoning markup (scripted:FILE's
+   * replies, episode/thinking.ts): what `askfirst serve` sends its client, as the model's server would. Absent: `reply`.
+   */
+  written?: string;
   /** Log-probability per option of `Observation.options`, when the backend can give it. */
   optionLogProbs?: number[];
   /**

@@ -5,7 +5,8 @@
  * counted in `missing`, so the run says what was absent instead of failing silently.
  * Each reply is read as the HTTP policy reads a model's (episode/thinking.ts `stripThinking`: its leading reasoning block
  * removed, GLM's answer wrappers taken off), as `env serve` reads the same text sent to /step: a script holding a
- * thinking model's replies was matched with its reasoning by `eval` and without it by `env serve`.
+ * thinking model's replies was matched with its reasoning by `eval` and without it by `env serve`. `askfirst serve` sends
+ * each reply as written (`PolicyReply.written`), reasoning block included, as the model's own server would.
  */
 import { createHash } from 'node:crypto';
 import { stripThinking } from '../../episode/thinking.js';
@@ -71,7 +72,8 @@ export class ScriptedPolicy implements Policy {
         this.missing.push({ episodeId: o.episodeId, turn: o.turn });
         return { reply: '' };
       }
-      return { reply: stripThinking(r) };
+      const reply = stripThinking(r);
+      return reply === r ? { reply } : { reply, written: r }; // served as written (askfirst serve), read without its markup
     });
   }
 }

@@ -4,14 +4,14 @@ import { summarize } from '../../episode/metrics.js';
 import { OraclePolicy } from '../../agents/baselines/oracle.js';
 import { RandomPolicy } from '../../agents/baselines/random.js';
 import { ScriptedPolicy } from '../../agents/baselines/scripted.js';
-import { HttpPolicy } from '../../agents/http/policy.js';
+import { episodeHeaders, HttpPolicy } from '../../agents/http/policy.js';
 import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
 import { BuiltinPolicy } from '../../agents/builtin/policy.js';
 import { join } from 'node:path';
 import { pngDataUrl } from '../../scenes/png.js';
 import { conformanceEpisodes, policyConformance } from '../../testing/policy-conformance.js';
 import { tmpDir } from '../../testing/tmp.js';
-import type { Policy } from '../../agents/policy.js';
+import type { Observation, Policy } from '../../agents/policy.js';
 import { runEpisodes } from '../../agents/runner.js';
 import { createImage } from '../../scenes/image.js';
 import type { SuiteEpisode } from '../../suite/types.js';
@@ -96,6 +96,32 @@ describe('OpenAI-compatible server', () => {
     expect(c.status).toBe(400);
     const d = await post({ model: 'rnd', messages: [{ role: 'user', content: [{ type: 'text', text: formatPrompt('Q?', ['a']) }, { type: 'image_url', image_url: { url: 'http://x/y.png' } }] }] });
     expect(((await d.json()) as ErrorBody).error.message).toMatch(/data URLs/);
+  });
+});
+
+describe('a scripted:FILE policy served', () => {
+  it("sends each reply as the script wrote it, reasoning block included, while the policy reads it without", async () => {
+    const [ep] = conformanceEpisodes(1);
+    const written = '<think>The cat is behind the box, so B.</think>\n\nB.';
+    const policy = ScriptedPolicy.fromMap({ [ep.id]: [written] });
+    const srv = await startOpenAIServer({ policy, modelName: 's', log: () => undefined });
+    try {
+      const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
+      const prompt = formatPrompt('Q?', ['a', 'b']);
+      const obs: Observation = { episodeId: ep.id, kind: ep.kind, turn: 0, view: ep.firstView, question: 'Q?', options: ['a', 'b'], numInterventions: 0, prompt, history: [], image: createImage(8, 8, [0, 0, 0]) };
+      const r = await fetch(`${srv.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...episodeHeaders(obs) },
+        body: JSON.stringify({ model: 's', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: prompt }] }] }),
+      });
+      expect(r.status).toBe(200);
+      // it was 'B.': the block the policy reads past was taken off what the client gets
+      expect(((await r.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content).toBe(written);
+      const [read] = await ScriptedPolicy.fromMap({ [ep.id]: [written] }).act([obs]);
+      expect(read.reply).toBe('B.'); // what eval matches (episode/thinking.ts)
+    } finally {
+      await srv.close();
+    }
   });
 });
 

@@ -481,7 +481,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       }
       served++;
       // each reply ends at the stop sequence it completes first or the token limit, whichever comes first (finish.ts)
-      const finished = replies.map((r) => finishReply(r.reply, stops, limit));
+      // a reply as the model wrote it (scripted:FILE's with its reasoning block), not as the policy reads it
+      const finished = replies.map((r) => finishReply(r.written ?? r.reply, stops, limit));
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
       const choices = replies.map((r, index) => ({
         index,
