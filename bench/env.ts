@@ -6,7 +6,9 @@
  * every finished episode's outcome, turns and reward equal an in-process replay of the same
  * replies through src/episode/state.ts and src/environment/rewards.ts); every malformed message
  * got an OpenEnv error response; then the server is killed (SIGKILL) mid-run and every client must
- * end with a clear error within a few seconds. Reports steps/s and step latency (p50, p99).
+ * end with a clear error within a few seconds. Reports steps/s and step latency (p50, p99), and the server's CPU time
+ * per step of that load (`serverCpuUsPerStep`: its user + system time from /proc/PID/stat, so null off Linux), which a
+ * loaded machine moves less than steps/s.
  * The same load (S sessions, N steps, the same checks) is then played through OpenEnv's MCP tools (start_episode,
  * reply) on each MCP transport: POST /mcp tools/call on sessions from openenv/session/create (`mcp-http`, as OpenEnv's
  * MCPToolClient in production mode), and the raw /mcp WebSocket (`mcp-ws`); `--mcp none` skips them.
@@ -16,7 +18,7 @@
  * Progress goes to stderr; the LAST stdout line is one JSON object.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -56,6 +58,16 @@ async function startServer(dir: string): Promise<{ url: string; proc: ChildProce
     proc.once('exit', (c) => rej(new Error(`env serve exited with ${c}: ${out}`)));
   });
   return { url, proc };
+}
+
+/** The CPU time (user + system, in µs) process `pid` has used, from /proc (null where there is none). */
+function cpuMicros(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (USER_HZ, 100 on Linux)
+  } catch {
+    return null;
+  }
 }
 
 /** One session as a promise-per-message client. */
@@ -255,10 +267,13 @@ async function main() {
     log(`server at ${url}; ${S} sessions, ${N} steps …`);
     const stopVandal = { now: false };
     const vandalRun = vandal(url, stopVandal);
+    const cpu0 = cpuMicros(proc.pid!);
     const { steps, wall, lat, problems, errors, checked } = await load(url, 'ws');
+    const cpu1 = cpuMicros(proc.pid!);
+    const serverCpuUsPerStep = cpu0 === null || cpu1 === null ? null : +((cpu1 - cpu0) / steps).toFixed(1);
     stopVandal.now = true;
     const v = await vandalRun;
-    log(`load: ${steps} steps in ${wall.toFixed(2)} s (${(steps / wall).toFixed(0)} steps/s), ${checked} episodes checked, ${problems.length} problems, vandal ${v.answeredWithError}/${v.sent} answered with errors`);
+    log(`load: ${steps} steps in ${wall.toFixed(2)} s (${(steps / wall).toFixed(0)} steps/s, server CPU ${serverCpuUsPerStep ?? '–'} µs/step), ${checked} episodes checked, ${problems.length} problems, vandal ${v.answeredWithError}/${v.sent} answered with errors`);
 
     // 1b. The same load through the MCP tools, on each MCP transport, one after the other on the same server.
     const mcp: Record<string, unknown> = {};
@@ -301,6 +316,7 @@ async function main() {
       wallSeconds: +wall.toFixed(3),
       stepsPerSecond: +(steps / wall).toFixed(0),
       latencyMs: { p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2), max: +pct(lat, 100).toFixed(2) },
+      serverCpuUsPerStep,
       episodesChecked: checked,
       lostOrMixedUp: problems.length,
       problems: problems.slice(0, 5),
