@@ -5,8 +5,9 @@
  * wraps around. A seed picks the same episode every time for the same filter.
  *
  * The choice needs only each episode's id and kind, in order (`EpisodeSource.entries`, suite/episode-source.ts); the episode itself is asked of
- * its source when a session starts (`episode`), the few asked last kept: `askfirst env serve` on an askfirst suite holds
- * where each episode is in its episodes.jsonl, not the episodes (suite/open.ts indexData), and reads one at a reset.
+ * its source when a session starts (`episode`), those asked last kept up to a number of bytes: `askfirst env serve` on an
+ * askfirst suite holds where each episode is in its episodes.jsonl, not the episodes (suite/open.ts indexData), and reads
+ * one at a reset unless it is kept.
  */
 import { optionLetter } from '../episode/parse.js';
 import { EpisodeState } from '../episode/state.js';
@@ -28,8 +29,16 @@ export interface EpisodeChoice {
   mode?: EvalMode;
 }
 
-/** How many episodes a pool keeps of those its source read last (a trainer's sessions often reset to the same few). */
-const EPISODE_CACHE = 32;
+/**
+ * How many bytes of episodes a pool keeps of those its source read last (8 MiB, counted as their lines in the file: some
+ * 20 MB of heap for a generated suite's, 8 MB for episodes with a large `meta`). It kept 32 whatever their size: resets
+ * that walk the suite in order (a trainer's sessions sending `{}`) come back to an episode only after every other, so
+ * any number of episodes under the suite's read every one again at every reset (bench/env.ts, 64 sessions on 490
+ * episodes: 216 µs of server CPU a step, 174 with all kept); now a suite of some 6,000 generated episodes is read once,
+ * a larger one as before, and a trainer's sessions resetting to the same episodes find them kept however many there are.
+ * The changed-file check (suite/episode-index.ts fileState) is made at each read as before: about 1 % of that CPU.
+ */
+export const EPISODE_CACHE_BYTES = 8 * 1024 * 1024;
 
 /**
  * How many bytes of PNG data URLs a pool keeps (64 MiB). It kept 4,096 whatever their size: a dataset's 1024×1024
@@ -51,20 +60,25 @@ export class EpisodePool {
    */
   private readonly lists = new Map<string, readonly EpisodeEntry[]>();
   private readonly oneKind: ReadonlyMap<string, readonly EpisodeEntry[]>;
-  /** The episodes read last, by id (bounded LRU). */
-  private readonly read: RecentEpisodes;
+  /** The episode of an id: the episodes read last, by id (LRU bounded by episodeCacheBytes), or the list held. */
+  private readonly read: Pick<EpisodeSource, 'get'> & { readonly keptBytes?: number };
   /** PNG data URLs of views, by "episode id#view index" (views are immutable; LRU bounded by pngCacheBytes), with their sizes once made. */
   private readonly pngs = new Map<string, { url: Promise<string>; bytes: number }>();
   private pngBytes = 0;
 
-  /** `episodes`: a list held in memory, or a source that reads each one again when asked. `pngCacheBytes`: the PNG data URLs kept, in bytes. */
+  /**
+   * `episodes`: a list held in memory, or a source that reads each one again when asked. `pngCacheBytes`: the PNG data
+   * URLs kept, in bytes; `episodeCacheBytes`: the episodes such a source read that are kept, in its bytes (`bytes`).
+   */
   constructor(
     episodes: readonly SuiteEpisode[] | EpisodeSource,
     readonly loader: ViewLoader,
     private readonly pngCacheBytes = PNG_CACHE_BYTES,
+    episodeCacheBytes = EPISODE_CACHE_BYTES,
   ) {
-    this.read = new RecentEpisodes(episodeSource(episodes), EPISODE_CACHE);
-    this.entries = this.read.source.entries;
+    const source = episodeSource(episodes);
+    this.read = Array.isArray(episodes) ? source : new RecentEpisodes(source, { bytes: episodeCacheBytes });
+    this.entries = source.entries;
     if (!this.entries.length) throw new InputError('the environment has no episodes (check --data and --kinds)');
     this.byId = new Map(this.entries.map((e) => [e.id, e]));
     const byKind = new Map<string, EpisodeEntry[]>();
@@ -80,6 +94,11 @@ export class EpisodePool {
   /** The bytes of PNG data URLs the pool keeps now (at most pngCacheBytes once each is made). */
   get cachedPngBytes(): number {
     return this.pngBytes;
+  }
+
+  /** The source's bytes of the episodes the pool keeps now (at most episodeCacheBytes; 0 for a list held in memory). */
+  get cachedEpisodeBytes(): number {
+    return this.read.keptBytes ?? 0;
   }
 
   /** Choose an episode as a reset asks (its id and kind: `episode` reads it); throws a clear error for an unknown id or kind. */

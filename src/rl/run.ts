@@ -133,7 +133,7 @@ export class RLRun {
   ) {
     const m = ctx.policy.model;
     const kinds = new Set<string>(cfg.kinds);
-    this.source = new RecentEpisodes(episodeSource(ctx.train), TRAIN_EPISODES_KEPT);
+    this.source = new RecentEpisodes(episodeSource(ctx.train), { episodes: TRAIN_EPISODES_KEPT });
     this.train = this.source.source.entries.filter((e) => kinds.has(e.kind));
     this.val = ctx.val.filter((e) => kinds.has(e.kind));
     if (!this.train.length) throw new DataError(`no training episodes of kinds ${cfg.kinds.join(', ')}`);

@@ -56,6 +56,11 @@ export class SuiteIndex {
     return this.places.size;
   }
 
+  /** The bytes of episode `id`'s line (undefined when the suite has none of that id). */
+  bytes(id: string): number | undefined {
+    return this.places.get(id)?.bytes;
+  }
+
   /** The episode `id`, read again from its line; undefined when the suite has none of that id. */
   async get(id: string): Promise<SuiteEpisode | undefined> {
     if (this.last?.id === id) return this.last;

@@ -3,7 +3,7 @@
  * on large data"): their ids and kinds in order, and the episode of an id, held in memory or read again from the data
  * (suite/open.ts indexData: where each is in its episodes.jsonl, some 100 bytes an episode, not its 3 KB). `askfirst env
  * serve` chooses a reset's episode so (environment/episodes.ts), `askfirst train rl --data` an update's (rl/run.ts); each
- * keeps the few it read last (`RecentEpisodes`).
+ * keeps those it read last (`RecentEpisodes`: env serve up to a number of bytes, train rl up to a number of episodes).
  */
 import type { SuiteEpisode } from './types.js';
 
@@ -17,6 +17,12 @@ export interface EpisodeSource {
   get(id: string): Promise<SuiteEpisode | undefined>;
   /** The episodes of `entries`, in order, in one pass (faster than `get` of each); a DataError as `get`'s. */
   episodes(): AsyncIterable<SuiteEpisode>;
+  /**
+   * What keeping episode `id` costs, about: the bytes of its line in its file (a parsed episode of a generated suite
+   * takes some 2.5 times that in the heap, one with a large `meta` string about as much); undefined for an id the source
+   * has none of, and none for a source that holds its episodes.
+   */
+  bytes?(id: string): number | undefined;
 }
 
 /** `episodes` as a source: a list held in memory is its own entries, and `get` gives its episodes themselves. */
@@ -34,28 +40,49 @@ export function episodeSource(episodes: readonly SuiteEpisode[] | EpisodeSource)
 }
 
 /**
- * A source's episodes through the `size` read last (a bounded LRU by id): one asked for again while kept is the same object,
- * not read again. A failed read is not kept (it is tried again next time, and fails again while the data differs).
+ * A source's episodes through those read last (an LRU by id, bounded by `limit`: how many episodes, how many of the
+ * source's `bytes`, or both): one asked for again while kept is the same object, not read again. Once one is read, those
+ * read longest ago are let go until the kept are within the limit; one larger than the limit alone is served, not kept,
+ * and lets go of none. A failed read is not kept (it is tried again next time, and fails again while the data differs).
  */
 export class RecentEpisodes {
-  private readonly read = new Map<string, Promise<SuiteEpisode | undefined>>();
+  private readonly read = new Map<string, { episode: Promise<SuiteEpisode | undefined>; bytes: number }>();
+  private keptBytes_ = 0;
 
   constructor(
     readonly source: EpisodeSource,
-    private readonly size: number,
+    private readonly limit: { episodes?: number; bytes?: number },
   ) {}
+
+  /** The source's bytes of the episodes kept now (at most `limit.bytes`). */
+  get keptBytes(): number {
+    return this.keptBytes_;
+  }
 
   get(id: string): Promise<SuiteEpisode | undefined> {
     const hit = this.read.get(id);
     if (hit) {
       this.read.delete(id);
       this.read.set(id, hit); // the newest again
-      return hit;
+      return hit.episode;
     }
-    const p = this.source.get(id);
-    p.catch(() => this.read.delete(id));
-    this.read.set(id, p);
-    while (this.read.size > this.size) this.read.delete(this.read.keys().next().value as string);
-    return p;
+    const slot = { episode: this.source.get(id), bytes: this.source.bytes?.(id) ?? 0 };
+    const { episodes = Infinity, bytes = Infinity } = this.limit;
+    if (slot.bytes > bytes || episodes < 1) return slot.episode; // served, not kept: nothing let go for it
+    slot.episode.catch(() => {
+      if (this.read.get(id) === slot) this.letGo(id, slot.bytes);
+    });
+    this.read.set(id, slot);
+    this.keptBytes_ += slot.bytes;
+    for (const [key, s] of this.read) {
+      if (this.read.size <= episodes && this.keptBytes_ <= bytes) break;
+      this.letGo(key, s.bytes);
+    }
+    return slot.episode;
+  }
+
+  private letGo(id: string, bytes: number): void {
+    this.read.delete(id);
+    this.keptBytes_ -= bytes;
   }
 }

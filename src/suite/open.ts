@@ -241,7 +241,7 @@ export async function indexData(spec: string, opts: DataOptions = {}): Promise<I
       await index.close();
       throw e;
     }
-    return { format, dir, skipped: [], loader: createViewLoader(dir), entries, get: (id) => index.get(id), episodes: () => index.episodes(), close: () => index.close() };
+    return { format, dir, skipped: [], loader: createViewLoader(dir), entries, get: (id) => index.get(id), bytes: (id) => index.bytes(id), episodes: () => index.episodes(), close: () => index.close() };
   }
   if (format === 'proactivebench') {
     const index = await ProactiveBenchIndex.open(await listProactiveBenchFiles(dir));
@@ -261,7 +261,7 @@ export async function indexData(spec: string, opts: DataOptions = {}): Promise<I
     const episodes = async function* () {
       for (const e of entries) yield (await index.get(e.id))!;
     };
-    return { format, dir, skipped, loader: directoryViewLoader(dir), entries, get: (id) => index.get(id), episodes, close: () => index.close() };
+    return { format, dir, skipped, loader: directoryViewLoader(dir), entries, get: (id) => index.get(id), bytes: (id) => index.bytes(id), episodes, close: () => index.close() };
   }
   const { episodes, ...rest } = await loadData(spec, opts);
   return { ...rest, ...episodeSource(episodes), close: async () => undefined };

@@ -46,6 +46,11 @@ export class ProactiveBenchIndex {
     this.places.set(ep.id, { file, line, offset, bytes });
   }
 
+  /** The bytes of episode `id`'s line (undefined when none of that id was added). */
+  bytes(id: string): number | undefined {
+    return this.places.get(id)?.bytes;
+  }
+
   /** The episode `id`, read again from its line; undefined when none of that id was added. */
   async get(id: string): Promise<SuiteEpisode | undefined> {
     if (this.last?.id === id) return this.last;
