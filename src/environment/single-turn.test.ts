@@ -58,7 +58,7 @@ describe('labels and rewards', () => {
       return join(d, name);
     };
     expect(() => loadRewardConfig(file('arr.json', '[1]'), {})).toThrow(/arr\.json must hold one JSON object/);
-    expect(() => loadRewardConfig(file('typo.json', '{"rewrd": "proactivebench", "rp": 1}'), {})).toThrow(/typo\.json: unknown key\(s\) rewrd; known: reward, weights, rc, rp, rw/);
+    expect(() => loadRewardConfig(file('typo.json', '{"rewrd": "proactivebench", "rp": 1}'), {})).toThrow(/typo\.json: unknown key\(s\) rewrd \(Did you mean reward\?\); known: reward, weights, rc, rp, rw/);
     expect(() => loadRewardConfig(undefined, { rp: 0.3 })).toThrow(/--rp does not apply to --reward askfirst \(add --reward proactivebench/);
     expect(() => loadRewardConfig(undefined, { reward: 'proactivebench', weights: { correct: 2 } })).toThrow(/--weights does not apply to --reward proactivebench/);
     expect(() => loadRewardConfig(undefined, { rp: 0.3, rw: 0 })).toThrow(/--rp, --rw do not apply to --reward askfirst/);
