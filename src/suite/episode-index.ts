@@ -5,7 +5,9 @@
  * at 130,000), and so does `askfirst env serve` (suite/open.ts indexData: a reset reads its episode again). Every line is
  * read and checked first as readSuite checks it (suite/io.ts suiteEpisodeLines); an episode read again is the line read
  * then, or a DataError saying the file was changed meanwhile: its size, modification time or inode no longer those it had
- * before it was read (`fileState`, the check `askfirst eval` makes before each pass), or another id at that place.
+ * before it was read (`fileState`, the check `askfirst eval` makes before each pass), or the line's bytes no longer those
+ * read then (util/text-file.ts lineCheck, kept with its place: a line rewritten in place with the same length and the
+ * file's modification time put back, which was read as whatever it then held), or another id at that place.
  */
 import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -16,7 +18,8 @@ import { readLines } from '../util/text-file.js';
 import { EPISODES_FILE, suiteEpisodeLines, type ReadSuiteOptions } from './io.js';
 import type { SuiteEpisode } from './types.js';
 
-type Place = { line: number; offset: number; bytes: number };
+/** Where an episode's line is, and its bytes' lineCheck (8 bytes more an episode: 132 -> 140 B held an episode, 0.86 MB at 105,000). */
+type Place = { line: number; offset: number; bytes: number; check: number };
 
 /** What tells that a file changed: its size, modification time and inode (a file replaced by a rename). */
 export function fileState(file: string): string {
@@ -43,10 +46,10 @@ export class SuiteIndex {
     const file = join(dir, EPISODES_FILE);
     let state: string | undefined;
     const places = new Map<string, Place>();
-    for await (const { episode, line, offset, bytes } of suiteEpisodeLines(dir, opts)) {
+    for await (const { episode, line, offset, bytes, check } of suiteEpisodeLines(dir, { ...opts, check: true })) {
       state ??= fileState(file); // once the file is found (suiteEpisodeLines says what is wrong with one that is not), before its lines
       opts.each?.(episode);
-      if (!opts.keep || opts.keep(episode)) places.set(episode.id, { line, offset, bytes });
+      if (!opts.keep || opts.keep(episode)) places.set(episode.id, { line, offset, bytes, check: check! });
     }
     return new SuiteIndex(file, await open(file, 'r'), places, state ?? fileState(file));
   }
@@ -61,7 +64,7 @@ export class SuiteIndex {
     return this.places.get(id)?.bytes;
   }
 
-  /** The episode `id`, read again from its line; undefined when the suite has none of that id. */
+  /** The episode `id`, read again from its line (refused when its bytes are no longer those read: readJsonlLineAt); undefined when the suite has none of that id. */
   async get(id: string): Promise<SuiteEpisode | undefined> {
     if (this.last?.id === id) return this.last;
     const at = this.places.get(id);
@@ -82,10 +85,11 @@ export class SuiteIndex {
     if (fileState(this.file) !== this.state) throw changed();
     const kept = this.places.entries(); // in the file's order (open keeps them as it reads)
     let next = kept.next();
-    for await (const { text, offset } of readLines(this.file)) {
+    for await (const { text, offset, check } of readLines(this.file, { check: true })) {
       if (next.done) break;
       const [id, at] = next.value;
       if (offset !== at.offset) continue;
+      if (check !== at.check) throw changed(at.line);
       let ep: SuiteEpisode | undefined;
       try {
         ep = JSON.parse(text) as SuiteEpisode;

@@ -210,10 +210,15 @@ export interface SuiteEpisodeLine {
   line: number;
   offset: number;
   bytes: number;
+  /** The line's util/text-file.ts lineCheck, when asked for (`check`): what tells that the line read again is this one. */
+  check?: number;
 }
 
-/** `suiteEpisodes` with each episode's place in episodes.jsonl, so a reader can keep where an episode is instead of the episode. */
-export async function* suiteEpisodeLines(dir: string, opts: ReadSuiteOptions = {}): AsyncGenerator<SuiteEpisodeLine> {
+/**
+ * `suiteEpisodes` with each episode's place in episodes.jsonl (and, `check`, its line's lineCheck), so a reader can keep
+ * where an episode is instead of the episode.
+ */
+export async function* suiteEpisodeLines(dir: string, opts: ReadSuiteOptions & { check?: boolean } = {}): AsyncGenerator<SuiteEpisodeLine> {
   const file = join(dir, EPISODES_FILE);
   try {
     // a folder of that name stats fine, and reading it failed with Node's EISDIR, which names no path ("unexpected error");
@@ -234,7 +239,7 @@ export async function* suiteEpisodeLines(dir: string, opts: ReadSuiteOptions = {
   try {
     // a byte-order mark and CRLF line ends, as Windows editors save a hand-written file, are read as any other; lines
     // end at LF only, as every JSONL of the project is read (util/text-file.ts readLines)
-    for await (const { text, offset, bytes } of readLines(file)) {
+    for await (const { text, offset, bytes, check } of readLines(file, { check: opts.check })) {
       line++;
       bar.tick();
       if (text.trim() === '') continue;
@@ -275,7 +280,7 @@ export async function* suiteEpisodeLines(dir: string, opts: ReadSuiteOptions = {
           if (!st.isFile()) throw new DataError(`${name}: image of views[${v}] is ${fileKind(st)}, not an image file: ${p}`, { file, line });
         }
       }
-      yield { episode: ep, line, offset, bytes };
+      yield { episode: ep, line, offset, bytes, check };
     }
   } catch (e) {
     bar.fail(); // a line refused (or the file unreadable): the bar says where, not "N/M lines in Xs" as if read

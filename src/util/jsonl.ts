@@ -1,8 +1,8 @@
 /** Reading JSONL with errors that name the file and line; reopening an appended-to JSONL file after a kill. */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { DataError, describeError, InputError, NotFoundError } from './errors.js';
+import { DataChangedError, DataError, describeError, InputError, NotFoundError } from './errors.js';
 import { writeJsonlAtomic } from './fsx.js';
-import { readLines } from './text-file.js';
+import { readLineAt, readLines, type SplitLine } from './text-file.js';
 
 export interface JsonlLine<T> {
   line: number;
@@ -104,13 +104,14 @@ export async function* streamJsonl<T = unknown>(
 /**
  * The line `at` of a `streamJsonl` read of `path`, open as `fh`, read again and parsed: a reader that needs some records of
  * a large file again keeps where they are, not the records. A line that is no longer JSON (the file was changed since)
- * is a DataError saying so.
+ * is a DataError saying so; one whose bytes are no longer those read then (`at.check` given: util/text-file.ts lineCheck,
+ * a line rewritten in place with the same length) a DataChangedError, before it is parsed.
  */
-export async function readJsonlLineAt<T = unknown>(fh: FileHandle, path: string, at: Pick<StreamedJsonlLine<T>, 'line' | 'offset' | 'bytes'>): Promise<T> {
-  const buf = Buffer.alloc(at.bytes);
-  const { bytesRead } = await fh.read(buf, 0, at.bytes, at.offset);
+export async function readJsonlLineAt<T = unknown>(fh: FileHandle, path: string, at: Pick<StreamedJsonlLine<T>, 'line' | 'offset' | 'bytes'> & Pick<SplitLine, 'check'>): Promise<T> {
+  const text = await readLineAt(fh, at);
+  if (text === undefined) throw new DataChangedError('the line was changed since it was read: it may no longer hold what it held then', { file: path, line: at.line });
   try {
-    return JSON.parse(buf.toString('utf8', 0, bytesRead)) as T;
+    return JSON.parse(text) as T;
   } catch (e) {
     throw new DataError(`malformed JSON on reading the line again (${describeError(e)}): the file was changed meanwhile; run the command again`, { file: path, line: at.line, cause: e });
   }

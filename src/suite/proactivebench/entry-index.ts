@@ -5,7 +5,9 @@
  * read and checked once by the caller (proactiveBenchCheckedEntries, as `askfirst eval` checks them), each kept one
  * `add`ed by its file, line and byte offset; an episode read again is its line read then (readProactiveBenchEntryAt: the
  * same checks and filter), or a DataError saying the files were changed meanwhile: one's size, modification time or
- * inode no longer those it had before they were read (`fileState`), or another episode at that place.
+ * inode no longer those it had before they were read (`fileState`), the line's bytes no longer those read then (its
+ * lineCheck, kept with its place: a line rewritten in place with the same length, the modification time put back), or
+ * another episode at that place.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { DataChangedError } from '../../util/errors.js';
@@ -42,8 +44,8 @@ export class ProactiveBenchIndex {
   add(ep: CheckedEpisode): void {
     const file = this.files.findIndex((f) => f.file === ep.meta.file);
     if (file < 0) throw new Error(`${ep.meta.file} is not a file of this index`);
-    const { line, offset, bytes } = ep.meta;
-    this.places.set(ep.id, { file, line, offset, bytes });
+    const { line, offset, bytes, check } = ep.meta;
+    this.places.set(ep.id, { file, line, offset, bytes, check });
   }
 
   /** The bytes of episode `id`'s line (undefined when none of that id was added). */

@@ -26,11 +26,11 @@
 import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
-import { DataError, describeError, InputError, NotFoundError } from '../../util/errors.js';
+import { DataChangedError, DataError, describeError, InputError, NotFoundError } from '../../util/errors.js';
 import { fileKind } from '../../util/file-kind.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { progress, withBar } from '../../util/progress.js';
-import { countSplitLines, readLines } from '../../util/text-file.js';
+import { countSplitLines, readLineAt, readLines } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
 import { checkEntry, DATASET_INFO, isPBDataset, PB_DATASETS, type PBDataset } from './datasets.js';
 import { filterIds } from './filter.js';
@@ -183,8 +183,11 @@ function readEntryLine(
   }
 }
 
-/** Where an entry's line is in its file (util/text-file.ts SplitLine): readProactiveBenchEntryAt reads it again from there. */
-export type EntryPlace = { line: number; offset: number; bytes: number };
+/**
+ * Where an entry's line is in its file (util/text-file.ts SplitLine) and its bytes' lineCheck: readProactiveBenchEntryAt
+ * reads it again from there, and refuses it when its bytes are no longer those.
+ */
+export type EntryPlace = { line: number; offset: number; bytes: number; check: number };
 
 /** An entry of a ProactiveBench file as loadProactiveBench reads it: its episode (and where its line is), or why it is skipped. */
 export type ProactiveBenchEntry = { episode: SuiteEpisode; place: EntryPlace } | { skipped: SkippedEntry };
@@ -205,9 +208,9 @@ export async function* proactiveBenchEntries(dir: string, opts: Pick<ReadProacti
   const bar = progress('reading ProactiveBench', total, { enabled: opts.progress ?? false, unit: 'lines' });
   try {
     // the entries loadProactiveBench reads (readEntries), so each has the same line number and text there and here
-    for await (const { got, line, offset, bytes } of readEntries(files, { filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin: new Map() })) {
+    for await (const { got, line, offset, bytes, check } of readEntries(files, { filter: opts.filter ?? 'auto', native: opts.native, skip: true, origin: new Map() })) {
       bar.tick();
-      if (got && 'episode' in got) yield { episode: got.episode, place: { line, offset, bytes } };
+      if (got && 'episode' in got) yield { episode: got.episode, place: { line, offset, bytes, check } };
       else if (got) yield got;
     }
   } catch (e) {
@@ -234,9 +237,9 @@ async function* readEntries(files: readonly { dataset: PBDataset; file: string }
     const keep = filterIds(dataset)!;
     let line = 0;
     // readLines: the lines a whole-file split gives, a BOM dropped; a CRLF line's \r is JSON whitespace
-    for await (const { text, offset, bytes } of readLines(file)) {
+    for await (const { text, offset, bytes, check } of readLines(file, { check: true })) {
       line++;
-      yield { got: readEntryLine(text, { ...c, dataset, file, line, keep }), line, offset, bytes };
+      yield { got: readEntryLine(text, { ...c, dataset, file, line, keep }), line, offset, bytes, check: check! };
     }
   }
 }
@@ -244,13 +247,14 @@ async function* readEntries(files: readonly { dataset: PBDataset; file: string }
 /**
  * The episode of the entry at `at` in `file` (of `dataset`, open as `fh`), read again as proactiveBenchEntries read it
  * there (the same checks, ProactiveBench's filter), for a reader that kept where an entry is instead of its episode
- * (suite/proactivebench/entry-index.ts). A line that no longer reads as an episode is a DataError (the file was changed
- * meanwhile); one left out by the filter or blank now, null. Its images are not checked.
+ * (suite/proactivebench/entry-index.ts). A line whose bytes are no longer those read then (its lineCheck) is a
+ * DataChangedError, one that no longer reads as an episode a DataError (the file was changed meanwhile); one left out by
+ * the filter or blank now, null. Its images are not checked.
  */
 export async function readProactiveBenchEntryAt(fh: FileHandle, file: string, dataset: PBDataset, at: EntryPlace): Promise<SuiteEpisode | null> {
-  const buf = Buffer.alloc(at.bytes);
-  const { bytesRead } = await fh.read(buf, 0, at.bytes, at.offset);
-  const got = readEntryLine(buf.toString('utf8', 0, bytesRead), { filter: 'auto', skip: false, origin: new Map(), dataset, file, line: at.line, keep: filterIds(dataset)! });
+  const text = await readLineAt(fh, at);
+  if (text === undefined) throw new DataChangedError('the line was changed since it was read: it may no longer hold what it held then', { file, line: at.line });
+  const got = readEntryLine(text, { filter: 'auto', skip: false, origin: new Map(), dataset, file, line: at.line, keep: filterIds(dataset)! });
   return got && 'episode' in got ? got.episode : null;
 }
 
