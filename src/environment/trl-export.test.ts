@@ -6,9 +6,12 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parquetMetadata, parquetReadObjects, parquetSchema as schemaTree } from 'hyparquet';
 import { describe, expect, it, vi } from 'vitest';
 import { decodePNG } from '../scenes/codec.js';
+import { createImage } from '../scenes/image.js';
 import { generateSuite } from '../suite/generate.js';
 import { createViewLoader, memoryLoader } from '../suite/loader.js';
 import { writeSuite } from '../suite/io.js';
@@ -467,4 +470,39 @@ describe('export --format trl on ProactiveBench data', () => {
     expect(rows[1].answer_letter).toBe('E');
     expect(reward(rows[1], `${rows[1].answer_letter}.`)).toBe(1);
   });
+});
+
+describe('export --format trl at scale', () => {
+  it("keeps nothing per image written: the heap grows by less than a path's bytes an image (a list of the paths written held 35 MB at 105,000 episodes)", async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // ids of 200 characters, so each image's path is as long; each image 1x1 pixel (what is held shows, not the writing)
+    const long = 'x'.repeat(200);
+    const N = 4000;
+    const stream = {
+      count: N,
+      episodes: async function* () {
+        for (let i = 0; i < N; i++) yield { ...episodes[i % episodes.length], id: `${long}-${i}` };
+      },
+    };
+    const pixel = createImage(1, 1);
+    let loads = 0; // images written (each loaded once, to be written)
+    let n = 0;
+    const at: { heap: number; loads: number }[] = []; // after the 500th episode, and after the last (the export still going)
+    const r = await exportTrl(stream, async () => (loads++, pixel), {
+      out: tmpDir('askfirst-trl-export-paths'),
+      turns: 'path',
+      parquet: false,
+      onEpisode: () => {
+        if (++n !== 500 && n !== N) return;
+        gc();
+        at.push({ heap: process.memoryUsage().heapUsed, loads });
+      },
+    });
+    expect(r.images).toBe(loads);
+    const images = at[1].loads - at[0].loads;
+    expect(images).toBeGreaterThan(3 * (N - 500)); // several images an episode
+    // the episodes' ids (kept for the card's count of episodes) are some 70 bytes an image; a path kept was 250 more
+    expect((at[1].heap - at[0].heap) / images).toBeLessThan(150);
+  }, 120_000);
 });
