@@ -93,7 +93,8 @@ export function refusedHost(allowed: HostTest | undefined, server: string, host:
  * throw to its app's error handler instead); `allowed` undefined answers any Host. `checkOrigin`: the Origin too
  * (`refusedHost`), for `serve` and `env serve`, which no web page uses. Not the workbench: its page is served
  * through proxies that rewrite the Host (nginx's default) and not the Origin, and its API needs an Authorization
- * header, which a page of another site cannot send without the CORS preflight the workbench never allows.
+ * header, which a page of another site cannot send without the CORS preflight the workbench never allows
+ * (workbench/cross-site.test.ts tries every route as such a page).
  */
 export function hostCheck(allowed: HostTest | undefined, server: string, refuse: (c: Context, message: string) => Response | Promise<Response>, checkOrigin = false): MiddlewareHandler {
   return async (c, next) => {
