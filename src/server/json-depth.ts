@@ -6,7 +6,7 @@
  * every such request. Their own requests and messages are about 6 levels deep (OpenAI's
  * messages[].content[].image_url.url; a /ws message's data.arguments; a client's `tools` schemas, which serve does
  * not read, a few more), so MAX_JSON_DEPTH leaves a wide margin. The
- * workbench keeps its own, tighter limit (workbench/app.ts MAX_BODY_DEPTH).
+ * workbench asks `nestedDeeper` too, with its own, tighter limit (workbench/app.ts MAX_BODY_DEPTH: its bodies are 4 deep).
  */
 
 /** Most levels of arrays and objects a request body or WebSocket message may nest. */

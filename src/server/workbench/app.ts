@@ -20,6 +20,7 @@ import type { Episode } from '../../episode/types.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
 import { errorResponse } from '../errors.js';
 import { hostCheck, type HostTest } from '../host-check.js';
+import { nestedDeeper } from '../json-depth.js';
 import { serveUi } from './static.js';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { FailedAuthLimiter } from './auth-limit.js';
@@ -86,23 +87,21 @@ function intParam(c: Context, name: string): number {
 }
 
 /**
- * How deep a request body may nest. A label is at most four levels deep (body.label.transcript[0].reply);
- * a 64 KiB body of 30 000 brackets overflowed `findNul`'s stack: a 500 and a stack trace in the log.
+ * How deep a request body may nest (../json-depth.ts `nestedDeeper`, with this limit rather than serve's 64: a label is
+ * at most four levels deep, body.label.transcript[0].reply). A 64 KiB body of 30 000 brackets had overflowed
+ * `findNul`'s stack: a 500 and a stack trace in the log.
  */
 export const MAX_BODY_DEPTH = 32;
 
 /**
  * The path of the first string (value or key) holding U+0000 in a parsed JSON value, or null.
- * PostgreSQL text cannot store it. A value nested deeper than MAX_BODY_DEPTH is a BAD_INPUT.
+ * PostgreSQL text cannot store it. Recursive: for a value no deeper than MAX_BODY_DEPTH (`jsonBody` checks first).
  */
-export function findNul(v: unknown, path: string, depth = 0): string | null {
+export function findNul(v: unknown, path: string): string | null {
   if (typeof v === 'string') return v.includes('\u0000') ? path : null;
-  if (v && typeof v === 'object' && depth >= MAX_BODY_DEPTH) {
-    throw new InputError(`request body is nested more than ${MAX_BODY_DEPTH} levels deep; a label is at most 4 levels deep (body.label.transcript[0].reply)`);
-  }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const p = findNul(v[i], `${path}[${i}]`, depth + 1);
+      const p = findNul(v[i], `${path}[${i}]`);
       if (p) return p;
     }
     return null;
@@ -110,7 +109,7 @@ export function findNul(v: unknown, path: string, depth = 0): string | null {
   if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
       if (k.includes('\u0000')) return `a key of ${path}`;
-      const p = findNul(x, `${path}.${k}`, depth + 1);
+      const p = findNul(x, `${path}.${k}`);
       if (p) return p;
     }
   }
@@ -120,6 +119,9 @@ export function findNul(v: unknown, path: string, depth = 0): string | null {
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const body = await c.req.json();
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InputError('request body must be a JSON object');
+  if (nestedDeeper(body, MAX_BODY_DEPTH)) {
+    throw new InputError(`request body is nested more than ${MAX_BODY_DEPTH} levels deep; a label is at most 4 levels deep (body.label.transcript[0].reply)`);
+  }
   const nul = findNul(body, 'body');
   if (nul) throw new InputError(`${nul} contains the NUL character (U+0000), which text fields cannot store; remove it`);
   return body as Record<string, unknown>;

@@ -53,6 +53,13 @@ describe('a label with U+0000', () => {
       expect(r.status, `${method} ${path}`).toBe(400);
       expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/request body is nested more than 32 levels deep/);
     }
+    // The limit is 32 levels, the body object counted: 31 arrays in it pass the check (whatever follows), 32 do not.
+    const nested = (arrays: number) => JSON.stringify({ submissionId: 'deep-sub-0002', label: JSON.parse(`${'['.repeat(arrays)}${']'.repeat(arrays)}`) });
+    const within = await call('/api/assignments/1/annotation', { method: 'POST', body: nested(31) });
+    expect(((await within.json()) as { error?: { message: string } }).error?.message ?? '').not.toMatch(/nested more than/);
+    const beyond = await call('/api/assignments/1/annotation', { method: 'POST', body: nested(32) });
+    expect(beyond.status).toBe(400);
+    expect(((await beyond.json()) as { error: { message: string } }).error.message).toBe('request body is nested more than 32 levels deep; a label is at most 4 levels deep (body.label.transcript[0].reply)');
     // A label's own depth (body.label.transcript[0].reply) is well within the limit.
     expect(findNul({ label: { transcript: [{ reply: 'x' }] } }, 'body')).toBeNull();
   });
