@@ -9,12 +9,19 @@ describe('host names', () => {
     for (const h of ['0.0.0.0', '::', '192.168.1.5', 'example.org', '::2', '10.0.0.1']) expect(isLoopbackHost(h), h).toBe(false);
   });
 
-  it("accepts the server's own names with its port, and the extra names with any port", () => {
+  it("accepts the server's own names with any port (a forward: ssh -L 9000:localhost:8787 sends localhost:9000), and the extra names with any port", () => {
     const ok = loopbackHosts(() => 8787, ['Annotate.Example.org']);
-    for (const h of ['127.0.0.1:8787', 'localhost:8787', 'LocalHost:8787', '[::1]:8787', 'annotate.example.org', 'annotate.example.org:443']) expect(ok(h), h).toBe(true);
-    for (const h of [undefined, '', 'localhost', '127.0.0.1:8788', 'evil.example:8787', 'evil.example', '127.0.0.1.evil.example:8787', 'localhost:8787@evil', '[::1]', 'x.annotate.example.org'])
+    for (const h of ['127.0.0.1:8787', 'localhost:8787', 'LocalHost:8787', '[::1]:8787', 'localhost:9000', '127.0.0.1:8788', '[::1]:1', 'localhost', '[::1]', 'annotate.example.org', 'annotate.example.org:443'])
+      expect(ok(h), h).toBe(true);
+    for (const h of [undefined, '', 'evil.example:8787', 'evil.example', '127.0.0.2:8787', '127.0.0.1.evil.example:8787', 'localhost.evil.example', 'localhost:8787@evil', 'localhost:x', '[::2]:8787', 'x.annotate.example.org'])
       expect(ok(h), String(h)).toBe(false);
-    expect(loopbackHosts(() => 80)('localhost')).toBe(true); // a browser leaves out port 80
+  });
+
+  it("as an Origin, accepts the server's own names with its own port only (a page on another local port is another site's), and the extra names with any", () => {
+    const ok = loopbackHosts(() => 8787, ['annotate.example.org']);
+    for (const h of ['127.0.0.1:8787', 'localhost:8787', '[::1]:8787', 'annotate.example.org', 'annotate.example.org:443']) expect(ok(h, true), h).toBe(true);
+    for (const h of ['localhost:9000', '127.0.0.1:8788', 'localhost', '[::1]', 'evil.example:8787']) expect(ok(h, true), h).toBe(false);
+    expect(loopbackHosts(() => 80)('localhost', true)).toBe(true); // a browser leaves out port 80
   });
 });
 
@@ -26,8 +33,13 @@ describe('hostGuard and the messages', () => {
     expect(hostGuard('0.0.0.0', () => 8000)).toBeUndefined();
   });
 
-  it('say what to do', () => {
-    expect(hostRefusal('server', 'evil.example:1')).toMatch(/^this server listens on loopback .* not Host "evil.example:1": a guard against DNS rebinding.*--allow-host/);
+  it('say what to do: the --allow-host to pass, its name when the Host or Origin has one', () => {
+    expect(hostRefusal('server', 'evil.example:1')).toMatch(/^this server listens on loopback .* not Host "evil.example:1": a guard against DNS rebinding.*start the server with --allow-host evil\.example$/);
+    expect(hostRefusal('server', 'Annotate.Example.org')).toMatch(/--allow-host annotate\.example\.org$/);
+    expect(hostRefusal('server', '[fd00::1]:8080')).toMatch(/--allow-host \[fd00::1\]$/);
+    for (const h of [undefined, '', 'a b:1', 'x@y']) expect(hostRefusal('server', h), String(h)).toMatch(/--allow-host <the proxy's name>$/);
+    expect(originRefusal('server', 'https://annotate.example.org')).toMatch(/if the page is yours, served through a reverse proxy, start the server with --allow-host annotate\.example\.org$/);
+    for (const o of ['null', 'not a url', 'file:///x.html']) expect(originRefusal('server', o), o).toMatch(/--allow-host <the proxy's name>$/);
     expect(plainHttpWarning('0.0.0.0', 'tokens')).toMatch(/^--host 0.0.0.0 serves plain HTTP: tokens cross the network unencrypted. Put a TLS-terminating reverse proxy/);
   });
 });

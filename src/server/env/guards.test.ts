@@ -15,7 +15,7 @@ import { memoryLoader } from '../../suite/loader.js';
 import { requestWithHost } from '../../testing/host-request.js';
 import { ENV_CLOSE_GRACE_MS, startEnvServer, type RunningEnvServer } from './server.js';
 import { MAX_JSON_DEPTH } from '../json-depth.js';
-import { originRefusal } from '../host-check.js';
+import { hostRefusal, originRefusal } from '../host-check.js';
 import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 const episodes = generateSuite({ episodes: 1, seed: 3, size: 32 });
@@ -46,18 +46,19 @@ function upgrade(url: string, host?: string, origin?: string): Promise<{ ws?: We
 describe('env serve on loopback (DNS rebinding)', () => {
   it('refuses another Host with a 403 {detail} on HTTP routes and on the WebSocket upgrade; answers its own names and --allow-host ones', async () => {
     const s = await start({ allowHosts: ['proxy.example.org'] });
-    for (const host of ['evil.example', `evil.example:${s.port}`, `127.0.0.1:${s.port + 1}`]) {
+    for (const host of ['evil.example', `evil.example:${s.port}`, `127.0.0.2:${s.port}`]) {
       for (const [method, path] of [['GET', '/health'], ['POST', '/reset'], ['POST', '/get_reward']]) {
         const r = await requestWithHost(`${s.url}${path}`, host, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
         expect(r.status, `${host} ${path}`).toBe(403);
-        expect(JSON.parse(r.body).detail).toMatch(/^this environment server listens on loopback .* not Host ".*": a guard against DNS rebinding.*--allow-host/);
+        expect(JSON.parse(r.body).detail).toBe(hostRefusal('environment server', host));
       }
       const u = await upgrade(`${s.url.replace('http', 'ws')}/ws`, host);
       expect(u.status, `ws ${host}`).toBe(403);
       expect(JSON.parse(u.body!).detail).toMatch(/DNS rebinding/);
     }
     expect(s.server.sessions.size).toBe(0);
-    for (const host of [undefined, `localhost:${s.port}`, 'proxy.example.org']) {
+    // its own names with another port: a forward to it (ssh -L 9000:localhost:PORT sends Host localhost:9000)
+    for (const host of [undefined, `localhost:${s.port}`, `127.0.0.1:${s.port + 1}`, 'localhost:9000', 'proxy.example.org']) {
       expect((await requestWithHost(`${s.url}/health`, host ?? null)).status, String(host)).toBe(200);
       const u = await upgrade(`${s.url.replace('http', 'ws')}/ws`, host);
       expect(u.ws, `ws ${host}`).toBeDefined();

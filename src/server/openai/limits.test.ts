@@ -10,7 +10,7 @@ import { hostilePNG } from '../../testing/hostile.js';
 import { requestWithHost } from '../../testing/host-request.js';
 import { startOpenAIServer, type RunningServer } from './server.js';
 import { MAX_JSON_DEPTH } from '../json-depth.js';
-import { originRefusal } from '../host-check.js';
+import { hostRefusal, originRefusal } from '../host-check.js';
 import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
 
 type ErrorBody = { error: { message: string; code: string } };
@@ -59,14 +59,15 @@ describe('serve on loopback (DNS rebinding)', () => {
   it('refuses another Host on every route with a 403 in OpenAI\'s error shape, and answers its own names and --allow-host ones', async () => {
     const s = await start({ allowHosts: ['proxy.example.org'] });
     const root = s.url.replace('/v1', '');
-    for (const host of ['evil.example', `evil.example:${s.port}`, `127.0.0.1:${s.port + 1}`]) {
+    for (const host of ['evil.example', `evil.example:${s.port}`, `127.0.0.2:${s.port}`]) {
       for (const [method, path] of [['GET', '/healthz'], ['GET', '/v1/models'], ['POST', '/v1/chat/completions']]) {
         const r = await requestWithHost(`${root}${path}`, host, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: body() } : {}) });
         expect(r.status, `${host} ${path}`).toBe(403);
-        expect(JSON.parse(r.body)).toEqual({ error: { message: expect.stringMatching(/^this server listens on loopback .* not Host ".*": a guard against DNS rebinding.*--allow-host/), type: 'invalid_request_error', param: null, code: 'FORBIDDEN' } });
+        expect(JSON.parse(r.body)).toEqual({ error: { message: hostRefusal('server', host), type: 'invalid_request_error', param: null, code: 'FORBIDDEN' } });
       }
     }
-    for (const host of [null, `localhost:${s.port}`, `[::1]:${s.port}`, 'proxy.example.org']) expect((await requestWithHost(`${root}/v1/models`, host)).status, String(host)).toBe(200);
+    // its own names with another port too: a forward to it (ssh -L 9000:localhost:PORT sends Host localhost:9000)
+    for (const host of [null, `localhost:${s.port}`, `[::1]:${s.port}`, `127.0.0.1:${s.port + 1}`, 'localhost:9000', 'proxy.example.org']) expect((await requestWithHost(`${root}/v1/models`, host)).status, String(host)).toBe(200);
   });
 
   it('refuses a web page of another site (its Origin) with a 403, so a page a browser shows cannot make it answer (and spend a proxied upstream); answers its own pages, --allow-host ones and clients with no Origin', async () => {

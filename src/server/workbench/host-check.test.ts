@@ -26,20 +26,22 @@ describe('the workbench server', () => {
   });
   afterAll(() => store.close());
 
-  it('on loopback refuses another Host (DNS rebinding) with a 403 saying what to do, and answers its own names and --allow-host ones', async () => {
+  it('on loopback refuses another Host (DNS rebinding) with a 403 naming the --allow-host to pass, and answers its own names (any port: a forward) and --allow-host ones', async () => {
     const who = await store.addAnnotator('host-tester');
     const logged: string[] = [];
     const s = await startServer({ store, host: '127.0.0.1', port: 0, playPolicy: 'oracle', allowHosts: ['annotate.example.org'], log: (m) => logged.push(m) });
     try {
       const port = new URL(s.url).port;
-      for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${Number(port) + 1}`]) {
+      for (const [host, name] of [['evil.example', 'evil.example'], [`evil.example:${port}`, 'evil.example'], [`127.0.0.2:${port}`, '127.0.0.2']]) {
         for (const path of ['/api/health', '/api/me', '/']) {
           const r = await get(s.url, path, host, who.token);
           expect(r.status, `${host} ${path}`).toBe(403);
-          expect(JSON.parse(r.body).error.message).toMatch(/answers only its own address .* not Host ".*": a guard against DNS rebinding.*--allow-host/);
+          expect(JSON.parse(r.body).error.message).toMatch(/answers only its own address .* not Host ".*": a guard against DNS rebinding.*start the server with --allow-host (\S+)$/);
+          expect(JSON.parse(r.body).error.message.endsWith(`--allow-host ${name}`), `${host} ${path}`).toBe(true);
         }
       }
-      for (const host of [null, `localhost:${port}`, `[::1]:${port}`, 'annotate.example.org']) {
+      // ssh -L 9000:localhost:PORT (the way docs/feedback-rlhf.md suggests to reach it) sends Host localhost:9000
+      for (const host of [null, `localhost:${port}`, `[::1]:${port}`, `127.0.0.1:${Number(port) + 1}`, 'localhost:9000', 'localhost', 'annotate.example.org']) {
         expect((await get(s.url, '/api/me', host, who.token)).status, String(host)).toBe(200);
       }
       expect(logged).toEqual([]); // no plain-HTTP warning on loopback
