@@ -686,6 +686,7 @@ describe('values checked beyond their schema are named by flag too', () => {
     await writeSuite(join(d, 's'), generateSuite({ episodes: 1, seed: 3, kinds: ['camera'] }));
     expect((await cli('env', 'serve', '--data', join(d, 's'), '--port', '0', '--weights', 'nope=1')).err).toMatch(/^askfirst: --weights: unknown name\(s\) nope; known: correct, /);
     expect((await cli('probe', 'hallucination', '--policy', 'oracle', '--out', join(d, 'p'), '--categories', 'circle,unicorn')).err).toMatch(/^askfirst: --categories: unknown category "unicorn"; known: circle, /);
+    expect((await cli('probe', 'hallucination', '--policy', 'oracle', '--out', join(d, 'p'), '--categories', 'circle,squar,star,cross')).err).toMatch(/^askfirst: --categories: unknown category "squar" \(Did you mean square\?\); known: circle, /);
     expect((await cli('probe', 'hallucination', '--policy', 'oracle', '--out', join(d, 'p'), '--categories', 'circle,circle,square')).err).toBe('askfirst: --categories: needs at least 4 distinct categories (absent ones are drawn from them), got 2');
     // a --policy that names no policy, or a malformed openai: one, is refused before the data is read (it came after "fingerprinting …")
     for (const [spec, why] of [['nope', /^askfirst: unknown policy "nope"; the policies: oracle, random\[:SEED\], .*builtin:DIR \(--help says what each is\)$/], ['openai:http://127.0.0.1:9/v1', /^askfirst: "http:\/\/127\.0\.0\.1:9\/v1" has no "#MODEL" part/]] as const) {

@@ -275,9 +275,12 @@ describe('presence items', () => {
     expect(() => checkCategories(['circle', 'square', 'triangle', 'unicorn'])).toThrow(ConfigError);
     expect(() => checkCategories(['circle', 'square', 'triangle', 'unicorn'])).toThrow(/unknown category "unicorn"; known: circle/);
     expect(() => checkCategories(['circle', 'square'])).toThrow(/at least 4/);
+    // a name close to a category is told which it may have meant, each of several on its own
+    expect(() => checkCategories(['circle', 'sqare', 'triangle', 'stra', 'unicorn'])).toThrow(/unknown categories "sqare" \(Did you mean square\?\), "stra" \(Did you mean star\?\), "unicorn"; known: circle, /);
     const s = multiObjectScene('clean', 0, { seed: 0, size: 96 });
     expect(() => presenceEpisode({ ...s, facts: { ...s.facts, objects: [] } }, 'star', 'random', 0)).toThrow(DataError);
     expect(() => presenceEpisode(s, 'unicorn', 'random', 0)).toThrow(/unknown category "unicorn"/);
+    expect(() => presenceEpisode(s, 'tree ', 'random', 0)).toThrow(/^unknown category "tree " \(Did you mean tree\?\); known: /);
     await expect(hallucinationItems({ ...cfg, categories: ['dragon', 'circle', 'square', 'star'] })).rejects.toThrow(/unknown category "dragon"/);
     expect(() => resolveConfig(HallucinationConfigSchema, { scenes: 0 }, 'probe hallucination')).toThrow(ConfigError);
   });

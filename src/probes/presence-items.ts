@@ -30,6 +30,7 @@ import { yieldToEventLoop } from '../util/yield.js';
 
 import { PRESENCE_SPLITS, type PresenceSplit } from './config.js';
 import { compareText } from '../util/text-order.js';
+import { didYouMean } from '../util/did-you-mean.js';
 
 /** What the probe records of an item (episode meta). */
 export interface PresenceItemMeta {
@@ -59,11 +60,16 @@ export function presenceScenes(o: Pick<PresenceItemsOptions, 'scenes' | 'unseenS
   return o.scenes + ((o.splits ?? PRESENCE_SPLITS).includes('unseen') ? o.unseenScenes : 0);
 }
 
+/** What names that are no category are told: each with the category it may have meant, then the known ones. */
+function unknownCategories(bad: readonly string[]): string {
+  return `unknown categor${bad.length > 1 ? 'ies' : 'y'} ${bad.map((c) => `"${c}"${didYouMean(c, CATEGORIES)}`).join(', ')}; known: ${CATEGORIES.join(', ')}`;
+}
+
 /** Validate a category list against the known categories (clear error naming the bad ones). */
 export function checkCategories(cats: readonly string[]): void {
   const bad = cats.filter((c) => !CATEGORIES.includes(c));
   const problem = bad.length
-    ? `unknown categor${bad.length > 1 ? 'ies' : 'y'} ${bad.map((c) => `"${c}"`).join(', ')}; known: ${CATEGORIES.join(', ')}`
+    ? unknownCategories(bad)
     : new Set(cats).size < 4
       ? `needs at least 4 distinct categories (absent ones are drawn from them), got ${new Set(cats).size}`
       : undefined;
@@ -80,7 +86,7 @@ function similarity(a: string, b: string): number {
 export function presenceEpisode(scene: MultiScene, category: string, split: PresenceSplit, n: number): SuiteEpisode {
   const facts = scene.facts;
   if (!facts.objects.length) throw new DataError(`scene ${facts.id} has no objects: a presence question needs a scene with at least one`);
-  if (!CATEGORIES.includes(category)) throw new ConfigError(`unknown category "${category}"; known: ${CATEGORIES.join(', ')}`);
+  if (!CATEGORIES.includes(category)) throw new ConfigError(unknownCategories([category]));
   const truth = presenceTruth(facts, category);
   const cannot = truth === 'cannot';
   // "cannot tell" items: asking leads to the scene with nothing hidden, where the object shows

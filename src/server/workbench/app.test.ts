@@ -156,6 +156,17 @@ describe('workbench API security', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('a task type that is none is a 400 naming the types, and the one it may have meant', async () => {
+    const message = async (type: string) => {
+      const r = await call(`/api/projects/${project.id}/next?type=${encodeURIComponent(type)}`, bob.token);
+      expect(r.status, type).toBe(400);
+      return ((await r.json()) as { error: { message: string } }).error.message;
+    };
+    expect(await message('preferense')).toBe('type must be one of rationale, ask, preference, play; got "preferense" (Did you mean preference?)');
+    expect(await message('Play')).toBe('type must be one of rationale, ask, preference, play; got "Play" (Did you mean play?)');
+    expect(await message('labels')).toBe('type must be one of rationale, ask, preference, play; got "labels"'); // nothing close
+  });
+
   it('image paths cannot escape the image folder (.., absolute, symlinks)', async () => {
     for (const p of ['../secret.png', 'a/../../x.png', '/etc/passwd', 'C:\\x.png', '..', '', 'a\0b', './x.png']) {
       expect(() => checkRelativePath(p), p).toThrow(/not a plain relative path/);

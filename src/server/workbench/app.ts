@@ -15,9 +15,10 @@ import { checkPlayLabel, playUntilPause } from '../../feedback/play.js';
 import { resolveImage } from '../../feedback/paths.js';
 import { hashToken, type Annotator, type Assignment, type FeedbackStore } from '../../feedback/store.js';
 import type { AssignmentInfo, HeartbeatResponse, LeaveResponse, NextResponse, PlayInfo, ProjectInfo } from '../../feedback/api-types.js';
-import { isTaskType, type PlayPayload, type PreferencePayload } from '../../feedback/tasks.js';
+import { isTaskType, TASK_TYPES, type PlayPayload, type PreferencePayload } from '../../feedback/tasks.js';
 import type { Episode } from '../../episode/types.js';
 import { AskfirstError, InputError, NotFoundError } from '../../util/errors.js';
+import { didYouMean } from '../../util/did-you-mean.js';
 import { errorResponse } from '../errors.js';
 import { hostCheck, type HostTest } from '../host-check.js';
 import { nestedDeeper } from '../json-depth.js';
@@ -256,7 +257,7 @@ export function createApp(o: AppOptions): Hono<Env> {
   app.get('/api/projects/:pid/next', async (c) => {
     const p = await store.project(intParam(c, 'pid'));
     const type = c.req.query('type');
-    if (type !== undefined && !isTaskType(type)) throw new InputError(`type must be one of rationale, ask, preference, play; got ${JSON.stringify(type)}`);
+    if (type !== undefined && !isTaskType(type)) throw new InputError(`type must be one of ${TASK_TYPES.join(', ')}; got ${JSON.stringify(type)}${didYouMean(type, TASK_TYPES)}`);
     const a = await store.next(p.id, c.get('annotator').id, type, c.get('tokenHash'));
     return c.json({ assignment: a ? publicAssignment(a) : null, ttlSeconds } satisfies NextResponse);
   });
