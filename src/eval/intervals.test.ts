@@ -27,6 +27,12 @@ describe('ps-rate interval', () => {
     expect(iv.ci95!.high).toBe(meanInterval95(ps).ci95!.high);
     expect(rateIntervals(ps.map((p, i) => rec(`e${i}`, { ps: p }))).psRate.ci95!.low).toBe(0);
   });
+  it('is marked clipped when cut, as the seed aggregates\' intervals are: two episodes, 0 and 1 suggestion, reach 0.5 ± 6.35', () => {
+    const iv = psInterval([0, 1]);
+    expect(iv.mean).toBe(0.5); // the mean is not moved
+    expect(iv.ci95).toEqual({ low: 0, high: expect.closeTo(0.5 + 12.706204736174705 * Math.SQRT1_2 / Math.SQRT2, 12), halfWidth: expect.closeTo(6.353102368087353, 12), clipped: true });
+    expect(psInterval([1, 2, 3, 2]).ci95!.clipped).toBeUndefined();
+  });
   it('is the t interval when it stays above 0, and none for fewer than two episodes', () => {
     expect(psInterval([1, 2, 3, 2])).toEqual(meanInterval95([1, 2, 3, 2]));
     expect(psInterval([2]).ci95).toBeNull();

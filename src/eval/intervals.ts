@@ -7,7 +7,7 @@
  */
 import { abstainedFirst, askedFirst, guessKnown, kindKey, statsBy, variantKey } from '../episode/metrics.js';
 import type { EpisodeRecordCore } from '../episode/types.js';
-import { meanInterval95, wilson95, type MeanInterval, type RateInterval } from '../util/stats.js';
+import { COUNT_RANGE, meanInterval95, wilson95, type MeanInterval, type RateInterval } from '../util/stats.js';
 
 export type RateName = 'accuracy' | 'guessRate' | 'abstainRate' | 'invalidRate' | 'unparseableRate' | 'maxTurnsRate' | 'overAsking' | 'controlAbstain' | 'accuracyNonControl';
 
@@ -38,13 +38,13 @@ export function rateIntervals(records: readonly EpisodeRecordCore[]): Intervals 
 }
 
 /**
- * The ps-rate's Student's t interval, its lower bound cut at 0: a mean of counts of suggestions is never negative, and
- * the symmetric interval of a few episodes that mostly asked nothing reached below it ("0.10 [-0.13, 0.33]" over ten
- * episodes with one suggestion). Cutting off what cannot hold the mean keeps the coverage; halfWidth stays the t one.
+ * The ps-rate's Student's t interval, its lower bound cut at 0 and then marked `clipped` (meanInterval95's COUNT_RANGE):
+ * a mean of counts of suggestions is never negative, and the symmetric interval of a few episodes that mostly asked
+ * nothing reached below it ("0.10 [-0.13, 0.33]" over ten episodes with one suggestion). Cutting off what cannot hold
+ * the mean keeps the coverage; halfWidth stays the t one.
  */
 export function psInterval(ps: readonly number[]): MeanInterval {
-  const m = meanInterval95(ps);
-  return m.ci95 && m.ci95.low < 0 ? { ...m, ci95: { ...m.ci95, low: 0 } } : m;
+  return meanInterval95(ps, COUNT_RANGE);
 }
 
 /** Intervals overall, per kind and per variant when records name variants (grouped and sorted as `summarize` does). */

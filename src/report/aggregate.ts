@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { kebab } from '../util/config.js';
 import { DataError } from '../util/errors.js';
 import { writeJson } from '../util/fsx.js';
-import { meanInterval95, RATE_RANGE, type ValueRange } from '../util/stats.js';
+import { COUNT_RANGE, meanInterval95, RATE_RANGE, type ValueRange } from '../util/stats.js';
 import { intervalSchema, type HeadlineFigures, type Results } from './results.js';
 
 /** Bumped when a field changes meaning or is removed. */
@@ -147,9 +147,6 @@ export function seedStat(values: readonly (number | null | undefined)[], range: 
   return { values: vs, ...meanInterval95(vs.filter((v): v is number => v !== null), range) };
 }
 
-/** A count's mean (ps-rate) and a ratio of counts: never below 0. */
-const NON_NEGATIVE: ValueRange = { min: 0 };
-
 const ratio = (h: HeadlineFigures) => (h.oraclePsRate > 0 ? h.psRate / h.oraclePsRate : null);
 
 function accuracyStats(hs: readonly (HeadlineFigures | undefined)[], which: 'reference' | 'before' | 'after', kinds: readonly string[]) {
@@ -173,8 +170,8 @@ export function figureStats(hs: readonly (HeadlineFigures | undefined)[], kinds:
     },
     overAsking: seedStat(hs.map((h) => h?.overAsking), RATE_RANGE),
     controlAbstain: seedStat(controlAbstain, RATE_RANGE),
-    psRate: seedStat(hs.map((h) => h?.psRate), NON_NEGATIVE),
-    psRateOverOracle: seedStat(hs.map((h) => (h ? ratio(h) : null)), NON_NEGATIVE),
+    psRate: seedStat(hs.map((h) => h?.psRate), COUNT_RANGE),
+    psRateOverOracle: seedStat(hs.map((h) => (h ? ratio(h) : null)), COUNT_RANGE),
     accuracy: {
       reference: accuracyStats(hs, 'reference', kinds),
       before: accuracyStats(hs, 'before', kinds),

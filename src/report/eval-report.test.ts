@@ -223,6 +223,14 @@ describe('renderEvalReport: the per-model table', () => {
     expect(html).toContain('<table class="stack">');
     expect(html).toMatch(/<td class="num">25\.0 %<br><span class="ci">\[\d/);
   });
+  it("says a ps-rate interval cut at 0 was cut, in report.md and under the figure in report.html", async () => {
+    const asked = (id: string): EpisodeRecord => ({ ...rec(id, 'correct'), turns: 2, interventions: 1, ps: 1 });
+    const records = [rec('a', 'correct'), asked('b')]; // 0 and 1 suggestion: 0.50 ± 6.35, below 0
+    const run: EvalRun = { dir: 'r', label: 'm', summary: {}, records: { proactive: records }, intervals: { proactive: intervalSummary(records) } };
+    const { markdownTable, html } = await renderEvalReport([run]);
+    expect(markdownTable).toContain('| 0.50 \\[0.00, 6.85\\] (cut to the range) |');
+    expect(html).toContain('<td class="num">0.50<br><span class="ci">[0.00, 6.85] (cut to the range)</span></td>');
+  });
 });
 
 describe("renderEvalReport: a suite's own strings", () => {

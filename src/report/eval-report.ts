@@ -189,7 +189,12 @@ export function pairwiseMcnemar(runs: readonly EvalRun[], mode: EvalMode): PairT
 }
 
 const ci = (r: RateInterval | undefined) => (r && r.rate !== null ? `${pct(r.rate)} [${(100 * r.low!).toFixed(1)}, ${(100 * r.high!).toFixed(1)}]` : MISSING);
-const psCi = (i: Intervals) => (i.psRate.mean === null ? MISSING : i.psRate.ci95 ? `${num(i.psRate.mean)} [${num(i.psRate.ci95.low)}, ${num(i.psRate.ci95.high)}]` : num(i.psRate.mean));
+/** The ps-rate with its interval; one cut at 0 (psInterval) says so, as the seed aggregates' do ("(cut to the range)"). */
+const psCi = (i: Intervals) => {
+  const { mean, ci95 } = i.psRate;
+  if (mean === null) return MISSING;
+  return ci95 ? `${num(mean)} [${num(ci95.low)}, ${num(ci95.high)}]${ci95.clipped ? ' (cut to the range)' : ''}` : num(mean);
+};
 /**
  * An exact p for the pair tables: 4 decimals, below 0.0001 in exponent form — from its log10 once it is below the normal
  * doubles (2.2e-308), where the double has lost its digits or is 0 ("1.74e-602" for 2,000 to 0, not "0.00e+0").
@@ -243,7 +248,7 @@ function htmlTable(head: string[], rows: string[][], numFrom = 1): string {
  */
 function stackedTable(head: string[], rows: string[][]): string {
   const cell = (c: string) => {
-    const m = /^(.*?) (\[.*\])$/.exec(c);
+    const m = /^(.*?) (\[.*\](?: \(cut to the range\))?)$/.exec(c); // the interval, and its mark when it was cut
     return m ? `${esc(m[1])}<br><span class="ci">${esc(m[2])}</span>` : esc(c);
   };
   const th = head.map((h, i) => `<th${i ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
@@ -498,7 +503,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
     html.push(
       `<h2>${esc(mode)} mode</h2>`,
       `<h3>Per model</h3>${stackedTable(MODEL_HEAD, models)}`,
-      '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (mean interventions asked per episode, turns − 1) with a Student\'s t 95 % interval; invalid intervention: the reply named an intervention the view does not offer as valid; unparseable: it named no option (neither its text nor its letter); over-asking and abstained at once are over the control episodes (answerable at the first view): the first reply asked for an intervention, or abstained.</p>',
+      '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (mean interventions asked per episode, turns − 1) with a Student\'s t 95 % interval, cut at 0 when it reached below (a mean of counts is never negative: "cut to the range"); invalid intervention: the reply named an intervention the view does not offer as valid; unparseable: it named no option (neither its text nor its letter); over-asking and abstained at once are over the control episodes (answerable at the first view): the first reply asked for an intervention, or abstained.</p>',
       ...(causes.length ? [`<p class="meta">${esc(CAUSE_NOTE)}</p><ul class="meta">${causes.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`] : []),
       `<h3>Per kind: accuracy</h3>${htmlTable(kinds.head, kinds.rows)}`,
       ...charts.map((svg) => `<figure>${svg}</figure>`),

@@ -114,6 +114,9 @@ export interface ValueRange {
 /** A share of episodes, seeds…: its mean lies in [0, 1]. */
 export const RATE_RANGE: ValueRange = { min: 0, max: 1 };
 
+/** A count (suggestions per episode, labels) or a ratio of counts: its mean is never below 0. */
+export const COUNT_RANGE: ValueRange = { min: 0 };
+
 /** Mean, sample standard deviation and 95 % confidence interval of a few values (e.g. one per seed). */
 export interface MeanInterval {
   /** How many values. */
@@ -129,7 +132,8 @@ export interface MeanInterval {
 /**
  * Mean, sample sd and the Student's t 95 % confidence interval for the mean of `xs`. With `range`, an end past it is cut to
  * it and the interval marked `clipped` (two seeds' rates of 0.9 and 1.0 gave 0.95 ± 0.64, up to 159 %): what the mean
- * cannot be is no part of the interval, and cutting it off keeps the coverage (eval's ps-rate does the same, intervals.ts).
+ * cannot be is no part of the interval, and cutting it off keeps the coverage. Every interval cut to a range is cut here
+ * (eval's ps-rate, intervals.ts; the seed aggregates, report/aggregate.ts and demo/feedback-seeds.ts).
  */
 export function meanInterval95(xs: readonly number[], range: ValueRange = {}): MeanInterval {
   const n = xs.length;
