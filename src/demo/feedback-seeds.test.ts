@@ -44,6 +44,29 @@ describe('aggregateFeedback (the feedback demo over seeds)', () => {
   });
 });
 
+describe('aggregateFeedback: the routing figures', () => {
+  it("cut a reward model's accuracy to [0, 1] and the label counts at 0, marked clipped, as the other figures; means unchanged", async () => {
+    const out = tmpDir('askfirst-feedback-seeds-routing');
+    const point = (goldAccuracy: number, humanLabels: number, aiWrongCaught: number) => ({ strategy: 'margin', budget: 0.2, humanLabels, aiWrongCaught, aiLabelsUsed: 10, goldAccuracy });
+    const per = [point(0.9, 0, 0), point(1, 4, 1)]; // two seeds: t(0.975, 1) = 12.71 runs every interval past its range
+    for (const [s, p] of per.entries()) {
+      const r = results([policy('gold', 0.1)]);
+      r.routing.points = [p];
+      await mkdir(join(out, `seed-${s}`), { recursive: true });
+      await writeFile(join(out, `seed-${s}`, 'feedback.json'), JSON.stringify(r));
+    }
+    const agg = (await aggregateFeedback(out, [0, 1])) as { routing: Record<string, Record<string, SeedFigure>> };
+    const { goldAccuracy, humanLabels, aiWrongCaught } = agg.routing['margin@0.2'];
+    const t1 = 12.706204736174705;
+    expect(goldAccuracy.stats.mean).toBeCloseTo(0.95, 12);
+    expect(goldAccuracy.stats.ci95).toEqual({ low: expect.closeTo(0.95 - t1 * 0.05, 12), high: 1, halfWidth: expect.closeTo(t1 * 0.05, 12), clipped: true });
+    expect(humanLabels.stats.mean).toBe(2);
+    expect(humanLabels.stats.ci95).toEqual({ low: 0, high: expect.closeTo(2 + t1 * 2, 12), halfWidth: expect.closeTo(t1 * 2, 12), clipped: true });
+    expect(aiWrongCaught.stats.ci95).toMatchObject({ low: 0, clipped: true });
+    expect(JSON.parse(await readFile(join(out, 'aggregate.json'), 'utf8')).routing['margin@0.2'].goldAccuracy.stats.ci95.clipped).toBe(true);
+  });
+});
+
 describe('aggregateFeedback: each seed folder holds that seed\'s demo', () => {
   it('refuses a feedback.json of another seed (a demo run without --seed into seed-1/) instead of counting seed 0 twice', async () => {
     const out = tmpDir('askfirst-feedback-seeds-mixed');

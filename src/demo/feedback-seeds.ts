@@ -13,7 +13,7 @@ import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js'
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { shellQuote } from '../util/shell-quote.js';
-import { meanInterval95, RATE_RANGE, type MeanInterval, type ValueRange } from '../util/stats.js';
+import { COUNT_RANGE, meanInterval95, RATE_RANGE, type MeanInterval, type ValueRange } from '../util/stats.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { FEEDBACK_DEMO_FLAGS, FEEDBACK_DEMO_RUN, FeedbackDemoConfigSchema, feedbackDemoSharedSettings } from './feedback-config.js';
 import { flagsOf } from '../util/command-flags.js';
@@ -24,7 +24,7 @@ export interface SeedFigure {
   stats: MeanInterval;
 }
 
-/** A figure over the seeds; a rate's (`range` RATE_RANGE) interval cut to [0, 1] and marked `clipped` (meanInterval95). */
+/** A figure over the seeds; a rate's (`range` RATE_RANGE) interval cut to [0, 1], a count's (COUNT_RANGE) at 0, and marked `clipped` (meanInterval95). */
 const fig = (xs: (number | null | undefined)[], range: ValueRange = {}): SeedFigure => {
   const perSeed = xs.map((x) => (x === null || x === undefined || !Number.isFinite(x) ? null : x));
   return { perSeed, stats: meanInterval95(perSeed.filter((x): x is number => x !== null), range) };
@@ -107,7 +107,11 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
     rmNames.map((n) => [n, { heldOutAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.accuracy), RATE_RANGE), heldOutGoldAccuracy: fig(rs.map((r) => rm(r, n)?.heldOut.goldAccuracy), RATE_RANGE), ece: fig(rs.map((r) => rm(r, n)?.heldOut.ece)), brier: fig(rs.map((r) => rm(r, n)?.heldOut.brier)) }]),
   );
   const keys = [...new Set(rs.flatMap((r) => r.routing.points.map((p) => `${p.strategy}@${p.budget}`)))];
-  const routing = Object.fromEntries(keys.map((k) => [k, { goldAccuracy: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.goldAccuracy)), humanLabels: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.humanLabels)), aiWrongCaught: fig(rs.map((r) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k)?.aiWrongCaught)) }]));
+  const point = (r: FeedbackResults, k: string) => r.routing.points.find((p) => `${p.strategy}@${p.budget}` === k);
+  // a reward model's accuracy is a rate, cut to [0, 1]; the human labels and those on pairs the AI got wrong are counts, cut at 0
+  const routing = Object.fromEntries(
+    keys.map((k) => [k, { goldAccuracy: fig(rs.map((r) => point(r, k)?.goldAccuracy), RATE_RANGE), humanLabels: fig(rs.map((r) => point(r, k)?.humanLabels), COUNT_RANGE), aiWrongCaught: fig(rs.map((r) => point(r, k)?.aiWrongCaught), COUNT_RANGE) }]),
+  );
   const maxLabels = Math.max(...((rs[0]?.config.labels as number[]) ?? [0]));
   const ratio = fig(rs.map((r) => {
     const a = pol(r, `rlhf-fact-${maxLabels}`)?.gapClosed.train;
