@@ -36,8 +36,9 @@ export const evalHttpFields = {
   askfirstHeaders: z.boolean().default(false).describe("openai: send askfirst's x-askfirst-* headers (episode id, turn, view, kind, history); only askfirst serve reads them, e.g. for --policy oracle behind serve"),
 };
 
-/** For --help: what the options marked "openai:" apply to (`judge`: the command has a --judge). */
-export function openaiOnlyNote(judge: boolean): string {
-  const client = judge ? ' (--concurrency, --timeout, --retries, --cache, --api-key-env, --api-key-header by a --judge too)' : '';
+/** For --help: what the options marked "openai:" apply to (`judge`: the command has a --judge; `judgeConcurrency`: and a --judge-concurrency). */
+export function openaiOnlyNote(judge: boolean, judgeConcurrency = false): string {
+  const concurrency = judgeConcurrency ? '--concurrency unless --judge-concurrency is given' : '--concurrency';
+  const client = judge ? ` (${concurrency}, --timeout, --retries, --cache, --api-key-env, --api-key-header by a --judge too)` : '';
   return `Options marked "openai:" are read by an openai:URL#MODEL policy only${client}; given when nothing in the run reads them, they are refused, not ignored.`;
 }
