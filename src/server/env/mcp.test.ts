@@ -393,8 +393,18 @@ describe('session_id on every method (OpenEnv looks the session up before the me
       expect((await post('openenv/session/close', { session_id: falsy })).error, JSON.stringify(falsy)).toEqual({ code: -32602, message: "Invalid params - 'session_id' is required", data: null });
     }
     // a truthy one that is no session's id is unknown, whatever its type
-    for (const truthy of [1, true, 'x', [0], { a: 1 }]) expect((await post('tools/list', { session_id: truthy })).error, JSON.stringify(truthy)).toMatchObject({ code: -32602, message: expect.stringMatching(/^Unknown session_id: /) });
+    // printed as OpenEnv's f-string prints it (Python's str(), not JSON): True, [0], {'a': 1}
+    const truthy: [unknown, string][] = [[1, '1'], [true, 'True'], ['x', 'x'], [[0], '[0]'], [{ a: 1 }, "{'a': 1}"], [['a', null], "['a', None]"]];
+    for (const [v, python] of truthy) {
+      for (const method of ['tools/list', 'tools/call', 'openenv/session/close']) expect((await post(method, { session_id: v })).error, `${method} ${JSON.stringify(v)}`).toMatchObject({ code: -32602, message: expect.stringMatching(new RegExp(`^Unknown session_id: ${python.replace(/[[\]{}]/g, '\\$&')} \\(`)) });
+    }
     expect(srv.server.activeSessions()).toBe(0);
+  });
+
+  it("a tools/call name that is not a string is looked up as OpenEnv's is: 'Tool not found: True', a falsy one missing", async () => {
+    const post = async (params: Record<string, unknown>, id: unknown = 1): Promise<Json> => (await fetch(`${srv.url}/mcp`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params, id }) })).json();
+    for (const [v, python] of [[5, '5'], [true, 'True'], [['reply'], "['reply']"]] as const) expect((await post({ name: v })).error, JSON.stringify(v)).toMatchObject({ code: -32602, message: expect.stringMatching(new RegExp(`^Tool not found: ${python.replace(/[[\]]/g, '\\$&')} \\(the tools are`)) });
+    for (const v of [0, false, '', [], {}, null]) expect((await post({ name: v })).error, JSON.stringify(v)).toMatchObject({ code: -32602, message: "Missing 'name' in params" });
   });
 
   it('POST /mcp answers tools/list with an unknown session_id -32602', async () => {

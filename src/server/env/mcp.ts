@@ -27,6 +27,7 @@ import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { EVAL_MODES } from '../../episode/types.js';
 import { toHttp } from '../errors.js';
+import { pyStr } from './py-str.js';
 import { isObject, validateAction, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse, type McpAction } from './protocol.js';
 
 /** OpenEnv's JsonRpcErrorCode (mcp_types.py). */
@@ -226,8 +227,10 @@ export class McpEndpoint {
     s?.touch();
     if (method === 'tools/list') return rpcResult({ tools: MCP_TOOLS }, id);
     if (method !== 'tools/call') return rpcError(RPC.METHOD_NOT_FOUND, `Method not found: ${method}`, id);
-    const name = params.name;
-    if (typeof name !== 'string' || !name) return rpcError(RPC.INVALID_PARAMS, "Missing 'name' in params", id);
+    // OpenEnv: `if not tool_name` → missing; any other value is looked up as it is, so a name that is not a string
+    // (5, true) is "Tool not found: 5", Python's str() of it (py-str.ts), as OpenEnv's f-string prints it.
+    if (!pyTruthy(params.name)) return rpcError(RPC.INVALID_PARAMS, "Missing 'name' in params", id);
+    const name = pyStr(params.name);
     const args = params.arguments ?? {};
     if (!isObject(args)) return rpcError(RPC.INVALID_PARAMS, `Invalid params: "arguments" must be an object (${name}'s inputSchema in tools/list)`, id);
     if (socket) return this.call(name, args, socket.env, id);
@@ -333,7 +336,7 @@ export class McpEndpoint {
   }
 
   private unknownSession(sid: unknown): string {
-    return `Unknown session_id: ${typeof sid === 'string' ? sid : JSON.stringify(sid)} (sessions come from openenv/session/create, over POST /mcp or on a WebSocket; one closed by openenv/session/close, idle over --session-timeout or whose WebSocket closed is gone: create another)`;
+    return `Unknown session_id: ${pyStr(sid)} (sessions come from openenv/session/create, over POST /mcp or on a WebSocket; one closed by openenv/session/close, idle over --session-timeout or whose WebSocket closed is gone: create another)`;
   }
 
   /** Close HTTP MCP sessions idle longer than `timeoutMs` (their next call gets "Unknown session_id"). Returns how many. */

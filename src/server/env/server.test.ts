@@ -181,6 +181,9 @@ describe('WebSocket sessions', () => {
     const c = await Client.open();
     expect((await c.send('{not json')).data.code).toBe('INVALID_JSON');
     expect(await c.send({ type: 'dance' })).toEqual({ type: 'error', data: { message: 'Unknown message type: dance', code: 'UNKNOWN_TYPE' } });
+    // OpenEnv's f-string prints message_dict.get("type", "") with Python's str(): None, True, ['a'], not JSON
+    for (const [type, python] of [[null, 'None'], [true, 'True'], [['a'], "['a']"], [{ k: 1.5 }, "{'k': 1.5}"]] as const) expect(await c.send({ type }), JSON.stringify(type)).toEqual({ type: 'error', data: { message: `Unknown message type: ${python}`, code: 'UNKNOWN_TYPE' } });
+    expect(await c.send({ data: {} })).toEqual({ type: 'error', data: { message: 'Unknown message type: ', code: 'UNKNOWN_TYPE' } });
     expect((await c.send([1, 2])).data.code).toBe('VALIDATION_ERROR');
     const v = await c.send({ type: 'step', data: { reply: 3 } });
     expect(v.data).toMatchObject({ message: 'Invalid message', code: 'VALIDATION_ERROR', errors: [{ type: 'string_type', loc: ['reply'] }] });

@@ -47,6 +47,7 @@ import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { McpEndpoint, RPC, rpcError, type NamedSession } from './mcp.js';
+import { pyStr } from './py-str.js';
 import { errorMessage, isMcpAction, isObject, validateAction, validateMcpAction, validateMessage, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -396,10 +397,11 @@ export class EnvServer {
       this.counters.errors++;
       return this.send(s.ws, errorMessage('VALIDATION_ERROR', 'Invalid message', { errors: [{ type: 'model_type', loc: [], msg: 'Input should be an object', input: msg }] }));
     }
-    const type = msg.type ?? '';
+    // OpenEnv: `message_dict.get("type", "")`, printed with Python's str() (py-str.ts): null is "None", true "True"
+    const type = msg.type === undefined ? '' : msg.type;
     if (type !== 'reset' && type !== 'step' && type !== 'state' && type !== 'close' && type !== 'mcp') {
       this.counters.errors++;
-      return this.send(s.ws, errorMessage('UNKNOWN_TYPE', `Unknown message type: ${typeof type === 'string' ? type : JSON.stringify(type)}`));
+      return this.send(s.ws, errorMessage('UNKNOWN_TYPE', `Unknown message type: ${pyStr(type)}`));
     }
     try {
       const m = validateMessage(msg);
