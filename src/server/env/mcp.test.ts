@@ -407,6 +407,13 @@ describe('session_id on every method (OpenEnv looks the session up before the me
     for (const v of [0, false, '', [], {}, null]) expect((await post({ name: v })).error, JSON.stringify(v)).toMatchObject({ code: -32602, message: "Missing 'name' in params" });
   });
 
+  it("a boolean request id is pydantic's lax Union[str, int]: the integer, which the answer carries", async () => {
+    const post = async (id: unknown): Promise<Json> => (await fetch(`${srv.url}/mcp`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', id }) })).json();
+    expect((await post(true)).id).toBe(1);
+    expect((await post(false)).id).toBe(0);
+    expect((await post(1.5)).error).toMatchObject({ code: -32600 });
+  });
+
   it('POST /mcp answers tools/list with an unknown session_id -32602', async () => {
     const r: Json = await fetch(`${srv.url}/mcp`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', params: { session_id: 'gone' }, id: 3 }) }).then((x) => x.json());
     expect(r).toEqual({ jsonrpc: '2.0', id: 3, error: { code: -32602, message: expect.stringMatching(/^Unknown session_id: gone/), data: null } });

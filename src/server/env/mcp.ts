@@ -65,11 +65,13 @@ export function parseRequest(body: unknown): JsonRpcRequest | JsonRpcResponse {
   if (body.jsonrpc !== '2.0') problems.push('"jsonrpc" must be "2.0"');
   if (typeof body.method !== 'string') problems.push('"method" (a string) is required');
   if (body.params !== undefined && !isObject(body.params)) problems.push('"params" must be an object');
-  const idOk = body.id === undefined || body.id === null || typeof body.id === 'string' || Number.isInteger(body.id);
+  // pydantic's lax `Optional[Union[str, int]]`: a boolean id is the integer (true → 1), answered as such
+  const rawId = typeof body.id === 'boolean' ? Number(body.id) : body.id;
+  const idOk = rawId === undefined || rawId === null || typeof rawId === 'string' || Number.isInteger(rawId);
   if (!idOk) problems.push('"id" must be a string, an integer or null');
   for (const k of Object.keys(body)) if (!['jsonrpc', 'method', 'params', 'id'].includes(k)) problems.push(`unexpected field "${k}"`);
   if (problems.length) return rpcError(RPC.INVALID_REQUEST, `Invalid request: ${problems.join('; ')}`);
-  return { method: body.method as string, params: (body.params as Record<string, unknown> | undefined) ?? {}, id: (body.id ?? null) as RpcId };
+  return { method: body.method as string, params: (body.params as Record<string, unknown> | undefined) ?? {}, id: (rawId ?? null) as RpcId };
 }
 
 /** The tools, in MCP's Tool shape (name, description, inputSchema: a JSON Schema), as tools/list answers them. */

@@ -109,19 +109,51 @@ export function validateMcpAction(a: Record<string, unknown>, loc: (string | num
   return call ? { type: 'call_tool', tool_name: a.tool_name as string, arguments: (a.arguments as Record<string, unknown> | undefined) ?? {} } : { type: 'list_tools' };
 }
 
+/**
+ * pydantic's lax `int` (OpenEnv's ResetRequest.seed): an integer, a boolean (true → 1), or a string holding one
+ * (" 7 " → 7); else the error pydantic gives, with its type and words.
+ */
+export function laxInt(v: unknown, loc: (string | number)[]): number | FieldError {
+  if (typeof v === 'boolean') return Number(v);
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'number') return { type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part', input: v };
+  if (typeof v === 'string') return /^\s*[+-]?\d+\s*$/.test(v) ? Number(v.trim()) : { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input: v };
+  return { type: 'int_type', loc, msg: 'Input should be a valid integer', input: v };
+}
+
+/** pydantic's lax `float` (OpenEnv's StepRequest.timeout_s): a number, a boolean, or a string holding a decimal number. */
+export function laxFloat(v: unknown, loc: (string | number)[]): number | FieldError {
+  if (typeof v === 'boolean' || typeof v === 'number') return Number(v);
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t);
+    if (/^[+-]?(inf|infinity|nan)$/i.test(t)) return t.toLowerCase().includes('nan') ? NaN : t.startsWith('-') ? -Infinity : Infinity;
+    return { type: 'float_parsing', loc, msg: 'Input should be a valid number, unable to parse string as a number', input: v };
+  }
+  return { type: 'float_type', loc, msg: 'Input should be a valid number', input: v };
+}
+
+/** pydantic's `Optional[str]` with `max_length` (OpenEnv's episode_id and request_id: 255): the string, or pydantic's error. */
+export function maxLengthString(v: unknown, loc: (string | number)[], max: number): string | FieldError {
+  if (typeof v !== 'string') return { type: 'string_type', loc, msg: 'Input should be a valid string', input: v };
+  if (v.length > max) return { type: 'string_too_long', loc, msg: `String should have at most ${max} characters`, input: v, ctx: { max_length: max } };
+  return v;
+}
+
 /** OpenEnv's ResetRequest fields (seed ≥ 0, episode_id ≤ 255 chars) plus ours (mode, kind, kinds); unknown keys are ignored, as OpenEnv drops kwargs reset() does not take. */
 export function validateReset(d: Record<string, unknown>, loc: (string | number)[] = []): { episode_id?: string; seed?: number; mode?: string; kind?: string; kinds?: string[] } {
   const errs: FieldError[] = [];
   const out: { episode_id?: string; seed?: number; mode?: string; kind?: string; kinds?: string[] } = {};
   if (d.seed !== undefined && d.seed !== null) {
-    if (!Number.isInteger(d.seed)) errs.push({ type: 'int_type', loc: [...loc, 'seed'], msg: 'Input should be a valid integer', input: d.seed });
-    else if ((d.seed as number) < 0) errs.push({ type: 'greater_than_equal', loc: [...loc, 'seed'], msg: 'Input should be greater than or equal to 0', input: d.seed });
-    else out.seed = d.seed as number;
+    const seed = laxInt(d.seed, [...loc, 'seed']);
+    if (typeof seed !== 'number') errs.push(seed);
+    else if (seed < 0) errs.push({ type: 'greater_than_equal', loc: [...loc, 'seed'], msg: 'Input should be greater than or equal to 0', input: d.seed, ctx: { ge: 0 } });
+    else out.seed = seed;
   }
   if (d.episode_id !== undefined && d.episode_id !== null) {
-    if (typeof d.episode_id !== 'string') errs.push({ type: 'string_type', loc: [...loc, 'episode_id'], msg: 'Input should be a valid string', input: d.episode_id });
-    else if (d.episode_id.length > 255) errs.push({ type: 'string_too_long', loc: [...loc, 'episode_id'], msg: 'String should have at most 255 characters', input: d.episode_id });
-    else out.episode_id = d.episode_id;
+    const id = maxLengthString(d.episode_id, [...loc, 'episode_id'], 255);
+    if (typeof id !== 'string') errs.push(id);
+    else out.episode_id = id;
   }
   for (const k of ['mode', 'kind'] as const) {
     if (d[k] === undefined || d[k] === null) continue;

@@ -136,6 +136,32 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
       expect(notObject.status, path).toBe(422);
       expect(await notObject.json(), path).toEqual({ detail: [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }] });
     }
+    // OpenEnv's ResetRequest and StepRequest fields as pydantic reads them (lax): each 422 with pydantic's type and words,
+    // what it takes taken (CPython + pydantic 2.13: ResetRequest(seed="5").seed == 5, StepRequest(timeout_s=True) is 1.0)
+    const post = (path: string, body: unknown) => fetch(`${srv.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const seeded = (await (await post('/reset', { seed: 2 })).json()) as Json;
+    for (const seed of ['2', ' 2 ']) expect(((await (await post('/reset', { seed })).json()) as Json).observation.episode_id, JSON.stringify(seed)).toBe(seeded.observation.episode_id);
+    expect((await post('/reset', { seed: true })).status).toBe(200);
+    const step = { action: { reply: 'A.' }, episode_id: id };
+    for (const timeout_s of [1.5, '1.5', true, ' 2e1 ']) expect((await post('/step', { ...step, timeout_s })).status, JSON.stringify(timeout_s)).toBe(200);
+    const refused: [string, Json, Json][] = [
+      ['/reset', { seed: 5.5 }, { type: 'int_from_float', loc: ['body', 'seed'], msg: 'Input should be a valid integer, got a number with a fractional part', input: 5.5 }],
+      ['/reset', { seed: 'x' }, { type: 'int_parsing', loc: ['body', 'seed'], msg: 'Input should be a valid integer, unable to parse string as an integer', input: 'x' }],
+      ['/reset', { seed: [1] }, { type: 'int_type', loc: ['body', 'seed'], msg: 'Input should be a valid integer', input: [1] }],
+      ['/reset', { episode_id: 'e'.repeat(256) }, { type: 'string_too_long', loc: ['body', 'episode_id'], msg: 'String should have at most 255 characters', input: 'e'.repeat(256), ctx: { max_length: 255 } }],
+      ['/step', { ...step, timeout_s: 0 }, { type: 'greater_than', loc: ['body', 'timeout_s'], msg: 'Input should be greater than 0', input: 0, ctx: { gt: 0 } }],
+      ['/step', { ...step, timeout_s: false }, { type: 'greater_than', loc: ['body', 'timeout_s'], msg: 'Input should be greater than 0', input: false, ctx: { gt: 0 } }],
+      ['/step', { ...step, timeout_s: 'x' }, { type: 'float_parsing', loc: ['body', 'timeout_s'], msg: 'Input should be a valid number, unable to parse string as a number', input: 'x' }],
+      ['/step', { ...step, timeout_s: [1] }, { type: 'float_type', loc: ['body', 'timeout_s'], msg: 'Input should be a valid number', input: [1] }],
+      ['/step', { ...step, request_id: 5 }, { type: 'string_type', loc: ['body', 'request_id'], msg: 'Input should be a valid string', input: 5 }],
+      ['/step', { ...step, request_id: 'r'.repeat(256) }, { type: 'string_too_long', loc: ['body', 'request_id'], msg: 'String should have at most 255 characters', input: 'r'.repeat(256), ctx: { max_length: 255 } }],
+    ];
+    for (const [path, body, error] of refused) {
+      const r = await post(path, body);
+      expect(r.status, JSON.stringify(body).slice(0, 80)).toBe(422);
+      expect(await r.json(), JSON.stringify(body).slice(0, 80)).toEqual({ detail: [error] });
+    }
+    expect((await post('/step', { ...step, request_id: 'r'.repeat(255) })).status).toBe(200);
     const unknown = await fetch(`${srv.url}/reset`, { method: 'POST', body: JSON.stringify({ episode_id: 'nope' }) });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as Json).detail).toMatch(/no episode with id "nope"/);

@@ -48,7 +48,7 @@ import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEU
 import { Semaphore } from '../../util/semaphore.js';
 import { McpEndpoint, RPC, rpcError, type NamedSession } from './mcp.js';
 import { pyStr } from './py-str.js';
-import { errorMessage, isMcpAction, isObject, validateAction, validateMcpAction, validateMessage, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse, type WSOutgoing } from './protocol.js';
+import { errorMessage, isMcpAction, isObject, laxFloat, maxLengthString, validateAction, validateMcpAction, validateMessage, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
 export interface EnvServerOptions {
@@ -236,8 +236,15 @@ export class EnvServer {
         if (!isObject(body)) throw new ValidationFailure([notAnObject(body)]);
         const errs: FieldError[] = [];
         if (!isObject(body.action)) errs.push(body.action === undefined ? { type: 'missing', loc: ['action'], msg: 'Field required', input: body } : { type: 'dict_type', loc: ['action'], msg: 'Input should be a valid dictionary', input: body.action });
-        if (body.timeout_s !== undefined && body.timeout_s !== null && !(typeof body.timeout_s === 'number' && body.timeout_s > 0)) errs.push({ type: 'greater_than', loc: ['timeout_s'], msg: 'Input should be greater than 0', input: body.timeout_s });
-        if (body.request_id !== undefined && body.request_id !== null && !(typeof body.request_id === 'string' && body.request_id.length <= 255)) errs.push({ type: 'string_type', loc: ['request_id'], msg: 'Input should be a valid string of at most 255 characters', input: body.request_id });
+        // OpenEnv's StepRequest, read as pydantic reads it ("1.5" and true are timeouts there); a step takes milliseconds, so
+        // a valid timeout_s changes nothing here, as OpenEnv passes it only to an environment whose step takes one
+        if (body.timeout_s !== undefined && body.timeout_s !== null) {
+          const t = laxFloat(body.timeout_s, ['timeout_s']);
+          if (typeof t !== 'number') errs.push(t);
+          else if (!(t > 0)) errs.push({ type: 'greater_than', loc: ['timeout_s'], msg: 'Input should be greater than 0', input: body.timeout_s, ctx: { gt: 0 } });
+        }
+        const requestId = body.request_id === undefined || body.request_id === null ? '' : maxLengthString(body.request_id, ['request_id'], 255);
+        if (typeof requestId !== 'string') errs.push(requestId);
         // OpenEnv's MCP actions (list_tools, call_tool) run on a fresh environment, as OpenEnv's stateless step runs them
         const mcpAction = isObject(body.action) && isMcpAction(body.action);
         // Our choice where OpenEnv's stateless /step has no session: the episode and the earlier replies travel with the request.
