@@ -468,6 +468,8 @@ export class EnvServer {
   /**
    * The socket session `id` as a POST /mcp `session_id` (or another socket's session/close) reaches it, OpenEnv having one
    * registry: its calls queue behind the socket's messages, count as its activity; closing it closes the socket (1000).
+   * OpenEnv's close leaves the socket open on a closed environment, outside its registry (no longer counted against
+   * max_concurrent_envs, never reaped): docs/environment-server.md, "Where askfirst answers otherwise than OpenEnv".
    */
   private namedSocket(id: string): NamedSession | undefined {
     const s = this.sessions.get(id);
