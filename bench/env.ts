@@ -12,12 +12,16 @@
  * The same load (S sessions, N steps, the same checks) is then played through OpenEnv's MCP tools (start_episode,
  * reply) on each MCP transport: POST /mcp tools/call on sessions from openenv/session/create (`mcp-http`, as OpenEnv's
  * MCPToolClient in production mode), and the raw /mcp WebSocket (`mcp-ws`); `--mcp none` skips them.
+ * POST /mcp's client is node:http with a keep-alive Agent (`--client http`, the default): Node's `fetch` (undici,
+ * `--client fetch`) took 0.6–0.9 ms of CPU a request in this process, where node:http takes 0.14–0.26 ms, so with
+ * `fetch` the bench measured its own client as much as the server. Each load reports the server's CPU time per step.
  *
- *   npm run build && npx tsx bench/env.ts [--sessions 64] [--steps 20000] [--episodes 70] [--size 64] [--mcp mcp-http,mcp-ws]
+ *   npm run build && npx tsx bench/env.ts [--sessions 64] [--steps 20000] [--episodes 70] [--size 64] [--mcp mcp-http,mcp-ws] [--client http|fetch]
  *
  * Progress goes to stderr; the LAST stdout line is one JSON object.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +49,32 @@ const MCP = arg('mcp', MCP_TRANSPORTS.join(','))
   .split(',')
   .filter((t) => t && t !== 'none') as Transport[];
 for (const t of MCP) if (!(MCP_TRANSPORTS as readonly string[]).includes(t)) throw new Error(`--mcp: unknown transport ${t} (${MCP_TRANSPORTS.join(', ')} or none)`);
+const CLIENT = arg('client', 'http');
+if (CLIENT !== 'http' && CLIENT !== 'fetch') throw new Error(`--client: unknown HTTP client ${CLIENT} (http: node:http with keep-alive, the default; fetch: Node's fetch)`);
+
+/** One connection a session at most, kept open between requests (as Python's httpx client in OpenEnv's MCPToolClient). */
+const agent = new Agent({ keepAlive: true, maxSockets: S + 8 });
+
+/** POST `body` as JSON to `url` and parse the JSON answer: node:http on the keep-alive agent, or Node's fetch (`--client fetch`). */
+async function postJson(url: string, body: string): Promise<unknown> {
+  if (CLIENT === 'fetch') return (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json();
+  return new Promise((res, rej) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => {
+        try {
+          res(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (e) {
+          rej(new Error(`POST ${url}: ${r.statusCode}, not JSON: ${(e as Error).message}`));
+        }
+      });
+      r.on('error', rej);
+    });
+    req.on('error', rej);
+    req.end(body);
+  });
+}
 
 async function startServer(dir: string): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, [join(root, 'bin/askfirst.js'), 'env', 'serve', '--data', dir, '--port', '0', '--max-sessions', String(S + 8)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -130,8 +160,7 @@ async function openPlay(url: string, transport: Transport): Promise<Play> {
     let id = 0;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON messages
     const rpc = async (method: string, params: Record<string, unknown> = {}): Promise<any> => {
-      const r = await fetch(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method, params, id: ++id }) });
-      return r.json();
+      return postJson(`${url}/mcp`, JSON.stringify({ jsonrpc: '2.0', method, params, id: ++id }));
     };
     const created = await rpc('openenv/session/create');
     const sid = created?.result?.session_id;
@@ -241,14 +270,18 @@ async function main() {
     const rewarder = new Rewarder(resolveRewardConfig({}));
 
     /** S sessions playing N steps on `transport`; every finished episode checked against an in-process replay. */
-    const load = async (url: string, transport: Transport) => {
+    const load = async (url: string, pid: number, transport: Transport) => {
+      const cpu0 = cpuMicros(pid);
       const lat: number[] = [];
       const problems: string[] = [];
       const t0 = performance.now();
       const per = Array.from({ length: S }, (_, i) => Math.floor(N / S) + (i < N % S ? 1 : 0));
       const runs = await Promise.all(per.map((q, i) => player(url, q, 1000 + i, lat, problems, { now: false }, transport)));
       const wall = (performance.now() - t0) / 1000;
+      const cpu1 = cpuMicros(pid);
       const steps = runs.reduce((a, r) => a + r.steps, 0);
+      // the server's user + system time over this load, resets included, per step
+      const serverCpuUsPerStep = cpu0 === null || cpu1 === null ? null : +((cpu1 - cpu0) / steps).toFixed(1);
       const errors = runs.filter((r) => r.error).map((r) => r.error);
       let checked = 0;
       for (const p of runs.flatMap((r) => r.played)) {
@@ -259,7 +292,7 @@ async function main() {
         if (!rec || rec.outcome !== p.outcome || rec.turns !== p.turns || expected !== p.total) problems.push(`episode ${p.id}: server said ${p.outcome}/${p.turns}/${p.total}, replay says ${rec?.outcome}/${rec?.turns}/${expected}`);
         checked++;
       }
-      return { steps, wall, lat, problems, errors, checked };
+      return { steps, wall, lat, problems, errors, checked, serverCpuUsPerStep };
     };
 
     // 1. Load: S sessions, N steps, one malformed client beside them.
@@ -267,10 +300,7 @@ async function main() {
     log(`server at ${url}; ${S} sessions, ${N} steps …`);
     const stopVandal = { now: false };
     const vandalRun = vandal(url, stopVandal);
-    const cpu0 = cpuMicros(proc.pid!);
-    const { steps, wall, lat, problems, errors, checked } = await load(url, 'ws');
-    const cpu1 = cpuMicros(proc.pid!);
-    const serverCpuUsPerStep = cpu0 === null || cpu1 === null ? null : +((cpu1 - cpu0) / steps).toFixed(1);
+    const { steps, wall, lat, problems, errors, checked, serverCpuUsPerStep } = await load(url, proc.pid!, 'ws');
     stopVandal.now = true;
     const v = await vandalRun;
     log(`load: ${steps} steps in ${wall.toFixed(2)} s (${(steps / wall).toFixed(0)} steps/s, server CPU ${serverCpuUsPerStep ?? '–'} µs/step), ${checked} episodes checked, ${problems.length} problems, vandal ${v.answeredWithError}/${v.sent} answered with errors`);
@@ -279,14 +309,16 @@ async function main() {
     const mcp: Record<string, unknown> = {};
     let mcpPass = true;
     for (const t of MCP) {
-      const r = await load(url, t);
-      log(`load (${t}): ${r.steps} steps in ${r.wall.toFixed(2)} s (${(r.steps / r.wall).toFixed(0)} steps/s), ${r.checked} episodes checked, ${r.problems.length} problems, ${r.errors.length} client errors`);
+      const r = await load(url, proc.pid!, t);
+      log(`load (${t}${t === 'mcp-http' ? `, client ${CLIENT}` : ''}): ${r.steps} steps in ${r.wall.toFixed(2)} s (${(r.steps / r.wall).toFixed(0)} steps/s, server CPU ${r.serverCpuUsPerStep ?? '–'} µs/step), ${r.checked} episodes checked, ${r.problems.length} problems, ${r.errors.length} client errors`);
       mcpPass &&= r.problems.length === 0 && r.errors.length === 0 && r.steps === N;
       mcp[t] = {
         steps: r.steps,
         wallSeconds: +r.wall.toFixed(3),
         stepsPerSecond: +(r.steps / r.wall).toFixed(0),
         latencyMs: { p50: +pct(r.lat, 50).toFixed(2), p99: +pct(r.lat, 99).toFixed(2), max: +pct(r.lat, 100).toFixed(2) },
+        serverCpuUsPerStep: r.serverCpuUsPerStep,
+        ...(t === 'mcp-http' ? { client: CLIENT } : {}),
         episodesChecked: r.checked,
         lostOrMixedUp: r.problems.length,
         problems: r.problems.slice(0, 5),
@@ -294,6 +326,7 @@ async function main() {
       };
     }
     proc.kill('SIGTERM');
+    agent.destroy();
 
     // 2. Kill the server mid-run: every client must end with a clear error, quickly.
     const k = await startServer(dir);
