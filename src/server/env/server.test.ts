@@ -142,6 +142,8 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     const seeded = (await (await post('/reset', { seed: 2 })).json()) as Json;
     for (const seed of ['2', ' 2 ']) expect(((await (await post('/reset', { seed })).json()) as Json).observation.episode_id, JSON.stringify(seed)).toBe(seeded.observation.episode_id);
     expect((await post('/reset', { seed: true })).status).toBe(200);
+    // ResetRequest is extra="allow" and OpenEnv drops the kwargs reset() does not take: extra fields change nothing
+    expect(((await (await post('/reset', { seed: 2, render: true, options: { x: 1 } })).json()) as Json).observation.episode_id).toBe(seeded.observation.episode_id);
     const step = { action: { reply: 'A.' }, episode_id: id };
     for (const timeout_s of [1.5, '1.5', true, ' 2e1 ']) expect((await post('/step', { ...step, timeout_s })).status, JSON.stringify(timeout_s)).toBe(200);
     const refused: [string, Json, Json][] = [
