@@ -51,6 +51,29 @@ describe('askfirst demo --seeds (command line)', () => {
     expect(printed).toContain(join(out, 'aggregate.json'));
   });
 
+  it("--aggregate-only is not refused over a newer askfirst's stage it does not read; a newer results.json it reads is named", async () => {
+    const out = tmpDir('askfirst-cli-seeds-newer-stage');
+    for (const seed of [0, 1]) {
+      const r = fakeResults(seed + 20);
+      r.data.seed = seed;
+      await writeResults(join(out, `seed-${seed}`), r);
+      writeFileSync(join(out, `seed-${seed}`, 'run.json'), JSON.stringify({ run: 'demo', settings: { quick: true, seed } }));
+    }
+    // a newer askfirst trained seed 1's RL stage again: --aggregate-only reads only results.json (was: refused, naming this file)
+    const stage = join(out, 'seed-1', 'rl', 'final', 'config.json');
+    mkdirSync(join(stage, '..'), { recursive: true });
+    writeFileSync(stage, JSON.stringify({ format: 'askfirst-checkpoint', version: 2 }));
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    await demo('--seeds', '0,1', '--aggregate-only', '--out', out);
+    expect(existsSync(join(out, 'aggregate.json'))).toBe(true);
+    // the demo itself takes that stage up: still refused before any work
+    await expect(demo('--seeds', '0,1', '--quick', '--out', out, '--no-progress')).rejects.toThrow(`holds a run made by a newer askfirst (askfirst-checkpoint version 2) (${stage})`);
+    // a results.json a newer askfirst wrote is what --aggregate-only reads: named as such, not as damaged
+    const results = join(out, 'seed-1', 'results.json');
+    writeFileSync(results, JSON.stringify({ version: 2 }));
+    await expect(demo('--seeds', '0,1', '--aggregate-only', '--out', out)).rejects.toThrow(`${results}: written by a newer askfirst (results version 2; this askfirst reads version 1 and older): upgrade askfirst to read it`);
+  });
+
   it('--aggregate-only names the seeds that have no finished run', async () => {
     const out = tmpDir('askfirst-cli-seeds-missing');
     await expect(demo('--seeds', '0,4', '--aggregate-only', '--out', out)).rejects.toThrow(/no finished demo run for seeds 0, 4/);

@@ -16,8 +16,9 @@ import type { Results } from '../report/results.js';
 export async function demoCommandAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
   // a suite's, an eval's, a training run's --out: its stages are not written beside it; a newer askfirst's stage only where it
-  // takes it up or writes it (--no-baselines leaves the baselines' alone)
-  refuseOthersOutput([cfg.out], 'demo', 'demo', { stage: (name) => cfg.baselines || !isBaselineStage(name) });
+  // takes it up or writes it (--no-baselines leaves the baselines' alone; --aggregate-only every one: it reads each seed's
+  // results.json only, which names a newer askfirst's itself, report/results-io.ts)
+  refuseOthersOutput([cfg.out], 'demo', 'demo', { stage: (name) => !cfg.aggregateOnly && (cfg.baselines || !isBaselineStage(name)) });
   const at: SeedsProgress = { finished: [] }; // a --seeds run's: which seed runs, which are finished
   const hint = () =>
     cfg.seeds && !cfg.aggregateOnly

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { buildAggregate, writeAggregate, type Aggregate, type SeedRun } from '../report/aggregate.js';
 import { writeAggregatePage } from '../report/aggregate-page.js';
-import { readResults, RESULTS_FILE } from '../report/results-io.js';
+import { NewerResultsError, readResults, RESULTS_FILE } from '../report/results-io.js';
 import type { Results } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
 import { DataError, NotFoundError } from '../util/errors.js';
@@ -96,8 +96,9 @@ export async function aggregateSeeds(out: string, seeds: readonly number[], give
         missing.push(seed);
         continue;
       }
-      // a damaged results.json (cut short, edited): the demo writes it again from the seed's finished stages
-      if (e instanceof DataError) throw new DataError(`${e.message}; ${rerun([seed])} to write it again (its finished stages are kept)`, { cause: e });
+      // a damaged results.json (cut short, edited): the demo writes it again from the seed's finished stages; a newer
+      // askfirst's is named as such (NewerResultsError), not offered to be written over
+      if (e instanceof DataError && !(e instanceof NewerResultsError)) throw new DataError(`${e.message}; ${rerun([seed])} to write it again (its finished stages are kept)`, { cause: e });
       throw e;
     }
     ran = resultsSettings(results, given);

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../cli/main.js';
 import { heldOutputs, layoutsIn, refuseOtherLayout, refuseOthersOutput, type OutWriter } from './out-owner.js';
 import { tmpDir } from '../testing/tmp.js';
+import { guardRun } from '../cli/run-guard.js';
 import { keepRunSettings } from '../util/run-settings.js';
 import { DEMO_RL_RUN, DEMO_SUPERVISED_RUN } from '../demo/demo-stage-run.js';
 import { FEEDBACK_DEMO_RUN } from '../demo/feedback-config.js';
@@ -196,15 +197,18 @@ describe("every command given another command's --out", () => {
     keepRunSettings(join(out, 'seed-0'), {}, { run: 'demo', resuming: false, startOver: '' });
     const file = join(out, 'seed-0', 'baseline-rp1.0', 'final', 'config.json');
     writeFileSync(file, JSON.stringify({ format: 'askfirst-checkpoint', version: 2 }));
-    // --aggregate-only: refused before any work, or, past the check, stopped by the missing results.json
-    const demo = (more: string[]) => run(['demo', '--seeds', '0', '--aggregate-only', ...more, ...quiet, '--out', out]);
+    // refused before any work, or, past the check, by the lock held here (no demo runs)
+    const demo = (more: string[]) => guardRun(out, 'askfirst demo', () => '', () => run(['demo', '--seeds', '0', ...more, ...quiet, '--out', out]));
+    const inUse = `${out} is in use by another askfirst demo (pid`;
     await expect(demo([])).rejects.toThrow(`--out ${out} holds a run made by a newer askfirst (askfirst-checkpoint version 2) (${file}); askfirst demo would write into it`);
-    await expect(demo(['--no-baselines'])).rejects.toThrow(/^no finished demo run for seed 0 /); // was: refused, naming the baseline's config.json
+    await expect(demo(['--no-baselines'])).rejects.toThrow(inUse); // was: refused, naming the baseline's config.json
     // another stage of the demo is still refused with --no-baselines
     const rl = join(out, 'seed-0', 'rl', 'final', 'config.json');
     mkdirSync(join(rl, '..'), { recursive: true });
     writeFileSync(rl, JSON.stringify({ format: 'askfirst-checkpoint', version: 2 }));
     await expect(demo(['--no-baselines'])).rejects.toThrow(`--out ${out} holds a run made by a newer askfirst (askfirst-checkpoint version 2) (${rl}); askfirst demo would write into it`);
+    // --aggregate-only takes up and writes no stage (it reads each seed's results.json): past the check, to the lock
+    await expect(demo(['--aggregate-only'])).rejects.toThrow(inUse);
   });
 
   it("a run a newer askfirst wrote is refused by its model's or checkpoint's files too, and a demo's by its stages' (seed-<n>/'s too): train --overwrite and demo --fresh replaced them without a word", async () => {

@@ -7,15 +7,25 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, describeError, NotFoundError } from '../util/errors.js';
 import { writeJson } from '../util/fsx.js';
-import { resultsSchema, type Results } from './results.js';
+import { RESULTS_VERSION, resultsSchema, type Results } from './results.js';
 
 /** Names of the files the demo writes under `--out`. */
 export const RESULTS_FILE = 'results.json';
 export const REPORT_FILE = 'report.html';
 export const MODEL_CARD_FILE = 'MODEL_CARD.md';
 
-/** Validate parsed JSON as Results; the error names the file and the first bad field. */
+/**
+ * A results.json a newer askfirst wrote (its `version` above RESULTS_VERSION): its fields may mean something else, so it is
+ * named as such, not as damaged ("version: Invalid literal value"), and no command offers to write it again over it.
+ */
+export class NewerResultsError extends DataError {}
+
+/** Validate parsed JSON as Results; the error names the file and the first bad field (NewerResultsError: a newer askfirst's). */
 export function parseResults(json: unknown, file = RESULTS_FILE): Results {
+  const v = (json as { version?: unknown } | null)?.version;
+  if (Number.isSafeInteger(v) && (v as number) > RESULTS_VERSION) {
+    throw new NewerResultsError(`written by a newer askfirst (results version ${v as number}; this askfirst reads version ${RESULTS_VERSION} and older): upgrade askfirst to read it`, { file });
+  }
   const r = resultsSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
