@@ -4,7 +4,7 @@
  * the data (ProactiveBench's download, whose test/ holds it), rather than suggest generating a suite into another
  * command's output, which `suite generate` refuses.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
@@ -37,5 +37,18 @@ describe('dataSpec on a folder that holds no data', () => {
     writeFileSync(join(d, 'test', 'QuickDraw_preprocessed.jsonl'), '');
     writeFileSync(join(d, 'README.md'), '');
     expect(() => dataSpec(d)).toThrow(`--data ${d}: found neither episodes.jsonl (askfirst suite) nor *_preprocessed.jsonl (ProactiveBench) (it holds test/, which does): give --data ${join(d, 'test')}`);
+  });
+
+  it('names a symlink inside to a folder that holds the data (it was "it holds suite; give the folder of a suite …")', () => {
+    const root = tmpDir('askfirst-open-link');
+    const suite = join(root, 'suites', 'v1');
+    mkdirSync(suite, { recursive: true });
+    writeFileSync(join(suite, 'episodes.jsonl'), '');
+    const d = join(root, 'data');
+    mkdirSync(d);
+    symlinkSync(suite, join(d, 'suite'));
+    symlinkSync(join(root, 'nowhere'), join(d, 'broken')); // a dangling link: listed as it is, never followed into
+    symlinkSync(join(d, 'loop'), join(d, 'loop')); // nor a looping one
+    expect(() => dataSpec(d)).toThrow(`--data ${d}: found neither episodes.jsonl (askfirst suite) nor *_preprocessed.jsonl (ProactiveBench) (it holds suite/, which does): give --data ${join(d, 'suite')}`);
   });
 });

@@ -6,7 +6,7 @@
  *   proactivebench:DIR    ProactiveBench's layout (e.g. the real test split once downloaded).
  * Any other `name:` before a path that is not a folder (`file:X`) is refused as a prefix askfirst does not read.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EPISODES_FILE, IMAGES_DIR, MANIFEST_FILE, readSuite, suiteEpisodes } from './io.js';
 import { episodeStream, type EpisodeStream } from './episode-stream.js';
@@ -338,9 +338,19 @@ function holdsData(dir: string): boolean {
  * results) —, and so is a folder inside that holds the data (ProactiveBench's download, whose test/ holds it).
  */
 function noDataHint(dir: string): string {
+  // a symlink to a folder is one (`data/suite -> /mnt/suites/v1`: it was shown as `suite` and never looked into); a dangling
+  // or looping one, or one not to be followed, is not
+  const isFolder = (e: Dirent) => {
+    if (e.isDirectory()) return true;
+    try {
+      return e.isSymbolicLink() && statSync(join(dir, e.name)).isDirectory();
+    } catch {
+      return false;
+    }
+  };
   const shown = readdirSync(dir, { withFileTypes: true })
     .filter((e) => !e.name.startsWith('.'))
-    .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+    .map((e) => (isFolder(e) ? `${e.name}/` : e.name))
     .sort();
   // empty, or a suite's leftovers (one stopped while it replaced an earlier one): suite generate writes it whole there
   if (shown.every((n) => n === MANIFEST_FILE || n === `${IMAGES_DIR}/`)) return `; generate one with \`askfirst suite generate --out ${shellQuote(dir)}\``;
