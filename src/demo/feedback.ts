@@ -20,7 +20,7 @@
  * Budgets are counted in steps, updates and labels, never in seconds. The HTTP server is handed
  * in (`deps.startWorkbench`): the workbench lives on this floor's neighbour, server/.
  */
-import { stageTimer } from './stages.js';
+import { carryResumed, carryTakenUp, checkpointSeconds, stageTimer, type ResumedStage, type TakenUpStage } from './stages.js';
 import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
@@ -43,12 +43,12 @@ import { FeedbackStore, type Project } from '../feedback/store.js';
 import { askForeverPairs, asksOnAnswerable, labelsPerPair, pairToItem, pairsFromRecords, readLabelledPairs, type LabelledPair, type TrajectoryPair } from '../feedback/pairs.js';
 import { answersAtOnce, simulateAnnotators, type Bias } from '../feedback/simulate.js';
 import { firstByCoverage } from '../feedback/pair-coverage.js';
-import { resolveSupervisedConfig, trainSupervised } from '../rl/supervised.js';
+import { finishedSeconds, resolveSupervisedConfig, trainSupervised } from '../rl/supervised.js';
 import { trainGRPO } from '../rl/grpo.js';
 import { trainDPO } from '../rl/dpo.js';
 import { makeRewards, scoreTrajectory } from '../rl/rewards.js';
 import { rolloutMultiTurn } from '../rl/rollout.js';
-import { RLRun, type RLResult } from '../rl/run.js';
+import { finishedCurve, RLRun, type RLResult } from '../rl/run.js';
 import { BaseRLConfigSchema } from '../rl/configs.js';
 import { RewardModel, isHeldOut, rewardSummary, trainRewardModel, type PreferenceExample, type RewardModelMetrics } from '../rl/reward-model.js';
 import { routePairs, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js';
@@ -166,6 +166,26 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const { timings, stage } = stageTimer();
   const trainKinds = [...TRAIN_KINDS] as string[];
   const maxLabels = Math.max(...cfg.labels);
+  // A training stage (`name`) in the run folder `dir`, timed as the main demo times its own (pipeline.ts): taken up finished,
+  // the training time its log records (`logged`), not this run's moment of loading it (carryTakenUp); resumed from a
+  // checkpoint, this run's time plus the training before it (carryResumed). Was: a moment, or this run's part only.
+  const tookUp: TakenUpStage[] = [];
+  const resumedStages: ResumedStage[] = [];
+  const trained = async <T>(name: string, dir: string, logged: () => Promise<number | undefined>, fn: () => Promise<T>): Promise<T> => {
+    if (new RunDir(dir).isFinished()) {
+      const seconds = await logged();
+      tookUp.push({ stage: name, earlier: false, ...(seconds === undefined ? {} : { own: { stage: name, seconds } }) });
+    } else {
+      const seconds = checkpointSeconds(dir);
+      if (seconds !== undefined) resumedStages.push({ stage: name, seconds });
+    }
+    return stage(name, fn);
+  };
+  /** An RL run's training time as its log records it (rl/run.ts finishedCurve), none when it logged nothing. */
+  const rlLogged = (dir: string) => async () => {
+    const c = await finishedCurve(dir);
+    return c.curve.length ? c.seconds : undefined;
+  };
 
   // ── 1. suites and the supervised guesser ──────────────────────────────────
   if (cfg.init) readCheckpointConfig(resolveCheckpointDir(supDir)); // a wrong --init (or a newer askfirst's) fails now, not after the suites are generated (tens of seconds)
@@ -176,9 +196,10 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     const { train, val } = await rlSplitsYielding({ episodes: cfg.rlEpisodes, seed: cfg.seed, kinds: TRAIN_KINDS }, tick);
     return { train, val, test: await generateSuiteYielding({ episodes: cfg.evalEpisodes, seed: cfg.seed + 4 }, tick) };
   });
-  if (!cfg.init && !new RunDir(supDir).isFinished()) {
+  if (!cfg.init) {
     const supCfg = resolveSupervisedConfig({ out: supDir, seed: cfg.seed + 1, steps: 720, resume: true, progress: cfg.progress, model: { seed: cfg.seed } });
-    await stage('supervised', async () => trainSupervised(supCfg, await supervisedSuiteYielding({ episodes: 300, seed: cfg.seed + 1 }), log));
+    const finished = new RunDir(supDir).isFinished(); // taken up: loaded below
+    await trained('supervised', supDir, () => finishedSeconds(supDir, supCfg.steps), async () => (finished ? undefined : trainSupervised(supCfg, await supervisedSuiteYielding({ episodes: 300, seed: cfg.seed + 1 }), log)));
   }
   const supervised = BuiltinPolicy.load(supDir);
   const pairsDir = join(out, 'pairs');
@@ -336,11 +357,13 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     runs.set(name, r);
     return r;
   };
-  await stage('rl-gold', () => rlRun('gold'));
-  for (const n of cfg.labels) await stage(`rlhf-fact-${n}`, () => rlRun(`rlhf-fact-${n}`, rms.get(`fact-${n}`)!.model));
-  await stage('rlhf-plain', () => rlRun(`rlhf-plain-${maxLabels}`, rms.get(`plain-${maxLabels}`)!.model));
-  await stage('rlhf-confident-plain', () => rlRun(`rlhf-confident-plain-${maxLabels}`, rms.get(`confident-plain-${maxLabels}`)!.model));
-  await stage('rlhf-confident-guarded', () => rlRun(`rlhf-confident-guarded-${maxLabels}`, rms.get(`confident-guarded-${maxLabels}`)!.model));
+  /** The RL stage `name` training the run `run` (in rl/), timed as a training stage (trained). */
+  const rlStage = (name: string, run: string, fn: () => Promise<unknown>) => trained(name, join(out, 'rl', run), rlLogged(join(out, 'rl', run)), fn);
+  await rlStage('rl-gold', 'gold', () => rlRun('gold'));
+  for (const n of cfg.labels) await rlStage(`rlhf-fact-${n}`, `rlhf-fact-${n}`, () => rlRun(`rlhf-fact-${n}`, rms.get(`fact-${n}`)!.model));
+  await rlStage('rlhf-plain', `rlhf-plain-${maxLabels}`, () => rlRun(`rlhf-plain-${maxLabels}`, rms.get(`plain-${maxLabels}`)!.model));
+  await rlStage('rlhf-confident-plain', `rlhf-confident-plain-${maxLabels}`, () => rlRun(`rlhf-confident-plain-${maxLabels}`, rms.get(`confident-plain-${maxLabels}`)!.model));
+  await rlStage('rlhf-confident-guarded', `rlhf-confident-guarded-${maxLabels}`, () => rlRun(`rlhf-confident-guarded-${maxLabels}`, rms.get(`confident-guarded-${maxLabels}`)!.model));
   // Gao et al.'s regime, the same for both reward models: gaoLabels labels, KL coefficient gaoKlCoef (0 by default), longer;
   // trained in segments of gaoEvalEvery updates (each resumes from the last checkpoint), and after
   // each segment the policy plays the test suite greedily: the gold reward (simulator) and the
@@ -373,9 +396,9 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     runs.set(name, r!);
     return r!;
   };
-  await stage('gao-plain', () => gaoRun(`gao-plain-${cfg.gaoLabels}`, rms.get(regimeRm(cfg, 'plain'))!.model));
-  await stage('gao-fact', () => gaoRun(`gao-fact-${cfg.gaoLabels}`, rms.get(regimeRm(cfg, 'fact'))!.model));
-  await stage('dpo', async () => {
+  await rlStage('gao-plain', `gao-plain-${cfg.gaoLabels}`, () => gaoRun(`gao-plain-${cfg.gaoLabels}`, rms.get(regimeRm(cfg, 'plain'))!.model));
+  await rlStage('gao-fact', `gao-fact-${cfg.gaoLabels}`, () => gaoRun(`gao-fact-${cfg.gaoLabels}`, rms.get(regimeRm(cfg, 'fact'))!.model));
+  await rlStage('dpo', `dpo-${maxLabels}`, async () => {
     const dir = join(out, 'rl', `dpo-${maxLabels}`);
     if (new RunDir(dir).isFinished()) return runs.set(`dpo-${maxLabels}`, { policy: BuiltinPolicy.load(dir), updates: 0, seconds: 0, curve: (await readCurve(dir)) ?? [] });
     const r = await trainDPO({ out: dir, ...rlBase, updates: cfg.dpoSteps }, { policy: BuiltinPolicy.load(supDir), train, val, loader, log, features: cache }, honestEx.slice(0, maxLabels));
@@ -465,7 +488,7 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     policies,
     routing,
     timings,
-    wallSeconds: (performance.now() - t0) / 1000,
+    wallSeconds: carryResumed(timings, carryTakenUp(timings, (performance.now() - t0) / 1000, [], tookUp), resumedStages),
   };
   await mkdir(out, { recursive: true });
   await writeFeedbackReport(out, results);

@@ -6,7 +6,7 @@
  *   → results.json, report.html, MODEL_CARD.md.
  * Each stage leaves its checkpoint under --out; re-running the same command skips what is done.
  */
-import { carryTakenUp, stageTimer, type TakenUpStage } from './stages.js';
+import { carryResumed, carryTakenUp, checkpointSeconds, stageTimer, type ResumedStage, type TakenUpStage } from './stages.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
@@ -131,6 +131,12 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     const final = held[DEMO_RUNS.indexOf(dir)].final;
     takenUp.push({ stage: dir, earlier: !!earlier && final !== null && final <= earlier.mtime, ...(own ? { own: { stage: dir, ...own } } : {}) });
   };
+  // the stages resumed from a checkpoint, by timing name (= folder), with the training seconds before it (carryResumed)
+  const resumed: ResumedStage[] = [];
+  const resumes = (dir: string) => {
+    const seconds = checkpointSeconds(join(cfg.out, dir));
+    if (seconds !== undefined) resumed.push({ stage: dir, seconds });
+  };
 
   // ── 1. suites ─────────────────────────────────────────────────────────────
   const supDir = join(cfg.out, DEMO_SUPERVISED_DIR);
@@ -160,6 +166,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       tookUp(DEMO_SUPERVISED_DIR, seconds === undefined ? undefined : { seconds });
       return { policy: BuiltinPolicy.load(supDir), steps: 0, seconds: 0 };
     }
+    if (supStart.start === 'resume') resumes(DEMO_SUPERVISED_DIR);
     const r = await trainSupervised({ ...supCfg, resume: supStart.start === 'resume' }, supTrain, log);
     supStart.done();
     return r;
@@ -193,6 +200,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       tookUp(name, logged.curve.length ? { seconds: logged.seconds, ...(name === 'rl' ? { parts: rlParts(logged.curve) } : {}) } : undefined);
       return { policy: BuiltinPolicy.load(dir), ...logged, skipped: true };
     }
+    if (start === 'resume') resumes(name);
     const policy = BuiltinPolicy.load(supDir); // every run starts from the same guesser
     Object.assign(policy.model.config, model); // acting options only (the weights are the guesser's)
     const ctx = { policy, train: rlTrain, val: rlVal, loader: memoryLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
@@ -216,13 +224,14 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   /**
    * A baseline's training and evaluation, `seconds` in this run (its stage `name`, its result `label`): taken up finished, the
    * training and evaluation the earlier run recorded, else the training its log records and this run's evaluation; not this
-   * run's loading of it.
+   * run's loading of it. Resumed from a checkpoint: this run's and the training before it (as its stage's, carryResumed).
    */
   const baselineSeconds = (name: string, label: string, seconds: number) => {
     const up = takenUp.find((u) => u.stage === name);
     const recorded = up?.earlier ? earlier?.results.baselines.find((e) => e.name === label)?.wallSeconds : undefined;
     const loading = timings.find((x) => x.stage === name)?.seconds ?? 0;
-    return recorded ?? (up?.own ? up.own.seconds + seconds - loading : seconds);
+    const before = resumed.find((x) => x.stage === name)?.seconds ?? 0;
+    return recorded ?? (up?.own ? up.own.seconds + seconds - loading : seconds + before);
   };
   if (cfg.baselines) {
     for (const rp of [0.5, 1.0]) {
@@ -272,7 +281,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const oracle = summarize(oracleRecs);
   const rlTiming = timings.find((t) => t.stage === 'rl');
   if (rlTiming && ours.curve.length && !ours.skipped) {
-    rlTiming.parts = rlParts(ours.curve); // where this invocation's RL time went (a skipped stage took none: its own are carried, carryTakenUp)
+    rlTiming.parts = rlParts(ours.curve); // where its time went, resumed or not: the curve a checkpoint keeps is the run's (a skipped stage took none: its own are carried, carryTakenUp)
   }
   const results: Results = {
     version: RESULTS_VERSION,
@@ -311,7 +320,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
       curves: toCurve(ours.curve),
     },
     examples,
-    wallSeconds: carryTakenUp(timings, (performance.now() - t0) / 1000, earlier?.results.timings ?? [], takenUp),
+    wallSeconds: carryResumed(timings, carryTakenUp(timings, (performance.now() - t0) / 1000, earlier?.results.timings ?? [], takenUp), resumed),
     timings,
     config: { demo: cfg, budget: b, supervised: supCfg, heldOutReferenceAccuracyAllCategories: await accuracyOn(supervised, referenceExamples(test)) },
   };

@@ -1,7 +1,10 @@
 /**
  * Stage timing for the demos: `stage(name, fn)` runs one stage and records its wall time in `timings`; `carryTakenUp` gives
- * the stages a re-run took up finished the time the run that trained them recorded (in its results.json, or their own logs).
+ * the stages a re-run took up finished the time the run that trained them recorded (in its results.json, or their own logs),
+ * `carryResumed` those it resumed from a checkpoint the training time before it (the checkpoint's): both demos' tables
+ * show what each stage took in all, never only a re-run's part.
  */
+import { RunDir } from '../nn/run-dir.js';
 import type { StageTiming } from '../report/results.js';
 
 export function stageTimer(): { timings: StageTiming[]; stage: <T>(name: string, fn: () => Promise<T> | T) => Promise<T> } {
@@ -43,4 +46,37 @@ export function carryTakenUp(timings: StageTiming[], wallSeconds: number, earlie
     wall += before.seconds - t.seconds;
   }
   return Math.max(0, wall);
+}
+
+/** A training stage a re-run of a demo resumed from a checkpoint (by its timing name), and the training seconds that checkpoint records. */
+export interface ResumedStage {
+  stage: string;
+  seconds: number;
+}
+
+/**
+ * The training seconds the newest complete checkpoint of the run in `dir` records (its state.json `seconds`, kept across
+ * resumes by the supervised and RL trainers): what the runs before spent on a stage a re-run resumes from it. Undefined
+ * without one (the stage starts over) or without a positive figure. Read before the stage trains (it writes checkpoints).
+ */
+export function checkpointSeconds(dir: string): number | undefined {
+  const s = new RunDir(dir).latestComplete<{ seconds?: unknown }>()?.state.seconds;
+  return typeof s === 'number' && Number.isFinite(s) && s > 0 ? s : undefined;
+}
+
+/**
+ * A re-run of a demo resumes a training stage stopped mid-way from its checkpoint: its timing was this run's part only (a
+ * supervised stage stopped at step 600 of 720 read a fifth of what it took), while its parts (RL's, from the curve the
+ * checkpoint keeps) were the whole run's. Each stage in `resumed` gets the seconds before its checkpoint added, marked
+ * `resumed`; returns `wallSeconds` grown by them.
+ */
+export function carryResumed(timings: StageTiming[], wallSeconds: number, resumed: readonly ResumedStage[]): number {
+  let wall = wallSeconds;
+  for (const r of resumed) {
+    const i = timings.findIndex((t) => t.stage === r.stage);
+    if (i < 0 || timings[i].takenUp) continue;
+    timings[i] = { ...timings[i], seconds: timings[i].seconds + r.seconds, resumed: true };
+    wall += r.seconds;
+  }
+  return wall;
 }

@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { CSS, esc, num, pct } from './html.js';
 import { renderSvg } from './vega.js';
 import { MISSING } from '../util/missing.js';
+import type { StageTiming } from './results.js';
 
 export interface GaoPoint {
   update: number;
@@ -55,7 +56,8 @@ export interface FeedbackResults {
   rewardModels: { name: string; variant: string; labels: number; pairs: number; train: PairMetrics; heldOut: PairMetrics; finalLoss: number }[];
   policies: PolicyResult[];
   routing: { aiLabelGoldAgreement: number; humanLabelGoldAgreement: number; points: { strategy: string; budget: number; humanLabels: number; aiWrongCaught?: number; aiLabelsUsed?: number; goldAccuracy: number }[] };
-  timings: { stage: string; seconds: number }[];
+  /** Each stage's time (StageTiming: a training stage taken up finished or resumed is marked so, with what it took in all, demo/stages.ts). */
+  timings: StageTiming[];
   wallSeconds: number;
 }
 

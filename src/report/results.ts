@@ -324,6 +324,11 @@ const timingSchema = z.object({
    * records of its training (demo/stages.ts carryTakenUp); not the re-run's moment of loading it. Absent otherwise.
    */
   takenUp: z.literal(true).optional(),
+  /**
+   * The demo resumed this training stage from a checkpoint an earlier run wrote: `seconds` is this run's time plus the
+   * training time that checkpoint records (demo/stages.ts carryResumed), what the stage took in all. Absent otherwise.
+   */
+  resumed: z.literal(true).optional(),
 });
 
 /** The trained policy, as the report and the model card name it. */
