@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeResults } from '../report/results-io.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
+import { captureConsole } from '../testing/console.js';
 import { register } from './demo-command.js';
 import { guardRun } from './run-guard.js';
 
@@ -17,8 +18,6 @@ async function demo(...args: string[]): Promise<void> {
   register(program);
   await program.parseAsync(['node', 'askfirst', 'demo', ...args]);
 }
-
-afterEach(() => vi.restoreAllMocks());
 
 describe('askfirst demo --seeds (command line)', () => {
   it('rejects bad --seeds with a message naming the problem', async () => {
@@ -41,11 +40,11 @@ describe('askfirst demo --seeds (command line)', () => {
       r.data.seed = seed;
       await writeResults(join(out, `seed-${seed}`), r);
     }
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const log = captureConsole('log');
     await demo('--seeds', '0,1,2', '--aggregate-only', '--out', out);
     expect(existsSync(join(out, 'aggregate.json'))).toBe(true);
     expect(existsSync(join(out, 'aggregate.html'))).toBe(true);
-    const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
+    const printed = log.lines.join('\n');
     expect(printed).toMatch(/over 3 seeds \(0, 1, 2\): mean ± 95 % CI half-width/);
     expect(printed).toMatch(/gap closed, unseen kinds\s+\d+\.\d ± \d+\.\d %/);
     expect(printed).toContain(join(out, 'aggregate.json'));
@@ -63,7 +62,7 @@ describe('askfirst demo --seeds (command line)', () => {
     const stage = join(out, 'seed-1', 'rl', 'final', 'config.json');
     mkdirSync(join(stage, '..'), { recursive: true });
     writeFileSync(stage, JSON.stringify({ format: 'askfirst-checkpoint', version: 2 }));
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    captureConsole('log');
     await demo('--seeds', '0,1', '--aggregate-only', '--out', out);
     expect(existsSync(join(out, 'aggregate.json'))).toBe(true);
     // the demo itself takes that stage up: still refused before any work
@@ -90,12 +89,12 @@ describe('askfirst demo --seeds (command line)', () => {
     writeFileSync(join(out, 'run.json'), JSON.stringify({ run: 'demo', settings: { quick: true, seed: 0, algorithm: 'grpo', rewardWeights: { shown: '(defaults)', id: '{}' }, rlControlShare: 0.15 } }));
     mkdirSync(join(out, 'supervised', 'final'), { recursive: true });
     writeFileSync(join(out, 'supervised', 'final', 'config.json'), '{}');
-    const said = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const said = captureConsole('log');
     await expect(demo('--seed', '1', '--out', out, '--no-progress', '--report-to', 'none')).rejects.toThrow(
       `${out} holds a demo run started with other settings: --quick on → off, --seed 0 → 1; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --fresh to start over with these, or use another --out`,
     );
     await expect(demo('--quick', '--seed', '0', '--reward-weights', 'guessed=-1', '--out', out, '--no-progress')).rejects.toThrow(/started with other settings: --reward-weights \(defaults\) → guessed=-1;/);
-    expect(said).not.toHaveBeenCalled(); // nothing generated or trained
+    expect(said.lines).toEqual([]); // nothing generated or trained
     expect(readdirSync(out).sort()).toEqual(['run.json', 'supervised']);
   });
 

@@ -8,20 +8,20 @@ import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
+import { captureConsole } from '../testing/console.js';
 import { explainFsError, namePath, withKept } from '../util/fs-errors.js';
 import { main } from './main.js';
 
 async function cli(...args: string[]): Promise<{ code: number; err: string }> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  const err = captureConsole('error');
+  const log = captureConsole('log');
   try {
     process.exitCode = 0;
     await main(['node', 'askfirst', ...args]);
-    return { code: Number(process.exitCode ?? 0), err: lines.join('\n') };
+    return { code: Number(process.exitCode ?? 0), err: err.lines.join('\n') };
   } finally {
-    spy.mockRestore();
-    log.mockRestore();
+    err.restore();
+    log.restore();
     process.exitCode = 0;
   }
 }

@@ -1,18 +1,17 @@
 /** `askfirst feedback demo` (feedback-rlhf.ts feedbackDemoAction) run for real: what a re-run that fails leaves of run.json. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
+import { captureConsole } from '../testing/console.js';
 import { demoAggregateAction, feedbackDemoAction } from './feedback-rlhf.js';
 import { openDb } from '../feedback/db.js';
 
-afterEach(() => vi.restoreAllMocks());
-
 describe('feedback demo: a re-run that fails before it trains or labels anything', () => {
   it('puts back the run.json it found (here none: an older askfirst\'s folder), so the right re-run is not refused', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const quiet = captureConsole('error');
     const dir = tmpDir('askfirst-feedback-demo-rerun');
     saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
     const out = join(dir, 'fd');
@@ -27,8 +26,9 @@ describe('feedback demo: a re-run that fails before it trains or labels anything
     expect(existsSync(join(out, 'run.json'))).toBe(false); // it failed too before it trained or labelled anything
     // one that wrote a checkpoint before it failed keeps its settings: that checkpoint was trained under them
     const checkpoint = join(out, 'rl', 'gold', 'checkpoints', 'step-0000001');
-    vi.spyOn(console, 'error').mockImplementation((s: unknown) => {
-      if (!String(s).includes('feedback-db')) return; // where it opens its database, after the suites
+    quiet.restore();
+    captureConsole('error', (s) => {
+      if (!s.includes('feedback-db')) return; // where it opens its database, after the suites
       mkdirSync(checkpoint, { recursive: true });
       writeFileSync(join(checkpoint, 'state.json'), '{}');
     });
@@ -42,8 +42,8 @@ describe('feedback demo: a re-run that fails before it trains or labels anything
     const out = join(dir, 'fd');
     mkdirSync(join(out, 'pairs'), { recursive: true }); // a feedback demo's folder from before run.json was kept, with its database
     await (await openDb({ dataDir: join(out, 'feedback-db') })).close();
-    vi.spyOn(console, 'error').mockImplementation((s: unknown) => {
-      if (String(s).includes('labels over HTTP')) throw new Error('stopped after the first project was labelled');
+    captureConsole('error', (s) => {
+      if (s.includes('labels over HTTP')) throw new Error('stopped after the first project was labelled');
     });
     const run = feedbackDemoAction({ out, init: join(dir, 'sup'), seed: 2, labels: [10], annotators: 1, rlEpisodes: 10, evalEpisodes: 5, progress: false });
     await expect(run).rejects.toThrow('stopped after the first project was labelled');

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
+import { captureConsole } from '../testing/console.js';
 import { feedbackDemoAction } from './feedback-rlhf.js';
 
 const noHeldOut = { n: 0, accuracy: NaN, goldAccuracy: NaN, goldPairs: 0, ece: NaN, brier: NaN };
@@ -13,8 +14,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('feedback demo, a reward model with no held-out pair (10 labels at --held-out 0.2 can leave none)', () => {
   it('says so as train reward does, and prints no NaN (it printed "ECE NaN")', async () => {
-    const said: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((s: unknown) => void said.push(String(s)));
+    const said = captureConsole('log').lines;
     await feedbackDemoAction({ out: join(tmpDir('af-fb-demo-lines'), 'fd'), progress: false });
     const rm = said.filter((l) => l.includes('RM fact-10'));
     expect(rm).toEqual([expect.stringMatching(/^ {2}RM fact-10 +no held-out pairs \(--held-out 0 or too few pairs\), so no held-out accuracy or calibration$/)]);

@@ -11,6 +11,7 @@ import type { AskPayload, Fact, PreferencePayload, RationalePayload } from '../f
 import { rationaleText } from '../feedback/facts.js';
 import { SceneRng } from '../util/rng.js';
 import { tmpDir } from '../testing/tmp.js';
+import { captureConsole } from '../testing/console.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { runAgreement, runAnnotator, runExport, runIllumeCommand, runImport } from './feedback.js';
@@ -275,16 +276,16 @@ describe('feedback commands on PGlite say which database they open (it takes sec
     const { vi } = await import('vitest');
     const dbDir = join(tmpDir('askfirst-fb-opening'), 'db');
     const err: { line: string; dbThere: boolean }[] = [];
-    const out: string[] = [];
     const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push({ line: String(s), dbThere: existsSync(dbDir) }), true));
-    const o = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    const o = captureConsole('log');
+    const out = o.lines;
     try {
       const program = (await buildProgram()).exitOverride();
       await program.parseAsync(['node', 'askfirst', 'feedback', 'import', '--db-dir', dbDir, '--project', 'p', '--demo', '2', '--tasks', 'ask']);
       await program.parseAsync(['node', 'askfirst', 'feedback', 'agreement', '--db-dir', dbDir, '--project', 'p', '--json']);
     } finally {
       e.mockRestore();
-      o.mockRestore();
+      o.restore();
     }
     expect(err).toEqual([
       { line: `feedback import: opening the feedback database in ${dbDir} (PGlite: a few seconds)\n`, dbThere: false },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { buildProgram } from './main.js';
 import { refuseToReplaceRun, supervisedSummary } from './train.js';
 import { tmpDir } from '../testing/tmp.js';
+import { captureConsole } from '../testing/console.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
@@ -42,9 +43,7 @@ async function run(args: string[]): Promise<unknown> {
  * to `log` / `err`, or dropped where none is given. Returns the spies, for a test that reads their calls.
  */
 function catchConsole(log: (line: string) => unknown = () => undefined, err: (line: string) => unknown = () => undefined) {
-  const logSpy = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void log(String(s)));
-  const errSpy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void err(String(s)));
-  return { logSpy, errSpy };
+  return { logSpy: captureConsole('log', (s) => void log(s)).spy, errSpy: captureConsole('error', (s) => void err(s)).spy };
 }
 
 afterEach(() => vi.restoreAllMocks());
