@@ -71,13 +71,18 @@ export function docCommands(md: string): DocCommand[] {
       out.push({ line: first + k, text });
     });
   }
-  const prose = md.replace(fence, (block) => block.replace(/[^\n]/g, ' ')); // keep line numbers
+  const prose = proseOf(md);
   for (const m of prose.matchAll(/`([^`]+)`/g)) {
     const span = m[1].replace(/\s+/g, ' ').trim();
     const text = span.startsWith('npx askfirst ') ? span.slice(4) : span;
     if (text.startsWith('askfirst ')) out.push({ line: lineAt(m.index), text });
   }
   return out;
+}
+
+/** A page with its fenced code blocks blanked out (their lines kept, empty), so the inline spans left keep their line numbers. */
+export function proseOf(md: string): string {
+  return md.replace(/^```[^\n]*\n([\s\S]*?)^```/gm, (block) => block.replace(/[^\n]/g, ' '));
 }
 
 /** Every long flag a page names anywhere (prose, tables, code), with its line. */
