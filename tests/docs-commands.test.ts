@@ -51,7 +51,37 @@ async function pageProblems(page: string, md: string): Promise<string[]> {
   return problems;
 }
 
+/**
+ * Other tools' commands the docs (and the lmms-eval tasks' YAML comments, the export's dataset card) spell as no
+ * installation of them does, each with the right spelling and where it comes from.
+ */
+const MISSPELT_COMMANDS: Record<string, string> = {
+  lmms_eval:
+    "lmms-eval (or python -m lmms_eval): the console script lmms-eval's pyproject.toml [project.scripts] installs, v0.4 to main 75571cf; there is no lmms_eval command",
+};
+const MISSPELT_IN = [
+  ...PAGES,
+  'integrations/README.md',
+  ...['trl', 'verl', 'openrlhf'].map((d) => `integrations/${d}/README.md`),
+  ...['askfirst_first_turn/askfirst_first_turn.yaml', 'askfirst_episode/askfirst_episode.yaml', 'askfirst_episode/askfirst_episode_reference.yaml'].map((f) => `integrations/lmms_eval/${f}`),
+  'src/environment/lmms-eval-export.ts',
+];
+
 describe('the commands and flags the docs show', () => {
+  it("spells other tools' commands as they install them", () => {
+    const problems: string[] = [];
+    for (const file of MISSPELT_IN) {
+      readFileSync(join(root, file), 'utf8').split('\n').forEach((l, i) => {
+        for (const [word, right] of Object.entries(MISSPELT_COMMANDS)) {
+          // a command: the word first on a line (a code block, a YAML comment) or in a code span, flags after it
+          if (new RegExp(`(^[#\\s]*|\`)${word} --`).test(l)) problems.push(`${file}:${i + 1}: ${word} → ${right}`);
+        }
+      });
+    }
+    expect(problems).toEqual([]);
+  });
+
+
   it('finds the commands of code blocks and inline spans, and reports a flag no command has', async () => {
     const md = [
       'Run `askfirst eval --policy oracle --data suite',

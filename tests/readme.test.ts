@@ -32,7 +32,7 @@ const OTHER = [
   'npm run demo -- --quick',
   'npm test',
   'npx vitest run src/cli',
-  'lmms_eval --model llava_onevision --tasks askfirst_first_turn --include_path integrations/lmms_eval',
+  'lmms-eval --model llava_onevision --tasks askfirst_first_turn --include_path integrations/lmms_eval',
 ];
 
 interface Block {

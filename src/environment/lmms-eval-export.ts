@@ -154,13 +154,13 @@ export const LMMS_EVAL_CARD = {
     '| `views` | the image of every view the episode can reach from its first (the first view first), in the order of `episode`\'s `views` |\n| `episode` | JSON: `mode`, `first_view`, `max_turns`, `control`, `kind`, `min_interventions`, and per reachable view its `prompt`, `options`, the letters above, `valid_intervention_letters`, `answer_letter`, `next` (valid intervention letter → view) and `informative` |\n',
   use: (data: LmmsEvalData) => `## Evaluating
 ${dataIn(data, 'integrations/lmms_eval/askfirst_first_turn/askfirst_first_turn.yaml')}, then
-\`lmms_eval --model MODEL --tasks askfirst_first_turn --include_path integrations/lmms_eval\`.
+\`lmms-eval --model MODEL --tasks askfirst_first_turn --include_path integrations/lmms_eval\`.
 What a first-turn run measures, and what it cannot (the gap closed needs whole episodes: \`askfirst eval\` or
 \`askfirst env serve\`): integrations/README.md, "lmms-eval".
 `,
   episodeUse: (data: LmmsEvalData) => `## Evaluating
 ${dataIn(data, 'integrations/lmms_eval/askfirst_episode/askfirst_episode.yaml (an export with `--mode reference`: of\naskfirst_episode_reference.yaml)')}, then
-\`lmms_eval --model MODEL --tasks askfirst_episode --include_path integrations/lmms_eval\` with a model that implements
+\`lmms-eval --model MODEL --tasks askfirst_episode --include_path integrations/lmms_eval\` with a model that implements
 lmms-eval's \`generate_until_multi_round\`. What it measures, which models play whole episodes, and how to get the gap
 closed: integrations/README.md, "lmms-eval".
 `,
