@@ -81,6 +81,22 @@ function repliesFor(r: Row): string[] {
 }
 
 /**
+ * Replies in LaTeX's \boxed{} (episode/thinking.ts latexBox): the one box of either kind, braces counted, \text{} taken
+ * off, JavaScript's whitespace around. Read both ways as `repliesFor`'s are, after them (the scripted run's picks are
+ * among `repliesFor`'s, as before these were added).
+ */
+function boxedRepliesFor(r: Row): string[] {
+  return r.options.flatMap((o, i) => {
+    const l = optionLetter(i);
+    return [
+      `\\boxed{${l}}`, `$\\boxed{\\text{${o}}}$.`, `so \\boxed{\u3000\\textbf{${l}.}\x1c}`, `\\boxed{${l}} or \\boxed{Z}`, `\\boxed{${l}`,
+      `\\boxed{${l}} <|begin_of_box|>${l}<|end_of_box|>`, `<|begin_of_box|>\\boxed{${o}}<|end_of_box|>`, `\\fbox{{${l}}}`, `\\Boxed{${l}}`, `\\boxed{${o}} `,
+      `\\boxed{${l}.} because ${o}`, `<think>\\boxed{Z}</think>\\boxed{\\mbox{\u0085${l}.}}`,
+    ];
+  });
+}
+
+/**
  * An askfirst suite (half of it controls) and ProactiveBench's own entries (its state machines replayed: ROD's first view
  * counts no category, ImageNet-C offers every enhancement), made with the CLI in `dir`: their --data specs.
  */
@@ -139,7 +155,7 @@ describe.skipIf(skip !== null)('integrations/lmms_eval: the askfirst_first_turn 
     const replies: Record<string, unknown> = { pick: {} };
     const picks: Record<string, Record<string, number>> = {};
     for (const [out, { rows }] of Object.entries(exports)) {
-      replies[out] = Object.fromEntries(rows.map((r) => [r.episode_id, repliesFor(r)]));
+      replies[out] = Object.fromEntries(rows.map((r) => [r.episode_id, [...repliesFor(r), ...boxedRepliesFor(r)]]));
       // The scripted model: a reply per episode that lands on each first move somewhere (seeded by position).
       picks[out] = Object.fromEntries(rows.map((r, i) => [r.episode_id, (i * 7 + 3) % repliesFor(r).length]));
     }

@@ -108,6 +108,14 @@ class Docs(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "no 'view_informative' column.*export again with `askfirst export --format lmms-eval`"):
             utils.askfirst_process_results(old, ["A."])
 
+    def test_a_latex_boxed_answer_is_read_as_glm_box_is(self):
+        # a reply boxed Qwen-Math style named no option (askfirst's latexBox, episode/thinking.ts; parity: tests/lmms-eval-task.test.ts)
+        for reply, answer in [("\\boxed{B}", "B"), ("\\boxed{\\text{B}}", "B"), ("$\\boxed{Increase the contrast}$", "Increase the contrast"),
+                              ("<think>x</think>\nSo it is $\\boxed{ \\textbf{B.} }$.", "B."), ("<|begin_of_box|>\\boxed{B}<|end_of_box|>", "B")]:
+            self.assertEqual(utils.strip_thinking(reply), answer, reply)
+        for reply in ["\\boxed{A} or \\boxed{B}", "\\boxed{B", "\\boxed{A} <|begin_of_box|>B<|end_of_box|>", "\\Boxed{B}"]:
+            self.assertEqual(utils.strip_thinking(reply), reply)
+
     def test_aggregate_leaves_out_none_and_says_none_for_no_doc(self):
         self.assertEqual(utils.askfirst_aggregate_rate([1, None, 0, 1]), 2 / 3)
         self.assertIsNone(utils.askfirst_aggregate_rate([None, None]))

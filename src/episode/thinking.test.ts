@@ -1,7 +1,7 @@
 /** A reply's leading reasoning block, in every VLM family's markup (episode/thinking.ts). */
 import { describe, expect, it } from 'vitest';
 import { FAMILY_REPLIES } from '../testing/reasoning-replies.js';
-import { opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from './thinking.js';
+import { answerSpan, opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from './thinking.js';
 
 describe('stripThinking', () => {
   it("removes the leading reasoning block of every VLM family's markup", () => {
@@ -53,6 +53,25 @@ describe('stripThinking', () => {
     expect(stripThinking('<think>x</think>\nThe cat is hidden, so <|begin_of_box|> B. cat \n<|end_of_box|>.\n')).toBe('B. cat');
     expect(stripThinking('<answer>It is <|BEGIN_OF_BOX|>A<|end_of_box|> here</answer>')).toBe('A');
     expect(stripThinking('so <|begin_of_box|>B.')).toBe('so <|begin_of_box|>B.'); // unclosed: stays
+  });
+
+  it("takes LaTeX's one \\boxed{} as the answer, as GLM's box is taken", () => {
+    // a reply that boxed its answer Qwen-Math style named no option (the box and the text around it stayed)
+    expect(stripThinking('\\boxed{B}')).toBe('B');
+    expect(stripThinking('\\boxed{\\text{B}}')).toBe('B');
+    expect(stripThinking('$\\boxed{Increase the contrast}$')).toBe('Increase the contrast');
+    expect(stripThinking('<think>x</think>\nSo it is $\\boxed{ \\textbf{B.} }$.\n')).toBe('B.');
+    expect(stripThinking('\\fbox{C}')).toBe('C'); // MATH's last_boxed_only_string reads \fbox too
+    expect(stripThinking('\\boxed{\\frac{1}{2}}')).toBe('\\frac{1}{2}'); // braces counted, as GLM-V and MATH count them
+    expect(stripThinking('<|begin_of_box|>\\boxed{B}<|end_of_box|>')).toBe('B');
+    expect(stripThinking('<answer>\\boxed{B}</answer>')).toBe('B');
+    // two boxes (of either kind), an unclosed one, a command LaTeX does not know: the reply stays and names no option
+    for (const r of ['\\boxed{A} or \\boxed{B}', '\\boxed{B} \\boxed{B}', '\\boxed{B', '\\boxed{A} <|begin_of_box|>B<|end_of_box|>', '<|begin_of_box|>B<|end_of_box|> \\boxed{A}', '\\Boxed{B}']) {
+      expect(stripThinking(r), r).toBe(r);
+    }
+    const r = 'so $\\boxed{\\text{ B. }}$';
+    expect(r.slice(...answerSpan(r))).toBe('B.');
+    expect(answerSpan(r)[0]).toBe(r.indexOf('B'));
   });
 
   it('says where the block ends: just past its closing marker', () => {

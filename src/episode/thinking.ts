@@ -27,6 +27,16 @@
  * answer (glmv_reward's verifiers: the one box's inside, `find_boxed_content`; no answer when the text holds more than
  * one box marker of a kind, `check_answer_format`); vLLM's glm45 reasoning parser removes only `<think>` and leaves the
  * box in `content`. The answer is the inside without surrounding whitespace. Two boxes, or an unclosed one, stay.
+ *
+ * Then LaTeX's `\boxed{…}` (or `\fbox{…}`), the final answer of reasoning models prompted Qwen-Math style ("put your
+ * final answer within \boxed{}"; GLM-V's own prompts too), read as GLM's box is (`latexBox`): GLM-V's glmv_reward reads
+ * `\boxed{…}` before its box tokens, the braces counted (`find_boxed_content_with_boxed`), as Hendrycks' MATH
+ * `last_boxed_only_string` does for `\boxed` and `\fbox`; amid other text (`$\boxed{B}$`, "so \boxed{B}.") its inside,
+ * without surrounding whitespace, is the answer, and a whole-inside `\text{…}` (also `\textbf`, `\mathrm`, `\mbox`) is
+ * taken off as Qwen-Math's `strip_string` does (`\boxed{\text{B}}` is `B`). As for GLM's box, a reply with two boxes
+ * (of either kind: `\boxed{A} … \boxed{B}`, `\boxed{A} <|begin_of_box|>B<|end_of_box|>`) or one whose braces do not
+ * close stays and names no option (math graders that take the last box would read a changed mind; a multiple-choice
+ * answer here is one). LaTeX commands are matched case-sensitively, as LaTeX reads them.
  */
 
 export interface ReasoningMarkers {
@@ -59,21 +69,81 @@ export const ANSWER_WRAPPERS: readonly (ReasoningMarkers & { unclosed: boolean; 
   { open: '<answer>', close: '</answer>', unclosed: true, amid: false },
   { open: '<|begin_of_box|>', close: '<|end_of_box|>', unclosed: false, amid: true },
 ];
+/** LaTeX's box commands (above), each as written before its brace. */
+export const LATEX_BOXES: readonly string[] = ['\\boxed{', '\\fbox{'];
+/** LaTeX's text commands taken off a box's whole inside (above). */
+const LATEX_TEXT = /^\\(?:text|textbf|textrm|mathrm|mbox)\{/;
 /**
  * A wrapper that is the whole text (whitespace, its opening, an inside holding no closing marker, its closing,
- * whitespace), or for one `amid`, the one pair of its markers in the text: text without either marker around it.
+ * whitespace), or for one `amid`, the one pair of its markers in the text: text without either marker (nor a LaTeX box)
+ * around it.
  */
 const WRAPPED = ANSWER_WRAPPERS.map(({ open, close, unclosed, amid }) => {
   const neither = `(?:(?!${esc(open)}|${esc(close)})[\\s\\S])*`;
   const inside = amid ? `(${neither}?)` : `((?:(?!${esc(close)})[\\s\\S])*?)`;
-  const around = amid ? neither : '\\s*';
-  return new RegExp(`^${around}${esc(open)}\\s*${inside}\\s*(?:${esc(close)}${around})${unclosed ? '?' : ''}$`, 'i');
+  const around = amid ? `(?:(?!${[open, close].map(esc).join('|')}|${LATEX_BOXES.map(esc).join('|')})[\\s\\S])*` : '\\s*';
+  return new RegExp(`^${around}${esc(open)}\\s*${inside}\\s*(?:${esc(close)}${around})${unclosed ? '?' : ''}$`, 'di');
 });
+/** GLM's box markers, anywhere (a LaTeX box with one around it is not the one box). */
+const GLM_BOX_MARKER = new RegExp(ANSWER_WRAPPERS.filter((w) => w.amid).flatMap((w) => [w.open, w.close]).map(esc).join('|'), 'i');
+const LEADING_WS = /^\s*/;
+const TRAILING_WS = /\s*$/;
 
-/** The answer inside GLM's wrappers (above): `<answer>` when it is all the text holds, then the one box; the text as it is when not. */
+/** Where the `{` at `open` closes (braces counted, as GLM-V and MATH count them): the index of its `}`, or -1. */
+function closingBrace(s: string, open: number): number {
+  for (let i = open, depth = 0; i < s.length; i++) {
+    if (s[i] === '{') depth++;
+    else if (s[i] === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * The answer's span in `s` inside its one LaTeX box (above), its whitespace and a whole-inside `\text{…}` taken off:
+ * [start, end); undefined when `s` holds no box, two, one that does not close, or GLM's box markers around it.
+ */
+export function latexBox(s: string): [number, number] | undefined {
+  let found: [number, number] | undefined;
+  for (let i = s.indexOf('\\'); i >= 0; i = s.indexOf('\\', i)) {
+    const cmd = LATEX_BOXES.find((c) => s.startsWith(c, i));
+    if (!cmd) {
+      i++;
+      continue;
+    }
+    const close = closingBrace(s, i + cmd.length - 1);
+    if (close < 0 || found) return undefined;
+    found = [i + cmd.length, close];
+    i = close + 1;
+  }
+  if (!found || GLM_BOX_MARKER.test(s.slice(0, found[0])) || GLM_BOX_MARKER.test(s.slice(found[1]))) return undefined;
+  let [start, end] = found;
+  for (;;) {
+    start += LEADING_WS.exec(s.slice(start, end))![0].length;
+    end -= TRAILING_WS.exec(s.slice(start, end))![0].length;
+    const cmd = LATEX_TEXT.exec(s.slice(start, end));
+    if (!cmd || closingBrace(s, start + cmd[0].length - 1) !== end - 1) return [start, end];
+    [start, end] = [start + cmd[0].length, end - 1];
+  }
+}
+
+/**
+ * The answer's span in `s` inside GLM's wrappers and a LaTeX box (above): `<answer>` when it is all the text holds, then
+ * GLM's one box, then the one LaTeX box; [start, end) with `s.slice(start, end)` the answer ([0, s.length] when none).
+ */
+function unwrappedSpan(s: string, from = 0): [number, number] {
+  let [start, end] = [from, s.length];
+  for (const re of WRAPPED) {
+    const at = re.exec(s.slice(start, end))?.indices?.[1];
+    if (at) [start, end] = [start + at[0], start + at[1]];
+  }
+  const box = latexBox(s.slice(start, end));
+  return box ? [start + box[0], start + box[1]] : [start, end];
+}
+
+/** The answer inside GLM's wrappers and a LaTeX box (above); the text as it is when it has none. */
 export function unwrapAnswer(s: string): string {
-  for (const re of WRAPPED) s = re.exec(s)?.[1] ?? s;
-  return s;
+  const [start, end] = unwrappedSpan(s);
+  return s.slice(start, end);
 }
 
 /** Whether a token is the opening of an answer wrapper (GLM's `<answer>` and `<|begin_of_box|>` are one token each). */
@@ -89,11 +159,17 @@ export function reasoningEnd(s: string): number {
 
 /**
  * The reply's answer: without its leading reasoning block and the whitespace after it, and out of GLM's answer wrappers
- * (above: `<answer>` when it is all that is left, then one box); the reply as it is when it has neither.
+ * and a LaTeX box (above: `<answer>` when it is all that is left, then one box); the reply as it is when it has neither.
  */
 export function stripThinking(s: string): string {
+  const [start, end] = answerSpan(s);
+  return s.slice(start, end);
+}
+
+/** Where the reply's answer (`stripThinking`) is in it: [start, end), `s.slice(start, end)` being the answer. */
+export function answerSpan(s: string): [number, number] {
   const end = reasoningEnd(s);
-  return unwrapAnswer(end ? s.slice(end).replace(/^\s+/, '') : s);
+  return unwrappedSpan(s, end ? end + LEADING_WS.exec(s.slice(end))![0].length : 0);
 }
 
 /** Whether the reply opens with a reasoning block's opening marker (after whitespace). */

@@ -14,6 +14,8 @@ export function familyReplies(answer: string): Record<string, string> {
     'GLM-4.1V-Thinking (stopped at </answer>, as LLaMA-Factory\'s glm4v template stops)': `<think>\nThe cat is behind the box, so A.</think>\n<answer>${answer}`,
     'GLM-4.1V-Thinking (boxed <answer>)': `<think>The cat is behind the box, so A.</think><answer>\n<|begin_of_box|>${answer}<|end_of_box|>\n</answer>`,
     'GLM-4.5V (boxed)': `<think>The cat is behind the box, so A.</think><|begin_of_box|>${answer}<|end_of_box|>`,
+    // "put your final answer within \boxed{}" (Qwen-Math style prompts; GLM-V's glmv_reward reads \boxed{} first)
+    'Qwen-Math style (LaTeX \\boxed{})': `<think>The cat is behind the box, so A.</think>\nSo the answer is $\\boxed{\\text{${answer}}}$.`,
   };
 }
 

@@ -76,7 +76,9 @@ def match_options(reply: str, options: list, correct: set, shift: int) -> tuple:
 # it there) is the text up to its closing marker when that text holds no opening marker of the family. What is left is
 # then unwrapped from GLM's answer wrappers: GLM-4.1V-Thinking's <answer>…</answer> when it is the whole of it, whitespace
 # aside (its opening alone when the server stopped at </answer>), then GLM-4.5V's <|begin_of_box|>…<|end_of_box|>, also
-# amid other text when it is the text's one pair of box markers (as GLM-V's glmv_reward reads its answer).
+# amid other text when it is the text's one pair of box markers (as GLM-V's glmv_reward reads its answer); then LaTeX's
+# \boxed{…} (or \fbox{…}), braces counted, when it is the text's one box of either kind, its whitespace and a
+# whole-inside \text{…} (\textbf, \textrm, \mathrm, \mbox) taken off (Qwen-Math style; thinking.ts says whose rules).
 REASONING_MARKERS = [
     ("<think>", "</think>"),
     ("\u25c1think\u25b7", "\u25c1/think\u25b7"),  # ◁think▷ … ◁/think▷
@@ -99,25 +101,74 @@ _LEADING_WS = re.compile(f"^{_JS_WS}+")
 ANSWER_WRAPPERS = [("<answer>", "</answer>", True, False), ("<|begin_of_box|>", "<|end_of_box|>", False, True)]
 
 
+# LaTeX's box commands as written before their brace (matched case-sensitively, as LaTeX reads them), and its text
+# commands taken off a box's whole inside.
+LATEX_BOXES = ["\\boxed{", "\\fbox{"]
+_LATEX_TEXT = re.compile(r"\\(?:text|textbf|textrm|mathrm|mbox)\{")
+
+
 def _wrapped(o: str, c: str, unclosed: bool, amid: bool) -> "re.Pattern[str]":
     neither = f"(?:(?!{_marker(o)}|{_marker(c)}).)*"
     inside = f"({neither}?)" if amid else f"((?:(?!{_marker(c)}).)*?)"
-    around = neither if amid else f"{_JS_WS}*"
+    latex = "|".join(re.escape(b) for b in LATEX_BOXES)
+    around = f"(?:(?!{_marker(o)}|{_marker(c)}|{latex}).)*" if amid else f"{_JS_WS}*"
     return re.compile(f"^{around}{_marker(o)}{_JS_WS}*{inside}{_JS_WS}*(?:{_marker(c)}{around}){'?' if unclosed else ''}\\Z", re.DOTALL)
 
 
 _WRAPPED = [_wrapped(*w) for w in ANSWER_WRAPPERS]
+_GLM_BOX_MARKER = re.compile("|".join(_marker(m) for o, c, _, amid in ANSWER_WRAPPERS if amid for m in (o, c)))
+_TRAILING_WS = re.compile(f"{_JS_WS}+\\Z")
+
+
+def _closing_brace(s: str, open_at: int) -> int:
+    """Where the "{" at `open_at` closes (braces counted): the index of its "}", or -1."""
+    depth = 0
+    for i in range(open_at, len(s)):
+        if s[i] == "{":
+            depth += 1
+        elif s[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def latex_box(s: str) -> Optional[str]:
+    """The inside of the text's one LaTeX box, its whitespace and a whole-inside \\text{…} taken off; None when the
+    text holds no box, two, one that does not close, or GLM's box markers around it (askfirst's `latexBox`)."""
+    found = None
+    i = s.find("\\")
+    while i >= 0:
+        cmd = next((c for c in LATEX_BOXES if s.startswith(c, i)), None)
+        if cmd is None:
+            i = s.find("\\", i + 1)
+            continue
+        close = _closing_brace(s, i + len(cmd) - 1)
+        if close < 0 or found is not None:
+            return None
+        found = (i + len(cmd), close)
+        i = s.find("\\", close + 1)
+    if found is None or _GLM_BOX_MARKER.search(s[: found[0]]) or _GLM_BOX_MARKER.search(s[found[1]:]):
+        return None
+    inside = s[found[0] : found[1]]
+    while True:
+        inside = _TRAILING_WS.sub("", _LEADING_WS.sub("", inside, count=1), count=1)
+        cmd = _LATEX_TEXT.match(inside)
+        if not cmd or _closing_brace(inside, cmd.end() - 1) != len(inside) - 1:
+            return inside
+        inside = inside[cmd.end() : -1]
 
 
 def strip_thinking(s: str) -> str:
     """Remove a leading reasoning block of any family (above) and the whitespace after it, and unwrap GLM's answer
-    wrappers (<answer> when it is all that is left, then one box), as askfirst does before matching."""
+    wrappers (<answer> when it is all that is left, then one box) and a LaTeX box, as askfirst does before matching."""
     m = _OPENED.match(s) or _UNOPENED.match(s)
     s = _LEADING_WS.sub("", s[m.end():], count=1) if m else s
     for w in _WRAPPED:
         u = w.match(s)
         s = u.group(1) if u else s
-    return s
+    box = latex_box(s)
+    return s if box is None else box
 
 
 def _letters(doc: dict, key: str) -> list:
