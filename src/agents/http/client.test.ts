@@ -113,6 +113,29 @@ describe('helpers', () => {
     expect(parse('<think>Okay</think>\n<answer><|begin_of_box|>B.<|end_of_box|></answer>', [...think, tok('<answer>'), tok('<|begin_of_box|>'), answer, tok('.')])).toEqual(want);
     expect(parse(' B.', [tok(' '), answer, tok('.')])).toEqual([{ token: ' ', logprob: -0.01 }]); // no wrapper: the first token, as before
   });
+  it("reads the scores inside a box amid text (GLM's, LaTeX's \\boxed{}), where the answer is, not at the reply's first word", () => {
+    // "The answer is <|begin_of_box|>B<|end_of_box|>" was scored at "The" (no option named: no scores), or at a word
+    // that names an option by chance ("Move" before the box)
+    const tok = (token: string, tops: [string, number][] = [[token, -0.01]]) => ({ token, logprob: tops[0][1], top_logprobs: tops.map(([t, l]) => ({ token: t, logprob: l })) });
+    const answer = tok('B', [['B', -0.1], ['A', -2.5]]);
+    const want = [{ token: 'B', logprob: -0.1 }, { token: 'A', logprob: -2.5 }];
+    const parse = (content: string, tokens: unknown[], message: Record<string, unknown> = {}) =>
+      parseChatBody(JSON.stringify({ choices: [{ message: { content, ...message }, logprobs: { content: tokens }, finish_reason: 'stop' }] })).firstTokenTop;
+    const words = [tok('Move', [['Move', -0.3], ['A', -1.2]]), tok(' it'), tok(' so'), tok(' ')];
+    const glm = [...words, tok('<|begin_of_box|>'), answer, tok('<|end_of_box|>'), tok('.')];
+    const text = (toks: { token: string }[]) => toks.map((t) => t.token).join('');
+    expect(parse(text(glm), glm)).toEqual(want);
+    const think = [tok('<think>'), tok('Okay'), tok('</think>'), tok('\n')];
+    expect(parse(text([...think, ...glm]), [...think, ...glm])).toEqual(want); // after a reasoning block
+    expect(parse(text(glm), glm, { reasoning_content: 'Okay' })).toEqual(want); // the reasoning split off
+    const latex = [...words, tok('$\\'), tok('boxed'), tok('{\\'), tok('text'), tok('{B', [['{B', -0.1], ['{A', -2.5], ['{', -4]]), tok('}}$'), tok('.')];
+    expect(parse(text(latex), latex)).toEqual(want); // the answer starts inside "{B": the alternatives read without "{"
+    const spaced = [...words, tok('\\boxed'), tok('{'), tok(' '), answer, tok('}')];
+    expect(parse(text(spaced), spaced)).toEqual(want);
+    // two boxes name no answer: read as before, at the first word
+    const two = [...glm, tok(' or '), tok('<|begin_of_box|>'), tok('A'), tok('<|end_of_box|>')];
+    expect(parse(text(two), two)).toEqual([{ token: 'Move', logprob: -0.3 }, { token: 'A', logprob: -1.2 }]);
+  });
   it('says what a 200 without choices held: an error object (proxies such as OpenRouter and LiteLLM send them) or an empty list', async () => {
     expect(() => parseChatBody('{"error":{"message":"Provider returned error","code":502}}')).toThrow('reply has no choices but an error: Provider returned error');
     expect(() => parseChatBody('{"id":"x","choices":[]}')).toThrow('reply has an empty "choices" list');

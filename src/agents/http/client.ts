@@ -20,7 +20,7 @@ import { ResponseCache, requestKey } from './cache.js';
 import { paramAdvice, parseErrorBody, rejectedParam, statusAdvice } from './rejection.js';
 import { MAX_RETRY_AFTER_MS, RequestHalted, Retryable, abortError, type RetryReason, backoffDelay, headerValue, retryAfterOf, shouldRetry, sleep } from './retry.js';
 import { Semaphore } from '../../util/semaphore.js';
-import { opensAnswerWrapper, opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from '../../episode/thinking.js';
+import { answerSpan, opensAnswerWrapper, opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from '../../episode/thinking.js';
 import type { ReplyCause } from '../../episode/types.js';
 
 /** One alternative at one token position. */
@@ -137,42 +137,46 @@ type RequestOptions = { signal?: AbortSignal; halt?: AbortSignal; headers?: Reco
 type TokenLogprob = { token?: unknown; logprob?: unknown; top_logprobs?: unknown };
 
 /**
- * The position of the answer's first token in a chat `logprobs.content[]`. A reasoning model's
- * logprobs may cover its reasoning too (SGLang's and vLLM's do, `<think>…</think>` markers
- * included, while `message.content` holds the answer only): then the first token after the token
- * that ends the tokens' leading reasoning block (any family's markers, episode/thinking.ts, its
- * opening in the prompt or not) that is not whitespace. When the message carries reasoning
- * (`reasoning_content`, or Ollama's `reasoning`) or the tokens open a block that does not close, the tokens
- * are the answer's only if their text begins with the answer; else -1 (no scores: the
- * alternatives at the first position would be the reasoning's, not the answer's). Answer wrappers' opening tokens
- * (GLM's `<answer>`, `<|begin_of_box|>`: episode/thinking.ts) are read past: the answer's first token follows them.
+ * Where the answer's first token is in a chat `logprobs.content[]`, and how many characters of that token come before the
+ * answer (0 unless the answer starts inside it: `{B` of `\boxed{B}`). The answer is where `stripThinking` finds it in the
+ * tokens' text (episode/thinking.ts `answerSpan`): a reasoning model's logprobs may cover its reasoning too (SGLang's and
+ * vLLM's do, `<think>…</think>` markers included, while `message.content` holds the answer only), so past the tokens'
+ * leading reasoning block (any family's markers, its opening in the prompt or not), then inside GLM's answer wrappers and
+ * its box or a LaTeX box, also amid text ("so <|begin_of_box|>B<|end_of_box|>": the scores are B's, not "so"'s), at
+ * the token that holds its first character; from there past whitespace tokens and answer wrappers' opening tokens (GLM's
+ * `<answer>`, `<|begin_of_box|>`: one token each). When the message carries reasoning (`reasoning_content`, or Ollama's
+ * `reasoning`) or the tokens open a block that does not close, the tokens are the answer's only if their text begins
+ * with the answer; else -1 (no scores: the alternatives at the first position would be the reasoning's, not the
+ * answer's). A reply whose answer is its whole text is read at its first token, whitespace or not, as always.
  */
-function answerStart(content: readonly TokenLogprob[], message: Record<string, unknown> | undefined, text: string): number {
+function answerStart(content: readonly TokenLogprob[], message: Record<string, unknown> | undefined, text: string): { at: number; prefix: number } {
   const tokenText = (t: TokenLogprob) => (typeof t?.token === 'string' ? t.token : '');
-  /** From `from`, past whitespace tokens and answer wrappers' opening tokens: where the first other token is, or `from`. */
-  const pastWrappers = (from: number) => {
-    let at = from;
-    for (let i = from; i < content.length; i++) {
-      const t = tokenText(content[i]);
-      if (opensAnswerWrapper(t)) at = i + 1;
-      else if (t.trim()) break;
-    }
-    return at;
-  };
-  const firstWord = (from: number) => {
-    for (let i = pastWrappers(from); i < content.length; i++) if (tokenText(content[i]).trim()) return i;
-    return -1;
-  };
+  const none = { at: -1, prefix: 0 };
   const joined = content.map(tokenText).join('');
-  const blockEnd = reasoningEnd(joined);
-  if (blockEnd > 0) {
-    // the token holding the closing marker's last character, then the answer's first word after it
-    for (let i = 0, at = 0; i < content.length; i++) if ((at += tokenText(content[i]).length) >= blockEnd) return firstWord(i + 1);
+  if (reasoningEnd(joined) === 0) {
+    const reasoning = [message?.reasoning_content, message?.reasoning].some((r) => typeof r === 'string' && r.trim() !== '');
+    if (reasoning || opensReasoning(joined)) {
+      const answer = text.trim();
+      if (!answer || opensReasoning(answer) || !joined.trimStart().startsWith(answer.slice(0, 8))) return none;
+    } else if (answerSpan(joined)[0] === 0) return { at: 0, prefix: 0 };
   }
-  const reasoning = [message?.reasoning_content, message?.reasoning].some((r) => typeof r === 'string' && r.trim() !== '');
-  if (!reasoning && !opensReasoning(joined)) return pastWrappers(0) > 0 ? firstWord(0) : 0;
-  const answer = text.trim();
-  return answer && !opensReasoning(answer) && joined.trimStart().startsWith(answer.slice(0, 8)) ? firstWord(0) : -1;
+  // the token holding the answer's first character, then past whitespace and wrapper openings
+  const [start] = answerSpan(joined);
+  for (let i = 0, from = 0; i < content.length; i++) {
+    const t = tokenText(content[i]);
+    if (from + t.length <= start) {
+      from += t.length;
+      continue;
+    }
+    const before = t.slice(0, start - from);
+    if (before.trim() && t.slice(start - from).trim()) return { at: i, prefix: before.length };
+    for (let j = t.slice(start - from).trim() ? i : i + 1; j < content.length; j++) {
+      const u = tokenText(content[j]);
+      if (u.trim() && !opensAnswerWrapper(u)) return { at: j, prefix: 0 };
+    }
+    return none;
+  }
+  return none;
 }
 
 /** Pull the first-token alternatives out of either logprobs shape (chat `content[]` or legacy `top_logprobs[]`). */
@@ -181,15 +185,20 @@ function firstTokenTop(choice: Record<string, unknown>, text: string): TopLogpro
   if (!lp || typeof lp !== 'object') return undefined;
   const content = lp.content as TokenLogprob[] | undefined;
   if (Array.isArray(content) && content.length) {
-    const at = answerStart(content, choice.message as Record<string, unknown> | undefined, text);
+    const { at, prefix } = answerStart(content, choice.message as Record<string, unknown> | undefined, text);
     if (at < 0) return undefined;
     const first = content[at];
     const tops = Array.isArray(first.top_logprobs) ? (first.top_logprobs as { token?: unknown; logprob?: unknown }[]) : [];
-    const out = tops
+    let out = tops
       .filter((t) => typeof t.token === 'string' && typeof t.logprob === 'number')
       .map((t) => ({ token: t.token as string, logprob: t.logprob as number }));
     if (!out.length && typeof first.token === 'string' && typeof first.logprob === 'number') {
       out.push({ token: first.token, logprob: first.logprob });
+    }
+    if (prefix) {
+      // the answer starts inside the token ("{B"): the alternatives that share what comes before it, read without it
+      const head = (first.token as string).slice(0, prefix);
+      out = out.filter((t) => t.token.startsWith(head) && t.token.length > prefix).map((t) => ({ token: t.token.slice(prefix), logprob: t.logprob }));
     }
     return out.length ? out : undefined;
   }
