@@ -33,6 +33,13 @@ export interface PolicyReply {
    * replies, episode/thinking.ts): what `askfirst serve` sends its client, as the model's server would. Absent: `reply`.
    */
   written?: string;
+  /**
+   * The reasoning the backend's model wrote before its reply, when it wrote any: an OpenAI-compatible server's
+   * `reasoning_content` (or Ollama's `reasoning`), else the leading reasoning block taken off its text (its markers
+   * off, episode/thinking.ts `reasoningOf`). `askfirst serve` sends it as `reasoning_content`, as vLLM's reasoning
+   * parsers do; it is not part of the reply the episode reads.
+   */
+  reasoning?: string;
   /** Log-probability per option of `Observation.options`, when the backend can give it. */
   optionLogProbs?: number[];
   /**

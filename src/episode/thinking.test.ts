@@ -1,7 +1,7 @@
 /** A reply's leading reasoning block, in every VLM family's markup (episode/thinking.ts). */
 import { describe, expect, it } from 'vitest';
 import { FAMILY_REPLIES } from '../testing/reasoning-replies.js';
-import { answerSpan, opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from './thinking.js';
+import { answerSpan, opensReasoning, reasoningOf, opensUnclosedReasoning, reasoningEnd, stripThinking } from './thinking.js';
 
 describe('stripThinking', () => {
   it("removes the leading reasoning block of every VLM family's markup", () => {
@@ -72,6 +72,13 @@ describe('stripThinking', () => {
     const r = 'so $\\boxed{\\text{ B. }}$';
     expect(r.slice(...answerSpan(r))).toBe('B.');
     expect(answerSpan(r)[0]).toBe(r.indexOf('B'));
+  });
+
+  it("gives the block's reasoning without its markers, as a reasoning parser's reasoning_content", () => {
+    for (const [family, reply] of Object.entries(FAMILY_REPLIES)) expect(reasoningOf(reply), family).toMatch(/^(?:thought\n|\n)?The cat is behind the box, so (?:I would say )?A\.\n?$/);
+    expect(reasoningOf('  <THINK>x</Think> B.')).toBe('x');
+    expect(reasoningOf('B.')).toBeUndefined();
+    expect(reasoningOf('<think>x')).toBeUndefined(); // never closed: the reply as it is
   });
 
   it('says where the block ends: just past its closing marker', () => {

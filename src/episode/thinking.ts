@@ -172,6 +172,19 @@ export function answerSpan(s: string): [number, number] {
   return unwrappedSpan(s, end ? end + LEADING_WS.exec(s.slice(end))![0].length : 0);
 }
 
+/**
+ * The reasoning of the reply's leading block (above), its markers and the whitespace before its opening taken off, as a
+ * serving stack's reasoning parser hands it over in `reasoning_content` (vLLM's); undefined when the reply has none.
+ */
+export function reasoningOf(s: string): string | undefined {
+  const end = reasoningEnd(s);
+  if (!end) return undefined;
+  const block = s.slice(0, end).toLowerCase();
+  const m = REASONING_MARKERS.find((k) => block.endsWith(k.close.toLowerCase()))!;
+  const opening = OPENED.test(s) ? LEADING_WS.exec(s)![0].length + m.open.length : 0;
+  return s.slice(opening, end - m.close.length);
+}
+
 /** Whether the reply opens with a reasoning block's opening marker (after whitespace). */
 export function opensReasoning(s: string): boolean {
   return OPENS.test(s);

@@ -37,6 +37,8 @@ export interface ChatResult {
   finishReason?: string;
   /** True when the message carried reasoning text (`reasoning_content`, or Ollama's `reasoning`). */
   reasoning?: boolean;
+  /** That reasoning text, as the server sent it (the first of `reasoning_content`, `reasoning` that has any). */
+  reasoningText?: string;
   /** The server's `system_fingerprint` (its backend's configuration, OpenAI's), when it sent one (vLLM sends none). */
   systemFingerprint?: string;
 }
@@ -252,9 +254,14 @@ export function parseChatBody(text: string, contentType?: string): ChatResult {
     text: content as string,
     firstTokenTop: firstTokenTop(c, content as string),
     finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : undefined,
-    ...([msg?.reasoning_content, msg?.reasoning].some((r) => typeof r === 'string' && r.trim() !== '') ? { reasoning: true } : {}),
+    ...reasoningFields([msg?.reasoning_content, msg?.reasoning].find((r): r is string => typeof r === 'string' && r.trim() !== '')),
     ...(typeof fp === 'string' && fp !== '' ? { systemFingerprint: fp } : {}),
   };
+}
+
+/** A message's reasoning text (undefined: none) as ChatResult's fields. */
+function reasoningFields(text: string | undefined): Pick<ChatResult, 'reasoning' | 'reasoningText'> {
+  return text === undefined ? {} : { reasoning: true, reasoningText: text };
 }
 
 interface RawResponse {

@@ -14,7 +14,7 @@ import { ChatClient, replyCause, type ClientStats } from './client.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
 import { optionLogProbs } from './logprobs.js';
-import { stripThinking } from '../../episode/thinking.js';
+import { reasoningOf, stripThinking } from '../../episode/thinking.js';
 import { buildMessages, ConversationMemory } from './messages.js';
 import { pngDataUrl } from '../../scenes/png.js';
 import { fitPixels } from '../../scenes/resize.js';
@@ -171,7 +171,14 @@ export class HttpPolicy implements Policy {
     if (c.history) this.memory.record(o.episodeId, o.turn, { prompt: o.prompt, imageUrl, reply });
     const scores = o.options.length ? optionLogProbs(res.firstTokenTop, o.options) : undefined;
     const cause = replyCause(res, reply);
-    return { reply, ...(scores ? { optionLogProbs: scores } : {}), ...(cause ? { cause } : {}), ...(res.systemFingerprint ? { fingerprint: res.systemFingerprint } : {}) };
+    const reasoning = res.reasoningText ?? reasoningOf(res.text);
+    return {
+      reply,
+      ...(reasoning !== undefined ? { reasoning } : {}),
+      ...(scores ? { optionLogProbs: scores } : {}),
+      ...(cause ? { cause } : {}),
+      ...(res.systemFingerprint ? { fingerprint: res.systemFingerprint } : {}),
+    };
   }
 
   async close(): Promise<void> {

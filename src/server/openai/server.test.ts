@@ -7,6 +7,8 @@ import { ScriptedPolicy } from '../../agents/baselines/scripted.js';
 import { episodeHeaders, HttpPolicy } from '../../agents/http/policy.js';
 import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
 import { BuiltinPolicy } from '../../agents/builtin/policy.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pngDataUrl } from '../../scenes/png.js';
 import { conformanceEpisodes, policyConformance } from '../../testing/policy-conformance.js';
@@ -121,6 +123,51 @@ describe('a scripted:FILE policy served', () => {
       expect(read.reply).toBe('B.'); // what eval matches (episode/thinking.ts)
     } finally {
       await srv.close();
+    }
+  });
+});
+
+describe('a proxy served (--policy openai:…)', () => {
+  it("sends the reasoning its upstream's model wrote as reasoning_content, as vLLM does, streamed or not", async () => {
+    // before, the reasoning was dropped: the answer alone came through, whether the upstream sent the reasoning in
+    // reasoning_content (a reasoning parser) or as a <think> block in its content (none)
+    let upstream: Record<string, unknown> = {};
+    const up = createServer((req, res) => {
+      req.resume().on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', ...upstream }, finish_reason: 'stop' }] }));
+      });
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    const policy = new HttpPolicy({ baseUrl: `http://127.0.0.1:${(up.address() as AddressInfo).port}/v1`, model: 'm', retries: 0 }, {});
+    const srv = await startOpenAIServer({ policy, modelName: 'p', log: () => undefined });
+    const ask = async (stream: boolean) => {
+      const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
+      const r = await fetch(`${srv.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'p', stream, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b']) }] }] }),
+      });
+      expect(r.status).toBe(200);
+      if (!stream) return ((await r.json()) as { choices: { message: Record<string, unknown> }[] }).choices[0].message;
+      const deltas = (await r.text()).split('\n\n').filter((l) => l.startsWith('data: {')).map((l) => (JSON.parse(l.slice(6)) as { choices: { delta: Record<string, unknown> }[] }).choices[0].delta);
+      return deltas;
+    };
+    try {
+      const thought = 'The cat is behind the box, so B.';
+      for (const [how, message] of [['a reasoning parser', { content: 'B.', reasoning_content: thought }], ['Ollama', { content: 'B.', reasoning: thought }], ['no parser', { content: `<think>${thought}</think>\n\nB.` }]] as const) {
+        upstream = message;
+        expect(await ask(false), how).toEqual({ role: 'assistant', content: 'B.', reasoning_content: thought });
+        // vLLM streams the reasoning in its own deltas before the content's
+        expect(await ask(true), how).toEqual([{ role: 'assistant', reasoning_content: thought }, { content: 'B.' }]);
+      }
+      upstream = { content: 'B.' }; // no reasoning: no field, as before
+      expect(await ask(false)).toEqual({ role: 'assistant', content: 'B.' });
+      expect(await ask(true)).toEqual([{ role: 'assistant', content: 'B.' }]);
+    } finally {
+      await srv.close();
+      await policy.close();
+      await new Promise((r) => up.close(r));
     }
   });
 });
