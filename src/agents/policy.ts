@@ -35,9 +35,9 @@ export interface PolicyReply {
   written?: string;
   /**
    * The reasoning the backend's model wrote before its reply, when it wrote any: an OpenAI-compatible server's
-   * `reasoning_content` (or Ollama's `reasoning`), else the leading reasoning block taken off its text (its markers
-   * off, episode/thinking.ts `reasoningOf`). `askfirst serve` sends it as `reasoning_content`, as vLLM's reasoning
-   * parsers do; it is not part of the reply the episode reads.
+   * `reasoning_content` (or `reasoning`: vLLM's since 0.17, Ollama's), else the leading reasoning block taken off its
+   * text (its markers off, episode/thinking.ts `reasoningOf`). `askfirst serve` sends it as `reasoning_content` and
+   * `reasoning`, as reasoning parsers do; it is not part of the reply the episode reads.
    */
   reasoning?: string;
   /** Log-probability per option of `Observation.options`, when the backend can give it. */

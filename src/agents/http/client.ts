@@ -35,7 +35,7 @@ export interface ChatResult {
   /** Alternatives at the first generated token (when logprobs were returned). */
   firstTokenTop?: TopLogprob[];
   finishReason?: string;
-  /** True when the message carried reasoning text (`reasoning_content`, or Ollama's `reasoning`). */
+  /** True when the message carried reasoning text (`reasoning_content`, or `reasoning`: vLLM's since 0.17, Ollama's). */
   reasoning?: boolean;
   /** That reasoning text, as the server sent it (the first of `reasoning_content`, `reasoning` that has any). */
   reasoningText?: string;

@@ -128,7 +128,7 @@ describe('a scripted:FILE policy served', () => {
 });
 
 describe('a proxy served (--policy openai:…)', () => {
-  it("sends the reasoning its upstream's model wrote as reasoning_content, as vLLM does, streamed or not", async () => {
+  it("sends the reasoning its upstream's model wrote as reasoning_content and reasoning, as vLLM does, streamed or not", async () => {
     // before, the reasoning was dropped: the answer alone came through, whether the upstream sent the reasoning in
     // reasoning_content (a reasoning parser) or as a <think> block in its content (none)
     let upstream: Record<string, unknown> = {};
@@ -155,11 +155,12 @@ describe('a proxy served (--policy openai:…)', () => {
     };
     try {
       const thought = 'The cat is behind the box, so B.';
-      for (const [how, message] of [['a reasoning parser', { content: 'B.', reasoning_content: thought }], ['Ollama', { content: 'B.', reasoning: thought }], ['no parser', { content: `<think>${thought}</think>\n\nB.` }]] as const) {
+      const upstreams = [['a reasoning parser (DeepSeek, vLLM until 0.17)', { content: 'B.', reasoning_content: thought }], ['vLLM since 0.17, Ollama', { content: 'B.', reasoning: thought }], ['no parser', { content: `<think>${thought}</think>\n\nB.` }]] as const;
+      for (const [how, message] of upstreams) {
         upstream = message;
-        expect(await ask(false), how).toEqual({ role: 'assistant', content: 'B.', reasoning_content: thought });
+        expect(await ask(false), how).toEqual({ role: 'assistant', content: 'B.', reasoning_content: thought, reasoning: thought });
         // vLLM streams the reasoning in its own deltas before the content's
-        expect(await ask(true), how).toEqual([{ role: 'assistant', reasoning_content: thought }, { content: 'B.' }]);
+        expect(await ask(true), how).toEqual([{ role: 'assistant', reasoning_content: thought, reasoning: thought }, { content: 'B.' }]);
       }
       upstream = { content: 'B.' }; // no reasoning: no field, as before
       expect(await ask(false)).toEqual({ role: 'assistant', content: 'B.' });

@@ -486,8 +486,9 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
       const choices = replies.map((r, index) => ({
         index,
-        // the reasoning an upstream's model wrote before it (a proxy's), as vLLM's reasoning parsers send it
-        message: { role: 'assistant', content: finished[index].content, ...(r.reasoning !== undefined ? { reasoning_content: r.reasoning } : {}) },
+        // the reasoning an upstream's model wrote before it (a proxy's), under both names reasoning parsers send it by:
+        // DeepSeek's reasoning_content (vLLM's until 0.17), and reasoning (vLLM's since, OpenRouter's, OpenAI's guidance)
+        message: { role: 'assistant', content: finished[index].content, ...(r.reasoning !== undefined ? { reasoning_content: r.reasoning, reasoning: r.reasoning } : {}) },
         // a policy that does not score options (oracle, scripted, …) has no probabilities to give: null, not a made-up 0
         logprobs: wantLogprobs && r.optionLogProbs !== undefined ? letterLogprobs(finished[index].content, r.optionLogProbs, top) : null,
         finish_reason: finished[index].finish_reason,
@@ -500,10 +501,10 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         // OpenAI's stream_options.include_usage: every chunk carries "usage": null, and one more
         // chunk with no choices and the usage comes before [DONE].
         const head = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint };
-        // a choice with reasoning streams it first, in its own delta (vLLM's delta.reasoning_content), then its content
-        const chunks: object[] = choices.flatMap(({ index, message: { reasoning_content, ...message }, logprobs, finish_reason }) => [
-          ...(reasoning_content !== undefined ? [{ index, delta: { role: message.role, reasoning_content }, logprobs: null, finish_reason: null }] : []),
-          { index, delta: reasoning_content !== undefined ? { content: message.content } : message, logprobs, finish_reason },
+        // a choice with reasoning streams it first, in its own delta (delta.reasoning_content and delta.reasoning), then its content
+        const chunks: object[] = choices.flatMap(({ index, message: { reasoning_content, reasoning, ...message }, logprobs, finish_reason }) => [
+          ...(reasoning !== undefined ? [{ index, delta: { role: message.role, reasoning_content, reasoning }, logprobs: null, finish_reason: null }] : []),
+          { index, delta: reasoning !== undefined ? { content: message.content } : message, logprobs, finish_reason },
         ]).map((choice) => ({ ...head, choices: [choice], ...(withUsage ? { usage: null } : {}) }));
         if (withUsage) chunks.push({ ...head, choices: [], usage });
         return c.body(`${chunks.map((k) => `data: ${JSON.stringify(k)}\n\n`).join('')}data: [DONE]\n\n`, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
