@@ -34,6 +34,8 @@ const OTHER_FLAGS: Record<string, string> = {
   '--train': "OpenRLHF's --train.agent_func_path (docs/train-a-real-vlm.md)",
   '--include': "lmms-eval's --include_path (README.md, the lmms-eval task)",
   '--gao-which-bound': 'a branch never merged, named as such (docs/feedback-rlhf.md)',
+  '--mcp': "bench/env.ts's transports (docs/environment-server.md)",
+  '--client': "bench/env.ts's HTTP client for POST /mcp (docs/environment-server.md)",
   '--x': 'the shape of a refusal, `--x does not apply <when>` (docs/architecture.md §6)',
 };
 

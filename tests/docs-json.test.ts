@@ -49,6 +49,9 @@ const NOT_READ: Record<string, string> = {
   '{"status":"healthy"}': "env serve's /health answer",
   '{"episode_id":null,"step_count":0}': "env serve's /state answer on a fresh environment",
   '{"type":"image"}': "TRL's / OpenRLHF's image placeholder in a chat message (the export's rows)",
+  '{"type":null}': 'a malformed /ws message whose echoed type the prose shows (server.test.ts sends it)',
+  '{"tools":[]}': "OpenEnv's list_tools answer on a closed MCPEnvironment (docs/environment-server.md's differences)",
+  '[1]': 'non-object JSON on POST /mcp (its tests send it)',
   '{"env_vars": {"ASKFIRST_ENV_URL": "http://HOST:8000"}}': "Ray's --runtime-env-json",
   '{"env_vars": {"PYTHONPATH": "/abs/path/integrations/verl"}}': "Ray's --runtime-env-json",
 };
