@@ -11,7 +11,8 @@ import { readFileSync, statSync, utimesSync, writeFileSync, readdirSync } from '
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { fileState, SuiteIndex } from './episode-index.js';
+import { SuiteIndex } from './episode-index.js';
+import { fileState } from './episode-places.js';
 import { generateSuite } from './generate.js';
 import { writeSuite } from './io.js';
 import type { SuiteEpisode } from './types.js';

@@ -11,7 +11,8 @@ import { basename, dirname, join } from 'node:path';
 import { EPISODES_FILE, IMAGES_DIR, MANIFEST_FILE, readSuite, suiteEpisodes } from './io.js';
 import { episodeStream, type EpisodeStream } from './episode-stream.js';
 import { episodeSource, type EpisodeSource } from './episode-source.js';
-import { fileState, SuiteIndex } from './episode-index.js';
+import { fileState } from './episode-places.js';
+import { SuiteIndex } from './episode-index.js';
 import { createViewLoader } from './loader.js';
 import { directoryViewLoader, listProactiveBenchFiles, loadProactiveBench, PB_SUFFIX, proactiveBenchCheckedEntries, proactiveBenchCheckedEpisodes, proactiveBenchEpisodes, withImages, type CheckedEpisode, type SkippedEntry } from './proactivebench/read.js';
 import { ProactiveBenchIndex } from './proactivebench/entry-index.js';
@@ -206,7 +207,7 @@ export interface IndexedData extends Omit<LoadedData, 'episodes'>, EpisodeSource
   readonly entries: readonly Pick<SuiteEpisode, 'id' | 'kind'>[];
   /** The chosen episode `id` (undefined: none of that id is chosen); a DataError when the data changed since it was read. */
   get(id: string): Promise<SuiteEpisode | undefined>;
-  /** The chosen episodes in order, read again a line at a time (SuiteIndex.episodes); a DataError as `get`'s. */
+  /** The chosen episodes in order, read again a line at a time (suite/episode-places.ts EpisodePlaces.episodes); a DataError as `get`'s. */
   episodes(): AsyncIterable<SuiteEpisode>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /** Reading JSONL with errors that name the file and line; reopening an appended-to JSONL file after a kill. */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { DataChangedError, DataError, describeError, InputError, NotFoundError } from './errors.js';
+import { DataError, describeError, InputError, NotFoundError } from './errors.js';
 import { writeJsonlAtomic } from './fsx.js';
 import { readLineAt, readLines, type SplitLine } from './text-file.js';
 
@@ -108,8 +108,7 @@ export async function* streamJsonl<T = unknown>(
  * a line rewritten in place with the same length) a DataChangedError, before it is parsed.
  */
 export async function readJsonlLineAt<T = unknown>(fh: FileHandle, path: string, at: Pick<StreamedJsonlLine<T>, 'line' | 'offset' | 'bytes'> & Pick<SplitLine, 'check'>): Promise<T> {
-  const text = await readLineAt(fh, at);
-  if (text === undefined) throw new DataChangedError('the line was changed since it was read: it may no longer hold what it held then', { file: path, line: at.line });
+  const text = await readLineAt(fh, path, at);
   try {
     return JSON.parse(text) as T;
   } catch (e) {

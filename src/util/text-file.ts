@@ -14,6 +14,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { readFile, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { DataChangedError } from './errors.js';
 
 /** `text` without a leading byte-order mark (U+FEFF), which JSON.parse refuses as "Unexpected token". */
 export function stripBom(text: string): string {
@@ -55,14 +56,15 @@ export function lineCheck(bytes: Uint8Array): number {
 }
 
 /**
- * The text of the line at `at` of a `readLines` read, read again from `fh` (decoded as readLines decodes it); undefined
- * when `at.check` is given and the bytes there now are not the line's (the file was changed since it was read).
+ * The text of the line at `at` of a `readLines` read of `path`, read again from `fh` (decoded as readLines decodes it);
+ * when `at.check` is given and the bytes there now are not the line's, a DataChangedError saying the line was changed
+ * since it was read (`at.line`: its number, for the message).
  */
-export async function readLineAt(fh: FileHandle, at: Pick<SplitLine, 'offset' | 'bytes' | 'check'>): Promise<string | undefined> {
+export async function readLineAt(fh: FileHandle, path: string, at: Pick<SplitLine, 'offset' | 'bytes' | 'check'> & { line: number }): Promise<string> {
   const buf = Buffer.alloc(at.bytes);
   const { bytesRead } = await fh.read(buf, 0, at.bytes, at.offset);
   const got = buf.subarray(0, bytesRead);
-  if (at.check !== undefined && lineCheck(got) !== at.check) return undefined;
+  if (at.check !== undefined && lineCheck(got) !== at.check) throw new DataChangedError('the line was changed since it was read: it may no longer hold what it held then', { file: path, line: at.line });
   return got.toString('utf8');
 }
 

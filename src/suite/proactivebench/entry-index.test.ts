@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../../testing/tmp.js';
-import { fileState } from '../episode-index.js';
+import { fileState } from '../episode-places.js';
 import { generateSuite } from '../generate.js';
 import { indexData } from '../open.js';
 import { writeProactiveBench } from './read.js';

@@ -3,71 +3,58 @@
  * when it is asked for: ProactiveBench's twin of suite/episode-index.ts SuiteIndex, for `askfirst env serve` (suite/open.ts
  * indexData: a reset reads its episode), which held every episode of such a folder before (3 KB each). The entries are
  * read and checked once by the caller (proactiveBenchCheckedEntries, as `askfirst eval` checks them), each kept one
- * `add`ed by its file, line and byte offset; an episode read again is its line read then (readProactiveBenchEntryAt: the
- * same checks and filter), or a DataError saying the files were changed meanwhile: one's size, modification time or
- * inode no longer those it had before they were read (`fileState`), the line's bytes no longer those read then (its
- * lineCheck, kept with its place: a line rewritten in place with the same length, the modification time put back), or
- * another episode at that place.
+ * `add`ed by its file, line and byte offset; an episode read again is its line read then (proactiveBenchEntryOfLine: the
+ * same checks and filter), or a DataError saying the files were changed meanwhile (suite/episode-places.ts EpisodePlaces,
+ * the flow SuiteIndex shares: a file's size, modification time or inode, the line's lineCheck, the id at that place).
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { DataChangedError } from '../../util/errors.js';
-import { fileState } from '../episode-index.js';
+import { EpisodePlaces, fileState } from '../episode-places.js';
 import type { SuiteEpisode } from '../types.js';
 import type { PBDataset } from './datasets.js';
-import { readProactiveBenchEntryAt, type CheckedEpisode, type EntryPlace } from './read.js';
+import { proactiveBenchEntryOfLine, type CheckedEpisode } from './read.js';
 
-type Place = EntryPlace & { file: number };
+/** What ProactiveBenchIndex's DataChangedError says when one of its files changed since they were read. */
+const CHANGED = 'the ProactiveBench files were changed since they were read: their episodes may no longer be those read then';
 
 export class ProactiveBenchIndex {
-  private readonly places = new Map<string, Place>();
-  private last: SuiteEpisode | undefined; // the episode read last
-
   private constructor(
-    private readonly files: readonly { dataset: PBDataset; file: string; fh: FileHandle }[],
-    private readonly state: string,
+    private readonly files: readonly { dataset: PBDataset; file: string }[],
+    private readonly places: EpisodePlaces,
   ) {}
 
   /** Open `files` (listProactiveBenchFiles' order), their state taken now: call before their entries are read. Close it when done. */
   static async open(files: readonly { dataset: PBDataset; file: string }[]): Promise<ProactiveBenchIndex> {
-    const state = files.map((f) => fileState(f.file)).join();
-    const opened: { dataset: PBDataset; file: string; fh: FileHandle }[] = [];
+    const states = files.map((f) => fileState(f.file));
+    const opened: { file: string; fh: FileHandle }[] = [];
     try {
-      for (const f of files) opened.push({ ...f, fh: await open(f.file, 'r') });
+      for (const { file } of files) opened.push({ file, fh: await open(file, 'r') });
     } catch (e) {
       await Promise.all(opened.map((f) => f.fh.close()));
       throw e;
     }
-    return new ProactiveBenchIndex(opened, state);
+    const episodeOf = (text: string, i: number, at: { line: number }) => proactiveBenchEntryOfLine(text, files[i].file, files[i].dataset, at.line);
+    return new ProactiveBenchIndex(files, new EpisodePlaces(opened, states, CHANGED, episodeOf));
   }
 
-  /** Keep where episode `ep` is (one proactiveBenchCheckedEntries gave, of these files). */
+  /** Keep where episode `ep` is (one proactiveBenchCheckedEntries gave, of these files, in their order). */
   add(ep: CheckedEpisode): void {
     const file = this.files.findIndex((f) => f.file === ep.meta.file);
     if (file < 0) throw new Error(`${ep.meta.file} is not a file of this index`);
     const { line, offset, bytes, check } = ep.meta;
-    this.places.set(ep.id, { file, line, offset, bytes, check });
+    this.places.add(ep.id, file, { line, offset, bytes, check });
   }
 
   /** The bytes of episode `id`'s line (undefined when none of that id was added). */
   bytes(id: string): number | undefined {
-    return this.places.get(id)?.bytes;
+    return this.places.bytes(id);
   }
 
-  /** The episode `id`, read again from its line; undefined when none of that id was added. */
-  async get(id: string): Promise<SuiteEpisode | undefined> {
-    if (this.last?.id === id) return this.last;
-    const at = this.places.get(id);
-    if (!at) return undefined;
-    const { dataset, file, fh } = this.files[at.file];
-    if (this.files.map((f) => fileState(f.file)).join() !== this.state) {
-      throw new DataChangedError('the ProactiveBench files were changed since they were read: their episodes may no longer be those read then', { file });
-    }
-    const ep = await readProactiveBenchEntryAt(fh, file, dataset, at);
-    if (ep?.id !== id) throw new DataChangedError(`the episode read again is not episode "${id}" read before: the file was changed meanwhile`, { file, line: at.line });
-    return (this.last = ep);
+  /** The episode `id`, read again from its line (EpisodePlaces.get); undefined when none of that id was added. */
+  get(id: string): Promise<SuiteEpisode | undefined> {
+    return this.places.get(id);
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.files.map((f) => f.fh.close()));
+  close(): Promise<void> {
+    return this.places.close();
   }
 }

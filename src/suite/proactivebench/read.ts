@@ -23,14 +23,14 @@
  *   files askfirst wrote; `kind` is the matching askfirst scenario kind (occlusion, corruption, …),
  *   the dataset name is in `meta.dataset`.
  */
-import { readdir, stat, type FileHandle } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { episodeProblems } from '../../episode/validate.js';
-import { DataChangedError, DataError, describeError, InputError, NotFoundError } from '../../util/errors.js';
+import { DataError, describeError, InputError, NotFoundError } from '../../util/errors.js';
 import { fileKind } from '../../util/file-kind.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { progress, withBar } from '../../util/progress.js';
-import { countSplitLines, readLineAt, readLines } from '../../util/text-file.js';
+import { countSplitLines, readLines } from '../../util/text-file.js';
 import { buildNativeEpisode } from './build.js';
 import { checkEntry, DATASET_INFO, isPBDataset, PB_DATASETS, type PBDataset } from './datasets.js';
 import { filterIds } from './filter.js';
@@ -245,16 +245,14 @@ async function* readEntries(files: readonly { dataset: PBDataset; file: string }
 }
 
 /**
- * The episode of the entry at `at` in `file` (of `dataset`, open as `fh`), read again as proactiveBenchEntries read it
- * there (the same checks, ProactiveBench's filter), for a reader that kept where an entry is instead of its episode
- * (suite/proactivebench/entry-index.ts). A line whose bytes are no longer those read then (its lineCheck) is a
- * DataChangedError, one that no longer reads as an episode a DataError (the file was changed meanwhile); one left out by
- * the filter or blank now, null. Its images are not checked.
+ * The episode of `text`, the line `line` of `file` (of `dataset`), read again as proactiveBenchEntries read it there (the
+ * same checks, ProactiveBench's filter), for a reader that kept where an entry is instead of its episode
+ * (suite/proactivebench/entry-index.ts, which reads the line again and checks its bytes): one that no longer reads as an
+ * episode is a DataError (the file was changed meanwhile); one left out by the filter or blank now, null. Its images are
+ * not checked.
  */
-export async function readProactiveBenchEntryAt(fh: FileHandle, file: string, dataset: PBDataset, at: EntryPlace): Promise<SuiteEpisode | null> {
-  const text = await readLineAt(fh, at);
-  if (text === undefined) throw new DataChangedError('the line was changed since it was read: it may no longer hold what it held then', { file, line: at.line });
-  const got = readEntryLine(text, { filter: 'auto', skip: false, origin: new Map(), dataset, file, line: at.line, keep: filterIds(dataset)! });
+export function proactiveBenchEntryOfLine(text: string, file: string, dataset: PBDataset, line: number): SuiteEpisode | null {
+  const got = readEntryLine(text, { filter: 'auto', skip: false, origin: new Map(), dataset, file, line, keep: filterIds(dataset)! });
   return got && 'episode' in got ? got.episode : null;
 }
 
