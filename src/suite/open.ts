@@ -258,11 +258,7 @@ export async function indexData(spec: string, opts: DataOptions = {}): Promise<I
       await index.close();
       throw e;
     }
-    // (no one-pass reader of the entries' lines: `episodes` reads each as a reset does)
-    const episodes = async function* () {
-      for (const e of entries) yield (await index.get(e.id))!;
-    };
-    return { format, dir, skipped, loader: directoryViewLoader(dir), entries, get: (id) => index.get(id), bytes: (id) => index.bytes(id), episodes, close: () => index.close() };
+    return { format, dir, skipped, loader: directoryViewLoader(dir), entries, get: (id) => index.get(id), bytes: (id) => index.bytes(id), episodes: () => index.episodes(), close: () => index.close() };
   }
   const { episodes, ...rest } = await loadData(spec, opts);
   return { ...rest, ...episodeSource(episodes), close: async () => undefined };

@@ -54,6 +54,14 @@ export class ProactiveBenchIndex {
     return this.places.get(id);
   }
 
+  /**
+   * The episodes added, in the files' order, read again in one pass over each file (EpisodePlaces.episodes: every file's
+   * state looked up before and after the pass, not at each episode as `get` does).
+   */
+  episodes(): AsyncGenerator<SuiteEpisode> {
+    return this.places.episodes();
+  }
+
   close(): Promise<void> {
     return this.places.close();
   }
