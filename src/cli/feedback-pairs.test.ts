@@ -3,7 +3,7 @@
  * reading the suite, reading the results and the inserts each show a bar on stderr; --no-progress keeps quiet.
  */
 import { execFile } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -84,6 +84,26 @@ describe('askfirst feedback pairs, progress', () => {
     said.length = 0;
     expect(await runPairs(opts, () => undefined)).toBe(4); // rolled back: every pair is still new
     expect(said[5]).toMatch(/^inserting pairs: 4\/4 pairs in [0-9.]+s\n$/);
+  });
+});
+
+describe('askfirst feedback pairs on a results file changed after it was read', () => {
+  it('refuses a play whose line was rewritten in place (the same length and modification time), never pairs it as the one read', async () => {
+    const { dir, suite, files } = await twoPlays('askfirst-pairs-same-size');
+    const file = files[0];
+    const when = Math.floor(statSync(file).mtimeMs / 1000) - 60; // a whole second, which utimes puts back exactly
+    utimesSync(file, when, when);
+    // once the results are read (the database opening, before the pairs are read again): the first play's prompt, one
+    // letter for another — the same length, its replies (what tells a play, trajectoryKey) and its record's checks as they were
+    const rewrite = () => {
+      const text = readFileSync(file, 'utf8');
+      const at = text.indexOf('"prompts":["') + '"prompts":["'.length;
+      writeFileSync(file, text.slice(0, at) + (text[at] === 'X' ? 'Y' : 'X') + text.slice(at + 1));
+      utimesSync(file, when, when);
+    };
+    const opts = { dbDir: join(dir, 'db'), project: 'p', suite, results: files, seed: 1, progress: false };
+    await expect(runPairs(opts, () => undefined, rewrite)).rejects.toThrow(/plays-0\.jsonl:1: the line was changed since it was read: it may no longer hold what it held then; run the command again on data no one is writing$/);
+    expect(await pairRows(opts.dbDir)).toEqual([]); // no pair went in
   });
 });
 

@@ -32,12 +32,16 @@ import { guardRun } from './run-guard.js';
 import { refuseOthersOutput } from '../outputs/out-owner.js';
 import { StoppableJob, stoppable } from './signals.js';
 
-/** Where `feedback pairs` reads a play again (the `file`-th results file, its line's bytes), and which play it was. */
+/**
+ * Where `feedback pairs` reads a play again (the `file`-th results file, its line's bytes and their lineCheck: a line
+ * rewritten in place with the same length is refused, not paired as the play read before), and which play it was.
+ */
 interface RecordAt {
   file: number;
   line: number;
   offset: number;
   bytes: number;
+  check?: number;
   key: string;
 }
 
@@ -85,14 +89,14 @@ async function pairsOf(cfg: z.output<typeof PairsSchema>, dir: string, suite: Su
   await withBar(bar, async () => {
     for (const [k, f] of cfg.results.entries()) {
       let at = 0;
-      for await (const l of streamJsonl<EpisodeRecord>(f)) {
+      for await (const l of streamJsonl<EpisodeRecord>(f, { check: true })) {
         bar.tick(l.line - at);
         at = l.line;
         const problem = recordProblem(l.value); // a damaged line would be shown to annotators (and learned from) as it is
         if (problem) throw new DataError(`${problem}; give the results.jsonl an askfirst eval wrote, or delete that line`, { file: f, line: l.line });
         records++;
         const ep = l.value.mode === 'proactive' ? await episode(l.value.id) : undefined; // a reference-mode play is not paired
-        picker.add(l.value, ep, `${f}:${l.line}`, { file: k, line: l.line, offset: l.offset, bytes: l.bytes, key: trajectoryKey(l.value) });
+        picker.add(l.value, ep, `${f}:${l.line}`, { file: k, line: l.line, offset: l.offset, bytes: l.bytes, check: l.check, key: trajectoryKey(l.value) });
       }
       if (lines[k] > at) bar.tick(lines[k] - at); // blank lines at the end
     }

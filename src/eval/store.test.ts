@@ -1,4 +1,4 @@
-import { readFileSync, appendFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, appendFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
@@ -133,5 +133,24 @@ describe('results store', () => {
     writeFileSync(file, '\n  \n');
     (await openResults(dir, { ...run, policy: 'random' })).close();
     expect(readFileSync(file, 'utf8')).toBe('');
+  });
+  it('finish refuses a record whose line was rewritten in place while it put them in order, never writes it as the one read', async () => {
+    const dir = tmpDir('askfirst-store');
+    const file = join(dir, 'results.jsonl');
+    const s = await openResults(dir, run);
+    await runEpisodes(eps.slice(0, 4), new OraclePolicy(eps), { mode: 'proactive', loader, batchSize: 1, onRecord: (r) => s.append(r) });
+    const when = Math.floor(statSync(file).mtimeMs / 1000) - 60; // a whole second, which utimes puts back exactly
+    utimesSync(file, when, when);
+    const played = readFileSync(file, 'utf8');
+    expect(played.split('\n')[0]).toContain('"id":"e0"');
+    // the records in the other order: e3 read again first, e0 last; once e3 is, e0's line gets another id of its length
+    const order = new Map(['e3', 'e2', 'e1', 'e0'].map((id, i) => [id, i]));
+    const each = (r: { id: string }) => {
+      if (r.id !== 'e3') return;
+      writeFileSync(file, played.replace('"id":"e0"', '"id":"e9"'));
+      utimesSync(file, when, when);
+    };
+    await expect(s.finish(order, each)).rejects.toThrow(/results\.jsonl:1: the line was changed since it was read: it may no longer hold what it held then; run the command again on data no one is writing$/);
+    expect(readFileSync(file, 'utf8')).toBe(played.replace('"id":"e0"', '"id":"e9"')); // as it was made: not replaced by one holding it as e0's record
   });
 });

@@ -13,6 +13,8 @@ export interface JsonlLine<T> {
 export interface StreamedJsonlLine<T> extends JsonlLine<T> {
   offset: number;
   bytes: number;
+  /** Its bytes' util/text-file.ts lineCheck, when `streamJsonl` was asked for it (`check`): a reader that reads the line again by its place keeps it too. */
+  check?: number;
 }
 
 /**
@@ -72,15 +74,16 @@ export function parseJsonl<T = unknown>(
  * handed on at once: a file larger than memory is never held whole (as a string or as its list of records). The same
  * lines, numbers and errors as `parseJsonl` of the whole text, the tolerated last line included: only a last line
  * without newline can be a line cut short (a leading byte-order mark, dropped here, is whitespace to parseJsonl's
- * trim). `onTail` is called when such a line was dropped.
+ * trim). `onTail` is called when such a line was dropped. `check`: each line's lineCheck too (readLines'), for a reader
+ * that keeps where some lines are to read them again (`readJsonlLineAt`, which refuses one whose bytes changed).
  */
 export async function* streamJsonl<T = unknown>(
   path: string,
-  opts: { tolerateTruncatedTail?: boolean; onTail?: () => void } = {},
+  opts: { tolerateTruncatedTail?: boolean; onTail?: () => void; check?: boolean } = {},
 ): AsyncGenerator<StreamedJsonlLine<T>> {
   let line = 0;
   try {
-    for await (const { text, ended, offset, bytes } of readLines(path)) {
+    for await (const { text, ended, offset, bytes, check } of readLines(path, { check: opts.check })) {
       line++;
       const s = text.trim();
       if (!s) continue;
@@ -94,7 +97,7 @@ export async function* streamJsonl<T = unknown>(
         }
         throw new DataError(`malformed JSON: ${describeError(e)}`, { file: path, line, cause: e });
       }
-      yield { line, value, offset, bytes };
+      yield opts.check ? { line, value, offset, bytes, check } : { line, value, offset, bytes };
     }
   } catch (e) {
     throw jsonlOpenError(e, path); // a file that cannot be opened, said as readJsonl says it; any other error as it is
