@@ -6,6 +6,8 @@
  *
  *   npx tsx bench/engine-profile.ts [--steps 10] [--threads 2] [--batch 64] [--cpu]
  *
+ * The table goes to stderr; stdout is one JSON object, the same figures.
+ *
  * --cpu times by process CPU time (all threads) instead of wall time: on a shared machine,
  * with --threads 1, this is far less sensitive to other processes than the wall clock.
  */
@@ -13,16 +15,25 @@ import { loadavg } from 'node:os';
 import { AdamW, Conv2d, Linear, Tensor, crossEntropy, flatten, kernels, maxPool2d, relu, setKernels } from '../src/nn/index.js';
 import { markInternal } from '../src/nn/tensor.js';
 import { Rng } from '../src/util/rng.js';
+import { benchArgs } from './args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
-const stepsN = Number(arg('steps', '10'));
-const threadsArg = Number(arg('threads', '0'));
-const batch = Number(arg('batch', '64'));
+const o = benchArgs(
+  import.meta.url,
+  `Per-op profile of one training step of the docs/architecture.md §5 net (bench/engine.ts's): each layer's forward and
+backward time and the Adam step's, averaged over --steps steps after 3 warm-up steps. The table goes to stderr; stdout is
+one JSON object ({ kernels, threads, batch, steps, clock, ops: { NAME: { forward_ms, backward_ms } }, step_ms, … }).`,
+  {
+    steps: { type: 'number', default: 10, min: 1, help: 'timed steps' },
+    threads: { type: 'number', default: 0, help: 'WASM kernel threads (0: ASKFIRST_THREADS or all cores, at most 8)' },
+    batch: { type: 'number', default: 64, min: 1, help: 'samples a step' },
+    cpu: { type: 'boolean', help: 'time by process CPU time (all threads), not wall time: with --threads 1 far less moved by other jobs' },
+  },
+);
+const stepsN = o.steps;
+const threadsArg = o.threads;
+const batch = o.batch;
 const k = threadsArg ? setKernels('wasm', threadsArg) : kernels();
-const useCpu = process.argv.includes('--cpu');
+const useCpu = o.cpu;
 const now = useCpu
   ? () => {
       const u = process.cpuUsage();
@@ -123,4 +134,24 @@ for (const n of names) {
 if (bwd.has('other')) lines.push(`${'other'.padEnd(18)}${ms(0)} ${ms(bwd.get('other'))}`);
 lines.push(`${'zeroGrad'.padEnd(18)}${ms(zero)}`, `${'adam'.padEnd(18)}${ms(adam)}`);
 lines.push(`${'sum fwd/bwd'.padEnd(18)}${ms(sf)} ${ms(sb)}`, `${'step total'.padEnd(18)}${ms(total)}  → ${((batch * stepsN * 1000) / total).toFixed(1)} samples/s`);
-process.stdout.write(lines.join('\n') + '\n');
+process.stderr.write(lines.join('\n') + '\n');
+const avg = (v: number | undefined) => +((v ?? 0) / stepsN).toFixed(2);
+const ops = Object.fromEntries([...names, ...(bwd.has('other') ? ['other'] : [])].map((n) => [n, { forward_ms: avg(fwd.get(n)), backward_ms: avg(bwd.get(n)) }]));
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'engine-profile',
+    kernels: k.name,
+    threads: k.threads,
+    batch,
+    steps: stepsN,
+    clock: useCpu ? 'cpu' : 'wall',
+    ops,
+    zero_grad_ms: avg(zero),
+    adam_ms: avg(adam),
+    forward_ms: avg(sf),
+    backward_ms: avg(sb),
+    step_ms: avg(total),
+    samples_per_s: +((batch * stepsN * 1000) / total).toFixed(1),
+    load_avg_1m: +loadavg()[0].toFixed(2),
+  })}\n`,
+);

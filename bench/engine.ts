@@ -3,9 +3,10 @@
  * conv3×3 3→16, ReLU, maxpool2 → conv3×3 16→32, ReLU, maxpool2 → conv3×3 32→64, ReLU,
  * maxpool2 → linear 4096→128, ReLU → linear 128→16; softmax cross-entropy; one Adam step —
  * timed as samples/s (forward + backward + step), plus GEMM GFLOP/s at 512³, plus the same net
- * run by PyTorch CPU (bench/engine_torch.py under /usr/bin/python3, same threads) in the same run.
+ * run by PyTorch CPU (bench/engine_torch.py under /usr/bin/python3, same threads, same warm-up, as many timed
+ * steps as ours took) in the same run.
  *
- *   npx tsx bench/engine.ts --json [--seconds 10] [--threads 2] [--no-torch]
+ *   npx tsx bench/engine.ts --json [--seconds 10] [--threads 2] [--batch 64] [--no-torch]   (--help: the options)
  *
  * Progress goes to stderr; the LAST stdout line is one JSON object:
  * { samples_per_s, gemm_gflops_512, torch_samples_per_s, torch_reason?, ratio, threads, … }.
@@ -17,17 +18,27 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdamW, Conv2d, Linear, Sequential, Tensor, crossEntropy, flatten, kernels, maxPool2d, relu, setKernels } from '../src/nn/index.js';
 import { Rng } from '../src/util/rng.js';
+import { benchArgs } from './args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] && !process.argv[i + 1].startsWith('--') ? process.argv[i + 1] : def;
-}
-const flag = (name: string) => process.argv.includes(`--${name}`);
+const o = benchArgs(
+  import.meta.url,
+  `The engine against PyTorch CPU on the docs/architecture.md §5 net (64×64×3, batch 64), side by side in one run:
+samples/s of forward + backward + one Adam step, ours then torch's (bench/engine_torch.py under /usr/bin/python3, the
+same thread count, the same warm-up and the same number of timed steps), plus GEMM GFLOP/s at 512³. Progress goes to
+stderr; stdout is one JSON object ({ samples_per_s, torch_samples_per_s, ratio, threads, steps, … }).`,
+  {
+    seconds: { type: 'number', default: 10, min: 0.001, integer: false, help: 'how long our timed steps run (at least 3 steps); torch then runs as many steps' },
+    threads: { type: 'number', default: 0, help: 'WASM kernel threads, and torch.set_num_threads (0: ASKFIRST_THREADS or all cores, at most 8)' },
+    batch: { type: 'number', default: 64, min: 1, help: 'samples a step' },
+    json: { type: 'boolean', help: 'the JSON on one line (it is indented otherwise)' },
+    'no-torch': { type: 'boolean', help: 'skip the PyTorch peer' },
+  },
+);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const seconds = Number(arg('seconds', '10'));
-const threadsArg = Number(arg('threads', '0'));
-const batch = Number(arg('batch', '64'));
+const seconds = o.seconds;
+const threadsArg = o.threads;
+const batch = o.batch;
 const k = threadsArg ? setKernels('wasm', threadsArg) : kernels();
 const threads = k.threads;
 log(`engine bench: kernels=${k.name} threads=${threads} batch=${batch} load avg ${loadavg()[0].toFixed(2)} on ${cpus().length} cpus`);
@@ -66,6 +77,8 @@ const opt = new AdamW(net.parameters(), { lr: 1e-3, weightDecay: 0 }); // = torc
 const x = new Tensor(Float32Array.from({ length: batch * 3 * 64 * 64 }, () => rng.next()), [batch, 3, 64, 64]);
 const y = Array.from({ length: batch }, () => rng.int(16));
 const phases = { forward: 0, backward: 0, step: 0 };
+/** Untimed steps before the timed ones, on both sides (JIT, buffer pools; torch's allocator and oneDNN primitives). */
+const WARMUP = 3;
 function step(): number {
   const t0 = performance.now();
   opt.zeroGrad();
@@ -80,7 +93,7 @@ function step(): number {
   phases.step += t3 - t2;
   return loss.item();
 }
-for (let i = 0; i < 3; i++) step();
+for (let i = 0; i < WARMUP; i++) step();
 phases.forward = phases.backward = phases.step = 0;
 let steps = 0;
 let loss: number;
@@ -103,22 +116,25 @@ let torchSps: number | null = null;
 let torchReason: string | undefined;
 let torchVersion: string | undefined;
 let torchPerCpu: number | null = null;
-if (flag('no-torch')) torchReason = 'skipped (--no-torch)';
+if (o['no-torch']) torchReason = 'skipped (--no-torch)';
 else if (!existsSync('/usr/bin/python3')) torchReason = '/usr/bin/python3 not found';
 else {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'engine_torch.py');
   log('running the PyTorch peer (bench/engine_torch.py)…');
-  const r = spawnSync('/usr/bin/python3', [script, '--threads', String(threads), '--batch', String(batch), '--seconds', String(seconds)], {
+  const r = spawnSync('/usr/bin/python3', [script, '--threads', String(threads), '--batch', String(batch), '--warmup', String(WARMUP), '--steps', String(steps)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (r.status === 0) {
     const last = r.stdout.trim().split('\n').pop()!;
-    const j = JSON.parse(last) as { samples_per_s: number; samples_per_cpu_s: number; torch_version: string };
-    torchSps = j.samples_per_s;
-    torchPerCpu = j.samples_per_cpu_s;
+    const j = JSON.parse(last) as { samples_per_s: number; samples_per_cpu_s: number; torch_version: string; threads: number; steps: number };
     torchVersion = j.torch_version;
-    log(`torch ${torchVersion}: ${torchSps.toFixed(1)} samples/s`);
+    if (j.threads !== threads || j.steps !== steps) torchReason = `torch peer did other work: ${j.threads} threads and ${j.steps} steps, ours ${threads} and ${steps}`;
+    else {
+      torchSps = j.samples_per_s;
+      torchPerCpu = j.samples_per_cpu_s;
+    }
+    log(torchReason ?? `torch ${torchVersion}: ${j.samples_per_s.toFixed(1)} samples/s`);
   } else {
     const err = `${r.stderr ?? ''}`.trim().split('\n').pop() ?? '';
     torchReason = /No module named 'torch'/.test(err) ? 'python3-torch not installed (apt-get install -y python3-torch)' : `torch peer failed: ${err || r.error?.message}`;
@@ -143,5 +159,5 @@ const out = {
   ...(torchVersion ? { torch_version: torchVersion } : {}),
   load_avg_1m: +loadavg()[0].toFixed(2),
 };
-if (flag('json')) process.stdout.write(`${JSON.stringify(out)}\n`);
+if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
 else process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

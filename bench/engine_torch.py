@@ -1,5 +1,6 @@
 """PyTorch CPU peer for bench/engine.ts: the benchmark net of docs/architecture.md section 5, same batch,
-same thread count, one Adam step per iteration. Prints progress to stderr and one JSON line
+same thread count, one Adam step per iteration; --warmup untimed steps, then --steps timed ones (engine.ts passes
+its own counts), or as many as --seconds takes. Prints progress to stderr and one JSON line
 ({"samples_per_s", "threads", "torch_version", ...}) to stdout. Run with /usr/bin/python3."""
 import argparse
 import json
@@ -14,7 +15,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--batch", type=int, default=64)
 ap.add_argument("--warmup", type=int, default=3)
-ap.add_argument("--seconds", type=float, default=10.0)
+ap.add_argument("--seconds", type=float, default=10.0, help="time the steps for this long (at least 3), unless --steps")
+ap.add_argument("--steps", type=int, default=0, help="time exactly this many steps (engine.ts: as many as its own)")
 a = ap.parse_args()
 
 torch.set_num_threads(a.threads)
@@ -47,7 +49,7 @@ while True:
     loss = step()
     steps += 1
     dt = time.perf_counter() - t0
-    if dt >= a.seconds and steps >= 3:
+    if (steps >= a.steps) if a.steps > 0 else (dt >= a.seconds and steps >= 3):
         break
 cpu = time.process_time() - c0
 print(f"torch: {steps} steps in {dt:.2f}s, loss {loss:.3f}", file=sys.stderr)
