@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { didYouMean } from '../src/util/did-you-mean.js';
 
-/** One option: a number (at least `min`, whole when `integer`), a string (the script checks it) or a switch. */
+/** One option: a number (at least `min`, at most `max`, whole unless `integer: false`), a string (the script checks it) or a switch. */
 export type BenchOption =
-  | { type: 'number'; default: number; help: string; min?: number; integer?: boolean }
+  | { type: 'number'; default: number; help: string; min?: number; max?: number; integer?: boolean }
   | { type: 'string'; default: string; help: string }
   | { type: 'boolean'; help: string };
 
@@ -30,7 +30,7 @@ export function benchArgs<S extends Record<string, BenchOption>>(url: string, ab
   const options = Object.fromEntries([...Object.entries(spec).map(([k, o]) => [k, { type: o.type === 'boolean' ? 'boolean' : 'string' }] as const), ['help', { type: 'boolean', short: 'h' }] as const]);
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
   } catch (e) {
     const err = e as Error & { code?: string };
     const unknown = /^Unknown option '([^']+)'/.exec(err.message)?.[1];
@@ -57,7 +57,9 @@ export function benchArgs<S extends Record<string, BenchOption>>(url: string, ab
       const n = Number(v);
       const min = o.min ?? 0;
       const whole = o.integer ?? true;
-      if ((v as string).trim() === '' || !Number.isFinite(n) || (whole && !Number.isInteger(n)) || n < min) refuse(`--${k}: must be ${whole ? 'a whole number' : 'a number'} of at least ${min} (got ${JSON.stringify(v)})`);
+      const max = o.max ?? Infinity;
+      if ((v as string).trim() === '' || !Number.isFinite(n) || (whole && !Number.isInteger(n)) || n < min || n > max)
+        refuse(`--${k}: must be ${whole ? 'a whole number' : 'a number'} ${max < Infinity ? `from ${min} to ${max}` : `of at least ${min}`} (got ${JSON.stringify(v)})`);
       out[k] = n;
     }
   }

@@ -17,12 +17,13 @@
  * `fetch` the bench measured its own client as much as the server. Each load reports the server's CPU time per step.
  *
  *   npm run build && npx tsx bench/env.ts [--sessions 64] [--steps 20000] [--episodes 70] [--size 64] [--mcp mcp-http,mcp-ws] [--client http|fetch]
+ *   (smallest: --sessions 2 --steps 40 --episodes 1 --size 32 --mcp none; --help: the options)
  *
  * Progress goes to stderr; the LAST stdout line is one JSON object.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -32,25 +33,59 @@ import { generateSuite } from '../src/suite/generate.js';
 import { writeSuite } from '../src/suite/io.js';
 import type { SuiteEpisode } from '../src/suite/types.js';
 import { Rng } from '../src/util/rng.js';
+import { benchArgs } from './args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
-const log = (s: string) => process.stderr.write(`${s}\n`);
-const S = Number(arg('sessions', '64'));
-const N = Number(arg('steps', '20000'));
-const EPISODES = Number(arg('episodes', '70'));
-const SIZE = Number(arg('size', '64'));
-const root = resolve(import.meta.dirname, '..');
 const MCP_TRANSPORTS = ['mcp-http', 'mcp-ws'] as const;
+const o = benchArgs(
+  import.meta.url,
+  `\`askfirst env serve\` (the build: npm run build first) under load: --sessions WebSocket sessions play episodes of a
+new suite until --steps steps in all, a malformed client beside them; every finished episode checked against an
+in-process replay; the same load through the MCP tools on each --mcp transport; then the server is killed mid-run and
+every client must end with a clear error. Progress goes to stderr; stdout is one JSON object ({ stepsPerSecond,
+latencyMs, serverCpuUsPerStep, lostOrMixedUp, malformedClient, kill, mcp, pass, … }).`,
+  {
+    sessions: { type: 'number', default: 64, min: 1, help: 'concurrent sessions' },
+    steps: { type: 'number', default: 20000, min: 1, help: 'steps in all, per transport' },
+    episodes: { type: 'number', default: 70, min: 1, help: 'episodes per kind of the suite served' },
+    size: { type: 'number', default: 64, min: 32, max: 512, help: 'view size in pixels' },
+    mcp: { type: 'string', default: MCP_TRANSPORTS.join(','), help: `MCP transports to load too, comma-separated: ${MCP_TRANSPORTS.join(', ')}, or none` },
+    client: { type: 'string', default: 'http', help: "POST /mcp's HTTP client: http (node:http with keep-alive) or fetch (Node's fetch)" },
+  },
+);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const S = o.sessions;
+const N = o.steps;
+const EPISODES = o.episodes;
+const SIZE = o.size;
+const root = resolve(import.meta.dirname, '..');
 type Transport = 'ws' | (typeof MCP_TRANSPORTS)[number];
-const MCP = arg('mcp', MCP_TRANSPORTS.join(','))
-  .split(',')
-  .filter((t) => t && t !== 'none') as Transport[];
-for (const t of MCP) if (!(MCP_TRANSPORTS as readonly string[]).includes(t)) throw new Error(`--mcp: unknown transport ${t} (${MCP_TRANSPORTS.join(', ')} or none)`);
-const CLIENT = arg('client', 'http');
-if (CLIENT !== 'http' && CLIENT !== 'fetch') throw new Error(`--client: unknown HTTP client ${CLIENT} (http: node:http with keep-alive, the default; fetch: Node's fetch)`);
+const MCP = o.mcp.split(',').filter((t) => t && t !== 'none') as Transport[];
+for (const t of MCP)
+  if (!(MCP_TRANSPORTS as readonly string[]).includes(t)) {
+    process.stderr.write(`bench/env.ts: --mcp: unknown transport ${JSON.stringify(t)} (${MCP_TRANSPORTS.join(', ')} or none); see npx tsx bench/env.ts --help\n`);
+    process.exit(1);
+  }
+const CLIENT = o.client;
+if (CLIENT !== 'http' && CLIENT !== 'fetch') {
+  process.stderr.write(`bench/env.ts: --client: unknown HTTP client ${JSON.stringify(CLIENT)} (http: node:http with keep-alive, the default; fetch: Node's fetch); see npx tsx bench/env.ts --help\n`);
+  process.exit(1);
+}
+if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
+  process.stderr.write('bench/env.ts: no dist/: run `npm run build` first (the bench runs bin/askfirst.js)\n');
+  process.exit(1);
+}
+
+/** The env servers started, each stopped (and waited for) before the suite is removed, whatever happened. */
+const servers = new Set<ChildProcess>();
+
+async function stopServer(proc: ChildProcess, sig: NodeJS.Signals): Promise<void> {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill(sig);
+    await gone;
+  }
+  servers.delete(proc);
+}
 
 /** One connection a session at most, kept open between requests (as Python's httpx client in OpenEnv's MCPToolClient). */
 const agent = new Agent({ keepAlive: true, maxSockets: S + 8 });
@@ -78,6 +113,7 @@ async function postJson(url: string, body: string): Promise<unknown> {
 
 async function startServer(dir: string): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, [join(root, 'bin/askfirst.js'), 'env', 'serve', '--data', dir, '--port', '0', '--max-sessions', String(S + 8)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.add(proc);
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
@@ -325,7 +361,7 @@ async function main() {
         clientErrors: r.errors.slice(0, 5),
       };
     }
-    proc.kill('SIGTERM');
+    await stopServer(proc, 'SIGTERM');
     agent.destroy();
 
     // 2. Kill the server mid-run: every client must end with a clear error, quickly.
@@ -364,6 +400,7 @@ async function main() {
     };
     console.log(JSON.stringify(out));
   } finally {
+    for (const p of servers) await stopServer(p, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }

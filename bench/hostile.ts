@@ -3,7 +3,7 @@
  * 30000×30000 pixels, through the decoder and through `serve` (HTTP), and the memory growth over
  * many refusals; plus the cost of the checkpoint checksum on load. Prints one JSON object.
  *
- *   npx tsx bench/hostile.ts [--n 200]
+ *   npx tsx bench/hostile.ts [--n 200]   (--help: the options)
  */
 import { startOpenAIServer } from '../src/server/openai/server.js';
 import { RandomPolicy } from '../src/agents/baselines/random.js';
@@ -12,8 +12,15 @@ import { decodeImage, encodeJPEG } from '../src/scenes/codec.js';
 import { createImage } from '../src/scenes/image.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/nn/safetensors.js';
 import { hostilePNG } from '../src/testing/hostile.js';
+import { benchArgs } from './args.js';
 
-const n = Number(process.argv[process.argv.indexOf('--n') + 1] || 200) || 200;
+const { n } = benchArgs(
+  import.meta.url,
+  `What hostile input costs: refusing a PNG and a JPEG that claim 30000×30000 pixels, through the decoder and through
+\`serve\` (HTTP), the memory growth over those refusals, and loading a 16 MB checkpoint with its checksum. Prints one JSON
+object ({ refusePngMs, refuseJpegMs, serveRefuseMs, serveStatus, rssGrowthMB, checkpoint16MBLoadWithChecksumMs, … }).`,
+  { n: { type: 'number', default: 200, min: 1, help: 'refusals of each kind' } },
+);
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 function refusals(buf: Uint8Array): number {

@@ -10,11 +10,11 @@
  * concurrency 1: wall time and client-process CPU time per episode (PNG encoding, JSON,
  * HTTP, reply parsing, the episode state machine), the server's time excluded from CPU.
  *
- *   npx tsx bench/http.ts [--concurrency 16] [--delay 50] [--episodes 640] [--size 64] [--batch 256]
+ *   npx tsx bench/http.ts [--concurrency 16] [--delay 50] [--episodes 640] [--size 64] [--batch 256]   (--help: the options)
  *
  * Progress goes to stderr; the LAST stdout line is one JSON object.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { Agent, request as httpRequest } from 'node:http';
 import { pngDataUrl } from '../src/scenes/png.js';
@@ -23,18 +23,36 @@ import { runEpisodes } from '../src/agents/runner.js';
 import { conformanceEpisodes, conformanceObservations } from '../src/testing/policy-conformance.js';
 import { createImage } from '../src/scenes/image.js';
 import type { SuiteEpisode } from '../src/suite/types.js';
+import { benchArgs } from './args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
+const opts = benchArgs(
+  import.meta.url,
+  `askfirst's HTTP policy against a local OpenAI-compatible server (a child process) answering each request after
+--delay ms: throughput at --concurrency through the batched runner (3 trials, the median the figure), against the ideal
+C/L, the client alone, and a bare keep-alive node:http loop sending the same bodies (the machine's ceiling); then
+askfirst's own overhead per episode with the server answering at once, one request at a time. Progress goes to stderr;
+stdout is one JSON object ({ throughput_rps, ideal_rps, ratio, pass, client_rps, raw_http_rps, overhead_ms_per_episode_wall, … }).`,
+  {
+    concurrency: { type: 'number', default: 16, min: 1, help: 'requests in flight (C)' },
+    delay: { type: 'number', default: 50, min: 1, help: "the server's delay before each answer, ms (L)" },
+    episodes: { type: 'number', default: 640, min: 1, help: 'episodes a trial' },
+    size: { type: 'number', default: 64, min: 1, help: 'view size in pixels' },
+    batch: { type: 'number', default: 256, min: 1, help: 'episodes the runner steps together' },
+  },
+);
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const C = Number(arg('concurrency', '16'));
-const L = Number(arg('delay', '50'));
-const N = Number(arg('episodes', '640'));
-const size = Number(arg('size', '64'));
+const C = opts.concurrency;
+const L = opts.delay;
+const N = opts.episodes;
+const size = opts.size;
 /** Episodes stepped together by the runner (the policy keeps C requests in flight across them). */
-const batch = Number(arg('batch', '256'));
+const batch = opts.batch;
+
+/** The server processes started, each killed (and waited for) at the end, whatever happened. */
+const servers = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of servers) c.kill('SIGKILL');
+});
 
 /** Start the fault server (no faults) in a child process; resolves with its URL. */
 async function serverProcess(delayMs: number): Promise<{ url: string; stop: () => void }> {
@@ -44,6 +62,7 @@ async function serverProcess(delayMs: number): Promise<{ url: string; stop: () =
     process.stdout.write(s.url + '\\n');
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.add(child);
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => {
@@ -52,7 +71,13 @@ async function serverProcess(delayMs: number): Promise<{ url: string; stop: () =
     });
     child.on('exit', (c) => reject(new Error(`server exited with ${c}`)));
   });
-  return { url, stop: () => child.kill() };
+  return {
+    url,
+    stop: () => {
+      child.kill();
+      servers.delete(child);
+    },
+  };
 }
 
 /** Episodes with views of `size`×`size` noisy pixels (a realistic PNG size per request). */

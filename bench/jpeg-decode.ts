@@ -4,13 +4,19 @@
  * on a 640×480 picture (a COCO-sized view) and a 64×64 one (a synthetic view). Prints one JSON
  * object: milliseconds per decode, median of --n runs after a warm-up.
  *
- *   npx tsx bench/jpeg-decode.ts [--n 30]
+ *   npx tsx bench/jpeg-decode.ts [--n 30]   (--help: the options)
  */
 import { decodeJPEG, decodeJPEGjs, encodeJPEG } from '../src/scenes/codec.js';
 import { createImage, type RGBImage } from '../src/scenes/image.js';
+import { benchArgs } from './args.js';
 
-const arg = process.argv.indexOf('--n');
-const n = arg > 0 ? Number(process.argv[arg + 1]) : 30;
+const { n } = benchArgs(
+  import.meta.url,
+  `JPEG decoding: libjpeg-turbo in WebAssembly (codec.ts decodeJPEG) against jpeg-js (decodeJPEGjs) on a 640×480 and a
+64×64 picture. Prints one JSON object: milliseconds per decode, the median of --n runs after a warm-up
+({ runs, libjpegTurbo_640x480_ms, jpegJs_640x480_ms, libjpegTurbo_64x64_ms, jpegJs_64x64_ms }).`,
+  { n: { type: 'number', default: 30, min: 1, help: 'timed decodes of each' } },
+);
 
 function picture(w: number, h: number): RGBImage {
   const img = createImage(w, h);

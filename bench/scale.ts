@@ -5,7 +5,7 @@
  * seconds, peak RSS, and the sizes of what it wrote. Wall time far above CPU time on an idle machine is time spent
  * waiting (on fsyncs, say); on a loaded one it is also the other jobs'.
  *
- *   npm run build && npx tsx bench/scale.ts [--episodes 1000] [--scenes 2000] [--dir .scale/bench] [--keep]
+ *   npm run build && npx tsx bench/scale.ts [--episodes 1000] [--scenes 2000] [--dir .scale/bench] [--keep]   (--help: the options)
  *
  * The inputs and outputs go to --dir (default a new folder under .scale/, gitignored), removed at the end unless --keep.
  * Progress goes to stderr; the LAST stdout line is one JSON object.
@@ -14,19 +14,36 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchArgs } from './args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
+const o = benchArgs(
+  import.meta.url,
+  `Every command at scale, run as the user runs it (bin/askfirst.js: npm run build first) under /usr/bin/time (GNU time):
+suite generate, suite show, eval (and its resume), report, export, probe hallucination, feedback pairs/status/agreement/
+export. Per command: exit code, wall and CPU seconds, peak RSS, the size of what it wrote. Progress goes to stderr; stdout
+is one JSON object ({ episodesPerKind, scenes, results: [{ command, exit, wallS, cpuS, rssMB, outputMB? }], pass });
+the exit code is 1 when a command failed.`,
+  {
+    episodes: { type: 'number', default: 1000, min: 1, help: 'episodes per kind of the suite' },
+    scenes: { type: 'number', default: 2000, min: 2, help: 'probe hallucination --scenes (--unseen-scenes half of it)' },
+    dir: { type: 'string', default: '.scale/bench-PID', help: 'where the inputs and outputs go (a new folder under .scale/, gitignored)' },
+    keep: { type: 'boolean', help: 'keep --dir at the end (it is removed)' },
+  },
+);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const root = resolve(import.meta.dirname, '..');
-const EPISODES = Number(arg('episodes', '1000'));
-const SCENES = Number(arg('scenes', '2000'));
-const dir = resolve(arg('dir', join(root, '.scale', `bench-${process.pid}`)));
-const keep = process.argv.includes('--keep');
-if (!existsSync('/usr/bin/time')) throw new Error('bench/scale.ts measures each command with /usr/bin/time (GNU time): install it (apt-get install time)');
-if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('no dist/: run `npm run build` first');
+const EPISODES = o.episodes;
+const SCENES = o.scenes;
+const dir = resolve(o.dir === '.scale/bench-PID' ? join(root, '.scale', `bench-${process.pid}`) : o.dir);
+const keep = o.keep;
+for (const [missing, what] of [
+  [!existsSync('/usr/bin/time'), 'measures each command with /usr/bin/time (GNU time): install it (apt-get install time)'],
+  [!existsSync(join(root, 'dist', 'cli', 'main.js')), 'runs bin/askfirst.js: no dist/, run `npm run build` first'],
+] as const)
+  if (missing) {
+    process.stderr.write(`bench/scale.ts ${what}\n`);
+    process.exit(1);
+  }
 
 /** Bytes under `p` (a file or a folder, recursively). */
 function size(p: string): number {
@@ -68,7 +85,7 @@ try {
   results.push(run(['eval', '--policy', 'random:1', '--data', 'suite', '--out', 'eval-b', '--mode', 'proactive', '--no-progress'], 'eval-b'));
   results.push(run(['report', 'eval-a', 'eval-b', '--out', 'report'], 'report'));
   results.push(run(['export', '--data', 'suite', '--out', 'export', '--no-progress'], 'export'));
-  results.push(run(['probe', 'hallucination', '--policy', 'random', '--out', 'probe', '--scenes', String(SCENES), '--unseen-scenes', String(SCENES / 2), '--no-progress'], 'probe'));
+  results.push(run(['probe', 'hallucination', '--policy', 'random', '--out', 'probe', '--scenes', String(SCENES), '--unseen-scenes', String(Math.ceil(SCENES / 2)), '--no-progress'], 'probe'));
   results.push(run(['feedback', 'pairs', ...db, '--project', 'p', '--suite', 'suite', '--results', 'eval-a/proactive/results.jsonl,eval-b/proactive/results.jsonl', '--no-progress'], 'fbdb'));
   results.push(run(['feedback', 'status', ...db]));
   results.push(run(['feedback', 'agreement', ...db, '--project', 'p']));
@@ -76,4 +93,6 @@ try {
 } finally {
   if (!keep) rmSync(dir, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ episodesPerKind: EPISODES, episodes: EPISODES * 7, scenes: SCENES, loadavg: loadavg()[0], results }));
+const pass = results.every((r) => r.exit === 0);
+console.log(JSON.stringify({ episodesPerKind: EPISODES, episodes: EPISODES * 7, scenes: SCENES, loadavg: loadavg()[0], results, pass }));
+if (!pass) process.exitCode = 1;

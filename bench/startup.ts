@@ -5,23 +5,30 @@
  * process; reported per case: median, min and max in milliseconds, plus bare `node -e 0` as the floor.
  * The cases are interleaved round by round, so a burst of load on the shared machine hits them alike.
  *
- *   npm run build && npx tsx bench/startup.ts [--runs 10]
+ *   npm run build && npx tsx bench/startup.ts [--runs 10]   (--help: the options)
  *
  * Progress goes to stderr; the LAST stdout line is one JSON object.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchArgs } from './args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
+const { runs: R } = benchArgs(
+  import.meta.url,
+  `CLI startup (the build: npm run build first): wall time of \`node bin/askfirst.js …\` from spawn to exit for --version,
+--help, eval --help and a one-episode suite, each --runs times in fresh processes, interleaved round by round, beside bare
+\`node -e 0\`. Progress goes to stderr; stdout is one JSON object ({ runs, results: { CASE: { medianMs, minMs, maxMs } } }).`,
+  { runs: { type: 'number', default: 10, min: 1, help: 'runs of each case' } },
+);
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const R = Number(arg('runs', '10'));
 const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'bin/askfirst.js');
+if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
+  process.stderr.write('bench/startup.ts: no dist/: run `npm run build` first (the bench runs bin/askfirst.js)\n');
+  process.exit(1);
+}
 const scratch = mkdtempSync(join(tmpdir(), 'askfirst-startup-'));
 
 /** Each case: a name and the argv after `node` (the round number names a fresh output folder). */

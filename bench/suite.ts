@@ -7,7 +7,7 @@
  *
  * Also: episodes evaluated per second with the oracle policy (target ≥ 5,000/s).
  *
- *   npx tsx bench/suite.ts [--episodes 60] [--size 64]
+ *   npx tsx bench/suite.ts [--episodes 60] [--size 64] [--seconds 2]   (--help: the options)
  */
 import { loadavg } from 'node:os';
 import { SCENARIO_KINDS } from '../src/suite/kinds/names.js';
@@ -17,13 +17,21 @@ import { resolveSuiteConfig } from '../src/suite/suite-config.js';
 import type { ViewLoader } from '../src/suite/types.js';
 import { OraclePolicy } from '../src/agents/baselines/oracle.js';
 import { runEpisodes } from '../src/agents/runner.js';
+import { benchArgs } from './args.js';
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
-const episodes = arg('episodes', 60);
-const size = arg('size', 64);
+const o = benchArgs(
+  import.meta.url,
+  `Suite rendering on one thread: views rendered per second (pixels only) and generated per second (render + oracle
+measure + episode assembly), per kind and overall, by CPU time and by wall time; then episodes evaluated per second with
+the oracle policy for --seconds. Prints one JSON object ({ viewsRenderedPerSecond, viewsGeneratedPerSecond,
+episodesEvaluatedPerSecondOracle, … }).`,
+  {
+    episodes: { type: 'number', default: 60, min: 1, help: 'episodes per kind' },
+    size: { type: 'number', default: 64, min: 32, max: 512, help: 'view size in pixels' },
+    seconds: { type: 'number', default: 2, min: 0.001, integer: false, help: 'how long the oracle evaluation runs (at least one pass)' },
+  },
+);
+const { episodes, size } = o;
 
 function timed(fn: () => number): { views: number; wallS: number; cpuS: number } {
   const c0 = process.cpuUsage();
@@ -76,10 +84,10 @@ const oracle = await (async () => {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   let n = 0;
-  while (performance.now() - t0 < 2000) {
+  do {
     await runEpisodes(suite, new OraclePolicy(suite), { mode: 'proactive', loader, batchSize: 256 });
     n += suite.length;
-  }
+  } while (performance.now() - t0 < o.seconds * 1000);
   const wallS = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   return { episodes: n, perSecondCpu: Math.round(n / ((c.user + c.system) / 1e6)), perSecondWall: Math.round(n / wallS) };
