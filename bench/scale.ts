@@ -5,7 +5,8 @@
  * seconds, peak RSS, and the sizes of what it wrote. Wall time far above CPU time on an idle machine is time spent
  * waiting (on fsyncs, say); on a loaded one it is also the other jobs'.
  *
- *   npm run build && npx tsx bench/scale.ts [--episodes 1000] [--scenes 2000] [--dir .scale/bench] [--keep]   (--help: the options)
+ *   npm run build && npx tsx bench/scale.ts [--episodes 1000] [--scenes 2000] [--dir .scale/bench] [--keep] [--no-feedback]
+ *   (--help: the options)
  *
  * The inputs and outputs go to --dir (default a new folder under .scale/, gitignored), removed at the end unless --keep.
  * Progress goes to stderr; the LAST stdout line is one JSON object.
@@ -28,6 +29,7 @@ the exit code is 1 when a command failed.`,
     scenes: { type: 'number', default: 2000, min: 2, help: 'probe hallucination --scenes (--unseen-scenes half of it)' },
     dir: { type: 'string', default: '.scale/bench-PID', help: 'where the inputs and outputs go (a new folder under .scale/, gitignored)' },
     keep: { type: 'boolean', help: 'keep --dir at the end (it is removed)' },
+    'no-feedback': { type: 'boolean', help: "leave out the feedback commands (each one's database start is most of a small run)" },
   },
 );
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -86,10 +88,12 @@ try {
   results.push(run(['report', 'eval-a', 'eval-b', '--out', 'report'], 'report'));
   results.push(run(['export', '--data', 'suite', '--out', 'export', '--no-progress'], 'export'));
   results.push(run(['probe', 'hallucination', '--policy', 'random', '--out', 'probe', '--scenes', String(SCENES), '--unseen-scenes', String(Math.ceil(SCENES / 2)), '--no-progress'], 'probe'));
+  if (!o['no-feedback']) {
   results.push(run(['feedback', 'pairs', ...db, '--project', 'p', '--suite', 'suite', '--results', 'eval-a/proactive/results.jsonl,eval-b/proactive/results.jsonl', '--no-progress'], 'fbdb'));
   results.push(run(['feedback', 'status', ...db]));
   results.push(run(['feedback', 'agreement', ...db, '--project', 'p']));
   results.push(run(['feedback', 'export', ...db, '--project', 'p', '--format', 'dpo', '--out', 'dpo.jsonl'], 'dpo.jsonl'));
+  }
 } finally {
   if (!keep) rmSync(dir, { recursive: true, force: true });
 }
