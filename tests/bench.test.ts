@@ -100,6 +100,7 @@ describe('bench/ scripts', () => {
     for (const k of ['samples_per_s', 'gemm_gflops_512', 'samples_per_cpu_s']) expect(j[k]).toBeGreaterThan(0);
     if (hasTorch) {
       expect(j.torch_reason).toBeUndefined();
+      expect({ threads: j.torch_threads, steps: j.torch_steps }).toEqual({ threads: 1, steps: j.steps });
       expect(j.torch_samples_per_s).toBeGreaterThan(0);
       expect(j.ratio).toBeGreaterThan(0);
     } else expect(j).toMatchObject({ torch_samples_per_s: null, ratio: null, torch_reason: 'skipped (--no-torch)' });
