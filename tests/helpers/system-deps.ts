@@ -34,10 +34,13 @@ export function postgresBin(): string | null {
   return versions.length ? join(root, versions[0], 'bin') : null;
 }
 
-/** Returns a skip reason (outside CI) or null when `ok`; throws under CI when not ok. */
-export function requireDep(ok: boolean, what: string): string | null {
+/**
+ * Returns a skip reason (outside CI) or null when `ok`; throws under CI when not ok. `packages`: the Debian packages
+ * that provide it, named in the message.
+ */
+export function requireDep(ok: boolean, what: string, packages = 'chromium postgresql python3-websockets'): string | null {
   if (ok) return null;
-  const msg = `${what} is not installed (run .ci/run, or: apt-get install -y chromium postgresql python3-websockets)`;
+  const msg = `${what} is not installed (run .ci/run, or: apt-get install -y ${packages})`;
   if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`CI: ${msg}`);
   console.warn(`SKIPPED: ${msg}`);
   return msg;

@@ -1,0 +1,97 @@
+/**
+ * The project's Python (integrations/: the TRL, verl, OpenRLHF and lmms-eval recipes, the env client and their tests;
+ * bench/ and tests/helpers/) checked as tests/static-checks.test.ts checks the TypeScript: the tests that run it reach
+ * only the paths they exercise, so a syntax error elsewhere passed CI.
+ *  - every .py file compiles (`compile()`, nothing written: no .pyc in the repo) under each Python the project runs it
+ *    with: Debian's /usr/bin/python3 (every test that runs Python) and the `python3` on PATH (the READMEs' commands),
+ *    warnings as errors, so an invalid escape sequence (a SyntaxWarning since 3.12, an error to come) fails too;
+ * Each check is also run on a planted defect, which it must report: a check that cannot fail passes nothing.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../src/testing/tmp.js';
+import { requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
+
+const root = resolve(import.meta.dirname, '..');
+
+/** `cmd args` in `cwd`: its exit code and what it printed. */
+function run(cmd: string, args: string[], cwd = root): Promise<{ code: number; output: string }> {
+  return new Promise((done) => {
+    execFile(cmd, args, { cwd, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      done({ code, output: `${stdout}${stderr}`.trim() });
+    });
+  });
+}
+
+/** The project's .py files, tracked or new (not ignored), relative to the root. */
+const pyFiles = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', '*.py'], { cwd: root, encoding: 'utf8' })
+  .split('\n')
+  .filter((f) => f !== '' && existsSync(join(root, f)));
+
+/** Each interpreter named once (python3 on PATH may be /usr/bin/python3): `{ cmd, label }`. */
+function pythons(): { cmd: string; label: string }[] {
+  const seen = new Map<string, { cmd: string; label: string }>();
+  for (const cmd of [SYSTEM_PYTHON, 'python3']) {
+    let out: string;
+    try {
+      out = execFileSync(cmd, ['-c', 'import sys; print(sys.executable); print(sys.version.split()[0])'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      continue; // absent: /usr/bin/python3 is required below; a PATH without python3 has nothing else to check
+    }
+    const [exe, version] = out.trim().split('\n');
+    if (!seen.has(exe)) seen.set(exe, { cmd, label: `${cmd} (${version}, ${exe})` });
+  }
+  return [...seen.values()];
+}
+
+// compile() each file named on the command line, warnings as errors; one `path:line:col: message` per failure.
+const COMPILE_ALL = `
+import sys, warnings
+warnings.simplefilter("error")
+bad = 0
+for path in sys.argv[1:]:
+    with open(path, "rb") as f:
+        source = f.read()
+    try:
+        compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        print(f"{path}:{e.lineno}:{e.offset}: {e.msg}"); bad += 1
+    except (ValueError, Warning) as e:
+        print(f"{path}: {type(e).__name__}: {e}"); bad += 1
+sys.exit(1 if bad else 0)
+`;
+const compileAll = (python: string, files: string[], cwd = root) => run(python, ['-B', '-c', COMPILE_ALL, ...files], cwd);
+
+/** A temp folder holding `files` (name → source). */
+function planted(files: Record<string, string>): string {
+  const dir = tmpDir('askfirst-pycheck');
+  for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, name), source);
+  return dir;
+}
+
+const skipPython = requireDep(existsSync(SYSTEM_PYTHON), 'Python 3 (/usr/bin/python3)', 'python3');
+
+describe.skipIf(skipPython !== null)('static checks: Python', () => {
+  it('finds the Python under integrations/', () => {
+    expect(pyFiles).toContain('integrations/askfirst_env_client.py');
+    expect(pyFiles).toContain('integrations/tests/test_recipes.py');
+  });
+
+  it.each(skipPython === null ? pythons() : [])('every .py file compiles under $label', async ({ cmd }) => {
+    const { code, output } = await compileAll(cmd, pyFiles);
+    expect(output, `${cmd} could not compile:\n${output}`).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('the compile check reports a syntax error and an invalid escape sequence', async () => {
+    const dir = planted({ 'ok.py': 'x = 1\n', 'broken.py': 'def f(:\n    pass\n', 'escape.py': 'PATTERN = "\\d+"\n' });
+    const { code, output } = await compileAll(SYSTEM_PYTHON, ['ok.py', 'broken.py', 'escape.py'], dir);
+    expect(code).toBe(1);
+    expect(output).toMatch(/^broken\.py:1:\d+: /m);
+    expect(output).toMatch(/^escape\.py:1:\d+: invalid escape sequence/m);
+    expect(output).not.toMatch(/ok\.py/);
+  });
+});
