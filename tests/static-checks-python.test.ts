@@ -1,10 +1,12 @@
 /**
  * The project's Python (integrations/: the TRL, verl, OpenRLHF and lmms-eval recipes, the env client and their tests;
  * bench/ and tests/helpers/) checked as tests/static-checks.test.ts checks the TypeScript: the tests that run it reach
- * only the paths they exercise, so a syntax error elsewhere passed CI.
+ * only the paths they exercise, so a syntax error elsewhere, an undefined name or an unused import passed CI.
  *  - every .py file compiles (`compile()`, nothing written: no .pyc in the repo) under each Python the project runs it
  *    with: Debian's /usr/bin/python3 (every test that runs Python) and the `python3` on PATH (the READMEs' commands),
  *    warnings as errors, so an invalid escape sequence (a SyntaxWarning since 3.12, an error to come) fails too;
+ *  - pyflakes (Debian's python3-pyflakes, which .ci/run installs) reports nothing: undefined names, unused imports and
+ *    variables, redefinitions. Missing pyflakes skips with the reason outside CI and fails under CI=true.
  * Each check is also run on a planted defect, which it must report: a check that cannot fail passes nothing.
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -64,6 +66,17 @@ for path in sys.argv[1:]:
 sys.exit(1 if bad else 0)
 `;
 const compileAll = (python: string, files: string[], cwd = root) => run(python, ['-B', '-c', COMPILE_ALL, ...files], cwd);
+const pyflakes = (files: string[], cwd = root) => run(SYSTEM_PYTHON, ['-B', '-m', 'pyflakes', ...files], cwd);
+
+function hasPyflakes(): boolean {
+  if (!existsSync(SYSTEM_PYTHON)) return false;
+  try {
+    execFileSync(SYSTEM_PYTHON, ['-c', 'import pyflakes'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A temp folder holding `files` (name → source). */
 function planted(files: Record<string, string>): string {
@@ -73,6 +86,7 @@ function planted(files: Record<string, string>): string {
 }
 
 const skipPython = requireDep(existsSync(SYSTEM_PYTHON), 'Python 3 (/usr/bin/python3)', 'python3');
+const skipPyflakes = skipPython ?? requireDep(hasPyflakes(), 'pyflakes for /usr/bin/python3', 'python3-pyflakes');
 
 describe.skipIf(skipPython !== null)('static checks: Python', () => {
   it('finds the Python under integrations/', () => {
@@ -93,5 +107,21 @@ describe.skipIf(skipPython !== null)('static checks: Python', () => {
     expect(output).toMatch(/^broken\.py:1:\d+: /m);
     expect(output).toMatch(/^escape\.py:1:\d+: invalid escape sequence/m);
     expect(output).not.toMatch(/ok\.py/);
+  });
+
+  describe.skipIf(skipPyflakes !== null)('pyflakes', () => {
+    it('reports nothing on the project', async () => {
+      const { code, output } = await pyflakes(pyFiles);
+      expect(output, `pyflakes reported:\n${output}`).toBe('');
+      expect(code).toBe(0);
+    });
+
+    it('reports a planted undefined name and an unused import', async () => {
+      const dir = planted({ 'planted.py': 'import os\n\n\ndef f():\n    return undefined_name\n' });
+      const { code, output } = await pyflakes(['planted.py'], dir);
+      expect(code).toBe(1);
+      expect(output).toMatch(/^planted\.py:5:\d+:? undefined name 'undefined_name'/m);
+      expect(output).toMatch(/^planted\.py:1:\d+:? 'os' imported but unused/m);
+    });
   });
 });
