@@ -1,9 +1,10 @@
 /**
  * `askfirst demo` re-run over stages a newer askfirst wrote: refused before any suite is drawn (pipeline.ts checkDemoTakeUp);
- * re-run over its finished stages: their times are the run's that trained them (stages.ts carryTakenUp).
+ * re-run over its finished stages: their times are the run's that trained them (stages.ts carryTakenUp); over a stage
+ * killed mid-way: its time is the run before's (its checkpoint's) and the re-run's together (stages.ts carryResumed).
  */
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { resolveConfig } from '../util/config.js';
@@ -16,6 +17,8 @@ import { writeResults } from '../report/results-io.js';
 import type { Results } from '../report/results.js';
 import { fakeResults } from '../testing/report-fixture.js';
 import { finishedDemoStages } from '../testing/demo-stages.js';
+import { killCliAt } from '../testing/cli-kill.js';
+import { checkpointSeconds } from './stages.js';
 
 /** Write `value` as JSON at `file`, its folders made. */
 function writeJson(file: string, value: unknown): void {
@@ -124,5 +127,30 @@ describe('demo re-run over its finished stages', () => {
     expect(b05).toBeGreaterThan(40);
     expect(b05).toBeLessThan(r.wallSeconds - 300 - 360 - 80);
     expect(b10).toBeGreaterThan(80);
+  });
+});
+
+describe('demo re-run over a training stage killed mid-way', () => {
+  it('times the stage it resumes from a checkpoint as the run before it and this one together, marked so, in its wall time too', { timeout: 600_000 }, async () => {
+    const dir = tmpDir('askfirst-demo-resumed-time');
+    const out = join(dir, 'demo');
+    finishedDemoStages(out, []); // an untrained guesser, taken up: only RL trains
+    // `askfirst demo --quick` (the build in dist/) killed as RL writes its final model: its checkpoint at update 25 of 40 is kept
+    const args = ['demo', '--quick', '--no-baselines', '--no-progress', '--out', out];
+    await killCliAt(args, dir, { op: 'write', path: `${sep}rl${sep}final${sep}` });
+    const before = checkpointSeconds(join(out, 'rl'));
+    expect(before).toBeGreaterThan(0);
+    const t = performance.now();
+    await runDemo({ out, quick: true, baselines: false, progress: false, reportTo: [] }, () => {});
+    const now = (performance.now() - t) / 1000; // this run's time, its resumed RL's part among it
+    const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    const rl = r.timings.find((x) => x.stage === 'rl')!;
+    expect(rl.resumed).toBe(true); // was: absent, and the seconds of the last 15 updates only
+    expect(rl.takenUp).toBeUndefined();
+    expect(rl.seconds - before!).toBeGreaterThan(0);
+    expect(rl.seconds - before!).toBeLessThanOrEqual(now);
+    expect(r.wallSeconds - before!).toBeGreaterThan(0);
+    expect(r.wallSeconds - before!).toBeLessThanOrEqual(now);
+    expect(r.timings.filter((x) => x.resumed).map((x) => x.stage)).toEqual(['rl']);
   });
 });
