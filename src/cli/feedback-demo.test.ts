@@ -1,6 +1,9 @@
-/** `askfirst feedback demo` (feedback-rlhf.ts feedbackDemoAction) run for real: what a re-run that fails leaves of run.json. */
+/**
+ * `askfirst feedback demo` (feedback-rlhf.ts feedbackDemoAction) run for real: what a re-run that fails leaves of run.json;
+ * the time of a stage a re-run resumes from a checkpoint (demo/stages.ts carryResumed).
+ */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
@@ -8,6 +11,9 @@ import { tmpDir } from '../testing/tmp.js';
 import { captureConsole } from '../testing/console.js';
 import { demoAggregateAction, feedbackDemoAction } from './feedback-rlhf.js';
 import { openDb } from '../feedback/db.js';
+import { killCliAt, runCli } from '../testing/cli-kill.js';
+import { checkpointSeconds } from '../demo/stages.js';
+import type { FeedbackResults } from '../report/feedback-section.js';
 
 describe('feedback demo: a re-run that fails before it trains or labels anything', () => {
   it('puts back the run.json it found (here none: an older askfirst\'s folder), so the right re-run is not refused', async () => {
@@ -64,5 +70,34 @@ describe('feedback demo-aggregate --out another command\'s output', () => {
     expect(existsSync(join(oracle, 'aggregate.json'))).toBe(false);
     // a folder of nobody's output still gets the command that makes the missing seed
     await expect(demoAggregateAction({ out: join(d, 'fb'), seeds: '0' })).rejects.toThrow(/no finished feedback demo for seed 0 .*; run: askfirst feedback demo --seed 0 --out /);
+  });
+});
+
+describe('feedback demo re-run over a training stage killed mid-way', () => {
+  it('times the stage it resumes from a checkpoint as the run before it and this one together, marked so, in its wall time too', { timeout: 300_000 }, async () => {
+    const dir = tmpDir('askfirst-feedback-demo-resumed-time');
+    const init = join(dir, 'sup');
+    saveBuiltin(init, newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] }))); // an untrained guesser: the demo only needs one
+    const out = join(dir, 'fd');
+    // a quick demo (as feedback-interrupt.test.ts'); the over-optimisation regime's runs in three segments of two updates
+    const args = ['feedback', 'demo', '--init', init, '--out', out, '--labels', '10', '--annotators', '1', '--rl-updates', '1', '--episodes-per-update', '4', '--rl-episodes', '10', '--eval-episodes', '5', '--dpo-steps', '1', '--rm-steps', '2', '--routing-budgets', '0.5', '--routing-rounds', '1', '--routing-committee', '2', '--gao-labels', '10', '--gao-updates', '6', '--gao-eval-every', '2', '--no-progress'];
+    // killed as gao-plain writes its first segment's final model: its checkpoint at update 2 is kept
+    const run = join(out, 'rl', 'gao-plain-10');
+    await killCliAt(args, dir, { op: 'write', path: `${run}${sep}final${sep}` });
+    const before = checkpointSeconds(run);
+    expect(before).toBeGreaterThan(0);
+    const t = performance.now();
+    const again = await runCli(args, dir);
+    const now = (performance.now() - t) / 1000; // the re-run's time, its resumed stage's part among it
+    expect(again.code, again.stderr).toBe(0);
+    const r = JSON.parse(readFileSync(join(out, 'feedback.json'), 'utf8')) as FeedbackResults;
+    const gao = r.timings.find((x) => x.stage === 'gao-plain')!;
+    expect(gao.resumed).toBe(true); // was: absent, and the re-run's segments only
+    expect(gao.takenUp).toBeUndefined();
+    expect(gao.seconds - before!).toBeGreaterThan(0);
+    expect(gao.seconds - before!).toBeLessThanOrEqual(now);
+    expect(r.wallSeconds - before!).toBeGreaterThan(0);
+    expect(r.wallSeconds - before!).toBeLessThanOrEqual(now);
+    expect(r.timings.filter((x) => x.resumed).map((x) => x.stage)).toEqual(['gao-plain']);
   });
 });
