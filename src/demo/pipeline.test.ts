@@ -55,6 +55,23 @@ describe('demo re-run over a stage a newer askfirst wrote', () => {
     expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, quick: true, fresh: true, baselines: true }, 'demo'))).not.toThrow();
   });
 
+  it('is refused in one line naming its results.json, before any work and with --fresh too, leaving the file as it was', async () => {
+    const out = join(tmpDir('askfirst-demo-newer-results'), 'demo');
+    const file = join(out, 'results.json');
+    writeJson(file, { version: 2, wallSeconds: 690 });
+    const bytes = readFileSync(file, 'utf8');
+    const refused = `${newer(file, 'results', 2)}: upgrade askfirst to read it, or give the demo another --out`;
+    // was: read as none (earlierResults), and written over once the whole demo had run
+    for (const fresh of [false, true]) expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, quick: true, fresh }, 'demo'))).toThrow(refused);
+    const said: string[] = [];
+    await expect(runDemo({ out, quick: true, fresh: true, progress: false, reportTo: [] }, (s) => void said.push(s))).rejects.toThrow(refused);
+    expect(said).toEqual([]);
+    expect(readFileSync(file, 'utf8')).toBe(bytes);
+    // a damaged one is not refused: the demo writes it again
+    writeFileSync(file, '{"version": 1, "acc');
+    expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, quick: true, fresh: false }, 'demo'))).not.toThrow();
+  });
+
   it('is not refused over an RL run the re-run trains again, kept from another guesser than its finished supervised stage', () => {
     const out = join(tmpDir('askfirst-demo-newer-retrained'), 'demo');
     const sup = join(out, 'supervised');

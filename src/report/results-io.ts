@@ -20,12 +20,20 @@ export const MODEL_CARD_FILE = 'MODEL_CARD.md';
  */
 export class NewerResultsError extends DataError {}
 
-/** Validate parsed JSON as Results; the error names the file and the first bad field (NewerResultsError: a newer askfirst's). */
-export function parseResults(json: unknown, file = RESULTS_FILE): Results {
+/**
+ * Refuse `json`, read from `file`, when a newer askfirst wrote it (NewerResultsError, naming the file); `instead`: what else
+ * the user may do. Anything else passes: parseResults judges the rest.
+ */
+export function checkResultsVersion(json: unknown, file: string, instead = ''): void {
   const v = (json as { version?: unknown } | null)?.version;
   if (Number.isSafeInteger(v) && (v as number) > RESULTS_VERSION) {
-    throw new NewerResultsError(`written by a newer askfirst (results version ${v as number}; this askfirst reads version ${RESULTS_VERSION} and older): upgrade askfirst to read it`, { file });
+    throw new NewerResultsError(`written by a newer askfirst (results version ${v as number}; this askfirst reads version ${RESULTS_VERSION} and older): upgrade askfirst to read it${instead ? `, or ${instead}` : ''}`, { file });
   }
+}
+
+/** Validate parsed JSON as Results; the error names the file and the first bad field (NewerResultsError: a newer askfirst's). */
+export function parseResults(json: unknown, file = RESULTS_FILE): Results {
+  checkResultsVersion(json, file);
   const r = resultsSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
