@@ -26,6 +26,7 @@ import { startServer } from '../src/server/workbench/workbench.js';
 import { generateSuite } from '../src/suite/generate.js';
 import { writeSuite } from '../src/suite/io.js';
 import { tmpDir } from '../src/testing/tmp.js';
+import { captureConsole } from '../src/testing/console.js';
 import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
@@ -177,13 +178,13 @@ describe('train reward', () => {
     expect(await runPairs({ dbDir, project: 'rm-once', suite: suiteDir, results: [a, b], seed: 1, progress: false }, () => undefined)).toBe(4);
     expect((await runSimulate({ dbDir, project: 'rm-once', annotators: 1, progress: false }, () => undefined)).labels).toBe(4);
     const said: string[] = [];
-    const out = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void said.push(String(s)));
-    const err = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
+    const out = captureConsole('log', (s) => void said.push(s));
+    const err = captureConsole('error', (s) => void said.push(s));
     try {
       await runRewardStage(RewardStageOptions.parse({ init: initDir, project: 'rm-once', dbDir, out: join(dir, 'rm-once'), steps: 5, heldOut: 0.5, progress: false }));
     } finally {
-      out.mockRestore();
-      err.mockRestore();
+      out.restore();
+      err.restore();
     }
     // before, the training library said them too: "reward model (fact): 4 labels on 4 pairs; held-out accuracy …" above the closing line
     expect(said.filter((l) => /held-out/.test(l))).toEqual([expect.stringMatching(/^reward model \(fact\) from 4 labels on 4 pairs: (held-out accuracy|no held-out pairs).*; model: .*rm-once\/final, metrics: /)]);
