@@ -9,6 +9,8 @@ export const EVAL_MODE_NAMES = [...EVAL_MODES, 'mcqa', 'open'] as const;
 /** Fields added to the eval command's schema. */
 export const evalHttpFields = {
   judge: z.string().optional().describe('judge model for --mode open: openai:URL#MODEL (any OpenAI-compatible endpoint)'),
+  // the judge's own bound (a judge endpoint with its own rate limit); probe hallucination's too. Its rules: eval-http.ts refuseUnreadJudgeConcurrency
+  judgeConcurrency: z.number().int().min(1).max(1024).optional().describe("the --judge's requests in flight at once (default: --concurrency's, else 8)"),
   hint: z.boolean().default(false).describe('hints on: proactive/mcqa runs as hint mode; open mode adds a sentence inviting the model to say what would help; the reference mode has none (refused with --mode reference alone)'),
   history: z.boolean().default(false).describe('openai: send earlier turns (with their images) as conversation history'),
   concurrency: z.number().int().min(1).max(1024).optional().describe('openai: requests in flight at once (default 8)'),
@@ -36,9 +38,8 @@ export const evalHttpFields = {
   askfirstHeaders: z.boolean().default(false).describe("openai: send askfirst's x-askfirst-* headers (episode id, turn, view, kind, history); only askfirst serve reads them, e.g. for --policy oracle behind serve"),
 };
 
-/** For --help: what the options marked "openai:" apply to (`judge`: the command has a --judge; `judgeConcurrency`: and a --judge-concurrency). */
-export function openaiOnlyNote(judge: boolean, judgeConcurrency = false): string {
-  const concurrency = judgeConcurrency ? '--concurrency unless --judge-concurrency is given' : '--concurrency';
-  const client = judge ? ` (${concurrency}, --timeout, --retries, --cache, --api-key-env, --api-key-header by a --judge too)` : '';
+/** For --help: what the options marked "openai:" apply to (`judge`: the command has a --judge, and a --judge-concurrency with it). */
+export function openaiOnlyNote(judge: boolean): string {
+  const client = judge ? ` (--concurrency unless --judge-concurrency is given, --timeout, --retries, --cache, --api-key-env, --api-key-header by a --judge too)` : '';
   return `Options marked "openai:" are read by an openai:URL#MODEL policy only${client}; given when nothing in the run reads them, they are refused, not ignored.`;
 }

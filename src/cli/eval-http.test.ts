@@ -1,9 +1,10 @@
 /** `askfirst eval` with an OpenAI-compatible model: MCQA + open-ended in one run, request counters, resume, secrets. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashAnswer, startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { tmpDir } from '../testing/tmp.js';
+import { heldJudge } from '../testing/held-judge.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { writeSuite } from '../suite/io.js';
@@ -179,5 +180,51 @@ describe('askfirst eval --mode open when the judge goes away while judging', () 
       await vlm.close();
       await judge.close();
     }
+  });
+});
+
+describe('askfirst eval --mode open --judge-concurrency', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("keeps the judge to --judge-concurrency requests in flight (it took --concurrency, default 8); without it, --concurrency as before", async () => {
+    const d = tmpDir('askfirst-eval-judge-conc');
+    await writeSuite(join(d, 's'), generateSuite({ episodes: 3, seed: 4, kinds: ['occlusion', 'camera'] }));
+    const j = await heldJudge();
+    try {
+      const run = async (out: string, more: Record<string, unknown>) => {
+        j.reset();
+        const s = await runEval(EvalCommandSchema.parse({ policy: ['oracle'], judge: `openai:${j.url}#judge`, data: join(d, 's'), out: join(d, out), mode: ['open'], progress: false, json: true, ...more }), () => {}, more);
+        expect(j.seen.semaphores.size).toBe(1); // the judge's client: the oracle sends nothing
+        const episodes = (s.modes as { open: { episodes: number } }).open.episodes;
+        expect(j.seen.requests).toBe(episodes);
+        return episodes;
+      };
+      const episodes = await run('two', { judgeConcurrency: 2 });
+      expect(episodes).toBeGreaterThan(3); // a batch of more episodes than the bounds below
+      expect(j.seen.most).toBe(2);
+      // unset: the judge keeps --concurrency's bound (default 8: every episode of the batch at once)
+      await run('default', {});
+      expect(j.seen.most).toBe(episodes);
+      await run('three', { concurrency: 3 });
+      expect(j.seen.most).toBe(3);
+    } finally {
+      await j.close();
+    }
+  });
+
+  it('is refused without --judge, and beside an unread --concurrency (no openai: policy), naming the flag', async () => {
+    const d = tmpDir('askfirst-eval-judge-conc-refused');
+    const out = join(d, 'out');
+    const cfg = (more: Record<string, unknown>) => EvalCommandSchema.parse({ policy: ['oracle', 'random:1'], data: join(d, 's'), out, progress: false, ...more });
+    const given = { judgeConcurrency: 2 };
+    await expect(runEval(cfg(given), () => {}, given)).rejects.toThrow(
+      "--judge-concurrency does not apply without --judge: it is read by the --judge's HTTP client only; leave it out, or add open to --mode and --judge openai:URL#MODEL",
+    );
+    const open = { mode: ['open'], judge: 'openai:http://127.0.0.1:9/v1#j', judgeConcurrency: 2, concurrency: 4 };
+    await expect(runEval(cfg(open), () => {}, open)).rejects.toThrow(
+      "--concurrency does not apply with --policy oracle, random:1 (none of them an openai: policy) and --judge-concurrency: it is read by an openai:URL#MODEL policy only once --judge-concurrency sets the judge's; leave it out",
+    );
+    expect(() => cfg({ ...open, judgeConcurrency: 0 })).toThrow(/judgeConcurrency|at least 1|>=1/);
+    expect(existsSync(out)).toBe(false);
   });
 });

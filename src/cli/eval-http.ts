@@ -1,6 +1,6 @@
 /**
  * The parts of `askfirst eval` that concern remote models and the open-ended mode: the
- * options (--judge, --hint, --history, --concurrency, --timeout, --retries, --cache,
+ * options (--judge, --judge-concurrency, --hint, --history, --concurrency, --timeout, --retries, --cache,
  * --api-key-env, --api-key-header, and the generation settings --temperature, --max-tokens, --max-tokens-param,
  * --omit-params, --extra-body, --system-prompt, --no-logprobs, image options, --askfirst-headers), mode names (mcqa = proactive; open = open-ended, judged), and the request
  * counters printed in the run summary. Kept apart so cli/eval.ts stays one readable flow.
@@ -59,7 +59,6 @@ const HttpSchema = z.object(evalHttpFields);
  */
 export function refuseUnreadHttpFlags(given: Readonly<Record<string, unknown>>, policies: readonly string[], judge: boolean): void {
   if (policies.some((p) => p.startsWith('openai:'))) return;
-  const when = `with --policy ${policies.join(', ')} (${policies.length === 1 ? 'not an openai: policy' : 'none of them an openai: policy'})`;
   refuseUnread(
     HttpSchema,
     given,
@@ -67,9 +66,26 @@ export function refuseUnreadHttpFlags(given: Readonly<Record<string, unknown>>, 
       { keys: REQUEST_KEYS, readBy: 'read by an openai:URL#MODEL policy only, for the requests it sends' },
       ...(judge ? [] : [{ keys: CLIENT_KEYS, readBy: 'read by an openai:URL#MODEL policy or a --judge only, for their HTTP client, and this run has no --judge' }]),
     ],
-    when,
+    noOpenaiPolicy(policies),
     'use an openai: policy',
   );
+}
+
+/** "with --policy oracle (not an openai: policy)": the run's policies, none of which is openai:, for a refusal. */
+function noOpenaiPolicy(policies: readonly string[]): string {
+  return `with --policy ${policies.join(', ')} (${policies.length === 1 ? 'not an openai: policy' : 'none of them an openai: policy'})`;
+}
+
+/**
+ * --judge-concurrency without --judge is read by nothing; with it and no openai: policy, --concurrency would be read by
+ * nothing either (the judge takes --judge-concurrency): both refused, not ignored (eval and probe hallucination).
+ * `given`: the options as typed; `addJudge`: what to do instead of leaving --judge-concurrency out.
+ */
+export function refuseUnreadJudgeConcurrency(given: Readonly<Record<string, unknown>>, o: Pick<HttpCli, 'judge' | 'judgeConcurrency'>, policies: readonly string[], addJudge = 'add --judge openai:URL#MODEL'): void {
+  if (!o.judge) refuseUnread(HttpSchema, given, { keys: ['judgeConcurrency'], readBy: "read by the --judge's HTTP client only" }, 'without --judge', addJudge);
+  else if (o.judgeConcurrency !== undefined && !policies.some((p) => p.startsWith('openai:'))) {
+    refuseUnread(HttpSchema, given, { keys: ['concurrency'], readBy: "read by an openai:URL#MODEL policy only once --judge-concurrency sets the judge's" }, `${noOpenaiPolicy(policies)} and --judge-concurrency`);
+  }
 }
 
 /**
@@ -104,6 +120,12 @@ export function httpOptions(o: HttpCli): Record<string, unknown> {
   if (o.apiKeyEnv !== undefined) opts.apiKeyEnv = o.apiKeyEnv;
   if (o.apiKeyHeader !== undefined) opts.apiKeyHeader = o.apiKeyHeader;
   return opts;
+}
+
+/** The judge's client settings: the policy's (--timeout, --retries, --cache …), its requests in flight --judge-concurrency's when given, else --concurrency's. */
+export function judgeHttpOptions(o: HttpCli): Record<string, unknown> {
+  const opts = httpOptions(o);
+  return o.judgeConcurrency === undefined ? opts : { ...opts, concurrency: o.judgeConcurrency };
 }
 
 /** `--extra-body` as an object: a JSON string from the command line, or an object from a config file. */
@@ -173,7 +195,7 @@ export async function runOpenMode(a: {
   signal: AbortSignal;
   title: string;
 }): Promise<OpenRun> {
-  const judge = new HttpJudge(a.cli.judge!, httpOptions(a.cli), process.env, (l) => noteLine(`askfirst eval: judge: ${l}`));
+  const judge = new HttpJudge(a.cli.judge!, judgeHttpOptions(a.cli), process.env, (l) => noteLine(`askfirst eval: judge: ${l}`));
   try {
     const res = await evaluateOpenEnded({ ...a, judge, hint: a.cli.hint }, compactOpenRecord); // what the summary reads: no record's text held
     const resumed = res.resumed ? ` (${res.resumed} resumed from an earlier run)` : '';

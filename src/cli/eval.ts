@@ -20,7 +20,7 @@ import { configFromOptions } from './options.js';
 import { refuseOtherLayout, refuseOthersOutput } from '../outputs/out-owner.js';
 import { refuseUnreadPolicyFlags } from './policy-flags.js';
 import { readJsonFlagFile } from '../util/fsx.js';
-import { generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
+import { generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnreadJudgeConcurrency, refuseUnsetKeyEnv, runOpenMode, splitModes, statsLine, type OpenRun } from './eval-http.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { dataFingerprints, type DataFingerprints } from '../suite/fingerprint.js';
@@ -133,6 +133,7 @@ function runDescription(cfg: EvalCommandConfig, policy: string, fingerprint: str
 export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void = console.log, given: Readonly<Record<string, unknown>> = {}): Promise<Record<string, unknown>> {
   const modes = splitModes(cfg.mode, cfg);
   refuseUnreadHttpFlags(given, cfg.policy, modes.open); // e.g. --max-tokens with --policy builtin:DIR: refused, not ignored
+  refuseUnreadJudgeConcurrency(given, cfg, cfg.policy, 'add open to --mode and --judge openai:URL#MODEL');
   refuseUnsetKeyEnv(given);
   if (cfg.policy.some((p) => p.startsWith('openai:'))) generationOptions(cfg); // a bad --extra-body fails before the data is read
   for (const p of cfg.policy) checkPolicySpec(p); // an unknown --policy fails before the data is read and fingerprinted

@@ -9,7 +9,7 @@ export function register(program: Command): void {
   const group = commandGroup(program, 'probe', 'probes for hallucinated objects and image prompt injection, for any policy');
   const h = group.command('hallucination').description('POPE-style "Is there a … in the image?" (random / popular / adversarial absent objects) plus "I cannot tell" on hidden, cut-off and corrupted views');
   addSchemaOptions(h, HallSchema);
-  h.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\n${openaiOnlyNote(true, true)}\n\nExamples:\n  askfirst probe hallucination --policy oracle --out runs/probe-oracle\n  askfirst probe hallucination --policy constant:Yes --out runs/probe-yes\n  askfirst train presence --init runs/demo/rl --out runs/presence-rl\n  askfirst probe hallucination --policy builtin:runs/presence-rl --out runs/probe-rl`);
+  h.addHelpText('after', `\n${DATA_NOTE}\n\nPolicies:\n  ${policyUsage().join('\n  ')}\n\n${openaiOnlyNote(true)}\n\nExamples:\n  askfirst probe hallucination --policy oracle --out runs/probe-oracle\n  askfirst probe hallucination --policy constant:Yes --out runs/probe-yes\n  askfirst train presence --init runs/demo/rl --out runs/presence-rl\n  askfirst probe hallucination --policy builtin:runs/presence-rl --out runs/probe-rl`);
   h.action(async (raw: Record<string, unknown>) => {
     await (await import('./probe.js')).runProbeHallucination(raw);
   });

@@ -4,10 +4,10 @@ import { outDirField } from '../util/config.js';
 import { HallucinationConfigSchema, InjectionConfigSchema } from '../probes/config.js';
 import { evalHttpFields } from './eval-http-schema.js';
 
-// the probes have no open-ended mode and no hints: every other remote-model option applies
+// the probes have no open-ended mode and no hints: every other remote-model option applies (the judge's: hallucination's only)
 // and no --sample: the probes ask greedily, so --temperature's default is 0 (eval's help also names --sample)
 const httpFields = {
-  ...(Object.fromEntries(Object.entries(evalHttpFields).filter(([k]) => k !== 'judge' && k !== 'hint')) as Omit<typeof evalHttpFields, 'judge' | 'hint'>),
+  ...(Object.fromEntries(Object.entries(evalHttpFields).filter(([k]) => !['judge', 'judgeConcurrency', 'hint'].includes(k))) as Omit<typeof evalHttpFields, 'judge' | 'judgeConcurrency' | 'hint'>),
   temperature: evalHttpFields.temperature.describe('openai: temperature sent with every request (default 0: the probes ask greedily); reasoning models accept only 1'),
 };
 
@@ -21,7 +21,7 @@ export const CommonSchema = z.object({
   ...httpFields,
 });
 
-export const HallSchema = CommonSchema.merge(HallucinationConfigSchema);
+export const HallSchema = CommonSchema.merge(HallucinationConfigSchema).extend({ judgeConcurrency: evalHttpFields.judgeConcurrency });
 export const InjSchema = CommonSchema.merge(InjectionConfigSchema);
 
 export const DATA_NOTE =

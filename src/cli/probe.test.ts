@@ -10,9 +10,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { REASONING_TOKENS, startReasoningServer } from '../testing/reasoning-server.js';
 import { startFaultServer } from '../testing/fault-server.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Semaphore } from '../util/semaphore.js';
+import { heldJudge } from '../testing/held-judge.js';
 import { createHash } from 'node:crypto';
 
 describe('askfirst probe --help', () => {
@@ -168,50 +166,6 @@ describe('askfirst probe injection, progress', () => {
 describe('askfirst probe hallucination --judge-concurrency', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  /**
-   * A judge endpoint that records the most requests it held at once. It holds each request until every one the judge's
-   * client has in flight (the slots its semaphore has given out, watched through Semaphore.prototype) has come, then
-   * answers them all: the client's bound, whatever it is, is reached and seen, and nothing waits on a timer.
-   */
-  async function heldJudge() {
-    const seen = { most: 0, requests: 0, semaphores: new Set<Semaphore>() };
-    let held: ServerResponse[] = [];
-    const active = () => [...seen.semaphores].reduce((a, s) => a + (s as unknown as { active: number }).active, 0);
-    const answerWhenAllCame = () => {
-      if (!held.length || held.length < active()) return;
-      for (const res of held.splice(0)) {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'VERDICT: 1' } }] }));
-      }
-    };
-    const { acquire, release } = Semaphore.prototype;
-    vi.spyOn(Semaphore.prototype, 'acquire').mockImplementation(function (this: Semaphore) {
-      seen.semaphores.add(this);
-      return acquire.call(this);
-    });
-    vi.spyOn(Semaphore.prototype, 'release').mockImplementation(function (this: Semaphore) {
-      release.call(this);
-      answerWhenAllCame(); // a slot freed: the requests still held may be all the client has out
-    });
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        seen.requests++;
-        held.push(res);
-        seen.most = Math.max(seen.most, held.length);
-        answerWhenAllCame();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-    const close = () => {
-      held = [];
-      server.closeAllConnections();
-      return new Promise((r) => server.close(r));
-    };
-    return { seen, url, close };
-  }
-
   const opts = { scenes: '1', unseenScenes: '0', openScenes: '2', splits: 'random', progress: false, json: true, policy: 'oracle' };
 
   it('keeps the judge to --judge-concurrency requests in flight (it took --concurrency, default 8); without it, --concurrency as before', async () => {
@@ -219,8 +173,7 @@ describe('askfirst probe hallucination --judge-concurrency', () => {
     const j = await heldJudge();
     try {
       const run = async (out: string, more: Record<string, unknown>) => {
-        Object.assign(j.seen, { most: 0, requests: 0 });
-        j.seen.semaphores.clear();
+        j.reset();
         const s = (await runProbeHallucination({ ...opts, judge: `openai:${j.url}#judge`, out: join(dir, out), ...more }, () => {})) as { open: { items: number; judge: { n: number } } };
         expect(j.seen.semaphores.size).toBe(1); // the judge's client: the oracle sends nothing
         expect(s.open.judge.n).toBe(s.open.items);

@@ -13,10 +13,10 @@ import { HttpJudge } from '../eval/judge.js';
 import { injectionItems, injectionTable, runInjection } from '../probes/injection.js';
 import { presenceScenes } from '../probes/presence-items.js';
 import { writeProbeHtml } from '../probes/html.js';
-import { configFromOptions, refuseUnread } from './options.js';
+import { configFromOptions } from './options.js';
 import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
 import { refuseOthersOutput } from '../outputs/out-owner.js';
-import { checkJudgeSpec, generationOptions, httpOptions, refuseUnreadHttpFlags, refuseUnsetKeyEnv, statsLine } from './eval-http.js';
+import { checkJudgeSpec, generationOptions, httpOptions, judgeHttpOptions, refuseUnreadHttpFlags, refuseUnreadJudgeConcurrency, refuseUnsetKeyEnv, statsLine } from './eval-http.js';
 import { ConfigError } from '../util/errors.js';
 import { noteLine, progress, withBar } from '../util/progress.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -75,29 +75,12 @@ async function reportProbe(
   return out;
 }
 
-/** The judge's client settings: the policy's (--timeout, --retries, --cache …), its requests in flight --judge-concurrency's when given, else --concurrency's. */
-function judgeOptions(cfg: z.output<typeof HallSchema>): Record<string, unknown> {
-  const opts = httpOptions({ ...cfg, hint: false });
-  return cfg.judgeConcurrency === undefined ? opts : { ...opts, concurrency: cfg.judgeConcurrency };
-}
-
-/**
- * --judge-concurrency without --judge is read by nothing; with it and a policy that is not openai:, --concurrency would be
- * read by nothing either (the judge takes --judge-concurrency): both refused, not ignored. `given`: the options as typed.
- */
-function refuseUnreadJudgeConcurrency(given: Readonly<Record<string, unknown>>, cfg: z.output<typeof HallSchema>): void {
-  if (!cfg.judge) refuseUnread(HallSchema, given, { keys: ['judgeConcurrency'], readBy: "read by the --judge's HTTP client only" }, 'without --judge', 'add --judge openai:URL#MODEL');
-  else if (cfg.judgeConcurrency !== undefined && !cfg.policy.startsWith('openai:')) {
-    refuseUnread(HallSchema, given, { keys: ['concurrency'], readBy: 'read by an openai:URL#MODEL policy only once --judge-concurrency sets the judge\'s' }, `with --policy ${cfg.policy} (not an openai: policy) and --judge-concurrency`);
-  }
-}
-
 export async function runProbeHallucination(raw: Record<string, unknown>, print: (s: string) => void = console.log, warn: (s: string) => void = (s) => console.error(s)): Promise<unknown> {
   const cfg = configFromOptions(HallSchema, raw, 'probe hallucination');
   if (cfg.judge) checkJudgeSpec(cfg.judge);
   if (cfg.judge && cfg.openScenes === 0) throw new ConfigError('--judge grades the open questions, and --open-scenes 0 asks none: leave --judge out, or give --open-scenes a number above 0');
   refuseUnreadHttpFlags(raw, [cfg.policy], cfg.judge !== undefined); // raw: as given, before the schema's defaults
-  refuseUnreadJudgeConcurrency(raw, cfg);
+  refuseUnreadJudgeConcurrency(raw, cfg, [cfg.policy]);
   refuseUnsetKeyEnv(raw);
   refuseOthersOutput([cfg.out], 'probe hallucination');
   // drawing the scenes grows with --scenes and --unseen-scenes (0.9 s for the default 160, 4.5 s for 2,000 here): a bar, as for injection's items
@@ -111,7 +94,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
         warn(`askfirst: warning: ${dir} has no presence head, so its ask-or-answer heads (never trained on yes/no questions) answer "Is there a … in the image?"; add one with askfirst train presence --init ${shellQuote(dir)} --out ${shellQuote(`${dir}-presence`)}`);
       }
       const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits, ...generationRun(cfg) };
-      const judge = cfg.judge ? new HttpJudge(cfg.judge, judgeOptions(cfg), process.env, (l) => noteLine(`askfirst probe: judge: ${l}`)) : undefined;
+      const judge = cfg.judge ? new HttpJudge(cfg.judge, judgeHttpOptions({ ...cfg, hint: false }), process.env, (l) => noteLine(`askfirst probe: judge: ${l}`)) : undefined;
       const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
       return reportProbe(cfg, policy, { hallucination: res.summary }, res.summary, () => hallucinationTable(res.summary), print);
     });

@@ -41,7 +41,6 @@ export const HallucinationConfigSchema = z.object({
   categories: z.array(z.string()).optional().describe('categories the questions may name (default: all sixteen)'),
   openScenes: z.number().int().min(0).default(40).describe('scenes (half clean, half with an object hidden, cut off or corrupted) asked MMHal-style open questions, graded 0–6 by the rule judge (0 = none)'),
   judge: z.string().optional().describe('optional judge model for the open questions (openai:URL#MODEL); its verdicts are compared with the rule judge'),
-  judgeConcurrency: z.number().int().min(1).max(1024).optional().describe("the --judge's requests in flight at once (default: --concurrency's, else 8)"),
   splits: z.array(z.enum(PRESENCE_SPLITS)).min(1).default([...PRESENCE_SPLITS]).describe('splits to run: random, popular, adversarial (POPE), unseen (ours)'),
 });
 export type HallucinationConfig = z.output<typeof HallucinationConfigSchema>;
