@@ -128,10 +128,13 @@ export function rawJsonAnswer(status: number, text: string, body: unknown): stri
 
 /**
  * The `Allow` of a 405: the methods `app`'s own routes (not its middleware) answer on `path`, GET
- * bringing HEAD (Hono, like Starlette, answers HEAD where GET is routed); undefined when no route
- * has that path (a 404). Read from the app's routes, so a route added is never missing here.
+ * bringing HEAD (`headWithGet`: Hono answers HEAD where GET is routed, as HTTP asks; `askfirst serve`
+ * keeps that). `env serve` answers as FastAPI, whose `@app.get` routes refuse HEAD with 405 and
+ * `Allow: GET` (fastapi/fastapi#1773; Starlette's own Route would add HEAD): it passes false and
+ * refuses HEAD itself. Undefined when no route has that path (a 404). Read from the app's routes, so
+ * a route added is never missing here.
  */
-export function allowedMethods(app: Hono, path: string): string | undefined {
+export function allowedMethods(app: Hono, path: string, headWithGet = true): string | undefined {
   const methods = new Set<string>();
   for (const r of app.routes) {
     if (r.method === 'ALL') continue;
@@ -142,7 +145,7 @@ export function allowedMethods(app: Hono, path: string): string | undefined {
       .join('/');
     if (!new RegExp(`^${source}$`).test(path)) continue;
     methods.add(r.method);
-    if (r.method === 'GET') methods.add('HEAD');
+    if (r.method === 'GET' && headWithGet) methods.add('HEAD');
   }
   return methods.size ? [...methods].join(', ') : undefined;
 }

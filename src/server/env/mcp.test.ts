@@ -333,6 +333,8 @@ describe("OpenEnv's raw MCP WebSocket at /mcp", () => {
     const parse = await sock.send({ jsonrpc: '2.0', method: 'nope', id: 'last' });
     expect(parse).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.stringMatching(/^Parse error: .*JSON/), data: null } });
     expect(await sock.next()).toMatchObject({ id: 'last', error: { code: -32601, message: 'Method not found: nope' } });
+    // JSON that is not an object: -32700, as POST /mcp answers it (OpenEnv's socket: -32000, then closed); the session goes on
+    expect(await sock.send([1])).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error', data: null } });
     expect((await sock.send({ type: 'step', data: { reply: 'B.' } })).error).toMatchObject({ code: -32600, message: expect.stringMatching(/"jsonrpc" must be "2.0".*unexpected field "type"/) });
     sock.ws.close();
   });

@@ -57,10 +57,12 @@ interface JsonRpcRequest {
 
 /**
  * OpenEnv's JsonRpcRequest (`{"jsonrpc": "2.0", "method": str, "params"?: {}, "id"?: str | int | null}`, extra keys
- * forbidden): the request, or the -32600 answer saying what is wrong with it.
+ * forbidden): the request, or the -32600 answer saying what is wrong with it. JSON that is not an object (`[1]`, `5`,
+ * `"x"`, null) is -32700 "Parse error", as OpenEnv's POST /mcp answers it (its `JsonRpcRequest(**body)` raises
+ * TypeError, which the endpoint answers as a parse error), though JSON-RPC would say -32600.
  */
 export function parseRequest(body: unknown): JsonRpcRequest | JsonRpcResponse {
-  if (!isObject(body)) return rpcError(RPC.INVALID_REQUEST, 'Invalid request: a JSON-RPC request must be an object');
+  if (!isObject(body)) return rpcError(RPC.PARSE_ERROR, 'Parse error');
   const problems: string[] = [];
   if (body.jsonrpc !== '2.0') problems.push('"jsonrpc" must be "2.0"');
   if (typeof body.method !== 'string') problems.push('"method" (a string) is required');

@@ -96,21 +96,24 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     };
     expect(await mcp('{}')).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600 } });
     expect(await mcp('{oops')).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error', data: null } });
+    // JSON that is not an object: OpenEnv's JsonRpcRequest(**body) raises TypeError, answered -32700 too (it was -32600 here)
+    for (const body of ['[1]', '5', '"x"', 'null', '[]']) expect(await mcp(body), body).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error', data: null } });
     expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', id: 7 }))).toMatchObject({ jsonrpc: '2.0', id: 7, result: { tools: expect.any(Array) } }); // the tools: mcp.test.ts
     expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'x' }, id: 'a' }))).toMatchObject({ id: 'a', error: { code: -32602, message: expect.stringMatching(/^Tool not found: x/) } });
     expect(await mcp(JSON.stringify({ jsonrpc: '2.0', method: 'nope', id: 1 }))).toMatchObject({ id: 1, error: { code: -32601, message: 'Method not found: nope' } });
     expect(await mcp(JSON.stringify({ jsonrpc: '1.0', method: 'tools/list', extra: 1 }))).toMatchObject({ error: { code: -32600, message: expect.stringMatching(/"jsonrpc" must be "2.0".*unexpected field "extra"/) } });
   });
 
-  it('a route asked with another method is FastAPI\'s 405 with Allow; an unknown path 404', async () => {
-    for (const [method, path, allow] of [['GET', '/reset', 'POST'], ['GET', '/step', 'POST'], ['GET', '/get_reward', 'POST'], ['POST', '/health', 'GET, HEAD'], ['POST', '/state', 'GET, HEAD'], ['DELETE', '/schema', 'GET, HEAD']]) {
+  it('a route asked with another method is FastAPI\'s 405 with Allow (HEAD on a GET route too, Allow naming GET alone: fastapi#1773); an unknown path 404', async () => {
+    for (const [method, path, allow] of [['GET', '/reset', 'POST'], ['GET', '/step', 'POST'], ['GET', '/get_reward', 'POST'], ['POST', '/health', 'GET'], ['POST', '/state', 'GET'], ['DELETE', '/schema', 'GET'], ['HEAD', '/health', 'GET'], ['HEAD', '/metadata', 'GET'], ['HEAD', '/mcp', 'POST']]) {
       const r = await fetch(`${srv.url}${path}`, { method });
       expect(r.status, `${method} ${path}`).toBe(405);
       expect(r.headers.get('allow')).toBe(allow);
-      expect(await r.json()).toEqual({ detail: 'Method Not Allowed' });
+      if (method !== 'HEAD') expect(await r.json()).toEqual({ detail: 'Method Not Allowed' }); // a HEAD answer has no body
     }
     const none = await fetch(`${srv.url}/nope`);
     expect(none.status).toBe(404);
+    expect((await fetch(`${srv.url}/nope`, { method: 'HEAD' })).status).toBe(404);
     expect(await none.json()).toEqual({ detail: 'Not Found' });
   });
 
@@ -224,6 +227,22 @@ describe('WebSocket sessions', () => {
     const ok = await c.send({ type: 'reset', data: { episode_id: episodes[2].id } });
     expect(ok.type).toBe('observation');
     c.ws.close();
+  });
+
+  it("a binary frame ends the session as on OpenEnv's server (SESSION_ERROR, on /mcp -32000; it was read as UTF-8 text), none after it handled", async () => {
+    const c = await Client.open();
+    expect((await c.send({ type: 'reset', data: {} })).type).toBe('observation');
+    c.ws.send(Buffer.from(JSON.stringify({ type: 'state' })), { binary: true });
+    c.ws.send(JSON.stringify({ type: 'state' })); // after the binary frame: not answered
+    expect(await c.next()).toEqual({ type: 'error', data: { code: 'SESSION_ERROR', message: expect.stringMatching(/^a binary WebSocket frame: OpenEnv messages are text frames of JSON .*reconnect/) } });
+    await c.waitClosed();
+    expect(c.closed).toEqual({ code: 1003, reason: 'binary frames are not read' });
+    const m = await Client.open(`${srv.url.replace('http', 'ws')}/mcp`);
+    m.ws.send(Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', id: 1 })), { binary: true });
+    expect(await m.next()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000, message: expect.stringMatching(/^a binary WebSocket frame/) } });
+    await m.waitClosed();
+    expect(m.closed!.code).toBe(1003);
+    expect(srv.server.sessions.size).toBe(0);
   });
 
   it('an unexpected error that is not an Error is logged as it is (it was "[object Object]"), and the session goes on', async () => {

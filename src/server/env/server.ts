@@ -185,6 +185,14 @@ export class EnvServer {
     const app = new Hono();
     const o = this.o;
     app.use('*', hostCheck(o.hostAllowed, 'environment server', (c, message) => c.json({ detail: message }, 403), true));
+    // FastAPI's answers: a known path with another method is 405 with Allow, anything else 404 (below, notFound). HEAD
+    // too: FastAPI's @app.get routes do not answer it (405, `Allow: GET`: fastapi/fastapi#1773), where hono would answer
+    // it as the GET without a body.
+    const refused = (c: Context) => {
+      const allow = allowedMethods(app, c.req.path, false);
+      return allow ? c.json({ detail: 'Method Not Allowed' }, 405, { allow }) : c.json({ detail: 'Not Found' }, 404);
+    };
+    app.use('*', async (c, next) => (c.req.method === 'HEAD' ? refused(c) : next()));
     // Before the body limit: a request waiting for a slot has its body unread (TCP backpressure holds the rest).
     const slots = new Semaphore(o.maxConcurrent ?? DEFAULT_ENV_MAX_CONCURRENT);
     app.use('*', async (c, next) => {
@@ -288,11 +296,7 @@ export class EnvServer {
       const { status, message } = toHttp(e, this.log);
       return c.json({ detail: message }, status as 500);
     });
-    // FastAPI's answers: a known path with another method is 405 with Allow, anything else 404.
-    app.notFound((c) => {
-      const allow = allowedMethods(app, c.req.path);
-      return allow ? c.json({ detail: 'Method Not Allowed' }, 405, { allow }) : c.json({ detail: 'Not Found' }, 404);
-    });
+    app.notFound(refused);
     return app;
   }
 
@@ -367,13 +371,14 @@ export class EnvServer {
       // answered, so a client sending faster than the server steps cannot fill its memory (docs/hardening.md).
       s.waitingBytes += bytes;
       if (++s.waiting >= maxQueued || s.waitingBytes >= maxQueuedBytes) ws.pause();
-      // One message at a time per session, in arrival order; once stopping, none begun after the current one.
+      // One message at a time per session, in arrival order; once stopping, none begun after the current one, nor once
+      // the socket is closing (a close message, a binary frame: none after it is handled, as OpenEnv's loop ends there).
       s.queue = s.queue
         .then(() => {
-          if (this.stopping) return;
+          if (this.stopping || ws.readyState !== ws.OPEN) return;
           s.busy = true;
-          const text = isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString();
-          return rawMcp ? this.handleRawMcp(s, text) : this.handle(s, text);
+          if (isBinary) return this.endOnBinary(s);
+          return rawMcp ? this.handleRawMcp(s, raw.toString()) : this.handle(s, raw.toString());
         })
         .catch((e: unknown) => {
           // A bug in handling one message must not stop this session's queue (nor touch any other session).
@@ -389,6 +394,20 @@ export class EnvServer {
     });
     ws.on('close', () => this.sessions.delete(s.id));
     ws.on('error', () => this.sessions.delete(s.id));
+  }
+
+  /**
+   * A binary frame ends the session, as on OpenEnv's server (its `receive_text()` fails on one: `SESSION_ERROR` "'text'",
+   * on /mcp `-32000`, then the socket is closed): a client that sent one would work here and fail there. The message
+   * says what to send instead; the close code is 1003 ("unsupported data", RFC 6455), where OpenEnv's is 1000.
+   */
+  private endOnBinary(s: LiveSession): Promise<void> {
+    this.counters.errors++;
+    this.sessions.delete(s.id);
+    const message = 'a binary WebSocket frame: OpenEnv messages are text frames of JSON (send it as text, e.g. ws.send(JSON.stringify(message))); the session is closed, reconnect to go on';
+    const answer = this.send(s.ws, s.rawMcp ? rpcError(RPC.SERVER_ERROR, message) : errorMessage('SESSION_ERROR', message));
+    s.ws.close(1003, 'binary frames are not read');
+    return answer;
   }
 
   private async handle(s: LiveSession, text: string): Promise<void> {
