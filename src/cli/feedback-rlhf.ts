@@ -197,9 +197,9 @@ export async function demoAggregateAction(raw: Record<string, unknown>): Promise
   const cfg = configFromOptions(DemoAggregateSchema, raw, 'feedback demo-aggregate');
   // an eval's, a suite's, a training run's --out…: refused before a missing seed's folder inside it is suggested to a feedback demo
   refuseOthersOutput([cfg.out], 'feedback demo', 'feedback demo-aggregate');
-  const { aggregateFeedback } = await import('../demo/feedback-seeds.js');
-  await aggregateFeedback(cfg.out, cfg.seeds);
-  console.log(`aggregate: ${resolve(cfg.out, 'aggregate.json')}`);
+  const { aggregateFeedback, feedbackAggregateText } = await import('../demo/feedback-seeds.js');
+  const agg = await aggregateFeedback(cfg.out, cfg.seeds);
+  console.log(`${feedbackAggregateText(agg)}\n  aggregate: ${resolve(cfg.out, 'aggregate.json')}`);
 }
 
 /**

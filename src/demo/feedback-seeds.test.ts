@@ -153,3 +153,24 @@ describe('aggregateFeedback: the seeds ran under one setting', () => {
     await expect(known).rejects.not.toThrow('guess');
   });
 });
+
+describe('feedback demo-aggregate in the terminal', () => {
+  it("prints the main figures with their intervals as the demo's aggregate does, '(cut to …)' where cut (it printed only the file's path)", async () => {
+    const out = tmpDir('askfirst-feedback-seeds-text');
+    for (const [s, overAsking] of [[0, 0.1], [1, 0.02]] as const) {
+      await mkdir(join(out, `seed-${s}`), { recursive: true });
+      await writeFile(join(out, `seed-${s}`, 'feedback.json'), JSON.stringify({ ...results([policy('gold', overAsking)]), config: { ...results([]).config, seed: s } }));
+    }
+    const { captureConsole } = await import('../testing/console.js');
+    const { demoAggregateAction } = await import('../cli/feedback-rlhf.js');
+    const said = captureConsole('log');
+    await demoAggregateAction({ out, seeds: '0,1' });
+    said.restore();
+    const text = said.lines.join('\n');
+    expect(text).toMatch(/^askfirst feedback demo over 2 seeds \(0, 1\): mean ± 95 % CI half-width/);
+    expect(text).toMatch(/gap closed, RL-trained kinds +gap closed, unseen kinds +accuracy +over-asking on controls/);
+    // 0.06 ± t(0.975, 1)·0.04 = 50.8 points, cut at 0
+    expect(text).toMatch(/gold +50\.0 ± 0\.0 %.* +6\.0 ± 50\.8 % \(cut to 0\.0 % … 56\.8 %\)/);
+    expect(text).toContain(`aggregate: ${join(out, 'aggregate.json')}`);
+  });
+});

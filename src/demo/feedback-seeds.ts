@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { refuseOtherSettings } from '../report/aggregate.js';
+import { fmtStat } from '../report/aggregate-page.js';
+import { formatTable } from '../eval/table.js';
 import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -35,7 +37,7 @@ const fig = (xs: (number | null | undefined)[], range: ValueRange = {}): SeedFig
  * refused with the command that finishes it, with the settings the seeds ran with (rerunFlags); a folder holding another
  * seed's demo, and seeds whose demos ran under other settings (feedbackDemoSharedSettings), are refused in one line.
  */
-export async function aggregateFeedback(out: string, seeds: readonly number[]): Promise<Record<string, unknown>> {
+export async function aggregateFeedback(out: string, seeds: readonly number[]) {
   const read = await Promise.all(
     seeds.map(async (s) => {
       const f = join(seedDir(out, s), 'feedback.json');
@@ -121,6 +123,25 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]): 
   const agg = { seeds, createdAt: new Date().toISOString(), rlhfOverGoldGapTrain: ratio, beforeTestGold: fig(rs.map((r) => r.before.testGold)), gaoTestCurves: Object.fromEntries(names.filter((n) => n.startsWith('gao-')).map((n) => [n, rs.map((r) => pol(r, n)?.testCurve ?? null)])), policies, rewardModels, routing, aiLabelGoldAgreement: fig(rs.map((r) => r.routing.aiLabelGoldAgreement), RATE_RANGE), humanLabelGoldAgreement: fig(rs.map((r) => r.routing.humanLabelGoldAgreement), RATE_RANGE), wallSeconds: fig(rs.map((r) => r.wallSeconds)) };
   await writeFileAtomic(join(out, 'aggregate.json'), `${JSON.stringify(agg, null, 2)}\n`);
   return agg;
+}
+
+/**
+ * The terminal table of `feedback demo-aggregate`, as `askfirst demo --seeds` prints its own (report/aggregate-page.ts
+ * fmtStat: mean ± 95 % CI half-width, "(cut to …)" where an interval was cut to the figure's range): each policy's gap
+ * closed, accuracy and over-asking, then the RLHF ÷ gold ratio the target is stated in and each reward model's held-out
+ * accuracy.
+ */
+export function feedbackAggregateText(agg: Awaited<ReturnType<typeof aggregateFeedback>>): string {
+  const k = agg.seeds.length;
+  const rows = Object.entries(agg.policies).map(([name, p]) => [name, ...[p.gapClosedTrain, p.gapClosedUnseen, p.accuracy, p.overAsking].map((f) => fmtStat(f.stats, 'pct'))]);
+  const rms = Object.entries(agg.rewardModels).map(([name, m]) => `${name} ${fmtStat(m.heldOutAccuracy.stats, 'pct')}`);
+  return [
+    `askfirst feedback demo over ${k} seed${k === 1 ? '' : 's'} (${agg.seeds.join(', ')}): mean ± 95 % CI half-width (Student's t, df = n − 1)`,
+    ...(k < 2 ? ['  (one seed: no interval; run two or more seeds for one)'] : []),
+    formatTable(['policy', 'gap closed, RL-trained kinds', 'gap closed, unseen kinds', 'accuracy', 'over-asking on controls'], rows),
+    `  gap closed (RL-trained kinds), RLHF (fact-augmented RM, most labels) ÷ RL on the simulator's reward: ${fmtStat(agg.rlhfOverGoldGapTrain.stats, 'ratio')}`,
+    ...(rms.length ? [`  reward models' held-out accuracy: ${rms.join('; ')}`] : []),
+  ].join('\n');
 }
 
 /** What is wrong with a seed's feedback.json as read (its parsed JSON, or the error reading it), or null when it is not damaged but missing or unreadable. */

@@ -13,7 +13,7 @@ import { MISSING } from '../util/missing.js';
 import { compareText } from '../util/text-order.js';
 
 /** pct: a fraction shown as %; pts: a difference of fractions, in percentage points; ratio: ×; num: plain. */
-type Unit = 'pct' | 'pts' | 'ratio' | 'num';
+export type Unit = 'pct' | 'pts' | 'ratio' | 'num';
 
 /** One headline row: a key (as in headline.ts), a label, how to format it and where to find it (undefined: an aggregate written before the figure existed). */
 export interface AggregateRow {
@@ -57,7 +57,7 @@ export function fmtValue(x: number | null, unit: Unit, signed = false): string {
  * "93.1 ± 4.2 %" (mean ± 95 % CI half-width); an interval cut to the figure's range (a rate's [0, 100 %]) also says where it
  * ends, "95.0 ± 63.5 % (cut to 31.5 … 100.0 %)"; "93.1 % (n = 1, no CI)" with one value; "–" with none.
  */
-export function fmtStat(s: SeedStat, unit: Unit, signed = false): string {
+export function fmtStat(s: Pick<SeedStat, 'n' | 'mean' | 'ci95'>, unit: Unit, signed = false): string {
   if (s.mean == null) return MISSING;
   if (!s.ci95) return `${fmtValue(s.mean, unit, signed)} (n = ${s.n}, no CI)`;
   const scale = unit === 'pct' || unit === 'pts' ? 100 : 1;
