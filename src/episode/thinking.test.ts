@@ -1,7 +1,7 @@
 /** A reply's leading reasoning block, in every VLM family's markup (episode/thinking.ts). */
 import { describe, expect, it } from 'vitest';
 import { FAMILY_REPLIES } from '../testing/reasoning-replies.js';
-import { answerSpan, opensReasoning, reasoningOf, opensUnclosedReasoning, reasoningEnd, stripThinking } from './thinking.js';
+import { answerSpan, contentOf, opensReasoning, reasoningOf, opensUnclosedReasoning, reasoningEnd, stripThinking } from './thinking.js';
 
 describe('stripThinking', () => {
   it("removes the leading reasoning block of every VLM family's markup", () => {
@@ -75,10 +75,27 @@ describe('stripThinking', () => {
   });
 
   it("gives the block's reasoning without its markers, as a reasoning parser's reasoning_content", () => {
-    for (const [family, reply] of Object.entries(FAMILY_REPLIES)) expect(reasoningOf(reply), family).toMatch(/^(?:thought\n|\n)?The cat is behind the box, so (?:I would say )?A\.\n?$/);
+    for (const [family, reply] of Object.entries(FAMILY_REPLIES)) expect(reasoningOf(reply), family).toMatch(/^\n?The cat is behind the box, so (?:I would say )?A\.\n?$/);
     expect(reasoningOf('  <THINK>x</Think> B.')).toBe('x');
     expect(reasoningOf('B.')).toBeUndefined();
     expect(reasoningOf('<think>x')).toBeUndefined(); // never closed: the reply as it is
+  });
+
+  it("takes Gemma 4's thought label off its reasoning, as vLLM's gemma4 reasoning parser does", () => {
+    // it was 'thought\nx': the channel's role label came through as reasoning
+    expect(reasoningOf('<|channel>thought\nx<channel|>B.')).toBe('x');
+    expect(reasoningOf('thought\nx<channel|>B.')).toBe('x'); // the channel opened in the prompt
+    // exactly `thought\n` at the start (vLLM's _strip_thought_label), and only in Gemma's channel
+    for (const [r, reasoning] of [['<|channel>thought x<channel|>B.', 'thought x'], ['<|channel>Thought\nx<channel|>B.', 'Thought\nx'], ['<|channel>x thought\ny<channel|>B.', 'x thought\ny'], ['<think>thought\nx</think>B.', 'thought\nx']]) {
+      expect(reasoningOf(r), r).toBe(reasoning);
+    }
+  });
+
+  it("gives what follows the block as a reasoning parser's content: not unwrapped, its whitespace kept", () => {
+    expect(contentOf('<think>x</think>\n\nSo it is $\\boxed{B}$.')).toBe('\n\nSo it is $\\boxed{B}$.');
+    expect(contentOf('x</think><answer>B</answer>')).toBe('<answer>B</answer>');
+    expect(contentOf('So <|begin_of_box|>B<|end_of_box|>')).toBe('So <|begin_of_box|>B<|end_of_box|>');
+    expect(contentOf('B. <think>x</think>')).toBe('B. <think>x</think>'); // a block after the answer is not the leading one
   });
 
   it('says where the block ends: just past its closing marker', () => {

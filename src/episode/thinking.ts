@@ -42,13 +42,19 @@
 export interface ReasoningMarkers {
   open: string;
   close: string;
+  /**
+   * A role label the family writes first inside its block, not part of the reasoning: Gemma 4's `thought\n`
+   * (`<|channel>thought\n…<channel|>`), which vLLM's gemma4 reasoning parser takes off the reasoning it sends
+   * (reasoning/gemma4_reasoning_parser.py `_strip_thought_label`: exactly `thought\n`, at the reasoning's start).
+   */
+  label?: string;
 }
 
 /** The reasoning markup of each family (above), tried in this order. */
 export const REASONING_MARKERS: readonly ReasoningMarkers[] = [
   { open: '<think>', close: '</think>' },
   { open: '◁think▷', close: '◁/think▷' },
-  { open: '<|channel>', close: '<channel|>' },
+  { open: '<|channel>', close: '<channel|>', label: 'thought\n' },
   { open: '<|channel|>analysis<|message|>', close: '<|end|><|start|>assistant<|channel|>final<|message|>' },
 ];
 
@@ -173,8 +179,9 @@ export function answerSpan(s: string): [number, number] {
 }
 
 /**
- * The reasoning of the reply's leading block (above), its markers and the whitespace before its opening taken off, as a
- * serving stack's reasoning parser hands it over in `reasoning_content` (vLLM's); undefined when the reply has none.
+ * The reasoning of the reply's leading block (above), its markers, the whitespace before its opening and its family's
+ * role label (Gemma 4's `thought\n`) taken off, as a serving stack's reasoning parser hands it over in
+ * `reasoning_content` (vLLM's); undefined when the reply has none.
  */
 export function reasoningOf(s: string): string | undefined {
   const end = reasoningEnd(s);
@@ -182,7 +189,18 @@ export function reasoningOf(s: string): string | undefined {
   const block = s.slice(0, end).toLowerCase();
   const m = REASONING_MARKERS.find((k) => block.endsWith(k.close.toLowerCase()))!;
   const opening = OPENED.test(s) ? LEADING_WS.exec(s)![0].length + m.open.length : 0;
-  return s.slice(opening, end - m.close.length);
+  const reasoning = s.slice(opening, end - m.close.length);
+  return m.label !== undefined && reasoning.startsWith(m.label) ? reasoning.slice(m.label.length) : reasoning;
+}
+
+/**
+ * The reply as a serving stack's reasoning parser sends it in `content`: what follows its leading reasoning block
+ * (`reasoningOf`), the whitespace after the closing marker kept, as vLLM's parsers keep it (basic_parsers.py
+ * `extract_reasoning`: the text after the end token); the reply as it is when it has no block. Its answer is not
+ * unwrapped: that is `stripThinking`, what askfirst reads.
+ */
+export function contentOf(s: string): string {
+  return s.slice(reasoningEnd(s));
 }
 
 /** Whether the reply opens with a reasoning block's opening marker (after whitespace). */
