@@ -29,8 +29,10 @@ export interface PolicyReply {
   /** The raw reply text; it is parsed by the episode protocol (option text or letter). */
   reply: string;
   /**
-   * The reply as the model wrote it, when `reply` is that text read without its reasoning markup (scripted:FILE's
-   * replies, episode/thinking.ts): what `askfirst serve` sends its client, as the model's server would. Absent: `reply`.
+   * The reply as the model wrote it, when `reply` is that text read without its reasoning markup or out of its answer
+   * wrappers (episode/thinking.ts): scripted:FILE's replies, reasoning block included; an HTTP backend's content as
+   * its server sent it (`So it is $\boxed{B}$.`, `<answer>B</answer>`), its leading reasoning block moved to
+   * `reasoning`. What `askfirst serve` sends its client, as the model's server would. Absent: `reply`.
    */
   written?: string;
   /**

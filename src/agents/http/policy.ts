@@ -14,7 +14,7 @@ import { ChatClient, replyCause, type ClientStats } from './client.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
 import { optionLogProbs } from './logprobs.js';
-import { reasoningOf, stripThinking } from '../../episode/thinking.js';
+import { contentOf, reasoningOf, stripThinking } from '../../episode/thinking.js';
 import { buildMessages, ConversationMemory } from './messages.js';
 import { pngDataUrl } from '../../scenes/png.js';
 import { fitPixels } from '../../scenes/resize.js';
@@ -172,8 +172,12 @@ export class HttpPolicy implements Policy {
     const scores = o.options.length ? optionLogProbs(res.firstTokenTop, o.options) : undefined;
     const cause = replyCause(res, reply);
     const reasoning = res.reasoningText ?? reasoningOf(res.text);
+    // what the upstream's model wrote, as `askfirst serve` sends it on: its content as it came, or with the leading
+    // reasoning block taken to `reasoning` (a server without a reasoning parser), as vLLM's parser would; not unwrapped
+    const written = res.reasoningText === undefined ? contentOf(res.text) : res.text;
     return {
       reply,
+      ...(written !== reply ? { written } : {}),
       ...(reasoning !== undefined ? { reasoning } : {}),
       ...(scores ? { optionLogProbs: scores } : {}),
       ...(cause ? { cause } : {}),

@@ -155,16 +155,74 @@ describe('a proxy served (--policy openai:…)', () => {
     };
     try {
       const thought = 'The cat is behind the box, so B.';
-      const upstreams = [['a reasoning parser (DeepSeek, vLLM until 0.17)', { content: 'B.', reasoning_content: thought }], ['vLLM since 0.17, Ollama', { content: 'B.', reasoning: thought }], ['no parser', { content: `<think>${thought}</think>\n\nB.` }]] as const;
-      for (const [how, message] of upstreams) {
+      // without a parser, the content is what follows the block, its whitespace kept, as vLLM's parsers send it
+      const upstreams = [['a reasoning parser (DeepSeek, vLLM until 0.17)', { content: 'B.', reasoning_content: thought }, 'B.'], ['vLLM since 0.17, Ollama', { content: 'B.', reasoning: thought }, 'B.'], ['no parser', { content: `<think>${thought}</think>\n\nB.` }, '\n\nB.']] as const;
+      for (const [how, message, content] of upstreams) {
         upstream = message;
-        expect(await ask(false), how).toEqual({ role: 'assistant', content: 'B.', reasoning_content: thought, reasoning: thought });
+        expect(await ask(false), how).toEqual({ role: 'assistant', content, reasoning_content: thought, reasoning: thought });
         // vLLM streams the reasoning in its own deltas before the content's
-        expect(await ask(true), how).toEqual([{ role: 'assistant', reasoning_content: thought, reasoning: thought }, { content: 'B.' }]);
+        expect(await ask(true), how).toEqual([{ role: 'assistant', reasoning_content: thought, reasoning: thought }, { content }]);
       }
       upstream = { content: 'B.' }; // no reasoning: no field, as before
       expect(await ask(false)).toEqual({ role: 'assistant', content: 'B.' });
       expect(await ask(true)).toEqual([{ role: 'assistant', content: 'B.' }]);
+    } finally {
+      await srv.close();
+      await policy.close();
+      await new Promise((r) => up.close(r));
+    }
+  });
+
+  it("sends its upstream's content as the model wrote it, not the answer askfirst reads in it, and scores that answer", async () => {
+    // before, the client got the unwrapped answer: 'B' for 'So it is $\\boxed{B}$.', where vLLM sends the whole text
+    let upstream: Record<string, unknown> = {};
+    let logprobs: unknown = null;
+    const up = createServer((req, res) => {
+      req.resume().on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', ...upstream }, logprobs, finish_reason: 'stop' }] }));
+      });
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    const policy = new HttpPolicy({ baseUrl: `http://127.0.0.1:${(up.address() as AddressInfo).port}/v1`, model: 'm', retries: 0 }, {});
+    const srv = await startOpenAIServer({ policy, modelName: 'p', log: () => undefined });
+    type Choice = { message: Record<string, unknown>; logprobs: { content: { token: string; logprob: number; top_logprobs: { token: string; logprob: number }[] }[] } | null };
+    const ask = async (extra: Record<string, unknown> = {}) => {
+      const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
+      const r = await fetch(`${srv.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'p', ...extra, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b']) }] }] }),
+      });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { choices: Choice[] }).choices[0];
+    };
+    try {
+      const thought = 'The cat is behind the box.';
+      const replies = [
+        { content: 'So it is $\\boxed{B}$.' },
+        { content: 'The answer is <|begin_of_box|>B<|end_of_box|>.' },
+        { content: '<answer>B</answer>' },
+        { content: '\n<answer>B</answer>', reasoning_content: thought }, // vLLM's glm45 parser leaves <answer> in content
+      ];
+      for (const message of replies) {
+        upstream = message;
+        const { message: got } = await ask();
+        expect(got.content, message.content).toBe(message.content);
+        const obs: Observation = { episodeId: 'e', kind: 'k', turn: 0, view: 0, question: 'Q?', options: ['a', 'b'], numInterventions: 0, prompt: formatPrompt('Q?', ['a', 'b']), history: [], image: createImage(8, 8, [0, 0, 0]) };
+        expect((await policy.act([obs]))[0].reply).toBe('B'); // what askfirst reads in it: unchanged
+      }
+      // a block in the content (no parser) is moved to the reasoning fields, the rest sent as written
+      upstream = { content: `<think>${thought}</think>So it is $\\boxed{B}$.` };
+      expect((await ask()).message).toEqual({ role: 'assistant', content: 'So it is $\\boxed{B}$.', reasoning_content: thought, reasoning: thought });
+      // the letter scores are the answer's, named by the answer's letter (before this, 'So' at logprob 0 once content was written)
+      upstream = { content: 'So it is $\\boxed{B}$.' };
+      const at = (token: string, top: [string, number][] = []) => ({ token, logprob: top[0]?.[1] ?? -0.01, top_logprobs: top.map(([t, l]) => ({ token: t, logprob: l })) });
+      logprobs = { content: [at('So'), at(' it'), at(' is'), at(' $\\boxed{'), at('B', [['B', -0.2], ['A', -1.8]]), at('}$.')] };
+      const { logprobs: lp } = await ask({ logprobs: true });
+      expect(lp?.content[0].token).toBe('B');
+      expect(lp?.content[0].logprob).toBeCloseTo(-0.2, 6);
+      expect(lp?.content[0].top_logprobs.map((t) => t.token)).toEqual(['B', 'A']);
     } finally {
       await srv.close();
       await policy.close();

@@ -31,6 +31,9 @@
  *                              stream of its own: seed + i, as vLLM, or `Observation.draw`);
  *                              `stream: true` is answered as one SSE chunk per choice (plus
  *                              the usage chunk of `stream_options.include_usage`), then [DONE];
+ *                              a proxy (`openai:`) sends its upstream's content as its model wrote it (not the answer
+ *                              askfirst reads in it, which places the letter scores), its leading reasoning block moved
+ *                              to `reasoning_content` and `reasoning`, as vLLM's reasoning parsers move it;
  *                              `usage` counts words, not a tokenizer's tokens (usage.ts); `system_fingerprint` (in every
  *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed, and
  *                              a proxy's upstream's own system_fingerprint when it sends one (fingerprint.ts).
@@ -63,6 +66,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { optionLetter } from '../../episode/parse.js';
+import { stripThinking } from '../../episode/thinking.js';
 import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
@@ -481,7 +485,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       }
       served++;
       // each reply ends at the stop sequence it completes first or the token limit, whichever comes first (finish.ts)
-      // a reply as the model wrote it (scripted:FILE's with its reasoning block), not as the policy reads it
+      // a reply as the model wrote it (scripted:FILE's with its reasoning block, a proxy's upstream's content), not as the policy reads it
       const finished = replies.map((r) => finishReply(r.written ?? r.reply, stops, limit));
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
       const choices = replies.map((r, index) => ({
@@ -490,7 +494,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         // DeepSeek's reasoning_content (vLLM's until 0.17), and reasoning (vLLM's since, OpenRouter's, OpenAI's guidance)
         message: { role: 'assistant', content: finished[index].content, ...(r.reasoning !== undefined ? { reasoning_content: r.reasoning, reasoning: r.reasoning } : {}) },
         // a policy that does not score options (oracle, scripted, …) has no probabilities to give: null, not a made-up 0
-        logprobs: wantLogprobs && r.optionLogProbs !== undefined ? letterLogprobs(finished[index].content, r.optionLogProbs, top) : null,
+        // at the answer as askfirst reads it in the content sent (a proxy's `So it is $\boxed{B}$.`: B), not its first word
+        logprobs: wantLogprobs && r.optionLogProbs !== undefined ? letterLogprobs(stripThinking(finished[index].content), r.optionLogProbs, top) : null,
         finish_reason: finished[index].finish_reason,
       }));
       const usage = usageOf(body.messages, finished.map((f) => f.content)); // a documented word count (usage.ts), not a tokenizer's
