@@ -54,6 +54,11 @@ export interface PolicyReply {
    * one: `askfirst serve` as a proxy folds it into its own, so a change of the upstream's model shows.
    */
   fingerprint?: string;
+  /**
+   * The backend's own count of the tokens it read and wrote for this reply (an OpenAI-compatible server's `usage`;
+   * vLLM's counts reasoning in completionTokens), when it sent one: `askfirst serve` as a proxy passes it on.
+   */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 /**

@@ -41,6 +41,21 @@ export interface ChatResult {
   reasoningText?: string;
   /** The server's `system_fingerprint` (its backend's configuration, OpenAI's), when it sent one (vLLM sends none). */
   systemFingerprint?: string;
+  /** The server's `usage` (its tokenizer's tokens; vLLM counts reasoning in completion_tokens), when it sent one whole. */
+  usage?: TokenUsage;
+}
+
+/** A server's own count of a completion's tokens (OpenAI's `usage`). */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** A body's `usage`, when its prompt_tokens and completion_tokens are counts (non-negative integers); else undefined. */
+export function usageOfBody(usage: unknown): TokenUsage | undefined {
+  const u = usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
+  const count = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+  return u && typeof u === 'object' && count(u.prompt_tokens) && count(u.completion_tokens) ? { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens } : undefined;
 }
 
 /**
@@ -256,8 +271,11 @@ export function parseChatBody(text: string, contentType?: string): ChatResult {
     finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : undefined,
     ...reasoningFields([msg?.reasoning_content, msg?.reasoning].find((r): r is string => typeof r === 'string' && r.trim() !== '')),
     ...(typeof fp === 'string' && fp !== '' ? { systemFingerprint: fp } : {}),
+    ...withUsage(usageOfBody((body as { usage?: unknown }).usage)),
   };
 }
+
+const withUsage = (usage: TokenUsage | undefined): Pick<ChatResult, 'usage'> => (usage ? { usage } : {});
 
 /** A message's reasoning text (undefined: none) as ChatResult's fields. */
 function reasoningFields(text: string | undefined): Pick<ChatResult, 'reasoning' | 'reasoningText'> {

@@ -182,6 +182,7 @@ export class HttpPolicy implements Policy {
       ...(scores ? { optionLogProbs: scores } : {}),
       ...(cause ? { cause } : {}),
       ...(res.systemFingerprint ? { fingerprint: res.systemFingerprint } : {}),
+      ...(res.usage ? { usage: res.usage } : {}),
     };
   }
 

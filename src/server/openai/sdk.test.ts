@@ -244,7 +244,7 @@ describe('openai SDK → askfirst serve', () => {
       const http = new HttpPolicy({ baseUrl: csrv.url, model: 'const', retries: 0, askfirstHeaders: false }, {});
       try {
         const [reply] = await http.act([{ episodeId: 'e', kind: 'k', turn: 0, view: 0, question: 'Q?', options: ['a', 'b', 'c'], numInterventions: 0, prompt: formatPrompt('Q?', ['a', 'b', 'c']), history: [], image: createImage(4, 4, [1, 2, 3]) }]);
-        expect(reply).toEqual({ reply: 'B.', fingerprint: expect.stringMatching(/^fp_[0-9a-f]{10}$/) }); // no optionLogProbs (the server's system_fingerprint is kept)
+        expect(reply).toEqual({ reply: 'B.', fingerprint: expect.stringMatching(/^fp_[0-9a-f]{10}$/), usage: expect.any(Object) }); // no optionLogProbs (the server's system_fingerprint and usage are kept)
       } finally {
         await http.close();
       }

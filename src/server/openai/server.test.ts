@@ -18,6 +18,7 @@ import { runEpisodes } from '../../agents/runner.js';
 import { createImage } from '../../scenes/image.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
+import { tokenize } from '../../agents/builtin/vocab.js';
 import { historyHeader, lastUserTurn, startOpenAIServer, type RunningServer } from './server.js';
 
 type ErrorBody = { error: { message: string } };
@@ -223,6 +224,52 @@ describe('a proxy served (--policy openai:…)', () => {
       expect(lp?.content[0].token).toBe('B');
       expect(lp?.content[0].logprob).toBeCloseTo(-0.2, 6);
       expect(lp?.content[0].top_logprobs.map((t) => t.token)).toEqual(['B', 'A']);
+    } finally {
+      await srv.close();
+      await policy.close();
+      await new Promise((r) => up.close(r));
+    }
+  });
+
+  it("passes on its upstream's usage (reasoning tokens included, as vLLM counts them), and counts words when it sent none or a reply was cut here", async () => {
+    // before, a proxied reply's usage was serve's word count of the answer alone: 1 completion token for a reply whose
+    // upstream counted 87, its reasoning among them
+    let usage: unknown;
+    const up = createServer((req, res) => {
+      req.resume().on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        const message = { role: 'assistant', content: 'So it is $\\boxed{B}$.', reasoning_content: 'The cat is behind the box.' };
+        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message, finish_reason: 'stop' }], ...(usage !== undefined ? { usage } : {}) }));
+      });
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    const policy = new HttpPolicy({ baseUrl: `http://127.0.0.1:${(up.address() as AddressInfo).port}/v1`, model: 'm', retries: 0 }, {});
+    const srv = await startOpenAIServer({ policy, modelName: 'p', log: () => undefined });
+    const prompt = formatPrompt('Q?', ['a', 'b']);
+    const ask = async (extra: Record<string, unknown> = {}) => {
+      const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
+      const r = await fetch(`${srv.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'p', ...extra, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: prompt }] }] }),
+      });
+      expect(r.status).toBe(200);
+      if (!extra.stream) return ((await r.json()) as { usage: unknown }).usage;
+      return (await r.text()).split('\n\n').filter((l) => l.startsWith('data: {')).map((l) => (JSON.parse(l.slice(6)) as { usage?: unknown }).usage).at(-1);
+    };
+    try {
+      usage = { prompt_tokens: 1234, completion_tokens: 87, total_tokens: 1321 };
+      expect(await ask()).toEqual({ prompt_tokens: 1234, completion_tokens: 87, total_tokens: 1321 });
+      expect(await ask({ stream: true, stream_options: { include_usage: true } })).toEqual({ prompt_tokens: 1234, completion_tokens: 87, total_tokens: 1321 });
+      // n choices: n upstream requests of one prompt, counted once (as vLLM counts a request's), their completions summed
+      expect(await ask({ n: 2 })).toEqual({ prompt_tokens: 1234, completion_tokens: 174, total_tokens: 1408 });
+      // the words of the prompt and of the content sent: 'So it is boxed B' is 5 words
+      const words = tokenize(prompt).length;
+      expect(await ask({ max_tokens: 2 })).toEqual({ prompt_tokens: words, completion_tokens: 2, total_tokens: words + 2 }); // cut here: 'So it'
+      for (const none of [undefined, null, { prompt_tokens: 3 }, { prompt_tokens: -1, completion_tokens: 2 }]) {
+        usage = none;
+        expect(await ask(), JSON.stringify(none)).toEqual({ prompt_tokens: words, completion_tokens: 5, total_tokens: words + 5 });
+      }
     } finally {
       await srv.close();
       await policy.close();

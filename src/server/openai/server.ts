@@ -34,7 +34,8 @@
  *                              a proxy (`openai:`) sends its upstream's content as its model wrote it (not the answer
  *                              askfirst reads in it, which places the letter scores), its leading reasoning block moved
  *                              to `reasoning_content` and `reasoning`, as vLLM's reasoning parsers move it;
- *                              `usage` counts words, not a tokenizer's tokens (usage.ts); `system_fingerprint` (in every
+ *                              `usage` counts words, not a tokenizer's tokens, but for a proxy's upstream's own usage,
+ *                              passed on when it sent one and no reply was cut here (usage.ts); `system_fingerprint` (in every
  *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed, and
  *                              a proxy's upstream's own system_fingerprint when it sends one (fingerprint.ts).
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
@@ -84,7 +85,7 @@ import { systemFingerprint } from './fingerprint.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { numberParam } from './params.js';
 import { checkChoiceSeeds, requestSampling, unseededStream } from './sampling.js';
-import { textParts, usageOf } from './usage.js';
+import { servedUsage, textParts } from './usage.js';
 
 /** How many trailing options are categories when the client sends no x-askfirst-interventions header. */
 export const DEFAULT_CATEGORIES = 4;
@@ -498,7 +499,9 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         logprobs: wantLogprobs && r.optionLogProbs !== undefined ? letterLogprobs(stripThinking(finished[index].content), r.optionLogProbs, top) : null,
         finish_reason: finished[index].finish_reason,
       }));
-      const usage = usageOf(body.messages, finished.map((f) => f.content)); // a documented word count (usage.ts), not a tokenizer's
+      // a documented word count, or a proxy's upstream's own usage when it sent one and no reply was cut here (usage.ts)
+      const cut = replies.some((r, i) => finished[i].content !== (r.written ?? r.reply));
+      const usage = servedUsage(body.messages, finished.map((f) => f.content), replies.map((r) => r.usage), cut);
       // a proxy's reply carries the upstream's fingerprints too (its n choices' upstream replies), when the upstream sent any
       const upstream = replies.flatMap((r) => (r.fingerprint ? [r.fingerprint] : []));
       const system_fingerprint = upstream.length ? systemFingerprint(o.policy, o.seed ?? 0, { data: o.dataFingerprint, upstream }) : fingerprint;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tokenize } from '../../agents/builtin/vocab.js';
-import { cutAtTokens, tokenEnds, usageOf } from './usage.js';
+import { cutAtTokens, servedUsage, tokenEnds, usageOf } from './usage.js';
 
 describe('usage of a chat completion (a documented word count)', () => {
   it('counts the words of every message text and of every reply; images and punctuation count 0', () => {
@@ -48,5 +48,21 @@ describe('cutAtTokens (max_tokens, counted as usage counts)', () => {
         if (r.cut) expect([...r.text].at(-1)!.toLowerCase(), JSON.stringify(text)).toMatch(/[a-z0-9]/); // nothing after the last token
       }
     }
+  });
+});
+
+describe("servedUsage (a policy's own counts, else the word count)", () => {
+  const messages = [{ role: 'user', content: 'What is it?' }];
+  it("sums the choices' completions and counts the prompt once, when every choice has counts and none was cut", () => {
+    const own = { promptTokens: 10, completionTokens: 4 };
+    expect(servedUsage(messages, ['B.', 'B.'], [own, { ...own, completionTokens: 6 }], false)).toEqual({ prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 });
+  });
+  it('counts words when a choice has none, none has any, or a reply was cut', () => {
+    const words = usageOf(messages, ['B.', 'B.']);
+    expect(words).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+    const own = { promptTokens: 10, completionTokens: 4 };
+    expect(servedUsage(messages, ['B.', 'B.'], [own, undefined], false)).toEqual(words);
+    expect(servedUsage(messages, ['B.', 'B.'], [undefined, undefined], false)).toEqual(words);
+    expect(servedUsage(messages, ['B.', 'B.'], [own, own], true)).toEqual(words);
   });
 });

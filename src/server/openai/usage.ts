@@ -14,6 +14,13 @@
  * So the same request always reports the same usage, and a longer prompt or reply a larger one.
  * `max_tokens` counts the same tokens: a reply is cut after its limit-th one (`cutAtTokens`), so
  * each choice's completion_tokens is at most the limit.
+ *
+ * A proxy (`serve --policy openai:…`) has a truth to pass on: its upstream's own `usage` (its tokenizer's tokens; vLLM
+ * counts the reasoning in completion_tokens), which `servedUsage` sends when the upstream sent one for every choice and
+ * no choice was cut here (by `stop` or the token limit, which count words): prompt_tokens the upstream's for the
+ * prompt (each choice is one upstream request with the same prompt; vLLM counts a request's prompt once for its n
+ * choices), completion_tokens the sum of the choices'. Otherwise (an upstream that sends none, a reply cut here, any
+ * other policy) the word count above, so a reply's completion_tokens never exceeds the limit it was cut at.
  */
 import { tokenize } from '../../agents/builtin/vocab.js';
 
@@ -43,6 +50,24 @@ const count = (texts: readonly string[]) => texts.reduce((n, t) => n + tokenize(
 export function usageOf(messages: unknown, replies: readonly string[]): Usage {
   const prompt = count(messageTexts(messages));
   const completion = count(replies);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/** A policy's own count of one reply's tokens (PolicyReply.usage). */
+export interface ReplyUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * The usage a completion reports (above): the policy's own counts when every choice has them (`own`) and none was
+ * `cut` here, else `usageOf`'s word count of the messages and the replies as sent.
+ */
+export function servedUsage(messages: unknown, sent: readonly string[], own: readonly (ReplyUsage | undefined)[], cut: boolean): Usage {
+  const counts = own.filter((u): u is ReplyUsage => u !== undefined);
+  if (cut || !counts.length || counts.length < own.length) return usageOf(messages, sent);
+  const prompt = counts[0].promptTokens;
+  const completion = counts.reduce((n, u) => n + u.completionTokens, 0);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
