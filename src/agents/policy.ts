@@ -59,6 +59,31 @@ export interface PolicyReply {
    * vLLM's counts reasoning in completionTokens), when it sent one: `askfirst serve` as a proxy passes it on.
    */
   usage?: { promptTokens: number; completionTokens: number };
+  /**
+   * The backend's own log-probabilities of the tokens it generated (an OpenAI-compatible server's chat
+   * `logprobs.content`, as it sent them: vLLM's cover the reasoning too), when it sent them: `askfirst serve` as a proxy
+   * passes them on (each token's alternatives cut to the request's `top_logprobs`). Not kept in a response cache.
+   */
+  tokenLogprobs?: TokenLogprob[];
+}
+
+/** One generated token's log-probability and its alternatives, in OpenAI's chat `logprobs.content[]` shape. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes?: number[] | null;
+  top_logprobs?: { token: string; logprob: number; bytes?: number[] | null }[];
+}
+
+/**
+ * What the client of `askfirst serve` asked of a reply's end: OpenAI's token limit (`max_completion_tokens`, else
+ * `max_tokens`) and `stop` sequences. A backend that generates through a server of its own (openai:, a proxy) forwards
+ * them, as a proxy should, so its upstream stops where it would for the client itself; the others ignore them (serve
+ * cuts every reply by them in any case, server/openai/finish.ts, which changes nothing in a reply already ended by them).
+ */
+export interface ReplyLimits {
+  maxTokens?: number;
+  stop?: readonly string[];
 }
 
 /**
@@ -84,6 +109,8 @@ export interface ActOptions {
    * wait, but let a request already on the wire end (an episode its reply ends is kept: agents/runner.ts).
    */
   halt?: AbortSignal;
+  /** What `askfirst serve`'s client asked of the reply's end (ReplyLimits): forwarded by a proxy backend (openai:). */
+  limits?: ReplyLimits;
 }
 
 export interface Policy {

@@ -22,6 +22,7 @@ import { MAX_RETRY_AFTER_MS, RequestHalted, Retryable, abortError, type RetryRea
 import { Semaphore } from '../../util/semaphore.js';
 import { answerSpan, opensAnswerWrapper, opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from '../../episode/thinking.js';
 import type { ReplyCause } from '../../episode/types.js';
+import type { TokenLogprob as ChatTokenLogprob } from '../policy.js';
 
 /** One alternative at one token position. */
 export interface TopLogprob {
@@ -43,6 +44,20 @@ export interface ChatResult {
   systemFingerprint?: string;
   /** The server's `usage` (its tokenizer's tokens; vLLM counts reasoning in completion_tokens), when it sent one whole. */
   usage?: TokenUsage;
+  /**
+   * The server's chat `logprobs.content` as it sent it, when every entry has its token and logprob (what `askfirst serve`
+   * as a proxy passes on). Not kept in the response cache: it grows with the reply (a reasoning model's thousands of
+   * tokens), and only serve, which has no cache, reads it.
+   */
+  tokenLogprobs?: ChatTokenLogprob[];
+}
+
+/** A chat `logprobs` object's `content`, when it is a list of tokens each with its text and logprob; else undefined. */
+export function tokenLogprobsOf(logprobs: unknown): ChatTokenLogprob[] | undefined {
+  const content = (logprobs as { content?: unknown } | null | undefined)?.content;
+  if (!Array.isArray(content) || !content.length) return undefined;
+  const whole = content.every((t: TokenLogprob | null) => t !== null && typeof t === 'object' && typeof t.token === 'string' && typeof t.logprob === 'number');
+  return whole ? (content as ChatTokenLogprob[]) : undefined;
 }
 
 /** A server's own count of a completion's tokens (OpenAI's `usage`). */
@@ -272,8 +287,11 @@ export function parseChatBody(text: string, contentType?: string): ChatResult {
     ...reasoningFields([msg?.reasoning_content, msg?.reasoning].find((r): r is string => typeof r === 'string' && r.trim() !== '')),
     ...(typeof fp === 'string' && fp !== '' ? { systemFingerprint: fp } : {}),
     ...withUsage(usageOfBody((body as { usage?: unknown }).usage)),
+    ...withTokens(tokenLogprobsOf(c.logprobs)),
   };
 }
+
+const withTokens = (tokenLogprobs: ChatTokenLogprob[] | undefined): Pick<ChatResult, 'tokenLogprobs'> => (tokenLogprobs ? { tokenLogprobs } : {});
 
 const withUsage = (usage: TokenUsage | undefined): Pick<ChatResult, 'usage'> => (usage ? { usage } : {});
 
@@ -399,7 +417,10 @@ export class ChatClient {
     else if (cause === 'content-filter') this.counters.contentFiltered++;
     else if (cause === 'reasoning-only') this.counters.reasoningOnly++;
     else if (cause === 'empty') this.counters.empty++;
-    if (key) await this.cache!.put(key, res);
+    if (key) {
+      const { tokenLogprobs: _notCached, ...kept } = res; // not cached (ChatResult.tokenLogprobs)
+      await this.cache!.put(key, kept);
+    }
     return res;
   }
 

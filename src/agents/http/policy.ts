@@ -9,7 +9,7 @@
  * name, temperatures, omitted fields, extra body fields) are in the config (config.ts).
  */
 import { AskfirstError } from '../../util/errors.js';
-import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply, Sampling } from '../policy.js';
+import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply, ReplyLimits, Sampling } from '../policy.js';
 import { ChatClient, replyCause, type ClientStats } from './client.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
@@ -34,16 +34,18 @@ export function viewDataUrl(img: RGBImage, o: { jpegPassthrough: boolean; maxPix
  * left out when listed in `omitParams` — then `extraBody` merged over it. A sampled request's own
  * settings (`sampling`, and the observation's `seed`: what `askfirst serve --policy openai:…` was
  * asked) stand for the config's temperature and seed, and its top_p is sent when below 1; the
- * draw-th of n choices sends seed + draw (as vLLM seeds the n choices of a request), so they differ.
+ * draw-th of n choices sends seed + draw (as vLLM seeds the n choices of a request), so they differ. The `limits` of
+ * `askfirst serve`'s client (this policy as its proxy) are forwarded: its token limit for the config's, its `stop`.
  */
 export function requestBody(
   c: HttpPolicyConfig,
   messages: unknown,
-  o: { sample: boolean; wantLogprobs: boolean; sampling?: Sampling; seed?: number; draw?: number },
+  o: { sample: boolean; wantLogprobs: boolean; sampling?: Sampling; seed?: number; draw?: number; limits?: ReplyLimits },
 ): Record<string, unknown> {
   const omit = new Set(c.omitParams);
   const body: Record<string, unknown> = { model: c.model, messages };
-  if (!omit.has('max_tokens')) body[c.maxTokensParam] = c.maxTokens;
+  if (!omit.has('max_tokens')) body[c.maxTokensParam] = o.limits?.maxTokens ?? c.maxTokens;
+  if (o.limits?.stop?.length) body.stop = o.limits.stop;
   if (!omit.has('temperature')) body.temperature = o.sample ? (o.sampling?.temperature ?? c.temperature) : c.greedyTemperature;
   if (o.sample && o.sampling?.topP !== undefined && o.sampling.topP !== 1 && !omit.has('top_p')) body.top_p = o.sampling.topP; // 1 is every server's default: not sent
   const seed = o.seed ?? c.seed;
@@ -159,6 +161,7 @@ export class HttpPolicy implements Policy {
       ...(opts.sampling ? { sampling: opts.sampling } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       ...(o.draw ? { draw: o.draw } : {}),
+      ...(opts.limits ? { limits: opts.limits } : {}),
     });
     const res = await this.client.complete(body, {
       cacheable: !opts.sample,
@@ -183,6 +186,7 @@ export class HttpPolicy implements Policy {
       ...(cause ? { cause } : {}),
       ...(res.systemFingerprint ? { fingerprint: res.systemFingerprint } : {}),
       ...(res.usage ? { usage: res.usage } : {}),
+      ...(res.tokenLogprobs ? { tokenLogprobs: res.tokenLogprobs } : {}),
     };
   }
 

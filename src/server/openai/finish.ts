@@ -25,6 +25,7 @@
  * same step replaces finish_reason with "stop"); otherwise a reply of more than `limit` tokens is
  * cut after its limit-th token ("length"), so a cut choice's completion_tokens is the limit.
  */
+import type { ReplyCause } from '../../episode/types.js';
 import { cutAtTokens, tokenEnds } from './usage.js';
 
 /**
@@ -62,4 +63,15 @@ export function finishReply(reply: string, stops: readonly string[], limit: numb
   const hit = firstStop(text, stops, stepEnds(text));
   if (hit) return { content: text.slice(0, hit.at), finish_reason: 'stop' };
   return { content: text, finish_reason: cut ? 'length' : 'stop' };
+}
+
+/**
+ * The `finish_reason` a choice is sent with: serve's own when it cut the reply here (`cutHere`: by the request's stop or
+ * token limit, which a proxy forwards, so only when its upstream ignored them), else the one the policy's backend's
+ * server gave when it was not "stop" (a proxy's upstream's "length" or "content_filter", kept as PolicyReply.cause),
+ * else "stop". Before, a proxied reply its upstream cut at its token limit was sent as "stop", as if whole.
+ */
+export function servedFinish(finished: FinishedReply, cutHere: boolean, cause: ReplyCause | undefined): 'stop' | 'length' | 'content_filter' {
+  if (cutHere) return finished.finish_reason;
+  return cause === 'length' ? 'length' : cause === 'content-filter' ? 'content_filter' : 'stop';
 }

@@ -219,7 +219,11 @@ describe('a proxy served (--policy openai:…)', () => {
       // the letter scores are the answer's, named by the answer's letter (before this, 'So' at logprob 0 once content was written)
       upstream = { content: 'So it is $\\boxed{B}$.' };
       const at = (token: string, top: [string, number][] = []) => ({ token, logprob: top[0]?.[1] ?? -0.01, top_logprobs: top.map(([t, l]) => ({ token: t, logprob: l })) });
+      // (an upstream's chat logprobs are passed on as sent: 'a proxy served …, as a faithful one'; its legacy first-token
+      // alternatives, or a reply cut here, get the letter scores)
       logprobs = { content: [at('So'), at(' it'), at(' is'), at(' $\\boxed{'), at('B', [['B', -0.2], ['A', -1.8]]), at('}$.')] };
+      expect((await ask({ logprobs: true })).logprobs?.content.map((t) => t.token)).toEqual(['So', ' it', ' is', ' $\\boxed{', 'B', '}$.']);
+      logprobs = { top_logprobs: [{ B: -0.2, A: -1.8 }] };
       const { logprobs: lp } = await ask({ logprobs: true });
       expect(lp?.content[0].token).toBe('B');
       expect(lp?.content[0].logprob).toBeCloseTo(-0.2, 6);
@@ -274,6 +278,270 @@ describe('a proxy served (--policy openai:…)', () => {
       await srv.close();
       await policy.close();
       await new Promise((r) => up.close(r));
+    }
+  });
+});
+
+/** A fake upstream answering every request with `reply()`'s choice fields; the bodies it was sent kept in `sent`. */
+async function fakeUpstream(reply: () => Record<string, unknown>) {
+  const sent: Record<string, unknown>[] = [];
+  const up = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => {
+        sent.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            id: 'x',
+            object: 'chat.completion',
+            model: 'm',
+            choices: [{ index: 0, finish_reason: 'stop', ...reply() }],
+          }),
+        );
+      });
+  });
+  await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+  const policy = new HttpPolicy(
+    {
+      baseUrl: `http://127.0.0.1:${(up.address() as AddressInfo).port}/v1`,
+      model: 'm',
+      retries: 0,
+    },
+    {},
+  );
+  const srv = await startOpenAIServer({ policy, modelName: 'p', log: () => undefined });
+  return {
+    sent,
+    policy,
+    srv,
+    close: async () => {
+      await srv.close();
+      await policy.close();
+      await new Promise((r) => up.close(r));
+    },
+  };
+}
+
+describe('a proxy served (--policy openai:…), as a faithful one', () => {
+  const options = ['a', 'b', 'c'];
+  const prompt = formatPrompt('Q?', options);
+  const obs: Observation = {
+    episodeId: 'e',
+    kind: 'k',
+    turn: 0,
+    view: 0,
+    question: 'Q?',
+    options,
+    numInterventions: 0,
+    prompt,
+    history: [],
+    image: createImage(8, 8, [0, 0, 0]),
+  };
+  type Choice = {
+    message: Record<string, unknown>;
+    logprobs: { content: { token: string; top_logprobs: unknown[] }[] } | null;
+    finish_reason: string;
+  };
+  const post = async (url: string, extra: Record<string, unknown>) => {
+    const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
+    const r = await fetch(`${url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'p',
+        ...extra,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url: img } },
+              { type: 'text', text: prompt },
+            ],
+          },
+        ],
+      }),
+    });
+    expect(r.status).toBe(200);
+    return r;
+  };
+  const ask = async (url: string, extra: Record<string, unknown> = {}) =>
+    ((await (await post(url, extra)).json()) as { choices: Choice[] }).choices[0];
+  /** The deltas of a streamed reply's chunks. */
+  const deltasOf = async (url: string) =>
+    (await (await post(url, { stream: true })).text())
+      .split('\n\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => (JSON.parse(l.slice(6)) as { choices: { delta: unknown }[] }).choices[0].delta);
+  const at = (token: string, top: [string, number][] = []) => ({
+    token,
+    logprob: top[0]?.[1] ?? -0.01,
+    bytes: null,
+    top_logprobs: top.map(([t, l]) => ({ token: t, logprob: l, bytes: null })),
+  });
+  const letters: [string, number][] = [
+    ['B', -0.3],
+    ['A', -1.7],
+    [' B', -3.1],
+    ['C', -4.2],
+  ];
+
+  it('gives askfirst eval through it the scores eval reads talking to the upstream directly (its logprobs passed on)', async () => {
+    // before, serve sent one letter token at the answer: askfirst's client, which wants the tokens of a reply with
+    // reasoning to begin its content, read no scores from 'B. Move the block.' or 'So it is $\\boxed{B}$.'
+    let reply: Record<string, unknown> = {};
+    const up = await fakeUpstream(() => reply);
+    const direct = up.policy;
+    const chain = new HttpPolicy({ baseUrl: up.srv.url, model: 'p', retries: 0 }, {});
+    try {
+      const thought = 'The cat is behind the box.';
+      const cases: [string, Record<string, unknown>][] = [
+        [
+          'the answer then words, with reasoning',
+          {
+            message: {
+              role: 'assistant',
+              content: 'B. Move the block.',
+              reasoning_content: thought,
+            },
+            logprobs: {
+              content: [at('B', letters), at('.'), at(' Move'), at(' the'), at(' block'), at('.')],
+            },
+          },
+        ],
+        [
+          'a boxed answer, with reasoning',
+          {
+            message: { role: 'assistant', content: 'So it is $\\boxed{B}$.', reasoning: thought },
+            logprobs: {
+              content: [
+                at('So'),
+                at(' it'),
+                at(' is'),
+                at(' $\\boxed{'),
+                at('B', letters),
+                at('}$.'),
+              ],
+            },
+          },
+        ],
+        [
+          "vLLM's, covering the reasoning too",
+          {
+            message: { role: 'assistant', content: '\n\nB', reasoning_content: thought },
+            logprobs: {
+              content: [
+                at('<think>'),
+                at('The'),
+                at(' cat'),
+                at('</think>'),
+                at('\n\n'),
+                at('B', letters),
+              ],
+            },
+          },
+        ],
+        [
+          'the bare letter, no reasoning',
+          {
+            message: { role: 'assistant', content: 'B' },
+            logprobs: { content: [at('B', letters)] },
+          },
+        ],
+      ];
+      for (const [how, r] of cases) {
+        reply = r;
+        const want = (await direct.act([obs]))[0].optionLogProbs;
+        expect(want, how).toBeDefined();
+        expect((await chain.act([obs]))[0].optionLogProbs, how).toEqual(want);
+      }
+      // as sent, each token's alternatives cut to the request's top_logprobs
+      reply = cases[0][1];
+      const got = (await ask(up.srv.url, { logprobs: true, top_logprobs: 2 })).logprobs!;
+      expect(got.content.map((t) => t.token)).toEqual(['B', '.', ' Move', ' the', ' block', '.']);
+      expect(got.content[0].top_logprobs).toEqual([
+        { token: 'B', logprob: -0.3, bytes: null },
+        { token: 'A', logprob: -1.7, bytes: null },
+      ]);
+      // an upstream that sent no logprobs: the letter scores at the answer, as before
+      reply = { message: { role: 'assistant', content: 'B. Move the block.' }, logprobs: null };
+      expect((await ask(up.srv.url, { logprobs: true })).logprobs).toBeNull();
+    } finally {
+      await chain.close();
+      await up.close();
+    }
+  });
+
+  it("forwards the client's max_tokens and stop upstream, and passes on its finish_reason unless the reply was cut here", async () => {
+    // before, the upstream's "length" and "content_filter" were sent as "stop", and neither limit reached it
+    let reply: Record<string, unknown> = {};
+    const up = await fakeUpstream(() => reply);
+    try {
+      reply = { message: { role: 'assistant', content: 'B. Move' }, finish_reason: 'length' };
+      expect(await ask(up.srv.url, { max_tokens: 3, stop: ['\n'] })).toMatchObject({
+        message: { content: 'B. Move' },
+        finish_reason: 'length',
+      });
+      expect(up.sent.at(-1)).toMatchObject({ max_tokens: 3, stop: ['\n'] });
+      await ask(up.srv.url, { max_completion_tokens: 7, max_tokens: 3, stop: 'X' });
+      expect(up.sent.at(-1)).toMatchObject({ max_tokens: 7, stop: ['X'] }); // max_completion_tokens wins, as vLLM reads them
+      await ask(up.srv.url);
+      expect(up.sent.at(-1)!.max_tokens).toBe(256); // none asked: the proxy's own --max-tokens
+      expect(up.sent.at(-1)).not.toHaveProperty('stop');
+      reply = { message: { role: 'assistant', content: '' }, finish_reason: 'content_filter' };
+      expect(await ask(up.srv.url)).toMatchObject({ finish_reason: 'content_filter' });
+      // an upstream that ignored them: cut here by words, serve's own reason
+      reply = {
+        message: { role: 'assistant', content: 'B. Move the block.' },
+        finish_reason: 'length',
+      };
+      expect(await ask(up.srv.url, { stop: ' the' })).toMatchObject({
+        message: { content: 'B. Move' },
+        finish_reason: 'stop',
+      });
+      reply = {
+        message: { role: 'assistant', content: 'B. Move the block.' },
+        finish_reason: 'stop',
+      };
+      expect(await ask(up.srv.url, { max_tokens: 2 })).toMatchObject({
+        message: { content: 'B. Move' },
+        finish_reason: 'length',
+      });
+    } finally {
+      await up.close();
+    }
+  });
+
+  it('sends content null after reasoning with nothing after it, as vLLM does', async () => {
+    // before, "" (vLLM's reasoning parsers: `return reasoning, content or None`)
+    let reply: Record<string, unknown> = {};
+    const up = await fakeUpstream(() => reply);
+    try {
+      for (const content of [null, '']) {
+        reply = {
+          message: { role: 'assistant', content, reasoning_content: 'Hmm, the cat' },
+          finish_reason: 'length',
+        };
+        expect((await ask(up.srv.url)).message, String(content)).toEqual({
+          role: 'assistant',
+          content: null,
+          reasoning_content: 'Hmm, the cat',
+          reasoning: 'Hmm, the cat',
+        });
+        expect(await deltasOf(up.srv.url)).toEqual([
+          { role: 'assistant', reasoning_content: 'Hmm, the cat', reasoning: 'Hmm, the cat' },
+          {},
+        ]);
+      }
+      // a block in the content with nothing after it (no parser upstream): null too
+      reply = { message: { role: 'assistant', content: '<think>Hmm</think>' } };
+      expect((await ask(up.srv.url)).message.content).toBeNull();
+      // no reasoning: an empty content stays "", as vLLM sends a reply without a parser
+      reply = { message: { role: 'assistant', content: '' } };
+      expect((await ask(up.srv.url)).message.content).toBe('');
+    } finally {
+      await up.close();
     }
   });
 });

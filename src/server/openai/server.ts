@@ -33,7 +33,10 @@
  *                              the usage chunk of `stream_options.include_usage`), then [DONE];
  *                              a proxy (`openai:`) sends its upstream's content as its model wrote it (not the answer
  *                              askfirst reads in it, which places the letter scores), its leading reasoning block moved
- *                              to `reasoning_content` and `reasoning`, as vLLM's reasoning parsers move it;
+ *                              to `reasoning_content` and `reasoning`, as vLLM's reasoning parsers move it (content null
+ *                              when nothing follows the reasoning, as theirs); its `logprobs` are the upstream's own as sent
+ *                              (`servedLogprobs`), its token limit and `stop` are forwarded upstream (ActOptions.limits) and
+ *                              the upstream's finish_reason passed on, unless the reply was cut here (finish.ts `servedFinish`);
  *                              `usage` counts words, not a tokenizer's tokens, but for a proxy's upstream's own usage,
  *                              passed on when it sent one and no reply was cut here (usage.ts); `system_fingerprint` (in every
  *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed, and
@@ -68,7 +71,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { optionLetter } from '../../episode/parse.js';
 import { stripThinking } from '../../episode/thinking.js';
-import type { Observation, Policy, PolicyReply } from '../../agents/policy.js';
+import type { Observation, Policy, PolicyReply, TokenLogprob } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
@@ -80,7 +83,7 @@ import { nestedDeeper, TOO_DEEP } from '../json-depth.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
 import { ClientGone, MicroBatcher } from './batcher.js';
-import { finishReply } from './finish.js';
+import { finishReply, servedFinish } from './finish.js';
 import { systemFingerprint } from './fingerprint.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { numberParam } from './params.js';
@@ -315,6 +318,23 @@ export function upstreamFailure(e: UpstreamError, log: (msg: string) => void): A
   return new AskfirstError('UPSTREAM', `the upstream model server${answered}`);
 }
 
+/**
+ * A choice's `logprobs` (asked for): its backend's own token logprobs as it sent them (a proxy's upstream's,
+ * PolicyReply.tokenLogprobs: the faithful answer, which askfirst's client reads as it reads the upstream's, so eval
+ * through the proxy scores as eval talking to the upstream), each token's alternatives cut to the request's
+ * `top_logprobs` (`topAsked`) — unless the reply was cut here (they would go past the content sent); else the letter
+ * scores of a policy that scores options (letterLogprobs); else null: a policy that does not score options (oracle,
+ * scripted, …) has no probabilities to give, and a made-up 0 would read as a model sure of its answer.
+ */
+function servedLogprobs(r: PolicyReply, content: string, cutHere: boolean, top: number, topAsked: number | undefined) {
+  if (r.tokenLogprobs && !cutHere) {
+    const cutTop = (t: TokenLogprob) => (topAsked !== undefined && t.top_logprobs && t.top_logprobs.length > topAsked ? { ...t, top_logprobs: t.top_logprobs.slice(0, topAsked) } : t);
+    return { content: r.tokenLogprobs.map(cutTop) };
+  }
+  // at the answer as askfirst reads it in the content sent (a proxy's `So it is $\boxed{B}$.`: B), not its first word
+  return r.optionLogProbs !== undefined ? letterLogprobs(stripThinking(content), r.optionLogProbs, top) : null;
+}
+
 /** OpenAI-style logprobs for the reply's first token: one alternative per option letter. */
 function letterLogprobs(reply: string, scores: readonly number[], top: number) {
   const alts = scores.map((logprob, i) => ({ token: optionLetter(i), logprob, bytes: null })).sort((a, b) => b.logprob - a.logprob);
@@ -456,7 +476,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       checkChoiceSeeds(sampling.seed, n);
       const maxTokens = numberParam(body, 'max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
       const limit = numberParam(body, 'max_completion_tokens', 1, Number.MAX_SAFE_INTEGER, true) ?? maxTokens;
-      const top = numberParam(body, 'top_logprobs', 0, 20, true) ?? obs.options.length;
+      const topAsked = numberParam(body, 'top_logprobs', 0, 20, true);
+      const top = topAsked ?? obs.options.length;
       const wantLogprobs = logprobsParam(body);
       const stops = stopParam(body);
       checkResponseFormat(body);
@@ -474,7 +495,9 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         // n choices; without a seed (greedy), the policy's own stream's i-th draw (`Observation.draw`)
         const choice = (i: number): Observation => (seed !== undefined ? { ...obs, seed: seed + i } : i ? { ...obs, draw: i } : obs);
         // the request's signal aborts when its client closes the connection unanswered (@hono/node-server): its work stops
-        replies = await batcher.submitAll(Array.from({ length: n }, (_, i) => choice(i)), { ...sampling.act, signal: c.req.raw.signal });
+        // the client's token limit and stop sequences: a proxy forwards them upstream (ActOptions.limits)
+        const limits = { ...(limit !== undefined ? { maxTokens: limit } : {}), ...(stops.length ? { stop: stops } : {}) };
+        replies = await batcher.submitAll(Array.from({ length: n }, (_, i) => choice(i)), { ...sampling.act, signal: c.req.raw.signal, limits });
         // its client left while the batch it shared was computed: no one to answer, counted as cancelled, not served
         if (c.req.raw.signal.aborted) throw new ClientGone();
       } catch (e) {
@@ -488,19 +511,25 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       // each reply ends at the stop sequence it completes first or the token limit, whichever comes first (finish.ts)
       // a reply as the model wrote it (scripted:FILE's with its reasoning block, a proxy's upstream's content), not as the policy reads it
       const finished = replies.map((r) => finishReply(r.written ?? r.reply, stops, limit));
+      // cut here: the policy's reply ran past the request's stop or limit (a proxy's upstream that ignored them)
+      const cutHere = replies.map((r, i) => finished[i].content !== (r.written ?? r.reply));
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
       const choices = replies.map((r, index) => ({
         index,
         // the reasoning an upstream's model wrote before it (a proxy's), under both names reasoning parsers send it by:
         // DeepSeek's reasoning_content (vLLM's until 0.17), and reasoning (vLLM's since, OpenRouter's, OpenAI's guidance)
-        message: { role: 'assistant', content: finished[index].content, ...(r.reasoning !== undefined ? { reasoning_content: r.reasoning, reasoning: r.reasoning } : {}) },
-        // a policy that does not score options (oracle, scripted, …) has no probabilities to give: null, not a made-up 0
-        // at the answer as askfirst reads it in the content sent (a proxy's `So it is $\boxed{B}$.`: B), not its first word
-        logprobs: wantLogprobs && r.optionLogProbs !== undefined ? letterLogprobs(stripThinking(finished[index].content), r.optionLogProbs, top) : null,
-        finish_reason: finished[index].finish_reason,
+        // content null when the model wrote reasoning and nothing after it, as vLLM's reasoning parsers send it
+        // (`return reasoning, content or None`; a reply cut off in its reasoning too); the OpenAI SDK types allow it
+        message: {
+          role: 'assistant',
+          content: finished[index].content === '' && r.reasoning !== undefined ? null : finished[index].content,
+          ...(r.reasoning !== undefined ? { reasoning_content: r.reasoning, reasoning: r.reasoning } : {}),
+        },
+        logprobs: wantLogprobs ? servedLogprobs(r, finished[index].content, cutHere[index], top, topAsked) : null,
+        finish_reason: servedFinish(finished[index], cutHere[index], r.cause),
       }));
       // a documented word count, or a proxy's upstream's own usage when it sent one and no reply was cut here (usage.ts)
-      const cut = replies.some((r, i) => finished[i].content !== (r.written ?? r.reply));
+      const cut = cutHere.some(Boolean);
       const usage = servedUsage(body.messages, finished.map((f) => f.content), replies.map((r) => r.usage), cut);
       // a proxy's reply carries the upstream's fingerprints too (its n choices' upstream replies), when the upstream sent any
       const upstream = replies.flatMap((r) => (r.fingerprint ? [r.fingerprint] : []));
@@ -512,7 +541,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         // a choice with reasoning streams it first, in its own delta (delta.reasoning_content and delta.reasoning), then its content
         const chunks: object[] = choices.flatMap(({ index, message: { reasoning_content, reasoning, ...message }, logprobs, finish_reason }) => [
           ...(reasoning !== undefined ? [{ index, delta: { role: message.role, reasoning_content, reasoning }, logprobs: null, finish_reason: null }] : []),
-          { index, delta: reasoning !== undefined ? { content: message.content } : message, logprobs, finish_reason },
+          // no content after the reasoning (null): a delta without it, as OpenAI's last chunk ({})
+          { index, delta: reasoning === undefined ? message : message.content === null ? {} : { content: message.content }, logprobs, finish_reason },
         ]).map((choice) => ({ ...head, choices: [choice], ...(withUsage ? { usage: null } : {}) }));
         if (withUsage) chunks.push({ ...head, choices: [], usage });
         return c.body(`${chunks.map((k) => `data: ${JSON.stringify(k)}\n\n`).join('')}data: [DONE]\n\n`, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
