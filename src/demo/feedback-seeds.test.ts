@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PolicyResult } from '../report/feedback-section.js';
+import { writeFeedbackReport, type PolicyResult } from '../report/feedback-section.js';
 import { fakeFeedbackResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
 import { FeedbackDemoConfigSchema } from './feedback-config.js';
@@ -138,6 +138,24 @@ describe('aggregateFeedback: the seeds ran under one setting', () => {
     await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(`${f}: damaged (no "config" object: not a feedback demo's results); run: `);
     await rm(f);
     await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(`no finished feedback demo for seed 1 (${f})`);
+  });
+
+  it("refuses a feedback.json a newer askfirst wrote in one line naming it, not read as today's nor called damaged; today's is stamped version 1", async () => {
+    const out = tmpDir('askfirst-feedback-seeds-newer');
+    await write(out, 0, config({ seed: 0, out: join(out, 'seed-0') }));
+    await mkdir(join(out, 'seed-1'), { recursive: true });
+    const f = join(out, 'seed-1', 'feedback.json');
+    const newer = `${f}: written by a newer askfirst (askfirst-feedback-results version 2; this askfirst reads version 1 and older): upgrade askfirst to read it`;
+    // was: averaged as today's, and (its fields renamed) 'damaged …; run: askfirst feedback demo … to write it again'
+    const seed1 = fakeFeedbackResults([policy('gold', 0.1)], config({ seed: 1, out: join(out, 'seed-1') }));
+    await writeFile(f, JSON.stringify({ format: 'askfirst-feedback-results', version: 2, ...seed1 }));
+    await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(newer);
+    await writeFile(f, JSON.stringify({ format: 'askfirst-feedback-results', version: 2, settings: {} }));
+    await expect(aggregateFeedback(out, [0, 1])).rejects.toThrow(newer);
+    // what the demo writes (writeFeedbackReport) is read: stamped version 1
+    await writeFeedbackReport(join(out, 'seed-1'), seed1);
+    expect(JSON.parse(await readFile(f, 'utf8'))).toMatchObject({ format: 'askfirst-feedback-results', version: 1 });
+    await expect(aggregateFeedback(out, [0, 1])).resolves.toMatchObject({ seeds: [0, 1] });
   });
 
   it("says the --init moved from a finished seed's path is a guess, unless that checkpoint is there", async () => {

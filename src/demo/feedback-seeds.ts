@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { refuseOtherSettings } from '../report/aggregate.js';
 import { fmtStat } from '../report/aggregate-page.js';
 import { formatTable } from '../eval/table.js';
-import { gaoSummary, type FeedbackResults } from '../report/feedback-section.js';
+import { FEEDBACK_FILE, FEEDBACK_RESULTS_FORMAT, gaoSummary, type FeedbackResults } from '../report/feedback-section.js';
+import { checkFileFormat } from '../util/file-format.js';
 import { DataError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -40,7 +41,7 @@ const fig = (xs: (number | null | undefined)[], range: ValueRange = {}): SeedFig
 export async function aggregateFeedback(out: string, seeds: readonly number[]) {
   const read = await Promise.all(
     seeds.map(async (s) => {
-      const f = join(seedDir(out, s), 'feedback.json');
+      const f = join(seedDir(out, s), FEEDBACK_FILE);
       try {
         return JSON.parse(await readFile(f, 'utf8')) as FeedbackResults;
       } catch (e) {
@@ -52,10 +53,11 @@ export async function aggregateFeedback(out: string, seeds: readonly number[]) {
   const rs: FeedbackResults[] = [];
   for (const [i, s] of seeds.entries()) {
     const dir = seedDir(out, s);
-    const f = join(dir, 'feedback.json');
+    const f = join(dir, FEEDBACK_FILE);
     const { flags, guess } = rerunFlags(dir, s, finished);
     const rerun = `askfirst feedback demo${flags} --out ${shellQuote(dir)}${guess}`;
     const r = read[i];
+    if (!(r instanceof Error)) checkFileFormat(r, f, FEEDBACK_RESULTS_FORMAT); // a newer askfirst's: not read as today's, nor called damaged
     if (!finished.includes(r as FeedbackResults)) {
       const damage = damaged(r);
       // the feedback demo never reads its feedback.json: run again, it takes up the finished stages and writes it anew

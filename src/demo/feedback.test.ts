@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pairsProject, regimeExamples, regimeRm, rlRegime, runFeedbackDemo } from './feedback.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
@@ -145,6 +145,35 @@ describe('feedback demo: a re-run over files a newer askfirst wrote', () => {
       spy.mockRestore();
     }
     expect(said).toEqual([]); // was: 'generate suites … 95/95 episodes', the database's line, then the refusal (or the database's error)
+  }, 120_000);
+});
+
+describe('feedback demo: into a folder whose feedback.json a newer askfirst wrote', () => {
+  it('is refused in one line naming it, before any work, leaving it as it was; a damaged one is written again', async () => {
+    const dir = tmpDir('askfirst-feedback-demo-newer-results');
+    saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'feedback-db'), 'a file, not a database folder'); // without the check, it stops where it opens its database, after the suites
+    const file = join(out, 'feedback.json');
+    writeFileSync(file, JSON.stringify({ format: 'askfirst-feedback-results', version: 2, wallSeconds: 318 }));
+    const bytes = readFileSync(file, 'utf8');
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: unknown) => (said.push(String(s)), true));
+    const deps = { startWorkbench: () => Promise.reject(new Error('not reached')) };
+    const run = () => runFeedbackDemo({ out, init: join(dir, 'sup'), rlEpisodes: 10, evalEpisodes: 5 }, deps, (s) => void said.push(s));
+    try {
+      // was: never read, and written over once the whole demo had run
+      await expect(run()).rejects.toThrow(`${file}: written by a newer askfirst (askfirst-feedback-results version 2; this askfirst reads version 1 and older): upgrade askfirst to read it, or give the demo another --out`);
+      expect(said).toEqual([]);
+      expect(existsSync(join(out, 'run.json'))).toBe(false);
+      expect(readFileSync(file, 'utf8')).toBe(bytes);
+      // a damaged one (its version not a number) is not refused: the demo goes on (here to its database) and writes it again
+      writeFileSync(file, JSON.stringify({ format: 'askfirst-feedback-results', version: 'x' }));
+      await expect(run()).rejects.toThrow(/feedback-db/);
+    } finally {
+      spy.mockRestore();
+    }
   }, 120_000);
 });
 

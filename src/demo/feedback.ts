@@ -55,7 +55,8 @@ import { routePairs, routerFeatures, ROUTING_STRATEGIES } from '../rl/routing.js
 import { featuresFromPerceptions, turnPerceptions, type Trajectory } from '../rl/trajectory-features.js';
 import { judgePair } from '../rl/pair-judge.js';
 import { gapClosedSplit } from '../report/data.js';
-import { writeFeedbackReport, type FeedbackResults, type GaoPoint, type PolicyResult } from '../report/feedback-section.js';
+import { checkNewerFeedback, FEEDBACK_FILE, writeFeedbackReport, type FeedbackResults, type GaoPoint, type PolicyResult } from '../report/feedback-section.js';
+import { refuseNewerSummary } from './newer-summary.js';
 import { resolveConfig } from '../util/config.js';
 import type { AskfirstError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -147,6 +148,8 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const out = resolve(cfg.out);
   const supDir = cfg.init ? resolve(cfg.init) : join(out, 'supervised');
   const dbDir = join(out, 'feedback-db');
+  // A newer askfirst's feedback.json, which this run writes over at its end (it never reads it), refused before any work.
+  refuseNewerSummary(join(out, FEEDBACK_FILE), checkNewerFeedback);
   // The training runs it takes up (its supervised stage, every RL run: finished, or resumed), each checked now for what going
   // on from it reads: a newer askfirst's state.json or config.json was refused once its stage was reached, after the suites.
   const takenUp = () => [...(cfg.init ? [] : [supDir]), ...subfolders(join(out, 'rl'))].map((d) => new RunDir(d));

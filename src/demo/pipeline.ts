@@ -6,8 +6,9 @@
  *   → results.json, report.html, MODEL_CARD.md.
  * Each stage leaves its checkpoint under --out; re-running the same command skips what is done.
  */
+import { refuseNewerSummary } from './newer-summary.js';
 import { carryResumed, carryTakenUp, checkpointSeconds, stageTimer, type ResumedStage, type TakenUpStage } from './stages.js';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { SCENARIO_KINDS, TRAIN_KINDS } from '../suite/kinds/names.js';
@@ -72,10 +73,10 @@ const DEMO_RUNS = [DEMO_SUPERVISED_DIR, 'rl', 'baseline-rp0.5', 'baseline-rp1.0'
  * --algorithm… than the demo it takes up: checkRunSettings, what keepRunSettings refuses) and each stage it takes up
  * (checkDemoStage; the baselines' only with them). A --fresh demo takes up none. `demo --seeds` asks it for every seed
  * before the first: a later seed's folder holding a demo of other settings was refused once that seed was reached. A newer
- * askfirst's results.json, which every demo writes over at its end, is refused with --fresh too (checkNewerResults).
+ * askfirst's results.json, which every demo writes over at its end, is refused with --fresh too (refuseNewerSummary).
  */
 export function checkDemoTakeUp(cfg: DemoConfig): void {
-  checkNewerResults(cfg.out); // written over at the end, --fresh or not
+  refuseNewerSummary(join(cfg.out, RESULTS_FILE), checkResultsVersion); // written over at the end, --fresh or not
   if (cfg.fresh) return;
   const stages = DEMO_RUNS.filter((d) => cfg.baselines || !isBaselineStage(d)).map((d) => join(cfg.out, d));
   if (stages.some((d) => new RunDir(d).hasRun())) readRunSettings(cfg.out); // the demo's own, compared before any work
@@ -84,22 +85,6 @@ export function checkDemoTakeUp(cfg: DemoConfig): void {
   checkDemoStage(supervised);
   const guesser = takenUpGuesser(supervised); // an RL run from another is trained again: its files are not read (rl-runs.ts)
   for (const d of rl) checkDemoStage(d, guesser);
-}
-
-/**
- * Refuse a demo into `out` whose results.json a newer askfirst wrote, in one line naming it: the demo writes its own there at
- * its end (earlierResults reads such a file as none), so it was written over without a word after the whole run. A missing
- * or damaged one is written again.
- */
-function checkNewerResults(out: string): void {
-  const file = join(out, RESULTS_FILE);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return; // none, or damaged: this run writes it
-  }
-  checkResultsVersion(json, file, 'give the demo another --out');
 }
 
 /** Whether a demo into `cfg.out` takes up a run there (a finished stage or a checkpoint of one; never with --fresh). */

@@ -11,10 +11,23 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { PairMetrics } from '../rl/reward-model.js';
 import { writeFileAtomic } from '../util/fsx.js';
+import { checkFileFormat, formatFields, newerVersion, type FileFormat } from '../util/file-format.js';
 import { CSS, esc, num, pct } from './html.js';
 import { renderSvg } from './vega.js';
 import { MISSING } from '../util/missing.js';
 import type { StageTiming } from './results.js';
+
+/** feedback.json's name, and its format (util/file-format.ts: stamped `"format", "version"` first; one without them is version 1). */
+export const FEEDBACK_FILE = 'feedback.json';
+export const FEEDBACK_RESULTS_FORMAT: FileFormat = { name: 'askfirst-feedback-results', version: 1 };
+
+/**
+ * Refuse `json`, read from the feedback.json `file`, when a newer askfirst wrote it (in one line naming the file; `instead`:
+ * what else the user may do). Anything else passes, a damaged version too: the feedback demo writes it again.
+ */
+export function checkNewerFeedback(json: unknown, file: string, instead = ''): void {
+  if (newerVersion(json, FEEDBACK_RESULTS_FORMAT) !== undefined) checkFileFormat(json, file, FEEDBACK_RESULTS_FORMAT, instead);
+}
 
 export interface GaoPoint {
   update: number;
@@ -191,11 +204,11 @@ ${charts.join('\n')}
 </section>`;
 }
 
-/** Write `feedback.json` and `report.html` (the feedback section as its own page) into `dir`. */
+/** Write `feedback.json` (stamped with its format first) and `report.html` (the feedback section as its own page) into `dir`. */
 export async function writeFeedbackReport(dir: string, r: FeedbackResults): Promise<{ json: string; html: string }> {
-  const json = join(dir, 'feedback.json');
+  const json = join(dir, FEEDBACK_FILE);
   const html = join(dir, 'report.html');
-  await writeFileAtomic(json, `${JSON.stringify(r, null, 2)}\n`);
+  await writeFileAtomic(json, `${JSON.stringify({ ...formatFields(FEEDBACK_RESULTS_FORMAT), ...r }, null, 2)}\n`);
   await writeFileAtomic(html, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>askfirst — human feedback</title><style>${CSS}</style></head><body><main>\n${await feedbackSectionHtml(r)}\n<p class="note">${esc(r.command)} — ${num(r.wallSeconds / 60, 1)} min</p></main></body></html>\n`);
   return { json, html };
 }

@@ -1,6 +1,7 @@
 /**
  * The format version of askfirst's top-level JSON files — a suite's `suite.json`, a run's `run.json` (a training stage or
- * demo, and each eval mode's), eval's `summary.json`, a checkpoint's `config.json` and a training checkpoint's `state.json` — written into each as `"format": NAME, "version": N`
+ * demo, and each eval mode's), eval's `summary.json`, a checkpoint's `config.json`, a training checkpoint's `state.json` and
+ * the feedback demo's `feedback.json` — written into each as `"format": NAME, "version": N`
  * (docs/hardening.md, "Files from another askfirst"). A file without them was written before they were: it is version 1;
  * so is one whose `format` names something else (a suite.json written by hand, whose `version` is its own).
  * A version above the one this askfirst writes is from a newer askfirst, whose files may mean something else by the
