@@ -74,13 +74,18 @@ describe('feedback demo-aggregate --out another command\'s output', () => {
 });
 
 describe('feedback demo re-run over a training stage killed mid-way', () => {
+  /** A quick demo into `dir`/fd (as feedback-interrupt.test.ts'), from an untrained guesser: the over-optimisation regime's runs in three segments of two updates. */
+  const quickDemo = (dir: string) => {
+    const init = join(dir, 'sup');
+    saveBuiltin(init, newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] }))); // the demo only needs one
+    const out = join(dir, 'fd');
+    const args = ['feedback', 'demo', '--init', init, '--out', out, '--labels', '10', '--annotators', '1', '--rl-updates', '1', '--episodes-per-update', '4', '--rl-episodes', '10', '--eval-episodes', '5', '--dpo-steps', '1', '--rm-steps', '2', '--routing-budgets', '0.5', '--routing-rounds', '1', '--routing-committee', '2', '--gao-labels', '10', '--gao-updates', '6', '--gao-eval-every', '2', '--no-progress'];
+    return { out, args };
+  };
+
   it('times the stage it resumes from a checkpoint as the run before it and this one together, marked so, in its wall time too', { timeout: 300_000 }, async () => {
     const dir = tmpDir('askfirst-feedback-demo-resumed-time');
-    const init = join(dir, 'sup');
-    saveBuiltin(init, newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] }))); // an untrained guesser: the demo only needs one
-    const out = join(dir, 'fd');
-    // a quick demo (as feedback-interrupt.test.ts'); the over-optimisation regime's runs in three segments of two updates
-    const args = ['feedback', 'demo', '--init', init, '--out', out, '--labels', '10', '--annotators', '1', '--rl-updates', '1', '--episodes-per-update', '4', '--rl-episodes', '10', '--eval-episodes', '5', '--dpo-steps', '1', '--rm-steps', '2', '--routing-budgets', '0.5', '--routing-rounds', '1', '--routing-committee', '2', '--gao-labels', '10', '--gao-updates', '6', '--gao-eval-every', '2', '--no-progress'];
+    const { out, args } = quickDemo(dir);
     // killed as gao-plain writes its first segment's final model: its checkpoint at update 2 is kept
     const run = join(out, 'rl', 'gao-plain-10');
     await killCliAt(args, dir, { op: 'write', path: `${run}${sep}final${sep}` });
@@ -99,5 +104,36 @@ describe('feedback demo re-run over a training stage killed mid-way', () => {
     expect(r.wallSeconds - before!).toBeGreaterThan(0);
     expect(r.wallSeconds - before!).toBeLessThanOrEqual(now);
     expect(r.timings.filter((x) => x.resumed).map((x) => x.stage)).toEqual(['gao-plain']);
+  });
+
+  it('resumes the over-optimisation regime stopped between two segments (final/ is each segment\'s): its time is the segments before and this run\'s, none repeated or skipped', { timeout: 300_000 }, async () => {
+    const dir = tmpDir('askfirst-feedback-demo-gao-between');
+    const { out, args } = quickDemo(dir);
+    // killed as gao-plain records its second segment's test point: that segment's final model (update 4) written, the third not begun
+    const run = join(out, 'rl', 'gao-plain-10');
+    await killCliAt(args, dir, { op: 'rename', path: `${run}${sep}.gao-eval.json`, nth: 2 });
+    const points = (): number[] => (JSON.parse(readFileSync(join(run, 'gao-eval.json'), 'utf8')) as { update: number }[]).map((p) => p.update);
+    expect(points()).toEqual([2]);
+    const before = checkpointSeconds(run); // the newest checkpoint's training seconds (update 4)
+    expect(before).toBeGreaterThan(0);
+    const t = performance.now();
+    const again = await runCli(args, dir);
+    const now = (performance.now() - t) / 1000;
+    expect(again.code, again.stderr).toBe(0);
+    const r = JSON.parse(readFileSync(join(out, 'feedback.json'), 'utf8')) as FeedbackResults;
+    expect(r).toMatchObject({ format: 'askfirst-feedback-results', version: 1 });
+    const gao = r.timings.find((x) => x.stage === 'gao-plain')!;
+    // was: takenUp, with the time its log recorded at update 4, and the re-run's third segment lost (from wallSeconds too)
+    expect(gao.takenUp).toBeUndefined();
+    expect(gao.resumed).toBe(true);
+    expect(gao.seconds - before!).toBeGreaterThan(0);
+    expect(gao.seconds - before!).toBeLessThanOrEqual(now);
+    expect(r.wallSeconds - before!).toBeGreaterThan(0);
+    expect(r.wallSeconds - before!).toBeLessThanOrEqual(now);
+    // every segment once: its points, and one row per update in its log
+    expect(points()).toEqual([2, 4, 6]);
+    const logged = readFileSync(join(run, 'rl.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { update: number }).update);
+    expect(logged).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(r.policies.find((p) => p.name === 'gao-plain-10')?.testCurve?.map((p) => p.update)).toEqual([2, 4, 6]);
   });
 });

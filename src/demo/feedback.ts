@@ -174,8 +174,10 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // checkpoint, this run's time plus the training before it (carryResumed). Was: a moment, or this run's part only.
   const tookUp: TakenUpStage[] = [];
   const resumedStages: ResumedStage[] = [];
-  const trained = async <T>(name: string, dir: string, logged: () => Promise<number | undefined>, fn: () => Promise<T>): Promise<T> => {
-    if (new RunDir(dir).isFinished()) {
+  // `finished`: whether the stage is taken up finished (by default its run's final model; the over-optimisation regime's is
+  // written at the end of each segment, so its stages say when the regime is done: gaoDone).
+  const trained = async <T>(name: string, dir: string, logged: () => Promise<number | undefined>, fn: () => Promise<T>, finished = new RunDir(dir).isFinished()): Promise<T> => {
+    if (finished) {
       const seconds = await logged();
       tookUp.push({ stage: name, earlier: false, ...(seconds === undefined ? {} : { own: { stage: name, seconds } }) });
     } else {
@@ -372,13 +374,16 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // each segment the policy plays the test suite greedily: the gold reward (simulator) and the
   // proxy (the reward model's score) of the same held-out plays, against the KL from the start.
   const gaoEval = new Map<string, GaoPoint[]>();
+  /** The points of the regime's segments in `dir` evaluated so far, written after each: a demo stopped part-way goes on after the last. */
+  const gaoPoints = (dir: string) => readFile(join(dir, GAO_EVAL_FILE), 'utf8').then((t) => JSON.parse(t) as GaoPoint[]).catch(() => [] as GaoPoint[]);
+  /** Whether the regime's run in `dir` is done: every segment trained and evaluated (final/ alone is any segment's end). */
+  const gaoDone = (dir: string, points: readonly GaoPoint[]) => (points.at(-1)?.update ?? 0) >= cfg.gaoUpdates && new RunDir(dir).isFinished();
   const gaoRun = async (name: string, reward: RewardModel) => {
     const dir = join(out, 'rl', name);
-    const file = join(dir, 'gao-eval.json');
-    // the points of the segments evaluated so far, written after each: a demo stopped part-way goes on after the last
-    const points = await readFile(file, 'utf8').then((t) => JSON.parse(t) as GaoPoint[]).catch(() => [] as GaoPoint[]);
+    const file = join(dir, GAO_EVAL_FILE);
+    const points = await gaoPoints(dir);
     const last = points.at(-1)?.update ?? 0;
-    if (last >= cfg.gaoUpdates && new RunDir(dir).isFinished()) {
+    if (gaoDone(dir, points)) {
       gaoEval.set(name, points);
       return rlRun(name, reward);
     }
@@ -399,8 +404,15 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
     runs.set(name, r!);
     return r!;
   };
-  await rlStage('gao-plain', `gao-plain-${cfg.gaoLabels}`, () => gaoRun(`gao-plain-${cfg.gaoLabels}`, rms.get(regimeRm(cfg, 'plain'))!.model));
-  await rlStage('gao-fact', `gao-fact-${cfg.gaoLabels}`, () => gaoRun(`gao-fact-${cfg.gaoLabels}`, rms.get(regimeRm(cfg, 'fact'))!.model));
+  // A regime stopped between two segments is resumed, not taken up: its time is the training before (its newest checkpoint's)
+  // and this run's. Was: taken up by final/ (the last segment's) with its log's time, and the remaining segments' time lost.
+  const gaoStage = async (variant: 'plain' | 'fact') => {
+    const run = `gao-${variant}-${cfg.gaoLabels}`;
+    const dir = join(out, 'rl', run);
+    return trained(`gao-${variant}`, dir, rlLogged(dir), () => gaoRun(run, rms.get(regimeRm(cfg, variant))!.model), gaoDone(dir, await gaoPoints(dir)));
+  };
+  await gaoStage('plain');
+  await gaoStage('fact');
   await rlStage('dpo', `dpo-${maxLabels}`, async () => {
     const dir = join(out, 'rl', `dpo-${maxLabels}`);
     if (new RunDir(dir).isFinished()) return runs.set(`dpo-${maxLabels}`, { policy: BuiltinPolicy.load(dir), updates: 0, seconds: 0, curve: (await readCurve(dir)) ?? [] });
@@ -514,6 +526,9 @@ function gaoPoint(row: Record<string, number>) {
     evalAccuracy: row['eval/accuracy'] ?? null,
   };
 }
+
+/** The over-optimisation regime's points in each of its runs (GaoPoint[], written after each segment). */
+const GAO_EVAL_FILE = 'gao-eval.json';
 
 /** The folders in `dir` (none when it is not there). */
 function subfolders(dir: string): string[] {
