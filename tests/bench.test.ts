@@ -169,6 +169,26 @@ describe('bench/ scripts', () => {
     expect(readdirSync(dir)).toEqual([]); // --dir removed at the end (no --keep)
   });
 
+  it.skipIf(!existsSync('/usr/bin/time'))('scale: Ctrl-C stops the command running, removes --dir and ends by the signal', async () => {
+    const dir = tmpDir('af-bench-scale-int');
+    // enough episodes that the first command still runs when the signal comes (were it done, the bench stops between two)
+    const child = start('scale', ['--episodes', '200', '--scenes', '2', '--dir', join(dir, 'work'), '--no-feedback']);
+    let stderr = '';
+    const gone = exited(child);
+    await new Promise<void>((started) =>
+      child.stderr!.on('data', (b: Buffer) => {
+        stderr += b;
+        if (stderr.includes('▶ askfirst suite generate')) started();
+      }),
+    );
+    child.kill('SIGINT');
+    await gone;
+    expectInterrupted({ code: child.exitCode, killedBy: child.signalCode, stderr }, 'SIGINT');
+    expect(readdirSync(dir), stderr).toEqual([]);
+    expect(stderr).toContain(`askfirst: interrupted; the bench's folder ${join(dir, 'work')} removed (--keep keeps it)`);
+    expect(leftInTmp()).toEqual([]);
+  });
+
   it('startup and suite: JSON of their figures', async () => {
     const s = await json('startup', ['--runs', '1']);
     expect(Object.keys(s.results)).toEqual(['node -e 0', '--version', '--help', 'eval --help', 'suite generate (1 episode)']);
