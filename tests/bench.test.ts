@@ -6,7 +6,7 @@
  * step, the torch peer on the same threads and steps). The PyTorch peer of engine.ts runs when /usr/bin/python3 has
  * torch (Debian's python3-torch), else the run says so and passes --no-torch.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -91,6 +91,16 @@ describe('bench/ scripts', () => {
     expect((await bench('env', ['--mcp', 'carrier-pigeon'])).stderr).toMatch(/^bench\/env\.ts: --mcp: unknown transport "carrier-pigeon" \(mcp-http, mcp-ws or none\); see .*\n$/);
     const stray = await bench('jpeg-decode', ['30']);
     expect({ code: stray.code, stderr: stray.stderr }).toEqual({ code: 1, stderr: `bench/jpeg-decode.ts: unexpected argument '30' (every value follows its --option); see npx tsx bench/jpeg-decode.ts --help\n` });
+  });
+
+  // engine.ts's PyTorch peer, run by hand too: refused as bench/args.ts refuses (its options read before torch is imported)
+  it.skipIf(!existsSync('/usr/bin/python3'))('engine_torch.py refuses a bad option in one line, as the TS benches do', () => {
+    const py = (...args: string[]) => spawnSync('/usr/bin/python3', ['-B', join(root, 'bench', 'engine_torch.py'), ...args], { encoding: 'utf8' });
+    const see = 'see /usr/bin/python3 bench/engine_torch.py --help\n';
+    const bad = py('--threads', 'x');
+    expect({ code: bad.status, stdout: bad.stdout, stderr: bad.stderr }).toEqual({ code: 1, stdout: '', stderr: `bench/engine_torch.py: --threads: must be a whole number of at least 1 (got "x"); ${see}` });
+    expect(py('--seconds', '0').stderr).toBe(`bench/engine_torch.py: --seconds: must be a number above 0 (got "0"); ${see}`);
+    expect(py('--second', '1').stderr).toBe(`bench/engine_torch.py: unrecognized arguments: --second 1; ${see}`);
   });
 
   it('engine: ours and the PyTorch peer on the same net, threads, warm-up and steps', async () => {
