@@ -36,6 +36,7 @@ const OTHER_FLAGS: Record<string, string> = {
   '--gao-which-bound': 'a branch never merged, named as such (docs/feedback-rlhf.md)',
   '--mcp': "bench/env.ts's transports (docs/environment-server.md)",
   '--client': "bench/env.ts's HTTP client for POST /mcp (docs/environment-server.md)",
+  '--target-steps-per-second': "bench/env.ts's speed target, its pass (docs/environment-server.md)",
   '--x': 'the shape of a refusal, `--x does not apply <when>` (docs/architecture.md §6)',
 };
 
