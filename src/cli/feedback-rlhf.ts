@@ -41,7 +41,7 @@ interface RecordAt {
   line: number;
   offset: number;
   bytes: number;
-  check?: number;
+  check: number;
   key: string;
 }
 

@@ -150,7 +150,7 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
 async function putInOrder(path: string, order: ReadonlyMap<string, number>, each?: (r: EpisodeRecord) => void): Promise<void> {
   // where each record's line is, its bytes' check (a line rewritten in place meanwhile is refused, not written as
   // another record), and its episode's place (-1: no episode of `order`)
-  const lines: { place: number; line: number; offset: number; bytes: number; check?: number }[] = [];
+  const lines: { place: number; line: number; offset: number; bytes: number; check: number }[] = [];
   for await (const { value, line, offset, bytes, check } of streamJsonl<EpisodeRecord>(path, { check: true })) lines.push({ place: order.get(value.id) ?? -1, line, offset, bytes, check });
   const ordered = [...lines.filter((l) => l.place >= 0).sort((a, b) => a.place - b.place), ...lines.filter((l) => l.place < 0)];
   if (ordered.every((l, i) => l === lines[i])) {

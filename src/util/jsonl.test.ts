@@ -32,7 +32,7 @@ describe('streamJsonl', () => {
     let truncated = false;
     const fh = await open(file, 'r');
     try {
-      for await (const l of streamJsonl(file, { tolerateTruncatedTail: true, onTail: () => (truncated = true) })) {
+      for await (const l of streamJsonl(file, { tolerateTruncatedTail: true, onTail: () => (truncated = true), check: true })) {
         expect(await readJsonlLineAt(fh, file, l)).toEqual(l.value); // where the line is: read again, the same record
         lines.push({ line: l.line, value: l.value });
       }
@@ -70,6 +70,24 @@ describe('streamJsonl', () => {
       const want = parsed(text);
       const got = await streamed(text);
       expect(got, text.slice(0, 40)).toEqual(want);
+    }
+  });
+
+  it('readJsonlLineAt needs the line\'s CRC (a place without it does not compile) and refuses a line rewritten in place', async () => {
+    const file = join(tmpDir('af-jsonl-at'), 'x.jsonl');
+    writeFileSync(file, '{"a":1}\n{"a":2}\n');
+    const places = [];
+    for await (const l of streamJsonl(file, { check: true })) places.push(l);
+    writeFileSync(file, '{"a":1}\n{"a":3}\n'); // the same length, another record
+    const fh = await open(file, 'r');
+    try {
+      expect(await readJsonlLineAt(fh, file, places[0])).toEqual({ a: 1 });
+      await expect(readJsonlLineAt(fh, file, places[1])).rejects.toThrow('the line was changed since it was read');
+      const { line, offset, bytes } = places[1];
+      // @ts-expect-error -- every reader that keeps a place keeps its CRC: the type requires it (was optional: read unchecked)
+      await expect(readJsonlLineAt(fh, file, { line, offset, bytes })).rejects.toThrow('the line was changed since it was read');
+    } finally {
+      await fh.close();
     }
   });
 });

@@ -2,7 +2,7 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { DataError, describeError, InputError, NotFoundError } from './errors.js';
 import { writeJsonlAtomic } from './fsx.js';
-import { readLineAt, readLines, type SplitLine } from './text-file.js';
+import { readLineAt, readLines } from './text-file.js';
 
 export interface JsonlLine<T> {
   line: number;
@@ -77,10 +77,9 @@ export function parseJsonl<T = unknown>(
  * trim). `onTail` is called when such a line was dropped. `check`: each line's lineCheck too (readLines'), for a reader
  * that keeps where some lines are to read them again (`readJsonlLineAt`, which refuses one whose bytes changed).
  */
-export async function* streamJsonl<T = unknown>(
-  path: string,
-  opts: { tolerateTruncatedTail?: boolean; onTail?: () => void; check?: boolean } = {},
-): AsyncGenerator<StreamedJsonlLine<T>> {
+export function streamJsonl<T = unknown>(path: string, opts: StreamJsonlOptions & { check: true }): AsyncGenerator<StreamedJsonlLine<T> & JsonlPlace>;
+export function streamJsonl<T = unknown>(path: string, opts?: StreamJsonlOptions): AsyncGenerator<StreamedJsonlLine<T>>;
+export async function* streamJsonl<T = unknown>(path: string, opts: StreamJsonlOptions = {}): AsyncGenerator<StreamedJsonlLine<T>> {
   let line = 0;
   try {
     for await (const { text, ended, offset, bytes, check } of readLines(path, { check: opts.check })) {
@@ -104,13 +103,23 @@ export async function* streamJsonl<T = unknown>(
   }
 }
 
+/** streamJsonl's options: `check`, each line's CRC too (a reader that will read some lines again: `readJsonlLineAt`). */
+export interface StreamJsonlOptions {
+  tolerateTruncatedTail?: boolean;
+  onTail?: () => void;
+  check?: boolean;
+}
+
+/** Where a line is and its bytes' CRC (`streamJsonl` with `check`): what `readJsonlLineAt` needs to read it again. */
+export type JsonlPlace = { line: number; offset: number; bytes: number; check: number };
+
 /**
  * The line `at` of a `streamJsonl` read of `path`, open as `fh`, read again and parsed: a reader that needs some records of
  * a large file again keeps where they are, not the records. A line that is no longer JSON (the file was changed since)
- * is a DataError saying so; one whose bytes are no longer those read then (`at.check` given: util/text-file.ts lineCheck,
- * a line rewritten in place with the same length) a DataChangedError, before it is parsed.
+ * is a DataError saying so; one whose bytes are no longer those read then (`at.check`, util/text-file.ts lineCheck, kept
+ * by every caller: a line rewritten in place with the same length) a DataChangedError, before it is parsed.
  */
-export async function readJsonlLineAt<T = unknown>(fh: FileHandle, path: string, at: Pick<StreamedJsonlLine<T>, 'line' | 'offset' | 'bytes'> & Pick<SplitLine, 'check'>): Promise<T> {
+export async function readJsonlLineAt<T = unknown>(fh: FileHandle, path: string, at: JsonlPlace): Promise<T> {
   const text = await readLineAt(fh, path, at);
   try {
     return JSON.parse(text) as T;

@@ -57,14 +57,14 @@ export function lineCheck(bytes: Uint8Array): number {
 
 /**
  * The text of the line at `at` of a `readLines` read of `path`, read again from `fh` (decoded as readLines decodes it);
- * when `at.check` is given and the bytes there now are not the line's, a DataChangedError saying the line was changed
+ * when the bytes there now are not the line's (`at.check`, its `lineCheck`, which every reader keeps), a DataChangedError saying the line was changed
  * since it was read (`at.line`: its number, for the message).
  */
-export async function readLineAt(fh: FileHandle, path: string, at: Pick<SplitLine, 'offset' | 'bytes' | 'check'> & { line: number }): Promise<string> {
+export async function readLineAt(fh: FileHandle, path: string, at: Pick<SplitLine, 'offset' | 'bytes'> & { line: number; check: number }): Promise<string> {
   const buf = Buffer.alloc(at.bytes);
   const { bytesRead } = await fh.read(buf, 0, at.bytes, at.offset);
   const got = buf.subarray(0, bytesRead);
-  if (at.check !== undefined && lineCheck(got) !== at.check) throw new DataChangedError('the line was changed since it was read: it may no longer hold what it held then', { file: path, line: at.line });
+  if (lineCheck(got) !== at.check) throw new DataChangedError('the line was changed since it was read: it may no longer hold what it held then', { file: path, line: at.line });
   return got.toString('utf8');
 }
 
