@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Means, average, clusterBootstrap, clusteredWilson95, clustersOf, logBinomialHalfCdf, logSumExp, mcnemar, mean, meanInterval95, quantileSorted, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
+import { Means, average, clusterBootstrap, clusteredWilson95, clustersOf, holmAdjustLog10, logBinomialHalfCdf, logSumExp, mcnemar, mean, meanInterval95, quantileSorted, sampleStd, stratifiedBootstrap, tQuantile975, wilson95 } from './stats.js';
 
 describe('stats', () => {
   it('average is the arithmetic mean, 0 for no values', () => {
@@ -329,5 +329,18 @@ describe('cluster bootstrap (several items per cluster, resampled together)', ()
     // only the trials count: the odd items are out, so every cluster holds one trial
     expect(clusteredWilson95(pairs, (i) => i % 2 === 0, (i) => i < 10)).toEqual({ ...wilson95(5, 20), clusters: 20, designEffect: 1 });
     expect(clusteredWilson95([], () => true, () => true)).toMatchObject({ n: 0, rate: null, low: null, high: null });
+  });
+});
+
+describe("Holm's adjustment (hand-computed, as R's p.adjust(p, 'holm'))", () => {
+  it('multiplies the i-th smallest by m − i + 1, keeps the order, caps at 1, and works on p below the doubles', () => {
+    // p.adjust(c(0.01, 0.04, 0.03), "holm") = 0.03 0.06 0.06: 0.01·3, 0.03·2, then 0.04·1 raised to the 0.06 before it
+    const adj = holmAdjustLog10([0.01, 0.04, 0.03].map(Math.log10)).map((l) => 10 ** l);
+    expect(adj[0]).toBeCloseTo(0.03, 12);
+    expect(adj[1]).toBeCloseTo(0.06, 12);
+    expect(adj[2]).toBeCloseTo(0.06, 12);
+    expect(holmAdjustLog10([Math.log10(0.5), Math.log10(0.6)])).toEqual([0, 0]); // 0.5·2 = 1, 0.6 raised to it: capped at p = 1
+    expect(holmAdjustLog10([-700, 0])[0]).toBeCloseTo(-700 + Math.log10(2), 12); // 1e-700 · 2: told by its log10
+    expect(holmAdjustLog10([])).toEqual([]);
   });
 });

@@ -252,6 +252,24 @@ export function mcnemar(a: readonly boolean[], b: readonly boolean[]): McNemar {
   return { n: a.length, both, neither, onlyA, onlyB, pExact: Math.exp(logP), log10PExact: logP / Math.LN10, chi2 };
 }
 
+/**
+ * Holm's step-down adjustment of p-values for testing several hypotheses at once (Holm 1979; R's p.adjust(p, "holm")),
+ * on their log10 (McNemar.log10PExact: finite where the p itself underflows): sorted ascending, the i-th smallest (from 1)
+ * is multiplied by m − i + 1, capped at 1 and kept at least the one before it; returned as log10, in the order given.
+ * It controls the chance of any false rejection at the level, as Bonferroni does, and is never less powerful.
+ */
+export function holmAdjustLog10(log10ps: readonly number[]): number[] {
+  const m = log10ps.length;
+  const order = log10ps.map((_, i) => i).sort((x, y) => log10ps[x] - log10ps[y]);
+  const out = new Array<number>(m);
+  let top = -Infinity;
+  order.forEach((at, i) => {
+    top = Math.max(top, Math.min(0, Math.log10(m - i) + log10ps[at]));
+    out[at] = top;
+  });
+  return out;
+}
+
 // ─── Percentile bootstrap over items ────────────────────────────────────────────────────
 
 /**
