@@ -23,6 +23,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
     import('./eval-command.js'),
     import('./serve-command.js'),
     import('./report-command.js'),
+    import('./compare-command.js'),
     import('./feedback-command.js'),
     import('./feedback-rlhf-command.js'),
     import('./env-command.js'),

@@ -151,7 +151,7 @@ function causeLines(runs: readonly EvalRun[], mode: EvalMode): string[] {
 }
 
 /** Runs with the same policy name are told apart by their directory. */
-function uniqueLabels(runs: EvalRun[]): void {
+export function uniqueLabels(runs: EvalRun[]): void {
   const count = new Map<string, number>();
   for (const r of runs) count.set(r.label, (count.get(r.label) ?? 0) + 1);
   for (const r of runs) if (count.get(r.label)! > 1) r.label = `${r.label} (${basename(resolve(r.dir))})`;
@@ -405,7 +405,7 @@ export interface EvalReport {
  * data, whose fingerprint once hashed each entry's file by its full path; src/suite/fingerprint.ts), or null when it
  * records none: a summary written before they were recorded, or of data whose fingerprint has one form only.
  */
-function dataOf(r: EvalRun): { spec: string | null; fingerprint: string | null; format: string | null; earlier: string[] | null } {
+export function dataOf(r: EvalRun): { spec: string | null; fingerprint: string | null; format: string | null; earlier: string[] | null } {
   const d = (r.summary.dataInfo ?? {}) as Record<string, unknown>;
   const str = (x: unknown) => (typeof x === 'string' && x !== '' ? x : null);
   const earlier = Array.isArray(d.earlierFingerprints) ? d.earlierFingerprints.filter((x): x is string => typeof x === 'string') : null;
@@ -417,7 +417,7 @@ function dataOf(r: EvalRun): { spec: string | null; fingerprint: string | null; 
  * fingerprints are equal, or one's is an older form the other records (the same data where it was, fingerprinted by an
  * askfirst of before the form changed).
  */
-function dataGroups(runs: readonly EvalRun[]): EvalRun[][] {
+export function dataGroups(runs: readonly EvalRun[]): EvalRun[][] {
   let groups: { forms: Set<string>; runs: EvalRun[] }[] = [];
   for (const r of runs) {
     const { fingerprint, earlier } = dataOf(r);
@@ -533,6 +533,18 @@ ${html.join('\n')}
  * one over rendering (`renderEvalReport`'s steps).
  */
 export async function readEvalReport(dirs: readonly string[], o: { title?: string; progress?: boolean } = {}): Promise<EvalReport & { runs: EvalRun[] }> {
+  const runs = await readEvalRuns(dirs, o);
+  // then a bar over rendering, which reads each example's records again (about 10 s at 260,000 records, said nothing)
+  const rendering = progress('rendering report', 0, { enabled: o.progress ?? false, unit: 'steps' });
+  return { ...(await withBar(rendering, () => renderEvalReport(runs, { title: o.title, bar: rendering }))), runs };
+}
+
+/**
+ * Read eval run directories (`readEvalRun`), each given once (a run compared with itself is refused), with a bar on
+ * stderr over the lines of every results.jsonl when `progress` (200,000 records take seconds): `askfirst report`'s and
+ * `askfirst compare`'s reading.
+ */
+export async function readEvalRuns(dirs: readonly string[], o: { progress?: boolean } = {}): Promise<EvalRun[]> {
   const seen = new Map<string, string>();
   for (const d of dirs) {
     const key = resolve(d);
@@ -544,14 +556,11 @@ export async function readEvalReport(dirs: readonly string[], o: { title?: strin
   const total = (await Promise.all(files.map((f) => countSplitLines(f).catch(() => 0)))).reduce((a, b) => a + b, 0);
   const bar = progress('reading results', total, { enabled: o.progress ?? false, unit: 'lines' });
   let read = 0;
-  const runs = await withBar(bar, async () => {
+  return withBar(bar, async () => {
     const rs = await Promise.all(dirs.map((d) => readEvalRun(d, (n) => ((read += n), bar.tick(n)))));
     if (total > read) bar.tick(total - read); // blank lines at the ends, a torn last line
     return rs;
   });
-  // then a bar over rendering, which reads each example's records again (about 10 s at 260,000 records, said nothing)
-  const rendering = progress('rendering report', 0, { enabled: o.progress ?? false, unit: 'steps' });
-  return { ...(await withBar(rendering, () => renderEvalReport(runs, { title: o.title, bar: rendering }))), runs };
 }
 
 /** Write a read report (`readEvalReport`) to `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */

@@ -34,19 +34,22 @@ export const MAX_NO_GAP_SHARE = 0.025;
 
 const SPLITS = ['train', 'unseen', 'all'] as const;
 
+/** What gap closed reads of a record (a full one, or the compact one `askfirst compare` holds). */
+type GapRecord = Pick<EpisodeRecord, 'id' | 'kind' | 'success'>;
+
 /**
  * Intervals of gap closed = (acc − acc_before) / (acc_reference − acc_before) per split for each run in `runs`, and of the
  * first run's lead over each other run. Every record list must hold the same episodes (by id) as `reference`.
  */
 export function gapIntervals(
-  reference: readonly EpisodeRecord[],
-  before: readonly EpisodeRecord[],
-  runs: readonly { name: string; records: readonly EpisodeRecord[] }[],
+  reference: readonly GapRecord[],
+  before: readonly GapRecord[],
+  runs: readonly { name: string; records: readonly GapRecord[] }[],
   trainKinds: readonly string[],
   opts: { seed?: number; resamples?: number } = {},
 ): GapIntervals {
   const ids = reference.map((r) => r.id);
-  const successes = (name: string, recs: readonly EpisodeRecord[]): Uint8Array => {
+  const successes = (name: string, recs: readonly GapRecord[]): Uint8Array => {
     const byId = new Map(recs.map((r) => [r.id, r.success]));
     return Uint8Array.from(ids, (id) => {
       const s = byId.get(id);

@@ -1,0 +1,53 @@
+/**
+ * `askfirst compare` as a user types it, on real eval runs: three models on one suite compared in LaTeX and JSON, with
+ * the figures each run's summary.json records; runs on other data refused in one line before anything is written.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { captureConsole } from '../testing/console.js';
+import { tmpDir } from '../testing/tmp.js';
+import { EvalCommandSchema } from './eval-schema.js';
+import { runEval } from './eval.js';
+import { buildProgram } from './main.js';
+
+let root: string;
+const askfirst = async (...args: string[]) => (await buildProgram()).parseAsync(['node', 'askfirst', ...args]);
+const evalInto = (policy: string, data: string, out: string) => runEval(EvalCommandSchema.parse({ policy: [policy], data, out, progress: false }), () => {});
+
+beforeAll(async () => {
+  root = tmpDir('af-compare');
+  await writeSuite(join(root, 'suite'), generateSuite({ episodes: 4, seed: 3 }));
+  await writeSuite(join(root, 'other'), generateSuite({ episodes: 4, seed: 4 }));
+  for (const p of ['oracle', 'always-answer', 'random:1']) await evalInto(p, join(root, 'suite'), join(root, p.replace(':', '-')));
+  await evalInto('oracle', join(root, 'other'), join(root, 'other-oracle'));
+}, 120_000);
+
+describe('askfirst compare', () => {
+  it('writes the table of three runs, each figure the one its summary.json records', async () => {
+    const runs = ['oracle', 'always-answer', 'random-1'].map((r) => join(root, r));
+    const log = captureConsole('log');
+    await askfirst('compare', ...runs, '--labels', 'Oracle,Guesser,Random', '--baseline', runs[1], '--format', 'json', '--out', join(root, 'table.json'), '--no-progress');
+    expect(log.lines).toEqual([`table: ${join(root, 'table.json')}`]);
+    const t = JSON.parse(readFileSync(join(root, 'table.json'), 'utf8')) as { episodes: number; baseline: string; runs: { label: string; accuracy: { value: number; low: number } }[]; pairs: { a: string; b: string }[] };
+    expect(t.episodes).toBe(28);
+    expect(t.baseline).toBe('Guesser');
+    expect(t.runs.map((r) => r.label)).toEqual(['Oracle', 'Guesser', 'Random']);
+    runs.forEach((dir, i) => {
+      const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { intervals: { proactive: { accuracy: { rate: number; low: number } } } };
+      expect(t.runs[i].accuracy.value).toBe(s.intervals.proactive.accuracy.rate);
+      expect(t.runs[i].accuracy.low).toBe(s.intervals.proactive.accuracy.low);
+    });
+    expect(t.pairs.map((p) => `${p.a}-${p.b}`)).toEqual(['Oracle-Guesser', 'Oracle-Random', 'Guesser-Random']);
+    await askfirst('compare', ...runs, '--format', 'latex', '--out', join(root, 'table.tex'), '--no-progress');
+    expect(readFileSync(join(root, 'table.tex'), 'utf8')).toMatch(/^% askfirst compare: proactive mode, 28 episodes of .*\n% needs \\usepackage\{booktabs\}\n[^]*\\begin\{tabular\}\{lrrrr\}\n\\toprule\n/);
+  });
+
+  it('refuses runs on other data in one line, writing nothing', async () => {
+    const out = join(root, 'refused.md');
+    await expect(askfirst('compare', join(root, 'oracle'), join(root, 'other-oracle'), '--out', out, '--no-progress')).rejects.toThrow(/^the runs played different data \(.*oracle: .*suite \(sha256:.*other-oracle: .*other \(sha256:/);
+    expect(existsSync(out)).toBe(false);
+  });
+});

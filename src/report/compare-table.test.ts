@@ -1,0 +1,132 @@
+/** `askfirst compare`'s table (compare-table.ts): its figures on a hand-computed case, its refusals, its three formats. */
+import { describe, expect, it } from 'vitest';
+import type { EpisodeRecordCore, EvalMode } from '../episode/types.js';
+import { intervalSummary } from '../eval/intervals.js';
+import { coreRecord } from '../testing/core-record.js';
+import { InputError } from '../util/errors.js';
+import { compareRuns, comparisonJson, comparisonLatex, comparisonMarkdown, latexText } from './compare-table.js';
+import type { EvalRun } from './eval-report.js';
+
+const IDS = ['a0', 'a1', 'a2', 'a3', 'b0', 'b1', 'b2', 'b3'];
+
+/** An eval run held in memory: its records per mode, on data of `fingerprint`. */
+function run(dir: string, records: Partial<Record<EvalMode, EpisodeRecordCore[]>>, fingerprint: string | null = 'sha256:same', spec = 'suite'): EvalRun {
+  const intervals = Object.fromEntries(Object.entries(records).map(([m, rs]) => [m, intervalSummary(rs)]));
+  return { dir, label: `policy-${dir}`, summary: fingerprint ? { policy: `policy-${dir}`, dataInfo: { spec, fingerprint } } : { policy: `policy-${dir}` }, records, intervals };
+}
+/** Right on the episodes `right` names, one intervention per episode when `asks`. */
+const play = (right: (id: string) => boolean, asks = false, mode: EvalMode = 'proactive') => IDS.map((id) => coreRecord(id, id[0], right(id), { ps: asks ? 1 : 0, mode }));
+
+describe('compareRuns: the figures, by hand', () => {
+  // A right on all 8 (asking once each); B and C right on a0 and b0 only; B's reference mode right on 7 of 8
+  const a = run('A', { proactive: play(() => true, true) });
+  const b = run('B', { proactive: play((id) => id.endsWith('0')), reference: play((id) => id !== 'b3', false, 'reference') });
+  const c = run('C', { proactive: play((id) => id.endsWith('0')) });
+  const cmp = compareRuns([a, b, c], 'proactive', { baseline: b, labels: ['Ours', 'Before', 'Other'] });
+
+  it('per model: accuracy with its Wilson interval, gap closed from the baseline, ps-rate', () => {
+    expect(cmp.episodes).toBe(8);
+    expect(cmp.baseline).toBe('Before'); // one of the runs: named as its row is
+    const [ours, before] = cmp.runs;
+    expect(ours.label).toBe('Ours');
+    expect(ours.accuracy.value).toBe(1);
+    expect(ours.accuracy.low).toBeCloseTo(8 / (8 + 1.959963984540054 ** 2), 12); // Wilson at k = n: n / (n + z²) = 0.6756
+    expect(ours.accuracy.high).toBe(1);
+    // gap closed = (1 − 2/8) / (7/8 − 2/8) = 1.2; the baseline's own is 0
+    expect(ours.gapClosed!.value).toBeCloseTo(1.2, 12);
+    expect(before.gapClosed!.value).toBe(0);
+    expect(ours.psRate).toEqual({ value: 1, low: 1, high: 1 }); // sd 0
+  });
+
+  it('per pair: the paired difference, McNemar on the discordant episodes, Holm over the three pairs', () => {
+    expect(cmp.pairs.map((p) => [p.a, p.b, p.onlyA, p.onlyB])).toEqual([
+      ['Ours', 'Before', 6, 0],
+      ['Ours', 'Other', 6, 0],
+      ['Before', 'Other', 0, 0],
+    ]);
+    expect(cmp.pairs[0].accuracy.diff).toBe(0.75);
+    expect(cmp.pairs[0].pExact).toBeCloseTo(2 * 0.5 ** 6, 14); // 0.03125
+    // Holm: 0.03125 · 3, then 0.03125 · 2 raised to 0.09375, then 1 · 1
+    expect(cmp.pairs.map((p) => p.pHolm)).toEqual([expect.closeTo(0.09375, 12), expect.closeTo(0.09375, 12), 1]);
+    expect(cmp.pairs[2].accuracy).toEqual({ diff: 0, low: 0, high: 0 });
+  });
+
+  it('Markdown, LaTeX and JSON say the same figures', () => {
+    const md = comparisonMarkdown(cmp);
+    expect(md).toContain('| Ours | 8 | 100.0 % \\[67.6, 100.0\\] | 120.0 % | 1.00 \\[1.00, 1.00\\] | – |'); // no control: no over-asking
+    expect(md).toMatch(/\| Ours \| Before \| \+75\.0 \\\[\+\d+\.\d, \+100\.0\\\] \| \+1\.00 \\\[\+1\.00, \+1\.00\\\] \| – \| 6 \| 0 \| 0\.0313 \| 0\.0938 \|/);
+    // 8 episodes: the bootstrap's gap is often under 5 episodes, so gap closed has no interval, and the table says why
+    expect(md).toMatch(/> Gap closed has no interval: in \d+\.\d % of the bootstrap's resamples the baseline's reference was not 5 episodes ahead of its proactive play/);
+    const tex = comparisonLatex(cmp);
+    expect(tex).toContain('\\begin{tabular}{lrrrrr}');
+    expect(tex).toContain('Ours & 8 & 100.0 [67.6, 100.0] & 120.0 & 1.00 [1.00, 1.00] & – \\\\');
+    expect(tex).toContain('Before & 8 & 25.0 [7.1, 59.1] & 0.0 & 0.00 [0.00, 0.00] & – \\\\');
+    expect(tex).toContain('% Gap closed has no interval: ');
+    expect(tex).toContain('model & episodes & accuracy (\\%) [95\\% CI] & gap closed (\\%) [95\\% CI]');
+    const json = JSON.parse(comparisonJson(cmp)) as { runs: { accuracy: { value: number } }[]; pairs: { pHolm: number }[] };
+    expect(json.runs.map((r) => r.accuracy.value)).toEqual([1, 0.25, 0.25]);
+    expect(json.pairs[2].pHolm).toBe(1);
+  });
+
+  it('gap closed with its interval over enough episodes; none when the baseline\'s reference is not 5 episodes ahead', () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `${i % 2 ? 'x' : 'y'}${i}`);
+    const of = (right: (i: number) => boolean, mode: EvalMode = 'proactive') => ids.map((id, i) => coreRecord(id, id[0], right(i), { mode }));
+    // before: 10 of 40 right, reference: all 40, ours: 31 of 40 → (31 − 10) / (40 − 10) = 0.7
+    const base = run('B', { proactive: of((i) => i < 10), reference: of(() => true, 'reference') });
+    const ours = run('O', { proactive: of((i) => i < 31) });
+    const g = compareRuns([ours, base], 'proactive', { baseline: base }).runs[0].gapClosed!;
+    expect(g.value).toBeCloseTo(0.7, 12);
+    expect(g.low!).toBeLessThan(0.7);
+    expect(g.high!).toBeGreaterThan(0.7);
+    const flat = run('F', { proactive: of((i) => i < 10), reference: of((i) => i < 14, 'reference') });
+    const none = compareRuns([ours, flat], 'proactive', { baseline: flat });
+    expect(none.runs[0].gapClosed).toEqual({ value: null, low: null, high: null });
+    expect(none.notes).toEqual(["No gap closed: the baseline's reference mode answers 4 more of the 40 episodes right than its proactive play, fewer than the 5 it is told on."]);
+  });
+
+  it("LaTeX: a label's special characters as text, negative figures with a math minus, a tiny p in math", () => {
+    expect(latexText('Qwen2.5-VL_3B & co. 50% #1 {x} ~ ^ \\ $')).toBe('Qwen2.5-VL\\_3B \\& co. 50\\% \\#1 \\{x\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{} \\$');
+    const many = (right: boolean) => run(String(right), { proactive: Array.from({ length: 40 }, (_, i) => coreRecord(`e${i}`, 'k', right)) });
+    const tex = comparisonLatex(compareRuns([many(false), many(true)], 'proactive', { labels: ['Qwen2.5-VL-3B', 'B'] }));
+    expect(tex).toContain('Qwen2.5-VL-3B & B & $-$100.0 [$-$100.0, $-$100.0] &');
+    expect(tex).toContain('$1.82\\times10^{-12}$'); // 2 · 0.5^40
+  });
+});
+
+describe('compareRuns: refused, in words', () => {
+  const a = run('A', { proactive: play(() => true) });
+  const b = run('B', { proactive: play(() => false) });
+  const refused = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return (e as Error).message;
+    }
+    throw new Error('not refused');
+  };
+
+  it('runs on different data: named with their data, as a user can check it', () => {
+    const pb = run('PB', { proactive: play(() => true) }, 'sha256:other', 'proactivebench:pb');
+    expect(refused(() => compareRuns([a, b, pb], 'proactive'))).toBe(
+      'the runs played different data (A, B: suite (sha256:same…); PB: proactivebench:pb (sha256:other…)): a paired comparison needs the same episodes; evaluate every model on the same --data (askfirst report shows runs on different data side by side)',
+    );
+    const fewer = run('L', { proactive: play(() => true) }, 'sha256:limit');
+    expect(refused(() => compareRuns([a, fewer], 'proactive'))).toMatch(/: the same --data with another --kinds or --limit, or data that changed between the runs: .* the same --data, --kinds and --limit/);
+  });
+
+  it('runs that record no data but played other episodes', () => {
+    const x = run('X', { proactive: play(() => true) }, null);
+    const y = run('Y', { proactive: play(() => true).slice(0, 5) }, null);
+    expect(refused(() => compareRuns([x, y], 'proactive'))).toBe(
+      'Y played 5 of the 8 proactive episodes of X: a paired comparison needs the same episodes; evaluate both with the same --data, --kinds and --limit (re-running an unfinished eval command resumes it)',
+    );
+  });
+
+  it('one run, labels that do not fit, a mode not played, a baseline without its reference mode', () => {
+    expect(refused(() => compareRuns([a], 'proactive'))).toMatch(/^askfirst compare needs at least two eval runs/);
+    expect(refused(() => compareRuns([a, b], 'proactive', { labels: ['x'] }))).toBe("--labels gives 1 name for 2 runs: give one per run, in the runs' order");
+    expect(refused(() => compareRuns([a, b], 'hint'))).toBe('A played no episode in the hint mode (it holds proactive): give --mode proactive, or evaluate it with --mode hint');
+    expect(refused(() => compareRuns([a, b], 'proactive', { baseline: b }))).toMatch(/^--baseline B has no reference mode .*: evaluate it with --mode proactive,reference$/);
+  });
+});

@@ -1,0 +1,282 @@
+/**
+ * `askfirst compare RUN…`: a paper's table of eval runs on the same episodes — per model accuracy, gap closed (given a
+ * baseline run), ps-rate and over-asking, each with its 95 % interval (eval/intervals.ts: Wilson, Student's t;
+ * gap-intervals.ts: a bootstrap over the episodes), and per pair of models the paired differences A − B with their
+ * 95 % paired-bootstrap intervals (eval/paired.ts), McNemar's exact p on accuracy (util/stats.ts) and that p adjusted
+ * for the number of pairs (Holm). Runs on other data, or on other episodes of it, are refused: a paired figure over
+ * episodes one run did not play means nothing. Written as Markdown, LaTeX (booktabs) or JSON.
+ */
+import { resolve } from 'node:path';
+import type { EvalMode } from '../episode/types.js';
+import { gapClosed, isGap, MIN_GAP_EPISODES } from '../episode/metrics.js';
+import { pairedDifferences, type PairedDifference, type PairedDifferences } from '../eval/paired.js';
+import { holmAdjustLog10, mcnemar, type MeanInterval, type RateInterval } from '../util/stats.js';
+import { InputError } from '../util/errors.js';
+import { MISSING } from '../util/missing.js';
+import { dataGroups, dataOf, mdTable, pValue, uniqueLabels, type EvalRun } from './eval-report.js';
+import { gapIntervals, MAX_NO_GAP_SHARE } from './gap-intervals.js';
+import { pct } from './html.js';
+import { mdCell } from './model-card.js';
+
+export const COMPARE_FORMATS = ['md', 'latex', 'json'] as const;
+export type CompareFormat = (typeof COMPARE_FORMATS)[number];
+
+/** A figure with its 95 % interval (ends null when it has none). */
+export interface Estimate {
+  value: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+export interface CompareRow {
+  label: string;
+  dir: string;
+  episodes: number;
+  accuracy: Estimate;
+  /** (accuracy − the baseline's) / (the baseline's reference accuracy − the baseline's); absent without a baseline. */
+  gapClosed?: Estimate;
+  psRate: Estimate;
+  overAsking: Estimate;
+}
+
+export interface ComparePair extends PairedDifferences {
+  a: string;
+  b: string;
+  /** McNemar on accuracy: episodes only A answered right, only B; the exact two-sided p (and its log10, finite below the doubles). */
+  onlyA: number;
+  onlyB: number;
+  pExact: number;
+  log10PExact: number;
+  /** The exact p adjusted by Holm's method for the number of pairs (and its log10). */
+  pHolm: number;
+  log10PHolm: number;
+}
+
+export interface Comparison {
+  mode: EvalMode;
+  episodes: number;
+  /** The --data every run played (as the first run's summary.json names it), null when none records it. */
+  data: string | null;
+  /** The baseline's label, when gap closed is given. */
+  baseline: string | null;
+  /** What a reader of the tables must know: why a gap closed, or its interval, is missing. */
+  notes: string[];
+  runs: CompareRow[];
+  pairs: ComparePair[];
+}
+
+const rate = (r: RateInterval): Estimate => ({ value: r.rate, low: r.low, high: r.high });
+const mean = (m: MeanInterval): Estimate => ({ value: m.mean, low: m.ci95?.low ?? null, high: m.ci95?.high ?? null });
+
+/** The ids a run played in `mode`, refusing a run that played none there. */
+function idsIn(r: EvalRun, mode: EvalMode): Set<string> {
+  const recs = r.records[mode];
+  if (!recs?.length) {
+    const has = Object.keys(r.records);
+    throw new InputError(`${r.dir} played no episode in the ${mode} mode (it holds ${has.join(', ')}): give --mode ${has[0]}, or evaluate it with --mode ${mode}`);
+  }
+  return new Set(recs.map((x) => x.id));
+}
+
+/** Refuse runs that did not play the same episodes in `mode`: other data (by fingerprint), or other ids of it. */
+function refuseOtherEpisodes(runs: readonly EvalRun[], mode: EvalMode): void {
+  const groups = dataGroups(runs);
+  if (groups.length > 1) {
+    const names = groups.map((g) => `${g.map((r) => r.dir).join(', ')}: ${dataOf(g[0]).spec ?? 'data'} (${(dataOf(g[0]).fingerprint ?? '').slice(0, 19)}…)`);
+    // one --data spelled alike with other fingerprints: other episodes of it, or the data changed between the runs
+    const alike = new Set(groups.map((g) => dataOf(g[0]).spec)).size === 1;
+    throw new InputError(
+      `the runs played different data (${names.join('; ')})${alike ? ': the same --data with another --kinds or --limit, or data that changed between the runs' : ''}: a paired comparison needs the same episodes; evaluate every model on the same --data${alike ? ', --kinds and --limit' : ''} (askfirst report shows runs on different data side by side)`,
+    );
+  }
+  const first = runs[0];
+  const ids = idsIn(first, mode);
+  for (const r of runs.slice(1)) {
+    const other = idsIn(r, mode);
+    const shared = [...other].filter((id) => ids.has(id)).length;
+    if (shared !== ids.size || other.size !== ids.size) {
+      throw new InputError(
+        `${r.dir} played ${shared} of the ${ids.size} ${mode} episodes of ${first.dir}${other.size > shared ? ` and ${other.size - shared} others` : ''}: a paired comparison needs the same episodes; evaluate both with the same --data, --kinds and --limit (re-running an unfinished eval command resumes it)`,
+      );
+    }
+  }
+}
+
+/**
+ * The comparison of `runs` (at least two, in the order given) in `mode`. `baseline`: the run of the model before
+ * training (or any model the gap is measured from), read in `mode` and in its reference mode, on the same episodes.
+ * `labels`: one name per run for the tables (default: the policy each summary.json names).
+ */
+export function compareRuns(runs: EvalRun[], mode: EvalMode, o: { baseline?: EvalRun; labels?: readonly string[] } = {}): Comparison {
+  if (runs.length < 2) throw new InputError('askfirst compare needs at least two eval runs (one run\'s figures and intervals are in its summary.json)');
+  if (o.labels) {
+    if (o.labels.length !== runs.length) throw new InputError(`--labels gives ${o.labels.length} name${o.labels.length === 1 ? '' : 's'} for ${runs.length} runs: give one per run, in the runs' order`);
+    runs.forEach((r, i) => (r.label = o.labels![i]));
+  }
+  uniqueLabels(runs);
+  if (o.baseline && mode === 'reference') throw new InputError('--baseline measures gap closed toward the baseline\'s reference mode, so it needs --mode proactive or hint');
+  refuseOtherEpisodes(o.baseline ? [...runs, o.baseline] : runs, mode);
+  const n = runs[0].records[mode]!.length;
+
+  let gaps: Map<string, Estimate> | null = null;
+  const notes: string[] = [];
+  if (o.baseline) {
+    const before = o.baseline.records[mode]!;
+    const reference = o.baseline.records.reference;
+    if (!reference?.length) throw new InputError(`--baseline ${o.baseline.dir} has no reference mode (the clearest view only), which gap closed is measured toward: evaluate it with --mode ${mode},reference`);
+    const ids = idsIn(o.baseline, mode);
+    if (reference.length !== ids.size || reference.some((x) => !ids.has(x.id))) {
+      throw new InputError(`--baseline ${o.baseline.dir}: its reference mode played other episodes than its ${mode} mode (${reference.length} against ${ids.size}): evaluate it again with --mode ${mode},reference into a new --out`);
+    }
+    const accOf = (recs: readonly { success: boolean }[]) => recs.filter((x) => x.success).length / recs.length;
+    const [accBefore, accRef] = [accOf(before), accOf(reference)];
+    const iv = gapIntervals(reference, before, runs.map((r) => ({ name: r.label, records: r.records[mode]! })), []);
+    if (!isGap((accRef - accBefore) * n)) {
+      notes.push(`No gap closed: the baseline's reference mode answers ${Math.round((accRef - accBefore) * n)} more of the ${n} episodes right than its ${mode} play, fewer than the ${MIN_GAP_EPISODES} it is told on.`);
+    } else if (iv.noGap.all > MAX_NO_GAP_SHARE) {
+      notes.push(`Gap closed has no interval: in ${pct(iv.noGap.all)} of the bootstrap's resamples the baseline's reference was not ${MIN_GAP_EPISODES} episodes ahead of its ${mode} play (more episodes narrow it).`);
+    }
+    gaps = new Map(
+      runs.map((r) => {
+        const g = gapClosed(accOf(r.records[mode]!), accBefore, accRef, n);
+        const all = iv.gapClosed[r.label].all;
+        return [r.label, { value: Number.isNaN(g) ? null : g, low: all?.low ?? null, high: all?.high ?? null }];
+      }),
+    );
+  }
+
+  const rows: CompareRow[] = runs.map((r) => {
+    const i = r.intervals[mode]!;
+    return {
+      label: r.label,
+      dir: r.dir,
+      episodes: i.accuracy.n,
+      accuracy: rate(i.accuracy),
+      ...(gaps ? { gapClosed: gaps.get(r.label)! } : {}),
+      psRate: mean(i.psRate),
+      overAsking: rate(i.overAsking),
+    };
+  });
+  const pairs: Omit<ComparePair, 'pHolm' | 'log10PHolm'>[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    for (let j = i + 1; j < runs.length; j++) {
+      const a = runs[i].records[mode]!;
+      const byId = new Map(runs[j].records[mode]!.map((x) => [x.id, x.success]));
+      const m = mcnemar(
+        a.map((x) => x.success),
+        a.map((x) => byId.get(x.id)!),
+      );
+      pairs.push({ a: runs[i].label, b: runs[j].label, ...pairedDifferences(a, runs[j].records[mode]!), onlyA: m.onlyA, onlyB: m.onlyB, pExact: m.pExact, log10PExact: m.log10PExact });
+    }
+  }
+  const holm = holmAdjustLog10(pairs.map((p) => p.log10PExact));
+  // the baseline by its label in the tables when it is one of the runs
+  const baseline = o.baseline ? (runs.find((r) => resolve(r.dir) === resolve(o.baseline!.dir))?.label ?? o.baseline.label) : null;
+  return { mode, episodes: n, data: dataOf(runs[0]).spec, baseline, notes, runs: rows, pairs: pairs.map((p, k) => ({ ...p, pHolm: 10 ** holm[k], log10PHolm: holm[k] })) };
+}
+
+// ─── Writing it ───────────────────────────────────────────────────────────────────────
+
+/** How a table's cells are written: percentages in Markdown carry " %", LaTeX's headers say (\%). */
+interface Style {
+  percent(e: Estimate): string;
+  points(d: PairedDifference): string;
+  count(e: Estimate): string;
+  countDiff(d: PairedDifference): string;
+}
+
+const fixed = (x: number, digits: number, sign = false) => `${sign && x > 0 ? '+' : ''}${x.toFixed(digits)}`;
+const ends = (low: number | null, high: number | null, f: (x: number) => string) => (low === null || high === null ? '' : ` [${f(low)}, ${f(high)}]`);
+
+function style(unit: string): Style {
+  const p = (x: number, sign = false) => fixed(100 * x, 1, sign);
+  return {
+    percent: (e) => (e.value === null ? MISSING : `${p(e.value)}${unit}${ends(e.low, e.high, (x) => p(x))}`),
+    points: (d) => (d.diff === null ? MISSING : `${p(d.diff, true)}${ends(d.low, d.high, (x) => p(x, true))}`),
+    count: (e) => (e.value === null ? MISSING : `${fixed(e.value, 2)}${ends(e.low, e.high, (x) => fixed(x, 2))}`),
+    countDiff: (d) => (d.diff === null ? MISSING : `${fixed(d.diff, 2, true)}${ends(d.low, d.high, (x) => fixed(x, 2, true))}`),
+  };
+}
+
+function modelTable(c: Comparison, s: Style): { head: string[]; rows: string[][] } {
+  const gap = c.baseline !== null;
+  return {
+    head: ['model', 'episodes', 'accuracy [95 % CI]', ...(gap ? ['gap closed [95 % CI]'] : []), 'ps-rate [95 % CI]', 'over-asking [95 % CI]'],
+    rows: c.runs.map((r) => [r.label, String(r.episodes), s.percent(r.accuracy), ...(gap ? [s.percent(r.gapClosed!)] : []), s.count(r.psRate), s.percent(r.overAsking)]),
+  };
+}
+
+function pairTable(c: Comparison, s: Style, p: (x: Pick<ComparePair, 'pExact' | 'log10PExact'>) => string): { head: string[]; rows: string[][] } {
+  return {
+    head: ['A', 'B', 'Δ accuracy (points) [95 % CI]', 'Δ ps-rate [95 % CI]', 'Δ over-asking (points) [95 % CI]', 'only A right', 'only B right', 'McNemar exact p', 'Holm p'],
+    rows: c.pairs.map((x) => [x.a, x.b, s.points(x.accuracy), s.countDiff(x.psRate), s.points(x.overAsking), String(x.onlyA), String(x.onlyB), p(x), p({ pExact: x.pHolm, log10PExact: x.log10PHolm })]),
+  };
+}
+
+/** What the tables say, in words: the first line of both the Markdown and the LaTeX (as a comment). */
+function caption(c: Comparison): string {
+  return `${c.mode} mode, ${c.episodes} episodes${c.data ? ` of ${c.data}` : ''}${c.baseline ? `; gap closed from ${c.baseline} toward its reference mode` : ''}`;
+}
+
+const NOTES = [
+  'Accuracy and over-asking (over the control episodes, answerable at once: the first reply asked) with Wilson 95 % intervals; ps-rate (interventions asked per episode) with a Student\'s t interval; gap closed = (accuracy − the baseline\'s) / (the baseline\'s reference accuracy − the baseline\'s), its interval from a bootstrap over the episodes stratified by kind.',
+  'Pairs: A − B on the same episodes, each interval from a paired bootstrap stratified by kind (2,000 resamples, seeded); McNemar\'s exact two-sided p on accuracy, and Holm\'s adjustment of it for the number of pairs. A gap closed difference is the accuracy difference divided by the baseline\'s gap.',
+];
+
+export function comparisonMarkdown(c: Comparison): string {
+  const s = style(' %');
+  const m = modelTable(c, s);
+  const p = pairTable(c, s, pValue);
+  return [`**${mdCell(caption(c))}**`, '', ...c.notes.map((n) => `> ${mdCell(n)}\n`), mdTable(m.head, m.rows), '', mdTable(p.head, p.rows), '', ...NOTES.map((n) => `${mdCell(n)}\n`)].join('\n');
+}
+
+/** LaTeX's special characters in text (a label, a data path) written as text. */
+export function latexText(s: string): string {
+  const map: Record<string, string> = { '\\': '\\textbackslash{}', '{': '\\{', '}': '\\}', '$': '\\$', '&': '\\&', '#': '\\#', '%': '\\%', _: '\\_', '^': '\\textasciicircum{}', '~': '\\textasciitilde{}' };
+  return s.replace(/[\\{}$&#%_^~]/g, (ch) => map[ch]);
+}
+
+/** A p as LaTeX: "0.0312", "$2.17\times10^{-19}$". */
+function latexP(t: Pick<ComparePair, 'pExact' | 'log10PExact'>): string {
+  const m = /^(\d\.\d+)e([-+]?\d+)$/.exec(pValue(t));
+  return m ? `$${m[1]}\\times10^{${Number(m[2])}}$` : pValue(t);
+}
+
+function latexTabular(head: string[], rows: string[][], textCols: number): string {
+  // the text columns (labels) as text; the numbers' minus signs as math minus; a p already in math ("$2.17\times10^{-19}$") as it is
+  const cell = (x: string, i: number) => (i < textCols ? latexText(x) : x.startsWith('$') ? x : x.replace(/-(?=\d)/g, '$-$'));
+  const spec = head.map((_, i) => (i < textCols ? 'l' : 'r')).join('');
+  return [
+    `\\begin{tabular}{${spec}}`,
+    '\\toprule',
+    `${head.map((h) => latexText(h).replace(/ \[95 \\% CI\]/, ' [95\\% CI]').replace('Δ', '$\\Delta$')).join(' & ')} \\\\`,
+    '\\midrule',
+    ...rows.map((r) => `${r.map(cell).join(' & ')} \\\\`),
+    '\\bottomrule',
+    '\\end{tabular}',
+  ].join('\n');
+}
+
+export function comparisonLatex(c: Comparison): string {
+  const s = style('');
+  const m = modelTable(c, s);
+  const p = pairTable(c, s, latexP);
+  m.head = m.head.map((h) => (/accuracy|gap closed|over-asking/.test(h) ? h.replace(' [', ' (%) [') : h));
+  return [
+    `% askfirst compare: ${caption(c)}`.replace(/\n/g, ' '),
+    '% needs \\usepackage{booktabs}',
+    ...[...c.notes, ...NOTES].map((n) => `% ${n}`),
+    latexTabular(m.head, m.rows, 1),
+    '',
+    latexTabular(p.head, p.rows, 2),
+    '',
+  ].join('\n');
+}
+
+export function comparisonJson(c: Comparison): string {
+  return `${JSON.stringify(c, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+}
+
+export function formatComparison(c: Comparison, format: CompareFormat): string {
+  return format === 'latex' ? comparisonLatex(c) : format === 'json' ? comparisonJson(c) : comparisonMarkdown(c);
+}
