@@ -1,5 +1,5 @@
 /**
- * The commands and flags README.md and docs/*.md show, against the real command line: every
+ * The commands and flags README.md, docs/*.md and the integrations READMEs show, against the real command line: every
  * `askfirst …` of a code block or an inline code span names a real command and only flags (and
  * choice values) it has, and every `--flag` named anywhere, in prose or tables, is a flag of some
  * askfirst command or one of the other tools' listed below; the `askfirst …` lines of every command's
@@ -7,7 +7,7 @@
  * catches a page or an example going stale when a flag is renamed. docs/transfer.md is a
  * research log whose commands are historical (flags since renamed included): not checked.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/main.js';
@@ -16,16 +16,12 @@ import {
   commandProblems,
   docCommands,
   docFlags,
+  docPages,
   helpExamples,
 } from '../src/testing/doc-commands.js';
 
 const root = resolve(import.meta.dirname, '..');
-const PAGES = [
-  'README.md',
-  ...readdirSync(join(root, 'docs'))
-    .filter((f) => f.endsWith('.md') && f !== 'transfer.md')
-    .map((f) => `docs/${f}`),
-];
+const PAGES = docPages(root);
 
 /** Flags the pages name that are not askfirst's: each with where it comes from. */
 const OTHER_FLAGS: Record<string, string> = {
@@ -37,6 +33,13 @@ const OTHER_FLAGS: Record<string, string> = {
   '--mcp': "bench/env.ts's transports (docs/environment-server.md)",
   '--client': "bench/env.ts's HTTP client for POST /mcp (docs/environment-server.md)",
   '--target-steps-per-second': "bench/env.ts's speed target, its pass (docs/environment-server.md)",
+  '--output': "lmms-eval's --output_path (integrations/README.md)",
+  '--multi-turn': 'integrations/trl/train_grpo.py (integrations/trl/README.md)',
+  '--max-completion-length': "integrations/trl/train_grpo.py, TRL's GRPOConfig (integrations/trl/README.md)",
+  '--runtime-env-json': "Ray's job submit (integrations/verl, openrlhf READMEs)",
+  '--trl': 'integrations/verl/make_verl_data.py (integrations/verl/README.md)',
+  '--remote': "OpenRLHF's former --remote_rm_url (integrations/openrlhf/README.md)",
+  '--rollout': "OpenRLHF's --rollout.max_new_tokens (integrations/openrlhf/README.md)",
   '--x': 'the shape of a refusal, `--x does not apply <when>` (docs/architecture.md §6)',
 };
 

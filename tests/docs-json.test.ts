@@ -7,7 +7,7 @@
  * the `ts` example of docs/library.md is type-checked and run by tests/package.test.ts. docs/transfer.md is a research
  * log (its examples historical): not checked.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withConfigFile } from '../src/cli/eval.js';
@@ -23,18 +23,12 @@ import {
   validateReset,
   ValidationFailure,
 } from '../src/server/env/protocol.js';
+import { docPages } from '../src/testing/doc-commands.js';
 import { docJsonExamples, type DocJson } from '../src/testing/doc-json.js';
 import { tmpDir } from '../src/testing/tmp.js';
 
 const root = resolve(import.meta.dirname, '..');
-const PAGES = [
-  'README.md',
-  ...readdirSync(join(root, 'docs'))
-    .filter((f) => f.endsWith('.md') && f !== 'transfer.md')
-    .map((f) => `docs/${f}`),
-  'integrations/README.md',
-  ...['trl', 'verl', 'openrlhf'].map((d) => `integrations/${d}/README.md`),
-];
+const PAGES = docPages(root);
 
 /** JSON examples no askfirst code reads as input, each with what it is. */
 const NOT_READ: Record<string, string> = {

@@ -4,7 +4,25 @@
  * tests/docs-commands.test.ts: a renamed command or flag, or a value a choice flag does not take,
  * fails there instead of failing the reader who copies it.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+
+/**
+ * The pages a reader copies from, relative to the repository's `root`: README.md, docs/*.md but docs/transfer.md (a
+ * research log whose commands and examples are historical), integrations/README.md and each trainer's README.
+ */
+export function docPages(root: string): string[] {
+  return [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md') && f !== 'transfer.md')
+      .sort()
+      .map((f) => `docs/${f}`),
+    'integrations/README.md',
+    ...['trl', 'verl', 'openrlhf'].map((d) => `integrations/${d}/README.md`),
+  ];
+}
 
 /** Split a command line like a shell: spaces separate, '…' and "…" quote. */
 export function shellWords(line: string): string[] {
