@@ -18,3 +18,13 @@ export const POLICY_USAGE = {
 export function policyUsage(): string[] {
   return Object.values(POLICY_USAGE);
 }
+
+/** A usage line's form of the spec, its first word (`builtin:DIR`). */
+export function usageForm(usage: string): string {
+  return usage.split(/\s/)[0]!;
+}
+
+/** Every policy spec's form, in the registry's order: what a `--policy` option's line names. */
+export function policyForms(): string[] {
+  return policyUsage().map(usageForm);
+}

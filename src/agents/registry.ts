@@ -7,7 +7,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import type { Policy, PolicyContext, PolicyFactory, PolicySetting } from './policy.js';
-import { POLICY_USAGE } from './policy-usage.js';
+import { POLICY_USAGE, usageForm } from './policy-usage.js';
 import { OraclePolicy } from './baselines/oracle.js';
 import { RandomPolicy } from './baselines/random.js';
 import { ScriptedPolicy } from './baselines/scripted.js';
@@ -96,7 +96,7 @@ function factoryOf(spec: string): { f: PolicyFactory; arg: string | undefined } 
  */
 function unknownPolicy(spec: string): string {
   const { name, arg } = splitSpec(spec);
-  const forms = new Map([...factories.values()].map((f) => [f.name, f.usage.split(/\s/)[0]]));
+  const forms = new Map([...factories.values()].map((f) => [f.name, usageForm(f.usage)]));
   const spelled = (n: string) => (arg === undefined ? forms.get(n)! : `${n}:${arg}`);
   return `unknown policy "${spec}"${didYouMean(name, [...forms.keys()], spelled)}; the policies: ${[...forms.values()].join(', ')} (--help says what each is)`;
 }

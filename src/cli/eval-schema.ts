@@ -1,6 +1,7 @@
 /** The settings of `askfirst eval`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
 import { outDirField } from '../util/config.js';
+import { policyForms } from '../agents/policy-usage.js';
 import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
 
 export const EvalCommandSchema = z.object({
@@ -8,7 +9,7 @@ export const EvalCommandSchema = z.object({
   policy: z
     .array(z.string().min(1))
     .min(1)
-    .describe('the policy: oracle, random[:SEED], always-answer, scripted:FILE, builtin:DIR, openai:URL#MODEL; repeat --policy to compare several on the same data (each into OUT/<name>/, plus OUT/report.html)'),
+    .describe(`the policy: ${policyForms().join(', ')}; repeat --policy to compare several on the same data (each into OUT/<name>/, plus OUT/report.html)`),
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
   out: outDirField().describe('output directory (re-running the same command resumes)'),
   mode: z.array(z.enum(EVAL_MODE_NAMES)).min(1).default(['proactive', 'reference']).describe('modes to run: proactive (= mcqa), hint, reference, open (open-ended, needs --judge)'),

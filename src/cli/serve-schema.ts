@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from '../server/openai/limits.js';
 import { AllowHostSchema } from '../server/host-config.js';
+import { policyForms } from '../agents/policy-usage.js';
 
 export const ServeSchema = z.object({
-  policy: z.string().min(1).describe('policy to serve: builtin:CHECKPOINT, oracle, random[:SEED], scripted:FILE, openai:URL#MODEL'),
+  policy: z.string().min(1).describe(`policy to serve: ${policyForms().join(', ')}`),
   port: z.number().int().min(0).max(65535).default(8000).describe('TCP port (0 picks a free one)'),
   host: z
     .string()

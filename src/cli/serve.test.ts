@@ -5,6 +5,7 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { HttpPolicy } from '../agents/http/policy.js';
 import { AlwaysAnswerPolicy } from '../agents/baselines/always-answer.js';
+import { checkPolicySpec, policyUsage as registeredUsage } from '../agents/registry.js';
 import { evaluate } from '../eval/evaluate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
@@ -59,6 +60,19 @@ describe('askfirst serve', () => {
     for (const p of ['always-answer', 'constant:TEXT', 'ocr-follow', 'builtin:DIR', 'openai:URL#MODEL']) expect(text).toContain(p);
     // what it does with OpenAI's request fields: the token limit is applied, logprobs may be null
     expect(text.replace(/\s+/g, ' ')).toMatch(/max_completion_tokens \(else max_tokens\) cuts a reply after that many words.*finish_reason "length".*null from one that does not \(oracle, scripted/);
+  });
+
+  it("--policy's own line names every policy spec the parser accepts (serve's lacked always-answer, eval's constant:TEXT and ocr-follow)", async () => {
+    const program = await buildProgram();
+    const forms = registeredUsage().map((u) => u.split(/\s/)[0]!);
+    expect(forms).toContain('always-answer');
+    for (const command of ['serve', 'eval']) {
+      const option = program.commands.find((c) => c.name() === command)!.options.find((o) => o.long === '--policy')!;
+      for (const form of forms) expect(option.description, command).toContain(form);
+    }
+    for (const form of forms) {
+      expect(() => checkPolicySpec(form.replace(/\[:SEED\]$/, '').replace(/:[A-Z]+(#[A-Z]+)?$/, ':x'))).not.toThrow(/unknown policy/);
+    }
   });
 
   it('warns when listening beyond this machine without a key, and that it is plain HTTP even with one; a key from --api-key or the environment protects it', async () => {
