@@ -91,6 +91,14 @@ describe('compareRuns: the figures, by hand', () => {
     expect(tex).toContain('Qwen2.5-VL-3B & B & $-$100.0 [$-$100.0, $-$100.0] &');
     expect(tex).toContain('$1.82\\times10^{-12}$'); // 2 · 0.5^40
   });
+
+  it('a p in [0.0001, 0.001) with its digits, as report prints it (pValue): not "0.0002"', () => {
+    const thirteen = (right: boolean) => run(String(right), { proactive: Array.from({ length: 13 }, (_, i) => coreRecord(`e${i}`, 'k', right)) });
+    const cmp = compareRuns([thirteen(true), thirteen(false)], 'proactive', {});
+    expect(cmp.pairs[0].pExact).toBeCloseTo(2 * 0.5 ** 13, 14); // 2.44e-4
+    expect(comparisonMarkdown(cmp)).toMatch(/\| 13 \| 0 \| 2\.44e-4 \| 2\.44e-4 \|/);
+    expect(comparisonLatex(cmp)).toContain('$2.44\\times10^{-4}$');
+  });
 });
 
 describe('compareRuns: refused, in words', () => {

@@ -174,8 +174,12 @@ describe('pairwiseMcnemar', () => {
 
 describe('pValue (the pair tables\' exact p)', () => {
   const pair = (b: number, c: number) => mcnemar([...Array(b).fill(true), ...Array(c).fill(false)], [...Array(b).fill(false), ...Array(c).fill(true)]);
-  it('4 decimals, exponent form below 0.0001, and a p below the doubles read from its log10 rather than as 0', () => {
+  it('4 decimals, exponent form below 0.001, and a p below the doubles read from its log10 rather than as 0', () => {
     expect(pValue(pair(2, 8))).toBe('0.1094');
+    expect(pValue(pair(10, 0))).toBe('0.0020'); // 2^−9 = 0.00195
+    expect(pValue(pair(11, 0))).toBe('9.77e-4'); // 2^−10, not '0.0010'
+    expect(pValue(pair(13, 0))).toBe('2.44e-4'); // 2^−12, not '0.0002' (one digit)
+    expect(pValue({ pExact: 1.13e-4, log10PExact: Math.log10(1.13e-4) })).toBe('1.13e-4'); // not '0.0001'
     expect(pValue(pair(3, 3))).toBe('1.0000');
     expect(pValue(pair(40, 0))).toBe((2 * 0.5 ** 40).toExponential(2)); // 1.82e-12
     expect(pValue(pair(1075, 0))).toBe('4.94e-324'); // 2^−1074, a denormal the double prints as 5e-324

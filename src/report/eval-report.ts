@@ -196,11 +196,13 @@ const psCi = (i: Intervals) => {
   return ci95 ? `${num(mean)} [${num(ci95.low)}, ${num(ci95.high)}]${ci95.clipped ? ' (cut to the range)' : ''}` : num(mean);
 };
 /**
- * An exact p for the pair tables: 4 decimals, below 0.0001 in exponent form — from its log10 once it is below the normal
- * doubles (2.2e-308), where the double has lost its digits or is 0 ("1.74e-602" for 2,000 to 0, not "0.00e+0").
+ * An exact p for the pair tables (`askfirst report`'s and `askfirst compare`'s, McNemar's and Holm's): 4 decimals from
+ * 0.001 (2 significant digits at least), below it 3 significant digits in exponent form ("1.13e-4", not "0.0001") — from
+ * its log10 once it is below the normal doubles (2.2e-308), where the double has lost its digits or is 0 ("1.74e-602"
+ * for 2,000 to 0, not "0.00e+0").
  */
 export function pValue(t: Pick<McNemar, 'pExact' | 'log10PExact'>): string {
-  if (t.pExact >= 0.0001) return t.pExact.toFixed(4);
+  if (t.pExact >= 0.001) return t.pExact.toFixed(4);
   if (t.pExact >= Number.MIN_VALUE * 2 ** 52) return t.pExact.toExponential(2);
   let e = Math.floor(t.log10PExact);
   let m = Number((10 ** (t.log10PExact - e)).toFixed(2));
