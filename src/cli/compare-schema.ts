@@ -1,12 +1,13 @@
 /** The settings of `askfirst compare`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
 import { outPathField } from '../util/config.js';
+import { RunLabelsSchema } from './report-schema.js';
 
 export const CompareSchema = z.object({
   format: z.enum(['md', 'latex', 'json']).default('md').describe('md (Markdown tables), latex (booktabs tabulars) or json'),
   mode: z.enum(['proactive', 'hint', 'reference']).default('proactive').describe('the eval mode compared (every run must have played it)'),
   baseline: z.string().min(1).optional().describe('the eval run of the model before training (proactive and reference modes, the same episodes): adds each run\'s gap closed from it toward its reference accuracy'),
-  labels: z.array(z.string().min(1)).optional().describe('one name per run for the tables, in the runs\' order (default: the policy each run names)'),
+  ...RunLabelsSchema.shape,
   out: outPathField().optional().describe('write the table to this file (replaced whole) instead of stdout'),
   progress: z.boolean().default(true).describe('show a progress bar on stderr while the runs\' results are read'),
 });

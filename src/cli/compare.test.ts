@@ -51,3 +51,30 @@ describe('askfirst compare', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('askfirst report --labels (as compare\'s)', () => {
+  it('names the runs in the page and the Markdown; a list of another length is refused before anything is read or written', async () => {
+    const runs = ['oracle', 'always-answer'].map((r) => join(root, r));
+    const out = join(root, 'report-labelled');
+    const log = captureConsole('log');
+    await askfirst('report', ...runs, '--labels', 'Oracle,Guesser', '--out', out, '--no-progress');
+    expect(log.lines.at(-1)).toBe(`\nreport: ${join(out, 'report.html')} and ${join(out, 'report.md')}`);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/^# askfirst eval report: Oracle vs Guesser\n/);
+    expect(md).toContain('| Oracle | Guesser |'); // the McNemar pair
+    expect(md).not.toMatch(/\| always-answer \|/);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<h1>askfirst eval report: Oracle vs Guesser</h1>');
+    const refused = join(root, 'report-refused');
+    for (const cmd of ['report', 'compare']) {
+      await expect(askfirst(cmd, ...runs, '--labels', 'Oracle', '--out', cmd === 'report' ? refused : join(refused, 't.md'), '--no-progress')).rejects.toThrow(/^--labels gives 1 name for 2 runs: give one per run, in the runs' order$/);
+    }
+    expect(existsSync(refused)).toBe(false);
+  });
+
+  it('is one declaration, in both --help lines alike', async () => {
+    const program = await buildProgram();
+    const line = (cmd: string) => program.commands.find((c) => c.name() === cmd)!.options.find((o) => o.long === '--labels')?.description;
+    expect(line('report')).toBeDefined();
+    expect(line('report')).toBe(line('compare'));
+  });
+});

@@ -4,7 +4,7 @@
  * (130 / 143 to a shell), having written nothing.
  */
 import { compareRuns, formatComparison } from '../report/compare-table.js';
-import { readEvalRun, readEvalRuns } from '../report/eval-report.js';
+import { checkLabels, readEvalRun, readEvalRuns } from '../report/eval-report.js';
 import { refuseReportRuns } from '../outputs/out-owner.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { configFromOptions } from './options.js';
@@ -15,6 +15,7 @@ import { stoppable } from './signals.js';
 export async function compareAction(dirs: string[], raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(CompareSchema, raw, 'compare');
   refuseReportRuns(cfg.baseline ? [...dirs, cfg.baseline] : dirs); // a probe's results, one mode's folder, several policies' --out: named first
+  checkLabels(cfg.labels, dirs.length); // before the runs are read
   const text = await stoppable(`nothing was written; run the same command again`, async (job) => {
     const runs = await readEvalRuns(dirs, { progress: cfg.progress });
     const baseline = cfg.baseline ? await readEvalRun(cfg.baseline) : undefined;

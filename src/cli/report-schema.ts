@@ -2,9 +2,15 @@
 import { z } from 'zod';
 import { outDirField } from '../util/config.js';
 
+/** `--labels`, of `askfirst report` and `askfirst compare` (its count checked by report/eval-report.ts checkLabels). */
+export const RunLabelsSchema = z.object({
+  labels: z.array(z.string().min(1)).optional().describe('one name per run, in the runs\' order, wherever a run is named (default: the policy each run names)'),
+});
+
 export const ReportSchema = z.object({
   out: outDirField().default('.').describe('folder for report.html and report.md (eval or probe results, or a folder of no askfirst output: a suite, training run, export or demo is refused)'),
-  title: z.string().optional().describe('page title (default: the compared policies)'),
+  title: z.string().optional().describe('page title (default: the compared runs\' names)'),
+  ...RunLabelsSchema.shape,
   progress: z.boolean().default(true).describe('show progress bars on stderr while the runs\' results are read and the report is rendered'),
 });
 

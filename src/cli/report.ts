@@ -15,7 +15,7 @@ export async function reportAction(runs: string[], raw: Record<string, unknown>)
   refuseReportOut(cfg.out); // a suite's, a training run's, a demo's (its own report.html): not written into
   refuseReportRuns(runs); // a probe's results, a training run, one mode's folder, several policies' --out: named, before any is read
   const r = await stoppable(`nothing was written (askfirst report writes ${cfg.out}/report.html and report.md last); run the same command again`, async (job) => {
-    const read = await readEvalReport(runs, { ...(cfg.title ? { title: cfg.title } : {}), progress: cfg.progress });
+    const read = await readEvalReport(runs, { ...(cfg.title ? { title: cfg.title } : {}), ...(cfg.labels ? { labels: cfg.labels } : {}), progress: cfg.progress });
     return job.stopAfter('writing the report', 'the report is written whole', () => saveEvalReport(read, cfg.out));
   });
   console.log(r.markdownTable);

@@ -13,7 +13,7 @@ import { pairedDifferences, type PairedDifference, type PairedDifferences } from
 import { holmAdjustLog10, mcnemar, type MeanInterval, type RateInterval } from '../util/stats.js';
 import { InputError } from '../util/errors.js';
 import { MISSING } from '../util/missing.js';
-import { dataGroups, dataOf, mdTable, pValue, uniqueLabels, type EvalRun } from './eval-report.js';
+import { dataGroups, dataOf, labelRuns, mdTable, pValue, uniqueLabels, type EvalRun } from './eval-report.js';
 import { gapIntervals, MAX_NO_GAP_SHARE } from './gap-intervals.js';
 import { pct } from './html.js';
 import { mdCell } from './model-card.js';
@@ -109,10 +109,7 @@ function refuseOtherEpisodes(runs: readonly EvalRun[], mode: EvalMode): void {
  */
 export function compareRuns(runs: EvalRun[], mode: EvalMode, o: { baseline?: EvalRun; labels?: readonly string[] } = {}): Comparison {
   if (runs.length < 2) throw new InputError('askfirst compare needs at least two eval runs (one run\'s figures and intervals are in its summary.json)');
-  if (o.labels) {
-    if (o.labels.length !== runs.length) throw new InputError(`--labels gives ${o.labels.length} name${o.labels.length === 1 ? '' : 's'} for ${runs.length} runs: give one per run, in the runs' order`);
-    runs.forEach((r, i) => (r.label = o.labels![i]));
-  }
+  labelRuns(runs, o.labels);
   uniqueLabels(runs);
   if (o.baseline && mode === 'reference') throw new InputError('--baseline measures gap closed toward the baseline\'s reference mode, so it needs --mode proactive or hint');
   refuseOtherEpisodes(o.baseline ? [...runs, o.baseline] : runs, mode);

@@ -150,6 +150,17 @@ function causeLines(runs: readonly EvalRun[], mode: EvalMode): string[] {
   });
 }
 
+/** `--labels` (askfirst report's and compare's): one name per run, in the runs' order; another count is refused. */
+export function checkLabels(labels: readonly string[] | undefined, runs: number): void {
+  if (labels && labels.length !== runs) throw new InputError(`--labels gives ${labels.length} name${labels.length === 1 ? '' : 's'} for ${runs} runs: give one per run, in the runs' order`);
+}
+
+/** Name `runs` by `labels` (checkLabels), instead of the policy each summary.json names; none: left as they are. */
+export function labelRuns(runs: EvalRun[], labels: readonly string[] | undefined): void {
+  checkLabels(labels, runs.length);
+  labels?.forEach((l, i) => (runs[i].label = l));
+}
+
 /** Runs with the same policy name are told apart by their directory. */
 export function uniqueLabels(runs: EvalRun[]): void {
   const count = new Map<string, number>();
@@ -534,8 +545,10 @@ ${html.join('\n')}
  * writes it). `progress`: a bar on stderr over the lines of every results.jsonl read (200,000 records take seconds), then
  * one over rendering (`renderEvalReport`'s steps).
  */
-export async function readEvalReport(dirs: readonly string[], o: { title?: string; progress?: boolean } = {}): Promise<EvalReport & { runs: EvalRun[] }> {
+export async function readEvalReport(dirs: readonly string[], o: { title?: string; labels?: readonly string[]; progress?: boolean } = {}): Promise<EvalReport & { runs: EvalRun[] }> {
+  checkLabels(o.labels, dirs.length); // before the runs are read
   const runs = await readEvalRuns(dirs, o);
+  labelRuns(runs, o.labels);
   // then a bar over rendering, which reads each example's records again (about 10 s at 260,000 records, said nothing)
   const rendering = progress('rendering report', 0, { enabled: o.progress ?? false, unit: 'steps' });
   return { ...(await withBar(rendering, () => renderEvalReport(runs, { title: o.title, bar: rendering }))), runs };
