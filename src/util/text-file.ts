@@ -78,6 +78,8 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * line longer than a chunk joined once its newline comes. `ended` is false only for a last line without newline (one a
  * kill may have cut short). `check`: each line's `lineCheck` too (a reader that will read some lines again by their place).
  */
+export function readLines(path: string, opts: { check: true }): AsyncGenerator<SplitLine & { check: number }>;
+export function readLines(path: string, opts?: { check?: boolean }): AsyncGenerator<SplitLine>;
 export async function* readLines(path: string, opts: { check?: boolean } = {}): AsyncGenerator<SplitLine> {
   let rest: Buffer[] = []; // the start of a line whose newline has not come yet (a long line: its pieces joined once, at its end)
   let restAt = 0; // the file offset of rest's first byte

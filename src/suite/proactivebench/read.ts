@@ -239,7 +239,7 @@ async function* readEntries(files: readonly { dataset: PBDataset; file: string }
     // readLines: the lines a whole-file split gives, a BOM dropped; a CRLF line's \r is JSON whitespace
     for await (const { text, offset, bytes, check } of readLines(file, { check: true })) {
       line++;
-      yield { got: readEntryLine(text, { ...c, dataset, file, line, keep }), line, offset, bytes, check: check! };
+      yield { got: readEntryLine(text, { ...c, dataset, file, line, keep }), line, offset, bytes, check };
     }
   }
 }
