@@ -6,13 +6,14 @@
  * step, the torch peer on the same threads and steps). The PyTorch peer of engine.ts runs when /usr/bin/python3 has
  * torch (Debian's python3-torch), else the run says so and passes --no-torch.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { exited, expectInterrupted, stopChild } from '../src/testing/child.js';
 import { tmpDir } from '../src/testing/tmp.js';
+import { hasPythonModule } from './helpers/system-deps.js';
 
 const root = resolve(import.meta.dirname, '..');
 /** Where bench commands are given: the pages, the bench scripts' own headers, and src/nn/index.ts's. */
@@ -53,14 +54,7 @@ async function json(name: string, args: string[]): Promise<Record<string, any>> 
   return JSON.parse(r.stdout);
 }
 
-const hasTorch = (() => {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasTorch = hasPythonModule('torch');
 
 describe('bench/ scripts', () => {
   it('every script in bench/ is one this test runs', () => {

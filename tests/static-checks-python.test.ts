@@ -14,7 +14,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../src/testing/tmp.js';
-import { requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
+import { hasPythonModule, requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -68,16 +68,6 @@ sys.exit(1 if bad else 0)
 const compileAll = (python: string, files: string[], cwd = root) => run(python, ['-B', '-c', COMPILE_ALL, ...files], cwd);
 const pyflakes = (files: string[], cwd = root) => run(SYSTEM_PYTHON, ['-B', '-m', 'pyflakes', ...files], cwd);
 
-function hasPyflakes(): boolean {
-  if (!existsSync(SYSTEM_PYTHON)) return false;
-  try {
-    execFileSync(SYSTEM_PYTHON, ['-c', 'import pyflakes'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A temp folder holding `files` (name → source). */
 function planted(files: Record<string, string>): string {
   const dir = tmpDir('askfirst-pycheck');
@@ -86,7 +76,7 @@ function planted(files: Record<string, string>): string {
 }
 
 const skipPython = requireDep(existsSync(SYSTEM_PYTHON), 'Python 3 (/usr/bin/python3)', 'python3');
-const skipPyflakes = skipPython ?? requireDep(hasPyflakes(), 'pyflakes for /usr/bin/python3', 'python3-pyflakes');
+const skipPyflakes = skipPython ?? requireDep(hasPythonModule('pyflakes'), 'pyflakes for /usr/bin/python3', 'python3-pyflakes');
 
 describe.skipIf(skipPython !== null)('static checks: Python', () => {
   it('finds the Python under integrations/', () => {

@@ -49,13 +49,16 @@ export function requireDep(ok: boolean, what: string, packages = 'chromium postg
 /** Debian's Python with python3-websockets (the env-server client tests; the `python3` on PATH may be another one). */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
-/** Whether /usr/bin/python3 can import websockets (Debian's python3-websockets). */
-export function hasPythonWebsockets(): boolean {
+/** Whether /usr/bin/python3 (Debian's Python) can import `module` (a Debian python3-* package: websockets, pyflakes, torch). */
+export function hasPythonModule(module: string): boolean {
   if (!existsSync(SYSTEM_PYTHON)) return false;
   try {
-    execFileSync(SYSTEM_PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' });
+    execFileSync(SYSTEM_PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
+
+/** Whether /usr/bin/python3 can import websockets (Debian's python3-websockets). */
+export const hasPythonWebsockets = (): boolean => hasPythonModule('websockets');
