@@ -409,6 +409,36 @@ describe('session_id on every method (OpenEnv looks the session up before the me
     for (const v of [0, false, '', [], {}, null]) expect((await post({ name: v })).error, JSON.stringify(v)).toMatchObject({ code: -32602, message: "Missing 'name' in params" });
   });
 
+  it('a number or dict JSON.parse changes (1.0, 1e3, an integer past 2^53, integer-like keys) is echoed as Python prints what json.loads made of it, on POST /mcp, the /mcp socket and a /ws mcp message', async () => {
+    // [as the client wrote it, as OpenEnv's f-string prints json.loads's value (CPython: str(json.loads(text)))]
+    const written: [string, string][] = [
+      ['1.0', '1.0'],
+      ['1e3', '1000.0'],
+      ['12345678901234567890', '12345678901234567890'],
+      ['{"b": 1, "2": 2.0}', "{'b': 1, '2': 2.0}"],
+    ];
+    const request = (method: string, key: string, v: string) => `{"jsonrpc": "2.0", "method": "${method}", "params": {"${key}": ${v}}, "id": 1}`;
+    const sock = await openSocket(`${srv.url.replace('http', 'ws')}/mcp`);
+    const ws = await openSocket(`${srv.url.replace('http', 'ws')}/ws`);
+    const raw = (s: typeof sock, text: string) => (s.ws.send(text), s.next());
+    const post = async (text: string): Promise<Json> => (await fetch(`${srv.url}/mcp`, { method: 'POST', body: text })).json();
+    try {
+      for (const [v, python] of written) {
+        const unknown = `Unknown session_id: ${python} (`;
+        for (const method of ['tools/list', 'tools/call', 'openenv/session/close']) expect((await post(request(method, 'session_id', v))).error.message, `POST /mcp ${method} ${v}`).toContain(unknown);
+        expect((await raw(sock, request('openenv/session/close', 'session_id', v))).error.message, `/mcp socket ${v}`).toContain(unknown);
+        expect((await raw(ws, `{"type": "mcp", "data": ${request('openenv/session/close', 'session_id', v)}}`)).data.error.message, `/ws ${v}`).toContain(unknown);
+        const notFound = `Tool not found: ${python} (`;
+        expect((await post(request('tools/call', 'name', v))).error.message, `POST /mcp name ${v}`).toContain(notFound);
+        expect((await raw(sock, request('tools/call', 'name', v))).error.message, `/mcp socket name ${v}`).toContain(notFound);
+        expect((await raw(ws, `{"type": "mcp", "data": ${request('tools/call', 'name', v)}}`)).data.error.message, `/ws name ${v}`).toContain(notFound);
+      }
+    } finally {
+      sock.ws.close();
+      ws.ws.close();
+    }
+  });
+
   it("a boolean request id is pydantic's lax Union[str, int]: the integer, which the answer carries", async () => {
     const post = async (id: unknown): Promise<Json> => (await fetch(`${srv.url}/mcp`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'tools/list', id }) })).json();
     expect((await post(true)).id).toBe(1);

@@ -27,7 +27,7 @@ import type { EpisodePool } from '../../environment/episodes.js';
 import type { Rewarder } from '../../environment/rewards.js';
 import { EVAL_MODES } from '../../episode/types.js';
 import { toHttp } from '../errors.js';
-import { pyStr } from './py-str.js';
+import { pyStrIn } from './py-str.js';
 import { isObject, validateAction, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse, type McpAction } from './protocol.js';
 
 /** OpenEnv's JsonRpcErrorCode (mcp_types.py). */
@@ -202,6 +202,20 @@ export interface SocketSession {
   env: EnvSession;
 }
 
+/**
+ * The JSON text a request was read from and where the request is in it (`[]`: the whole text; `["data"]`: a /ws `mcp`
+ * message's), so that a value echoed in a message is printed as Python prints what `json.loads` made of it
+ * (py-str.ts pyStrIn: `Unknown session_id: 1.0`, where JSON.parse made the 1.0 an integer).
+ */
+export interface RequestText {
+  text: string;
+  path: readonly string[];
+}
+
+/** OpenEnv's "Unknown session_id: X" (X as Python prints it), saying where sessions come from and how they end. */
+const unknownSession = (sid: string) =>
+  `Unknown session_id: ${sid} (sessions come from openenv/session/create, over POST /mcp or on a WebSocket; one closed by openenv/session/close, idle over --session-timeout or whose WebSocket closed is gone: create another)`;
+
 export class McpEndpoint {
   /** Sessions made by `openenv/session/create` over HTTP. */
   readonly sessions = new Map<string, McpSession>();
@@ -211,15 +225,17 @@ export class McpEndpoint {
 
   /**
    * Answer one JSON-RPC request (a parsed body; `parseError` for one that is not JSON: true, or what the parser said,
-   * which OpenEnv's /mcp WebSocket adds to its "Parse error"), on `socket`'s session if given.
+   * which OpenEnv's /mcp WebSocket adds to its "Parse error"), on `socket`'s session if given; `source`, the text it was
+   * read from, to echo its values as OpenEnv does.
    */
-  async handle(body: unknown, socket?: SocketSession, parseError: boolean | string = false): Promise<JsonRpcResponse> {
+  async handle(body: unknown, socket?: SocketSession, parseError: boolean | string = false, source?: RequestText): Promise<JsonRpcResponse> {
     if (parseError) return rpcError(RPC.PARSE_ERROR, parseError === true ? 'Parse error' : `Parse error: ${parseError}`);
     const req = parseRequest(body);
     if ('jsonrpc' in req) return req;
     const { method, params, id } = req;
     if (method === 'openenv/session/create') return this.create(id, socket);
-    if (method === 'openenv/session/close') return this.close(params, id, socket);
+    const echo = (key: string) => pyStrIn(params[key], source?.text, [...(source?.path ?? []), 'params', key]);
+    if (method === 'openenv/session/close') return this.close(params, id, socket, echo);
     // OpenEnv's mcp_handler looks the named session up before it reads the method: an unknown session_id is -32602
     // whatever the call (tools/list and unknown methods too), and a known one counts as activity. A socket's own
     // session is used on the WebSocket, where session_id is ignored. A falsy one (Python's: 0, false, "", [], {})
@@ -227,14 +243,14 @@ export class McpEndpoint {
     const sid = socket ? undefined : params.session_id;
     const named = pyTruthy(sid);
     const s = named && typeof sid === 'string' ? this.named(sid) : undefined;
-    if (named && !s) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
+    if (named && !s) return rpcError(RPC.INVALID_PARAMS, unknownSession(echo('session_id')), id);
     s?.touch();
     if (method === 'tools/list') return rpcResult({ tools: MCP_TOOLS }, id);
     if (method !== 'tools/call') return rpcError(RPC.METHOD_NOT_FOUND, `Method not found: ${method}`, id);
     // OpenEnv: `if not tool_name` → missing; any other value is looked up as it is, so a name that is not a string
     // (5, true) is "Tool not found: 5", Python's str() of it (py-str.ts), as OpenEnv's f-string prints it.
     if (!pyTruthy(params.name)) return rpcError(RPC.INVALID_PARAMS, "Missing 'name' in params", id);
-    const name = pyStr(params.name);
+    const name = echo('name');
     const args = params.arguments ?? {};
     if (!isObject(args)) return rpcError(RPC.INVALID_PARAMS, `Invalid params: "arguments" must be an object (${name}'s inputSchema in tools/list)`, id);
     if (socket) return this.call(name, args, socket.env, id);
@@ -329,18 +345,14 @@ export class McpEndpoint {
     return rpcResult({ session_id: s.id }, id);
   }
 
-  private close(params: Record<string, unknown>, id: RpcId, socket?: SocketSession): JsonRpcResponse {
+  private close(params: Record<string, unknown>, id: RpcId, socket: SocketSession | undefined, echo: (key: string) => string): JsonRpcResponse {
     const sid = params.session_id;
     if (!pyTruthy(sid)) return rpcError(RPC.INVALID_PARAMS, "Invalid params - 'session_id' is required", id);
     if (socket && sid === socket.id) return rpcError(RPC.INVALID_REQUEST, 'Cannot close active WebSocket-managed session via MCP method', id);
     const s = typeof sid === 'string' ? this.named(sid) : undefined;
-    if (!s) return rpcError(RPC.INVALID_PARAMS, this.unknownSession(sid), id);
+    if (!s) return rpcError(RPC.INVALID_PARAMS, unknownSession(echo('session_id')), id);
     s.close();
     return rpcResult({ session_id: sid, closed: true }, id);
-  }
-
-  private unknownSession(sid: unknown): string {
-    return `Unknown session_id: ${pyStr(sid)} (sessions come from openenv/session/create, over POST /mcp or on a WebSocket; one closed by openenv/session/close, idle over --session-timeout or whose WebSocket closed is gone: create another)`;
   }
 
   /** Close HTTP MCP sessions idle longer than `timeoutMs` (their next call gets "Unknown session_id"). Returns how many. */

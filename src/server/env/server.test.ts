@@ -215,6 +215,8 @@ describe('WebSocket sessions', () => {
     // OpenEnv's f-string prints message_dict.get("type", "") with Python's str(): None, True, ['a'], not JSON
     for (const [type, python] of [[null, 'None'], [true, 'True'], [['a'], "['a']"], [{ k: 1.5 }, "{'k': 1.5}"]] as const) expect(await c.send({ type }), JSON.stringify(type)).toEqual({ type: 'error', data: { message: `Unknown message type: ${python}`, code: 'UNKNOWN_TYPE' } });
     expect(await c.send({ data: {} })).toEqual({ type: 'error', data: { message: 'Unknown message type: ', code: 'UNKNOWN_TYPE' } });
+    // as json.loads read the text, where JSON.parse lost it: a float 1.0, an integer past 2^53, a dict's key order
+    for (const [text, python] of [['{"type": 1.0}', '1.0'], ['{"type": 12345678901234567890}', '12345678901234567890'], ['{"type": {"b": [2e0], "2": 1}}', "{'b': [2.0], '2': 1}"]] as const) expect(await c.send(text), text).toEqual({ type: 'error', data: { message: `Unknown message type: ${python}`, code: 'UNKNOWN_TYPE' } });
     expect((await c.send([1, 2])).data.code).toBe('VALIDATION_ERROR');
     const v = await c.send({ type: 'step', data: { reply: 3 } });
     expect(v.data).toMatchObject({ message: 'Invalid message', code: 'VALIDATION_ERROR', errors: [{ type: 'string_type', loc: ['reply'] }] });

@@ -47,7 +47,7 @@ import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from './limits.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { McpEndpoint, RPC, rpcError, type NamedSession } from './mcp.js';
-import { pyStr } from './py-str.js';
+import { pyStrIn } from './py-str.js';
 import { errorMessage, isMcpAction, isObject, laxFloat, maxLengthString, validateAction, validateMcpAction, validateMessage, validateReset, ValidationFailure, type FieldError, type JsonRpcResponse, type WSOutgoing } from './protocol.js';
 import { ACTION_SCHEMA, OBSERVATION_SCHEMA, STATE_SCHEMA } from './schemas.js';
 
@@ -221,8 +221,9 @@ export class EnvServer {
     app.get('/schema', (c) => c.json({ action: ACTION_SCHEMA, observation: OBSERVATION_SCHEMA, state: STATE_SCHEMA }));
     app.get('/openapi.json', (c) => c.json(openApi(o.description)));
     app.post('/mcp', async (c) => {
-      const body = await readBody(c);
-      return c.json(await this.mcp.handle(body, undefined, body === INVALID_JSON || (body === TOO_DEEP_JSON && `JSON ${TOO_DEEP}`)));
+      const text = await c.req.text();
+      const body = parseBody(text);
+      return c.json(await this.mcp.handle(body, undefined, body === INVALID_JSON || (body === TOO_DEEP_JSON && `JSON ${TOO_DEEP}`), { text, path: [] }));
     });
     app.get('/state', (c) => c.json(new EnvSession(o.pool, o.rewarder).state()));
     app.post('/reset', async (c) => {
@@ -423,11 +424,12 @@ export class EnvServer {
       this.counters.errors++;
       return this.send(s.ws, errorMessage('VALIDATION_ERROR', 'Invalid message', { errors: [{ type: 'model_type', loc: [], msg: 'Input should be an object', input: msg }] }));
     }
-    // OpenEnv: `message_dict.get("type", "")`, printed with Python's str() (py-str.ts): null is "None", true "True"
+    // OpenEnv: `message_dict.get("type", "")`, printed with Python's str() of what json.loads made of it (py-str.ts):
+    // null is "None", true "True", 1.0 "1.0"
     const type = msg.type === undefined ? '' : msg.type;
     if (type !== 'reset' && type !== 'step' && type !== 'state' && type !== 'close' && type !== 'mcp') {
       this.counters.errors++;
-      return this.send(s.ws, errorMessage('UNKNOWN_TYPE', `Unknown message type: ${pyStr(type)}`));
+      return this.send(s.ws, errorMessage('UNKNOWN_TYPE', `Unknown message type: ${pyStrIn(type, text, ['type'])}`));
     }
     try {
       const m = validateMessage(msg);
@@ -438,7 +440,7 @@ export class EnvServer {
       }
       if (m.type === 'state') return this.send(s.ws, { type: 'state', data: s.env.state() });
       if (m.type === 'mcp') {
-        const data = await this.mcp.handle(m.data, { id: s.id, env: s.env });
+        const data = await this.mcp.handle(m.data, { id: s.id, env: s.env }, false, { text, path: ['data'] });
         s.lastActivity = Date.now();
         return this.send(s.ws, { type: 'mcp', data });
       }
@@ -478,7 +480,7 @@ export class EnvServer {
     } catch (e) {
       parseError = describeError(e);
     }
-    const answer = await this.mcp.handle(body, { id: s.id, env: s.env }, parseError);
+    const answer = await this.mcp.handle(body, { id: s.id, env: s.env }, parseError, { text, path: [] });
     if ('error' in answer) this.counters.errors++;
     s.lastActivity = Date.now();
     return this.send(s.ws, answer);
@@ -597,7 +599,11 @@ async function replay(s: EnvSession, body: Record<string, unknown>): Promise<voi
 const STATELESS_STEP_HINT = ' (a stateless POST /step runs on a fresh environment: send "episode_id" and "history", the earlier replies, beside the action to replay the episode first, or play on a /ws session)';
 
 async function readBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  return parseBody(await c.req.text());
+}
+
+/** A request body's JSON (an empty one is `{}`), INVALID_JSON or TOO_DEEP_JSON. */
+function parseBody(text: string): unknown {
   if (!text.trim()) return {};
   let body: unknown;
   try {
