@@ -334,7 +334,7 @@ describe("OpenEnv's raw MCP WebSocket at /mcp", () => {
     expect(parse).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.stringMatching(/^Parse error: .*JSON/), data: null } });
     expect(await sock.next()).toMatchObject({ id: 'last', error: { code: -32601, message: 'Method not found: nope' } });
     // JSON that is not an object: -32700, as POST /mcp answers it (OpenEnv's socket: -32000, then closed); the session goes on
-    expect(await sock.send([1])).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error', data: null } });
+    for (const v of [[1], 'x', 5, null]) expect(await sock.send(v), JSON.stringify(v)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error', data: null } });
     expect((await sock.send({ type: 'step', data: { reply: 'B.' } })).error).toMatchObject({ code: -32600, message: expect.stringMatching(/"jsonrpc" must be "2.0".*unexpected field "type"/) });
     sock.ws.close();
   });

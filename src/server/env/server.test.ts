@@ -304,6 +304,23 @@ describe('WebSocket sessions', () => {
     await Promise.all(open.map((c) => c.waitClosed()));
   });
 
+  it("any message a session receives is activity (a state, a malformed one), where OpenEnv's reaper counts only reset, step and MCP calls", async () => {
+    const others = new Set(srv.server.sessions.keys());
+    const c = await Client.open();
+    try {
+      const [s] = [...srv.server.sessions.values()].filter((x) => !others.has(x.id));
+      for (const m of [{ type: 'state' }, '{oops', { type: 'dance' }]) {
+        const before = s.lastActivity;
+        await new Promise((r) => setTimeout(r, 15));
+        await c.send(m);
+        expect(s.lastActivity, JSON.stringify(m)).toBeGreaterThan(before);
+      }
+    } finally {
+      c.ws.close();
+      await c.waitClosed();
+    }
+  });
+
   it('idle sessions are reaped with a clear error', async () => {
     const s2 = await startEnvServer({ pool: new EpisodePool(episodes, memoryLoader), rewarder: new Rewarder(resolveRewardConfig({})), maxSessions: 2, sessionTimeout: 0.2, port: 0 });
     try {
