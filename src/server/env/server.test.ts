@@ -211,6 +211,8 @@ describe('WebSocket sessions', () => {
   it('malformed messages get OpenEnv error responses and the session goes on', async () => {
     const c = await Client.open();
     expect((await c.send('{not json')).data.code).toBe('INVALID_JSON');
+    // Python's json.loads reads NaN and Infinity (OpenEnv reads on); not JSON here (docs/environment-server.md's differences)
+    expect((await c.send('{"type": "step", "data": {"reply": "B.", "metadata": {"p": NaN}}}')).data).toMatchObject({ code: 'INVALID_JSON', message: expect.stringMatching(/^Invalid JSON: /) });
     expect(await c.send({ type: 'dance' })).toEqual({ type: 'error', data: { message: 'Unknown message type: dance', code: 'UNKNOWN_TYPE' } });
     // OpenEnv's f-string prints message_dict.get("type", "") with Python's str(): None, True, ['a'], not JSON
     for (const [type, python] of [[null, 'None'], [true, 'True'], [['a'], "['a']"], [{ k: 1.5 }, "{'k': 1.5}"]] as const) expect(await c.send({ type }), JSON.stringify(type)).toEqual({ type: 'error', data: { message: `Unknown message type: ${python}`, code: 'UNKNOWN_TYPE' } });
