@@ -124,6 +124,7 @@ class JsonTokens {
   private value(keep: boolean): unknown {
     this.space();
     const c = this.t[this.i];
+    if (!keep && (c === '{' || c === '[')) return this.skip();
     if (c === '{') {
       const m = new Map<string, unknown>();
       this.members((key) => {
@@ -147,17 +148,35 @@ class JsonTokens {
       return a;
     }
     if (c === '"') return this.string(keep);
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (this.t.startsWith(word, this.i)) {
-        this.i += word.length;
-        return v;
-      }
+    if (c === 't' || c === 'n') {
+      this.i += 4;
+      return c === 't' ? true : null;
+    }
+    if (c === 'f') {
+      this.i += 5;
+      return false;
     }
     NUMBER.lastIndex = this.i;
     const m = NUMBER.exec(this.t);
     if (!m) throw new SyntaxError(`not JSON at ${this.i}`);
     this.i += m[0].length;
     return m[1] !== undefined || m[2] !== undefined ? new PyFloat(Number(m[0])) : BigInt(m[0]);
+  }
+
+  /** Past the array or object here, its values unread: brackets counted, strings jumped over (undefined). */
+  private skip(): undefined {
+    let depth = 0;
+    do {
+      const c = this.t.charCodeAt(this.i);
+      if (c === 0x22) {
+        this.string(false);
+        continue;
+      }
+      if (c === 0x5b || c === 0x7b) depth++;
+      else if (c === 0x5d || c === 0x7d) depth--;
+      this.i++;
+    } while (depth > 0);
+    return undefined;
   }
 
   /** An object's members from its `{` to past its `}`: `member(key)` reads each value. */
