@@ -203,14 +203,21 @@ describe('WebSocket sessions', () => {
     const s = await c.send({ type: 'step', data: { reply: `${answer}.` } });
     expect(s.data.done).toBe(true);
     expect(s.data.observation.outcome).toBe('correct');
+    const errors = srv.server.counters.errors;
     c.ws.send(JSON.stringify({ type: 'close' }));
+    c.ws.send('{oops'); // after the close: neither handled nor answered, as OpenEnv's loop has ended
+    const unanswered = Promise.race([c.next(), new Promise((r) => setTimeout(() => r('none'), 100))]);
     await c.waitClosed();
     expect(c.closed!.code).toBe(1000);
+    expect(await unanswered).toBe('none');
+    expect(srv.server.counters.errors).toBe(errors);
   });
 
   it('malformed messages get OpenEnv error responses and the session goes on', async () => {
     const c = await Client.open();
     expect((await c.send('{not json')).data.code).toBe('INVALID_JSON');
+    // OpenEnv's JsonRpcRequest: params a dict (default {}), so null or a list is -32600 in the mcp answer
+    for (const params of [null, []]) expect((await c.send({ type: 'mcp', data: { jsonrpc: '2.0', method: 'tools/list', params, id: 1 } })).data, JSON.stringify(params)).toMatchObject({ id: null, error: { code: -32600, message: expect.stringMatching(/"params" must be an object/) } });
     // Python's json.loads reads NaN and Infinity (OpenEnv reads on); not JSON here (docs/environment-server.md's differences)
     expect((await c.send('{"type": "step", "data": {"reply": "B.", "metadata": {"p": NaN}}}')).data).toMatchObject({ code: 'INVALID_JSON', message: expect.stringMatching(/^Invalid JSON: /) });
     expect(await c.send({ type: 'dance' })).toEqual({ type: 'error', data: { message: 'Unknown message type: dance', code: 'UNKNOWN_TYPE' } });
