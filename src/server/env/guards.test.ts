@@ -278,7 +278,7 @@ describe('env serve limits', () => {
     // a 1 MiB reply (unparseable: the episode ends) that every state answer echoes
     ws.send(JSON.stringify({ type: 'reset', data: {} }));
     ws.send(JSON.stringify({ type: 'step', data: { reply: 'x'.repeat(1 << 20) } }));
-    await vi.waitFor(() => expect(answers).toEqual(['observation', 'observation']));
+    await vi.waitFor(() => expect(answers).toEqual(['observation', 'observation']), { timeout: 10_000 }); // a 1 MiB reply: vi.waitFor's default 1 s was missed under load
     const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
     raw.pause(); // read nothing more
     for (let i = 0; i < 60; i++) ws.send(JSON.stringify({ type: 'state' }));
@@ -300,7 +300,7 @@ describe('env serve limits', () => {
     // a client that ignores close frames: it reads nothing more, so it never sees the server's close frame nor answers it
     const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
     raw.pause();
-    await vi.waitFor(() => expect(s.server.sessions.size).toBe(1));
+    await vi.waitFor(() => expect(s.server.sessions.size).toBe(1), { timeout: 10_000 });
     const t0 = performance.now();
     await s.stop();
     const took = performance.now() - t0;
