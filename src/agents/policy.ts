@@ -56,15 +56,26 @@ export interface PolicyReply {
   fingerprint?: string;
   /**
    * The backend's own count of the tokens it read and wrote for this reply (an OpenAI-compatible server's `usage`;
-   * vLLM's counts reasoning in completionTokens), when it sent one: `askfirst serve` as a proxy passes it on.
+   * vLLM's counts reasoning in completionTokens), when it sent one: `askfirst serve` as a proxy passes it on, with the
+   * breakdowns the server sent (`prompt_tokens_details`: cached_tokens, …; `completion_tokens_details`: reasoning_tokens, …).
    */
-  usage?: { promptTokens: number; completionTokens: number };
+  usage?: TokenCounts;
   /**
    * The backend's own log-probabilities of the tokens it generated (an OpenAI-compatible server's chat
    * `logprobs.content`, as it sent them: vLLM's cover the reasoning too), when it sent them: `askfirst serve` as a proxy
    * passes them on (each token's alternatives cut to the request's `top_logprobs`). Not kept in a response cache.
    */
   tokenLogprobs?: TokenLogprob[];
+}
+
+/** A backend's own count of one reply's tokens (OpenAI's `usage`), with its breakdowns when it sent them. */
+export interface TokenCounts {
+  promptTokens: number;
+  completionTokens: number;
+  /** OpenAI's `usage.prompt_tokens_details` (cached_tokens, audio_tokens; vLLM's cached_tokens): its count fields. */
+  promptDetails?: Record<string, number>;
+  /** OpenAI's `usage.completion_tokens_details` (reasoning_tokens, audio_tokens, accepted/rejected_prediction_tokens): its count fields. */
+  completionDetails?: Record<string, number>;
 }
 
 /** One generated token's log-probability and its alternatives, in OpenAI's chat `logprobs.content[]` shape. */

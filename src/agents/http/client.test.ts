@@ -52,6 +52,19 @@ describe('helpers', () => {
     expect(backoffDelay(3, 100, 1000, () => 1)).toBe(800);
     expect(backoffDelay(10, 100, 1000, () => 1)).toBe(1000);
   });
+  it("keeps a body's usage breakdowns (prompt_tokens_details, completion_tokens_details), their count fields only", () => {
+    // before, only prompt_tokens and completion_tokens were kept: a proxy dropped OpenAI's cached_tokens and reasoning_tokens
+    const usage = (u: Record<string, unknown>) => parseChatBody(JSON.stringify({ choices: [{ message: { content: 'B' } }], usage: { prompt_tokens: 10, completion_tokens: 4, ...u } })).usage;
+    expect(usage({ prompt_tokens_details: { cached_tokens: 8, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 3, accepted_prediction_tokens: 0 } })).toEqual({
+      promptTokens: 10,
+      completionTokens: 4,
+      promptDetails: { cached_tokens: 8, audio_tokens: 0 },
+      completionDetails: { reasoning_tokens: 3, accepted_prediction_tokens: 0 },
+    });
+    // vLLM's null (without --enable-prompt-tokens-details), fields that are not counts, a breakdown with none: left out
+    expect(usage({ prompt_tokens_details: null, completion_tokens_details: { reasoning_tokens: -1, note: 'x' } })).toEqual({ promptTokens: 10, completionTokens: 4 });
+    expect(usage({ prompt_tokens_details: { cached_tokens: null, audio_tokens: 2 } })).toEqual({ promptTokens: 10, completionTokens: 4, promptDetails: { audio_tokens: 2 } });
+  });
   it('parses chat bodies, content parts and both logprob shapes; rejects malformed ones', () => {
     expect(parseChatBody('{"choices":[{"message":{"content":[{"type":"text","text":"A"},{"type":"text","text":"."}]}}]}').text).toBe('A.');
     const r = parseChatBody(JSON.stringify({ choices: [{ message: { content: 'A' }, logprobs: { content: [{ token: 'A', logprob: -0.1, top_logprobs: [{ token: 'A', logprob: -0.1 }, { token: 'B', logprob: -2.4 }] }] } }] }));

@@ -22,7 +22,7 @@ import { MAX_RETRY_AFTER_MS, RequestHalted, Retryable, abortError, type RetryRea
 import { Semaphore } from '../../util/semaphore.js';
 import { answerSpan, opensAnswerWrapper, opensReasoning, opensUnclosedReasoning, reasoningEnd, stripThinking } from '../../episode/thinking.js';
 import type { ReplyCause } from '../../episode/types.js';
-import type { TokenLogprob as ChatTokenLogprob } from '../policy.js';
+import type { TokenCounts, TokenLogprob as ChatTokenLogprob } from '../policy.js';
 
 /** One alternative at one token position. */
 export interface TopLogprob {
@@ -60,17 +60,29 @@ export function tokenLogprobsOf(logprobs: unknown): ChatTokenLogprob[] | undefin
   return whole ? (content as ChatTokenLogprob[]) : undefined;
 }
 
-/** A server's own count of a completion's tokens (OpenAI's `usage`). */
-export interface TokenUsage {
-  promptTokens: number;
-  completionTokens: number;
+/** A server's own count of a completion's tokens (OpenAI's `usage`), with its breakdowns when it sent them. */
+export type TokenUsage = TokenCounts;
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** The count fields of a usage breakdown (`prompt_tokens_details`, `completion_tokens_details`), when it has any; else undefined. */
+function detailsOf(v: unknown): Record<string, number> | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const kept = Object.entries(v as Record<string, unknown>).filter((e): e is [string, number] => isCount(e[1]));
+  return kept.length ? Object.fromEntries(kept) : undefined;
 }
 
-/** A body's `usage`, when its prompt_tokens and completion_tokens are counts (non-negative integers); else undefined. */
+/**
+ * A body's `usage`, when its prompt_tokens and completion_tokens are counts (non-negative integers); else undefined. Its
+ * breakdowns (`prompt_tokens_details`: cached_tokens, …; `completion_tokens_details`: reasoning_tokens, …) are kept, their
+ * count fields only (vLLM sends `prompt_tokens_details: null` unless --enable-prompt-tokens-details).
+ */
 export function usageOfBody(usage: unknown): TokenUsage | undefined {
-  const u = usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
-  const count = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-  return u && typeof u === 'object' && count(u.prompt_tokens) && count(u.completion_tokens) ? { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens } : undefined;
+  const u = usage as { prompt_tokens?: unknown; completion_tokens?: unknown; prompt_tokens_details?: unknown; completion_tokens_details?: unknown } | null | undefined;
+  if (!u || typeof u !== 'object' || !isCount(u.prompt_tokens) || !isCount(u.completion_tokens)) return undefined;
+  const promptDetails = detailsOf(u.prompt_tokens_details);
+  const completionDetails = detailsOf(u.completion_tokens_details);
+  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, ...(promptDetails ? { promptDetails } : {}), ...(completionDetails ? { completionDetails } : {}) };
 }
 
 /**

@@ -5,6 +5,7 @@ import { OraclePolicy } from '../../agents/baselines/oracle.js';
 import { RandomPolicy } from '../../agents/baselines/random.js';
 import { ScriptedPolicy } from '../../agents/baselines/scripted.js';
 import { episodeHeaders, HttpPolicy } from '../../agents/http/policy.js';
+import type { HttpPolicyConfig } from '../../agents/http/config.js';
 import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
 import { BuiltinPolicy } from '../../agents/builtin/policy.js';
 import { createServer } from 'node:http';
@@ -282,8 +283,11 @@ describe('a proxy served (--policy openai:…)', () => {
   });
 });
 
-/** A fake upstream answering every request with `reply()`'s choice fields; the bodies it was sent kept in `sent`. */
-async function fakeUpstream(reply: () => Record<string, unknown>) {
+/**
+ * A fake upstream answering every request with `reply()`'s choice fields (its `usage`, if any, as the body's); the bodies
+ * it was sent kept in `sent`. `config`: more of the proxy's HttpPolicy settings (a cache directory).
+ */
+async function fakeUpstream(reply: () => Record<string, unknown>, config: Partial<HttpPolicyConfig> = {}) {
   const sent: Record<string, unknown>[] = [];
   const up = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -292,12 +296,14 @@ async function fakeUpstream(reply: () => Record<string, unknown>) {
       .on('end', () => {
         sent.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
         res.setHeader('content-type', 'application/json');
+        const { usage, ...choice } = reply();
         res.end(
           JSON.stringify({
             id: 'x',
             object: 'chat.completion',
             model: 'm',
-            choices: [{ index: 0, finish_reason: 'stop', ...reply() }],
+            choices: [{ index: 0, finish_reason: 'stop', ...choice }],
+            ...(usage !== undefined ? { usage } : {}),
           }),
         );
       });
@@ -308,6 +314,7 @@ async function fakeUpstream(reply: () => Record<string, unknown>) {
       baseUrl: `http://127.0.0.1:${(up.address() as AddressInfo).port}/v1`,
       model: 'm',
       retries: 0,
+      ...config,
     },
     {},
   );
@@ -540,6 +547,62 @@ describe('a proxy served (--policy openai:…), as a faithful one', () => {
       // no reasoning: an empty content stays "", as vLLM sends a reply without a parser
       reply = { message: { role: 'assistant', content: '' } };
       expect((await ask(up.srv.url)).message.content).toBe('');
+    } finally {
+      await up.close();
+    }
+  });
+});
+
+describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, usage breakdowns', () => {
+  const prompt = formatPrompt('Q?', ['a', 'b', 'c']);
+  type Lp = { content: { token: string; top_logprobs: { token: string }[] }[] } | null;
+  type Reply = { choices: { message: { content: string | null }; logprobs: Lp; finish_reason: string }[]; usage: Record<string, unknown> };
+  const send = async (url: string, extra: Record<string, unknown>) => {
+    const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
+    const r = await fetch(`${url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'p', ...extra, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: prompt }] }] }),
+    });
+    expect(r.status).toBe(200);
+    return r;
+  };
+  /** The reply, or a streamed one put together as a client would: its content, logprobs and finish_reason, the usage chunk's usage. */
+  const ask = async (url: string, extra: Record<string, unknown> = {}, stream = false): Promise<Reply> => {
+    if (!stream) return (await (await send(url, extra)).json()) as Reply;
+    const chunks = (await (await send(url, { ...extra, stream: true, stream_options: { include_usage: true } })).text())
+      .split('\n\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)) as { choices: { delta: { content?: string | null }; logprobs: Lp; finish_reason: string | null }[]; usage: Record<string, unknown> | null });
+    const choice = chunks.flatMap((k) => k.choices).at(-1)!;
+    return { choices: [{ message: { content: choice.delta.content ?? null }, logprobs: choice.logprobs, finish_reason: choice.finish_reason! }], usage: chunks.at(-1)!.usage! };
+  };
+  const at = (token: string, alts = 20) => ({ token, logprob: -0.1, bytes: null, top_logprobs: Array.from({ length: alts }, (_, i) => ({ token: i ? `t${i}` : token, logprob: -0.1 * (i + 1), bytes: null })) });
+
+  it("passes on its upstream's usage breakdowns (cached_tokens, reasoning_tokens), streamed or not", async () => {
+    // before, only the three counts came through: OpenAI's prompt_tokens_details and completion_tokens_details were dropped
+    let usage: Record<string, unknown> = {};
+    const up = await fakeUpstream(() => ({ message: { role: 'assistant', content: 'B. Move' }, usage }));
+    try {
+      for (const stream of [false, true]) {
+        const how = `stream ${stream}`;
+        usage = { prompt_tokens: 1300, completion_tokens: 90, total_tokens: 1390, prompt_tokens_details: { cached_tokens: 1024 }, completion_tokens_details: { reasoning_tokens: 80, accepted_prediction_tokens: 0 } };
+        expect((await ask(up.srv.url, {}, stream)).usage, how).toEqual(usage);
+        // n choices: the prompt's once (its counts are the first choice's), the completions' summed, as their counts
+        expect((await ask(up.srv.url, { n: 2, temperature: 1, seed: 1 }, stream)).usage, how).toEqual({
+          prompt_tokens: 1300,
+          completion_tokens: 180,
+          total_tokens: 1480,
+          prompt_tokens_details: { cached_tokens: 1024 },
+          completion_tokens_details: { reasoning_tokens: 160, accepted_prediction_tokens: 0 },
+        });
+        // vLLM's null breakdown (without --enable-prompt-tokens-details): left out, as before
+        usage = { prompt_tokens: 1300, completion_tokens: 90, total_tokens: 1390, prompt_tokens_details: null };
+        expect((await ask(up.srv.url, {}, stream)).usage, how).toEqual({ prompt_tokens: 1300, completion_tokens: 90, total_tokens: 1390 });
+        // cut here: a word count, which has no breakdown
+        usage = { prompt_tokens: 1300, completion_tokens: 90, total_tokens: 1390, prompt_tokens_details: { cached_tokens: 1024 } };
+        expect(Object.keys((await ask(up.srv.url, { stop: ' Move' }, stream)).usage), how).toEqual(['prompt_tokens', 'completion_tokens', 'total_tokens']);
+      }
     } finally {
       await up.close();
     }

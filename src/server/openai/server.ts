@@ -38,7 +38,7 @@
  *                              (`servedLogprobs`), its token limit and `stop` are forwarded upstream (ActOptions.limits) and
  *                              the upstream's finish_reason passed on, unless the reply was cut here (finish.ts `servedFinish`);
  *                              `usage` counts words, not a tokenizer's tokens, but for a proxy's upstream's own usage,
- *                              passed on when it sent one and no reply was cut here (usage.ts); `system_fingerprint` (in every
+ *                              passed on when it sent one and no reply was cut here, its breakdowns with it (usage.ts); `system_fingerprint` (in every
  *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed, and
  *                              a proxy's upstream's own system_fingerprint when it sends one (fingerprint.ts).
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name

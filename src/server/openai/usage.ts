@@ -19,15 +19,21 @@
  * counts the reasoning in completion_tokens), which `servedUsage` sends when the upstream sent one for every choice and
  * no choice was cut here (by `stop` or the token limit, which count words): prompt_tokens the upstream's for the
  * prompt (each choice is one upstream request with the same prompt; vLLM counts a request's prompt once for its n
- * choices), completion_tokens the sum of the choices'. Otherwise (an upstream that sends none, a reply cut here, any
+ * choices), completion_tokens the sum of the choices', and the breakdowns it sent with them (OpenAI's
+ * `prompt_tokens_details`, cached_tokens…, the first choice's as its prompt_tokens; `completion_tokens_details`,
+ * reasoning_tokens…, summed). Otherwise (an upstream that sends none, a reply cut here, any
  * other policy) the word count above, so a reply's completion_tokens never exceeds the limit it was cut at.
  */
+import type { TokenCounts } from '../../agents/policy.js';
 import { tokenize } from '../../agents/builtin/vocab.js';
 
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** A proxy's upstream's own breakdowns, passed on with its counts (servedUsage). */
+  prompt_tokens_details?: Record<string, number>;
+  completion_tokens_details?: Record<string, number>;
 }
 
 type Part = { type?: string; text?: unknown };
@@ -54,21 +60,38 @@ export function usageOf(messages: unknown, replies: readonly string[]): Usage {
 }
 
 /** A policy's own count of one reply's tokens (PolicyReply.usage). */
-export interface ReplyUsage {
-  promptTokens: number;
-  completionTokens: number;
+export type ReplyUsage = TokenCounts;
+
+/**
+ * The n choices' completion breakdowns summed field by field, the fields every choice has (undefined when a choice has
+ * none, or none is common to all): as vLLM sums a request's n choices' completion tokens.
+ */
+function summedDetails(all: readonly (Record<string, number> | undefined)[]): Record<string, number> | undefined {
+  if (all.some((d) => d === undefined)) return undefined;
+  const fields = Object.keys(all[0]!).filter((k) => all.every((d) => d![k] !== undefined));
+  return fields.length ? Object.fromEntries(fields.map((k) => [k, all.reduce((n, d) => n + d![k], 0)])) : undefined;
 }
 
 /**
  * The usage a completion reports (above): the policy's own counts when every choice has them (`own`) and none was
- * `cut` here, else `usageOf`'s word count of the messages and the replies as sent.
+ * `cut` here, with their breakdowns (OpenAI's `prompt_tokens_details`, the first choice's as its prompt_tokens;
+ * `completion_tokens_details`, summed: `summedDetails`) when the upstream sent them; else `usageOf`'s word count of the
+ * messages and the replies as sent, without breakdowns (a word count has none).
  */
 export function servedUsage(messages: unknown, sent: readonly string[], own: readonly (ReplyUsage | undefined)[], cut: boolean): Usage {
   const counts = own.filter((u): u is ReplyUsage => u !== undefined);
   if (cut || !counts.length || counts.length < own.length) return usageOf(messages, sent);
   const prompt = counts[0].promptTokens;
   const completion = counts.reduce((n, u) => n + u.completionTokens, 0);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const promptDetails = counts[0].promptDetails;
+  const completionDetails = summedDetails(counts.map((u) => u.completionDetails));
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    ...(promptDetails ? { prompt_tokens_details: promptDetails } : {}),
+    ...(completionDetails ? { completion_tokens_details: completionDetails } : {}),
+  };
 }
 
 /**
