@@ -25,6 +25,7 @@
  * same step replaces finish_reason with "stop"); otherwise a reply of more than `limit` tokens is
  * cut after its limit-th token ("length"), so a cut choice's completion_tokens is the limit.
  */
+import type { PolicyReply } from '../../agents/policy.js';
 import type { ReplyCause } from '../../episode/types.js';
 import { cutAtTokens, tokenEnds } from './usage.js';
 
@@ -63,6 +64,19 @@ export function finishReply(reply: string, stops: readonly string[], limit: numb
   const hit = firstStop(text, stops, stepEnds(text));
   if (hit) return { content: text.slice(0, hit.at), finish_reason: 'stop' };
   return { content: text, finish_reason: cut ? 'length' : 'stop' };
+}
+
+/**
+ * The token limit a policy's reply is cut at here (by words): the request's, unless the reply's backend already ended it
+ * at that limit in its own tokens — a proxy's upstream that honoured the forwarded limit: its usage's completion_tokens
+ * within it, or, when it sent no usage, its finish_reason "length" (PolicyReply.cause). A tokenizer's tokens are not
+ * words ("Zürich" is one token and two), so such a reply was cut a second time, short of what the upstream sent, its
+ * own usage and finish_reason dropped for serve's. Other policies send neither: their replies are cut as before.
+ */
+export function cutLimit(limit: number | undefined, r: Pick<PolicyReply, 'usage' | 'cause'>): number | undefined {
+  if (limit === undefined) return undefined;
+  const honoured = r.usage ? r.usage.completionTokens <= limit : r.cause === 'length';
+  return honoured ? undefined : limit;
 }
 
 /**

@@ -579,6 +579,47 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
   };
   const at = (token: string, alts = 20) => ({ token, logprob: -0.1, bytes: null, top_logprobs: Array.from({ length: alts }, (_, i) => ({ token: i ? `t${i}` : token, logprob: -0.1 * (i + 1), bytes: null })) });
 
+  it('does not cut again by words a reply its upstream ended at the token limit, and cuts the logprobs where it cuts the content', async () => {
+    // before, a reply the upstream ended at max_tokens 2 in its tokens ('B Zürich': 2 tokens, 3 words as usage.ts counts
+    // them) was cut again, to 'B Z', its usage and the upstream's logprobs dropped; and a reply cut here (an upstream that
+    // ignored the limit) got one letter token at the answer for logprobs, not the upstream's tokens up to the cut
+    let reply: Record<string, unknown> = {};
+    const up = await fakeUpstream(() => reply);
+    const words = tokenize(prompt).length;
+    try {
+      for (const stream of [false, true]) {
+        const how = `stream ${stream}`;
+        const upstreamCut = { message: { role: 'assistant', content: 'B Zürich' }, logprobs: { content: [at('B', 2), at(' Zürich', 2)] }, finish_reason: 'length' };
+        reply = { ...upstreamCut, usage: { prompt_tokens: 40, completion_tokens: 2, total_tokens: 42 } };
+        let got = await ask(up.srv.url, { max_tokens: 2, logprobs: true }, stream);
+        expect(got.choices[0], how).toMatchObject({ message: { content: 'B Zürich' }, finish_reason: 'length' });
+        expect(got.choices[0].logprobs!.content.map((t) => t.token), how).toEqual(['B', ' Zürich']);
+        expect(got.usage, how).toEqual({ prompt_tokens: 40, completion_tokens: 2, total_tokens: 42 });
+        reply = upstreamCut; // no usage: its finish_reason "length" says it ended it
+        got = await ask(up.srv.url, { max_tokens: 2, logprobs: true }, stream);
+        expect(got.choices[0], how).toMatchObject({ message: { content: 'B Zürich' }, finish_reason: 'length' });
+        expect(got.usage, how).toEqual({ prompt_tokens: words, completion_tokens: 3, total_tokens: words + 3 }); // the word count, of the whole reply
+        // an upstream that ignored the limit (its usage says 6 > 2): cut here by words, the logprobs up to the cut
+        const move = [at('<think>', 2), at('Hmm', 2), at('</think>', 2), at('\n\n', 2), at('B', 2), at('.', 2), at(' Move', 2), at(' the', 2), at(' block', 2), at('.', 2)];
+        reply = { message: { role: 'assistant', content: '\n\nB. Move the block.', reasoning_content: 'Hmm' }, logprobs: { content: move }, usage: { prompt_tokens: 40, completion_tokens: 10, total_tokens: 50 } };
+        got = await ask(up.srv.url, { max_tokens: 2, logprobs: true, top_logprobs: 1 }, stream);
+        expect(got.choices[0], how).toMatchObject({ message: { content: '\n\nB. Move' }, finish_reason: 'length' });
+        expect(got.choices[0].logprobs!.content.map((t) => t.token), how).toEqual(['<think>', 'Hmm', '</think>', '\n\n', 'B', '.', ' Move']);
+        expect(got.choices[0].logprobs!.content.every((t) => t.top_logprobs.length === 1), how).toBe(true);
+        expect(got.usage, how).toEqual({ prompt_tokens: words, completion_tokens: 2, total_tokens: words + 2 }); // the words sent, within the limit
+        // a stop it ignored: cut before it, the logprobs too ('B', '.', ' Move': ' the' begins the stop sequence)
+        got = await ask(up.srv.url, { stop: ' the', logprobs: true }, stream);
+        expect(got.choices[0], how).toMatchObject({ message: { content: '\n\nB. Move' }, finish_reason: 'stop' });
+        expect(got.choices[0].logprobs!.content.map((t) => t.token).slice(-3), how).toEqual(['B', '.', ' Move']);
+        // tokens that do not spell the content: none of them rather than ones past the cut (no letter scores either here)
+        reply = { message: { role: 'assistant', content: 'B. Move the block.' }, logprobs: { content: [at('X', 2)] }, usage: { prompt_tokens: 40, completion_tokens: 10, total_tokens: 50 } };
+        expect((await ask(up.srv.url, { max_tokens: 2, logprobs: true }, stream)).choices[0].logprobs, how).toBeNull();
+      }
+    } finally {
+      await up.close();
+    }
+  });
+
   it("passes on its upstream's usage breakdowns (cached_tokens, reasoning_tokens), streamed or not", async () => {
     // before, only the three counts came through: OpenAI's prompt_tokens_details and completion_tokens_details were dropped
     let usage: Record<string, unknown> = {};

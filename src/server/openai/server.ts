@@ -83,7 +83,7 @@ import { nestedDeeper, TOO_DEEP } from '../json-depth.js';
 import { baseUrl, listen, type StartOptions } from '../listen.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from './limits.js';
 import { ClientGone, MicroBatcher } from './batcher.js';
-import { finishReply, servedFinish } from './finish.js';
+import { cutLimit, finishReply, servedFinish } from './finish.js';
 import { systemFingerprint } from './fingerprint.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { numberParam } from './params.js';
@@ -322,17 +322,35 @@ export function upstreamFailure(e: UpstreamError, log: (msg: string) => void): A
  * A choice's `logprobs` (asked for): its backend's own token logprobs as it sent them (a proxy's upstream's,
  * PolicyReply.tokenLogprobs: the faithful answer, which askfirst's client reads as it reads the upstream's, so eval
  * through the proxy scores as eval talking to the upstream), each token's alternatives cut to the request's
- * `top_logprobs` (`topAsked`) — unless the reply was cut here (they would go past the content sent); else the letter
- * scores of a policy that scores options (letterLogprobs); else null: a policy that does not score options (oracle,
- * scripted, …) has no probabilities to give, and a made-up 0 would read as a model sure of its answer.
+ * `top_logprobs` (`topAsked`) — when the reply was cut here, only the tokens up to where the content sent ends
+ * (`tokensUpTo`; a token it ends inside kept, as vLLM keeps the token a stop string ends in), or, when the tokens do
+ * not spell the content, none of them; else the letter scores of a policy that scores options (letterLogprobs); else
+ * null: a policy that does not score options (oracle, scripted, …) has no probabilities to give, and a made-up 0
+ * would read as a model sure of its answer.
  */
 function servedLogprobs(r: PolicyReply, content: string, cutHere: boolean, top: number, topAsked: number | undefined) {
-  if (r.tokenLogprobs && !cutHere) {
+  const tokens = r.tokenLogprobs && (cutHere ? tokensUpTo(r.tokenLogprobs, r.written ?? r.reply, content) : r.tokenLogprobs);
+  if (tokens) {
     const cutTop = (t: TokenLogprob) => (topAsked !== undefined && t.top_logprobs && t.top_logprobs.length > topAsked ? { ...t, top_logprobs: t.top_logprobs.slice(0, topAsked) } : t);
-    return { content: r.tokenLogprobs.map(cutTop) };
+    return { content: tokens.map(cutTop) };
   }
   // at the answer as askfirst reads it in the content sent (a proxy's `So it is $\boxed{B}$.`: B), not its first word
   return r.optionLogProbs !== undefined ? letterLogprobs(stripThinking(content), r.optionLogProbs, top) : null;
+}
+
+/**
+ * The tokens of a reply cut here (`written`, the content as its backend sent it, cut to `sent`, a prefix of it) up to
+ * where `sent` ends: the tokens' text holds `written` last (after the reasoning's tokens, which vLLM's logprobs cover
+ * too), so `sent` ends at its last occurrence's start plus `sent`'s length; every token that starts before that is
+ * kept. Undefined when the tokens' text does not hold `written` (a server whose logprobs do not spell its content).
+ */
+export function tokensUpTo(tokens: readonly TokenLogprob[], written: string, sent: string): TokenLogprob[] | undefined {
+  const start = tokens.map((t) => t.token).join('').lastIndexOf(written);
+  if (start < 0) return undefined;
+  const end = start + sent.length;
+  const kept: TokenLogprob[] = [];
+  for (let i = 0, at = 0; i < tokens.length && at < end; at += tokens[i].token.length, i++) kept.push(tokens[i]);
+  return kept;
 }
 
 /** OpenAI-style logprobs for the reply's first token: one alternative per option letter. */
@@ -510,7 +528,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
       served++;
       // each reply ends at the stop sequence it completes first or the token limit, whichever comes first (finish.ts)
       // a reply as the model wrote it (scripted:FILE's with its reasoning block, a proxy's upstream's content), not as the policy reads it
-      const finished = replies.map((r) => finishReply(r.written ?? r.reply, stops, limit));
+      // a reply its backend already ended at the token limit (a proxy's upstream that honoured it) is not cut again by words (finish.ts `cutLimit`)
+      const finished = replies.map((r) => finishReply(r.written ?? r.reply, stops, cutLimit(limit, r)));
       // cut here: the policy's reply ran past the request's stop or limit (a proxy's upstream that ignored them)
       const cutHere = replies.map((r, i) => finished[i].content !== (r.written ?? r.reply));
       const id = `chatcmpl-${createHash('sha256').update(`${served}:${text}`).digest('hex').slice(0, 24)}`;
