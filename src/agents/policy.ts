@@ -98,6 +98,16 @@ export interface ReplyLimits {
 }
 
 /**
+ * What the client of `askfirst serve` asked of a reply's log-probabilities: OpenAI's `logprobs` and `top_logprobs`
+ * (absent: the server's default, 0 alternatives for OpenAI and vLLM). A proxy backend (openai:) forwards them, so its
+ * upstream is asked what the client asked (none when it asked none), not its own topLogprobs (10).
+ */
+export interface LogprobsAsked {
+  logprobs: boolean;
+  topLogprobs?: number;
+}
+
+/**
  * How a sampled reply is drawn: OpenAI's `temperature` and `top_p`, as vLLM applies them (softmax(z / T), then
  * the nucleus). Absent fields take the defaults, which draw from the model's own distribution (what `--sample` does).
  */
@@ -122,6 +132,8 @@ export interface ActOptions {
   halt?: AbortSignal;
   /** What `askfirst serve`'s client asked of the reply's end (ReplyLimits): forwarded by a proxy backend (openai:). */
   limits?: ReplyLimits;
+  /** What `askfirst serve`'s client asked of the reply's log-probabilities (LogprobsAsked): forwarded by a proxy backend (openai:). */
+  logprobs?: LogprobsAsked;
 }
 
 export interface Policy {

@@ -30,6 +30,25 @@ describe('spec and config', () => {
   });
 });
 
+describe('requestBody: the logprobs a request was asked for (serve --policy openai:…)', () => {
+  const lp = (c: ReturnType<typeof resolveHttpPolicyConfig>, o: Parameters<typeof requestBody>[2]) => {
+    const { logprobs, top_logprobs } = requestBody(c, [], o);
+    return { logprobs, top_logprobs };
+  };
+  const c = resolveHttpPolicyConfig({ baseUrl: 'http://x/v1', model: 'm' });
+  it("sends the client's logprobs and top_logprobs in place of the config's topLogprobs, none when it asked none", () => {
+    expect(lp(c, { sample: false, wantLogprobs: true, asked: { logprobs: true, topLogprobs: 20 } })).toEqual({ logprobs: true, top_logprobs: 20 });
+    expect(lp(c, { sample: false, wantLogprobs: true, asked: { logprobs: true } })).toEqual({ logprobs: true, top_logprobs: undefined });
+    expect(lp(c, { sample: false, wantLogprobs: true, asked: { logprobs: false } })).toEqual({ logprobs: undefined, top_logprobs: undefined });
+    expect(lp(c, { sample: false, wantLogprobs: true })).toEqual({ logprobs: true, top_logprobs: 10 }); // eval's: the config's, as before
+  });
+  it('sends none when the config says never (--no-logprobs, --omit-params logprobs), whatever the client asked', () => {
+    const asked = { logprobs: true, topLogprobs: 5 };
+    expect(lp(resolveHttpPolicyConfig({ baseUrl: 'http://x/v1', model: 'm', logprobs: false }), { sample: false, wantLogprobs: true, asked })).toEqual({ logprobs: undefined, top_logprobs: undefined });
+    expect(lp(resolveHttpPolicyConfig({ baseUrl: 'http://x/v1', model: 'm', omitParams: ['logprobs'] }), { sample: false, wantLogprobs: true, asked })).toEqual({ logprobs: undefined, top_logprobs: undefined });
+  });
+});
+
 describe('requestBody: the sampling a request was asked for (serve --policy openai:…)', () => {
   const c = resolveHttpPolicyConfig({ baseUrl: 'http://x/v1', model: 'm', seed: 4 });
   const fields = (o: Parameters<typeof requestBody>[2]) => {

@@ -9,7 +9,7 @@
  * name, temperatures, omitted fields, extra body fields) are in the config (config.ts).
  */
 import { AskfirstError } from '../../util/errors.js';
-import type { ActOptions, Observation, Policy, PolicyFactory, PolicyReply, ReplyLimits, Sampling } from '../policy.js';
+import type { ActOptions, LogprobsAsked, Observation, Policy, PolicyFactory, PolicyReply, ReplyLimits, Sampling } from '../policy.js';
 import { ChatClient, replyCause, type ClientStats } from './client.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { apiKeyFromEnv, httpPolicySchema, parseOpenAISpec, resolveHttpPolicyConfig, type HttpPolicyConfig } from './config.js';
@@ -35,12 +35,16 @@ export function viewDataUrl(img: RGBImage, o: { jpegPassthrough: boolean; maxPix
  * settings (`sampling`, and the observation's `seed`: what `askfirst serve --policy openai:…` was
  * asked) stand for the config's temperature and seed, and its top_p is sent when below 1; the
  * draw-th of n choices sends seed + draw (as vLLM seeds the n choices of a request), so they differ. The `limits` of
- * `askfirst serve`'s client (this policy as its proxy) are forwarded: its token limit for the config's, its `stop`.
+ * `askfirst serve`'s client (this policy as its proxy) are forwarded: its token limit for the config's, its `stop`; and
+ * what it asked of logprobs (`asked`): `logprobs` and `top_logprobs` as it sent them (neither when it asked none) for the
+ * config's `topLogprobs` (before, the upstream was asked for the config's 10 alternatives whatever the client asked: a
+ * client's top_logprobs 20 came back as 10, and a client that asked for no logprobs had its upstream asked for them).
+ * The config's `logprobs: false` or `--omit-params logprobs` still sends none.
  */
 export function requestBody(
   c: HttpPolicyConfig,
   messages: unknown,
-  o: { sample: boolean; wantLogprobs: boolean; sampling?: Sampling; seed?: number; draw?: number; limits?: ReplyLimits },
+  o: { sample: boolean; wantLogprobs: boolean; sampling?: Sampling; seed?: number; draw?: number; limits?: ReplyLimits; asked?: LogprobsAsked },
 ): Record<string, unknown> {
   const omit = new Set(c.omitParams);
   const body: Record<string, unknown> = { model: c.model, messages };
@@ -50,9 +54,16 @@ export function requestBody(
   if (o.sample && o.sampling?.topP !== undefined && o.sampling.topP !== 1 && !omit.has('top_p')) body.top_p = o.sampling.topP; // 1 is every server's default: not sent
   const seed = o.seed ?? c.seed;
   if (o.sample && seed !== undefined && !omit.has('seed')) body.seed = seed + (o.draw ?? 0);
-  if (c.logprobs && o.wantLogprobs && !omit.has('logprobs')) {
-    body.logprobs = true;
-    body.top_logprobs = c.topLogprobs;
+  if (c.logprobs && !omit.has('logprobs')) {
+    if (o.asked) {
+      if (o.asked.logprobs) {
+        body.logprobs = true;
+        if (o.asked.topLogprobs !== undefined) body.top_logprobs = o.asked.topLogprobs;
+      }
+    } else if (o.wantLogprobs) {
+      body.logprobs = true;
+      body.top_logprobs = c.topLogprobs;
+    }
   }
   return { ...body, ...c.extraBody };
 }
@@ -162,6 +173,7 @@ export class HttpPolicy implements Policy {
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       ...(o.draw ? { draw: o.draw } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
+      ...(opts.logprobs ? { asked: opts.logprobs } : {}),
     });
     const res = await this.client.complete(body, {
       cacheable: !opts.sample,

@@ -16,10 +16,10 @@ function actOptions(opts: Pick<ActOptions, 'sample' | 'sampling'>): ActOptions {
 
 /**
  * How a request is submitted: its way of answering, `signal`, aborted once its client has gone (its connection closed),
- * and what its client asked of the replies' end (`limits`), handed to a pipelined policy (a proxy forwards them); a
- * batched one is not asked per request, and its replies are cut by them afterwards (finish.ts).
+ * and what its client asked of the replies' end (`limits`) and log-probabilities (`logprobs`), handed to a pipelined
+ * policy (a proxy forwards them); a batched one is not asked per request, and its replies are cut by them afterwards (finish.ts).
  */
-export type SubmitOptions = Pick<ActOptions, 'sample' | 'sampling' | 'signal' | 'limits'>;
+export type SubmitOptions = Pick<ActOptions, 'sample' | 'sampling' | 'signal' | 'limits' | 'logprobs'>;
 
 /** Why a request was dropped: its client left before the reply (no one reads this; the server counts it and logs nothing). */
 export class ClientGone extends AskfirstError {
@@ -65,7 +65,7 @@ export class MicroBatcher {
     if (signal?.aborted) throw new ClientGone();
     // the client's leaving aborts the pipelined call (an upstream request on the wire is cancelled, a backoff cut short):
     // before, it ran to its end for no one, holding one of --max-concurrent's places meanwhile
-    if (this.policy.pipelined) return this.act(obs, { ...actOptions(opts), ...(signal ? { signal } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
+    if (this.policy.pipelined) return this.act(obs, { ...actOptions(opts), ...(signal ? { signal } : {}), ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.logprobs ? { logprobs: opts.logprobs } : {}) });
     const mine: Pending[] = [];
     const replies = Promise.all(obs.map((o) => this.submit(o, opts, mine)));
     // observations still queued are withdrawn (one listener for the request's n): a batch already asked is others' too

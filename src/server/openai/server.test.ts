@@ -579,6 +579,31 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
   };
   const at = (token: string, alts = 20) => ({ token, logprob: -0.1, bytes: null, top_logprobs: Array.from({ length: alts }, (_, i) => ({ token: i ? `t${i}` : token, logprob: -0.1 * (i + 1), bytes: null })) });
 
+  it("forwards the client's logprobs and top_logprobs upstream as it asked them, streamed or not", async () => {
+    // before, the upstream was asked for the proxy's own topLogprobs (10) whatever the client asked: top_logprobs 20
+    // came back with 10 alternatives, and a client that asked for no logprobs had the upstream asked for them
+    const up = await fakeUpstream(() => ({ message: { role: 'assistant', content: 'B' }, logprobs: { content: [at('B')] } }));
+    try {
+      for (const stream of [false, true]) {
+        const got = await ask(up.srv.url, { logprobs: true, top_logprobs: 20 }, stream);
+        expect(up.sent.at(-1), `stream ${stream}`).toMatchObject({ logprobs: true, top_logprobs: 20 });
+        expect(got.choices[0].logprobs!.content[0].top_logprobs).toHaveLength(20);
+        await ask(up.srv.url, { logprobs: true, top_logprobs: 0 }, stream);
+        expect(up.sent.at(-1)).toMatchObject({ logprobs: true, top_logprobs: 0 });
+        // logprobs alone: top_logprobs left to the upstream's default (0 for OpenAI and vLLM), as the client left it
+        await ask(up.srv.url, { logprobs: true }, stream);
+        expect(up.sent.at(-1)!.logprobs).toBe(true);
+        expect(up.sent.at(-1)).not.toHaveProperty('top_logprobs');
+        // none asked: none asked upstream
+        expect((await ask(up.srv.url, {}, stream)).choices[0].logprobs).toBeNull();
+        expect(up.sent.at(-1)).not.toHaveProperty('logprobs');
+        expect(up.sent.at(-1)).not.toHaveProperty('top_logprobs');
+      }
+    } finally {
+      await up.close();
+    }
+  });
+
   it('does not cut again by words a reply its upstream ended at the token limit, and cuts the logprobs where it cuts the content', async () => {
     // before, a reply the upstream ended at max_tokens 2 in its tokens ('B Zürich': 2 tokens, 3 words as usage.ts counts
     // them) was cut again, to 'B Z', its usage and the upstream's logprobs dropped; and a reply cut here (an upstream that

@@ -35,8 +35,11 @@
  *                              askfirst reads in it, which places the letter scores), its leading reasoning block moved
  *                              to `reasoning_content` and `reasoning`, as vLLM's reasoning parsers move it (content null
  *                              when nothing follows the reasoning, as theirs); its `logprobs` are the upstream's own as sent
- *                              (`servedLogprobs`), its token limit and `stop` are forwarded upstream (ActOptions.limits) and
- *                              the upstream's finish_reason passed on, unless the reply was cut here (finish.ts `servedFinish`);
+ *                              (`servedLogprobs`; up to the cut for a reply cut here, `tokensUpTo`), asked of it as the client
+ *                              asked them (ActOptions.logprobs: `logprobs`, `top_logprobs`), its token limit and `stop` are
+ *                              forwarded upstream (ActOptions.limits) and the upstream's finish_reason passed on, unless the
+ *                              reply was cut here (finish.ts `servedFinish`; a reply the upstream ended at the limit is not
+ *                              cut again by words, `cutLimit`);
  *                              `usage` counts words, not a tokenizer's tokens, but for a proxy's upstream's own usage,
  *                              passed on when it sent one and no reply was cut here, its breakdowns with it (usage.ts); `system_fingerprint` (in every
  *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed, and
@@ -515,7 +518,9 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         // the request's signal aborts when its client closes the connection unanswered (@hono/node-server): its work stops
         // the client's token limit and stop sequences: a proxy forwards them upstream (ActOptions.limits)
         const limits = { ...(limit !== undefined ? { maxTokens: limit } : {}), ...(stops.length ? { stop: stops } : {}) };
-        replies = await batcher.submitAll(Array.from({ length: n }, (_, i) => choice(i)), { ...sampling.act, signal: c.req.raw.signal, limits });
+        // and what it asked of logprobs, as it asked it (a proxy's upstream is asked the same: ActOptions.logprobs)
+        const logprobs = { logprobs: wantLogprobs, ...(topAsked !== undefined ? { topLogprobs: topAsked } : {}) };
+        replies = await batcher.submitAll(Array.from({ length: n }, (_, i) => choice(i)), { ...sampling.act, signal: c.req.raw.signal, limits, logprobs });
         // its client left while the batch it shared was computed: no one to answer, counted as cancelled, not served
         if (c.req.raw.signal.aborted) throw new ClientGone();
       } catch (e) {
