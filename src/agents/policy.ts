@@ -63,7 +63,8 @@ export interface PolicyReply {
   /**
    * The backend's own log-probabilities of the tokens it generated (an OpenAI-compatible server's chat
    * `logprobs.content`, as it sent them: vLLM's cover the reasoning too), when it sent them: `askfirst serve` as a proxy
-   * passes them on (each token's alternatives cut to the request's `top_logprobs`). Not kept in a response cache.
+   * passes them on (each token's alternatives cut to the request's `top_logprobs`). Kept in a response cache only when
+   * asked for (ActOptions.logprobs: a proxy's client asked for them).
    */
   tokenLogprobs?: TokenLogprob[];
 }

@@ -530,6 +530,27 @@ describe('ChatClient', () => {
     expect(fs.stats.requests).toBe(2);
   });
 
+  it("keeps a reply's token logprobs in the cache when they are wanted (keepTokens), and asks again for an entry written without them", async () => {
+    // before, they were never cached: a proxy's (serve --policy openai:…) repeated request came back without its upstream's logprobs
+    const tokens = [{ token: 'B', logprob: -0.2, top_logprobs: [{ token: 'B', logprob: -0.2 }] }, { token: '.', logprob: -0.01, top_logprobs: [] }];
+    let asked = 0;
+    const url = await server((_q, res) => {
+      asked++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'B.' }, logprobs: { content: tokens } }] }));
+    });
+    const c = new ChatClient(opts(url, { cacheDir: tmpDir('askfirst-cache') }));
+    expect((await c.complete(body, { cacheable: true })).tokenLogprobs).toEqual(tokens); // fresh: as sent
+    expect((await c.complete(body, { cacheable: true })).tokenLogprobs).toBeUndefined(); // not wanted: not kept
+    expect(asked).toBe(1);
+    // wanted: the entry written without them is a miss, asked again and written over with them
+    expect((await c.complete(body, { cacheable: true, keepTokens: true })).tokenLogprobs).toEqual(tokens);
+    expect(asked).toBe(2);
+    expect(c.stats()).toMatchObject({ cacheHits: 1, cacheMisses: 2 });
+    expect(await c.complete(body, { cacheable: true, keepTokens: true })).toEqual(await c.complete(body, { cacheable: true }));
+    expect((await c.complete(body, { cacheable: true, keepTokens: true })).tokenLogprobs).toEqual(tokens);
+    expect(asked).toBe(2);
+  });
+
   it('a halt (the run failed elsewhere) lets an attempt on the wire end and be read, and sends no new one', async () => {
     const halt = new AbortController();
     const url = await server((_q, res, n) => {

@@ -46,11 +46,14 @@ export interface ChatResult {
   usage?: TokenUsage;
   /**
    * The server's chat `logprobs.content` as it sent it, when every entry has its token and logprob (what `askfirst serve`
-   * as a proxy passes on). Not kept in the response cache: it grows with the reply (a reasoning model's thousands of
-   * tokens), and only serve, which has no cache, reads it.
+   * as a proxy passes on). Kept in the response cache only when the request asks for it (`complete`'s `keepTokens`):
+   * it grows with the reply (a reasoning model's thousands of tokens), and only serve reads it.
    */
   tokenLogprobs?: ChatTokenLogprob[];
 }
+
+/** A cache entry: the result, and whether its tokenLogprobs were kept (an entry written without them cannot say it had none). */
+type CachedResult = ChatResult & { tokensKept?: true };
 
 /** A chat `logprobs` object's `content`, when it is a list of tokens each with its text and logprob; else undefined. */
 export function tokenLogprobsOf(logprobs: unknown): ChatTokenLogprob[] | undefined {
@@ -340,7 +343,7 @@ function post(url: URL, agent: HttpAgent, headers: Record<string, string>, paylo
 export class ChatClient {
   readonly endpoint: string;
   private readonly sem: Semaphore;
-  private readonly cache?: ResponseCache<ChatResult>;
+  private readonly cache?: ResponseCache<CachedResult>;
   private readonly counters: Omit<ClientStats, 'cacheHits' | 'cacheMisses'> = {
     requests: 0,
     retries: 0,
@@ -371,7 +374,7 @@ export class ChatClient {
     const agentOpts = { keepAlive: true, maxSockets: opts.concurrency, keepAliveMsecs: 10_000 };
     this.agent = this.url.protocol === 'https:' ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts);
     this.sem = new Semaphore(opts.concurrency);
-    if (opts.cacheDir) this.cache = new ResponseCache<ChatResult>(opts.cacheDir);
+    if (opts.cacheDir) this.cache = new ResponseCache<CachedResult>(opts.cacheDir);
   }
 
   /** Never let the key through in a message, even if a server echoes it back. */
@@ -391,19 +394,28 @@ export class ChatClient {
 
   /**
    * Send one chat-completions request. `body` is the JSON body; `cacheable` says whether the
-   * reply may be served from / stored in the cache (greedy requests). `headers` are extra,
-   * non-secret headers.
+   * reply may be served from / stored in the cache (greedy requests); `keepTokens`, whether its token logprobs
+   * (ChatResult.tokenLogprobs) are wanted, and so cached: an entry written without them is then a miss, asked again and
+   * written over (before, a proxy's repeated request came back from the cache without its upstream's logprobs).
+   * `headers` are extra, non-secret headers.
    */
   async complete(
     body: Record<string, unknown>,
-    o: RequestOptions & { cacheable?: boolean } = {},
+    o: RequestOptions & { cacheable?: boolean; keepTokens?: boolean } = {},
   ): Promise<ChatResult> {
     let b = body;
     if (this.logprobsRefused && 'logprobs' in b) b = withoutLogprobs(b);
     const key = this.cache && o.cacheable ? requestKey(this.endpoint, b) : undefined;
     if (key) {
       const hit = await this.cache!.get(key);
-      if (hit) return hit;
+      if (hit && (hit.tokensKept || !o.keepTokens)) {
+        const { tokensKept: _kept, ...res } = hit;
+        return res;
+      }
+      if (hit) {
+        this.cache!.hits--; // written without the token logprobs wanted: a miss, asked again
+        this.cache!.misses++;
+      }
     }
     let res: ChatResult;
     try {
@@ -430,8 +442,8 @@ export class ChatClient {
     else if (cause === 'reasoning-only') this.counters.reasoningOnly++;
     else if (cause === 'empty') this.counters.empty++;
     if (key) {
-      const { tokenLogprobs: _notCached, ...kept } = res; // not cached (ChatResult.tokenLogprobs)
-      await this.cache!.put(key, kept);
+      const { tokenLogprobs: _notCached, ...kept } = res; // kept only when wanted (ChatResult.tokenLogprobs)
+      await this.cache!.put(key, o.keepTokens ? { ...res, tokensKept: true } : kept);
     }
     return res;
   }

@@ -177,6 +177,7 @@ export class HttpPolicy implements Policy {
     });
     const res = await this.client.complete(body, {
       cacheable: !opts.sample,
+      keepTokens: opts.logprobs?.logprobs === true, // serve's client asked for the upstream's token logprobs: cached with the reply
       signal: opts.signal,
       halt: opts.halt,
       // Episode facts for askfirst's own server only: a third-party endpoint never sees them unless asked.

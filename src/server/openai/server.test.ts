@@ -604,6 +604,32 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
     }
   });
 
+  it("gives a repeated request its upstream's logprobs from the proxy's response cache, as the first time", async () => {
+    // before, the cache kept no token logprobs: the second request came back with one letter token at the answer
+    let hits = 0;
+    const up = await fakeUpstream(
+      () => {
+        hits++;
+        return { message: { role: 'assistant', content: 'B. Move' }, logprobs: { content: [at('B', 3), at('.', 3), at(' Move', 3)] } };
+      },
+      { cacheDir: tmpDir('askfirst-proxy-cache') },
+    );
+    try {
+      for (const stream of [false, true]) {
+        const first = await ask(up.srv.url, { logprobs: true, top_logprobs: 2 }, stream);
+        expect(first.choices[0].logprobs!.content.map((t) => t.token)).toEqual(['B', '.', ' Move']);
+        const again = await ask(up.srv.url, { logprobs: true, top_logprobs: 2 }, stream);
+        expect({ choices: again.choices, usage: again.usage }, `stream ${stream}`).toEqual({ choices: first.choices, usage: first.usage });
+      }
+      expect(hits).toBe(1); // the greedy reply came from the cache, its logprobs with it
+      // another top_logprobs is another upstream request, not the cached reply's alternatives
+      expect((await ask(up.srv.url, { logprobs: true, top_logprobs: 3 })).choices[0].logprobs!.content[0].top_logprobs).toHaveLength(3);
+      expect(hits).toBe(2);
+    } finally {
+      await up.close();
+    }
+  });
+
   it('does not cut again by words a reply its upstream ended at the token limit, and cuts the logprobs where it cuts the content', async () => {
     // before, a reply the upstream ended at max_tokens 2 in its tokens ('B Zürich': 2 tokens, 3 words as usage.ts counts
     // them) was cut again, to 'B Z', its usage and the upstream's logprobs dropped; and a reply cut here (an upstream that
