@@ -13,6 +13,11 @@ import { next } from './work';
  * they take (1 − β2)·g·g, finite up to |g| ≈ 5.8e20 at β2 = 0.999; past it v = ∞ and the weight
  * stops, as PyTorch's; g = ±∞ or NaN makes it NaN. Ordinary gradients keep (1 − β2)·(g·g), bit
  * for bit (the scalar tail has always taken (1 − β2)·g·g).
+ *
+ * Rounding against the float64 twin (kernels/ref.ts adamStepRef): every operation here rounds to f32 (no fused
+ * multiply-add), and the hyper-parameters arrive as f32, so 1 − β2 is 1 − f32(0.999) = 9.99987e-4, 1.29e-5 below 1e-3:
+ * v comes out 1.3e-5 low (109–218 ulps), the update through √v 6.5e-6 large; 1 − f32(0.9) puts m 2.4e-7 high.
+ * kernels.test.ts "adamStep … against float64 from the same state" bounds each from these figures.
  */
 export function adamStep(w: usize, g: usize, m: usize, v: usize, ctr: usize, n: i32, chunk: i32, hp: usize): void {
   for (let c = next(ctr); c * chunk < n; c = next(ctr)) adam(w, g, m, v, c * chunk, min(n, (c + 1) * chunk), hp);
