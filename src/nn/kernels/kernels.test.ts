@@ -2,7 +2,8 @@
  * Kernel agreement: every backend's GEMM (all transpose variants, overwrite and accumulate),
  * convolution (forward + all three gradients), max-pooling (values, first-max indices, gradient),
  * ReLU (forward, backward) and the Adam update against naive loops (float64 for the sums), on
- * random shapes including odd and degenerate sizes (1, 3, 7, 17, 33, …).
+ * random shapes including odd and degenerate sizes (1, 3, 7, 17, 33, …; 1×1 inputs, kernels and planes, non-square
+ * kernels, lengths that are not multiples of the SIMD width, batch 1, empty operands) and the built-in model's own.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng.js';
@@ -162,18 +163,31 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       }
     });
     it.each([
-      [1, 1, 5, 5, 1, 3, 1, 0],
-      [2, 3, 7, 9, 4, 3, 1, 1],
-      [3, 2, 8, 8, 5, 3, 2, 1],
-      [4, 3, 17, 13, 7, 5, 3, 2],
-      [5, 16, 16, 16, 32, 3, 1, 1],
-      [2, 1, 6, 7, 3, 1, 1, 0],
-      [9, 3, 16, 16, 16, 3, 1, 1],
-    ])('conv2d forward + backward N=%i C=%i H=%i W=%i F=%i K=%i stride=%i pad=%i', (N, C, H, W, F, K, stride, pad) => {
+      [1, 1, 5, 5, 1, 3, 3, 1, 0],
+      [2, 3, 7, 9, 4, 3, 3, 1, 1],
+      [3, 2, 8, 8, 5, 3, 3, 2, 1],
+      [4, 3, 17, 13, 7, 5, 5, 3, 2],
+      [5, 16, 16, 16, 32, 3, 3, 1, 1],
+      [2, 1, 6, 7, 3, 1, 1, 1, 0], // 1×1, stride 1, no padding: the WASM kernel's direct path (no im2col)
+      [9, 3, 16, 16, 16, 3, 3, 1, 1],
+      // odd shapes: a 1×1 input under a padded 3×3 kernel (only the centre tap reads it), 1×1 kernels off the direct
+      // path (stride 2, padding 1), non-square kernels (1×3, 3×1, 2×5: every other case is square), a single filter
+      [2, 3, 1, 1, 4, 3, 3, 1, 1],
+      [1, 1, 1, 1, 1, 1, 1, 1, 0],
+      [2, 3, 5, 5, 4, 1, 1, 2, 1],
+      [2, 3, 5, 6, 4, 1, 3, 1, 1],
+      [3, 2, 7, 5, 3, 3, 1, 2, 1],
+      [2, 5, 9, 11, 1, 2, 5, 1, 2],
+      // the built-in model's three stages at its defaults (docs/builtin-model.md: 64×64 views, channels 16, 32, 64,
+      // 3×3 convs, padding 1), batch 1 and 2: the reference twin at the sizes the model uses
+      [2, 3, 64, 64, 16, 3, 3, 1, 1],
+      [1, 16, 32, 32, 32, 3, 3, 1, 1],
+      [2, 32, 16, 16, 64, 3, 3, 1, 1],
+    ])('conv2d forward + backward N=%i C=%i H=%i W=%i F=%i KH=%i KW=%i stride=%i pad=%i', (N, C, H, W, F, KH, KW, stride, pad) => {
       const k = get();
-      const g = convGeom(N, C, H, W, F, K, K, stride, pad);
+      const g = convGeom(N, C, H, W, F, KH, KW, stride, pad);
       const x = randArr(N * C * H * W);
-      const w = randArr(F * C * K * K);
+      const w = randArr(F * C * KH * KW);
       const b = randArr(F);
       const y = new Float32Array(N * F * g.OH * g.OW).fill(NaN);
       k.conv2dForward(x, w, b, y, g);
@@ -211,6 +225,9 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
       [2, 2, 17, 19, 3, 3],
       [2, 3, 8, 8, 8, 8], // one 8×8 window a plane, as the built-in model's global pool
       [1, 2, 11, 13, 5, 3],
+      [1, 1, 1, 1, 1, 1], // a 1×1 plane, a 1×1 window: the identity
+      [1, 3, 5, 1, 1, 1], // planes one pixel wide
+      [2, 16, 64, 64, 2, 2], // the built-in model's first pool (docs/builtin-model.md), batch 2
     ])('maxPool2d N=%i C=%i H=%i W=%i k=%i s=%i (values, first-max indices, ties, NaN)', (N, C, H, W, kk, s) => {
       const k = get();
       const OH = Math.floor((H - kk) / s) + 1;
@@ -264,6 +281,36 @@ function kernelAgreementSuite(name: string, get: () => Kernels): void {
         expect(relErr(dx, want), `accumulate, masked=${masked}`).toBeLessThan(1e-6);
         expect(relErr(dx2, want2), `overwrite, masked=${masked}`).toBeLessThan(1e-6);
       }
+    });
+    it('empty operands (batch 0, a GEMM dimension 0, no elements): no error, nothing written outside, K = 0 a sum of nothing', () => {
+      const k = get();
+      const none = new Float32Array(0);
+      // M = 0 or N = 0: no output; K = 0: C = 0 (overwrite) or C unchanged (accumulate), as an empty sum
+      k.gemm(none, randArr(12), none, 0, 3, 4);
+      k.gemm(randArr(12), none, none, 3, 0, 4, true, true);
+      for (const acc of [false, true]) {
+        const C = randArr(6);
+        const want = acc ? Array.from(C) : [0, 0, 0, 0, 0, 0];
+        k.gemm(none, none, C, 2, 3, 0, false, false, acc);
+        expect(Array.from(C), `K = 0, accumulate ${acc}`).toEqual(want);
+      }
+      // a convolution over a batch of 0 images: the weight and bias gradients keep what they held
+      const g = convGeom(0, 3, 8, 8, 4, 3, 3, 1, 1);
+      const w = randArr(4 * 3 * 9);
+      k.conv2dForward(none, w, randArr(4), none, g);
+      const [dw, db] = [randArr(w.length), randArr(4)];
+      const [dw0, db0] = [Array.from(dw), Array.from(db)];
+      k.conv2dBackward(none, w, none, none, dw, db, g, true);
+      expect([Array.from(dw), Array.from(db)]).toEqual([dw0, db0]);
+      // max-pool over 0 planes, ReLU and Adam over 0 elements
+      const arg = new Int32Array(0);
+      k.maxPool2dForward(none, none, arg, 0, 4, 4, 2, 2, 2, 2);
+      k.maxPool2dBackward(none, none, arg, none, 0, true);
+      k.maxPool2dBackward(none, none, arg, none, 0, false);
+      k.reluForward(none, none);
+      k.reluBackward(none, none, none, true);
+      k.reluBackward(none, none, none, false);
+      k.adamStep(none, none, none, none, { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3, sqrtBc2: 0.03, decay: 1 });
     });
     it.each([1, 3, 4, 17, 1000, 70001])('relu forward and backward, n=%i (NaN and ±∞ as PyTorch)', (n) => {
       const k = get();
