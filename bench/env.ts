@@ -54,8 +54,8 @@ check held and the /ws load reached --target-steps-per-second.`,
     steps: { type: 'number', default: 20000, min: 1, help: 'steps in all, per transport' },
     episodes: { type: 'number', default: 70, min: 1, help: 'episodes per kind of the suite served' },
     size: { type: 'number', default: 64, min: 32, max: 512, help: 'view size in pixels' },
-    mcp: { type: 'string', default: MCP_TRANSPORTS.join(','), help: `MCP transports to load too, comma-separated: ${MCP_TRANSPORTS.join(', ')}, or none` },
-    client: { type: 'string', default: 'http', help: "POST /mcp's HTTP client: http (node:http with keep-alive) or fetch (Node's fetch)" },
+    mcp: { type: 'list', default: MCP_TRANSPORTS, choices: MCP_TRANSPORTS, help: 'MCP transports to load too' },
+    client: { type: 'string', default: 'http', choices: ['http', 'fetch'], help: "POST /mcp's HTTP client: http (node:http with keep-alive) or fetch (Node's fetch)" },
     'target-steps-per-second': { type: 'number', default: 1000, min: 0, help: 'pass needs the /ws load at least this fast (0: no speed target, only the checks)' },
   },
 );
@@ -67,17 +67,8 @@ const SIZE = o.size;
 const TARGET = o['target-steps-per-second'];
 const root = resolve(import.meta.dirname, '..');
 type Transport = 'ws' | (typeof MCP_TRANSPORTS)[number];
-const MCP = o.mcp.split(',').filter((t) => t && t !== 'none') as Transport[];
-for (const t of MCP)
-  if (!(MCP_TRANSPORTS as readonly string[]).includes(t)) {
-    process.stderr.write(`bench/env.ts: --mcp: unknown transport ${JSON.stringify(t)} (${MCP_TRANSPORTS.join(', ')} or none); see npx tsx bench/env.ts --help\n`);
-    process.exit(1);
-  }
+const MCP: Transport[] = o.mcp;
 const CLIENT = o.client;
-if (CLIENT !== 'http' && CLIENT !== 'fetch') {
-  process.stderr.write(`bench/env.ts: --client: unknown HTTP client ${JSON.stringify(CLIENT)} (http: node:http with keep-alive, the default; fetch: Node's fetch); see npx tsx bench/env.ts --help\n`);
-  process.exit(1);
-}
 if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
   process.stderr.write('bench/env.ts: no dist/: run `npm run build` first (the bench runs bin/askfirst.js)\n');
   process.exit(1);

@@ -82,7 +82,15 @@ describe('bench/ scripts', () => {
     const bad = await bench('engine', ['--second', '1']);
     expect({ code: bad.code, stdout: bad.stdout, stderr: bad.stderr }).toEqual({ code: 1, stdout: '', stderr: `bench/engine.ts: unknown option '--second' (Did you mean --seconds?); see npx tsx bench/engine.ts --help\n` });
     expect((await bench('suite', ['--episodes', 'many'])).stderr).toBe(`bench/suite.ts: --episodes: must be a whole number of at least 1 (got "many"); see npx tsx bench/suite.ts --help\n`);
-    expect((await bench('env', ['--mcp', 'carrier-pigeon'])).stderr).toMatch(/^bench\/env\.ts: --mcp: unknown transport "carrier-pigeon" \(mcp-http, mcp-ws or none\); see .*\n$/);
+    const see = (name: string) => `; see npx tsx bench/${name}.ts --help\n`;
+    // a string option's choices and a comma list's come from bench/args.ts's table too: refused there, named in --help
+    expect((await bench('env', ['--mcp', 'carrier-pigeon'])).stderr).toBe(`bench/env.ts: --mcp: must be mcp-http or mcp-ws, comma-separated, or none (got "carrier-pigeon")${see('env')}`);
+    expect((await bench('env', ['--mcp', 'mcp-ws,mcp-htp'])).stderr).toBe(`bench/env.ts: --mcp: must be mcp-http or mcp-ws, comma-separated, or none (got "mcp-htp" in "mcp-ws,mcp-htp") (Did you mean mcp-http?)${see('env')}`);
+    const client = await bench('env', ['--client', 'fetc']);
+    expect({ code: client.code, stdout: client.stdout, stderr: client.stderr }).toEqual({ code: 1, stdout: '', stderr: `bench/env.ts: --client: must be http or fetch (got "fetc") (Did you mean fetch?)${see('env')}` });
+    const help = (await bench('env', ['--help'])).stdout;
+    expect(help).toMatch(/^ {2}--client http\|fetch {2,}.* \(default http\)$/m);
+    expect(help).toMatch(/^ {2}--mcp A,B {2,}.* \(comma-separated: mcp-http, mcp-ws, or none; default mcp-http,mcp-ws\)$/m);
     const stray = await bench('jpeg-decode', ['30']);
     expect({ code: stray.code, stderr: stray.stderr }).toEqual({ code: 1, stderr: `bench/jpeg-decode.ts: unexpected argument '30' (every value follows its --option); see npx tsx bench/jpeg-decode.ts --help\n` });
   });
