@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { exited, expectInterrupted, stopChild } from '../src/testing/child.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { hasPythonModule } from './helpers/system-deps.js';
+import { hasPythonModule } from '../src/testing/system-deps.js';
 
 const root = resolve(import.meta.dirname, '..');
 /** Where bench commands are given: the pages, the bench scripts' own headers, and src/nn/index.ts's. */

@@ -28,7 +28,7 @@ import type { SuiteEpisode } from '../src/suite/types.js';
 import { familyReplies } from '../src/testing/reasoning-replies.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { Rng } from '../src/util/rng.js';
-import { hasPythonWebsockets, requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
+import { hasPythonWebsockets, requireDep, SYSTEM_PYTHON } from '../src/testing/system-deps.js';
 
 const run = promisify(execFile);
 const CLIENT = resolve(import.meta.dirname, '../integrations/tests/parity_client.py');

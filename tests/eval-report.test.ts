@@ -16,7 +16,7 @@ import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
 import { runEval } from '../src/cli/eval.js';
 import { EvalCommandSchema } from '../src/cli/eval-schema.js';
 import { buildProgram } from '../src/cli/main.js';
-import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, launchChromium, requireDep } from '../src/testing/system-deps.js';
 
 let root: string;
 let runs: string[];

@@ -21,7 +21,7 @@ import type { HeartbeatResponse } from '../src/feedback/api-types.js';
 import { FeedbackStore } from '../src/feedback/store.js';
 import { startServer, type RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, requireDep } from '../src/testing/system-deps.js';
 import { buildUi, chooseProject, closeWorkbench, pressShortcut, signIn, submitToken, workbenchInBrowser } from './helpers/workbench-browser.js';
 import { axeViolations } from './helpers/axe.js';
 

@@ -16,7 +16,7 @@ import { FeedbackStore } from '../src/feedback/store.js';
 import { AUTH_CACHE_MS } from '../src/server/workbench/app.js';
 import type { RunningServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, requireDep } from '../src/testing/system-deps.js';
 import { buildUi, chooseProject, closeWorkbench, pressShortcut, signIn as signInAs, submitToken, workbenchInBrowser } from './helpers/workbench-browser.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');

@@ -17,7 +17,7 @@ import type { AskPayload } from '../src/feedback/tasks.js';
 import type { RunningServer } from '../src/server/workbench/workbench.js';
 import { findUiDir } from '../src/server/workbench/static.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { CHROMIUM, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, requireDep } from '../src/testing/system-deps.js';
 import { closeWorkbench, pressShortcut, signIn, submitToken, workbenchInBrowser } from './helpers/workbench-browser.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');

@@ -13,7 +13,7 @@ import { FeedbackStore, type ItemInput } from '../src/feedback/store.js';
 import { startServer } from '../src/server/workbench/workbench.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { postgresBin, requireDep } from './helpers/system-deps.js';
+import { postgresBin, requireDep } from '../src/testing/system-deps.js';
 
 const ANNOTATORS = 20;
 const TASKS = 1000;

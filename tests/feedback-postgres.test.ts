@@ -25,7 +25,7 @@ import { AUTH_CACHE_MS, createApp } from '../src/server/workbench/app.js';
 import { OraclePolicy } from '../src/agents/baselines/oracle.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { postgresBin, requireDep } from './helpers/system-deps.js';
+import { postgresBin, requireDep } from '../src/testing/system-deps.js';
 
 const bin = postgresBin();
 const skip = requireDep(bin !== null, 'PostgreSQL server binaries (/usr/lib/postgresql/*/bin)');

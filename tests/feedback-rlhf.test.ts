@@ -27,7 +27,7 @@ import { generateSuite } from '../src/suite/generate.js';
 import { writeSuite } from '../src/suite/io.js';
 import { tmpDir } from '../src/testing/tmp.js';
 import { captureConsole } from '../src/testing/console.js';
-import { CHROMIUM, launchChromium, requireDep } from './helpers/system-deps.js';
+import { CHROMIUM, launchChromium, requireDep } from '../src/testing/system-deps.js';
 
 const skip = requireDep(existsSync(CHROMIUM), 'Chromium (/usr/bin/chromium)');
 

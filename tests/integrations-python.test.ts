@@ -21,7 +21,7 @@ import { generateSuite } from '../src/suite/generate.js';
 import { memoryLoader } from '../src/suite/loader.js';
 import type { SuiteEpisode } from '../src/suite/types.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { hasPythonWebsockets, requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
+import { hasPythonWebsockets, requireDep, SYSTEM_PYTHON } from '../src/testing/system-deps.js';
 
 const run = promisify(execFile);
 const skip = requireDep(hasPythonWebsockets(), 'python3-websockets for /usr/bin/python3');

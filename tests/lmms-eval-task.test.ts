@@ -25,7 +25,7 @@ import type { SuiteEpisode } from '../src/suite/types.js';
 import { runCli } from '../src/testing/cli-kill.js';
 import { familyReplies } from '../src/testing/reasoning-replies.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
+import { requireDep, SYSTEM_PYTHON } from '../src/testing/system-deps.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');

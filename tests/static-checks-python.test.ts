@@ -14,7 +14,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../src/testing/tmp.js';
-import { hasPythonModule, requireDep, SYSTEM_PYTHON } from './helpers/system-deps.js';
+import { hasPythonModule, requireDep, SYSTEM_PYTHON } from '../src/testing/system-deps.js';
 
 const root = resolve(import.meta.dirname, '..');
 

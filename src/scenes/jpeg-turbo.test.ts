@@ -6,16 +6,16 @@
  * is skipped with the reason elsewhere.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { hasPythonModule, SYSTEM_PYTHON as PYTHON } from '../testing/system-deps.js';
 import { tmpDir } from '../testing/tmp.js';
 import { DataError } from '../util/errors.js';
 import { decodeImage, decodeJPEG, decodeJPEGjs, encodeJPEG } from './codec.js';
 import { createImage } from './image.js';
 import { jpegTurboMemoryBytes, MAX_KEPT_MEMORY } from './jpeg-turbo.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../tests/helpers/jpeg_pil.py', import.meta.url));
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -29,12 +29,7 @@ interface Case {
 
 /** The fixtures in a fresh temp dir, or a reason they cannot be made. */
 function fixtures(): { dir: string; cases: Case[]; cjpeg: boolean } | string {
-  if (!existsSync(PYTHON)) return `${PYTHON} is missing (apt-get install -y python3 python3-pil libjpeg-turbo-progs)`;
-  try {
-    execFileSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' });
-  } catch {
-    return `${PYTHON} cannot import PIL (apt-get install -y python3-pil)`;
-  }
+  if (!hasPythonModule('PIL')) return `${PYTHON} is missing or cannot import PIL (apt-get install -y python3 python3-pil libjpeg-turbo-progs)`;
   const dir = tmpDir('askfirst-jpeg-pil');
   const out = JSON.parse(execFileSync(PYTHON, [SCRIPT, dir], { encoding: 'utf8' })) as { cases: Case[]; cjpeg: boolean };
   return { dir, ...out };

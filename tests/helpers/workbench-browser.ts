@@ -9,7 +9,7 @@ import type { NextResponse } from '../../src/feedback/api-types.js';
 import type { FeedbackStore } from '../../src/feedback/store.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/workbench/workbench.js';
 import { packageRoot } from '../../src/util/package-root.js';
-import { launchChromium } from './system-deps.js';
+import { launchChromium } from '../../src/testing/system-deps.js';
 
 /** Builds web/ into `<dir>/ui` with vite and returns that folder. */
 export async function buildUi(dir: string): Promise<string> {

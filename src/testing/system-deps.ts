@@ -1,7 +1,7 @@
 /**
- * System dependencies of the end-to-end feedback tests (Debian's chromium and postgresql, which
- * .ci/run installs). Present → use them. Absent → fail loudly under CI=true, otherwise skip with
- * a visible reason.
+ * System dependencies of the tests (Debian's chromium, postgresql and python3-* packages, which .ci/run installs), for
+ * tests/ and the tests beside the code alike. Present → use them. Absent → fail loudly under CI=true, otherwise skip
+ * with a visible reason.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -49,7 +49,7 @@ export function requireDep(ok: boolean, what: string, packages = 'chromium postg
 /** Debian's Python with python3-websockets (the env-server client tests; the `python3` on PATH may be another one). */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
-/** Whether /usr/bin/python3 (Debian's Python) can import `module` (a Debian python3-* package: websockets, pyflakes, torch). */
+/** Whether /usr/bin/python3 (Debian's Python) can import `module` (a Debian python3-* package: websockets, pyflakes, torch, PIL). */
 export function hasPythonModule(module: string): boolean {
   if (!existsSync(SYSTEM_PYTHON)) return false;
   try {
