@@ -1,5 +1,6 @@
 /** The settings of `askfirst probe hallucination | injection`: light, read at startup for their options and --help (commands.ts). */
 import { z } from 'zod';
+import { policyForms } from '../agents/policy-usage.js';
 import { outDirField } from '../util/config.js';
 import { HallucinationConfigSchema, InjectionConfigSchema } from '../probes/config.js';
 import { evalHttpFields } from './eval-http-schema.js';
@@ -12,7 +13,7 @@ const httpFields = {
 };
 
 export const CommonSchema = z.object({
-  policy: z.string().min(1).describe('the policy: oracle (reads the facts), random[:SEED], always-answer, constant:TEXT, ocr-follow, scripted:FILE, builtin:DIR, openai:URL#MODEL'),
+  policy: z.string().min(1).describe(`the policy: ${policyForms().join(', ')} (oracle reads the scene's facts)`),
   out: outDirField().describe('output directory (re-running the same command resumes)'),
   batchSize: z.number().int().min(1).default(64).describe('items handed to the policy together each turn; for pipelined policies (openai:, ocr-follow), items in play at once, each stepped as its reply arrives'),
   overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
