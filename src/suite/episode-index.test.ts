@@ -9,12 +9,13 @@
  */
 import { readFileSync, statSync, utimesSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { SuiteIndex } from './episode-index.js';
 import { fileState } from './episode-places.js';
 import { generateSuite } from './generate.js';
-import { writeSuite } from './io.js';
+import { suiteEpisodeLines, writeSuite } from './io.js';
+import { lineCheck } from '../util/text-file.js';
 import type { SuiteEpisode } from './types.js';
 import { indexData } from './open.js';
 import { writeProactiveBench } from './proactivebench/read.js';
@@ -43,6 +44,21 @@ function rewriteInPlace(file: string, i: number, edit: (line: string) => string,
 
 /** The first character of episode `ep`'s question, another letter (the line keeps its length and its id). */
 const otherQuestion = (ep: SuiteEpisode) => (line: string) => line.replace(JSON.stringify(ep.question), JSON.stringify((ep.question[0] === 'X' ? 'Y' : 'X') + ep.question.slice(1)));
+
+describe("suiteEpisodeLines' places", () => {
+  it('with check: true, each line has its lineCheck, typed as there (SuiteIndex keeps it without a `!`)', async () => {
+    const { dir, file } = await suite('askfirst-index-checks');
+    const lines = readFileSync(file);
+    let n = 0;
+    for await (const l of suiteEpisodeLines(dir, { check: true })) {
+      expectTypeOf(l.check).toEqualTypeOf<number>(); // tsc: number | undefined without the overload
+      expect(l.check).toBe(lineCheck(lines.subarray(l.offset, l.offset + l.bytes)));
+      n++;
+    }
+    expect(n).toBeGreaterThan(0);
+    for await (const l of suiteEpisodeLines(dir)) expectTypeOf(l.check).toEqualTypeOf<number | undefined>();
+  });
+});
 
 describe('SuiteIndex on a line rewritten in place, the size and modification time unchanged', () => {
   it('refuses the episode as changed since it was read, never serves the edited one under its id', async () => {

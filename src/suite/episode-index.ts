@@ -34,7 +34,7 @@ export class SuiteIndex {
       for await (const { episode, line, offset, bytes, check } of suiteEpisodeLines(dir, { ...opts, check: true })) {
         places ??= await opened();
         opts.each?.(episode);
-        if (!opts.keep || opts.keep(episode)) places.add(episode.id, 0, { line, offset, bytes, check: check! });
+        if (!opts.keep || opts.keep(episode)) places.add(episode.id, 0, { line, offset, bytes, check });
       }
       return new SuiteIndex(places ?? (await opened()));
     } catch (e) {

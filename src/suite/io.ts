@@ -215,9 +215,11 @@ export interface SuiteEpisodeLine {
 }
 
 /**
- * `suiteEpisodes` with each episode's place in episodes.jsonl (and, `check`, its line's lineCheck), so a reader can keep
- * where an episode is instead of the episode.
+ * `suiteEpisodes` with each episode's place in episodes.jsonl (and, `check: true`, its line's lineCheck, then typed as
+ * there, as util/text-file.ts readLines does), so a reader can keep where an episode is instead of the episode.
  */
+export function suiteEpisodeLines(dir: string, opts: ReadSuiteOptions & { check: true }): AsyncGenerator<SuiteEpisodeLine & { check: number }>;
+export function suiteEpisodeLines(dir: string, opts?: ReadSuiteOptions & { check?: boolean }): AsyncGenerator<SuiteEpisodeLine>;
 export async function* suiteEpisodeLines(dir: string, opts: ReadSuiteOptions & { check?: boolean } = {}): AsyncGenerator<SuiteEpisodeLine> {
   const file = join(dir, EPISODES_FILE);
   try {
