@@ -1,7 +1,7 @@
 """PyTorch CPU peer for bench/engine.ts: the benchmark net of docs/architecture.md section 5, same batch,
 same thread count, one Adam step per iteration; --warmup untimed steps, then --steps timed ones (engine.ts passes
 its own counts), or as many as --seconds takes. Prints progress to stderr and one JSON line
-({"samples_per_s", "threads", "torch_version", ...}) to stdout. Run with /usr/bin/python3. A bad option is refused
+({"samples_per_s", "threads", "interop_threads", "torch_version", ...}) to stdout. Run with /usr/bin/python3. A bad option is refused
 before any work in one line on stderr, exit 1, as bench/args.ts refuses the TS benches'."""
 import argparse
 import json
@@ -59,6 +59,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+# both pools to --threads: intra-op (the kernels) and inter-op (set before any parallel work starts, or torch refuses
+# it), so --threads 1 is one busy thread, as ours is, and the CPU time per sample compares like with like
+torch.set_num_interop_threads(a.threads)
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 net = nn.Sequential(
@@ -94,4 +97,5 @@ while True:
 cpu = time.process_time() - c0
 print(f"torch: {steps} steps in {dt:.2f}s, loss {loss:.3f}", file=sys.stderr)
 print(json.dumps({"samples_per_s": steps * a.batch / dt, "samples_per_cpu_s": steps * a.batch / cpu, "steps": steps, "seconds": dt,
-                  "threads": torch.get_num_threads(), "torch_version": torch.__version__}))
+                  "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
+                  "torch_version": torch.__version__}))

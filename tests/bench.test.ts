@@ -105,6 +105,14 @@ describe('bench/ scripts', () => {
     expect(py('--second', '1').stderr).toBe(`bench/engine_torch.py: unrecognized arguments: --second 1; ${see}`);
   });
 
+  // --threads is both of torch's pools: its inter-op pool had torch's own default (one thread per core), so --threads 1
+  // was not one thread
+  it.skipIf(!hasTorch)('engine_torch.py runs both torch thread pools at --threads', () => {
+    const r = spawnSync('/usr/bin/python3', ['-B', join(root, 'bench', 'engine_torch.py'), '--threads', '3', '--batch', '2', '--warmup', '0', '--steps', '1'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ threads: 3, interop_threads: 3, steps: 1 });
+  });
+
   it('engine: ours and the PyTorch peer on the same net, threads, warm-up and steps', async () => {
     if (!hasTorch) console.warn('SKIPPED: the PyTorch peer of bench/engine.ts (/usr/bin/python3 has no torch: apt-get install -y python3-torch)');
     const j = await json('engine', ['--seconds', '0.01', '--threads', '1', '--batch', '4', '--json', ...(hasTorch ? [] : ['--no-torch'])]);
