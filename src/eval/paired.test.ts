@@ -1,7 +1,7 @@
 /** eval/paired.ts on hand-computed cases: the paired differences and their bootstrap intervals. */
 import { describe, expect, it } from 'vitest';
 import { ASK, coreRecord as rec } from '../testing/core-record.js';
-import { pairedDifferences } from './paired.js';
+import { pairedDifferences, recordsById } from './paired.js';
 
 describe('pairedDifferences', () => {
   it('A − B on every figure; the interval of a difference that is the same on every episode is that difference', () => {
@@ -20,6 +20,7 @@ describe('pairedDifferences', () => {
     expect(d.accuracy.high!).toBeGreaterThan(0.75);
     expect(d.accuracy.high!).toBeLessThanOrEqual(1);
     expect(pairedDifferences(a, b)).toEqual(d); // seeded: the same intervals every time
+    expect(pairedDifferences(a, recordsById(b))).toEqual(d); // B by id, built once by a caller pairing it with several runs
     // paired by id: both ask once on a0 and a1 and never elsewhere, so the difference is 0 on every episode
     const asks = (x: typeof a) => x.map((r) => rec(r.id, r.kind, r.success, { ps: r.id === 'a0' || r.id === 'a1' ? 1 : 0 }));
     expect(pairedDifferences(asks(a), asks(b)).psRate).toEqual({ diff: 0, low: 0, high: 0 });

@@ -101,6 +101,30 @@ describe('compareRuns: the figures, by hand', () => {
   });
 });
 
+describe('compareRuns: each run indexed once', () => {
+  it('builds one map of episode ids per run, not one per pair (4 runs: 4 maps, not 12)', () => {
+    // Maps built from a list are counted while compareRuns runs (a Map subclass in the global's place, put back after)
+    const lists: number[] = [];
+    const Native = globalThis.Map;
+    class Counted<K, V> extends Native<K, V> {
+      constructor(entries?: Iterable<readonly [K, V]> | null) {
+        super(entries);
+        if (entries) lists.push(this.size);
+      }
+    }
+    const runs = ['A', 'B', 'C', 'D'].map((d, i) => run(d, { proactive: play((id) => id.charCodeAt(1) % (i + 2) === 0, i % 2 === 1) }));
+    globalThis.Map = Counted as MapConstructor;
+    let cmp;
+    try {
+      cmp = compareRuns(runs, 'proactive');
+    } finally {
+      globalThis.Map = Native;
+    }
+    expect(cmp.pairs).toHaveLength(6);
+    expect(lists.filter((size) => size === IDS.length)).toHaveLength(4);
+  });
+});
+
 describe('compareRuns: refused, in words', () => {
   const a = run('A', { proactive: play(() => true) });
   const b = run('B', { proactive: play(() => false) });

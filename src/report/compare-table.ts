@@ -7,9 +7,9 @@
  * episodes one run did not play means nothing. Written as Markdown, LaTeX (booktabs) or JSON.
  */
 import { resolve } from 'node:path';
-import type { EvalMode } from '../episode/types.js';
+import type { EpisodeRecordCore, EvalMode } from '../episode/types.js';
 import { gapClosed, isGap, MIN_GAP_EPISODES } from '../episode/metrics.js';
-import { pairedDifferences, type PairedDifference, type PairedDifferences } from '../eval/paired.js';
+import { pairedDifferences, recordsById, type PairedDifference, type PairedDifferences } from '../eval/paired.js';
 import { holmAdjustLog10, mcnemar, type MeanInterval, type RateInterval } from '../util/stats.js';
 import { InputError } from '../util/errors.js';
 import { MISSING } from '../util/missing.js';
@@ -68,18 +68,29 @@ export interface Comparison {
 const rate = (r: RateInterval): Estimate => ({ value: r.rate, low: r.low, high: r.high });
 const mean = (m: MeanInterval): Estimate => ({ value: m.mean, low: m.ci95?.low ?? null, high: m.ci95?.high ?? null });
 
-/** The ids a run played in `mode`, refusing a run that played none there. */
-function idsIn(r: EvalRun, mode: EvalMode): Set<string> {
-  const recs = r.records[mode];
-  if (!recs?.length) {
-    const has = Object.keys(r.records);
-    throw new InputError(`${r.dir} played no episode in the ${mode} mode (it holds ${has.join(', ')}): give --mode ${has[0]}, or evaluate it with --mode ${mode}`);
-  }
-  return new Set(recs.map((x) => x.id));
+/** Each run's records in `mode` by episode id, built once per run (the checks and every pair read them). */
+type RunIndex = (r: EvalRun) => ReadonlyMap<string, EpisodeRecordCore>;
+
+/** `mode`'s records by id of the runs `indexOf` is asked for, each built on first asking; a run that played none there is refused. */
+function runIndex(mode: EvalMode): RunIndex {
+  const built = new Map<EvalRun, ReadonlyMap<string, EpisodeRecordCore>>();
+  return (r) => {
+    let byId = built.get(r);
+    if (!byId) {
+      const recs = r.records[mode];
+      if (!recs?.length) {
+        const has = Object.keys(r.records);
+        throw new InputError(`${r.dir} played no episode in the ${mode} mode (it holds ${has.join(', ')}): give --mode ${has[0]}, or evaluate it with --mode ${mode}`);
+      }
+      byId = recordsById(recs);
+      built.set(r, byId);
+    }
+    return byId;
+  };
 }
 
 /** Refuse runs that did not play the same episodes in `mode`: other data (by fingerprint), or other ids of it. */
-function refuseOtherEpisodes(runs: readonly EvalRun[], mode: EvalMode): void {
+function refuseOtherEpisodes(runs: readonly EvalRun[], mode: EvalMode, indexOf: RunIndex): void {
   const groups = dataGroups(runs);
   if (groups.length > 1) {
     const names = groups.map((g) => `${g.map((r) => r.dir).join(', ')}: ${dataOf(g[0]).spec ?? 'data'} (${(dataOf(g[0]).fingerprint ?? '').slice(0, 19)}…)`);
@@ -90,10 +101,11 @@ function refuseOtherEpisodes(runs: readonly EvalRun[], mode: EvalMode): void {
     );
   }
   const first = runs[0];
-  const ids = idsIn(first, mode);
+  const ids = indexOf(first);
   for (const r of runs.slice(1)) {
-    const other = idsIn(r, mode);
-    const shared = [...other].filter((id) => ids.has(id)).length;
+    const other = indexOf(r);
+    let shared = 0;
+    for (const id of other.keys()) if (ids.has(id)) shared++;
     if (shared !== ids.size || other.size !== ids.size) {
       throw new InputError(
         `${r.dir} played ${shared} of the ${ids.size} ${mode} episodes of ${first.dir}${other.size > shared ? ` and ${other.size - shared} others` : ''}: a paired comparison needs the same episodes; evaluate both with the same --data, --kinds and --limit (re-running an unfinished eval command resumes it)`,
@@ -112,7 +124,8 @@ export function compareRuns(runs: EvalRun[], mode: EvalMode, o: { baseline?: Eva
   labelRuns(runs, o.labels);
   uniqueLabels(runs);
   if (o.baseline && mode === 'reference') throw new InputError('--baseline measures gap closed toward the baseline\'s reference mode, so it needs --mode proactive or hint');
-  refuseOtherEpisodes(o.baseline ? [...runs, o.baseline] : runs, mode);
+  const indexOf = runIndex(mode);
+  refuseOtherEpisodes(o.baseline ? [...runs, o.baseline] : runs, mode, indexOf);
   const n = runs[0].records[mode]!.length;
 
   let gaps: Map<string, Estimate> | null = null;
@@ -121,7 +134,7 @@ export function compareRuns(runs: EvalRun[], mode: EvalMode, o: { baseline?: Eva
     const before = o.baseline.records[mode]!;
     const reference = o.baseline.records.reference;
     if (!reference?.length) throw new InputError(`--baseline ${o.baseline.dir} has no reference mode (the clearest view only), which gap closed is measured toward: evaluate it with --mode ${mode},reference`);
-    const ids = idsIn(o.baseline, mode);
+    const ids = indexOf(o.baseline);
     if (reference.length !== ids.size || reference.some((x) => !ids.has(x.id))) {
       throw new InputError(`--baseline ${o.baseline.dir}: its reference mode played other episodes than its ${mode} mode (${reference.length} against ${ids.size}): evaluate it again with --mode ${mode},reference into a new --out`);
     }
@@ -158,12 +171,12 @@ export function compareRuns(runs: EvalRun[], mode: EvalMode, o: { baseline?: Eva
   for (let i = 0; i < runs.length; i++) {
     for (let j = i + 1; j < runs.length; j++) {
       const a = runs[i].records[mode]!;
-      const byId = new Map(runs[j].records[mode]!.map((x) => [x.id, x.success]));
+      const b = indexOf(runs[j]);
       const m = mcnemar(
         a.map((x) => x.success),
-        a.map((x) => byId.get(x.id)!),
+        a.map((x) => b.get(x.id)!.success),
       );
-      pairs.push({ a: runs[i].label, b: runs[j].label, ...pairedDifferences(a, runs[j].records[mode]!), onlyA: m.onlyA, onlyB: m.onlyB, pExact: m.pExact, log10PExact: m.log10PExact });
+      pairs.push({ a: runs[i].label, b: runs[j].label, ...pairedDifferences(a, b), onlyA: m.onlyA, onlyB: m.onlyB, pExact: m.pExact, log10PExact: m.log10PExact });
     }
   }
   const holm = holmAdjustLog10(pairs.map((p) => p.log10PExact));
