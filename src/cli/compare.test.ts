@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { gapClosed } from '../episode/metrics.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 import { captureConsole } from '../testing/console.js';
@@ -31,14 +32,21 @@ describe('askfirst compare', () => {
     const log = captureConsole('log');
     await askfirst('compare', ...runs, '--labels', 'Oracle,Guesser,Random', '--baseline', runs[1], '--format', 'json', '--out', join(root, 'table.json'), '--no-progress');
     expect(log.lines).toEqual([`table: ${join(root, 'table.json')}`]);
-    const t = JSON.parse(readFileSync(join(root, 'table.json'), 'utf8')) as { episodes: number; baseline: string; runs: { label: string; accuracy: { value: number; low: number } }[]; pairs: { a: string; b: string }[] };
+    const t = JSON.parse(readFileSync(join(root, 'table.json'), 'utf8')) as { episodes: number; baseline: string; runs: { label: string; accuracy: { value: number; low: number }; gapClosed: { value: number | null } }[]; pairs: { a: string; b: string }[] };
     expect(t.episodes).toBe(28);
     expect(t.baseline).toBe('Guesser');
     expect(t.runs.map((r) => r.label)).toEqual(['Oracle', 'Guesser', 'Random']);
+    type Summary = { modes: Record<'proactive' | 'reference', { accuracy: number }>; intervals: { proactive: { accuracy: { rate: number; low: number } } } };
+    const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+    const base = summaryOf(runs[1]).modes;
     runs.forEach((dir, i) => {
-      const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { intervals: { proactive: { accuracy: { rate: number; low: number } } } };
+      const s = summaryOf(dir);
       expect(t.runs[i].accuracy.value).toBe(s.intervals.proactive.accuracy.rate);
+      expect(t.runs[i].accuracy.value).toBe(s.modes.proactive.accuracy);
       expect(t.runs[i].accuracy.low).toBe(s.intervals.proactive.accuracy.low);
+      // gap closed from the accuracies summary.json records, to the last bit
+      const g = gapClosed(s.modes.proactive.accuracy, base.proactive.accuracy, base.reference.accuracy, t.episodes);
+      expect(t.runs[i].gapClosed.value).toBe(Number.isNaN(g) ? null : g);
     });
     expect(t.pairs.map((p) => `${p.a}-${p.b}`)).toEqual(['Oracle-Guesser', 'Oracle-Random', 'Guesser-Random']);
     await askfirst('compare', ...runs, '--format', 'latex', '--out', join(root, 'table.tex'), '--no-progress');

@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { EpisodeRecordCore, EvalMode } from '../episode/types.js';
-import { gapClosed, isGap, MIN_GAP_EPISODES } from '../episode/metrics.js';
+import { computeMetrics, gapClosed, isGap, MIN_GAP_EPISODES } from '../episode/metrics.js';
 import { pairedDifferences, recordsById, type PairedDifference, type PairedDifferences } from '../eval/paired.js';
 import { holmAdjustLog10, mcnemar, type MeanInterval, type RateInterval } from '../util/stats.js';
 import { InputError } from '../util/errors.js';
@@ -138,7 +138,8 @@ export function compareRuns(runs: EvalRun[], mode: EvalMode, o: { baseline?: Eva
     if (reference.length !== ids.size || reference.some((x) => !ids.has(x.id))) {
       throw new InputError(`--baseline ${o.baseline.dir}: its reference mode played other episodes than its ${mode} mode (${reference.length} against ${ids.size}): evaluate it again with --mode ${mode},reference into a new --out`);
     }
-    const accOf = (recs: readonly { success: boolean }[]) => recs.filter((x) => x.success).length / recs.length;
+    // accuracy as summary.json records it (computeMetrics, as every report reads it), not counted again here
+    const accOf = (recs: readonly EpisodeRecordCore[]) => computeMetrics(recs).accuracy;
     const [accBefore, accRef] = [accOf(before), accOf(reference)];
     const iv = gapIntervals(reference, before, runs.map((r) => ({ name: r.label, records: r.records[mode]! })), []);
     if (!isGap((accRef - accBefore) * n)) {
