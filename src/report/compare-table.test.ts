@@ -92,6 +92,23 @@ describe('compareRuns: the figures, by hand', () => {
     expect(tex).toContain('$1.82\\times10^{-12}$'); // 2 · 0.5^40
   });
 
+  it("LaTeX's p from the number, the digits Markdown's shows: below the doubles from its log10, a mantissa carried to the next power", () => {
+    const many = (right: boolean) => run(String(right), { proactive: Array.from({ length: 40 }, (_, i) => coreRecord(`e${i}`, 'k', right)) });
+    const cmp = compareRuns([many(false), many(true)], 'proactive', {});
+    const withP = (pExact: number, log10PExact = Math.log10(pExact)) => ({ ...cmp, pairs: [{ ...cmp.pairs[0], pExact, log10PExact, pHolm: pExact, log10PHolm: log10PExact }] });
+    const cells = (pExact: number, log10PExact?: number) => {
+      const c = withP(pExact, log10PExact);
+      const tex = comparisonLatex(c).split('\n').filter((l) => l.startsWith('policy-false & policy-true'))[0].split(' & ');
+      const md = comparisonMarkdown(c).split('\n').filter((l) => l.startsWith('| policy-false | policy-true'))[0].split(' | ');
+      return { tex: tex.slice(-2).join(' '), md: md.slice(-2).join(' ') };
+    };
+    expect(cells(0.03125)).toEqual({ tex: '0.0313 0.0313 \\\\', md: '0.0313 0.0313 |' });
+    expect(cells(2.44140625e-4)).toEqual({ tex: '$2.44\\times10^{-4}$ $2.44\\times10^{-4}$ \\\\', md: '2.44e-4 2.44e-4 |' });
+    expect(cells(9.9996e-5)).toEqual({ tex: '$1.00\\times10^{-4}$ $1.00\\times10^{-4}$ \\\\', md: '1.00e-4 1.00e-4 |' }); // 9.9996 rounds to 10.00: carried
+    expect(cells(1e-5)).toEqual({ tex: '$1.00\\times10^{-5}$ $1.00\\times10^{-5}$ \\\\', md: '1.00e-5 1.00e-5 |' }); // a whole power: not 10.00e-6
+    expect(cells(0, -601.7591)).toEqual({ tex: '$1.74\\times10^{-602}$ $1.74\\times10^{-602}$ \\\\', md: '1.74e-602 1.74e-602 |' }); // 2,000 to 0: the double is 0
+  });
+
   it('a p in [0.0001, 0.001) with its digits, as report prints it (pValue): not "0.0002"', () => {
     const thirteen = (right: boolean) => run(String(right), { proactive: Array.from({ length: 13 }, (_, i) => coreRecord(`e${i}`, 'k', right)) });
     const cmp = compareRuns([thirteen(true), thirteen(false)], 'proactive', {});

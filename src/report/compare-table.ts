@@ -13,7 +13,7 @@ import { pairedDifferences, recordsById, type PairedDifference, type PairedDiffe
 import { holmAdjustLog10, mcnemar, type MeanInterval, type RateInterval } from '../util/stats.js';
 import { InputError } from '../util/errors.js';
 import { MISSING } from '../util/missing.js';
-import { dataGroups, dataOf, labelRuns, mdTable, pValue, uniqueLabels, type EvalRun } from './eval-report.js';
+import { dataGroups, dataOf, labelRuns, mdTable, pValue, pValueParts, uniqueLabels, type EvalRun } from './eval-report.js';
 import { gapIntervals, MAX_NO_GAP_SHARE } from './gap-intervals.js';
 import { pct } from './html.js';
 import { mdCell } from './model-card.js';
@@ -247,10 +247,10 @@ export function latexText(s: string): string {
   return s.replace(/[\\{}$&#%_^~]/g, (ch) => map[ch]);
 }
 
-/** A p as LaTeX: "0.0312", "$2.17\times10^{-19}$". */
+/** A p as LaTeX: "0.0312", "$2.17\times10^{-19}$" (pValueParts: the digits pValue writes, its power of ten in math). */
 function latexP(t: Pick<ComparePair, 'pExact' | 'log10PExact'>): string {
-  const m = /^(\d\.\d+)e([-+]?\d+)$/.exec(pValue(t));
-  return m ? `$${m[1]}\\times10^{${Number(m[2])}}$` : pValue(t);
+  const p = pValueParts(t);
+  return p.fixed ?? `$${p.mantissa}\\times10^{${p.exponent}}$`;
 }
 
 function latexTabular(head: string[], rows: string[][], textCols: number): string {

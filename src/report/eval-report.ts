@@ -210,15 +210,27 @@ const psCi = (i: Intervals) => {
  * An exact p for the pair tables (`askfirst report`'s and `askfirst compare`'s, McNemar's and Holm's): 4 decimals from
  * 0.001 (2 significant digits at least), below it 3 significant digits in exponent form ("1.13e-4", not "0.0001") — from
  * its log10 once it is below the normal doubles (2.2e-308), where the double has lost its digits or is 0 ("1.74e-602"
- * for 2,000 to 0, not "0.00e+0").
+ * for 2,000 to 0, not "0.00e+0"). `pValueParts` is that form in parts, for a format that writes the power of ten its
+ * own way (compare's LaTeX: "$1.13\times10^{-4}$").
  */
 export function pValue(t: Pick<McNemar, 'pExact' | 'log10PExact'>): string {
-  if (t.pExact >= 0.001) return t.pExact.toFixed(4);
-  if (t.pExact >= Number.MIN_VALUE * 2 ** 52) return t.pExact.toExponential(2);
-  let e = Math.floor(t.log10PExact);
-  let m = Number((10 ** (t.log10PExact - e)).toFixed(2));
-  if (m >= 10) [m, e] = [m / 10, e + 1];
-  return `${m.toFixed(2)}e${e}`;
+  const p = pValueParts(t);
+  return p.fixed ?? `${p.mantissa}e${p.exponent}`;
+}
+
+/** A p as `pValue` writes it: `fixed` (from 0.001), else a mantissa of 3 significant digits in [1.00, 9.99] and its power of ten. */
+export type PValueParts = { fixed: string; mantissa?: undefined; exponent?: undefined } | { fixed?: undefined; mantissa: string; exponent: number };
+
+export function pValueParts(t: Pick<McNemar, 'pExact' | 'log10PExact'>): PValueParts {
+  if (t.pExact >= 0.001) return { fixed: t.pExact.toFixed(4) };
+  // a normal double holds its digits: scaled by a power of ten; below, the p is read from its log10
+  const normal = t.pExact >= Number.MIN_VALUE * 2 ** 52;
+  const scaled = (e: number) => (normal ? t.pExact * 10 ** -e : 10 ** (t.log10PExact - e));
+  let e = Math.floor(normal ? Math.log10(t.pExact) : t.log10PExact);
+  let m = Number(scaled(e).toFixed(2));
+  if (m < 1) m = Number(scaled(--e).toFixed(2)); // log10 rounded up to a whole number: one power lower
+  if (m >= 10) [m, e] = [m / 10, e + 1]; // 9.995… rounds up to 10.00: carried
+  return { mantissa: m.toFixed(2), exponent: e };
 }
 
 /**
