@@ -2,7 +2,7 @@
  * `askfirst compare` as a user types it, on real eval runs: three models on one suite compared in LaTeX and JSON, with
  * the figures each run's summary.json records; runs on other data refused in one line before anything is written.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gapClosed } from '../episode/metrics.js';
@@ -51,6 +51,21 @@ describe('askfirst compare', () => {
     expect(t.pairs.map((p) => `${p.a}-${p.b}`)).toEqual(['Oracle-Guesser', 'Oracle-Random', 'Guesser-Random']);
     await askfirst('compare', ...runs, '--format', 'latex', '--out', join(root, 'table.tex'), '--no-progress');
     expect(readFileSync(join(root, 'table.tex'), 'utf8')).toMatch(/^% askfirst compare: proactive mode, 28 episodes of .*\n% needs \\usepackage\{booktabs\}\n[^]*\\begin\{tabular\}\{lrrrr\}\n\\toprule\n/);
+  });
+
+  it('refuses to replace an existing --out (a run\'s own summary.json, any file) unless --overwrite', async () => {
+    const runs = ['oracle', 'random-1'].map((r) => join(root, r));
+    const summary = join(runs[0], 'summary.json');
+    const before = readFileSync(summary, 'utf8');
+    await expect(askfirst('compare', ...runs, '--out', summary, '--no-progress')).rejects.toThrow(new RegExp(`^${summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} already exists: add --overwrite to replace it, or give another --out$`));
+    expect(readFileSync(summary, 'utf8')).toBe(before);
+    const mine = join(root, 'mine.md');
+    writeFileSync(mine, 'my notes\n');
+    await expect(askfirst('compare', ...runs, '--out', mine, '--no-progress')).rejects.toThrow(/already exists: add --overwrite/);
+    expect(readFileSync(mine, 'utf8')).toBe('my notes\n');
+    captureConsole('log');
+    await askfirst('compare', ...runs, '--out', mine, '--overwrite', '--no-progress');
+    expect(readFileSync(mine, 'utf8')).toMatch(/^\*\*proactive mode, 28 episodes of /);
   });
 
   it('refuses runs on other data in one line, writing nothing', async () => {
