@@ -1,4 +1,6 @@
 /** `askfirst compare`'s table (compare-table.ts): its figures on a hand-computed case, its refusals, its three formats. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EpisodeRecordCore, EvalMode } from '../episode/types.js';
 import { intervalSummary } from '../eval/intervals.js';
@@ -90,6 +92,24 @@ describe('compareRuns: the figures, by hand', () => {
     const tex = comparisonLatex(compareRuns([many(false), many(true)], 'proactive', { labels: ['Qwen2.5-VL-3B', 'B'] }));
     expect(tex).toContain('Qwen2.5-VL-3B & B & $-$100.0 [$-$100.0, $-$100.0] &');
     expect(tex).toContain('$1.82\\times10^{-12}$'); // 2 · 0.5^40
+  });
+
+  it("the JSON's every field is named in docs/evaluation.md's section on compare", () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/evaluation.md'), 'utf8');
+    const section = doc.slice(doc.indexOf("## A paper's table: `askfirst compare`"), doc.indexOf('\n## ', doc.indexOf("## A paper's table")));
+    const keys = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          keys.add(k);
+          walk(x);
+        }
+      }
+    };
+    walk(JSON.parse(comparisonJson(cmp)));
+    expect(keys.size).toBeGreaterThan(20);
+    expect([...keys].filter((k) => !new RegExp(`\`${k}\`|[{,] ?${k}[,}]`).test(section))).toEqual([]);
   });
 
   it("LaTeX's p from the number, the digits Markdown's shows: below the doubles from its log10, a mantissa carried to the next power", () => {
