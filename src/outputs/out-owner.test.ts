@@ -299,17 +299,17 @@ describe("every command given another command's --out", () => {
     expect(readdirSync(at('report-runs'))).toEqual(expect.arrayContaining(['report.html', 'report.md']));
   });
 
-  it("report writes beside the eval or probe results it compares (or into nobody's folder), not into a suite, a training run or a demo", async () => {
-    for (const name of ['suite', 'train', 'demo', 'feedback-demo', 'export']) {
+  it("report writes beside the eval results it compares (or into nobody's folder), not into a suite, a training run, a demo or a probe's results", async () => {
+    for (const name of ['suite', 'train', 'demo', 'feedback-demo', 'export', 'probe-hall']) {
       const before = snapshot(at(name));
       await expect(run(['report', at('eval'), '--out', at(name)]), name).rejects.toThrow(new RegExp(`^--out ${at(name)} holds ${HOLDERS[name].holds.source}; askfirst report would write into it: choose another --out$`));
-      expect(snapshot(at(name)), name).toEqual(before); // a demo's own report.html was replaced
+      expect(snapshot(at(name)), name).toEqual(before); // a demo's own report.html was replaced, and a probe's (its tables)
     }
     // a README.md that mentions askfirst export --format trl in prose (askfirst's own: the default --out . of a checkout) is no export
     mkdirSync(at('checkout'));
     writeFileSync(join(at('checkout'), 'README.md'), '# notes\n\n`askfirst export --format trl` writes a dataset.\n');
     expect(heldOutputs(at('checkout'))).toEqual([]);
-    for (const name of ['eval', 'probe-hall', 'empty-report', 'checkout']) {
+    for (const name of ['eval', 'empty-report', 'checkout']) {
       await run(['report', at('eval'), '--out', at(name)]);
       expect(readdirSync(at(name)), name).toEqual(expect.arrayContaining(['report.html', 'report.md']));
     }

@@ -239,12 +239,13 @@ export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, com
 }
 
 /**
- * `askfirst report`'s --out (default `.`): its report.html and report.md go beside the eval or probe results it
- * compares, or in a folder of nobody's output, but not into a suite, a training run, an export or a demo (whose own
- * report.html and report.md it replaced: `report --out runs/demo`), refused as refuseOthersOutput refuses.
+ * `askfirst report`'s --out (default `.`): its report.html and report.md go beside the eval results it compares, or in
+ * a folder of nobody's output, but not into a suite, a training run, an export, a demo (whose own report.html and
+ * report.md it replaced: `report --out runs/demo`) or a probe's results (whose own report.html, the probe's tables, it
+ * replaced: a probe's results are no run report compares), refused as refuseOthersOutput refuses.
  */
 export function refuseReportOut(out: string): void {
-  refuseOutputs([out], (h) => h.writer !== 'eval' && !h.writer.startsWith('probe '), writing('report')); // a newer askfirst's too
+  refuseOutputs([out], (h) => h.writer !== 'eval', writing('report')); // a newer askfirst's too
 }
 
 /**
