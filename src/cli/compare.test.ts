@@ -2,7 +2,7 @@
  * `askfirst compare` as a user types it, on real eval runs: three models on one suite compared in LaTeX and JSON, with
  * the figures each run's summary.json records; runs on other data refused in one line before anything is written.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gapClosed } from '../episode/metrics.js';
@@ -92,6 +92,23 @@ describe('askfirst report --labels (as compare\'s)', () => {
       await expect(askfirst(cmd, ...runs, '--labels', 'Oracle', '--out', cmd === 'report' ? refused : join(refused, 't.md'), '--no-progress')).rejects.toThrow(/^--labels gives 1 name for 2 runs: give one per run, in the runs' order$/);
     }
     expect(existsSync(refused)).toBe(false);
+  });
+
+  it("replaces a report it wrote, and refuses a report.md or report.html it did not write (a project's own), leaving it as it was", async () => {
+    const runs = ['oracle', 'always-answer'].map((r) => join(root, r));
+    const out = join(root, 'report-again');
+    captureConsole('log');
+    await askfirst('report', ...runs, '--out', out, '--no-progress');
+    await askfirst('report', ...runs, '--labels', 'A,B', '--out', out, '--no-progress'); // its own: replaced
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/^# askfirst eval report: A vs B\n/);
+    const mine = join(root, 'project');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'report.md'), '# My project\n\nNotes.\n');
+    await expect(askfirst('report', ...runs, '--out', mine, '--no-progress')).rejects.toThrow(
+      new RegExp(`^${join(mine, 'report.md').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a report askfirst wrote \\(no "Runs" list\\), and askfirst report would replace it: give another --out, or move it away$`),
+    );
+    expect(readFileSync(join(mine, 'report.md'), 'utf8')).toBe('# My project\n\nNotes.\n');
+    expect(existsSync(join(mine, 'report.html'))).toBe(false);
   });
 
   it('is one declaration, in both --help lines alike', async () => {

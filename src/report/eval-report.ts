@@ -7,7 +7,7 @@
  * option each reply was read as, and what was right.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
@@ -23,7 +23,7 @@ import { pngDataUrl } from '../scenes/png.js';
 import { fitPixels } from '../scenes/resize.js';
 import { streamJsonl } from '../util/jsonl.js';
 import { progress, withBar, type Progress } from '../util/progress.js';
-import { countSplitLines } from '../util/text-file.js';
+import { countSplitLines, readTextFileSync } from '../util/text-file.js';
 import { mcnemar, type McNemar, type RateInterval } from '../util/stats.js';
 import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -455,6 +455,10 @@ export function dataGroups(runs: readonly EvalRun[]): EvalRun[][] {
   return groups.map((g) => g.runs);
 }
 
+/** The heading of the runs' list in both files: how a report.html or report.md askfirst wrote is told from another (foreignReportFiles). */
+const RUNS_MD = '## Runs';
+const RUNS_HTML = '<h2>Runs</h2>';
+
 /** One line per run: its label, directory, data and the askfirst that wrote it; what its summary.json does not record is said to be so. */
 function provenanceLine(r: EvalRun): string {
   const p = r.summary.provenance as Record<string, unknown> | undefined;
@@ -509,7 +513,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
   o.bar?.tick();
   const title = o.title ?? `askfirst eval report: ${runs.map((r) => r.label).join(' vs ')}`;
   const html: string[] = [];
-  const md: string[] = [`# ${mdCell(title)}`, '', ...notes.map((n) => `> ${mdCell(n)}\n`), '## Runs', '', ...runs.map((r) => `- ${mdCell(provenanceLine(r))}`), ''];
+  const md: string[] = [`# ${mdCell(title)}`, '', ...notes.map((n) => `> ${mdCell(n)}\n`), RUNS_MD, '', ...runs.map((r) => `- ${mdCell(provenanceLine(r))}`), ''];
   let markdownTable = '';
   for (const mode of modes) {
     const models = modelRows(runs, mode);
@@ -545,7 +549,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
 <body><main>
 <h1>${esc(title)}</h1>
 ${notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}
-<h2>Runs</h2><ul>${runs.map((r) => `<li class="meta">${esc(provenanceLine(r))}</li>`).join('')}</ul>
+${RUNS_HTML}<ul>${runs.map((r) => `<li class="meta">${esc(provenanceLine(r))}</li>`).join('')}</ul>
 ${html.join('\n')}
 </main></body></html>
 `;
@@ -587,6 +591,24 @@ export async function readEvalRuns(dirs: readonly string[], o: { progress?: bool
     const rs = await Promise.all(dirs.map((d) => readEvalRun(d, (n) => ((read += n), bar.tick(n)))));
     if (total > read) bar.tick(total - read); // blank lines at the ends, a torn last line
     return rs;
+  });
+}
+
+/**
+ * The report.html and report.md in `outDir` that askfirst did not write (a file there without the runs' list every
+ * report of `renderEvalReport` has): `askfirst report --out` (default `.`) replaced a project's own report.md silently.
+ */
+export function foreignReportFiles(outDir: string): string[] {
+  return [
+    [join(outDir, 'report.html'), RUNS_HTML],
+    [join(outDir, 'report.md'), `\n${RUNS_MD}\n`],
+  ].flatMap(([file, mark]) => {
+    if (statSync(file, { throwIfNoEntry: false })?.isFile() !== true) return [];
+    try {
+      return readTextFileSync(file).includes(mark) ? [] : [file];
+    } catch {
+      return [file]; // unreadable: not known to be ours
+    }
   });
 }
 
