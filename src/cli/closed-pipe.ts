@@ -13,6 +13,7 @@
  * stdout only at its next write: Node 20 gives no event for it without one (docs/hardening.md,
  * "Every server").
  */
+import { exitAfterOutput } from '../util/exit-after-output.js';
 
 /** The exit code of a process killed by SIGPIPE, which a shell reports as 128 + 13. */
 export const CLOSED_PIPE_EXIT = 141;
@@ -24,7 +25,7 @@ type Watched = NodeJS.WritableStream & { [WATCHED]?: true };
 /** Exit quietly when stdout or stderr is a pipe whose reader has gone; any other stream error is thrown as before. */
 export function exitQuietlyOnClosedPipe(
   streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr],
-  exit: (code: number) => void = (code) => process.exit(code),
+  exit: (code: number) => void = (code) => exitAfterOutput(code), // the other stream's output still reaches its reader
 ): void {
   for (const s of streams as Watched[]) {
     if (s[WATCHED]) continue; // main() may run more than once in one process (tests): one listener per stream

@@ -5,13 +5,15 @@
  * shells, make and CI runners expect of an interrupted command; a shell script running it stops too: see the end of this
  * file); a re-run resumes.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { open, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { expectInterrupted, runShellSignalled, runSignalled } from '../testing/child.js';
-import { inPipe, namedPipe } from '../testing/named-pipe.js';
+import { exited, expectInterrupted, runShellSignalled, runSignalled } from '../testing/child.js';
+import { holdPipe, inPipe, namedPipe } from '../testing/named-pipe.js';
 import { startFaultServer, type FaultServer } from '../testing/fault-server.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
@@ -19,6 +21,8 @@ import { policyOutDirs } from './eval.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { finishedDemoStages } from '../testing/demo-stages.js';
 import { seedDir } from '../demo/seed-dirs.js';
+
+const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
 
 let server: FaultServer;
 beforeAll(async () => {
@@ -300,3 +304,55 @@ describe('a shell script whose askfirst command is stopped by Ctrl-C stops too',
     expectInterrupted(r, 'SIGINT', 'the shell');
   });
 });
+
+/**
+ * A reader more than a pipe's 64 KiB behind (`askfirst eval … 2>&1 | tee log` on a slow disk, a parent that reads
+ * later): what askfirst writes then waits in Node, and an exit at once (`process.exit`) dropped it. Here the pipe is
+ * filled first (64 KiB written into it by the shell before askfirst starts) and read only once askfirst was stopped.
+ */
+describe('a command stopped at once, its pipe full: what it said still reaches the reader', () => {
+  it('Ctrl-C while eval loads its second policy: the first one\'s summary and "interrupted; …" arrive, then it ends by SIGINT', { timeout: 60_000 }, async () => {
+    const dir = tmpDir('af-interrupt');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, kinds: ['occlusion'], seed: 1 }));
+    const replies = namedPipe(join(dir, 'replies.jsonl')); // the scripted policy waits on it as it loads
+    const gate = namedPipe(join(dir, 'gate')); // the reader waits on it before it reads
+    const pidFile = join(dir, 'pid');
+    const askfirst = `${shellQuote(process.execPath)} ${shellQuote(bin)} eval --data ${shellQuote(suite)} --policy oracle --policy ${shellQuote(`scripted:${replies}`)} --mode proactive --no-progress --out ${shellQuote(join(dir, 'eval'))}`;
+    const script = `{ head -c 65536 /dev/zero | tr '\\0' .; echo $BASHPID > ${shellQuote(pidFile)}; exec ${askfirst}; } 2>&1 | { read -r _ < ${shellQuote(gate)}; cat; }; echo "askfirst's status: \${PIPESTATUS[0]}" >&2`;
+    const shell = spawn('bash', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const group = () => {
+      try {
+        process.kill(-shell.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    };
+    onTestFinished(group);
+    let out = '';
+    let err = '';
+    shell.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    shell.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    await holdPipe(replies, shell); // askfirst has run oracle and printed its summary, into the full pipe
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(pid, 'SIGINT');
+    // the fixed command waits for its reader; the one that exited at once is gone within this
+    for (let t = 0; t < 100 && alive(pid); t++) await new Promise((r) => setTimeout(r, 10));
+    await writeFile(gate, 'read now\n');
+    await exited(shell);
+    const said = out.replace(/^\.{65536}/, '');
+    expect(said).toContain('oracle on ');
+    expect(said).toContain(`summary: ${join(dir, 'eval', 'oracle', 'summary.json')}`);
+    expect(said).toContain(`askfirst: interrupted; the run of oracle is saved (${join(dir, 'eval', 'oracle')})`);
+    expect(err).toContain("askfirst's status: 130"); // the shell's 128 + SIGINT
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

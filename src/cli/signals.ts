@@ -10,6 +10,7 @@ import { RunAborted } from '../agents/runner.js';
 import { RequestAborted } from '../agents/http/retry.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { withKept } from '../util/fs-errors.js';
+import { exitAfterOutput, isExiting, untilExit } from '../util/exit-after-output.js';
 
 /** Exit code of a process stopped by this signal (the shell's 128 + its number). */
 export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -78,6 +79,7 @@ export function untilStopped(stopping: Stopping, close: () => Promise<void>, rea
       }
       closed.then(
         () => {
+          if (isExiting()) return; // a second signal came: exiting at once, once what was said is out
           done();
           process.stderr.write(`${stoppedLine(stopping, sig)}\n`);
           resolve(sig);
@@ -214,7 +216,10 @@ export class StoppableJob {
       return await fn(step.stop.signal);
     } finally {
       this.step = undefined;
-      if (this.stoppedBy) this.exit(this.stoppedBy);
+      if (this.stoppedBy) {
+        this.exit(this.stoppedBy);
+        await untilExit(); // its output still on its way to a slow reader: nothing after this section runs
+      }
     }
   };
 
@@ -244,17 +249,23 @@ export class StoppableJob {
 }
 
 /**
- * End the process for `sig` now, by the signal itself (`endBySignal`: a shell sees 130, 143 for SIGTERM), once the 'exit'
- * listeners have run (lock files released, a half-made database's folder removed), without waiting on a thread that may
- * never return. Node's exit (`process.exit`) joins the threads of libuv's pool, and one blocked in a call that never
- * returns — reading a named pipe nobody writes to (or opens for writing), a stalled network mount, a DNS lookup no server
- * answers — held the exit for as long, Node's signal handling already closed (a second Ctrl-C did nothing; only kill -9
- * ended it); the signal ends the process before that join. What was written to stdout and stderr before is there, as
- * with `process.exit`: only what a pipe had not taken yet, its reader more than its 64 KiB behind, would be lost.
+ * End the process for `sig` now, by the signal itself (`endBySignal`: a shell sees 130, 143 for SIGTERM), once what it
+ * wrote to stdout and stderr is out and the 'exit' listeners have run (lock files released, a half-made database's
+ * folder removed), without waiting on a thread that may never return. Node's exit (`process.exit`) joins the threads of
+ * libuv's pool, and one blocked in a call that never returns — reading a named pipe nobody writes to (or opens for
+ * writing), a stalled network mount, a DNS lookup no server answers — held the exit for as long, Node's signal handling
+ * already closed (a second Ctrl-C did nothing; only kill -9 ended it); the signal ends the process before that join.
+ * Its output is waited for first (`exitAfterOutput`, util/exit-after-output.ts): a pipe whose reader was more than its
+ * 64 KiB behind lost what had not reached it — the summary before, "askfirst: interrupted; …" itself (`askfirst eval
+ * … 2>&1 | tee log`). Meanwhile the command's work stands still at its next turn of the event loop, and a further
+ * signal exits at once. Returns (the caller's code goes on to its next turn) only while that output is waited for.
  */
 export function exitNow(sig: StopSignal): void {
   endBySignal(sig);
-  process.exit(SIGNAL_EXIT[sig]);
+  const again = () => process.exit(SIGNAL_EXIT[sig]); // a further signal while the output is waited for: at once
+  process.on('SIGINT', again);
+  process.on('SIGTERM', again);
+  exitAfterOutput(SIGNAL_EXIT[sig]);
 }
 
 /**

@@ -1,0 +1,73 @@
+/**
+ * Ending the process now, but only once what it wrote to stdout and stderr is out. Node writes to a pipe
+ * asynchronously on POSIX: what the pipe has no room for (its reader more than the pipe's 64 KiB behind —
+ * `askfirst eval … 2>&1 | tee log` on a slow disk, a parent process that reads later) waits in Node, and
+ * `process.exit` drops it, so the last lines a command said before exiting at once ("askfirst: interrupted; …", the
+ * summary before it) never reached the reader (docs/hardening.md, "Workbench and the command line"). A natural end
+ * (the event loop drained) waits for those writes; `exitAfterOutput` does too before it calls `process.exit`.
+ * It does not wait for ever: a stream whose reader has gone (EPIPE: cli/closed-pipe.ts) is not waited for, and one
+ * whose reader takes nothing for `STALLED_MS` (`less` showing its first page) is given up, as an exit at once would.
+ * Meanwhile the command's work stands still at its next turn of the event loop (`isExiting`, util/yield.ts).
+ */
+
+/** How long a reader may take nothing before the exit gives its pending output up (`whenWritten`). */
+export const STALLED_MS = 5000;
+
+const POLL_MS = 10;
+
+/** A stream an exit waits for: process.stdout or process.stderr (tests: a stand-in). */
+export interface Flushable {
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+}
+
+let exitingWith: number | undefined;
+
+/** Whether `exitAfterOutput` was called: the process is only waiting for its output to be written before it exits. */
+export function isExiting(): boolean {
+  return exitingWith !== undefined;
+}
+
+/**
+ * Exit with `code` once stdout and stderr have written what is waiting in them — at once, before this returns, when
+ * nothing is (a terminal, a file, a pipe with room) — and set `process.exitCode` to it meanwhile, so an exit sooner
+ * (the event loop drained) ends with the same code; a second call while it waits changes nothing (a reader gone
+ * meanwhile: cli/closed-pipe.ts; the stream is no longer waited for). Its caller's work goes on until its next turn of the event loop: a caller that
+ * must not go on awaits `untilExit()`.
+ */
+export function exitAfterOutput(code: number, streams: readonly Flushable[] = [process.stdout, process.stderr]): void {
+  if (exitingWith !== undefined) return; // already waiting: the first call's exit comes
+  if (pending(streams) === 0) process.exit(code);
+  exitingWith = code;
+  process.exitCode = code;
+  void whenWritten(streams).then(() => process.exit(code));
+}
+
+/** A promise that never settles: what a caller of `exitAfterOutput` awaits so that none of its later code runs. */
+export function untilExit(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
+/**
+ * Resolves once `streams` hold no pending writes (those of a destroyed stream, its reader gone, not counted), or once
+ * what they hold has not gone down for `stalledMs` (a reader that takes nothing). Checked every 10 ms.
+ */
+export function whenWritten(streams: readonly Flushable[], stalledMs = STALLED_MS, now: () => number = Date.now): Promise<void> {
+  return new Promise((resolve) => {
+    let last = pending(streams);
+    let since = now();
+    const check = () => {
+      const left = pending(streams);
+      if (left === 0) return resolve();
+      if (left < last) since = now();
+      last = left;
+      if (now() - since >= stalledMs) return resolve();
+      setTimeout(check, POLL_MS);
+    };
+    check();
+  });
+}
+
+function pending(streams: readonly Flushable[]): number {
+  return streams.reduce((n, s) => n + (s.destroyed ? 0 : s.writableLength), 0);
+}
