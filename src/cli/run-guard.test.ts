@@ -9,6 +9,10 @@ import { buildProgram } from './main.js';
 import { generateSuite } from '../suite/generate.js';
 import { writeSuite } from '../suite/io.js';
 
+// process.exit is mocked in these tests: exit at once, as exitAfterOutput does when no output waits (its waiting is
+// tested in util/exit-after-output.test.ts and, with the real command, interrupt.test.ts "its pipe full")
+vi.mock('../util/exit-after-output.js', async (original) => ({ ...(await original<typeof import('../util/exit-after-output.js')>()), exitAfterOutput: (code: number) => process.exit(code) }));
+
 afterEach(() => vi.restoreAllMocks());
 
 describe('guardRun (train, demo)', () => {

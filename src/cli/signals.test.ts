@@ -22,6 +22,10 @@ import { openDb } from '../feedback/db.js';
 import { createDemoProject } from '../feedback/importer.js';
 import { FeedbackStore } from '../feedback/store.js';
 
+// process.exit is mocked in these tests: exit at once, as exitAfterOutput does when no output waits (its waiting is
+// tested in util/exit-after-output.test.ts and, with the real command, interrupt.test.ts "its pipe full")
+vi.mock('../util/exit-after-output.js', async (original) => ({ ...(await original<typeof import('../util/exit-after-output.js')>()), exitAfterOutput: (code: number) => process.exit(code) }));
+
 afterEach(() => vi.restoreAllMocks());
 
 /** A batch command with one run (eval's, a probe's): `what` is what a signal during it keeps. */

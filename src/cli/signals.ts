@@ -262,10 +262,7 @@ export class StoppableJob {
  */
 export function exitNow(sig: StopSignal): void {
   endBySignal(sig);
-  const again = () => process.exit(SIGNAL_EXIT[sig]); // a further signal while the output is waited for: at once
-  process.on('SIGINT', again);
-  process.on('SIGTERM', again);
-  exitAfterOutput(SIGNAL_EXIT[sig]);
+  exitAfterOutput(SIGNAL_EXIT[sig]); // a further signal while it waits: at once
 }
 
 /**

@@ -9,6 +9,10 @@ import { generatedLine, runSuiteGenerate } from './suite.js';
 import { SuiteGenerateSchema } from './suite-schema.js';
 import { register } from './suite-command.js';
 
+// process.exit is mocked in these tests: exit at once, as exitAfterOutput does when no output waits (its waiting is
+// tested in util/exit-after-output.test.ts and, with the real command, interrupt.test.ts "its pipe full")
+vi.mock('../util/exit-after-output.js', async (original) => ({ ...(await original<typeof import('../util/exit-after-output.js')>()), exitAfterOutput: (code: number) => process.exit(code) }));
+
 describe('askfirst suite generate', () => {
   it('writes a readable suite with N episodes per kind', async () => {
     const dir = tmpDir('askfirst-cli-suite');

@@ -32,7 +32,8 @@ export function isExiting(): boolean {
  * Exit with `code` once stdout and stderr have written what is waiting in them — at once, before this returns, when
  * nothing is (a terminal, a file, a pipe with room) — and set `process.exitCode` to it meanwhile, so an exit sooner
  * (the event loop drained) ends with the same code; a second call while it waits changes nothing (a reader gone
- * meanwhile: cli/closed-pipe.ts; the stream is no longer waited for). Its caller's work goes on until its next turn of the event loop: a caller that
+ * meanwhile: cli/closed-pipe.ts; the stream is no longer waited for), and a Ctrl-C or SIGTERM meanwhile exits at once.
+ * Its caller's work goes on until its next turn of the event loop: a caller that
  * must not go on awaits `untilExit()`.
  */
 export function exitAfterOutput(code: number, streams: readonly Flushable[] = [process.stdout, process.stderr]): void {
@@ -40,7 +41,10 @@ export function exitAfterOutput(code: number, streams: readonly Flushable[] = [p
   if (pending(streams) === 0) process.exit(code);
   exitingWith = code;
   process.exitCode = code;
-  void whenWritten(streams).then(() => process.exit(code));
+  const now = () => process.exit(code);
+  process.on('SIGINT', now); // a further Ctrl-C or SIGTERM while it waits: at once
+  process.on('SIGTERM', now);
+  void whenWritten(streams).then(now);
 }
 
 /** A promise that never settles: what a caller of `exitAfterOutput` awaits so that none of its later code runs. */
