@@ -11,9 +11,10 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const entry = join(root, 'dist', 'cli', 'main.js');
 if (!existsSync(entry)) {
   console.error('askfirst: dist/ is missing. Run `npm run build` (npm ci does this for you).');
-  process.exit(1);
+  process.exitCode = 1; // not process.exit: the line reaches a pipe whose reader is behind (README.md, "Exit status")
+} else {
+  const stale = staleBuildWarning(root);
+  if (stale) console.error(stale);
+  const { main } = await import(entry);
+  await main(process.argv);
 }
-const stale = staleBuildWarning(root);
-if (stale) console.error(stale);
-const { main } = await import(entry);
-await main(process.argv);

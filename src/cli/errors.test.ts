@@ -1,16 +1,19 @@
 /** CLI error messages for a careless user (issue 20): every one says what to fix, none says "unexpected error … please report it". */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
 import { captureConsole } from '../testing/console.js';
 import { explainFsError, namePath, withKept } from '../util/fs-errors.js';
-import { main } from './main.js';
+import { EXIT_STATUS_HELP, main } from './main.js';
+import { SIGNAL_EXIT } from './signals.js';
+import { CLOSED_PIPE_EXIT } from './closed-pipe.js';
 
 async function cli(...args: string[]): Promise<{ code: number; err: string }> {
   const err = captureConsole('error');
@@ -846,5 +849,32 @@ describe('awkward paths', () => {
     expect(imp.err).toMatch(/--db-dir .*mnt is a mount point \(a file system of its own\): .*give a folder inside it, e\.g\. .*mnt\/feedback-db$/);
     expect(readdirSync(mnt)).toEqual([]);
     expect(readdirSync(d).sort()).toEqual(['mnt', 'suite']);
+  });
+});
+
+describe('exit status: the same for every command, as --help and README.md say', () => {
+  const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'askfirst.js');
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+
+  it('askfirst --help and README.md list the same statuses', () => {
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain(EXIT_STATUS_HELP);
+    const readme = readFileSync(join(dirname(bin), '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Exit status'), readme.indexOf('## Tests'));
+    const rows = [...section.matchAll(/^\| ([\d, ]+) \|/gm)].map((m) => m[1].split(', ').map(Number)).flat();
+    const listed = [...EXIT_STATUS_HELP.matchAll(/\b(\d+)\b/g)].map((m) => Number(m[1]));
+    expect(rows).toEqual([0, 1, SIGNAL_EXIT.SIGINT, SIGNAL_EXIT.SIGTERM, CLOSED_PIPE_EXIT]);
+    expect(listed).toEqual(rows);
+  });
+
+  it('0 when done, 1 for a usage error and for an error in the work alike (signals: interrupt.test.ts; a closed pipe: closed-pipe.test.ts)', { timeout: 60_000 }, () => {
+    expect(run('--version').status).toBe(0);
+    const usage = run('eval', '--nosuch');
+    expect([usage.status, usage.stderr]).toEqual([1, "askfirst: unknown option '--nosuch'; see askfirst eval --help\n"]);
+    const dir = tmpDir('af-exit');
+    const failed = run('eval', '--data', join(dir, 'missing'), '--policy', 'oracle', '--out', join(dir, 'out'));
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/^askfirst: .*missing/);
   });
 });

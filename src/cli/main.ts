@@ -6,9 +6,9 @@ import { explainFsError, withTildeHint } from '../util/fs-errors.js';
 import { InvalidConfigError, settingName, type FieldNamer } from '../util/config.js';
 import { ALLOW_OLD_CHECKPOINT_ENV } from '../nn/old-checkpoints.js';
 import { loadCommands } from './commands.js';
-import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
+import { CLOSED_PIPE_EXIT, exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { requireCurrentFolder } from './current-folder.js';
-import { endOnceDrained, Interrupted } from './signals.js';
+import { endOnceDrained, Interrupted, SIGNAL_EXIT } from './signals.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string; description: string };
@@ -18,6 +18,7 @@ export async function buildProgram(): Promise<Command> {
     .description(pkg.description)
     .version(pkg.version)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
     .option('--allow-old-checkpoint', 'load checkpoints of an older layout (no checksum, later parameters missing: filled with zeros, with a warning naming them)')
     .hook('preAction', () => {
       if (program.opts().allowOldCheckpoint) process.env[ALLOW_OLD_CHECKPOINT_ENV] = '1';
@@ -26,6 +27,16 @@ export async function buildProgram(): Promise<Command> {
   oneLineParseErrors(program);
   return program;
 }
+
+/**
+ * Every command's exit status, the same for all (README.md, "Exit status"): what a script or a supervisor can tell
+ * from it. A bad option or setting is an error like any other (1): a `--config FILE`'s bad value is both.
+ */
+export const EXIT_STATUS_HELP = `Exit status (every command):
+  0    done
+  1    an error, a bad option or setting included (one line on stderr says what to fix)
+  ${SIGNAL_EXIT.SIGINT}  stopped by Ctrl-C, ${SIGNAL_EXIT.SIGTERM} by SIGTERM: it ends by that signal, once what is kept is said and written out
+  ${CLOSED_PIPE_EXIT}  its reader closed the pipe early (\`askfirst … | head\`), unless an error had set its own`;
 
 /**
  * commander's own complaints (an unknown option or command, a stray argument, a value not among an option's
