@@ -75,11 +75,11 @@ describe('feedback demo-aggregate --out another command\'s output', () => {
 
 describe('feedback demo re-run over a training stage killed mid-way', () => {
   /** A quick demo into `dir`/fd (as feedback-interrupt.test.ts'), from an untrained guesser: the over-optimisation regime's runs in three segments of two updates. */
-  const quickDemo = (dir: string) => {
+  const quickDemo = (dir: string, gaoUpdates = 6) => {
     const init = join(dir, 'sup');
     saveBuiltin(init, newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] }))); // the demo only needs one
     const out = join(dir, 'fd');
-    const args = ['feedback', 'demo', '--init', init, '--out', out, '--labels', '10', '--annotators', '1', '--rl-updates', '1', '--episodes-per-update', '4', '--rl-episodes', '10', '--eval-episodes', '5', '--dpo-steps', '1', '--rm-steps', '2', '--routing-budgets', '0.5', '--routing-rounds', '1', '--routing-committee', '2', '--gao-labels', '10', '--gao-updates', '6', '--gao-eval-every', '2', '--no-progress'];
+    const args = ['feedback', 'demo', '--init', init, '--out', out, '--labels', '10', '--annotators', '1', '--rl-updates', '1', '--episodes-per-update', '4', '--rl-episodes', '10', '--eval-episodes', '5', '--dpo-steps', '1', '--rm-steps', '2', '--routing-budgets', '0.5', '--routing-rounds', '1', '--routing-committee', '2', '--gao-labels', '10', '--gao-updates', String(gaoUpdates), '--gao-eval-every', '2', '--no-progress'];
     return { out, args };
   };
 
@@ -112,10 +112,15 @@ describe('feedback demo re-run over a training stage killed mid-way', () => {
     // killed as gao-plain records its second segment's test point: that segment's final model (update 4) written, the third not begun
     const run = join(out, 'rl', 'gao-plain-10');
     await killCliAt(args, dir, { op: 'rename', path: `${run}${sep}.gao-eval.json`, nth: 2 });
-    const points = (): number[] => (JSON.parse(readFileSync(join(run, 'gao-eval.json'), 'utf8')) as { update: number }[]).map((p) => p.update);
+    const points = (): number[] => gaoPoints(run).map((p) => p.update);
     expect(points()).toEqual([2]);
-    const before = checkpointSeconds(run); // the newest checkpoint's training seconds (update 4)
-    expect(before).toBeGreaterThan(0);
+    // the first point records the regime's time then: its training to update 2 and its evaluation on the test suite after
+    const [first] = gaoPoints(run);
+    expect(first.seconds).toBeGreaterThan(loggedSeconds(run, 2)); // was: no seconds (the evaluation's time kept nowhere)
+    // say that evaluation took 500 s more: the re-run counts what the point records (was: the checkpoint's training seconds only)
+    writeFileSync(join(run, 'gao-eval.json'), JSON.stringify([{ ...first, seconds: first.seconds! + 500 }]));
+    const before = first.seconds! + 500 + loggedSeconds(run, 4) - loggedSeconds(run, 2); // and the second segment's training (kept: update 4)
+    expect(before).toBeGreaterThan(checkpointSeconds(run)! + 500);
     const t = performance.now();
     const again = await runCli(args, dir);
     const now = (performance.now() - t) / 1000;
@@ -135,5 +140,53 @@ describe('feedback demo re-run over a training stage killed mid-way', () => {
     const logged = readFileSync(join(run, 'rl.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { update: number }).update);
     expect(logged).toEqual([1, 2, 3, 4, 5, 6]);
     expect(r.policies.find((p) => p.name === 'gao-plain-10')?.testCurve?.map((p) => p.update)).toEqual([2, 4, 6]);
+    // each point's time, in all, grows; feedback.json's curve keeps the figures only (the time is its stage's)
+    const seconds = gaoPoints(run).map((p) => p.seconds!);
+    expect(seconds[1]).toBeGreaterThan(before);
+    expect(seconds[2]).toBeGreaterThan(seconds[1]);
+    expect(seconds[2]).toBeLessThanOrEqual(gao.seconds);
+    expect(Object.keys(r.policies.find((p) => p.name === 'gao-plain-10')!.testCurve![0])).not.toContain('seconds');
+    // run again, every stage taken up: the regime's time is its last point's (was: its log's training time, its evaluations lost)
+    const third = await runCli(args, dir);
+    expect(third.code, third.stderr).toBe(0);
+    const r3 = JSON.parse(readFileSync(join(out, 'feedback.json'), 'utf8')) as FeedbackResults;
+    expect(r3.timings.find((x) => x.stage === 'gao-plain')).toEqual({ stage: 'gao-plain', seconds: seconds[2], takenUp: true });
+  });
+
+  it('--gao-updates not a multiple of --gao-eval-every, stopped after the last segment trained, before its evaluation: its training is kept in the time', { timeout: 300_000 }, async () => {
+    const dir = tmpDir('askfirst-feedback-demo-gao-last');
+    const { out, args } = quickDemo(dir, 5); // segments to updates 2, 4 and 5: checkpoints at 2 and 4, none at 5
+    const run = join(out, 'rl', 'gao-plain-10');
+    // killed as gao-plain records its third segment's test point: final/ at update 5 written, no checkpoint there
+    await killCliAt(args, dir, { op: 'rename', path: `${run}${sep}.gao-eval.json`, nth: 3 });
+    expect(gaoPoints(run).map((p) => p.update)).toEqual([2, 4]);
+    // say the last segment's one update took 1000 s more: the re-run trains nothing (final/ is at 5), and keeps it
+    const log = join(run, 'rl.jsonl');
+    const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(rows.map((x) => x.update)).toEqual([1, 2, 3, 4, 5]);
+    rows[4]['time/seconds'] += 1000;
+    writeFileSync(log, rows.map((x) => JSON.stringify(x) + '\n').join(''));
+    const before = gaoPoints(run)[1].seconds! + loggedSeconds(run, 5) - loggedSeconds(run, 4);
+    const t = performance.now();
+    const again = await runCli(args, dir);
+    const now = (performance.now() - t) / 1000;
+    expect(again.code, again.stderr).toBe(0);
+    const r = JSON.parse(readFileSync(join(out, 'feedback.json'), 'utf8')) as FeedbackResults;
+    const gao = r.timings.find((x) => x.stage === 'gao-plain')!;
+    expect(gao.resumed).toBe(true);
+    // was: the checkpoint's (update 4) training seconds and the re-run's: the last segment's 1000 s, and the evaluations, lost
+    expect(gao.seconds).toBeGreaterThan(loggedSeconds(run, 5));
+    expect(gao.seconds - before).toBeGreaterThan(0);
+    expect(gao.seconds - before).toBeLessThanOrEqual(now);
+    expect(gaoPoints(run).map((p) => p.update)).toEqual([2, 4, 5]);
   });
 });
+
+/** The points of the over-optimisation regime's run in `run` (its gao-eval.json), with the regime's time in all at each. */
+const gaoPoints = (run: string) => JSON.parse(readFileSync(join(run, 'gao-eval.json'), 'utf8')) as { update: number; seconds?: number }[];
+
+/** The training seconds the RL log of the run in `run` records at `update`. */
+function loggedSeconds(run: string, update: number): number {
+  const row = readFileSync(join(run, 'rl.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).find((x) => x.update === update);
+  return row!['time/seconds'];
+}

@@ -57,6 +57,7 @@ import { judgePair } from '../rl/pair-judge.js';
 import { gapClosedSplit } from '../report/data.js';
 import { checkNewerFeedback, FEEDBACK_FILE, writeFeedbackReport, type FeedbackResults, type GaoPoint, type PolicyResult } from '../report/feedback-section.js';
 import { refuseNewerSummary } from './newer-summary.js';
+import { gaoKeptSeconds, type TimedPoint } from './gao-time.js';
 import { resolveConfig } from '../util/config.js';
 import type { AskfirstError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -176,13 +177,14 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   const resumedStages: ResumedStage[] = [];
   // `finished`: whether the stage is taken up finished (by default its run's final model; the over-optimisation regime's is
   // written at the end of each segment, so its stages say when the regime is done: gaoDone).
-  const trained = async <T>(name: string, dir: string, logged: () => Promise<number | undefined>, fn: () => Promise<T>, finished = new RunDir(dir).isFinished()): Promise<T> => {
+  // `kept`: what the runs before spent on the work a resumed stage keeps (by default its newest checkpoint's training seconds).
+  const trained = async <T>(name: string, dir: string, logged: () => Promise<number | undefined>, fn: () => Promise<T>, finished = new RunDir(dir).isFinished(), kept: () => number | undefined = () => checkpointSeconds(dir)): Promise<T> => {
     if (finished) {
       const seconds = await logged();
       tookUp.push({ stage: name, earlier: false, ...(seconds === undefined ? {} : { own: { stage: name, seconds } }) });
     } else {
-      const seconds = checkpointSeconds(dir);
-      if (seconds !== undefined) resumedStages.push({ stage: name, seconds });
+      const seconds = kept();
+      if (seconds !== undefined && seconds > 0) resumedStages.push({ stage: name, seconds });
     }
     return stage(name, fn);
   };
@@ -375,16 +377,21 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
   // proxy (the reward model's score) of the same held-out plays, against the KL from the start.
   const gaoEval = new Map<string, GaoPoint[]>();
   /** The points of the regime's segments in `dir` evaluated so far, written after each: a demo stopped part-way goes on after the last. */
-  const gaoPoints = (dir: string) => readFile(join(dir, GAO_EVAL_FILE), 'utf8').then((t) => JSON.parse(t) as GaoPoint[]).catch(() => [] as GaoPoint[]);
+  const gaoPoints = (dir: string) => readFile(join(dir, GAO_EVAL_FILE), 'utf8').then((t) => JSON.parse(t) as GaoEvalPoint[]).catch(() => [] as GaoEvalPoint[]);
   /** Whether the regime's run in `dir` is done: every segment trained and evaluated (final/ alone is any segment's end). */
   const gaoDone = (dir: string, points: readonly GaoPoint[]) => (points.at(-1)?.update ?? 0) >= cfg.gaoUpdates && new RunDir(dir).isFinished();
-  const gaoRun = async (name: string, reward: RewardModel) => {
+  /** The update the regime's next segment trains to, after its points so far. */
+  const gaoNext = (points: readonly GaoPoint[]) => Math.min((points.at(-1)?.update ?? 0) + cfg.gaoEvalEvery, cfg.gaoUpdates);
+  /** The points as feedback.json keeps them (testCurve): without the regime's time, which its stage's timing gives. */
+  const curveOf = (points: readonly GaoEvalPoint[]): GaoPoint[] => points.map(({ seconds: _seconds, ...p }) => p);
+  // `points`: its points so far; `before`: what the runs before spent on what it keeps (gao-time.ts), each point's `seconds` from it
+  const gaoRun = async (name: string, reward: RewardModel, points: GaoEvalPoint[], before: number) => {
+    const t0 = performance.now();
     const dir = join(out, 'rl', name);
     const file = join(dir, GAO_EVAL_FILE);
-    const points = await gaoPoints(dir);
     const last = points.at(-1)?.update ?? 0;
     if (gaoDone(dir, points)) {
-      gaoEval.set(name, points);
+      gaoEval.set(name, curveOf(points));
       return rlRun(name, reward);
     }
     let r: RLResult | undefined;
@@ -396,20 +403,28 @@ export async function runFeedbackDemo(partial: unknown, deps: FeedbackDemoDeps, 
       const recs = await runEpisodes(test, new CachedPolicy(r.policy, cache, test), { mode: 'proactive', loader, batchSize: 512 });
       const proxy = await reward.score(recs.map((record, i) => ({ episode: test[i], record })));
       const kls = r.curve.filter((c) => c.update > u - cfg.gaoEvalEvery && c.update <= u).map((c) => c['rl/kl']).filter((x) => Number.isFinite(x));
-      points.push({ update: u, kl: kls.length ? mean(kls) : null, proxy: mean([...proxy]), gold: mean(recs.map(goldReward)), evalAccuracy: summarize(recs).accuracy });
+      points.push({ update: u, kl: kls.length ? mean(kls) : null, proxy: mean([...proxy]), gold: mean(recs.map(goldReward)), evalAccuracy: summarize(recs).accuracy, seconds: before + (performance.now() - t0) / 1000 });
       await writeFileAtomic(file, `${JSON.stringify(points)}\n`);
       if (u >= cfg.gaoUpdates) break;
     }
-    gaoEval.set(name, points);
+    gaoEval.set(name, curveOf(points));
     runs.set(name, r!);
     return r!;
   };
-  // A regime stopped between two segments is resumed, not taken up: its time is the training before (its newest checkpoint's)
-  // and this run's. Was: taken up by final/ (the last segment's) with its log's time, and the remaining segments' time lost.
+  // A regime stopped between two segments is resumed, not taken up (was: taken up by final/, the last segment's, with its log's
+  // time, and the remaining segments' time lost). Its time is this run's and what the runs before spent on what it keeps:
+  // the seconds its last point records (training and the test evaluations: was the newest checkpoint's training seconds only,
+  // the evaluations lost) and the training kept after it (was lost when final/ was past the newest checkpoint: --gao-updates
+  // not a multiple of --gao-eval-every). Taken up done, its last point's seconds (was: its log's training time).
+  // A point of an older askfirst records no seconds: then the newest checkpoint's, or the log's, as before (gao-time.ts).
   const gaoStage = async (variant: 'plain' | 'fact') => {
     const run = `gao-${variant}-${cfg.gaoLabels}`;
     const dir = join(out, 'rl', run);
-    return trained(`gao-${variant}`, dir, rlLogged(dir), () => gaoRun(run, rms.get(regimeRm(cfg, variant))!.model), gaoDone(dir, await gaoPoints(dir)));
+    const points = await gaoPoints(dir);
+    const kept = await gaoKeptSeconds(dir, points, gaoNext(points));
+    const logged = async () => kept ?? (await rlLogged(dir)());
+    const before = () => kept ?? checkpointSeconds(dir);
+    return trained(`gao-${variant}`, dir, logged, () => gaoRun(run, rms.get(regimeRm(cfg, variant))!.model, points, before() ?? 0), gaoDone(dir, points), before);
   };
   await gaoStage('plain');
   await gaoStage('fact');
@@ -527,8 +542,11 @@ function gaoPoint(row: Record<string, number>) {
   };
 }
 
-/** The over-optimisation regime's points in each of its runs (GaoPoint[], written after each segment). */
+/** The over-optimisation regime's points in each of its runs (GaoEvalPoint[], written after each segment). */
 const GAO_EVAL_FILE = 'gao-eval.json';
+
+/** A point of the regime as its run's gao-eval.json keeps it: with the regime's time in all when it was written (gao-time.ts). */
+type GaoEvalPoint = GaoPoint & TimedPoint;
 
 /** The folders in `dir` (none when it is not there). */
 function subfolders(dir: string): string[] {
