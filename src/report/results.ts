@@ -326,7 +326,8 @@ const timingSchema = z.object({
   takenUp: z.literal(true).optional(),
   /**
    * The demo resumed this training stage from a checkpoint an earlier run wrote: `seconds` is this run's time plus the
-   * training time that checkpoint records (demo/stages.ts carryResumed), what the stage took in all. Absent otherwise.
+   * seconds that checkpoint records (demo/stages.ts carryResumed: the training up to it, its evaluations included), what
+   * the stage's kept work took in all (docs/demo.md). Absent otherwise.
    */
   resumed: z.literal(true).optional(),
 });
