@@ -71,7 +71,7 @@ function timingsTable(r: Results): string {
   const rows = r.timings.map((t) => {
     const parts = [
       ...(t.takenUp ? ['taken up finished by this re-run: the time of the run that trained it'] : []),
-      ...(t.resumed ? ['resumed by this re-run from a checkpoint: its time plus the training before it'] : []),
+      ...(t.resumed ? ['resumed by this re-run from a checkpoint: its time plus the work the checkpoint kept (training, with its evaluations)'] : []),
       ...(t.parts ?? []).map((p) => `${p.name} ${duration(p.seconds)}`),
     ]
       .map(esc)
