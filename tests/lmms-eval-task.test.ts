@@ -7,7 +7,7 @@
  * must be read alike; a scripted model's rates, aggregated as lmms-eval aggregates them, must be askfirst's
  * (episode/metrics.ts) on the same first replies.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,21 +25,12 @@ import type { SuiteEpisode } from '../src/suite/types.js';
 import { runCli } from '../src/testing/cli-kill.js';
 import { familyReplies } from '../src/testing/reasoning-replies.js';
 import { tmpDir } from '../src/testing/tmp.js';
-import { requireDep, SYSTEM_PYTHON } from '../src/testing/system-deps.js';
+import { hasPythonModule, requireDep, SYSTEM_PYTHON } from '../src/testing/system-deps.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
 
-function hasPythonModules(mods: string[]): boolean {
-  if (!existsSync(SYSTEM_PYTHON)) return false;
-  try {
-    execFileSync(SYSTEM_PYTHON, ['-c', `import ${mods.join(', ')}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = requireDep(hasPythonModules(['yaml', 'PIL']), 'python3-yaml and python3-pil for /usr/bin/python3');
+const skip = requireDep(hasPythonModule('yaml') && hasPythonModule('PIL'), 'python3-yaml and python3-pil for /usr/bin/python3', 'python3-yaml python3-pil');
 
 interface Row {
   episode_id: string;
