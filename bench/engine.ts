@@ -116,7 +116,7 @@ let torchSps: number | null = null;
 let torchReason: string | undefined;
 let torchVersion: string | undefined;
 let torchPerCpu: number | null = null;
-let torchRun: { threads: number; steps: number } | undefined;
+let torchRun: { threads: number; interopThreads: number; steps: number } | undefined;
 if (o['no-torch']) torchReason = 'skipped (--no-torch)';
 else if (!existsSync('/usr/bin/python3')) torchReason = '/usr/bin/python3 not found';
 else {
@@ -128,10 +128,13 @@ else {
   });
   if (r.status === 0) {
     const last = r.stdout.trim().split('\n').pop()!;
-    const j = JSON.parse(last) as { samples_per_s: number; samples_per_cpu_s: number; torch_version: string; threads: number; steps: number };
+    const j = JSON.parse(last) as { samples_per_s: number; samples_per_cpu_s: number; torch_version: string; threads: number; interop_threads: number; steps: number };
     torchVersion = j.torch_version;
-    torchRun = { threads: j.threads, steps: j.steps };
-    if (j.threads !== threads || j.steps !== steps) torchReason = `torch peer did other work: ${j.threads} threads and ${j.steps} steps, ours ${threads} and ${steps}`;
+    torchRun = { threads: j.threads, interopThreads: j.interop_threads, steps: j.steps };
+    // both of torch's pools at --threads (bench/engine_torch.py sets them): a bigger inter-op pool is more CPU than ours
+    if (j.threads !== threads || j.interop_threads !== threads || j.steps !== steps) {
+      torchReason = `torch peer did other work: ${j.threads} threads, ${j.interop_threads} inter-op threads and ${j.steps} steps, ours ${threads}, ${threads} and ${steps}`;
+    }
     else {
       torchSps = j.samples_per_s;
       torchPerCpu = j.samples_per_cpu_s;
@@ -159,8 +162,8 @@ const out = {
   steps,
   step_ms: { forward: ms(phases.forward), backward: ms(phases.backward), adam: ms(phases.step) },
   ...(torchVersion ? { torch_version: torchVersion } : {}),
-  // what the peer ran: the same threads and timed steps as ours, or its figure is left out (torch_reason)
-  ...(torchRun ? { torch_threads: torchRun.threads, torch_steps: torchRun.steps } : {}),
+  // what the peer ran: the same threads (both of torch's pools) and timed steps as ours, or its figure is left out (torch_reason)
+  ...(torchRun ? { torch_threads: torchRun.threads, torch_interop_threads: torchRun.interopThreads, torch_steps: torchRun.steps } : {}),
   load_avg_1m: +loadavg()[0].toFixed(2),
 };
 if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
