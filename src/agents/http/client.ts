@@ -360,7 +360,7 @@ export class ChatClient {
     reasoningOnly: 0,
     empty: 0,
   };
-  /** Set once the server refused a logprobs request; later requests omit logprobs. */
+  /** Set once the server refused a logprobs request; later requests omit logprobs (but those that require them). */
   logprobsRefused = false;
   /** When the last long wait was announced (ANNOUNCE_EVERY_MS apart). */
   private announcedAt = -Infinity;
@@ -397,14 +397,18 @@ export class ChatClient {
    * reply may be served from / stored in the cache (greedy requests); `keepTokens`, whether its token logprobs
    * (ChatResult.tokenLogprobs) are wanted, and so cached: an entry written without them is then a miss, asked again and
    * written over (before, a proxy's repeated request came back from the cache without its upstream's logprobs).
-   * `headers` are extra, non-secret headers.
+   * `headers` are extra, non-secret headers. `logprobsRequired`: the logprobs in `body` were asked for by a client of its
+   * own (`askfirst serve`'s, through a proxy), which must get them or a refusal: they are always sent, and a refusal is
+   * thrown as it came (UpstreamError; `param` "logprobs" when the server named it), never answered without them as eval's
+   * automatic fallback answers (before, serve's client asking for logprobs silently got none once one request had been
+   * refused them).
    */
   async complete(
     body: Record<string, unknown>,
-    o: RequestOptions & { cacheable?: boolean; keepTokens?: boolean } = {},
+    o: RequestOptions & { cacheable?: boolean; keepTokens?: boolean; logprobsRequired?: boolean } = {},
   ): Promise<ChatResult> {
     let b = body;
-    if (this.logprobsRefused && 'logprobs' in b) b = withoutLogprobs(b);
+    if (this.logprobsRefused && !o.logprobsRequired && 'logprobs' in b) b = withoutLogprobs(b);
     const key = this.cache && o.cacheable ? requestKey(this.endpoint, b) : undefined;
     if (key) {
       const hit = await this.cache!.get(key);
@@ -427,7 +431,7 @@ export class ChatClient {
       // without logprobs too (vLLM's "maximum context length" for one long prompt) was not about
       // them, and must not cost every later request its scores.
       const named = e instanceof UpstreamError ? e.param : undefined;
-      if (e instanceof UpstreamError && (e.status === 400 || e.status === 422) && 'logprobs' in b && (!named || named === 'logprobs' || named === 'top_logprobs')) {
+      if (e instanceof UpstreamError && !o.logprobsRequired && (e.status === 400 || e.status === 422) && 'logprobs' in b && (!named || named === 'logprobs' || named === 'top_logprobs')) {
         this.counters.failures--; // not a failure yet (the resend counts its own)
         const plain = await this.complete(withoutLogprobs(b), o);
         this.logprobsRefused = true;

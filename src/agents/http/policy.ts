@@ -178,6 +178,8 @@ export class HttpPolicy implements Policy {
     const res = await this.client.complete(body, {
       cacheable: !opts.sample,
       keepTokens: opts.logprobs?.logprobs === true, // serve's client asked for the upstream's token logprobs: cached with the reply
+      // and must get them or the upstream's refusal, not eval's fallback of a reply without them
+      logprobsRequired: opts.logprobs?.logprobs === true,
       signal: opts.signal,
       halt: opts.halt,
       // Episode facts for askfirst's own server only: a third-party endpoint never sees them unless asked.

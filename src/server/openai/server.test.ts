@@ -4,6 +4,7 @@ import { summarize } from '../../episode/metrics.js';
 import { OraclePolicy } from '../../agents/baselines/oracle.js';
 import { RandomPolicy } from '../../agents/baselines/random.js';
 import { ScriptedPolicy } from '../../agents/baselines/scripted.js';
+import { ChatClient } from '../../agents/http/client.js';
 import { episodeHeaders, HttpPolicy } from '../../agents/http/policy.js';
 import type { HttpPolicyConfig } from '../../agents/http/config.js';
 import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
@@ -284,10 +285,10 @@ describe('a proxy served (--policy openai:…)', () => {
 });
 
 /**
- * A fake upstream answering every request with `reply()`'s choice fields (its `usage`, if any, as the body's); the bodies
- * it was sent kept in `sent`. `config`: more of the proxy's HttpPolicy settings (a cache directory).
+ * A fake upstream answering every request with `reply(body)`'s choice fields (its `usage`, if any, as the body's; its
+ * `refused`, { status, error }, as an error answer instead); the bodies it was sent kept in `sent`. `config`: more of the proxy's HttpPolicy settings (a cache directory).
  */
-async function fakeUpstream(reply: () => Record<string, unknown>, config: Partial<HttpPolicyConfig> = {}) {
+async function fakeUpstream(reply: (sent: Record<string, unknown>) => Record<string, unknown>, config: Partial<HttpPolicyConfig> = {}) {
   const sent: Record<string, unknown>[] = [];
   const up = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -296,7 +297,9 @@ async function fakeUpstream(reply: () => Record<string, unknown>, config: Partia
       .on('end', () => {
         sent.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
         res.setHeader('content-type', 'application/json');
-        const { usage, ...choice } = reply();
+        const { usage, refused, ...choice } = reply(sent.at(-1)!);
+        // a refusal: an OpenAI error body with that status
+        if (refused) return void res.writeHead((refused as { status: number }).status).end(JSON.stringify({ error: (refused as { error: unknown }).error }));
         res.end(
           JSON.stringify({
             id: 'x',
@@ -557,13 +560,11 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
   const prompt = formatPrompt('Q?', ['a', 'b', 'c']);
   type Lp = { content: { token: string; top_logprobs: { token: string }[] }[] } | null;
   type Reply = { choices: { message: { content: string | null }; logprobs: Lp; finish_reason: string }[]; usage: Record<string, unknown> };
+  const messages = () => [{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl(createImage(8, 8, [90, 120, 30])) } }, { type: 'text', text: prompt }] }];
+  const post = (url: string, extra: Record<string, unknown>) =>
+    fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'p', ...extra, messages: messages() }) });
   const send = async (url: string, extra: Record<string, unknown>) => {
-    const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
-    const r = await fetch(`${url}/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'p', ...extra, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: prompt }] }] }),
-    });
+    const r = await post(url, extra);
     expect(r.status).toBe(200);
     return r;
   };
@@ -598,6 +599,39 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
         expect((await ask(up.srv.url, {}, stream)).choices[0].logprobs).toBeNull();
         expect(up.sent.at(-1)).not.toHaveProperty('logprobs');
         expect(up.sent.at(-1)).not.toHaveProperty('top_logprobs');
+      }
+    } finally {
+      await up.close();
+    }
+  });
+
+  it("passes on its upstream's refusal of logprobs to every client that asks for them, as a 400 naming the field", async () => {
+    // before, the refused request was answered without them ("logprobs": null), and from then on every client's
+    // "logprobs": true was dropped before the upstream: asked for logprobs, a client silently got none
+    const said = 'logprobs is not supported for this model';
+    const up = await fakeUpstream((sent) =>
+      'logprobs' in sent ? { refused: { status: 400, error: { message: said, type: 'invalid_request_error', param: 'logprobs', code: null } } } : { message: { role: 'assistant', content: 'B' } },
+    );
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await post(up.srv.url, { logprobs: true, top_logprobs: 2 });
+        expect({ status: r.status, body: await r.json() }, `request ${i}`).toEqual({
+          status: 400,
+          body: { error: { message: `the upstream model server refused "logprobs" (HTTP 400): ${said}; it gives no log-probabilities here: ask without "logprobs" and "top_logprobs"`, type: 'invalid_request_error', param: 'logprobs', code: 'BAD_INPUT' } },
+        });
+        expect(up.sent.at(-1)).toMatchObject({ logprobs: true, top_logprobs: 2 }); // asked upstream each time, as the client asked
+      }
+      expect(up.sent).toHaveLength(2); // never resent without them
+      expect((await ask(up.srv.url, {})).choices[0]).toMatchObject({ message: { content: 'B' }, logprobs: null });
+      // askfirst eval through the proxy keeps its fallback: refused, it asks again without them, and no more after
+      const evalClient = new ChatClient({ baseUrl: up.srv.url, concurrency: 1, timeoutMs: 10_000, retries: 0, backoffMs: 10, maxBackoffMs: 10 });
+      try {
+        const body = { model: 'p', messages: messages(), logprobs: true, top_logprobs: 10 };
+        expect((await evalClient.complete(body)).text).toBe('B');
+        expect((await evalClient.complete(body)).text).toBe('B');
+        expect(evalClient.stats()).toMatchObject({ requests: 3, logprobsFallbacks: 1, failures: 0 });
+      } finally {
+        evalClient.close();
       }
     } finally {
       await up.close();

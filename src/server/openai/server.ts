@@ -36,7 +36,8 @@
  *                              to `reasoning_content` and `reasoning`, as vLLM's reasoning parsers move it (content null
  *                              when nothing follows the reasoning, as theirs); its `logprobs` are the upstream's own as sent
  *                              (`servedLogprobs`; up to the cut for a reply cut here, `tokensUpTo`), asked of it as the client
- *                              asked them (ActOptions.logprobs: `logprobs`, `top_logprobs`), its token limit and `stop` are
+ *                              asked them (ActOptions.logprobs: `logprobs`, `top_logprobs`; the upstream's refusal of them a 400
+ *                              naming the field, `upstreamFailure`, never a reply without them), its token limit and `stop` are
  *                              forwarded upstream (ActOptions.limits) and the upstream's finish_reason passed on, unless the
  *                              reply was cut here (finish.ts `servedFinish`; a reply the upstream ended at the limit is not
  *                              cut again by words, `cutLimit`);
@@ -315,6 +316,11 @@ export function upstreamFailure(e: UpstreamError, log: (msg: string) => void): A
   // The request itself refused (bad, too long for the context, too large): the client's to fix, and the same request
   // would be refused again — as a 502 (a 5xx) a client such as askfirst eval retried it. An upstream 401/403/404 is this
   // server's configuration (its key, its model name), not the client's: that stays a 502.
+  // A refusal of the logprobs the client asked for (forwarded as asked, never dropped: agents/http/client.ts
+  // `logprobsRequired`) is the client's to fix by asking without them: named as the field at fault.
+  if ((e.status === 400 || e.status === 422) && (e.param === 'logprobs' || e.param === 'top_logprobs')) {
+    return new ParamError('BAD_INPUT', e.param, `the upstream model server refused "${e.param}" (HTTP ${e.status})${e.said ? `: ${e.said}` : ''}; it gives no log-probabilities here: ask without "logprobs" and "top_logprobs"`);
+  }
   if (e.status === 400 || e.status === 422 || e.status === 413)
     return new AskfirstError(e.status === 413 ? 'TOO_LARGE' : 'BAD_INPUT', `the upstream model server refused this request (HTTP ${e.status})${e.said ? `: ${e.said}` : ''}`);
   const answered = e.status !== undefined && e.status >= 400 ? ` answered HTTP ${e.status}${e.said ? `: ${e.said}` : ''}` : ' gave no usable reply (this server\'s log says why)';
