@@ -7,6 +7,7 @@
  * via im2col (Chellapilla et al., 2006, "High performance convolutional neural networks for
  * document processing") + GEMM.
  */
+import { InputError } from '../../util/errors.js';
 
 /**
  * C = op(A)·op(B) (+C). A is M×K (or K×M if transA), B is K×N (or N×K if transB); all dense
@@ -115,12 +116,31 @@ export function col2im(dcols: Float32Array, g: ConvGeom, dx: Float32Array, dxOff
   }
 }
 
+/** The most elements a Float32Array may have in Node 20's V8 (2^32): one more is a bare "Invalid typed array length". */
+export const MAX_TYPED_ARRAY_LENGTH = 2 ** 32;
+
+/**
+ * One image's im2col scratch of `g` (C·KH·KW × OH·OW floats), zeroed; an InputError naming the geometry and the limit
+ * when it is more floats than a typed array holds (a 3×3 kernel at a 256×256 output: from 7,282 channels; the built-in
+ * model's channel cap, agents/builtin/model-config.ts MAX_CHANNELS, keeps it far below). Before, a bare RangeError.
+ */
+function convScratch(g: ConvGeom, backward: boolean): Float32Array {
+  const { C, KH, KW, OH, OW } = g;
+  const floats = C * KH * KW * OH * OW;
+  if (floats > MAX_TYPED_ARRAY_LENGTH) {
+    throw new InputError(
+      `conv2d ${backward ? 'gradients' : 'forward'} of ${C} channels, kernel ${KH}×${KW}, output ${OH}×${OW}: one image's im2col scratch (${C}·${KH}·${KW} × ${OH}·${OW} = ${floats} floats) is more than the ${MAX_TYPED_ARRAY_LENGTH} floats (2^32) a typed array can hold in the reference kernels (ASKFIRST_KERNELS=ref): use fewer channels, a smaller kernel or image`,
+    );
+  }
+  return new Float32Array(floats);
+}
+
 /** y[n, f, :, :] = W[f]·cols(x[n]) + b[f]. y is overwritten. */
 export function conv2dForwardRef(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, g: ConvGeom): void {
   const { N, C, H, W, F, KH, KW, OH, OW } = g;
   const K = C * KH * KW;
   const P = OH * OW;
-  const cols = new Float32Array(K * P);
+  const cols = convScratch(g, false);
   const out = new Float32Array(F * P);
   for (let n = 0; n < N; n++) {
     im2col(x, n * C * H * W, g, cols);
@@ -151,8 +171,8 @@ export function conv2dBackwardRef(
   if (dx && overwriteDx) dx.fill(0, 0, N * C * H * W);
   const K = C * KH * KW;
   const P = OH * OW;
-  const cols = new Float32Array(K * P);
-  const dcols = new Float32Array(K * P);
+  const cols = convScratch(g, true);
+  const dcols = convScratch(g, true);
   for (let n = 0; n < N; n++) {
     const dyn = dy.subarray(n * F * P, (n + 1) * F * P);
     if (db) {

@@ -1,0 +1,29 @@
+/**
+ * The reference kernels' limits (their agreement with the WASM kernels is kernels.test.ts's): a convolution whose one
+ * image's im2col scratch is more floats than a typed array holds is refused in one line naming its geometry and the
+ * limit, before any scratch is allocated (so the test allocates nothing large).
+ */
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../util/errors.js';
+import { conv2dBackwardRef, conv2dForwardRef, convGeom, MAX_TYPED_ARRAY_LENGTH } from './ref.js';
+
+describe('reference conv2d past the typed-array limit', () => {
+  // 7,282 channels, 3×3, 256×256 output: 7,282·9 × 65,536 = 4,295,098,368 floats, 130,048 past 2^32
+  const g = convGeom(1, 7282, 256, 256, 1, 3, 3, 1, 1);
+  const none = new Float32Array(0); // never read: the refusal comes first
+
+  it('is an InputError naming the shape and the limit, not a bare RangeError', () => {
+    // before: RangeError "Invalid typed array length: 4295098368"
+    expect(7282 * 9 * 256 * 256).toBeGreaterThan(MAX_TYPED_ARRAY_LENGTH);
+    const forward = () => conv2dForwardRef(none, none, null, none, g);
+    expect(forward).toThrow(InputError);
+    expect(forward).toThrow(
+      "conv2d forward of 7282 channels, kernel 3×3, output 256×256: one image's im2col scratch (7282·3·3 × 256·256 = 4295098368 floats) is more than the 4294967296 floats (2^32) a typed array can hold in the reference kernels (ASKFIRST_KERNELS=ref): use fewer channels, a smaller kernel or image",
+    );
+    expect(() => conv2dBackwardRef(none, none, none, null, none, null, g)).toThrow(/^conv2d gradients of 7282 channels, kernel 3×3, output 256×256: one image's im2col scratch \(7282·3·3 × 256·256 = 4295098368 floats\) is more than the 4294967296 floats/);
+  });
+
+  it("the limit is Node's own: one float more is refused by Float32Array itself", () => {
+    expect(() => new Float32Array(MAX_TYPED_ARRAY_LENGTH + 1)).toThrow(/^Invalid typed array length/);
+  });
+});
