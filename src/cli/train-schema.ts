@@ -4,7 +4,7 @@
  * train.ts (supervised, rl, presence) and train-feedback.ts (reward, dpo).
  */
 import { z } from 'zod';
-import { DPOConfigSchema, GRPOConfigSchema, PPOConfigSchema, PresenceConfigSchema, RewardModelConfigSchema, SupervisedConfigSchema } from '../rl/configs.js';
+import { DPOConfigSchema, PresenceConfigSchema, RewardModelConfigSchema, RL_ALGORITHM_CONFIGS, RL_ALGORITHMS, SupervisedConfigSchema, type RLAlgorithm } from '../rl/configs.js';
 import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_FEEDBACK_DB_DIR } from '../feedback/db-dir.js';
 import { SuiteConfigSchema } from '../suite/suite-config.js';
@@ -58,7 +58,7 @@ export const SupervisedStageSchema = SupervisedConfigSchema.omit({ model: true }
 // ─── rl ───────────────────────────────────────────────────────────────────────────────
 
 /** Each --algorithm's own settings (the algorithm's schema validates a run with them). */
-export const ALGORITHMS = { grpo: GRPOConfigSchema.omit({ rewards: true }), ppo: PPOConfigSchema.omit({ rewards: true }) } as const;
+export const ALGORITHMS = Object.fromEntries(RL_ALGORITHMS.map((a) => [a, (RL_ALGORITHM_CONFIGS[a] as AnyObjectSchema).omit({ rewards: true })])) as Record<RLAlgorithm, AnyObjectSchema>;
 
 /**
  * One option per field of either algorithm, with defaults that tell the truth: a field whose
@@ -92,7 +92,7 @@ function rlOptionsSchema(): AnyObjectSchema {
 export const RLStageSchema = z
   .object({
     init: z.string().min(1).describe('the supervised checkpoint to start from (a run dir or its final/)'),
-    algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('the algorithm'),
+    algorithm: z.enum(RL_ALGORITHMS).default(RL_ALGORITHMS[0]).describe('the algorithm'),
     data: z.string().optional().describe('training episodes (DIR, suite:DIR); default: generate --episodes per training kind'),
     episodes: z.number().int().min(1).default(300).describe('episodes per kind of the generated training suite (without --data)'),
     reward: z.string().optional().describe("a learned reward instead of the simulator's: rm:DIR, a reward model from `train reward` (RLHF; the simulator's reward is still logged as rl/goldReward)"),

@@ -14,8 +14,8 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { CONFIG_FILE, readCheckpointConfig } from '../nn/checkpoint-config.js';
 import type { z } from 'zod';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
-import { trainGRPO } from '../rl/grpo.js';
-import { trainPPO } from '../rl/ppo.js';
+import { trainRL } from '../rl/algorithms.js';
+import type { BaseRLConfig, RLAlgorithm } from '../rl/configs.js';
 import { resolveSupervisedConfig, trainSupervised, type SupervisedResult } from '../rl/supervised.js';
 import { trainPresence } from '../rl/presence.js';
 import { memoryLoader } from '../suite/loader.js';
@@ -73,7 +73,7 @@ export function supervisedSummary(r: Pick<SupervisedResult, 'steps' | 'seconds' 
  * (each rewards with its own); the curriculum's shape without --curriculum oracle.
  */
 export async function checkRLStage(c: z.output<typeof RLStageSchema>, given: Readonly<Record<string, unknown>>): Promise<void> {
-  const { algorithm, data, reward, objective, curriculum } = c as { algorithm: 'grpo' | 'ppo'; data?: string; reward?: string; objective?: string; curriculum: string };
+  const { algorithm, data, reward, objective, curriculum } = c as { algorithm: RLAlgorithm; data?: string; reward?: string; objective?: string; curriculum: string };
   if (reward) rewardSpecDir(reward); // a malformed --reward fails before any data is generated
   refuseOtherAlgorithms(algorithm, given);
   if (data) refuseUnread(RLStageSchema, given, { keys: ['episodes', 'controlShare'], readBy: 'read without --data only (they shape the training suite generated then)' }, 'with --data');
@@ -90,15 +90,14 @@ export async function checkRLStage(c: z.output<typeof RLStageSchema>, given: Rea
 export async function runRLStage(c: z.output<typeof RLStageSchema>, read: ReadData | undefined = trainingData(c)): Promise<void> {
     const { init, algorithm, data: _data, episodes, reward, rewardWeights, controlShare, ...rest } = c as Record<string, unknown> & {
       init: string;
-      algorithm: 'grpo' | 'ppo';
+      algorithm: RLAlgorithm;
       data?: string;
       episodes: number;
       reward?: string;
       rewardWeights: string[];
       controlShare: number;
     };
-    const schema = ALGORITHMS[algorithm] as AnyObjectSchema;
-    const cfg = { ...(resolveConfig(schema, rest, algorithm) as z.output<(typeof ALGORITHMS)['grpo']> & z.output<(typeof ALGORITHMS)['ppo']>), rewards: parseRewardWeights(rewardWeights) };
+    const cfg = { ...(resolveConfig(ALGORITHMS[algorithm], rest, algorithm) as Omit<BaseRLConfig, 'rewards'>), rewards: parseRewardWeights(rewardWeights) };
     const policy = BuiltinPolicy.load(init);
     // the reward model is loaded before any data is generated (a wrong rm:DIR fails at once); it reads views through the data's loader
     const views: { loader?: ViewLoader } = {};
@@ -115,7 +114,7 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>, read: ReadDa
     }
     views.loader = data.loader;
     const ctx = { policy, ...data, log, ...(learned ? { reward: learned } : {}) };
-    const r = await (algorithm === 'ppo' ? trainPPO(cfg, ctx) : trainGRPO(cfg, ctx)).finally(() => read?.close());
+    const r = await trainRL(algorithm, cfg, ctx).finally(() => read?.close());
     if (r.alreadyFinished) return console.log(alreadyFinishedLine(`rl (${algorithm})`, cfg.out));
     const last = r.curve[r.curve.length - 1] ?? {};
     console.log(`rl (${algorithm}): ${r.updates} updates in ${r.seconds.toFixed(0)} s; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'rl/reward').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);

@@ -4,6 +4,7 @@
  * without loading the pipeline (src/cli/commands.ts).
  */
 import { z } from 'zod';
+import { RL_ALGORITHMS } from '../rl/configs.js';
 import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_CONTROL_SHARE, SuiteConfigSchema } from '../suite/suite-config.js';
 import { InvalidConfigError, outDirField, resolveConfig, type ConfigIssue } from '../util/config.js';
@@ -14,7 +15,7 @@ export const DemoConfigSchema = z.object({
   out: outDirField().default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
   quick: z.boolean().default(false).describe('a reduced run (about two minutes) for tests and a first look'),
   seed: z.number().int().min(0).default(0).describe('master seed (suites, initialisation, sampling)'),
-  algorithm: z.enum(['grpo', 'ppo']).default('grpo').describe('RL algorithm for our run'),
+  algorithm: z.enum(RL_ALGORITHMS).default(RL_ALGORITHMS[0]).describe('RL algorithm for our run'),
   baselines: z.boolean().default(true).describe('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
   rewardWeights: RewardWeightListSchema.default([]).describe(RewardWeightListSchema.description ?? ''),
   rlControlShare: SuiteConfigSchema.shape.controlShare.describe(`share of control episodes (answerable at the first view) in the RL training suite (ours and the baselines; the test suite keeps ${DEFAULT_CONTROL_SHARE})`),

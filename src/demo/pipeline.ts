@@ -24,8 +24,8 @@ import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';
 import { RunDir, savedConfig } from '../nn/index.js';
 import { trainSupervised, accuracyOn, finishedSeconds, resolveSupervisedConfig } from '../rl/supervised.js';
 import { referenceExamples } from '../rl/supervised-examples.js';
-import { trainGRPO } from '../rl/grpo.js';
-import { trainPPO } from '../rl/ppo.js';
+import { trainRL } from '../rl/algorithms.js';
+import type { RLAlgorithm } from '../rl/configs.js';
 import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import { makeRewards, parseRewardWeights } from '../rl/rewards.js';
 import { finishedCurve, type RLResult } from '../rl/run.js';
@@ -193,7 +193,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
 
   // ── 4. RL on the training kinds ───────────────────────────────────────────
   const rlCommon = { updates: b.rlUpdates, episodesPerUpdate: b.rlEpisodesPerUpdate, seed: cfg.seed, resume: !cfg.fresh, progress: cfg.progress, reportTo: cfg.reportTo, evalEvery: 5 };
-  const rlRun = async (name: string, extra: Record<string, unknown>, algo: 'grpo' | 'ppo' = 'grpo', model: { whichBound?: number } = {}): Promise<RLResult & { skipped?: boolean }> => {
+  const rlRun = async (name: string, extra: Record<string, unknown>, algo: RLAlgorithm = 'grpo', model: { whichBound?: number } = {}): Promise<RLResult & { skipped?: boolean }> => {
     const dir = join(cfg.out, name);
     // taken up only when it started from this guesser (rl-runs.ts): a --fresh demo's new one is not the old runs'
     const { start, done } = startDemoRL(name, dir, supDir, cfg.fresh, log, unlessDone);
@@ -208,7 +208,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
     Object.assign(policy.model.config, model); // acting options only (the weights are the guesser's)
     const ctx = { policy, train: rlTrain, val: rlVal, loader: memoryLoader, log, features: cache }; // frozen encoder: every run shares the evaluation's feature cache
     const opts = { out: dir, ...rlCommon, resume: start === 'resume', ...extra };
-    const r = await (algo === 'ppo' ? trainPPO(opts, ctx) : trainGRPO(opts, ctx));
+    const r = await trainRL(algo, opts, ctx);
     done();
     return r;
   };

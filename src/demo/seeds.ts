@@ -18,6 +18,7 @@ import { readRunSettings } from '../util/run-settings.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { DEMO_FLAGS, type DemoCommandConfig, DemoConfigSchema, type DemoConfig, type DemoFlagSettings } from './config.js';
 import { flagsOf } from '../util/command-flags.js';
+import { isRLAlgorithm } from '../rl/configs.js';
 
 /** The demo for one seed (runDemo; tests pass a stub). */
 export type DemoRunner = (cfg: DemoConfig, log: (s: string) => void, unlessDone?: (undo: () => void) => () => void) => Promise<unknown>;
@@ -136,7 +137,7 @@ function seedSettings(out: string, seeds: readonly number[], given: DemoFlagSett
     const weights = s.rewardWeights?.shown;
     return {
       quick: typeof s.quick === 'boolean' ? s.quick : given.quick,
-      algorithm: s.algorithm === 'grpo' || s.algorithm === 'ppo' ? s.algorithm : given.algorithm,
+      algorithm: isRLAlgorithm(s.algorithm) ? s.algorithm : given.algorithm,
       rewardWeights: typeof weights === 'string' ? (weights === '(defaults)' ? [] : weights.split(',')) : given.rewardWeights,
       rlControlShare: typeof s.rlControlShare === 'number' ? s.rlControlShare : given.rlControlShare,
       baselines: given.baselines,
@@ -150,7 +151,7 @@ function resultsSettings(r: Results, given: DemoFlagSettings): DemoFlagSettings 
   const d = (r.config.demo ?? {}) as { algorithm?: unknown; rewardWeights?: unknown; rlControlShare?: unknown };
   return {
     quick: r.quick,
-    algorithm: d.algorithm === 'grpo' || d.algorithm === 'ppo' ? d.algorithm : given.algorithm,
+    algorithm: isRLAlgorithm(d.algorithm) ? d.algorithm : given.algorithm,
     rewardWeights: Array.isArray(d.rewardWeights) && d.rewardWeights.every((w) => typeof w === 'string') ? d.rewardWeights : given.rewardWeights,
     rlControlShare: typeof d.rlControlShare === 'number' ? d.rlControlShare : given.rlControlShare,
     baselines: given.baselines,

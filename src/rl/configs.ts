@@ -1,6 +1,6 @@
 /**
  * The settings of every trainer of rl/, one schema each: the RL base every algorithm shares
- * (run.ts), GRPO (grpo.ts), PPO (ppo.ts), DPO (dpo.ts), the supervised stage (supervised.ts), the
+ * (run.ts), GRPO (grpo.ts), PPO (ppo.ts) and the list of RL algorithms (RL_ALGORITHM_CONFIGS), DPO (dpo.ts), the supervised stage (supervised.ts), the
  * presence head (presence.ts) and the reward model (reward-model.ts). Light (zod and other light
  * modules only), so `askfirst train …` builds its options and --help without loading the engine
  * (src/cli/commands.ts); each trainer imports its schema from here and validates with it.
@@ -65,6 +65,21 @@ export const PPOConfigSchema = BaseRLConfigSchema.extend({
   epochs: z.number().int().min(1).default(4).describe('optimisation passes over each rollout batch'),
 });
 export type PPOConfig = z.output<typeof PPOConfigSchema>;
+
+// ── the RL algorithms ───────────────────────────────────────────────────────
+/**
+ * Every RL algorithm by the name `train rl --algorithm` and `demo --algorithm` take, with its config schema: the one list
+ * of them (their trainers are in algorithms.ts, a Record over these names, so a name without a trainer does not
+ * compile; docs/extending.md). The first is the default.
+ */
+export const RL_ALGORITHM_CONFIGS = { grpo: GRPOConfigSchema, ppo: PPOConfigSchema } as const;
+export type RLAlgorithm = keyof typeof RL_ALGORITHM_CONFIGS;
+export const RL_ALGORITHMS = Object.keys(RL_ALGORITHM_CONFIGS) as [RLAlgorithm, ...RLAlgorithm[]];
+
+/** Whether `x` names an RL algorithm (a setting read back from a file). */
+export function isRLAlgorithm(x: unknown): x is RLAlgorithm {
+  return typeof x === 'string' && Object.hasOwn(RL_ALGORITHM_CONFIGS, x);
+}
 
 // ── DPO ─────────────────────────────────────────────────────────────────────
 // DPO's unit is the gradient step (its bar, its messages and its checkpoints, step-N, say so): the shared RL fields that
