@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { playEpisode } from '../testing/play-episode.js';
-import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
+import { GENERATED_KINDS, SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
 import { episodeProblems } from '../episode/validate.js';
 import { CATEGORIES } from '../scenes/shapes.js';
-import { controlIndices, generateEpisode, generateSuite } from './generate.js';
+import { controlIndices, generateEpisode, generateSuite, KIND_GENERATORS } from './generate.js';
 import { resolveSuiteConfig } from './suite-config.js';
 import { shortestPath } from './kinds/common.js';
 import { INFORMATIVE_MIN, UNINFORMATIVE_MAX } from './oracle.js';
@@ -28,7 +28,7 @@ const SEEDS = [0, 7];
 describe('generateSuite', () => {
   const suites = SEEDS.map((seed) => generateSuite({ episodes: N, seed, controlShare: 0.15 }));
 
-  it.each(SCENARIO_KINDS.map((k) => [k]))('%s: every episode keeps the guarantees', (kind) => {
+  it.each(GENERATED_KINDS.map((k) => [k]))('%s: every episode keeps the guarantees', (kind) => {
     let count = 0;
     for (const suite of suites)
       for (const ep of suite.filter((e) => e.kind === kind)) {
@@ -117,12 +117,18 @@ describe('generateSuite', () => {
 
   it.each([32, 96])('renders at %i px too', (size) => {
     const eps = generateSuite({ episodes: 2, size, controlShare: 0 });
-    expect(eps).toHaveLength(14);
+    expect(eps).toHaveLength(2 * SCENARIO_KINDS.length); // the default kinds, 2 each
     for (const ep of eps) {
       for (const v of ep.views) expect('image' in v && v.image.width).toBe(size);
       expect(ep.informative![ep.firstView]).toBe(false);
       expect(ep.informative![ep.referenceView]).toBe(true);
     }
+  });
+
+  it('draws the seven kinds by default, and --kinds takes every kind with a generator, an opt-in one too (docs/extending.md)', () => {
+    expect(resolveSuiteConfig({}).kinds).toEqual([...SCENARIO_KINDS]);
+    expect(Object.keys(KIND_GENERATORS)).toEqual([...GENERATED_KINDS]);
+    for (const k of GENERATED_KINDS) expect(resolveSuiteConfig({ kinds: [k] }).kinds).toEqual([k]);
   });
 
   it('rejects bad configs by name', () => {

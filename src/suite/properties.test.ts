@@ -8,7 +8,7 @@ import { normalizeText, standardizeLetter } from '../episode/parse.js';
 import { CATEGORIES } from '../scenes/shapes.js';
 import { controlIndices, generateEpisode } from './generate.js';
 import { resolveSuiteConfig } from './suite-config.js';
-import { SCENARIO_KINDS } from './kinds/names.js';
+import { GENERATED_KINDS } from './kinds/names.js';
 import { informativeness, INFORMATIVE_MIN, type OracleInput } from './oracle.js';
 
 /** Every oracle input of the last generated episode, in the order its views were scored. */
@@ -30,7 +30,7 @@ const SIZES = [32, 96];
 const N = 8;
 
 describe.each(SIZES)('suite at %i px', (size) => {
-  it.each(SCENARIO_KINDS.map((k) => [k]))('%s: an informative view tells the true category and no other option', (kind) => {
+  it.each(GENERATED_KINDS.map((k) => [k]))('%s: an informative view tells the true category and no other option', (kind) => {
     let views = 0;
     for (const seed of SEEDS) {
       const cfg = resolveSuiteConfig({ seed, size, episodes: N });
@@ -64,7 +64,7 @@ describe.each(SIZES)('suite at %i px', (size) => {
 describe('options', () => {
   it('no two options of a view read alike, by full text or by letter, and no option text reads as a letter', () => {
     const cfg = resolveSuiteConfig({ seed: 3, episodes: 4 });
-    for (const kind of SCENARIO_KINDS)
+    for (const kind of GENERATED_KINDS)
       for (let i = 0; i < 4; i++) {
         const ep = generateEpisode(kind, i, cfg, i === 0);
         for (const step of ep.steps) {

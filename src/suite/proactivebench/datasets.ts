@@ -124,8 +124,8 @@ export const DATASET_INFO: Record<PBDataset, DatasetInfo> = {
   coco2014: { name: 'coco2014', acronym: 'COCO', kind: 'camera' },
 };
 
-/** Which dataset's layout an askfirst scenario kind is written in. */
-export const KIND_TO_DATASET: Record<ScenarioKind, PBDataset> = {
+/** Which dataset's layout an askfirst scenario kind is written in; a kind without one (a new kind: docs/extending.md) is skipped by write.ts, and said. */
+export const KIND_TO_DATASET: Partial<Record<ScenarioKind, PBDataset>> = {
   occlusion: 'Realistic-Occlusion-Dataset',
   passerby: 'OcclusionDataSet-MM20',
   viewpoint: 'MVP-N',
