@@ -50,7 +50,7 @@ describe('askfirst compare', () => {
     });
     expect(t.pairs.map((p) => `${p.a}-${p.b}`)).toEqual(['Oracle-Guesser', 'Oracle-Random', 'Guesser-Random']);
     await askfirst('compare', ...runs, '--format', 'latex', '--out', join(root, 'table.tex'), '--no-progress');
-    expect(readFileSync(join(root, 'table.tex'), 'utf8')).toMatch(/^% askfirst compare: proactive mode, 28 episodes of .*\n% needs \\usepackage\{booktabs\}\n[^]*\\begin\{tabular\}\{lrrrr\}\n\\toprule\n/);
+    expect(readFileSync(join(root, 'table.tex'), 'utf8')).toMatch(/^% askfirst compare: proactive mode, 28 episodes of .*\n% needs \\usepackage\{booktabs\}\n[^]*\\begin\{tabular\}\{lrrrrr\}\n\\toprule\n/);
   });
 
   it('refuses to replace an existing --out (a run\'s own summary.json, any file) unless --overwrite', async () => {

@@ -55,14 +55,14 @@ describe('compareRuns: the figures, by hand', () => {
 
   it('Markdown, LaTeX and JSON say the same figures', () => {
     const md = comparisonMarkdown(cmp);
-    expect(md).toContain('| Ours | 8 | 100.0 % \\[67.6, 100.0\\] | 120.0 % | 1.00 \\[1.00, 1.00\\] | – |'); // no control: no over-asking
+    expect(md).toContain('| Ours | 8 | 100.0 % \\[67.6, 100.0\\] | 120.0 % | 1.00 \\[1.00, 1.00\\] | 0 | – |'); // no control: no over-asking
     expect(md).toMatch(/\| Ours \| Before \| \+75\.0 \\\[\+\d+\.\d, \+100\.0\\\] \| \+1\.00 \\\[\+1\.00, \+1\.00\\\] \| – \| 6 \| 0 \| 0\.0313 \| 0\.0938 \|/);
     // 8 episodes: the bootstrap's gap is often under 5 episodes, so gap closed has no interval, and the table says why
     expect(md).toMatch(/> Gap closed has no interval: in \d+\.\d % of the bootstrap's resamples the baseline's reference was not 5 episodes ahead of its proactive play/);
     const tex = comparisonLatex(cmp);
-    expect(tex).toContain('\\begin{tabular}{lrrrrr}');
-    expect(tex).toContain('Ours & 8 & 100.0 [67.6, 100.0] & 120.0 & 1.00 [1.00, 1.00] & – \\\\');
-    expect(tex).toContain('Before & 8 & 25.0 [7.1, 59.1] & 0.0 & 0.00 [0.00, 0.00] & – \\\\');
+    expect(tex).toContain('\\begin{tabular}{lrrrrrr}');
+    expect(tex).toContain('Ours & 8 & 100.0 [67.6, 100.0] & 120.0 & 1.00 [1.00, 1.00] & 0 & – \\\\');
+    expect(tex).toContain('Before & 8 & 25.0 [7.1, 59.1] & 0.0 & 0.00 [0.00, 0.00] & 0 & – \\\\');
     expect(tex).toContain('% Gap closed has no interval: ');
     expect(tex).toContain('model & episodes & accuracy (\\%) [95\\% CI] & gap closed (\\%) [95\\% CI]');
     const json = JSON.parse(comparisonJson(cmp)) as { runs: { accuracy: { value: number } }[]; pairs: { pHolm: number }[] };
@@ -84,6 +84,20 @@ describe('compareRuns: the figures, by hand', () => {
     const none = compareRuns([ours, flat], 'proactive', { baseline: flat });
     expect(none.runs[0].gapClosed).toEqual({ value: null, low: null, high: null });
     expect(none.notes).toEqual(["No gap closed: the baseline's reference mode answers 4 more of the 40 episodes right than its proactive play, fewer than the 5 it is told on."]);
+  });
+
+  it('over-asking with the number of controls it is over, in every format (7 of 42 episodes: why [0.0, 35.4] is wide)', () => {
+    // 42 episodes, the first 7 controls; A asks first on 2 of them (28.6 %), B on none
+    const of = (asks: (i: number) => boolean) => Array.from({ length: 42 }, (_, i) => coreRecord(`c${i}`, 'k', true, { control: i < 7, ps: asks(i) ? 1 : 0 }));
+    const cmp = compareRuns([run('A', { proactive: of((i) => i < 2) }), run('B', { proactive: of(() => false) })], 'proactive', {});
+    expect(cmp.runs.map((r) => r.controls)).toEqual([7, 7]);
+    const md = comparisonMarkdown(cmp);
+    expect(md).toContain('| model | episodes | accuracy \\[95 % CI\\] | ps-rate \\[95 % CI\\] | controls | over-asking \\[95 % CI\\] |');
+    expect(md).toMatch(/\| policy-A \| 42 \| 100\.0 % \\\[\d+\.\d, 100\.0\\\] \| 0\.05 \\\[[^|]*\\\] \| 7 \| 28\.6 % \\\[8\.2, 64\.1\\\] \|/);
+    const tex = comparisonLatex(cmp);
+    expect(tex).toContain('model & episodes & accuracy (\\%) [95\\% CI] & ps-rate [95\\% CI] & controls & over-asking (\\%) [95\\% CI] \\\\');
+    expect(tex).toMatch(/^policy-B & 42 & .* & 7 & 0\.0 \[0\.0, 35\.4\] \\\\$/m);
+    expect((JSON.parse(comparisonJson(cmp)) as { runs: { controls: number }[] }).runs.map((r) => r.controls)).toEqual([7, 7]);
   });
 
   it("LaTeX: a label's special characters as text, negative figures with a math minus, a tiny p in math", () => {

@@ -37,6 +37,8 @@ export interface CompareRow {
   gapClosed?: Estimate;
   psRate: Estimate;
   overAsking: Estimate;
+  /** The control episodes (answerable at the first view) over-asking is a share of: its interval's n, shown beside it. */
+  controls: number;
 }
 
 export interface ComparePair extends PairedDifferences {
@@ -166,6 +168,7 @@ export function compareRuns(runs: EvalRun[], mode: EvalMode, o: { baseline?: Eva
       ...(gaps ? { gapClosed: gaps.get(r.label)! } : {}),
       psRate: mean(i.psRate),
       overAsking: rate(i.overAsking),
+      controls: i.overAsking.n,
     };
   });
   const pairs: Omit<ComparePair, 'pHolm' | 'log10PHolm'>[] = [];
@@ -212,8 +215,9 @@ function style(unit: string): Style {
 function modelTable(c: Comparison, s: Style): { head: string[]; rows: string[][] } {
   const gap = c.baseline !== null;
   return {
-    head: ['model', 'episodes', 'accuracy [95 % CI]', ...(gap ? ['gap closed [95 % CI]'] : []), 'ps-rate [95 % CI]', 'over-asking [95 % CI]'],
-    rows: c.runs.map((r) => [r.label, String(r.episodes), s.percent(r.accuracy), ...(gap ? [s.percent(r.gapClosed!)] : []), s.count(r.psRate), s.percent(r.overAsking)]),
+    // the controls beside over-asking, as the episodes beside accuracy: 7 controls of 42 episodes is why its interval is wide
+    head: ['model', 'episodes', 'accuracy [95 % CI]', ...(gap ? ['gap closed [95 % CI]'] : []), 'ps-rate [95 % CI]', 'controls', 'over-asking [95 % CI]'],
+    rows: c.runs.map((r) => [r.label, String(r.episodes), s.percent(r.accuracy), ...(gap ? [s.percent(r.gapClosed!)] : []), s.count(r.psRate), String(r.controls), s.percent(r.overAsking)]),
   };
 }
 
@@ -230,7 +234,7 @@ function caption(c: Comparison): string {
 }
 
 const NOTES = [
-  'Accuracy and over-asking (over the control episodes, answerable at once: the first reply asked) with Wilson 95 % intervals; ps-rate (interventions asked per episode) with a Student\'s t interval; gap closed = (accuracy − the baseline\'s) / (the baseline\'s reference accuracy − the baseline\'s), its interval from a bootstrap over the episodes stratified by kind.',
+  'Accuracy and over-asking (over the control episodes, answerable at once, as many as the controls column says: the first reply asked) with Wilson 95 % intervals; ps-rate (interventions asked per episode) with a Student\'s t interval; gap closed = (accuracy − the baseline\'s) / (the baseline\'s reference accuracy − the baseline\'s), its interval from a bootstrap over the episodes stratified by kind.',
   'Pairs: A − B on the same episodes, each interval from a paired bootstrap stratified by kind (2,000 resamples, seeded); McNemar\'s exact two-sided p on accuracy, and Holm\'s adjustment of it for the number of pairs. A gap closed difference is the accuracy difference divided by the baseline\'s gap.',
 ];
 
