@@ -153,8 +153,8 @@ describe('compareRuns: the figures, by hand', () => {
 });
 
 describe('compareRuns: each run indexed once', () => {
-  it('builds one map of episode ids per run, not one per pair (4 runs: 4 maps, not 12)', () => {
-    // Maps built from a list are counted while compareRuns runs (a Map subclass in the global's place, put back after)
+  /** `f`'s result and the sizes of the Maps built from a list while it ran (a Map subclass in the global's place, put back after). */
+  function mapsBuiltIn<T>(f: () => T): { result: T; lists: number[] } {
     const lists: number[] = [];
     const Native = globalThis.Map;
     class Counted<K, V> extends Native<K, V> {
@@ -163,16 +163,29 @@ describe('compareRuns: each run indexed once', () => {
         if (entries) lists.push(this.size);
       }
     }
-    const runs = ['A', 'B', 'C', 'D'].map((d, i) => run(d, { proactive: play((id) => id.charCodeAt(1) % (i + 2) === 0, i % 2 === 1) }));
     globalThis.Map = Counted as MapConstructor;
-    let cmp;
     try {
-      cmp = compareRuns(runs, 'proactive');
+      return { result: f(), lists };
     } finally {
       globalThis.Map = Native;
     }
+  }
+  const runs = ['A', 'B', 'C', 'D'].map((d, i) => run(d, { proactive: play((id) => id.charCodeAt(1) % (i + 2) === 0, i % 2 === 1) }));
+
+  it('builds one map of episode ids per run, not one per pair (4 runs: 4 maps, not 12)', () => {
+    const { result: cmp, lists } = mapsBuiltIn(() => compareRuns(runs, 'proactive'));
     expect(cmp.pairs).toHaveLength(6);
     expect(lists.filter((size) => size === IDS.length)).toHaveLength(4);
+  });
+
+  it('with --baseline too: the gap intervals read the same maps (4 runs and a baseline: 5 maps, not 11)', () => {
+    // the baseline read on its own, as compare.ts reads --baseline (another object than a run even of the same folder)
+    const baseline = run('B', { proactive: play((id) => id.endsWith('0')), reference: play(() => true, false, 'reference') });
+    const plain = compareRuns(runs, 'proactive', { baseline });
+    const { result: cmp, lists } = mapsBuiltIn(() => compareRuns(runs, 'proactive', { baseline }));
+    expect(cmp.runs.map((r) => r.gapClosed)).toEqual(plain.runs.map((r) => r.gapClosed));
+    expect(cmp.runs[0].gapClosed!.value).toBeCloseTo((0.5 - 0.25) / (1 - 0.25), 12); // A right on a0, a2, b0, b2
+    expect(lists.filter((size) => size === IDS.length)).toHaveLength(5);
   });
 });
 

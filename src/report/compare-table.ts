@@ -143,7 +143,8 @@ export function compareRuns(runs: EvalRun[], mode: EvalMode, o: { baseline?: Eva
     // accuracy as summary.json records it (computeMetrics, as every report reads it), not counted again here
     const accOf = (recs: readonly EpisodeRecordCore[]) => computeMetrics(recs).accuracy;
     const [accBefore, accRef] = [accOf(before), accOf(reference)];
-    const iv = gapIntervals(reference, before, runs.map((r) => ({ name: r.label, records: r.records[mode]! })), []);
+    // each run's records by id as indexOf built them for the checks above: no map built again per run
+    const iv = gapIntervals(reference, ids, runs.map((r) => ({ name: r.label, records: indexOf(r) })), []);
     if (!isGap((accRef - accBefore) * n)) {
       notes.push(`No gap closed: the baseline's reference mode answers ${Math.round((accRef - accBefore) * n)} more of the ${n} episodes right than its ${mode} play, fewer than the ${MIN_GAP_EPISODES} it is told on.`);
     } else if (iv.noGap.all > MAX_NO_GAP_SHARE) {

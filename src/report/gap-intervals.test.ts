@@ -68,6 +68,15 @@ describe('gap closed intervals over the test episodes (paired, stratified bootst
     expect(iv.gapClosed.base.unseen!.high).toBeGreaterThan(iv.gapClosed.ours.unseen!.low);
   });
 
+  it('reads a run given by episode id (as askfirst compare holds it) as the same run given as a list', () => {
+    const byId = (recs: readonly EpisodeRecord[]) => new Map(recs.map((r) => [r.id, r]));
+    const shuffled = [...ours].reverse();
+    expect(gapIntervals(reference, byId(before), [{ name: 'ours', records: byId(shuffled) }], TRAIN)).toEqual(
+      gapIntervals(reference, before, [{ name: 'ours', records: ours }], TRAIN),
+    );
+    expect(() => gapIntervals(reference, byId(before.slice(1)), [{ name: 'ours', records: ours }], TRAIN)).toThrow(/before has no record of episode sketch-0/);
+  });
+
   it('is deterministic, and refuses a run that lacks one of the episodes', () => {
     const runs = [{ name: 'ours', records: ours }];
     expect(gapIntervals(reference, before, runs, TRAIN)).toEqual(

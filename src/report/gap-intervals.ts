@@ -37,28 +37,32 @@ const SPLITS = ['train', 'unseen', 'all'] as const;
 /** What gap closed reads of a record (a full one, or the compact one `askfirst compare` holds). */
 type GapRecord = Pick<EpisodeRecord, 'id' | 'kind' | 'success'>;
 
+/** A run's records: as a list, or already by episode id (eval/paired.ts `recordsById`), so a caller that holds that map does not have it built again. */
+type GapRecords = readonly GapRecord[] | ReadonlyMap<string, GapRecord>;
+
 /**
  * Intervals of gap closed = (acc − acc_before) / (acc_reference − acc_before) per split for each run in `runs`, and of the
- * first run's lead over each other run. Every record list must hold the same episodes (by id) as `reference`.
+ * first run's lead over each other run. Every record list must hold the same episodes (by id) as `reference`, whose order
+ * the bootstrap follows; `before` and each run's records may be given by id (`askfirst compare` indexes each run once).
  */
 export function gapIntervals(
   reference: readonly GapRecord[],
-  before: readonly GapRecord[],
-  runs: readonly { name: string; records: readonly GapRecord[] }[],
+  before: GapRecords,
+  runs: readonly { name: string; records: GapRecords }[],
   trainKinds: readonly string[],
   opts: { seed?: number; resamples?: number } = {},
 ): GapIntervals {
   const ids = reference.map((r) => r.id);
-  const successes = (name: string, recs: readonly GapRecord[]): Uint8Array => {
-    const byId = new Map(recs.map((r) => [r.id, r.success]));
+  const successes = (name: string, recs: GapRecords): Uint8Array => {
+    const byId: ReadonlyMap<string, GapRecord> = Array.isArray(recs) ? new Map(recs.map((r) => [r.id, r])) : (recs as ReadonlyMap<string, GapRecord>);
     return Uint8Array.from(ids, (id) => {
-      const s = byId.get(id);
-      if (s === undefined) throw new Error(`gapIntervals: ${name} has no record of episode ${id}`);
-      return s ? 1 : 0;
+      const r = byId.get(id);
+      if (r === undefined) throw new Error(`gapIntervals: ${name} has no record of episode ${id}`);
+      return r.success ? 1 : 0;
     });
   };
   const policies = [
-    successes('reference', reference),
+    Uint8Array.from(reference, (r) => (r.success ? 1 : 0)), // in its own order: the ids' order
     successes('before', before),
     ...runs.map((r) => successes(r.name, r.records)),
   ];
