@@ -68,6 +68,13 @@ describe('askfirst compare', () => {
     expect(readFileSync(mine, 'utf8')).toMatch(/^\*\*proactive mode, 28 episodes of /);
   });
 
+  it("takes a label with a comma in it, written \\, (--labels 'Qwen\\, 3B,Guesser')", async () => {
+    const out = join(root, 'comma.json');
+    captureConsole('log');
+    await askfirst('compare', join(root, 'oracle'), join(root, 'always-answer'), '--labels', 'Qwen\\, 3B,Guesser', '--format', 'json', '--out', out, '--no-progress');
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { runs: { label: string }[] }).runs.map((r) => r.label)).toEqual(['Qwen, 3B', 'Guesser']);
+  });
+
   it('refuses runs on other data in one line, writing nothing', async () => {
     const out = join(root, 'refused.md');
     await expect(askfirst('compare', join(root, 'oracle'), join(root, 'other-oracle'), '--out', out, '--no-progress')).rejects.toThrow(/^the runs played different data \(.*oracle: .*suite \(sha256:.*other-oracle: .*other \(sha256:/);

@@ -4,7 +4,7 @@ import { outDirField } from '../util/config.js';
 
 /** `--labels`, of `askfirst report` and `askfirst compare` (its count checked by report/eval-report.ts checkLabels). */
 export const RunLabelsSchema = z.object({
-  labels: z.array(z.string().min(1)).optional().describe('one name per run, in the runs\' order, wherever a run is named (default: the policy each run names)'),
+  labels: z.array(z.string().min(1)).optional().describe('one name per run, in the runs\' order, wherever a run is named (default: the policy each run names); a comma inside a name is written \\, (--labels \'Qwen\\, 3B,Guesser\')'),
 });
 
 export const ReportSchema = z.object({

@@ -3,7 +3,8 @@
  * (demoFlags, feedbackDemoFlags: removed when flagsOf replaced them) wrote for it: the tables were checked against them.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from './config.js';
+import { z } from 'zod';
+import { resolveConfig, splitList } from './config.js';
 import { flagsOf } from './command-flags.js';
 import { DEMO_FLAGS, DemoConfigSchema, type DemoFlagSettings } from '../demo/config.js';
 import { FEEDBACK_DEMO_FLAGS, FeedbackDemoConfigSchema } from '../demo/feedback-config.js';
@@ -114,5 +115,11 @@ describe('flagsOf', () => {
     expect(
       feedbackCases.map((c) => flagsOf(FeedbackDemoConfigSchema, c, FEEDBACK_DEMO_FLAGS)),
     ).toEqual(feedbackWrote);
+  });
+  it("writes a list item's own comma as \\, so the flag reads back as the same items (splitList)", () => {
+    const L = z.object({ labels: z.array(z.string()).optional() });
+    const flags = flagsOf(L, { labels: ['Qwen, 3B', 'Guesser'] }, { order: ['labels'] });
+    expect(flags).toBe(" --labels 'Qwen\\, 3B,Guesser'");
+    expect(splitList(flags.slice(' --labels '.length + 1, -1))).toEqual(['Qwen, 3B', 'Guesser']);
   });
 });

@@ -15,8 +15,8 @@ export interface FlagOrder<K extends string = string> {
   always?: readonly K[];
 }
 
-/** A setting as the user types it: a list joined by commas. */
-const typed = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
+/** A setting as the user types it: a list joined by commas, an item's own comma written `\,` (config.ts `splitList`). */
+const typed = (v: unknown): string => (Array.isArray(v) ? v.map((x) => String(x).replace(/,/g, '\\,')).join(',') : String(v));
 
 /**
  * The flags of `schema`'s command that give it `config`'s settings, each with a leading space: ` --kebab-name value` (the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { coerceOptions, InvalidConfigError, resolveConfig, schemaOptions } from './config.js';
+import { coerceOptions, InvalidConfigError, resolveConfig, schemaOptions, splitList } from './config.js';
 
 const S = z.object({
   episodes: z.number().int().min(1).default(10).describe('episodes per kind'),
@@ -22,6 +22,13 @@ describe('config schema', () => {
     const raw = coerceOptions(opts, { episodes: '5', kinds: 'a, b', progress: false });
     expect(resolveConfig(S, raw, 'test')).toMatchObject({ episodes: 5, kinds: ['a', 'b'], progress: false });
     expect(() => resolveConfig(S, coerceOptions(opts, { episodes: 'many' }), 't')).toThrow(/episodes/);
+  });
+  it("splits a list at commas, but not at one written \\, (an item's own: a label such as \"Qwen, 3B\")", () => {
+    expect(splitList('Qwen\\, 3B,Guesser')).toEqual(['Qwen, 3B', 'Guesser']);
+    expect(splitList('a, b,,c ')).toEqual(['a', 'b', 'c']);
+    expect(splitList('C:\\runs\\x,y')).toEqual(['C:\\runs\\x', 'y']); // any other backslash as typed
+    const L = z.object({ labels: z.array(z.string().min(1)).optional() });
+    expect(coerceOptions(schemaOptions(L), { labels: 'a\\,b,c' })).toEqual({ labels: ['a,b', 'c'] });
   });
   it('reads a number option in decimal only: "0x10", "0b11", "" and "Infinity" are refused by name, not read as 16, 3, 0 or ∞', () => {
     const opts = schemaOptions(z.object({ x: z.number().describe('x') }));

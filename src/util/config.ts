@@ -211,6 +211,17 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
 /** A number as written in decimal, with an optional sign, fraction and exponent. */
 const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 
+/**
+ * A list option's value as its items: split at each comma not written `\,` (an item's own comma: `--labels 'Qwen\, 3B,Guesser'`
+ * is "Qwen, 3B" and "Guesser"), each trimmed, the empty ones dropped. Any other backslash stays as typed.
+ */
+export function splitList(v: string): string[] {
+  return v
+    .split(/(?<!\\),/)
+    .map((s) => s.replace(/\\,/g, ',').trim())
+    .filter(Boolean);
+}
+
 /** Convert commander's raw option values (strings) into the shapes the schema expects. */
 export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -223,7 +234,7 @@ export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string,
       const n = DECIMAL.test(v) ? Number(v) : NaN;
       out[o.key] = Number.isFinite(n) ? n : v;
     } else if (o.kind === 'list' && typeof v === 'string') {
-      const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = splitList(v);
       // `--kinds ""` names nothing: where [] would read as "not given" the string stays, for the schema to refuse by name
       // ("give at least one value"); a list that needs items says so in its own words
       out[o.key] = items.length || !o.emptyListOk ? items : v;
