@@ -1,6 +1,6 @@
 /** The settings of `askfirst compare`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { outPathField } from '../util/config.js';
+import { outFileField } from '../util/config.js';
 import { RunLabelsSchema } from './report-schema.js';
 
 export const CompareSchema = z.object({
@@ -8,7 +8,7 @@ export const CompareSchema = z.object({
   mode: z.enum(['proactive', 'hint', 'reference']).default('proactive').describe('the eval mode compared (every run must have played it)'),
   baseline: z.string().min(1).optional().describe('the eval run of the model before training (proactive and reference modes, the same episodes): adds each run\'s gap closed from it toward its reference accuracy'),
   ...RunLabelsSchema.shape,
-  out: outPathField().optional().describe('write the table to this file (written whole) instead of stdout'),
+  out: outFileField().optional().describe('write the table to this file (written whole; a folder on the way is created) instead of stdout'),
   overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused)'),
   progress: z.boolean().default(true).describe('show a progress bar on stderr while the runs\' results are read'),
 });

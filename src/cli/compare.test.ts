@@ -68,6 +68,18 @@ describe('askfirst compare', () => {
     expect(readFileSync(mine, 'utf8')).toMatch(/^\*\*proactive mode, 28 episodes of /);
   });
 
+  it('refuses an --out that is a folder, or under a file, before any run is read', async () => {
+    const folder = join(root, 'tables');
+    mkdirSync(folder);
+    // runs that do not exist: had they been read first, the error would be about them (the CLI prints it as one line, "askfirst: --out: …")
+    await expect(askfirst('compare', join(root, 'no-run-a'), join(root, 'no-run-b'), '--out', folder, '--no-progress')).rejects.toThrow(new RegExp(`- out: ${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a folder; give a file name \\(one inside it, say\\)$`));
+    const summary = join(root, 'oracle', 'summary.json');
+    await expect(askfirst('compare', join(root, 'no-run-a'), join(root, 'no-run-b'), '--out', join(summary, 't.md'), '--no-progress')).rejects.toThrow(/summary\.json is a file, not a folder, so .*t\.md cannot be written under it; give another path$/);
+    captureConsole('log');
+    await askfirst('compare', join(root, 'oracle'), join(root, 'always-answer'), '--out', join(folder, 'new', 't.md'), '--no-progress'); // a missing folder: made
+    expect(readFileSync(join(folder, 'new', 't.md'), 'utf8')).toMatch(/^\*\*proactive mode/);
+  });
+
   it("takes a label with a comma in it, written \\, (--labels 'Qwen\\, 3B,Guesser')", async () => {
     const out = join(root, 'comma.json');
     captureConsole('log');

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { coerceOptions, InvalidConfigError, resolveConfig, schemaOptions, splitList } from './config.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpDir } from '../testing/tmp.js';
+import { coerceOptions, InvalidConfigError, outFileField, resolveConfig, schemaOptions, splitList } from './config.js';
 
 const S = z.object({
   episodes: z.number().int().min(1).default(10).describe('episodes per kind'),
@@ -22,6 +25,23 @@ describe('config schema', () => {
     const raw = coerceOptions(opts, { episodes: '5', kinds: 'a, b', progress: false });
     expect(resolveConfig(S, raw, 'test')).toMatchObject({ episodes: 5, kinds: ['a', 'b'], progress: false });
     expect(() => resolveConfig(S, coerceOptions(opts, { episodes: 'many' }), 't')).toThrow(/episodes/);
+  });
+  it('refuses a file --out that is a folder, ends with "/" or lies under a file, when resolved; a missing folder on the way is fine', () => {
+    const root = tmpDir('af-outfile');
+    mkdirSync(join(root, 'tables'));
+    writeFileSync(join(root, 'notes.md'), 'x');
+    const F = z.object({ out: outFileField() });
+    const why = (out: string) => {
+      const r = F.safeParse({ out });
+      return r.success ? null : r.error.issues.map((i) => i.message).join('; ');
+    };
+    expect(why(join(root, 'tables'))).toBe(`${join(root, 'tables')} is a folder; give a file name (one inside it, say)`);
+    expect(why(`${join(root, 'new')}/`)).toBe(`${join(root, 'new')}/ names a folder (it ends with "/"); give a file name`);
+    expect(why(join(root, 'notes.md', 'sub', 't.md'))).toBe(`${join(root, 'notes.md')} is a file, not a folder, so ${join(root, 'notes.md', 'sub', 't.md')} cannot be written under it; give another path`);
+    expect(why(join(root, 'notes.md'))).toBeNull(); // a file: --overwrite's to decide
+    expect(why(join(root, 'missing', 'deeper', 't.md'))).toBeNull(); // created by the write
+    expect(why('t.md')).toBeNull();
+    expect(why('~/t.md')).toMatch(/starts with ~/);
   });
   it("splits a list at commas, but not at one written \\, (an item's own: a label such as \"Qwen, 3B\")", () => {
     expect(splitList('Qwen\\, 3B,Guesser')).toEqual(['Qwen, 3B', 'Guesser']);

@@ -5,6 +5,7 @@
  * is generated from the schema and cannot drift from it.
  */
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { didYouMean } from './did-you-mean.js';
@@ -118,6 +119,37 @@ function valueAt(v: unknown, path: readonly PropertyKey[]): unknown {
  */
 export function outDirField(): z.ZodString {
   return outPathField().refine((p) => !isFile(p), { error: (iss) => `${String(iss.input)} is a file; give a folder (a new one is created)` });
+}
+
+/**
+ * A path option naming one file to write whole (`compare --out`): a folder there, a path ending in "/" or one under a
+ * file is refused when the config is resolved, before any work — it was refused only by the write, after every run was
+ * read. A missing folder on the way is not refused: the write creates it.
+ */
+export function outFileField(): z.ZodString {
+  return outPathField().superRefine((p, ctx) => {
+    const why = notAFileToWrite(p);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
+}
+
+/** Why `p` cannot be written as a file, in words that say what to give instead, or null (nothing found against it). */
+function notAFileToWrite(p: string): string | null {
+  if (/[\\/]$/.test(p)) return `${p} names a folder (it ends with "/"); give a file name`;
+  for (let d = p; ; d = dirname(d)) {
+    let s;
+    try {
+      s = statSync(d, { throwIfNoEntry: false });
+    } catch (e) {
+      // under a file (ENOTDIR): found further up; else unreachable (a link loop, no permission): the write says why
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') return null;
+    }
+    if (s) {
+      if (d === p) return s.isDirectory() ? `${p} is a folder; give a file name (one inside it, say)` : null;
+      return s.isDirectory() ? null : `${d} is a file, not a folder, so ${p} cannot be written under it; give another path`;
+    }
+    if (dirname(d) === d) return null;
+  }
 }
 
 /**
