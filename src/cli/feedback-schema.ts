@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { IllumeConfigSchema } from '../feedback/illume-config.js';
 import { DEFAULT_FEEDBACK_DB_DIR, newProjectField } from '../feedback/db-dir.js';
 import { TASK_TYPES } from '../feedback/tasks.js';
-import { outDirField, outPathField, unusedProgressField } from '../util/config.js';
+import { outDirField, outFileField, unusedProgressField } from '../util/config.js';
 import { AuthLimitSchema } from '../server/workbench-config.js';
 import { AllowHostSchema } from '../server/host-config.js';
 
@@ -51,7 +51,7 @@ export const ExportSchema = z.object({
   ...dbFields,
   project: z.string().min(1).describe('project name'),
   format: z.enum(['sft', 'dpo']).describe('sft: accepted rationales (messages); dpo: preferences (prompt/chosen/rejected)'),
-  out: outPathField().describe('output JSONL file'),
+  out: outFileField().describe('output JSONL file'),
   overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused)'),
   images: z.enum(['path', 'base64']).default('path').describe('images as absolute paths or inline base64 data URIs'),
   progress: unusedProgressField('feedback export'),
@@ -76,7 +76,7 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   labelsPerItem: z.number().int().min(1).default(1).describe('annotators per rationale task for --critic workbench'),
   host: z.string().default('127.0.0.1').describe('for --critic workbench: interface of the workbench it serves'),
   port: z.number().int().min(0).max(65535).default(8787).describe('for --critic workbench: port of the workbench it serves'),
-  out: outPathField().optional().describe('write the per-round report as JSON here'),
+  out: outFileField().optional().describe('write the per-round report as JSON here'),
   overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused)'),
   json: z.boolean().default(false).describe('print the report as JSON'),
   progress: z.boolean().default(true).describe('show progress bars on stderr while --suite is read and its images described'),

@@ -164,6 +164,21 @@ describe('askfirst feedback export of a project nobody has labelled', () => {
   });
 });
 
+describe('askfirst feedback export and illume: an --out that is a folder or under a file', () => {
+  it('is refused when the options are read, in one line, before the database is opened or any round runs', async () => {
+    const d = tmpDir('af-cli-fb-out-folder');
+    writeFileSync(join(d, 'a-file'), 'x');
+    const under = join(d, 'a-file', 'prefs.jsonl');
+    const noDb = join(d, 'no-db-here');
+    await expect(runExport({ dbDir: noDb, project: 'p', format: 'dpo', out: d, overwrite: true }, () => undefined)).rejects.toThrow(`${d} is a folder; give a file name`);
+    await expect(runExport({ dbDir: noDb, project: 'p', format: 'dpo', out: under }, () => undefined)).rejects.toThrow(`${join(d, 'a-file')} is a file, not a folder`);
+    const said: string[] = [];
+    await expect(runIllumeCommand({ demo: '6', rounds: '1', epochs: '1', out: `${d}/`, overwrite: true }, (s) => said.push(s))).rejects.toThrow('names a folder');
+    expect(said).toEqual([]);
+    expect(readdirSync(d)).toEqual(['a-file']); // no database, nothing written
+  });
+});
+
 describe('askfirst feedback illume --out', () => {
   it('refuses an existing --out file before any round unless --overwrite (it replaced it silently)', async () => {
     const d = tmpDir('af-cli-illume-exists');
