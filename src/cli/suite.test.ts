@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readSuite, STAGING_DIR } from '../suite/io.js';
+import { KIND_TO_DATASET } from '../suite/proactivebench/read.js';
 import { tmpDir } from '../testing/tmp.js';
 import { generatedLine, runSuiteGenerate } from './suite.js';
 import { SuiteGenerateSchema } from './suite-schema.js';
@@ -68,6 +69,31 @@ describe('askfirst suite generate', () => {
     expect(text).toContain(`moving into place: ${files}/${files} images`);
     // before: "wrote 4 episodes (<views> views)", beside a bar that moved <files> images
     expect(text).toMatch(new RegExp(`wrote 4 episodes \\(${views} views in ${files} image files: the ProactiveBench layout keeps ${files - views} copies of views where its own loaders look for them\\) to `));
+  });
+
+  it('in the ProactiveBench layout, a kind with no dataset (an opt-in kind) is said as skipped, and why, not as written', async () => {
+    const dir = tmpDir('askfirst-cli-pb-skip');
+    const program = new Command().exitOverride();
+    register(program);
+    const said: string[] = [];
+    // a kind the layout has no dataset for, as an opt-in kind may be (KIND_TO_DATASET is partial): sketch's taken away here
+    const sketch = KIND_TO_DATASET.sketch;
+    delete KIND_TO_DATASET.sketch;
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    try {
+      await program.parseAsync(['node', 'askfirst', 'suite', 'generate', '--out', dir, '--episodes', '2', '--kinds', 'sketch,corruption', '--format', 'proactivebench', '--no-progress']);
+    } finally {
+      spy.mockRestore();
+      KIND_TO_DATASET.sketch = sketch;
+    }
+    const lines = readFileSync(join(dir, 'ImageNet-C_preprocessed.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(readdirSync(dir).filter((f) => f.endsWith('_preprocessed.jsonl'))).toEqual(['ImageNet-C_preprocessed.jsonl']);
+    const views = lines.reduce((n, line) => n + (JSON.parse(line) as { askfirst: { views: string[] } }).askfirst.views.length, 0);
+    // before: "wrote 4 episodes (<all views>) ...", the two sketch episodes counted though no line or image of theirs was written
+    const text = said.join('');
+    expect(text).toMatch(new RegExp(`^wrote 2 episodes \\(${views} views\\) to .* s; skipped 2 episodes \\(\\d+ views\\) the ProactiveBench layout cannot hold: kind "sketch" has no ProactiveBench dataset \\(known kinds: [^)]*\\)\\n$`, 'm'));
+    expect(text.trim().split('\n')).toHaveLength(1);
   });
 
   it('in its own format, one image file per view: the line names the views only', async () => {

@@ -22,6 +22,8 @@ export interface SuiteGenerated {
   views: number;
   images: number;
   out: string;
+  /** Episodes generated but not written (the ProactiveBench layout has no dataset for their kind), their views, and why (one reason per kind). */
+  skipped?: { episodes: number; views: number; reasons: string[] };
 }
 
 export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () => void = () => {}): Promise<SuiteGenerated> {
@@ -31,11 +33,11 @@ export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () =
   // each episode is written as it is generated (both writers stage its files until the last one), so only one episode's
   // pixels are held at a time, not the whole suite's
   let views = 0;
-  let count = 0;
+  const viewsOf = new Map<string, number>(); // per episode id: what a skipped one takes off the count
   async function* generated(): AsyncGenerator<SuiteEpisode> {
     for (const ep of suiteEpisodes(gen)) {
-      count++;
       views += ep.views.length;
+      if (cfg.format === 'proactivebench') viewsOf.set(ep.id, ep.views.length);
       yield ep;
       await yieldToEventLoop();
     }
@@ -54,9 +56,11 @@ export async function runSuiteGenerate(cfg: SuiteGenerateConfig, onWriting: () =
   if (cfg.format === 'proactivebench') {
     const res = await writeProactiveBench(cfg.out, generated(), streaming);
     moving.bar?.stop();
-    if (res.skipped.length)
-      process.stderr.write(`skipped ${res.skipped.length} episodes the ProactiveBench layout cannot hold (first: ${res.skipped[0].id}: ${res.skipped[0].reason})\n`);
-    return { episodes: count, views, images: moving.images, out: cfg.out };
+    const episodes = res.files.reduce((n, f) => n + f.episodes, 0);
+    if (!res.skipped.length) return { episodes, views, images: moving.images, out: cfg.out };
+    const skippedViews = res.skipped.reduce((n, s) => n + (viewsOf.get(s.id) ?? 0), 0);
+    const reasons = [...new Set(res.skipped.map((s) => s.reason))];
+    return { episodes, views: views - skippedViews, images: moving.images, out: cfg.out, skipped: { episodes: res.skipped.length, views: skippedViews, reasons } };
   }
   const written = await writeSuite(cfg.out, generated(), { manifest: { generator: gen }, ...streaming });
   moving.bar?.stop();
@@ -82,7 +86,9 @@ export function suiteInterruptedHint(out: string, writing: boolean): string {
 export function generatedLine(r: SuiteGenerated, seconds: number): string {
   const copies = r.images - r.views;
   const files = copies > 0 ? ` in ${r.images} image files: the ProactiveBench layout keeps ${copies} copies of views where its own loaders look for them` : '';
-  return `wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views${files}) to ${r.out} in ${seconds.toFixed(1)} s`;
+  const s = r.skipped;
+  const skipped = s ? `; skipped ${s.episodes} episode${s.episodes === 1 ? '' : 's'} (${s.views} views) the ProactiveBench layout cannot hold: ${s.reasons.join('; ')}` : '';
+  return `wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views${files}) to ${r.out} in ${seconds.toFixed(1)} s${skipped}`;
 }
 
 /** The action of `askfirst suite generate` (suite-command.ts). */
