@@ -5,8 +5,8 @@
  */
 import { join, resolve } from 'node:path';
 import { renderContactSheet } from '../suite/contact-sheet.js';
-import { suiteEpisodes } from '../suite/io.js';
-import { SCENARIO_KINDS } from '../suite/kinds/names.js';
+import { suiteEpisodes, suiteManifestKinds } from '../suite/io.js';
+import { GENERATED_KINDS } from '../suite/kinds/names.js';
 import { createViewLoader } from '../suite/loader.js';
 import { dataSpec, type LoadedData } from '../suite/open.js';
 import { directoryViewLoader, proactiveBenchEntries, type SkippedEntry } from '../suite/proactivebench/read.js';
@@ -49,7 +49,7 @@ function pickedBy(cfg: SuiteShowConfig): 'episode' | 'kind' | 'allKinds' {
  * Pick the episodes to draw, by id, by kind + index, or one per kind (its first non-control episode, else its first),
  * reading `entries` only as far as that takes: up to the episode asked for (by id, or the --index-th of --kind), or, for
  * every kind, up to the point where each of the kinds `kinds` allows has a non-control episode (askfirst's own suites
- * hold only the seven synthetic kinds). Only the episodes that may be drawn are held. Whatever is not there is said
+ * hold only the kinds askfirst generates, suiteKinds). Only the episodes that may be drawn are held. Whatever is not there is said
  * once all is read.
  */
 export async function pickEpisodes(
@@ -110,6 +110,15 @@ function sheetFile(cfg: SuiteShowConfig, ep: Pick<SuiteEpisode, 'id' | 'kind'>):
 }
 
 /**
+ * The kinds an askfirst suite may hold, where --all-kinds may stop reading once each has a sheet: those its suite.json
+ * counts, else every kind askfirst generates (GENERATED_KINDS, the opt-in ones too; its reader refuses any other). The
+ * seven default kinds alone stopped before an opt-in kind's episodes, so that kind got no sheet.
+ */
+async function suiteKinds(data: string): Promise<readonly string[]> {
+  return (await suiteManifestKinds(dataSpec(data).dir)) ?? GENERATED_KINDS;
+}
+
+/**
  * Render the chosen sheets; returns the files written. A sheet file that exists already is refused unless --overwrite
  * (it was replaced silently: an image of another episode, or any file given as --out), as `train` refuses to replace a
  * run and `eval` to discard results without it: before the data is read when its name is known from the options
@@ -120,7 +129,7 @@ export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
   const by = pickedBy(cfg);
   const { format, entries, loader } = showEntries(cfg.data, { filter: cfg.filter, progress: cfg.progress }); // the spec checked; nothing read yet
   if (by !== 'allKinds' && (cfg.out !== undefined || by === 'episode')) refuseToOverwrite([sheetFile(cfg, { id: cfg.episode ?? '', kind: '' })], cfg.overwrite);
-  const picked = await pickEpisodes(entries, cfg, { only: format === 'suite' ? SCENARIO_KINDS : undefined });
+  const picked = await pickEpisodes(entries, cfg, { only: format === 'suite' ? await suiteKinds(cfg.data) : undefined });
   const sheets = picked.map((ep) => ({ ep, out: sheetFile(cfg, ep) }));
   refuseToOverwrite(sheets.map((s) => s.out), cfg.overwrite);
   const written: string[] = [];

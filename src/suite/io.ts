@@ -188,6 +188,22 @@ async function checkManifest(dir: string): Promise<void> {
   checkFileFormat(manifest, file, SUITE_FORMAT, 'generate one with this askfirst (askfirst suite generate) into another folder');
 }
 
+/**
+ * The kinds `dir`'s suite.json counts (writeSuite writes it beside the episodes it counts), or undefined when it has
+ * none that says them (a hand-made suite's, or one that does not parse): then any kind askfirst reads may be there.
+ */
+export async function suiteManifestKinds(dir: string): Promise<string[] | undefined> {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(await readTextFile(join(dir, MANIFEST_FILE)));
+  } catch {
+    return undefined;
+  }
+  const kinds = (manifest as { kinds?: unknown } | null)?.kinds;
+  if (typeof kinds !== 'object' || kinds === null || Array.isArray(kinds)) return undefined;
+  return Object.keys(kinds);
+}
+
 /** Read a suite written by writeSuite; views come back as `{path}` relative to `dir`. */
 export async function readSuite(dir: string, opts: ReadSuiteOptions = {}): Promise<SuiteEpisode[]> {
   const episodes: SuiteEpisode[] = [];
