@@ -116,7 +116,7 @@ let torchSps: number | null = null;
 let torchReason: string | undefined;
 let torchVersion: string | undefined;
 let torchPerCpu: number | null = null;
-let torchRun: { threads: number; interopThreads: number; steps: number } | undefined;
+let torchRun: { threads: number; interopThreads?: number; steps: number } | undefined;
 if (o['no-torch']) torchReason = 'skipped (--no-torch)';
 else if (!existsSync('/usr/bin/python3')) torchReason = '/usr/bin/python3 not found';
 else {
@@ -128,11 +128,15 @@ else {
   });
   if (r.status === 0) {
     const last = r.stdout.trim().split('\n').pop()!;
-    const j = JSON.parse(last) as { samples_per_s: number; samples_per_cpu_s: number; torch_version: string; threads: number; interop_threads: number; steps: number };
+    const j = JSON.parse(last) as { samples_per_s: number; samples_per_cpu_s: number; torch_version: string; threads: number; interop_threads?: number; steps: number };
     torchVersion = j.torch_version;
     torchRun = { threads: j.threads, interopThreads: j.interop_threads, steps: j.steps };
     // both of torch's pools at --threads (bench/engine_torch.py sets them): a bigger inter-op pool is more CPU than ours
-    if (j.threads !== threads || j.interop_threads !== threads || j.steps !== steps) {
+    if (j.interop_threads === undefined) {
+      // a peer that does not print interop_threads (not this engine_torch.py) may have run torch's default pool, one per core
+      torchReason = `torch peer did not say its inter-op threads (${j.threads} threads and ${j.steps} steps, ours ${threads} and ${steps}): run this bench/engine_torch.py`;
+    }
+    else if (j.threads !== threads || j.interop_threads !== threads || j.steps !== steps) {
       torchReason = `torch peer did other work: ${j.threads} threads, ${j.interop_threads} inter-op threads and ${j.steps} steps, ours ${threads}, ${threads} and ${steps}`;
     }
     else {

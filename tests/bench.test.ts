@@ -136,6 +136,17 @@ describe('bench/ scripts', () => {
     expect(j.torch_reason).toBe(`torch peer did other work: 1 threads, 2 inter-op threads and ${j.steps} steps, ours 1, 1 and ${j.steps}`);
   });
 
+  // a peer whose JSON has no interop_threads (here json.dumps made to drop it, by a sitecustomize.py as above) is left out,
+  // and says so: its reason read "undefined inter-op threads"
+  it.skipIf(!hasTorch)('engine: a torch peer that does not say its inter-op threads is left out, with the reason', async () => {
+    const site = tmpDir('af-bench-site-interop');
+    writeFileSync(join(site, 'sitecustomize.py'), 'import json\n_dumps = json.dumps\njson.dumps = lambda o, *a, **k: _dumps({x: v for x, v in o.items() if x != "interop_threads"} if isinstance(o, dict) else o, *a, **k)\n');
+    const j = await json('engine', ['--seconds', '0.01', '--threads', '1', '--batch', '4', '--json'], { PYTHONPATH: site, PYTHONDONTWRITEBYTECODE: '1' });
+    expect(j).toMatchObject({ torch_threads: 1, torch_samples_per_s: null, torch_samples_per_cpu_s: null, ratio: null });
+    expect(j.torch_interop_threads).toBeUndefined();
+    expect(j.torch_reason).toBe(`torch peer did not say its inter-op threads (1 threads and ${j.steps} steps, ours 1 and ${j.steps}): run this bench/engine_torch.py`);
+  });
+
   it('engine-profile: JSON of every op', async () => {
     const j = await json('engine-profile', ['--steps', '1', '--threads', '1', '--batch', '2', '--cpu']);
     expect(j).toMatchObject({ bench: 'engine-profile', threads: 1, batch: 2, steps: 1, clock: 'cpu' });
