@@ -1,9 +1,10 @@
 /**
  * The reference kernels' limits (their agreement with the WASM kernels is kernels.test.ts's): a convolution whose one
  * image's im2col scratch is more floats than a typed array holds is refused in one line naming its geometry and the
- * limit, before any scratch is allocated (so the test allocates nothing large).
+ * limit, before any scratch is allocated (so the test allocates nothing large); the gradients allocate the scratch only of
+ * those asked for.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../util/errors.js';
 import { conv2dBackwardRef, conv2dForwardRef, convGeom, MAX_TYPED_ARRAY_LENGTH } from './ref.js';
 
@@ -25,5 +26,37 @@ describe('reference conv2d past the typed-array limit', () => {
 
   it("the limit is Node's own: one float more is refused by Float32Array itself", () => {
     expect(() => new Float32Array(MAX_TYPED_ARRAY_LENGTH + 1)).toThrow(/^Invalid typed array length/);
+  });
+});
+
+describe('reference conv2d gradients', () => {
+  it('allocate only the im2col scratch of the gradients asked for (one for dw, one for dx, none for db alone)', () => {
+    const g = convGeom(2, 3, 6, 6, 4, 3, 3, 1, 1);
+    const scratch = g.C * g.KH * g.KW * g.OH * g.OW;
+    const x = Float32Array.from({ length: g.N * g.C * g.H * g.W }, (_, i) => Math.sin(i));
+    const w = Float32Array.from({ length: g.F * g.C * g.KH * g.KW }, (_, i) => Math.cos(i));
+    const dy = Float32Array.from({ length: g.N * g.F * g.OH * g.OW }, (_, i) => Math.sin(3 * i));
+    /** How many scratch-sized Float32Arrays one call allocates. */
+    const scratches = (grads: { dx?: boolean; dw?: boolean }): number => {
+      const dx = grads.dx ? new Float32Array(x.length) : null;
+      const dw = grads.dw ? new Float32Array(w.length) : null;
+      const db = new Float32Array(g.F);
+      let n = 0;
+      const Real = Float32Array;
+      vi.stubGlobal('Float32Array', class extends Real {
+        constructor(...args: ConstructorParameters<typeof Real>) {
+          super(...args);
+          if (this.length === scratch) n++;
+        }
+      });
+      try {
+        conv2dBackwardRef(x, w, dy, dx, dw, db, g);
+      } finally {
+        vi.unstubAllGlobals();
+      }
+      return n;
+    };
+    // before: two each time
+    expect({ both: scratches({ dx: true, dw: true }), dw: scratches({ dw: true }), dx: scratches({ dx: true }), db: scratches({}) }).toEqual({ both: 2, dw: 1, dx: 1, db: 0 });
   });
 });

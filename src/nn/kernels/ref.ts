@@ -155,7 +155,8 @@ export function conv2dForwardRef(x: Float32Array, w: Float32Array, b: Float32Arr
 
 /**
  * Gradients of conv2d, accumulated (+=): dw += Σ_n dy[n]·cols(x[n])ᵀ, db += Σ dy,
- * dx[n] += col2im(Wᵀ·dy[n]) (or = when overwriteDx). Pass null for gradients not needed.
+ * dx[n] += col2im(Wᵀ·dy[n]) (or = when overwriteDx). Pass null for gradients not needed: their im2col scratch
+ * (C·KH·KW × OH·OW floats each, one for dw, one for dx) is then not allocated either.
  */
 export function conv2dBackwardRef(
   x: Float32Array,
@@ -171,8 +172,9 @@ export function conv2dBackwardRef(
   if (dx && overwriteDx) dx.fill(0, 0, N * C * H * W);
   const K = C * KH * KW;
   const P = OH * OW;
-  const cols = convScratch(g, true);
-  const dcols = convScratch(g, true);
+  // each scratch only for the gradient that uses it: x's columns for dw, their gradient for dx
+  const cols = dw ? convScratch(g, true) : null;
+  const dcols = dx ? convScratch(g, true) : null;
   for (let n = 0; n < N; n++) {
     const dyn = dy.subarray(n * F * P, (n + 1) * F * P);
     if (db) {
@@ -182,11 +184,11 @@ export function conv2dBackwardRef(
         db[f] += s;
       }
     }
-    if (dw) {
+    if (dw && cols) {
       im2col(x, n * C * H * W, g, cols);
       gemmRef(dyn, cols, dw, F, K, P, false, true, true);
     }
-    if (dx) {
+    if (dx && dcols) {
       gemmRef(w, dyn, dcols, K, P, F, true, false, false);
       col2im(dcols, g, dx, n * C * H * W);
     }
