@@ -9,6 +9,7 @@ import { coerceOptions, schemaOptions } from '../util/config.js';
 import { guardRun, type UnlessDone } from './run-guard.js';
 import { refuseOthersOutput } from '../outputs/out-owner.js';
 import { isBaselineStage } from '../demo/demo-stage-run.js';
+import { demoStagesHeld, demoStopped } from '../demo/demo-stopped.js';
 import { percent as pct } from '../util/percent.js';
 import type { Results } from '../report/results.js';
 
@@ -20,10 +21,8 @@ export async function demoCommandAction(raw: Record<string, unknown>): Promise<v
   // results.json only, which names a newer askfirst's itself, report/results-io.ts)
   refuseOthersOutput([cfg.out], 'demo', 'demo', { stage: (name) => !cfg.aggregateOnly && (cfg.baselines || !isBaselineStage(name)) });
   const at: SeedsProgress = { finished: [] }; // a --seeds run's: which seed runs, which are finished
-  const hint = () =>
-    cfg.seeds && !cfg.aggregateOnly
-      ? seedsStopped(at, cfg.out, cfg.seeds)
-      : `the finished stages and the training checkpoints in ${cfg.out} are kept; run the same command again to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint)`;
+  const held = cfg.fresh && !cfg.seeds ? demoStagesHeld(cfg.out) : undefined; // what a --fresh demo found: not its own
+  const hint = () => (cfg.seeds && !cfg.aggregateOnly ? seedsStopped(at, cfg.out, cfg.seeds) : demoStopped(cfg.out, cfg.fresh, held));
   await guardRun(cfg.out, 'askfirst demo', hint, (_orderly, unlessDone) => demoAction(cfg, unlessDone, at));
 }
 

@@ -95,7 +95,8 @@ describe('train and the demo stopped while they draw their suites', () => {
   it('SIGTERM while the demo draws its suites: acted on then, ends by SIGTERM', { timeout: 60_000 }, async () => {
     const out = join(tmpDir('af-interrupt'), 'demo');
     const r = await runSignalled(['demo', '--quick', '--no-baselines', '--out', out], /generate suites: 1\//, 'SIGTERM');
-    expect(r.stderr).toContain('askfirst: interrupted;');
+    // was: "the finished stages and the training checkpoints in <out> are kept", with none there (src/demo/demo-stopped.ts)
+    expect(r.stderr).toContain(`askfirst: interrupted; no stage finished and no checkpoint was written yet in ${out}; run the same command again to start over`);
     expectInterrupted(r, 'SIGTERM');
     expect(r.stderr).not.toMatch(/generate suites: (\d+)\/\1 episodes in/);
   });
@@ -152,6 +153,8 @@ describe('a run started over (train --overwrite, demo --fresh) stopped before it
     const kept = earlierRun(out, 'demo', 'supervised');
     const r = await runSignalled(['demo', '--quick', '--fresh', '--seed', '1', '--no-baselines', '--out', out], /generate suites: 1\//, 'SIGINT');
     expectInterrupted(r, 'SIGINT');
+    // the finished supervised stage there is the replaced demo's: not named as kept by this one (src/demo/demo-stopped.ts)
+    expect(r.stderr).toContain(`askfirst: interrupted; no checkpoint of this --fresh demo was written yet in ${out}; run the same command again to start over`);
     expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(kept);
   });
 });

@@ -16,6 +16,8 @@ export const DEMO_RL_RUN = 'demo rl';
 export const DEMO_SUPERVISED_RUN = 'demo supervised';
 /** The folder of a demo's supervised stage in its --out. */
 export const DEMO_SUPERVISED_DIR = 'supervised';
+/** The training runs of a demo, in the order it trains them, each a run directory under --out (what a re-run takes up). */
+export const DEMO_RUNS: readonly string[] = [DEMO_SUPERVISED_DIR, 'rl', 'baseline-rp0.5', 'baseline-rp1.0'];
 
 /** Whether a demo's stage folder (by name) is one of its ProactiveBench baselines', which `demo --no-baselines` neither takes up nor writes. */
 export const isBaselineStage = (name: string): boolean => name.startsWith('baseline-');

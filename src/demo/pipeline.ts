@@ -47,7 +47,7 @@ import { flagsOf } from '../util/command-flags.js';
 import { checkRunSettings, keepRunSettings, readRunSettings } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
-import { checkDemoStage, DEMO_SUPERVISED_DIR, isBaselineStage, takenUpGuesser } from './demo-stage-run.js';
+import { checkDemoStage, DEMO_RUNS, DEMO_SUPERVISED_DIR, isBaselineStage, takenUpGuesser } from './demo-stage-run.js';
 import { startDemoSupervised } from './supervised-run.js';
 
 /**
@@ -63,9 +63,6 @@ export function demoBudget(quick: boolean) {
     : { supEpisodes: 300, supSteps: 720, rlEpisodes: 600, rlUpdates: 150, rlEpisodesPerUpdate: 64, evalEpisodes: 100 };
   return { ...b, baseUpdates: b.rlUpdates };
 }
-
-/** The training runs of a demo, each a run directory under --out (what a re-run takes up). */
-const DEMO_RUNS = [DEMO_SUPERVISED_DIR, 'rl', 'baseline-rp0.5', 'baseline-rp1.0'];
 
 /**
  * What a re-run of the demo into `cfg.out` would refuse only once it reached a stage (a newer askfirst's run.json, state.json
