@@ -308,7 +308,10 @@ const baselineSchema = z.object({
   summary: summarySchema,
   askVsGuess: askVsGuessSchema.optional(),
   curves: z.array(curvePointSchema).optional(),
-  /** Its training and evaluation (training taken up finished by a re-run: the earlier run's figure). */
+  /**
+   * Its training and evaluation (training taken up finished by a re-run: the earlier run's figure); its stage in `timings`
+   * (`baseline-rp0.5`…) is its training only (docs/demo.md).
+   */
   wallSeconds: nonNeg.optional(),
 });
 
