@@ -9,7 +9,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';
 import { type DemoConfig, resolveDemoCommandConfig } from './config.js';
 import { seedDir } from './seed-dirs.js';
-import { aggregateSeeds, runSeeds, seedsStopped, type DemoRunner, type SeedsProgress } from './seeds.js';
+import { aggregateSeeds, FRESH_PENDING_FILE, runSeeds, seedsStopped, type DemoRunner, type SeedsProgress } from './seeds.js';
 
 /** A stand-in for runDemo: records its config and writes a fake results.json for the seed into cfg.out. */
 function stubDemo(calls: DemoConfig[], failOn?: number): DemoRunner {
@@ -181,6 +181,44 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
       `${join(dir, 'results.json')} is a demo of seed 0 (its data.seed), not of seed 1; run: askfirst demo --quick --seed 1 --fresh --out ${dir} (--fresh: its finished stages are the other seed's), or leave 1 out of --seeds`,
     );
     expect(existsSync(join(out, 'aggregate.json'))).toBe(false);
+  });
+
+  it('--fresh stopped mid-way: says what it kept and to drop --fresh; that re-run starts the seeds not begun over (was: took up their earlier demo)', async () => {
+    const out = tmpDir('askfirst-seeds-fresh');
+    const calls: DemoConfig[] = [];
+    for (const seed of [0, 1]) await stubDemo(calls)(resolveDemoCommandConfig({ out: seedDir(out, seed), seed }), quiet); // the earlier demo
+    const cfg = resolveDemoCommandConfig({ out, seeds: [0, 1], fresh: true, progress: false });
+    const at: SeedsProgress = { finished: [] };
+    const undos = new Set<() => void>();
+    const unlessDone = (undo: () => void) => (undos.add(undo), () => undos.delete(undo));
+    const said: string[] = [];
+    // seed 0's new demo: stopped before its first checkpoint, then once it wrote one (as guardRun undoes on a stop)
+    const stopped: DemoRunner = async (one) => {
+      said.push(seedsStopped(at, out, [0, 1]));
+      const ckpt = join(one.out, 'supervised', 'checkpoints', 'step-0000100');
+      mkdirSync(ckpt, { recursive: true });
+      writeFileSync(join(ckpt, 'state.json'), JSON.stringify({ format: 'askfirst-checkpoint-state', version: 1, step: 100, runId: 'new' }));
+      said.push(seedsStopped(at, out, [0, 1]));
+      throw new Error('interrupted');
+    };
+    await expect(runSeeds({ ...cfg, seeds: [0, 1] }, stopped, quiet, unlessDone, at)).rejects.toThrow('interrupted');
+    for (const undo of [...undos].reverse()) undo();
+    const resume = `re-run the command without --fresh to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint; the seeds it had not begun are started over: their folders are marked fresh-pending; with --fresh every seed starts over)`;
+    expect(said).toEqual([
+      `stopped in seed 0 (none finished yet); no checkpoint of its --fresh demo was written yet in ${seedDir(out, 0)}; ${resume}`,
+      `stopped in seed 0 (none finished yet); kept in ${seedDir(out, 0)}: supervised up to supervised/checkpoints/step-0000100 (what it trained after that is trained again); ${resume}`,
+    ]);
+    // seed 0 wrote a checkpoint: continued; seed 1 still holds the earlier demo: marked, so not taken up as this one's
+    expect(existsSync(join(seedDir(out, 0), FRESH_PENDING_FILE))).toBe(false);
+    expect(existsSync(join(seedDir(out, 1), FRESH_PENDING_FILE))).toBe(true);
+    await expect(aggregateSeeds(out, [0, 1])).rejects.toThrow(`no finished demo run for seed 1 (${join(seedDir(out, 1), FRESH_PENDING_FILE)}: a --fresh run's, not begun)`);
+    calls.length = 0;
+    await runSeeds({ ...resolveDemoCommandConfig({ out, seeds: [0, 1], progress: false }), seeds: [0, 1] }, stubDemo(calls), quiet);
+    expect(calls.map((c) => [c.seed, c.fresh])).toEqual([
+      [0, false],
+      [1, true],
+    ]);
+    expect(existsSync(join(seedDir(out, 1), FRESH_PENDING_FILE))).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@
  * mean over the seeds with a 95 % confidence interval (report/aggregate.ts). `--aggregate-only`
  * rebuilds the aggregate from finished seed runs without running anything.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAggregate, writeAggregate, type Aggregate, type SeedRun } from '../report/aggregate.js';
 import { writeAggregatePage } from '../report/aggregate-page.js';
@@ -19,6 +20,17 @@ import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { DEMO_FLAGS, type DemoCommandConfig, DemoConfigSchema, type DemoConfig, type DemoFlagSettings } from './config.js';
 import { flagsOf } from '../util/command-flags.js';
 import { isRLAlgorithm } from '../rl/configs.js';
+import { writeFileAtomicSync } from '../util/fsx.js';
+import type { RunContents } from '../nn/run-dir.js';
+import { demoStagesHeld, demoWroteSince, RESUMES, stagesKept } from './demo-stopped.js';
+
+/**
+ * The file a `--seeds … --fresh` run puts in every seed's folder holding an earlier demo before the first seed runs, and
+ * removes from a seed's once that seed's new demo wrote a checkpoint or finished. A seed whose folder holds it is started over
+ * by any demo --seeds run, --fresh or not: stopped in seed 0, a re-run without --fresh (what continues seed 0) took up the
+ * earlier demo still in seed-1/ and seed-2/ as this one's.
+ */
+export const FRESH_PENDING_FILE = 'fresh-pending';
 
 /** The demo for one seed (runDemo; tests pass a stub). */
 export type DemoRunner = (cfg: DemoConfig, log: (s: string) => void, unlessDone?: (undo: () => void) => () => void) => Promise<unknown>;
@@ -27,15 +39,28 @@ export type DemoRunner = (cfg: DemoConfig, log: (s: string) => void, unlessDone?
 export interface SeedsProgress {
   running?: number;
   finished: number[];
+  /** The run is a `--fresh` one; `held`: what the running seed's stages held when it started (demoStagesHeld). */
+  fresh?: boolean;
+  held?: RunContents[];
 }
 
 /**
  * What a `--seeds` run stopped by a signal says after "askfirst: interrupted; ": which seed it stopped in and which are
- * finished (was: the single demo's words, naming no seed), what is kept, and that the same command resumes.
+ * finished (was: the single demo's words, naming no seed), what is kept, and that the same command resumes — for a --fresh
+ * run, the command without --fresh (was: "re-run the same command to resume", which starts every seed over; `at.fresh`).
  */
 export function seedsStopped(at: SeedsProgress, out: string, seeds: readonly number[]): string {
   const list = (xs: readonly number[]) => `seed${xs.length > 1 ? 's' : ''} ${xs.join(', ')}`;
   const finished = at.finished.length ? `${list(at.finished)} finished` : 'none finished yet';
+  if (at.fresh && at.finished.length < seeds.length) {
+    // a --fresh run's same command starts every seed over: it is continued without --fresh, seeds not begun being marked
+    const resume = `re-run the command without --fresh to continue (${RESUMES}; the seeds it had not begun are started over: their folders are marked ${FRESH_PENDING_FILE}; with --fresh every seed starts over)`;
+    if (at.running === undefined) return `stopped before seed ${seeds[at.finished.length]} started (${finished}); ${resume}`;
+    const dir = seedDir(out, at.running);
+    const kept = stagesKept(dir, true, at.held);
+    const said = kept.length ? `kept in ${dir}: ${kept.join(', ')}` : `no checkpoint of its --fresh demo was written yet in ${dir}`;
+    return `stopped in seed ${at.running} (${finished}); ${said}; ${resume}`;
+  }
   const resume = 're-run the same command to resume (finished stages are skipped, the training in progress resumes from its latest checkpoint)';
   if (at.running !== undefined)
     return `stopped in seed ${at.running} (${finished}); its finished stages and training checkpoints in ${seedDir(out, at.running)} are kept; ${resume}`;
@@ -60,16 +85,28 @@ export async function runSeeds(
   unlessDone?: (undo: () => void) => () => void,
   at: SeedsProgress = { finished: [] },
 ): Promise<SeedsOutcome> {
-  const each = cfg.seeds.map((seed) => resolveConfig(DemoConfigSchema, { ...cfg, seed, out: seedDir(cfg.out, seed) }, 'demo'));
+  const marker = (seed: number) => join(seedDir(cfg.out, seed), FRESH_PENDING_FILE);
+  // a seed marked by a --fresh run that had not reached it is started over (FRESH_PENDING_FILE)
+  const each = cfg.seeds.map((seed) => resolveConfig(DemoConfigSchema, { ...cfg, seed, out: seedDir(cfg.out, seed), fresh: cfg.fresh || existsSync(marker(seed)) }, 'demo'));
   // every seed's folder read now: a newer askfirst's file, or a demo of other settings, in the last seed's folder is refused before the first seed's hours
   for (const one of each) checkDemoTakeUp(one);
+  at.fresh = cfg.fresh;
+  if (cfg.fresh) for (const one of each) if (existsSync(one.out)) writeFileAtomicSync(marker(one.seed), 'an earlier demo, to be started over by askfirst demo --seeds\n');
   for (const [i, one] of each.entries()) {
     const seed = one.seed;
     log(`\ndemo: seed ${seed} (${i + 1} of ${cfg.seeds.length}) → ${one.out}`);
+    if (one.fresh && !cfg.fresh) log(`demo: ${marker(seed)}: a --fresh run had not begun seed ${seed}; starting it over`);
     at.running = seed;
+    const held = one.fresh ? demoStagesHeld(one.out) : undefined;
+    at.held = held;
+    // stopped once the seed's new demo wrote something, that is what a re-run continues: the mark goes
+    const forget = held && unlessDone ? unlessDone(() => demoWroteSince(one.out, held) && rmSync(marker(seed), { force: true })) : () => {};
     await run(one, log, unlessDone);
+    forget();
+    rmSync(marker(seed), { force: true });
     at.finished.push(seed);
     at.running = undefined;
+    at.held = undefined;
   }
   return aggregateSeeds(cfg.out, cfg.seeds, cfg);
 }
@@ -89,6 +126,10 @@ export async function aggregateSeeds(out: string, seeds: readonly number[], give
   const rerun = (first: readonly number[]) => `run \`askfirst demo --seeds ${seeds.join(',')}${flagsOf(DemoConfigSchema, { ...settings(first), seed: undefined }, DEMO_FLAGS)} --out ${shellQuote(out)}\` without --aggregate-only`;
   for (const seed of seeds) {
     const dir = seedDir(out, seed);
+    if (existsSync(join(dir, FRESH_PENDING_FILE))) {
+      missing.push(seed); // its results.json is the earlier demo's, which a --fresh run is to replace
+      continue;
+    }
     let results: Results;
     try {
       results = await readResults(dir);
@@ -109,7 +150,7 @@ export async function aggregateSeeds(out: string, seeds: readonly number[], give
   }
   if (missing.length)
     throw new NotFoundError(
-      `no finished demo run for seed${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (no results.json in ${missing.map((s) => seedDir(out, s)).join(', ')}); ` +
+      `no finished demo run for seed${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (${missing.map((s) => (existsSync(join(seedDir(out, s), FRESH_PENDING_FILE)) ? `${join(seedDir(out, s), FRESH_PENDING_FILE)}: a --fresh run's, not begun` : `no results.json in ${seedDir(out, s)}`)).join(', ')}); ` +
         `${rerun(missing)} to finish them`,
     );
   const aggregate = buildAggregate(runs);
