@@ -96,6 +96,22 @@ describe('askfirst suite generate', () => {
     expect(text.trim().split('\n')).toHaveLength(1);
   });
 
+  it('in the ProactiveBench layout, kinds none of which has a dataset are refused up front, nothing written (was: "wrote 0 episodes")', async () => {
+    const dir = join(tmpDir('askfirst-cli-pb-none'), 'out');
+    const program = new Command().exitOverride();
+    register(program);
+    const sketch = KIND_TO_DATASET.sketch;
+    delete KIND_TO_DATASET.sketch;
+    try {
+      await expect(program.parseAsync(['node', 'askfirst', 'suite', 'generate', '--out', dir, '--episodes', '2', '--kinds', 'sketch', '--format', 'proactivebench', '--no-progress'])).rejects.toThrow(
+        /^--format proactivebench: no kind in --kinds sketch has a ProactiveBench dataset \(kinds that have one: occlusion, [^)]*\); give one of those in --kinds, or --format own$/,
+      );
+    } finally {
+      KIND_TO_DATASET.sketch = sketch;
+    }
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('in its own format, one image file per view: the line names the views only', async () => {
     const r = { episodes: 2, views: 9, images: 9, out: 'suite' };
     expect(generatedLine(r, 8.34)).toBe('wrote 2 episodes (9 views) to suite in 8.3 s');

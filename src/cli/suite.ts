@@ -9,7 +9,8 @@ import type { SuiteEpisode } from '../suite/types.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { STAGING_DIR, writeSuite } from '../suite/io.js';
 import { join } from 'node:path';
-import { writeProactiveBench } from '../suite/proactivebench/read.js';
+import { KIND_TO_DATASET, writeProactiveBench } from '../suite/proactivebench/read.js';
+import { InputError } from '../util/errors.js';
 import { progress, type Progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
@@ -91,9 +92,20 @@ export function generatedLine(r: SuiteGenerated, seconds: number): string {
   return `wrote ${r.episodes} episode${r.episodes === 1 ? '' : 's'} (${r.views} views${files}) to ${r.out} in ${seconds.toFixed(1)} s${skipped}`;
 }
 
+/**
+ * Refuse, before anything is written, a ProactiveBench-layout suite none of whose kinds has a dataset there: every episode
+ * would be skipped (was: "wrote 0 episodes (0 views) to OUT", an empty folder made).
+ */
+export function checkWritableKinds(cfg: Pick<SuiteGenerateConfig, 'format' | 'kinds'>): void {
+  if (cfg.format !== 'proactivebench' || cfg.kinds.some((k) => KIND_TO_DATASET[k] !== undefined)) return;
+  const known = Object.keys(KIND_TO_DATASET).join(', ');
+  throw new InputError(`--format proactivebench: no kind in --kinds ${cfg.kinds.join(',')} has a ProactiveBench dataset (kinds that have one: ${known}); give one of those in --kinds, or --format own`);
+}
+
 /** The action of `askfirst suite generate` (suite-command.ts). */
 export async function suiteGenerateAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(SuiteGenerateSchema, raw, 'suite generate');
+  checkWritableKinds(cfg);
   refuseOthersOutput([cfg.out], 'suite generate'); // an eval's or a training run's --out: no suite written beside it
   // a suite in the other layout: not written beside it (--data would read one of the two)
   refuseOtherLayout(cfg.out, cfg.format === 'proactivebench' ? 'proactivebench suite' : 'own suite', 'suite generate', (held) => `choose another --out, or give --format ${held.layout === 'own suite' ? 'own' : 'proactivebench'} to replace that suite`);
