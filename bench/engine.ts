@@ -116,7 +116,7 @@ let torchSps: number | null = null;
 let torchReason: string | undefined;
 let torchVersion: string | undefined;
 let torchPerCpu: number | null = null;
-let torchRun: { threads: number; interopThreads?: number; steps: number } | undefined;
+let torchRun: { threads?: number; interopThreads?: number; steps?: number } | undefined;
 if (o['no-torch']) torchReason = 'skipped (--no-torch)';
 else if (!existsSync('/usr/bin/python3')) torchReason = '/usr/bin/python3 not found';
 else {
@@ -128,13 +128,19 @@ else {
   });
   if (r.status === 0) {
     const last = r.stdout.trim().split('\n').pop()!;
-    const j = JSON.parse(last) as { samples_per_s: number; samples_per_cpu_s: number; torch_version: string; threads: number; interop_threads?: number; steps: number };
+    const j = JSON.parse(last) as { samples_per_s: number; samples_per_cpu_s: number; torch_version: string; threads?: number; interop_threads?: number; steps?: number };
     torchVersion = j.torch_version;
     torchRun = { threads: j.threads, interopThreads: j.interop_threads, steps: j.steps };
+    // what the peer ran, each compared with ours; one it does not report (not this engine_torch.py) is named: its reason
+    // read "undefined threads" / "undefined steps". Without interop_threads it may have run torch's default pool, one per core.
+    const fields = [['threads', 'threads', threads], ['interop_threads', 'inter-op threads', threads], ['steps', 'steps', steps]] as const;
+    const unsaid = fields.filter(([f]) => typeof j[f] !== 'number');
+    const and = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : xs.join(''));
     // both of torch's pools at --threads (bench/engine_torch.py sets them): a bigger inter-op pool is more CPU than ours
-    if (j.interop_threads === undefined) {
-      // a peer that does not print interop_threads (not this engine_torch.py) may have run torch's default pool, one per core
-      torchReason = `torch peer did not say its inter-op threads (${j.threads} threads and ${j.steps} steps, ours ${threads} and ${steps}): run this bench/engine_torch.py`;
+    if (unsaid.length) {
+      const said = fields.filter((x) => !unsaid.includes(x));
+      const theirs = said.length ? ` (${and(said.map(([f, w]) => `${j[f]} ${w}`))}, ours ${and(said.map(([, , v]) => String(v)))})` : '';
+      torchReason = `torch peer did not say its ${and(unsaid.map(([, w]) => w))}${theirs}: run this bench/engine_torch.py`;
     }
     else if (j.threads !== threads || j.interop_threads !== threads || j.steps !== steps) {
       torchReason = `torch peer did other work: ${j.threads} threads, ${j.interop_threads} inter-op threads and ${j.steps} steps, ours ${threads}, ${threads} and ${steps}`;

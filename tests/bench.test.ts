@@ -147,6 +147,15 @@ describe('bench/ scripts', () => {
     expect(j.torch_reason).toBe(`torch peer did not say its inter-op threads (1 threads and ${j.steps} steps, ours 1 and ${j.steps}): run this bench/engine_torch.py`);
   });
 
+  // a peer whose JSON has no steps (json.dumps made to drop it, as above): its reason read "undefined steps"
+  it.skipIf(!hasTorch)('engine: a torch peer that does not say its steps is left out, naming the field', async () => {
+    const site = tmpDir('af-bench-site-steps');
+    writeFileSync(join(site, 'sitecustomize.py'), 'import json\n_dumps = json.dumps\njson.dumps = lambda o, *a, **k: _dumps({x: v for x, v in o.items() if x != "steps"} if isinstance(o, dict) else o, *a, **k)\n');
+    const j = await json('engine', ['--seconds', '0.01', '--threads', '1', '--batch', '4', '--json'], { PYTHONPATH: site, PYTHONDONTWRITEBYTECODE: '1' });
+    expect(j).toMatchObject({ torch_threads: 1, torch_interop_threads: 1, torch_samples_per_s: null, ratio: null });
+    expect(j.torch_reason).toBe('torch peer did not say its steps (1 threads and 1 inter-op threads, ours 1 and 1): run this bench/engine_torch.py');
+  });
+
   it('engine-profile: JSON of every op', async () => {
     const j = await json('engine-profile', ['--steps', '1', '--threads', '1', '--batch', '2', '--cpu']);
     expect(j).toMatchObject({ bench: 'engine-profile', threads: 1, batch: 2, steps: 1, clock: 'cpu' });
