@@ -866,6 +866,10 @@ describe('exit status: the same for every command, as --help and README.md say',
     const listed = [...EXIT_STATUS_HELP.matchAll(/\b(\d+)\b/g)].map((m) => Number(m[1]));
     expect(rows).toEqual([0, 1, SIGNAL_EXIT.SIGINT, SIGNAL_EXIT.SIGTERM, CLOSED_PIPE_EXIT]);
     expect(listed).toEqual(rows);
+    // each status's clause ends as the README's row does: the 141 line once stopped at "unless an error had set its own"
+    const closedPipeRow = section.split('\n').find((l) => l.startsWith(`| ${CLOSED_PIPE_EXIT} |`))!;
+    const unless = /unless [^|]*?(?= \|)/.exec(closedPipeRow)![0];
+    expect(EXIT_STATUS_HELP.split('\n').find((l) => l.trimStart().startsWith(String(CLOSED_PIPE_EXIT)))).toMatch(new RegExp(`${unless}$`));
   });
 
   it('0 when done, 1 for a usage error and for an error in the work alike (signals: interrupt.test.ts; a closed pipe: closed-pipe.test.ts)', { timeout: 60_000 }, () => {
