@@ -160,7 +160,7 @@ describe('train subcommands', () => {
     vi.spyOn(process.stderr, 'write').mockImplementation((s: unknown) => (said.push(String(s)), true));
     await run(['train', 'rl', '--init', join(dir, 'sup'), '--out', join(dir, 'rl'), '--episodes', '2', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none']);
     // with the default 300 episodes per kind, about 12 s of silence on a busy machine between this line and the next (the demo shows a bar for the same suites)
-    const from = said.indexOf('rl: generating 2 episodes per kind of camera');
+    const from = said.indexOf('rl: generating 2 episodes per kind of camera, and 20 per kind to validate on'); // the bar's 22 explained: it said 2, then counted to 22
     expect(from).toBeGreaterThanOrEqual(0);
     expect(said.slice(from + 1).filter((l) => /^generating\b.*\b22\/22 episodes/.test(l))).not.toEqual([]); // 2 training + 20 validation episodes of one kind
   }, 120_000);

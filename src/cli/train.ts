@@ -108,7 +108,7 @@ export async function runRLStage(c: z.output<typeof RLStageSchema>, read: ReadDa
       if (d.skipped.length) log(`rl: ${d.skipped.length} entries of ${d.dir} could not be read and are left out, e.g. ${d.skipped[0].reason}`);
       data = { train: d, val: rlValSuite(cfg), loader: d.loader }; // where each episode is: an update reads those it draws
     } else {
-      log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}`);
+      log(`rl: generating ${episodes} episodes per kind of ${cfg.kinds.join(', ')}, and ${RL_VAL_EPISODES} per kind to validate on`); // the bar counts both
       const bar = progress('generating', (episodes + RL_VAL_EPISODES) * cfg.kinds.length, { enabled: cfg.progress, unit: 'episodes' }); // the training and validation suites
       data = { ...(await withBar(bar, () => rlSplitsYielding({ episodes, seed: cfg.seed, kinds: cfg.kinds, controlShare }, () => bar.tick()))), loader: memoryLoader };
     }
