@@ -130,6 +130,14 @@ describe('askfirst report --labels (as compare\'s)', () => {
     expect(existsSync(join(mine, 'report.html'))).toBe(false);
   });
 
+  it("--help's --baseline names the modes a baseline must have played, whatever --mode is", async () => {
+    const program = await buildProgram();
+    const baseline = program.commands.find((c) => c.name() === 'compare')!.options.find((o) => o.long === '--baseline')!.description;
+    // it said "proactive and reference modes", while `--mode hint` needs a baseline's hint mode (and its reference mode)
+    expect(baseline).toMatch(/in the compared --mode and the reference mode/);
+    expect(baseline).not.toMatch(/proactive/);
+  });
+
   it('is one declaration, in both --help lines alike', async () => {
     const program = await buildProgram();
     const line = (cmd: string) => program.commands.find((c) => c.name() === cmd)!.options.find((o) => o.long === '--labels')?.description;
