@@ -26,7 +26,10 @@ export function readText(img: RGBImage): Promise<string> {
     const child = execFile('tesseract', ['stdin', 'stdout', '--psm', '6', '-l', 'eng'], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, OMP_THREAD_LIMIT: '1' } }, (err, stdout) => {
       if (err) {
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-        reject(new AskfirstError('INTERNAL', missing ? 'ocr-follow needs the tesseract command: apt-get install tesseract-ocr' : `tesseract failed: ${err.message}`, { cause: err }));
+        // Ctrl-C in a terminal reaches every process of the group, Tesseract too: a read ended by a signal is the run
+        // being stopped (its own "run interrupted", 130), not "tesseract failed" and exit 1
+        if (!missing && err.signal) reject(new RunAborted(`run interrupted (tesseract ended by ${err.signal}); finished items are saved — re-run the same command to resume`));
+        else reject(new AskfirstError('INTERNAL', missing ? 'ocr-follow needs the tesseract command: apt-get install tesseract-ocr' : `tesseract failed: ${err.message}`, { cause: err }));
       } else resolve(stdout);
     });
     child.stdin?.end(Buffer.from(png));
