@@ -68,6 +68,14 @@ describe('askfirst compare', () => {
     expect(readFileSync(mine, 'utf8')).toMatch(/^\*\*proactive mode, 28 episodes of /);
   });
 
+  it('refuses a folder of another command\'s output naming compare, not report', async () => {
+    const suite = join(root, 'suite');
+    // was: "… not an eval run's results: askfirst report compares askfirst eval runs", from askfirst compare
+    await expect(askfirst('compare', join(root, 'oracle'), suite, '--no-progress')).rejects.toThrow(
+      new RegExp(`^${suite.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds .*, not an eval run's results: askfirst compare compares askfirst eval runs \\(each run's --out\\)$`),
+    );
+  });
+
   it('refuses an --out that is a folder, or under a file, before any run is read', async () => {
     const folder = join(root, 'tables');
     mkdirSync(folder);

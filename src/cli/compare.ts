@@ -15,7 +15,7 @@ import { stoppable } from './signals.js';
 /** The action of `askfirst compare` (compare-command.ts). */
 export async function compareAction(dirs: string[], raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(CompareSchema, raw, 'compare');
-  refuseReportRuns(cfg.baseline ? [...dirs, cfg.baseline] : dirs); // a probe's results, one mode's folder, several policies' --out: named first
+  refuseReportRuns(cfg.baseline ? [...dirs, cfg.baseline] : dirs, 'compare'); // a probe's results, one mode's folder, several policies' --out: named first
   checkLabels(cfg.labels, dirs.length); // before the runs are read
   // an existing file is not replaced unasked: `--out runs/oracle/summary.json` or a suite's episodes.jsonl was, without a word
   if (cfg.out) refuseToOverwrite([cfg.out], cfg.overwrite);

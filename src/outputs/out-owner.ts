@@ -253,9 +253,10 @@ export function refuseReportOut(out: string): void {
  * another command's output (a probe's results, a training run, a suite, an export, a demo) was answered "no <mode>/results.jsonl
  * with episodes in it" or "no summary.json — give the --out directory of an askfirst eval run", and so were one mode's
  * folder of an eval run (`runs/oracle/proactive`) and the --out of an eval of several --policy; each is now refused in
- * one line naming what it holds and what to give instead. A folder of nobody's output is left to the report's reader.
+ * one line naming what it holds and what to give instead (and which command, `report` or `compare`, compares eval runs).
+ * A folder of nobody's output is left to the report's reader.
  */
-export function refuseReportRuns(dirs: readonly string[]): void {
+export function refuseReportRuns(dirs: readonly string[], command: 'report' | 'compare' = 'report'): void {
   for (const dir of new Set(dirs)) {
     const parent = dirname(dir);
     if (EVAL_MODE_DIRS.includes(basename(dir)) && !jsonObject(join(dir, 'summary.json')) && layoutsIn(parent).some((l) => l.layout === 'one policy')) {
@@ -270,7 +271,7 @@ export function refuseReportRuns(dirs: readonly string[]): void {
     const other = heldOutputs(dir)[0];
     if (!other) continue;
     const own = other.writer.startsWith('probe ') ? `; the probe's own tables are in ${join(dir, 'report.html')}` : '';
-    throw new InputError(`${dir} holds ${other.what} (${other.evidence}), not an eval run's results: askfirst report compares askfirst eval runs (each run's --out)${own}`);
+    throw new InputError(`${dir} holds ${other.what} (${other.evidence}), not an eval run's results: askfirst ${command} compares askfirst eval runs (each run's --out)${own}`);
   }
 }
 
