@@ -9,6 +9,6 @@ export const CompareSchema = z.object({
   baseline: z.string().min(1).optional().describe('the eval run of the model before training, on the same episodes, in the compared --mode and the reference mode: adds each run\'s gap closed from it toward its reference accuracy'),
   ...RunLabelsSchema.shape,
   out: outFileField().optional().describe('write the table to this file (written whole; a folder on the way is created) instead of stdout'),
-  overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused)'),
+  overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused; a compared run\'s summary.json or results never are)'),
   progress: z.boolean().default(true).describe('show a progress bar on stderr while the runs\' results are read'),
 });

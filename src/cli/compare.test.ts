@@ -53,11 +53,11 @@ describe('askfirst compare', () => {
     expect(readFileSync(join(root, 'table.tex'), 'utf8')).toMatch(/^% askfirst compare: proactive mode, 28 episodes of .*\n% needs \\usepackage\{booktabs\}\n[^]*\\begin\{tabular\}\{lrrrrr\}\n\\toprule\n/);
   });
 
-  it('refuses to replace an existing --out (a run\'s own summary.json, any file) unless --overwrite', async () => {
+  it('refuses to replace an existing --out unless --overwrite, and a compared run\'s own files even with it', async () => {
     const runs = ['oracle', 'random-1'].map((r) => join(root, r));
     const summary = join(runs[0], 'summary.json');
     const before = readFileSync(summary, 'utf8');
-    await expect(askfirst('compare', ...runs, '--out', summary, '--no-progress')).rejects.toThrow(new RegExp(`^${summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} already exists: add --overwrite to replace it, or give another --out$`));
+    await expect(askfirst('compare', ...runs, '--out', summary, '--no-progress')).rejects.toThrow(new RegExp(`^--out ${summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file of the compared run ${runs[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, which the table would replace`)); // was "already exists: add --overwrite", which then replaced it
     expect(readFileSync(summary, 'utf8')).toBe(before);
     const mine = join(root, 'mine.md');
     writeFileSync(mine, 'my notes\n');
@@ -65,6 +65,13 @@ describe('askfirst compare', () => {
     expect(readFileSync(mine, 'utf8')).toBe('my notes\n');
     captureConsole('log');
     await askfirst('compare', ...runs, '--out', mine, '--overwrite', '--no-progress');
+    // a compared run's own files, even with --overwrite: it replaced runs/oracle/summary.json with the table
+    for (const own of [summary, join(runs[0], 'proactive', 'results.jsonl'), join(runs[1], 'reference', 'run.json')]) {
+      const was = readFileSync(own, 'utf8');
+      await expect(askfirst('compare', ...runs, '--out', own, '--overwrite', '--no-progress')).rejects.toThrow(/^--out .* is a file of the compared run .*, which the table would replace: give a path outside its summary\.json and mode folders$/);
+      expect(readFileSync(own, 'utf8')).toBe(was);
+    }
+    await askfirst('compare', ...runs, '--out', join(runs[0], 'table.md'), '--no-progress'); // beside the run's files: fine
     expect(readFileSync(mine, 'utf8')).toMatch(/^\*\*proactive mode, 28 episodes of /);
   });
 
