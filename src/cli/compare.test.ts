@@ -128,6 +128,23 @@ describe('askfirst report --labels (as compare\'s)', () => {
     expect(existsSync(refused)).toBe(false);
   });
 
+  it('prints the per-model table on the terminal unescaped and aligned; report.md keeps it escaped as Markdown', async () => {
+    const runs = ['oracle', 'always-answer'].map((r) => join(root, r));
+    const out = join(root, 'report-terminal');
+    const log = captureConsole('log');
+    await askfirst('report', ...runs, '--labels', 'Oracle,Guesser', '--out', out, '--no-progress');
+    const table = log.lines[0].split('\n');
+    // it printed report.md's Markdown: "| model | episodes | accuracy \\[95 % CI\\] | …", hard to read in a terminal
+    expect(log.lines.join('\n')).not.toMatch(/\\[[\]]|\|/);
+    expect(table[0]).toBe('proactive mode');
+    expect(table[1]).toMatch(/^model {3,}episodes {2,}accuracy \[95 % CI\] {2,}ps-rate \[95 % CI\]/);
+    expect(table[2]).toMatch(/^─+( {2}─+){9}$/);
+    expect(table[3]).toMatch(/^Oracle +28 +100\.0 % \[\d+\.\d, 100\.0\] /);
+    expect(table[4]).toMatch(/^Guesser +28 /);
+    expect(new Set(table.slice(1, 5).map((l) => l.length)).size).toBe(1); // columns aligned
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| model \| episodes \| accuracy \\\[95 % CI\\\] \|[^]*\| Oracle \| 28 \| 100\.0 % \\\[\d+\.\d, 100\.0\\\] \|/);
+  });
+
   it("replaces a report it wrote, and refuses a report.md or report.html it did not write (a project's own), leaving it as it was", async () => {
     const runs = ['oracle', 'always-answer'].map((r) => join(root, r));
     const out = join(root, 'report-again');

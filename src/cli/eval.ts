@@ -168,7 +168,7 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
     const read = await readEvalReport(outs, { progress: cfg.progress });
     const report = await job.stopAfter('writing the comparison report', `${finishedRuns(cfg.policy, outs)}; the comparison report is written whole`, () => saveEvalReport(read, cfg.out));
     if (!cfg.json) {
-      print(`\n${report.markdownTable}`);
+      print(`\n${report.textTable}`);
       print(`comparison: ${report.html} and ${report.markdown} (paired McNemar tests on the same episodes inside)`);
     }
     const out = { policies: results, report: { html: report.html, markdown: report.markdown } };

@@ -26,6 +26,6 @@ export async function reportAction(runs: string[], raw: Record<string, unknown>)
     const read = await readEvalReport(runs, { ...(cfg.title ? { title: cfg.title } : {}), ...(cfg.labels ? { labels: cfg.labels } : {}), progress: cfg.progress });
     return job.stopAfter('writing the report', 'the report is written whole', () => saveEvalReport(read, cfg.out));
   });
-  console.log(r.markdownTable);
+  console.log(r.textTable);
   console.log(`\nreport: ${r.html} and ${r.markdown}`);
 }

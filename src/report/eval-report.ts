@@ -15,6 +15,7 @@ import { EVAL_MODES, type EpisodeRecord, type EpisodeRecordCore, type EvalMode }
 import { unparseableCauses, unparseableCausesText } from '../episode/metrics.js';
 import { recordProblem } from '../episode/validate.js';
 import { intervalSummary, type IntervalSummary, type Intervals } from '../eval/intervals.js';
+import { formatTable } from '../eval/table.js';
 import { EVAL_SUMMARY_FORMAT } from '../eval/formats.js';
 import { checkFileFormat } from '../util/file-format.js';
 import { loadDataEpisodes } from '../suite/open.js';
@@ -420,9 +421,17 @@ function exampleMd(e: Example): string {
 export interface EvalReport {
   html: string;
   markdown: string;
-  /** The first shared mode's per-model table in Markdown (printed by `eval` with several policies). */
+  /** The first shared mode's per-model table in Markdown, as report.md has it (its brackets and markup escaped). */
   markdownTable: string;
+  /**
+   * The same table for a terminal (printed by `askfirst report` and by `eval` with several policies): columns aligned,
+   * nothing escaped ("100.0 % [67.6, 100.0]", not report.md's "100.0 % \\[67.6, 100.0\\]"), a line break in a label a space.
+   */
+  textTable: string;
 }
+
+/** A cell of the terminal's table: on one line (a label's line breaks and other control characters as spaces), unescaped. */
+const terminalCell = (s: string): string => s.replace(/\p{Cc}+/gu, ' ');
 
 /**
  * What a run's summary.json says of its data: the `--data` spec and fingerprint, each null when not recorded (a summary of
@@ -515,6 +524,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
   const html: string[] = [];
   const md: string[] = [`# ${mdCell(title)}`, '', ...notes.map((n) => `> ${mdCell(n)}\n`), RUNS_MD, '', ...runs.map((r) => `- ${mdCell(provenanceLine(r))}`), ''];
   let markdownTable = '';
+  let textTable = '';
   for (const mode of modes) {
     const models = modelRows(runs, mode);
     const kinds = groupRows(runs, mode, 'byKind');
@@ -522,7 +532,10 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
     const tests = pairwiseMcnemar(runs, mode);
     o.bar?.tick();
     const mt = mdTable(MODEL_HEAD, models);
-    if (!markdownTable) markdownTable = `${mode} mode\n${mt}`;
+    if (!markdownTable) {
+      markdownTable = `${mode} mode\n${mt}`;
+      textTable = `${mode} mode\n${formatTable(MODEL_HEAD, models.map((r) => r.map(terminalCell)))}`;
+    }
     const charts = [await renderSvg(perKindAccuracySpec(runs, mode))];
     if (mode !== 'reference') charts.push(await renderSvg(askVsGuessRowsSpec(runs.map((r) => [r.label, askVsGuess(r.records[mode]!)]))));
     o.bar?.tick();
@@ -553,7 +566,7 @@ ${RUNS_HTML}<ul>${runs.map((r) => `<li class="meta">${esc(provenanceLine(r))}</l
 ${html.join('\n')}
 </main></body></html>
 `;
-  return { html: page, markdown: md.join('\n'), markdownTable };
+  return { html: page, markdown: md.join('\n'), markdownTable, textTable };
 }
 
 /**
@@ -613,10 +626,10 @@ export function foreignReportFiles(outDir: string): string[] {
 }
 
 /** Write a read report (`readEvalReport`) to `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */
-export async function saveEvalReport(rep: EvalReport & { runs: EvalRun[] }, outDir: string): Promise<{ html: string; markdown: string; markdownTable: string; runs: EvalRun[] }> {
+export async function saveEvalReport(rep: EvalReport & { runs: EvalRun[] }, outDir: string): Promise<{ html: string; markdown: string; markdownTable: string; textTable: string; runs: EvalRun[] }> {
   const html = join(outDir, 'report.html');
   const markdown = join(outDir, 'report.md');
   await writeFileAtomic(html, rep.html);
   await writeFileAtomic(markdown, rep.markdown);
-  return { html, markdown, markdownTable: rep.markdownTable, runs: rep.runs };
+  return { html, markdown, markdownTable: rep.markdownTable, textTable: rep.textTable, runs: rep.runs };
 }
