@@ -57,6 +57,10 @@ describe('compareRuns: the figures, by hand', () => {
     const md = comparisonMarkdown(cmp);
     expect(md).toContain('| Ours | 8 | 100.0 % \\[67.6, 100.0\\] | 120.0 % | 1.00 \\[1.00, 1.00\\] | 0 | – |'); // no control: no over-asking
     expect(md).toMatch(/\| Ours \| Before \| \+75\.0 \\\[\+\d+\.\d, \+100\.0\\\] \| \+1\.00 \\\[\+1\.00, \+1\.00\\\] \| – \| 6 \| 0 \| 0\.0313 \| 0\.0938 \|/);
+    // 120.0 %: Ours, all right, against a baseline whose reference mode is not: the footnote says why it can pass 100 %
+    expect(md).toContain('it exceeds 100 % where a run answers more right than the baseline does from the clearest view (its reference accuracy below 100 %).');
+    expect(comparisonLatex(cmp)).toContain('% Accuracy and over-asking'); // the LaTeX's comments hold the same notes
+    expect(comparisonLatex(cmp)).toContain('it exceeds 100 % where a run answers more right than the baseline');
     // 8 episodes: the bootstrap's gap is often under 5 episodes, so gap closed has no interval, and the table says why
     expect(md).toMatch(/> Gap closed has no interval: in \d+\.\d % of the bootstrap's resamples the baseline's reference was not 5 episodes ahead of its proactive play/);
     const tex = comparisonLatex(cmp);
