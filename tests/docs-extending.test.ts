@@ -16,3 +16,15 @@ describe('docs/extending.md, a new scenario kind', () => {
     for (const [name, file] of said) expect(readFileSync(join(root, file), 'utf8'), `${name} in ${file}`).toMatch(new RegExp(`export (const|function|class|type|interface) ${name}\\b`));
   });
 });
+
+describe('docs/extending.md, trying it', () => {
+  it("its commands write into a fresh folder of the reader's, not a fixed /tmp path another user may hold", () => {
+    const page = readFileSync(join(import.meta.dirname, '..', 'docs', 'extending.md'), 'utf8').replace(/\n\s+/g, ' ');
+    const commands = [...page.matchAll(/`(askfirst [^`]*)`/g)].map((m) => m[1]);
+    const trying = commands.filter((c) => c.includes('--out'));
+    expect(trying.length).toBeGreaterThanOrEqual(2); // the supervised model and the RL run of step 6
+    // they wrote to /tmp/sup and /tmp/rl: on a shared machine someone else's, or an earlier try's
+    for (const c of trying) expect(c, c).not.toMatch(/(--out|--init) \/tmp\//);
+    expect(page).toContain('d=$(mktemp -d)');
+  });
+});
