@@ -1,6 +1,6 @@
 /** The settings of `askfirst compare`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { outFileField } from '../util/config.js';
+import { outFileField, progressField } from '../util/config.js';
 import { RunLabelsSchema } from './report-schema.js';
 
 export const CompareSchema = z.object({
@@ -10,5 +10,5 @@ export const CompareSchema = z.object({
   ...RunLabelsSchema.shape,
   out: outFileField().optional().describe('write the table to this file (written whole; a folder on the way is created) instead of stdout'),
   overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused; a compared run\'s summary.json or results never are)'),
-  progress: z.boolean().default(true).describe('show a progress bar on stderr while the runs\' results are read'),
+  progress: progressField('a progress bar on stderr while the runs\' results are read'),
 });

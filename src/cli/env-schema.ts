@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { REWARD_KINDS } from '../environment/rewards.js';
 import { AllowHostSchema } from '../server/host-config.js';
 import { DEFAULT_ENV_MAX_BODY_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REWARD_ITEMS, DEFAULT_ENV_MAX_CONCURRENT } from '../server/env/limits.js';
+import { progressField } from '../util/config.js';
 
 export const EnvServeSchema = z.object({
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
   limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
-  progress: z.boolean().default(true).describe('show progress bars on stderr while --data is read (as eval shows them)'),
+  progress: progressField('progress bars on stderr while --data is read (as eval shows them)'),
   port: z.number().int().min(0).max(65535).default(8000).describe('TCP port (0 picks a free one)'),
   host: z
     .string()

@@ -1,6 +1,6 @@
 /** The settings of `askfirst eval`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { outDirField } from '../util/config.js';
+import { outDirField, progressField } from '../util/config.js';
 import { policyForms } from '../agents/policy-usage.js';
 import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
 
@@ -20,7 +20,7 @@ export const EvalCommandSchema = z.object({
   sample: z.boolean().default(false).describe('sample replies instead of answering greedily (builtin:, openai:; refused when no --policy reads it)'),
   overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
   json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
+  progress: progressField('a progress bar'),
   ...evalHttpFields,
 });
 export type EvalCommandConfig = z.output<typeof EvalCommandSchema>;

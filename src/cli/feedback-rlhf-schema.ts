@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SimulateConfigSchema } from '../feedback/simulate.js';
 import { dbFields } from './feedback-schema.js';
 import { newProjectField } from '../feedback/db-dir.js';
-import { unusedProgressField } from '../util/config.js';
+import { unusedProgressField, progressField } from '../util/config.js';
 
 export const PairsSchema = z.object({
   ...dbFields,
@@ -13,7 +13,7 @@ export const PairsSchema = z.object({
   perEpisode: z.number().int().min(1).default(1).describe('pairs per episode at most'),
   labelsPerItem: z.number().int().min(1).max(50).default(1).describe('annotators per pair'),
   seed: z.number().int().min(0).default(0).describe('seed of the A/B order'),
-  progress: z.boolean().default(true).describe('show progress bars on stderr (reading the suite, inserting the pairs)'),
+  progress: progressField('progress bars on stderr (reading the suite, inserting the pairs)'),
 });
 
 export const SimulateSchema = SimulateConfigSchema.extend({
@@ -22,7 +22,7 @@ export const SimulateSchema = SimulateConfigSchema.extend({
   annotators: z.number().int().min(1).max(100).default(3).describe('simulated annotators (each gets its own token)'),
   host: z.string().default('127.0.0.1').describe('interface of the workbench it serves'),
   port: z.number().int().min(0).max(65535).default(0).describe('port of the workbench it serves (0 = any free port)'),
-  progress: z.boolean().default(true).describe('show a progress bar on stderr (the labels given)'),
+  progress: progressField('a progress bar on stderr (the labels given)'),
 });
 
 export const DemoAggregateSchema = z.object({

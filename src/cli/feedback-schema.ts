@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { IllumeConfigSchema } from '../feedback/illume-config.js';
 import { DEFAULT_FEEDBACK_DB_DIR, newProjectField } from '../feedback/db-dir.js';
 import { TASK_TYPES } from '../feedback/tasks.js';
-import { outDirField, outFileField, unusedProgressField } from '../util/config.js';
+import { outDirField, outFileField, unusedProgressField, progressField } from '../util/config.js';
 import { AuthLimitSchema } from '../server/workbench-config.js';
 import { AllowHostSchema } from '../server/host-config.js';
 
@@ -44,7 +44,7 @@ export const ImportSchema = z.object({
   policy: z.string().default('random').describe('with --suite: the model whose first-view replies are judged (a policy spec)'),
   limit: suiteLimitField,
   seed: z.number().int().min(0).default(1).describe('seed (sampling, demo scenes)'),
-  progress: z.boolean().default(true).describe('show progress bars on stderr while --suite is read and its episodes are replied to and added'),
+  progress: progressField('progress bars on stderr while --suite is read and its episodes are replied to and added'),
 });
 
 export const ExportSchema = z.object({
@@ -79,7 +79,7 @@ export const IllumeSchema = IllumeConfigSchema.extend({
   out: outFileField().optional().describe('write the per-round report as JSON here'),
   overwrite: z.boolean().default(false).describe('replace the --out file if it exists (without it, an existing one is refused)'),
   json: z.boolean().default(false).describe('print the report as JSON'),
-  progress: z.boolean().default(true).describe('show progress bars on stderr while --suite is read and its images described'),
+  progress: progressField('progress bars on stderr while --suite is read and its images described'),
 });
 
 export const AnnotatorSchema = z.object({

@@ -1,8 +1,12 @@
-/** options.ts's `refuseUnread`: the one way every command refuses options its chosen mode would ignore. */
+/**
+ * options.ts's `refuseUnread`: the one way every command refuses options its chosen mode would ignore; and the --help
+ * line of a setting on by default (its --no-X flag).
+ */
 import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { addSchemaOptions, refuseUnread } from './options.js';
+import { addSchemaOptions, offFlagDescription, refuseUnread } from './options.js';
+import { buildProgram } from './main.js';
 
 const Schema = z.object({
   port: z.number().default(8787),
@@ -54,5 +58,26 @@ describe('addSchemaOptions', () => {
     expect(parse('xyz')).toThrow("option '--format <name>' argument 'xyz' is invalid. Allowed choices are trl, lmms-eval.");
     expect(cmd.options[0].argChoices).toEqual(['trl', 'lmms-eval']); // --help still lists them
     expect(cmd.parse(['--format', 'lmms-eval'], { from: 'user' }).opts().format).toBe('lmms-eval');
+  });
+});
+
+describe('--no-progress in every command\'s --help', () => {
+  /** Every command of the program, subcommands included, with its full name ("feedback status"). */
+  const commands = (c: Command, prefix = ''): [string, Command][] => c.commands.flatMap((s) => [[`${prefix}${s.name()}`, s] as [string, Command], ...commands(s, `${prefix}${s.name()} `)]);
+
+  it('reads "do not show …" (it read "turn off (on by default): show a progress bar", as if the flag showed one)', async () => {
+    const all = commands(await buildProgram()).filter(([, c]) => c.options.some((o) => o.long === '--no-progress'));
+    expect(all.length).toBeGreaterThanOrEqual(20); // eval, report, compare, the train stages, the feedback commands, …
+    for (const [name, c] of all) {
+      const desc = c.options.find((o) => o.long === '--no-progress')!.description;
+      expect(desc, name).toMatch(/^do not show (a progress bar|progress bars)\b/);
+      expect(c.helpInformation(), name).toMatch(/\n {2}--no-progress {2,}do not show /);
+    }
+    expect(all.map(([n]) => n)).toEqual(expect.arrayContaining(['eval', 'report', 'compare', 'train rl', 'feedback status', 'demo']));
+  });
+
+  it('another setting on by default says what its --no-X flag turns off', () => {
+    expect(offFlagDescription('also write train.parquet (images embedded)')).toBe('turn off (on by default): also write train.parquet (images embedded)');
+    expect(offFlagDescription('show progress bars on stderr')).toBe('do not show progress bars on stderr');
   });
 });

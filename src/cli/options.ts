@@ -9,9 +9,9 @@ import type { z } from 'zod';
 export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command {
   for (const o of schemaOptions(schema)) {
     // The schema applies defaults itself; --help shows them in the description.
-    // A field that defaults to true becomes a --no-X flag: say what the flag does, then what it turns off.
+    // A field that defaults to true becomes a --no-X flag: its line says what the flag does.
     let desc = o.description;
-    if (o.kind === 'boolean') desc = o.defaultValue === true ? `turn off (on by default): ${desc}` : desc;
+    if (o.kind === 'boolean') desc = o.defaultValue === true ? offFlagDescription(desc) : desc;
     else if (o.required) desc += ' (required)';
     else if (o.defaultValue !== undefined && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) desc += ` (default: ${Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue)})`;
     const opt = new Option(o.flags, desc);
@@ -19,6 +19,16 @@ export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command
     cmd.addOption(opt);
   }
   return cmd;
+}
+
+/**
+ * The --help line of a setting on by default, which commander shows as its --no-X flag: a "show …" setting (every
+ * command's --no-progress, util/config.ts `progressField`) reads "do not show …"; another says what the flag turns off,
+ * "turn off (on by default): also write train.parquet". Both read "turn off (on by default): show a progress bar" before,
+ * which said the flag shows one.
+ */
+export function offFlagDescription(description: string): string {
+  return description.startsWith('show ') ? `do not ${description}` : `turn off (on by default): ${description}`;
 }
 
 /** commander's check of a value among `choices` (its words), with its "(Did you mean …?)" for a close one: `--format trll`. */

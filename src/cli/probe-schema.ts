@@ -1,7 +1,7 @@
 /** The settings of `askfirst probe hallucination | injection`: light, read at startup for their options and --help (commands.ts). */
 import { z } from 'zod';
 import { policyForms } from '../agents/policy-usage.js';
-import { outDirField } from '../util/config.js';
+import { outDirField, progressField } from '../util/config.js';
 import { HallucinationConfigSchema, InjectionConfigSchema } from '../probes/config.js';
 import { evalHttpFields } from './eval-http-schema.js';
 
@@ -18,7 +18,7 @@ export const CommonSchema = z.object({
   batchSize: z.number().int().min(1).default(64).describe('items handed to the policy together each turn; for pipelined policies (openai:, ocr-follow), items in play at once, each stepped as its reply arrives'),
   overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
   json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
+  progress: progressField('a progress bar'),
   ...httpFields,
 });
 

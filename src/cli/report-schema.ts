@@ -1,6 +1,6 @@
 /** The settings of `askfirst report`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { outDirField } from '../util/config.js';
+import { outDirField, progressField } from '../util/config.js';
 
 /** `--labels`, of `askfirst report` and `askfirst compare` (its count checked by report/eval-report.ts checkLabels). */
 export const RunLabelsSchema = z.object({
@@ -11,7 +11,7 @@ export const ReportSchema = z.object({
   out: outDirField().default('.').describe('folder for report.html and report.md (eval results, or a folder of no askfirst output: a suite, training run, export, demo or probe\'s results is refused)'),
   title: z.string().optional().describe('page title (default: the compared runs\' names)'),
   ...RunLabelsSchema.shape,
-  progress: z.boolean().default(true).describe('show progress bars on stderr while the runs\' results are read and the report is rendered'),
+  progress: progressField('progress bars on stderr while the runs\' results are read and the report is rendered'),
 });
 
 /** Used by `askfirst report` and by `askfirst eval` with several policies. */

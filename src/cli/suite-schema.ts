@@ -1,12 +1,12 @@
 /** The settings of `askfirst suite generate`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { outDirField } from '../util/config.js';
+import { outDirField, progressField } from '../util/config.js';
 import { SuiteConfigSchema } from '../suite/suite-config.js';
 
 export const SuiteGenerateSchema = SuiteConfigSchema.extend({
   out: outDirField().describe('output directory'),
   format: z.enum(['own', 'proactivebench']).default('own').describe("on-disk layout: askfirst's own (episodes.jsonl + images/) or ProactiveBench's"),
-  progress: z.boolean().default(true).describe('show a progress bar on stderr'),
+  progress: progressField('a progress bar on stderr'),
 });
 export type SuiteGenerateConfig = z.output<typeof SuiteGenerateSchema>;
 

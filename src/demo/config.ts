@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { RL_ALGORITHMS } from '../rl/configs.js';
 import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_CONTROL_SHARE, SuiteConfigSchema } from '../suite/suite-config.js';
-import { InvalidConfigError, outDirField, resolveConfig, type ConfigIssue } from '../util/config.js';
+import { InvalidConfigError, outDirField, resolveConfig, type ConfigIssue, progressField } from '../util/config.js';
 import { reportToField } from '../util/metrics-log.js';
 import type { FlagOrder } from '../util/command-flags.js';
 
@@ -20,7 +20,7 @@ export const DemoConfigSchema = z.object({
   rewardWeights: RewardWeightListSchema.default([]).describe(RewardWeightListSchema.description ?? ''),
   rlControlShare: SuiteConfigSchema.shape.controlShare.describe(`share of control episodes (answerable at the first view) in the RL training suite (ours and the baselines; the test suite keeps ${DEFAULT_CONTROL_SHARE})`),
   fresh: z.boolean().default(false).describe('ignore finished stages in --out and start over'),
-  progress: z.boolean().default(true).describe('show progress bars'),
+  progress: progressField('progress bars'),
   reportTo: reportToField,
 });
 export type DemoConfig = z.output<typeof DemoConfigSchema>;

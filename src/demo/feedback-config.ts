@@ -1,7 +1,7 @@
 /** The settings of the feedback demo (feedback.ts, `askfirst feedback demo`): light, so its options and --help are read without loading the demo (src/cli/commands.ts). */
 import { z } from 'zod';
 import { BaseRLConfigSchema } from '../rl/configs.js';
-import { outDirField } from '../util/config.js';
+import { outDirField, progressField } from '../util/config.js';
 import type { FlagOrder } from '../util/command-flags.js';
 
 /** The run the feedback demo keeps in its --out's run.json (`run`: util/run-settings.ts), by which outputs/out-owner.ts tells its folder. */
@@ -34,7 +34,7 @@ export const FeedbackDemoConfigSchema = z.object({
   gaoKlCoef: z.number().min(0).default(0).describe('KL coefficient of the over-optimisation regime\'s two RLHF runs (0: no pull to the start, so over-optimisation can show; the other RLHF runs use --rlhf-kl-coef, RL on the simulator\'s reward the RL stage\'s default)'),
   gaoUpdates: z.number().int().min(1).default(120).describe('updates of the over-optimisation regime\'s two RLHF runs'),
   gaoEvalEvery: z.number().int().min(1).default(20).describe('updates between the over-optimisation runs\' evaluations on the test suite (gold and proxy reward of the same plays)'),
-  progress: z.boolean().default(true).describe('show progress bars'),
+  progress: progressField('progress bars'),
 });
 export type FeedbackDemoConfig = z.output<typeof FeedbackDemoConfigSchema>;
 

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ModelConfigSchema } from '../agents/builtin/model-config.js';
 import { kindListField, TRAIN_KINDS } from '../suite/kinds/names.js';
-import { outDirField } from '../util/config.js';
+import { outDirField, progressField } from '../util/config.js';
 import { reportToField } from '../util/metrics-log.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
 
@@ -42,7 +42,7 @@ export const BaseRLConfigSchema = z.object({
   maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds (the result then depends on the machine and its load; default: none, the budget is --updates)'),
   seed: z.number().int().min(0).default(0).describe('sampling seed'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
+  progress: progressField('a progress bar'),
   reportTo: reportToField,
   rewards: RewardWeightsSchema.default(DEFAULT_REWARD_WEIGHTS as never),
 });
@@ -115,7 +115,7 @@ export const SupervisedConfigSchema = z.object({
   looks: z.number().int().min(0).default(16).describe('degradation captions per step: clearest views of the RL training kinds (sketch, camera), each left clean or degraded by one generic pixel operation (blur, noise, pixelation, JPEG, darkening, low contrast, colour loss), matched to a caption of what is wrong (rl/degradation-captions.ts); teaches the which-intervention head\u2019s image–word term (0 = none)'),
   mild: z.number().min(0).max(1).default(0.1).describe('share of the RL training kinds\u2019 (sketch, camera) clearest and other informative views in each batch degraded by one generic pixel operation at a mild severity (rl/degradation-captions.ts MILD_LEVELS), their category kept as target: label-preserving augmentation (0 = none)'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
+  progress: progressField('a progress bar'),
   reportTo: reportToField,
   model: ModelConfigSchema.partial().default({}).describe('model architecture overrides'),
 });
@@ -133,7 +133,7 @@ export const PresenceConfigSchema = z.object({
   lr: z.number().positive().default(0.05).describe('peak learning rate (AdamW, warm-up, cosine decay)'),
   weightDecay: z.number().min(0).default(1e-4).describe('AdamW weight decay'),
   logEvery: z.number().int().min(1).default(50).describe('steps between lines of train.jsonl'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
+  progress: progressField('a progress bar'),
 });
 export type PresenceTrainConfig = z.output<typeof PresenceConfigSchema>;
 
@@ -148,6 +148,6 @@ export const RewardModelConfigSchema = z.object({
   hidden: z.number().int().min(0).default(0).describe('hidden units of the reward MLP beside its linear part (0: linear in the features)'),
   heldOut: z.number().min(0).max(0.9).default(0.2).describe('share of pairs held out for accuracy and calibration'),
   seed: z.number().int().min(0).default(0).describe('initialisation, split and minibatch seed'),
-  progress: z.boolean().default(true).describe('show a progress bar'),
+  progress: progressField('a progress bar'),
 });
 export type RewardModelConfig = z.output<typeof RewardModelConfigSchema>;

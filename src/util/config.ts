@@ -158,7 +158,15 @@ function notAFileToWrite(p: string): string | null {
  * refused as an unknown option), and said in --help to change nothing there.
  */
 export function unusedProgressField(command: string): z.ZodDefault<z.ZodBoolean> {
-  return z.boolean().default(true).describe(`show progress bars (${command} has none to show: accepted, as every askfirst command accepts it, and changes nothing)`);
+  return progressField(`progress bars (${command} has none to show: accepted, as every askfirst command accepts it, and changes nothing)`);
+}
+
+/**
+ * Every command's `progress` setting (on by default; `--no-progress` turns it off): described "show <what>", which
+ * --help shows as "--no-progress  do not show <what>" (src/cli/options.ts `offFlagDescription`).
+ */
+export function progressField(what: string): z.ZodDefault<z.ZodBoolean> {
+  return z.boolean().default(true).describe(`show ${what}`);
 }
 
 /**
