@@ -28,6 +28,13 @@ describe('readText (Tesseract as a child process)', () => {
     expect((e as Error).message).toMatch(/^run interrupted \(tesseract ended by SIGTERM\); finished items are saved/);
   });
 
+  it('a Tesseract killed otherwise (SIGKILL: the out-of-memory killer) is Tesseract failing, not the run stopping', async () => {
+    fakeTesseract('kill -KILL $$');
+    const e = await readText(createImage(8, 8)).catch((x: unknown) => x);
+    expect(e).not.toBeInstanceOf(RunAborted);
+    expect((e as Error).message).toMatch(/^tesseract failed: /);
+  });
+
   it('a Tesseract that fails on its own still says so, with its status', async () => {
     fakeTesseract('echo "Error opening data file" >&2; exit 1');
     const e = await readText(createImage(8, 8)).catch((x: unknown) => x);

@@ -27,8 +27,9 @@ export function readText(img: RGBImage): Promise<string> {
       if (err) {
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
         // Ctrl-C in a terminal reaches every process of the group, Tesseract too: a read ended by a signal is the run
-        // being stopped (its own "run interrupted", 130), not "tesseract failed" and exit 1
-        if (!missing && err.signal) reject(new RunAborted(`run interrupted (tesseract ended by ${err.signal}); finished items are saved — re-run the same command to resume`));
+        // being stopped (its own "run interrupted", 130), not "tesseract failed" and exit 1; another signal (SIGKILL from
+        // the kernel's out-of-memory killer, SIGSEGV) is Tesseract failing, said as such
+        if (!missing && (err.signal === 'SIGINT' || err.signal === 'SIGTERM')) reject(new RunAborted(`run interrupted (tesseract ended by ${err.signal}); finished items are saved — re-run the same command to resume`));
         else reject(new AskfirstError('INTERNAL', missing ? 'ocr-follow needs the tesseract command: apt-get install tesseract-ocr' : `tesseract failed: ${err.message}`, { cause: err }));
       } else resolve(stdout);
     });
