@@ -3,7 +3,7 @@
  * re-run over its finished stages: their times are the run's that trained them (stages.ts carryTakenUp); over a stage
  * killed mid-way: its time is the run before's (its checkpoint's) and the re-run's together (stages.ts carryResumed).
  */
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
@@ -19,6 +19,8 @@ import { fakeResults } from '../testing/report-fixture.js';
 import { finishedDemoStages } from '../testing/demo-stages.js';
 import { killCliAt } from '../testing/cli-kill.js';
 import { checkpointSeconds } from './stages.js';
+import { aggregateSeeds } from './seeds.js';
+import { seedDir } from './seed-dirs.js';
 
 /** Write `value` as JSON at `file`, its folders made. */
 function writeJson(file: string, value: unknown): void {
@@ -169,5 +171,44 @@ describe('demo re-run over a training stage killed mid-way', () => {
     expect(r.wallSeconds - before!).toBeGreaterThan(0);
     expect(r.wallSeconds - before!).toBeLessThanOrEqual(now);
     expect(r.timings.filter((x) => x.resumed).map((x) => x.stage)).toEqual(['rl']);
+  });
+});
+
+describe('demo --fresh over an earlier demo', () => {
+  it("moves the earlier demo's results.json, report.html and MODEL_CARD.md aside as it starts, and back if stopped before it wrote anything", async () => {
+    const root = tmpDir('askfirst-demo-fresh-summary');
+    const out = seedDir(root, 0);
+    const earlier = fakeResults(11);
+    earlier.data.seed = 0;
+    earlier.quick = true;
+    await writeResults(out, earlier);
+    writeFileSync(join(out, 'report.html'), '<p>the earlier demo</p>');
+    writeFileSync(join(out, 'MODEL_CARD.md'), '# the earlier demo\n');
+    writeFileSync(join(out, 'results.replaced.json'), '{"an older": "one"}');
+    const bytes = readFileSync(join(out, 'results.json'), 'utf8');
+    expect((await aggregateSeeds(root, [0])).aggregate.runs).toHaveLength(1); // the earlier demo's figures, finished
+    const said: string[] = [];
+    const undos: (() => void)[] = [];
+    const stop = new Error('stopped');
+    // the demo stopped at its first line after starting (as Ctrl-C does), its undo run by the command's guard (cli/run-guard.ts)
+    const log = (s: string) => {
+      said.push(s);
+      if (said.length > 1) throw stop;
+    };
+    await expect(runDemo({ out, quick: true, fresh: true, progress: false, reportTo: [] }, log, (undo) => (undos.push(undo), () => {}))).rejects.toBe(stop);
+    expect(said[0]).toBe(
+      `demo: --fresh: the earlier demo's results.json, report.html, MODEL_CARD.md in ${out} moved to results.replaced.json, report.replaced.html, MODEL_CARD.replaced.md, replacing the results.replaced.json an earlier --fresh demo set aside (their figures are not this demo's)`,
+    );
+    // while the new demo runs, no earlier figures read as its own: --aggregate-only counts the seed as missing (it read the earlier results.json)
+    expect(existsSync(join(out, 'results.json'))).toBe(false);
+    expect(readFileSync(join(out, 'results.replaced.json'), 'utf8')).toBe(bytes);
+    expect(readFileSync(join(out, 'report.replaced.html'), 'utf8')).toBe('<p>the earlier demo</p>');
+    await expect(aggregateSeeds(root, [0])).rejects.toThrow(`no finished demo run for seed 0 (no results.json in ${out})`);
+    // stopped before it wrote a checkpoint: the earlier demo is whole again
+    for (const undo of undos) undo();
+    expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(bytes);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('<p>the earlier demo</p>');
+    expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toBe('# the earlier demo\n');
+    expect(readdirSync(out).filter((f) => f.includes('.replaced.'))).toEqual([]);
   });
 });

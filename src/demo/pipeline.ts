@@ -49,6 +49,7 @@ import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
 import { checkDemoStage, DEMO_RUNS, DEMO_SUPERVISED_DIR, isBaselineStage, takenUpGuesser } from './demo-stage-run.js';
 import { startDemoSupervised } from './supervised-run.js';
+import { setAsideSummary } from './fresh-summary.js';
 
 /**
  * Budgets for the full and the quick demo, counted in work (optimizer steps, updates, episodes),
@@ -122,7 +123,9 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const started = resumesDemo(cfg);
   const held = runs.map((r) => r.contents());
   const kept = keepRunSettings(cfg.out, demoSettings(cfg), demoKept(started));
-  const forget = unlessDone(() => runs.some((r, i) => r.wroteSince(held[i])) || kept.undo());
+  // a --fresh demo's folder holds no earlier demo's figures while its new stages run (fresh-summary.ts)
+  const putBack = cfg.fresh ? setAsideSummary(cfg.out, log) : () => {};
+  const forget = unlessDone(() => runs.some((r, i) => r.wroteSince(held[i])) || (kept.undo(), putBack()));
   const earlier = cfg.fresh ? null : await earlierResults(cfg.out);
   // the stages taken up finished, by timing name: their times are the earlier run's where it recorded them after their final
   // model, else their own (`own`, from their logs: a demo stopped after the stage finished, before it wrote results.json)
