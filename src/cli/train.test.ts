@@ -164,6 +164,23 @@ describe('train subcommands', () => {
     expect(from).toBeGreaterThanOrEqual(0);
     expect(said.slice(from + 1).filter((l) => /^generating\b.*\b22\/22 episodes/.test(l))).not.toEqual([]); // 2 training + 20 validation episodes of one kind
   }, 120_000);
+  it('train supervised shows a progress bar while it prepares its training images, and none with --no-progress', async () => {
+    const dir = tmpDir('askfirst-train-sup-preparing');
+    const said: string[] = [];
+    catchConsole(() => {}, (s) => said.push(s));
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: unknown) => (said.push(String(s)), true));
+    const args = (out: string) => ['train', 'supervised', '--out', join(dir, out), '--steps', '2', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--report-to', 'none'];
+    await run(args('bar'));
+    // the degraded and outlier images drawn once per run: 1.3 s of silence at the default 500 episodes per kind (2.6 s on a busy machine)
+    const from = said.indexOf('supervised: preparing the training images of 21 episodes');
+    const to = said.findIndex((l) => /^supervised: \d+ reference images/.test(l));
+    expect(from).toBeGreaterThanOrEqual(0);
+    expect(said.slice(from + 1, to).filter((l) => /^preparing images: 1792\/1792 images in \d/.test(l))).toHaveLength(1); // 768 degraded + 1024 outliers
+    said.length = 0;
+    await run([...args('none'), '--no-progress']);
+    expect(said.filter((l) => /^preparing images/.test(l))).toEqual([]);
+    expect(said).toContain('supervised: preparing the training images of 21 episodes');
+  }, 120_000);
   it('train supervised says how many images its accuracy is on, and a --resume of a finished run says it had nothing to do', async () => {
     const out = join(tmpDir('askfirst-train-sup-done'), 'sup');
     const args = ['train', 'supervised', '--out', out, '--steps', '2', '--warmup-steps', '1', '--episodes', '3', '--batch-size', '16', '--size', '32', '--no-progress', '--report-to', 'none'];

@@ -164,8 +164,12 @@ export function outlierImage(rng: SceneRng, size: number): RGBImage {
   return img;
 }
 
-/** `n` outlier images drawn from `seed` (a pool drawn once per run). */
-export function outlierPool(n: number, size: number, seed: number): RGBImage[] {
+/** `n` outlier images drawn from `seed` (a pool drawn once per run); `onImage` after each (a progress bar). */
+export function outlierPool(n: number, size: number, seed: number, onImage: () => void = () => {}): RGBImage[] {
   const rng = new SceneRng(seed);
-  return Array.from({ length: n }, () => outlierImage(rng, size));
+  return Array.from({ length: n }, () => {
+    const im = outlierImage(rng, size);
+    onImage();
+    return im;
+  });
 }
