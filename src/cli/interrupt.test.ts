@@ -148,14 +148,18 @@ describe('a run started over (train --overwrite, demo --fresh) stopped before it
     expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(kept); // the final model left is the earlier run's
   });
 
-  it('Ctrl-C while demo --fresh draws its suites: the demo it was to replace keeps its run.json', { timeout: 60_000 }, async () => {
+  it('Ctrl-C while demo --fresh draws its suites: the demo it was to replace keeps its run.json and its results.json', { timeout: 60_000 }, async () => {
     const out = join(tmpDir('af-interrupt'), 'demo');
     const kept = earlierRun(out, 'demo', 'supervised');
+    writeFileSync(join(out, 'results.json'), '{"the earlier demo": true}');
     const r = await runSignalled(['demo', '--quick', '--fresh', '--seed', '1', '--no-baselines', '--out', out], /generate suites: 1\//, 'SIGINT');
     expectInterrupted(r, 'SIGINT');
     // the finished supervised stage there is the replaced demo's: not named as kept by this one (src/demo/demo-stopped.ts)
     expect(r.stderr).toContain(`askfirst: interrupted; no checkpoint of this --fresh demo was written yet in ${out}; run the same command again to start over`);
     expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(kept);
+    // and its summary, moved aside as the --fresh demo started, is moved back (src/demo/fresh-summary.ts)
+    expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe('{"the earlier demo": true}');
+    expect(existsSync(join(out, 'results.replaced.json'))).toBe(false);
   });
 });
 
