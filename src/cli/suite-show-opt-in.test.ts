@@ -2,11 +2,10 @@
 import { appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createImage } from '../scenes/image.js';
 import { writeSuite } from '../suite/io.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
-import type { SuiteEpisode } from '../suite/types.js';
 import { tmpDir } from '../testing/tmp.js';
+import { twoViewEpisode } from '../testing/chain-episode.js';
 import { runSuiteShow } from './suite-show.js';
 import { SuiteShowSchema } from './suite-show-schema.js';
 
@@ -16,28 +15,7 @@ vi.mock('../suite/kinds/names.js', async (original) => {
   return { ...m, OPT_IN_KINDS: ['fog'], GENERATED_KINDS: [...m.SCENARIO_KINDS, 'fog'] };
 });
 
-function episode(id: string, kind: string): SuiteEpisode {
-  return {
-    id,
-    kind,
-    question: 'What object is shown?',
-    views: [{ image: createImage(16, 16, [200, 30, 30]) }, { image: createImage(16, 16, [30, 30, 200]) }],
-    firstView: 0,
-    referenceView: 1,
-    categories: ['a', 'b', 'c', 'd'],
-    answer: 0,
-    interventions: ['Add more details to the drawing.', 'I cannot answer this question.'],
-    abstain: [1],
-    steps: [
-      { offered: [0, 1], next: { 0: 1 } },
-      { offered: [0, 1], next: {} },
-    ],
-    maxTurns: 2,
-    informative: [false, true],
-    control: false,
-    minInterventions: 1,
-  };
-}
+const episode = twoViewEpisode;
 
 describe('suite show --all-kinds', () => {
   it('draws an opt-in kind the suite holds after the seven default ones, whether or not its suite.json says its kinds', async () => {

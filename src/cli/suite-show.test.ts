@@ -5,39 +5,17 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../scenes/codec.js';
 import { readFile } from 'node:fs/promises';
-import { createImage } from '../scenes/image.js';
 import { tmpDir } from '../testing/tmp.js';
+import { twoViewEpisode } from '../testing/chain-episode.js';
 import { writeProactiveBench } from '../suite/proactivebench/read.js';
 import { writeSuite } from '../suite/io.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
-import type { SuiteEpisode } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { pickEpisodes, runSuiteShow } from './suite-show.js';
 import { SuiteShowSchema } from './suite-show-schema.js';
 import { register } from './suite-show-command.js';
 
-function episode(id: string, kind: string, control = false): SuiteEpisode {
-  return {
-    id,
-    kind,
-    question: 'What object is shown?',
-    views: [{ image: createImage(16, 16, [200, 30, 30]) }, { image: createImage(16, 16, [30, 30, 200]) }],
-    firstView: 0,
-    referenceView: 1,
-    categories: ['a', 'b', 'c', 'd'],
-    answer: 0,
-    interventions: ['Add more details to the drawing.', 'I cannot answer this question.'],
-    abstain: [1],
-    steps: [
-      { offered: [0, 1], next: { 0: 1 } },
-      { offered: [0, 1], next: {} },
-    ],
-    maxTurns: 2,
-    informative: [control, true],
-    control,
-    minInterventions: control ? 0 : 1,
-  };
-}
+const episode = twoViewEpisode;
 
 const data = tmpDir('askfirst-show');
 const out = tmpDir('askfirst-show-out');

@@ -44,3 +44,30 @@ export function chainEpisode(id: string, n = 3, informativeFrom = n - 1, opts: C
     minInterventions: informativeFrom,
   };
 }
+
+/**
+ * A two-view episode whose second view (blue) answers what the first (red) cannot, one intervention leading there — or, as a
+ * control, both views informative (no intervention needed): the sheets of `suite show` tests.
+ */
+export function twoViewEpisode(id: string, kind: string, control = false): SuiteEpisode {
+  return {
+    id,
+    kind,
+    question: 'What object is shown?',
+    views: [{ image: createImage(16, 16, [200, 30, 30]) }, { image: createImage(16, 16, [30, 30, 200]) }],
+    firstView: 0,
+    referenceView: 1,
+    categories: ['a', 'b', 'c', 'd'],
+    answer: 0,
+    interventions: ['Add more details to the drawing.', 'I cannot answer this question.'],
+    abstain: [1],
+    steps: [
+      { offered: [0, 1], next: { 0: 1 } },
+      { offered: [0, 1], next: {} },
+    ],
+    maxTurns: 2,
+    informative: [control, true],
+    control,
+    minInterventions: control ? 0 : 1,
+  };
+}
