@@ -33,14 +33,16 @@ const demo = (out: string) => [
   '--eval-episodes', '5', '--dpo-steps', '1', '--rm-steps', '2', '--routing-budgets', '0.5', '--routing-rounds', '1', '--routing-committee', '2',
   '--gao-labels', '10', '--gao-updates', '6', '--gao-eval-every', '2',
 ];
-/** What a finished demo wrote, to compare: feedback.json without its times and --out, the regime's points, the evaluation and the weights (their SHA-256). */
+/** What a finished demo wrote, to compare: feedback.json without its times and --out, the regime's points without their times, the evaluation and the weights (their SHA-256). */
 function outputs(out: string): Record<string, string> {
   const j = JSON.parse(readFileSync(join(out, 'feedback.json'), 'utf8')) as Record<string, unknown>;
   for (const k of ['timings', 'createdAt', 'wallSeconds', 'command', 'config']) delete j[k];
   const files: Record<string, string> = { 'feedback.json': JSON.stringify(j) };
   for (const name of readdirSync(join(out, 'rl'))) {
     files[`rl/${name}/final`] = sha256(join(out, 'rl', name, 'final', 'model.safetensors'));
-    if (existsSync(join(out, 'rl', name, 'gao-eval.json'))) files[`rl/${name}/gao-eval.json`] = readFileSync(join(out, 'rl', name, 'gao-eval.json'), 'utf8');
+    // its points without their `seconds` (the regime's time when each was written: a time, not a result)
+    const points = join(out, 'rl', name, 'gao-eval.json');
+    if (existsSync(points)) files[`rl/${name}/gao-eval.json`] = JSON.stringify((JSON.parse(readFileSync(points, 'utf8')) as Record<string, unknown>[]).map(({ seconds: _, ...p }) => p));
   }
   for (const name of readdirSync(join(out, 'eval'))) files[`eval/${name}`] = sha256(join(out, 'eval', name, 'results.jsonl'));
   return files;
