@@ -24,7 +24,13 @@ import { FeedbackStore } from '../feedback/store.js';
 
 // process.exit is mocked in these tests: exit at once, as exitAfterOutput does when no output waits (its waiting is
 // tested in util/exit-after-output.test.ts and, with the real command, interrupt.test.ts "its pipe full")
-vi.mock('../util/exit-after-output.js', async (original) => ({ ...(await original<typeof import('../util/exit-after-output.js')>()), exitAfterOutput: (code: number) => process.exit(code) }));
+// (`exiting.now`: the process is waiting for its output to be written, as exitAfterOutput makes it, for the tests of that phase)
+const exiting = vi.hoisted(() => ({ now: false }));
+vi.mock('../util/exit-after-output.js', async (original) => ({
+  ...(await original<typeof import('../util/exit-after-output.js')>()),
+  exitAfterOutput: (code: number) => process.exit(code),
+  isExiting: () => exiting.now,
+}));
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -151,6 +157,57 @@ describe('stoppable: outside a run', () => {
       expect(exit).toHaveBeenLastCalledWith(143);
     });
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+  });
+});
+
+describe('a signal while the process is exiting (exitAfterOutput waits for its output: a reader gone, cli/closed-pipe.ts)', () => {
+  // exitAfterOutput's own listener exits at once then; the command's handlers, still listening, leave the signal to it
+  const whileExiting = async (fn: () => Promise<void>) => {
+    exiting.now = true;
+    try {
+      await fn();
+    } finally {
+      exiting.now = false;
+    }
+  };
+
+  it('stoppable, inside a step: no "stopping after …" (it would not stop after the batch: it exits at once), the step not aborted', async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const result = await stopOnCtrlC('finished items are saved', async (signal) => {
+      await whileExiting(async () => {
+        process.emit('SIGINT');
+        process.emit('SIGTERM');
+      });
+      return signal.aborted;
+    });
+    expect(result).toBe(false);
+    expect(said).toEqual([]);
+    expect(exit).not.toHaveBeenCalled();
+  });
+
+  it('stoppable, outside a step: no "interrupted; …" and no second exit of its own', async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const onExit = vi.fn();
+    await stoppable('nothing was saved', async () => whileExiting(async () => void process.emit('SIGINT')), onExit);
+    expect(said).toEqual([]);
+    expect(onExit).not.toHaveBeenCalled();
+    expect(exit).not.toHaveBeenCalled();
+  });
+
+  it('untilStopped: the server does not start closing', async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const close = vi.fn(async () => {});
+    const done = untilStopped({ name: 'askfirst serve', closed: 'connections closed', inFlight: () => 2 }, close);
+    await whileExiting(async () => void process.emit('SIGTERM'));
+    expect(close).not.toHaveBeenCalled();
+    expect(said).toEqual([]);
+    process.emit('SIGTERM'); // the test's own end: the server stops as usual
+    expect(await done).toBe('SIGTERM');
   });
 });
 

@@ -62,6 +62,7 @@ export function untilStopped(stopping: Stopping, close: () => Promise<void>, rea
       process.off('SIGTERM', onTerm);
     };
     const stop = (sig: StopSignal) => {
+      if (isExiting()) return; // exiting already (a reader gone, a second signal): exitAfterOutput's listener exits at once
       if (first) {
         const cut = stopping.inFlight?.() ?? 0;
         process.stderr.write(`${stopping.name}: stopped at once by a second ${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'}${cut ? `; ${cut} request${cut === 1 ? '' : 's'} in flight cut` : ''}\n`);
@@ -120,7 +121,9 @@ export function stoppedLine(s: Stopping, sig: StopSignal): string {
  *   the command stops too (docs/hardening.md, "Training runs and the demo"); a `job.orderly` section (one that holds a
  *   database or a server open, which an exit at once would leave locked) exits once it has settled, as it would have
  *   at once.
- * A second signal exits at once, saying what is kept unless that was said already. Synchronous work (drawing scenes)
+ * A second signal exits at once, saying what is kept unless that was said already. A signal once the process is exiting
+ * (`isExiting`: its reader gone, cli/closed-pipe.ts) is left to `exitAfterOutput`'s own listener, which exits at once:
+ * no "stopping after …" for a step that will not be let finish. Synchronous work (drawing scenes)
  * sees a signal only once it hands the event loop a turn: the drawing loops yield between scenes (util/yield.ts).
  * A full disk ends the command as a signal would have there, in one line that says so, names the file, and says what
  * is kept and how to go on in the same words (`withKept`, util/fs-errors.ts; a step's `kept`, then "re-run the same
@@ -225,6 +228,7 @@ export class StoppableJob {
 
   /** Ctrl-C or SIGTERM came (stoppable's handlers). */
   signalled(sig: StopSignal): void {
+    if (isExiting()) return; // exiting already (its reader gone: cli/closed-pipe.ts): exitAfterOutput's listener exits at once
     if (this.stoppedBy || !this.step) {
       this.stoppedBy ??= sig;
       return this.exit(sig);

@@ -7,7 +7,9 @@
  * (the event loop drained) waits for those writes; `exitAfterOutput` does too before it calls `process.exit`.
  * It does not wait for ever: a stream whose reader has gone (EPIPE: cli/closed-pipe.ts) is not waited for, and one
  * whose reader takes nothing for `STALLED_MS` (`less` showing its first page) is given up, as an exit at once would.
- * Meanwhile the command's work stands still at its next turn of the event loop (`isExiting`, util/yield.ts).
+ * Meanwhile the command's work stands still at its next turn of the event loop (`isExiting`, util/yield.ts), and a
+ * further Ctrl-C or SIGTERM exits at once: the one place that does so. The command's own handlers (cli/signals.ts
+ * `stoppable`, `untilStopped`), still listening when the exit began elsewhere (a reader gone), leave such a signal to it.
  */
 
 /** How long a reader may take nothing before the exit gives its pending output up (`whenWritten`). */
@@ -42,7 +44,7 @@ export function exitAfterOutput(code: number, streams: readonly Flushable[] = [p
   exitingWith = code;
   process.exitCode = code;
   const now = () => process.exit(code);
-  process.on('SIGINT', now); // a further Ctrl-C or SIGTERM while it waits: at once
+  process.on('SIGINT', now); // a further Ctrl-C or SIGTERM while it waits: at once (cli/signals.ts's handlers leave it to this)
   process.on('SIGTERM', now);
   void whenWritten(streams).then(now);
 }
