@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { exited, stopChild } from '../testing/child.js';
 import { whenWritten, type Flushable } from './exit-after-output.js';
 
 /** A stream whose pending bytes the test sets. */
@@ -29,6 +31,54 @@ describe('whenWritten: what an exit waits for', () => {
     const p = whenWritten([out], 1000, () => t);
     t = 900;
     out.writableLength -= 4096; // it read a chunk: the limit counts from here
+    await new Promise((r) => setTimeout(r, 30));
+    t = 1800;
+    expect(await settled(p, 30)).toBe(false);
+    t = 1950;
+    expect(await settled(p, 50)).toBe(true);
+  });
+
+  it('a reader that takes one big write slowly but steadily is waited for: progress is bytes taken, not whole writes', { timeout: 30_000 }, async () => {
+    // a child reading 16 KiB every 50 ms (about 3.2 s for 1 MiB) from a pipe given one 1 MiB write: Node counts that
+    // write pending (writableLength) whole until its last byte is taken, so by that alone the reader took nothing for
+    // 3.2 s, and a stall limit of 1.5 s gave the write up with all of it left; libuv's queue shows it going out
+    // (in steps of about 180 KiB here, some 0.5 s apart)
+    const reader = spawn(process.execPath, ['-e', `
+      let n = 0;
+      process.stdin.on('readable', function take() {
+        let b;
+        while ((b = process.stdin.read(16384)) !== null) {
+          n += b.length;
+          process.stdin.off('readable', take);
+          return setTimeout(() => { process.stdin.on('readable', take); take(); }, 50);
+        }
+      });
+      process.stdin.on('end', () => process.stdout.write(String(n)));
+      process.stdout.write('ready ');
+    `], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      let said = '';
+      const ready = new Promise<void>((resolve) => reader.stdout.on('data', (b: Buffer) => (said += b.toString()).startsWith('ready ') && resolve()));
+      await ready;
+      const big = Buffer.alloc(1 << 20, 46);
+      reader.stdin.write(big);
+      await whenWritten([reader.stdin], 1500);
+      const left = reader.stdin.writableLength;
+      reader.stdin.end();
+      await exited(reader);
+      expect(left).toBe(0);
+      expect(said).toBe(`ready ${big.length}`);
+    } finally {
+      await stopChild(reader);
+    }
+  });
+
+  it('bytes taken from a write under way (libuv\'s queue going down) restart the stall limit; a queue that stands still does not', async () => {
+    let t = 0;
+    const out = { writableLength: 1 << 20, destroyed: false, _handle: { writeQueueSize: 900_000 } };
+    const p = whenWritten([out], 1000, () => t);
+    t = 900;
+    out._handle.writeQueueSize = 700_000; // the reader took 200,000 bytes of the one write: writableLength unchanged
     await new Promise((r) => setTimeout(r, 30));
     t = 1800;
     expect(await settled(p, 30)).toBe(false);

@@ -21,6 +21,13 @@ const POLL_MS = 10;
 export interface Flushable {
   readonly writableLength: number;
   readonly destroyed: boolean;
+  /**
+   * A pipe's or socket's libuv handle: `writeQueueSize`, the bytes of the writes under way that the reader has not
+   * taken yet. `writableLength` counts a write whole until its last byte is taken, so a reader that takes one big write
+   * slowly but steadily shows progress only here. Node does not document it: absent (a file, a stand-in), only
+   * `writableLength` is watched.
+   */
+  readonly _handle?: { readonly writeQueueSize?: number } | null;
 }
 
 let exitingWith: number | undefined;
@@ -56,17 +63,21 @@ export function untilExit(): Promise<never> {
 
 /**
  * Resolves once `streams` hold no pending writes (those of a destroyed stream, its reader gone, not counted), or once
- * what they hold has not gone down for `stalledMs` (a reader that takes nothing). Checked every 10 ms.
+ * their reader has taken no byte for `stalledMs` (a reader that takes nothing): neither what they hold nor what of the
+ * writes under way is still to be taken (`_handle.writeQueueSize`) has gone down. Checked every 10 ms.
  */
 export function whenWritten(streams: readonly Flushable[], stalledMs = STALLED_MS, now: () => number = Date.now): Promise<void> {
   return new Promise((resolve) => {
     let last = pending(streams);
+    let lastQueued = queued(streams);
     let since = now();
     const check = () => {
       const left = pending(streams);
       if (left === 0) return resolve();
-      if (left < last) since = now();
+      const inQueue = queued(streams);
+      if (left < last || inQueue < lastQueued) since = now(); // bytes taken: the limit counts from here
       last = left;
+      lastQueued = inQueue;
       if (now() - since >= stalledMs) return resolve();
       setTimeout(check, POLL_MS);
     };
@@ -76,4 +87,8 @@ export function whenWritten(streams: readonly Flushable[], stalledMs = STALLED_M
 
 function pending(streams: readonly Flushable[]): number {
   return streams.reduce((n, s) => n + (s.destroyed ? 0 : s.writableLength), 0);
+}
+
+function queued(streams: readonly Flushable[]): number {
+  return streams.reduce((n, s) => n + (s.destroyed ? 0 : (s._handle?.writeQueueSize ?? 0)), 0);
 }
