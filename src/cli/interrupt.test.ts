@@ -326,7 +326,8 @@ describe('a command stopped at once, its pipe full: what it said still reaches t
     const gate = namedPipe(join(dir, 'gate')); // the reader waits on it before it reads
     const pidFile = join(dir, 'pid');
     const askfirst = `${shellQuote(process.execPath)} ${shellQuote(bin)} eval --data ${shellQuote(suite)} --policy oracle --policy ${shellQuote(`scripted:${replies}`)} --mode proactive --no-progress --out ${shellQuote(join(dir, 'eval'))}`;
-    const script = `{ head -c 65536 /dev/zero | tr '\\0' .; echo $BASHPID > ${shellQuote(pidFile)}; exec ${askfirst}; } 2>&1 | { read -r _ < ${shellQuote(gate)}; cat; }; echo "askfirst's status: \${PIPESTATUS[0]}" >&2`;
+    const filled = join(dir, 'filled');
+    const script = `{ ${fillPipe(filled)}; echo $BASHPID > ${shellQuote(pidFile)}; exec ${askfirst}; } 2>&1 | { read -r _ < ${shellQuote(gate)}; cat; }; echo "askfirst's status: \${PIPESTATUS[0]}" >&2`;
     const shell = spawn('bash', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const group = () => {
       try {
@@ -347,13 +348,64 @@ describe('a command stopped at once, its pipe full: what it said still reaches t
     for (let t = 0; t < 100 && alive(pid); t++) await new Promise((r) => setTimeout(r, 10));
     await writeFile(gate, 'read now\n');
     await exited(shell);
-    const said = out.replace(/^\.{65536}/, '');
+    const n = Number(readFileSync(filled, 'utf8'));
+    expect(n).toBeGreaterThan(0);
+    expect(out.slice(0, n)).toBe('.'.repeat(n));
+    const said = out.slice(n);
     expect(said).toContain('oracle on ');
     expect(said).toContain(`summary: ${join(dir, 'eval', 'oracle', 'summary.json')}`);
     expect(said).toContain(`askfirst: interrupted; the run of oracle is saved (${join(dir, 'eval', 'oracle')})`);
     expect(err).toContain("askfirst's status: 130"); // the shell's 128 + SIGINT
   });
+
+  it('an error (status 1) after the first policy\'s summary: the summary and the error\'s message arrive, then it exits 1', { timeout: 60_000 }, async () => {
+    const dir = tmpDir('af-interrupt');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, kinds: ['occlusion'], seed: 1 }));
+    const replies = namedPipe(join(dir, 'replies.jsonl')); // the scripted policy reads it as it loads: the test gives it a bad line
+    const gate = namedPipe(join(dir, 'gate'));
+    const pidFile = join(dir, 'pid');
+    const filled = join(dir, 'filled');
+    const askfirst = `${shellQuote(process.execPath)} ${shellQuote(bin)} eval --data ${shellQuote(suite)} --policy oracle --policy ${shellQuote(`scripted:${replies}`)} --mode proactive --no-progress --out ${shellQuote(join(dir, 'eval'))}`;
+    const script = `{ ${fillPipe(filled)}; echo $BASHPID > ${shellQuote(pidFile)}; exec ${askfirst}; } 2>&1 | { read -r _ < ${shellQuote(gate)}; cat; }; echo "askfirst's status: \${PIPESTATUS[0]}" >&2`;
+    const shell = spawn('bash', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      try {
+        process.kill(-shell.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    });
+    let out = '';
+    let err = '';
+    shell.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    shell.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const writer = await holdPipe(replies, shell); // askfirst has run oracle and printed its summary, into the full pipe
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await writer.write('not json\n');
+    await writer.close();
+    // a command that exits as soon as it has said the error is gone within this; one that waits for its reader is not
+    for (let t = 0; t < 200 && alive(pid); t++) await new Promise((r) => setTimeout(r, 10));
+    await writeFile(gate, 'read now\n');
+    await exited(shell);
+    const said = out.slice(Number(readFileSync(filled, 'utf8')));
+    expect(said).toContain(`summary: ${join(dir, 'eval', 'oracle', 'summary.json')}`);
+    expect(said).toContain(`askfirst: ${replies}:1: malformed JSON`);
+    expect(err).toContain("askfirst's status: 1\n");
+  });
 });
+
+/**
+ * A shell command that fills its stdout, a pipe nobody reads yet, until a write would block (64 KiB on Linux with 4 KiB
+ * pages, 1 MiB with 64 KiB pages, other sizes elsewhere or after F_SETPIPE_SZ), with dots, and writes how many to `count`.
+ * Node makes the pipe non-blocking (a write that finds it full fails with EAGAIN) and puts it back as it was at its exit.
+ */
+function fillPipe(count: string): string {
+  const fill = `const fs = require('fs'); process.stdout; let n = 0;
+    for (const size of [4096, 1]) { const b = Buffer.alloc(size, 46); for (;;) { try { n += fs.writeSync(1, b); } catch (e) { if (e.code === 'EAGAIN') break; throw e; } } }
+    fs.writeFileSync(${JSON.stringify(count)}, String(n));`;
+  return `${shellQuote(process.execPath)} -e ${shellQuote(fill)}`;
+}
 
 function alive(pid: number): boolean {
   try {
