@@ -143,7 +143,7 @@ export const sigmoid = (x: Tensor): Tensor => unary(x, (v) => 1 / (1 + Math.exp(
  * log σ(x) = −softplus(−x), computed stably (as torch.nn.functional.logsigmoid): min(x, 0) − log1p(e^−|x|), never
  * through σ itself, which rounds to 0 below x ≈ −104 in float32 (log gives −∞; it is already inexact below −88, where it is subnormal) and to 1 above x ≈ 17 (log gives 0). The
  * gradient is σ(−x) = 1 − σ(x) from the same e^−|x|: 1 at very negative x, where log(σ(x) + ε) fades to 0.
- * The slow twin `logSigmoidRef` (the formula as written, log(1 / (1 + e^−x))) checks it where that is exact enough.
+ * Its float64 twin is ops/ref.ts `logSigmoidRef` (value) and `logSigmoidGradRef` (gradient), checked in ops/ref.test.ts.
  */
 export const logSigmoid = (x: Tensor): Tensor =>
   unary(
@@ -154,8 +154,6 @@ export const logSigmoid = (x: Tensor): Tensor =>
       return v >= 0 ? e / (1 + e) : 1 / (1 + e);
     },
   );
-/** log σ(x) the obvious way (log of the sigmoid): `logSigmoid`'s reference twin for tests, inexact for |x| beyond ~15. */
-export const logSigmoidRef = (x: Tensor): Tensor => log(sigmoid(x));
 /** Clamp to [lo, hi]; the gradient passes only where lo <= x <= hi (as torch.clamp). */
 export const clamp = (x: Tensor, lo: number, hi: number): Tensor =>
   unary(x, (v) => (v < lo ? lo : v > hi ? hi : v), (v) => (v >= lo && v <= hi ? 1 : 0));

@@ -1,0 +1,360 @@
+/**
+ * The ops outside the kernels against their float64 twins (ops/ref.ts), value and gradient: softmax, log-softmax,
+ * layerNorm, embedding, globalAvgPool and logSigmoid, on several shapes (odd sizes, 1-wide axes, masks) and edge values
+ * (logits ±80, ±1e4, 0, ±∞ for log-sigmoid).
+ *
+ * Each tolerance is a bound on the error an op can make, derived from where it rounds, not a number picked to pass:
+ * - a float32 store of y rounds by at most U·|y| + TINY (U = 2^−24, half an ulp relative; TINY = 2^−150, half the
+ *   smallest subnormal, what a subnormal or underflowing value loses): round32(y);
+ * - a float32 sum of n terms accumulated with `+=` rounds n times, each by at most U·(the partial sum) ≤ U·Σ|terms|;
+ * - float64 arithmetic (both the op's, which stores in float32 at the end, and the twin's) adds c·2^−53 per operation
+ *   relative to the magnitudes it adds: a term c·n·U64·(those magnitudes), n the length of the longest sum;
+ * - an error Δ in a float32 log-probability becomes a relative error e^|Δ| − 1 in its probability.
+ * Terms are first order; second-order ones (U² ≈ 3.6e−15 relative) are covered by SLACK. The bounds are tight (the
+ * worst error reaches 0.75–1.0 of its bound for most ops), so a wrong index or a missing term fails them, and so does one
+ * float32 rounding more than an op makes: a sum, a dot product or a mean accumulated in float32, log(1 + e) for
+ * log1p(e), x − (max + log Σ) for (x − max) − log Σ.
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../util/rng.js';
+import { Tensor } from '../tensor.js';
+import { globalAvgPool } from './conv.js';
+import { logSigmoid } from './elementwise.js';
+import { embedding } from './embedding.js';
+import { layerNorm } from './norm.js';
+import * as T from './ref.js';
+import { logSoftmax, type Mask, softmax } from './softmax.js';
+
+/** float32's unit roundoff: |fround(y) − y| ≤ U·|y| for a normal y. */
+const U = 2 ** -24;
+/** Half float32's smallest subnormal: the most a subnormal (or an underflow to 0) loses. */
+const TINY = 2 ** -150;
+/** float64's unit roundoff. */
+const U64 = 2 ** -53;
+/** Covers the second-order terms the bounds leave out. */
+const SLACK = 1 + 2 ** -20;
+const round32 = (y: number): number => U * Math.abs(y) + TINY;
+/** The float64 values a float32 store rounds to ±∞: from float32's largest, (2 − 2^−23)·2^127, plus half an ulp. */
+const F32_OVERFLOW = 2 ** 128 * (1 - 2 ** -25);
+
+const rng = new Rng(4242);
+const randF32 = (n: number, lo: number, hi: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
+
+/**
+ * got within tol(i) of want everywhere (non-finite wants exactly, NaN as NaN, and past float32's range as ±∞); returns the worst |got − want| / tol,
+ * so a test can say how tight a bound is.
+ */
+function expectWithin(what: string, got: Float32Array, want: Float64Array, tol: (i: number) => number): number {
+  expect(got.length, what).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const w = Math.abs(want[i]) >= F32_OVERFLOW ? Math.sign(want[i]) * Infinity : want[i];
+    if (!Number.isFinite(w)) {
+      expect(Number.isNaN(w) ? Number.isNaN(got[i]) : got[i] === w, `${what} [${i}]: got ${got[i]}, want ${w}`).toBe(true);
+      continue;
+    }
+    const e = Math.abs(got[i] - w);
+    const t = tol(i) * SLACK;
+    expect(e <= t, `${what} [${i}]: got ${got[i]}, want ${w}, |error| ${e} > bound ${t}`).toBe(true);
+    if (t > 0) worst = Math.max(worst, e / t);
+  }
+  return worst;
+}
+
+/** Forward, then backward from the upstream gradient g, of f on a fresh leaf holding x. */
+function run(f: (t: Tensor) => Tensor, x: Float32Array, shape: number[], g: Float32Array): { y: Float32Array; dx: Float32Array } {
+  const t = new Tensor(x.slice(), shape, true);
+  const out = f(t);
+  const y = out.data.slice();
+  out.backward(g);
+  return { y, dx: t.grad!.slice() };
+}
+
+const numel = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+describe('softmax and logSoftmax agree with their float64 twins', () => {
+  const shapes = [[1, 1], [1, 2], [3, 3], [2, 7], [4, 17], [1, 33], [2, 3, 129], [5, 64]];
+  const edgeRows = [
+    [80, -80, 0, 1e4, -1e4],
+    [-1e4, -1e4, -1e4, -1e4, -1e4],
+    [1e4, 1e4, 1e4, 1e4, 1e4],
+    [0, 0, 0, 0, 0],
+    [80, 80, -80, -80, 0],
+    [-80, -1e4, 0, 80, -80],
+    [1e4, 9999, 9990, 9900, -1e4],
+    [-1e4, -9999, -1e4 + 0.5, 0, 80],
+    // a diverging model's logits: x − (max + log Σ) would round the maximal entries' log-probabilities to 0
+    [1e20, 1e20, -1e20, 0, 1e20],
+    [-3e38, 3e38, 3e38, 0, 1],
+  ];
+  type Case = { what: string; x: Float32Array; shape: number[]; mask?: Mask };
+  const cases: Case[] = [];
+  for (const shape of shapes) {
+    const n = numel(shape);
+    for (const scale of [5, 80, 1e4]) cases.push({ what: `${shape.join('×')} ±${scale}`, x: randF32(n, -scale, scale), shape });
+    // about a third masked out, whole rows included when the row is short
+    const mask = Array.from({ length: n }, () => (rng.next() < 0.35 ? 0 : 1));
+    cases.push({ what: `${shape.join('×')} ±5 masked`, x: randF32(n, -5, 5), shape, mask });
+  }
+  cases.push({ what: 'edge rows', x: Float32Array.from(edgeRows.flat()), shape: [edgeRows.length, 5] });
+  cases.push({ what: 'edge rows masked', x: Float32Array.from(edgeRows.flat()), shape: [edgeRows.length, 5], mask: edgeRows.flat().map((_, i) => (i % 5 === 3 ? 0 : 1)) });
+
+  /** The twin's values and each entry's bound on the op's float32 log-probability error, Δ. */
+  function twin(c: Case) {
+    const K = c.shape[c.shape.length - 1];
+    const R = c.x.length / K;
+    const p = T.softmaxRef(c.x, R, K, c.mask);
+    const lp = T.logSoftmaxRef(c.x, R, K, c.mask);
+    const delta = new Float64Array(c.x.length);
+    for (let r = 0; r < R; r++) {
+      let m = -Infinity;
+      for (let j = 0; j < K; j++) if (!c.mask || c.mask[r * K + j]) m = Math.max(m, c.x[r * K + j]);
+      for (let j = 0; j < K; j++) {
+        const i = r * K + j;
+        if (c.mask && !c.mask[i]) continue; // masked: exactly MASKED_LOGP and 0 on both sides
+        // the float32 store of lp, plus both sides' float64 x − max − log Σ e^(x − max) (a sum of K exponentials)
+        delta[i] = U * Math.abs(lp[i]) + TINY + 2 * (K + 4) * U64 * (1 + Math.abs(lp[i]) + Math.abs(c.x[i] - m));
+      }
+    }
+    // the error of the op's probability e^(lp32) against p: p·(e^Δ − 1), and e^(lp + Δ) where p underflows float64
+    // (a log-probability of −2e20: Δ is then so large that p·(e^Δ − 1) would be 0·∞)
+    const pe = p.map((v, i) => (v > 0 ? v * Math.expm1(delta[i]) : Math.exp(lp[i] + delta[i])) + 2 * (K + 4) * U64 * v);
+    return { K, R, p, lp, delta, pe };
+  }
+
+  it('forward: log-probabilities within Δ, probabilities within p·(e^Δ − 1) and their own float32 rounding', () => {
+    for (const c of cases) {
+      const { p, lp, delta, pe } = twin(c);
+      const lpFast = run((t) => logSoftmax(t, c.mask), c.x, c.shape, new Float32Array(c.x.length)).y;
+      const pFast = run((t) => softmax(t, c.mask), c.x, c.shape, new Float32Array(c.x.length)).y;
+      expectWithin(`logSoftmax ${c.what}`, lpFast, lp, (i) => (c.mask && !c.mask[i] ? 0 : delta[i]));
+      // e^(lp32) in float64 (relative 2(K + 4)·U64 with the twin's own division: in pe), then stored in float32
+      expectWithin(`softmax ${c.what}`, pFast, p, (i) => pe[i] * (1 + U) + round32(p[i]));
+    }
+  });
+
+  it('backward: dx within the error of the float32 probabilities it is made of, plus its own rounding', () => {
+    for (const c of cases) {
+      const { K, R, p, pe: pe64 } = twin(c);
+      const g = randF32(c.x.length, -1, 1);
+      // softmax: dxⱼ = P32ⱼ·(gⱼ − Σ gₖ·P32ₖ); P32 = the stored probabilities, off by pe each
+      const pe = pe64.map((v, i) => v * (1 + U) + round32(p[i]));
+      const dsm = T.softmaxBackwardRef(p, g, R, K);
+      const sm = run((t) => softmax(t, c.mask), c.x, c.shape, g).dx;
+      expectWithin(`softmax grad ${c.what}`, sm, dsm, (i) => {
+        const o = i - (i % K);
+        let dot = 0;
+        let ge = 0;
+        let gp = 0;
+        for (let k = o; k < o + K; k++) {
+          dot += g[k] * p[k];
+          ge += Math.abs(g[k]) * pe[k];
+          gp += Math.abs(g[k]) * p[k];
+        }
+        return pe[i] * Math.abs(g[i] - dot) + (p[i] + pe[i]) * ge + 2 * (K + 3) * U64 * p[i] * (Math.abs(g[i]) + gp) + round32(dsm[i]);
+      });
+      // log-softmax: dxⱼ = gⱼ − e^(lp32ⱼ)·Σ gₖ over the valid entries (e^lp32 in float64: off by p·(e^Δ − 1))
+      const dls = T.logSoftmaxBackwardRef(p, g, R, K, c.mask);
+      const ls = run((t) => logSoftmax(t, c.mask), c.x, c.shape, g).dx;
+      expectWithin(`logSoftmax grad ${c.what}`, ls, dls, (i) => {
+        if (c.mask && !c.mask[i]) return 0;
+        const o = i - (i % K);
+        let gs = 0;
+        let ga = 0;
+        for (let k = o; k < o + K; k++) {
+          if (c.mask && !c.mask[k]) continue;
+          gs += g[k];
+          ga += Math.abs(g[k]);
+        }
+        return pe64[i] * Math.abs(gs) + 2 * (K + 3) * U64 * (Math.abs(g[i]) + p[i] * ga) + round32(dls[i]);
+      });
+    }
+  });
+});
+
+describe('layerNorm agrees with its float64 twin', () => {
+  type Case = { shape: number[]; lo: number; hi: number; affine: 'both' | 'gamma' | 'none'; eps: number; constantRow?: boolean };
+  const cases: Case[] = [
+    { shape: [1, 1], lo: -1, hi: 1, affine: 'both', eps: 1e-5 },
+    { shape: [3, 2], lo: -1, hi: 1, affine: 'both', eps: 1e-5 },
+    { shape: [2, 3], lo: -3, hi: 3, affine: 'gamma', eps: 1e-5 },
+    { shape: [4, 7], lo: -1, hi: 1, affine: 'none', eps: 1e-5 },
+    { shape: [2, 3, 17], lo: -1, hi: 1, affine: 'both', eps: 1e-3 },
+    { shape: [5, 64], lo: -1, hi: 1, affine: 'both', eps: 1e-5 },
+    { shape: [3, 129], lo: -80, hi: 80, affine: 'both', eps: 1e-5 },
+    { shape: [2, 33], lo: 99, hi: 101, affine: 'both', eps: 1e-5 }, // a large mean, a small spread
+    { shape: [3, 9], lo: -1e4, hi: 1e4, affine: 'gamma', eps: 1e-5 },
+    { shape: [2, 5], lo: -1, hi: 1, affine: 'both', eps: 1e-5, constantRow: true }, // a row of one value: variance 0
+  ];
+
+  it('forward and the gradients of x, γ and β, within their float32 rounding bounds', () => {
+    for (const c of cases) {
+      const D = c.shape[c.shape.length - 1];
+      const n = numel(c.shape);
+      const R = n / D;
+      const x = randF32(n, c.lo, c.hi);
+      if (c.constantRow) x.fill(0.3, 0, D);
+      const gammaV = c.affine !== 'none' ? randF32(D, -2, 2) : null;
+      const betaV = c.affine === 'both' ? randF32(D, -1, 1) : null;
+      const g = randF32(n, -1, 1);
+      const xt = new Tensor(x.slice(), c.shape, true);
+      const gt = gammaV ? new Tensor(gammaV.slice(), [D], true) : null;
+      const bt = betaV ? new Tensor(betaV.slice(), [D], true) : null;
+      const out = layerNorm(xt, gt, bt, c.eps);
+      const y = out.data.slice();
+      out.backward(g);
+      const ln = T.layerNormRef(x, gammaV, betaV, R, D, c.eps);
+      const grads = T.layerNormBackwardRef(ln, gammaV, g, R, D);
+      const what = `${c.shape.join('×')} [${c.lo}, ${c.hi}] ${c.affine}${c.constantRow ? ' constant row' : ''}`;
+      const gam = (j: number) => (gammaV ? gammaV[j] : 1);
+      // x̂'s float64 error on either side: the mean's (a sum of D: D·U64·max|x|, scaled by rstd) and x̂'s own few operations
+      const eh = new Float64Array(n);
+      for (let r = 0; r < R; r++) {
+        let M = 0;
+        for (let j = 0; j < D; j++) M = Math.max(M, Math.abs(x[r * D + j]));
+        for (let j = 0; j < D; j++) eh[r * D + j] = 2 * (ln.rstd[r] * D * U64 * M + (D + 5) * U64 * Math.abs(ln.xhat[r * D + j]));
+      }
+      expectWithin(`layerNorm ${what}`, y, ln.y, (i) => {
+        const j = i % D;
+        return eh[i] * Math.abs(gam(j)) + 4 * U64 * (Math.abs(ln.xhat[i] * gam(j)) + Math.abs(betaV ? betaV[j] : 0)) + round32(ln.y[i]);
+      });
+      // dx: the op stores x̂ and rstd in float32 and forms rstd/D·(D·dhⱼ − Σdh − x̂ⱼ·Σ dh·x̂) with dh = g·γ
+      const xe = (i: number) => U * Math.abs(ln.xhat[i]) + TINY + eh[i];
+      expectWithin(`layerNorm dx ${what}`, xt.grad!, grads.dx, (i) => {
+        const r = Math.floor(i / D);
+        const rs = ln.rstd[r];
+        let s2 = 0;
+        let es2 = 0;
+        let s1a = 0;
+        let s2a = 0;
+        for (let k = r * D; k < r * D + D; k++) {
+          const dh = g[k] * gam(k % D);
+          s2 += dh * ln.xhat[k];
+          es2 += Math.abs(dh) * xe(k);
+          s1a += Math.abs(dh);
+          s2a += Math.abs(dh * ln.xhat[k]);
+        }
+        const h = Math.abs(ln.xhat[i]);
+        const dh = Math.abs(g[i] * gam(i % D));
+        return (rs / D) * (Math.abs(s2) * xe(i) + (h + xe(i)) * es2) + 4 * (D + 5) * U64 * rs * (dh + (s1a + h * s2a) / D) + U * Math.abs(grads.dx[i]) + round32(grads.dx[i]);
+      });
+      // dγⱼ, dβⱼ: a float32 `+=` over the R rows (R roundings of at most U·Σ|terms|), dγ's terms off by x̂'s error
+      if (gt) {
+        expectWithin(`layerNorm dγ ${what}`, gt.grad!, grads.dgamma, (j) => {
+          let ta = 0;
+          let te = 0;
+          for (let r = 0; r < R; r++) {
+            ta += Math.abs(g[r * D + j] * ln.xhat[r * D + j]);
+            te += Math.abs(g[r * D + j]) * xe(r * D + j);
+          }
+          return R * (U + U64) * ta + te + R * TINY;
+        });
+      }
+      if (bt) {
+        expectWithin(`layerNorm dβ ${what}`, bt.grad!, grads.dbeta, (j) => {
+          let ga = 0;
+          for (let r = 0; r < R; r++) ga += Math.abs(g[r * D + j]);
+          return R * (U + U64) * ga + R * TINY;
+        });
+      }
+    }
+  });
+});
+
+describe('embedding agrees with its float64 twin', () => {
+  it('rows copied exactly; the table gradient within the rounding of a float32 += over repeated ids', () => {
+    for (const [V, D, shape] of [
+      [1, 1, [1]],
+      [1, 3, [4]],
+      [3, 7, [2, 6]],
+      [5, 16, [12]],
+      [50, 33, [3, 5]],
+      [7, 1, [17]],
+    ] as [number, number, number[]][]) {
+      const n = numel(shape);
+      const table = randF32(V * D, -3, 3);
+      const ids = Array.from({ length: n }, () => rng.int(V));
+      const g = randF32(n * D, -1, 1);
+      const tt = new Tensor(table.slice(), [V, D], true);
+      const out = embedding(tt, ids, shape);
+      expect(out.shape).toEqual([...shape, D]);
+      const what = `V=${V} D=${D} ids ${shape.join('×')}`;
+      expectWithin(`embedding ${what}`, out.data, T.embeddingRef(table, D, ids), () => 0);
+      out.backward(g);
+      const want = T.embeddingBackwardRef(g, V, D, ids);
+      expectWithin(`embedding grad ${what}`, tt.grad!, want, (i) => {
+        const v = Math.floor(i / D);
+        const j = i % D;
+        let c = 0;
+        let ga = 0;
+        for (let k = 0; k < n; k++) {
+          if (ids[k] !== v) continue;
+          c++;
+          ga += Math.abs(g[k * D + j]);
+        }
+        // the first += adds to 0 exactly; each of the c − 1 others rounds (the twin's float64 sum: c·U64)
+        return (c > 1 ? (c - 1) * (U * ga + TINY) : 0) + c * U64 * ga;
+      });
+    }
+  });
+});
+
+describe('globalAvgPool agrees with its float64 twin', () => {
+  it('means and their gradient, within a float64 sum of P and one float32 rounding', () => {
+    for (const [shape, lo, hi] of [
+      [[1, 1, 1, 1], -1, 1],
+      [[2, 3, 5, 7], -1, 1],
+      [[1, 4, 8, 8], -80, 80],
+      [[3, 2, 1, 17], -1, 1],
+      [[2, 5, 13, 13], 1e4 - 1, 1e4 + 1],
+      [[1, 1, 33, 1], -1e4, 1e4],
+    ] as [number[], number, number][]) {
+      const [N, C, H, W] = shape;
+      const P = H * W;
+      const x = randF32(numel(shape), lo, hi);
+      const g = randF32(N * C, -1, 1);
+      const { y, dx } = run(globalAvgPool, x, shape, g);
+      const want = T.globalAvgPoolRef(x, N * C, P);
+      const what = shape.join('×');
+      expectWithin(`globalAvgPool ${what}`, y, want, (i) => {
+        let a = 0;
+        for (let p = 0; p < P; p++) a += Math.abs(x[i * P + p]);
+        return 2 * (P + 1) * U64 * (a / P) + round32(want[i]);
+      });
+      const dwant = T.globalAvgPoolBackwardRef(g, N * C, P);
+      expectWithin(`globalAvgPool grad ${what}`, dx, dwant, (i) => 2 * U64 * Math.abs(dwant[i]) + round32(dwant[i]));
+    }
+  });
+});
+
+describe('logSigmoid agrees with its float64 twin', () => {
+  const edges = [0, -0, 80, -80, 1e4, -1e4, 15, -15, 17, -17, 37, -37, 88, -88, 104, -104, 709, -709, 710, -710, 3.4e38, -3.4e38, 1e-30, -1e-30, 1e-45, -1e-45, Infinity, -Infinity];
+  const cases: [string, Float32Array][] = [
+    ['edge values', Float32Array.from(edges)],
+    ['1', randF32(1, -20, 20)],
+    ['7', randF32(7, -20, 20)],
+    ['3×5', randF32(15, -20, 20)],
+    ['17×33', randF32(17 * 33, -20, 20)],
+    ['2×129 ±1e4', randF32(258, -1e4, 1e4)],
+    ['64 ±120', randF32(64, -120, 120)],
+  ];
+  it('value and gradient within one float32 rounding and a few float64 ones, relative (so −e^−80 is not 0)', () => {
+    for (const [what, x] of cases) {
+      const g = randF32(x.length, -1, 1);
+      const { y, dx } = run(logSigmoid, x, [x.length], g);
+      const want = Float64Array.from(x, T.logSigmoidRef);
+      // min(x, 0) − log1p(e^−|x|) on one side, −log1p(e^−x) on the other: a few float64 roundings, relative to |y|
+      expectWithin(`logSigmoid ${what}`, y, want, (i) => 8 * U64 * Math.abs(want[i]) + round32(want[i]));
+      const dwant = Float64Array.from(x, (v, i) => g[i] * T.logSigmoidGradRef(v));
+      expectWithin(`logSigmoid grad ${what}`, dx, dwant, (i) => 8 * U64 * Math.abs(dwant[i]) + round32(dwant[i]));
+    }
+  });
+  it('the twin is exact where the obvious float32 log(σ(x)) is not: log σ(80) = −e^−80, log σ(−1e4) = −1e4', () => {
+    expect(T.logSigmoidRef(80)).toBeCloseTo(-Math.exp(-80), 50);
+    expect(T.logSigmoidRef(80)).toBeLessThan(0);
+    expect(T.logSigmoidRef(-1e4)).toBe(-1e4);
+    expect(T.logSigmoidRef(-80)).toBeCloseTo(-80, 12);
+    expect(T.logSigmoidGradRef(-1e4)).toBe(1);
+    expect(T.logSigmoidGradRef(1e4)).toBe(0);
+  });
+});

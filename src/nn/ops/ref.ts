@@ -1,0 +1,181 @@
+/**
+ * Reference twins of the ops computed outside the kernels (kernels/ref.ts twins those): softmax and log-softmax
+ * (ops/softmax.ts), layer normalisation (ops/norm.ts), the embedding lookup (ops/embedding.ts), global average pooling
+ * (ops/conv.ts) and log-sigmoid (ops/elementwise.ts), each forward and backward, written the plain obvious way on flat
+ * arrays in float64: a gradient is the full Jacobian's sum Σᵢ gᵢ·∂yᵢ/∂xⱼ, not the op's simplified closed form. Slow
+ * (O(K²) per softmax row, O(D²) per layer-norm row); ops/ref.test.ts checks the ops against them within bounds derived
+ * from float32 rounding.
+ */
+import { MASKED_LOGP, type Mask } from './softmax.js';
+
+const valid = (mask: Mask | undefined, i: number): boolean => !mask || !!mask[i];
+
+/** Row maxima over the valid entries of R rows of K (−∞ for a row with none). */
+function rowMax(x: ArrayLike<number>, r: number, K: number, mask?: Mask): number {
+  let m = -Infinity;
+  for (let j = 0; j < K; j++) if (valid(mask, r * K + j)) m = Math.max(m, x[r * K + j]);
+  return m;
+}
+
+/** softmax over each row of K: pⱼ = e^(xⱼ − max) / Σₖ e^(xₖ − max) over the valid entries; masked entries (and rows with none valid) 0. */
+export function softmaxRef(x: ArrayLike<number>, R: number, K: number, mask?: Mask): Float64Array {
+  const p = new Float64Array(R * K);
+  for (let r = 0; r < R; r++) {
+    const m = rowMax(x, r, K, mask);
+    if (m === -Infinity) continue;
+    let s = 0;
+    for (let j = 0; j < K; j++) if (valid(mask, r * K + j)) s += Math.exp(x[r * K + j] - m);
+    for (let j = 0; j < K; j++) if (valid(mask, r * K + j)) p[r * K + j] = Math.exp(x[r * K + j] - m) / s;
+  }
+  return p;
+}
+
+/** log softmax over each row of K: xⱼ − max − log Σₖ e^(xₖ − max) over the valid entries; masked entries MASKED_LOGP. */
+export function logSoftmaxRef(x: ArrayLike<number>, R: number, K: number, mask?: Mask): Float64Array {
+  const lp = new Float64Array(R * K).fill(MASKED_LOGP);
+  for (let r = 0; r < R; r++) {
+    const m = rowMax(x, r, K, mask);
+    if (m === -Infinity) continue;
+    let s = 0;
+    for (let j = 0; j < K; j++) if (valid(mask, r * K + j)) s += Math.exp(x[r * K + j] - m);
+    for (let j = 0; j < K; j++) if (valid(mask, r * K + j)) lp[r * K + j] = x[r * K + j] - m - Math.log(s);
+  }
+  return lp;
+}
+
+/** softmax's gradient: dxⱼ = Σᵢ gᵢ·pᵢ·(δᵢⱼ − pⱼ) per row, p = softmaxRef(x) (masked entries have pⱼ = 0, so dxⱼ = 0). */
+export function softmaxBackwardRef(p: Float64Array, g: ArrayLike<number>, R: number, K: number): Float64Array {
+  const dx = new Float64Array(R * K);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < K; j++) {
+      let s = 0;
+      for (let i = 0; i < K; i++) s += g[r * K + i] * p[r * K + i] * ((i === j ? 1 : 0) - p[r * K + j]);
+      dx[r * K + j] = s;
+    }
+  }
+  return dx;
+}
+
+/** log-softmax's gradient: dxⱼ = Σᵢ gᵢ·(δᵢⱼ − pⱼ) over the valid i, j of each row, p = softmaxRef(x); masked entries 0. */
+export function logSoftmaxBackwardRef(p: Float64Array, g: ArrayLike<number>, R: number, K: number, mask?: Mask): Float64Array {
+  const dx = new Float64Array(R * K);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < K; j++) {
+      if (!valid(mask, r * K + j)) continue;
+      let s = 0;
+      for (let i = 0; i < K; i++) if (valid(mask, r * K + i)) s += g[r * K + i] * ((i === j ? 1 : 0) - p[r * K + j]);
+      dx[r * K + j] = s;
+    }
+  }
+  return dx;
+}
+
+/** Layer normalisation of R rows of D, and what its gradient needs. */
+export interface LayerNormRef {
+  /** yⱼ = x̂ⱼ·γⱼ + βⱼ */
+  y: Float64Array;
+  /** x̂ⱼ = (xⱼ − mean) / √(var + eps), var the biased variance */
+  xhat: Float64Array;
+  /** 1 / √(var + eps) per row */
+  rstd: Float64Array;
+}
+
+/** layerNorm over the last axis (γ, β null: 1 and 0), two passes: the mean, then the mean squared deviation. */
+export function layerNormRef(x: ArrayLike<number>, gamma: ArrayLike<number> | null, beta: ArrayLike<number> | null, R: number, D: number, eps: number): LayerNormRef {
+  const y = new Float64Array(R * D);
+  const xhat = new Float64Array(R * D);
+  const rstd = new Float64Array(R);
+  for (let r = 0; r < R; r++) {
+    let mean = 0;
+    for (let j = 0; j < D; j++) mean += x[r * D + j] / D;
+    let v = 0;
+    for (let j = 0; j < D; j++) v += (x[r * D + j] - mean) * (x[r * D + j] - mean) / D;
+    rstd[r] = 1 / Math.sqrt(v + eps);
+    for (let j = 0; j < D; j++) {
+      xhat[r * D + j] = (x[r * D + j] - mean) * rstd[r];
+      y[r * D + j] = xhat[r * D + j] * (gamma ? gamma[j] : 1) + (beta ? beta[j] : 0);
+    }
+  }
+  return { y, xhat, rstd };
+}
+
+/**
+ * layerNorm's gradients from the Jacobian ∂yᵢ/∂xⱼ = γᵢ·rstd·(δᵢⱼ − 1/D − x̂ᵢ·x̂ⱼ/D) (x̂ depends on xⱼ through xⱼ itself,
+ * the mean and the variance): dxⱼ = Σᵢ gᵢ·∂yᵢ/∂xⱼ per row; dγⱼ = Σ_rows gⱼ·x̂ⱼ, dβⱼ = Σ_rows gⱼ.
+ */
+export function layerNormBackwardRef(
+  ln: LayerNormRef,
+  gamma: ArrayLike<number> | null,
+  g: ArrayLike<number>,
+  R: number,
+  D: number,
+): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
+  const dx = new Float64Array(R * D);
+  const dgamma = new Float64Array(D);
+  const dbeta = new Float64Array(D);
+  for (let r = 0; r < R; r++) {
+    const o = r * D;
+    for (let j = 0; j < D; j++) {
+      let s = 0;
+      for (let i = 0; i < D; i++) {
+        const dyidxj = (gamma ? gamma[i] : 1) * ln.rstd[r] * ((i === j ? 1 : 0) - 1 / D - (ln.xhat[o + i] * ln.xhat[o + j]) / D);
+        s += g[o + i] * dyidxj;
+      }
+      dx[o + j] = s;
+      dgamma[j] += g[o + j] * ln.xhat[o + j];
+      dbeta[j] += g[o + j];
+    }
+  }
+  return { dx, dgamma, dbeta };
+}
+
+/** The rows of a table [V, D] at ids: out[n, :] = table[ids[n], :]. */
+export function embeddingRef(table: ArrayLike<number>, D: number, ids: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(ids.length * D);
+  for (let n = 0; n < ids.length; n++) for (let j = 0; j < D; j++) out[n * D + j] = table[ids[n] * D + j];
+  return out;
+}
+
+/** The table's gradient: dtable[v, j] = Σ over the positions n with ids[n] = v of g[n, j]. */
+export function embeddingBackwardRef(g: ArrayLike<number>, V: number, D: number, ids: ArrayLike<number>): Float64Array {
+  const dt = new Float64Array(V * D);
+  for (let v = 0; v < V; v++) {
+    for (let n = 0; n < ids.length; n++) {
+      if (ids[n] !== v) continue;
+      for (let j = 0; j < D; j++) dt[v * D + j] += g[n * D + j];
+    }
+  }
+  return dt;
+}
+
+/** The mean of each of NC planes of P values: [N, C, H, W] → [N, C], P = H·W. */
+export function globalAvgPoolRef(x: ArrayLike<number>, NC: number, P: number): Float64Array {
+  const y = new Float64Array(NC);
+  for (let i = 0; i < NC; i++) {
+    let s = 0;
+    for (let p = 0; p < P; p++) s += x[i * P + p];
+    y[i] = s / P;
+  }
+  return y;
+}
+
+/** Its gradient: every value of plane i gets g[i] / P. */
+export function globalAvgPoolBackwardRef(g: ArrayLike<number>, NC: number, P: number): Float64Array {
+  const dx = new Float64Array(NC * P);
+  for (let i = 0; i < NC; i++) for (let p = 0; p < P; p++) dx[i * P + p] = g[i] / P;
+  return dx;
+}
+
+/**
+ * log σ(x) = −log(1 + e^−x), in float64. Where e^−x overflows float64 (x below −709.78), log(1 + e^−x) =
+ * −x + log(1 + e^x) with e^x under 2^−1022, far below float64's resolution at −x: the value is x.
+ */
+export function logSigmoidRef(x: number): number {
+  const e = Math.exp(-x);
+  return e === Infinity ? x : -Math.log1p(e);
+}
+
+/** d/dx log σ(x) = 1 − σ(x) = 1 / (1 + e^x), in float64. */
+export function logSigmoidGradRef(x: number): number {
+  return 1 / (1 + Math.exp(x));
+}
