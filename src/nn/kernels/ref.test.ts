@@ -6,7 +6,23 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../util/errors.js';
-import { conv2dBackwardRef, conv2dForwardRef, convGeom, MAX_TYPED_ARRAY_LENGTH } from './ref.js';
+import { conv2dBackwardRef, conv2dForwardRef, convGeom, gemmRef, MAX_TYPED_ARRAY_LENGTH } from './ref.js';
+
+/** Runs f with every Float32Array of `length` floats failing as V8 fails one memory cannot give. */
+function withoutMemoryFor<T>(length: number, f: () => T): T {
+  const Real = Float32Array;
+  vi.stubGlobal('Float32Array', class extends Real {
+    constructor(...args: ConstructorParameters<typeof Real>) {
+      if ((args as unknown[])[0] === length) throw new RangeError('Array buffer allocation failed');
+      super(...args);
+    }
+  });
+  try {
+    return f();
+  } finally {
+    vi.unstubAllGlobals();
+  }
+}
 
 describe('reference conv2d past the typed-array limit', () => {
   // 7,282 channels, 3×3, 256×256 output: 7,282·9 × 65,536 = 4,295,098,368 floats, 130,048 past 2^32
@@ -26,6 +42,40 @@ describe('reference conv2d past the typed-array limit', () => {
 
   it("the limit is Node's own: one float more is refused by Float32Array itself", () => {
     expect(() => new Float32Array(MAX_TYPED_ARRAY_LENGTH + 1)).toThrow(/^Invalid typed array length/);
+  });
+});
+
+describe('a reference scratch under 2^32 floats that memory cannot give', () => {
+  // before: the bare RangeError "Array buffer allocation failed", naming neither the op nor the size
+  const none = new Float32Array(0); // never read: the refusal comes first
+
+  it('is an InputError naming the op, its geometry and the size in floats and GiB', () => {
+    // 512 channels, 3×3, 256×256: 301,989,888 floats (1.1 GiB), well under 2^32
+    const g = convGeom(1, 512, 256, 256, 1, 3, 3, 1, 1);
+    const floats = 512 * 9 * 256 * 256;
+    expect(floats).toBeLessThan(MAX_TYPED_ARRAY_LENGTH);
+    const forward = () => withoutMemoryFor(floats, () => conv2dForwardRef(none, none, null, none, g));
+    expect(forward).toThrow(InputError);
+    expect(forward).toThrow(
+      "conv2d forward of 512 channels, kernel 3×3, output 256×256: one image's im2col scratch (512·3·3 × 256·256 = 301989888 floats, 1.1 GiB) could not be allocated: out of memory in the reference kernels (ASKFIRST_KERNELS=ref): use fewer channels, a smaller kernel or image, or free memory",
+    );
+    expect(() => withoutMemoryFor(floats, () => conv2dBackwardRef(none, none, none, null, none, null, g))).toThrow(
+      /^conv2d gradients of 512 channels, kernel 3×3, output 256×256: one image's im2col scratch \(512·3·3 × 256·256 = 301989888 floats, 1\.1 GiB\) could not be allocated: out of memory/,
+    );
+  });
+
+  it("the forward's output scratch and GEMM's row scratch too", () => {
+    const g = convGeom(1, 1, 4, 4, 3, 1, 1, 1, 0); // im2col 16 floats, one image's output 3·16 = 48
+    const x = new Float32Array(16);
+    const w = new Float32Array(3);
+    const y = new Float32Array(48);
+    expect(() => withoutMemoryFor(48, () => conv2dForwardRef(x, w, null, y, g))).toThrow(
+      "conv2d forward of 1 channels, kernel 1×1, output 4×4: one image's output scratch (3 filters × 4·4 = 48 floats, 0.0 GiB) could not be allocated: out of memory in the reference kernels (ASKFIRST_KERNELS=ref): use fewer channels, a smaller kernel or image, or free memory",
+    );
+    const A = new Float32Array(6);
+    const B = new Float32Array(15);
+    const C = new Float32Array(10);
+    expect(() => withoutMemoryFor(5, () => gemmRef(A, B, C, 2, 5, 3))).toThrow(/^gemm of 2×3 by 3×5: one output row's scratch \(1 × 5 = 5 floats, 0\.0 GiB\) could not be allocated: out of memory/);
   });
 });
 

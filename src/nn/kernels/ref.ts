@@ -25,7 +25,7 @@ export function gemmRef(
   accumulate = false,
 ): void {
   if (!accumulate) C.fill(0, 0, M * N);
-  const row = new Float32Array(N);
+  const row = refScratch(N, `gemm of ${M}×${K} by ${K}×${N}: one output row's scratch (1 × ${N}`);
   for (let i = 0; i < M; i++) {
     row.fill(0);
     for (let k = 0; k < K; k++) {
@@ -120,19 +120,42 @@ export function col2im(dcols: Float32Array, g: ConvGeom, dx: Float32Array, dxOff
 export const MAX_TYPED_ARRAY_LENGTH = 2 ** 32;
 
 /**
+ * A zeroed Float32Array of `floats` values for a reference kernel's scratch; when memory cannot give it (V8's bare
+ * RangeError "Array buffer allocation failed", for any length up to 2^32), an InputError saying which scratch (`what`,
+ * e.g. "conv2d forward of 512 channels, …: one image's im2col scratch (512·3·3 × 256·256") of how many floats and GiB.
+ */
+export function refScratch(floats: number, what: string): Float32Array {
+  try {
+    return new Float32Array(floats);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const gib = ((floats * 4) / 2 ** 30).toFixed(1);
+    throw new InputError(
+      `${what} = ${floats} floats, ${gib} GiB) could not be allocated: out of memory in the reference kernels (ASKFIRST_KERNELS=ref): use fewer channels, a smaller kernel or image, or free memory`,
+      { cause: e },
+    );
+  }
+}
+
+/** The words every conv2d scratch message starts with: the op, its geometry. */
+const convWhat = (g: ConvGeom, backward: boolean): string =>
+  `conv2d ${backward ? 'gradients' : 'forward'} of ${g.C} channels, kernel ${g.KH}×${g.KW}, output ${g.OH}×${g.OW}`;
+
+/**
  * One image's im2col scratch of `g` (C·KH·KW × OH·OW floats), zeroed; an InputError naming the geometry and the limit
  * when it is more floats than a typed array holds (a 3×3 kernel at a 256×256 output: from 7,282 channels; the built-in
- * model's channel cap, agents/builtin/model-config.ts MAX_CHANNELS, keeps it far below). Before, a bare RangeError.
+ * model's channel cap, agents/builtin/model-config.ts MAX_CHANNELS, keeps it far below), and naming it and its size when
+ * it is fewer but more than memory gives (refScratch). Before, a bare RangeError in both.
  */
 function convScratch(g: ConvGeom, backward: boolean): Float32Array {
   const { C, KH, KW, OH, OW } = g;
   const floats = C * KH * KW * OH * OW;
   if (floats > MAX_TYPED_ARRAY_LENGTH) {
     throw new InputError(
-      `conv2d ${backward ? 'gradients' : 'forward'} of ${C} channels, kernel ${KH}×${KW}, output ${OH}×${OW}: one image's im2col scratch (${C}·${KH}·${KW} × ${OH}·${OW} = ${floats} floats) is more than the ${MAX_TYPED_ARRAY_LENGTH} floats (2^32) a typed array can hold in the reference kernels (ASKFIRST_KERNELS=ref): use fewer channels, a smaller kernel or image`,
+      `${convWhat(g, backward)}: one image's im2col scratch (${C}·${KH}·${KW} × ${OH}·${OW} = ${floats} floats) is more than the ${MAX_TYPED_ARRAY_LENGTH} floats (2^32) a typed array can hold in the reference kernels (ASKFIRST_KERNELS=ref): use fewer channels, a smaller kernel or image`,
     );
   }
-  return new Float32Array(floats);
+  return refScratch(floats, `${convWhat(g, backward)}: one image's im2col scratch (${C}·${KH}·${KW} × ${OH}·${OW}`);
 }
 
 /** y[n, f, :, :] = W[f]·cols(x[n]) + b[f]. y is overwritten. */
@@ -141,7 +164,7 @@ export function conv2dForwardRef(x: Float32Array, w: Float32Array, b: Float32Arr
   const K = C * KH * KW;
   const P = OH * OW;
   const cols = convScratch(g, false);
-  const out = new Float32Array(F * P);
+  const out = refScratch(F * P, `${convWhat(g, false)}: one image's output scratch (${F} filters × ${OH}·${OW}`);
   for (let n = 0; n < N; n++) {
     im2col(x, n * C * H * W, g, cols);
     gemmRef(w, cols, out, F, P, K);
