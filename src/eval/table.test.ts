@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Metrics, Summary } from '../episode/metrics.js';
-import { lossesLine, summaryTable, variantTable } from './table.js';
+import { formatTable, lossesLine, summaryTable, variantTable } from './table.js';
+import stringWidth from 'string-width';
 import { metricsOf } from '../testing/metrics-fixture.js';
 
 const m = (episodes: number, accuracy: number, controls = 0): Metrics =>
@@ -55,5 +56,13 @@ describe('terminal tables', () => {
     expect(lossesLine([{ group: 'corruption/saturation', episodes: 12, before: 5 / 12, after: 0, lost: 5 }], 'after RL', 'the guesser')).toBe(
       'after RL: below the guesser on corruption/saturation 41.7% → 0.0% (5 fewer right of 12 episodes)',
     );
+  });
+  it('aligns columns as a terminal shows them: a CJK label and an emoji take two columns each', () => {
+    const t = formatTable(['policy', 'accuracy'], [['猫の分類器', '50.0%'], ['🤖 bot', '7.5%'], ['plain', '100.0%']]);
+    const lines = t.split('\n');
+    // every line ends at the same terminal column
+    expect(new Set(lines.map((l) => stringWidth(l))).size).toBe(1);
+    expect(lines[2]).toBe(`猫の分類器  ${' '.repeat(3)}50.0%`); // 10 columns of label, then "accuracy"'s 8
+    expect(lines[3]).toBe(`🤖 bot${' '.repeat(4)}  ${' '.repeat(4)}7.5%`); // the emoji 2 columns, the label 6 of 10
   });
 });

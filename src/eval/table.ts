@@ -3,14 +3,20 @@ import type { AccuracyLoss } from '../episode/losses.js';
 import type { Metrics, Summary } from '../episode/metrics.js';
 import type { RateInterval } from '../util/stats.js';
 import type { IntervalSummary, Intervals } from './intervals.js';
+import stringWidth from 'string-width';
 import { MISSING } from '../util/missing.js';
 import { percent as pct } from '../util/percent.js';
 
 const num = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : MISSING);
 
+/**
+ * Columns two apart, the first left-aligned and the rest right-aligned, each as wide as a terminal shows its widest cell
+ * (string-width, as progress bars measure: a CJK character or an emoji takes two columns, so `.length` would misalign).
+ */
 export function formatTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const widths = headers.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i]))));
+  const pad = (c: string, w: number) => ' '.repeat(Math.max(0, w - stringWidth(c)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c + pad(c, widths[i]) : pad(c, widths[i]) + c)).join('  ');
   return [line(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
