@@ -1,6 +1,6 @@
 /** The remote-model and open-ended options of `askfirst eval` (and the probes): light, read at startup for their options and --help. */
 import { z } from 'zod';
-import { outPathField } from '../util/config.js';
+import { onByDefault, outPathField } from '../util/config.js';
 import { EVAL_MODES } from '../episode/types.js';
 import { OMITTABLE_PARAMS } from '../agents/http/config.js';
 
@@ -32,8 +32,14 @@ export const evalHttpFields = {
     .optional()
     .describe('openai: JSON object merged into every request body, e.g. \'{"reasoning_effort":"low"}\''),
   systemPrompt: z.string().optional().describe('openai: a system message sent before every conversation'),
-  logprobs: z.boolean().default(true).describe('openai: ask for first-token log-probabilities to score the options (a server that refuses them is asked once, then no more)'),
-  jpegPassthrough: z.boolean().default(true).describe("openai: send a JPEG view file's own bytes instead of re-encoding it as PNG"),
+  logprobs: onByDefault(
+    'openai: ask for first-token log-probabilities to score the options (a server that refuses them is asked once, then no more)',
+    'openai: do not ask for first-token log-probabilities to score the options (asked for by default; a server that refuses them is asked once, then no more)',
+  ),
+  jpegPassthrough: onByDefault(
+    "openai: send a JPEG view file's own bytes instead of re-encoding it as PNG",
+    "openai: re-encode a JPEG view file as PNG instead of sending its own bytes (sent as they are by default)",
+  ),
   maxPixels: z.number().int().min(64).optional().describe('openai: shrink views larger than this many pixels (width × height, aspect kept) before sending'),
   askfirstHeaders: z.boolean().default(false).describe("openai: send askfirst's x-askfirst-* headers (episode id, turn, view, kind, history); only askfirst serve reads them, e.g. for --policy oracle behind serve"),
 };

@@ -1,7 +1,7 @@
 /** The settings of `askfirst export`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
 import { EVAL_MODES } from '../episode/types.js';
-import { outDirField, progressField } from '../util/config.js';
+import { onByDefault, outDirField, progressField } from '../util/config.js';
 
 export const ExportSchema = z.object({
   format: z.enum(['trl', 'lmms-eval']).default('trl').describe('dataset format: trl (conversational prompt-only with images; also what OpenRLHF and verl read after a small conversion, see docs/train-a-real-vlm.md); lmms-eval (the first turn of each episode as the docs of integrations/lmms_eval/askfirst_first_turn: the trl columns plus the letters the reply is read by and whether the view shows enough; with --turns episode the whole episode beside it, for askfirst_episode)'),
@@ -11,7 +11,7 @@ export const ExportSchema = z.object({
   mode: z.enum(EVAL_MODES).default('proactive').describe('protocol mode of the prompts'),
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
   limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
-  parquet: z.boolean().default(true).describe('also write train.parquet (images embedded)'),
+  parquet: onByDefault('also write train.parquet (images embedded)', 'do not write train.parquet (images embedded): train.jsonl and images/ only'),
   absolutePaths: z.boolean().default(false).describe('absolute image paths in train.jsonl (OpenRLHF opens them from its working directory)'),
   progress: progressField('a progress bar'),
 });

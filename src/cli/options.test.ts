@@ -7,12 +7,13 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { addSchemaOptions, offFlagDescription, refuseUnread } from './options.js';
 import { buildProgram } from './main.js';
+import { onByDefault } from '../util/config.js';
 
 const Schema = z.object({
   port: z.number().default(8787),
   host: z.string().default('127.0.0.1'),
   limit: z.number().optional(),
-  logprobs: z.boolean().default(true),
+  logprobs: onByDefault('ask for log-probabilities', 'do not ask for log-probabilities'),
   history: z.boolean().default(false),
 });
 
@@ -76,8 +77,30 @@ describe('--no-progress in every command\'s --help', () => {
     expect(all.map(([n]) => n)).toEqual(expect.arrayContaining(['eval', 'report', 'compare', 'train rl', 'feedback status', 'demo']));
   });
 
-  it('another setting on by default says what its --no-X flag turns off', () => {
-    expect(offFlagDescription('also write train.parquet (images embedded)')).toBe('turn off (on by default): also write train.parquet (images embedded)');
+  it('every --no-X line of every command says plainly what the flag does, never "turn off (on by default): …"', async () => {
+    const program = await buildProgram();
+    const all: [string, Command][] = [['askfirst', program], ...commands(program)];
+    const lines = all.flatMap(([name, c]) => c.options.filter((o) => o.negate).map((o) => ({ name, flag: o.long!, desc: o.description, help: c.helpInformation() })));
+    expect(lines.length).toBeGreaterThanOrEqual(25); // every --no-progress, and --no-logprobs, --no-filter, --no-parquet, …
+    for (const { name, flag, desc, help } of lines) {
+      expect(help, `${name} ${flag}`).not.toMatch(/turn off \(on by default\)/);
+      expect(desc, `${name} ${flag}`).not.toMatch(/\bon by default\)?:/);
+    }
+    const of = (name: string, flag: string) => lines.find((l) => l.name === name && l.flag === flag)?.desc;
+    expect(of('eval', '--no-logprobs')).toMatch(/^openai: do not ask for first-token log-probabilities/);
+    expect(of('eval', '--no-jpeg-passthrough')).toMatch(/^openai: re-encode a JPEG view file as PNG/);
+    expect(of('probe injection', '--no-logprobs')).toBe(of('eval', '--no-logprobs'));
+    expect(of('suite show', '--no-filter')).toMatch(/^ProactiveBench data: show every entry/);
+    expect(of('export', '--no-parquet')).toMatch(/^do not write train\.parquet/);
+    expect(of('demo', '--no-baselines')).toMatch(/^skip the baselines/);
+  });
+
+  it("a setting on by default takes its --no-X flag's words from onByDefault; one with none is a mistake in its schema, refused", () => {
+    const help = addSchemaOptions(new Command('x'), z.object({ parquet: onByDefault('also write train.parquet', 'do not write train.parquet') })).helpInformation();
+    expect(help).toMatch(/\n {2}--no-parquet {2,}do not write train\.parquet\n/);
     expect(offFlagDescription('show progress bars on stderr')).toBe('do not show progress bars on stderr');
+    expect(() => addSchemaOptions(new Command('x'), z.object({ parquet: z.boolean().default(true).describe('also write train.parquet') }))).toThrow(
+      '--no-parquet: a setting on by default needs the words of its --no-X flag (util/config.ts onByDefault), not only "also write train.parquet"',
+    );
   });
 });

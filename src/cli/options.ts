@@ -11,7 +11,7 @@ export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command
     // The schema applies defaults itself; --help shows them in the description.
     // A field that defaults to true becomes a --no-X flag: its line says what the flag does.
     let desc = o.description;
-    if (o.kind === 'boolean') desc = o.defaultValue === true ? offFlagDescription(desc) : desc;
+    if (o.kind === 'boolean') desc = o.defaultValue === true ? offFlagDescription(desc, o.offDescription, o.flags) : desc;
     else if (o.required) desc += ' (required)';
     else if (o.defaultValue !== undefined && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) desc += ` (default: ${Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue)})`;
     const opt = new Option(o.flags, desc);
@@ -22,13 +22,16 @@ export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command
 }
 
 /**
- * The --help line of a setting on by default, which commander shows as its --no-X flag: a "show …" setting (every
- * command's --no-progress, util/config.ts `progressField`) reads "do not show …"; another says what the flag turns off,
- * "turn off (on by default): also write train.parquet". Both read "turn off (on by default): show a progress bar" before,
- * which said the flag shows one.
+ * The --help line of a setting on by default, which commander shows as its --no-X flag: what the flag does, said plainly.
+ * A "show …" setting (every command's --no-progress, util/config.ts `progressField`) reads "do not show …"; another
+ * gives its flag's words itself (util/config.ts `onByDefault`: "--no-parquet  do not write train.parquet …"). Such lines
+ * read "turn off (on by default): also write train.parquet" before, and "turn off (on by default): show a progress bar",
+ * which said the flag shows one; a setting on by default with neither is a mistake in its schema, refused here.
  */
-export function offFlagDescription(description: string): string {
-  return description.startsWith('show ') ? `do not ${description}` : `turn off (on by default): ${description}`;
+export function offFlagDescription(description: string, off?: string, flag = 'a --no-X flag'): string {
+  if (off) return off;
+  if (description.startsWith('show ')) return `do not ${description}`;
+  throw new Error(`${flag}: a setting on by default needs the words of its --no-X flag (util/config.ts onByDefault), not only "${description}"`);
 }
 
 /** commander's check of a value among `choices` (its words), with its "(Did you mean …?)" for a close one: `--format trll`. */

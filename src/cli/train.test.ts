@@ -110,10 +110,10 @@ describe('train subcommands', () => {
       const h = await help(path);
       const flags = [...h.matchAll(/ (--no-\S+) (\S+ \S+ \S+ \S+)/g)];
       expect(flags.length).toBeGreaterThan(0);
-      // a progress setting reads "do not show …" (options.ts offFlagDescription); any other says what it turns off
-      for (const [, f, d] of flags) expect(d).toMatch(f === '--no-progress' ? /^do not show (a|progress)$/ : /^turn off \(on by/);
+      // a progress setting reads "do not show …" (options.ts offFlagDescription); any other says what the flag does
+      for (const [, f, d] of flags) expect(d).toMatch(f === '--no-progress' ? /^do not show (a|progress)$/ : /^(openai: )?(do not|skip|re-encode) /);
     }
-    expect(await help(['demo'])).toMatch(/--no-baselines\s+turn off \(on by default\): also run/);
+    expect(await help(['demo'])).toMatch(/--no-baselines\s+skip the baselines: do not run/);
   });
   it('`train --stage X` runs the same subcommand as `train X`', async () => {
     await expect(run(['train', '--stage', 'rl', '--out', 'x'])).rejects.toThrow(/init/);

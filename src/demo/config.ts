@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { RL_ALGORITHMS } from '../rl/configs.js';
 import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_CONTROL_SHARE, SuiteConfigSchema } from '../suite/suite-config.js';
-import { InvalidConfigError, outDirField, resolveConfig, type ConfigIssue, progressField } from '../util/config.js';
+import { InvalidConfigError, onByDefault, outDirField, resolveConfig, type ConfigIssue, progressField } from '../util/config.js';
 import { reportToField } from '../util/metrics-log.js';
 import type { FlagOrder } from '../util/command-flags.js';
 
@@ -16,7 +16,7 @@ export const DemoConfigSchema = z.object({
   quick: z.boolean().default(false).describe('a reduced run (about two minutes) for tests and a first look'),
   seed: z.number().int().min(0).default(0).describe('master seed (suites, initialisation, sampling)'),
   algorithm: z.enum(RL_ALGORITHMS).default(RL_ALGORITHMS[0]).describe('RL algorithm for our run'),
-  baselines: z.boolean().default(true).describe('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
+  baselines: onByDefault('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0', 'skip the baselines: do not run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
   rewardWeights: RewardWeightListSchema.default([]).describe(RewardWeightListSchema.description ?? ''),
   rlControlShare: SuiteConfigSchema.shape.controlShare.describe(`share of control episodes (answerable at the first view) in the RL training suite (ours and the baselines; the test suite keeps ${DEFAULT_CONTROL_SHARE})`),
   fresh: z.boolean().default(false).describe('ignore finished stages in --out and start over'),

@@ -162,6 +162,15 @@ export function unusedProgressField(command: string): z.ZodDefault<z.ZodBoolean>
 }
 
 /**
+ * A setting on by default, which commander shows as its --no-X flag: `on` describes the setting (what it does when on),
+ * `off` says plainly what the --no-X flag does, and is that flag's --help line (src/cli/options.ts `offFlagDescription`):
+ * "--no-parquet  do not write train.parquet", not "turn off (on by default): also write train.parquet".
+ */
+export function onByDefault(on: string, off: string): z.ZodDefault<z.ZodBoolean> {
+  return z.boolean().default(true).meta({ description: on, offFlag: off });
+}
+
+/**
  * Every command's `progress` setting (on by default; `--no-progress` turns it off): described "show <what>", which
  * --help shows as "--no-progress  do not show <what>" (src/cli/options.ts `offFlagDescription`).
  */
@@ -208,6 +217,8 @@ export interface SchemaOption {
   required: boolean;
   /** A list whose schema takes an empty one (`[]` reads as "not given" there, so a flag typed with no item is refused). */
   emptyListOk?: boolean;
+  /** A setting on by default (`onByDefault`): what its --no-X flag does, the flag's --help line. */
+  offDescription?: string;
 }
 
 type Def = { type: string; innerType?: z.ZodType; defaultValue?: unknown; entries?: Record<string, string> };
@@ -219,6 +230,7 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
   for (const [key, field] of Object.entries(schema.shape)) {
     let t = field as z.ZodType;
     const description = (t as { description?: string }).description ?? '';
+    const offDescription = (t.meta() as { offFlag?: unknown } | undefined)?.offFlag;
     let defaultValue: unknown;
     let required = true;
     for (;;) {
@@ -234,7 +246,7 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
     const d = defOf(t);
     const flag = kebab(key);
     if (d.type === 'boolean') {
-      out.push({ key, flags: defaultValue === true ? `--no-${flag}` : `--${flag}`, description, kind: 'boolean', defaultValue, required });
+      out.push({ key, flags: defaultValue === true ? `--no-${flag}` : `--${flag}`, description, kind: 'boolean', defaultValue, required, ...(typeof offDescription === 'string' ? { offDescription } : {}) });
     } else if (d.type === 'number' || d.type === 'int') {
       out.push({ key, flags: `--${flag} <n>`, description, kind: 'number', defaultValue, required });
     } else if (d.type === 'enum') {
