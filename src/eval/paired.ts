@@ -25,6 +25,8 @@ export interface PairedDifferences {
   psRate: PairedDifference;
   /** Share of the control episodes whose first reply asked, A − B (null when none is a control). */
   overAsking: PairedDifference;
+  /** The control episodes (answerable at the first view) that over-asking difference is over: the runs' own `controls`. */
+  controls: number;
 }
 
 /** A run's records by episode id (a second record of an id replaces the first, and the map is then smaller than the list). */
@@ -84,5 +86,7 @@ export function pairedDifferences(
   const point = over(null);
   const ci = stratifiedBootstrap(members.map((g) => g.length), over, opts);
   const difference = (at: number): PairedDifference => ({ diff: point[at], low: ci[at]?.low ?? null, high: ci[at]?.high ?? null });
-  return { episodes: n, accuracy: difference(0), psRate: difference(1), overAsking: point[2] === null ? { diff: null, low: null, high: null } : difference(2) };
+  let controls = 0;
+  for (let i = 0; i < n; i++) controls += control[i];
+  return { episodes: n, accuracy: difference(0), psRate: difference(1), overAsking: point[2] === null ? { diff: null, low: null, high: null } : difference(2), controls };
 }

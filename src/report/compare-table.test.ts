@@ -56,7 +56,7 @@ describe('compareRuns: the figures, by hand', () => {
   it('Markdown, LaTeX and JSON say the same figures', () => {
     const md = comparisonMarkdown(cmp);
     expect(md).toContain('| Ours | 8 | 100.0 % \\[67.6, 100.0\\] | 120.0 % | 1.00 \\[1.00, 1.00\\] | 0 | – |'); // no control: no over-asking
-    expect(md).toMatch(/\| Ours \| Before \| \+75\.0 \\\[\+\d+\.\d, \+100\.0\\\] \| \+1\.00 \\\[\+1\.00, \+1\.00\\\] \| – \| 6 \| 0 \| 0\.0313 \| 0\.0938 \|/);
+    expect(md).toMatch(/\| Ours \| Before \| \+75\.0 \\\[\+\d+\.\d, \+100\.0\\\] \| \+1\.00 \\\[\+1\.00, \+1\.00\\\] \| 0 \| – \| 6 \| 0 \| 0\.0313 \| 0\.0938 \|/);
     // 120.0 %: Ours, all right, against a baseline whose reference mode is not: the footnote says why it can pass 100 %
     expect(md).toContain('it exceeds 100 % where a run answers more right than the baseline does from the clearest view (its reference accuracy below 100 %).');
     expect(comparisonLatex(cmp)).toContain('% Accuracy and over-asking'); // the LaTeX's comments hold the same notes
@@ -102,6 +102,24 @@ describe('compareRuns: the figures, by hand', () => {
     expect(tex).toContain('model & episodes & accuracy (\\%) [95\\% CI] & ps-rate [95\\% CI] & controls & over-asking (\\%) [95\\% CI] \\\\');
     expect(tex).toMatch(/^policy-B & 42 & .* & 7 & 0\.0 \[0\.0, 35\.4\] \\\\$/m);
     expect((JSON.parse(comparisonJson(cmp)) as { runs: { controls: number }[] }).runs.map((r) => r.controls)).toEqual([7, 7]);
+  });
+
+  it("the pairs table says how many controls a pair's Δ over-asking is over, in every format (it showed no count)", () => {
+    const of = (asks: (i: number) => boolean) => Array.from({ length: 42 }, (_, i) => coreRecord(`c${i}`, 'k', true, { control: i < 7, ps: asks(i) ? 1 : 0 }));
+    const cmp = compareRuns([run('A', { proactive: of((i) => i < 2) }), run('B', { proactive: of(() => false) })], 'proactive', {});
+    expect(cmp.pairs[0].controls).toBe(7);
+    expect(cmp.pairs[0].overAsking.diff).toBeCloseTo(2 / 7, 12);
+    const md = comparisonMarkdown(cmp);
+    expect(md).toContain('| A | B | Δ accuracy (points) \\[95 % CI\\] | Δ ps-rate \\[95 % CI\\] | controls | Δ over-asking (points) \\[95 % CI\\] |');
+    expect(md).toMatch(/\| policy-A \| policy-B \| \+?0\.0[^|]* \| \+0\.05[^|]* \| 7 \| \+28\.6 \\\[/);
+    const tex = comparisonLatex(cmp);
+    expect(tex).toContain('A & B & $\\Delta$ accuracy (points) [95\\% CI] & $\\Delta$ ps-rate [95\\% CI] & controls & $\\Delta$ over-asking (points) [95\\% CI]');
+    expect(tex).toMatch(/^policy-A & policy-B & .* & 7 & \+28\.6 \[/m);
+    expect((JSON.parse(comparisonJson(cmp)) as { pairs: { controls: number }[] }).pairs.map((p) => p.controls)).toEqual([7]);
+    // no control: 0 beside the missing difference
+    const plain = (asks: boolean) => Array.from({ length: 10 }, (_, i) => coreRecord(`e${i}`, 'k', true, { ps: asks ? 1 : 0 }));
+    const none = compareRuns([run('C', { proactive: plain(true) }), run('D', { proactive: plain(false) })], 'proactive', {});
+    expect(comparisonMarkdown(none)).toMatch(/\| policy-C \| policy-D \|[^|]*\|[^|]*\| 0 \| – \|/);
   });
 
   it("LaTeX: a label's special characters as text, negative figures with a math minus, a tiny p in math", () => {

@@ -224,8 +224,9 @@ function modelTable(c: Comparison, s: Style): { head: string[]; rows: string[][]
 
 function pairTable(c: Comparison, s: Style, p: (x: Pick<ComparePair, 'pExact' | 'log10PExact'>) => string): { head: string[]; rows: string[][] } {
   return {
-    head: ['A', 'B', 'Δ accuracy (points) [95 % CI]', 'Δ ps-rate [95 % CI]', 'Δ over-asking (points) [95 % CI]', 'only A right', 'only B right', 'McNemar exact p', 'Holm p'],
-    rows: c.pairs.map((x) => [x.a, x.b, s.points(x.accuracy), s.countDiff(x.psRate), s.points(x.overAsking), String(x.onlyA), String(x.onlyB), p(x), p({ pExact: x.pHolm, log10PExact: x.log10PHolm })]),
+    // the controls beside Δ over-asking, as in the runs table: the difference is over those episodes only
+    head: ['A', 'B', 'Δ accuracy (points) [95 % CI]', 'Δ ps-rate [95 % CI]', 'controls', 'Δ over-asking (points) [95 % CI]', 'only A right', 'only B right', 'McNemar exact p', 'Holm p'],
+    rows: c.pairs.map((x) => [x.a, x.b, s.points(x.accuracy), s.countDiff(x.psRate), String(x.controls), s.points(x.overAsking), String(x.onlyA), String(x.onlyB), p(x), p({ pExact: x.pHolm, log10PExact: x.log10PHolm })]),
   };
 }
 
@@ -236,7 +237,7 @@ function caption(c: Comparison): string {
 
 const NOTES = [
   'Accuracy and over-asking (over the control episodes, answerable at once, as many as the controls column says: the first reply asked) with Wilson 95 % intervals; ps-rate (interventions asked per episode) with a Student\'s t interval; gap closed = (accuracy − the baseline\'s) / (the baseline\'s reference accuracy − the baseline\'s), its interval from a bootstrap over the episodes stratified by kind; it exceeds 100 % where a run answers more right than the baseline does from the clearest view (its reference accuracy below 100 %).',
-  'Pairs: A − B on the same episodes, each interval from a paired bootstrap stratified by kind (2,000 resamples, seeded); McNemar\'s exact two-sided p on accuracy, and Holm\'s adjustment of it for the number of pairs. A gap closed difference is the accuracy difference divided by the baseline\'s gap.',
+  'Pairs: A − B on the same episodes (Δ over-asking over the control episodes only, as many as the pair\'s controls column says), each interval from a paired bootstrap stratified by kind (2,000 resamples, seeded); McNemar\'s exact two-sided p on accuracy, and Holm\'s adjustment of it for the number of pairs. A gap closed difference is the accuracy difference divided by the baseline\'s gap.',
 ];
 
 export function comparisonMarkdown(c: Comparison): string {
