@@ -8,7 +8,7 @@ export const RunLabelsSchema = z.object({
 });
 
 export const ReportSchema = z.object({
-  out: outDirField().default('.').describe('folder for report.html and report.md (eval results, or a folder of no askfirst output: a suite, training run, export, demo or probe\'s results is refused)'),
+  out: outDirField().default('.').describe('folder for report.html and report.md (eval results, or a folder of no askfirst output: a suite, training run, export, demo, probe\'s results or eval of several --policy, whose own report it would replace, is refused)'),
   title: z.string().optional().describe('page title (default: the compared runs\' names)'),
   ...RunLabelsSchema.shape,
   progress: progressField('progress bars on stderr while the runs\' results are read and the report is rendered'),

@@ -305,6 +305,12 @@ describe("every command given another command's --out", () => {
       await expect(run(['report', at('eval'), '--out', at(name)]), name).rejects.toThrow(new RegExp(`^--out ${at(name)} holds ${HOLDERS[name].holds.source}; askfirst report would write into it: choose another --out$`));
       expect(snapshot(at(name)), name).toEqual(before); // a demo's own report.html was replaced, and a probe's (its tables)
     }
+    // an eval of several --policy: its own comparison report (report.html, report.md) was replaced by one of other runs
+    const several = snapshot(at('eval-several'));
+    await expect(run(['report', at('eval'), '--out', at('eval-several')])).rejects.toThrow(
+      `--out ${at('eval-several')} holds the results of an askfirst eval of several --policy, a folder each (${join(at('eval-several'), 'oracle', 'summary.json')}) and their comparison report, which askfirst report would replace: choose another --out`,
+    );
+    expect(snapshot(at('eval-several'))).toEqual(several);
     // a README.md that mentions askfirst export --format trl in prose (askfirst's own: the default --out . of a checkout) is no export
     mkdirSync(at('checkout'));
     writeFileSync(join(at('checkout'), 'README.md'), '# notes\n\n`askfirst export --format trl` writes a dataset.\n');

@@ -242,10 +242,19 @@ export function refuseOthersOutput(dirs: readonly string[], self: OutWriter, com
  * `askfirst report`'s --out (default `.`): its report.html and report.md go beside the eval results it compares, or in
  * a folder of nobody's output, but not into a suite, a training run, an export, a demo (whose own report.html and
  * report.md it replaced: `report --out runs/demo`) or a probe's results (whose own report.html, the probe's tables, it
- * replaced: a probe's results are no run report compares), refused as refuseOthersOutput refuses.
+ * replaced: a probe's results are no run report compares), refused as refuseOthersOutput refuses; nor into the --out of
+ * an eval of several --policy, whose own comparison report (report.html and report.md, which that eval writes again
+ * when re-run) it replaced: eval's results, but not one run's folder a report may go beside.
  */
 export function refuseReportOut(out: string): void {
-  refuseOutputs([out], (h) => h.writer !== 'eval', writing('report')); // a newer askfirst's too
+  const w = writing('report');
+  refuseOutputs([out], (h) => h.writer !== 'eval', w); // a newer askfirst's too
+  const several = layoutsIn(out).find((l) => l.layout === 'several policies');
+  if (several) {
+    throw new InputError(
+      `${w.option} ${out} holds ${LAYOUT_WORDS['several policies'].held} (${several.evidence}) and their comparison report, which ${w.writer} would replace: choose another ${w.option}`,
+    );
+  }
 }
 
 /**
