@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeImage } from '../scenes/codec.js';
 import { readFile } from 'node:fs/promises';
 import { tmpDir } from '../testing/tmp.js';
@@ -133,6 +133,31 @@ describe('suite show', () => {
     };
     expect((await pickEpisodes(entries(), cfg({ kind: 'passerby', index: 1 }))).map((e) => e.id)).toEqual(['passerby-1']);
     expect(taken).toBe(kinds.indexOf('passerby') * 3 + 2);
+  });
+
+  it("--all-kinds warns when episodes.jsonl holds episodes suite.json does not count: a hand-added kind suite.json does not list got no sheet, without a word", async () => {
+    // a suite of sketch and camera, then an occlusion episode added to its episodes.jsonl by hand (suite.json as it was)
+    const dir = join(out, 'hand-edited');
+    const counted = join(out, 'hand-edited-before');
+    await writeSuite(counted, [episode('sketch-00000', 'sketch'), episode('camera-00000', 'camera')]);
+    await writeSuite(dir, [episode('sketch-00000', 'sketch'), episode('camera-00000', 'camera'), episode('occlusion-00000', 'occlusion')]);
+    writeFileSync(join(dir, 'suite.json'), readFileSync(join(counted, 'suite.json')));
+    const said: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void said.push(String(s)));
+    try {
+      const all = await runSuiteShow(cfg({ data: dir, allKinds: true, out: join(out, 'hand-edited-sheets'), tile: 32 }));
+      expect(all.map((f) => f.split('/').at(-1))).toEqual(['sketch.png', 'camera.png']); // read up to suite.json's kinds only
+      expect(said).toEqual([
+        `askfirst suite show: warning: ${join(dir, 'episodes.jsonl')} has 3 lines but ${join(dir, 'suite.json')} counts 2 episodes (edited by hand?): --all-kinds stopped reading once each kind suite.json lists had a sheet, so an episode of a kind it does not list, further on, gets none: draw one with --kind K, or regenerate the suite`,
+      ]);
+      expect(await runSuiteShow(cfg({ data: dir, kind: 'occlusion', out: join(out, 'hand-edited-occlusion.png'), tile: 32 }))).toHaveLength(1);
+      // a suite as written: no warning
+      said.length = 0;
+      await runSuiteShow(cfg({ data: counted, allKinds: true, out: join(out, 'counted-sheets'), tile: 32 }));
+      expect(said).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('refuses an existing sheet file and a missing choice before reading the data (here unreadable)', async () => {

@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { renderContactSheet } from '../suite/contact-sheet.js';
-import { suiteEpisodes, suiteManifestKinds } from '../suite/io.js';
+import { EPISODES_FILE, MANIFEST_FILE, suiteEpisodes, suiteManifestCounts } from '../suite/io.js';
 import { GENERATED_KINDS } from '../suite/kinds/names.js';
 import { createViewLoader } from '../suite/loader.js';
 import { dataSpec, type LoadedData } from '../suite/open.js';
@@ -13,6 +13,7 @@ import { directoryViewLoader, proactiveBenchEntries, type SkippedEntry } from '.
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
+import { countSplitLines } from '../util/text-file.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { refuseToOverwrite } from './overwrite.js';
 import { SuiteShowSchema, type SuiteShowConfig } from './suite-show-schema.js';
@@ -55,7 +56,7 @@ function pickedBy(cfg: SuiteShowConfig): 'episode' | 'kind' | 'allKinds' {
 export async function pickEpisodes(
   entries: AsyncIterable<ShowEntry> | Iterable<ShowEntry>,
   cfg: SuiteShowConfig,
-  kinds: { only?: readonly string[] } = {},
+  kinds: { only?: readonly string[]; stoppedEarly?: () => void } = {},
 ): Promise<SuiteEpisode[]> {
   const by = pickedBy(cfg);
   const seen: string[] = []; // kinds, in the order of their first episode
@@ -85,7 +86,10 @@ export async function pickEpisodes(
     if (by === 'kind' && ep.kind === cfg.kind && ofKind++ === cfg.index) return [ep];
     if (by === 'allKinds') {
       if (!ep.control && !firstAsked.has(ep.kind)) firstAsked.set(ep.kind, ep);
-      if (kinds.only && kinds.only.every((k) => firstAsked.has(k))) break; // no later episode can change the pick
+      if (kinds.only && kinds.only.every((k) => firstAsked.has(k))) {
+        kinds.stoppedEarly?.();
+        break; // no later episode of those kinds can change the pick
+      }
     }
   }
   if (count === 0) throw new NotFoundError(`${cfg.data} holds no episodes${anySkipped ? ` that could be read (${skipped} skipped), e.g.: ${anySkipped.reason}` : ''}`);
@@ -112,10 +116,27 @@ function sheetFile(cfg: SuiteShowConfig, ep: Pick<SuiteEpisode, 'id' | 'kind'>):
 /**
  * The kinds an askfirst suite may hold, where --all-kinds may stop reading once each has a sheet: those its suite.json
  * counts, else every kind askfirst generates (GENERATED_KINDS, the opt-in ones too; its reader refuses any other). The
- * seven default kinds alone stopped before an opt-in kind's episodes, so that kind got no sheet.
+ * seven default kinds alone stopped before an opt-in kind's episodes, so that kind got no sheet. `episodes`: how many
+ * suite.json counts (none without one).
  */
-async function suiteKinds(data: string): Promise<readonly string[]> {
-  return (await suiteManifestKinds(dataSpec(data).dir)) ?? GENERATED_KINDS;
+async function suiteKinds(data: string): Promise<{ kinds: readonly string[]; episodes?: number }> {
+  const m = await suiteManifestCounts(dataSpec(data).dir);
+  return m ? { kinds: m.kinds, ...(m.episodes !== undefined ? { episodes: m.episodes } : {}) } : { kinds: GENERATED_KINDS };
+}
+
+/**
+ * Once --all-kinds stopped reading at suite.json's kinds: a warning when episodes.jsonl has other lines than the
+ * episodes suite.json counts (a hand-edited file, whose added episode may be of a kind suite.json does not list, and
+ * which got no sheet without a word), else nothing. Counting lines reads the file's bytes only (no episode is parsed):
+ * a small part of what reading it whole for the sheets took (suite.json's kinds are trusted for that reason).
+ */
+export async function staleManifestWarning(data: string, episodes: number | undefined): Promise<string | undefined> {
+  if (episodes === undefined) return undefined;
+  const dir = dataSpec(data).dir;
+  const file = join(dir, EPISODES_FILE);
+  const lines = await countSplitLines(file);
+  if (lines === episodes) return undefined;
+  return `askfirst suite show: warning: ${file} has ${lines} lines but ${join(dir, MANIFEST_FILE)} counts ${episodes} episodes (edited by hand?): --all-kinds stopped reading once each kind ${MANIFEST_FILE} lists had a sheet, so an episode of a kind it does not list, further on, gets none: draw one with --kind K, or regenerate the suite`;
 }
 
 /**
@@ -129,7 +150,11 @@ export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
   const by = pickedBy(cfg);
   const { format, entries, loader } = showEntries(cfg.data, { filter: cfg.filter, progress: cfg.progress }); // the spec checked; nothing read yet
   if (by !== 'allKinds' && (cfg.out !== undefined || by === 'episode')) refuseToOverwrite([sheetFile(cfg, { id: cfg.episode ?? '', kind: '' })], cfg.overwrite);
-  const picked = await pickEpisodes(entries, cfg, { only: format === 'suite' ? await suiteKinds(cfg.data) : undefined });
+  const manifest = format === 'suite' ? await suiteKinds(cfg.data) : undefined;
+  let stopped = false;
+  const picked = await pickEpisodes(entries, cfg, { only: manifest?.kinds, stoppedEarly: () => (stopped = true) });
+  const warning = stopped ? await staleManifestWarning(cfg.data, manifest?.episodes) : undefined;
+  if (warning) console.error(warning);
   const sheets = picked.map((ep) => ({ ep, out: sheetFile(cfg, ep) }));
   refuseToOverwrite(sheets.map((s) => s.out), cfg.overwrite);
   const written: string[] = [];

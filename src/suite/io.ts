@@ -189,19 +189,21 @@ async function checkManifest(dir: string): Promise<void> {
 }
 
 /**
- * The kinds `dir`'s suite.json counts (writeSuite writes it beside the episodes it counts), or undefined when it has
- * none that says them (a hand-made suite's, or one that does not parse): then any kind askfirst reads may be there.
+ * The kinds `dir`'s suite.json counts (writeSuite writes it beside the episodes it counts) and the episodes it counts
+ * in all (undefined when it says no number), or undefined when it has no kinds that say them (a hand-made suite's, or
+ * one that does not parse): then any kind askfirst reads may be there.
  */
-export async function suiteManifestKinds(dir: string): Promise<string[] | undefined> {
+export async function suiteManifestCounts(dir: string): Promise<{ kinds: string[]; episodes: number | undefined } | undefined> {
   let manifest: unknown;
   try {
     manifest = JSON.parse(await readTextFile(join(dir, MANIFEST_FILE)));
   } catch {
     return undefined;
   }
-  const kinds = (manifest as { kinds?: unknown } | null)?.kinds;
+  const m = manifest as { kinds?: unknown; episodes?: unknown } | null;
+  const kinds = m?.kinds;
   if (typeof kinds !== 'object' || kinds === null || Array.isArray(kinds)) return undefined;
-  return Object.keys(kinds);
+  return { kinds: Object.keys(kinds), episodes: Number.isSafeInteger(m?.episodes) ? (m!.episodes as number) : undefined };
 }
 
 /** Read a suite written by writeSuite; views come back as `{path}` relative to `dir`. */
