@@ -9,6 +9,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
 import { DataError, describeError, NotFoundError } from '../util/errors.js';
 import { fileKind } from '../util/file-kind.js';
 import { toRGBA, type RGBImage } from './image.js';
@@ -32,8 +33,62 @@ export function encodePNG(img: RGBImage): Buffer {
   return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
 }
 
+/** Adam7's passes (ISO/IEC 15948 §8.2): first column and row, and the step between columns and rows. */
+const ADAM7: readonly (readonly [number, number, number, number])[] = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+/** Samples per pixel of each PNG colour type (grey, RGB, palette, grey + alpha, RGBA). */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * An interlaced PNG's compressed image data inflated at most to what its header's size needs, else a DataError.
+ * pngjs bounds the inflated data of a non-interlaced PNG by its width × height, but inflates an interlaced one's
+ * whole (`zlib.inflateSync` without a limit, pngjs 7 parser-sync.js): deflate packs about 1,000 bytes into one, so a
+ * 400 KB PNG declaring 1×1 pixels took 2.9 s and 860 MB to refuse, and a `serve` request's 8 MiB body held one that
+ * would inflate to 4 GiB. Checked here first (inflating at most the size the header needs); a file that is not
+ * what this reads (a chunk cut short, no IDAT) is left to pngjs, which says what is wrong with it.
+ */
+function checkInterlacedInflate(buf: Uint8Array, name: string): void {
+  if (buf.length < 33 || buf[28] !== 1) return; // IHDR's interlace method: 1 is Adam7
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const width = b.readUInt32BE(16);
+  const height = b.readUInt32BE(20);
+  const bitsPerPixel = b[24] * (PNG_CHANNELS[b[25]] ?? 4);
+  let need = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const w = width > x0 ? Math.ceil((width - x0) / dx) : 0;
+    const h = height > y0 ? Math.ceil((height - y0) / dy) : 0;
+    if (w > 0 && h > 0) need += h * (Math.ceil((w * bitsPerPixel) / 8) + 1); // each row: its filter byte, then its pixels
+  }
+  const idat: Buffer[] = [];
+  for (let i = 8; i + 8 <= b.length; ) {
+    const length = b.readUInt32BE(i);
+    const type = b.toString('latin1', i + 4, i + 8);
+    if (i + 12 + length > b.length) return;
+    if (type === 'IDAT') idat.push(b.subarray(i + 8, i + 8 + length));
+    if (type === 'IEND') break;
+    i += 12 + length;
+  }
+  try {
+    inflateSync(Buffer.concat(idat), { maxOutputLength: Math.max(need, 1) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') return; // a damaged stream: pngjs says so
+    throw new DataError(
+      `cannot decode image: the interlaced PNG's image data inflates to more than the ${need} bytes its ${width}×${height} pixels need (a decompression bomb?)`,
+      { file: name, cause: e },
+    );
+  }
+}
+
 export function decodePNG(buf: Uint8Array, name = 'image'): RGBImage {
   checkImageLimits(buf, name);
+  checkInterlacedInflate(buf, name);
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
