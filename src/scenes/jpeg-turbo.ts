@@ -111,6 +111,47 @@ function firstScanStart(buf: Uint8Array): number {
   return -1;
 }
 
+/**
+ * The most scans a JPEG may hold. Each scan of a progressive JPEG is a pass over every block of the image, whatever
+ * few bytes it takes: a 2048×2048 one (serve's pixel limit) with 100 copies of its last 16-byte scan took 2.7 s to
+ * decode instead of 0.6 s, so a `serve` request's 8 MiB body could hold hours of the server's one thread.
+ * libjpeg-turbo's own guard (TurboJPEG's TJFLAG_LIMITSCANS, not in the 2.0 build used here) stops at 500, which still
+ * let a 33 KB file of that size take 10.4 s; encoders write about 10 (cjpeg's and PIL's progressive JPEGs: 10, 6 in
+ * grey), so 100.
+ */
+export const MAX_JPEG_SCANS = 100;
+
+/**
+ * How many scans (SOS markers) `buf` holds up to its end-of-image marker, counting no further than `stop`: the
+ * segments between markers are skipped by their length (an EXIF thumbnail's scans are not counted), and a scan's
+ * entropy-coded data up to the next marker (0xFF followed by neither 0x00, a restart marker nor a fill byte).
+ */
+export function countJpegScans(buf: Uint8Array, stop = Infinity): number {
+  let scans = 0;
+  let i = 2;
+  while (i + 1 < buf.length && scans <= stop) {
+    if (buf[i] !== 0xff || buf[i + 1] === 0xff) {
+      i++; // extraneous bytes before a marker, or a fill byte
+      continue;
+    }
+    const m = buf[i + 1];
+    if (m === 0xd9) break;
+    if (m === 0x01 || (m >= 0xd0 && m <= 0xd8)) {
+      i += 2;
+      continue;
+    }
+    if (i + 3 >= buf.length) break;
+    const len = (buf[i + 2] << 8) | buf[i + 3];
+    if (len < 2) break;
+    i += 2 + len;
+    if (m !== 0xda) continue;
+    scans++;
+    // the scan's entropy-coded data: to the next 0xFF that starts a marker
+    while (i + 1 < buf.length && !(buf[i] === 0xff && buf[i + 1] !== 0x00 && buf[i + 1] !== 0xff && (buf[i + 1] < 0xd0 || buf[i + 1] > 0xd7))) i++;
+  }
+  return scans;
+}
+
 /** Whether an end-of-image marker follows the first scan (an EXIF thumbnail's does not count). */
 function hasEndOfImage(buf: Uint8Array): boolean {
   const start = firstScanStart(buf);
@@ -145,6 +186,9 @@ function pilCmykToRgb(cmyk: Uint8Array, width: number, height: number): RGBImage
  * truncated"). `declared` is the size image-limits.ts read (and checked) from the same header.
  */
 export function decodeJPEGTurbo(buf: Uint8Array, name: string, declared: { width: number; height: number }): RGBImage {
+  if (countJpegScans(buf, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
+    throw new DataError(`cannot decode image: the JPEG has more than ${MAX_JPEG_SCANS} scans (encoders write about 10; each is a pass over the whole image, so more are refused as a way to stall the decoder)`, { file: name });
+  }
   const t = turbo();
   let handle = 0;
   let input = 0;
