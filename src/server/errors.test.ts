@@ -15,6 +15,7 @@ import { createDemoProject } from '../feedback/importer.js';
 import { FeedbackStore, type Project } from '../feedback/store.js';
 import type { PlayPayload } from '../feedback/tasks.js';
 import { createImage } from '../scenes/image.js';
+import { createViewLoader } from '../suite/loader.js';
 import { AskfirstError, DataError, ERROR_CODES, InputError, NotFoundError, UpstreamError } from '../util/errors.js';
 import { STATUS, errorResponse, openaiErrorResponse, toHttp } from './errors.js';
 import { createOpenAIApp } from './openai/server.js';
@@ -51,6 +52,25 @@ describe('toHttp', () => {
     expect(logs[0]).toContain('hunter2');
     expect(toHttp(new DataError('bad png', { file: 'x.png' }), () => undefined).status).toBe(400);
     expect(toHttp('a string', () => undefined).status).toBe(500);
+  });
+
+  it("says 500 for a file of the server's own that is missing or damaged, logged whole, the client told it without the server's folders", async () => {
+    // a suite env serve serves, one of its views gone since it started (the loader's own error)
+    const dir = tmpDir('askfirst-errors');
+    const view = join(dir, 'images', 'occlusion-00000_v3.png');
+    const err = await createViewLoader(dir)({ path: 'images/occlusion-00000_v3.png' }, 'occlusion-00000').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toContain(view); // it was sent as it is: a 400, the path twice
+    const logs: string[] = [];
+    const answer = toHttp(err, (m) => logs.push(m));
+    expect(answer).toEqual({
+      status: 500,
+      code: 'INTERNAL',
+      message: "occlusion-00000_v3.png: episode occlusion-00000: cannot load view: image file not found: occlusion-00000_v3.png (a file of the server's; its log names it in full)",
+    });
+    expect(logs).toEqual([`askfirst server: BAD_DATA: ${(err as Error).message}`]);
+    // a request's own image (no path of the server's) stays the client's 400
+    expect(toHttp(new DataError('cannot decode image', { file: 'request image' }), () => undefined)).toEqual({ status: 400, code: 'BAD_DATA', message: 'request image: cannot decode image' });
   });
 
   it("says 507 for a full disk (the feedback database could not grow): the server's fault, not the request's, logged", () => {
@@ -151,16 +171,19 @@ describe('both servers answer the same status for the same error', () => {
     expect([badJson.status, (await play('{nope')).status]).toEqual([400, 400]);
   });
 
-  it('an image that does not decode (BAD_DATA): 400 on both', async () => {
+  it("an image that does not decode: the request's is a 400 (BAD_DATA), a file of the server's a 500 without its folders", async () => {
     const o = await chat(mcqa, `data:image/png;base64,${Buffer.from('not an image').toString('base64')}`);
-    // The workbench decodes the play episode's view from the project folder: break that file.
+    // The workbench decodes the play episode's view from the project folder: break that file. Not the annotator's
+    // doing, and their answer had named the server's folder (a 400, BAD_DATA).
     const a = await store.assignment(playId, alice.id);
     const ep = (a.task.payload as PlayPayload).episode;
     await writeFile(join(project.imageDir, ep.views[ep.firstView]), 'not an image');
     const w = await play('{"performed":0}');
-    expect([o.status, w.status]).toEqual([400, 400]);
+    expect([o.status, w.status]).toEqual([400, 500]);
     expect(((await o.json()) as { error: { code: string } }).error.code).toBe('BAD_DATA');
-    expect(((await w.json()) as { error: { code: string } }).error.code).toBe('BAD_DATA');
+    const we = ((await w.json()) as { error: { code: string; message: string } }).error;
+    expect(we.code).toBe('INTERNAL');
+    expect(we.message).toMatch(/^[^/]+\.png: not a PNG or JPEG file \(a file of the server's; its log names it in full\)$/);
   });
 
   it('an unknown route: 404 on both', async () => {

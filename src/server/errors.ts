@@ -7,7 +7,8 @@
  *   workbench  {error: {code, message}}                          (`errorResponse`)
  *   OpenAI     {error: {message, type, param, code}}, as OpenAI answers  (`openaiErrorResponse`)
  *   env serve  {detail: message}, as OpenEnv's FastAPI server answers   (built in env/server.ts)
- * Unknown errors are 500 with a generic message (details go to the server log, not the client); a full disk is 507.
+ * Unknown errors are 500 with a generic message (details go to the server log, not the client); a full disk is 507;
+ * an error in a file of the server's own (a DataError naming its absolute path) is a 500 without the server's folders.
  *
  * BAD_DATA is 400, not 422. The policy server is OpenAI-compatible: OpenAI answers an image that
  * does not decode (the usual BAD_DATA there: a data URL that is not a PNG or JPEG) with 400
@@ -16,8 +17,9 @@
  * askfirst's HTTP client treats 400 and 422 alike (not retried). So both servers say 400.
  */
 import type { Hono } from 'hono';
+import { basename, dirname, isAbsolute } from 'node:path';
 import type { ErrorBody as WorkbenchErrorBody } from '../feedback/api-types.js';
-import { AskfirstError, describeErrorForLog, InputError, isAskfirstError, type ErrorCode } from '../util/errors.js';
+import { AskfirstError, DataError, describeErrorForLog, InputError, isAskfirstError, type ErrorCode } from '../util/errors.js';
 import { DiskFullError } from '../util/fs-errors.js';
 
 export const STATUS: Record<ErrorCode, number> = {
@@ -53,6 +55,16 @@ export function toHttp(e: unknown, log: (msg: string) => void = console.error): 
   if (e instanceof DiskFullError) {
     log(`askfirst server: ${e.message}`);
     return { status: 507, code: 'INTERNAL', message: `not stored: the server's disk is full (${e.where ?? 'no space left on the device'}); try again once space is freed` };
+  }
+  // A file of the server's own, named by its absolute path (a view of the suite `env serve` serves, missing or damaged;
+  // a play task's view on the workbench): not the client's request at fault but the server's data, so a 500, logged
+  // whole; the client learns what failed without the server's folders. It was a 404 or 400 telling every client the
+  // path (`{"detail": "/home/…/suite/images/occlusion-00000_v3.png: episode occlusion-00000: cannot load view: image
+  // file not found: /home/…"}`) and the server's log nothing.
+  if (e instanceof DataError && e.file !== undefined && isAbsolute(e.file)) {
+    log(`askfirst server: ${e.code}: ${e.message}`);
+    const message = e.message.split(e.file).join(basename(e.file)).split(`${dirname(e.file)}/`).join('');
+    return { status: STATUS.INTERNAL, code: 'INTERNAL', message: `${message} (a file of the server's; its log names it in full)` };
   }
   if (isAskfirstError(e)) {
     const status = STATUS[e.code] ?? 500;
