@@ -16,8 +16,20 @@ export function parseErrorBody(text: string): Record<string, unknown> | undefine
 }
 
 /**
+ * vLLM's refusal of more alternatives per token than its `--max-logprobs` (20 by default) allows, which names no
+ * field: "Requested sample logprobs of 21, which is greater than max allowed: 20" (vllm/v1/engine/processor.py
+ * `_validate_logprobs`, a ValueError answered as a 400 whose `param` is null; since VLLMValidationError, vllm/sampling_params.py,
+ * the same words come with `param` "logprobs"). A chat request's `top_logprobs` is the number it counts. Only these words:
+ * its "Requested prompt logprobs" is about `prompt_logprobs`, which askfirst never sends.
+ */
+const VLLM_MAX_LOGPROBS = /\bRequested sample logprobs of -?\d+, which is greater than max allowed\b/;
+
+/**
  * Which request field a 400/422 reply blames: its `param` when that is a field we sent, else the
- * first field of the request quoted in its message ('max_tokens', "temperature", `seed`).
+ * first field of the request quoted in its message ('max_tokens', "temperature", `seed`), else "logprobs" for vLLM's
+ * refusal of that many alternatives (VLLM_MAX_LOGPROBS, as newer vLLM names it). Other servers name the field in
+ * their words, which the quoted-field rule reads: OpenAI's "'logprobs' is not supported…" (with its `param` too),
+ * Ollama's "top_logprobs must be between 0 and 20", llama.cpp's "logprobs is not supported with tools + stream".
  */
 export function rejectedParam(body: Record<string, unknown> | undefined, sent: Record<string, unknown>): string | undefined {
   if (!body) return undefined;
@@ -32,7 +44,8 @@ export function rejectedParam(body: Record<string, unknown> | undefined, sent: R
     const m = new RegExp(`['"\`]${f}['"\`]|\\b${f}\\b(?= (?:is|are) not supported| must| does not)`).exec(msg);
     if (m && (!best || m.index < best.at)) best = { field: f, at: m.index };
   }
-  return best?.field;
+  if (best) return best.field;
+  return fields.includes('logprobs') && VLLM_MAX_LOGPROBS.test(msg) ? 'logprobs' : undefined;
 }
 
 /** What to change when the server rejects a field (the flags of `askfirst eval`). */

@@ -638,6 +638,24 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
     }
   });
 
+  it("passes on vLLM's refusal of too many alternatives, which names no field, as a 400 naming logprobs, streamed or not", async () => {
+    // before, vLLM's words without a param reached the client as "the upstream model server refused this request (HTTP
+    // 400)" with param null: askfirst eval through the proxy, which reads param, did not fall back to asking without them
+    const said = 'Requested sample logprobs of 20, which is greater than max allowed: 5';
+    const up = await fakeUpstream(() => ({ refused: { status: 400, error: { message: said, type: 'BadRequestError', param: null, code: 400 } } }));
+    try {
+      for (const stream of [false, true]) {
+        const r = await post(up.srv.url, { logprobs: true, top_logprobs: 20, ...(stream ? { stream } : {}) });
+        expect({ status: r.status, body: await r.json() }, `stream ${stream}`).toEqual({
+          status: 400,
+          body: { error: { message: `the upstream model server refused "logprobs" (HTTP 400): ${said}; it gives no log-probabilities here: ask without "logprobs" and "top_logprobs"`, type: 'invalid_request_error', param: 'logprobs', code: 'BAD_INPUT' } },
+        });
+      }
+    } finally {
+      await up.close();
+    }
+  });
+
   it("gives a repeated request its upstream's logprobs from the proxy's response cache, as the first time", async () => {
     // before, the cache kept no token logprobs: the second request came back with one letter token at the answer
     let hits = 0;
