@@ -237,7 +237,7 @@ describe('a proxy served (--policy openai:…)', () => {
     }
   });
 
-  it("passes on its upstream's usage (reasoning tokens included, as vLLM counts them), and counts words when it sent none or a reply was cut here", async () => {
+  it("passes on its upstream's usage (reasoning tokens included, as vLLM counts them), and counts words when it sent none or for a reply cut here", async () => {
     // before, a proxied reply's usage was serve's word count of the answer alone: 1 completion token for a reply whose
     // upstream counted 87, its reasoning among them
     let usage: unknown;
@@ -271,7 +271,8 @@ describe('a proxy served (--policy openai:…)', () => {
       expect(await ask({ n: 2 })).toEqual({ prompt_tokens: 1234, completion_tokens: 174, total_tokens: 1408 });
       // the words of the prompt and of the content sent: 'So it is boxed B' is 5 words
       const words = tokenize(prompt).length;
-      expect(await ask({ max_tokens: 2 })).toEqual({ prompt_tokens: words, completion_tokens: 2, total_tokens: words + 2 }); // cut here: 'So it'
+      // cut here ('So it': an upstream that ignored the limit, 87 > 2): the upstream's prompt count, the 2 words sent
+      expect(await ask({ max_tokens: 2 })).toEqual({ prompt_tokens: 1234, completion_tokens: 2, total_tokens: 1236 });
       for (const none of [undefined, null, { prompt_tokens: 3 }, { prompt_tokens: -1, completion_tokens: 2 }]) {
         usage = none;
         expect(await ask(), JSON.stringify(none)).toEqual({ prompt_tokens: words, completion_tokens: 5, total_tokens: words + 5 });
@@ -709,7 +710,8 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
         expect(got.choices[0], how).toMatchObject({ message: { content: '\n\nB. Move' }, finish_reason: 'length' });
         expect(got.choices[0].logprobs!.content.map((t) => t.token), how).toEqual(['<think>', 'Hmm', '</think>', '\n\n', 'B', '.', ' Move']);
         expect(got.choices[0].logprobs!.content.every((t) => t.top_logprobs.length === 1), how).toBe(true);
-        expect(got.usage, how).toEqual({ prompt_tokens: words, completion_tokens: 2, total_tokens: words + 2 }); // the words sent, within the limit
+        // the upstream's count of the prompt it was sent (the client's), the words sent within the limit (before, the prompt's words too)
+        expect(got.usage, how).toEqual({ prompt_tokens: 40, completion_tokens: 2, total_tokens: 42 });
         // a stop it ignored: cut before it, the logprobs too ('B', '.', ' Move': ' the' begins the stop sequence)
         got = await ask(up.srv.url, { stop: ' the', logprobs: true }, stream);
         expect(got.choices[0], how).toMatchObject({ message: { content: '\n\nB. Move' }, finish_reason: 'stop' });
@@ -743,9 +745,12 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
         // vLLM's null breakdown (without --enable-prompt-tokens-details): left out, as before
         usage = { prompt_tokens: 1300, completion_tokens: 90, total_tokens: 1390, prompt_tokens_details: null };
         expect((await ask(up.srv.url, {}, stream)).usage, how).toEqual({ prompt_tokens: 1300, completion_tokens: 90, total_tokens: 1390 });
-        // cut here: a word count, which has no breakdown
-        usage = { prompt_tokens: 1300, completion_tokens: 90, total_tokens: 1390, prompt_tokens_details: { cached_tokens: 1024 } };
-        expect(Object.keys((await ask(up.srv.url, { stop: ' Move' }, stream)).usage), how).toEqual(['prompt_tokens', 'completion_tokens', 'total_tokens']);
+        // cut here (a stop it ignored): the upstream's prompt count and its breakdown kept (before, the prompt's 40 words and
+        // none), the completion the words sent ('B': 1), without a breakdown (a word count has none)
+        usage = { prompt_tokens: 1300, completion_tokens: 90, total_tokens: 1390, prompt_tokens_details: { cached_tokens: 1024 }, completion_tokens_details: { reasoning_tokens: 80 } };
+        expect((await ask(up.srv.url, { stop: ' Move' }, stream)).usage, how).toEqual({ prompt_tokens: 1300, completion_tokens: 1, total_tokens: 1301, prompt_tokens_details: { cached_tokens: 1024 } });
+        // cut at the token limit (one the upstream ignored: 90 > 1): the limit's 1 word
+        expect((await ask(up.srv.url, { max_tokens: 1 }, stream)).usage, how).toEqual({ prompt_tokens: 1300, completion_tokens: 1, total_tokens: 1301, prompt_tokens_details: { cached_tokens: 1024 } });
       }
     } finally {
       await up.close();

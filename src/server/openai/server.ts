@@ -42,7 +42,7 @@
  *                              reply was cut here (finish.ts `servedFinish`; a reply the upstream ended at the limit is not
  *                              cut again by words, `cutLimit`);
  *                              `usage` counts words, not a tokenizer's tokens, but for a proxy's upstream's own usage,
- *                              passed on when it sent one and no reply was cut here, its breakdowns with it (usage.ts); `system_fingerprint` (in every
+ *                              passed on when it sent one (a reply cut here counted by its words sent, at most the upstream's count), its breakdowns with it (usage.ts); `system_fingerprint` (in every
  *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed, and
  *                              a proxy's upstream's own system_fingerprint when it sends one (fingerprint.ts).
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
@@ -558,9 +558,8 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         logprobs: wantLogprobs ? servedLogprobs(r, finished[index].content, cutHere[index], top, topAsked) : null,
         finish_reason: servedFinish(finished[index], cutHere[index], r.cause),
       }));
-      // a documented word count, or a proxy's upstream's own usage when it sent one and no reply was cut here (usage.ts)
-      const cut = cutHere.some(Boolean);
-      const usage = servedUsage(body.messages, finished.map((f) => f.content), replies.map((r) => r.usage), cut);
+      // a documented word count, or a proxy's upstream's own usage when it sent one, a reply cut here counted by its words sent (usage.ts)
+      const usage = servedUsage(body.messages, finished.map((f) => f.content), replies.map((r) => r.usage), cutHere);
       // a proxy's reply carries the upstream's fingerprints too (its n choices' upstream replies), when the upstream sent any
       const upstream = replies.flatMap((r) => (r.fingerprint ? [r.fingerprint] : []));
       const system_fingerprint = upstream.length ? systemFingerprint(o.policy, o.seed ?? 0, { data: o.dataFingerprint, upstream }) : fingerprint;

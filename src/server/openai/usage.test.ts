@@ -55,14 +55,25 @@ describe("servedUsage (a policy's own counts, else the word count)", () => {
   const messages = [{ role: 'user', content: 'What is it?' }];
   it("sums the choices' completions and counts the prompt once, when every choice has counts and none was cut", () => {
     const own = { promptTokens: 10, completionTokens: 4 };
-    expect(servedUsage(messages, ['B.', 'B.'], [own, { ...own, completionTokens: 6 }], false)).toEqual({ prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 });
+    expect(servedUsage(messages, ['B.', 'B.'], [own, { ...own, completionTokens: 6 }], [false, false])).toEqual({ prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 });
   });
-  it('counts words when a choice has none, none has any, or a reply was cut', () => {
+  it('counts words when a choice has none or none has any', () => {
     const words = usageOf(messages, ['B.', 'B.']);
     expect(words).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
     const own = { promptTokens: 10, completionTokens: 4 };
-    expect(servedUsage(messages, ['B.', 'B.'], [own, undefined], false)).toEqual(words);
-    expect(servedUsage(messages, ['B.', 'B.'], [undefined, undefined], false)).toEqual(words);
-    expect(servedUsage(messages, ['B.', 'B.'], [own, own], true)).toEqual(words);
+    expect(servedUsage(messages, ['B.', 'B.'], [own, undefined], [false, false])).toEqual(words);
+    expect(servedUsage(messages, ['B.', 'B.'], [undefined, undefined], [true, false])).toEqual(words);
+  });
+  it("keeps the upstream's prompt count when a reply was cut here, and counts a cut reply by its words sent, at most its own count", () => {
+    // before, one cut choice turned the whole usage into a word count: prompt_tokens 1300 became the prompt's 3 words
+    const own = { promptTokens: 1300, completionTokens: 90, promptDetails: { cached_tokens: 1024 }, completionDetails: { reasoning_tokens: 80 } };
+    expect(servedUsage(messages, ['B. Move the', 'B. Move the block.'], [own, own], [true, false])).toEqual({
+      prompt_tokens: 1300,
+      completion_tokens: 3 + 90, // the cut one's 3 words sent ('b', 'move', 'the'), the whole one's own 90 tokens
+      total_tokens: 1393,
+      prompt_tokens_details: { cached_tokens: 1024 }, // the prompt's breakdown still holds
+    }); // no completion breakdown: a word count has none
+    // a cut prefix holds no more tokens than the whole reply had ("Zürich": one token, two words)
+    expect(servedUsage(messages, ['Zürich Zürich'], [{ promptTokens: 1300, completionTokens: 3 }], [true])).toMatchObject({ completion_tokens: 3, total_tokens: 1303 });
   });
 });

@@ -16,13 +16,17 @@
  * each choice's completion_tokens is at most the limit.
  *
  * A proxy (`serve --policy openai:…`) has a truth to pass on: its upstream's own `usage` (its tokenizer's tokens; vLLM
- * counts the reasoning in completion_tokens), which `servedUsage` sends when the upstream sent one for every choice and
- * no choice was cut here (by `stop` or the token limit, which count words): prompt_tokens the upstream's for the
- * prompt (each choice is one upstream request with the same prompt; vLLM counts a request's prompt once for its n
- * choices), completion_tokens the sum of the choices', and the breakdowns it sent with them (OpenAI's
- * `prompt_tokens_details`, cached_tokens…, the first choice's as its prompt_tokens; `completion_tokens_details`,
- * reasoning_tokens…, summed). Otherwise (an upstream that sends none, a reply cut here, any
- * other policy) the word count above, so a reply's completion_tokens never exceeds the limit it was cut at.
+ * counts the reasoning in completion_tokens), which `servedUsage` sends when the upstream sent one for every choice:
+ * prompt_tokens the upstream's for the prompt (each choice is one upstream request with the same prompt; vLLM counts a
+ * request's prompt once for its n choices), with its `prompt_tokens_details` (cached_tokens…, the first choice's as its
+ * prompt_tokens), whether or not a reply was cut here — the prompt sent upstream is the one the client sent, and a
+ * cut changes only the completion (before, one cut reply turned prompt_tokens into a word count too, 1300 tokens
+ * reported as the prompt's 40 words); completion_tokens the sum of the choices': a whole choice's the upstream's own,
+ * a choice cut here (by `stop` or the token limit, which count words: only an upstream that ignored them) the words
+ * of what was sent, as the cut counted them (so at most the limit it was cut at), and never more than the
+ * upstream's count of the whole reply (a prefix holds no more tokens than the whole); `completion_tokens_details`
+ * (reasoning_tokens…, summed) only when no choice was cut (a word count has no breakdown). Otherwise (an upstream
+ * that sends none, any other policy) the word count above.
  */
 import type { TokenCounts } from '../../agents/policy.js';
 import { tokenize } from '../../agents/builtin/vocab.js';
@@ -73,18 +77,18 @@ function summedDetails(all: readonly (Record<string, number> | undefined)[]): Re
 }
 
 /**
- * The usage a completion reports (above): the policy's own counts when every choice has them (`own`) and none was
- * `cut` here, with their breakdowns (OpenAI's `prompt_tokens_details`, the first choice's as its prompt_tokens;
- * `completion_tokens_details`, summed: `summedDetails`) when the upstream sent them; else `usageOf`'s word count of the
- * messages and the replies as sent, without breakdowns (a word count has none).
+ * The usage a completion reports (above): with the policy's own counts for every choice (`own`), its prompt_tokens and
+ * their breakdown (the first choice's), the completion_tokens of the choices summed — a choice `cut` here counted by
+ * the words `sent` of it, at most its own count — and their breakdowns (`summedDetails`) when none was cut; else
+ * `usageOf`'s word count of the messages and the replies as sent, without breakdowns (a word count has none).
  */
-export function servedUsage(messages: unknown, sent: readonly string[], own: readonly (ReplyUsage | undefined)[], cut: boolean): Usage {
+export function servedUsage(messages: unknown, sent: readonly string[], own: readonly (ReplyUsage | undefined)[], cut: readonly boolean[]): Usage {
   const counts = own.filter((u): u is ReplyUsage => u !== undefined);
-  if (cut || !counts.length || counts.length < own.length) return usageOf(messages, sent);
+  if (!counts.length || counts.length < own.length) return usageOf(messages, sent);
   const prompt = counts[0].promptTokens;
-  const completion = counts.reduce((n, u) => n + u.completionTokens, 0);
+  const completion = counts.reduce((n, u, i) => n + (cut[i] ? Math.min(count([sent[i]]), u.completionTokens) : u.completionTokens), 0);
   const promptDetails = counts[0].promptDetails;
-  const completionDetails = summedDetails(counts.map((u) => u.completionDetails));
+  const completionDetails = cut.some(Boolean) ? undefined : summedDetails(counts.map((u) => u.completionDetails));
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
