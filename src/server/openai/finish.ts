@@ -72,6 +72,10 @@ export function finishReply(reply: string, stops: readonly string[], limit: numb
  * within it, or, when it sent no usage, its finish_reason "length" (PolicyReply.cause). A tokenizer's tokens are not
  * words ("Zürich" is one token and two), so such a reply was cut a second time, short of what the upstream sent, its
  * own usage and finish_reason dropped for serve's. Other policies send neither: their replies are cut as before.
+ * An upstream's "length" on a reply shorter than the limit in words is passed on as it came, whole (`servedFinish`):
+ * a tokenizer's tokens outnumber a text's words (punctuation, pieces of words), a reasoning model's reasoning counts
+ * against the limit too, and OpenAI's "length" also says the context ran out; the reply was cut short, and "stop"
+ * would tell the client it is whole. There is nothing to cut here either: the words are within the limit.
  */
 export function cutLimit(limit: number | undefined, r: Pick<PolicyReply, 'usage' | 'cause'>): number | undefined {
   if (limit === undefined) return undefined;

@@ -725,6 +725,30 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
     }
   });
 
+  it('passes on "length" from an upstream whose reply is shorter than the limit in words, whole, streamed or not', async () => {
+    // the upstream's tokens are not words (more tokens than words, punctuation, a reasoning model's reasoning counts too)
+    // and "length" also says its context ran out: the reply was cut short whatever the words say, so it is sent as it
+    // came with "length", never as a whole reply ("stop")
+    let reply: Record<string, unknown> = {};
+    const up = await fakeUpstream(() => reply);
+    try {
+      for (const stream of [false, true]) {
+        const how = `stream ${stream}`;
+        for (const usage of [undefined, { prompt_tokens: 40, completion_tokens: 10, total_tokens: 50 }]) {
+          reply = { message: { role: 'assistant', content: 'B. Move' }, finish_reason: 'length', ...(usage ? { usage } : {}) };
+          const got = await ask(up.srv.url, { max_tokens: 10 }, stream);
+          expect(got.choices[0], `${how} ${JSON.stringify(usage)}`).toMatchObject({ message: { content: 'B. Move' }, finish_reason: 'length' });
+          if (usage) expect(got.usage, how).toEqual(usage);
+        }
+        // cut off while thinking (its reasoning counted against the limit): no content, "length"
+        reply = { message: { role: 'assistant', content: '', reasoning_content: 'The cat is' }, finish_reason: 'length' };
+        expect((await ask(up.srv.url, { max_tokens: 10 }, stream)).choices[0], how).toMatchObject({ message: { content: null }, finish_reason: 'length' });
+      }
+    } finally {
+      await up.close();
+    }
+  });
+
   it("passes on its upstream's usage breakdowns (cached_tokens, reasoning_tokens), streamed or not", async () => {
     // before, only the three counts came through: OpenAI's prompt_tokens_details and completion_tokens_details were dropped
     let usage: Record<string, unknown> = {};
