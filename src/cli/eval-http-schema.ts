@@ -17,6 +17,7 @@ export const evalHttpFields = {
   timeout: z.number().positive().optional().describe('openai: per-request timeout in seconds (default 120)'),
   retries: z.number().int().min(0).max(100).optional().describe('openai: retries per request on 429/5xx/network errors/timeouts/malformed replies (default 6)'),
   cache: outPathField().optional().describe('openai: response cache directory; repeated greedy requests are answered from it'),
+  cacheMaxBytes: z.number().int().min(1).optional().describe('openai: most bytes the --cache folder keeps (default 1073741824, 1 GiB); past it the entries used longest ago are deleted'),
   apiKeyEnv: z.string().optional().describe('openai: environment variable holding the API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY; one named here must be set); the key is never printed or written'),
   apiKeyHeader: z
     .enum(['authorization', 'api-key'])
@@ -46,6 +47,6 @@ export const evalHttpFields = {
 
 /** For --help: what the options marked "openai:" apply to (`judge`: the command has a --judge, and a --judge-concurrency with it). */
 export function openaiOnlyNote(judge: boolean): string {
-  const client = judge ? ` (--concurrency unless --judge-concurrency is given, --timeout, --retries, --cache, --api-key-env, --api-key-header by a --judge too)` : '';
+  const client = judge ? ` (--concurrency unless --judge-concurrency is given, --timeout, --retries, --cache, --cache-max-bytes, --api-key-env, --api-key-header by a --judge too)` : '';
   return `Options marked "openai:" are read by an openai:URL#MODEL policy only${client}; given when nothing in the run reads them, they are refused, not ignored.`;
 }

@@ -228,3 +228,12 @@ describe('askfirst eval --mode open --judge-concurrency', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('--cache-max-bytes', () => {
+  it('bounds the --cache folder, and is refused without one', async () => {
+    const { httpOptions } = await import('./eval-http.js');
+    const base = { history: false, hint: false, logprobs: true, jpegPassthrough: true, askfirstHeaders: false };
+    expect(httpOptions({ ...base, cache: 'c', cacheMaxBytes: 1000 })).toMatchObject({ cacheDir: 'c', cacheMaxBytes: 1000 });
+    expect(() => httpOptions({ ...base, cacheMaxBytes: 1000 })).toThrow('--cache-max-bytes 1000 bounds the --cache folder, and there is none: add --cache DIR, or leave --cache-max-bytes out');
+  });
+});

@@ -44,7 +44,7 @@ export function splitModes(modes: readonly (typeof EVAL_MODE_NAMES)[number][], o
 }
 
 /** Settings of the HTTP client itself: read by an openai: policy and by the judge. */
-const CLIENT_KEYS = ['concurrency', 'timeout', 'retries', 'cache', 'apiKeyEnv', 'apiKeyHeader'] as const;
+const CLIENT_KEYS = ['concurrency', 'timeout', 'retries', 'cache', 'cacheMaxBytes', 'apiKeyEnv', 'apiKeyHeader'] as const;
 /** Settings of the requests an openai: policy sends (the judge keeps its own). */
 const REQUEST_KEYS = ['history', 'temperature', 'maxTokens', 'maxTokensParam', 'omitParams', 'extraBody', 'systemPrompt', 'logprobs', 'jpegPassthrough', 'maxPixels', 'askfirstHeaders'] as const;
 
@@ -117,6 +117,11 @@ export function httpOptions(o: HttpCli): Record<string, unknown> {
   if (o.timeout !== undefined) opts.timeoutMs = Math.max(1, Math.round(o.timeout * 1000));
   if (o.retries !== undefined) opts.retries = o.retries;
   if (o.cache !== undefined) opts.cacheDir = o.cache;
+  if (o.cacheMaxBytes !== undefined) {
+    // the bound of a cache the run does not keep: refused, not ignored
+    if (o.cache === undefined) throw new ConfigError(`--cache-max-bytes ${o.cacheMaxBytes} bounds the --cache folder, and there is none: add --cache DIR, or leave --cache-max-bytes out`);
+    opts.cacheMaxBytes = o.cacheMaxBytes;
+  }
   if (o.apiKeyEnv !== undefined) opts.apiKeyEnv = o.apiKeyEnv;
   if (o.apiKeyHeader !== undefined) opts.apiKeyHeader = o.apiKeyHeader;
   return opts;

@@ -111,6 +111,7 @@ export class HttpJudge implements Judge {
       backoffMs: c.backoffMs,
       maxBackoffMs: c.maxBackoffMs,
       cacheDir: c.cacheDir,
+      cacheMaxBytes: c.cacheMaxBytes,
       notice,
     });
   }

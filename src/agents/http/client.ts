@@ -116,6 +116,8 @@ export interface ChatClientOptions {
   backoffMs: number;
   maxBackoffMs: number;
   cacheDir?: string;
+  /** The most bytes the cache keeps (cache.ts; default DEFAULT_CACHE_MAX_BYTES): past it the entries used longest ago go. */
+  cacheMaxBytes?: number;
   /**
    * Where the client says it is waiting long before a retry (stderr in the CLI): a server's Retry-After of minutes, a
    * backoff near its cap, or an attempt that waited out a long --timeout (a server that never answers) otherwise reads
@@ -374,7 +376,7 @@ export class ChatClient {
     const agentOpts = { keepAlive: true, maxSockets: opts.concurrency, keepAliveMsecs: 10_000 };
     this.agent = this.url.protocol === 'https:' ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts);
     this.sem = new Semaphore(opts.concurrency);
-    if (opts.cacheDir) this.cache = new ResponseCache<CachedResult>(opts.cacheDir);
+    if (opts.cacheDir) this.cache = new ResponseCache<CachedResult>(opts.cacheDir, opts.cacheMaxBytes);
   }
 
   /** Never let the key through in a message, even if a server echoes it back. */

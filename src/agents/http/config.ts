@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { resolveConfig } from '../../util/config.js';
 import { InputError } from '../../util/errors.js';
+import { DEFAULT_CACHE_MAX_BYTES } from './cache.js';
 
 /** The request fields `--omit-params` can leave out (max_tokens covers either spelling); every one requestBody (policy.ts) may send. */
 export const OMITTABLE_PARAMS = ['temperature', 'top_p', 'max_tokens', 'seed', 'logprobs'] as const;
@@ -53,6 +54,12 @@ export const httpPolicySchema = z.object({
     .default(false)
     .describe('send x-askfirst-* headers (episode id, turn, view, kind, history) with each request; only askfirst serve reads them'),
   cacheDir: z.string().optional().describe('directory of the content-addressed response cache (greedy requests only)'),
+  cacheMaxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_CACHE_MAX_BYTES)
+    .describe('most bytes the response cache keeps (default 1 GiB): past it the entries used longest ago are deleted (cache.ts)'),
   seed: z.number().int().optional().describe('seed sent with sampled requests, where the server supports it'),
 });
 

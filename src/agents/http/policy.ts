@@ -117,6 +117,7 @@ export class HttpPolicy implements Policy {
       backoffMs: this.config.backoffMs,
       maxBackoffMs: this.config.maxBackoffMs,
       cacheDir: this.config.cacheDir,
+      cacheMaxBytes: this.config.cacheMaxBytes,
       notice,
     });
     this.gate = new Semaphore(this.config.concurrency);

@@ -9,6 +9,7 @@ import { episodeHeaders, HttpPolicy } from '../../agents/http/policy.js';
 import type { HttpPolicyConfig } from '../../agents/http/config.js';
 import { newBuiltin, saveBuiltin } from '../../agents/builtin/build.js';
 import { BuiltinPolicy } from '../../agents/builtin/policy.js';
+import { readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -678,6 +679,37 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
       // another top_logprobs is another upstream request, not the cached reply's alternatives
       expect((await ask(up.srv.url, { logprobs: true, top_logprobs: 3 })).choices[0].logprobs!.content[0].top_logprobs).toHaveLength(3);
       expect(hits).toBe(2);
+    } finally {
+      await up.close();
+    }
+  });
+
+  it("keeps the proxy's response cache within its bound in bytes, however long a reasoning model's replies, streamed or not", async () => {
+    // before, the cache had no bound: each entry kept every token of the reply with its alternatives (here about 60 KB),
+    // and the folder grew with every new request
+    let hits = 0;
+    const thinking = Array.from({ length: 60 }, (_, i) => at(` t${i}`, 20));
+    const dir = tmpDir('askfirst-proxy-cache-bound');
+    const bytes = () => readdirSync(dir).flatMap((d) => readdirSync(join(dir, d)).map((f) => statSync(join(dir, d, f)).size)).reduce((a, b) => a + b, 0);
+    const bound = 200_000;
+    const up = await fakeUpstream(
+      () => {
+        hits++;
+        return { message: { role: 'assistant', content: 'B', reasoning_content: 'Hmm' }, logprobs: { content: [...thinking, at('B', 20)] } };
+      },
+      { cacheDir: dir, cacheMaxBytes: bound },
+    );
+    try {
+      for (const stream of [false, true]) {
+        for (let top = 0; top <= 20; top++) {
+          await ask(up.srv.url, { logprobs: true, top_logprobs: top, ...(stream ? {} : { max_tokens: 1000 }) }, stream); // another request each (max_tokens tells the passes apart upstream)
+          expect(bytes(), `stream ${stream}, top_logprobs ${top}`).toBeLessThanOrEqual(bound);
+        }
+      }
+      expect(hits).toBe(42);
+      const last = await ask(up.srv.url, { logprobs: true, top_logprobs: 20 }, true);
+      expect(hits).toBe(42); // the newest entry is kept: answered from the cache
+      expect(last.choices[0].logprobs!.content).toHaveLength(61);
     } finally {
       await up.close();
     }
