@@ -11,8 +11,15 @@
 export { generateSuite } from '../suite/generate.js';
 export { memoryLoader } from '../suite/loader.js';
 export { loadData, type LoadedData } from '../suite/open.js';
+export { writeSuite } from './write-suite.js'; // refuses another command's folder, as askfirst suite generate does
 export { SCENARIO_KINDS, TRAIN_KINDS, type ScenarioKind } from '../suite/kinds/names.js';
 export type { SuiteConfig } from '../suite/suite-config.js';
+
+// A scenario kind of your own, registered for this process: generateSuite generates it, loadData reads it back
+export { registerKind, unregisterKind, registeredKinds, type KindDefinition } from '../suite/kinds/registry.js';
+export { ABSTAIN_TEXT, ladderSteps, railSteps, RejectedDraw, type KindContext, type RawEpisode } from '../suite/kinds/common.js';
+export { INFORMATIVE_MIN, UNINFORMATIVE_MAX } from '../suite/oracle.js';
+export { CATEGORIES } from '../scenes/shapes.js';
 export type { SuiteEpisode, ViewLoader, ViewRef } from '../suite/types.js';
 export type { Episode, EpisodeRecord, EvalMode, Outcome } from '../episode/types.js';
 

@@ -97,7 +97,7 @@ export function generatedLine(r: SuiteGenerated, seconds: number): string {
  * would be skipped (was: "wrote 0 episodes (0 views) to OUT", an empty folder made).
  */
 export function checkWritableKinds(cfg: Pick<SuiteGenerateConfig, 'format' | 'kinds'>): void {
-  if (cfg.format !== 'proactivebench' || cfg.kinds.some((k) => KIND_TO_DATASET[k] !== undefined)) return;
+  if (cfg.format !== 'proactivebench' || cfg.kinds.some((k) => Object.hasOwn(KIND_TO_DATASET, k))) return;
   const known = Object.keys(KIND_TO_DATASET).join(', ');
   throw new InputError(`--format proactivebench: no kind in --kinds ${cfg.kinds.join(',')} has a ProactiveBench dataset (kinds that have one: ${known}); give one of those in --kinds, or --format own`);
 }

@@ -11,8 +11,9 @@
 import type { ScenarioKind } from './kinds/names.js';
 import { SceneRng, hashSeed } from '../util/rng.js';
 import { CATEGORIES } from '../scenes/shapes.js';
-import { AskfirstError } from '../util/errors.js';
+import { AskfirstError, ConfigError, describeError } from '../util/errors.js';
 import { yieldToEventLoop } from '../util/yield.js';
+import { episodeProblems } from '../episode/validate.js';
 import { generateCamera } from './kinds/camera.js';
 import { assembleEpisode, RejectedDraw, type KindContext, type RawEpisode } from './kinds/common.js';
 import { generateCorruption } from './kinds/corruption.js';
@@ -21,6 +22,7 @@ import { generateOcclusion } from './kinds/occlusion.js';
 import { generatePasserby } from './kinds/passerby.js';
 import { generateSketch } from './kinds/sketch.js';
 import { generateViewpoint } from './kinds/viewpoint.js';
+import { generatableKinds, registeredGenerator } from './kinds/registry.js';
 import type { SuiteEpisode } from './types.js';
 
 export const KIND_GENERATORS: Record<ScenarioKind, (ctx: KindContext) => RawEpisode> = {
@@ -49,20 +51,45 @@ export function controlIndices(seed: number, kind: string, n: number, share: num
   return new Set(rng.shuffle([...Array(n).keys()]).slice(0, k));
 }
 
-/** Generate one episode (resampling rejected draws). */
-export function generateEpisode(kind: ScenarioKind, index: number, cfg: SuiteConfig, control: boolean): SuiteEpisode {
+/** A kind's generator: a built-in one (KIND_GENERATORS) or one registered in this process (kinds/registry.ts). */
+function generatorOf(kind: string): (ctx: KindContext) => RawEpisode {
+  const gen = Object.hasOwn(KIND_GENERATORS, kind) ? KIND_GENERATORS[kind as ScenarioKind] : registeredGenerator(kind);
+  if (!gen) throw new ConfigError(`no generator for kind "${kind}" (known: ${generatableKinds().join(', ')}); register yours with registerKind first`);
+  return gen;
+}
+
+/** Generate one episode (resampling rejected draws) of a built-in kind or one registered in this process. */
+export function generateEpisode(kind: string, index: number, cfg: SuiteConfig, control: boolean): SuiteEpisode {
+  const generate = generatorOf(kind);
+  const registered = !Object.hasOwn(KIND_GENERATORS, kind);
   const catRng = new SceneRng(hashSeed(cfg.seed, kind, 'categories', Math.floor(index / CATEGORIES.length)));
   const category = catRng.shuffle([...CATEGORIES.keys()])[index % CATEGORIES.length];
   let last = '';
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const rng = new SceneRng(hashSeed(cfg.seed, kind, index, attempt));
     const ctx: KindContext = { size: cfg.size, rng, control, category };
+    let raw: RawEpisode;
     try {
-      const raw = KIND_GENERATORS[kind](ctx);
+      raw = generate(ctx);
+    } catch (e) {
+      if (e instanceof RejectedDraw) {
+        last = e.message;
+        continue;
+      }
+      // a registered generator's own failure, said with the kind and episode it was drawing
+      if (registered) throw new AskfirstError('BAD_INPUT', `the generator registered for kind "${kind}" failed on episode ${index}: ${describeError(e)}`, { cause: e });
+      throw e;
+    }
+    try {
       const ep = assembleEpisode(raw, ctx, episodeId(kind, index), kind);
       ep.meta = { ...ep.meta, seed: cfg.seed, index, attempt };
+      // a registered generator's episode that breaks the protocol (an abstain index out of range…): said here, not mid-eval
+      const problems = registered ? episodeProblems(ep) : [];
+      if (problems.length) throw new AskfirstError('BAD_INPUT', `the generator registered for kind "${kind}" made an invalid episode ${index}: ${problems.join('; ')}`);
       return ep;
     } catch (e) {
+      if (registered && !(e instanceof RejectedDraw) && !(e instanceof AskfirstError))
+        throw new AskfirstError('BAD_INPUT', `the generator registered for kind "${kind}" returned an episode askfirst could not assemble (episode ${index}): ${describeError(e)}; return every field of RawEpisode`, { cause: e });
       if (!(e instanceof RejectedDraw)) throw e;
       last = e.message;
     }

@@ -10,7 +10,7 @@ import { statSync, type Stats } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { episodeProblems } from '../episode/validate.js';
-import { GENERATED_KINDS } from './kinds/names.js';
+import { generatableKinds } from './kinds/registry.js';
 import { encodePNG } from '../scenes/codec.js';
 import { DataError, describeError, InputError, NotFoundError } from '../util/errors.js';
 import { StagedFiles, writeFileAtomic } from '../util/fsx.js';
@@ -146,7 +146,7 @@ async function listedImages(file: string): Promise<Set<string>> {
 }
 
 export interface ReadSuiteOptions {
-  /** Kinds accepted besides the seven synthetic ones (e.g. imported dataset names). */
+  /** Kinds accepted besides the seven synthetic ones and those registered in this process (e.g. imported dataset names). */
   extraKinds?: readonly string[];
   /**
    * Check that every image file exists (default true); a function: only those of the episodes whose id it accepts (a
@@ -252,7 +252,7 @@ export async function* suiteEpisodeLines(dir: string, opts: ReadSuiteOptions & {
     throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with \`askfirst suite generate --out ${shellQuote(dir)}\`)`, { cause: e });
   }
   await checkManifest(dir);
-  const known = new Set<string>([...GENERATED_KINDS, ...(opts.extraKinds ?? [])]);
+  const known = new Set<string>([...generatableKinds(), ...(opts.extraKinds ?? [])]); // those registered in this process too (kinds/registry.ts)
   const ids = new Map<string, number>();
   let line = 0;
   const bar = progress('reading suite', opts.progress ? await countSplitLines(file) : 0, { enabled: opts.progress ?? false, unit: 'lines' });
