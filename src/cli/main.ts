@@ -20,8 +20,11 @@ export async function buildProgram(): Promise<Command> {
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
     .option('--allow-old-checkpoint', 'load checkpoints of an older layout (no checksum, later parameters missing: filled with zeros, with a warning naming them)')
-    .hook('preAction', () => {
+    .option('--plugin <file>', 'an ES module whose exported `kinds` (scenario kinds of your own: docs/library.md) the command takes besides the built-in ones; repeatable', (v: string, prev?: string[]) => [...(prev ?? []), v])
+    .hook('preAction', async () => {
       if (program.opts().allowOldCheckpoint) process.env[ALLOW_OLD_CHECKPOINT_ENV] = '1';
+      const plugins = program.opts<{ plugin?: string[] }>().plugin;
+      if (plugins?.length) await (await import('./plugins.js')).loadPlugins(plugins); // loaded only when given
     });
   for (const m of await loadCommands()) m.register(program);
   oneLineParseErrors(program);

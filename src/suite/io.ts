@@ -273,7 +273,7 @@ export async function* suiteEpisodeLines(dir: string, opts: ReadSuiteOptions & {
       const name = typeof ep.id === 'string' ? `episode "${ep.id}"` : 'episode';
       const problems = episodeProblems(ep);
       if (problems.length) throw new DataError(`${name} is invalid: ${problems.join('; ')}`, { file, line }); // one line, as every CLI error
-      if (!known.has(ep.kind)) throw new DataError(`${name} has unknown kind "${ep.kind}" (known: ${[...known].join(', ')})`, { file, line });
+      if (!known.has(ep.kind)) throw new DataError(`${name} has unknown kind "${ep.kind}" (known: ${[...known].join(', ')}); a kind of your own is read once registered: askfirst --plugin FILE, or registerKind in code`, { file, line });
       if (ids.has(ep.id)) throw new DataError(`${name} repeats the id of line ${ids.get(ep.id)}`, { file, line });
       ids.set(ep.id, line);
       const checkImages = typeof opts.checkImages === 'function' ? opts.checkImages(ep.id) : (opts.checkImages ?? true);
