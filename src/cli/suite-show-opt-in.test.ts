@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { writeSuite } from '../suite/io.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
+import { registerKind } from '../suite/kinds/registry.js';
 import { tmpDir } from '../testing/tmp.js';
 import { twoViewEpisode } from '../testing/chain-episode.js';
 import { runSuiteShow } from './suite-show.js';
@@ -37,5 +38,20 @@ describe('suite show --all-kinds', () => {
     appendFileSync(join(dir, 'episodes.jsonl'), '{"a line no reader of the sheets gets to"\n');
     const files = await runSuiteShow(SuiteShowSchema.parse({ data: dir, allKinds: true, out: join(out, 'sheets'), tile: 32, progress: false }));
     expect(files).toHaveLength(SCENARIO_KINDS.length);
+  });
+
+  it('draws a kind registered in this process (--plugin) too when the suite has no suite.json', async () => {
+    const unregister = registerKind({ name: 'dusk', generate: () => { throw new Error('not drawn here'); } }); // prettier-ignore
+    try {
+      const out = tmpDir('askfirst-show-registered');
+      const dir = join(out, 'suite');
+      await writeSuite(dir, [...SCENARIO_KINDS.map((k) => episode(`${k}-00000`, k)), episode('fog-00000', 'fog'), episode('dusk-00000', 'dusk')]);
+      rmSync(join(dir, 'suite.json'));
+      // before: it stopped once each compiled-in kind had a sheet (fog the last), so dusk.png was not drawn
+      const files = await runSuiteShow(SuiteShowSchema.parse({ data: dir, allKinds: true, out: join(out, 'sheets'), tile: 32, progress: false }));
+      expect(files.map((f) => f.split('/').at(-1))).toEqual([...SCENARIO_KINDS, 'fog', 'dusk'].map((k) => `${k}.png`));
+    } finally {
+      unregister();
+    }
   });
 });

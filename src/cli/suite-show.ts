@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { renderContactSheet } from '../suite/contact-sheet.js';
 import { EPISODES_FILE, MANIFEST_FILE, suiteEpisodes, suiteManifestCounts } from '../suite/io.js';
-import { GENERATED_KINDS } from '../suite/kinds/names.js';
+import { generatableKinds } from '../suite/kinds/registry.js';
 import { createViewLoader } from '../suite/loader.js';
 import { dataSpec, type LoadedData } from '../suite/open.js';
 import { directoryViewLoader, proactiveBenchEntries, type SkippedEntry } from '../suite/proactivebench/read.js';
@@ -115,13 +115,14 @@ function sheetFile(cfg: SuiteShowConfig, ep: Pick<SuiteEpisode, 'id' | 'kind'>):
 
 /**
  * The kinds an askfirst suite may hold, where --all-kinds may stop reading once each has a sheet: those its suite.json
- * counts, else every kind askfirst generates (GENERATED_KINDS, the opt-in ones too; its reader refuses any other). The
+ * counts, else every kind askfirst generates (GENERATED_KINDS, the opt-in ones too, and those registered in this process,
+ * `--plugin`; its reader refuses any other). The
  * seven default kinds alone stopped before an opt-in kind's episodes, so that kind got no sheet. `episodes`: how many
  * suite.json counts (none without one).
  */
 async function suiteKinds(data: string): Promise<{ kinds: readonly string[]; episodes?: number }> {
   const m = await suiteManifestCounts(dataSpec(data).dir);
-  return m ? { kinds: m.kinds, ...(m.episodes !== undefined ? { episodes: m.episodes } : {}) } : { kinds: GENERATED_KINDS };
+  return m ? { kinds: m.kinds, ...(m.episodes !== undefined ? { episodes: m.episodes } : {}) } : { kinds: generatableKinds() };
 }
 
 /**
