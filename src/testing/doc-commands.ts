@@ -156,8 +156,10 @@ export async function commandProblems(
   }
   const flags = rest.filter((a) => a.startsWith('-'));
   const global = new Set(['--help', '-h', '--version', '-V']);
+  const programOption = (a: string) => program.options.some((o) => o.long === a); // --allow-old-checkpoint, --plugin: taken before or after the command
   if (cmd === program) {
-    return rest.every((a) => global.has(a) || a === '--allow-old-checkpoint')
+    const takesValue = (a: string | undefined) => program.options.some((o) => o.long === a && o.required); // `--plugin FILE`
+    return rest.every((a, i) => global.has(a) || programOption(a) || (!a.startsWith('-') && takesValue(rest[i - 1])))
       ? []
       : [`no such command: askfirst ${rest[0]}`];
   }
@@ -171,7 +173,7 @@ export async function commandProblems(
   }
   try {
     const { unknown } = cmd.parseOptions(rest.filter((a) => !global.has(a)));
-    const bad = unknown.filter((a) => a.startsWith('-') && a !== '--allow-old-checkpoint');
+    const bad = unknown.filter((a) => a.startsWith('-') && !programOption(a));
     return bad.length ? [`${bad.join(' ')}: no such option of askfirst ${cmdPath(cmd)}`] : [];
   } catch (e) {
     return [(e as Error).message];
