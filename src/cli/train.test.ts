@@ -165,7 +165,7 @@ describe('train subcommands', () => {
     expect(from).toBeGreaterThanOrEqual(0);
     expect(said.slice(from + 1).filter((l) => /^generating\b.*\b22\/22 episodes/.test(l))).not.toEqual([]); // 2 training + 20 validation episodes of one kind
   }, 120_000);
-  it('train supervised shows a progress bar while it prepares its training images, and none with --no-progress', async () => {
+  it('train supervised shows a progress bar while it prepares its training images and while it measures its accuracy, and none with --no-progress', async () => {
     const dir = tmpDir('askfirst-train-sup-preparing');
     const said: string[] = [];
     catchConsole(() => {}, (s) => said.push(s));
@@ -177,9 +177,14 @@ describe('train subcommands', () => {
     const to = said.findIndex((l) => /^supervised: \d+ reference images/.test(l));
     expect(from).toBeGreaterThanOrEqual(0);
     expect(said.slice(from + 1, to).filter((l) => /^preparing images: 1792\/1792 images in \d/.test(l))).toHaveLength(1); // 768 degraded + 1024 outliers
+    // after the last step, the accuracy on up to 512 training images: 2.1 s of silence before the summary (4.7 s on a busy machine)
+    const stepsDone = said.findIndex((l) => /^supervised: 2\/2 steps in \d/.test(l));
+    const measured = said.findIndex((l) => /^measuring accuracy: 21\/21 images in \d/.test(l)); // 3 episodes of each of 7 kinds: 21 clearest views
+    expect(stepsDone).toBeGreaterThan(to);
+    expect(measured).toBeGreaterThan(stepsDone);
     said.length = 0;
     await run([...args('none'), '--no-progress']);
-    expect(said.filter((l) => /^preparing images/.test(l))).toEqual([]);
+    expect(said.filter((l) => /^(preparing images|measuring accuracy)/.test(l))).toEqual([]);
     expect(said).toContain('supervised: preparing the training images of 21 episodes');
   }, 120_000);
   it('train supervised says how many images its accuracy is on, and a --resume of a finished run says it had nothing to do', async () => {
