@@ -1,7 +1,7 @@
 /**
  * The time of the feedback demo's over-optimisation regime (feedback.ts `gaoRun`), kept across the runs that train it. The
  * regime is trained in segments, each a `train`-style run resumed from the last one's checkpoint and then evaluated on the
- * test suite (a point of gao-eval.json). Its RL log and checkpoints record the training seconds only: the evaluations
+ * test suite (a point of gao-eval.json). Its RL log and checkpoints record each segment's setup and training only: the evaluations
  * between segments were in none of them, so a re-run that resumed the regime (or took it up finished) lost them, and the
  * training of a last segment shorter than --gao-eval-every (no checkpoint at its end, only final/) too. Each point now
  * records `seconds`, the regime's time in all when it was written (training, evaluations, each segment's setup), and a

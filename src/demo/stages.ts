@@ -48,16 +48,17 @@ export function carryTakenUp(timings: StageTiming[], wallSeconds: number, earlie
   return Math.max(0, wall);
 }
 
-/** A training stage a re-run of a demo resumed from a checkpoint (by its timing name), and the training seconds that checkpoint records. */
+/** A training stage a re-run of a demo resumed from a checkpoint (by its timing name), and the seconds that checkpoint records (each run's setup and the training). */
 export interface ResumedStage {
   stage: string;
   seconds: number;
 }
 
 /**
- * The training seconds the newest complete checkpoint of the run in `dir` records (its state.json `seconds`, kept across
- * resumes by the supervised and RL trainers): what the runs before spent on a stage a re-run resumes from it. Undefined
- * without one (the stage starts over) or without a positive figure. Read before the stage trains (it writes checkpoints).
+ * The seconds the newest complete checkpoint of the run in `dir` records (its state.json `seconds`, kept across resumes
+ * by the supervised and RL trainers: each run's setup and the training): what the runs before spent on a stage a re-run
+ * resumes from it. Undefined without one (the stage starts over) or without a positive figure. Read before the stage
+ * trains (it writes checkpoints).
  */
 export function checkpointSeconds(dir: string): number | undefined {
   const s = new RunDir(dir).latestComplete<{ seconds?: unknown }>()?.state.seconds;

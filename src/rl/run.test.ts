@@ -95,6 +95,29 @@ describe('resuming an RL run', () => {
     expect(back.seconds).toBe(r.curve[2]['time/seconds']);
     expect(await finishedCurve(join(dir, 'none'))).toEqual({ updates: 0, seconds: 0, curve: [] });
   }, 60_000);
+
+  it("records each run's setup (the ask gate opened before its clock) with its training, in the log and checkpoints a demo reads; --max-seconds leaves it out", async () => {
+    const dir = tmpDir('af-rl-setup');
+    const train = generateSuite({ episodes: 4, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const model = { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8, headHidden: 8, projDim: 8 };
+    // the setup made at least 2 s long: the line said once the gate is open, before the clock starts, waits
+    const log = (msg: string) => {
+      if (!/ask gate opened/.test(msg)) return;
+      const end = performance.now() + 2000;
+      while (performance.now() < end);
+    };
+    const out = join(dir, 'run');
+    const run = (updates: number, resume: boolean, maxSeconds?: number) =>
+      trainGRPO({ out, updates, episodesPerUpdate: 4, groupSize: 2, checkpointEvery: 2, evalEvery: 1000, resume, progress: false, reportTo: ['none'], ...(maxSeconds ? { maxSeconds } : {}) }, { policy: newBuiltin(train, model), train, val: train.slice(0, 2), loader: async (v: { image: never }) => v.image, log } as never);
+    await run(2, false);
+    expect((await finishedCurve(out)).seconds).toBeGreaterThanOrEqual(2); // was the updates' alone (0.4 s here)
+    expect(new RunDir(out).latestComplete<{ seconds: number }>()!.state.seconds).toBeGreaterThanOrEqual(2);
+    // resumed (as each of the feedback demo's segments is): the gate opened again, its time added; a budget of 2.5 s of
+    // training (four updates take about 1 s here) is not spent by the 4 s of setups
+    const resumed = await run(4, true, 2.5);
+    expect(resumed.updates).toBe(4);
+    expect((await finishedCurve(out)).seconds).toBeGreaterThanOrEqual(4);
+  }, 60_000);
 });
 
 describe('what RL logs', () => {

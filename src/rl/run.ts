@@ -94,7 +94,14 @@ const TRAIN_EPISODES_KEPT = 4096;
 /** What a checkpoint saves beside the weights and optimizer moments (its `state.json`). */
 interface RLState {
   update: number;
+  /** What the run took so far, across its resumes: each run's setup (`setupSeconds`) and the training. */
   seconds: number;
+  /**
+   * The setups in `seconds` (each run's, before its clock started: the ask gate opened on the first training episodes, the
+   * KL reference copied), so the training clock `--max-seconds` reads leaves them out; absent in an older askfirst's
+   * checkpoint, whose `seconds` is the training alone.
+   */
+  setupSeconds?: number;
   stepCount: number;
   rng?: RngState;
   curve: Record<string, number>[];
@@ -117,7 +124,12 @@ export class RLRun {
   readonly curve: Record<string, number>[] = [];
   readonly run: RunDir;
   update = 0;
+  /** The training seconds before this run's (a checkpoint's, setups left out). */
   seconds = 0;
+  /** The setups of the runs so far, this one's included once `init` is done: recorded with the training (`recorded`). */
+  private setupSeconds = 0;
+  /** When this run's setup started: the run was made. */
+  private readonly setupStart = performance.now();
   /** Set by `init` when `--resume` finds the run finished (`RunDir.finishedFor`): no update runs, `finish` writes nothing. */
   alreadyFinished = false;
   /** What the algorithm closes when a diverged run stops (its progress bar); the run closes its log itself. */
@@ -169,6 +181,9 @@ export class RLRun {
     this.ref.loadStateDict(new Map(m.namedParameters().map(([n, p]) => [n, { data: p.data.slice(), shape: p.shape }])));
     const resumed = this.cfg.resume ? this.restore() : undefined;
     this.logFile = new MetricsLog(this.cfg.out, RL_LOG.replace(/\.jsonl$/, ''), 'update', this.cfg.reportTo, resumed);
+    // the setup (the gate opened again by every run, a resumed one and each of the feedback demo's segments too) was before
+    // the clock: in no log, so a demo that took the stage up from its log counted it nowhere; it is recorded with the training
+    this.setupSeconds += (performance.now() - this.setupStart) / 1000;
     this.t0 = performance.now() - this.seconds * 1000;
     return this;
   }
@@ -217,8 +232,14 @@ export class RLRun {
     return !this.alreadyFinished && this.update < this.cfg.updates && (this.cfg.maxSeconds === undefined || this.elapsed < this.cfg.maxSeconds);
   }
 
+  /** The training seconds across resumes, setups left out: what `--max-seconds` limits. */
   get elapsed(): number {
     return (performance.now() - this.t0) / 1000;
+  }
+
+  /** What the run took across resumes, each run's setup included: the log's `time/seconds`, a checkpoint's `seconds`. */
+  get recorded(): number {
+    return this.setupSeconds + this.elapsed;
   }
 
   /**
@@ -310,7 +331,7 @@ export class RLRun {
   }
 
   log(metrics: Record<string, number>): void {
-    const row = { update: this.update, 'time/seconds': this.elapsed, ...metrics };
+    const row = { update: this.update, 'time/seconds': this.recorded, ...metrics };
     this.curve.push(row);
     this.logFile.append(row);
   }
@@ -333,7 +354,7 @@ export class RLRun {
     await yieldToEventLoop(); // called once per update (GRPO, PPO, DPO): Ctrl-C's handler runs between updates, not after the whole run
     if (this.update % this.cfg.checkpointEvery !== 0) return;
     stopIfWeightsDiverged(this.params, this.position(this.update));
-    const state: RLState = { update: this.update, seconds: this.elapsed, stepCount: this.opt.stepCount, rng: this.rng.state(), curve: this.curve };
+    const state: RLState = { update: this.update, seconds: this.recorded, setupSeconds: this.setupSeconds, stepCount: this.opt.stepCount, rng: this.rng.state(), curve: this.curve };
     this.run.saveCheckpoint(this.update, (dir) => saveBuiltin(dir, this.ctx.policy, { stage: this.name.stage === 'dpo' ? 'dpo' : 'rl', update: this.update }, optimizerExtras(this.opt)), state);
   }
 
@@ -349,7 +370,8 @@ export class RLRun {
     restoreOptimizer(this.opt, ck.tensors, dir);
     this.update = st.update;
     if (st.rng) this.rng.restore(st.rng); // sampling continues where it stopped (checkpoints before this field: a fresh seeded stream)
-    this.seconds = st.seconds;
+    this.setupSeconds = st.setupSeconds ?? 0;
+    this.seconds = st.seconds - this.setupSeconds;
     this.opt.stepCount = st.stepCount;
     this.curve.push(...st.curve);
     this.run.truncateLog(RL_LOG, 'update', st.update); // drop lines logged after the checkpoint

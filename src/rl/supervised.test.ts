@@ -11,7 +11,7 @@ import { cameraCoverage } from '../suite/kinds/camera.js';
 import { supervisedSuite } from '../suite/splits.js';
 import { tmpDir } from '../testing/tmp.js';
 import { newBuiltin } from '../agents/builtin/build.js';
-import { accuracyOn, binaryCrossEntropy, rowArgmax, captionIds, captionWords, resolveSupervisedConfig, trainSupervised } from './supervised.js';
+import { accuracyOn, binaryCrossEntropy, finishedSeconds, rowArgmax, captionIds, captionWords, resolveSupervisedConfig, trainSupervised } from './supervised.js';
 import { informativeExamples, referenceExamples, whereTarget } from './supervised-examples.js';
 import { outlierPool } from './outlier-shapes.js';
 import { LOOKS } from './degradation-captions.js';
@@ -266,6 +266,24 @@ describe('resuming the supervised stage', () => {
     expect(['final/model.safetensors', 'final/config.json', 'train.jsonl', 'train.csv'].map((f) => readFileSync(join(out, f)))).toEqual(files);
     expect(readdirSync(join(out, 'tensorboard'))).toEqual(events); // no event file of a session that trained nothing
   }, 30_000);
+
+  it("records each run's setup with its training, as a demo taking the stage up from its log or checkpoint reads it; the summary's seconds stay the steps'", async () => {
+    const out = join(tmpDir('af-sup-setup'), 'run');
+    // the setup made at least 1.5 s long: the log line said before the first step (after the training images are drawn) waits
+    const slowSetup = (msg: string) => {
+      if (!/reference images from/.test(msg)) return;
+      const end = performance.now() + 1500;
+      while (performance.now() < end);
+    };
+    const first = await trainSupervised({ ...cfg(out, false), steps: 6, checkpointEvery: 3, logEvery: 3 }, suite(), slowSetup);
+    expect(await finishedSeconds(out, 6)).toBeGreaterThanOrEqual(first.seconds + 1.5); // was the steps' alone ("6 steps in N s": first.seconds)
+    // as if stopped after the checkpoint at step 3: that checkpoint has the setup, and the re-run adds its own
+    expect(new RunDir(out).latestComplete<{ seconds: number }>()!.state.seconds).toBeGreaterThanOrEqual(1.5);
+    rmSync(join(out, 'final'), { recursive: true });
+    rmSync(new RunDir(out).checkpointDir(6), { recursive: true });
+    const resumed = await trainSupervised({ ...cfg(out, true), steps: 6, checkpointEvery: 3, logEvery: 3 }, suite(), slowSetup);
+    expect(await finishedSeconds(out, 6)).toBeGreaterThanOrEqual(resumed.seconds + 3); // both runs' setups, each once
+  }, 90_000);
 
   it('hands the event loop a turn between steps, so Ctrl-C’s handler stops a run instead of waiting for its end', async () => {
     const out = join(tmpDir('af-sup-yield'), 'run');

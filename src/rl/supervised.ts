@@ -95,7 +95,10 @@ export function resolveSupervisedConfig(partial: unknown): SupervisedConfig {
 export interface SupervisedResult {
   policy: BuiltinPolicy;
   steps: number;
+  /** The steps' seconds across resumes (what `--max-seconds` limits). */
   seconds: number;
+  /** The runs' setups (drawing the training images, building or loading the model), recorded with `seconds` in the log. */
+  setupSeconds: number;
   finalLoss: number;
   trainAccuracy: number;
   /** How many training images `trainAccuracy` was measured on (0 when the run was already finished). */
@@ -106,7 +109,14 @@ export interface SupervisedResult {
 
 interface TrainerState {
   step: number;
+  /** What the run took so far, across its resumes: each run's setup (`setupSeconds`) and the training. */
   seconds: number;
+  /**
+   * The setups in `seconds` (drawing the training images, building or loading the model: each run's before its first step,
+   * 1–3 s at the default size), so the training clock `--max-seconds` reads leaves them out; absent in an older askfirst's
+   * checkpoint, whose `seconds` is the training alone.
+   */
+  setupSeconds?: number;
   /** The sums of the log window in progress (steps since the last log line), so a run resumed inside it logs what an uninterrupted one does. */
   window?: { accSum: number; accN: number; whereSum: number; whereN: number };
 }
@@ -115,7 +125,7 @@ interface TrainerState {
 export const TRAIN_LOG = 'train.jsonl';
 
 /**
- * A finished run's training seconds (across its resumes), read back from its log: `train/seconds` of its line at step
+ * A finished run's seconds (across its resumes: each run's setup and the training), read back from its log: `train/seconds` of its line at step
  * `steps`, the last (every run logs its last step), so a stage taken up finished (demo/pipeline.ts) reports the time it
  * took, as an RL run's log does (rl/run.ts finishedCurve). Undefined when the log does not end at that step: none, or one
  * written before the last step was logged.
@@ -141,6 +151,7 @@ const ERASE_UNSURE = 0.85;
 export async function trainSupervised(partial: unknown, episodes: readonly SuiteEpisode[], log: (msg: string) => void = () => {}): Promise<SupervisedResult> {
   const cfg = resolveSupervisedConfig(partial);
   if (!episodes.length) throw new DataError('supervised training needs at least one episode');
+  const tSetup = performance.now(); // the setup's time is recorded with the training's (TrainerState.setupSeconds)
 
   // ── data ────────────────────────────────────────────────────────────────
   log(`supervised: preparing the training images of ${episodes.length} episodes`); // seconds for a large suite, before the first step
@@ -183,7 +194,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   if (cfg.resume && run.finishedFor(cfg.steps)) {
     log(`supervised: ${cfg.out} is already finished; loading final/`);
     const p = BuiltinPolicy.load(cfg.out);
-    return { policy: p, steps: 0, seconds: 0, finalLoss: NaN, trainAccuracy: NaN, trainAccuracyImages: 0, alreadyFinished: true };
+    return { policy: p, steps: 0, seconds: 0, setupSeconds: 0, finalLoss: NaN, trainAccuracy: NaN, trainAccuracyImages: 0, alreadyFinished: true };
   }
   if (ckpt) {
     const ck = loadCheckpointInto(ckpt.dir, model);
@@ -201,7 +212,14 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   const categories = [...CATEGORIES];
   const bar = progress('supervised', cfg.steps, { enabled: cfg.progress, unit: 'steps' });
   bar.tick(state.step);
-  const tStart = performance.now() - state.seconds * 1000;
+  // what the runs before recorded, this run's setup added: it was not in the log an interrupted-and-resumed demo took the
+  // stage's time from (the drawing of the images of the quick demo's supervised stage, 1 s, was counted nowhere)
+  const setupSeconds = (state.setupSeconds ?? 0) + (performance.now() - tSetup) / 1000;
+  const tStart = performance.now() - (state.seconds - (state.setupSeconds ?? 0)) * 1000; // the training clock (--max-seconds): setups left out
+  const recordTime = () => {
+    state.seconds = setupSeconds + (performance.now() - tStart) / 1000;
+    state.setupSeconds = setupSeconds;
+  };
   let lastLoss = NaN;
   let { accSum, accN, whereSum, whereN } = state.window ?? { accSum: 0, accN: 0, whereSum: 0, whereN: 0 };
   const save = (dir: string) => {
@@ -310,7 +328,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
       accSum += rowArgmax(out.logp, r) === labels[r] ? 1 : 0;
       accN++;
     }
-    state.seconds = (performance.now() - tStart) / 1000;
+    recordTime();
     bar.tick(1, { loss: lastLoss.toFixed(3) });
     if (state.step % cfg.logEvery === 0 || state.step === cfg.steps) { // the last step too: the log holds the run's whole time (finishedSeconds)
       logFile.append({
@@ -343,7 +361,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   // after the steps' bar ended, the accuracy took 2.1 s of silence before the summary line (4.7 s on a busy machine): its own bar
   const measuring = progress('measuring accuracy', sample.length, { enabled: cfg.progress, unit: 'images' });
   const trainAccuracy = await withBar(measuring, () => accuracyOn(policy, sample, undefined, (n) => measuring.tick(n)));
-  return { policy, steps: state.step, seconds: state.seconds, finalLoss: lastLoss, trainAccuracy, trainAccuracyImages: sample.length };
+  return { policy, steps: state.step, seconds: state.seconds - (state.setupSeconds ?? 0), setupSeconds: state.setupSeconds ?? 0, finalLoss: lastLoss, trainAccuracy, trainAccuracyImages: sample.length };
 }
 
 /** Outlier images drawn once per run (`outliers`). */
