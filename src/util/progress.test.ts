@@ -105,6 +105,13 @@ describe('a phase that fails', () => {
 });
 
 describe('progress on a terminal of the user', () => {
+  it('before its first tick the bar shows no ETA as the missing-value placeholder, not cli-progress\'s "INFs" or "NULLs"', () => {
+    const t = terminal(120);
+    const bar = progress('GRPO', 2, { unit: 'updates', stream: t.stream, env: { TERM: 'xterm-256color' } });
+    bar.stop();
+    expect(t.out.text).toContain('0/2 updates | 0/s | ETA –'); // a first update of 3 s on a loaded machine read "ETA INFs"
+    expect(t.out.text).not.toMatch(/INF|NULL/);
+  });
   it('a bar never stopped (Ctrl-C, an error, a closed pipe) leaves the cursor shown and line wrapping on; a 20-column terminal gets lines cut to 20', () => {
     const t = terminal(20);
     const bar = progress('generating', 300, { unit: 'episodes', stream: t.stream, env: { TERM: 'xterm-256color' } });

@@ -6,6 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import stringWidth from 'string-width';
+import { MISSING } from './missing.js';
 
 export interface Progress {
   tick(n?: number, info?: Record<string, string | number>): void;
@@ -72,7 +73,10 @@ export function progress(
       {
         // cli-progress's own line, cut to the columns it takes (fitColumns): its cut by characters let a line of wide
         // characters (a CJK or emoji label or file name) wrap on a narrow terminal, each redraw on a new line
-        format: (options, params, payload) => fitColumns(cliProgress.Format.Formatter({ ...options, format: template }, params, payload), params.maxWidth),
+        // before the first tick cli-progress has no ETA ("NULL" or "INF"), which read "ETA INFs" while a slow first step ran
+        // (a GRPO update: 3 s on a loaded machine): the missing-value placeholder instead
+        format: (options, params, payload) =>
+          fitColumns(cliProgress.Format.Formatter({ ...options, format: typeof params.eta === 'number' ? template : template.replace('{eta_formatted}', MISSING) }, params, payload), params.maxWidth),
         stream: stream as NodeJS.WritableStream,
         // The terminal's modes are left alone: a bar that hid the cursor and turned line wrapping off left both so in the
         // user's shell when the command ended without stopping it (Ctrl-C, an error, a closed pipe), and the lines written
