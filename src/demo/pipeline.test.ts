@@ -209,6 +209,26 @@ describe('demo --fresh over an earlier demo', () => {
     expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(bytes);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('<p>the earlier demo</p>');
     expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toBe('# the earlier demo\n');
-    expect(readdirSync(out).filter((f) => f.includes('.replaced.'))).toEqual([]);
+    // and so is what an earlier --fresh demo had set aside (was: renamed over as this one started, lost)
+    expect(readdirSync(out).filter((f) => f.includes('.replaced.'))).toEqual(['results.replaced.json']);
+    expect(readFileSync(join(out, 'results.replaced.json'), 'utf8')).toBe('{"an older": "one"}');
+  });
+
+  it('a summary that cannot be set aside (a folder in the way) is refused before any work, leaving the earlier demo as it was: summary and run.json', async () => {
+    const out = tmpDir('askfirst-demo-fresh-blocked');
+    writeFileSync(join(out, 'run.json'), `${JSON.stringify({ run: 'demo', settings: { quick: false, seed: 4 } })}\n`);
+    for (const f of ['results.json', 'report.html', 'MODEL_CARD.md']) writeFileSync(join(out, f), `the earlier ${f}`);
+    mkdirSync(join(out, 'report.replaced.html', 'mine'), { recursive: true });
+    const before = Object.fromEntries(readdirSync(out).map((f) => [f, f.includes('.replaced.') ? '/' : readFileSync(join(out, f), 'utf8')]));
+    const undos: (() => void)[] = [];
+    const wentOn = (s: string) => {
+      throw new Error(`went on: ${s}`); // the demo's first line (so a regression fails at once, not after a whole demo)
+    };
+    await expect(runDemo({ out, quick: true, fresh: true, progress: false, reportTo: [] }, wentOn, (undo) => (undos.push(undo), () => {}))).rejects.toThrow(
+      `${join(out, 'report.replaced.html')} is in the way of setting the earlier demo's results.json, report.html, MODEL_CARD.md aside`,
+    );
+    expect(undos).toEqual([]); // refused before the demo's guard was set: nothing left for it to undo
+    // was: results.json moved aside (report.html's move failed after it), and run.json saying the new demo's settings
+    expect(Object.fromEntries(readdirSync(out).map((f) => [f, f.includes('.replaced.') ? '/' : readFileSync(join(out, f), 'utf8')]))).toEqual(before);
   });
 });

@@ -49,7 +49,7 @@ import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
 import { checkDemoStage, DEMO_RUNS, DEMO_SUPERVISED_DIR, isBaselineStage, takenUpGuesser } from './demo-stage-run.js';
 import { startDemoSupervised } from './supervised-run.js';
-import { setAsideSummary } from './fresh-summary.js';
+import { NOTHING_SET_ASIDE, setAsideSummary } from './fresh-summary.js';
 
 /**
  * Budgets for the full and the quick demo, counted in work (optimizer steps, updates, episodes),
@@ -124,8 +124,14 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   const held = runs.map((r) => r.contents());
   const kept = keepRunSettings(cfg.out, demoSettings(cfg), demoKept(started));
   // a --fresh demo's folder holds no earlier demo's figures while its new stages run (fresh-summary.ts)
-  const putBack = cfg.fresh ? setAsideSummary(cfg.out, log) : () => {};
-  const forget = unlessDone(() => runs.some((r, i) => r.wroteSince(held[i])) || (kept.undo(), putBack()));
+  let aside = NOTHING_SET_ASIDE;
+  try {
+    if (cfg.fresh) aside = setAsideSummary(cfg.out, log);
+  } catch (e) {
+    kept.undo(); // a summary that cannot be set aside leaves the settings of the demo it was to replace, as a stop before any work does
+    throw e;
+  }
+  const forget = unlessDone(() => (runs.some((r, i) => r.wroteSince(held[i])) ? aside.drop() : (kept.undo(), aside.putBack())));
   const earlier = cfg.fresh ? null : await earlierResults(cfg.out);
   // the stages taken up finished, by timing name: their times are the earlier run's where it recorded them after their final
   // model, else their own (`own`, from their logs: a demo stopped after the stage finished, before it wrote results.json)
@@ -329,6 +335,7 @@ export async function runDemo(partial: unknown, log: (s: string) => void = conso
   };
   await writeDemoOutputs(cfg.out, results); // a quick run's note comes from results.quick (report.ts): one note, not two
   forget();
+  aside.drop();
   return results;
 }
 
