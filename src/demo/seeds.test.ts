@@ -121,7 +121,8 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     const r = await aggregateSeeds(out, [0, 3]);
     expect(r.aggregate.seeds).toEqual([0, 3]);
     expect(existsSync(join(out, 'aggregate.html'))).toBe(true);
-    await expect(aggregateSeeds(out, [0, 1, 2, 3])).rejects.toThrow(/no finished demo run for seeds 1, 2 .*seed-1.*seed-2.*--seeds 0,1,2,3/);
+    // "no results.json in" said once, with the folders (was: once per seed)
+    await expect(aggregateSeeds(out, [0, 1, 2, 3])).rejects.toThrow(`no finished demo run for seeds 1, 2 (no results.json in ${seedDir(out, 1)}, ${seedDir(out, 2)}); run \`askfirst demo --seeds 0,1,2,3`);
     // no seed ran (no run.json, no results.json): the command line's settings, without its --seed (0 by default), which
     // --seeds refuses (was: `askfirst demo --seeds 0,1 --seed 0 --out …`)
     const none = join(tmpDir('askfirst-seeds-none'), 'x');
@@ -212,6 +213,10 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     expect(existsSync(join(seedDir(out, 0), FRESH_PENDING_FILE))).toBe(false);
     expect(existsSync(join(seedDir(out, 1), FRESH_PENDING_FILE))).toBe(true);
     await expect(aggregateSeeds(out, [0, 1])).rejects.toThrow(`no finished demo run for seed 1 (${join(seedDir(out, 1), FRESH_PENDING_FILE)}: a --fresh run's, not begun)`);
+    // a seed without results.json beside a marked one: each reason once, with its folders
+    await expect(aggregateSeeds(out, [1, 5, 6])).rejects.toThrow(
+      `no finished demo run for seeds 1, 5, 6 (no results.json in ${seedDir(out, 5)}, ${seedDir(out, 6)}; ${join(seedDir(out, 1), FRESH_PENDING_FILE)}: a --fresh run's, not begun); run`,
+    );
     calls.length = 0;
     await runSeeds({ ...resolveDemoCommandConfig({ out, seeds: [0, 1], progress: false }), seeds: [0, 1] }, stubDemo(calls), quiet);
     expect(calls.map((c) => [c.seed, c.fresh])).toEqual([

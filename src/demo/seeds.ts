@@ -148,11 +148,13 @@ export async function aggregateSeeds(out: string, seeds: readonly number[], give
     checkSeedRun(join(dir, RESULTS_FILE), seed, results.data.seed, { run: 'a demo', field: 'data.seed', fix: fresh });
     runs.push({ seed, dir: `seed-${seed}`, results });
   }
-  if (missing.length)
-    throw new NotFoundError(
-      `no finished demo run for seed${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (${missing.map((s) => (existsSync(join(seedDir(out, s), FRESH_PENDING_FILE)) ? `${join(seedDir(out, s), FRESH_PENDING_FILE)}: a --fresh run's, not begun` : `no results.json in ${seedDir(out, s)}`)).join(', ')}); ` +
-        `${rerun(missing)} to finish them`,
-    );
+  if (missing.length) {
+    // each reason said once, with its folders (was: "no results.json in …" once per seed)
+    const marks = missing.map((s) => join(seedDir(out, s), FRESH_PENDING_FILE)).filter((f) => existsSync(f));
+    const none = missing.map((s) => seedDir(out, s)).filter((d) => !marks.includes(join(d, FRESH_PENDING_FILE)));
+    const why = [...(none.length ? [`no results.json in ${none.join(', ')}`] : []), ...(marks.length ? [`${marks.join(', ')}: a --fresh run's, not begun`] : [])];
+    throw new NotFoundError(`no finished demo run for seed${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (${why.join('; ')}); ${rerun(missing)} to finish them`);
+  }
   const aggregate = buildAggregate(runs);
   const json = await writeAggregate(out, aggregate);
   const html = await writeAggregatePage(out, aggregate);
