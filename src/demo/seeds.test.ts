@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -224,6 +224,63 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
       [1, true],
     ]);
     expect(existsSync(join(seedDir(out, 1), FRESH_PENDING_FILE))).toBe(false);
+  });
+});
+
+describe('demo --seeds --fresh over an earlier run\u2019s aggregate', () => {
+  const undoing = () => {
+    const undos = new Set<() => void>();
+    return { undos, unlessDone: (undo: () => void) => (undos.add(undo), () => undos.delete(undo)), undo: () => [...undos].reverse().forEach((u) => u()) };
+  };
+  const names = (out: string) => readdirSync(out).filter((f) => f.startsWith('aggregate')).sort();
+
+  it('sets aggregate.json and aggregate.html aside as it starts (was: read as this run\u2019s until its end), back only if stopped before it wrote anything', async () => {
+    const out = tmpDir('askfirst-seeds-fresh-aggregate');
+    const calls: DemoConfig[] = [];
+    const cfg = { ...resolveDemoCommandConfig({ out, seeds: [0, 1], quick: true, progress: false }), seeds: [0, 1] };
+    await runSeeds(cfg, stubDemo(calls), quiet); // the earlier run
+    const earlier = [readFileSync(join(out, 'aggregate.json'), 'utf8'), readFileSync(join(out, 'aggregate.html'), 'utf8')];
+    const fresh = { ...cfg, fresh: true };
+    const said: string[] = [];
+    // stopped in seed 0 before its demo wrote anything: put back as it was
+    const seen: boolean[] = [];
+    let g = undoing();
+    const stopAtOnce: DemoRunner = async (one) => {
+      seen.push(existsSync(join(out, 'aggregate.json')));
+      throw new Error(`stopped in seed ${one.seed}`);
+    };
+    await expect(runSeeds(fresh, stopAtOnce, (s) => void said.push(s), g.unlessDone, { finished: [] })).rejects.toThrow('stopped in seed 0');
+    expect(seen).toEqual([false]); // while seed 0 ran, no earlier figures read as this run's
+    expect(said[0]).toBe(`demo: --fresh: the earlier --seeds run's aggregate.json, aggregate.html in ${out} moved to aggregate.replaced.json, aggregate.replaced.html (their figures are not this --seeds run's)`);
+    g.undo();
+    expect(names(out)).toEqual(['aggregate.html', 'aggregate.json']);
+    expect([readFileSync(join(out, 'aggregate.json'), 'utf8'), readFileSync(join(out, 'aggregate.html'), 'utf8')]).toEqual(earlier);
+    // stopped in seed 1, seed 0 finished: kept aside (this run's figures are not all there, the earlier run's are not its own)
+    g = undoing();
+    await expect(runSeeds(fresh, stubDemo(calls, 1), quiet, g.unlessDone, { finished: [] })).rejects.toThrow('seed 1 broke');
+    g.undo();
+    expect(names(out)).toEqual(['aggregate.replaced.html', 'aggregate.replaced.json']);
+    expect(readFileSync(join(out, 'aggregate.replaced.json'), 'utf8')).toBe(earlier[0]);
+    // stopped in seed 0 once its demo wrote a checkpoint: kept aside too
+    await runSeeds(cfg, stubDemo(calls), quiet); // an aggregate again, the replaced one beside it
+    const second = readFileSync(join(out, 'aggregate.json'), 'utf8');
+    g = undoing();
+    const afterCheckpoint: DemoRunner = async (one) => {
+      const ckpt = join(one.out, 'supervised', 'checkpoints', 'step-0000100');
+      mkdirSync(ckpt, { recursive: true });
+      writeFileSync(join(ckpt, 'state.json'), JSON.stringify({ format: 'askfirst-checkpoint-state', version: 1, step: 100, runId: 'new' }));
+      throw new Error('interrupted');
+    };
+    await expect(runSeeds(fresh, afterCheckpoint, quiet, g.unlessDone, { finished: [] })).rejects.toThrow('interrupted');
+    g.undo();
+    expect(names(out)).toEqual(['aggregate.replaced.html', 'aggregate.replaced.json']);
+    expect(readFileSync(join(out, 'aggregate.replaced.json'), 'utf8')).toBe(second); // one generation kept
+    // finished: its own aggregate, the earlier one aside, no older copy left
+    await runSeeds(cfg, stubDemo(calls), quiet);
+    g = undoing();
+    await runSeeds(fresh, stubDemo(calls), quiet, g.unlessDone, { finished: [] });
+    expect(g.undos.size).toBe(0); // nothing left to undo once it finished
+    expect(names(out)).toEqual(['aggregate.html', 'aggregate.json', 'aggregate.replaced.html', 'aggregate.replaced.json']);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildAggregate, writeAggregate, type Aggregate, type SeedRun } from '../report/aggregate.js';
+import { AGGREGATE_FILE, AGGREGATE_PAGE, buildAggregate, writeAggregate, type Aggregate, type SeedRun } from '../report/aggregate.js';
 import { writeAggregatePage } from '../report/aggregate-page.js';
 import { NewerResultsError, readResults, RESULTS_FILE } from '../report/results-io.js';
 import type { Results } from '../report/results.js';
@@ -23,6 +23,7 @@ import { isRLAlgorithm } from '../rl/configs.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import type { RunContents } from '../nn/run-dir.js';
 import { demoStagesHeld, demoWroteSince, RESUMES, stagesKept } from './demo-stopped.js';
+import { NOTHING_SET_ASIDE, setAside } from './fresh-summary.js';
 
 /**
  * The file a `--seeds … --fresh` run puts in every seed's folder holding an earlier demo before the first seed runs, and
@@ -91,6 +92,17 @@ export async function runSeeds(
   // every seed's folder read now: a newer askfirst's file, or a demo of other settings, in the last seed's folder is refused before the first seed's hours
   for (const one of each) checkDemoTakeUp(one);
   at.fresh = cfg.fresh;
+  // the earlier run's aggregate.json and aggregate.html, set aside as summaries are (fresh-summary.ts): left in place, they
+  // read as this run's figures until it wrote its own; put back only if it is stopped before it wrote anything (wroteNothing)
+  const aside = cfg.fresh ? setAside(cfg.out, [AGGREGATE_FILE, AGGREGATE_PAGE], log, '--seeds run') : NOTHING_SET_ASIDE;
+  const forgetAside = unlessDone?.(() => (wroteNothing(at, cfg.out) ? aside.putBack() : aside.drop())) ?? (() => {});
+  // Two layers, both needed (a run that set every seed's summary aside up front instead of marking was rejected):
+  // - the fresh-pending marks cover the TRAINED STAGES of the seeds not begun: setting their summaries aside would not stop
+  //   the re-run without --fresh (what continues a stopped --fresh run) taking up the earlier demo's finished stages in
+  //   seed-1/, seed-2/ as this run's; a marked seed is started over instead.
+  // - setting aside (runDemo's setAsideSummary) covers the SUMMARY of the seed being run: its earlier results.json would
+  //   otherwise sit beside its half-done new stages; it is set aside only as the seed begins, and put back if stopped
+  //   before it wrote anything, so a stop never leaves an un-begun seed without its earlier demo's summary.
   if (cfg.fresh) for (const one of each) if (existsSync(one.out)) writeFileAtomicSync(marker(one.seed), 'an earlier demo, to be started over by askfirst demo --seeds\n');
   for (const [i, one] of each.entries()) {
     const seed = one.seed;
@@ -108,7 +120,15 @@ export async function runSeeds(
     at.running = undefined;
     at.held = undefined;
   }
-  return aggregateSeeds(cfg.out, cfg.seeds, cfg);
+  const outcome = await aggregateSeeds(cfg.out, cfg.seeds, cfg);
+  forgetAside();
+  aside.drop();
+  return outcome;
+}
+
+/** True when a `--seeds` run stopped now wrote nothing of its own: no seed finished, and the running one's demo (a --fresh one, `at.held`) wrote no checkpoint or final model since it began. */
+function wroteNothing(at: SeedsProgress, out: string): boolean {
+  return !at.finished.length && !(at.running !== undefined && at.held && demoWroteSince(seedDir(out, at.running), at.held));
 }
 
 /**
