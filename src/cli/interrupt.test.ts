@@ -123,6 +123,26 @@ describe('demo --seeds stopped by a signal', () => {
     expectInterrupted(r, 'SIGINT');
     expect(existsSync(join(seedDir(out, 0), 'results.json'))).toBe(true);
   });
+
+  it('Ctrl-C in a --fresh run before it wrote anything: the earlier aggregate and seed 0\u2019s summary are back, older set-aside copy included (src/demo/fresh-summary.ts)', { timeout: 120_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'demo');
+    for (const seed of [0, 1]) {
+      mkdirSync(seedDir(out, seed), { recursive: true });
+      writeFileSync(join(seedDir(out, seed), 'results.json'), `{"the earlier demo": ${seed}}`);
+    }
+    writeFileSync(join(seedDir(out, 0), 'results.replaced.json'), '{"an older demo": 0}');
+    writeFileSync(join(out, 'aggregate.json'), '{"the earlier aggregate": true}');
+    writeFileSync(join(out, 'aggregate.html'), '<p>the earlier aggregate</p>');
+    const r = await runSignalled(['demo', '--seeds', '0,1', '--quick', '--fresh', '--no-baselines', '--out', out], /generate suites: 1\//, 'SIGINT');
+    expectInterrupted(r, 'SIGINT');
+    expect(r.stdout).toContain(`demo: --fresh: the earlier --seeds run's aggregate.json, aggregate.html in ${out} moved to aggregate.replaced.json, aggregate.replaced.html`);
+    expect(readFileSync(join(out, 'aggregate.json'), 'utf8')).toBe('{"the earlier aggregate": true}');
+    expect(readFileSync(join(out, 'aggregate.html'), 'utf8')).toBe('<p>the earlier aggregate</p>');
+    expect(existsSync(join(out, 'aggregate.replaced.json'))).toBe(false);
+    expect(readFileSync(join(seedDir(out, 0), 'results.json'), 'utf8')).toBe('{"the earlier demo": 0}');
+    expect(readFileSync(join(seedDir(out, 0), 'results.replaced.json'), 'utf8')).toBe('{"an older demo": 0}'); // was: lost
+    expect(readFileSync(join(seedDir(out, 1), 'results.json'), 'utf8')).toBe('{"the earlier demo": 1}');
+  });
 });
 
 describe('a run started over (train --overwrite, demo --fresh) stopped before its first checkpoint', () => {
