@@ -142,6 +142,9 @@ describe('demo --seeds stopped by a signal', () => {
     expect(readFileSync(join(seedDir(out, 0), 'results.json'), 'utf8')).toBe('{"the earlier demo": 0}');
     expect(readFileSync(join(seedDir(out, 0), 'results.replaced.json'), 'utf8')).toBe('{"an older demo": 0}'); // was: lost
     expect(readFileSync(join(seedDir(out, 1), 'results.json'), 'utf8')).toBe('{"the earlier demo": 1}');
+    // no mark of this run left, and it says the earlier demo is as it was (was: marks kept, "re-run without --fresh")
+    expect([0, 1].map((seed) => existsSync(join(seedDir(out, seed), 'fresh-pending')))).toEqual([false, false]);
+    expect(r.stderr).toContain(`before this --fresh run wrote anything: ${out} holds the earlier demo as it was; run the same command again to start over`);
   });
 });
 

@@ -206,7 +206,7 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     for (const undo of [...undos].reverse()) undo();
     const resume = `re-run the command without --fresh to continue (finished stages are skipped, the training in progress resumes from its latest checkpoint; the seeds it had not begun are started over: their folders are marked fresh-pending; with --fresh every seed starts over)`;
     expect(said).toEqual([
-      `stopped in seed 0 (none finished yet); no checkpoint of its --fresh demo was written yet in ${seedDir(out, 0)}; ${resume}`,
+      `stopped in seed 0 before this --fresh run wrote anything: ${out} holds the earlier demo as it was; run the same command again to start over`,
       `stopped in seed 0 (none finished yet); kept in ${seedDir(out, 0)}: supervised up to supervised/checkpoints/step-0000100 (what it trained after that is trained again); ${resume}`,
     ]);
     // seed 0 wrote a checkpoint: continued; seed 1 still holds the earlier demo: marked, so not taken up as this one's
@@ -255,6 +255,8 @@ describe('demo --seeds --fresh over an earlier run\u2019s aggregate', () => {
     g.undo();
     expect(names(out)).toEqual(['aggregate.html', 'aggregate.json']);
     expect([readFileSync(join(out, 'aggregate.json'), 'utf8'), readFileSync(join(out, 'aggregate.html'), 'utf8')]).toEqual(earlier);
+    // and no mark of this run left (was: kept, so --aggregate-only called both seeds missing beside the earlier figures)
+    expect([0, 1].map((seed) => existsSync(join(seedDir(out, seed), FRESH_PENDING_FILE)))).toEqual([false, false]);
     // stopped in seed 1, seed 0 finished: kept aside (this run's figures are not all there, the earlier run's are not its own)
     g = undoing();
     await expect(runSeeds(fresh, stubDemo(calls, 1), quiet, g.unlessDone, { finished: [] })).rejects.toThrow('seed 1 broke');

@@ -54,6 +54,9 @@ export function seedsStopped(at: SeedsProgress, out: string, seeds: readonly num
   const list = (xs: readonly number[]) => `seed${xs.length > 1 ? 's' : ''} ${xs.join(', ')}`;
   const finished = at.finished.length ? `${list(at.finished)} finished` : 'none finished yet';
   if (at.fresh && at.finished.length < seeds.length) {
+    // stopped before it wrote anything: the earlier demo is put back whole (summaries, aggregate, no marks; runSeeds)
+    if (wroteNothing(at, out))
+      return `stopped ${at.running === undefined ? `before seed ${seeds[0]} started` : `in seed ${at.running}`} before this --fresh run wrote anything: ${out} holds the earlier demo as it was; run the same command again to start over`;
     // a --fresh run's same command starts every seed over: it is continued without --fresh, seeds not begun being marked
     const resume = `re-run the command without --fresh to continue (${RESUMES}; the seeds it had not begun are started over: their folders are marked ${FRESH_PENDING_FILE}; with --fresh every seed starts over)`;
     if (at.running === undefined) return `stopped before seed ${seeds[at.finished.length]} started (${finished}); ${resume}`;
@@ -95,7 +98,15 @@ export async function runSeeds(
   // the earlier run's aggregate.json and aggregate.html, set aside as summaries are (fresh-summary.ts): left in place, they
   // read as this run's figures until it wrote its own; put back only if it is stopped before it wrote anything (wroteNothing)
   const aside = cfg.fresh ? setAside(cfg.out, [AGGREGATE_FILE, AGGREGATE_PAGE], log, '--seeds run') : NOTHING_SET_ASIDE;
-  const forgetAside = unlessDone?.(() => (wroteNothing(at, cfg.out) ? aside.putBack() : aside.drop())) ?? (() => {});
+  // the marks this run writes (below); a mark an earlier stopped --fresh run left stays: its seed is still to be started over
+  const marks = cfg.fresh ? each.filter((one) => existsSync(one.out) && !existsSync(marker(one.seed))).map((one) => marker(one.seed)) : [];
+  // stopped before it wrote anything, the earlier demo is back as it was: its aggregate, and no mark of this run (was: the
+  // marks stayed, so --aggregate-only called those seeds missing while aggregate.json showed their figures)
+  const putBack = () => {
+    aside.putBack();
+    for (const m of marks) rmSync(m, { force: true });
+  };
+  const forgetAside = unlessDone?.(() => (wroteNothing(at, cfg.out) ? putBack() : aside.drop())) ?? (() => {});
   // Two layers, both needed (a run that set every seed's summary aside up front instead of marking was rejected):
   // - the fresh-pending marks cover the TRAINED STAGES of the seeds not begun: setting their summaries aside would not stop
   //   the re-run without --fresh (what continues a stopped --fresh run) taking up the earlier demo's finished stages in
@@ -103,7 +114,7 @@ export async function runSeeds(
   // - setting aside (runDemo's setAsideSummary) covers the SUMMARY of the seed being run: its earlier results.json would
   //   otherwise sit beside its half-done new stages; it is set aside only as the seed begins, and put back if stopped
   //   before it wrote anything, so a stop never leaves an un-begun seed without its earlier demo's summary.
-  if (cfg.fresh) for (const one of each) if (existsSync(one.out)) writeFileAtomicSync(marker(one.seed), 'an earlier demo, to be started over by askfirst demo --seeds\n');
+  for (const m of marks) writeFileAtomicSync(m, 'an earlier demo, to be started over by askfirst demo --seeds\n');
   for (const [i, one] of each.entries()) {
     const seed = one.seed;
     log(`\ndemo: seed ${seed} (${i + 1} of ${cfg.seeds.length}) → ${one.out}`);
