@@ -89,7 +89,7 @@ describe('a kind of your own, registered through the library', () => {
     // once unregistered, this process knows the kind no more: reading and generating it are refused, in one line
     for (const u of undo.splice(0)) u();
     await expect(loadData(dir)).rejects.toThrow('unknown kind "low-light"');
-    expect(() => generateSuite(cfg)).toThrow(/kinds\.0: must be one of occlusion, .*camera \(got "low-light"\)/);
+    expect(() => generateSuite(cfg)).toThrow(/kinds\.0: must be one of occlusion, .*camera, or a kind of your own registered first \(registerKind, or askfirst --plugin FILE\) \(got "low-light"\)/);
   });
 
   it('the default suite draws no registered kind', () => {

@@ -444,7 +444,7 @@ describe('a bad value is named by the flag the user typed', () => {
     expect(await r('serve', '--policy', 'random', '--port', '1.5')).toBe('askfirst: --port: must be a whole number (got 1.5)');
     // eval --omit-params takes every field the client may send, top_p among them (it had no entry)
     expect(await r('eval', '--policy', 'openai:http://127.0.0.1:9/v1#m', '--data', 'x', '--out', 'y', '--omit-params', 'top_p,nope')).toBe('askfirst: --omit-params: must be one of temperature, top_p, max_tokens, seed, logprobs (got "nope")');
-    expect(await r('suite', 'generate', '--out', 'x', '--kinds', 'camera,nope')).toMatch(/^askfirst: --kinds: must be one of occlusion, .*camera \(got "nope"\)$/);
+    expect(await r('suite', 'generate', '--out', 'x', '--kinds', 'camera,nope')).toMatch(/^askfirst: --kinds: must be one of occlusion, .*camera, or a kind of your own registered first \(registerKind, or askfirst --plugin FILE\) \(got "nope"\)$/);
     expect(await r('suite', 'generate', '--out', '')).toBe('askfirst: --out: must not be empty (got "")');
     // a list flag with nothing in it was read as not given (eval --kinds "" evaluated every kind)
     expect(await r('eval', '--policy', 'oracle', '--data', 'd', '--out', 'o', '--kinds', '')).toBe('askfirst: --kinds: give at least one value, comma-separated (got "")');

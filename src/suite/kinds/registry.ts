@@ -68,8 +68,9 @@ export function generatableKinds(): string[] {
 }
 
 /**
- * names.ts `kindListField` that also takes the kinds registered when the config is read (a suite's `kinds`): an unknown
- * name is refused with the same words (`must be one of …`, a close name suggested), the registered ones among them.
+ * names.ts `kindListField` that also takes the kinds registered when the config is read (a suite's `kinds`, `train rl
+ * --kinds`, `probe injection --kinds`): an unknown name is refused with the same words (`must be one of …`, a close name
+ * suggested), the registered ones among them, saying how a kind of one's own is registered.
  */
 export function suiteKindListField() {
   return z
@@ -78,7 +79,8 @@ export function suiteKindListField() {
     .superRefine((ks, ctx) => {
       const known = generatableKinds();
       ks.forEach((k, i) => {
-        if (!known.includes(k)) ctx.addIssue({ code: 'invalid_value', values: known, input: k, path: [i] });
+        // the list, then how a kind not in it gets there (resolveConfig adds what was given and a close name)
+        if (!known.includes(k)) ctx.addIssue({ code: 'invalid_value', values: known, input: k, path: [i], message: `must be one of ${known.join(', ')}, or a kind of your own registered first (registerKind, or askfirst --plugin FILE)` });
       });
       const twice = [...new Set(ks.filter((k, i) => ks.indexOf(k) !== i))];
       if (twice.length) ctx.addIssue({ code: 'custom', message: `lists ${twice.join(', ')} more than once; give each kind once`, input: ks });
