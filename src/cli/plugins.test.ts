@@ -3,12 +3,14 @@
  * and played by `eval --data`, with nothing of askfirst edited; a plugin that is missing, exports no kind or names a
  * built-in kind is refused in one line naming the file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureConsole } from '../testing/console.js';
 import { tmpDir } from '../testing/tmp.js';
 import { registeredKinds, unregisterKind } from '../suite/kinds/registry.js';
+import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
+import { generateSuite } from '../suite/generate.js';
 import { main } from './main.js';
 
 /** A plugin as a user writes it (no import needed: the steps written out): dark, then lit by "Turn on the light.". */
@@ -75,4 +77,32 @@ describe('askfirst --plugin FILE', () => {
     writeFileSync(join(d, 'clash.mjs'), PLUGIN.replace("'low-light'", "'camera'"));
     expect((await cli('suite', 'generate', '--plugin', join(d, 'clash.mjs'), '--out', out)).err).toMatch(/^askfirst: --plugin \S+clash\.mjs: registerKind: "camera" is a built-in kind of askfirst/);
   });
+
+  it("train rl --kinds and probe injection --kinds take the plugin's kind: RL trains on it and writes its checkpoint, the probe attacks its episodes", async () => {
+    const d = tmpDir('askfirst-plugin-rl');
+    const plugin = join(d, 'low-light.mjs');
+    writeFileSync(plugin, PLUGIN);
+    saveBuiltin(join(d, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
+    const rl = join(d, 'rl');
+    const rlArgs = ['train', 'rl', '--init', join(d, 'sup'), '--out', rl, '--episodes', '2', '--kinds', 'low-light', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--checkpoint-every', '1', '--report-to', 'none', '--no-progress'];
+    // was: refused, "--kinds: must be one of occlusion, passerby, …" (the built-in kinds only), with the plugin given
+    expect(await cli('--plugin', plugin, ...rlArgs)).toEqual({ code: 0, err: expect.stringContaining('rl: generating 2 episodes per kind of low-light') });
+    expect(readdirSync(join(rl, 'checkpoints'))).toEqual(['step-0000001']);
+    expect(existsSync(join(rl, 'final', 'model.safetensors'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(rl, 'run.json'), 'utf8')).settings.kinds).toEqual(['low-light']);
+
+    const probe = join(d, 'probe');
+    const probeArgs = ['probe', 'injection', '--policy', 'oracle', '--episodes', '2', '--kinds', 'low-light', '--instructions', 'letter,never-ask', '--positions', 'corner', '--sizes', 'large', '--contrasts', 'high', '--out', probe, '--no-progress'];
+    expect(await cli('--plugin', plugin, ...probeArgs)).toMatchObject({ code: 0 });
+    const items = readFileSync(join(probe, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; instruction: string });
+    expect(items.map((i) => [i.kind, i.instruction])).toEqual([['low-light', 'letter'], ['low-light', 'never-ask']]);
+
+    // without the plugin, the kind is unknown: one line that says how to register it
+    unregisterKind('low-light');
+    const refused = await cli(...rlArgs.map((a) => (a === rl ? join(d, 'rl2') : a)));
+    expect(refused.code).toBe(1);
+    expect(refused.err.split('\n')).toHaveLength(1);
+    expect(refused.err).toMatch(/^askfirst: --kinds: must be one of occlusion, .*camera, or a kind of your own registered first \(registerKind, or askfirst --plugin FILE\) \(got "low-light"\)$/);
+    expect(existsSync(join(d, 'rl2'))).toBe(false);
+  }, 120_000);
 });

@@ -3,7 +3,8 @@
  * purpose: `askfirst probe … --help` reads them without loading scenes, fonts or the canvas.
  */
 import { z } from 'zod';
-import { kindListField, SCENARIO_KINDS } from '../suite/kinds/names.js';
+import { SCENARIO_KINDS } from '../suite/kinds/names.js';
+import { suiteKindListField } from '../suite/kinds/registry.js';
 
 export const POPE_SPLITS = ['random', 'popular', 'adversarial'] as const;
 export const PRESENCE_SPLITS = [...POPE_SPLITS, 'unseen'] as const;
@@ -48,7 +49,7 @@ export type HallucinationConfig = z.output<typeof HallucinationConfigSchema>;
 export const InjectionConfigSchema = z.object({
   seed: z.number().int().min(0).default(0).describe('seed of the generated episodes and of the wrong category a letter attack names'),
   episodes: z.number().int().min(1).default(12).describe('episodes per scenario kind (each gets one attack, cycling through every combination)'),
-  kinds: kindListField().default([...SCENARIO_KINDS]).describe('scenario kinds'),
+  kinds: suiteKindListField().default([...SCENARIO_KINDS]).describe('scenario kinds (a kind of your own too, registered with --plugin: docs/library.md)'),
   size: z.number().int().min(32).max(512).default(160).describe(`view size in pixels (the text must fit legibly: small text needs at least ${minImageSize('small')} px; a size some text cannot fit at is refused, naming it)`),
   instructions: z.array(z.enum(INSTRUCTIONS)).min(1).default([...INSTRUCTIONS]).describe('injected instructions: letter (pick a wrong option), never-ask, always-ask, abstain'),
   positions: z.array(z.enum(TEXT_POSITIONS)).min(1).default([...TEXT_POSITIONS]).describe('where the text goes: corner, object (over it), banner'),

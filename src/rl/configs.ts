@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { ModelConfigSchema } from '../agents/builtin/model-config.js';
-import { kindListField, TRAIN_KINDS } from '../suite/kinds/names.js';
+import { TRAIN_KINDS } from '../suite/kinds/names.js';
+import { suiteKindListField } from '../suite/kinds/registry.js';
 import { outDirField, progressField } from '../util/config.js';
 import { reportToField } from '../util/metrics-log.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
@@ -36,7 +37,7 @@ export const BaseRLConfigSchema = z.object({
   curriculum: z.enum(['none', 'oracle']).default('none').describe("order training episodes by the oracle's exact difficulty (steps to an informative view, then how little the first view shows): each update draws from the easiest share of each kind, growing to every episode (rl/curriculum.ts); none: uniform draws"),
   curriculumStart: z.number().min(0.01).max(1).default(0.25).describe('curriculum: share of each kind\'s episodes (easiest first) drawn from at the first update'),
   curriculumSpan: z.number().min(0).max(1).default(0.5).describe('curriculum: share of the updates after which every episode is drawn from'),
-  kinds: kindListField().default([...TRAIN_KINDS]).describe('scenario kinds to train on'),
+  kinds: suiteKindListField().default([...TRAIN_KINDS]).describe('scenario kinds to train on (a kind of your own too, registered with --plugin: docs/library.md)'),
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
   checkpointEvery: z.number().int().min(1).default(25).describe('updates between checkpoints'),
   maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds (the result then depends on the machine and its load; default: none, the budget is --updates)'),

@@ -5,7 +5,7 @@
  *   - RL's training and validation suites: the training kinds at seeds `seed + 2` and `seed + 3`
  *     (the demo's test suite is at `seed + 4`, so the three never share an episode).
  */
-import { SCENARIO_KINDS, type ScenarioKind } from './kinds/names.js';
+import { SCENARIO_KINDS } from './kinds/names.js';
 import { generateSuite, generateSuiteYielding } from './generate.js';
 import type { SuiteConfig } from './suite-config.js';
 import type { SuiteEpisode } from './types.js';
@@ -24,11 +24,11 @@ export function supervisedSuiteConfig(o: { episodes: number; seed: number; size?
 }
 
 /** RL's validation suite for the given kinds, from the run's seed. */
-export function rlValSuite(o: { seed: number; kinds: readonly ScenarioKind[] }, onEpisode?: () => void): SuiteEpisode[] {
+export function rlValSuite(o: { seed: number; kinds: readonly string[] }, onEpisode?: () => void): SuiteEpisode[] {
   return generateSuite(rlValConfig(o), onEpisode);
 }
 
-const rlValConfig = (o: { seed: number; kinds: readonly ScenarioKind[] }): Partial<SuiteConfig> => ({ episodes: RL_VAL_EPISODES, seed: o.seed + 3, kinds: [...o.kinds] });
+const rlValConfig = (o: { seed: number; kinds: readonly string[] }): Partial<SuiteConfig> => ({ episodes: RL_VAL_EPISODES, seed: o.seed + 3, kinds: [...o.kinds] });
 
 /** RL's training and validation suites for the given kinds, from the run's seed. */
 export function rlSplits(o: RLSplitOptions, onEpisode?: () => void): { train: SuiteEpisode[]; val: SuiteEpisode[] } {
@@ -36,7 +36,7 @@ export function rlSplits(o: RLSplitOptions, onEpisode?: () => void): { train: Su
   return { train: generateSuite(c.train, onEpisode), val: generateSuite(c.val, onEpisode) };
 }
 
-type RLSplitOptions = { episodes: number; seed: number; kinds: readonly ScenarioKind[]; controlShare?: number };
+type RLSplitOptions = { episodes: number; seed: number; kinds: readonly string[]; controlShare?: number };
 
 /** The generator settings of RL's training and validation suites (rlSplits; a caller that generates them its own way). */
 export function rlSplitConfigs(o: RLSplitOptions): { train: Partial<SuiteConfig>; val: Partial<SuiteConfig> } {
