@@ -1,6 +1,7 @@
 /**
  * askfirst installed as a package (docs/library.md): `npm pack` of this checkout's build, installed from the tarball
- * into a new project, runs `askfirst --help`, and docs/library.md's example type-checks against the installed
+ * into a new project, runs `askfirst --help` and a plugin registering a kind of its own through the package's exports (`askfirst --plugin
+ * FILE suite generate`), and docs/library.md's example type-checks against the installed
  * declarations (through package.json "exports") and runs. The tarball holds what an installation runs and nothing of
  * the sources or tests; `require('askfirst')` from CommonJS gives the same module where Node can require() an ES module,
  * and one line saying to import() it where it cannot (package.json's "require" condition, src/api/require.cts). The
@@ -51,6 +52,25 @@ describe('askfirst as an installed package', () => {
     // a new feedback database is the packed build/pglite-template copied: npm pack leaves out its 14 empty folders,
     // without which PostgreSQL does not start ("PGlite failed to initialize properly"); the copy makes them again
     expect(run(join(project, 'node_modules', '.bin', 'askfirst'), ['feedback', 'import', '--demo', '2', '--project', 'p', '--db-dir', 'db'], project)).toMatch(/^project p: 2 new demo items/);
+
+    // a kind of your own registered through the installed package's exports, by a plugin the installed bin loads: the
+    // plugin's `askfirst` and the command's are one module, so the kind it registers is the one `--kinds` takes
+    writeFileSync(
+      join(project, 'low-light.mjs'),
+      `import { ABSTAIN_TEXT, ladderSteps, registerKind } from 'askfirst';
+registerKind({
+  name: 'low-light',
+  generate: ({ size, rng, category }) => ({
+    views: [rng.range(0.02, 0.08), 1].map((l) => ({ width: size, height: size, data: new Uint8Array(size * size * 3).fill(Math.round(l * (60 + 12 * category))) })),
+    scores: [0, 1], firstView: 0, interventions: ['Turn on the light.', ABSTAIN_TEXT], abstain: [1], steps: ladderSteps(2, [0], [0, 1]),
+    question: 'What object is in the room?', hint: 'Hint: more light could help.',
+  }),
+});
+`,
+    );
+    run(join(project, 'node_modules', '.bin', 'askfirst'), ['--plugin', 'low-light.mjs', 'suite', 'generate', '--kinds', 'low-light', '--episodes', '2', '--size', '32', '--out', 'suite', '--no-progress'], project);
+    const generated = readFileSync(join(project, 'suite', 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(generated).toEqual(['low-light-00000', 'low-light-00001']);
 
     // require() from CommonJS: the module where this Node can require() an ES module (20.19 or later, 22.12 or later), else one line saying to import() it
     const required = ['-e', "console.log(typeof require('askfirst').evaluate)"];
