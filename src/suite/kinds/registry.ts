@@ -68,9 +68,10 @@ export function generatableKinds(): string[] {
 }
 
 /**
- * names.ts `kindListField` that also takes the kinds registered when the config is read (a suite's `kinds`, `train rl
- * --kinds`, `probe injection --kinds`): an unknown name is refused with the same words (`must be one of …`, a close name
- * suggested), the registered ones among them, saying how a kind of one's own is registered.
+ * A list of kinds to generate, each at most once (a kind given twice would be generated twice, under the same episode
+ * ids): the compiled-in ones and those registered when the config is read (a suite's `kinds`, `train rl --kinds`, `probe
+ * injection --kinds`). An unknown name is refused with zod's enum words (`must be one of …`, a close name suggested), the
+ * registered ones among them, saying how a kind of one's own is registered.
  */
 export function suiteKindListField() {
   return z
