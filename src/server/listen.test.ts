@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { listen } from './listen.js';
+import { listen, type Listening } from './listen.js';
+import { CUT_WITHIN_MS } from '../testing/slow-client.js';
+import { stalledReader, within } from '../testing/stalled-reader.js';
 
 const start = (warn: (m: string) => void, port = 0) =>
   listen({ fetch: () => new Response('ok'), host: '127.0.0.1', port, clientErrorBody: (message) => ({ message }), warn });
@@ -100,6 +103,108 @@ describe('listen', () => {
         expect(l.inFlight()).toBe(0);
       } finally {
         release();
+        await l.close();
+      }
+    });
+  });
+  describe('clients that stop reading (write-stall.ts)', () => {
+    const stall = { writeStallTimeout: 300, connectionsCheckingInterval: 50 };
+    const get = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+    /** A server answering `bytes` bytes to every request, after `wait` ms; `said` gets its warnings. */
+    const answering = (bytes: number, said: string[], wait = 0) =>
+      listen({
+        fetch: async () => {
+          if (wait) await new Promise((r) => setTimeout(r, wait));
+          return new Response(new Uint8Array(bytes));
+        },
+        host: '127.0.0.1',
+        port: 0,
+        clientErrorBody: (message) => ({ message }),
+        warn: (m) => said.push(m),
+        slowClients: stall,
+      });
+    const connections = (l: Listening) => new Promise<number>((r) => l.server.getConnections((_e, n) => r(n)));
+
+    it('disconnects a client that takes no byte of its answer for writeStallTimeout, in one line, and lets go of every answer queued on it', async () => {
+      const said: string[] = [];
+      const l = await answering(4 << 20, said);
+      // 20 answers of 4 MiB asked at once on one connection, none read: before, all held for as long as the client liked
+      const client = await stalledReader(l.port, get, 20);
+      try {
+        expect(await within(CUT_WITHIN_MS, () => l.inFlight() > 1)).toBe(true);
+        expect(await within(CUT_WITHIN_MS, async () => (await connections(l)) === 0)).toBe(true);
+        expect(said).toEqual([expect.stringMatching(/^a client took no byte of its answer for 0\.3 s \(GET \/, \d+ bytes waiting\): its connection was closed$/)]);
+        expect(await within(CUT_WITHIN_MS, () => l.inFlight() === 0)).toBe(true);
+      } finally {
+        client.end();
+        await l.close();
+      }
+    });
+
+    it('lets go of the answers queued on a connection its client closed (inFlight back to 0)', async () => {
+      const l = await answering(4 << 20, [], 0);
+      const client = await stalledReader(l.port, get, 20);
+      try {
+        expect(await within(CUT_WITHIN_MS, () => l.inFlight() > 1)).toBe(true);
+        client.end(); // the client goes, its pipelined answers unsent: before, they stayed in flight (and in memory) for good
+        expect(await within(CUT_WITHIN_MS, () => l.inFlight() === 0)).toBe(true);
+      } finally {
+        await l.close();
+      }
+    });
+
+    it('does not cut an answer computed for longer than the limit, nor a client reading a large answer slowly', async () => {
+      const said: string[] = [];
+      const limit = 1500; // above the kernel's wake-ups: the server's socket is writable again when half its buffer is free
+      const l = await listen({
+        fetch: async () => {
+          await new Promise((r) => setTimeout(r, 2 * limit)); // computed for twice the limit: nothing waits to be sent
+          return new Response(new Uint8Array(12 << 20));
+        },
+        host: '127.0.0.1',
+        port: 0,
+        clientErrorBody: (message) => ({ message }),
+        warn: (m) => said.push(m),
+        slowClients: { ...stall, writeStallTimeout: limit },
+      });
+      try {
+        // reads a chunk (64 KiB at most) every 20 ms: one 12 MiB write, taken bit by bit over more than the limit
+        const sock = connect(l.port, '127.0.0.1');
+        let got = 0;
+        let first = 0;
+        sock.on('data', (d: Buffer) => {
+          first ||= Date.now();
+          got += d.length;
+          sock.pause();
+          setTimeout(() => sock.resume(), 20);
+        });
+        await new Promise((r) => sock.once('connect', r));
+        sock.write(get);
+        const ended = await within(60_000, () => got >= 12 << 20);
+        const reading = Date.now() - first;
+        sock.destroy();
+        expect(said).toEqual([]);
+        expect(ended).toBe(true);
+        expect(reading).toBeGreaterThan(limit); // slower than the limit, on the whole
+      } finally {
+        await l.close();
+      }
+    });
+
+    it('leaves an idle keep-alive connection with no answer pending to Node\'s keep-alive timeout, as before', async () => {
+      const l = await answering(10, []);
+      try {
+        const sock = connect(l.port, '127.0.0.1');
+        let got = '';
+        sock.setEncoding('utf8').on('data', (d: string) => (got += d));
+        await new Promise((r) => sock.once('connect', r));
+        sock.write(get);
+        expect(await within(CUT_WITHIN_MS, () => got.split('HTTP/1.1 200').length === 2)).toBe(true);
+        await new Promise((r) => setTimeout(r, 3 * stall.writeStallTimeout)); // idle past the limit, within Node's 5 s
+        sock.write(get);
+        expect(await within(CUT_WITHIN_MS, () => got.split('HTTP/1.1 200').length === 3)).toBe(true);
+        sock.destroy();
+      } finally {
         await l.close();
       }
     });

@@ -3,7 +3,8 @@
  * server"): @hono/node-server on `host` and `port` (0: any free one) with Node's slow-client limits
  * (timeouts.ts), whose 408 (400, 431) carries the server's error shape instead of Node's empty
  * answer; a failure to listen said in the server's terms (errors.ts `listenError`); an error of
- * the listening server said once per kind (`acceptError`), the server going on; a `close` that
+ * the listening server said once per kind (`acceptError`), the server going on; a client that stops reading
+ * an answer disconnected after `writeStallTimeout` (write-stall.ts, one line to `warn`); a `close` that
  * ends every open connection, keep-alive ones included, so that it returns at once; and a `drain` for a
  * server stopped by a signal, which first answers the requests in flight (docs/hardening.md, "Every server").
  *
@@ -14,9 +15,11 @@
  * handler at all it would end the process. Malformed or slow requests are 'clientError', not
  * 'error' (timeouts.ts).
  */
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { listenError } from './errors.js';
-import { jsonClientErrors, slowClientOptions, type SlowClientLimits } from './timeouts.js';
+import { jsonClientErrors, SLOW_CLIENT_LIMITS, slowClientOptions, type SlowClientLimits } from './timeouts.js';
+import { cutStalledReaders } from './write-stall.js';
 
 export interface ListenOptions {
   fetch: (request: Request) => Response | Promise<Response>;
@@ -75,6 +78,8 @@ export async function listen(o: ListenOptions): Promise<Listening> {
   const { serve } = await import('@hono/node-server'); // loaded only when a server starts
   let draining = false;
   const answering = new Set<ServerResponse>();
+  /** The answers not yet sent of each connection, let go when it closes. */
+  const queuedOn = new WeakMap<Socket, Set<ServerResponse>>();
   return new Promise((resolve, reject) => {
     const failedToListen = (e: Error) => reject(listenError(e, o.host, o.port));
     const server = serve({ fetch: o.fetch, port: o.port, hostname: o.host, serverOptions: slowClientOptions(o.slowClients) }, (info) => {
@@ -106,18 +111,37 @@ export async function listen(o: ListenOptions): Promise<Listening> {
           }),
       });
     }) as Server;
-    server.on('request', (_req, res: ServerResponse) => {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (draining) res.shouldKeepAlive = false;
       answering.add(res);
       res.on('close', () => answering.delete(res));
+      // An answer queued behind another on its connection (HTTP/1.1 pipelining) has no socket yet, and Node emits no
+      // 'close' for it when the connection ends: without this it stayed counted, its body held, for good.
+      const socket = req.socket;
+      let onSocket = queuedOn.get(socket);
+      if (!onSocket) {
+        const answers = new Set<ServerResponse>();
+        queuedOn.set(socket, (onSocket = answers));
+        socket.once('close', () => {
+          for (const r of answers) answering.delete(r);
+          queuedOn.delete(socket);
+        });
+      }
+      const mine = onSocket;
+      mine.add(res);
+      res.on('close', () => mine.delete(res));
     });
     server.on('error', failedToListen);
+    const limits = { ...SLOW_CLIENT_LIMITS, ...o.slowClients };
+    const stopWatching = cutStalledReaders(answering, limits.writeStallTimeout, limits.connectionsCheckingInterval, o.warn);
+    server.on('close', stopWatching);
     try {
       o.setup?.(server);
       jsonClientErrors(server, o.clientErrorBody, o.slowClients);
     } catch (e) {
       // serve() has begun listening: a server whose setup failed must not be left holding the port
       server.off('error', failedToListen);
+      stopWatching();
       server.close();
       reject(e);
     }

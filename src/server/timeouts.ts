@@ -15,20 +15,26 @@ export interface SlowClientLimits {
   headersTimeout: number;
   /** Most ms from a request's start to the end of its body. */
   requestTimeout: number;
-  /** How often (ms) Node checks the two above: a slow request is cut at most this much later. */
+  /** How often (ms) Node checks the two above, and listen.ts the one below: a slow client is cut at most this much later. */
   connectionsCheckingInterval: number;
+  /** Most ms a client may take no byte of an answer being sent before its connection is closed (write-stall.ts). */
+  writeStallTimeout: number;
 }
 
-/** 20 s for the headers, 120 s for the whole request (an 8 MiB image body needs about 0.6 Mbit/s), checked every 5 s. */
-export const SLOW_CLIENT_LIMITS: SlowClientLimits = { headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 5_000 };
+/**
+ * 20 s for the headers, 120 s for the whole request (an 8 MiB image body needs about 0.6 Mbit/s), checked every 5 s;
+ * 60 s without a byte of an answer taken (write-stall.ts).
+ */
+export const SLOW_CLIENT_LIMITS: SlowClientLimits = { headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 5_000, writeStallTimeout: 60_000 };
 
-/** `http.createServer` options with these limits (`over`: tests shorten them). */
+/** `http.createServer` options with these limits (`over`: tests shorten them); the write-stall limit is listen.ts's own. */
 export function slowClientOptions(over: Partial<SlowClientLimits> = {}): ServerOptions {
-  return { ...SLOW_CLIENT_LIMITS, ...over };
+  const { headersTimeout, requestTimeout, connectionsCheckingInterval } = { ...SLOW_CLIENT_LIMITS, ...over };
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval };
 }
 
 /** What each server command's --help says about these limits. */
-export const SLOW_CLIENT_HELP = `Slow clients: a request's headers must arrive within ${SLOW_CLIENT_LIMITS.headersTimeout / 1000} s and the whole request within ${SLOW_CLIENT_LIMITS.requestTimeout / 1000} s (408 beyond; answering time does not count). See docs/hardening.md, "Every server".`;
+export const SLOW_CLIENT_HELP = `Slow clients: a request's headers must arrive within ${SLOW_CLIENT_LIMITS.headersTimeout / 1000} s and the whole request within ${SLOW_CLIENT_LIMITS.requestTimeout / 1000} s (408 beyond; answering time does not count); a client that takes no byte of an answer for ${SLOW_CLIENT_LIMITS.writeStallTimeout / 1000} s is disconnected. See docs/hardening.md, "Every server".`;
 
 /** The status Node gives a client error (its own defaults, `_http_server.js` socketOnError), and what it means. */
 function clientErrorStatus(code: string | undefined, limits: SlowClientLimits): [number, string, string] {

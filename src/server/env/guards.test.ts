@@ -357,14 +357,18 @@ describe('env serve limits', () => {
     expect(JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4))).toEqual({ detail: 'the request is not valid HTTP' });
   });
 
-  it('leaves a WebSocket session open past the request limit (an upgraded connection is not a slow request)', async () => {
-    const s = await start({ slowClients: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 } });
+  it('leaves a WebSocket session open past the request and write-stall limits (its own idle rule is the one there)', async () => {
+    const s = await start({ slowClients: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50, writeStallTimeout: 300 } });
     const ws = (await upgrade(`${s.url.replace('http', 'ws')}/ws`)).ws!;
     let closed = false;
     ws.once('close', () => (closed = true));
-    await new Promise((r) => setTimeout(r, 1000));
+    // the client reads nothing for over three times the write-stall limit, with an answer sent to it meanwhile
+    const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.pause();
     const answer = new Promise<string>((r) => ws.once('message', (d) => r(d.toString())));
     ws.send(JSON.stringify({ type: 'reset', data: {} }));
+    await new Promise((r) => setTimeout(r, 1000));
+    socket.resume();
     expect(JSON.parse(await answer).type).toBe('observation');
     expect(closed).toBe(false);
     ws.close();

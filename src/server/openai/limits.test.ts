@@ -12,6 +12,7 @@ import { startOpenAIServer, type RunningServer } from './server.js';
 import { MAX_JSON_DEPTH } from '../json-depth.js';
 import { hostRefusal, originRefusal } from '../host-check.js';
 import { CUT_WITHIN_MS, slowClient } from '../../testing/slow-client.js';
+import { stalledReader, within } from '../../testing/stalled-reader.js';
 
 type ErrorBody = { error: { message: string; code: string } };
 const quiet = () => undefined;
@@ -211,5 +212,21 @@ describe('serve and slow clients', () => {
     };
     const s = await start({ policy: slowPolicy, slowClients: slow });
     expect((await chat(s, body())).status).toBe(200);
+  });
+
+  it('disconnects a client that stops reading a streamed answer (n choices of long replies) and lets go of it', async () => {
+    // replies as long as a proxy's upstream may send: 32 choices of 200 KB, one 6 MiB event stream
+    const long: Policy = { name: 'long', act: async (batch: readonly Observation[]): Promise<PolicyReply[]> => batch.map(() => ({ reply: 'x'.repeat(200_000) })) };
+    const said: string[] = [];
+    const s = await start({ policy: long, warn: (m) => said.push(m), slowClients: { ...slow, writeStallTimeout: 300 } });
+    const b = JSON.stringify({ ...JSON.parse(body()), n: 32, temperature: 1, stream: true });
+    const client = await stalledReader(s.port, `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`);
+    try {
+      expect(await within(CUT_WITHIN_MS, () => said.length > 0)).toBe(true); // before: held (18 MiB) for as long as the client liked
+      expect(said).toEqual([expect.stringMatching(/^a client took no byte of its answer for 0\.3 s \(POST \/v1\/chat\/completions, \d+ bytes waiting\): its connection was closed$/)]);
+      expect(await within(CUT_WITHIN_MS, () => s.inFlight() === 0)).toBe(true);
+    } finally {
+      client.end();
+    }
   });
 });
