@@ -67,6 +67,13 @@ export interface PolicyReply {
    * asked for (ActOptions.logprobs: a proxy's client asked for them).
    */
   tokenLogprobs?: TokenLogprob[];
+  /**
+   * The token limit the backend's server was sent for this reply (an HTTP backend's `max_tokens` /
+   * `max_completion_tokens` in the body it sent, the larger when both went, after `extraBody`), or absent when it was
+   * sent none (`omitParams: max_tokens`). `askfirst serve` trusts a backend's finish_reason "length" without usage as a
+   * cut at its client's limit only when this is within that limit (server/openai/finish.ts `cutLimit`).
+   */
+  limitSent?: number;
 }
 
 /** A backend's own count of one reply's tokens (OpenAI's `usage`), with its breakdowns when it sent them. */

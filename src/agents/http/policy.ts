@@ -68,6 +68,18 @@ export function requestBody(
   return { ...body, ...c.extraBody };
 }
 
+/**
+ * The token limit a request body carries, as its server reads it: the larger of `max_tokens` and
+ * `max_completion_tokens` when both are there (an `extraBody` may add the other spelling: vLLM reads
+ * max_completion_tokens first, OpenAI either), undefined when it carries none (`omitParams: max_tokens`) or one that is
+ * not a number (the server's own rule then, unknown here).
+ */
+export function limitOf(body: Readonly<Record<string, unknown>>): number | undefined {
+  const fields = ['max_tokens', 'max_completion_tokens'].filter((k) => body[k] !== undefined && body[k] !== null).map((k) => body[k]);
+  if (!fields.length || !fields.every((v): v is number => typeof v === 'number' && Number.isFinite(v))) return undefined;
+  return Math.max(...fields);
+}
+
 /** Non-secret headers that let askfirst's own server (`askfirst serve`) recover episode facts. */
 export const EPISODE_HEADERS = {
   episode: 'x-askfirst-episode',
@@ -186,6 +198,7 @@ export class HttpPolicy implements Policy {
       // Episode facts for askfirst's own server only: a third-party endpoint never sees them unless asked.
       headers: c.askfirstHeaders ? episodeHeaders(o) : undefined,
     });
+    const limitSent = limitOf(body);
     const reply = stripThinking(res.text);
     if (c.history) this.memory.record(o.episodeId, o.turn, { prompt: o.prompt, imageUrl, reply });
     const scores = o.options.length ? optionLogProbs(res.firstTokenTop, o.options) : undefined;
@@ -203,6 +216,7 @@ export class HttpPolicy implements Policy {
       ...(res.systemFingerprint ? { fingerprint: res.systemFingerprint } : {}),
       ...(res.usage ? { usage: res.usage } : {}),
       ...(res.tokenLogprobs ? { tokenLogprobs: res.tokenLogprobs } : {}),
+      ...(limitSent !== undefined ? { limitSent } : {}),
     };
   }
 

@@ -71,15 +71,21 @@ export function finishReply(reply: string, stops: readonly string[], limit: numb
  * at that limit in its own tokens — a proxy's upstream that honoured the forwarded limit: its usage's completion_tokens
  * within it, or, when it sent no usage, its finish_reason "length" (PolicyReply.cause). A tokenizer's tokens are not
  * words ("Zürich" is one token and two), so such a reply was cut a second time, short of what the upstream sent, its
- * own usage and finish_reason dropped for serve's. Other policies send neither: their replies are cut as before.
+ * own usage and finish_reason dropped for serve's. A "length" without usage counts only when the limit the upstream was
+ * sent (PolicyReply.limitSent) is within the request's: an upstream sent none (`omitParams: max_tokens`) or a larger one
+ * (an `extraBody` max_tokens) cut at a limit of its own, and serve cuts by words as for any other policy.
+ * Other policies send neither: their replies are cut as before.
  * An upstream's "length" on a reply shorter than the limit in words is passed on as it came, whole (`servedFinish`):
  * a tokenizer's tokens outnumber a text's words (punctuation, pieces of words), a reasoning model's reasoning counts
  * against the limit too, and OpenAI's "length" also says the context ran out; the reply was cut short, and "stop"
  * would tell the client it is whole. There is nothing to cut here either: the words are within the limit.
  */
-export function cutLimit(limit: number | undefined, r: Pick<PolicyReply, 'usage' | 'cause'>): number | undefined {
+export function cutLimit(limit: number | undefined, r: Pick<PolicyReply, 'usage' | 'cause' | 'limitSent'>): number | undefined {
   if (limit === undefined) return undefined;
-  const honoured = r.usage ? r.usage.completionTokens <= limit : r.cause === 'length';
+  // a "length" alone says the upstream cut at the limit it was sent: trusted only when that one is within the client's
+  // (PolicyReply.limitSent). Before, it was trusted whatever was sent: with --omit-params max_tokens, or an --extra-body
+  // max_tokens of 1000, an upstream's "length" at its own limit reached a client of max_tokens 2 whole, 4 words and more
+  const honoured = r.usage ? r.usage.completionTokens <= limit : r.cause === 'length' && r.limitSent !== undefined && r.limitSent <= limit;
   return honoured ? undefined : limit;
 }
 

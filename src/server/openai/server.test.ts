@@ -757,6 +757,33 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
     }
   });
 
+  it('cuts by words a "length" without usage from an upstream its client\'s limit never reached (--omit-params max_tokens, an --extra-body max_tokens), streamed or not', async () => {
+    // before, any "length" without usage was taken for a cut at the client's limit: an upstream sent no limit, or the
+    // --extra-body's 1000, cut at its own and the client of max_tokens 2 got all 4 words ('B. Move the block.')
+    const long = { message: { role: 'assistant', content: 'B. Move the block.' }, finish_reason: 'length' };
+    for (const config of [{ omitParams: ['max_tokens' as const] }, { extraBody: { max_tokens: 1000 } }, { extraBody: { max_completion_tokens: 1000 } }]) {
+      const up = await fakeUpstream(() => long, config);
+      try {
+        for (const stream of [false, true]) {
+          const how = `${JSON.stringify(config)} stream ${stream}`;
+          const got = await ask(up.srv.url, { max_tokens: 2 }, stream);
+          expect(got.choices[0], how).toMatchObject({ message: { content: 'B. Move' }, finish_reason: 'length' });
+          expect(got.usage.completion_tokens, how).toBe(2);
+        }
+      } finally {
+        await up.close();
+      }
+    }
+    // a limit sent within the client's (an --extra-body max_tokens of 1): its "length" is the upstream's cut, passed on whole
+    const up = await fakeUpstream(() => ({ message: { role: 'assistant', content: 'B Zürich' }, finish_reason: 'length' }), { extraBody: { max_tokens: 1 } });
+    try {
+      for (const stream of [false, true]) expect((await ask(up.srv.url, { max_tokens: 2 }, stream)).choices[0], `stream ${stream}`).toMatchObject({ message: { content: 'B Zürich' }, finish_reason: 'length' });
+      expect(up.sent.at(-1)!.max_tokens).toBe(1);
+    } finally {
+      await up.close();
+    }
+  });
+
   it('passes on "length" from an upstream whose reply is shorter than the limit in words, whole, streamed or not', async () => {
     // the upstream's tokens are not words (more tokens than words, punctuation, a reasoning model's reasoning counts too)
     // and "length" also says its context ran out: the reply was cut short whatever the words say, so it is sent as it
