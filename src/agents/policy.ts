@@ -70,7 +70,7 @@ export interface PolicyReply {
   /**
    * The token limit the backend's server was sent for this reply (an HTTP backend's `max_tokens` /
    * `max_completion_tokens` in the body it sent, the larger when both went, after `extraBody`), or absent when it was
-   * sent none (`omitParams: max_tokens`). `askfirst serve` trusts a backend's finish_reason "length" without usage as a
+   * sent none (`omitParams: max_tokens`); given only when the request was asked with `ActOptions.limits` (serve's). `askfirst serve` trusts a backend's finish_reason "length" without usage as a
    * cut at its client's limit only when this is within that limit (server/openai/finish.ts `cutLimit`).
    */
   limitSent?: number;

@@ -216,7 +216,7 @@ export class HttpPolicy implements Policy {
       ...(res.systemFingerprint ? { fingerprint: res.systemFingerprint } : {}),
       ...(res.usage ? { usage: res.usage } : {}),
       ...(res.tokenLogprobs ? { tokenLogprobs: res.tokenLogprobs } : {}),
-      ...(limitSent !== undefined ? { limitSent } : {}),
+      ...(opts.limits && limitSent !== undefined ? { limitSent } : {}), // for serve, whose limits it was given (finish.ts cutLimit)
     };
   }
 
