@@ -91,13 +91,14 @@ export function refuseUnreadJudgeConcurrency(given: Readonly<Record<string, unkn
 /**
  * An --api-key-env naming a variable that is not set (a typo, or not exported) is refused, as `serve` refuses it: the
  * client fell back to OPENAI_API_KEY without a word (or sent no key, and the server's 401 came after the data was read).
- * The default variable (ASKFIRST_API_KEY) still falls back to OPENAI_API_KEY; `given`: the options as the user gave them.
+ * The default variable (ASKFIRST_API_KEY) still falls back to OPENAI_API_KEY; `given`: the options as the user gave them;
+ * `flag`: the option that named it (serve's is --upstream-api-key-env: its --api-key-env is its own clients' key).
  */
-export function refuseUnsetKeyEnv(given: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env): void {
+export function refuseUnsetKeyEnv(given: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env, flag = '--api-key-env'): void {
   const name = given.apiKeyEnv;
   if (typeof name !== 'string' || env[name]?.trim()) return;
   const instead = env.OPENAI_API_KEY?.trim() ? 'OPENAI_API_KEY would be sent in its place' : 'no API key would be sent';
-  throw new InputError(`--api-key-env ${name}: that environment variable is not set (or empty), so ${instead}; export ${name}=KEY first, or leave --api-key-env out`);
+  throw new InputError(`${flag} ${name}: that environment variable is not set (or empty), so ${instead}; export ${name}=KEY first, or leave ${flag} out`);
 }
 
 /** A --judge that cannot name an endpoint is refused before any work, with the flag named (the judge is built only when open mode starts). */
@@ -111,7 +112,7 @@ export function checkJudgeSpec(spec: string): void {
 }
 
 /** Backend options for createPolicy (`PolicyContext.options`) and for the judge's client. */
-export function httpOptions(o: HttpCli): Record<string, unknown> {
+export function httpOptions(o: Partial<HttpCli>): Record<string, unknown> {
   const opts: Record<string, unknown> = { history: o.history };
   if (o.concurrency !== undefined) opts.concurrency = o.concurrency;
   if (o.timeout !== undefined) opts.timeoutMs = Math.max(1, Math.round(o.timeout * 1000));
@@ -148,7 +149,7 @@ export function parseExtraBody(v: string | Record<string, unknown> | undefined):
 }
 
 /** The generation settings for the policy under test (openai: only), as HTTP-policy config keys. */
-export function generationOptions(o: HttpCli): Record<string, unknown> {
+export function generationOptions(o: Partial<HttpCli>): Record<string, unknown> {
   const g: Record<string, unknown> = { logprobs: o.logprobs, jpegPassthrough: o.jpegPassthrough, askfirstHeaders: o.askfirstHeaders };
   if (o.temperature !== undefined) {
     g.temperature = o.temperature;

@@ -4,6 +4,27 @@ import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } 
 import { AllowHostSchema } from '../server/host-config.js';
 import { policyForms } from '../agents/policy-usage.js';
 import { progressField } from '../util/config.js';
+import { evalHttpFields } from './eval-http-schema.js';
+
+/**
+ * The upstream client's settings serve takes from `askfirst eval`'s own fields (eval-http-schema.ts), the same zod
+ * fields, so the two commands' flags cannot drift: read by an `openai:URL#MODEL` policy only, the upstream serve proxies
+ * (serve.ts `upstreamOptions`). Left out, as they make no sense behind serve: --history (the client sends its own
+ * conversation, and serve answers its last user turn), --temperature (the client's own is forwarded, 0 when it sends
+ * none; an upstream that accepts only its default: --omit-params temperature), --no-logprobs (the client's own
+ * `logprobs`/`top_logprobs` are forwarded, none when it asks none), --askfirst-headers (serve's episode facts are the
+ * headers its client sent, or none), --judge, --judge-concurrency and --hint (eval's modes).
+ */
+export const SERVE_UPSTREAM_KEYS = ['concurrency', 'timeout', 'retries', 'cache', 'cacheMaxBytes', 'maxTokens', 'maxTokensParam', 'omitParams', 'extraBody', 'systemPrompt', 'jpegPassthrough', 'maxPixels'] as const;
+const upstreamFields = {
+  ...(Object.fromEntries(SERVE_UPSTREAM_KEYS.map((k) => [k, evalHttpFields[k]])) as Pick<typeof evalHttpFields, (typeof SERVE_UPSTREAM_KEYS)[number]>),
+  maxTokens: evalHttpFields.maxTokens.describe("openai: token limit sent upstream with a request that gives none (default 256; a client's max_completion_tokens or max_tokens is forwarded instead); reasoning models count their hidden reasoning too, give them thousands"),
+  // serve's own --api-key-env and --api-key are the key its clients must send: the upstream's are named apart
+  upstreamApiKeyEnv: evalHttpFields.apiKeyEnv.describe("openai: environment variable holding the upstream's API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY; one named here must be set); not --api-key-env, the key serve's own clients must send"),
+  upstreamApiKeyHeader: evalHttpFields.apiKeyHeader.describe('openai: how the upstream\'s API key is sent: authorization ("Authorization: Bearer KEY", the default) or api-key ("api-key: KEY", Azure OpenAI\'s keys)'),
+};
+/** Every upstream setting's key, as ServeSchema names it. */
+export const SERVE_UPSTREAM_FIELDS = Object.keys(upstreamFields) as (keyof typeof upstreamFields)[];
 
 export const ServeSchema = z.object({
   policy: z.string().min(1).describe(`policy to serve: ${policyForms().join(', ')}`),
@@ -28,6 +49,7 @@ export const ServeSchema = z.object({
   maxConcurrent: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONCURRENT).describe('most requests handled at once (429 with Retry-After beyond)'),
   maxMessages: z.number().int().min(1).default(DEFAULT_MAX_MESSAGES).describe('most entries in a request\'s "messages" (400 naming the field beyond; only the last user message\'s one image is decoded, any other image is not read)'),
   maxImagePixels: z.number().int().min(1).default(4_194_304).describe('largest width × height a request image may declare (refused before decoding)'),
+  ...upstreamFields,
 });
 export type ServeConfig = z.output<typeof ServeSchema>;
 

@@ -1,4 +1,6 @@
 import { appendFileSync, cpSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Command } from 'commander';
@@ -227,5 +229,103 @@ describe('askfirst serve', () => {
     const first = await fingerprint(here);
     expect(first).toMatch(/^sha256:/);
     expect(await fingerprint(copy)).toBe(first);
+  });
+});
+
+describe('askfirst serve as a proxy: its client of the upstream takes eval\'s flags', () => {
+  /** An OpenAI-compatible upstream answering "B. Move" after `delayMs`; what it was sent, body and headers. */
+  async function upstream(delayMs = 0) {
+    const sent: { body: Record<string, unknown>; headers: IncomingHttpHeaders }[] = [];
+    const timers = new Set<NodeJS.Timeout>();
+    const up = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+        sent.push({ body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>, headers: req.headers });
+        const t = setTimeout(() => {
+          timers.delete(t);
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'B. Move' }, finish_reason: 'stop' }] }));
+        }, delayMs);
+        timers.add(t);
+      });
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    const spec = `openai:http://127.0.0.1:${(up.address() as AddressInfo).port}/v1#m`;
+    const close = async () => {
+      for (const t of timers) clearTimeout(t);
+      up.closeAllConnections();
+      await new Promise<void>((r) => up.close(() => r()));
+    };
+    return { spec, sent, close };
+  }
+  const ask = (url: string, spec: string) =>
+    fetch(`${url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: spec, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl(createImage(8, 8, [90, 120, 30])) } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b', 'c']) }] }] }),
+    });
+  /** serve of `spec` with `flags` (as typed: they count as given), through runServe as serveAction calls it. */
+  const serve = (spec: string, flags: Record<string, unknown>) => runServe(ServeSchema.parse({ policy: spec, port: 0, ...flags }), () => {}, { policy: spec, ...flags });
+
+  it('--timeout and --retries reach the upstream client: an upstream answering late is a 502 at the timeout', async () => {
+    // before, serve passed none of them: the proxy waited out the default 120 s, six retries after each
+    const up = await upstream(3000);
+    const said = vi.spyOn(console, 'error').mockImplementation(() => {}); // serve's log of the upstream's failure
+    const srv = await serve(up.spec, { timeout: 0.3, retries: 0 });
+    try {
+      const t0 = Date.now();
+      const r = await ask(srv.url, up.spec);
+      expect(r.status).toBe(502);
+      expect(Date.now() - t0).toBeLessThan(2500);
+      expect(up.sent).toHaveLength(1); // no retry
+      expect(said.mock.calls.flat().join('\n')).toMatch(/gave up after 1 attempt \(last: no complete reply within 0\.3 s \(--timeout\)\)/);
+    } finally {
+      said.mockRestore();
+      await srv.close();
+      await up.close();
+    }
+  });
+
+  it('--cache answers a repeated greedy request without a second upstream call; --max-tokens, --extra-body and the upstream key flags reach its requests', async () => {
+    const up = await upstream();
+    const cache = tmpDir('askfirst-serve-upstream-cache');
+    process.env.AF_TEST_UPSTREAM_KEY = 'up-secret';
+    process.env.AF_TEST_SERVE_OWN_KEY = 'own-secret';
+    const srv = await serve(up.spec, { cache, maxTokens: 64, extraBody: '{"reasoning_effort":"low"}', upstreamApiKeyEnv: 'AF_TEST_UPSTREAM_KEY', upstreamApiKeyHeader: 'api-key', apiKeyEnv: 'AF_TEST_SERVE_OWN_KEY' });
+    try {
+      const get = () => fetch(`${srv.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer own-secret' }, body: JSON.stringify({ model: up.spec, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl(createImage(8, 8, [90, 120, 30])) } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b', 'c']) }] }] }) });
+      for (let i = 0; i < 2; i++) {
+        const r = await get();
+        expect(r.status).toBe(200);
+        expect(((await r.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content).toBe('B. Move');
+      }
+      expect(up.sent).toHaveLength(1); // the second from --cache
+      expect(up.sent[0].body).toMatchObject({ max_tokens: 64, reasoning_effort: 'low' }); // none asked by the client: --max-tokens
+      expect(up.sent[0].headers['api-key']).toBe('up-secret'); // the upstream's key, not serve's own clients' one
+      expect(up.sent[0].headers.authorization).toBeUndefined();
+    } finally {
+      await srv.close();
+      await up.close();
+      delete process.env.AF_TEST_UPSTREAM_KEY;
+      delete process.env.AF_TEST_SERVE_OWN_KEY;
+    }
+  });
+
+  it('refuses them with a policy that is not openai:, an unset --upstream-api-key-env, and --cache-max-bytes without --cache', async () => {
+    await expect(serveAction({ policy: 'random', timeout: '5', cache: 'c' })).rejects.toThrow(/^--timeout, --cache do not apply with --policy random \(not an openai: policy\): they are read by an openai:URL#MODEL policy only/);
+    delete process.env.AF_TEST_UNSET_UPSTREAM_KEY;
+    await expect(serve('openai:http://127.0.0.1:9/v1#m', { upstreamApiKeyEnv: 'AF_TEST_UNSET_UPSTREAM_KEY' })).rejects.toThrow(/^--upstream-api-key-env AF_TEST_UNSET_UPSTREAM_KEY: that environment variable is not set/);
+    await expect(serve('openai:http://127.0.0.1:9/v1#m', { cacheMaxBytes: 5000 })).rejects.toThrow(/^--cache-max-bytes 5000 bounds the --cache folder, and there is none/);
+  });
+
+  it("--help lists them with eval's own descriptions (one schema: the two cannot drift)", async () => {
+    const program = await buildProgram();
+    const line = (cmd: string, flag: string) => program.commands.find((c) => c.name() === cmd)!.options.find((o) => o.long === flag)?.description;
+    for (const flag of ['--concurrency', '--timeout', '--retries', '--cache', '--cache-max-bytes', '--max-tokens-param', '--omit-params', '--extra-body', '--system-prompt', '--no-jpeg-passthrough', '--max-pixels']) {
+      expect(line('serve', flag), flag).toBeDefined();
+      expect(line('serve', flag), flag).toBe(line('eval', flag));
+    }
+    expect(line('serve', '--upstream-api-key-env')).toMatch(/^openai: environment variable holding the upstream's API key/);
+    expect(line('serve', '--history')).toBeUndefined(); // the client sends its own conversation
   });
 });

@@ -5,6 +5,9 @@
  * GET /healthz (and /health) — so any OpenAI client can talk to it (see src/server/openai/server.ts); requests
  * name the model `--model-name` (default: the policy spec), as `openai:URL#MODEL` does.
  * `--data` supplies episodes for policies that need them (oracle, scripted).
+ * As a proxy (`--policy openai:URL#MODEL`) its client of the upstream takes eval's settings of it (`--timeout`, `--retries`,
+ * `--concurrency`, `--cache`, `--max-tokens`, `--omit-params`, `--extra-body` …, serve-schema.ts; the upstream's key by
+ * `--upstream-api-key-env` and `--upstream-api-key-header`), refused with any other policy.
  * `--api-key` (or the variable named by `--api-key-env`) protects every route but /healthz and /health;
  * listening beyond this machine without one prints a warning, as does listening beyond it at all (plain
  * HTTP: put a TLS proxy in front); on loopback only its own Host names and `--allow-host` ones are answered.
@@ -24,7 +27,8 @@ import { startOpenAIServer, type RunningServer } from '../server/openai/server.j
 import { serveUntilStopped } from './signals.js';
 import { configFromOptions, refuseUnread } from './options.js';
 import { refuseUnreadPolicyFlags } from './policy-flags.js';
-import { ServeSchema, type ServeConfig } from './serve-schema.js';
+import { SERVE_UPSTREAM_FIELDS, ServeSchema, type ServeConfig } from './serve-schema.js';
+import { generationOptions, httpOptions, refuseUnsetKeyEnv } from './eval-http.js';
 
 /**
  * The episodes of `--data`, read once (`progress`: its bar while reading) and not held: each checked as eval checks it
@@ -80,6 +84,19 @@ function refuseKeyFlags(cfg: ServeConfig, given: Readonly<Record<string, unknown
     throw new InputError(`--api-key-env ${cfg.apiKeyEnv}: that environment variable is not set (or empty), so the server would require no key; export ${cfg.apiKeyEnv}=KEY first, or leave --api-key-env out`);
 }
 
+/**
+ * The upstream client's settings of an openai: policy (timeout, retries, cache, token limit …), as `askfirst eval` turns
+ * the same flags into them (eval-http.ts `httpOptions`, `generationOptions`); none for another policy (refused, serveAction).
+ * Before, serve passed none: a proxy of a slow hosted API could not be given its --timeout, nor a --cache.
+ */
+export function upstreamOptions(cfg: ServeConfig): Record<string, unknown> {
+  if (!cfg.policy.startsWith('openai:')) return {};
+  const o = { ...cfg, apiKeyEnv: cfg.upstreamApiKeyEnv, apiKeyHeader: cfg.upstreamApiKeyHeader };
+  const all: Record<string, unknown> = { ...httpOptions(o), ...generationOptions(o) };
+  // the settings serve does not take (serve-schema.ts) keep the HTTP policy's defaults
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
+}
+
 /** Start serving; resolves once listening. `given`: the options as the user gave them (the key flags are checked). */
 export async function runServe(
   cfg: ServeConfig,
@@ -88,6 +105,8 @@ export async function runServe(
 ): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
   const warn = log ?? ((m: string) => console.error(`askfirst serve: warning: ${m}`));
   refuseKeyFlags(cfg, given, process.env);
+  refuseUnsetKeyEnv({ apiKeyEnv: given.upstreamApiKeyEnv }, process.env, '--upstream-api-key-env');
+  const options = upstreamOptions(cfg); // a bad --extra-body or a --cache-max-bytes without --cache, before any work
   if ((cfg.policy === 'oracle' || cfg.policy.startsWith('oracle:')) && !cfg.data) {
     throw new InputError('the oracle needs the episodes it will be asked about: add --data DIR');
   }
@@ -101,7 +120,7 @@ export async function runServe(
   // once --data is read and checked (it was made at the pass's start: a built-in model loaded before bad data was refused)
   let policy: Policy | undefined;
   const make = async (episodes: AsyncIterable<SuiteEpisode> | readonly SuiteEpisode[]) => {
-    policy = await createPolicy(cfg.policy, { episodes, seed: cfg.seed });
+    policy = await createPolicy(cfg.policy, { episodes, seed: cfg.seed, options });
   };
   const inPass = policyReadsEpisodes(cfg.policy);
   let dataFingerprint: string | undefined;
@@ -157,6 +176,9 @@ export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   checkPolicySpec(cfg.policy); // an unknown --policy is named as such, before its flags are weighed
   refuseUnreadPolicyFlags(ServeSchema, raw, [cfg.policy], ['seed']);
+  if (!cfg.policy.startsWith('openai:')) {
+    refuseUnread(ServeSchema, raw, { keys: SERVE_UPSTREAM_FIELDS, readBy: 'read by an openai:URL#MODEL policy only, for its client of the upstream serve proxies' }, `with --policy ${cfg.policy} (not an openai: policy)`, 'serve an openai: policy');
+  }
   const srv = await runServe(cfg, undefined, raw);
   await serveUntilStopped({ name: 'askfirst serve', closed: 'connections closed', inFlight: srv.inFlight }, () => srv.stop(), () => console.log(`askfirst serve: ${srv.policyName} as model ${JSON.stringify(srv.model)} at ${srv.url} (POST /v1/chat/completions, GET /v1/models, GET /healthz)${srv.protectedByKey ? ', API key required' : ''}; Ctrl-C stops`));
 }
