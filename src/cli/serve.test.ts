@@ -314,8 +314,9 @@ describe('askfirst serve as a proxy: its client of the upstream takes eval\'s fl
   it('refuses them with a policy that is not openai:, an unset --upstream-api-key-env, and --cache-max-bytes without --cache', async () => {
     await expect(serveAction({ policy: 'random', timeout: '5', cache: 'c' })).rejects.toThrow(/^--timeout, --cache do not apply with --policy random \(not an openai: policy\): they are read by an openai:URL#MODEL policy only/);
     delete process.env.AF_TEST_UNSET_UPSTREAM_KEY;
-    await expect(serve('openai:http://127.0.0.1:9/v1#m', { upstreamApiKeyEnv: 'AF_TEST_UNSET_UPSTREAM_KEY' })).rejects.toThrow(/^--upstream-api-key-env AF_TEST_UNSET_UPSTREAM_KEY: that environment variable is not set/);
-    await expect(serve('openai:http://127.0.0.1:9/v1#m', { cacheMaxBytes: 5000 })).rejects.toThrow(/^--cache-max-bytes 5000 bounds the --cache folder, and there is none/);
+    const started = (r: Awaited<ReturnType<typeof runServe>>) => r.close().then(() => 'started'); // a failure here leaves no server
+    await expect(serve('openai:http://127.0.0.1:9/v1#m', { upstreamApiKeyEnv: 'AF_TEST_UNSET_UPSTREAM_KEY' }).then(started)).rejects.toThrow(/^--upstream-api-key-env AF_TEST_UNSET_UPSTREAM_KEY: that environment variable is not set/);
+    await expect(serve('openai:http://127.0.0.1:9/v1#m', { cacheMaxBytes: 5000 }).then(started)).rejects.toThrow(/^--cache-max-bytes 5000 bounds the --cache folder, and there is none/);
   });
 
   it("--help lists them with eval's own descriptions (one schema: the two cannot drift)", async () => {
