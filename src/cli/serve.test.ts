@@ -234,7 +234,7 @@ describe('askfirst serve', () => {
 
 describe('askfirst serve as a proxy: its client of the upstream takes eval\'s flags', () => {
   /** An OpenAI-compatible upstream answering "B. Move" after `delayMs`; what it was sent, body and headers. */
-  async function upstream(delayMs = 0) {
+  async function upstream(delayMs = 0, status = 200) {
     const sent: { body: Record<string, unknown>; headers: IncomingHttpHeaders }[] = [];
     const timers = new Set<NodeJS.Timeout>();
     const up = createServer((req, res) => {
@@ -244,6 +244,7 @@ describe('askfirst serve as a proxy: its client of the upstream takes eval\'s fl
         const t = setTimeout(() => {
           timers.delete(t);
           res.setHeader('content-type', 'application/json');
+          if (status !== 200) return void res.writeHead(status).end(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } }));
           res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'B. Move' }, finish_reason: 'stop' }] }));
         }, delayMs);
         timers.add(t);
@@ -317,6 +318,28 @@ describe('askfirst serve as a proxy: its client of the upstream takes eval\'s fl
     const started = (r: Awaited<ReturnType<typeof runServe>>) => r.close().then(() => 'started'); // a failure here leaves no server
     await expect(serve('openai:http://127.0.0.1:9/v1#m', { upstreamApiKeyEnv: 'AF_TEST_UNSET_UPSTREAM_KEY' }).then(started)).rejects.toThrow(/^--upstream-api-key-env AF_TEST_UNSET_UPSTREAM_KEY: that environment variable is not set/);
     await expect(serve('openai:http://127.0.0.1:9/v1#m', { cacheMaxBytes: 5000 }).then(started)).rejects.toThrow(/^--cache-max-bytes 5000 bounds the --cache folder, and there is none/);
+  });
+
+  it("advises on a refused upstream key with --upstream-api-key-env, not serve's own clients' --api-key-env", async () => {
+    // before, its log told whoever runs serve to "name its variable with --api-key-env": the key serve's clients must send
+    const said = vi.spyOn(console, 'error').mockImplementation(() => {});
+    for (const keyed of [false, true]) {
+      const up = await upstream(0, 401);
+      if (keyed) process.env.AF_TEST_UPSTREAM_KEY = 'up-secret';
+      const srv = await serve(up.spec, keyed ? { upstreamApiKeyEnv: 'AF_TEST_UPSTREAM_KEY' } : {});
+      try {
+        expect((await ask(srv.url, up.spec)).status).toBe(502);
+        const log = said.mock.calls.flat().join('\n');
+        expect(log).toMatch(keyed ? /check the key in the variable --upstream-api-key-env names, and for Azure OpenAI send it with --upstream-api-key-header api-key/ : /--upstream-api-key-env/); // without a key sent (unless OPENAI_API_KEY is set here): "or name its variable with …"
+        expect(log).not.toMatch(/ --api-key-(env|header)/);
+      } finally {
+        said.mockClear();
+        delete process.env.AF_TEST_UPSTREAM_KEY;
+        await srv.close();
+        await up.close();
+      }
+    }
+    said.mockRestore();
   });
 
   it("--help lists them with eval's own descriptions (one schema: the two cannot drift)", async () => {

@@ -92,7 +92,8 @@ function refuseKeyFlags(cfg: ServeConfig, given: Readonly<Record<string, unknown
 export function upstreamOptions(cfg: ServeConfig): Record<string, unknown> {
   if (!cfg.policy.startsWith('openai:')) return {};
   const o = { ...cfg, apiKeyEnv: cfg.upstreamApiKeyEnv, apiKeyHeader: cfg.upstreamApiKeyHeader };
-  const all: Record<string, unknown> = { ...httpOptions(o), ...generationOptions(o) };
+  // keyFlagPrefix: a refused upstream key's advice names --upstream-api-key-env, not serve's own clients' --api-key-env
+  const all: Record<string, unknown> = { ...httpOptions(o), ...generationOptions(o), keyFlagPrefix: 'upstream-' };
   // the settings serve does not take (serve-schema.ts) keep the HTTP policy's defaults
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 }

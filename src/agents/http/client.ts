@@ -110,6 +110,8 @@ export interface ChatClientOptions {
   apiKeyHeader?: 'authorization' | 'api-key';
   /** The variable the key was read from (named in the advice of a 401 sent without a key). */
   apiKeyEnv?: string;
+  /** What the options naming the key begin with after "--" in that advice: "" (eval's --api-key-env), "upstream-" (serve's). */
+  keyFlagPrefix?: string;
   concurrency: number;
   timeoutMs: number;
   retries: number;
@@ -576,6 +578,7 @@ export class ChatClient {
           model: typeof sent.model === 'string' ? sent.model : undefined,
           keySent: this.opts.apiKey !== undefined,
           apiKeyEnv: this.opts.apiKeyEnv,
+          keyFlagPrefix: this.opts.keyFlagPrefix,
           location: headerValue(resp.headers.location) ?? undefined,
         });
         const param = resp.status === 400 || resp.status === 422 ? rejectedParam(body, sent) : undefined;

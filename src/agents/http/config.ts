@@ -26,6 +26,7 @@ export const httpPolicySchema = z.object({
     .enum(['authorization', 'api-key'])
     .default('authorization')
     .describe('how the API key is sent: authorization ("Authorization: Bearer KEY": OpenAI, vLLM, most servers) or api-key ("api-key: KEY": Azure OpenAI\'s keys)'),
+  keyFlagPrefix: z.enum(['', 'upstream-']).default('').describe('how the options naming the key begin in advice on a refused key: "" (--api-key-env, eval) or "upstream-" (--upstream-api-key-env, serve as a proxy)'),
   concurrency: z.number().int().min(1).max(1024).default(8).describe('requests in flight at once'),
   timeoutMs: z.number().int().min(1).default(120_000).describe('per-request timeout in milliseconds'),
   retries: z.number().int().min(0).max(100).default(6).describe('retries per request on 429/5xx/network errors/timeouts/malformed replies'),

@@ -123,6 +123,7 @@ export class HttpPolicy implements Policy {
       apiKey: apiKeyFromEnv(this.config.apiKeyEnv, env),
       apiKeyHeader: this.config.apiKeyHeader,
       apiKeyEnv: this.config.apiKeyEnv,
+      keyFlagPrefix: this.config.keyFlagPrefix,
       concurrency: this.config.concurrency,
       timeoutMs: this.config.timeoutMs,
       retries: this.config.retries,

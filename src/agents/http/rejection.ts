@@ -76,8 +76,10 @@ export function paramAdvice(param: string): string {
 export function statusAdvice(
   status: number,
   body: Record<string, unknown> | undefined,
-  o: { baseUrl: string; endpoint: string; model?: string; keySent: boolean; apiKeyEnv?: string; location?: string },
+  o: { baseUrl: string; endpoint: string; model?: string; keySent: boolean; apiKeyEnv?: string; location?: string; keyFlagPrefix?: string },
 ): string {
+  // the options naming the key, as the command has them: serve's are --upstream-api-key-env/-header (its --api-key-env is its own clients' key)
+  const [envFlag, headerFlag] = [`--${o.keyFlagPrefix ?? ''}api-key-env`, `--${o.keyFlagPrefix ?? ''}api-key-header`];
   if (status >= 300 && status < 400 && o.location) {
     // Not followed: a 301/302 turns a POST into a GET without its body. The new base URL is the target less the route.
     const target = new URL(o.location, o.endpoint);
@@ -90,8 +92,8 @@ export function statusAdvice(
   }
   if (status === 401 || status === 403) {
     return o.keySent
-      ? ' (the server refused the API key sent: check the key in the variable --api-key-env names, and for Azure OpenAI send it with --api-key-header api-key)'
-      : ` (no API key was sent: put it in ${o.apiKeyEnv ?? 'ASKFIRST_API_KEY'} or OPENAI_API_KEY, or name its variable with --api-key-env)`;
+      ? ` (the server refused the API key sent: check the key in the variable ${envFlag} names, and for Azure OpenAI send it with ${headerFlag} api-key)`
+      : ` (no API key was sent: put it in ${o.apiKeyEnv ?? 'ASKFIRST_API_KEY'} or OPENAI_API_KEY, or name its variable with ${envFlag})`;
   }
   if (status === 429 && (body?.code === 'insufficient_quota' || body?.type === 'insufficient_quota')) return " (the account's quota is used up: add credit or raise its limit; retrying does not help)";
   if (status === 413) return " (the request is larger than the server accepts: send smaller views with --max-pixels N (e.g. 1000000), or raise the server's body limit)";
