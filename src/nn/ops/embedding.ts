@@ -34,6 +34,7 @@ export function embedding(table: Tensor, ids: ArrayLike<number>, shape: readonly
 /**
  * Mean of word embeddings per sequence: ids and mask are [B, L] flat (mask nonzero = a real
  * token, zero = padding), table [V, D] → [B, D]. A sequence with no valid token gives zeros.
+ * Its float64 twin is ops/ref.ts `bagOfTokensRef` / `bagOfTokensBackwardRef`, checked in ops/ref.test.ts.
  */
 export function bagOfTokens(table: Tensor, ids: ArrayLike<number>, mask: ArrayLike<number | boolean>, B: number, L: number): Tensor {
   if (table.ndim !== 2) throw new InputError(`bagOfTokens table must be [V, D], got ${shapeStr(table.shape)}`);

@@ -1,7 +1,8 @@
 /**
  * The ops outside the kernels against their float64 twins (ops/ref.ts), value and gradient: softmax, log-softmax,
- * layerNorm, embedding, globalAvgPool and logSigmoid, on several shapes (odd sizes, 1-wide axes, masks) and edge values
- * (logits ±80, ±1e4, 0, ±∞ for log-sigmoid).
+ * cross-entropy (each reduction, masks, ignored rows), layerNorm, embedding, bagOfTokens (masks, empty sequences),
+ * globalAvgPool and logSigmoid, on several shapes (odd sizes, 1-wide axes, masks) and edge values (logits ±80, ±1e4,
+ * ±1e20, ±3e38, 0, ±∞ for log-sigmoid).
  *
  * Each tolerance is a bound on the error an op can make, derived from where it rounds, not a number picked to pass:
  * - a float32 store of y rounds by at most U·|y| + TINY (U = 2^−24, half an ulp relative; TINY = 2^−150, half the
@@ -20,10 +21,10 @@ import { Rng } from '../../util/rng.js';
 import { Tensor } from '../tensor.js';
 import { globalAvgPool } from './conv.js';
 import { logSigmoid } from './elementwise.js';
-import { embedding } from './embedding.js';
+import { bagOfTokens, embedding } from './embedding.js';
 import { layerNorm } from './norm.js';
 import * as T from './ref.js';
-import { logSoftmax, type Mask, softmax } from './softmax.js';
+import { crossEntropy, logSoftmax, type Mask, softmax } from './softmax.js';
 
 /** float32's unit roundoff: |fround(y) − y| ≤ U·|y| for a normal y. */
 const U = 2 ** -24;
@@ -70,23 +71,51 @@ function run(f: (t: Tensor) => Tensor, x: Float32Array, shape: number[], g: Floa
   return { y, dx: t.grad!.slice() };
 }
 
+/**
+ * logSoftmaxRef's and softmaxRef's values for x of `shape` (rows over the last axis), and each entry's bound on the op's
+ * float32 log-probability error, Δ, and on its probability's, pe.
+ */
+function logSoftmaxTwin(x: Float32Array, shape: number[], mask?: Mask) {
+  const K = shape[shape.length - 1];
+  const R = x.length / K;
+  const p = T.softmaxRef(x, R, K, mask);
+  const lp = T.logSoftmaxRef(x, R, K, mask);
+  const delta = new Float64Array(x.length);
+  for (let r = 0; r < R; r++) {
+    let m = -Infinity;
+    for (let j = 0; j < K; j++) if (!mask || mask[r * K + j]) m = Math.max(m, x[r * K + j]);
+    for (let j = 0; j < K; j++) {
+      const i = r * K + j;
+      if (mask && !mask[i]) continue; // masked: exactly MASKED_LOGP and 0 on both sides
+      // the float32 store of lp, plus both sides' float64 x − max − log Σ e^(x − max) (a sum of K exponentials)
+      delta[i] = U * Math.abs(lp[i]) + TINY + 2 * (K + 4) * U64 * (1 + Math.abs(lp[i]) + Math.abs(x[i] - m));
+    }
+  }
+  // the error of the op's probability e^(lp32) against p: p·(e^Δ − 1), and e^(lp + Δ) where p underflows float64
+  // (a log-probability of −2e20: Δ is then so large that p·(e^Δ − 1) would be 0·∞)
+  const pe = p.map((v, i) => (v > 0 ? v * Math.expm1(delta[i]) : Math.exp(lp[i] + delta[i])) + 2 * (K + 4) * U64 * v);
+  return { K, R, p, lp, delta, pe };
+}
+
 const numel = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Rows of logits at the edges: ±80, ±1e4, all equal, near ties, and a diverging model's ±1e20 and ±3e38. */
+const edgeRows = [
+  [80, -80, 0, 1e4, -1e4],
+  [-1e4, -1e4, -1e4, -1e4, -1e4],
+  [1e4, 1e4, 1e4, 1e4, 1e4],
+  [0, 0, 0, 0, 0],
+  [80, 80, -80, -80, 0],
+  [-80, -1e4, 0, 80, -80],
+  [1e4, 9999, 9990, 9900, -1e4],
+  [-1e4, -9999, -1e4 + 0.5, 0, 80],
+  // a diverging model's logits: x − (max + log Σ) would round the maximal entries' log-probabilities to 0
+  [1e20, 1e20, -1e20, 0, 1e20],
+  [-3e38, 3e38, 3e38, 0, 1],
+];
 
 describe('softmax and logSoftmax agree with their float64 twins', () => {
   const shapes = [[1, 1], [1, 2], [3, 3], [2, 7], [4, 17], [1, 33], [2, 3, 129], [5, 64]];
-  const edgeRows = [
-    [80, -80, 0, 1e4, -1e4],
-    [-1e4, -1e4, -1e4, -1e4, -1e4],
-    [1e4, 1e4, 1e4, 1e4, 1e4],
-    [0, 0, 0, 0, 0],
-    [80, 80, -80, -80, 0],
-    [-80, -1e4, 0, 80, -80],
-    [1e4, 9999, 9990, 9900, -1e4],
-    [-1e4, -9999, -1e4 + 0.5, 0, 80],
-    // a diverging model's logits: x − (max + log Σ) would round the maximal entries' log-probabilities to 0
-    [1e20, 1e20, -1e20, 0, 1e20],
-    [-3e38, 3e38, 3e38, 0, 1],
-  ];
   type Case = { what: string; x: Float32Array; shape: number[]; mask?: Mask };
   const cases: Case[] = [];
   for (const shape of shapes) {
@@ -99,28 +128,7 @@ describe('softmax and logSoftmax agree with their float64 twins', () => {
   cases.push({ what: 'edge rows', x: Float32Array.from(edgeRows.flat()), shape: [edgeRows.length, 5] });
   cases.push({ what: 'edge rows masked', x: Float32Array.from(edgeRows.flat()), shape: [edgeRows.length, 5], mask: edgeRows.flat().map((_, i) => (i % 5 === 3 ? 0 : 1)) });
 
-  /** The twin's values and each entry's bound on the op's float32 log-probability error, Δ. */
-  function twin(c: Case) {
-    const K = c.shape[c.shape.length - 1];
-    const R = c.x.length / K;
-    const p = T.softmaxRef(c.x, R, K, c.mask);
-    const lp = T.logSoftmaxRef(c.x, R, K, c.mask);
-    const delta = new Float64Array(c.x.length);
-    for (let r = 0; r < R; r++) {
-      let m = -Infinity;
-      for (let j = 0; j < K; j++) if (!c.mask || c.mask[r * K + j]) m = Math.max(m, c.x[r * K + j]);
-      for (let j = 0; j < K; j++) {
-        const i = r * K + j;
-        if (c.mask && !c.mask[i]) continue; // masked: exactly MASKED_LOGP and 0 on both sides
-        // the float32 store of lp, plus both sides' float64 x − max − log Σ e^(x − max) (a sum of K exponentials)
-        delta[i] = U * Math.abs(lp[i]) + TINY + 2 * (K + 4) * U64 * (1 + Math.abs(lp[i]) + Math.abs(c.x[i] - m));
-      }
-    }
-    // the error of the op's probability e^(lp32) against p: p·(e^Δ − 1), and e^(lp + Δ) where p underflows float64
-    // (a log-probability of −2e20: Δ is then so large that p·(e^Δ − 1) would be 0·∞)
-    const pe = p.map((v, i) => (v > 0 ? v * Math.expm1(delta[i]) : Math.exp(lp[i] + delta[i])) + 2 * (K + 4) * U64 * v);
-    return { K, R, p, lp, delta, pe };
-  }
+  const twin = (c: Case) => logSoftmaxTwin(c.x, c.shape, c.mask);
 
   it('forward: log-probabilities within Δ, probabilities within p·(e^Δ − 1) and their own float32 rounding', () => {
     for (const c of cases) {
@@ -169,6 +177,106 @@ describe('softmax and logSoftmax agree with their float64 twins', () => {
         return pe64[i] * Math.abs(gs) + 2 * (K + 3) * U64 * (Math.abs(g[i]) + p[i] * ga) + round32(dls[i]);
       });
     }
+  });
+});
+
+describe('crossEntropy agrees with its float64 twin', () => {
+  const IGNORE = -100;
+  type Case = { what: string; x: Float32Array; shape: number[]; targets: number[]; mask?: Mask };
+  const cases: Case[] = [];
+  /** A valid target per row (ignoreIndex for a row with no valid entry), and about a quarter of rows ignored if `ignore`. */
+  const targetsFor = (R: number, K: number, mask: Mask | undefined, ignore: boolean): number[] =>
+    Array.from({ length: R }, (_, r) => {
+      const valid = Array.from({ length: K }, (_v, j) => j).filter((j) => !mask || mask[r * K + j]);
+      return valid.length === 0 || (ignore && rng.next() < 0.25) ? IGNORE : valid[rng.int(valid.length)];
+    });
+  for (const shape of [[1, 1], [1, 2], [3, 3], [2, 7], [4, 17], [1, 33], [2, 3, 129], [5, 64]]) {
+    const n = numel(shape);
+    const K = shape[shape.length - 1];
+    const R = n / K;
+    for (const scale of [5, 80, 1e4]) cases.push({ what: `${shape.join('×')} ±${scale}`, x: randF32(n, -scale, scale), shape, targets: targetsFor(R, K, undefined, false) });
+    cases.push({ what: `${shape.join('×')} ±5 ignored rows`, x: randF32(n, -5, 5), shape, targets: targetsFor(R, K, undefined, true) });
+    const mask = Array.from({ length: n }, () => (rng.next() < 0.35 ? 0 : 1));
+    cases.push({ what: `${shape.join('×')} ±5 masked, ignored rows`, x: randF32(n, -5, 5), shape, mask, targets: targetsFor(R, K, mask, true) });
+  }
+  const edge = Float32Array.from(edgeRows.flat());
+  const edgeShape = [edgeRows.length, 5];
+  for (const t of [0, 1, 2, 3, 4]) cases.push({ what: `edge rows, target ${t}`, x: edge, shape: edgeShape, targets: edgeRows.map(() => t) });
+  const edgeMask = edgeRows.flat().map((_, i) => (i % 5 === 3 ? 0 : 1));
+  cases.push({ what: 'edge rows masked', x: edge, shape: edgeShape, mask: edgeMask, targets: targetsFor(edgeRows.length, 5, edgeMask, true) });
+  cases.push({ what: 'every row ignored', x: randF32(12, -5, 5), shape: [3, 4], targets: [IGNORE, IGNORE, IGNORE] });
+
+  it('per-row, summed and mean losses, and their gradients, within the float32 log-probabilities they are made of', () => {
+    for (const c of cases) {
+      const { K, R, p, lp, delta, pe } = logSoftmaxTwin(c.x, c.shape, c.mask);
+      const kept = (r: number) => c.targets[r] !== IGNORE;
+      let count = 0;
+      for (let r = 0; r < R; r++) if (kept(r)) count++;
+      let perFast = new Float32Array(0); // the op's per-row losses, checked first
+      for (const reduction of ['none', 'sum', 'mean'] as const) {
+        const opts = { mask: c.mask, reduction, ignoreIndex: IGNORE };
+        const what = `${c.what} ${reduction}`;
+        const g = randF32(reduction === 'none' ? R : 1, -1, 1);
+        const xt = new Tensor(c.x.slice(), c.shape, true);
+        const out = crossEntropy(xt, c.targets, opts);
+        const y = out.data.slice();
+        out.backward(g);
+        const want = T.crossEntropyRef(c.x, c.targets, R, K, opts);
+        // each row's loss is stored in float32 before the reduction (as torch's float32 cross_entropy): a row's loss past
+        // float32's range (a log-probability of −6e38 from logits ±3e38) is +∞ there, and so is their sum or mean
+        // (the twin's mean of such rows can be finite: 6.0e37 over the ten edge rows)
+        if (reduction !== 'none' && c.targets.some((t, r) => t !== IGNORE && -lp[r * K + t] >= F32_OVERFLOW)) want[0] = Infinity;
+        // each row's loss is −lp32 at its target: off by Δ there; a reduction adds a float64 sum of R on both sides and
+        // the mean's 1/count, then one float32 store
+        const scale = reduction === 'mean' ? 1 / count : 1;
+        let de = 0;
+        let la = 0;
+        for (let r = 0; r < R; r++) {
+          if (!kept(r)) continue;
+          de += delta[r * K + c.targets[r]];
+          la += Math.abs(lp[r * K + c.targets[r]]);
+        }
+        expectWithin(`crossEntropy ${what}`, y, want, (i) =>
+          reduction === 'none'
+            ? kept(i) ? delta[i * K + c.targets[i]] : 0
+            : scale * (de + 2 * (R + 4) * U64 * la) + round32(want[0]),
+        );
+        if (reduction === 'none') perFast = y;
+        else {
+          // and a reduction is the float64 sum of those float32 per-row losses (checked above) times scale, one store: a
+          // float32 sum (one more rounding per row) would be off by up to R·U·Σ|losses|
+          let s = 0;
+          let sa = 0;
+          for (let r = 0; r < R; r++) {
+            s += perFast[r];
+            sa += Math.abs(perFast[r]);
+          }
+          const red = Float64Array.of(s * scale); // NaN for the mean of no rows (scale 1/0 · 0)
+          expectWithin(`crossEntropy ${what} from the per-row losses`, y, red, () => (R + 2) * U64 * sa * scale + round32(red[0]));
+        }
+        // dxⱼ = g·scale·(e^(lp32ⱼ) − δⱼₜ) in float64 (e^lp32 off by pe), one float32 store
+        const dwant = T.crossEntropyBackwardRef(p, g, c.targets, R, K, opts);
+        expectWithin(`crossEntropy grad ${what}`, xt.grad!, dwant, (i) => {
+          const r = Math.floor(i / K);
+          if (!kept(r) || (c.mask && !c.mask[i])) return 0;
+          const gr = Math.abs((reduction === 'none' ? g[r] : g[0]) * scale);
+          return gr * pe[i] + 6 * U64 * gr * (p[i] + 1) + round32(dwant[i]);
+        });
+      }
+    }
+  });
+
+  it('the twin itself: ignored rows give 0, a mean over no rows is NaN, and the gradient sums to 0 over a row', () => {
+    const x = [1, 2, 3, 0, 0, 0];
+    const none = T.crossEntropyRef(x, [2, IGNORE], 2, 3, { reduction: 'none', ignoreIndex: IGNORE });
+    expect(none[0]).toBeCloseTo(-Math.log(Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3))), 14);
+    expect(none[1]).toBe(0);
+    expect(T.crossEntropyRef(x, [IGNORE, IGNORE], 2, 3, { ignoreIndex: IGNORE })[0]).toBeNaN();
+    expect(T.crossEntropyRef(x, [0, 1], 2, 3, { reduction: 'mean' })[0]).toBeCloseTo((T.crossEntropyRef(x, [0, 1], 2, 3, { reduction: 'sum' })[0]) / 2, 14);
+    const dx = T.crossEntropyBackwardRef(T.softmaxRef(x, 2, 3), [1], [0, 1], 2, 3, { reduction: 'sum' });
+    expect(dx[0] + dx[1] + dx[2]).toBeCloseTo(0, 14);
+    expect(dx[3]).toBeCloseTo(1 / 3, 14);
+    expect(dx[4]).toBeCloseTo(1 / 3 - 1, 14);
   });
 });
 
@@ -294,6 +402,76 @@ describe('embedding agrees with its float64 twin', () => {
         }
         // the first += adds to 0 exactly; each of the c − 1 others rounds (the twin's float64 sum: c·U64)
         return (c > 1 ? (c - 1) * (U * ga + TINY) : 0) + c * U64 * ga;
+      });
+    }
+  });
+});
+
+describe('bagOfTokens agrees with its float64 twin', () => {
+  type Case = { V: number; D: number; B: number; L: number; lo: number; hi: number; bool?: boolean; emptyRow?: boolean };
+  const cases: Case[] = [
+    { V: 1, D: 1, B: 1, L: 1, lo: -3, hi: 3 },
+    { V: 3, D: 5, B: 3, L: 7, lo: -3, hi: 3, emptyRow: true },
+    { V: 7, D: 1, B: 2, L: 17, lo: -3, hi: 3, bool: true },
+    { V: 50, D: 33, B: 4, L: 9, lo: -3, hi: 3 },
+    { V: 2, D: 16, B: 5, L: 33, lo: -1e4, hi: 1e4, emptyRow: true }, // long sums of large values, much cancellation
+    { V: 11, D: 3, B: 2, L: 6, lo: 1e4 - 1, hi: 1e4 + 1 },
+    { V: 4, D: 3, B: 2, L: 0, lo: -1, hi: 1 }, // no tokens at all
+  ];
+  it('means and the table gradient, within a float32 += over the valid tokens, 1/count in float32 and one store', () => {
+    for (const c of cases) {
+      const { V, D, B, L } = c;
+      const n = B * L;
+      const table = randF32(V * D, c.lo, c.hi);
+      const m = Array.from({ length: n }, (_, i) => (c.emptyRow && i < L ? 0 : rng.next() < 0.3 ? 0 : 1));
+      const mask = c.bool ? m.map((v) => v === 1) : m;
+      // masked positions hold ids the op must never read: out of the vocabulary, negative, fractional, or a real id
+      const ids = m.map((v, i) => (v ? rng.int(V) : [-1, V, V + 7, 0.5, rng.int(V)][i % 5]));
+      const g = randF32(B * D, -1, 1);
+      const tt = new Tensor(table.slice(), [V, D], true);
+      const out = bagOfTokens(tt, ids, mask, B, L);
+      expect(out.shape).toEqual([B, D]);
+      const y = out.data.slice();
+      out.backward(g);
+      const what = `V=${V} D=${D} B=${B} L=${L} [${c.lo}, ${c.hi}]${c.bool ? ' boolean mask' : ''}`;
+      const count = (b: number) => m.slice(b * L, b * L + L).reduce((a: number, v) => a + v, 0);
+      const want = T.bagOfTokensRef(table, D, ids, mask, B, L);
+      expectWithin(`bagOfTokens ${what}`, y, want, (i) => {
+        const b = Math.floor(i / D);
+        const cnt = count(b);
+        // the first += adds to 0 exactly, each of the cnt − 1 others rounds by U·|the partial sum| (+ TINY); then
+        // ·(1/cnt rounded to float32) and a store; the twin's float64 sum: cnt·U64·Σ|terms|
+        let a = 0;
+        let e = 0;
+        let part = 0;
+        for (let l = 0, k = 0; l < L; l++) {
+          if (!m[b * L + l]) continue;
+          const t = table[ids[b * L + l] * D + (i % D)];
+          a += Math.abs(t);
+          part += t;
+          if (k++ > 0) e += U * Math.abs(part) + TINY;
+        }
+        return cnt ? (e + cnt * U64 * a) / cnt + (U + 2 * U64) * Math.abs(want[i]) + round32(want[i]) : 0;
+      });
+      const dwant = T.bagOfTokensBackwardRef(g, V, D, ids, mask, B, L);
+      expectWithin(`bagOfTokens grad ${what}`, tt.grad!, dwant, (i) => {
+        const v = Math.floor(i / D);
+        const j = i % D;
+        // terms g·(1/count)₃₂ in position order, each rounded by its float32 += to U·|the partial sum| (+ TINY; the
+        // first too: a product of two floats needs 48 bits), 1/count's own float32 rounding (U·Σ|terms|), and the
+        // twin's float64 sum over B of g·same/valid
+        let a = 0;
+        let e = 0;
+        let part = 0;
+        for (let b = 0; b < B; b++) {
+          for (let l = 0; l < L; l++) {
+            if (!m[b * L + l] || ids[b * L + l] !== v) continue;
+            a += Math.abs(g[b * D + j]) / count(b);
+            part += g[b * D + j] / count(b);
+            e += U * Math.abs(part) + TINY;
+          }
+        }
+        return e + U * a + 2 * (B + 2) * U64 * a;
       });
     }
   });

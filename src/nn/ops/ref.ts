@@ -1,7 +1,7 @@
 /**
- * Reference twins of the ops computed outside the kernels (kernels/ref.ts twins those): softmax and log-softmax
- * (ops/softmax.ts), layer normalisation (ops/norm.ts), the embedding lookup (ops/embedding.ts), global average pooling
- * (ops/conv.ts) and log-sigmoid (ops/elementwise.ts), each forward and backward, written the plain obvious way on flat
+ * Reference twins of the ops computed outside the kernels (kernels/ref.ts twins those): softmax, log-softmax and
+ * cross-entropy (ops/softmax.ts), layer normalisation (ops/norm.ts), the embedding lookup and the bag of tokens
+ * (ops/embedding.ts), global average pooling (ops/conv.ts) and log-sigmoid (ops/elementwise.ts), each forward and backward, written the plain obvious way on flat
  * arrays in float64: a gradient is the full Jacobian's sum Σᵢ gᵢ·∂yᵢ/∂xⱼ, not the op's simplified closed form. Slow
  * (O(K²) per softmax row, O(D²) per layer-norm row); ops/ref.test.ts checks the ops against them within bounds derived
  * from float32 rounding.
@@ -146,6 +146,108 @@ export function embeddingBackwardRef(g: ArrayLike<number>, V: number, D: number,
     }
   }
   return dt;
+}
+
+/** How many of sequence b's valid tokens (mask nonzero) are token v, and how many valid tokens it has. */
+function bagCounts(ids: ArrayLike<number>, mask: ArrayLike<number | boolean>, b: number, L: number, v: number): { same: number; valid: number } {
+  let same = 0;
+  let valid = 0;
+  for (let l = 0; l < L; l++) {
+    if (!mask[b * L + l]) continue;
+    valid++;
+    if (ids[b * L + l] === v) same++;
+  }
+  return { same, valid };
+}
+
+/**
+ * The mean of each sequence's valid word embeddings: out[b, j] = Σ over the valid l of table[ids[b, l], j] / (their
+ * count), 0 for a sequence with none; ids and mask [B, L] flat, table [V, D] → [B, D]. Masked ids are never read.
+ */
+export function bagOfTokensRef(table: ArrayLike<number>, D: number, ids: ArrayLike<number>, mask: ArrayLike<number | boolean>, B: number, L: number): Float64Array {
+  const out = new Float64Array(B * D);
+  for (let b = 0; b < B; b++) {
+    let c = 0;
+    const s = new Float64Array(D);
+    for (let l = 0; l < L; l++) {
+      if (!mask[b * L + l]) continue;
+      c++;
+      for (let j = 0; j < D; j++) s[j] += table[ids[b * L + l] * D + j];
+    }
+    for (let j = 0; j < D; j++) out[b * D + j] = c ? s[j] / c : 0;
+  }
+  return out;
+}
+
+/**
+ * Its table gradient from the Jacobian ∂out[b, i]/∂table[v, j] = δᵢⱼ·(the valid positions of b holding v) / (b's valid
+ * count), 0 for a sequence with none: dtable[v, j] = Σ_b Σᵢ g[b, i]·∂out[b, i]/∂table[v, j].
+ */
+export function bagOfTokensBackwardRef(g: ArrayLike<number>, V: number, D: number, ids: ArrayLike<number>, mask: ArrayLike<number | boolean>, B: number, L: number): Float64Array {
+  const dt = new Float64Array(V * D);
+  for (let v = 0; v < V; v++) {
+    for (let b = 0; b < B; b++) {
+      const { same, valid } = bagCounts(ids, mask, b, L, v);
+      for (let j = 0; j < D; j++) {
+        let s = 0;
+        for (let i = 0; i < D; i++) s += g[b * D + i] * (i === j && valid ? same / valid : 0);
+        dt[v * D + j] += s;
+      }
+    }
+  }
+  return dt;
+}
+
+/** What crossEntropyRef is asked: as ops/softmax.ts's CrossEntropyOptions. */
+export interface CrossEntropyRefOptions {
+  mask?: Mask;
+  reduction?: 'mean' | 'sum' | 'none';
+  ignoreIndex?: number;
+}
+
+/** Each row's weight in the loss: 0 for an ignored row, else 1 ('sum', 'none') or 1 / (rows not ignored) ('mean', NaN for none). */
+function ceWeights(targets: ArrayLike<number>, R: number, opts: CrossEntropyRefOptions): Float64Array {
+  let count = 0;
+  for (let r = 0; r < R; r++) if (targets[r] !== opts.ignoreIndex) count++;
+  const w = new Float64Array(R);
+  for (let r = 0; r < R; r++) if (targets[r] !== opts.ignoreIndex) w[r] = (opts.reduction ?? 'mean') === 'mean' ? 1 / count : 1;
+  return w;
+}
+
+/**
+ * −log softmax(x)[r, targets[r]] per row of K (0 for a row whose target is ignoreIndex), from logSoftmaxRef; 'none'
+ * gives the R per-row losses, 'sum' their sum, 'mean' (the default) their sum over the rows not ignored divided by how
+ * many there are (NaN for none), as one value.
+ */
+export function crossEntropyRef(x: ArrayLike<number>, targets: ArrayLike<number>, R: number, K: number, opts: CrossEntropyRefOptions = {}): Float64Array {
+  const lp = logSoftmaxRef(x, R, K, opts.mask);
+  const per = new Float64Array(R);
+  for (let r = 0; r < R; r++) if (targets[r] !== opts.ignoreIndex) per[r] = -lp[r * K + targets[r]];
+  const reduction = opts.reduction ?? 'mean';
+  if (reduction === 'none') return per;
+  let count = 0;
+  let s = 0;
+  for (let r = 0; r < R; r++) {
+    if (targets[r] === opts.ignoreIndex) continue;
+    count++;
+    s += per[r];
+  }
+  return Float64Array.of(reduction === 'sum' ? s : s / count);
+}
+
+/**
+ * Its gradient: the loss is Σ_r w_r·(−lp[r, t_r]) (w from the reduction, 0 for ignored rows), so with the log-softmax
+ * Jacobian ∂lpᵢ/∂xⱼ = δᵢⱼ − pⱼ over the valid i, j of a row: dxⱼ = Σᵢ Gᵢ·(δᵢⱼ − pⱼ), Gᵢ = −w_r·g_r·δ_{i t_r} (g the upstream
+ * gradient, one per row for 'none', one value otherwise), p = softmaxRef(x); masked entries 0.
+ */
+export function crossEntropyBackwardRef(p: Float64Array, g: ArrayLike<number>, targets: ArrayLike<number>, R: number, K: number, opts: CrossEntropyRefOptions = {}): Float64Array {
+  const w = ceWeights(targets, R, opts);
+  const G = new Float64Array(R * K);
+  for (let r = 0; r < R; r++) {
+    if (targets[r] === opts.ignoreIndex) continue;
+    for (let i = 0; i < K; i++) G[r * K + i] = i === targets[r] ? -w[r] * ((opts.reduction ?? 'mean') === 'none' ? g[r] : g[0]) : 0;
+  }
+  return logSoftmaxBackwardRef(p, G, R, K, opts.mask);
 }
 
 /** The mean of each of NC planes of P values: [N, C, H, W] → [N, C], P = H·W. */

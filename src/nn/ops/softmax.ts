@@ -108,7 +108,12 @@ export interface CrossEntropyOptions {
   ignoreIndex?: number;
 }
 
-/** −log softmax(logits)[target] per row of logits [..., K]; targets: one class index per row. */
+/**
+ * −log softmax(logits)[target] per row of logits [..., K]; targets: one class index per row. Each row's loss is the
+ * float32 log-probability's negation, and a reduction sums those in float64 (as torch's float32 cross_entropy, a row
+ * whose loss is past float32's range makes the sum and mean +∞). Its float64 twin is ops/ref.ts `crossEntropyRef` /
+ * `crossEntropyBackwardRef`, checked in ops/ref.test.ts.
+ */
 export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, opts: CrossEntropyOptions = {}): Tensor {
   const { mask, reduction = 'mean', ignoreIndex } = opts;
   checkMask(logits, mask, 'crossEntropy');
