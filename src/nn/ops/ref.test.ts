@@ -1,7 +1,7 @@
 /**
  * The ops outside the kernels against their float64 twins (ops/ref.ts), value and gradient: softmax, log-softmax,
- * cross-entropy (each reduction, masks, ignored rows), layerNorm, embedding, bagOfTokens (masks, empty sequences),
- * globalAvgPool and logSigmoid, on several shapes (odd sizes, 1-wide axes, masks) and edge values (logits ±80, ±1e4,
+ * cross-entropy (each reduction, masks, ignored rows), gather, layerNorm, embedding, bagOfTokens (masks, empty
+ * sequences), globalAvgPool, sum and mean (all values, each axis), logSigmoid, sigmoid, tanh and GELU, on several shapes (odd sizes, 1-wide axes, masks) and edge values (logits ±80, ±1e4,
  * ±1e20, ±3e38, 0, ±∞ for log-sigmoid).
  *
  * Each tolerance is a bound on the error an op can make, derived from where it rounds, not a number picked to pass:
@@ -20,11 +20,12 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng.js';
 import { Tensor } from '../tensor.js';
 import { globalAvgPool } from './conv.js';
-import { logSigmoid } from './elementwise.js';
+import { gelu, logSigmoid, sigmoid, tanh } from './elementwise.js';
 import { bagOfTokens, embedding } from './embedding.js';
 import { layerNorm } from './norm.js';
+import { mean, sum } from './reduce.js';
 import * as T from './ref.js';
-import { crossEntropy, logSoftmax, type Mask, softmax } from './softmax.js';
+import { crossEntropy, gather, logSoftmax, type Mask, softmax } from './softmax.js';
 
 /** float32's unit roundoff: |fround(y) − y| ≤ U·|y| for a normal y. */
 const U = 2 ** -24;
@@ -534,5 +535,136 @@ describe('logSigmoid agrees with its float64 twin', () => {
     expect(T.logSigmoidRef(-80)).toBeCloseTo(-80, 12);
     expect(T.logSigmoidGradRef(-1e4)).toBe(1);
     expect(T.logSigmoidGradRef(1e4)).toBe(0);
+  });
+});
+
+
+describe('sigmoid, tanh and GELU agree with their float64 twins', () => {
+  const edges = [0, -0, 1e-30, -1e-30, 1, -1, 5, -5, 10, -10, 17, -17, 20, -20, 40, -40, 88, -88, 104, -104, 800, -800, 1e4, -1e4];
+  const cases: [string, Float32Array][] = [
+    ['edge values', Float32Array.from(edges)],
+    ['1', randF32(1, -8, 8)],
+    ['7', randF32(7, -8, 8)],
+    ['17×33', randF32(17 * 33, -8, 8)],
+    ['2×129 ±50', randF32(258, -50, 50)],
+  ];
+  // each op computes its value in float64 (a few roundings, and Math.tanh's < 1 ulp) and stores it in float32
+  const value = (want: number) => 8 * U64 * Math.abs(want) + round32(want);
+  it('sigmoid: value, and the gradient y·(1 − y) from the stored float32 y, within y\'s rounding', () => {
+    for (const [what, x] of cases) {
+      const g = randF32(x.length, -1, 1);
+      const { y, dx } = run(sigmoid, x, [x.length], g);
+      const want = Float64Array.from(x, T.sigmoidRef);
+      expectWithin(`sigmoid ${what}`, y, want, (i) => value(want[i]));
+      const dwant = Float64Array.from(x, (v, i) => g[i] * T.sigmoidGradRef(v));
+      // y32 off by ey: y·(1 − y) off by |1 − 2y|·ey + ey² (so σ'(20) = 2.1e−9 comes out 0: y32 is 1)
+      expectWithin(`sigmoid grad ${what}`, dx, dwant, (i) => {
+        const ey = value(want[i]) * (1 + U);
+        return Math.abs(g[i]) * (Math.abs(1 - 2 * want[i]) * ey + ey * ey) + 4 * U64 * Math.abs(dwant[i]) + round32(dwant[i]);
+      });
+    }
+  });
+  it('tanh: value, and the gradient 1 − y² from the stored float32 y, within y\'s rounding', () => {
+    for (const [what, x] of cases) {
+      const g = randF32(x.length, -1, 1);
+      const { y, dx } = run(tanh, x, [x.length], g);
+      // the twin: sign(x)·(1 − e^−2|x|) / (1 + e^−2|x|), not Math.tanh
+      const want = Float64Array.from(x, (v) => (Math.sign(v) * -Math.expm1(-2 * Math.abs(v))) / (1 + Math.exp(-2 * Math.abs(v))) || v);
+      expectWithin(`tanh ${what}`, y, want, (i) => value(want[i]));
+      const dwant = Float64Array.from(x, (v, i) => g[i] * T.tanhGradRef(v));
+      expectWithin(`tanh grad ${what}`, dx, dwant, (i) => {
+        const ey = value(want[i]) * (1 + U);
+        return Math.abs(g[i]) * (2 * Math.abs(want[i]) * ey + ey * ey) + 4 * U64 * Math.abs(dwant[i]) + round32(dwant[i]);
+      });
+    }
+  });
+  it('GELU: value and gradient, within the float64 cancellation of 1 + tanh(u) and 1 − tanh²(u) and one store', () => {
+    for (const [what, x] of cases) {
+      const g = randF32(x.length, -1, 1);
+      const { y, dx } = run(gelu, x, [x.length], g);
+      const want = Float64Array.from(x, T.geluRef);
+      // ½x·(1 + t): t = tanh(u) off by 2·U64·|t|, the sum by U64·|1 + t|, then a product or two: absolute, where
+      // 1 + t cancels (x = −10: the op's 0 for the twin's −1.2e−37)
+      expectWithin(`gelu ${what}`, y, want, (i) => 0.5 * Math.abs(x[i]) * 4 * U64 + 8 * U64 * Math.abs(want[i]) + round32(want[i]));
+      const dwant = Float64Array.from(x, (v, i) => g[i] * T.geluGradRef(v));
+      expectWithin(`gelu grad ${what}`, dx, dwant, (i) => {
+        const v = x[i];
+        const du = Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * v * v);
+        // ½(1 + t) + ½x·(1 − t²)·du: each cancelling bracket off by a few U64 absolute
+        return Math.abs(g[i]) * (0.5 * 4 * U64 + 0.5 * Math.abs(v) * du * 6 * U64) + 8 * U64 * Math.abs(dwant[i]) + round32(dwant[i]);
+      });
+    }
+  });
+  it('the twins are exact where the ops round away the answer: σ\'(20), GELU(−10)', () => {
+    expect(T.sigmoidGradRef(20) / Math.exp(-20)).toBeCloseTo(1, 6);
+    expect(T.geluRef(-10)).toBeLessThan(0);
+    expect(T.geluRef(-10) / (-10 * Math.exp(2 * Math.sqrt(2 / Math.PI) * (-10 - 44.715)))).toBeCloseTo(1, 6);
+    expect(T.sigmoidRef(-800)).toBe(0);
+    expect(T.tanhGradRef(1e4)).toBe(0);
+  });
+});
+
+describe('sum and mean agree with their float64 twins', () => {
+  const cases: [number[], number | undefined, number, number][] = [
+    [[1], undefined, -1, 1],
+    [[7], 0, -1, 1],
+    [[3, 5], undefined, -80, 80],
+    [[3, 5], 0, -1, 1],
+    [[3, 5], 1, -1, 1],
+    [[2, 3, 17], 1, -1e4, 1e4],
+    [[2, 3, 17], 2, 1e4 - 1, 1e4 + 1],
+    [[4, 1, 9], 1, -3, 3],
+    [[5, 33], 0, -3, 3],
+    [[2, 129], undefined, 1e4 - 1, 1e4 + 1],
+  ];
+  it('all values (a float64 sum, one store) and along an axis (a float32 +=, then ·1/n), value and gradient', () => {
+    for (const [shape, axis, lo, hi] of cases) {
+      for (const isMean of [false, true]) {
+        const x = randF32(numel(shape), lo, hi);
+        const want = T.reduceRef(x, shape, axis, isMean);
+        const g = randF32(want.length, -1, 1);
+        const { y, dx } = run((t) => (isMean ? mean : sum)(t, axis), x, shape, g);
+        const n = axis === undefined ? x.length : shape[axis];
+        const scale = isMean ? 1 / n : 1;
+        const what = `${isMean ? 'mean' : 'sum'} ${shape.join('×')} axis ${axis ?? 'all'} [${lo}, ${hi}]`;
+        expectWithin(what, y, want, (o) => {
+          // the op's terms into output o in its order, with their partial sums
+          let a = 0;
+          let e = 0;
+          let part = 0;
+          for (let i = 0, k = 0; i < x.length; i++) {
+            if (axis !== undefined && reduceInto(shape, axis, i) !== o) continue;
+            a += Math.abs(x[i]);
+            part += x[i];
+            if (k++ > 0 && axis !== undefined) e += U * Math.abs(part) + TINY; // float32 +=: the first adds to 0 exactly
+          }
+          return scale * (e + 2 * (n + 2) * U64 * a) + round32(want[o]);
+        });
+        const dwant = T.reduceBackwardRef(g, shape, axis, isMean);
+        expectWithin(`${what} grad`, dx, dwant, (i) => 4 * U64 * Math.abs(dwant[i]) + round32(dwant[i]));
+      }
+    }
+  });
+});
+
+/** The output a reduction over `axis` puts input i of `shape` into (row-major, the axis removed). */
+function reduceInto(shape: number[], axis: number, i: number): number {
+  let inner = 1;
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+  return Math.floor(i / (inner * shape[axis])) * inner + (i % inner);
+}
+
+describe('gather agrees with its float64 twin', () => {
+  it('picks one entry per row exactly, and its gradient lands there exactly', () => {
+    for (const shape of [[1, 1], [3, 1], [1, 7], [4, 5], [2, 3, 17]]) {
+      const K = shape[shape.length - 1];
+      const R = numel(shape) / K;
+      const x = randF32(numel(shape), -1e4, 1e4);
+      const idx = Array.from({ length: R }, () => rng.int(K));
+      const g = randF32(R, -1, 1);
+      const { y, dx } = run((t) => gather(t, idx), x, shape, g);
+      expectWithin(`gather ${shape.join('×')}`, y, T.gatherRef(x, idx, R, K), () => 0);
+      expectWithin(`gather grad ${shape.join('×')}`, dx, T.gatherBackwardRef(g, idx, R, K), () => 0);
+    }
   });
 });

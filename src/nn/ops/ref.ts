@@ -1,7 +1,8 @@
 /**
- * Reference twins of the ops computed outside the kernels (kernels/ref.ts twins those): softmax, log-softmax and
- * cross-entropy (ops/softmax.ts), layer normalisation (ops/norm.ts), the embedding lookup and the bag of tokens
- * (ops/embedding.ts), global average pooling (ops/conv.ts) and log-sigmoid (ops/elementwise.ts), each forward and backward, written the plain obvious way on flat
+ * Reference twins of the ops computed outside the kernels (kernels/ref.ts twins those): softmax, log-softmax,
+ * cross-entropy and gather (ops/softmax.ts), layer normalisation (ops/norm.ts), the embedding lookup and the bag of
+ * tokens (ops/embedding.ts), global average pooling (ops/conv.ts), sum and mean (ops/reduce.ts), and log-sigmoid,
+ * sigmoid, tanh and GELU (ops/elementwise.ts), each forward and backward, written the plain obvious way on flat
  * arrays in float64: a gradient is the full Jacobian's sum Σᵢ gᵢ·∂yᵢ/∂xⱼ, not the op's simplified closed form. Slow
  * (O(K²) per softmax row, O(D²) per layer-norm row); ops/ref.test.ts checks the ops against them within bounds derived
  * from float32 rounding.
@@ -280,4 +281,103 @@ export function logSigmoidRef(x: number): number {
 /** d/dx log σ(x) = 1 − σ(x) = 1 / (1 + e^x), in float64. */
 export function logSigmoidGradRef(x: number): number {
   return 1 / (1 + Math.exp(x));
+}
+
+/** σ(x) = 1 / (1 + e^−x), in float64, from e^x where x < 0 (so σ(−800) is e^−800's 0, not 1/∞ by accident). */
+export function sigmoidRef(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+/** dσ/dx = σ(x)·σ(−x), in float64 from x (not from a rounded σ(x)): e^−|x| / (1 + e^−|x|)². */
+export function sigmoidGradRef(x: number): number {
+  const e = Math.exp(-Math.abs(x));
+  return e / ((1 + e) * (1 + e));
+}
+
+/** d tanh/dx = 1 − tanh²(x) = 4e^−2|x| / (1 + e^−2|x|)², in float64 from x. */
+export function tanhGradRef(x: number): number {
+  const e = Math.exp(-2 * Math.abs(x));
+  return (4 * e) / ((1 + e) * (1 + e));
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+const GELU_A = 0.044715;
+
+/**
+ * GELU's tanh approximation, x·Φ(x) ≈ ½x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715x³), written as x·σ(2u) (1 + tanh(u) =
+ * 2σ(2u)), so it stays exact where 1 + tanh(u) cancels to 0 (u below about −19).
+ */
+export function geluRef(x: number): number {
+  const u = GELU_C * (x + GELU_A * x * x * x);
+  return x * sigmoidRef(2 * u);
+}
+
+/** Its derivative: σ(2u) + x·2σ'(2u)·du/dx, du/dx = √(2/π)·(1 + 3·0.044715x²). */
+export function geluGradRef(x: number): number {
+  const u = GELU_C * (x + GELU_A * x * x * x);
+  return sigmoidRef(2 * u) + x * 2 * sigmoidGradRef(2 * u) * GELU_C * (1 + 3 * GELU_A * x * x);
+}
+
+/** The strides of a row-major shape. */
+function strides(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) st[i] = st[i + 1] * shape[i + 1];
+  return st;
+}
+
+/** Which output of a reduction over `axis` (all axes if undefined) the input at flat index i goes into. */
+function reducedIndex(shape: readonly number[], axis: number | undefined, i: number): number {
+  if (axis === undefined) return 0;
+  const st = strides(shape);
+  let o = 0;
+  let ost = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (d === axis) continue;
+    o += (Math.floor(i / st[d]) % shape[d]) * ost;
+    ost *= shape[d];
+  }
+  return o;
+}
+
+/** The sum (mean: divided by the count, NaN for none) of x of `shape` over `axis` (0 ≤ axis < ndim), or over all values. */
+export function reduceRef(x: ArrayLike<number>, shape: readonly number[], axis: number | undefined, mean: boolean): Float64Array {
+  const n = axis === undefined ? x.length : shape[axis];
+  const outSize = axis === undefined ? 1 : n === 0 ? shape.reduce((a, d, i) => (i === axis ? a : a * d), 1) : x.length / n;
+  const out = new Float64Array(outSize);
+  for (let i = 0; i < x.length; i++) out[reducedIndex(shape, axis, i)] += x[i];
+  if (mean) for (let o = 0; o < outSize; o++) out[o] /= n;
+  return out;
+}
+
+/** Its gradient from the Jacobian ∂y_o/∂x_i = (1 or 1/n) where input i reduces into output o: dxᵢ = Σ_o g_o·∂y_o/∂xᵢ. */
+export function reduceBackwardRef(g: ArrayLike<number>, shape: readonly number[], axis: number | undefined, mean: boolean): Float64Array {
+  const size = shape.reduce((a, d) => a * d, 1);
+  const n = axis === undefined ? size : shape[axis];
+  const dx = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    let s = 0;
+    for (let o = 0; o < g.length; o++) s += g[o] * (reducedIndex(shape, axis, i) === o ? (mean ? 1 / n : 1) : 0);
+    dx[i] = s;
+  }
+  return dx;
+}
+
+/** out[r] = x[r, idx[r]] for R rows of K. */
+export function gatherRef(x: ArrayLike<number>, idx: ArrayLike<number>, R: number, K: number): Float64Array {
+  const out = new Float64Array(R);
+  for (let r = 0; r < R; r++) out[r] = x[r * K + idx[r]];
+  return out;
+}
+
+/** Its gradient from the Jacobian ∂out_r'/∂x[r, j] = δ_{r'r}·δ_{j idx[r]}: dx[r, j] = Σ_r' g_r'·∂out_r'/∂x[r, j]. */
+export function gatherBackwardRef(g: ArrayLike<number>, idx: ArrayLike<number>, R: number, K: number): Float64Array {
+  const dx = new Float64Array(R * K);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < K; j++) {
+      let s = 0;
+      for (let q = 0; q < R; q++) s += g[q] * (q === r && j === idx[r] ? 1 : 0);
+      dx[r * K + j] = s;
+    }
+  }
+  return dx;
 }
