@@ -1,7 +1,8 @@
 /**
  * The ops outside the kernels against their float64 twins (ops/ref.ts), value and gradient: softmax, log-softmax,
  * cross-entropy (each reduction, masks, ignored rows), gather, layerNorm, embedding, bagOfTokens (masks, empty
- * sequences), globalAvgPool, sum and mean (all values, each axis), logSigmoid, sigmoid, tanh and GELU, on several shapes (odd sizes, 1-wide axes, masks) and edge values (logits ±80, ±1e4,
+ * sequences), globalAvgPool, sum and mean (all values, each axis), the broadcasting binary ops (ties included),
+ * logSigmoid, sigmoid, tanh and GELU, on several shapes (odd sizes, 1-wide axes, masks) and edge values (logits ±80, ±1e4,
  * ±1e20, ±3e38, 0, ±∞ for log-sigmoid).
  *
  * Each tolerance is a bound on the error an op can make, derived from where it rounds, not a number picked to pass:
@@ -20,7 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng.js';
 import { Tensor } from '../tensor.js';
 import { globalAvgPool } from './conv.js';
-import { gelu, logSigmoid, sigmoid, tanh } from './elementwise.js';
+import { add, div, gelu, logSigmoid, maximum, minimum, mul, sigmoid, sub, tanh } from './elementwise.js';
 import { bagOfTokens, embedding } from './embedding.js';
 import { layerNorm } from './norm.js';
 import { mean, sum } from './reduce.js';
@@ -665,6 +666,61 @@ describe('gather agrees with its float64 twin', () => {
       const { y, dx } = run((t) => gather(t, idx), x, shape, g);
       expectWithin(`gather ${shape.join('×')}`, y, T.gatherRef(x, idx, R, K), () => 0);
       expectWithin(`gather grad ${shape.join('×')}`, dx, T.gatherBackwardRef(g, idx, R, K), () => 0);
+    }
+  });
+});
+
+describe('the broadcasting binary ops agree with their float64 twins', () => {
+  const ops = { add, sub, mul, div, minimum, maximum };
+  const pairs: [number[], number[], number[]][] = [
+    [[4, 17], [4, 17], [4, 17]],
+    [[3, 5], [5], [3, 5]],
+    [[5], [3, 5], [3, 5]],
+    [[3, 1], [1, 4], [3, 4]],
+    [[2, 3, 4], [3, 1], [2, 3, 4]],
+    [[1], [7], [7]],
+    [[], [2, 3], [2, 3]],
+    [[2, 1, 5], [2, 3, 1], [2, 3, 5]],
+    [[9, 33], [1], [9, 33]],
+  ];
+  it('values within one float32 store (division: and a float64 rounding), gradients within a float32 += over stretched dims', () => {
+    for (const [name, f] of Object.entries(ops) as [T.BinaryOp, (a: Tensor, b: Tensor) => Tensor][]) {
+      for (const [as, bs, os] of pairs) {
+        const a = randF32(numel(as), -3, 3);
+        // b away from 0 for div; a few ties with a for minimum/maximum (their gradient goes to a)
+        const b = Float32Array.from(randF32(numel(bs), 0.5, 3), (v) => (rng.next() < 0.5 ? -v : v));
+        if (as.join() === bs.join()) for (let i = 0; i < b.length; i += 3) b[i] = a[i];
+        const g = randF32(numel(os), -1, 1);
+        const at = new Tensor(a.slice(), as, true);
+        const bt = new Tensor(b.slice(), bs, true);
+        const out = f(at, bt);
+        expect(out.shape).toEqual(os);
+        const y = out.data.slice();
+        out.backward(g);
+        const what = `${name} ${as.join('×') || 'scalar'} with ${bs.join('×')}`;
+        const want = T.binaryRef(name, a, as, b, bs, os);
+        expectWithin(what, y, want, (i) => 2 * U64 * Math.abs(want[i]) + round32(want[i]));
+        const { da, db } = T.binaryBackwardRef(name, a, as, b, bs, os, g);
+        // each input entry gets a float32 += of its outputs' g·∂f (computed in float64), in output order: U·|partial sum|
+        // per add (the first too: g·∂f needs more than 24 bits), and the twin's float64 sum
+        const terms = T.binaryTermsRef(name, a, as, b, bs, os, g);
+        const gradBound = (idx: Int32Array, t: Float64Array) => {
+          const e = new Float64Array(numel(os));
+          const part = new Float64Array(numel(os));
+          const sa = new Float64Array(numel(os));
+          const n = new Float64Array(numel(os));
+          for (let o = 0; o < g.length; o++) {
+            const i = idx[o];
+            part[i] += t[o];
+            sa[i] += Math.abs(t[o]);
+            n[i]++;
+            e[i] += U * Math.abs(part[i]) + TINY;
+          }
+          return (i: number) => e[i] + 2 * (n[i] + 2) * U64 * sa[i];
+        };
+        expectWithin(`${what} grad a`, at.grad!, da, gradBound(terms.ia, terms.ta));
+        expectWithin(`${what} grad b`, bt.grad!, db, gradBound(terms.ib, terms.tb));
+      }
     }
   });
 });

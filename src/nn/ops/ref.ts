@@ -1,8 +1,8 @@
 /**
  * Reference twins of the ops computed outside the kernels (kernels/ref.ts twins those): softmax, log-softmax,
  * cross-entropy and gather (ops/softmax.ts), layer normalisation (ops/norm.ts), the embedding lookup and the bag of
- * tokens (ops/embedding.ts), global average pooling (ops/conv.ts), sum and mean (ops/reduce.ts), and log-sigmoid,
- * sigmoid, tanh and GELU (ops/elementwise.ts), each forward and backward, written the plain obvious way on flat
+ * tokens (ops/embedding.ts), global average pooling (ops/conv.ts), sum and mean (ops/reduce.ts), and the broadcasting
+ * binary ops, log-sigmoid, sigmoid, tanh and GELU (ops/elementwise.ts), each forward and backward, written the plain obvious way on flat
  * arrays in float64: a gradient is the full Jacobian's sum Σᵢ gᵢ·∂yᵢ/∂xⱼ, not the op's simplified closed form. Slow
  * (O(K²) per softmax row, O(D²) per layer-norm row); ops/ref.test.ts checks the ops against them within bounds derived
  * from float32 rounding.
@@ -380,4 +380,95 @@ export function gatherBackwardRef(g: ArrayLike<number>, idx: ArrayLike<number>, 
     }
   }
   return dx;
+}
+
+/** The broadcasting binary ops' names, for binaryRef. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'minimum' | 'maximum';
+
+/** y = f(a, b) and ∂y/∂a, ∂y/∂b for one pair (minimum/maximum: a tie's gradient goes to a, as ops/elementwise.ts says). */
+function binaryAt(op: BinaryOp, a: number, b: number): { y: number; da: number; db: number } {
+  switch (op) {
+    case 'add':
+      return { y: a + b, da: 1, db: 1 };
+    case 'sub':
+      return { y: a - b, da: 1, db: -1 };
+    case 'mul':
+      return { y: a * b, da: b, db: a };
+    case 'div':
+      return { y: a / b, da: 1 / b, db: -a / (b * b) };
+    case 'minimum':
+      return a <= b ? { y: a, da: 1, db: 0 } : { y: b, da: 0, db: 1 };
+    case 'maximum':
+      return a >= b ? { y: a, da: 1, db: 0 } : { y: b, da: 0, db: 1 };
+  }
+}
+
+/** For each output position of the broadcast shape `out`, the flat index into an input of shape `inp` (aligned right). */
+function broadcastIndex(out: readonly number[], inp: readonly number[], o: number): number {
+  let i = 0;
+  let ist = 1;
+  let rest = o;
+  for (let d = out.length - 1; d >= 0; d--) {
+    const k = rest % out[d];
+    rest = Math.floor(rest / out[d]);
+    const di = d - (out.length - inp.length);
+    if (di < 0) continue;
+    if (inp[di] !== 1) i += k * ist;
+    ist *= inp[di];
+  }
+  return i;
+}
+
+/** f(a, b) broadcast NumPy-style to `out` (the broadcast shape of aShape and bShape), in float64. */
+export function binaryRef(op: BinaryOp, a: ArrayLike<number>, aShape: readonly number[], b: ArrayLike<number>, bShape: readonly number[], out: readonly number[]): Float64Array {
+  const size = out.reduce((x, d) => x * d, 1);
+  const y = new Float64Array(size);
+  for (let o = 0; o < size; o++) y[o] = binaryAt(op, a[broadcastIndex(out, aShape, o)], b[broadcastIndex(out, bShape, o)]).y;
+  return y;
+}
+
+/**
+ * Its gradients from the Jacobian, which is diagonal but for broadcasting: ∂y_o/∂aᵢ = ∂f/∂a at o where output o reads
+ * aᵢ, else 0; da_i = Σ_o g_o·∂y_o/∂aᵢ (so a stretched input sums over the outputs it fed), and likewise db.
+ */
+export function binaryBackwardRef(
+  op: BinaryOp,
+  a: ArrayLike<number>,
+  aShape: readonly number[],
+  b: ArrayLike<number>,
+  bShape: readonly number[],
+  out: readonly number[],
+  g: ArrayLike<number>,
+): { da: Float64Array; db: Float64Array } {
+  const da = new Float64Array(a.length);
+  const db = new Float64Array(b.length);
+  for (let i = 0; i < a.length; i++) {
+    for (let o = 0; o < g.length; o++) {
+      const ia = broadcastIndex(out, aShape, o);
+      if (ia === i) da[i] += g[o] * binaryAt(op, a[ia], b[broadcastIndex(out, bShape, o)]).da;
+    }
+  }
+  for (let i = 0; i < b.length; i++) {
+    for (let o = 0; o < g.length; o++) {
+      const ib = broadcastIndex(out, bShape, o);
+      if (ib === i) db[i] += g[o] * binaryAt(op, a[broadcastIndex(out, aShape, o)], b[ib]).db;
+    }
+  }
+  return { da, db };
+}
+
+/** Per output o of binaryRef: the input entries it reads (ia, ib) and g_o·∂f/∂a, g_o·∂f/∂b there (for error bounds). */
+export function binaryTermsRef(op: BinaryOp, a: ArrayLike<number>, aShape: readonly number[], b: ArrayLike<number>, bShape: readonly number[], out: readonly number[], g: ArrayLike<number>) {
+  const ia = new Int32Array(g.length);
+  const ib = new Int32Array(g.length);
+  const ta = new Float64Array(g.length);
+  const tb = new Float64Array(g.length);
+  for (let o = 0; o < g.length; o++) {
+    ia[o] = broadcastIndex(out, aShape, o);
+    ib[o] = broadcastIndex(out, bShape, o);
+    const d = binaryAt(op, a[ia[o]], b[ib[o]]);
+    ta[o] = g[o] * d.da;
+    tb[o] = g[o] * d.db;
+  }
+  return { ia, ib, ta, tb };
 }
