@@ -9,25 +9,13 @@ import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
-import { captureConsole } from '../testing/console.js';
 import { explainFsError, namePath, withKept } from '../util/fs-errors.js';
-import { EXIT_STATUS_HELP, main } from './main.js';
+import { EXIT_STATUS_HELP } from './main.js';
 import { SIGNAL_EXIT } from './signals.js';
 import { CLOSED_PIPE_EXIT } from './closed-pipe.js';
+import { cliInProcess } from '../testing/cli-in-process.js';
 
-async function cli(...args: string[]): Promise<{ code: number; err: string }> {
-  const err = captureConsole('error');
-  const log = captureConsole('log');
-  try {
-    process.exitCode = 0;
-    await main(['node', 'askfirst', ...args]);
-    return { code: Number(process.exitCode ?? 0), err: err.lines.join('\n') };
-  } finally {
-    err.restore();
-    log.restore();
-    process.exitCode = 0;
-  }
-}
+const cli = cliInProcess;
 
 afterEach(() => {
   process.exitCode = 0;

@@ -6,12 +6,11 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureConsole } from '../testing/console.js';
 import { tmpDir } from '../testing/tmp.js';
 import { registeredKinds, unregisterKind } from '../suite/kinds/registry.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
-import { main } from './main.js';
+import { cliInProcess } from '../testing/cli-in-process.js';
 
 /** A plugin as a user writes it (no import needed: the steps written out): dark, then lit by "Turn on the light.". */
 const PLUGIN = `export const kinds = [{
@@ -28,19 +27,7 @@ const PLUGIN = `export const kinds = [{
 }];
 `;
 
-async function cli(...args: string[]): Promise<{ code: number; err: string }> {
-  const err = captureConsole('error');
-  const log = captureConsole('log');
-  try {
-    process.exitCode = 0;
-    await main(['node', 'askfirst', ...args]);
-    return { code: Number(process.exitCode ?? 0), err: err.lines.join('\n') };
-  } finally {
-    err.restore();
-    log.restore();
-    process.exitCode = 0;
-  }
-}
+const cli = cliInProcess;
 
 afterEach(() => {
   for (const k of registeredKinds()) unregisterKind(k); // what a command's --plugin registered in this test process
