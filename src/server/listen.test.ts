@@ -106,6 +106,58 @@ describe('listen', () => {
         await l.close();
       }
     });
+
+    it('sends in full an answer ended but not yet taken by a slow client, then closes its connection and an idle one', async () => {
+      const size = 8 << 20; // more than the loopback socket buffers hold: most of it still waits in the server at the drain
+      const l = await listen({
+        fetch: (r) => new Response(new URL(r.url).pathname === '/small' ? 'small' : new Uint8Array(size).fill(7)),
+        host: '127.0.0.1',
+        port: 0,
+        clientErrorBody: (message) => ({ message }),
+        warn: () => undefined,
+      });
+      const slow = connect(l.port, '127.0.0.1');
+      const slowConnected = new Promise((r) => slow.once('connect', r));
+      const idle = connect(l.port, '127.0.0.1'); // kept alive after a small answer, then idle: closed by the drain
+      try {
+        let small = '';
+        idle.setEncoding('latin1').on('data', (d: string) => (small += d));
+        const idleClosed = new Promise((r) => idle.once('close', r));
+        await new Promise((r) => idle.once('connect', r));
+        idle.write('GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+        expect(await within(5_000, () => small.endsWith('small'))).toBe(true);
+        let got = 0;
+        let head = '';
+        // reads a chunk (64 KiB at most) every 10 ms: about 6 MB/s, over a second for the answer
+        slow.on('data', (d: Buffer) => {
+          if (!head.includes('\r\n\r\n')) {
+            head += d.toString('latin1');
+            const at = head.indexOf('\r\n\r\n');
+            if (at >= 0) got += head.length - at - 4;
+          } else got += d.length;
+          slow.pause();
+          setTimeout(() => slow.resume(), 10);
+        });
+        const slowClosed = new Promise((r) => slow.once('close', r));
+        await slowConnected;
+        slow.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+        expect(await within(5_000, () => got > 0)).toBe(true);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(got).toBeLessThan(size / 2); // the answer is still being taken when the drain begins
+        let drained = false;
+        const draining = l.drain().then(() => (drained = true));
+        await new Promise((r) => setTimeout(r, 100));
+        expect(drained).toBe(false); // before: it ended at once, the connection cut
+        await Promise.all([slowClosed, idleClosed]);
+        expect(got).toBe(size); // before: the connection was cut at the drain, 5.6 of the 8 MiB received (the rest lost)
+        expect(head).toMatch(/^HTTP\/1\.1 200 /);
+        await draining;
+      } finally {
+        idle.destroy();
+        slow.destroy();
+        await l.close();
+      }
+    });
   });
   describe('clients that stop reading (write-stall.ts)', () => {
     const stall = { writeStallTimeout: 300, connectionsCheckingInterval: 50 };
