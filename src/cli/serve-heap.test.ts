@@ -120,10 +120,11 @@ describe('env serve on a suite changed under it', () => {
       // a file system whose times are coarser than this test: the write is a change all the same
       if (statSync(file).mtimeMs === before.mtimeMs) utimesSync(file, before.atime, new Date(before.mtimeMs + 2000));
       const r = await post(`${srv.url}/reset`, { episode_id: eps[3].id });
-      expect(r.status).toBe(400);
+      expect(r.status).toBe(500); // the server's own data changed, not the request at fault (server/errors.ts toHttp; was 400)
       expect(r.json.detail).toMatch(/episodes\.jsonl.*changed since it was read.*run the command again/);
+      expect(r.json.detail).not.toContain(dir); // the file named, not the server's folders
       const reward = await post(`${srv.url}/get_reward`, { query: ['A.'], prompts: [''], labels: [JSON.stringify({ episode_id: eps[3].id, turn: 0 })] });
-      expect(reward.status).toBe(400);
+      expect(reward.status).toBe(500);
       expect(reward.json.detail).toMatch(/changed since it was read/);
     } finally {
       await srv.close();
@@ -167,7 +168,7 @@ describe("env serve on ProactiveBench's layout", () => {
       expect(statSync(file).size).toBe(before.size);
       if (statSync(file).mtimeMs === before.mtimeMs) utimesSync(file, before.atime, new Date(before.mtimeMs + 2000));
       const r = await post(`${srv.url}/reset`, { episode_id: eps[1].id });
-      expect(r.status).toBe(400);
+      expect(r.status).toBe(500); // as above
       expect(r.json.detail).toMatch(/_preprocessed\.jsonl.*changed since they were read.*run the command again/);
       expect(String(r.json.detail)).not.toContain('\n');
     } finally {
