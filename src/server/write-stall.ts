@@ -14,6 +14,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { libuvWriteQueue } from '../util/libuv-queue.js';
 
 /** What was sent on a connection when its client last took bytes, and when. */
 interface Progress {
@@ -24,10 +25,6 @@ interface Progress {
   since: number;
 }
 
-/** libuv's bytes not yet taken by the system (a write in progress); the handle is Node's own (net.Socket `_handle`). */
-function libuvQueue(s: Socket): number {
-  return (s as unknown as { _handle?: { writeQueueSize?: number } | null })._handle?.writeQueueSize ?? 0;
-}
 
 /** The request a stalled answer was for, as the log names it: method and path (no query), cut to 80 characters. */
 function named(res: ServerResponse): string {
@@ -50,7 +47,7 @@ export function cutStalledReaders(answering: ReadonlySet<ServerResponse>, limit:
     }
     for (const [s, res] of sockets) {
       const waiting = s.writableLength;
-      const queued = libuvQueue(s);
+      const queued = libuvWriteQueue(s);
       if (waiting === 0 && queued === 0) {
         seen.delete(s); // nothing to send: an answer being computed, or all of it taken
         continue;

@@ -12,6 +12,8 @@
  * `stoppable`, `untilStopped`), still listening when the exit began elsewhere (a reader gone), leave such a signal to it.
  */
 
+import { libuvWriteQueue } from './libuv-queue.js';
+
 /** How long a reader may take nothing before the exit gives its pending output up (`whenWritten`). */
 export const STALLED_MS = 5000;
 
@@ -90,5 +92,5 @@ function pending(streams: readonly Flushable[]): number {
 }
 
 function queued(streams: readonly Flushable[]): number {
-  return streams.reduce((n, s) => n + (s.destroyed ? 0 : (s._handle?.writeQueueSize ?? 0)), 0);
+  return streams.reduce((n, s) => n + (s.destroyed ? 0 : libuvWriteQueue(s)), 0);
 }
