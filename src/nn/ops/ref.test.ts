@@ -2,8 +2,10 @@
  * The ops outside the kernels against their float64 twins (ops/ref.ts), value and gradient: softmax, log-softmax,
  * cross-entropy (each reduction, masks, ignored rows), gather, layerNorm, embedding, bagOfTokens (masks, empty
  * sequences), globalAvgPool, sum and mean (all values, each axis), the broadcasting binary ops (ties included),
- * logSigmoid, sigmoid, tanh and GELU, on several shapes (odd sizes, 1-wide axes, masks) and edge values (logits ±80, ±1e4,
- * ±1e20, ±3e38, 0, ±∞ for log-sigmoid).
+ * logSigmoid, sigmoid, tanh, GELU, the one-call elementwise ops (neg, abs, relu, clamp, addScalar, mulScalar, square, exp,
+ * log, sqrt), the copies (reshape, flatten, concat, transpose, selectRows) and matmul and linear (on the active kernels
+ * and the reference ones), on several shapes (odd sizes, 1-wide axes, masks) and edge values (logits ±80, ±1e4, ±1e20,
+ * ±3e38, 0, ±∞ for log-sigmoid; 0, −0, subnormals, float32's largest, overflow, ±∞ and NaN for the one-call ops).
  *
  * Each tolerance is a bound on the error an op can make, derived from where it rounds, not a number picked to pass:
  * - a float32 store of y rounds by at most U·|y| + TINY (U = 2^−24, half an ulp relative; TINY = 2^−150, half the
@@ -15,17 +17,43 @@
  * Terms are first order; second-order ones (U² ≈ 3.6e−15 relative) are covered by SLACK. The bounds are tight (the
  * worst error reaches 0.75–1.0 of its bound for most ops), so a wrong index or a missing term fails them, and so does one
  * float32 rounding more than an op makes: a sum, a dot product or a mean accumulated in float32, log(1 + e) for
- * log1p(e), x − (max + log Σ) for (x − max) − log Σ.
+ * log1p(e), x − (max + log Σ) for (x − max) − log Σ, 1/x rounded to float32 in log's gradient. The exception is the
+ * GEMM under matmul and linear: its summation order is the kernel's own, so its bound is the worst case over all orders
+ * (γ(n), reached at 0.03–0.35 here); it catches a wrong index, a dropped term or a transposed operand, not one rounding.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng.js';
+import { kernels, refKernels, setKernels } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import { globalAvgPool } from './conv.js';
-import { add, div, gelu, logSigmoid, maximum, minimum, mul, sigmoid, sub, tanh } from './elementwise.js';
+import {
+  abs,
+  add,
+  addScalar,
+  clamp,
+  div,
+  exp,
+  gelu,
+  log,
+  logSigmoid,
+  maximum,
+  minimum,
+  mul,
+  mulScalar,
+  neg,
+  relu,
+  sigmoid,
+  sqrt,
+  square,
+  sub,
+  tanh,
+} from './elementwise.js';
 import { bagOfTokens, embedding } from './embedding.js';
+import { linear, matmul } from './linalg.js';
 import { layerNorm } from './norm.js';
 import { mean, sum } from './reduce.js';
 import * as T from './ref.js';
+import { concat, flatten, reshape, selectRows, transpose } from './shape.js';
 import { crossEntropy, gather, logSoftmax, type Mask, softmax } from './softmax.js';
 
 /** float32's unit roundoff: |fround(y) − y| ≤ U·|y| for a normal y. */
@@ -721,6 +749,242 @@ describe('the broadcasting binary ops agree with their float64 twins', () => {
         expectWithin(`${what} grad a`, at.grad!, da, gradBound(terms.ia, terms.ta));
         expectWithin(`${what} grad b`, bt.grad!, db, gradBound(terms.ib, terms.tb));
       }
+    }
+  });
+});
+
+describe('the one-call elementwise ops agree with their float64 twins', () => {
+  // The op computes f(x) in float64 (Math.exp and Math.log within an ulp, the rest correctly rounded) and stores it in
+  // float32: one float32 rounding and a float64 one or two. Copies and sign flips are exact.
+  const value = (want: number) => 2 * U64 * Math.abs(want) + round32(want);
+  const exact = () => 0;
+  interface Case {
+    u: T.UnaryOp;
+    f: (t: Tensor) => Tensor;
+    edges: number[];
+    lo: number;
+    hi: number;
+    yTol: (want: number) => number;
+    /** the bound on dx[i], given the twin's value y (for ops whose gradient reads the stored float32 y), g[i] and dwant[i] */
+    dTol: (y: number, g: number, dwant: number) => number;
+  }
+  const signed = [0, -0, 1, -1, 1e-45, -1e-45, 1e-30, -1e-30, 1e4, -1e4, 3.4e38, -3.4e38, Infinity, -Infinity, NaN];
+  const ops: Case[] = [
+    { u: { op: 'neg' }, f: neg, edges: signed, lo: -1e4, hi: 1e4, yTol: exact, dTol: exact },
+    { u: { op: 'abs' }, f: abs, edges: signed, lo: -1e4, hi: 1e4, yTol: exact, dTol: exact },
+    { u: { op: 'relu' }, f: relu, edges: signed, lo: -1e4, hi: 1e4, yTol: exact, dTol: exact },
+    { u: { op: 'clamp', lo: -0.5, hi: 2 }, f: (t) => clamp(t, -0.5, 2), edges: [-0.5, 2, Math.fround(-0.5000001), Math.fround(2.0000001), ...signed], lo: -3, hi: 3, yTol: exact, dTol: exact },
+    // x + s rounds in float64 (the twin's sum is the same), then in float32; the gradient is g itself
+    { u: { op: 'addScalar', s: 0.1 }, f: (t) => addScalar(t, 0.1), edges: [Math.fround(-0.1), ...signed], lo: -1e4, hi: 1e4, yTol: value, dTol: exact },
+    { u: { op: 'addScalar', s: -3 }, f: (t) => addScalar(t, -3), edges: [3, ...signed], lo: -10, hi: 10, yTol: value, dTol: exact },
+    // x·s and g·s: a float64 product, then a float32 store
+    { u: { op: 'mulScalar', s: -0.3 }, f: (t) => mulScalar(t, -0.3), edges: signed, lo: -1e4, hi: 1e4, yTol: value, dTol: (_y, _g, d) => value(d) },
+    // x²: exact in float64 (24 + 24 bits), one store; 2x·g likewise
+    { u: { op: 'square' }, f: square, edges: [1e-23, 1.8e19, 1.9e19, 1e20, -1e20, ...signed], lo: -100, hi: 100, yTol: round32, dTol: (_y, _g, d) => round32(d) },
+    // the gradient reads the stored y = e^x rounded: |g|·(y's rounding) more
+    { u: { op: 'exp' }, f: exp, edges: [20, -20, 88, 88.7, 89, -87, -104, -110, -150, ...signed], lo: -20, hi: 20, yTol: value, dTol: (y, g, d) => Math.abs(g) * round32(y) + value(d) },
+    // 1/x in float64, times g, stored
+    { u: { op: 'log' }, f: log, edges: [0.5, 2, 1e-38, 1.5, ...signed], lo: 1e-3, hi: 1e4, yTol: value, dTol: (_y, _g, d) => 2 * U64 * Math.abs(d) + value(d) },
+    // the gradient is 0.5 / y with y rounded to float32 (never subnormal: √(2^−149) is 2^−74.5): U relative more
+    { u: { op: 'sqrt' }, f: sqrt, edges: [0.5, 2, 1e-38, ...signed], lo: 0, hi: 1e4, yTol: value, dTol: (_y, _g, d) => (U + 2 * U64) * Math.abs(d) + value(d) },
+  ];
+  it('value and gradient, at edge values (0, −0, subnormal, ±1e4, float32\'s largest, overflow, ±∞, NaN) and random ones', () => {
+    for (const c of ops) {
+      const name = `${c.u.op}${'s' in c.u ? `(${c.u.s})` : 'lo' in c.u ? `(${c.u.lo}, ${c.u.hi})` : ''}`;
+      for (const [what, x] of [
+        ['edge values', Float32Array.from(c.edges)],
+        ['1', randF32(1, c.lo, c.hi)],
+        ['7', randF32(7, c.lo, c.hi)],
+        ['17×33', randF32(17 * 33, c.lo, c.hi)],
+      ] as [string, Float32Array][]) {
+        const g = randF32(x.length, -1, 1);
+        const { y, dx } = run(c.f, x, [x.length], g);
+        const want = Float64Array.from(x, (v) => T.unaryRef(c.u, v).y);
+        expectWithin(`${name} ${what}`, y, want, (i) => c.yTol(want[i]));
+        // exp's gradient is g·y from the stored float32 y (as torch's): where e^x overflows float32 (x = 88.7), it is
+        // g·∞ though the twin's g·e^x may be finite
+        const dwant = Float64Array.from(x, (v, i) => g[i] * (c.u.op === 'exp' && y[i] === Infinity ? Infinity : T.unaryRef(c.u, v).dy));
+        expectWithin(`${name} grad ${what}`, dx, dwant, (i) => c.dTol(want[i], g[i], dwant[i]));
+      }
+    }
+  });
+  it('the twins: relu passes NaN\'s gradient, clamp blocks it; |x|\' = 0 at 0; √ and log at 0 give ∞ slopes', () => {
+    expect(T.unaryRef({ op: 'relu' }, NaN).dy).toBe(1);
+    expect(T.unaryRef({ op: 'relu' }, -0).y).toBe(0);
+    expect(T.unaryRef({ op: 'clamp', lo: 0, hi: 1 }, NaN).dy).toBe(0);
+    expect(T.unaryRef({ op: 'clamp', lo: 0, hi: 1 }, 1).dy).toBe(1);
+    expect(T.unaryRef({ op: 'abs' }, 0).dy).toBe(0);
+    expect(T.unaryRef({ op: 'sqrt' }, 0).dy).toBe(Infinity);
+    expect(T.unaryRef({ op: 'log' }, 0)).toEqual({ y: -Infinity, dy: Infinity });
+  });
+  it('exp\'s gradient where e^x overflows float32 is g·∞, as torch\'s, though the twin\'s g·e^x fits: x = 89, g = 0.5', () => {
+    const { y, dx } = run(exp, Float32Array.of(89), [1], Float32Array.of(0.5));
+    expect(y[0]).toBe(Infinity);
+    expect(dx[0]).toBe(Infinity);
+    const twin = 0.5 * T.unaryRef({ op: 'exp' }, 89).dy; // 2.24e38, under float32's largest 3.40e38
+    expect(twin).toBeLessThan(F32_OVERFLOW);
+    expect(twin / 2.2448e38).toBeCloseTo(1, 3);
+  });
+});
+
+describe('the copies agree with their float64 twins exactly', () => {
+  const exact0 = (): number => 0;
+  it('reshape and flatten: the same values in the same order, the gradient passed through', () => {
+    for (const [shape, to] of [
+      [[2, 3, 4], [4, -1]],
+      [[7], [7, 1]],
+      [[1, 5, 1], [5]],
+    ] as [number[], number[]][]) {
+      const x = randF32(numel(shape), -1e4, 1e4);
+      const g = randF32(x.length, -1, 1);
+      for (const [what, f] of [
+        [`reshape ${shape.join('×')} → ${to.join('×')}`, (t: Tensor) => reshape(t, to)],
+        [`flatten ${shape.join('×')}`, flatten],
+      ] as [string, (t: Tensor) => Tensor][]) {
+        const { y, dx } = run(f, x, shape, g);
+        expectWithin(what, y, Float64Array.from(x), exact0);
+        expectWithin(`${what} grad`, dx, Float64Array.from(g), exact0);
+      }
+    }
+  });
+  it('concat along each axis (several inputs, 1-wide ones, a negative axis), value and gradients', () => {
+    for (const [shapes, axis] of [
+      [[[2, 3], [2, 5]], 1],
+      [[[1, 4], [3, 4], [2, 4]], 0],
+      [[[2, 1, 3], [2, 4, 3]], 1],
+      [[[3, 2, 2], [3, 2, 5], [3, 2, 1]], -1],
+      [[[5]], 0],
+    ] as [number[][], number][]) {
+      const xs = shapes.map((sh) => randF32(numel(sh), -1e4, 1e4));
+      const ts = xs.map((x, k) => new Tensor(x.slice(), shapes[k], true));
+      const out = concat(ts, axis);
+      const ax = axis < 0 ? axis + shapes[0].length : axis;
+      const what = `concat ${shapes.map((sh) => sh.join('×')).join(', ')} axis ${axis}`;
+      expectWithin(what, out.data, T.concatRef(xs, shapes, ax), exact0);
+      const g = randF32(out.size, -1, 1);
+      out.backward(g);
+      const dws = T.concatBackwardRef(g, shapes, ax);
+      ts.forEach((t, k) => expectWithin(`${what} grad ${k}`, t.grad!, dws[k], exact0));
+    }
+  });
+  it('transpose, value and gradient', () => {
+    for (const [R, C] of [[1, 1], [1, 7], [5, 1], [3, 4], [17, 33]]) {
+      const x = randF32(R * C, -1e4, 1e4);
+      const g = randF32(R * C, -1, 1);
+      const { y, dx } = run(transpose, x, [R, C], g);
+      expectWithin(`transpose ${R}×${C}`, y, T.transposeRef(x, R, C), exact0);
+      expectWithin(`transpose grad ${R}×${C}`, dx, T.transposeBackwardRef(g, R, C), exact0);
+    }
+  });
+  it('selectRows is embedding\'s lookup: rows copied exactly, the gradient within a float32 += over repeated rows', () => {
+    for (const shape of [[1, 1], [4, 3], [5, 2, 3], [9, 17]]) {
+      const rows = shape[0];
+      const w = numel(shape) / rows;
+      const x = randF32(numel(shape), -1e4, 1e4);
+      const idx = Array.from({ length: 2 * rows + 1 }, () => rng.int(rows));
+      const g = randF32(idx.length * w, -1, 1);
+      const { y, dx } = run((t) => selectRows(t, idx), x, shape, g);
+      const what = `selectRows ${shape.join('×')}`;
+      expectWithin(what, y, T.embeddingRef(x, w, idx), exact0);
+      expectWithin(`${what} grad`, dx, T.embeddingBackwardRef(g, rows, w, idx), (i) => {
+        let c = 0;
+        let ga = 0;
+        for (let k = 0; k < idx.length; k++) {
+          if (idx[k] !== Math.floor(i / w)) continue;
+          c++;
+          ga += Math.abs(g[k * w + (i % w)]);
+        }
+        return (c > 1 ? (c - 1) * (U * ga + TINY) : 0) + c * U64 * ga; // as embedding's
+      });
+    }
+  });
+});
+
+
+describe('matmul and linear agree with their float64 twins (on the active kernels and the reference ones)', () => {
+  /**
+   * A float32 sum of n products, in any order (blocked, SIMD lanes, with or without FMA), is within γ(n)·Σ|products| of
+   * the exact one (Higham, "Accuracy and Stability of Numerical Algorithms", §3.1), γ(n) = nU / (1 − nU); a preset bias,
+   * or the accumulate into the zeroed gradient, is one term more; products that underflow lose TINY each; the twin's
+   * float64 sum adds (n + 1)·U64·Σ|products|. A worst-case bound: random signs land well inside it, but a wrong index,
+   * a dropped term or a transposed operand misses it by far.
+   */
+  const gamma = (n: number) => (n * U) / (1 - n * U);
+  const dot = (n: number) => (abs: number) => (gamma(n + 1) + (n + 2) * U64) * abs + (n + 1) * TINY;
+  const absOf = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
+  /** uniform in [−3, 3], with one in five an edge value: 0, −0, ±1e4, ±1e−20 (products underflow) */
+  const mixed = (n: number) =>
+    Float32Array.from(randF32(n, -3, 3), (v) => (rng.next() < 0.2 ? [0, -0, 1e4, -1e4, 1e-20, -1e-20][rng.int(6)] : v));
+  const backends = (): [string, ReturnType<typeof kernels>][] => [
+    ['active', kernels()],
+    ['ref', refKernels],
+  ];
+  it('matmul [M, K]·[K, N]: value, dA and dB', () => {
+    const before = kernels();
+    try {
+      for (const [name, k] of backends()) {
+        setKernels(k);
+        for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [17, 33, 9], [1, 64, 1], [40, 3, 17]]) {
+          const a = mixed(M * K);
+          const b = mixed(K * N);
+          const g = randF32(M * N, -1, 1);
+          const at = new Tensor(a.slice(), [M, K], true);
+          const bt = new Tensor(b.slice(), [K, N], true);
+          const out = matmul(at, bt);
+          const what = `matmul ${M}×${K}·${K}×${N} (${name})`;
+          const bT = T.transposeRef(b, K, N);
+          const want = T.linearRef(a, bT, null, M, K, N);
+          const wantAbs = T.linearRef(absOf(a), absOf(bT), null, M, K, N);
+          expectWithin(what, out.data, want, (i) => dot(K)(wantAbs[i]));
+          out.backward(g);
+          const d = T.linearBackwardRef(a, bT, g, M, K, N);
+          const dAbs = T.linearBackwardRef(absOf(a), absOf(bT), absOf(g), M, K, N);
+          expectWithin(`${what} dA`, at.grad!, d.dx, (i) => dot(N)(dAbs.dx[i]));
+          // dw is dBᵀ [N, K]
+          expectWithin(`${what} dB`, bt.grad!, T.transposeRef(d.dw, N, K), (i) => dot(M)(T.transposeRef(dAbs.dw, N, K)[i]));
+        }
+      }
+    } finally {
+      setKernels(before);
+    }
+  });
+  it('linear x [..., I]·Wᵀ + b: value, dx, dW and db, with and without a bias, over leading dims', () => {
+    const before = kernels();
+    try {
+      for (const [name, k] of backends()) {
+        setKernels(k);
+        for (const [xs, O, bias] of [
+          [[4, 5], 3, true],
+          [[2, 3, 7], 9, false],
+          [[1, 1], 1, true],
+          [[33], 17, true],
+          [[5, 2, 64], 3, true],
+        ] as [number[], number, boolean][]) {
+          const I = xs[xs.length - 1];
+          const M = numel(xs) / I;
+          const x = mixed(M * I);
+          const w = mixed(O * I);
+          const b = bias ? mixed(O) : null;
+          const g = randF32(M * O, -1, 1);
+          const xt = new Tensor(x.slice(), xs, true);
+          const wt = new Tensor(w.slice(), [O, I], true);
+          const bt = b ? new Tensor(b.slice(), [O], true) : null;
+          const out = linear(xt, wt, bt);
+          expect(out.shape).toEqual([...xs.slice(0, -1), O]);
+          const what = `linear ${xs.join('×')} → ${O}${b ? ' + b' : ''} (${name})`;
+          const want = T.linearRef(x, w, b, M, I, O);
+          const wantAbs = T.linearRef(absOf(x), absOf(w), b && absOf(b), M, I, O);
+          expectWithin(what, out.data, want, (i) => dot(I)(wantAbs[i]));
+          out.backward(g);
+          const d = T.linearBackwardRef(x, w, g, M, I, O);
+          const dAbs = T.linearBackwardRef(absOf(x), absOf(w), absOf(g), M, I, O);
+          expectWithin(`${what} dx`, xt.grad!, d.dx, (i) => dot(O)(dAbs.dx[i]));
+          expectWithin(`${what} dW`, wt.grad!, d.dw, (i) => dot(M)(dAbs.dw[i]));
+          if (bt) expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(M)(dAbs.db[i]));
+        }
+      }
+    } finally {
+      setKernels(before);
     }
   });
 });

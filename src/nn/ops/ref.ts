@@ -1,8 +1,11 @@
 /**
  * Reference twins of the ops computed outside the kernels (kernels/ref.ts twins those): softmax, log-softmax,
  * cross-entropy and gather (ops/softmax.ts), layer normalisation (ops/norm.ts), the embedding lookup and the bag of
- * tokens (ops/embedding.ts), global average pooling (ops/conv.ts), sum and mean (ops/reduce.ts), and the broadcasting
- * binary ops, log-sigmoid, sigmoid, tanh and GELU (ops/elementwise.ts), each forward and backward, written the plain obvious way on flat
+ * tokens (ops/embedding.ts), global average pooling (ops/conv.ts), sum and mean (ops/reduce.ts), the broadcasting
+ * binary ops, log-sigmoid, sigmoid, tanh, GELU and the one-call elementwise ops (neg, exp, log, sqrt, square, abs, relu,
+ * addScalar, mulScalar, clamp; ops/elementwise.ts), the copies concat and transpose (ops/shape.ts; reshape and flatten
+ * share their data, selectRows is embeddingRef's lookup), and matmul and linear around the GEMM kernel (ops/linalg.ts:
+ * the kernel itself is twinned in kernels/ref.ts), each forward and backward, written the plain obvious way on flat
  * arrays in float64: a gradient is the full Jacobian's sum Σᵢ gᵢ·∂yᵢ/∂xⱼ, not the op's simplified closed form. Slow
  * (O(K²) per softmax row, O(D²) per layer-norm row); ops/ref.test.ts checks the ops against them within bounds derived
  * from float32 rounding.
@@ -471,4 +474,157 @@ export function binaryTermsRef(op: BinaryOp, a: ArrayLike<number>, aShape: reado
     tb[o] = g[o] * d.db;
   }
   return { ia, ib, ta, tb };
+}
+
+/**
+ * The one-call elementwise ops of ops/elementwise.ts with their parameters, for unaryRef: neg, exp, log, sqrt, square,
+ * abs, relu, addScalar (x + s), mulScalar (x·s), clamp (to [lo, hi]).
+ */
+export type UnaryOp =
+  | { op: 'neg' | 'exp' | 'log' | 'sqrt' | 'square' | 'abs' | 'relu' }
+  | { op: 'addScalar' | 'mulScalar'; s: number }
+  | { op: 'clamp'; lo: number; hi: number };
+
+/**
+ * y = f(x) and dy/dx, both in float64 from x (never from a rounded y): −x and −1; e^x and e^x; log x and 1/x; √x and
+ * 1/(2√x); x² and 2x; |x| and sign(x) (0 at 0); max(x, 0) and 1 where x > 0 or x is NaN (as torch.relu), else 0; x + s
+ * and 1; x·s and s; x clamped to [lo, hi] and 1 where lo ≤ x ≤ hi, else 0 (as torch.clamp).
+ */
+export function unaryRef(u: UnaryOp, x: number): { y: number; dy: number } {
+  switch (u.op) {
+    case 'neg':
+      return { y: -x, dy: -1 };
+    case 'exp':
+      return { y: Math.exp(x), dy: Math.exp(x) };
+    case 'log':
+      return { y: Math.log(x), dy: 1 / x };
+    case 'sqrt':
+      return { y: Math.sqrt(x), dy: 1 / (2 * Math.sqrt(x)) };
+    case 'square':
+      return { y: x * x, dy: 2 * x };
+    case 'abs':
+      return { y: Math.abs(x), dy: x > 0 ? 1 : x < 0 ? -1 : 0 };
+    case 'relu':
+      return x > 0 ? { y: x, dy: 1 } : x !== x ? { y: x, dy: 1 } : { y: 0, dy: 0 };
+    case 'addScalar':
+      return { y: x + u.s, dy: 1 };
+    case 'mulScalar':
+      return { y: x * u.s, dy: u.s };
+    case 'clamp':
+      return x < u.lo ? { y: u.lo, dy: 0 } : x > u.hi ? { y: u.hi, dy: 0 } : { y: x, dy: x === x ? 1 : 0 };
+  }
+}
+
+/** Where output o (of shape `out`) of concatRef reads from: which input k, and the flat index i into it. */
+function concatSource(shapes: readonly (readonly number[])[], out: readonly number[], axis: number, o: number): { k: number; i: number } {
+  const st = strides(out);
+  const idx = out.map((d, ax) => Math.floor(o / st[ax]) % d);
+  let k = 0;
+  let a = idx[axis];
+  while (a >= shapes[k][axis]) a -= shapes[k++][axis];
+  const own = [...idx];
+  own[axis] = a;
+  const ist = strides(shapes[k]);
+  return { k, i: own.reduce((s, v, ax) => s + v * ist[ax], 0) };
+}
+
+/** The concatenation of xs (of `shapes`, equal but along `axis`, 0 ≤ axis < ndim) along `axis`, index by index. */
+export function concatRef(xs: readonly ArrayLike<number>[], shapes: readonly (readonly number[])[], axis: number): Float64Array {
+  const out = [...shapes[0]];
+  out[axis] = shapes.reduce((s, sh) => s + sh[axis], 0);
+  const y = new Float64Array(out.reduce((a, d) => a * d, 1));
+  for (let o = 0; o < y.length; o++) {
+    const { k, i } = concatSource(shapes, out, axis, o);
+    y[o] = xs[k][i];
+  }
+  return y;
+}
+
+/** Its gradients from the Jacobian ∂y_o/∂x_k[i] = 1 where output o reads x_k[i], else 0: dx_k[i] = Σ_o g_o·∂y_o/∂x_k[i]. */
+export function concatBackwardRef(g: ArrayLike<number>, shapes: readonly (readonly number[])[], axis: number): Float64Array[] {
+  const out = [...shapes[0]];
+  out[axis] = shapes.reduce((s, sh) => s + sh[axis], 0);
+  const dxs = shapes.map((sh) => new Float64Array(sh.reduce((a, d) => a * d, 1)));
+  for (let k = 0; k < shapes.length; k++) {
+    for (let i = 0; i < dxs[k].length; i++) {
+      let s = 0;
+      for (let o = 0; o < g.length; o++) {
+        const src = concatSource(shapes, out, axis, o);
+        s += g[o] * (src.k === k && src.i === i ? 1 : 0);
+      }
+      dxs[k][i] = s;
+    }
+  }
+  return dxs;
+}
+
+/** The transpose of x [R, C]: y[c, r] = x[r, c]. */
+export function transposeRef(x: ArrayLike<number>, R: number, C: number): Float64Array {
+  const y = new Float64Array(R * C);
+  for (let c = 0; c < C; c++) for (let r = 0; r < R; r++) y[c * R + r] = x[r * C + c];
+  return y;
+}
+
+/** Its gradient from the Jacobian ∂y[c', r']/∂x[r, c] = δ_{c'c}·δ_{r'r}: dx[r, c] = Σ g[c', r']·∂y[c', r']/∂x[r, c]. */
+export function transposeBackwardRef(g: ArrayLike<number>, R: number, C: number): Float64Array {
+  const dx = new Float64Array(R * C);
+  for (let r = 0; r < R; r++) {
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let c2 = 0; c2 < C; c2++) for (let r2 = 0; r2 < R; r2++) s += g[c2 * R + r2] * (c2 === c && r2 === r ? 1 : 0);
+      dx[r * C + c] = s;
+    }
+  }
+  return dx;
+}
+
+/**
+ * y = x·Wᵀ + b for x [M, I], W [O, I], b [O] (null: none): y[m, o] = Σᵢ x[m, i]·W[o, i] + b[o], in float64. matmul
+ * A [M, K]·B [K, N] is this with W = Bᵀ and no bias (linearRef(A, transposeRef(B, K, N), null, M, K, N)).
+ */
+export function linearRef(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, M: number, I: number, O: number): Float64Array {
+  const y = new Float64Array(M * O);
+  for (let m = 0; m < M; m++) {
+    for (let o = 0; o < O; o++) {
+      let s = b ? b[o] : 0;
+      for (let i = 0; i < I; i++) s += x[m * I + i] * w[o * I + i];
+      y[m * O + o] = s;
+    }
+  }
+  return y;
+}
+
+/**
+ * Its gradients from the Jacobian: ∂y[m', o]/∂x[m, i] = δ_{m'm}·W[o, i], ∂y[m, o']/∂W[o, i] = δ_{o'o}·x[m, i],
+ * ∂y[m, o']/∂b[o] = δ_{o'o}; each gradient is Σ over every output of g·(that derivative).
+ */
+export function linearBackwardRef(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  g: ArrayLike<number>,
+  M: number,
+  I: number,
+  O: number,
+): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+  const dx = new Float64Array(M * I);
+  const dw = new Float64Array(O * I);
+  const db = new Float64Array(O);
+  for (let m = 0; m < M; m++) {
+    for (let i = 0; i < I; i++) {
+      let s = 0;
+      for (let m2 = 0; m2 < M; m2++) for (let o = 0; o < O; o++) s += g[m2 * O + o] * (m2 === m ? w[o * I + i] : 0);
+      dx[m * I + i] = s;
+    }
+  }
+  for (let o = 0; o < O; o++) {
+    for (let i = 0; i < I; i++) {
+      let s = 0;
+      for (let m = 0; m < M; m++) for (let o2 = 0; o2 < O; o2++) s += g[m * O + o2] * (o2 === o ? x[m * I + i] : 0);
+      dw[o * I + i] = s;
+    }
+    let s = 0;
+    for (let m = 0; m < M; m++) for (let o2 = 0; o2 < O; o2++) s += g[m * O + o2] * (o2 === o ? 1 : 0);
+    db[o] = s;
+  }
+  return { dx, dw, db };
 }
