@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { resolveConfig } from '../util/config.js';
 import { DemoConfigSchema } from './config.js';
@@ -230,5 +230,27 @@ describe('demo --fresh over an earlier demo', () => {
     expect(undos).toEqual([]); // refused before the demo's guard was set: nothing left for it to undo
     // was: results.json moved aside (report.html's move failed after it), and run.json saying the new demo's settings
     expect(Object.fromEntries(readdirSync(out).map((f) => [f, f.includes('.replaced.') ? '/' : readFileSync(join(out, f), 'utf8')]))).toEqual(before);
+  });
+});
+
+describe('demo: the reference accuracy at its end', () => {
+  it('shows a progress bar while it measures the guesser on the test episodes\' clearest views, and none with --no-progress', { timeout: 600_000 }, async () => {
+    const out = join(tmpDir('askfirst-demo-reference-bar'), 'demo');
+    finishedDemoStages(out, ['rl']); // untrained models, taken up: the demo only loads and evaluates them
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: unknown) => (said.push(String(s)), true));
+    const results = () => JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    try {
+      await runDemo({ out, quick: true, baselines: false, progress: true, reportTo: [] }, () => {});
+      const withBar = results().config.heldOutReferenceAccuracyAllCategories;
+      // before, nothing: the accuracy ran after the examples' bar-less stage with no line of its own
+      expect(said.filter((l) => /^measuring reference accuracy: 280\/280 images in \d/.test(l))).toHaveLength(1); // 40 test episodes of each of 7 kinds
+      said.length = 0;
+      await runDemo({ out, quick: true, baselines: false, progress: false, reportTo: [] }, () => {});
+      expect(said.filter((l) => /^measuring reference accuracy/.test(l))).toEqual([]);
+      expect(results().config.heldOutReferenceAccuracyAllCategories).toBe(withBar); // the bar changes no figure
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
