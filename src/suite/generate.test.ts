@@ -7,6 +7,7 @@ import { CATEGORIES } from '../scenes/shapes.js';
 import { controlIndices, generateEpisode, generateSuite, KIND_GENERATORS } from './generate.js';
 import { resolveSuiteConfig } from './suite-config.js';
 import { shortestPath } from './kinds/common.js';
+import { generatableKinds } from './kinds/registry.js';
 import { INFORMATIVE_MIN, UNINFORMATIVE_MAX } from './oracle.js';
 import type { SuiteEpisode } from './types.js';
 
@@ -134,6 +135,13 @@ describe('generateSuite', () => {
   it('rejects bad configs by name', () => {
     expect(() => resolveSuiteConfig({ kinds: ['nope'] })).toThrow(/kinds/);
     expect(() => resolveSuiteConfig({ controlShare: 2 })).toThrow(/control-share/);
+  });
+
+  it('refuses a kind that is not text (a suite config file\'s "kinds": ["camera", 3]) naming the item and what a kind is', () => {
+    const accepted = `a kind's name in quotes, one of ${generatableKinds().join(', ')}, or a kind of your own registered first (registerKind, or askfirst --plugin FILE)`;
+    // was: "kinds.1: must be text (got 3)"
+    expect(() => resolveSuiteConfig({ kinds: ['camera', 3] })).toThrow(`kinds.1: item 2 of the list must be ${accepted} (got 3)`);
+    expect(() => resolveSuiteConfig({ kinds: [null] })).toThrow(`kinds.0: item 1 of the list must be ${accepted} (got null)`);
   });
 });
 

@@ -74,14 +74,19 @@ export function generatableKinds(): string[] {
  * registered ones among them, saying how a kind of one's own is registered.
  */
 export function suiteKindListField() {
+  const accepted = () => `one of ${generatableKinds().join(', ')}, or a kind of your own registered first (registerKind, or askfirst --plugin FILE)`;
   return z
-    .array(z.string())
+    .array(
+      // a number or null in a config file's list (`"kinds": ["camera", 3]`) was "kinds.1: must be text (got 3)": which
+      // item (counted from 1, as a reader counts; the path counts from 0) and what a kind is, as an unknown name is told
+      z.string({ error: (iss) => `item ${Number(iss.path?.at(-1) ?? 0) + 1} of the list must be a kind's name in quotes, ${accepted()}` }),
+    )
     .min(1)
     .superRefine((ks, ctx) => {
       const known = generatableKinds();
       ks.forEach((k, i) => {
         // the list, then how a kind not in it gets there (resolveConfig adds what was given and a close name)
-        if (!known.includes(k)) ctx.addIssue({ code: 'invalid_value', values: known, input: k, path: [i], message: `must be one of ${known.join(', ')}, or a kind of your own registered first (registerKind, or askfirst --plugin FILE)` });
+        if (!known.includes(k)) ctx.addIssue({ code: 'invalid_value', values: known, input: k, path: [i], message: `must be ${accepted()}` });
       });
       const twice = [...new Set(ks.filter((k, i) => ks.indexOf(k) !== i))];
       if (twice.length) ctx.addIssue({ code: 'custom', message: `lists ${twice.join(', ')} more than once; give each kind once`, input: ks });
