@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { renderContactSheet } from '../suite/contact-sheet.js';
-import { EPISODES_FILE, MANIFEST_FILE, suiteEpisodes, suiteManifestCounts } from '../suite/io.js';
+import { EPISODES_FILE, episodesFileSha256, MANIFEST_FILE, suiteEpisodes, suiteManifestCounts } from '../suite/io.js';
 import { generatableKinds } from '../suite/kinds/registry.js';
 import { createViewLoader } from '../suite/loader.js';
 import { dataSpec, type LoadedData } from '../suite/open.js';
@@ -120,24 +120,31 @@ function sheetFile(cfg: SuiteShowConfig, ep: Pick<SuiteEpisode, 'id' | 'kind'>):
  * seven default kinds alone stopped before an opt-in kind's episodes, so that kind got no sheet. `episodes`: how many
  * suite.json counts (none without one).
  */
-async function suiteKinds(data: string): Promise<{ kinds: readonly string[]; episodes?: number }> {
+async function suiteKinds(data: string): Promise<{ kinds: readonly string[]; episodes?: number; episodesSha256?: string }> {
   const m = await suiteManifestCounts(dataSpec(data).dir);
-  return m ? { kinds: m.kinds, ...(m.episodes !== undefined ? { episodes: m.episodes } : {}) } : { kinds: generatableKinds() };
+  return m ? { kinds: m.kinds, ...(m.episodes !== undefined ? { episodes: m.episodes } : {}), ...(m.episodesSha256 ? { episodesSha256: m.episodesSha256 } : {}) } : { kinds: generatableKinds() };
 }
 
 /**
- * Once --all-kinds stopped reading at suite.json's kinds: a warning when episodes.jsonl has other lines than the
- * episodes suite.json counts (a hand-edited file, whose added episode may be of a kind suite.json does not list, and
- * which got no sheet without a word), else nothing. Counting lines reads the file's bytes only (no episode is parsed):
- * a small part of what reading it whole for the sheets took (suite.json's kinds are trusted for that reason).
+ * Once --all-kinds stopped reading at suite.json's kinds: a warning when episodes.jsonl is not the file suite.json was
+ * written with (a hand-edited file, whose added or changed episode may be of a kind suite.json does not list, and
+ * which got no sheet without a word), else nothing. The file's SHA-256 against the one suite.json records
+ * (`episodesSha256`: a line changed in place, the count of lines the same, is told too), else, for a suite.json without
+ * one (an older askfirst's), its lines against the episodes suite.json counts. Either reads the file's bytes only (no
+ * episode is parsed): a small part of what reading it whole for the sheets took (suite.json's kinds are trusted for
+ * that reason).
  */
-export async function staleManifestWarning(data: string, episodes: number | undefined): Promise<string | undefined> {
+export async function staleManifestWarning(data: string, manifest: { episodes?: number; episodesSha256?: string } | undefined): Promise<string | undefined> {
+  const episodes = manifest?.episodes;
   if (episodes === undefined) return undefined;
   const dir = dataSpec(data).dir;
   const file = join(dir, EPISODES_FILE);
+  if (manifest?.episodesSha256 !== undefined && (await episodesFileSha256(dir)) === manifest.episodesSha256) return undefined;
   const lines = await countSplitLines(file);
-  if (lines === episodes) return undefined;
-  return `askfirst suite show: warning: ${file} has ${lines} lines but ${join(dir, MANIFEST_FILE)} counts ${episodes} episodes (edited by hand?): --all-kinds stopped reading once each kind ${MANIFEST_FILE} lists had a sheet, so an episode of a kind it does not list, further on, gets none: draw one with --kind K, or regenerate the suite`;
+  const stopped = `--all-kinds stopped reading once each kind ${MANIFEST_FILE} lists had a sheet, so an episode of a kind it does not list, further on, gets none: draw one with --kind K, or regenerate the suite`;
+  if (lines !== episodes) return `askfirst suite show: warning: ${file} has ${lines} lines but ${join(dir, MANIFEST_FILE)} counts ${episodes} episodes (edited by hand?): ${stopped}`;
+  if (manifest?.episodesSha256 === undefined) return undefined;
+  return `askfirst suite show: warning: ${file} was changed after ${join(dir, MANIFEST_FILE)} was written (its ${lines} lines are as many as the episodes it counts, but not the bytes whose SHA-256 it records; edited by hand?): ${stopped}`;
 }
 
 /**
@@ -154,7 +161,7 @@ export async function runSuiteShow(cfg: SuiteShowConfig): Promise<string[]> {
   const manifest = format === 'suite' ? await suiteKinds(cfg.data) : undefined;
   let stopped = false;
   const picked = await pickEpisodes(entries, cfg, { only: manifest?.kinds, stoppedEarly: () => (stopped = true) });
-  const warning = stopped ? await staleManifestWarning(cfg.data, manifest?.episodes) : undefined;
+  const warning = stopped ? await staleManifestWarning(cfg.data, manifest) : undefined;
   if (warning) console.error(warning);
   const sheets = picked.map((ep) => ({ ep, out: sheetFile(cfg, ep) }));
   refuseToOverwrite(sheets.map((s) => s.out), cfg.overwrite);

@@ -6,7 +6,8 @@
  * reader never sees a half-written suite. Reading
  * validates every line and names the file, line and episode of each problem.
  */
-import { statSync, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync, type Stats } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { episodeProblems } from '../episode/validate.js';
@@ -106,11 +107,15 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
     opts.onImageMoved?.();
   }
   await rm(staging, { recursive: true, force: true });
+  const episodesText = lines.join('\n') + (lines.length ? '\n' : '');
+  // the episodes file's bytes by their SHA-256: what tells `suite show --all-kinds` that the file was changed after this
+  // (suiteManifestCounts), a line changed in place too, which the count of episodes does not tell
+  const episodesSha256 = createHash('sha256').update(episodesText, 'utf8').digest('hex');
   await writeFileAtomic(
     join(dir, MANIFEST_FILE),
-    JSON.stringify({ ...formatFields(SUITE_FORMAT), episodes: written.length, kinds, ...opts.manifest }, null, 2) + '\n',
+    JSON.stringify({ ...formatFields(SUITE_FORMAT), episodes: written.length, kinds, episodesSha256, ...opts.manifest }, null, 2) + '\n',
   );
-  await writeFileAtomic(join(dir, EPISODES_FILE), lines.join('\n') + (lines.length ? '\n' : ''));
+  await writeFileAtomic(join(dir, EPISODES_FILE), episodesText);
   await finishReplacing(dir, OWN_LAYOUT, { keep: new Set(staged), pruneFolders: false });
   return written;
 }
@@ -189,21 +194,30 @@ async function checkManifest(dir: string): Promise<void> {
 }
 
 /**
- * The kinds `dir`'s suite.json counts (writeSuite writes it beside the episodes it counts) and the episodes it counts
- * in all (undefined when it says no number), or undefined when it has no kinds that say them (a hand-made suite's, or
+ * The kinds `dir`'s suite.json counts (writeSuite writes it beside the episodes it counts), the episodes it counts
+ * in all (undefined when it says no number) and the SHA-256 of the episodes file it was written with (undefined when it
+ * records none: an older askfirst's), or undefined when it has no kinds that say them (a hand-made suite's, or
  * one that does not parse): then any kind askfirst reads may be there.
  */
-export async function suiteManifestCounts(dir: string): Promise<{ kinds: string[]; episodes: number | undefined } | undefined> {
+export async function suiteManifestCounts(dir: string): Promise<{ kinds: string[]; episodes: number | undefined; episodesSha256?: string } | undefined> {
   let manifest: unknown;
   try {
     manifest = JSON.parse(await readTextFile(join(dir, MANIFEST_FILE)));
   } catch {
     return undefined;
   }
-  const m = manifest as { kinds?: unknown; episodes?: unknown } | null;
+  const m = manifest as { kinds?: unknown; episodes?: unknown; episodesSha256?: unknown } | null;
   const kinds = m?.kinds;
   if (typeof kinds !== 'object' || kinds === null || Array.isArray(kinds)) return undefined;
-  return { kinds: Object.keys(kinds), episodes: Number.isSafeInteger(m?.episodes) ? (m!.episodes as number) : undefined };
+  const sha = typeof m?.episodesSha256 === 'string' && /^[0-9a-f]{64}$/.test(m.episodesSha256) ? { episodesSha256: m.episodesSha256 } : {};
+  return { kinds: Object.keys(kinds), episodes: Number.isSafeInteger(m?.episodes) ? (m!.episodes as number) : undefined, ...sha };
+}
+
+/** The SHA-256 (hex) of `dir`'s episodes file, its bytes as they are (what suite.json's `episodesSha256` records), read in chunks. */
+export async function episodesFileSha256(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(join(dir, EPISODES_FILE)) as AsyncIterable<Buffer>) h.update(chunk);
+  return h.digest('hex');
 }
 
 /** Read a suite written by writeSuite; views come back as `{path}` relative to `dir`. */
