@@ -241,6 +241,17 @@ describe('compareRuns: refused, in words', () => {
     );
   });
 
+  it('runs that record no data and played the same ids, but not the same control episodes (a pair\'s controls were run A\'s)', () => {
+    const of = (controls: number) => Array.from({ length: 42 }, (_, i) => coreRecord(`c${i}`, 'k', true, { control: i < controls }));
+    const [x, y, z] = [run('X', { proactive: of(7) }, null), run('Y', { proactive: of(9) }, null), run('Z', { proactive: of(7) }, null)];
+    // before: compared, the pair's controls 7 (X's) while Y's row said 9
+    expect(refused(() => compareRuns([x, y], 'proactive'))).toBe(
+      'Y played the 42 proactive episodes of X by id, but 2 of them (c7, c8) are controls (answerable at the first view) in one run and not in the other: other data under the same ids (a suite generated again with another --control-share?); a paired comparison needs the same episodes; evaluate both on the same --data',
+    );
+    expect(refused(() => compareRuns([x, z], 'proactive', { baseline: y }))).toMatch(/^Y played the 42 proactive episodes of X by id, but 2 of them/); // the baseline too
+    expect(compareRuns([x, z], 'proactive').pairs[0].controls).toBe(7); // the same controls: compared
+  });
+
   it('one run, labels that do not fit, a mode not played, a baseline without its reference mode', () => {
     expect(refused(() => compareRuns([a], 'proactive'))).toMatch(/^askfirst compare needs at least two eval runs/);
     expect(refused(() => compareRuns([a, b], 'proactive', { labels: ['x'] }))).toBe("--labels gives 1 name for 2 runs: give one per run, in the runs' order");

@@ -113,6 +113,17 @@ function refuseOtherEpisodes(runs: readonly EvalRun[], mode: EvalMode, indexOf: 
         `${r.dir} played ${shared} of the ${ids.size} ${mode} episodes of ${first.dir}${other.size > shared ? ` and ${other.size - shared} others` : ''}: a paired comparison needs the same episodes; evaluate both with the same --data, --kinds and --limit (re-running an unfinished eval command resumes it)`,
       );
     }
+    // The same ids, but an episode a control (answerable at the first view) in one run and not in the other: a pair's
+    // controls and Δ over-asking are counted from the first run's flags (eval/paired.ts), so they would mix the two
+    // runs' controls. Runs that record their data's fingerprint differ by it (every field of an episode, its control
+    // flag too, is hashed: refused above); a run that records none (an older askfirst's summary.json, a hand-made one)
+    // was paired on its ids alone. Refused here, as other data is.
+    const differ = [...ids].filter(([id, x]) => Boolean(x.control) !== Boolean(other.get(id)!.control)).map(([id]) => id);
+    if (differ.length) {
+      throw new InputError(
+        `${r.dir} played the ${ids.size} ${mode} episodes of ${first.dir} by id, but ${differ.length} of them (${differ.slice(0, 3).join(', ')}${differ.length > 3 ? ', …' : ''}) ${differ.length === 1 ? 'is a control' : 'are controls'} (answerable at the first view) in one run and not in the other: other data under the same ids (a suite generated again with another --control-share?); a paired comparison needs the same episodes; evaluate both on the same --data`,
+      );
+    }
   }
 }
 
