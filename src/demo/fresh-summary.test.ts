@@ -1,8 +1,29 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { replacedName, setAside, setAsideSummary, SUMMARY_FILES } from './fresh-summary.js';
+import { MAX_REMEMBERED_BYTES, replacedName, setAside, setAsideSummary, SUMMARY_FILES } from './fresh-summary.js';
+
+// every name in `watch.dir` after each rename or removal there: what a SIGKILL at that moment would leave on disk
+// (`fail`: a rename to that name fails, as on a disk gone read-only)
+const watch = vi.hoisted(() => ({ dir: '', states: [] as string[][], fail: '' }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const seen = () => void (watch.dir && watch.states.push(fs.readdirSync(watch.dir)));
+  const renameSync: typeof fs.renameSync = (a, b) => {
+    if (watch.fail && String(b).endsWith(watch.fail)) throw Object.assign(new Error(`EROFS: read-only file system, rename '${String(a)}'`), { code: 'EROFS' });
+    fs.renameSync(a, b);
+    seen();
+  };
+  const rmSync: typeof fs.rmSync = (p, o) => (fs.rmSync(p, o), seen());
+  return { ...fs, default: { ...fs, renameSync, rmSync }, renameSync, rmSync };
+});
+
+afterEach(() => {
+  watch.dir = '';
+  watch.states = [];
+  watch.fail = '';
+});
 
 /** Every file in `dir` with its contents (folders as "/"), for comparing a folder before and after. */
 function contents(dir: string): Record<string, string> {
@@ -55,6 +76,42 @@ describe('setAsideSummary: a --fresh demo moves the earlier summary aside', () =
       );
       expect(contents(out)).toEqual(before);
     }
+  });
+
+  it('no step leaves a third generation on disk (was: the older copy sat under *.replaced.replaced.* until settled, and a SIGKILL left it); put back byte for byte', () => {
+    for (const settle of ['putBack', 'drop', 'fail'] as const) {
+      const out = earlierSummary(true);
+      const older = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x0a]); // not UTF-8: restored as bytes, not as text
+      writeFileSync(join(out, 'report.replaced.html'), older);
+      const before = new Map(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
+      watch.dir = out;
+      if (settle === 'fail') {
+        // MODEL_CARD.md cannot move, once results.json and report.html have: they go back, and so does the older copy
+        watch.fail = 'MODEL_CARD.replaced.md';
+        expect(() => setAsideSummary(out, () => {})).toThrow(/could not set the earlier demo's results.json, report.html, MODEL_CARD.md in .* aside \(EROFS.*nothing was moved/);
+      } else {
+        const aside = setAsideSummary(out, () => {});
+        expect(readFileSync(join(out, 'report.replaced.html'), 'utf8')).toBe("the earlier demo's report.html");
+        if (settle === 'drop') writeFileSync(join(out, 'results.json'), 'the new demo');
+        aside[settle]();
+      }
+      const third = watch.states.flat().filter((f) => f.includes('.replaced.replaced'));
+      expect(third).toEqual([]);
+      expect(watch.states.length).toBeGreaterThan(2); // the watch saw the steps
+      if (settle !== 'drop') expect(new Map(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]))).toEqual(before);
+    }
+  });
+
+  it(`an older copy above ${MAX_REMEMBERED_BYTES} bytes is not held in memory: it waits under *.replaced.replaced.*, and is put back all the same`, () => {
+    const out = earlierSummary(false);
+    const big = Buffer.alloc(MAX_REMEMBERED_BYTES + 1, 7);
+    writeFileSync(join(out, 'results.replaced.json'), big);
+    const aside = setAsideSummary(out, () => {});
+    expect(readFileSync(join(out, 'results.replaced.replaced.json')).equals(big)).toBe(true);
+    aside.putBack();
+    expect(readFileSync(join(out, 'results.replaced.json')).equals(big)).toBe(true);
+    expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe("the earlier demo's results.json");
+    expect(readdirSync(out).sort()).toEqual([...SUMMARY_FILES, 'results.replaced.json'].sort());
   });
 
   it('sets aside any files given (the aggregate of a --seeds run), and nothing when none is there', () => {
