@@ -286,6 +286,41 @@ describe('demo --seeds --fresh over an earlier run\u2019s aggregate', () => {
   });
 });
 
+describe('runSeeds as a library, no unlessDone given: a seed that fails undoes as the command does', () => {
+  const names = (out: string) => readdirSync(out).sort();
+
+  it('failing before this --fresh run wrote anything: the earlier aggregate, its older set aside and the seeds are back as they were (was: left set aside, marks kept)', async () => {
+    const out = tmpDir('askfirst-seeds-library');
+    const calls: DemoConfig[] = [];
+    const cfg = { ...resolveDemoCommandConfig({ out, seeds: [0, 1], quick: true, progress: false }), seeds: [0, 1] };
+    await runSeeds(cfg, stubDemo(calls), quiet); // the earlier run
+    writeFileSync(join(out, 'aggregate.replaced.json'), 'an older run, set aside by an earlier --fresh');
+    const before = new Map(names(out).filter((f) => f.startsWith('aggregate')).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+    await expect(runSeeds({ ...cfg, fresh: true }, stubDemo(calls, 0), quiet)).rejects.toThrow('seed 0 broke');
+    expect(names(out).filter((f) => f.startsWith('aggregate'))).toEqual([...before.keys()]);
+    expect([...before].filter(([f, text]) => readFileSync(join(out, f), 'utf8') !== text).map(([f]) => f)).toEqual([]); // each as it was
+    expect([0, 1].map((seed) => existsSync(join(seedDir(out, seed), FRESH_PENDING_FILE)))).toEqual([false, false]);
+    await expect(aggregateSeeds(out, [0, 1])).resolves.toBeDefined(); // the earlier run is whole again (an aggregate anew)
+    const earlier = readFileSync(join(out, 'aggregate.json'), 'utf8');
+
+    // failing once a seed finished: this run's own, so the earlier aggregate stays aside (one generation) and seed 1 stays marked
+    await expect(runSeeds({ ...cfg, fresh: true }, stubDemo(calls, 1), quiet)).rejects.toThrow('seed 1 broke');
+    expect(names(out).filter((f) => f.startsWith('aggregate'))).toEqual(['aggregate.replaced.html', 'aggregate.replaced.json']);
+    expect(readFileSync(join(out, 'aggregate.replaced.json'), 'utf8')).toBe(earlier);
+    expect(existsSync(join(seedDir(out, 1), FRESH_PENDING_FILE))).toBe(true);
+
+    // what the failing seed's demo had to undo (runDemo: its summary set aside, its run.json) runs too, the last first
+    const undone: string[] = [];
+    const failing: DemoRunner = async (_one, _log, unlessDone) => {
+      unlessDone?.(() => void undone.push('first'));
+      unlessDone?.(() => void undone.push('second'));
+      throw new Error('broke');
+    };
+    await expect(runSeeds(cfg, failing, quiet)).rejects.toThrow('broke');
+    expect(undone).toEqual(['second', 'first']);
+  });
+});
+
 describe('resolveDemoCommandConfig', () => {
   const bad = (partial: Record<string, unknown>) => () => resolveDemoCommandConfig(partial);
   it('takes distinct non-negative integer seeds, as numbers or the strings of a list option', () => {

@@ -81,6 +81,10 @@ export interface SeedsOutcome {
  * Run the demo once per seed into `<out>/seed-<n>/`, in the order given, then aggregate. A
  * failing seed stops the loop (re-running resumes: finished stages are skipped by `run`).
  * `at` follows which seed runs and which are finished (for the interrupt's message: seedsStopped).
+ * `unlessDone` (the command's: cli/run-guard.ts `guardRun`) has what undoes a run that ends without finishing run then, by an
+ * error or a signal; without it (a library caller) that runs when a seed's demo or the aggregate throws, before the error
+ * goes on (was: nothing ran, so a --fresh run failing before it wrote anything left the earlier aggregate set aside and
+ * its seeds marked to start over).
  */
 export async function runSeeds(
   cfg: DemoCommandConfig & { seeds: number[] },
@@ -88,6 +92,29 @@ export async function runSeeds(
   log: (s: string) => void = console.log,
   unlessDone?: (undo: () => void) => () => void,
   at: SeedsProgress = { finished: [] },
+): Promise<SeedsOutcome> {
+  if (unlessDone) return seedsRun(cfg, run, log, unlessDone, at);
+  const undos = new Set<() => void>();
+  try {
+    return await seedsRun(cfg, run, log, (undo) => (undos.add(undo), () => undos.delete(undo)), at);
+  } catch (e) {
+    for (const undo of [...undos].reverse()) {
+      try {
+        undo();
+      } catch (failed) {
+        log(`demo: could not undo what the failed run began: ${(failed as Error).message}`); // said: the error that ended the run comes first
+      }
+    }
+    throw e;
+  }
+}
+
+async function seedsRun(
+  cfg: DemoCommandConfig & { seeds: number[] },
+  run: DemoRunner,
+  log: (s: string) => void,
+  unlessDone: (undo: () => void) => () => void,
+  at: SeedsProgress,
 ): Promise<SeedsOutcome> {
   const marker = (seed: number) => join(seedDir(cfg.out, seed), FRESH_PENDING_FILE);
   // a seed marked by a --fresh run that had not reached it is started over (FRESH_PENDING_FILE)
@@ -106,7 +133,7 @@ export async function runSeeds(
     aside.putBack();
     for (const m of marks) rmSync(m, { force: true });
   };
-  const forgetAside = unlessDone?.(() => (wroteNothing(at, cfg.out) ? putBack() : aside.drop())) ?? (() => {});
+  const forgetAside = unlessDone(() => (wroteNothing(at, cfg.out) ? putBack() : aside.drop()));
   // Two layers, both needed (a run that set every seed's summary aside up front instead of marking was rejected):
   // - the fresh-pending marks cover the TRAINED STAGES of the seeds not begun: setting their summaries aside would not stop
   //   the re-run without --fresh (what continues a stopped --fresh run) taking up the earlier demo's finished stages in
@@ -123,7 +150,7 @@ export async function runSeeds(
     const held = one.fresh ? demoStagesHeld(one.out) : undefined;
     at.held = held;
     // stopped once the seed's new demo wrote something, that is what a re-run continues: the mark goes
-    const forget = held && unlessDone ? unlessDone(() => demoWroteSince(one.out, held) && rmSync(marker(seed), { force: true })) : () => {};
+    const forget = held ? unlessDone(() => demoWroteSince(one.out, held) && rmSync(marker(seed), { force: true })) : () => {};
     await run(one, log, unlessDone);
     forget();
     rmSync(marker(seed), { force: true });
