@@ -77,6 +77,21 @@ export function normalPolicySpec(spec: string): string {
   return `${name}:${rel === '' ? '.' : rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? resolve(arg) : rel}`;
 }
 
+/**
+ * The model id `askfirst serve` lists at /v1/models and wants as "model" when no `--model-name` is given: the spec, with a
+ * path argument (builtin:DIR, scripted:FILE) cut to its last folder or file name, so the server's folders are not shown
+ * to every client (`builtin:/home/me/exp/runs/rl/` → `builtin:rl`); a run's `final/` keeps its run's name with it
+ * (`builtin:runs/rl/final` → `builtin:rl/final`). Any other spec as it is (`random:3`, `openai:URL#MODEL`).
+ */
+export function servedModelId(spec: string): string {
+  const { name, arg } = splitSpec(spec);
+  if (!arg || factories.get(name)?.path !== true) return spec;
+  const parts = resolve(arg).split(sep).filter(Boolean);
+  const last = parts.at(-1);
+  if (last === undefined) return `${name}:${sep}`; // the root folder: nothing to hide
+  return `${name}:${last === 'final' && parts.length > 1 ? `${parts.at(-2)}/final` : last}`;
+}
+
 /** `name:argument` → its two parts (no argument without a colon). */
 function splitSpec(spec: string): { name: string; arg: string | undefined } {
   const i = spec.indexOf(':');

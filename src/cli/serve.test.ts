@@ -8,7 +8,7 @@ import { BuiltinPolicy } from '../agents/builtin/policy.js';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { HttpPolicy } from '../agents/http/policy.js';
 import { AlwaysAnswerPolicy } from '../agents/baselines/always-answer.js';
-import { checkPolicySpec, policyUsage as registeredUsage } from '../agents/registry.js';
+import { checkPolicySpec, policyUsage as registeredUsage, servedModelId } from '../agents/registry.js';
 import { evaluate } from '../eval/evaluate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { generateSuite } from '../suite/generate.js';
@@ -141,6 +141,36 @@ describe('askfirst serve', () => {
 
   it('refuses an empty --model-name (it was served as model "", an id no client sends)', async () => {
     await expect(serveAction({ policy: 'random', modelName: '' })).rejects.toThrow(/model-name: must not be empty: give the id clients send as "model", or leave --model-name out/);
+  });
+
+  it("lists a built-in model without the server's folders when no --model-name is given (it listed the whole path)", async () => {
+    // before, the default id was the spec: /v1/models told every client "builtin:/tmp/…/af-serve-id-…/runs/rl"
+    const d = tmpDir('af-serve-id');
+    const eps = generateSuite({ episodes: 2, seed: 4, kinds: ['camera'] });
+    saveBuiltin(join(d, 'runs', 'rl', 'final'), newBuiltin(eps));
+    for (const [dir, id] of [[join(d, 'runs', 'rl', 'final'), 'builtin:rl/final'], [`${join(d, 'runs', 'rl', 'final')}/`, 'builtin:rl/final']] as const) {
+      const srv = await runServe(ServeSchema.parse({ policy: `builtin:${dir}`, port: 0 }));
+      try {
+        expect(srv.model).toBe(id);
+        const listed = (await (await fetch(`${srv.url}/models`)).json()) as { data: { id: string }[] };
+        expect(listed.data.map((m) => m.id)).toEqual([id]);
+        expect(JSON.stringify(listed)).not.toContain(d);
+        // clients name it so, and are answered under it
+        const messages = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl(createImage(8, 8, [90, 120, 30])) } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b', 'c']) }] }];
+        const res = await fetch(`${srv.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: id, messages }) });
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { model: string }).model).toBe(id);
+      } finally {
+        await srv.close();
+      }
+    }
+    expect(servedModelId('scripted:/srv/private/replies.jsonl')).toBe('scripted:replies.jsonl');
+    expect(servedModelId('builtin:runs/rl')).toBe('builtin:rl');
+    for (const spec of ['random:3', 'oracle', 'constant:a/b', 'openai:http://127.0.0.1:8000/v1#builtin:runs/rl']) expect(servedModelId(spec)).toBe(spec);
+    // --model-name is served as given
+    const named = await runServe(ServeSchema.parse({ policy: 'random', port: 0, modelName: 'builtin:runs/rl' }));
+    await named.close();
+    expect(named.model).toBe('builtin:runs/rl');
   });
 
   it('refuses --seed with a policy that draws nothing at random', async () => {

@@ -3,7 +3,8 @@
  * `builtin:CHECKPOINT`, a baseline, even another `openai:` endpoint) as an OpenAI-compatible
  * endpoint — POST /v1/chat/completions with the image as a data URL, GET /v1/models,
  * GET /healthz (and /health) — so any OpenAI client can talk to it (see src/server/openai/server.ts); requests
- * name the model `--model-name` (default: the policy spec), as `openai:URL#MODEL` does.
+ * name the model `--model-name` (default: the policy spec, a builtin:DIR's or scripted:FILE's path cut to its last name,
+ * registry.ts `servedModelId`), as `openai:URL#MODEL` does.
  * `--data` supplies episodes for policies that need them (oracle, scripted).
  * As a proxy (`--policy openai:URL#MODEL`) its client of the upstream takes eval's settings of it (`--timeout`, `--retries`,
  * `--concurrency`, `--cache`, `--max-tokens`, `--omit-params`, `--extra-body` …, serve-schema.ts; the upstream's key by
@@ -14,7 +15,7 @@
  * Ctrl-C or SIGTERM stops it after the requests in flight are answered (new connections refused meanwhile), then
  * ends the command by that signal (130 / 143 to a shell: signals.ts `serveUntilStopped`); a second signal cuts them.
  */
-import { checkPolicySpec, createPolicy, policyAnswersFromData, policyReadsEpisodes } from '../agents/registry.js';
+import { checkPolicySpec, createPolicy, policyAnswersFromData, policyReadsEpisodes, servedModelId } from '../agents/registry.js';
 import type { Policy } from '../agents/policy.js';
 import { Fingerprinter } from '../suite/fingerprint.js';
 import { dataOnce, dataSpec } from '../suite/open.js';
@@ -138,7 +139,8 @@ export async function runServe(
 /** runServe's server of `policy`, behind `apiKey` when there is one. */
 async function serveWith(cfg: ServeConfig, policy: Policy, dataFingerprint: string | undefined, apiKey: string | undefined, warn: (msg: string) => void): Promise<RunningServer & { policyName: string; model: string; protectedByKey: boolean }> {
   setImageLimits({ maxPixels: cfg.maxImagePixels });
-  const model = cfg.modelName ?? cfg.policy;
+  // not the spec itself: a builtin:DIR's or scripted:FILE's path named the server's folders to every client (registry.ts)
+  const model = cfg.modelName ?? servedModelId(cfg.policy);
   const srv = await startOpenAIServer({
     policy,
     port: cfg.port,
