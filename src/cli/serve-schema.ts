@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from '../server/openai/limits.js';
 import { AllowHostSchema } from '../server/host-config.js';
 import { policyForms } from '../agents/policy-usage.js';
-import { progressField } from '../util/config.js';
+import { onByDefault, progressField } from '../util/config.js';
 import { evalHttpFields } from './eval-http-schema.js';
 
 /**
@@ -18,6 +18,14 @@ import { evalHttpFields } from './eval-http-schema.js';
 export const SERVE_UPSTREAM_KEYS = ['concurrency', 'timeout', 'retries', 'cache', 'cacheMaxBytes', 'maxTokens', 'maxTokensParam', 'omitParams', 'extraBody', 'systemPrompt', 'jpegPassthrough', 'maxPixels'] as const;
 const upstreamFields = {
   ...(Object.fromEntries(SERVE_UPSTREAM_KEYS.map((k) => [k, evalHttpFields[k]])) as Pick<typeof evalHttpFields, (typeof SERVE_UPSTREAM_KEYS)[number]>),
+  // said of serve's side: the requests it makes of the upstream (not --max-concurrent's, the clients' it answers at once)
+  concurrency: evalHttpFields.concurrency.describe("openai: requests in flight to the upstream at once (default 8), whichever clients they are for; the rest wait their turn. Not --max-concurrent, the clients' requests serve handles at once"),
+  // the image is the one a client sent in its request (a JPEG's own bytes kept, scenes/codec.ts), not a view file
+  jpegPassthrough: onByDefault(
+    "openai: send a client's JPEG image upstream as its own bytes instead of re-encoding it as PNG",
+    "openai: re-encode a client's JPEG image as PNG before sending it upstream (its own bytes are sent by default)",
+  ),
+  maxPixels: evalHttpFields.maxPixels.describe("openai: shrink a client's image larger than this many pixels (width × height, aspect kept) before sending it upstream"),
   maxTokens: evalHttpFields.maxTokens.describe("openai: token limit sent upstream with a request that gives none (default 256; a client's max_completion_tokens or max_tokens is forwarded instead); reasoning models count their hidden reasoning too, give them thousands"),
   // serve's own --api-key-env and --api-key are the key its clients must send: the upstream's are named apart
   upstreamApiKeyEnv: evalHttpFields.apiKeyEnv.describe("openai: environment variable holding the upstream's API key (default ASKFIRST_API_KEY, then OPENAI_API_KEY; one named here must be set); not --api-key-env, the key serve's own clients must send"),
@@ -46,7 +54,7 @@ export const ServeSchema = z.object({
     .default('ASKFIRST_SERVE_API_KEY')
     .describe('environment variable holding the key to require, instead of --api-key (the default one is read when set; one named here must be set)'),
   maxBodyBytes: z.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES).describe('largest request body in bytes (413 beyond)'),
-  maxConcurrent: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONCURRENT).describe('most requests handled at once (429 with Retry-After beyond)'),
+  maxConcurrent: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONCURRENT).describe("most clients' requests handled at once (429 with Retry-After beyond); not --concurrency, an openai: policy's requests to its upstream"),
   maxMessages: z.number().int().min(1).default(DEFAULT_MAX_MESSAGES).describe('most entries in a request\'s "messages" (400 naming the field beyond; only the last user message\'s one image is decoded, any other image is not read)'),
   maxImagePixels: z.number().int().min(1).default(4_194_304).describe('largest width × height a request image may declare (refused before decoding)'),
   ...upstreamFields,

@@ -375,10 +375,21 @@ describe('askfirst serve as a proxy: its client of the upstream takes eval\'s fl
   it("--help lists them with eval's own descriptions (one schema: the two cannot drift)", async () => {
     const program = await buildProgram();
     const line = (cmd: string, flag: string) => program.commands.find((c) => c.name() === cmd)!.options.find((o) => o.long === flag)?.description;
-    for (const flag of ['--concurrency', '--timeout', '--retries', '--cache', '--cache-max-bytes', '--max-tokens-param', '--omit-params', '--extra-body', '--system-prompt', '--no-jpeg-passthrough', '--max-pixels']) {
+    for (const flag of ['--timeout', '--retries', '--cache', '--cache-max-bytes', '--max-tokens-param', '--omit-params', '--extra-body', '--system-prompt']) {
       expect(line('serve', flag), flag).toBeDefined();
       expect(line('serve', flag), flag).toBe(line('eval', flag));
     }
+    // the same fields, said of serve's side: the image is the client's (eval's "JPEG view file" was not true there), and
+    // its two concurrency limits each say which requests they bound
+    expect(line('serve', '--no-jpeg-passthrough')).toMatch(/^openai: re-encode a client's JPEG image as PNG before sending it upstream/);
+    expect(line('serve', '--max-pixels')).toMatch(/^openai: shrink a client's image larger than this many pixels .* before sending it upstream/);
+    expect(line('serve', '--concurrency')).toMatch(/^openai: requests in flight to the upstream at once \(default 8\).*Not --max-concurrent, the clients' requests/);
+    expect(line('serve', '--max-concurrent')).toMatch(/^most clients' requests handled at once .*not --concurrency, an openai: policy's requests to its upstream/);
+    for (const flag of ['--no-jpeg-passthrough', '--max-pixels', '--concurrency', '--max-concurrent']) expect(line('serve', flag), flag).not.toMatch(/view file|views/);
+    expect(line('eval', '--no-jpeg-passthrough')).toMatch(/^openai: re-encode a JPEG view file as PNG/);
+    // one schema still: serve's fields parse as eval's
+    expect(ServeSchema.parse({ policy: 'openai:http://x/v1#m', concurrency: 3, jpegPassthrough: false, maxPixels: 100 })).toMatchObject({ concurrency: 3, jpegPassthrough: false, maxPixels: 100 });
+    expect(() => ServeSchema.parse({ policy: 'openai:http://x/v1#m', concurrency: 0 })).toThrow();
     expect(line('serve', '--upstream-api-key-env')).toMatch(/^openai: environment variable holding the upstream's API key/);
     expect(line('serve', '--history')).toBeUndefined(); // the client sends its own conversation
   });
