@@ -742,8 +742,17 @@ describe('a proxy served (--policy openai:…): logprobs asked, cached and cut, 
         expect(got.choices[0], how).toMatchObject({ message: { content: '\n\nB. Move' }, finish_reason: 'length' });
         expect(got.choices[0].logprobs!.content.map((t) => t.token), how).toEqual(['<think>', 'Hmm', '</think>', '\n\n', 'B', '.', ' Move']);
         expect(got.choices[0].logprobs!.content.every((t) => t.top_logprobs.length === 1), how).toBe(true);
-        // the upstream's count of the prompt it was sent (the client's), the words sent within the limit (before, the prompt's words too)
+        // the upstream's count of the prompt it was sent (the client's) (before, the prompt's words too), and of the completion
+        // its tokens up to the cut, as its logprobs spell them: the 7 above, its reasoning's among them as vLLM counts them
+        // (before, the 2 words sent: 'B', 'Move')
+        expect(got.usage, how).toEqual({ prompt_tokens: 40, completion_tokens: 7, total_tokens: 47 });
+        // an upstream that sends no logprobs: the words sent within the limit
+        const { logprobs: _, ...bare } = reply;
+        reply = bare;
+        got = await ask(up.srv.url, { max_tokens: 2 }, stream);
+        expect(got.choices[0], how).toMatchObject({ message: { content: '\n\nB. Move' }, finish_reason: 'length' });
         expect(got.usage, how).toEqual({ prompt_tokens: 40, completion_tokens: 2, total_tokens: 42 });
+        reply = { ...bare, logprobs: { content: move } };
         // a stop it ignored: cut before it, the logprobs too ('B', '.', ' Move': ' the' begins the stop sequence)
         got = await ask(up.srv.url, { stop: ' the', logprobs: true }, stream);
         expect(got.choices[0], how).toMatchObject({ message: { content: '\n\nB. Move' }, finish_reason: 'stop' });

@@ -42,7 +42,8 @@
  *                              reply was cut here (finish.ts `servedFinish`; a reply the upstream ended at the limit is not
  *                              cut again by words, `cutLimit`);
  *                              `usage` counts words, not a tokenizer's tokens, but for a proxy's upstream's own usage,
- *                              passed on when it sent one (a reply cut here counted by its words sent, at most the upstream's count), its breakdowns with it (usage.ts); `system_fingerprint` (in every
+ *                              passed on when it sent one (a reply cut here counted by the upstream's tokens up to the cut when
+ *                              its logprobs give them, else by its words sent; at most the upstream's count), its breakdowns with it (usage.ts); `system_fingerprint` (in every
  *                              chunk too) changes exactly with what replies depend on: version, policy, weights (a script's text, the oracle's data), seed, and
  *                              a proxy's upstream's own system_fingerprint when it sends one (fingerprint.ts).
  *   GET  /v1/models            the one model served (GET /v1/models/{id} too); a request must name
@@ -558,8 +559,10 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         logprobs: wantLogprobs ? servedLogprobs(r, finished[index].content, cutHere[index], top, topAsked) : null,
         finish_reason: servedFinish(finished[index], cutHere[index], r.cause),
       }));
-      // a documented word count, or a proxy's upstream's own usage when it sent one, a reply cut here counted by its words sent (usage.ts)
-      const usage = servedUsage(body.messages, finished.map((f) => f.content), replies.map((r) => r.usage), cutHere);
+      // a documented word count, or a proxy's upstream's own usage when it sent one, a reply cut here counted by its upstream's tokens up to the cut, else its words sent (usage.ts)
+      // a choice cut here counted by its upstream's tokens up to the cut when its logprobs spell them, else by words
+      const cutTokens = replies.map((r, i) => (cutHere[i] && r.tokenLogprobs ? tokensUpTo(r.tokenLogprobs, r.written ?? r.reply, finished[i].content)?.length : undefined));
+      const usage = servedUsage(body.messages, finished.map((f) => f.content), replies.map((r) => r.usage), cutHere, cutTokens);
       // a proxy's reply carries the upstream's fingerprints too (its n choices' upstream replies), when the upstream sent any
       const upstream = replies.flatMap((r) => (r.fingerprint ? [r.fingerprint] : []));
       const system_fingerprint = upstream.length ? systemFingerprint(o.policy, o.seed ?? 0, { data: o.dataFingerprint, upstream }) : fingerprint;

@@ -76,4 +76,14 @@ describe("servedUsage (a policy's own counts, else the word count)", () => {
     // a cut prefix holds no more tokens than the whole reply had ("Zürich": one token, two words)
     expect(servedUsage(messages, ['Zürich Zürich'], [{ promptTokens: 1300, completionTokens: 3 }], [true])).toMatchObject({ completion_tokens: 3, total_tokens: 1303 });
   });
+  it("counts a cut reply by its upstream's tokens up to the cut when its logprobs gave them, at most its own count; words otherwise", () => {
+    // before, always the words sent: 'Zürich Zürich' (2 tokens up to the cut) counted 4
+    const own = { promptTokens: 1300, completionTokens: 90 };
+    expect(servedUsage(messages, ['Zürich Zürich', 'Zürich Zürich'], [own, own], [true, true], [2, undefined])).toMatchObject({ completion_tokens: 2 + 4 });
+    expect(servedUsage(messages, ['B.'], [{ promptTokens: 1300, completionTokens: 5 }], [true], [7])).toMatchObject({ completion_tokens: 5 });
+    // a whole reply keeps its own count, whatever is given for it
+    expect(servedUsage(messages, ['B.'], [own], [false], [1])).toMatchObject({ completion_tokens: 90 });
+    // without the upstream's usage, every count is words (a token count beside word counts would mix units)
+    expect(servedUsage(messages, ['Zürich Zürich'], [undefined], [true], [2])).toEqual(usageOf(messages, ['Zürich Zürich']));
+  });
 });

@@ -22,9 +22,11 @@
  * prompt_tokens), whether or not a reply was cut here — the prompt sent upstream is the one the client sent, and a
  * cut changes only the completion (before, one cut reply turned prompt_tokens into a word count too, 1300 tokens
  * reported as the prompt's 40 words); completion_tokens the sum of the choices': a whole choice's the upstream's own,
- * a choice cut here (by `stop` or the token limit, which count words: only an upstream that ignored them) the words
- * of what was sent, as the cut counted them (so at most the limit it was cut at), and never more than the
- * upstream's count of the whole reply (a prefix holds no more tokens than the whole); `completion_tokens_details`
+ * a choice cut here (by `stop` or the token limit, which count words: only an upstream that ignored them) the
+ * upstream's own tokens up to the cut when it sent its per-token logprobs (the client asked for `logprobs`: the
+ * tokens whose text begins before the cut, the reasoning's among them as vLLM counts them; the same tokens the
+ * choice's `logprobs` carry; more than the limit when they outnumber its words, the cut having counted words), else the words of what was sent, as the cut counted them (so at most the limit it was
+ * cut at); never more than the upstream's count of the whole reply (a prefix holds no more tokens than the whole); `completion_tokens_details`
  * (reasoning_tokens…, summed) only when no choice was cut (a word count has no breakdown). Otherwise (an upstream
  * that sends none, any other policy) the word count above.
  */
@@ -79,14 +81,22 @@ function summedDetails(all: readonly (Record<string, number> | undefined)[]): Re
 /**
  * The usage a completion reports (above): with the policy's own counts for every choice (`own`), its prompt_tokens and
  * their breakdown (the first choice's), the completion_tokens of the choices summed — a choice `cut` here counted by
- * the words `sent` of it, at most its own count — and their breakdowns (`summedDetails`) when none was cut; else
+ * its backend's tokens up to the cut when its logprobs give them (`cutTokens`: server.ts `tokensUpTo`), else by the
+ * words `sent` of it, at most its own count either way — and their breakdowns (`summedDetails`) when none was cut; else
  * `usageOf`'s word count of the messages and the replies as sent, without breakdowns (a word count has none).
  */
-export function servedUsage(messages: unknown, sent: readonly string[], own: readonly (ReplyUsage | undefined)[], cut: readonly boolean[]): Usage {
+export function servedUsage(
+  messages: unknown,
+  sent: readonly string[],
+  own: readonly (ReplyUsage | undefined)[],
+  cut: readonly boolean[],
+  cutTokens: readonly (number | undefined)[] = [],
+): Usage {
   const counts = own.filter((u): u is ReplyUsage => u !== undefined);
   if (!counts.length || counts.length < own.length) return usageOf(messages, sent);
   const prompt = counts[0].promptTokens;
-  const completion = counts.reduce((n, u, i) => n + (cut[i] ? Math.min(count([sent[i]]), u.completionTokens) : u.completionTokens), 0);
+  // a cut choice: the upstream's tokens up to the cut when its logprobs spelled them (`cutTokens`), else the words sent
+  const completion = counts.reduce((n, u, i) => n + (cut[i] ? Math.min(cutTokens[i] ?? count([sent[i]]), u.completionTokens) : u.completionTokens), 0);
   const promptDetails = counts[0].promptDetails;
   const completionDetails = cut.some(Boolean) ? undefined : summedDetails(counts.map((u) => u.completionDetails));
   return {
