@@ -4,7 +4,7 @@ import { createPolicy } from '../registry.js';
 import { apiKeyFromEnv, parseOpenAISpec, resolveHttpPolicyConfig } from './config.js';
 import { startFaultServer, type FaultServer } from '../../testing/fault-server.js';
 import { ConversationMemory } from './messages.js';
-import { HttpPolicy, requestBody } from './policy.js';
+import { HttpPolicy, limitOf, requestBody } from './policy.js';
 import { paramAdvice } from './rejection.js';
 import { runEpisodes } from '../runner.js';
 import type { SuiteEpisode } from '../../suite/types.js';
@@ -46,6 +46,24 @@ describe('requestBody: the logprobs a request was asked for (serve --policy open
     const asked = { logprobs: true, topLogprobs: 5 };
     expect(lp(resolveHttpPolicyConfig({ baseUrl: 'http://x/v1', model: 'm', logprobs: false }), { sample: false, wantLogprobs: true, asked })).toEqual({ logprobs: undefined, top_logprobs: undefined });
     expect(lp(resolveHttpPolicyConfig({ baseUrl: 'http://x/v1', model: 'm', omitParams: ['logprobs'] }), { sample: false, wantLogprobs: true, asked })).toEqual({ logprobs: undefined, top_logprobs: undefined });
+  });
+});
+
+describe('limitOf: the token limit a request carried, which serve trusts a bare "length" by (finish.ts cutLimit)', () => {
+  const sent = (config: Partial<Parameters<typeof resolveHttpPolicyConfig>[0]>, maxTokens = 2) =>
+    limitOf(requestBody(resolveHttpPolicyConfig({ baseUrl: 'http://x/v1', model: 'm', ...config }), [], { sample: false, wantLogprobs: false, limits: { maxTokens } }));
+  it("is the client's limit under either field name, the larger when an --extra-body adds the other, none when omitted", () => {
+    expect(sent({})).toBe(2);
+    expect(sent({ maxTokensParam: 'max_completion_tokens' })).toBe(2);
+    expect(sent({ omitParams: ['max_tokens'] })).toBeUndefined();
+    expect(sent({ extraBody: { max_completion_tokens: 1000 } })).toBe(1000);
+    expect(sent({ extraBody: { max_tokens: 1 } })).toBe(1);
+    expect(sent({ omitParams: ['max_tokens'], extraBody: { max_tokens: 1 } })).toBe(1);
+  });
+  it('is none when an --extra-body sends a limit that is not a number, or null over the only one', () => {
+    expect(sent({ extraBody: { max_tokens: '1' } })).toBeUndefined(); // the server's own reading of it is unknown here
+    expect(sent({ extraBody: { max_tokens: null } })).toBeUndefined(); // null: no limit, to OpenAI
+    expect(sent({ maxTokensParam: 'max_completion_tokens', extraBody: { max_tokens: null } })).toBe(2);
   });
 });
 
