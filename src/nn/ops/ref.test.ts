@@ -25,7 +25,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng.js';
 import { kernels, refKernels, setKernels } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
-import { globalAvgPool } from './conv.js';
+import { conv2d, globalAvgPool, maxPool2d } from './conv.js';
 import {
   abs,
   add,
@@ -981,6 +981,168 @@ describe('matmul and linear agree with their float64 twins (on the active kernel
           expectWithin(`${what} dx`, xt.grad!, d.dx, (i) => dot(O)(dAbs.dx[i]));
           expectWithin(`${what} dW`, wt.grad!, d.dw, (i) => dot(M)(dAbs.dw[i]));
           if (bt) expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(M)(dAbs.db[i]));
+        }
+      }
+    } finally {
+      setKernels(before);
+    }
+  });
+});
+
+describe('conv2d agrees with its float64 twin (on the active kernels and the reference ones)', () => {
+  /**
+   * Each value is a sum of products (plus the bias): the forward of C·KH·KW products, dx of F·KH·KW (the kernels sum F in
+   * Wᵀ·dy, then col2im adds up to KH·KW of those), dw and db of N·OH·OW (image by image, then summed). The kernels'
+   * order is their own (im2col + GEMM, threads' slots), so each bound is the worst case over all orders, as the GEMM's
+   * below: γ(n + 1)·Σ|terms| (the bias, or the add into the zeroed gradient, one term more), TINY per product, and the
+   * twin's float64 sum. Padding contributes exact zeros, so n counts them too and the bound only loosens.
+   */
+  const gamma = (n: number) => (n * U) / (1 - n * U);
+  const dot = (n: number) => (abs: number) => (gamma(n + 1) + (n + 2) * U64) * abs + (n + 1) * TINY;
+  const absOf = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
+  const mixed = (n: number) =>
+    Float32Array.from(randF32(n, -3, 3), (v) => (rng.next() < 0.2 ? [0, -0, 1e4, -1e4, 1e-20, -1e-20][rng.int(6)] : v));
+  // [N, C, H, W, F, KH, KW, stride, pad, bias]: odd and non-square sizes, batch and channels > 1, strides 1–3 that skip
+  // trailing rows, padding up to past the kernel (border outputs that are the bias alone), 1×1 and whole-image kernels
+  const shapes: [number, number, number, number, number, number, number, number, number, boolean][] = [
+    [1, 1, 1, 1, 1, 1, 1, 1, 0, true],
+    [2, 3, 7, 5, 4, 3, 3, 1, 1, true],
+    [2, 2, 9, 8, 3, 3, 2, 2, 1, false],
+    [3, 1, 8, 7, 2, 5, 3, 3, 2, true],
+    [1, 4, 5, 5, 5, 1, 1, 1, 0, true],
+    [2, 3, 4, 6, 2, 4, 6, 1, 0, true],
+    [1, 2, 3, 3, 2, 2, 2, 1, 3, true],
+    [2, 5, 11, 6, 3, 3, 3, 2, 0, false],
+  ];
+  it('value, dx, dW and db, with and without a bias, over strides and paddings', () => {
+    const before = kernels();
+    try {
+      for (const [name, k] of [['active', kernels()], ['ref', refKernels]] as const) {
+        setKernels(k);
+        for (const [N, C, H, W, F, KH, KW, stride, pad, bias] of shapes) {
+          const geom = { N, C, H, W, F, KH, KW, stride, pad };
+          const { OH, OW } = T.conv2dRefOut(geom);
+          const x = mixed(N * C * H * W);
+          const w = mixed(F * C * KH * KW);
+          const b = bias ? mixed(F) : null;
+          const g = randF32(N * F * OH * OW, -1, 1);
+          const xt = new Tensor(x.slice(), [N, C, H, W], true);
+          const wt = new Tensor(w.slice(), [F, C, KH, KW], true);
+          const bt = b ? new Tensor(b.slice(), [F], true) : null;
+          const out = conv2d(xt, wt, bt, { stride, pad });
+          expect(out.shape).toEqual([N, F, OH, OW]);
+          const what = `conv2d ${N}×${C}×${H}×${W} ⊛ ${F}×${C}×${KH}×${KW} s${stride} p${pad}${b ? ' + b' : ''} (${name})`;
+          const want = T.conv2dRef(x, w, b, geom);
+          const wantAbs = T.conv2dRef(absOf(x), absOf(w), b && absOf(b), geom);
+          expectWithin(what, out.data, want, (i) => dot(C * KH * KW)(wantAbs[i]));
+          out.backward(g);
+          const d = T.conv2dBackwardRef(x, w, g, geom);
+          const dAbs = T.conv2dBackwardRef(absOf(x), absOf(w), absOf(g), geom);
+          expectWithin(`${what} dx`, xt.grad!, d.dx, (i) => dot(F * KH * KW)(dAbs.dx[i]));
+          expectWithin(`${what} dW`, wt.grad!, d.dw, (i) => dot(N * OH * OW)(dAbs.dw[i]));
+          if (bt) expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(N * OH * OW)(dAbs.db[i]));
+        }
+      }
+    } finally {
+      setKernels(before);
+    }
+  });
+});
+
+describe('maxPool2d agrees with its float64 twin, ties and NaN included (on the active kernels and the reference ones)', () => {
+  /**
+   * The value is a copy: exact, the sign of a zero included (Object.is). The tie rule is the op's (ops/conv.ts, as
+   * PyTorch): among equal maxima the first in row-major order of the window (−0 and +0 are equal, so the first of them
+   * is copied), and a window with a NaN gives NaN at its last NaN; maxPool2dRef states it independently of the kernels'
+   * scans. The gradient is a copy too, except where overlapping windows (stride < window) pick the same input c times:
+   * a float32 sum of c upstream values (as selectRows').
+   */
+  // [N, C, H, W, window, stride]: the 2×2/2 SIMD path (even and odd sizes), overlapping windows, strides past the
+  // window, a window over the whole width, 1×1
+  const shapes = [
+    [1, 1, 1, 1, 1, 1],
+    [2, 3, 6, 6, 2, 2],
+    [2, 3, 7, 9, 2, 2],
+    [1, 2, 7, 7, 3, 2],
+    [2, 2, 8, 5, 3, 3],
+    [1, 3, 5, 7, 2, 1],
+    [3, 1, 4, 6, 4, 4],
+    [1, 2, 5, 5, 1, 2],
+  ];
+  /** uniform values; values from {−1, −0, 0, 0.5} (ties in most windows); and those with one in eight a NaN */
+  const kinds: [string, (n: number) => Float32Array][] = [
+    ['uniform', (n) => randF32(n, -3, 3)],
+    ['ties', (n) => Float32Array.from({ length: n }, () => [-1, -0, 0, 0.5][rng.int(4)])],
+    ['ties and NaN', (n) => Float32Array.from({ length: n }, () => (rng.next() < 0.125 ? NaN : [-1, -0, 0, 0.5][rng.int(4)]))],
+  ];
+  const backends = (): [string, ReturnType<typeof kernels>][] => [
+    ['active', kernels()],
+    ['ref', refKernels],
+  ];
+  /** The bound on dx[i]: a float32 sum of the c upstream values that reach it (through arg), plus the twin's float64 one. */
+  const gradBound = (arg: Int32Array, g: Float32Array) => (i: number) => {
+    let c = 0;
+    let ga = 0;
+    for (let o = 0; o < arg.length; o++) {
+      if (arg[o] !== i) continue;
+      c++;
+      ga += Math.abs(g[o]);
+    }
+    return (c > 1 ? (c - 1) * (U * ga + TINY) : 0) + c * U64 * ga;
+  };
+  const expectSame = (what: string, got: Float32Array, want: Float64Array) => {
+    expect(got.length, what).toBe(want.length);
+    for (let i = 0; i < want.length; i++) expect(Object.is(got[i], want[i]), `${what} [${i}]: got ${got[i]}, want ${want[i]}`).toBe(true);
+  };
+
+  it('value (exact) and gradient', () => {
+    const before = kernels();
+    try {
+      for (const [name, k] of backends()) {
+        setKernels(k);
+        for (const [N, C, H, W, win, s] of shapes) {
+          for (const [kind, make] of kinds) {
+            const x = make(N * C * H * W);
+            const { y, arg } = T.maxPool2dRef(x, N * C, H, W, win, s);
+            const g = randF32(y.length, -1, 1);
+            const what = `maxPool2d ${N}×${C}×${H}×${W} window ${win} stride ${s}, ${kind} (${name})`;
+            const r = run((t) => maxPool2d(t, win, s), x, [N, C, H, W], g);
+            expectSame(what, r.y, y);
+            expectWithin(`${what} grad`, r.dx, T.maxPool2dBackwardRef(g, arg, x.length), gradBound(arg, g));
+          }
+        }
+      }
+    } finally {
+      setKernels(before);
+    }
+  });
+
+  it('after a ReLU (whose backward the op folds in): the chain rule through relu, also when relu\'s output has another consumer', () => {
+    const before = kernels();
+    try {
+      for (const [name, k] of backends()) {
+        setKernels(k);
+        for (const [N, C, H, W, win, s] of shapes) {
+          for (const [kind, make] of kinds) {
+            const x = make(N * C * H * W);
+            const rx = Float64Array.from(x, (v) => T.unaryRef({ op: 'relu' }, v).y);
+            const { y, arg } = T.maxPool2dRef(rx, N * C, H, W, win, s);
+            const g = randF32(y.length, -1, 1);
+            const what = `maxPool2d(relu) ${N}×${C}×${H}×${W} window ${win} stride ${s}, ${kind} (${name})`;
+            const r = run((t) => maxPool2d(relu(t), win, s), x, [N, C, H, W], g);
+            expectSame(what, r.y, y);
+            // windows all ≤ 0 pool a tie of zeros: the first gets the gradient, which relu then stops (relu'(x ≤ 0) = 0)
+            const want = T.maxPool2dBackwardRef(g, arg, x.length, x);
+            expectWithin(`${what} grad`, r.dx, want, gradBound(arg, g));
+            // relu's output also goes on by itself: its gradient g2 reaches x through relu's own backward, added to the
+            // pool's (one float32 add more)
+            const g2 = randF32(x.length, -1, 1);
+            const xt = new Tensor(x.slice(), [N, C, H, W], true);
+            const rt = relu(xt);
+            concat([reshape(maxPool2d(rt, win, s), [-1]), reshape(rt, [-1])], 0).backward(Float32Array.from([...g, ...g2]));
+            const both = Float64Array.from(want, (v, i) => v + T.unaryRef({ op: 'relu' }, x[i]).dy * g2[i]);
+            expectWithin(`${what}, relu output used twice, grad`, xt.grad!, both, (i) => gradBound(arg, g)(i) * (1 + U) + round32(both[i]));
+          }
         }
       }
     } finally {

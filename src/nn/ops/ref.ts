@@ -628,3 +628,144 @@ export function linearBackwardRef(
   }
   return { dx, dw, db };
 }
+
+/** What conv2dRef is given: the shapes of x [N, C, H, W] and w [F, C, KH, KW], the stride and the zero padding. */
+export interface Conv2dRefGeom {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  F: number;
+  KH: number;
+  KW: number;
+  stride: number;
+  pad: number;
+}
+
+/** The output's height and width: ⌊(H + 2·pad − KH) / stride⌋ + 1 and likewise for W. */
+export function conv2dRefOut(g: Conv2dRefGeom): { OH: number; OW: number } {
+  return { OH: Math.floor((g.H + 2 * g.pad - g.KH) / g.stride) + 1, OW: Math.floor((g.W + 2 * g.pad - g.KW) / g.stride) + 1 };
+}
+
+/** x[n, c, ih, iw] for an index that may fall in the zero padding (0 there). */
+function padded(x: ArrayLike<number>, g: Conv2dRefGeom, n: number, c: number, ih: number, iw: number): number {
+  return ih < 0 || ih >= g.H || iw < 0 || iw >= g.W ? 0 : x[((n * g.C + c) * g.H + ih) * g.W + iw];
+}
+
+/**
+ * Cross-correlation as PyTorch's conv2d, NCHW: y[n, f, oh, ow] = b[f] + Σ_c Σ_kh Σ_kw w[f, c, kh, kw]·x[n, c, oh·s − p +
+ * kh, ow·s − p + kw] (x zero outside), b null: none; in float64, no im2col.
+ */
+export function conv2dRef(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, g: Conv2dRefGeom): Float64Array {
+  const { N, C, F, KH, KW, stride: s, pad: p } = g;
+  const { OH, OW } = conv2dRefOut(g);
+  const y = new Float64Array(N * F * OH * OW);
+  for (let n = 0; n < N; n++) {
+    for (let f = 0; f < F; f++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          let sum = b ? b[f] : 0;
+          for (let c = 0; c < C; c++) {
+            for (let kh = 0; kh < KH; kh++) {
+              for (let kw = 0; kw < KW; kw++) sum += w[((f * C + c) * KH + kh) * KW + kw] * padded(x, g, n, c, oh * s - p + kh, ow * s - p + kw);
+            }
+          }
+          y[((n * F + f) * OH + oh) * OW + ow] = sum;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * Its gradients from the Jacobian, each a sum over every output (n', f', oh, ow) of g·(that derivative):
+ * ∂y/∂x[n, c, ih, iw] = δ_{n'n}·w[f', c, ih − oh·s + p, iw − ow·s + p] (0 where that kernel index is outside KH×KW),
+ * ∂y/∂w[f, c, kh, kw] = δ_{f'f}·x[n', c, oh·s − p + kh, ow·s − p + kw] (0 in the padding), ∂y/∂b[f] = δ_{f'f}.
+ */
+export function conv2dBackwardRef(x: ArrayLike<number>, w: ArrayLike<number>, gy: ArrayLike<number>, g: Conv2dRefGeom): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+  const { N, C, H, W, F, KH, KW, stride: s, pad: p } = g;
+  const { OH, OW } = conv2dRefOut(g);
+  const gAt = (n: number, f: number, oh: number, ow: number) => gy[((n * F + f) * OH + oh) * OW + ow];
+  const dx = new Float64Array(N * C * H * W);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      for (let ih = 0; ih < H; ih++) {
+        for (let iw = 0; iw < W; iw++) {
+          let sum = 0;
+          for (let f = 0; f < F; f++) {
+            for (let oh = 0; oh < OH; oh++) {
+              for (let ow = 0; ow < OW; ow++) {
+                const kh = ih - oh * s + p;
+                const kw = iw - ow * s + p;
+                if (kh >= 0 && kh < KH && kw >= 0 && kw < KW) sum += gAt(n, f, oh, ow) * w[((f * C + c) * KH + kh) * KW + kw];
+              }
+            }
+          }
+          dx[((n * C + c) * H + ih) * W + iw] = sum;
+        }
+      }
+    }
+  }
+  const dw = new Float64Array(F * C * KH * KW);
+  const db = new Float64Array(F);
+  for (let f = 0; f < F; f++) {
+    for (let c = 0; c < C; c++) {
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++) {
+          let sum = 0;
+          for (let n = 0; n < N; n++) {
+            for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) sum += gAt(n, f, oh, ow) * padded(x, g, n, c, oh * s - p + kh, ow * s - p + kw);
+          }
+          dw[((f * C + c) * KH + kh) * KW + kw] = sum;
+        }
+      }
+    }
+    let sum = 0;
+    for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) sum += gAt(n, f, oh, ow);
+    db[f] = sum;
+  }
+  return { dx, dw, db };
+}
+
+/**
+ * Max-pooling of NC planes [H, W] over k×k windows with stride s, no padding → [NC, OH, OW], OH = ⌊(H − k) / s⌋ + 1:
+ * y[o] = x[arg[o]], arg[o] the flat index into x of the window's maximum chosen by the op's rule (ops/conv.ts, as
+ * PyTorch): among equal maxima (ties, −0 and +0 included) the first in row-major order; a window holding a NaN has the
+ * maximum NaN at its last NaN. Written as "the largest value, then where it first occurs", not as the kernels' scan.
+ */
+export function maxPool2dRef(x: ArrayLike<number>, NC: number, H: number, W: number, k: number, s: number): { y: Float64Array; arg: Int32Array } {
+  const OH = Math.floor((H - k) / s) + 1;
+  const OW = Math.floor((W - k) / s) + 1;
+  const y = new Float64Array(NC * OH * OW);
+  const arg = new Int32Array(NC * OH * OW);
+  for (let pl = 0; pl < NC; pl++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const window: number[] = [];
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) window.push((pl * H + oh * s + i) * W + ow * s + j);
+        const nans = window.filter((q) => Number.isNaN(x[q]));
+        const m = Math.max(...window.map((q) => x[q]));
+        const o = (pl * OH + oh) * OW + ow;
+        arg[o] = nans.length ? nans[nans.length - 1] : window.find((q) => x[q] === m)!;
+        y[o] = x[arg[o]];
+      }
+    }
+  }
+  return { y, arg };
+}
+
+/**
+ * Its gradient from the Jacobian ∂y[o]/∂x[i] = δ_{i arg[o]}: dx[i] = Σ_o g[o]·∂y[o]/∂x[i] over `size` inputs. With
+ * `reluIn` (the pool reads relu(reluIn)), the gradient is carried on through ReLU by the chain rule, to reluIn:
+ * dx[i] = relu'(reluIn[i])·Σ_o g[o]·∂y[o]/∂relu[i] (relu' = 1 where the input is > 0 or NaN, as unaryRef's relu).
+ */
+export function maxPool2dBackwardRef(gy: ArrayLike<number>, arg: Int32Array, size: number, reluIn?: ArrayLike<number>): Float64Array {
+  const dx = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    let sum = 0;
+    for (let o = 0; o < gy.length; o++) sum += gy[o] * (arg[o] === i ? 1 : 0);
+    dx[i] = reluIn ? unaryRef({ op: 'relu' }, reluIn[i]).dy * sum : sum;
+  }
+  return dx;
+}
