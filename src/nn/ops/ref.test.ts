@@ -3,9 +3,11 @@
  * cross-entropy (each reduction, masks, ignored rows), gather, layerNorm, embedding, bagOfTokens (masks, empty
  * sequences), globalAvgPool, sum and mean (all values, each axis), the broadcasting binary ops (ties included),
  * logSigmoid, sigmoid, tanh, GELU, the one-call elementwise ops (neg, abs, relu, clamp, addScalar, mulScalar, square, exp,
- * log, sqrt), the copies (reshape, flatten, concat, transpose, selectRows) and matmul and linear (on the active kernels
- * and the reference ones), on several shapes (odd sizes, 1-wide axes, masks) and edge values (logits ±80, ±1e4, ±1e20,
- * ±3e38, 0, ±∞ for log-sigmoid; 0, −0, subnormals, float32's largest, overflow, ±∞ and NaN for the one-call ops).
+ * log, sqrt), the copies (reshape, flatten, concat, transpose, selectRows), and, on the active kernels and the
+ * reference ones, matmul and linear, conv2d (strides, padding, bias, batch and channels) and maxPool2d (ties, NaN,
+ * overlapping windows, after a ReLU whose backward it folds in), on several shapes (odd sizes, 1-wide axes, masks) and
+ * edge values (logits ±80, ±1e4, ±1e20, ±3e38, 0, ±∞ for log-sigmoid; 0, −0, subnormals, float32's largest,
+ * overflow, ±∞ and NaN for the one-call ops).
  *
  * Each tolerance is a bound on the error an op can make, derived from where it rounds, not a number picked to pass:
  * - a float32 store of y rounds by at most U·|y| + TINY (U = 2^−24, half an ulp relative; TINY = 2^−150, half the
@@ -18,8 +20,9 @@
  * worst error reaches 0.75–1.0 of its bound for most ops), so a wrong index or a missing term fails them, and so does one
  * float32 rounding more than an op makes: a sum, a dot product or a mean accumulated in float32, log(1 + e) for
  * log1p(e), x − (max + log Σ) for (x − max) − log Σ, 1/x rounded to float32 in log's gradient. The exception is the
- * GEMM under matmul and linear: its summation order is the kernel's own, so its bound is the worst case over all orders
- * (γ(n), reached at 0.03–0.35 here); it catches a wrong index, a dropped term or a transposed operand, not one rounding.
+ * GEMM under matmul and linear and the convolution under conv2d: their summation order is the kernel's own, so their
+ * bound is the worst case over all orders (γ(n), reached at 0.03–0.35 for the GEMM and up to 0.46 for the convolution
+ * here); it catches a wrong index, a dropped term, a transposed operand or a padding offset, not one rounding.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng.js';
@@ -1040,7 +1043,17 @@ describe('conv2d agrees with its float64 twin (on the active kernels and the ref
           const dAbs = T.conv2dBackwardRef(absOf(x), absOf(w), absOf(g), geom);
           expectWithin(`${what} dx`, xt.grad!, d.dx, (i) => dot(F * KH * KW)(dAbs.dx[i]));
           expectWithin(`${what} dW`, wt.grad!, d.dw, (i) => dot(N * OH * OW)(dAbs.dw[i]));
-          if (bt) expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(N * OH * OW)(dAbs.db[i]));
+          if (bt) {
+            expect(bt.grad, `${what} db`).toBeInstanceOf(Float32Array);
+            expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(N * OH * OW)(dAbs.db[i]));
+          }
+          // a second pass adds into the gradients now held (the backward's accumulate path, not its overwrite one):
+          // twice the value, each half within its bound, plus the add's rounding
+          conv2d(xt, wt, bt, { stride, pad }).backward(g);
+          const twice = (v: Float64Array) => v.map((e) => 2 * e);
+          expectWithin(`${what} dx, second pass`, xt.grad!, twice(d.dx), (i) => 2 * dot(F * KH * KW)(dAbs.dx[i]) + round32(2 * d.dx[i]));
+          expectWithin(`${what} dW, second pass`, wt.grad!, twice(d.dw), (i) => 2 * dot(N * OH * OW)(dAbs.dw[i]) + round32(2 * d.dw[i]));
+          if (bt) expectWithin(`${what} db, second pass`, bt.grad!, twice(d.db), (i) => 2 * dot(N * OH * OW)(dAbs.db[i]) + round32(2 * d.db[i]));
         }
       }
     } finally {
@@ -1106,9 +1119,16 @@ describe('maxPool2d agrees with its float64 twin, ties and NaN included (on the 
             const { y, arg } = T.maxPool2dRef(x, N * C, H, W, win, s);
             const g = randF32(y.length, -1, 1);
             const what = `maxPool2d ${N}×${C}×${H}×${W} window ${win} stride ${s}, ${kind} (${name})`;
-            const r = run((t) => maxPool2d(t, win, s), x, [N, C, H, W], g);
-            expectSame(what, r.y, y);
-            expectWithin(`${what} grad`, r.dx, T.maxPool2dBackwardRef(g, arg, x.length), gradBound(arg, g));
+            const xt = new Tensor(x.slice(), [N, C, H, W], true);
+            const out = maxPool2d(xt, win, s);
+            expectSame(what, out.data, y);
+            out.backward(g);
+            const want = T.maxPool2dBackwardRef(g, arg, x.length);
+            expectWithin(`${what} grad`, xt.grad!, want, gradBound(arg, g));
+            // a second pass adds into the gradient now held (the accumulate path): twice, plus the add's rounding
+            maxPool2d(xt, win, s).backward(g);
+            const twice = want.map((v) => 2 * v);
+            expectWithin(`${what} grad, second pass`, xt.grad!, twice, (i) => 2 * gradBound(arg, g)(i) + round32(twice[i]));
           }
         }
       }

@@ -4,11 +4,13 @@
  * tokens (ops/embedding.ts), global average pooling (ops/conv.ts), sum and mean (ops/reduce.ts), the broadcasting
  * binary ops, log-sigmoid, sigmoid, tanh, GELU and the one-call elementwise ops (neg, exp, log, sqrt, square, abs, relu,
  * addScalar, mulScalar, clamp; ops/elementwise.ts), the copies concat and transpose (ops/shape.ts; reshape and flatten
- * share their data, selectRows is embeddingRef's lookup), and matmul and linear around the GEMM kernel (ops/linalg.ts:
- * the kernel itself is twinned in kernels/ref.ts), each forward and backward, written the plain obvious way on flat
- * arrays in float64: a gradient is the full Jacobian's sum Σᵢ gᵢ·∂yᵢ/∂xⱼ, not the op's simplified closed form. Slow
- * (O(K²) per softmax row, O(D²) per layer-norm row); ops/ref.test.ts checks the ops against them within bounds derived
- * from float32 rounding.
+ * share their data, selectRows is embeddingRef's lookup), matmul and linear around the GEMM kernel (ops/linalg.ts),
+ * and conv2d and maxPool2d around the convolution and pooling kernels (ops/conv.ts: direct loops over the window, no
+ * im2col; max-pooling's gradient optionally carried on through a ReLU before it, which the op folds in) — the kernels
+ * themselves are twinned in kernels/ref.ts — each forward and backward, written the plain obvious way on flat arrays
+ * in float64: a gradient is the full Jacobian's sum Σᵢ gᵢ·∂yᵢ/∂xⱼ, not the op's simplified closed form. Slow (O(K²) per
+ * softmax row, O(D²) per layer-norm row, every input against every output in conv2d's and max-pooling's backward);
+ * ops/ref.test.ts checks the ops against them within bounds derived from float32 rounding.
  */
 import { MASKED_LOGP, type Mask } from './softmax.js';
 
