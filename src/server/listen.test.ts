@@ -158,6 +158,43 @@ describe('listen', () => {
         await l.close();
       }
     });
+
+    /** A client of a server answering 'ok' at once (its fetch synchronous), with what it got and whether it was closed. */
+    async function client(l: Listening) {
+      const sock = connect(l.port, '127.0.0.1');
+      const c = { sock, got: '', closed: false };
+      sock.setEncoding('latin1').on('data', (d: string) => (c.got += d));
+      sock.once('close', () => (c.closed = true));
+      await new Promise((r) => sock.once('connect', r));
+      return c;
+    }
+    const connections = (l: Listening) => new Promise<number>((r) => l.server.getConnections((_e, n) => r(n)));
+
+    it('still answers 408 to a request whose headers do not arrive within the limit, and so ends', async () => {
+      const l = await listen({
+        fetch: () => new Response('ok'),
+        host: '127.0.0.1',
+        port: 0,
+        clientErrorBody: (message) => ({ message }),
+        warn: () => undefined,
+        slowClients: { headersTimeout: 300, connectionsCheckingInterval: 50 },
+      });
+      const c = await client(l);
+      try {
+        c.sock.write('GET / HTTP/1.1\r\n'); // and no more
+        expect(await within(5_000, async () => (await connections(l)) === 1)).toBe(true);
+        await new Promise((r) => setTimeout(r, 100));
+        let drained = false;
+        void l.drain().then(() => (drained = true));
+        // before: Node's http close stopped its check of the limits, and such a client held the drain for good
+        expect(await within(5_000, () => drained && c.closed)).toBe(true);
+        expect(c.got).toMatch(/^HTTP\/1\.1 408 /);
+      } finally {
+        c.sock.destroy();
+        await l.close();
+      }
+    });
+
   });
   describe('clients that stop reading (write-stall.ts)', () => {
     const stall = { writeStallTimeout: 300, connectionsCheckingInterval: 50 };
