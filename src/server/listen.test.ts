@@ -170,6 +170,31 @@ describe('listen', () => {
     }
     const connections = (l: Listening) => new Promise<number>((r) => l.server.getConnections((_e, n) => r(n)));
 
+    it('closes at once a connection that never sent a byte, and answers one whose request had begun to arrive', async () => {
+      const l = await start(() => undefined); // Node's own limits: 20 s for a request's headers
+      const silent = await client(l);
+      const begun = await client(l);
+      try {
+        begun.sock.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n'); // the headers not yet ended
+        expect(await within(5_000, async () => (await connections(l)) === 2)).toBe(true);
+        await new Promise((r) => setTimeout(r, 100)); // the server has read the begun request's first bytes
+        let drained = false;
+        void l.drain().then(() => (drained = true));
+        // before: the silent connection held the drain for good (Node's close stops its check of the 20 s headers limit)
+        expect(await within(2_000, () => silent.closed)).toBe(true);
+        expect(silent.got).toBe('');
+        expect(drained).toBe(false); // the begun request is still to be answered
+        begun.sock.write('\r\n');
+        expect(await within(5_000, () => drained)).toBe(true);
+        expect(begun.got).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\nok$/);
+        expect(begun.closed).toBe(true);
+      } finally {
+        silent.sock.destroy();
+        begun.sock.destroy();
+        await l.close();
+      }
+    });
+
     it('still answers 408 to a request whose headers do not arrive within the limit, and so ends', async () => {
       const l = await listen({
         fetch: () => new Response('ok'),

@@ -62,7 +62,8 @@ export interface Listening {
   /** Requests received and not yet answered. */
   inFlight(): number;
   /**
-   * Stop after the current unit of work: accept no more connections, close the idle ones, answer the requests in flight and any whose arrival had begun (within the slow-client limits,
+   * Stop after the current unit of work: accept no more connections, close the idle ones and those that never
+   * sent a byte, answer the requests in flight and any whose arrival had begun (within the slow-client limits,
    * still checked), an answer being sent sent in full (each connection closed after its answer, so none takes
    * another); resolves once no connection is left. `close` during it ends every connection at once.
    */
@@ -113,6 +114,9 @@ export async function listen(o: ListenOptions): Promise<Listening> {
             // headers and request limits, which here go on applying to the requests still arriving. The idle
             // connections are closed by `sweep`, once no answer is ended but unsent.
             NetServer.prototype.close.call(server, () => res());
+            // A connection that never sent a byte has no request in flight, and Node's sweep does not count it idle:
+            // it held the drain until its client went (listen.test.ts).
+            for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
             sweep();
           }),
       });
@@ -135,6 +139,12 @@ export async function listen(o: ListenOptions): Promise<Listening> {
         server.closeIdleConnections();
       });
     };
+    /** The open connections, for the drain to close those that never sent a byte. */
+    const connections = new Set<Socket>();
+    server.on('connection', (socket: Socket) => {
+      connections.add(socket);
+      socket.once('close', () => connections.delete(socket));
+    });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (draining) res.shouldKeepAlive = false;
       answering.add(res);
