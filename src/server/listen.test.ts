@@ -220,6 +220,25 @@ describe('listen', () => {
       }
     });
 
+    it('an answer written at once to a request arriving during the drain says Connection: close', async () => {
+      const l = await start(() => undefined);
+      const c = await client(l);
+      try {
+        c.sock.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+        expect(await within(5_000, async () => (await connections(l)) === 1)).toBe(true);
+        await new Promise((r) => setTimeout(r, 100));
+        const draining = l.drain();
+        c.sock.write('\r\n'); // the request arrives during the drain; @hono/node-server answers it in the same turn
+        await draining;
+        expect(await within(5_000, () => c.closed)).toBe(true);
+        const head = c.got.slice(0, c.got.indexOf('\r\n\r\n')).toLowerCase();
+        expect(head).toMatch(/^http\/1\.1 200 /);
+        expect(head).toContain('\r\nconnection: close'); // before: "connection: keep-alive", the client told to send more
+      } finally {
+        c.sock.destroy();
+        await l.close();
+      }
+    });
   });
   describe('clients that stop reading (write-stall.ts)', () => {
     const stall = { writeStallTimeout: 300, connectionsCheckingInterval: 50 };

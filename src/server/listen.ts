@@ -145,7 +145,9 @@ export async function listen(o: ListenOptions): Promise<Listening> {
       connections.add(socket);
       socket.once('close', () => connections.delete(socket));
     });
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // Before @hono/node-server's own listener (added by `serve`): that one writes a Response its fetch returns at
+    // once in the same turn, which said Connection: keep-alive during a drain when this came after it.
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
       if (draining) res.shouldKeepAlive = false;
       answering.add(res);
       res.on('finish', () => {
