@@ -25,12 +25,17 @@ import { FeedbackStore } from '../feedback/store.js';
 // process.exit is mocked in these tests: exit at once, as exitAfterOutput does when no output waits (its waiting is
 // tested in util/exit-after-output.test.ts and, with the real command, interrupt.test.ts "its pipe full")
 // (`exiting.now`: the process is waiting for its output to be written, as exitAfterOutput makes it, for the tests of that phase)
+// (the real onSignalUnlessExiting, the rule every handler goes through, asked `exiting.now` instead of the real state)
 const exiting = vi.hoisted(() => ({ now: false }));
-vi.mock('../util/exit-after-output.js', async (original) => ({
-  ...(await original<typeof import('../util/exit-after-output.js')>()),
-  exitAfterOutput: (code: number) => process.exit(code),
-  isExiting: () => exiting.now,
-}));
+vi.mock('../util/exit-after-output.js', async (original) => {
+  const real = await original<typeof import('../util/exit-after-output.js')>();
+  return {
+    ...real,
+    exitAfterOutput: (code: number) => process.exit(code),
+    isExiting: () => exiting.now,
+    onSignalUnlessExiting: (handler: (sig: 'SIGINT' | 'SIGTERM') => void) => real.onSignalUnlessExiting(handler, () => exiting.now),
+  };
+});
 
 afterEach(() => vi.restoreAllMocks());
 

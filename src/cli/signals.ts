@@ -10,7 +10,7 @@ import { RunAborted } from '../agents/runner.js';
 import { RequestAborted } from '../agents/http/retry.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { withKept } from '../util/fs-errors.js';
-import { exitAfterOutput, isExiting, untilExit } from '../util/exit-after-output.js';
+import { exitAfterOutput, isExiting, onSignalUnlessExiting, untilExit } from '../util/exit-after-output.js';
 
 /** Exit code of a process stopped by this signal (the shell's 128 + its number). */
 export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -57,12 +57,9 @@ export async function serveUntilStopped(stopping: Stopping, close: () => Promise
 export function untilStopped(stopping: Stopping, close: () => Promise<void>, ready: () => void = () => {}): Promise<StopSignal> {
   return new Promise<StopSignal>((resolve, reject) => {
     let first: StopSignal | undefined;
-    const done = () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    };
+    // not while exiting already (a reader gone, a second signal): exitAfterOutput's listener exits at once
+    const done = onSignalUnlessExiting((sig) => stop(sig));
     const stop = (sig: StopSignal) => {
-      if (isExiting()) return; // exiting already (a reader gone, a second signal): exitAfterOutput's listener exits at once
       if (first) {
         const cut = stopping.inFlight?.() ?? 0;
         process.stderr.write(`${stopping.name}: stopped at once by a second ${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'}${cut ? `; ${cut} request${cut === 1 ? '' : 's'} in flight cut` : ''}\n`);
@@ -91,10 +88,6 @@ export function untilStopped(stopping: Stopping, close: () => Promise<void>, rea
         },
       );
     };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
     ready();
   });
 }
@@ -157,8 +150,8 @@ export class StoppableJob {
   /** What is kept was said (by "interrupted; …" or a `stopAfter` step's "stopping after …; …"): a second signal exits without a word. */
   private keptSaid = false;
 
-  private readonly onInt = () => this.signalled('SIGINT');
-  private readonly onTerm = () => this.signalled('SIGTERM');
+  /** Stops listening (`unlisten`), while it listens. */
+  private stopListening: (() => void) | undefined;
 
   /** `kept`: what a signal now keeps (see `Kept`); the command updates it as it goes. */
   constructor(
@@ -166,16 +159,18 @@ export class StoppableJob {
     private readonly onExit: () => void = () => {},
   ) {}
 
-  /** Listen for Ctrl-C and SIGTERM (stoppable, from the job's start). */
+  /**
+   * Listen for Ctrl-C and SIGTERM (stoppable, from the job's start), except once the process is exiting (its reader
+   * gone: cli/closed-pipe.ts): `onSignalUnlessExiting` leaves such a signal to exitAfterOutput's listener, which exits at once.
+   */
   listen(): void {
-    process.on('SIGINT', this.onInt);
-    process.on('SIGTERM', this.onTerm);
+    this.stopListening ??= onSignalUnlessExiting((sig) => this.signalled(sig));
   }
 
   /** Stop listening (the job's end, or its exit: a signal after that has Node's default effect, ending the process). */
   unlisten(): void {
-    process.off('SIGINT', this.onInt);
-    process.off('SIGTERM', this.onTerm);
+    this.stopListening?.();
+    this.stopListening = undefined;
   }
 
   /**
@@ -226,9 +221,8 @@ export class StoppableJob {
     }
   };
 
-  /** Ctrl-C or SIGTERM came (stoppable's handlers). */
+  /** Ctrl-C or SIGTERM came (stoppable's handlers; not while the process is exiting: `listen`). */
   signalled(sig: StopSignal): void {
-    if (isExiting()) return; // exiting already (its reader gone: cli/closed-pipe.ts): exitAfterOutput's listener exits at once
     if (this.stoppedBy || !this.step) {
       this.stoppedBy ??= sig;
       return this.exit(sig);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { exited, stopChild } from '../testing/child.js';
 import { whenWritten, type Flushable } from './exit-after-output.js';
 
@@ -84,5 +84,40 @@ describe('whenWritten: what an exit waits for', () => {
     expect(await settled(p, 30)).toBe(false);
     t = 1950;
     expect(await settled(p, 50)).toBe(true);
+  });
+});
+
+describe('onSignalUnlessExiting: how every handler but exitAfterOutput\'s listens for Ctrl-C and SIGTERM', () => {
+  it('calls its handler with the signal until an exit began; then leaves the signal to exitAfterOutput, which exits at once', async () => {
+    vi.resetModules(); // a module of its own: the exit this test begins stays begun
+    const m = await import('./exit-after-output.js');
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const savedCode = process.exitCode;
+    const before = [process.listeners('SIGINT'), process.listeners('SIGTERM')];
+    const seen: string[] = [];
+    const stop = m.onSignalUnlessExiting((sig) => seen.push(sig));
+    try {
+      process.emit('SIGINT');
+      process.emit('SIGTERM');
+      expect(seen).toEqual(['SIGINT', 'SIGTERM']);
+      const out = stream(4096); // output still waiting: the exit waits for it
+      m.exitAfterOutput(141, [out]);
+      expect(m.isExiting()).toBe(true);
+      expect(exit).not.toHaveBeenCalled();
+      process.emit('SIGINT');
+      process.emit('SIGTERM');
+      expect(seen).toEqual(['SIGINT', 'SIGTERM']); // not called once the exit began
+      expect(exit).toHaveBeenCalledWith(141); // exitAfterOutput's own listener: at once
+      stop();
+      expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual([before[0].length + 1, before[1].length + 1]); // exitAfterOutput's
+      out.writableLength = 0; // its wait ends (process.exit mocked)
+      await new Promise((r) => setTimeout(r, 30));
+    } finally {
+      stop();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(sig)) if (!before[sig === 'SIGINT' ? 0 : 1].includes(l)) process.off(sig, l);
+      process.exitCode = savedCode;
+      exit.mockRestore();
+      vi.resetModules();
+    }
   });
 });

@@ -8,8 +8,9 @@
  * It does not wait for ever: a stream whose reader has gone (EPIPE: cli/closed-pipe.ts) is not waited for, and one
  * whose reader takes nothing for `STALLED_MS` (`less` showing its first page) is given up, as an exit at once would.
  * Meanwhile the command's work stands still at its next turn of the event loop (`isExiting`, util/yield.ts), and a
- * further Ctrl-C or SIGTERM exits at once: the one place that does so. The command's own handlers (cli/signals.ts
- * `stoppable`, `untilStopped`), still listening when the exit began elsewhere (a reader gone), leave such a signal to it.
+ * further Ctrl-C or SIGTERM exits at once: the one place that does so. Every other listener for those signals (cli/signals.ts
+ * `stoppable`, `untilStopped`), still listening when the exit began elsewhere (a reader gone), listens through
+ * `onSignalUnlessExiting`, which leaves such a signal to it.
  */
 
 import { libuvWriteQueue } from './libuv-queue.js';
@@ -37,6 +38,28 @@ let exitingWith: number | undefined;
 /** Whether `exitAfterOutput` was called: the process is only waiting for its output to be written before it exits. */
 export function isExiting(): boolean {
   return exitingWith !== undefined;
+}
+
+/**
+ * Listen for Ctrl-C and SIGTERM with `handler` (given which one came) — except once the process is exiting
+ * (`isExiting`: its reader gone, a signal already acted on): such a signal is `exitAfterOutput`'s alone, which exits at
+ * once, so a handler does not say "stopping after …" of a step that will not be let finish, nor start closing a server.
+ * The one way askfirst listens for those signals, but for `exitAfterOutput`'s own listener. Returns what stops
+ * listening. `exiting`: whether the process is exiting (tests: a stand-in for `isExiting`).
+ */
+export function onSignalUnlessExiting(handler: (sig: 'SIGINT' | 'SIGTERM') => void, exiting: () => boolean = isExiting): () => void {
+  const onInt = () => {
+    if (!exiting()) handler('SIGINT');
+  };
+  const onTerm = () => {
+    if (!exiting()) handler('SIGTERM');
+  };
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
 }
 
 /**
