@@ -42,7 +42,8 @@ describe('whenWritten: what an exit waits for', () => {
     // a child reading 16 KiB every 50 ms (about 3.2 s for 1 MiB) from a pipe given one 1 MiB write: Node counts that
     // write pending (writableLength) whole until its last byte is taken, so by that alone the reader took nothing for
     // 3.2 s, and a stall limit of 1.5 s gave the write up with all of it left; libuv's queue shows it going out
-    // (in steps of about 180 KiB here, some 0.5 s apart)
+    // (in steps of about 180 KiB here, some 0.5 s apart: a Node child's stdin is a UNIX socket pair, which wakes its
+    // writer only once three quarters of its send buffer is read; a shell's pipe does at each 4 KiB page)
     const reader = spawn(process.execPath, ['-e', `
       let n = 0;
       process.stdin.on('readable', function take() {

@@ -25,10 +25,17 @@ export interface Flushable {
   readonly writableLength: number;
   readonly destroyed: boolean;
   /**
-   * A pipe's or socket's libuv handle: `writeQueueSize`, the bytes of the writes under way that the reader has not
+   * A pipe's or socket's libuv handle: `writeQueueSize`, the bytes of the writes under way that the kernel has not
    * taken yet. `writableLength` counts a write whole until its last byte is taken, so a reader that takes one big write
    * slowly but steadily shows progress only here. Node does not document it: absent (a file, a stand-in), only
-   * `writableLength` is watched.
+   * `writableLength` is watched. It goes down only when the kernel wakes the writer, so how fine it is depends on what
+   * stdout is (measured on Linux 6.18, Node 20, a 1 MiB write): a pipe a shell made (`askfirst … | tee`) wakes it as each
+   * 4 KiB page is read — steps of 4,096 bytes, so only a reader slower than about 4 KiB in `STALLED_MS` is given up; the
+   * UNIX socket pair a Node parent's `stdio: 'pipe'` makes (libuv's) wakes it only once three quarters of its send buffer
+   * (212,992 bytes by default) has been read — steps of about 180 KiB (182,720 bytes, 0.56 s apart at 320 KiB/s), so
+   * a reader slower than about 36 KiB/s there is given up with output left. Node has no finer measure: a socket's
+   * `bytesWritten` counts bytes handed to libuv (the whole 1 MiB at once), and what the kernel still holds (FIONREAD,
+   * SIOCOUTQ) needs an ioctl Node does not offer (docs/hardening.md, "Training runs and the demo").
    */
   readonly _handle?: { readonly writeQueueSize?: number } | null;
 }
