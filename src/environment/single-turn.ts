@@ -3,7 +3,8 @@
  * (`--reward.remote_url`, formerly `--remote_rm_url`) asks for: a POST with `query` (prompt and
  * response decoded as one text), `prompts` and `labels` lists, answered with `rewards` (plus
  * `scores` for dynamic filtering and `extra_logs`). Our `labels` entry is the JSON the TRL/OpenRLHF
- * export writes: `{"episode_id", "turn", "view"}`; the state is ProactiveBench's single-turn one
+ * export writes: `{"episode_id", "turn", "view"}`, and `"mode"` where the prompt's is not proactive (reference mode
+ * letters the categories alone); the state is ProactiveBench's single-turn one
  * (the episode restarted at that view, as src/rl/rollout.ts `rolloutSingleTurn` does), the reply is
  * matched as in `eval` (after its leading reasoning block, episode/thinking.ts), and the reward is `singleTurnReward`
  * (r_c, r_p, r_w).
@@ -11,7 +12,7 @@
 import { parseReply } from '../episode/parse.js';
 import { shownOptions } from '../episode/prompt.js';
 import { stripThinking } from '../episode/thinking.js';
-import type { ParsedAction } from '../episode/types.js';
+import { EVAL_MODES, type EvalMode, type ParsedAction } from '../episode/types.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { canonicalView, type EpisodePool } from './episodes.js';
 import type { Rewarder } from './rewards.js';
@@ -23,6 +24,11 @@ export interface SingleTurnLabel {
   turn?: number;
   /** View index shown (wins over `turn`). */
   view?: number;
+  /**
+   * Protocol mode of the row's prompt (proactive unless set): the options the reply is read against, as the prompt
+   * lettered them (reference mode: the categories alone, at the episode's clearest view).
+   */
+  mode?: EvalMode;
 }
 
 /** A label as sent: a JSON string (OpenRLHF passes the dataset's label column through) or an object. */
@@ -40,7 +46,8 @@ export function parseLabel(raw: unknown, index: number): SingleTurnLabel {
   for (const k of ['turn', 'view'] as const) {
     if (o[k] !== undefined && !(Number.isInteger(o[k]) && (o[k] as number) >= 0)) throw new InputError(`labels[${index}].${k} must be a non-negative integer`);
   }
-  return { episode_id: o.episode_id, turn: o.turn as number | undefined, view: o.view as number | undefined };
+  if (o.mode !== undefined && !EVAL_MODES.includes(o.mode as EvalMode)) throw new InputError(`labels[${index}].mode must be one of ${EVAL_MODES.join(', ')} (the --mode of askfirst export), not ${JSON.stringify(o.mode)}`);
+  return { episode_id: o.episode_id, turn: o.turn as number | undefined, view: o.view as number | undefined, mode: o.mode as EvalMode | undefined };
 }
 
 /**
@@ -81,11 +88,13 @@ export interface SingleTurnScore {
 export function scoreSingleTurn(episodes: ReadonlyMap<string, SuiteEpisode>, rewarder: Rewarder, label: SingleTurnLabel, reply: string, index = 0): SingleTurnScore {
   const ep = episodes.get(label.episode_id);
   if (!ep) throw new NotFoundError(`labels[${index}]: no episode ${JSON.stringify(label.episode_id)} on this server`);
-  const view = label.view ?? canonicalView(ep, label.turn ?? 0);
+  const mode = label.mode ?? 'proactive';
+  // reference mode has one turn, on the clearest view (trl-export.ts trlRows)
+  const view = label.view ?? (mode === 'reference' ? (label.turn ?? 0) === 0 ? ep.referenceView : null : canonicalView(ep, label.turn ?? 0));
   if (view === null || view < 0 || view >= ep.views.length) {
-    throw new InputError(`labels[${index}]: episode ${ep.id} has no ${label.view !== undefined ? `view ${label.view}` : `turn ${label.turn} on its canonical path`}`);
+    throw new InputError(`labels[${index}]: episode ${ep.id} has no ${label.view !== undefined ? `view ${label.view}` : `turn ${label.turn} on its ${mode === 'reference' ? 'reference run (one turn)' : 'canonical path'}`}`);
   }
-  const action = parseReply(stripThinking(reply), shownOptions(ep, view, 'proactive'));
+  const action = parseReply(stripThinking(reply), shownOptions(ep, view, mode));
   return { reward: rewarder.singleTurn(action), action, view };
 }
 

@@ -30,7 +30,7 @@ import { Rng } from '../util/rng.js';
 import { buildNativeEpisode } from '../suite/proactivebench/build.js';
 import { checkEntry } from '../suite/proactivebench/datasets.js';
 import { CANNOT } from '../testing/proactivebench-fixture.js';
-import { scoreSingleTurn } from './single-turn.js';
+import { parseLabel, scoreSingleTurn } from './single-turn.js';
 
 const episodes = generateSuite({ episodes: 4, seed: 8, size: 32 });
 
@@ -455,6 +455,33 @@ describe('export --format trl', () => {
       expect(ref[0].view).toBe(e.referenceView);
       expect(ref[0].valid_intervention_letters).toEqual([]);
     }
+  });
+});
+
+describe('export --format trl, the reward of a row', () => {
+  it("pays each row's correct letter and valid asks in every mode: the label says the mode its prompt lettered the options in", () => {
+    // reference mode letters the categories alone: read as proactive mode's letters (interventions first), none of the
+    // 140 reference rows of this suite had its correct letter paid r_c
+    const eps = generateSuite({ episodes: 3, seed: 8, size: 32 });
+    const rewarder = new Rewarder(resolveRewardConfig({ reward: 'proactivebench', rp: 0.5 }));
+    const byId = new Map(eps.map((e) => [e.id, e]));
+    let rows = 0;
+    for (const mode of ['proactive', 'hint', 'reference'] as const) {
+      for (const ep of eps) {
+        for (const r of trlRows(ep, 'path', mode)) {
+          const label = parseLabel(r.label, 0); // as /get_reward reads it
+          if (r.answer_letter) expect(scoreSingleTurn(byId, rewarder, label, `${r.answer_letter}.`).reward).toBe(1);
+          for (const l of r.valid_intervention_letters) expect(scoreSingleTurn(byId, rewarder, label, `${l}.`).reward).toBe(0.5);
+          rows++;
+        }
+      }
+    }
+    expect(rows).toBeGreaterThan(3 * eps.length);
+    // a proactive row's label is as it was (the mode is said only where it is another)
+    const [first] = trlRows(eps[0], 'first');
+    expect(JSON.parse(first.label)).toEqual({ episode_id: eps[0].id, turn: 0, view: first.view });
+    expect(JSON.parse(trlRows(eps[0], 'first', 'reference')[0].label)).toEqual({ episode_id: eps[0].id, turn: 0, view: eps[0].referenceView, mode: 'reference' });
+    expect(() => parseLabel({ episode_id: eps[0].id, mode: 'proactiv' }, 2)).toThrow('labels[2].mode must be one of proactive, hint, reference (the --mode of askfirst export), not "proactiv"');
   });
 });
 

@@ -42,7 +42,7 @@ export interface TrlRow {
   view: number;
   max_turns: number;
   control: boolean;
-  /** JSON {"episode_id", "turn", "view"}: OpenRLHF's label column, sent back to /get_reward. */
+  /** JSON {"episode_id", "turn", "view"} (and "mode" where not proactive): OpenRLHF's label column, sent back to /get_reward. */
   label: string;
   options: string[];
   answer: string;
@@ -100,7 +100,9 @@ export function trlRows(ep: SuiteEpisode, turns: 'path' | 'first', mode: EvalMod
       view,
       max_turns: mode === 'reference' ? 1 : ep.maxTurns,
       control: ep.control,
-      label: JSON.stringify({ episode_id: ep.id, turn: t, view }),
+      // the mode too where it is not proactive: the reward reads the reply against the options the prompt lettered, and
+      // reference mode letters the categories alone (without it /get_reward lettered them as proactive mode does)
+      label: JSON.stringify({ episode_id: ep.id, turn: t, view, ...(mode === 'proactive' ? {} : { mode }) }),
       options: c.options,
       answer: ep.categories[ep.answer],
       answer_letter: c.answer_letter,
@@ -450,7 +452,7 @@ ${o.parquet === false ? '' : '- `train.parquet`: the same rows with the PNG byte
 | \`prompt\` | conversational prompt: one user message, content \`[{"type": "image"}, {"type": "text", "text": PROMPT}]\` |
 | \`images\` | the view shown (one image) |
 | \`episode_id\`, \`turn\`, \`view\` | which state this is (the reward needs them) |
-| \`label\` | JSON \`{"episode_id", "turn", "view"}\` for OpenRLHF's \`--data.label_key label\` → \`askfirst env serve\` \`/get_reward\` |
+| \`label\` | JSON \`{"episode_id", "turn", "view"}\` (and \`"mode"\` where not proactive) for OpenRLHF's \`--data.label_key label\` → \`askfirst env serve\` \`/get_reward\` |
 | \`kind\`, \`mode\`, \`max_turns\`, \`control\` | scenario kind, protocol mode, turn limit, whether the first view already suffices |
 | \`options\` | option texts in letter order |
 | \`answer\`, \`answer_letter\` | the correct category and its letter (empty where no category counts at this view: ProactiveBench's ROD first turn) |
