@@ -480,6 +480,46 @@ class Recipes(unittest.TestCase):
                 self.assertEqual(img["bytes"][:8], b"\x89PNG\r\n\x1a\n")
         self.assertEqual(ds.casts, [("images", ("Sequence", "Image()"))])
 
+    def test_make_verl_data_refuses_later_states(self):
+        """make_verl_data.py on rows of `--turns path` (the default): refused in one line, nothing written. verl's interaction
+        starts each row's episode at its first view, so a later state's row showed one view and was scored on another's."""
+        import tempfile
+        import types
+        trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
+        if not trl_dir:
+            self.skipTest("ASKFIRST_TEST_TRL_DIR (a TRL export) not set")
+        with open(os.path.join(trl_dir, "train.jsonl")) as f:
+            row = json.loads(f.readline())
+        written = []
+
+        class FakeDataset:
+            @classmethod
+            def from_list(cls, rows):
+                written.append(rows)
+                return cls()
+
+            def cast_column(self, name, feature):
+                return self
+
+            def to_parquet(self, path):
+                written.append(path)
+
+        fake = types.SimpleNamespace(Dataset=FakeDataset, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
+        with tempfile.TemporaryDirectory() as d:
+            src = os.path.join(d, "train.jsonl")
+            with open(src, "w") as f:
+                for turn in (0, 1):
+                    f.write(json.dumps({**row, "turn": turn, "images": [os.path.join(trl_dir, p) for p in row["images"]]}) + "\n")
+            with self.assertRaises(SystemExit) as cm:
+                run_with_fake_modules({"datasets": fake}, "make_verl_data", ["make_verl_data.py", "--trl", d, "--out", os.path.join(d, "verl")])
+            self.assertEqual(
+                str(cm.exception.code),
+                f"{src}: 1 of 2 rows are not an episode's first state (e.g. episode {row['episode_id']} at turn 1): verl's "
+                "interaction plays each episode from its first view; export with --turns first (askfirst export --format trl --turns first)",
+            )
+            self.assertEqual(written, [])
+            self.assertFalse(os.path.exists(os.path.join(d, "verl")))
+
     def test_dataset_card_loads_images_as_images(self):
         """The dataset card's loading snippet, run on a real export with a fake `datasets` whose Parquet reader gives
         what `datasets` gives for our file: train.parquet declares its features (trl-export.test.ts 'carries its

@@ -16,6 +16,7 @@ geo3k example), so verl's dataset hands PIL images to the processor in every ver
 import argparse
 import json
 import os
+import sys
 
 from datasets import Dataset, Image, Sequence
 
@@ -48,9 +49,19 @@ def main() -> None:
     ap.add_argument("--trl", required=True)
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    with open(os.path.join(a.trl, "train.jsonl")) as f:
-        lines = [line for line in f if line.strip()]
-    rows = [to_verl(json.loads(line), a.trl, i) for i, line in enumerate(lines)]
+    src = os.path.join(a.trl, "train.jsonl")
+    with open(src, encoding="utf-8") as f:
+        trl_rows = [json.loads(line) for line in f if line.strip()]
+    # verl's interaction starts each row's episode at its first view (start_interaction): a later state's row (the
+    # default --turns path) would show the model one view and score its reply against the first view's options.
+    later = [r for r in trl_rows if r.get("turn", 0) != 0]
+    if later:
+        sys.exit(
+            f"{src}: {len(later)} of {len(trl_rows)} rows are not an episode's first state (e.g. episode "
+            f"{later[0]['episode_id']} at turn {later[0]['turn']}): verl's interaction plays each episode from its first "
+            "view; export with --turns first (askfirst export --format trl --turns first)"
+        )
+    rows = [to_verl(row, a.trl, i) for i, row in enumerate(trl_rows)]
     os.makedirs(a.out, exist_ok=True)
     Dataset.from_list(rows).cast_column("images", Sequence(Image())).to_parquet(os.path.join(a.out, "train.parquet"))
     print(f"wrote {len(rows)} rows to {a.out}/train.parquet")
