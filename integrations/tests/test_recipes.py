@@ -460,6 +460,8 @@ class Recipes(unittest.TestCase):
 
             def to_parquet(self, path):
                 captured["path"] = path
+                with open(path, "wb") as f:
+                    f.write(b"PAR1")
 
         fake = types.SimpleNamespace(Dataset=FakeDataset, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
         out = os.path.join(trl_dir, "verl")
@@ -467,7 +469,7 @@ class Recipes(unittest.TestCase):
         with open(os.path.join(trl_dir, "train.jsonl")) as f:
             src = [json.loads(line) for line in f if line.strip()]
         ds = captured["ds"]
-        self.assertEqual(captured["path"], os.path.join(out, "train.parquet"))
+        self.assertEqual(os.listdir(out), ["train.parquet"])  # written beside it, then renamed into place
         self.assertEqual(len(ds.rows), len(src))
         for i, (row, s) in enumerate(zip(ds.rows, src)):
             # verl's RLHFDataset reads extra_info.index (0 when absent) and its agent loop numbers a prompt's rollouts by it
@@ -519,6 +521,38 @@ class Recipes(unittest.TestCase):
             )
             self.assertEqual(written, [])
             self.assertFalse(os.path.exists(os.path.join(d, "verl")))
+
+    def test_make_verl_data_interrupted_keeps_the_earlier_file(self):
+        """make_verl_data.py stopped while it writes (Ctrl-C): an earlier train.parquet stays as it was and nothing is left
+        beside it (it wrote train.parquet in place: a file cut short, which verl then fails to read)."""
+        import tempfile
+        import types
+        trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
+        if not trl_dir:
+            self.skipTest("ASKFIRST_TEST_TRL_DIR (a TRL export) not set")
+
+        class FakeDataset:
+            @classmethod
+            def from_list(cls, rows):
+                return cls()
+
+            def cast_column(self, name, feature):
+                return self
+
+            def to_parquet(self, path):
+                with open(path, "wb") as f:
+                    f.write(b"PAR1 half")
+                raise KeyboardInterrupt
+
+        fake = types.SimpleNamespace(Dataset=FakeDataset, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "train.parquet"), "wb") as f:
+                f.write(b"earlier")
+            with self.assertRaises(KeyboardInterrupt):
+                run_with_fake_modules({"datasets": fake}, "make_verl_data", ["make_verl_data.py", "--trl", trl_dir, "--out", d])
+            self.assertEqual(os.listdir(d), ["train.parquet"])
+            with open(os.path.join(d, "train.parquet"), "rb") as f:
+                self.assertEqual(f.read(), b"earlier")
 
     def test_dataset_card_loads_images_as_images(self):
         """The dataset card's loading snippet, run on a real export with a fake `datasets` whose Parquet reader gives

@@ -63,7 +63,16 @@ def main() -> None:
         )
     rows = [to_verl(row, a.trl, i) for i, row in enumerate(trl_rows)]
     os.makedirs(a.out, exist_ok=True)
-    Dataset.from_list(rows).cast_column("images", Sequence(Image())).to_parquet(os.path.join(a.out, "train.parquet"))
+    # Written beside, then renamed into place: an interrupted run leaves an earlier train.parquet as it was, never a
+    # file cut short that verl fails to read (or reads part of) at its next start.
+    dest = os.path.join(a.out, "train.parquet")
+    part = os.path.join(a.out, f".train.parquet.{os.getpid()}.tmp")
+    try:
+        Dataset.from_list(rows).cast_column("images", Sequence(Image())).to_parquet(part)
+        os.replace(part, dest)
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
     print(f"wrote {len(rows)} rows to {a.out}/train.parquet")
 
 
