@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSuite } from '../suite/generate.js';
@@ -82,5 +82,30 @@ describe('askfirst export, a view that does not load', () => {
     await expect(run('--out', fresh)).rejects.toThrow(`Nothing was exported (${fresh} was not created)`);
     expect(existsSync(fresh)).toBe(false);
     expect(readdirSync(dir).sort()).toEqual(['out', 'suite']);
+  });
+});
+
+describe('askfirst export, options and --out refused before the data is read', () => {
+  it('a --turns the --format does not take, and an --out holding other files: one line each, no suite read, nothing written', async () => {
+    const dir = tmpDir('askfirst-cli-export-early');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 1, kinds: ['sketch'], size: 32 }));
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), 'mine');
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    const run = (...args: string[]) => {
+      const program = new Command().exitOverride();
+      register(program);
+      return program.parseAsync(['node', 'askfirst', 'export', '--data', suite, ...args]);
+    };
+    // the suite was read first (a bar, seconds on a large suite), and only then were these refused
+    await expect(run('--out', join(dir, 'l'), '--format', 'lmms-eval', '--turns', 'path')).rejects.toThrow(/^--format lmms-eval exports the first turn of each episode/);
+    await expect(run('--out', join(dir, 't'), '--turns', 'episode')).rejects.toThrow(/^--turns episode is for --format lmms-eval/);
+    await expect(run('--out', other)).rejects.toThrow(`--out ${other} is not empty and is not an earlier \`askfirst export\` (it holds notes.txt)`);
+    expect(said.join('')).not.toContain('reading suite');
+    expect(readdirSync(dir).sort()).toEqual(['other', 'suite']);
+    expect(readdirSync(other)).toEqual(['notes.txt']);
   });
 });

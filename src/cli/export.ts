@@ -4,7 +4,7 @@
  * card); see src/environment/trl-export.ts and docs/train-a-real-vlm.md. `--format lmms-eval`: their first turns
  * as the docs of the lmms-eval task in integrations/lmms_eval (src/environment/lmms-eval-export.ts).
  */
-import { exportTrl } from '../environment/trl-export.js';
+import { checkExportOut, checkFormatTurns, exportTrl } from '../environment/trl-export.js';
 import { openData } from '../suite/open.js';
 import { refuseMountPoint } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
@@ -25,7 +25,7 @@ export async function runExport(cfg: ExportConfig) {
     exportTrl(data, data.loader, {
       out: cfg.out,
       format: cfg.format,
-      turns: cfg.turns ?? (cfg.format === 'lmms-eval' ? 'first' : 'path'),
+      turns: turnsOf(cfg),
       mode: cfg.mode,
       parquet: cfg.parquet,
       absolutePaths: cfg.absolutePaths,
@@ -38,6 +38,9 @@ export async function runExport(cfg: ExportConfig) {
   );
 }
 
+/** The rows an export holds: --turns, else its format's default. */
+const turnsOf = (cfg: ExportConfig) => cfg.turns ?? (cfg.format === 'lmms-eval' ? 'first' : 'path');
+
 /** What Ctrl-C during an export leaves: the folder is replaced as a whole (writeDirAtomic), so only a complete export ever appears in --out. */
 export function exportInterruptedHint(out: string): string {
   return `an export appears in ${out} only once it is complete, and an earlier one there stays until then (the partial one left beside it is removed by the next run); run the same command again to export`;
@@ -46,8 +49,11 @@ export function exportInterruptedHint(out: string): string {
 /** The action of `askfirst export` (export-command.ts). */
 export async function exportAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ExportSchema, raw, 'export');
+  // what the options and --out alone refuse, refused before the data is read (reading a large suite takes seconds)
+  checkFormatTurns(cfg.format, turnsOf(cfg));
   refuseMountPoint(cfg.out, '--out', 'export'); // before the work: the export is renamed onto --out (writeDirAtomic)
-  refuseOthersOutput([cfg.out], 'export'); // before the data is read (exportTrl refuses any other file there, once it is)
+  refuseOthersOutput([cfg.out], 'export'); // before the data is read
+  await checkExportOut(cfg.out); // any other file there (exportTrl asks again, once the data is read)
   const t0 = Date.now();
   const r = await guardRun(cfg.out, 'askfirst export', () => exportInterruptedHint(cfg.out), () => runExport(cfg)); // one export at a time into --out
   process.stderr.write(`wrote ${r.rows} rows (${r.images} images) to ${cfg.out}: ${r.files.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

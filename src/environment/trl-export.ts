@@ -248,6 +248,20 @@ async function checkOut(out: string): Promise<boolean> {
   return true;
 }
 
+/** Refuse a --turns the --format does not take (in one line, before any work: `askfirst export` asks before it reads the data). */
+export function checkFormatTurns(format: ExportFormat, turns: ExportTurns): void {
+  if (format === 'lmms-eval' && turns === 'path') throw new InputError(`--format lmms-eval exports the first turn of each episode (lmms-eval runs one generation per doc), or with --turns episode the whole episode from it: give --turns first or episode, or leave --turns out`);
+  if (format === 'trl' && turns === 'episode') throw new InputError(`--turns episode is for --format lmms-eval (whole episodes for lmms-eval's multi-round task askfirst_episode): give --format lmms-eval, or --turns path or first`);
+}
+
+/**
+ * Refuse an `out` that is neither new, empty nor an earlier export (checkOut), before any work: `askfirst export` asks it
+ * before it reads the data (exportTrl asks again, once the data is read).
+ */
+export async function checkExportOut(out: string): Promise<void> {
+  await checkOut(resolve(out));
+}
+
 /**
  * Write the dataset (JSONL + images, Parquet, dataset card) as the folder `o.out`, which appears
  * as a whole (writeDirAtomic): a failure or a crash part-way leaves an earlier export there as it
@@ -259,8 +273,7 @@ async function checkOut(out: string): Promise<boolean> {
  */
 export async function exportTrl(episodes: Episodes, loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
   const format = o.format ?? 'trl';
-  if (format === 'lmms-eval' && o.turns === 'path') throw new InputError(`--format lmms-eval exports the first turn of each episode (lmms-eval runs one generation per doc), or with --turns episode the whole episode from it: give --turns first or episode, or leave --turns out`);
-  if (format === 'trl' && o.turns === 'episode') throw new InputError(`--turns episode is for --format lmms-eval (whole episodes for lmms-eval's multi-round task askfirst_episode): give --format lmms-eval, or --turns path or first`);
+  checkFormatTurns(format, o.turns);
   const mode = o.mode ?? 'proactive';
   /** The rows of `ep`, each with the images it shows (path and view: `images`, then `views` when it has them). */
   const rowsOf = (ep: SuiteEpisode): { row: ExportRow; shows: [string, number][] }[] =>
