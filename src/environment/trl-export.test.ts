@@ -458,6 +458,24 @@ describe('export --format trl', () => {
   });
 });
 
+describe('export --format trl, two ids that name one file', () => {
+  it('is refused in one line naming both (the second episode\'s rows showed the first one\'s images), and nothing is written', async () => {
+    const [a, b] = generateSuite({ episodes: 1, seed: 3, size: 32, kinds: ['sketch', 'camera'] });
+    const dir = tmpDir('askfirst-trl-export-ids');
+    for (const [first, second] of [['x y', 'x_y'], ['x_y', 'x y'], ['x y', 'x:y']]) {
+      const out = join(dir, 'out');
+      await expect(exportTrl([{ ...a, id: first }, { ...b, id: second }], memoryLoader, { out, turns: 'first', parquet: false })).rejects.toThrow(
+        `episodes ${JSON.stringify(first)} and ${JSON.stringify(second)} would write their images to the same files (images/x_y_v*.png: every character of an id but A-Z, a-z, 0-9, ".", "_" and "-" becomes "_"), and the rows of one would show the other's views. Nothing was exported (${out} was not created): give one of them another id`,
+      );
+      expect(readdirSync(dir)).toEqual([]);
+    }
+    // ids that name distinct files, one of them not its id: each row shows its own episode's view
+    const out = join(dir, 'ok');
+    const r = await exportTrl([{ ...a, id: 'x y' }, { ...b, id: 'x-y' }], memoryLoader, { out, turns: 'first', parquet: false });
+    expect(r.images).toBe(2);
+  });
+});
+
 describe('export --format trl, the reward of a row', () => {
   it("pays each row's correct letter and valid asks in every mode: the label says the mode its prompt lettered the options in", () => {
     // reference mode letters the categories alone: read as proactive mode's letters (interventions first), none of the

@@ -30,6 +30,7 @@ import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
 import { LMMS_EVAL_CARD, LMMS_EVAL_COLUMNS, LMMS_EVAL_EPISODE_COLUMNS, LMMS_EVAL_LETTER_COLUMNS, lmmsEvalColumns, lmmsEvalEpisode, type LmmsEvalColumns } from './lmms-eval-export.js';
 import { turnColumns, viewImagePath } from './turn-columns.js';
+import { safeFileName } from '../suite/io.js';
 
 type Part = { type: 'image' } | { type: 'text'; text: string };
 export interface TrlRow {
@@ -268,7 +269,7 @@ export async function checkExportOut(out: string): Promise<void> {
  * was, and a new one holds no file of the earlier (e.g. images of episodes no longer exported).
  * `episodes`: a list, or a stream read once (`askfirst export`: suite/open.ts openData, a line at a time), each
  * episode's rows written as it comes; what is kept of them is the card's counts (and the episodes' ids). Whether an image
- * was written (by an earlier episode whose id names the same file) is asked of the new folder, not of a list of the paths
+ * was written (by an earlier episode of the same id: two ids that name one file are refused) is asked of the new folder, not of a list of the paths
  * written: 35 MB held at 105,000 episodes with `--turns path` (435,000 images).
  */
 export async function exportTrl(episodes: Episodes, loader: ViewLoader, o: TrlExportOptions): Promise<TrlExportResult> {
@@ -291,6 +292,18 @@ export async function exportTrl(episodes: Episodes, loader: ViewLoader, o: TrlEx
   const counts: CardCounts = { rows: 0, kinds: new Map(), episodes: 0 };
   let written = 0; // images
   const ids = new Set<string>();
+  /** The ids whose images' file name is not the id itself (safeFileName), by that name. */
+  const renamed = new Map<string, string>();
+  /** Refuse an episode whose images would be another's files: two ids one file name (its rows would show the other's views). */
+  const claimFileName = (id: string) => {
+    const name = safeFileName(id);
+    const other = renamed.get(name) ?? (name !== id && ids.has(name) ? name : undefined);
+    if (other !== undefined && other !== id) {
+      const kept = earlier ? `${o.out} holds the earlier export as it was` : `${o.out} was not created`;
+      throw new DataError(`episodes ${JSON.stringify(other)} and ${JSON.stringify(id)} would write their images to the same files (images/${name}_v*.png: every character of an id but A-Z, a-z, 0-9, ".", "_" and "-" becomes "_"), and the rows of one would show the other's views. Nothing was exported (${kept}): give one of them another id`);
+    }
+    if (name !== id) renamed.set(name, id);
+  };
   await writeDirAtomic(o.out, async (dir) => {
     await mkdir(join(dir, 'images'));
     const jsonl = await AtomicFileWriter.open(join(dir, 'train.jsonl'));
@@ -299,6 +312,7 @@ export async function exportTrl(episodes: Episodes, loader: ViewLoader, o: TrlEx
     /** Each row as it is made, its images and JSONL line already written, with the PNG bytes Parquet embeds. */
     async function* rowsWritten(): AsyncGenerator<{ row: ExportRow; pngs: Map<string, Buffer> }> {
       for await (const ep of episodeStream(episodes).episodes()) {
+        claimFileName(ep.id);
         let lines = '';
         const rows: { row: ExportRow; pngs: Map<string, Buffer> }[] = [];
         const pngs = new Map<string, Buffer>(); // this episode's images (a view on its path twice is encoded once)
@@ -317,7 +331,7 @@ export async function exportTrl(episodes: Episodes, loader: ViewLoader, o: TrlEx
               await images.write(join(dir, path), png);
               written++;
               pngs.set(path, png);
-            } else if (parquet) pngs.set(path, await readFile(join(dir, path))); // another episode's id names the same file: its bytes, as written
+            } else if (parquet) pngs.set(path, await readFile(join(dir, path))); // an episode of the same id before (claimFileName): its bytes, as written
           }
           const absolute = (ps: string[]) => ps.map((p) => resolve(o.out, p));
           lines += JSON.stringify(o.absolutePaths ? { ...r, images: absolute(r.images), ...(r.views ? { views: absolute(r.views) } : {}) } : r) + '\n';
