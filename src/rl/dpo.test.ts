@@ -23,6 +23,19 @@ describe('DPO', () => {
     expect(last.reduce((a, c) => a + c['dpo/accuracy'], 0) / last.length).toBeGreaterThan(0.7);
   }, 120_000);
 
+  it('replays a reply the protocol reads as an option but that is not its text ("D.", as an openai: VLM or a letter reply gives)', () => {
+    const ep = generateSuite({ episodes: 1, seed: 5, kinds: ['sketch'], size: 32, controlShare: 0 })[0];
+    const byText = playEpisode(ep, 'proactive', (t) => t.options[t.numInterventions + 1]);
+    const lettered = playEpisode(ep, 'proactive', (t) => `${String.fromCharCode(65 + t.numInterventions + 1)}.`);
+    expect(lettered.replies[0]).toMatch(/^[A-Z]\.$/);
+    expect(lettered.actions).toEqual(byText.actions); // the protocol read the letter as that option
+    const turns = replayTurns({ episode: ep, record: lettered });
+    expect(turns.map((t) => t.action)).toEqual(replayTurns({ episode: ep, record: byText }).map((t) => t.action));
+    // a reply that names no option is still an error naming it
+    const nothing = playEpisode(ep, 'proactive', () => 'no idea');
+    expect(() => replayTurns({ episode: ep, record: nothing })).toThrow(/reply "no idea" is not one of the options shown at turn 1/);
+  });
+
   it('says so when the pairs differ only in the category named (nothing DPO trains)', async () => {
     const eps = generateSuite({ episodes: 12, seed: 5, kinds: ['sketch'], size: 32 });
     const policy = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });

@@ -40,15 +40,21 @@ interface Turn {
   action: number;
 }
 
-/** Replay a play's replies through the protocol: its turns with the chosen option index. */
+/**
+ * Replay a play's replies through the protocol: its turns with the chosen option index — the option whose text the
+ * reply is, else the one the protocol reads in it ("D.", "D. lightning", as `feedback pairs` accepted it from any
+ * results.jsonl: an `openai:` VLM's, or the built-in model's with letter replies). Was: exact text only, so `train dpo`
+ * stopped on the first such play that `feedback pairs`, `feedback simulate` and `train reward` had all taken.
+ */
 export function replayTurns(t: Trajectory): Turn[] {
   const s = new EpisodeState(t.episode, 'proactive');
   return t.record.replies.map((reply) => {
     if (s.done) throw new DataError(`trajectory of episode "${t.episode.id}" has more replies than the episode allows`);
     const o = s.observe();
-    const action = o.options.indexOf(reply);
+    const exact = o.options.indexOf(reply);
+    const parsed = s.step(reply);
+    const action = exact >= 0 ? exact : parsed.type === 'unparseable' ? -1 : parsed.option;
     if (action < 0) throw new DataError(`trajectory of episode "${t.episode.id}": reply "${reply}" is not one of the options shown at turn ${o.turn + 1}`);
-    s.step(reply);
     return { episode: t.episode, view: o.view, text: { question: o.question, options: o.options, numInterventions: o.numInterventions, view: o.view, history: o.history.map((h) => ({ reply: h.reply, view: h.view })) }, action };
   });
 }
