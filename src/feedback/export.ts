@@ -5,7 +5,7 @@
  *   one row per (item, rationale) that a majority of its annotators accepted, plus every rationale an
  *   annotator wrote themselves;
  * - DPO (DPOTrainer): `{"prompt": [user], "chosen": [assistant], "rejected": [assistant], "images": [...]}`,
- *   one row per preference label (chosen = the reply with fewer hallucinations).
+ *   one row per preference label (chosen = the reply with fewer hallucinations; of a trajectory pair, the preferred play).
  * Images are absolute file paths, or `data:image/png;base64,…` with `images: 'base64'`.
  * Every row carries `id` and `annotation_ids` so it can be traced back to the database.
  */
@@ -82,18 +82,24 @@ export function majorityAccepted(p: RationalePayload, labels: readonly { id: num
   return out;
 }
 
-/** DPO rows: one per preference label. */
+/**
+ * DPO rows: one per preference label. Chosen: the reply with fewer hallucinations — on a trajectory pair (`askfirst
+ * feedback pairs`) the play marked more helpful, the preferred play `train reward` and `train dpo` read
+ * (docs/feedback-rlhf.md, "Pairs"). Was: the one marked as hallucinating less there too, so where a person told the two
+ * questions apart the export preferred the other play than askfirst's own DPO trained on.
+ */
 export async function exportDpo(store: FeedbackStore, projectId: number, opts: ExportOptions = {}): Promise<DpoRow[]> {
   const project = await store.project(projectId);
   const rows: DpoRow[] = [];
   for (const { annotation, task, item } of await store.labelled(projectId, 'preference')) {
     const p = task.payload as PreferencePayload;
     const l = annotation.label as PreferenceLabel;
+    const chosen = item.meta.kind === 'trajectory-pair' ? l.moreHelpful : l.lessHallucination;
     rows.push({
       id: `${item.externalId}#pref${annotation.id}`,
       prompt: [user(item.question)],
-      chosen: [assistant(p.replies[l.lessHallucination])],
-      rejected: [assistant(p.replies[1 - l.lessHallucination])],
+      chosen: [assistant(p.replies[chosen])],
+      rejected: [assistant(p.replies[1 - chosen])],
       images: [await imageRef(project.imageDir, p.image ?? item.image, opts.images ?? 'path')],
       annotation_ids: [annotation.id],
     });

@@ -4,6 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from './db.js';
 import { exportDpo, exportSft, majorityAccepted, toJsonl, type DpoRow, type SftRow } from './export.js';
 import { createDemoProject } from './importer.js';
+import { pairToItem, readLabelledPairs } from './pairs.js';
+import { generateSuite } from '../suite/generate.js';
+import { readSuite, writeSuite } from '../suite/io.js';
+import type { Episode } from '../episode/types.js';
+import { playEpisode } from '../testing/play-episode.js';
 import { tmpDir } from '../testing/tmp.js';
 import { turnsBetweenSteps } from '../testing/turns.js';
 import { migrate } from './migrations.js';
@@ -514,5 +519,41 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect(sft.map((r) => (r.messages[1].content[0] as { text: string }).text)).toEqual(expected);
     expect(sft.length).toBeGreaterThan(0);
     expect(sft.every((r) => r.messages[0].role === 'user' && r.messages[1].role === 'assistant' && r.images.length === 1)).toBe(true);
+  });
+
+  it('a trajectory pair\'s DPO row prefers the play marked more helpful, the one train reward and train dpo read', async () => {
+    const suite = join(dir, 'export-pairs');
+    await writeSuite(suite, generateSuite({ episodes: 2, seed: 5, kinds: ['sketch'], size: 32, controlShare: 0 }));
+    // the workbench's episodes name their views by path (the suite folder is the project's image folder)
+    const eps: Episode<string>[] = (await readSuite(suite)).map((ep) => ({ ...ep, views: ep.views.map((v) => (v as { path: string }).path) }));
+    const items = eps.map((ep) =>
+      pairToItem({
+        id: `${ep.id}#pair0`,
+        episode: ep,
+        a: playEpisode(ep, 'proactive', (t) => t.options[t.numInterventions + ep.answer]), // names the object
+        b: playEpisode(ep, 'proactive', (t) => t.options[t.numInterventions + ((ep.answer + 1) % ep.categories.length)]), // guesses wrong
+      }),
+    );
+    const project = await store.createProject('export-pairs', suite, 1, items);
+    const p = await store.addAnnotator('ex-pairs');
+    // a person who tells the two questions apart: A hallucinates less, B is more helpful (and the other way round)
+    const given: { lessHallucination: 0 | 1; moreHelpful: 0 | 1 }[] = [];
+    for (let asg = await store.next(project.id, p.id), k = 0; asg; asg = await store.next(project.id, p.id), k++) {
+      const label = { lessHallucination: (k % 2) as 0 | 1, moreHelpful: (1 - (k % 2)) as 0 | 1 };
+      given.push(label);
+      await store.submit(p.id, asg.id, `sub-export-pairs-${k}`, label);
+    }
+    expect(given).toHaveLength(2);
+    const dpo = await exportDpo(store, project.id);
+    const trained = await readLabelledPairs(store, project);
+    expect(dpo).toHaveLength(2);
+    dpo.forEach((row, i) => {
+      const pair = trained.find((t) => row.annotation_ids[0] === t.annotationId)!;
+      const replies = (items.find((it) => it.externalId === pair.pair.id)!.tasks[0].payload as PreferencePayload).replies;
+      expect(row.chosen[0].content[0]).toEqual({ type: 'text', text: replies[pair.preferred] });
+      expect(row.rejected[0].content[0]).toEqual({ type: 'text', text: replies[1 - pair.preferred] });
+      expect(replies[0]).not.toBe(replies[1]);
+      expect(pair.preferred).toBe(given[i].moreHelpful);
+    });
   });
 });
