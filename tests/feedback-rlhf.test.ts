@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { newBuiltin, saveBuiltin } from '../src/agents/builtin/build.js';
 import { runPairs, runSimulate } from '../src/cli/feedback-rlhf.js';
-import { labelledExamples, runDpoStage, runRewardStage } from '../src/cli/train-feedback.js';
+import { labelledExamples, learnedReward, runDpoStage, runRewardStage } from '../src/cli/train-feedback.js';
+import { cliInProcess } from '../src/testing/cli-in-process.js';
+import { createViewLoader } from '../src/suite/loader.js';
 import { DPOStageOptions, RewardStageOptions } from '../src/cli/train-schema.js';
 import { playEpisode } from '../src/testing/play-episode.js';
 import type { Episode } from '../src/episode/types.js';
@@ -189,6 +191,27 @@ describe('train reward', () => {
     // before, the training library said them too: "reward model (fact): 4 labels on 4 pairs; held-out accuracy …" above the closing line
     expect(said.filter((l) => /held-out/.test(l))).toEqual([expect.stringMatching(/^reward model \(fact\) from 4 labels on 4 pairs: (held-out accuracy|no held-out pairs).*; model: .*rm-once\/final, metrics: /)]);
   });
+});
+
+describe('train rl --reward rm:DIR', () => {
+  it('refuses a reward model whose encoder folder holds other weights than it was trained through', async () => {
+    const [a, b] = await writeResults(generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 }));
+    expect(await runPairs({ dbDir, project: 'rm-encoder', suite: suiteDir, results: [a, b], seed: 1, progress: false }, () => undefined)).toBe(4);
+    expect((await runSimulate({ dbDir, project: 'rm-encoder', annotators: 1, progress: false }, () => undefined)).labels).toBe(4);
+    const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
+    const enc = join(dir, 'rm-encoder-init');
+    saveBuiltin(enc, newBuiltin(eps, { imageSize: 32, channels: [4, 8] }), { stage: 'test' });
+    const rm = join(dir, 'rm-encoder');
+    const r = await cliInProcess('train', 'reward', '--init', enc, '--project', 'rm-encoder', '--db-dir', dbDir, '--out', rm, '--steps', '5', '--no-progress');
+    expect(r).toMatchObject({ code: 0 });
+    const loader = createViewLoader(suiteDir);
+    expect(() => learnedReward(`rm:${rm}`, loader)).not.toThrow(); // the same weights: taken
+    // the supervised folder trained again (here: another initialisation saved over it)
+    saveBuiltin(enc, newBuiltin(eps, { imageSize: 32, channels: [4, 8], seed: 7 }), { stage: 'test' });
+    for (const spec of [`rm:${rm}`, `rm:${join(rm, 'final')}`]) {
+      expect(() => learnedReward(spec, loader)).toThrow(/was trained reading plays through the model in .*rm-encoder-init \(sha256:[0-9a-f]{12}…\), which holds other weights now \(sha256:[0-9a-f]{12}…\).*askfirst train reward --init .*rm-encoder-init --out .*rm-encoder --overwrite/);
+    }
+  }, 60_000);
 });
 
 describe('train dpo --resume', () => {

@@ -18,7 +18,7 @@ import { goldReward } from '../demo/feedback.js';
 import { openStore } from '../feedback/open-store.js';
 import { openingLine } from '../feedback/db-dir.js';
 import { readLabelledPairs } from '../feedback/pairs.js';
-import { RunDir } from '../nn/run-dir.js';
+import { RunDir, weightsDigestIfAny } from '../nn/run-dir.js';
 import { trainDPO } from '../rl/dpo.js';
 import { RewardModel, rewardSpecDir, rewardSummary, trainRewardModel, type PreferenceExample } from '../rl/reward-model.js';
 import type { RLContext } from '../rl/run.js';
@@ -26,8 +26,9 @@ import { createViewLoader } from '../suite/loader.js';
 import { rlValSuite } from '../suite/splits.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { resolveConfig } from '../util/config.js';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, InputError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { alreadyFinishedLine } from './run-guard.js';
 import { StoppableJob, type Orderly } from './signals.js';
 import { DPOStageSchema, RewardStageSchema, type DPOStageOptions, type RewardStageOptions } from './train-schema.js';
@@ -124,6 +125,34 @@ export async function runDpoStage(c: z.output<typeof DPOStageOptions>, log = (s:
 
 /** `--reward rm:DIR` → the RL context's learned reward (its own frozen encoder, views through `loader`). */
 export function learnedReward(spec: string, loader: ViewLoader): NonNullable<RLContext['reward']> {
-  const rm = RewardModel.load(rewardSpecDir(spec), loader);
+  const dir = rewardSpecDir(spec);
+  checkRewardEncoder(dir);
+  const rm = RewardModel.load(dir, loader);
   return (trajs) => rm.score(trajs);
+}
+
+/**
+ * A reward model reads each play through the frozen encoder at the path its config.json names (the `--init` of `train
+ * reward`), loaded from that path when it is used; the run's `run.json` keeps the weights' digest it was trained through
+ * (`settings.init.id`). Refuse when that folder holds other weights now (a supervised run trained again into it, another
+ * checkpoint copied there): the model would score features it never learned on, silently. No run.json (a reward model
+ * the feedback demo wrote, or a copy of `final/` alone) or no digest in it: not checked, as before.
+ */
+export function checkRewardEncoder(dir: string): void {
+  const config = join(dir, 'final', 'config.json');
+  const runDir = existsSync(config) ? dir : resolve(dir, '..');
+  let kept: string | undefined;
+  let encoder: string | undefined;
+  try {
+    kept = (JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { settings?: { init?: { id?: unknown } } }).settings?.init?.id as string | undefined;
+    encoder = (JSON.parse(readFileSync(existsSync(config) ? config : join(dir, 'config.json'), 'utf8')) as { encoder?: unknown }).encoder as string | undefined;
+  } catch {
+    return; // RewardModel.load says what is wrong with the model itself
+  }
+  if (typeof kept !== 'string' || !kept || typeof encoder !== 'string') return;
+  const now = weightsDigestIfAny(encoder);
+  if (!now || now === kept) return; // a missing encoder: RewardModel.load names it
+  throw new InputError(
+    `the reward model in ${dir} was trained reading plays through the model in ${encoder} (${kept.slice(0, 19)}…), which holds other weights now (${now.slice(0, 19)}…): its scores would not mean what it learned. Train it again on that checkpoint (askfirst train reward --init ${shellQuote(encoder)} --out ${shellQuote(runDir)} --overwrite, with its --project), or put back the checkpoint it was trained on`,
+  );
 }
