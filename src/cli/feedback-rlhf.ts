@@ -165,6 +165,20 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
       const bar = progress('simulated annotators', open.needed - open.labels, { enabled: cfg.progress, unit: 'labels' }); // as the feedback demo shows it
       const r = await withBar(bar, () => simulateAnnotators(server.url, project.id, people, storedPair(store, project.id), goldReward, cfg, { onLabel: () => bar.tick(), held, signal }));
       print(`${r.labels} labels by ${people.length} simulated annotators over ${server.url} (noise ${cfg.noise}, bias ${cfg.bias})`);
+      // Was: that line alone, so a project of N labels a pair left with fewer annotators than N read as labelled (8 labels
+      // of 24 with --labels-per-item 3 and --annotators 1: "8 labels by 1 simulated annotators", then nothing).
+      const after = await store.progress(project.id);
+      const left = after.needed - after.labels;
+      if (left > 0 && !signal?.aborted) {
+        const n = project.labelsPerItem;
+        const why =
+          cfg.annotators < n
+            ? `each pair takes ${n} labels from different annotators, and the ${cfg.annotators} of this run gave one each at most: run it again (each run makes new annotators), or with --annotators ${n}`
+            : cfg.maxLabels !== undefined && r.labels >= cfg.maxLabels
+              ? `--max-labels ${cfg.maxLabels} was reached: run it again to label the rest`
+              : 'the rest are held by annotators in the workbench (askfirst feedback annotator --list)';
+        print(`project "${project.name}": ${left} of ${after.needed} labels still to give: ${why}`);
+      }
       return r;
     } finally {
       await server.close();

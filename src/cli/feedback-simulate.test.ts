@@ -77,6 +77,19 @@ describe('askfirst feedback simulate, startup on a large project', () => {
     }
   });
 
+  it('says how many labels are still to give, and why, when fewer annotators than a pair takes leave the project short', { timeout: 60_000 }, async () => {
+    const dbDir = await project(3); // two labels a pair
+    const said: string[] = [];
+    expect((await runSimulate({ dbDir, project: 'p', annotators: 1, seed: 2, progress: false }, (s) => void said.push(s))).labels).toBe(3);
+    expect(said).toEqual([
+      expect.stringMatching(/^3 labels by 1 simulated annotators/),
+      'project "p": 3 of 6 labels still to give: each pair takes 2 labels from different annotators, and the 1 of this run gave one each at most: run it again (each run makes new annotators), or with --annotators 2',
+    ]);
+    said.length = 0;
+    expect((await runSimulate({ dbDir, project: 'p', annotators: 2, seed: 2, progress: false }, (s) => void said.push(s))).labels).toBe(3); // the rest, by new annotators
+    expect(said).toEqual([expect.stringMatching(/^3 labels by 2 simulated annotators/)]); // complete: nothing more said
+  });
+
   it('a project without trajectory pairs is still refused before any annotator is made, saying how to add some', { timeout: 60_000 }, async () => {
     const dbDir = join(tmpDir('af-fb-simulate-nopairs'), 'db');
     const store = await openStore(dbDir);
