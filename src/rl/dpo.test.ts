@@ -36,6 +36,21 @@ describe('DPO', () => {
     expect(() => replayTurns({ episode: ep, record: nothing })).toThrow(/reply "no idea" is not one of the options shown at turn 1/);
   });
 
+  it('leaves out, saying so, the pairs with a play that ends on a reply naming no option; none left is an error', async () => {
+    const eps = generateSuite({ episodes: 6, seed: 5, kinds: ['sketch'], size: 32, controlShare: 0 });
+    const policy = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });
+    const pairs = randomPairs(eps, 3);
+    const mumble = (e: (typeof pairs)[number]) => ({ ...e, b: { episode: e.b.episode, record: playEpisode(e.b.episode, 'proactive', () => 'hmm, hard to say') } });
+    const logs: string[] = [];
+    const ctx = { policy, train: eps, val: eps.slice(0, 2), loader: memoryLoader, log: (m: string) => logs.push(m) };
+    const mixed = [mumble(pairs[0]), ...pairs.slice(1)];
+    expect(mixed[0].b.record.outcome).toBe('unparseable');
+    const r = await trainDPO({ out: join(tmpDir('af-dpo'), 'run'), updates: 2, pairsPerStep: 4, evalEvery: 2, progress: false }, ctx, mixed);
+    expect(r.updates).toBe(2);
+    expect(logs.filter((m) => /left out/.test(m))).toEqual([`dpo: warning: 1 of ${mixed.length} labelled pairs left out: a play in each ends on a reply that names no option, which the built-in policy gives no probability`]);
+    await expect(trainDPO({ out: join(tmpDir('af-dpo'), 'run'), updates: 2, progress: false }, ctx, pairs.slice(0, 2).map(mumble))).rejects.toThrow(/no pair to learn from: in each of the 2 labelled pairs a play ends on a reply that names no option/);
+  }, 60_000);
+
   it('says so when the pairs differ only in the category named (nothing DPO trains)', async () => {
     const eps = generateSuite({ episodes: 12, seed: 5, kinds: ['sketch'], size: 32 });
     const policy = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });
