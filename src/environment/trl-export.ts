@@ -30,7 +30,7 @@ import { LOCK_FILE } from '../eval/lock.js';
 import { canonicalView } from './episodes.js';
 import { LMMS_EVAL_CARD, LMMS_EVAL_COLUMNS, LMMS_EVAL_EPISODE_COLUMNS, LMMS_EVAL_LETTER_COLUMNS, lmmsEvalColumns, lmmsEvalEpisode, type LmmsEvalColumns } from './lmms-eval-export.js';
 import { turnColumns, viewImagePath } from './turn-columns.js';
-import { safeFileName } from '../suite/io.js';
+import { ImageNameClaims } from '../suite/image-names.js';
 
 type Part = { type: 'image' } | { type: 'text'; text: string };
 export interface TrlRow {
@@ -292,17 +292,15 @@ export async function exportTrl(episodes: Episodes, loader: ViewLoader, o: TrlEx
   const counts: CardCounts = { rows: 0, kinds: new Map(), episodes: 0 };
   let written = 0; // images
   const ids = new Set<string>();
-  /** The ids whose images' file name is not the id itself (safeFileName), by that name. */
-  const renamed = new Map<string, string>();
+  /** Two ids that would write their images to the same files (suite/image-names.ts: the ids taken so far are `ids`). */
+  const names = new ImageNameClaims((id) => ids.has(id));
   /** Refuse an episode whose images would be another's files: two ids one file name (its rows would show the other's views). */
   const claimFileName = (id: string) => {
-    const name = safeFileName(id);
-    const other = renamed.get(name) ?? (name !== id && ids.has(name) ? name : undefined);
-    if (other !== undefined && other !== id) {
+    const clash = names.claim(id);
+    if (clash !== undefined) {
       const kept = earlier ? `${o.out} holds the earlier export as it was` : `${o.out} was not created`;
-      throw new DataError(`episodes ${JSON.stringify(other)} and ${JSON.stringify(id)} would write their images to the same files (images/${name}_v*.png: every character of an id but A-Z, a-z, 0-9, ".", "_" and "-" becomes "_"), and the rows of one would show the other's views. Nothing was exported (${kept}): give one of them another id`);
+      throw new DataError(`${clash}, and the rows of one would show the other's views. Nothing was exported (${kept}): give one of them another id`);
     }
-    if (name !== id) renamed.set(name, id);
   };
   await writeDirAtomic(o.out, async (dir) => {
     await mkdir(join(dir, 'images'));

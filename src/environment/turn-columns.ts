@@ -5,7 +5,7 @@
 import { optionLetter } from '../episode/parse.js';
 import { formatPrompt, optionTexts, questionFor, shownOptions } from '../episode/prompt.js';
 import type { EvalMode } from '../episode/types.js';
-import { safeFileName } from '../suite/io.js';
+import { safeFileName } from '../suite/image-names.js';
 import type { SuiteEpisode } from '../suite/types.js';
 
 /** Where a view's PNG is written in an export (relative to it). */

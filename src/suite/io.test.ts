@@ -229,6 +229,31 @@ describe('loadDataEpisodes', () => {
   });
 });
 
+describe('a suite whose two ids name one image file', () => {
+  it('is refused in one line naming both ("x y" and "x_y" wrote the same PNGs: the second overwrote the first\'s), and nothing is written', async () => {
+    const [a, b] = eps;
+    const parent = tmpDir('askfirst-io-ids');
+    for (const [first, second] of [['x y', 'x_y'], ['x_y', 'x y'], ['x y', 'x:y']]) {
+      const d = join(parent, 'new', 'suite');
+      await expect(writeSuite(d, [{ ...a, id: first }, { ...b, id: second }])).rejects.toThrow(
+        `episodes ${JSON.stringify(first)} and ${JSON.stringify(second)} would write their images to the same files (images/x_y_v*.png: every character of an id but A-Z, a-z, 0-9, ".", "_" and "-" becomes "_"), and the images of one would replace the other's. Nothing was written to ${d}: give one of them another id`,
+      );
+      expect(readdirSync(parent)).toEqual([]);
+    }
+    // over an earlier suite: left as it was
+    const d = join(parent, 'earlier');
+    await writeSuite(d, eps);
+    const before = await readFile(join(d, EPISODES_FILE), 'utf8');
+    await expect(writeSuite(d, [{ ...a, id: 'x y' }, { ...b, id: 'x_y' }])).rejects.toThrow(/"x y" and "x_y" would write their images to the same files/);
+    expect(await readFile(join(d, EPISODES_FILE), 'utf8')).toBe(before);
+    expect(await readSuite(d)).toHaveLength(eps.length);
+    // ids that name distinct files, one of them not its id: each keeps its own images
+    const ok = join(parent, 'ok');
+    const written = await writeSuite(ok, [{ ...a, id: 'x y' }, { ...b, id: 'x-y' }]);
+    expect(new Set(written.flatMap((e) => e.views.map((v) => ('path' in v ? v.path : ''))))).toHaveProperty('size', a.views.length + b.views.length);
+  });
+});
+
 describe('a suite written over an earlier one', () => {
   it("removes the earlier suite's images the new one does not use, and leaves files its list did not name", async () => {
     const d = tmpDir('askfirst-suite-over');

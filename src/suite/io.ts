@@ -8,10 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync, type Stats } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { episodeProblems } from '../episode/validate.js';
 import { generatableKinds } from './kinds/registry.js';
+import { ImageNameClaims, safeFileName } from './image-names.js';
 import { encodePNG } from '../scenes/codec.js';
 import { DataError, describeError, InputError, NotFoundError } from '../util/errors.js';
 import { StagedFiles, writeFileAtomic } from '../util/fsx.js';
@@ -28,11 +29,6 @@ export const IMAGES_DIR = 'images';
 export const MANIFEST_FILE = 'suite.json';
 /** suite.json's version (util/file-format.ts): a suite without one (written by hand) is read as any other. */
 export const SUITE_FORMAT: FileFormat = { name: 'askfirst-suite', version: 1 };
-
-/** A file name that is safe on every file system. */
-export function safeFileName(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
-}
 
 export interface WriteSuiteOptions {
   /** Written to suite.json (generator settings, so a suite can be regenerated). */
@@ -66,8 +62,9 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
   const staging = join(dir, STAGING_DIR);
   await finishReplacing(dir, OWN_LAYOUT, { pruneFolders: false }); // a replacement a stopped write left part-done
   await rm(staging, { recursive: true, force: true });
-  await mkdir(join(staging, IMAGES_DIR), { recursive: true });
+  const made = await mkdir(join(staging, IMAGES_DIR), { recursive: true }); // the first folder made, if any
   const ids = new Set<string>();
+  const names = new ImageNameClaims((id) => ids.has(id)); // two ids, one image file name ("x y", "x_y"): refused
   const written: SuiteEpisode[] = [];
   const lines: string[] = [];
   const staged: string[] = [];
@@ -76,6 +73,8 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
   try {
     for await (const ep of episodes) {
       if (ids.has(ep.id)) throw new DataError(`duplicate episode id "${ep.id}"`, { file: join(dir, EPISODES_FILE) });
+      const clash = names.claim(ep.id);
+      if (clash !== undefined) throw new DataError(`${clash}, and the images of one would replace the other's. Nothing was written to ${dir}: give one of them another id`);
       ids.add(ep.id);
       const views: ViewRef[] = [];
       for (let v = 0; v < ep.views.length; v++) {
@@ -96,6 +95,7 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
     await images.flush();
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
+    await removeMadeFolders(dir, made);
     throw e;
   }
   opts.onReplacing?.(staged.length);
@@ -118,6 +118,23 @@ export async function writeSuite(dir: string, episodes: Iterable<SuiteEpisode> |
   await writeFileAtomic(join(dir, EPISODES_FILE), episodesText);
   await finishReplacing(dir, OWN_LAYOUT, { keep: new Set(staged), pruneFolders: false });
   return written;
+}
+
+/** Remove the folders writeSuite made for `dir` (`made`: the first, mkdir's answer), from `dir` up, while they are empty. */
+async function removeMadeFolders(dir: string, made: string | undefined): Promise<void> {
+  if (made === undefined) return;
+  const top = resolve(made);
+  let d = resolve(dir);
+  if (d !== top && !d.startsWith(top + sep)) return; // only the staging folder was made: removed already
+  for (;;) {
+    try {
+      await rmdir(d);
+    } catch {
+      return; // not empty (or gone): left as it is
+    }
+    if (d === top) return;
+    d = dirname(d);
+  }
 }
 
 /** The own format's index: `episodes.jsonl` naming `images/NAME` files (suite/replacing.ts). */
