@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../testing/tmp.js';
-import { coerceOptions, InvalidConfigError, outFileField, resolveConfig, schemaOptions, splitList } from './config.js';
+import { coerceOptions, InvalidConfigError, outFileField, resolveConfig, schemaOptions, SHOWN_OBJECT_CHARS, splitList } from './config.js';
 
 const S = z.object({
   episodes: z.number().int().min(1).default(10).describe('episodes per kind'),
@@ -95,6 +95,12 @@ describe('config schema', () => {
     const E = z.object({ kinds: z.array(z.enum(['occlusion', 'sketch'])).default([]) });
     expect(() => resolveConfig(E, { kinds: ['ocluson'] }, 't')).toThrow(/kinds\.0: must be one of occlusion, sketch \(got "ocluson"\) \(Did you mean occlusion\?\)$/);
     expect(msg({ seed: -1 })).toMatch(/seed: seeds are 0 or more \(got -1\)/);
+    // an object where a value is expected (suite.json `kinds: [{}]`) read "(got [object Object])": short JSON now, cut
+    expect(msg({ kinds: [{}] })).toMatch(/kinds\.0: .* \(got \{\}\)$/);
+    expect(msg({ name: { first: 'a' } })).toMatch(/name: must be text \(got \{"first":"a"\}\)$/);
+    const long = msg({ name: { text: 'x'.repeat(500) } });
+    expect(long).toContain(`(got {"text":"${'x'.repeat(SHOWN_OBJECT_CHARS - 10)}…)`);
+    expect(long.length).toBeLessThan(SHOWN_OBJECT_CHARS + 60);
   });
   it('keeps its problems as data, so a caller can name the fields its own way (the CLI: by flag)', () => {
     const R = z.object({ batchSize: z.number().int().min(1), out: z.string() });

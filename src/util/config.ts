@@ -65,10 +65,22 @@ function formatIssues(title: string, issues: readonly ConfigIssue[], name: Field
   return oneLine && lines.length === 1 ? lines[0] : `${title}:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
 }
 
-/** A value as the user would recognise it in a message. */
+/** How many characters of an object's JSON a message shows (the rest is cut to "…"). */
+export const SHOWN_OBJECT_CHARS = 60;
+
+/** A value as the user would recognise it in a message: an object as short JSON (`{"name":1}`), not "[object Object]". */
 function shown(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return v.map(shown).join(',');
+  if (v !== null && typeof v === 'object') {
+    let json: string;
+    try {
+      json = JSON.stringify(v) ?? String(v);
+    } catch {
+      return String(v); // a cycle, a BigInt: not from a file
+    }
+    return json.length > SHOWN_OBJECT_CHARS ? `${json.slice(0, SHOWN_OBJECT_CHARS - 1)}…` : json;
+  }
   return String(v);
 }
 
