@@ -13,6 +13,25 @@ vi.mock('../util/exit-after-output.js', async (original) => ({ ...(await origina
 
 afterEach(() => vi.restoreAllMocks());
 
+describe('askfirst export --help', () => {
+  it('says what each trainer reads of a trl export: OpenRLHF its train.jsonl as it is (it said "after a small conversion"), verl by its converter', async () => {
+    const program = new Command().exitOverride();
+    register(program);
+    let help = '';
+    program.commands.find((c) => c.name() === 'export')!.configureOutput({ writeOut: (s) => (help += s) });
+    await expect(program.parseAsync(['node', 'askfirst', 'export', '--help'])).rejects.toThrow();
+    const flat = help.replace(/\s+/g, ' ');
+    expect(flat).toContain('OpenRLHF reads its train.jsonl as it is, exported with --absolute-paths');
+    expect(flat).not.toContain('small conversion');
+    expect(flat).toContain('--absolute-paths');
+    // the converter it names is there, and the OpenRLHF launchers take train.jsonl itself
+    const root = join(import.meta.dirname, '..', '..');
+    expect(flat).toContain('integrations/verl/make_verl_data.py');
+    expect(existsSync(join(root, 'integrations/verl/make_verl_data.py'))).toBe(true);
+    expect(readFileSync(join(root, 'integrations/openrlhf/launch.sh'), 'utf8')).toMatch(/train\.jsonl from askfirst export --format trl --absolute-paths/);
+  });
+});
+
 describe('askfirst export, stopped by Ctrl-C', () => {
   it('says an export appears in --out only once complete and how to continue, and exits 130', async () => {
     const dir = tmpDir('askfirst-cli-export-int');
