@@ -12,9 +12,11 @@ feedback with the processor and its images (`openrlhf/utils/vlm_utils.py`, `proc
 The layout follows OpenRLHF's own example, `examples/python/vlm_multiturn_agent.py`.
 
 Each sample plays the episode its row's `label` names (`askfirst export --format trl --turns first`:
-JSON {"episode_id", "turn": 0, "view"}) on `askfirst env serve` at ASKFIRST_ENV_URL (default
-http://127.0.0.1:8000; ASKFIRST_MODE picks the protocol mode, default the server's `proactive`, and must be the
-mode the rows were exported with). The reply is the generated text with trailing end-of-turn tokens removed
+JSON {"episode_id", "turn": 0, "view"}, and "mode" when the rows were exported with a --mode other than proactive) on
+`askfirst env serve` at ASKFIRST_ENV_URL (default http://127.0.0.1:8000), in the protocol mode the label says; for a
+label without one (proactive, or rows of an askfirst that did not write it) ASKFIRST_MODE, default the server's
+`proactive`, which must then be the mode the rows were exported with; a label and an ASKFIRST_MODE that disagree are
+refused). The reply is the generated text with trailing end-of-turn tokens removed
 (OpenRLHF decodes with skip_special_tokens=False; the server reads past a leading reasoning block, as `askfirst eval`);
 the feedback after a reply that keeps the episode open is a user turn holding the next view (its image and
 `view_as_text`), then the assistant's turn opened, in the model's own chat markup: rendered once per tokenizer by the
@@ -124,6 +126,24 @@ def episode_of(label: Any) -> tuple:
     return lab["episode_id"], lab.get("view")
 
 
+def mode_of(label: Any, env_mode: Optional[str]) -> Optional[str]:
+    """The protocol mode to play a row in: its label's "mode" (askfirst export writes it where it is not proactive),
+    else ASKFIRST_MODE (`env_mode`), else None (the server's default, proactive). Refuses a label's mode that is not
+    text, and one ASKFIRST_MODE contradicts."""
+    lab = json.loads(label) if isinstance(label, str) else label
+    mode = lab.get("mode")
+    if mode is None:
+        return env_mode
+    if not isinstance(mode, str) or not mode:
+        raise ValueError(f"askfirst agent: label {label!r} has mode {mode!r}: it must be the --mode of askfirst export (proactive, hint, reference)")
+    if env_mode is not None and env_mode != mode:
+        raise ValueError(
+            f"askfirst agent: the label of episode {lab['episode_id']} says mode {mode}, but ASKFIRST_MODE is {env_mode}: "
+            f"unset ASKFIRST_MODE (the label's mode is used) or set it to {mode}"
+        )
+    return mode
+
+
 def image_of(observation: dict) -> str:
     """The observation's view as a data URL (OpenRLHF's vlm_utils.load_images decodes it)."""
     return "data:image/png;base64," + observation["image_png_base64"]
@@ -134,7 +154,8 @@ class AgentInstance(AgentInstanceBase):
 
     def __init__(self, *args, **kwargs):
         self.env_url = os.environ.get("ASKFIRST_ENV_URL", "http://127.0.0.1:8000")
-        self.mode: Optional[str] = os.environ.get("ASKFIRST_MODE") or None
+        self.env_mode: Optional[str] = os.environ.get("ASKFIRST_MODE") or None  # for labels without a mode (mode_of)
+        self.mode: Optional[str] = None  # the episode's, set by reset
         self.episode_id: Optional[str] = None
         self.replies: list = []  # stepped so far, in order
         self.paid = 0.0  # the server's step rewards so far, summed
@@ -143,6 +164,7 @@ class AgentInstance(AgentInstanceBase):
 
     async def reset(self, states: dict, **kwargs):
         episode_id, view = episode_of(states["label"])
+        self.mode = mode_of(states["label"], self.env_mode)
         data = {k: v for k, v in (("episode_id", episode_id), ("mode", self.mode)) if v is not None}
         first = await asyncio.to_thread(stateless_reset, self.env_url, **data)  # an unknown episode or mode fails here
         o = first.observation
@@ -154,7 +176,7 @@ class AgentInstance(AgentInstanceBase):
         if o["prompt"].strip() not in states["observation"]:
             raise ValueError(
                 f"askfirst agent: the row's prompt is not episode {episode_id}'s first turn on {self.env_url} "
-                f"(mode {o['mode']}): export the rows from the --data the server serves, with the mode in ASKFIRST_MODE"
+                f"(mode {o['mode']}): export the rows from the --data the server serves (rows without a mode in their label: with the mode in ASKFIRST_MODE)"
             )
         self.episode_id, self.replies, self.paid, self.standing, self.done = episode_id, [], 0.0, 0.0, False
         return {"observation": states["observation"]}

@@ -181,10 +181,10 @@ class ScriptedEngine:
     """A fake vLLM engine for one sample: `policy(observation, turn)` gives the reply; each reply is also stepped on a
     WebSocket session of the server, whose observations say what the agent must hand back."""
 
-    def __init__(self, test, episode_id, policy, end="<|im_end|>"):
+    def __init__(self, test, episode_id, policy, end="<|im_end|>", mode=None):
         self.test, self.policy, self.turn, self.end = test, policy, 0, end
         self.env = AskfirstEnv(URL)
-        self.obs = self.env.reset(episode_id=episode_id).observation
+        self.obs = self.env.reset(episode_id=episode_id, **({"mode": mode} if mode else {})).observation
         self.replies, self.expected, self.session_reward, self.outcome = [], [], 0.0, None
 
     async def generate(self, tokens, sampling_params, multi_modal_data=None):
@@ -284,8 +284,8 @@ class OpenRLHFAgent(unittest.TestCase):
             with open(OUT, "w") as f:
                 json.dump(RESULTS, f)
 
-    def play(self, row, policy, max_length=100_000, processor=None):
-        engine = ScriptedEngine(self, row["episode_id"], policy, *([processor.end] if processor else []))
+    def play(self, row, policy, max_length=100_000, processor=None, mode=None):
+        engine = ScriptedEngine(self, row["episode_id"], policy, *([processor.end] if processor else []), mode=mode)
         prompt = processor.prompt(row) if processor else chat(row)
         try:
             out = asyncio.run(self.executor.execute(prompt, row["label"], SamplingParams(), max_length, processor or tokenizer, engine, images=row["images"]))
@@ -457,11 +457,48 @@ class OpenRLHFAgent(unittest.TestCase):
                 reset(row["label"])
         finally:
             del os.environ["ASKFIRST_MODE"]
+        with self.assertRaisesRegex(ValueError, "label .* has mode 3: it must be the --mode of askfirst export"):
+            reset(json.dumps({**lab, "mode": 3}))
         with self.assertRaisesRegex(AskfirstEnvError, "no-such-episode"):
             reset(json.dumps({"episode_id": "no-such-episode", "turn": 0}))
         inst = self.module.AgentInstance()
         with self.assertRaisesRegex(RuntimeError, "step before reset"):
             asyncio.run(inst.step({"action_text": "A."}))
+
+    def test_the_mode_is_the_labels_and_askfirst_mode_only_where_it_says_none(self):
+        """A row exported with --mode hint carries "mode": "hint" in its label: the agent plays it in that mode with no
+        ASKFIRST_MODE (it played it in proactive mode, and refused the row's hint prompt); ASKFIRST_MODE still gives the
+        mode of a label without one, and one that contradicts the label is refused in one line naming both."""
+        row = self.rows[0]
+        lab = json.loads(row["label"])
+        self.assertNotIn("mode", lab)  # the harness exports proactive rows
+        env = AskfirstEnv(URL)
+        try:
+            hint_prompt = env.reset(episode_id=row["episode_id"], mode="hint").observation["prompt"]
+        finally:
+            env.close()
+        content = row["prompt"][0]["content"]
+        self.assertNotEqual(content[1]["text"].strip(), hint_prompt.strip())
+        hint_row = {**row, "prompt": [{**row["prompt"][0], "content": [content[0], {**content[1], "text": hint_prompt}]}]}
+        self.assertNotIn("ASKFIRST_MODE", os.environ)
+        for label, env_mode in ((json.dumps({**lab, "mode": "hint"}), None), (json.dumps({**lab, "mode": "hint"}), "hint"), (row["label"], "hint")):
+            if env_mode:
+                os.environ["ASKFIRST_MODE"] = env_mode
+            try:
+                out, engine = self.play({**hint_row, "label": label}, first_category, mode="hint")
+            finally:
+                os.environ.pop("ASKFIRST_MODE", None)
+            self.assertTrue(out["steps"][-1]["done"], (label, env_mode))
+            self.assertEqual([s["done"] for s in out["steps"]], [e["done"] for e in engine.expected], (label, env_mode))
+            self.assertEqual([s["images"] for s in out["steps"]], [e["images"] for e in engine.expected], (label, env_mode))
+            self.assertEqual(out["scores"].item(), engine.session_reward, (label, env_mode))
+        os.environ["ASKFIRST_MODE"] = "reference"
+        try:
+            inst = self.module.AgentInstance()
+            with self.assertRaisesRegex(ValueError, f"label of episode {row['episode_id']} says mode hint, but ASKFIRST_MODE is reference: unset ASKFIRST_MODE"):
+                asyncio.run(inst.reset({"observation": chat(hint_row), "label": json.dumps({**lab, "mode": "hint"})}))
+        finally:
+            del os.environ["ASKFIRST_MODE"]
 
 
 if __name__ == "__main__":
