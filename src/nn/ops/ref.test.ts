@@ -945,6 +945,15 @@ describe('matmul and linear agree with their float64 twins (on the active kernel
           expectWithin(`${what} dA`, at.grad!, d.dx, (i) => dot(N)(dAbs.dx[i]));
           // dw is dBᵀ [N, K]
           expectWithin(`${what} dB`, bt.grad!, T.transposeRef(d.dw, N, K), (i) => dot(M)(T.transposeRef(dAbs.dw, N, K)[i]));
+          // a second pass adds into the gradients now held (the backward's accumulate path, not its overwrite one: a
+          // fresh leaf's gradient is zeroed, so the first pass alone cannot tell them apart): twice the value, each half
+          // within its bound, plus the add's rounding
+          matmul(at, bt).backward(g);
+          const twice = (v: ArrayLike<number>) => Float64Array.from(v, (e) => 2 * e);
+          expectWithin(`${what} dA, second pass`, at.grad!, twice(d.dx), (i) => 2 * dot(N)(dAbs.dx[i]) + round32(2 * d.dx[i]));
+          const dB = T.transposeRef(d.dw, N, K);
+          const dBAbs = T.transposeRef(dAbs.dw, N, K);
+          expectWithin(`${what} dB, second pass`, bt.grad!, twice(dB), (i) => 2 * dot(M)(dBAbs[i]) + round32(2 * dB[i]));
         }
       }
     } finally {
@@ -984,6 +993,12 @@ describe('matmul and linear agree with their float64 twins (on the active kernel
           expectWithin(`${what} dx`, xt.grad!, d.dx, (i) => dot(O)(dAbs.dx[i]));
           expectWithin(`${what} dW`, wt.grad!, d.dw, (i) => dot(M)(dAbs.dw[i]));
           if (bt) expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(M)(dAbs.db[i]));
+          // a second pass adds into the gradients now held (the accumulate path): twice, plus the add's rounding
+          linear(xt, wt, bt).backward(g);
+          const twice = (v: ArrayLike<number>) => Float64Array.from(v, (e) => 2 * e);
+          expectWithin(`${what} dx, second pass`, xt.grad!, twice(d.dx), (i) => 2 * dot(O)(dAbs.dx[i]) + round32(2 * d.dx[i]));
+          expectWithin(`${what} dW, second pass`, wt.grad!, twice(d.dw), (i) => 2 * dot(M)(dAbs.dw[i]) + round32(2 * d.dw[i]));
+          if (bt) expectWithin(`${what} db, second pass`, bt.grad!, twice(d.db), (i) => 2 * dot(M)(dAbs.db[i]) + round32(2 * d.db[i]));
         }
       }
     } finally {
