@@ -205,6 +205,11 @@ export interface PolicyFactory {
   readsEpisodes?: boolean;
   /** Its argument is a path (builtin:DIR, scripted:FILE): two spellings of one path (`DIR/`, `./DIR`) are one policy (registry.ts samePolicySpec). */
   path?: boolean;
+  /**
+   * The model id `askfirst serve` lists for it when no `--model-name` is given, where the spec would show clients what
+   * is not theirs to see (openai:URL#MODEL: the upstream's address; registry.ts servedModelId). Absent: the spec.
+   */
+  servedId?(arg: string): string;
 }
 
 /** Settings of a run a policy may read beside its spec: sampled replies instead of greedy ones, the seed of its random stream. */

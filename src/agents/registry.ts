@@ -81,11 +81,14 @@ export function normalPolicySpec(spec: string): string {
  * The model id `askfirst serve` lists at /v1/models and wants as "model" when no `--model-name` is given: the spec, with a
  * path argument (builtin:DIR, scripted:FILE) cut to its last folder or file name, so the server's folders are not shown
  * to every client (`builtin:/home/me/exp/runs/rl/` → `builtin:rl`); a run's `final/` keeps its run's name with it
- * (`builtin:runs/rl/final` → `builtin:rl/final`). Any other spec as it is (`random:3`, `openai:URL#MODEL`).
+ * (`builtin:runs/rl/final` → `builtin:rl/final`); a proxy, `openai:URL#MODEL`, as its upstream's MODEL, so no client sees
+ * the upstream's address (PolicyFactory.servedId). Any other spec as it is (`random:3`, `constant:Yes`).
  */
 export function servedModelId(spec: string): string {
   const { name, arg } = splitSpec(spec);
-  if (!arg || factories.get(name)?.path !== true) return spec;
+  const f = factories.get(name);
+  if (arg && f?.servedId) return f.servedId(arg);
+  if (!arg || f?.path !== true) return spec;
   const parts = resolve(arg).split(sep).filter(Boolean);
   const last = parts.at(-1);
   if (last === undefined) return `${name}:${sep}`; // the root folder: nothing to hide

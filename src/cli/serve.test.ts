@@ -166,7 +166,10 @@ describe('askfirst serve', () => {
     }
     expect(servedModelId('scripted:/srv/private/replies.jsonl')).toBe('scripted:replies.jsonl');
     expect(servedModelId('builtin:runs/rl')).toBe('builtin:rl');
-    for (const spec of ['random:3', 'oracle', 'constant:a/b', 'openai:http://127.0.0.1:8000/v1#builtin:runs/rl']) expect(servedModelId(spec)).toBe(spec);
+    for (const spec of ['random:3', 'oracle', 'constant:a/b']) expect(servedModelId(spec)).toBe(spec);
+    // a proxy as its upstream's model: the upstream's URL (an internal host, its port and path) was the id every client saw
+    expect(servedModelId('openai:http://10.0.0.7:8000/internal/v1#Qwen/Qwen2.5-VL-3B-Instruct')).toBe('Qwen/Qwen2.5-VL-3B-Instruct');
+    expect(servedModelId('openai:http://127.0.0.1:8000/v1#builtin:rl')).toBe('builtin:rl');
     // --model-name is served as given
     const named = await runServe(ServeSchema.parse({ policy: 'random', port: 0, modelName: 'builtin:runs/rl' }));
     await named.close();
@@ -305,7 +308,7 @@ describe('askfirst serve as a proxy: its client of the upstream takes eval\'s fl
     const srv = await serve(up.spec, { timeout: 0.3, retries: 0 });
     try {
       const t0 = Date.now();
-      const r = await ask(srv.url, up.spec);
+      const r = await ask(srv.url, srv.model);
       expect(r.status).toBe(502);
       expect(Date.now() - t0).toBeLessThan(2500);
       expect(up.sent).toHaveLength(1); // no retry
@@ -324,13 +327,18 @@ describe('askfirst serve as a proxy: its client of the upstream takes eval\'s fl
     process.env.AF_TEST_SERVE_OWN_KEY = 'own-secret';
     const srv = await serve(up.spec, { cache, maxTokens: 64, extraBody: '{"reasoning_effort":"low"}', upstreamApiKeyEnv: 'AF_TEST_UPSTREAM_KEY', upstreamApiKeyHeader: 'api-key', apiKeyEnv: 'AF_TEST_SERVE_OWN_KEY' });
     try {
-      const get = () => fetch(`${srv.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer own-secret' }, body: JSON.stringify({ model: up.spec, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl(createImage(8, 8, [90, 120, 30])) } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b', 'c']) }] }] }) });
+      const get = () => fetch(`${srv.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer own-secret' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl(createImage(8, 8, [90, 120, 30])) } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b', 'c']) }] }] }) });
       for (let i = 0; i < 2; i++) {
         const r = await get();
         expect(r.status).toBe(200);
         expect(((await r.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content).toBe('B. Move');
       }
       expect(up.sent).toHaveLength(1); // the second from --cache
+      // served as the upstream's model, "m": its URL was the default id, listed to every client
+      expect(srv.model).toBe('m');
+      const listed = await (await fetch(`${srv.url}/models`, { headers: { authorization: 'Bearer own-secret' } })).text();
+      expect(JSON.parse(listed)).toMatchObject({ data: [{ id: 'm' }] });
+      expect(listed).not.toContain('127.0.0.1');
       expect(up.sent[0].body).toMatchObject({ max_tokens: 64, reasoning_effort: 'low' }); // none asked by the client: --max-tokens
       expect(up.sent[0].headers['api-key']).toBe('up-secret'); // the upstream's key, not serve's own clients' one
       expect(up.sent[0].headers.authorization).toBeUndefined();
@@ -358,7 +366,7 @@ describe('askfirst serve as a proxy: its client of the upstream takes eval\'s fl
       if (keyed) process.env.AF_TEST_UPSTREAM_KEY = 'up-secret';
       const srv = await serve(up.spec, keyed ? { upstreamApiKeyEnv: 'AF_TEST_UPSTREAM_KEY' } : {});
       try {
-        expect((await ask(srv.url, up.spec)).status).toBe(502);
+        expect((await ask(srv.url, srv.model)).status).toBe(502);
         const log = said.mock.calls.flat().join('\n');
         expect(log).toMatch(keyed ? /check the key in the variable --upstream-api-key-env names, and for Azure OpenAI send it with --upstream-api-key-header api-key/ : /--upstream-api-key-env/); // without a key sent (unless OPENAI_API_KEY is set here): "or name its variable with …"
         expect(log).not.toMatch(/ --api-key-(env|header)/);

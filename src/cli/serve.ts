@@ -3,8 +3,8 @@
  * `builtin:CHECKPOINT`, a baseline, even another `openai:` endpoint) as an OpenAI-compatible
  * endpoint — POST /v1/chat/completions with the image as a data URL, GET /v1/models,
  * GET /healthz (and /health) — so any OpenAI client can talk to it (see src/server/openai/server.ts); requests
- * name the model `--model-name` (default: the policy spec, a builtin:DIR's or scripted:FILE's path cut to its last name,
- * registry.ts `servedModelId`), as `openai:URL#MODEL` does.
+ * name the model `--model-name` (default: the policy spec, a builtin:DIR's or scripted:FILE's path cut to its last name, an
+ * `openai:URL#MODEL` proxy's as the upstream's MODEL without its URL: registry.ts `servedModelId`), as `openai:URL#MODEL` does.
  * `--data` supplies episodes for policies that need them (oracle, scripted).
  * As a proxy (`--policy openai:URL#MODEL`) its client of the upstream takes eval's settings of it (`--timeout`, `--retries`,
  * `--concurrency`, `--cache`, `--max-tokens`, `--omit-params`, `--extra-body` …, serve-schema.ts; the upstream's key by

@@ -237,6 +237,9 @@ export const openaiPolicyFactory: PolicyFactory = {
   usage: POLICY_USAGE.openai,
   check: (arg) => void parseOpenAISpec(arg),
   reads: () => ['sample', 'seed'], // the seed is sent with a sampled request
+  // served as the upstream's model (MODEL), never its URL: a client moving from the upstream to the proxy changes its
+  // base URL only, as it would for vLLM's or LiteLLM's; the URL may be an internal host, port and path
+  servedId: (arg) => (arg.includes('#') ? arg.slice(arg.indexOf('#') + 1) : '') || 'openai',
   create: async (arg, ctx) => {
     const { baseUrl, model } = parseOpenAISpec(arg);
     const extra: Record<string, unknown> = {};

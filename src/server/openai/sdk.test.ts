@@ -46,7 +46,7 @@ describe('openai SDK → askfirst serve', () => {
     const none = await fetch(`${srv.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: turn() }) });
     expect(none.status).toBe(400);
     expect(((await none.json()) as { error: { param: string } }).error.param).toBe('model');
-    // a model id may hold ':' and '/' (a --model-name; serve's default for builtin:runs/rl is builtin:rl, an openai: spec its own)
+    // a model id may hold ':' and '/' (a --model-name; serve's default for builtin:runs/rl is builtin:rl, for openai:URL#Qwen/Qwen2.5-VL-3B-Instruct its MODEL)
     const spec = await startOpenAIServer({ policy: new RandomPolicy(1), modelName: 'builtin:runs/rl', log: () => undefined });
     try {
       const c = new OpenAI({ baseURL: spec.url, apiKey: 'unused', maxRetries: 0 });

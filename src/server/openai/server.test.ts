@@ -105,6 +105,27 @@ describe('OpenAI-compatible server', () => {
   });
 });
 
+describe('the model id served without a modelName (library use of startOpenAIServer / createOpenAIApp)', () => {
+  it("is the policy's name as `askfirst serve` serves its spec: a built-in model's folder cut, a proxy's upstream URL left out", async () => {
+    // before, the policy's name itself: builtin:/srv/private/… and openai:http://10.1.2.3:8000/internal/v1#m went to every client
+    const trained = newBuiltin(conformanceEpisodes().slice(0, 1));
+    const builtin = new BuiltinPolicy(trained.model, trained.vocab, { name: 'builtin:/srv/private/exp/runs/rl' });
+    const proxy = new HttpPolicy({ baseUrl: 'http://10.1.2.3:8000/internal/v1', model: 'm', retries: 0 }, {});
+    for (const [policy, id] of [[builtin, 'builtin:rl'], [proxy, 'm']] as const) {
+      const srv = await startOpenAIServer({ policy, log: () => undefined });
+      try {
+        const listed = await (await fetch(`${srv.url}/models`)).text();
+        expect(JSON.parse(listed), policy.name).toMatchObject({ data: [{ id }] });
+        expect(listed).not.toMatch(/private|10\.1\.2\.3/);
+        expect(await (await fetch(srv.url.replace('/v1', '/healthz'))).json()).toMatchObject({ model: id });
+      } finally {
+        await srv.close();
+      }
+    }
+    await proxy.close();
+  });
+});
+
 describe('a scripted:FILE policy served', () => {
   it("sends each reply as the script wrote it, reasoning block included, while the policy reads it without", async () => {
     const [ep] = conformanceEpisodes(1);

@@ -78,6 +78,7 @@ import { optionLetter } from '../../episode/parse.js';
 import { stripThinking } from '../../episode/thinking.js';
 import type { Observation, Policy, PolicyReply, TokenLogprob } from '../../agents/policy.js';
 import { EPISODE_HEADERS } from '../../agents/http/policy.js';
+import { servedModelId } from '../../agents/registry.js';
 import { decodeImage } from '../../scenes/codec.js';
 import type { RGBImage } from '../../scenes/image.js';
 import { AskfirstError, DataError, InputError, NotFoundError, UpstreamError } from '../../util/errors.js';
@@ -373,7 +374,10 @@ function letterLogprobs(reply: string, scores: readonly number[], top: number) {
 
 export interface ServeOptions {
   policy: Policy;
-  /** The id listed by /v1/models, and the only "model" requests may name (default: the policy's name). */
+  /**
+   * The id listed by /v1/models, and the only "model" requests may name (default: the policy's name as `askfirst serve`
+   * serves a spec, registry.ts servedModelId: a built-in model's folder cut to its last name, a proxy's upstream URL left out).
+   */
   modelName?: string;
   /** Largest batch handed to the policy at once. */
   maxBatch?: number;
@@ -416,7 +420,7 @@ function requireKey(key: string): MiddlewareHandler {
 export function createOpenAIApp(o: ServeOptions): Hono {
   const app = new Hono();
   const log = o.log ?? console.error;
-  const model = o.modelName ?? o.policy.name;
+  const model = o.modelName ?? servedModelId(o.policy.name); // not the name itself: it may hold a path or an upstream's URL
   const batcher = new MicroBatcher(o.policy, o.maxBatch ?? 64);
   const unseeded = unseededStream(o.seed ?? 0);
   const fingerprint = systemFingerprint(o.policy, o.seed ?? 0, { data: o.dataFingerprint }); // in every reply and chunk (fingerprint.ts)
