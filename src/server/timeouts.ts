@@ -34,7 +34,7 @@ export function slowClientOptions(over: Partial<SlowClientLimits> = {}): ServerO
 }
 
 /** What each server command's --help says about these limits. */
-export const SLOW_CLIENT_HELP = `Slow clients: a request's headers must arrive within ${SLOW_CLIENT_LIMITS.headersTimeout / 1000} s and the whole request within ${SLOW_CLIENT_LIMITS.requestTimeout / 1000} s (408 beyond; answering time does not count); a client that takes no byte of an answer for ${SLOW_CLIENT_LIMITS.writeStallTimeout / 1000} s is disconnected. See docs/hardening.md, "Every server".`;
+export const SLOW_CLIENT_HELP = `Slow clients: a request's headers must arrive within ${SLOW_CLIENT_LIMITS.headersTimeout / 1000} s and the whole request within ${SLOW_CLIENT_LIMITS.requestTimeout / 1000} s (408 beyond; answering time does not count); a client seen to take no byte of an answer for ${SLOW_CLIENT_LIMITS.writeStallTimeout / 1000} s is disconnected (the system shows reading in steps, about 1.4 MiB over TCP on loopback: a reader of a large answer must take about 24 KiB/s). See docs/hardening.md, "Every server".`;
 
 /** The status Node gives a client error (its own defaults, `_http_server.js` socketOnError), and what it means. */
 function clientErrorStatus(code: string | undefined, limits: SlowClientLimits): [number, string, string] {

@@ -10,7 +10,10 @@
  * keep-alive timeout as before, an answer still being computed is not cut (nothing is waiting to be sent), and a
  * WebSocket session, which is no longer an HTTP request once upgraded, is left to its own idle rule. "Taken" is
  * measured on the socket: a write Node handed to the system that completed, or libuv's queue of a write in
- * progress shrinking (a client reading a large answer slowly is making progress, and is not cut).
+ * progress shrinking (a client reading a large answer slowly is making progress, and is not cut) — as finely as the
+ * kernel wakes the writer: over TCP on loopback every 1.1–1.6 MiB read, so a steady reader of a large answer must take
+ * about 24 KiB/s (1.4 MiB a minute) not to be cut at the 60 s default, about 1.4 MiB / limit in general
+ * (docs/hardening.md, "Every server", has the figures).
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
