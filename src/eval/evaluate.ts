@@ -4,6 +4,7 @@
  * 95 % interval, overall and per kind, plus whatever provenance the caller adds). Used by
  * `askfirst eval`.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { summarize, type Summary } from '../episode/metrics.js';
 import type { EpisodeRecord, EpisodeRecordCore, EvalMode } from '../episode/types.js';
@@ -58,6 +59,10 @@ export function evaluate<R extends EpisodeRecordCore>(o: EvaluateOptions, keep: 
 export async function evaluate<R extends EpisodeRecordCore>(o: EvaluateOptions, keep: (r: EpisodeRecord, mode: EvalMode) => R = (r) => r as unknown as R): Promise<EvaluateResult<R>> {
   const t0 = performance.now();
   const res: EvaluateResult<R> = { summaries: {}, intervals: {}, records: {}, resumed: {}, wallSeconds: 0 };
+  // --overwrite discards the records the summary describes: the summary goes with them, before any is played, so a run
+  // stopped before it finishes (Ctrl-C, a server that gave up) leaves no summary of the discarded run (its episodes,
+  // settings, data fingerprint and figures) beside the records of this one; it is written again once this one finishes
+  if (o.out && o.overwrite) await rm(join(o.out, 'summary.json'), { force: true });
   for (const mode of o.modes) {
     const { records, resumed } = await playMode({ ...o, mode, dir: o.out ? join(o.out, mode) : undefined, run: { ...(o.run ?? {}), mode }, label: `eval ${mode}` }, (r) => keep(r, mode));
     res.records[mode] = records;

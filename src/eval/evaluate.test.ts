@@ -1,0 +1,45 @@
+/**
+ * evaluate({ out, overwrite }): the summary.json of the run --overwrite discards goes with its records, before any episode
+ * is played. Kept, an overwrite stopped part-way (Ctrl-C, a server that gave up) left the earlier run's summary — its
+ * 3 episodes, settings, data fingerprint and figures — beside the 1 record of the new one, and `askfirst report`
+ * read both as one run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OraclePolicy } from '../agents/baselines/oracle.js';
+import type { Observation, Policy, PolicyReply } from '../agents/policy.js';
+import { chainEpisode } from '../testing/chain-episode.js';
+import { tmpDir } from '../testing/tmp.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { evaluate } from './evaluate.js';
+
+describe('evaluate with overwrite', () => {
+  const eps = Array.from({ length: 3 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+  const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+
+  it('removes the discarded run\'s summary.json first: a run stopped part-way leaves none, a finished one writes its own', async () => {
+    const out = tmpDir('af-evaluate-overwrite');
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, batchSize: 1 });
+    const summary = join(out, 'summary.json');
+    expect(JSON.parse(readFileSync(summary, 'utf8')).modes.proactive.episodes).toBe(3);
+
+    // another model, started afresh with overwrite: it answers one episode, then its server gives up
+    let calls = 0;
+    const failing: Policy = {
+      name: 'gives-up',
+      act: async (batch: readonly Observation[]): Promise<PolicyReply[]> => {
+        if (calls++ > 0) throw new Error('the server gave up');
+        return batch.map(() => ({ reply: 'I cannot answer this question.' }));
+      },
+    };
+    await expect(evaluate({ episodes: eps, loader, policy: failing, modes: ['proactive'], out, overwrite: true, batchSize: 1 })).rejects.toThrow(/gave up/);
+    const lines = readFileSync(join(out, 'proactive', 'results.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1); // the new run's one episode, the oracle's three discarded
+    expect(existsSync(summary)).toBe(false); // was the oracle's summary: 3 episodes, accuracy 100 %, policy "oracle"
+
+    // finished, the overwrite writes its own
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, overwrite: true, batchSize: 1 });
+    expect(JSON.parse(readFileSync(summary, 'utf8')).modes.proactive.episodes).toBe(3);
+  });
+});
