@@ -103,6 +103,39 @@ describe('readEvalRun: one record per episode', () => {
   });
 });
 
+describe('readEvalRun: an eval run that has not finished', () => {
+  const eps = Array.from({ length: 4 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+  const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+  /** proactive/ as askfirst eval leaves it with the episodes `from` played. */
+  async function play(dir: string, from: readonly SuiteEpisode[]): Promise<void> {
+    const store = await openResults(join(dir, 'proactive'), { policy: 'oracle', data: 'mem', mode: 'proactive' });
+    await runEpisodes(from, new OraclePolicy(eps), { mode: 'proactive', loader, skip: store.doneIds, onRecord: (r) => store.append(r) });
+    store.close();
+  }
+
+  it('stopped before its summary.json: says the run is unfinished and how to finish it, not "give an eval run\'s --out"', async () => {
+    const dir = tmpDir('af-report-unfinished');
+    await play(dir, eps.slice(0, 2));
+    await expect(readEvalRun(dir)).rejects.toThrow(
+      `${dir} holds an askfirst eval run that has not finished (${join(dir, 'proactive', 'run.json')}, but no summary.json, which eval writes once every episode is played): re-run its askfirst eval command (the same --policy, --data and --out) to finish it, then report it`,
+    );
+    const empty = tmpDir('af-report-nothing'); // a folder of nobody's output is still told what to give
+    await expect(readEvalRun(empty)).rejects.toThrow(`${empty}: no summary.json — give the --out directory of an askfirst eval run`);
+  });
+
+  it('records fewer than its summary.json counts (an --overwrite stopped part-way): refused, not read as that summary\'s run', async () => {
+    const dir = tmpDir('af-report-stale');
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ policy: 'oracle', modes: { proactive: { episodes: 4 } } }));
+    await play(dir, eps.slice(0, 1));
+    const file = join(dir, 'proactive', 'results.jsonl');
+    await expect(readEvalRun(dir)).rejects.toThrow(
+      `${file}: holds 1 proactive episode, but ${join(dir, 'summary.json')} counts 4: the run was started again (--overwrite, other --data or --limit) and has not finished, or the file was edited; re-run its askfirst eval command (the same --policy, --data and --out) to finish it, then report it`,
+    );
+    await play(dir, eps); // finished: the counts agree
+    expect((await readEvalRun(dir)).records.proactive).toHaveLength(4);
+  });
+});
+
 describe('readEvalRun: what it holds', () => {
   const eps = Array.from({ length: 4 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
   const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));

@@ -53,7 +53,17 @@ export interface EvalRun {
 /** `onLines`: told how many lines of a results.jsonl were read since it was last told (a progress bar over them). */
 export async function readEvalRun(dir: string, onLines?: (n: number) => void): Promise<EvalRun> {
   const file = join(dir, 'summary.json');
-  if (!existsSync(file)) throw new NotFoundError(`${dir}: ${linkTrouble(dir) ?? 'no summary.json'} — give the --out directory of an askfirst eval run`);
+  if (!existsSync(file)) {
+    // an eval stopped before it finished (Ctrl-C, a server that gave up) has its modes' run.json and records but no
+    // summary.json yet: it is an eval run's --out, unfinished, and the same eval command finishes it
+    const started = EVAL_MODES.filter((m) => existsSync(join(dir, m, 'run.json')));
+    if (started.length && !linkTrouble(dir)) {
+      throw new InputError(
+        `${dir} holds an askfirst eval run that has not finished (${join(dir, started[0], 'run.json')}, but no summary.json, which eval writes once every episode is played): re-run its askfirst eval command (the same --policy, --data and --out) to finish it, then report it`,
+      );
+    }
+    throw new NotFoundError(`${dir}: ${linkTrouble(dir) ?? 'no summary.json'} — give the --out directory of an askfirst eval run`);
+  }
   let summary: Record<string, unknown>;
   try {
     summary = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
@@ -70,6 +80,16 @@ export async function readEvalRun(dir: string, onLines?: (n: number) => void): P
     if (!existsSync(f)) continue;
     const recs = await episodeRecords(f, onLines);
     if (!recs.length) continue;
+    // a summary.json of another play of this folder: an eval started again with --overwrite (or on more episodes) and
+    // stopped before it finished leaves the summary of the run it discarded beside the records of the one it began
+    // (policy, data fingerprint, settings and every figure of the other): the records and the summary would disagree
+    const counted = summaryEpisodes(summary, mode);
+    if (counted !== undefined && counted !== recs.length) {
+      throw new DataError(
+        `holds ${recs.length} ${mode} episode${recs.length === 1 ? '' : 's'}, but ${join(dir, 'summary.json')} counts ${counted}: the run was started again (--overwrite, other --data or --limit) and has not finished, or the file was edited; re-run its askfirst eval command (the same --policy, --data and --out) to finish it, then report it`,
+        { file: f },
+      );
+    }
     records[mode] = recs;
     intervals[mode] = intervalSummary(recs);
     files[mode] = f;
@@ -77,6 +97,15 @@ export async function readEvalRun(dir: string, onLines?: (n: number) => void): P
   if (!Object.keys(records).length) throw new InputError(`${dir}: no <mode>/results.jsonl with episodes in it`);
   // the policy as eval names it (a string); anything else (a summary of another askfirst, edited) is not shown as "[object Object]"
   return { dir, label: typeof summary.policy === 'string' && summary.policy ? summary.policy : basename(dir), summary, records, intervals, files };
+}
+
+/** How many episodes of `mode` summary.json counts (`modes.<mode>.episodes`); undefined where it records none (an older askfirst's, a mode it did not play). */
+function summaryEpisodes(summary: Record<string, unknown>, mode: EvalMode): number | undefined {
+  const modes = summary.modes;
+  if (!modes || typeof modes !== 'object') return undefined;
+  const m = (modes as Record<string, unknown>)[mode];
+  const n = m && typeof m === 'object' ? (m as Record<string, unknown>).episodes : undefined;
+  return typeof n === 'number' ? n : undefined;
 }
 
 /**
