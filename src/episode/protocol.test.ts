@@ -227,6 +227,14 @@ describe('metrics', () => {
     expect(m.controls).toBe(1);
     expect(m.overAsking).toBe(1);
   });
+  it('ps-rate is ProactiveBench\'s turns − 1: the interventions asked, one fewer on an episode stopped at its turn limit (docs/evaluation.md)', () => {
+    const ep = toy({ steps: [{ offered: [0, 2], next: { 0: 1 } }, { offered: [0, 2], next: { 0: 0 } }, { offered: [0, 2], next: { 0: 1 } }] });
+    const r = playEpisode(ep, 'proactive', () => 'A'); // asks on each of its 3 turns, every ask valid
+    expect(r).toMatchObject({ outcome: 'max-turns', turns: 3, interventions: 3, ps: 2 });
+    const m = computeMetrics([r, playEpisode(toy({ id: 'b' }), 'proactive', (t) => (t.turn < 2 ? 'A' : 'dog'))]);
+    expect(m.psRate).toBe((2 + 2) / 2);
+    expect(m.interventions).toBe((3 + 2) / 2);
+  });
   it('over-asking is null, not 0, when the records hold no control episode (per kind too)', () => {
     const recs = [playEpisode(toy(), 'proactive', (t) => (t.turn < 2 ? 'A' : 'dog')), playEpisode(toy({ id: 'b', kind: 'camera' }), 'proactive', () => 'cat')];
     expect(computeMetrics(recs)).toMatchObject({ controls: 0, overAsking: null });

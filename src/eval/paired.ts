@@ -21,7 +21,7 @@ export interface PairedDifferences {
   episodes: number;
   /** Share answered right, A − B. */
   accuracy: PairedDifference;
-  /** Mean interventions per episode, A − B. */
+  /** The ps-rate (mean `ps`, turns − 1: the interventions asked, one fewer on an episode that reached its turn limit), A − B. */
   psRate: PairedDifference;
   /** Share of the control episodes whose first reply asked, A − B (null when none is a control). */
   overAsking: PairedDifference;

@@ -247,7 +247,7 @@ function caption(c: Comparison): string {
 }
 
 const NOTES = [
-  'Accuracy and over-asking (over the control episodes, answerable at once, as many as the controls column says: the first reply asked) with Wilson 95 % intervals; ps-rate (interventions asked per episode) with a Student\'s t interval; gap closed = (accuracy − the baseline\'s) / (the baseline\'s reference accuracy − the baseline\'s), its interval from a bootstrap over the episodes stratified by kind; it exceeds 100 % where a run answers more right than the baseline does from the clearest view (its reference accuracy below 100 %).',
+  'Accuracy and over-asking (over the control episodes, answerable at once, as many as the controls column says: the first reply asked) with Wilson 95 % intervals; ps-rate (ProactiveBench\'s suggestions per episode, turns − 1: the interventions asked, one fewer on an episode that reached its turn limit) with a Student\'s t interval; gap closed = (accuracy − the baseline\'s) / (the baseline\'s reference accuracy − the baseline\'s), its interval from a bootstrap over the episodes stratified by kind; it exceeds 100 % where a run answers more right than the baseline does from the clearest view (its reference accuracy below 100 %).',
   'Pairs: A − B on the same episodes (Δ over-asking over the control episodes only, as many as the pair\'s controls column says), each interval from a paired bootstrap stratified by kind (2,000 resamples, seeded); McNemar\'s exact two-sided p on accuracy, and Holm\'s adjustment of it for the number of pairs. A gap closed difference is the accuracy difference divided by the baseline\'s gap.',
 ];
 

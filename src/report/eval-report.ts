@@ -574,7 +574,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
     html.push(
       `<h2>${esc(mode)} mode</h2>`,
       `<h3>Per model</h3>${stackedTable(MODEL_HEAD, models)}`,
-      '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (mean interventions asked per episode, turns − 1) with a Student\'s t 95 % interval, cut at 0 when it reached below (a mean of counts is never negative: "cut to the range"); invalid intervention: the reply named an intervention the view does not offer as valid; unparseable: it named no option (neither its text nor its letter); over-asking and abstained at once are over the control episodes (answerable at the first view): the first reply asked for an intervention, or abstained.</p>',
+      '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (ProactiveBench\'s suggestions per episode, turns − 1: the interventions asked, one fewer on an episode that reached its turn limit) with a Student\'s t 95 % interval, cut at 0 when it reached below (a mean of counts is never negative: "cut to the range"); invalid intervention: the reply named an intervention the view does not offer as valid; unparseable: it named no option (neither its text nor its letter); over-asking and abstained at once are over the control episodes (answerable at the first view): the first reply asked for an intervention, or abstained.</p>',
       ...(causes.length ? [`<p class="meta">${esc(CAUSE_NOTE)}</p><ul class="meta">${causes.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`] : []),
       `<h3>Per kind: accuracy</h3>${htmlTable(kinds.head, kinds.rows)}`,
       ...charts.map((svg) => `<figure>${svg}</figure>`),
