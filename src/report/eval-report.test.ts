@@ -1,5 +1,5 @@
 /** `askfirst report`'s reading of eval runs: a damaged summary.json is named, not "an unexpected error". */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
@@ -8,6 +8,9 @@ import { openResults } from '../eval/store.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { tmpDir } from '../testing/tmp.js';
+import { generateSuite } from '../suite/generate.js';
+import { readSuite, writeSuite } from '../suite/io.js';
+import { createViewLoader } from '../suite/loader.js';
 import { DataError } from '../util/errors.js';
 import type { EpisodeRecord } from '../episode/types.js';
 import { mcnemar } from '../util/stats.js';
@@ -348,5 +351,31 @@ describe('renderEvalReport: a run whose summary.json records less (an older askf
   it('runs on the same data get no note; runs on other data get the one that says so', async () => {
     expect((await renderEvalReport([run('p', recorded('sha256:1')), run('q', recorded('sha256:1'))])).markdown).not.toMatch(/different data|not recorded/);
     expect((await renderEvalReport([run('p', recorded('sha256:1')), run('q', recorded('sha256:2'))])).markdown).toContain('The runs were made on different data');
+  });
+});
+
+describe('readEvalReport: data that changed since the runs played it', () => {
+  it("shows no other episode's views beside a record: the data generated again is said to be so, its images left out", async () => {
+    const d = tmpDir('af-report-stale-data');
+    const suite = join(d, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, seed: 5, size: 32 }));
+    const eps = await readSuite(suite);
+    for (const name of ['a', 'b']) {
+      const store = await openResults(join(d, name, 'proactive'), { policy: name });
+      await runEpisodes(eps, new OraclePolicy(eps), { mode: 'proactive', loader: createViewLoader(suite), onRecord: (r) => store.append(r) });
+      store.close();
+      writeFileSync(join(d, name, 'summary.json'), JSON.stringify({ policy: name, dataInfo: { spec: `suite:${suite}` } }));
+    }
+    const runs = [join(d, 'a'), join(d, 'b')];
+    let rep = await readEvalReport(runs);
+    expect(rep.html).toContain('<img src="data:image/png');
+    expect(rep.markdown).not.toContain('is not what the runs played');
+
+    rmSync(suite, { recursive: true });
+    await writeSuite(suite, generateSuite({ episodes: 2, seed: 6, size: 32 })); // the same ids, other episodes
+    rep = await readEvalReport(runs);
+    expect(rep.markdown).toMatch(new RegExp(`^> The data suite:${suite.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not what the runs played: its episode \\S+ shows another prompt than its record \\(the suite was generated again or edited since\\), so example episodes show no images\\.$`, 'm'));
+    expect(rep.html).toContain('is not what the runs played');
+    expect(rep.html).not.toContain('<img src="data:image'); // were the new suite's views, beside the old episodes' replies
   });
 });

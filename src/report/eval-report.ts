@@ -14,6 +14,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { EVAL_MODES, type EpisodeRecord, type EpisodeRecordCore, type EvalMode } from '../episode/types.js';
 import { unparseableCauses, unparseableCausesText } from '../episode/metrics.js';
 import { recordProblem } from '../episode/validate.js';
+import { EpisodeState } from '../episode/state.js';
 import { intervalSummary, type IntervalSummary, type Intervals } from '../eval/intervals.js';
 import { formatTable } from '../eval/table.js';
 import { EVAL_SUMMARY_FORMAT } from '../eval/formats.js';
@@ -400,10 +401,37 @@ async function fullRecords(run: EvalRun, mode: EvalMode, ids: readonly string[])
   return out;
 }
 
-async function buildExamples(runs: readonly EvalRun[], mode: EvalMode, ids: readonly string[], data: ExampleData | null): Promise<Example[]> {
+/**
+ * The first example episode of `mode` whose first prompt in the data is not the one its record shows (a record's
+ * `prompts[0]`, when it has one): the data was generated again or edited since the runs played it, and its views are
+ * another episode's. The data fingerprint would tell any change, but it hashes every image of the data; this reads
+ * only the examples'.
+ */
+function staleExample(full: readonly Map<string, EpisodeRecord>[], mode: EvalMode, ids: readonly string[], data: ExampleData): string | undefined {
+  for (const id of ids) {
+    const ep = data.episodes.get(id);
+    if (!ep) continue;
+    let shown: string;
+    try {
+      shown = new EpisodeState(ep, mode).observe().prompt;
+    } catch {
+      return id; // an episode the protocol cannot play is not the one played
+    }
+    for (const recs of full) {
+      const played = recs.get(id)?.prompts?.[0];
+      if (played !== undefined && played !== shown) return id;
+    }
+  }
+  return undefined;
+}
+
+/** `stale`: the episode the data shows otherwise than the runs played it (staleExample); the examples then show no images. */
+async function buildExamples(runs: readonly EvalRun[], mode: EvalMode, ids: readonly string[], dataIn: ExampleData | null): Promise<{ examples: Example[]; stale?: string }> {
   const out: Example[] = [];
-  if (!ids.length) return out;
+  if (!ids.length) return { examples: out };
   const full = await Promise.all(runs.map((r) => fullRecords(r, mode, ids)));
+  const stale = dataIn ? staleExample(full, mode, ids, dataIn) : undefined;
+  const data = stale === undefined ? dataIn : null;
   for (const id of ids) {
     const per = await Promise.all(
       runs.map(async (r, i) => {
@@ -413,7 +441,7 @@ async function buildExamples(runs: readonly EvalRun[], mode: EvalMode, ids: read
     );
     out.push({ id, kind: per[0].rec.kind, runs: per });
   }
-  return out;
+  return { examples: out, stale };
 }
 
 function exampleHtml(e: Example): string {
@@ -551,7 +579,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
   o.bar?.tick();
   const title = o.title ?? `askfirst eval report: ${runs.map((r) => r.label).join(' vs ')}`;
   const html: string[] = [];
-  const md: string[] = [`# ${mdCell(title)}`, '', ...notes.map((n) => `> ${mdCell(n)}\n`), RUNS_MD, '', ...runs.map((r) => `- ${mdCell(provenanceLine(r))}`), ''];
+  const md: string[] = []; // its head, the notes among it, is put before it once every mode is read (a note may come from a mode's examples)
   let markdownTable = '';
   let textTable = '';
   for (const mode of modes) {
@@ -568,7 +596,11 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
     const charts = [await renderSvg(perKindAccuracySpec(runs, mode))];
     if (mode !== 'reference') charts.push(await renderSvg(askVsGuessRowsSpec(runs.map((r) => [r.label, askVsGuess(r.records[mode]!)]))));
     o.bar?.tick();
-    const examples = await buildExamples(runs, mode, exampleIds.get(mode)!, data);
+    const { examples, stale } = await buildExamples(runs, mode, exampleIds.get(mode)!, data);
+    if (stale !== undefined) {
+      notes.push(`The data ${dataSpec} is not what the runs played: its episode ${stale} shows another prompt than its record (the suite was generated again or edited since), so example episodes show no images.`);
+      data = null;
+    }
     o.bar?.tick();
     const causes = causeLines(runs, mode);
     html.push(
@@ -595,7 +627,8 @@ ${RUNS_HTML}<ul>${runs.map((r) => `<li class="meta">${esc(provenanceLine(r))}</l
 ${html.join('\n')}
 </main></body></html>
 `;
-  return { html: page, markdown: md.join('\n'), markdownTable, textTable };
+  const mdHead = [`# ${mdCell(title)}`, '', ...notes.map((n) => `> ${mdCell(n)}\n`), RUNS_MD, '', ...runs.map((r) => `- ${mdCell(provenanceLine(r))}`), ''];
+  return { html: page, markdown: [...mdHead, ...md].join('\n'), markdownTable, textTable };
 }
 
 /**
