@@ -155,13 +155,18 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
     // A run stopped between taking a pair and labelling it left the pair held by an annotator
     // no later run can sign in as (a new one is made each time): give those pairs back.
     await store.releaseOpenOf(project.id, SIM_PREFIX);
+    // Was: on a project whose every label is in, "0 labels by 3 simulated annotators", as if the run had failed to label.
+    const open = await store.progress(project.id);
+    if (open.labels >= open.needed) {
+      print(`project "${project.name}" is already complete: all ${open.needed} labels are in (${project.labelsPerItem} a pair), so there is nothing to simulate; import more pairs with \`askfirst feedback pairs\` to label more`);
+      return { labels: 0, byAnnotator: {}, skipped: 0 };
+    }
     const [{ startServer }, { simulateAnnotators }, { goldReward }] = await Promise.all([import('../server/workbench/workbench.js'), import('../feedback/simulate.js'), import('../demo/feedback.js')]);
     const server = await startServer({ store, host: cfg.host, port: cfg.port, playPolicy: 'oracle' });
     try {
       const people: SimulatedAnnotator[] = [];
       for (let k = 0; k < cfg.annotators; k++) people.push(await store.addAnnotator(`${SIM_PREFIX}${cfg.bias}-${k + 1}-${Date.now().toString(36)}`));
       const held = await labelsPerPair(store, project.id);
-      const open = await store.progress(project.id);
       const bar = progress('simulated annotators', open.needed - open.labels, { enabled: cfg.progress, unit: 'labels' }); // as the feedback demo shows it
       const r = await withBar(bar, () => simulateAnnotators(server.url, project.id, people, storedPair(store, project.id), goldReward, cfg, { onLabel: () => bar.tick(), held, signal }));
       print(`${r.labels} labels by ${people.length} simulated annotators over ${server.url} (noise ${cfg.noise}, bias ${cfg.bias})`);

@@ -90,6 +90,23 @@ describe('askfirst feedback simulate, startup on a large project', () => {
     expect(said).toEqual([expect.stringMatching(/^3 labels by 2 simulated annotators/)]); // complete: nothing more said
   });
 
+  it('a project whose labels are all in says it is complete (it said "0 labels by 3 simulated annotators"), and makes no annotator', { timeout: 60_000 }, async () => {
+    const dbDir = await project(2); // two labels a pair
+    expect((await runSimulate({ dbDir, project: 'p', annotators: 2, seed: 2, progress: false }, () => undefined)).labels).toBe(4);
+    const before = await openStore(dbDir, { create: false });
+    const annotators = (await before.annotators()).length;
+    await before.close();
+    const said: string[] = [];
+    expect((await runSimulate({ dbDir, project: 'p', annotators: 3, seed: 2, progress: false }, (s) => void said.push(s))).labels).toBe(0);
+    expect(said).toEqual(['project "p" is already complete: all 4 labels are in (2 a pair), so there is nothing to simulate; import more pairs with `askfirst feedback pairs` to label more']);
+    const after = await openStore(dbDir, { create: false });
+    try {
+      expect((await after.annotators()).length).toBe(annotators);
+    } finally {
+      await after.close();
+    }
+  });
+
   it('a project without trajectory pairs is still refused before any annotator is made, saying how to add some', { timeout: 60_000 }, async () => {
     const dbDir = join(tmpDir('af-fb-simulate-nopairs'), 'db');
     const store = await openStore(dbDir);
