@@ -5,7 +5,7 @@
  * nothing: a record whose episode is missing, a pair item that lost its episode, a project with no
  * labels, a label for an item that is not a pair, a label for an unknown assignment.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -242,6 +242,24 @@ describe('train dpo --resume', () => {
     );
     expect(new RunDir(out).completeSteps().at(-1)).toBe(3);
   });
+});
+
+describe('train dpo, its closing line', () => {
+  it('counts the labels it learned from: a pair whose play ends on a reply naming no option is left out ("steps on 4 labels" where it trained on 3)', async () => {
+    const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
+    const [a, b] = await writeResults(eps);
+    // the first episode's second play mumbles (an openai: VLM's reply naming no option), the others guess
+    const mumbler = join(dir, 'mumbler.jsonl');
+    const lines = readFileSync(b, 'utf8').trim().split('\n');
+    lines[0] = JSON.stringify(playEpisode(eps[0], 'proactive', () => 'hmm, hard to say'));
+    await writeFile(mumbler, lines.map((l) => `${l}\n`).join(''));
+    expect(await runPairs({ dbDir, project: 'dpo-mumble', suite: suiteDir, results: [a, mumbler], seed: 1 }, () => undefined)).toBe(4);
+    expect((await runSimulate({ dbDir, project: 'dpo-mumble', annotators: 1, progress: false }, () => undefined)).labels).toBe(4);
+    const out = captureConsole('log');
+    const opts = DPOStageOptions.parse({ init: initDir, project: 'dpo-mumble', dbDir, out: join(dir, 'dpo-mumble'), updates: 2, evalEvery: 100, pairsPerStep: 2, progress: false });
+    await runDpoStage(opts, () => undefined);
+    expect(out.lines).toEqual([expect.stringMatching(/^dpo: 2 steps on 3 of 4 labels \(1 left out\); last: dpo\/loss=/)]);
+  }, 60_000);
 });
 
 describe.skipIf(!!skip)('Chromium labels trajectory pairs; the reward stage reads exactly those rows', () => {

@@ -19,7 +19,7 @@ import { openStore } from '../feedback/open-store.js';
 import { openingLine } from '../feedback/db-dir.js';
 import { readLabelledPairs } from '../feedback/pairs.js';
 import { RunDir, weightsDigestIfAny } from '../nn/run-dir.js';
-import { trainDPO } from '../rl/dpo.js';
+import { dpoUsablePairs, trainDPO } from '../rl/dpo.js';
 import { RewardModel, rewardSpecDir, rewardSummary, trainRewardModel, type PreferenceExample } from '../rl/reward-model.js';
 import type { RLContext } from '../rl/run.js';
 import { createViewLoader } from '../suite/loader.js';
@@ -120,7 +120,10 @@ export async function runDpoStage(c: z.output<typeof DPOStageOptions>, log = (s:
   const r = await trainDPO(cfg, ctx, examples);
   if (r.alreadyFinished) return console.log(alreadyFinishedLine('dpo', cfg.out));
   const last = r.curve[r.curve.length - 1] ?? {};
-  console.log(`dpo: ${r.updates} steps on ${examples.length} labels; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'dpo/loss').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
+  // the labels it learned from (dpoUsablePairs). Was: every label read, counting the pairs trainDPO left out (a play in
+  // each ending on a reply naming no option), so "on 3 labels" where it trained on 2
+  const used = dpoUsablePairs(examples).length;
+  console.log(`dpo: ${r.updates} steps on ${used < examples.length ? `${used} of ${examples.length} labels (${examples.length - used} left out)` : `${used} labels`}; last: ${Object.entries(last).filter(([k]) => k.startsWith('eval/') || k === 'dpo/loss').map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}; checkpoint: ${cfg.out}/final`);
 }
 
 /** `--reward rm:DIR` → the RL context's learned reward (its own frozen encoder, views through `loader`). */

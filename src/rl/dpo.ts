@@ -78,14 +78,19 @@ function playLogp(model: MultimodalModel, policy: BuiltinPolicy, h: Tensor, play
 
 const matvec = (m: Tensor, v: Tensor) => reshape(matmul(m, reshape(v, [v.shape[0], 1])), [m.shape[0]]);
 
+/**
+ * The labelled pairs DPO learns from: those where neither play ends on a reply naming no option (an `openai:` VLM's,
+ * which `feedback pairs` takes and the reward model reads), which has no probability under the built-in policy.
+ */
+export const dpoUsablePairs = (given: readonly PreferenceExample[]): PreferenceExample[] => given.filter((e) => e.a.record.outcome !== 'unparseable' && e.b.record.outcome !== 'unparseable');
+
 // ── training loop ───────────────────────────────────────────────────────────
 export async function trainDPO(partial: unknown, ctx: RLContext, given: readonly PreferenceExample[]): Promise<RLResult> {
   const cfg = resolveDPOConfig(partial);
   if (!given.length) throw new InputError('DPO needs labelled pairs; none were given');
-  // A play that ends on a reply naming no option (an `openai:` VLM's, which `feedback pairs` takes and the reward model
-  // reads) has no probability under the built-in policy: its pairs are left out, said once. Was: the run stopped on the
-  // first, so one such play in a project stopped DPO on all of its labels.
-  const examples = given.filter((e) => e.a.record.outcome !== 'unparseable' && e.b.record.outcome !== 'unparseable');
+  // The pairs of a play that ends on a reply naming no option are left out (dpoUsablePairs), said once. Was: the run
+  // stopped on the first, so one such play in a project stopped DPO on all of its labels.
+  const examples = dpoUsablePairs(given);
   if (!examples.length) throw new InputError(`DPO has no pair to learn from: in each of the ${given.length} labelled pairs a play ends on a reply that names no option`);
   if (examples.length < given.length) ctx.log?.(`dpo: warning: ${given.length - examples.length} of ${given.length} labelled pairs left out: a play in each ends on a reply that names no option, which the built-in policy gives no probability`);
   const run = await new RLRun(cfg, ctx, { stage: 'dpo', unit: 'step' }).init();
