@@ -71,8 +71,19 @@ describe('a reward model in one line (train reward\'s closing line)', () => {
 
   it('gives held-out accuracy, gold accuracy (when there are gold pairs), ECE and Brier', () => {
     expect(rewardSummary({ variant: 'fact', labels: 4, pairs: 3, train, heldOut: train, finalLoss: 0.5 }, 'o')).toMatch(
-      /: held-out accuracy 50\.0% on 2 labels \(gold 100\.0%\), ECE \d\.\d{3}, Brier \d\.\d{3}; model: o\/final/,
+      /: held-out accuracy 50\.0% on 2 labels \(gold 100\.0% of 2 pairs\), ECE \d\.\d{3}, Brier \d\.\d{3}; model: o\/final/,
     );
+    // over how many pairs, and how many gold ties it leaves out: it said "(gold 100.0%)" alone
+    const tied = pairMetrics([
+      { ra: 1, rb: 0, preferred: 0, pairId: 'p1', ga: 1, gb: 0 },
+      { ra: 1, rb: 0, preferred: 0, pairId: 'p1', ga: 1, gb: 0 }, // a second label of p1: one pair
+      { ra: 0, rb: 1, preferred: 0, pairId: 'p2', ga: 0, gb: 0 },
+      { ra: 0, rb: 1, preferred: 1, pairId: 'p3', ga: 0.5, gb: 0.5 },
+    ]);
+    expect(tied).toMatchObject({ goldPairs: 1, goldTies: 2, goldAccuracy: 1 });
+    expect(rewardSummary({ variant: 'fact', labels: 4, pairs: 3, train, heldOut: tied, finalLoss: 0.5 }, 'o')).toMatch(/: held-out accuracy 75\.0% on 4 labels \(gold 100\.0% of 1 pair, 2 gold ties left out\), ECE/);
+    const allTied = pairMetrics([{ ra: 0, rb: 1, preferred: 1, pairId: 'p3', ga: 0.5, gb: 0.5 }]);
+    expect(rewardSummary({ variant: 'fact', labels: 1, pairs: 1, train, heldOut: allTied, finalLoss: 0.5 }, 'o')).toMatch(/: held-out accuracy 100\.0% on 1 labels \(no gold figure: the held-out pair is a gold tie\), ECE/);
     const noGold = pairMetrics([{ ra: 1, rb: 0, preferred: 0, pairId: 'p1' }]);
     const line = rewardSummary({ variant: 'plain', labels: 1, pairs: 1, train: noGold, heldOut: noGold, finalLoss: 0 }, 'o');
     expect(line).toMatch(/held-out accuracy 100\.0% on 1 labels, ECE/);

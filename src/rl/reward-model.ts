@@ -59,6 +59,8 @@ export interface PairMetrics {
   /** Share of pairs (gold not a tie) where the reward orders the plays as the gold reward does. */
   goldAccuracy: number;
   goldPairs: number;
+  /** Pairs whose gold reward is a tie, left out of goldAccuracy (absent in metrics written before askfirst counted them). */
+  goldTies?: number;
   /** Expected calibration error of P(A ≻ B) over 10 equal-width bins. */
   ece: number;
   brier: number;
@@ -116,6 +118,7 @@ export function pairMetrics(
   let brier = 0;
   const bins = Array.from({ length: 10 }, () => ({ n: 0, p: 0, y: 0 }));
   const gold = new Map<string, boolean>();
+  const ties = new Set<string>();
   for (const s of scores) {
     const q = sig(s.ra - s.rb); // P(A ≻ B)
     const y = s.preferred === 0 ? 1 : 0;
@@ -125,12 +128,15 @@ export function pairMetrics(
     b.n++;
     b.p += q;
     b.y += y;
-    if (s.ga !== undefined && s.gb !== undefined && Math.abs(s.ga - s.gb) > 1e-9) gold.set(s.pairId, (s.ra - s.rb) * (s.ga - s.gb) > 0);
+    if (s.ga !== undefined && s.gb !== undefined) {
+      if (Math.abs(s.ga - s.gb) > 1e-9) gold.set(s.pairId, (s.ra - s.rb) * (s.ga - s.gb) > 0);
+      else ties.add(s.pairId);
+    }
   }
   const n = scores.length;
   const ece = n ? bins.reduce((a, b) => a + (b.n ? Math.abs(b.p / b.n - b.y / b.n) * b.n : 0), 0) / n : Number.NaN;
   const g = [...gold.values()];
-  return { n, accuracy: n ? hits / n : Number.NaN, goldAccuracy: g.length ? g.filter(Boolean).length / g.length : Number.NaN, goldPairs: g.length, ece, brier: n ? brier / n : Number.NaN };
+  return { n, accuracy: n ? hits / n : Number.NaN, goldAccuracy: g.length ? g.filter(Boolean).length / g.length : Number.NaN, goldPairs: g.length, goldTies: ties.size, ece, brier: n ? brier / n : Number.NaN };
 }
 
 /**
@@ -316,10 +322,16 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
   return { model: rm, metrics }; // the caller reports them (rewardSummary), as the other training stages do
 }
 
-/** The held-out metrics in words (no NaN when nothing is held out, no gold figure without gold pairs). */
+/**
+ * The held-out metrics in words (no NaN when nothing is held out, no gold figure without gold pairs). The gold figure says
+ * over how many pairs and how many gold ties it leaves out: it said "(gold 100.0%)" alone, over 28 of 59 held-out pairs.
+ */
 export function describeHeldOut(h: PairMetrics): string {
   if (h.n === 0) return 'no held-out pairs (--held-out 0 or too few pairs), so no held-out accuracy or calibration';
-  return `held-out accuracy ${percent(h.accuracy)} on ${h.n} labels${h.goldPairs > 0 ? ` (gold ${percent(h.goldAccuracy)})` : ''}, ECE ${h.ece.toFixed(3)}, Brier ${h.brier.toFixed(3)}`;
+  const ties = h.goldTies ?? 0;
+  const tiesLeft = ties > 0 ? `, ${ties} gold ${ties === 1 ? 'tie' : 'ties'} left out` : '';
+  const gold = h.goldPairs > 0 ? ` (gold ${percent(h.goldAccuracy)} of ${h.goldPairs} ${h.goldPairs === 1 ? 'pair' : 'pairs'}${tiesLeft})` : ties > 0 ? ` (no gold figure: the ${ties === 1 ? 'held-out pair is a gold tie' : `${ties} held-out pairs are gold ties`})` : '';
+  return `held-out accuracy ${percent(h.accuracy)} on ${h.n} labels${gold}, ECE ${h.ece.toFixed(3)}, Brier ${h.brier.toFixed(3)}`;
 }
 
 /**
