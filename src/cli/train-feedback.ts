@@ -20,7 +20,7 @@ import { openingLine } from '../feedback/db-dir.js';
 import { readLabelledPairs } from '../feedback/pairs.js';
 import { RunDir, weightsDigestIfAny } from '../nn/run-dir.js';
 import { dpoUsablePairs, trainDPO } from '../rl/dpo.js';
-import { RewardModel, rewardSpecDir, rewardSummary, trainRewardModel, type PreferenceExample } from '../rl/reward-model.js';
+import { RewardModel, checkRewardModelConfig, rewardSpecDir, rewardSummary, trainRewardModel, type PreferenceExample } from '../rl/reward-model.js';
 import type { RLContext } from '../rl/run.js';
 import { createViewLoader } from '../suite/loader.js';
 import { rlValSuite } from '../suite/splits.js';
@@ -142,6 +142,7 @@ export function learnedReward(spec: string, loader: ViewLoader): NonNullable<RLC
  * the feedback demo wrote, or a copy of `final/` alone) or no digest in it: not checked, as before.
  */
 export function checkRewardEncoder(dir: string): void {
+  checkRewardModelConfig(dir); // a config.json edited since training (its encoder path, say) is refused as such first
   const config = join(dir, 'final', 'config.json');
   const runDir = existsSync(config) ? dir : resolve(dir, '..');
   let kept: string | undefined;

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { readdirSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { generateSuite } from '../suite/generate.js';
 import { memoryLoader } from '../suite/loader.js';
 import { tmpDir } from '../testing/tmp.js';
 import { randomPairs, testGold } from '../testing/preference-pairs.js';
-import { RewardModel, isHeldOut, pairMetrics, rewardSpecDir, rewardSummary, trainRewardModel } from './reward-model.js';
+import { RewardModel, checkRewardModelConfig, isHeldOut, pairMetrics, rewardSpecDir, rewardSummary, trainRewardModel } from './reward-model.js';
 
 const gold = testGold;
 
@@ -55,6 +55,34 @@ describe('Bradley–Terry reward model', () => {
   }, 120_000);
 });
 
+
+describe('a reward model whose config.json was edited', () => {
+  it('is refused, saying what changed (it loaded without complaint, reading plays through the encoder the edit named)', async () => {
+    const eps = generateSuite({ episodes: 8, seed: 3, kinds: ['sketch'], size: 32 });
+    const enc = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });
+    const dir = tmpDir('af-rm-config');
+    saveBuiltin(join(dir, 'enc'), enc);
+    cpSync(join(dir, 'enc'), join(dir, 'other-enc'), { recursive: true }); // the same weights elsewhere: only the config tells
+    await trainRewardModel({ out: join(dir, 'rm'), variant: 'fact', steps: 3, progress: false, heldOut: 0 }, { encoder: enc, encoderDir: join(dir, 'enc'), examples: randomPairs(eps, 1), loader: memoryLoader, gold });
+    const file = join(dir, 'rm', 'final', 'config.json');
+    const saved = readFileSync(file, 'utf8');
+    const edit = (f: (c: Record<string, unknown>) => void) => {
+      const c = JSON.parse(saved) as Record<string, unknown>;
+      f(c);
+      writeFileSync(file, JSON.stringify(c, null, 4)); // laid out otherwise too: only what it says counts
+    };
+    edit(() => undefined);
+    expect(() => RewardModel.load(join(dir, 'rm'), memoryLoader)).not.toThrow();
+    edit((c) => (c.encoder = join(dir, 'other-enc')));
+    for (const load of [() => RewardModel.load(join(dir, 'rm'), memoryLoader), () => checkRewardModelConfig(join(dir, 'rm', 'final'))]) {
+      expect(load).toThrow(`the reward model's config.json is not the one saved with its weights (edited, or copied from another model): its encoder was changed from ${join(dir, 'enc')} to ${join(dir, 'other-enc')}, so the plays would be read through other weights than it was trained on. Put back the config.json it was trained with, or train it again`);
+    }
+    edit((c) => ((c.mean as number[])[0] += 1));
+    expect(() => RewardModel.load(join(dir, 'rm'), memoryLoader)).toThrow(/: its variant, features or their standardisation differ from those it was trained with/);
+    writeFileSync(file, saved);
+    expect(() => RewardModel.load(join(dir, 'rm'), memoryLoader)).not.toThrow();
+  }, 60_000);
+});
 
 describe('a reward model in one line (train reward\'s closing line)', () => {
   const train = pairMetrics([

@@ -195,8 +195,9 @@ export class RewardModel {
     return Array.from(out.data);
   }
 
+  /** Weights and config.json; the weights' metadata keeps the config's digest and encoder (checkRewardModelConfig). */
   save(dir: string): void {
-    saveCheckpoint(dir, this.net, { config: this.file });
+    saveCheckpoint(dir, this.net, { config: this.file, metadata: { [CONFIG_DIGEST_KEY]: rewardConfigDigest(this.file), [ENCODER_KEY]: this.file.encoder } });
   }
 
   /**
@@ -209,10 +210,46 @@ export class RewardModel {
     const ck = readCheckpoint(d);
     const f = ck.config as RewardModelFile;
     if (f?.kind !== 'askfirst-reward-model') throw new DataError('config.json is not an askfirst reward model', { file: join(d, 'config.json') });
+    verifyRewardConfig(dir, d, f, ck.metadata);
     const net = new RewardNet(f.features.length, f.hidden, 0);
     net.loadStateDict(ck.tensors, true, join(d, 'model.safetensors'));
     return new RewardModel(net, f, encoder ?? BuiltinPolicy.load(f.encoder), loader, cache);
   }
+}
+
+/** Safetensors metadata of a reward model's weights: the SHA-256 of its config.json as saved (configJson) … */
+const CONFIG_DIGEST_KEY = 'askfirst.reward_config_sha256';
+/** … and the encoder that config named, so that a refusal can say what an edit changed. */
+const ENCODER_KEY = 'askfirst.reward_encoder';
+
+const rewardConfigDigest = (config: unknown) => createHash('sha256').update(configJson(config)).digest('hex');
+
+/**
+ * Refuse a config.json that is not the one saved with the weights (`metadata`: theirs): its `encoder` path edited (the
+ * plays would be read through other weights), its variant, features or standardisation changed, or one copied from
+ * another model. Was: loaded without complaint. A model saved before the weights kept the digest: not checked.
+ */
+function verifyRewardConfig(dir: string, d: string, f: RewardModelFile, metadata: Readonly<Record<string, string>>): void {
+  const kept = metadata[CONFIG_DIGEST_KEY];
+  if (kept === undefined || kept === rewardConfigDigest(f)) return;
+  const was = metadata[ENCODER_KEY];
+  const what =
+    was !== undefined && was !== f.encoder
+      ? `its encoder was changed from ${was} to ${String(f.encoder)}, so the plays would be read through other weights than it was trained on`
+      : 'its variant, features or their standardisation differ from those it was trained with, so its scores would not mean what it learned';
+  throw new DataError(
+    `the reward model's config.json is not the one saved with its weights (edited, or copied from another model): ${what}. Put back the config.json it was trained with, or train it again (askfirst train reward --out ${shellQuote(dir)} --overwrite, with its --init and --project)`,
+    { file: join(d, 'config.json') },
+  );
+}
+
+/** The check RewardModel.load makes of `dir`'s config.json against its weights (verifyRewardConfig), without loading its encoder. */
+export function checkRewardModelConfig(dir: string): void {
+  const d = existsSync(join(dir, 'final', 'config.json')) ? join(dir, 'final') : dir;
+  if (!existsSync(join(d, 'config.json'))) return; // RewardModel.load says there is no model
+  const ck = readCheckpoint(d);
+  const f = ck.config as RewardModelFile;
+  if (f?.kind === 'askfirst-reward-model') verifyRewardConfig(dir, d, f, ck.metadata);
 }
 
 /**
