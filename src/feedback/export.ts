@@ -6,10 +6,16 @@
  *   annotator wrote themselves;
  * - DPO (DPOTrainer): `{"prompt": [user], "chosen": [assistant], "rejected": [assistant], "images": [...]}`,
  *   one row per preference label (chosen = the reply with fewer hallucinations; of a trajectory pair, the preferred play).
+ *   A trajectory pair's row carries every view either play saw: its prompt shows each as "View k:" and an image
+ *   placeholder, in the order of `images` (TRL fills the prompt's placeholders from `images` in order and processes
+ *   images with the prompt only, so they cannot sit in the completions), and each turn of `chosen` and `rejected` names
+ *   the view it was given on: "1. (view 1) … 2. (view 3) …".
  * Images are absolute file paths, or `data:image/png;base64,…` with `images: 'base64'`.
  * Every row carries `id` and `annotation_ids` so it can be traced back to the database.
  */
 import { readFile } from 'node:fs/promises';
+import type { PairTurn } from './api-types.js';
+import { pairOfItem, pairToItem } from './pairs.js';
 import { resolveImage } from './paths.js';
 import type { FeedbackStore } from './store.js';
 import type { PreferenceLabel, PreferencePayload, RationaleLabel, RationalePayload } from './tasks.js';
@@ -90,22 +96,48 @@ export function majorityAccepted(p: RationalePayload, labels: readonly { id: num
  */
 export async function exportDpo(store: FeedbackStore, projectId: number, opts: ExportOptions = {}): Promise<DpoRow[]> {
   const project = await store.project(projectId);
+  const mode = opts.images ?? 'path';
   const rows: DpoRow[] = [];
   for (const { annotation, task, item } of await store.labelled(projectId, 'preference')) {
     const p = task.payload as PreferencePayload;
     const l = annotation.label as PreferenceLabel;
-    const chosen = item.meta.kind === 'trajectory-pair' ? l.moreHelpful : l.lessHallucination;
+    const id = `${item.externalId}#pref${annotation.id}`;
+    if (item.meta.kind === 'trajectory-pair') {
+      // Was: the first view's image alone, under text about turns on views the row did not hold (TRL would train on
+      // text about images it never sees).
+      const t = pairViews(item, p);
+      const chosen = l.moreHelpful;
+      rows.push({
+        id,
+        prompt: [{ role: 'user', content: [...t.views.flatMap((_, k): Content[] => [{ type: 'text', text: `View ${k + 1}:` }, { type: 'image' }]), { type: 'text', text: item.question }] }],
+        chosen: [assistant(viewTranscript(t.turns[chosen]))],
+        rejected: [assistant(viewTranscript(t.turns[1 - chosen]))],
+        images: await Promise.all(t.views.map((v) => imageRef(project.imageDir, v, mode))),
+        annotation_ids: [annotation.id],
+      });
+      continue;
+    }
     rows.push({
-      id: `${item.externalId}#pref${annotation.id}`,
+      id,
       prompt: [user(item.question)],
-      chosen: [assistant(p.replies[chosen])],
-      rejected: [assistant(p.replies[1 - chosen])],
-      images: [await imageRef(project.imageDir, p.image ?? item.image, opts.images ?? 'path')],
+      chosen: [assistant(p.replies[l.lessHallucination])],
+      rejected: [assistant(p.replies[1 - l.lessHallucination])],
+      images: [await imageRef(project.imageDir, p.image ?? item.image, mode)],
       annotation_ids: [annotation.id],
     });
   }
   return rows;
 }
+
+/** A trajectory pair's views and per play its turns (views as indices into them): the task's, or made again from the item's pair. */
+function pairViews(item: { externalId: string; meta: Record<string, unknown> }, p: PreferencePayload): { views: string[]; turns: [PairTurn[], PairTurn[]] } {
+  if (p.views && p.turns) return { views: p.views, turns: p.turns };
+  const again = pairToItem(pairOfItem(item)).tasks[0].payload as PreferencePayload; // an item stored before tasks kept them
+  return { views: again.views!, turns: again.turns! };
+}
+
+/** A play's turns as the row's text: "1. (view 1) reply  2. (view 3) reply", views numbered as the prompt shows them. */
+export const viewTranscript = (turns: readonly PairTurn[]) => turns.map((t, i) => `${i + 1}. (view ${t.view + 1}) ${t.reply}`).join('  ');
 
 export function toJsonl(rows: readonly object[]): string {
   return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from './db.js';
-import { exportDpo, exportSft, majorityAccepted, toJsonl, type DpoRow, type SftRow } from './export.js';
+import { exportDpo, exportSft, majorityAccepted, toJsonl, viewTranscript, type DpoRow, type SftRow } from './export.js';
 import { createDemoProject } from './importer.js';
 import { pairToItem, readLabelledPairs } from './pairs.js';
 import { generateSuite } from '../suite/generate.js';
@@ -526,14 +526,22 @@ describe('FeedbackStore (PGlite in memory)', () => {
     await writeSuite(suite, generateSuite({ episodes: 2, seed: 5, kinds: ['sketch'], size: 32, controlShare: 0 }));
     // the workbench's episodes name their views by path (the suite folder is the project's image folder)
     const eps: Episode<string>[] = (await readSuite(suite)).map((ep) => ({ ...ep, views: ep.views.map((v) => (v as { path: string }).path) }));
+    // A asks along valid interventions until a view shows enough, then names the object; B guesses wrong at once
+    const asker = (ep: Episode<string>) =>
+      playEpisode(ep, 'proactive', (t) => {
+        const st = ep.steps[t.view];
+        const valid = st.offered.find((k) => st.next[k] !== undefined);
+        return ep.informative?.[t.view] || valid === undefined ? ep.categories[ep.answer] : ep.interventions[valid];
+      });
     const items = eps.map((ep) =>
       pairToItem({
         id: `${ep.id}#pair0`,
         episode: ep,
-        a: playEpisode(ep, 'proactive', (t) => t.options[t.numInterventions + ep.answer]), // names the object
+        a: asker(ep),
         b: playEpisode(ep, 'proactive', (t) => t.options[t.numInterventions + ((ep.answer + 1) % ep.categories.length)]), // guesses wrong
       }),
     );
+    expect(eps.map((ep) => asker(ep).views.length)).toEqual([3, 3]); // A's turns are on three views, B's on the first
     const project = await store.createProject('export-pairs', suite, 1, items);
     const p = await store.addAnnotator('ex-pairs');
     // a person who tells the two questions apart: A hallucinates less, B is more helpful (and the other way round)
@@ -549,11 +557,25 @@ describe('FeedbackStore (PGlite in memory)', () => {
     expect(dpo).toHaveLength(2);
     dpo.forEach((row, i) => {
       const pair = trained.find((t) => row.annotation_ids[0] === t.annotationId)!;
-      const replies = (items.find((it) => it.externalId === pair.pair.id)!.tasks[0].payload as PreferencePayload).replies;
-      expect(row.chosen[0].content[0]).toEqual({ type: 'text', text: replies[pair.preferred] });
-      expect(row.rejected[0].content[0]).toEqual({ type: 'text', text: replies[1 - pair.preferred] });
-      expect(replies[0]).not.toBe(replies[1]);
+      const payload = items.find((it) => it.externalId === pair.pair.id)!.tasks[0].payload as PreferencePayload;
+      expect(row.chosen[0].content[0]).toEqual({ type: 'text', text: viewTranscript(payload.turns![pair.preferred]) });
+      expect(row.rejected[0].content[0]).toEqual({ type: 'text', text: viewTranscript(payload.turns![1 - pair.preferred]) });
+      expect(payload.replies[0]).not.toBe(payload.replies[1]);
       expect(pair.preferred).toBe(given[i].moreHelpful);
+      // every view the text names is in the row, in the order of the prompt's placeholders (TRL fills them from images
+      // in order): it carried the first view alone under text about turns on the second
+      expect(row.images.map((f) => f.slice(suite.length + 1))).toEqual(payload.views);
+      expect(row.images).toHaveLength(3);
+      expect(row.prompt).toEqual([{ role: 'user', content: [1, 2, 3].flatMap((k) => [{ type: 'text', text: `View ${k}:` }, { type: 'image' }]).concat([{ type: 'text', text: pair.pair.episode.question }]) }]);
+      const named = [row.chosen, row.rejected].flatMap((m) => [...(m[0].content[0] as { text: string }).text.matchAll(/\(view (\d+)\)/g)].map((x) => Number(x[1])));
+      expect(new Set(named)).toEqual(new Set([1, 2, 3]));
+      expect((row.chosen[0].content[0] as { text: string }).text).toMatch(/^1\. \(view \d\) /);
     });
+    // an item whose task kept no views (stored before tasks did): the same rows, made again from the pair it holds
+    const bare = items.map((it) => ({ ...it, tasks: it.tasks.map((t) => ({ ...t, payload: { ...(t.payload as PreferencePayload), views: undefined, turns: undefined } })) }));
+    const old = await store.createProject('export-pairs-bare', suite, 1, bare);
+    for (let asg = await store.next(old.id, p.id), k = 0; asg; asg = await store.next(old.id, p.id), k++) await store.submit(p.id, asg.id, `sub-export-pairs-bare-${k}`, given[k]);
+    const strip = (r: DpoRow) => ({ ...r, id: '', annotation_ids: [] });
+    expect((await exportDpo(store, old.id)).map(strip)).toEqual(dpo.map(strip));
   });
 });
