@@ -3,14 +3,18 @@
  * (bin/askfirst.js, the build in dist/) in a child process whose stdout or stderr pipe the test
  * closes, as `head` does once it has its lines.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
 import { exited, stopChild } from '../testing/child.js';
+import { namedPipe } from '../testing/named-pipe.js';
+import { generateSuite } from '../suite/generate.js';
+import { writeSuite } from '../suite/io.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { buildProgram } from './main.js';
 import { CLOSED_PIPE_EXIT, exitQuietlyOnClosedPipe } from './closed-pipe.js';
 
@@ -18,22 +22,35 @@ const bin = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin
 
 type Closing = 'stdout' | 'stderr';
 
+/** How a child whose reader went ended: by SIGPIPE, as `cat` or `git` do (a shell sees 141), or with an exit code. */
+interface Ended {
+  code: number | null;
+  killedBy: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/** By SIGPIPE itself, nothing said: what a shell sees as 141 (`CLOSED_PIPE_EXIT`). */
+const BY_SIGPIPE = { code: null, killedBy: 'SIGPIPE', stderr: '' };
+
 /**
  * Run `askfirst ARGS` and close the read side of its stdout (or stderr) at once, before the child
  * has written anything (`askfirst … | true`; `| head -1` when askfirst writes past the first line).
  * A reader closed after a first chunk would be closed before a later write only by chance: a
- * help text is one write.
+ * help text is one write. Gives up on a child still running after `withinMs` (`code` and `killedBy` null; killed).
  */
-async function runClosed(args: readonly string[], closing: Closing): Promise<{ code: number | null; stderr: string }> {
+async function runClosed(args: readonly string[], closing: Closing, withinMs = 50_000): Promise<Ended> {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  onTestFinished(() => stopChild(child)); // kill -9: a test that times out while the child hangs
   try {
     let stderr = '';
     if (closing === 'stderr') child.stderr.destroy();
     else child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     if (closing === 'stdout') child.stdout.destroy();
     else child.stdout.resume();
-    const code = await exited(child);
-    return { code, stderr };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited(child), new Promise((r) => (timer = setTimeout(r, withinMs)))]);
+    clearTimeout(timer);
+    return { code: child.exitCode, killedBy: child.signalCode, stderr };
   } finally {
     await stopChild(child);
   }
@@ -45,7 +62,7 @@ function commandPaths(cmd: Command, path: string[] = []): string[][] {
 }
 
 describe('a reader that closes early ends askfirst quietly', () => {
-  it('--help of every command, --version and help: exit 141 (as cat or git whose reader went), nothing on stderr', { timeout: 120_000 }, async () => {
+  it('--help of every command, --version and help: end by SIGPIPE, 141 to a shell (as cat or git whose reader went), nothing on stderr', { timeout: 120_000 }, async () => {
     const runs = [...commandPaths(await buildProgram()).map((p) => [...p, '--help']), ['--version'], ['help', 'suite']];
     expect(runs.length).toBeGreaterThan(20);
     const failures: string[] = [];
@@ -53,16 +70,36 @@ describe('a reader that closes early ends askfirst quietly', () => {
       // two cores: four children at a time
       await Promise.all(runs.slice(i, i + 4).map(async (args) => {
         const r = await runClosed(args, 'stdout');
-        if (r.code !== CLOSED_PIPE_EXIT || r.stderr !== '') failures.push(`askfirst ${args.join(' ')}: exit ${r.code}, stderr ${JSON.stringify(r.stderr.slice(0, 200))}`);
+        if (r.killedBy !== 'SIGPIPE' || r.stderr !== '') failures.push(`askfirst ${args.join(' ')}: exit ${r.code}, signal ${r.killedBy}, stderr ${JSON.stringify(r.stderr.slice(0, 200))}`);
       }));
     }
     expect(failures).toEqual([]);
   });
 
-  it('a long command whose progress on stderr closes stops at once with exit 141, not 0: it did not finish', { timeout: 60_000 }, async () => {
+  it('a shell sees 141 (set -o pipefail: the command did not finish), and nothing said of the signal', { timeout: 60_000 }, () => {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; ${shellQuote(process.execPath)} ${shellQuote(bin)} --help | true`], { encoding: 'utf8' });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: CLOSED_PIPE_EXIT, stderr: '' });
+  });
+
+  it('a long command whose progress on stderr closes stops at once by SIGPIPE (141), not with 0: it did not finish', { timeout: 60_000 }, async () => {
     const out = tmpDir('af-closed-pipe');
     const r = await runClosed(['suite', 'generate', '--episodes', '2', '--kinds', 'occlusion', '--out', join(out, 'suite')], 'stderr');
-    expect(r.code).toBe(CLOSED_PIPE_EXIT);
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: null, killedBy: 'SIGPIPE' });
+  });
+
+  /**
+   * Its reader gone while a thread of libuv's pool is blocked for ever: the second policy's replies, a named pipe nobody
+   * opens, being opened (`askfirst eval … --policy scripted:FIFO | true`). An exit with 141 waited in Node's exit for
+   * that thread, Ctrl-C and SIGTERM no longer heard: still running 30 s on (only kill -9 ended it).
+   */
+  it('a reader gone while a thread waits on a named pipe nobody opens: ends by SIGPIPE, not held for ever in the exit', { timeout: 60_000 }, async () => {
+    const dir = tmpDir('af-closed-pipe');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, kinds: ['occlusion'], seed: 1 }));
+    const replies = namedPipe(join(dir, 'replies.jsonl')); // never opened by the test
+    const args = ['eval', '--data', suite, '--policy', 'oracle', '--policy', `scripted:${replies}`, '--mode', 'proactive', '--no-progress', '--out', join(dir, 'eval')];
+    const r = await runClosed(args, 'stdout', 30_000); // the oracle's summary meets its reader gone
+    expect(r, 'code and signal both null: still running 30 s on, held in its exit').toEqual(BY_SIGPIPE);
   });
 });
 
@@ -81,7 +118,7 @@ describe('exitQuietlyOnClosedPipe', () => {
     } finally {
       process.exitCode = saved;
     }
-    expect(codes).toEqual([141, 1]);
+    expect(codes).toEqual([CLOSED_PIPE_EXIT, 1]);
     expect(() => stream.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }))).toThrow('write EIO');
   });
 });

@@ -422,14 +422,15 @@ describe('a command stopped at once, its pipe full: what it said still reaches t
  * A reader gone, then Ctrl-C: askfirst's stdout reader closed (`| head`), so the command exits with 141
  * (cli/closed-pipe.ts) — but only once its stderr, a pipe filled first and read only after the test, has written what it
  * holds (`exitAfterOutput`), for up to 5 s of a reader taking nothing. A Ctrl-C meanwhile ends that wait at once with
- * the same 141 (without exitAfterOutput's own listener: after the 5 s), and the command's own handler (`stoppable`,
+ * the same 141 — by SIGPIPE itself, not held by the thread still blocked reading the second policy's replies (without
+ * exitAfterOutput's own listener: after the 5 s) —, and the command's own handler (`stoppable`,
  * still listening between eval's two policies) leaves it so. Whether that handler said "askfirst: stopping …" or
  * "interrupted; …" cannot be seen from outside: such a line would wait behind the output the exit waits for, and the
  * exit at once drops it; that rule is tested in signals.test.ts ("a signal while the process is exiting") and
  * util/exit-after-output.test.ts (`onSignalUnlessExiting`). The real command in a shell.
  */
 describe('a reader gone, then Ctrl-C', () => {
-  it('eval whose stdout reader closed, waiting for its stderr: Ctrl-C exits at once with 141, saying nothing of stopping', { timeout: 60_000 }, async () => {
+  it('eval whose stdout reader closed, waiting for its stderr, a thread blocked in a read: Ctrl-C ends it at once (141), saying nothing of stopping', { timeout: 60_000 }, async () => {
     const dir = tmpDir('af-interrupt');
     const suite = join(dir, 'suite');
     const episodes = generateSuite({ episodes: 2, kinds: ['occlusion'], seed: 1 });
@@ -454,22 +455,22 @@ describe('a reader gone, then Ctrl-C', () => {
     shell.stdout.destroy(); // `| head` that has had its lines: the oracle's summary meets EPIPE
     let err = '';
     shell.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    // once it opens the second policy's replies, the oracle's summary has met its reader gone: the exit began
-    const writer = await holdPipe(replies, shell);
-    // its replies, so that no thread of libuv's is left blocked in the read (Node's exit would wait for it: see the report)
-    await writer.write(`${JSON.stringify({ episode_id: episodes[0].id, replies: ['A.'] })}\n`);
-    await writer.close();
+    // once it opens the second policy's replies, the oracle's summary has met its reader gone: the exit began. Held open,
+    // nothing written: a thread of libuv's pool stays blocked in the read, which an exit with 141 waited for in Node's
+    // exit for ever, Ctrl-C no longer heard (it ends by SIGPIPE instead: cli/closed-pipe.ts)
+    await holdPipe(replies, shell);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await new Promise((r) => setTimeout(r, 300)); // the replies read; the command stands still (exiting), not exited
+    await new Promise((r) => setTimeout(r, 300)); // the command stands still (exiting), not exited
     expect(alive(pid)).toBe(true); // waiting for its stderr's reader, up to 5 s
     const signalled = Date.now();
     process.kill(pid, 'SIGINT');
     for (let t = 0; t < 300 && alive(pid); t++) await new Promise((r) => setTimeout(r, 10));
     const tookMs = Date.now() - signalled;
+    expect(alive(pid), 'still running 3 s after the Ctrl-C: held in its exit').toBe(false);
     await writeFile(gate, 'read now\n');
     await exited(shell);
     expect(tookMs).toBeLessThan(2000); // at once, not after the 5 s a reader taking nothing is given
-    expect(readFileSync(status, 'utf8')).toBe('141\n'); // the reader gone's status, not the signal's 130
+    expect(readFileSync(status, 'utf8')).toBe('141\n'); // the reader gone's status (by SIGPIPE), not the signal's 130
     const said = err.slice(Number(readFileSync(filled, 'utf8')));
     // what it still held (its progress) is dropped, as an exit at once drops it; a line a handler said would be
     // queued behind it and dropped too: what this guards is the status and the promptness

@@ -18,6 +18,15 @@ export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIG
 /** The signals that stop a command (SIGINT: Ctrl-C). */
 export type StopSignal = keyof typeof SIGNAL_EXIT;
 
+/**
+ * The signals a command ends by (`endBySignal`), with the status a shell sees: those that stop it, and SIGPIPE, its
+ * reader gone (cli/closed-pipe.ts: 141, 128 + 13).
+ */
+export const ENDING_EXIT: Readonly<Record<StopSignal | 'SIGPIPE', number>> = { ...SIGNAL_EXIT, SIGPIPE: 141 };
+
+/** A signal a command ends by (`endBySignal`). */
+export type EndingSignal = keyof typeof ENDING_EXIT;
+
 /** How a server names itself and what its close releases, for the line it says when it stops (untilStopped). */
 export interface Stopping {
   /** e.g. "askfirst serve" */
@@ -264,23 +273,26 @@ export function exitNow(sig: StopSignal): void {
 }
 
 /**
- * Have the process, when it exits with 130 (143 for SIGTERM) — at once (`exitNow`) or once a job that ended as
- * `Interrupted` has let its event loop drain (main(): its stdout and stderr then written out) — end by `sig` instead:
+ * Have the process, when it exits with 130 (143 for SIGTERM; 141 for SIGPIPE, its reader gone: cli/closed-pipe.ts) — at
+ * once (`exitNow`) or once a job that ended as `Interrupted` has let its event loop drain (main(): its stdout and stderr
+ * then written out) — end by `sig` instead:
  * after the 'exit' listeners registered before this call, its own listeners for `sig` removed (none of them can run any
  * more), the signal is sent to itself with its default effect, so the kernel ends the process there, no further code
  * running. Why by the signal: a shell sees the same 130 / 143, but a shell script (or loop) whose command was stopped by
  * Ctrl-C stops too only when that command died by SIGINT; one that exited 130 is taken to have handled the Ctrl-C, and
- * the script runs its next command (bash's "wait and cooperative exit"; docs/hardening.md has the figures). A parent
+ * the script runs its next command (bash's "wait and cooperative exit"; docs/hardening.md has the figures). And the
+ * signal ends the process before Node's exit joins the threads of libuv's pool, which one blocked in a call that never
+ * returns (opening a named pipe nobody opens) held for ever, Ctrl-C and SIGTERM no longer heard (`exitNow`). A parent
  * process sees the signal, not the code. If the signal is not delivered (a handler outside Node's listeners), the exit
- * goes on with 130 / 143; an exit with another code (an error's 1, decided since) stays as it is. One listener per
+ * goes on with its code; an exit with another code (an error's 1, decided since) stays as it is. One listener per
  * process, whichever signal came last.
  */
-export function endBySignal(sig: StopSignal): void {
-  if (!endingBy) process.on('exit', (code) => endingBy && code === SIGNAL_EXIT[endingBy] && raise(endingBy));
+export function endBySignal(sig: EndingSignal): void {
+  if (!endingBy) process.on('exit', (code) => endingBy && code === ENDING_EXIT[endingBy] && raise(endingBy));
   endingBy = sig;
 }
 
-let endingBy: StopSignal | undefined;
+let endingBy: EndingSignal | undefined;
 
 /**
  * End the command by `sig` once its event loop has drained (what it wrote is out, its 'exit' listeners run): its exit
@@ -292,8 +304,12 @@ export function endOnceDrained(sig: StopSignal): void {
   endBySignal(sig);
 }
 
-function raise(sig: StopSignal): void {
-  process.removeAllListeners(sig); // the last one removed restores the signal's default effect
+function raise(sig: EndingSignal): void {
+  // the last listener removed restores the signal's default effect (libuv), SIGPIPE's too, which Node ignores from its
+  // start and never listened for: one added and removed
+  const none = () => {};
+  process.on(sig, none);
+  process.removeAllListeners(sig);
   process.kill(process.pid, sig);
 }
 
