@@ -39,7 +39,7 @@ export const EXIT_STATUS_HELP = `Exit status (every command):
   0    done
   1    an error, a bad option or setting included (one line on stderr says what to fix)
   ${SIGNAL_EXIT.SIGINT}  stopped by Ctrl-C, ${SIGNAL_EXIT.SIGTERM} by SIGTERM: it ends by that signal, once what is kept is said and written out
-  ${CLOSED_PIPE_EXIT}  its reader closed the pipe early (\`askfirst … | head\`), unless an error had set its own status first`;
+  ${CLOSED_PIPE_EXIT}  its reader closed the pipe early (\`askfirst … | head\`): it ends by SIGPIPE, as cat does, unless an error had set its own status first`;
 
 /**
  * commander's own complaints (an unknown option or command, a stray argument, a value not among an option's

@@ -75,7 +75,10 @@ export function onSignalUnlessExiting(handler: (sig: 'SIGINT' | 'SIGTERM') => vo
  * (the event loop drained) ends with the same code; a second call while it waits changes nothing (a reader gone
  * meanwhile: cli/closed-pipe.ts; the stream is no longer waited for), and a Ctrl-C or SIGTERM meanwhile exits at once.
  * Its caller's work goes on until its next turn of the event loop: a caller that
- * must not go on awaits `untilExit()`.
+ * must not go on awaits `untilExit()`. `process.exit` waits for every thread of libuv's pool, for ever for one blocked
+ * in a call that never returns (opening a named pipe nobody opens), the signals no longer heard: the callers (130, 143:
+ * cli/signals.ts `exitNow`; 141: cli/closed-pipe.ts) have the process end by a signal in its 'exit' event instead
+ * (`endBySignal`), before that wait; an error's own code (1) has none to end by.
  */
 export function exitAfterOutput(code: number, streams: readonly Flushable[] = [process.stdout, process.stderr]): void {
   if (exitingWith !== undefined) return; // already waiting: the first call's exit comes
