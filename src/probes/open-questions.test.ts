@@ -9,6 +9,7 @@ import { resolveConfig } from '../util/config.js';
 import { HallucinationConfigSchema } from './config.js';
 import { openQuestionsFor } from './hallucination.js';
 import { referencePolicy, runOpenQuestions } from './open-questions.js';
+import type { Policy } from '../agents/policy.js';
 
 /**
  * A judge endpoint that holds each request until `group` are in flight (or every one the run will send has come), then
@@ -77,5 +78,46 @@ describe('open questions with a judge model (--judge)', () => {
     } finally {
       judge.close();
     }
+  });
+});
+
+describe('open questions asked of a pipelined policy (openai:, ocr-follow)', () => {
+  const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96, openScenes: 8 }, 'test');
+  const qs = openQuestionsFor(cfg).slice(0, 12);
+  /** One request per question, as the HTTP client sends them; the question `failing` is refused while the others are in flight. */
+  const server = (failing: string) => {
+    const asked: string[] = [];
+    const policy: Policy = {
+      name: 'served',
+      pipelined: true,
+      act: (batch) =>
+        Promise.all(
+          batch.map(async (o) => {
+            asked.push(o.episodeId);
+            await new Promise((r) => setTimeout(r, o.episodeId === failing ? 5 : 40));
+            if (o.episodeId === failing) throw new Error(`HTTP 400 on ${o.episodeId}`);
+            return { reply: 'I cannot tell.' };
+          }),
+        ),
+    };
+    return { policy, asked };
+  };
+
+  it('keeps each answer as it comes: a failure loses only that question (the whole batch of --batch-size was lost), and a re-run asks only the rest', async () => {
+    expect(qs).toHaveLength(12);
+    const out = tmpDir('askfirst-open-pipelined');
+    const path = join(out, 'open', 'results.jsonl');
+    const failing = qs[5].id;
+    const first = server(failing);
+    await expect(runOpenQuestions({ policy: first.policy, questions: qs, out, batchSize: 8 })).rejects.toThrow(`HTTP 400 on ${failing}`);
+    // 8 in flight: the other 7 answered and kept; none asked after the failure
+    const kept = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(first.asked).toHaveLength(8);
+    expect(kept.sort()).toEqual(qs.slice(0, 8).map((q) => q.id).filter((id) => id !== failing).sort());
+    const again = server('none');
+    const run = await runOpenQuestions({ policy: again.policy, questions: qs, out, batchSize: 8 });
+    expect(again.asked.sort()).toEqual([failing, ...qs.slice(8).map((q) => q.id)].sort());
+    expect(run.items.map((i) => i.id)).toEqual(qs.map((q) => q.id));
+    expect(readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(qs.map((q) => q.id));
   });
 });

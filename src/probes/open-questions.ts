@@ -443,21 +443,25 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
   const bar = progress('open questions', o.questions.length, { enabled: o.showProgress ?? false, unit: 'questions' });
   bar.tick(done.size);
   const B = Math.max(1, o.batchSize ?? 16);
+  const observation = (q: OpenQuestion): Observation => ({ episodeId: q.id, kind: `open-${q.type}`, turn: 0, view: 0, question: q.question, options: [], numInterventions: 0, prompt: q.question, history: [], image: q.image });
+  const resultOf = (q: OpenQuestion, reply: string): OpenItemResult => ({ id: q.id, scene: q.scene, type: q.type, question: q.question, reference: q.reference, reply, score: ruleScore(q, reply) });
   try {
-    for (let i = 0; i < todo.length; i += B) {
-      // Ctrl-C stops after the current batch, as the presence questions do (answered ones are kept; a re-run resumes)
-      if (o.signal?.aborted) throw new RunAborted('run interrupted; answered open questions are saved — re-run the same command to resume');
-      const chunk = todo.slice(i, i + B);
-      const obs: Observation[] = chunk.map((q) => ({ episodeId: q.id, kind: `open-${q.type}`, turn: 0, view: 0, question: q.question, options: [], numInterventions: 0, prompt: q.question, history: [], image: q.image }));
-      const replies = await o.policy.act(obs, { signal: o.signal });
-      const results = chunk.map((q, k): OpenItemResult => {
-        const reply = replies[k]?.reply ?? '';
-        return { id: q.id, scene: q.scene, type: q.type, question: q.question, reference: q.reference, reply, score: ruleScore(q, reply) };
-      });
-      if (o.judge) await judgeAll(o.judge, chunk, results, keep, o.signal);
-      else results.forEach(keep);
-      bar.tick(chunk.length);
-    }
+    if (o.policy.pipelined) await askPipelined(o.policy, todo, B, observation, resultOf, o.judge, keep, () => bar.tick(1), o.signal);
+    else
+      for (let i = 0; i < todo.length; i += B) {
+        // Ctrl-C stops after the current batch, as the presence questions do (answered ones are kept; a re-run resumes)
+        if (o.signal?.aborted) throw new RunAborted(OPEN_ABORTED);
+        const chunk = todo.slice(i, i + B);
+        const replies = await o.policy.act(chunk.map(observation), { signal: o.signal });
+        const results = chunk.map((q, k) => resultOf(q, replies[k]?.reply ?? ''));
+        if (o.judge) await judgeAll(o.judge, chunk, results, keep, o.signal);
+        else results.forEach(keep);
+        bar.tick(chunk.length);
+      }
+  } catch (e) {
+    // ended by an error, not a signal: the bar says where it failed (as the presence questions' does)
+    if (!o.signal?.aborted) bar.fail();
+    throw e;
   } finally {
     bar.stop();
     appender?.close();
@@ -478,6 +482,53 @@ export async function runOpenQuestions(o: { policy: Policy; questions: readonly 
     await writeJson(join(o.out, 'open', 'summary.json'), summary);
   }
   return { summary, items };
+}
+
+const OPEN_ABORTED = 'run interrupted; answered open questions are saved — re-run the same command to resume';
+
+/**
+ * A pipelined policy (openai:, ocr-follow: one request per question) asked as the presence questions are played
+ * (agents/runner.ts): `workers` questions in flight, each answer (and its verdict, with a judge) kept and counted as it
+ * comes, so a kill or a failure loses only the questions still in flight (one batch of them went all at once, kept only
+ * when the batch's last reply came: up to --batch-size answers lost, and no progress meanwhile). The first failure stops
+ * new questions (no new attempt or retry) and is thrown once those in flight have settled; their answers are kept.
+ */
+async function askPipelined(
+  policy: Policy,
+  todo: readonly OpenQuestion[],
+  workers: number,
+  observation: (q: OpenQuestion) => Observation,
+  resultOf: (q: OpenQuestion, reply: string) => OpenItemResult,
+  judge: Judge | undefined,
+  keep: (r: OpenItemResult) => void,
+  tick: () => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  let next = 0;
+  let stop = false;
+  const halt = new AbortController();
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (!stop && next < todo.length) {
+      if (signal?.aborted) throw new RunAborted(OPEN_ABORTED);
+      const q = todo[next++];
+      const replies = await policy.act([observation(q)], { signal, halt: halt.signal });
+      const r = resultOf(q, replies[0]?.reply ?? '');
+      if (judge) await judgeAll(judge, [q], [r], keep, signal);
+      else keep(r);
+      tick();
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(workers, todo.length) }, () =>
+      worker().catch((e: unknown) => {
+        stop = true;
+        halt.abort();
+        errors.push(e);
+      }),
+    ),
+  );
+  if (errors.length) throw errors.find((e) => !(e instanceof RunAborted)) ?? errors[0];
 }
 
 /**
