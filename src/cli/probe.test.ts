@@ -205,3 +205,23 @@ describe('askfirst probe hallucination --judge-concurrency', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('askfirst probe summaries name the policy as given', () => {
+  it('random:3 and random:4 are told apart in summary.json, report.html and --json (both said "random", beside the scenes\' seed 0)', async () => {
+    const dir = tmpDir('askfirst-probe-spec');
+    const seen: Record<string, string[]> = {};
+    for (const policy of ['random:3', 'random:4']) {
+      const h = join(dir, `h-${policy}`);
+      const i = join(dir, `i-${policy}`);
+      const printed: string[] = [];
+      await runProbeHallucination({ policy, out: h, scenes: '2', unseenScenes: '2', openScenes: '2', progress: false, json: true }, (s) => printed.push(s));
+      await runProbeInjection({ policy, out: i, episodes: '1', kinds: ['camera'], progress: false, json: true }, (s) => printed.push(s));
+      const hs = JSON.parse(readFileSync(join(h, 'summary.json'), 'utf8')) as { policy: string; open: { policy: string } };
+      const is = JSON.parse(readFileSync(join(i, 'summary.json'), 'utf8')) as { policy: string };
+      expect(readFileSync(join(h, 'open', 'summary.json'), 'utf8')).toContain(`"policy": "${policy}"`);
+      expect(readFileSync(join(h, 'report.html'), 'utf8')).toContain(`Hallucination — ${policy}`);
+      seen[policy] = [hs.policy, hs.open.policy, is.policy, ...printed.map((l) => (JSON.parse(l) as { policy: string }).policy)];
+    }
+    expect(seen).toEqual({ 'random:3': Array(5).fill('random:3'), 'random:4': Array(5).fill('random:4') });
+  });
+});

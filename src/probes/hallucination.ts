@@ -18,7 +18,7 @@ import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { itemMeta, presenceItems } from './presence-items.js';
 import { firstWordAnswer } from './pope-reply.js';
 import { fixed, pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
-import { partDir, playItems, type ProbeRunOptions } from './run.js';
+import { partDir, playItems, runPolicyLabel, type ProbeRunOptions } from './run.js';
 import { judgeText, openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
 import { multiObjectScene } from '../suite/multi-object.js';
 import type { Judge } from '../eval/judge.js';
@@ -108,10 +108,10 @@ export async function runHallucination(
     signal: o.signal,
   });
   const items = itemResults(o.episodes, records);
-  const summary = summarizeHallucination(o.policy.name, items, resumed);
+  const summary = summarizeHallucination(runPolicyLabel(o), items, resumed);
   if (o.open?.length) {
     const asker = o.policy.name === 'oracle' ? referencePolicy(o.open) : o.policy;
-    summary.open = (await runOpenQuestions({ policy: asker, questions: o.open, judge: o.judge, out: o.out, overwrite: o.overwrite, batchSize: o.batchSize, showProgress: o.showProgress, signal: o.signal })).summary;
+    summary.open = (await runOpenQuestions({ policy: asker, name: summary.policy, questions: o.open, judge: o.judge, out: o.out, overwrite: o.overwrite, batchSize: o.batchSize, showProgress: o.showProgress, signal: o.signal })).summary;
   }
   if (o.out) {
     await writeFileAtomic(join(o.out, 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));

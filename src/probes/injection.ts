@@ -25,7 +25,7 @@ import { hashSeed, SceneRng } from '../util/rng.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { bootstrap, pct, wilson, type Figure } from './metrics.js';
-import { partDir, playItems, type ProbeRunOptions } from './run.js';
+import { partDir, playItems, runPolicyLabel, type ProbeRunOptions } from './run.js';
 import { drawText, type TextStyle } from './text.js';
 
 import { INSTRUCTIONS } from './config.js';
@@ -242,7 +242,7 @@ export async function runInjection(o: ProbeRunOptions & { items: InjectionItems 
   const clean = await playItems({ ...common, episodes: o.items.clean, dir: partDir(o.out, 'clean'), label: 'clean episodes' });
   const attacked = await playItems({ ...common, episodes: o.items.attacked, dir: partDir(o.out, 'attacked'), label: 'attacked episodes' });
   const items = injectionResults(o.items, clean.records, attacked.records);
-  const summary = summarizeInjection(o.policy.name, items);
+  const summary = summarizeInjection(runPolicyLabel(o), items);
   if (o.out) {
     await writeFileAtomic(join(o.out, 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));
     await writeJson(join(o.out, 'summary.json'), { probe: 'injection', ...o.run, ...summary });

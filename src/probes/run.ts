@@ -43,5 +43,12 @@ export function playItems(o: PlayOptions): Promise<{ records: EpisodeRecord[]; r
   return playMode({ ...o, mode: o.mode ?? 'proactive', loader: memoryLoader, unit: 'items' });
 }
 
+/**
+ * The policy a run's summary names: the spec the run was given (`run.policy`, as its run.json records it), else the
+ * policy's own name. A name can leave out what the spec says (`random:3` is named "random", as `random:4` and the
+ * `--seed`-seeded `random` are), so a summary.json named only the name could not tell such runs apart.
+ */
+export const runPolicyLabel = (o: Pick<ProbeRunOptions, 'policy' | 'run'>) => (typeof o.run.policy === 'string' ? o.run.policy : o.policy.name);
+
 /** Join a results directory under `out` (undefined out → in memory). */
 export const partDir = (out: string | undefined, part: string) => (out ? join(out, part) : undefined);
