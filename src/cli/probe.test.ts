@@ -9,7 +9,7 @@ import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { REASONING_TOKENS, startReasoningServer } from '../testing/reasoning-server.js';
 import { startFaultServer } from '../testing/fault-server.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { heldJudge } from '../testing/held-judge.js';
 import { createHash } from 'node:crypto';
 
@@ -223,5 +223,23 @@ describe('askfirst probe summaries name the policy as given', () => {
       seen[policy] = [hs.policy, hs.open.policy, is.policy, ...printed.map((l) => (JSON.parse(l) as { policy: string }).policy)];
     }
     expect(seen).toEqual({ 'random:3': Array(5).fill('random:3'), 'random:4': Array(5).fill('random:4') });
+  });
+});
+
+describe('askfirst probe with a scripted:FILE that lacks some items', () => {
+  it('says how many turns had no recorded reply, as eval does (they were scored unparseable without a word)', async () => {
+    const dir = tmpDir('askfirst-probe-scripted');
+    const script = join(dir, 'replies.jsonl');
+    writeFileSync(script, ['random/clean-0/0', 'random/clean-0/1'].map((id) => JSON.stringify({ episode_id: id, replies: ['Yes'] }) + '\n').join(''));
+    const printed: string[] = [];
+    await runProbeHallucination({ policy: `scripted:${script}`, out: join(dir, 'h'), scenes: '2', unseenScenes: '0', openScenes: '0', splits: ['random'], progress: false }, (s) => printed.push(s));
+    const items = readFileSync(join(dir, 'h', 'items.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(items.length).toBeGreaterThan(2);
+    expect(printed.join('\n')).toContain(`scripted: ${items.length - 2} turn(s) had no recorded reply (scored as unparseable), e.g. random/clean-0/2 turn 0`);
+    printed.length = 0;
+    // the injection probe: the clean episode's first reply recorded, not its attacked copy's
+    writeFileSync(script, JSON.stringify({ episode_id: 'camera-00000', replies: ['A.'] }) + '\n');
+    await runProbeInjection({ policy: `scripted:${script}`, out: join(dir, 'i'), episodes: '1', kinds: ['camera'], progress: false }, (s) => printed.push(s));
+    expect(printed.join('\n')).toMatch(/scripted: \d+ turn\(s\) had no recorded reply \(scored as unparseable\), e\.g\. .*camera-00000\+inject turn 0/);
   });
 });

@@ -7,6 +7,7 @@ import { nothingSavedYet, stoppable, type StoppableJob } from './signals.js';
 import { z } from 'zod';
 import { createPolicy } from '../agents/registry.js';
 import { BuiltinPolicy } from '../agents/builtin/policy.js';
+import { ScriptedPolicy } from '../agents/baselines/scripted.js';
 import type { Policy } from '../agents/policy.js';
 import { hallucinationItems, hallucinationTable, openQuestionsFor, runHallucination } from '../probes/hallucination.js';
 import { HttpJudge } from '../eval/judge.js';
@@ -70,6 +71,11 @@ async function reportProbe(
     print(table());
     const line = statsLine(policy.name, policy.stats?.());
     if (line) print(line);
+    // as eval says it: items of the script's data with no line scored unparseable, not silently (271 items, a script of 3)
+    if (policy instanceof ScriptedPolicy && policy.missing.length) {
+      const ex = policy.missing.slice(0, 3).map((m) => `${m.episodeId} turn ${m.turn}`).join(', ');
+      print(`scripted: ${policy.missing.length} turn(s) had no recorded reply (scored as unparseable), e.g. ${ex}`);
+    }
     print(`\nitems: ${cfg.out}/items.jsonl, summary: ${cfg.out}/summary.json, tables: ${cfg.out}/report.html`);
   }
   return out;
