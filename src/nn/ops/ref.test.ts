@@ -904,6 +904,18 @@ describe('the copies agree with their float64 twins exactly', () => {
 });
 
 
+/**
+ * For the sums of products (matmul, linear, conv2d): a float32 sum of n terms in any order is within γ(n)·Σ|terms| of the
+ * exact one (the blocks below say which n); `dot(n)` adds a term more (a bias, or the add into a zeroed gradient), TINY
+ * per product that underflows, and the twin's own float64 rounding.
+ */
+const gamma = (n: number) => (n * U) / (1 - n * U);
+const dot = (n: number) => (abs: number) => (gamma(n + 1) + (n + 2) * U64) * abs + (n + 1) * TINY;
+const absOf = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
+/** uniform in [−3, 3], with one in five an edge value: 0, −0, ±1e4, ±1e−20 (products underflow) */
+const mixed = (n: number) =>
+  Float32Array.from(randF32(n, -3, 3), (v) => (rng.next() < 0.2 ? [0, -0, 1e4, -1e4, 1e-20, -1e-20][rng.int(6)] : v));
+
 describe('matmul and linear agree with their float64 twins (on the active kernels and the reference ones)', () => {
   /**
    * A float32 sum of n products, in any order (blocked, SIMD lanes, with or without FMA), is within γ(n)·Σ|products| of
@@ -912,12 +924,6 @@ describe('matmul and linear agree with their float64 twins (on the active kernel
    * float64 sum adds (n + 1)·U64·Σ|products|. A worst-case bound: random signs land well inside it, but a wrong index,
    * a dropped term or a transposed operand misses it by far.
    */
-  const gamma = (n: number) => (n * U) / (1 - n * U);
-  const dot = (n: number) => (abs: number) => (gamma(n + 1) + (n + 2) * U64) * abs + (n + 1) * TINY;
-  const absOf = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
-  /** uniform in [−3, 3], with one in five an edge value: 0, −0, ±1e4, ±1e−20 (products underflow) */
-  const mixed = (n: number) =>
-    Float32Array.from(randF32(n, -3, 3), (v) => (rng.next() < 0.2 ? [0, -0, 1e4, -1e4, 1e-20, -1e-20][rng.int(6)] : v));
   const backends = (): [string, ReturnType<typeof kernels>][] => [
     ['active', kernels()],
     ['ref', refKernels],
@@ -1015,11 +1021,6 @@ describe('conv2d agrees with its float64 twin (on the active kernels and the ref
    * below: γ(n + 1)·Σ|terms| (the bias, or the add into the zeroed gradient, one term more), TINY per product, and the
    * twin's float64 sum. Padding contributes exact zeros, so n counts them too and the bound only loosens.
    */
-  const gamma = (n: number) => (n * U) / (1 - n * U);
-  const dot = (n: number) => (abs: number) => (gamma(n + 1) + (n + 2) * U64) * abs + (n + 1) * TINY;
-  const absOf = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
-  const mixed = (n: number) =>
-    Float32Array.from(randF32(n, -3, 3), (v) => (rng.next() < 0.2 ? [0, -0, 1e4, -1e4, 1e-20, -1e-20][rng.int(6)] : v));
   // [N, C, H, W, F, KH, KW, stride, pad, bias]: odd and non-square sizes, batch and channels > 1, strides 1–3 that skip
   // trailing rows, padding up to past the kernel (border outputs that are the bias alone), 1×1 and whole-image kernels
   const shapes: [number, number, number, number, number, number, number, number, number, boolean][] = [

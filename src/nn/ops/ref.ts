@@ -12,6 +12,7 @@
  * softmax row, O(D²) per layer-norm row, every input against every output in conv2d's and max-pooling's backward);
  * ops/ref.test.ts checks the ops against them within bounds derived from float32 rounding.
  */
+import type { ConvGeom } from '../kernels/ref.js';
 import { MASKED_LOGP, type Mask } from './softmax.js';
 
 const valid = (mask: Mask | undefined, i: number): boolean => !mask || !!mask[i];
@@ -631,18 +632,11 @@ export function linearBackwardRef(
   return { dx, dw, db };
 }
 
-/** What conv2dRef is given: the shapes of x [N, C, H, W] and w [F, C, KH, KW], the stride and the zero padding. */
-export interface Conv2dRefGeom {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  F: number;
-  KH: number;
-  KW: number;
-  stride: number;
-  pad: number;
-}
+/**
+ * What conv2dRef is given: the shapes of x [N, C, H, W] and w [F, C, KH, KW], the stride and the zero padding — the
+ * kernels' geometry without its output size, which the twin works out on its own (conv2dRefOut).
+ */
+export type Conv2dRefGeom = Omit<ConvGeom, 'OH' | 'OW'>;
 
 /** The output's height and width: ⌊(H + 2·pad − KH) / stride⌋ + 1 and likewise for W. */
 export function conv2dRefOut(g: Conv2dRefGeom): { OH: number; OW: number } {
