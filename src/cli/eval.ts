@@ -28,7 +28,7 @@ import { noteLine, progress, withBar } from '../util/progress.js';
 import { ConfigError } from '../util/errors.js';
 import { eachWithSuggestion } from '../util/did-you-mean.js';
 import { provenance } from '../util/provenance.js';
-import { compactRecord, readEvalReport, saveEvalReport } from '../report/eval-report.js';
+import { compactRecord, readEvalReport, removeEvalReport, saveEvalReport } from '../report/eval-report.js';
 import { EvalCommandSchema, type EvalCommandConfig } from './eval-schema.js';
 import { percent } from '../util/percent.js';
 
@@ -156,6 +156,9 @@ export async function runEval(cfg: EvalCommandConfig, print: (s: string) => void
     const fbar = progress('fingerprinting', data.count, { enabled: showProgress, unit: 'episodes' });
     const fingerprint = await withBar(fbar, () => dataFingerprints(data.episodes(), data.dir, () => fbar.tick()));
     const outs = policyOutDirs(cfg.policy, cfg.out);
+    // --overwrite discards the runs the comparison report describes: it goes with them, before any is played (as each run's
+    // summary.json does, eval/evaluate.ts), so a run stopped part-way leaves no report of the discarded runs beside the new
+    if (cfg.overwrite && cfg.policy.length > 1) await removeEvalReport(cfg.out);
     const results: Record<string, unknown>[] = [];
     for (let i = 0; i < cfg.policy.length; i++) {
       const finished = cfg.policy.slice(0, i);

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { EVAL_MODES, type EpisodeRecord, type EpisodeRecordCore, type EvalMode } from '../episode/types.js';
@@ -685,6 +685,16 @@ export function foreignReportFiles(outDir: string): string[] {
       return [file]; // unreadable: not known to be ours
     }
   });
+}
+
+/**
+ * Remove the report.html and report.md askfirst wrote in `outDir` (a file askfirst did not write stays: foreignReportFiles).
+ * `askfirst eval --overwrite` of several --policy discards the runs they compare, so they go before any is played: a run
+ * stopped part-way then leaves no report of the discarded runs beside the new ones (one is written once all finish).
+ */
+export async function removeEvalReport(outDir: string): Promise<void> {
+  const foreign = new Set(foreignReportFiles(outDir));
+  for (const file of [join(outDir, 'report.html'), join(outDir, 'report.md')]) if (!foreign.has(file)) await rm(file, { force: true });
 }
 
 /** Write a read report (`readEvalReport`) to `<out>/report.html` and `<out>/report.md`; returns the paths and the first table. */
