@@ -4,7 +4,7 @@
  * 3 episodes, settings, data fingerprint and figures — beside the 1 record of the new one, and `askfirst report`
  * read both as one run.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
@@ -41,5 +41,41 @@ describe('evaluate with overwrite', () => {
     // finished, the overwrite writes its own
     await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, overwrite: true, batchSize: 1 });
     expect(JSON.parse(readFileSync(summary, 'utf8')).modes.proactive.episodes).toBe(3);
+  });
+});
+
+describe('evaluate with fewer modes than an earlier run into the same out', () => {
+  const eps = Array.from({ length: 3 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+  const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+  const run = { policy: 'oracle', data: 'suite', dataFingerprint: 'fp-1' };
+
+  it('keeps the earlier modes\' figures in summary.json while their finished results are there and of this run; not those of other data or a run stopped part-way', async () => {
+    const out = tmpDir('af-evaluate-fewer-modes');
+    const summaryOf = () => JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const both = await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive', 'reference'], out, run, batchSize: 1 });
+    expect(summaryOf().modes.reference.episodes).toBe(3);
+    expect(summaryOf().keptModes).toBeUndefined();
+
+    // proactive again (resumed): reference's figures stay, as its results (which report and compare --baseline read) do
+    const again = await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, run, batchSize: 1 });
+    expect(again.summaries.reference).toBeUndefined(); // what this command played
+    const s = summaryOf();
+    expect(Object.keys(s.modes)).toEqual(['proactive', 'reference']); // was ['proactive']: reference's figures gone
+    expect(s.modes.reference).toEqual(JSON.parse(JSON.stringify(both.summaries.reference)));
+    expect(s.intervals.reference).toEqual(JSON.parse(JSON.stringify(both.intervals.reference)));
+    expect(s.keptModes).toEqual(['reference']);
+
+    // reference stopped part-way (one record of three): its figures are not kept
+    const ref = join(out, 'reference', 'results.jsonl');
+    const full = readFileSync(ref, 'utf8');
+    writeFileSync(ref, `${full.split('\n')[0]}\n`);
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, run, batchSize: 1 });
+    expect(Object.keys(summaryOf().modes)).toEqual(['proactive']);
+    writeFileSync(ref, full);
+
+    // proactive on other data (started afresh): reference was played on the earlier data, so its figures are not kept
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, run: { ...run, dataFingerprint: 'fp-2' }, overwrite: true, batchSize: 1 });
+    expect(Object.keys(summaryOf().modes)).toEqual(['proactive']);
+    expect(summaryOf().keptModes).toBeUndefined();
   });
 });

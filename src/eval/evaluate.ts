@@ -1,21 +1,27 @@
 /**
  * Evaluate one policy on a set of episodes in one or more modes, writing per-mode results
  * (resumable: re-running the same command continues) and `summary.json` (every rate with its
- * 95 % interval, overall and per kind, plus whatever provenance the caller adds). Used by
- * `askfirst eval`.
+ * 95 % interval, overall and per kind, plus whatever provenance the caller adds; a mode an earlier run into the same
+ * folder finished and this one does not play keeps its figures there: earlierModes). Used by `askfirst eval`.
  */
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { summarize, type Summary } from '../episode/metrics.js';
-import type { EpisodeRecord, EpisodeRecordCore, EvalMode } from '../episode/types.js';
+import { EVAL_MODES, type EpisodeRecord, type EpisodeRecordCore, type EvalMode } from '../episode/types.js';
+import { recordProblem } from '../episode/validate.js';
 import type { Policy } from '../agents/policy.js';
 import type { ViewLoader } from '../suite/types.js';
 import type { Episodes } from '../suite/episode-stream.js';
 import { writeJson } from '../util/fsx.js';
+import { streamJsonl } from '../util/jsonl.js';
+import { episodeStream } from '../suite/episode-stream.js';
 import { playMode } from './play.js';
+import { lockDir } from './lock.js';
+import { runDifferences } from './store.js';
 import { intervalSummary, type IntervalSummary } from './intervals.js';
-import { formatFields } from '../util/file-format.js';
-import { EVAL_SUMMARY_FORMAT } from './formats.js';
+import { checkFileFormat, formatFields, withoutFormat } from '../util/file-format.js';
+import { EVAL_SUMMARY_FORMAT, RESULTS_RUN_FORMAT } from './formats.js';
 
 export interface EvaluateOptions {
   /** A list, or a stream read again for each mode (suite/episode-stream.ts: `askfirst eval` holds no suite whole). */
@@ -72,15 +78,77 @@ export async function evaluate<R extends EpisodeRecordCore>(o: EvaluateOptions, 
   }
   res.wallSeconds = (performance.now() - t0) / 1000;
   if (o.out) {
+    // the modes an earlier command played into this folder, finished, of this run (policy, data, settings), and not played
+    // now: their figures stay in summary.json (`--mode proactive` after `--mode proactive,reference` dropped reference's
+    // while reference/results.jsonl stayed, which `askfirst report` and `compare --baseline` read)
+    const kept = await earlierModes(o, o.out, keep);
+    const modes = { ...res.summaries };
+    const intervals = { ...res.intervals };
+    for (const mode of EVAL_MODES) {
+      const recs = kept[mode];
+      if (!recs) continue;
+      modes[mode] = summarize(recs);
+      intervals[mode] = intervalSummary(recs);
+    }
     await writeJson(join(o.out, 'summary.json'), {
       ...formatFields(EVAL_SUMMARY_FORMAT),
       policy: o.policy.name,
       ...o.run,
       ...o.summaryExtra,
-      modes: res.summaries,
-      intervals: res.intervals,
+      modes,
+      intervals,
+      ...(Object.keys(kept).length ? { keptModes: EVAL_MODES.filter((m) => kept[m]) } : {}),
       wallSeconds: res.wallSeconds,
     });
   }
   return res;
+}
+
+/**
+ * The records (as `keep` makes them) of each mode not in `o.modes` whose folder in `out` holds a finished run of this one
+ * (its run.json describes `o.run` in that mode, as a resumed run's must: store.ts runDifferences) with one sound record of
+ * every episode of `o.episodes`. A mode of another run (other data, policy or settings), one stopped part-way, one another
+ * process is playing (locked) or one whose files do not read is left out.
+ */
+async function earlierModes<R>(o: EvaluateOptions, out: string, keep: (r: EpisodeRecord, mode: EvalMode) => R): Promise<Partial<Record<EvalMode, R[]>>> {
+  const kept: Partial<Record<EvalMode, R[]>> = {};
+  let ids: Set<string> | undefined;
+  for (const mode of EVAL_MODES.filter((m) => !o.modes.includes(m))) {
+    const dir = join(out, mode);
+    const [runPath, results] = [join(dir, 'run.json'), join(dir, 'results.jsonl')];
+    if (!existsSync(runPath) || !existsSync(results)) continue;
+    let lock: ReturnType<typeof lockDir>;
+    try {
+      lock = lockDir(dir);
+    } catch {
+      continue; // being played by another process
+    }
+    try {
+      const prev = JSON.parse(await readFile(runPath, 'utf8')) as unknown;
+      checkFileFormat(prev, runPath, RESULTS_RUN_FORMAT);
+      if (!prev || typeof prev !== 'object' || Array.isArray(prev)) continue;
+      if (runDifferences(withoutFormat(prev as Record<string, unknown>), { ...(o.run ?? {}), mode }, o.earlierDataFingerprints).length) continue;
+      if (!ids) {
+        ids = new Set();
+        for await (const e of episodeStream(o.episodes).episodes()) ids.add(e.id);
+      }
+      const seen = new Set<string>();
+      const recs: R[] = [];
+      let sound = true;
+      for await (const { value } of streamJsonl<EpisodeRecord>(results, { tolerateTruncatedTail: true })) {
+        if (recordProblem(value) || !ids.has(value.id) || seen.has(value.id)) {
+          sound = false;
+          break;
+        }
+        seen.add(value.id);
+        recs.push(keep(value, mode));
+      }
+      if (sound && seen.size === ids.size) kept[mode] = recs;
+    } catch {
+      // a run.json or results.jsonl that does not read (damaged, a newer askfirst's): its figures are not kept
+    } finally {
+      lock.release();
+    }
+  }
+  return kept;
 }

@@ -59,6 +59,26 @@ export interface OpenResultsOptions {
 }
 
 /**
+ * The keys on which the run.json `prev` (its format fields taken off) describes another run than `run`: a resumed run's
+ * must have none (openResults), as must an earlier mode's whose figures eval's summary.json keeps (evaluate.ts).
+ */
+export function runDifferences(prev: Record<string, unknown> | null, run: Record<string, unknown>, earlierDataFingerprints?: readonly string[]): string[] {
+  // the data as spelled (`suite`, `suite/`, `./suite`, `suite:suite`, or from another working directory) is the same
+  // data when its fingerprint is: only the fingerprint counts then (`--data suite/`, as a shell completes it, was refused)
+  // (or an earlier form of it: an older askfirst's fingerprint of the same data)
+  const sameData =
+    typeof run.dataFingerprint === 'string' &&
+    (prev?.dataFingerprint === run.dataFingerprint || (typeof prev?.dataFingerprint === 'string' && !!earlierDataFingerprints?.includes(prev.dataFingerprint)));
+  // so is a policy whose argument is a path (`builtin:runs/rl/` after `builtin:runs/rl`): the path decides, not its spelling
+  const samePolicy = typeof prev?.policy === 'string' && typeof run.policy === 'string' && samePolicySpec(prev.policy, run.policy);
+  const unread = (k: string) => k in run && run[k] === undefined;
+  // a setting not written (an older askfirst's run.json, before the setting was kept) and one written as null are both "not set"
+  const value = (v: unknown) => JSON.stringify(v ?? null);
+  const differs = (k: string) => !(sameData && (k === 'data' || k === 'dataFingerprint')) && !(samePolicy && k === 'policy') && !unread(k) && value(prev?.[k]) !== value(run[k]);
+  return [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter(differs);
+}
+
+/**
  * Open the results in `dir` of the run `run` describes, resuming them when its run.json describes the same run. A key of
  * `run` given as `undefined` names a setting this run does not read (eval's `--seed` for an oracle policy): it is
  * neither written nor compared, whatever an earlier run.json holds for it.
@@ -99,19 +119,7 @@ async function openLocked(dir: string, run: Record<string, unknown>, opts: OpenR
     }
     checkFileFormat(prev, runPath, RESULTS_RUN_FORMAT, 'add --overwrite to start this directory afresh, or use another --out');
     if (prev && typeof prev === 'object' && !Array.isArray(prev)) prev = withoutFormat(prev);
-    // the data as spelled (`suite`, `suite/`, `./suite`, `suite:suite`, or from another working directory) is the same
-    // data when its fingerprint is: only the fingerprint counts then (`--data suite/`, as a shell completes it, was refused)
-    // (or an earlier form of it: an older askfirst's fingerprint of the same data)
-    const sameData =
-      typeof run.dataFingerprint === 'string' &&
-      (prev?.dataFingerprint === run.dataFingerprint || (typeof prev?.dataFingerprint === 'string' && !!opts.earlierDataFingerprints?.includes(prev.dataFingerprint)));
-    // so is a policy whose argument is a path (`builtin:runs/rl/` after `builtin:runs/rl`): the path decides, not its spelling
-    const samePolicy = typeof prev?.policy === 'string' && typeof run.policy === 'string' && samePolicySpec(prev.policy, run.policy);
-    const unread = (k: string) => k in run && run[k] === undefined;
-    // a setting not written (an older askfirst's run.json, before the setting was kept) and one written as null are both "not set"
-    const value = (v: unknown) => JSON.stringify(v ?? null);
-    const differs = (k: string) => !(sameData && (k === 'data' || k === 'dataFingerprint')) && !(samePolicy && k === 'policy') && !unread(k) && value(prev?.[k]) !== value(run[k]);
-    const keys = [...new Set([...Object.keys(prev ?? {}), ...Object.keys(run)])].filter(differs);
+    const keys = runDifferences(prev, run, opts.earlierDataFingerprints);
     if (keys.length) {
       const what = keys.map((k) => `${k}: ${short(prev?.[k])} before, ${short(run[k])} now`).join('; ');
       throw new ConfigError(
