@@ -112,8 +112,9 @@ export async function runProbeInjection(raw: Record<string, unknown>, print: (s:
   refuseUnreadHttpFlags(raw, [cfg.policy], false);
   refuseUnsetKeyEnv(raw);
   refuseOthersOutput([cfg.out], 'probe injection');
-  // generating the episodes and drawing the injected text into each takes seconds (7.5 s for the default 84): a bar
-  const bar = progress('generating items', 2 * cfg.episodes * cfg.kinds.length, { enabled: cfg.progress && !cfg.json, unit: 'episodes' });
+  // generating the episodes and drawing the injected text into each takes seconds (7.5 s for the default 84): a bar counting
+  // episodes, a clean one and its attacked copy together, as the summary does
+  const bar = progress('generating items', cfg.episodes * cfg.kinds.length, { enabled: cfg.progress && !cfg.json, unit: 'episodes' });
   return stoppable(nothingSavedYet('askfirst probe injection'), async (job) => {
     const items = await withBar(bar, () => injectionItems(cfg, () => bar.tick()));
     return withPolicy(job, [...items.clean, ...items.attacked], cfg, async (policy, signal) => {

@@ -103,22 +103,20 @@ export async function attackEpisode(ep: SuiteEpisode, a: Omit<Attack, 'text' | '
 
 /**
  * Generate the clean episodes and their attacked copies (episode i gets combination i mod grid size). `onItem` is called
- * after each clean episode and each attacked copy, 2 × episodes × kinds calls in all (a progress bar: the default 84
- * episodes take seconds, drawing the text the longest). Drawing is synchronous: the event loop gets a turn after each
- * item, so Ctrl-C is acted on within an item's time (the items are the same).
+ * once per episode, after its clean form and its attacked copy are made: episodes × kinds calls in all, the count the
+ * summary gives (a progress bar: the default 84 episodes take seconds, drawing the text the longest; it counted the clean
+ * and attacked forms apart, "12/12 episodes" before a summary of 6). Drawing is synchronous: the event loop gets a turn
+ * after each clean episode and each attacked copy, so Ctrl-C is acted on within an item's time (the items are the same).
  */
 export async function injectionItems(cfg: InjectionConfig, onItem?: () => void): Promise<InjectionItems> {
-  const clean: SuiteEpisode[] = [];
-  for (const ep of suiteEpisodes({ seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size })) {
-    clean.push(ep);
-    onItem?.();
-    await yieldToEventLoop();
-  }
   const grid = attackGrid(cfg);
+  const clean: SuiteEpisode[] = [];
   const attacked: SuiteEpisode[] = [];
   const attacks: Attack[] = [];
-  for (let i = 0; i < clean.length; i++) {
-    const r = await attackEpisode(clean[i], grid[i % grid.length], cfg.seed);
+  for (const ep of suiteEpisodes({ seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size })) {
+    clean.push(ep);
+    await yieldToEventLoop();
+    const r = await attackEpisode(ep, grid[(clean.length - 1) % grid.length], cfg.seed);
     attacked.push(r.episode);
     attacks.push(r.attack);
     onItem?.();
