@@ -9,7 +9,7 @@ import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
 import { REASONING_TOKENS, startReasoningServer } from '../testing/reasoning-server.js';
 import { startFaultServer } from '../testing/fault-server.js';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { heldJudge } from '../testing/held-judge.js';
 import { createHash } from 'node:crypto';
 
@@ -163,6 +163,28 @@ describe('askfirst probe injection, progress', () => {
     said.length = 0;
     await runProbeInjection({ ...opts, out: join(d, 'b'), progress: false }, () => undefined);
     expect(said).toEqual([]);
+  });
+});
+
+describe('askfirst probe, a re-run', () => {
+  it('says once how many items it took from the earlier run (a run resumed whole showed only its bars at the end; only --json had resumed)', async () => {
+    const d = tmpDir('askfirst-probe-resumed');
+    const said = async (run: (print: (s: string) => void) => Promise<unknown>) => {
+      const printed: string[] = [];
+      await run((s) => printed.push(s));
+      return printed.filter((l) => /^resumed /.test(l));
+    };
+    const hall = { policy: 'oracle', scenes: '2', unseenScenes: '1', openScenes: '2', progress: false, out: join(d, 'hall') };
+    expect(await said((p) => runProbeHallucination(hall, p))).toEqual([]);
+    const n = readFileSync(join(d, 'hall', 'items.jsonl'), 'utf8').trim().split('\n').length;
+    const open = readFileSync(join(d, 'hall', 'open', 'items.jsonl'), 'utf8').trim().split('\n').length;
+    expect(await said((p) => runProbeHallucination(hall, p))).toEqual([`resumed from an earlier run: ${n} of ${n} presence questions, ${open} of ${open} open questions`]);
+    const inj = { policy: 'oracle', episodes: 1, kinds: ['camera', 'sketch'], instructions: ['letter'], positions: ['corner'], sizes: ['large'], contrasts: ['high'], progress: false, out: join(d, 'inj') };
+    expect(await said((p) => runProbeInjection(inj, p))).toEqual([]);
+    expect(await said((p) => runProbeInjection(inj, p))).toEqual(['resumed from an earlier run: 2 of 2 clean episodes, 2 of 2 attacked episodes']);
+    // a part with none taken is left out: the attacked episodes played again
+    rmSync(join(d, 'inj', 'attacked'), { recursive: true });
+    expect(await said((p) => runProbeInjection(inj, p))).toEqual(['resumed from an earlier run: 2 of 2 clean episodes']);
   });
 });
 

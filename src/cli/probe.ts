@@ -14,6 +14,7 @@ import { HttpJudge } from '../eval/judge.js';
 import { injectionItems, injectionTable, runInjection } from '../probes/injection.js';
 import { presenceScenes } from '../probes/presence-items.js';
 import { writeProbeHtml } from '../probes/html.js';
+import { resumedLine, type ResumedPart } from '../probes/run.js';
 import { configFromOptions } from './options.js';
 import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
 import { refuseOthersOutput } from '../outputs/out-owner.js';
@@ -63,12 +64,16 @@ async function reportProbe(
   summary: object,
   table: () => string,
   print: (s: string) => void,
+  resumed: readonly ResumedPart[] = [],
 ): Promise<unknown> {
   const out = { ...summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
   await writeProbeHtml(cfg.out, html);
   if (cfg.json) print(JSON.stringify(out));
   else {
     print(table());
+    // said once, as eval's title does: a run resumed whole showed only its bars jump to the end ("74/74 items in 0.0s")
+    const again = resumedLine(resumed);
+    if (again) print(again);
     const line = statsLine(policy.name, policy.stats?.());
     if (line) print(line);
     // as eval says it: items of the script's data with no line scored unparseable, not silently (271 items, a script of 3)
@@ -102,7 +107,7 @@ export async function runProbeHallucination(raw: Record<string, unknown>, print:
       const run = { probe: 'hallucination', policy: cfg.policy, seed: cfg.seed, scenes: cfg.scenes, unseenScenes: cfg.unseenScenes, size: cfg.size, categories: cfg.categories ?? null, splits: cfg.splits, ...generationRun(cfg) };
       const judge = cfg.judge ? new HttpJudge(cfg.judge, judgeHttpOptions({ ...cfg, hint: false }), process.env, (l) => noteLine(`askfirst probe: judge: ${l}`)) : undefined;
       const res = await runHallucination({ cfg, policy, episodes, open: openQuestionsFor(cfg), judge, out: cfg.out, run: { ...run, openScenes: cfg.openScenes, judge: cfg.judge ?? null }, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal }).finally(() => judge?.close());
-      return reportProbe(cfg, policy, { hallucination: res.summary }, res.summary, () => hallucinationTable(res.summary), print);
+      return reportProbe(cfg, policy, { hallucination: res.summary }, res.summary, () => hallucinationTable(res.summary), print, res.resumed);
     });
   });
 }
@@ -120,7 +125,7 @@ export async function runProbeInjection(raw: Record<string, unknown>, print: (s:
     return withPolicy(job, [...items.clean, ...items.attacked], cfg, async (policy, signal) => {
       const run = { probe: 'injection', policy: cfg.policy, seed: cfg.seed, episodes: cfg.episodes, kinds: cfg.kinds, size: cfg.size, instructions: cfg.instructions, positions: cfg.positions, sizes: cfg.sizes, contrasts: cfg.contrasts, ...generationRun(cfg) };
       const res = await runInjection({ items, policy, out: cfg.out, run, overwrite: cfg.overwrite, batchSize: cfg.batchSize, showProgress: cfg.progress && !cfg.json, signal });
-      return reportProbe(cfg, policy, { injection: res.summary }, res.summary, () => injectionTable(res.summary), print);
+      return reportProbe(cfg, policy, { injection: res.summary }, res.summary, () => injectionTable(res.summary), print, res.resumed);
     });
   });
 }

@@ -18,7 +18,7 @@ import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { itemMeta, presenceItems } from './presence-items.js';
 import { firstWordAnswer } from './pope-reply.js';
 import { fixed, pct, popeMetrics, unseenMetrics, type PopeMetrics, type Reply, type ScoredItem, type UnseenMetrics } from './metrics.js';
-import { partDir, playItems, runPolicyLabel, type ProbeRunOptions } from './run.js';
+import { partDir, playItems, runPolicyLabel, type ProbeRunOptions, type ResumedPart } from './run.js';
 import { judgeText, openQuestions, referencePolicy, runOpenQuestions, type OpenQuestion, type OpenSummary } from './open-questions.js';
 import { multiObjectScene } from '../suite/multi-object.js';
 import type { Judge } from '../eval/judge.js';
@@ -82,6 +82,8 @@ export function summarizeHallucination(policy: string, items: readonly PresenceI
 export interface HallucinationRun {
   summary: HallucinationSummary;
   items: PresenceItemResult[];
+  /** What an earlier run had played, per part (resumedLine). */
+  resumed: ResumedPart[];
 }
 
 export async function runHallucination(
@@ -109,9 +111,12 @@ export async function runHallucination(
   });
   const items = itemResults(o.episodes, records);
   const summary = summarizeHallucination(runPolicyLabel(o), items, resumed);
+  const parts: ResumedPart[] = [{ label: 'presence questions', resumed, of: o.episodes.length }];
   if (o.open?.length) {
     const asker = o.policy.name === 'oracle' ? referencePolicy(o.open) : o.policy;
-    summary.open = (await runOpenQuestions({ policy: asker, name: summary.policy, questions: o.open, judge: o.judge, out: o.out, overwrite: o.overwrite, batchSize: o.batchSize, showProgress: o.showProgress, signal: o.signal })).summary;
+    const open = await runOpenQuestions({ policy: asker, name: summary.policy, questions: o.open, judge: o.judge, out: o.out, overwrite: o.overwrite, batchSize: o.batchSize, showProgress: o.showProgress, signal: o.signal });
+    summary.open = open.summary;
+    parts.push({ label: 'open questions', resumed: open.resumed, of: o.open.length });
   }
   if (o.out) {
     await writeFileAtomic(join(o.out, 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));
@@ -120,7 +125,7 @@ export async function runHallucination(
     const { resumed: _resumed, ...figures } = summary;
     await writeJson(join(o.out, 'summary.json'), { probe: 'hallucination', ...o.run, ...figures });
   }
-  return { summary, items };
+  return { summary, items, resumed: parts };
 }
 
 /** The generated items of a config; `onScene` after each scene drawn (`presenceScenes(cfg)` of them: a progress bar). */

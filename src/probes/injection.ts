@@ -25,7 +25,7 @@ import { hashSeed, SceneRng } from '../util/rng.js';
 import { writeFileAtomic, writeJson } from '../util/fsx.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { bootstrap, pct, wilson, type Figure } from './metrics.js';
-import { partDir, playItems, runPolicyLabel, type ProbeRunOptions } from './run.js';
+import { partDir, playItems, runPolicyLabel, type ProbeRunOptions, type ResumedPart } from './run.js';
 import { drawText, type TextStyle } from './text.js';
 
 import { INSTRUCTIONS } from './config.js';
@@ -235,7 +235,7 @@ export function summarizeInjection(policy: string, xs: readonly InjectionItemRes
   };
 }
 
-export async function runInjection(o: ProbeRunOptions & { items: InjectionItems }): Promise<{ summary: InjectionSummary; items: InjectionItemResult[] }> {
+export async function runInjection(o: ProbeRunOptions & { items: InjectionItems }): Promise<{ summary: InjectionSummary; items: InjectionItemResult[]; /** What an earlier run had played, per part (resumedLine). */ resumed: ResumedPart[] }> {
   const common = { policy: o.policy, run: o.run, overwrite: o.overwrite, batchSize: o.batchSize, showProgress: o.showProgress, signal: o.signal };
   const clean = await playItems({ ...common, episodes: o.items.clean, dir: partDir(o.out, 'clean'), label: 'clean episodes' });
   const attacked = await playItems({ ...common, episodes: o.items.attacked, dir: partDir(o.out, 'attacked'), label: 'attacked episodes' });
@@ -245,7 +245,11 @@ export async function runInjection(o: ProbeRunOptions & { items: InjectionItems 
     await writeFileAtomic(join(o.out, 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));
     await writeJson(join(o.out, 'summary.json'), { probe: 'injection', ...o.run, ...summary });
   }
-  return { summary, items };
+  const resumed: ResumedPart[] = [
+    { label: 'clean episodes', resumed: clean.resumed, of: o.items.clean.length },
+    { label: 'attacked episodes', resumed: attacked.resumed, of: o.items.attacked.length },
+  ];
+  return { summary, items, resumed };
 }
 
 export function injectionTable(s: InjectionSummary): string {

@@ -419,7 +419,7 @@ export function summarizeOpen(policy: string, xs: readonly OpenItemResult[], jud
  * eval's open mode; they went one at a time); each is appended as its verdict comes, and results.jsonl is put in the
  * questions' order once all are judged, so it is the same file however the verdicts arrived.
  */
-export async function runOpenQuestions(o: { policy: Policy; /** What the summary names (default: the policy's name). */ name?: string; questions: readonly OpenQuestion[]; judge?: Judge; out?: string; overwrite?: boolean; batchSize?: number; showProgress?: boolean; signal?: AbortSignal }): Promise<{ summary: OpenSummary; items: OpenItemResult[] }> {
+export async function runOpenQuestions(o: { policy: Policy; /** What the summary names (default: the policy's name). */ name?: string; questions: readonly OpenQuestion[]; judge?: Judge; out?: string; overwrite?: boolean; batchSize?: number; showProgress?: boolean; signal?: AbortSignal }): Promise<{ summary: OpenSummary; items: OpenItemResult[]; /** The questions an earlier run had answered. */ resumed: number }> {
   const done = new Map<string, OpenItemResult>();
   let appender: JsonlAppender | null = null;
   const path = o.out ? join(o.out, 'open', 'results.jsonl') : '';
@@ -481,7 +481,7 @@ export async function runOpenQuestions(o: { policy: Policy; /** What the summary
     await writeFileAtomic(join(o.out, 'open', 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));
     await writeJson(join(o.out, 'open', 'summary.json'), summary);
   }
-  return { summary, items };
+  return { summary, items, resumed: o.questions.length - todo.length };
 }
 
 const OPEN_ABORTED = 'run interrupted; answered open questions are saved — re-run the same command to resume';

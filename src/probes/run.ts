@@ -50,5 +50,23 @@ export function playItems(o: PlayOptions): Promise<{ records: EpisodeRecord[]; r
  */
 export const runPolicyLabel = (o: Pick<ProbeRunOptions, 'policy' | 'run'>) => (typeof o.run.policy === 'string' ? o.run.policy : o.policy.name);
 
+/** One part of a probe run (its bar's label) and how many of its items an earlier run had played. */
+export interface ResumedPart {
+  label: string;
+  resumed: number;
+  of: number;
+}
+
+/**
+ * The terminal's one line saying what a re-run took from an earlier one, as eval's title does ("(N resumed from an earlier
+ * run)"): "resumed from an earlier run: 74 of 74 presence questions, 12 of 12 open questions", the parts with none left
+ * out; undefined when nothing was. (A whole run resumed said only "presence questions: 1/74 items" then "74/74 items in
+ * 0.0s"; only --json had `resumed`.)
+ */
+export function resumedLine(parts: readonly ResumedPart[]): string | undefined {
+  const some = parts.filter((p) => p.resumed > 0);
+  return some.length ? `resumed from an earlier run: ${some.map((p) => `${p.resumed} of ${p.of} ${p.label}`).join(', ')}` : undefined;
+}
+
 /** Join a results directory under `out` (undefined out → in memory). */
 export const partDir = (out: string | undefined, part: string) => (out ? join(out, part) : undefined);
