@@ -210,6 +210,15 @@ describe('report.html', () => {
     expect(note).toContain('the scene is the unit');
     expect(note).toContain("Wilson's interval at the effective sample size");
     expect(note).toContain('cluster bootstrap over scenes for F1');
+    // an F1 of 0 (or 1) is the same on every resample: the note says the point is no certainty (docs/probes.md)
+    expect(note).toContain('an F1 of 0 or 100 has no interval width by construction');
+  });
+
+  it('an F1 of 0 reads [0.0, 0.0] (every resample the same) while recall keeps a Wilson interval: what the note explains', () => {
+    const xs: ScoredItem[] = Array.from({ length: 10 }, (_, i) => ({ scene: `s${i >> 1}`, truth: i % 2 ? 'no' : 'yes', reply: 'no' }));
+    const m = popeMetrics(xs);
+    expect(pct(m.f1)).toBe('0.0 [0.0, 0.0]');
+    expect(m.recall.ci95!.high).toBeGreaterThan(0.3);
   });
 });
 
