@@ -22,6 +22,7 @@ import { createImage } from '../../scenes/image.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { parseMcqaPrompt } from './mcqa-prompt.js';
 import { tokenize } from '../../agents/builtin/vocab.js';
+import { InputError } from '../../util/errors.js';
 import { historyHeader, lastUserTurn, startOpenAIServer, type RunningServer } from './server.js';
 
 type ErrorBody = { error: { message: string } };
@@ -123,6 +124,35 @@ describe('the model id served without a modelName (library use of startOpenAISer
       }
     }
     await proxy.close();
+  });
+});
+
+describe('a request without the episode headers to a policy that needs the episode', () => {
+  it('is refused naming the model as it is served, not the policy\'s name (a server path)', async () => {
+    // before: "… and builtin:/srv/private/exp/runs/rl needs the episode", the server's folder sent to the client
+    const policy: Policy = {
+      name: 'builtin:/srv/private/exp/runs/rl',
+      act: async () => {
+        throw new InputError('this policy reads the episode it is asked about');
+      },
+    };
+    const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
+    for (const [modelName, id] of [[undefined, 'builtin:rl'], ['named', 'named']] as const) {
+      const srv = await startOpenAIServer({ policy, ...(modelName ? { modelName } : {}), log: () => undefined });
+      try {
+        const r = await fetch(`${srv.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: id, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b']) }] }] }),
+        });
+        expect(r.status).toBe(400);
+        const message = ((await r.json()) as ErrorBody).error.message;
+        expect(message).toContain(`and ${id} needs the episode`);
+        expect(message).not.toMatch(/private/);
+      } finally {
+        await srv.close();
+      }
+    }
   });
 });
 

@@ -535,9 +535,10 @@ export function createOpenAIApp(o: ServeOptions): Hono {
         // its client left while the batch it shared was computed: no one to answer, counted as cancelled, not served
         if (c.req.raw.signal.aborted) throw new ClientGone();
       } catch (e) {
-        // A policy that needs the episode (the oracle, scripted replies) cannot know it without the headers.
+        // A policy that needs the episode (the oracle, scripted replies) cannot know it without the headers. Named by the
+        // id it is served as, not its name: that may hold a server's path (builtin:/srv/…) or an upstream's URL.
         if (e instanceof InputError && c.req.header(EPISODE_HEADERS.episode) === undefined) {
-          throw new InputError(`no ${EPISODE_HEADERS.episode} header, and ${o.policy.name} needs the episode: send askfirst's headers (askfirst eval --askfirst-headers). ${e.message}`, { cause: e });
+          throw new InputError(`no ${EPISODE_HEADERS.episode} header, and ${model} needs the episode: send askfirst's headers (askfirst eval --askfirst-headers). ${e.message}`, { cause: e });
         }
         throw e;
       }
