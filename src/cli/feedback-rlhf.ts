@@ -143,6 +143,14 @@ async function pairsOf(cfg: z.output<typeof PairsSchema>, dir: string, suite: Su
 /** The names of the annotators `feedback simulate` makes start with this. */
 export const SIM_PREFIX = 'sim-';
 
+/** The kind of item `feedback simulate` labels (`feedback pairs` imports them; pairs.ts `PairMeta`). */
+const PAIR_KIND = 'trajectory-pair';
+
+/** Why `left` labels on a project's other items are still to give: simulate labels trajectory pairs only. */
+function notPairs(left: number): string {
+  return `${left} ${left === 1 ? 'is' : 'are'} on items that are not trajectory pairs, which simulate does not label: they are for people, in the workbench (askfirst feedback serve)`;
+}
+
 /** `signal`: stop after the labels in progress (Ctrl-C, simulateAction), closing the server and the database. */
 export async function runSimulate(raw: Record<string, unknown>, print = console.log, note: Note = () => undefined, signal?: AbortSignal) {
   const cfg = configFromOptions(SimulateSchema, raw, 'feedback simulate');
@@ -151,14 +159,18 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
   try {
     const project = await store.project(cfg.project);
     // an item's pair is read when it is assigned (storedPair): reading and checking every item first took 132 s and 2 GB at 115k
-    if (!(await store.hasItemOfKind(project.id, 'trajectory-pair'))) throw new InputError(`project "${project.name}" has no trajectory pairs: import some with \`askfirst feedback pairs\``);
+    if (!(await store.hasItemOfKind(project.id, PAIR_KIND))) throw new InputError(`project "${project.name}" has no trajectory pairs: import some with \`askfirst feedback pairs\``);
     // A run stopped between taking a pair and labelling it left the pair held by an annotator
     // no later run can sign in as (a new one is made each time): give those pairs back.
     await store.releaseOpenOf(project.id, SIM_PREFIX);
     // Was: on a project whose every label is in, "0 labels by 3 simulated annotators", as if the run had failed to label.
-    const open = await store.progress(project.id);
+    // Was, on a project whose pairs were all labelled but whose other items were not: a workbench started, annotators
+    // made, "0 labels by 3 simulated annotators", and a reason that was not the reason. It labels pairs only: their labels count.
+    const open = await store.progressOfKind(project.id, PAIR_KIND);
     if (open.labels >= open.needed) {
-      print(`project "${project.name}" is already complete: all ${open.needed} labels are in (${project.labelsPerItem} a pair), so there is nothing to simulate; import more pairs with \`askfirst feedback pairs\` to label more`);
+      const all = await store.progress(project.id);
+      if (all.labels >= all.needed) print(`project "${project.name}" is already complete: all ${open.needed} labels are in (${project.labelsPerItem} a pair), so there is nothing to simulate; import more pairs with \`askfirst feedback pairs\` to label more`);
+      else print(`project "${project.name}": all ${open.needed} labels of its trajectory pairs are in, so there is nothing to simulate; ${notPairs(all.needed - all.labels)}`);
       return { labels: 0, byAnnotator: {}, skipped: 0 };
     }
     const [{ startServer }, { simulateAnnotators }, { goldReward }] = await Promise.all([import('../server/workbench/workbench.js'), import('../feedback/simulate.js'), import('../demo/feedback.js')]);
@@ -172,9 +184,12 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
       print(`${r.labels} labels by ${people.length} simulated annotators over ${server.url} (noise ${cfg.noise}, bias ${cfg.bias})`);
       // Was: that line alone, so a project of N labels a pair left with fewer annotators than N read as labelled (8 labels
       // of 24 with --labels-per-item 3 and --annotators 1: "8 labels by 1 simulated annotators", then nothing).
+      // Was: labels left on items that are not pairs (left for people) were said to be "held by annotators in the workbench".
       const after = await store.progress(project.id);
       const left = after.needed - after.labels;
       if (left > 0 && !signal?.aborted) {
+        const pairs = await store.progressOfKind(project.id, PAIR_KIND);
+        const pairsLeft = pairs.needed - pairs.labels;
         const n = project.labelsPerItem;
         const why =
           cfg.annotators < n
@@ -182,7 +197,8 @@ export async function runSimulate(raw: Record<string, unknown>, print = console.
             : cfg.maxLabels !== undefined && r.labels >= cfg.maxLabels
               ? `--max-labels ${cfg.maxLabels} was reached: run it again to label the rest`
               : 'the rest are held by annotators in the workbench (askfirst feedback annotator --list)';
-        print(`project "${project.name}": ${left} of ${after.needed} labels still to give: ${why}`);
+        const reasons = [pairsLeft > 0 ? (pairsLeft < left ? `${pairsLeft} on its trajectory pairs: ${why}` : why) : undefined, pairsLeft < left ? notPairs(left - pairsLeft) : undefined];
+        print(`project "${project.name}": ${left} of ${after.needed} labels still to give: ${reasons.filter(Boolean).join('; ')}`);
       }
       return r;
     } finally {

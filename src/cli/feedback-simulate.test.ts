@@ -90,6 +90,39 @@ describe('askfirst feedback simulate, startup on a large project', () => {
     expect(said).toEqual([expect.stringMatching(/^3 labels by 2 simulated annotators/)]); // complete: nothing more said
   });
 
+  it('says the labels left on items that are not trajectory pairs are for people (it said they were held by annotators), and does not run for them alone', { timeout: 60_000 }, async () => {
+    const dbDir = join(tmpDir('af-fb-simulate-mixed'), 'db');
+    const store = await openStore(dbDir);
+    try {
+      const pairs: TrajectoryPair[] = ['e0', 'e1'].map((id) => ({ id: `${id}#pair0`, episode: ep(id), a: guess(ep(id)), b: ask(ep(id)) }));
+      const forPeople = { externalId: 'x', image: 'a.png', question: 'q?', tasks: [{ type: 'preference' as const, payload: { replies: ['a', 'b'] } as never }] };
+      await store.createProject('p', '/tmp', 2, [...pairs.map(pairToItem), forPeople]); // two labels an item: 6 in all, 2 of them people's
+    } finally {
+      await store.close();
+    }
+    const people = ' on items that are not trajectory pairs, which simulate does not label: they are for people, in the workbench (askfirst feedback serve)';
+    const said: string[] = [];
+    const run = async (annotators: number) => {
+      said.length = 0;
+      return (await runSimulate({ dbDir, project: 'p', annotators, seed: 2, progress: false }, (s) => void said.push(s))).labels;
+    };
+    expect(await run(1)).toBe(2);
+    expect(said[1]).toBe(`project "p": 4 of 6 labels still to give: 2 on its trajectory pairs: each pair takes 2 labels from different annotators, and the 1 of this run gave one each at most: run it again (each run makes new annotators), or with --annotators 2; 2 are${people}`);
+    expect(await run(2)).toBe(2); // the pairs' rest
+    expect(said).toEqual([expect.stringMatching(/^2 labels by 2 simulated annotators/), `project "p": 2 of 6 labels still to give: 2 are${people}`]);
+    const before = await openStore(dbDir, { create: false });
+    const annotators = (await before.annotators()).length;
+    await before.close();
+    expect(await run(3)).toBe(0); // was: a workbench started, 3 annotators made, "0 labels by 3 simulated annotators"
+    expect(said).toEqual([`project "p": all 4 labels of its trajectory pairs are in, so there is nothing to simulate; 2 are${people}`]);
+    const after = await openStore(dbDir, { create: false });
+    try {
+      expect((await after.annotators()).length).toBe(annotators);
+    } finally {
+      await after.close();
+    }
+  });
+
   it('a project whose labels are all in says it is complete (it said "0 labels by 3 simulated annotators"), and makes no annotator', { timeout: 60_000 }, async () => {
     const dbDir = await project(2); // two labels a pair
     expect((await runSimulate({ dbDir, project: 'p', annotators: 2, seed: 2, progress: false }, () => undefined)).labels).toBe(4);

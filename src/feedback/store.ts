@@ -432,6 +432,19 @@ export class FeedbackStore {
     return { tasks: r.tasks as number, done: r.done as number };
   }
 
+  /**
+   * The labels given and needed on the tasks of a project's items whose `meta.kind` is `kind` (`feedback simulate`: its
+   * trajectory pairs, the only items it labels; `progress` counts every item's).
+   */
+  async progressOfKind(projectId: number, kind: string): Promise<{ labels: number; needed: number }> {
+    const [r] = await this.db.query(
+      `SELECT coalesce(sum(t.done), 0)::int AS labels, coalesce(sum(t.needed), 0)::int AS needed
+       FROM tasks t JOIN items i ON i.id = t.item_id WHERE t.project_id = $1 AND i.meta->>'kind' = $2`,
+      [projectId, kind],
+    );
+    return { labels: r.labels as number, needed: r.needed as number };
+  }
+
   /** Whether a project holds an item whose `meta.kind` is `kind` (read until the first one). */
   async hasItemOfKind(projectId: number, kind: string): Promise<boolean> {
     return (await this.db.query("SELECT 1 FROM items WHERE project_id = $1 AND meta->>'kind' = $2 LIMIT 1", [projectId, kind])).length > 0;
