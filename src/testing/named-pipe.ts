@@ -1,9 +1,12 @@
 /**
  * Named pipes that hold a command in the phase a test signals it in: a command reading one waits there — a thread of
  * libuv's pool blocked in the read — until the test writes or ends its side (interrupt.test.ts,
- * feedback-interrupt.test.ts, signals.test.ts). A command that exits at once is seen not to wait for that thread
- * (cli/signals.ts `exitNow`): the test holds the pipe open, without writing, until the command has exited; a command
- * stopping in order reads on to the end of its step, so then the test ends the pipe.
+ * feedback-interrupt.test.ts, signals.test.ts). A command that ends at once — at a signal (cli/signals.ts `exitNow`) or
+ * with its reader gone (cli/closed-pipe.ts `exitClosed`, 141) — ends by the signal itself (`endBySignal`), before Node's
+ * exit would join that thread: the test holds the pipe open, writing nothing, until the command has exited, so a
+ * command held in its exit by the blocked read fails the test instead of being let go by a write (interrupt.test.ts 'a
+ * reader gone, then Ctrl-C' once wrote the replies for the 141 exit: it no longer needs to). A command stopping in order
+ * reads on to the end of its step, so then the test ends the pipe (`inPipe`).
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -20,6 +23,8 @@ export function namedPipe(path: string): string {
 /**
  * Open the named pipe `path` for writing once `child` has opened it to read, and hold it open, writing nothing, until
  * `child` has exited (a test that ends first — a timeout: the child waits on the pipe — kills it and closes the pipe).
+ * Nothing needs writing to let a command that ends at once go (it ends by the signal, its read still blocked); the
+ * writer is returned for a test that feeds the command (a bad line, the end of the pipe) or ends a step in order.
  * If the child ends without opening the pipe, the waiting open is let go (the pipe opened from this side too, without
  * blocking), so the test fails on what the child said instead of hanging.
  */
@@ -45,7 +50,7 @@ export async function holdPipe(path: string, child: ChildProcess): Promise<FileH
  * Send `sig` to `child` once it has opened the named pipe `path` to read it (it waits there for the test), after
  * `meanwhile(writer)`. If the child then says it is stopping (in order: it reads on to the end of its step), the pipe is
  * ended; if it says it was interrupted (it exits at once), the pipe stays open, nothing written, until it has exited:
- * it ends by the signal, not waiting in Node's exit for its thread blocked in that read (`holdPipe`).
+ * it ends by the signal (`endBySignal`), not waiting in Node's exit for its thread blocked in that read (`holdPipe`).
  */
 export async function inPipe(path: string, child: ChildProcess, sig: NodeJS.Signals, meanwhile: (w: FileHandle) => Promise<void> = async () => {}): Promise<void> {
   const writer = await holdPipe(path, child);
