@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -426,8 +427,8 @@ describe('stoppable: exiting while a read of a named pipe waits', () => {
  */
 describe('endBySignal', () => {
   const child = join(dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'end-by-signal-child.ts');
-  const run = async (mode: string) => {
-    const c = spawnTsx(child, [mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = async (mode: string, ...args: string[]) => {
+    const c = spawnTsx(child, [mode, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     c.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -441,6 +442,15 @@ describe('endBySignal', () => {
     expectInterrupted(r, 'SIGINT');
     expect(r.stdout.length).toBe(200_000);
     expect(r.stderr).toBe('exit listener ran (130)\n');
+  });
+
+  it("runs the 'exit' listeners added after it too (a lock taken meanwhile is released) before it ends by the signal", { timeout: 60_000 }, async () => {
+    // before: the signal was raised from its own listener, added at its first call, so a later one never ran: the lock stayed
+    const lock = join(tmpDir('af-end-by-signal'), 'lock');
+    const r = await run('later', lock);
+    expectInterrupted(r, 'SIGINT');
+    expect(r.stderr).toBe('exit listener ran (130)\nlater exit listener ran (130)\n');
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('an exit code set after it (an error\'s 1) is kept: the process exits with it', { timeout: 60_000 }, async () => {

@@ -276,7 +276,7 @@ export function exitNow(sig: StopSignal): void {
  * Have the process, when it exits with 130 (143 for SIGTERM; 141 for SIGPIPE, its reader gone: cli/closed-pipe.ts) — at
  * once (`exitNow`) or once a job that ended as `Interrupted` has let its event loop drain (main(): its stdout and stderr
  * then written out) — end by `sig` instead:
- * after the 'exit' listeners registered before this call, its own listeners for `sig` removed (none of them can run any
+ * after its 'exit' listeners (those added after this call too: `raiseAtExit`), its own listeners for `sig` removed (none of them can run any
  * more), the signal is sent to itself with its default effect, so the kernel ends the process there, no further code
  * running. Why by the signal: a shell sees the same 130 / 143, but a shell script (or loop) whose command was stopped by
  * Ctrl-C stops too only when that command died by SIGINT; one that exited 130 is taken to have handled the Ctrl-C, and
@@ -288,8 +288,23 @@ export function exitNow(sig: StopSignal): void {
  * process, whichever signal came last.
  */
 export function endBySignal(sig: EndingSignal): void {
-  if (!endingBy) process.on('exit', (code) => endingBy && code === ENDING_EXIT[endingBy] && raise(endingBy));
+  if (!endingBy) process.on('exit', raiseAtExit);
   endingBy = sig;
+}
+
+/**
+ * `endBySignal`'s 'exit' listener: registered at its first call, so 'exit' listeners added after that — a lock taken
+ * (util/lockfile.ts `releasedAtExit`) or a database's folder begun (feedback/pglite-create.ts) by work still under way
+ * while the exit waits for its output (a reader gone: `exitAfterOutput` waits up to 5 s) — come after it, and the
+ * signal, raised here, ended the process before they ran: the lock, the half-made folder were left. It runs them first,
+ * in their order, then raises: every 'exit' listener runs before the process ends, whenever it was added. (Node calls
+ * them again after this one only if the signal was not delivered; those of askfirst do nothing a second time.)
+ */
+function raiseAtExit(code: number): void {
+  if (!endingBy || code !== ENDING_EXIT[endingBy]) return;
+  const listeners = process.listeners('exit');
+  for (const later of listeners.slice(listeners.indexOf(raiseAtExit) + 1)) (later as (code: number) => void).call(process, code);
+  raise(endingBy);
 }
 
 let endingBy: EndingSignal | undefined;
