@@ -916,6 +916,19 @@ const absOf = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
 const mixed = (n: number) =>
   Float32Array.from(randF32(n, -3, 3), (v) => (rng.next() < 0.2 ? [0, -0, 1e4, -1e4, 1e-20, -1e-20][rng.int(6)] : v));
 
+/** Run `check` on the active kernels (WASM), then on the reference ones, restoring the active kernels after. */
+function eachBackend(check: (name: 'active' | 'ref') => void): void {
+  const before = kernels();
+  try {
+    for (const [name, k] of [['active', before], ['ref', refKernels]] as const) {
+      setKernels(k);
+      check(name);
+    }
+  } finally {
+    setKernels(before);
+  }
+}
+
 describe('matmul and linear agree with their float64 twins (on the active kernels and the reference ones)', () => {
   /**
    * A float32 sum of n products, in any order (blocked, SIMD lanes, with or without FMA), is within γ(n)·Σ|products| of
@@ -924,92 +937,76 @@ describe('matmul and linear agree with their float64 twins (on the active kernel
    * float64 sum adds (n + 1)·U64·Σ|products|. A worst-case bound: random signs land well inside it, but a wrong index,
    * a dropped term or a transposed operand misses it by far.
    */
-  const backends = (): [string, ReturnType<typeof kernels>][] => [
-    ['active', kernels()],
-    ['ref', refKernels],
-  ];
   it('matmul [M, K]·[K, N]: value, dA and dB', () => {
-    const before = kernels();
-    try {
-      for (const [name, k] of backends()) {
-        setKernels(k);
-        for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [17, 33, 9], [1, 64, 1], [40, 3, 17]]) {
-          const a = mixed(M * K);
-          const b = mixed(K * N);
-          const g = randF32(M * N, -1, 1);
-          const at = new Tensor(a.slice(), [M, K], true);
-          const bt = new Tensor(b.slice(), [K, N], true);
-          const out = matmul(at, bt);
-          const what = `matmul ${M}×${K}·${K}×${N} (${name})`;
-          const bT = T.transposeRef(b, K, N);
-          const want = T.linearRef(a, bT, null, M, K, N);
-          const wantAbs = T.linearRef(absOf(a), absOf(bT), null, M, K, N);
-          expectWithin(what, out.data, want, (i) => dot(K)(wantAbs[i]));
-          out.backward(g);
-          const d = T.linearBackwardRef(a, bT, g, M, K, N);
-          const dAbs = T.linearBackwardRef(absOf(a), absOf(bT), absOf(g), M, K, N);
-          expectWithin(`${what} dA`, at.grad!, d.dx, (i) => dot(N)(dAbs.dx[i]));
-          // dw is dBᵀ [N, K]
-          expectWithin(`${what} dB`, bt.grad!, T.transposeRef(d.dw, N, K), (i) => dot(M)(T.transposeRef(dAbs.dw, N, K)[i]));
-          // a second pass adds into the gradients now held (the backward's accumulate path, not its overwrite one: a
-          // fresh leaf's gradient is zeroed, so the first pass alone cannot tell them apart): twice the value, each half
-          // within its bound, plus the add's rounding
-          matmul(at, bt).backward(g);
-          const twice = (v: ArrayLike<number>) => Float64Array.from(v, (e) => 2 * e);
-          expectWithin(`${what} dA, second pass`, at.grad!, twice(d.dx), (i) => 2 * dot(N)(dAbs.dx[i]) + round32(2 * d.dx[i]));
-          const dB = T.transposeRef(d.dw, N, K);
-          const dBAbs = T.transposeRef(dAbs.dw, N, K);
-          expectWithin(`${what} dB, second pass`, bt.grad!, twice(dB), (i) => 2 * dot(M)(dBAbs[i]) + round32(2 * dB[i]));
-        }
+    eachBackend((name) => {
+      for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [17, 33, 9], [1, 64, 1], [40, 3, 17]]) {
+        const a = mixed(M * K);
+        const b = mixed(K * N);
+        const g = randF32(M * N, -1, 1);
+        const at = new Tensor(a.slice(), [M, K], true);
+        const bt = new Tensor(b.slice(), [K, N], true);
+        const out = matmul(at, bt);
+        const what = `matmul ${M}×${K}·${K}×${N} (${name})`;
+        const bT = T.transposeRef(b, K, N);
+        const want = T.linearRef(a, bT, null, M, K, N);
+        const wantAbs = T.linearRef(absOf(a), absOf(bT), null, M, K, N);
+        expectWithin(what, out.data, want, (i) => dot(K)(wantAbs[i]));
+        out.backward(g);
+        const d = T.linearBackwardRef(a, bT, g, M, K, N);
+        const dAbs = T.linearBackwardRef(absOf(a), absOf(bT), absOf(g), M, K, N);
+        expectWithin(`${what} dA`, at.grad!, d.dx, (i) => dot(N)(dAbs.dx[i]));
+        // dw is dBᵀ [N, K]
+        expectWithin(`${what} dB`, bt.grad!, T.transposeRef(d.dw, N, K), (i) => dot(M)(T.transposeRef(dAbs.dw, N, K)[i]));
+        // a second pass adds into the gradients now held (the backward's accumulate path, not its overwrite one: a
+        // fresh leaf's gradient is zeroed, so the first pass alone cannot tell them apart): twice the value, each half
+        // within its bound, plus the add's rounding
+        matmul(at, bt).backward(g);
+        const twice = (v: ArrayLike<number>) => Float64Array.from(v, (e) => 2 * e);
+        expectWithin(`${what} dA, second pass`, at.grad!, twice(d.dx), (i) => 2 * dot(N)(dAbs.dx[i]) + round32(2 * d.dx[i]));
+        const dB = T.transposeRef(d.dw, N, K);
+        const dBAbs = T.transposeRef(dAbs.dw, N, K);
+        expectWithin(`${what} dB, second pass`, bt.grad!, twice(dB), (i) => 2 * dot(M)(dBAbs[i]) + round32(2 * dB[i]));
       }
-    } finally {
-      setKernels(before);
-    }
+    });
   });
   it('linear x [..., I]·Wᵀ + b: value, dx, dW and db, with and without a bias, over leading dims', () => {
-    const before = kernels();
-    try {
-      for (const [name, k] of backends()) {
-        setKernels(k);
-        for (const [xs, O, bias] of [
-          [[4, 5], 3, true],
-          [[2, 3, 7], 9, false],
-          [[1, 1], 1, true],
-          [[33], 17, true],
-          [[5, 2, 64], 3, true],
-        ] as [number[], number, boolean][]) {
-          const I = xs[xs.length - 1];
-          const M = numel(xs) / I;
-          const x = mixed(M * I);
-          const w = mixed(O * I);
-          const b = bias ? mixed(O) : null;
-          const g = randF32(M * O, -1, 1);
-          const xt = new Tensor(x.slice(), xs, true);
-          const wt = new Tensor(w.slice(), [O, I], true);
-          const bt = b ? new Tensor(b.slice(), [O], true) : null;
-          const out = linear(xt, wt, bt);
-          expect(out.shape).toEqual([...xs.slice(0, -1), O]);
-          const what = `linear ${xs.join('×')} → ${O}${b ? ' + b' : ''} (${name})`;
-          const want = T.linearRef(x, w, b, M, I, O);
-          const wantAbs = T.linearRef(absOf(x), absOf(w), b && absOf(b), M, I, O);
-          expectWithin(what, out.data, want, (i) => dot(I)(wantAbs[i]));
-          out.backward(g);
-          const d = T.linearBackwardRef(x, w, g, M, I, O);
-          const dAbs = T.linearBackwardRef(absOf(x), absOf(w), absOf(g), M, I, O);
-          expectWithin(`${what} dx`, xt.grad!, d.dx, (i) => dot(O)(dAbs.dx[i]));
-          expectWithin(`${what} dW`, wt.grad!, d.dw, (i) => dot(M)(dAbs.dw[i]));
-          if (bt) expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(M)(dAbs.db[i]));
-          // a second pass adds into the gradients now held (the accumulate path): twice, plus the add's rounding
-          linear(xt, wt, bt).backward(g);
-          const twice = (v: ArrayLike<number>) => Float64Array.from(v, (e) => 2 * e);
-          expectWithin(`${what} dx, second pass`, xt.grad!, twice(d.dx), (i) => 2 * dot(O)(dAbs.dx[i]) + round32(2 * d.dx[i]));
-          expectWithin(`${what} dW, second pass`, wt.grad!, twice(d.dw), (i) => 2 * dot(M)(dAbs.dw[i]) + round32(2 * d.dw[i]));
-          if (bt) expectWithin(`${what} db, second pass`, bt.grad!, twice(d.db), (i) => 2 * dot(M)(dAbs.db[i]) + round32(2 * d.db[i]));
-        }
+    eachBackend((name) => {
+      for (const [xs, O, bias] of [
+        [[4, 5], 3, true],
+        [[2, 3, 7], 9, false],
+        [[1, 1], 1, true],
+        [[33], 17, true],
+        [[5, 2, 64], 3, true],
+      ] as [number[], number, boolean][]) {
+        const I = xs[xs.length - 1];
+        const M = numel(xs) / I;
+        const x = mixed(M * I);
+        const w = mixed(O * I);
+        const b = bias ? mixed(O) : null;
+        const g = randF32(M * O, -1, 1);
+        const xt = new Tensor(x.slice(), xs, true);
+        const wt = new Tensor(w.slice(), [O, I], true);
+        const bt = b ? new Tensor(b.slice(), [O], true) : null;
+        const out = linear(xt, wt, bt);
+        expect(out.shape).toEqual([...xs.slice(0, -1), O]);
+        const what = `linear ${xs.join('×')} → ${O}${b ? ' + b' : ''} (${name})`;
+        const want = T.linearRef(x, w, b, M, I, O);
+        const wantAbs = T.linearRef(absOf(x), absOf(w), b && absOf(b), M, I, O);
+        expectWithin(what, out.data, want, (i) => dot(I)(wantAbs[i]));
+        out.backward(g);
+        const d = T.linearBackwardRef(x, w, g, M, I, O);
+        const dAbs = T.linearBackwardRef(absOf(x), absOf(w), absOf(g), M, I, O);
+        expectWithin(`${what} dx`, xt.grad!, d.dx, (i) => dot(O)(dAbs.dx[i]));
+        expectWithin(`${what} dW`, wt.grad!, d.dw, (i) => dot(M)(dAbs.dw[i]));
+        if (bt) expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(M)(dAbs.db[i]));
+        // a second pass adds into the gradients now held (the accumulate path): twice, plus the add's rounding
+        linear(xt, wt, bt).backward(g);
+        const twice = (v: ArrayLike<number>) => Float64Array.from(v, (e) => 2 * e);
+        expectWithin(`${what} dx, second pass`, xt.grad!, twice(d.dx), (i) => 2 * dot(O)(dAbs.dx[i]) + round32(2 * d.dx[i]));
+        expectWithin(`${what} dW, second pass`, wt.grad!, twice(d.dw), (i) => 2 * dot(M)(dAbs.dw[i]) + round32(2 * d.dw[i]));
+        if (bt) expectWithin(`${what} db, second pass`, bt.grad!, twice(d.db), (i) => 2 * dot(M)(dAbs.db[i]) + round32(2 * d.db[i]));
       }
-    } finally {
-      setKernels(before);
-    }
+    });
   });
 });
 
@@ -1034,47 +1031,41 @@ describe('conv2d agrees with its float64 twin (on the active kernels and the ref
     [2, 5, 11, 6, 3, 3, 3, 2, 0, false],
   ];
   it('value, dx, dW and db, with and without a bias, over strides and paddings', () => {
-    const before = kernels();
-    try {
-      for (const [name, k] of [['active', kernels()], ['ref', refKernels]] as const) {
-        setKernels(k);
-        for (const [N, C, H, W, F, KH, KW, stride, pad, bias] of shapes) {
-          const geom = { N, C, H, W, F, KH, KW, stride, pad };
-          const { OH, OW } = T.conv2dRefOut(geom);
-          const x = mixed(N * C * H * W);
-          const w = mixed(F * C * KH * KW);
-          const b = bias ? mixed(F) : null;
-          const g = randF32(N * F * OH * OW, -1, 1);
-          const xt = new Tensor(x.slice(), [N, C, H, W], true);
-          const wt = new Tensor(w.slice(), [F, C, KH, KW], true);
-          const bt = b ? new Tensor(b.slice(), [F], true) : null;
-          const out = conv2d(xt, wt, bt, { stride, pad });
-          expect(out.shape).toEqual([N, F, OH, OW]);
-          const what = `conv2d ${N}×${C}×${H}×${W} ⊛ ${F}×${C}×${KH}×${KW} s${stride} p${pad}${b ? ' + b' : ''} (${name})`;
-          const want = T.conv2dRef(x, w, b, geom);
-          const wantAbs = T.conv2dRef(absOf(x), absOf(w), b && absOf(b), geom);
-          expectWithin(what, out.data, want, (i) => dot(C * KH * KW)(wantAbs[i]));
-          out.backward(g);
-          const d = T.conv2dBackwardRef(x, w, g, geom);
-          const dAbs = T.conv2dBackwardRef(absOf(x), absOf(w), absOf(g), geom);
-          expectWithin(`${what} dx`, xt.grad!, d.dx, (i) => dot(F * KH * KW)(dAbs.dx[i]));
-          expectWithin(`${what} dW`, wt.grad!, d.dw, (i) => dot(N * OH * OW)(dAbs.dw[i]));
-          if (bt) {
-            expect(bt.grad, `${what} db`).toBeInstanceOf(Float32Array);
-            expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(N * OH * OW)(dAbs.db[i]));
-          }
-          // a second pass adds into the gradients now held (the backward's accumulate path, not its overwrite one):
-          // twice the value, each half within its bound, plus the add's rounding
-          conv2d(xt, wt, bt, { stride, pad }).backward(g);
-          const twice = (v: Float64Array) => v.map((e) => 2 * e);
-          expectWithin(`${what} dx, second pass`, xt.grad!, twice(d.dx), (i) => 2 * dot(F * KH * KW)(dAbs.dx[i]) + round32(2 * d.dx[i]));
-          expectWithin(`${what} dW, second pass`, wt.grad!, twice(d.dw), (i) => 2 * dot(N * OH * OW)(dAbs.dw[i]) + round32(2 * d.dw[i]));
-          if (bt) expectWithin(`${what} db, second pass`, bt.grad!, twice(d.db), (i) => 2 * dot(N * OH * OW)(dAbs.db[i]) + round32(2 * d.db[i]));
+    eachBackend((name) => {
+      for (const [N, C, H, W, F, KH, KW, stride, pad, bias] of shapes) {
+        const geom = { N, C, H, W, F, KH, KW, stride, pad };
+        const { OH, OW } = T.conv2dRefOut(geom);
+        const x = mixed(N * C * H * W);
+        const w = mixed(F * C * KH * KW);
+        const b = bias ? mixed(F) : null;
+        const g = randF32(N * F * OH * OW, -1, 1);
+        const xt = new Tensor(x.slice(), [N, C, H, W], true);
+        const wt = new Tensor(w.slice(), [F, C, KH, KW], true);
+        const bt = b ? new Tensor(b.slice(), [F], true) : null;
+        const out = conv2d(xt, wt, bt, { stride, pad });
+        expect(out.shape).toEqual([N, F, OH, OW]);
+        const what = `conv2d ${N}×${C}×${H}×${W} ⊛ ${F}×${C}×${KH}×${KW} s${stride} p${pad}${b ? ' + b' : ''} (${name})`;
+        const want = T.conv2dRef(x, w, b, geom);
+        const wantAbs = T.conv2dRef(absOf(x), absOf(w), b && absOf(b), geom);
+        expectWithin(what, out.data, want, (i) => dot(C * KH * KW)(wantAbs[i]));
+        out.backward(g);
+        const d = T.conv2dBackwardRef(x, w, g, geom);
+        const dAbs = T.conv2dBackwardRef(absOf(x), absOf(w), absOf(g), geom);
+        expectWithin(`${what} dx`, xt.grad!, d.dx, (i) => dot(F * KH * KW)(dAbs.dx[i]));
+        expectWithin(`${what} dW`, wt.grad!, d.dw, (i) => dot(N * OH * OW)(dAbs.dw[i]));
+        if (bt) {
+          expect(bt.grad, `${what} db`).toBeInstanceOf(Float32Array);
+          expectWithin(`${what} db`, bt.grad!, d.db, (i) => dot(N * OH * OW)(dAbs.db[i]));
         }
+        // a second pass adds into the gradients now held (the backward's accumulate path, not its overwrite one):
+        // twice the value, each half within its bound, plus the add's rounding
+        conv2d(xt, wt, bt, { stride, pad }).backward(g);
+        const twice = (v: Float64Array) => v.map((e) => 2 * e);
+        expectWithin(`${what} dx, second pass`, xt.grad!, twice(d.dx), (i) => 2 * dot(F * KH * KW)(dAbs.dx[i]) + round32(2 * d.dx[i]));
+        expectWithin(`${what} dW, second pass`, wt.grad!, twice(d.dw), (i) => 2 * dot(N * OH * OW)(dAbs.dw[i]) + round32(2 * d.dw[i]));
+        if (bt) expectWithin(`${what} db, second pass`, bt.grad!, twice(d.db), (i) => 2 * dot(N * OH * OW)(dAbs.db[i]) + round32(2 * d.db[i]));
       }
-    } finally {
-      setKernels(before);
-    }
+    });
   });
 });
 
@@ -1104,10 +1095,6 @@ describe('maxPool2d agrees with its float64 twin, ties and NaN included (on the 
     ['ties', (n) => Float32Array.from({ length: n }, () => [-1, -0, 0, 0.5][rng.int(4)])],
     ['ties and NaN', (n) => Float32Array.from({ length: n }, () => (rng.next() < 0.125 ? NaN : [-1, -0, 0, 0.5][rng.int(4)]))],
   ];
-  const backends = (): [string, ReturnType<typeof kernels>][] => [
-    ['active', kernels()],
-    ['ref', refKernels],
-  ];
   /** The bound on dx[i]: a float32 sum of the c upstream values that reach it (through arg), plus the twin's float64 one. */
   const gradBound = (arg: Int32Array, g: Float32Array) => (i: number) => {
     let c = 0;
@@ -1125,64 +1112,52 @@ describe('maxPool2d agrees with its float64 twin, ties and NaN included (on the 
   };
 
   it('value (exact) and gradient', () => {
-    const before = kernels();
-    try {
-      for (const [name, k] of backends()) {
-        setKernels(k);
-        for (const [N, C, H, W, win, s] of shapes) {
-          for (const [kind, make] of kinds) {
-            const x = make(N * C * H * W);
-            const { y, arg } = T.maxPool2dRef(x, N * C, H, W, win, s);
-            const g = randF32(y.length, -1, 1);
-            const what = `maxPool2d ${N}×${C}×${H}×${W} window ${win} stride ${s}, ${kind} (${name})`;
-            const xt = new Tensor(x.slice(), [N, C, H, W], true);
-            const out = maxPool2d(xt, win, s);
-            expectSame(what, out.data, y);
-            out.backward(g);
-            const want = T.maxPool2dBackwardRef(g, arg, x.length);
-            expectWithin(`${what} grad`, xt.grad!, want, gradBound(arg, g));
-            // a second pass adds into the gradient now held (the accumulate path): twice, plus the add's rounding
-            maxPool2d(xt, win, s).backward(g);
-            const twice = want.map((v) => 2 * v);
-            expectWithin(`${what} grad, second pass`, xt.grad!, twice, (i) => 2 * gradBound(arg, g)(i) + round32(twice[i]));
-          }
+    eachBackend((name) => {
+      for (const [N, C, H, W, win, s] of shapes) {
+        for (const [kind, make] of kinds) {
+          const x = make(N * C * H * W);
+          const { y, arg } = T.maxPool2dRef(x, N * C, H, W, win, s);
+          const g = randF32(y.length, -1, 1);
+          const what = `maxPool2d ${N}×${C}×${H}×${W} window ${win} stride ${s}, ${kind} (${name})`;
+          const xt = new Tensor(x.slice(), [N, C, H, W], true);
+          const out = maxPool2d(xt, win, s);
+          expectSame(what, out.data, y);
+          out.backward(g);
+          const want = T.maxPool2dBackwardRef(g, arg, x.length);
+          expectWithin(`${what} grad`, xt.grad!, want, gradBound(arg, g));
+          // a second pass adds into the gradient now held (the accumulate path): twice, plus the add's rounding
+          maxPool2d(xt, win, s).backward(g);
+          const twice = want.map((v) => 2 * v);
+          expectWithin(`${what} grad, second pass`, xt.grad!, twice, (i) => 2 * gradBound(arg, g)(i) + round32(twice[i]));
         }
       }
-    } finally {
-      setKernels(before);
-    }
+    });
   });
 
   it('after a ReLU (whose backward the op folds in): the chain rule through relu, also when relu\'s output has another consumer', () => {
-    const before = kernels();
-    try {
-      for (const [name, k] of backends()) {
-        setKernels(k);
-        for (const [N, C, H, W, win, s] of shapes) {
-          for (const [kind, make] of kinds) {
-            const x = make(N * C * H * W);
-            const rx = Float64Array.from(x, (v) => T.unaryRef({ op: 'relu' }, v).y);
-            const { y, arg } = T.maxPool2dRef(rx, N * C, H, W, win, s);
-            const g = randF32(y.length, -1, 1);
-            const what = `maxPool2d(relu) ${N}×${C}×${H}×${W} window ${win} stride ${s}, ${kind} (${name})`;
-            const r = run((t) => maxPool2d(relu(t), win, s), x, [N, C, H, W], g);
-            expectSame(what, r.y, y);
-            // windows all ≤ 0 pool a tie of zeros: the first gets the gradient, which relu then stops (relu'(x ≤ 0) = 0)
-            const want = T.maxPool2dBackwardRef(g, arg, x.length, x);
-            expectWithin(`${what} grad`, r.dx, want, gradBound(arg, g));
-            // relu's output also goes on by itself: its gradient g2 reaches x through relu's own backward, added to the
-            // pool's (one float32 add more)
-            const g2 = randF32(x.length, -1, 1);
-            const xt = new Tensor(x.slice(), [N, C, H, W], true);
-            const rt = relu(xt);
-            concat([reshape(maxPool2d(rt, win, s), [-1]), reshape(rt, [-1])], 0).backward(Float32Array.from([...g, ...g2]));
-            const both = Float64Array.from(want, (v, i) => v + T.unaryRef({ op: 'relu' }, x[i]).dy * g2[i]);
-            expectWithin(`${what}, relu output used twice, grad`, xt.grad!, both, (i) => gradBound(arg, g)(i) * (1 + U) + round32(both[i]));
-          }
+    eachBackend((name) => {
+      for (const [N, C, H, W, win, s] of shapes) {
+        for (const [kind, make] of kinds) {
+          const x = make(N * C * H * W);
+          const rx = Float64Array.from(x, (v) => T.unaryRef({ op: 'relu' }, v).y);
+          const { y, arg } = T.maxPool2dRef(rx, N * C, H, W, win, s);
+          const g = randF32(y.length, -1, 1);
+          const what = `maxPool2d(relu) ${N}×${C}×${H}×${W} window ${win} stride ${s}, ${kind} (${name})`;
+          const r = run((t) => maxPool2d(relu(t), win, s), x, [N, C, H, W], g);
+          expectSame(what, r.y, y);
+          // windows all ≤ 0 pool a tie of zeros: the first gets the gradient, which relu then stops (relu'(x ≤ 0) = 0)
+          const want = T.maxPool2dBackwardRef(g, arg, x.length, x);
+          expectWithin(`${what} grad`, r.dx, want, gradBound(arg, g));
+          // relu's output also goes on by itself: its gradient g2 reaches x through relu's own backward, added to the
+          // pool's (one float32 add more)
+          const g2 = randF32(x.length, -1, 1);
+          const xt = new Tensor(x.slice(), [N, C, H, W], true);
+          const rt = relu(xt);
+          concat([reshape(maxPool2d(rt, win, s), [-1]), reshape(rt, [-1])], 0).backward(Float32Array.from([...g, ...g2]));
+          const both = Float64Array.from(want, (v, i) => v + T.unaryRef({ op: 'relu' }, x[i]).dy * g2[i]);
+          expectWithin(`${what}, relu output used twice, grad`, xt.grad!, both, (i) => gradBound(arg, g)(i) * (1 + U) + round32(both[i]));
         }
       }
-    } finally {
-      setKernels(before);
-    }
+    });
   });
 });
