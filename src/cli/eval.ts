@@ -240,6 +240,7 @@ async function evalOne(
     sample: cfg.sample,
     showProgress: cfg.progress && !cfg.json,
     signal,
+    notice: (l) => noteLine(`askfirst eval: ${l}`),
     summaryExtra: {
       provenance: provenance(),
       config: { ...cfg, policy: spec, out: outDir },

@@ -5,6 +5,7 @@
  * read both as one run.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
@@ -77,5 +78,58 @@ describe('evaluate with fewer modes than an earlier run into the same out', () =
     await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, run: { ...run, dataFingerprint: 'fp-2' }, overwrite: true, batchSize: 1 });
     expect(Object.keys(summaryOf().modes)).toEqual(['proactive']);
     expect(summaryOf().keptModes).toBeUndefined();
+  });
+});
+
+describe('evaluate: an earlier mode whose files do not read', () => {
+  const eps = Array.from({ length: 3 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+  const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+  const run = { policy: 'oracle', data: 'suite', dataFingerprint: 'fp-1' };
+
+  it('is left out of summary.json with one line saying why (was: without a word); the episodes are not read again for their ids', async () => {
+    const out = tmpDir('af-evaluate-unread-mode');
+    const summaryOf = () => JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const lines: string[] = [];
+    const notice = (l: string) => lines.push(l);
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive', 'reference'], out, run, batchSize: 1, notice });
+    expect(lines).toEqual([]);
+
+    // the episodes as a stream that counts its passes: proactive alone plays them in some passes; keeping reference's
+    // figures takes the ids from the records just played, not one more pass
+    let passes = 0;
+    const stream = { count: eps.length, episodes: async function* () { passes++; yield* eps; } };
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, run, batchSize: 1, notice });
+    expect(summaryOf().keptModes).toEqual(['reference']);
+    await evaluate({ episodes: stream, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, run, batchSize: 1, notice });
+    expect(summaryOf().keptModes).toEqual(['reference']);
+    const playPasses = passes;
+    passes = 0;
+    await rm(join(out, 'reference'), { recursive: true });
+    await evaluate({ episodes: stream, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, run, batchSize: 1, notice });
+    expect(summaryOf().keptModes).toBeUndefined();
+    expect(playPasses).toBe(passes); // was one more with reference's folder there: its ids read from the episodes again
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['reference'], out, run, batchSize: 1, notice });
+    expect(lines).toEqual([]);
+
+    // reference's run.json damaged: not kept, and said so
+    const runJson = join(out, 'reference', 'run.json');
+    const good = readFileSync(runJson, 'utf8');
+    writeFileSync(runJson, good.slice(0, 10));
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, run, batchSize: 1, notice });
+    expect(summaryOf().keptModes).toBeUndefined();
+    expect(lines).toEqual([`reference's figures not kept in ${join(out, 'summary.json')}: ${runJson}: does not parse as JSON (damaged?) (its files are left as they are)`]);
+    writeFileSync(runJson, good);
+
+    // a record of reference's results.jsonl damaged (no kind): not kept, the line named
+    lines.length = 0;
+    const results = join(out, 'reference', 'results.jsonl');
+    const recs = readFileSync(results, 'utf8').trim().split('\n');
+    const bad = JSON.parse(recs[1]) as Record<string, unknown>;
+    delete bad.kind;
+    writeFileSync(results, [recs[0], JSON.stringify(bad), recs[2]].join('\n') + '\n');
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out, run, batchSize: 1, notice });
+    expect(summaryOf().keptModes).toBeUndefined();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^reference's figures not kept in .*summary\.json: .*reference\/results\.jsonl:2: .*kind.* \(damaged\?\) \(its files are left as they are\)$/);
   });
 });

@@ -14,6 +14,8 @@ import type { Policy } from '../agents/policy.js';
 import type { ViewLoader } from '../suite/types.js';
 import type { Episodes } from '../suite/episode-stream.js';
 import { writeJson } from '../util/fsx.js';
+import { DataError } from '../util/errors.js';
+import { noteLine } from '../util/progress.js';
 import { streamJsonl } from '../util/jsonl.js';
 import { episodeStream } from '../suite/episode-stream.js';
 import { playMode } from './play.js';
@@ -42,6 +44,8 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Extra fields for summary.json (provenance, the full config, the data fingerprint). */
   summaryExtra?: Record<string, unknown>;
+  /** Where a line for the user goes (an earlier mode's figures not kept in summary.json, and why); stderr (noteLine) unless said. */
+  notice?: (line: string) => void;
 }
 
 /** `R`: what is kept of each record (evaluate's `keep`; the whole record unless said). */
@@ -81,7 +85,9 @@ export async function evaluate<R extends EpisodeRecordCore>(o: EvaluateOptions, 
     // the modes an earlier command played into this folder, finished, of this run (policy, data, settings), and not played
     // now: their figures stay in summary.json (`--mode proactive` after `--mode proactive,reference` dropped reference's
     // while reference/results.jsonl stayed, which `askfirst report` and `compare --baseline` read)
-    const kept = await earlierModes(o, o.out, keep);
+    // the ids of the episodes: those of a mode played now (every episode, in input order), so the episodes are not read again
+    const played = o.modes.length ? res.records[o.modes[0]] : undefined;
+    const kept = await earlierModes(o, o.out, keep, played && new Set(played.map((r) => r.id)));
     const modes = { ...res.summaries };
     const intervals = { ...res.intervals };
     for (const mode of EVAL_MODES) {
@@ -107,12 +113,15 @@ export async function evaluate<R extends EpisodeRecordCore>(o: EvaluateOptions, 
 /**
  * The records (as `keep` makes them) of each mode not in `o.modes` whose folder in `out` holds a finished run of this one
  * (its run.json describes `o.run` in that mode, as a resumed run's must: store.ts runDifferences) with one sound record of
- * every episode of `o.episodes`. A mode of another run (other data, policy or settings), one stopped part-way, one another
- * process is playing (locked) or one whose files do not read is left out.
+ * every episode of `o.episodes` (`episodeIds`: their ids where the caller has them; else the episodes are read for them).
+ * A mode of another run (other data, policy or settings) or one stopped part-way is left out; so is one another process is
+ * playing (locked) or one whose files do not read, each with a line to the user (`o.notice`) saying why its figures are gone.
  */
-async function earlierModes<R>(o: EvaluateOptions, out: string, keep: (r: EpisodeRecord, mode: EvalMode) => R): Promise<Partial<Record<EvalMode, R[]>>> {
+async function earlierModes<R>(o: EvaluateOptions, out: string, keep: (r: EpisodeRecord, mode: EvalMode) => R, episodeIds?: Set<string>): Promise<Partial<Record<EvalMode, R[]>>> {
   const kept: Partial<Record<EvalMode, R[]>> = {};
-  let ids: Set<string> | undefined;
+  const notice = o.notice ?? ((line: string) => noteLine(line));
+  const notKept = (mode: EvalMode, why: string) => notice(`${mode}'s figures not kept in ${join(out, 'summary.json')}: ${why}`);
+  let ids = episodeIds;
   for (const mode of EVAL_MODES.filter((m) => !o.modes.includes(m))) {
     const dir = join(out, mode);
     const [runPath, results] = [join(dir, 'run.json'), join(dir, 'results.jsonl')];
@@ -120,11 +129,17 @@ async function earlierModes<R>(o: EvaluateOptions, out: string, keep: (r: Episod
     let lock: ReturnType<typeof lockDir>;
     try {
       lock = lockDir(dir);
-    } catch {
-      continue; // being played by another process
+    } catch (e) {
+      notKept(mode, e instanceof Error ? e.message : String(e)); // being played by another process (lockDir says which)
+      continue;
     }
     try {
-      const prev = JSON.parse(await readFile(runPath, 'utf8')) as unknown;
+      let prev: unknown;
+      try {
+        prev = JSON.parse(await readFile(runPath, 'utf8')) as unknown;
+      } catch (e) {
+        throw e instanceof SyntaxError ? new DataError('does not parse as JSON (damaged?)', { file: runPath }) : e;
+      }
       checkFileFormat(prev, runPath, RESULTS_RUN_FORMAT);
       if (!prev || typeof prev !== 'object' || Array.isArray(prev)) continue;
       if (runDifferences(withoutFormat(prev as Record<string, unknown>), { ...(o.run ?? {}), mode }, o.earlierDataFingerprints).length) continue;
@@ -135,8 +150,10 @@ async function earlierModes<R>(o: EvaluateOptions, out: string, keep: (r: Episod
       const seen = new Set<string>();
       const recs: R[] = [];
       let sound = true;
-      for await (const { value } of streamJsonl<EpisodeRecord>(results, { tolerateTruncatedTail: true })) {
-        if (recordProblem(value) || !ids.has(value.id) || seen.has(value.id)) {
+      for await (const { line, value } of streamJsonl<EpisodeRecord>(results, { tolerateTruncatedTail: true })) {
+        const problem = recordProblem(value);
+        if (problem) throw new DataError(`${problem} (damaged?)`, { file: results, line });
+        if (!ids.has(value.id) || seen.has(value.id)) {
           sound = false;
           break;
         }
@@ -144,8 +161,9 @@ async function earlierModes<R>(o: EvaluateOptions, out: string, keep: (r: Episod
         recs.push(keep(value, mode));
       }
       if (sound && seen.size === ids.size) kept[mode] = recs;
-    } catch {
-      // a run.json or results.jsonl that does not read (damaged, a newer askfirst's): its figures are not kept
+    } catch (e) {
+      // a run.json or results.jsonl that does not read (damaged, a newer askfirst's): its figures are not kept, and the user is told
+      notKept(mode, `${e instanceof Error ? e.message : String(e)} (its files are left as they are)`);
     } finally {
       lock.release();
     }
