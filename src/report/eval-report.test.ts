@@ -1,10 +1,11 @@
 /** `askfirst report`'s reading of eval runs: a damaged summary.json is named, not "an unexpected error". */
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { runEpisodes } from '../agents/runner.js';
 import { openResults } from '../eval/store.js';
+import { evaluate } from '../eval/evaluate.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { tmpDir } from '../testing/tmp.js';
@@ -32,6 +33,32 @@ describe('readEvalRun', () => {
       expect(err).toBeInstanceOf(DataError);
       expect((err as Error).message).toMatch(msg);
     }
+  });
+});
+
+describe('readEvalRun: only the modes summary.json counts', () => {
+  const eps = Array.from({ length: 3 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+  const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+
+  it('a <mode>/results.jsonl summary.json does not count (a stale folder, an unfinished eval) is not read, and the report says so', async () => {
+    const dir = tmpDir('af-report-uncounted');
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out: dir, run: { policy: 'oracle', dataFingerprint: 'fp-1' }, batchSize: 1 });
+    // a reference folder of another run (other data: 2 episodes) beside it, which this run's summary.json does not count
+    const other = tmpDir('af-report-uncounted-other');
+    await evaluate({ episodes: eps.slice(0, 2), loader, policy: new OraclePolicy(eps), modes: ['reference'], out: other, run: { policy: 'oracle', dataFingerprint: 'fp-2' }, batchSize: 1 });
+    cpSync(join(other, 'reference'), join(dir, 'reference'), { recursive: true });
+    const stale = join(dir, 'reference', 'results.jsonl');
+    const run = await readEvalRun(dir);
+    expect(Object.keys(run.records)).toEqual(['proactive']); // was ['proactive', 'reference']: the other run's 2 episodes reported as this run's
+    expect(run.files).toEqual({ proactive: join(dir, 'proactive', 'results.jsonl') });
+    expect(run.uncounted).toEqual([stale]);
+    const { markdown } = await renderEvalReport([run]);
+    expect(markdown).toContain(mdCell(`${stale} is left out: oracle's summary.json does not count that mode (its askfirst eval stopped before it finished, or the file is left from an earlier run).`));
+    expect(markdown).not.toContain('## reference mode');
+
+    // nothing counted: the refusal names the uncounted file
+    rmSync(join(dir, 'proactive'), { recursive: true });
+    await expect(readEvalRun(dir)).rejects.toThrow(`${dir}: no <mode>/results.jsonl with episodes in it (${stale} is not counted by ${join(dir, 'summary.json')}: re-run its askfirst eval command to finish it)`);
   });
 });
 

@@ -49,6 +49,11 @@ export interface EvalRun {
   records: Partial<Record<EvalMode, EpisodeRecordCore[]>>;
   intervals: Partial<Record<EvalMode, IntervalSummary>>;
   files?: Partial<Record<EvalMode, string>>;
+  /**
+   * The <mode>/results.jsonl files of `dir` that summary.json does not count (not in its `modes`: an eval of that mode
+   * stopped before it finished, or a folder left by an earlier run): not read, and named in the report's notes.
+   */
+  uncounted?: string[];
 }
 
 /** `onLines`: told how many lines of a results.jsonl were read since it was last told (a progress bar over them). */
@@ -76,9 +81,17 @@ export async function readEvalRun(dir: string, onLines?: (n: number) => void): P
   const records: EvalRun['records'] = {};
   const intervals: EvalRun['intervals'] = {};
   const files: NonNullable<EvalRun['files']> = {};
+  const uncounted: string[] = [];
+  const summed = summaryModes(summary);
   for (const mode of EVAL_MODES) {
     const f = join(dir, mode, 'results.jsonl');
     if (!existsSync(f)) continue;
+    // a mode summary.json does not count (its eval stopped part-way, or a folder an earlier run left: other data, other
+    // settings) is not this run's: read, its records were reported as the run's, figures no summary vouches for
+    if (summed && !summed.has(mode)) {
+      uncounted.push(f);
+      continue;
+    }
     const recs = await episodeRecords(f, onLines);
     if (!recs.length) continue;
     // a summary.json of another play of this folder: an eval started again with --overwrite (or on more episodes) and
@@ -95,9 +108,19 @@ export async function readEvalRun(dir: string, onLines?: (n: number) => void): P
     intervals[mode] = intervalSummary(recs);
     files[mode] = f;
   }
-  if (!Object.keys(records).length) throw new InputError(`${dir}: no <mode>/results.jsonl with episodes in it`);
+  if (!Object.keys(records).length) {
+    const also = uncounted.length ? ` (${uncounted.join(', ')} ${uncounted.length === 1 ? 'is' : 'are'} not counted by ${file}: re-run its askfirst eval command to finish ${uncounted.length === 1 ? 'it' : 'them'})` : '';
+    throw new InputError(`${dir}: no <mode>/results.jsonl with episodes in it${also}`);
+  }
   // the policy as eval names it (a string); anything else (a summary of another askfirst, edited) is not shown as "[object Object]"
-  return { dir, label: typeof summary.policy === 'string' && summary.policy ? summary.policy : basename(dir), summary, records, intervals, files };
+  const label = typeof summary.policy === 'string' && summary.policy ? summary.policy : basename(dir);
+  return { dir, label, summary, records, intervals, files, ...(uncounted.length ? { uncounted } : {}) };
+}
+
+/** The modes summary.json counts (the keys of its `modes`), or undefined where it has no `modes` object (an older askfirst's: every mode's file is read). */
+function summaryModes(summary: Record<string, unknown>): Set<string> | undefined {
+  const modes = summary.modes;
+  return modes && typeof modes === 'object' && !Array.isArray(modes) ? new Set(Object.keys(modes)) : undefined;
 }
 
 /** How many episodes of `mode` summary.json counts (`modes.<mode>.episodes`); undefined where it records none (an older askfirst's, a mode it did not play). */
@@ -556,6 +579,7 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
   // a mode some run played and another did not (its results.jsonl empty, or not run) was left out without a word
   const leftOut = EVAL_MODES.filter((m) => !modes.includes(m) && runs.some((r) => r.records[m]?.length));
   const notes = [
+    ...runs.flatMap((r) => (r.uncounted ?? []).map((f) => `${f} is left out: ${r.label}'s summary.json does not count that mode (its askfirst eval stopped before it finished, or the file is left from an earlier run).`)),
     ...leftOut.map((m) => `The ${m} mode is left out: ${runs.filter((r) => !r.records[m]?.length).map((r) => r.label).join(', ')} played no episode in it (a mode is compared only when every run played it).`),
     ...(groups.length > 1 ? ['The runs were made on different data (their fingerprints differ): paired tests use only the episode ids they share.'] : []),
     ...(formUnknown.length
