@@ -13,7 +13,8 @@ export const evalHttpFields = {
   judgeConcurrency: z.number().int().min(1).max(1024).optional().describe("the --judge's requests in flight at once (default: --concurrency's, else 8)"),
   hint: z.boolean().default(false).describe('hints on: proactive/mcqa runs as hint mode; open mode adds a sentence inviting the model to say what would help; the reference mode has none (refused with --mode reference alone)'),
   history: z.boolean().default(false).describe('openai: send earlier turns (with their images) as conversation history'),
-  concurrency: z.number().int().min(1).max(1024).optional().describe('openai: requests in flight at once (default 8)'),
+  // which side it bounds: the requests to the model's server (serve says the same of its upstream, serve-schema.ts)
+  concurrency: z.number().int().min(1).max(1024).optional().describe("openai: requests in flight to the model's server at once (default 8); the rest wait their turn. Not --batch-size, which bounds what is in play at once"),
   timeout: z.number().positive().optional().describe('openai: per-request timeout in seconds (default 120)'),
   retries: z.number().int().min(0).max(100).optional().describe('openai: retries per request on 429/5xx/network errors/timeouts/malformed replies (default 6)'),
   cache: outPathField().optional().describe('openai: response cache directory; repeated greedy requests are answered from it'),

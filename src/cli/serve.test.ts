@@ -395,6 +395,8 @@ describe('askfirst serve as a proxy: its client of the upstream takes eval\'s fl
     expect(line('serve', '--max-concurrent')).toMatch(/^most clients' requests handled at once .*not --concurrency, an openai: policy's requests to its upstream/);
     for (const flag of ['--no-jpeg-passthrough', '--max-pixels', '--concurrency', '--max-concurrent']) expect(line('serve', flag), flag).not.toMatch(/view file|views/);
     expect(line('eval', '--no-jpeg-passthrough')).toMatch(/^openai: re-encode a JPEG view file as PNG/);
+    // eval's says which side it bounds too (was "requests in flight at once", of no server), and that it is not --batch-size
+    expect(line('eval', '--concurrency')).toMatch(/^openai: requests in flight to the model's server at once \(default 8\).*Not --batch-size, which bounds what is in play at once/);
     // one schema still: serve's fields parse as eval's
     expect(ServeSchema.parse({ policy: 'openai:http://x/v1#m', concurrency: 3, jpegPassthrough: false, maxPixels: 100 })).toMatchObject({ concurrency: 3, jpegPassthrough: false, maxPixels: 100 });
     expect(() => ServeSchema.parse({ policy: 'openai:http://x/v1#m', concurrency: 0 })).toThrow();
