@@ -49,9 +49,11 @@ export class MicroBatcher {
   private running = false;
   batches = 0;
   observations = 0;
+  /** `modelId`: the model as the server serves it (server.ts: servedModelId), named to a client, not the policy's name (a server path). */
   constructor(
     private readonly policy: Policy,
     private readonly maxBatch: number,
+    private readonly modelId?: string,
   ) {}
 
   /**
@@ -90,10 +92,14 @@ export class MicroBatcher {
     p.reject(new ClientGone());
   }
 
-  /** One `act` call, counted for /healthz; a policy that returns another number of replies than asked is an INTERNAL error. */
+  /** One `act` call, counted for /healthz; a policy that returns another number of replies than asked is an INTERNAL error (naming `modelId`). */
   private async act(obs: readonly Observation[], opts: ActOptions): Promise<PolicyReply[]> {
     const replies = await this.policy.act(obs, opts);
-    if (replies.length !== obs.length) throw new AskfirstError('INTERNAL', `policy ${this.policy.name} returned ${replies.length} replies for ${obs.length}`);
+    // said to the client (a 500 keeps an askfirst error's message): the model as served, never policy.name, which for
+    // builtin:/srv/… is the server's folder
+    if (replies.length !== obs.length) {
+      throw new AskfirstError('INTERNAL', `${this.modelId ? `the model ${this.modelId}` : 'the policy'} returned ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'} for ${obs.length} observation${obs.length === 1 ? '' : 's'} (one each is due: a fault of the served policy)`);
+    }
     this.batches++;
     this.observations += obs.length;
     return replies;

@@ -156,6 +156,29 @@ describe('a request without the episode headers to a policy that needs the episo
   });
 });
 
+describe('a policy that returns another number of replies than asked', () => {
+  it('is a 500 naming the model as it is served, not the policy\'s name (a server path)', async () => {
+    // before: "policy builtin:/srv/private/exp/runs/rl returned 0 replies for 1", the server's folder sent to the client
+    const policy: Policy = { name: 'builtin:/srv/private/exp/runs/rl', act: async () => [] };
+    const img = pngDataUrl(createImage(8, 8, [90, 120, 30]));
+    const logged: string[] = [];
+    const srv = await startOpenAIServer({ policy, log: (l) => logged.push(l) });
+    try {
+      const r = await fetch(`${srv.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'builtin:rl', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: img } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b']) }] }] }),
+      });
+      expect(r.status).toBe(500);
+      const message = ((await r.json()) as ErrorBody).error.message;
+      expect(message).toBe('the model builtin:rl returned 0 replies for 1 observation (one each is due: a fault of the served policy)');
+      expect(logged.join('\n')).toContain(message); // the server's log has it too
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
 describe('a scripted:FILE policy served', () => {
   it("sends each reply as the script wrote it, reasoning block included, while the policy reads it without", async () => {
     const [ep] = conformanceEpisodes(1);

@@ -421,7 +421,7 @@ export function createOpenAIApp(o: ServeOptions): Hono {
   const app = new Hono();
   const log = o.log ?? console.error;
   const model = o.modelName ?? servedModelId(o.policy.name); // not the name itself: it may hold a path or an upstream's URL
-  const batcher = new MicroBatcher(o.policy, o.maxBatch ?? 64);
+  const batcher = new MicroBatcher(o.policy, o.maxBatch ?? 64, model);
   const unseeded = unseededStream(o.seed ?? 0);
   const fingerprint = systemFingerprint(o.policy, o.seed ?? 0, { data: o.dataFingerprint }); // in every reply and chunk (fingerprint.ts)
   const created = Math.floor(Date.now() / 1000);
