@@ -2,7 +2,8 @@
  * Evaluate one policy on a set of episodes in one or more modes, writing per-mode results
  * (resumable: re-running the same command continues) and `summary.json` (every rate with its
  * 95 % interval, overall and per kind, plus whatever provenance the caller adds; a mode an earlier run into the same
- * folder finished and this one does not play keeps its figures there: earlierModes). Used by `askfirst eval`.
+ * folder finished and this one does not play keeps its figures there: earlierModes; the data fingerprint, when the caller
+ * records none: dataInfoUnlessGiven). Used by `askfirst eval` and the library (api/evaluate.ts).
  */
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { DataError } from '../util/errors.js';
 import { noteLine } from '../util/progress.js';
 import { streamJsonl } from '../util/jsonl.js';
 import { episodeStream } from '../suite/episode-stream.js';
+import { dataFingerprints } from '../suite/fingerprint.js';
 import { playMode } from './play.js';
 import { lockDir } from './lock.js';
 import { runDifferences } from './store.js';
@@ -101,6 +103,7 @@ export async function evaluate<R extends EpisodeRecordCore>(o: EvaluateOptions, 
       policy: o.policy.name,
       ...o.run,
       ...o.summaryExtra,
+      ...(await dataInfoUnlessGiven(o)),
       modes,
       intervals,
       ...(Object.keys(kept).length ? { keptModes: EVAL_MODES.filter((m) => kept[m]) } : {}),
@@ -108,6 +111,22 @@ export async function evaluate<R extends EpisodeRecordCore>(o: EvaluateOptions, 
     });
   }
   return res;
+}
+
+/**
+ * `dataInfo` with the episodes' fingerprint (suite/fingerprint.ts) for summary.json, when the caller records none
+ * (`run.dataFingerprint` or `summaryExtra.dataInfo.fingerprint`; `askfirst eval` gives both): the library's evaluate()
+ * given no `run` wrote a summary.json with no fingerprint, and `askfirst report` and `compare` could then not tell
+ * whether its data was another run's. Views held in memory are hashed by their pixels, file views by their path as given
+ * (the loader's folder is not known here), added to a `summaryExtra.dataInfo` without one. Nothing when the caller records one.
+ */
+async function dataInfoUnlessGiven(o: EvaluateOptions): Promise<{ dataInfo?: Record<string, unknown> }> {
+  const given = o.summaryExtra?.dataInfo;
+  if (typeof o.run?.dataFingerprint === 'string' || (given && typeof given === 'object' && typeof (given as Record<string, unknown>).fingerprint === 'string')) return {};
+  const stream = episodeStream(o.episodes);
+  const { fingerprint, earlier } = await dataFingerprints(stream.episodes());
+  const kept = given && typeof given === 'object' && !Array.isArray(given) ? given : {};
+  return { dataInfo: { episodes: stream.count, ...kept, fingerprint, ...(earlier.length ? { earlierFingerprints: earlier } : {}) } };
 }
 
 /**

@@ -6,6 +6,7 @@ import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { runEpisodes } from '../agents/runner.js';
 import { openResults } from '../eval/store.js';
 import { evaluate } from '../eval/evaluate.js';
+import { dataFingerprint } from '../suite/fingerprint.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { tmpDir } from '../testing/tmp.js';
@@ -18,7 +19,7 @@ import { mcnemar } from '../util/stats.js';
 import { intervalSummary } from '../eval/intervals.js';
 import { codeSpanText } from '../testing/code-span.js';
 import { mdCell } from './model-card.js';
-import { pairwiseMcnemar, pValue, readEvalReport, readEvalRun, readFullRecords, renderEvalReport, type EvalRun } from './eval-report.js';
+import { dataOf, pairwiseMcnemar, pValue, readEvalReport, readEvalRun, readFullRecords, renderEvalReport, type EvalRun } from './eval-report.js';
 
 describe('readEvalRun', () => {
   it('a summary.json that does not parse, or is not an object, is a DataError naming the file', async () => {
@@ -359,7 +360,7 @@ describe('renderEvalReport: a run whose summary.json records less (an older askf
   it('is said not to record its data, not to have been made on other data, and its provenance is "not recorded", not "no git"', async () => {
     const { markdown, html } = await renderEvalReport([run('old', { policy: 'old' }), run('new', recorded('sha256:1'))]);
     expect(markdown).not.toContain('different data');
-    expect(markdown).toContain('The data of old is not recorded in its summary.json, so whether the runs played the same data is not known');
+    expect(markdown).toContain('The data of old is not recorded in its summary.json (written by an older askfirst, or by hand: askfirst eval and evaluate() record it), so whether the runs played the same data is not known');
     expect(markdown).toContain('- old: old · data not recorded · askfirst version not recorded');
     expect(markdown).toContain('- new: new · data suite:/nowhere (sha256:1…) · askfirst 0.1.0 @ abc · d');
     expect(html).not.toMatch(/data – \(–…\)|no git/);
@@ -404,5 +405,38 @@ describe('readEvalReport: data that changed since the runs played it', () => {
     expect(rep.markdown).toMatch(new RegExp(`^> The data suite:${suite.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not what the runs played: its episode \\S+ shows another prompt than its record \\(the suite was generated again or edited since\\), so example episodes show no images\\.$`, 'm'));
     expect(rep.html).toContain('is not what the runs played');
     expect(rep.html).not.toContain('<img src="data:image'); // were the new suite's views, beside the old episodes' replies
+  });
+});
+
+describe("the library's evaluate() runs", () => {
+  const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+
+  it('record their data, so a report tells two on other data apart (was: "not recorded" for both, the check skipped)', async () => {
+    const eps = Array.from({ length: 3 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+    const [a, b] = [tmpDir('af-report-lib-a'), tmpDir('af-report-lib-b')];
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out: a, batchSize: 1 });
+    const other = eps.map((e, i) => (i === 0 ? chainEpisode('e0', 3, 1) : e)); // episode e0 other (its answer), the ids the same
+    await evaluate({ episodes: other, loader, policy: new OraclePolicy(other), modes: ['proactive'], out: b, batchSize: 1 });
+    const runs = await Promise.all([a, b].map((d) => readEvalRun(d)));
+    expect(runs.map((r) => dataOf(r).fingerprint)).toEqual([await dataFingerprint(eps), await dataFingerprint(other)]);
+    runs[1].label = 'other';
+    const { markdown } = await renderEvalReport(runs);
+    expect(markdown).toContain('The runs were made on different data');
+    expect(markdown).not.toContain('not recorded in');
+  });
+
+  it('keep a fingerprint the caller gives (run.dataFingerprint, summaryExtra.dataInfo), and add one to a dataInfo without it', async () => {
+    const eps = Array.from({ length: 2 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+    const summaryOf = (d: string) => JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    const d1 = tmpDir('af-report-lib-given');
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out: d1, run: { dataFingerprint: 'fp-1' }, batchSize: 1 });
+    expect(summaryOf(d1).dataInfo).toBeUndefined();
+    expect(summaryOf(d1).dataFingerprint).toBe('fp-1');
+    const d2 = tmpDir('af-report-lib-extra');
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out: d2, summaryExtra: { dataInfo: { spec: 'mine', fingerprint: 'fp-2' } }, batchSize: 1 });
+    expect(summaryOf(d2).dataInfo).toEqual({ spec: 'mine', fingerprint: 'fp-2' });
+    const d3 = tmpDir('af-report-lib-spec');
+    await evaluate({ episodes: eps, loader, policy: new OraclePolicy(eps), modes: ['proactive'], out: d3, summaryExtra: { dataInfo: { spec: 'mine' } }, batchSize: 1 });
+    expect(summaryOf(d3).dataInfo).toEqual({ episodes: 2, spec: 'mine', fingerprint: await dataFingerprint(eps) });
   });
 });

@@ -587,7 +587,8 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
           `${formUnknown.join(', ')} ran on ProactiveBench data, whose fingerprint changed form (askfirst now hashes each entry's file relative to the data's folder, not by its full path), and ${formUnknown.length === 1 ? 'its summary.json records' : 'their summary.json files record'} one form only: a run made before the change shows as other data beside a newer one on the same data. To compare them, re-run ${formUnknown.length === 1 ? 'its' : 'each one\'s'} askfirst eval command (same --data, same --out) with this askfirst: it resumes the results without playing an episode again (while the data is where it was) and records both forms.`,
         ]
       : []),
-    ...(unknown.length && runs.length > 1 ? [`The data of ${unknown.join(', ')} is not recorded in its summary.json, so whether the runs played the same data is not known: paired tests use the episode ids they share.`] : []),
+    // askfirst eval and the library's evaluate() always record it: such a summary.json is an older askfirst's, or made by hand
+    ...(unknown.length && runs.length > 1 ? [`The data of ${unknown.join(', ')} is not recorded in ${unknown.length === 1 ? 'its summary.json' : 'their summary.json files'} (written by an older askfirst, or by hand: askfirst eval and evaluate() record it), so whether the runs played the same data is not known: paired tests use the episode ids they share.`] : []),
   ];
   // example images from the first run that names its data
   const dataSpec = runs.map((r) => dataOf(r).spec).find((x) => x !== null) ?? null;
