@@ -214,6 +214,30 @@ describe('demo --fresh over an earlier demo', () => {
     expect(readFileSync(join(out, 'results.replaced.json'), 'utf8')).toBe('{"an older": "one"}');
   });
 
+  it('called as a library (no unlessDone) and failing before it wrote anything: the folder is as it was (was: its summary left set aside)', async () => {
+    const out = tmpDir('askfirst-demo-fresh-library');
+    const earlier = fakeResults(11);
+    earlier.data.seed = 0;
+    earlier.quick = true;
+    await writeResults(out, earlier);
+    writeFileSync(join(out, 'report.html'), '<p>the earlier demo</p>');
+    writeFileSync(join(out, 'MODEL_CARD.md'), '# the earlier demo\n');
+    writeFileSync(join(out, 'results.replaced.json'), '{"an older": "one"}');
+    const folder = () => Object.fromEntries(readdirSync(out).filter((f) => f !== 'supervised').map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+    const before = folder();
+    const said: string[] = [];
+    const broke = new Error('broke');
+    // the demo fails at its first line after setting the summary aside (a library caller's run: no command's guard)
+    const log = (s: string) => {
+      said.push(s);
+      if (said.length > 1) throw broke;
+    };
+    await expect(runDemo({ out, quick: true, fresh: true, progress: false, reportTo: [] }, log)).rejects.toBe(broke);
+    expect(said[0]).toMatch(/^demo: --fresh: the earlier demo's results.json, report.html, MODEL_CARD.md in .* moved to/);
+    expect(folder()).toEqual(before); // its summary back, the older copy too, and no run.json of the demo that failed
+    expect(readdirSync(join(out, 'supervised'))).toEqual([]); // the stage it began has no settings of it either (startDemoSupervised)
+  });
+
   it('a summary that cannot be set aside (a folder in the way) is refused before any work, leaving the earlier demo as it was: summary and run.json', async () => {
     const out = tmpDir('askfirst-demo-fresh-blocked');
     writeFileSync(join(out, 'run.json'), `${JSON.stringify({ run: 'demo', settings: { quick: false, seed: 4 } })}\n`);

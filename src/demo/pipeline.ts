@@ -50,6 +50,7 @@ import { startDemoRL } from './rl-runs.js';
 import { checkDemoStage, DEMO_RUNS, DEMO_SUPERVISED_DIR, isBaselineStage, takenUpGuesser } from './demo-stage-run.js';
 import { startDemoSupervised } from './supervised-run.js';
 import { NOTHING_SET_ASIDE, setAsideSummary } from './fresh-summary.js';
+import { undoOnThrow, type UnlessDone } from './undo-on-throw.js';
 
 /**
  * Budgets for the full and the quick demo, counted in work (optimizer steps, updates, episodes),
@@ -108,9 +109,16 @@ async function evalCached(policy: BuiltinPolicy, cache: FeatureCache, eps: reado
 /**
  * The demo into `partial.out`. `unlessDone(undo)` has `undo` run if the command ends without finishing, by an error or a
  * signal (cli/run-guard.ts `guardRun`), and returns what drops it: a --fresh demo stopped before it writes a checkpoint
- * leaves the demo it was to replace with the settings that demo started with.
+ * leaves the demo it was to replace with the settings that demo started with. Without `unlessDone` (a library caller), that
+ * runs when the demo throws, before the error goes on (undo-on-throw.ts).
  */
-export async function runDemo(partial: unknown, log: (s: string) => void = console.log, unlessDone: (undo: () => void) => () => void = () => () => {}): Promise<Results> {
+export async function runDemo(partial: unknown, log: (s: string) => void = console.log, unlessDone?: UnlessDone): Promise<Results> {
+  // called as a library (no command's guard), what undoes a run that ends without finishing runs when it throws: was nothing,
+  // so a --fresh demo that failed before writing a checkpoint left the earlier summary set aside and its settings replaced
+  return unlessDone ? demoRun(partial, log, unlessDone) : undoOnThrow(log, (own) => demoRun(partial, log, own));
+}
+
+async function demoRun(partial: unknown, log: (s: string) => void, unlessDone: UnlessDone): Promise<Results> {
   const cfg = resolveConfig(DemoConfigSchema, partial, 'demo');
   const b = demoBudget(cfg.quick);
   const t0 = performance.now();

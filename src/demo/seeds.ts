@@ -24,6 +24,7 @@ import { writeFileAtomicSync } from '../util/fsx.js';
 import type { RunContents } from '../nn/run-dir.js';
 import { demoStagesHeld, demoWroteSince, RESUMES, stagesKept } from './demo-stopped.js';
 import { NOTHING_SET_ASIDE, setAside } from './fresh-summary.js';
+import { undoOnThrow } from './undo-on-throw.js';
 
 /**
  * The file a `--seeds … --fresh` run puts in every seed's folder holding an earlier demo before the first seed runs, and
@@ -93,20 +94,7 @@ export async function runSeeds(
   unlessDone?: (undo: () => void) => () => void,
   at: SeedsProgress = { finished: [] },
 ): Promise<SeedsOutcome> {
-  if (unlessDone) return seedsRun(cfg, run, log, unlessDone, at);
-  const undos = new Set<() => void>();
-  try {
-    return await seedsRun(cfg, run, log, (undo) => (undos.add(undo), () => undos.delete(undo)), at);
-  } catch (e) {
-    for (const undo of [...undos].reverse()) {
-      try {
-        undo();
-      } catch (failed) {
-        log(`demo: could not undo what the failed run began: ${(failed as Error).message}`); // said: the error that ended the run comes first
-      }
-    }
-    throw e;
-  }
+  return unlessDone ? seedsRun(cfg, run, log, unlessDone, at) : undoOnThrow(log, (own) => seedsRun(cfg, run, log, own, at));
 }
 
 async function seedsRun(
