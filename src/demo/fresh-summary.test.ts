@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
@@ -102,16 +102,57 @@ describe('setAsideSummary: a --fresh demo moves the earlier summary aside', () =
     }
   });
 
-  it(`an older copy above ${MAX_REMEMBERED_BYTES} bytes is not held in memory: it waits under *.replaced.replaced.*, and is put back all the same`, () => {
+  it(`an older copy above ${MAX_REMEMBERED_BYTES} bytes is refused in one line, nothing moved (was: it went to a third name, *.replaced.replaced.*, that a SIGKILL left)`, () => {
     const out = earlierSummary(false);
-    const big = Buffer.alloc(MAX_REMEMBERED_BYTES + 1, 7);
-    writeFileSync(join(out, 'results.replaced.json'), big);
+    writeFileSync(join(out, 'results.replaced.json'), Buffer.alloc(MAX_REMEMBERED_BYTES + 1, 7));
+    const before = contents(out);
+    watch.dir = out;
+    expect(() => setAsideSummary(out, () => {})).toThrow(
+      `${join(out, 'results.replaced.json')} (4.0 MiB, set aside by an earlier --fresh demo) is larger than the 4.0 MiB a --fresh demo keeps to put it back if stopped; move or remove it, then run again`,
+    );
+    expect(watch.states).toEqual([]); // nothing renamed or removed
+    expect(contents(out)).toEqual(before);
+    // one of exactly the bound is kept in memory and put back
+    writeFileSync(join(out, 'results.replaced.json'), Buffer.alloc(MAX_REMEMBERED_BYTES, 7));
+    setAsideSummary(out, () => {}).putBack();
+    expect(readFileSync(join(out, 'results.replaced.json')).equals(Buffer.alloc(MAX_REMEMBERED_BYTES, 7))).toBe(true);
+    expect(watch.states.flat().filter((f) => f.includes('.replaced.replaced'))).toEqual([]);
+  });
+
+  it('put back with its permissions and modification time, not only its bytes (was: the older copy came back 0644 and dated now)', () => {
+    const out = earlierSummary(true);
+    const older = join(out, 'results.replaced.json');
+    chmodSync(older, 0o400);
+    utimesSync(older, 1_000_000_000, 1_000_000_000); // 2001-09-09
     const aside = setAsideSummary(out, () => {});
-    expect(readFileSync(join(out, 'results.replaced.replaced.json')).equals(big)).toBe(true);
+    expect(readFileSync(older, 'utf8')).toBe("the earlier demo's results.json");
     aside.putBack();
-    expect(readFileSync(join(out, 'results.replaced.json')).equals(big)).toBe(true);
-    expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe("the earlier demo's results.json");
-    expect(readdirSync(out).sort()).toEqual([...SUMMARY_FILES, 'results.replaced.json'].sort());
+    const back = statSync(older); // before it is read here: a read updates its access time
+    expect(back.mode & 0o777).toBe(0o400);
+    expect(back.mtimeMs).toBe(1_000_000_000_000);
+    expect(back.atimeMs).toBe(1_000_000_000_000);
+    expect(readFileSync(older, 'utf8')).toBe('an older demo, set aside by an earlier --fresh');
+  });
+
+  it('a *.replaced.replaced.* an older askfirst left when killed: said in one line, removed once the run writes its own, left as found when put back', () => {
+    for (const settle of ['putBack', 'drop'] as const) {
+      for (const summary of [true, false]) {
+        // with the earlier summary, or (killed between its two renames) none: results.json moved and nothing after
+        const out = summary ? earlierSummary(true) : tmpDir('askfirst-fresh-leftover');
+        writeFileSync(join(out, 'results.replaced.replaced.json'), 'left by an older askfirst');
+        const before = contents(out);
+        const said: string[] = [];
+        const aside = setAsideSummary(out, (s) => void said.push(s));
+        expect(said.at(-1)).toBe(
+          `demo: --fresh: results.replaced.replaced.json in ${out}, left by an older askfirst stopped mid-way, will be removed once this demo writes its own (one earlier copy, *.replaced.*, is kept)`,
+        );
+        expect(said).toHaveLength(summary ? 2 : 1);
+        if (settle === 'drop') writeFileSync(join(out, 'results.json'), 'the new demo');
+        aside[settle]();
+        if (settle === 'putBack') expect(contents(out)).toEqual(before);
+        else expect(Object.keys(contents(out)).filter((f) => f.includes('.replaced.replaced'))).toEqual([]);
+      }
+    }
   });
 
   it('sets aside any files given (the aggregate of a --seeds run), and nothing when none is there', () => {

@@ -3,7 +3,7 @@
  * sibling and are renamed into place, and so do whole directories (writeDirAtomic); JSONL
  * records are appended one whole line per write.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, futimesSync, ftruncateSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync, mkdirSync } from 'node:fs';
 import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -162,8 +162,19 @@ export class StagedFiles {
   }
 }
 
-/** Synchronous twin of writeFileAtomic (checkpoints, exit handlers). */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+/** A file's permissions and times, which writeFileAtomicSync can give the file it writes (a file put back as it was). */
+export interface FileMeta {
+  /** st_mode; its permission bits (0o7777) are given */
+  mode: number;
+  atime: Date;
+  mtime: Date;
+}
+
+/**
+ * Synchronous twin of writeFileAtomic (checkpoints, exit handlers). `meta`: the permissions and times the file gets, set on
+ * the temporary file before it is renamed into place (so the file never appears with others).
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, meta?: FileMeta): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = tmpName(path);
   try {
@@ -171,6 +182,10 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     try {
       const b = typeof data === 'string' ? Buffer.from(data) : data;
       for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off); // writeSync may write less than asked
+      if (meta) {
+        fchmodSync(fd, meta.mode & 0o7777);
+        futimesSync(fd, meta.atime, meta.mtime);
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);
