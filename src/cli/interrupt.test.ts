@@ -70,8 +70,9 @@ describe('a probe stopped by a signal', () => {
 
   it('SIGTERM while the injection probe draws its items: says nothing was saved, ends by SIGTERM', { timeout: 60_000 }, async () => {
     const out = join(tmpDir('af-interrupt'), 'probe');
-    // 8 episodes of each of the 7 kinds and their 56 attacked copies: seconds of drawing (that it yields between items is
-    // injection.test.ts's to show: before, it already heard a signal once the clean half was drawn, at its first text)
+    // 8 episodes of each of the 7 kinds, each followed by its attacked copy: seconds of drawing. That it yields between
+    // items is injection.test.ts's to show: this test passes without those turns too, the signal heard at the first text
+    // drawn (its first await that is not already resolved: loading the canvas module), after the first clean episode
     const r = await runSignalled(['probe', 'injection', '--policy', 'random', '--episodes', '8', '--out', out], /generating items/, 'SIGTERM');
     expect(r.stderr).toContain('askfirst: interrupted; nothing was saved (askfirst probe injection had not started its run yet); run the same command again');
     expectInterrupted(r, 'SIGTERM');
