@@ -8,7 +8,7 @@
  * shell sees as 141 (128 + 13): as `cat` or `git` end when their reader goes (`exitClosed`), so a
  * script under `set -o pipefail` can tell the command did not finish (a long command's work stopped
  * there), and one without it sees the reader's status as usual. A long command stops as for a second Ctrl-C: what it wrote atomically is
- * whole, a lock it held is removed by its 'exit' listener (docs/hardening.md, "Workbench and
+ * whole, a lock it held is removed as it exits (util/at-exit.ts; docs/hardening.md, "Workbench and
  * the command line"). A server that prints its address and then writes nothing learns of a closed
  * stdout only at its next write: Node 20 gives no event for it without one (docs/hardening.md,
  * "Every server").

@@ -422,8 +422,8 @@ describe('stoppable: exiting while a read of a named pipe waits', () => {
 
 /**
  * How a command ends after a job stopped by a signal (`endBySignal`): by the signal itself, so that a shell script running
- * it stops too (the real commands in a shell script: interrupt.test.ts), once what it wrote is out and its 'exit'
- * listeners have run; an exit code decided after (an error's 1) stays.
+ * it stops too (the real commands in a shell script: interrupt.test.ts), once what it wrote is out and its clean-ups at
+ * exit (util/at-exit.ts) have run, each once; an exit code decided after (an error's 1) stays.
  */
 describe('endBySignal', () => {
   const child = join(dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'end-by-signal-child.ts');
@@ -437,19 +437,37 @@ describe('endBySignal', () => {
     return { code, killedBy, stdout, stderr };
   };
 
-  it('ends the process by the signal once its queued output is written and its exit listeners have run', { timeout: 60_000 }, async () => {
+  it('ends the process by the signal once its queued output is written and its clean-ups at exit have run', { timeout: 60_000 }, async () => {
     const r = await run('interrupted');
     expectInterrupted(r, 'SIGINT');
     expect(r.stdout.length).toBe(200_000);
     expect(r.stderr).toBe('exit listener ran (130)\n');
   });
 
-  it("runs the 'exit' listeners added after it too (a lock taken meanwhile is released) before it ends by the signal", { timeout: 60_000 }, async () => {
-    // before: the signal was raised from its own listener, added at its first call, so a later one never ran: the lock stayed
+  it('runs the clean-ups at exit registered after it too (a lock taken meanwhile is released), the last first, before it ends by the signal', { timeout: 60_000 }, async () => {
+    // once: the signal was raised from its own listener, added at its first call, so a later one never ran: the lock stayed
     const lock = join(tmpDir('af-end-by-signal'), 'lock');
     const r = await run('later', lock);
     expectInterrupted(r, 'SIGINT');
-    expect(r.stderr).toBe('exit listener ran (130)\nlater exit listener ran (130)\n');
+    expect(r.stderr).toBe('later exit listener ran (130)\nexit listener ran (130)\n');
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('the signal not delivered: the exit goes on with 130, every clean-up run once, none a second time', { timeout: 60_000 }, async () => {
+    // before: the later 'exit' listeners were called by hand before the signal, then by Node again after it
+    const lock = join(tmpDir('af-end-by-signal'), 'lock');
+    const r = await run('undelivered', lock);
+    expect({ code: r.code, killedBy: r.killedBy }).toEqual({ code: 130, killedBy: null });
+    expect(r.stderr).toBe('later exit listener ran (130)\nexit listener ran (130)\n');
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('a clean-up that throws is said in one line; the others still run and the process still ends by the signal', { timeout: 60_000 }, async () => {
+    // before: the throw left the 'exit' listener that raises the signal: the rest did not run, and the process exited 7
+    const lock = join(tmpDir('af-end-by-signal'), 'lock');
+    const r = await run('throws', lock);
+    expectInterrupted(r, 'SIGINT');
+    expect(r.stderr).toBe('askfirst: a clean-up at exit failed: the clean-up failed\nlater exit listener ran (130)\nexit listener ran (130)\n');
     expect(existsSync(lock)).toBe(false);
   });
 

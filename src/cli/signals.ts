@@ -10,6 +10,7 @@ import { RunAborted } from '../agents/runner.js';
 import { RequestAborted } from '../agents/http/retry.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { withKept } from '../util/fs-errors.js';
+import { endAtExit } from '../util/at-exit.js';
 import { exitAfterOutput, isExiting, onSignalUnlessExiting, untilExit } from '../util/exit-after-output.js';
 
 /** Exit code of a process stopped by this signal (the shell's 128 + its number). */
@@ -257,7 +258,7 @@ export class StoppableJob {
 
 /**
  * End the process for `sig` now, by the signal itself (`endBySignal`: a shell sees 130, 143 for SIGTERM), once what it
- * wrote to stdout and stderr is out and the 'exit' listeners have run (lock files released, a half-made database's
+ * wrote to stdout and stderr is out and its clean-ups at exit have run (lock files released, a half-made database's
  * folder removed), without waiting on a thread that may never return. Node's exit (`process.exit`) joins the threads of
  * libuv's pool, and one blocked in a call that never returns — reading a named pipe nobody writes to (or opens for
  * writing), a stalled network mount, a DNS lookup no server answers — held the exit for as long, Node's signal handling
@@ -276,41 +277,34 @@ export function exitNow(sig: StopSignal): void {
  * Have the process, when it exits with 130 (143 for SIGTERM; 141 for SIGPIPE, its reader gone: cli/closed-pipe.ts) — at
  * once (`exitNow`) or once a job that ended as `Interrupted` has let its event loop drain (main(): its stdout and stderr
  * then written out) — end by `sig` instead:
- * after its 'exit' listeners (those added after this call too: `raiseAtExit`), its own listeners for `sig` removed (none of them can run any
- * more), the signal is sent to itself with its default effect, so the kernel ends the process there, no further code
- * running. Why by the signal: a shell sees the same 130 / 143, but a shell script (or loop) whose command was stopped by
+ * after its clean-ups at exit (util/at-exit.ts: lock files released, a half-made database's folder removed — those
+ * registered after this call too, by work still under way while the exit waits for its output), its own listeners for
+ * `sig` removed (none of them can run any more), the signal is sent to itself with its default effect, so the kernel
+ * ends the process there, no further code running (`raiseAtExit`, the at-exit list's ending, run after every clean-up).
+ * Why by the signal: a shell sees the same 130 / 143, but a shell script (or loop) whose command was stopped by
  * Ctrl-C stops too only when that command died by SIGINT; one that exited 130 is taken to have handled the Ctrl-C, and
  * the script runs its next command (bash's "wait and cooperative exit"; docs/hardening.md has the figures). And the
  * signal ends the process before Node's exit joins the threads of libuv's pool, which one blocked in a call that never
  * returns (opening a named pipe nobody opens) held for ever, Ctrl-C and SIGTERM no longer heard (`exitNow`). A parent
  * process sees the signal, not the code. If the signal is not delivered (a handler outside Node's listeners), the exit
- * goes on with its code; an exit with another code (an error's 1, decided since) stays as it is. One listener per
- * process, whichever signal came last.
+ * goes on with its code, no clean-up run twice; an exit with another code (an error's 1, decided since) stays as it is.
+ * Whichever signal came last.
  */
 export function endBySignal(sig: EndingSignal): void {
-  if (!endingBy) process.on('exit', raiseAtExit);
+  if (!endingBy) endAtExit(raiseAtExit);
   endingBy = sig;
 }
 
-/**
- * `endBySignal`'s 'exit' listener: registered at its first call, so 'exit' listeners added after that — a lock taken
- * (util/lockfile.ts `releasedAtExit`) or a database's folder begun (feedback/pglite-create.ts) by work still under way
- * while the exit waits for its output (a reader gone: `exitAfterOutput` waits up to 5 s) — come after it, and the
- * signal, raised here, ended the process before they ran: the lock, the half-made folder were left. It runs them first,
- * in their order, then raises: every 'exit' listener runs before the process ends, whenever it was added. (Node calls
- * them again after this one only if the signal was not delivered; those of askfirst do nothing a second time.)
- */
+/** `endBySignal`'s ending at exit, after every clean-up: the signal raised if the exit's status is its own. */
 function raiseAtExit(code: number): void {
   if (!endingBy || code !== ENDING_EXIT[endingBy]) return;
-  const listeners = process.listeners('exit');
-  for (const later of listeners.slice(listeners.indexOf(raiseAtExit) + 1)) (later as (code: number) => void).call(process, code);
   raise(endingBy);
 }
 
 let endingBy: EndingSignal | undefined;
 
 /**
- * End the command by `sig` once its event loop has drained (what it wrote is out, its 'exit' listeners run): its exit
+ * End the command by `sig` once its event loop has drained (what it wrote is out, its clean-ups at exit run): its exit
  * status 130 (143 for SIGTERM), turned into the signal itself by `endBySignal`. What main() does for a job that ended
  * as `Interrupted`; a server that stopped cleanly at a signal (`serveUntilStopped`) has no error to throw.
  */

@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { atExit } from '../util/at-exit.js';
 import { refuseMountPoint } from '../util/fsx.js';
 import { processAlive } from '../util/lockfile.js';
 import { siblingStem } from '../util/sibling-name.js';
@@ -200,7 +201,7 @@ export async function makePgliteTemplate(): Promise<string> {
   if (usableTemplate(dir)) return `${dir}: already made by PGlite ${pgliteVersion()}`;
   const tmp = `${dir}.creating-${process.pid}-${randomBytes(4).toString('hex')}`;
   const remove = () => rmSync(tmp, { recursive: true, force: true });
-  process.on('exit', remove);
+  const unlist = atExit(remove);
   try {
     mkdirSync(tmp, { recursive: true });
     await initdbInWorker(join(tmp, 'data'), join(tmp, 'data'));
@@ -211,7 +212,7 @@ export async function makePgliteTemplate(): Promise<string> {
     renameSync(tmp, dir);
   } finally {
     remove();
-    process.off('exit', remove);
+    unlist();
   }
   return `${dir}: made by PGlite ${pgliteVersion()}`;
 }
@@ -231,7 +232,7 @@ export async function createPgliteDir(dataDir: string, signal?: AbortSignal, tem
   for (const n of readdirSync(parent)) if (n.startsWith(prefix) && !processAlive(Number(n.slice(prefix.length).split('-')[0]))) removeCreating(join(parent, n));
   const tmp = join(parent, `${prefix}${process.pid}-${randomBytes(4).toString('hex')}`);
   const remove = () => removeCreating(tmp);
-  process.on('exit', remove);
+  const unlist = atExit(remove);
   try {
     const usable = usableTemplate(template);
     if (usable) await copyTemplate(usable, tmp, dataDir, signal); // made this user's own
@@ -247,6 +248,6 @@ export async function createPgliteDir(dataDir: string, signal?: AbortSignal, tem
     }
   } finally {
     remove();
-    process.off('exit', remove);
+    unlist();
   }
 }

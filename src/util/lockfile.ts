@@ -25,6 +25,7 @@ import { closeSync, linkSync, openSync, readFileSync, rmSync, writeFileSync, wri
 import { namePath } from './fs-errors.js';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { atExit } from './at-exit.js';
 import { AskfirstError } from './errors.js';
 
 export type LockAttempt = { ok: true } | { ok: false; holder: string };
@@ -138,7 +139,7 @@ export function releaseLockFile(path: string, content: string): void {
 
 /**
  * The release of a lock file just taken (`takeLockFile`): removes `path` if it still holds `content`, once — when called,
- * or at the process's exit, whichever comes first (a second Ctrl-C, `process.exit`: only kill -9, or a signal with no
+ * or at the process's exit (util/at-exit.ts), whichever comes first (a second Ctrl-C, `process.exit`: only kill -9, or a signal with no
  * handler, leaves the lock, and the next run takes it over as stale).
  */
 export function releasedAtExit(path: string, content: string): () => void {
@@ -146,9 +147,9 @@ export function releasedAtExit(path: string, content: string): () => void {
   const release = () => {
     if (!held) return;
     held = false;
-    process.off('exit', release);
+    unlist();
     releaseLockFile(path, content);
   };
-  process.on('exit', release);
+  const unlist = atExit(release);
   return release;
 }
