@@ -42,7 +42,7 @@ let doublePlayProject: number;
 let switchProjectA: number;
 let switchProjectB: number;
 let otherId: number;
-let leaveProjects: Record<'from' | 'to' | 'closed' | 'twoTabs' | 'signOut', number>;
+let leaveProjects: Record<'from' | 'to' | 'closed' | 'twoTabs' | 'signOut' | 'reload', number>;
 /** How far the server's login-cache clock is ahead of the real one (`revoke` moves it past AUTH_CACHE_MS). */
 let skew = 0;
 
@@ -71,7 +71,7 @@ beforeAll(async () => {
   switchProjectB = (await createDemoProject(store, 'switch-b', join(dir, 'images-sb'), 3, 1, { types: ['rationale'] })).project.id;
   // One task with one place each: whoever holds it keeps it from everyone else.
   const one = async (name: string) => (await createDemoProject(store, name, join(dir, `images-${name}`), 1, 1, { types: ['rationale'] })).project.id;
-  leaveProjects = { from: await one('leave-from'), to: await one('leave-to'), closed: await one('leave-closed'), twoTabs: await one('leave-two-tabs'), signOut: await one('leave-sign-out') };
+  leaveProjects = { from: await one('leave-from'), to: await one('leave-to'), closed: await one('leave-closed'), twoTabs: await one('leave-two-tabs'), signOut: await one('leave-sign-out'), reload: await one('leave-reload') };
   otherId = (await store.addAnnotator('other')).id;
   const a = await store.addAnnotator('hurried');
   token = a.token;
@@ -309,6 +309,20 @@ describe.skipIf(!!skip)('workbench in Chromium: leaving a task gives its place b
     await expect.poll(() => free(leaveProjects.twoTabs), { timeout: 10_000 }).toBe(true);
     await first.close();
     await second.close();
+  });
+
+  it('a reload in a project other than the first comes back to that project and its task, not to the first project', async () => {
+    // Measured before: the reloaded page opened the first project, and asking for work there gave this task back.
+    const { page, aid } = await holder('reloads-mid-task', leaveProjects.reload);
+    const again = page.waitForResponse((r) => /\/api\/projects\/\d+\/next$/.test(new URL(r.url()).pathname));
+    await page.reload();
+    const answer = await again;
+    expect(new URL(answer.url()).pathname).toBe(`/api/projects/${leaveProjects.reload}/next`);
+    expect(((await answer.json()) as NextResponse).assignment?.id).toBe(aid);
+    await page.locator(`div.task[data-assignment="${aid}"]`).waitFor();
+    expect(await page.getByLabel('Project').inputValue()).toBe(String(leaveProjects.reload));
+    expect(await free(leaveProjects.reload)).toBe(false);
+    await page.close();
   });
 
   it('signing out gives the task back', async () => {

@@ -4,7 +4,7 @@
  * double-counts). All model text is rendered as React text nodes — never as HTML.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, isTokenRefused, tokenStore, whyFailed, type AssignmentInfo, type Label, type Me, type NextResponse, type ProjectInfo, type Progress } from './api.js';
+import { api, ApiError, isTokenRefused, projectStore, tokenStore, whyFailed, type AssignmentInfo, type Label, type Me, type NextResponse, type ProjectInfo, type Progress } from './api.js';
 import { TaskView, useFocusIfLost, type Refused } from './tasks.js';
 import { TabPresence } from './tabs.js';
 
@@ -220,7 +220,9 @@ export function App() {
     if (!me) return;
     api.projects().then((ps) => {
       setProjects(ps);
-      if (ps.length && pid === null) setPid(ps[0].id);
+      // the project this tab was in before a reload, while it still exists; else the first
+      const kept = projectStore.get();
+      if (ps.length && pid === null) setPid(ps.find((p) => p.id === kept)?.id ?? ps[0].id);
     }, loadFailed);
   }, [me]); // pid is read once to pick the first project
 
@@ -387,7 +389,10 @@ export function App() {
       <header>
         <h1 className="brand">askfirst · workbench</h1>
         {!noProjects && (
-          <select aria-label="Project" data-testid="project" value={pid ?? ''} onChange={(e) => setPid(Number(e.target.value))}>
+          <select aria-label="Project" data-testid="project" value={pid ?? ''} onChange={(e) => {
+              projectStore.set(Number(e.target.value));
+              setPid(Number(e.target.value));
+            }}>
             {(projects ?? []).map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name}
@@ -403,6 +408,7 @@ export function App() {
             onClick={() => {
               leaveHeld(); // sent with the token, before it is forgotten
               tokenStore.clear();
+              projectStore.clear();
               setMe(null);
             }}
           >
@@ -425,6 +431,7 @@ export function App() {
             when={tokenGone}
             onSignOut={() => {
               tokenStore.clear();
+              projectStore.clear();
               setTokenGone(null);
               setMe(null);
             }}

@@ -32,6 +32,20 @@ export const tokenStore = {
   clear: () => sessionStorage.removeItem(KEY),
 };
 
+/**
+ * The project this tab works in, kept with the token for the tab's life: a reload comes back to it (and to the task
+ * held there), not to the first project, whose request for work would give that task back to the queue.
+ */
+const PROJECT_KEY = 'askfirst.project';
+export const projectStore = {
+  get: (): number | null => {
+    const v = Number(sessionStorage.getItem(PROJECT_KEY) ?? NaN);
+    return Number.isInteger(v) ? v : null;
+  },
+  set: (id: number) => sessionStorage.setItem(PROJECT_KEY, String(id)),
+  clear: () => sessionStorage.removeItem(PROJECT_KEY),
+};
+
 /** Thrown when no answer came (offline, server down): its message is plain words, never the browser's "Failed to fetch". */
 export class Unreachable extends Error {
   constructor(cause: unknown) {
