@@ -39,6 +39,8 @@ let tokenNextProject: number;
 let tokenSwitchProject: number;
 let tokenLoadProject: number;
 let doublePlayProject: number;
+let draftRationaleProject: number;
+let draftPlayProject: number;
 let switchProjectA: number;
 let switchProjectB: number;
 let otherId: number;
@@ -66,6 +68,8 @@ beforeAll(async () => {
   tokenSwitchProject = (await createDemoProject(store, 'token-switch', join(dir, 'images-ts'), 1, 1, { types: ['rationale'] })).project.id;
   tokenLoadProject = (await createDemoProject(store, 'token-load', join(dir, 'images-tx'), 2, 1, { types: ['rationale'] })).project.id;
   doublePlayProject = (await createDemoProject(store, 'double-play', join(dir, 'images-dp'), 1, 1, { types: ['play'] })).project.id;
+  draftRationaleProject = (await createDemoProject(store, 'draft-rationale', join(dir, 'images-dr'), 1, 1, { types: ['rationale'] })).project.id;
+  draftPlayProject = (await createDemoProject(store, 'draft-play', join(dir, 'images-dy'), 1, 1, { types: ['play'] })).project.id;
   // Two projects told apart by their task counts (the progress bar says "/ 2 tasks" or "/ 3 tasks").
   switchProjectA = (await createDemoProject(store, 'switch-a', join(dir, 'images-sa'), 2, 1, { types: ['rationale'] })).project.id;
   switchProjectB = (await createDemoProject(store, 'switch-b', join(dir, 'images-sb'), 3, 1, { types: ['rationale'] })).project.id;
@@ -330,6 +334,47 @@ describe.skipIf(!!skip)('workbench in Chromium: leaving a task gives its place b
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#token').waitFor();
     await expect.poll(() => free(leaveProjects.signOut), { timeout: 10_000 }).toBe(true);
+    await page.close();
+  });
+});
+
+describe.skipIf(!!skip)('workbench in Chromium: a reload in the middle of a task', () => {
+  const drafts = (page: Page, aid: number) => page.evaluate(`Object.keys(sessionStorage).filter((k) => k.startsWith('askfirst.draft.${aid}.'))`);
+
+  it('keeps the rationales ticked and the note typed, and forgets them once the label is saved', async () => {
+    // Measured before: after a reload the boxes were blank and the note gone.
+    const page = await signIn(draftRationaleProject);
+    const aid = await assignmentShown(page);
+    await page.locator('div.task[data-ready=true]').waitFor();
+    await page.getByTestId('rationale-1').check();
+    await page.getByTestId('own-rationale').fill('the zigzag edge shows');
+    await page.reload();
+    await page.locator(`div.task[data-assignment="${aid}"]`).waitFor();
+    expect(await page.getByTestId('rationale-1').isChecked()).toBe(true);
+    expect(await page.getByTestId('rationale-0').isChecked()).toBe(false);
+    expect(await page.getByTestId('own-rationale').inputValue()).toBe('the zigzag edge shows');
+    await page.locator('div.task[data-ready=true]').waitFor();
+    await page.getByTestId('submit').click();
+    await page.getByTestId('all-done').waitFor();
+    expect((await labels()).filter((l) => l.assignment === aid)).toMatchObject([{ label: { accepted: [1], own: 'the zigzag edge shows' } }]);
+    expect(await drafts(page, aid)).toEqual([]);
+    await page.close();
+  });
+
+  it('a play task comes back at the step reached, not at its first view', async () => {
+    const page = await signIn(draftPlayProject);
+    const aid = await assignmentShown(page);
+    await page.getByTestId('perform').waitFor();
+    const turns = () => page.getByTestId('transcript').locator('li').count();
+    const before = await turns();
+    await pressShortcut(page, 'p');
+    await expect.poll(turns).toBeGreaterThan(before);
+    const reached = await page.getByTestId('transcript').innerText();
+    const replay = page.waitForRequest((r) => r.url().endsWith(`/api/assignments/${aid}/play`));
+    await page.reload();
+    expect(JSON.parse((await replay).postData() ?? '{}')).toEqual({ performed: 1 });
+    await page.locator(`div.task[data-assignment="${aid}"]`).waitFor();
+    await expect.poll(() => page.getByTestId('transcript').innerText()).toBe(reached);
     await page.close();
   });
 });

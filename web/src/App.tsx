@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, isTokenRefused, projectStore, tokenStore, whyFailed, type AssignmentInfo, type Label, type Me, type NextResponse, type ProjectInfo, type Progress } from './api.js';
 import { TaskView, useFocusIfLost, type Refused } from './tasks.js';
 import { TabPresence } from './tabs.js';
+import { dropDrafts } from './draft.js';
 
 /** What the sign-in form says when the server refuses a token (401): it may be mistyped, or revoked or replaced by the project owner. */
 export const TOKEN_REFUSED_AT_SIGN_IN =
@@ -341,6 +342,7 @@ export function App() {
     setBusy(true);
     try {
       await api.submit(assignment.id, submissionId, label);
+      dropDrafts(assignment.id);
       setFlash('Saved');
       setTimeout(() => setFlash(null), 1200);
       // Saved: a failure from here on is about the next task, not this label.

@@ -4,6 +4,7 @@
  * a text field (Ctrl+Enter still submits).
  */
 import { createContext, useContext, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useDraft } from './draft.js';
 import { api, ApiError, whyFailed, type AskLabel, type AssignmentInfo, type Label, type PlayLabel, type PlayState, type PreferenceLabel, type RationaleLabel } from './api.js';
 
 type Keys = Record<string, () => void>;
@@ -234,15 +235,10 @@ function SubmitBar({ onSubmit, disabled, hint }: { onSubmit: () => void; disable
 // ── rationale selection (ILLUME) ───────────────────────────────────────────────────────────────
 function RationaleTask({ a, onSubmit }: { a: AssignmentInfo<'rationale'>; onSubmit: (l: RationaleLabel) => void }) {
   const rationales: string[] = a.payload.rationales;
-  const [picked, setPicked] = useState<Set<number>>(new Set());
-  const [own, setOwn] = useState('');
-  const toggle = (i: number) =>
-    setPicked((s) => {
-      const n = new Set(s);
-      if (n.has(i)) n.delete(i);
-      else n.add(i);
-      return n;
-    });
+  const [pickedList, setPicked] = useDraft<number[]>(a.id, 'picked', []);
+  const picked = new Set(pickedList);
+  const [own, setOwn] = useDraft(a.id, 'own', '');
+  const toggle = (i: number) => setPicked((s) => (s.includes(i) ? s.filter((x) => x !== i) : [...s, i]));
   const send = () => onSubmit({ accepted: [...picked].sort((x, y) => x - y), ...(own.trim() ? { own: own.trim() } : {}) });
   const keys: Keys = { enter: send };
   rationales.forEach((_, i) => (keys[String(i + 1)] = () => toggle(i)));
@@ -292,8 +288,8 @@ function OptionList({ heading, id, className, options, from }: { heading: string
 function AskTask({ a, onSubmit }: { a: AssignmentInfo<'ask'>; onSubmit: (l: AskLabel) => void }) {
   const options: string[] = a.payload.options;
   const nI: number = a.payload.numInterventions;
-  const [verdict, setVerdict] = useState<'ask' | 'answer' | null>(null);
-  const [option, setOption] = useState<number | null>(null);
+  const [verdict, setVerdict] = useDraft<'ask' | 'answer' | null>(a.id, 'verdict', null);
+  const [option, setOption] = useDraft<number | null>(a.id, 'option', null);
   const range = verdict === 'ask' ? [...Array(nI).keys()] : verdict === 'answer' ? [...Array(options.length - nI).keys()].map((i) => i + nI) : [];
   // Another verdict offers other options; the same one again (Space or Enter on the checked one, Q twice) keeps the option chosen.
   const choose = (v: 'ask' | 'answer') => {
@@ -348,8 +344,8 @@ function AskTask({ a, onSubmit }: { a: AssignmentInfo<'ask'>; onSubmit: (l: AskL
 // ── pairwise preference with facts (Factually Augmented RLHF) ──────────────────────────────────
 function PreferenceTask({ a, onSubmit }: { a: AssignmentInfo<'preference'>; onSubmit: (l: PreferenceLabel) => void }) {
   const replies: [string, string] = a.payload.replies;
-  const [less, setLess] = useState<0 | 1 | null>(null);
-  const [helpful, setHelpful] = useState<0 | 1 | null>(null);
+  const [less, setLess] = useDraft<0 | 1 | null>(a.id, 'less', null);
+  const [helpful, setHelpful] = useDraft<0 | 1 | null>(a.id, 'helpful', null);
   const send = () => less !== null && helpful !== null && onSubmit({ lessHallucination: less, moreHelpful: helpful });
   useKeys({ a: () => setLess(0), b: () => setLess(1), '1': () => setHelpful(0), '2': () => setHelpful(1), enter: send });
   const ids = useId();
@@ -435,9 +431,9 @@ function PlayTask({
   onRefused: (r: Refused) => void;
   onTokenGone: (what: 'play') => void;
 }) {
-  const [performed, setPerformed] = useState(0);
+  const [performed, setPerformed] = useDraft(a.id, 'performed', 0); // a reload replays the steps taken (the same count, the same play)
   const [state, setState] = useState<PlayState | null>(null);
-  const [rating, setRating] = useState<number | null>(null);
+  const [rating, setRating] = useDraft<number | null>(a.id, 'rating', null);
   const [err, setErr] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0); // "Try again" after a failed step asks for the same step once more
   // The performed count `state` answers: while it lags `performed`, a step is on its way (or failed: "Try again").
